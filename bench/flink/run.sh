@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the Flink side of the Nexmark comparison (builds it first if needed).
+#   bench/flink/run.sh generate --events N --seed S [--out events.csv]   # prints the stream hash
+#   bench/flink/run.sh query --query q0,q5|all --events N [--seed S] [--parallelism P]
+#                            [--input events.csv] [--out-dir DIR]
+# Relative paths are taken from the directory you call it from.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+if [ ! -f "$here/target/classpath.txt" ] || [ -n "$(find "$here/src" "$here/pom.xml" -newer "$here/target/classpath.txt" -print -quit)" ]; then
+  (cd "$here" && mvn -q -B package -DskipTests && touch target/classpath.txt) >&2
+fi
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  generate) main=dev.fleuve.nexmark.Generate ;;
+  query) main=dev.fleuve.nexmark.NexmarkFlink ;;
+  *) echo "usage: run.sh generate|query [options]" >&2; exit 2 ;;
+esac
+# The --add-opens are the ones Flink's own launcher passes on Java 17 (Kryo reflects into java.*).
+exec java ${JAVA_OPTS:-} \
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
+  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED \
+  --add-opens=java.base/java.math=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED \
+  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
+  -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" "$main" "$@"

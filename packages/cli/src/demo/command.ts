@@ -1,0 +1,245 @@
+/**
+ * `fleuve demo`: the clickstream demo on the embedded log, durable. A generator writes the
+ * simulated clicks into the `clicks` topic; the job reads them, writes its results to the
+ * `page-stats` and `sessions` topics through exactly-once sinks, prints a table per minute of
+ * event time with a live progress line, and checkpoints every second. Killed (even with SIGKILL)
+ * and started again, it resumes from its latest checkpoint; it ends with a summary when the run
+ * is done or on Ctrl-C (exit code 0 both ways).
+ */
+import { isAbsolute, relative } from "node:path";
+import { FleuveError, isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
+import { intOption, parseArgs, positiveOption, usageError } from "../args.js";
+import type { Io } from "../run-command.js";
+import { ClickGenerator } from "./click-generator.js";
+import { ClickstreamStats } from "./clickstream.js";
+import {
+  buildLogDemoJob,
+  DEFAULT_DEMO_SETTINGS,
+  DEMO_START_TIME,
+  type DemoSettings,
+  simulationTimes,
+} from "./job.js";
+import { DEFAULT_DEMO_DIR, DEMO_CHECKPOINT_INTERVAL_MS, DEMO_TOPICS, openDemoDir } from "./log-demo.js";
+import { ProgressLine } from "./progress.js";
+import { clock } from "./report.js";
+
+/** Usage of `fleuve demo`. */
+export const DEMO_USAGE = `Usage: fleuve demo [--events N | --duration S | --unbounded] [--rate R] [--parallelism N] [--fresh]
+
+Runs the clickstream demo on the embedded log: page views and unique users per page over 1 min
+windows sliding by 10 s (event time, events up to 5 s out of order) and user sessions (30 s gap).
+Clicks go through the topic 'clicks'; results go to 'page-stats' and 'sessions' (exactly once).
+Prints a table per minute of event time and a live progress line on stderr. Ends by itself, or
+on Ctrl-C. Checkpoints every second: killed and started again, it resumes where it stopped.
+  --events N        generate N events in all
+  --duration S      generate for S seconds at the rate (default ${DEFAULT_DEMO_SETTINGS.durationMs! / 1000})
+  --unbounded       run until Ctrl-C
+  --rate R          events per second (default ${DEFAULT_DEMO_SETTINGS.ratePerSecond}; 0: as fast as possible, needs --events)
+  --parallelism N   parallel subtasks per operator, run in this thread (default 1)
+  --users N         simulated users (default ${DEFAULT_DEMO_SETTINGS.users})
+  --seed N          random seed (default ${DEFAULT_DEMO_SETTINGS.seed})
+  --fresh           wipe the demo directory first (otherwise an interrupted run is resumed)
+  --dir D           the demo directory: log, checkpoints, run settings (default ${DEFAULT_DEMO_DIR})`;
+
+const SPEC = {
+  events: "number",
+  duration: "number",
+  unbounded: "flag",
+  rate: "number",
+  parallelism: "number",
+  users: "number",
+  seed: "number",
+  fresh: "flag",
+  dir: "string",
+  help: "flag",
+} as const;
+
+/** Turns the command line into demo settings (usage errors name the option). */
+export function demoSettings(
+  argv: readonly string[],
+): { settings: DemoSettings; parallelism: number; fresh: boolean; dir: string } | "help" {
+  const p = parseArgs(argv, SPEC, "demo");
+  if (p.options.help) return "help";
+  if (p.positional.length > 0 || p.rest.length > 0) {
+    throw usageError(`'fleuve demo' takes no arguments, got '${p.positional[0] ?? p.rest[0]}'`, "demo");
+  }
+  const s: DemoSettings = { ...DEFAULT_DEMO_SETTINGS };
+  const limits = ["events", "duration", "unbounded"].filter((k) => p.options[k] !== undefined);
+  if (limits.length > 1) {
+    throw usageError(
+      `options ${limits.map((k) => `'--${k}'`).join(" and ")} exclude each other; give one`,
+      "demo",
+    );
+  }
+  const events = intOption(p, "events", 1, "demo");
+  const duration = positiveOption(p, "duration", "demo");
+  if (events !== undefined) {
+    s.events = events;
+    s.durationMs = undefined;
+  } else if (duration !== undefined) {
+    s.durationMs = duration * 1000;
+  } else if (p.options.unbounded) {
+    s.unbounded = true;
+    s.durationMs = undefined;
+  }
+  const rate = intOption(p, "rate", 0, "demo");
+  if (rate !== undefined) s.ratePerSecond = rate === 0 ? undefined : rate;
+  const users = intOption(p, "users", 1, "demo");
+  if (users !== undefined) s.users = users;
+  const seed = intOption(p, "seed", 0, "demo");
+  if (seed !== undefined) s.seed = seed;
+  if (s.ratePerSecond === undefined && !Number.isFinite(s.events) && !s.unbounded) {
+    throw usageError(
+      "'--rate 0' (as fast as possible) needs '--events N' or '--unbounded': a resumable run has a size in events",
+      "demo",
+    );
+  }
+  const parallelism = intOption(p, "parallelism", 1, "demo") ?? 1;
+  return {
+    settings: s,
+    parallelism,
+    fresh: p.options.fresh === true,
+    dir: (p.options.dir as string | undefined) ?? DEFAULT_DEMO_DIR,
+  };
+}
+
+const fmt = new Intl.NumberFormat("en-US");
+
+/** A path relative to the working directory when it is inside it (shorter to read and copy). */
+function shortPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
+}
+
+/** Runs `fleuve demo`; resolves to the exit code. */
+export async function demoCommand(argv: readonly string[], io: Io): Promise<number> {
+  const parsed = demoSettings(argv);
+  if (parsed === "help") {
+    io.stdout.write(`${DEMO_USAGE}\n`);
+    return 0;
+  }
+  const demo = openDemoDir(parsed.dir, parsed.fresh, parsed.settings, parsed.parallelism);
+  const { settings, parallelism, log } = demo;
+  try {
+    return await runDemo(demo, settings, parallelism, io);
+  } finally {
+    log.close();
+  }
+}
+
+async function runDemo(
+  demo: ReturnType<typeof openDemoDir>,
+  settings: DemoSettings,
+  parallelism: number,
+  io: Io,
+): Promise<number> {
+  const live = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  let progress: ProgressLine | undefined;
+  const say = (text: string) => {
+    if (progress) progress.printAbove(io.stdout, `${text}\n`);
+    else io.stdout.write(`${text}\n`);
+  };
+  const stats = new ClickstreamStats();
+  const generator = new ClickGenerator({
+    log: demo.log,
+    topic: DEMO_TOPICS.clicks,
+    totalEvents: demo.totalEvents,
+    ratePerSecond: settings.ratePerSecond,
+    users: settings.users,
+    seed: settings.seed,
+    maxDelayMs: settings.maxDelayMs,
+    startTime: DEMO_START_TIME,
+    ...simulationTimes(settings),
+    stats,
+  });
+  let resumedFrom: number | undefined;
+  const env = StreamExecutionEnvironment.create({
+    parallelism,
+    checkpointing: { dir: demo.checkpointDir, intervalMs: DEMO_CHECKPOINT_INTERVAL_MS },
+    resumeFromLatestCheckpoint: true,
+    log: (line) => {
+      const m = /^restoring checkpoint (\d+) from (.*)$/.exec(line);
+      if (m) {
+        resumedFrom = Number(m[1]);
+        say(`resumed from checkpoint ${m[1]} (${m[2]})`);
+      } else io.stderr.write(`[fleuve] ${line}\n`);
+    },
+  });
+  const { totals } = buildLogDemoJob(
+    env,
+    settings,
+    stats,
+    { log: demo.log, ...DEMO_TOPICS, finished: () => generator.done },
+    (table) => {
+      if (progress) progress.printAbove(io.stdout, `${table}\n`);
+      else io.stdout.write(`${table}\n\n`);
+    },
+  );
+  const limit = settings.unbounded
+    ? "until Ctrl-C"
+    : settings.durationMs !== undefined && !Number.isFinite(settings.events)
+      ? `for ${settings.durationMs / 1000} s (${fmt.format(demo.totalEvents)} events)`
+      : `for ${fmt.format(demo.totalEvents)} events`;
+  io.stdout.write(
+    `fleuve demo: ${fmt.format(settings.users)} users, ${settings.ratePerSecond ? `${fmt.format(settings.ratePerSecond)} events/s` : "unthrottled"}, parallelism ${parallelism}, ${limit}\n` +
+      `  page views + unique users per page: ${settings.windowSizeMs / 1000} s windows sliding by ${settings.windowSlideMs / 1000} s; sessions: gap ${settings.sessionGapMs / 1000} s; events up to ${settings.maxDelayMs / 1000} s out of order\n` +
+      `  on the embedded log in ${shortPath(demo.logDir)}: topic '${DEMO_TOPICS.clicks}' in, '${DEMO_TOPICS.pageStats}' and '${DEMO_TOPICS.sessions}' out (exactly once); checkpoints every ${DEMO_CHECKPOINT_INTERVAL_MS / 1000} s\n`,
+  );
+  for (const note of demo.notes) io.stdout.write(`  (${note})\n`);
+  io.stdout.write("\n");
+  generator.start();
+  if (demo.resuming) {
+    io.stdout.write(
+      `resuming an interrupted run: ${fmt.format(generator.alreadyWritten)} events were in '${DEMO_TOPICS.clicks}' already; the generator goes on from there\n`,
+    );
+  }
+  const client = env.executeAsync("clickstream-demo");
+  if (demo.resuming && resumedFrom === undefined) {
+    io.stdout.write("no checkpoint had completed: the job reads the clicks from the start\n");
+  }
+  progress = new ProgressLine(client.metrics, stats, io.stderr, live);
+  progress.start();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    client.cancel();
+  };
+  process.on("SIGINT", onSigint);
+  let ended: "finished" | "cancelled";
+  try {
+    await client.result;
+    ended = "finished";
+    demo.markFinished();
+  } catch (e) {
+    if (!(interrupted && isFleuveError(e, "FLEUVE_JOB_CANCELLED"))) {
+      progress.stop();
+      throw e instanceof FleuveError ? e : new FleuveError("FLEUVE_JOB_FAILED", String(e), { cause: e });
+    }
+    ended = "cancelled";
+  } finally {
+    generator.stop();
+    process.off("SIGINT", onSigint);
+  }
+  const f = progress.figures();
+  progress.stop();
+  const secs = f.elapsedMs / 1000;
+  const wm =
+    f.watermark === undefined
+      ? "no watermark yet"
+      : f.watermark === Number.POSITIVE_INFINITY
+        ? "final watermark (end of input)"
+        : `watermark ${clock(f.watermark)}`;
+  const avgViews = totals.sessions > 0 ? (totals.sessionViews / totals.sessions).toFixed(1) : "-";
+  io.stdout.write(
+    `${ended === "cancelled" ? "cancelled (Ctrl-C)" : "finished"}: ${fmt.format(f.events)} events in ${secs.toFixed(1)} s (${fmt.format(Math.round(f.events / Math.max(secs, 0.001)))}/s), ` +
+      `event time ${f.maxEventTime === undefined ? "-" : `${clock(DEMO_START_TIME)} to ${clock(f.maxEventTime)}`}, ${wm}\n` +
+      `  ${fmt.format(totals.windowsCompleted)} page windows, ${fmt.format(totals.pageResults)} page results, ${fmt.format(totals.sessions)} sessions (avg ${avgViews} views), ${totals.tablesPrinted} tables printed` +
+      `${resumedFrom !== undefined ? ` (this run, resumed from checkpoint ${resumedFrom})` : ""}\n` +
+      `  results: fleuve consume ${DEMO_TOPICS.pageStats} --dir ${shortPath(demo.logDir)} --from-beginning\n` +
+      (ended === "cancelled"
+        ? "  run 'fleuve demo' again to resume, or 'fleuve demo --fresh' to start over\n"
+        : ""),
+  );
+  return 0;
+}

@@ -1,0 +1,244 @@
+/**
+ * `fleuve run <job.ts|job.js> [--parallelism N] [--threads T] [--checkpoint-dir D] [--resume]
+ * [--from-savepoint P] [-- job args]`: runs a job file with no build step. TypeScript is loaded through tsx's loader, registered in this process.
+ *
+ * Two job styles are accepted:
+ * - a module whose default export is made with `defineJob(...)`: the command builds and runs it
+ *   (on worker threads when parallelism > 1), prints the records of the stream `build` returns
+ *   (one JSON line each) and a one-line summary on stderr;
+ * - a plain script that builds and executes its pipeline itself: importing it runs it.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  type EnvironmentOptions,
+  FleuveError,
+  type JobClient,
+  type JobDefinition,
+  runJob,
+} from "@fleuve/core";
+import { intOption, type ParsedArgs, parseArgs, usageError } from "./args.js";
+import { type ControlServer, DEFAULT_CONTROL_DIR, startControlServer } from "./control.js";
+
+/** Default time between checkpoints of `fleuve run --checkpoint-dir` (ms). */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5000;
+
+/** Usage of `fleuve run`. */
+export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [--threads T] [-- job args]
+                  [--checkpoint-dir D [--checkpoint-interval MS] [--resume]]
+                  [--from-savepoint PATH] [--control-dir C]
+
+Runs a job file directly (TypeScript needs no build step).
+  --parallelism N           default parallelism of the job (defineJob jobs)
+  --threads T               worker threads to spread subtasks over (default: min(parallelism, cores);
+                            1 with checkpoints or savepoints, which run in one thread for now)
+  --checkpoint-dir D        take periodic checkpoints into D (a failure restarts from the latest)
+  --checkpoint-interval MS  time between checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS})
+  --resume                  start from the newest valid checkpoint in --checkpoint-dir, if any
+  --from-savepoint PATH     start from a savepoint or checkpoint folder
+  --control-dir C           where the job's control socket goes (default ${DEFAULT_CONTROL_DIR});
+                            'fleuve savepoint <job-name>' and 'fleuve jobs' use it
+  -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
+
+const RUN_SPEC = {
+  parallelism: "number",
+  threads: "number",
+  "checkpoint-dir": "string",
+  "checkpoint-interval": "number",
+  "from-savepoint": "string",
+  resume: "flag",
+  "control-dir": "string",
+  help: "flag",
+} as const;
+
+/** Environment options and thread count from the durability options of `fleuve run`. */
+export function durabilityOptions(
+  p: ParsedArgs,
+  threads: number | undefined,
+): { options: EnvironmentOptions; threads: number | undefined } {
+  const dir = p.options["checkpoint-dir"] as string | undefined;
+  const interval = intOption(p, "checkpoint-interval", 1, "run");
+  const savepoint = p.options["from-savepoint"] as string | undefined;
+  if (dir === undefined && interval !== undefined) {
+    throw usageError("option '--checkpoint-interval' needs '--checkpoint-dir D'", "run");
+  }
+  if (dir === undefined && p.options.resume) {
+    throw usageError("option '--resume' needs '--checkpoint-dir D' (the checkpoints to resume from)", "run");
+  }
+  if (savepoint !== undefined && !existsSync(savepoint)) {
+    throw usageError(`option '--from-savepoint': '${savepoint}' does not exist`, "run");
+  }
+  const options: EnvironmentOptions = {};
+  if (dir !== undefined) {
+    options.checkpointing = {
+      dir: resolve(dir),
+      intervalMs: interval ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
+    };
+    if (p.options.resume) options.resumeFromLatestCheckpoint = true;
+  }
+  if (savepoint !== undefined) options.restoreFrom = resolve(savepoint);
+  if (dir !== undefined || savepoint !== undefined) {
+    if (threads !== undefined && threads > 1) {
+      throw usageError(
+        `checkpoints and savepoints run jobs in one thread for now: drop '--threads ${threads}' (parallelism may stay > 1: subtasks are interleaved in that thread)`,
+        "run",
+      );
+    }
+    return { options, threads: 1 };
+  }
+  return { options, threads };
+}
+
+/** Streams the command writes to (process.stdout/stderr). */
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+let tsxRegistered = false;
+
+/** Makes `import()` of .ts files work in this process (idempotent). */
+export async function registerTypeScript(): Promise<void> {
+  if (tsxRegistered) return;
+  const { register } = await import("tsx/esm/api");
+  register();
+  tsxRegistered = true;
+}
+
+function isJobDefinition(v: unknown): v is JobDefinition {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as JobDefinition).build === "function" &&
+    typeof (v as JobDefinition).name === "string"
+  );
+}
+
+/** True for errors of loading/compiling a module (as opposed to errors of running it). */
+function isLoadError(e: unknown): boolean {
+  if (e instanceof SyntaxError) return true;
+  const err = e as { code?: string; name?: string; message?: string };
+  return (
+    err?.name === "TransformError" || // tsx/esbuild could not compile the file
+    err?.code === "ERR_MODULE_NOT_FOUND" ||
+    err?.code === "ERR_UNKNOWN_FILE_EXTENSION" ||
+    err?.code === "ERR_REQUIRE_ASYNC_MODULE"
+  );
+}
+
+/** Runs `fleuve run`; resolves to the exit code, or undefined to let a script's event loop drain. */
+export async function runCommand(argv: readonly string[], io: Io): Promise<number | undefined> {
+  const p = parseArgs(argv, RUN_SPEC, "run");
+  if (p.options.help) {
+    io.stdout.write(`${RUN_USAGE}\n`);
+    return 0;
+  }
+  const parallelism = intOption(p, "parallelism", 1, "run");
+  const durable = durabilityOptions(p, intOption(p, "threads", 1, "run"));
+  const threads = durable.threads;
+  if (p.positional.length === 0) throw usageError("'fleuve run' needs a job file", "run");
+  if (p.positional.length > 1) {
+    throw usageError(
+      `'fleuve run' takes one job file, got also '${p.positional[1]}' (put job arguments after --)`,
+      "run",
+    );
+  }
+  const file = resolve(p.positional[0]!);
+  if (!existsSync(file)) {
+    throw usageError(`job file '${p.positional[0]}' does not exist`, "run");
+  }
+  const url = pathToFileURL(file).href;
+  await registerTypeScript();
+  // Scripts read their arguments from process.argv like any node program.
+  process.argv = [process.argv[0]!, file, ...p.rest];
+  let mod: { default?: unknown };
+  try {
+    mod = await import(url);
+  } catch (e) {
+    if (e instanceof FleuveError) throw e;
+    // A script that executes its job at top level fails here with the job's own error.
+    const msg = e instanceof Error ? e.message : String(e);
+    if (isLoadError(e)) {
+      throw new FleuveError(
+        "FLEUVE_JOB_MODULE_INVALID",
+        `cannot load job file '${p.positional[0]}': ${msg}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    throw new FleuveError("FLEUVE_JOB_FAILED", `job file '${p.positional[0]}' failed: ${msg}`, { cause: e });
+  }
+  if (!isJobDefinition(mod.default)) {
+    if (parallelism !== undefined || p.options.threads !== undefined) {
+      io.stderr.write(
+        "warning: --parallelism/--threads only apply to jobs exported with defineJob; this script set its own\n",
+      );
+    }
+    if (Object.keys(durable.options).length > 0) {
+      io.stderr.write(
+        "warning: --checkpoint-dir/--resume/--from-savepoint only apply to jobs exported with defineJob; a script sets its own environment options\n",
+      );
+    }
+    // The script ran its pipeline while being imported, or started it without awaiting it: the
+    // process must then end when the event loop drains, not now (undefined: do not exit).
+    return undefined;
+  }
+  const def = mod.default;
+  const client = await runJob(url, { parallelism, threads, args: p.rest, options: durable.options });
+  let control: ControlServer | undefined;
+  try {
+    control = await startControlServer(
+      (p.options["control-dir"] as string) ?? DEFAULT_CONTROL_DIR,
+      def.name,
+      client,
+    );
+  } catch (e) {
+    client.cancel();
+    throw e;
+  }
+  if (control.address !== def.name) {
+    io.stderr.write(
+      `note: another job '${def.name}' is running from this directory; reach this one with 'fleuve savepoint ${control.address}'\n`,
+    );
+  }
+  try {
+    return await awaitJob(def.name, client, io);
+  } finally {
+    control.close();
+  }
+}
+
+/** Waits for a job, cancelling it on Ctrl-C; prints collected records and a summary. */
+async function awaitJob(name: string, client: JobClient, io: Io): Promise<number> {
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    io.stderr.write(
+      `\ncancelling job '${name}' (${signal === "SIGINT" ? "Ctrl-C" : signal}${signal === "SIGINT" ? "; Ctrl-C again to force" : ""})\n`,
+    );
+    client.cancel();
+  };
+  process.on("SIGINT", onSignal);
+  // SIGTERM (kill, service managers) also cancels, so the control socket is removed on the way out.
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await client.result;
+    for (const v of result.collected ?? []) {
+      io.stdout.write(`${typeof v === "string" ? v : JSON.stringify(v)}\n`);
+    }
+    io.stderr.write(`job '${name}' finished in ${Math.round(result.durationMs)} ms\n`);
+    return 0;
+  } catch (e) {
+    if (interrupted && e instanceof FleuveError && e.code === "FLEUVE_JOB_CANCELLED") {
+      io.stderr.write(`job '${name}' cancelled\n`);
+      return 130;
+    }
+    throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,58 @@
+// Usage errors: exit code 2, one line naming the bad command/option, then the usage text.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fleuve } from "./helpers.js";
+
+const cases: { args: string[]; names: RegExp }[] = [
+  { args: ["frobnicate"], names: /unknown command 'frobnicate'/ },
+  { args: ["--frob"], names: /unknown option '--frob'/ },
+  { args: ["demo", "--bogus", "3"], names: /unknown option '--bogus' for 'fleuve demo'/ },
+  { args: ["demo", "--events", "many"], names: /option '--events' needs a number, got 'many'/ },
+  { args: ["demo", "--events", "0"], names: /option '--events' must be an integer >= 1, got 0/ },
+  { args: ["demo", "--parallelism", "1.5"], names: /option '--parallelism' must be an integer >= 1/ },
+  {
+    args: ["demo", "--events", "10", "--duration", "5"],
+    names: /'--events' and '--duration' exclude each other/,
+  },
+  { args: ["demo", "--rate"], names: /option '--rate' needs a value/ },
+  { args: ["run"], names: /'fleuve run' needs a job file/ },
+  { args: ["run", "examples/word-count.ts", "--paralelism", "2"], names: /unknown option '--paralelism'/ },
+  { args: ["run", "no/such/job.ts"], names: /job file 'no\/such\/job.ts' does not exist/ },
+  {
+    args: ["run", "examples/word-count.ts", "--checkpoint-interval", "100"],
+    names: /'--checkpoint-interval' needs '--checkpoint-dir D'/,
+  },
+  {
+    args: ["run", "examples/word-count.ts", "--from-savepoint", "no/such/savepoint"],
+    names: /'--from-savepoint': 'no\/such\/savepoint' does not exist/,
+  },
+  { args: ["savepoint"], names: /'fleuve savepoint' needs the name of a running job/ },
+  { args: ["savepoint", "a", "b"], names: /takes one job name, got also 'b'/ },
+  { args: ["jobs", "x"], names: /'fleuve jobs' takes no arguments/ },
+  { args: ["demo", "--rate", "0"], names: /'--rate 0' \(as fast as possible\) needs '--events N'/ },
+];
+
+for (const c of cases) {
+  test(`fleuve ${c.args.join(" ")} -> usage error, exit 2`, async () => {
+    const r = await fleuve(...c.args);
+    assert.equal(r.code, 2, r.stderr);
+    const [first, ...rest] = r.stderr.split("\n");
+    assert.match(first!, /^error FLEUVE_CLI_USAGE: /);
+    assert.match(first!, c.names);
+    assert.match(rest.join("\n"), /Usage: fleuve/);
+    assert.equal(r.stdout, "");
+  });
+}
+
+test("--help and --version", async () => {
+  const h = await fleuve("--help");
+  assert.equal(h.code, 0);
+  assert.match(h.stdout, /^Usage: fleuve <command>/);
+  for (const cmd of ["run", "savepoint", "jobs", "demo"]) assert.match(h.stdout, new RegExp(`\\n  ${cmd} `));
+  const d = await fleuve("demo", "--help");
+  assert.equal(d.code, 0);
+  assert.match(d.stdout, /--events N/);
+  const v = await fleuve("--version");
+  assert.equal(v.code, 0);
+  assert.match(v.stdout, /^fleuve \d+\.\d+\.\d+\n$/);
+});

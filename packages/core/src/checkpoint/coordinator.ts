@@ -1,0 +1,289 @@
+/**
+ * Triggers checkpoints at the sources, collects every subtask's snapshot as the barriers pass,
+ * writes them asynchronously (processing goes on), and tells operators when a checkpoint is
+ * complete. Runs inside the executor loop: all calls are synchronous except the file writes.
+ */
+import { join } from "node:path";
+import { serialize } from "node:v8";
+import type { CheckpointingOptions } from "../api/config.js";
+import { FleuveError } from "../errors.js";
+import type { OperatorSnapshot } from "../runtime/operator.js";
+import type { CheckpointAcknowledger, Subtask } from "../runtime/subtask.js";
+import { collectStateFiles } from "../state/state-files.js";
+import { checkpointFolder, pruneCheckpoints, removeFolder, writeCheckpoint } from "./storage.js";
+
+/** A savepoint request waiting for its checkpoint. */
+interface SavepointRequest {
+  dir: string;
+  resolve: (path: string) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Pending {
+  readonly id: number;
+  readonly startedAt: number;
+  readonly files: Map<string, Buffer>;
+  acked: number;
+  /** Earlier checkpoint folders whose state files this one references. */
+  readonly references: Set<string>;
+  /** Backend callbacks to run once this checkpoint is durable. */
+  readonly onComplete: ((folder: string) => void)[];
+  /** Asynchronous work of operators (sink flushes) the checkpoint waits for. */
+  readonly readies: Promise<void>[];
+  readonly savepoint?: SavepointRequest;
+  writing?: Promise<void>;
+}
+
+/** Describes a subtask for the coordinator. */
+export interface SubtaskInfo {
+  readonly subtask: Subtask;
+  /** File name of its snapshots in a checkpoint folder. */
+  readonly file: string;
+  readonly isSource: boolean;
+  readonly parallelism: number;
+}
+
+/** The checkpoint coordinator of one running job (one attempt). */
+export class CheckpointCoordinator implements CheckpointAcknowledger {
+  private nextId: number;
+  private readonly pending = new Map<number, Pending>();
+  private readonly completedToNotify: number[] = [];
+  private lastTrigger = Number.NEGATIVE_INFINITY;
+  private lastCompletedAt = Number.NEGATIVE_INFINITY;
+  private failure: unknown;
+  /** Id of the newest completed checkpoint. */
+  latestCompleted = 0;
+  private readonly bySubtask = new Map<Subtask, SubtaskInfo>();
+
+  constructor(
+    private readonly options: Required<CheckpointingOptions> | undefined,
+    private readonly jobName: string,
+    private readonly maxParallelism: number,
+    private readonly subtasks: readonly SubtaskInfo[],
+    /** Operator uid -> parallelism, for the metadata. */
+    private readonly operatorLayout: Record<
+      string,
+      { parallelism: number; source: boolean; files: string[] }
+    >,
+    firstId: number,
+    private readonly log: (line: string) => void,
+    private readonly clock: () => number,
+  ) {
+    this.nextId = firstId;
+    for (const s of subtasks) {
+      this.bySubtask.set(s.subtask, s);
+      s.subtask.acknowledger = this;
+    }
+  }
+
+  /** Number of checkpoints in flight. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Triggers a periodic checkpoint when one is due; aborts timed-out ones. Returns true if it did work. */
+  tick(now: number): boolean {
+    if (this.failure) {
+      const f = this.failure;
+      this.failure = undefined;
+      throw f;
+    }
+    const o = this.options;
+    if (!o) return false;
+    for (const p of this.pending.values()) {
+      if (now - p.startedAt > o.timeoutMs && !p.writing) this.abort(p, `timed out after ${o.timeoutMs} ms`);
+    }
+    if (
+      this.pending.size < o.maxConcurrent &&
+      now - this.lastTrigger >= o.intervalMs &&
+      now - this.lastCompletedAt >= o.minPauseMs
+    ) {
+      this.trigger(now);
+      return true;
+    }
+    return false;
+  }
+
+  /** Starts checkpoint (or savepoint) now. With `stopSources`, sources stop right after its barrier. */
+  trigger(now: number, savepoint?: SavepointRequest, stopSources = false): number {
+    const id = this.nextId++;
+    this.lastTrigger = now;
+    // A task that sees a newer barrier drops the older alignment, so older unacknowledged
+    // checkpoints can no longer complete: abort them (Flink subsumes them likewise).
+    for (const old of [...this.pending.values()])
+      if (!old.writing) this.abort(old, `subsumed by checkpoint ${id}`, true);
+    const p: Pending = {
+      id,
+      startedAt: now,
+      files: new Map(),
+      acked: 0,
+      references: new Set(),
+      onComplete: [],
+      readies: [],
+      savepoint,
+    };
+    this.pending.set(id, p);
+    for (const info of this.subtasks) {
+      const st = info.subtask;
+      if (st.state === "finished") this.acknowledge(id, st, st.snapshotFinished(id));
+      else if (info.isSource) {
+        st.triggerCheckpoint(id);
+        if (stopSources) st.suspend();
+      }
+    }
+    return id;
+  }
+
+  /** Takes a savepoint into `dir` (resolves with its path once written). */
+  savepoint(dir: string, now: number, stopSources = false): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.trigger(now, { dir, resolve, reject }, stopSources);
+    });
+  }
+
+  acknowledge(checkpointId: number, subtask: Subtask, snapshots: OperatorSnapshot[]): void {
+    const p = this.pending.get(checkpointId);
+    if (!p) return; // aborted meanwhile
+    const info = this.bySubtask.get(subtask)!;
+    const byUid: Record<string, OperatorSnapshot> = {};
+    subtask.operatorIds.forEach((uid, k) => {
+      const { ready, ...stored } = snapshots[k]!;
+      if (ready) p.readies.push(ready);
+      byUid[uid] = stored;
+    });
+    let data: Buffer;
+    try {
+      // State files of backends that write their own go into the folder next to this file.
+      const own = collectStateFiles(byUid, info.file, {
+        checkpointRoot: this.options?.dir,
+        savepoint: p.savepoint !== undefined,
+      });
+      for (const [name, bytes] of own.files) p.files.set(name, bytes);
+      for (const r of own.references) p.references.add(r);
+      p.onComplete.push(...own.onComplete);
+      // Serialize now: the snapshot references live state that the next record will change.
+      data = serialize(byUid);
+    } catch (e) {
+      this.failure = new FleuveError(
+        "FLEUVE_CHECKPOINT_FAILED",
+        `checkpoint ${checkpointId}: state of '${subtask.name}' cannot be serialized (state must be plain data: objects, arrays, Maps, Sets, numbers, strings, bigints, Dates): ${(e as Error).message}`,
+        { cause: e },
+      );
+      this.pending.delete(checkpointId);
+      return;
+    }
+    if (!p.files.has(info.file)) p.acked++;
+    p.files.set(info.file, data);
+    if (p.acked === this.subtasks.length) this.persist(p);
+  }
+
+  private persist(p: Pending): void {
+    const root = p.savepoint ? p.savepoint.dir : this.options!.dir;
+    const folder = p.savepoint ? root : join(root, checkpointFolder(p.id));
+    // Sinks that flush asynchronously (Kafka) must have their prepared data acknowledged first.
+    const timeoutMs = this.options?.timeoutMs ?? 600_000;
+    const ready =
+      p.readies.length === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            const t = setTimeout(
+              () => reject(new Error(`sinks did not confirm their prepared data within ${timeoutMs} ms`)),
+              timeoutMs,
+            );
+            Promise.all(p.readies).then(
+              () => {
+                clearTimeout(t);
+                resolve();
+              },
+              (e) => {
+                clearTimeout(t);
+                reject(e);
+              },
+            );
+          });
+    p.writing = ready
+      .then(() =>
+        writeCheckpoint(folder, p.files, {
+          checkpointId: p.id,
+          kind: p.savepoint ? "savepoint" : "checkpoint",
+          jobName: this.jobName,
+          createdAt: new Date().toISOString(),
+          maxParallelism: this.maxParallelism,
+          operators: this.operatorLayout,
+          references: [...p.references],
+        }),
+      )
+      .then(
+        () => {
+          for (const cb of p.onComplete) cb(checkpointFolder(p.id));
+          this.pending.delete(p.id);
+          this.completedToNotify.push(p.id);
+          if (p.id > this.latestCompleted) this.latestCompleted = p.id;
+          this.lastCompletedAt = this.clock();
+          if (!p.savepoint && this.options) {
+            try {
+              pruneCheckpoints(this.options.dir, this.options.retained, this.latestCompleted);
+            } catch (e) {
+              this.log(`could not delete old checkpoints: ${(e as Error).message}`);
+            }
+          }
+          p.savepoint?.resolve(folder);
+        },
+        (e: unknown) => {
+          this.pending.delete(p.id);
+          const err = new FleuveError(
+            "FLEUVE_CHECKPOINT_FAILED",
+            `checkpoint ${p.id} could not be written to ${folder}: ${(e as Error).message}`,
+            {
+              cause: e,
+            },
+          );
+          if (p.savepoint) p.savepoint.reject(err);
+          else this.log(err.message);
+          void removeFolder(folder);
+        },
+      );
+  }
+
+  private abort(p: Pending, why: string, quiet = false): void {
+    this.pending.delete(p.id);
+    // A subsumed periodic checkpoint is routine (its successor covers it); say nothing then.
+    if (!quiet || p.savepoint) this.log(`checkpoint ${p.id} aborted: ${why}`);
+    p.savepoint?.reject(new FleuveError("FLEUVE_CHECKPOINT_FAILED", `savepoint ${p.id} aborted: ${why}`));
+  }
+
+  /** Notifies operators of completed checkpoints (called from the executor loop). */
+  notifyCompleted(): void {
+    while (this.completedToNotify.length > 0) {
+      const id = this.completedToNotify.shift()!;
+      for (const info of this.subtasks) {
+        for (const op of info.subtask.operators) op.notifyCheckpointComplete(id);
+      }
+    }
+  }
+
+  /** Resolves when every checkpoint being written is done. */
+  async drain(): Promise<void> {
+    const writes = [...this.pending.values()].map((p) => p.writing).filter(Boolean);
+    await Promise.allSettled(writes);
+  }
+
+  /** Pending writes, for the executor's idle wait. */
+  get writesInFlight(): Promise<void>[] {
+    return [...this.pending.values()]
+      .map((p) => p.writing)
+      .filter((w): w is Promise<void> => w !== undefined);
+  }
+
+  /** A final checkpoint of a job whose subtasks all finished; resolves when written and notified. */
+  async finalCheckpoint(now: number): Promise<void> {
+    if (!this.options) return;
+    const id = this.trigger(now);
+    const p = this.pending.get(id);
+    if (p?.writing) await p.writing;
+    else if (this.pending.has(id))
+      throw new FleuveError("FLEUVE_CHECKPOINT_FAILED", `final checkpoint ${id} did not complete`);
+    if (this.failure) throw this.failure;
+    this.notifyCompleted();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Hands each new operator subtask its share of a restored checkpoint: keyed state and timers by
+ * key group (so the parallelism may change), operator list state round-robin, broadcast state
+ * copied, and the operator's own state from the old subtasks it takes over.
+ */
+import { FleuveError } from "../errors.js";
+import { keyGroupRangeFor } from "../runtime/key-groups.js";
+import type { OperatorRestore, OperatorSnapshot } from "../runtime/operator.js";
+import type { LoadedCheckpoint } from "./storage.js";
+
+/** The restore of subtask `index` of operator `uid` at parallelism `parallelism`, or undefined. */
+export function restoreFor(
+  cp: LoadedCheckpoint,
+  uid: string,
+  operatorName: string,
+  index: number,
+  parallelism: number,
+  maxParallelism: number,
+  source: { isSource: boolean; rescalable: boolean },
+): OperatorRestore | undefined {
+  const old = cp.operators.get(uid);
+  if (!old) return undefined;
+  if (cp.metadata.maxParallelism !== maxParallelism) {
+    throw new FleuveError(
+      "FLEUVE_STATE_INCOMPATIBLE",
+      `checkpoint ${cp.path} was taken with maxParallelism ${cp.metadata.maxParallelism}, the job now has ${maxParallelism}; max parallelism cannot change (it fixes the key groups)`,
+    );
+  }
+  if (source.isSource && !source.rescalable && old.length !== parallelism) {
+    throw new FleuveError(
+      "FLEUVE_STATE_INCOMPATIBLE",
+      `source '${operatorName}' ran with parallelism ${old.length} in ${cp.path} and now has ${parallelism}; this source keeps a position per subtask, so keep its parallelism (other operators may change theirs)`,
+    );
+  }
+  const lists: Record<string, unknown[]> = {};
+  const allLists: Record<string, unknown[]> = {};
+  for (const s of old)
+    for (const [name, l] of Object.entries(s.operator?.lists ?? {})) (allLists[name] ??= []).push(...l);
+  for (const [name, l] of Object.entries(allLists))
+    lists[name] = l.filter((_, k) => k % parallelism === index);
+  const custom =
+    source.isSource && source.rescalable
+      ? old.map((s) => s.custom)
+      : old.filter((_, j) => j % parallelism === index).map((s: OperatorSnapshot) => s.custom);
+  return {
+    keyed: old.map((s) => s.keyed).filter((k) => k !== undefined),
+    timers: old.map((s) => s.timers).filter((t) => t !== undefined),
+    lists,
+    broadcast: old[0]?.operator?.broadcast ?? {},
+    custom,
+    keyGroups: keyGroupRangeFor(index, parallelism, maxParallelism),
+  };
+}
+
+/** Operators in the checkpoint that the job no longer has. */
+export function unmatchedOperators(cp: LoadedCheckpoint, uids: ReadonlySet<string>): string[] {
+  return [...cp.operators.keys()].filter((u) => !uids.has(u));
+}

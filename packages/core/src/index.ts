@@ -1,0 +1,104 @@
+/**
+ * @fleuve/core: the Fleuve dataflow engine. Start with {@link StreamExecutionEnvironment}.
+ * @packageDocumentation
+ */
+
+export type {
+  CheckpointingOptions,
+  DeadLetter,
+  EnvironmentOptions,
+  ErrorPolicy,
+  JobConfig,
+  RestartStrategy,
+} from "./api/config.js";
+export {
+  BroadcastConnectedStream,
+  BroadcastStream,
+  ConnectedStreams,
+  DataStream,
+  DataStreamSink,
+  KeyedStream,
+  type KeysOfType,
+  type TransformOptions,
+} from "./api/datastream.js";
+export { StreamExecutionEnvironment } from "./api/environment.js";
+export { defineJob, type JobDefinition, loadJobModule, type RunJobOptions, runJob } from "./api/job.js";
+export {
+  CollectionSource,
+  type GeneratorOptions,
+  GeneratorSource,
+  isTwoPhaseCommitSink,
+  type PollStatus,
+  type PreCommitSinkWriter,
+  type Sink,
+  type SinkWriter,
+  type SinkWriterContext,
+  type Source,
+  type SourceOutput,
+  type SourceReader,
+  type SourceReaderContext,
+  type TwoPhaseCommitSink,
+} from "./api/source.js";
+export { AllWindowedStream, WindowedStream } from "./api/windowed-stream.js";
+export * from "./errors.js";
+export * from "./functions/functions.js";
+export { type GraphEdge, type GraphNode, JobGraph, type PartitionerKind } from "./graph/job-graph.js";
+export type {
+  CoGroupFunction,
+  FlatJoinFunction,
+  JoinFunction,
+  ProcessJoinContext,
+  ProcessJoinFunction,
+} from "./joins/functions.js";
+export { IntervalJoin, IntervalJoined } from "./joins/interval-join.js";
+export { IntervalJoinOperator, type IntervalJoinOptions } from "./joins/interval-join-operator.js";
+export {
+  CoGroupEqualTo,
+  CoGroupedStreams,
+  CoGroupWhere,
+  CoGroupWithWindow,
+  JoinEqualTo,
+  JoinedStreams,
+  JoinWhere,
+  JoinWithWindow,
+  type TaggedUnion,
+} from "./joins/window-join.js";
+export { Counter, Gauge, Histogram, MetricsRegistry, OperatorMetrics } from "./metrics/registry.js";
+export type { Key, KeyScalar, KeySelector, NormalizedKey } from "./runtime/key-groups.js";
+export {
+  DEFAULT_MAX_PARALLELISM,
+  keyGroupOf,
+  keyGroupRangeFor,
+  normalizeKey,
+  subtaskForKeyGroup,
+} from "./runtime/key-groups.js";
+export type { JobClient, JobResult, MetricsSummary } from "./runtime/local-executor.js";
+export {
+  type LatencyMarker,
+  OneInputOperator,
+  type OperatorRuntime,
+  type Output,
+  StreamOperator,
+  TwoInputOperator,
+} from "./runtime/operator.js";
+export { OutputTag } from "./runtime/output-tag.js";
+export { ManualProcessingTime, type ProcessingTimeScheduler } from "./runtime/processing-time.js";
+export { type FileSinkFormat, type FileSinkOptions, fileSink, type PendingFile } from "./sinks/file-sink.js";
+export * from "./state/descriptors.js";
+export { HeapKeyedStateBackend, heapStateBackend } from "./state/heap-keyed-state-backend.js";
+export {
+  type ExternalKeyedStateSnapshot,
+  type HeapKeyedStateSnapshot,
+  isExternalSnapshot,
+  type KeyedStateBackend,
+  type KeyedStateBackendContext,
+  type KeyedStateBackendFactory,
+  type KeyedStateSnapshot,
+  type KeyedTable,
+  type StateFileRef,
+} from "./state/keyed-state-backend.js";
+export type { BroadcastState, OperatorListState, ReadOnlyBroadcastState } from "./state/operator-state.js";
+export type { CurrentKeySource, StateTable } from "./state/state-handles.js";
+export { TableKeyedStateBackend } from "./state/table-keyed-state-backend.js";
+export * from "./time/watermark.js";
+export * from "./windows/index.js";

@@ -1,0 +1,72 @@
+import type { KeyedProcessFunction, ProcessFunction } from "../functions/functions.js";
+import type { Key } from "../runtime/key-groups.js";
+import { OneInputOperator } from "../runtime/operator.js";
+import type { InternalTimerService, Triggerable } from "../runtime/timer-service.js";
+import { ProcessContextImpl, TimestampedCollector } from "./process-contexts.js";
+import { createRuntimeContext } from "./runtime-context.js";
+
+/**
+ * Runs a (keyed) process function: the lowest-level user API, with timestamps, side outputs,
+ * and, on keyed streams, state and timers (Flink's ProcessOperator / KeyedProcessOperator).
+ */
+export class ProcessOperator<IN, OUT, K extends Key = never>
+  extends OneInputOperator<IN, OUT>
+  implements Triggerable<number>
+{
+  private ctx!: ProcessContextImpl<K>;
+  private collector!: TimestampedCollector<OUT>;
+
+  constructor(private fn: ProcessFunction<IN, OUT> | KeyedProcessFunction<K, IN, OUT>) {
+    super();
+  }
+
+  override open(): void {
+    // One instance per subtask: fields the function sets on `this` in open() stay per subtask.
+    this.fn = Object.create(this.fn);
+    const timers: InternalTimerService<number> | undefined = this.runtime.keyedState
+      ? this.getTimerService<number>(this)
+      : undefined;
+    this.collector = new TimestampedCollector(this.output);
+    this.ctx = new ProcessContextImpl<K>(this.runtime, this.output, () => this.currentWatermark, timers);
+    this.fn.open?.(createRuntimeContext(this.runtime));
+  }
+
+  processElement(value: IN, timestamp: number): void {
+    this.ctx.ts = timestamp;
+    this.collector.timestamp = timestamp;
+    try {
+      (this.fn as ProcessFunction<IN, OUT>).processElement(value, this.ctx as any, this.collector);
+    } catch (e) {
+      throw this.userError(e, value, timestamp);
+    }
+  }
+
+  onEventTime(timestamp: number): void {
+    this.fire(timestamp, "event-time", timestamp);
+  }
+
+  onProcessingTime(timestamp: number): void {
+    // Flink: records emitted from processing-time timers carry no timestamp... unless the input
+    // had one; we stamp them with none so that downstream event-time logic is not confused.
+    this.fire(timestamp, "processing-time", Number.NEGATIVE_INFINITY);
+  }
+
+  private fire(timestamp: number, domain: "event-time" | "processing-time", outTs: number): void {
+    const fn = this.fn as KeyedProcessFunction<K, IN, OUT>;
+    if (!fn.onTimer) return;
+    this.ctx.ts = outTs;
+    this.ctx.domain = domain;
+    this.collector.timestamp = outTs;
+    try {
+      fn.onTimer(timestamp, this.ctx, this.collector);
+    } catch (e) {
+      throw this.userError(e, { timer: timestamp, domain, key: this.runtime.keyedState?.getCurrentKey() });
+    } finally {
+      this.ctx.domain = "event-time";
+    }
+  }
+
+  override close(): void {
+    this.fn.close?.();
+  }
+}

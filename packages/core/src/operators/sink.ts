@@ -1,0 +1,135 @@
+import { isTwoPhaseCommitSink, type PreCommitSinkWriter, type Sink, type SinkWriter } from "../api/source.js";
+import { FleuveError } from "../errors.js";
+import { OneInputOperator } from "../runtime/operator.js";
+import { NO_TIMESTAMP } from "../time/watermark.js";
+
+interface PendingCommit {
+  checkpointId: number;
+  committables: unknown[];
+}
+
+/**
+ * Writes records to a sink writer. For two-phase-commit sinks it pre-commits on every checkpoint
+ * barrier, keeps the prepared committables in its checkpointed state, and commits them when the
+ * checkpoint completes (or, after a restore, as soon as it opens).
+ */
+export class SinkOperator<T> extends OneInputOperator<T, never> {
+  private writer!: SinkWriter<T>;
+  private pending: PendingCommit[] = [];
+  private recovered: unknown[] = [];
+  private commitChain: Promise<void> = Promise.resolve();
+  private commitError: unknown;
+
+  constructor(private readonly sink: Sink<T>) {
+    super();
+  }
+
+  private get twoPhase(): boolean {
+    return isTwoPhaseCommitSink(this.sink);
+  }
+
+  override open(): void {
+    if (this.recovered.length > 0) {
+      // Prepared in a checkpoint that completed: commit again (commits are idempotent), before the
+      // writer starts and discards whatever later transactions an earlier run left behind.
+      this.commit(this.recovered);
+      this.recovered = [];
+    }
+    this.writer = this.sink.createWriter({
+      subtaskIndex: this.runtime.subtaskIndex,
+      parallelism: this.runtime.parallelism,
+    });
+  }
+
+  processElement(value: T, timestamp: number): void {
+    try {
+      this.writer.write(value, timestamp === NO_TIMESTAMP ? undefined : timestamp);
+    } catch (e) {
+      if (e instanceof FleuveError) throw e;
+      throw new FleuveError(
+        "FLEUVE_SINK_FAILED",
+        `sink '${this.runtime.operatorName}' failed on record: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e, details: { operator: this.runtime.operatorName, record: value } },
+      );
+    }
+  }
+
+  protected override snapshotCustom(checkpointId: number): unknown {
+    if (!this.twoPhase) return undefined;
+    const c = (this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(checkpointId);
+    if (c.length > 0) this.pending.push({ checkpointId, committables: c });
+    return this.pending.map((p) => ({ checkpointId: p.checkpointId, committables: p.committables }));
+  }
+
+  protected override snapshotReady(): Promise<void> | undefined {
+    if (!this.twoPhase) return undefined;
+    return (this.writer as PreCommitSinkWriter<T, unknown>).prepared?.();
+  }
+
+  protected override restoreCustom(states: readonly unknown[]): void {
+    for (const s of states) {
+      for (const p of (s as PendingCommit[] | undefined) ?? []) this.recovered.push(...p.committables);
+    }
+  }
+
+  override notifyCheckpointComplete(checkpointId: number): void {
+    if (this.pending.length === 0) return;
+    const ready = this.pending.filter((p) => p.checkpointId <= checkpointId);
+    if (ready.length === 0) return;
+    this.pending = this.pending.filter((p) => p.checkpointId > checkpointId);
+    this.commit(ready.flatMap((p) => p.committables));
+  }
+
+  private commitsInFlight = 0;
+
+  /** Commits now when the sink commits synchronously and nothing is in flight; else in order after. */
+  private commit(committables: unknown[]): void {
+    if (this.commitError) throw this.commitError;
+    const sink = this.sink;
+    if (!isTwoPhaseCommitSink(sink)) return;
+    const fail = (e: unknown) => {
+      this.commitError = new FleuveError(
+        "FLEUVE_SINK_FAILED",
+        `sink '${this.runtime.operatorName}' could not commit: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
+      return this.commitError;
+    };
+    if (this.commitsInFlight === 0) {
+      let r: void | Promise<void>;
+      try {
+        r = sink.commit(committables);
+      } catch (e) {
+        throw fail(e);
+      }
+      if (!(r instanceof Promise)) return;
+      this.track(r.catch((e) => Promise.reject(fail(e))));
+      return;
+    }
+    this.track(this.commitChain.then(() => sink.commit(committables)).catch((e) => Promise.reject(fail(e))));
+  }
+
+  private track(p: Promise<void>): void {
+    this.commitsInFlight++;
+    this.commitChain = p.finally(() => {
+      this.commitsInFlight--;
+    });
+    this.commitChain.catch(() => {});
+  }
+
+  override finish(): void {
+    this.writer.finish?.();
+    if (this.twoPhase && !this.runtime.checkpointing) {
+      // No checkpoints: nothing else would ever commit the last transaction.
+      this.commit((this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(0));
+    }
+  }
+
+  override pendingWork(): Promise<void> {
+    return this.commitChain;
+  }
+
+  override close(): void {
+    this.writer?.close?.();
+  }
+}

@@ -1,0 +1,326 @@
+import type { PollStatus, Source, SourceOutput, SourceReader } from "../api/source.js";
+import { FleuveError } from "../errors.js";
+import { SKIP_RECORD, StreamOperator } from "../runtime/operator.js";
+import {
+  MAX_WATERMARK,
+  NO_TIMESTAMP,
+  type TimestampAssigner,
+  type WatermarkGenerator,
+  type WatermarkOutput,
+  type WatermarkStrategyLike,
+} from "../time/watermark.js";
+
+/**
+ * Drives a source reader: assigns timestamps, runs the watermark generator, emits periodic
+ * watermarks and latency markers, detects idleness, and ends a bounded input with the final
+ * watermark. The task loop calls {@link poll}; everything downstream is chained synchronously.
+ */
+export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput<T>, WatermarkOutput {
+  private reader!: SourceReader<T>;
+  private assigner: TimestampAssigner<T> | undefined;
+  private generator: WatermarkGenerator<T> | undefined;
+  private lastWatermark = Number.NEGATIVE_INFINITY;
+  private idle = false;
+  private lastActivity = 0;
+  private nextPeriodic = 0;
+  private nextLatencyMarker = 0;
+  private ended = false;
+  private emittedThisPoll = 0;
+
+  constructor(
+    private readonly source: Source<T>,
+    private readonly strategy: WatermarkStrategyLike<T> | undefined,
+    /** Source id for latency markers. */
+    private readonly sourceId: number,
+    private readonly autoWatermarkIntervalMs: number,
+    private readonly latencyTrackingIntervalMs: number,
+  ) {
+    super();
+  }
+
+  private restoredPosition: unknown[] | undefined;
+
+  protected override snapshotCustom(): unknown {
+    return { position: this.reader.snapshot?.(), ended: this.ended };
+  }
+
+  protected override restoreCustom(states: readonly unknown[]): void {
+    this.restoredPosition = states.slice();
+  }
+
+  override open(): void {
+    const rt = this.runtime;
+    this.reader = this.source.createReader({
+      subtaskIndex: rt.subtaskIndex,
+      parallelism: rt.parallelism,
+      now: () => rt.processingTime.now(),
+    });
+    const all = this.restoredPosition as ({ position: unknown; ended: boolean } | undefined)[] | undefined;
+    if (all && this.source.rescalable) {
+      // Rescalable sources get every old position and keep the ones they own.
+      this.reader.restore?.(all.map((r) => r?.position));
+      this.finishOpen();
+      return;
+    }
+    // Other sources cannot change parallelism (the runtime checks), so there is one old position.
+    const restored = all?.[0];
+    if (restored?.position !== undefined) {
+      if (!this.reader.restore) {
+        throw new FleuveError(
+          "FLEUVE_STATE_INCOMPATIBLE",
+          `source '${rt.operatorName}' has a checkpointed position but its reader cannot restore one (no restore())`,
+        );
+      }
+      this.reader.restore(restored.position);
+    }
+    this.finishOpen();
+  }
+
+  private finishOpen(): void {
+    const rt = this.runtime;
+    this.assigner = this.strategy?.createTimestampAssigner();
+    this.generator = this.strategy?.createWatermarkGenerator();
+    const now = rt.processingTime.now();
+    this.lastActivity = now;
+    this.nextPeriodic = now + this.autoWatermarkIntervalMs;
+    this.nextLatencyMarker = now;
+  }
+
+  /** The reader (for checkpoints). */
+  get sourceReader(): SourceReader<T> {
+    return this.reader;
+  }
+
+  /** True once the bounded input ended and the final watermark was sent. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Polls up to `max` records; handles periodic duties; ends the input when the reader ends. */
+  poll(max: number): PollStatus {
+    if (this.ended) return "end";
+    this.emittedThisPoll = 0;
+    let status: PollStatus;
+    try {
+      status = this.reader.poll(this, max);
+    } catch (e) {
+      if (e instanceof FleuveError) throw e;
+      throw new FleuveError(
+        "FLEUVE_SOURCE_FAILED",
+        `source '${this.runtime.operatorName}' (subtask ${this.runtime.subtaskIndex}) failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e, details: { operator: this.runtime.operatorName } },
+      );
+    }
+    const now = this.runtime.processingTime.now();
+    if (this.emittedThisPoll > 0) {
+      this.lastActivity = now;
+    }
+    this.periodic(now);
+    if (status === "end") {
+      if (!this.source.bounded) {
+        throw new FleuveError(
+          "FLEUVE_SOURCE_FAILED",
+          `source '${this.runtime.operatorName}' is unbounded but its reader returned 'end'`,
+        );
+      }
+      for (const sp of this.splits.values()) sp.periodic();
+      this.generator?.onPeriodicEmit(this);
+      this.ended = true;
+      this.idle = false;
+      this.emitWatermark(MAX_WATERMARK);
+    }
+    return status;
+  }
+
+  /** Periodic watermark, idleness and latency markers; also called when the reader has nothing. */
+  periodic(now: number): void {
+    if (now >= this.nextPeriodic) {
+      this.nextPeriodic = now + this.autoWatermarkIntervalMs;
+      if (this.splits.size > 0) for (const sp of this.splits.values()) sp.periodic();
+      else this.generator?.onPeriodicEmit(this);
+      const idleTimeout = this.strategy?.idleTimeoutMs;
+      if (idleTimeout !== undefined && !this.idle && now - this.lastActivity >= idleTimeout) this.markIdle();
+    }
+    if (this.latencyTrackingIntervalMs > 0 && now >= this.nextLatencyMarker) {
+      this.nextLatencyMarker = now + this.latencyTrackingIntervalMs;
+      this.output.emitLatencyMarker({
+        emittedAt: performance.timeOrigin + performance.now(),
+        sourceId: this.sourceId,
+        subtask: this.runtime.subtaskIndex,
+      });
+    }
+  }
+
+  /** Next processing time at which {@link periodic} has work, for the task loop's sleep. */
+  nextPeriodicTime(): number {
+    return this.latencyTrackingIntervalMs > 0
+      ? Math.min(this.nextPeriodic, this.nextLatencyMarker)
+      : this.nextPeriodic;
+  }
+
+  /** Waits until the reader may have data. */
+  available(): Promise<void> {
+    return this.reader.available ? this.reader.available() : new Promise((r) => setTimeout(r, 1));
+  }
+
+  // SourceOutput, called by the reader for every record.
+  collect(value: T, timestamp?: number): void {
+    let ts = timestamp ?? NO_TIMESTAMP;
+    const assigner = this.assigner;
+    if (assigner !== undefined) {
+      try {
+        ts = assigner(value, ts);
+      } catch (e) {
+        const err = this.userError(e, value);
+        if (err === SKIP_RECORD) return;
+        throw err;
+      }
+    }
+    if (this.idle) this.markActive();
+    this.emittedThisPoll++;
+    // The record goes out before the generator sees it (Flink's order): a punctuated watermark
+    // equal to the record's timestamp must not make the record itself late.
+    this.output.collect(value, ts);
+    this.generator?.onEvent(value, ts, this);
+  }
+
+  private readonly splits = new Map<string, SplitOutput<T>>();
+
+  forSplit(splitId: string): SourceOutput<T> {
+    let s = this.splits.get(splitId);
+    if (!s) {
+      s = new SplitOutput<T>(this, this.strategy?.createWatermarkGenerator());
+      this.splits.set(splitId, s);
+    }
+    return s;
+  }
+
+  releaseSplit(splitId: string): void {
+    if (this.splits.delete(splitId)) this.combineSplitWatermarks();
+  }
+
+  /** @internal a split's watermark or idleness changed: emit the minimum over active splits. */
+  combineSplitWatermarks(): void {
+    let min = Number.POSITIVE_INFINITY;
+    let active = 0;
+    for (const s of this.splits.values()) {
+      if (s.idle) continue;
+      active++;
+      if (s.watermark < min) min = s.watermark;
+    }
+    if (this.splits.size > 0 && active === 0) {
+      this.markIdle();
+      return;
+    }
+    if (active > 0 && min > Number.NEGATIVE_INFINITY) this.emitWatermark(min);
+    else if (this.idle && active > 0) this.markActive();
+  }
+
+  /** @internal emits a record through the split path (timestamp already assigned). */
+  emitFromSplit(value: T, ts: number): void {
+    this.emittedThisPoll++;
+    this.output.collect(value, ts);
+  }
+
+  /** @internal assigns the timestamp of a record, or returns SKIP_RECORD if the assigner rejected it. */
+  assignTimestamp(value: T, timestamp: number | undefined): number | typeof SKIP_RECORD {
+    let ts = timestamp ?? NO_TIMESTAMP;
+    const assigner = this.assigner;
+    if (assigner !== undefined) {
+      try {
+        ts = assigner(value, ts);
+      } catch (e) {
+        const err = this.userError(e, value);
+        if (err === SKIP_RECORD) return SKIP_RECORD;
+        throw err;
+      }
+    }
+    return ts;
+  }
+
+  reject(raw: unknown, reason: string, timestamp?: number): void {
+    const err = this.userError(new Error(reason), raw, timestamp);
+    if (err === SKIP_RECORD) return;
+    throw new FleuveError(
+      "FLEUVE_SOURCE_FAILED",
+      `source '${this.runtime.operatorName}' could not read a record: ${reason}`,
+      {
+        details: { operator: this.runtime.operatorName, record: raw },
+      },
+    );
+  }
+
+  override notifyCheckpointComplete(checkpointId: number): void {
+    this.reader.notifyCheckpointComplete?.(checkpointId);
+  }
+
+  emitWatermark(watermark: number): void {
+    if (watermark <= this.lastWatermark) return;
+    if (this.idle) this.markActive();
+    this.lastWatermark = watermark;
+    this.runtime.metrics.currentWatermark.set(watermark);
+    this.output.emitWatermark(watermark);
+  }
+
+  markIdle(): void {
+    if (this.idle) return;
+    this.idle = true;
+    this.output.emitIdle(true);
+  }
+
+  markActive(): void {
+    if (!this.idle) return;
+    this.idle = false;
+    this.output.emitIdle(false);
+  }
+
+  override close(): void {
+    this.reader?.close?.();
+  }
+}
+
+/** The output of one split: its own watermark generator; the operator combines the splits. */
+class SplitOutput<T> implements SourceOutput<T>, WatermarkOutput {
+  watermark = Number.NEGATIVE_INFINITY;
+  idle = false;
+  constructor(
+    private readonly op: SourceOperator<T>,
+    private readonly generator: WatermarkGenerator<T> | undefined,
+  ) {}
+  collect(value: T, timestamp?: number): void {
+    const ts = this.op.assignTimestamp(value, timestamp);
+    if (ts === SKIP_RECORD) return;
+    if (this.idle) this.markActive();
+    this.op.emitFromSplit(value, ts);
+    this.generator?.onEvent(value, ts, this);
+  }
+  periodic(): void {
+    this.generator?.onPeriodicEmit(this);
+  }
+  emitWatermark(watermark: number): void {
+    if (watermark <= this.watermark && !this.idle) return;
+    if (watermark > this.watermark) this.watermark = watermark;
+    this.idle = false;
+    this.op.combineSplitWatermarks();
+  }
+  markIdle(): void {
+    if (this.idle) return;
+    this.idle = true;
+    this.op.combineSplitWatermarks();
+  }
+  markActive(): void {
+    if (!this.idle) return;
+    this.idle = false;
+    this.op.combineSplitWatermarks();
+  }
+  forSplit(): SourceOutput<T> {
+    throw new FleuveError(
+      "FLEUVE_SOURCE_FAILED",
+      "forSplit() is called on the reader's output, not on a split's output",
+    );
+  }
+  releaseSplit(): void {}
+  reject(raw: unknown, reason: string, timestamp?: number): void {
+    this.op.reject(raw, reason, timestamp);
+  }
+}

@@ -1,0 +1,570 @@
+/**
+ * Runs a job in this thread: every subtask of every task, scheduled cooperatively. A subtask
+ * runs when it has input and room in its output channels (backpressure); steps are synchronous
+ * and bounded, and the loop yields to the event loop every few milliseconds so I/O, timers and
+ * Ctrl-C are served.
+ */
+import type { JobConfig } from "../api/config.js";
+import { CheckpointCoordinator, type SubtaskInfo } from "../checkpoint/coordinator.js";
+import { restoreFor, unmatchedOperators } from "../checkpoint/restore.js";
+import { ensureDir, type LoadedCheckpoint, loadForRestore } from "../checkpoint/storage.js";
+import { FleuveError } from "../errors.js";
+import type { JobGraph } from "../graph/job-graph.js";
+import { MetricsRegistry, type OperatorMetrics } from "../metrics/registry.js";
+import { SourceOperator } from "../operators/source.js";
+import type { KeyedStateBackend } from "../state/keyed-state-backend.js";
+import { OperatorStateStore } from "../state/operator-state.js";
+import { Channel, type OutputChannel } from "./channel.js";
+import { buildExecutionPlan, receiversOf } from "./execution-plan.js";
+import type { OneInputOperator, Output, StreamOperator } from "./operator.js";
+import { ChainingOutput, DISCARD, FanOutOutput, KeyedChainingOutput, NodeOutput } from "./outputs.js";
+import { type ProcessingTimeScheduler, SystemProcessingTime } from "./processing-time.js";
+import { RecordWriter } from "./record-writer.js";
+import type { PeerLink } from "./remote-channel.js";
+import { RestartTracker } from "./restart.js";
+import { Subtask } from "./subtask.js";
+
+/** Stands for channels between two other workers (never used on this one). */
+const NOWHERE: OutputChannel = {
+  push() {},
+  hasCapacity: () => true,
+};
+
+/** Outcome of a finished job. */
+export interface JobResult {
+  readonly jobName: string;
+  readonly durationMs: number;
+  /** Per-operator totals (records in/out, busy time, latency percentiles). */
+  readonly metrics: MetricsSummary;
+  /** Records of the stream a job definition returned from `build` (see `runJob`). */
+  readonly collected?: unknown[];
+}
+
+/** Per-operator totals by operator id. */
+export type MetricsSummary = ReturnType<MetricsRegistry["summary"]>;
+
+/** Handle on a running job. */
+export interface JobClient {
+  /** Resolves when the job finishes; rejects with the error that failed it. */
+  readonly result: Promise<JobResult>;
+  /** Live metrics of the job's operators in this thread (empty in the main thread of a multi-threaded job). */
+  readonly metrics: MetricsRegistry;
+  /** Live per-operator totals over all threads (refreshed every second from worker threads). */
+  summary(): MetricsSummary;
+  /** Stops the job; `result` then rejects with FLEUVE_JOB_CANCELLED. */
+  cancel(): void;
+  /** Takes a savepoint into `dir` (a new folder); resolves with its path. */
+  triggerSavepoint(dir: string): Promise<string>;
+  /** Takes a savepoint, then stops the job (its `result` resolves). Resolves with the savepoint path. */
+  stopWithSavepoint(dir: string): Promise<string>;
+}
+
+/**
+ * Where this executor's subtasks are, when a job is spread over worker threads: subtask j of every
+ * task runs on worker `j % workers` (Flink's slot sharing), and channels to other workers go
+ * through `links`.
+ */
+export interface Placement {
+  readonly worker: number;
+  readonly workers: number;
+  /** peer worker index -> link */
+  readonly links: ReadonlyMap<number, PeerLink>;
+}
+
+/** Executor of a job graph in this thread (all subtasks, or this worker's share of them). */
+export class LocalExecutor {
+  readonly metrics = new MetricsRegistry();
+  private readonly subtasks: Subtask[] = [];
+  private readonly allOperators: StreamOperator<unknown>[] = [];
+  private readonly clock: ProcessingTimeScheduler;
+  private readonly systemClock: SystemProcessingTime | undefined;
+  private cancelled = false;
+  /** Stopped with a savepoint: ends without error. */
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private coordinator: CheckpointCoordinator | undefined;
+  private readonly savepointRequests: {
+    dir: string;
+    stop: boolean;
+    resolve: (p: string) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+  /** Savepoints need a coordinator even without periodic checkpoints. */
+  private readonly savepointsWanted = true;
+  /** Number of restarts so far. */
+  restarts = 0;
+  /** Where the executor writes its log lines (restores, restarts, checkpoint problems). */
+  log: (line: string) => void = (line) => process.stderr.write(`[fleuve] ${line}\n`);
+
+  constructor(
+    private readonly graph: JobGraph,
+    private readonly config: JobConfig,
+    private readonly jobName: string,
+    private readonly placement?: Placement,
+  ) {
+    if (config.log) this.log = config.log;
+    if (config.processingTime) {
+      this.clock = config.processingTime;
+    } else {
+      this.systemClock = new SystemProcessingTime();
+      this.clock = this.systemClock;
+    }
+  }
+
+  /** Starts running; returns the client at once. */
+  start(): JobClient {
+    const result = this.run();
+    // Avoid an unhandled rejection when the caller only uses cancel().
+    result.catch(() => {});
+    return {
+      result,
+      metrics: this.metrics,
+      summary: () => this.metrics.summary(),
+      cancel: () => {
+        this.cancelled = true;
+        this.wake?.();
+      },
+      triggerSavepoint: (dir: string) => this.requestSavepoint(dir),
+      stopWithSavepoint: async (dir: string) => {
+        const path = await this.requestSavepoint(dir, true);
+        this.stopped = true;
+        this.cancelled = true;
+        this.wake?.();
+        await result.catch(() => {});
+        return path;
+      },
+    };
+  }
+
+  private requestSavepoint(dir: string, stop = false): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.savepointRequests.push({ dir, stop, resolve, reject });
+      this.wake?.();
+    });
+  }
+
+  private build(restored: LoadedCheckpoint | undefined, firstCheckpointId: number): void {
+    const { graph, config } = this;
+    this.subtasks.length = 0;
+    this.allOperators.length = 0;
+    const plan = buildExecutionPlan(graph, config);
+    const P = plan.parallelismOf;
+    const pl = this.placement;
+    const workerOf = (subtask: number) => (pl ? subtask % pl.workers : 0);
+    const me = pl ? pl.worker : 0;
+    for (const link of pl?.links.values() ?? []) link.onArrivalHook = () => this.wake?.();
+    // 1. operators and their runtimes, per node and (local) subtask
+    const ops: StreamOperator<unknown>[][] = graph.nodes.map(() => []);
+    const metrics: OperatorMetrics[][] = graph.nodes.map(() => []);
+    for (const node of graph.nodes) {
+      const p = P[node.id]!;
+      for (let i = 0; i < p; i++) {
+        if (workerOf(i) !== me) continue;
+        const op = node.createOperator();
+        ops[node.id]![i] = op;
+        metrics[node.id]![i] = this.metrics.operator(node.name, graph.uidOf(node), i);
+        this.allOperators.push(op);
+      }
+    }
+    // 2. channels of every edge between tasks: [edge][sender] -> channels; [vertex][receiver] -> inputs
+    // Channel ids are numbered identically on every worker, so both ends agree without talking.
+    const inputsOf: Channel[][][] = plan.vertices.map((v) => Array.from({ length: v.parallelism }, () => []));
+    const writerChannels = new Map<object, { channels: OutputChannel[]; targets: number[] }[]>();
+    let channelId = 0;
+    for (const v of plan.vertices) {
+      const perInputCount: number[][] = Array.from({ length: v.parallelism }, () => [0, 0]);
+      for (const e of v.inputs) {
+        const sp = P[e.source]!;
+        const perSender: { channels: OutputChannel[]; targets: number[] }[] = [];
+        for (let s = 0; s < sp; s++) {
+          const targets = receiversOf(e, s, sp, v.parallelism);
+          const channels = targets.map((r): OutputChannel => {
+            const id = channelId++;
+            const indexInInput = perInputCount[r]![e.inputIndex]!++;
+            const ws = workerOf(s);
+            const wr = workerOf(r);
+            if (wr === me) {
+              const ch = new Channel(config.channelCapacity, e.inputIndex, indexInInput);
+              inputsOf[v.id]![r]!.push(ch);
+              if (ws !== me) pl!.links.get(ws)!.receiver(id, ch);
+              return ch;
+            }
+            if (ws === me) return pl!.links.get(wr)!.sender(id, config.channelCapacity);
+            return NOWHERE;
+          });
+          perSender.push({ channels, targets });
+        }
+        writerChannels.set(e, perSender);
+      }
+    }
+    // 3. outputs, setup, restore, subtasks
+    const infos: SubtaskInfo[] = [];
+    if (restored && !config.allowNonRestoredState) {
+      const missing = unmatchedOperators(restored, new Set(graph.nodes.map((n) => graph.uidOf(n))));
+      if (missing.length > 0) {
+        throw new FleuveError(
+          "FLEUVE_STATE_INCOMPATIBLE",
+          `${restored.path} holds state of operators this job does not have: ${missing.join(", ")}. Give operators the same uid() as before, or set allowNonRestoredState to drop that state`,
+        );
+      }
+    }
+    for (const v of plan.vertices) {
+      for (let i = 0; i < v.parallelism; i++) {
+        if (workerOf(i) !== me) continue;
+        const writers: RecordWriter[] = [];
+        // wire tail-first so chained targets exist when their sources are set up
+        for (let k = v.nodes.length - 1; k >= 0; k--) {
+          const node = v.nodes[k]!;
+          const op = ops[node.id]![i]!;
+          const main: Output<unknown>[] = [];
+          const sides = new Map<string, Output<unknown>[]>();
+          for (const e of graph.outputsOf(node.id)) {
+            let out: Output<unknown>;
+            if (plan.isChained(e)) {
+              const target = ops[e.target]![i] as OneInputOperator<unknown, unknown>;
+              const tm = metrics[e.target]![i]!;
+              const keyed = graph.nodes[e.target]!.keySelectors[0] !== undefined;
+              out = keyed ? new KeyedChainingOutput(target, tm) : new ChainingOutput(target, tm);
+            } else {
+              const wc = writerChannels.get(e)![i]!;
+              const w = new RecordWriter(
+                e,
+                wc.channels,
+                config.batchSize,
+                P[e.target]!,
+                config.maxParallelism,
+                wc.targets,
+                i,
+                node.name,
+              );
+              writers.push(w);
+              out = w;
+            }
+            if (e.sideOutput) {
+              const list = sides.get(e.sideOutput.id) ?? [];
+              list.push(out);
+              sides.set(e.sideOutput.id, list);
+            } else main.push(out);
+          }
+          const sideOuts = new Map<string, Output<unknown>>();
+          for (const [id, list] of sides)
+            sideOuts.set(id, list.length === 1 ? list[0]! : new FanOutOutput(list));
+          const mainOut = main.length === 0 ? DISCARD : main.length === 1 ? main[0]! : new FanOutOutput(main);
+          const m = metrics[node.id]![i]!;
+          const keyed = node.keySelectors.some((s) => s !== undefined);
+          op.setup(
+            {
+              operatorName: node.name,
+              operatorId: graph.uidOf(node),
+              subtaskIndex: i,
+              parallelism: v.parallelism,
+              maxParallelism: config.maxParallelism,
+              keySelectors: node.keySelectors,
+              keyedState: keyed
+                ? this.trackBackend(
+                    config.stateBackend({
+                      maxParallelism: config.maxParallelism,
+                      clock: () => this.clock.now(),
+                      jobName: this.jobName,
+                      operatorId: graph.uidOf(node),
+                      subtaskIndex: i,
+                      parallelism: v.parallelism,
+                    }),
+                  )
+                : undefined,
+              operatorState: new OperatorStateStore(),
+              processingTime: this.clock,
+              metrics: m,
+              checkpointing: config.checkpointing !== undefined,
+              errorPolicy: config.errorPolicy,
+              jobName: this.jobName,
+            },
+            new NodeOutput(mainOut, sideOuts, m),
+          );
+        }
+        const chainOps = v.nodes.map((n) => ops[n.id]![i]!);
+        const head = chainOps[0]!;
+        if (restored) {
+          for (const node of v.nodes) {
+            const r = restoreFor(
+              restored,
+              graph.uidOf(node),
+              node.name,
+              i,
+              v.parallelism,
+              config.maxParallelism,
+              {
+                isSource: node.kind === "source",
+                rescalable: node.rescalable === true,
+              },
+            );
+            if (r) ops[node.id]![i]!.initializeState(r);
+          }
+        }
+        const subtask = new Subtask(
+          `${v.head.name} (${i + 1}/${v.parallelism})`,
+          i,
+          chainOps,
+          v.nodes.map((n) => graph.uidOf(n)),
+          metrics[v.head.id]![i]!,
+          inputsOf[v.id]![i]!,
+          writers,
+          head instanceof SourceOperator ? head : undefined,
+          v.head.inputArity === 2,
+          v.head.keySelectors.map((s) => s !== undefined),
+        );
+        this.subtasks.push(subtask);
+        infos.push({
+          subtask,
+          file: `task-${v.id}-${i}.bin`,
+          isSource: v.head.kind === "source",
+          parallelism: v.parallelism,
+        });
+      }
+    }
+    if (config.checkpointing || this.savepointsWanted) {
+      const layout: Record<string, { parallelism: number; source: boolean; files: string[] }> = {};
+      for (const node of graph.nodes) {
+        const p = P[node.id]!;
+        layout[graph.uidOf(node)] = {
+          parallelism: p,
+          source: node.kind === "source",
+          files: Array.from({ length: p }, (_, i) => `task-${plan.vertexOf[node.id]}-${i}.bin`),
+        };
+      }
+      this.coordinator = new CheckpointCoordinator(
+        config.checkpointing,
+        this.jobName,
+        config.maxParallelism,
+        infos,
+        layout,
+        firstCheckpointId,
+        this.log,
+        () => this.clock.now(),
+      );
+    }
+  }
+
+  private async run(): Promise<JobResult> {
+    const started = performance.now();
+    const { config } = this;
+    if (this.placement && config.checkpointing) {
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        "checkpointing is not supported yet for jobs spread over worker threads; run with threads: 1 (parallelism may stay > 1)",
+        { details: { option: "checkpointing" } },
+      );
+    }
+    if (config.checkpointing) ensureDir(config.checkpointing.dir);
+    const restarts = new RestartTracker(config.restartStrategy);
+    let restoreFrom = config.restoreFrom;
+    if (restoreFrom === undefined && config.resumeFromLatestCheckpoint && config.checkpointing) {
+      restoreFrom = config.checkpointing.dir;
+    }
+    let nextCheckpointId = 1;
+    for (;;) {
+      try {
+        let restored: LoadedCheckpoint | undefined;
+        if (restoreFrom !== undefined) {
+          restored = loadForRestore(restoreFrom, this.log);
+          if (!restored && restoreFrom === config.restoreFrom && config.restoreFrom !== undefined) {
+            throw new FleuveError(
+              "FLEUVE_CHECKPOINT_NOT_FOUND",
+              `no usable checkpoint or savepoint at ${restoreFrom}`,
+              {
+                details: { path: restoreFrom },
+              },
+            );
+          }
+          if (restored) {
+            this.log(
+              `restoring ${restored.metadata.kind} ${restored.metadata.checkpointId} from ${restored.path}`,
+            );
+            nextCheckpointId = Math.max(nextCheckpointId, restored.metadata.checkpointId + 1);
+          }
+        }
+        this.build(restored, nextCheckpointId);
+        // open tail-first, as Flink does, so downstream operators are ready before data flows
+        for (const st of this.subtasks) {
+          for (let k = st.operators.length - 1; k >= 0; k--) {
+            st.operators[k]!.open();
+            st.operators[k]!.restoreTimers();
+          }
+        }
+        await this.loop();
+        if (this.cancelled)
+          throw new FleuveError("FLEUVE_JOB_CANCELLED", `job '${this.jobName}' was cancelled`);
+        if (this.coordinator && config.checkpointing)
+          await this.coordinator.finalCheckpoint(this.clock.now());
+        await this.drainOperators();
+        this.closeAll();
+        return {
+          jobName: this.jobName,
+          durationMs: performance.now() - started,
+          metrics: this.metrics.summary(),
+        };
+      } catch (e) {
+        this.closeAll();
+        const err =
+          e instanceof FleuveError
+            ? e
+            : new FleuveError(
+                "FLEUVE_JOB_FAILED",
+                `job '${this.jobName}' failed: ${e instanceof Error ? e.message : String(e)}`,
+                {
+                  cause: e,
+                },
+              );
+        if (this.stopped) {
+          await this.coordinator?.drain();
+          this.coordinator?.notifyCompleted();
+          await this.drainOperators();
+          return {
+            jobName: this.jobName,
+            durationMs: performance.now() - started,
+            metrics: this.metrics.summary(),
+          };
+        }
+        const delay =
+          err.code === "FLEUVE_JOB_CANCELLED" || this.isConfigError(err)
+            ? undefined
+            : restarts.onFailure(performance.now());
+        await this.coordinator?.drain();
+        if (delay === undefined) throw err;
+        this.log(
+          `job '${this.jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`,
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        if (this.cancelled)
+          throw new FleuveError("FLEUVE_JOB_CANCELLED", `job '${this.jobName}' was cancelled`);
+        if (config.checkpointing) {
+          restoreFrom = config.checkpointing.dir;
+          nextCheckpointId = Math.max(nextCheckpointId, (this.coordinator?.latestCompleted ?? 0) + 1);
+        }
+        this.restarts++;
+      }
+    }
+  }
+
+  /** Errors that a restart cannot cure. */
+  private isConfigError(e: FleuveError): boolean {
+    return (
+      e.code === "FLEUVE_CONFIG_INVALID" ||
+      e.code === "FLEUVE_GRAPH_INVALID" ||
+      e.code === "FLEUVE_STATE_INCOMPATIBLE" ||
+      e.code === "FLEUVE_CHECKPOINT_NOT_FOUND" ||
+      e.code === "FLEUVE_PARALLELISM_INVALID"
+    );
+  }
+
+  /** Waits for asynchronous work of operators (e.g. sink commits) before the job ends. */
+  private async drainOperators(): Promise<void> {
+    for (const op of this.allOperators) {
+      const w = op.pendingWork();
+      if (w) await w;
+    }
+  }
+
+  private readonly backends: KeyedStateBackend[] = [];
+
+  private trackBackend(b: KeyedStateBackend): KeyedStateBackend {
+    this.backends.push(b);
+    return b;
+  }
+
+  private closeAll(): void {
+    for (const op of this.allOperators) {
+      try {
+        op.close();
+      } catch {
+        // closing is best effort; the first error is what the user needs
+      }
+    }
+    // Disk-backed state keeps working copies; the checkpoints hold what must survive.
+    for (const b of this.backends.splice(0)) {
+      try {
+        b.dispose?.();
+      } catch {
+        // best effort, as above
+      }
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const { batchSize, bufferTimeoutMs } = this.config;
+    const subtasks = this.subtasks;
+    const queue = this.systemClock?.queue;
+    let lastYield = performance.now();
+    for (;;) {
+      if (this.cancelled) return;
+      let progressed = false;
+      let unfinished = 0;
+      for (let i = 0; i < subtasks.length; i++) {
+        const st = subtasks[i]!;
+        if (st.state === "finished") continue;
+        unfinished++;
+        if (st.canStep()) {
+          st.step(batchSize);
+          progressed = true;
+          if (bufferTimeoutMs === 0) st.flushOutputs(0, 0, true);
+          else st.notePending(Date.now());
+        }
+      }
+      this.flushLinks();
+      if (unfinished === 0) return;
+      const now = this.clock.now();
+      if (queue && queue.size > 0) queue.runDue(now);
+      const co = this.coordinator;
+      if (co) {
+        co.notifyCompleted();
+        if (this.savepointRequests.length > 0) {
+          for (const r of this.savepointRequests.splice(0))
+            co.savepoint(r.dir, now, r.stop).then(r.resolve, r.reject);
+        }
+        if (co.tick(now)) progressed = true;
+      }
+      if (bufferTimeoutMs > 0) for (const st of subtasks) st.flushOutputs(now, bufferTimeoutMs, !progressed);
+      if (!progressed) {
+        for (const st of subtasks) if (st.state === "waiting") st.sourcePeriodic(now);
+        this.flushLinks();
+        // Anything made runnable by the periodic work or timers above?
+        if (subtasks.some((st) => st.canStep())) continue;
+        await this.idleWait(now);
+        lastYield = performance.now();
+      } else if (performance.now() - lastYield > 5) {
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
+    }
+  }
+
+  private flushLinks(): void {
+    const links = this.placement?.links;
+    if (links) for (const l of links.values()) l.flush();
+  }
+
+  /** Sleeps until a source has data, a timer is due, or a periodic source duty is due. */
+  private idleWait(now: number): Promise<void> {
+    const waits: Promise<void>[] = [];
+    let next = now + 50;
+    for (const st of this.subtasks) {
+      const w = st.waitingOn;
+      if (w) waits.push(w);
+      if (st.source && st.state !== "finished") next = Math.min(next, st.source.nextPeriodicTime());
+    }
+    const t = this.systemClock?.queue.nextTime();
+    if (t !== undefined) next = Math.min(next, t);
+    const cp = this.config.checkpointing;
+    if (cp) next = Math.min(next, now + cp.intervalMs);
+    if (this.coordinator) waits.push(...this.coordinator.writesInFlight);
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, next - now));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+      for (const w of waits) w.then(done, done);
+    });
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Outputs that wire operators together inside a task (chaining: a direct call into the next
+ * operator) and route side outputs. Built once per subtask; nothing here allocates per record.
+ */
+import type { OperatorMetrics } from "../metrics/registry.js";
+import { type LatencyMarker, type OneInputOperator, type Output, SKIP_RECORD } from "./operator.js";
+import type { OutputTag } from "./output-tag.js";
+
+/** Feeds a chained one-input operator directly. */
+export class ChainingOutput implements Output<unknown> {
+  constructor(
+    private readonly op: OneInputOperator<unknown, unknown>,
+    private readonly metrics: OperatorMetrics,
+  ) {}
+  collect(value: unknown, timestamp: number): void {
+    this.metrics.recordsIn.count++;
+    try {
+      this.op.processElement(value, timestamp);
+    } catch (e) {
+      if (e !== SKIP_RECORD) throw e;
+    }
+  }
+  collectSide(): void {}
+  emitWatermark(watermark: number): void {
+    this.op.processWatermark(watermark);
+  }
+  emitIdle(idle: boolean): void {
+    this.op.processIdle(idle);
+  }
+  emitLatencyMarker(marker: LatencyMarker): void {
+    this.op.processLatencyMarker(marker);
+  }
+}
+
+/** Feeds a chained keyed operator: sets the current key first. */
+export class KeyedChainingOutput extends ChainingOutput {
+  constructor(
+    private readonly keyedOp: OneInputOperator<unknown, unknown>,
+    metrics: OperatorMetrics,
+  ) {
+    super(keyedOp, metrics);
+  }
+  override collect(value: unknown, timestamp: number): void {
+    this.keyedOp.setKeyContextElement(value, 0);
+    super.collect(value, timestamp);
+  }
+}
+
+/** Sends to several outputs. */
+export class FanOutOutput implements Output<unknown> {
+  constructor(private readonly outputs: readonly Output<unknown>[]) {}
+  collect(value: unknown, timestamp: number): void {
+    const o = this.outputs;
+    for (let i = 0; i < o.length; i++) o[i]!.collect(value, timestamp);
+  }
+  collectSide(): void {}
+  emitWatermark(watermark: number): void {
+    for (const o of this.outputs) o.emitWatermark(watermark);
+  }
+  emitIdle(idle: boolean): void {
+    for (const o of this.outputs) o.emitIdle(idle);
+  }
+  emitLatencyMarker(marker: LatencyMarker): void {
+    for (const o of this.outputs) o.emitLatencyMarker(marker);
+  }
+}
+
+/** Drops records (an operator whose main output nobody consumes). */
+export const DISCARD: Output<unknown> = {
+  collect() {},
+  collectSide() {},
+  emitWatermark() {},
+  emitIdle() {},
+  emitLatencyMarker() {},
+};
+
+/** The output of one operator: main output, side outputs by tag id, and the recordsOut count. */
+export class NodeOutput implements Output<unknown> {
+  private readonly allOutputs: Output<unknown>[];
+  constructor(
+    private readonly main: Output<unknown>,
+    private readonly sides: ReadonlyMap<string, Output<unknown>>,
+    private readonly metrics: OperatorMetrics,
+  ) {
+    this.allOutputs = [main, ...sides.values()];
+  }
+  collect(value: unknown, timestamp: number): void {
+    this.metrics.recordsOut.count++;
+    this.main.collect(value, timestamp);
+  }
+  collectSide(tag: OutputTag<unknown>, value: unknown, timestamp: number): void {
+    const o = this.sides.get(tag.id);
+    if (o !== undefined) o.collect(value, timestamp);
+  }
+  emitWatermark(watermark: number): void {
+    const outs = this.allOutputs;
+    for (let i = 0; i < outs.length; i++) outs[i]!.emitWatermark(watermark);
+  }
+  emitIdle(idle: boolean): void {
+    for (const o of this.allOutputs) o.emitIdle(idle);
+  }
+  emitLatencyMarker(marker: LatencyMarker): void {
+    this.main.emitLatencyMarker(marker);
+  }
+}

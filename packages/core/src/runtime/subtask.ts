@@ -1,0 +1,299 @@
+/**
+ * One parallel instance of a task: a chain of operators fed either by a source reader or by
+ * input channels. `step()` does a bounded amount of work synchronously and returns.
+ */
+import type { OperatorMetrics } from "../metrics/registry.js";
+import type { SourceOperator } from "../operators/source.js";
+import { MAX_WATERMARK, WatermarkValve } from "../time/watermark.js";
+import { type Channel, ItemKind } from "./channel.js";
+import {
+  type OneInputOperator,
+  type OperatorSnapshot,
+  SKIP_RECORD,
+  type StreamOperator,
+  type TwoInputOperator,
+} from "./operator.js";
+
+/** Receives the snapshots a subtask takes when a checkpoint barrier passes it. */
+export interface CheckpointAcknowledger {
+  acknowledge(checkpointId: number, subtask: Subtask, snapshots: OperatorSnapshot[]): void;
+}
+
+import type { RecordWriter } from "./record-writer.js";
+
+/** Lifecycle of a subtask. */
+export type SubtaskState = "running" | "waiting" | "suspended" | "finished";
+
+/** A running subtask. */
+export class Subtask {
+  state: SubtaskState = "running";
+  /** For a source waiting for data: set when its availability promise resolved. */
+  private availablePromise: Promise<void> | undefined;
+  private readonly valves: WatermarkValve[] = [];
+  private readonly inputIdle: boolean[] = [];
+  private endedChannels = 0;
+  private nextChannel = 0;
+  private readonly headKeyed: boolean[];
+  /** Checkpoint being aligned, and the channels that already delivered its barrier. */
+  private aligning: number | undefined;
+  private readonly blocked = new Set<Channel>();
+  private readonly ended = new Set<Channel>();
+  private lastCheckpoint = 0;
+  /** Set by the executor when checkpointing is on. */
+  acknowledger: CheckpointAcknowledger | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly subtaskIndex: number,
+    /** Operators of the chain, head first. */
+    readonly operators: StreamOperator<unknown>[],
+    /** Stable ids of the operators (parallel to `operators`). */
+    readonly operatorIds: readonly string[],
+    readonly headMetrics: OperatorMetrics,
+    readonly inputs: readonly Channel[],
+    readonly writers: readonly RecordWriter[],
+    readonly source: SourceOperator<unknown> | undefined,
+    readonly twoInput: boolean,
+    keyedInputs: readonly boolean[],
+  ) {
+    const counts = [0, 0];
+    for (const ch of inputs) counts[ch.inputIndex]!++;
+    for (let i = 0; i < (twoInput ? 2 : 1); i++) {
+      this.valves.push(new WatermarkValve(counts[i]!));
+      this.inputIdle.push(false);
+    }
+    this.headKeyed = [keyedInputs[0] ?? false, keyedInputs[1] ?? false];
+  }
+
+  get head(): StreamOperator<unknown> {
+    return this.operators[0]!;
+  }
+
+  /** True when the subtask can do work now without overfilling an output channel. */
+  canStep(): boolean {
+    if (this.state !== "running") return false;
+    const ws = this.writers;
+    for (let i = 0; i < ws.length; i++) if (!ws[i]!.hasCapacity()) return false;
+    if (this.source) return true;
+    const ins = this.inputs;
+    if (this.aligning === undefined) {
+      for (let i = 0; i < ins.length; i++) if (!ins[i]!.isEmpty) return true;
+      return false;
+    }
+    for (let i = 0; i < ins.length; i++) if (!ins[i]!.isEmpty && !this.blocked.has(ins[i]!)) return true;
+    return false;
+  }
+
+  /** For a waiting source: the promise that resolves when it may have data. */
+  get waitingOn(): Promise<void> | undefined {
+    return this.state === "waiting" ? this.availablePromise : undefined;
+  }
+
+  /** Does up to `budget` records of work. Returns the number of records handled. */
+  step(budget: number): number {
+    const t0 = performance.now();
+    let n: number;
+    if (this.source) n = this.stepSource(budget);
+    else n = this.stepInputs(budget);
+    this.headMetrics.busyTimeMs.count += performance.now() - t0;
+    return n;
+  }
+
+  /** Periodic work of a source that is waiting (watermarks, idleness, latency markers). */
+  sourcePeriodic(now: number): void {
+    this.source?.periodic(now);
+  }
+
+  private stepSource(budget: number): number {
+    const src = this.source!;
+    const before = this.headMetrics.recordsOut.count;
+    const status = src.poll(budget);
+    if (status === "end") {
+      this.finish();
+    } else if (status === "nothing-yet") {
+      this.state = "waiting";
+      this.availablePromise = src.available().then(() => {
+        if (this.state === "waiting") this.state = "running";
+      });
+    }
+    return this.headMetrics.recordsOut.count - before;
+  }
+
+  private stepInputs(budget: number): number {
+    const ins = this.inputs;
+    let done = 0;
+    let scanned = 0;
+    while (done < budget && scanned < ins.length && this.state === "running") {
+      const ch = ins[this.nextChannel]!;
+      // During alignment, a channel that delivered the barrier waits for the others (aligned checkpoints).
+      const item = this.aligning !== undefined && this.blocked.has(ch) ? undefined : ch.poll();
+      if (item === undefined) {
+        this.nextChannel = (this.nextChannel + 1) % ins.length;
+        scanned++;
+        continue;
+      }
+      scanned = 0;
+      done += this.handle(ch, item);
+    }
+    return done;
+  }
+
+  private handle(ch: Channel, item: import("./channel.js").ChannelItem): number {
+    const ii = ch.inputIndex;
+    switch (item.kind) {
+      case ItemKind.Batch: {
+        const len = item.values.length;
+        this.headMetrics.recordsIn.count += len;
+        // A record skipped by the error policy throws SKIP_RECORD; go on with the next one.
+        for (let start = 0; start < len; ) {
+          try {
+            this.processBatch(ii, item.values, item.timestamps, start, len);
+            start = len;
+          } catch (e) {
+            if (e !== SKIP_RECORD) throw e;
+            start = this.batchPosition + 1;
+          }
+        }
+        return len;
+      }
+      case ItemKind.Watermark:
+        this.deliverWatermark(ii, this.valves[ii]!.inputWatermark(ch.inputChannelIndex, item.watermark));
+        return 1;
+      case ItemKind.Idle:
+        this.deliverWatermark(ii, this.valves[ii]!.inputIdle(ch.inputChannelIndex, item.idle));
+        return 1;
+      case ItemKind.Latency:
+        this.head.processLatencyMarker(item.marker);
+        return 1;
+      case ItemKind.End:
+        // A finished channel no longer holds the watermark back.
+        this.deliverWatermark(ii, this.valves[ii]!.inputWatermark(ch.inputChannelIndex, MAX_WATERMARK));
+        this.endedChannels++;
+        this.ended.add(ch);
+        this.checkAligned();
+        if (this.endedChannels === this.inputs.length) this.finish();
+        return 1;
+      case ItemKind.Barrier: {
+        const id = item.checkpointId;
+        if (id <= this.lastCheckpoint) return 1; // a barrier of an aborted/older checkpoint
+        if (this.aligning === undefined || id > this.aligning) {
+          // a newer checkpoint supersedes one still aligning (the older one was aborted)
+          this.aligning = id;
+          this.blocked.clear();
+        } else if (id < this.aligning) return 1;
+        this.blocked.add(ch);
+        this.checkAligned();
+        return 1;
+      }
+    }
+  }
+
+  /** Index of the record being processed in the current batch (to resume after a skip). */
+  private batchPosition = 0;
+
+  private processBatch(ii: number, values: unknown[], timestamps: number[], from: number, len: number): void {
+    if (this.twoInput) {
+      const op = this.head as TwoInputOperator<unknown, unknown, unknown>;
+      const keyed = this.headKeyed[ii];
+      for (let k = from; k < len; k++) {
+        this.batchPosition = k;
+        if (keyed) op.setKeyContextElement(values[k], ii);
+        if (ii === 0) op.processElement1(values[k], timestamps[k]!);
+        else op.processElement2(values[k], timestamps[k]!);
+      }
+      return;
+    }
+    const op = this.head as OneInputOperator<unknown, unknown>;
+    if (this.headKeyed[0]) {
+      for (let k = from; k < len; k++) {
+        this.batchPosition = k;
+        op.setKeyContextElement(values[k], 0);
+        op.processElement(values[k], timestamps[k]!);
+      }
+    } else {
+      for (let k = from; k < len; k++) {
+        this.batchPosition = k;
+        op.processElement(values[k], timestamps[k]!);
+      }
+    }
+  }
+
+  private deliverWatermark(ii: number, advanced: number | undefined): void {
+    const valve = this.valves[ii]!;
+    const head = this.head;
+    if (valve.isIdle !== this.inputIdle[ii]) {
+      this.inputIdle[ii] = valve.isIdle;
+      if (this.twoInput) {
+        const op = head as TwoInputOperator<unknown, unknown, unknown>;
+        if (ii === 0) op.processIdle1(valve.isIdle);
+        else op.processIdle2(valve.isIdle);
+      } else head.processIdle(valve.isIdle);
+    }
+    if (advanced === undefined) return;
+    if (this.twoInput) {
+      const op = head as TwoInputOperator<unknown, unknown, unknown>;
+      if (ii === 0) op.processWatermark1(advanced);
+      else op.processWatermark2(advanced);
+    } else head.processWatermark(advanced);
+  }
+
+  private checkAligned(): void {
+    const id = this.aligning;
+    if (id === undefined) return;
+    for (const ch of this.inputs) if (!this.blocked.has(ch) && !this.ended.has(ch)) return;
+    this.aligning = undefined;
+    this.blocked.clear();
+    this.performCheckpoint(id);
+  }
+
+  /** Source subtasks: starts checkpoint `id` here (sources get no barriers from upstream). */
+  triggerCheckpoint(id: number): void {
+    if (this.state === "finished") return;
+    this.performCheckpoint(id);
+  }
+
+  /** Stops a source subtask from reading (stop-with-savepoint): no record follows the savepoint barrier. */
+  suspend(): void {
+    if (this.state !== "finished") this.state = "suspended";
+  }
+
+  /**
+   * A finished subtask's part of checkpoint `id` (Flink's checkpoints after tasks finished): its
+   * operators are finished but still open, so they can still report state such as a sink's
+   * last prepared transaction.
+   */
+  snapshotFinished(id: number): OperatorSnapshot[] {
+    this.lastCheckpoint = id;
+    return this.operators.map((op) => op.snapshotState(id));
+  }
+
+  /** Snapshots every operator of the chain, then sends the barrier downstream. */
+  private performCheckpoint(id: number): void {
+    this.lastCheckpoint = id;
+    if (this.acknowledger) {
+      const snaps = this.operators.map((op) => op.snapshotState(id));
+      this.acknowledger.acknowledge(id, this, snaps);
+    }
+    for (const w of this.writers) w.emitBarrier(id);
+  }
+
+  /** End of all input: finish operators head first, flush, end the output channels. */
+  private finish(): void {
+    for (const op of this.operators) op.finish();
+    for (const w of this.writers) w.end();
+    this.state = "finished";
+  }
+
+  /** Sends partly filled batches whose buffer timeout expired (or all, with `force`). */
+  flushOutputs(now: number, timeoutMs: number, force: boolean): void {
+    for (const w of this.writers) {
+      if (w.pendingCount === 0) continue;
+      if (force || timeoutMs === 0 || now - w.oldestPendingAt >= timeoutMs) w.flush();
+    }
+  }
+
+  /** Marks when pending data first appeared in each writer (for the buffer timeout). */
+  notePending(now: number): void {
+    for (const w of this.writers) if (w.pendingCount > 0 && w.oldestPendingAt === 0) w.oldestPendingAt = now;
+  }
+}

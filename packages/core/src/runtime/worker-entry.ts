@@ -1,0 +1,85 @@
+/**
+ * Entry point of a worker thread of a multi-threaded job: imports the job module, builds the same
+ * graph, and runs the subtasks placed on this worker.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { DataStream } from "../api/datastream.js";
+import { StreamExecutionEnvironment } from "../api/environment.js";
+import { loadJobModule } from "../api/job.js";
+import { FleuveError } from "../errors.js";
+import { LocalExecutor } from "./local-executor.js";
+import { PeerLink } from "./remote-channel.js";
+import type { WorkerInit, WorkerMessage } from "./thread-runner.js";
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: WorkerMessage) => port.postMessage(m);
+
+async function main(): Promise<void> {
+  const def = await loadJobModule(init.moduleUrl);
+  const env = StreamExecutionEnvironment.create(init.options);
+  const out = await def.build(env, init.args);
+  if (out instanceof DataStream) {
+    out.sinkTo(
+      {
+        createWriter: () => {
+          let buf: unknown[] = [];
+          const flush = () => {
+            if (buf.length > 0) post({ type: "collect", values: buf });
+            buf = [];
+          };
+          return {
+            write: (v) => {
+              buf.push(v);
+              if (buf.length >= 1024) flush();
+            },
+            finish: flush,
+          };
+        },
+      },
+      "Collect",
+    );
+  }
+  const links = new Map<number, PeerLink>();
+  for (const [peer, p] of Object.entries(init.ports)) links.set(Number(peer), new PeerLink(p));
+  env.getJobGraph();
+  const exec = new LocalExecutor(env.graph, env.config, init.jobName, {
+    worker: init.worker,
+    workers: init.workers,
+    links,
+  });
+  const client = exec.start();
+  const timer = setInterval(() => post({ type: "metrics", summary: exec.metrics.summary() }), 1000);
+  port.on("message", (m: { type: string }) => {
+    if (m?.type === "cancel") client.cancel();
+  });
+  try {
+    await client.result;
+    post({ type: "done", summary: exec.metrics.summary() });
+  } finally {
+    clearInterval(timer);
+    // Let the last messages to peers go out before the ports close.
+    setTimeout(() => {
+      for (const l of links.values()) l.close();
+      port.close();
+    }, 50);
+  }
+}
+
+main().catch((e: unknown) => {
+  const err = e instanceof FleuveError ? e : undefined;
+  post({
+    type: "error",
+    code: err?.code ?? "FLEUVE_JOB_FAILED",
+    message: e instanceof Error ? e.message : String(e),
+    details: err ? safeDetails(err.details) : undefined,
+  });
+});
+
+function safeDetails(d: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
+  try {
+    return structuredClone(d) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}

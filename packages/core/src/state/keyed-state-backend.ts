@@ -1,0 +1,135 @@
+/**
+ * The contract between keyed operators and a keyed state backend (Flink's KeyedStateBackend).
+ * The runtime creates one backend per keyed operator subtask through a
+ * {@link KeyedStateBackendFactory}; the heap backend is the default, `@fleuve/state-lmdb` keeps
+ * state on disk. Operators only use what is declared here.
+ */
+import type { Key, NormalizedKey } from "../runtime/key-groups.js";
+import type {
+  AggregatingState,
+  AggregatingStateDescriptor,
+  ListState,
+  ListStateDescriptor,
+  MapState,
+  MapStateDescriptor,
+  ReducingState,
+  ReducingStateDescriptor,
+  ValueState,
+  ValueStateDescriptor,
+} from "./descriptors.js";
+
+/** A table of per-key entries, for operators that manage their own state layout (e.g. windows). */
+export interface KeyedTable<V> {
+  /** The entry of the current key, or undefined. The entry may be mutated in place. */
+  get(): V | undefined;
+  /** Sets the entry of the current key. */
+  set(value: V): void;
+  /** Removes the entry of the current key. */
+  delete(): void;
+  /** Every (normalized key, entry): for snapshots and for operators that sweep all keys. */
+  entries(): IterableIterator<[NormalizedKey, V]>;
+  /** Number of keys with an entry. */
+  readonly size: number;
+}
+
+/** Heap snapshot of keyed state, grouped by key group so it can be redistributed on rescale. */
+export interface HeapKeyedStateSnapshot {
+  /** keyGroup -> state name -> [normalizedKey, entry][] */
+  readonly keyGroups: Record<number, Record<string, [NormalizedKey, unknown][]>>;
+  /** state name -> kind ("value", "list", ..., "table"), with "+ttl" when entries carry a TTL stamp */
+  readonly kinds?: Record<string, string>;
+  /** raw keys of composite/bigint keys: normalized -> raw */
+  readonly rawKeys?: [NormalizedKey, Key][];
+}
+
+/**
+ * A file of backend-written state in a checkpoint. Before the coordinator writes it, `data`
+ * holds its bytes; afterwards `data` is gone and `folder`/`name` say where it is (`folder` is a
+ * checkpoint folder name under the checkpoint root, e.g. `chk-12`; `path` is filled in on load).
+ */
+export interface StateFileRef {
+  /** Bytes to write (present until the coordinator has moved them into a file). */
+  data?: Uint8Array;
+  /** Checkpoint folder holding the file (relative to the checkpoint root; undefined = same folder). */
+  folder?: string;
+  /** File name inside that folder. */
+  name?: string;
+  /** Absolute path, set when the checkpoint is loaded for restore. */
+  path?: string;
+  /** Size in bytes. */
+  bytes: number;
+}
+
+/**
+ * Snapshot of a backend that writes its own files (e.g. incremental LMDB checkpoints): `files`
+ * are new in this checkpoint, `references` were written by earlier checkpoints and must be kept.
+ */
+export interface ExternalKeyedStateSnapshot {
+  /** Backend format tag, e.g. "lmdb-incremental/1". */
+  readonly backend: string;
+  /** Files new in this checkpoint (bytes inline until written). */
+  readonly files: StateFileRef[];
+  /** Files of earlier checkpoints this snapshot builds on, oldest first. */
+  readonly references: StateFileRef[];
+  /** Backend-specific description (key-group range, kinds, chain layout). Plain data. */
+  readonly meta: unknown;
+  /**
+   * Called by the coordinator once the checkpoint is durable, with the folder name the new
+   * files went to. Define it non-enumerable (functions are not data: snapshots get cloned).
+   */
+  onComplete?: (folder: string) => void;
+}
+
+/** What a backend returns from {@link KeyedStateBackend.snapshot}. */
+export type KeyedStateSnapshot = HeapKeyedStateSnapshot | ExternalKeyedStateSnapshot;
+
+/** True for snapshots whose state lives in backend-written files. */
+export function isExternalSnapshot(s: KeyedStateSnapshot): s is ExternalKeyedStateSnapshot {
+  return typeof (s as ExternalKeyedStateSnapshot).backend === "string";
+}
+
+/** The keyed state of one operator subtask. */
+export interface KeyedStateBackend {
+  /** Key-group count of the job. */
+  readonly maxParallelism: number;
+  /** Sets the key that state handles and timers act on. */
+  setCurrentKey(key: Key, normalized: NormalizedKey): void;
+  /** The current key as the key selector returned it. */
+  getCurrentKey(): Key;
+  /** The current key, normalized. */
+  readonly currentKey: NormalizedKey;
+  /** The state handle for a descriptor (the same handle for the same name). */
+  getState<T>(d: ValueStateDescriptor<T>): ValueState<T>;
+  getState<T>(d: ListStateDescriptor<T>): ListState<T>;
+  getState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V>;
+  getState<T>(d: ReducingStateDescriptor<T>): ReducingState<T>;
+  getState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  /** A raw per-key table registered under `name` (included in snapshots). */
+  getTable<V>(name: string): KeyedTable<V>;
+  /** The key as the selector returned it, for a normalized key seen by this backend. */
+  rawKey(normalized: NormalizedKey): Key;
+  /** The normalized keys having an entry in state `name`. */
+  keysOf(name: string): NormalizedKey[];
+  /** Number of (state, key) entries (for metrics and tests). */
+  readonly approximateEntries: number;
+  /** Snapshot for a checkpoint, taken between two records. */
+  snapshot(): KeyedStateSnapshot;
+  /** Restores the key groups in `range` from one or more snapshots (several when scaling in). */
+  restore(snapshots: readonly KeyedStateSnapshot[], range: { start: number; end: number }): void;
+  /** Releases resources (files, handles). The backend is not used afterwards. */
+  dispose?(): void;
+}
+
+/** What the runtime tells a factory about the subtask it creates a backend for. */
+export interface KeyedStateBackendContext {
+  readonly maxParallelism: number;
+  /** Processing-time clock (state TTL). */
+  readonly clock: () => number;
+  readonly jobName: string;
+  readonly operatorId: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+}
+
+/** Creates the keyed state backend of one keyed operator subtask (EnvironmentOptions.stateBackend). */
+export type KeyedStateBackendFactory = (ctx: KeyedStateBackendContext) => KeyedStateBackend;

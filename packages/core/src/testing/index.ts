@@ -1,0 +1,40 @@
+/**
+ * `@fleuve/core/testing`: test utilities for Fleuve jobs and operators (like Flink's operator test
+ * harnesses and Kafka Streams' TopologyTestDriver).
+ *
+ * - Whole pipelines: {@link runPipeline}, {@link collectWithTimestamps}, {@link collect},
+ *   {@link CollectSink}, and {@link ScriptedSource} for exact control of records and watermarks.
+ * - One operator: {@link harnessFor} (a keyed process function), {@link OneInputOperatorHarness},
+ *   {@link KeyedOneInputOperatorHarness}, {@link TwoInputOperatorHarness},
+ *   {@link KeyedTwoInputOperatorHarness}, with a manual processing-time clock.
+ *
+ * ```ts
+ * import { harnessFor } from "@fleuve/core/testing";
+ * const h = harnessFor(myKeyedProcessFunction, (e: Ev) => e.user);
+ * h.processElement({ user: "a", amount: 3 }, 1_000);
+ * h.processWatermark(61_000);
+ * assert.deepEqual(h.getOutputValues(), [{ user: "a", total: 3 }]);
+ * ```
+ * @packageDocumentation
+ */
+
+export { BroadcastProcessOperator } from "../operators/broadcast-process.js";
+export { CoProcessOperator } from "../operators/co-process.js";
+export { ProcessOperator } from "../operators/process.js";
+export {
+  type CollectedRecord,
+  CollectSink,
+  collect,
+  collectWithTimestamps,
+  type PipelineRun,
+  runPipeline,
+} from "./collect.js";
+export {
+  type HarnessOptions,
+  OperatorHarness,
+  type TimestampedRecord,
+  type WatermarkEvent,
+} from "./harness.js";
+export { harnessFor, KeyedOneInputOperatorHarness, OneInputOperatorHarness } from "./one-input-harness.js";
+export { ScriptedSource, type ScriptStep } from "./scripted-source.js";
+export { KeyedTwoInputOperatorHarness, TwoInputOperatorHarness } from "./two-input-harness.js";

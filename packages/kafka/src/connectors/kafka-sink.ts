@@ -1,0 +1,633 @@
+/**
+ * A Fleuve sink writing to Kafka, like Flink's KafkaSink.
+ *
+ * exactly-once: one Kafka transaction per subtask and checkpoint, under transactional ids
+ * `<prefix>-<subtask>-<slot>`, each slot re-initialised (new epoch) for every transaction so a
+ * stale commit can never end a newer one. As in Flink, the transaction is handed to the checkpoint
+ * at its barrier and committed once the checkpoint completes; the core's `prepareCommit` is
+ * synchronous, so the commit (not the barrier) waits for the records' acknowledgements. A handed
+ * transaction is listed again in later checkpoints until its commit is confirmed. Recovery commits
+ * what the restored checkpoint lists by producer id/epoch (EndTxn sent directly to the
+ * coordinator), then re-initialises this subtask's ids, which fences zombies and aborts their
+ * open transactions.
+ *
+ * at-least-once: an idempotent producer; records not yet acknowledged at a checkpoint barrier are
+ * stored in the checkpoint and sent again after a restore.
+ */
+import {
+  FleuveError,
+  type PreCommitSinkWriter,
+  type SinkWriterContext,
+  type TwoPhaseCommitSink,
+} from "@fleuve/core";
+import { Producer } from "@platformatic/kafka";
+import {
+  checkKnown,
+  commonOptions,
+  type KafkaProperties,
+  producerSettings,
+  SUPPORTED_PROPERTIES,
+} from "../properties.js";
+import type { Bytes, ProducerRecord } from "../records.js";
+import { sendChunked } from "../send.js";
+import { closeQuietly } from "./close.js";
+import { type Serializer, serializer } from "./serde.js";
+import { TxnCoordinatorClient } from "./txn-coordinator.js";
+
+/** Options of {@link kafkaSink}. */
+export interface KafkaSinkOptions<T> {
+  /** `bootstrap.servers` (shorthand; `props["bootstrap.servers"]` works too). */
+  readonly bootstrap?: string;
+  /** Producer properties under Kafka's names (`linger.ms`, `batch.size`, `compression.type`, `transaction.timeout.ms`). */
+  readonly props?: KafkaProperties;
+  /** The topic, or a function choosing it per record. */
+  readonly topic: string | ((value: T) => string);
+  /** Value bytes: "string", "json", "bytes" (Buffer/string values) or a function. Default "json". */
+  readonly serializer?: Serializer<T>;
+  /** The record key (decides the partition by murmur2, as Kafka's default partitioner). */
+  readonly key?: (value: T) => Bytes | null;
+  /** An explicit partition (overrides the key's). */
+  readonly partition?: (value: T) => number;
+  /** Record headers. */
+  readonly headers?: (value: T) => Readonly<Record<string, Bytes>>;
+  /** Default "at-least-once". */
+  readonly deliveryGuarantee?: "at-least-once" | "exactly-once";
+  /** Required for exactly-once; unique per sink and job across the cluster. */
+  readonly transactionalIdPrefix?: string;
+}
+
+/** What a checkpoint commits: a transaction (exactly-once) or unacknowledged records (at-least-once). */
+export interface KafkaCommittable {
+  readonly transactionalId?: string;
+  /** Decimal string (bigints stay exact in any checkpoint format). */
+  readonly producerId?: string;
+  readonly producerEpoch?: number;
+  /** At-least-once: records sent but not acknowledged at the barrier. */
+  readonly records?: StoredRecord[];
+}
+
+interface StoredRecord {
+  topic: string;
+  partition?: number;
+  key: string | null;
+  value: string | null;
+  timestamp?: number;
+  headers?: Record<string, string>;
+}
+
+/** Transactional ids per subtask, used in turn; one is reused only after its transaction resolved. */
+const SLOTS = 8;
+/** Records buffered before a send is issued. */
+const SEND_BATCH = 2000;
+
+type RawProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+
+/** State shared by the sink object and its writers in one process. */
+interface Shared {
+  readonly coordinator: () => TxnCoordinatorClient;
+  /** Every commit issued so far: writers start only after the restored ones are done. */
+  commits: Promise<void>;
+  /** Live producers by `id:pid:epoch`, closed once their transaction is committed. */
+  readonly live: Map<string, RawProducer>;
+  /** Transactions committed or found resolved, by `id:pid:epoch`. */
+  readonly resolved: Set<string>;
+  /** Recovery commits answered "fenced" (already resolved by someone else), for tests and logs. */
+  fenced: number;
+  /** In this process: what a committable must wait for before it can be committed. */
+  readonly waits: WeakMap<object, Promise<void>>;
+  /** Open writers: the last one to close releases the coordinator connections. */
+  writers: number;
+  /** Closes the coordinator connections and live producers once pending commits are done. */
+  release(): void;
+}
+
+/** A Kafka sink: `stream.sinkTo(kafkaSink({...}), "name")`. */
+export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, KafkaCommittable> {
+  if (typeof opts.topic !== "string" && typeof opts.topic !== "function") {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      "kafkaSink: option 'topic' must be a topic name or a function",
+      {
+        details: { option: "topic" },
+      },
+    );
+  }
+  const guarantee = opts.deliveryGuarantee ?? "at-least-once";
+  if (guarantee !== "at-least-once" && guarantee !== "exactly-once") {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `kafkaSink: option 'deliveryGuarantee' must be "at-least-once" or "exactly-once", got ${JSON.stringify(guarantee)}`,
+      { details: { option: "deliveryGuarantee" } },
+    );
+  }
+  if (guarantee === "exactly-once" && !opts.transactionalIdPrefix) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      "kafkaSink: exactly-once needs option 'transactionalIdPrefix', unique per sink and job (e.g. \"orders-job-out\")",
+      { details: { option: "transactionalIdPrefix" } },
+    );
+  }
+  const { "transaction.timeout.ms": txTimeoutRaw, ...rest } = opts.props ?? {};
+  const props: KafkaProperties = {
+    ...(opts.bootstrap === undefined ? {} : { "bootstrap.servers": opts.bootstrap }),
+    ...rest,
+  };
+  checkKnown(props, [...SUPPORTED_PROPERTIES.common, ...SUPPORTED_PROPERTIES.producer], "kafkaSink");
+  if (props["transactional.id"] !== undefined) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      "kafkaSink: set option 'transactionalIdPrefix' instead of the property \"transactional.id\" (the sink makes one id per subtask and slot)",
+      { details: { property: "transactional.id" } },
+    );
+  }
+  const txTimeoutMs = txTimeoutRaw === undefined ? 60_000 : Number(txTimeoutRaw);
+  if (!Number.isInteger(txTimeoutMs) || txTimeoutMs < 1000) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `Kafka property "transaction.timeout.ms" has value ${JSON.stringify(txTimeoutRaw)}; expected an integer >= 1000 (it must exceed the checkpoint interval plus the restart time)`,
+      { details: { property: "transaction.timeout.ms" } },
+    );
+  }
+  const settings = producerSettings({ ...props, acks: "all", "enable.idempotence": true });
+  const common = commonOptions(props, "fleuve-sink");
+  const toRecord = recordMaker(opts);
+  let coordinator: TxnCoordinatorClient | undefined;
+  const shared: Shared = {
+    coordinator: () => (coordinator ??= new TxnCoordinatorClient(common)),
+    commits: Promise.resolve(),
+    live: new Map(),
+    resolved: new Set(),
+    fenced: 0,
+    waits: new WeakMap(),
+    writers: 0,
+    release() {
+      void shared.commits.then(async () => {
+        if (shared.writers > 0) return;
+        const c = coordinator;
+        coordinator = undefined;
+        await c?.close();
+        for (const [k, p] of shared.live) {
+          shared.live.delete(k);
+          await closeQuietly(p);
+        }
+      });
+    },
+  };
+  const sink: TwoPhaseCommitSink<T, KafkaCommittable> & { readonly fencedCommits: number } = {
+    get fencedCommits() {
+      return shared.fenced;
+    },
+    createWriter: (ctx) =>
+      guarantee === "exactly-once"
+        ? new TransactionalWriter(
+            ctx,
+            shared,
+            common,
+            settings,
+            toRecord,
+            opts.transactionalIdPrefix!,
+            txTimeoutMs,
+          )
+        : new AtLeastOnceWriter(common, settings, toRecord, shared),
+    commit: (committables) => {
+      const run = shared.commits.then(() => commitAll(shared, common, settings, committables));
+      shared.commits = run.catch(() => {});
+      return run;
+    },
+  };
+  return sink;
+}
+
+async function commitAll(
+  shared: Shared,
+  common: ReturnType<typeof commonOptions>,
+  settings: ReturnType<typeof producerSettings>,
+  committables: readonly KafkaCommittable[],
+): Promise<void> {
+  for (const c of committables) {
+    const wait = shared.waits.get(c);
+    if (wait) {
+      // Written by this process: wait for its acknowledgements instead of sending again.
+      await wait;
+      if (c.records) continue;
+    }
+    if (c.records) {
+      // At-least-once after a restore: the records may or may not have reached the broker; send again.
+      if (c.records.length === 0) continue;
+      const p = new Producer<Buffer, Buffer, Buffer, Buffer>({
+        ...common,
+        acks: -1,
+        idempotent: true,
+        producerId: -1n,
+        producerEpoch: -1,
+        compression: settings.compression,
+      });
+      try {
+        await sendChunked((messages) => p.send({ messages }), c.records.map(fromStored), settings.batchSize);
+      } finally {
+        await closeQuietly(p);
+      }
+      continue;
+    }
+    if (!wait) {
+      // From a checkpoint of an earlier run: ask the coordinator what became of it.
+      const done = await recoverTransaction(shared, c);
+      if (done) continue;
+    }
+    const key = `${c.transactionalId}:${c.producerId}:${c.producerEpoch}`;
+    if (shared.resolved.has(key)) continue;
+    const outcome = await shared
+      .coordinator()
+      .endTxn(c.transactionalId!, BigInt(c.producerId!), c.producerEpoch!, true);
+    if (outcome === "fenced") shared.fenced++;
+    shared.resolved.add(key);
+    const live = shared.live.get(key);
+    if (live) {
+      shared.live.delete(key);
+      await closeQuietly(live);
+    }
+  }
+}
+
+/**
+ * A transaction listed by a restored checkpoint. Until it is resolved, the run that prepared it
+ * started no other transaction under its id, so an ongoing transaction under that id is this one
+ * (even when the checkpoint was taken before its producer id was known). Returns true when nothing
+ * is left to do; false when it should be committed with the ids now in `c`.
+ */
+async function recoverTransaction(
+  shared: Shared,
+  c: { -readonly [K in keyof KafkaCommittable]: KafkaCommittable[K] },
+): Promise<boolean> {
+  const d = await shared.coordinator().describe(c.transactionalId!);
+  if (!d) return true;
+  const known = c.producerId !== undefined && c.producerEpoch !== undefined;
+  const same = known && BigInt(c.producerId!) === d.producerId && c.producerEpoch === d.producerEpoch;
+  if (known && !same) {
+    // Initialised again since: a later run resolved it (committed it, or found it committed).
+    shared.fenced++;
+    return true;
+  }
+  if (d.state === "Ongoing" || d.state === "PrepareCommit") {
+    c.producerId = String(d.producerId);
+    c.producerEpoch = d.producerEpoch;
+    return false;
+  }
+  if (d.state === "CompleteCommit") return true;
+  if (!known) return true; // never got a producer id: it holds no records
+  throw new FleuveError(
+    "FLEUVE_SINK_FAILED",
+    `kafkaSink: transaction ${c.transactionalId} of a completed checkpoint was aborted by the broker (state ${d.state}), so its records are lost; raise the Kafka property "transaction.timeout.ms" above the checkpoint interval plus the time to restart`,
+    { details: { transactionalId: c.transactionalId, state: d.state } },
+  );
+}
+
+/** value -> ProducerRecord, per the sink options. */
+function recordMaker<T>(opts: KafkaSinkOptions<T>): (v: T, ts: number | undefined) => ProducerRecord {
+  const ser = serializer(opts.serializer ?? "json", "serializer");
+  const { topic, key, partition, headers } = opts;
+  return (v, ts) => {
+    const r: { -readonly [K in keyof ProducerRecord]: ProducerRecord[K] } = {
+      topic: typeof topic === "string" ? topic : topic(v),
+      value: ser(v),
+    };
+    if (key) r.key = key(v);
+    if (partition) r.partition = partition(v);
+    if (headers) r.headers = headers(v);
+    if (ts !== undefined && Number.isFinite(ts)) r.timestamp = Math.trunc(ts);
+    return r;
+  };
+}
+
+const b64 = (b: Bytes | null | undefined): string | null =>
+  b == null ? null : (typeof b === "string" ? Buffer.from(b) : b).toString("base64");
+
+function toStored(r: ProducerRecord): StoredRecord {
+  const s: StoredRecord = { topic: r.topic, key: b64(r.key), value: b64(r.value) };
+  if (r.partition !== undefined) s.partition = r.partition;
+  if (r.timestamp !== undefined) s.timestamp = Number(r.timestamp);
+  if (r.headers) s.headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, b64(v)!]));
+  return s;
+}
+
+function fromStored(s: StoredRecord): ProducerRecord {
+  const r: { -readonly [K in keyof ProducerRecord]: ProducerRecord[K] } = {
+    topic: s.topic,
+    key: s.key === null ? null : Buffer.from(s.key, "base64"),
+    value: s.value === null ? null : Buffer.from(s.value, "base64"),
+  };
+  if (s.partition !== undefined) r.partition = s.partition;
+  if (s.timestamp !== undefined) r.timestamp = s.timestamp;
+  if (s.headers) {
+    r.headers = Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, Buffer.from(v, "base64")]));
+  }
+  return r;
+}
+
+function sinkError(what: string, err: unknown): FleuveError {
+  if (err instanceof FleuveError) return err;
+  const e = err as { message?: string; errors?: { message?: string }[] };
+  const inner = e.errors?.map((x) => x.message).join("; ");
+  return new FleuveError(
+    "FLEUVE_SINK_FAILED",
+    `kafkaSink: ${what}: ${e.message ?? String(err)}${inner ? ` (${inner})` : ""}`,
+    {
+      cause: err,
+    },
+  );
+}
+
+/**
+ * The client sends the transaction timeout from its request timeout (5 s by default), after which
+ * the coordinator aborts a transaction a crashed run prepared. Raise it for InitProducerId only.
+ */
+async function withTransactionTimeout<R>(p: RawProducer, ms: number, fn: () => Promise<R>): Promise<R> {
+  const sym = Object.getOwnPropertySymbols(p).find((s) => s.description === "plt.kafka.base.options");
+  const options = sym
+    ? ((p as unknown as Record<symbol, { timeout?: number }>)[sym] ?? undefined)
+    : undefined;
+  if (!options) return fn();
+  const before = options.timeout;
+  options.timeout = ms;
+  try {
+    return await fn();
+  } finally {
+    options.timeout = before;
+  }
+}
+
+interface OpenTxn {
+  id: string;
+  producer: RawProducer;
+  /** Resolves after every send issued so far was acknowledged; rejects on the first failure. */
+  chain: Promise<void>;
+  producerId?: bigint;
+  producerEpoch?: number;
+  records: number;
+  /** The committable handed to a checkpoint, repeated in later ones until its commit is confirmed. */
+  committable?: KafkaCommittable;
+  flushed: boolean;
+  error?: unknown;
+  /** Queues a send behind the transaction's start and earlier sends (keeps per-partition order). */
+  send: (records: ProducerRecord[]) => void;
+}
+
+class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
+  #buffer: ProducerRecord[] = [];
+  #current: OpenTxn | undefined;
+  /** Handed to a checkpoint, not known committed yet. */
+  #handed: OpenTxn[] = [];
+  #nextSlot = 0;
+  #ready: Promise<void> | undefined;
+  #error: unknown;
+  /** The sends of the transaction handed to the last checkpoint, acknowledged. */
+  #lastPrepared: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: SinkWriterContext,
+    private readonly shared: Shared,
+    private readonly common: ReturnType<typeof commonOptions>,
+    private readonly settings: ReturnType<typeof producerSettings>,
+    private readonly toRecord: (v: T, ts: number | undefined) => ProducerRecord,
+    private readonly prefix: string,
+    private readonly txTimeoutMs: number,
+  ) {}
+
+  #id(slot: number): string {
+    return `${this.prefix}-${this.ctx.subtaskIndex}-${slot}`;
+  }
+
+  /**
+   * Before the first transaction: wait for the restored commits, then re-initialise every id of this
+   * subtask, which aborts whatever a crashed run left open under them (checkpoints that never completed).
+   */
+  #init(): Promise<void> {
+    this.#ready ??= this.shared.commits.then(async () => {
+      const c = this.shared.coordinator();
+      await Promise.all(
+        Array.from({ length: SLOTS }, (_, s) => c.initProducerId(this.#id(s), this.txTimeoutMs)),
+      );
+    });
+    return this.#ready;
+  }
+
+  #key(t: OpenTxn): string {
+    return `${t.id}:${t.producerId}:${t.producerEpoch}`;
+  }
+
+  #begin(): OpenTxn {
+    const busy = new Set(
+      this.#handed.filter((t) => !this.shared.resolved.has(this.#key(t))).map((t) => t.id),
+    );
+    this.#handed = this.#handed.filter((t) => !this.shared.resolved.has(this.#key(t)));
+    let slot = -1;
+    for (let k = 0; k < SLOTS; k++) {
+      const s = (this.#nextSlot + k) % SLOTS;
+      if (!busy.has(this.#id(s))) {
+        slot = s;
+        break;
+      }
+    }
+    if (slot < 0) {
+      throw new FleuveError(
+        "FLEUVE_SINK_FAILED",
+        `kafkaSink: all ${SLOTS} transactional ids of subtask ${this.ctx.subtaskIndex} (prefix "${this.prefix}") hold transactions waiting for a checkpoint to complete; checkpoints are not completing`,
+      );
+    }
+    this.#nextSlot = (slot + 1) % SLOTS;
+    const id = this.#id(slot);
+    const producer: RawProducer = new Producer<Buffer, Buffer, Buffer, Buffer>({
+      ...this.common,
+      clientId: `${this.common.clientId}-${id}`,
+      acks: -1,
+      idempotent: true,
+      transactionalId: id,
+      producerId: -1n,
+      producerEpoch: -1,
+      compression: this.settings.compression,
+    });
+    const txn: OpenTxn = {
+      id,
+      producer,
+      chain: Promise.resolve(),
+      records: 0,
+      flushed: false,
+      send: () => {},
+    };
+    let tx: Awaited<ReturnType<RawProducer["beginTransaction"]>> | undefined;
+    txn.chain = this.#init()
+      .then(() => withTransactionTimeout(producer, this.txTimeoutMs, () => producer.beginTransaction()))
+      .then((t) => {
+        tx = t;
+        txn.producerId = producer.producerId!;
+        txn.producerEpoch = producer.producerEpoch!;
+      });
+    txn.send = (records) => {
+      txn.chain = txn.chain.then(() =>
+        sendChunked((messages) => tx!.send({ messages }), records, this.settings.batchSize),
+      );
+    };
+    return txn;
+  }
+
+  #send(): void {
+    if (this.#buffer.length === 0) return;
+    const t = (this.#current ??= this.#begin());
+    t.records += this.#buffer.length;
+    t.send(this.#buffer);
+    this.#buffer = [];
+  }
+
+  #watch(t: OpenTxn): void {
+    t.chain.then(
+      () => {
+        t.flushed = true;
+      },
+      (e) => {
+        t.error = e;
+        this.#error ??= sinkError(`transaction ${t.id} failed`, e);
+      },
+    );
+  }
+
+  write(value: T, timestamp: number | undefined): void {
+    if (this.#error) throw this.#error;
+    this.#buffer.push(this.toRecord(value, timestamp));
+    if (this.#buffer.length >= SEND_BATCH) this.#send();
+  }
+
+  prepareCommit(): KafkaCommittable[] {
+    if (this.#error) throw this.#error;
+    this.#send();
+    // Handed to an earlier checkpoint but not confirmed committed: list it again, so a checkpoint
+    // taken while its commit is in flight still commits it after a restore (commits are idempotent).
+    this.#handed = this.#handed.filter((h) => !this.shared.resolved.has(this.#key(h)));
+    const out: KafkaCommittable[] = this.#handed.map((h) => h.committable!);
+    const t = this.#current;
+    if (!t) {
+      this.#lastPrepared = Promise.resolve();
+      return out;
+    }
+    this.#current = undefined;
+    this.#watch(t);
+    // Like Flink's KafkaSink: the transaction goes into this checkpoint now; its commit waits for the
+    // acknowledgement of its records (see docs/kafka.md for the window this leaves until the core can
+    // delay a checkpoint's completion for a sink's flush).
+    const c: { -readonly [K in keyof KafkaCommittable]: KafkaCommittable[K] } = { transactionalId: t.id };
+    if (t.producerId !== undefined) {
+      c.producerId = String(t.producerId);
+      c.producerEpoch = t.producerEpoch!;
+    }
+    t.committable = c;
+    this.#handed.push(t);
+    this.shared.waits.set(
+      c,
+      t.chain.then(() => {
+        c.producerId = String(t.producerId);
+        c.producerEpoch = t.producerEpoch!;
+        this.shared.live.set(this.#key(t), t.producer);
+      }),
+    );
+    // The checkpoint completes only once these sends are acknowledged (the core waits on prepared()).
+    this.#lastPrepared = this.shared.waits.get(c)!;
+    out.push(c);
+    return out;
+  }
+
+  prepared(): Promise<void> {
+    return this.#lastPrepared;
+  }
+
+  finish(): void {
+    this.#send();
+  }
+
+  close(): void {
+    // Open or uncommitted transactions are left to the next run (it aborts them) or to their timeout.
+    void closeQuietly(this.#current?.producer);
+    this.shared.writers--;
+    this.shared.release();
+  }
+}
+
+/** At-least-once: idempotent sends; unacknowledged records at a barrier go into the checkpoint. */
+class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
+  readonly #producer: RawProducer;
+  #buffer: ProducerRecord[] = [];
+  /** Sent, not yet acknowledged: batches by sequence number. */
+  readonly #inFlight = new Map<number, ProducerRecord[]>();
+  readonly #acked = new Map<number, Promise<void>>();
+  #seq = 0;
+  #error: unknown;
+
+  constructor(
+    common: ReturnType<typeof commonOptions>,
+    private readonly settings: ReturnType<typeof producerSettings>,
+    private readonly toRecord: (v: T, ts: number | undefined) => ProducerRecord,
+    private readonly shared: Shared,
+  ) {
+    this.#producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
+      ...common,
+      acks: -1,
+      idempotent: true,
+      producerId: -1n,
+      producerEpoch: -1,
+      compression: settings.compression,
+    });
+  }
+
+  #send(): void {
+    if (this.#buffer.length === 0) return;
+    const batch = this.#buffer;
+    this.#buffer = [];
+    const n = this.#seq++;
+    this.#inFlight.set(n, batch);
+    const done = sendChunked(
+      (messages) => this.#producer.send({ messages }),
+      batch,
+      this.settings.batchSize,
+    ).then(
+      () => {
+        this.#inFlight.delete(n);
+        this.#acked.delete(n);
+      },
+      (e) => {
+        this.#error ??= sinkError("send failed", e);
+        throw this.#error;
+      },
+    );
+    done.catch(() => {});
+    this.#acked.set(n, done);
+  }
+
+  write(value: T, timestamp: number | undefined): void {
+    if (this.#error) throw this.#error;
+    this.#buffer.push(this.toRecord(value, timestamp));
+    if (this.#buffer.length >= SEND_BATCH) this.#send();
+  }
+
+  prepareCommit(): KafkaCommittable[] {
+    if (this.#error) throw this.#error;
+    this.#send();
+    const batches = [...this.#inFlight];
+    if (batches.length === 0) return [];
+    // Stored in the checkpoint: after a restore, commit() sends them again; in this process it
+    // only waits for their acknowledgements.
+    const c: KafkaCommittable = { records: batches.flatMap(([, b]) => b).map(toStored) };
+    this.shared.waits.set(
+      c,
+      Promise.all(batches.map(([n]) => this.#acked.get(n))).then(() => {}),
+    );
+    return [c];
+  }
+
+  finish(): void {
+    this.#send();
+  }
+
+  close(): void {
+    void closeQuietly(this.#producer);
+    this.shared.writers--;
+    this.shared.release();
+  }
+}

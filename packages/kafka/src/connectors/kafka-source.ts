@@ -1,0 +1,523 @@
+/**
+ * A Fleuve source reading Kafka topics, like Flink's KafkaSource: partitions are split among
+ * subtasks, each partition is a split with its own watermark, offsets live in Fleuve checkpoints
+ * (restored at any parallelism), and are committed to the consumer group when a checkpoint completes.
+ *
+ * The core polls readers synchronously, so each reader prefetches with plain Fetch requests
+ * (KafkaPartitionReader) into a bounded buffer and hands records over in `poll()`.
+ */
+import {
+  FleuveError,
+  type PollStatus,
+  type Source,
+  type SourceOutput,
+  type SourceReader,
+  type SourceReaderContext,
+} from "@fleuve/core";
+import { Consumer } from "@platformatic/kafka";
+import { KafkaClient } from "../client.js";
+import type { KafkaPartitionReader } from "../partition-reader.js";
+import {
+  checkKnown,
+  commonOptions,
+  consumerSettings,
+  type KafkaProperties,
+  SUPPORTED_PROPERTIES,
+} from "../properties.js";
+import type { ConsumerRecord } from "../records.js";
+import { closeQuietly } from "./close.js";
+import { type Deserializer, deserializer } from "./serde.js";
+
+/** A record as the source emits it. */
+export interface KafkaSourceRecord<K, V, H> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Milliseconds since the epoch (also the record's event timestamp). */
+  readonly timestamp: number;
+  readonly key: K;
+  readonly value: V;
+  readonly headers: Readonly<Record<string, H>>;
+}
+
+/** Where partitions start when no checkpoint holds their offset. */
+export type StartingOffsets = "earliest" | "latest" | "committed" | { readonly timestamp: number };
+
+/** Options of {@link kafkaSource}. */
+export interface KafkaSourceOptions<K, V, H> {
+  /** `bootstrap.servers` (shorthand; `props["bootstrap.servers"]` works too). */
+  readonly bootstrap?: string;
+  /** Consumer properties under Kafka's names (`fetch.max.wait.ms`, `isolation.level`...). */
+  readonly props?: KafkaProperties;
+  /** Topic names, or a pattern matched against every topic (re-evaluated on partition discovery). */
+  readonly topics: readonly string[] | RegExp;
+  /** Default "earliest". "committed" falls back to earliest for partitions the group never committed. */
+  readonly startingOffsets?: StartingOffsets;
+  /** Consumer group: offsets of each completed checkpoint are committed to it (monitoring, "committed" starts). */
+  readonly group?: string;
+  readonly key?: Deserializer<K>;
+  readonly value?: Deserializer<V>;
+  readonly headers?: Deserializer<H>;
+  /** Stop at the end offsets (last stable offsets) seen at start. Default false. */
+  readonly bounded?: boolean;
+  /** How often to look for new partitions and topics (ms); 0 = never. Default 30000 (unbounded only). */
+  readonly partitionDiscoveryIntervalMs?: number;
+  /** Records prefetched per subtask before fetching pauses (backpressure). Default 20000. */
+  readonly maxBufferedRecords?: number;
+}
+
+/** Snapshot layout: [topic, partition, next offset as a decimal string]. */
+type Positions = [topic: string, partition: number, offset: string][];
+
+/** A partition's key in maps. */
+const tp = (topic: string, partition: number) => `${topic}-${partition}`;
+
+/** Java's String.hashCode, for a stable topic spread across subtasks (as Flink's assigner). */
+function hashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * The subtask that reads `partition` of `topic` at parallelism `p` (Flink's KafkaSourceEnumerator
+ * rule): topics start at a hash-chosen subtask, partitions go round-robin from there.
+ */
+export function partitionOwner(topic: string, partition: number, p: number): number {
+  const start = ((hashCode(topic) * 31) & 0x7fffffff) % p;
+  return (start + partition) % p;
+}
+
+/** A Kafka source: `env.fromSource(kafkaSource({...}), strategy, "name")`. */
+export function kafkaSource<K = Buffer | null, V = Buffer | null, H = Buffer>(
+  opts: KafkaSourceOptions<K, V, H>,
+): Source<KafkaSourceRecord<K, V, H>> {
+  if (!(opts.topics instanceof RegExp) && (!Array.isArray(opts.topics) || opts.topics.length === 0)) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      "kafkaSource: option 'topics' must be a non-empty array of topic names or a RegExp",
+      { details: { option: "topics" } },
+    );
+  }
+  const start = opts.startingOffsets ?? "earliest";
+  if (start === "committed" && !opts.group) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      "kafkaSource: startingOffsets \"committed\" needs option 'group' (the consumer group whose offsets to use)",
+      { details: { option: "group" } },
+    );
+  }
+  const props: KafkaProperties = {
+    ...(opts.bootstrap === undefined ? {} : { "bootstrap.servers": opts.bootstrap }),
+    ...opts.props,
+  };
+  checkKnown(props, [...SUPPORTED_PROPERTIES.common, ...SUPPORTED_PROPERTIES.consumer], "kafkaSource");
+  // Resolve now so a bad option fails when the job is built, not in a subtask.
+  deserializer(opts.key, "key");
+  deserializer(opts.value, "value");
+  deserializer(opts.headers, "headers");
+  return {
+    bounded: opts.bounded === true,
+    rescalable: true,
+    createReader: (ctx) => new KafkaSourceReader(opts, props, ctx),
+  };
+}
+
+interface Chunk {
+  records: ConsumerRecord[];
+  next: number;
+  /** Every partition's fetch position once this chunk is emitted (skips control/aborted records). */
+  after: Map<string, bigint>;
+}
+
+class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V, H>> {
+  readonly #opts: KafkaSourceOptions<K, V, H>;
+  readonly #props: KafkaProperties;
+  readonly #ctx: SourceReaderContext;
+  readonly #key: (b: Buffer | null) => K;
+  readonly #value: (b: Buffer | null) => V;
+  readonly #header: (b: Buffer | null) => H;
+  /** Next offset to emit, per owned partition: what checkpoints store. */
+  readonly #positions = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  /** Bounded: offset to stop at, per partition. */
+  readonly #ends = new Map<string, bigint>();
+  /** Restored positions of owned partitions not yet assigned (init is asynchronous). */
+  readonly #restored = new Map<string, bigint>();
+  readonly #chunks: Chunk[] = [];
+  #buffered = 0;
+  #newSplits: string[] = [];
+  #started = false;
+  #closed = false;
+  #error: unknown;
+  #ended = false;
+  #wake: (() => void) | undefined;
+  #space: (() => void) | undefined;
+  #client: KafkaClient | undefined;
+  #reader: KafkaPartitionReader | undefined;
+  #offsets: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  #lastDiscovery = 0;
+  readonly #committing = new Map<number, Positions>();
+  #lastSnapshot: Positions | undefined;
+  #commitInFlight = false;
+
+  constructor(opts: KafkaSourceOptions<K, V, H>, props: KafkaProperties, ctx: SourceReaderContext) {
+    this.#opts = opts;
+    this.#props = props;
+    this.#ctx = ctx;
+    this.#key = deserializer(opts.key, "key");
+    this.#value = deserializer(opts.value, "value");
+    this.#header = deserializer(opts.headers, "headers");
+  }
+
+  #owns(topic: string, partition: number): boolean {
+    return partitionOwner(topic, partition, this.#ctx.parallelism) === this.#ctx.subtaskIndex;
+  }
+
+  poll(output: SourceOutput<KafkaSourceRecord<K, V, H>>, max: number): PollStatus {
+    if (!this.#started) this.#start();
+    if (this.#error !== undefined) throw this.#error;
+    for (const s of this.#newSplits) output.forSplit(s);
+    this.#newSplits = [];
+    let emitted = 0;
+    while (emitted < max && this.#chunks.length > 0) {
+      const chunk = this.#chunks[0]!;
+      let split: SourceOutput<KafkaSourceRecord<K, V, H>> | undefined;
+      let splitId = "";
+      while (chunk.next < chunk.records.length && emitted < max) {
+        const r = chunk.records[chunk.next++]!;
+        const id = tp(r.topic, r.partition);
+        const pos = this.#positions.get(id);
+        if (!pos || r.offset < pos.offset) continue; // already emitted before a restore/reassign
+        if (id !== splitId) {
+          split = output.forSplit(id);
+          splitId = id;
+        }
+        pos.offset = r.offset + 1n;
+        const ts = Number(r.timestamp);
+        let rec: KafkaSourceRecord<K, V, H>;
+        try {
+          const headers: Record<string, H> = {};
+          for (const [k, v] of r.headers) headers[k] = this.#header(v);
+          rec = {
+            topic: r.topic,
+            partition: r.partition,
+            offset: Number(r.offset),
+            timestamp: ts,
+            key: this.#key(r.key),
+            value: this.#value(r.value),
+            headers,
+          };
+        } catch (e) {
+          output.reject(
+            {
+              topic: r.topic,
+              partition: r.partition,
+              offset: Number(r.offset),
+              key: r.key?.toString("base64") ?? null,
+              value: r.value?.toString("base64") ?? null,
+            },
+            `cannot deserialize Kafka record ${r.topic}-${r.partition}@${r.offset}: ${(e as Error).message}`,
+            ts,
+          );
+          continue;
+        }
+        split!.collect(rec, ts);
+        emitted++;
+      }
+      if (chunk.next < chunk.records.length) break;
+      this.#chunks.shift();
+      this.#buffered -= chunk.records.length;
+      for (const [id, off] of chunk.after) {
+        const pos = this.#positions.get(id);
+        if (pos && off > pos.offset) pos.offset = off;
+      }
+      this.#space?.();
+    }
+    if (this.#opts.bounded && this.#reader) {
+      for (const [id, end] of this.#ends) {
+        const pos = this.#positions.get(id);
+        if (pos && pos.offset >= end) {
+          output.releaseSplit(id);
+          this.#ends.delete(id);
+        }
+      }
+      if (this.#ends.size === 0 && this.#chunks.length === 0) {
+        this.#ended = true;
+        return "end";
+      }
+    }
+    if (this.#reader && this.#positions.size === 0 && this.#chunks.length === 0) output.markIdle();
+    return this.#chunks.length > 0 ? "more" : "nothing-yet";
+  }
+
+  available(): Promise<void> {
+    if (this.#chunks.length > 0 || this.#error !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      // A timer too: bounded readers must get polled to notice their end, idle ones to re-check.
+      const t = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, 200);
+      this.#wake = () => {
+        clearTimeout(t);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  #start(): void {
+    this.#started = true;
+    this.#run().catch((e) => {
+      if (this.#closed) return;
+      this.#error =
+        e instanceof FleuveError
+          ? e
+          : new FleuveError("FLEUVE_SOURCE_FAILED", `kafkaSource: ${(e as Error).message}`, { cause: e });
+      this.#wake?.();
+    });
+  }
+
+  async #run(): Promise<void> {
+    const client = await KafkaClient.connect(this.#props);
+    this.#client = client;
+    if (this.#closed) return;
+    const readerProps = { ...this.#props };
+    this.#reader = client.partitionReader(readerProps);
+    if (this.#opts.group) {
+      const merged = { ...this.#props, "group.id": this.#opts.group };
+      const settings = consumerSettings(merged);
+      this.#offsets = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+        ...commonOptions(merged, "fleuve-source-offsets"),
+        groupId: settings.groupId,
+      });
+    }
+    await this.#discover(true);
+    const interval = this.#opts.partitionDiscoveryIntervalMs ?? (this.#opts.bounded ? 0 : 30_000);
+    while (!this.#closed) {
+      if (this.#opts.bounded && this.#ends.size === 0) return;
+      if (this.#buffered >= (this.#opts.maxBufferedRecords ?? 20_000)) {
+        await new Promise<void>((r) => {
+          this.#space = () => {
+            this.#space = undefined;
+            r();
+          };
+        });
+        continue;
+      }
+      if (interval > 0 && Date.now() - this.#lastDiscovery >= interval) await this.#discover(false);
+      if (this.#positions.size === 0) {
+        await new Promise((r) => setTimeout(r, Math.min(interval || 1000, 1000)));
+        continue;
+      }
+      const records = await this.#reader.poll();
+      if (this.#closed) return;
+      const after = new Map<string, bigint>();
+      for (const p of this.#reader.positions()) {
+        const id = tp(p.topic, p.partition);
+        const end = this.#ends.get(id);
+        after.set(id, end !== undefined && p.offset > end ? end : p.offset);
+      }
+      const kept = this.#opts.bounded
+        ? records.filter((r) => {
+            const end = this.#ends.get(tp(r.topic, r.partition));
+            return end !== undefined && r.offset < end;
+          })
+        : records;
+      this.#chunks.push({ records: kept, next: 0, after });
+      this.#buffered += kept.length;
+      this.#wake?.();
+    }
+  }
+
+  /** Finds topics/partitions and assigns the new ones this subtask owns. */
+  async #discover(first: boolean): Promise<void> {
+    this.#lastDiscovery = Date.now();
+    const client = this.#client!;
+    const topics =
+      this.#opts.topics instanceof RegExp
+        ? (await client.listTopics()).filter((t) => (this.#opts.topics as RegExp).test(t))
+        : [...this.#opts.topics];
+    if (topics.length === 0) return;
+    const counts = await partitionCounts(this.#offsetsClient(), topics);
+    const fresh: { topic: string; partition: number }[] = [];
+    for (const [topic, n] of counts) {
+      for (let p = 0; p < n; p++) {
+        if (!this.#owns(topic, p) || this.#positions.has(tp(topic, p))) continue;
+        fresh.push({ topic, partition: p });
+      }
+    }
+    if (fresh.length === 0) return;
+    const start = this.#opts.startingOffsets ?? "earliest";
+    const starts = new Map<string, bigint | "earliest" | "latest">();
+    // Partitions found after the start are new: read them from the beginning (Flink does the same).
+    const mode: StartingOffsets = first ? start : "earliest";
+    let committed: Map<string, bigint> | undefined;
+    if (mode === "committed") committed = await this.#committedOffsets(fresh);
+    let byTime: Map<string, bigint> | undefined;
+    if (typeof mode === "object") byTime = await this.#offsetsForTime(fresh, mode.timestamp);
+    for (const f of fresh) {
+      const id = tp(f.topic, f.partition);
+      const restored = this.#restored.get(id);
+      if (restored !== undefined) starts.set(id, restored);
+      else if (mode === "committed") starts.set(id, committed!.get(id) ?? "earliest");
+      else if (typeof mode === "object") starts.set(id, byTime!.get(id) ?? "latest");
+      else starts.set(id, mode);
+    }
+    const reader = this.#reader!;
+    if (this.#opts.bounded) {
+      await reader.assign(fresh.map((f) => ({ ...f, offset: "latest" })));
+      for (const p of reader.positions()) {
+        const id = tp(p.topic, p.partition);
+        if (starts.has(id) && !this.#ends.has(id)) this.#ends.set(id, p.offset);
+      }
+    }
+    await reader.assign(fresh.map((f) => ({ ...f, offset: starts.get(tp(f.topic, f.partition))! })));
+    for (const p of reader.positions()) {
+      const id = tp(p.topic, p.partition);
+      if (!starts.has(id)) continue;
+      this.#positions.set(id, { topic: p.topic, partition: p.partition, offset: p.offset });
+      this.#newSplits.push(id);
+    }
+    this.#wake?.();
+  }
+
+  /** A client for offset queries; the group's consumer when there is one. */
+  #offsetsClient(): Consumer<Buffer, Buffer, Buffer, Buffer> {
+    if (!this.#offsets) {
+      const merged = { ...this.#props, "group.id": "fleuve-source-metadata" };
+      this.#offsets = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+        ...commonOptions(merged, "fleuve-source-offsets"),
+        groupId: "fleuve-source-metadata",
+      });
+    }
+    return this.#offsets;
+  }
+
+  async #committedOffsets(parts: { topic: string; partition: number }[]): Promise<Map<string, bigint>> {
+    const byTopic = new Map<string, number[]>();
+    for (const p of parts) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const res = await this.#offsets!.listCommittedOffsets({
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    const out = new Map<string, bigint>();
+    for (const [topic, offs] of res) {
+      offs.forEach((o, p) => {
+        if (o !== undefined && o >= 0n) out.set(tp(topic, p), o);
+      });
+    }
+    return out;
+  }
+
+  async #offsetsForTime(
+    parts: { topic: string; partition: number }[],
+    timestamp: number,
+  ): Promise<Map<string, bigint>> {
+    const topics = [...new Set(parts.map((p) => p.topic))];
+    const res = await this.#offsetsClient().listOffsets({ topics, timestamp: BigInt(timestamp) });
+    const out = new Map<string, bigint>();
+    for (const [topic, offs] of res) {
+      offs.forEach((o, p) => {
+        if (o !== undefined && o >= 0n) out.set(tp(topic, p), o);
+      });
+    }
+    return out;
+  }
+
+  snapshot(checkpointId?: number): Positions {
+    const out: Positions = [...this.#positions.values()].map((p) => [
+      p.topic,
+      p.partition,
+      p.offset.toString(),
+    ]);
+    // Not assigned yet (startup is asynchronous): keep the restored offsets, or they would be lost.
+    for (const [id, off] of this.#restored) {
+      if (this.#positions.has(id)) continue;
+      const i = id.lastIndexOf("-");
+      out.push([id.slice(0, i), Number(id.slice(i + 1)), off.toString()]);
+    }
+    if (checkpointId !== undefined) this.#committing.set(checkpointId, out);
+    this.#lastSnapshot = out;
+    return out;
+  }
+
+  restore(state: unknown): void {
+    // Rescalable: every old reader's positions; keep the partitions this reader owns now.
+    for (const positions of state as (Positions | undefined)[]) {
+      for (const [topic, partition, offset] of positions ?? []) {
+        if (this.#owns(topic, partition)) this.#restored.set(tp(topic, partition), BigInt(offset));
+      }
+    }
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    if (!this.#offsets || !this.#opts.group) return;
+    // The offsets of that very checkpoint when the runtime passes checkpoint ids to snapshot(),
+    // else the latest snapshot (at most one checkpoint ahead).
+    let positions = this.#committing.get(checkpointId) ?? this.#lastSnapshot;
+    for (const id of this.#committing.keys()) if (id <= checkpointId) this.#committing.delete(id);
+    if (!positions || positions.length === 0 || this.#commitInFlight) return;
+    this.#commitInFlight = true;
+    const offsets = positions.map(([topic, partition, offset]) => ({
+      topic,
+      partition,
+      offset: BigInt(offset),
+      leaderEpoch: -1,
+    }));
+    positions = undefined;
+    // Offsets in the group are for monitoring and "committed" starts, not for recovery: a failed
+    // commit is retried by the next checkpoint rather than failing the job.
+    this.#offsets
+      .commit({ offsets })
+      .catch(() => {})
+      .finally(() => {
+        this.#commitInFlight = false;
+      });
+  }
+
+  /** True once a bounded reader has emitted everything up to its end offsets. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#space?.();
+    this.#wake?.();
+    void this.#reader?.close().catch(() => {});
+    void closeQuietly(this.#offsets);
+    void this.#client?.close().catch(() => {});
+  }
+}
+
+/** Partition count per topic; FLEUVE_SOURCE_FAILED naming a topic that does not exist. */
+async function partitionCounts(
+  c: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  topics: string[],
+): Promise<Map<string, number>> {
+  let md: Awaited<ReturnType<typeof c.metadata>>;
+  try {
+    md = await c.metadata({ topics, forceUpdate: true });
+  } catch (err) {
+    throw new FleuveError(
+      "FLEUVE_SOURCE_FAILED",
+      `kafkaSource: metadata of topic(s) ${topics.map((t) => `"${t}"`).join(", ")} failed: ${(err as Error).message}. Check that the topics exist (create them first).`,
+      { cause: err, details: { topics } },
+    );
+  }
+  const out = new Map<string, number>();
+  for (const t of topics) {
+    const info = md.topics.get(t);
+    if (!info) {
+      throw new FleuveError(
+        "FLEUVE_SOURCE_FAILED",
+        `kafkaSource: topic "${t}" does not exist; create it first.`,
+        {
+          details: { topic: t },
+        },
+      );
+    }
+    out.set(t, info.partitionsCount ?? info.partitions.length);
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+/**
+ * @fleuve/kafka: Apache Kafka clients for Fleuve (admin, producer, consumer), configured with
+ * Kafka's own property names. Built on @platformatic/kafka (see bench/kafka-clients/RESULTS.md).
+ * @packageDocumentation
+ */
+
+export { dropAbortedRecords } from "./aborted.js";
+export { KafkaAdmin, type NewTopic } from "./admin.js";
+export { KafkaClient } from "./client.js";
+export { type KafkaCommittable, type KafkaSinkOptions, kafkaSink } from "./connectors/kafka-sink.js";
+export {
+  type KafkaSourceOptions,
+  type KafkaSourceRecord,
+  kafkaSource,
+  partitionOwner,
+  type StartingOffsets,
+} from "./connectors/kafka-source.js";
+export type { Deserializer, Serializer } from "./connectors/serde.js";
+export { type EndTxnOutcome, TxnCoordinatorClient } from "./connectors/txn-coordinator.js";
+export { KafkaConsumer, KafkaRecordStream, type StartOffset } from "./consumer.js";
+export { KafkaPartitionReader, type PartitionPosition, type PartitionStart } from "./partition-reader.js";
+export { KafkaProducer } from "./producer.js";
+export {
+  type ConsumerSettings,
+  consumerSettings,
+  DEFAULT_BOOTSTRAP_SERVERS,
+  type KafkaProperties,
+  type KafkaPropertyValue,
+  type ProducerSettings,
+  parseBootstrapServers,
+  producerSettings,
+  SUPPORTED_PROPERTIES,
+} from "./properties.js";
+export type { Bytes, ConsumerRecord, ProducerRecord } from "./records.js";
+export { chunkBySize } from "./send.js";
+export { KafkaTransaction } from "./transaction.js";
+export { ensureReachable } from "./unreachable.js";

@@ -1,0 +1,96 @@
+// The job of the Kafka crash test, run in a child process: Kafka source -> keyed running total and
+// tumbling windows -> exactly-once Kafka sink, with checkpoints.
+// Argv: <bootstrap> <input topic> <output topic> <checkpoint dir> <transactional id prefix>.
+import {
+  type KeyedProcessFunction,
+  StreamExecutionEnvironment,
+  type TimeWindow,
+  TumblingEventTimeWindows,
+  type ValueState,
+  valueState,
+  WatermarkStrategy,
+} from "@fleuve/core";
+import { type KafkaSourceRecord, kafkaSink, kafkaSource } from "../../src/index.js";
+
+interface Ev {
+  user: number;
+  amount: number;
+  ts: number;
+}
+
+const [bootstrap, input, output, cpDir, prefix] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+
+const runningTotal: KeyedProcessFunction<number, Ev, string> & { total?: ValueState<number> } = {
+  open(ctx) {
+    this.total = ctx.getState(valueState<number>("total"));
+  },
+  processElement(e, _ctx, out) {
+    const t = (this.total!.value() ?? 0) + e.amount;
+    this.total!.update(t);
+    out.collect(`total ${e.user} ${e.ts} ${t}`);
+  },
+};
+
+const env = StreamExecutionEnvironment.create({
+  parallelism: 2,
+  checkpointing: { dir: cpDir, intervalMs: 100 },
+  resumeFromLatestCheckpoint: true,
+  restartStrategy: { type: "none" },
+  log: () => {},
+});
+const events = env
+  .fromSource(
+    kafkaSource<string, Ev, Buffer>({
+      bootstrap,
+      topics: [input],
+      bounded: true,
+      key: "string",
+      value: "json",
+    }),
+    WatermarkStrategy.forMonotonousTimestamps<KafkaSourceRecord<string, Ev, Buffer>>().withTimestampAssigner(
+      (r) => r.value.ts,
+    ),
+    "events",
+  )
+  .uid("events")
+  .map((r) => r.value)
+  .uid("values");
+const byUser = events.keyBy((e) => e.user);
+const totals = byUser.process(runningTotal).uid("totals");
+type Acc = { n: number; sum: number };
+const windows = byUser
+  .window(TumblingEventTimeWindows.of<Ev>(1000))
+  .aggregate<Acc, Acc, string>(
+    {
+      createAccumulator: () => ({ n: 0, sum: 0 }),
+      add: (e, a) => ({ n: a.n + 1, sum: a.sum + e.amount }),
+      getResult: (a) => a,
+      merge: (a, b) => ({ n: a.n + b.n, sum: a.sum + b.sum }),
+    },
+    {
+      process(key, ctx: { window(): TimeWindow }, results, out) {
+        for (const r of results) out.collect(`window ${key} ${ctx.window().start} ${r.n} ${r.sum}`);
+      },
+    },
+  )
+  .uid("windows");
+totals
+  .union(windows)
+  .sinkTo(
+    kafkaSink<string>({
+      bootstrap,
+      topic: output,
+      serializer: "string",
+      deliveryGuarantee: "exactly-once",
+      transactionalIdPrefix: prefix,
+    }),
+    "out",
+  )
+  .uid("out");
+await env.execute("kafka-crash-job");

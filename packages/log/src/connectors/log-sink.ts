@@ -1,0 +1,203 @@
+/**
+ * A Fleuve sink writing to a topic of the embedded log. With `exactlyOnce` (the default) it
+ * writes each checkpoint's records in a log transaction: prepared on the checkpoint barrier,
+ * committed when the checkpoint completes, committed again (idempotently) after a restore, and
+ * aborted if the checkpoint never completed. read_committed readers see every record once.
+ */
+import {
+  FleuveError,
+  type PreCommitSinkWriter,
+  type SinkWriterContext,
+  type TwoPhaseCommitSink,
+} from "@fleuve/core";
+import type { Log } from "../log.js";
+import type { TransactionalProducer } from "../transactional-producer.js";
+import type { ProducerRecord } from "../types.js";
+import { acquireLog } from "./shared-log.js";
+
+/** Options of {@link logSink}. */
+export interface LogSinkOptions<T> {
+  /** The log, or its directory. */
+  readonly log: Log | string;
+  readonly topic: string;
+  /** Turns a value into a record (key decides the partition, as Kafka's default partitioner). */
+  readonly serialize: (value: T, timestamp: number | undefined) => ProducerRecord;
+  /** Transactional id prefix, unique per sink of a job (default `fleuve-<topic>`). */
+  readonly transactionalIdPrefix?: string;
+  /** Exactly-once through transactions tied to checkpoints (default true). */
+  readonly exactlyOnce?: boolean;
+  /** Records buffered before they are appended (default 1024). */
+  readonly batchSize?: number;
+}
+
+/** What a checkpoint must commit: a prepared transaction. */
+export interface LogSinkCommittable {
+  readonly transactionalId: string;
+  /** Producer epoch of the prepared transaction: a later use of the id has a higher epoch. */
+  readonly producerEpoch: number;
+}
+
+/** Transactional ids per subtask, reused in turn (a still-prepared id is never reused). */
+const ID_POOL = 16;
+
+/** A sink into a topic of the embedded log. */
+export function logSink<T>(opts: LogSinkOptions<T>): TwoPhaseCommitSink<T, LogSinkCommittable> {
+  if (typeof opts.topic !== "string" || opts.topic.length === 0) {
+    throw new FleuveError("FLEUVE_CONFIG_INVALID", "logSink: option 'topic' must name a topic", {
+      details: { option: "topic" },
+    });
+  }
+  if (typeof opts.serialize !== "function") {
+    throw new FleuveError("FLEUVE_CONFIG_INVALID", "logSink: option 'serialize' must be a function", {
+      details: { option: "serialize" },
+    });
+  }
+  const prefix = opts.transactionalIdPrefix ?? `fleuve-${opts.topic}`;
+  const exactlyOnce = opts.exactlyOnce !== false;
+  return {
+    createWriter: (ctx) => (exactlyOnce ? new TransactionalWriter(opts, prefix, ctx) : new PlainWriter(opts)),
+    commit: (committables) => {
+      if (committables.length === 0) return;
+      const { log, release } = acquireLog(opts.log);
+      try {
+        const states = new Map(log.transactions().map((t) => [t.transactionalId, t]));
+        for (const c of committables) {
+          const t = states.get(c.transactionalId);
+          // Committed already, or the id has been used again since: that transaction is resolved.
+          if (t?.state !== "prepared" || t.producerEpoch !== c.producerEpoch) continue;
+          log.recoverAndCommit(c.transactionalId);
+        }
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+/** At-least-once: appends directly (visible at once, may repeat after a restore). */
+class PlainWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
+  private readonly log: Log;
+  private readonly release: () => void;
+  private buffer: ProducerRecord[] = [];
+  constructor(private readonly opts: LogSinkOptions<T>) {
+    ({ log: this.log, release: this.release } = acquireLog(opts.log));
+    requireTopic(this.log, opts.topic);
+  }
+  write(value: T, timestamp: number | undefined): void {
+    this.buffer.push(this.opts.serialize(value, timestamp));
+    if (this.buffer.length >= (this.opts.batchSize ?? 1024)) this.flush();
+  }
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    this.log.topic(this.opts.topic).append(this.buffer);
+    this.buffer = [];
+  }
+  prepareCommit(): LogSinkCommittable[] {
+    this.flush();
+    return [];
+  }
+  finish(): void {
+    this.flush();
+  }
+  close(): void {
+    this.flush();
+    this.release();
+  }
+}
+
+class TransactionalWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
+  private readonly log: Log;
+  private readonly release: () => void;
+  private producer: TransactionalProducer | undefined;
+  private buffer: ProducerRecord[] = [];
+  private slot = 0;
+
+  constructor(
+    private readonly opts: LogSinkOptions<T>,
+    private readonly prefix: string,
+    private readonly ctx: SinkWriterContext,
+  ) {
+    ({ log: this.log, release: this.release } = acquireLog(opts.log));
+    requireTopic(this.log, opts.topic);
+    this.abortLingering();
+  }
+
+  /**
+   * Transactions of an earlier run that were not committed by the restore (it commits what the
+   * restored checkpoint prepared before writers start) belong to checkpoints that never completed:
+   * abort them. This subtask takes the ids of old subtasks j with j % parallelism == its index.
+   */
+  private abortLingering(): void {
+    const re = new RegExp(`^${escapeRegExp(this.prefix)}-(\\d+)-(\\d+)$`);
+    for (const t of this.log.transactions()) {
+      const m = re.exec(t.transactionalId);
+      if (!m || Number(m[1]) % this.ctx.parallelism !== this.ctx.subtaskIndex) continue;
+      if (t.state === "ongoing" || t.state === "prepared") this.log.recoverAndAbort(t.transactionalId);
+    }
+  }
+
+  private id(slot: number): string {
+    return `${this.prefix}-${this.ctx.subtaskIndex}-${slot}`;
+  }
+
+  private begin(): TransactionalProducer {
+    const id = this.id(this.slot);
+    const entry = this.log.transactions().find((t) => t.transactionalId === id);
+    if (entry && entry.state === "prepared") {
+      throw new FleuveError(
+        "FLEUVE_SINK_FAILED",
+        `logSink '${this.opts.topic}': transactional id ${id} is still prepared after ${ID_POOL} checkpoints without a completed one; restart from the last checkpoint`,
+      );
+    }
+    const p = this.log.transactionalProducer(id);
+    p.begin();
+    this.producer = p;
+    this.slot = (this.slot + 1) % ID_POOL;
+    return p;
+  }
+
+  write(value: T, timestamp: number | undefined): void {
+    this.buffer.push(this.opts.serialize(value, timestamp));
+    if (this.buffer.length >= (this.opts.batchSize ?? 1024)) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    (this.producer ?? this.begin()).send(this.opts.topic, this.buffer);
+    this.buffer = [];
+  }
+
+  prepareCommit(): LogSinkCommittable[] {
+    this.flush();
+    const p = this.producer;
+    if (!p) return [];
+    p.prepare();
+    this.producer = undefined;
+    return [{ transactionalId: p.transactionalId, producerEpoch: p.producerEpoch }];
+  }
+
+  finish(): void {
+    this.flush();
+  }
+
+  close(): void {
+    // An open (unprepared) transaction is simply left: the next run aborts it.
+    this.release();
+  }
+}
+
+function requireTopic(log: Log, topic: string): void {
+  if (!log.hasTopic(topic)) {
+    throw new FleuveError(
+      "FLEUVE_LOG_TOPIC_NOT_FOUND",
+      `logSink: topic '${topic}' does not exist; create it first (fleuve topics create ${topic})`,
+      {
+        details: { topic },
+      },
+    );
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,576 @@
+/**
+ * The log of one topic partition: an ordered list of segments, the append path, crash recovery,
+ * fetch, time lookup, retention, and the per-partition transaction state (open transactions for
+ * the last stable offset, aborted ranges for read_committed).
+ */
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FleuveError } from "@fleuve/core";
+import { fsyncDir } from "./fs-util.js";
+import {
+  ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
+  type BatchHeader,
+  batchIsValid,
+  CONTROL_ABORT,
+  controlType,
+  decodeRecords,
+  encodeBatch,
+  encodeControlBatch,
+  NO_PRODUCER_ID,
+  readBatchHeader,
+} from "./record-batch.js";
+import { type AbortedTxn, type OngoingTxn, Segment } from "./segment.js";
+import type {
+  FetchOptions,
+  FetchResult,
+  LogRecord,
+  PartitionInfo,
+  ProducerRecord,
+  TopicConfig,
+} from "./types.js";
+
+/** Producer identity for transactional appends. */
+export interface ProducerIdentity {
+  producerId: number;
+  producerEpoch: number;
+}
+
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+/** One partition's log. Not safe for concurrent use from several processes (see the directory lock). */
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  segments: Segment[] = [];
+  /** Open transactions by producer id. */
+  readonly ongoing = new Map<number, OngoingTxn>();
+  /** Aborted transactions by producer id, ascending by offset. */
+  readonly aborted = new Map<number, AbortedTxn[]>();
+  private config: TopicConfig;
+  private readonly clock: () => number;
+  private lastFlush: number;
+  private dirty = false;
+
+  private constructor(
+    topic: string,
+    partition: number,
+    dir: string,
+    config: TopicConfig,
+    clock: () => number,
+  ) {
+    this.topic = topic;
+    this.partition = partition;
+    this.dir = dir;
+    this.config = config;
+    this.clock = clock;
+    this.lastFlush = clock();
+  }
+
+  /** Opens (creating if needed) the partition in `dir`, recovering the active segment's tail. */
+  static open(
+    topic: string,
+    partition: number,
+    dir: string,
+    config: TopicConfig,
+    clock: () => number,
+  ): PartitionLog {
+    fs.mkdirSync(dir, { recursive: true });
+    const p = new PartitionLog(topic, partition, dir, config, clock);
+    p.load();
+    return p;
+  }
+
+  private load(): void {
+    const names = fs.readdirSync(this.dir);
+    for (const n of names) {
+      // Leftovers of an interrupted compaction swap or atomic write: the originals are intact.
+      if (n.endsWith(".cleaned") || n.endsWith(".tmp")) fs.rmSync(path.join(this.dir, n), { force: true });
+    }
+    const bases = names
+      .filter((n) => /^\d{20}\.log$/.test(n))
+      .map((n) => Number(n.slice(0, 20)))
+      .sort((a, b) => a - b);
+    // Files of segments deleted by retention when a crash interrupted the deletion.
+    const first = bases.length > 0 ? bases[0]! : Number.POSITIVE_INFINITY;
+    for (const n of names) {
+      const m = /^(\d{20})\.(index|timeindex|txnindex|snapshot)$/.exec(n);
+      if (m !== null && Number(m[1]) < first) fs.rmSync(path.join(this.dir, n), { force: true });
+    }
+    if (bases.length === 0) {
+      Segment.writeSnapshotFor(this.dir, 0, []);
+      const seg = new Segment(this.dir, 0, this.config.indexIntervalBytes, true);
+      fsyncDir(this.dir);
+      this.segments.push(seg);
+      return;
+    }
+    for (let i = 0; i < bases.length; i++) {
+      const seg = new Segment(this.dir, bases[i]!, this.config.indexIntervalBytes, false);
+      this.segments.push(seg);
+      const active = i === bases.length - 1;
+      if (active) this.recoverActive(seg);
+      else if (!seg.loadIndexes()) this.rebuildIndexes(seg);
+    }
+    for (const seg of this.segments) for (const a of seg.aborted) this.addAborted(a);
+  }
+
+  /** Rebuilds a closed segment's indexes by scanning it (no truncation: it is not the tail). */
+  private rebuildIndexes(seg: Segment): void {
+    seg.resetIndexes();
+    const ongoing = new Map(seg.readSnapshot().map((o) => [o.producerId, o]));
+    const res = seg.scan(0, false, (h, buf, pos, filePos) => {
+      seg.noteBatch(h, filePos);
+      this.trackTxn(h, buf, pos, ongoing, seg);
+    });
+    if (res.badPos !== null) {
+      throw new FleuveError(
+        "FLEUVE_LOG_CORRUPT",
+        `Segment ${seg.path(".log")} of ${this.topic}/${this.partition} has an unreadable batch at byte ${res.badPos} (not the log tail); restore it from a backup or delete the segment.`,
+        { details: { topic: this.topic, partition: this.partition, position: res.badPos } },
+      );
+    }
+    seg.writeIndexes();
+  }
+
+  /**
+   * Scans the active segment verifying every checksum. A torn or failing batch at the tail is
+   * cut off; one followed by a valid batch is corruption, not a torn write, and is reported.
+   */
+  private recoverActive(seg: Segment): void {
+    seg.resetIndexes();
+    const ongoing = new Map(seg.readSnapshot().map((o) => [o.producerId, o]));
+    let expected = seg.baseOffset;
+    let badOrder = -1;
+    const res = seg.scan(0, true, (h, buf, pos, filePos) => {
+      if (badOrder >= 0) return;
+      // The active segment is never compacted, so its offsets are contiguous; the base offset is
+      // outside the CRC (as in Kafka), so check it here.
+      if (h.baseOffset !== expected) {
+        badOrder = filePos;
+        return;
+      }
+      expected = h.baseOffset + h.lastOffsetDelta + 1;
+      seg.noteBatch(h, filePos);
+      this.trackTxn(h, buf, pos, ongoing, seg);
+    });
+    let bad = res.badPos;
+    if (badOrder >= 0 && (bad === null || badOrder < bad)) bad = badOrder;
+    if (bad !== null) {
+      if (this.validBatchFollows(seg, bad, expected)) {
+        throw new FleuveError(
+          "FLEUVE_LOG_CORRUPT",
+          `Segment ${seg.path(".log")} of ${this.topic}/${this.partition} has a corrupt batch at byte ${bad} followed by valid data; this is not a torn write. Restore from a backup.`,
+          { details: { topic: this.topic, partition: this.partition, position: bad } },
+        );
+      }
+      if (badOrder >= 0) {
+        // Re-scan up to the cut so indexes only cover kept batches.
+        seg.truncateTo(bad);
+        this.recoverActive(seg);
+        return;
+      }
+      seg.truncateTo(bad);
+    }
+    for (const o of ongoing.values()) this.ongoing.set(o.producerId, o);
+  }
+
+  /** Whether a valid batch continuing the offsets starts right after the (claimed) batch at `bad`. */
+  private validBatchFollows(seg: Segment, bad: number, expected: number): boolean {
+    const head = seg.read(bad, 53);
+    const h = readBatchHeader(head, 0);
+    if (h === null) return false;
+    const nextPos = bad + h.sizeInBytes;
+    if (nextPos >= seg.size) return false;
+    const nh = readBatchHeader(seg.read(nextPos, 53), 0);
+    if (nh === null || nh.baseOffset < expected || nextPos + nh.sizeInBytes > seg.size) return false;
+    return batchIsValid(seg.read(nextPos, nh.sizeInBytes), 0, nh);
+  }
+
+  /** Updates transaction tracking for one batch (open transactions, aborted ranges). */
+  private trackTxn(
+    h: BatchHeader,
+    buf: Buffer,
+    pos: number,
+    ongoing: Map<number, OngoingTxn>,
+    seg: Segment,
+  ): void {
+    if ((h.attributes & ATTR_TRANSACTIONAL) === 0) return;
+    if ((h.attributes & ATTR_CONTROL) !== 0) {
+      const o = ongoing.get(h.producerId);
+      ongoing.delete(h.producerId);
+      if (controlType(buf, pos) === CONTROL_ABORT && o !== undefined) {
+        seg.aborted.push({ producerId: h.producerId, firstOffset: o.firstOffset, lastOffset: h.baseOffset });
+      }
+    } else if (!ongoing.has(h.producerId)) {
+      ongoing.set(h.producerId, {
+        producerId: h.producerId,
+        producerEpoch: h.producerEpoch,
+        firstOffset: h.baseOffset,
+      });
+    }
+  }
+
+  private addAborted(a: AbortedTxn): void {
+    let list = this.aborted.get(a.producerId);
+    if (list === undefined) this.aborted.set(a.producerId, (list = []));
+    list.push(a);
+  }
+
+  /** Replaces the topic config (after an alter). */
+  setConfig(config: TopicConfig): void {
+    this.config = config;
+  }
+
+  /** Bytes between index entries (from the topic config). */
+  get indexIntervalBytes(): number {
+    return this.config.indexIntervalBytes;
+  }
+
+  /** The segment appends go to. */
+  get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /** First offset still stored (older segments were deleted by retention). */
+  get logStartOffset(): number {
+    return this.segments[0]!.baseOffset;
+  }
+
+  /** Offset the next appended record will get. */
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  /** Single node: everything appended is "replicated", so the high watermark is the log end offset. */
+  get highWatermark(): number {
+    return this.logEndOffset;
+  }
+
+  /** First offset of the oldest open transaction, or the high watermark when none is open. */
+  get lastStableOffset(): number {
+    let lso = this.highWatermark;
+    for (const o of this.ongoing.values()) if (o.firstOffset < lso) lso = o.firstOffset;
+    return lso;
+  }
+
+  /** Bytes of all segment files. */
+  get sizeInBytes(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
+  }
+
+  /** Appends records as one batch. Transactional appends pass the producer identity. */
+  append(
+    records: readonly ProducerRecord[],
+    producer?: ProducerIdentity,
+  ): { baseOffset: number; lastOffset: number } {
+    const now = this.clock();
+    const baseOffset = this.logEndOffset;
+    if (records.length === 0) return { baseOffset, lastOffset: baseOffset - 1 };
+    const buf = encodeBatch(records, {
+      baseOffset,
+      now,
+      producerId: producer ? producer.producerId : NO_PRODUCER_ID,
+      producerEpoch: producer ? producer.producerEpoch : -1,
+      attributes: producer ? ATTR_TRANSACTIONAL : 0,
+    });
+    this.appendEncoded(buf, now);
+    if (producer && !this.ongoing.has(producer.producerId)) {
+      this.ongoing.set(producer.producerId, { ...producer, firstOffset: baseOffset });
+    }
+    return { baseOffset, lastOffset: baseOffset + records.length - 1 };
+  }
+
+  /**
+   * Writes a commit or abort marker for `producerId` if it has an open transaction here.
+   * Returns false when there was none (markers are idempotent for recovery roll-forward).
+   */
+  appendMarker(type: number, producer: ProducerIdentity): boolean {
+    const o = this.ongoing.get(producer.producerId);
+    if (o === undefined) return false;
+    const now = this.clock();
+    const offset = this.logEndOffset;
+    const buf = encodeControlBatch(type, offset, producer.producerId, producer.producerEpoch, now);
+    this.appendEncoded(buf, now);
+    this.ongoing.delete(producer.producerId);
+    if (type === CONTROL_ABORT) {
+      const a = { producerId: producer.producerId, firstOffset: o.firstOffset, lastOffset: offset };
+      this.active.aborted.push(a);
+      this.addAborted(a);
+    }
+    return true;
+  }
+
+  private appendEncoded(buf: Buffer, now: number): void {
+    const h = readBatchHeader(buf, 0)!;
+    const seg = this.active;
+    if (seg.size > 0 && seg.rollClockStart < 0) seg.rollClockStart = now; // reopened non-empty segment
+    if (
+      seg.size > 0 &&
+      (seg.size + buf.length > this.config.segmentBytes || now - seg.rollClockStart >= this.config.segmentMs)
+    ) {
+      this.roll();
+    }
+    if (this.active.rollClockStart < 0) this.active.rollClockStart = now;
+    this.active.append(buf, h);
+    this.dirty = true;
+    if (this.config.fsync === "every-batch") this.flush();
+    else if (now - this.lastFlush >= this.config.fsyncIntervalMs) this.flush();
+  }
+
+  /** Closes the active segment (synced, indexes written) and starts a new one at the log end offset. */
+  roll(): void {
+    const old = this.active;
+    if (old.size === 0) return;
+    old.flush();
+    old.writeIndexes();
+    Segment.writeSnapshotFor(this.dir, old.nextOffset, this.ongoing.values());
+    const seg = new Segment(this.dir, old.nextOffset, this.config.indexIntervalBytes, true);
+    fsyncDir(this.dir);
+    this.segments.push(seg);
+    this.onRoll?.(this);
+  }
+
+  /** Hook run after each roll (the log uses it for retention and compaction). */
+  onRoll: ((p: PartitionLog) => void) | undefined;
+
+  /** fsyncs unsynced data. */
+  flush(): void {
+    if (!this.dirty) return;
+    this.active.flush();
+    this.dirty = false;
+    this.lastFlush = this.clock();
+  }
+
+  /** For the interval policy: sync if the interval has elapsed. */
+  maybeFlush(now: number): void {
+    if (this.dirty && now - this.lastFlush >= this.config.fsyncIntervalMs) this.flush();
+  }
+
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let best = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return best;
+  }
+
+  /** Whether the transactional batch of `producerId` at `offset` belongs to an aborted transaction. */
+  isAbortedBatch(producerId: number, offset: number): boolean {
+    const list = this.aborted.get(producerId);
+    if (list === undefined) return false;
+    for (const a of list) if (offset >= a.firstOffset && offset <= a.lastOffset) return true;
+    return false;
+  }
+
+  /**
+   * Reads records from `offset`. read_uncommitted reads up to the high watermark, read_committed
+   * up to the last stable offset and skips aborted transactions. Control markers are never returned.
+   */
+  fetch(offset: number, opts: FetchOptions = {}): FetchResult {
+    const start = this.logStartOffset;
+    const hw = this.highWatermark;
+    const lso = this.lastStableOffset;
+    if (offset < start || offset > hw) {
+      throw new FleuveError(
+        "FLEUVE_LOG_OFFSET_OUT_OF_RANGE",
+        `Offset ${offset} is outside ${this.topic}/${this.partition} [${start}, ${hw}]; fetch from the log start or end offset instead.`,
+        {
+          details: {
+            topic: this.topic,
+            partition: this.partition,
+            offset,
+            logStartOffset: start,
+            logEndOffset: hw,
+          },
+        },
+      );
+    }
+    const committed = opts.isolation === "read_committed";
+    const upper = committed ? lso : hw;
+    const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    const maxRecords = opts.maxRecords ?? Number.POSITIVE_INFINITY;
+    const checkCrcs = opts.checkCrcs ?? true;
+    const records: LogRecord[] = [];
+    let next = offset;
+    let budget = maxBytes;
+    let si = this.segmentIndexFor(offset);
+    let filePos = this.segments[si]!.lookup(offset);
+    outer: while (next < upper && records.length < maxRecords && si < this.segments.length) {
+      const seg = this.segments[si]!;
+      if (filePos >= seg.size) {
+        si++;
+        filePos = 0;
+        continue;
+      }
+      let chunk = seg.read(filePos, Math.max(budget, 53));
+      let pos = 0;
+      while (pos < chunk.length) {
+        let h = readBatchHeader(chunk, pos);
+        if (h === null && chunk.length - pos >= 53) this.corrupt(seg, filePos + pos);
+        if (h === null || pos + h.sizeInBytes > chunk.length) {
+          // The next batch does not fit in what is left of maxBytes. Return what we have; if that is
+          // nothing, return this batch whole (as Kafka does) so a reader can always make progress.
+          if (records.length > 0) break outer;
+          filePos += pos;
+          h = readBatchHeader(seg.read(filePos, 53), 0);
+          if (h === null || filePos + h.sizeInBytes > seg.size) this.corrupt(seg, filePos);
+          chunk = seg.read(filePos, h.sizeInBytes);
+          pos = 0;
+        }
+        const lastOffset = h.baseOffset + h.lastOffsetDelta;
+        if (lastOffset < next) {
+          pos += h.sizeInBytes;
+          continue;
+        }
+        if (h.baseOffset >= upper) break outer;
+        if (checkCrcs && !batchIsValid(chunk, pos, h)) this.corrupt(seg, filePos + pos);
+        const attrs = h.attributes;
+        if (
+          (attrs & ATTR_CONTROL) !== 0 ||
+          (committed && (attrs & ATTR_TRANSACTIONAL) !== 0 && this.isAbortedBatch(h.producerId, h.baseOffset))
+        ) {
+          next = lastOffset + 1;
+        } else {
+          decodeRecords(chunk, pos, h, records, next, maxRecords);
+          const lastRead = records.length > 0 ? records[records.length - 1]!.offset : -1;
+          if (records.length >= maxRecords && lastRead < lastOffset) {
+            next = lastRead + 1;
+            break outer;
+          }
+          next = lastOffset + 1;
+        }
+        pos += h.sizeInBytes;
+        budget -= h.sizeInBytes;
+        if (budget <= 0 || records.length >= maxRecords) {
+          filePos += pos;
+          break outer;
+        }
+      }
+      filePos += pos;
+    }
+    // Gaps left by compaction at the end of the readable range: jump to the bound.
+    if (records.length < maxRecords && si >= this.segments.length) next = Math.max(next, upper);
+    return { records, nextOffset: next, logStartOffset: start, highWatermark: hw, lastStableOffset: lso };
+  }
+
+  private corrupt(seg: Segment, position: number): never {
+    throw new FleuveError(
+      "FLEUVE_LOG_CORRUPT",
+      `Batch at byte ${position} of ${seg.path(".log")} (${this.topic}/${this.partition}) failed its checksum; restore the segment from a backup.`,
+      { details: { topic: this.topic, partition: this.partition, position } },
+    );
+  }
+
+  /**
+   * The offset of the first record with timestamp >= `ts` (Kafka's offsetsForTimes), or null if
+   * every record is older.
+   */
+  offsetForTimestamp(ts: number): number | null {
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp < ts) continue;
+      let from = seg.timeLookup(ts);
+      const filePos = seg.lookup(from);
+      let found: number | null = null;
+      seg.scan(filePos, false, (h, buf, pos) => {
+        if (h.baseOffset + h.lastOffsetDelta < from || (h.attributes & ATTR_CONTROL) !== 0) return true;
+        if (h.maxTimestamp < ts) return true;
+        const recs: LogRecord[] = [];
+        decodeRecords(buf, pos, h, recs, from, Number.POSITIVE_INFINITY);
+        for (const r of recs) {
+          if (r.timestamp >= ts) {
+            found = r.offset;
+            return false;
+          }
+        }
+        from = h.baseOffset + h.lastOffsetDelta + 1;
+        return true;
+      });
+      if (found !== null) return found;
+    }
+    return null;
+  }
+
+  /** Deletes segments beyond the retention size/time (never the active one unless it is rolled first). */
+  enforceRetention(now: number): number {
+    const { retentionBytes, retentionMs } = this.config;
+    let deleted = 0;
+    if (retentionMs >= 0) {
+      const act = this.active;
+      if (
+        act.size > 0 &&
+        act.maxTimestamp >= 0 &&
+        act.maxTimestamp < now - retentionMs &&
+        this.ongoing.size === 0
+      ) {
+        const hook = this.onRoll;
+        this.onRoll = undefined;
+        this.roll();
+        this.onRoll = hook;
+      }
+      while (this.segments.length > 1) {
+        const s = this.segments[0]!;
+        if (s.maxTimestamp >= now - retentionMs) break;
+        this.dropOldest();
+        deleted++;
+      }
+    }
+    if (retentionBytes >= 0) {
+      let total = this.sizeInBytes;
+      while (this.segments.length > 1 && total - this.segments[0]!.size >= retentionBytes) {
+        total -= this.segments[0]!.size;
+        this.dropOldest();
+        deleted++;
+      }
+    }
+    if (deleted > 0) fsyncDir(this.dir);
+    return deleted;
+  }
+
+  private dropOldest(): void {
+    const s = this.segments.shift()!;
+    for (const a of s.aborted) {
+      const list = this.aborted.get(a.producerId);
+      if (list) {
+        const i = list.indexOf(a);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) this.aborted.delete(a.producerId);
+      }
+    }
+    s.deleteFiles();
+  }
+
+  /** Replaces segment `i` (compaction swap). */
+  replaceSegment(i: number, seg: Segment): void {
+    this.segments[i] = seg;
+  }
+
+  /** Offsets and sizes, for describe. */
+  info(): PartitionInfo {
+    return {
+      partition: this.partition,
+      logStartOffset: this.logStartOffset,
+      logEndOffset: this.logEndOffset,
+      highWatermark: this.highWatermark,
+      lastStableOffset: this.lastStableOffset,
+      segments: this.segments.length,
+      sizeBytes: this.sizeInBytes,
+    };
+  }
+
+  /** Syncs data and writes the active segment's indexes, then closes the files. */
+  close(): void {
+    this.flush();
+    this.active.writeIndexes();
+    for (const s of this.segments) s.close();
+  }
+}
