@@ -36,8 +36,15 @@ export class KafkaAdmin {
   /**
    * Creates topics. With `ifNotExists`, a topic that already exists is left as it is; without it,
    * that case throws FLEUVE_CONFIG_INVALID naming the topic.
+   *
+   * Returns once the broker's metadata lists every topic with a leader for each partition: a KRaft
+   * controller acknowledges the creation before the brokers apply it, so without this wait a
+   * produce or a listTopics right after could miss the topic.
    */
-  async createTopics(topics: readonly NewTopic[], options: { ifNotExists?: boolean } = {}): Promise<void> {
+  async createTopics(
+    topics: readonly NewTopic[],
+    options: { ifNotExists?: boolean; visibleTimeoutMs?: number } = {},
+  ): Promise<void> {
     for (const t of topics) {
       const partitions = t.partitions ?? 1;
       const replicas = t.replicationFactor ?? 1;
@@ -67,6 +74,37 @@ export class KafkaAdmin {
           );
         }
       }
+    }
+    await this.#waitVisible(
+      topics.map((t) => t.name),
+      options.visibleTimeoutMs ?? 30_000,
+    );
+  }
+
+  async #waitVisible(names: readonly string[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 20;
+    let missing = [...names];
+    while (missing.length > 0) {
+      try {
+        const md = await this.#raw.metadata({ topics: missing, forceUpdate: true });
+        missing = missing.filter((name) => {
+          const t = md.topics.get(name);
+          return !t || t.partitions.length === 0 || t.partitions.some((p) => !p || p.leader < 0);
+        });
+      } catch {
+        // UNKNOWN_TOPIC_OR_PARTITION or LEADER_NOT_AVAILABLE while the broker catches up: retry.
+      }
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new FleuveError(
+          "FLEUVE_KAFKA_UNREACHABLE",
+          `Kafka topics ${missing.map((n) => `"${n}"`).join(", ")} were created but have no leader after ${timeoutMs} ms.`,
+          { details: { topics: missing } },
+        );
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 500);
     }
   }
 
