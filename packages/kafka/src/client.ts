@@ -48,7 +48,10 @@ export class KafkaClient {
   }
 
   /** See {@link KafkaAdmin.createTopics}. */
-  createTopics(topics: readonly NewTopic[], options?: { ifNotExists?: boolean; visibleTimeoutMs?: number }): Promise<void> {
+  createTopics(
+    topics: readonly NewTopic[],
+    options?: { ifNotExists?: boolean; visibleTimeoutMs?: number },
+  ): Promise<void> {
     return this.#admin.createTopics(topics, options);
   }
 
