@@ -28,6 +28,7 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5000;
 export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [--threads T] [-- job args]
                   [--checkpoint-dir D [--checkpoint-interval MS] [--resume]]
                   [--from-savepoint PATH] [--control-dir C]
+       fleuve run <job.ts> --group ID --checkpoint-dir SHARED [--bootstrap HOST:PORT] [-- job args]
 
 Runs a job file directly (TypeScript needs no build step).
   --parallelism N           default parallelism of the job (defineJob jobs)
@@ -39,6 +40,11 @@ Runs a job file directly (TypeScript needs no build step).
   --from-savepoint PATH     start from a savepoint or checkpoint folder
   --control-dir C           where the job's control socket goes (default ${DEFAULT_CONTROL_DIR});
                             'fleuve savepoint <job-name>' and 'fleuve jobs' use it
+  --group ID                scale out over Kafka: every process started with the same ID shares the
+                            job (Kafka consumer group fleuve-ID); edges between tasks go through
+                            Kafka topics; --checkpoint-dir must be shared by all of them
+  --bootstrap HOST:PORT     Kafka bootstrap servers for --group (default $FLEUVE_KAFKA_BOOTSTRAP or
+                            127.0.0.1:9092)
   -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
 
 const RUN_SPEC = {
@@ -49,6 +55,8 @@ const RUN_SPEC = {
   "from-savepoint": "string",
   resume: "flag",
   "control-dir": "string",
+  group: "string",
+  bootstrap: "string",
   help: "flag",
 } as const;
 
@@ -186,6 +194,8 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     return undefined;
   }
   const def = mod.default;
+  if (p.options.group !== undefined) return runGroup(def, p, parallelism, io);
+  if (p.options.bootstrap !== undefined) throw usageError("option '--bootstrap' needs '--group ID'", "run");
   const client = await runJob(url, { parallelism, threads, args: p.rest, options: durable.options });
   let control: ControlServer | undefined;
   try {
@@ -207,6 +217,57 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     return await awaitJob(def.name, client, io);
   } finally {
     control.close();
+  }
+}
+
+/** `fleuve run --group`: this process joins the group and runs its share until Ctrl-C/SIGTERM. */
+async function runGroup(
+  def: JobDefinition,
+  p: ParsedArgs,
+  parallelism: number | undefined,
+  io: Io,
+): Promise<number> {
+  const dir = p.options["checkpoint-dir"] as string | undefined;
+  if (dir === undefined) {
+    throw usageError(
+      "option '--group' needs '--checkpoint-dir D', a directory shared by every process of the group",
+      "run",
+    );
+  }
+  if (p.options["from-savepoint"] !== undefined || p.options.threads !== undefined) {
+    throw usageError("options '--from-savepoint' and '--threads' do not apply with '--group'", "run");
+  }
+  const { startGroupWorker } = await import("@fleuve/kafka");
+  const worker = await startGroupWorker({
+    job: def,
+    group: p.options.group as string,
+    bootstrap:
+      (p.options.bootstrap as string | undefined) ?? process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092",
+    checkpointDir: resolve(dir),
+    ...(p.options["checkpoint-interval"] === undefined
+      ? {}
+      : { checkpointIntervalMs: intOption(p, "checkpoint-interval", 1, "run")! }),
+    ...(parallelism === undefined ? {} : { parallelism }),
+    args: p.rest,
+    log: (line) => io.stderr.write(`[fleuve] ${line}\n`),
+  });
+  io.stderr.write(
+    `job '${def.name}' joined group '${p.options.group}' (${worker.units.length} units shared by its processes); Ctrl-C to leave\n`,
+  );
+  let onSignal!: () => void;
+  const signalled = new Promise<void>((r) => {
+    onSignal = r;
+  });
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await Promise.race([signalled, worker.failed]);
+    io.stderr.write(`leaving group '${p.options.group}'\n`);
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await worker.stop();
   }
 }
 

@@ -82,6 +82,11 @@ export interface SinkWriterContext {
 /** Writes one subtask's share of a stream. */
 export interface SinkWriter<T> {
   write(value: T, timestamp: number | undefined): void;
+  /**
+   * The input's event-time watermark advanced (as Flink's `SinkWriter.writeWatermark`): sinks
+   * that forward watermarks downstream, such as the exchanges of a scale-out job, use it.
+   */
+  writeWatermark?(watermark: number): void;
   /** Called when the input ended (after the final watermark). */
   finish?(): void;
   close?(): void;

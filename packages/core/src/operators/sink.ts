@@ -54,6 +54,10 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
     }
   }
 
+  protected override onWatermark(watermark: number): void {
+    this.writer.writeWatermark?.(watermark);
+  }
+
   protected override snapshotCustom(checkpointId: number): unknown {
     if (!this.twoPhase) return undefined;
     const c = (this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(checkpointId);

@@ -16,6 +16,7 @@ import type { KeyedStateBackend } from "../state/keyed-state-backend.js";
 import { OperatorStateStore } from "../state/operator-state.js";
 import { Channel, type OutputChannel } from "./channel.js";
 import { buildExecutionPlan, receiversOf } from "./execution-plan.js";
+import { keyGroupRangeFor } from "./key-groups.js";
 import type { OneInputOperator, Output, StreamOperator } from "./operator.js";
 import { ChainingOutput, DISCARD, FanOutOutput, KeyedChainingOutput, NodeOutput } from "./outputs.js";
 import { type ProcessingTimeScheduler, SystemProcessingTime } from "./processing-time.js";
@@ -152,6 +153,8 @@ export class LocalExecutor {
     const pl = this.placement;
     const workerOf = (subtask: number) => (pl ? subtask % pl.workers : 0);
     const me = pl ? pl.worker : 0;
+    // A unit of a scale-out job: one subtask, alone, with checkpoints of its own (runtime/units.ts).
+    const isolated = pl !== undefined && pl.links.size === 0;
     for (const link of pl?.links.values() ?? []) link.onArrivalHook = () => this.wake?.();
     // 1. operators and their runtimes, per node and (local) subtask
     const ops: StreamOperator<unknown>[][] = graph.nodes.map(() => []);
@@ -286,18 +289,14 @@ export class LocalExecutor {
         const head = chainOps[0]!;
         if (restored) {
           for (const node of v.nodes) {
-            const r = restoreFor(
-              restored,
-              graph.uidOf(node),
-              node.name,
-              i,
-              v.parallelism,
-              config.maxParallelism,
-              {
-                isSource: node.kind === "source",
-                rescalable: node.rescalable === true,
-              },
-            );
+            const kind = { isSource: node.kind === "source", rescalable: node.rescalable === true };
+            const uid = graph.uidOf(node);
+            const max = config.maxParallelism;
+            // An isolated subtask's checkpoint holds its own state only: take all of it.
+            let r = isolated
+              ? restoreFor(restored, uid, node.name, 0, 1, max, kind)
+              : restoreFor(restored, uid, node.name, i, v.parallelism, max, kind);
+            if (r && isolated) r = { ...r, keyGroups: keyGroupRangeFor(i, v.parallelism, max) };
             if (r) ops[node.id]![i]!.initializeState(r);
           }
         }
@@ -329,7 +328,9 @@ export class LocalExecutor {
         layout[graph.uidOf(node)] = {
           parallelism: p,
           source: node.kind === "source",
-          files: Array.from({ length: p }, (_, i) => `task-${plan.vertexOf[node.id]}-${i}.bin`),
+          files: Array.from({ length: p }, (_, i) => `task-${plan.vertexOf[node.id]}-${i}.bin`).filter(
+            (_, i) => !isolated || workerOf(i) === me,
+          ),
         };
       }
       this.coordinator = new CheckpointCoordinator(
@@ -348,7 +349,8 @@ export class LocalExecutor {
   private async run(): Promise<JobResult> {
     const started = performance.now();
     const { config } = this;
-    if (this.placement && config.checkpointing) {
+    // A unit of a scale-out job runs alone (no links): it checkpoints like a whole job.
+    if (this.placement && this.placement.links.size > 0 && config.checkpointing) {
       throw new FleuveError(
         "FLEUVE_CONFIG_INVALID",
         "checkpointing is not supported yet for jobs spread over worker threads; run with threads: 1 (parallelism may stay > 1)",
@@ -367,6 +369,11 @@ export class LocalExecutor {
         let restored: LoadedCheckpoint | undefined;
         if (restoreFrom !== undefined) {
           restored = loadForRestore(restoreFrom, this.log);
+          if (!restored && restoreFrom !== config.restoreFrom && config.restoreFrom !== undefined) {
+            // Failed before its first checkpoint: start again from where this run started.
+            restoreFrom = config.restoreFrom;
+            restored = loadForRestore(restoreFrom, this.log);
+          }
           if (!restored && restoreFrom === config.restoreFrom && config.restoreFrom !== undefined) {
             throw new FleuveError(
               "FLEUVE_CHECKPOINT_NOT_FOUND",

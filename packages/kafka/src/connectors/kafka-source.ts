@@ -64,6 +64,12 @@ export interface KafkaSourceOptions<K, V, H> {
   readonly partitionDiscoveryIntervalMs?: number;
   /** Records prefetched per subtask before fetching pauses (backpressure). Default 20000. */
   readonly maxBufferedRecords?: number;
+  /**
+   * Which subtask reads which partition: "spread" (default, Flink's rule: topics start at a
+   * hash-chosen subtask) or "by-index" (partition p to subtask p % parallelism, for topics whose
+   * partition number means a receiver, like the exchanges of a scale-out job).
+   */
+  readonly partitionAssignment?: "spread" | "by-index";
 }
 
 /** Snapshot layout: [topic, partition, next offset as a decimal string]. */
@@ -170,7 +176,9 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
   }
 
   #owns(topic: string, partition: number): boolean {
-    return partitionOwner(topic, partition, this.#ctx.parallelism) === this.#ctx.subtaskIndex;
+    const p = this.#ctx.parallelism;
+    if (this.#opts.partitionAssignment === "by-index") return partition % p === this.#ctx.subtaskIndex;
+    return partitionOwner(topic, partition, p) === this.#ctx.subtaskIndex;
   }
 
   poll(output: SourceOutput<KafkaSourceRecord<K, V, H>>, max: number): PollStatus {
@@ -279,7 +287,13 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
   }
 
   async #run(): Promise<void> {
-    const client = await KafkaClient.connect(this.#props);
+    // The client takes the common properties; the consumer ones go to the partition reader.
+    const common = Object.fromEntries(
+      Object.entries(this.#props).filter(([k]) =>
+        (SUPPORTED_PROPERTIES.common as readonly string[]).includes(k),
+      ),
+    );
+    const client = await KafkaClient.connect(common);
     this.#client = client;
     if (this.#closed) return;
     const readerProps = { ...this.#props };

@@ -1,0 +1,270 @@
+/**
+ * A job cut into units for scale-out over several processes (`fleuve run --group`): a unit is one
+ * parallel subtask of one task (a chain of operators). Every edge between two tasks becomes an
+ * exchange that a connector provides (a Kafka topic with one partition per receiving subtask, as
+ * Kafka Streams' repartition topics); each unit then reads its exchanges like sources, writes them
+ * like sinks, and checkpoints and restores on its own. So any process can run any unit, and a unit
+ * moves between processes by restoring its latest checkpoint.
+ *
+ * The core knows nothing of Kafka: it plans the units, builds each unit's graph around the
+ * exchange sources and sinks it is given, chooses the receiving subtask of each record, and runs a
+ * unit as one subtask of its task.
+ */
+import type { JobConfig } from "../api/config.js";
+import type { Sink, Source } from "../api/source.js";
+import { loadForRestore } from "../checkpoint/storage.js";
+import { FleuveError } from "../errors.js";
+import { type GraphEdge, type GraphNode, JobGraph } from "../graph/job-graph.js";
+import { SinkOperator } from "../operators/sink.js";
+import { SourceOperator } from "../operators/source.js";
+import { buildExecutionPlan } from "./execution-plan.js";
+import { keyGroupOf, normalizeKey, subtaskForKeyGroup } from "./key-groups.js";
+import { type JobClient, LocalExecutor } from "./local-executor.js";
+import { keySelectorError } from "./operator.js";
+
+/** An edge between two tasks, carried by an exchange. */
+export interface Exchange {
+  /** Position among the job's exchanges (stable for a given job graph). */
+  readonly index: number;
+  readonly edge: GraphEdge;
+  /** Task (vertex) ids at both ends. */
+  readonly fromTask: number;
+  readonly toTask: number;
+  readonly senders: number;
+  readonly receivers: number;
+  /** Stable name, e.g. `keyed-sum#3-to-sink#4`, for topics and transactional ids. */
+  readonly name: string;
+}
+
+/** One unit: subtask `subtask` of task `task`. */
+export interface Unit {
+  /** Position among the job's units (0..units.length-1). */
+  readonly index: number;
+  readonly task: number;
+  readonly subtask: number;
+  readonly parallelism: number;
+  /** Stable name, e.g. `window#3-2`, for checkpoint folders. */
+  readonly name: string;
+}
+
+/** The units and exchanges of a job. */
+export interface JobUnits {
+  readonly units: readonly Unit[];
+  readonly exchanges: readonly Exchange[];
+}
+
+const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "_");
+
+/** A short stable name of a node for topics and folders: its uid if set, else name + id. */
+function shortName(node: GraphNode): string {
+  if (node.uid !== undefined) return slug(node.uid);
+  return `${slug(node.name).slice(0, 24).replace(/_+$/, "")}-${node.id}`;
+}
+
+/** Cuts a job into units and exchanges (every edge between tasks becomes an exchange). */
+export function planUnits(graph: JobGraph, config: JobConfig): JobUnits {
+  const plan = buildExecutionPlan(graph, config);
+  const units: Unit[] = [];
+  const exchanges: Exchange[] = [];
+  for (const v of plan.vertices) {
+    const headName = shortName(v.head);
+    for (let i = 0; i < v.parallelism; i++) {
+      units.push({
+        index: units.length,
+        task: v.id,
+        subtask: i,
+        parallelism: v.parallelism,
+        name: `${headName}-${i}`,
+      });
+    }
+    for (const e of v.inputs) {
+      if (e.partitioner === "shuffle") {
+        throw new FleuveError(
+          "FLEUVE_GRAPH_INVALID",
+          `shuffle() before '${v.head.name}' cannot run over several processes (a replay would send records elsewhere); use rebalance()`,
+          { details: { operator: v.head.name } },
+        );
+      }
+      const from = plan.vertexOf[e.source]!;
+      exchanges.push({
+        index: exchanges.length,
+        edge: e,
+        fromTask: from,
+        toTask: v.id,
+        senders: plan.vertices[from]!.parallelism,
+        receivers: v.parallelism,
+        name: `${shortName(graph.nodes[e.source]!)}-to-${headName}-${e.inputIndex}${e.sideOutput ? `-${slug(e.sideOutput.id)}` : ""}`,
+      });
+    }
+  }
+  return { units, exchanges };
+}
+
+/** What a unit reads and writes its exchanges with. */
+export interface ExchangeConnectors {
+  /** The source a receiving subtask reads `x` from (its subtask index is the receiver's). */
+  input(x: Exchange): Source<unknown>;
+  /** The sink a sending subtask writes `x` to (its subtask index is the sender's). */
+  output(x: Exchange): Sink<unknown>;
+}
+
+/**
+ * The graph of one task's unit: the task's operators, fed by one source per incoming exchange and
+ * feeding one sink per outgoing exchange. Operator uids stay those of the job, so state matches.
+ */
+export function unitGraph(
+  graph: JobGraph,
+  config: JobConfig,
+  units: JobUnits,
+  task: number,
+  io: ExchangeConnectors,
+): JobGraph {
+  const plan = buildExecutionPlan(graph, config);
+  const v = plan.vertices[task];
+  if (!v) throw new FleuveError("FLEUVE_GRAPH_INVALID", `the job has no task ${task}`);
+  const out = new JobGraph();
+  const p = v.parallelism;
+  const copy = new Map<number, GraphNode>();
+  const add = (n: Omit<GraphNode, "id">) => out.addNode({ ...n, parallelism: p });
+  // Exchange sources first: nodes are in topological order.
+  const inputs = units.exchanges.filter((x) => x.toTask === task);
+  const inputNodes = inputs.map((x) => {
+    const source = io.input(x);
+    return add({
+      name: `exchange ${x.name}`,
+      uid: `exchange-in:${x.name}`,
+      kind: "source",
+      inputArity: 0,
+      parallelism: p,
+      createOperator: () =>
+        new SourceOperator(
+          source,
+          undefined,
+          1000 + x.index,
+          config.autoWatermarkIntervalMs,
+          config.latencyTrackingIntervalMs,
+        ),
+      keySelectors: [],
+      chaining: "always",
+      bounded: source.bounded,
+      rescalable: false,
+    });
+  });
+  for (const n of v.nodes) copy.set(n.id, add({ ...n, uid: graph.uidOf(n) }));
+  inputs.forEach((x, k) => {
+    out.addEdge({
+      source: inputNodes[k]!.id,
+      target: copy.get(x.edge.target)!.id,
+      inputIndex: x.edge.inputIndex,
+      partitioner: "forward",
+    });
+  });
+  for (const n of v.nodes) {
+    for (const e of graph.outputsOf(n.id)) {
+      if (copy.has(e.target)) {
+        out.addEdge({ ...e, source: copy.get(e.source)!.id, target: copy.get(e.target)!.id });
+        continue;
+      }
+      const x = units.exchanges.find((y) => y.edge === e)!;
+      const sink = io.output(x);
+      const s = add({
+        name: `exchange ${x.name}`,
+        uid: `exchange-out:${x.name}`,
+        kind: "sink",
+        inputArity: 1,
+        parallelism: p,
+        createOperator: () => new SinkOperator(sink),
+        keySelectors: [],
+        chaining: "always",
+      });
+      out.addEdge({
+        source: copy.get(n.id)!.id,
+        target: s.id,
+        inputIndex: 0,
+        partitioner: "forward",
+        ...(e.sideOutput ? { sideOutput: e.sideOutput } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Chooses the receiving subtask of each record an exchange carries, with the edge's partitioner
+ * and the same rules as the in-process channels (key groups for keyBy). Returns -1 for "every
+ * receiver" (broadcast).
+ */
+export function exchangePartitioner(
+  x: Exchange,
+  sender: number,
+  maxParallelism: number,
+  operatorName = "exchange",
+): (value: unknown) => number {
+  const e = x.edge;
+  const n = x.receivers;
+  switch (e.partitioner) {
+    case "hash": {
+      const sel = e.keySelector!;
+      return (v) => {
+        let key: unknown;
+        try {
+          key = sel(v);
+        } catch (err) {
+          throw keySelectorError(err, `key selector after operator '${operatorName}'`, v);
+        }
+        return subtaskForKeyGroup(
+          keyGroupOf(normalizeKey(key, operatorName, v), maxParallelism),
+          n,
+          maxParallelism,
+        );
+      };
+    }
+    case "custom": {
+      const sel = e.keySelector!;
+      const part = e.customPartitioner!;
+      return (v) => {
+        const c = part(sel(v), n);
+        if (!Number.isInteger(c) || c < 0 || c >= n) {
+          throw new FleuveError(
+            "FLEUVE_USER_FUNCTION_FAILED",
+            `custom partitioner after '${operatorName}' returned ${c} for a record; it must return an integer in [0, ${n})`,
+            { details: { operator: operatorName, record: v } },
+          );
+        }
+        return c;
+      };
+    }
+    case "broadcast":
+      return () => -1;
+    case "global":
+      return () => 0;
+    case "forward":
+      return () => sender % n;
+    default: {
+      // rebalance, rescale: round-robin from the sender's own index, as the channels do.
+      let rr = sender % n;
+      return () => {
+        const c = rr;
+        rr = c + 1 === n ? 0 : c + 1;
+        return c;
+      };
+    }
+  }
+}
+
+/**
+ * Runs one unit: subtask `unit.subtask` of a unit graph made by {@link unitGraph}, with its own
+ * checkpoints (`config.checkpointing`) and restore point (`config.restoreFrom`).
+ */
+export function runUnit(graph: JobGraph, config: JobConfig, jobName: string, unit: Unit): JobClient {
+  return new LocalExecutor(graph, config, jobName, {
+    worker: unit.subtask,
+    workers: unit.parallelism,
+    links: new Map(),
+  }).start();
+}
+
+/** The folder of the newest valid checkpoint under `root` (corrupt ones skipped), if any. */
+export function latestCheckpoint(root: string, log: (line: string) => void = () => {}): string | undefined {
+  return loadForRestore(root, log)?.path;
+}

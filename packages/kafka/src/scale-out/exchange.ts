@@ -1,0 +1,227 @@
+/**
+ * Exchanges over Kafka: the edges between tasks of a scale-out job (`fleuve run --group`), as
+ * Kafka Streams' repartition topics. One topic per edge, one partition per receiving subtask.
+ *
+ * A sending subtask writes, in its own Kafka transactions tied to its checkpoints (exactly-once):
+ * records to the partition of their receiver; its watermark to every partition (once per
+ * checkpoint, when it advanced: records only become visible at commit anyway); and, when a bounded
+ * input ends, an end marker to every partition. A receiving subtask reads its partition
+ * read_committed and takes as watermark the minimum over the senders, as a task over channels.
+ *
+ * Messages are `v8.serialize`d tuples, so records keep their JS types (Map, Date, bigint...):
+ * `[0, value, timestamp?]`, `[1, sender, watermark]`, `[2, sender]`.
+ */
+import { deserialize, serialize } from "node:v8";
+import {
+  FleuveError,
+  type PollStatus,
+  type PreCommitSinkWriter,
+  type Source,
+  type SourceOutput,
+  type SourceReader,
+  type TwoPhaseCommitSink,
+} from "@fleuve/core";
+import { type Exchange, exchangePartitioner } from "@fleuve/core/units";
+import { type KafkaCommittable, kafkaSink } from "../connectors/kafka-sink.js";
+import { type KafkaSourceRecord, kafkaSource } from "../connectors/kafka-source.js";
+import type { KafkaProperties } from "../properties.js";
+
+const RECORD = 0;
+const WATERMARK = 1;
+const END = 2;
+
+interface Envelope {
+  readonly partition: number;
+  readonly bytes: Buffer;
+}
+
+/** Where the exchanges of a job live. */
+export interface ExchangeOptions {
+  readonly bootstrap: string;
+  /** The topic of exchange `x`. */
+  readonly topicOf: (x: Exchange) => string;
+  /** Prefix of the transactional ids (unique per group and job). */
+  readonly transactionalIdPrefix: string;
+  readonly maxParallelism: number;
+  readonly props?: KafkaProperties;
+}
+
+/** The sink a sending subtask writes exchange `x` with. */
+export function exchangeSink(
+  x: Exchange,
+  opts: ExchangeOptions,
+): TwoPhaseCommitSink<unknown, KafkaCommittable> {
+  const inner = kafkaSink<Envelope>({
+    bootstrap: opts.bootstrap,
+    topic: opts.topicOf(x),
+    serializer: (e) => e.bytes,
+    partition: (e) => e.partition,
+    deliveryGuarantee: "exactly-once",
+    transactionalIdPrefix: `${opts.transactionalIdPrefix}-x${x.index}`,
+    ...(opts.props ? { props: opts.props } : {}),
+  });
+  return {
+    commit: (c) => inner.commit(c),
+    createWriter(ctx): PreCommitSinkWriter<unknown, KafkaCommittable> {
+      const w = inner.createWriter(ctx);
+      const sender = ctx.subtaskIndex;
+      const choose = exchangePartitioner(x, sender, opts.maxParallelism, x.name);
+      let watermark = Number.NEGATIVE_INFINITY;
+      let sentWatermark = Number.NEGATIVE_INFINITY;
+      const toAll = (bytes: Buffer) => {
+        for (let p = 0; p < x.receivers; p++) w.write({ partition: p, bytes }, undefined);
+      };
+      const flushWatermark = () => {
+        if (watermark <= sentWatermark) return;
+        sentWatermark = watermark;
+        toAll(serialize([WATERMARK, sender, watermark]));
+      };
+      return {
+        write(value, timestamp) {
+          const bytes = serialize(timestamp === undefined ? [RECORD, value] : [RECORD, value, timestamp]);
+          const p = choose(value);
+          if (p < 0) toAll(bytes);
+          else w.write({ partition: p, bytes }, timestamp);
+        },
+        writeWatermark(wm) {
+          watermark = wm;
+        },
+        finish() {
+          flushWatermark();
+          toAll(serialize([END, sender]));
+          w.finish?.();
+        },
+        prepareCommit(checkpointId) {
+          flushWatermark();
+          return w.prepareCommit(checkpointId);
+        },
+        prepared: () => w.prepared?.() ?? Promise.resolve(),
+        close: () => w.close?.(),
+      };
+    },
+  };
+}
+
+interface ExchangeReaderState {
+  inner: unknown;
+  /** Last watermark per sender; null for none yet. */
+  watermarks: (number | null)[];
+  ended: number[];
+}
+
+/** The source a receiving subtask reads exchange `x` with (its own partition). */
+export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unknown> {
+  const inner = kafkaSource<Buffer | null, Buffer | null, Buffer>({
+    bootstrap: opts.bootstrap,
+    topics: [opts.topicOf(x)],
+    startingOffsets: "earliest",
+    partitionAssignment: "by-index",
+    partitionDiscoveryIntervalMs: 0,
+    props: { "isolation.level": "read_committed", ...opts.props },
+  });
+  return {
+    bounded: false,
+    rescalable: false,
+    createReader(ctx): SourceReader<unknown> {
+      const reader = inner.createReader(ctx);
+      const watermarks = new Array<number>(x.senders).fill(Number.NEGATIVE_INFINITY);
+      const ended = new Set<number>();
+      let emitted = Number.NEGATIVE_INFINITY;
+      let out!: SourceOutput<unknown>;
+      const advance = () => {
+        let min = Number.POSITIVE_INFINITY;
+        for (const w of watermarks) if (w < min) min = w;
+        if (min > emitted && min !== Number.POSITIVE_INFINITY) {
+          emitted = min;
+          out.emitWatermark(min);
+        }
+      };
+      const decoding: SourceOutput<KafkaSourceRecord<Buffer | null, Buffer | null, Buffer>> = {
+        collect(rec) {
+          let msg: unknown[];
+          try {
+            msg = deserialize(rec.value!) as unknown[];
+          } catch (e) {
+            out.reject(
+              { topic: rec.topic, partition: rec.partition, offset: rec.offset },
+              `exchange ${x.name}: undecodable message at ${rec.topic}-${rec.partition}@${rec.offset}: ${(e as Error).message}`,
+            );
+            return;
+          }
+          switch (msg[0]) {
+            case RECORD:
+              if (msg.length > 2) out.collect(msg[1], msg[2] as number);
+              else out.collect(msg[1]);
+              return;
+            case WATERMARK: {
+              const s = msg[1] as number;
+              const wm = msg[2] as number;
+              if (wm > watermarks[s]!) {
+                watermarks[s] = wm;
+                advance();
+              }
+              return;
+            }
+            case END:
+              ended.add(msg[1] as number);
+              watermarks[msg[1] as number] = Number.POSITIVE_INFINITY;
+              advance();
+              return;
+            default:
+              out.reject(
+                { topic: rec.topic, partition: rec.partition, offset: rec.offset },
+                `exchange ${x.name}: unknown message kind ${String(msg[0])}`,
+              );
+          }
+        },
+        emitWatermark() {},
+        markIdle() {},
+        forSplit: () => decoding,
+        releaseSplit() {},
+        reject: (raw, reason, ts) => out.reject(raw, reason, ts),
+      };
+      let restored = false;
+      return {
+        poll(output, max): PollStatus {
+          out = output;
+          if (restored) {
+            restored = false;
+            advance();
+          }
+          const status = reader.poll(decoding, max);
+          if (ended.size === x.senders) return "end";
+          return status === "end" ? "nothing-yet" : status;
+        },
+        available: () => reader.available?.() ?? new Promise((r) => setTimeout(r, 10)),
+        snapshot(...args: unknown[]): ExchangeReaderState {
+          // Kafka readers take the checkpoint id too (to commit that checkpoint's offsets).
+          const snap = reader.snapshot as ((id?: unknown) => unknown) | undefined;
+          return {
+            inner: snap?.call(reader, args[0]),
+            watermarks: watermarks.map((w) => (Number.isFinite(w) ? w : null)),
+            ended: [...ended],
+          };
+        },
+        restore(state) {
+          const s = state as ExchangeReaderState;
+          reader.restore?.([s.inner]);
+          s.watermarks.forEach((w, i) => {
+            watermarks[i] = w ?? Number.NEGATIVE_INFINITY;
+          });
+          for (const e of s.ended) {
+            ended.add(e);
+            watermarks[e] = Number.POSITIVE_INFINITY;
+          }
+          restored = true;
+        },
+        notifyCheckpointComplete: (id) => reader.notifyCheckpointComplete?.(id),
+        close: () => reader.close?.(),
+      };
+    },
+  };
+}
+
+/** Thrown for what a scale-out job cannot do. */
+export function scaleOutError(message: string, details?: Record<string, unknown>): FleuveError {
+  return new FleuveError("FLEUVE_CONFIG_INVALID", message, details ? { details } : {});
+}

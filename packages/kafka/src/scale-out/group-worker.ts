@@ -1,0 +1,288 @@
+/**
+ * A worker process of a scale-out job (`fleuve run job.ts --group <id>`), like a Kafka Streams
+ * instance: every process started with the same group shares the job.
+ *
+ * - The job is cut into units (one subtask of one task; see `@fleuve/core/units`); edges between
+ *   tasks become Kafka exchange topics (`fleuve-<group>-<edge>`), so any process can run any unit.
+ * - Membership is a Kafka consumer group (`fleuve-<group>`) over a topic with one partition per
+ *   unit (`fleuve-<group>-units`): the partitions a process is assigned are the units it runs. When
+ *   a process joins, leaves or dies (session timeout), the group rebalances and units move.
+ * - Each unit checkpoints on its own into the shared checkpoint directory
+ *   (`<dir>/<job>/<unit>/epoch-<n>/`); its sinks and exchanges commit Kafka transactions with
+ *   its checkpoints (exactly-once), under transactional ids that depend on the unit only, so a new
+ *   owner fences the previous one. A unit that starts takes a new epoch and restores the newest
+ *   checkpoint of the newest earlier epoch that has one, or that epoch's own starting point: a
+ *   previous owner still writing into its old epoch cannot change what later owners restore.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type EnvironmentOptions,
+  FleuveError,
+  type JobClient,
+  type JobDefinition,
+  StreamExecutionEnvironment,
+} from "@fleuve/core";
+import {
+  type JobUnits,
+  latestCheckpoint,
+  planUnits,
+  runUnit,
+  type Unit,
+  unitGraph,
+} from "@fleuve/core/units";
+import { Consumer } from "@platformatic/kafka";
+import { KafkaClient } from "../client.js";
+import { commonOptions } from "../properties.js";
+import { type ExchangeOptions, exchangeSink, exchangeSource } from "./exchange.js";
+
+/** Options of {@link startGroupWorker}. */
+export interface GroupWorkerOptions {
+  readonly job: JobDefinition;
+  /** The group: processes with the same group share the job. */
+  readonly group: string;
+  /** `bootstrap.servers` of the cluster that holds the exchanges and the membership. */
+  readonly bootstrap: string;
+  /** Checkpoint directory shared by every process of the group. */
+  readonly checkpointDir: string;
+  /** Default: the job's, else 1000 ms (it is also the latency of each exchange hop). */
+  readonly checkpointIntervalMs?: number;
+  /** Overrides the job's parallelism (must be the same in every process). */
+  readonly parallelism?: number;
+  readonly args?: readonly string[];
+  /** Extra environment options (override the job's). */
+  readonly options?: EnvironmentOptions;
+  /** Kafka `session.timeout.ms` of the membership: how soon a dead process's units move. Default 6000. */
+  readonly sessionTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** A running worker. */
+export interface GroupWorker {
+  /** Units this process runs now, by name. */
+  running(): string[];
+  /** Every unit of the job, by name. */
+  readonly units: readonly string[];
+  /** Leaves the group and stops this process's units. */
+  stop(): Promise<void>;
+  /** Rejects if the worker cannot go on (e.g. a unit's configuration is invalid). */
+  readonly failed: Promise<never>;
+}
+
+const EPOCH = /^epoch-(\d+)$/;
+const BASE_FILE = "restored-from";
+
+/** Starts a worker: joins the group, then runs the units assigned to it until stopped. */
+export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupWorker> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`[fleuve] ${l}\n`));
+  const def = opts.job;
+  if (!/^[A-Za-z0-9._-]+$/.test(opts.group)) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `group "${opts.group}": use letters, digits, '.', '_' and '-' only (it names Kafka topics)`,
+      { details: { option: "group" } },
+    );
+  }
+  const prefix = `fleuve-${opts.group}`;
+  const build = async () => {
+    const base = { ...def.options, ...opts.options };
+    const options: EnvironmentOptions = {
+      ...base,
+      checkpointing: {
+        ...base.checkpointing,
+        dir: opts.checkpointDir,
+        intervalMs: opts.checkpointIntervalMs ?? base.checkpointing?.intervalMs ?? 1000,
+      },
+      resumeFromLatestCheckpoint: false,
+      log,
+    };
+    delete options.restoreFrom;
+    if (opts.parallelism !== undefined) options.parallelism = opts.parallelism;
+    const env = StreamExecutionEnvironment.create(options);
+    await def.build(env, opts.args ?? []);
+    const graph = env.getJobGraph();
+    return { graph, config: env.config, units: planUnits(graph, env.config) };
+  };
+  const first = await build();
+  const plan: JobUnits = first.units;
+  const topicOf = (x: { name: string }) => `${prefix}-${def.name}-${x.name}`.slice(0, 249);
+  const unitsTopic = `${prefix}-${def.name}-units`.slice(0, 249);
+  const exchange: ExchangeOptions = {
+    bootstrap: opts.bootstrap,
+    topicOf,
+    transactionalIdPrefix: `${prefix}-${def.name}`,
+    maxParallelism: first.config.maxParallelism,
+  };
+
+  // Topics: exchanges (one partition per receiver) and the membership topic (one per unit).
+  const admin = await KafkaClient.connect({ "bootstrap.servers": opts.bootstrap });
+  try {
+    await admin.createTopics(
+      [
+        ...plan.exchanges.map((x) => ({ name: topicOf(x), partitions: x.receivers })),
+        { name: unitsTopic, partitions: plan.units.length },
+      ],
+      { ifNotExists: true },
+    );
+  } finally {
+    await admin.close();
+  }
+
+  const running = new Map<number, { client: JobClient; stopped: boolean }>();
+  const starting = new Set<number>();
+  let failWorker!: (e: unknown) => void;
+  const failed = new Promise<never>((_, reject) => {
+    failWorker = reject;
+  });
+  failed.catch(() => {});
+  let stopping = false;
+
+  const unitDir = (u: Unit) => join(opts.checkpointDir, def.name, u.name);
+
+  /** Takes the next epoch of a unit and decides where it restores from. */
+  const takeEpoch = (u: Unit): { dir: string; restoreFrom: string | undefined } => {
+    const root = unitDir(u);
+    mkdirSync(root, { recursive: true });
+    const epochs = readdirSync(root)
+      .map((n) => EPOCH.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => b - a);
+    let restoreFrom: string | undefined;
+    for (const e of epochs) {
+      const dir = join(root, `epoch-${e}`);
+      const latest = latestCheckpoint(dir, log);
+      if (latest) {
+        restoreFrom = latest;
+        break;
+      }
+      try {
+        const base = readFileSync(join(dir, BASE_FILE), "utf8").trim();
+        restoreFrom = base === "" ? undefined : base;
+        break;
+      } catch {
+        // an epoch that died before writing its start point: look further back
+      }
+    }
+    for (let e = (epochs[0] ?? 0) + 1; ; e++) {
+      const dir = join(root, `epoch-${e}`);
+      try {
+        mkdirSync(dir); // fails if another process took this epoch first
+      } catch {
+        continue;
+      }
+      writeFileSync(join(dir, BASE_FILE), restoreFrom ?? "");
+      return { dir, restoreFrom };
+    }
+  };
+
+  const startUnit = async (index: number) => {
+    if (stopping || running.has(index) || starting.has(index)) return;
+    starting.add(index);
+    try {
+      const u = plan.units[index]!;
+      const { graph, config, units } = await build();
+      const g = unitGraph(graph, config, units, u.task, {
+        input: (x) => exchangeSource(x, exchange),
+        output: (x) => exchangeSink(x, exchange),
+      });
+      const { dir, restoreFrom } = takeEpoch(u);
+      log(`unit ${u.name}: starting ${restoreFrom ? `from ${restoreFrom}` : "fresh"} (${dir})`);
+      const client = runUnit(
+        g,
+        { ...config, checkpointing: { ...config.checkpointing!, dir }, restoreFrom },
+        `${def.name}/${u.name}`,
+        u,
+      );
+      const entry = { client, stopped: false };
+      running.set(index, entry);
+      client.result.then(
+        () => {
+          if (running.get(index) === entry) running.delete(index);
+          log(`unit ${u.name}: finished`);
+        },
+        (e: unknown) => {
+          if (running.get(index) === entry) running.delete(index);
+          if (entry.stopped || stopping) return;
+          const err = e as FleuveError;
+          if (err.code === "FLEUVE_CONFIG_INVALID" || err.code === "FLEUVE_GRAPH_INVALID") {
+            failWorker(err);
+            return;
+          }
+          // Restarts exhausted (e.g. a long broker outage): start over from its checkpoints later.
+          log(`unit ${u.name}: failed (${err.message}); starting it again in 2 s`);
+          setTimeout(() => {
+            if (assigned.has(index)) void startUnit(index).catch(failWorker);
+          }, 2000);
+        },
+      );
+    } finally {
+      starting.delete(index);
+    }
+  };
+
+  const stopUnit = async (index: number) => {
+    const r = running.get(index);
+    if (!r) return;
+    r.stopped = true;
+    running.delete(index);
+    r.client.cancel();
+    await r.client.result.catch(() => {});
+  };
+
+  // Membership.
+  let assigned = new Set<number>();
+  let generation = 0;
+  let changes: Promise<void> = Promise.resolve();
+  const member = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+    ...commonOptions({ "bootstrap.servers": opts.bootstrap }, `${prefix}-member`),
+    groupId: prefix,
+    sessionTimeout: opts.sessionTimeoutMs ?? 6000,
+    heartbeatInterval: Math.max(200, Math.floor((opts.sessionTimeoutMs ?? 6000) / 6)),
+    rebalanceTimeout: 10_000,
+  });
+  member.on("consumer:group:join", (e: { assignments?: { topic: string; partitions: number[] }[] }) => {
+    const next = new Set<number>();
+    for (const a of e.assignments ?? [])
+      if (a.topic === unitsTopic) for (const p of a.partitions) next.add(p);
+    const previous = assigned;
+    assigned = next;
+    const gen = ++generation;
+    changes = changes.then(async () => {
+      if (stopping) return;
+      await Promise.all([...previous].filter((i) => !next.has(i)).map(stopUnit));
+      // After a rebalance, give the previous owners a moment to stop what moved here.
+      if (gen > 1) await new Promise((r) => setTimeout(r, 500));
+      if (gen !== generation || stopping) return; // superseded by a newer assignment
+      log(
+        `group ${opts.group}: running ${[...next].map((i) => plan.units[i]!.name).join(", ") || "no unit"}`,
+      );
+      for (const i of next) await startUnit(i);
+    });
+    changes.catch(failWorker);
+  });
+  member.topics.trackAll(unitsTopic);
+  try {
+    await member.joinGroup({});
+  } catch (e) {
+    await member.close().catch(() => {});
+    throw new FleuveError(
+      "FLEUVE_KAFKA_UNREACHABLE",
+      `cannot join group "${prefix}" at ${opts.bootstrap}: ${(e as Error).message}`,
+      { cause: e, details: { bootstrap: opts.bootstrap } },
+    );
+  }
+
+  return {
+    units: plan.units.map((u) => u.name),
+    running: () => [...running.keys()].map((i) => plan.units[i]!.name),
+    failed,
+    async stop() {
+      stopping = true;
+      await new Promise<void>((r) => member.leaveGroup(false, () => r()));
+      await member.close().catch(() => {});
+      await changes.catch(() => {});
+      await Promise.all([...running.keys()].map(stopUnit));
+    },
+  };
+}
