@@ -165,7 +165,20 @@ export function unitGraph(
         out.addEdge({ ...e, source: copy.get(e.source)!.id, target: copy.get(e.target)!.id });
         continue;
       }
-      const x = units.exchanges.find((y) => y.edge === e)!;
+      // By position, not identity: `units` may come from another build of the same job.
+      const x = units.exchanges.find(
+        (y) =>
+          y.edge.source === e.source &&
+          y.edge.target === e.target &&
+          y.edge.inputIndex === e.inputIndex &&
+          y.edge.sideOutput?.id === e.sideOutput?.id,
+      );
+      if (!x) {
+        throw new FleuveError(
+          "FLEUVE_GRAPH_INVALID",
+          `edge ${e.source} -> ${e.target} is not among the job's exchanges: was the job built differently?`,
+        );
+      }
       const sink = io.output(x);
       const s = add({
         name: `exchange ${x.name}`,
