@@ -1,0 +1,39 @@
+// The job of bench/kafka/group-pipeline.ts, run by `fleuve run --group` in 1 or 3 processes.
+// Args: bootstrap, input, output. Kafka (JSON {id, k, sentAt}) -> keyBy(k) (repartitions through an
+// exchange topic) -> running count per key -> Kafka exactly-once, one output record per input.
+import { defineJob } from "@fleuve/core";
+import { kafkaSink, kafkaSource } from "@fleuve/kafka";
+
+interface Ev {
+  id: number;
+  k: number;
+  sentAt: number;
+  n?: number;
+}
+
+export default defineJob({
+  name: "bench-group",
+  options: { parallelism: 6 },
+  build(env, [bootstrap, input, output]) {
+    env
+      .fromSource(
+        kafkaSource<null, Ev, Buffer>({ bootstrap, topics: [input!], value: "json" }),
+        undefined,
+        "input",
+      )
+      .map((r) => ({ ...r.value, n: 1 }))
+      .keyBy((e) => e.k)
+      .reduce((a, b) => ({ id: b.id, k: b.k, sentAt: b.sentAt, n: a.n! + 1 }))
+      .sinkTo(
+        kafkaSink<Ev>({
+          bootstrap,
+          topic: output!,
+          serializer: "json",
+          deliveryGuarantee: "exactly-once",
+          transactionalIdPrefix: `bench-group-${output}`,
+          props: { "linger.ms": 5 },
+        }),
+        "output",
+      );
+  },
+});
