@@ -8,6 +8,9 @@
 //   node scripts/services.mjs status   say whether a broker answers, exit 0 if so, 3 if not
 //   node scripts/services.mjs reset    stop the broker and delete its data (topics, offsets)
 //
+// Options: --port N (default 9092; the controller takes N+1) and --home DIR (default .cache/kafka)
+// start and stop a second, independent broker, e.g. for a test that stops its broker mid-run.
+//
 // The broker jars come from Maven Central through scripts/kafka/pom.xml into .cache/kafka/libs.
 // Everything the broker writes (data, config, server.log, pid file) stays in .cache/kafka/.
 // See docs/kafka-broker.md.
@@ -31,8 +34,13 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const POM = join(ROOT, "scripts", "kafka", "pom.xml");
-const CACHE = join(ROOT, ".cache", "kafka");
-const LIBS = join(CACHE, "libs");
+/** `--port N` and `--home DIR` run a second, separate broker (tests that stop a broker use one). */
+function flag(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+const LIBS = join(ROOT, ".cache", "kafka", "libs");
+const CACHE = flag("home") ? resolve(flag("home")) : join(ROOT, ".cache", "kafka");
 const DATA = join(CACHE, "data");
 const CONFIG = join(CACHE, "server.properties");
 const LOG4J = join(CACHE, "log4j2.properties");
@@ -41,8 +49,8 @@ const PID = join(CACHE, "kafka.pid");
 const STAMP = join(LIBS, ".pom-sha256");
 
 const HOST = "127.0.0.1";
-const PORT = 9092;
-const CONTROLLER_PORT = 9093;
+const PORT = flag("port") ? Number(flag("port")) : 9092;
+const CONTROLLER_PORT = PORT + 1;
 const BOOTSTRAP = `${HOST}:${PORT}`;
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;

@@ -17,6 +17,11 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
   private writer!: SinkWriter<T>;
   private pending: PendingCommit[] = [];
   private recovered: unknown[] = [];
+  /**
+   * Being committed, not confirmed yet: later checkpoints list these again, so a run that fails
+   * before the commit lands (e.g. its broker is down) leaves them to the next restore.
+   */
+  private committing: PendingCommit[] = [];
   private commitChain: Promise<void> = Promise.resolve();
   private commitError: unknown;
 
@@ -32,8 +37,9 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
     if (this.recovered.length > 0) {
       // Prepared in a checkpoint that completed: commit again (commits are idempotent), before the
       // writer starts and discards whatever later transactions an earlier run left behind.
-      this.commit(this.recovered);
+      const recovered = this.recovered;
       this.recovered = [];
+      this.commitListed({ checkpointId: 0, committables: recovered });
     }
     this.writer = this.sink.createWriter({
       subtaskIndex: this.runtime.subtaskIndex,
@@ -62,7 +68,10 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
     if (!this.twoPhase) return undefined;
     const c = (this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(checkpointId);
     if (c.length > 0) this.pending.push({ checkpointId, committables: c });
-    return this.pending.map((p) => ({ checkpointId: p.checkpointId, committables: p.committables }));
+    return [...this.committing, ...this.pending].map((p) => ({
+      checkpointId: p.checkpointId,
+      committables: p.committables,
+    }));
   }
 
   protected override snapshotReady(): Promise<void> | undefined {
@@ -81,7 +90,19 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
     const ready = this.pending.filter((p) => p.checkpointId <= checkpointId);
     if (ready.length === 0) return;
     this.pending = this.pending.filter((p) => p.checkpointId > checkpointId);
-    this.commit(ready.flatMap((p) => p.committables));
+    this.commitListed({ checkpointId, committables: ready.flatMap((p) => p.committables) });
+  }
+
+  /** Commits, keeping the committables listed in checkpoints until the commit is confirmed. */
+  private commitListed(entry: PendingCommit): void {
+    this.committing.push(entry);
+    this.commit(entry.committables);
+    this.commitChain.then(
+      () => {
+        this.committing = this.committing.filter((c) => c !== entry);
+      },
+      () => {},
+    );
   }
 
   private commitsInFlight = 0;

@@ -161,16 +161,18 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
     waits: new WeakMap(),
     writers: 0,
     release() {
-      void shared.commits.then(async () => {
-        if (shared.writers > 0) return;
-        const c = coordinator;
-        coordinator = undefined;
-        await c?.close();
-        for (const [k, p] of shared.live) {
-          shared.live.delete(k);
-          await closeQuietly(p);
-        }
-      });
+      void shared.commits
+        .then(async () => {
+          if (shared.writers > 0) return;
+          const c = coordinator;
+          coordinator = undefined;
+          await c?.close();
+          for (const [k, p] of shared.live) {
+            shared.live.delete(k);
+            await closeQuietly(p);
+          }
+        })
+        .catch(() => {}); // closing after the broker went away: nothing left to save
     },
   };
   const sink: TwoPhaseCommitSink<T, KafkaCommittable> & { readonly fencedCommits: number } = {
@@ -462,10 +464,14 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
         txn.producerId = producer.producerId!;
         txn.producerEpoch = producer.producerEpoch!;
       });
+    // Failures surface through #watch (at the barrier) or the next write; a transaction dropped by a
+    // failed job is never awaited, so mark its chain handled rather than crash the process.
+    txn.chain.catch(() => {});
     txn.send = (records) => {
       txn.chain = txn.chain.then(() =>
         sendChunked((messages) => tx!.send({ messages }), records, this.settings.batchSize),
       );
+      txn.chain.catch(() => {});
     };
     return txn;
   }
@@ -476,6 +482,10 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     t.records += this.#buffer.length;
     t.send(this.#buffer);
     this.#buffer = [];
+    // Fail the next write as soon as a send fails, not only at the next barrier.
+    t.chain.catch((e) => {
+      this.#error ??= sinkError(`transaction ${t.id} failed`, e);
+    });
   }
 
   #watch(t: OpenTxn): void {
@@ -520,14 +530,14 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     }
     t.committable = c;
     this.#handed.push(t);
-    this.shared.waits.set(
-      c,
-      t.chain.then(() => {
-        c.producerId = String(t.producerId);
-        c.producerEpoch = t.producerEpoch!;
-        this.shared.live.set(this.#key(t), t.producer);
-      }),
-    );
+    const acked = t.chain.then(() => {
+      c.producerId = String(t.producerId);
+      c.producerEpoch = t.producerEpoch!;
+      this.shared.live.set(this.#key(t), t.producer);
+    });
+    // Its failure reaches the job through #watch; a checkpoint abandoned after it may never await it.
+    acked.catch(() => {});
+    this.shared.waits.set(c, acked);
     // The checkpoint completes only once these sends are acknowledged (the core waits on prepared()).
     this.#lastPrepared = this.shared.waits.get(c)!;
     out.push(c);
@@ -614,10 +624,9 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     // Stored in the checkpoint: after a restore, commit() sends them again; in this process it
     // only waits for their acknowledgements.
     const c: KafkaCommittable = { records: batches.flatMap(([, b]) => b).map(toStored) };
-    this.shared.waits.set(
-      c,
-      Promise.all(batches.map(([n]) => this.#acked.get(n))).then(() => {}),
-    );
+    const acked = Promise.all(batches.map(([n]) => this.#acked.get(n))).then(() => {});
+    acked.catch(() => {}); // the failure reaches the job through #error
+    this.shared.waits.set(c, acked);
     return [c];
   }
 

@@ -56,6 +56,9 @@ export class TxnCoordinatorClient {
           connectTimeout: this.#common.connectTimeout ?? 5000,
           requestTimeout: this.#common.timeout ?? 30000,
         });
+        // A lost broker shows as an 'error' event; unlistened, Node would end the process. The
+        // requests in flight fail on their own and are retried on a new connection.
+        conn.on("error", () => this.#connections.delete(key));
         await conn.connect(host, port);
         conn.on("close", () => this.#connections.delete(key));
         return conn;

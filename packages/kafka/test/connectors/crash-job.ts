@@ -1,6 +1,8 @@
 // The job of the Kafka crash test, run in a child process: Kafka source -> keyed running total and
 // tumbling windows -> exactly-once Kafka sink, with checkpoints.
-// Argv: <bootstrap> <input topic> <output topic> <checkpoint dir> <transactional id prefix>.
+// Argv: <bootstrap> <input topic> <output topic> <checkpoint dir> <transactional id prefix> [restart].
+// With "restart", the job restarts itself after failures (exponential delay, no limit) and logs to
+// stderr: the broker-lost test stops the broker under it.
 import {
   type KeyedProcessFunction,
   StreamExecutionEnvironment,
@@ -18,12 +20,13 @@ interface Ev {
   ts: number;
 }
 
-const [bootstrap, input, output, cpDir, prefix] = process.argv.slice(2) as [
+const [bootstrap, input, output, cpDir, prefix, restart] = process.argv.slice(2) as [
   string,
   string,
   string,
   string,
   string,
+  string | undefined,
 ];
 
 const runningTotal: KeyedProcessFunction<number, Ev, string> & { total?: ValueState<number> } = {
@@ -41,8 +44,11 @@ const env = StreamExecutionEnvironment.create({
   parallelism: 2,
   checkpointing: { dir: cpDir, intervalMs: 100 },
   resumeFromLatestCheckpoint: true,
-  restartStrategy: { type: "none" },
-  log: () => {},
+  restartStrategy:
+    restart === "restart"
+      ? { type: "exponential-delay", initialDelayMs: 300, maxDelayMs: 2000 }
+      : { type: "none" },
+  log: restart === "restart" ? (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) : () => {},
 });
 const events = env
   .fromSource(

@@ -6,7 +6,7 @@
  * nothing twice, no aborted record visible.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,51 +14,12 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+import { event, kcat, oracle } from "./crash-common.js";
 import { settled } from "./settled.js";
 
 const options = await brokerTestOptions();
 const N = 150_000;
-const USERS = 40;
 const jobFile = fileURLToPath(new URL("./crash-job.ts", import.meta.url));
-
-function event(i: number) {
-  const user = (i * 7) % USERS;
-  return { user, amount: (i % 13) + 1, ts: 1_000_000 + i * 5 };
-}
-
-/** The output the job must produce, computed by brute force over the whole input. */
-function oracle(): string[] {
-  const out: string[] = [];
-  const totals = new Map<number, number>();
-  const windows = new Map<string, { user: number; start: number; n: number; sum: number }>();
-  for (let i = 0; i < N; i++) {
-    const e = event(i);
-    const t = (totals.get(e.user) ?? 0) + e.amount;
-    totals.set(e.user, t);
-    out.push(`total ${e.user} ${e.ts} ${t}`);
-    const start = Math.floor(e.ts / 1000) * 1000;
-    const k = `${e.user}/${start}`;
-    const w = windows.get(k) ?? { user: e.user, start, n: 0, sum: 0 };
-    w.n++;
-    w.sum += e.amount;
-    windows.set(k, w);
-  }
-  for (const w of windows.values()) out.push(`window ${w.user} ${w.start} ${w.n} ${w.sum}`);
-  return out.sort();
-}
-
-function kcat(args: string[], input?: string): string {
-  const r = spawnSync("kcat", ["-b", BOOTSTRAP, ...args], {
-    input,
-    encoding: "utf8",
-    timeout: 60_000,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (r.error) throw new Error(`cannot run kcat (${r.error.message}). Install it: apt-get install -y kcat.`);
-  assert.equal(r.status, 0, `kcat ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
 function runJob(
   args: string[],
   killAfterMs: number | undefined,
@@ -104,7 +65,7 @@ test("Kafka exactly-once: SIGKILLed 10+ times, kcat read_committed sees exactly 
     // A user's events share a key, so a partition, in timestamp order: monotonous per partition.
     const lines: string[] = [];
     for (let i = 0; i < N; i++) lines.push(`u${event(i).user}\t${JSON.stringify(event(i))}`);
-    kcat(["-P", "-t", input, "-K", "\t"], `${lines.join("\n")}\n`);
+    kcat(BOOTSTRAP, ["-P", "-t", input, "-K", "\t"], `${lines.join("\n")}\n`);
 
     let seed = 4242;
     const rand = () => {
@@ -127,11 +88,21 @@ test("Kafka exactly-once: SIGKILLed 10+ times, kcat read_committed sees exactly 
     assert.ok(kills >= wanted, `the job was killed ${kills} times (it finished before the planned kills)`);
 
     await settled(client, output, 2);
-    const out = kcat(["-C", "-t", output, "-e", "-q", "-f", "%s\\n", "-X", "isolation.level=read_committed"])
+    const out = kcat(BOOTSTRAP, [
+      "-C",
+      "-t",
+      output,
+      "-e",
+      "-q",
+      "-f",
+      "%s\\n",
+      "-X",
+      "isolation.level=read_committed",
+    ])
       .split("\n")
       .filter((l) => l !== "")
       .sort();
-    const want = oracle();
+    const want = oracle(N);
     if (out.length !== want.length) {
       const ws = new Set(want);
       const gs = new Set(out);
@@ -148,7 +119,7 @@ test("Kafka exactly-once: SIGKILLed 10+ times, kcat read_committed sees exactly 
     assert.equal(out.length, want.length, `committed ${out.length} records, the oracle has ${want.length}`);
     assert.deepEqual(out, want);
     // The log also holds aborted transactions of killed runs, which read_committed must not show.
-    const all = kcat([
+    const all = kcat(BOOTSTRAP, [
       "-C",
       "-t",
       output,

@@ -1,0 +1,122 @@
+/**
+ * Broker lost mid-run: a second, private broker (scripts/services.mjs --port/--home) is stopped
+ * while an exactly-once job reads from and writes to it, then started again on the same data. The
+ * job's client retries, fails, and the restart strategy restores from the latest checkpoint until
+ * the broker is back; kcat then reads the output read_committed, which must equal the oracle.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { KafkaClient } from "../../src/index.js";
+import { brokerTestOptions, uniqueTopic } from "../broker.js";
+import { event, kcat, oracle } from "./crash-common.js";
+import { settled } from "./settled.js";
+
+const options = await brokerTestOptions();
+const N = 150_000;
+const PORT = 19192;
+const BOOT = `127.0.0.1:${PORT}`;
+const services = fileURLToPath(new URL("../../../../scripts/services.mjs", import.meta.url));
+const jobFile = fileURLToPath(new URL("./crash-job.ts", import.meta.url));
+
+function broker(cmd: "up" | "down", home: string): void {
+  const r = spawnSync(process.execPath, [services, cmd, "--port", String(PORT), "--home", home], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `services ${cmd} failed: ${r.stdout}${r.stderr}`);
+}
+
+test("broker lost mid-run: the job retries, restores from its checkpoint, and loses nothing", {
+  ...options,
+  timeout: 240_000,
+}, async () => {
+  const home = mkdtempSync(join(tmpdir(), "fleuve-broker2-"));
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-broker-lost-"));
+  broker("up", home);
+  const input = uniqueTopic("lost-in");
+  const output = uniqueTopic("lost-out");
+  try {
+    const client = await KafkaClient.connect({ "bootstrap.servers": BOOT });
+    await client.createTopics([
+      { name: input, partitions: 4 },
+      { name: output, partitions: 2 },
+    ]);
+    await client.close();
+    const lines: string[] = [];
+    for (let i = 0; i < N; i++) lines.push(`u${event(i).user}\t${JSON.stringify(event(i))}`);
+    kcat(BOOT, ["-P", "-t", input, "-K", "\t"], `${lines.join("\n")}\n`);
+
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", jobFile, BOOT, input, output, join(dir, "cp"), uniqueTopic("lost-tx"), "restart"],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let log = "";
+    child.stderr.on("data", (d) => {
+      log += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    // Wait for a checkpoint to complete, so the outage hits a job with committed progress.
+    const deadline = Date.now() + 60_000;
+    const completed = () => {
+      try {
+        return readdirSync(join(dir, "cp")).some((d) => existsSync(join(dir, "cp", d, "_metadata")));
+      } catch {
+        return false;
+      }
+    };
+    while (!completed() && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(child.exitCode, null, `the job ended before the broker was stopped:\n${log}`);
+    log += `${new Date().toISOString()} [test] stopping the broker\n`;
+    broker("down", home);
+    await new Promise((r) => setTimeout(r, 4000));
+    log += `${new Date().toISOString()} [test] starting the broker\n`;
+    broker("up", home);
+    log += `${new Date().toISOString()} [test] broker up\n`;
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([
+      exited,
+      new Promise<"timeout">((r) => {
+        timer = setTimeout(() => r("timeout"), 150_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (code === "timeout") child.kill("SIGKILL");
+    log += `${new Date().toISOString()} [test] job exited with ${code}\n`;
+    assert.equal(code, 0, `the job did not finish after the broker came back:\n${log.slice(-3000)}`);
+    console.log(`[broker-lost test] job log:\n${log.slice(-4000)}`);
+    assert.match(log, /restarting in \d+ ms/, "the job failed while the broker was down and restarted");
+
+    const c2 = await KafkaClient.connect({ "bootstrap.servers": BOOT });
+    await settled(c2, output, 2);
+    await c2.close();
+    const got = kcat(BOOT, [
+      "-C",
+      "-t",
+      output,
+      "-e",
+      "-q",
+      "-f",
+      "%s\\n",
+      "-X",
+      "isolation.level=read_committed",
+    ])
+      .split("\n")
+      .filter((l) => l !== "")
+      .sort();
+    const want = oracle(N);
+    assert.equal(got.length, want.length, `committed ${got.length} records, the oracle has ${want.length}`);
+    assert.deepEqual(got, want);
+  } finally {
+    broker("down", home);
+    rmSync(home, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
