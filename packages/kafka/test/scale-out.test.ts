@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -207,6 +207,15 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     }
     assert.equal(got.length, want.length, `committed ${got.length} records, the oracle has ${want.length}`);
     assert.deepEqual(got, want);
+    // Old epochs (left by earlier owners) are deleted once the current owner has a checkpoint.
+    const unitDirs = () => readdirSync(join(dir, "group-job")).map((u) => join(dir, "group-job", u));
+    assert.equal(unitDirs().length, 18);
+    await waitFor(
+      "old checkpoint epochs to be pruned",
+      () => unitDirs().every((u) => readdirSync(u).filter((n) => n.startsWith("epoch-")).length === 1),
+      20_000,
+      workers,
+    );
   } finally {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGKILL");
     await client.deleteTopics([input, output]).catch(() => {});

@@ -14,8 +14,8 @@
  *   checkpoint of the newest earlier epoch that has one, or that epoch's own starting point: a
  *   previous owner still writing into its old epoch cannot change what later owners restore.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import {
   type EnvironmentOptions,
   FleuveError,
@@ -128,7 +128,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     await admin.close();
   }
 
-  const running = new Map<number, { client: JobClient; stopped: boolean }>();
+  const running = new Map<number, { client: JobClient; stopped: boolean; unit: Unit; epoch: string }>();
   const starting = new Set<number>();
   let failWorker!: (e: unknown) => void;
   const failed = new Promise<never>((_, reject) => {
@@ -138,6 +138,34 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   let stopping = false;
 
   const unitDir = (u: Unit) => join(opts.checkpointDir, def.name, u.name);
+
+  /**
+   * Deletes the epochs of a unit older than its running one once that one holds a checkpoint of
+   * its own: restores never look further back then.
+   */
+  const pruneEpochs = () => {
+    for (const r of running.values()) {
+      const latest = latestCheckpoint(r.epoch);
+      if (!latest) continue;
+      // Incremental state backends may build on files of the checkpoint the epoch started from.
+      const meta = JSON.parse(readFileSync(join(latest, "_metadata"), "utf8")) as { references?: string[] };
+      if ((meta.references ?? []).some((ref) => !resolve(r.epoch, ref).startsWith(r.epoch))) continue;
+      const root = unitDir(r.unit);
+      const current = Number(EPOCH.exec(basename(r.epoch))![1]);
+      for (const name of readdirSync(root)) {
+        const m = EPOCH.exec(name);
+        if (m && Number(m[1]) < current) rmSync(join(root, name), { recursive: true, force: true });
+      }
+    }
+  };
+  const pruner = setInterval(() => {
+    try {
+      pruneEpochs();
+    } catch (e) {
+      log(`could not delete old checkpoint epochs: ${(e as Error).message}`);
+    }
+  }, 5000);
+  pruner.unref();
 
   /** Takes the next epoch of a unit and decides where it restores from. */
   const takeEpoch = (u: Unit): { dir: string; restoreFrom: string | undefined } => {
@@ -194,7 +222,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         `${def.name}/${u.name}`,
         u,
       );
-      const entry = { client, stopped: false };
+      const entry = { client, stopped: false, unit: u, epoch: dir };
       running.set(index, entry);
       client.result.then(
         () => {
@@ -279,6 +307,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     failed,
     async stop() {
       stopping = true;
+      clearInterval(pruner);
       await new Promise<void>((r) => member.leaveGroup(false, () => r()));
       await member.close().catch(() => {});
       await changes.catch(() => {});
