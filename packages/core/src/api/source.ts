@@ -83,6 +83,12 @@ export interface SinkWriterContext {
 export interface SinkWriter<T> {
   write(value: T, timestamp: number | undefined): void;
   /**
+   * Backpressure: a promise while the writer holds as much unacknowledged data as it allows (the
+   * runtime then stops feeding this subtask until it resolves), undefined when it takes more.
+   * Checked before each batch of records, so a writer may exceed its bound by one batch.
+   */
+  ready?(): Promise<void> | undefined;
+  /**
    * The input's event-time watermark advanced (as Flink's `SinkWriter.writeWatermark`): sinks
    * that forward watermarks downstream, such as the exchanges of a scale-out job, use it.
    */

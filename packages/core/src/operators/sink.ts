@@ -47,6 +47,14 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
     });
   }
 
+  override get mayBlockInput(): boolean {
+    return true;
+  }
+
+  override readyForInput(): Promise<void> | undefined {
+    return this.writer?.ready?.();
+  }
+
   processElement(value: T, timestamp: number): void {
     try {
       this.writer.write(value, timestamp === NO_TIMESTAMP ? undefined : timestamp);

@@ -191,6 +191,20 @@ export abstract class StreamOperator<OUT> {
   notifyCheckpointComplete(_checkpointId: number): void {}
 
   /** Asynchronous work the job must wait for before it ends (e.g. a sink's last commit). */
+  /**
+   * Backpressure from outside the dataflow: a promise while the operator cannot take more input
+   * (e.g. a sink whose destination has too much unacknowledged data), undefined when it can. The
+   * subtask does not step until the promise resolves.
+   */
+  readyForInput(): Promise<void> | undefined {
+    return undefined;
+  }
+
+  /** True when {@link readyForInput} may return a promise (checked once per subtask). */
+  get mayBlockInput(): boolean {
+    return false;
+  }
+
   pendingWork(): Promise<void> | undefined {
     return undefined;
   }

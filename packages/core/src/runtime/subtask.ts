@@ -41,6 +41,10 @@ export class Subtask {
   private lastCheckpoint = 0;
   /** Set by the executor when checkpointing is on. */
   acknowledger: CheckpointAcknowledger | undefined;
+  /** Operators of the chain that can hold input back (sinks with a bounded in-flight window). */
+  private readonly gates: StreamOperator<unknown>[];
+  /** What a gate asked to wait for, until it resolves. */
+  private gatedOn: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
@@ -63,6 +67,7 @@ export class Subtask {
       this.inputIdle.push(false);
     }
     this.headKeyed = [keyedInputs[0] ?? false, keyedInputs[1] ?? false];
+    this.gates = operators.filter((op) => op.mayBlockInput);
   }
 
   get head(): StreamOperator<unknown> {
@@ -74,6 +79,7 @@ export class Subtask {
     if (this.state !== "running") return false;
     const ws = this.writers;
     for (let i = 0; i < ws.length; i++) if (!ws[i]!.hasCapacity()) return false;
+    if (this.gates.length > 0 && this.gated()) return false;
     if (this.source) return true;
     const ins = this.inputs;
     if (this.aligning === undefined) {
@@ -84,9 +90,28 @@ export class Subtask {
     return false;
   }
 
-  /** For a waiting source: the promise that resolves when it may have data. */
+  private gated(): boolean {
+    if (this.gatedOn) return true;
+    for (const g of this.gates) {
+      const p = g.readyForInput();
+      if (!p) continue;
+      const wait = p.then(
+        () => {
+          if (this.gatedOn === wait) this.gatedOn = undefined;
+        },
+        () => {
+          if (this.gatedOn === wait) this.gatedOn = undefined;
+        },
+      );
+      this.gatedOn = wait;
+      return true;
+    }
+    return false;
+  }
+
+  /** For a waiting source, or a subtask held back by a gate: resolves when it may go on. */
   get waitingOn(): Promise<void> | undefined {
-    return this.state === "waiting" ? this.availablePromise : undefined;
+    return this.state === "waiting" ? this.availablePromise : this.gatedOn;
   }
 
   /** Does up to `budget` records of work. Returns the number of records handled. */

@@ -79,6 +79,8 @@ interface StoredRecord {
 const SLOTS = 8;
 /** Records buffered before a send is issued. */
 const SEND_BATCH = 2000;
+/** Records sent but not acknowledged before the sink holds its input back (backpressure). */
+const MAX_UNACKED = 50_000;
 
 type RawProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
 
@@ -384,6 +386,9 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   #error: unknown;
   /** The sends of the transaction handed to the last checkpoint, acknowledged. */
   #lastPrepared: Promise<void> = Promise.resolve();
+  /** Records sent and not acknowledged yet, and a promise of their acknowledgement. */
+  #unacked = 0;
+  #acks: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ctx: SinkWriterContext,
@@ -479,13 +484,26 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   #send(): void {
     if (this.#buffer.length === 0) return;
     const t = (this.#current ??= this.#begin());
-    t.records += this.#buffer.length;
+    const n = this.#buffer.length;
+    t.records += n;
     t.send(this.#buffer);
     this.#buffer = [];
-    // Fail the next write as soon as a send fails, not only at the next barrier.
-    t.chain.catch((e) => {
-      this.#error ??= sinkError(`transaction ${t.id} failed`, e);
-    });
+    this.#unacked += n;
+    // The chain is sequential: once it resolves here, this batch is acknowledged.
+    this.#acks = t.chain.then(
+      () => {
+        this.#unacked -= n;
+      },
+      (e) => {
+        this.#unacked -= n;
+        // Fail the next write as soon as a send fails, not only at the next barrier.
+        this.#error ??= sinkError(`transaction ${t.id} failed`, e);
+      },
+    );
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.#unacked >= MAX_UNACKED ? this.#acks : undefined;
   }
 
   #watch(t: OpenTxn): void {
@@ -614,6 +632,15 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     if (this.#error) throw this.#error;
     this.#buffer.push(this.toRecord(value, timestamp));
     if (this.#buffer.length >= SEND_BATCH) this.#send();
+  }
+
+  ready(): Promise<void> | undefined {
+    if (this.#inFlight.size * SEND_BATCH < MAX_UNACKED) return undefined;
+    const oldest = this.#acked.values().next().value as Promise<void> | undefined;
+    return oldest?.then(
+      () => {},
+      () => {},
+    );
   }
 
   prepareCommit(): KafkaCommittable[] {

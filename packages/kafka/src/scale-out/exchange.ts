@@ -96,6 +96,7 @@ export function exchangeSink(
           return w.prepareCommit(checkpointId);
         },
         prepared: () => w.prepared?.() ?? Promise.resolve(),
+        ready: () => w.ready?.(),
         close: () => w.close?.(),
       };
     },
