@@ -26,6 +26,14 @@ const cases: { args: string[]; names: RegExp }[] = [
     args: ["run", "examples/word-count.ts", "--from-savepoint", "no/such/savepoint"],
     names: /'--from-savepoint': 'no\/such\/savepoint' does not exist/,
   },
+  {
+    args: ["run", "examples/page-views.ts", "--group", "g1"],
+    names: /'--group' needs '--checkpoint-dir D', a directory shared by every process of the group/,
+  },
+  {
+    args: ["run", "examples/page-views.ts", "--bootstrap", "127.0.0.1:9092"],
+    names: /'--bootstrap' needs '--group ID'/,
+  },
   { args: ["savepoint"], names: /'fleuve savepoint' needs the name of a running job/ },
   { args: ["savepoint", "a", "b"], names: /takes one job name, got also 'b'/ },
   { args: ["jobs", "x"], names: /'fleuve jobs' takes no arguments/ },
