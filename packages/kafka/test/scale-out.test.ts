@@ -7,7 +7,7 @@
  * read_committed, which must equal the brute-force oracle exactly: nothing missing, nothing twice.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "./broker.js";
+import { kcat } from "./connectors/crash-common.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 12;
@@ -43,27 +44,25 @@ function oracle(): string[] {
   return out.sort();
 }
 
-function kcat(args: string[], input?: string): string {
-  const r = spawnSync("kcat", ["-b", BOOTSTRAP, ...args], {
-    input,
-    encoding: "utf8",
-    timeout: 60_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.error) throw new Error(`cannot run kcat (${r.error.message}). Install it: apt-get install -y kcat.`);
-  assert.equal(r.status, 0, `kcat ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
 /** Input lines for kcat -K: keyed by device (not user), so users are spread over partitions. */
 function produce(topic: string, from: number, to: number): void {
   const lines: string[] = [];
   for (let i = from; i < to; i++) lines.push(`d${i % 31}\t${JSON.stringify(event(i))}`);
-  kcat(["-P", "-t", topic, "-K", "\t"], `${lines.join("\n")}\n`);
+  kcat(BOOTSTRAP, ["-P", "-t", topic, "-K", "\t"], `${lines.join("\n")}\n`);
 }
 
 function committedOutput(topic: string): string[] {
-  return kcat(["-C", "-t", topic, "-e", "-q", "-f", "%s\\n", "-X", "isolation.level=read_committed"])
+  return kcat(BOOTSTRAP, [
+    "-C",
+    "-t",
+    topic,
+    "-e",
+    "-q",
+    "-f",
+    "%s\\n",
+    "-X",
+    "isolation.level=read_committed",
+  ])
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => {
@@ -181,6 +180,7 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     // A record far ahead on every partition moves every watermark past the last window.
     for (let p = 0; p < PARTITIONS; p++) {
       kcat(
+        BOOTSTRAP,
         ["-P", "-t", input, "-p", String(p)],
         `${JSON.stringify({ user: "__flush__", ts: 99_000_000, amount: 0 })}\n`,
       );

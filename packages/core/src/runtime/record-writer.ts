@@ -80,14 +80,7 @@ export class RecordWriter implements Output<unknown> {
               v,
             );
           }
-          if (!Number.isInteger(c) || c < 0 || c >= n) {
-            throw new FleuveError(
-              "FLEUVE_USER_FUNCTION_FAILED",
-              `custom partitioner after '${operatorName}' returned ${c} for a record; it must return an integer in [0, ${n})`,
-              { details: { operator: operatorName, record: v } },
-            );
-          }
-          return c;
+          return checkPartition(c, n, operatorName, v);
         };
         break;
       }
@@ -170,4 +163,16 @@ export class RecordWriter implements Output<unknown> {
     this.flush();
     for (const ch of this.channels) ch.push({ kind: ItemKind.End });
   }
+}
+
+/** A custom partitioner's answer, checked: an integer in [0, n), else FLEUVE_USER_FUNCTION_FAILED. */
+export function checkPartition(c: number, n: number, operatorName: string, record: unknown): number {
+  if (!Number.isInteger(c) || c < 0 || c >= n) {
+    throw new FleuveError(
+      "FLEUVE_USER_FUNCTION_FAILED",
+      `custom partitioner after '${operatorName}' returned ${c} for a record; it must return an integer in [0, ${n})`,
+      { details: { operator: operatorName, record } },
+    );
+  }
+  return c;
 }

@@ -21,6 +21,7 @@ import { buildExecutionPlan } from "./execution-plan.js";
 import { keyGroupOf, normalizeKey, subtaskForKeyGroup } from "./key-groups.js";
 import { type JobClient, LocalExecutor } from "./local-executor.js";
 import { keySelectorError } from "./operator.js";
+import { checkPartition } from "./record-writer.js";
 
 /** An edge between two tasks, carried by an exchange. */
 export interface Exchange {
@@ -235,17 +236,7 @@ export function exchangePartitioner(
     case "custom": {
       const sel = e.keySelector!;
       const part = e.customPartitioner!;
-      return (v) => {
-        const c = part(sel(v), n);
-        if (!Number.isInteger(c) || c < 0 || c >= n) {
-          throw new FleuveError(
-            "FLEUVE_USER_FUNCTION_FAILED",
-            `custom partitioner after '${operatorName}' returned ${c} for a record; it must return an integer in [0, ${n})`,
-            { details: { operator: operatorName, record: v } },
-          );
-        }
-        return c;
-      };
+      return (v) => checkPartition(part(sel(v), n), n, operatorName, v);
     }
     case "broadcast":
       return () => -1;

@@ -13,7 +13,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../../src/index.js";
 import { brokerTestOptions, uniqueTopic } from "../broker.js";
-import { event, kcat, oracle } from "./crash-common.js";
+import { event, kcat, oracle, readSorted } from "./crash-common.js";
 import { settled } from "./settled.js";
 
 const options = await brokerTestOptions();
@@ -97,20 +97,7 @@ test("broker lost mid-run: the job retries, restores from its checkpoint, and lo
     const c2 = await KafkaClient.connect({ "bootstrap.servers": BOOT });
     await settled(c2, output, 2);
     await c2.close();
-    const got = kcat(BOOT, [
-      "-C",
-      "-t",
-      output,
-      "-e",
-      "-q",
-      "-f",
-      "%s\\n",
-      "-X",
-      "isolation.level=read_committed",
-    ])
-      .split("\n")
-      .filter((l) => l !== "")
-      .sort();
+    const got = readSorted(BOOT, output);
     const want = oracle(N);
     assert.equal(got.length, want.length, `committed ${got.length} records, the oracle has ${want.length}`);
     assert.deepEqual(got, want);

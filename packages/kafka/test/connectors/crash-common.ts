@@ -44,3 +44,15 @@ export function kcat(bootstrap: string, args: string[], input?: string): string 
   assert.equal(r.status, 0, `kcat ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
+
+/** Every value of `topic` as kcat reads it with the given isolation level, sorted. */
+export function readSorted(
+  bootstrap: string,
+  topic: string,
+  isolation: "read_committed" | "read_uncommitted" = "read_committed",
+): string[] {
+  return kcat(bootstrap, ["-C", "-t", topic, "-e", "-q", "-f", "%s\\n", "-X", `isolation.level=${isolation}`])
+    .split("\n")
+    .filter((l) => l !== "")
+    .sort();
+}

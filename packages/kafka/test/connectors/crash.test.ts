@@ -14,7 +14,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
-import { event, kcat, oracle } from "./crash-common.js";
+import { event, kcat, oracle, readSorted } from "./crash-common.js";
 import { settled } from "./settled.js";
 
 const options = await brokerTestOptions();
@@ -88,20 +88,7 @@ test("Kafka exactly-once: SIGKILLed 10+ times, kcat read_committed sees exactly 
     assert.ok(kills >= wanted, `the job was killed ${kills} times (it finished before the planned kills)`);
 
     await settled(client, output, 2);
-    const out = kcat(BOOTSTRAP, [
-      "-C",
-      "-t",
-      output,
-      "-e",
-      "-q",
-      "-f",
-      "%s\\n",
-      "-X",
-      "isolation.level=read_committed",
-    ])
-      .split("\n")
-      .filter((l) => l !== "")
-      .sort();
+    const out = readSorted(BOOTSTRAP, output);
     const want = oracle(N);
     if (out.length !== want.length) {
       const ws = new Set(want);
@@ -119,19 +106,7 @@ test("Kafka exactly-once: SIGKILLed 10+ times, kcat read_committed sees exactly 
     assert.equal(out.length, want.length, `committed ${out.length} records, the oracle has ${want.length}`);
     assert.deepEqual(out, want);
     // The log also holds aborted transactions of killed runs, which read_committed must not show.
-    const all = kcat(BOOTSTRAP, [
-      "-C",
-      "-t",
-      output,
-      "-e",
-      "-q",
-      "-f",
-      "%s\\n",
-      "-X",
-      "isolation.level=read_uncommitted",
-    ])
-      .split("\n")
-      .filter((l) => l !== "");
+    const all = readSorted(BOOTSTRAP, output, "read_uncommitted");
     assert.ok(all.length >= want.length, `read_uncommitted saw ${all.length} records, fewer than committed`);
     console.log(
       `[kafka crash test] ${kills} kills; ${all.length - want.length} records of aborted transactions in the log`,
