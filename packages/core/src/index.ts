@@ -40,6 +40,7 @@ export {
   type TwoPhaseCommitSink,
 } from "./api/source.js";
 export { AllWindowedStream, WindowedStream } from "./api/windowed-stream.js";
+export { type CheckpointStorage, localCheckpointStorage } from "./checkpoint/storage.js";
 export * from "./errors.js";
 export * from "./functions/functions.js";
 export { type GraphEdge, type GraphNode, JobGraph, type PartitionerKind } from "./graph/job-graph.js";

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { job as baseJob, FakeStore, oracle } from "../../core/test/checkpoint/recovery-job.js";
+import { job as baseJob, FakeStore, memoryStorage, oracle } from "../../core/test/checkpoint/recovery-job.js";
 import { lmdbStateBackend } from "../src/index.js";
 
 /** The shared recovery job on the LMDB backend (incremental checkpoints, compaction after 3 deltas). */
@@ -113,6 +113,24 @@ test("LMDB backend: stop with a savepoint (self-contained), resume at another pa
     await job(join(root, "cp2"), store, n, [], { parallelism: 3, restoreFrom: sp }).executeAsync("second")
       .result;
     assert.deepEqual(store.committed.slice().sort(), oracle(n));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("LMDB backend on a non-local checkpoint storage: the restore fails clearly instead of starting empty", async () => {
+  const root = mkdtempSync(join(tmpdir(), "fleuve-lmdb-remote-"));
+  try {
+    const run = job(join(root, "cp"), new FakeStore(), 20_000, [9_999], {
+      storage: memoryStorage(),
+    }).executeAsync("lmdb-remote");
+    await assert.rejects(
+      run.result,
+      // by code: the job runs on the core's sources here, so its error class is not @fleuve/core's build
+      (e: unknown) =>
+        (e as { code?: string }).code === "FLEUVE_CONFIG_INVALID" &&
+        /local checkpoint storage/.test(String(e)),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 /** Job-wide configuration, validated when set. */
+import { type CheckpointStorage, localCheckpointStorage } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import { DEFAULT_MAX_PARALLELISM, UPPER_MAX_PARALLELISM } from "../runtime/key-groups.js";
 import type { ProcessingTimeScheduler } from "../runtime/processing-time.js";
@@ -65,6 +66,11 @@ export interface CheckpointingOptions {
   maxConcurrent?: number;
   /** Completed checkpoints kept on disk (default 3). */
   retained?: number;
+  /**
+   * Where checkpoints and savepoints go: the local file system by default (`dir` is a path on
+   * it); another {@link CheckpointStorage} (e.g. an object store) takes `dir` as its folder path.
+   */
+  storage?: CheckpointStorage;
 }
 
 /** What to do when a job fails (Flink's restart strategies). Restarts restore the latest checkpoint. */
@@ -213,6 +219,20 @@ function resolveErrorPolicy(p: ErrorPolicy | undefined): ErrorPolicy {
   );
 }
 
+function resolveStorage(st: CheckpointStorage | undefined): CheckpointStorage {
+  if (st === undefined) return localCheckpointStorage;
+  const ops = ["writeFolder", "readFile", "list", "remove"] as const;
+  const missing = ops.filter((op) => typeof (st as unknown as Record<string, unknown>)[op] !== "function");
+  if (missing.length > 0) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `option 'checkpointing.storage' must implement CheckpointStorage; it lacks ${missing.join(", ")}`,
+      { details: { option: "checkpointing.storage" } },
+    );
+  }
+  return st;
+}
+
 function resolveCheckpointing(
   c: CheckpointingOptions | undefined,
 ): Required<CheckpointingOptions> | undefined {
@@ -224,6 +244,7 @@ function resolveCheckpointing(
   }
   return {
     dir: c.dir,
+    storage: resolveStorage(c.storage),
     intervalMs: positive("checkpointing.intervalMs", c.intervalMs, false),
     minPauseMs: positive("checkpointing.minPauseMs", c.minPauseMs ?? 0, true),
     timeoutMs: positive("checkpointing.timeoutMs", c.timeoutMs ?? 600_000, false),

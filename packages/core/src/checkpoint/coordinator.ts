@@ -10,7 +10,13 @@ import { FleuveError } from "../errors.js";
 import type { OperatorSnapshot } from "../runtime/operator.js";
 import type { CheckpointAcknowledger, Subtask } from "../runtime/subtask.js";
 import { collectStateFiles } from "../state/state-files.js";
-import { checkpointFolder, pruneCheckpoints, removeFolder, writeCheckpoint } from "./storage.js";
+import {
+  type CheckpointStorage,
+  checkpointFolder,
+  localCheckpointStorage,
+  pruneCheckpoints,
+  writeCheckpoint,
+} from "./storage.js";
 
 /** A savepoint request waiting for its checkpoint. */
 interface SavepointRequest {
@@ -177,6 +183,10 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
     if (p.acked === this.subtasks.length) this.persist(p);
   }
 
+  private get storage(): CheckpointStorage {
+    return this.options?.storage ?? localCheckpointStorage;
+  }
+
   private persist(p: Pending): void {
     const root = p.savepoint ? p.savepoint.dir : this.options!.dir;
     const folder = p.savepoint ? root : join(root, checkpointFolder(p.id));
@@ -203,15 +213,20 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
           });
     p.writing = ready
       .then(() =>
-        writeCheckpoint(folder, p.files, {
-          checkpointId: p.id,
-          kind: p.savepoint ? "savepoint" : "checkpoint",
-          jobName: this.jobName,
-          createdAt: new Date().toISOString(),
-          maxParallelism: this.maxParallelism,
-          operators: this.operatorLayout,
-          references: [...p.references],
-        }),
+        writeCheckpoint(
+          folder,
+          p.files,
+          {
+            checkpointId: p.id,
+            kind: p.savepoint ? "savepoint" : "checkpoint",
+            jobName: this.jobName,
+            createdAt: new Date().toISOString(),
+            maxParallelism: this.maxParallelism,
+            operators: this.operatorLayout,
+            references: [...p.references],
+          },
+          this.storage,
+        ),
       )
       .then(
         () => {
@@ -221,11 +236,12 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
           if (p.id > this.latestCompleted) this.latestCompleted = p.id;
           this.lastCompletedAt = this.clock();
           if (!p.savepoint && this.options) {
-            try {
-              pruneCheckpoints(this.options.dir, this.options.retained, this.latestCompleted);
-            } catch (e) {
-              this.log(`could not delete old checkpoints: ${(e as Error).message}`);
-            }
+            pruneCheckpoints(
+              this.options.dir,
+              this.options.retained,
+              this.latestCompleted,
+              this.storage,
+            ).catch((e: unknown) => this.log(`could not delete old checkpoints: ${(e as Error).message}`));
           }
           p.savepoint?.resolve(folder);
         },
@@ -240,7 +256,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
           );
           if (p.savepoint) p.savepoint.reject(err);
           else this.log(err.message);
-          void removeFolder(folder);
+          this.storage.remove(folder).catch(() => {});
         },
       );
   }

@@ -1,17 +1,18 @@
 /**
- * Checkpoints on local disk. A checkpoint is a folder `chk-<id>/` with one file per task subtask
- * and `_metadata` written last (temp file, fsync, rename), so a folder without a valid
- * `_metadata` is an incomplete checkpoint and is never restored. Every file's SHA-256 is in the
- * metadata; a mismatch makes the checkpoint corrupt and the previous one is used.
+ * Checkpoints in a {@link CheckpointStorage} (the local disk by default). A checkpoint is a folder
+ * `chk-<id>/` with one file per task subtask and `_metadata` written last (on disk: temp file,
+ * fsync, rename), so a folder without a valid `_metadata` is an incomplete checkpoint and is never
+ * restored. Every file's SHA-256 is in the metadata; a mismatch makes the checkpoint corrupt and
+ * the previous one is used.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdirSync, readFileSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { deserialize } from "node:v8";
 import { FleuveError } from "../errors.js";
 import type { OperatorSnapshot } from "../runtime/operator.js";
-import { resolveStateFiles } from "../state/state-files.js";
+import { hasStateFiles, resolveStateFiles } from "../state/state-files.js";
 
 /** What `_metadata` says. */
 export interface CheckpointMetadata {
@@ -39,6 +40,63 @@ export interface LoadedCheckpoint {
 
 const METADATA = "_metadata";
 
+/**
+ * Where checkpoints and savepoints are kept: folders of files, addressed by path. The local disk
+ * ({@link localCheckpointStorage}) is the default; an object store can implement the same four
+ * operations (folders become key prefixes) and be passed as `checkpointing.storage`.
+ */
+export interface CheckpointStorage {
+  /**
+   * True for the local file system. State backends that write their own files (LMDB) read them
+   * back by path on restore, so they need local storage.
+   */
+  readonly local: boolean;
+  /** Writes `files` into `folder`, each durably, then `_metadata` (`metadata`) last and atomically. */
+  writeFolder(folder: string, files: ReadonlyMap<string, Buffer>, metadata: string): Promise<void>;
+  /** One file of a folder; undefined when it does not exist. */
+  readFile(folder: string, name: string): Promise<Buffer | undefined>;
+  /** Names of the entries directly under `root` ([] when it does not exist). */
+  list(root: string): Promise<string[]>;
+  /** Deletes a folder and all it holds (nothing when it does not exist). */
+  remove(folder: string): Promise<void>;
+}
+
+/** Checkpoints on the local file system (fsync'ed files, `_metadata` renamed into place last). */
+export const localCheckpointStorage: CheckpointStorage = {
+  local: true,
+  async writeFolder(folder, files, metadata) {
+    await mkdir(folder, { recursive: true });
+    await Promise.all([...files].map(([name, data]) => writeDurably(join(folder, name), data)));
+    const tmp = join(folder, `${METADATA}.tmp`);
+    await writeDurably(tmp, metadata);
+    await rename(tmp, join(folder, METADATA));
+    // make the rename itself durable
+    const dir = await open(folder, "r");
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  },
+  async readFile(folder, name) {
+    try {
+      return await readFile(join(folder, name));
+    } catch {
+      return undefined;
+    }
+  },
+  async list(root) {
+    try {
+      return await readdir(root);
+    } catch {
+      return [];
+    }
+  },
+  async remove(folder) {
+    await rm(folder, { recursive: true, force: true });
+  },
+};
+
 /** Folder name of checkpoint `id`. */
 export function checkpointFolder(id: number): string {
   return `chk-${id}`;
@@ -59,33 +117,26 @@ export async function writeCheckpoint(
   folder: string,
   files: ReadonlyMap<string, Buffer>,
   meta: Omit<CheckpointMetadata, "files" | "version">,
+  storage: CheckpointStorage = localCheckpointStorage,
 ): Promise<void> {
-  await mkdir(folder, { recursive: true });
   const sums: Record<string, { sha256: string; bytes: number }> = {};
-  await Promise.all(
-    [...files].map(async ([name, data]) => {
-      sums[name] = { sha256: createHash("sha256").update(data).digest("hex"), bytes: data.length };
-      await writeDurably(join(folder, name), data);
-    }),
-  );
-  const metadata: CheckpointMetadata = { version: 1, ...meta, files: sums };
-  const tmp = join(folder, `${METADATA}.tmp`);
-  await writeDurably(tmp, JSON.stringify(metadata, null, 1));
-  await rename(tmp, join(folder, METADATA));
-  // make the rename itself durable
-  const dir = await open(folder, "r");
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
+  for (const [name, data] of files) {
+    sums[name] = { sha256: createHash("sha256").update(data).digest("hex"), bytes: data.length };
   }
+  const metadata: CheckpointMetadata = { version: 1, ...meta, files: sums };
+  await storage.writeFolder(folder, files, JSON.stringify(metadata, null, 1));
 }
 
 /** Reads and verifies a checkpoint folder; throws FLEUVE_CHECKPOINT_CORRUPT with the reason. */
-export function loadCheckpoint(folder: string): LoadedCheckpoint {
+export async function loadCheckpoint(
+  folder: string,
+  storage: CheckpointStorage = localCheckpointStorage,
+): Promise<LoadedCheckpoint> {
   let metadata: CheckpointMetadata;
   try {
-    metadata = JSON.parse(readFileSync(join(folder, METADATA), "utf8")) as CheckpointMetadata;
+    const raw = await storage.readFile(folder, METADATA);
+    if (raw === undefined) throw new Error("missing");
+    metadata = JSON.parse(raw.toString("utf8")) as CheckpointMetadata;
   } catch (e) {
     throw new FleuveError(
       "FLEUVE_CHECKPOINT_CORRUPT",
@@ -99,12 +150,9 @@ export function loadCheckpoint(folder: string): LoadedCheckpoint {
   const decoded = new Map<string, Record<string, OperatorSnapshot>>();
   const subtaskFiles = new Set(Object.values(metadata.operators).flatMap((o) => o.files));
   for (const [name, sum] of Object.entries(metadata.files)) {
-    let data: Buffer;
-    try {
-      data = readFileSync(join(folder, name));
-    } catch (e) {
+    const data = await storage.readFile(folder, name);
+    if (data === undefined) {
       throw new FleuveError("FLEUVE_CHECKPOINT_CORRUPT", `checkpoint ${folder}: file ${name} is missing`, {
-        cause: e,
         details: { path: folder, file: name },
       });
     }
@@ -136,7 +184,14 @@ export function loadCheckpoint(folder: string): LoadedCheckpoint {
       }),
     );
   }
-  resolveStateFiles(folder, operators, readChecksums);
+  if (storage.local) resolveStateFiles(folder, operators, readChecksums);
+  else if (hasStateFiles(operators)) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `checkpoint ${folder} holds files of a state backend that reads them by path (e.g. LMDB); it needs the local checkpoint storage`,
+      { details: { path: folder } },
+    );
+  }
   return { path: folder, metadata, operators };
 }
 
@@ -145,14 +200,11 @@ function readChecksums(folder: string): CheckpointMetadata["files"] {
 }
 
 /** Completed-or-not checkpoint folders under `root`, newest first. */
-export function listCheckpointFolders(root: string): { id: number; path: string }[] {
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return [];
-  }
-  return names
+export async function listCheckpointFolders(
+  root: string,
+  storage: CheckpointStorage = localCheckpointStorage,
+): Promise<{ id: number; path: string }[]> {
+  return (await storage.list(root))
     .map((n) => /^chk-(\d+)$/.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ id: Number(m[1]), path: join(root, m[0]) }))
@@ -163,19 +215,19 @@ export function listCheckpointFolders(root: string): { id: number; path: string 
  * Loads a checkpoint to restore: `path` is a checkpoint/savepoint folder (with `_metadata`) or a
  * checkpoint root, whose newest valid checkpoint is used; corrupt ones are skipped with a log line.
  */
-export function loadForRestore(path: string, log: (line: string) => void): LoadedCheckpoint | undefined {
-  let isFolder = false;
-  try {
-    isFolder = statSync(join(path, METADATA)).isFile();
-  } catch {
-    isFolder = false;
-  }
-  if (isFolder) return loadCheckpoint(path);
-  const candidates = listCheckpointFolders(path);
-  for (const c of candidates) {
+export async function loadForRestore(
+  path: string,
+  log: (line: string) => void,
+  storage: CheckpointStorage = localCheckpointStorage,
+): Promise<LoadedCheckpoint | undefined> {
+  if ((await storage.readFile(path, METADATA)) !== undefined) return loadCheckpoint(path, storage);
+  for (const c of await listCheckpointFolders(path, storage)) {
     try {
-      return loadCheckpoint(c.path);
+      return await loadCheckpoint(c.path, storage);
     } catch (e) {
+      // Only a damaged checkpoint falls back to an older one; anything else (a checkpoint this
+      // storage cannot restore) would fail the same way on every older one, or worse, start empty.
+      if (!(e instanceof FleuveError) || e.code !== "FLEUVE_CHECKPOINT_CORRUPT") throw e;
       log(
         `checkpoint ${c.id} at ${c.path} is unusable (${(e as Error).message}); falling back to an older one`,
       );
@@ -185,23 +237,22 @@ export function loadForRestore(path: string, log: (line: string) => void): Loade
 }
 
 /** Deletes completed checkpoints beyond the newest `retained`, and incomplete ones older than the newest completed. */
-export function pruneCheckpoints(root: string, retained: number, newestCompleted: number): void {
+export async function pruneCheckpoints(
+  root: string,
+  retained: number,
+  newestCompleted: number,
+  storage: CheckpointStorage = localCheckpointStorage,
+): Promise<void> {
   let kept = 0;
   // Folders that retained checkpoints build on (incremental state) stay too.
   const referenced = new Set<string>();
-  for (const c of listCheckpointFolders(root)) {
+  for (const c of await listCheckpointFolders(root, storage)) {
     if (c.id > newestCompleted) continue; // in flight
-    const complete = (() => {
-      try {
-        return statSync(join(c.path, METADATA)).isFile();
-      } catch {
-        return false;
-      }
-    })();
-    if (complete && kept < retained) {
+    const raw = await storage.readFile(c.path, METADATA);
+    if (raw !== undefined && kept < retained) {
       kept++;
       try {
-        const meta = JSON.parse(readFileSync(join(c.path, METADATA), "utf8")) as CheckpointMetadata;
+        const meta = JSON.parse(raw.toString("utf8")) as CheckpointMetadata;
         for (const r of meta.references ?? []) referenced.add(r);
       } catch {
         // unreadable metadata: the folder will not be restored anyway
@@ -209,16 +260,11 @@ export function pruneCheckpoints(root: string, retained: number, newestCompleted
       continue;
     }
     if (referenced.has(basename(c.path))) continue;
-    rmSync(c.path, { recursive: true, force: true });
+    await storage.remove(c.path);
   }
 }
 
 /** Ensures a folder exists (sync, at job start). */
 export function ensureDir(path: string): void {
   mkdirSync(path, { recursive: true });
-}
-
-/** Removes a folder (an aborted checkpoint). */
-export async function removeFolder(path: string): Promise<void> {
-  await rm(path, { recursive: true, force: true });
 }

@@ -7,7 +7,12 @@
 import type { JobConfig } from "../api/config.js";
 import { CheckpointCoordinator, type SubtaskInfo } from "../checkpoint/coordinator.js";
 import { restoreFor, unmatchedOperators } from "../checkpoint/restore.js";
-import { ensureDir, type LoadedCheckpoint, loadForRestore } from "../checkpoint/storage.js";
+import {
+  ensureDir,
+  type LoadedCheckpoint,
+  loadForRestore,
+  localCheckpointStorage,
+} from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import type { JobGraph } from "../graph/job-graph.js";
 import { MetricsRegistry, type OperatorMetrics } from "../metrics/registry.js";
@@ -357,7 +362,8 @@ export class LocalExecutor {
         { details: { option: "checkpointing" } },
       );
     }
-    if (config.checkpointing) ensureDir(config.checkpointing.dir);
+    const storage = config.checkpointing?.storage ?? localCheckpointStorage;
+    if (config.checkpointing && storage.local) ensureDir(config.checkpointing.dir);
     const restarts = new RestartTracker(config.restartStrategy);
     let restoreFrom = config.restoreFrom;
     if (restoreFrom === undefined && config.resumeFromLatestCheckpoint && config.checkpointing) {
@@ -368,11 +374,11 @@ export class LocalExecutor {
       try {
         let restored: LoadedCheckpoint | undefined;
         if (restoreFrom !== undefined) {
-          restored = loadForRestore(restoreFrom, this.log);
+          restored = await loadForRestore(restoreFrom, this.log, storage);
           if (!restored && restoreFrom !== config.restoreFrom && config.restoreFrom !== undefined) {
             // Failed before its first checkpoint: start again from where this run started.
             restoreFrom = config.restoreFrom;
-            restored = loadForRestore(restoreFrom, this.log);
+            restored = await loadForRestore(restoreFrom, this.log, storage);
           }
           if (!restored && restoreFrom === config.restoreFrom && config.restoreFrom !== undefined) {
             throw new FleuveError(

@@ -12,7 +12,7 @@
  */
 import type { JobConfig } from "../api/config.js";
 import type { Sink, Source } from "../api/source.js";
-import { loadForRestore } from "../checkpoint/storage.js";
+import { type CheckpointStorage, loadForRestore, localCheckpointStorage } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import { type GraphEdge, type GraphNode, JobGraph } from "../graph/job-graph.js";
 import { SinkOperator } from "../operators/sink.js";
@@ -269,6 +269,10 @@ export function runUnit(graph: JobGraph, config: JobConfig, jobName: string, uni
 }
 
 /** The folder of the newest valid checkpoint under `root` (corrupt ones skipped), if any. */
-export function latestCheckpoint(root: string, log: (line: string) => void = () => {}): string | undefined {
-  return loadForRestore(root, log)?.path;
+export async function latestCheckpoint(
+  root: string,
+  log: (line: string) => void = () => {},
+  storage: CheckpointStorage = localCheckpointStorage,
+): Promise<string | undefined> {
+  return (await loadForRestore(root, log, storage))?.path;
 }

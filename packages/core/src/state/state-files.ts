@@ -148,3 +148,11 @@ export function resolveStateFiles(
     }
   }
 }
+
+/** True when a loaded checkpoint holds files a state backend wrote itself (read back by path). */
+export function hasStateFiles(operators: Map<string, OperatorSnapshot[]>): boolean {
+  for (const snaps of operators.values()) {
+    for (const s of snaps) if (s.keyed && isExternalSnapshot(s.keyed)) return true;
+  }
+  return false;
+}

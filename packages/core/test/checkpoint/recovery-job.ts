@@ -4,6 +4,7 @@
  * timers, and a two-phase-commit sink into a fake transactional store; `oracle` is the exact output.
  */
 import {
+  type CheckpointStorage,
   type KeyedProcessFunction,
   type KeyedStateBackendFactory,
   type PreCommitSinkWriter,
@@ -119,12 +120,13 @@ export function job(
     parallelism?: number;
     log?: (l: string) => void;
     stateBackend?: KeyedStateBackendFactory;
+    storage?: CheckpointStorage;
   } = {},
 ) {
   const env = StreamExecutionEnvironment.create({
     log: opts.log ?? (() => {}),
     parallelism: opts.parallelism ?? 2,
-    checkpointing: { dir, intervalMs: 5 },
+    checkpointing: { dir, intervalMs: 5, ...(opts.storage ? { storage: opts.storage } : {}) },
     restartStrategy: { type: "fixed-delay", attempts: failAt.length + 1, delayMs: 1 },
     restoreFrom: opts.restoreFrom,
     ...(opts.stateBackend ? { stateBackend: opts.stateBackend } : {}),
@@ -159,4 +161,31 @@ export function job(
     .sinkTo(store.sink(), "store")
     .uid("sink");
   return env;
+}
+
+/** An object store in memory: key = folder path + "/" + file name. */
+export function memoryStorage(): CheckpointStorage & { objects: Map<string, Buffer> } {
+  const objects = new Map<string, Buffer>();
+  return {
+    local: false,
+    objects,
+    async writeFolder(folder, files, metadata) {
+      for (const [name, data] of files) objects.set(`${folder}/${name}`, Buffer.from(data));
+      objects.set(`${folder}/_metadata`, Buffer.from(metadata)); // last: the folder is complete now
+    },
+    async readFile(folder, name) {
+      return objects.get(`${folder}/${name}`);
+    },
+    async list(root) {
+      const names = new Set<string>();
+      for (const k of objects.keys()) {
+        if (!k.startsWith(`${root}/`)) continue;
+        names.add(k.slice(root.length + 1).split("/")[0]!);
+      }
+      return [...names];
+    },
+    async remove(folder) {
+      for (const k of [...objects.keys()]) if (k.startsWith(`${folder}/`)) objects.delete(k);
+    },
+  };
 }

@@ -14,13 +14,14 @@
  *   checkpoint of the newest earlier epoch that has one, or that epoch's own starting point: a
  *   previous owner still writing into its old epoch cannot change what later owners restore.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import {
+  type CheckpointStorage,
   type EnvironmentOptions,
   FleuveError,
   type JobClient,
   type JobDefinition,
+  localCheckpointStorage,
   StreamExecutionEnvironment,
 } from "@fleuve/core";
 import {
@@ -43,8 +44,10 @@ export interface GroupWorkerOptions {
   readonly group: string;
   /** `bootstrap.servers` of the cluster that holds the exchanges and the membership. */
   readonly bootstrap: string;
-  /** Checkpoint directory shared by every process of the group. */
+  /** Checkpoint directory shared by every process of the group (a path in `checkpointStorage`). */
   readonly checkpointDir: string;
+  /** Where checkpoints are kept: the local file system (default), or e.g. an object store. */
+  readonly checkpointStorage?: CheckpointStorage;
   /** Default: the job's, else 1000 ms (it is also the latency of each exchange hop). */
   readonly checkpointIntervalMs?: number;
   /** Overrides the job's parallelism (must be the same in every process). */
@@ -70,7 +73,8 @@ export interface GroupWorker {
 }
 
 const EPOCH = /^epoch-(\d+)$/;
-const BASE_FILE = "restored-from";
+/** In each epoch, a folder whose `_metadata` says where the epoch started from. */
+const START = "start";
 
 /** Starts a worker: joins the group, then runs the units assigned to it until stopped. */
 export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupWorker> {
@@ -139,69 +143,70 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
 
   const unitDir = (u: Unit) => join(opts.checkpointDir, def.name, u.name);
 
-  /**
-   * Deletes the epochs of a unit older than its running one once that one holds a checkpoint of
-   * its own: restores never look further back then.
-   */
-  const pruneEpochs = () => {
-    for (const r of running.values()) {
-      const latest = latestCheckpoint(r.epoch);
-      if (!latest) continue;
-      // Incremental state backends may build on files of the checkpoint the epoch started from.
-      const meta = JSON.parse(readFileSync(join(latest, "_metadata"), "utf8")) as { references?: string[] };
-      if ((meta.references ?? []).some((ref) => !resolve(r.epoch, ref).startsWith(r.epoch))) continue;
-      const root = unitDir(r.unit);
-      const current = Number(EPOCH.exec(basename(r.epoch))![1]);
-      for (const name of readdirSync(root)) {
-        const m = EPOCH.exec(name);
-        if (m && Number(m[1]) < current) rmSync(join(root, name), { recursive: true, force: true });
-      }
-    }
-  };
-  const pruner = setInterval(() => {
-    try {
-      pruneEpochs();
-    } catch (e) {
-      log(`could not delete old checkpoint epochs: ${(e as Error).message}`);
-    }
-  }, 5000);
-  pruner.unref();
-
-  /** Takes the next epoch of a unit and decides where it restores from. */
-  const takeEpoch = (u: Unit): { dir: string; restoreFrom: string | undefined } => {
-    const root = unitDir(u);
-    mkdirSync(root, { recursive: true });
-    const epochs = readdirSync(root)
+  const storage = opts.checkpointStorage ?? localCheckpointStorage;
+  const epochsOf = async (root: string) =>
+    (await storage.list(root))
       .map((n) => EPOCH.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
       .sort((a, b) => b - a);
+
+  /**
+   * Deletes the epochs of a unit older than its running one once that one holds a checkpoint of
+   * its own: restores never look further back then.
+   */
+  const pruneEpochs = async () => {
+    for (const r of [...running.values()]) {
+      const latest = await latestCheckpoint(r.epoch, log, storage);
+      if (!latest) continue;
+      // Incremental state backends may build on files of the checkpoint the epoch started from.
+      const raw = await storage.readFile(latest, "_metadata");
+      const meta = JSON.parse(raw?.toString("utf8") ?? "{}") as { references?: string[] };
+      if ((meta.references ?? []).some((ref) => !resolve(r.epoch, ref).startsWith(r.epoch))) continue;
+      const root = unitDir(r.unit);
+      const current = Number(EPOCH.exec(basename(r.epoch))![1]);
+      for (const e of await epochsOf(root)) {
+        if (e < current) await storage.remove(join(root, `epoch-${e}`));
+      }
+    }
+  };
+  const pruner = setInterval(() => {
+    pruneEpochs().catch((e: unknown) =>
+      log(`could not delete old checkpoint epochs: ${(e as Error).message}`),
+    );
+  }, 5000);
+  pruner.unref();
+
+  /**
+   * Takes the next epoch of a unit and decides where it restores from. Group membership gives a
+   * unit one owner at a time, so taking `max + 1` does not race.
+   */
+  const takeEpoch = async (u: Unit): Promise<{ dir: string; restoreFrom: string | undefined }> => {
+    const root = unitDir(u);
+    const epochs = await epochsOf(root);
     let restoreFrom: string | undefined;
     for (const e of epochs) {
       const dir = join(root, `epoch-${e}`);
-      const latest = latestCheckpoint(dir, log);
+      const latest = await latestCheckpoint(dir, log, storage);
       if (latest) {
         restoreFrom = latest;
         break;
       }
-      try {
-        const base = readFileSync(join(dir, BASE_FILE), "utf8").trim();
-        restoreFrom = base === "" ? undefined : base;
+      const start = await storage.readFile(join(dir, START), "_metadata");
+      if (start !== undefined) {
+        restoreFrom =
+          (JSON.parse(start.toString("utf8")) as { restoreFrom: string | null }).restoreFrom ?? undefined;
         break;
-      } catch {
-        // an epoch that died before writing its start point: look further back
       }
+      // an epoch that died before writing its start point: look further back
     }
-    for (let e = (epochs[0] ?? 0) + 1; ; e++) {
-      const dir = join(root, `epoch-${e}`);
-      try {
-        mkdirSync(dir); // fails if another process took this epoch first
-      } catch {
-        continue;
-      }
-      writeFileSync(join(dir, BASE_FILE), restoreFrom ?? "");
-      return { dir, restoreFrom };
-    }
+    const dir = join(root, `epoch-${(epochs[0] ?? 0) + 1}`);
+    await storage.writeFolder(
+      join(dir, START),
+      new Map(),
+      JSON.stringify({ restoreFrom: restoreFrom ?? null }),
+    );
+    return { dir, restoreFrom };
   };
 
   const startUnit = async (index: number) => {
@@ -214,11 +219,11 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         input: (x) => exchangeSource(x, exchange),
         output: (x) => exchangeSink(x, exchange),
       });
-      const { dir, restoreFrom } = takeEpoch(u);
+      const { dir, restoreFrom } = await takeEpoch(u);
       log(`unit ${u.name}: starting ${restoreFrom ? `from ${restoreFrom}` : "fresh"} (${dir})`);
       const client = runUnit(
         g,
-        { ...config, checkpointing: { ...config.checkpointing!, dir }, restoreFrom },
+        { ...config, checkpointing: { ...config.checkpointing!, dir, storage }, restoreFrom },
         `${def.name}/${u.name}`,
         u,
       );
