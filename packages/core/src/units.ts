@@ -6,6 +6,7 @@ export {
   type Exchange,
   type ExchangeConnectors,
   exchangePartitioner,
+  hasCompletedCheckpoint,
   type JobUnits,
   latestCheckpoint,
   planUnits,

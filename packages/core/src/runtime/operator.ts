@@ -190,7 +190,6 @@ export abstract class StreamOperator<OUT> {
   /** Checkpoint `checkpointId` is complete and durable (two-phase-commit sinks commit here). */
   notifyCheckpointComplete(_checkpointId: number): void {}
 
-  /** Asynchronous work the job must wait for before it ends (e.g. a sink's last commit). */
   /**
    * Backpressure from outside the dataflow: a promise while the operator cannot take more input
    * (e.g. a sink whose destination has too much unacknowledged data), undefined when it can. The
@@ -205,6 +204,7 @@ export abstract class StreamOperator<OUT> {
     return false;
   }
 
+  /** Asynchronous work the job must wait for before it ends (e.g. a sink's last commit). */
   pendingWork(): Promise<void> | undefined {
     return undefined;
   }

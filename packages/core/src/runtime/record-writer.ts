@@ -5,7 +5,13 @@
 import { FleuveError } from "../errors.js";
 import type { GraphEdge } from "../graph/job-graph.js";
 import { ItemKind, type OutputChannel, type RecordBatch } from "./channel.js";
-import { keyGroupOf, type NormalizedKey, normalizeKey, subtaskForKeyGroup } from "./key-groups.js";
+import {
+  type KeySelector,
+  keyGroupOf,
+  type NormalizedKey,
+  normalizeKey,
+  subtaskForKeyGroup,
+} from "./key-groups.js";
 import { keySelectorError, type LatencyMarker, type Output } from "./operator.js";
 import type { OutputTag } from "./output-tag.js";
 
@@ -35,24 +41,17 @@ export class RecordWriter implements Output<unknown> {
     const n = channels.length;
     switch (edge.partitioner) {
       case "hash": {
-        const sel = edge.keySelector!;
-        // channel index by target subtask
-        const byTarget = new Array<number>(targetParallelism).fill(-1);
-        channelTargets.forEach((t, i) => {
-          byTarget[t] = i;
-        });
-        this.select = (v) => {
-          let key: unknown;
-          try {
-            key = sel(v);
-          } catch (e) {
-            throw keySelectorError(e, `key selector after operator '${operatorName}'`, v);
-          }
-          const nk: NormalizedKey = normalizeKey(key, operatorName, v);
-          return byTarget[
-            subtaskForKeyGroup(keyGroupOf(nk, maxParallelism), targetParallelism, maxParallelism)
-          ]!;
-        };
+        const toTarget = keyGroupTarget(edge.keySelector!, targetParallelism, maxParallelism, operatorName);
+        // Channels usually follow the target subtasks in order; map only when they do not.
+        if (channelTargets.every((t, i) => t === i) && n === targetParallelism) {
+          this.select = toTarget;
+        } else {
+          const byTarget = new Array<number>(targetParallelism).fill(-1);
+          channelTargets.forEach((t, i) => {
+            byTarget[t] = i;
+          });
+          this.select = (v) => byTarget[toTarget(v)]!;
+        }
         break;
       }
       case "rebalance":
@@ -66,24 +65,9 @@ export class RecordWriter implements Output<unknown> {
       case "shuffle":
         this.select = () => Math.floor(Math.random() * n);
         break;
-      case "custom": {
-        const sel = edge.keySelector!;
-        const part = edge.customPartitioner!;
-        this.select = (v) => {
-          let c: number;
-          try {
-            c = part(sel(v), n);
-          } catch (e) {
-            throw keySelectorError(
-              e,
-              `partitionCustom key selector or partitioner after '${operatorName}'`,
-              v,
-            );
-          }
-          return checkPartition(c, n, operatorName, v);
-        };
+      case "custom":
+        this.select = customTarget(edge.keySelector!, edge.customPartitioner!, n, operatorName);
         break;
-      }
       case "broadcast":
         this.select = () => -1;
         break;
@@ -165,14 +149,49 @@ export class RecordWriter implements Output<unknown> {
   }
 }
 
-/** A custom partitioner's answer, checked: an integer in [0, n), else FLEUVE_USER_FUNCTION_FAILED. */
-export function checkPartition(c: number, n: number, operatorName: string, record: unknown): number {
-  if (!Number.isInteger(c) || c < 0 || c >= n) {
-    throw new FleuveError(
-      "FLEUVE_USER_FUNCTION_FAILED",
-      `custom partitioner after '${operatorName}' returned ${c} for a record; it must return an integer in [0, ${n})`,
-      { details: { operator: operatorName, record } },
-    );
-  }
-  return c;
+/**
+ * The receiving subtask of a record by the key group of its key (keyBy), as Flink's
+ * KeyGroupStreamPartitioner. Shared by the in-process channels and the exchanges of units.
+ */
+export function keyGroupTarget(
+  sel: KeySelector<any>,
+  targetParallelism: number,
+  maxParallelism: number,
+  operatorName: string,
+): (value: unknown) => number {
+  return (v) => {
+    let key: unknown;
+    try {
+      key = sel(v);
+    } catch (e) {
+      throw keySelectorError(e, `key selector after operator '${operatorName}'`, v);
+    }
+    const nk: NormalizedKey = normalizeKey(key, operatorName, v);
+    return subtaskForKeyGroup(keyGroupOf(nk, maxParallelism), targetParallelism, maxParallelism);
+  };
+}
+
+/** The receiving subtask of a record by a user partitioner of its key (partitionCustom), checked. */
+export function customTarget(
+  sel: KeySelector<any>,
+  part: (key: any, numPartitions: number) => number,
+  n: number,
+  operatorName: string,
+): (value: unknown) => number {
+  return (v) => {
+    let c: number;
+    try {
+      c = part(sel(v), n);
+    } catch (e) {
+      throw keySelectorError(e, `partitionCustom key selector or partitioner after '${operatorName}'`, v);
+    }
+    if (!Number.isInteger(c) || c < 0 || c >= n) {
+      throw new FleuveError(
+        "FLEUVE_USER_FUNCTION_FAILED",
+        `custom partitioner after '${operatorName}' returned ${c} for a record; it must return an integer in [0, ${n})`,
+        { details: { operator: operatorName, record: v } },
+      );
+    }
+    return c;
+  };
 }

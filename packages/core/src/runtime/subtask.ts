@@ -95,14 +95,10 @@ export class Subtask {
     for (const g of this.gates) {
       const p = g.readyForInput();
       if (!p) continue;
-      const wait = p.then(
-        () => {
-          if (this.gatedOn === wait) this.gatedOn = undefined;
-        },
-        () => {
-          if (this.gatedOn === wait) this.gatedOn = undefined;
-        },
-      );
+      const clear = () => {
+        if (this.gatedOn === wait) this.gatedOn = undefined;
+      };
+      const wait: Promise<void> = p.then(clear, clear);
       this.gatedOn = wait;
       return true;
     }

@@ -12,16 +12,19 @@
  */
 import type { JobConfig } from "../api/config.js";
 import type { Sink, Source } from "../api/source.js";
-import { type CheckpointStorage, loadForRestore, localCheckpointStorage } from "../checkpoint/storage.js";
+import {
+  type CheckpointStorage,
+  listCheckpointFolders,
+  loadForRestore,
+  localCheckpointStorage,
+} from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import { type GraphEdge, type GraphNode, JobGraph } from "../graph/job-graph.js";
 import { SinkOperator } from "../operators/sink.js";
 import { SourceOperator } from "../operators/source.js";
 import { buildExecutionPlan } from "./execution-plan.js";
-import { keyGroupOf, normalizeKey, subtaskForKeyGroup } from "./key-groups.js";
 import { type JobClient, LocalExecutor } from "./local-executor.js";
-import { keySelectorError } from "./operator.js";
-import { checkPartition } from "./record-writer.js";
+import { customTarget, keyGroupTarget } from "./record-writer.js";
 
 /** An edge between two tasks, carried by an exchange. */
 export interface Exchange {
@@ -217,27 +220,10 @@ export function exchangePartitioner(
   const e = x.edge;
   const n = x.receivers;
   switch (e.partitioner) {
-    case "hash": {
-      const sel = e.keySelector!;
-      return (v) => {
-        let key: unknown;
-        try {
-          key = sel(v);
-        } catch (err) {
-          throw keySelectorError(err, `key selector after operator '${operatorName}'`, v);
-        }
-        return subtaskForKeyGroup(
-          keyGroupOf(normalizeKey(key, operatorName, v), maxParallelism),
-          n,
-          maxParallelism,
-        );
-      };
-    }
-    case "custom": {
-      const sel = e.keySelector!;
-      const part = e.customPartitioner!;
-      return (v) => checkPartition(part(sel(v), n), n, operatorName, v);
-    }
+    case "hash":
+      return keyGroupTarget(e.keySelector!, n, maxParallelism, operatorName);
+    case "custom":
+      return customTarget(e.keySelector!, e.customPartitioner!, n, operatorName);
     case "broadcast":
       return () => -1;
     case "global":
@@ -275,4 +261,18 @@ export async function latestCheckpoint(
   storage: CheckpointStorage = localCheckpointStorage,
 ): Promise<string | undefined> {
   return (await loadForRestore(root, log, storage))?.path;
+}
+
+/**
+ * True when `root` holds a completed checkpoint (a `chk-*` folder with its `_metadata`), without
+ * reading and verifying its files as {@link latestCheckpoint} does: cheap enough to poll.
+ */
+export async function hasCompletedCheckpoint(
+  root: string,
+  storage: CheckpointStorage = localCheckpointStorage,
+): Promise<boolean> {
+  for (const c of await listCheckpointFolders(root, storage)) {
+    if ((await storage.readFile(c.path, "_metadata")) !== undefined) return true;
+  }
+  return false;
 }

@@ -469,14 +469,10 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
         txn.producerId = producer.producerId!;
         txn.producerEpoch = producer.producerEpoch!;
       });
-    // Failures surface through #watch (at the barrier) or the next write; a transaction dropped by a
-    // failed job is never awaited, so mark its chain handled rather than crash the process.
-    txn.chain.catch(() => {});
     txn.send = (records) => {
       txn.chain = txn.chain.then(() =>
         sendChunked((messages) => tx!.send({ messages }), records, this.settings.batchSize),
       );
-      txn.chain.catch(() => {});
     };
     return txn;
   }
@@ -489,7 +485,9 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     t.send(this.#buffer);
     this.#buffer = [];
     this.#unacked += n;
-    // The chain is sequential: once it resolves here, this batch is acknowledged.
+    // The chain is sequential: once it resolves here, this batch is acknowledged. This handler
+    // also keeps a transaction that a failed job drops (never awaited) from being an unhandled
+    // rejection, which would end the process instead of letting the restart strategy work.
     this.#acks = t.chain.then(
       () => {
         this.#unacked -= n;
@@ -557,7 +555,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     acked.catch(() => {});
     this.shared.waits.set(c, acked);
     // The checkpoint completes only once these sends are acknowledged (the core waits on prepared()).
-    this.#lastPrepared = this.shared.waits.get(c)!;
+    this.#lastPrepared = acked;
     out.push(c);
     return out;
   }

@@ -12,14 +12,13 @@
  * `[0, value, timestamp?]`, `[1, sender, watermark]`, `[2, sender]`.
  */
 import { deserialize, serialize } from "node:v8";
-import {
-  FleuveError,
-  type PollStatus,
-  type PreCommitSinkWriter,
-  type Source,
-  type SourceOutput,
-  type SourceReader,
-  type TwoPhaseCommitSink,
+import type {
+  PollStatus,
+  PreCommitSinkWriter,
+  Source,
+  SourceOutput,
+  SourceReader,
+  TwoPhaseCommitSink,
 } from "@fleuve/core";
 import { type Exchange, exchangePartitioner } from "@fleuve/core/units";
 import { type KafkaCommittable, kafkaSink } from "../connectors/kafka-sink.js";
@@ -194,11 +193,9 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
           return status === "end" ? "nothing-yet" : status;
         },
         available: () => reader.available?.() ?? new Promise((r) => setTimeout(r, 10)),
-        snapshot(...args: unknown[]): ExchangeReaderState {
-          // Kafka readers take the checkpoint id too (to commit that checkpoint's offsets).
-          const snap = reader.snapshot as ((id?: unknown) => unknown) | undefined;
+        snapshot(): ExchangeReaderState {
           return {
-            inner: snap?.call(reader, args[0]),
+            inner: reader.snapshot?.(),
             watermarks: watermarks.map((w) => (Number.isFinite(w) ? w : null)),
             ended: [...ended],
           };
@@ -220,9 +217,4 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
       };
     },
   };
-}
-
-/** Thrown for what a scale-out job cannot do. */
-export function scaleOutError(message: string, details?: Record<string, unknown>): FleuveError {
-  return new FleuveError("FLEUVE_CONFIG_INVALID", message, details ? { details } : {});
 }

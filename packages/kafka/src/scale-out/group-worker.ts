@@ -14,7 +14,7 @@
  *   checkpoint of the newest earlier epoch that has one, or that epoch's own starting point: a
  *   previous owner still writing into its old epoch cannot change what later owners restore.
  */
-import { basename, join, resolve } from "node:path";
+import { basename, join } from "node:path";
 import {
   type CheckpointStorage,
   type EnvironmentOptions,
@@ -25,6 +25,7 @@ import {
   StreamExecutionEnvironment,
 } from "@fleuve/core";
 import {
+  hasCompletedCheckpoint,
   type JobUnits,
   latestCheckpoint,
   planUnits,
@@ -157,12 +158,9 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
    */
   const pruneEpochs = async () => {
     for (const r of [...running.values()]) {
-      const latest = await latestCheckpoint(r.epoch, log, storage);
-      if (!latest) continue;
-      // Incremental state backends may build on files of the checkpoint the epoch started from.
-      const raw = await storage.readFile(latest, "_metadata");
-      const meta = JSON.parse(raw?.toString("utf8") ?? "{}") as { references?: string[] };
-      if ((meta.references ?? []).some((ref) => !resolve(r.epoch, ref).startsWith(r.epoch))) continue;
+      if (!(await hasCompletedCheckpoint(r.epoch, storage))) continue;
+      // Incremental state only builds on folders of its own root (state-files.ts copies the rest
+      // in), so nothing in the current epoch refers to an older one.
       const root = unitDir(r.unit);
       const current = Number(EPOCH.exec(basename(r.epoch))![1]);
       for (const e of await epochsOf(root)) {
