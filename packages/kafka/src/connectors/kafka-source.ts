@@ -72,8 +72,13 @@ export interface KafkaSourceOptions<K, V, H> {
   readonly partitionAssignment?: "spread" | "by-index";
 }
 
-/** Snapshot layout: [topic, partition, next offset as a decimal string]. */
-type Positions = [topic: string, partition: number, offset: string][];
+/**
+ * Snapshot layout: [topic, partition, next offset, and for bounded sources the offset to stop at],
+ * offsets as decimal strings. The stop offset is kept so that a restore ends where the first run
+ * would have, as Flink's splits keep their stopping offset: asked again after a restart (a broker
+ * that just came back may report an older end), the end could differ.
+ */
+type Positions = [topic: string, partition: number, offset: string, stop?: string][];
 
 /** A partition's key in maps. */
 const tp = (topic: string, partition: number) => `${topic}-${partition}`;
@@ -145,8 +150,12 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
   readonly #header: (b: Buffer | null) => H;
   /** Next offset to emit, per owned partition: what checkpoints store. */
   readonly #positions = new Map<string, { topic: string; partition: number; offset: bigint }>();
-  /** Bounded: offset to stop at, per partition. */
+  /** Bounded: offset to stop at, per partition not finished yet. */
   readonly #ends = new Map<string, bigint>();
+  /** Bounded: offset to stop at, per partition ever assigned (checkpointed). */
+  readonly #stops = new Map<string, bigint>();
+  /** Bounded: stop offsets from the restored checkpoint. */
+  readonly #restoredStops = new Map<string, bigint>();
   /** Restored positions of owned partitions not yet assigned (init is asynchronous). */
   readonly #restored = new Map<string, bigint>();
   readonly #chunks: Chunk[] = [];
@@ -380,10 +389,17 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
     }
     const reader = this.#reader!;
     if (this.#opts.bounded) {
-      await reader.assign(fresh.map((f) => ({ ...f, offset: "latest" })));
-      for (const p of reader.positions()) {
-        const id = tp(p.topic, p.partition);
-        if (starts.has(id) && !this.#ends.has(id)) this.#ends.set(id, p.offset);
+      const unknown = fresh.filter((f) => !this.#restoredStops.has(tp(f.topic, f.partition)));
+      const latest = new Map<string, bigint>();
+      if (unknown.length > 0) {
+        await reader.assign(unknown.map((f) => ({ ...f, offset: "latest" })));
+        for (const p of reader.positions()) latest.set(tp(p.topic, p.partition), p.offset);
+      }
+      for (const id of starts.keys()) {
+        const stop = this.#restoredStops.get(id) ?? latest.get(id);
+        if (stop === undefined || this.#ends.has(id)) continue;
+        this.#ends.set(id, stop);
+        this.#stops.set(id, stop);
       }
     }
     await reader.assign(fresh.map((f) => ({ ...f, offset: starts.get(tp(f.topic, f.partition))! })));
@@ -439,16 +455,19 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
   }
 
   snapshot(checkpointId?: number): Positions {
-    const out: Positions = [...this.#positions.values()].map((p) => [
-      p.topic,
-      p.partition,
-      p.offset.toString(),
-    ]);
+    const entry = (id: string, topic: string, partition: number, offset: bigint): Positions[number] => {
+      const stop = this.#stops.get(id) ?? this.#restoredStops.get(id);
+      return stop === undefined
+        ? [topic, partition, offset.toString()]
+        : [topic, partition, offset.toString(), stop.toString()];
+    };
+    const out: Positions = [];
+    for (const [id, p] of this.#positions) out.push(entry(id, p.topic, p.partition, p.offset));
     // Not assigned yet (startup is asynchronous): keep the restored offsets, or they would be lost.
     for (const [id, off] of this.#restored) {
       if (this.#positions.has(id)) continue;
       const i = id.lastIndexOf("-");
-      out.push([id.slice(0, i), Number(id.slice(i + 1)), off.toString()]);
+      out.push(entry(id, id.slice(0, i), Number(id.slice(i + 1)), off));
     }
     if (checkpointId !== undefined) this.#committing.set(checkpointId, out);
     this.#lastSnapshot = out;
@@ -458,8 +477,10 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
   restore(state: unknown): void {
     // Rescalable: every old reader's positions; keep the partitions this reader owns now.
     for (const positions of state as (Positions | undefined)[]) {
-      for (const [topic, partition, offset] of positions ?? []) {
-        if (this.#owns(topic, partition)) this.#restored.set(tp(topic, partition), BigInt(offset));
+      for (const [topic, partition, offset, stop] of positions ?? []) {
+        if (!this.#owns(topic, partition)) continue;
+        this.#restored.set(tp(topic, partition), BigInt(offset));
+        if (stop !== undefined) this.#restoredStops.set(tp(topic, partition), BigInt(stop));
       }
     }
   }
