@@ -236,12 +236,13 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
           if (p.id > this.latestCompleted) this.latestCompleted = p.id;
           this.lastCompletedAt = this.clock();
           if (!p.savepoint && this.options) {
-            pruneCheckpoints(
-              this.options.dir,
-              this.options.retained,
-              this.latestCompleted,
-              this.storage,
-            ).catch((e: unknown) => this.log(`could not delete old checkpoints: ${(e as Error).message}`));
+            // One prune at a time, and drained with the writes: a restore or a caller that lists
+            // the folders after the job must not meet a prune half done.
+            const { dir, retained } = this.options;
+            const newest = this.latestCompleted;
+            this.pruning = this.pruning
+              .then(() => pruneCheckpoints(dir, retained, newest, this.storage))
+              .catch((e: unknown) => this.log(`could not delete old checkpoints: ${(e as Error).message}`));
           }
           p.savepoint?.resolve(folder);
         },
@@ -282,7 +283,11 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
   async drain(): Promise<void> {
     const writes = [...this.pending.values()].map((p) => p.writing).filter(Boolean);
     await Promise.allSettled(writes);
+    await this.pruning;
   }
+
+  /** Deletion of old checkpoints in progress (never rejects). */
+  private pruning: Promise<void> = Promise.resolve();
 
   /** Pending writes, for the executor's idle wait. */
   get writesInFlight(): Promise<void>[] {
@@ -301,5 +306,6 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
       throw new FleuveError("FLEUVE_CHECKPOINT_FAILED", `final checkpoint ${id} did not complete`);
     if (this.failure) throw this.failure;
     this.notifyCompleted();
+    await this.pruning;
   }
 }
