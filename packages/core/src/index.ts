@@ -85,6 +85,18 @@ export {
 export { OutputTag } from "./runtime/output-tag.js";
 export { ManualProcessingTime, type ProcessingTimeScheduler } from "./runtime/processing-time.js";
 export { type FileSinkFormat, type FileSinkOptions, fileSink, type PendingFile } from "./sinks/file-sink.js";
+export {
+  type ChangelogHandle,
+  memoryChangelog,
+  type StateChangelogStorage,
+  type StateChangelogWriter,
+} from "./state/changelog.js";
+export {
+  CHANGELOG_BACKEND,
+  ChangelogKeyedStateBackend,
+  type ChangelogStateBackendOptions,
+  changelogStateBackend,
+} from "./state/changelog-keyed-state-backend.js";
 export * from "./state/descriptors.js";
 export { HeapKeyedStateBackend, heapStateBackend } from "./state/heap-keyed-state-backend.js";
 export {

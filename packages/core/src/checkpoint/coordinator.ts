@@ -167,6 +167,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
       for (const [name, bytes] of own.files) p.files.set(name, bytes);
       for (const r of own.references) p.references.add(r);
       p.onComplete.push(...own.onComplete);
+      p.readies.push(...own.persists);
       // Serialize now: the snapshot references live state that the next record will change.
       data = serialize(byUid);
     } catch (e) {

@@ -393,6 +393,12 @@ export class LocalExecutor {
             this.log(
               `restoring ${restored.metadata.kind} ${restored.metadata.checkpointId} from ${restored.path}`,
             );
+            // Backends whose state is partly elsewhere (a changelog) fetch it before the restore.
+            await config.stateBackend.prepareRestore?.(
+              [...restored.operators.values()].flatMap((subs) =>
+                subs.map((s) => s.keyed).filter((k) => k !== undefined),
+              ),
+            );
             nextCheckpointId = Math.max(nextCheckpointId, restored.metadata.checkpointId + 1);
           }
         }

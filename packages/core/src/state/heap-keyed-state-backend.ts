@@ -13,14 +13,15 @@ import {
   type KeyedStateBackendFactory,
   type KeyedStateSnapshot,
 } from "./keyed-state-backend.js";
+import type { StateTable } from "./state-handles.js";
 import { TableKeyedStateBackend } from "./table-keyed-state-backend.js";
 
 export type { KeyedStateSnapshot, KeyedTable } from "./keyed-state-backend.js";
 
 /** The keyed state of one operator subtask, held in memory. */
 export class HeapKeyedStateBackend extends TableKeyedStateBackend {
-  private readonly tables = new Map<string, Map<NormalizedKey, any>>();
-  private readonly rawKeys = new Map<NormalizedKey, Key>();
+  protected readonly tables = new Map<string, Map<NormalizedKey, any>>();
+  protected readonly rawKeys = new Map<NormalizedKey, Key>();
 
   protected rememberRawKey(normalized: NormalizedKey, key: Key): void {
     this.rawKeys.set(normalized, key);
@@ -45,7 +46,12 @@ export class HeapKeyedStateBackend extends TableKeyedStateBackend {
   }
 
   /** Snapshot of all tables by key group. Entries are shared, not copied: serialize before mutating. */
-  snapshot(): HeapKeyedStateSnapshot {
+  snapshot(): KeyedStateSnapshot {
+    return this.heapSnapshot();
+  }
+
+  /** {@link snapshot} as the heap format (also what subclasses materialize). */
+  protected heapSnapshot(): HeapKeyedStateSnapshot {
     const keyGroups: Record<number, Record<string, [NormalizedKey, unknown][]>> = {};
     for (const [name, map] of this.tables) {
       for (const [k, v] of map) {
@@ -73,14 +79,20 @@ export class HeapKeyedStateBackend extends TableKeyedStateBackend {
         const kg = Number(kgStr);
         if (kg < range.start || kg > range.end) continue;
         for (const [name, entries] of Object.entries(byName)) {
-          const map = this.table(name);
+          const map = this.rawTable(name);
           for (const [k, v] of entries) map.set(k, v);
         }
       }
     }
   }
 
-  protected table(name: string): Map<NormalizedKey, any> {
+  /** The table state handles use for `name` (subclasses may wrap it). */
+  protected table(name: string): StateTable {
+    return this.rawTable(name);
+  }
+
+  /** The map behind state `name`, created empty when new. */
+  protected rawTable(name: string): Map<NormalizedKey, any> {
     let m = this.tables.get(name);
     if (!m) {
       m = new Map();

@@ -78,6 +78,16 @@ export interface ExternalKeyedStateSnapshot {
    * files went to. Define it non-enumerable (functions are not data: snapshots get cloned).
    */
   onComplete?: (folder: string) => void;
+  /**
+   * Asynchronous work the checkpoint must wait for before it counts as durable (e.g. changes
+   * appended to a changelog). Non-enumerable, like `onComplete`.
+   */
+  persist?: () => Promise<void>;
+  /**
+   * The same state as a self-contained heap snapshot, for savepoints (which must not depend on
+   * earlier checkpoints or on a changelog). Non-enumerable; called right after `snapshot()`.
+   */
+  standalone?: () => HeapKeyedStateSnapshot;
 }
 
 /** What a backend returns from {@link KeyedStateBackend.snapshot}. */
@@ -131,5 +141,12 @@ export interface KeyedStateBackendContext {
   readonly parallelism: number;
 }
 
-/** Creates the keyed state backend of one keyed operator subtask (EnvironmentOptions.stateBackend). */
-export type KeyedStateBackendFactory = (ctx: KeyedStateBackendContext) => KeyedStateBackend;
+/**
+ * Creates the keyed state backend of one keyed operator subtask (EnvironmentOptions.stateBackend).
+ * A factory whose snapshots need asynchronous reads before they can be restored (a changelog)
+ * has `prepareRestore`, which the runtime awaits with the keyed snapshots of a checkpoint before
+ * any backend's synchronous {@link KeyedStateBackend.restore}.
+ */
+export type KeyedStateBackendFactory = ((ctx: KeyedStateBackendContext) => KeyedStateBackend) & {
+  prepareRestore?: (snapshots: readonly KeyedStateSnapshot[]) => Promise<void>;
+};

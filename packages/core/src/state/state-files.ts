@@ -18,6 +18,8 @@ export interface CollectedStateFiles {
   readonly references: string[];
   /** to call with this checkpoint's folder name once it is durable */
   readonly onComplete: ((folder: string) => void)[];
+  /** Asynchronous work (changelog appends) to finish before the checkpoint is durable. */
+  readonly persists: Promise<void>[];
 }
 
 /**
@@ -35,11 +37,24 @@ export function collectStateFiles(
   const files: [string, Buffer][] = [];
   const references = new Set<string>();
   const onComplete: ((folder: string) => void)[] = [];
+  const persists: Promise<void>[] = [];
   for (const [uid, snap] of Object.entries(snapshots)) {
     const keyed = snap?.keyed;
     if (!keyed || !isExternalSnapshot(keyed)) continue;
+    if (where.savepoint && keyed.standalone) {
+      // A savepoint stands alone: no changelog, no earlier materialization.
+      snap.keyed = keyed.standalone();
+      continue;
+    }
     if (keyed.onComplete && !where.savepoint) onComplete.push(keyed.onComplete);
     delete keyed.onComplete;
+    if (keyed.persist) {
+      const done = keyed.persist();
+      done.catch(() => {}); // the checkpoint reports it; an aborted one must not leave it unhandled
+      persists.push(done);
+    }
+    delete keyed.persist;
+    delete keyed.standalone;
     let n = 0;
     const place = (data: Uint8Array) => {
       const name = `${filePrefix}.${safe(uid)}.state-${n++}`;
@@ -76,7 +91,7 @@ export function collectStateFiles(
       delete r.path;
     }
   }
-  return { files, references: [...references], onComplete };
+  return { files, references: [...references], onComplete, persists };
 }
 
 function safe(s: string): string {

@@ -1,0 +1,308 @@
+/**
+ * The heap backend with a changelog (Flink's changelog state backend over the heap backend).
+ *
+ * Entries live in memory as in {@link HeapKeyedStateBackend}; the backend also remembers which
+ * (state, key) entries were touched since the last snapshot. A snapshot is then either
+ * - a materialization: the whole state as one file in the checkpoint (the first snapshot, then
+ *   every `materializeEvery` snapshots), or
+ * - a delta: the touched entries, appended to the changelog as segment `seq`, and a checkpoint
+ *   entry that names the last materialization plus the changelog segments written since.
+ *
+ * Restoring reads the materialization file, then applies the segments in order (the runtime
+ * first awaits the factory's `prepareRestore`, which fetches them). Timers and operator state
+ * stay in the checkpoint files as for every backend.
+ *
+ * Entries are handed out mutable (windows change them in place), so reading an entry marks it
+ * touched too: a delta may rewrite an unchanged entry, never miss a changed one.
+ */
+import { readFile } from "node:fs/promises";
+import { deserialize, serialize } from "node:v8";
+import { FleuveError } from "../errors.js";
+import { type Key, keyGroupOf, type NormalizedKey } from "../runtime/key-groups.js";
+import type { ChangelogHandle, StateChangelogStorage, StateChangelogWriter } from "./changelog.js";
+import { HeapKeyedStateBackend } from "./heap-keyed-state-backend.js";
+import {
+  type ExternalKeyedStateSnapshot,
+  type HeapKeyedStateSnapshot,
+  isExternalSnapshot,
+  type KeyedStateBackendFactory,
+  type KeyedStateSnapshot,
+  type StateFileRef,
+} from "./keyed-state-backend.js";
+import type { StateTable } from "./state-handles.js";
+
+/** Backend tag of changelog snapshots. */
+export const CHANGELOG_BACKEND = "heap-changelog/1";
+
+/** What a changelog snapshot keeps in `meta`. */
+interface ChangelogMeta {
+  readonly kinds: Record<string, string>;
+  /** Changes since the materialization (absent in a materialization). */
+  readonly handle?: ChangelogHandle;
+}
+
+/** Options of {@link changelogStateBackend}. */
+export interface ChangelogStateBackendOptions {
+  /** A full copy of the state every this many snapshots (default 10); deltas in between. */
+  readonly materializeEvery?: number;
+  /**
+   * Completed checkpoints kept (`checkpointing.retained`, default 1): the changelog keeps what
+   * their materializations need, and one more.
+   */
+  readonly retainedCheckpoints?: number;
+  /** Target size of one changelog chunk in bytes (default 512 KiB; one entry is never split). */
+  readonly chunkBytes?: number;
+}
+
+/** A snapshot's materialization and changes, fetched by `prepareRestore`. */
+const prepared = new WeakMap<object, { base: HeapKeyedStateSnapshot; changes: Uint8Array[] }>();
+
+/** A materialization known durable, and the writer its deltas go to. */
+interface Materialized {
+  readonly seq: number;
+  readonly ref: StateFileRef;
+  readonly writer: StateChangelogWriter;
+}
+
+/** The keyed state of one operator subtask, in memory, with its changes in a changelog. */
+export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
+  private readonly dirty = new Map<string, Set<NormalizedKey>>();
+  private readonly views = new Map<string, StateTable>();
+  private seq = 0;
+  /** Sequence number of the newest materialization taken (completed or not). */
+  private lastMaterialization = 0;
+  private materialized: Materialized | undefined;
+  /** Start positions of the newest completed materializations' writers, oldest first. */
+  private readonly kept: string[] = [];
+  private readonly materializeEvery: number;
+  private readonly keep: number;
+  private readonly chunkBytes: number;
+
+  /**
+   * @param maxParallelism key-group count of the job
+   * @param clock processing-time clock (state TTL)
+   * @param newWriter a new changelog writer (one per materialization)
+   */
+  constructor(
+    maxParallelism: number,
+    clock: () => number,
+    private readonly newWriter: () => StateChangelogWriter,
+    options: ChangelogStateBackendOptions = {},
+  ) {
+    super(maxParallelism, clock);
+    this.materializeEvery = options.materializeEvery ?? 10;
+    this.keep = (options.retainedCheckpoints ?? 1) + 1;
+    this.chunkBytes = options.chunkBytes ?? 512 * 1024;
+  }
+
+  protected override table(name: string): StateTable {
+    let view = this.views.get(name);
+    if (view) return view;
+    const map = this.rawTable(name);
+    let touched = this.dirty.get(name);
+    if (!touched) {
+      touched = new Set();
+      this.dirty.set(name, touched);
+    }
+    const t = touched;
+    view = {
+      get(k) {
+        t.add(k);
+        return map.get(k);
+      },
+      set(k, v) {
+        t.add(k);
+        return map.set(k, v);
+      },
+      delete(k) {
+        t.add(k);
+        return map.delete(k);
+      },
+      keys: () => map.keys(),
+      entries: () => map.entries(),
+      get size() {
+        return map.size;
+      },
+    };
+    this.views.set(name, view);
+    return view;
+  }
+
+  /** A materialization or a delta (see the file comment). */
+  override snapshot(): ExternalKeyedStateSnapshot {
+    const seq = ++this.seq;
+    const kinds = this.kindsForSnapshot();
+    const m = this.materialized;
+    // Deltas build on the newest materialization only once it is durable: one still in flight
+    // (or lost with its checkpoint) took the touched set with it, so take a new one.
+    const snap =
+      m === undefined || m.seq !== this.lastMaterialization || seq - m.seq >= this.materializeEvery
+        ? this.materialize(seq, kinds)
+        : this.delta(seq, m, kinds);
+    Object.defineProperty(snap, "standalone", { value: () => this.heapSnapshot(), configurable: true });
+    return snap;
+  }
+
+  private materialize(seq: number, kinds: Record<string, string>): ExternalKeyedStateSnapshot {
+    const data = serialize(this.heapSnapshot());
+    for (const t of this.dirty.values()) t.clear();
+    this.lastMaterialization = seq;
+    const writer = this.newWriter();
+    const file: StateFileRef = { data, bytes: data.length };
+    const meta: ChangelogMeta = { kinds };
+    const snap: ExternalKeyedStateSnapshot = {
+      backend: CHANGELOG_BACKEND,
+      files: [file],
+      references: [],
+      meta,
+    };
+    Object.defineProperties(snap, {
+      // The writer's start position must be known before deltas name it.
+      persist: { value: () => writer.persist(), configurable: true },
+      onComplete: {
+        value: (folder: string) => {
+          if (seq !== this.lastMaterialization || file.name === undefined || writer.from === undefined)
+            return;
+          this.materialized = { seq, ref: { folder, name: file.name, bytes: file.bytes }, writer };
+          this.kept.push(writer.from);
+          if (this.kept.length > this.keep) this.kept.shift();
+          writer.release(this.kept[0]!);
+        },
+        configurable: true,
+      },
+    });
+    return snap;
+  }
+
+  private delta(seq: number, m: Materialized, kinds: Record<string, string>): ExternalKeyedStateSnapshot {
+    const frames: Buffer[] = [];
+    let bytes = 0;
+    const flush = () => {
+      if (frames.length === 0) return;
+      m.writer.append(seq, Buffer.concat(frames, bytes));
+      frames.length = 0;
+      bytes = 0;
+    };
+    for (const [name, touched] of this.dirty) {
+      if (touched.size === 0) continue;
+      const map = this.rawTable(name);
+      for (const k of touched) {
+        const raw = this.rawKeys.get(k);
+        const entry = map.has(k)
+          ? raw === undefined
+            ? [name, k, 1, map.get(k)]
+            : [name, k, 1, map.get(k), raw]
+          : [name, k, 0];
+        const body = serialize(entry);
+        const len = Buffer.allocUnsafe(4);
+        len.writeUInt32BE(body.length, 0);
+        frames.push(len, body);
+        bytes += 4 + body.length;
+        if (bytes >= this.chunkBytes) flush();
+      }
+      touched.clear();
+    }
+    flush();
+    const handle: ChangelogHandle = { writer: m.writer.id, from: m.writer.from!, after: m.seq, upTo: seq };
+    const meta: ChangelogMeta = { kinds, handle };
+    const snap: ExternalKeyedStateSnapshot = {
+      backend: CHANGELOG_BACKEND,
+      files: [],
+      references: [{ ...m.ref }],
+      meta,
+    };
+    Object.defineProperty(snap, "persist", { value: () => m.writer.persist(), configurable: true });
+    return snap;
+  }
+
+  /** Restores heap snapshots and changelog snapshots (the latter once `prepareRestore` fetched them). */
+  override restore(snapshots: readonly KeyedStateSnapshot[], range: { start: number; end: number }): void {
+    for (const snap of snapshots) {
+      if (!isExternalSnapshot(snap)) {
+        super.restore([snap], range);
+        continue;
+      }
+      if (snap.backend !== CHANGELOG_BACKEND) {
+        throw new FleuveError(
+          "FLEUVE_STATE_INCOMPATIBLE",
+          `the checkpoint holds keyed state of the '${snap.backend}' backend, which the changelog backend cannot read: run the job with the same state backend (EnvironmentOptions.stateBackend)`,
+          { details: { backend: snap.backend } },
+        );
+      }
+      const p = prepared.get(snap);
+      if (!p) {
+        throw new FleuveError(
+          "FLEUVE_CHECKPOINT_CORRUPT",
+          "changelog state was not fetched before restore (the state backend factory's prepareRestore was not run)",
+        );
+      }
+      super.restore([p.base], range);
+      for (const [name, kind] of Object.entries((snap.meta as ChangelogMeta).kinds))
+        this.restoredKinds.set(name, kind);
+      for (const chunk of p.changes) this.apply(chunk, range);
+    }
+    for (const t of this.dirty.values()) t.clear();
+  }
+
+  private apply(chunk: Uint8Array, range: { start: number; end: number }): void {
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let at = 0;
+    while (at < buf.length) {
+      const len = buf.readUInt32BE(at);
+      const [name, k, has, value, raw] = deserialize(buf.subarray(at + 4, at + 4 + len)) as [
+        string,
+        NormalizedKey,
+        0 | 1,
+        unknown,
+        Key | undefined,
+      ];
+      at += 4 + len;
+      const kg = keyGroupOf(k, this.maxParallelism);
+      if (kg < range.start || kg > range.end) continue;
+      if (raw !== undefined) this.rawKeys.set(k, raw);
+      if (has) this.rawTable(name).set(k, value);
+      else this.rawTable(name).delete(k);
+    }
+  }
+}
+
+/**
+ * Keyed state in memory with its changes in `changelog`: checkpoints write only what changed,
+ * plus a full copy every `materializeEvery` checkpoints. Restores need the same changelog storage.
+ */
+export function changelogStateBackend(
+  changelog: StateChangelogStorage,
+  options: ChangelogStateBackendOptions = {},
+): KeyedStateBackendFactory {
+  const every = options.materializeEvery ?? 10;
+  if (!Number.isInteger(every) || every < 1) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `option 'materializeEvery' must be an integer >= 1, got ${String(options.materializeEvery)}`,
+      { details: { option: "materializeEvery" } },
+    );
+  }
+  const factory: KeyedStateBackendFactory = (ctx) =>
+    new ChangelogKeyedStateBackend(ctx.maxParallelism, ctx.clock, () => changelog.writer(ctx), options);
+  factory.prepareRestore = async (snapshots) => {
+    await Promise.all(
+      snapshots.map(async (snap) => {
+        if (!isExternalSnapshot(snap) || snap.backend !== CHANGELOG_BACKEND || prepared.has(snap)) return;
+        const ref = snap.files[0] ?? snap.references[0];
+        if (ref?.path === undefined) {
+          throw new FleuveError(
+            "FLEUVE_CHECKPOINT_CORRUPT",
+            "changelog state names no materialization file (it needs the local checkpoint storage)",
+          );
+        }
+        const base = deserialize(await readFile(ref.path)) as HeapKeyedStateSnapshot;
+        const handle = (snap.meta as ChangelogMeta).handle;
+        const changes = handle === undefined ? [] : await changelog.read(handle);
+        prepared.set(snap, { base, changes });
+      }),
+    );
+  };
+  return factory;
+}
