@@ -28,7 +28,8 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5000;
 export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [--threads T] [-- job args]
                   [--checkpoint-dir D [--checkpoint-interval MS] [--resume]]
                   [--from-savepoint PATH] [--control-dir C]
-       fleuve run <job.ts> --group ID --checkpoint-dir SHARED [--bootstrap HOST:PORT] [-- job args]
+       fleuve run <job.ts> --group ID --checkpoint-dir SHARED [--bootstrap HOST:PORT]
+                  [--materialize-every N | --no-changelog] [-- job args]
 
 Runs a job file directly (TypeScript needs no build step).
   --parallelism N           default parallelism of the job (defineJob jobs)
@@ -45,6 +46,9 @@ Runs a job file directly (TypeScript needs no build step).
                             Kafka topics; --checkpoint-dir must be shared by all of them
   --bootstrap HOST:PORT     Kafka bootstrap servers for --group (default $FLEUVE_KAFKA_BOOTSTRAP or
                             127.0.0.1:9092)
+  --materialize-every N     with --group: keyed state is checkpointed as changes in a Kafka changelog
+                            topic, plus a full copy every N checkpoints (default 10)
+  --no-changelog            with --group: write the full keyed state at every checkpoint instead
   -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
 
 const RUN_SPEC = {
@@ -57,6 +61,8 @@ const RUN_SPEC = {
   "control-dir": "string",
   group: "string",
   bootstrap: "string",
+  "materialize-every": "number",
+  "no-changelog": "flag",
   help: "flag",
 } as const;
 
@@ -195,7 +201,9 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   }
   const def = mod.default;
   if (p.options.group !== undefined) return runGroup(def, p, parallelism, io);
-  if (p.options.bootstrap !== undefined) throw usageError("option '--bootstrap' needs '--group ID'", "run");
+  for (const o of ["bootstrap", "materialize-every", "no-changelog"]) {
+    if (p.options[o] !== undefined) throw usageError(`option '--${o}' needs '--group ID'`, "run");
+  }
   const client = await runJob(url, { parallelism, threads, args: p.rest, options: durable.options });
   let control: ControlServer | undefined;
   try {
@@ -237,6 +245,10 @@ async function runGroup(
   if (p.options["from-savepoint"] !== undefined || p.options.threads !== undefined) {
     throw usageError("options '--from-savepoint' and '--threads' do not apply with '--group'", "run");
   }
+  const every = intOption(p, "materialize-every", 1, "run");
+  if (every !== undefined && p.options["no-changelog"]) {
+    throw usageError("options '--materialize-every' and '--no-changelog' exclude each other", "run");
+  }
   const { startGroupWorker } = await import("@fleuve/kafka");
   const worker = await startGroupWorker({
     job: def,
@@ -248,6 +260,8 @@ async function runGroup(
       ? {}
       : { checkpointIntervalMs: intOption(p, "checkpoint-interval", 1, "run")! }),
     ...(parallelism === undefined ? {} : { parallelism }),
+    ...(p.options["no-changelog"] ? { changelog: false } : {}),
+    ...(every === undefined ? {} : { changelog: { materializeEvery: every } }),
     args: p.rest,
     log: (line) => io.stderr.write(`[fleuve] ${line}\n`),
   });

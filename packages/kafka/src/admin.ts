@@ -119,6 +119,17 @@ export class KafkaAdmin {
     }
   }
 
+  /**
+   * Deletes the records of `topic`/`partition` before `offset` (Kafka's DeleteRecords: the
+   * partition's log start moves there). Resolves with the new log start.
+   */
+  async deleteRecords(topic: string, partition: number, offset: bigint): Promise<bigint> {
+    const res = await this.#raw.deleteRecords({
+      topics: [{ name: topic, partitions: [{ partition, offset }] }],
+    });
+    return res[0]?.partitions[0]?.lowWatermark ?? offset;
+  }
+
   /** Names of the non-internal topics. */
   async listTopics(): Promise<string[]> {
     return (await this.#raw.listTopics()).sort();

@@ -60,6 +60,11 @@ export class KafkaClient {
     return this.#admin.deleteTopics(names);
   }
 
+  /** See {@link KafkaAdmin.deleteRecords}. */
+  deleteRecords(topic: string, partition: number, offset: bigint): Promise<bigint> {
+    return this.#admin.deleteRecords(topic, partition, offset);
+  }
+
   /** See {@link KafkaAdmin.listTopics}. */
   listTopics(): Promise<string[]> {
     return this.#admin.listTopics();

@@ -18,6 +18,12 @@ export {
 export type { Deserializer, Serializer } from "./connectors/serde.js";
 export { type EndTxnOutcome, TxnCoordinatorClient } from "./connectors/txn-coordinator.js";
 export { KafkaConsumer, KafkaRecordStream, type StartOffset } from "./consumer.js";
+export {
+  CHANGELOG_TOPIC_CONFIG,
+  type KafkaChangelog,
+  type KafkaChangelogOptions,
+  kafkaChangelog,
+} from "./kafka-changelog.js";
 export { KafkaPartitionReader, type PartitionPosition, type PartitionStart } from "./partition-reader.js";
 export { KafkaProducer } from "./producer.js";
 export {

@@ -101,6 +101,9 @@ function startWorker(group: string, dir: string, input: string, output: string):
       dir,
       "--checkpoint-interval",
       "500",
+      // most checkpoints are changelog deltas, so most restores read the Kafka changelog
+      "--materialize-every",
+      "6",
       "--",
       BOOTSTRAP,
       input,
@@ -207,6 +210,11 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     }
     assert.equal(got.length, want.length, `committed ${got.length} records, the oracle has ${want.length}`);
     assert.deepEqual(got, want);
+    // The victim's units restored their keyed state from checkpoints plus the Kafka changelog.
+    const changelogReads = survivors.flatMap((w) =>
+      w.log.split("\n").filter((l) => /restoring keyed state: .* \+ [1-9]\d* changelog chunk/.test(l)),
+    );
+    assert.ok(changelogReads.length > 0, "some unit restored changes from the changelog");
     // Old epochs (left by earlier owners) are deleted once the current owner has a checkpoint.
     const unitDirs = () => readdirSync(join(dir, "group-job")).map((u) => join(dir, "group-job", u));
     assert.equal(unitDirs().length, 18);

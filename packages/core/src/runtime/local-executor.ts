@@ -394,11 +394,12 @@ export class LocalExecutor {
               `restoring ${restored.metadata.kind} ${restored.metadata.checkpointId} from ${restored.path}`,
             );
             // Backends whose state is partly elsewhere (a changelog) fetch it before the restore.
-            await config.stateBackend.prepareRestore?.(
+            const fetched = await config.stateBackend.prepareRestore?.(
               [...restored.operators.values()].flatMap((subs) =>
                 subs.map((s) => s.keyed).filter((k) => k !== undefined),
               ),
             );
+            if (fetched) this.log(`restoring ${fetched}`);
             nextCheckpointId = Math.max(nextCheckpointId, restored.metadata.checkpointId + 1);
           }
         }

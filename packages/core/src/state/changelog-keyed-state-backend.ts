@@ -166,7 +166,9 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
           this.materialized = { seq, ref: { folder, name: file.name, bytes: file.bytes }, writer };
           this.kept.push(writer.from);
           if (this.kept.length > this.keep) this.kept.shift();
-          writer.release(this.kept[0]!);
+          // A new backend (after a restart) releases nothing until it holds `keep`
+          // materializations: until then, retained checkpoints of its predecessor need theirs.
+          if (this.kept.length === this.keep) writer.release(this.kept[0]!);
         },
         configurable: true,
       },
@@ -287,6 +289,8 @@ export function changelogStateBackend(
   const factory: KeyedStateBackendFactory = (ctx) =>
     new ChangelogKeyedStateBackend(ctx.maxParallelism, ctx.clock, () => changelog.writer(ctx), options);
   factory.prepareRestore = async (snapshots) => {
+    let chunks = 0;
+    let fetched = 0;
     await Promise.all(
       snapshots.map(async (snap) => {
         if (!isExternalSnapshot(snap) || snap.backend !== CHANGELOG_BACKEND || prepared.has(snap)) return;
@@ -301,8 +305,13 @@ export function changelogStateBackend(
         const handle = (snap.meta as ChangelogMeta).handle;
         const changes = handle === undefined ? [] : await changelog.read(handle);
         prepared.set(snap, { base, changes });
+        fetched++;
+        chunks += changes.length;
       }),
     );
+    return fetched === 0
+      ? undefined
+      : `keyed state: ${fetched} materialization(s) + ${chunks} changelog chunk(s)`;
   };
   return factory;
 }

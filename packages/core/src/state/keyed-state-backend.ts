@@ -148,5 +148,6 @@ export interface KeyedStateBackendContext {
  * any backend's synchronous {@link KeyedStateBackend.restore}.
  */
 export type KeyedStateBackendFactory = ((ctx: KeyedStateBackendContext) => KeyedStateBackend) & {
-  prepareRestore?: (snapshots: readonly KeyedStateSnapshot[]) => Promise<void>;
+  /** Resolves with a line for the log saying what it fetched, if anything. */
+  prepareRestore?: (snapshots: readonly KeyedStateSnapshot[]) => Promise<string | undefined>;
 };

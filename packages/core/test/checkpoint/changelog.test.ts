@@ -256,14 +256,17 @@ test("failures in the middle of a job on the changelog backend: the committed ou
     const store = new FakeStore();
     const changelog = memoryChangelog();
     const restores: string[] = [];
+    const fetched: string[] = [];
     const env = job(dir, store, n, [11_111, 30_333, 52_222], {
       stateBackend: changelogStateBackend(changelog, { materializeEvery: 4 }),
       log: (l) => {
-        if (l.startsWith("restoring")) restores.push(l);
+        if (l.startsWith("restoring checkpoint")) restores.push(l);
+        if (l.startsWith("restoring keyed state")) fetched.push(l);
       },
     });
     await env.executeAsync("recovery-changelog").result;
     assert.equal(restores.length, 3, `restored after each failure: ${restores.join("; ")}`);
+    assert.equal(fetched.length, 3, `each restore fetched its keyed state: ${fetched.join("; ")}`);
     assert.deepEqual(store.committed.slice().sort(), oracle(n));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,10 +13,14 @@
  *   owner fences the previous one. A unit that starts takes a new epoch and restores the newest
  *   checkpoint of the newest earlier epoch that has one, or that epoch's own starting point: a
  *   previous owner still writing into its old epoch cannot change what later owners restore.
+ * - Keyed state (heap, the default) keeps a changelog in `fleuve-<group>-<job>-changelog`, one
+ *   partition per unit: checkpoints write the entries changed since the previous one, plus a full
+ *   copy every few checkpoints, and a new owner restores from the checkpoint and the changelog.
  */
 import { basename, join } from "node:path";
 import {
   type CheckpointStorage,
+  changelogStateBackend,
   type EnvironmentOptions,
   FleuveError,
   type JobClient,
@@ -35,6 +39,7 @@ import {
 } from "@fleuve/core/units";
 import { Consumer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
+import { CHANGELOG_TOPIC_CONFIG, type KafkaChangelog, kafkaChangelog } from "../kafka-changelog.js";
 import { commonOptions } from "../properties.js";
 import { type ExchangeOptions, exchangeSink, exchangeSource } from "./exchange.js";
 
@@ -56,6 +61,12 @@ export interface GroupWorkerOptions {
   readonly args?: readonly string[];
   /** Extra environment options (override the job's). */
   readonly options?: EnvironmentOptions;
+  /**
+   * Keyed state changelog (default true when the job keeps the default heap state backend):
+   * checkpoints write only what changed, into a Kafka topic, plus a full copy every
+   * `materializeEvery` checkpoints (default 10). `false` writes the full state at each checkpoint.
+   */
+  readonly changelog?: boolean | { readonly materializeEvery?: number };
   /** Kafka `session.timeout.ms` of the membership: how soon a dead process's units move. Default 6000. */
   readonly sessionTimeoutMs?: number;
   readonly log?: (line: string) => void;
@@ -106,12 +117,21 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     const env = StreamExecutionEnvironment.create(options);
     await def.build(env, opts.args ?? []);
     const graph = env.getJobGraph();
-    return { graph, config: env.config, units: planUnits(graph, env.config) };
+    return {
+      graph,
+      config: env.config,
+      units: planUnits(graph, env.config),
+      // a backend the job chose itself (e.g. LMDB, incremental already) is kept as it is
+      ownBackend: base.stateBackend !== undefined,
+    };
   };
   const first = await build();
   const plan: JobUnits = first.units;
   const topicOf = (x: { name: string }) => `${prefix}-${def.name}-${x.name}`.slice(0, 249);
   const unitsTopic = `${prefix}-${def.name}-units`.slice(0, 249);
+  const changelogTopic = `${prefix}-${def.name}-changelog`.slice(0, 249);
+  const useChangelog = opts.changelog !== false && !first.ownBackend;
+  const materializeEvery = typeof opts.changelog === "object" ? opts.changelog.materializeEvery : undefined;
   const exchange: ExchangeOptions = {
     bootstrap: opts.bootstrap,
     topicOf,
@@ -126,6 +146,9 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       [
         ...plan.exchanges.map((x) => ({ name: topicOf(x), partitions: x.receivers })),
         { name: unitsTopic, partitions: plan.units.length },
+        ...(useChangelog
+          ? [{ name: changelogTopic, partitions: plan.units.length, config: CHANGELOG_TOPIC_CONFIG }]
+          : []),
       ],
       { ifNotExists: true },
     );
@@ -219,14 +242,23 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       });
       const { dir, restoreFrom } = await takeEpoch(u);
       log(`unit ${u.name}: starting ${restoreFrom ? `from ${restoreFrom}` : "fresh"} (${dir})`);
-      const client = runUnit(
-        g,
-        { ...config, checkpointing: { ...config.checkpointing!, dir, storage }, restoreFrom },
-        `${def.name}/${u.name}`,
-        u,
-      );
+      // One changelog partition per unit: whichever process runs the unit writes and reads it.
+      let changelog: KafkaChangelog | undefined;
+      let unitConfig = { ...config, checkpointing: { ...config.checkpointing!, dir, storage }, restoreFrom };
+      if (useChangelog) {
+        changelog = kafkaChangelog({ bootstrap: opts.bootstrap, topic: changelogTopic, partition: index });
+        unitConfig = {
+          ...unitConfig,
+          stateBackend: changelogStateBackend(changelog, {
+            retainedCheckpoints: unitConfig.checkpointing.retained,
+            ...(materializeEvery === undefined ? {} : { materializeEvery }),
+          }),
+        };
+      }
+      const client = runUnit(g, unitConfig, `${def.name}/${u.name}`, u);
       const entry = { client, stopped: false, unit: u, epoch: dir };
       running.set(index, entry);
+      client.result.finally(() => changelog?.close()).catch(() => {});
       client.result.then(
         () => {
           if (running.get(index) === entry) running.delete(index);

@@ -1,0 +1,202 @@
+/**
+ * State changelogs in a Kafka topic, for `changelogStateBackend` of `@fleuve/core` (Kafka
+ * Streams keeps its state stores' changelogs in Kafka the same way). Each writer sends its chunks
+ * to one partition with an idempotent producer (acks=all), keyed `<writer id>:<segment>`; a
+ * restore reads the partition from the writer's start offset and keeps that writer's segments.
+ * Records no backend needs any more are removed with DeleteRecords, so the topic needs no
+ * time-based retention (create it with `retention.ms=-1`).
+ */
+import { randomUUID } from "node:crypto";
+import {
+  type ChangelogHandle,
+  FleuveError,
+  type KeyedStateBackendContext,
+  type StateChangelogStorage,
+  type StateChangelogWriter,
+} from "@fleuve/core";
+import { KafkaClient } from "./client.js";
+import type { KafkaProducer } from "./producer.js";
+import type { KafkaProperties } from "./properties.js";
+
+/** Options of {@link kafkaChangelog}. */
+export interface KafkaChangelogOptions {
+  /** `bootstrap.servers`. */
+  readonly bootstrap: string;
+  /** The changelog topic (it must exist). */
+  readonly topic: string;
+  /** The partition of a backend's records (default: its subtask index). */
+  readonly partition?: number | ((ctx: KeyedStateBackendContext) => number);
+  /** More client properties (common ones, e.g. `client.id`, `request.timeout.ms`). */
+  readonly props?: KafkaProperties;
+}
+
+/** A Kafka changelog; `close()` it when the job is done. */
+export interface KafkaChangelog extends StateChangelogStorage {
+  /** Closes the producer and the admin connection. */
+  close(): Promise<void>;
+}
+
+/** Topic configs for a changelog topic: no time or size retention (records are deleted when released). */
+export const CHANGELOG_TOPIC_CONFIG: Readonly<Record<string, string>> = {
+  "cleanup.policy": "delete",
+  "retention.ms": "-1",
+  "retention.bytes": "-1",
+  "max.message.bytes": String(16 * 1024 * 1024),
+};
+
+/** State changelogs kept in `opts.topic`. */
+export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
+  const props = { "bootstrap.servers": opts.bootstrap, ...opts.props };
+  let connection: Promise<{ client: KafkaClient; producer: KafkaProducer }> | undefined;
+  const connect = () => {
+    if (!connection) {
+      const c = KafkaClient.connect(props).then((client) => ({
+        client,
+        producer: client.producer({ acks: "all", "enable.idempotence": true, "linger.ms": 0 }),
+      }));
+      connection = c;
+      // a failed connection is tried again by the next writer (e.g. after the job restarts)
+      c.catch(() => {
+        if (connection === c) connection = undefined;
+      });
+    }
+    return connection;
+  };
+  /** Per partition: what each backend still needs, and where the log starts after deletes. */
+  const needs = new Map<number, Map<string, bigint | undefined>>();
+  const deleted = new Map<number, bigint>();
+  let deleting: Promise<void> = Promise.resolve();
+  let sending: Promise<void> = Promise.resolve();
+
+  const partitionOf = (ctx: KeyedStateBackendContext) =>
+    typeof opts.partition === "function" ? opts.partition(ctx) : (opts.partition ?? ctx.subtaskIndex);
+
+  const endOffset = async (client: KafkaClient, partition: number): Promise<bigint> => {
+    const reader = client.partitionReader({ "isolation.level": "read_uncommitted" });
+    try {
+      await reader.assign([{ topic: opts.topic, partition, offset: "latest" }]);
+      return reader.positions()[0]!.offset;
+    } finally {
+      await reader.close().catch(() => {});
+    }
+  };
+
+  const release = (partition: number, owner: string, before: bigint) => {
+    const byOwner = needs.get(partition)!;
+    byOwner.set(owner, before);
+    let min: bigint | undefined;
+    for (const n of byOwner.values()) {
+      if (n === undefined) return; // a backend has not said what it needs yet
+      if (min === undefined || n < min) min = n;
+    }
+    if (min === undefined || min <= (deleted.get(partition) ?? 0n)) return;
+    deleted.set(partition, min);
+    const upTo = min;
+    deleting = deleting
+      .then(async () => {
+        const { client } = await connect();
+        await client.deleteRecords(opts.topic, partition, upTo);
+      })
+      .catch(() => {
+        // best effort: records left behind are only space; a later release deletes them
+        if (deleted.get(partition) === upTo) deleted.delete(partition);
+      });
+  };
+
+  return {
+    writer(ctx): StateChangelogWriter {
+      const partition = partitionOf(ctx);
+      const owner = `${ctx.operatorId}#${ctx.subtaskIndex}`;
+      let byOwner = needs.get(partition);
+      if (!byOwner) {
+        byOwner = new Map();
+        needs.set(partition, byOwner);
+      }
+      if (!byOwner.has(owner)) byOwner.set(owner, undefined);
+      const id = randomUUID();
+      let from: string | undefined;
+      // Records sent after the end offset is read lie after it: that is where this writer begins.
+      let chain: Promise<unknown> = connect().then(async ({ client }) => {
+        from = `${partition}:${await endOffset(client, partition)}`;
+      });
+      chain.catch(() => {});
+      return {
+        id,
+        get from() {
+          return from;
+        },
+        append(seq, chunk) {
+          const value = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          const opened = chain;
+          // One send at a time per storage: the idempotent producer keeps a partition's records
+          // in order only for sends that do not overlap.
+          const sent = sending.then(async () => {
+            await opened;
+            const { producer } = await connect();
+            await producer.send([{ topic: opts.topic, partition, key: `${id}:${seq}`, value }]);
+          });
+          sending = sent.catch(() => {});
+          // A failed send fails this writer for good: its later segments would have a hole.
+          chain = chain.then(() => sent);
+          chain.catch(() => {});
+        },
+        persist: () => chain.then(() => {}),
+        release(before) {
+          release(partition, owner, parseFrom(before).offset);
+        },
+      };
+    },
+
+    async read(handle: ChangelogHandle): Promise<Uint8Array[]> {
+      const { partition, offset } = parseFrom(handle.from);
+      const { client } = await connect();
+      const end = await endOffset(client, partition);
+      const prefix = `${handle.writer}:`;
+      const out: Uint8Array[] = [];
+      if (offset >= end) return out;
+      const reader = client.partitionReader({ "isolation.level": "read_uncommitted" });
+      try {
+        await reader.assign([{ topic: opts.topic, partition, offset }]);
+        for (;;) {
+          for (const r of await reader.poll()) {
+            if (r.offset >= end || r.key === null || r.value === null) continue;
+            const key = r.key.toString("latin1");
+            if (!key.startsWith(prefix)) continue;
+            const seq = Number(key.slice(prefix.length));
+            if (seq > handle.after && seq <= handle.upTo) out.push(r.value);
+          }
+          if (reader.positions()[0]!.offset >= end) break;
+        }
+      } catch (e) {
+        throw new FleuveError(
+          "FLEUVE_CHECKPOINT_CORRUPT",
+          `cannot read the state changelog ${opts.topic}-${partition} from offset ${offset}: ${(e as Error).message}`,
+          { cause: e, details: { topic: opts.topic, partition, offset: String(offset) } },
+        );
+      } finally {
+        await reader.close().catch(() => {});
+      }
+      return out;
+    },
+
+    async close() {
+      await deleting;
+      const c = connection;
+      connection = undefined;
+      if (!c) return;
+      const { client, producer } = await c.catch(() => ({ client: undefined, producer: undefined }));
+      await producer?.close().catch(() => {});
+      await client?.close().catch(() => {});
+    },
+  };
+}
+
+function parseFrom(from: string): { partition: number; offset: bigint } {
+  const m = /^(\d+):(\d+)$/.exec(from);
+  if (!m) {
+    throw new FleuveError("FLEUVE_CHECKPOINT_CORRUPT", `not a Kafka changelog position: "${from}"`, {
+      details: { from },
+    });
+  }
+  return { partition: Number(m[1]), offset: BigInt(m[2]!) };
+}

@@ -1,0 +1,132 @@
+/**
+ * State changelogs in Kafka, against the real broker: what a handle names comes back exactly
+ * (other writers' records and other segments skipped), released records are deleted from the
+ * partition (kcat, an independent client, sees the new log start), and the core recovery job
+ * with injected failures gives the exact output when its keyed state restores from the Kafka
+ * changelog.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { changelogStateBackend, isFleuveError } from "@fleuve/core";
+import { FakeStore, job, oracle } from "../../core/test/checkpoint/recovery-job.js";
+import { CHANGELOG_TOPIC_CONFIG, KafkaClient, kafkaChangelog } from "../src/index.js";
+import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "./broker.js";
+import { kcat } from "./connectors/crash-common.js";
+
+const options = await brokerTestOptions();
+const ctx = (operatorId: string, subtaskIndex = 0) => ({
+  maxParallelism: 128,
+  clock: () => 0,
+  jobName: "j",
+  operatorId,
+  subtaskIndex,
+  parallelism: 2,
+});
+
+describe("Kafka state changelog", { ...options, timeout: 120_000 }, () => {
+  let client: KafkaClient;
+  const topics: string[] = [];
+  const newTopic = async (partitions: number) => {
+    const name = uniqueTopic("changelog");
+    await client.createTopics([{ name, partitions, config: CHANGELOG_TOPIC_CONFIG }]);
+    topics.push(name);
+    return name;
+  };
+  before(async () => {
+    client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  });
+  after(async () => {
+    if (!client) return;
+    await client.deleteTopics(topics);
+    await client.close();
+  });
+
+  test("a handle reads back its writer's segments in order; released records are deleted", async () => {
+    const topic = await newTopic(2);
+    const log = kafkaChangelog({ bootstrap: BOOTSTRAP, topic });
+    try {
+      const a = log.writer(ctx("a", 1)); // partition 1 (subtask index)
+      const b = log.writer(ctx("b", 1));
+      await Promise.all([a.persist(), b.persist()]);
+      for (let seq = 1; seq <= 4; seq++) {
+        a.append(seq, Buffer.from(`a${seq}.0`));
+        b.append(seq, Buffer.from(`b${seq}`));
+        a.append(seq, Buffer.from(`a${seq}.1`));
+      }
+      await Promise.all([a.persist(), b.persist()]);
+      const text = (cs: Uint8Array[]) => cs.map((c) => Buffer.from(c).toString());
+      assert.deepEqual(text(await log.read({ writer: a.id, from: a.from!, after: 1, upTo: 3 })), [
+        "a2.0",
+        "a2.1",
+        "a3.0",
+        "a3.1",
+      ]);
+      assert.deepEqual(text(await log.read({ writer: b.id, from: b.from!, after: 0, upTo: 4 })), [
+        "b1",
+        "b2",
+        "b3",
+        "b4",
+      ]);
+      assert.match(a.from!, /^1:\d+$/);
+
+      // A third writer starts after all of them; once both backends release up to it, the
+      // records before it go (kcat reads the partition's log start from the broker).
+      const c = log.writer(ctx("a", 1));
+      await c.persist();
+      c.append(1, Buffer.from("c1"));
+      await c.persist();
+      a.release(c.from!);
+      await new Promise((r) => setTimeout(r, 500));
+      const start = () =>
+        kcat(BOOTSTRAP, ["-Q", "-t", `${topic}:1:-2`])
+          .trim()
+          .split(/\s+/)
+          .pop();
+      assert.equal(start(), "0", "nothing deleted while backend b has not released");
+      b.release(c.from!);
+      for (let i = 0; i < 50 && start() === "0"; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(start(), c.from!.split(":")[1], "log start moved to the third writer's start");
+      await assert.rejects(
+        log.read({ writer: a.id, from: a.from!, after: 0, upTo: 4 }),
+        (e: unknown) => isFleuveError(e) && e.code === "FLEUVE_CHECKPOINT_CORRUPT",
+      );
+      assert.deepEqual(text(await log.read({ writer: c.id, from: c.from!, after: 0, upTo: 1 })), ["c1"]);
+    } finally {
+      await log.close();
+    }
+  });
+
+  test("failures in the middle of a job whose keyed state restores from the Kafka changelog: exact output", async () => {
+    const topic = await newTopic(2);
+    const log = kafkaChangelog({ bootstrap: BOOTSTRAP, topic });
+    const dir = mkdtempSync(join(tmpdir(), "fleuve-kcl-"));
+    try {
+      const n = 60_000;
+      const store = new FakeStore();
+      const restores: string[] = [];
+      const fetched: string[] = [];
+      const env = job(dir, store, n, [11_111, 30_333, 52_222], {
+        stateBackend: changelogStateBackend(log, { materializeEvery: 1000 }), // deltas after the first
+        log: (l) => {
+          if (l.startsWith("restoring checkpoint")) restores.push(l);
+          if (l.startsWith("restoring keyed state")) fetched.push(l);
+        },
+      });
+      await env.executeAsync("recovery-kafka-changelog").result;
+      assert.equal(restores.length, 3, restores.join("; "));
+      assert.ok(
+        fetched.some((l) => /\+ [1-9]\d* changelog chunk/.test(l)),
+        `restores read changes from the changelog: ${fetched.join("; ")}`,
+      );
+      assert.deepEqual(store.committed.slice().sort(), oracle(n));
+      const count = kcat(BOOTSTRAP, ["-C", "-t", topic, "-e", "-q", "-f", "%o\\n"]).trim().split("\n").length;
+      assert.ok(count > 3, `the changelog holds the deltas (${count} records)`);
+    } finally {
+      await log.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
