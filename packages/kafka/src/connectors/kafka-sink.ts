@@ -181,8 +181,9 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
     get fencedCommits() {
       return shared.fenced;
     },
-    createWriter: (ctx) =>
-      guarantee === "exactly-once"
+    createWriter: (ctx) => {
+      shared.writers++;
+      return guarantee === "exactly-once"
         ? new TransactionalWriter(
             ctx,
             shared,
@@ -192,7 +193,8 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
             opts.transactionalIdPrefix!,
             txTimeoutMs,
           )
-        : new AtLeastOnceWriter(common, settings, toRecord, shared),
+        : new AtLeastOnceWriter(common, settings, toRecord, shared);
+    },
     commit: (committables) => {
       const run = shared.commits.then(() => commitAll(shared, common, settings, committables));
       shared.commits = run.catch(() => {});
