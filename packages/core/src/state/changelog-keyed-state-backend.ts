@@ -77,6 +77,8 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
   private readonly materializeEvery: number;
   private readonly keep: number;
   private readonly chunkBytes: number;
+  /** Entries per changelog chunk, adapted to the entries' size. */
+  private perChunk = 256;
 
   /**
    * @param maxParallelism key-group count of the job
@@ -177,34 +179,32 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
   }
 
   private delta(seq: number, m: Materialized, kinds: Record<string, string>): ExternalKeyedStateSnapshot {
-    const frames: Buffer[] = [];
-    let bytes = 0;
-    const flush = () => {
-      if (frames.length === 0) return;
-      m.writer.append(seq, Buffer.concat(frames, bytes));
-      frames.length = 0;
-      bytes = 0;
-    };
+    // A chunk is `v8.serialize([state name, entries])`, an entry `[key, value]`, `[key, value,
+    // raw key]` or `[key]` (deleted). Entries per chunk adapt so chunks stay near `chunkBytes`.
+    let batch: unknown[][] = [];
     for (const [name, touched] of this.dirty) {
       if (touched.size === 0) continue;
       const map = this.rawTable(name);
+      const flush = () => {
+        if (batch.length === 0) return;
+        const chunk = serialize([name, batch]);
+        m.writer.append(seq, chunk);
+        if (chunk.length > this.chunkBytes) this.perChunk = Math.max(1, this.perChunk >> 1);
+        else if (chunk.length < this.chunkBytes / 4 && batch.length === this.perChunk)
+          this.perChunk = Math.min(65_536, this.perChunk * 2);
+        batch = [];
+      };
       for (const k of touched) {
-        const raw = this.rawKeys.get(k);
-        const entry = map.has(k)
-          ? raw === undefined
-            ? [name, k, 1, map.get(k)]
-            : [name, k, 1, map.get(k), raw]
-          : [name, k, 0];
-        const body = serialize(entry);
-        const len = Buffer.allocUnsafe(4);
-        len.writeUInt32BE(body.length, 0);
-        frames.push(len, body);
-        bytes += 4 + body.length;
-        if (bytes >= this.chunkBytes) flush();
+        if (!map.has(k)) batch.push([k]);
+        else {
+          const raw = this.rawKeys.get(k);
+          batch.push(raw === undefined ? [k, map.get(k)] : [k, map.get(k), raw]);
+        }
+        if (batch.length >= this.perChunk) flush();
       }
+      flush();
       touched.clear();
     }
-    flush();
     const handle: ChangelogHandle = { writer: m.writer.id, from: m.writer.from!, after: m.seq, upTo: seq };
     const meta: ChangelogMeta = { kinds, handle };
     const snap: ExternalKeyedStateSnapshot = {
@@ -247,25 +247,18 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
   }
 
   private apply(chunk: Uint8Array, range: { start: number; end: number }): void {
-    const buf = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let at = 0;
-    while (at < buf.length) {
-      const len = buf.readUInt32BE(at);
-      const [name, k, has, value, raw] = deserialize(buf.subarray(at + 4, at + 4 + len)) as [
-        string,
-        NormalizedKey,
-        0 | 1,
-        unknown,
-        Key | undefined,
-      ];
-      at += 4 + len;
+    const [name, entries] = deserialize(chunk) as [string, [NormalizedKey, unknown?, Key?][]];
+    const map = this.rawTable(name);
+    for (const e of entries) {
+      const k = e[0];
       const kg = keyGroupOf(k, this.maxParallelism);
       if (kg < range.start || kg > range.end) continue;
-      if (raw !== undefined) this.rawKeys.set(k, raw);
-      if (has) this.rawTable(name).set(k, value);
-      else this.rawTable(name).delete(k);
+      if (e.length === 1) {
+        map.delete(k);
+        continue;
+      }
+      if (e.length === 3) this.rawKeys.set(k, e[2]!);
+      map.set(k, e[1]);
     }
   }
 }
