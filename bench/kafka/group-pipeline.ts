@@ -10,7 +10,7 @@
  *   exchange topic: two commits on the way, so latency ~ interval .. 2 x interval.
  *
  * Usage: node --import tsx bench/kafka/group-pipeline.ts   (N=60000 RATE=2000 SECONDS=15
- *        INTERVAL=200 WORKERS=1,3)
+ *        INTERVAL=200 WORKERS=1,3 CHANGELOG=1)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -25,6 +25,8 @@ const RATE = Number(process.env.RATE ?? 2000);
 const SECONDS = Number(process.env.SECONDS ?? 15);
 const INTERVAL = Number(process.env.INTERVAL ?? 200);
 const WORKERS = (process.env.WORKERS ?? "1,3").split(",").map(Number);
+/** CHANGELOG=0: keyed state written in full at each checkpoint (`--no-changelog`). */
+const CHANGELOG = process.env.CHANGELOG !== "0";
 const PARTS = 12;
 const KEYS = 500;
 const cli = fileURLToPath(new URL("../../packages/cli/bin/fleuve.js", import.meta.url));
@@ -50,6 +52,7 @@ function startWorkers(w: number, input: string, output: string, dir: string, gro
         dir,
         "--checkpoint-interval",
         String(INTERVAL),
+        ...(CHANGELOG ? [] : ["--no-changelog"]),
         "--",
         BOOT,
         input,

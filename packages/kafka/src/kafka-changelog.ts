@@ -157,7 +157,9 @@ export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
       const reader = client.partitionReader({ "isolation.level": "read_uncommitted" });
       try {
         await reader.assign([{ topic: opts.topic, partition, offset }]);
+        const deadline = Date.now() + READ_TIMEOUT_MS;
         for (;;) {
+          if (Date.now() > deadline) throw new Error(`not read within ${READ_TIMEOUT_MS} ms`);
           for (const r of await reader.poll()) {
             if (r.offset >= end || r.key === null || r.value === null) continue;
             const key = r.key.toString("latin1");
@@ -190,6 +192,9 @@ export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
     },
   };
 }
+
+/** A restore that cannot read the changelog this long fails (and the job restarts, as for any failure). */
+const READ_TIMEOUT_MS = 120_000;
 
 function parseFrom(from: string): { partition: number; offset: bigint } {
   const m = /^(\d+):(\d+)$/.exec(from);
