@@ -15,6 +15,7 @@ import {
   type StateChangelogWriter,
 } from "@fleuve/core";
 import { KafkaClient } from "./client.js";
+import type { KafkaPartitionReader } from "./partition-reader.js";
 import type { KafkaProducer } from "./producer.js";
 import type { KafkaProperties } from "./properties.js";
 
@@ -47,12 +48,16 @@ export const CHANGELOG_TOPIC_CONFIG: Readonly<Record<string, string>> = {
 /** State changelogs kept in `opts.topic`. */
 export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
   const props = { "bootstrap.servers": opts.bootstrap, ...opts.props };
-  let connection: Promise<{ client: KafkaClient; producer: KafkaProducer }> | undefined;
+  let connection:
+    | Promise<{ client: KafkaClient; producer: KafkaProducer; offsets: KafkaPartitionReader }>
+    | undefined;
   const connect = () => {
     if (!connection) {
       const c = KafkaClient.connect(props).then((client) => ({
         client,
         producer: client.producer({ acks: "all", "enable.idempotence": true, "linger.ms": 0 }),
+        // one reader for end offsets: a new one per writer would open new connections each time
+        offsets: client.partitionReader({ "isolation.level": "read_uncommitted" }),
       }));
       connection = c;
       // a failed connection is tried again by the next writer (e.g. after the job restarts)
@@ -71,14 +76,14 @@ export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
   const partitionOf = (ctx: KeyedStateBackendContext) =>
     typeof opts.partition === "function" ? opts.partition(ctx) : (opts.partition ?? ctx.subtaskIndex);
 
-  const endOffset = async (client: KafkaClient, partition: number): Promise<bigint> => {
-    const reader = client.partitionReader({ "isolation.level": "read_uncommitted" });
-    try {
-      await reader.assign([{ topic: opts.topic, partition, offset: "latest" }]);
-      return reader.positions()[0]!.offset;
-    } finally {
-      await reader.close().catch(() => {});
-    }
+  /**
+   * The partition's end offset now. Concurrent calls may read each other's answer for the same
+   * partition; any end offset read before a writer sends is at or below its records, which is
+   * all a writer's start needs.
+   */
+  const endOffset = async (reader: KafkaPartitionReader, partition: number): Promise<bigint> => {
+    await reader.assign([{ topic: opts.topic, partition, offset: "latest" }]);
+    return reader.positions().find((p) => p.partition === partition)!.offset;
   };
 
   const release = (partition: number, owner: string, before: bigint) => {
@@ -116,8 +121,8 @@ export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
       const id = randomUUID();
       let from: string | undefined;
       // Records sent after the end offset is read lie after it: that is where this writer begins.
-      let chain: Promise<unknown> = connect().then(async ({ client }) => {
-        from = `${partition}:${await endOffset(client, partition)}`;
+      let chain: Promise<unknown> = connect().then(async ({ offsets }) => {
+        from = `${partition}:${await endOffset(offsets, partition)}`;
       });
       chain.catch(() => {});
       return {
@@ -149,8 +154,8 @@ export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
 
     async read(handle: ChangelogHandle): Promise<Uint8Array[]> {
       const { partition, offset } = parseFrom(handle.from);
-      const { client } = await connect();
-      const end = await endOffset(client, partition);
+      const { client, offsets } = await connect();
+      const end = await endOffset(offsets, partition);
       const prefix = `${handle.writer}:`;
       const out: Uint8Array[] = [];
       if (offset >= end) return out;
@@ -186,7 +191,12 @@ export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
       const c = connection;
       connection = undefined;
       if (!c) return;
-      const { client, producer } = await c.catch(() => ({ client: undefined, producer: undefined }));
+      const { client, producer, offsets } = await c.catch(() => ({
+        client: undefined,
+        producer: undefined,
+        offsets: undefined,
+      }));
+      await offsets?.close().catch(() => {});
       await producer?.close().catch(() => {});
       await client?.close().catch(() => {});
     },
