@@ -13,6 +13,7 @@ import { collectStateFiles } from "../state/state-files.js";
 import {
   type CheckpointStorage,
   checkpointFolder,
+  lateFile,
   localCheckpointStorage,
   pruneCheckpoints,
   writeCheckpoint,
@@ -36,6 +37,12 @@ interface Pending {
   readonly onComplete: ((folder: string) => void)[];
   /** Asynchronous work of operators (sink flushes) the checkpoint waits for. */
   readonly readies: Promise<void>[];
+  /**
+   * Snapshots of operators that wait for asynchronous work (sinks), by file name: serialized
+   * once that work is done, since it fills in what they hand over (e.g. a Kafka transaction's
+   * producer id), which a restore needs to tell that transaction from a later one.
+   */
+  readonly late: Map<string, Record<string, OperatorSnapshot>>;
   readonly savepoint?: SavepointRequest;
   writing?: Promise<void>;
 }
@@ -126,6 +133,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
       references: new Set(),
       onComplete: [],
       readies: [],
+      late: new Map(),
       savepoint,
     };
     this.pending.set(id, p);
@@ -152,10 +160,15 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
     if (!p) return; // aborted meanwhile
     const info = this.bySubtask.get(subtask)!;
     const byUid: Record<string, OperatorSnapshot> = {};
+    const late: Record<string, OperatorSnapshot> = {};
+    let hasLate = false;
     subtask.operatorIds.forEach((uid, k) => {
       const { ready, ...stored } = snapshots[k]!;
-      if (ready) p.readies.push(ready);
-      byUid[uid] = stored;
+      if (ready) {
+        p.readies.push(ready);
+        late[uid] = stored;
+        hasLate = true;
+      } else byUid[uid] = stored;
     });
     let data: Buffer;
     try {
@@ -169,7 +182,9 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
       p.onComplete.push(...own.onComplete);
       p.readies.push(...own.persists);
       // Serialize now: the snapshot references live state that the next record will change.
+      // (Sink snapshots hold only what they handed over, serialized once their work is done.)
       data = serialize(byUid);
+      if (hasLate) p.late.set(lateFile(info.file), late);
     } catch (e) {
       this.failure = new FleuveError(
         "FLEUVE_CHECKPOINT_FAILED",
@@ -213,6 +228,9 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
             );
           });
     p.writing = ready
+      .then(() => {
+        for (const [name, snaps] of p.late) p.files.set(name, serialize(snaps));
+      })
       .then(() =>
         writeCheckpoint(
           folder,

@@ -97,6 +97,14 @@ export const localCheckpointStorage: CheckpointStorage = {
   },
 };
 
+/**
+ * The file holding the snapshots of a subtask's sink operators, which are written once their
+ * asynchronous work is done (see the coordinator); merged with `file` on load.
+ */
+export function lateFile(file: string): string {
+  return `${file}.late`;
+}
+
 /** Folder name of checkpoint `id`. */
 export function checkpointFolder(id: number): string {
   return `chk-${id}`;
@@ -149,6 +157,7 @@ export async function loadCheckpoint(
   }
   const decoded = new Map<string, Record<string, OperatorSnapshot>>();
   const subtaskFiles = new Set(Object.values(metadata.operators).flatMap((o) => o.files));
+  const late = new Map<string, Record<string, OperatorSnapshot>>();
   for (const [name, sum] of Object.entries(metadata.files)) {
     const data = await storage.readFile(folder, name);
     if (data === undefined) {
@@ -168,7 +177,10 @@ export async function loadCheckpoint(
     }
     // Other files are state files of backends that write their own (read on restore).
     if (subtaskFiles.has(name)) decoded.set(name, deserialize(data) as Record<string, OperatorSnapshot>);
+    else if (name.endsWith(".late") && subtaskFiles.has(name.slice(0, -5)))
+      late.set(name.slice(0, -5), deserialize(data) as Record<string, OperatorSnapshot>);
   }
+  for (const [file, snaps] of late) Object.assign(decoded.get(file) ?? {}, snaps);
   const operators = new Map<string, OperatorSnapshot[]>();
   for (const [uid, op] of Object.entries(metadata.operators)) {
     operators.set(
