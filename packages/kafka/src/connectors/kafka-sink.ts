@@ -256,20 +256,21 @@ async function commitAll(
 }
 
 /**
- * A transaction listed by a restored checkpoint. Until it is resolved, the run that prepared it
- * started no other transaction under its id, so an ongoing transaction under that id is this one
- * (even when the checkpoint was taken before its producer id was known). Returns true when nothing
- * is left to do; false when it should be committed with the ids now in `c`.
+ * A transaction listed by a restored checkpoint. Checkpoints store a transaction's producer id
+ * and epoch once its records are acknowledged (sink snapshots are serialized after `prepared()`),
+ * so a committable without them comes from a transaction that never got a producer: no records.
+ * Returns true when nothing is left to do; false when it should be committed with the ids in `c`.
  */
 async function recoverTransaction(
   shared: Shared,
   c: { -readonly [K in keyof KafkaCommittable]: KafkaCommittable[K] },
 ): Promise<boolean> {
+  // An ongoing transaction under the same id could be a later one: never commit by id alone.
+  if (c.producerId === undefined || c.producerEpoch === undefined) return true;
   const d = await shared.coordinator().describe(c.transactionalId!);
   if (!d) return true;
-  const known = c.producerId !== undefined && c.producerEpoch !== undefined;
-  const same = known && BigInt(c.producerId!) === d.producerId && c.producerEpoch === d.producerEpoch;
-  if (known && !same) {
+  const same = BigInt(c.producerId) === d.producerId && c.producerEpoch === d.producerEpoch;
+  if (!same) {
     // Initialised again since: a later run resolved it (committed it, or found it committed).
     shared.fenced++;
     return true;
@@ -280,7 +281,6 @@ async function recoverTransaction(
     return false;
   }
   if (d.state === "CompleteCommit") return true;
-  if (!known) return true; // never got a producer id: it holds no records
   throw new FleuveError(
     "FLEUVE_SINK_FAILED",
     `kafkaSink: transaction ${c.transactionalId} of a completed checkpoint was aborted by the broker (state ${d.state}), so its records are lost; raise the Kafka property "transaction.timeout.ms" above the checkpoint interval plus the time to restart`,
