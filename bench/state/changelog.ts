@@ -18,10 +18,12 @@ import {
   type CheckpointStorage,
   changelogStateBackend,
   type EnvironmentOptions,
+  type KeyedProcessFunction,
   localCheckpointStorage,
   memoryChangelog,
   type StateChangelogStorage,
   StreamExecutionEnvironment,
+  type ValueState,
   valueState,
 } from "@fleuve/core";
 import { CHANGELOG_TOPIC_CONFIG, KafkaClient, kafkaChangelog } from "@fleuve/kafka";
@@ -95,21 +97,22 @@ if (a.one) {
   } else if (a.one !== "heap") throw new Error(`--one heap|changelog|changelog-kafka, got ${a.one}`);
 
   const env = StreamExecutionEnvironment.create(options);
+  // keyBy + ValueState running count; every 1000th count goes out (keeps the sink cheap)
+  const count: KeyedProcessFunction<number, number, number> & { n?: ValueState<number> } = {
+    open(ctx) {
+      this.n = ctx.getState(valueState<number>("count"));
+    },
+    processElement(_k, _ctx, out) {
+      const v = (this.n!.value() ?? 0) + 1;
+      this.n!.update(v);
+      if (v % 1000 === 0) out.collect(v);
+    },
+  };
   let checksum = 0;
   env
     .fromGenerator((i) => (i < keys ? i : (i * 7919) % hot), { count: keys + events })
     .keyBy((k) => k)
-    .process<number>({
-      open(ctx) {
-        (this as { sum?: unknown }).sum = ctx.getState(valueState<number>("sum"));
-      },
-      processElement(_k, _ctx, out) {
-        const s = (this as unknown as { sum: { value(): number | undefined; update(v: number): void } }).sum;
-        const v = (s.value() ?? 0) + 1;
-        s.update(v);
-        if (v % 1000 === 0) out.collect(v);
-      },
-    })
+    .process(count)
     .sinkTo({
       createWriter: () => ({
         write(v: number) {

@@ -87,6 +87,7 @@ export { ManualProcessingTime, type ProcessingTimeScheduler } from "./runtime/pr
 export { type FileSinkFormat, type FileSinkOptions, fileSink, type PendingFile } from "./sinks/file-sink.js";
 export {
   type ChangelogHandle,
+  ChangelogReleases,
   memoryChangelog,
   type StateChangelogStorage,
   type StateChangelogWriter,

@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import {
   type ChangelogHandle,
+  ChangelogReleases,
   FleuveError,
   type KeyedStateBackendContext,
   type StateChangelogStorage,
@@ -67,9 +68,8 @@ export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
     }
     return connection;
   };
-  /** Per partition: what each backend still needs, and where the log starts after deletes. */
-  const needs = new Map<number, Map<string, bigint | undefined>>();
-  const deleted = new Map<number, bigint>();
+  /** Per partition: what the backends writing to it still need. */
+  const releases = new Map<number, ChangelogReleases>();
   let deleting: Promise<void> = Promise.resolve();
   let sending: Promise<void> = Promise.resolve();
 
@@ -87,37 +87,27 @@ export function kafkaChangelog(opts: KafkaChangelogOptions): KafkaChangelog {
   };
 
   const release = (partition: number, owner: string, before: bigint) => {
-    const byOwner = needs.get(partition)!;
-    byOwner.set(owner, before);
-    let min: bigint | undefined;
-    for (const n of byOwner.values()) {
-      if (n === undefined) return; // a backend has not said what it needs yet
-      if (min === undefined || n < min) min = n;
-    }
-    if (min === undefined || min <= (deleted.get(partition) ?? 0n)) return;
-    deleted.set(partition, min);
-    const upTo = min;
+    const upTo = releases.get(partition)!.release(owner, before);
+    if (upTo === undefined) return;
     deleting = deleting
       .then(async () => {
         const { client } = await connect();
         await client.deleteRecords(opts.topic, partition, upTo);
       })
-      .catch(() => {
-        // best effort: records left behind are only space; a later release deletes them
-        if (deleted.get(partition) === upTo) deleted.delete(partition);
-      });
+      // best effort: records left behind are only space; the next delete goes further and takes them
+      .catch(() => {});
   };
 
   return {
     writer(ctx): StateChangelogWriter {
       const partition = partitionOf(ctx);
       const owner = `${ctx.operatorId}#${ctx.subtaskIndex}`;
-      let byOwner = needs.get(partition);
-      if (!byOwner) {
-        byOwner = new Map();
-        needs.set(partition, byOwner);
+      let forPartition = releases.get(partition);
+      if (!forPartition) {
+        forPartition = new ChangelogReleases();
+        releases.set(partition, forPartition);
       }
-      if (!byOwner.has(owner)) byOwner.set(owner, undefined);
+      forPartition.register(owner);
       const id = randomUUID();
       let from: string | undefined;
       // Records sent after the end offset is read lie after it: that is where this writer begins.

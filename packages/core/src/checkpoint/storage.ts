@@ -97,12 +97,14 @@ export const localCheckpointStorage: CheckpointStorage = {
   },
 };
 
+const LATE = ".late";
+
 /**
  * The file holding the snapshots of a subtask's sink operators, which are written once their
  * asynchronous work is done (see the coordinator); merged with `file` on load.
  */
 export function lateFile(file: string): string {
-  return `${file}.late`;
+  return `${file}${LATE}`;
 }
 
 /** Folder name of checkpoint `id`. */
@@ -177,8 +179,8 @@ export async function loadCheckpoint(
     }
     // Other files are state files of backends that write their own (read on restore).
     if (subtaskFiles.has(name)) decoded.set(name, deserialize(data) as Record<string, OperatorSnapshot>);
-    else if (name.endsWith(".late") && subtaskFiles.has(name.slice(0, -5)))
-      late.set(name.slice(0, -5), deserialize(data) as Record<string, OperatorSnapshot>);
+    else if (name.endsWith(LATE) && subtaskFiles.has(name.slice(0, -LATE.length)))
+      late.set(name.slice(0, -LATE.length), deserialize(data) as Record<string, OperatorSnapshot>);
   }
   for (const [file, snaps] of late) Object.assign(decoded.get(file) ?? {}, snaps);
   const operators = new Map<string, OperatorSnapshot[]>();

@@ -101,12 +101,8 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
     let view = this.views.get(name);
     if (view) return view;
     const map = this.rawTable(name);
-    let touched = this.dirty.get(name);
-    if (!touched) {
-      touched = new Set();
-      this.dirty.set(name, touched);
-    }
-    const t = touched;
+    const t = new Set<NormalizedKey>();
+    this.dirty.set(name, t);
     view = {
       get(k) {
         t.add(k);
@@ -243,7 +239,6 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
         this.restoredKinds.set(name, kind);
       for (const chunk of p.changes) this.apply(chunk, range);
     }
-    for (const t of this.dirty.values()) t.clear();
   }
 
   private apply(chunk: Uint8Array, range: { start: number; end: number }): void {

@@ -48,6 +48,37 @@ export interface StateChangelogStorage {
 }
 
 /**
+ * What the backends writing to one log (a Kafka partition, say) still need, so a changelog
+ * storage knows how far it may truncate: below the lowest position every backend has released.
+ * A backend that has not released yet (it is new, or restored) holds everything.
+ */
+export class ChangelogReleases {
+  private readonly needs = new Map<string, bigint | undefined>();
+  private truncated = 0n;
+
+  /** A backend (`operatorId#subtask`) that writes to this log; it holds everything until it releases. */
+  register(owner: string): void {
+    if (!this.needs.has(owner)) this.needs.set(owner, undefined);
+  }
+
+  /**
+   * `owner` needs nothing before `before` any more. Returns the position the log may be truncated
+   * to when that moved forward, else undefined.
+   */
+  release(owner: string, before: bigint): bigint | undefined {
+    this.needs.set(owner, before);
+    let min: bigint | undefined;
+    for (const n of this.needs.values()) {
+      if (n === undefined) return undefined;
+      if (min === undefined || n < min) min = n;
+    }
+    if (min === undefined || min <= this.truncated) return undefined;
+    this.truncated = min;
+    return min;
+  }
+}
+
+/**
  * A changelog held in memory, shared by whoever holds the returned storage (tests, and jobs that
  * restart inside one process). It behaves as one durable log that every writer appends to, and
  * drops the records no backend needs any more, as the Kafka changelog does.
@@ -60,14 +91,14 @@ export function memoryChangelog(): StateChangelogStorage & {
   /** Offset of log[0]. */
   let base = 0;
   let writers = 0;
-  const needs = new Map<string, number | undefined>();
+  const releases = new ChangelogReleases();
   return {
     get chunks() {
       return log.length;
     },
     writer(ctx) {
       const owner = `${ctx.operatorId}#${ctx.subtaskIndex}`;
-      if (!needs.has(owner)) needs.set(owner, undefined);
+      releases.register(owner);
       const id = `w${++writers}`;
       const from = String(base + log.length);
       return {
@@ -78,14 +109,11 @@ export function memoryChangelog(): StateChangelogStorage & {
         },
         persist: () => Promise.resolve(),
         release(before) {
-          needs.set(owner, Number(before));
-          let min = Number.POSITIVE_INFINITY;
-          for (const n of needs.values()) min = Math.min(min, n ?? Number.NEGATIVE_INFINITY);
-          const drop = Math.min(min, base + log.length) - base;
-          if (drop > 0) {
-            log.splice(0, drop);
-            base += drop;
-          }
+          const upTo = releases.release(owner, BigInt(before));
+          if (upTo === undefined) return;
+          const drop = Math.min(Number(upTo), base + log.length) - base;
+          log.splice(0, drop);
+          base += drop;
         },
       };
     },

@@ -4,34 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { crashEvent, crashOracle } from "../../../core/test/checkpoint/crash-oracle.js";
 
 const USERS = 40;
 
-export function event(i: number) {
-  const user = (i * 7) % USERS;
-  return { user, amount: (i % 13) + 1, ts: 1_000_000 + i * 5 };
-}
+/** Event `i` of the crash job's input. */
+export const event = (i: number) => crashEvent(i, USERS);
 
-/** The output the job must produce, computed by brute force over the whole input. */
-export function oracle(N: number): string[] {
-  const out: string[] = [];
-  const totals = new Map<number, number>();
-  const windows = new Map<string, { user: number; start: number; n: number; sum: number }>();
-  for (let i = 0; i < N; i++) {
-    const e = event(i);
-    const t = (totals.get(e.user) ?? 0) + e.amount;
-    totals.set(e.user, t);
-    out.push(`total ${e.user} ${e.ts} ${t}`);
-    const start = Math.floor(e.ts / 1000) * 1000;
-    const k = `${e.user}/${start}`;
-    const w = windows.get(k) ?? { user: e.user, start, n: 0, sum: 0 };
-    w.n++;
-    w.sum += e.amount;
-    windows.set(k, w);
-  }
-  for (const w of windows.values()) out.push(`window ${w.user} ${w.start} ${w.n} ${w.sum}`);
-  return out.sort();
-}
+/** The output the job must produce for events 0..n-1, computed by brute force. */
+export const oracle = (n: number): string[] => crashOracle(n, USERS);
 
 export function kcat(bootstrap: string, args: string[], input?: string): string {
   const r = spawnSync("kcat", ["-b", bootstrap, ...args], {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { crashEvent, crashOracle } from "../../../core/test/checkpoint/crash-oracle.js";
 import { openLog } from "../../src/index.js";
 
 const N = 200_000;
@@ -12,32 +13,7 @@ const USERS = 50;
 const PARTITIONS = 4;
 const jobFile = fileURLToPath(new URL("./crash-job.ts", import.meta.url));
 
-function event(i: number) {
-  const user = (i * 7) % USERS;
-  // timestamps increase per user, so per partition too (a user's records share a partition)
-  return { user, amount: (i % 13) + 1, ts: 1_000_000 + i * 5 };
-}
-
-/** The output the job must produce, computed by brute force over the whole input. */
-function oracle(): string[] {
-  const out: string[] = [];
-  const totals = new Map<number, number>();
-  const windows = new Map<string, { user: number; start: number; n: number; sum: number }>();
-  for (let i = 0; i < N; i++) {
-    const e = event(i);
-    const t = (totals.get(e.user) ?? 0) + e.amount;
-    totals.set(e.user, t);
-    out.push(`total ${e.user} ${e.ts} ${t}`);
-    const start = Math.floor(e.ts / 1000) * 1000;
-    const k = `${e.user}/${start}`;
-    const w = windows.get(k) ?? { user: e.user, start, n: 0, sum: 0 };
-    w.n++;
-    w.sum += e.amount;
-    windows.set(k, w);
-  }
-  for (const w of windows.values()) out.push(`window ${w.user} ${w.start} ${w.n} ${w.sum}`);
-  return out.sort();
-}
+const event = (i: number) => crashEvent(i, USERS);
 
 function runJob(
   logDir: string,
@@ -143,7 +119,7 @@ async function crashRound(rand: () => number, maxKills: number, runMs: number): 
       off = res.nextOffset;
     }
     check.close();
-    const want = oracle();
+    const want = crashOracle(N, USERS);
     out.sort();
     if (process.env.FLEUVE_DEBUG_CRASH) {
       const ws = new Set(want);
