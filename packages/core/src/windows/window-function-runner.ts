@@ -162,6 +162,8 @@ export class WindowFunctionRunner<IN, ACC, OUT> implements ProcessWindowContext<
   /** Calls the function's `clear` when a window is cleaned up. */
   clear(window: Window, ns: string | number): void {
     if (!this.fn?.clear) return;
+    // What clear() emits belongs to the cleared window, not to the window that fired last.
+    this.collector.timestamp = window.maxTimestamp();
     this.w = window;
     if (this.windowNs) this.windowNs.ns = ns;
     this.fn.clear(this);

@@ -51,7 +51,10 @@ export interface ProcessWindowContext<W extends Window> {
 export interface ProcessWindowFunction<IN, OUT, K extends Key, W extends Window> extends RichFunction {
   /** Called when the window fires. Results carry the window's max timestamp. */
   process(key: K, ctx: ProcessWindowContext<W>, elements: readonly IN[], out: Collector<OUT>): void;
-  /** Called when the window is cleaned up (clear per-window state here). */
+  /**
+   * Called when the window is cleaned up (clear per-window state here). What it emits through
+   * `ctx.output` carries the cleared window's max timestamp, as in Flink.
+   */
   clear?(ctx: ProcessWindowContext<W>): void;
 }
 
