@@ -1,10 +1,15 @@
 // The job of the Kafka crash test, run in a child process: Kafka source -> keyed running total and
 // tumbling windows -> exactly-once Kafka sink, with checkpoints.
-// Argv: <bootstrap> <input topic> <output topic> <checkpoint dir> <transactional id prefix> [restart].
+// Argv: <bootstrap> <input topic> <output topic> <checkpoint dir> <transactional id prefix> [restart [gate]].
 // With "restart", the job restarts itself after failures (exponential delay, no limit) and logs to
-// stderr: the broker-lost test stops the broker under it.
+// stderr: the broker-lost test stops the broker under it. With a gate file too, each source reader
+// holds after HOLD_AFTER records until that file exists, so the test decides when the rest of the
+// input is read: the job cannot finish, nor stop using the broker, before the test has stopped it.
+import { existsSync } from "node:fs";
 import {
   type KeyedProcessFunction,
+  type Source,
+  type SourceOutput,
   StreamExecutionEnvironment,
   type TimeWindow,
   TumblingEventTimeWindows,
@@ -20,14 +25,66 @@ interface Ev {
   ts: number;
 }
 
-const [bootstrap, input, output, cpDir, prefix, restart] = process.argv.slice(2) as [
+const [bootstrap, input, output, cpDir, prefix, restart, gate] = process.argv.slice(2) as [
   string,
   string,
   string,
   string,
   string,
   string | undefined,
+  string | undefined,
 ];
+
+/** Records a reader emits before it holds at the gate (each reader has about half the input). */
+const HOLD_AFTER = 20_000;
+
+/**
+ * `source`, whose readers hold (poll says "nothing-yet") once they emitted HOLD_AFTER records,
+ * until `file` exists; they say "holding at the gate" on stderr when they start holding.
+ * Checkpoints go on while they hold.
+ */
+function gated<T>(source: Source<T>, file: string): Source<T> {
+  return {
+    ...source,
+    createReader(ctx) {
+      const inner = source.createReader(ctx);
+      let emitted = 0;
+      let holding = false;
+      const counting = (o: SourceOutput<T>): SourceOutput<T> => ({
+        collect(value, timestamp) {
+          emitted++;
+          o.collect(value, timestamp);
+        },
+        emitWatermark: (w) => o.emitWatermark(w),
+        markIdle: () => o.markIdle(),
+        forSplit: (id) => counting(o.forSplit(id)),
+        releaseSplit: (id) => o.releaseSplit(id),
+        reject: (raw, reason, timestamp) => o.reject(raw, reason, timestamp),
+      });
+      const closed = () => emitted >= HOLD_AFTER && !existsSync(file);
+      // The reader is a class instance: delegate by name (a spread would miss its methods).
+      return {
+        snapshot: () => inner.snapshot?.(),
+        restore: (state) => inner.restore?.(state),
+        notifyCheckpointComplete: (id) => inner.notifyCheckpointComplete?.(id),
+        close: () => inner.close?.(),
+        poll(output, max) {
+          if (closed()) {
+            if (!holding)
+              process.stderr.write(
+                `${new Date().toISOString()} reader ${ctx.subtaskIndex}: holding at the gate\n`,
+              );
+            holding = true;
+            return "nothing-yet";
+          }
+          return inner.poll(counting(output), max);
+        },
+        available: () =>
+          closed() ? new Promise((r) => setTimeout(r, 50)) : (inner.available?.() ?? Promise.resolve()),
+      };
+    },
+  };
+}
 
 const runningTotal: KeyedProcessFunction<number, Ev, string> & { total?: ValueState<number> } = {
   open(ctx) {
@@ -50,15 +107,16 @@ const env = StreamExecutionEnvironment.create({
       : { type: "none" },
   log: restart === "restart" ? (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`) : () => {},
 });
+const source = kafkaSource<string, Ev, Buffer>({
+  bootstrap,
+  topics: [input],
+  bounded: true,
+  key: "string",
+  value: "json",
+});
 const events = env
   .fromSource(
-    kafkaSource<string, Ev, Buffer>({
-      bootstrap,
-      topics: [input],
-      bounded: true,
-      key: "string",
-      value: "json",
-    }),
+    gate === undefined ? source : gated(source, gate),
     WatermarkStrategy.forMonotonousTimestamps<KafkaSourceRecord<string, Ev, Buffer>>().withTimestampAssigner(
       (r) => r.value.ts,
     ),

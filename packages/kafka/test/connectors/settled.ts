@@ -11,7 +11,7 @@ export async function settled(
   client: KafkaClient,
   topic: string,
   partitions: number,
-  timeoutMs = 20_000,
+  timeoutMs = 120_000,
 ): Promise<void> {
   const committed = client.partitionReader({ "isolation.level": "read_committed" });
   const all = client.partitionReader({ "isolation.level": "read_uncommitted" });
