@@ -25,8 +25,10 @@ import type { StreamOperator } from "../runtime/operator.js";
 import type { OutputTag } from "../runtime/output-tag.js";
 import type { MapStateDescriptor, ReduceFunction, ValueState } from "../state/descriptors.js";
 import type { WatermarkStrategyLike } from "../time/watermark.js";
-import type { WindowAssigner } from "../windows/assigners.js";
-import type { Window } from "../windows/window.js";
+import { GlobalWindows, type WindowAssigner } from "../windows/assigners.js";
+import { CountEvictor } from "../windows/evictors.js";
+import { CountTrigger, PurgingTrigger } from "../windows/triggers.js";
+import type { GlobalWindow, Window } from "../windows/window.js";
 import { checkParallelism } from "./config.js";
 import type { StreamExecutionEnvironment } from "./environment.js";
 import type { Sink } from "./source.js";
@@ -389,6 +391,32 @@ export class DataStream<T> {
   windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
     return new AllWindowedStream<T, W>(this, assigner);
   }
+
+  /**
+   * Count windows over the whole (non-keyed) stream, at parallelism 1 (Flink's `countWindowAll`).
+   * `countWindowAll(size)`: a window fires and is emptied every `size` records. `countWindowAll(size,
+   * slide)`: every `slide` records a window fires with the last `size` records (fewer at first).
+   * Built as Flink builds it: {@link GlobalWindows} with `PurgingTrigger.of(CountTrigger.of(size))`,
+   * or with `CountTrigger.of(slide)` and `CountEvictor.of(size)` when sliding.
+   */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    checkCount(size, "size", "countWindowAll");
+    if (slide !== undefined) checkCount(slide, "slide", "countWindowAll");
+    const w = this.windowAll(GlobalWindows.create<T>());
+    if (slide === undefined) return w.trigger(PurgingTrigger.of(CountTrigger.of(size)));
+    return w.evictor(CountEvictor.of(size)).trigger(CountTrigger.of(slide));
+  }
+}
+
+/** A count of records for count windows: a positive integer. */
+function checkCount(value: unknown, option: string, method: string): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new FleuveError(
+      "FLEUVE_WINDOW_INVALID",
+      `${method}(size, slide?): ${option} must be a positive integer number of records, got ${String(value)}`,
+      { details: { option, value } },
+    );
+  }
 }
 
 /** Names of the properties of T whose type is assignable to V. */
@@ -429,6 +457,27 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   /** Cuts each key's records into windows (tumbling, sliding, session or global). */
   window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
     return new WindowedStream<T, K, W>(this, assigner);
+  }
+
+  /**
+   * Count windows per key (Flink's `countWindow`). `countWindow(size)`: each key's window fires
+   * and is emptied every `size` records of that key. `countWindow(size, slide)`: every `slide`
+   * records of a key, a window fires with that key's last `size` records (fewer at first). Built
+   * as Flink builds it: {@link GlobalWindows} with `PurgingTrigger.of(CountTrigger.of(size))`, or
+   * with `CountTrigger.of(slide)` and `CountEvictor.of(size)` when sliding. A window that has not
+   * reached its count when the input ends does not fire.
+   *
+   * ```ts
+   * keyed.countWindow(100).reduce((a, b) => a + b);      // sum of each 100 records of a key
+   * keyed.countWindow(10, 1).aggregate(avgOfLastTen);     // a moving average over 10 records
+   * ```
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    checkCount(size, "size", "countWindow");
+    if (slide !== undefined) checkCount(slide, "slide", "countWindow");
+    const w = this.window(GlobalWindows.create<T>());
+    if (slide === undefined) return w.trigger(PurgingTrigger.of(CountTrigger.of(size)));
+    return w.evictor(CountEvictor.of(size)).trigger(CountTrigger.of(slide));
   }
 
   /** Rolling reduce per key: emits the running result after every record. */
