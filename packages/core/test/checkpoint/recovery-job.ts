@@ -8,6 +8,7 @@ import {
   type KeyedProcessFunction,
   type KeyedStateBackendFactory,
   type PreCommitSinkWriter,
+  type Source,
   StreamExecutionEnvironment,
   type TwoPhaseCommitSink,
   type ValueState,
@@ -121,6 +122,8 @@ export function job(
     log?: (l: string) => void;
     stateBackend?: KeyedStateBackendFactory;
     storage?: CheckpointStorage;
+    /** Instead of the rate-limited generator: a source of gen(0..n-1) (e.g. one paced by checkpoints). */
+    events?: Source<Ev>;
   } = {},
 ) {
   const env = StreamExecutionEnvironment.create({
@@ -132,16 +135,16 @@ export function job(
     ...(opts.stateBackend ? { stateBackend: opts.stateBackend } : {}),
   });
   env.setParallelism(opts.parallelism ?? 2);
-  const events = env
-    .fromGenerator(gen, {
-      count: n,
-      ratePerSecond: 400_000,
-      // punctuated: a watermark after every record, so timer firings do not depend on timing
-      strategy: WatermarkStrategy.forGenerator<Ev>(() => ({
-        onEvent: (_e, ts, out) => out.emitWatermark(ts - 1),
-        onPeriodicEmit: () => {},
-      })).withTimestampAssigner((e) => e.ts),
-    })
+  // punctuated: a watermark after every record, so timer firings do not depend on timing
+  const strategy = WatermarkStrategy.forGenerator<Ev>(() => ({
+    onEvent: (_e, ts, out) => out.emitWatermark(ts - 1),
+    onPeriodicEmit: () => {},
+  })).withTimestampAssigner((e) => e.ts);
+  const events = (
+    opts.events
+      ? env.fromSource(opts.events, strategy, "events")
+      : env.fromGenerator(gen, { count: n, ratePerSecond: 400_000, strategy })
+  )
     .setParallelism(1)
     .uid("events");
   events
