@@ -11,13 +11,15 @@
  * Built exactly as Flink builds them, from the windowing API: each side is mapped to a
  * {@link TaggedUnion}, the two are unioned and keyed (each side by its own key selector), windowed
  * with the assigner, and a window function splits each window's elements back into the two sides.
- * Trigger, evictor and allowed lateness therefore behave as for any window.
+ * Trigger, evictor (which sees the tagged records of both sides) and allowed lateness therefore
+ * behave as for any window.
  */
 import type { DataStream } from "../api/datastream.js";
 import { FleuveError } from "../errors.js";
 import type { Collector } from "../functions/functions.js";
 import type { Key, KeySelector } from "../runtime/key-groups.js";
 import type { WindowAssigner } from "../windows/assigners.js";
+import type { Evictor } from "../windows/evictors.js";
 import type { Trigger } from "../windows/trigger.js";
 import type { Window } from "../windows/window.js";
 import type { ProcessWindowFunction } from "../windows/window-function.js";
@@ -141,9 +143,10 @@ export class CoGroupEqualTo<L, R, K extends Key> {
   }
 }
 
-/** Shared part of the windowed join and coGroup: trigger, allowed lateness, and the plan. */
+/** Shared part of the windowed join and coGroup: trigger, evictor, allowed lateness, and the plan. */
 abstract class WithWindow<L, R, K extends Key, W extends Window> {
   protected triggerValue: Trigger<TaggedUnion<L, R>, W> | undefined;
+  protected evictorValue: Evictor<TaggedUnion<L, R>, W> | undefined;
   protected lateness: number | undefined;
 
   /** @internal */
@@ -164,6 +167,23 @@ abstract class WithWindow<L, R, K extends Key, W extends Window> {
   /** Replaces the assigner's default trigger. */
   trigger(trigger: Trigger<TaggedUnion<L, R>, W>): this {
     this.triggerValue = trigger;
+    return this;
+  }
+
+  /**
+   * Sets an evictor (Flink's `JoinedStreams.WithWindow.evictor`): it sees each window's records of
+   * both sides as {@link TaggedUnion}s and removes some before and/or after the join function,
+   * e.g. `TimeEvictor.of(ms)` to pair only the records of the last `ms` of each window.
+   */
+  evictor(evictor: Evictor<TaggedUnion<L, R>, W>): this {
+    if (!evictor || typeof evictor.evictBefore !== "function" || typeof evictor.evictAfter !== "function") {
+      throw new FleuveError(
+        "FLEUVE_WINDOW_INVALID",
+        `${this.streams.kind}(...).window(...).evictor(evictor): pass an Evictor (e.g. CountEvictor.of(10))`,
+        { details: { option: "evictor" } },
+      );
+    }
+    this.evictorValue = evictor;
     return this;
   }
 
@@ -188,6 +208,7 @@ abstract class WithWindow<L, R, K extends Key, W extends Window> {
       .keyBy((u: TaggedUnion<L, R>): K => (u.side === 1 ? key1(u.value) : key2(u.value)));
     const windowed = keyed.window(this.assigner);
     if (this.triggerValue) windowed.trigger(this.triggerValue);
+    if (this.evictorValue) windowed.evictor(this.evictorValue);
     if (this.lateness !== undefined) windowed.allowedLateness(this.lateness);
     return windowed.process<OUT>(splitSides<L, R, OUT, K, W>(fn)).name(name);
   }
