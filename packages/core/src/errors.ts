@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   FLEUVE_LOG_LOCKED:
     "Another process (or Log instance) already has the embedded log directory open for writing.",
   FLEUVE_LOG_RECORD_INVALID: "A record cannot be appended as given (e.g. a null key on a compacted topic).",
+  FLEUVE_LOG_READ_ONLY: "A write was attempted through an embedded log opened read-only.",
   FLEUVE_KAFKA_UNREACHABLE: "The Kafka broker could not be reached at the address given.",
 } as const;
 

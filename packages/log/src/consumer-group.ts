@@ -2,10 +2,20 @@
  * Consumer groups: committed offsets per (topic, partition), stored durably as one small JSON file
  * per group, replaced atomically (write temp, fsync, rename) on each commit. One consumer instance
  * per group at a time (there is no rebalancing: an instance reads all partitions of a topic).
+ *
+ * Group offsets are not part of the log's data, so committing them does not need the log's
+ * writer lock: readers (`fleuve consume --group`, a logSource in another job) commit beside the
+ * writer process. A commit takes the group's own lock file `<group>.json.lock` (pid inside, held
+ * for one file write; a dead holder's lock is taken over), re-reads the file, applies its offsets
+ * and renames a temp file of its own over it. So two processes committing to one group never
+ * lose each other's partitions or leave a torn file, and readers of the file see the old or the
+ * new offsets, never a mix.
  */
 
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { readJson, writeFileAtomic } from "./fs-util.js";
+import { withFileLock } from "./lock.js";
 import type { Log } from "./log.js";
 import type { IsolationLevel, LogRecord } from "./types.js";
 
@@ -55,14 +65,17 @@ export class ConsumerGroup {
 
   /** Durably commits offsets (each is the next offset to read). */
   commit(offsets: { topic: string; partition: number; offset: number }[]): void {
-    const next = structuredClone(this.committedOffsets);
-    for (const o of offsets) {
-      const t = next[o.topic] ?? {};
-      next[o.topic] = t;
-      t[String(o.partition)] = o.offset;
-    }
-    writeFileAtomic(this.file, JSON.stringify(next));
-    this.committedOffsets = next;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    withFileLock(`${this.file}.lock`, () => {
+      const next = readJson<Offsets>(this.file) ?? {};
+      for (const o of offsets) {
+        const t = next[o.topic] ?? {};
+        next[o.topic] = t;
+        t[String(o.partition)] = o.offset;
+      }
+      writeFileAtomic(this.file, JSON.stringify(next), `${this.file}.${process.pid}.tmp`);
+      this.committedOffsets = next;
+    });
   }
 
   /** The in-memory read position of a partition (committed offset or reset policy when unset). */

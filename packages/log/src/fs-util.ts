@@ -16,9 +16,11 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Replaces `file` atomically and durably: write a temp file, fsync it, rename over, fsync the directory. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const tmp = `${file}.tmp`;
+/**
+ * Replaces `file` atomically and durably: write a temp file, fsync it, rename over, fsync the
+ * directory. Files several processes may replace pass a `tmp` name of their own.
+ */
+export function writeFileAtomic(file: string, data: string | Buffer, tmp = `${file}.tmp`): void {
   const fd = fs.openSync(tmp, "w");
   try {
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;

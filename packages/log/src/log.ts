@@ -1,19 +1,20 @@
 /**
  * The embedded log: a directory of topics, each with partitions of segment files, plus the
  * transaction coordinator and consumer group offsets. One writer process per directory (a lock
- * file enforces it).
+ * file enforces it) and any number of readers (`readOnly`), in other processes or this one, which
+ * take no lock and follow the writer through the files.
  *
  * Layout under the root:
- *   .lock                              pid of the process that has the log open
+ *   .lock                              pid of the process that has the log open for writing
  *   topics/<topic>/topic.json          partitions and config
  *   topics/<topic>/<partition>/        segments: <base>.log .index .timeindex .txnindex .snapshot
  *   __transactions/state.json          transactional ids, producer ids/epochs, open transactions
- *   __consumer_offsets/<group>.json    committed offsets
+ *   __consumer_offsets/<group>.json    committed offsets (+ <group>.json.lock while one is committed)
  */
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FleuveError } from "@fleuve/core";
+import { FleuveError, isFleuveError } from "@fleuve/core";
 import { type CompactionStats, compactPartition } from "./compaction.js";
 import { DEFAULT_TOPIC_CONFIG, resolveTopicConfig } from "./config.js";
 import { ConsumerGroup } from "./consumer-group.js";
@@ -37,6 +38,14 @@ export interface LogOptions {
   flushCheckIntervalMs?: number;
   /** How often (ms) the background timer applies time/size retention (Kafka's log.retention.check.interval.ms). Default 5 minutes; 0 disables. */
   retentionCheckIntervalMs?: number;
+  /**
+   * Open as a reader beside the writer process: no lock is taken and nothing of the log is ever
+   * written, cut off or deleted. Reads see what the writer has appended up to the last batch whose
+   * checksum holds, and follow it (new records, new segments, new topics, transaction markers) as
+   * they reach the files. Consumer-group commits still work (they have their own lock). Writing
+   * calls fail with FLEUVE_LOG_READ_ONLY. Default false.
+   */
+  readOnly?: boolean;
 }
 
 /** Options for {@link Log.createTopic}. */
@@ -57,14 +66,17 @@ const TOPIC_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
 /** An open log directory. Create with {@link openLog}; call {@link Log.close} when done. */
 export class Log {
   readonly dir: string;
+  /** Opened with `readOnly` (see {@link LogOptions.readOnly}). */
+  readonly readOnly: boolean;
   private readonly topicsDir: string;
   private readonly groupsDir: string;
   private readonly topics = new Map<string, Topic>();
   private readonly defaults: TopicConfig;
   private readonly clock: () => number;
-  private readonly coordinator: TransactionCoordinator;
+  /** The writer's; a reader has none (it reads transaction outcomes from the markers). */
+  private readonly coordinator: TransactionCoordinator | undefined;
   private readonly release: () => void;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly retentionCheckMs: number;
   private lastRetentionCheck = Date.now();
@@ -75,11 +87,19 @@ export class Log {
     this.clock = opts.clock ?? Date.now;
     this.retentionCheckMs = opts.retentionCheckIntervalMs ?? 5 * 60 * 1000;
     this.defaults = resolveTopicConfig(opts.defaultTopicConfig ?? {}, DEFAULT_TOPIC_CONFIG);
+    this.readOnly = opts.readOnly === true;
+    this.topicsDir = path.join(this.dir, "topics");
+    this.groupsDir = path.join(this.dir, "__consumer_offsets");
+    if (this.readOnly) {
+      this.release = () => {};
+      this.coordinator = undefined;
+      this.timer = undefined;
+      this.refreshTopics();
+      return;
+    }
     fs.mkdirSync(this.dir, { recursive: true });
     this.release = lockDirectory(this.dir);
     try {
-      this.topicsDir = path.join(this.dir, "topics");
-      this.groupsDir = path.join(this.dir, "__consumer_offsets");
       fs.mkdirSync(this.topicsDir, { recursive: true });
       fs.mkdirSync(this.groupsDir, { recursive: true });
       for (const name of fs.readdirSync(this.topicsDir)) {
@@ -113,14 +133,80 @@ export class Log {
   private loadTopic(meta: TopicMeta): Topic {
     const tdir = path.join(this.topicsDir, meta.name);
     const parts: PartitionLog[] = [];
-    for (let p = 0; p < meta.partitions; p++) {
-      const part = PartitionLog.open(meta.name, p, path.join(tdir, String(p)), meta.config, this.clock);
-      part.onRoll = (pl) => this.maintainPartition(pl, this.topics.get(meta.name)!.config);
-      parts.push(part);
+    try {
+      for (let p = 0; p < meta.partitions; p++) {
+        const part = PartitionLog.open(
+          meta.name,
+          p,
+          path.join(tdir, String(p)),
+          meta.config,
+          this.clock,
+          this.readOnly,
+        );
+        part.onRoll = (pl) => this.maintainPartition(pl, this.topics.get(meta.name)!.config);
+        parts.push(part);
+      }
+    } catch (err) {
+      for (const part of parts) part.close();
+      throw err;
     }
     const t = new Topic(meta.name, meta.config, parts);
     this.topics.set(meta.name, t);
     return t;
+  }
+
+  /**
+   * A reader's view of the topics: loads topics the writer created since (once their
+   * `topic.json`, written last, exists) and forgets deleted ones. Returns the topic `only` when
+   * given, so a lookup of one topic reads one file, not the whole directory.
+   */
+  private refreshTopics(only?: string): void {
+    let names: string[];
+    if (only !== undefined) names = [only];
+    else {
+      try {
+        names = fs.readdirSync(this.topicsDir).filter((n) => !n.startsWith("."));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        names = [];
+      }
+      for (const [name, t] of this.topics) {
+        if (!names.includes(name)) this.unloadTopic(name, t);
+      }
+    }
+    for (const name of names) {
+      if (!TOPIC_NAME.test(name)) continue;
+      const meta = readJson<TopicMeta>(path.join(this.topicsDir, name, "topic.json"));
+      const loaded = this.topics.get(name);
+      if (meta === undefined) {
+        if (loaded !== undefined) this.unloadTopic(name, loaded);
+        continue;
+      }
+      if (loaded !== undefined) continue;
+      try {
+        this.loadTopic({ ...meta, config: resolveTopicConfig(meta.config) });
+      } catch (err) {
+        // Deleted by the writer while we opened it.
+        const code = isFleuveError(err) ? err.code : (err as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT" && code !== "FLEUVE_LOG_TOPIC_NOT_FOUND") throw err;
+      }
+    }
+  }
+
+  private unloadTopic(name: string, t: Topic): void {
+    for (const p of t.partitions) p.close();
+    this.topics.delete(name);
+  }
+
+  private checkWritable(what: string): void {
+    this.checkOpen();
+    if (this.readOnly) {
+      throw new FleuveError(
+        "FLEUVE_LOG_READ_ONLY",
+        `Cannot ${what}: the log ${this.dir} is open read-only (readOnly: true); write through the process that has it open for writing.`,
+        { details: { dir: this.dir } },
+      );
+    }
   }
 
   private flushDue(): void {
@@ -142,7 +228,7 @@ export class Log {
 
   /** Creates a topic. Throws FLEUVE_LOG_TOPIC_EXISTS if it exists. */
   createTopic(name: string, opts: CreateTopicOptions = {}): Topic {
-    this.checkOpen();
+    this.checkWritable(`create topic ${JSON.stringify(name)}`);
     if (!TOPIC_NAME.test(name)) {
       throw new FleuveError(
         "FLEUVE_CONFIG_INVALID",
@@ -183,17 +269,20 @@ export class Log {
   /** Names of all topics, sorted. */
   listTopics(): string[] {
     this.checkOpen();
+    if (this.readOnly) this.refreshTopics();
     return [...this.topics.keys()].sort();
   }
 
   /** True when the topic exists. */
   hasTopic(name: string): boolean {
+    if (this.readOnly && !this.closed) this.refreshTopics(name);
     return this.topics.has(name);
   }
 
   /** The topic handle; throws FLEUVE_LOG_TOPIC_NOT_FOUND. */
   topic(name: string): Topic {
     this.checkOpen();
+    if (this.readOnly) this.refreshTopics(name);
     const t = this.topics.get(name);
     if (t === undefined) {
       throw new FleuveError(
@@ -220,6 +309,7 @@ export class Log {
 
   /** Deletes a topic and its data (renamed away first, so a crash never leaves half a topic). */
   deleteTopic(name: string): void {
+    this.checkWritable(`delete topic ${JSON.stringify(name)}`);
     const t = this.topic(name);
     for (const p of t.partitions) {
       for (const s of p.segments) s.close();
@@ -237,25 +327,27 @@ export class Log {
    * producer with this id left open and fences that producer (Kafka's initTransactions).
    */
   transactionalProducer(transactionalId: string): TransactionalProducer {
-    this.checkOpen();
-    return new TransactionalProducer(this, this.coordinator, transactionalId);
+    this.checkWritable("create a transactional producer");
+    return new TransactionalProducer(this, this.coordinator!, transactionalId);
   }
 
   /** State of every transactional id (find `prepared` ones to finish after a restart). */
   transactions(): TransactionEntry[] {
+    if (this.coordinator === undefined)
+      return TransactionCoordinator.read(path.join(this.dir, "__transactions"));
     return this.coordinator.list();
   }
 
   /** Commits a transaction prepared before a restart (idempotent once committed). */
   recoverAndCommit(transactionalId: string): void {
-    this.checkOpen();
-    this.coordinator.recoverAndCommit(transactionalId);
+    this.checkWritable("commit a transaction");
+    this.coordinator!.recoverAndCommit(transactionalId);
   }
 
   /** Aborts a transaction left open or prepared before a restart (idempotent once aborted). */
   recoverAndAbort(transactionalId: string): void {
-    this.checkOpen();
-    this.coordinator.recoverAndAbort(transactionalId);
+    this.checkWritable("abort a transaction");
+    this.coordinator!.recoverAndAbort(transactionalId);
   }
 
   /** A consumer group handle with durable committed offsets. */
@@ -274,7 +366,7 @@ export class Log {
 
   /** Applies retention (delete policies) to every partition of every topic (or one topic). Returns segments deleted. */
   enforceRetention(topic?: string): number {
-    this.checkOpen();
+    this.checkWritable("apply retention");
     const now = this.clock();
     let n = 0;
     for (const t of topic === undefined ? this.topics.values() : [this.topic(topic)]) {
@@ -286,6 +378,7 @@ export class Log {
 
   /** Runs one compaction pass over a compacted topic's partitions. */
   compact(topic: string): CompactionStats {
+    this.checkWritable(`compact topic ${JSON.stringify(topic)}`);
     const t = this.topic(topic);
     const total: CompactionStats = {
       segmentsCleaned: 0,
@@ -303,7 +396,7 @@ export class Log {
 
   /** fsyncs every partition. */
   flush(): void {
-    this.checkOpen();
+    this.checkWritable("flush");
     for (const t of this.topics.values()) for (const p of t.partitions) p.flush();
   }
 
@@ -311,7 +404,7 @@ export class Log {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    if (this.timer !== undefined) clearInterval(this.timer);
     for (const t of this.topics.values()) for (const p of t.partitions) p.close();
     this.release();
   }

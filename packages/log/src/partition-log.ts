@@ -39,11 +39,16 @@ export interface ProducerIdentity {
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
-/** One partition's log. Not safe for concurrent use from several processes (see the directory lock). */
+/**
+ * One partition's log. One writer process appends (the directory lock); readers in other
+ * processes open it with `readOnly` and follow the writer through the files (see {@link refresh}).
+ */
 export class PartitionLog {
   readonly topic: string;
   readonly partition: number;
   readonly dir: string;
+  /** Opened by a reader: never writes, truncates or deletes a file; re-reads the files to follow the writer. */
+  readonly readOnly: boolean;
   segments: Segment[] = [];
   /** Open transactions by producer id. */
   readonly ongoing = new Map<number, OngoingTxn>();
@@ -60,27 +65,134 @@ export class PartitionLog {
     dir: string,
     config: TopicConfig,
     clock: () => number,
+    readOnly: boolean,
   ) {
     this.topic = topic;
     this.partition = partition;
     this.dir = dir;
+    this.readOnly = readOnly;
     this.config = config;
     this.clock = clock;
     this.lastFlush = clock();
   }
 
-  /** Opens (creating if needed) the partition in `dir`, recovering the active segment's tail. */
+  /**
+   * Opens (creating if needed) the partition in `dir`, recovering the active segment's tail; with
+   * `readOnly`, opens it as it is (see {@link loadReadOnly}).
+   */
   static open(
     topic: string,
     partition: number,
     dir: string,
     config: TopicConfig,
     clock: () => number,
+    readOnly = false,
   ): PartitionLog {
-    fs.mkdirSync(dir, { recursive: true });
-    const p = new PartitionLog(topic, partition, dir, config, clock);
-    p.load();
+    if (!readOnly) fs.mkdirSync(dir, { recursive: true });
+    const p = new PartitionLog(topic, partition, dir, config, clock, readOnly);
+    if (readOnly) p.loadReadOnly();
+    else p.load();
     return p;
+  }
+
+  /**
+   * A reader's open: the segments as the writer left them. Closed segments are complete (the
+   * writer finishes a segment before it creates the next); the last one may be written to right
+   * now, so it is read up to its last batch whose checksum holds ({@link followTail}) and nothing
+   * is cut off or rebuilt on disk.
+   */
+  private loadReadOnly(): void {
+    const bases = fs
+      .readdirSync(this.dir)
+      .filter((n) => /^\d{20}\.log$/.test(n))
+      .map((n) => Number(n.slice(0, 20)))
+      .sort((a, b) => a - b);
+    if (bases.length === 0) {
+      throw new FleuveError(
+        "FLEUVE_LOG_TOPIC_NOT_FOUND",
+        `Partition ${this.topic}/${this.partition} has no segments in ${this.dir} (the topic is being deleted?).`,
+        { details: { topic: this.topic, partition: this.partition } },
+      );
+    }
+    try {
+      for (let i = 0; i < bases.length; i++) {
+        const seg = new Segment(this.dir, bases[i]!, this.config.indexIntervalBytes, false, true);
+        this.segments.push(seg);
+        if (i < bases.length - 1) {
+          if (!seg.loadIndexesOfOpenFile()) this.rebuildIndexes(seg);
+          for (const a of seg.aborted) this.addAborted(a);
+        } else {
+          for (const o of seg.readSnapshot()) this.ongoing.set(o.producerId, o);
+          seg.resetIndexes();
+          seg.size = 0;
+          this.followTail(seg);
+        }
+      }
+    } catch (err) {
+      for (const seg of this.segments) seg.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Reads what the writer appended to `seg` since the last look: batches from the end of what is
+   * readable up to the file's current size, stopping before the first one that is incomplete or
+   * fails its checksum (being written right now, or a torn tail the writer will cut off when it
+   * reopens). `seg.size` stays at the end of the last good batch, so fetches never see the rest.
+   */
+  private followTail(seg: Segment): void {
+    const fileSize = fs.fstatSync(seg.fd).size;
+    if (fileSize <= seg.size) return;
+    let end = seg.size;
+    let expected = seg.nextOffset;
+    const abortedBefore = seg.aborted.length;
+    seg.size = fileSize;
+    seg.scan(end, true, (h, buf, pos, filePos) => {
+      // Offsets only grow; a batch that goes back is not a batch of this segment's history.
+      if (h.baseOffset < expected) return false;
+      expected = h.baseOffset + h.lastOffsetDelta + 1;
+      seg.noteBatch(h, filePos);
+      this.trackTxn(h, buf, pos, this.ongoing, seg);
+      end = filePos + h.sizeInBytes;
+      return true;
+    });
+    seg.size = end;
+    for (const a of seg.aborted.slice(abortedBefore)) this.addAborted(a);
+  }
+
+  /**
+   * For a reader: catches up with the writer. Reads the active segment's new batches, moves on to
+   * the segments the writer rolled to (a segment is named by the offset after the previous one's
+   * last batch, so it is found once that batch is read), and forgets segments retention deleted
+   * (their files stay readable through the open descriptors until then). A no-op for the writer.
+   */
+  refresh(): void {
+    if (!this.readOnly) return;
+    while (this.segments.length > 1 && !fs.existsSync(this.segments[0]!.path(".log"))) this.dropOldest();
+    for (;;) {
+      const seg = this.active;
+      this.followTail(seg);
+      if (seg.nextOffset === seg.baseOffset) return; // empty: the writer has not rolled past it
+      let next: Segment;
+      try {
+        next = new Segment(this.dir, seg.nextOffset, this.config.indexIntervalBytes, false, true);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw err;
+      }
+      next.size = 0;
+      this.segments.push(next);
+    }
+  }
+
+  private checkWritable(what: string): void {
+    if (this.readOnly) {
+      throw new FleuveError(
+        "FLEUVE_LOG_READ_ONLY",
+        `Cannot ${what} ${this.topic}/${this.partition}: the log ${path.dirname(path.dirname(this.dir))} is open read-only; open it without readOnly (in the process that writes it) to write.`,
+        { details: { topic: this.topic, partition: this.partition } },
+      );
+    }
   }
 
   private load(): void {
@@ -131,7 +243,7 @@ export class PartitionLog {
         { details: { topic: this.topic, partition: this.partition, position: res.badPos } },
       );
     }
-    seg.writeIndexes();
+    if (!this.readOnly) seg.writeIndexes();
   }
 
   /**
@@ -235,11 +347,13 @@ export class PartitionLog {
 
   /** First offset still stored (older segments were deleted by retention). */
   get logStartOffset(): number {
+    this.refresh();
     return this.segments[0]!.baseOffset;
   }
 
-  /** Offset the next appended record will get. */
+  /** Offset the next appended record will get (for a reader: after the last readable batch). */
   get logEndOffset(): number {
+    this.refresh();
     return this.active.nextOffset;
   }
 
@@ -250,7 +364,12 @@ export class PartitionLog {
 
   /** First offset of the oldest open transaction, or the high watermark when none is open. */
   get lastStableOffset(): number {
-    let lso = this.highWatermark;
+    return this.stableBelow(this.highWatermark);
+  }
+
+  /** The last stable offset given the high watermark `hw` (no refresh: one consistent view). */
+  private stableBelow(hw: number): number {
+    let lso = hw;
     for (const o of this.ongoing.values()) if (o.firstOffset < lso) lso = o.firstOffset;
     return lso;
   }
@@ -267,6 +386,7 @@ export class PartitionLog {
     records: readonly ProducerRecord[],
     producer?: ProducerIdentity,
   ): { baseOffset: number; lastOffset: number } {
+    this.checkWritable("append to");
     const now = this.clock();
     const baseOffset = this.logEndOffset;
     if (records.length === 0) return { baseOffset, lastOffset: baseOffset - 1 };
@@ -289,6 +409,7 @@ export class PartitionLog {
    * Returns false when there was none (markers are idempotent for recovery roll-forward).
    */
   appendMarker(type: number, producer: ProducerIdentity): boolean {
+    this.checkWritable("write a transaction marker to");
     const o = this.ongoing.get(producer.producerId);
     if (o === undefined) return false;
     const now = this.clock();
@@ -323,6 +444,7 @@ export class PartitionLog {
 
   /** Closes the active segment (synced, indexes written) and starts a new one at the log end offset. */
   roll(): void {
+    this.checkWritable("roll");
     const old = this.active;
     if (old.size === 0) return;
     old.flush();
@@ -377,9 +499,10 @@ export class PartitionLog {
    * up to the last stable offset and skips aborted transactions. Control markers are never returned.
    */
   fetch(offset: number, opts: FetchOptions = {}): FetchResult {
-    const start = this.logStartOffset;
-    const hw = this.highWatermark;
-    const lso = this.lastStableOffset;
+    this.refresh();
+    const start = this.segments[0]!.baseOffset;
+    const hw = this.active.nextOffset;
+    const lso = this.stableBelow(hw);
     if (offset < start || offset > hw) {
       throw new FleuveError(
         "FLEUVE_LOG_OFFSET_OUT_OF_RANGE",
@@ -476,6 +599,7 @@ export class PartitionLog {
    * every record is older.
    */
   offsetForTimestamp(ts: number): number | null {
+    this.refresh();
     for (const seg of this.segments) {
       if (seg.maxTimestamp < ts) continue;
       let from = seg.timeLookup(ts);
@@ -502,6 +626,7 @@ export class PartitionLog {
 
   /** Deletes segments beyond the retention size/time (never the active one unless it is rolled first). */
   enforceRetention(now: number): number {
+    this.checkWritable("apply retention to");
     const { retentionBytes, retentionMs } = this.config;
     let deleted = 0;
     if (retentionMs >= 0) {
@@ -546,7 +671,9 @@ export class PartitionLog {
         if (list.length === 0) this.aborted.delete(a.producerId);
       }
     }
-    s.deleteFiles();
+    if (this.readOnly)
+      s.close(); // the writer deleted the files
+    else s.deleteFiles();
   }
 
   /** Replaces segment `i` (compaction swap). */
@@ -556,12 +683,14 @@ export class PartitionLog {
 
   /** Offsets and sizes, for describe. */
   info(): PartitionInfo {
+    this.refresh();
+    const end = this.active.nextOffset;
     return {
       partition: this.partition,
-      logStartOffset: this.logStartOffset,
-      logEndOffset: this.logEndOffset,
-      highWatermark: this.highWatermark,
-      lastStableOffset: this.lastStableOffset,
+      logStartOffset: this.segments[0]!.baseOffset,
+      logEndOffset: end,
+      highWatermark: end,
+      lastStableOffset: this.stableBelow(end),
       segments: this.segments.length,
       sizeBytes: this.sizeInBytes,
     };
@@ -569,8 +698,10 @@ export class PartitionLog {
 
   /** Syncs data and writes the active segment's indexes, then closes the files. */
   close(): void {
-    this.flush();
-    this.active.writeIndexes();
+    if (!this.readOnly) {
+      this.flush();
+      this.active.writeIndexes();
+    }
     for (const s of this.segments) s.close();
   }
 }

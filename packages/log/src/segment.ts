@@ -66,13 +66,23 @@ export class Segment {
   private bytesSinceIndex = 0;
   private readonly indexInterval: number;
 
-  constructor(dir: string, baseOffset: number, indexIntervalBytes: number, create: boolean) {
+  /**
+   * Opens the segment's `.log`: created (`create`), for appends, or with `readOnly` for a reader
+   * beside the writer process (see `LogOptions.readOnly`).
+   */
+  constructor(
+    dir: string,
+    baseOffset: number,
+    indexIntervalBytes: number,
+    create: boolean,
+    readOnly = false,
+  ) {
     this.dir = dir;
     this.baseOffset = baseOffset;
     this.nextOffset = baseOffset;
     this.indexInterval = indexIntervalBytes;
     const p = this.path(".log");
-    this.fd = fs.openSync(p, create ? "wx+" : "r+");
+    this.fd = fs.openSync(p, create ? "wx+" : readOnly ? "r" : "r+");
     this.size = fs.fstatSync(this.fd).size;
   }
 
@@ -278,6 +288,20 @@ export class Segment {
       });
     }
     return true;
+  }
+
+  /**
+   * {@link loadIndexes} for a reader: compaction may swap the `.log` (rename) and its indexes while
+   * a reader opens the segment, so the indexes count only if the path still names the file this
+   * segment has open (a swap removes the indexes before the rename and writes new ones after it).
+   */
+  loadIndexesOfOpenFile(): boolean {
+    if (!this.loadIndexes()) return false;
+    try {
+      return fs.statSync(this.path(".log")).ino === fs.fstatSync(this.fd).ino;
+    } catch {
+      return false;
+    }
   }
 
   /** Removes index files (before the log file is replaced, so stale indexes are never trusted). */

@@ -64,6 +64,12 @@ export class TransactionCoordinator {
     writeFileAtomic(this.file, JSON.stringify(this.state));
   }
 
+  /** The transactional ids in the state file under `dir`, as a reader sees them (nothing is created). */
+  static read(dir: string): TransactionEntry[] {
+    const state = readJson<StateFile>(path.join(dir, "state.json"));
+    return Object.values(state?.transactions ?? {});
+  }
+
   /** All transactional ids with their state (for recovery of two-phase-commit sinks). */
   list(): TransactionEntry[] {
     return Object.values(this.state.transactions).map((e) => ({ ...e, partitions: [...e.partitions] }));

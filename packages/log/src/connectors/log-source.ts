@@ -17,7 +17,11 @@ import { acquireLog } from "./shared-log.js";
 
 /** Options of {@link logSource}. */
 export interface LogSourceOptions<T> {
-  /** The log, or its directory. */
+  /**
+   * The log, or its directory. A directory is opened read-only (no lock) unless this process has
+   * it open for writing already (then that Log is shared), so a job can read a log that another
+   * process writes.
+   */
   readonly log: Log | string;
   readonly topic: string;
   /** Turns a log record into a value; throw to reject it (the job's error policy decides). */
@@ -28,7 +32,10 @@ export interface LogSourceOptions<T> {
   readonly group?: string;
   /** Stop at the end offsets seen at start (default false: follow the topic forever). */
   readonly bounded?: boolean;
-  /** Default "read_committed": transactional data appears once committed, aborted data never. */
+  /**
+   * Default "read_committed": transactional data appears once committed, aborted data never (what
+   * Fleuve's own sinks write is transactional, so this is what the writing job guarantees).
+   */
   readonly isolation?: "read_committed" | "read_uncommitted";
 }
 
@@ -66,7 +73,8 @@ class LogSourceReader<T> implements SourceReader<T> {
     private readonly opts: LogSourceOptions<T>,
     ctx: SourceReaderContext,
   ) {
-    const { log, release } = acquireLog(opts.log);
+    // A reader: it works beside the process that writes the log (another job, the demo).
+    const { log, release } = acquireLog(opts.log, "read");
     this.log = log;
     this.release = release;
     this.isolation = opts.isolation ?? "read_committed";

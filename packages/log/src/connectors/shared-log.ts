@@ -1,20 +1,35 @@
 /**
- * One open {@link Log} per directory per process: a job's sources and sinks on the same log
- * directory share it (the log allows one writer process per directory).
+ * One open {@link Log} per directory per process and purpose: a job's sinks on the same log
+ * directory share one writer (the log allows one writer process per directory), its sources
+ * share one reader, or the writer when this process has one open already. A source on a log
+ * another process writes (another job, the demo) is a reader and needs no lock.
  */
 import * as path from "node:path";
 import { Log } from "../log.js";
 
-const open = new Map<string, { log: Log; users: number }>();
+interface Entry {
+  log: Log;
+  users: number;
+}
 
-/** Opens (or reuses) the log in `dir`; call the returned release when done. */
-export function acquireLog(dirOrLog: string | Log): { log: Log; release: () => void } {
+const writers = new Map<string, Entry>();
+const readers = new Map<string, Entry>();
+
+/**
+ * Opens (or reuses) the log in `dir` for `purpose`; call the returned release when done. A
+ * reader reuses this process's writer of the directory when there is one.
+ */
+export function acquireLog(
+  dirOrLog: string | Log,
+  purpose: "read" | "write" = "write",
+): { log: Log; release: () => void } {
   if (typeof dirOrLog !== "string") return { log: dirOrLog, release: () => {} };
   const dir = path.resolve(dirOrLog);
-  let entry = open.get(dir);
+  const pool = purpose === "read" && !writers.has(dir) ? readers : writers;
+  let entry = pool.get(dir);
   if (!entry) {
-    entry = { log: new Log({ dir }), users: 0 };
-    open.set(dir, entry);
+    entry = { log: new Log({ dir, readOnly: pool === readers }), users: 0 };
+    pool.set(dir, entry);
   }
   entry.users++;
   const e = entry;
@@ -25,7 +40,7 @@ export function acquireLog(dirOrLog: string | Log): { log: Log; release: () => v
       if (released) return;
       released = true;
       if (--e.users === 0) {
-        open.delete(dir);
+        pool.delete(dir);
         e.log.close();
       }
     },
