@@ -96,7 +96,10 @@ test("bounded kafkaSource restored after more input arrived stops at its checkpo
     await send(N, 2 * N); // arrives after the checkpoints of the first run
     const second: number[] = [];
     await job(topic, dir, undefined, second);
-    assert.ok(second.length > 0, "the restored run read the rest of the input");
+    assert.ok(
+      second.length > 0,
+      `the restored run read the rest of the input (the first failed at ${failure.at})`,
+    );
     assert.ok(
       second.every((v) => v < N),
       `the restored run read records beyond the end of the first run: ${second.filter((v) => v >= N).length}`,
