@@ -3,7 +3,8 @@
 // committed results (read_committed) hold every page window once, equal to a brute-force oracle
 // over those clicks, and every session once.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -11,8 +12,9 @@ import type { SourceOutput } from "@fleuve/core";
 import { openLog } from "@fleuve/log";
 import { type ClickEvent, ClickstreamSource } from "../src/demo/clickstream.js";
 import { DEFAULT_DEMO_SETTINGS, DEMO_START_TIME, simulationTimes } from "../src/demo/job.js";
+import { openLogWhenReleased } from "../src/demo/log-demo.js";
 import type { PageWindowStats, UserSession } from "../src/demo/results.js";
-import { finish, start } from "./helpers.js";
+import { finish, ROOT, start } from "./helpers.js";
 
 const EVENTS = 80_000;
 const ARGS = ["demo", "--events", String(EVENTS), "--rate", "20000"];
@@ -114,6 +116,7 @@ test("the demo, SIGKILLed twice mid-run and restarted, resumes and commits every
     const resumed = /^resumed from checkpoint (\d+) \(/m.exec(last.stdout);
     assert.ok(resumed, last.stdout);
     assert.ok(Number(resumed[1]) >= after, `resumed from checkpoint ${resumed[1]}, the newest was ${after}`);
+    assert.doesNotMatch(last.stdout, /no checkpoint had completed/, "it did resume from a checkpoint");
     assert.match(last.stdout, /^finished: /m);
 
     // The topic holds the simulation exactly: the generator went on where the topic ended.
@@ -140,6 +143,97 @@ test("the demo, SIGKILLed twice mid-run and restarted, resumes and commits every
       sessions.reduce((n, x) => n + x.views, 0),
       EVENTS,
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a demo resumed with no completed checkpoint says it reads the clicks from the start, and only that", {
+  timeout: 60_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-demo-nocp-"));
+  try {
+    const run = start([...ARGS, "--dir", dir]);
+    const done = finish(run);
+    await waitForCheckpointAfter(join(dir, "checkpoints"), 0, 20_000);
+    run.kill("SIGKILL");
+    await done;
+    // As if killed before its first checkpoint completed: the run is interrupted, no checkpoint.
+    rmSync(join(dir, "checkpoints"), { recursive: true, force: true });
+    const again = await finish(start([...ARGS, "--dir", dir]));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^resuming an interrupted run: /m);
+    assert.match(again.stdout, /^no checkpoint had completed: the job reads the clicks from the start$/m);
+    assert.doesNotMatch(again.stdout, /resumed from checkpoint/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("kill -9 of `npm run demo` (the README's command) stops the demo too; a rerun right away resumes", {
+  timeout: 120_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-demo-npm-"));
+  let group: number | undefined;
+  try {
+    // npm in a process group of its own, as a shell runs it; unbounded, so only the fix ends it.
+    const npm = spawn("npm", ["run", "demo", "--", "--unbounded", "--rate", "20000", "--dir", dir], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    group = npm.pid;
+    const npmDone = finish(npm);
+    await waitForCheckpointAfter(join(dir, "checkpoints"), 0, 60_000);
+    // The demo process (it holds the log's lock) is not npm itself.
+    const demoPid = Number(readFileSync(join(dir, "log", ".lock"), "utf8"));
+    assert.notEqual(demoPid, npm.pid);
+    process.kill(npm.pid!, "SIGKILL");
+    // Started right away, while the orphan may still be stopping: it waits for the log.
+    const rerun = start(["demo", "--dir", dir]);
+    const rerunDone = finish(rerun);
+    // The orphaned demo holds npm's stdout and stderr until it exits: their end means it exited.
+    const killed = await npmDone;
+    assert.equal(killed.signal, "SIGKILL");
+    assert.doesNotMatch(killed.stdout, /^(cancelled|finished)/m, "the orphan printed nothing more");
+
+    let seen = "";
+    const onData = (chunk: string) => {
+      seen += chunk;
+      if (/^resumed from checkpoint \d+ \(/m.test(seen)) {
+        rerun.stdout!.off("data", onData);
+        rerun.kill("SIGINT");
+      }
+    };
+    rerun.stdout!.setEncoding("utf8").on("data", onData);
+    const r = await rerunDone;
+    assert.doesNotMatch(r.stderr, /FLEUVE_LOG_LOCKED/);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^resumed from checkpoint \d+ \(/m);
+    assert.doesNotMatch(r.stdout, /no checkpoint had completed/);
+  } finally {
+    // After a failure, what is left of npm's process group (the demo it started) goes too.
+    try {
+      if (group !== undefined) process.kill(-group, "SIGKILL");
+    } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a demo waits for the process that still holds its log to release it, rather than failing", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-demo-lock-"));
+  try {
+    const holder = openLog({ dir });
+    let opened = false;
+    const waiting = openLogWhenReleased(dir).then((log) => {
+      opened = true;
+      return log;
+    });
+    // While held, it waits: the holder's release is what lets it through.
+    await new Promise((r) => setImmediate(r));
+    assert.equal(opened, false);
+    holder.close();
+    (await waiting).close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

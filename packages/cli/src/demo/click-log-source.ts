@@ -7,12 +7,16 @@ import type { PollStatus, Source, SourceOutput, SourceReader } from "@fleuve/cor
 import { type Log, logSource } from "@fleuve/log";
 import type { ClickEvent } from "./clickstream.js";
 
-/** Reads `topic` of `log` until `finished()` holds and every partition is read to its end. */
+/**
+ * Reads `topic` of `log` until `finished()` holds and every partition is read to its end.
+ * `opened` is called as each reader is created: the job has then restored its checkpoint, if any.
+ */
 export function clickLogSource(
   log: Log,
   topic: string,
   finished: () => boolean,
   bounded: boolean,
+  opened?: () => void,
 ): Source<ClickEvent> {
   const inner = logSource<ClickEvent>({
     log,
@@ -24,6 +28,7 @@ export function clickLogSource(
     rescalable: inner.rescalable,
     createReader(ctx): SourceReader<ClickEvent> {
       const reader = inner.createReader(ctx);
+      opened?.();
       return {
         poll(out: SourceOutput<ClickEvent>, max: number): PollStatus {
           // Read before polling: an event appended after this check is seen by a later poll.

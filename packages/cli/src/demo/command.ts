@@ -9,6 +9,7 @@
 import { isAbsolute, relative } from "node:path";
 import { FleuveError, isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { intOption, parseArgs, positiveOption, usageError } from "../args.js";
+import { watchParent } from "../parent-watch.js";
 import type { Io } from "../run-command.js";
 import { ClickGenerator } from "./click-generator.js";
 import { ClickstreamStats } from "./clickstream.js";
@@ -19,7 +20,13 @@ import {
   type DemoSettings,
   simulationTimes,
 } from "./job.js";
-import { DEFAULT_DEMO_DIR, DEMO_CHECKPOINT_INTERVAL_MS, DEMO_TOPICS, openDemoDir } from "./log-demo.js";
+import {
+  DEFAULT_DEMO_DIR,
+  DEMO_CHECKPOINT_INTERVAL_MS,
+  DEMO_TOPICS,
+  type DemoDir,
+  openDemoDir,
+} from "./log-demo.js";
 import { ProgressLine } from "./progress.js";
 import { clock } from "./report.js";
 
@@ -111,6 +118,20 @@ function shortPath(p: string): string {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }
 
+/** `stream` whose writes are dropped while `muted()` holds. */
+function mutedWhen(stream: NodeJS.WritableStream, muted: () => boolean): NodeJS.WritableStream {
+  return new Proxy(stream, {
+    get(target, prop) {
+      if (prop === "write") {
+        return (...args: unknown[]) =>
+          muted() ? true : (target.write as (...a: unknown[]) => boolean).apply(target, args);
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
 /** Runs `fleuve demo`; resolves to the exit code. */
 export async function demoCommand(argv: readonly string[], io: Io): Promise<number> {
   const parsed = demoSettings(argv);
@@ -118,7 +139,7 @@ export async function demoCommand(argv: readonly string[], io: Io): Promise<numb
     io.stdout.write(`${DEMO_USAGE}\n`);
     return 0;
   }
-  const demo = openDemoDir(parsed.dir, parsed.fresh, parsed.settings, parsed.parallelism);
+  const demo = await openDemoDir(parsed.dir, parsed.fresh, parsed.settings, parsed.parallelism);
   const { settings, parallelism, log } = demo;
   try {
     return await runDemo(demo, settings, parallelism, io);
@@ -127,13 +148,12 @@ export async function demoCommand(argv: readonly string[], io: Io): Promise<numb
   }
 }
 
-async function runDemo(
-  demo: ReturnType<typeof openDemoDir>,
-  settings: DemoSettings,
-  parallelism: number,
-  io: Io,
-): Promise<number> {
+async function runDemo(demo: DemoDir, settings: DemoSettings, parallelism: number, io: Io): Promise<number> {
   const live = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  // Once the parent (npm, the shell) has died, nothing more is printed: the terminal belongs to
+  // the shell's prompt again.
+  let orphaned = false;
+  io = { stdout: mutedWhen(io.stdout, () => orphaned), stderr: mutedWhen(io.stderr, () => orphaned) };
   let progress: ProgressLine | undefined;
   const say = (text: string) => {
     if (progress) progress.printAbove(io.stdout, `${text}\n`);
@@ -153,6 +173,7 @@ async function runDemo(
     stats,
   });
   let resumedFrom: number | undefined;
+  let saidWhereFrom = false;
   const env = StreamExecutionEnvironment.create({
     parallelism,
     checkpointing: { dir: demo.checkpointDir, intervalMs: DEMO_CHECKPOINT_INTERVAL_MS },
@@ -169,7 +190,19 @@ async function runDemo(
     env,
     settings,
     stats,
-    { log: demo.log, ...DEMO_TOPICS, finished: () => generator.done },
+    {
+      log: demo.log,
+      ...DEMO_TOPICS,
+      finished: () => generator.done,
+      opened: () => {
+        // The job restores its checkpoint (and logs it) before it opens its source: only now is it
+        // known whether it resumed. Said once, not again by a restart after a failure.
+        if (demo.resuming && resumedFrom === undefined && !saidWhereFrom) {
+          say("no checkpoint had completed: the job reads the clicks from the start");
+        }
+        saidWhereFrom = true;
+      },
+    },
     (table) => {
       if (progress) progress.printAbove(io.stdout, `${table}\n`);
       else io.stdout.write(`${table}\n\n`);
@@ -194,9 +227,6 @@ async function runDemo(
     );
   }
   const client = env.executeAsync("clickstream-demo");
-  if (demo.resuming && resumedFrom === undefined) {
-    io.stdout.write("no checkpoint had completed: the job reads the clicks from the start\n");
-  }
   progress = new ProgressLine(client.metrics, stats, io.stderr, live);
   progress.start();
   let interrupted = false;
@@ -206,6 +236,14 @@ async function runDemo(
     client.cancel();
   };
   process.on("SIGINT", onSigint);
+  const stopWatching = watchParent(() => {
+    // `kill -9` of `npm run demo`: stop as promptly as a kill would, quietly. The job is
+    // cancelled rather than the process exited so the log is closed and its lock released for
+    // the next run; whatever the last checkpoint did not cover is redone then, exactly once.
+    orphaned = true;
+    interrupted = true;
+    client.cancel();
+  });
   let ended: "finished" | "cancelled";
   try {
     await client.result;
@@ -220,9 +258,11 @@ async function runDemo(
   } finally {
     generator.stop();
     process.off("SIGINT", onSigint);
+    stopWatching();
   }
   const f = progress.figures();
   progress.stop();
+  if (orphaned) return 0;
   const secs = f.elapsedMs / 1000;
   const wm =
     f.watermark === undefined

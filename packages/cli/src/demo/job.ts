@@ -119,6 +119,8 @@ export interface DemoLogTopics {
   readonly sessions: string;
   /** True once the generator has written every event of the run. */
   readonly finished: () => boolean;
+  /** Called when the job opens its source, after it has restored a checkpoint or found none. */
+  readonly opened?: () => void;
 }
 
 /**
@@ -132,7 +134,7 @@ export function buildLogDemoJob(
   topics: DemoLogTopics,
   print: (table: string) => void,
 ): DemoJob {
-  const source = clickLogSource(topics.log, topics.clicks, topics.finished, !s.unbounded);
+  const source = clickLogSource(topics.log, topics.clicks, topics.finished, !s.unbounded, topics.opened);
   const job = buildPipeline(env, source, s, stats, print);
   job.pageViews
     .sinkTo(

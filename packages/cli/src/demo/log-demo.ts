@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { isFleuveError } from "@fleuve/core";
 import { type Log, openLog } from "@fleuve/log";
 import type { DemoSettings } from "./job.js";
 
@@ -20,6 +21,29 @@ export const CLICK_PARTITIONS = 4;
 
 /** Time between checkpoints of the demo job (ms). */
 export const DEMO_CHECKPOINT_INTERVAL_MS = 1000;
+
+/**
+ * How long a demo waits for another process to release the demo's log (ms). A demo whose parent
+ * was killed (`kill -9` of `npm run demo`) notices within a fraction of a second and stops; a
+ * run started right after it must not fail with FLEUVE_LOG_LOCKED meanwhile.
+ */
+export const LOG_RELEASE_WAIT_MS = 10_000;
+
+/**
+ * Opens the log in `dir`, waiting up to `waitMs` while another process holds it; then the
+ * FLEUVE_LOG_LOCKED error naming the holder.
+ */
+export async function openLogWhenReleased(dir: string, waitMs = LOG_RELEASE_WAIT_MS): Promise<Log> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return openLog({ dir });
+    } catch (e) {
+      if (!isFleuveError(e, "FLEUVE_LOG_LOCKED") || Date.now() >= until) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** What `run.json` holds. */
 interface RunFile {
@@ -59,16 +83,23 @@ export function totalEventsOf(s: DemoSettings): number {
  * Opens the demo directory: wipes it for `fresh` or after a finished run, resumes an interrupted
  * run (its stored settings win over `settings`), or starts a new one.
  */
-export function openDemoDir(
+export async function openDemoDir(
   dirOption: string,
   fresh: boolean,
   settings: DemoSettings,
   parallelism: number,
-): DemoDir {
+): Promise<DemoDir> {
   const dir = resolve(dirOption);
   const runPath = join(dir, "run.json");
   const finishedPath = join(dir, "finished");
+  const logDir = join(dir, "log");
   const notes: string[] = [];
+  // The log first: an earlier demo may still be stopping, and nothing may change under it.
+  let log = existsSync(logDir) ? await openLogWhenReleased(logDir) : undefined;
+  if ((fresh && existsSync(dir)) || existsSync(finishedPath)) {
+    log?.close();
+    log = undefined;
+  }
   if (fresh && existsSync(dir)) {
     rmSync(dir, { recursive: true, force: true });
     notes.push(`--fresh: removed ${dir}`);
@@ -96,8 +127,7 @@ export function openDemoDir(
     };
     writeFileSync(runPath, `${JSON.stringify(run, null, 2)}\n`);
   }
-  const logDir = join(dir, "log");
-  const log = openLog({ dir: logDir });
+  log ??= await openLogWhenReleased(logDir);
   if (!log.hasTopic(DEMO_TOPICS.clicks))
     log.createTopic(DEMO_TOPICS.clicks, { partitions: CLICK_PARTITIONS });
   if (!log.hasTopic(DEMO_TOPICS.pageStats)) log.createTopic(DEMO_TOPICS.pageStats, { partitions: 1 });
