@@ -8,6 +8,7 @@ import { parseArgs, usageError } from "./args.js";
 import { JOBS_USAGE, jobsCommand, SAVEPOINT_USAGE, savepointCommand } from "./control-commands.js";
 import { DEMO_USAGE, demoCommand } from "./demo/command.js";
 import { LOG_USAGE, logCommand } from "./log-command.js";
+import { exitWhenFlushed } from "./process-streams.js";
 import { type Io, RUN_USAGE, runCommand } from "./run-command.js";
 
 /** Usage of the whole command. */
@@ -116,8 +117,11 @@ export function reportError(e: unknown, io: Io): number {
  * rejection, which must still print `error FLEUVE_...` and exit 1 rather than a raw stack trace.
  */
 function installScriptErrorHandlers(io: Io): void {
+  let failed = false;
   const fail = (e: unknown) => {
-    process.exit(reportError(e, io));
+    if (failed) return; // already reporting the first failure
+    failed = true;
+    void exitWhenFlushed(reportError(e, io));
   };
   process.on("unhandledRejection", fail);
   process.on("uncaughtException", fail);

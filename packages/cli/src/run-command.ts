@@ -20,6 +20,7 @@ import {
 } from "@fleuve/core";
 import { intOption, type ParsedArgs, parseArgs, usageError } from "./args.js";
 import { type ControlServer, DEFAULT_CONTROL_DIR, startControlServer } from "./control.js";
+import { writeOut } from "./process-streams.js";
 
 /** Default time between checkpoints of `fleuve run --checkpoint-dir` (ms). */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5000;
@@ -301,9 +302,16 @@ async function awaitJob(name: string, client: JobClient, io: Io): Promise<number
   process.on("SIGTERM", onSignal);
   try {
     const result = await client.result;
+    // Printed in batches that wait for the reader: a slow pipe must not pile the output up in memory.
+    let batch = "";
     for (const v of result.collected ?? []) {
-      io.stdout.write(`${typeof v === "string" ? v : JSON.stringify(v)}\n`);
+      batch += `${typeof v === "string" ? v : JSON.stringify(v)}\n`;
+      if (batch.length >= 65536) {
+        await writeOut(io.stdout, batch);
+        batch = "";
+      }
     }
+    if (batch.length > 0) await writeOut(io.stdout, batch);
     io.stderr.write(`job '${name}' finished in ${Math.round(result.durationMs)} ms\n`);
     return 0;
   } catch (e) {

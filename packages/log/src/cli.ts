@@ -236,6 +236,26 @@ export const produceCommand: CliHandler = (argv, io) =>
     });
   });
 
+/**
+ * Writes a chunk of output; when the stream's buffer is full (a pipe read slowly), waits for it to
+ * drain before the caller fetches more, so printing a big topic takes bounded memory.
+ */
+async function writeOut(out: CliIo["stdout"], chunk: string): Promise<void> {
+  const stream = out as CliIo["stdout"] & {
+    once?(event: string, listener: () => void): unknown;
+    off?(event: string, listener: () => void): unknown;
+  };
+  if (stream.write(chunk) !== false || stream.once === undefined) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      for (const e of ["drain", "close", "error"]) stream.off?.(e, done);
+      resolve();
+    };
+    // A reader gone for good closes the stream instead of draining it.
+    for (const e of ["drain", "close", "error"]) stream.once!(e, done);
+  });
+}
+
 function envelope(topic: string, partition: number, r: LogRecord): string {
   const v = r.value === null ? null : r.value.toString("utf8");
   let value: unknown = v;
@@ -279,7 +299,7 @@ export const consumeCommand: CliHandler = (argv, io) =>
     const fromBeginning = p.flags.has("from-beginning");
     const metadata = p.flags.has("metadata");
     const groupId = flag(p, "group");
-    return run(flag(p, "dir"), (log) => {
+    return run(flag(p, "dir"), async (log) => {
       const t = log.topic(topic);
       const group = groupId === undefined ? undefined : log.consumerGroup(groupId);
       let printed = 0;
@@ -295,7 +315,7 @@ export const consumeCommand: CliHandler = (argv, io) =>
           let out = "";
           for (const r of res.records)
             out += `${metadata ? envelope(topic, part, r) : (r.value?.toString("utf8") ?? "null")}\n`;
-          if (out.length > 0) io.stdout.write(out);
+          if (out.length > 0) await writeOut(io.stdout, out);
           printed += res.records.length;
           const done = res.nextOffset === offset;
           offset = res.nextOffset;
