@@ -11,7 +11,14 @@ export const LOG_USAGE = `Usage:
   fleuve topics list | describe <name> | delete <name>
   fleuve produce <topic> [--key <field>]      JSON lines on stdin, one record each
   fleuve consume <topic> [--from-beginning] [--max N] [--group G]
-                 [--isolation read_committed|read_uncommitted] [--metadata]
+                 [--offset-reset earliest|latest] [--isolation read_committed|read_uncommitted]
+                 [--metadata]
+consume prints committed records only (--isolation read_committed, the default; read_uncommitted
+also prints those of open and aborted transactions). With --group it resumes from the group's
+committed offsets and commits what it printed. Where a partition has no committed offset (a new
+group, or no --group) it starts at --offset-reset: latest (the default: only records written from
+now on) or earliest (all); --from-beginning means --offset-reset earliest.
+consume and topics list|describe only read: they work while a job writes to the log.
 Every command accepts --dir <path> (default $FLEUVE_LOG_DIR or .fleuve/log).`;
 
 /** Runs a log command (`argv[0]` is topics, produce or consume); resolves to the exit code. */

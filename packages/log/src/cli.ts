@@ -5,8 +5,10 @@
  *   topics create <name> [--partitions N] [--config key=value ...]
  *   topics list | topics describe <name> | topics delete <name>
  *   produce <topic> [--key <field>]            JSON lines on stdin, one record each
- *   consume <topic> [--from-beginning] [--max N] [--group G] [--isolation read_committed|read_uncommitted] [--metadata]
- * Every command accepts `--dir <path>` (default $FLEUVE_LOG_DIR or .fleuve/log).
+ *   consume <topic> [--from-beginning] [--max N] [--group G] [--offset-reset earliest|latest]
+ *           [--isolation read_committed|read_uncommitted] [--metadata]
+ * Every command accepts `--dir <path>` (default $FLEUVE_LOG_DIR or .fleuve/log). `consume` and
+ * `topics list|describe` open the log read-only, so they work while a job writes to it.
  */
 
 import { FleuveError, isFleuveError } from "@fleuve/core";
@@ -69,8 +71,10 @@ function intFlag(p: Parsed, name: string): number | undefined {
 async function run(
   dirArg: string | undefined,
   body: (log: Log) => Promise<number> | number,
+  access: "read" | "write" = "write",
 ): Promise<number> {
-  const log = openLog({ dir: dirArg ?? process.env.FLEUVE_LOG_DIR });
+  // Readers take no lock: they work beside the process writing the log (a running job).
+  const log = openLog({ dir: dirArg ?? process.env.FLEUVE_LOG_DIR, readOnly: access === "read" });
   try {
     return await body(log);
   } finally {
@@ -140,16 +144,24 @@ export const topicsCommand: CliHandler = (argv, io) =>
         });
       }
       case "list":
-        return run(flag(p, "dir"), (log) => {
-          for (const t of log.listTopics()) io.stdout.write(`${t}\n`);
-          return 0;
-        });
+        return run(
+          flag(p, "dir"),
+          (log) => {
+            for (const t of log.listTopics()) io.stdout.write(`${t}\n`);
+            return 0;
+          },
+          "read",
+        );
       case "describe": {
         const n = needName();
-        return run(flag(p, "dir"), (log) => {
-          io.stdout.write(`${JSON.stringify(log.describeTopic(n), null, 2)}\n`);
-          return 0;
-        });
+        return run(
+          flag(p, "dir"),
+          (log) => {
+            io.stdout.write(`${JSON.stringify(log.describeTopic(n), null, 2)}\n`);
+            return 0;
+          },
+          "read",
+        );
       }
       case "delete": {
         const n = needName();
@@ -279,58 +291,97 @@ function envelope(topic: string, partition: number, r: LogRecord): string {
 
 /**
  * `consume <topic>`: prints records as JSON lines (the value as produced; `--metadata` wraps each in
- * {topic, partition, offset, timestamp, key, value, headers}). Without `--group` it reads from the
- * beginning only with `--from-beginning` (else from the end, like kafka-console-consumer); with
- * `--group` it resumes from the committed offsets and commits what it printed. Stops at the end of
- * the log or after `--max N` records.
+ * {topic, partition, offset, timestamp, key, value, headers}). With `--group` it resumes from the
+ * committed offsets and commits what it printed. A partition without a committed offset (every
+ * partition, without `--group`) starts where `--offset-reset` says: `latest` (the default, as
+ * Kafka's auto.offset.reset) or `earliest`; `--from-beginning` means earliest, as in
+ * kafka-console-consumer. It reads committed data only (`--isolation read_committed`, the
+ * default): Fleuve's sinks write transactions, so what it prints is what the job guarantees.
+ * Stops at the end of the log or after `--max N` records. It opens the log read-only, so it works
+ * while a job writes to it.
  */
 export const consumeCommand: CliHandler = (argv, io) =>
   guard(io, async () => {
-    const p = parseArgs(argv, ["dir", "max", "group", "isolation"], ["from-beginning", "metadata"]);
+    const p = parseArgs(
+      argv,
+      ["dir", "max", "group", "isolation", "offset-reset"],
+      ["from-beginning", "metadata"],
+    );
     const [topic, ...extra] = p.positional;
     if (topic === undefined)
-      throw usage("consume needs a topic name: consume <topic> [--from-beginning] [--max N] [--group G].");
+      throw usage(
+        "consume needs a topic name: consume <topic> [--from-beginning] [--max N] [--group G] [--offset-reset earliest|latest].",
+      );
     if (extra.length > 0) throw usage(`Unexpected argument "${extra[0]}".`);
     const max = intFlag(p, "max") ?? Number.POSITIVE_INFINITY;
-    const isolation = (flag(p, "isolation") ?? "read_uncommitted") as IsolationLevel;
+    const isolation = (flag(p, "isolation") ?? "read_committed") as IsolationLevel;
     if (isolation !== "read_committed" && isolation !== "read_uncommitted") {
       throw usage(`--isolation must be read_committed or read_uncommitted, got "${isolation}".`);
     }
-    const fromBeginning = p.flags.has("from-beginning");
+    const resetFlag = flag(p, "offset-reset");
+    if (resetFlag !== undefined && resetFlag !== "earliest" && resetFlag !== "latest") {
+      throw usage(`--offset-reset must be earliest or latest, got "${resetFlag}".`);
+    }
+    if (p.flags.has("from-beginning") && resetFlag === "latest") {
+      throw usage("--from-beginning means --offset-reset earliest; drop one of them.");
+    }
+    const reset = p.flags.has("from-beginning") ? "earliest" : (resetFlag ?? "latest");
     const metadata = p.flags.has("metadata");
     const groupId = flag(p, "group");
-    return run(flag(p, "dir"), async (log) => {
-      const t = log.topic(topic);
-      const group = groupId === undefined ? undefined : log.consumerGroup(groupId);
-      let printed = 0;
-      for (let part = 0; part < t.numPartitions && printed < max; part++) {
-        const pl = t.partition(part);
-        let offset = group
-          ? group.position(topic, part, fromBeginning ? "earliest" : "latest")
-          : fromBeginning
-            ? pl.logStartOffset
-            : pl.logEndOffset;
-        for (;;) {
-          const res = pl.fetch(offset, { isolation, maxRecords: Math.min(max - printed, 10000) });
-          let out = "";
-          for (const r of res.records)
-            out += `${metadata ? envelope(topic, part, r) : (r.value?.toString("utf8") ?? "null")}\n`;
-          if (out.length > 0) await writeOut(io.stdout, out);
-          printed += res.records.length;
-          const done = res.nextOffset === offset;
-          offset = res.nextOffset;
-          group?.seek(topic, part, offset);
-          if (
-            done ||
-            printed >= max ||
-            offset >= (isolation === "read_committed" ? res.lastStableOffset : res.highWatermark)
-          )
-            break;
+    return run(
+      flag(p, "dir"),
+      async (log) => {
+        const t = log.topic(topic);
+        const group = groupId === undefined ? undefined : log.consumerGroup(groupId);
+        // Start offsets first, so the hint about a new group comes before the records.
+        const starts: number[] = [];
+        const skipped: number[] = [];
+        for (let part = 0; part < t.numPartitions; part++) {
+          const pl = t.partition(part);
+          const committed = group?.committed(topic, part);
+          if (committed !== undefined && committed >= pl.logStartOffset && committed <= pl.logEndOffset) {
+            starts.push(committed);
+            continue;
+          }
+          // A read_committed consumer's "latest" is the last stable offset, as in Kafka: records of
+          // a transaction still open there are printed once it commits.
+          const end = isolation === "read_committed" ? pl.lastStableOffset : pl.logEndOffset;
+          if (reset === "latest" && end > pl.logStartOffset) skipped.push(part);
+          starts.push(reset === "earliest" ? pl.logStartOffset : end);
         }
-      }
-      group?.commitPositions();
-      return 0;
-    });
+        if (group !== undefined && skipped.length > 0) {
+          io.stderr.write(
+            `consume: group "${group.groupId}" has no committed offset for ${topic} partition(s) ${skipped.join(", ")}, so it starts at the end there and prints only records written from now on (--offset-reset latest, the default). Use --offset-reset earliest (or --from-beginning) to read what is there.\n`,
+          );
+        }
+        let printed = 0;
+        for (let part = 0; part < t.numPartitions && printed < max; part++) {
+          const pl = t.partition(part);
+          let offset = starts[part]!;
+          group?.seek(topic, part, offset);
+          for (;;) {
+            const res = pl.fetch(offset, { isolation, maxRecords: Math.min(max - printed, 10000) });
+            let out = "";
+            for (const r of res.records)
+              out += `${metadata ? envelope(topic, part, r) : (r.value?.toString("utf8") ?? "null")}\n`;
+            if (out.length > 0) await writeOut(io.stdout, out);
+            printed += res.records.length;
+            const done = res.nextOffset === offset;
+            offset = res.nextOffset;
+            group?.seek(topic, part, offset);
+            if (
+              done ||
+              printed >= max ||
+              offset >= (isolation === "read_committed" ? res.lastStableOffset : res.highWatermark)
+            )
+              break;
+          }
+        }
+        group?.commitPositions();
+        return 0;
+      },
+      "read",
+    );
   });
 
 /** Dispatches `topics`, `produce` and `consume` (argv[0] is the command). */

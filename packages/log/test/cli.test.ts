@@ -1,5 +1,6 @@
 // CLI handlers: topics create/list/describe/delete and a produce/consume round trip.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { test } from "node:test";
 import { consumeCommand, logCommand, produceCommand, topicsCommand } from "../src/cli.js";
 import { openLog, partitionForKey } from "../src/index.js";
@@ -111,4 +112,125 @@ test("topics list/describe/delete and errors with exit codes", async () => {
   const nokey = io('{"a":1}\n');
   assert.equal(await produceCommand(["y", "--key", "user", "--dir", dir], nokey.io), 1);
   assert.match(nokey.err(), /no field "user"/);
+});
+
+test("consume reads committed records by default; --isolation read_uncommitted also prints aborted ones", async () => {
+  const dir = tmpDir();
+  const log = openLog({ dir });
+  log.createTopic("t");
+  const producer = log.transactionalProducer("sink-0");
+  producer.begin();
+  producer.send("t", [{ value: Buffer.from('{"n":1}') }]);
+  producer.commit();
+  producer.begin();
+  producer.send("t", [{ value: Buffer.from('{"n":2}') }]);
+  producer.abort();
+  producer.begin();
+  producer.send("t", [{ value: Buffer.from('{"n":3}') }]);
+  producer.commit();
+  log.close();
+  const byDefault = io();
+  assert.equal(await consumeCommand(["t", "--from-beginning", "--dir", dir], byDefault.io), 0);
+  assert.equal(byDefault.out(), '{"n":1}\n{"n":3}\n');
+  const all = io();
+  assert.equal(
+    await consumeCommand(["t", "--from-beginning", "--isolation", "read_uncommitted", "--dir", dir], all.io),
+    0,
+  );
+  assert.equal(all.out(), '{"n":1}\n{"n":2}\n{"n":3}\n');
+});
+
+test("consume --offset-reset: a new group starts at the end by default (with a hint on stderr) or at the beginning", async () => {
+  const dir = tmpDir();
+  await topicsCommand(["create", "t", "--partitions", "2", "--dir", dir], io().io);
+  const input = `${Array.from({ length: 6 }, (_, i) => `{"n":${i}}`).join("\n")}\n`;
+  await produceCommand(["t", "--dir", dir], io(input).io);
+  const nums = (s: string) =>
+    s
+      .trim()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l).n)
+      .sort();
+
+  const latest = io();
+  assert.equal(await consumeCommand(["t", "--group", "new", "--dir", dir], latest.io), 0);
+  assert.equal(latest.out(), "");
+  assert.match(latest.err(), /group "new" has no committed offset for t .*starts at the end/);
+  assert.match(latest.err(), /--offset-reset earliest/);
+
+  for (const args of [
+    ["--group", "e", "--offset-reset", "earliest"],
+    ["--group", "f", "--from-beginning"],
+    ["--offset-reset", "earliest"],
+  ]) {
+    const c = io();
+    assert.equal(await consumeCommand(["t", ...args, "--dir", dir], c.io), 0, args.join(" "));
+    assert.deepEqual(nums(c.out()), [0, 1, 2, 3, 4, 5], args.join(" "));
+    assert.equal(c.err(), "", "no hint when the group starts at the beginning");
+  }
+  // The group's committed offsets win over the reset policy, and a known group gets no hint.
+  await produceCommand(["t", "--dir", dir], io('{"n":6}\n').io);
+  const resumed = io();
+  assert.equal(
+    await consumeCommand(["t", "--group", "e", "--offset-reset", "earliest", "--dir", dir], resumed.io),
+    0,
+  );
+  assert.deepEqual(nums(resumed.out()), [6]);
+  const again = io();
+  assert.equal(await consumeCommand(["t", "--group", "e", "--dir", dir], again.io), 0);
+  assert.equal(again.out(), "");
+  assert.equal(again.err(), "");
+
+  const bad = io();
+  assert.equal(await consumeCommand(["t", "--offset-reset", "oldest", "--dir", dir], bad.io), 2);
+  assert.match(bad.err(), /FLEUVE_CLI_USAGE: --offset-reset must be earliest or latest, got "oldest"/);
+  const both = io();
+  assert.equal(
+    await consumeCommand(["t", "--from-beginning", "--offset-reset", "latest", "--dir", dir], both.io),
+    2,
+  );
+  assert.match(both.err(), /FLEUVE_CLI_USAGE: --from-beginning means --offset-reset earliest/);
+});
+
+test("the command-line example of docs/log.md prints what its comments say", async () => {
+  const doc = fs.readFileSync(new URL("../../../docs/log.md", import.meta.url), "utf8");
+  const block = /## Command line[\s\S]*?```\n([\s\S]*?)```/.exec(doc)![1]!;
+  const dir = tmpDir();
+  const orders = [
+    { id: 1, user: "alice", amount: 12 },
+    { id: 2, user: "bob", amount: 7 },
+    { id: 3, user: "carol", amount: 3 },
+  ];
+  const outputs = new Map<string, string>();
+  for (const line of block.split("\n")) {
+    const command = line.replace(/#.*/, "").trim();
+    if (command === "") continue;
+    const [fleuve, ...words] = command.split(/\s+/);
+    assert.equal(fleuve, "fleuve");
+    const redirect = words.indexOf("<");
+    const argv = redirect >= 0 ? words.slice(0, redirect) : words;
+    const c = io(redirect >= 0 ? `${orders.map((o) => JSON.stringify(o)).join("\n")}\n` : "");
+    assert.equal(await logCommand([...argv, "--dir", dir], c.io), 0, `${command}: ${c.err()}`);
+    outputs.set(argv.join(" "), c.out());
+  }
+  const values = (s: string) =>
+    s
+      .trim()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l));
+  const ids = (recs: { id: number }[]) => recs.map((r) => r.id).sort();
+  assert.deepEqual(ids(values(outputs.get("consume orders --from-beginning --max 10")!)), [1, 2, 3]);
+  const withMetadata = values(
+    outputs.get("consume orders --group billing --offset-reset earliest --metadata")!,
+  );
+  assert.deepEqual(ids(withMetadata.map((r) => r.value)), [1, 2, 3], "a new group starts at the beginning");
+  for (const r of withMetadata) {
+    assert.equal(r.topic, "orders");
+    assert.equal(r.key, r.value.user);
+    assert.equal(r.partition, partitionForKey(r.value.user, 3));
+    assert.equal(typeof r.offset, "number");
+  }
+  assert.equal(outputs.get("consume orders --group billing"), "", "resumes after what the group printed");
 });
