@@ -63,6 +63,20 @@ interface TopicMeta {
 // No leading dot: ".deleted-*" directories are deletion leftovers.
 const TOPIC_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
 
+/**
+ * Which file `file` is (inode and change time: a freed inode number may be reused at once), or
+ * undefined when it does not exist.
+ */
+function fileIdentity(file: string): string | undefined {
+  try {
+    const st = fs.statSync(file, { bigint: true });
+    return `${st.ino}/${st.ctimeNs}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
 /** An open log directory. Create with {@link openLog}; call {@link Log.close} when done. */
 export class Log {
   readonly dir: string;
@@ -71,6 +85,8 @@ export class Log {
   private readonly topicsDir: string;
   private readonly groupsDir: string;
   private readonly topics = new Map<string, Topic>();
+  /** A reader's identity of each loaded topic's topic.json (see {@link refreshTopics}). */
+  private readonly topicFiles = new Map<string, string>();
   private readonly defaults: TopicConfig;
   private readonly clock: () => number;
   /** The writer's; a reader has none (it reads transaction outcomes from the markers). */
@@ -176,15 +192,20 @@ export class Log {
     }
     for (const name of names) {
       if (!TOPIC_NAME.test(name)) continue;
-      const meta = readJson<TopicMeta>(path.join(this.topicsDir, name, "topic.json"));
+      const metaFile = path.join(this.topicsDir, name, "topic.json");
       const loaded = this.topics.get(name);
-      if (meta === undefined) {
-        if (loaded !== undefined) this.unloadTopic(name, loaded);
-        continue;
+      // topic.json is written once, when the topic is created: another file means the topic
+      // was deleted and created again, and the open segments are the old topic's.
+      const identity = fileIdentity(metaFile);
+      if (loaded !== undefined) {
+        if (identity === this.topicFiles.get(name)) continue;
+        this.unloadTopic(name, loaded);
       }
-      if (loaded !== undefined) continue;
+      const meta = identity === undefined ? undefined : readJson<TopicMeta>(metaFile);
+      if (meta === undefined) continue;
       try {
         this.loadTopic({ ...meta, config: resolveTopicConfig(meta.config) });
+        this.topicFiles.set(name, identity!);
       } catch (err) {
         // Deleted by the writer while we opened it.
         const code = isFleuveError(err) ? err.code : (err as NodeJS.ErrnoException).code;
@@ -196,6 +217,7 @@ export class Log {
   private unloadTopic(name: string, t: Topic): void {
     for (const p of t.partitions) p.close();
     this.topics.delete(name);
+    this.topicFiles.delete(name);
   }
 
   private checkWritable(what: string): void {

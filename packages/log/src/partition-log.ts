@@ -102,6 +102,21 @@ export class PartitionLog {
    * is cut off or rebuilt on disk.
    */
   private loadReadOnly(): void {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.loadReadOnlyOnce();
+        return;
+      } catch (err) {
+        // Retention deleted a segment between the listing and its open: list again.
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 5) throw err;
+        this.segments = [];
+        this.ongoing.clear();
+        this.aborted.clear();
+      }
+    }
+  }
+
+  private loadReadOnlyOnce(): void {
     const bases = fs
       .readdirSync(this.dir)
       .filter((n) => /^\d{20}\.log$/.test(n))

@@ -250,3 +250,31 @@ test("two readers committing one group's offsets for different partitions keep b
   assert.deepEqual(writer.consumerGroup("g").offsets(), { t: { "0": 1, "1": 1 } });
   writer.close();
 });
+
+test("a reader sees topics the writer creates, deletes and creates again after it opened", () => {
+  const dir = tmpDir();
+  const writer = openLog({ dir });
+  writer.createTopic("t");
+  writer.topic("t").append([{ value: Buffer.from("old") }]);
+  const reader = openLog({ dir, readOnly: true });
+  const values = () => {
+    const p = reader.topic("t").partition(0);
+    return p.fetch(p.logStartOffset).records.map((r) => r.value!.toString());
+  };
+  assert.deepEqual(values(), ["old"]);
+  writer.createTopic("u");
+  assert.deepEqual(reader.listTopics(), ["t", "u"]);
+  writer.deleteTopic("t");
+  assert.deepEqual(reader.listTopics(), ["u"]);
+  assert.equal(reader.hasTopic("t"), false);
+  writer.createTopic("t");
+  writer.topic("t").append([{ value: Buffer.from("new") }]);
+  assert.deepEqual(values(), ["new"]);
+  // Again, without the reader looking in between.
+  writer.deleteTopic("t");
+  writer.createTopic("t");
+  writer.topic("t").append([{ value: Buffer.from("newer") }]);
+  assert.deepEqual(values(), ["newer"]);
+  reader.close();
+  writer.close();
+});
