@@ -8,9 +8,11 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { threadId } from "node:worker_threads";
 import { isFleuveError, StreamExecutionEnvironment, WatermarkStrategy } from "@fleuve/core";
 import { consumeCommand, produceCommand, topicsCommand } from "../src/cli.js";
 import { logSource, openLog } from "../src/index.js";
+import { withFileLock } from "../src/lock.js";
 import { plannedRecords } from "./fixtures/txn-plan.js";
 import { tmpDir } from "./helpers.js";
 
@@ -277,4 +279,34 @@ test("a reader sees topics the writer creates, deletes and creates again after i
   assert.deepEqual(values(), ["newer"]);
   reader.close();
   writer.close();
+});
+
+test("a group's commit lock: a dead holder's lock is taken over, a live holder's is left alone and named", async () => {
+  const dir = tmpDir();
+  const writer = openLog({ dir });
+  writer.createTopic("t");
+  writer.close();
+  const group = openLog({ dir, readOnly: true }).consumerGroup("g");
+  const lockFile = path.join(dir, "__consumer_offsets", "g.json.lock");
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  // A process that has exited: its lock is stale.
+  const dead = spawn(process.execPath, ["-e", ""]);
+  await new Promise((resolve) => dead.on("exit", resolve));
+  fs.writeFileSync(lockFile, `${dead.pid} 0`);
+  group.commit([{ topic: "t", partition: 0, offset: 0 }]);
+  assert.ok(!fs.existsSync(lockFile), "the commit released the lock it took over");
+  // This very thread never holds it between calls: a lock naming it is a crashed namesake's.
+  fs.writeFileSync(lockFile, `${process.pid} ${threadId}`);
+  group.commit([{ topic: "t", partition: 0, offset: 0 }]);
+  assert.ok(!fs.existsSync(lockFile));
+  // A live process (our parent) holds it: wait, and name it when it is not released in time.
+  fs.writeFileSync(lockFile, `${process.ppid} 0`);
+  assert.throws(
+    () => withFileLock(lockFile, () => 0, 0),
+    (e: unknown) =>
+      isFleuveError(e) &&
+      e.code === "FLEUVE_LOG_LOCKED" &&
+      (e.details as { pid: number }).pid === process.ppid,
+  );
+  assert.equal(fs.readFileSync(lockFile, "utf8"), `${process.ppid} 0`, "a live holder's lock is left alone");
 });
