@@ -1,0 +1,160 @@
+/**
+ * How docs-commands.test.ts runs the shell commands of README.md and docs/*.md that it cannot run
+ * exactly as printed. A command shown in a ```sh block (or a `fleuve ...` line of a plain block)
+ * runs as printed, in the doc's sandbox, unless it has an entry here; one that cannot run as
+ * printed (placeholders, a long-running job, a broker to stop) and has no entry fails the test.
+ *
+ * The key is the command as the doc prints it: the trailing `# comment` dropped, continuation lines
+ * joined with single spaces. Each entry says why, and what runs instead: a bounded variant, the
+ * command's --help, or nothing (`skip`) when running it here would harm the machine or the suite.
+ */
+
+/** What to do with one command shown in the docs. */
+export interface DocCommandEntry {
+  /** Why the command is not run exactly as printed (shown in the test's output). */
+  reason: string;
+  /** Not run at all. */
+  skip?: true;
+  /** The shell command run instead; `{name}` stands for a value captured by an earlier command. */
+  run?: string;
+  /** Files written into the sandbox before the command runs: path -> text, or `@repo/path` to copy. */
+  files?: Record<string, string>;
+  /**
+   * Runs in the background: the doc goes on once this sandbox path exists (the job's control
+   * socket, say); the command must end with exit code 0 by the time a later `awaitBackground`
+   * entry says so, or by the end of the doc.
+   */
+  background?: { readyWhen: string };
+  /** After this command, wait for the doc's background command to end (exit code 0). */
+  awaitBackground?: true;
+  /** Stores the first match of `pattern` in the command's stdout as `{name}`. */
+  capture?: { name: string; pattern: RegExp };
+}
+
+const FLEUVE = "node packages/cli/bin/fleuve.js";
+const SOCKET = ".fleuve/jobs/savepoint-counter.sock";
+
+/** Commands of the docs not run exactly as printed, by their printed text. */
+export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
+  // --- installing and the test suite itself ---
+  "npm ci && npm run demo": {
+    reason:
+      "npm ci would reinstall the shared node_modules and npm run demo rebuilds the tree; the demo itself runs, bounded",
+    run: `${FLEUVE} demo --events 2000 --rate 0`,
+  },
+  "npm ci && npm test": { reason: "this is the whole test suite, of which this test is a part", skip: true },
+
+  // --- README: checkpoints and savepoints from the command line ---
+  "npm run fleuve -- run job.ts --checkpoint-dir .fleuve/cp --resume": {
+    reason: "job.ts stands for any job file: the savepoint example is put there",
+    files: { "job.ts": "@examples/savepoint-counter.ts" },
+  },
+  "npm run fleuve -- savepoint <job-name> [--stop]": {
+    reason:
+      "needs a running job: job.ts is started at 100 numbers/s in the background, then stopped with a savepoint",
+    run: `(${FLEUVE} run job.ts -- 100 >job.out 2>&1 &) && until [ -S ${SOCKET} ]; do sleep 0.1; done && npm run fleuve -- savepoint savepoint-counter --stop`,
+    capture: { name: "folder", pattern: /\/\S*savepoint-savepoint-counter-\S+/ },
+  },
+  "npm run fleuve -- run job.ts --from-savepoint <folder>": {
+    reason: "<folder> is the folder the savepoint command printed",
+    run: "npm run fleuve -- run job.ts --from-savepoint {folder}",
+  },
+
+  // --- docs/fault-tolerance.md ---
+  "fleuve run job.ts --checkpoint-dir .fleuve/cp --resume": {
+    reason: "job.ts stands for any job file: the savepoint example is put there",
+    files: { "job.ts": "@examples/savepoint-counter.ts" },
+  },
+  "fleuve savepoint <job-name> [--stop]": {
+    reason:
+      "needs a running job: job.ts runs at 100 numbers/s in the background and is stopped with a savepoint",
+    run: `(fleuve run job.ts -- 100 >job.out 2>&1 &) && until [ -S ${SOCKET} ]; do sleep 0.1; done && fleuve savepoint savepoint-counter --stop`,
+    capture: { name: "path", pattern: /\/\S*savepoint-savepoint-counter-\S+/ },
+  },
+  "fleuve run job.ts --from-savepoint <path>": {
+    reason: "<path> is the folder the savepoint command printed",
+    run: "fleuve run job.ts --from-savepoint {path}",
+  },
+  "fleuve demo": {
+    reason:
+      "runs 10 s by default; a bounded run of the same demo (its results are read further down the doc)",
+    run: "fleuve demo --events 2000 --rate 0",
+  },
+  "fleuve run examples/savepoint-counter.ts -- 1000": {
+    reason:
+      "the savepoint commands below need it running: started in the background at 100 numbers/s so it surely still runs when they do",
+    run: "fleuve run examples/savepoint-counter.ts -- 100",
+    background: { readyWhen: SOCKET },
+  },
+  "fleuve savepoint savepoint-counter": {
+    reason: "run as printed; the printed folder is kept for the resume below",
+    run: "fleuve savepoint savepoint-counter",
+    capture: { name: "printed path", pattern: /\/\S*savepoint-savepoint-counter-\S+/ },
+  },
+  "fleuve savepoint savepoint-counter --stop": {
+    reason: "run as printed; then the job started above must end with exit code 0",
+    run: "fleuve savepoint savepoint-counter --stop",
+    awaitBackground: true,
+  },
+  "fleuve run examples/savepoint-counter.ts --from-savepoint <printed path> -- 1000": {
+    reason: "<printed path> is the folder the first savepoint command printed",
+    run: 'fleuve run examples/savepoint-counter.ts --from-savepoint "{printed path}" -- 10000',
+  },
+
+  // --- docs/log.md ---
+  "fleuve produce orders --key user < orders.jsonl": {
+    reason: "reads orders.jsonl, which the doc leaves to the reader: two orders are put there",
+    files: {
+      "orders.jsonl": '{"user":"ada","item":"book","amount":12}\n{"user":"bob","item":"pen","amount":2}\n',
+    },
+  },
+
+  // --- docs/kafka-broker.md: the shared broker that other tests use is never stopped ---
+  "npm run services:down": {
+    reason: "stops the Kafka broker the rest of the suite uses; `status` runs instead",
+    run: "node scripts/services.mjs status",
+  },
+  "node scripts/services.mjs reset": {
+    reason: "stops the shared broker and deletes every topic the rest of the suite uses",
+    skip: true,
+  },
+  "apt-get install -y kcat": {
+    reason: "installs a system package (.ci/run does); checks that kcat is there instead",
+    run: "command -v kcat",
+  },
+
+  // --- docs/kafka.md ---
+  "node packages/cli/bin/fleuve.js run packages/kafka/test/fixtures/group-job.ts --group orders --checkpoint-dir /mnt/shared/checkpoints --checkpoint-interval 500 -- 127.0.0.1:9092 orders-in orders-out":
+    {
+      reason:
+        "joins a consumer group until Ctrl-C, with a folder shared by several machines; packages/kafka/test/scale-out.test.ts runs this job so, here its options are checked",
+      run: `${FLEUVE} run --help | grep -e --group && ${FLEUVE} run --help | grep -e --checkpoint-interval`,
+    },
+
+  // --- docs/benchmarks.md: minutes of CPU each; bench/*.test.ts run the benchmarks small ---
+  "npm run bench": {
+    reason: "10M records, 3 runs: minutes of CPU; a small run of the same script instead",
+    run: "node --import tsx bench/run.ts --only stateless --runs 1 --events 20000 --no-latency --no-baseline",
+  },
+  "npm run bench -- --only tumbling,sliding --runs 5 --events 2000000": {
+    reason: "minutes of CPU; the same options, small",
+    run: "node --import tsx bench/run.ts --only tumbling,sliding --runs 1 --events 20000 --no-latency",
+  },
+  "npm run bench -- --no-latency --no-baseline": {
+    reason: "all benchmarks on 10M records; one small one with these options",
+    run: "node --import tsx bench/run.ts --only session --runs 1 --events 20000 --no-latency --no-baseline",
+  },
+  "npm run bench -- --soak 600 --only sliding --rate 50000": {
+    reason:
+      "a 10-minute soak; the heap is sampled every 10 s, and bench/run.ts fails on a soak too short for two samples (a bug to fix there), so its options are checked against --help",
+    run: "node --import tsx bench/run.ts --help | grep -e '--soak seconds --rate'",
+  },
+  "node --import tsx bench/core/worker.ts --bench session --mode latency --rate 300000 --seconds 10": {
+    reason: "10 s at 300,000 events/s; 1 s at 20,000",
+    run: "node --import tsx bench/core/worker.ts --bench session --mode latency --rate 20000 --seconds 1",
+  },
+  "bench/flink-core/run.sh --runs 3 --events 10000000 --only stateless,tumbling": {
+    reason: "builds and runs Apache Flink jobs with Maven: many minutes; not run by the test suite",
+    skip: true,
+  },
+};
