@@ -54,6 +54,8 @@ export class PartitionLog {
   readonly ongoing = new Map<number, OngoingTxn>();
   /** Aborted transactions by producer id, ascending by offset. */
   readonly aborted = new Map<number, AbortedTxn[]>();
+  /** For a reader: the next segment's base of segments that were closed when the reader reached them. */
+  private readonly successors = new Map<Segment, number>();
   private config: TopicConfig;
   private readonly clock: () => number;
   private lastFlush: number;
@@ -117,11 +119,7 @@ export class PartitionLog {
   }
 
   private loadReadOnlyOnce(): void {
-    const bases = fs
-      .readdirSync(this.dir)
-      .filter((n) => /^\d{20}\.log$/.test(n))
-      .map((n) => Number(n.slice(0, 20)))
-      .sort((a, b) => a - b);
+    const bases = this.listBases();
     if (bases.length === 0) {
       throw new FleuveError(
         "FLEUVE_LOG_TOPIC_NOT_FOUND",
@@ -140,6 +138,9 @@ export class PartitionLog {
           for (const o of seg.readSnapshot()) this.ongoing.set(o.producerId, o);
           seg.resetIndexes();
           seg.size = 0;
+          // Rolled (and maybe compacted) since the listing: see openFollowing.
+          const later = this.listBases().find((b) => b > seg.baseOffset);
+          if (later !== undefined) this.successors.set(seg, later);
           this.followTail(seg);
         }
       }
@@ -176,28 +177,69 @@ export class PartitionLog {
   }
 
   /**
-   * For a reader: catches up with the writer. Reads the active segment's new batches, moves on to
-   * the segments the writer rolled to (a segment is named by the offset after the previous one's
-   * last batch, so it is found once that batch is read), and forgets segments retention deleted
-   * (their files stay readable through the open descriptors until then). A no-op for the writer.
+   * For a reader: catches up with the writer. Reads the active segment's new batches and moves on
+   * to the segment the writer rolled to: its file is named by the offset after the last batch of
+   * the one before, so it is found once that batch is read. A segment that was closed already
+   * when the reader reached it (the writer was ahead; compaction may have removed its last
+   * records, and retention may have deleted it) is followed by the next one in the directory
+   * listing instead. Segments retention deleted are forgotten (their files stay readable through
+   * the open descriptors until then). A no-op for the writer.
    */
   refresh(): void {
     if (!this.readOnly) return;
-    while (this.segments.length > 1 && !fs.existsSync(this.segments[0]!.path(".log"))) this.dropOldest();
     for (;;) {
       const seg = this.active;
       this.followTail(seg);
-      if (seg.nextOffset === seg.baseOffset) return; // empty: the writer has not rolled past it
-      let next: Segment;
-      try {
-        next = new Segment(this.dir, seg.nextOffset, this.config.indexIntervalBytes, false, true);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
-        throw err;
+      let next: Segment | undefined;
+      const successor = this.successors.get(seg);
+      if (successor !== undefined) next = this.openFollowing(successor);
+      else if (seg.nextOffset > seg.baseOffset) next = this.openFollowing(seg.nextOffset);
+      if (next === undefined && !fs.existsSync(seg.path(".log"))) {
+        // Retention deleted the segment being followed: the writer is past it, maybe past the
+        // next ones too. Go on from the oldest segment left after it.
+        const base = this.listBases().find((b) => b > seg.baseOffset);
+        if (base !== undefined) next = this.openFollowing(base);
       }
-      next.size = 0;
+      if (next === undefined) break;
       this.segments.push(next);
     }
+    while (this.segments.length > 1 && !fs.existsSync(this.segments[0]!.path(".log"))) this.dropOldest();
+  }
+
+  /**
+   * Opens the segment at `base` to follow it from its start, or returns undefined when it does not
+   * exist. Listed after the open: if a later segment exists then, this one is closed and may be
+   * compacted (its last offsets gone), so remember which segment follows it. If none does, it was
+   * the writer's active segment when it was opened, so the descriptor holds the file the writer
+   * appends to (compaction only replaces closed segments).
+   */
+  private openFollowing(base: number): Segment | undefined {
+    let seg: Segment;
+    try {
+      seg = new Segment(this.dir, base, this.config.indexIntervalBytes, false, true);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    seg.size = 0;
+    const later = this.listBases().find((b) => b > base);
+    if (later !== undefined) {
+      this.successors.set(seg, later);
+      // Transactions open at its start, as the writer recorded them when it rolled to it: the
+      // markers of segments skipped by retention are gone.
+      this.ongoing.clear();
+      for (const o of seg.readSnapshot()) this.ongoing.set(o.producerId, o);
+    }
+    return seg;
+  }
+
+  /** Base offsets of the segments in the directory, ascending. */
+  private listBases(): number[] {
+    return fs
+      .readdirSync(this.dir)
+      .filter((n) => /^\d{20}\.log$/.test(n))
+      .map((n) => Number(n.slice(0, 20)))
+      .sort((a, b) => a - b);
   }
 
   private checkWritable(what: string): void {
@@ -686,8 +728,9 @@ export class PartitionLog {
         if (list.length === 0) this.aborted.delete(a.producerId);
       }
     }
-    if (this.readOnly)
-      s.close(); // the writer deleted the files
+    this.successors.delete(s);
+    // A reader only closes: the writer deleted the files.
+    if (this.readOnly) s.close();
     else s.deleteFiles();
   }
 

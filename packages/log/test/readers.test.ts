@@ -310,3 +310,45 @@ test("a group's commit lock: a dead holder's lock is taken over, a live holder's
   );
   assert.equal(fs.readFileSync(lockFile, "utf8"), `${process.ppid} 0`, "a live holder's lock is left alone");
 });
+
+test("readers follow retention and compaction done by the writer", () => {
+  const dir = tmpDir();
+  const writer = openLog({ dir });
+  writer.createTopic("r", { config: { segmentBytes: 1024, retentionBytes: 4096, indexIntervalBytes: 128 } });
+  writer.createTopic("c", {
+    config: { segmentBytes: 1024, cleanupPolicy: "compact", indexIntervalBytes: 128 },
+  });
+  const early = openLog({ dir, readOnly: true });
+  const readAll = (log: ReturnType<typeof openLog>, topic: string) => {
+    const p = log.topic(topic).partition(0);
+    const out: [number, string][] = [];
+    let offset = p.logStartOffset;
+    while (offset < p.highWatermark) {
+      const res = p.fetch(offset, { maxRecords: 7 });
+      for (const r of res.records) out.push([r.offset, `${r.key?.toString()}=${r.value!.toString()}`]);
+      offset = res.nextOffset;
+    }
+    return out;
+  };
+  assert.deepEqual(readAll(early, "r"), []);
+  for (let i = 0; i < 300; i++) {
+    const rec = { key: Buffer.from(`k${i % 5}`), value: Buffer.from(`${i}:${"v".repeat(i % 40)}`) };
+    writer.topic("r").append([rec]);
+    writer.topic("c").append([rec]);
+  }
+  const r = writer.topic("r").partition(0);
+  assert.ok(r.logStartOffset > 0, "retention deleted segments");
+  assert.equal(early.topic("r").partition(0).logStartOffset, r.logStartOffset);
+  assert.deepEqual(readAll(early, "r"), readAll(writer, "r"));
+  // Compaction replaced closed segments: a reader opened now reads what the writer reads; one
+  // opened before may still read older copies of some segments, at the same offsets.
+  const late = openLog({ dir, readOnly: true });
+  const compacted = readAll(writer, "c");
+  assert.ok(compacted.length < 300, "compaction dropped records");
+  assert.deepEqual(readAll(late, "c"), compacted);
+  const before = new Map(readAll(early, "c"));
+  for (const [offset, value] of compacted) assert.equal(before.get(offset), value, `offset ${offset}`);
+  early.close();
+  late.close();
+  writer.close();
+});
