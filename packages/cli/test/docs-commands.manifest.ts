@@ -20,11 +20,18 @@ export interface DocCommandEntry {
   /** Files written into the sandbox before the command runs: path -> text, or `@repo/path` to copy. */
   files?: Record<string, string>;
   /**
-   * Runs in the background: the doc goes on once this sandbox path exists (the job's control
-   * socket, say); the command must end with exit code 0 by the time a later `awaitBackground`
-   * entry says so, or by the end of the doc.
+   * Runs in the background: the doc goes on once it is ready (its control socket exists, say);
+   * it must end with exit code 0 when a later `awaitBackground` entry, or the end of the doc,
+   * waits for it (after `stopWith`, if given).
    */
-  background?: { readyWhen: string };
+  background?: {
+    /** Ready once this sandbox path exists. */
+    readyWhen?: string;
+    /** Ready once its stderr matches. */
+    readyWhenStderr?: RegExp;
+    /** Sent to it (its process group) when the doc waits for it, as Ctrl-C would be. */
+    stopWith?: NodeJS.Signals;
+  };
   /** After this command, wait for the doc's background command to end (exit code 0). */
   awaitBackground?: true;
   /** Stores the first match of `pattern` in the command's stdout as `{name}`. */
@@ -127,8 +134,9 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
   "node packages/cli/bin/fleuve.js run packages/kafka/test/fixtures/group-job.ts --group orders --checkpoint-dir /mnt/shared/checkpoints --checkpoint-interval 500 -- 127.0.0.1:9092 orders-in orders-out":
     {
       reason:
-        "joins a consumer group until Ctrl-C, with a folder shared by several machines; packages/kafka/test/scale-out.test.ts runs this job so, here its options are checked",
-      run: `${FLEUVE} run --help | grep -e --group && ${FLEUVE} run --help | grep -e --checkpoint-interval`,
+        "joins the group until Ctrl-C; /mnt/shared stands for a shared folder and the group gets a name of its own per run (groups stay in the shared broker): one process joins, then Ctrl-C must leave with exit 0",
+      run: `${FLEUVE} run packages/kafka/test/fixtures/group-job.ts --group docs-{unique} --checkpoint-dir shared/checkpoints --checkpoint-interval 500 -- 127.0.0.1:9092 orders-in orders-out`,
+      background: { readyWhenStderr: /joined group/, stopWith: "SIGINT" },
     },
 
   // --- docs/benchmarks.md: minutes of CPU each; bench/*.test.ts run the benchmarks small ---

@@ -125,9 +125,18 @@ interface Ran {
   stderr: string;
 }
 
-function shell(command: string, cwd: string): { child: ChildProcess; done: Promise<Ran> } {
+/** A command run by bash in `cwd`: its process, its end, and its output so far. */
+interface Shell {
+  child: ChildProcess;
+  done: Promise<Ran>;
+  output(): { stdout: string; stderr: string };
+}
+
+function shell(command: string, cwd: string): Shell {
   const child = spawn("bash", ["-c", command], {
     cwd,
+    // Its own process group: a signal reaches the command's processes, not just bash.
+    detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
@@ -143,18 +152,16 @@ function shell(command: string, cwd: string): { child: ChildProcess; done: Promi
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
-  return { child, done };
+  return { child, done, output: () => ({ stdout, stderr }) };
 }
 
-/** Waits until `path` exists, or `background` ends first (then its output explains why). */
-async function readyWhen(path: string, background: Promise<Ran>): Promise<void> {
+/** Waits until `ready()` holds, or `background` ends first (then its output explains why). */
+async function readyWhen(ready: () => boolean, what: string, background: Shell): Promise<void> {
   let ended: Ran | undefined;
-  void background.then((r) => (ended = r));
-  while (!existsSync(path)) {
+  void background.done.then((r) => (ended = r));
+  while (!ready()) {
     if (ended)
-      assert.fail(
-        `the background command ended (exit ${ended.code}) before ${path} existed:\n${ended.stderr}`,
-      );
+      assert.fail(`the background command ended (exit ${ended.code}) before ${what}:\n${ended.stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -184,10 +191,13 @@ for (const doc of DOCS) {
   if (commands.length === 0) continue;
   test(`the commands of ${doc} work as printed`, async (t) => {
     const cwd = sandbox(doc);
-    const vars = new Map<string, string>();
-    let background: { child: ChildProcess; done: Promise<Ran>; shown: Shown } | undefined;
+    // {unique}: a name no earlier run used (consumer groups live on in the shared broker).
+    const vars = new Map<string, string>([["unique", `${process.pid}-${Date.now()}`]]);
+    let background: (Shell & { shown: Shown; entry: DocCommandEntry }) | undefined;
     const awaitBackground = async () => {
       if (background === undefined) return;
+      const stop = background.entry.background?.stopWith;
+      if (stop) process.kill(-background.child.pid!, stop);
       const r = await background.done;
       assert.equal(
         r.code,
@@ -213,8 +223,12 @@ for (const doc of DOCS) {
           });
           if (entry?.background) {
             assert.equal(background, undefined, "one background command at a time");
-            background = { ...shell(command, cwd), shown: c };
-            await readyWhen(join(cwd, entry.background.readyWhen), background.done);
+            const bg = { ...shell(command, cwd), shown: c, entry };
+            background = bg;
+            const { readyWhen: path, readyWhenStderr: pattern } = entry.background;
+            if (path !== undefined) await readyWhen(() => existsSync(join(cwd, path)), `${path} existed`, bg);
+            if (pattern !== undefined)
+              await readyWhen(() => pattern.test(bg.output().stderr), `${pattern} on stderr`, bg);
             return;
           }
           const r = await shell(command, cwd).done;
@@ -229,7 +243,9 @@ for (const doc of DOCS) {
       }
       await awaitBackground();
     } finally {
-      background?.child.kill("SIGTERM");
+      if (background?.child.pid !== undefined && background.child.exitCode === null) {
+        process.kill(-background.child.pid, "SIGTERM");
+      }
     }
   });
 }
