@@ -50,3 +50,12 @@ test("a usage error of a log command exits 2 with the log usage", () => {
   assert.match(r.stderr, /^error FLEUVE_CLI_USAGE: .*--bogus/);
   assert.match(r.stderr, /fleuve topics create <name>/);
 });
+
+test("fleuve consume --help states the defaults: committed records only, a new group at the end", () => {
+  const r = fleuveSync(["consume", "--help"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\[--offset-reset earliest\|latest\]/);
+  assert.match(r.stdout, /--isolation read_committed, the default/);
+  assert.match(r.stdout, /--offset-reset: latest \(the default/);
+  assert.match(r.stdout, /--from-beginning means --offset-reset earliest/);
+});
