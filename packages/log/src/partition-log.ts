@@ -246,7 +246,7 @@ export class PartitionLog {
     if (this.readOnly) {
       throw new FleuveError(
         "FLEUVE_LOG_READ_ONLY",
-        `Cannot ${what} ${this.topic}/${this.partition}: the log ${path.dirname(path.dirname(this.dir))} is open read-only; open it without readOnly (in the process that writes it) to write.`,
+        `Cannot ${what} ${this.topic}/${this.partition}: the log ${path.resolve(this.dir, "../../..")} is open read-only; open it without readOnly (in the process that writes it) to write.`,
         { details: { topic: this.topic, partition: this.partition } },
       );
     }
