@@ -173,8 +173,8 @@ export class Log {
 
   /**
    * A reader's view of the topics: loads topics the writer created since (once their
-   * `topic.json`, written last, exists) and forgets deleted ones. Returns the topic `only` when
-   * given, so a lookup of one topic reads one file, not the whole directory.
+   * `topic.json`, written last, exists) and forgets deleted ones. With `only`, looks at that one
+   * topic: a lookup of one topic stats one file instead of listing the directory.
    */
   private refreshTopics(only?: string): void {
     let names: string[];
