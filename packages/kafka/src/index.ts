@@ -38,7 +38,12 @@ export {
   SUPPORTED_PROPERTIES,
 } from "./properties.js";
 export type { Bytes, ConsumerRecord, ProducerRecord } from "./records.js";
-export { type ExchangeOptions, exchangeSink, exchangeSource } from "./scale-out/exchange.js";
+export {
+  EXCHANGE_TOPIC_CONFIG,
+  type ExchangeOptions,
+  exchangeSink,
+  exchangeSource,
+} from "./scale-out/exchange.js";
 export { type GroupWorker, type GroupWorkerOptions, startGroupWorker } from "./scale-out/group-worker.js";
 export { chunkBySize } from "./send.js";
 export { KafkaTransaction } from "./transaction.js";

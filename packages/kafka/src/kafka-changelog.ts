@@ -38,11 +38,17 @@ export interface KafkaChangelog extends StateChangelogStorage {
   close(): Promise<void>;
 }
 
-/** Topic configs for a changelog topic: no time or size retention (records are deleted when released). */
+/**
+ * Topic configs for a changelog topic: no time or size retention, since records are deleted with
+ * DeleteRecords once released and any other deletion would lose state a restore needs; and
+ * timestamps set by the broker at append, so that a retention added to the topic later counts from
+ * when a record was written, not from a timestamp a client chose.
+ */
 export const CHANGELOG_TOPIC_CONFIG: Readonly<Record<string, string>> = {
   "cleanup.policy": "delete",
   "retention.ms": "-1",
   "retention.bytes": "-1",
+  "message.timestamp.type": "LogAppendTime",
   "max.message.bytes": String(16 * 1024 * 1024),
 };
 

@@ -34,6 +34,23 @@ interface Envelope {
   readonly bytes: Buffer;
 }
 
+/**
+ * Topic configs of a scale-out job's internal topics: the exchanges (and the membership topic).
+ * An exchange record's Kafka timestamp would be its event time, which may be long past (a
+ * backfill; 1970 in tests): under the broker's default retention (7 days), the broker deletes such
+ * records minutes after they are written, before their receiver has read them. Hence no time or
+ * size retention, as Kafka Streams' repartition topics, so unread data is never deleted; and
+ * timestamps set by the broker at append (`LogAppendTime`; a receiver takes event times from the
+ * message itself), so that a retention an operator adds later to bound the disk counts from when a
+ * record was written, never from its event time.
+ */
+export const EXCHANGE_TOPIC_CONFIG: Readonly<Record<string, string>> = {
+  "cleanup.policy": "delete",
+  "retention.ms": "-1",
+  "retention.bytes": "-1",
+  "message.timestamp.type": "LogAppendTime",
+};
+
 /** Where the exchanges of a job live. */
 export interface ExchangeOptions {
   readonly bootstrap: string;

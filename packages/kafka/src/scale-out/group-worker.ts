@@ -41,7 +41,7 @@ import { Consumer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
 import { CHANGELOG_TOPIC_CONFIG, type KafkaChangelog, kafkaChangelog } from "../kafka-changelog.js";
 import { commonOptions } from "../properties.js";
-import { type ExchangeOptions, exchangeSink, exchangeSource } from "./exchange.js";
+import { EXCHANGE_TOPIC_CONFIG, type ExchangeOptions, exchangeSink, exchangeSource } from "./exchange.js";
 
 /** Options of {@link startGroupWorker}. */
 export interface GroupWorkerOptions {
@@ -144,8 +144,13 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   try {
     await admin.createTopics(
       [
-        ...plan.exchanges.map((x) => ({ name: topicOf(x), partitions: x.receivers })),
-        { name: unitsTopic, partitions: plan.units.length },
+        // internal topics never lose unread data to time retention (see EXCHANGE_TOPIC_CONFIG)
+        ...plan.exchanges.map((x) => ({
+          name: topicOf(x),
+          partitions: x.receivers,
+          config: EXCHANGE_TOPIC_CONFIG,
+        })),
+        { name: unitsTopic, partitions: plan.units.length, config: EXCHANGE_TOPIC_CONFIG },
         ...(useChangelog
           ? [{ name: changelogTopic, partitions: plan.units.length, config: CHANGELOG_TOPIC_CONFIG }]
           : []),
