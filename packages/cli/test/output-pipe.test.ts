@@ -160,8 +160,7 @@ const SHORT: { args: string[]; stdout: string | RegExp; stderr?: string | RegExp
   },
   {
     args: ["demo", "--events", "2000", "--rate", "0", "--dir", join(base, "demo")],
-    stdout:
-      /^fleuve demo: [\s\S]*\nfinished: 2,000 events [\s\S]*\n {2}results: fleuve consume page-stats --dir \S+ --from-beginning\n$/,
+    stdout: /^fleuve demo: [\s\S]*\nfinished: 2,000 events [\s\S]*\n {2}results: .*consume page-stats .*\n$/,
     stderr: /^(?![\s\S]*error)/, // a progress line may be there, no error
   },
 ];
