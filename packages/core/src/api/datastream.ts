@@ -151,6 +151,7 @@ export class DataStream<T> {
     createOperator: () => StreamOperator<any>,
     options: TransformOptions = {},
     kind: "operator" | "sink" = "operator",
+    sink?: Sink<T>,
   ): GraphNode {
     const keySel = this.keySelectorForNext();
     if (options.parallelism !== undefined)
@@ -165,6 +166,7 @@ export class DataStream<T> {
       keySelectors: keySel ? [keySel] : [],
       chaining: options.chaining ?? "always",
       description: options.description,
+      ...(sink === undefined ? {} : { sink }),
     });
     for (const input of this.inputs) this.env.addEdgeFrom(input, node, 0);
     return node;
@@ -337,7 +339,7 @@ export class DataStream<T> {
 
   /** Writes the stream to a sink. */
   sinkTo(sink: Sink<T>, name = "Sink"): DataStreamSink {
-    return new DataStreamSink(this.addNode(name, () => new SinkOperator(sink), {}, "sink"));
+    return new DataStreamSink(this.addNode(name, () => new SinkOperator(sink), {}, "sink", sink));
   }
 
   /** Calls `fn` for every record (a simple sink). */

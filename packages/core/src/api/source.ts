@@ -110,6 +110,14 @@ export interface TwoPhaseCommitSink<T, C> extends Sink<T> {
   createWriter(ctx: SinkWriterContext): PreCommitSinkWriter<T, C>;
   /** Makes prepared output visible. Idempotent. */
   commit(committables: readonly C[]): void | Promise<void>;
+  /**
+   * Whether output stays invisible until a checkpoint commits it (transactions, in-progress
+   * files). Default true. Such a sink commits only at checkpoints, or once when its input ends, so
+   * a job that feeds it from an unbounded source without checkpointing is refused at start: it would
+   * never commit anything. False for sinks whose writes are visible at once and that use
+   * checkpoints only to re-send what was unacknowledged (at-least-once).
+   */
+  readonly needsCheckpoints?: boolean;
 }
 
 /** The writer of a {@link TwoPhaseCommitSink}. */

@@ -3,6 +3,7 @@
  * between them (edges). The DataStream API builds it; CEP and SQL will compile to it; the runtime
  * turns it into chained tasks. Nothing here runs.
  */
+import type { Sink } from "../api/source.js";
 import { FleuveError } from "../errors.js";
 import type { KeySelector } from "../runtime/key-groups.js";
 import type { StreamOperator } from "../runtime/operator.js";
@@ -42,6 +43,8 @@ export interface GraphNode {
   readonly rescalable?: boolean;
   /** Short human description (window size, function kind...) for plans and dashboards. */
   readonly description?: string;
+  /** For sinks: the sink its operator writes to (checked before the job starts). */
+  readonly sink?: Sink<any>;
 }
 
 /** An edge: records from `source` (main output or a side output) to input `inputIndex` of `target`. */

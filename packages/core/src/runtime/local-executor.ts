@@ -28,6 +28,7 @@ import { type ProcessingTimeScheduler, SystemProcessingTime } from "./processing
 import { RecordWriter } from "./record-writer.js";
 import type { PeerLink } from "./remote-channel.js";
 import { RestartTracker } from "./restart.js";
+import { checkSinksCanCommit } from "./sink-commit-check.js";
 import { Subtask } from "./subtask.js";
 
 /** Stands for channels between two other workers (never used on this one). */
@@ -362,6 +363,7 @@ export class LocalExecutor {
         { details: { option: "checkpointing" } },
       );
     }
+    checkSinksCanCommit(this.graph, config.checkpointing !== undefined);
     const storage = config.checkpointing?.storage ?? localCheckpointStorage;
     if (config.checkpointing && storage.local) ensureDir(config.checkpointing.dir);
     const restarts = new RestartTracker(config.restartStrategy);

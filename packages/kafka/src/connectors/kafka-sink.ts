@@ -181,6 +181,8 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
     get fencedCommits() {
       return shared.fenced;
     },
+    // At-least-once sends are visible at once; checkpoints only carry what is unacknowledged.
+    needsCheckpoints: guarantee === "exactly-once",
     createWriter: (ctx) => {
       shared.writers++;
       return guarantee === "exactly-once"

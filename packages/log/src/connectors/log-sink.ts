@@ -56,6 +56,8 @@ export function logSink<T>(opts: LogSinkOptions<T>): TwoPhaseCommitSink<T, LogSi
   const exactlyOnce = opts.exactlyOnce !== false;
   return {
     createWriter: (ctx) => (exactlyOnce ? new TransactionalWriter(opts, prefix, ctx) : new PlainWriter(opts)),
+    // Plain appends are visible at once; only transactions wait for a checkpoint.
+    needsCheckpoints: exactlyOnce,
     commit: (committables) => {
       if (committables.length === 0) return;
       const { log, release } = acquireLog(opts.log);
