@@ -46,7 +46,7 @@ export function uniqueTopic(prefix: string): string {
 export async function readUntil(
   stream: KafkaRecordStream,
   stop: (seen: readonly ConsumerRecord[]) => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 120_000,
 ): Promise<ConsumerRecord[]> {
   const seen: ConsumerRecord[] = [];
   let timedOut = false;

@@ -12,7 +12,7 @@ import { BOOTSTRAP, brokerTestOptions, Closer, readUntil, readValuesUntil, uniqu
 const options = await brokerTestOptions();
 
 function kcat(args: string[], input?: string): string {
-  const r = spawnSync("kcat", ["-b", BOOTSTRAP, ...args], { input, encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync("kcat", ["-b", BOOTSTRAP, ...args], { input, encoding: "utf8", timeout: 120_000 });
   if (r.error) {
     throw new Error(
       `cannot run kcat (${r.error.message}). Install it: apt-get install -y kcat (CI installs it in .ci/run).`,
@@ -22,7 +22,7 @@ function kcat(args: string[], input?: string): string {
   return r.stdout;
 }
 
-describe("interop with kcat", { ...options, timeout: 60_000 }, () => {
+describe("interop with kcat", { ...options, timeout: 300_000 }, () => {
   let client: KafkaClient;
   const closer = new Closer();
   const topics: string[] = [];

@@ -28,7 +28,7 @@ function byPartition(records: readonly ConsumerRecord[]): string[][] {
   return out;
 }
 
-describe("KafkaPartitionReader (group-less fetch path)", { ...options, timeout: 60_000 }, () => {
+describe("KafkaPartitionReader (group-less fetch path)", { ...options, timeout: 300_000 }, () => {
   let client: KafkaClient;
   const closer = new Closer();
   let topic: string;

@@ -6,7 +6,7 @@ import { BOOTSTRAP, brokerTestOptions, Closer, readUntil, readValuesUntil, uniqu
 
 const options = await brokerTestOptions();
 
-describe("Kafka broker round trips", { ...options, timeout: 60_000 }, () => {
+describe("Kafka broker round trips", { ...options, timeout: 300_000 }, () => {
   let client: KafkaClient;
   const closer = new Closer();
   const topics: string[] = [];

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -128,6 +128,33 @@ function lastAssignment(w: Worker): string[] {
   return list === "no unit" ? [] : list.split(", ");
 }
 
+/**
+ * Per unit of the group job (its folder in `dir`), the id of its newest complete checkpoint in
+ * any epoch (`<dir>/group-job/<unit>/epoch-<n>/chk-<id>/_metadata`; ids go on across epochs).
+ */
+function latestCheckpoints(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const root = join(dir, "group-job");
+  for (const unit of readdirSync(root)) {
+    let newest = 0;
+    for (const epoch of readdirSync(join(root, unit)).filter((n) => n.startsWith("epoch-"))) {
+      let ids: string[] = [];
+      try {
+        ids = readdirSync(join(root, unit, epoch));
+      } catch {
+        continue; // pruned meanwhile
+      }
+      for (const name of ids) {
+        const m = /^chk-(\d+)$/.exec(name);
+        if (m && existsSync(join(root, unit, epoch, name, "_metadata")))
+          newest = Math.max(newest, Number(m[1]));
+      }
+    }
+    out.set(unit, newest);
+  }
+  return out;
+}
+
 async function waitFor(
   what: string,
   cond: () => boolean,
@@ -147,7 +174,7 @@ async function waitFor(
 
 test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equals the oracle", {
   ...options,
-  timeout: 240_000,
+  timeout: 900_000,
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-group-"));
   const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
@@ -165,14 +192,14 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     await waitFor(
       "the group to form",
       () => workers.every((w) => lastAssignment(w).length === 6),
-      60_000,
+      180_000,
       workers,
     );
     const all = new Set(workers.flatMap(lastAssignment));
     assert.equal(all.size, 18, `units split over the processes: ${[...all].join(", ")}`);
 
     produce(input, 0, N / 2);
-    await waitFor("output of the first half", () => committedOutput(output).length > 500, 60_000, workers);
+    await waitFor("output of the first half", () => committedOutput(output).length > 500, 180_000, workers);
 
     // Kill while the second half flows in, so the victim has work in flight (open transactions).
     const victim = workers[1]!;
@@ -193,18 +220,28 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     await waitFor(
       "the survivors to take over every unit",
       () => new Set(survivors.flatMap(lastAssignment)).size === 18,
-      60_000,
+      180_000,
       workers,
     );
     const want = oracle();
     assert.ok(before < want.length, "the victim was killed before the job was done");
-    await waitFor("the whole output", () => committedOutput(output).length >= want.length, 120_000, workers);
-    // Anything written twice would show up now or never: wait a few checkpoints more. A read
-    // may see less than was committed while a transaction is open on a partition (read_committed
-    // stops at it), so read again until it sees everything; more than the oracle fails at once.
-    await new Promise((r) => setTimeout(r, 3000));
+    await waitFor("the whole output", () => committedOutput(output).length >= want.length, 300_000, workers);
+    // Anything written twice would show up now or never: wait until every unit has completed two
+    // more checkpoints (so committed what it had in flight). A read may see less than was
+    // committed while a transaction is open on a partition (read_committed stops at it), so read
+    // again until it sees everything; more than the oracle fails at once.
+    const done = latestCheckpoints(dir);
+    await waitFor(
+      "two more checkpoints of every unit",
+      () => {
+        const now = latestCheckpoints(dir);
+        return [...done].every(([unit, id]) => (now.get(unit) ?? 0) >= id + 2);
+      },
+      180_000,
+      workers,
+    );
     let got = committedOutput(output);
-    for (let tries = 0; got.length < want.length && tries < 60; tries++) {
+    for (let tries = 0; got.length < want.length && tries < 240; tries++) {
       await new Promise((r) => setTimeout(r, 500));
       got = committedOutput(output);
     }

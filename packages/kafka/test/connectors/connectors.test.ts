@@ -20,7 +20,7 @@ function kcat(args: string[], input?: string): string {
   const r = spawnSync("kcat", ["-b", BOOTSTRAP, ...args], {
     input,
     encoding: "utf8",
-    timeout: 30_000,
+    timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw new Error(`cannot run kcat (${r.error.message}). Install it: apt-get install -y kcat.`);
@@ -34,7 +34,7 @@ function kcatRead(topic: string, isolation = "read_committed"): string[] {
   return out.split("\n").filter((l) => l !== "");
 }
 
-describe("kafkaSource / kafkaSink", { ...options, timeout: 90_000 }, () => {
+describe("kafkaSource / kafkaSink", { ...options, timeout: 300_000 }, () => {
   let client: KafkaClient;
   const topics: string[] = [];
   const dirs: string[] = [];
@@ -230,7 +230,7 @@ describe("kafkaSource / kafkaSink", { ...options, timeout: 90_000 }, () => {
         seen.push(s);
       });
     const client2 = env.executeAsync("pattern");
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 120_000;
     while (seen.length < 24 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await client2.cancel();
     await client2.result.catch(() => {});

@@ -51,7 +51,7 @@ function runJob(
 
 test("Kafka exactly-once: SIGKILLed 10+ times, kcat read_committed sees exactly the oracle", {
   ...options,
-  timeout: 180_000,
+  timeout: 900_000,
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-kafka-crash-"));
   const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
