@@ -1,15 +1,40 @@
 // `fleuve demo` as a user runs it: bounded runs end by themselves, Ctrl-C ends an unbounded run
 // with a summary and exit code 0; output has no cursor control codes when not on a terminal.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { finish, fleuve, start } from "./helpers.js";
+import { finish, fleuve, ROOT, start } from "./helpers.js";
 
 // Each run gets its own demo directory (log, checkpoints): tests may run side by side.
 const base = mkdtempSync(join(tmpdir(), "fleuve-demo-"));
 after(() => rmSync(base, { recursive: true, force: true }));
+
+/** Starts a printed command line as a user would paste it, from the repository root. */
+function shell(commandLine: string) {
+  return spawn("sh", ["-c", `exec ${commandLine}`], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** The command the demo's summary prints to read its results. */
+function resultsHint(stdout: string): string {
+  const m = /^ {2}results: (.+)$/m.exec(stdout);
+  assert.ok(m, stdout);
+  return m[1]!;
+}
+
+/** Runs the results hint and checks it prints every committed page result of the run. */
+async function checkResultsHint(stdout: string): Promise<void> {
+  const pageResults = Number(/([\d,]+) page results/.exec(stdout)![1]!.replaceAll(",", ""));
+  assert.ok(pageResults > 0);
+  const r = await finish(shell(resultsHint(stdout)));
+  assert.equal(r.code, 0, r.stderr);
+  // npm prints a banner first; the records are the JSON lines.
+  const records = r.stdout.split("\n").filter((l) => l.startsWith("{"));
+  assert.equal(records.length, pageResults, r.stdout);
+  for (const line of records) assert.equal(typeof (JSON.parse(line) as { page: unknown }).page, "string");
+}
 
 test("fleuve demo --events 20000 runs to completion, prints window tables and a summary", async () => {
   const r = await fleuve("demo", "--events", "20000", "--dir", join(base, "bounded"));
@@ -20,6 +45,17 @@ test("fleuve demo --events 20000 runs to completion, prints window tables and a 
   assert.match(r.stdout, /^finished: 20,000 events in [\d.]+ s/m);
   assert.match(r.stdout, /final watermark \(end of input\)/);
   assert.ok(!(r.stdout + r.stderr).includes("\u001b["), "no cursor codes when not a TTY");
+  // `fleuve` is on no PATH: the hint names the command this demo was started with.
+  assert.match(resultsHint(r.stdout), /^node packages\/cli\/bin\/fleuve\.js consume page-stats /);
+  await checkResultsHint(r.stdout);
+});
+
+test("under `npm run demo` the hint to read the results is an npm command that works as printed", async () => {
+  const dir = join(base, "npm");
+  const r = await finish(shell(`npm run demo -- --events 20000 --dir ${dir}`));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(resultsHint(r.stdout), /^npm run fleuve -- consume page-stats /);
+  await checkResultsHint(r.stdout);
 });
 
 test("Ctrl-C (SIGINT) ends an unbounded demo cleanly: summary, exit code 0", async () => {
@@ -41,7 +77,25 @@ test("Ctrl-C (SIGINT) ends an unbounded demo cleanly: summary, exit code 0", asy
   assert.equal(r.signal, null);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^cancelled \(Ctrl-C\): [\d,]+ events in [\d.]+ s/m);
-  assert.match(r.stdout, /run 'fleuve demo' again to resume/);
   assert.doesNotMatch(r.stdout, /^finished/m, "the unbounded job did not end by itself");
   assert.doesNotMatch(r.stderr, /error/);
+
+  // The hint to resume names this demo's directory and works as printed.
+  const resume = /^ {2}run '(.+)' again to resume, or '(.+)' to start over$/m.exec(r.stdout);
+  assert.ok(resume, r.stdout);
+  assert.equal(resume[2], `${resume[1]} --fresh`);
+  const again = shell(resume[1]!);
+  const againDone = finish(again);
+  let seenAgain = "";
+  const onAgain = (chunk: Buffer) => {
+    seenAgain += chunk.toString();
+    if (/^resumed from checkpoint/m.test(seenAgain)) {
+      again.stdout!.off("data", onAgain);
+      again.kill("SIGINT");
+    }
+  };
+  again.stdout!.on("data", onAgain);
+  const r2 = await againDone;
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.match(r2.stdout, /^resuming an interrupted run: /m);
 });

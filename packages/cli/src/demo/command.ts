@@ -6,7 +6,8 @@
  * and started again, it resumes from its latest checkpoint; it ends with a summary when the run
  * is done or on Ctrl-C (exit code 0 both ways).
  */
-import { isAbsolute, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
 import { FleuveError, isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { intOption, parseArgs, positiveOption, usageError } from "../args.js";
 import { watchParent } from "../parent-watch.js";
@@ -116,6 +117,35 @@ const fmt = new Intl.NumberFormat("en-US");
 function shortPath(p: string): string {
   const rel = relative(process.cwd(), p);
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
+}
+
+/** `s` as one shell word. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * How to run `fleuve` and `fleuve demo` again, as this demo was started: `fleuve` is on no PATH
+ * after the Quick start. Under `npm run demo` (whose package has a `fleuve` script) it is
+ * `npm run fleuve --`, which works from anywhere in the package; otherwise the node command that
+ * started this process.
+ */
+export function fleuveCommands(
+  env: NodeJS.ProcessEnv = process.env,
+  script: string = process.argv[1] ?? "fleuve",
+): { fleuve: string; demo: string } {
+  if (env.npm_lifecycle_event === "demo" && env.npm_package_json) {
+    try {
+      const pkg = JSON.parse(readFileSync(env.npm_package_json, "utf8")) as {
+        scripts?: Record<string, string>;
+      };
+      if (pkg.scripts?.fleuve) return { fleuve: "npm run fleuve --", demo: "npm run demo --" };
+    } catch {
+      // Not readable: fall back to the node command below.
+    }
+  }
+  const node = `node ${shellWord(shortPath(script))}`;
+  return { fleuve: node, demo: `${node} demo` };
 }
 
 /** `stream` whose writes are dropped while `muted()` holds. */
@@ -270,15 +300,19 @@ async function runDemo(demo: DemoDir, settings: DemoSettings, parallelism: numbe
       : f.watermark === Number.POSITIVE_INFINITY
         ? "final watermark (end of input)"
         : `watermark ${clock(f.watermark)}`;
+  const commands = fleuveCommands();
+  const dirOption = demo.dir === resolve(DEFAULT_DEMO_DIR) ? "" : ` --dir ${shellWord(shortPath(demo.dir))}`;
+  // npm needs "--" before the demo's own options; "npm run demo --" alone is just "npm run demo".
+  const rerun = (opts: string) => (opts ? `${commands.demo}${opts}` : commands.demo.replace(/ --$/, ""));
   const avgViews = totals.sessions > 0 ? (totals.sessionViews / totals.sessions).toFixed(1) : "-";
   io.stdout.write(
     `${ended === "cancelled" ? "cancelled (Ctrl-C)" : "finished"}: ${fmt.format(f.events)} events in ${secs.toFixed(1)} s (${fmt.format(Math.round(f.events / Math.max(secs, 0.001)))}/s), ` +
       `event time ${f.maxEventTime === undefined ? "-" : `${clock(DEMO_START_TIME)} to ${clock(f.maxEventTime)}`}, ${wm}\n` +
       `  ${fmt.format(totals.windowsCompleted)} page windows, ${fmt.format(totals.pageResults)} page results, ${fmt.format(totals.sessions)} sessions (avg ${avgViews} views), ${totals.tablesPrinted} tables printed` +
       `${resumedFrom !== undefined ? ` (this run, resumed from checkpoint ${resumedFrom})` : ""}\n` +
-      `  results: fleuve consume ${DEMO_TOPICS.pageStats} --dir ${shortPath(demo.logDir)} --from-beginning\n` +
+      `  results: ${commands.fleuve} consume ${DEMO_TOPICS.pageStats} --dir ${shellWord(shortPath(demo.logDir))} --from-beginning --isolation read_committed\n` +
       (ended === "cancelled"
-        ? "  run 'fleuve demo' again to resume, or 'fleuve demo --fresh' to start over\n"
+        ? `  run '${rerun(dirOption)}' again to resume, or '${rerun(`${dirOption} --fresh`)}' to start over\n`
         : ""),
   );
   return 0;
