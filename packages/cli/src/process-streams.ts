@@ -9,6 +9,7 @@
 /** The part of a writable stream that {@link writeOut} and {@link flushed} use. */
 export interface OutputStream {
   write(chunk: string, callback?: (err?: Error | null) => void): boolean;
+  readonly writableLength?: number;
   once?(event: "drain" | "close" | "error", listener: () => void): unknown;
   off?(event: "drain" | "close" | "error", listener: () => void): unknown;
 }
@@ -35,6 +36,7 @@ export async function writeOut(stream: OutputStream, chunk: string): Promise<voi
 
 /** Resolves once everything written to `stream` so far has been handed to the OS (or failed). */
 export function flushed(stream: OutputStream): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve(); // nothing queued
   // Writes complete in order, so an empty write's callback runs after every earlier write's.
   return new Promise((resolve) => {
     try {
@@ -59,8 +61,11 @@ export async function exitWhenFlushed(code: number): Promise<never> {
  */
 export function endQuietlyWhenReaderGoes(): void {
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(0);
+    // The exit code decided already (an error reported on stderr) stands; otherwise 0.
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
     process.stderr.write(`error: cannot write to standard output: ${err.message}\n`, () => process.exit(1));
   });
-  process.stderr.on("error", (err: NodeJS.ErrnoException) => process.exit(err.code === "EPIPE" ? 0 : 1));
+  process.stderr.on("error", (err: NodeJS.ErrnoException) =>
+    process.exit(err.code === "EPIPE" ? (process.exitCode ?? 0) : 1),
+  );
 }

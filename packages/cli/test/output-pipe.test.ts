@@ -86,6 +86,27 @@ function lines(out: string): string[] {
   return out.slice(0, -1).split("\n");
 }
 
+test("a command's last big write reaches a slow reader before the process exits", async () => {
+  // What bin/fleuve.js does after a command: one big write (as \`topics describe\` of a wide topic
+  // makes), then exitWhenFlushed. process.exit() here instead lost all but the first 64 KiB.
+  const streams = new URL("../dist/process-streams.js", import.meta.url).href;
+  const script = `import { endQuietlyWhenReaderGoes, exitWhenFlushed } from ${JSON.stringify(streams)};
+endQuietlyWhenReaderGoes();
+process.stdout.write("x".repeat(1 << 20) + "\\n");
+await exitWhenFlushed(0);`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  readSlowly(child.stdout!, (c) => (stdout += c));
+  readSlowly(child.stderr!, (c) => (stderr += c));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.equal(stderr, "");
+  assert.equal(code, 0);
+  assert.equal(stdout.length, (1 << 20) + 1, "bytes received");
+});
+
 test(`consume of a topic of ${BIG} records to a slow pipe prints every record, whole`, async () => {
   const r = await fleuveSlowly(["consume", "big", "--from-beginning", "--dir", logDir]);
   assert.equal(r.stderr, "");
