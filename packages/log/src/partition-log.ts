@@ -21,7 +21,7 @@ import {
   NO_PRODUCER_ID,
   readBatchHeader,
 } from "./record-batch.js";
-import { type AbortedTxn, type OngoingTxn, Segment } from "./segment.js";
+import { type AbortedTxn, type OngoingTxn, Segment, segmentFileName } from "./segment.js";
 import type {
   FetchOptions,
   FetchResult,
@@ -214,6 +214,8 @@ export class PartitionLog {
    * appends to (compaction only replaces closed segments).
    */
   private openFollowing(base: number): Segment | undefined {
+    // Checked first because this runs on every read of an idle partition: no exception to build.
+    if (!fs.existsSync(path.join(this.dir, segmentFileName(base, ".log")))) return undefined;
     let seg: Segment;
     try {
       seg = new Segment(this.dir, base, this.config.indexIntervalBytes, false, true);
