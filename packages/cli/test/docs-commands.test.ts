@@ -7,7 +7,8 @@
 //   docs-commands.manifest.ts says how else to run them and why (placeholders, long-running jobs,
 //   the shared broker). A command that is neither runnable as printed nor in the manifest fails.
 // - Commands named inline (`fleuve topics create <name>`, `npm run fleuve -- jobs`) must exist:
-//   `<command words> --help` exits 0 and lists every --option the mention uses.
+//   `<command words> --help` exits 0 and lists every --option the mention uses; `npm run X` and
+//   `node path/to/file` mentions name a script and a file that exist.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import {
@@ -47,9 +48,13 @@ interface Shown {
 }
 
 /** Commands of shell blocks (and fleuve lines of unlabeled blocks), and inline fleuve mentions. */
-export function extractCommands(doc: string, markdown: string): { blocks: Shown[]; inline: Shown[] } {
+export function extractCommands(
+  doc: string,
+  markdown: string,
+): { blocks: Shown[]; inline: Shown[]; scripts: Shown[] } {
   const blocks: Shown[] = [];
   const inline: Shown[] = [];
+  const scripts: Shown[] = [];
   const lines = markdown.split("\n");
   let fence: string | undefined; // language of the open block, "" when unlabeled
   let pending: { line: number; text: string } | undefined; // a command continued with `\`
@@ -79,9 +84,10 @@ export function extractCommands(doc: string, markdown: string): { blocks: Shown[
     }
     for (const m of raw.matchAll(/`([^`]+)`/g)) {
       if (CLI.test(m[1]!)) inline.push({ doc, line: i + 1, text: m[1]! });
+      else if (/^(?:npm run|node) \S/.test(m[1]!)) scripts.push({ doc, line: i + 1, text: m[1]! });
     }
   });
-  return { blocks, inline };
+  return { blocks, inline, scripts };
 }
 
 /** Placeholders a reader fills in: `<job-name>`, `[--stop]`, `...`. */
@@ -92,6 +98,7 @@ function hasPlaceholder(text: string): boolean {
 const shown = DOCS.map((doc) => extractCommands(doc, readFileSync(join(ROOT, doc), "utf8")));
 const blockCommands = shown.flatMap((s) => s.blocks);
 const inlineCommands = shown.flatMap((s) => s.inline);
+const inlineScripts = shown.flatMap((s) => s.scripts);
 
 const sandboxes = mkdtempSync(join(tmpdir(), "fleuve-docs-"));
 after(() => rmSync(sandboxes, { recursive: true, force: true }));
@@ -291,6 +298,22 @@ test("every fleuve command named inline exists and has the options the docs give
         if (!r.stdout.includes(o)) problems.push(`${describe(c)}: '${help}' does not list ${o}`);
       }
     }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("every npm script and node script named inline exists", () => {
+  assert.ok(inlineScripts.length >= 5, `only ${inlineScripts.length} inline npm/node commands found`);
+  const npmScripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: object })
+    .scripts;
+  const problems: string[] = [];
+  for (const c of inlineScripts) {
+    const script = /^npm run ([\w:-]+)/.exec(c.text)?.[1];
+    if (script !== undefined && !(script in npmScripts))
+      problems.push(`${describe(c)}: no npm script '${script}'`);
+    // `node [--flag [value]]... file.ts`: the file must be there.
+    const file = c.text.split(/\s+/).find((tok) => /^[\w.-]+(?:\/[\w.-]+)+\.(?:m?js|ts)$/.test(tok));
+    if (file !== undefined && !existsSync(join(ROOT, file))) problems.push(`${describe(c)}: no file ${file}`);
   }
   assert.deepEqual(problems, []);
 });
