@@ -8,8 +8,9 @@
  *   (one JSON line each) and a one-line summary on stderr;
  * - a plain script that builds and executes its pipeline itself: importing it runs it.
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { register } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   type EnvironmentOptions,
@@ -17,9 +18,11 @@ import {
   type JobClient,
   type JobDefinition,
   runJob,
+  StreamExecutionEnvironment,
 } from "@fleuve/core";
 import { intOption, type ParsedArgs, parseArgs, usageError } from "./args.js";
 import { type ControlServer, DEFAULT_CONTROL_DIR, startControlServer } from "./control.js";
+import type { JobHooksData } from "./job-hooks.js";
 import { writeOut } from "./process-streams.js";
 
 /** Default time between checkpoints of `fleuve run --checkpoint-dir` (ms). */
@@ -116,9 +119,76 @@ let tsxRegistered = false;
 /** Makes `import()` of .ts files work in this process (idempotent). */
 export async function registerTypeScript(): Promise<void> {
   if (tsxRegistered) return;
-  const { register } = await import("tsx/esm/api");
-  register();
+  const tsx = await import("tsx/esm/api");
+  tsx.register();
+  // Registered after tsx's, so they run first: job files anywhere on disk load (see job-hooks.ts).
+  register(new URL("./job-hooks.js", import.meta.url), {
+    data: { fallbackParentUrl: import.meta.url } satisfies JobHooksData,
+  });
   tsxRegistered = true;
+}
+
+/** What a job module's default export must be, for error messages. */
+const DEFINE_JOB_HINT =
+  'export default defineJob({ name: "my-job", build(env, args) { ... } }) (defineJob from "@fleuve/core")';
+
+/** Jobs started in this process (counted to tell a script that ran its job from a file that did nothing). */
+let jobsStarted = 0;
+let countingJobs = false;
+
+/** Counts `executeAsync` calls (`execute` goes through it) of the environments of this process. */
+function countJobsStarted(): void {
+  if (countingJobs) return;
+  countingJobs = true;
+  const proto = StreamExecutionEnvironment.prototype;
+  const executeAsync = proto.executeAsync;
+  proto.executeAsync = function (this: StreamExecutionEnvironment, ...args) {
+    jobsStarted++;
+    return executeAsync.apply(this, args);
+  };
+}
+
+/** What a default export that is not a job is, in a few words. */
+function describe(v: unknown): string {
+  if (typeof v === "function") return "a function";
+  if (v === null || typeof v !== "object") return `${v === null ? "null" : typeof v}`;
+  const o = v as Record<string, unknown>;
+  if (typeof o.build !== "function") return "an object without a build(env, args) function";
+  return "an object without a name (a string)";
+}
+
+/**
+ * Worker threads load the job with tsx alone, not with the hooks of job-hooks.ts: a job that
+ * needs those (a `.ts` file outside a `"type": "module"` package, or with no `@fleuve/core` of
+ * its own) runs its subtasks in this thread (its parallelism stays), with a note saying so.
+ */
+function oneThreadUnlessWorkersCanLoad(
+  file: string,
+  threads: number | undefined,
+  io: Io,
+): number | undefined {
+  if (threads === 1) return threads;
+  let moduleScope: boolean | undefined;
+  let ownCore = false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if (moduleScope === undefined && existsSync(join(dir, "package.json"))) {
+      try {
+        moduleScope =
+          (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { type?: string }).type ===
+          "module";
+      } catch {
+        moduleScope = false;
+      }
+    }
+    if (existsSync(join(dir, "node_modules", "@fleuve", "core"))) ownCore = true;
+    if (dirname(dir) === dir) break;
+  }
+  const typeScriptAsCommonJs = /\.tsx?$/.test(file) && moduleScope !== true;
+  if (!typeScriptAsCommonJs && ownCore) return threads;
+  io.stderr.write(
+    `note: worker threads cannot load '${file}' (${typeScriptAsCommonJs ? 'no package.json with "type": "module" above it' : "no node_modules/@fleuve/core above it"}): its subtasks run in one thread\n`,
+  );
+  return 1;
 }
 
 function isJobDefinition(v: unknown): v is JobDefinition {
@@ -168,6 +238,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   // Scripts read their arguments from process.argv like any node program.
   process.argv = [process.argv[0]!, file, ...p.rest];
   let mod: { default?: unknown };
+  countJobsStarted();
   try {
     mod = await import(url);
   } catch (e) {
@@ -185,7 +256,35 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     }
     throw new FleuveError("FLEUVE_JOB_FAILED", `job file '${p.positional[0]}' failed: ${msg}`, { cause: e });
   }
+  // A plain { name, build } object is accepted as it is: defineJob only checks that shape.
+  if (mod.default !== undefined && !isJobDefinition(mod.default)) {
+    throw new FleuveError(
+      "FLEUVE_JOB_MODULE_INVALID",
+      `the default export of job file '${p.positional[0]}' is ${describe(mod.default)}, not a job: ${DEFINE_JOB_HINT}`,
+    );
+  }
   if (!isJobDefinition(mod.default)) {
+    const named = Object.keys(mod).find(
+      (k) => k !== "default" && isJobDefinition((mod as Record<string, unknown>)[k]),
+    );
+    if (named !== undefined && jobsStarted === 0) {
+      throw new FleuveError(
+        "FLEUVE_JOB_MODULE_INVALID",
+        `job file '${p.positional[0]}' exports its job as '${named}', not as the default export: export default defineJob({ ... })`,
+      );
+    }
+    if (jobsStarted === 0) {
+      // Nothing ran while importing: the file may still start its job later (after a timer), so
+      // the verdict waits until the event loop is empty.
+      process.once("beforeExit", () => {
+        if (jobsStarted > 0) return;
+        // The same line main() prints for an error, and its exit code.
+        io.stderr.write(
+          `error FLEUVE_JOB_MODULE_INVALID: job file '${p.positional[0]}' has no default export and started no job: ${DEFINE_JOB_HINT}, or build and execute a pipeline in the file (a script)\n`,
+        );
+        process.exitCode = 1;
+      });
+    }
     if (parallelism !== undefined || p.options.threads !== undefined) {
       io.stderr.write(
         "warning: --parallelism/--threads only apply to jobs exported with defineJob; this script set its own\n",
@@ -205,7 +304,12 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   for (const o of ["bootstrap", "materialize-every", "no-changelog"]) {
     if (p.options[o] !== undefined) throw usageError(`option '--${o}' needs '--group ID'`, "run");
   }
-  const client = await runJob(url, { parallelism, threads, args: p.rest, options: durable.options });
+  const client = await runJob(url, {
+    parallelism,
+    threads: oneThreadUnlessWorkersCanLoad(file, threads, io),
+    args: p.rest,
+    options: durable.options,
+  });
   let control: ControlServer | undefined;
   try {
     control = await startControlServer(
