@@ -7,6 +7,7 @@ import { FleuveError, isFleuveError } from "@fleuve/core";
 import { parseArgs, usageError } from "./args.js";
 import { JOBS_USAGE, jobsCommand, SAVEPOINT_USAGE, savepointCommand } from "./control-commands.js";
 import { DEMO_USAGE, demoCommand } from "./demo/command.js";
+import { KAFKA_USAGE, kafkaCommand } from "./kafka-command.js";
 import { LOG_USAGE, logCommand } from "./log-command.js";
 import { exitWhenFlushed } from "./process-streams.js";
 import { type Io, RUN_USAGE, runCommand } from "./run-command.js";
@@ -21,6 +22,7 @@ Commands:
   jobs                                               list the jobs 'fleuve run' is running here
   demo [--events N | --duration S] [--fresh]        clickstream demo on the embedded log (resumable)
   topics | produce | consume ...                     embedded log tools ('fleuve topics --help')
+  kafka topics create|list|describe|delete ...       Kafka topics ('fleuve kafka --help')
 
 Options:
   -h, --help       show this help (or 'fleuve <command> --help')
@@ -34,6 +36,7 @@ const COMMAND_USAGE: Record<string, string> = {
   topics: LOG_USAGE,
   produce: LOG_USAGE,
   consume: LOG_USAGE,
+  kafka: KAFKA_USAGE,
 };
 
 /** The version of this package. */
@@ -80,13 +83,15 @@ export async function main(
       case "produce":
       case "consume":
         return await logCommand([command, ...rest], io);
+      case "kafka":
+        return await kafkaCommand(rest, io);
       default:
         if (command.startsWith("-")) {
           // An option before any command: parse it to report it the same way as elsewhere.
           parseArgs([command], { help: "flag", version: "flag" }, "");
         }
         throw usageError(
-          `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume)`,
+          `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume, kafka)`,
         );
     }
   } catch (e) {

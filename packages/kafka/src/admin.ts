@@ -3,7 +3,7 @@
  * except "already exists", which callers can opt to ignore.
  */
 import { FleuveError } from "@fleuve/core";
-import { Admin } from "@platformatic/kafka";
+import { Admin, ConfigResourceTypes, ConfigSources } from "@platformatic/kafka";
 import type { CommonOptions } from "./properties.js";
 
 /** A topic to create. */
@@ -15,6 +15,17 @@ export interface NewTopic {
   replicationFactor?: number;
   /** Topic configs by Kafka name, e.g. `{ "cleanup.policy": "compact" }`. */
   config?: Readonly<Record<string, string>>;
+}
+
+/** What {@link KafkaAdmin.describeTopic} tells about a topic. */
+export interface TopicDescription {
+  name: string;
+  /** The topic's id (a UUID). */
+  id: string;
+  /** Per partition: its leader's broker id (-1: none), replica and in-sync replica broker ids. */
+  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
+  /** Configs set on the topic itself (not broker defaults), by Kafka name. */
+  config: Record<string, string>;
 }
 
 function hasApiError(err: unknown, apiId: string, depth = 0): boolean {
@@ -128,6 +139,36 @@ export class KafkaAdmin {
       topics: [{ name: topic, partitions: [{ partition, offset }] }],
     });
     return res[0]?.partitions[0]?.lowWatermark ?? offset;
+  }
+
+  /**
+   * Partitions and configs of topic `name`, or undefined when it does not exist (looked up in the
+   * topic list first: a metadata request for a missing topic only fails after its retries).
+   */
+  async describeTopic(name: string): Promise<TopicDescription | undefined> {
+    if (!(await this.listTopics()).includes(name)) return undefined;
+    const md = await this.#raw.metadata({ topics: [name], forceUpdate: true });
+    const t = md.topics.get(name);
+    if (!t) return undefined;
+    const [described] = await this.#raw.describeConfigs({
+      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name }],
+    });
+    const config: Record<string, string> = {};
+    for (const c of described?.configs ?? []) {
+      if (c.configSource === ConfigSources.TOPIC_CONFIG && typeof c.value === "string")
+        config[c.name] = c.value;
+    }
+    return {
+      name,
+      id: t.id,
+      partitions: t.partitions.map((p, partition) => ({
+        partition,
+        leader: p.leader,
+        replicas: [...p.replicas],
+        isr: [...p.isr],
+      })),
+      config,
+    };
   }
 
   /** Names of the non-internal topics. */

@@ -3,7 +3,7 @@
  * broker answers (FLEUVE_KAFKA_UNREACHABLE naming the address if not), then hands out admin
  * operations, producers and consumers configured with Kafka property names.
  */
-import { KafkaAdmin, type NewTopic } from "./admin.js";
+import { KafkaAdmin, type NewTopic, type TopicDescription } from "./admin.js";
 import { KafkaConsumer } from "./consumer.js";
 import { KafkaPartitionReader } from "./partition-reader.js";
 import { KafkaProducer } from "./producer.js";
@@ -63,6 +63,11 @@ export class KafkaClient {
   /** See {@link KafkaAdmin.deleteRecords}. */
   deleteRecords(topic: string, partition: number, offset: bigint): Promise<bigint> {
     return this.#admin.deleteRecords(topic, partition, offset);
+  }
+
+  /** See {@link KafkaAdmin.describeTopic}. */
+  describeTopic(name: string): Promise<TopicDescription | undefined> {
+    return this.#admin.describeTopic(name);
   }
 
   /** See {@link KafkaAdmin.listTopics}. */

@@ -5,7 +5,7 @@
  */
 
 export { dropAbortedRecords } from "./aborted.js";
-export { KafkaAdmin, type NewTopic } from "./admin.js";
+export { KafkaAdmin, type NewTopic, type TopicDescription } from "./admin.js";
 export { KafkaClient } from "./client.js";
 export { type KafkaCommittable, type KafkaSinkOptions, kafkaSink } from "./connectors/kafka-sink.js";
 export {

@@ -475,7 +475,9 @@ export class LocalExecutor {
       e.code === "FLEUVE_GRAPH_INVALID" ||
       e.code === "FLEUVE_STATE_INCOMPATIBLE" ||
       e.code === "FLEUVE_CHECKPOINT_NOT_FOUND" ||
-      e.code === "FLEUVE_PARALLELISM_INVALID"
+      e.code === "FLEUVE_PARALLELISM_INVALID" ||
+      // a restart does not create the topic (brokers here do not create topics on first use)
+      e.code === "FLEUVE_KAFKA_TOPIC_NOT_FOUND"
     );
   }
 

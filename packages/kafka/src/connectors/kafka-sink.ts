@@ -21,6 +21,8 @@ import {
   type TwoPhaseCommitSink,
 } from "@fleuve/core";
 import { Producer } from "@platformatic/kafka";
+import { KafkaClient } from "../client.js";
+import { missingTopics, topicNotFound, unknownTopicIn } from "../missing-topics.js";
 import {
   checkKnown,
   commonOptions,
@@ -101,6 +103,10 @@ interface Shared {
   writers: number;
   /** Closes the coordinator connections and live producers once pending commits are done. */
   release(): void;
+  /** `bootstrap.servers`, for messages. */
+  readonly bootstrap: string;
+  /** Resolves once the output topic is known to exist (a topic function: at once). */
+  checkTopic(): Promise<void>;
 }
 
 /** A Kafka sink: `stream.sinkTo(kafkaSink({...}), "name")`. */
@@ -154,7 +160,22 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
   const common = commonOptions(props, "fleuve-sink");
   const toRecord = recordMaker(opts);
   let coordinator: TxnCoordinatorClient | undefined;
+  const outputTopic = typeof opts.topic === "string" ? opts.topic : undefined;
+  const commonProps = Object.fromEntries(
+    Object.entries(props).filter(([k]) => (SUPPORTED_PROPERTIES.common as readonly string[]).includes(k)),
+  );
+  let topicChecked: Promise<void> | undefined;
   const shared: Shared = {
+    bootstrap: common.bootstrapBrokers.join(","),
+    checkTopic() {
+      if (outputTopic === undefined) return Promise.resolve();
+      // Once per sink and process; a failed check (broker away) is tried again by the next writer.
+      topicChecked ??= checkOutputTopic(commonProps, outputTopic).catch((e: unknown) => {
+        topicChecked = undefined;
+        throw e;
+      });
+      return topicChecked;
+    },
     coordinator: () => (coordinator ??= new TxnCoordinatorClient(common)),
     commits: Promise.resolve(),
     live: new Map(),
@@ -204,6 +225,20 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
     },
   };
   return sink;
+}
+
+/**
+ * Throws FLEUVE_KAFKA_TOPIC_NOT_FOUND when `topic` does not exist: a send to it would only fail after
+ * its retries, at a checkpoint, with an error that does not say the topic is missing.
+ */
+async function checkOutputTopic(props: KafkaProperties, topic: string): Promise<void> {
+  const client = await KafkaClient.connect(props);
+  try {
+    const missing = await missingTopics(client, [topic]);
+    if (missing.length > 0) throw topicNotFound("kafkaSink", missing, client.bootstrapServers.join(","));
+  } finally {
+    await client.close().catch(() => {});
+  }
 }
 
 async function commitAll(
@@ -332,8 +367,11 @@ function fromStored(s: StoredRecord): ProducerRecord {
   return r;
 }
 
-function sinkError(what: string, err: unknown): FleuveError {
+function sinkError(what: string, err: unknown, bootstrap: string): FleuveError {
   if (err instanceof FleuveError) return err;
+  // A topic function named a topic that does not exist.
+  const unknown = unknownTopicIn(err);
+  if (unknown !== undefined) return topicNotFound("kafkaSink", [unknown], bootstrap);
   const e = err as { message?: string; errors?: { message?: string }[] };
   const inner = e.errors?.map((x) => x.message).join("; ");
   return new FleuveError(
@@ -362,6 +400,18 @@ async function withTransactionTimeout<R>(p: RawProducer, ms: number, fn: () => P
   } finally {
     options.timeout = before;
   }
+}
+
+/**
+ * A writer's start: checks that the output topic exists. The writer's `ready()` returns this
+ * promise meanwhile, which holds its subtask back, so the first record or checkpoint barrier it
+ * handles afterwards fails the job with the check's error (given to `fail`): before the first
+ * checkpoint, naming the topic. Never rejects.
+ */
+function startChecked(shared: Shared, fail: (e: FleuveError) => void): Promise<void> {
+  return shared.checkTopic().catch((e: unknown) => {
+    fail(e instanceof FleuveError ? e : sinkError("cannot check the output topic", e, shared.bootstrap));
+  });
 }
 
 interface OpenTxn {
@@ -393,6 +443,8 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   /** Records sent and not acknowledged yet, and a promise of their acknowledgement. */
   #unacked = 0;
   #acks: Promise<void> = Promise.resolve();
+  /** Until the output topic is known to exist; see {@link startChecked}. */
+  #starting: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: SinkWriterContext,
@@ -402,7 +454,13 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     private readonly toRecord: (v: T, ts: number | undefined) => ProducerRecord,
     private readonly prefix: string,
     private readonly txTimeoutMs: number,
-  ) {}
+  ) {
+    this.#starting = startChecked(shared, (e) => {
+      this.#error ??= e;
+    }).then(() => {
+      this.#starting = undefined;
+    });
+  }
 
   #id(slot: number): string {
     return `${this.prefix}-${this.ctx.subtaskIndex}-${slot}`;
@@ -499,12 +557,13 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       (e) => {
         this.#unacked -= n;
         // Fail the next write as soon as a send fails, not only at the next barrier.
-        this.#error ??= sinkError(`transaction ${t.id} failed`, e);
+        this.#error ??= sinkError(`transaction ${t.id} failed`, e, this.shared.bootstrap);
       },
     );
   }
 
   ready(): Promise<void> | undefined {
+    if (this.#starting) return this.#starting;
     return this.#unacked >= MAX_UNACKED ? this.#acks : undefined;
   }
 
@@ -515,7 +574,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       },
       (e) => {
         t.error = e;
-        this.#error ??= sinkError(`transaction ${t.id} failed`, e);
+        this.#error ??= sinkError(`transaction ${t.id} failed`, e, this.shared.bootstrap);
       },
     );
   }
@@ -589,6 +648,8 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
   readonly #acked = new Map<number, Promise<void>>();
   #seq = 0;
   #error: unknown;
+  /** Until the output topic is known to exist; see {@link startChecked}. */
+  #starting: Promise<void> | undefined;
 
   constructor(
     common: ReturnType<typeof commonOptions>,
@@ -596,6 +657,11 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     private readonly toRecord: (v: T, ts: number | undefined) => ProducerRecord,
     private readonly shared: Shared,
   ) {
+    this.#starting = startChecked(shared, (e) => {
+      this.#error ??= e;
+    }).then(() => {
+      this.#starting = undefined;
+    });
     this.#producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
       ...common,
       acks: -1,
@@ -622,7 +688,7 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
         this.#acked.delete(n);
       },
       (e) => {
-        this.#error ??= sinkError("send failed", e);
+        this.#error ??= sinkError("send failed", e, this.shared.bootstrap);
         throw this.#error;
       },
     );
@@ -637,6 +703,7 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
   }
 
   ready(): Promise<void> | undefined {
+    if (this.#starting) return this.#starting;
     if (this.#inFlight.size * SEND_BATCH < MAX_UNACKED) return undefined;
     const oldest = this.#acked.values().next().value as Promise<void> | undefined;
     return oldest?.then(

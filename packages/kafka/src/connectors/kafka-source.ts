@@ -16,6 +16,7 @@ import {
 } from "@fleuve/core";
 import { Consumer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
+import { missingTopics, topicNotFound } from "../missing-topics.js";
 import type { KafkaPartitionReader } from "../partition-reader.js";
 import {
   checkKnown,
@@ -362,6 +363,13 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
         ? (await client.listTopics()).filter((t) => (this.#opts.topics as RegExp).test(t))
         : [...this.#opts.topics];
     if (topics.length === 0) return;
+    if (first && !(this.#opts.topics instanceof RegExp)) {
+      // Named topics must exist: fail at once, naming them, rather than retry metadata requests.
+      const missing = await missingTopics(client, topics);
+      if (missing.length > 0) {
+        throw topicNotFound("kafkaSource", missing, client.bootstrapServers.join(","));
+      }
+    }
     const counts = await partitionCounts(this.#offsetsClient(), topics);
     const fresh: { topic: string; partition: number }[] = [];
     for (const [topic, n] of counts) {
@@ -536,7 +544,7 @@ async function partitionCounts(
   } catch (err) {
     throw new FleuveError(
       "FLEUVE_SOURCE_FAILED",
-      `kafkaSource: metadata of topic(s) ${topics.map((t) => `"${t}"`).join(", ")} failed: ${(err as Error).message}. Check that the topics exist (create them first).`,
+      `kafkaSource: metadata of topic(s) ${topics.map((t) => `"${t}"`).join(", ")} failed: ${(err as Error).message.replace(/\.$/, "")}. Check that the topics exist (create them first).`,
       { cause: err, details: { topics } },
     );
   }

@@ -273,7 +273,11 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           if (running.get(index) === entry) running.delete(index);
           if (entry.stopped || stopping) return;
           const err = e as FleuveError;
-          if (err.code === "FLEUVE_CONFIG_INVALID" || err.code === "FLEUVE_GRAPH_INVALID") {
+          if (
+            err.code === "FLEUVE_CONFIG_INVALID" ||
+            err.code === "FLEUVE_GRAPH_INVALID" ||
+            err.code === "FLEUVE_KAFKA_TOPIC_NOT_FOUND" // starting it again would not create the topic
+          ) {
             failWorker(err);
             return;
           }
