@@ -37,7 +37,8 @@ export const ERROR_CODES = {
   FLEUVE_LOG_RECORD_INVALID: "A record cannot be appended as given (e.g. a null key on a compacted topic).",
   FLEUVE_LOG_READ_ONLY: "A write was attempted through an embedded log opened read-only.",
   FLEUVE_KAFKA_UNREACHABLE: "The Kafka broker could not be reached at the address given.",
-  FLEUVE_KAFKA_TOPIC_NOT_FOUND: "A Kafka topic that a source, a sink or a command names does not exist on the cluster.",
+  FLEUVE_KAFKA_TOPIC_NOT_FOUND:
+    "A Kafka topic that a source, a sink or a command names does not exist on the cluster.",
 } as const;
 
 /** A stable Fleuve error code. */
