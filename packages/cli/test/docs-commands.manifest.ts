@@ -41,6 +41,14 @@ export interface DocCommandEntry {
 const FLEUVE = "node packages/cli/bin/fleuve.js";
 const SOCKET = ".fleuve/jobs/savepoint-counter.sock";
 
+/**
+ * A shell line that starts `job` in the background, waits for its control socket (failing if the
+ * job ends first), runs `stop` (which must stop it), and then requires the job's exit code 0.
+ */
+function startThenStop(job: string, stop: string): string {
+  return `${job} >job.out 2>&1 & job=$!; until [ -S ${SOCKET} ]; do kill -0 $job || { cat job.out; exit 1; }; sleep 0.1; done; ${stop} && wait $job`;
+}
+
 /** Commands of the docs not run exactly as printed, by their printed text. */
 export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
   // --- installing and the test suite itself ---
@@ -59,7 +67,7 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
   "npm run fleuve -- savepoint <job-name> [--stop]": {
     reason:
       "needs a running job: job.ts is started at 100 numbers/s in the background, then stopped with a savepoint",
-    run: `(${FLEUVE} run job.ts -- 100 >job.out 2>&1 &) && until [ -S ${SOCKET} ]; do sleep 0.1; done && npm run fleuve -- savepoint savepoint-counter --stop`,
+    run: startThenStop(`${FLEUVE} run job.ts -- 100`, "npm run fleuve -- savepoint savepoint-counter --stop"),
     capture: { name: "folder", pattern: /\/\S*savepoint-savepoint-counter-\S+/ },
   },
   "npm run fleuve -- run job.ts --from-savepoint <folder>": {
@@ -75,7 +83,7 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
   "fleuve savepoint <job-name> [--stop]": {
     reason:
       "needs a running job: job.ts runs at 100 numbers/s in the background and is stopped with a savepoint",
-    run: `(fleuve run job.ts -- 100 >job.out 2>&1 &) && until [ -S ${SOCKET} ]; do sleep 0.1; done && fleuve savepoint savepoint-counter --stop`,
+    run: startThenStop("fleuve run job.ts -- 100", "fleuve savepoint savepoint-counter --stop"),
     capture: { name: "path", pattern: /\/\S*savepoint-savepoint-counter-\S+/ },
   },
   "fleuve run job.ts --from-savepoint <path>": {

@@ -196,7 +196,8 @@ test("every command in a shell block is run as printed or listed in the manifest
 for (const doc of DOCS) {
   const commands = blockCommands.filter((c) => c.doc === doc);
   if (commands.length === 0) continue;
-  test(`the commands of ${doc} work as printed`, async (t) => {
+  // The timeout only keeps a hung command from hanging the suite; no command is near it.
+  test(`the commands of ${doc} work as printed`, { timeout: 300_000 }, async (t) => {
     const cwd = sandbox(doc);
     // {unique}: a name no earlier run used (consumer groups live on in the shared broker).
     const vars = new Map<string, string>([["unique", `${process.pid}-${Date.now()}`]]);
