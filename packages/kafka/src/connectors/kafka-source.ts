@@ -172,6 +172,8 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
   #reader: KafkaPartitionReader | undefined;
   #offsets: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   #lastDiscovery = 0;
+  /** The first discovery is done: before it, no partition has an end yet, and none means "not known". */
+  #discovered = false;
   readonly #committing = new Map<number, Positions>();
   #lastSnapshot: Positions | undefined;
   #commitInFlight = false;
@@ -251,7 +253,7 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
       }
       this.#space?.();
     }
-    if (this.#opts.bounded && this.#reader) {
+    if (this.#opts.bounded && this.#discovered) {
       for (const [id, end] of this.#ends) {
         const pos = this.#positions.get(id);
         if (pos && pos.offset >= end) {
@@ -317,6 +319,8 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
       });
     }
     await this.#discover(true);
+    this.#discovered = true;
+    this.#wake?.();
     const interval = this.#opts.partitionDiscoveryIntervalMs ?? (this.#opts.bounded ? 0 : 30_000);
     while (!this.#closed) {
       if (this.#opts.bounded && this.#ends.size === 0) return;

@@ -4,31 +4,25 @@
  * end at every start read past it, and right after a broker restart could stop short of it.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { StreamExecutionEnvironment } from "@fleuve/core";
+import { type SourceOutput, StreamExecutionEnvironment } from "@fleuve/core";
 import { KafkaClient, kafkaSource } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+import { heldSource } from "./held-source.js";
 
 const options = await brokerTestOptions();
 const N = 1000;
-
-/** Ids of the checkpoints in `dir`; only complete ones (`_metadata` is written last) with `complete`. */
-const checkpointIds = (dir: string, complete: boolean) =>
-  readdirSync(dir)
-    .map((d) => /^chk-(\d+)$/.exec(d))
-    .filter(
-      (m): m is RegExpExecArray => m !== null && (!complete || existsSync(join(dir, m[0], "_metadata"))),
-    )
-    .map((m) => Number(m[1]));
+/** Records the first run reads before it holds for a checkpoint (the input has N). */
+const HOLD_AFTER = 300;
 
 /**
- * The job; with `failure`, it fails at the first record it maps once a checkpoint triggered after
- * its first record is complete (so one that holds the source's stopping offsets: one taken before
- * the source found its partitions holds none, as in Flink), and records that value in
- * `failure.at`. The first run so always fails mid-input with such a checkpoint to restore.
+ * The job; with `failure`, its reader holds after HOLD_AFTER records until a checkpoint taken
+ * while it holds (so one holding its stopping offsets and its position) is complete, and the job
+ * fails at the next record, whose value goes to `failure.at`. The first run so always fails
+ * mid-input with such a checkpoint to restore, however fast or slow the machine.
  */
 function job(topic: string, dir: string, failure: { at?: number } | undefined, seen: number[]) {
   const env = StreamExecutionEnvironment.create({
@@ -39,25 +33,26 @@ function job(topic: string, dir: string, failure: { at?: number } | undefined, s
     ...(failure === undefined ? { restoreFrom: dir } : {}),
     log: () => {},
   });
-  let after: number | undefined;
+  let released = false;
+  const source = kafkaSource<null, number, Buffer>({
+    bootstrap: BOOTSTRAP,
+    topics: [topic],
+    value: "json",
+    bounded: true,
+  });
   env
     .fromSource(
-      kafkaSource<null, number, Buffer>({
-        bootstrap: BOOTSTRAP,
-        topics: [topic],
-        value: "json",
-        bounded: true,
-      }),
+      failure
+        ? heldSource(source, HOLD_AFTER, {
+            closed: () => !released,
+            onCheckpointWhileHeld: () => {
+              released = true;
+            },
+          })
+        : source,
     )
     .map((r) => {
-      // Checkpoints are taken one at a time: at most one with an id above the highest folder
-      // seen now was triggered before this first record.
-      after ??= Math.max(0, ...checkpointIds(dir, false)) + 2;
-      // Slow enough that checkpoints complete while the first run reads (the failure waits for one
-      // anyway: this only keeps the first run from reading all its input first).
-      const until = Date.now() + 1;
-      while (Date.now() < until) {}
-      if (failure && failure.at === undefined && checkpointIds(dir, true).some((id) => id >= after!)) {
+      if (failure && released && failure.at === undefined) {
         failure.at = r.value;
         throw new Error("injected failure");
       }
@@ -71,7 +66,7 @@ function job(topic: string, dir: string, failure: { at?: number } | undefined, s
 
 test("bounded kafkaSource restored after more input arrived stops at its checkpointed end", {
   ...options,
-  timeout: 60_000,
+  timeout: 300_000,
 }, async () => {
   const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
   const topic = uniqueTopic("bounded");
@@ -113,5 +108,54 @@ test("bounded kafkaSource restored after more input arrived stops at its checkpo
     await client.deleteTopics([topic]).catch(() => {});
     await client.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a bounded kafkaSource polled while it looks for its partitions does not end before reading them", {
+  ...options,
+  timeout: 300_000,
+}, async () => {
+  const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  const topic = uniqueTopic("bounded-early");
+  try {
+    await client.createTopics([{ name: topic, partitions: 2 }]);
+    const p = client.producer({});
+    await p.send(Array.from({ length: 100 }, (_, i) => ({ topic, partition: i % 2, value: String(i) })));
+    await p.close();
+    const reader = kafkaSource<null, number, Buffer>({
+      bootstrap: BOOTSTRAP,
+      topics: [topic],
+      value: "json",
+      bounded: true,
+    }).createReader({ subtaskIndex: 0, parallelism: 1, now: () => Date.now() });
+    const got: number[] = [];
+    const output: SourceOutput<{ value: number }> = {
+      collect: (r) => {
+        got.push(r.value);
+      },
+      emitWatermark() {},
+      markIdle() {},
+      forSplit: () => output,
+      releaseSplit() {},
+      reject: (_raw, reason) => assert.fail(reason),
+    };
+    // Polled as often as the event loop allows (a runtime may poll at any time, e.g. on a timer
+    // while connecting takes long on a busy machine): "end" must wait for the partitions' records.
+    try {
+      const deadline = Date.now() + 120_000;
+      while (reader.poll(output, 1000) !== "end") {
+        assert.ok(Date.now() < deadline, `no end after reading ${got.length} records`);
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      reader.close?.();
+    }
+    assert.deepEqual(
+      got.sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+  } finally {
+    await client.deleteTopics([topic]).catch(() => {});
+    await client.close();
   }
 });

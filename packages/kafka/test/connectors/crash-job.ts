@@ -8,8 +8,6 @@
 import { existsSync } from "node:fs";
 import {
   type KeyedProcessFunction,
-  type Source,
-  type SourceOutput,
   StreamExecutionEnvironment,
   type TimeWindow,
   TumblingEventTimeWindows,
@@ -18,6 +16,7 @@ import {
   WatermarkStrategy,
 } from "@fleuve/core";
 import { type KafkaSourceRecord, kafkaSink, kafkaSource } from "../../src/index.js";
+import { heldSource } from "./held-source.js";
 
 interface Ev {
   user: number;
@@ -37,55 +36,6 @@ const [bootstrap, input, output, cpDir, prefix, restart, gate] = process.argv.sl
 
 /** Records a reader emits before it holds at the gate (each reader has about half the input). */
 const HOLD_AFTER = 20_000;
-
-/**
- * `source`, whose readers hold (poll says "nothing-yet") once they emitted HOLD_AFTER records,
- * until `file` exists; they say "holding at the gate" on stderr when they start holding.
- * Checkpoints go on while they hold.
- */
-function gated<T>(source: Source<T>, file: string): Source<T> {
-  return {
-    ...source,
-    createReader(ctx) {
-      const inner = source.createReader(ctx);
-      let emitted = 0;
-      let holding = false;
-      const counting = (o: SourceOutput<T>): SourceOutput<T> => ({
-        collect(value, timestamp) {
-          emitted++;
-          o.collect(value, timestamp);
-        },
-        emitWatermark: (w) => o.emitWatermark(w),
-        markIdle: () => o.markIdle(),
-        forSplit: (id) => counting(o.forSplit(id)),
-        releaseSplit: (id) => o.releaseSplit(id),
-        reject: (raw, reason, timestamp) => o.reject(raw, reason, timestamp),
-      });
-      const closed = () => emitted >= HOLD_AFTER && !existsSync(file);
-      // The reader is a class instance: delegate by name (a spread would miss its methods).
-      return {
-        snapshot: () => inner.snapshot?.(),
-        restore: (state) => inner.restore?.(state),
-        notifyCheckpointComplete: (id) => inner.notifyCheckpointComplete?.(id),
-        close: () => inner.close?.(),
-        poll(output, max) {
-          if (closed()) {
-            if (!holding)
-              process.stderr.write(
-                `${new Date().toISOString()} reader ${ctx.subtaskIndex}: holding at the gate\n`,
-              );
-            holding = true;
-            return "nothing-yet";
-          }
-          return inner.poll(counting(output), max);
-        },
-        available: () =>
-          closed() ? new Promise((r) => setTimeout(r, 50)) : (inner.available?.() ?? Promise.resolve()),
-      };
-    },
-  };
-}
-
 const runningTotal: KeyedProcessFunction<number, Ev, string> & { total?: ValueState<number> } = {
   open(ctx) {
     this.total = ctx.getState(valueState<number>("total"));
@@ -116,7 +66,13 @@ const source = kafkaSource<string, Ev, Buffer>({
 });
 const events = env
   .fromSource(
-    gate === undefined ? source : gated(source, gate),
+    gate === undefined
+      ? source
+      : heldSource(source, HOLD_AFTER, {
+          closed: () => !existsSync(gate),
+          onHold: (i) =>
+            process.stderr.write(`${new Date().toISOString()} reader ${i}: holding at the gate\n`),
+        }),
     WatermarkStrategy.forMonotonousTimestamps<KafkaSourceRecord<string, Ev, Buffer>>().withTimestampAssigner(
       (r) => r.value.ts,
     ),
