@@ -146,6 +146,15 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
       run: `${FLEUVE} run packages/kafka/test/fixtures/group-job.ts --group docs-{unique} --checkpoint-dir shared/checkpoints --checkpoint-interval 500 -- 127.0.0.1:9092 orders-in orders-out`,
       background: { readyWhenStderr: /joined group/, stopWith: "SIGINT" },
     },
+  "fleuve kafka topics create totals --partitions 6 --config message.timestamp.type=LogAppendTime": {
+    reason:
+      "topics live on in the shared broker, so a second run would find 'totals' there: a name of its own per run",
+    run: `${FLEUVE} kafka topics create totals-{unique} --partitions 6 --config message.timestamp.type=LogAppendTime`,
+  },
+  "fleuve kafka topics describe totals": {
+    reason: "the topic the previous command created under a name of its own; deleted afterwards",
+    run: `${FLEUVE} kafka topics describe totals-{unique} | grep -q "message.timestamp.type=LogAppendTime" && ${FLEUVE} kafka topics delete totals-{unique}`,
+  },
 
   // --- docs/benchmarks.md: minutes of CPU each; bench/*.test.ts run the benchmarks small ---
   "npm run bench": {
