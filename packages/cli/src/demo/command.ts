@@ -30,6 +30,7 @@ import {
 } from "./log-demo.js";
 import { ProgressLine } from "./progress.js";
 import { clock } from "./report.js";
+import { writeTerminalsAsynchronously } from "./terminal.js";
 
 /** Usage of `fleuve demo`. */
 export const DEMO_USAGE = `Usage: fleuve demo [--events N | --duration S | --unbounded] [--rate R] [--parallelism N] [--fresh]
@@ -180,6 +181,7 @@ export async function demoCommand(argv: readonly string[], io: Io): Promise<numb
 
 async function runDemo(demo: DemoDir, settings: DemoSettings, parallelism: number, io: Io): Promise<number> {
   const live = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  writeTerminalsAsynchronously([io.stdout, io.stderr]);
   // Once the parent (npm, the shell) has died, nothing more is printed: the terminal belongs to
   // the shell's prompt again.
   let orphaned = false;

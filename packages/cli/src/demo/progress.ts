@@ -114,6 +114,8 @@ export class ProgressLine {
   private tick(): void {
     const f = this.figures();
     if (this.live) {
+      // The terminal has not taken the last redraw yet: skip this one rather than queue it.
+      if (((this.stderr as { writableLength?: number }).writableLength ?? 0) > 0) return;
       this.stderr.write(`\r\x1b[K${formatProgress(f)}`);
       this.shown = true;
     } else if (performance.now() - this.lastPlainAt >= this.plainEverySeconds * 1000 - 50) {
