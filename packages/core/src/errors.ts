@@ -63,6 +63,22 @@ export class FleuveError extends Error {
   }
 }
 
+/** Codes of errors a restart cannot cure: the job fails at once instead of restarting. */
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "FLEUVE_CONFIG_INVALID",
+  "FLEUVE_GRAPH_INVALID",
+  "FLEUVE_STATE_INCOMPATIBLE",
+  "FLEUVE_CHECKPOINT_NOT_FOUND",
+  "FLEUVE_PARALLELISM_INVALID",
+  // brokers that do not create topics on first use will not have it after a restart either
+  "FLEUVE_KAFKA_TOPIC_NOT_FOUND",
+]);
+
+/** True for errors a restart cannot cure (a bad option, a missing topic...): no restart is tried. */
+export function restartCannotCure(err: FleuveError): boolean {
+  return PERMANENT.has(err.code);
+}
+
 /** True when `err` is a {@link FleuveError}, optionally with the given code. */
 export function isFleuveError(err: unknown, code?: ErrorCode): err is FleuveError {
   return err instanceof FleuveError && (code === undefined || err.code === code);

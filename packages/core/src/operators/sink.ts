@@ -1,5 +1,5 @@
 import { isTwoPhaseCommitSink, type PreCommitSinkWriter, type Sink, type SinkWriter } from "../api/source.js";
-import { FleuveError } from "../errors.js";
+import { FleuveError, restartCannotCure } from "../errors.js";
 import { OneInputOperator } from "../runtime/operator.js";
 import { NO_TIMESTAMP } from "../time/watermark.js";
 
@@ -121,6 +121,11 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
     const sink = this.sink;
     if (!isTwoPhaseCommitSink(sink)) return;
     const fail = (e: unknown) => {
+      // Keep an error a restart cannot cure as it is (e.g. a missing topic), so no restart is tried.
+      if (e instanceof FleuveError && restartCannotCure(e)) {
+        this.commitError = e;
+        return e;
+      }
       this.commitError = new FleuveError(
         "FLEUVE_SINK_FAILED",
         `sink '${this.runtime.operatorName}' could not commit: ${e instanceof Error ? e.message : String(e)}`,

@@ -13,7 +13,7 @@ import {
   loadForRestore,
   localCheckpointStorage,
 } from "../checkpoint/storage.js";
-import { FleuveError } from "../errors.js";
+import { FleuveError, restartCannotCure } from "../errors.js";
 import type { JobGraph } from "../graph/job-graph.js";
 import { MetricsRegistry, type OperatorMetrics } from "../metrics/registry.js";
 import { SourceOperator } from "../operators/source.js";
@@ -448,7 +448,7 @@ export class LocalExecutor {
           };
         }
         const delay =
-          err.code === "FLEUVE_JOB_CANCELLED" || this.isConfigError(err)
+          err.code === "FLEUVE_JOB_CANCELLED" || restartCannotCure(err)
             ? undefined
             : restarts.onFailure(performance.now());
         await this.coordinator?.drain();
@@ -466,19 +466,6 @@ export class LocalExecutor {
         this.restarts++;
       }
     }
-  }
-
-  /** Errors that a restart cannot cure. */
-  private isConfigError(e: FleuveError): boolean {
-    return (
-      e.code === "FLEUVE_CONFIG_INVALID" ||
-      e.code === "FLEUVE_GRAPH_INVALID" ||
-      e.code === "FLEUVE_STATE_INCOMPATIBLE" ||
-      e.code === "FLEUVE_CHECKPOINT_NOT_FOUND" ||
-      e.code === "FLEUVE_PARALLELISM_INVALID" ||
-      // a restart does not create the topic (brokers here do not create topics on first use)
-      e.code === "FLEUVE_KAFKA_TOPIC_NOT_FOUND"
-    );
   }
 
   /** Waits for asynchronous work of operators (e.g. sink commits) before the job ends. */
