@@ -23,6 +23,7 @@ import {
 import { intOption, type ParsedArgs, parseArgs, usageError } from "./args.js";
 import { type ControlServer, DEFAULT_CONTROL_DIR, startControlServer } from "./control.js";
 import type { JobHooksData } from "./job-hooks.js";
+import { watchParent } from "./parent-watch.js";
 import { writeOut } from "./process-streams.js";
 
 /** Default time between checkpoints of `fleuve run --checkpoint-dir` (ms). */
@@ -404,6 +405,17 @@ async function awaitJob(name: string, client: JobClient, io: Io): Promise<number
   process.on("SIGINT", onSignal);
   // SIGTERM (kill, service managers) also cancels, so the control socket is removed on the way out.
   process.on("SIGTERM", onSignal);
+  // Under `npm run`, npm killed with SIGKILL would leave the job running as an orphan: it is
+  // cancelled, quietly. Elsewhere a job may outlive its parent on purpose (`setsid`, `&` + exit).
+  let orphaned = false;
+  const stopWatching =
+    process.env.npm_lifecycle_event === undefined
+      ? () => {}
+      : watchParent(() => {
+          orphaned = true;
+          interrupted = true;
+          client.cancel();
+        });
   try {
     const result = await client.result;
     // Printed in batches that wait for the reader: a slow pipe must not pile the output up in memory.
@@ -420,12 +432,13 @@ async function awaitJob(name: string, client: JobClient, io: Io): Promise<number
     return 0;
   } catch (e) {
     if (interrupted && e instanceof FleuveError && e.code === "FLEUVE_JOB_CANCELLED") {
-      io.stderr.write(`job '${name}' cancelled\n`);
+      if (!orphaned) io.stderr.write(`job '${name}' cancelled\n`);
       return 130;
     }
     throw e;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    stopWatching();
   }
 }
