@@ -8,9 +8,8 @@
  *   (one JSON line each) and a one-line summary on stderr;
  * - a plain script that builds and executes its pipeline itself: importing it runs it.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { register } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   type EnvironmentOptions,
@@ -22,7 +21,6 @@ import {
 } from "@fleuve/core";
 import { intOption, type ParsedArgs, parseArgs, usageError } from "./args.js";
 import { type ControlServer, DEFAULT_CONTROL_DIR, startControlServer } from "./control.js";
-import type { JobHooksData } from "./job-hooks.js";
 import { watchParent } from "./parent-watch.js";
 import { writeOut } from "./process-streams.js";
 
@@ -120,12 +118,8 @@ let tsxRegistered = false;
 /** Makes `import()` of .ts files work in this process (idempotent). */
 export async function registerTypeScript(): Promise<void> {
   if (tsxRegistered) return;
-  const tsx = await import("tsx/esm/api");
-  tsx.register();
-  // Registered after tsx's, so they run first: job files anywhere on disk load (see job-hooks.ts).
-  register(new URL("./job-hooks.js", import.meta.url), {
-    data: { fallbackParentUrl: import.meta.url } satisfies JobHooksData,
-  });
+  // tsx and the job hooks: job files anywhere on disk load (see job-hooks.ts).
+  (await import("./worker-loader.js")).register();
   tsxRegistered = true;
 }
 
@@ -156,40 +150,6 @@ function describe(v: unknown): string {
   const o = v as Record<string, unknown>;
   if (typeof o.build !== "function") return "an object without a build(env, args) function";
   return "an object without a name (a string)";
-}
-
-/**
- * Worker threads load the job with tsx alone, not with the hooks of job-hooks.ts: a job that
- * needs those (a `.ts` file outside a `"type": "module"` package, or with no `@fleuve/core` of
- * its own) runs its subtasks in this thread (its parallelism stays), with a note saying so.
- */
-function oneThreadUnlessWorkersCanLoad(
-  file: string,
-  threads: number | undefined,
-  io: Io,
-): number | undefined {
-  if (threads === 1) return threads;
-  let moduleScope: boolean | undefined;
-  let ownCore = false;
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
-    if (moduleScope === undefined && existsSync(join(dir, "package.json"))) {
-      try {
-        moduleScope =
-          (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { type?: string }).type ===
-          "module";
-      } catch {
-        moduleScope = false;
-      }
-    }
-    if (existsSync(join(dir, "node_modules", "@fleuve", "core"))) ownCore = true;
-    if (dirname(dir) === dir) break;
-  }
-  const typeScriptAsCommonJs = /\.tsx?$/.test(file) && moduleScope !== true;
-  if (!typeScriptAsCommonJs && ownCore) return threads;
-  io.stderr.write(
-    `note: worker threads cannot load '${file}' (${typeScriptAsCommonJs ? 'no package.json with "type": "module" above it' : "no node_modules/@fleuve/core above it"}): its subtasks run in one thread\n`,
-  );
-  return 1;
 }
 
 function isJobDefinition(v: unknown): v is JobDefinition {
@@ -307,7 +267,9 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   }
   const client = await runJob(url, {
     parallelism,
-    threads: oneThreadUnlessWorkersCanLoad(file, threads, io),
+    threads,
+    // Workers load the job as this thread does: tsx and the job hooks.
+    workerLoader: new URL("./worker-loader.js", import.meta.url).href,
     args: p.rest,
     options: durable.options,
   });

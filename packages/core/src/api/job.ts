@@ -61,6 +61,12 @@ export interface RunJobOptions {
   args?: readonly string[];
   /** Extra environment options (override the job's). */
   options?: EnvironmentOptions;
+  /**
+   * URL of a module whose `register()` every worker thread calls before it imports the job, to
+   * register module hooks (workers do not inherit those of the main thread). Default: tsx's, when
+   * the job or the engine is TypeScript. A loader given here must register tsx itself if needed.
+   */
+  workerLoader?: string;
 }
 
 /** Loads the default export of a job module as a {@link JobDefinition}. */
@@ -120,7 +126,14 @@ export async function runJob(job: JobDefinition | string, opts: RunJobOptions = 
     const env = StreamExecutionEnvironment.create(options);
     await def.build(env, opts.args ?? []);
     env.getJobGraph();
-    return runOnThreads({ moduleUrl, jobName: def.name, threads, options, args: opts.args ?? [] });
+    return runOnThreads({
+      moduleUrl,
+      jobName: def.name,
+      threads,
+      options,
+      args: opts.args ?? [],
+      workerLoader: opts.workerLoader,
+    });
   }
   const env = StreamExecutionEnvironment.create(options);
   const out = await def.build(env, opts.args ?? []);

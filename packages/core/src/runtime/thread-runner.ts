@@ -34,6 +34,8 @@ export function runOnThreads(init: {
   threads: number;
   options: EnvironmentOptions;
   args: readonly string[];
+  /** A module whose `register()` each worker calls first, instead of tsx's (see RunJobOptions). */
+  workerLoader?: string | undefined;
 }): JobClient {
   const { threads } = init;
   const started = performance.now();
@@ -50,7 +52,7 @@ export function runOnThreads(init: {
   // TypeScript (the engine's sources in development, or a .ts job module) needs the tsx loader in
   // each worker: workers do not inherit loader hooks registered in the main thread.
   const needsTsx = entry.endsWith(".ts") || /\.[mc]?ts$/.test(init.moduleUrl);
-  const tsx = needsTsx ? resolveTsx() : undefined;
+  const tsx = init.workerLoader ?? (needsTsx ? resolveTsx() : undefined);
   const summaries: MetricsSummary[] = Array.from({ length: threads }, () => ({}));
   const collected: unknown[] = [];
   let collecting = false;
