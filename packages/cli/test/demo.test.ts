@@ -2,19 +2,19 @@
 // with a summary and exit code 0; output has no cursor control codes when not on a terminal.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { after, test } from "node:test";
-import { finish, fleuve, ROOT, start } from "./helpers.js";
+import { BIN, finish, fleuve, ROOT, start } from "./helpers.js";
 
 // Each run gets its own demo directory (log, checkpoints): tests may run side by side.
 const base = mkdtempSync(join(tmpdir(), "fleuve-demo-"));
 after(() => rmSync(base, { recursive: true, force: true }));
 
 /** Starts a printed command line as a user would paste it, from the repository root. */
-function shell(commandLine: string) {
-  return spawn("sh", ["-c", `exec ${commandLine}`], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+function shell(commandLine: string, env: NodeJS.ProcessEnv = process.env) {
+  return spawn("sh", ["-c", `exec ${commandLine}`], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /** The command the demo's summary prints to read its results. */
@@ -25,10 +25,10 @@ function resultsHint(stdout: string): string {
 }
 
 /** Runs the results hint and checks it prints every committed page result of the run. */
-async function checkResultsHint(stdout: string): Promise<void> {
+async function checkResultsHint(stdout: string, env?: NodeJS.ProcessEnv): Promise<void> {
   const pageResults = Number(/([\d,]+) page results/.exec(stdout)![1]!.replaceAll(",", ""));
   assert.ok(pageResults > 0);
-  const r = await finish(shell(resultsHint(stdout)));
+  const r = await finish(shell(resultsHint(stdout), env));
   assert.equal(r.code, 0, r.stderr);
   // npm prints a banner first; the records are the JSON lines.
   const records = r.stdout.split("\n").filter((l) => l.startsWith("{"));
@@ -48,6 +48,17 @@ test("fleuve demo --events 20000 runs to completion, prints window tables and a 
   // `fleuve` is on no PATH: the hint names the command this demo was started with.
   assert.match(resultsHint(r.stdout), /^node packages\/cli\/bin\/fleuve\.js consume page-stats /);
   await checkResultsHint(r.stdout);
+});
+
+test("run as an installed `fleuve` (on the PATH), the demo's hint says `fleuve`, and it works", async () => {
+  const bin = join(base, "bin");
+  mkdirSync(bin);
+  symlinkSync(BIN, join(bin, "fleuve"));
+  const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
+  const r = await finish(shell(`fleuve demo --events 20000 --dir ${join(base, "installed")}`, env));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(resultsHint(r.stdout), /^fleuve consume page-stats /);
+  await checkResultsHint(r.stdout, env);
 });
 
 test("under `npm run demo` the hint to read the results is an npm command that works as printed", async () => {

@@ -6,8 +6,8 @@
  * and started again, it resumes from its latest checkpoint; it ends with a summary when the run
  * is done or on Ctrl-C (exit code 0 both ways).
  */
-import { readFileSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { readFileSync, realpathSync } from "node:fs";
+import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
 import { FleuveError, isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { intOption, parseArgs, positiveOption, usageError } from "../args.js";
 import { watchParent } from "../parent-watch.js";
@@ -128,8 +128,8 @@ function shellWord(s: string): string {
 /**
  * How to run `fleuve` and `fleuve demo` again, as this demo was started: `fleuve` is on no PATH
  * after the Quick start. Under `npm run demo` (whose package has a `fleuve` script) it is
- * `npm run fleuve --`, which works from anywhere in the package; otherwise the node command that
- * started this process.
+ * `npm run fleuve --`, which works from anywhere in the package; `fleuve` when the first `fleuve`
+ * on the PATH is this script; otherwise the node command that started this process.
  */
 export function fleuveCommands(
   env: NodeJS.ProcessEnv = process.env,
@@ -145,8 +145,28 @@ export function fleuveCommands(
       // Not readable: fall back to the node command below.
     }
   }
+  if (fleuveOnPath(env, script)) return { fleuve: "fleuve", demo: "fleuve demo" };
   const node = `node ${shellWord(shortPath(script))}`;
   return { fleuve: node, demo: `${node} demo` };
+}
+
+/** True when `fleuve` on the PATH is this very script (an installed command). */
+function fleuveOnPath(env: NodeJS.ProcessEnv, script: string): boolean {
+  let self: string;
+  try {
+    self = realpathSync(script);
+  } catch {
+    return false;
+  }
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    try {
+      return realpathSync(join(dir, "fleuve")) === self;
+    } catch {
+      // No fleuve in this directory: the next one.
+    }
+  }
+  return false;
 }
 
 /** `stream` whose writes are dropped while `muted()` holds. */
