@@ -34,6 +34,14 @@ export async function brokerTestOptions(): Promise<{ skip?: string }> {
   }
 }
 
+/**
+ * Config of the topics tests write with old timestamps (the jobs' event times are in 1970): no time
+ * retention. The development broker keeps 24 h (scripts/services.mjs), and its retention check,
+ * every 5 minutes, deletes records with older timestamps whenever it runs: maybe while a test
+ * still reads them. (Timestamps stay as written: some tests check them.)
+ */
+export const OLD_TIMESTAMPS: Readonly<Record<string, string>> = { "retention.ms": "-1" };
+
 /** A topic name no other test run uses. */
 export function uniqueTopic(prefix: string): string {
   return `${prefix}-${Date.now()}-${randomBytes(4).toString("hex")}`;

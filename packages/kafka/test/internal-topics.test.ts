@@ -41,7 +41,7 @@ async function describe(topic: string): Promise<Record<string, string | null>> {
         },
       ],
     });
-    return Object.fromEntries(res!.configs.map((c) => [c.name, c.value]));
+    return Object.fromEntries(res!.configs.map((c) => [c.name, c.value ?? null]));
   } finally {
     await admin.close();
   }

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { isFleuveError } from "@fleuve/core";
 import { KafkaClient, type ProducerRecord } from "../src/index.js";
-import { BOOTSTRAP, brokerTestOptions, Closer, readUntil, readValuesUntil, uniqueTopic } from "./broker.js";
+import {
+  BOOTSTRAP,
+  brokerTestOptions,
+  Closer,
+  OLD_TIMESTAMPS,
+  readUntil,
+  readValuesUntil,
+  uniqueTopic,
+} from "./broker.js";
 
 const options = await brokerTestOptions();
 
@@ -12,7 +20,7 @@ describe("Kafka broker round trips", { ...options, timeout: 300_000 }, () => {
   const topics: string[] = [];
   async function newTopic(prefix: string, partitions = 1): Promise<string> {
     const name = uniqueTopic(prefix);
-    await client.createTopics([{ name, partitions }]);
+    await client.createTopics([{ name, partitions, config: OLD_TIMESTAMPS }]);
     topics.push(name);
     return name;
   }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../src/index.js";
-import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "./broker.js";
+import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "./broker.js";
 import { kcat } from "./connectors/crash-common.js";
 
 const options = await brokerTestOptions();
@@ -185,7 +185,7 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
   try {
     await client.createTopics([
       { name: input, partitions: PARTITIONS },
-      { name: output, partitions: 3 },
+      { name: output, partitions: 3, config: OLD_TIMESTAMPS },
     ]);
     for (let k = 0; k < 3; k++) workers.push(startWorker(group, dir, input, output));
     // All three in the group, with the 18 units (6 sources, 6 windows, 6 counts) split 6/6/6.

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../../src/index.js";
-import { brokerTestOptions, uniqueTopic } from "../broker.js";
+import { brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { event, kcat, oracle, readSorted } from "./crash-common.js";
 import { settled } from "./settled.js";
 
@@ -64,7 +64,7 @@ test("broker lost mid-run: the job retries, restores from its checkpoint, and lo
     const client = await KafkaClient.connect({ "bootstrap.servers": BOOT });
     await client.createTopics([
       { name: input, partitions: 4 },
-      { name: output, partitions: 2 },
+      { name: output, partitions: 2, config: OLD_TIMESTAMPS },
     ]);
     await client.close();
     const lines: string[] = [];

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type DeadLetter, StreamExecutionEnvironment, WatermarkStrategy } from "@fleuve/core";
 import { KafkaClient, kafkaSink, kafkaSource } from "../../src/index.js";
-import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { settled } from "./settled.js";
 
 const options = await brokerTestOptions();
@@ -51,7 +51,7 @@ describe("kafkaSource / kafkaSink", { ...options, timeout: 300_000 }, () => {
 
   async function topic(prefix: string, partitions: number): Promise<string> {
     const t = uniqueTopic(prefix);
-    await client.createTopics([{ name: t, partitions }]);
+    await client.createTopics([{ name: t, partitions, config: OLD_TIMESTAMPS }]);
     topics.push(t);
     return t;
   }
@@ -202,7 +202,7 @@ describe("kafkaSource / kafkaSink", { ...options, timeout: 300_000 }, () => {
   test("unbounded source with a pattern and per-partition watermarks fires event-time windows", async () => {
     const prefix = uniqueTopic("pat");
     const a = `${prefix}-a`;
-    await client.createTopics([{ name: a, partitions: 2 }]);
+    await client.createTopics([{ name: a, partitions: 2, config: OLD_TIMESTAMPS }]);
     topics.push(a);
     const producer = client.producer();
     // partition 0 runs ahead to t=10000; partition 1 stays at t<2000 until the end: the watermark
@@ -227,7 +227,7 @@ describe("kafkaSource / kafkaSink", { ...options, timeout: 300_000 }, () => {
         },
       })
       .forEach((s) => {
-        seen.push(s);
+        seen.push(String(s));
       });
     const client2 = env.executeAsync("pattern");
     const deadline = Date.now() + 120_000;

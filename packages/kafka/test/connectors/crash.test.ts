@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../../src/index.js";
-import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { event, kcat, oracle, readSorted } from "./crash-common.js";
 import { settled } from "./settled.js";
 
@@ -60,7 +60,7 @@ test("Kafka exactly-once: SIGKILLed 10+ times, kcat read_committed sees exactly 
   try {
     await client.createTopics([
       { name: input, partitions: 4 },
-      { name: output, partitions: 2 },
+      { name: output, partitions: 2, config: OLD_TIMESTAMPS },
     ]);
     // A user's events share a key, so a partition, in timestamp order: monotonous per partition.
     const lines: string[] = [];
