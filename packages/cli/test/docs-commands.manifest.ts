@@ -31,6 +31,8 @@ export interface DocCommandEntry {
     readyWhenStderr?: RegExp;
     /** Sent to it (its process group) when the doc waits for it, as Ctrl-C would be. */
     stopWith?: NodeJS.Signals;
+    /** Its exit code then (default 0; a cancelled `fleuve run` exits 130). */
+    exitCode?: number;
   };
   /** After this command, wait for the doc's background command to end (exit code 0). */
   awaitBackground?: true;
@@ -39,6 +41,30 @@ export interface DocCommandEntry {
 }
 
 const FLEUVE = "node packages/cli/bin/fleuve.js";
+
+/** How a doc's sandbox differs from a reader's shell. */
+export interface DocSandbox {
+  /** Names made unique per run in every command of the doc (`{unique}` is the run's own id). */
+  rename?: [RegExp, string][];
+  /** Run at the end of the doc, whatever happened (its exit code is not checked). */
+  cleanup?: string;
+}
+
+/**
+ * The Kafka broker is shared by every test run on the machine, and topics outlive a run: the
+ * Kafka doc's topics and groups get names of their own per run, deleted at the end.
+ */
+export const DOC_SANDBOXES: Record<string, DocSandbox> = {
+  "docs/kafka.md": {
+    rename: [
+      [/\borders-in\b/g, "orders-in-{unique}"],
+      [/\borders-out\b/g, "orders-out-{unique}"],
+      [/\btotals\b/g, "totals-{unique}"],
+      [/--group orders\b/g, "--group orders-{unique}"],
+    ],
+    cleanup: `${FLEUVE} kafka topics list | grep -e '{unique}' | while read -r t; do ${FLEUVE} kafka topics delete "$t"; done`,
+  },
+};
 const SOCKET = ".fleuve/jobs/savepoint-counter.sock";
 
 /**
@@ -138,23 +164,26 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
     run: "command -v kcat",
   },
 
-  // --- docs/kafka.md ---
+  // --- docs/kafka.md (topic and group names made unique per run, see DOC_SANDBOXES) ---
+  "node packages/cli/bin/fleuve.js run packages/kafka/test/fixtures/group-job.ts --checkpoint-dir .fleuve/orders --checkpoint-interval 500 -- 127.0.0.1:9092 orders-in orders-out":
+    {
+      reason:
+        "runs until Ctrl-C: started in the background; once the output is read below, Ctrl-C cancels it (exit 130)",
+      background: { readyWhen: ".fleuve/jobs/group-job.sock", stopWith: "SIGINT", exitCode: 130 },
+    },
+  "kcat -b 127.0.0.1:9092 -C -t orders-out -X isolation.level=read_committed -e -q": {
+    reason:
+      "output becomes visible at the job's checkpoints: read until the 2,000 counts are there, then check the doc's 140 windows and 2,000 counts; then the job is stopped",
+    run: `until [ "$(kcat -b 127.0.0.1:9092 -C -t orders-out -X isolation.level=read_committed -e -q | grep -c '"kind":"count"')" -ge 2000 ]; do sleep 0.5; done; out=$(kcat -b 127.0.0.1:9092 -C -t orders-out -X isolation.level=read_committed -e -q); echo "$out" | tail -3; [ "$(echo "$out" | grep -c '"kind":"count"')" -eq 2000 ] && [ "$(echo "$out" | grep -c '"kind":"window"')" -eq 140 ]`,
+    awaitBackground: true,
+  },
   "node packages/cli/bin/fleuve.js run packages/kafka/test/fixtures/group-job.ts --group orders --checkpoint-dir /mnt/shared/checkpoints --checkpoint-interval 500 -- 127.0.0.1:9092 orders-in orders-out":
     {
       reason:
-        "joins the group until Ctrl-C; /mnt/shared stands for a shared folder and the group gets a name of its own per run (groups stay in the shared broker): one process joins, then Ctrl-C must leave with exit 0",
-      run: `${FLEUVE} run packages/kafka/test/fixtures/group-job.ts --group docs-{unique} --checkpoint-dir shared/checkpoints --checkpoint-interval 500 -- 127.0.0.1:9092 orders-in orders-out`,
+        "joins the group until Ctrl-C; /mnt/shared stands for a shared folder, and the walkthrough above deleted the topics: they are created again, one process joins, then Ctrl-C must leave with exit 0",
+      run: `${FLEUVE} kafka topics create orders-in --partitions 6 && ${FLEUVE} kafka topics create orders-out && exec ${FLEUVE} run packages/kafka/test/fixtures/group-job.ts --group orders --checkpoint-dir shared/checkpoints --checkpoint-interval 500 -- 127.0.0.1:9092 orders-in orders-out`,
       background: { readyWhenStderr: /joined group/, stopWith: "SIGINT" },
     },
-  "fleuve kafka topics create totals --partitions 6 --config message.timestamp.type=LogAppendTime": {
-    reason:
-      "topics live on in the shared broker, so a second run would find 'totals' there: a name of its own per run",
-    run: `${FLEUVE} kafka topics create totals-{unique} --partitions 6 --config message.timestamp.type=LogAppendTime`,
-  },
-  "fleuve kafka topics describe totals": {
-    reason: "the topic the previous command created under a name of its own; deleted afterwards",
-    run: `${FLEUVE} kafka topics describe totals-{unique} | grep -q "message.timestamp.type=LogAppendTime" && ${FLEUVE} kafka topics delete totals-{unique}`,
-  },
 
   // --- docs/benchmarks.md: minutes of CPU each; bench/*.test.ts run the benchmarks small ---
   "npm run bench": {

@@ -25,7 +25,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
-import { DOC_COMMANDS, type DocCommandEntry } from "./docs-commands.manifest.js";
+import { DOC_COMMANDS, DOC_SANDBOXES, type DocCommandEntry } from "./docs-commands.manifest.js";
 import { ROOT } from "./helpers.js";
 
 const DOCS = [
@@ -43,7 +43,10 @@ const CLI = /^(?:fleuve|npm run fleuve --|node packages\/cli\/bin\/fleuve\.js)(?
 interface Shown {
   doc: string;
   line: number;
-  /** As printed: trailing comment dropped, continuation lines joined. */
+  /**
+   * As printed: trailing comment dropped, continuation lines joined with a space; the lines of a
+   * compound command (`for ...; do` to `done`, `if` to `fi`) joined with newlines.
+   */
   text: string;
 }
 
@@ -57,7 +60,8 @@ export function extractCommands(
   const scripts: Shown[] = [];
   const lines = markdown.split("\n");
   let fence: string | undefined; // language of the open block, "" when unlabeled
-  let pending: { line: number; text: string } | undefined; // a command continued with `\`
+  // A command continued with `\` or inside a compound command, and how deep in compounds it is.
+  let pending: { line: number; text: string; depth: number; joint: string } | undefined;
   lines.forEach((raw, i) => {
     const open = /^\s*```(\S*)/.exec(raw);
     if (open) {
@@ -70,13 +74,19 @@ export function extractCommands(
       if (pending === undefined && (text === "" || text.startsWith("#"))) return;
       if (pending === undefined && !shell && !(fence === "" && CLI.test(text))) return;
       text = text.replace(/\s+#\s.*$/, "");
+      if (pending !== undefined && text.startsWith("#")) return; // a comment inside a compound
       const continued = text.endsWith("\\");
       if (continued) text = text.slice(0, -1).trim();
+      const depth =
+        (pending?.depth ?? 0) +
+        (text.match(/(?:^|[;&|]\s*|\s)(?:do|then)(?=\s|;|$)|^case\s|\{$/g)?.length ?? 0) -
+        (text.match(/(?:^|[;&|]\s*|\s)(?:done|fi|esac)(?=\s|;|$)|^\}/g)?.length ?? 0);
       pending =
         pending === undefined
-          ? { line: i + 1, text }
-          : { line: pending.line, text: `${pending.text} ${text}` };
-      if (!continued) {
+          ? { line: i + 1, text, depth, joint: "" }
+          : { line: pending.line, text: `${pending.text}${pending.joint}${text}`, depth, joint: "" };
+      pending.joint = continued ? " " : "\n";
+      if (!continued && depth <= 0) {
         blocks.push({ doc, line: pending.line, text: pending.text });
         pending = undefined;
       }
@@ -199,6 +209,7 @@ for (const doc of DOCS) {
   // The timeout only keeps a hung command from hanging the suite; no command is near it.
   test(`the commands of ${doc} work as printed`, { timeout: 300_000 }, async (t) => {
     const cwd = sandbox(doc);
+    const setup = DOC_SANDBOXES[doc];
     // {unique}: a name no earlier run used (consumer groups live on in the shared broker).
     const vars = new Map<string, string>([["unique", `${process.pid}-${Date.now()}`]]);
     let background: (Shell & { shown: Shown; entry: DocCommandEntry }) | undefined;
@@ -209,7 +220,7 @@ for (const doc of DOCS) {
       const r = await background.done;
       assert.equal(
         r.code,
-        0,
+        background.entry.background?.exitCode ?? 0,
         `${describe(background.shown)} (in the background) failed:\n${r.stdout}\n${r.stderr}`,
       );
       background = undefined;
@@ -224,7 +235,10 @@ for (const doc of DOCS) {
             if (content.startsWith("@")) copyFileSync(join(ROOT, content.slice(1)), join(cwd, path));
             else writeFileSync(join(cwd, path), content);
           }
-          const command = (entry?.run ?? c.text).replace(/\{([\w ]+)\}/g, (_, name: string) => {
+          let command = entry?.run ?? c.text;
+          for (const [pattern, name] of setup?.rename ?? []) command = command.replace(pattern, name);
+          // {name}, not the shell's ${NAME}.
+          command = command.replace(/(?<!\$)\{([\w ]+)\}/g, (_, name: string) => {
             const v = vars.get(name);
             assert.ok(v !== undefined, `{${name}} was not captured by an earlier command`);
             return v;
@@ -253,7 +267,9 @@ for (const doc of DOCS) {
     } finally {
       if (background?.child.pid !== undefined && background.child.exitCode === null) {
         process.kill(-background.child.pid, "SIGTERM");
+        await background.done;
       }
+      if (setup?.cleanup) await shell(setup.cleanup.replaceAll("{unique}", vars.get("unique")!), cwd).done;
     }
   });
 }
