@@ -1,0 +1,126 @@
+/**
+ * logSink commits its transactions at checkpoints: fed by an unbounded logSource in a job without
+ * checkpointing it would commit nothing and leave them open, so the job is refused at start. With
+ * checkpoints it commits; `exactlyOnce: false` appends directly and needs none.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
+import { type Log, logSink, logSource, openLog } from "../../src/index.js";
+
+/** A log with topic "in" holding 1..5 and an empty topic "out". */
+function setUp(dir: string): Log {
+  const log = openLog({ dir });
+  log.createTopic("in", { partitions: 1 });
+  log.createTopic("out", { partitions: 1 });
+  log.topic("in").append([1, 2, 3, 4, 5].map((n) => ({ key: null, value: Buffer.from(String(n)) })));
+  return log;
+}
+
+/** An unbounded job "in" -> "out" through a logSink. */
+function build(env: StreamExecutionEnvironment, log: Log, exactlyOnce: boolean): void {
+  env
+    .fromSource(
+      logSource<string>({ log, topic: "in", deserialize: (r) => r.value!.toString() }),
+      undefined,
+      "numbers-in",
+    )
+    .sinkTo(
+      logSink<string>({
+        log,
+        topic: "out",
+        exactlyOnce,
+        // the plain writer appends when its buffer is full, or at a checkpoint: every record here
+        batchSize: 1,
+        serialize: (v) => ({ key: null, value: Buffer.from(v) }),
+      }),
+      "numbers-out",
+    );
+}
+
+/** Values of "out" a read_committed reader sees. */
+function committed(log: Log): string[] {
+  return log
+    .topic("out")
+    .partition(0)
+    .fetch(0, { isolation: "read_committed" })
+    .records.map((r) => r.value!.toString());
+}
+
+/** Runs the job until "out" shows 1..5 to a read_committed reader (or the job fails), then cancels it. */
+async function runUntilCommitted(env: StreamExecutionEnvironment, log: Log): Promise<void> {
+  const job = env.executeAsync("log-out");
+  let failed: unknown;
+  job.result.catch((e: unknown) => {
+    failed = e;
+  });
+  while (failed === undefined && committed(log).length < 5) await new Promise((r) => setTimeout(r, 20));
+  const failedWhileRunning = failed;
+  job.cancel();
+  await job.result.catch(() => {});
+  assert.equal(failedWhileRunning, undefined, `the job runs: ${String(failedWhileRunning)}`);
+  assert.deepEqual(committed(log).sort(), ["1", "2", "3", "4", "5"]);
+}
+
+test("exactly-once logSink on an unbounded source without checkpoints: refused at start, naming the sink", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-logsink-nocp-"));
+  const log = setUp(join(dir, "log"));
+  try {
+    const env = StreamExecutionEnvironment.create({ log: () => {} });
+    build(env, log, true);
+    // Refused, or running: then its writer opens a transaction, and the job is cancelled.
+    const job = env.executeAsync("log-out");
+    let ended = false;
+    const outcome = job.result.then(
+      () => "finished",
+      (e: unknown) => e,
+    );
+    void outcome.then(() => {
+      ended = true;
+    });
+    while (!ended && log.transactions().length === 0) await new Promise((r) => setTimeout(r, 20));
+    job.cancel();
+    const e = await outcome;
+    assert.ok(isFleuveError(e, "FLEUVE_CONFIG_INVALID"), String(e));
+    assert.match(e.message, /sink 'numbers-out' is exactly-once/);
+    assert.match(e.message, /source 'numbers-in'/);
+    assert.match(e.message, /Enable checkpointing/);
+    assert.match(e.message, /logSink exactlyOnce: false/);
+    assert.deepEqual(log.transactions(), [], "no transaction was opened");
+  } finally {
+    log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("exactly-once logSink with checkpoints runs and commits", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-logsink-cp-"));
+  const log = setUp(join(dir, "log"));
+  try {
+    const env = StreamExecutionEnvironment.create({
+      checkpointing: { dir: join(dir, "cp"), intervalMs: 20 },
+      log: () => {},
+    });
+    build(env, log, true);
+    await runUntilCommitted(env, log);
+  } finally {
+    log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("logSink exactlyOnce: false runs without checkpoints", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-logsink-plain-"));
+  const log = setUp(join(dir, "log"));
+  try {
+    const env = StreamExecutionEnvironment.create({ log: () => {} });
+    build(env, log, false);
+    await runUntilCommitted(env, log);
+  } finally {
+    log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
