@@ -279,7 +279,10 @@ async function runDemo(demo: DemoDir, settings: DemoSettings, parallelism: numbe
     );
   }
   const client = env.executeAsync("clickstream-demo");
-  progress = new ProgressLine(client.metrics, stats, io.stderr, live);
+  // stdout and stderr on one terminal: the live line goes through stdout, so that it and the
+  // tables stay in order while the terminal is behind (each stream queues its writes on its own).
+  const onOneTerminal = live && (io.stdout as { isTTY?: boolean }).isTTY === true;
+  progress = new ProgressLine(client.metrics, stats, onOneTerminal ? io.stdout : io.stderr, live);
   progress.start();
   let interrupted = false;
   const onSigint = () => {
