@@ -94,13 +94,23 @@ mkdirSync(outDir, { recursive: true });
 
 if (a.soak) {
   const seconds = Number(a.soak);
+  if (!(seconds > 0)) {
+    process.stderr.write(`--soak must be a number of seconds > 0, got '${a.soak}'\n`);
+    process.exit(2);
+  }
+  // Ten-second samples suit the 10-minute soak; a short run samples more often so that its second
+  // half still has enough samples for a trend.
+  const sampleMs = Math.round(Math.min(10_000, Math.max(250, (seconds * 1000) / 20)));
   for (const b of selected.filter((x) => x.kind === "window")) {
     const rate = a.rate ?? "500000";
     process.stdout.write(
-      `soak ${b.name}: ${rate} events/s for ${seconds} s (heap sampled every 10 s after GC)\n`,
+      `soak ${b.name}: ${rate} events/s for ${seconds} s (heap sampled every ${sampleMs / 1000} s after GC)\n`,
     );
     const r = measure(
-      ["--bench", b.name, "--mode", "soak", "--rate", rate, "--seconds", String(seconds)],
+      [
+        ...["--bench", b.name, "--mode", "soak", "--rate", rate, "--seconds", String(seconds)],
+        ...["--sample-ms", String(sampleMs)],
+      ],
       ["--expose-gc"],
     );
     process.stdout.write(
