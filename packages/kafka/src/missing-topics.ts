@@ -35,13 +35,12 @@ export async function missingTopics(
  */
 export function topicNotFound(who: string, missing: readonly string[], bootstrap: string): FleuveError {
   const names = missing.map((t) => `"${t}"`).join(", ");
-  const create = missing
-    .map((t) => `fleuve kafka topics create ${t} --partitions N --bootstrap ${bootstrap}`)
-    .join(" and ");
+  const create = missing.map((t) => `fleuve kafka topics create ${t} --bootstrap ${bootstrap}`).join(" and ");
   return new FleuveError(
     "FLEUVE_KAFKA_TOPIC_NOT_FOUND",
     `${who}: Kafka topic${missing.length > 1 ? "s" : ""} ${names} ${missing.length > 1 ? "do" : "does"} not exist at ${bootstrap}` +
-      ` (the broker does not create topics on first use). Create ${missing.length > 1 ? "them" : "it"} first: ${create}`,
+      ` (the broker does not create topics on first use). Create ${missing.length > 1 ? "them" : "it"} first: ${create}` +
+      " (add --partitions N for N partitions, read in parallel)",
     { details: { topics: [...missing], topic: missing[0], bootstrapServers: bootstrap } },
   );
 }

@@ -101,7 +101,10 @@ describe("missing Kafka topics", { ...options, timeout: 300_000 }, () => {
       r.stderr,
       new RegExp(`error FLEUVE_KAFKA_TOPIC_NOT_FOUND: ${who}: Kafka topic "${missing}"`),
     );
-    assert.match(r.stderr, new RegExp(`fleuve kafka topics create ${missing} --partitions N`));
+    assert.match(
+      r.stderr,
+      new RegExp(`Create it first: fleuve kafka topics create ${missing} --bootstrap ${BOOTSTRAP} `),
+    );
   }
 
   test("fleuve run: a missing input topic exits at once with the code, the topic and how to create it", async () => {
