@@ -28,6 +28,12 @@ export interface LogSinkOptions<T> {
   readonly exactlyOnce?: boolean;
   /** Records buffered before they are appended (default 1024). */
   readonly batchSize?: number;
+  /**
+   * At-least-once only: the longest a record waits in the buffer before it is appended (default
+   * 100 ms, as Kafka's `linger.ms`), so a slow input's records become visible without waiting for
+   * a full batch or a checkpoint. Exactly-once records wait for their checkpoint anyway.
+   */
+  readonly lingerMs?: number;
 }
 
 /** What a checkpoint must commit: a prepared transaction. */
@@ -81,15 +87,40 @@ class PlainWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
   private readonly log: Log;
   private readonly release: () => void;
   private buffer: ProducerRecord[] = [];
+  /** Appends the buffer once it has waited `lingerMs`; set while the buffer holds records. */
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly lingerMs: number;
   constructor(private readonly opts: LogSinkOptions<T>) {
+    const linger = opts.lingerMs ?? 100;
+    if (!(linger >= 0) || !Number.isFinite(linger)) {
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        `logSink '${opts.topic}': option 'lingerMs' must be a number of milliseconds >= 0, got ${String(opts.lingerMs)}`,
+        { details: { option: "lingerMs" } },
+      );
+    }
+    this.lingerMs = linger;
     ({ log: this.log, release: this.release } = acquireLog(opts.log));
     requireTopic(this.log, opts.topic);
   }
   write(value: T, timestamp: number | undefined): void {
     this.buffer.push(this.opts.serialize(value, timestamp));
     if (this.buffer.length >= (this.opts.batchSize ?? 1024)) this.flush();
+    else if (this.lingerTimer === undefined) {
+      // Timers run between the task's batches on this same thread: the append never interleaves
+      // with a write. unref: a pending flush does not keep a finished process alive.
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = undefined;
+        this.flush();
+      }, this.lingerMs);
+      this.lingerTimer.unref?.();
+    }
   }
   private flush(): void {
+    if (this.lingerTimer !== undefined) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
     if (this.buffer.length === 0) return;
     this.log.topic(this.opts.topic).append(this.buffer);
     this.buffer = [];

@@ -21,7 +21,12 @@ function setUp(dir: string): Log {
 }
 
 /** An unbounded job "in" -> "out" through a logSink. */
-function build(env: StreamExecutionEnvironment, log: Log, exactlyOnce: boolean): void {
+function build(
+  env: StreamExecutionEnvironment,
+  log: Log,
+  exactlyOnce: boolean,
+  batchSize: number | undefined = 1,
+): void {
   env
     .fromSource(
       logSource<string>({ log, topic: "in", deserialize: (r) => r.value!.toString() }),
@@ -33,8 +38,8 @@ function build(env: StreamExecutionEnvironment, log: Log, exactlyOnce: boolean):
         log,
         topic: "out",
         exactlyOnce,
-        // the plain writer appends when its buffer is full, or at a checkpoint: every record here
-        batchSize: 1,
+        // the plain writer appends when its buffer is full, after lingerMs, or at a checkpoint
+        batchSize,
         serialize: (v) => ({ key: null, value: Buffer.from(v) }),
       }),
       "numbers-out",
@@ -119,6 +124,43 @@ test("logSink exactlyOnce: false runs without checkpoints", async () => {
     const env = StreamExecutionEnvironment.create({ log: () => {} });
     build(env, log, false);
     await runUntilCommitted(env, log);
+  } finally {
+    log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("logSink exactlyOnce: false appends a slow input's records after lingerMs, not only when a batch is full", {
+  timeout: 120_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-logsink-linger-"));
+  const log = setUp(join(dir, "log"));
+  try {
+    const env = StreamExecutionEnvironment.create({ log: () => {} });
+    // 5 records and the default batch of 1024: without the linger they would wait forever
+    build(env, log, false, undefined);
+    await runUntilCommitted(env, log);
+  } finally {
+    log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("logSink rejects a negative lingerMs, naming the option", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-logsink-linger-bad-"));
+  const log = setUp(join(dir, "log"));
+  try {
+    const sink = logSink<string>({
+      log,
+      topic: "out",
+      exactlyOnce: false,
+      lingerMs: -1,
+      serialize: (v) => ({ key: null, value: Buffer.from(v) }),
+    });
+    assert.throws(
+      () => sink.createWriter({ subtaskIndex: 0, parallelism: 1 } as never),
+      (e: unknown) => isFleuveError(e, "FLEUVE_CONFIG_INVALID") && /lingerMs/.test(e.message),
+    );
   } finally {
     log.close();
     rmSync(dir, { recursive: true, force: true });
