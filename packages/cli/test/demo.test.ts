@@ -2,11 +2,11 @@
 // with a summary and exit code 0; output has no cursor control codes when not on a terminal.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, test } from "node:test";
-import { BIN, finish, fleuve, ROOT, start } from "./helpers.js";
+import { BIN, finish, ROOT, start } from "./helpers.js";
 
 // Each run gets its own demo directory (log, checkpoints): tests may run side by side.
 const base = mkdtempSync(join(tmpdir(), "fleuve-demo-"));
@@ -36,8 +36,23 @@ async function checkResultsHint(stdout: string, env?: NodeJS.ProcessEnv): Promis
   for (const line of records) assert.equal(typeof (JSON.parse(line) as { page: unknown }).page, "string");
 }
 
+/**
+ * The environment without the PATH entries that hold a `fleuve` (npm puts node_modules/.bin, with
+ * this repository's `fleuve`, on the PATH of `npm test`), as for a user who has not installed it.
+ */
+function withoutFleuveOnPath(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const dirs = (env.PATH ?? "").split(delimiter).filter((d) => d && !existsSync(join(d, "fleuve")));
+  return { ...env, PATH: dirs.join(delimiter) };
+}
+
 test("fleuve demo --events 20000 runs to completion, prints window tables and a summary", async () => {
-  const r = await fleuve("demo", "--events", "20000", "--dir", join(base, "bounded"));
+  const r = await finish(
+    spawn(process.execPath, [BIN, "demo", "--events", "20000", "--dir", join(base, "bounded")], {
+      cwd: ROOT,
+      env: withoutFleuveOnPath(),
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^fleuve demo: 20,000 users/);
   assert.match(r.stdout, /^window \[12:00:00, 12:01:00\) {2}\d+ views on 20 pages$/m);
