@@ -3,8 +3,9 @@
  * second at the source, the watermark (as a time, and its lag behind the newest event time) and
  * the records the windows produced.
  *
- * On a terminal the line is redrawn in place on stderr every second; otherwise (a pipe, CI logs)
- * a plain line is written every few seconds, with no cursor control characters.
+ * On a terminal the line is redrawn in place every second (on stdout when stdout and stderr share
+ * the terminal, so that it stays in order with the tables; else on stderr); otherwise (a pipe, CI
+ * logs) a plain line is written every few seconds, with no cursor control characters.
  */
 import type { MetricsRegistry } from "@fleuve/core";
 import type { ClickstreamStats } from "./clickstream.js";
@@ -85,8 +86,9 @@ export class ProgressLine {
   constructor(
     private readonly metrics: MetricsRegistry,
     private readonly stats: ClickstreamStats,
-    private readonly stderr: NodeJS.WritableStream,
-    /** Redraw in place (stderr is a terminal). */
+    /** Where the line goes: stderr, or stdout when both are the same terminal. */
+    private readonly out: NodeJS.WritableStream,
+    /** Redraw in place (`out` is a terminal). */
     private readonly live: boolean,
     /** Seconds between plain lines when not live. */
     private readonly plainEverySeconds = 5,
@@ -115,29 +117,29 @@ export class ProgressLine {
     const f = this.figures();
     if (this.live) {
       // The terminal has not taken the last redraw yet: skip this one rather than queue it.
-      if (((this.stderr as { writableLength?: number }).writableLength ?? 0) > 0) return;
-      this.stderr.write(`\r\x1b[K${formatProgress(f)}`);
+      if (((this.out as { writableLength?: number }).writableLength ?? 0) > 0) return;
+      this.out.write(`\r\x1b[K${formatProgress(f)}`);
       this.shown = true;
     } else if (performance.now() - this.lastPlainAt >= this.plainEverySeconds * 1000 - 50) {
       this.lastPlainAt = performance.now();
-      this.stderr.write(`${formatProgress(f)}\n`);
+      this.out.write(`${formatProgress(f)}\n`);
     }
   }
 
-  /** Writes `text` to `out` without garbling the live line (cleared, then redrawn next tick). */
-  printAbove(out: NodeJS.WritableStream, text: string): void {
+  /** Writes `text` to `target` without garbling the live line (cleared, then redrawn next tick). */
+  printAbove(target: NodeJS.WritableStream, text: string): void {
     if (this.live && this.shown) {
-      this.stderr.write("\r\x1b[K");
+      this.out.write("\r\x1b[K");
       this.shown = false;
     }
-    out.write(`${text}\n`);
+    target.write(`${text}\n`);
   }
 
   /** Stops updating and clears the live line. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.live && this.shown) this.stderr.write("\r\x1b[K");
+    if (this.live && this.shown) this.out.write("\r\x1b[K");
     this.shown = false;
   }
 }
