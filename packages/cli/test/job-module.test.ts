@@ -107,3 +107,20 @@ test("a job in a project with its own node_modules/@fleuve/core uses that copy",
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), "the project's");
 });
+
+test('a .ts job in a project that says "type": "commonjs" runs as CommonJS (require, __dirname)', async () => {
+  const project = join(base, "cjs-project");
+  mkdirSync(project, { recursive: true });
+  writeFileSync(
+    join(project, "package.json"),
+    '{ "name": "cjs-jobs", "private": true, "type": "commonjs" }\n',
+  );
+  // Forced to ESM, this file fails: module, require and __dirname do not exist in an ES module.
+  writeFileSync(
+    join(project, "job.ts"),
+    'const { basename } = require("node:path");\nmodule.exports = {\n  name: "cjs",\n  build: (env: any) => env.fromCollection([basename(__dirname)]),\n};\n',
+  );
+  const r = await fleuve("run", join(project, "job.ts"));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "cjs-project");
+});
