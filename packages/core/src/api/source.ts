@@ -118,6 +118,11 @@ export interface TwoPhaseCommitSink<T, C> extends Sink<T> {
    * checkpoints only to re-send what was unacknowledged (at-least-once).
    */
   readonly needsCheckpoints?: boolean;
+  /**
+   * How to make this sink at-least-once (e.g. `logSink exactlyOnce: false`), added to the error
+   * that refuses it without checkpointing. Optional.
+   */
+  readonly atLeastOnceHint?: string;
 }
 
 /** The writer of a {@link TwoPhaseCommitSink}. */

@@ -10,40 +10,22 @@ import fc from "fast-check";
 import {
   type Evictor,
   isFleuveError,
-  SlidingEventTimeWindows,
   StreamExecutionEnvironment,
   type TaggedUnion,
   TimeEvictor,
   type TimestampedValue,
   TumblingEventTimeWindows,
-  WatermarkStrategy,
   type Window,
 } from "../../src/index.js";
-
-interface Rec {
-  id: number;
-  key: number;
-  ts: number;
-}
-
-/** A watermark with every record, 25 ms behind it (records come sorted: none is late). */
-function punctuated() {
-  return WatermarkStrategy.forGenerator<Rec>(() => ({
-    onEvent(_e, ts, out) {
-      out.emitWatermark(ts - 25);
-    },
-    onPeriodicEmit() {},
-  })).withTimestampAssigner((e) => e.ts);
-}
-
-const sortedRecs = (idBase: number) =>
-  fc
-    .array(fc.record({ key: fc.nat(3), ts: fc.integer({ min: -20, max: 120 }) }), { maxLength: 30 })
-    .map((xs) => xs.sort((p, q) => p.ts - q.ts).map((x, i) => ({ id: idBase + i, ...x })));
-
-const windowArb = fc
-  .integer({ min: 1, max: 30 })
-  .chain((size) => fc.integer({ min: 1, max: size }).map((slide) => ({ size, slide })));
+import {
+  assigner,
+  ids,
+  punctuated,
+  type Rec,
+  slidingWindowArb,
+  sortedRecs,
+  windowStarts,
+} from "./window-join-helpers.js";
 
 /**
  * The evictors under test, each with what it keeps of one window's group: `TimeEvictor.of(ms)`
@@ -80,7 +62,7 @@ function survivors(spec: EvictorSpec, ls: Rec[], rs: Rec[]): { ls: Rec[]; rs: Re
 function groups(lefts: Rec[], rights: Rec[], size: number, slide: number) {
   const m = new Map<string, { ls: Rec[]; rs: Rec[] }>();
   const add = (r: Rec, left: boolean) => {
-    for (let start = Math.floor(r.ts / slide) * slide; start > r.ts - size; start -= slide) {
+    for (const start of windowStarts(r.ts, size, slide)) {
       const k = `${start}|${r.key}`;
       let g = m.get(k);
       if (!g) m.set(k, (g = { ls: [], rs: [] }));
@@ -91,12 +73,6 @@ function groups(lefts: Rec[], rights: Rec[], size: number, slide: number) {
   for (const r of rights) add(r, false);
   return m;
 }
-
-const ids = (xs: readonly Rec[]) =>
-  xs
-    .map((x) => x.id)
-    .sort((a, b) => a - b)
-    .join(",");
 
 function reference(
   lefts: Rec[],
@@ -130,14 +106,12 @@ async function run(
   const env = StreamExecutionEnvironment.create({ parallelism, batchSize: 4 });
   const a = env.fromCollection(lefts, { strategy: punctuated() });
   const b = env.fromCollection(rights, { strategy: punctuated() });
-  const assigner =
-    w.size === w.slide ? TumblingEventTimeWindows.of(w.size) : SlidingEventTimeWindows.of(w.size, w.slide);
   const got: string[] = [];
   if (op === "join") {
     a.join(b)
       .where((l) => l.key)
       .equalTo((r) => r.key)
-      .window(assigner)
+      .window(assigner(w))
       .evictor(makeEvictor(spec))
       .apply((l, r) => `${l.id}-${r.id}`)
       .forEach((v, ts) => {
@@ -147,7 +121,7 @@ async function run(
     a.coGroup(b)
       .where((l) => l.key)
       .equalTo((r) => r.key)
-      .window(assigner)
+      .window(assigner(w))
       .evictor(makeEvictor(spec))
       .apply<string>((ls, rs, out) => {
         const key = [...ls, ...rs][0]?.key;
@@ -169,9 +143,9 @@ describe("window join and coGroup with an evictor", () => {
     }, async () => {
       await fc.assert(
         fc.asyncProperty(
-          sortedRecs(0),
-          sortedRecs(1000),
-          windowArb,
+          sortedRecs(0, 30),
+          sortedRecs(1000, 30),
+          slidingWindowArb,
           evictorArb,
           async (lefts, rights, w, spec) => {
             const expected = reference(lefts, rights, w, spec, op);

@@ -4,7 +4,7 @@
  * refused at start, naming the sink and the fix. With checkpoints, or on bounded input, it runs.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -15,22 +15,11 @@ import {
   StreamExecutionEnvironment,
   type TwoPhaseCommitSink,
 } from "../../src/index.js";
+import { committedLines } from "./committed-lines.js";
 
 /** Resolves once `check` holds, polling; the test's own timeout bounds the wait. */
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 20));
-}
-
-/** Lines of the committed part files of `dir` (in-progress files excluded). */
-function committedLines(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const f of readdirSync(dir)) {
-    if (!/^part-\d+-\d+$/.test(f)) continue;
-    const text = readFileSync(join(dir, f), "utf8");
-    if (text.length > 0) out.push(...text.slice(0, -1).split("\n"));
-  }
-  return out;
 }
 
 /**
@@ -75,6 +64,8 @@ test("fileSink on an unbounded source without checkpoints: refused at start, nam
     assert.match(e.message, /source 'numbers'/);
     assert.match(e.message, /Enable checkpointing/);
     assert.match(e.message, /at-least-once/);
+    // The core names no connector: hints come from the sink itself.
+    assert.doesNotMatch(e.message, /kafkaSink|logSink|--checkpoint-dir/);
     assert.deepEqual(e.details, { option: "checkpointing", sink: "files-out", source: "numbers" });
     assert.equal(seen, 0, "no record was processed");
   } finally {
@@ -105,6 +96,28 @@ test("a custom two-phase-commit sink defaults to needing checkpoints; needsCheck
     if (needs === false) assert.equal(e, "records flowed");
     else assert.ok(isFleuveError(e, "FLEUVE_CONFIG_INVALID"), `needsCheckpoints ${needs}: ${String(e)}`);
   }
+});
+
+test("the refusal carries the sink's own at-least-once hint", async () => {
+  let seen = 0;
+  const env = StreamExecutionEnvironment.create({ log: () => {} });
+  env
+    .fromGenerator((i) => i, { count: Number.POSITIVE_INFINITY })
+    .map((i) => {
+      seen++;
+      return i;
+    })
+    .sinkTo(
+      {
+        atLeastOnceHint: "mySink option plain: true",
+        createWriter: (): PreCommitSinkWriter<number, number> => ({ write() {}, prepareCommit: () => [] }),
+        commit() {},
+      } satisfies TwoPhaseCommitSink<number, number>,
+      "hinted",
+    );
+  const e = await outcome(env, () => seen);
+  assert.ok(isFleuveError(e, "FLEUVE_CONFIG_INVALID"), String(e));
+  assert.match(e.message, /use an at-least-once sink \(mySink option plain: true\)/);
 });
 
 test("fileSink on an unbounded source with checkpoints runs and commits", async () => {

@@ -5,23 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { fileSink, isFleuveError, StreamExecutionEnvironment } from "../../src/index.js";
-
-/** Lines of the committed part files of `dir`. */
-function committedLines(dir: string): string[] {
-  const out: string[] = [];
-  for (const f of readdirSync(dir)) {
-    if (!/^part-\d+-\d+$/.test(f)) continue;
-    const text = readFileSync(join(dir, f), "utf8");
-    if (text.length > 0) out.push(...text.slice(0, -1).split("\n"));
-  }
-  return out;
-}
+import { committedLines } from "./committed-lines.js";
 
 test("injected failures: each record lands in exactly one committed file", async () => {
   const root = mkdtempSync(join(tmpdir(), "fleuve-filesink-"));

@@ -19,12 +19,17 @@ import {
   SlidingEventTimeWindows,
   StreamExecutionEnvironment,
   type TimeWindow,
-  type Trigger,
   TumblingEventTimeWindows,
-  WatermarkStrategy,
   type WindowAssigner,
 } from "../../src/index.js";
-import { type Rec, recordsArb } from "./oracle-helpers.js";
+import {
+  delegating,
+  type FnKind,
+  type Rec,
+  recordSource,
+  recordsArb,
+  userWrittenSessions,
+} from "./oracle-helpers.js";
 
 type Kind =
   | "tumbling-sliced"
@@ -37,20 +42,6 @@ type Kind =
   | "evictor"
   | "continuous"
   | "window-all";
-
-type FnKind = "process" | "reduce" | "aggregate";
-
-/** A user trigger delegating to `t`: forces the general (per-window) operator. */
-function delegating(t: Trigger<Rec, TimeWindow>): Trigger<Rec, TimeWindow> {
-  return {
-    onElement: (e, ts, w, ctx) => t.onElement(e, ts, w, ctx),
-    onEventTime: (time, w, ctx) => t.onEventTime(time, w, ctx),
-    onProcessingTime: (time, w, ctx) => t.onProcessingTime(time, w, ctx),
-    canMerge: () => true,
-    onMerge: (w, ctx) => t.onMerge!(w, ctx),
-    clear: (w, ctx) => t.clear(w, ctx),
-  };
-}
 
 /**
  * Emits `fire|start|end|key` when the window fires and, from `clear()`, `clear|start|end` to the side
@@ -84,16 +75,9 @@ function build(
   if (kind.startsWith("sliding")) assigner = SlidingEventTimeWindows.of<Rec>(size * 2, size);
   else if (kind === "sessions") assigner = EventTimeSessionWindows.withGap<Rec>(size);
   else if (kind === "sessions-dynamic") assigner = EventTimeSessionWindows.withDynamicGap<Rec>((r) => r.gap);
-  else if (kind === "sessions-custom") {
-    const inner = EventTimeSessionWindows.withGap<Rec>(size);
-    assigner = {
-      assignWindows: (e, ts, ctx) => inner.assignWindows(e, ts, ctx),
-      getDefaultTrigger: () => inner.getDefaultTrigger(),
-      isEventTime: () => true,
-      mergeWindows: (ws, cb) => inner.mergeWindows(ws, cb),
-      toString: () => "CustomSessions",
-    };
-  } else assigner = TumblingEventTimeWindows.of<Rec>(size);
+  else if (kind === "sessions-custom")
+    assigner = userWrittenSessions(EventTimeSessionWindows.withGap<Rec>(size));
+  else assigner = TumblingEventTimeWindows.of<Rec>(size);
   if (kind === "window-all") {
     return s
       .windowAll(assigner)
@@ -150,19 +134,7 @@ for (const kind of kinds) {
         fc.constantFrom(1, 3),
         async (records, fnKind, size, delay, lateness, parallelism) => {
           const env = StreamExecutionEnvironment.create({ parallelism });
-          const strategy = WatermarkStrategy.forGenerator<Rec>(() => {
-            let max = Number.NEGATIVE_INFINITY;
-            return {
-              onEvent(_e, ts, out) {
-                max = Math.max(max, ts);
-                out.emitWatermark(max - delay - 1);
-              },
-              onPeriodicEmit() {},
-            };
-          });
-          const src = env
-            .fromCollection(records, { timestamps: records.map((r) => r.ts), strategy })
-            .setParallelism(1);
+          const src = recordSource(env, records, delay);
           const clearTag = new OutputTag<string>("cleared");
           const out = build(src, kind, fnKind, size, lateness, clearTag);
           const main: [string, number | undefined][] = [];

@@ -13,9 +13,7 @@ import {
   isFleuveError,
   StreamExecutionEnvironment,
 } from "../../src/index.js";
-import { type Rec, recordsArb, runWindowJob } from "./oracle-helpers.js";
-
-type FnKind = "process" | "reduce" | "aggregate";
+import { type FnKind, type Rec, recordsArb, runWindowJob, sumRecs } from "./oracle-helpers.js";
 
 const idsAgg: AggregateFunction<Rec, number[], string> = {
   createAccumulator: () => [],
@@ -59,16 +57,7 @@ function reference(
  */
 function apply(w: any, kind: FnKind, label: (key: unknown, r?: Rec) => string): DataStream<string> {
   if (kind === "reduce") {
-    const reduced = w.reduce(
-      (a: Rec, b: Rec): Rec => ({
-        id: a.id,
-        key: a.key,
-        ts: a.ts,
-        gap: a.gap,
-        n: a.n + b.n,
-        sum: a.sum + b.sum,
-      }),
-    ) as DataStream<Rec>;
+    const reduced = w.reduce(sumRecs) as DataStream<Rec>;
     return reduced.map((r) => `${label(undefined, r)}|n=${r.n}|sum=${r.sum}`);
   }
   if (kind === "aggregate") {
@@ -86,22 +75,19 @@ function apply(w: any, kind: FnKind, label: (key: unknown, r?: Rec) => string): 
 }
 
 const fnKindArb = fc.constantFrom<FnKind>("process", "reduce", "aggregate");
+/** Window size, and slide (undefined: tumbling), for the keyed and the non-keyed count windows. */
+const sizeArb = fc.integer({ min: 1, max: 6 });
+const slideArb = fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined });
 
 for (const parallelism of [1, 3]) {
   test(`countWindow(size[, slide]) matches a brute-force count window per key (parallelism ${parallelism})`, async () => {
     await fc.assert(
-      fc.asyncProperty(
-        recordsArb,
-        fc.integer({ min: 1, max: 6 }),
-        fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
-        fnKindArb,
-        async (records, size, slide, kind) => {
-          const got = await runWindowJob(records, 0, parallelism, (s) =>
-            apply(s.keyBy((r) => r.key).countWindow(size, slide), kind, (key, r) => String(key ?? r!.key)),
-          );
-          assert.deepEqual(got, { main: reference(records, (r) => r.key, size, slide, kind), late: [] });
-        },
-      ),
+      fc.asyncProperty(recordsArb, sizeArb, slideArb, fnKindArb, async (records, size, slide, kind) => {
+        const got = await runWindowJob(records, 0, parallelism, (s) =>
+          apply(s.keyBy((r) => r.key).countWindow(size, slide), kind, (key, r) => String(key ?? r!.key)),
+        );
+        assert.deepEqual(got, { main: reference(records, (r) => r.key, size, slide, kind), late: [] });
+      }),
       { numRuns: 150 },
     );
   });
@@ -109,27 +95,21 @@ for (const parallelism of [1, 3]) {
 
 test("countWindowAll(size[, slide]) matches a brute-force count window over all records", async () => {
   await fc.assert(
-    fc.asyncProperty(
-      recordsArb,
-      fc.integer({ min: 1, max: 6 }),
-      fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
-      fnKindArb,
-      async (records, size, slide, kind) => {
-        const got = await runWindowJob(records, 0, 3, (s) => {
-          const w = s.countWindowAll(size, slide);
-          // The non-keyed window functions get no key: call the shared keyed ones with none.
-          const keyless = {
-            reduce: (fn: (a: Rec, b: Rec) => Rec) => w.reduce(fn),
-            aggregate: (agg: typeof idsAgg, pwf: any) =>
-              w.aggregate(agg, { process: (ctx, rs, out) => pwf.process(undefined, ctx, rs, out) }),
-            process: (pwf: any) =>
-              w.process({ process: (ctx, es, out) => pwf.process(undefined, ctx, es, out) }),
-          };
-          return apply(keyless, kind, () => "all");
-        });
-        assert.deepEqual(got, { main: reference(records, () => "all", size, slide, kind), late: [] });
-      },
-    ),
+    fc.asyncProperty(recordsArb, sizeArb, slideArb, fnKindArb, async (records, size, slide, kind) => {
+      const got = await runWindowJob(records, 0, 3, (s) => {
+        const w = s.countWindowAll(size, slide);
+        // The non-keyed window functions get no key: call the shared keyed ones with none.
+        const keyless = {
+          reduce: (fn: (a: Rec, b: Rec) => Rec) => w.reduce(fn),
+          aggregate: (agg: typeof idsAgg, pwf: any) =>
+            w.aggregate(agg, { process: (ctx, rs, out) => pwf.process(undefined, ctx, rs, out) }),
+          process: (pwf: any) =>
+            w.process({ process: (ctx, es, out) => pwf.process(undefined, ctx, es, out) }),
+        };
+        return apply(keyless, kind, () => "all");
+      });
+      assert.deepEqual(got, { main: reference(records, () => "all", size, slide, kind), late: [] });
+    }),
     { numRuns: 150 },
   );
 });

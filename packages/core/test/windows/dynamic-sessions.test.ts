@@ -11,16 +11,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { type DataStream, EventTimeSessionWindows, type OutputTag } from "../../src/index.js";
 import {
-  type DataStream,
-  EventTimeSessionWindows,
-  EventTimeTrigger,
-  type OutputTag,
-  type TimeWindow,
-  type Trigger,
-  type WindowAssigner,
-} from "../../src/index.js";
-import { fmt, type Rec, referenceSessions, runWindowJob } from "./oracle-helpers.js";
+  applyFn,
+  expected,
+  type Rec,
+  referenceSessions,
+  runWindowJob,
+  userWrittenSessions,
+} from "./oracle-helpers.js";
 
 /**
  * Random records where, per generated group, record `a` (ts t, gap g1) and record `b`
@@ -66,20 +65,9 @@ const equalWindowRecordsArb = fc
       });
   });
 
-/** A user trigger delegating to `t`: forces the general merging window operator. */
-function delegating(t: Trigger<Rec, TimeWindow>): Trigger<Rec, TimeWindow> {
-  return {
-    onElement: (e, ts, w, ctx) => t.onElement(e, ts, w, ctx),
-    onEventTime: (time, w, ctx) => t.onEventTime(time, w, ctx),
-    onProcessingTime: (time, w, ctx) => t.onProcessingTime(time, w, ctx),
-    canMerge: () => true,
-    onMerge: (w, ctx) => t.onMerge!(w, ctx),
-    clear: (w, ctx) => t.clear(w, ctx),
-  };
-}
-
 type Path = "session operator" | "general operator" | "user-written assigner";
 
+/** Dynamic-gap sessions through `path`, each firing as `key|start|end|ids`. */
 function build(
   s: DataStream<Rec>,
   path: Path,
@@ -87,33 +75,8 @@ function build(
   lateTag: OutputTag<Rec>,
 ): DataStream<string> {
   const sessions = EventTimeSessionWindows.withDynamicGap<Rec>((r) => r.gap);
-  const assigner: WindowAssigner<Rec, TimeWindow> =
-    path === "user-written assigner"
-      ? {
-          assignWindows: (e, ts, ctx) => sessions.assignWindows(e, ts, ctx),
-          getDefaultTrigger: () => sessions.getDefaultTrigger(),
-          isEventTime: () => true,
-          mergeWindows: (ws, cb) => sessions.mergeWindows(ws, cb),
-          toString: () => "CustomSessions",
-        }
-      : sessions;
-  const w = s
-    .keyBy((r) => r.key)
-    .window(assigner)
-    .allowedLateness(lateness)
-    .sideOutputLateData(lateTag);
-  if (path === "general operator") w.trigger(delegating(EventTimeTrigger.create()));
-  return w.process({
-    process(key, ctx, elements, out) {
-      const win = ctx.window();
-      out.collect(
-        `${key}|${win.start}|${win.end}|${elements
-          .map((e) => e.id)
-          .sort((a, b) => a - b)
-          .join(",")}`,
-      );
-    },
-  });
+  const assigner = path === "user-written assigner" ? userWrittenSessions(sessions) : sessions;
+  return applyFn(s, assigner, lateness, lateTag, "process", path === "general operator");
 }
 
 for (const path of ["session operator", "general operator", "user-written assigner"] as const) {
@@ -130,10 +93,7 @@ for (const path of ["session operator", "general operator", "user-written assign
           );
           // The reference keeps every record a session absorbs (Flink 1.20 would drop some).
           const ref = referenceSessions(records, delay, lateness, (r) => r.gap);
-          assert.deepEqual(got, {
-            main: ref.fired.map(fmt.process).sort(),
-            late: ref.late.map((r) => `late|${r.key}|${r.id}`).sort(),
-          });
+          assert.deepEqual(got, expected(ref, "process"));
         },
       ),
       { numRuns: 150 },

@@ -4,10 +4,16 @@
  */
 import fc from "fast-check";
 import {
+  type AggregateFunction,
   type DataStream,
+  type EventTimeSessionWindows,
+  EventTimeTrigger,
   OutputTag,
   StreamExecutionEnvironment,
+  type TimeWindow,
+  type Trigger,
   WatermarkStrategy,
+  type WindowAssigner,
 } from "../../src/index.js";
 
 /** One input record; `id` makes every record distinguishable in results. */
@@ -48,15 +54,15 @@ export function watermarksBefore(records: readonly Rec[], delay: number): number
   return out;
 }
 
-/** Runs `build` over the records at `parallelism`; returns the main output and the late side output. */
-export async function runWindowJob(
+/**
+ * The records as a source of parallelism 1, each at its `ts`, with a watermark after each record:
+ * the largest timestamp so far - delay - 1 (what {@link watermarksBefore} computes).
+ */
+export function recordSource(
+  env: StreamExecutionEnvironment,
   records: readonly Rec[],
   delay: number,
-  parallelism: number,
-  build: (s: DataStream<Rec>, lateTag: OutputTag<Rec>) => DataStream<any>,
-  format: (v: any) => string = String,
-): Promise<{ main: string[]; late: string[] }> {
-  const env = StreamExecutionEnvironment.create({ parallelism });
+): DataStream<Rec> {
   const strategy = WatermarkStrategy.forGenerator<Rec>(() => {
     let max = Number.NEGATIVE_INFINITY;
     return {
@@ -67,9 +73,19 @@ export async function runWindowJob(
       onPeriodicEmit() {},
     };
   });
-  const src = env
-    .fromCollection(records, { timestamps: records.map((r) => r.ts), strategy })
-    .setParallelism(1);
+  return env.fromCollection(records, { timestamps: records.map((r) => r.ts), strategy }).setParallelism(1);
+}
+
+/** Runs `build` over the records at `parallelism`; returns the main output and the late side output. */
+export async function runWindowJob(
+  records: readonly Rec[],
+  delay: number,
+  parallelism: number,
+  build: (s: DataStream<Rec>, lateTag: OutputTag<Rec>) => DataStream<any>,
+  format: (v: any) => string = String,
+): Promise<{ main: string[]; late: string[] }> {
+  const env = StreamExecutionEnvironment.create({ parallelism });
+  const src = recordSource(env, records, delay);
   const lateTag = new OutputTag<Rec>("late");
   const main: string[] = [];
   const late: string[] = [];
@@ -205,4 +221,104 @@ export function slidingWindows(ts: number, size: number, slide: number, offset: 
     if (s <= ts && ts < s + size) out.push([s, s + size]);
   }
   return out;
+}
+
+/** A trigger of "user code" that delegates to `t`: forces the general (per-window) operator. */
+export function delegating(t: Trigger<Rec, TimeWindow>): Trigger<Rec, TimeWindow> {
+  return {
+    onElement: (e, ts, w, ctx) => t.onElement(e, ts, w, ctx),
+    onEventTime: (time, w, ctx) => t.onEventTime(time, w, ctx),
+    onProcessingTime: (time, w, ctx) => t.onProcessingTime(time, w, ctx),
+    canMerge: () => true,
+    onMerge: (w, ctx) => t.onMerge!(w, ctx),
+    clear: (w, ctx) => t.clear(w, ctx),
+  };
+}
+
+/** A user-written merging assigner that delegates to `sessions`: forces the general merging path. */
+export function userWrittenSessions(sessions: EventTimeSessionWindows<Rec>): WindowAssigner<Rec, TimeWindow> {
+  return {
+    assignWindows: (e, ts, ctx) => sessions.assignWindows(e, ts, ctx),
+    getDefaultTrigger: () => sessions.getDefaultTrigger(),
+    isEventTime: () => true,
+    mergeWindows: (ws, cb) => sessions.mergeWindows(ws, cb),
+    toString: () => "CustomSessions",
+  };
+}
+
+/** The reduce function of the tests: counts (`n`) and sums ids (`sum`), keeping `a`'s other fields. */
+export function sumRecs(a: Rec, b: Rec): Rec {
+  return { id: a.id, key: a.key, ts: a.ts, gap: a.gap, n: a.n + b.n, sum: a.sum + b.sum };
+}
+
+/** The window functions the tests apply. */
+export type FnKind = "process" | "aggregate" | "reduce";
+
+const countAgg: AggregateFunction<Rec, { key: string; n: number; sum: number }, string> = {
+  createAccumulator: () => ({ key: "", n: 0, sum: 0 }),
+  add: (r, acc) => {
+    acc.key = r.key;
+    acc.n++;
+    acc.sum += r.id;
+    return acc;
+  },
+  getResult: (acc) => `${acc.key}|${acc.n}|${acc.sum}`,
+  merge: (a, b) => {
+    a.key = a.key || b.key;
+    a.n += b.n;
+    a.sum += b.sum;
+    return a;
+  },
+};
+
+/**
+ * Keys `s`, windows it with `assigner`, allowed lateness and late side output, and applies the
+ * window function `kind`; results formatted like {@link fmt} (see {@link formatOf} for reduce).
+ * `general`: a user-written trigger behaving like the default one, which runs the general
+ * (per-window) operator.
+ */
+export function applyFn(
+  s: DataStream<Rec>,
+  assigner: WindowAssigner<Rec, TimeWindow>,
+  lateness: number,
+  lateTag: OutputTag<Rec>,
+  kind: FnKind,
+  general = false,
+): DataStream<any> {
+  const w = s
+    .keyBy((r) => r.key)
+    .window(assigner)
+    .allowedLateness(lateness)
+    .sideOutputLateData(lateTag);
+  if (general) w.trigger(delegating(EventTimeTrigger.create()));
+  if (kind === "aggregate") return w.aggregate(countAgg);
+  if (kind === "reduce") return w.reduce(sumRecs) as DataStream<any>;
+  return w.process({
+    process(key, ctx, elements, out) {
+      const win = ctx.window();
+      out.collect(
+        `${key}|${win.start}|${win.end}|${elements
+          .map((e) => e.id)
+          .sort((a, b) => a - b)
+          .join(",")}`,
+      );
+    },
+  });
+}
+
+/** Reduce emits records: format them like the aggregate results. */
+export function formatOf(kind: FnKind): (v: any) => string {
+  return kind === "reduce" ? (r: Rec) => `${r.key}|${r.n}|${r.sum}` : String;
+}
+
+/** What {@link runWindowJob} should return for the reference's firings and late records. */
+export function expected(
+  ref: { fired: Fired[]; late: Rec[] },
+  kind: FnKind,
+): { main: string[]; late: string[] } {
+  const f = kind === "process" ? fmt.process : fmt.aggregate;
+  return {
+    main: ref.fired.map(f).sort(),
+    late: ref.late.map((r) => `late|${r.key}|${r.id}`).sort(),
+  };
 }

@@ -7,114 +7,26 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import {
-  type AggregateFunction,
   CountTrigger,
-  type DataStream,
   EventTimeSessionWindows,
-  EventTimeTrigger,
   GlobalWindows,
-  type OutputTag,
   PurgingTrigger,
   SlidingEventTimeWindows,
-  type TimeWindow,
-  type Trigger,
   TumblingEventTimeWindows,
-  type WindowAssigner,
 } from "../../src/index.js";
 import {
-  type Fired,
-  fmt,
+  applyFn,
+  expected,
+  type FnKind,
+  formatOf,
   type Rec,
   recordsArb,
   referenceSessions,
   referenceTimeWindows,
   runWindowJob,
   slidingWindows,
+  userWrittenSessions,
 } from "./oracle-helpers.js";
-
-type FnKind = "process" | "aggregate" | "reduce";
-
-const countAgg: AggregateFunction<Rec, { key: string; n: number; sum: number }, string> = {
-  createAccumulator: () => ({ key: "", n: 0, sum: 0 }),
-  add: (r, acc) => {
-    acc.key = r.key;
-    acc.n++;
-    acc.sum += r.id;
-    return acc;
-  },
-  getResult: (acc) => `${acc.key}|${acc.n}|${acc.sum}`,
-  merge: (a, b) => {
-    a.key = a.key || b.key;
-    a.n += b.n;
-    a.sum += b.sum;
-    return a;
-  },
-};
-
-/** A trigger of "user code" that delegates to `t` (so the slicing fast path is not used). */
-function delegating(t: Trigger<Rec, TimeWindow>): Trigger<Rec, TimeWindow> {
-  return {
-    onElement: (e, ts, w, ctx) => t.onElement(e, ts, w, ctx),
-    onEventTime: (time, w, ctx) => t.onEventTime(time, w, ctx),
-    onProcessingTime: (time, w, ctx) => t.onProcessingTime(time, w, ctx),
-    canMerge: () => true,
-    onMerge: (w, ctx) => t.onMerge!(w, ctx),
-    clear: (w, ctx) => t.clear(w, ctx),
-  };
-}
-
-/** Applies the window function `kind` to a windowed stream; results formatted like {@link fmt}. */
-function applyFn(
-  s: DataStream<Rec>,
-  assigner: WindowAssigner<Rec, TimeWindow>,
-  lateness: number,
-  lateTag: OutputTag<Rec>,
-  kind: FnKind,
-  general = false,
-): DataStream<any> {
-  const w = s
-    .keyBy((r) => r.key)
-    .window(assigner)
-    .allowedLateness(lateness)
-    .sideOutputLateData(lateTag);
-  // A user-written trigger behaving like the default one runs the general (per-window) operator.
-  if (general) w.trigger(delegating(EventTimeTrigger.create()));
-  if (kind === "aggregate") return w.aggregate(countAgg);
-  if (kind === "reduce") {
-    return w.reduce((a, b) => ({
-      id: a.id,
-      key: a.key,
-      ts: a.ts,
-      gap: a.gap,
-      n: a.n + b.n,
-      sum: a.sum + b.sum,
-    })) as DataStream<any>;
-  }
-  return w.process({
-    process(key, ctx, elements, out) {
-      const win = ctx.window();
-      out.collect(
-        `${key}|${win.start}|${win.end}|${elements
-          .map((e) => e.id)
-          .sort((a, b) => a - b)
-          .join(",")}`,
-      );
-    },
-  });
-}
-
-/** Reduce emits records: format them like the aggregate results. */
-function formatOf(kind: FnKind): (v: any) => string {
-  return kind === "reduce" ? (r: Rec) => `${r.key}|${r.n}|${r.sum}` : String;
-}
-
-function expected(ref: { fired: Fired[]; late: Rec[] }, kind: FnKind): { main: string[]; late: string[] } {
-  const f = kind === "process" ? fmt.process : fmt.aggregate;
-  return {
-    main: ref.fired.map(f).sort(),
-    late: ref.late.map((r) => `late|${r.key}|${r.id}`).sort(),
-  };
-}
 
 const fnKindArb = fc.constantFrom<FnKind>("process", "aggregate", "reduce");
 const delayArb = fc.integer({ min: 0, max: 60 });
@@ -209,15 +121,7 @@ for (const parallelism of [1, 3]) {
             ? EventTimeSessionWindows.withDynamicGap<Rec>((r) => r.gap)
             : EventTimeSessionWindows.withGap<Rec>(gap);
           // A user-written merging assigner goes through the general merging path.
-          const assigner: WindowAssigner<Rec, TimeWindow> = custom
-            ? {
-                assignWindows: (e, ts, ctx) => sessions.assignWindows(e, ts, ctx),
-                getDefaultTrigger: () => sessions.getDefaultTrigger(),
-                isEventTime: () => true,
-                mergeWindows: (ws, cb) => sessions.mergeWindows(ws, cb),
-                toString: () => "CustomSessions",
-              }
-            : sessions;
+          const assigner = custom ? userWrittenSessions(sessions) : sessions;
           const got = await runWindowJob(
             records,
             delay,
