@@ -50,16 +50,22 @@ export class FleuveError extends Error {
   readonly code: ErrorCode;
   /** Structured details (operator name, record, option...) for programs; the message has them too. */
   readonly details: Readonly<Record<string, unknown>>;
+  /**
+   * Set by the thrower when it knows a restart cannot cure this error (e.g. a connector that has
+   * confirmed its topic is missing): the job fails at once. See {@link restartCannotCure}.
+   */
+  readonly permanent: boolean;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; details?: Record<string, unknown> },
+    options?: { cause?: unknown; details?: Record<string, unknown>; permanent?: boolean },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "FleuveError";
     this.code = code;
     this.details = options?.details ?? {};
+    this.permanent = options?.permanent === true;
   }
 }
 
@@ -70,13 +76,14 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "FLEUVE_STATE_INCOMPATIBLE",
   "FLEUVE_CHECKPOINT_NOT_FOUND",
   "FLEUVE_PARALLELISM_INVALID",
-  // brokers that do not create topics on first use will not have it after a restart either
-  "FLEUVE_KAFKA_TOPIC_NOT_FOUND",
 ]);
 
-/** True for errors a restart cannot cure (a bad option, a missing topic...): no restart is tried. */
+/**
+ * True for errors a restart cannot cure (a bad option, a restore that cannot work, or one its
+ * thrower marked `permanent`): no restart is tried.
+ */
 export function restartCannotCure(err: FleuveError): boolean {
-  return PERMANENT.has(err.code);
+  return err.permanent || PERMANENT.has(err.code);
 }
 
 /** True when `err` is a {@link FleuveError}, optionally with the given code. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { ERROR_CODES } from "../src/index.js";
+import { ERROR_CODES, FleuveError, restartCannotCure, StreamExecutionEnvironment } from "../src/index.js";
 
 // Both files are read when the test runs, so a code added by anyone without docs fails here.
 const docPath = new URL("../../../docs/errors.md", import.meta.url);
@@ -48,5 +48,46 @@ test("each documented code gives the ERROR_CODES meaning, when it happens and wh
     assert.ok(flat.includes(meaning.replace(/\s+/g, " ")), `${code}: the doc does not state "${meaning}"`);
     assert.match(body, /\*\*When:\*\*/, `${code}: no "When" paragraph`);
     assert.match(body, /\*\*What to do:\*\*/, `${code}: no "What to do" paragraph`);
+  }
+});
+
+test("restartCannotCure: the core's own permanent codes, and any error its thrower marks permanent", () => {
+  assert.equal(restartCannotCure(new FleuveError("FLEUVE_CONFIG_INVALID", "x")), true);
+  assert.equal(restartCannotCure(new FleuveError("FLEUVE_STATE_INCOMPATIBLE", "x")), true);
+  // A connector's code is not permanent by itself (a missing topic may be a broker restarting)...
+  assert.equal(restartCannotCure(new FleuveError("FLEUVE_KAFKA_TOPIC_NOT_FOUND", "x")), false);
+  assert.equal(restartCannotCure(new FleuveError("FLEUVE_SINK_FAILED", "x")), false);
+  // ...only once the thrower has confirmed it and says so.
+  assert.equal(
+    restartCannotCure(new FleuveError("FLEUVE_KAFKA_TOPIC_NOT_FOUND", "x", { permanent: true })),
+    true,
+  );
+  assert.equal(restartCannotCure(new FleuveError("FLEUVE_SINK_FAILED", "x", { permanent: true })), true);
+});
+
+test("a job whose sink fails with a permanent error fails at once; without the mark it restarts", async () => {
+  for (const permanent of [true, false]) {
+    let starts = 0;
+    const env = StreamExecutionEnvironment.create({
+      log: () => {},
+      restartStrategy: { type: "fixed-delay", attempts: 2, delayMs: 1 },
+    });
+    env
+      .fromGenerator((i) => i, { count: 3 })
+      .sinkTo(
+        {
+          createWriter: () => {
+            starts++;
+            return {
+              write() {
+                throw new FleuveError("FLEUVE_SINK_FAILED", "boom", { permanent });
+              },
+            };
+          },
+        },
+        "failing",
+      );
+    await assert.rejects(env.execute("permanent-or-not"));
+    assert.equal(starts, permanent ? 1 : 3, `permanent ${permanent}: writer starts`);
   }
 });

@@ -1,8 +1,8 @@
 /**
- * Topics a job names but the cluster lacks. Brokers here do not create topics on first use
- * (`auto.create.topics.enable=false`, as in most production clusters), so a source or sink whose
- * topic is missing must say so at start, with the topic's name and how to create it, rather than
- * retry forever or fail later with an error that reads like something else.
+ * Topics a job names but the cluster lacks. A broker with `auto.create.topics.enable=false` (the
+ * development broker here) never creates them on first use, so a source or sink whose topic is
+ * missing must say so at start, with the topic's name and how to create it, rather than retry
+ * forever or fail later with an error that reads like something else.
  */
 import { FleuveError } from "@fleuve/core";
 
@@ -39,10 +39,31 @@ export function topicNotFound(who: string, missing: readonly string[], bootstrap
   return new FleuveError(
     "FLEUVE_KAFKA_TOPIC_NOT_FOUND",
     `${who}: Kafka topic${missing.length > 1 ? "s" : ""} ${names} ${missing.length > 1 ? "do" : "does"} not exist at ${bootstrap}` +
-      ` (the broker does not create topics on first use). Create ${missing.length > 1 ? "them" : "it"} first: ${create}` +
+      ` (and ${missing.length > 1 ? "were" : "was"} not auto-created). Create ${missing.length > 1 ? "them" : "it"} first: ${create}` +
       " (add --partitions N for N partitions, read in parallel)",
-    { details: { topics: [...missing], topic: missing[0], bootstrapServers: bootstrap } },
+    // Callers raise it only after a fresh metadata lookup: restarting would not create the topic.
+    { details: { topics: [...missing], topic: missing[0], bootstrapServers: bootstrap }, permanent: true },
   );
+}
+
+/**
+ * After a client error "Unknown topic ...": the names among `topics` (the topics the failed request
+ * was for, as the caller knows them) that a fresh `listTopics` confirms missing. Empty when `err` is
+ * no such error, when every topic is listed (a metadata error during e.g. a broker restart, which a
+ * restart of the job can cure), or when the lookup itself fails. The client may report the topic as
+ * `unknown`, so its message is not trusted for the name.
+ */
+export async function confirmedMissingTopics(
+  err: unknown,
+  topics: readonly string[],
+  listTopics: () => Promise<string[]>,
+): Promise<string[]> {
+  if (unknownTopicIn(err) === undefined || topics.length === 0) return [];
+  try {
+    return await missingTopics({ listTopics }, topics);
+  } catch {
+    return [];
+  }
 }
 
 /**

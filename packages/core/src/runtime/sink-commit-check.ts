@@ -27,8 +27,8 @@ export function checkSinksCanCommit(graph: JobGraph, checkpointing: boolean): vo
       `sink '${node.name}' is exactly-once: it commits its output only when a checkpoint completes, ` +
         `and checkpointing is off while its input (source '${unbounded.name}') never ends, so it would ` +
         "commit nothing and leave its transactions open. Enable checkpointing (environment option " +
-        "checkpointing: { dir, intervalMs }, or 'fleuve run --checkpoint-dir D'), or choose an " +
-        'at-least-once sink (e.g. kafkaSink deliveryGuarantee: "at-least-once", logSink exactlyOnce: false).',
+        "checkpointing: { dir, intervalMs }), or use an at-least-once sink" +
+        (sink.atLeastOnceHint ? ` (${sink.atLeastOnceHint}).` : "."),
       { details: { option: "checkpointing", sink: node.name, source: unbounded.name } },
     );
   }

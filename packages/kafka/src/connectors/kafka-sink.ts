@@ -22,7 +22,7 @@ import {
 } from "@fleuve/core";
 import { Producer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
-import { missingTopics, topicNotFound, unknownTopicIn } from "../missing-topics.js";
+import { confirmedMissingTopics, missingTopics, topicNotFound } from "../missing-topics.js";
 import {
   checkKnown,
   commonOptions,
@@ -107,6 +107,8 @@ interface Shared {
   readonly bootstrap: string;
   /** Resolves once the output topic is known to exist (a topic function: at once). */
   checkTopic(): Promise<void>;
+  /** The cluster's topics, from a fresh connection (to confirm a send's "Unknown topic"). */
+  listTopics(): Promise<string[]>;
 }
 
 /** A Kafka sink: `stream.sinkTo(kafkaSink({...}), "name")`. */
@@ -176,6 +178,14 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
       });
       return topicChecked;
     },
+    async listTopics() {
+      const client = await KafkaClient.connect(commonProps);
+      try {
+        return await client.listTopics();
+      } finally {
+        await client.close().catch(() => {});
+      }
+    },
     coordinator: () => (coordinator ??= new TxnCoordinatorClient(common)),
     commits: Promise.resolve(),
     live: new Map(),
@@ -204,6 +214,7 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
     },
     // At-least-once sends are visible at once; checkpoints only carry what is unacknowledged.
     needsCheckpoints: guarantee === "exactly-once",
+    atLeastOnceHint: 'kafkaSink deliveryGuarantee: "at-least-once"',
     createWriter: (ctx) => {
       shared.writers++;
       return guarantee === "exactly-once"
@@ -367,11 +378,8 @@ function fromStored(s: StoredRecord): ProducerRecord {
   return r;
 }
 
-function sinkError(what: string, err: unknown, bootstrap: string): FleuveError {
+function sinkError(what: string, err: unknown): FleuveError {
   if (err instanceof FleuveError) return err;
-  // A topic function named a topic that does not exist.
-  const unknown = unknownTopicIn(err);
-  if (unknown !== undefined) return topicNotFound("kafkaSink", [unknown], bootstrap);
   const e = err as { message?: string; errors?: { message?: string }[] };
   const inner = e.errors?.map((x) => x.message).join("; ");
   return new FleuveError(
@@ -381,6 +389,23 @@ function sinkError(what: string, err: unknown, bootstrap: string): FleuveError {
       cause: err,
     },
   );
+}
+
+/**
+ * Rejects with the error of a failed send of `records`: FLEUVE_KAFKA_TOPIC_NOT_FOUND (permanent)
+ * when the client reported an unknown topic and a fresh lookup confirms some of the records' topics
+ * missing (e.g. a topic function named one), else the restartable FLEUVE_SINK_FAILED: an unknown
+ * topic that is listed again was a metadata error, e.g. during a broker restart.
+ */
+async function failedSend(
+  what: string,
+  err: unknown,
+  shared: Shared,
+  records: readonly ProducerRecord[],
+): Promise<never> {
+  const topics = [...new Set(records.map((r) => r.topic))];
+  const missing = await confirmedMissingTopics(err, topics, () => shared.listTopics());
+  throw missing.length > 0 ? topicNotFound("kafkaSink", missing, shared.bootstrap) : sinkError(what, err);
 }
 
 /**
@@ -410,7 +435,7 @@ async function withTransactionTimeout<R>(p: RawProducer, ms: number, fn: () => P
  */
 function startChecked(shared: Shared, fail: (e: FleuveError) => void): Promise<void> {
   return shared.checkTopic().catch((e: unknown) => {
-    fail(e instanceof FleuveError ? e : sinkError("cannot check the output topic", e, shared.bootstrap));
+    fail(e instanceof FleuveError ? e : sinkError("cannot check the output topic", e));
   });
 }
 
@@ -533,7 +558,9 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       });
     txn.send = (records) => {
       txn.chain = txn.chain.then(() =>
-        sendChunked((messages) => tx!.send({ messages }), records, this.settings.batchSize),
+        sendChunked((messages) => tx!.send({ messages }), records, this.settings.batchSize).catch((e) =>
+          failedSend(`transaction ${id} failed`, e, this.shared, records),
+        ),
       );
     };
     return txn;
@@ -557,7 +584,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       (e) => {
         this.#unacked -= n;
         // Fail the next write as soon as a send fails, not only at the next barrier.
-        this.#error ??= sinkError(`transaction ${t.id} failed`, e, this.shared.bootstrap);
+        this.#error ??= sinkError(`transaction ${t.id} failed`, e);
       },
     );
   }
@@ -574,7 +601,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       },
       (e) => {
         t.error = e;
-        this.#error ??= sinkError(`transaction ${t.id} failed`, e, this.shared.bootstrap);
+        this.#error ??= sinkError(`transaction ${t.id} failed`, e);
       },
     );
   }
@@ -678,20 +705,18 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     this.#buffer = [];
     const n = this.#seq++;
     this.#inFlight.set(n, batch);
-    const done = sendChunked(
-      (messages) => this.#producer.send({ messages }),
-      batch,
-      this.settings.batchSize,
-    ).then(
-      () => {
-        this.#inFlight.delete(n);
-        this.#acked.delete(n);
-      },
-      (e) => {
-        this.#error ??= sinkError("send failed", e, this.shared.bootstrap);
-        throw this.#error;
-      },
-    );
+    const done = sendChunked((messages) => this.#producer.send({ messages }), batch, this.settings.batchSize)
+      .catch((e) => failedSend("send failed", e, this.shared, batch))
+      .then(
+        () => {
+          this.#inFlight.delete(n);
+          this.#acked.delete(n);
+        },
+        (e) => {
+          this.#error ??= sinkError("send failed", e);
+          throw this.#error;
+        },
+      );
     done.catch(() => {});
     this.#acked.set(n, done);
   }

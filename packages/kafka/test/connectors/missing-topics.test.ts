@@ -1,5 +1,5 @@
 /**
- * Missing Kafka topics, as a new user meets them (the broker never creates topics on first use):
+ * Missing Kafka topics, as a new user meets them (the development broker does not create topics on first use):
  * `fleuve run` and `fleuve run --group` of the documented job exit at once with
  * FLEUVE_KAFKA_TOPIC_NOT_FOUND naming the topic and the command that creates it, instead of
  * restarting (a group unit used to be started again every 2 s, forever); a missing output topic
@@ -216,7 +216,7 @@ describe("missing Kafka topics", { ...options, timeout: 300_000 }, () => {
       assert.ok(isFleuveError(e, "FLEUVE_CONFIG_INVALID"), String(e));
       assert.match(e.message, /sink 'numbers-out' is exactly-once/);
       assert.match(e.message, /Enable checkpointing/);
-      assert.match(e.message, /deliveryGuarantee: "at-least-once"/);
+      assert.match(e.message, /use an at-least-once sink \(kafkaSink deliveryGuarantee: "at-least-once"\)/);
       return true;
     });
 

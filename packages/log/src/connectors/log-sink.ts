@@ -64,6 +64,7 @@ export function logSink<T>(opts: LogSinkOptions<T>): TwoPhaseCommitSink<T, LogSi
     createWriter: (ctx) => (exactlyOnce ? new TransactionalWriter(opts, prefix, ctx) : new PlainWriter(opts)),
     // Plain appends are visible at once; only transactions wait for a checkpoint.
     needsCheckpoints: exactlyOnce,
+    atLeastOnceHint: "logSink exactlyOnce: false",
     commit: (committables) => {
       if (committables.length === 0) return;
       const { log, release } = acquireLog(opts.log);
