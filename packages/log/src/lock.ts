@@ -52,20 +52,81 @@ function holderOf(file: string): { pid: number; thread: number | undefined } | u
   return { pid, thread: thread !== undefined && Number.isInteger(thread) ? thread : undefined };
 }
 
+/**
+ * Directories this thread holds the lock of. A lock naming this pid and thread that is not in
+ * here was left by an earlier process with the same pid: pids repeat, e.g. a container that
+ * restarts in place runs node as pid 1 again after a SIGKILL. (A module instance, and so this
+ * set, is per thread: worker threads of one process name their own thread in the lock.)
+ */
+const heldDirectories = new Set<string>();
+
+/**
+ * Removes the lock `file` if `isStale` judges its current holder stale, then tries to create it
+ * with `content`; returns whether the caller now holds it. The judgement and the removal happen
+ * under a guard file (`<file>.takeover`, created exclusively), so of several processes that saw
+ * the same dead holder only one removes it, and none removes a fresh lock another one created
+ * in the meantime (judged on the file's current content, not on what the caller saw earlier).
+ */
+export function takeOverStale(
+  file: string,
+  isStale: (holder: { pid: number; thread: number | undefined } | undefined) => boolean,
+  content = `${process.pid} ${threadId}`,
+): boolean {
+  const guard = `${file}.takeover`;
+  if (!tryCreate(guard, `${process.pid} ${threadId}`)) {
+    // A guard is held for one read and one remove, within one call; one whose holder is dead
+    // (or is this thread, between calls: a namesake's) is a crash in between, removed so the
+    // lock does not stay stuck. The caller retries.
+    const g = holderOf(guard);
+    if (g !== undefined && ((g.pid === process.pid && g.thread === threadId) || !alive(g.pid))) {
+      fs.rmSync(guard, { force: true });
+    }
+    return false;
+  }
+  try {
+    if (isStale(holderOf(file))) fs.rmSync(file, { force: true });
+    return tryCreate(file, content);
+  } finally {
+    fs.rmSync(guard, { force: true });
+  }
+}
+
 /** Takes the lock on `dir` or throws FLEUVE_LOG_LOCKED naming the holder. Returns the release function. */
 export function lockDirectory(dir: string): () => void {
   const file = path.join(dir, ".lock");
+  const key = path.resolve(dir);
+  const content = `${process.pid} ${threadId}`;
+  const release = () => {
+    heldDirectories.delete(key);
+    fs.rmSync(file, { force: true });
+  };
+  // Stale: no pid, a dead pid, or this pid and thread (or a lock without a thread, written
+  // before locks named one) while this thread does not hold the directory.
+  const isStale = (holder: { pid: number; thread: number | undefined } | undefined) =>
+    holder === undefined ||
+    !alive(holder.pid) ||
+    (holder.pid === process.pid &&
+      (holder.thread === undefined || holder.thread === threadId) &&
+      !heldDirectories.has(key));
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (tryCreate(file)) return () => fs.rmSync(file, { force: true });
-    const holder = holderOf(file)?.pid;
-    if (holder !== undefined && alive(holder)) {
+    if (tryCreate(file, content) || takeOverStale(file, isStale, content)) {
+      heldDirectories.add(key);
+      return release;
+    }
+    const holder = holderOf(file);
+    if (holder !== undefined && !isStale(holder)) {
+      const self =
+        holder.pid !== process.pid
+          ? ""
+          : holder.thread === threadId || holder.thread === undefined
+            ? " (this process)"
+            : ` (thread ${holder.thread} of this process)`;
       throw new FleuveError(
         "FLEUVE_LOG_LOCKED",
-        `Log directory ${dir} is already open for writing by process ${holder}${holder === process.pid ? " (this process)" : ""}; close that Log first, use another directory, or open it with readOnly: true to read beside the writer.`,
-        { details: { dir, pid: holder } },
+        `Log directory ${dir} is already open for writing by process ${holder.pid}${self}; close that Log first, use another directory, or open it with readOnly: true to read beside the writer.`,
+        { details: { dir, pid: holder.pid } },
       );
     }
-    fs.rmSync(file, { force: true }); // stale: the holder died without releasing
   }
   throw new FleuveError(
     "FLEUVE_LOG_LOCKED",
@@ -88,22 +149,24 @@ export function withFileLock<T>(file: string, body: () => T, timeoutMs = 10_000)
   let wait = 1;
   for (;;) {
     if (tryCreate(file, `${process.pid} ${threadId}`)) break;
-    const holder = holderOf(file);
     // This thread never holds the lock between calls, so a lock naming it is a leftover of a
     // crashed process that had the same pid (pids repeat, e.g. in containers).
-    const leftover = holder?.pid === process.pid && holder.thread === threadId;
-    if (holder === undefined || leftover || !alive(holder.pid)) {
-      fs.rmSync(file, { force: true }); // stale: the holder died while holding it
-      continue;
-    }
+    const isStale = (h: { pid: number; thread: number | undefined } | undefined) =>
+      h === undefined || (h.pid === process.pid && h.thread === threadId) || !alive(h.pid);
+    if (takeOverStale(file, isStale)) break;
     if (Date.now() >= deadline) {
+      const holder = holderOf(file);
+      // Not live: released meanwhile, or another waiter's takeover guard is in the way.
+      const blocker = holder !== undefined && !isStale(holder) ? holder : holderOf(`${file}.takeover`);
       throw new FleuveError(
         "FLEUVE_LOG_LOCKED",
-        `Lock ${file} has been held by process ${holder.pid} for ${timeoutMs} ms; remove the file if that process does not use the log.`,
-        { details: { file, pid: holder.pid } },
+        `Lock ${file} has been held by process ${blocker?.pid ?? "(unknown)"} for ${timeoutMs} ms; remove the file (and ${file}.takeover) if that process does not use the log.`,
+        { details: { file, pid: blocker?.pid } },
       );
     }
-    Atomics.wait(waitCell, 0, 0, wait); // a synchronous pause: commits are synchronous calls
+    // A synchronous pause, unavoidable here: ConsumerGroup.commit is a synchronous API, so it
+    // cannot yield to the event loop while it waits (it blocks this thread, at most timeoutMs).
+    Atomics.wait(waitCell, 0, 0, wait);
     wait = Math.min(wait * 2, 50);
   }
   try {
