@@ -29,9 +29,10 @@ export interface LogSinkOptions<T> {
   /** Records buffered before they are appended (default 1024). */
   readonly batchSize?: number;
   /**
-   * At-least-once only: the longest a record waits in the buffer before it is appended (default
-   * 100 ms, as Kafka's `linger.ms`), so a slow input's records become visible without waiting for
-   * a full batch or a checkpoint. Exactly-once records wait for their checkpoint anyway.
+   * Applies only with `exactlyOnce: false` (ignored otherwise): the longest a record waits in the
+   * buffer before it is appended (default 100 ms, as Kafka's `linger.ms`), so a slow input's
+   * records become visible without waiting for a full batch or a checkpoint. Exactly-once records
+   * wait for their checkpoint anyway. A number of milliseconds >= 0.
    */
   readonly lingerMs?: number;
 }
@@ -58,10 +59,19 @@ export function logSink<T>(opts: LogSinkOptions<T>): TwoPhaseCommitSink<T, LogSi
       details: { option: "serialize" },
     });
   }
+  const linger = opts.lingerMs ?? 100;
+  if (typeof linger !== "number" || !(linger >= 0) || !Number.isFinite(linger)) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `logSink '${opts.topic}': option 'lingerMs' must be a number of milliseconds >= 0, got ${String(opts.lingerMs)}`,
+      { details: { option: "lingerMs" } },
+    );
+  }
   const prefix = opts.transactionalIdPrefix ?? `fleuve-${opts.topic}`;
   const exactlyOnce = opts.exactlyOnce !== false;
   return {
-    createWriter: (ctx) => (exactlyOnce ? new TransactionalWriter(opts, prefix, ctx) : new PlainWriter(opts)),
+    createWriter: (ctx) =>
+      exactlyOnce ? new TransactionalWriter(opts, prefix, ctx) : new PlainWriter(opts, linger),
     // Plain appends are visible at once; only transactions wait for a checkpoint.
     needsCheckpoints: exactlyOnce,
     atLeastOnceHint: "logSink exactlyOnce: false",
@@ -90,21 +100,24 @@ class PlainWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
   private buffer: ProducerRecord[] = [];
   /** Appends the buffer once it has waited `lingerMs`; set while the buffer holds records. */
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly lingerMs: number;
-  constructor(private readonly opts: LogSinkOptions<T>) {
-    const linger = opts.lingerMs ?? 100;
-    if (!(linger >= 0) || !Number.isFinite(linger)) {
-      throw new FleuveError(
-        "FLEUVE_CONFIG_INVALID",
-        `logSink '${opts.topic}': option 'lingerMs' must be a number of milliseconds >= 0, got ${String(opts.lingerMs)}`,
-        { details: { option: "lingerMs" } },
-      );
-    }
-    this.lingerMs = linger;
+  /**
+   * What a linger append threw (disk full, log closed). A timer callback has no caller to throw
+   * to (it would crash the process), so the error waits here and the writer's next call (write,
+   * prepareCommit, finish or close) throws it, which fails the task and reaches the job's restart
+   * strategy. The buffer is kept and the timer is not re-armed: an idle job reports the error at
+   * its next record, checkpoint or end, and retrying a broken log in the background would only
+   * hide the failure.
+   */
+  private lingerFailure: { error: unknown } | undefined;
+  constructor(
+    private readonly opts: LogSinkOptions<T>,
+    private readonly lingerMs: number,
+  ) {
     ({ log: this.log, release: this.release } = acquireLog(opts.log));
     requireTopic(this.log, opts.topic);
   }
   write(value: T, timestamp: number | undefined): void {
+    this.throwLingerFailure();
     this.buffer.push(this.opts.serialize(value, timestamp));
     if (this.buffer.length >= (this.opts.batchSize ?? 1024)) this.flush();
     else if (this.lingerTimer === undefined) {
@@ -112,16 +125,24 @@ class PlainWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
       // with a write. unref: a pending flush does not keep a finished process alive.
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = undefined;
-        this.flush();
+        try {
+          this.flush();
+        } catch (error) {
+          this.lingerFailure = { error };
+        }
       }, this.lingerMs);
       this.lingerTimer.unref?.();
     }
+  }
+  private throwLingerFailure(): void {
+    if (this.lingerFailure !== undefined) throw this.lingerFailure.error;
   }
   private flush(): void {
     if (this.lingerTimer !== undefined) {
       clearTimeout(this.lingerTimer);
       this.lingerTimer = undefined;
     }
+    this.throwLingerFailure();
     if (this.buffer.length === 0) return;
     this.log.topic(this.opts.topic).append(this.buffer);
     this.buffer = [];
@@ -134,8 +155,11 @@ class PlainWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
     this.flush();
   }
   close(): void {
-    this.flush();
-    this.release();
+    try {
+      this.flush();
+    } finally {
+      this.release();
+    }
   }
 }
 

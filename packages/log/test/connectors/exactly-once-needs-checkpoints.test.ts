@@ -146,23 +146,65 @@ test("logSink exactlyOnce: false appends a slow input's records after lingerMs, 
   }
 });
 
-test("logSink rejects a negative lingerMs, naming the option", () => {
-  const dir = mkdtempSync(join(tmpdir(), "fleuve-logsink-linger-bad-"));
+test("logSink rejects a bad lingerMs when the sink is built, naming the option", () => {
+  for (const lingerMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, "5" as unknown as number]) {
+    assert.throws(
+      () =>
+        logSink<string>({
+          log: "unused-dir",
+          topic: "out",
+          exactlyOnce: false,
+          lingerMs,
+          serialize: (v) => ({ key: null, value: Buffer.from(v) }),
+        }),
+      (e: unknown) => isFleuveError(e, "FLEUVE_CONFIG_INVALID") && /'lingerMs'/.test(e.message),
+      `lingerMs ${String(lingerMs)}`,
+    );
+  }
+});
+
+test("a linger append that throws does not crash the process: the writer's next call throws it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-logsink-linger-fail-"));
   const log = setUp(join(dir, "log"));
   try {
     const sink = logSink<string>({
       log,
       topic: "out",
       exactlyOnce: false,
-      lingerMs: -1,
+      lingerMs: 0,
       serialize: (v) => ({ key: null, value: Buffer.from(v) }),
     });
+    const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1 } as never);
+    // The disk fills up: every append throws from now on.
+    const diskFull = new Error("ENOSPC: no space left on device");
+    let appends = 0;
+    (log as { topic: unknown }).topic = () => ({
+      append: () => {
+        appends++;
+        throw diskFull;
+      },
+    });
+    writer.write("1", undefined);
+    while (appends === 0) await new Promise((r) => setTimeout(r, 5)); // the linger timer fired
+    // Kept for the task: its next call fails, so the job's restart strategy sees it.
     assert.throws(
-      () => sink.createWriter({ subtaskIndex: 0, parallelism: 1 } as never),
-      (e: unknown) => isFleuveError(e, "FLEUVE_CONFIG_INVALID") && /lingerMs/.test(e.message),
+      () => writer.write("2", undefined),
+      (e: unknown) => e === diskFull,
     );
+    assert.throws(
+      () => writer.prepareCommit(),
+      (e: unknown) => e === diskFull,
+    );
+    assert.throws(
+      () => writer.finish(),
+      (e: unknown) => e === diskFull,
+    );
+    assert.throws(
+      () => writer.close(),
+      (e: unknown) => e === diskFull,
+    );
+    assert.equal(appends, 1, "the timer is not re-armed against a failing log");
   } finally {
-    log.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
