@@ -16,8 +16,8 @@ import {
   FleuveError,
   type JobClient,
   type JobDefinition,
+  jobsStartedInProcess,
   runJob,
-  StreamExecutionEnvironment,
 } from "@fleuve/core";
 import { intOption, type ParsedArgs, parseArgs, usageError } from "./args.js";
 import { type ControlServer, DEFAULT_CONTROL_DIR, startControlServer } from "./control.js";
@@ -127,22 +127,6 @@ export async function registerTypeScript(): Promise<void> {
 const DEFINE_JOB_HINT =
   'export default defineJob({ name: "my-job", build(env, args) { ... } }) (defineJob from "@fleuve/core")';
 
-/** Jobs started in this process (counted to tell a script that ran its job from a file that did nothing). */
-let jobsStarted = 0;
-let countingJobs = false;
-
-/** Counts `executeAsync` calls (`execute` goes through it) of the environments of this process. */
-function countJobsStarted(): void {
-  if (countingJobs) return;
-  countingJobs = true;
-  const proto = StreamExecutionEnvironment.prototype;
-  const executeAsync = proto.executeAsync;
-  proto.executeAsync = function (this: StreamExecutionEnvironment, ...args) {
-    jobsStarted++;
-    return executeAsync.apply(this, args);
-  };
-}
-
 /** What a default export that is not a job is, in a few words. */
 function describe(v: unknown): string {
   if (typeof v === "function") return "a function";
@@ -199,7 +183,10 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   // Scripts read their arguments from process.argv like any node program.
   process.argv = [process.argv[0]!, file, ...p.rest];
   let mod: { default?: unknown };
-  countJobsStarted();
+  // Jobs started so far (by any copy of @fleuve/core in this process: the script may import its
+  // project's own); one more after the import means the file is a script that ran its job.
+  const startedBefore = jobsStartedInProcess();
+  const startedNone = () => jobsStartedInProcess() === startedBefore;
   try {
     mod = await import(url);
   } catch (e) {
@@ -228,17 +215,17 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     const named = Object.keys(mod).find(
       (k) => k !== "default" && isJobDefinition((mod as Record<string, unknown>)[k]),
     );
-    if (named !== undefined && jobsStarted === 0) {
+    if (named !== undefined && startedNone()) {
       throw new FleuveError(
         "FLEUVE_JOB_MODULE_INVALID",
         `job file '${p.positional[0]}' exports its job as '${named}', not as the default export: export default defineJob({ ... })`,
       );
     }
-    if (jobsStarted === 0) {
+    if (startedNone()) {
       // Nothing ran while importing: the file may still start its job later (after a timer), so
       // the verdict waits until the event loop is empty.
       process.once("beforeExit", () => {
-        if (jobsStarted > 0) return;
+        if (!startedNone()) return;
         // The same line main() prints for an error, and its exit code.
         io.stderr.write(
           `error FLEUVE_JOB_MODULE_INVALID: job file '${p.positional[0]}' has no default export and started no job: ${DEFINE_JOB_HINT}, or build and execute a pipeline in the file (a script)\n`,

@@ -3,7 +3,7 @@
 // the repository (no package.json, no node_modules) runs on the command's own @fleuve packages;
 // a job in a project of its own uses that project's @fleuve/core.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -123,4 +123,33 @@ test('a .ts job in a project that says "type": "commonjs" runs as CommonJS (requ
   const r = await fleuve("run", join(project, "job.ts"));
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), "cjs-project");
+});
+
+test("a script that runs its job on its project's own copy of @fleuve/core (not the command's) exits 0", async () => {
+  const project = join(base, "copy-project");
+  const core = join(project, "node_modules", "@fleuve", "core");
+  mkdirSync(core, { recursive: true });
+  writeFileSync(join(project, "package.json"), '{ "name": "copy-jobs", "private": true }\n');
+  // A separate copy of the engine, as `npm install @fleuve/core` in the project makes: its own
+  // StreamExecutionEnvironment class, distinct from the one the command loads.
+  cpSync(join(ROOT, "packages/core/dist"), join(core, "dist"), { recursive: true });
+  cpSync(join(ROOT, "packages/core/package.json"), join(core, "package.json"));
+  writeFileSync(
+    join(project, "script.ts"),
+    [
+      'import { StreamExecutionEnvironment } from "@fleuve/core";',
+      'console.log("core: " + import.meta.resolve("@fleuve/core"));',
+      "const env = StreamExecutionEnvironment.create();",
+      "const out: number[] = [];",
+      "env.fromCollection([1, 2, 3]).map((x) => x * 10).forEach((x) => { out.push(x); });",
+      'await env.execute("copy-script");',
+      'console.log("sum " + out.reduce((a, b) => a + b, 0));',
+      "",
+    ].join("\n"),
+  );
+  const r = await fleuve("run", join(project, "script.ts"));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^core: file:.*copy-project\/node_modules\/@fleuve\/core\/dist\/index\.js$/m);
+  assert.match(r.stdout, /^sum 60$/m);
+  assert.doesNotMatch(r.stderr, /FLEUVE_JOB_MODULE_INVALID/);
 });

@@ -23,6 +23,7 @@ export {
 } from "./api/datastream.js";
 export { StreamExecutionEnvironment } from "./api/environment.js";
 export { defineJob, type JobDefinition, loadJobModule, type RunJobOptions, runJob } from "./api/job.js";
+export { jobsStartedInProcess } from "./api/jobs-started.js";
 export {
   CollectionSource,
   type GeneratorOptions,

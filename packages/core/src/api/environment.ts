@@ -15,6 +15,7 @@ import type { StreamOperator } from "../runtime/operator.js";
 import type { WatermarkStrategyLike } from "../time/watermark.js";
 import { checkParallelism, type EnvironmentOptions, type JobConfig, resolveConfig } from "./config.js";
 import { DataStream, type StreamInput } from "./datastream.js";
+import { countJobStarted } from "./jobs-started.js";
 import { CollectionSource, type GeneratorOptions, GeneratorSource, type Source } from "./source.js";
 
 /** Builds and runs a job. */
@@ -260,7 +261,10 @@ export class StreamExecutionEnvironment {
   /** Starts the job and returns a client to wait for it or cancel it. */
   executeAsync(jobName = "fleuve-job"): JobClient {
     this.validate();
-    return new LocalExecutor(this.graph, this.config, jobName).start();
+    const client = new LocalExecutor(this.graph, this.config, jobName).start();
+    // Counted process-wide (see jobs-started.ts): `fleuve run` tells from it that a script ran a job.
+    countJobStarted();
+    return client;
   }
 
   /** Runs the job to completion (bounded inputs) or until cancelled; rejects on failure. */
