@@ -47,8 +47,11 @@ export interface SourceReader<T> {
   poll(output: SourceOutput<T>, max: number): PollStatus;
   /** After `nothing-yet`: resolves when polling again may produce data. Default: a short delay. */
   available?(): Promise<void>;
-  /** Position to checkpoint (offsets...). */
-  snapshot?(): unknown;
+  /**
+   * Position to checkpoint (offsets...), for checkpoint `checkpointId`: a reader that acts when a
+   * checkpoint completes (see `notifyCheckpointComplete`) knows that checkpoint's own position.
+   */
+  snapshot?(checkpointId?: number): unknown;
   /** Restores a position taken by `snapshot`. */
   restore?(state: unknown): void;
   /** The checkpoint with this id is complete (e.g. commit offsets to a group for monitoring). */

@@ -40,8 +40,8 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
 
   private restoredPosition: unknown[] | undefined;
 
-  protected override snapshotCustom(): unknown {
-    return { position: this.reader.snapshot?.(), ended: this.ended };
+  protected override snapshotCustom(checkpointId: number): unknown {
+    return { position: this.reader.snapshot?.(checkpointId), ended: this.ended };
   }
 
   protected override restoreCustom(states: readonly unknown[]): void {

@@ -481,7 +481,8 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
       const i = id.lastIndexOf("-");
       out.push(entry(id, id.slice(0, i), Number(id.slice(i + 1)), off));
     }
-    if (checkpointId !== undefined) this.#committing.set(checkpointId, out);
+    // kept only for group commits: without a group nothing would take them out again
+    if (checkpointId !== undefined && this.#opts.group) this.#committing.set(checkpointId, out);
     this.#lastSnapshot = out;
     return out;
   }

@@ -60,7 +60,27 @@ export interface ExchangeOptions {
   readonly transactionalIdPrefix: string;
   readonly maxParallelism: number;
   readonly props?: KafkaProperties;
+  /** Lets a receiver's consumed records go once no retained checkpoint needs them (default: kept). */
+  readonly purge?: ExchangePurge;
 }
+
+/**
+ * How a receiving subtask lets go of the exchange records it consumed, as Kafka Streams purges
+ * its repartition topics after commits: exchange topics have no retention (see
+ * {@link EXCHANGE_TOPIC_CONFIG}), so without this they grow for ever.
+ */
+export interface ExchangePurge {
+  /** How many completed checkpoints are kept (`checkpointing.retained`): a restore may use any. */
+  readonly retained: number;
+  /**
+   * The receiver needs no record of `topic`/`partition` before `offset` any more. Called once per
+   * completed checkpoint and partition, on the hot path: it must return at once and never throw.
+   */
+  release(topic: string, partition: number, offset: bigint): void;
+}
+
+/** A Kafka source reader's position in a checkpoint: `[topic, partition, next offset, stop?]`. */
+type Positions = [topic: string, partition: number, offset: string, stop?: string][];
 
 /** The sink a sending subtask writes exchange `x` with. */
 export function exchangeSink(
@@ -198,6 +218,13 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
         reject: (raw, reason, ts) => out.reject(raw, reason, ts),
       };
       let restored = false;
+      // Positions by checkpoint id until that checkpoint completes or is subsumed.
+      const pending = new Map<number, Positions>();
+      // Positions of this reader's newest completed checkpoints, oldest first. One more than the
+      // retained ones, as the changelog backend keeps materializations: a new owner taking the unit
+      // over may have picked the checkpoint just before the newest when it listed them.
+      const kept: Positions[] = [];
+      const keep = (opts.purge?.retained ?? 0) + 1;
       return {
         poll(output, max): PollStatus {
           out = output;
@@ -210,9 +237,12 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
           return status === "end" ? "nothing-yet" : status;
         },
         available: () => reader.available?.() ?? new Promise((r) => setTimeout(r, 10)),
-        snapshot(): ExchangeReaderState {
+        snapshot(checkpointId): ExchangeReaderState {
+          const inner = reader.snapshot?.(checkpointId);
+          if (opts.purge && checkpointId !== undefined && Array.isArray(inner))
+            pending.set(checkpointId, inner as Positions);
           return {
-            inner: reader.snapshot?.(),
+            inner,
             watermarks: watermarks.map((w) => (Number.isFinite(w) ? w : null)),
             ended: [...ended],
           };
@@ -229,7 +259,20 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
           }
           restored = true;
         },
-        notifyCheckpointComplete: (id) => reader.notifyCheckpointComplete?.(id),
+        notifyCheckpointComplete(id) {
+          reader.notifyCheckpointComplete?.(id);
+          const purge = opts.purge;
+          if (!purge) return;
+          const done = pending.get(id);
+          for (const k of pending.keys()) if (k <= id) pending.delete(k);
+          if (done === undefined) return;
+          kept.push(done);
+          if (kept.length > keep) kept.shift();
+          // A reader that (re)started releases nothing until it has `keep` checkpoints of its own:
+          // until then, restores may use checkpoints of its predecessor, further back.
+          if (kept.length < keep) return;
+          for (const [topic, partition, offset] of kept[0]!) purge.release(topic, partition, BigInt(offset));
+        },
         close: () => reader.close?.(),
       };
     },

@@ -19,6 +19,7 @@
  */
 import { basename, join } from "node:path";
 import {
+  ChangelogReleases,
   type CheckpointStorage,
   changelogStateBackend,
   type EnvironmentOptions,
@@ -26,7 +27,6 @@ import {
   type JobClient,
   type JobDefinition,
   localCheckpointStorage,
-  restartCannotCure,
   StreamExecutionEnvironment,
 } from "@fleuve/core";
 import {
@@ -42,7 +42,13 @@ import { Consumer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
 import { CHANGELOG_TOPIC_CONFIG, type KafkaChangelog, kafkaChangelog } from "../kafka-changelog.js";
 import { commonOptions } from "../properties.js";
-import { EXCHANGE_TOPIC_CONFIG, type ExchangeOptions, exchangeSink, exchangeSource } from "./exchange.js";
+import {
+  EXCHANGE_TOPIC_CONFIG,
+  type ExchangeOptions,
+  type ExchangePurge,
+  exchangeSink,
+  exchangeSource,
+} from "./exchange.js";
 
 /** Options of {@link startGroupWorker}. */
 export interface GroupWorkerOptions {
@@ -205,6 +211,69 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   pruner.unref();
 
   /**
+   * Purging consumed exchange records (DeleteRecords), off the hot path: receivers ask for it as
+   * their checkpoints complete (see ExchangePurge), and one loop at a time sends the newest offset
+   * asked for each partition. Best effort: a failed delete is logged, and the next checkpoint's
+   * asks for more and takes these records with it.
+   */
+  const purgeWanted = new Map<
+    string,
+    { topic: string; partition: number; offset: bigint; index: number; epoch: string }
+  >();
+  /** Per exchange partition: how far it was purged (only forward). */
+  const purged = new Map<string, ChangelogReleases>();
+  let purging: Promise<void> | undefined;
+  let purgeClient: Promise<KafkaClient> | undefined;
+  const drainPurges = async () => {
+    for (let next = purgeWanted.entries().next(); !next.done && !stopping; ) {
+      const [key, w] = next.value;
+      purgeWanted.delete(key);
+      try {
+        // Only the unit's current owner deletes: a newer epoch means another process took the unit
+        // over and restores from checkpoints of this one, maybe older than those the reader counted.
+        const r = running.get(w.index);
+        if (r?.epoch !== w.epoch) continue;
+        const newest = (await epochsOf(unitDir(r.unit)))[0];
+        if (newest === undefined || `epoch-${newest}` !== basename(w.epoch)) continue;
+        let releases = purged.get(key);
+        if (!releases) {
+          releases = new ChangelogReleases();
+          purged.set(key, releases);
+        }
+        const upTo = releases.release(r.unit.name, w.offset);
+        if (upTo === undefined) continue;
+        if (!purgeClient) {
+          const c = KafkaClient.connect({ "bootstrap.servers": opts.bootstrap });
+          purgeClient = c;
+          c.catch(() => {
+            if (purgeClient === c) purgeClient = undefined;
+          });
+        }
+        await (await purgeClient).deleteRecords(w.topic, w.partition, upTo);
+      } catch (e) {
+        log(`could not delete consumed exchange records of ${key}: ${(e as Error).message}`);
+      } finally {
+        next = purgeWanted.entries().next();
+      }
+    }
+  };
+  /** The purge of unit `index` running in epoch folder `epoch`. */
+  const purgeOf = (index: number, epoch: string, retained: number): ExchangePurge => ({
+    retained,
+    release(topic, partition, offset) {
+      purgeWanted.set(`${topic}-${partition}`, { topic, partition, offset, index, epoch });
+      kickPurges();
+    },
+  });
+  const kickPurges = () => {
+    purging ??= drainPurges().finally(() => {
+      purging = undefined;
+      // asked for while the loop was ending
+      if (purgeWanted.size > 0 && !stopping) kickPurges();
+    });
+  };
+
+  /**
    * Takes the next epoch of a unit and decides where it restores from. Group membership gives a
    * unit one owner at a time, so taking `max + 1` does not race.
    */
@@ -242,11 +311,12 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     try {
       const u = plan.units[index]!;
       const { graph, config, units } = await build();
+      const { dir, restoreFrom } = await takeEpoch(u);
+      const purge = purgeOf(index, dir, config.checkpointing!.retained);
       const g = unitGraph(graph, config, units, u.task, {
-        input: (x) => exchangeSource(x, exchange),
+        input: (x) => exchangeSource(x, { ...exchange, purge }),
         output: (x) => exchangeSink(x, exchange),
       });
-      const { dir, restoreFrom } = await takeEpoch(u);
       log(`unit ${u.name}: starting ${restoreFrom ? `from ${restoreFrom}` : "fresh"} (${dir})`);
       // One changelog partition per unit: whichever process runs the unit writes and reads it.
       let changelog: KafkaChangelog | undefined;
@@ -274,8 +344,11 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           if (running.get(index) === entry) running.delete(index);
           if (entry.stopped || stopping) return;
           const err = e as FleuveError;
-          // The job's own list (a missing topic, an incompatible state...): starting again cannot help.
-          if (err instanceof FleuveError && restartCannotCure(err)) {
+          if (
+            err.code === "FLEUVE_CONFIG_INVALID" ||
+            err.code === "FLEUVE_GRAPH_INVALID" ||
+            err.code === "FLEUVE_KAFKA_TOPIC_NOT_FOUND" // starting it again would not create the topic
+          ) {
             failWorker(err);
             return;
           }
@@ -354,6 +427,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       await member.close().catch(() => {});
       await changes.catch(() => {});
       await Promise.all([...running.keys()].map(stopUnit));
+      await purging;
+      await (await purgeClient?.catch(() => undefined))?.close().catch(() => {});
     },
   };
 }
