@@ -1,8 +1,8 @@
 /**
  * `fleuve kafka topics create|list|describe|delete`: topics of an Apache Kafka cluster. Brokers
- * configured like production ones (`auto.create.topics.enable=false`, the development broker too)
- * never create a topic on first use, so a job's input and output topics are created with this
- * command first. The embedded log has its own `fleuve topics`.
+ * with `auto.create.topics.enable=false` (the development broker) never create a topic on first
+ * use, so a job's input and output topics are created with this command first. The embedded log
+ * has its own `fleuve topics`.
  */
 import { FleuveError } from "@fleuve/core";
 import type { KafkaClient } from "@fleuve/kafka";
@@ -19,8 +19,10 @@ export const KAFKA_USAGE = `Usage: fleuve kafka topics create <name> [--partitio
 Topics of an Apache Kafka cluster (the embedded log has its own 'fleuve topics'). Kafka brokers
 that do not create topics on first use need a job's topics created first.
   --bootstrap HOST:PORT     bootstrap servers (default $FLEUVE_KAFKA_BOOTSTRAP or 127.0.0.1:9092)
-  --partitions N            create: partitions (default 1); a source runs one reader per partition
-  --replication-factor R    create: copies of each partition (default 1, one broker)
+  --partitions N            create: partitions (default: the broker's num.partitions); a source
+                            runs one reader per partition
+  --replication-factor R    create: copies of each partition (default: the broker's
+                            default.replication.factor)
   --config key=value        create: a topic config by its Kafka name, e.g. retention.ms=604800000
                             or cleanup.policy=compact; repeat it for several
   --if-not-exists           create: leave an existing topic as it is instead of failing
@@ -148,9 +150,15 @@ export async function kafkaCommand(argv: readonly string[], io: Io): Promise<num
             { cause: e, details: { topic: name } },
           );
         }
-        io.stdout.write(
-          `created topic ${name} (${partitions ?? 1} partition${partitions === 1 || partitions === undefined ? "" : "s"})\n`,
-        );
+        {
+          // What the broker made (its defaults unless the options were given), not what was asked.
+          const made = await client.describeTopic(name!);
+          const count = made?.partitions.length ?? 0;
+          const rf = made?.partitions[0]?.replicas.length ?? 0;
+          io.stdout.write(
+            `created topic ${name} (${count} partition${count === 1 ? "" : "s"}, replication factor ${rf})\n`,
+          );
+        }
         return 0;
       case "describe": {
         const d = await client.describeTopic(name!);
@@ -213,16 +221,22 @@ function notFound(name: string, bootstrap: string): FleuveError {
 /**
  * Waits until the topic list no longer has `name`: a KRaft controller acknowledges a deletion
  * before the brokers apply it, and a `list` or a create of the same name right after must not
- * still see it.
+ * still see it. Throws FLEUVE_KAFKA_TIMEOUT after `timeoutMs` (the broker answers, so it is not
+ * unreachable).
  */
-async function waitGone(client: KafkaClient, name: string): Promise<void> {
-  const deadline = Date.now() + DELETE_VISIBLE_MS;
+export async function waitGone(
+  client: Pick<KafkaClient, "listTopics">,
+  name: string,
+  timeoutMs = DELETE_VISIBLE_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let delay = 20;
   while ((await client.listTopics()).includes(name)) {
     if (Date.now() > deadline) {
       throw new FleuveError(
-        "FLEUVE_KAFKA_UNREACHABLE",
-        `Kafka topic "${name}" was deleted but the broker still lists it after ${DELETE_VISIBLE_MS} ms`,
+        "FLEUVE_KAFKA_TIMEOUT",
+        `Kafka topic "${name}": the broker accepted its deletion but still lists it after ${timeoutMs} ms; ` +
+          "'fleuve kafka topics list' shows when it is gone",
         { details: { topic: name } },
       );
     }

@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
+import { isFleuveError } from "@fleuve/core";
 import { ensureReachable } from "@fleuve/kafka";
+import { waitGone } from "../src/kafka-command.js";
 import { fleuve } from "./helpers.js";
 
 const BOOTSTRAP = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
@@ -56,7 +58,7 @@ describe("fleuve kafka topics", { ...options, timeout: 120_000 }, () => {
         ...b,
       );
       assert.equal(created.code, 0, created.stderr);
-      assert.equal(created.stdout, `created topic ${name} (3 partitions)\n`);
+      assert.equal(created.stdout, `created topic ${name} (3 partitions, replication factor 1)\n`);
       assert.equal(kcatPartitions(name), 3, "kcat -L lists the topic with 3 partitions");
 
       const list = await fleuve("kafka", "topics", "list", ...b);
@@ -161,4 +163,17 @@ test("fleuve kafka usage errors and help need no broker", async () => {
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`error FLEUVE_CLI_USAGE: ${message.source}`));
   }
+});
+
+test("delete: a topic the broker still lists is FLEUVE_KAFKA_TIMEOUT (it answered), gone is fine", async () => {
+  const stillListed = { listTopics: async () => ["orders"] };
+  await assert.rejects(waitGone(stillListed, "orders", 0), (e: unknown) => {
+    assert.ok(isFleuveError(e, "FLEUVE_KAFKA_TIMEOUT"), String(e));
+    assert.match(e.message, /Kafka topic "orders": the broker accepted its deletion but still lists it/);
+    return true;
+  });
+  let calls = 0;
+  const goneSoon = { listTopics: async () => (++calls < 3 ? ["orders"] : []) };
+  await waitGone(goneSoon, "orders", 60_000);
+  assert.equal(calls, 3);
 });

@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   FLEUVE_KAFKA_UNREACHABLE: "The Kafka broker could not be reached at the address given.",
   FLEUVE_KAFKA_TOPIC_NOT_FOUND:
     "A Kafka topic that a source, a sink or a command names does not exist on the cluster.",
+  FLEUVE_KAFKA_TIMEOUT: "The Kafka cluster answered but did not finish an operation in time.",
 } as const;
 
 /** A stable Fleuve error code. */

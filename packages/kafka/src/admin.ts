@@ -9,9 +9,12 @@ import type { CommonOptions } from "./properties.js";
 /** A topic to create. */
 export interface NewTopic {
   name: string;
-  /** Default 1. */
+  /** Default: the broker's `num.partitions` (as kafka-topics.sh). */
   partitions?: number;
-  /** Default 1 (the development broker has one node). */
+  /**
+   * Default: the broker's `default.replication.factor` (as kafka-topics.sh): a fixed 1 would make
+   * topics that reject acks=all writes on clusters with `min.insync.replicas` >= 2.
+   */
   replicationFactor?: number;
   /** Topic configs by Kafka name, e.g. `{ "cleanup.policy": "compact" }`. */
   config?: Readonly<Record<string, string>>;
@@ -57,9 +60,10 @@ export class KafkaAdmin {
     options: { ifNotExists?: boolean; visibleTimeoutMs?: number } = {},
   ): Promise<void> {
     for (const t of topics) {
-      const partitions = t.partitions ?? 1;
-      const replicas = t.replicationFactor ?? 1;
-      if (!Number.isInteger(partitions) || partitions < 1) {
+      // -1: the broker's default (CreateTopics v4+)
+      const partitions = t.partitions ?? -1;
+      const replicas = t.replicationFactor ?? -1;
+      if (t.partitions !== undefined && (!Number.isInteger(partitions) || partitions < 1)) {
         throw new FleuveError(
           "FLEUVE_CONFIG_INVALID",
           `Topic "${t.name}": partitions must be an integer >= 1.`,
@@ -109,7 +113,7 @@ export class KafkaAdmin {
       if (missing.length === 0) return;
       if (Date.now() > deadline) {
         throw new FleuveError(
-          "FLEUVE_KAFKA_UNREACHABLE",
+          "FLEUVE_KAFKA_TIMEOUT",
           `Kafka topics ${missing.map((n) => `"${n}"`).join(", ")} were created but have no leader after ${timeoutMs} ms.`,
           { details: { topics: missing } },
         );
