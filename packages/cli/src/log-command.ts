@@ -16,8 +16,9 @@ export const LOG_USAGE = `Usage:
 consume prints committed records only (--isolation read_committed, the default; read_uncommitted
 also prints those of open and aborted transactions). With --group it resumes from the group's
 committed offsets and commits what it printed. Where a partition has no committed offset (a new
-group, or no --group) it starts at --offset-reset: latest (the default: only records written from
-now on) or earliest (all); --from-beginning means --offset-reset earliest.
+group, or no --group) it starts at --offset-reset: latest (the default, as in Kafka: at the end)
+or earliest (all); --from-beginning means --offset-reset earliest. consume stops at the end (it
+does not follow the log), so with latest it prints nothing there and says so on stderr.
 consume and topics list|describe only read: they work while a job writes to the log.
 Every command accepts --dir <path> (default $FLEUVE_LOG_DIR or .fleuve/log).`;
 

@@ -36,6 +36,12 @@ test("topics create, produce, consume round trip through fleuve", () => {
       got.sort((a, b) => (a.user < b.user ? -1 : 1)),
       records,
     );
+    // No flags: it starts at the end and stops there, so stdout is empty and stderr says why.
+    const bare = fleuveSync(["consume", "clicks", "--dir", dir]);
+    assert.equal(bare.status, 0, bare.stderr);
+    assert.equal(bare.stdout, "");
+    assert.match(bare.stderr, /^consume: no --group, so it starts at the end of clicks partition/);
+    assert.match(bare.stderr, /--offset-reset earliest \(or --from-beginning\)/);
     const missing = fleuveSync(["topics", "describe", "nope", "--dir", dir]);
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /^error FLEUVE_LOG_TOPIC_NOT_FOUND: .*nope/);
@@ -58,4 +64,5 @@ test("fleuve consume --help states the defaults: committed records only, a new g
   assert.match(r.stdout, /--isolation read_committed, the default/);
   assert.match(r.stdout, /--offset-reset: latest \(the default/);
   assert.match(r.stdout, /--from-beginning means --offset-reset earliest/);
+  assert.match(r.stdout, /does not follow the log/);
 });

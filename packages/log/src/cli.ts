@@ -349,9 +349,17 @@ export const consumeCommand: CliHandler = (argv, io) =>
           if (reset === "latest" && end > pl.logStartOffset) skipped.push(part);
           starts.push(reset === "earliest" ? pl.logStartOffset : end);
         }
-        if (group !== undefined && skipped.length > 0) {
+        // consume stops at the end instead of following the log, so a start at the end of a
+        // non-empty partition prints nothing from it: say why, with or without a group.
+        if (skipped.length > 0) {
+          const who =
+            group === undefined
+              ? `no --group, so it starts at the end of ${topic} partition(s) ${skipped.join(", ")}`
+              : `group "${group.groupId}" has no committed offset for ${topic} partition(s) ${skipped.join(", ")}, so it starts at the end there`;
+          const later =
+            group === undefined ? "" : " and the group's next run prints the records written after now";
           io.stderr.write(
-            `consume: group "${group.groupId}" has no committed offset for ${topic} partition(s) ${skipped.join(", ")}, so it starts at the end there and prints only records written from now on (--offset-reset latest, the default). Use --offset-reset earliest (or --from-beginning) to read what is there.\n`,
+            `consume: ${who} (--offset-reset latest, the default). consume stops at the end instead of following the log, so this run prints nothing from there${later}. Use --offset-reset earliest (or --from-beginning) to read what is there.\n`,
           );
         }
         let printed = 0;

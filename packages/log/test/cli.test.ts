@@ -57,10 +57,19 @@ test("produce JSON lines with --key, consume them back from the beginning", asyn
     assert.equal(rec.key, rec.value.user);
     assert.equal(rec.partition, partitionForKey(rec.value.user, 3), "keyed like Kafka");
   }
-  // Without --from-beginning and without a group, a console consumer starts at the end.
+  // Without --from-beginning and without a group, a console consumer starts at the end, and
+  // as it does not follow the log it prints nothing: stderr says why and what to use instead.
   const none = io();
   assert.equal(await consumeCommand(["orders", "--dir", dir], none.io), 0);
   assert.equal(none.out(), "");
+  assert.match(none.err(), /^consume: no --group, so it starts at the end of orders partition\(s\) 0, 1, 2 /);
+  assert.match(none.err(), /does not follow|instead of following/);
+  assert.match(none.err(), /Use --offset-reset earliest \(or --from-beginning\) to read what is there/);
+  // An empty topic: nothing is skipped, no hint.
+  await topicsCommand(["create", "empty", "--dir", dir], io().io);
+  const empty = io();
+  assert.equal(await consumeCommand(["empty", "--dir", dir], empty.io), 0);
+  assert.equal(empty.err(), "");
 });
 
 test("consume --group resumes after what it printed; --max limits", async () => {
