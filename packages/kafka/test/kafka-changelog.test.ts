@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { changelogStateBackend, isFleuveError, type Source } from "@fleuve/core";
+import { ChangelogReleases, changelogStateBackend, isFleuveError, type Source } from "@fleuve/core";
 import { type Ev, FakeStore, gen, job, oracle } from "../../core/test/checkpoint/recovery-job.js";
 import { CHANGELOG_TOPIC_CONFIG, KafkaClient, kafkaChangelog } from "../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "./broker.js";
@@ -123,16 +123,28 @@ describe("Kafka state changelog", { ...options, timeout: 300_000 }, () => {
       await c.persist();
       c.append(1, Buffer.from("c1"));
       await c.persist();
-      a.release(c.from!);
-      // Grace for a wrong delete to show (release decides synchronously; this cannot fail a correct run).
-      await new Promise((r) => setTimeout(r, 500));
+      // What each release decided to delete up to (undefined: nothing), read as it decides: a delete
+      // is started only on such a decision, so no wait for one that should not come.
+      const decided: (bigint | undefined)[] = [];
+      const decide = ChangelogReleases.prototype.release;
+      ChangelogReleases.prototype.release = function (this: ChangelogReleases, owner, before) {
+        const upTo = decide.call(this, owner, before);
+        decided.push(upTo);
+        return upTo;
+      };
+      try {
+        a.release(c.from!);
+        assert.deepEqual(decided, [undefined], "nothing deleted while backend b has not released");
+        b.release(c.from!);
+        assert.deepEqual(decided, [undefined, BigInt(c.from!.split(":")[1]!)], "b's release deletes up to c");
+      } finally {
+        ChangelogReleases.prototype.release = decide;
+      }
       const start = () =>
         kcat(BOOTSTRAP, ["-Q", "-t", `${topic}:1:-2`])
           .trim()
           .split(/\s+/)
           .pop();
-      assert.equal(start(), "0", "nothing deleted while backend b has not released");
-      b.release(c.from!);
       // DeleteRecords runs in the background: wait for the log start to move (generously: a busy
       // machine may be slow to run it and kcat).
       for (const deadline = Date.now() + 60_000; start() === "0" && Date.now() < deadline; )
