@@ -2,7 +2,8 @@
  * Lock files holding the owner's pid. One writer process per log directory (`<dir>/.lock`, held
  * while the log is open); readers take no lock. Consumer-group commits take a short lock of
  * their own per group (see consumer-group.ts). A lock whose pid is no longer alive is stale and
- * taken over.
+ * taken over (see {@link takeOverStale}), as is one naming this pid and thread that this thread
+ * does not hold: pids repeat, e.g. in a container that restarts in place.
  */
 
 import * as fs from "node:fs";
