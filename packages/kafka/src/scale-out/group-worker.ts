@@ -27,6 +27,7 @@ import {
   type JobClient,
   type JobDefinition,
   localCheckpointStorage,
+  restartCannotCure,
   StreamExecutionEnvironment,
 } from "@fleuve/core";
 import {
@@ -344,11 +345,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           if (running.get(index) === entry) running.delete(index);
           if (entry.stopped || stopping) return;
           const err = e as FleuveError;
-          if (
-            err.code === "FLEUVE_CONFIG_INVALID" ||
-            err.code === "FLEUVE_GRAPH_INVALID" ||
-            err.code === "FLEUVE_KAFKA_TOPIC_NOT_FOUND" // starting it again would not create the topic
-          ) {
+          // The job's own list (a missing topic, an incompatible state...): starting again cannot help.
+          if (err instanceof FleuveError && restartCannotCure(err)) {
             failWorker(err);
             return;
           }
