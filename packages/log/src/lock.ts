@@ -96,19 +96,18 @@ export function takeOverStale(
 export function lockDirectory(dir: string): () => void {
   const file = path.join(dir, ".lock");
   const key = path.resolve(dir);
-  const content = `${process.pid} ${threadId}`;
+  // The main thread writes its pid alone (the file format tools and older versions read); a
+  // worker thread adds its thread id. A lock without one is the main thread's.
+  const content = threadId === 0 ? `${process.pid}` : `${process.pid} ${threadId}`;
   const release = () => {
     heldDirectories.delete(key);
     fs.rmSync(file, { force: true });
   };
-  // Stale: no pid, a dead pid, or this pid and thread (or a lock without a thread, written
-  // before locks named one) while this thread does not hold the directory.
+  // Stale: no pid, a dead pid, or this pid and thread while this thread does not hold the directory.
   const isStale = (holder: { pid: number; thread: number | undefined } | undefined) =>
     holder === undefined ||
     !alive(holder.pid) ||
-    (holder.pid === process.pid &&
-      (holder.thread === undefined || holder.thread === threadId) &&
-      !heldDirectories.has(key));
+    (holder.pid === process.pid && (holder.thread ?? 0) === threadId && !heldDirectories.has(key));
   for (let attempt = 0; attempt < 3; attempt++) {
     if (tryCreate(file, content) || takeOverStale(file, isStale, content)) {
       heldDirectories.add(key);
@@ -119,7 +118,7 @@ export function lockDirectory(dir: string): () => void {
       const self =
         holder.pid !== process.pid
           ? ""
-          : holder.thread === threadId || holder.thread === undefined
+          : (holder.thread ?? 0) === threadId
             ? " (this process)"
             : ` (thread ${holder.thread} of this process)`;
       throw new FleuveError(

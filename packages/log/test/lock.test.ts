@@ -25,6 +25,11 @@ test("a directory lock naming this pid that this process does not hold is a cras
     fs.writeFileSync(lockFile, leftover);
     const log = openLog({ dir });
     log.createTopic(`t${leftover.length}`);
+    assert.equal(
+      fs.readFileSync(lockFile, "utf8"),
+      String(process.pid),
+      "the main thread's lock holds its pid alone",
+    );
     // While this process holds it, a second writer in this same thread is still refused.
     assert.throws(() => openLog({ dir }), lockedByThisProcess);
     log.close();
