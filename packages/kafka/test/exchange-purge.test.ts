@@ -219,5 +219,8 @@ test("exchange topics are purged up to the oldest retained checkpoint, and every
     await client.deleteTopics((await client.listTopics()).filter((t) => t.startsWith(prefix)));
     await client.close();
     rmSync(dir, { recursive: true, force: true });
+    // Stopping a worker whose units are mid-run sometimes leaves two broker sockets open (seen
+    // without the purge as well; not found yet): let the file end rather than hang the suite.
+    setTimeout(() => process.exit(), 10_000).unref();
   }
 });
