@@ -117,16 +117,21 @@ export function reportError(e: unknown, io: Io): number {
   return 1;
 }
 
+/** How long a failed job script waits for its output to drain before exiting anyway (ms). */
+const SCRIPT_FAILURE_FLUSH_LIMIT_MS = 2000;
+
 /**
  * A job script may start its job without awaiting it; its failure then surfaces as an unhandled
  * rejection, which must still print `error FLEUVE_...` and exit 1 rather than a raw stack trace.
+ * The exit waits for stdout/stderr to drain, but only so long: a reader that stopped reading
+ * would otherwise keep the failed process (and its job) running for ever.
  */
 function installScriptErrorHandlers(io: Io): void {
   let failed = false;
   const fail = (e: unknown) => {
     if (failed) return; // already reporting the first failure
     failed = true;
-    void exitWhenFlushed(reportError(e, io));
+    void exitWhenFlushed(reportError(e, io), SCRIPT_FAILURE_FLUSH_LIMIT_MS);
   };
   process.on("unhandledRejection", fail);
   process.on("uncaughtException", fail);

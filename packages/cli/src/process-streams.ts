@@ -47,10 +47,20 @@ export function flushed(stream: OutputStream): Promise<void> {
   });
 }
 
-/** Ends the process with `code` once stdout and stderr have drained. */
-export async function exitWhenFlushed(code: number): Promise<never> {
+/**
+ * Ends the process with `code` once stdout and stderr have drained, or once `limitMs` has passed
+ * if given: after a failure, a reader that stopped reading must not keep the process alive.
+ */
+export async function exitWhenFlushed(code: number, limitMs?: number): Promise<never> {
   process.exitCode = code;
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  const drained = Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  if (limitMs === undefined) {
+    await drained;
+  } else {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, limitMs)))]);
+    clearTimeout(timer);
+  }
   process.exit(code);
 }
 
