@@ -21,7 +21,7 @@ import {
 } from "@fleuve/core";
 import { intOption, type ParsedArgs, parseArgs, usageError } from "./args.js";
 import { type ControlServer, DEFAULT_CONTROL_DIR, startControlServer } from "./control.js";
-import { watchParent } from "./parent-watch.js";
+import { watchNpmParent } from "./parent-watch.js";
 import { writeOut } from "./process-streams.js";
 
 /** Default time between checkpoints of `fleuve run --checkpoint-dir` (ms). */
@@ -260,6 +260,15 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     args: p.rest,
     options: durable.options,
   });
+  // Started by npm (`npm run fleuve`), npm killed with SIGKILL would leave the job running as an
+  // orphan: it is cancelled, quietly. Elsewhere a job may outlive its parent on purpose (`setsid`,
+  // `&` + exit): see watchNpmParent. Watched before the control socket appears, so that npm
+  // killed as soon as the job is reachable is noticed too.
+  const orphan = { orphaned: false };
+  const stopWatching = watchNpmParent(() => {
+    orphan.orphaned = true;
+    client.cancel();
+  });
   let control: ControlServer | undefined;
   try {
     control = await startControlServer(
@@ -268,6 +277,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
       client,
     );
   } catch (e) {
+    stopWatching();
     client.cancel();
     throw e;
   }
@@ -277,8 +287,9 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     );
   }
   try {
-    return await awaitJob(def.name, client, io);
+    return await awaitJob(def.name, client, io, orphan);
   } finally {
+    stopWatching();
     control.close();
   }
 }
@@ -341,7 +352,12 @@ async function runGroup(
 }
 
 /** Waits for a job, cancelling it on Ctrl-C; prints collected records and a summary. */
-async function awaitJob(name: string, client: JobClient, io: Io): Promise<number> {
+async function awaitJob(
+  name: string,
+  client: JobClient,
+  io: Io,
+  orphan: { readonly orphaned: boolean },
+): Promise<number> {
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) process.exit(130);
@@ -354,17 +370,6 @@ async function awaitJob(name: string, client: JobClient, io: Io): Promise<number
   process.on("SIGINT", onSignal);
   // SIGTERM (kill, service managers) also cancels, so the control socket is removed on the way out.
   process.on("SIGTERM", onSignal);
-  // Under `npm run`, npm killed with SIGKILL would leave the job running as an orphan: it is
-  // cancelled, quietly. Elsewhere a job may outlive its parent on purpose (`setsid`, `&` + exit).
-  let orphaned = false;
-  const stopWatching =
-    process.env.npm_lifecycle_event === undefined
-      ? () => {}
-      : watchParent(() => {
-          orphaned = true;
-          interrupted = true;
-          client.cancel();
-        });
   try {
     const result = await client.result;
     // Printed in batches that wait for the reader: a slow pipe must not pile the output up in memory.
@@ -380,14 +385,13 @@ async function awaitJob(name: string, client: JobClient, io: Io): Promise<number
     io.stderr.write(`job '${name}' finished in ${Math.round(result.durationMs)} ms\n`);
     return 0;
   } catch (e) {
-    if (interrupted && e instanceof FleuveError && e.code === "FLEUVE_JOB_CANCELLED") {
-      if (!orphaned) io.stderr.write(`job '${name}' cancelled\n`);
+    if ((interrupted || orphan.orphaned) && e instanceof FleuveError && e.code === "FLEUVE_JOB_CANCELLED") {
+      if (!orphan.orphaned) io.stderr.write(`job '${name}' cancelled\n`);
       return 130;
     }
     throw e;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    stopWatching();
   }
 }

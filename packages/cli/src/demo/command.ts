@@ -10,7 +10,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
 import { FleuveError, isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { intOption, parseArgs, positiveOption, usageError } from "../args.js";
-import { watchParent } from "../parent-watch.js";
+import { watchNpmParent } from "../parent-watch.js";
 import type { Io } from "../run-command.js";
 import { ClickGenerator } from "./click-generator.js";
 import { ClickstreamStats } from "./clickstream.js";
@@ -291,7 +291,8 @@ async function runDemo(demo: DemoDir, settings: DemoSettings, parallelism: numbe
     client.cancel();
   };
   process.on("SIGINT", onSigint);
-  const stopWatching = watchParent(() => {
+  // Only under npm (see watchNpmParent): `nohup fleuve demo --unbounded &` outlives its shell.
+  const stopWatching = watchNpmParent(() => {
     // `kill -9` of `npm run demo`: stop as promptly as a kill would, quietly. The job is
     // cancelled rather than the process exited so the log is closed and its lock released for
     // the next run; whatever the last checkpoint did not cover is redone then, exactly once.
