@@ -264,6 +264,9 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   // orphan: it is cancelled, quietly. Elsewhere a job may outlive its parent on purpose (`setsid`,
   // `&` + exit): see watchNpmParent. Watched before the control socket appears, so that npm
   // killed as soon as the job is reachable is noticed too.
+  // Ctrl-C and SIGTERM cancel from now on: before the control socket exists, so that a signal sent
+  // as soon as the job is reachable (its socket is there) never meets the default handler.
+  const signals = cancelOnSignals(def.name, client, io);
   const orphan = { orphaned: false };
   const stopWatching = watchNpmParent(() => {
     orphan.orphaned = true;
@@ -278,6 +281,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     );
   } catch (e) {
     stopWatching();
+    signals.off();
     client.cancel();
     throw e;
   }
@@ -287,8 +291,9 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     );
   }
   try {
-    return await awaitJob(def.name, client, io, orphan);
+    return await awaitJob(def.name, client, io, orphan, signals);
   } finally {
+    signals.off();
     stopWatching();
     control.close();
   }
@@ -351,13 +356,19 @@ async function runGroup(
   }
 }
 
-/** Waits for a job, cancelling it on Ctrl-C; prints collected records and a summary. */
-async function awaitJob(
-  name: string,
-  client: JobClient,
-  io: Io,
-  orphan: { readonly orphaned: boolean },
-): Promise<number> {
+/** Signal handlers that cancel a job; see {@link cancelOnSignals}. */
+interface CancelOnSignals {
+  /** True once a signal has cancelled the job. */
+  interrupted(): boolean;
+  /** Removes the handlers. */
+  off(): void;
+}
+
+/**
+ * Cancels the job on Ctrl-C, and on SIGTERM (kill, service managers) so that the control socket is
+ * removed on the way out; a second signal forces the exit.
+ */
+function cancelOnSignals(name: string, client: JobClient, io: Io): CancelOnSignals {
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) process.exit(130);
@@ -368,8 +379,24 @@ async function awaitJob(
     client.cancel();
   };
   process.on("SIGINT", onSignal);
-  // SIGTERM (kill, service managers) also cancels, so the control socket is removed on the way out.
   process.on("SIGTERM", onSignal);
+  return {
+    interrupted: () => interrupted,
+    off() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** Waits for a job (cancelled by `signals`); prints collected records and a summary. */
+async function awaitJob(
+  name: string,
+  client: JobClient,
+  io: Io,
+  orphan: { readonly orphaned: boolean },
+  signals: CancelOnSignals,
+): Promise<number> {
   try {
     const result = await client.result;
     // Printed in batches that wait for the reader: a slow pipe must not pile the output up in memory.
@@ -385,13 +412,16 @@ async function awaitJob(
     io.stderr.write(`job '${name}' finished in ${Math.round(result.durationMs)} ms\n`);
     return 0;
   } catch (e) {
-    if ((interrupted || orphan.orphaned) && e instanceof FleuveError && e.code === "FLEUVE_JOB_CANCELLED") {
+    if (
+      (signals.interrupted() || orphan.orphaned) &&
+      e instanceof FleuveError &&
+      e.code === "FLEUVE_JOB_CANCELLED"
+    ) {
       if (!orphan.orphaned) io.stderr.write(`job '${name}' cancelled\n`);
       return 130;
     }
     throw e;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    signals.off();
   }
 }
