@@ -173,8 +173,9 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
     },
   "kcat -b 127.0.0.1:9092 -C -t orders-out -X isolation.level=read_committed -e -q": {
     reason:
-      "output becomes visible at the job's checkpoints: read until the 2,000 counts are there, then check the doc's 140 windows and 2,000 counts; then the job is stopped",
-    run: `until [ "$(kcat -b 127.0.0.1:9092 -C -t orders-out -X isolation.level=read_committed -e -q | grep -c '"kind":"count"')" -ge 2000 ]; do sleep 0.5; done; out=$(kcat -b 127.0.0.1:9092 -C -t orders-out -X isolation.level=read_committed -e -q); echo "$out" | tail -3; [ "$(echo "$out" | grep -c '"kind":"count"')" -eq 2000 ] && [ "$(echo "$out" | grep -c '"kind":"window"')" -eq 140 ]`,
+      "output becomes visible at the job's checkpoints: read until 2,000 counts and 140 windows are there, then check there are exactly that many (no duplicates); then the job is stopped",
+    // Windows fire after the counts (when the flush records pass the watermark): wait for both.
+    run: `until out=$(kcat -b 127.0.0.1:9092 -C -t orders-out -X isolation.level=read_committed -e -q); [ "$(echo "$out" | grep -c '"kind":"count"')" -ge 2000 ] && [ "$(echo "$out" | grep -c '"kind":"window"')" -ge 140 ]; do sleep 0.5; done; echo "$out" | tail -3; c=$(echo "$out" | grep -c '"kind":"count"'); w=$(echo "$out" | grep -c '"kind":"window"'); echo "counts $c, windows $w"; [ "$c" -eq 2000 ] && [ "$w" -eq 140 ]`,
     awaitBackground: true,
   },
   "node packages/cli/bin/fleuve.js run packages/kafka/test/fixtures/group-job.ts --group orders --checkpoint-dir /mnt/shared/checkpoints --checkpoint-interval 500 -- 127.0.0.1:9092 orders-in orders-out":
