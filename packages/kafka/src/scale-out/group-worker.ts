@@ -12,7 +12,8 @@
  *   its checkpoints (exactly-once), under transactional ids that depend on the unit only, so a new
  *   owner fences the previous one. A unit that starts takes a new epoch and restores the newest
  *   checkpoint of the newest earlier epoch that has one, or that epoch's own starting point: a
- *   previous owner still writing into its old epoch cannot change what later owners restore.
+ *   previous owner still writing into its old epoch cannot change what later owners restore, nor
+ *   commit what they replay: it stops the unit at its next checkpoint (see epochs.ts).
  * - Keyed state (heap, the default) keeps a changelog in `fleuve-<group>-<job>-changelog`, one
  *   partition per unit: checkpoints write the entries changed since the previous one, plus a full
  *   copy every few checkpoints, and a new owner restores from the checkpoint and the changelog.
@@ -33,7 +34,6 @@ import {
 import {
   hasCompletedCheckpoint,
   type JobUnits,
-  latestCheckpoint,
   planUnits,
   runUnit,
   type Unit,
@@ -43,6 +43,7 @@ import { Consumer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
 import { CHANGELOG_TOPIC_CONFIG, type KafkaChangelog, kafkaChangelog } from "../kafka-changelog.js";
 import { commonOptions } from "../properties.js";
+import { ownerStorage, takeEpoch } from "./epochs.js";
 import {
   EXCHANGE_TOPIC_CONFIG,
   type ExchangeOptions,
@@ -93,8 +94,6 @@ export interface GroupWorker {
 }
 
 const EPOCH = /^epoch-(\d+)$/;
-/** In each epoch, a folder whose `_metadata` says where the epoch started from. */
-const START = "start";
 
 /** Starts a worker: joins the group, then runs the units assigned to it until stopped. */
 export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupWorker> {
@@ -274,45 +273,16 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     });
   };
 
-  /**
-   * Takes the next epoch of a unit and decides where it restores from. Group membership gives a
-   * unit one owner at a time, so taking `max + 1` does not race.
-   */
-  const takeEpoch = async (u: Unit): Promise<{ dir: string; restoreFrom: string | undefined }> => {
-    const root = unitDir(u);
-    const epochs = await epochsOf(root);
-    let restoreFrom: string | undefined;
-    for (const e of epochs) {
-      const dir = join(root, `epoch-${e}`);
-      const latest = await latestCheckpoint(dir, log, storage);
-      if (latest) {
-        restoreFrom = latest;
-        break;
-      }
-      const start = await storage.readFile(join(dir, START), "_metadata");
-      if (start !== undefined) {
-        restoreFrom =
-          (JSON.parse(start.toString("utf8")) as { restoreFrom: string | null }).restoreFrom ?? undefined;
-        break;
-      }
-      // an epoch that died before writing its start point: look further back
-    }
-    const dir = join(root, `epoch-${(epochs[0] ?? 0) + 1}`);
-    await storage.writeFolder(
-      join(dir, START),
-      new Map(),
-      JSON.stringify({ restoreFrom: restoreFrom ?? null }),
-    );
-    return { dir, restoreFrom };
-  };
-
   const startUnit = async (index: number) => {
     if (stopping || running.has(index) || starting.has(index)) return;
     starting.add(index);
     try {
       const u = plan.units[index]!;
       const { graph, config, units } = await build();
-      const { dir, restoreFrom } = await takeEpoch(u);
+      // Assigned elsewhere meanwhile (a rebalance while the job was built): taking an epoch now
+      // would stop the new owner's run of the unit (see ownerStorage).
+      if (stopping || !assigned.has(index)) return;
+      const { dir, epoch, restoreFrom } = await takeEpoch(unitDir(u), storage, log);
       const purge = purgeOf(index, dir, config.checkpointing!.retained);
       const g = unitGraph(graph, config, units, u.task, {
         input: (x) => exchangeSource(x, { ...exchange, purge }),
@@ -321,7 +291,32 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       log(`unit ${u.name}: starting ${restoreFrom ? `from ${restoreFrom}` : "fresh"} (${dir})`);
       // One changelog partition per unit: whichever process runs the unit writes and reads it.
       let changelog: KafkaChangelog | undefined;
-      let unitConfig = { ...config, checkpointing: { ...config.checkpointing!, dir, storage }, restoreFrom };
+      // A process that lost the unit without knowing yet (e.g. it missed its heartbeats under load)
+      // must not complete a checkpoint, whose commit would duplicate what the new owner replays.
+      const ownStorage = ownerStorage(storage, unitDir(u), epoch, (by) => {
+        log(
+          `unit ${u.name}: epoch ${epoch} was taken over by epoch ${by} (another process runs it now); stopping it here`,
+        );
+        const r = running.get(index);
+        if (r?.epoch !== dir || r.stopped) return;
+        r.stopped = true;
+        running.delete(index);
+        r.client.cancel();
+        // Still assigned here: the other run is the stale one (e.g. a process that has not seen the
+        // latest rebalance yet); take the unit back once this run has stopped.
+        void r.client.result
+          .catch(() => {})
+          .then(() =>
+            setTimeout(() => {
+              if (assigned.has(index) && !stopping) void startUnit(index).catch(failWorker);
+            }, 2000),
+          );
+      });
+      let unitConfig = {
+        ...config,
+        checkpointing: { ...config.checkpointing!, dir, storage: ownStorage },
+        restoreFrom,
+      };
       if (useChangelog) {
         changelog = kafkaChangelog({ bootstrap: opts.bootstrap, topic: changelogTopic, partition: index });
         unitConfig = {
