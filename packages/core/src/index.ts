@@ -25,26 +25,28 @@ export { StreamExecutionEnvironment } from "./api/environment.js";
 export { defineJob, type JobDefinition, loadJobModule, type RunJobOptions, runJob } from "./api/job.js";
 export { jobsStartedInProcess } from "./api/jobs-started.js";
 export {
-  CollectionSource,
-  type GeneratorOptions,
-  GeneratorSource,
   isTwoPhaseCommitSink,
-  type PollStatus,
   type PreCommitSinkWriter,
   type Sink,
   type SinkWriter,
   type SinkWriterContext,
+  type TwoPhaseCommitSink,
+} from "./api/sink.js";
+export {
+  CollectionSource,
+  type GeneratorOptions,
+  GeneratorSource,
+  type PollStatus,
   type Source,
   type SourceOutput,
   type SourceReader,
   type SourceReaderContext,
-  type TwoPhaseCommitSink,
 } from "./api/source.js";
 export { AllWindowedStream, WindowedStream } from "./api/windowed-stream.js";
 export { type CheckpointStorage, localCheckpointStorage } from "./checkpoint/storage.js";
 export * from "./errors.js";
 export * from "./functions/functions.js";
-export { type GraphEdge, type GraphNode, JobGraph, type PartitionerKind } from "./graph/job-graph.js";
+export { type GraphEdge, type GraphNode, type PartitionerKind, StreamGraph } from "./graph/stream-graph.js";
 export type {
   CoGroupFunction,
   FlatJoinFunction,
@@ -66,15 +68,16 @@ export {
   type TaggedUnion,
 } from "./joins/window-join.js";
 export { Counter, Gauge, Histogram, MetricsRegistry, OperatorMetrics } from "./metrics/registry.js";
-export type { Key, KeyScalar, KeySelector, NormalizedKey } from "./runtime/key-groups.js";
+export type { JobClient, JobResult, MetricsSummary } from "./runtime/local-executor.js";
+export { type FileSinkFormat, type FileSinkOptions, fileSink, type PendingFile } from "./sinks/file-sink.js";
+export type { Key, KeyScalar, KeySelector, NormalizedKey } from "./spi/key-groups.js";
 export {
   DEFAULT_MAX_PARALLELISM,
   keyGroupOf,
   keyGroupRangeFor,
   normalizeKey,
   subtaskForKeyGroup,
-} from "./runtime/key-groups.js";
-export type { JobClient, JobResult, MetricsSummary } from "./runtime/local-executor.js";
+} from "./spi/key-groups.js";
 export {
   type LatencyMarker,
   OneInputOperator,
@@ -82,10 +85,9 @@ export {
   type Output,
   StreamOperator,
   TwoInputOperator,
-} from "./runtime/operator.js";
-export { OutputTag } from "./runtime/output-tag.js";
-export { ManualProcessingTime, type ProcessingTimeScheduler } from "./runtime/processing-time.js";
-export { type FileSinkFormat, type FileSinkOptions, fileSink, type PendingFile } from "./sinks/file-sink.js";
+} from "./spi/operator.js";
+export { OutputTag } from "./spi/output-tag.js";
+export { ManualProcessingTime, type ProcessingTimeScheduler } from "./spi/processing-time.js";
 export {
   type ChangelogHandle,
   ChangelogReleases,

@@ -109,7 +109,7 @@ test("a forward edge between different parallelisms fails at build time with FLE
     .name("Down")
     .setParallelism(3)
     .forEach(() => {});
-  assert.throws(() => env.getJobGraph(), fleuve("FLEUVE_GRAPH_INVALID", "Up", "Down", "forward"));
+  assert.throws(() => env.getStreamGraph(), fleuve("FLEUVE_GRAPH_INVALID", "Up", "Down", "forward"));
   assert.throws(() => env.execute(), fleuve("FLEUVE_GRAPH_INVALID"));
 });
 
@@ -189,7 +189,7 @@ test("connecting a keyed stream with a non-keyed one fails with FLEUVE_KEY_INVAL
     .connect(env.fromElements("a"))
     .process<number>({ processElement1: () => {}, processElement2: () => {} }, "Half")
     .forEach(() => {});
-  assert.throws(() => env.getJobGraph(), fleuve("FLEUVE_KEY_INVALID", "Half", "keyBy"));
+  assert.throws(() => env.getStreamGraph(), fleuve("FLEUVE_KEY_INVALID", "Half", "keyBy"));
 });
 
 test("a throwing key selector fails with FLEUVE_USER_FUNCTION_FAILED naming the record (not the source)", {

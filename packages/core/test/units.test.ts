@@ -148,7 +148,7 @@ const eventsArb = fc
 test("planUnits: one unit per subtask of each task, one exchange per edge between tasks", () => {
   const env = StreamExecutionEnvironment.create({ parallelism: 2 });
   build(env, [], []);
-  const plan = planUnits(env.getJobGraph(), env.config);
+  const plan = planUnits(env.getStreamGraph(), env.config);
   assert.deepEqual(
     plan.units.map((u) => `${u.task}:${u.subtask}/${u.parallelism}`),
     ["0:0/2", "0:1/2", "1:0/3", "1:1/3", "1:2/3", "2:0/2", "2:1/2", "3:0/2", "3:1/2"],
@@ -176,11 +176,11 @@ test("a job run unit by unit over exchanges equals the oracle (random out-of-ord
         return env;
       };
       const env = make();
-      const plan = planUnits(env.getJobGraph(), env.config);
+      const plan = planUnits(env.getStreamGraph(), env.config);
       // Tasks are numbered in topological order: run the senders of an exchange before its receivers.
       for (const u of plan.units) {
         const e = make();
-        const g = unitGraph(e.getJobGraph(), e.config, plan, u.task, io);
+        const g = unitGraph(e.getStreamGraph(), e.config, plan, u.task, io);
         await runUnit(g, e.config, "units-test", u).result;
       }
       assert.deepEqual(out.sort(), oracle(events));
@@ -207,7 +207,7 @@ test("exchangePartitioner sends each key where the in-process channels send it (
         },
       }),
     });
-  const plan = planUnits(env.getJobGraph(), env.config);
+  const plan = planUnits(env.getStreamGraph(), env.config);
   await env.execute();
   const x = plan.exchanges[0]!;
   assert.equal(x.edge.partitioner, "hash");
@@ -237,14 +237,14 @@ test("union, keyed timers and connect (two inputs from two exchanges) run unit b
         return env;
       };
       const env = make();
-      const plan = planUnits(env.getJobGraph(), env.config);
+      const plan = planUnits(env.getStreamGraph(), env.config);
       assert.ok(
         plan.exchanges.some((x) => x.edge.inputIndex === 1),
         "the connect's second input crosses an exchange",
       );
       for (const u of plan.units) {
         const e = make();
-        await runUnit(unitGraph(e.getJobGraph(), e.config, plan, u.task, io), e.config, "units-test", u)
+        await runUnit(unitGraph(e.getStreamGraph(), e.config, plan, u.task, io), e.config, "units-test", u)
           .result;
       }
       assert.deepEqual(unionConnect.canon(out), unionConnect.canon(unionConnect.oracle(a, b, c)));

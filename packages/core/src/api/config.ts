@@ -1,8 +1,8 @@
 /** Job-wide configuration, validated when set. */
 import { type CheckpointStorage, localCheckpointStorage } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
-import { DEFAULT_MAX_PARALLELISM, UPPER_MAX_PARALLELISM } from "../runtime/key-groups.js";
-import type { ProcessingTimeScheduler } from "../runtime/processing-time.js";
+import { DEFAULT_MAX_PARALLELISM, UPPER_MAX_PARALLELISM } from "../spi/key-groups.js";
+import type { ProcessingTimeScheduler } from "../spi/processing-time.js";
 import { heapStateBackend } from "../state/heap-keyed-state-backend.js";
 import type { KeyedStateBackendFactory } from "../state/keyed-state-backend.js";
 

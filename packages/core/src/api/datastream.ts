@@ -1,5 +1,5 @@
 /**
- * The DataStream API: a small, fully typed DSL that builds the {@link JobGraph}. Every method adds
+ * The DataStream API: a small, fully typed DSL that builds the {@link StreamGraph}. Every method adds
  * nodes and edges; nothing runs until the environment executes the job.
  */
 import { FleuveError } from "../errors.js";
@@ -9,7 +9,7 @@ import type {
   KeyedProcessFunction,
   ProcessFunction,
 } from "../functions/functions.js";
-import type { GraphNode, PartitionerKind } from "../graph/job-graph.js";
+import type { GraphNode, PartitionerKind } from "../graph/stream-graph.js";
 import { IntervalJoin } from "../joins/interval-join.js";
 import { CoGroupedStreams, JoinedStreams } from "../joins/window-join.js";
 import { BroadcastProcessOperator } from "../operators/broadcast-process.js";
@@ -20,9 +20,9 @@ import { MapOperator } from "../operators/map.js";
 import { ProcessOperator } from "../operators/process.js";
 import { SinkOperator } from "../operators/sink.js";
 import { TimestampsAndWatermarksOperator } from "../operators/timestamps-and-watermarks.js";
-import type { Key, KeySelector } from "../runtime/key-groups.js";
-import type { StreamOperator } from "../runtime/operator.js";
-import type { OutputTag } from "../runtime/output-tag.js";
+import type { Key, KeySelector } from "../spi/key-groups.js";
+import type { StreamOperator } from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
 import type { MapStateDescriptor, ReduceFunction, ValueState } from "../state/descriptors.js";
 import type { WatermarkStrategyLike } from "../time/watermark.js";
 import { GlobalWindows, type WindowAssigner } from "../windows/assigners.js";
@@ -31,7 +31,7 @@ import { CountTrigger, PurgingTrigger } from "../windows/triggers.js";
 import type { GlobalWindow, Window } from "../windows/window.js";
 import { checkParallelism } from "./config.js";
 import type { StreamExecutionEnvironment } from "./environment.js";
-import type { Sink } from "./source.js";
+import type { Sink } from "./sink.js";
 import { AllWindowedStream, WindowedStream } from "./windowed-stream.js";
 
 /** One upstream of a stream: a node's output (main or side) and how it is partitioned. */

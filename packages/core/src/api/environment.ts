@@ -8,10 +8,10 @@
  * ```
  */
 import { FleuveError } from "../errors.js";
-import { type GraphNode, JobGraph } from "../graph/job-graph.js";
+import { type GraphNode, StreamGraph } from "../graph/stream-graph.js";
 import { SourceOperator } from "../operators/source.js";
 import { type JobClient, type JobResult, LocalExecutor } from "../runtime/local-executor.js";
-import type { StreamOperator } from "../runtime/operator.js";
+import type { StreamOperator } from "../spi/operator.js";
 import type { WatermarkStrategyLike } from "../time/watermark.js";
 import { checkParallelism, type EnvironmentOptions, type JobConfig, resolveConfig } from "./config.js";
 import { DataStream, type StreamInput } from "./datastream.js";
@@ -21,7 +21,7 @@ import { CollectionSource, type GeneratorOptions, GeneratorSource, type Source }
 /** Builds and runs a job. */
 export class StreamExecutionEnvironment {
   /** The graph the API builds. */
-  readonly graph = new JobGraph();
+  readonly graph = new StreamGraph();
   /** The job configuration (validated). */
   readonly config: JobConfig;
   private sourceCount = 0;
@@ -204,8 +204,8 @@ export class StreamExecutionEnvironment {
     return new DataStream<R>(this, [{ node, partitioner: "forward" }]);
   }
 
-  /** The job graph after validation (parallelism resolved). Fails like `execute` would. */
-  getJobGraph(): JobGraph {
+  /** The stream graph (logical operators and edges) after validation (parallelism resolved). Fails like `execute` would. */
+  getStreamGraph(): StreamGraph {
     this.validate();
     return this.graph;
   }

@@ -125,7 +125,7 @@ export async function runJob(job: JobDefinition | string, opts: RunJobOptions = 
     // Validate in this thread first so configuration errors surface here, before any thread starts.
     const env = StreamExecutionEnvironment.create(options);
     await def.build(env, opts.args ?? []);
-    env.getJobGraph();
+    env.getStreamGraph();
     return runOnThreads({
       moduleUrl,
       jobName: def.name,

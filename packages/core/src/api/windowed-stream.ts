@@ -10,9 +10,9 @@
  */
 import { FleuveError } from "../errors.js";
 import type { Collector } from "../functions/functions.js";
-import type { Key } from "../runtime/key-groups.js";
-import type { StreamOperator } from "../runtime/operator.js";
-import { OutputTag } from "../runtime/output-tag.js";
+import type { Key } from "../spi/key-groups.js";
+import type { StreamOperator } from "../spi/operator.js";
+import { OutputTag } from "../spi/output-tag.js";
 import type { AggregateFunction, ReduceFunction } from "../state/descriptors.js";
 import type { WindowAssigner } from "../windows/assigners.js";
 import { GlobalWindows, isMergingAssigner } from "../windows/assigners.js";

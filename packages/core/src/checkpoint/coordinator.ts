@@ -7,13 +7,13 @@ import { join } from "node:path";
 import { serialize } from "node:v8";
 import type { CheckpointingOptions } from "../api/config.js";
 import { FleuveError } from "../errors.js";
-import type { OperatorSnapshot } from "../runtime/operator.js";
 import type { CheckpointAcknowledger, Subtask } from "../runtime/subtask.js";
+import type { OperatorSnapshot } from "../spi/operator.js";
 import { collectStateFiles } from "../state/state-files.js";
 import {
   type CheckpointStorage,
   checkpointFolder,
-  lateFile,
+  deferredSnapshotFile,
   localCheckpointStorage,
   pruneCheckpoints,
   writeCheckpoint,
@@ -42,7 +42,7 @@ interface Pending {
    * once that work is done, since it fills in what they hand over (e.g. a Kafka transaction's
    * producer id), which a restore needs to tell that transaction from a later one.
    */
-  readonly late: Map<string, Record<string, OperatorSnapshot>>;
+  readonly deferred: Map<string, Record<string, OperatorSnapshot>>;
   readonly savepoint?: SavepointRequest;
   writing?: Promise<void>;
 }
@@ -133,7 +133,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
       references: new Set(),
       onComplete: [],
       readies: [],
-      late: new Map(),
+      deferred: new Map(),
       savepoint,
     };
     this.pending.set(id, p);
@@ -160,14 +160,14 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
     if (!p) return; // aborted meanwhile
     const info = this.bySubtask.get(subtask)!;
     const byUid: Record<string, OperatorSnapshot> = {};
-    const late: Record<string, OperatorSnapshot> = {};
-    let hasLate = false;
+    const deferred: Record<string, OperatorSnapshot> = {};
+    let hasDeferred = false;
     subtask.operatorIds.forEach((uid, k) => {
       const { ready, ...stored } = snapshots[k]!;
       if (ready) {
         p.readies.push(ready);
-        late[uid] = stored;
-        hasLate = true;
+        deferred[uid] = stored;
+        hasDeferred = true;
       } else byUid[uid] = stored;
     });
     let data: Buffer;
@@ -184,7 +184,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
       // Serialize now: the snapshot references live state that the next record will change.
       // (Sink snapshots hold only what they handed over, serialized once their work is done.)
       data = serialize(byUid);
-      if (hasLate) p.late.set(lateFile(info.file), late);
+      if (hasDeferred) p.deferred.set(deferredSnapshotFile(info.file), deferred);
     } catch (e) {
       this.failure = new FleuveError(
         "FLEUVE_CHECKPOINT_FAILED",
@@ -229,7 +229,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
           });
     p.writing = ready
       .then(() => {
-        for (const [name, snaps] of p.late) p.files.set(name, serialize(snaps));
+        for (const [name, snaps] of p.deferred) p.files.set(name, serialize(snaps));
       })
       .then(() =>
         writeCheckpoint(

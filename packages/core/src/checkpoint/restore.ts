@@ -4,8 +4,8 @@
  * copied, and the operator's own state from the old subtasks it takes over.
  */
 import { FleuveError } from "../errors.js";
-import { keyGroupRangeFor } from "../runtime/key-groups.js";
-import type { OperatorRestore, OperatorSnapshot } from "../runtime/operator.js";
+import { keyGroupRangeFor } from "../spi/key-groups.js";
+import type { OperatorRestore, OperatorSnapshot } from "../spi/operator.js";
 import type { LoadedCheckpoint } from "./storage.js";
 
 /** The restore of subtask `index` of operator `uid` at parallelism `parallelism`, or undefined. */

@@ -11,7 +11,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { deserialize } from "node:v8";
 import { FleuveError } from "../errors.js";
-import type { OperatorSnapshot } from "../runtime/operator.js";
+import type { OperatorSnapshot } from "../spi/operator.js";
 import { hasStateFiles, resolveStateFiles } from "../state/state-files.js";
 
 /** What `_metadata` says. */
@@ -97,14 +97,23 @@ export const localCheckpointStorage: CheckpointStorage = {
   },
 };
 
-const LATE = ".late";
+const DEFERRED = ".deferred";
+/** Suffix the deferred snapshot file had before it was renamed; still read so older savepoints restore. */
+const DEFERRED_BEFORE = ".late";
 
 /**
- * The file holding the snapshots of a subtask's sink operators, which are written once their
- * asynchronous work is done (see the coordinator); merged with `file` on load.
+ * The file holding the deferred snapshots of a subtask: those of its sink operators, written once
+ * their asynchronous work is done (see the coordinator); merged with `file` on load.
  */
-export function lateFile(file: string): string {
-  return `${file}${LATE}`;
+export function deferredSnapshotFile(file: string): string {
+  return `${file}${DEFERRED}`;
+}
+
+/** The subtask file a deferred snapshot file belongs to, or undefined if `name` is not one. */
+function subtaskFileOfDeferred(name: string): string | undefined {
+  if (name.endsWith(DEFERRED)) return name.slice(0, -DEFERRED.length);
+  if (name.endsWith(DEFERRED_BEFORE)) return name.slice(0, -DEFERRED_BEFORE.length);
+  return undefined;
 }
 
 /** Folder name of checkpoint `id`. */
@@ -159,7 +168,7 @@ export async function loadCheckpoint(
   }
   const decoded = new Map<string, Record<string, OperatorSnapshot>>();
   const subtaskFiles = new Set(Object.values(metadata.operators).flatMap((o) => o.files));
-  const late = new Map<string, Record<string, OperatorSnapshot>>();
+  const deferred = new Map<string, Record<string, OperatorSnapshot>>();
   for (const [name, sum] of Object.entries(metadata.files)) {
     const data = await storage.readFile(folder, name);
     if (data === undefined) {
@@ -178,11 +187,12 @@ export async function loadCheckpoint(
       );
     }
     // Other files are state files of backends that write their own (read on restore).
+    const ofSubtask = subtaskFileOfDeferred(name);
     if (subtaskFiles.has(name)) decoded.set(name, deserialize(data) as Record<string, OperatorSnapshot>);
-    else if (name.endsWith(LATE) && subtaskFiles.has(name.slice(0, -LATE.length)))
-      late.set(name.slice(0, -LATE.length), deserialize(data) as Record<string, OperatorSnapshot>);
+    else if (ofSubtask !== undefined && subtaskFiles.has(ofSubtask))
+      deferred.set(ofSubtask, deserialize(data) as Record<string, OperatorSnapshot>);
   }
-  for (const [file, snaps] of late) Object.assign(decoded.get(file) ?? {}, snaps);
+  for (const [file, snaps] of deferred) Object.assign(decoded.get(file) ?? {}, snaps);
   const operators = new Map<string, OperatorSnapshot[]>();
   for (const [uid, op] of Object.entries(metadata.operators)) {
     operators.set(

@@ -2,8 +2,8 @@
  * User function types: what `map`, `process`, `connect(...).process` and friends accept.
  * Plain objects or class instances both work; `open` and `close` are optional.
  */
-import type { Key } from "../runtime/key-groups.js";
-import type { OutputTag } from "../runtime/output-tag.js";
+import type { Key } from "../spi/key-groups.js";
+import type { OutputTag } from "../spi/output-tag.js";
 import type {
   AggregatingState,
   AggregatingStateDescriptor,

@@ -3,7 +3,7 @@
  * FlatJoinFunction (window join) and CoGroupFunction (window coGroup).
  */
 import type { Collector, RichFunction } from "../functions/functions.js";
-import type { OutputTag } from "../runtime/output-tag.js";
+import type { OutputTag } from "../spi/output-tag.js";
 
 /** What a {@link ProcessJoinFunction} sees about the pair being joined. */
 export interface ProcessJoinContext {

@@ -12,10 +12,10 @@
 import { FleuveError } from "../errors.js";
 import type { Collector } from "../functions/functions.js";
 import { createRuntimeContext } from "../operators/runtime-context.js";
-import type { Key } from "../runtime/key-groups.js";
-import { SKIP_RECORD, TwoInputOperator } from "../runtime/operator.js";
-import type { OutputTag } from "../runtime/output-tag.js";
-import type { InternalTimerService, Triggerable } from "../runtime/timer-service.js";
+import type { Key } from "../spi/key-groups.js";
+import { SKIP_RECORD, TwoInputOperator } from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
+import type { InternalTimerService, Triggerable } from "../spi/timer-service.js";
 import type { KeyedTable } from "../state/heap-keyed-state-backend.js";
 import { MIN_WATERMARK, NO_TIMESTAMP } from "../time/watermark.js";
 import type { ProcessJoinContext, ProcessJoinFunction } from "./functions.js";

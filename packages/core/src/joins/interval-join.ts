@@ -13,8 +13,8 @@
 import type { DataStream, KeyedStream } from "../api/datastream.js";
 import { FleuveError } from "../errors.js";
 import type { Collector } from "../functions/functions.js";
-import type { Key } from "../runtime/key-groups.js";
-import type { OutputTag } from "../runtime/output-tag.js";
+import type { Key } from "../spi/key-groups.js";
+import type { OutputTag } from "../spi/output-tag.js";
 import type { ProcessJoinContext, ProcessJoinFunction } from "./functions.js";
 import { IntervalJoinOperator, type IntervalJoinOptions } from "./interval-join-operator.js";
 

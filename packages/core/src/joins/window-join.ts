@@ -17,7 +17,7 @@
 import type { DataStream } from "../api/datastream.js";
 import { FleuveError } from "../errors.js";
 import type { Collector } from "../functions/functions.js";
-import type { Key, KeySelector } from "../runtime/key-groups.js";
+import type { Key, KeySelector } from "../spi/key-groups.js";
 import type { WindowAssigner } from "../windows/assigners.js";
 import type { Evictor } from "../windows/evictors.js";
 import type { Trigger } from "../windows/trigger.js";

@@ -1,7 +1,7 @@
 import type { CoProcessFunction } from "../functions/functions.js";
-import type { Key } from "../runtime/key-groups.js";
-import { TwoInputOperator } from "../runtime/operator.js";
-import type { Triggerable } from "../runtime/timer-service.js";
+import type { Key } from "../spi/key-groups.js";
+import { TwoInputOperator } from "../spi/operator.js";
+import type { Triggerable } from "../spi/timer-service.js";
 import { ProcessContextImpl, TimestampedCollector } from "./process-contexts.js";
 import { createRuntimeContext } from "./runtime-context.js";
 

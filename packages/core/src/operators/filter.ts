@@ -1,4 +1,4 @@
-import { OneInputOperator } from "../runtime/operator.js";
+import { OneInputOperator } from "../spi/operator.js";
 
 /** Keeps the records for which the predicate is true. */
 export class FilterOperator<T> extends OneInputOperator<T, T> {

@@ -1,4 +1,4 @@
-import { OneInputOperator } from "../runtime/operator.js";
+import { OneInputOperator } from "../spi/operator.js";
 
 /** Emits zero or more records per input record. */
 export class FlatMapOperator<IN, OUT> extends OneInputOperator<IN, OUT> {

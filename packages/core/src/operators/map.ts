@@ -1,4 +1,4 @@
-import { OneInputOperator } from "../runtime/operator.js";
+import { OneInputOperator } from "../spi/operator.js";
 
 /** Applies a function to every record. */
 export class MapOperator<IN, OUT> extends OneInputOperator<IN, OUT> {

@@ -4,10 +4,10 @@
  */
 import { FleuveError } from "../errors.js";
 import type { Collector, OnTimerContext, TimerService } from "../functions/functions.js";
-import type { Key } from "../runtime/key-groups.js";
-import type { OperatorRuntime, Output } from "../runtime/operator.js";
-import type { OutputTag } from "../runtime/output-tag.js";
-import type { InternalTimerService } from "../runtime/timer-service.js";
+import type { Key } from "../spi/key-groups.js";
+import type { OperatorRuntime, Output } from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
+import type { InternalTimerService } from "../spi/timer-service.js";
 import { NO_TIMESTAMP } from "../time/watermark.js";
 
 /** A collector stamping records with the timestamp of the current input or timer. */

@@ -1,7 +1,7 @@
 import type { KeyedProcessFunction, ProcessFunction } from "../functions/functions.js";
-import type { Key } from "../runtime/key-groups.js";
-import { OneInputOperator } from "../runtime/operator.js";
-import type { InternalTimerService, Triggerable } from "../runtime/timer-service.js";
+import type { Key } from "../spi/key-groups.js";
+import { OneInputOperator } from "../spi/operator.js";
+import type { InternalTimerService, Triggerable } from "../spi/timer-service.js";
 import { ProcessContextImpl, TimestampedCollector } from "./process-contexts.js";
 import { createRuntimeContext } from "./runtime-context.js";
 

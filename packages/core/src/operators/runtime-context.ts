@@ -1,7 +1,7 @@
 /** Builds the {@link RuntimeContext} user functions see, from an operator's runtime. */
 import { FleuveError } from "../errors.js";
 import type { RuntimeContext } from "../functions/functions.js";
-import type { OperatorRuntime } from "../runtime/operator.js";
+import type { OperatorRuntime } from "../spi/operator.js";
 
 /** The runtime context of one operator subtask. */
 export function createRuntimeContext(rt: OperatorRuntime): RuntimeContext {

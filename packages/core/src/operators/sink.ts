@@ -1,6 +1,6 @@
-import { isTwoPhaseCommitSink, type PreCommitSinkWriter, type Sink, type SinkWriter } from "../api/source.js";
+import { isTwoPhaseCommitSink, type PreCommitSinkWriter, type Sink, type SinkWriter } from "../api/sink.js";
 import { FleuveError, restartCannotCure } from "../errors.js";
-import { OneInputOperator } from "../runtime/operator.js";
+import { OneInputOperator } from "../spi/operator.js";
 import { NO_TIMESTAMP } from "../time/watermark.js";
 
 interface PendingCommit {

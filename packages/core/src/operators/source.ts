@@ -1,6 +1,6 @@
 import type { PollStatus, Source, SourceOutput, SourceReader } from "../api/source.js";
 import { FleuveError } from "../errors.js";
-import { SKIP_RECORD, StreamOperator } from "../runtime/operator.js";
+import { SKIP_RECORD, StreamOperator } from "../spi/operator.js";
 import {
   MAX_WATERMARK,
   NO_TIMESTAMP,

@@ -1,4 +1,4 @@
-import { OneInputOperator } from "../runtime/operator.js";
+import { OneInputOperator } from "../spi/operator.js";
 import {
   MAX_WATERMARK,
   type TimestampAssigner,

@@ -3,7 +3,7 @@
  * control events. Records cross task boundaries only in batches; the sender stops when the
  * channel holds `capacity` batches (backpressure) and resumes when the receiver drains it.
  */
-import type { LatencyMarker } from "./operator.js";
+import type { LatencyMarker } from "../spi/operator.js";
 
 /** Kinds of channel items. */
 export enum ItemKind {

@@ -14,17 +14,17 @@ import {
   localCheckpointStorage,
 } from "../checkpoint/storage.js";
 import { FleuveError, restartCannotCure } from "../errors.js";
-import type { JobGraph } from "../graph/job-graph.js";
+import type { StreamGraph } from "../graph/stream-graph.js";
 import { MetricsRegistry, type OperatorMetrics } from "../metrics/registry.js";
 import { SourceOperator } from "../operators/source.js";
+import { keyGroupRangeFor } from "../spi/key-groups.js";
+import type { OneInputOperator, Output, StreamOperator } from "../spi/operator.js";
+import { type ProcessingTimeScheduler, SystemProcessingTime } from "../spi/processing-time.js";
 import type { KeyedStateBackend } from "../state/keyed-state-backend.js";
 import { OperatorStateStore } from "../state/operator-state.js";
 import { Channel, type OutputChannel } from "./channel.js";
-import { buildExecutionPlan, receiversOf } from "./execution-plan.js";
-import { keyGroupRangeFor } from "./key-groups.js";
-import type { OneInputOperator, Output, StreamOperator } from "./operator.js";
+import { buildJobGraph, receiversOf } from "./job-graph.js";
 import { ChainingOutput, DISCARD, FanOutOutput, KeyedChainingOutput, NodeOutput } from "./outputs.js";
-import { type ProcessingTimeScheduler, SystemProcessingTime } from "./processing-time.js";
 import { RecordWriter } from "./record-writer.js";
 import type { PeerLink } from "./remote-channel.js";
 import { RestartTracker } from "./restart.js";
@@ -78,7 +78,7 @@ export interface Placement {
   readonly links: ReadonlyMap<number, PeerLink>;
 }
 
-/** Executor of a job graph in this thread (all subtasks, or this worker's share of them). */
+/** Executor of a stream graph in this thread (all subtasks, or this worker's share of them). */
 export class LocalExecutor {
   readonly metrics = new MetricsRegistry();
   private readonly subtasks: Subtask[] = [];
@@ -104,7 +104,7 @@ export class LocalExecutor {
   log: (line: string) => void = (line) => process.stderr.write(`[fleuve] ${line}\n`);
 
   constructor(
-    private readonly graph: JobGraph,
+    private readonly graph: StreamGraph,
     private readonly config: JobConfig,
     private readonly jobName: string,
     private readonly placement?: Placement,
@@ -154,7 +154,7 @@ export class LocalExecutor {
     const { graph, config } = this;
     this.subtasks.length = 0;
     this.allOperators.length = 0;
-    const plan = buildExecutionPlan(graph, config);
+    const plan = buildJobGraph(graph, config);
     const P = plan.parallelismOf;
     const pl = this.placement;
     const workerOf = (subtask: number) => (pl ? subtask % pl.workers : 0);

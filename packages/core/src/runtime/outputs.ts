@@ -3,8 +3,8 @@
  * operator) and route side outputs. Built once per subtask; nothing here allocates per record.
  */
 import type { OperatorMetrics } from "../metrics/registry.js";
-import { type LatencyMarker, type OneInputOperator, type Output, SKIP_RECORD } from "./operator.js";
-import type { OutputTag } from "./output-tag.js";
+import { type LatencyMarker, type OneInputOperator, type Output, SKIP_RECORD } from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
 
 /** Feeds a chained one-input operator directly. */
 export class ChainingOutput implements Output<unknown> {

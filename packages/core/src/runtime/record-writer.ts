@@ -3,17 +3,17 @@
  * choosing a channel per record with the edge's partitioner and filling a batch per channel.
  */
 import { FleuveError } from "../errors.js";
-import type { GraphEdge } from "../graph/job-graph.js";
-import { ItemKind, type OutputChannel, type RecordBatch } from "./channel.js";
+import type { GraphEdge } from "../graph/stream-graph.js";
 import {
   type KeySelector,
   keyGroupOf,
   type NormalizedKey,
   normalizeKey,
   subtaskForKeyGroup,
-} from "./key-groups.js";
-import { keySelectorError, type LatencyMarker, type Output } from "./operator.js";
-import type { OutputTag } from "./output-tag.js";
+} from "../spi/key-groups.js";
+import { keySelectorError, type LatencyMarker, type Output } from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
+import { ItemKind, type OutputChannel, type RecordBatch } from "./channel.js";
 
 /** Output that batches records into channels. */
 export class RecordWriter implements Output<unknown> {

@@ -7,15 +7,15 @@
  * As in Flink: a committing sink on bounded input commits at the end of input when checkpointing
  * is off (Flink's CommitterOperator.endInput), so such jobs still run.
  */
-import { isTwoPhaseCommitSink } from "../api/source.js";
+import { isTwoPhaseCommitSink } from "../api/sink.js";
 import { FleuveError } from "../errors.js";
-import type { GraphNode, JobGraph } from "../graph/job-graph.js";
+import type { GraphNode, StreamGraph } from "../graph/stream-graph.js";
 
 /**
  * Throws FLEUVE_CONFIG_INVALID naming the first sink of `graph` that commits only at checkpoints
  * and is fed by an unbounded source, when `checkpointing` is off.
  */
-export function checkSinksCanCommit(graph: JobGraph, checkpointing: boolean): void {
+export function checkSinksCanCommit(graph: StreamGraph, checkpointing: boolean): void {
   if (checkpointing) return;
   for (const node of graph.nodes) {
     const sink = node.sink;
@@ -35,7 +35,7 @@ export function checkSinksCanCommit(graph: JobGraph, checkpointing: boolean): vo
 }
 
 /** The first unbounded source whose records can reach `node`, if any. */
-function unboundedSourceUpstream(graph: JobGraph, node: GraphNode): GraphNode | undefined {
+function unboundedSourceUpstream(graph: StreamGraph, node: GraphNode): GraphNode | undefined {
   const seen = new Set<number>();
   const stack = [node.id];
   while (stack.length > 0) {

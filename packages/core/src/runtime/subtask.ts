@@ -4,15 +4,15 @@
  */
 import type { OperatorMetrics } from "../metrics/registry.js";
 import type { SourceOperator } from "../operators/source.js";
-import { MAX_WATERMARK, WatermarkValve } from "../time/watermark.js";
-import { type Channel, ItemKind } from "./channel.js";
 import {
   type OneInputOperator,
   type OperatorSnapshot,
   SKIP_RECORD,
   type StreamOperator,
   type TwoInputOperator,
-} from "./operator.js";
+} from "../spi/operator.js";
+import { MAX_WATERMARK, WatermarkValve } from "../time/watermark.js";
+import { type Channel, ItemKind } from "./channel.js";
 
 /** Receives the snapshots a subtask takes when a checkpoint barrier passes it. */
 export interface CheckpointAcknowledger {

@@ -11,7 +11,8 @@
  * unit as one subtask of its task.
  */
 import type { JobConfig } from "../api/config.js";
-import type { Sink, Source } from "../api/source.js";
+import type { Sink } from "../api/sink.js";
+import type { Source } from "../api/source.js";
 import {
   type CheckpointStorage,
   listCheckpointFolders,
@@ -19,16 +20,16 @@ import {
   localCheckpointStorage,
 } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
-import { type GraphEdge, type GraphNode, JobGraph } from "../graph/job-graph.js";
+import { type GraphEdge, type GraphNode, StreamGraph } from "../graph/stream-graph.js";
 import { SinkOperator } from "../operators/sink.js";
 import { SourceOperator } from "../operators/source.js";
-import { buildExecutionPlan } from "./execution-plan.js";
+import { buildJobGraph } from "./job-graph.js";
 import { type JobClient, LocalExecutor } from "./local-executor.js";
 import { customTarget, keyGroupTarget } from "./record-writer.js";
 
 /** An edge between two tasks, carried by an exchange. */
 export interface Exchange {
-  /** Position among the job's exchanges (stable for a given job graph). */
+  /** Position among the job's exchanges (stable for a given stream graph). */
   readonly index: number;
   readonly edge: GraphEdge;
   /** Task (vertex) ids at both ends. */
@@ -66,8 +67,8 @@ function shortName(node: GraphNode): string {
 }
 
 /** Cuts a job into units and exchanges (every edge between tasks becomes an exchange). */
-export function planUnits(graph: JobGraph, config: JobConfig): JobUnits {
-  const plan = buildExecutionPlan(graph, config);
+export function planUnits(graph: StreamGraph, config: JobConfig): JobUnits {
+  const plan = buildJobGraph(graph, config);
   const units: Unit[] = [];
   const exchanges: Exchange[] = [];
   for (const v of plan.vertices) {
@@ -117,16 +118,16 @@ export interface ExchangeConnectors {
  * feeding one sink per outgoing exchange. Operator uids stay those of the job, so state matches.
  */
 export function unitGraph(
-  graph: JobGraph,
+  graph: StreamGraph,
   config: JobConfig,
   units: JobUnits,
   task: number,
   io: ExchangeConnectors,
-): JobGraph {
-  const plan = buildExecutionPlan(graph, config);
+): StreamGraph {
+  const plan = buildJobGraph(graph, config);
   const v = plan.vertices[task];
   if (!v) throw new FleuveError("FLEUVE_GRAPH_INVALID", `the job has no task ${task}`);
-  const out = new JobGraph();
+  const out = new StreamGraph();
   const p = v.parallelism;
   const copy = new Map<number, GraphNode>();
   const add = (n: Omit<GraphNode, "id">) => out.addNode({ ...n, parallelism: p });
@@ -246,7 +247,7 @@ export function exchangePartitioner(
  * Runs one unit: subtask `unit.subtask` of a unit graph made by {@link unitGraph}, with its own
  * checkpoints (`config.checkpointing`) and restore point (`config.restoreFrom`).
  */
-export function runUnit(graph: JobGraph, config: JobConfig, jobName: string, unit: Unit): JobClient {
+export function runUnit(graph: StreamGraph, config: JobConfig, jobName: string, unit: Unit): JobClient {
   return new LocalExecutor(graph, config, jobName, {
     worker: unit.subtask,
     workers: unit.parallelism,

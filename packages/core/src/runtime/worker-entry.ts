@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   }
   const links = new Map<number, PeerLink>();
   for (const [peer, p] of Object.entries(init.ports)) links.set(Number(peer), new PeerLink(p));
-  env.getJobGraph();
+  env.getStreamGraph();
   const exec = new LocalExecutor(env.graph, env.config, init.jobName, {
     worker: init.worker,
     workers: init.workers,

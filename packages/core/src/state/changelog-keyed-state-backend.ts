@@ -18,7 +18,7 @@
 import { readFile } from "node:fs/promises";
 import { deserialize, serialize } from "node:v8";
 import { FleuveError } from "../errors.js";
-import { type Key, keyGroupOf, type NormalizedKey } from "../runtime/key-groups.js";
+import { type Key, keyGroupOf, type NormalizedKey } from "../spi/key-groups.js";
 import type { ChangelogHandle, StateChangelogStorage, StateChangelogWriter } from "./changelog.js";
 import { HeapKeyedStateBackend } from "./heap-keyed-state-backend.js";
 import {

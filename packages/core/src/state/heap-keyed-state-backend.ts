@@ -6,7 +6,7 @@
  * are computed only when snapshotting, so the per-record path is one Map lookup.
  */
 import { FleuveError } from "../errors.js";
-import { type Key, keyGroupOf, type NormalizedKey } from "../runtime/key-groups.js";
+import { type Key, keyGroupOf, type NormalizedKey } from "../spi/key-groups.js";
 import {
   type HeapKeyedStateSnapshot,
   isExternalSnapshot,

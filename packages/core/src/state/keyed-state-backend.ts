@@ -4,7 +4,7 @@
  * {@link KeyedStateBackendFactory}; the heap backend is the default, `@fleuve/state-lmdb` keeps
  * state on disk. Operators only use what is declared here.
  */
-import type { Key, NormalizedKey } from "../runtime/key-groups.js";
+import type { Key, NormalizedKey } from "../spi/key-groups.js";
 import type {
   AggregatingState,
   AggregatingStateDescriptor,

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { FleuveError } from "../errors.js";
-import type { OperatorSnapshot } from "../runtime/operator.js";
+import type { OperatorSnapshot } from "../spi/operator.js";
 import { isExternalSnapshot } from "./keyed-state-backend.js";
 
 /** What {@link collectStateFiles} took out of a subtask's snapshots. */

@@ -3,7 +3,7 @@
  * Shared by the heap backend (tables are plain Maps) and disk backends (tables are caches in
  * front of a store), so every backend has exactly the heap's semantics.
  */
-import type { NormalizedKey } from "../runtime/key-groups.js";
+import type { NormalizedKey } from "../spi/key-groups.js";
 import type {
   AggregatingState,
   ListState,

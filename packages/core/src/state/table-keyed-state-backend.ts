@@ -4,7 +4,7 @@
  * ({@link StateTable}) and snapshot/restore.
  */
 import { FleuveError } from "../errors.js";
-import type { Key, NormalizedKey } from "../runtime/key-groups.js";
+import type { Key, NormalizedKey } from "../spi/key-groups.js";
 import type {
   AggregatingState,
   AggregatingStateDescriptor,

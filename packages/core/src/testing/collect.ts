@@ -5,7 +5,7 @@
 import type { EnvironmentOptions } from "../api/config.js";
 import type { DataStream } from "../api/datastream.js";
 import { StreamExecutionEnvironment } from "../api/environment.js";
-import type { Sink, SinkWriter, SinkWriterContext } from "../api/source.js";
+import type { Sink, SinkWriter, SinkWriterContext } from "../api/sink.js";
 import type { JobResult } from "../runtime/local-executor.js";
 import type { TimestampedRecord } from "./harness.js";
 

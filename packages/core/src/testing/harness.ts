@@ -5,16 +5,16 @@
  */
 import { FleuveError } from "../errors.js";
 import { OperatorMetrics } from "../metrics/registry.js";
-import { DEFAULT_MAX_PARALLELISM, type KeySelector, keyGroupRangeFor } from "../runtime/key-groups.js";
+import { DEFAULT_MAX_PARALLELISM, type KeySelector, keyGroupRangeFor } from "../spi/key-groups.js";
 import type {
   LatencyMarker,
   OperatorRestore,
   OperatorSnapshot,
   Output,
   StreamOperator,
-} from "../runtime/operator.js";
-import type { OutputTag } from "../runtime/output-tag.js";
-import { ManualProcessingTime } from "../runtime/processing-time.js";
+} from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
+import { ManualProcessingTime } from "../spi/processing-time.js";
 import { HeapKeyedStateBackend } from "../state/heap-keyed-state-backend.js";
 import type { KeyedStateBackend, KeyedStateBackendFactory } from "../state/keyed-state-backend.js";
 import { OperatorStateStore } from "../state/operator-state.js";

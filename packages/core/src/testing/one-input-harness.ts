@@ -4,8 +4,8 @@
  */
 import type { KeyedProcessFunction } from "../functions/functions.js";
 import { ProcessOperator } from "../operators/process.js";
-import type { Key, KeySelector } from "../runtime/key-groups.js";
-import type { OneInputOperator } from "../runtime/operator.js";
+import type { Key, KeySelector } from "../spi/key-groups.js";
+import type { OneInputOperator } from "../spi/operator.js";
 import { MAX_WATERMARK, NO_TIMESTAMP } from "../time/watermark.js";
 import { type HarnessOptions, OperatorHarness } from "./harness.js";
 

@@ -2,8 +2,8 @@
  * Harnesses for two-input operators (connect, co-process, broadcast, joins): Flink's
  * TwoInputStreamOperatorTestHarness and KeyedTwoInputStreamOperatorTestHarness.
  */
-import type { Key, KeySelector } from "../runtime/key-groups.js";
-import type { TwoInputOperator } from "../runtime/operator.js";
+import type { Key, KeySelector } from "../spi/key-groups.js";
+import type { TwoInputOperator } from "../spi/operator.js";
 import { MAX_WATERMARK, NO_TIMESTAMP } from "../time/watermark.js";
 import { type HarnessOptions, OperatorHarness } from "./harness.js";
 

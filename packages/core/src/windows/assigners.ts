@@ -3,7 +3,7 @@
  * event and processing time, and global windows. Options are checked when the assigner is built.
  */
 import { FleuveError } from "../errors.js";
-import type { Namespace } from "../runtime/timer-service.js";
+import type { Namespace } from "../spi/timer-service.js";
 import type { Trigger } from "./trigger.js";
 import { EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger } from "./triggers.js";
 import {

@@ -2,7 +2,7 @@
  * @internal The part of a keyed state backend the window operators use, declared structurally so
  * that any backend offering per-key tables (heap, on-disk) fits.
  */
-import type { Key, NormalizedKey } from "../runtime/key-groups.js";
+import type { Key, NormalizedKey } from "../spi/key-groups.js";
 
 /** A per-key table: the entry of the current key (entries may be mutated in place). */
 export interface WindowTable<V> {

@@ -4,7 +4,7 @@
  * so dropping a window's state is one delete and snapshots go through the keyed backend.
  */
 import { FleuveError } from "../errors.js";
-import type { Namespace } from "../runtime/timer-service.js";
+import type { Namespace } from "../spi/timer-service.js";
 import type {
   AggregateFunction,
   AggregatingState,

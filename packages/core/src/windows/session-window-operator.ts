@@ -9,8 +9,8 @@
  * once, also when it bridges two fired sessions) and the late-data side output are those of
  * Flink's WindowOperator with EventTimeTrigger / ProcessingTimeTrigger.
  */
-import type { Key } from "../runtime/key-groups.js";
-import { OneInputOperator } from "../runtime/operator.js";
+import type { Key } from "../spi/key-groups.js";
+import { OneInputOperator } from "../spi/operator.js";
 import type { WindowTable } from "./keyed-access.js";
 import { TimerIndex } from "./timer-index.js";
 import { TimeWindow } from "./window.js";

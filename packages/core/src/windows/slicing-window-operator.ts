@@ -13,8 +13,8 @@
  * WindowOperator with EventTimeTrigger / ProcessingTimeTrigger.
  */
 
-import type { Key } from "../runtime/key-groups.js";
-import { OneInputOperator } from "../runtime/operator.js";
+import type { Key } from "../spi/key-groups.js";
+import { OneInputOperator } from "../spi/operator.js";
 import type { SlicingSpec } from "./assigners.js";
 import type { WindowTable } from "./keyed-access.js";
 import { NamespacedState } from "./namespaced-state.js";

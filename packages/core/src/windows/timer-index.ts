@@ -6,9 +6,9 @@
  * deletion lazy (an indexed timer no longer in `pend` is skipped), and is what checkpoints keep;
  * {@link TimerIndex.restore} rebuilds the index from it.
  */
-import type { Key, NormalizedKey } from "../runtime/key-groups.js";
-import { NumberMinHeap } from "../runtime/min-heap.js";
-import type { ProcessingTimeScheduler } from "../runtime/processing-time.js";
+import type { Key, NormalizedKey } from "../spi/key-groups.js";
+import { NumberMinHeap } from "../spi/min-heap.js";
+import type { ProcessingTimeScheduler } from "../spi/processing-time.js";
 import type { WindowBackend } from "./keyed-access.js";
 
 /** Key state holding its pending timers. */

@@ -5,9 +5,9 @@
 import { FleuveError } from "../errors.js";
 import type { Collector } from "../functions/functions.js";
 import { createRuntimeContext } from "../operators/runtime-context.js";
-import type { Key } from "../runtime/key-groups.js";
-import type { OperatorRuntime, Output } from "../runtime/operator.js";
-import type { OutputTag } from "../runtime/output-tag.js";
+import type { Key } from "../spi/key-groups.js";
+import type { OperatorRuntime, Output } from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
 import type { AggregateFunction, ReduceFunction } from "../state/descriptors.js";
 import type { NamespacedState } from "./namespaced-state.js";
 import type { Window } from "./window.js";

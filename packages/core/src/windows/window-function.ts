@@ -3,8 +3,8 @@
  * `ProcessWindowFunction` / `ProcessAllWindowFunction`; reduce and aggregate take plain functions).
  */
 import type { Collector, RichFunction } from "../functions/functions.js";
-import type { Key } from "../runtime/key-groups.js";
-import type { OutputTag } from "../runtime/output-tag.js";
+import type { Key } from "../spi/key-groups.js";
+import type { OutputTag } from "../spi/output-tag.js";
 import type {
   AggregatingState,
   AggregatingStateDescriptor,

@@ -7,10 +7,10 @@
  * {@link SlicingWindowOperator}; everything else runs here.
  */
 import { FleuveError } from "../errors.js";
-import type { Key } from "../runtime/key-groups.js";
-import { OneInputOperator } from "../runtime/operator.js";
-import type { OutputTag } from "../runtime/output-tag.js";
-import type { InternalTimerService, Namespace, Triggerable } from "../runtime/timer-service.js";
+import type { Key } from "../spi/key-groups.js";
+import { OneInputOperator } from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
+import type { InternalTimerService, Namespace, Triggerable } from "../spi/timer-service.js";
 import type { StateDescriptor } from "../state/descriptors.js";
 import { isMergingAssigner, type WindowAssigner, type WindowAssignerContext } from "./assigners.js";
 import type { Evictor, TimestampedValue } from "./evictors.js";

@@ -17,7 +17,7 @@ import {
   WatermarkStrategy,
 } from "../../src/index.js";
 import { LEFT_BUFFER, RIGHT_BUFFER } from "../../src/joins/interval-join-operator.js";
-import type { OperatorSnapshot } from "../../src/runtime/operator.js";
+import type { OperatorSnapshot } from "../../src/spi/operator.js";
 import { KeyedTwoInputOperatorHarness } from "../../src/testing/index.js";
 
 interface Rec {

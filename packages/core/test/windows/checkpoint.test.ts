@@ -16,7 +16,7 @@ import {
   SlidingEventTimeWindows,
   StreamExecutionEnvironment,
 } from "../../src/index.js";
-import type { OneInputOperator } from "../../src/runtime/operator.js";
+import type { OneInputOperator } from "../../src/spi/operator.js";
 import { KeyedOneInputOperatorHarness } from "../../src/testing/index.js";
 import { type Rec, recordsArb, watermarksBefore } from "./oracle-helpers.js";
 

@@ -11,8 +11,8 @@ import {
   type OutputTag,
   StreamExecutionEnvironment,
 } from "../../src/index.js";
-import { normalizeKey } from "../../src/runtime/key-groups.js";
-import type { OneInputOperator, Output } from "../../src/runtime/operator.js";
+import { normalizeKey } from "../../src/spi/key-groups.js";
+import type { OneInputOperator, Output } from "../../src/spi/operator.js";
 import { HeapKeyedStateBackend } from "../../src/state/heap-keyed-state-backend.js";
 import { OperatorStateStore } from "../../src/state/operator-state.js";
 

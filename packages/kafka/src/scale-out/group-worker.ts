@@ -123,7 +123,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     if (opts.parallelism !== undefined) options.parallelism = opts.parallelism;
     const env = StreamExecutionEnvironment.create(options);
     await def.build(env, opts.args ?? []);
-    const graph = env.getJobGraph();
+    const graph = env.getStreamGraph();
     return {
       graph,
       config: env.config,

@@ -1,13 +1,13 @@
 /**
- * The job graph: a plain, inspectable description of operators (nodes) and how records move
- * between them (edges). The DataStream API builds it; CEP and SQL will compile to it; the runtime
- * turns it into chained tasks. Nothing here runs.
+ * The stream graph (Flink's StreamGraph): a plain, inspectable description of operators (nodes)
+ * and how records move between them (edges). The DataStream API builds it; CEP and SQL will
+ * compile to it; the runtime turns it into chained tasks (the job graph). Nothing here runs.
  */
-import type { Sink } from "../api/source.js";
+import type { Sink } from "../api/sink.js";
 import { FleuveError } from "../errors.js";
-import type { KeySelector } from "../runtime/key-groups.js";
-import type { StreamOperator } from "../runtime/operator.js";
-import type { OutputTag } from "../runtime/output-tag.js";
+import type { KeySelector } from "../spi/key-groups.js";
+import type { StreamOperator } from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
 
 /** How records of an edge are distributed among the target's parallel subtasks. */
 export type PartitionerKind =
@@ -20,7 +20,7 @@ export type PartitionerKind =
   | "global" // everything to subtask 0
   | "custom"; // user function of the key
 
-/** A node of the job graph: one operator with its parallelism. */
+/** A node of the stream graph: one operator with its parallelism. */
 export interface GraphNode {
   readonly id: number;
   name: string;
@@ -71,8 +71,8 @@ export interface GraphNodeView {
   description?: string;
 }
 
-/** The graph of a job. */
-export class JobGraph {
+/** The logical graph of a job: one node per operator, before chaining. */
+export class StreamGraph {
   readonly nodes: GraphNode[] = [];
   readonly edges: GraphEdge[] = [];
 

@@ -1,13 +1,13 @@
 /**
- * Turns the job graph into tasks: operators joined by chainable edges run in one task (direct
- * calls); other edges become channels between tasks. A task has one subtask per degree of
- * parallelism.
+ * The job graph (Flink's JobGraph): the stream graph turned into tasks. Operators joined by
+ * chainable edges run in one task (direct calls); other edges become channels between tasks. A
+ * task has one subtask per degree of parallelism.
  */
 import type { JobConfig } from "../api/config.js";
-import type { GraphEdge, GraphNode, JobGraph } from "../graph/job-graph.js";
+import type { GraphEdge, GraphNode, StreamGraph } from "../graph/stream-graph.js";
 
 /** A chain of operators run as one task. */
-export interface TaskVertex {
+export interface JobVertex {
   readonly id: number;
   readonly head: GraphNode;
   /** Nodes of the chain in topological order, head first. */
@@ -17,9 +17,9 @@ export interface TaskVertex {
   readonly inputs: GraphEdge[];
 }
 
-/** The tasks of a job. */
-export interface ExecutionPlan {
-  readonly vertices: TaskVertex[];
+/** The tasks of a job: its vertices, each a chain of stream-graph nodes. */
+export interface JobGraph {
+  readonly vertices: JobVertex[];
   /** node id -> vertex id */
   readonly vertexOf: number[];
   /** node id -> resolved parallelism */
@@ -28,11 +28,11 @@ export interface ExecutionPlan {
   isChained(edge: GraphEdge): boolean;
 }
 
-/** Builds the execution plan. Nodes are created in topological order by the API. */
-export function buildExecutionPlan(graph: JobGraph, config: JobConfig): ExecutionPlan {
+/** Builds the job graph (chained vertices) from the stream graph. Nodes are created in topological order by the API. */
+export function buildJobGraph(graph: StreamGraph, config: JobConfig): JobGraph {
   const parallelismOf = graph.nodes.map((n) => n.parallelism ?? config.parallelism);
   const vertexOf: number[] = [];
-  const vertices: TaskVertex[] = [];
+  const vertices: JobVertex[] = [];
   const chained = new Set<GraphEdge>();
 
   const chainable = (e: GraphEdge): boolean => {
@@ -54,7 +54,7 @@ export function buildExecutionPlan(graph: JobGraph, config: JobConfig): Executio
       vertices[v]!.nodes.push(node);
       chained.add(ins[0]!);
     } else {
-      const v: TaskVertex = {
+      const v: JobVertex = {
         id: vertices.length,
         head: node,
         nodes: [node],

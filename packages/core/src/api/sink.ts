@@ -1,0 +1,78 @@
+/**
+ * The sink API (a compact version of Flink's Sink V2): a sink creates one writer per parallel
+ * subtask; a {@link TwoPhaseCommitSink} also commits what its writers prepared at each checkpoint.
+ */
+
+/** A sink: one writer per parallel subtask. */
+export interface Sink<T> {
+  createWriter(ctx: SinkWriterContext): SinkWriter<T>;
+}
+
+/** Information a sink writer gets about where it runs. */
+export interface SinkWriterContext {
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+}
+
+/** Writes one subtask's share of a stream. */
+export interface SinkWriter<T> {
+  write(value: T, timestamp: number | undefined): void;
+  /**
+   * Backpressure: a promise while the writer holds as much unacknowledged data as it allows (the
+   * runtime then stops feeding this subtask until it resolves), undefined when it takes more.
+   * Checked before each batch of records, so a writer may exceed its bound by one batch.
+   */
+  ready?(): Promise<void> | undefined;
+  /**
+   * The input's event-time watermark advanced (as Flink's `SinkWriter.writeWatermark`): sinks
+   * that forward watermarks downstream, such as the exchanges of a scale-out job, use it.
+   */
+  writeWatermark?(watermark: number): void;
+  /** Called when the input ended (after the final watermark). */
+  finish?(): void;
+  close?(): void;
+}
+
+/**
+ * A sink with exactly-once output through two-phase commit, tied to checkpoints: at each
+ * checkpoint barrier the writer prepares what it wrote since the previous one (pre-commit); when
+ * the checkpoint is complete, {@link TwoPhaseCommitSink.commit} makes it visible. After a failure,
+ * what was prepared in the restored checkpoint is committed again, so `commit` must be idempotent;
+ * what was prepared later is never committed and must be discarded by the writer on start
+ * (e.g. by fencing its transactional id).
+ */
+export interface TwoPhaseCommitSink<T, C> extends Sink<T> {
+  createWriter(ctx: SinkWriterContext): PreCommitSinkWriter<T, C>;
+  /** Makes prepared output visible. Idempotent. */
+  commit(committables: readonly C[]): void | Promise<void>;
+  /**
+   * Whether output stays invisible until a checkpoint commits it (transactions, in-progress
+   * files). Default true. Such a sink commits only at checkpoints, or once when its input ends, so
+   * a job that feeds it from an unbounded source without checkpointing is refused at start: it would
+   * never commit anything. False for sinks whose writes are visible at once and that use
+   * checkpoints only to re-send what was unacknowledged (at-least-once).
+   */
+  readonly needsCheckpoints?: boolean;
+  /**
+   * How to make this sink at-least-once (e.g. `logSink exactlyOnce: false`), added to the error
+   * that refuses it without checkpointing. Optional.
+   */
+  readonly atLeastOnceHint?: string;
+}
+
+/** The writer of a {@link TwoPhaseCommitSink}. */
+export interface PreCommitSinkWriter<T, C> extends SinkWriter<T> {
+  /** Ends the current transaction and returns what to commit once checkpoint `checkpointId` completes. */
+  prepareCommit(checkpointId: number): C[];
+  /**
+   * For writers that send asynchronously: resolves once everything the last `prepareCommit`
+   * returned is acknowledged by the destination. The checkpoint completes only after that, so a
+   * crash can never leave a checkpoint that lists a transaction with records still in flight.
+   */
+  prepared?(): Promise<void>;
+}
+
+/** True when a sink commits in two phases. */
+export function isTwoPhaseCommitSink<T>(sink: Sink<T>): sink is TwoPhaseCommitSink<T, unknown> {
+  return typeof (sink as Partial<TwoPhaseCommitSink<T, unknown>>).commit === "function";
+}
