@@ -306,18 +306,18 @@ export class LocalExecutor {
             if (r) ops[node.id]![i]!.initializeState(r);
           }
         }
-        const subtask = new Subtask(
-          `${v.head.name} (${i + 1}/${v.parallelism})`,
-          i,
-          chainOps,
-          v.nodes.map((n) => graph.uidOf(n)),
-          metrics[v.head.id]![i]!,
-          inputsOf[v.id]![i]!,
+        const subtask = new Subtask({
+          name: `${v.head.name} (${i + 1}/${v.parallelism})`,
+          subtaskIndex: i,
+          operators: chainOps,
+          operatorIds: v.nodes.map((n) => graph.uidOf(n)),
+          headMetrics: metrics[v.head.id]![i]!,
+          inputs: inputsOf[v.id]![i]!,
           writers,
-          head instanceof SourceOperator ? head : undefined,
-          v.head.inputArity === 2,
-          v.head.keySelectors.map((s) => s !== undefined),
-        );
+          source: head instanceof SourceOperator ? head : undefined,
+          twoInput: v.head.inputArity === 2,
+          keyedInputs: v.head.keySelectors.map((s) => s !== undefined),
+        });
         this.subtasks.push(subtask);
         infos.push({
           subtask,

@@ -21,6 +21,30 @@ export interface CheckpointAcknowledger {
 
 import type { RecordWriter } from "./record-writer.js";
 
+/** What a subtask is made of: its chain, its channels and how its head reads them. */
+export interface SubtaskOptions {
+  /** Name shown in errors and metrics, e.g. `map (1/2)`. */
+  name: string;
+  /** Index of this subtask among its task's parallel instances. */
+  subtaskIndex: number;
+  /** Operators of the chain, head first. */
+  operators: StreamOperator<unknown>[];
+  /** Stable ids of the operators (parallel to `operators`). */
+  operatorIds: readonly string[];
+  /** Metrics of the chain's head operator (records in, busy time). */
+  headMetrics: OperatorMetrics;
+  /** Input channels (empty for a source). */
+  inputs: readonly Channel[];
+  /** Writers of the chain's outputs. */
+  writers: readonly RecordWriter[];
+  /** The head when it is a source operator. */
+  source: SourceOperator<unknown> | undefined;
+  /** True when the head is a two-input operator. */
+  twoInput: boolean;
+  /** Per input of the head: whether it is keyed (sets the key context before each record). */
+  keyedInputs: readonly boolean[];
+}
+
 /** Lifecycle of a subtask. */
 export type SubtaskState = "running" | "waiting" | "suspended" | "finished";
 
@@ -46,20 +70,37 @@ export class Subtask {
   /** What a gate asked to wait for, until it resolves. */
   private gatedOn: Promise<void> | undefined;
 
-  constructor(
-    readonly name: string,
-    readonly subtaskIndex: number,
-    /** Operators of the chain, head first. */
-    readonly operators: StreamOperator<unknown>[],
-    /** Stable ids of the operators (parallel to `operators`). */
-    readonly operatorIds: readonly string[],
-    readonly headMetrics: OperatorMetrics,
-    readonly inputs: readonly Channel[],
-    readonly writers: readonly RecordWriter[],
-    readonly source: SourceOperator<unknown> | undefined,
-    readonly twoInput: boolean,
-    keyedInputs: readonly boolean[],
-  ) {
+  /** Name shown in errors and metrics, e.g. `map (1/2)`. */
+  readonly name: string;
+  /** Index of this subtask among its task's parallel instances. */
+  readonly subtaskIndex: number;
+  /** Operators of the chain, head first. */
+  readonly operators: StreamOperator<unknown>[];
+  /** Stable ids of the operators (parallel to `operators`). */
+  readonly operatorIds: readonly string[];
+  /** Metrics of the chain's head operator (records in, busy time). */
+  readonly headMetrics: OperatorMetrics;
+  /** Input channels, in polling order (empty for a source). */
+  readonly inputs: readonly Channel[];
+  /** Writers of the chain's outputs. */
+  readonly writers: readonly RecordWriter[];
+  /** The head when it is a source operator. */
+  readonly source: SourceOperator<unknown> | undefined;
+  /** True when the head is a two-input operator. */
+  readonly twoInput: boolean;
+
+  constructor(options: SubtaskOptions) {
+    const { operators, inputs, twoInput } = options;
+    this.name = options.name;
+    this.subtaskIndex = options.subtaskIndex;
+    this.operators = operators;
+    this.operatorIds = options.operatorIds;
+    this.headMetrics = options.headMetrics;
+    this.inputs = inputs;
+    this.writers = options.writers;
+    this.source = options.source;
+    this.twoInput = twoInput;
+    const keyedInputs = options.keyedInputs;
     const counts = [0, 0];
     for (const ch of inputs) counts[ch.inputIndex]!++;
     for (let i = 0; i < (twoInput ? 2 : 1); i++) {
