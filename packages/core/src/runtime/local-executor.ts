@@ -159,7 +159,7 @@ export class LocalExecutor {
     const pl = this.placement;
     const workerOf = (subtask: number) => (pl ? subtask % pl.workers : 0);
     const me = pl ? pl.worker : 0;
-    // A unit of a scale-out job: one subtask, alone, with checkpoints of its own (runtime/units.ts).
+    // A unit of a scale-out job: one subtask, alone, with checkpoints of its own (scale-out/unit-plan.ts).
     const isolated = pl !== undefined && pl.links.size === 0;
     for (const link of pl?.links.values() ?? []) link.onArrivalHook = () => this.wake?.();
     // 1. operators and their runtimes, per node and (local) subtask

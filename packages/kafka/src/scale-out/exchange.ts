@@ -20,7 +20,7 @@ import type {
   SourceReader,
   TwoPhaseCommitSink,
 } from "@fleuve/core";
-import { type Exchange, exchangePartitioner } from "@fleuve/core/units";
+import { type Exchange, exchangePartitioner } from "@fleuve/core/scale-out";
 import { type KafkaCommittable, kafkaSink } from "../connectors/kafka-sink.js";
 import { type KafkaSourceRecord, kafkaSource } from "../connectors/kafka-source.js";
 import type { KafkaProperties } from "../properties.js";

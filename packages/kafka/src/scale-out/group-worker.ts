@@ -2,7 +2,7 @@
  * A worker process of a scale-out job (`fleuve run job.ts --group <id>`), like a Kafka Streams
  * instance: every process started with the same group shares the job.
  *
- * - The job is cut into units (one subtask of one task; see `@fleuve/core/units`); edges between
+ * - The job is cut into units (one subtask of one task; see `@fleuve/core/scale-out`); edges between
  *   tasks become Kafka exchange topics (`fleuve-<group>-<edge>`), so any process can run any unit.
  * - Membership is a Kafka consumer group (`fleuve-<group>`) over a topic with one partition per
  *   unit (`fleuve-<group>-units`): the partitions a process is assigned are the units it runs. When
@@ -13,12 +13,12 @@
  *   owner fences the previous one. A unit that starts takes a new epoch and restores the newest
  *   checkpoint of the newest earlier epoch that has one, or that epoch's own starting point: a
  *   previous owner still writing into its old epoch cannot change what later owners restore, nor
- *   commit what they replay: it stops the unit at its next checkpoint (see epochs.ts).
+ *   commit what they replay: it stops the unit at its next checkpoint (see core's unit-epochs.ts).
  * - Keyed state (heap, the default) keeps a changelog in `fleuve-<group>-<job>-changelog`, one
  *   partition per unit: checkpoints write the entries changed since the previous one, plus a full
  *   copy every few checkpoints, and a new owner restores from the checkpoint and the changelog.
  */
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import {
   ChangelogReleases,
   type CheckpointStorage,
@@ -32,18 +32,21 @@ import {
   StreamExecutionEnvironment,
 } from "@fleuve/core";
 import {
-  hasCompletedCheckpoint,
+  epochDir,
+  epochsOf,
   type JobUnits,
+  ownerStorage,
   planUnits,
+  pruneEpochs,
   runUnit,
+  takeEpoch,
   type Unit,
   unitGraph,
-} from "@fleuve/core/units";
+} from "@fleuve/core/scale-out";
 import { Consumer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
 import { CHANGELOG_TOPIC_CONFIG, type KafkaChangelog, kafkaChangelog } from "../kafka-changelog.js";
 import { commonOptions } from "../properties.js";
-import { ownerStorage, takeEpoch } from "./epochs.js";
 import {
   EXCHANGE_TOPIC_CONFIG,
   type ExchangeOptions,
@@ -92,8 +95,6 @@ export interface GroupWorker {
   /** Rejects if the worker cannot go on (e.g. a unit's configuration is invalid). */
   readonly failed: Promise<never>;
 }
-
-const EPOCH = /^epoch-(\d+)$/;
 
 /** Starts a worker: joins the group, then runs the units assigned to it until stopped. */
 export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupWorker> {
@@ -168,7 +169,11 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     await admin.close();
   }
 
-  const running = new Map<number, { client: JobClient; stopped: boolean; unit: Unit; epoch: string }>();
+  /** Units running here; `epoch` is the folder of the unit's epoch, `epochNumber` its number. */
+  const running = new Map<
+    number,
+    { client: JobClient; stopped: boolean; unit: Unit; epoch: string; epochNumber: number }
+  >();
   const starting = new Set<number>();
   let failWorker!: (e: unknown) => void;
   const failed = new Promise<never>((_, reject) => {
@@ -180,31 +185,13 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   const unitDir = (u: Unit) => join(opts.checkpointDir, def.name, u.name);
 
   const storage = opts.checkpointStorage ?? localCheckpointStorage;
-  const epochsOf = async (root: string) =>
-    (await storage.list(root))
-      .map((n) => EPOCH.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => b - a);
 
-  /**
-   * Deletes the epochs of a unit older than its running one once that one holds a checkpoint of
-   * its own: restores never look further back then.
-   */
-  const pruneEpochs = async () => {
-    for (const r of [...running.values()]) {
-      if (!(await hasCompletedCheckpoint(r.epoch, storage))) continue;
-      // Incremental state only builds on folders of its own root (state-files.ts copies the rest
-      // in), so nothing in the current epoch refers to an older one.
-      const root = unitDir(r.unit);
-      const current = Number(EPOCH.exec(basename(r.epoch))![1]);
-      for (const e of await epochsOf(root)) {
-        if (e < current) await storage.remove(join(root, `epoch-${e}`));
-      }
-    }
+  /** Deletes the epochs of the running units that no restore can reach any more. */
+  const pruneAllEpochs = async () => {
+    for (const r of [...running.values()]) await pruneEpochs(storage, unitDir(r.unit), r.epochNumber);
   };
   const pruner = setInterval(() => {
-    pruneEpochs().catch((e: unknown) =>
+    pruneAllEpochs().catch((e: unknown) =>
       log(`could not delete old checkpoint epochs: ${(e as Error).message}`),
     );
   }, 5000);
@@ -233,8 +220,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         // over and restores from checkpoints of this one, maybe older than those the reader counted.
         const r = running.get(w.index);
         if (r?.epoch !== w.epoch) continue;
-        const newest = (await epochsOf(unitDir(r.unit)))[0];
-        if (newest === undefined || `epoch-${newest}` !== basename(w.epoch)) continue;
+        const newest = (await epochsOf(storage, unitDir(r.unit)))[0];
+        if (newest === undefined || epochDir(unitDir(r.unit), newest) !== w.epoch) continue;
         let releases = purged.get(key);
         if (!releases) {
           releases = new ChangelogReleases();
@@ -328,7 +315,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         };
       }
       const client = runUnit(g, unitConfig, `${def.name}/${u.name}`, u);
-      const entry = { client, stopped: false, unit: u, epoch: dir };
+      const entry = { client, stopped: false, unit: u, epoch: dir, epochNumber: epoch };
       running.set(index, entry);
       client.result.finally(() => changelog?.close()).catch(() => {});
       client.result.then(

@@ -13,9 +13,15 @@ import {
   StreamExecutionEnvironment,
   TumblingEventTimeWindows,
   WatermarkStrategy,
-} from "../src/index.js";
-import { type Exchange, exchangePartitioner, planUnits, runUnit, unitGraph } from "../src/units.js";
-import * as unionConnect from "./union-connect-job.js";
+} from "../../src/index.js";
+import {
+  type Exchange,
+  exchangePartitioner,
+  planUnits,
+  runUnit,
+  unitGraph,
+} from "../../src/scale-out/index.js";
+import * as unionConnect from "../union-connect-job.js";
 
 interface Ev {
   k: number;

@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { CheckpointStorage } from "@fleuve/core";
-import { ownerStorage, takeEpoch } from "../src/scale-out/epochs.js";
+import type { CheckpointStorage } from "../../src/index.js";
+import { ownerStorage, takeEpoch } from "../../src/scale-out/unit-epochs.js";
 
 const ROOT = "/ckpt/job/unit-0";
 

@@ -14,10 +14,14 @@
  *   `_metadata` is in place, no newer epoch exists ({@link ownerStorage}).
  * If the zombie's check saw no newer epoch, its `_metadata` was in place before the claim, so the
  * new owner's listing (after the claim) sees that checkpoint and restores it or a later one.
+ *
+ * This is the layout only: who owns a unit (membership) is the deployment's business, e.g. a Kafka
+ * consumer group in `fleuve run --group`.
  */
 import { join } from "node:path";
-import { type CheckpointStorage, FleuveError } from "@fleuve/core";
-import { latestCheckpoint } from "@fleuve/core/units";
+import type { CheckpointStorage } from "../checkpoint/storage.js";
+import { FleuveError } from "../errors.js";
+import { hasCompletedCheckpoint, latestCheckpoint } from "./unit-plan.js";
 
 const EPOCH = /^epoch-(\d+)$/;
 /** In each epoch, a folder whose `_metadata` says where the epoch started from. */
@@ -37,6 +41,23 @@ export async function epochsOf(storage: CheckpointStorage, root: string): Promis
 /** The folder of epoch `epoch` of the unit whose folder is `root`. */
 export function epochDir(root: string, epoch: number): string {
   return join(root, `epoch-${epoch}`);
+}
+
+/**
+ * Deletes the epochs of the unit whose folder is `root` that are older than `epoch`, once `epoch`
+ * holds a completed checkpoint of its own: restores never look further back then. Returns the
+ * epochs deleted. Incremental state only builds on folders of its own root (state-files.ts copies
+ * the rest in), so nothing in `epoch` refers to an older one.
+ */
+export async function pruneEpochs(
+  storage: CheckpointStorage,
+  root: string,
+  epoch: number,
+): Promise<number[]> {
+  if (!(await hasCompletedCheckpoint(epochDir(root, epoch), storage))) return [];
+  const older = (await epochsOf(storage, root)).filter((e) => e < epoch);
+  for (const e of older) await storage.remove(epochDir(root, e));
+  return older;
 }
 
 /** An epoch taken by {@link takeEpoch}. */

@@ -23,9 +23,9 @@ import { FleuveError } from "../errors.js";
 import { type GraphEdge, type GraphNode, StreamGraph } from "../graph/stream-graph.js";
 import { SinkOperator } from "../operators/sink.js";
 import { SourceOperator } from "../operators/source.js";
-import { buildJobGraph } from "./job-graph.js";
-import { type JobClient, LocalExecutor } from "./local-executor.js";
-import { customTarget, keyGroupTarget } from "./record-writer.js";
+import { buildJobGraph } from "../runtime/job-graph.js";
+import { type JobClient, LocalExecutor } from "../runtime/local-executor.js";
+import { customTarget, keyGroupTarget } from "../runtime/record-writer.js";
 
 /** An edge between two tasks, carried by an exchange. */
 export interface Exchange {

@@ -1,0 +1,29 @@
+/**
+ * `@fleuve/core/scale-out`: what a deployment needs to run a job over several processes, as
+ * `fleuve run --group` does over Kafka. Not for job authors. The core owns the protocol: how a job
+ * is cut into units (unit-plan.ts), what travels over an exchange between units and how a receiver
+ * combines its senders' watermarks, idleness and ends (exchange-protocol.ts), and where each owner
+ * of a unit checkpoints (unit-epochs.ts). A deployment supplies only the transport of exchange
+ * messages (e.g. Kafka topics) and the membership (which process runs which unit).
+ */
+
+export {
+  epochDir,
+  epochsOf,
+  ownerStorage,
+  pruneEpochs,
+  type TakenEpoch,
+  takeEpoch,
+} from "./unit-epochs.js";
+export {
+  type Exchange,
+  type ExchangeConnectors,
+  exchangePartitioner,
+  hasCompletedCheckpoint,
+  type JobUnits,
+  latestCheckpoint,
+  planUnits,
+  runUnit,
+  type Unit,
+  unitGraph,
+} from "./unit-plan.js";
