@@ -1,12 +1,56 @@
 /**
  * One root error type for all of Fleuve, with stable codes users can match on.
  *
- * Codes follow `FLEUVE_<AREA>_<WHAT>`. Every code is listed in {@link ERROR_CODES} and documented
- * in docs/errors.md; a test checks the two agree.
+ * Codes follow `FLEUVE_<AREA>_<WHAT>`. Each package owns its codes: it declares them with
+ * {@link defineErrorCodes} in its own `errors.ts` (core's are {@link CORE_ERROR_CODES}) and
+ * documents them in its section of docs/errors.md; one test checks every package's codes against
+ * that page. Core never lists another package's codes, so a new package edits nothing here.
  */
 
-/** Every stable error code, with a one-line meaning (the same text as docs/errors.md). */
-export const ERROR_CODES = {
+/** The form every code has: `FLEUVE_<AREA>_<WHAT>`, upper case. */
+const CODE_FORMAT = /^FLEUVE_[A-Z][A-Z0-9]*_[A-Z][A-Z0-9_]*[A-Z0-9]$/;
+
+/**
+ * The error codes one package declares, each with its one-line meaning (the text its section of
+ * docs/errors.md starts with). Made by {@link defineErrorCodes}.
+ */
+export interface ErrorCodeTable<C extends string = string> {
+  /** The npm package that owns these codes (e.g. `@fleuve/log`): its section in docs/errors.md. */
+  readonly package: string;
+  /** Each code with its one-line meaning. */
+  readonly codes: Readonly<Record<C, string>>;
+}
+
+/**
+ * Declares a package's error codes. Call it once per package, in that package's `errors.ts`, and
+ * make the codes known to {@link FleuveError}'s type by augmenting {@link ErrorCodeRegistry}:
+ *
+ * ```ts
+ * export const LOG_ERROR_CODES = defineErrorCodes("@fleuve/log", {
+ *   FLEUVE_LOG_CORRUPT: "An embedded log segment failed its checksum beyond the recoverable tail.",
+ * });
+ * declare module "@fleuve/core" {
+ *   interface ErrorCodeRegistry extends Record<keyof typeof LOG_ERROR_CODES.codes, true> {}
+ * }
+ * ```
+ *
+ * @throws Error when a code does not have the form `FLEUVE_<AREA>_<WHAT>` or has no meaning (a
+ *   programming error in the declaring package, found when it is loaded).
+ */
+export function defineErrorCodes<const T extends Record<string, string>>(
+  packageName: string,
+  codes: T,
+): ErrorCodeTable<keyof T & string> {
+  for (const [code, meaning] of Object.entries(codes)) {
+    if (!CODE_FORMAT.test(code))
+      throw new Error(`${packageName}: error code ${code} is not FLEUVE_<AREA>_<WHAT>`);
+    if (meaning.trim() === "") throw new Error(`${packageName}: error code ${code} has no meaning`);
+  }
+  return Object.freeze({ package: packageName, codes: Object.freeze({ ...codes }) });
+}
+
+/** The codes core itself raises, with a one-line meaning each (the same text as docs/errors.md). */
+export const CORE_ERROR_CODES = defineErrorCodes("@fleuve/core", {
   FLEUVE_CONFIG_INVALID: "An option or argument has a value Fleuve cannot use; the message names it.",
   FLEUVE_GRAPH_INVALID: "The job graph cannot be built as written (e.g. an operator used before its input).",
   FLEUVE_WINDOW_INVALID: "A window size, slide, gap or offset is out of range.",
@@ -24,26 +68,30 @@ export const ERROR_CODES = {
   FLEUVE_JOB_CANCELLED: "The job was cancelled before it finished.",
   FLEUVE_SOURCE_FAILED: "A source could not read its input.",
   FLEUVE_SINK_FAILED: "A sink could not write its output.",
+  // Shared by every package that implements `fleuve` commands (the CLI, the log's commands, the
+  // benchmarks), so it lives below them all.
   FLEUVE_CLI_USAGE: "The fleuve command was called with wrong arguments.",
   FLEUVE_JOB_MODULE_INVALID: "A job file does not export a job, or could not be loaded.",
-  FLEUVE_LOG_CORRUPT: "An embedded log segment failed its checksum beyond the recoverable tail.",
-  FLEUVE_LOG_TOPIC_NOT_FOUND: "The named topic does not exist in the embedded log.",
-  FLEUVE_LOG_TOPIC_EXISTS: "A topic with that name already exists in the embedded log.",
-  FLEUVE_LOG_TRANSACTION_INVALID:
-    "A transactional operation was called in the wrong state or with a fenced producer.",
-  FLEUVE_LOG_OFFSET_OUT_OF_RANGE: "A read asked for an offset below the log start or beyond its end.",
-  FLEUVE_LOG_LOCKED:
-    "Another process (or Log instance) already has the embedded log directory open for writing.",
-  FLEUVE_LOG_RECORD_INVALID: "A record cannot be appended as given (e.g. a null key on a compacted topic).",
-  FLEUVE_LOG_READ_ONLY: "A write was attempted through an embedded log opened read-only.",
-  FLEUVE_KAFKA_UNREACHABLE: "The Kafka broker could not be reached at the address given.",
-  FLEUVE_KAFKA_TOPIC_NOT_FOUND:
-    "A Kafka topic that a source, a sink or a command names does not exist on the cluster.",
-  FLEUVE_KAFKA_TIMEOUT: "The Kafka cluster answered but did not finish an operation in time.",
-} as const;
+});
 
-/** A stable Fleuve error code. */
-export type ErrorCode = keyof typeof ERROR_CODES;
+/**
+ * Every error code the program knows, as keys. Core's codes are here; another package adds its own
+ * by augmenting this interface next to its {@link defineErrorCodes} call, so {@link FleuveError}
+ * type-checks its codes without core listing them.
+ */
+export interface ErrorCodeRegistry extends Record<keyof typeof CORE_ERROR_CODES.codes, true> {}
+
+/** A stable Fleuve error code: any code a package has declared (see {@link ErrorCodeRegistry}). */
+export type ErrorCode = keyof ErrorCodeRegistry & string;
+
+/**
+ * True when `value` has the form of a Fleuve error code (`FLEUVE_<AREA>_<WHAT>`), whichever package
+ * declares it: used where a code arrives as data (from a worker thread) and its package's table may
+ * not be loaded here.
+ */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && CODE_FORMAT.test(value);
+}
 
 /** The root of every error Fleuve throws on purpose. Match on {@link FleuveError.code}. */
 export class FleuveError extends Error {

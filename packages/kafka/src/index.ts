@@ -18,6 +18,7 @@ export {
 export type { Deserializer, Serializer } from "./connectors/serde.js";
 export { type EndTxnOutcome, TxnCoordinatorClient } from "./connectors/txn-coordinator.js";
 export { KafkaConsumer, KafkaRecordStream, type StartOffset } from "./consumer.js";
+export { KAFKA_ERROR_CODES } from "./errors.js";
 export {
   CHANGELOG_TOPIC_CONFIG,
   type KafkaChangelog,

@@ -8,6 +8,7 @@ export { type DeadLetterTopicOptions, deadLetterTopic } from "./connectors/dead-
 export { type LogSinkCommittable, type LogSinkOptions, logSink } from "./connectors/log-sink.js";
 export { type LogSourceOptions, logSource } from "./connectors/log-source.js";
 export { type ConsumedRecord, ConsumerGroup, type PollOptions } from "./consumer-group.js";
+export { LOG_ERROR_CODES } from "./errors.js";
 export { type CreateTopicOptions, Log, type LogOptions, openLog } from "./log.js";
 export { murmur2, partitionForKey, toPositive } from "./murmur2.js";
 export type { PartitionLog as Partition, ProducerIdentity } from "./partition-log.js";

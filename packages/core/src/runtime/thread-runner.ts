@@ -5,7 +5,7 @@
  */
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import type { EnvironmentOptions } from "../api/config.js";
-import { ERROR_CODES, type ErrorCode, FleuveError } from "../errors.js";
+import { FleuveError, isErrorCode } from "../errors.js";
 import { MetricsRegistry } from "../metrics/registry.js";
 import type { JobClient, JobResult, MetricsSummary } from "./local-executor.js";
 
@@ -107,7 +107,8 @@ export function runOnThreads(init: {
             }
             break;
           case "error": {
-            const code = (m.code in ERROR_CODES ? m.code : "FLEUVE_JOB_FAILED") as ErrorCode;
+            // Any package's code crosses (a log or Kafka connector's too), not only core's.
+            const code = isErrorCode(m.code) ? m.code : "FLEUVE_JOB_FAILED";
             fail(new FleuveError(code, m.message, { details: m.details }));
             break;
           }
