@@ -23,9 +23,9 @@ import { FleuveError } from "../errors.js";
 import { type GraphEdge, type GraphNode, StreamGraph } from "../graph/stream-graph.js";
 import { SinkOperator } from "../operators/sink.js";
 import { SourceOperator } from "../operators/source.js";
-import { buildJobGraph } from "../runtime/job-graph.js";
+import { buildJobGraph, receiversOf } from "../runtime/job-graph.js";
 import { type JobClient, LocalExecutor } from "../runtime/local-executor.js";
-import { customTarget, keyGroupTarget } from "../runtime/record-writer.js";
+import { channelSelector } from "../runtime/partitioners.js";
 
 /** An edge between two tasks, carried by an exchange. */
 export interface Exchange {
@@ -208,9 +208,10 @@ export function unitGraph(
 }
 
 /**
- * Chooses the receiving subtask of each record an exchange carries, with the edge's partitioner
- * and the same rules as the in-process channels (key groups for keyBy). Returns -1 for "every
- * receiver" (broadcast).
+ * Chooses the receiving subtask of each record an exchange carries, with the edge's partitioner:
+ * the same {@link channelSelector} as the in-process channels, over the receivers the channels
+ * would connect this sender to (`receiversOf`), so a record reaches the same subtask in both
+ * deployments. Returns -1 for "every receiver" (broadcast).
  */
 export function exchangePartitioner(
   x: Exchange,
@@ -218,29 +219,18 @@ export function exchangePartitioner(
   maxParallelism: number,
   operatorName = "exchange",
 ): (value: unknown) => number {
-  const e = x.edge;
-  const n = x.receivers;
-  switch (e.partitioner) {
-    case "hash":
-      return keyGroupTarget(e.keySelector!, n, maxParallelism, operatorName);
-    case "custom":
-      return customTarget(e.keySelector!, e.customPartitioner!, n, operatorName);
-    case "broadcast":
-      return () => -1;
-    case "global":
-      return () => 0;
-    case "forward":
-      return () => sender % n;
-    default: {
-      // rebalance, rescale: round-robin from the sender's own index, as the channels do.
-      let rr = sender % n;
-      return () => {
-        const c = rr;
-        rr = c + 1 === n ? 0 : c + 1;
-        return c;
-      };
-    }
-  }
+  const targets = receiversOf(x.edge, sender, x.senders, x.receivers);
+  const choose = channelSelector(x.edge, targets, {
+    sender,
+    targetParallelism: x.receivers,
+    maxParallelism,
+    operatorName,
+  });
+  if (targets.every((t, i) => t === i)) return choose;
+  return (v) => {
+    const c = choose(v);
+    return c < 0 ? c : targets[c]!;
+  };
 }
 
 /**
