@@ -1,7 +1,7 @@
 /**
  * The keyed-state cases every state backend must pass: per-key isolation of every state kind
  * against a model, TTL with a manual clock, and snapshot/restore by key group into other
- * parallelisms (rescaling). Run by packages/core/test/keyed-state.test.ts (heap backend) and
+ * parallelisms (rescaling). Run by packages/core/test/state/keyed-state.test.ts (heap backend) and
  * packages/state-lmdb/test/keyed-state.test.ts (LMDB backend).
  */
 import assert from "node:assert/strict";

@@ -21,7 +21,7 @@ import {
   runUnit,
   unitGraph,
 } from "../../src/scale-out/index.js";
-import * as unionConnect from "../union-connect-job.js";
+import * as unionConnect from "../integration/union-connect-job.js";
 
 interface Ev {
   k: number;

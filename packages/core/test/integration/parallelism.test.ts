@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { runPipeline } from "../src/testing/index.js";
+import { runPipeline } from "../../src/testing/index.js";
 import { build, canon, events, oracle } from "./union-connect-job.js";
 
 test("a keyed job with timers, union and connect gives the same results at parallelism 1 and 4", {

@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { SourceOutput } from "@fleuve/core";
 import { openLog } from "@fleuve/log";
-import { type ClickEvent, ClickstreamSource } from "../src/demo/clickstream.js";
-import { DEFAULT_DEMO_SETTINGS, DEMO_START_TIME, simulationTimes } from "../src/demo/job.js";
-import { openLogWhenReleased } from "../src/demo/log-demo.js";
-import type { PageWindowStats, UserSession } from "../src/demo/results.js";
-import { finish, ROOT, start } from "./helpers.js";
+import { type ClickEvent, ClickstreamSource } from "../../src/demo/clickstream.js";
+import { DEFAULT_DEMO_SETTINGS, DEMO_START_TIME, simulationTimes } from "../../src/demo/job.js";
+import { openLogWhenReleased } from "../../src/demo/log-demo.js";
+import type { PageWindowStats, UserSession } from "../../src/demo/results.js";
+import { finish, ROOT, start } from "../helpers.js";
 
 const EVENTS = 80_000;
 const ARGS = ["demo", "--events", String(EVENTS), "--rate", "20000"];

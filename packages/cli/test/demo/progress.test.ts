@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MetricsRegistry } from "@fleuve/core";
-import { ClickstreamStats } from "../src/demo/clickstream.js";
-import { DEMO_OPERATORS, DEMO_START_TIME } from "../src/demo/job.js";
-import { formatProgress, readFigures } from "../src/demo/progress.js";
+import { ClickstreamStats } from "../../src/demo/clickstream.js";
+import { DEMO_OPERATORS, DEMO_START_TIME } from "../../src/demo/job.js";
+import { formatProgress, readFigures } from "../../src/demo/progress.js";
 
 function registry() {
   const m = new MetricsRegistry();

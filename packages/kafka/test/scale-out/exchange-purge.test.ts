@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { deserialize } from "node:v8";
 import { defineJob } from "@fleuve/core";
-import { KafkaClient, startGroupWorker } from "../src/index.js";
-import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "./broker.js";
+import { KafkaClient, startGroupWorker } from "../../src/index.js";
+import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
 
 const options = await brokerTestOptions();
 const N = 6000;

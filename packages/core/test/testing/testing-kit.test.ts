@@ -8,7 +8,7 @@ import {
   mapState,
   type ValueState,
   valueState,
-} from "../src/index.js";
+} from "../../src/index.js";
 import {
   BroadcastProcessOperator,
   CollectSink,
@@ -17,7 +17,7 @@ import {
   KeyedTwoInputOperatorHarness,
   runPipeline,
   ScriptedSource,
-} from "../src/testing/index.js";
+} from "../../src/testing/index.js";
 
 interface Order {
   id: string;

@@ -1,7 +1,7 @@
 /**
  * Test helper (not a test file): a keyed job with event-time timers, union and connect, its
  * brute-force oracle and random inputs. Used by parallelism.test.ts (parallelism 1 vs 4) and
- * units.test.ts (the job run unit by unit over exchanges).
+ * ../scale-out/unit-plan.test.ts (the job run unit by unit over exchanges).
  */
 import fc from "fast-check";
 import {
@@ -13,7 +13,7 @@ import {
   type ValueState,
   valueState,
   WatermarkStrategy,
-} from "../src/index.js";
+} from "../../src/index.js";
 
 export interface Ev {
   k: number;

@@ -12,8 +12,8 @@ import {
   StreamExecutionEnvironment,
   type WatermarkGenerator,
   WatermarkStrategy,
-} from "../src/index.js";
-import { TimestampsAndWatermarksOperator } from "../src/operators/timestamps-and-watermarks.js";
+} from "../../src/index.js";
+import { TimestampsAndWatermarksOperator } from "../../src/operators/timestamps-and-watermarks.js";
 import {
   CoProcessOperator,
   collectWithTimestamps,
@@ -21,7 +21,7 @@ import {
   ScriptedSource,
   type ScriptStep,
   TwoInputOperatorHarness,
-} from "../src/testing/index.js";
+} from "../../src/testing/index.js";
 
 interface Ev {
   src: string;

@@ -23,7 +23,7 @@ import {
   normalizeKey,
   valueState,
 } from "../../src/index.js";
-import { FakeStore, job, oracle } from "./recovery-job.js";
+import { FakeStore, job, oracle } from "../checkpoint/recovery-job.js";
 
 const MAX_P = 16;
 const ctx = {

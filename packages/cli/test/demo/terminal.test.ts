@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { BIN, finish, ROOT } from "./helpers.js";
+import { BIN, finish, ROOT } from "../helpers.js";
 
 const XOFF = "\x13";
 const XON = "\x11";

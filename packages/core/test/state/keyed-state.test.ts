@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { keyGroupRangeFor, subtaskForKeyGroup } from "../src/index.js";
-import { keyedStateCases } from "./keyed-state-cases.js";
+import { keyGroupRangeFor, subtaskForKeyGroup } from "../../src/index.js";
+import { keyedStateCases } from "../keyed-state-cases.js";
 
 keyedStateCases({});
 

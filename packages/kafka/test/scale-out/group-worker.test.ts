@@ -13,16 +13,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { KafkaClient } from "../src/index.js";
-import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "./broker.js";
-import { kcat } from "./connectors/crash-common.js";
+import { KafkaClient } from "../../src/index.js";
+import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
+import { kcat } from "../connectors/crash-common.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 12;
 const N = 6000;
 const USERS = 23;
-const cli = fileURLToPath(new URL("../../cli/bin/fleuve.js", import.meta.url));
-const jobFile = fileURLToPath(new URL("./fixtures/group-job.ts", import.meta.url));
+const cli = fileURLToPath(new URL("../../../cli/bin/fleuve.js", import.meta.url));
+const jobFile = fileURLToPath(new URL("../fixtures/group-job.ts", import.meta.url));
 
 const event = (i: number) => ({ user: `u${(i * 7) % USERS}`, ts: 1_000_000 + i * 4, amount: (i % 13) + 1 });
 

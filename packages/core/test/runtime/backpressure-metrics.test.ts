@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { OneInputOperator, StreamExecutionEnvironment } from "../src/index.js";
-import { harnessFor, runPipeline } from "../src/testing/index.js";
+import { OneInputOperator, StreamExecutionEnvironment } from "../../src/index.js";
+import { harnessFor, runPipeline } from "../../src/testing/index.js";
 
 /**
  * A slow consumer: it does a little work per record and, at every record, measures how many records

@@ -13,13 +13,13 @@ import {
   StreamExecutionEnvironment,
   type ValueState,
   valueState,
-} from "../src/index.js";
+} from "../../src/index.js";
 import {
   CollectSink,
   harnessFor,
   type KeyedOneInputOperatorHarness,
   ScriptedSource,
-} from "../src/testing/index.js";
+} from "../../src/testing/index.js";
 
 type Domain = "ev" | "pt";
 interface Cmd {

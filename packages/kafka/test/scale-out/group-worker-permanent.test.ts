@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { defineJob, FleuveError, isFleuveError } from "@fleuve/core";
-import { KafkaClient, startGroupWorker } from "../src/index.js";
-import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "./broker.js";
+import { KafkaClient, startGroupWorker } from "../../src/index.js";
+import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
 
 const options = await brokerTestOptions();
 

@@ -11,7 +11,7 @@ import {
   type ProcessFunction,
   StreamExecutionEnvironment,
   valueState,
-} from "../src/index.js";
+} from "../../src/index.js";
 
 /** Asserts a FleuveError with `code` whose message contains every one of `parts`. */
 function fleuve(code: ErrorCode, ...parts: string[]) {

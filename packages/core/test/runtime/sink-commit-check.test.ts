@@ -15,7 +15,7 @@ import {
   StreamExecutionEnvironment,
   type TwoPhaseCommitSink,
 } from "../../src/index.js";
-import { committedLines } from "./committed-lines.js";
+import { committedLines } from "../sinks/committed-lines.js";
 
 /** Resolves once `check` holds, polling; the test's own timeout bounds the wait. */
 async function until(check: () => boolean): Promise<void> {

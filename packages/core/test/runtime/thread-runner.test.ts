@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isFleuveError, runJob } from "../../src/index.js";
 
-const fixture = new URL("./fixture-job.ts", import.meta.url).href;
+const fixture = new URL("./thread-runner-job.ts", import.meta.url).href;
 
 function reference(n: number): string[] {
   // sum of v per key k, then rolling sums per k % 13, as the job computes them

@@ -18,14 +18,14 @@ import {
   subtaskForKeyGroup,
   type ValueState,
   valueState,
-} from "../src/index.js";
+} from "../../src/index.js";
 import {
   CollectSink,
   collect,
   collectWithTimestamps,
   harnessFor,
   runPipeline,
-} from "../src/testing/index.js";
+} from "../../src/testing/index.js";
 
 const sorted = <T>(xs: T[]) => [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 

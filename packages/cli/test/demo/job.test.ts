@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StreamExecutionEnvironment } from "@fleuve/core";
 import fc from "fast-check";
-import type { ClickEvent } from "../src/demo/clickstream.js";
-import { buildDemoJob, DEFAULT_DEMO_SETTINGS, type DemoSettings } from "../src/demo/job.js";
-import type { PageWindowStats, UserSession } from "../src/demo/results.js";
+import type { ClickEvent } from "../../src/demo/clickstream.js";
+import { buildDemoJob, DEFAULT_DEMO_SETTINGS, type DemoSettings } from "../../src/demo/job.js";
+import type { PageWindowStats, UserSession } from "../../src/demo/results.js";
 
 async function runDemo(s: DemoSettings, parallelism: number) {
   const env = StreamExecutionEnvironment.create({ parallelism });

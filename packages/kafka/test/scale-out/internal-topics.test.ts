@@ -14,9 +14,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { defineJob, WatermarkStrategy } from "@fleuve/core";
 import { Admin, ConfigResourceTypes } from "@platformatic/kafka";
-import { KafkaClient, startGroupWorker } from "../src/index.js";
-import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "./broker.js";
-import { kcat } from "./connectors/crash-common.js";
+import { KafkaClient, startGroupWorker } from "../../src/index.js";
+import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+import { kcat } from "../connectors/crash-common.js";
 
 const options = await brokerTestOptions();
 const N = 500;

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, test } from "node:test";
-import { BIN, finish, ROOT, start } from "./helpers.js";
+import { BIN, finish, ROOT, start } from "../helpers.js";
 
 // Each run gets its own demo directory (log, checkpoints): tests may run side by side.
 const base = mkdtempSync(join(tmpdir(), "fleuve-demo-"));
