@@ -11,7 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ChangelogReleases, changelogStateBackend, isFleuveError, type Source } from "@fleuve/core";
-import { type Ev, FakeStore, gen, job, oracle } from "../../core/test/checkpoint/recovery-job.js";
+import {
+  type RecoveryEvent as Ev,
+  FakeTransactionalStore as FakeStore,
+  recoveryEvent as gen,
+  recoveryJob as job,
+  recoveryOracle as oracle,
+} from "@fleuve/core/testing/suites";
 import { CHANGELOG_TOPIC_CONFIG, KafkaClient, kafkaChangelog } from "../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "./broker.js";
 import { kcat } from "./connectors/crash-common.js";

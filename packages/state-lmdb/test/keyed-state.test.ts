@@ -1,12 +1,12 @@
 /**
- * The core keyed-state cases (packages/core/test/keyed-state-cases.ts) on the LMDB backend. A tiny
+ * The core keyed-state cases (keyedStateCases of @fleuve/core/testing/suites) on the LMDB backend. A tiny
  * cache (2 entries per state) makes nearly every access go through LMDB, so the write-back path is
  * what is tested.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { keyedStateCases } from "../../core/test/keyed-state-cases.js";
+import { keyedStateCases } from "@fleuve/core/testing/suites";
 import { lmdbStateBackend } from "../src/index.js";
 
 const workDir = mkdtempSync(join(tmpdir(), "fleuve-lmdb-test-"));

@@ -1,7 +1,7 @@
 /**
- * Recovery on the LMDB backend with incremental checkpoints (the job of
- * packages/core/test/checkpoint/recovery.test.ts): injected failures restore base + deltas and
- * the committed output is exact; a corrupt delta makes the restore fall back to an older checkpoint;
+ * Recovery on the LMDB backend with incremental checkpoints (recoveryJob of
+ * @fleuve/core/testing/suites, as core's checkpoint/recovery.test.ts runs it): injected failures
+ * restore base + deltas and the committed output is exact; a corrupt delta makes the restore fall back to an older checkpoint;
  * a savepoint copies the files it builds on and restores at another parallelism.
  */
 import assert from "node:assert/strict";
@@ -9,7 +9,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { job as baseJob, FakeStore, memoryStorage, oracle } from "../../core/test/checkpoint/recovery-job.js";
+import {
+  recoveryJob as baseJob,
+  FakeTransactionalStore as FakeStore,
+  memoryCheckpointStorage as memoryStorage,
+  recoveryOracle as oracle,
+} from "@fleuve/core/testing/suites";
 import { lmdbStateBackend } from "../src/index.js";
 
 /** The shared recovery job on the LMDB backend (incremental checkpoints, compaction after 3 deltas). */

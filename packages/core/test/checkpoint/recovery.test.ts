@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isFleuveError } from "../../src/index.js";
-import { FakeStore, job, oracle } from "./recovery-job.js";
+import {
+  FakeTransactionalStore as FakeStore,
+  recoveryJob as job,
+  recoveryOracle as oracle,
+} from "../../src/testing/suites/index.js";
 
 test("failures in the middle of a job: restored from checkpoints, the committed output is exact", async () => {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-cp-"));

@@ -10,7 +10,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { type CheckpointStorage, isFleuveError } from "../../src/index.js";
-import { FakeStore, job, memoryStorage, oracle } from "./recovery-job.js";
+import {
+  FakeTransactionalStore as FakeStore,
+  recoveryJob as job,
+  memoryCheckpointStorage as memoryStorage,
+  recoveryOracle as oracle,
+} from "../../src/testing/suites/index.js";
 
 test("a job checkpoints into and restores from a non-local CheckpointStorage: exact output", async () => {
   const storage = memoryStorage();

@@ -23,7 +23,11 @@ import {
   normalizeKey,
   valueState,
 } from "../../src/index.js";
-import { FakeStore, job, oracle } from "../checkpoint/recovery-job.js";
+import {
+  FakeTransactionalStore as FakeStore,
+  recoveryJob as job,
+  recoveryOracle as oracle,
+} from "../../src/testing/suites/index.js";
 
 const MAX_P = 16;
 const ctx = {

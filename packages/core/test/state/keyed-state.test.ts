@@ -1,12 +1,12 @@
 /**
- * Keyed state on the default heap backend (the cases are in keyed-state-cases.ts, shared with the
- * LMDB backend), and the key-group arithmetic rescaling rests on.
+ * Keyed state on the default heap backend (the cases are keyedStateCases of the test kit's suites,
+ * shared with the LMDB backend), and the key-group arithmetic rescaling rests on.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { keyGroupRangeFor, subtaskForKeyGroup } from "../../src/index.js";
-import { keyedStateCases } from "../keyed-state-cases.js";
+import { keyedStateCases } from "../../src/testing/suites/index.js";
 
 keyedStateCases({});
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { crashEvent, crashOracle } from "../../../core/test/checkpoint/crash-oracle.js";
+import { crashEvent, crashOracle } from "@fleuve/core/testing/suites";
 
 const USERS = 40;
 

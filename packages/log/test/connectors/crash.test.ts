@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { crashEvent, crashOracle } from "../../../core/test/checkpoint/crash-oracle.js";
+import { crashEvent, crashOracle } from "@fleuve/core/testing/suites";
 import { openLog } from "../../src/index.js";
 
 const N = 200_000;

@@ -1,13 +1,13 @@
 /**
  * The keyed-state cases every state backend must pass: per-key isolation of every state kind
  * against a model, TTL with a manual clock, and snapshot/restore by key group into other
- * parallelisms (rescaling). Run by packages/core/test/state/keyed-state.test.ts (heap backend) and
- * packages/state-lmdb/test/keyed-state.test.ts (LMDB backend).
+ * parallelisms (rescaling). Core runs them on its heap backend, @fleuve/state-lmdb on LMDB; a new
+ * backend calls {@link keyedStateCases} from its own test file.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import type { KeyedStateBackendFactory } from "../src/index.js";
+import type { KeyedStateBackendFactory } from "../../index.js";
 import {
   type AggregatingState,
   aggregatingState,
@@ -25,8 +25,8 @@ import {
   subtaskForKeyGroup,
   type ValueState,
   valueState,
-} from "../src/index.js";
-import { harnessFor } from "../src/testing/index.js";
+} from "../../index.js";
+import { harnessFor } from "../one-input-harness.js";
 
 // --- per-key isolation, all kinds ------------------------------------------------------------
 
@@ -185,7 +185,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 // Distinct keys that could be confused: 1 vs "1", a tuple, a bigint, booleans.
 const keyArb = fc.constantFrom<Key>("a", "b", 1, "1", 2, ["a", 1], ["a", "1"], 7n, true);
 
-/** Registers the cases for a backend (`{}`: the default heap backend). */
+/**
+ * Registers the keyed-state cases as `node:test` tests of the calling file, run on the backend
+ * `options.stateBackend` makes (`{}`: the default heap backend). Uses fast-check (install it).
+ */
 export function keyedStateCases(options: {
   stateBackend?: KeyedStateBackendFactory;
   /** fast-check runs of the isolation property (a slow backend may take fewer). */

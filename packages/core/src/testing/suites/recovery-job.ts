@@ -1,7 +1,8 @@
 /**
  * The job of the recovery tests, shared by every state backend: a rate-limited generator with
  * punctuated watermarks, a failure injected at given records, a keyed running sum with event-time
- * timers, and a two-phase-commit sink into a fake transactional store; `oracle` is the exact output.
+ * timers, and a two-phase-commit sink into a fake transactional store; `recoveryOracle` is the
+ * exact output. Every state backend and checkpoint storage runs it.
  */
 import {
   type CheckpointStorage,
@@ -14,19 +15,23 @@ import {
   type ValueState,
   valueState,
   WatermarkStrategy,
-} from "../../src/index.js";
+} from "../../index.js";
 
-export interface Ev {
+/** One input record of the recovery job: key, value, event time. */
+export interface RecoveryEvent {
   k: number;
   v: number;
   ts: number;
 }
 
 /** An external system with transactions: committed data is what a reader would see. */
-export class FakeStore {
+export class FakeTransactionalStore {
+  /** Every row committed, in commit order (what a reader of the store sees). */
   readonly committed: string[] = [];
   private readonly done = new Set<string>();
+  /** Transactions committed (a transaction committed again after a restore counts once). */
   commits = 0;
+  /** A two-phase-commit sink into this store; commits are idempotent per transaction id. */
   sink(): TwoPhaseCommitSink<string, { txn: string; rows: string[] }> {
     let seq = 0;
     return {
@@ -58,7 +63,7 @@ export class FakeStore {
   }
 }
 
-const runningSum: KeyedProcessFunction<number, Ev, string> & { sum?: ValueState<number> } = {
+const runningSum: KeyedProcessFunction<number, RecoveryEvent, string> & { sum?: ValueState<number> } = {
   open(ctx) {
     this.sum = ctx.getState(valueState<number>("sum"));
   },
@@ -73,12 +78,13 @@ const runningSum: KeyedProcessFunction<number, Ev, string> & { sum?: ValueState<
   },
 };
 
-export function oracle(n: number): string[] {
+/** The exact, sorted output of {@link recoveryJob} over events 0..n-1, however often it failed. */
+export function recoveryOracle(n: number): string[] {
   const sums = new Map<number, number>();
   const out: string[] = [];
   const timers = new Map<number, Set<number>>();
   for (let i = 0; i < n; i++) {
-    const e = gen(i);
+    const e = recoveryEvent(i);
     const s = (sums.get(e.k) ?? 0) + e.v;
     sums.set(e.k, s);
     out.push(`${e.k}:${e.ts}:${s}`);
@@ -89,9 +95,9 @@ export function oracle(n: number): string[] {
   // timers fire when the watermark passes them; the watermark t comes right after the record with
   // ts t+1 (a record goes out before the watermark it generates, as in Flink), so a timer at t sees
   // the sum of its key's records with ts <= t+1
-  const perKey = new Map<number, Ev[]>();
+  const perKey = new Map<number, RecoveryEvent[]>();
   for (let i = 0; i < n; i++) {
-    const e = gen(i);
+    const e = recoveryEvent(i);
     if (!perKey.has(e.k)) perKey.set(e.k, []);
     perKey.get(e.k)!.push(e);
   }
@@ -107,13 +113,19 @@ export function oracle(n: number): string[] {
   return out.sort();
 }
 
-export function gen(i: number): Ev {
+/** Event `i` of the recovery job (17 keys, timestamps 0, 1, 2...). */
+export function recoveryEvent(i: number): RecoveryEvent {
   return { k: (i * 31) % 17, v: (i % 7) + 1, ts: i };
 }
 
-export function job(
+/**
+ * The recovery job, checkpointing into `dir` every 5 ms: events 0..n-1 -> a map that throws once at
+ * each timestamp of `failAt` -> keyBy -> a running sum with event-time timers -> `store`. With a
+ * restart per failure, its committed output must equal {@link recoveryOracle}`(n)`.
+ */
+export function recoveryJob(
   dir: string,
-  store: FakeStore,
+  store: FakeTransactionalStore,
   n: number,
   failAt: number[],
   opts: {
@@ -122,8 +134,8 @@ export function job(
     log?: (l: string) => void;
     stateBackend?: KeyedStateBackendFactory;
     storage?: CheckpointStorage;
-    /** Instead of the rate-limited generator: a source of gen(0..n-1) (e.g. one paced by checkpoints). */
-    events?: Source<Ev>;
+    /** Instead of the rate-limited generator: a source of recoveryEvent(0..n-1) (e.g. one paced by checkpoints). */
+    events?: Source<RecoveryEvent>;
   } = {},
 ) {
   const env = StreamExecutionEnvironment.create({
@@ -136,14 +148,14 @@ export function job(
   });
   env.setParallelism(opts.parallelism ?? 2);
   // punctuated: a watermark after every record, so timer firings do not depend on timing
-  const strategy = WatermarkStrategy.forGenerator<Ev>(() => ({
+  const strategy = WatermarkStrategy.forGenerator<RecoveryEvent>(() => ({
     onEvent: (_e, ts, out) => out.emitWatermark(ts - 1),
     onPeriodicEmit: () => {},
   })).withTimestampAssigner((e) => e.ts);
   const events = (
     opts.events
       ? env.fromSource(opts.events, strategy, "events")
-      : env.fromGenerator(gen, { count: n, ratePerSecond: 400_000, strategy })
+      : env.fromGenerator(recoveryEvent, { count: n, ratePerSecond: 400_000, strategy })
   )
     .setParallelism(1)
     .uid("events");
@@ -167,7 +179,7 @@ export function job(
 }
 
 /** An object store in memory: key = folder path + "/" + file name. */
-export function memoryStorage(): CheckpointStorage & { objects: Map<string, Buffer> } {
+export function memoryCheckpointStorage(): CheckpointStorage & { objects: Map<string, Buffer> } {
   const objects = new Map<string, Buffer>();
   return {
     local: false,

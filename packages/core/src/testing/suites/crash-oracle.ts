@@ -1,7 +1,7 @@
 /**
- * Test helper (not a test file): the input and the brute-force oracle of the crash jobs of the
- * embedded log (packages/log/test/connectors) and of Kafka (packages/kafka/test/connectors):
- * per user a running total of amounts, and per user and 1 s tumbling window the count and sum.
+ * The input and the brute-force oracle of the connector crash jobs (a job SIGKILLed at random
+ * moments must commit exactly this): per user a running total of amounts, and per user and 1 s
+ * tumbling window the count and sum. The embedded log's and Kafka's crash tests use it.
  */
 
 /** Event `i` of `users` users; timestamps increase per user, so per partition too. */
