@@ -11,6 +11,7 @@ import type { CheckpointAcknowledger, Subtask } from "../runtime/subtask.js";
 import type { OperatorSnapshot } from "../spi/operator.js";
 import { collectStateFiles } from "../state/state-files.js";
 import {
+  type CheckpointMetadata,
   type CheckpointStorage,
   checkpointFolder,
   deferredSnapshotFile,
@@ -56,8 +57,52 @@ export interface SubtaskInfo {
   readonly parallelism: number;
 }
 
-/** The checkpoint coordinator of one running job (one attempt). */
-export class CheckpointCoordinator implements CheckpointAcknowledger {
+/** Operator uid -> parallelism, source flag and the files of its subtasks, for the metadata. */
+export type CheckpointLayout = CheckpointMetadata["operators"];
+
+/** What a {@link CheckpointCoordinator} coordinates and where it writes. */
+export interface CheckpointCoordinatorOptions {
+  /** Periodic checkpoints and where they go; undefined when only savepoints are taken. */
+  readonly checkpointing: Required<CheckpointingOptions> | undefined;
+  readonly jobName: string;
+  readonly maxParallelism: number;
+  /** The subtasks whose snapshots make up a checkpoint (every one acknowledges it). */
+  readonly subtasks: readonly SubtaskInfo[];
+  readonly layout: CheckpointLayout;
+  /** Id of the first checkpoint of this attempt (after the restored one's). */
+  readonly firstCheckpointId: number;
+  readonly log: (line: string) => void;
+  /** Processing time (ms), for the pause between checkpoints. */
+  readonly clock: () => number;
+}
+
+/**
+ * What the task loop and the restart policy need from the checkpoint coordination of one job
+ * attempt. A {@link CheckpointCoordinator} does it all in this thread; a deployment spread over
+ * several threads may trigger, acknowledge and complete checkpoints elsewhere.
+ */
+export interface CheckpointCoordination {
+  /**
+   * Called every loop round: triggers a periodic checkpoint when due, aborts timed-out ones and
+   * rethrows a failure of an earlier one. Returns true if it did work.
+   */
+  tick(now: number): boolean;
+  /** Tells the operators here of checkpoints completed since the last call. */
+  notifyCompleted(): void;
+  /** Takes a savepoint into `dir`; resolves with its path once written. With `stopSources`, sources stop after its barrier. */
+  savepoint(dir: string, now: number, stopSources?: boolean): Promise<string>;
+  /** Checkpoint writes in flight, for the loop's idle wait. */
+  readonly writesInFlight: Promise<void>[];
+  /** Resolves when every checkpoint being written is done (before a restart or the end). */
+  drain(): Promise<void>;
+  /** A final checkpoint of a job whose subtasks all finished; resolves when written and notified. */
+  finalCheckpoint(now: number): Promise<void>;
+  /** Id of the newest completed checkpoint (0 when none). */
+  readonly latestCompleted: number;
+}
+
+/** The checkpoint coordinator of one running job (one attempt), all in this thread. */
+export class CheckpointCoordinator implements CheckpointAcknowledger, CheckpointCoordination {
   private nextId: number;
   private readonly pending = new Map<number, Pending>();
   private readonly completedToNotify: number[] = [];
@@ -67,23 +112,24 @@ export class CheckpointCoordinator implements CheckpointAcknowledger {
   /** Id of the newest completed checkpoint. */
   latestCompleted = 0;
   private readonly bySubtask = new Map<Subtask, SubtaskInfo>();
+  private readonly options: Required<CheckpointingOptions> | undefined;
+  private readonly jobName: string;
+  private readonly maxParallelism: number;
+  private readonly subtasks: readonly SubtaskInfo[];
+  private readonly operatorLayout: CheckpointLayout;
+  private readonly log: (line: string) => void;
+  private readonly clock: () => number;
 
-  constructor(
-    private readonly options: Required<CheckpointingOptions> | undefined,
-    private readonly jobName: string,
-    private readonly maxParallelism: number,
-    private readonly subtasks: readonly SubtaskInfo[],
-    /** Operator uid -> parallelism, for the metadata. */
-    private readonly operatorLayout: Record<
-      string,
-      { parallelism: number; source: boolean; files: string[] }
-    >,
-    firstId: number,
-    private readonly log: (line: string) => void,
-    private readonly clock: () => number,
-  ) {
-    this.nextId = firstId;
-    for (const s of subtasks) {
+  constructor(o: CheckpointCoordinatorOptions) {
+    this.options = o.checkpointing;
+    this.jobName = o.jobName;
+    this.maxParallelism = o.maxParallelism;
+    this.subtasks = o.subtasks;
+    this.operatorLayout = o.layout;
+    this.nextId = o.firstCheckpointId;
+    this.log = o.log;
+    this.clock = o.clock;
+    for (const s of this.subtasks) {
       this.bySubtask.set(s.subtask, s);
       s.subtask.acknowledger = this;
     }

@@ -5,8 +5,8 @@
  * Ctrl-C are served.
  */
 import type { JobConfig } from "../api/config.js";
-import { CheckpointCoordinator, type SubtaskInfo } from "../checkpoint/coordinator.js";
-import { restoreFor, unmatchedOperators } from "../checkpoint/restore.js";
+import type { CheckpointCoordination, CheckpointLayout, SubtaskInfo } from "../checkpoint/coordinator.js";
+import { unmatchedOperators } from "../checkpoint/restore.js";
 import {
   ensureDir,
   type LoadedCheckpoint,
@@ -17,16 +17,15 @@ import { FleuveError, restartCannotCure } from "../errors.js";
 import type { StreamGraph } from "../graph/stream-graph.js";
 import { MetricsRegistry, type OperatorMetrics } from "../metrics/registry.js";
 import { SourceOperator } from "../operators/source.js";
-import { keyGroupRangeFor } from "../spi/key-groups.js";
 import type { OneInputOperator, Output, StreamOperator } from "../spi/operator.js";
 import { type ProcessingTimeScheduler, SystemProcessingTime } from "../spi/processing-time.js";
 import type { KeyedStateBackend } from "../state/keyed-state-backend.js";
 import { OperatorStateStore } from "../state/operator-state.js";
 import { Channel, type OutputChannel } from "./channel.js";
+import { type Deployment, InProcessDeployment } from "./deployment.js";
 import { buildJobGraph, receiversOf } from "./job-graph.js";
 import { ChainingOutput, DISCARD, FanOutOutput, KeyedChainingOutput, NodeOutput } from "./outputs.js";
 import { RecordWriter } from "./record-writer.js";
-import type { PeerLink } from "./remote-channel.js";
 import { RestartTracker } from "./restart.js";
 import { checkSinksCanCommit } from "./sink-commit-check.js";
 import { Subtask } from "./subtask.js";
@@ -66,18 +65,6 @@ export interface JobClient {
   stopWithSavepoint(dir: string): Promise<string>;
 }
 
-/**
- * Where this executor's subtasks are, when a job is spread over worker threads: subtask j of every
- * task runs on worker `j % workers` (Flink's slot sharing), and channels to other workers go
- * through `links`.
- */
-export interface Placement {
-  readonly worker: number;
-  readonly workers: number;
-  /** peer worker index -> link */
-  readonly links: ReadonlyMap<number, PeerLink>;
-}
-
 /** Executor of a stream graph in this thread (all subtasks, or this worker's share of them). */
 export class LocalExecutor {
   readonly metrics = new MetricsRegistry();
@@ -89,15 +76,13 @@ export class LocalExecutor {
   /** Stopped with a savepoint: ends without error. */
   private stopped = false;
   private wake: (() => void) | undefined;
-  private coordinator: CheckpointCoordinator | undefined;
+  private coordinator: CheckpointCoordination | undefined;
   private readonly savepointRequests: {
     dir: string;
     stop: boolean;
     resolve: (p: string) => void;
     reject: (e: unknown) => void;
   }[] = [];
-  /** Savepoints need a coordinator even without periodic checkpoints. */
-  private readonly savepointsWanted = true;
   /** Number of restarts so far. */
   restarts = 0;
   /** Where the executor writes its log lines (restores, restarts, checkpoint problems). */
@@ -107,8 +92,10 @@ export class LocalExecutor {
     private readonly graph: StreamGraph,
     private readonly config: JobConfig,
     private readonly jobName: string,
-    private readonly placement?: Placement,
+    /** Where the subtasks run: all in this thread unless told otherwise. */
+    private readonly deployment: Deployment = new InProcessDeployment(),
   ) {
+    deployment.onArrival(() => this.wake?.());
     if (config.log) this.log = config.log;
     if (config.processingTime) {
       this.clock = config.processingTime;
@@ -156,19 +143,14 @@ export class LocalExecutor {
     this.allOperators.length = 0;
     const plan = buildJobGraph(graph, config);
     const P = plan.parallelismOf;
-    const pl = this.placement;
-    const workerOf = (subtask: number) => (pl ? subtask % pl.workers : 0);
-    const me = pl ? pl.worker : 0;
-    // A unit of a scale-out job: one subtask, alone, with checkpoints of its own (scale-out/unit-plan.ts).
-    const isolated = pl !== undefined && pl.links.size === 0;
-    for (const link of pl?.links.values() ?? []) link.onArrivalHook = () => this.wake?.();
+    const dep = this.deployment;
     // 1. operators and their runtimes, per node and (local) subtask
     const ops: StreamOperator<unknown>[][] = graph.nodes.map(() => []);
     const metrics: OperatorMetrics[][] = graph.nodes.map(() => []);
     for (const node of graph.nodes) {
       const p = P[node.id]!;
       for (let i = 0; i < p; i++) {
-        if (workerOf(i) !== me) continue;
+        if (!dep.runsHere(i)) continue;
         const op = node.createOperator();
         ops[node.id]![i] = op;
         metrics[node.id]![i] = this.metrics.operator(node.name, graph.uidOf(node), i);
@@ -176,7 +158,7 @@ export class LocalExecutor {
       }
     }
     // 2. channels of every edge between tasks: [edge][sender] -> channels; [vertex][receiver] -> inputs
-    // Channel ids are numbered identically on every worker, so both ends agree without talking.
+    // Channel ids are numbered identically in every executor, so both ends agree without talking.
     const inputsOf: Channel[][][] = plan.vertices.map((v) => Array.from({ length: v.parallelism }, () => []));
     const writerChannels = new Map<object, { channels: OutputChannel[]; targets: number[] }[]>();
     let channelId = 0;
@@ -190,15 +172,14 @@ export class LocalExecutor {
           const channels = targets.map((r): OutputChannel => {
             const id = channelId++;
             const indexInInput = perInputCount[r]![e.inputIndex]!++;
-            const ws = workerOf(s);
-            const wr = workerOf(r);
-            if (wr === me) {
+            const senderHere = dep.runsHere(s);
+            if (dep.runsHere(r)) {
               const ch = new Channel(config.channelCapacity, e.inputIndex, indexInInput);
               inputsOf[v.id]![r]!.push(ch);
-              if (ws !== me) pl!.links.get(ws)!.receiver(id, ch);
+              if (!senderHere) dep.remoteInput(id, s, r, ch);
               return ch;
             }
-            if (ws === me) return pl!.links.get(wr)!.sender(id, config.channelCapacity);
+            if (senderHere) return dep.remoteOutput(id, s, r, config.channelCapacity);
             return NOWHERE;
           });
           perSender.push({ channels, targets });
@@ -219,7 +200,7 @@ export class LocalExecutor {
     }
     for (const v of plan.vertices) {
       for (let i = 0; i < v.parallelism; i++) {
-        if (workerOf(i) !== me) continue;
+        if (!dep.runsHere(i)) continue;
         const writers: RecordWriter[] = [];
         // wire tail-first so chained targets exist when their sources are set up
         for (let k = v.nodes.length - 1; k >= 0; k--) {
@@ -295,14 +276,15 @@ export class LocalExecutor {
         const head = chainOps[0]!;
         if (restored) {
           for (const node of v.nodes) {
-            const kind = { isSource: node.kind === "source", rescalable: node.rescalable === true };
-            const uid = graph.uidOf(node);
-            const max = config.maxParallelism;
-            // An isolated subtask's checkpoint holds its own state only: take all of it.
-            let r = isolated
-              ? restoreFor(restored, uid, node.name, 0, 1, max, kind)
-              : restoreFor(restored, uid, node.name, i, v.parallelism, max, kind);
-            if (r && isolated) r = { ...r, keyGroups: keyGroupRangeFor(i, v.parallelism, max) };
+            const r = dep.restore(restored, {
+              uid: graph.uidOf(node),
+              name: node.name,
+              subtask: i,
+              parallelism: v.parallelism,
+              maxParallelism: config.maxParallelism,
+              isSource: node.kind === "source",
+              rescalable: node.rescalable === true,
+            });
             if (r) ops[node.id]![i]!.initializeState(r);
           }
         }
@@ -327,42 +309,35 @@ export class LocalExecutor {
         });
       }
     }
-    if (config.checkpointing || this.savepointsWanted) {
-      const layout: Record<string, { parallelism: number; source: boolean; files: string[] }> = {};
-      for (const node of graph.nodes) {
-        const p = P[node.id]!;
-        layout[graph.uidOf(node)] = {
-          parallelism: p,
-          source: node.kind === "source",
-          files: Array.from({ length: p }, (_, i) => `task-${plan.vertexOf[node.id]}-${i}.bin`).filter(
-            (_, i) => !isolated || workerOf(i) === me,
-          ),
-        };
-      }
-      this.coordinator = new CheckpointCoordinator(
-        config.checkpointing,
-        this.jobName,
-        config.maxParallelism,
-        infos,
-        layout,
-        firstCheckpointId,
-        this.log,
-        () => this.clock.now(),
-      );
+    // Savepoints need a coordinator even without periodic checkpoints: every deployment that can
+    // take one gets one.
+    const layout: CheckpointLayout = {};
+    for (const node of graph.nodes) {
+      const p = P[node.id]!;
+      layout[graph.uidOf(node)] = {
+        parallelism: p,
+        source: node.kind === "source",
+        files: Array.from({ length: p }, (_, i) => `task-${plan.vertexOf[node.id]}-${i}.bin`).filter((_, i) =>
+          dep.checkpointHolds(i),
+        ),
+      };
     }
+    this.coordinator = dep.coordinate({
+      checkpointing: config.checkpointing,
+      jobName: this.jobName,
+      maxParallelism: config.maxParallelism,
+      subtasks: infos,
+      layout,
+      firstCheckpointId,
+      log: this.log,
+      clock: () => this.clock.now(),
+    });
   }
 
   private async run(): Promise<JobResult> {
     const started = performance.now();
     const { config } = this;
-    // A unit of a scale-out job runs alone (no links): it checkpoints like a whole job.
-    if (this.placement && this.placement.links.size > 0 && config.checkpointing) {
-      throw new FleuveError(
-        "FLEUVE_CONFIG_INVALID",
-        "checkpointing is not supported yet for jobs spread over worker threads; run with threads: 1 (parallelism may stay > 1)",
-        { details: { option: "checkpointing" } },
-      );
-    }
+    this.deployment.check(config);
     checkSinksCanCommit(this.graph, config.checkpointing !== undefined);
     const storage = config.checkpointing?.storage ?? localCheckpointStorage;
     if (config.checkpointing && storage.local) ensureDir(config.checkpointing.dir);
@@ -521,7 +496,7 @@ export class LocalExecutor {
           else st.notePending(Date.now());
         }
       }
-      this.flushLinks();
+      this.deployment.flush();
       if (unfinished === 0) return;
       const now = this.clock.now();
       if (queue && queue.size > 0) queue.runDue(now);
@@ -537,7 +512,7 @@ export class LocalExecutor {
       if (bufferTimeoutMs > 0) for (const st of subtasks) st.flushOutputs(now, bufferTimeoutMs, !progressed);
       if (!progressed) {
         for (const st of subtasks) if (st.state === "waiting") st.sourcePeriodic(now);
-        this.flushLinks();
+        this.deployment.flush();
         // Anything made runnable by the periodic work or timers above?
         if (subtasks.some((st) => st.canStep())) continue;
         await this.idleWait(now);
@@ -547,11 +522,6 @@ export class LocalExecutor {
         lastYield = performance.now();
       }
     }
-  }
-
-  private flushLinks(): void {
-    const links = this.placement?.links;
-    if (links) for (const l of links.values()) l.flush();
   }
 
   /** Sleeps until a source has data, a timer is due, or a periodic source duty is due. */

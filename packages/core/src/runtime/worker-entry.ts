@@ -10,6 +10,7 @@ import { FleuveError } from "../errors.js";
 import { LocalExecutor } from "./local-executor.js";
 import { PeerLink } from "./remote-channel.js";
 import type { WorkerInit, WorkerMessage } from "./thread-runner.js";
+import { WorkerThreadDeployment } from "./worker-thread-deployment.js";
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -43,11 +44,12 @@ async function main(): Promise<void> {
   const links = new Map<number, PeerLink>();
   for (const [peer, p] of Object.entries(init.ports)) links.set(Number(peer), new PeerLink(p));
   env.getStreamGraph();
-  const exec = new LocalExecutor(env.graph, env.config, init.jobName, {
-    worker: init.worker,
-    workers: init.workers,
-    links,
-  });
+  const exec = new LocalExecutor(
+    env.graph,
+    env.config,
+    init.jobName,
+    new WorkerThreadDeployment(init.worker, init.workers, links),
+  );
   const client = exec.start();
   const timer = setInterval(() => post({ type: "metrics", summary: exec.metrics.summary() }), 1000);
   port.on("message", (m: { type: string }) => {

@@ -26,6 +26,7 @@ import { SourceOperator } from "../operators/source.js";
 import { buildJobGraph, receiversOf } from "../runtime/job-graph.js";
 import { type JobClient, LocalExecutor } from "../runtime/local-executor.js";
 import { channelSelector } from "../runtime/partitioners.js";
+import { ScaleOutUnitDeployment } from "../runtime/unit-deployment.js";
 
 /** An edge between two tasks, carried by an exchange. */
 export interface Exchange {
@@ -238,11 +239,12 @@ export function exchangePartitioner(
  * checkpoints (`config.checkpointing`) and restore point (`config.restoreFrom`).
  */
 export function runUnit(graph: StreamGraph, config: JobConfig, jobName: string, unit: Unit): JobClient {
-  return new LocalExecutor(graph, config, jobName, {
-    worker: unit.subtask,
-    workers: unit.parallelism,
-    links: new Map(),
-  }).start();
+  return new LocalExecutor(
+    graph,
+    config,
+    jobName,
+    new ScaleOutUnitDeployment(unit.subtask, unit.parallelism),
+  ).start();
 }
 
 /** The folder of the newest valid checkpoint under `root` (corrupt ones skipped), if any. */

@@ -1,0 +1,99 @@
+/**
+ * The deployment seam: where a job's subtasks run. The executor (plan builder, task loop, restart
+ * policy) is the same for every deployment; a {@link Deployment} decides which subtasks run in
+ * this executor, how channels to the others are made, how restored state maps onto the subtasks
+ * here, which subtasks a checkpoint of this executor holds, and who coordinates checkpoints.
+ *
+ * Three deployments exist: {@link InProcessDeployment} (every subtask in this thread),
+ * `WorkerThreadDeployment` (one worker thread's share of a job spread over threads) and
+ * `ScaleOutUnitDeployment` (one subtask alone, a unit of a `--group` job, with checkpoints of its
+ * own).
+ */
+import type { JobConfig } from "../api/config.js";
+import {
+  type CheckpointCoordination,
+  CheckpointCoordinator,
+  type CheckpointCoordinatorOptions,
+} from "../checkpoint/coordinator.js";
+import { restoreFor } from "../checkpoint/restore.js";
+import type { LoadedCheckpoint } from "../checkpoint/storage.js";
+import { FleuveError } from "../errors.js";
+import type { OperatorRestore } from "../spi/operator.js";
+import type { Channel, OutputChannel } from "./channel.js";
+
+/** One operator subtask whose state is being restored. */
+export interface OperatorToRestore {
+  readonly uid: string;
+  readonly name: string;
+  readonly subtask: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly isSource: boolean;
+  /** A source whose position may be spread over another parallelism. */
+  readonly rescalable: boolean;
+}
+
+/** Where a job's subtasks run, and what follows from that (see the module comment). */
+export interface Deployment {
+  /** For messages and tests. */
+  readonly kind: "in-process" | "worker-thread" | "scale-out-unit";
+  /** Throws FLEUVE_CONFIG_INVALID when the job asks for something this deployment cannot do. */
+  check(config: JobConfig): void;
+  /** True when subtask `subtask` of every task runs in this executor (slot sharing: one rule for all tasks). */
+  runsHere(subtask: number): boolean;
+  /**
+   * The sending end of channel `channelId` from local subtask `sender` to subtask `receiver` of
+   * another executor. Channel ids are numbered alike in every executor of a job, so both ends
+   * agree without talking.
+   */
+  remoteOutput(channelId: number, sender: number, receiver: number, capacity: number): OutputChannel;
+  /** Feeds `channel` of local subtask `receiver` with what subtask `sender` of another executor sends on `channelId`. */
+  remoteInput(channelId: number, sender: number, receiver: number, channel: Channel): void;
+  /** The share of `checkpoint` that operator subtask `op` (a local one) restores, if any. */
+  restore(checkpoint: LoadedCheckpoint, op: OperatorToRestore): OperatorRestore | undefined;
+  /** True when checkpoints taken by this executor list the file of subtask `subtask` in their metadata. */
+  checkpointHolds(subtask: number): boolean;
+  /**
+   * The checkpoint coordination of one attempt over the local subtasks (`options.subtasks`), or
+   * undefined when this executor takes no part in checkpoints. Savepoints always need one.
+   */
+  coordinate(options: CheckpointCoordinatorOptions): CheckpointCoordination | undefined;
+  /** Sets what wakes the task loop when something arrives from another executor. */
+  onArrival(wake: () => void): void;
+  /** Sends what the local subtasks queued for other executors; the task loop calls it every round. */
+  flush(): void;
+}
+
+/** Every subtask of the job in this thread, checkpointed by one coordinator here. */
+export class InProcessDeployment implements Deployment {
+  readonly kind = "in-process";
+  check(_config: JobConfig): void {}
+  runsHere(_subtask: number): boolean {
+    return true;
+  }
+  remoteOutput(channelId: number): OutputChannel {
+    throw noRemote(channelId);
+  }
+  remoteInput(channelId: number): void {
+    throw noRemote(channelId);
+  }
+  restore(checkpoint: LoadedCheckpoint, op: OperatorToRestore): OperatorRestore | undefined {
+    return restoreFor(checkpoint, op.uid, op.name, op.subtask, op.parallelism, op.maxParallelism, op);
+  }
+  checkpointHolds(_subtask: number): boolean {
+    return true;
+  }
+  coordinate(options: CheckpointCoordinatorOptions): CheckpointCoordination {
+    return new CheckpointCoordinator(options);
+  }
+  onArrival(_wake: () => void): void {}
+  flush(): void {}
+}
+
+/** Every subtask runs here, so a channel to another executor is a bug in the plan builder. */
+export function noRemote(channelId: number): FleuveError {
+  return new FleuveError(
+    "FLEUVE_JOB_FAILED",
+    `internal error: channel ${channelId} leads to a subtask of another executor, but this deployment has no links`,
+  );
+}
