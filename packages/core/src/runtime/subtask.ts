@@ -12,7 +12,8 @@ import {
   type TwoInputOperator,
 } from "../spi/operator.js";
 import { MAX_WATERMARK, WatermarkValve } from "../time/watermark.js";
-import { type Channel, ItemKind } from "./channel.js";
+import { BarrierAligner } from "./barrier-aligner.js";
+import { type Channel, type ChannelItem, ItemKind } from "./channel.js";
 
 /** Receives the snapshots a subtask takes when a checkpoint barrier passes it. */
 export interface CheckpointAcknowledger {
@@ -55,14 +56,14 @@ export class Subtask {
   private availablePromise: Promise<void> | undefined;
   private readonly valves: WatermarkValve[] = [];
   private readonly inputIdle: boolean[] = [];
-  private endedChannels = 0;
   private nextChannel = 0;
   private readonly headKeyed: boolean[];
-  /** Checkpoint being aligned, and the channels that already delivered its barrier. */
-  private aligning: number | undefined;
-  private readonly blocked = new Set<Channel>();
-  private readonly ended = new Set<Channel>();
-  private lastCheckpoint = 0;
+  /** Aligns checkpoint barriers over the input channels; blocks channels through the controller below. */
+  private readonly aligner: BarrierAligner;
+  /** Per input channel: 1 while it is blocked by barrier alignment (not polled). */
+  private readonly blocked: Uint8Array;
+  /** Number of blocked channels (0 outside alignment: the hot path then skips `blocked`). */
+  private blockedCount = 0;
   /** Set by the executor when checkpointing is on. */
   acknowledger: CheckpointAcknowledger | undefined;
   /** Operators of the chain that can hold input back (sinks with a bounded in-flight window). */
@@ -108,6 +109,18 @@ export class Subtask {
       this.inputIdle.push(false);
     }
     this.headKeyed = [keyedInputs[0] ?? false, keyedInputs[1] ?? false];
+    this.blocked = new Uint8Array(inputs.length);
+    this.aligner = new BarrierAligner(inputs.length, {
+      blockChannel: (c) => {
+        this.blocked[c] = 1;
+        this.blockedCount++;
+      },
+      unblockChannel: (c) => {
+        this.blocked[c] = 0;
+        this.blockedCount--;
+      },
+      triggerCheckpoint: (id) => this.performCheckpoint(id),
+    });
     this.gates = operators.filter((op) => op.mayBlockInput);
   }
 
@@ -123,11 +136,12 @@ export class Subtask {
     if (this.gates.length > 0 && this.gated()) return false;
     if (this.source) return true;
     const ins = this.inputs;
-    if (this.aligning === undefined) {
+    if (this.blockedCount === 0) {
       for (let i = 0; i < ins.length; i++) if (!ins[i]!.isEmpty) return true;
       return false;
     }
-    for (let i = 0; i < ins.length; i++) if (!ins[i]!.isEmpty && !this.blocked.has(ins[i]!)) return true;
+    const blocked = this.blocked;
+    for (let i = 0; i < ins.length; i++) if (blocked[i] === 0 && !ins[i]!.isEmpty) return true;
     return false;
   }
 
@@ -186,21 +200,22 @@ export class Subtask {
     let done = 0;
     let scanned = 0;
     while (done < budget && scanned < ins.length && this.state === "running") {
-      const ch = ins[this.nextChannel]!;
+      const c = this.nextChannel;
+      const ch = ins[c]!;
       // During alignment, a channel that delivered the barrier waits for the others (aligned checkpoints).
-      const item = this.aligning !== undefined && this.blocked.has(ch) ? undefined : ch.poll();
+      const item = this.blockedCount !== 0 && this.blocked[c] === 1 ? undefined : ch.poll();
       if (item === undefined) {
-        this.nextChannel = (this.nextChannel + 1) % ins.length;
+        this.nextChannel = (c + 1) % ins.length;
         scanned++;
         continue;
       }
       scanned = 0;
-      done += this.handle(ch, item);
+      done += this.handle(c, ch, item);
     }
     return done;
   }
 
-  private handle(ch: Channel, item: import("./channel.js").ChannelItem): number {
+  private handle(c: number, ch: Channel, item: ChannelItem): number {
     const ii = ch.inputIndex;
     switch (item.kind) {
       case ItemKind.Batch: {
@@ -230,23 +245,12 @@ export class Subtask {
       case ItemKind.End:
         // A finished channel no longer holds the watermark back.
         this.deliverWatermark(ii, this.valves[ii]!.inputWatermark(ch.inputChannelIndex, MAX_WATERMARK));
-        this.endedChannels++;
-        this.ended.add(ch);
-        this.checkAligned();
-        if (this.endedChannels === this.inputs.length) this.finish();
+        this.aligner.endOfInput(c);
+        if (this.aligner.allEnded) this.finish();
         return 1;
-      case ItemKind.Barrier: {
-        const id = item.checkpointId;
-        if (id <= this.lastCheckpoint) return 1; // a barrier of an aborted/older checkpoint
-        if (this.aligning === undefined || id > this.aligning) {
-          // a newer checkpoint supersedes one still aligning (the older one was aborted)
-          this.aligning = id;
-          this.blocked.clear();
-        } else if (id < this.aligning) return 1;
-        this.blocked.add(ch);
-        this.checkAligned();
+      case ItemKind.Barrier:
+        this.aligner.barrierReceived(c, item.checkpointId);
         return 1;
-      }
     }
   }
 
@@ -299,15 +303,6 @@ export class Subtask {
     } else head.processWatermark(advanced);
   }
 
-  private checkAligned(): void {
-    const id = this.aligning;
-    if (id === undefined) return;
-    for (const ch of this.inputs) if (!this.blocked.has(ch) && !this.ended.has(ch)) return;
-    this.aligning = undefined;
-    this.blocked.clear();
-    this.performCheckpoint(id);
-  }
-
   /** Source subtasks: starts checkpoint `id` here (sources get no barriers from upstream). */
   triggerCheckpoint(id: number): void {
     if (this.state === "finished") return;
@@ -325,13 +320,11 @@ export class Subtask {
    * last prepared transaction.
    */
   snapshotFinished(id: number): OperatorSnapshot[] {
-    this.lastCheckpoint = id;
     return this.operators.map((op) => op.snapshotState(id));
   }
 
   /** Snapshots every operator of the chain, then sends the barrier downstream. */
   private performCheckpoint(id: number): void {
-    this.lastCheckpoint = id;
     if (this.acknowledger) {
       const snaps = this.operators.map((op) => op.snapshotState(id));
       this.acknowledger.acknowledge(id, this, snaps);
