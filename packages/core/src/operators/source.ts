@@ -8,6 +8,7 @@ import {
   type WatermarkGenerator,
   type WatermarkOutput,
   type WatermarkStrategyLike,
+  WatermarkValve,
 } from "../time/watermark.js";
 
 /**
@@ -185,35 +186,46 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
   }
 
   private readonly splits = new Map<string, SplitOutput<T>>();
+  /** Minimum of the splits' watermarks: one valve input per split (Flink's WatermarkOutputMultiplexer). */
+  private readonly splitValve = new WatermarkValve(0);
 
   forSplit(splitId: string): SourceOutput<T> {
     let s = this.splits.get(splitId);
     if (!s) {
-      s = new SplitOutput<T>(this, this.strategy?.createWatermarkGenerator());
+      s = new SplitOutput<T>(this, this.strategy?.createWatermarkGenerator(), this.splitValve.addInput());
       this.splits.set(splitId, s);
     }
     return s;
   }
 
   releaseSplit(splitId: string): void {
-    if (this.splits.delete(splitId)) this.combineSplitWatermarks();
+    const s = this.splits.get(splitId);
+    if (!s) return;
+    this.splits.delete(splitId);
+    s.released = true;
+    this.combineSplits(this.splitValve.removeInput(s.input));
   }
 
-  /** @internal a split's watermark or idleness changed: emit the minimum over active splits. */
-  combineSplitWatermarks(): void {
-    let min = Number.POSITIVE_INFINITY;
-    let active = 0;
-    for (const s of this.splits.values()) {
-      if (s.idle) continue;
-      active++;
-      if (s.watermark < min) min = s.watermark;
-    }
-    if (this.splits.size > 0 && active === 0) {
-      this.markIdle();
-      return;
-    }
-    if (active > 0 && min > Number.NEGATIVE_INFINITY) this.emitWatermark(min);
-    else if (this.idle && active > 0) this.markActive();
+  /** @internal split input `input` reached watermark `watermark`. */
+  splitWatermark(input: number, watermark: number): void {
+    this.combineSplits(this.splitValve.inputWatermark(input, watermark));
+  }
+
+  /** @internal split input `input` became idle or active. */
+  splitIdle(input: number, idle: boolean): void {
+    this.combineSplits(this.splitValve.inputIdle(input, idle));
+  }
+
+  /**
+   * Forwards what the splits' valve says: idle when every split is idle, else the combined
+   * watermark when it advanced, else active (as Flink's multiplexer does).
+   */
+  private combineSplits(advanced: number | undefined): void {
+    const valve = this.splitValve;
+    if (valve.inputCount === 0) return; // no split left: nothing to combine
+    if (valve.isIdle) this.markIdle();
+    else if (advanced !== undefined) this.emitWatermark(advanced);
+    else this.markActive();
   }
 
   /** @internal emits a record through the split path (timestamp already assigned). */
@@ -281,11 +293,16 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
 
 /** The output of one split: its own watermark generator; the operator combines the splits. */
 class SplitOutput<T> implements SourceOutput<T>, WatermarkOutput {
-  watermark = Number.NEGATIVE_INFINITY;
-  idle = false;
+  /** This split's watermark and idleness (kept here too, to skip repeats without combining). */
+  private watermark = Number.NEGATIVE_INFINITY;
+  private idle = false;
+  /** Set when the reader released the split: its watermarks no longer count. */
+  released = false;
   constructor(
     private readonly op: SourceOperator<T>,
     private readonly generator: WatermarkGenerator<T> | undefined,
+    /** This split's input of the operator's split valve. */
+    readonly input: number,
   ) {}
   collect(value: T, timestamp?: number): void {
     const ts = this.op.assignTimestamp(value, timestamp);
@@ -301,17 +318,17 @@ class SplitOutput<T> implements SourceOutput<T>, WatermarkOutput {
     if (watermark <= this.watermark && !this.idle) return;
     if (watermark > this.watermark) this.watermark = watermark;
     this.idle = false;
-    this.op.combineSplitWatermarks();
+    if (!this.released) this.op.splitWatermark(this.input, watermark);
   }
   markIdle(): void {
     if (this.idle) return;
     this.idle = true;
-    this.op.combineSplitWatermarks();
+    if (!this.released) this.op.splitIdle(this.input, true);
   }
   markActive(): void {
     if (!this.idle) return;
     this.idle = false;
-    this.op.combineSplitWatermarks();
+    if (!this.released) this.op.splitIdle(this.input, false);
   }
   forSplit(): SourceOutput<T> {
     throw new FleuveError(

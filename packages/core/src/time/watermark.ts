@@ -129,17 +129,28 @@ export class BoundedOutOfOrdernessGenerator<T> implements WatermarkGenerator<T> 
 
 /**
  * Combines watermarks of several inputs: the minimum over the active ones. Idle inputs do not
- * hold it back; when all inputs are idle, the combined output is idle.
+ * hold it back; when all inputs are idle, the combined output is idle. The one place a minimum of
+ * watermarks is taken: a subtask's input channels, a two-input operator's inputs, a source's
+ * splits (inputs added and removed as splits come and go) and the senders of a scale-out exchange.
  */
 export class WatermarkValve {
   private readonly watermarks: number[];
   private readonly idle: boolean[];
+  /** Slots of removed inputs, reused by {@link addInput}. */
+  private readonly freeSlots: number[] = [];
+  private live: number;
   private current = MIN_WATERMARK;
   private allIdle = false;
 
-  constructor(readonly inputCount: number) {
+  constructor(inputCount: number) {
+    this.live = inputCount;
     this.watermarks = new Array<number>(inputCount).fill(MIN_WATERMARK);
     this.idle = new Array<boolean>(inputCount).fill(false);
+  }
+
+  /** Number of inputs (added and not removed). */
+  get inputCount(): number {
+    return this.live;
   }
 
   /** The combined watermark so far. */
@@ -165,10 +176,42 @@ export class WatermarkValve {
     return this.recompute();
   }
 
+  /**
+   * Adds an input (active, no watermark yet) and returns its index. The combined watermark and
+   * idleness change only with the input's first watermark or idleness change, as in Flink, where a
+   * new split holds nothing back until it reports.
+   */
+  addInput(): number {
+    this.live++;
+    const slot = this.freeSlots.pop();
+    if (slot !== undefined) {
+      this.watermarks[slot] = MIN_WATERMARK;
+      this.idle[slot] = false;
+      return slot;
+    }
+    this.watermarks.push(MIN_WATERMARK);
+    this.idle.push(false);
+    return this.watermarks.length - 1;
+  }
+
+  /**
+   * Removes `input` (it no longer holds the watermark back); its index may be given to a later
+   * input. Returns the new combined watermark if it advanced, else undefined.
+   */
+  removeInput(input: number): number | undefined {
+    this.live--;
+    this.freeSlots.push(input);
+    // A removed input counts as idle for ever: it is skipped by the minimum.
+    this.idle[input] = true;
+    this.watermarks[input] = MAX_WATERMARK;
+    return this.recompute();
+  }
+
   private recompute(): number | undefined {
     let min = MAX_WATERMARK;
     let anyActive = false;
-    for (let i = 0; i < this.inputCount; i++) {
+    const n = this.watermarks.length;
+    for (let i = 0; i < n; i++) {
       if (this.idle[i]) continue;
       anyActive = true;
       const w = this.watermarks[i]!;

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import {
   BoundedOutOfOrdernessGenerator,
   isFleuveError,
@@ -22,6 +23,7 @@ import {
   type ScriptStep,
   TwoInputOperatorHarness,
 } from "../../src/testing/index.js";
+import { MIN_WATERMARK, WatermarkValve } from "../../src/time/watermark.js";
 
 interface Ev {
   src: string;
@@ -306,4 +308,67 @@ test("in a pipeline, every bounded-out-of-orderness watermark is max timestamp s
   assert.ok(finite.length >= 1, "the end of input emits the last periodic watermark before the final one");
   for (const s of finite) assert.equal(s.w, s.max - 20 - 1);
   assert.equal(finite.at(-1)!.w, Math.max(...ts) - 21);
+});
+
+// ---- WatermarkValve: the one minimum of watermarks (subtask inputs, two-input operators, source splits, exchange senders) ----
+
+type Op =
+  | { op: "add" }
+  | { op: "remove"; pick: number }
+  | { op: "watermark"; pick: number; watermark: number }
+  | { op: "idle"; pick: number; idle: boolean };
+
+const ops: fc.Arbitrary<Op> = fc.oneof(
+  fc.constant<Op>({ op: "add" }),
+  fc.nat().map<Op>((pick) => ({ op: "remove", pick })),
+  fc
+    .tuple(fc.nat(), fc.integer({ min: 0, max: 50 }))
+    .map<Op>(([pick, watermark]) => ({ op: "watermark", pick, watermark })),
+  fc.tuple(fc.nat(), fc.boolean()).map<Op>(([pick, idle]) => ({ op: "idle", pick, idle })),
+);
+
+test("property: the valve's watermark is the running maximum of the minimum over live active inputs", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 3 }), fc.array(ops, { maxLength: 60 }), (initial, script) => {
+      const valve = new WatermarkValve(initial);
+      // model: input index -> its watermark and idleness, for live inputs only
+      const model = new Map<number, { watermark: number; idle: boolean }>();
+      for (let i = 0; i < initial; i++) model.set(i, { watermark: MIN_WATERMARK, idle: false });
+      let combined = MIN_WATERMARK;
+      for (const s of script) {
+        const live = [...model.keys()];
+        let advanced: number | undefined;
+        if (s.op === "add") {
+          const i = valve.addInput();
+          assert.ok(!model.has(i), `input ${i} handed out twice`);
+          model.set(i, { watermark: MIN_WATERMARK, idle: false });
+          assert.equal(valve.inputCount, model.size);
+          continue; // adding changes nothing until the input reports
+        }
+        if (live.length === 0) continue;
+        const i = live[s.pick % live.length]!;
+        const m = model.get(i)!;
+        if (s.op === "remove") {
+          model.delete(i);
+          advanced = valve.removeInput(i);
+        } else if (s.op === "watermark") {
+          m.idle = false;
+          m.watermark = Math.max(m.watermark, s.watermark);
+          advanced = valve.inputWatermark(i, s.watermark);
+        } else {
+          m.idle = s.idle;
+          advanced = valve.inputIdle(i, s.idle);
+        }
+        const active = [...model.values()].filter((x) => !x.idle);
+        const min = Math.min(...active.map((x) => x.watermark));
+        const expected = active.length > 0 && min > combined ? min : undefined;
+        if (expected !== undefined) combined = expected;
+        assert.equal(advanced, expected);
+        assert.equal(valve.watermark, combined);
+        assert.equal(valve.isIdle, active.length === 0);
+        assert.equal(valve.inputCount, model.size);
+      }
+    }),
+    { numRuns: 500 },
+  );
 });
