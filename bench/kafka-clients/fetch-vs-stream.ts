@@ -8,9 +8,10 @@
  * Run: node --import tsx bench/kafka-clients/fetch-vs-stream.ts (broker: npm run services:up).
  * Note: raw fetch does not filter aborted transactions; the topic here has none.
  */
+
+import { KafkaClient } from "@fleuve/kafka";
 import { Admin, Consumer, ProduceAcks, Producer } from "@platformatic/kafka";
 import { Kafka, logLevel } from "kafkajs";
-import { KafkaClient } from "../../packages/kafka/src/index.js";
 
 const B = "127.0.0.1:9092";
 const N = 1_000_000;

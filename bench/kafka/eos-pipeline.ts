@@ -5,12 +5,7 @@
  * Usage: node --import tsx bench/kafka/eos-pipeline.ts   (N=300000 RUNS=3 by default)
  */
 import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy } from "@fleuve/core";
-import {
-  KafkaClient,
-  type KafkaSourceRecord,
-  kafkaSink,
-  kafkaSource,
-} from "../../packages/kafka/src/index.js";
+import { KafkaClient, type KafkaSourceRecord, kafkaSink, kafkaSource } from "@fleuve/kafka";
 
 const BOOT = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
 const N = Number(process.env.N ?? 300_000);

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KafkaClient } from "../../packages/kafka/src/index.js";
+import { KafkaClient } from "@fleuve/kafka";
 
 const BOOT = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
 const N = Number(process.env.N ?? 60_000);

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type FsyncPolicy, openLog } from "../../packages/log/src/index.js";
+import { type FsyncPolicy, openLog } from "@fleuve/log";
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {

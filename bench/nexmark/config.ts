@@ -3,7 +3,7 @@
  * Flink-nexmark's GeneratorConfig); deviations are listed in docs/nexmark.md. The Java twin
  * (bench/flink/.../NexmarkConfig.java) has the same fields and defaults.
  */
-import { FleuveError } from "../../packages/core/src/errors.js";
+import { FleuveError } from "@fleuve/core";
 
 /** Everything that determines the event stream. */
 export interface NexmarkConfig {

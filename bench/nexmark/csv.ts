@@ -7,7 +7,7 @@
  *   A,id,itemName,description,initialBid,reserve,dateTime,expires,seller,category,extra
  *   B,auction,bidder,price,channel,url,dateTime,extra
  */
-import { FleuveError } from "../../packages/core/src/errors.js";
+import { FleuveError } from "@fleuve/core";
 import type { NexmarkEvent } from "./events.js";
 
 /** Renders one event as its CSV line (without the newline). */

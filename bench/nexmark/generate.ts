@@ -10,7 +10,7 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { FleuveError } from "../../packages/core/src/errors.js";
+import { FleuveError } from "@fleuve/core";
 import type { NexmarkConfig } from "./config.js";
 import { NexmarkGenerator } from "./generator.js";
 import { StreamHasher } from "./hash.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isFleuveError } from "../../packages/core/src/errors.js";
+import { isFleuveError } from "@fleuve/core";
 import { maxOutOfOrdernessMs, resolveConfig } from "./config.js";
 import { parseEvent, renderEvent } from "./csv.js";
 import type { Auction, Bid, NexmarkEvent, Person } from "./events.js";

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { FleuveError } from "../../packages/core/src/errors.js";
+import { FleuveError } from "@fleuve/core";
 import { canonicalFile, renderRow } from "./canonical.js";
 import { parseEvent } from "./csv.js";
 import type { NexmarkEvent } from "./events.js";
