@@ -3,6 +3,9 @@
  * @packageDocumentation
  */
 
+// Registers the runtime behind execute() (the API reaches it only through the JobExecutor seam).
+import "./register-executor.js";
+
 export type {
   CheckpointingOptions,
   DeadLetter,
@@ -22,40 +25,11 @@ export {
   type TransformOptions,
 } from "./api/datastream.js";
 export { StreamExecutionEnvironment } from "./api/environment.js";
+export { IntervalJoin, IntervalJoined } from "./api/interval-join.js";
 export { defineJob, type JobDefinition, loadJobModule, type RunJobOptions, runJob } from "./api/job.js";
+export type { JobClient, JobResult, MetricsSummary } from "./api/job-client.js";
+export { type JobExecutor, registerJobExecutor, type ThreadedJob } from "./api/job-executor.js";
 export { jobsStartedInProcess } from "./api/jobs-started.js";
-export {
-  isTwoPhaseCommitSink,
-  type PreCommitSinkWriter,
-  type Sink,
-  type SinkWriter,
-  type SinkWriterContext,
-  type TwoPhaseCommitSink,
-} from "./api/sink.js";
-export {
-  CollectionSource,
-  type GeneratorOptions,
-  GeneratorSource,
-  type PollStatus,
-  type Source,
-  type SourceOutput,
-  type SourceReader,
-  type SourceReaderContext,
-} from "./api/source.js";
-export { AllWindowedStream, WindowedStream } from "./api/windowed-stream.js";
-export { type CheckpointStorage, localCheckpointStorage } from "./checkpoint/storage.js";
-export * from "./errors.js";
-export * from "./functions/functions.js";
-export { type GraphEdge, type GraphNode, type PartitionerKind, StreamGraph } from "./graph/stream-graph.js";
-export type {
-  CoGroupFunction,
-  FlatJoinFunction,
-  JoinFunction,
-  ProcessJoinContext,
-  ProcessJoinFunction,
-} from "./joins/functions.js";
-export { IntervalJoin, IntervalJoined } from "./joins/interval-join.js";
-export { IntervalJoinOperator, type IntervalJoinOptions } from "./joins/interval-join-operator.js";
 export {
   CoGroupEqualTo,
   CoGroupedStreams,
@@ -66,9 +40,40 @@ export {
   JoinWhere,
   JoinWithWindow,
   type TaggedUnion,
-} from "./joins/window-join.js";
+} from "./api/window-join.js";
+export { AllWindowedStream, WindowedStream } from "./api/windowed-stream.js";
+export { type CheckpointStorage, localCheckpointStorage } from "./checkpoint/storage.js";
+export {
+  isTwoPhaseCommitSink,
+  type PreCommitSinkWriter,
+  type Sink,
+  type SinkWriter,
+  type SinkWriterContext,
+  type TwoPhaseCommitSink,
+} from "./connector/sink.js";
+export {
+  CollectionSource,
+  type GeneratorOptions,
+  GeneratorSource,
+  type PollStatus,
+  type Source,
+  type SourceOutput,
+  type SourceReader,
+  type SourceReaderContext,
+} from "./connector/source.js";
+export * from "./errors.js";
+export * from "./functions/functions.js";
+export { type GraphEdge, type GraphNode, type PartitionerKind, StreamGraph } from "./graph/stream-graph.js";
+export type {
+  CoGroupFunction,
+  FlatJoinFunction,
+  JoinFunction,
+  ProcessJoinContext,
+  ProcessJoinFunction,
+} from "./joins/functions.js";
+export { IntervalJoinOperator, type IntervalJoinOptions } from "./joins/interval-join-operator.js";
 export { Counter, Gauge, Histogram, MetricsRegistry, OperatorMetrics } from "./metrics/registry.js";
-export type { JobClient, JobResult, MetricsSummary } from "./runtime/local-executor.js";
+export { runtimeJobExecutor } from "./register-executor.js";
 export { type FileSinkFormat, type FileSinkOptions, fileSink, type PendingFile } from "./sinks/file-sink.js";
 export type { Key, KeyScalar, KeySelector, NormalizedKey } from "./spi/key-groups.js";
 export {
@@ -79,6 +84,17 @@ export {
   subtaskForKeyGroup,
 } from "./spi/key-groups.js";
 export {
+  type ExternalKeyedStateSnapshot,
+  type HeapKeyedStateSnapshot,
+  isExternalSnapshot,
+  type KeyedStateBackend,
+  type KeyedStateBackendContext,
+  type KeyedStateBackendFactory,
+  type KeyedStateSnapshot,
+  type KeyedTable,
+  type StateFileRef,
+} from "./spi/keyed-state-backend.js";
+export {
   type LatencyMarker,
   OneInputOperator,
   type OperatorRuntime,
@@ -86,8 +102,10 @@ export {
   StreamOperator,
   TwoInputOperator,
 } from "./spi/operator.js";
+export type { BroadcastState, OperatorListState, ReadOnlyBroadcastState } from "./spi/operator-state.js";
 export { OutputTag } from "./spi/output-tag.js";
 export { ManualProcessingTime, type ProcessingTimeScheduler } from "./spi/processing-time.js";
+export * from "./spi/state-descriptors.js";
 export {
   type ChangelogHandle,
   ChangelogReleases,
@@ -101,20 +119,7 @@ export {
   type ChangelogStateBackendOptions,
   changelogStateBackend,
 } from "./state/changelog-keyed-state-backend.js";
-export * from "./state/descriptors.js";
 export { HeapKeyedStateBackend, heapStateBackend } from "./state/heap-keyed-state-backend.js";
-export {
-  type ExternalKeyedStateSnapshot,
-  type HeapKeyedStateSnapshot,
-  isExternalSnapshot,
-  type KeyedStateBackend,
-  type KeyedStateBackendContext,
-  type KeyedStateBackendFactory,
-  type KeyedStateSnapshot,
-  type KeyedTable,
-  type StateFileRef,
-} from "./state/keyed-state-backend.js";
-export type { BroadcastState, OperatorListState, ReadOnlyBroadcastState } from "./state/operator-state.js";
 export type { CurrentKeySource, StateTable } from "./state/state-handles.js";
 export { TableKeyedStateBackend } from "./state/table-keyed-state-backend.js";
 export * from "./time/watermark.js";

@@ -1,10 +1,13 @@
 /** Job-wide configuration, validated when set. */
 import { type CheckpointStorage, localCheckpointStorage } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
+import type { DeadLetter, ErrorPolicy } from "../spi/error-policy.js";
 import { DEFAULT_MAX_PARALLELISM, UPPER_MAX_PARALLELISM } from "../spi/key-groups.js";
+import type { KeyedStateBackendFactory } from "../spi/keyed-state-backend.js";
 import type { ProcessingTimeScheduler } from "../spi/processing-time.js";
 import { heapStateBackend } from "../state/heap-keyed-state-backend.js";
-import type { KeyedStateBackendFactory } from "../state/keyed-state-backend.js";
+
+export type { DeadLetter, ErrorPolicy };
 
 /** Options of a {@link StreamExecutionEnvironment}. */
 export interface EnvironmentOptions {
@@ -85,27 +88,6 @@ export type RestartStrategy =
       resetAfterMs?: number;
     }
   | { type: "failure-rate"; maxFailures: number; intervalMs: number; delayMs: number };
-
-/** A record a user function or deserializer rejected, with why and where. */
-export interface DeadLetter {
-  readonly jobName: string;
-  readonly operator: string;
-  readonly subtask: number;
-  /** The error message. */
-  readonly error: string;
-  /** The record (as the operator received it), or the original bytes for a deserialization failure. */
-  readonly record: unknown;
-  /** Event timestamp of the record, when it had one. */
-  readonly timestamp: number | undefined;
-  /** Processing time of the failure (ms since the epoch). */
-  readonly failedAt: number;
-}
-
-/**
- * What to do with a record that a user function throws on (or a source cannot deserialize):
- * fail the job (default), skip it, or hand it to a dead-letter writer (e.g. a log topic) and go on.
- */
-export type ErrorPolicy = "fail" | "skip" | { deadLetter: (letter: DeadLetter) => void };
 
 /** Resolved configuration. */
 export interface JobConfig {

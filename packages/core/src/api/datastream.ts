@@ -2,6 +2,8 @@
  * The DataStream API: a small, fully typed DSL that builds the {@link StreamGraph}. Every method adds
  * nodes and edges; nothing runs until the environment executes the job.
  */
+
+import type { Sink } from "../connector/sink.js";
 import { FleuveError } from "../errors.js";
 import type {
   BroadcastProcessFunction,
@@ -10,8 +12,6 @@ import type {
   ProcessFunction,
 } from "../functions/functions.js";
 import type { GraphNode, PartitionerKind } from "../graph/stream-graph.js";
-import { IntervalJoin } from "../joins/interval-join.js";
-import { CoGroupedStreams, JoinedStreams } from "../joins/window-join.js";
 import { BroadcastProcessOperator } from "../operators/broadcast-process.js";
 import { CoProcessOperator } from "../operators/co-process.js";
 import { FilterOperator } from "../operators/filter.js";
@@ -23,7 +23,7 @@ import { TimestampsAndWatermarksOperator } from "../operators/timestamps-and-wat
 import type { Key, KeySelector } from "../spi/key-groups.js";
 import type { StreamOperator } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
-import type { MapStateDescriptor, ReduceFunction, ValueState } from "../state/descriptors.js";
+import type { MapStateDescriptor, ReduceFunction, ValueState } from "../spi/state-descriptors.js";
 import type { WatermarkStrategyLike } from "../time/watermark.js";
 import { GlobalWindows, type WindowAssigner } from "../windows/assigners.js";
 import { CountEvictor } from "../windows/evictors.js";
@@ -31,7 +31,8 @@ import { CountTrigger, PurgingTrigger } from "../windows/triggers.js";
 import type { GlobalWindow, Window } from "../windows/window.js";
 import { checkParallelism } from "./config.js";
 import type { StreamExecutionEnvironment } from "./environment.js";
-import type { Sink } from "./sink.js";
+import { IntervalJoin } from "./interval-join.js";
+import { CoGroupedStreams, JoinedStreams } from "./window-join.js";
 import { AllWindowedStream, WindowedStream } from "./windowed-stream.js";
 
 /** One upstream of a stream: a node's output (main or side) and how it is partitioned. */

@@ -7,16 +7,23 @@
  * await env.execute("doubler");
  * ```
  */
+
+import {
+  CollectionSource,
+  type GeneratorOptions,
+  GeneratorSource,
+  type Source,
+} from "../connector/source.js";
 import { FleuveError } from "../errors.js";
 import { type GraphNode, StreamGraph } from "../graph/stream-graph.js";
 import { SourceOperator } from "../operators/source.js";
-import { type JobClient, type JobResult, LocalExecutor } from "../runtime/local-executor.js";
 import type { StreamOperator } from "../spi/operator.js";
 import type { WatermarkStrategyLike } from "../time/watermark.js";
 import { checkParallelism, type EnvironmentOptions, type JobConfig, resolveConfig } from "./config.js";
 import { DataStream, type StreamInput } from "./datastream.js";
+import type { JobClient, JobResult } from "./job-client.js";
+import { jobExecutor } from "./job-executor.js";
 import { countJobStarted } from "./jobs-started.js";
-import { CollectionSource, type GeneratorOptions, GeneratorSource, type Source } from "./source.js";
 
 /** Builds and runs a job. */
 export class StreamExecutionEnvironment {
@@ -261,7 +268,7 @@ export class StreamExecutionEnvironment {
   /** Starts the job and returns a client to wait for it or cancel it. */
   executeAsync(jobName = "fleuve-job"): JobClient {
     this.validate();
-    const client = new LocalExecutor(this.graph, this.config, jobName).start();
+    const client = jobExecutor().executeInProcess(this.graph, this.config, jobName);
     // Counted process-wide (see jobs-started.ts): `fleuve run` tells from it that a script ran a job.
     countJobStarted();
     return client;

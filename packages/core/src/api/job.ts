@@ -17,11 +17,11 @@
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { FleuveError } from "../errors.js";
-import type { JobClient } from "../runtime/local-executor.js";
-import { runOnThreads } from "../runtime/thread-runner.js";
 import type { EnvironmentOptions } from "./config.js";
 import { DataStream } from "./datastream.js";
 import { StreamExecutionEnvironment } from "./environment.js";
+import type { JobClient } from "./job-client.js";
+import { jobExecutor } from "./job-executor.js";
 
 /** A job: a name, options, and a function that builds its pipeline. */
 export interface JobDefinition {
@@ -126,7 +126,7 @@ export async function runJob(job: JobDefinition | string, opts: RunJobOptions = 
     const env = StreamExecutionEnvironment.create(options);
     await def.build(env, opts.args ?? []);
     env.getStreamGraph();
-    return runOnThreads({
+    return jobExecutor().executeOnThreads({
       moduleUrl,
       jobName: def.name,
       threads,

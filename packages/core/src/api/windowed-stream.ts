@@ -13,7 +13,7 @@ import type { Collector } from "../functions/functions.js";
 import type { Key } from "../spi/key-groups.js";
 import type { StreamOperator } from "../spi/operator.js";
 import { OutputTag } from "../spi/output-tag.js";
-import type { AggregateFunction, ReduceFunction } from "../state/descriptors.js";
+import type { AggregateFunction, ReduceFunction } from "../spi/state-descriptors.js";
 import type { WindowAssigner } from "../windows/assigners.js";
 import { GlobalWindows, isMergingAssigner } from "../windows/assigners.js";
 import type { Evictor, TimestampedValue } from "../windows/evictors.js";

@@ -3,6 +3,7 @@
  * Plain objects or class instances both work; `open` and `close` are optional.
  */
 import type { Key } from "../spi/key-groups.js";
+import type { BroadcastState, OperatorListState, ReadOnlyBroadcastState } from "../spi/operator-state.js";
 import type { OutputTag } from "../spi/output-tag.js";
 import type {
   AggregatingState,
@@ -15,8 +16,7 @@ import type {
   ReducingStateDescriptor,
   ValueState,
   ValueStateDescriptor,
-} from "../state/descriptors.js";
-import type { BroadcastState, OperatorListState, ReadOnlyBroadcastState } from "../state/operator-state.js";
+} from "../spi/state-descriptors.js";
 
 /** Receives the outputs of a function. Records carry the timestamp of the input (or timer). */
 export interface Collector<T> {

@@ -3,7 +3,7 @@
  * and how records move between them (edges). The DataStream API builds it; CEP and SQL will
  * compile to it; the runtime turns it into chained tasks (the job graph). Nothing here runs.
  */
-import type { Sink } from "../api/sink.js";
+import type { Sink } from "../connector/sink.js";
 import { FleuveError } from "../errors.js";
 import type { KeySelector } from "../spi/key-groups.js";
 import type { StreamOperator } from "../spi/operator.js";

@@ -2,8 +2,8 @@ import { FleuveError } from "../errors.js";
 import type { BroadcastProcessFunction } from "../functions/functions.js";
 import type { Key } from "../spi/key-groups.js";
 import { TwoInputOperator } from "../spi/operator.js";
+import type { MapStateDescriptor } from "../spi/state-descriptors.js";
 import type { Triggerable } from "../spi/timer-service.js";
-import type { MapStateDescriptor } from "../state/descriptors.js";
 import { ProcessContextImpl, TimestampedCollector } from "./process-contexts.js";
 import { createRuntimeContext } from "./runtime-context.js";
 

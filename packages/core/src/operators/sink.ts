@@ -1,4 +1,9 @@
-import { isTwoPhaseCommitSink, type PreCommitSinkWriter, type Sink, type SinkWriter } from "../api/sink.js";
+import {
+  isTwoPhaseCommitSink,
+  type PreCommitSinkWriter,
+  type Sink,
+  type SinkWriter,
+} from "../connector/sink.js";
 import { FleuveError, restartCannotCure } from "../errors.js";
 import { OneInputOperator } from "../spi/operator.js";
 import { NO_TIMESTAMP } from "../time/watermark.js";

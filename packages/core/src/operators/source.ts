@@ -1,4 +1,4 @@
-import type { PollStatus, Source, SourceOutput, SourceReader } from "../api/source.js";
+import type { PollStatus, Source, SourceOutput, SourceReader } from "../connector/source.js";
 import { FleuveError } from "../errors.js";
 import { SKIP_RECORD, StreamOperator } from "../spi/operator.js";
 import {

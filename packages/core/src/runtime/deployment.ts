@@ -10,16 +10,16 @@
  * own).
  */
 import type { JobConfig } from "../api/config.js";
-import {
-  type CheckpointCoordination,
-  CheckpointCoordinator,
-  type CheckpointCoordinatorOptions,
-} from "../checkpoint/coordinator.js";
 import { restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import type { OperatorRestore } from "../spi/operator.js";
 import type { Channel, OutputChannel } from "./channel.js";
+import {
+  type CheckpointCoordination,
+  CheckpointCoordinator,
+  type CheckpointCoordinatorOptions,
+} from "./checkpoint-coordinator.js";
 
 /** One operator subtask whose state is being restored. */
 export interface OperatorToRestore {

@@ -5,7 +5,7 @@
  * Ctrl-C are served.
  */
 import type { JobConfig } from "../api/config.js";
-import type { CheckpointCoordination, CheckpointLayout, SubtaskInfo } from "../checkpoint/coordinator.js";
+import type { JobClient, JobResult } from "../api/job-client.js";
 import { unmatchedOperators } from "../checkpoint/restore.js";
 import {
   ensureDir,
@@ -17,11 +17,12 @@ import { FleuveError, restartCannotCure } from "../errors.js";
 import type { StreamGraph } from "../graph/stream-graph.js";
 import { MetricsRegistry, type OperatorMetrics } from "../metrics/registry.js";
 import { SourceOperator } from "../operators/source.js";
+import type { KeyedStateBackend } from "../spi/keyed-state-backend.js";
 import type { OneInputOperator, Output, StreamOperator } from "../spi/operator.js";
+import { OperatorStateStore } from "../spi/operator-state.js";
 import { type ProcessingTimeScheduler, SystemProcessingTime } from "../spi/processing-time.js";
-import type { KeyedStateBackend } from "../state/keyed-state-backend.js";
-import { OperatorStateStore } from "../state/operator-state.js";
 import { Channel, type OutputChannel } from "./channel.js";
+import type { CheckpointCoordination, CheckpointLayout, SubtaskInfo } from "./checkpoint-coordinator.js";
 import { type Deployment, InProcessDeployment } from "./deployment.js";
 import { buildJobGraph, receiversOf } from "./job-graph.js";
 import { ChainingOutput, DISCARD, FanOutOutput, KeyedChainingOutput, NodeOutput } from "./outputs.js";
@@ -35,35 +36,6 @@ const NOWHERE: OutputChannel = {
   push() {},
   hasCapacity: () => true,
 };
-
-/** Outcome of a finished job. */
-export interface JobResult {
-  readonly jobName: string;
-  readonly durationMs: number;
-  /** Per-operator totals (records in/out, busy time, latency percentiles). */
-  readonly metrics: MetricsSummary;
-  /** Records of the stream a job definition returned from `build` (see `runJob`). */
-  readonly collected?: unknown[];
-}
-
-/** Per-operator totals by operator id. */
-export type MetricsSummary = ReturnType<MetricsRegistry["summary"]>;
-
-/** Handle on a running job. */
-export interface JobClient {
-  /** Resolves when the job finishes; rejects with the error that failed it. */
-  readonly result: Promise<JobResult>;
-  /** Live metrics of the job's operators in this thread (empty in the main thread of a multi-threaded job). */
-  readonly metrics: MetricsRegistry;
-  /** Live per-operator totals over all threads (refreshed every second from worker threads). */
-  summary(): MetricsSummary;
-  /** Stops the job; `result` then rejects with FLEUVE_JOB_CANCELLED. */
-  cancel(): void;
-  /** Takes a savepoint into `dir` (a new folder); resolves with its path. */
-  triggerSavepoint(dir: string): Promise<string>;
-  /** Takes a savepoint, then stops the job (its `result` resolves). Resolves with the savepoint path. */
-  stopWithSavepoint(dir: string): Promise<string>;
-}
 
 /** Executor of a stream graph in this thread (all subtasks, or this worker's share of them). */
 export class LocalExecutor {

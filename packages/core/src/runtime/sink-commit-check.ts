@@ -7,7 +7,7 @@
  * As in Flink: a committing sink on bounded input commits at the end of input when checkpointing
  * is off (Flink's CommitterOperator.endInput), so such jobs still run.
  */
-import { isTwoPhaseCommitSink } from "../api/sink.js";
+import { isTwoPhaseCommitSink } from "../connector/sink.js";
 import { FleuveError } from "../errors.js";
 import type { GraphNode, StreamGraph } from "../graph/stream-graph.js";
 

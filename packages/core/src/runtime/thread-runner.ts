@@ -5,9 +5,9 @@
  */
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import type { EnvironmentOptions } from "../api/config.js";
+import type { JobClient, JobResult, MetricsSummary } from "../api/job-client.js";
 import { FleuveError, isErrorCode } from "../errors.js";
 import { MetricsRegistry } from "../metrics/registry.js";
-import type { JobClient, JobResult, MetricsSummary } from "./local-executor.js";
 
 /** What a worker gets at start. */
 export interface WorkerInit {

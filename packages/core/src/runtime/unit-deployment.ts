@@ -5,16 +5,16 @@
  * in checkpoint folders of its own.
  */
 import type { JobConfig } from "../api/config.js";
-import {
-  type CheckpointCoordination,
-  CheckpointCoordinator,
-  type CheckpointCoordinatorOptions,
-} from "../checkpoint/coordinator.js";
 import { restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { keyGroupRangeFor } from "../spi/key-groups.js";
 import type { OperatorRestore } from "../spi/operator.js";
 import type { OutputChannel } from "./channel.js";
+import {
+  type CheckpointCoordination,
+  CheckpointCoordinator,
+  type CheckpointCoordinatorOptions,
+} from "./checkpoint-coordinator.js";
 import { type Deployment, noRemote, type OperatorToRestore } from "./deployment.js";
 
 /** Subtask `subtask` of a task of parallelism `parallelism`, run alone. */

@@ -4,12 +4,12 @@
  * subtasks of other workers go through a {@link PeerLink} per peer worker.
  */
 import type { JobConfig } from "../api/config.js";
-import type { CheckpointCoordination, CheckpointCoordinatorOptions } from "../checkpoint/coordinator.js";
 import { restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import type { OperatorRestore } from "../spi/operator.js";
 import type { Channel, OutputChannel } from "./channel.js";
+import type { CheckpointCoordination, CheckpointCoordinatorOptions } from "./checkpoint-coordinator.js";
 import type { Deployment, OperatorToRestore } from "./deployment.js";
 import type { PeerLink } from "./remote-channel.js";
 

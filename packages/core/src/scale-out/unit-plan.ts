@@ -11,20 +11,21 @@
  * unit as one subtask of its task.
  */
 import type { JobConfig } from "../api/config.js";
-import type { Sink } from "../api/sink.js";
-import type { Source } from "../api/source.js";
+import type { JobClient } from "../api/job-client.js";
 import {
   type CheckpointStorage,
   listCheckpointFolders,
   loadForRestore,
   localCheckpointStorage,
 } from "../checkpoint/storage.js";
+import type { Sink } from "../connector/sink.js";
+import type { Source } from "../connector/source.js";
 import { FleuveError } from "../errors.js";
 import { type GraphEdge, type GraphNode, StreamGraph } from "../graph/stream-graph.js";
 import { SinkOperator } from "../operators/sink.js";
 import { SourceOperator } from "../operators/source.js";
 import { buildJobGraph, receiversOf } from "../runtime/job-graph.js";
-import { type JobClient, LocalExecutor } from "../runtime/local-executor.js";
+import { LocalExecutor } from "../runtime/local-executor.js";
 import { channelSelector } from "../runtime/partitioners.js";
 import { ScaleOutUnitDeployment } from "../runtime/unit-deployment.js";
 

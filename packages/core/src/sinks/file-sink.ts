@@ -18,7 +18,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { PreCommitSinkWriter, SinkWriterContext, TwoPhaseCommitSink } from "../api/sink.js";
+import type { PreCommitSinkWriter, SinkWriterContext, TwoPhaseCommitSink } from "../connector/sink.js";
 import { FleuveError } from "../errors.js";
 
 /** How records become bytes: one line per record. */

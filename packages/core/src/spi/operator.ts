@@ -5,13 +5,13 @@
  * One operator per file lives in `src/operators/` and `src/windows/`; user code normally writes
  * functions (map, process...) and never subclasses these directly.
  */
-import type { ErrorPolicy } from "../api/config.js";
 import { describeRecord, FleuveError } from "../errors.js";
 import type { OperatorMetrics } from "../metrics/registry.js";
-import type { KeyedStateBackend, KeyedStateSnapshot } from "../state/keyed-state-backend.js";
-import type { OperatorStateStore } from "../state/operator-state.js";
 import { MIN_WATERMARK, WatermarkValve } from "../time/watermark.js";
+import { type ErrorPolicy, SKIP_RECORD } from "./error-policy.js";
 import { type Key, type KeySelector, keyGroupOf, normalizeKey } from "./key-groups.js";
+import type { KeyedStateBackend, KeyedStateSnapshot } from "./keyed-state-backend.js";
+import type { OperatorStateStore } from "./operator-state.js";
 import type { OutputTag } from "./output-tag.js";
 import type { ProcessingTimeScheduler } from "./processing-time.js";
 import {
@@ -64,11 +64,7 @@ export interface OperatorRuntime {
   readonly jobName?: string;
 }
 
-/**
- * Thrown (not an Error) to abandon the current record when the error policy skips it; the
- * runtime catches it at the next operator boundary and goes on with the next record.
- */
-export const SKIP_RECORD: unique symbol = Symbol.for("fleuve.skip-record") as never;
+export { SKIP_RECORD };
 
 /** What one operator subtask puts in a checkpoint. Must be structured-cloneable. */
 export interface OperatorSnapshot {

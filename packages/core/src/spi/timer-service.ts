@@ -5,12 +5,10 @@
  * existing timer allocates nothing.
  */
 import { FleuveError } from "../errors.js";
-import type { KeyedStateBackend } from "../state/keyed-state-backend.js";
+import { SKIP_RECORD } from "./error-policy.js";
 import type { Key, NormalizedKey } from "./key-groups.js";
+import type { KeyedStateBackend } from "./keyed-state-backend.js";
 import type { ProcessingTimeScheduler } from "./processing-time.js";
-
-/** Same symbol as operator.ts's SKIP_RECORD (kept here to avoid an import cycle). */
-const SKIP_RECORD: unique symbol = Symbol.for("fleuve.skip-record") as never;
 
 /** A timer's identity within one operator: string or number namespace (0 for plain timers). */
 export type Namespace = string | number;

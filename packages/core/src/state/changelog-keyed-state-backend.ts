@@ -19,8 +19,6 @@ import { readFile } from "node:fs/promises";
 import { deserialize, serialize } from "node:v8";
 import { FleuveError } from "../errors.js";
 import { type Key, keyGroupOf, type NormalizedKey } from "../spi/key-groups.js";
-import type { ChangelogHandle, StateChangelogStorage, StateChangelogWriter } from "./changelog.js";
-import { HeapKeyedStateBackend } from "./heap-keyed-state-backend.js";
 import {
   type ExternalKeyedStateSnapshot,
   type HeapKeyedStateSnapshot,
@@ -28,7 +26,9 @@ import {
   type KeyedStateBackendFactory,
   type KeyedStateSnapshot,
   type StateFileRef,
-} from "./keyed-state-backend.js";
+} from "../spi/keyed-state-backend.js";
+import type { ChangelogHandle, StateChangelogStorage, StateChangelogWriter } from "./changelog.js";
+import { HeapKeyedStateBackend } from "./heap-keyed-state-backend.js";
 import type { StateTable } from "./state-handles.js";
 
 /** Backend tag of changelog snapshots. */

@@ -6,7 +6,7 @@
  * what changed. `@fleuve/kafka` keeps changelogs in a Kafka topic; {@link memoryChangelog} keeps
  * them in memory for tests.
  */
-import type { KeyedStateBackendContext } from "./keyed-state-backend.js";
+import type { KeyedStateBackendContext } from "../spi/keyed-state-backend.js";
 
 /** Where a writer's changes are, as plain data (kept in checkpoints). */
 export interface ChangelogHandle {

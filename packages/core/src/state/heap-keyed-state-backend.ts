@@ -12,11 +12,11 @@ import {
   isExternalSnapshot,
   type KeyedStateBackendFactory,
   type KeyedStateSnapshot,
-} from "./keyed-state-backend.js";
+} from "../spi/keyed-state-backend.js";
 import type { StateTable } from "./state-handles.js";
 import { TableKeyedStateBackend } from "./table-keyed-state-backend.js";
 
-export type { KeyedStateSnapshot, KeyedTable } from "./keyed-state-backend.js";
+export type { KeyedStateSnapshot, KeyedTable } from "../spi/keyed-state-backend.js";
 
 /** The keyed state of one operator subtask, held in memory. */
 export class HeapKeyedStateBackend extends TableKeyedStateBackend {

@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { FleuveError } from "../errors.js";
+import { isExternalSnapshot } from "../spi/keyed-state-backend.js";
 import type { OperatorSnapshot } from "../spi/operator.js";
-import { isExternalSnapshot } from "./keyed-state-backend.js";
 
 /** What {@link collectStateFiles} took out of a subtask's snapshots. */
 export interface CollectedStateFiles {

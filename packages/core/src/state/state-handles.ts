@@ -11,7 +11,7 @@ import type {
   ReducingState,
   StateTtlConfig,
   ValueState,
-} from "./descriptors.js";
+} from "../spi/state-descriptors.js";
 
 /**
  * The per-state map from normalized key to entry. A `Map` is one; disk backends implement it

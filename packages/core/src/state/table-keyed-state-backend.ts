@@ -5,6 +5,7 @@
  */
 import { FleuveError } from "../errors.js";
 import type { Key, NormalizedKey } from "../spi/key-groups.js";
+import type { KeyedStateBackend, KeyedStateSnapshot, KeyedTable } from "../spi/keyed-state-backend.js";
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
@@ -17,8 +18,7 @@ import type {
   StateDescriptor,
   ValueState,
   ValueStateDescriptor,
-} from "./descriptors.js";
-import type { KeyedStateBackend, KeyedStateSnapshot, KeyedTable } from "./keyed-state-backend.js";
+} from "../spi/state-descriptors.js";
 import {
   HeapAggregatingState,
   HeapListState,

@@ -5,8 +5,8 @@
 import type { EnvironmentOptions } from "../api/config.js";
 import type { DataStream } from "../api/datastream.js";
 import { StreamExecutionEnvironment } from "../api/environment.js";
-import type { Sink, SinkWriter, SinkWriterContext } from "../api/sink.js";
-import type { JobResult } from "../runtime/local-executor.js";
+import type { JobResult } from "../api/job-client.js";
+import type { Sink, SinkWriter, SinkWriterContext } from "../connector/sink.js";
 import type { TimestampedRecord } from "./harness.js";
 
 /** A collected record: value, timestamp and the sink subtask that received it. */

@@ -6,6 +6,7 @@
 import { FleuveError } from "../errors.js";
 import { OperatorMetrics } from "../metrics/registry.js";
 import { DEFAULT_MAX_PARALLELISM, type KeySelector, keyGroupRangeFor } from "../spi/key-groups.js";
+import type { KeyedStateBackend, KeyedStateBackendFactory } from "../spi/keyed-state-backend.js";
 import type {
   LatencyMarker,
   OperatorRestore,
@@ -13,11 +14,10 @@ import type {
   Output,
   StreamOperator,
 } from "../spi/operator.js";
+import { OperatorStateStore } from "../spi/operator-state.js";
 import type { OutputTag } from "../spi/output-tag.js";
 import { ManualProcessingTime } from "../spi/processing-time.js";
 import { HeapKeyedStateBackend } from "../state/heap-keyed-state-backend.js";
-import type { KeyedStateBackend, KeyedStateBackendFactory } from "../state/keyed-state-backend.js";
-import { OperatorStateStore } from "../state/operator-state.js";
 import { NO_TIMESTAMP } from "../time/watermark.js";
 
 /** A record with its event timestamp (`undefined` when it carries none). */

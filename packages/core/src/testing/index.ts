@@ -18,6 +18,8 @@
  * @packageDocumentation
  */
 
+import "../register-executor.js";
+
 export { BroadcastProcessOperator } from "../operators/broadcast-process.js";
 export { CoProcessOperator } from "../operators/co-process.js";
 export { ProcessOperator } from "../operators/process.js";

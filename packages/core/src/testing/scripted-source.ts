@@ -2,7 +2,7 @@
  * A source that plays a script of records, watermarks and idleness marks, in order, so that tests
  * control exactly what each input emits (no periodic watermark timing involved).
  */
-import type { PollStatus, Source, SourceOutput, SourceReader } from "../api/source.js";
+import type { PollStatus, Source, SourceOutput, SourceReader } from "../connector/source.js";
 
 /** One step of a {@link ScriptedSource}. */
 export type ScriptStep<T> =

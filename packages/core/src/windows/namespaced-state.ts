@@ -4,7 +4,6 @@
  * so dropping a window's state is one delete and snapshots go through the keyed backend.
  */
 import { FleuveError } from "../errors.js";
-import type { Namespace } from "../spi/timer-service.js";
 import type {
   AggregateFunction,
   AggregatingState,
@@ -13,7 +12,8 @@ import type {
   ReducingState,
   StateDescriptor,
   ValueState,
-} from "../state/descriptors.js";
+} from "../spi/state-descriptors.js";
+import type { Namespace } from "../spi/timer-service.js";
 import type { WindowBackend, WindowTable } from "./keyed-access.js";
 
 type Cells = Map<string, any>;

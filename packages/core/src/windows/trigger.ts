@@ -13,7 +13,7 @@ import type {
   ReducingStateDescriptor,
   ValueState,
   ValueStateDescriptor,
-} from "../state/descriptors.js";
+} from "../spi/state-descriptors.js";
 import type { Window } from "./window.js";
 
 /** What a trigger tells the window operator to do. */

@@ -3,7 +3,7 @@
  * continuous event/processing time, purging, never.
  */
 import { FleuveError } from "../errors.js";
-import type { ReducingStateDescriptor } from "../state/descriptors.js";
+import type { ReducingStateDescriptor } from "../spi/state-descriptors.js";
 import { type OnMergeContext, type Trigger, type TriggerContext, TriggerResult } from "./trigger.js";
 import type { Window } from "./window.js";
 

@@ -8,7 +8,7 @@ import { createRuntimeContext } from "../operators/runtime-context.js";
 import type { Key } from "../spi/key-groups.js";
 import type { OperatorRuntime, Output } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
-import type { AggregateFunction, ReduceFunction } from "../state/descriptors.js";
+import type { AggregateFunction, ReduceFunction } from "../spi/state-descriptors.js";
 import type { NamespacedState } from "./namespaced-state.js";
 import type { Window } from "./window.js";
 import type { KeyedStateStore, ProcessWindowContext, ProcessWindowFunction } from "./window-function.js";

@@ -16,7 +16,7 @@ import type {
   ReducingStateDescriptor,
   ValueState,
   ValueStateDescriptor,
-} from "../state/descriptors.js";
+} from "../spi/state-descriptors.js";
 import type { Window } from "./window.js";
 
 /** Keyed state access scoped to a key (global state) or to a key and a window (window state). */

@@ -13,8 +13,8 @@ import {
 } from "../../src/index.js";
 import { normalizeKey } from "../../src/spi/key-groups.js";
 import type { OneInputOperator, Output } from "../../src/spi/operator.js";
+import { OperatorStateStore } from "../../src/spi/operator-state.js";
 import { HeapKeyedStateBackend } from "../../src/state/heap-keyed-state-backend.js";
-import { OperatorStateStore } from "../../src/state/operator-state.js";
 
 /** One emitted record. */
 export interface Emitted<T> {

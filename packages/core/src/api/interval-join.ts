@@ -10,13 +10,14 @@
  *
  * Event time only: both inputs need timestamps and watermarks.
  */
-import type { DataStream, KeyedStream } from "../api/datastream.js";
+
 import { FleuveError } from "../errors.js";
 import type { Collector } from "../functions/functions.js";
+import type { ProcessJoinContext, ProcessJoinFunction } from "../joins/functions.js";
+import { IntervalJoinOperator, type IntervalJoinOptions } from "../joins/interval-join-operator.js";
 import type { Key } from "../spi/key-groups.js";
 import type { OutputTag } from "../spi/output-tag.js";
-import type { ProcessJoinContext, ProcessJoinFunction } from "./functions.js";
-import { IntervalJoinOperator, type IntervalJoinOptions } from "./interval-join-operator.js";
+import type { DataStream, KeyedStream } from "./datastream.js";
 
 /** Two keyed streams to join on an interval; call {@link IntervalJoin.between}. */
 export class IntervalJoin<L, R, K extends Key> {

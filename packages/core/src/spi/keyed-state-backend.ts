@@ -4,7 +4,7 @@
  * {@link KeyedStateBackendFactory}; the heap backend is the default, `@fleuve/state-lmdb` keeps
  * state on disk. Operators only use what is declared here.
  */
-import type { Key, NormalizedKey } from "../spi/key-groups.js";
+import type { Key, NormalizedKey } from "./key-groups.js";
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
@@ -16,7 +16,7 @@ import type {
   ReducingStateDescriptor,
   ValueState,
   ValueStateDescriptor,
-} from "./descriptors.js";
+} from "./state-descriptors.js";
 
 /** A table of per-key entries, for operators that manage their own state layout (e.g. windows). */
 export interface KeyedTable<V> {

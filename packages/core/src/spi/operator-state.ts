@@ -2,7 +2,7 @@
  * Non-keyed state: operator list state (redistributed round-robin on rescale, e.g. source
  * offsets) and broadcast state (the same map on every subtask).
  */
-import type { MapStateDescriptor } from "./descriptors.js";
+import type { MapStateDescriptor } from "./state-descriptors.js";
 
 /** Operator (non-keyed) list state, e.g. a source's offsets. */
 export interface OperatorListState<T> {

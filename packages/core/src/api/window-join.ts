@@ -14,16 +14,17 @@
  * Trigger, evictor (which sees the tagged records of both sides) and allowed lateness therefore
  * behave as for any window.
  */
-import type { DataStream } from "../api/datastream.js";
+
 import { FleuveError } from "../errors.js";
 import type { Collector } from "../functions/functions.js";
+import type { CoGroupFunction, FlatJoinFunction, JoinFunction } from "../joins/functions.js";
 import type { Key, KeySelector } from "../spi/key-groups.js";
 import type { WindowAssigner } from "../windows/assigners.js";
 import type { Evictor } from "../windows/evictors.js";
 import type { Trigger } from "../windows/trigger.js";
 import type { Window } from "../windows/window.js";
 import type { ProcessWindowFunction } from "../windows/window-function.js";
-import type { CoGroupFunction, FlatJoinFunction, JoinFunction } from "./functions.js";
+import type { DataStream } from "./datastream.js";
 
 /** A record of either input of a window join, tagged with its side (Flink's TaggedUnion). */
 export type TaggedUnion<L, R> =

@@ -6,10 +6,6 @@
 import { join } from "node:path";
 import { serialize } from "node:v8";
 import type { CheckpointingOptions } from "../api/config.js";
-import { FleuveError } from "../errors.js";
-import type { CheckpointAcknowledger, Subtask } from "../runtime/subtask.js";
-import type { OperatorSnapshot } from "../spi/operator.js";
-import { collectStateFiles } from "../state/state-files.js";
 import {
   type CheckpointMetadata,
   type CheckpointStorage,
@@ -18,7 +14,11 @@ import {
   localCheckpointStorage,
   pruneCheckpoints,
   writeCheckpoint,
-} from "./storage.js";
+} from "../checkpoint/storage.js";
+import { FleuveError } from "../errors.js";
+import type { OperatorSnapshot } from "../spi/operator.js";
+import { collectStateFiles } from "../state/state-files.js";
+import type { CheckpointAcknowledger, Subtask } from "./subtask.js";
 
 /** A savepoint request waiting for its checkpoint. */
 interface SavepointRequest {

@@ -1,0 +1,31 @@
+/**
+ * What operators do with a record that user code throws on: part of the operator SPI, so that an
+ * operator can apply the job's policy without importing the configuration API (which sits above it).
+ */
+
+/** A record a user function or deserializer rejected, with why and where. */
+export interface DeadLetter {
+  readonly jobName: string;
+  readonly operator: string;
+  readonly subtask: number;
+  /** The error message. */
+  readonly error: string;
+  /** The record (as the operator received it), or the original bytes for a deserialization failure. */
+  readonly record: unknown;
+  /** Event timestamp of the record, when it had one. */
+  readonly timestamp: number | undefined;
+  /** Processing time of the failure (ms since the epoch). */
+  readonly failedAt: number;
+}
+
+/**
+ * What to do with a record that a user function throws on (or a source cannot deserialize):
+ * fail the job (default), skip it, or hand it to a dead-letter writer (e.g. a log topic) and go on.
+ */
+export type ErrorPolicy = "fail" | "skip" | { deadLetter: (letter: DeadLetter) => void };
+
+/**
+ * Thrown (not an Error) to abandon the current record when the error policy skips it; the
+ * runtime catches it at the next operator boundary and goes on with the next record.
+ */
+export const SKIP_RECORD: unique symbol = Symbol.for("fleuve.skip-record") as never;
