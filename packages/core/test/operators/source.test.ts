@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { PollStatus, Source, SourceOutput } from "../../src/api/source.js";
+import type { PollStatus, Source, SourceOutput } from "../../src/connector/source.js";
 import { OperatorMetrics } from "../../src/metrics/registry.js";
 import { SourceOperator } from "../../src/operators/source.js";
 import type { LatencyMarker, Output } from "../../src/spi/operator.js";
