@@ -35,7 +35,13 @@ for (const file of examples) {
 }
 
 test("code shown in the docs is the example files verbatim", () => {
-  const docs = ["README.md", "docs/concepts.md", "docs/getting-started.md", "docs/fault-tolerance.md"];
+  const docs = [
+    "README.md",
+    "docs/concepts.md",
+    "docs/getting-started.md",
+    "docs/fault-tolerance.md",
+    "docs/ARCHITECTURE.md",
+  ];
   let shown = 0;
   for (const doc of docs) {
     let text: string;
@@ -44,13 +50,13 @@ test("code shown in the docs is the example files verbatim", () => {
     } catch {
       continue; // optional doc not written
     }
-    for (const m of text.matchAll(/<!-- example: (examples\/[\w.-]+\.ts) -->\n```ts\n([\s\S]*?)```/g)) {
+    for (const m of text.matchAll(/<!-- example: (examples\/[\w./-]+\.ts) -->\n```ts\n([\s\S]*?)```/g)) {
       const file = readFileSync(new URL(`../${m[1]}`, import.meta.url), "utf8");
       assert.equal(m[2], file, `${doc}: the block after <!-- example: ${m[1]} --> differs from the file`);
       shown++;
     }
     const markers = text.match(/<!-- example: /g)?.length ?? 0;
-    const blocks = [...text.matchAll(/<!-- example: (examples\/[\w.-]+\.ts) -->\n```ts\n/g)].length;
+    const blocks = [...text.matchAll(/<!-- example: (examples\/[\w./-]+\.ts) -->\n```ts\n/g)].length;
     assert.equal(
       blocks,
       markers,
