@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under packages/, examples/ and bench/ with node's test runner (via tsx).
-// Node 20's --test takes no globs, so the file list is built here. Extra args are passed through
-// (e.g. `npm test -- --test-name-pattern=session`). FLEUVE_TEST_FILTER=substring limits the files.
+// Runs every *.test.ts under the given folders (default: packages/, examples/ and bench/) with
+// node's test runner (via tsx). Node 20's --test takes no globs, so the file list is built here.
+//   node scripts/test.mjs                          every test of the repository (`npm test`)
+//   node ../../scripts/test.mjs test               one package's tests (its `npm test`, from its folder)
+// Arguments that are existing folders are roots (relative to the current directory); the others go
+// to node's test runner (e.g. `npm test -- --test-name-pattern=session`).
+// FLEUVE_TEST_FILTER=substring limits the files.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["packages", "examples", "bench"];
+const isRoot = (a) => !a.startsWith("-") && existsSync(a) && statSync(a).isDirectory();
+const args = process.argv.slice(2);
+const given = args.filter(isRoot);
+const passThrough = args.filter((a) => !isRoot(a));
+const roots = given.length > 0 ? given : ["packages", "examples", "bench"];
 const files = [];
 function walk(dir) {
   let entries;
@@ -31,7 +39,7 @@ if (selected.length === 0) {
 }
 const res = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", ...process.argv.slice(2), ...selected],
+  ["--import", "tsx", "--test", "--test-concurrency=2", ...passThrough, ...selected],
   { stdio: "inherit" },
 );
 process.exit(res.status ?? 1);
