@@ -8,6 +8,7 @@ import fc from "fast-check";
 import {
   type DataStream,
   FleuveError,
+  type HeapKeyedStateSnapshot,
   IntervalJoinOperator,
   keyGroupOf,
   normalizeKey,
@@ -120,7 +121,9 @@ type Harness = KeyedTwoInputOperatorHarness<Rec, Rec, string>;
 /** The buckets (timestamp -> records) of one buffer, per key, read from the keyed state backend. */
 function stateEntries(h: Harness, name: string): Map<number, Rec[]>[] {
   const out: Map<number, Rec[]>[] = [];
-  for (const byName of Object.values(h.keyedState!.snapshot().keyGroups)) {
+  // The harness keeps its keyed state on the heap backend.
+  const snapshot = h.keyedState!.snapshot() as HeapKeyedStateSnapshot;
+  for (const byName of Object.values(snapshot.keyGroups)) {
     for (const [, v] of byName[name] ?? []) out.push(v as Map<number, Rec[]>);
   }
   return out;

@@ -88,7 +88,7 @@ async function runJoin(lefts: Rec[], rights: Rec[], w: { size: number; slide: nu
 async function runCoGroup(
   lefts: Rec[],
   rights: Rec[],
-  w: { size: number; slide: number },
+  w: { size: number; slide: number } | { gap: number },
   parallelism: number,
 ) {
   const env = StreamExecutionEnvironment.create({ parallelism, batchSize: 4 });

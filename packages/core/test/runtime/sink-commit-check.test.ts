@@ -100,6 +100,11 @@ test("a custom two-phase-commit sink defaults to needing checkpoints; needsCheck
 
 test("the refusal carries the sink's own at-least-once hint", async () => {
   let seen = 0;
+  const hinted: TwoPhaseCommitSink<number, number> = {
+    atLeastOnceHint: "mySink option plain: true",
+    createWriter: (): PreCommitSinkWriter<number, number> => ({ write() {}, prepareCommit: () => [] }),
+    commit() {},
+  };
   const env = StreamExecutionEnvironment.create({ log: () => {} });
   env
     .fromGenerator((i) => i, { count: Number.POSITIVE_INFINITY })
@@ -107,14 +112,7 @@ test("the refusal carries the sink's own at-least-once hint", async () => {
       seen++;
       return i;
     })
-    .sinkTo(
-      {
-        atLeastOnceHint: "mySink option plain: true",
-        createWriter: (): PreCommitSinkWriter<number, number> => ({ write() {}, prepareCommit: () => [] }),
-        commit() {},
-      } satisfies TwoPhaseCommitSink<number, number>,
-      "hinted",
-    );
+    .sinkTo(hinted, "hinted");
   const e = await outcome(env, () => seen);
   assert.ok(isFleuveError(e, "FLEUVE_CONFIG_INVALID"), String(e));
   assert.match(e.message, /use an at-least-once sink \(mySink option plain: true\)/);

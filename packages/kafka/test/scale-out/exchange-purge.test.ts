@@ -132,7 +132,8 @@ test("exchange topics are purged up to the oldest retained checkpoint, and every
     checkpointDir: dir,
     checkpointIntervalMs: 100,
     parallelism: 2,
-    options: { checkpointing: { retained: RETAINED } },
+    // dir and intervalMs as above (the worker sets them from checkpointDir/checkpointIntervalMs).
+    options: { checkpointing: { dir, intervalMs: 100, retained: RETAINED } },
     log: () => {},
   });
   let stopped = false;

@@ -192,15 +192,15 @@ test("a linger append that throws does not crash the process: the writer's next 
       (e: unknown) => e === diskFull,
     );
     assert.throws(
-      () => writer.prepareCommit(),
+      () => writer.prepareCommit(1),
       (e: unknown) => e === diskFull,
     );
     assert.throws(
-      () => writer.finish(),
+      () => writer.finish!(),
       (e: unknown) => e === diskFull,
     );
     assert.throws(
-      () => writer.close(),
+      () => writer.close!(),
       (e: unknown) => e === diskFull,
     );
     assert.equal(appends, 1, "the timer is not re-armed against a failing log");
