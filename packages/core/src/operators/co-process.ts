@@ -47,23 +47,13 @@ export class CoProcessOperator<IN1, IN2, OUT, K extends Key = never>
   }
 
   onEventTime(timestamp: number): void {
-    this.fire(timestamp, "event-time", timestamp);
+    const failed = this.ctx.fireTimer(this.fn, this.collector, timestamp, "event-time");
+    if (failed) throw this.userError(failed.error, failed.timer);
   }
+
   onProcessingTime(timestamp: number): void {
-    this.fire(timestamp, "processing-time", Number.NEGATIVE_INFINITY);
-  }
-  private fire(timestamp: number, domain: "event-time" | "processing-time", outTs: number): void {
-    if (!this.fn.onTimer) return;
-    this.ctx.ts = outTs;
-    this.ctx.domain = domain;
-    this.collector.timestamp = outTs;
-    try {
-      this.fn.onTimer(timestamp, this.ctx, this.collector);
-    } catch (e) {
-      throw this.userError(e, { timer: timestamp, domain });
-    } finally {
-      this.ctx.domain = "event-time";
-    }
+    const failed = this.ctx.fireTimer(this.fn, this.collector, timestamp, "processing-time");
+    if (failed) throw this.userError(failed.error, failed.timer);
   }
 
   override close(): void {

@@ -79,4 +79,47 @@ export class ProcessContextImpl<K extends Key> implements OnTimerContext<K> {
   timeDomain(): "event-time" | "processing-time" {
     return this.domain;
   }
+
+  /**
+   * The one way a process, co-process or broadcast-process operator fires a timer: calls
+   * `fn.onTimer` with this context and `collector` set for the timer. Results of an event-time
+   * timer carry its timestamp; those of a processing-time timer carry none (so that downstream
+   * event-time logic is not confused). Returns what `onTimer` threw, with the timer and its key as
+   * the failed record for the error policy (the operator throws `userError(error, timer)`), or
+   * undefined.
+   */
+  fireTimer<OUT>(
+    fn: { onTimer?(timestamp: number, ctx: never, out: Collector<OUT>): void },
+    collector: TimestampedCollector<OUT>,
+    timestamp: number,
+    domain: "event-time" | "processing-time",
+  ): TimerFailure | undefined {
+    if (!fn.onTimer) return undefined;
+    const outTs = domain === "event-time" ? timestamp : NO_TIMESTAMP;
+    this.ts = outTs;
+    this.domain = domain;
+    collector.timestamp = outTs;
+    try {
+      fn.onTimer(timestamp, this as never, collector);
+      return undefined;
+    } catch (error) {
+      return { error, timer: { timer: timestamp, domain, key: this.rt.keyedState?.getCurrentKey() } };
+    } finally {
+      this.domain = "event-time";
+    }
+  }
+}
+
+/** The timer a process function's `onTimer` failed on, as the error policy records it. */
+export interface FailedTimer {
+  readonly timer: number;
+  readonly domain: "event-time" | "processing-time";
+  /** Key of the timer (timers exist on keyed streams only). */
+  readonly key: Key | undefined;
+}
+
+/** What {@link ProcessContextImpl.fireTimer} returns when `onTimer` threw. */
+export interface TimerFailure {
+  readonly error: unknown;
+  readonly timer: FailedTimer;
 }

@@ -42,28 +42,23 @@ export class ProcessOperator<IN, OUT, K extends Key = never>
   }
 
   onEventTime(timestamp: number): void {
-    this.fire(timestamp, "event-time", timestamp);
+    const failed = this.ctx.fireTimer(
+      this.fn as KeyedProcessFunction<K, IN, OUT>,
+      this.collector,
+      timestamp,
+      "event-time",
+    );
+    if (failed) throw this.userError(failed.error, failed.timer);
   }
 
   onProcessingTime(timestamp: number): void {
-    // Flink: records emitted from processing-time timers carry no timestamp... unless the input
-    // had one; we stamp them with none so that downstream event-time logic is not confused.
-    this.fire(timestamp, "processing-time", Number.NEGATIVE_INFINITY);
-  }
-
-  private fire(timestamp: number, domain: "event-time" | "processing-time", outTs: number): void {
-    const fn = this.fn as KeyedProcessFunction<K, IN, OUT>;
-    if (!fn.onTimer) return;
-    this.ctx.ts = outTs;
-    this.ctx.domain = domain;
-    this.collector.timestamp = outTs;
-    try {
-      fn.onTimer(timestamp, this.ctx, this.collector);
-    } catch (e) {
-      throw this.userError(e, { timer: timestamp, domain, key: this.runtime.keyedState?.getCurrentKey() });
-    } finally {
-      this.ctx.domain = "event-time";
-    }
+    const failed = this.ctx.fireTimer(
+      this.fn as KeyedProcessFunction<K, IN, OUT>,
+      this.collector,
+      timestamp,
+      "processing-time",
+    );
+    if (failed) throw this.userError(failed.error, failed.timer);
   }
 
   override close(): void {
