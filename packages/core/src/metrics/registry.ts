@@ -88,6 +88,11 @@ export class OperatorMetrics {
   readonly recordsOut = new Counter();
   /** Records skipped or sent to the dead-letter writer by the error policy. */
   readonly recordsRejected = new Counter();
+  /**
+   * Records a window operator dropped as late: every window they belong to is past its allowed
+   * lateness, and no late-data side output is set (Flink's numLateRecordsDropped).
+   */
+  readonly numLateRecordsDropped = new Counter();
   /** Busy time (ms) of the task the operator runs in, attributed to the head of each chain. */
   readonly busyTimeMs = new Counter();
   /** Source-to-here latency (ms), measured with latency markers. */
@@ -130,13 +135,22 @@ export class MetricsRegistry {
       recordsIn: number;
       recordsOut: number;
       busyTimeMs: number;
+      /** Records dropped by window operators as late (see {@link OperatorMetrics.numLateRecordsDropped}). */
+      numLateRecordsDropped: number;
       latencyP50Ms: number;
       latencyP99Ms: number;
     }
   > {
     const out: Record<
       string,
-      { name: string; recordsIn: number; recordsOut: number; busyTimeMs: number; hist: Histogram }
+      {
+        name: string;
+        recordsIn: number;
+        recordsOut: number;
+        busyTimeMs: number;
+        numLateRecordsDropped: number;
+        hist: Histogram;
+      }
     > = {};
     for (const m of this.operators) {
       const s = (out[m.operatorId] ??= {
@@ -144,11 +158,13 @@ export class MetricsRegistry {
         recordsIn: 0,
         recordsOut: 0,
         busyTimeMs: 0,
+        numLateRecordsDropped: 0,
         hist: new Histogram(),
       });
       s.recordsIn += m.recordsIn.count;
       s.recordsOut += m.recordsOut.count;
       s.busyTimeMs += m.busyTimeMs.count;
+      s.numLateRecordsDropped += m.numLateRecordsDropped.count;
       s.hist.merge(m.latencyMs);
     }
     const res: ReturnType<MetricsRegistry["summary"]> = {};
@@ -158,6 +174,7 @@ export class MetricsRegistry {
         recordsIn: s.recordsIn,
         recordsOut: s.recordsOut,
         busyTimeMs: s.busyTimeMs,
+        numLateRecordsDropped: s.numLateRecordsDropped,
         latencyP50Ms: s.hist.quantile(0.5),
         latencyP99Ms: s.hist.quantile(0.99),
       };

@@ -180,6 +180,7 @@ export function mergeSummaries(list: readonly MetricsSummary[]): MetricsSummary 
       o.recordsIn += m.recordsIn;
       o.recordsOut += m.recordsOut;
       o.busyTimeMs += m.busyTimeMs;
+      o.numLateRecordsDropped += m.numLateRecordsDropped;
       o.latencyP50Ms = Math.max(o.latencyP50Ms, m.latencyP50Ms);
       o.latencyP99Ms = Math.max(o.latencyP99Ms, m.latencyP99Ms);
     }

@@ -39,8 +39,6 @@ export class SessionWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
   private readonly eventTime: boolean;
   private readonly lateness: number;
   private readonly merged: Session[] = [];
-  /** Records dropped as late (no side output set). */
-  numLateRecordsDropped = 0;
 
   constructor(private readonly cfg: WindowOperatorConfig<IN, ACC, OUT, TimeWindow>) {
     super();
@@ -112,7 +110,7 @@ export class SessionWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
         if (this.eventTime && end - 1 + L <= wm) {
           // Its only window is past the allowed lateness: late (its timestamp is too).
           if (this.cfg.lateTag) this.output.collectSide(this.cfg.lateTag, value, timestamp);
-          else this.numLateRecordsDropped++;
+          else this.runtime.metrics.numLateRecordsDropped.count++;
           return;
         }
         if (st === undefined) {

@@ -95,8 +95,6 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
   private readonly buf: ACC[] = [];
   /** Sliding windows with incremental contents use the two-stacks cache. */
   private readonly useCache: boolean;
-  /** Records dropped as late (no side output set). */
-  numLateRecordsDropped = 0;
 
   constructor(
     private readonly cfg: WindowOperatorConfig<IN, ACC, OUT, TimeWindow>,
@@ -180,7 +178,7 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
     if (this.eventTime && lastWin + size - 1 + L <= wm) {
       // Every window of the record is past its allowed lateness (and so is the record).
       if (this.cfg.lateTag) this.output.collectSide(this.cfg.lateTag, value, timestamp);
-      else this.numLateRecordsDropped++;
+      else this.runtime.metrics.numLateRecordsDropped.count++;
       return;
     }
     if (st === undefined) {

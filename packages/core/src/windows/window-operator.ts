@@ -84,8 +84,6 @@ export class WindowOperator<IN, ACC, OUT, W extends Window>
   private readonly codec: NamespaceCodec<W>;
   private readonly merging: boolean;
   private readonly eventTime: boolean;
-  /** Records dropped as late (no side output set). */
-  numLateRecordsDropped = 0;
   // Trigger context state: the window and namespace the trigger is being called for.
   private ctxNs: Namespace = 0;
   private mergedNs: Namespace[] | undefined;
@@ -199,7 +197,7 @@ export class WindowOperator<IN, ACC, OUT, W extends Window>
     }
     if (skipped && this.eventTime && timestamp + this.cfg.allowedLateness <= this.currentWatermark) {
       if (this.cfg.lateTag) this.output.collectSide(this.cfg.lateTag, value, timestamp);
-      else this.numLateRecordsDropped++;
+      else this.runtime.metrics.numLateRecordsDropped.count++;
     }
   }
 

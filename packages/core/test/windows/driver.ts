@@ -28,6 +28,8 @@ export class WindowDriver<T, R> {
   readonly out: Emitted<R>[] = [];
   readonly side: { tag: string; value: unknown; ts: number }[] = [];
   readonly op: OneInputOperator<T, R>;
+  /** The operator's metrics. */
+  readonly metrics: OperatorMetrics;
   private readonly keySelector: (v: T) => any;
 
   constructor(keyBy: (v: T) => any, build: (keyed: KeyedStream<T, any>) => DataStream<R>, startTime = 0) {
@@ -57,7 +59,7 @@ export class WindowDriver<T, R> {
       keyedState: new HeapKeyedStateBackend(128, () => this.clock.now()),
       operatorState: new OperatorStateStore(),
       processingTime: this.clock,
-      metrics: new OperatorMetrics(node.name, "window", 0),
+      metrics: (this.metrics = new OperatorMetrics(node.name, "window", 0)),
     };
     this.op.setup(runtime as any, output);
     this.op.open();

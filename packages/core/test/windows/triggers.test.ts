@@ -204,7 +204,7 @@ test("per-window state survives late firings; global state spans windows; late r
   assert.equal(cleared, 1, "the window [0,10) is cleaned up at 9 + 100");
   d.element({ k: "k", v: "d", t: 4 }, 4);
   assert.deepEqual(d.take(), []);
-  assert.equal((d.op as any).numLateRecordsDropped, 1);
+  assert.equal(d.metrics.numLateRecordsDropped.count, 1);
 });
 
 test("sliding windows re-fire with late records added to slices already aggregated", () => {
