@@ -2,14 +2,17 @@
 export class NumberMinHeap {
   private data: number[] = [];
 
+  /** Number of entries (duplicates count). */
   get size(): number {
     return this.data.length;
   }
 
+  /** The smallest entry, or undefined when empty. */
   peek(): number | undefined {
     return this.data[0];
   }
 
+  /** Adds an entry. */
   push(x: number): void {
     const d = this.data;
     d.push(x);
@@ -23,6 +26,7 @@ export class NumberMinHeap {
     d[i] = x;
   }
 
+  /** Removes and returns the smallest entry, or undefined when empty. */
   pop(): number | undefined {
     const d = this.data;
     if (d.length === 0) return undefined;

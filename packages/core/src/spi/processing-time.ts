@@ -17,6 +17,7 @@ export class CallbackQueue {
   private readonly pending: { time: number; seq: number; cb: (now: number) => void }[] = [];
   private seq = 0;
 
+  /** Schedules `cb` at processing time `time`. */
   add(time: number, cb: (now: number) => void): void {
     this.pending.push({ time, seq: this.seq++, cb });
   }
@@ -49,6 +50,7 @@ export class CallbackQueue {
     }
   }
 
+  /** Number of pending callbacks. */
   get size(): number {
     return this.pending.length;
   }
