@@ -28,6 +28,13 @@ export interface SinkWriter<T> {
    * that forward watermarks downstream, such as the exchanges of a scale-out job, use it.
    */
   writeWatermark?(watermark: number): void;
+  /**
+   * The input became idle (`true`: no records or watermarks for the idle timeout of its sources,
+   * see `WatermarkStrategy.withIdleness`) or active again (`false`), as a channel's idleness in
+   * Flink. Sinks that forward watermarks downstream must forward this too, or an idle input holds
+   * back the watermark downstream: the exchanges of a scale-out job do.
+   */
+  idle?(idle: boolean): void;
   /** Called when the input ended (after the final watermark). */
   finish?(): void;
   close?(): void;

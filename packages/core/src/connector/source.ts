@@ -12,6 +12,11 @@ export interface SourceOutput<T> {
   /** Marks this reader idle until it emits again. */
   markIdle(): void;
   /**
+   * Marks this reader active again without emitting (a record or a watermark does that too), e.g.
+   * when an upstream it merges wakes up. Optional: outputs that wrap another may omit it.
+   */
+  markActive?(): void;
+  /**
    * An output for one split (a partition...) with its own watermark generator. The source's
    * watermark is then the minimum over its active splits, as Flink's per-split watermarks:
    * a partition that lags holds the watermark back; an idle one does not.

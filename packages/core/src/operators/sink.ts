@@ -77,6 +77,12 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
     this.writer.writeWatermark?.(watermark);
   }
 
+  /** Tells the writer, so a sink that forwards watermarks (an exchange) forwards idleness too. */
+  override processIdle(idle: boolean): void {
+    this.writer.idle?.(idle);
+    super.processIdle(idle);
+  }
+
   protected override snapshotCustom(checkpointId: number): unknown {
     if (!this.twoPhase) return undefined;
     const c = (this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(checkpointId);

@@ -8,6 +8,21 @@
  */
 
 export {
+  decodeExchangeMessage,
+  type ExchangeMessage,
+  ExchangeMessageKind,
+  ExchangeReceiver,
+  type ExchangeReceiverOptions,
+  type ExchangeReceiverState,
+  ExchangeSender,
+  type ExchangeSenderOptions,
+  type ExchangeTransport,
+  encodeEnd,
+  encodeIdle,
+  encodeRecord,
+  encodeWatermark,
+} from "./exchange-protocol.js";
+export {
   epochDir,
   epochsOf,
   ownerStorage,

@@ -1,17 +1,12 @@
 /**
- * Exchanges over Kafka: the edges between tasks of a scale-out job (`fleuve run --group`), as
- * Kafka Streams' repartition topics. One topic per edge, one partition per receiving subtask.
- *
- * A sending subtask writes, in its own Kafka transactions tied to its checkpoints (exactly-once):
- * records to the partition of their receiver; its watermark to every partition (once per
- * checkpoint, when it advanced: records only become visible at commit anyway); and, when a bounded
- * input ends, an end marker to every partition. A receiving subtask reads its partition
- * read_committed and takes as watermark the minimum over the senders, as a task over channels.
- *
- * Messages are `v8.serialize`d tuples, so records keep their JS types (Map, Date, bigint...):
- * `[0, value, timestamp?]`, `[1, sender, watermark]`, `[2, sender]`.
+ * Exchanges over Kafka: the transport of the edges between units of a scale-out job (`fleuve run
+ * --group`), as Kafka Streams' repartition topics. One topic per edge, one partition per receiving
+ * subtask. What travels (records, watermarks, idleness, end markers) and how a receiver combines its
+ * senders is core's exchange protocol (`@fleuve/core/scale-out`); Kafka adds exactly-once delivery:
+ * a sending subtask writes in its own Kafka transactions tied to its checkpoints (its watermark once
+ * per checkpoint, when it advanced: records only become visible at commit anyway), and a receiving
+ * subtask reads its partition read_committed.
  */
-import { deserialize, serialize } from "node:v8";
 import type {
   PollStatus,
   PreCommitSinkWriter,
@@ -20,14 +15,18 @@ import type {
   SourceReader,
   TwoPhaseCommitSink,
 } from "@fleuve/core";
-import { type Exchange, exchangePartitioner } from "@fleuve/core/scale-out";
+import {
+  type Exchange,
+  ExchangeReceiver,
+  type ExchangeReceiverState,
+  ExchangeSender,
+} from "@fleuve/core/scale-out";
 import { type KafkaCommittable, kafkaSink } from "../connectors/kafka-sink.js";
 import { type KafkaSourceRecord, kafkaSource } from "../connectors/kafka-source.js";
 import type { KafkaProperties } from "../properties.js";
 
-const RECORD = 0;
-const WATERMARK = 1;
-const END = 2;
+/** Stands for a record without a value (no exchange message: the receiver rejects it). */
+const EMPTY = Buffer.alloc(0);
 
 interface Envelope {
   readonly partition: number;
@@ -100,35 +99,22 @@ export function exchangeSink(
     commit: (c) => inner.commit(c),
     createWriter(ctx): PreCommitSinkWriter<unknown, KafkaCommittable> {
       const w = inner.createWriter(ctx);
-      const sender = ctx.subtaskIndex;
-      const choose = exchangePartitioner(x, sender, opts.maxParallelism, x.name);
-      let watermark = Number.NEGATIVE_INFINITY;
-      let sentWatermark = Number.NEGATIVE_INFINITY;
-      const toAll = (bytes: Buffer) => {
-        for (let p = 0; p < x.receivers; p++) w.write({ partition: p, bytes }, undefined);
-      };
-      const flushWatermark = () => {
-        if (watermark <= sentWatermark) return;
-        sentWatermark = watermark;
-        toAll(serialize([WATERMARK, sender, watermark]));
-      };
+      const sender = new ExchangeSender(
+        x,
+        ctx.subtaskIndex,
+        { send: (partition, bytes, timestamp) => w.write({ partition, bytes }, timestamp) },
+        { maxParallelism: opts.maxParallelism, watermarks: "at-flush" },
+      );
       return {
-        write(value, timestamp) {
-          const bytes = serialize(timestamp === undefined ? [RECORD, value] : [RECORD, value, timestamp]);
-          const p = choose(value);
-          if (p < 0) toAll(bytes);
-          else w.write({ partition: p, bytes }, timestamp);
-        },
-        writeWatermark(wm) {
-          watermark = wm;
-        },
+        write: (value, timestamp) => sender.write(value, timestamp),
+        writeWatermark: (wm) => sender.writeWatermark(wm),
+        idle: (idle) => sender.idle(idle),
         finish() {
-          flushWatermark();
-          toAll(serialize([END, sender]));
+          sender.finish();
           w.finish?.();
         },
         prepareCommit(checkpointId) {
-          flushWatermark();
+          sender.flush();
           return w.prepareCommit(checkpointId);
         },
         prepared: () => w.prepared?.() ?? Promise.resolve(),
@@ -139,11 +125,9 @@ export function exchangeSink(
   };
 }
 
-interface ExchangeReaderState {
+/** A receiving subtask's checkpoint: its Kafka reader's position and the protocol's state. */
+interface ExchangeReaderState extends ExchangeReceiverState {
   inner: unknown;
-  /** Last watermark per sender; null for none yet. */
-  watermarks: (number | null)[];
-  ended: number[];
 }
 
 /** The source a receiving subtask reads exchange `x` with (its own partition). */
@@ -161,55 +145,19 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
     rescalable: false,
     createReader(ctx): SourceReader<unknown> {
       const reader = inner.createReader(ctx);
-      const watermarks = new Array<number>(x.senders).fill(Number.NEGATIVE_INFINITY);
-      const ended = new Set<number>();
-      let emitted = Number.NEGATIVE_INFINITY;
+      const receiver = new ExchangeReceiver(x, {
+        describe: (raw) => {
+          const rec = raw as KafkaSourceRecord<Buffer | null, Buffer | null, Buffer>;
+          return {
+            raw: { topic: rec.topic, partition: rec.partition, offset: rec.offset },
+            at: `${rec.topic}-${rec.partition}@${rec.offset}`,
+          };
+        },
+      });
       let out!: SourceOutput<unknown>;
-      const advance = () => {
-        let min = Number.POSITIVE_INFINITY;
-        for (const w of watermarks) if (w < min) min = w;
-        if (min > emitted && min !== Number.POSITIVE_INFINITY) {
-          emitted = min;
-          out.emitWatermark(min);
-        }
-      };
       const decoding: SourceOutput<KafkaSourceRecord<Buffer | null, Buffer | null, Buffer>> = {
         collect(rec) {
-          let msg: unknown[];
-          try {
-            msg = deserialize(rec.value!) as unknown[];
-          } catch (e) {
-            out.reject(
-              { topic: rec.topic, partition: rec.partition, offset: rec.offset },
-              `exchange ${x.name}: undecodable message at ${rec.topic}-${rec.partition}@${rec.offset}: ${(e as Error).message}`,
-            );
-            return;
-          }
-          switch (msg[0]) {
-            case RECORD:
-              if (msg.length > 2) out.collect(msg[1], msg[2] as number);
-              else out.collect(msg[1]);
-              return;
-            case WATERMARK: {
-              const s = msg[1] as number;
-              const wm = msg[2] as number;
-              if (wm > watermarks[s]!) {
-                watermarks[s] = wm;
-                advance();
-              }
-              return;
-            }
-            case END:
-              ended.add(msg[1] as number);
-              watermarks[msg[1] as number] = Number.POSITIVE_INFINITY;
-              advance();
-              return;
-            default:
-              out.reject(
-                { topic: rec.topic, partition: rec.partition, offset: rec.offset },
-                `exchange ${x.name}: unknown message kind ${String(msg[0])}`,
-              );
-          }
+          receiver.receive(rec.value ?? EMPTY, out, rec);
         },
         emitWatermark() {},
         markIdle() {},
@@ -230,10 +178,10 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
           out = output;
           if (restored) {
             restored = false;
-            advance();
+            receiver.resume(output);
           }
           const status = reader.poll(decoding, max);
-          if (ended.size === x.senders) return "end";
+          if (receiver.ended) return "end";
           return status === "end" ? "nothing-yet" : status;
         },
         available: () => reader.available?.() ?? new Promise((r) => setTimeout(r, 10)),
@@ -241,22 +189,12 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
           const inner = reader.snapshot?.(checkpointId);
           if (opts.purge && checkpointId !== undefined && Array.isArray(inner))
             pending.set(checkpointId, inner as Positions);
-          return {
-            inner,
-            watermarks: watermarks.map((w) => (Number.isFinite(w) ? w : null)),
-            ended: [...ended],
-          };
+          return { inner, ...receiver.snapshot() };
         },
         restore(state) {
           const s = state as ExchangeReaderState;
           reader.restore?.([s.inner]);
-          s.watermarks.forEach((w, i) => {
-            watermarks[i] = w ?? Number.NEGATIVE_INFINITY;
-          });
-          for (const e of s.ended) {
-            ended.add(e);
-            watermarks[e] = Number.POSITIVE_INFINITY;
-          }
+          receiver.restore(s);
           restored = true;
         },
         notifyCheckpointComplete(id) {

@@ -1,0 +1,342 @@
+/**
+ * The exchange protocol of a scale-out job: what the sending subtasks of an edge between two units
+ * write, and how a receiving subtask turns what it reads back into a stream, as a task does over
+ * in-process channels. A deployment only moves the bytes (e.g. Kafka: one topic per exchange, one
+ * partition per receiver; tests: arrays in memory), in order per sender and receiver.
+ *
+ * A sender writes each record to the receiver its partitioner chooses (every receiver for
+ * broadcast), and to every receiver: its watermark, its idleness changes (an idle sender does not
+ * hold the receivers' watermark back, as an idle channel does not), and an end marker when its
+ * input ends. It announces itself active before anything else, so that a receiver restored with
+ * the sender idle does not ignore a sender that restarted. A receiver combines its senders'
+ * watermarks and idleness with the engine's {@link WatermarkValve}, and ends once every sender
+ * ended.
+ *
+ * Messages are `v8.serialize`d tuples, so records keep their JS types (Map, Date, bigint...):
+ * `[0, value, timestamp?]`, `[1, sender, watermark]`, `[2, sender]` (end), `[3, sender, idle]`.
+ */
+import { deserialize, serialize } from "node:v8";
+import type { SinkWriter } from "../api/sink.js";
+import type { SourceOutput } from "../api/source.js";
+import { MAX_WATERMARK, MIN_WATERMARK, WatermarkValve } from "../time/watermark.js";
+import { type Exchange, exchangePartitioner } from "./unit-plan.js";
+
+/** The kind of an exchange message: the first element of its tuple. */
+export const ExchangeMessageKind = { Record: 0, Watermark: 1, End: 2, Idle: 3 } as const;
+
+/** A decoded exchange message (see the module comment for the layout). */
+export type ExchangeMessage =
+  | readonly [kind: 0, value: unknown, timestamp?: number]
+  | readonly [kind: 1, sender: number, watermark: number]
+  | readonly [kind: 2, sender: number]
+  | readonly [kind: 3, sender: number, idle: boolean];
+
+/** Encodes a record, with its event timestamp if it has one. */
+export function encodeRecord(value: unknown, timestamp: number | undefined): Buffer {
+  return serialize(
+    timestamp === undefined
+      ? [ExchangeMessageKind.Record, value]
+      : [ExchangeMessageKind.Record, value, timestamp],
+  );
+}
+
+/** Encodes the watermark of sender `sender`. */
+export function encodeWatermark(sender: number, watermark: number): Buffer {
+  return serialize([ExchangeMessageKind.Watermark, sender, watermark]);
+}
+
+/** Encodes the end of sender `sender`'s input. */
+export function encodeEnd(sender: number): Buffer {
+  return serialize([ExchangeMessageKind.End, sender]);
+}
+
+/** Encodes an idleness change of sender `sender`. */
+export function encodeIdle(sender: number, idle: boolean): Buffer {
+  return serialize([ExchangeMessageKind.Idle, sender, idle]);
+}
+
+/**
+ * Decodes an exchange message. Throws an Error saying what is wrong with undecodable bytes or a
+ * tuple that is no exchange message; `senders` (when given) bounds the sender index.
+ */
+export function decodeExchangeMessage(bytes: Uint8Array, senders?: number): ExchangeMessage {
+  const msg = deserialize(bytes) as unknown;
+  if (!Array.isArray(msg)) throw new Error("not an exchange message (no tuple)");
+  const kind = msg[0] as unknown;
+  if (kind === ExchangeMessageKind.Record) return msg as unknown as ExchangeMessage;
+  const sender = msg[1] as unknown;
+  if (
+    typeof sender !== "number" ||
+    !Number.isInteger(sender) ||
+    sender < 0 ||
+    (senders !== undefined && sender >= senders)
+  ) {
+    throw new Error(
+      `sender ${String(sender)} is not a sender of this exchange${senders === undefined ? "" : ` (0..${senders - 1})`}`,
+    );
+  }
+  switch (kind) {
+    case ExchangeMessageKind.Watermark:
+      if (typeof msg[2] !== "number") throw new Error(`watermark ${String(msg[2])} is not a number`);
+      return msg as unknown as ExchangeMessage;
+    case ExchangeMessageKind.End:
+      return msg as unknown as ExchangeMessage;
+    case ExchangeMessageKind.Idle:
+      if (typeof msg[2] !== "boolean") throw new Error(`idleness ${String(msg[2])} is not a boolean`);
+      return msg as unknown as ExchangeMessage;
+    default:
+      throw new Error(`unknown message kind ${String(kind)}`);
+  }
+}
+
+/** Where a sender's encoded messages go: the deployment's transport. */
+export interface ExchangeTransport {
+  /**
+   * Sends `bytes` to receiving subtask `receiver`, after what this sender sent it before.
+   * `timestamp` is a record's event time (for transports that keep one), undefined for the rest.
+   */
+  send(receiver: number, bytes: Buffer, timestamp: number | undefined): void;
+}
+
+/** Options of an {@link ExchangeSender}. */
+export interface ExchangeSenderOptions {
+  /** The job's max parallelism (key groups). */
+  readonly maxParallelism: number;
+  /**
+   * When watermarks are sent: `"eager"` (default) as they come; `"at-flush"` only the newest one,
+   * at {@link ExchangeSender.flush} (and before an idleness change or the end), for transports
+   * whose messages become visible at a commit anyway (Kafka transactions at checkpoints).
+   */
+  readonly watermarks?: "eager" | "at-flush";
+}
+
+/** The writer of one sending subtask of an exchange: encodes and routes what the sink gets. */
+export class ExchangeSender implements SinkWriter<unknown> {
+  private readonly choose: (value: unknown) => number;
+  private readonly eager: boolean;
+  private watermark = MIN_WATERMARK;
+  private sentWatermark = MIN_WATERMARK;
+  private sentIdle = false;
+  private announced = false;
+
+  constructor(
+    readonly exchange: Exchange,
+    /** This sender's subtask index. */
+    readonly sender: number,
+    private readonly transport: ExchangeTransport,
+    opts: ExchangeSenderOptions,
+  ) {
+    this.choose = exchangePartitioner(exchange, sender, opts.maxParallelism, exchange.name);
+    this.eager = (opts.watermarks ?? "eager") === "eager";
+  }
+
+  /** Sends `bytes` to every receiver. */
+  private toAll(bytes: Buffer): void {
+    for (let r = 0; r < this.exchange.receivers; r++) this.transport.send(r, bytes, undefined);
+  }
+
+  /** Before this sender's first message: it is active (see the module comment). */
+  private announce(): void {
+    this.announced = true;
+    this.toAll(encodeIdle(this.sender, false));
+  }
+
+  write(value: unknown, timestamp: number | undefined): void {
+    if (!this.announced) this.announce();
+    const bytes = encodeRecord(value, timestamp);
+    const r = this.choose(value);
+    if (r < 0) {
+      for (let i = 0; i < this.exchange.receivers; i++) this.transport.send(i, bytes, timestamp);
+    } else this.transport.send(r, bytes, timestamp);
+  }
+
+  writeWatermark(watermark: number): void {
+    this.watermark = watermark;
+    if (this.eager) this.flush();
+  }
+
+  /** The input's idleness changed: receivers stop (or start again) waiting for this sender. */
+  idle(idle: boolean): void {
+    if (!this.announced) this.announce();
+    if (idle === this.sentIdle) return;
+    // The watermark reached before going idle is where this sender resumes from.
+    this.flush();
+    this.sentIdle = idle;
+    this.toAll(encodeIdle(this.sender, idle));
+  }
+
+  /** Sends the newest watermark if it was not sent yet. */
+  flush(): void {
+    if (this.watermark <= this.sentWatermark) return;
+    if (!this.announced) this.announce();
+    this.sentWatermark = this.watermark;
+    this.toAll(encodeWatermark(this.sender, this.watermark));
+  }
+
+  finish(): void {
+    if (!this.announced) this.announce();
+    this.flush();
+    this.toAll(encodeEnd(this.sender));
+  }
+}
+
+/** What a receiver keeps in a checkpoint. */
+export interface ExchangeReceiverState {
+  /** Last watermark per sender; null for none yet (or an ended sender). */
+  readonly watermarks: (number | null)[];
+  /** Senders whose input ended. */
+  readonly ended: number[];
+  /** Senders idle at the checkpoint (absent in checkpoints older than idleness crossing exchanges). */
+  readonly idle?: number[];
+}
+
+/** Options of an {@link ExchangeReceiver}. */
+export interface ExchangeReceiverOptions {
+  /**
+   * What to reject and how to name it when a message cannot be decoded (default: the bytes, no
+   * position): e.g. a Kafka record's topic, partition and offset. Only called on bad messages.
+   */
+  readonly describe?: (raw: unknown) => { readonly raw: unknown; readonly at: string };
+}
+
+/**
+ * The reader side of one receiving subtask of an exchange: decodes the messages of every sender
+ * (in order per sender), emits records, and combines the senders' watermarks and idleness.
+ */
+export class ExchangeReceiver {
+  private readonly valve: WatermarkValve;
+  /** Per sender: its last watermark, and whether it is idle (for checkpoints). */
+  private readonly watermarks: number[];
+  private readonly senderIdle: boolean[];
+  private readonly senderEnded: boolean[];
+  private endedCount = 0;
+  /** The idleness told to the output so far. */
+  private outputIdle = false;
+
+  constructor(
+    readonly exchange: Exchange,
+    private readonly opts: ExchangeReceiverOptions = {},
+  ) {
+    const n = exchange.senders;
+    this.valve = new WatermarkValve(n);
+    this.watermarks = new Array<number>(n).fill(MIN_WATERMARK);
+    this.senderIdle = new Array<boolean>(n).fill(false);
+    this.senderEnded = new Array<boolean>(n).fill(false);
+  }
+
+  /** True once every sender's input ended. */
+  get ended(): boolean {
+    return this.endedCount === this.exchange.senders;
+  }
+
+  /** The combined watermark so far. */
+  get watermark(): number {
+    return this.valve.watermark;
+  }
+
+  /**
+   * Applies one message: a record goes to `out`; a watermark, idleness change or end goes to the
+   * valve, which may emit a watermark or change the idleness of `out`. Bytes that are no exchange
+   * message are rejected into `out` (the job's error policy decides), with `raw` as the bad input.
+   */
+  receive(bytes: Uint8Array, out: SourceOutput<unknown>, raw?: unknown): void {
+    let msg: ExchangeMessage;
+    try {
+      msg = decodeExchangeMessage(bytes, this.exchange.senders);
+    } catch (e) {
+      const d = this.opts.describe?.(raw) ?? { raw: raw ?? bytes, at: "" };
+      out.reject(
+        d.raw,
+        `exchange ${this.exchange.name}: undecodable message${d.at ? ` at ${d.at}` : ""}: ${(e as Error).message}`,
+      );
+      return;
+    }
+    switch (msg[0]) {
+      case ExchangeMessageKind.Record:
+        if (msg.length > 2) out.collect(msg[1], msg[2]);
+        else out.collect(msg[1]);
+        return;
+      case ExchangeMessageKind.Watermark: {
+        const s = msg[1];
+        if (this.senderEnded[s]) return;
+        this.senderIdle[s] = false;
+        if (msg[2] > this.watermarks[s]!) this.watermarks[s] = msg[2];
+        this.apply(this.valve.inputWatermark(s, msg[2]), out);
+        return;
+      }
+      case ExchangeMessageKind.Idle: {
+        const s = msg[1];
+        if (this.senderEnded[s] || this.senderIdle[s] === msg[2]) return;
+        this.senderIdle[s] = msg[2];
+        this.apply(this.valve.inputIdle(s, msg[2]), out);
+        return;
+      }
+      case ExchangeMessageKind.End: {
+        const s = msg[1];
+        if (this.senderEnded[s]) return;
+        this.senderEnded[s] = true;
+        this.endedCount++;
+        this.senderIdle[s] = false;
+        this.apply(this.valve.inputWatermark(s, MAX_WATERMARK), out);
+        return;
+      }
+    }
+  }
+
+  /** Tells `out` what the valve decided: idleness first, then the watermark (as operators do). */
+  private apply(advanced: number | undefined, out: SourceOutput<unknown>): void {
+    const idle = this.valve.isIdle;
+    if (idle !== this.outputIdle) {
+      this.outputIdle = idle;
+      if (idle) out.markIdle();
+      else out.markActive?.();
+    }
+    // As a task over channels: even MAX_WATERMARK when the only active senders have ended.
+    if (advanced !== undefined) out.emitWatermark(advanced);
+  }
+
+  /** The senders' watermarks, idleness and ends, for a checkpoint. */
+  snapshot(): ExchangeReceiverState {
+    const idle: number[] = [];
+    const ended: number[] = [];
+    for (let s = 0; s < this.exchange.senders; s++) {
+      if (this.senderIdle[s]) idle.push(s);
+      if (this.senderEnded[s]) ended.push(s);
+    }
+    return {
+      watermarks: this.watermarks.map((w, s) => (Number.isFinite(w) && !this.senderEnded[s] ? w : null)),
+      ended,
+      idle,
+    };
+  }
+
+  /** Restores what {@link snapshot} returned; call {@link resume} before the next message. */
+  restore(state: ExchangeReceiverState): void {
+    state.watermarks.forEach((w, s) => {
+      if (w === null || s >= this.exchange.senders) return;
+      this.watermarks[s] = w;
+      this.valve.inputWatermark(s, w);
+    });
+    for (const s of state.ended) {
+      if (this.senderEnded[s] || s >= this.exchange.senders) continue;
+      this.senderEnded[s] = true;
+      this.endedCount++;
+      this.valve.inputWatermark(s, MAX_WATERMARK);
+    }
+    for (const s of state.idle ?? []) {
+      if (this.senderEnded[s] || s >= this.exchange.senders) continue;
+      this.senderIdle[s] = true;
+      this.valve.inputIdle(s, true);
+    }
+  }
+
+  /** After a restore: emits the restored watermark and idleness into `out`. */
+  resume(out: SourceOutput<unknown>): void {
+    const w = this.valve.watermark;
+    if (w !== MIN_WATERMARK) out.emitWatermark(w);
+    if (this.valve.isIdle && !this.outputIdle) {
+      this.outputIdle = true;
+      out.markIdle();
+    }
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * The exchange protocol between scale-out units, without a job: envelopes round-trip with their
+ * JS types; a receiver's watermark is the minimum over its active senders (idle and ended ones do
+ * not hold it back), checked against a brute-force model on random interleavings (fast-check); end
+ * markers end the receiver once every sender ended; records keep their order; a receiver restored
+ * from a snapshot goes on as the original.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { serialize } from "node:v8";
+import fc from "fast-check";
+import type { SourceOutput } from "../../src/api/source.js";
+import { StreamExecutionEnvironment } from "../../src/index.js";
+import {
+  decodeExchangeMessage,
+  type Exchange,
+  ExchangeMessageKind,
+  ExchangeReceiver,
+  ExchangeSender,
+  encodeEnd,
+  encodeIdle,
+  encodeRecord,
+  encodeWatermark,
+  planUnits,
+} from "../../src/scale-out/index.js";
+
+/** An exchange of `senders` -> `receivers` subtasks (not both 1: that edge is chained) with the given partitioner. */
+function exchange(
+  senders: number,
+  receivers: number,
+  by: "rebalance" | "broadcast" | "hash" = "rebalance",
+): Exchange {
+  const env = StreamExecutionEnvironment.create({ parallelism: receivers, maxParallelism: 16 });
+  const src = env.fromCollection([0]).setParallelism(senders);
+  const routed =
+    by === "rebalance" ? src.rebalance() : by === "broadcast" ? src.broadcast() : src.keyBy((v) => v);
+  routed.map((v) => v).print();
+  const x = planUnits(env.getStreamGraph(), env.config).exchanges[0]!;
+  assert.equal(x.edge.partitioner, by);
+  return x;
+}
+
+/** What a receiver emitted, in order. */
+type Event =
+  | ["record", unknown, number | undefined]
+  | ["watermark", number]
+  | ["idle"]
+  | ["active"]
+  | ["reject", string];
+
+function recorder(): { out: SourceOutput<unknown>; events: Event[] } {
+  const events: Event[] = [];
+  const out: SourceOutput<unknown> = {
+    collect: (v, ts) => {
+      events.push(["record", v, ts]);
+    },
+    emitWatermark: (w) => {
+      events.push(["watermark", w]);
+    },
+    markIdle: () => {
+      events.push(["idle"]);
+    },
+    markActive: () => {
+      events.push(["active"]);
+    },
+    forSplit: () => out,
+    releaseSplit() {},
+    reject: (_raw, reason) => {
+      events.push(["reject", reason]);
+    },
+  };
+  return { out, events };
+}
+
+test("envelopes round-trip records with their JS types, watermarks, idleness and ends", () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.anything(),
+        fc.date({ noInvalidDate: true }),
+        fc.bigInt(),
+        fc.dictionary(fc.string(), fc.integer()).map((d) => new Map(Object.entries(d))),
+      ),
+      fc.option(fc.integer({ min: -1e12, max: 1e12 }), { nil: undefined }),
+      (value, ts) => {
+        const m = decodeExchangeMessage(encodeRecord(value, ts));
+        assert.equal(m[0], ExchangeMessageKind.Record);
+        assert.deepEqual(m[1], value);
+        assert.equal(m[2], ts);
+        assert.equal(m.length, ts === undefined ? 2 : 3);
+      },
+    ),
+  );
+  assert.deepEqual(decodeExchangeMessage(encodeWatermark(2, 41)), [ExchangeMessageKind.Watermark, 2, 41]);
+  assert.deepEqual(decodeExchangeMessage(encodeIdle(1, true)), [ExchangeMessageKind.Idle, 1, true]);
+  assert.deepEqual(decodeExchangeMessage(encodeEnd(0)), [ExchangeMessageKind.End, 0]);
+  // The layout is what Kafka exchange topics of earlier versions hold: kinds 0..2 keep their meaning.
+  assert.deepEqual(decodeExchangeMessage(serialize([1, 0, 7])), [1, 0, 7]);
+});
+
+test("a receiver rejects what is no exchange message, naming the exchange and why", () => {
+  const x = exchange(2, 1);
+  const { out, events } = recorder();
+  const r = new ExchangeReceiver(x, { describe: () => ({ raw: "raw", at: "topic-0@5" }) });
+  r.receive(Buffer.from("not v8"), out, {});
+  r.receive(serialize([9, 0]), out);
+  r.receive(serialize([ExchangeMessageKind.Watermark, 2, 5]), out); // sender 2 of 0..1
+  r.receive(serialize([ExchangeMessageKind.Idle, 0, "yes"]), out);
+  assert.equal(events.length, 4);
+  for (const e of events) assert.equal(e[0], "reject");
+  const reasons = events.map((e) => e[1] as string);
+  assert.match(reasons[0]!, new RegExp(`^exchange ${x.name}: undecodable message at topic-0@5: `));
+  assert.match(reasons[1]!, /unknown message kind 9/);
+  assert.match(reasons[2]!, /sender 2 is not a sender of this exchange \(0\.\.1\)/);
+  assert.match(reasons[3]!, /idleness yes is not a boolean/);
+});
+
+/** A message of one sender in a random interleaving. */
+type Step = { s: number; m: ["w", number] | ["idle", boolean] | ["end"] };
+
+/**
+ * The model: the receiver's watermark is the minimum of the newest watermarks of its non-idle
+ * senders (an ended sender counts as +Infinity, and a watermark makes an idle sender active); it
+ * never goes back; with every sender idle there is none, and the receiver is idle.
+ */
+function model(senders: number, steps: Step[]): Event[] {
+  const wm = new Array<number>(senders).fill(Number.NEGATIVE_INFINITY);
+  const idle = new Array<boolean>(senders).fill(false);
+  const ended = new Array<boolean>(senders).fill(false);
+  let current = Number.NEGATIVE_INFINITY;
+  let outIdle = false;
+  const events: Event[] = [];
+  for (const { s, m } of steps) {
+    if (ended[s]) continue;
+    if (m[0] === "w") {
+      idle[s] = false;
+      wm[s] = Math.max(wm[s]!, m[1]);
+    } else if (m[0] === "idle") idle[s] = m[1];
+    else {
+      ended[s] = true;
+      idle[s] = false;
+      wm[s] = Number.POSITIVE_INFINITY;
+    }
+    const active = wm.filter((_, i) => !idle[i]);
+    const allIdle = active.length === 0;
+    if (allIdle !== outIdle) {
+      outIdle = allIdle;
+      events.push(allIdle ? ["idle"] : ["active"]);
+    }
+    if (!allIdle && Math.min(...active) > current) {
+      current = Math.min(...active);
+      events.push(["watermark", current]);
+    }
+  }
+  return events;
+}
+
+const stepsArb = (senders: number) =>
+  fc.array(
+    fc.record({
+      s: fc.nat(senders - 1),
+      m: fc.oneof(
+        { weight: 6, arbitrary: fc.tuple(fc.constant("w" as const), fc.integer({ min: -5, max: 100 })) },
+        { weight: 3, arbitrary: fc.tuple(fc.constant("idle" as const), fc.boolean()) },
+        { weight: 1, arbitrary: fc.constant(["end"] as ["end"]) },
+      ),
+    }),
+    { maxLength: 60 },
+  );
+
+const encode = ({ s, m }: Step) =>
+  m[0] === "w" ? encodeWatermark(s, m[1]) : m[0] === "idle" ? encodeIdle(s, m[1]) : encodeEnd(s);
+
+test("a receiver's watermark is the minimum over its active senders; idle and ended senders do not hold it back", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(fc.constant(n), stepsArb(n))),
+      ([senders, steps]) => {
+        const { out, events } = recorder();
+        const r = new ExchangeReceiver(exchange(senders, 2));
+        for (const st of steps) r.receive(encode(st), out);
+        assert.deepEqual(events, model(senders, steps));
+        const ended = new Set(steps.filter((st) => st.m[0] === "end").map((st) => st.s));
+        assert.equal(r.ended, ended.size === senders, "ended once every sender sent its end marker");
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test("a receiver restored from its snapshot goes on as the original", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(fc.constant(n), stepsArb(n), stepsArb(n))),
+      ([senders, before, after]) => {
+        const x = exchange(senders, 2);
+        const original = new ExchangeReceiver(x);
+        const sink = recorder();
+        for (const st of before) original.receive(encode(st), sink.out);
+        const restored = new ExchangeReceiver(x);
+        // through v8 as a checkpoint would
+        restored.restore(structuredClone(original.snapshot()));
+        const resumed = recorder();
+        restored.resume(resumed.out);
+        // The restored one starts from its senders' watermarks (never above the original's, which
+        // never goes back) and is idle if the original is.
+        const said = resumed.events.filter((e) => e[0] === "watermark").map((e) => e[1] as number);
+        assert.ok(said.length <= 1 && said.every((w) => w <= original.watermark), `resumed at ${said}`);
+        const originalIdle =
+          sink.events.filter((e) => e[0] === "idle" || e[0] === "active").at(-1)?.[0] === "idle";
+        assert.equal(
+          resumed.events.some((e) => e[0] === "idle"),
+          originalIdle,
+          "idleness restored",
+        );
+        const w0 = original.watermark;
+        const a = recorder();
+        const b = recorder();
+        for (const st of after) {
+          original.receive(encode(st), a.out);
+          restored.receive(encode(st), b.out);
+        }
+        assert.equal(restored.ended, original.ended);
+        assert.deepEqual(restored.snapshot(), original.snapshot());
+        // Above where the original stood at the snapshot, both emit the same watermarks.
+        const above = (es: Event[]) => es.filter((e) => e[0] === "watermark" && (e[1] as number) > w0);
+        assert.deepEqual(above(b.events), above(a.events));
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+/** A sender over an in-memory transport: what each receiver got, decoded. */
+function sending(x: Exchange, sender: number, watermarks?: "eager" | "at-flush") {
+  const got: unknown[][] = Array.from({ length: x.receivers }, () => []);
+  const s = new ExchangeSender(
+    x,
+    sender,
+    {
+      send(r, bytes, ts) {
+        const m = decodeExchangeMessage(bytes);
+        if (m[0] === ExchangeMessageKind.Record)
+          assert.equal(ts, m[2], "a record's transport timestamp is its own");
+        else assert.equal(ts, undefined);
+        got[r]!.push([...m]);
+      },
+    },
+    { maxParallelism: 16, ...(watermarks ? { watermarks } : {}) },
+  );
+  return { s, got };
+}
+
+test("a sender announces itself active, routes records in order, and sends watermarks, idleness and its end to every receiver", () => {
+  const x = exchange(2, 3);
+  const { s, got } = sending(x, 1);
+  for (let i = 0; i < 7; i++) s.write(i, 100 + i);
+  s.writeWatermark(50);
+  s.idle(true);
+  s.idle(true); // no change: nothing sent
+  s.idle(false);
+  s.write("late", undefined);
+  s.finish();
+  const active = [ExchangeMessageKind.Idle, 1, false];
+  // rebalance from sender 1: receivers 1, 2, 0, 1, 2, 0, 1, 2 (as the channels do)
+  assert.deepEqual(got[0], [
+    active,
+    [0, 2, 102],
+    [0, 5, 105],
+    [1, 1, 50],
+    [3, 1, true],
+    [3, 1, false],
+    [2, 1],
+  ]);
+  assert.deepEqual(got[1], [
+    active,
+    [0, 0, 100],
+    [0, 3, 103],
+    [0, 6, 106],
+    [1, 1, 50],
+    [3, 1, true],
+    [3, 1, false],
+    [2, 1],
+  ]);
+  assert.deepEqual(got[2], [
+    active,
+    [0, 1, 101],
+    [0, 4, 104],
+    [1, 1, 50],
+    [3, 1, true],
+    [3, 1, false],
+    [0, "late"],
+    [2, 1],
+  ]);
+});
+
+test("a sender with watermarks at flush sends only the newest, and before its idleness or its end", () => {
+  const x = exchange(1, 2);
+  const { s, got } = sending(x, 0, "at-flush");
+  s.writeWatermark(10);
+  s.writeWatermark(20);
+  assert.deepEqual(got[0], []);
+  s.flush();
+  s.flush(); // nothing new
+  s.writeWatermark(30);
+  s.idle(true);
+  s.writeWatermark(40);
+  s.finish();
+  assert.deepEqual(got[0], [
+    [3, 0, false],
+    [1, 0, 20],
+    [1, 0, 30],
+    [3, 0, true],
+    [1, 0, 40],
+    [2, 0],
+  ]);
+});
+
+test("records of each sender reach a receiver in the order sent, whatever the interleaving of senders", () => {
+  fc.assert(
+    fc.property(fc.array(fc.nat(2), { maxLength: 80 }), (order) => {
+      const x = exchange(3, 2, "broadcast");
+      const queues: Buffer[][] = [[], []];
+      const senders = [0, 1, 2].map(
+        (i) =>
+          new ExchangeSender(x, i, { send: (r, bytes) => queues[r]!.push(bytes) }, { maxParallelism: 16 }),
+      );
+      const next = [0, 0, 0];
+      for (const i of order) senders[i]!.write({ sender: i, n: next[i]!++ }, undefined);
+      for (const s of senders) s.finish();
+      for (const q of queues) {
+        const { out, events } = recorder();
+        const r = new ExchangeReceiver(x);
+        for (const b of q) r.receive(b, out);
+        assert.ok(r.ended);
+        const seen = [0, 0, 0];
+        for (const e of events) {
+          if (e[0] !== "record") continue;
+          const v = e[1] as { sender: number; n: number };
+          assert.equal(v.n, seen[v.sender]!++, "in order");
+        }
+        assert.deepEqual(seen, next, "every record arrived");
+      }
+    }),
+  );
+});
+
+test("a sender restarted after a receiver's checkpoint that saw it idle is waited for again", () => {
+  const x = exchange(2, 1);
+  const r = new ExchangeReceiver(x);
+  const { out } = recorder();
+  r.receive(encodeWatermark(0, 10), out);
+  r.receive(encodeIdle(1, true), out);
+  const restored = new ExchangeReceiver(x);
+  restored.restore(r.snapshot());
+  const resumed = recorder();
+  restored.resume(resumed.out);
+  assert.deepEqual(resumed.events, [["watermark", 10]]);
+  // sender 1 restarts (its own restore): it announces itself active before its first watermark
+  const { s, got } = sending(x, 1);
+  s.writeWatermark(5);
+  const after = recorder();
+  for (const m of got[0]!) restored.receive(serialize(m), after.out);
+  restored.receive(encodeWatermark(0, 30), after.out);
+  // 10 stays the watermark until sender 1 passes it: it is active again
+  assert.deepEqual(after.events, []);
+  assert.equal(restored.watermark, 10);
+});
