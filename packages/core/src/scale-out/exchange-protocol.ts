@@ -16,8 +16,8 @@
  * `[0, value, timestamp?]`, `[1, sender, watermark]`, `[2, sender]` (end), `[3, sender, idle]`.
  */
 import { deserialize, serialize } from "node:v8";
-import type { SinkWriter } from "../api/sink.js";
-import type { SourceOutput } from "../api/source.js";
+import type { SinkWriter } from "../connector/sink.js";
+import type { SourceOutput } from "../connector/source.js";
 import { MAX_WATERMARK, MIN_WATERMARK, WatermarkValve } from "../time/watermark.js";
 import { type Exchange, exchangePartitioner } from "./unit-plan.js";
 

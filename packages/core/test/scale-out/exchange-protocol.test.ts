@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { serialize } from "node:v8";
 import fc from "fast-check";
-import type { SourceOutput } from "../../src/api/source.js";
+import type { SourceOutput } from "../../src/connector/source.js";
 import { StreamExecutionEnvironment } from "../../src/index.js";
 import {
   decodeExchangeMessage,
