@@ -323,8 +323,12 @@ export class ExchangeReceiver {
       this.endedCount++;
       this.valve.inputWatermark(s, MAX_WATERMARK);
     }
-    for (const s of state.idle ?? []) {
-      if (this.senderEnded[s] || s >= this.exchange.senders) continue;
+    // Highest watermark first: each step then leaves the lowest senders active, so the valve never
+    // passes a watermark the original did not (it ends at the minimum over the non-idle senders).
+    const idle = (state.idle ?? []).filter((s) => s < this.exchange.senders && !this.senderEnded[s]);
+    const w = this.watermarks;
+    idle.sort((a, b) => (w[b]! > w[a]! ? 1 : w[b]! < w[a]! ? -1 : 0));
+    for (const s of idle) {
       this.senderIdle[s] = true;
       this.valve.inputIdle(s, true);
     }
