@@ -105,7 +105,8 @@ export class Subtask {
     const counts = [0, 0];
     for (const ch of inputs) counts[ch.inputIndex]!++;
     for (let i = 0; i < (twoInput ? 2 : 1); i++) {
-      this.valves.push(new WatermarkValve(counts[i]!));
+      // Channels of one input: when all go idle, the highest watermark is let through (as Flink does).
+      this.valves.push(new WatermarkValve(counts[i]!, { advanceToMaxWhenAllIdle: true }));
       this.inputIdle.push(false);
     }
     this.headKeyed = [keyedInputs[0] ?? false, keyedInputs[1] ?? false];
@@ -284,23 +285,33 @@ export class Subtask {
     }
   }
 
+  /**
+   * Forwards what input `ii`'s valve decided: an idleness change and/or a new watermark. Going
+   * active comes before the watermark and going idle after it (Flink's order), so that the
+   * watermark does not make downstream treat the input as active again.
+   */
   private deliverWatermark(ii: number, advanced: number | undefined): void {
-    const valve = this.valves[ii]!;
-    const head = this.head;
-    if (valve.isIdle !== this.inputIdle[ii]) {
-      this.inputIdle[ii] = valve.isIdle;
+    const idle = this.valves[ii]!.isIdle;
+    const idleChanged = idle !== this.inputIdle[ii];
+    if (idleChanged && !idle) this.forwardIdle(ii, false);
+    if (advanced !== undefined) {
+      const head = this.head;
       if (this.twoInput) {
         const op = head as TwoInputOperator<unknown, unknown, unknown>;
-        if (ii === 0) op.processIdle1(valve.isIdle);
-        else op.processIdle2(valve.isIdle);
-      } else head.processIdle(valve.isIdle);
+        if (ii === 0) op.processWatermark1(advanced);
+        else op.processWatermark2(advanced);
+      } else head.processWatermark(advanced);
     }
-    if (advanced === undefined) return;
+    if (idleChanged && idle) this.forwardIdle(ii, true);
+  }
+
+  private forwardIdle(ii: number, idle: boolean): void {
+    this.inputIdle[ii] = idle;
     if (this.twoInput) {
-      const op = head as TwoInputOperator<unknown, unknown, unknown>;
-      if (ii === 0) op.processWatermark1(advanced);
-      else op.processWatermark2(advanced);
-    } else head.processWatermark(advanced);
+      const op = this.head as TwoInputOperator<unknown, unknown, unknown>;
+      if (ii === 0) op.processIdle1(idle);
+      else op.processIdle2(idle);
+    } else this.head.processIdle(idle);
   }
 
   /** Source subtasks: starts checkpoint `id` here (sources get no barriers from upstream). */

@@ -132,6 +132,9 @@ export class BoundedOutOfOrdernessGenerator<T> implements WatermarkGenerator<T> 
  * hold it back; when all inputs are idle, the combined output is idle. The one place a minimum of
  * watermarks is taken: a subtask's input channels, a two-input operator's inputs, a source's
  * splits (inputs added and removed as splits come and go) and the senders of a scale-out exchange.
+ *
+ * With {@link WatermarkValveOptions.advanceToMaxWhenAllIdle} it is Flink's StatusWatermarkValve
+ * (the channels of one input); without, Flink's CombinedWatermarkStatus (splits, operator inputs).
  */
 export class WatermarkValve {
   private readonly watermarks: number[];
@@ -141,8 +144,10 @@ export class WatermarkValve {
   private live: number;
   private current = MIN_WATERMARK;
   private allIdle = false;
+  private readonly advanceToMaxWhenAllIdle: boolean;
 
-  constructor(inputCount: number) {
+  constructor(inputCount: number, options: WatermarkValveOptions = {}) {
+    this.advanceToMaxWhenAllIdle = options.advanceToMaxWhenAllIdle ?? false;
     this.live = inputCount;
     this.watermarks = new Array<number>(inputCount).fill(MIN_WATERMARK);
     this.idle = new Array<boolean>(inputCount).fill(false);
@@ -172,8 +177,27 @@ export class WatermarkValve {
 
   /** Changes the idleness of `input`; returns the new combined watermark if it advanced, else undefined. */
   inputIdle(input: number, idle: boolean): number | undefined {
+    const wasIdle = this.idle[input];
     this.idle[input] = idle;
-    return this.recompute();
+    const advanced = this.recompute();
+    // The last active input went idle while it held the watermark back: nothing holds it any more.
+    if (
+      idle &&
+      !wasIdle &&
+      this.allIdle &&
+      this.advanceToMaxWhenAllIdle &&
+      this.watermarks[input] === this.current
+    )
+      return this.advanceToMax();
+    return advanced;
+  }
+
+  private advanceToMax(): number | undefined {
+    let max = MIN_WATERMARK;
+    for (let i = 0; i < this.watermarks.length; i++) if (this.watermarks[i]! > max) max = this.watermarks[i]!;
+    if (max <= this.current) return undefined;
+    this.current = max;
+    return max;
   }
 
   /**
@@ -201,9 +225,9 @@ export class WatermarkValve {
   removeInput(input: number): number | undefined {
     this.live--;
     this.freeSlots.push(input);
-    // A removed input counts as idle for ever: it is skipped by the minimum.
+    // A removed input counts as idle for ever, without a watermark: skipped by minimum and maximum.
     this.idle[input] = true;
-    this.watermarks[input] = MAX_WATERMARK;
+    this.watermarks[input] = MIN_WATERMARK;
     return this.recompute();
   }
 
@@ -225,4 +249,15 @@ export class WatermarkValve {
     }
     return undefined;
   }
+}
+
+/** How a {@link WatermarkValve} behaves when every input is idle. */
+export interface WatermarkValveOptions {
+  /**
+   * When the last active input goes idle while its watermark was the combined one, advance the
+   * combined watermark to the highest any input reached (Flink's StatusWatermarkValve, for the
+   * channels of one input). Off (default): the combined watermark stays where it was (Flink's
+   * CombinedWatermarkStatus, for a source's splits and an operator's inputs).
+   */
+  advanceToMaxWhenAllIdle?: boolean;
 }

@@ -327,48 +327,101 @@ const ops: fc.Arbitrary<Op> = fc.oneof(
   fc.tuple(fc.nat(), fc.boolean()).map<Op>(([pick, idle]) => ({ op: "idle", pick, idle })),
 );
 
-test("property: the valve's watermark is the running maximum of the minimum over live active inputs", () => {
+/** Plays `script` on a valve of `initial` inputs and checks every result against a brute-force model. */
+function checkValve(initial: number, script: readonly Op[], channels: boolean): void {
+  const valve = new WatermarkValve(initial, { advanceToMaxWhenAllIdle: channels });
+  // model: input index -> its watermark and idleness, for live inputs only
+  const model = new Map<number, { watermark: number; idle: boolean }>();
+  for (let i = 0; i < initial; i++) model.set(i, { watermark: MIN_WATERMARK, idle: false });
+  let combined = MIN_WATERMARK;
+  for (const s of script) {
+    const live = [...model.keys()];
+    let advanced: number | undefined;
+    let wentIdle = false;
+    if (s.op === "add") {
+      const i = valve.addInput();
+      assert.ok(!model.has(i), `input ${i} handed out twice`);
+      model.set(i, { watermark: MIN_WATERMARK, idle: false });
+      assert.equal(valve.inputCount, model.size);
+      continue; // adding changes nothing until the input reports
+    }
+    if (live.length === 0) continue;
+    const i = live[s.pick % live.length]!;
+    const m = model.get(i)!;
+    if (s.op === "remove") {
+      model.delete(i);
+      advanced = valve.removeInput(i);
+    } else if (s.op === "watermark") {
+      m.idle = false;
+      m.watermark = Math.max(m.watermark, s.watermark);
+      advanced = valve.inputWatermark(i, s.watermark);
+    } else {
+      wentIdle = s.idle && !m.idle;
+      m.idle = s.idle;
+      advanced = valve.inputIdle(i, s.idle);
+    }
+    const active = [...model.values()].filter((x) => !x.idle);
+    const min = Math.min(...active.map((x) => x.watermark));
+    let expected = active.length > 0 && min > combined ? min : undefined;
+    // Flink's StatusWatermarkValve: the last active channel went idle holding the watermark back.
+    if (channels && wentIdle && active.length === 0 && m.watermark === combined) {
+      const max = Math.max(...[...model.values()].map((x) => x.watermark));
+      if (max > combined) expected = max;
+    }
+    if (expected !== undefined) combined = expected;
+    assert.equal(advanced, expected);
+    assert.equal(valve.watermark, combined);
+    assert.equal(valve.isIdle, active.length === 0);
+    assert.equal(valve.inputCount, model.size);
+  }
+}
+
+test("property: the valve's watermark is the running maximum of the minimum over live active inputs (and, for channels, the maximum once all went idle)", () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 3 }), fc.array(ops, { maxLength: 60 }), (initial, script) => {
-      const valve = new WatermarkValve(initial);
-      // model: input index -> its watermark and idleness, for live inputs only
-      const model = new Map<number, { watermark: number; idle: boolean }>();
-      for (let i = 0; i < initial; i++) model.set(i, { watermark: MIN_WATERMARK, idle: false });
-      let combined = MIN_WATERMARK;
-      for (const s of script) {
-        const live = [...model.keys()];
-        let advanced: number | undefined;
-        if (s.op === "add") {
-          const i = valve.addInput();
-          assert.ok(!model.has(i), `input ${i} handed out twice`);
-          model.set(i, { watermark: MIN_WATERMARK, idle: false });
-          assert.equal(valve.inputCount, model.size);
-          continue; // adding changes nothing until the input reports
-        }
-        if (live.length === 0) continue;
-        const i = live[s.pick % live.length]!;
-        const m = model.get(i)!;
-        if (s.op === "remove") {
-          model.delete(i);
-          advanced = valve.removeInput(i);
-        } else if (s.op === "watermark") {
-          m.idle = false;
-          m.watermark = Math.max(m.watermark, s.watermark);
-          advanced = valve.inputWatermark(i, s.watermark);
-        } else {
-          m.idle = s.idle;
-          advanced = valve.inputIdle(i, s.idle);
-        }
-        const active = [...model.values()].filter((x) => !x.idle);
-        const min = Math.min(...active.map((x) => x.watermark));
-        const expected = active.length > 0 && min > combined ? min : undefined;
-        if (expected !== undefined) combined = expected;
-        assert.equal(advanced, expected);
-        assert.equal(valve.watermark, combined);
-        assert.equal(valve.isIdle, active.length === 0);
-        assert.equal(valve.inputCount, model.size);
-      }
-    }),
+    fc.property(fc.integer({ min: 0, max: 3 }), fc.array(ops, { maxLength: 60 }), fc.boolean(), checkValve),
     { numRuns: 500 },
   );
+});
+
+test("property: channels that each send watermarks then go idle, interleaved at random, end at the highest watermark", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 3 }), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.nat(), { maxLength: 20 }),
+      (perChannel, order) => {
+        // Each channel: its watermarks, then idle; merged in the order `order` picks channels.
+        const queues: Op[][] = perChannel.map((wms, c) => [
+          ...wms.map<Op>((watermark) => ({ op: "watermark", pick: c, watermark })),
+          { op: "idle", pick: c, idle: true },
+        ]);
+        const script: Op[] = [];
+        for (const o of order) {
+          const q = queues[o % queues.length]!;
+          if (q.length > 0) script.push(q.shift()!);
+        }
+        for (const q of queues) script.push(...q);
+        checkValve(perChannel.length, script, true);
+        const valve = new WatermarkValve(perChannel.length, { advanceToMaxWhenAllIdle: true });
+        for (const step of script)
+          if (step.op === "watermark") valve.inputWatermark(step.pick, step.watermark);
+          else if (step.op === "idle") valve.inputIdle(step.pick, step.idle);
+        const highest = Math.max(MIN_WATERMARK, ...perChannel.flat());
+        assert.equal(valve.watermark, highest, "nothing holds the watermark back once every channel is idle");
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test("channels valve: wm 169 on channel 0, channel 0 idle, channel 1 idle -> 169 (Flink's StatusWatermarkValve); a splits valve stays", () => {
+  const channels = new WatermarkValve(2, { advanceToMaxWhenAllIdle: true });
+  assert.equal(channels.inputWatermark(0, 169), undefined, "channel 1 has no watermark yet");
+  assert.equal(channels.inputIdle(0, true), undefined);
+  assert.equal(channels.inputIdle(1, true), 169);
+  assert.equal(channels.isIdle, true);
+  const splits = new WatermarkValve(2);
+  splits.inputWatermark(0, 169);
+  splits.inputIdle(0, true);
+  assert.equal(splits.inputIdle(1, true), undefined);
+  assert.equal(splits.watermark, MIN_WATERMARK);
 });
