@@ -87,16 +87,6 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
     this.nextLatencyMarker = now;
   }
 
-  /** The reader (for checkpoints). */
-  get sourceReader(): SourceReader<T> {
-    return this.reader;
-  }
-
-  /** True once the bounded input ended and the final watermark was sent. */
-  get isEnded(): boolean {
-    return this.ended;
-  }
-
   /** Polls up to `max` records; handles periodic duties; ends the input when the reader ends. */
   poll(max: number): PollStatus {
     if (this.ended) return "end";
