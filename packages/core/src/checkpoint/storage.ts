@@ -53,6 +53,12 @@ export interface CheckpointStorage {
   readonly local: boolean;
   /** Writes `files` into `folder`, each durably, then `_metadata` (`metadata`) last and atomically. */
   writeFolder(folder: string, files: ReadonlyMap<string, Buffer>, metadata: string): Promise<void>;
+  /**
+   * Writes `files` into `folder`, each durably, without `_metadata`: one worker thread's part of a
+   * checkpoint whose `_metadata` the coordinating thread writes last (with `writeFolder` and no
+   * files) once every part is written. Needed by jobs spread over worker threads.
+   */
+  writeFiles?(folder: string, files: ReadonlyMap<string, Buffer>): Promise<void>;
   /** One file of a folder; undefined when it does not exist. */
   readFile(folder: string, name: string): Promise<Buffer | undefined>;
   /** Names of the entries directly under `root` ([] when it does not exist). */
@@ -65,8 +71,7 @@ export interface CheckpointStorage {
 export const localCheckpointStorage: CheckpointStorage = {
   local: true,
   async writeFolder(folder, files, metadata) {
-    await mkdir(folder, { recursive: true });
-    await Promise.all([...files].map(([name, data]) => writeDurably(join(folder, name), data)));
+    await writeFilesDurably(folder, files);
     const tmp = join(folder, `${METADATA}.tmp`);
     await writeDurably(tmp, metadata);
     await rename(tmp, join(folder, METADATA));
@@ -78,6 +83,7 @@ export const localCheckpointStorage: CheckpointStorage = {
       await dir.close();
     }
   },
+  writeFiles: writeFilesDurably,
   async readFile(folder, name) {
     try {
       return await readFile(join(folder, name));
@@ -121,6 +127,11 @@ export function checkpointFolder(id: number): string {
   return `chk-${id}`;
 }
 
+async function writeFilesDurably(folder: string, files: ReadonlyMap<string, Buffer>): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  await Promise.all([...files].map(([name, data]) => writeDurably(join(folder, name), data)));
+}
+
 async function writeDurably(path: string, data: Buffer | string): Promise<void> {
   const fh = await open(path, "w");
   try {
@@ -138,12 +149,53 @@ export async function writeCheckpoint(
   meta: Omit<CheckpointMetadata, "files" | "version">,
   storage: CheckpointStorage = localCheckpointStorage,
 ): Promise<void> {
+  const metadata: CheckpointMetadata = { version: 1, ...meta, files: checksums(files) };
+  await storage.writeFolder(folder, files, JSON.stringify(metadata, null, 1));
+}
+
+/** SHA-256 and size of each file, as `_metadata` lists them. */
+export function checksums(files: ReadonlyMap<string, Buffer>): CheckpointMetadata["files"] {
   const sums: Record<string, { sha256: string; bytes: number }> = {};
   for (const [name, data] of files) {
     sums[name] = { sha256: createHash("sha256").update(data).digest("hex"), bytes: data.length };
   }
-  const metadata: CheckpointMetadata = { version: 1, ...meta, files: sums };
-  await storage.writeFolder(folder, files, JSON.stringify(metadata, null, 1));
+  return sums;
+}
+
+/**
+ * Writes one worker thread's part of a checkpoint (no `_metadata`); resolves with the checksums
+ * the coordinating thread puts into `_metadata` (see {@link writeCheckpointMetadata}).
+ */
+export async function writeCheckpointPart(
+  folder: string,
+  files: ReadonlyMap<string, Buffer>,
+  storage: CheckpointStorage = localCheckpointStorage,
+): Promise<CheckpointMetadata["files"]> {
+  if (!storage.writeFiles) throw storageCannotShare();
+  await storage.writeFiles(folder, files);
+  return checksums(files);
+}
+
+/**
+ * Completes a checkpoint whose files other threads wrote (see {@link writeCheckpointPart}):
+ * writes `_metadata`, listing their checksums, last and atomically.
+ */
+export async function writeCheckpointMetadata(
+  folder: string,
+  meta: Omit<CheckpointMetadata, "version">,
+  storage: CheckpointStorage = localCheckpointStorage,
+): Promise<void> {
+  const metadata: CheckpointMetadata = { version: 1, ...meta };
+  await storage.writeFolder(folder, new Map(), JSON.stringify(metadata, null, 1));
+}
+
+/** The error for a storage without `writeFiles` used by a job spread over worker threads. */
+export function storageCannotShare(): FleuveError {
+  return new FleuveError(
+    "FLEUVE_CONFIG_INVALID",
+    "option 'checkpointing.storage' has no writeFiles(folder, files), which jobs spread over worker threads need (each thread writes its part of a checkpoint); implement it or run with threads: 1",
+    { details: { option: "checkpointing.storage" } },
+  );
 }
 
 /** Reads and verifies a checkpoint folder; throws FLEUVE_CHECKPOINT_CORRUPT with the reason. */
