@@ -19,6 +19,12 @@ export interface ThreadedJob {
   readonly args: readonly string[];
   /** A module whose `register()` each worker calls first, instead of tsx's (see `RunJobOptions`). */
   readonly workerLoader?: string | undefined;
+  /**
+   * The job's graph and configuration as built in the calling thread (every worker builds the
+   * same): the main thread coordinates checkpoints and writes their metadata from them.
+   */
+  readonly graph: StreamGraph;
+  readonly config: JobConfig;
 }
 
 /** Runs jobs: implemented by the runtime, registered at the package entry. */

@@ -99,6 +99,34 @@ export function toModuleUrl(pathOrUrl: string): string {
 }
 
 /**
+ * Sends the records of `stream` to `post` in batches: the "Collect" sink of a job on worker threads
+ * whose `build` returns a stream (each worker posts its share to the main thread). The main thread
+ * adds it too (with a no-op `post`), so that it builds the same graph as the workers: it writes
+ * that graph's operator layout into checkpoints.
+ */
+export function collectInto(stream: DataStream<unknown>, post: (values: unknown[]) => void): void {
+  stream.sinkTo(
+    {
+      createWriter: () => {
+        let buf: unknown[] = [];
+        const flush = () => {
+          if (buf.length > 0) post(buf);
+          buf = [];
+        };
+        return {
+          write: (v) => {
+            buf.push(v);
+            if (buf.length >= 1024) flush();
+          },
+          finish: flush,
+        };
+      },
+    },
+    "Collect",
+  );
+}
+
+/**
  * Runs a job. Given a module path/URL, it can spread over worker threads; given a definition, it
  * runs in this thread.
  */
@@ -124,7 +152,9 @@ export async function runJob(job: JobDefinition | string, opts: RunJobOptions = 
     }
     // Validate in this thread first so configuration errors surface here, before any thread starts.
     const env = StreamExecutionEnvironment.create(options);
-    await def.build(env, opts.args ?? []);
+    const out = await def.build(env, opts.args ?? []);
+    // The same graph as every worker builds (they collect a returned stream likewise).
+    if (out instanceof DataStream) collectInto(out, () => {});
     env.getStreamGraph();
     return jobExecutor().executeOnThreads({
       moduleUrl,
@@ -133,6 +163,8 @@ export async function runJob(job: JobDefinition | string, opts: RunJobOptions = 
       options,
       args: opts.args ?? [],
       workerLoader: opts.workerLoader,
+      graph: env.graph,
+      config: env.config,
     });
   }
   const env = StreamExecutionEnvironment.create(options);

@@ -14,6 +14,7 @@ import {
   localCheckpointStorage,
   pruneCheckpoints,
   writeCheckpoint,
+  writeCheckpointPart,
 } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import type { OperatorSnapshot } from "../spi/operator.js";
@@ -46,6 +47,22 @@ interface Pending {
   readonly deferred: Map<string, Record<string, OperatorSnapshot>>;
   readonly savepoint?: SavepointRequest;
   writing?: Promise<void>;
+  /** A participant's part is written; the checkpoint waits for the main thread's verdict. */
+  written?: boolean;
+}
+
+/**
+ * How the coordinator of one worker thread of a job (a participant) reports to the job's
+ * coordinator in the main thread, which owns checkpoint ids and writes `_metadata`.
+ */
+export interface CheckpointParticipantReports {
+  /**
+   * This thread's part of checkpoint `id` is durably written: the checksums of its files and the
+   * earlier checkpoint folders its state files build on, both for `_metadata`.
+   */
+  acked(id: number, files: CheckpointMetadata["files"], references: string[]): void;
+  /** This thread could not write its part of checkpoint `id` (why). */
+  declined(id: number, reason: string): void;
 }
 
 /** Describes a subtask for the coordinator. */
@@ -119,6 +136,8 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   private readonly operatorLayout: CheckpointLayout;
   private readonly log: (line: string) => void;
   private readonly clock: () => number;
+  /** Set on a worker thread of a job spread over threads: see {@link participate}. */
+  private participant: CheckpointParticipantReports | undefined;
 
   constructor(o: CheckpointCoordinatorOptions) {
     this.options = o.checkpointing;
@@ -135,6 +154,55 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     }
   }
 
+  /**
+   * Makes this coordinator one participant of a job spread over worker threads: it no longer
+   * triggers, times out or completes checkpoints itself; the main thread's coordinator does
+   * (Flink's JobManager), through {@link triggerAs}, {@link completeAs} and {@link abortAs}.
+   * This thread writes the files of its subtasks and reports them with `reports`.
+   */
+  participate(reports: CheckpointParticipantReports): void {
+    this.participant = reports;
+  }
+
+  /**
+   * Participant, first phase: opens checkpoint `id` (a savepoint into `savepointDir` when given)
+   * here, so that this thread's subtasks can acknowledge its barrier, which may come from another
+   * thread's sources as soon as {@link startAs} runs there.
+   */
+  prepareAs(id: number, now: number, savepointDir: string | undefined): void {
+    this.nextId = id + 1;
+    const savepoint =
+      savepointDir === undefined ? undefined : { dir: savepointDir, resolve: () => {}, reject: () => {} };
+    this.begin(id, now, savepoint);
+  }
+
+  /** Participant, second phase (every thread prepared `id`): starts it at the sources here. */
+  startAs(id: number, stopSources: boolean): void {
+    const p = this.pending.get(id);
+    if (!p) return; // aborted meanwhile
+    this.triggerLocalSources(p, stopSources);
+    // A thread without subtasks (more threads than subtasks) has nothing to wait for.
+    if (this.subtasks.length === 0 && !p.writing && !p.written) this.persist(p);
+  }
+
+  /** Participant: checkpoint `id` is complete (its `_metadata` is written): notify the operators. */
+  completeAs(id: number): void {
+    const p = this.pending.get(id);
+    if (p) {
+      for (const cb of p.onComplete) cb(checkpointFolder(id));
+      this.pending.delete(id);
+    }
+    this.completedToNotify.push(id);
+    if (id > this.latestCompleted) this.latestCompleted = id;
+    this.lastCompletedAt = this.clock();
+    this.notifyCompleted();
+  }
+
+  /** Participant: checkpoint `id` was aborted by the main thread. */
+  abortAs(id: number): void {
+    this.pending.delete(id);
+  }
+
   /** Number of checkpoints in flight. */
   get inFlight(): number {
     return this.pending.size;
@@ -148,7 +216,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       throw f;
     }
     const o = this.options;
-    if (!o) return false;
+    if (!o || this.participant) return false;
     for (const p of this.pending.values()) {
       if (now - p.startedAt > o.timeoutMs && !p.writing) this.abort(p, `timed out after ${o.timeoutMs} ms`);
     }
@@ -165,12 +233,18 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
 
   /** Starts checkpoint (or savepoint) now. With `stopSources`, sources stop right after its barrier. */
   trigger(now: number, savepoint?: SavepointRequest, stopSources = false): number {
-    const id = this.nextId++;
+    const p = this.begin(this.nextId++, now, savepoint);
+    this.triggerLocalSources(p, stopSources);
+    return p.id;
+  }
+
+  /** Opens checkpoint `id`, which subsumes older ones not yet written. */
+  private begin(id: number, now: number, savepoint: SavepointRequest | undefined): Pending {
     this.lastTrigger = now;
     // A task that sees a newer barrier drops the older alignment, so older unacknowledged
     // checkpoints can no longer complete: abort them (Flink subsumes them likewise).
     for (const old of [...this.pending.values()])
-      if (!old.writing) this.abort(old, `subsumed by checkpoint ${id}`, true);
+      if (!old.writing && !old.written) this.abort(old, `subsumed by checkpoint ${id}`, true);
     const p: Pending = {
       id,
       startedAt: now,
@@ -183,15 +257,21 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       savepoint,
     };
     this.pending.set(id, p);
+    return p;
+  }
+
+  /** Starts checkpoint `p` at the source subtasks here; finished subtasks take their part at once. */
+  private triggerLocalSources(p: Pending, stopSources: boolean): void {
     for (const info of this.subtasks) {
       const st = info.subtask;
-      if (st.state === "finished") this.acknowledge(id, st, st.snapshotFinished(id));
-      else if (info.isSource) {
-        st.triggerCheckpoint(id);
+      if (st.state === "finished") {
+        // (a participant: one that finished after its barrier passed has acknowledged already)
+        if (!p.files.has(info.file)) this.acknowledge(p.id, st, st.snapshotFinished(p.id));
+      } else if (info.isSource) {
+        st.triggerCheckpoint(p.id);
         if (stopSources) st.suspend();
       }
     }
-    return id;
   }
 
   /** Takes a savepoint into `dir` (resolves with its path once written). */
@@ -273,10 +353,28 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
               },
             );
           });
-    p.writing = ready
-      .then(() => {
-        for (const [name, snaps] of p.deferred) p.files.set(name, serialize(snaps));
-      })
+    const serialized = ready.then(() => {
+      for (const [name, snaps] of p.deferred) p.files.set(name, serialize(snaps));
+    });
+    const reports = this.participant;
+    if (reports) {
+      // This thread's part only: the main thread writes `_metadata` once every thread's part is in.
+      p.writing = serialized
+        .then(() => writeCheckpointPart(folder, p.files, this.storage))
+        .then(
+          (sums) => {
+            p.writing = undefined;
+            p.written = true;
+            reports.acked(p.id, sums, [...p.references]);
+          },
+          (e: unknown) => {
+            this.pending.delete(p.id);
+            reports.declined(p.id, `could not be written to ${folder}: ${(e as Error).message}`);
+          },
+        );
+      return;
+    }
+    p.writing = serialized
       .then(() =>
         writeCheckpoint(
           folder,
@@ -329,6 +427,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
 
   private abort(p: Pending, why: string, quiet = false): void {
     this.pending.delete(p.id);
+    if (this.participant) return; // the main thread decides and says why
     // A subsumed periodic checkpoint is routine (its successor covers it); say nothing then.
     if (!quiet || p.savepoint) this.log(`checkpoint ${p.id} aborted: ${why}`);
     p.savepoint?.reject(new FleuveError("FLEUVE_CHECKPOINT_FAILED", `savepoint ${p.id} aborted: ${why}`));

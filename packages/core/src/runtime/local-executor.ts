@@ -363,8 +363,8 @@ export class LocalExecutor {
         await this.loop();
         if (this.cancelled)
           throw new FleuveError("FLEUVE_JOB_CANCELLED", `job '${this.jobName}' was cancelled`);
-        if (this.coordinator && config.checkpointing)
-          await this.coordinator.finalCheckpoint(this.clock.now());
+        // (without periodic checkpoints, a worker thread still waits here for the others)
+        if (this.coordinator) await this.coordinator.finalCheckpoint(this.clock.now());
         await this.drainOperators();
         this.closeAll();
         return {

@@ -1,13 +1,27 @@
 /**
  * Runs a job module over worker threads: starts one worker per slot, links every pair of workers
- * with a MessagePort, gathers metrics and collected records, and turns a worker's failure into the
- * job's failure (stopping the others).
+ * with a MessagePort, gathers metrics and collected records, and coordinates checkpoints (this
+ * thread's {@link ThreadCheckpointCoordinator} owns them; each worker snapshots its own subtasks).
+ * A worker's failure stops every worker; the job's restart strategy then starts them all again
+ * from the latest completed checkpoint, as one thread restarts all its subtasks.
  */
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import type { EnvironmentOptions } from "../api/config.js";
 import type { JobClient, JobResult, MetricsSummary } from "../api/job-client.js";
-import { FleuveError, isErrorCode } from "../errors.js";
+import type { ThreadedJob } from "../api/job-executor.js";
+import {
+  type CheckpointMetadata,
+  ensureDir,
+  loadForRestore,
+  localCheckpointStorage,
+  storageCannotShare,
+} from "../checkpoint/storage.js";
+import { FleuveError, isErrorCode, restartCannotCure } from "../errors.js";
 import { MetricsRegistry } from "../metrics/registry.js";
+import { buildJobGraph } from "./job-graph.js";
+import { RestartTracker } from "./restart.js";
+import { type CheckpointCommand, ThreadCheckpointCoordinator } from "./thread-checkpoint-coordinator.js";
+import type { WorkerCommand } from "./worker-thread-deployment.js";
 
 /** What a worker gets at start. */
 export interface WorkerInit {
@@ -24,130 +38,291 @@ export interface WorkerInit {
 export type WorkerMessage =
   | { type: "metrics"; summary: MetricsSummary }
   | { type: "collect"; values: unknown[] }
+  | { type: "acked"; id: number; files: CheckpointMetadata["files"]; references: string[] }
+  | { type: "declined"; id: number; reason: string }
+  | { type: "prepared"; id: number }
+  | { type: "finished" }
+  | { type: "log"; line: string }
   | { type: "done"; summary: MetricsSummary }
   | { type: "error"; code: string; message: string; details?: Record<string, unknown> };
 
+/** Messages from the main thread to a worker. */
+export type MainMessage = WorkerCommand | { type: "cancel" };
+
+/** One start of every worker (a restart is a new attempt). */
+interface Attempt {
+  readonly result: Promise<JobResult>;
+  readonly coordinator: ThreadCheckpointCoordinator;
+  /** Stops every worker; `result` rejects with `err`. Resolves once they are gone. */
+  fail(err: FleuveError): Promise<void>;
+  /** Sends a command to every worker. */
+  sendAll(m: MainMessage): void;
+}
+
 /** Starts the workers and returns the job client. */
-export function runOnThreads(init: {
-  moduleUrl: string;
-  jobName: string;
-  threads: number;
-  options: EnvironmentOptions;
-  args: readonly string[];
-  /** A module whose `register()` each worker calls first, instead of tsx's (see RunJobOptions). */
-  workerLoader?: string | undefined;
-}): JobClient {
-  const { threads } = init;
+export function runOnThreads(init: ThreadedJob): JobClient {
+  const { threads, config, graph, jobName } = init;
   const started = performance.now();
-  const ports: Record<number, MessagePort>[] = Array.from({ length: threads }, () => ({}));
-  for (let a = 0; a < threads; a++) {
-    for (let b = a + 1; b < threads; b++) {
-      const { port1, port2 } = new MessageChannel();
-      ports[a]![b] = port1;
-      ports[b]![a] = port2;
-    }
-  }
   const here = import.meta.url;
   const entry = new URL(here.endsWith(".ts") ? "./worker-entry.ts" : "./worker-entry.js", here).href;
   // TypeScript (the engine's sources in development, or a .ts job module) needs the tsx loader in
   // each worker: workers do not inherit loader hooks registered in the main thread.
   const needsTsx = entry.endsWith(".ts") || /\.[mc]?ts$/.test(init.moduleUrl);
   const tsx = init.workerLoader ?? (needsTsx ? resolveTsx() : undefined);
+  const log = config.log ?? ((line: string) => process.stderr.write(`[fleuve] ${line}\n`));
   const summaries: MetricsSummary[] = Array.from({ length: threads }, () => ({}));
   const collected: unknown[] = [];
   let collecting = false;
-  const workers: Worker[] = [];
-  let settled = false;
-  let cancel: () => void = () => {};
-
-  const result = new Promise<JobResult>((resolve, reject) => {
-    let done = 0;
-    const fail = (err: FleuveError) => {
-      if (settled) return;
-      settled = true;
-      for (const w of workers) void w.terminate();
-      reject(err);
+  const storage = config.checkpointing?.storage ?? localCheckpointStorage;
+  // Every subtask's file, as a one-thread job lists them: a checkpoint restores at any deployment.
+  const plan = buildJobGraph(graph, config);
+  const operators: CheckpointMetadata["operators"] = {};
+  for (const node of graph.nodes) {
+    const p = plan.parallelismOf[node.id]!;
+    operators[graph.uidOf(node)] = {
+      parallelism: p,
+      source: node.kind === "source",
+      files: Array.from({ length: p }, (_, i) => `task-${plan.vertexOf[node.id]}-${i}.bin`),
     };
-    cancel = () => fail(new FleuveError("FLEUVE_JOB_CANCELLED", `job '${init.jobName}' was cancelled`));
-    for (let i = 0; i < threads; i++) {
-      const data: WorkerInit = {
-        moduleUrl: init.moduleUrl,
-        jobName: init.jobName,
-        worker: i,
-        workers: threads,
-        options: init.options,
-        args: init.args,
-        ports: ports[i]!,
-      };
-      const w = new Worker(BOOTSTRAP, {
-        eval: true,
-        workerData: { ...data, bootstrap: { entry, tsx } },
-        transferList: Object.values(ports[i]!),
-      });
-      workers.push(w);
-      w.on("message", (m: WorkerMessage) => {
-        switch (m.type) {
-          case "metrics":
-            summaries[i] = m.summary;
-            break;
-          case "collect":
-            collecting = true;
-            for (const v of m.values) collected.push(v);
-            break;
-          case "done":
-            summaries[i] = m.summary;
-            if (++done === threads && !settled) {
-              settled = true;
-              resolve({
-                jobName: init.jobName,
-                durationMs: performance.now() - started,
-                metrics: mergeSummaries(summaries),
-                ...(collecting ? { collected } : {}),
-              });
-            }
-            break;
-          case "error": {
-            // Any package's code crosses (a log or Kafka connector's too), not only core's.
-            const code = isErrorCode(m.code) ? m.code : "FLEUVE_JOB_FAILED";
-            fail(new FleuveError(code, m.message, { details: m.details }));
-            break;
-          }
-        }
-      });
-      w.on("error", (e) =>
-        fail(
-          new FleuveError("FLEUVE_JOB_FAILED", `worker ${i} of job '${init.jobName}' crashed: ${e.message}`, {
-            cause: e,
-          }),
-        ),
-      );
-      w.on("exit", (code) => {
-        if (code !== 0 && !settled)
-          fail(
-            new FleuveError(
-              "FLEUVE_JOB_FAILED",
-              `worker ${i} of job '${init.jobName}' exited with code ${code}`,
-            ),
-          );
-      });
+  }
+  let attempt: Attempt | undefined;
+  let cancelled = false;
+  let stopping = false;
+
+  const startAttempt = (restoreFrom: string | undefined, firstId: number): Attempt => {
+    const ports: Record<number, MessagePort>[] = Array.from({ length: threads }, () => ({}));
+    for (let a = 0; a < threads; a++) {
+      for (let b = a + 1; b < threads; b++) {
+        const { port1, port2 } = new MessageChannel();
+        ports[a]![b] = port1;
+        ports[b]![a] = port2;
+      }
     }
-  });
+    const workers: Worker[] = [];
+    const sendAll = (m: MainMessage) => {
+      for (const w of workers) w.postMessage(m);
+    };
+    const coordinator = new ThreadCheckpointCoordinator({
+      checkpointing: config.checkpointing,
+      jobName,
+      maxParallelism: config.maxParallelism,
+      operators,
+      workers: threads,
+      firstId,
+      send: (w: number, c: CheckpointCommand) => workers[w]?.postMessage(c),
+      log,
+    });
+    let settled = false;
+    let terminated: Promise<void> = Promise.resolve();
+    let failWith: (err: FleuveError) => Promise<void> = async () => {};
+    const result = new Promise<JobResult>((resolve, reject) => {
+      let finished = 0;
+      let done = 0;
+      failWith = (err) => {
+        if (!settled) {
+          settled = true;
+          terminated = Promise.allSettled(workers.map((w) => w.terminate())).then(() => {});
+          reject(err);
+        }
+        return terminated;
+      };
+      const fail = (err: FleuveError) => void failWith(err);
+      // Workers restore exactly the checkpoint this thread chose, and never restart alone. Their
+      // log lines come here (a function cannot cross to a thread).
+      const options: EnvironmentOptions = {
+        ...init.options,
+        resumeFromLatestCheckpoint: false,
+        restartStrategy: { type: "none" },
+      };
+      delete options.log;
+      if (restoreFrom === undefined) delete options.restoreFrom;
+      else options.restoreFrom = restoreFrom;
+      for (let i = 0; i < threads; i++) {
+        const data: WorkerInit = {
+          moduleUrl: init.moduleUrl,
+          jobName,
+          worker: i,
+          workers: threads,
+          options,
+          args: init.args,
+          ports: ports[i]!,
+        };
+        const w = new Worker(BOOTSTRAP, {
+          eval: true,
+          workerData: { ...data, bootstrap: { entry, tsx } },
+          transferList: Object.values(ports[i]!),
+        });
+        workers.push(w);
+        w.on("message", (m: WorkerMessage) => {
+          if (settled) return;
+          switch (m.type) {
+            case "metrics":
+              summaries[i] = m.summary;
+              break;
+            case "log":
+              log(m.line);
+              break;
+            case "collect":
+              collecting = true;
+              for (const v of m.values) collected.push(v);
+              break;
+            case "prepared":
+              coordinator.prepared(i, m.id);
+              break;
+            case "acked":
+              coordinator.acked(i, m.id, m.files, m.references);
+              break;
+            case "declined":
+              coordinator.declined(i, m.id, m.reason);
+              break;
+            case "finished":
+              // Every subtask of every worker finished: the final checkpoint, then the end (as
+              // one thread does after its loop).
+              if (++finished === threads)
+                coordinator.finalCheckpoint().then(
+                  () => sendAll({ type: "end" }),
+                  (e: unknown) =>
+                    fail(
+                      e instanceof FleuveError
+                        ? e
+                        : new FleuveError("FLEUVE_CHECKPOINT_FAILED", String(e), { cause: e }),
+                    ),
+                );
+              break;
+            case "done":
+              summaries[i] = m.summary;
+              if (++done === threads) {
+                settled = true;
+                resolve({
+                  jobName,
+                  durationMs: performance.now() - started,
+                  metrics: mergeSummaries(summaries),
+                  ...(collecting ? { collected } : {}),
+                });
+              }
+              break;
+            case "error": {
+              // Any package's code crosses (a log or Kafka connector's too), not only core's.
+              const code = isErrorCode(m.code) ? m.code : "FLEUVE_JOB_FAILED";
+              fail(new FleuveError(code, m.message, { details: m.details }));
+              break;
+            }
+          }
+        });
+        w.on("error", (e) =>
+          fail(
+            new FleuveError("FLEUVE_JOB_FAILED", `worker ${i} of job '${jobName}' crashed: ${e.message}`, {
+              cause: e,
+            }),
+          ),
+        );
+        w.on("exit", (code) => {
+          if (code !== 0 && !settled)
+            fail(
+              new FleuveError(
+                "FLEUVE_JOB_FAILED",
+                `worker ${i} of job '${jobName}' exited with code ${code}`,
+              ),
+            );
+        });
+      }
+    });
+    result.catch(() => {});
+    coordinator.start();
+    return { result, coordinator, fail: (err) => failWith(err), sendAll };
+  };
+
+  const run = async (): Promise<JobResult> => {
+    if (config.checkpointing) {
+      if (!storage.writeFiles) throw storageCannotShare();
+      if (storage.local) ensureDir(config.checkpointing.dir);
+    }
+    const restarts = new RestartTracker(config.restartStrategy);
+    let restoreFrom = config.restoreFrom;
+    if (restoreFrom === undefined && config.resumeFromLatestCheckpoint && config.checkpointing)
+      restoreFrom = config.checkpointing.dir;
+    let nextId = 1;
+    for (;;) {
+      // This thread picks the checkpoint (skipping corrupt ones) so every worker restores the same.
+      let folder: string | undefined;
+      if (restoreFrom !== undefined) {
+        let restored = await loadForRestore(restoreFrom, log, storage);
+        if (!restored && restoreFrom !== config.restoreFrom && config.restoreFrom !== undefined) {
+          // Failed before its first checkpoint: start again from where this run started.
+          restoreFrom = config.restoreFrom;
+          restored = await loadForRestore(restoreFrom, log, storage);
+        }
+        if (!restored && restoreFrom === config.restoreFrom && config.restoreFrom !== undefined) {
+          throw new FleuveError(
+            "FLEUVE_CHECKPOINT_NOT_FOUND",
+            `no usable checkpoint or savepoint at ${restoreFrom}`,
+            {
+              details: { path: restoreFrom },
+            },
+          );
+        }
+        if (restored) {
+          folder = restored.path;
+          nextId = Math.max(nextId, restored.metadata.checkpointId + 1);
+        }
+      }
+      if (cancelled) throw cancelledError();
+      const a = startAttempt(folder, nextId);
+      attempt = a;
+      try {
+        const r = await a.result;
+        await a.coordinator.stop("the job ended");
+        return r;
+      } catch (e) {
+        await a.fail(e as FleuveError);
+        // Checkpoint ids go on after every id this attempt used: a worker of the failed attempt
+        // may still be writing into the folder of an aborted one.
+        nextId = Math.max(
+          nextId,
+          (await a.coordinator.stop("the job failed")) + 1,
+          a.coordinator.idsUsedUpTo + 1,
+        );
+        const err =
+          e instanceof FleuveError ? e : new FleuveError("FLEUVE_JOB_FAILED", String(e), { cause: e });
+        const delay =
+          cancelled || stopping || err.code === "FLEUVE_JOB_CANCELLED" || restartCannotCure(err)
+            ? undefined
+            : restarts.onFailure(performance.now());
+        if (delay === undefined) throw err;
+        log(`job '${jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`);
+        await new Promise((r) => setTimeout(r, delay));
+        if (cancelled) throw cancelledError();
+        if (config.checkpointing) restoreFrom = config.checkpointing.dir;
+      }
+    }
+  };
+  const cancelledError = () => new FleuveError("FLEUVE_JOB_CANCELLED", `job '${jobName}' was cancelled`);
+  const result = run();
   result.catch(() => {});
+  const current = (): Attempt => {
+    if (!attempt)
+      throw new FleuveError("FLEUVE_CHECKPOINT_FAILED", `job '${jobName}' has not started its workers yet`);
+    return attempt;
+  };
   return {
     result,
     metrics: new MetricsRegistry(),
     summary: () => mergeSummaries(summaries),
-    cancel: () => cancel(),
-    triggerSavepoint: () => Promise.reject(noSavepoints()),
-    stopWithSavepoint: () => Promise.reject(noSavepoints()),
+    cancel: () => {
+      cancelled = true;
+      void attempt?.fail(cancelledError());
+    },
+    triggerSavepoint: async (dir: string) => current().coordinator.savepoint(dir),
+    stopWithSavepoint: async (dir: string) => {
+      const a = current();
+      const path = await a.coordinator.savepoint(dir, true);
+      // The savepoint is complete and every worker was told so: now they stop.
+      stopping = true;
+      a.sendAll({ type: "stop", savepointDir: path });
+      await result.catch(() => {});
+      return path;
+    },
   };
-}
-
-function noSavepoints(): FleuveError {
-  return new FleuveError(
-    "FLEUVE_CONFIG_INVALID",
-    "savepoints are not supported yet for jobs spread over worker threads; run with threads: 1 (parallelism may stay > 1)",
-  );
 }
 
 /** Loads the tsx loader when asked, then the worker entry (CommonJS, run with `eval: true`). */

@@ -5,11 +5,11 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { DataStream } from "../api/datastream.js";
 import { StreamExecutionEnvironment } from "../api/environment.js";
-import { loadJobModule } from "../api/job.js";
+import { collectInto, loadJobModule } from "../api/job.js";
 import { FleuveError } from "../errors.js";
 import { LocalExecutor } from "./local-executor.js";
 import { PeerLink } from "./remote-channel.js";
-import type { WorkerInit, WorkerMessage } from "./thread-runner.js";
+import type { MainMessage, WorkerInit, WorkerMessage } from "./thread-runner.js";
 import { WorkerThreadDeployment } from "./worker-thread-deployment.js";
 
 const init = workerData as WorkerInit;
@@ -18,42 +18,32 @@ const post = (m: WorkerMessage) => port.postMessage(m);
 
 async function main(): Promise<void> {
   const def = await loadJobModule(init.moduleUrl);
-  const env = StreamExecutionEnvironment.create(init.options);
+  const env = StreamExecutionEnvironment.create({
+    ...init.options,
+    log: (line) => post({ type: "log", line }),
+  });
   const out = await def.build(env, init.args);
-  if (out instanceof DataStream) {
-    out.sinkTo(
-      {
-        createWriter: () => {
-          let buf: unknown[] = [];
-          const flush = () => {
-            if (buf.length > 0) post({ type: "collect", values: buf });
-            buf = [];
-          };
-          return {
-            write: (v) => {
-              buf.push(v);
-              if (buf.length >= 1024) flush();
-            },
-            finish: flush,
-          };
-        },
-      },
-      "Collect",
-    );
-  }
+  if (out instanceof DataStream) collectInto(out, (values) => post({ type: "collect", values }));
   const links = new Map<number, PeerLink>();
   for (const [peer, p] of Object.entries(init.ports)) links.set(Number(peer), new PeerLink(p));
   env.getStreamGraph();
-  const exec = new LocalExecutor(
-    env.graph,
-    env.config,
-    init.jobName,
-    new WorkerThreadDeployment(init.worker, init.workers, links),
-  );
+  // The main thread coordinates checkpoints; this worker snapshots its subtasks and reports.
+  const deployment = new WorkerThreadDeployment(init.worker, init.workers, links, {
+    prepared: (id) => post({ type: "prepared", id }),
+    acked: (id, files, references) => post({ type: "acked", id, files, references }),
+    declined: (id, reason) => post({ type: "declined", id, reason }),
+    finished: () => post({ type: "finished" }),
+  });
+  const exec = new LocalExecutor(env.graph, env.config, init.jobName, deployment);
   const client = exec.start();
   const timer = setInterval(() => post({ type: "metrics", summary: exec.metrics.summary() }), 1000);
-  port.on("message", (m: { type: string }) => {
-    if (m?.type === "cancel") client.cancel();
+  port.on("message", (m: MainMessage) => {
+    if (m.type === "cancel") client.cancel();
+    else {
+      deployment.control(m);
+      // After a stop-with-savepoint (complete already): stop like one thread does after one.
+      if (m.type === "stop") void client.stopWithSavepoint(m.savepointDir);
+    }
   });
   try {
     await client.result;

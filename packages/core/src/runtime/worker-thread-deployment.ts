@@ -1,7 +1,9 @@
 /**
  * One worker thread's share of a job spread over worker threads (`runJob(module, { threads })`):
  * subtask j of every task runs on worker `j % workers` (Flink's slot sharing), and channels to
- * subtasks of other workers go through a {@link PeerLink} per peer worker.
+ * subtasks of other workers go through a {@link PeerLink} per peer worker. Checkpoints are
+ * coordinated by the main thread (thread-checkpoint-coordinator.ts); this worker takes part in
+ * them through a {@link CheckpointParticipant}.
  */
 import type { JobConfig } from "../api/config.js";
 import { restoreFor } from "../checkpoint/restore.js";
@@ -9,9 +11,29 @@ import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import type { OperatorRestore } from "../spi/operator.js";
 import type { Channel, OutputChannel } from "./channel.js";
-import type { CheckpointCoordination, CheckpointCoordinatorOptions } from "./checkpoint-coordinator.js";
+import {
+  type CheckpointCoordination,
+  CheckpointCoordinator,
+  type CheckpointCoordinatorOptions,
+  type CheckpointParticipantReports,
+} from "./checkpoint-coordinator.js";
 import type { Deployment, OperatorToRestore } from "./deployment.js";
 import type { PeerLink } from "./remote-channel.js";
+import type { CheckpointCommand } from "./thread-checkpoint-coordinator.js";
+
+/** What a worker thread reports to the main thread about checkpoints and its end. */
+export interface WorkerReports extends CheckpointParticipantReports {
+  /** This worker opened checkpoint `id` (the first phase of a trigger). */
+  prepared(id: number): void;
+  /** Every subtask of this worker finished: it waits (operators open) for the final checkpoint. */
+  finished(): void;
+}
+
+/**
+ * What the main thread tells a worker: checkpoint commands, `stop` once a stop-with-savepoint is
+ * complete, and `end` once every worker finished and the final checkpoint is complete.
+ */
+export type WorkerCommand = CheckpointCommand | { type: "stop"; savepointDir: string } | { type: "end" };
 
 /** Worker `worker` of `workers`, linked to each peer worker. */
 export class WorkerThreadDeployment implements Deployment {
@@ -24,8 +46,27 @@ export class WorkerThreadDeployment implements Deployment {
     readonly workers: number,
     /** peer worker index -> link */
     readonly links: ReadonlyMap<number, PeerLink>,
+    /** Where checkpoint acknowledgements and the end of this worker's input go (the main thread). */
+    private readonly reports: WorkerReports,
   ) {
     this.linkList = [...links.values()];
+  }
+
+  /** Commands of the main thread not yet taken by the coordination (it takes them in the task loop). */
+  private readonly inbox: CheckpointCommand[] = [];
+  /** Set by `end` or `stop`: the job ends, this worker's final wait is over. */
+  private ended = false;
+  /** Wakes the task loop (set by the executor). */
+  private wake: () => void = () => {};
+  /** Wakes the participant's final wait, when it waits. */
+  private commandArrived: (() => void) | undefined;
+
+  /** Takes a command of the main thread (called on each message). */
+  control(command: WorkerCommand): void {
+    if (command.type === "end" || command.type === "stop") this.ended = true;
+    else this.inbox.push(command);
+    this.wake();
+    this.commandArrived?.();
   }
 
   /** The worker that runs subtask `subtask` of every task. */
@@ -33,15 +74,8 @@ export class WorkerThreadDeployment implements Deployment {
     return subtask % this.workers;
   }
 
-  check(config: JobConfig): void {
-    if (config.checkpointing) {
-      throw new FleuveError(
-        "FLEUVE_CONFIG_INVALID",
-        "checkpointing is not supported yet for jobs spread over worker threads; run with threads: 1 (parallelism may stay > 1)",
-        { details: { option: "checkpointing" } },
-      );
-    }
-  }
+  /** Anything a job asks for works here; the main thread checks the checkpoint storage. */
+  check(_config: JobConfig): void {}
 
   runsHere(subtask: number): boolean {
     return subtask % this.workers === this.worker;
@@ -75,22 +109,116 @@ export class WorkerThreadDeployment implements Deployment {
     return true;
   }
 
-  /**
-   * None yet: {@link check} refuses periodic checkpoints and the thread runner refuses savepoints.
-   * A coordination for this deployment would trigger the local sources when the main thread says
-   * so, send the local subtasks' acknowledgements there, and notify the local operators when the
-   * main thread says a checkpoint completed.
-   */
-  coordinate(_options: CheckpointCoordinatorOptions): CheckpointCoordination | undefined {
-    return undefined;
+  /** This worker's part in the checkpoints the main thread coordinates (savepoints included). */
+  coordinate(options: CheckpointCoordinatorOptions): CheckpointCoordination {
+    const local = new CheckpointCoordinator(options);
+    local.participate(this.reports);
+    return new CheckpointParticipant(local, this, this.reports, options.clock);
+  }
+
+  /** The commands of the main thread that came since the last call (for the participant). */
+  takeCommands(): CheckpointCommand[] {
+    return this.inbox.splice(0);
+  }
+
+  /** True once the main thread said the job ends. */
+  get jobEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Resolves when the next command of the main thread arrives. */
+  nextCommand(): Promise<void> {
+    return new Promise((resolve) => {
+      this.commandArrived = () => {
+        this.commandArrived = undefined;
+        resolve();
+      };
+    });
   }
 
   onArrival(wake: () => void): void {
     for (const l of this.linkList) l.onArrivalHook = wake;
+    this.wake = wake;
   }
 
   flush(): void {
     const ls = this.linkList;
     for (let i = 0; i < ls.length; i++) ls[i]!.flush();
+  }
+}
+
+/**
+ * A worker thread's checkpoint coordination: a {@link CheckpointCoordinator} in participant mode
+ * that the main thread drives. Commands are taken in the task loop's `tick` (between steps, and
+ * only once the operators are open), so a trigger starts a checkpoint at the local sources exactly
+ * where a periodic trigger would in one thread.
+ */
+export class CheckpointParticipant implements CheckpointCoordination {
+  constructor(
+    private readonly local: CheckpointCoordinator,
+    private readonly deployment: WorkerThreadDeployment,
+    private readonly reports: WorkerReports,
+    private readonly clock: () => number,
+  ) {}
+
+  tick(now: number): boolean {
+    const commands = this.deployment.takeCommands();
+    for (const c of commands) {
+      switch (c.type) {
+        case "prepare":
+          this.local.prepareAs(c.id, now, c.savepointDir);
+          this.reports.prepared(c.id);
+          break;
+        case "start":
+          this.local.startAs(c.id, c.stopSources);
+          break;
+        case "complete":
+          this.local.completeAs(c.id);
+          break;
+        case "abort":
+          this.local.abortAs(c.id);
+          break;
+      }
+    }
+    // rethrows a snapshot that failed (state that cannot be serialized): the worker fails
+    this.local.tick(now);
+    return commands.length > 0;
+  }
+
+  notifyCompleted(): void {
+    this.local.notifyCompleted();
+  }
+
+  /**
+   * The main thread takes savepoints; the executor asks for one here only to stop after a
+   * stop-with-savepoint the main thread already completed (see worker-entry.ts): resolves at once.
+   */
+  savepoint(dir: string): Promise<string> {
+    return Promise.resolve(dir);
+  }
+
+  get writesInFlight(): Promise<void>[] {
+    return this.local.writesInFlight;
+  }
+
+  drain(): Promise<void> {
+    return this.local.drain();
+  }
+
+  /**
+   * Every local subtask finished: tells the main thread, then keeps taking part in checkpoints
+   * (finished subtasks stay open, so sinks commit their last transaction on the final one) until
+   * the main thread says the job ends.
+   */
+  async finalCheckpoint(_now: number): Promise<void> {
+    if (!this.deployment.jobEnded) this.reports.finished();
+    while (!this.deployment.jobEnded) {
+      await this.deployment.nextCommand();
+      this.tick(this.clock());
+    }
+  }
+
+  get latestCompleted(): number {
+    return this.local.latestCompleted;
   }
 }
