@@ -21,6 +21,11 @@ export class PeerLink {
   private outCredits = new Map<number, number>();
   private readonly senders = new Map<number, RemoteSender>();
   private readonly receivers = new Map<number, Channel>();
+  /**
+   * Items that came before their channel was built: a peer that started sooner (this worker is
+   * still restoring a checkpoint, say) may already be sending.
+   */
+  private readonly early = new Map<number, ChannelItem[]>();
 
   /** Called whenever something arrived (the executor sets it to wake its loop). */
   onArrivalHook: (() => void) | undefined;
@@ -39,6 +44,11 @@ export class PeerLink {
   /** Registers the receiving end of channel `id`. */
   receiver(id: number, ch: Channel): void {
     this.receivers.set(id, ch);
+    const early = this.early.get(id);
+    if (early) {
+      this.early.delete(id);
+      for (const item of early) ch.push(item);
+    }
     ch.onBatchConsumed = () => {
       this.outCredits.set(id, (this.outCredits.get(id) ?? 0) + 1);
     };
@@ -65,7 +75,17 @@ export class PeerLink {
   }
 
   private receive(m: WireMessage): void {
-    if (m.items) for (const [id, item] of m.items) this.receivers.get(id)!.push(item);
+    if (m.items) {
+      for (const [id, item] of m.items) {
+        const ch = this.receivers.get(id);
+        if (ch) ch.push(item);
+        else {
+          const list = this.early.get(id);
+          if (list) list.push(item);
+          else this.early.set(id, [item]);
+        }
+      }
+    }
     if (m.credits) for (const [id, n] of m.credits) this.senders.get(id)!.inFlight -= n;
     this.onArrivalHook?.();
   }
