@@ -36,8 +36,7 @@ export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [-
 
 Runs a job file directly (TypeScript needs no build step).
   --parallelism N           default parallelism of the job (defineJob jobs)
-  --threads T               worker threads to spread subtasks over (default: min(parallelism, cores);
-                            1 with checkpoints or savepoints, which run in one thread for now)
+  --threads T               worker threads to spread subtasks over (default: min(parallelism, cores))
   --checkpoint-dir D        take periodic checkpoints into D (a failure restarts from the latest)
   --checkpoint-interval MS  time between checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS})
   --resume                  start from the newest valid checkpoint in --checkpoint-dir, if any
@@ -95,15 +94,7 @@ export function durabilityOptions(
     if (p.options.resume) options.resumeFromLatestCheckpoint = true;
   }
   if (savepoint !== undefined) options.restoreFrom = resolve(savepoint);
-  if (dir !== undefined || savepoint !== undefined) {
-    if (threads !== undefined && threads > 1) {
-      throw usageError(
-        `checkpoints and savepoints run jobs in one thread for now: drop '--threads ${threads}' (parallelism may stay > 1: subtasks are interleaved in that thread)`,
-        "run",
-      );
-    }
-    return { options, threads: 1 };
-  }
+  // Jobs on worker threads checkpoint too (the main thread coordinates): the thread count stays.
   return { options, threads };
 }
 

@@ -30,12 +30,33 @@ function lines(stdout: string): string[] {
 test("savepoint of a running job, stop-with-savepoint, and resume from each: exact totals", {
   timeout: 60_000,
 }, async () => {
+  await savepointsAndResume([], [[]]);
+});
+
+test("the same on 2 worker threads, resumed on threads and in one thread: exact totals", {
+  timeout: 120_000,
+}, async () => {
+  const p2 = ["--parallelism", "2"];
+  await savepointsAndResume(
+    [...p2, "--threads", "2"],
+    [
+      [...p2, "--threads", "2"],
+      [...p2, "--threads", "1"],
+    ],
+  );
+});
+
+/**
+ * Runs the job with `runArgs`, takes a savepoint, then stops it with another; resumes from each
+ * savepoint with each of `resumeArgs` (a deployment and parallelism), checking the exact totals.
+ */
+async function savepointsAndResume(runArgs: string[], resumeArgs: string[][]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-sp-"));
   const ctl = join(dir, "jobs");
   const sps = join(dir, "savepoints");
   try {
     // 300 numbers/s: the job would run 20 s; it is stopped long before (and slow machines have time).
-    const job = start(["run", JOB, "--control-dir", ctl, "--", "300"]);
+    const job = start(["run", JOB, ...runArgs, "--control-dir", ctl, "--", "300"]);
     const done = finish(job);
     const sock = join(ctl, "savepoint-counter.sock");
     await waitFor(() => existsSync(sock), "the control socket");
@@ -64,15 +85,17 @@ test("savepoint of a running job, stop-with-savepoint, and resume from each: exa
     assert.ok(!existsSync(sock), "the socket is removed when the job ends");
 
     for (const sp of [first, second]) {
-      const resumed = await fleuve("run", JOB, "--control-dir", ctl, "--from-savepoint", sp);
-      assert.equal(resumed.code, 0, resumed.stderr);
-      assert.match(resumed.stderr, /restoring savepoint \d+ from /);
-      assert.deepEqual(lines(resumed.stdout), EXPECTED);
+      for (const args of resumeArgs) {
+        const resumed = await fleuve("run", JOB, ...args, "--control-dir", ctl, "--from-savepoint", sp);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.match(resumed.stderr, /restoring savepoint \d+ from /);
+        assert.deepEqual(lines(resumed.stdout), EXPECTED, `resumed with ${args.join(" ")}`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
 
 test("fleuve savepoint for a job that does not run: exit 1 naming the socket tried", async () => {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-sp-"));
@@ -90,12 +113,9 @@ test("fleuve savepoint for a job that does not run: exit 1 naming the socket tri
   }
 });
 
-test("--checkpoint-dir with --threads 2 is a usage error; the checkpointed run gives the same totals", async () => {
+test("a checkpointed run on 2 worker threads gives the same totals, and resumes from its final checkpoint", async () => {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-cp-"));
   try {
-    const bad = await fleuve("run", JOB, "--checkpoint-dir", dir, "--threads", "2");
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /^error FLEUVE_CLI_USAGE: checkpoints and savepoints run jobs in one thread/);
     const noDir = await fleuve("run", JOB, "--resume");
     assert.equal(noDir.code, 2);
     assert.match(noDir.stderr, /'--resume' needs '--checkpoint-dir D'/);
@@ -107,6 +127,8 @@ test("--checkpoint-dir with --threads 2 is a usage error; the checkpointed run g
       "--checkpoint-interval",
       "100",
       "--parallelism",
+      "2",
+      "--threads",
       "2",
       "--control-dir",
       join(dir, "jobs"),
