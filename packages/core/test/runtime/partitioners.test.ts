@@ -26,8 +26,8 @@ const opts = (sender: number, targetParallelism: number) => ({
 test("hash: the channel to the subtask owning the key's key group, also when channels are a subset", () => {
   fc.assert(
     fc.property(fc.array(fc.oneof(fc.integer(), fc.string()), { minLength: 1 }), (keys) => {
-      const e = edge("hash", { keySelector: (v: unknown) => v });
-      const owner = keyGroupTarget((v: unknown) => v, 4, 32, "op");
+      const e = edge("hash", { keySelector: (v: string | number) => v });
+      const owner = keyGroupTarget((v: string | number) => v, 4, 32, "op");
       const all = channelSelector(e, [0, 1, 2, 3], opts(0, 4));
       // a worker that holds channels to subtasks 3 and 1 only (in that order)
       const some = channelSelector(e, [3, 1], opts(0, 4));
