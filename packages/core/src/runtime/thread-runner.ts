@@ -86,6 +86,11 @@ export function runOnThreads(init: ThreadedJob): JobClient {
     };
   }
   let attempt: Attempt | undefined;
+  /** Resolves with the first attempt (a restore is loaded first), for early savepoint requests. */
+  let firstAttempt!: (a: Attempt) => void;
+  const started$ = new Promise<Attempt>((resolve) => {
+    firstAttempt = resolve;
+  });
   let cancelled = false;
   let stopping = false;
 
@@ -269,6 +274,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
       if (cancelled) throw cancelledError();
       const a = startAttempt(folder, nextId);
       attempt = a;
+      firstAttempt(a);
       try {
         const r = await a.result;
         await a.coordinator.stop("the job ended");
@@ -299,10 +305,19 @@ export function runOnThreads(init: ThreadedJob): JobClient {
   const cancelledError = () => new FleuveError("FLEUVE_JOB_CANCELLED", `job '${jobName}' was cancelled`);
   const result = run();
   result.catch(() => {});
-  const current = (): Attempt => {
-    if (!attempt)
-      throw new FleuveError("FLEUVE_CHECKPOINT_FAILED", `job '${jobName}' has not started its workers yet`);
-    return attempt;
+  /** The attempt running now; before the first one starts, waits for it (or the job's end). */
+  const current = async (): Promise<Attempt> => {
+    if (attempt) return attempt;
+    const first = await Promise.race([
+      started$,
+      result.then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
+    if (!first)
+      throw new FleuveError("FLEUVE_CHECKPOINT_FAILED", `job '${jobName}' ended before its workers started`);
+    return attempt ?? first;
   };
   return {
     result,
@@ -312,9 +327,9 @@ export function runOnThreads(init: ThreadedJob): JobClient {
       cancelled = true;
       void attempt?.fail(cancelledError());
     },
-    triggerSavepoint: async (dir: string) => current().coordinator.savepoint(dir),
+    triggerSavepoint: async (dir: string) => (await current()).coordinator.savepoint(dir),
     stopWithSavepoint: async (dir: string) => {
-      const a = current();
+      const a = await current();
       const path = await a.coordinator.savepoint(dir, true);
       // The savepoint is complete and every worker was told so: now they stop.
       stopping = true;
