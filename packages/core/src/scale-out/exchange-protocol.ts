@@ -188,6 +188,8 @@ export interface ExchangeReceiverState {
   readonly ended: number[];
   /** Senders idle at the checkpoint (absent in checkpoints older than idleness crossing exchanges). */
   readonly idle?: number[];
+  /** The combined watermark emitted so far: `"max"` for MAX_WATERMARK, null for none (or absent). */
+  readonly watermark?: number | "max" | null;
 }
 
 /** Options of an {@link ExchangeReceiver}. */
@@ -218,7 +220,8 @@ export class ExchangeReceiver {
     private readonly opts: ExchangeReceiverOptions = {},
   ) {
     const n = exchange.senders;
-    this.valve = new WatermarkValve(n);
+    // The senders are the channels of one input, as in Flink's StatusWatermarkValve.
+    this.valve = new WatermarkValve(n, { advanceToMaxWhenAllIdle: true });
     this.watermarks = new Array<number>(n).fill(MIN_WATERMARK);
     this.senderIdle = new Array<boolean>(n).fill(false);
     this.senderEnded = new Array<boolean>(n).fill(false);
@@ -283,16 +286,22 @@ export class ExchangeReceiver {
     }
   }
 
-  /** Tells `out` what the valve decided: idleness first, then the watermark (as operators do). */
+  /**
+   * Tells `out` what the valve decided, as a subtask does over its channels: active before the
+   * watermark, idle after it (a watermark reached as the last sender goes idle still goes out).
+   */
   private apply(advanced: number | undefined, out: SourceOutput<unknown>): void {
     const idle = this.valve.isIdle;
-    if (idle !== this.outputIdle) {
-      this.outputIdle = idle;
-      if (idle) out.markIdle();
-      else out.markActive?.();
+    if (!idle && this.outputIdle) {
+      this.outputIdle = false;
+      out.markActive?.();
     }
     // As a task over channels: even MAX_WATERMARK when the only active senders have ended.
     if (advanced !== undefined) out.emitWatermark(advanced);
+    if (idle && !this.outputIdle) {
+      this.outputIdle = true;
+      out.markIdle();
+    }
   }
 
   /** The senders' watermarks, idleness and ends, for a checkpoint. */
@@ -307,31 +316,35 @@ export class ExchangeReceiver {
       watermarks: this.watermarks.map((w, s) => (Number.isFinite(w) && !this.senderEnded[s] ? w : null)),
       ended,
       idle,
+      watermark: Number.isFinite(this.valve.watermark)
+        ? this.valve.watermark
+        : this.valve.watermark === MAX_WATERMARK
+          ? "max"
+          : null,
     };
   }
 
   /** Restores what {@link snapshot} returned; call {@link resume} before the next message. */
   restore(state: ExchangeReceiverState): void {
+    const n = this.exchange.senders;
     state.watermarks.forEach((w, s) => {
-      if (w === null || s >= this.exchange.senders) return;
-      this.watermarks[s] = w;
-      this.valve.inputWatermark(s, w);
+      if (w !== null && s < n) this.watermarks[s] = w;
     });
     for (const s of state.ended) {
-      if (this.senderEnded[s] || s >= this.exchange.senders) continue;
+      if (this.senderEnded[s] || s >= n) continue;
       this.senderEnded[s] = true;
       this.endedCount++;
-      this.valve.inputWatermark(s, MAX_WATERMARK);
     }
-    // Highest watermark first: each step then leaves the lowest senders active, so the valve never
-    // passes a watermark the original did not (it ends at the minimum over the non-idle senders).
-    const idle = (state.idle ?? []).filter((s) => s < this.exchange.senders && !this.senderEnded[s]);
-    const w = this.watermarks;
-    idle.sort((a, b) => (w[b]! > w[a]! ? 1 : w[b]! < w[a]! ? -1 : 0));
-    for (const s of idle) {
-      this.senderIdle[s] = true;
-      this.valve.inputIdle(s, true);
-    }
+    for (const s of state.idle ?? []) if (s < n && !this.senderEnded[s]) this.senderIdle[s] = true;
+    const inValve = this.watermarks.map((w, s) => (this.senderEnded[s] ? MAX_WATERMARK : w));
+    let combined: number;
+    if (state.watermark === undefined) {
+      // a checkpoint from before the combined watermark was kept: the minimum over active senders
+      combined = MIN_WATERMARK;
+      const active = inValve.filter((_, s) => !this.senderIdle[s]);
+      if (active.length > 0) combined = Math.min(...active);
+    } else combined = state.watermark === "max" ? MAX_WATERMARK : (state.watermark ?? MIN_WATERMARK);
+    this.valve.restore(inValve, this.senderIdle, combined);
   }
 
   /** After a restore: emits the restored watermark and idleness into `out`. */

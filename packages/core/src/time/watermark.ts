@@ -231,6 +231,22 @@ export class WatermarkValve {
     return this.recompute();
   }
 
+  /**
+   * Sets the state a checkpoint recorded: each input's watermark and idleness, and the combined
+   * watermark, as they were (replaying them one by one would depend on an order that is not kept).
+   * For valves whose inputs' state is checkpointed, such as the senders of a scale-out exchange.
+   */
+  restore(watermarks: readonly number[], idle: readonly boolean[], combined: number): void {
+    let anyActive = false;
+    for (let i = 0; i < this.watermarks.length; i++) {
+      this.watermarks[i] = watermarks[i] ?? MIN_WATERMARK;
+      this.idle[i] = idle[i] ?? false;
+      if (!this.idle[i]) anyActive = true;
+    }
+    this.current = combined;
+    this.allIdle = !anyActive;
+  }
+
   private recompute(): number | undefined {
     let min = MAX_WATERMARK;
     let anyActive = false;
