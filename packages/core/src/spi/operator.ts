@@ -205,11 +205,6 @@ export abstract class StreamOperator<OUT> {
     return undefined;
   }
 
-  /** True when the operator needs the current key set before each record (keyed operators). */
-  get isKeyed(): boolean {
-    return this.runtime.keyedState !== undefined;
-  }
-
   /** The keyed state backend; throws a clear error on a non-keyed stream. */
   protected get keyedState(): KeyedStateBackend {
     const b = this.runtime.keyedState;
