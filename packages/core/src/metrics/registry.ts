@@ -108,23 +108,12 @@ export class OperatorMetrics {
 /** All metrics of a running job. */
 export class MetricsRegistry {
   readonly operators: OperatorMetrics[] = [];
-  readonly gauges = new Map<string, Gauge>();
 
   /** Creates (and registers) the metrics of one operator subtask. */
   operator(name: string, id: string, subtaskIndex: number): OperatorMetrics {
     const m = new OperatorMetrics(name, id, subtaskIndex);
     this.operators.push(m);
     return m;
-  }
-
-  /** A named job-level gauge. */
-  gauge(name: string): Gauge {
-    let g = this.gauges.get(name);
-    if (!g) {
-      g = new Gauge();
-      this.gauges.set(name, g);
-    }
-    return g;
   }
 
   /** Per-operator totals summed over subtasks, keyed by operator id. */
