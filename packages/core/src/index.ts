@@ -42,7 +42,11 @@ export {
   type TaggedUnion,
 } from "./api/window-join.js";
 export { AllWindowedStream, WindowedStream } from "./api/windowed-stream.js";
-export { type CheckpointStorage, localCheckpointStorage } from "./checkpoint/storage.js";
+export {
+  type CheckpointStorage,
+  localCheckpointStorage,
+  resolveCheckpointStorage,
+} from "./checkpoint/storage.js";
 export {
   isTwoPhaseCommitSink,
   type PreCommitSinkWriter,

@@ -1,5 +1,5 @@
 /** Job-wide configuration, validated when set. */
-import { type CheckpointStorage, localCheckpointStorage } from "../checkpoint/storage.js";
+import { type CheckpointStorage, resolveCheckpointStorage } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import type { DeadLetter, ErrorPolicy } from "../spi/error-policy.js";
 import { DEFAULT_MAX_PARALLELISM, UPPER_MAX_PARALLELISM } from "../spi/key-groups.js";
@@ -201,20 +201,6 @@ function resolveErrorPolicy(p: ErrorPolicy | undefined): ErrorPolicy {
   );
 }
 
-function resolveStorage(st: CheckpointStorage | undefined): CheckpointStorage {
-  if (st === undefined) return localCheckpointStorage;
-  const ops = ["writeFolder", "readFile", "list", "remove"] as const;
-  const missing = ops.filter((op) => typeof (st as unknown as Record<string, unknown>)[op] !== "function");
-  if (missing.length > 0) {
-    throw new FleuveError(
-      "FLEUVE_CONFIG_INVALID",
-      `option 'checkpointing.storage' must implement CheckpointStorage; it lacks ${missing.join(", ")}`,
-      { details: { option: "checkpointing.storage" } },
-    );
-  }
-  return st;
-}
-
 function resolveCheckpointing(
   c: CheckpointingOptions | undefined,
 ): Required<CheckpointingOptions> | undefined {
@@ -226,7 +212,7 @@ function resolveCheckpointing(
   }
   return {
     dir: c.dir,
-    storage: resolveStorage(c.storage),
+    storage: resolveCheckpointStorage(c.storage),
     intervalMs: positive("checkpointing.intervalMs", c.intervalMs, false),
     minPauseMs: positive("checkpointing.minPauseMs", c.minPauseMs ?? 0, true),
     timeoutMs: positive("checkpointing.timeoutMs", c.timeoutMs ?? 600_000, false),

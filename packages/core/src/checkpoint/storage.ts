@@ -103,6 +103,30 @@ export const localCheckpointStorage: CheckpointStorage = {
   },
 };
 
+/**
+ * The checkpoint storage to use for a configured one: the local disk when none is given (the one
+ * place that default is decided). Throws FLEUVE_CONFIG_INVALID naming `option` when `storage` does
+ * not implement {@link CheckpointStorage}.
+ */
+export function resolveCheckpointStorage(
+  storage: CheckpointStorage | undefined,
+  option = "checkpointing.storage",
+): CheckpointStorage {
+  if (storage === undefined) return localCheckpointStorage;
+  const ops = ["writeFolder", "readFile", "list", "remove"] as const;
+  const missing = ops.filter(
+    (op) => typeof (storage as unknown as Record<string, unknown>)[op] !== "function",
+  );
+  if (missing.length > 0) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `option '${option}' must implement CheckpointStorage; it lacks ${missing.join(", ")}`,
+      { details: { option } },
+    );
+  }
+  return storage;
+}
+
 const DEFERRED = ".deferred";
 /** Suffix the deferred snapshot file had before it was renamed; still read so older savepoints restore. */
 const DEFERRED_BEFORE = ".late";

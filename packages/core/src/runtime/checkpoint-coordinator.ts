@@ -11,8 +11,8 @@ import {
   type CheckpointStorage,
   checkpointFolder,
   deferredSnapshotFile,
-  localCheckpointStorage,
   pruneCheckpoints,
+  resolveCheckpointStorage,
   writeCheckpoint,
   writeCheckpointPart,
 } from "../checkpoint/storage.js";
@@ -138,9 +138,12 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   private readonly clock: () => number;
   /** Set on a worker thread of a job spread over threads: see {@link participate}. */
   private participant: CheckpointParticipantReports | undefined;
+  /** Where checkpoints go; savepoints too (the local disk when checkpointing is off). */
+  private readonly storage: CheckpointStorage;
 
   constructor(o: CheckpointCoordinatorOptions) {
     this.options = o.checkpointing;
+    this.storage = resolveCheckpointStorage(o.checkpointing?.storage);
     this.jobName = o.jobName;
     this.maxParallelism = o.maxParallelism;
     this.subtasks = o.subtasks;
@@ -323,10 +326,6 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     if (!p.files.has(info.file)) p.acked++;
     p.files.set(info.file, data);
     if (p.acked === this.subtasks.length) this.persist(p);
-  }
-
-  private get storage(): CheckpointStorage {
-    return this.options?.storage ?? localCheckpointStorage;
   }
 
   private persist(p: Pending): void {

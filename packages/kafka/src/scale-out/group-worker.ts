@@ -27,7 +27,7 @@ import {
   FleuveError,
   type JobClient,
   type JobDefinition,
-  localCheckpointStorage,
+  resolveCheckpointStorage,
   restartCannotCure,
   StreamExecutionEnvironment,
 } from "@fleuve/core";
@@ -184,7 +184,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
 
   const unitDir = (u: Unit) => join(opts.checkpointDir, def.name, u.name);
 
-  const storage = opts.checkpointStorage ?? localCheckpointStorage;
+  const storage = resolveCheckpointStorage(opts.checkpointStorage, "checkpointStorage");
 
   /** Deletes the epochs of the running units that no restore can reach any more. */
   const pruneAllEpochs = async () => {
