@@ -8,32 +8,45 @@ import type { OutputTag } from "../spi/output-tag.js";
 import { ItemKind, type OutputChannel, type RecordBatch } from "./channel.js";
 import { channelSelector } from "./partitioners.js";
 
+/** What a {@link RecordWriter} sends over and how it chooses a channel. */
+export interface RecordWriterOptions {
+  readonly edge: GraphEdge;
+  /** The channels to the receiving subtasks this sender is connected to. */
+  readonly channels: readonly OutputChannel[];
+  /** Index of the target subtask of each channel (parallel to `channels`). */
+  readonly channelTargets: readonly number[];
+  /** Records per batch: a full batch is pushed at once. */
+  readonly batchSize: number;
+  /** Parallelism of the target (for hash partitioning). */
+  readonly targetParallelism: number;
+  readonly maxParallelism: number;
+  /** Index of the sending subtask (where round-robin starts). */
+  readonly senderSubtask: number;
+  /** The sending operator, named in key selector and partitioner errors. */
+  readonly operatorName: string;
+}
+
 /** Output that batches records into channels. */
 export class RecordWriter implements Output<unknown> {
+  readonly edge: GraphEdge;
+  readonly channels: readonly OutputChannel[];
+  private readonly batchSize: number;
   private readonly pending: RecordBatch[];
   private readonly select: (value: unknown) => number;
   /** Processing time when the oldest pending record arrived (for the buffer timeout). */
   oldestPendingAt = 0;
   pendingCount = 0;
 
-  constructor(
-    readonly edge: GraphEdge,
-    readonly channels: readonly OutputChannel[],
-    private readonly batchSize: number,
-    /** Parallelism of the target (for hash partitioning). */
-    targetParallelism: number,
-    maxParallelism: number,
-    /** Index of the target subtask of each channel. */
-    channelTargets: readonly number[],
-    senderSubtask: number,
-    operatorName: string,
-  ) {
-    this.pending = channels.map(() => ({ kind: ItemKind.Batch, values: [], timestamps: [] }));
-    this.select = channelSelector(edge, channelTargets, {
-      sender: senderSubtask,
-      targetParallelism,
-      maxParallelism,
-      operatorName,
+  constructor(o: RecordWriterOptions) {
+    this.edge = o.edge;
+    this.channels = o.channels;
+    this.batchSize = o.batchSize;
+    this.pending = o.channels.map(() => ({ kind: ItemKind.Batch, values: [], timestamps: [] }));
+    this.select = channelSelector(o.edge, o.channelTargets, {
+      sender: o.senderSubtask,
+      targetParallelism: o.targetParallelism,
+      maxParallelism: o.maxParallelism,
+      operatorName: o.operatorName,
     });
   }
 
