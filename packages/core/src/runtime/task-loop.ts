@@ -1,0 +1,150 @@
+/**
+ * The task loop: runs the subtasks of this executor in one thread, scheduled cooperatively. A
+ * subtask runs when it has input and room in its output channels (backpressure); steps are
+ * synchronous and bounded, and the loop yields to the event loop every few milliseconds so I/O,
+ * timers and Ctrl-C are served. Between rounds it flushes buffered outputs (buffer timeout) and
+ * the deployment's links, fires due processing-time timers, and lets the checkpoint coordination
+ * trigger checkpoints and savepoints; with nothing to do it sleeps until something can run.
+ */
+
+import type { ProcessingTimeScheduler, SystemProcessingTime } from "../spi/processing-time.js";
+import type { CheckpointCoordination } from "./checkpoint-coordinator.js";
+import type { Deployment } from "./deployment.js";
+import type { Subtask } from "./subtask.js";
+
+/** A savepoint asked for through the job client, waiting for the loop to start it. */
+interface SavepointRequest {
+  readonly dir: string;
+  readonly stop: boolean;
+  readonly resolve: (path: string) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** What the task loop runs with. */
+export interface TaskLoopOptions {
+  /** Records a subtask handles per step at most. */
+  readonly batchSize: number;
+  /** 0: flush outputs after every step; otherwise the longest a partly filled batch waits (ms). */
+  readonly bufferTimeoutMs: number;
+  /** Interval of periodic checkpoints (ms), if any: the loop wakes up for them. */
+  readonly checkpointIntervalMs: number | undefined;
+  /** Processing time of operators. */
+  readonly clock: ProcessingTimeScheduler;
+  /** The system clock when it is `clock`: its timers run from the loop. */
+  readonly systemClock: SystemProcessingTime | undefined;
+  readonly deployment: Deployment;
+}
+
+/** Runs the subtasks of one attempt at a time until they all finish or the loop is cancelled. */
+export class TaskLoop {
+  private cancelled = false;
+  /** Ends the current idle wait early. */
+  private wakeUp: (() => void) | undefined;
+  private readonly savepointRequests: SavepointRequest[] = [];
+
+  constructor(private readonly o: TaskLoopOptions) {}
+
+  /** True once {@link cancel} was called. */
+  get isCancelled(): boolean {
+    return this.cancelled;
+  }
+
+  /** Stops the loop at its next round (for good: later runs return at once). */
+  cancel(): void {
+    this.cancelled = true;
+    this.wake();
+  }
+
+  /** Ends an idle wait: something may be runnable (data arrived from another executor, a request came). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /**
+   * Takes a savepoint into `dir` at the loop's next round; resolves with its path once written.
+   * With `stop`, the sources stop right after its barrier. Waits until an attempt with checkpoint
+   * coordination runs.
+   */
+  requestSavepoint(dir: string, stop: boolean): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.savepointRequests.push({ dir, stop, resolve, reject });
+      this.wake();
+    });
+  }
+
+  /** Runs `subtasks` until all finished or the loop is cancelled; rejects with the first error. */
+  async run(subtasks: readonly Subtask[], co: CheckpointCoordination | undefined): Promise<void> {
+    const { batchSize, bufferTimeoutMs, clock, deployment } = this.o;
+    const queue = this.o.systemClock?.queue;
+    let lastYield = performance.now();
+    for (;;) {
+      if (this.cancelled) return;
+      let progressed = false;
+      let unfinished = 0;
+      for (let i = 0; i < subtasks.length; i++) {
+        const st = subtasks[i]!;
+        if (st.state === "finished") continue;
+        unfinished++;
+        if (st.canStep()) {
+          st.step(batchSize);
+          progressed = true;
+          if (bufferTimeoutMs === 0) st.flushOutputs(0, 0, true);
+          else st.notePending(Date.now());
+        }
+      }
+      deployment.flush();
+      if (unfinished === 0) return;
+      const now = clock.now();
+      if (queue && queue.size > 0) queue.runDue(now);
+      if (co) {
+        co.notifyCompleted();
+        if (this.savepointRequests.length > 0) {
+          for (const r of this.savepointRequests.splice(0))
+            co.savepoint(r.dir, now, r.stop).then(r.resolve, r.reject);
+        }
+        if (co.tick(now)) progressed = true;
+      }
+      if (bufferTimeoutMs > 0) for (const st of subtasks) st.flushOutputs(now, bufferTimeoutMs, !progressed);
+      if (!progressed) {
+        for (const st of subtasks) if (st.state === "waiting") st.sourcePeriodic(now);
+        deployment.flush();
+        // Anything made runnable by the periodic work or timers above?
+        if (subtasks.some((st) => st.canStep())) continue;
+        await this.idleWait(subtasks, co, now);
+        lastYield = performance.now();
+      } else if (performance.now() - lastYield > 5) {
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
+    }
+  }
+
+  /** Sleeps until a source has data, a timer is due, a periodic duty is due, or {@link wake}. */
+  private idleWait(
+    subtasks: readonly Subtask[],
+    co: CheckpointCoordination | undefined,
+    now: number,
+  ): Promise<void> {
+    const waits: Promise<void>[] = [];
+    let next = now + 50;
+    for (const st of subtasks) {
+      const w = st.waitingOn;
+      if (w) waits.push(w);
+      if (st.source && st.state !== "finished") next = Math.min(next, st.source.nextPeriodicTime());
+    }
+    const t = this.o.systemClock?.queue.nextTime();
+    if (t !== undefined) next = Math.min(next, t);
+    const interval = this.o.checkpointIntervalMs;
+    if (interval !== undefined) next = Math.min(next, now + interval);
+    if (co) waits.push(...co.writesInFlight);
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, next - now));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+      for (const w of waits) w.then(done, done);
+    });
+  }
+}
