@@ -15,8 +15,8 @@ import {
   type CheckpointMetadata,
   type CheckpointStorage,
   checkpointFolder,
-  localCheckpointStorage,
   pruneCheckpoints,
+  resolveCheckpointStorage,
   writeCheckpointMetadata,
 } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
@@ -93,7 +93,7 @@ export class ThreadCheckpointCoordinator {
   }
 
   private get storage(): CheckpointStorage {
-    return this.o.checkpointing?.storage ?? localCheckpointStorage;
+    return resolveCheckpointStorage(this.o.checkpointing?.storage);
   }
 
   /** Starts periodic checkpoints (when configured). */

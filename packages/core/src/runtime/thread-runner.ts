@@ -13,7 +13,7 @@ import {
   type CheckpointMetadata,
   ensureDir,
   loadForRestore,
-  localCheckpointStorage,
+  resolveCheckpointStorage,
   storageCannotShare,
 } from "../checkpoint/storage.js";
 import { FleuveError, isErrorCode, restartCannotCure } from "../errors.js";
@@ -73,7 +73,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
   const summaries: MetricsSummary[] = Array.from({ length: threads }, () => ({}));
   const collected: unknown[] = [];
   let collecting = false;
-  const storage = config.checkpointing?.storage ?? localCheckpointStorage;
+  const storage = resolveCheckpointStorage(config.checkpointing?.storage);
   // Every subtask's file, as a one-thread job lists them: a checkpoint restores at any deployment.
   const plan = buildJobGraph(graph, config);
   const operators: CheckpointMetadata["operators"] = {};
