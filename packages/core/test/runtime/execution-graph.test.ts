@@ -18,7 +18,11 @@ import {
 import { buildExecutionGraph, type ExecutionGraph } from "../../src/runtime/execution-graph.js";
 import type { PeerLink } from "../../src/runtime/remote-channel.js";
 import { ScaleOutUnitDeployment } from "../../src/runtime/unit-deployment.js";
-import { WorkerThreadDeployment } from "../../src/runtime/worker-thread-deployment.js";
+import {
+  CheckpointParticipant,
+  type WorkerReports,
+  WorkerThreadDeployment,
+} from "../../src/runtime/worker-thread-deployment.js";
 import { keyGroupRangeFor } from "../../src/spi/key-groups.js";
 import { SystemProcessingTime } from "../../src/spi/processing-time.js";
 
@@ -72,6 +76,9 @@ function build(
   return { built, coordinated };
 }
 
+/** Reports of a worker thread to a main thread that is not there. */
+const noReports: WorkerReports = { acked() {}, declined() {}, prepared() {}, finished() {} };
+
 /** A link to one peer worker that records the channel ids it carries each way. */
 function recordingLink(): { link: PeerLink; sent: number[]; received: number[] } {
   const sent: number[] = [];
@@ -113,8 +120,8 @@ test("in process: every subtask of every task, each receiver fed by one channel 
 test("worker thread: subtask j runs on worker j % 2, channels to the other worker go over its link with the same ids at both ends", () => {
   const l0 = recordingLink();
   const l1 = recordingLink();
-  const w0 = build(keyedJob(), new WorkerThreadDeployment(0, 2, new Map([[1, l0.link]])));
-  const w1 = build(keyedJob(), new WorkerThreadDeployment(1, 2, new Map([[0, l1.link]])));
+  const w0 = build(keyedJob(), new WorkerThreadDeployment(0, 2, new Map([[1, l0.link]]), noReports));
+  const w1 = build(keyedJob(), new WorkerThreadDeployment(1, 2, new Map([[0, l1.link]]), noReports));
   assert.deepEqual(
     w0.built.subtasks.map((s) => s.name),
     ["Sequence (1/1)", "KeyedReduce (1/3)", "KeyedReduce (3/3)"],
@@ -131,16 +138,18 @@ test("worker thread: subtask j runs on worker j % 2, channels to the other worke
   // Worker 1's subtask is fed by the remote channel; the source's writer has all three channels.
   assert.equal(w1.built.subtasks[0]!.inputs.length, 1);
   assert.equal(w0.built.subtasks[0]!.writers[0]!.channels.length, 3);
-  // No checkpoints on worker threads yet: no coordination (and the deployment refuses checkpointing).
-  assert.equal(w0.coordinated !== undefined, true, "the plan builder asks the deployment");
-  assert.equal(w0.built.coordination, undefined);
-  const withCheckpoints = StreamExecutionEnvironment.create({
-    checkpointing: { dir: "/nowhere", intervalMs: 1000 },
-  });
-  assert.throws(
-    () => new WorkerThreadDeployment(0, 2, new Map()).check(withCheckpoints.config),
-    (e: { code?: string }) => e.code === "FLEUVE_CONFIG_INVALID",
+  // Each worker takes part in the checkpoints the main thread coordinates, over its own subtasks;
+  // the metadata lists every subtask's file, as a one-thread job does.
+  assert.ok(w0.built.coordination instanceof CheckpointParticipant);
+  assert.deepEqual(
+    w0.coordinated?.subtasks.map((s) => s.file),
+    ["task-0-0.bin", "task-1-0.bin", "task-1-2.bin"],
   );
+  assert.deepEqual(
+    w1.coordinated?.subtasks.map((s) => s.file),
+    ["task-1-1.bin"],
+  );
+  for (const op of Object.values(w1.coordinated!.layout)) assert.equal(op.files.length, op.parallelism);
 });
 
 test("scale-out unit: only its own subtask, and its checkpoints list only its own file", () => {
@@ -209,7 +218,7 @@ test("restore in process and on worker threads: subtask 1 of 3 takes its share o
     { lists: ["a", "b", "c", "d"], custom: "old-0" },
     { lists: ["e"], custom: "old-1" },
   ]);
-  for (const dep of [new InProcessDeployment(), new WorkerThreadDeployment(1, 2, new Map())]) {
+  for (const dep of [new InProcessDeployment(), new WorkerThreadDeployment(1, 2, new Map(), noReports)]) {
     const r = dep.restore(cp, op(1));
     assert.ok(r);
     assert.deepEqual(r.lists.buffer, ["b", "e"], dep.kind);
