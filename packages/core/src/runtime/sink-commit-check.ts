@@ -35,7 +35,7 @@ export function checkSinksCanCommit(graph: StreamGraph, checkpointing: boolean):
 }
 
 /** The first unbounded source whose records can reach `node`, if any. */
-function unboundedSourceUpstream(graph: StreamGraph, node: GraphNode): GraphNode | undefined {
+export function unboundedSourceUpstream(graph: StreamGraph, node: GraphNode): GraphNode | undefined {
   const seen = new Set<number>();
   const stack = [node.id];
   while (stack.length > 0) {

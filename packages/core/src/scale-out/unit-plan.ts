@@ -27,6 +27,7 @@ import { SourceOperator } from "../operators/source.js";
 import { buildJobGraph, receiversOf } from "../runtime/job-graph.js";
 import { LocalExecutor } from "../runtime/local-executor.js";
 import { channelSelector } from "../runtime/partitioners.js";
+import { unboundedSourceUpstream } from "../runtime/sink-commit-check.js";
 import { ScaleOutUnitDeployment } from "../runtime/unit-deployment.js";
 
 /** An edge between two tasks, carried by an exchange. */
@@ -39,6 +40,11 @@ export interface Exchange {
   readonly toTask: number;
   readonly senders: number;
   readonly receivers: number;
+  /**
+   * True when every source upstream of the sender is bounded: the senders then end (end markers)
+   * and so does the exchange, so its source must say it is bounded.
+   */
+  readonly bounded: boolean;
   /** Stable name, e.g. `keyed-sum#3-to-sink#4`, for topics and transactional ids. */
   readonly name: string;
 }
@@ -100,6 +106,7 @@ export function planUnits(graph: StreamGraph, config: JobConfig): JobUnits {
         toTask: v.id,
         senders: plan.vertices[from]!.parallelism,
         receivers: v.parallelism,
+        bounded: unboundedSourceUpstream(graph, graph.nodes[e.source]!) === undefined,
         name: `${shortName(graph.nodes[e.source]!)}-to-${headName}-${e.inputIndex}${e.sideOutput ? `-${slug(e.sideOutput.id)}` : ""}`,
       });
     }

@@ -74,7 +74,7 @@ function memoryExchanges(maxParallelism: number) {
     },
     input(x: Exchange): Source<unknown> {
       return {
-        bounded: true,
+        bounded: x.bounded,
         createReader(ctx) {
           const q = queue(x)[ctx.subtaskIndex]!;
           const receiver = new ExchangeReceiver(x);
@@ -172,6 +172,10 @@ test("planUnits: one unit per subtask of each task, one exchange per edge betwee
     ],
   );
   assert.equal(new Set(plan.units.map((u) => u.name)).size, plan.units.length, "unit names are unique");
+  assert.ok(
+    plan.exchanges.every((x) => x.bounded),
+    "a job over bounded sources has bounded exchanges",
+  );
 });
 
 test("a job run unit by unit over exchanges equals the oracle (random out-of-order input)", async () => {

@@ -141,7 +141,8 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
     props: { "isolation.level": "read_committed", ...opts.props },
   });
   return {
-    bounded: false,
+    // ends (all senders' end markers read) when the job's sources upstream end
+    bounded: x.bounded,
     rescalable: false,
     createReader(ctx): SourceReader<unknown> {
       const reader = inner.createReader(ctx);
