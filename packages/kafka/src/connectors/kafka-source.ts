@@ -266,7 +266,9 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
         return "end";
       }
     }
-    if (this.#reader && this.#positions.size === 0 && this.#chunks.length === 0) output.markIdle();
+    // Idle only once discovery is done and left it no partition: a reader still connecting is not
+    // idle, or a --group job's receivers would go on without a restarted source unit's records.
+    if (this.#discovered && this.#positions.size === 0 && this.#chunks.length === 0) output.markIdle();
     return this.#chunks.length > 0 ? "more" : "nothing-yet";
   }
 
