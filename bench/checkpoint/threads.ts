@@ -9,7 +9,7 @@
  *   node --import tsx bench/checkpoint/threads.ts --one on|off [--events N]   (one run, JSON)
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,10 +38,13 @@ if (a.one) {
     const end = Date.now();
     const start = Math.min(...(r.collected as number[]));
     const windows = Object.values(r.metrics).find((m) => m.name === "Drop")?.recordsIn ?? 0;
+    // checkpoints taken: the id of the newest (the final one); ids start at 1
+    const checkpoints = Math.max(0, ...readdirSync(dir).map((d) => Number(/^chk-(\d+)$/.exec(d)?.[1] ?? 0)));
     console.log(
       JSON.stringify({
         eventsPerSec: events / ((end - start) / 1000),
         windows,
+        checkpoints,
         seconds: (end - start) / 1000,
       }),
     );
@@ -50,11 +53,11 @@ if (a.one) {
   }
 } else {
   const self = fileURLToPath(import.meta.url);
-  const results: Record<string, { eventsPerSec: number; windows: number; seconds: number; load: number }[]> =
-    {
-      off: [],
-      on: [],
-    };
+  type Run = { eventsPerSec: number; windows: number; checkpoints: number; seconds: number; load: number };
+  const results: Record<string, Run[]> = {
+    off: [],
+    on: [],
+  };
   for (let run = 0; run < Number(a.runs); run++) {
     for (const variant of ["off", "on"]) {
       const p = spawnSync(
@@ -80,9 +83,12 @@ if (a.one) {
   console.log(
     `${cpus()[0]?.model}, ${cpus().length} cores, Node ${process.version}, ${events} events, ${[...windows][0]} window results`,
   );
-  console.log("| job | threads | no checkpoints | checkpoint every 1 s | overhead | load 1-min (off / on) |");
-  console.log("|---|---|---|---|---|---|");
+  const checkpoints = results.on!.map((r) => r.checkpoints).join(" ");
   console.log(
-    `| keyBy + 60 s tumbling count, p=2 | 2 | ${fmt(off)} | ${fmt(on)} | ${(((off - on) / off) * 100).toFixed(1)} % | ${loads("off")} / ${loads("on")} |`,
+    "| job | threads | no checkpoints | checkpoint every 1 s | overhead | checkpoints per run | load 1-min (off / on) |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
+  console.log(
+    `| keyBy + 60 s tumbling count, p=2 | 2 | ${fmt(off)} | ${fmt(on)} | ${(((off - on) / off) * 100).toFixed(1)} % | ${checkpoints} | ${loads("off")} / ${loads("on")} |`,
   );
 }
