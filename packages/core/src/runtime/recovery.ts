@@ -60,12 +60,15 @@ export class RestorePolicy {
     return restored;
   }
 
-  /** After a failed attempt whose newest completed checkpoint is `latestCompleted` (0: none): restart from the latest checkpoint. */
-  afterFailure(latestCompleted: number): void {
+  /**
+   * After a failed attempt that used checkpoint ids up to `lastIdUsed` (0: none): the next one
+   * restores the job's latest checkpoint (with checkpointing; otherwise where this run started)
+   * and takes ids after every one used before.
+   */
+  afterFailure(lastIdUsed: number): void {
+    this.nextCheckpointId = Math.max(this.nextCheckpointId, lastIdUsed + 1);
     const cp = this.config.checkpointing;
-    if (!cp) return;
-    this.path = cp.dir;
-    this.nextCheckpointId = Math.max(this.nextCheckpointId, latestCompleted + 1);
+    if (cp) this.path = cp.dir;
   }
 }
 

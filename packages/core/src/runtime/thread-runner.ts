@@ -19,6 +19,7 @@ import {
 import { FleuveError, isErrorCode, restartCannotCure } from "../errors.js";
 import { MetricsRegistry } from "../metrics/registry.js";
 import { buildJobGraph } from "./job-graph.js";
+import { RestorePolicy } from "./recovery.js";
 import { RestartTracker } from "./restart.js";
 import { type CheckpointCommand, ThreadCheckpointCoordinator } from "./thread-checkpoint-coordinator.js";
 import type { WorkerCommand } from "./worker-thread-deployment.js";
@@ -243,36 +244,12 @@ export function runOnThreads(init: ThreadedJob): JobClient {
       if (storage.local) ensureDir(config.checkpointing.dir);
     }
     const restarts = new RestartTracker(config.restartStrategy);
-    let restoreFrom = config.restoreFrom;
-    if (restoreFrom === undefined && config.resumeFromLatestCheckpoint && config.checkpointing)
-      restoreFrom = config.checkpointing.dir;
-    let nextId = 1;
+    const restore = new RestorePolicy(config, (path) => loadForRestore(path, log, storage));
     for (;;) {
       // This thread picks the checkpoint (skipping corrupt ones) so every worker restores the same.
-      let folder: string | undefined;
-      if (restoreFrom !== undefined) {
-        let restored = await loadForRestore(restoreFrom, log, storage);
-        if (!restored && restoreFrom !== config.restoreFrom && config.restoreFrom !== undefined) {
-          // Failed before its first checkpoint: start again from where this run started.
-          restoreFrom = config.restoreFrom;
-          restored = await loadForRestore(restoreFrom, log, storage);
-        }
-        if (!restored && restoreFrom === config.restoreFrom && config.restoreFrom !== undefined) {
-          throw new FleuveError(
-            "FLEUVE_CHECKPOINT_NOT_FOUND",
-            `no usable checkpoint or savepoint at ${restoreFrom}`,
-            {
-              details: { path: restoreFrom },
-            },
-          );
-        }
-        if (restored) {
-          folder = restored.path;
-          nextId = Math.max(nextId, restored.metadata.checkpointId + 1);
-        }
-      }
+      const folder = (await restore.next())?.path;
       if (cancelled) throw cancelledError();
-      const a = startAttempt(folder, nextId);
+      const a = startAttempt(folder, restore.nextCheckpointId);
       attempt = a;
       firstAttempt(a);
       try {
@@ -283,11 +260,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
         await a.fail(e as FleuveError);
         // Checkpoint ids go on after every id this attempt used: a worker of the failed attempt
         // may still be writing into the folder of an aborted one.
-        nextId = Math.max(
-          nextId,
-          (await a.coordinator.stop("the job failed")) + 1,
-          a.coordinator.idsUsedUpTo + 1,
-        );
+        const lastIdUsed = Math.max(await a.coordinator.stop("the job failed"), a.coordinator.idsUsedUpTo);
         const err =
           e instanceof FleuveError ? e : new FleuveError("FLEUVE_JOB_FAILED", String(e), { cause: e });
         const delay =
@@ -298,7 +271,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
         log(`job '${jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`);
         await new Promise((r) => setTimeout(r, delay));
         if (cancelled) throw cancelledError();
-        if (config.checkpointing) restoreFrom = config.checkpointing.dir;
+        restore.afterFailure(lastIdUsed);
       }
     }
   };

@@ -105,13 +105,14 @@ test("a failure before the first checkpoint restarts from the original restoreFr
   assert.equal(p.nextCheckpointId, 10);
 });
 
-test("without checkpointing a restart restores restoreFrom again", async () => {
+test("without checkpointing a restart restores restoreFrom again, with ids after the savepoints taken meanwhile", async () => {
   const l = loader({ "/sp": checkpoint("/sp", 3, "savepoint") });
   const p = new RestorePolicy(resolveConfig({ restoreFrom: "/sp" }), l.load);
   await p.next();
-  p.afterFailure(0);
+  p.afterFailure(5);
   assert.equal((await p.next())?.path, "/sp");
   assert.deepEqual(l.asked, ["/sp", "/sp"]);
+  assert.equal(p.nextCheckpointId, 6);
 });
 
 test("ids never go back: a restart after checkpoint 4 of a run restored from checkpoint 7 starts at 8", async () => {
