@@ -48,6 +48,37 @@ export {
   resolveCheckpointStorage,
 } from "./checkpoint/storage.js";
 export {
+  type ConnectorDescriptor,
+  type ConnectorRecord,
+  type ConnectorRegistry,
+  type ConnectorSide,
+  connectorsOf,
+  createSink,
+  createSource,
+  type DeliveryGuarantee,
+  defineConnector,
+  expected,
+  type OptionSpec,
+  type OptionSpecs,
+  type OptionType,
+  type OptionValue,
+  type ParsedOptions,
+  type PlainOptions,
+  type PlainValue,
+  parseOptions,
+  plainRecordEncoding,
+  TOPIC_SINK_OPTIONS,
+  TOPIC_SOURCE_OPTIONS,
+} from "./connector/descriptor.js";
+export {
+  type Deserializer,
+  deserializer,
+  type PartitionedRecord,
+  type Serializer,
+  serializer,
+} from "./connector/formats.js";
+export { type PartitionAssignment, partitionOwner } from "./connector/partition-owner.js";
+export {
   isTwoPhaseCommitSink,
   type PreCommitSinkWriter,
   type Sink,
@@ -78,6 +109,7 @@ export type {
 export { IntervalJoinOperator, type IntervalJoinOptions } from "./joins/interval-join-operator.js";
 export { Counter, Gauge, Histogram, MetricsRegistry, OperatorMetrics } from "./metrics/registry.js";
 export { runtimeJobExecutor } from "./register-executor.js";
+export { fileConnector } from "./sinks/file-connector.js";
 export { type FileSinkFormat, type FileSinkOptions, fileSink, type PendingFile } from "./sinks/file-sink.js";
 export type { Key, KeyScalar, KeySelector, NormalizedKey } from "./spi/key-groups.js";
 export {

@@ -7,12 +7,12 @@
 export { dropAbortedRecords } from "./aborted.js";
 export { KafkaAdmin, type NewTopic, type TopicDescription } from "./admin.js";
 export { KafkaClient } from "./client.js";
+export { connectors, kafkaConnector } from "./connectors/descriptor.js";
 export { type KafkaCommittable, type KafkaSinkOptions, kafkaSink } from "./connectors/kafka-sink.js";
 export {
   type KafkaSourceOptions,
   type KafkaSourceRecord,
   kafkaSource,
-  partitionOwner,
   type StartingOffsets,
 } from "./connectors/kafka-source.js";
 export type { Deserializer, Serializer } from "./connectors/serde.js";

@@ -140,6 +140,7 @@ export function buildLogDemoJob(
     .sinkTo(
       logSink<PageWindowStats>({
         log: topics.log,
+        deliveryGuarantee: "exactly-once",
         topic: topics.pageStats,
         serialize: (p) => ({
           key: Buffer.from(p.page),
@@ -154,6 +155,7 @@ export function buildLogDemoJob(
     .sinkTo(
       logSink<UserSession>({
         log: topics.log,
+        deliveryGuarantee: "exactly-once",
         topic: topics.sessions,
         serialize: (x) => ({
           key: Buffer.from(x.user),

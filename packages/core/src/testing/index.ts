@@ -4,6 +4,8 @@
  *
  * - Whole pipelines: {@link runPipeline}, {@link collectWithTimestamps}, {@link collect},
  *   {@link CollectSink}, and {@link ScriptedSource} for exact control of records and watermarks.
+ * - Connectors: {@link connectorConformanceCases}, the conformance suite every connector runs
+ *   against its own topics through a small {@link ConformanceTarget}.
  * - One operator: {@link harnessFor} (a keyed process function), {@link OneInputOperatorHarness},
  *   {@link KeyedOneInputOperatorHarness}, {@link TwoInputOperatorHarness},
  *   {@link KeyedTwoInputOperatorHarness}, with a manual processing-time clock.
@@ -39,4 +41,12 @@ export {
 } from "./harness.js";
 export { harnessFor, KeyedOneInputOperatorHarness, OneInputOperatorHarness } from "./one-input-harness.js";
 export { ScriptedSource, type ScriptStep } from "./scripted-source.js";
+export {
+  type ConformanceCase,
+  type ConformanceOptions,
+  type ConformanceRecord,
+  type ConformanceTarget,
+  connectorConformanceCases,
+  type StoredDeadLetter,
+} from "./suites/connector-conformance.js";
 export { KeyedTwoInputOperatorHarness, TwoInputOperatorHarness } from "./two-input-harness.js";

@@ -232,6 +232,10 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
     commit: (committables) => {
       const run = shared.commits.then(() => commitAll(shared, common, settings, committables));
       shared.commits = run.catch(() => {});
+      // A commit after the last writer closed (a restore before writers start, the commit of a
+      // stop-with-savepoint) opens the coordinator again: close it once done, or its connection
+      // keeps the process alive until the broker drops it (10 minutes idle).
+      if (shared.writers === 0) shared.release();
       return run;
     },
   };
@@ -338,7 +342,7 @@ async function recoverTransaction(
 
 /** value -> ProducerRecord, per the sink options. */
 function recordMaker<T>(opts: KafkaSinkOptions<T>): (v: T, ts: number | undefined) => ProducerRecord {
-  const ser = serializer(opts.serializer ?? "json", "serializer");
+  const ser = serializer(opts.serializer ?? "json", "serializer", "kafkaSink");
   const { topic, key, partition, headers } = opts;
   return (v, ts) => {
     const r: { -readonly [K in keyof ProducerRecord]: ProducerRecord[K] } = {

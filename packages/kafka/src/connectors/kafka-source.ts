@@ -8,7 +8,10 @@
  */
 import {
   FleuveError,
+  type PartitionAssignment,
+  type PartitionedRecord,
   type PollStatus,
+  partitionOwner,
   type Source,
   type SourceOutput,
   type SourceReader,
@@ -29,17 +32,8 @@ import type { ConsumerRecord } from "../records.js";
 import { closeQuietly } from "./close.js";
 import { type Deserializer, deserializer } from "./serde.js";
 
-/** A record as the source emits it. */
-export interface KafkaSourceRecord<K, V, H> {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  /** Milliseconds since the epoch (also the record's event timestamp). */
-  readonly timestamp: number;
-  readonly key: K;
-  readonly value: V;
-  readonly headers: Readonly<Record<string, H>>;
-}
+/** A record as the source emits it (the same shape as `logSource`'s records). */
+export type KafkaSourceRecord<K, V, H> = PartitionedRecord<K, V, H>;
 
 /** Where partitions start when no checkpoint holds their offset. */
 export type StartingOffsets = "earliest" | "latest" | "committed" | { readonly timestamp: number };
@@ -67,10 +61,11 @@ export interface KafkaSourceOptions<K, V, H> {
   readonly maxBufferedRecords?: number;
   /**
    * Which subtask reads which partition: "spread" (default, Flink's rule: topics start at a
-   * hash-chosen subtask) or "by-index" (partition p to subtask p % parallelism, for topics whose
-   * partition number means a receiver, like the exchanges of a scale-out job).
+   * hash-chosen subtask; see `partitionOwner`) or "by-index" (partition p to subtask
+   * p % parallelism, for topics whose partition number means a receiver, like the exchanges of a
+   * scale-out job). The same option and rule as `logSource`.
    */
-  readonly partitionAssignment?: "spread" | "by-index";
+  readonly partitionAssignment?: PartitionAssignment;
 }
 
 /**
@@ -83,22 +78,6 @@ type Positions = [topic: string, partition: number, offset: string, stop?: strin
 
 /** A partition's key in maps. */
 const tp = (topic: string, partition: number) => `${topic}-${partition}`;
-
-/** Java's String.hashCode, for a stable topic spread across subtasks (as Flink's assigner). */
-function hashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/**
- * The subtask that reads `partition` of `topic` at parallelism `p` (Flink's KafkaSourceEnumerator
- * rule): topics start at a hash-chosen subtask, partitions go round-robin from there.
- */
-export function partitionOwner(topic: string, partition: number, p: number): number {
-  const start = ((hashCode(topic) * 31) & 0x7fffffff) % p;
-  return (start + partition) % p;
-}
 
 /** A Kafka source: `env.fromSource(kafkaSource({...}), strategy, "name")`. */
 export function kafkaSource<K = Buffer | null, V = Buffer | null, H = Buffer>(
@@ -125,9 +104,9 @@ export function kafkaSource<K = Buffer | null, V = Buffer | null, H = Buffer>(
   };
   checkKnown(props, [...SUPPORTED_PROPERTIES.common, ...SUPPORTED_PROPERTIES.consumer], "kafkaSource");
   // Resolve now so a bad option fails when the job is built, not in a subtask.
-  deserializer(opts.key, "key");
-  deserializer(opts.value, "value");
-  deserializer(opts.headers, "headers");
+  deserializer(opts.key, "key", "kafkaSource");
+  deserializer(opts.value, "value", "kafkaSource");
+  deserializer(opts.headers, "headers", "kafkaSource");
   return {
     bounded: opts.bounded === true,
     rescalable: true,
@@ -182,9 +161,9 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
     this.#opts = opts;
     this.#props = props;
     this.#ctx = ctx;
-    this.#key = deserializer(opts.key, "key");
-    this.#value = deserializer(opts.value, "value");
-    this.#header = deserializer(opts.headers, "headers");
+    this.#key = deserializer(opts.key, "key", "kafkaSource");
+    this.#value = deserializer(opts.value, "value", "kafkaSource");
+    this.#header = deserializer(opts.headers, "headers", "kafkaSource");
   }
 
   #owns(topic: string, partition: number): boolean {
@@ -236,7 +215,7 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
               key: r.key?.toString("base64") ?? null,
               value: r.value?.toString("base64") ?? null,
             },
-            `cannot deserialize Kafka record ${r.topic}-${r.partition}@${r.offset}: ${(e as Error).message}`,
+            `kafkaSource: cannot deserialize record ${r.topic}/${r.partition}@${r.offset}: ${(e as Error).message}`,
             ts,
           );
           continue;

@@ -1,35 +1,57 @@
 /**
- * A Fleuve sink writing to a topic of the embedded log. With `exactlyOnce` (the default) it
+ * A Fleuve sink writing to a topic of the embedded log. At least once by default (appends visible
+ * at once, repeated after a restore), as `kafkaSink`. With `deliveryGuarantee: "exactly-once"` it
  * writes each checkpoint's records in a log transaction: prepared on the checkpoint barrier,
  * committed when the checkpoint completes, committed again (idempotently) after a restore, and
  * aborted if the checkpoint never completed. read_committed readers see every record once.
  */
 import {
+  type DeliveryGuarantee,
   FleuveError,
   type PreCommitSinkWriter,
+  type Serializer,
   type SinkWriterContext,
+  serializer,
   type TwoPhaseCommitSink,
 } from "@fleuve/core";
 import type { Log } from "../log.js";
 import type { TransactionalProducer } from "../transactional-producer.js";
 import type { ProducerRecord } from "../types.js";
-import { acquireLog } from "./shared-log.js";
+import { acquireLog, topicNotFound } from "./shared-log.js";
 
 /** Options of {@link logSink}. */
 export interface LogSinkOptions<T> {
   /** The log, or its directory. */
   readonly log: Log | string;
   readonly topic: string;
-  /** Turns a value into a record (key decides the partition, as Kafka's default partitioner). */
-  readonly serialize: (value: T, timestamp: number | undefined) => ProducerRecord;
-  /** Transactional id prefix, unique per sink of a job (default `fleuve-<topic>`). */
+  /**
+   * Turns a value into a record (key decides the partition, as Kafka's default partitioner). Without
+   * it, `serializer`, `key`, `partition` and `headers` make the record, as in `kafkaSink`.
+   */
+  readonly serialize?: (value: T, timestamp: number | undefined) => ProducerRecord;
+  /** Without `serialize`: the value's bytes, "string", "json" (default), "bytes" or a function. */
+  readonly serializer?: Serializer<T>;
+  /** Without `serialize`: the record key (decides the partition by murmur2, as Kafka's default partitioner). */
+  readonly key?: (value: T) => Buffer | string | null;
+  /** Without `serialize`: an explicit partition (overrides the key's). */
+  readonly partition?: (value: T) => number;
+  /** Without `serialize`: record headers. */
+  readonly headers?: (value: T) => Readonly<Record<string, Buffer | string>>;
+  /**
+   * Transactional id prefix for exactly-once, unique per sink and job on this log (default
+   * `fleuve-<topic>`: two jobs writing one topic exactly-once must set distinct prefixes).
+   */
   readonly transactionalIdPrefix?: string;
-  /** Exactly-once through transactions tied to checkpoints (default true). */
-  readonly exactlyOnce?: boolean;
+  /**
+   * "at-least-once" (default): records are appended in batches, visible at once, and may repeat
+   * after a restore. "exactly-once": transactions committed when checkpoints complete (needs
+   * checkpointing on unbounded input).
+   */
+  readonly deliveryGuarantee?: DeliveryGuarantee;
   /** Records buffered before they are appended (default 1024). */
   readonly batchSize?: number;
   /**
-   * Applies only with `exactlyOnce: false` (ignored otherwise): the longest a record waits in the
+   * Applies only at-least-once (ignored otherwise): the longest a record waits in the
    * buffer before it is appended (default 100 ms, as Kafka's `linger.ms`), so a slow input's
    * records become visible without waiting for a full batch or a checkpoint. Exactly-once records
    * wait for their checkpoint anyway. A number of milliseconds >= 0.
@@ -44,6 +66,23 @@ export interface LogSinkCommittable {
   readonly producerEpoch: number;
 }
 
+type Serialize<T> = (value: T, timestamp: number | undefined) => ProducerRecord;
+
+/** value -> record from the `serializer`/`key`/`partition`/`headers` options (as `kafkaSink`). */
+function recordMaker<T>(opts: LogSinkOptions<T>): Serialize<T> {
+  const ser = serializer(opts.serializer ?? "json", "serializer", "logSink");
+  const { key, partition, headers } = opts;
+  const bytes = (b: Buffer | string | null): Buffer | null => (typeof b === "string" ? Buffer.from(b) : b);
+  return (v, ts) => {
+    const r: ProducerRecord = { value: bytes(ser(v)) };
+    if (key) r.key = bytes(key(v));
+    if (partition) r.partition = partition(v);
+    if (headers) r.headers = Object.entries(headers(v)).map(([n, b]) => [n, Buffer.from(b)]);
+    if (ts !== undefined && Number.isFinite(ts)) r.timestamp = Math.trunc(ts);
+    return r;
+  };
+}
+
 /** Transactional ids per subtask, reused in turn (a still-prepared id is never reused). */
 const ID_POOL = 16;
 
@@ -54,11 +93,12 @@ export function logSink<T>(opts: LogSinkOptions<T>): TwoPhaseCommitSink<T, LogSi
       details: { option: "topic" },
     });
   }
-  if (typeof opts.serialize !== "function") {
+  if (opts.serialize !== undefined && typeof opts.serialize !== "function") {
     throw new FleuveError("FLEUVE_CONFIG_INVALID", "logSink: option 'serialize' must be a function", {
       details: { option: "serialize" },
     });
   }
+  const serialize = opts.serialize ?? recordMaker(opts);
   const linger = opts.lingerMs ?? 100;
   if (typeof linger !== "number" || !(linger >= 0) || !Number.isFinite(linger)) {
     throw new FleuveError(
@@ -67,14 +107,24 @@ export function logSink<T>(opts: LogSinkOptions<T>): TwoPhaseCommitSink<T, LogSi
       { details: { option: "lingerMs" } },
     );
   }
+  const guarantee = opts.deliveryGuarantee ?? "at-least-once";
+  if (guarantee !== "at-least-once" && guarantee !== "exactly-once") {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `logSink '${opts.topic}': option 'deliveryGuarantee' must be "at-least-once" or "exactly-once", got ${JSON.stringify(guarantee)}`,
+      { details: { option: "deliveryGuarantee" } },
+    );
+  }
   const prefix = opts.transactionalIdPrefix ?? `fleuve-${opts.topic}`;
-  const exactlyOnce = opts.exactlyOnce !== false;
+  const exactlyOnce = guarantee === "exactly-once";
   return {
     createWriter: (ctx) =>
-      exactlyOnce ? new TransactionalWriter(opts, prefix, ctx) : new PlainWriter(opts, linger),
+      exactlyOnce
+        ? new TransactionalWriter(opts, serialize, prefix, ctx)
+        : new AtLeastOnceWriter(opts, serialize, linger),
     // Plain appends are visible at once; only transactions wait for a checkpoint.
     needsCheckpoints: exactlyOnce,
-    atLeastOnceHint: "logSink exactlyOnce: false",
+    atLeastOnceHint: 'logSink deliveryGuarantee: "at-least-once"',
     commit: (committables) => {
       if (committables.length === 0) return;
       const { log, release } = acquireLog(opts.log);
@@ -94,7 +144,7 @@ export function logSink<T>(opts: LogSinkOptions<T>): TwoPhaseCommitSink<T, LogSi
 }
 
 /** At-least-once: appends directly (visible at once, may repeat after a restore). */
-class PlainWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
+class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
   private readonly log: Log;
   private readonly release: () => void;
   private buffer: ProducerRecord[] = [];
@@ -111,6 +161,7 @@ class PlainWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
   private lingerFailure: { error: unknown } | undefined;
   constructor(
     private readonly opts: LogSinkOptions<T>,
+    private readonly serialize: Serialize<T>,
     private readonly lingerMs: number,
   ) {
     ({ log: this.log, release: this.release } = acquireLog(opts.log));
@@ -118,7 +169,7 @@ class PlainWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
   }
   write(value: T, timestamp: number | undefined): void {
     this.throwLingerFailure();
-    this.buffer.push(this.opts.serialize(value, timestamp));
+    this.buffer.push(this.serialize(value, timestamp));
     if (this.buffer.length >= (this.opts.batchSize ?? 1024)) this.flush();
     else if (this.lingerTimer === undefined) {
       // Timers run between the task's batches on this same thread: the append never interleaves
@@ -172,6 +223,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittabl
 
   constructor(
     private readonly opts: LogSinkOptions<T>,
+    private readonly serialize: Serialize<T>,
     private readonly prefix: string,
     private readonly ctx: SinkWriterContext,
   ) {
@@ -215,7 +267,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittabl
   }
 
   write(value: T, timestamp: number | undefined): void {
-    this.buffer.push(this.opts.serialize(value, timestamp));
+    this.buffer.push(this.serialize(value, timestamp));
     if (this.buffer.length >= (this.opts.batchSize ?? 1024)) this.flush();
   }
 
@@ -245,15 +297,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittabl
 }
 
 function requireTopic(log: Log, topic: string): void {
-  if (!log.hasTopic(topic)) {
-    throw new FleuveError(
-      "FLEUVE_LOG_TOPIC_NOT_FOUND",
-      `logSink: topic '${topic}' does not exist; create it first (fleuve topics create ${topic})`,
-      {
-        details: { topic },
-      },
-    );
-  }
+  if (!log.hasTopic(topic)) throw topicNotFound("logSink", log, topic);
 }
 
 function escapeRegExp(s: string): string {

@@ -1,11 +1,17 @@
 /**
- * A Fleuve source reading a topic of the embedded log. Partitions are split among subtasks
- * (partition p to subtask p % parallelism), each partition is a split with its own watermark,
- * and positions live in Fleuve checkpoints, so a restored job reads each record exactly once.
+ * A Fleuve source reading a topic of the embedded log. Partitions are split among subtasks by the
+ * same rule as Kafka's source (see `partitionOwner`), each partition is a split with its own
+ * watermark, and positions live in Fleuve checkpoints, so a restored job reads each record
+ * exactly once.
  */
 import {
+  type Deserializer,
+  deserializer,
   FleuveError,
+  type PartitionAssignment,
+  type PartitionedRecord,
   type PollStatus,
+  partitionOwner,
   type Source,
   type SourceOutput,
   type SourceReader,
@@ -13,10 +19,10 @@ import {
 } from "@fleuve/core";
 import type { Log } from "../log.js";
 import type { LogRecord } from "../types.js";
-import { acquireLog } from "./shared-log.js";
+import { acquireLog, topicNotFound } from "./shared-log.js";
 
-/** Options of {@link logSource}. */
-export interface LogSourceOptions<T> {
+/** Options of {@link logSource} shared by its two forms. */
+export interface LogSourceBaseOptions {
   /**
    * The log, or its directory. A directory is opened read-only (no lock) unless this process has
    * it open for writing already (then that Log is shared), so a job can read a log that another
@@ -24,8 +30,6 @@ export interface LogSourceOptions<T> {
    */
   readonly log: Log | string;
   readonly topic: string;
-  /** Turns a log record into a value; throw to reject it (the job's error policy decides). */
-  readonly deserialize: (record: LogRecord) => T;
   /** Where to start without a checkpoint (default "earliest"). */
   readonly startingOffsets?: "earliest" | "latest" | "committed" | { timestamp: number };
   /** Consumer group: offsets are committed to it on every completed checkpoint (for monitoring, and "committed" starts). */
@@ -34,29 +38,109 @@ export interface LogSourceOptions<T> {
   readonly bounded?: boolean;
   /**
    * Default "read_committed": transactional data appears once committed, aborted data never (what
-   * Fleuve's own sinks write is transactional, so this is what the writing job guarantees).
+   * Fleuve's exactly-once sinks write is transactional, so this is what the writing job guarantees).
    */
   readonly isolation?: "read_committed" | "read_uncommitted";
+  /**
+   * Which subtask reads which partition: "spread" (default: each topic starts at a subtask chosen by
+   * a hash of its name, as Kafka's source and Flink's) or "by-index" (partition p to subtask
+   * p % parallelism).
+   */
+  readonly partitionAssignment?: PartitionAssignment;
 }
 
-type Positions = [partition: number, offset: number][];
+/** Options of {@link logSource} emitting what a function makes of each record. */
+export interface LogSourceOptions<T> extends LogSourceBaseOptions {
+  /**
+   * Turns a log record of partition `partition` into a value; throw to reject it (the job's error
+   * policy decides).
+   */
+  readonly deserialize: (record: LogRecord, partition: number) => T;
+}
 
-/** A source over a topic of the embedded log. */
-export function logSource<T>(opts: LogSourceOptions<T>): Source<T> {
+/**
+ * Options of {@link logSource} emitting records (topic, partition, offset, timestamp, key, value,
+ * headers) decoded by format, as `kafkaSource` does. A format that throws rejects the record.
+ */
+export interface LogRecordSourceOptions<K, V, H> extends LogSourceBaseOptions {
+  readonly deserialize?: undefined;
+  /** "bytes" (default), "string", "json" or a function. */
+  readonly key?: Deserializer<K>;
+  /** "bytes" (default), "string", "json" or a function. */
+  readonly value?: Deserializer<V>;
+  /** "bytes" (default), "string", "json" or a function. */
+  readonly headers?: Deserializer<H>;
+}
+
+/** A record as a {@link logSource} without `deserialize` emits it (the same shape as Kafka's). */
+export type LogSourceRecord<K, V, H> = PartitionedRecord<K, V, H>;
+
+/**
+ * Snapshot layout: [partition, next offset, and for a bounded source the offset to stop at]. The
+ * stop offset is kept so that a restored bounded job ends where its first run would have (as
+ * Flink's splits keep their stopping offset): recomputed at restore, after more records were
+ * appended, it would read past the checkpointed end.
+ */
+type Positions = [partition: number, offset: number, stop?: number][];
+
+/**
+ * A source over a topic of the embedded log, emitting `deserialize(record, partition)` for each
+ * record, or (without `deserialize`) records decoded by the `key`/`value`/`headers` formats.
+ */
+export function logSource<T>(opts: LogSourceOptions<T>): Source<T>;
+export function logSource<K = Buffer | null, V = Buffer | null, H = Buffer>(
+  opts: LogRecordSourceOptions<K, V, H>,
+): Source<LogSourceRecord<K, V, H>>;
+export function logSource(
+  opts: LogSourceOptions<unknown> | LogRecordSourceOptions<unknown, unknown, unknown>,
+): Source<unknown> {
   if (typeof opts.topic !== "string" || opts.topic.length === 0) {
     throw new FleuveError("FLEUVE_CONFIG_INVALID", "logSource: option 'topic' must name a topic", {
       details: { option: "topic" },
     });
   }
-  if (typeof opts.deserialize !== "function") {
+  if (opts.deserialize !== undefined && typeof opts.deserialize !== "function") {
     throw new FleuveError("FLEUVE_CONFIG_INVALID", "logSource: option 'deserialize' must be a function", {
       details: { option: "deserialize" },
     });
   }
+  const deserialize =
+    opts.deserialize ?? recordDecoder(opts as LogRecordSourceOptions<unknown, unknown, unknown>);
+  const assignment = opts.partitionAssignment ?? "spread";
+  if (assignment !== "spread" && assignment !== "by-index") {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `logSource: option 'partitionAssignment' must be "spread" or "by-index", got ${JSON.stringify(assignment)}`,
+      { details: { option: "partitionAssignment" } },
+    );
+  }
   return {
     bounded: opts.bounded === true,
     rescalable: true,
-    createReader: (ctx) => new LogSourceReader(opts, ctx),
+    createReader: (ctx) => new LogSourceReader({ ...opts, deserialize }, ctx),
+  };
+}
+
+/** `deserialize` of the record form: decodes key, value and headers by their formats. */
+function recordDecoder(
+  opts: LogRecordSourceOptions<unknown, unknown, unknown>,
+): (r: LogRecord, partition: number) => LogSourceRecord<unknown, unknown, unknown> {
+  const key = deserializer(opts.key, "key", "logSource");
+  const value = deserializer(opts.value, "value", "logSource");
+  const header = deserializer(opts.headers, "headers", "logSource");
+  const topic = opts.topic;
+  return (r, partition) => {
+    const headers: Record<string, unknown> = {};
+    for (const [name, bytes] of r.headers) headers[name] = header(bytes);
+    return {
+      topic,
+      partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      key: key(r.key),
+      value: value(r.value),
+      headers,
+    };
   };
 }
 
@@ -80,18 +164,15 @@ class LogSourceReader<T> implements SourceReader<T> {
     this.isolation = opts.isolation ?? "read_committed";
     if (!log.hasTopic(opts.topic)) {
       release();
-      throw new FleuveError(
-        "FLEUVE_LOG_TOPIC_NOT_FOUND",
-        `logSource: topic '${opts.topic}' does not exist; create it first (fleuve topics create ${opts.topic})`,
-        {
-          details: { topic: opts.topic },
-        },
-      );
+      throw topicNotFound("logSource", log, opts.topic);
     }
     const topic = log.topic(opts.topic);
     this.owned = [];
-    for (let p = 0; p < topic.numPartitions; p++)
-      if (p % ctx.parallelism === ctx.subtaskIndex) this.owned.push(p);
+    const byIndex = opts.partitionAssignment === "by-index";
+    for (let p = 0; p < topic.numPartitions; p++) {
+      const owner = byIndex ? p % ctx.parallelism : partitionOwner(opts.topic, p, ctx.parallelism);
+      if (owner === ctx.subtaskIndex) this.owned.push(p);
+    }
     const group = opts.group ? log.consumerGroup(opts.group) : undefined;
     for (const p of this.owned) {
       const part = topic.partition(p);
@@ -144,7 +225,7 @@ class LogSourceReader<T> implements SourceReader<T> {
         if (end !== undefined && r.offset >= end) break;
         let value: T;
         try {
-          value = this.opts.deserialize(r);
+          value = this.opts.deserialize(r, p);
         } catch (e) {
           output.reject(
             {
@@ -154,7 +235,7 @@ class LogSourceReader<T> implements SourceReader<T> {
               key: r.key?.toString("base64") ?? null,
               value: r.value?.toString("base64") ?? null,
             },
-            `cannot deserialize ${this.opts.topic}/${p}@${r.offset}: ${(e as Error).message}`,
+            `logSource: cannot deserialize record ${this.opts.topic}/${p}@${r.offset}: ${(e as Error).message}`,
             r.timestamp,
           );
           this.positions.set(p, r.offset + 1);
@@ -177,13 +258,23 @@ class LogSourceReader<T> implements SourceReader<T> {
   }
 
   snapshot(): Positions {
-    return [...this.positions];
+    const out: Positions = [];
+    for (const [p, offset] of this.positions) {
+      const stop = this.ends.get(p);
+      out.push(stop === undefined ? [p, offset] : [p, offset, stop]);
+    }
+    return out;
   }
 
   restore(state: unknown): void {
     // Rescalable: every old reader's positions; keep the partitions this reader owns.
     for (const positions of state as (Positions | undefined)[]) {
-      for (const [p, o] of positions ?? []) if (this.positions.has(p)) this.positions.set(p, o);
+      for (const [p, o, stop] of positions ?? []) {
+        if (!this.positions.has(p)) continue;
+        this.positions.set(p, o);
+        // A bounded source stops where the checkpointed run would have, not at today's end.
+        if (this.opts.bounded && stop !== undefined) this.ends.set(p, stop);
+      }
     }
   }
 

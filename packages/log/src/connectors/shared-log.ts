@@ -5,6 +5,7 @@
  * another process writes (another job, the demo) is a reader and needs no lock.
  */
 import * as path from "node:path";
+import { FleuveError } from "@fleuve/core";
 import { Log } from "../log.js";
 
 interface Entry {
@@ -45,4 +46,18 @@ export function acquireLog(
       }
     },
   };
+}
+
+/**
+ * FLEUVE_LOG_TOPIC_NOT_FOUND naming the topic, what needs it, the log and the command that
+ * creates it (the same shape as the Kafka connectors' error). Permanent: a restart would not
+ * create the topic.
+ */
+export function topicNotFound(who: string, log: Log, topic: string): FleuveError {
+  return new FleuveError(
+    "FLEUVE_LOG_TOPIC_NOT_FOUND",
+    `${who}: topic "${topic}" does not exist in the log at ${log.dir}. Create it first: fleuve topics create ${topic} --dir ${log.dir}` +
+      " (add --partitions N for N partitions, read in parallel)",
+    { details: { topic, log: log.dir }, permanent: true },
+  );
 }

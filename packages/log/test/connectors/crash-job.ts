@@ -71,7 +71,12 @@ const windows = byUser
 totals
   .union(windows)
   .sinkTo(
-    logSink<string>({ log: logDir, topic: "out", serialize: (v) => ({ key: null, value: Buffer.from(v) }) }),
+    logSink<string>({
+      log: logDir,
+      topic: "out",
+      serializer: "string",
+      deliveryGuarantee: "exactly-once",
+    }),
     "out",
   )
   .uid("out");

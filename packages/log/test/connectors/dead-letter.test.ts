@@ -49,7 +49,7 @@ test("undeserializable records and records a function rejects land in the dead-l
     assert.equal(letters.length, 2);
     const bad = letters.find((l) => l.operator === "in");
     assert.ok(bad, "the deserialization failure names the source");
-    assert.match(bad.error, /cannot deserialize in\/\d@\d/);
+    assert.match(bad.error, /logSource: cannot deserialize record in\/\d@\d/);
     assert.equal(Buffer.from(bad.record.value, "base64").toString(), "not json");
     const unlucky = letters.find((l) => l.operator === "Map");
     assert.equal(unlucky.error, "unlucky number");

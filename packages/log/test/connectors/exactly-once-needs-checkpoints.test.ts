@@ -1,7 +1,7 @@
 /**
  * logSink commits its transactions at checkpoints: fed by an unbounded logSource in a job without
  * checkpointing it would commit nothing and leave them open, so the job is refused at start. With
- * checkpoints it commits; `exactlyOnce: false` appends directly and needs none.
+ * checkpoints it commits; at least once (the default) it appends directly and needs none.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -24,7 +24,7 @@ function setUp(dir: string): Log {
 function build(
   env: StreamExecutionEnvironment,
   log: Log,
-  exactlyOnce: boolean,
+  deliveryGuarantee: "at-least-once" | "exactly-once",
   batchSize: number | undefined = 1,
 ): void {
   env
@@ -37,8 +37,8 @@ function build(
       logSink<string>({
         log,
         topic: "out",
-        exactlyOnce,
-        // the plain writer appends when its buffer is full, after lingerMs, or at a checkpoint
+        deliveryGuarantee,
+        // the at-least-once writer appends when its buffer is full, after lingerMs, or at a checkpoint
         batchSize,
         serialize: (v) => ({ key: null, value: Buffer.from(v) }),
       }),
@@ -75,7 +75,7 @@ test("exactly-once logSink on an unbounded source without checkpoints: refused a
   const log = setUp(join(dir, "log"));
   try {
     const env = StreamExecutionEnvironment.create({ log: () => {} });
-    build(env, log, true);
+    build(env, log, "exactly-once");
     // Refused, or running: then its writer opens a transaction, and the job is cancelled.
     const job = env.executeAsync("log-out");
     let ended = false;
@@ -93,7 +93,7 @@ test("exactly-once logSink on an unbounded source without checkpoints: refused a
     assert.match(e.message, /sink 'numbers-out' is exactly-once/);
     assert.match(e.message, /source 'numbers-in'/);
     assert.match(e.message, /Enable checkpointing/);
-    assert.match(e.message, /use an at-least-once sink \(logSink exactlyOnce: false\)/);
+    assert.match(e.message, /use an at-least-once sink \(logSink deliveryGuarantee: "at-least-once"\)/);
     assert.deepEqual(log.transactions(), [], "no transaction was opened");
   } finally {
     log.close();
@@ -109,7 +109,7 @@ test("exactly-once logSink with checkpoints runs and commits", async () => {
       checkpointing: { dir: join(dir, "cp"), intervalMs: 20 },
       log: () => {},
     });
-    build(env, log, true);
+    build(env, log, "exactly-once");
     await runUntilCommitted(env, log);
   } finally {
     log.close();
@@ -117,12 +117,12 @@ test("exactly-once logSink with checkpoints runs and commits", async () => {
   }
 });
 
-test("logSink exactlyOnce: false runs without checkpoints", async () => {
+test("logSink at least once (the default) runs without checkpoints", async () => {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-logsink-plain-"));
   const log = setUp(join(dir, "log"));
   try {
     const env = StreamExecutionEnvironment.create({ log: () => {} });
-    build(env, log, false);
+    build(env, log, "at-least-once");
     await runUntilCommitted(env, log);
   } finally {
     log.close();
@@ -130,7 +130,7 @@ test("logSink exactlyOnce: false runs without checkpoints", async () => {
   }
 });
 
-test("logSink exactlyOnce: false appends a slow input's records after lingerMs, not only when a batch is full", {
+test("logSink at least once appends a slow input's records after lingerMs, not only when a batch is full", {
   timeout: 120_000,
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-logsink-linger-"));
@@ -138,7 +138,7 @@ test("logSink exactlyOnce: false appends a slow input's records after lingerMs, 
   try {
     const env = StreamExecutionEnvironment.create({ log: () => {} });
     // 5 records and the default batch of 1024: without the linger they would wait forever
-    build(env, log, false, undefined);
+    build(env, log, "at-least-once", undefined);
     await runUntilCommitted(env, log);
   } finally {
     log.close();
@@ -153,7 +153,7 @@ test("logSink rejects a bad lingerMs when the sink is built, naming the option",
         logSink<string>({
           log: "unused-dir",
           topic: "out",
-          exactlyOnce: false,
+          deliveryGuarantee: "at-least-once",
           lingerMs,
           serialize: (v) => ({ key: null, value: Buffer.from(v) }),
         }),
@@ -170,7 +170,7 @@ test("a linger append that throws does not crash the process: the writer's next 
     const sink = logSink<string>({
       log,
       topic: "out",
-      exactlyOnce: false,
+      deliveryGuarantee: "at-least-once",
       lingerMs: 0,
       serialize: (v) => ({ key: null, value: Buffer.from(v) }),
     });

@@ -8,6 +8,8 @@
  * - {@link recoveryJob} with {@link recoveryOracle} and {@link FakeTransactionalStore}: a job with
  *   failures injected mid-run, checkpointing into a backend or a storage of your choice, whose
  *   committed output must be exact; {@link memoryCheckpointStorage} is a non-local storage.
+ * - {@link connectorConformanceCases}: the connector conformance suite (bounded restore,
+ *   exactly-once under SIGKILL, rescale, dead letters) for a connector descriptor and its topics.
  * - {@link crashEvent} / {@link crashOracle}: the input and exact output of a connector's crash job
  *   (SIGKILLed at random moments).
  *
@@ -19,6 +21,14 @@
  * @packageDocumentation
  */
 
+export {
+  type ConformanceCase,
+  type ConformanceOptions,
+  type ConformanceRecord,
+  type ConformanceTarget,
+  connectorConformanceCases,
+  type StoredDeadLetter,
+} from "./connector-conformance.js";
 export { crashEvent, crashOracle } from "./crash-oracle.js";
 export { keyedStateCases } from "./keyed-state.js";
 export {

@@ -1,0 +1,369 @@
+/**
+ * Connector descriptors: what a connector is called, which options it takes (typed, documented,
+ * validated at start-up with errors that name the option, what it expects and what it got), and
+ * how to make its source or sink from plain options: the string/number/boolean values a command
+ * line, a SQL `WITH ('connector' = 'kafka', 'topic' = 'orders')` clause or a dashboard form gives.
+ *
+ * This module depends on the source/sink API and errors only (never on the executor), so a
+ * connector package, the CLI or a SQL planner can list and use connectors without running a job.
+ */
+
+import { FleuveError } from "../errors.js";
+import type { PartitionedRecord } from "./formats.js";
+import type { Sink } from "./sink.js";
+import type { Source } from "./source.js";
+
+/** A plain option value, as a command line or a SQL `WITH` clause gives it. */
+export type PlainValue = string | number | boolean;
+
+/** Plain options: option name to value (strings are converted to the option's type). */
+export type PlainOptions = Readonly<Record<string, PlainValue | undefined>>;
+
+/** The type of one option. */
+export type OptionType = "string" | "integer" | "number" | "boolean" | "enum";
+
+/** One option of a connector: its type, default and documentation. */
+export interface OptionSpec {
+  readonly type: OptionType;
+  /** What the option does, one or two sentences (listed by `fleuve connectors`). */
+  readonly doc: string;
+  /** The allowed values of an "enum" option. */
+  readonly values?: readonly string[];
+  /** Must be given (no default). */
+  readonly required?: boolean;
+  /** The value used when the option is not given. */
+  readonly default?: PlainValue;
+  /** Smallest allowed value of an "integer" or "number" option. */
+  readonly min?: number;
+}
+
+/** Options of a connector by name. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** The value type an option spec parses to. */
+export type OptionValue<O extends OptionSpec> = O["type"] extends "boolean"
+  ? boolean
+  : O["type"] extends "integer" | "number"
+    ? number
+    : O extends { readonly values: readonly (infer V)[] }
+      ? V
+      : string;
+
+/** Parsed options: required options and options with a default are always present. */
+export type ParsedOptions<S extends OptionSpecs> = {
+  readonly [K in keyof S as S[K] extends { readonly required: true } | { readonly default: PlainValue }
+    ? K
+    : never]: OptionValue<S[K]>;
+} & {
+  readonly [K in keyof S as S[K] extends { readonly required: true } | { readonly default: PlainValue }
+    ? never
+    : K]?: OptionValue<S[K]>;
+};
+
+/**
+ * What a source made by a descriptor emits, the same for every connector (a SQL table reads its
+ * columns from `value` and its metadata columns from the rest): the key and headers as UTF-8 text,
+ * the value decoded by the `format` option.
+ */
+export type ConnectorRecord<V = unknown> = PartitionedRecord<string | null, V, string>;
+
+/** How to make one side (source or sink) of a connector from plain options. */
+export interface ConnectorSide<S extends OptionSpecs, R> {
+  /** One line on what this side does. */
+  readonly description: string;
+  readonly options: S;
+  /** Makes the source or sink from options already validated by {@link parseOptions}. */
+  create(options: ParsedOptions<S>): R;
+}
+
+/** A connector: its name, options and factories. */
+export interface ConnectorDescriptor<
+  SO extends OptionSpecs = OptionSpecs,
+  KO extends OptionSpecs = OptionSpecs,
+> {
+  /** The name a SQL `WITH ('connector' = ...)` clause or a command line uses, e.g. "kafka". */
+  readonly name: string;
+  /** The package that provides it, e.g. "@fleuve/kafka". */
+  readonly package: string;
+  readonly description: string;
+  readonly source?: ConnectorSide<SO, Source<ConnectorRecord>>;
+  readonly sink?: ConnectorSide<KO, Sink<unknown>>;
+}
+
+/**
+ * Declares a connector; only checks and types it (the identity otherwise). Descriptors are
+ * plain objects, so a package exports them as constants.
+ */
+export function defineConnector<SO extends OptionSpecs, KO extends OptionSpecs>(
+  descriptor: ConnectorDescriptor<SO, KO>,
+): ConnectorDescriptor<SO, KO> {
+  if (!/^[a-z][a-z0-9-]*$/.test(descriptor.name)) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `defineConnector: name ${JSON.stringify(descriptor.name)} must be lower-case letters, digits and '-'`,
+      { details: { connector: descriptor.name } },
+    );
+  }
+  return descriptor;
+}
+
+/**
+ * Validates plain options against `specs`: converts strings to numbers and booleans, applies
+ * defaults, and throws FLEUVE_CONFIG_INVALID naming the option, what it expects and what it got
+ * (an unknown option too, listing the known ones). `where` names the connector in messages.
+ */
+export function parseOptions<S extends OptionSpecs>(
+  specs: S,
+  options: PlainOptions,
+  where: string,
+): ParsedOptions<S> {
+  const out: Record<string, PlainValue> = {};
+  for (const [name, given] of Object.entries(options)) {
+    if (given === undefined) continue;
+    const spec = specs[name];
+    if (!spec) {
+      const known = Object.keys(specs).sort().join(", ");
+      throw optionError(where, name, `one of the options ${known}`, given, "unknown option");
+    }
+    out[name] = convert(spec, name, given, where);
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (out[name] !== undefined) continue;
+    if (spec.default !== undefined) out[name] = spec.default;
+    else if (spec.required) throw optionError(where, name, expected(spec), undefined, "missing option");
+  }
+  return out as ParsedOptions<S>;
+}
+
+function convert(spec: OptionSpec, name: string, given: PlainValue, where: string): PlainValue {
+  const fail = () => optionError(where, name, expected(spec), given);
+  switch (spec.type) {
+    case "string":
+      if (typeof given !== "string" || given.length === 0) throw fail();
+      return given;
+    case "enum":
+      if (typeof given !== "string" || !spec.values?.includes(given)) throw fail();
+      return given;
+    case "boolean":
+      if (typeof given === "boolean") return given;
+      if (given === "true" || given === "false") return given === "true";
+      throw fail();
+    case "integer":
+    case "number": {
+      const n =
+        typeof given === "number"
+          ? given
+          : typeof given === "string" && given.trim() !== ""
+            ? Number(given)
+            : NaN;
+      if (!Number.isFinite(n) || (spec.type === "integer" && !Number.isInteger(n))) throw fail();
+      if (spec.min !== undefined && n < spec.min) throw fail();
+      return n;
+    }
+  }
+}
+
+/** What an option expects, in words, for messages and listings. */
+export function expected(spec: OptionSpec): string {
+  const min = spec.min === undefined ? "" : ` >= ${spec.min}`;
+  switch (spec.type) {
+    case "string":
+      return "a non-empty string";
+    case "enum":
+      return `one of ${(spec.values ?? []).map((v) => JSON.stringify(v)).join(", ")}`;
+    case "boolean":
+      return "true or false";
+    case "integer":
+      return `an integer${min}`;
+    case "number":
+      return `a number${min}`;
+  }
+}
+
+function optionError(
+  where: string,
+  option: string,
+  wanted: string,
+  got: PlainValue | undefined,
+  what = "invalid option",
+): FleuveError {
+  const gotText = got === undefined ? "nothing" : JSON.stringify(got);
+  return new FleuveError(
+    "FLEUVE_CONFIG_INVALID",
+    `${where}: ${what} '${option}': expected ${wanted}, got ${gotText}`,
+    { details: { connector: where, option, expected: wanted, got } },
+  );
+}
+
+/**
+ * The source of connector `descriptor` made from plain options, validated first (see
+ * {@link parseOptions}). Throws FLEUVE_CONFIG_INVALID if the connector has no source.
+ */
+export function createSource(
+  descriptor: ConnectorDescriptor,
+  options: PlainOptions,
+): Source<ConnectorRecord> {
+  const side = descriptor.source;
+  if (!side) throw noSide(descriptor, "source");
+  return side.create(parseOptions(side.options, options, `connector '${descriptor.name}' source`));
+}
+
+/**
+ * The sink of connector `descriptor` made from plain options, validated first (see
+ * {@link parseOptions}). Throws FLEUVE_CONFIG_INVALID if the connector has no sink.
+ */
+export function createSink(descriptor: ConnectorDescriptor, options: PlainOptions): Sink<unknown> {
+  const side = descriptor.sink;
+  if (!side) throw noSide(descriptor, "sink");
+  return side.create(parseOptions(side.options, options, `connector '${descriptor.name}' sink`));
+}
+
+function noSide(d: ConnectorDescriptor, side: "source" | "sink"): FleuveError {
+  return new FleuveError("FLEUVE_CONFIG_INVALID", `connector '${d.name}' (${d.package}) has no ${side}`, {
+    details: { connector: d.name },
+  });
+}
+
+/** Connectors by name, from the descriptors packages export. */
+export interface ConnectorRegistry {
+  /** Every connector, sorted by name. */
+  list(): readonly ConnectorDescriptor[];
+  /** The connector called `name`; FLEUVE_CONFIG_INVALID listing the known names otherwise. */
+  get(name: string): ConnectorDescriptor;
+}
+
+/**
+ * A registry of the descriptors given (e.g. `connectorsOf(logConnectors, kafkaConnectors)`).
+ * Two descriptors with the same name are refused.
+ */
+export function connectorsOf(
+  ...groups: readonly (ConnectorDescriptor | readonly ConnectorDescriptor[])[]
+): ConnectorRegistry {
+  const byName = new Map<string, ConnectorDescriptor>();
+  for (const d of groups.flat()) {
+    const other = byName.get(d.name);
+    if (other) {
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        `connector '${d.name}' is defined twice (by ${other.package} and ${d.package})`,
+        { details: { connector: d.name } },
+      );
+    }
+    byName.set(d.name, d);
+  }
+  const sorted = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    list: () => sorted,
+    get(name) {
+      const d = byName.get(name);
+      if (!d) {
+        throw new FleuveError(
+          "FLEUVE_CONFIG_INVALID",
+          `no connector '${name}'; known: ${sorted.map((c) => c.name).join(", ") || "none"}`,
+          { details: { connector: name } },
+        );
+      }
+      return d;
+    },
+  };
+}
+
+/**
+ * What a sink promises after a failure: "at-least-once" (the default of every Fleuve sink:
+ * writes are visible at once and may repeat after a restore) or "exactly-once" (writes become
+ * visible when a checkpoint completes, so an unbounded job needs checkpointing).
+ */
+export type DeliveryGuarantee = "at-least-once" | "exactly-once";
+
+/**
+ * Options every topic-based source descriptor takes (the embedded log's, Kafka's), under the same
+ * names, types and defaults: spread them into a descriptor's source options.
+ */
+export const TOPIC_SOURCE_OPTIONS = {
+  topic: { type: "string", required: true, doc: "The topic to read." },
+  format: {
+    type: "enum",
+    values: ["json", "string", "bytes"],
+    default: "json",
+    doc: "How record values are decoded: JSON, UTF-8 text, or raw bytes. A value that does not decode goes to the job's error policy.",
+  },
+  bounded: {
+    type: "boolean",
+    default: false,
+    doc: "Stop at the end offsets seen at start (kept in checkpoints, so a restored job stops at the same place); false follows the topic forever.",
+  },
+  startingOffsets: {
+    type: "enum",
+    values: ["earliest", "latest", "committed"],
+    default: "earliest",
+    doc: 'Where partitions start without a checkpoint; "committed" uses the group\'s offsets (earliest where it has none).',
+  },
+  group: {
+    type: "string",
+    doc: 'Consumer group to which the offsets of each completed checkpoint are committed (monitoring, "committed" starts).',
+  },
+  isolation: {
+    type: "enum",
+    values: ["read_committed", "read_uncommitted"],
+    default: "read_committed",
+    doc: "Whether records of open or aborted transactions are read.",
+  },
+  partitionAssignment: {
+    type: "enum",
+    values: ["spread", "by-index"],
+    default: "spread",
+    doc: "Which subtask reads which partition: spread (each topic starts at a hash-chosen subtask) or by-index (partition p to subtask p % parallelism).",
+  },
+} as const satisfies OptionSpecs;
+
+/**
+ * Options every topic-based sink descriptor takes (the embedded log's, Kafka's), under the same
+ * names, types and defaults: spread them into a descriptor's sink options.
+ */
+export const TOPIC_SINK_OPTIONS = {
+  topic: { type: "string", required: true, doc: "The topic to write (it must exist)." },
+  format: {
+    type: "enum",
+    values: ["json", "string"],
+    default: "json",
+    doc: "How values become record bytes: JSON, or their text (String(value)).",
+  },
+  keyField: {
+    type: "string",
+    doc: "The field of each value whose text is the record key (which decides the partition); no key without it.",
+  },
+  deliveryGuarantee: {
+    type: "enum",
+    values: ["at-least-once", "exactly-once"],
+    default: "at-least-once",
+    doc: "at-least-once: visible at once, may repeat after a restore. exactly-once: transactions committed when checkpoints complete (an unbounded job needs checkpointing).",
+  },
+  transactionalIdPrefix: {
+    type: "string",
+    doc: "Prefix of the sink's transactional ids (exactly-once), unique per sink and job.",
+  },
+} as const satisfies OptionSpecs;
+
+/**
+ * The value encoder and key extractor of a descriptor sink, from its `format` and `keyField`
+ * options (see {@link TOPIC_SINK_OPTIONS}).
+ */
+export function plainRecordEncoding(options: {
+  readonly format: "json" | "string";
+  readonly keyField?: string;
+}): {
+  value: (v: unknown) => string;
+  key: ((v: unknown) => string | null) | undefined;
+} {
+  const value =
+    options.format === "json" ? (v: unknown) => JSON.stringify(v) ?? "null" : (v: unknown) => String(v);
+  const field = options.keyField;
+  const key =
+    field === undefined
+      ? undefined
+      : (v: unknown) => {
+          const k = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[field] : undefined;
+          return k === undefined || k === null ? null : String(k);
+        };
+  return { value, key };
+}

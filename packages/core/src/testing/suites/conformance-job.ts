@@ -1,0 +1,136 @@
+/**
+ * The job of the connector conformance suite's "exactly-once under kills" case, shared by the
+ * suite's in-process cases and by the child process the suite SIGKILLs (this file is also that
+ * child's entry point: `node conformance-job.js '<spec as JSON>'`).
+ *
+ * Input: JSON values `{u, i, a}` (user, index, amount) in a topic whose partitions each hold whole
+ * users, so every user's records are read in order. Output: one line `<u> <i> <total>` per input
+ * record, the user's running total of amounts, written by the connector's exactly-once sink.
+ */
+import { pathToFileURL } from "node:url";
+import {
+  type ConnectorDescriptor,
+  type ConnectorRecord,
+  createSink,
+  createSource,
+  type PlainOptions,
+  type Sink,
+  type Source,
+  StreamExecutionEnvironment,
+} from "../../index.js";
+
+/** One input record of the conformance jobs. */
+export interface ConformanceEvent {
+  /** User: the key of the running total. */
+  readonly u: number;
+  /** Index in the input, 0..n-1. */
+  readonly i: number;
+  /** Amount added to the user's total. */
+  readonly a: number;
+}
+
+/** Input record `i` of `users` users. */
+export function conformanceEvent(i: number, users: number): ConformanceEvent {
+  return { u: i % users, i, a: (i % 7) + 1 };
+}
+
+/** The output the totals job must commit for events 0..n-1, sorted. */
+export function totalsOracle(n: number, users: number): string[] {
+  const totals = new Map<number, number>();
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = conformanceEvent(i, users);
+    const t = (totals.get(e.u) ?? 0) + e.a;
+    totals.set(e.u, t);
+    out.push(`${e.u} ${e.i} ${t}`);
+  }
+  return out.sort();
+}
+
+/**
+ * Adds the totals job to `env`: `source` -> per-user running total -> `sink`, with uids so that
+ * a checkpoint or savepoint restores at any parallelism.
+ */
+export function addTotalsJob(
+  env: StreamExecutionEnvironment,
+  source: Source<ConnectorRecord>,
+  sink: Sink<unknown>,
+): void {
+  env
+    .fromSource(source, undefined, "conformance-in")
+    .uid("conformance-in")
+    .map((r) => r.value as ConformanceEvent)
+    .uid("values")
+    .keyBy((e) => e.u)
+    .reduce((acc, e) => ({ u: e.u, i: e.i, a: acc.a + e.a }))
+    .uid("totals")
+    .map((t) => `${t.u} ${t.i} ${t.a}`)
+    .uid("lines")
+    .sinkTo(sink, "conformance-out")
+    .uid("conformance-out");
+}
+
+/** What the child process runs: serialisable, given as its one argument. */
+export interface ConformanceJobSpec {
+  /** A module specifier or file URL exporting `connectors`, the connector descriptors. */
+  readonly module: string;
+  /** The connector's name among them. */
+  readonly connector: string;
+  readonly source: PlainOptions;
+  readonly sink: PlainOptions;
+  readonly checkpointDir: string;
+  readonly parallelism: number;
+}
+
+/** Loads connector `name` from `module`'s `connectors` export. */
+export async function loadConnector(module: string, name: string): Promise<ConnectorDescriptor> {
+  const mod = (await import(module)) as { connectors?: readonly ConnectorDescriptor[] };
+  const found = mod.connectors?.find((c) => c.name === name);
+  if (!found) throw new Error(`${module} exports no connector '${name}' in 'connectors'`);
+  return found;
+}
+
+/**
+ * `source`, whose readers print `checkpoint <id>` to stdout whenever a checkpoint completes: the
+ * suite kills the child after a chosen number of them, so kills land at points of progress
+ * rather than at guessed times.
+ */
+function reporting<T>(source: Source<T>): Source<T> {
+  return {
+    bounded: source.bounded,
+    ...(source.rescalable === undefined ? {} : { rescalable: source.rescalable }),
+    createReader(ctx) {
+      const inner = source.createReader(ctx);
+      // The inner reader may be a class instance: delegate by name (a spread would miss methods).
+      return {
+        poll: (output, max) => inner.poll(output, max),
+        available: () => inner.available?.() ?? new Promise((r) => setTimeout(r, 1)),
+        snapshot: (id) => inner.snapshot?.(id),
+        restore: (state) => inner.restore?.(state),
+        notifyCheckpointComplete(id) {
+          inner.notifyCheckpointComplete?.(id);
+          process.stdout.write(`checkpoint ${id}\n`);
+        },
+        close: () => inner.close?.(),
+      };
+    },
+  };
+}
+
+/** Runs the spec'd job to its end, resuming from its latest checkpoint. */
+async function main(spec: ConformanceJobSpec): Promise<void> {
+  const connector = await loadConnector(spec.module, spec.connector);
+  const env = StreamExecutionEnvironment.create({
+    parallelism: spec.parallelism,
+    checkpointing: { dir: spec.checkpointDir, intervalMs: 30 },
+    resumeFromLatestCheckpoint: true,
+    restartStrategy: { type: "none" },
+    log: () => {},
+  });
+  addTotalsJob(env, reporting(createSource(connector, spec.source)), createSink(connector, spec.sink));
+  await env.execute("conformance-kills");
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main(JSON.parse(process.argv[2]!) as ConformanceJobSpec);
+}

@@ -1,0 +1,163 @@
+/**
+ * Connector descriptors: plain options (as a command line or a SQL WITH clause gives them) are
+ * converted, defaulted and validated with errors that name the option, what it expects and what
+ * it got; the registry lists connectors by name; the file connector makes a working sink.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import {
+  connectorsOf,
+  createSink,
+  createSource,
+  defineConnector,
+  fileConnector,
+  isFleuveError,
+  parseOptions,
+  partitionOwner,
+  StreamExecutionEnvironment,
+  TOPIC_SINK_OPTIONS,
+  TOPIC_SOURCE_OPTIONS,
+} from "../../src/index.js";
+
+const specs = {
+  topic: { type: "string", required: true, doc: "t" },
+  partitions: { type: "integer", min: 1, default: 1, doc: "p" },
+  ratio: { type: "number", doc: "r" },
+  bounded: { type: "boolean", default: false, doc: "b" },
+  mode: { type: "enum", values: ["a", "b"], default: "a", doc: "m" },
+} as const;
+
+/** Asserts FLEUVE_CONFIG_INVALID whose message and details name the option, expected and got. */
+function rejects(fn: () => unknown, option: string, expected: RegExp, got: string): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(isFleuveError(e, "FLEUVE_CONFIG_INVALID"), String(e));
+    assert.match(e.message, new RegExp(`'${option}'`));
+    assert.match(e.message, expected);
+    assert.match(e.message, new RegExp(`got ${got.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    assert.equal(e.details.option, option);
+    return true;
+  });
+}
+
+test("plain strings become the option's type; defaults fill the rest", () => {
+  const o = parseOptions(
+    specs,
+    { topic: "orders", partitions: "3", ratio: "0.5", bounded: "true", mode: "b" },
+    "x",
+  );
+  assert.deepEqual(o, { topic: "orders", partitions: 3, ratio: 0.5, bounded: true, mode: "b" });
+  assert.deepEqual(parseOptions(specs, { topic: "t" }, "x"), {
+    topic: "t",
+    partitions: 1,
+    bounded: false,
+    mode: "a",
+  });
+  assert.deepEqual(parseOptions(specs, { topic: "t", partitions: 2, bounded: false }, "x").partitions, 2);
+});
+
+test("a bad option names the option, what it expects and what it got", () => {
+  rejects(
+    () => parseOptions(specs, {}, "connector 'x' source"),
+    "topic",
+    /missing option.*non-empty string/,
+    "nothing",
+  );
+  rejects(() => parseOptions(specs, { topic: "" }, "x"), "topic", /a non-empty string/, '""');
+  rejects(
+    () => parseOptions(specs, { topic: "t", partitions: "2.5" }, "x"),
+    "partitions",
+    /an integer >= 1/,
+    '"2.5"',
+  );
+  rejects(
+    () => parseOptions(specs, { topic: "t", partitions: 0 }, "x"),
+    "partitions",
+    /an integer >= 1/,
+    "0",
+  );
+  rejects(() => parseOptions(specs, { topic: "t", ratio: "lots" }, "x"), "ratio", /a number/, '"lots"');
+  rejects(
+    () => parseOptions(specs, { topic: "t", bounded: "yes" }, "x"),
+    "bounded",
+    /true or false/,
+    '"yes"',
+  );
+  rejects(() => parseOptions(specs, { topic: "t", mode: "c" }, "x"), "mode", /one of "a", "b"/, '"c"');
+  rejects(
+    () => parseOptions(specs, { topic: "t", topics: "u" }, "x"),
+    "topics",
+    /unknown option.*bounded, mode, partitions, ratio, topic/,
+    '"u"',
+  );
+});
+
+test("the error says which connector and side it comes from", () => {
+  assert.throws(
+    () => createSink(fileConnector, { format: "json" }),
+    /connector 'file' sink: missing option 'path'/,
+  );
+  assert.throws(() => createSource(fileConnector, {}), /connector 'file' \(@fleuve\/core\) has no source/);
+});
+
+test("the registry lists connectors by name and refuses unknown names and duplicates", () => {
+  const a = defineConnector({ name: "a", package: "pa", description: "A" });
+  const b = defineConnector({ name: "b", package: "pb", description: "B" });
+  const reg = connectorsOf([b], a, fileConnector);
+  assert.deepEqual(
+    reg.list().map((c) => c.name),
+    ["a", "b", "file"],
+  );
+  assert.equal(reg.get("b"), b);
+  assert.throws(() => reg.get("kafka"), /no connector 'kafka'; known: a, b, file/);
+  assert.throws(
+    () => connectorsOf(a, { ...a, package: "other" }),
+    /connector 'a' is defined twice \(by pa and other\)/,
+  );
+  assert.throws(() => defineConnector({ name: "Bad Name", package: "p", description: "" }), /lower-case/);
+});
+
+test("topic connectors share option names, types and defaults", () => {
+  assert.deepEqual(Object.keys(TOPIC_SOURCE_OPTIONS).sort(), [
+    "bounded",
+    "format",
+    "group",
+    "isolation",
+    "partitionAssignment",
+    "startingOffsets",
+    "topic",
+  ]);
+  assert.equal(TOPIC_SINK_OPTIONS.deliveryGuarantee.default, "at-least-once");
+  for (const spec of [...Object.values(TOPIC_SOURCE_OPTIONS), ...Object.values(TOPIC_SINK_OPTIONS)]) {
+    assert.ok(spec.doc.length > 10, "every option is documented");
+  }
+});
+
+test("partitionOwner: Flink's KafkaSourceEnumerator rule, every partition owned once, topics spread", () => {
+  // Java: ((topic.hashCode() * 31) & 0x7FFFFFFF) % p, then round-robin ("orders".hashCode() is
+  // -1008770331); computed here as the Kafka source did before the rule moved to core.
+  for (let part = 0; part < 6; part++) {
+    assert.equal(partitionOwner("orders", part, 4), ((((-1008770331 * 31) & 0x7fffffff) % 4) + part) % 4);
+  }
+  for (const p of [1, 2, 3, 7]) {
+    const counts = new Array(p).fill(0);
+    for (let part = 0; part < 4 * p; part++) counts[partitionOwner("t", part, p)]++;
+    assert.deepEqual(counts, new Array(p).fill(4), `parallelism ${p}: each subtask owns 4 partitions`);
+  }
+});
+
+test("the file connector's sink writes exactly-once part files from plain options", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-file-connector-"));
+  try {
+    const env = StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
+    env.fromElements({ n: 1 }, { n: 2 }).sinkTo(createSink(fileConnector, { path: dir, format: "json" }));
+    await env.execute("file-connector");
+    const parts = readdirSync(dir).filter((f) => f.startsWith("part-"));
+    const lines = parts.flatMap((f) => readFileSync(join(dir, f), "utf8").trim().split("\n"));
+    assert.deepEqual(lines.sort(), ['{"n":1}', '{"n":2}']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

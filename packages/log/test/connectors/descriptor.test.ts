@@ -1,0 +1,112 @@
+/**
+ * The "log" connector descriptor: a source and a sink made from plain options (strings, as a SQL
+ * WITH clause gives them) read and write the same records as logSource/logSink, in the record
+ * shape every connector shares; bad options fail at once naming the option.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  type ConnectorRecord,
+  createSink,
+  createSource,
+  isFleuveError,
+  StreamExecutionEnvironment,
+} from "@fleuve/core";
+import { connectors, logConnector, openLog } from "../../src/index.js";
+import { tmpDir } from "../helpers.js";
+
+test("source and sink from plain options: records keep topic, partition, offset, timestamp, key, value", async () => {
+  const dir = tmpDir("fleuve-log-descriptor-");
+  const log = openLog({ dir });
+  log.createTopic("in", { partitions: 2 });
+  log.createTopic("out", { partitions: 1 });
+  log.topic("in").append([
+    {
+      partition: 0,
+      key: Buffer.from("a"),
+      value: Buffer.from('{"user":"a","n":1}'),
+      timestamp: 10,
+      headers: [["h", Buffer.from("x")]],
+    },
+    { partition: 1, key: null, value: Buffer.from('{"user":"b","n":2}'), timestamp: 20 },
+  ]);
+  log.close();
+
+  const env = StreamExecutionEnvironment.create({ parallelism: 2, log: () => {} });
+  const records: ConnectorRecord[] = [];
+  const input = env.fromSource(
+    createSource(logConnector, { log: dir, topic: "in", bounded: "true", format: "json" }),
+  );
+  input.forEach((r) => {
+    records.push(r);
+  });
+  input
+    .map((r) => r.value)
+    .sinkTo(createSink(logConnector, { log: dir, topic: "out", format: "json", keyField: "user" }));
+  await env.execute("log-descriptor");
+
+  assert.deepEqual(
+    records.sort((x, y) => x.partition - y.partition),
+    [
+      {
+        topic: "in",
+        partition: 0,
+        offset: 0,
+        timestamp: 10,
+        key: "a",
+        value: { user: "a", n: 1 },
+        headers: { h: "x" },
+      },
+      {
+        topic: "in",
+        partition: 1,
+        offset: 0,
+        timestamp: 20,
+        key: null,
+        value: { user: "b", n: 2 },
+        headers: {},
+      },
+    ],
+  );
+  const check = openLog({ dir, readOnly: true });
+  const out = check
+    .topic("out")
+    .partition(0)
+    .fetch(0)
+    .records.map((r) => [r.key?.toString(), r.value?.toString(), r.timestamp]);
+  check.close();
+  assert.deepEqual(
+    out.sort(),
+    [
+      ["a", '{"user":"a","n":1}', 10],
+      ["b", '{"user":"b","n":2}', 20],
+    ],
+    "values as JSON, keys from keyField, event timestamps kept",
+  );
+});
+
+test("bad plain options fail when the source or sink is made, naming the option", () => {
+  const bad = (fn: () => unknown, option: string) =>
+    assert.throws(
+      fn,
+      (e: unknown) => isFleuveError(e, "FLEUVE_CONFIG_INVALID") && e.details.option === option,
+    );
+  bad(() => createSource(logConnector, { topic: "in" }), "log");
+  bad(() => createSource(logConnector, { log: "d", topic: "in", bounded: "maybe" }), "bounded");
+  bad(
+    () => createSource(logConnector, { log: "d", topic: "in", startingOffsets: "first" }),
+    "startingOffsets",
+  );
+  bad(
+    () => createSink(logConnector, { log: "d", topic: "out", deliveryGuarantee: "exactly-twice" }),
+    "deliveryGuarantee",
+  );
+  bad(() => createSink(logConnector, { log: "d", topic: "out", serializer: "json" }), "serializer");
+});
+
+test("the package lists its connectors", () => {
+  assert.deepEqual(
+    connectors.map((c) => [c.name, c.package, Boolean(c.source), Boolean(c.sink)]),
+    [["log", "@fleuve/log", true, true]],
+  );
+});
