@@ -40,14 +40,16 @@ export interface OptionSpec {
 /** Options of a connector by name. */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
-/** The value type an option spec parses to. */
-export type OptionValue<O extends OptionSpec> = O["type"] extends "boolean"
-  ? boolean
-  : O["type"] extends "integer" | "number"
-    ? number
-    : O extends { readonly values: readonly (infer V)[] }
-      ? V
-      : string;
+/** The value type an option spec parses to (any plain value for an option not known statically). */
+export type OptionValue<O extends OptionSpec> = OptionSpec extends O
+  ? PlainValue
+  : O["type"] extends "boolean"
+    ? boolean
+    : O["type"] extends "integer" | "number"
+      ? number
+      : O extends { readonly values: readonly (infer V)[] }
+        ? V
+        : string;
 
 /** Parsed options: required options and options with a default are always present. */
 export type ParsedOptions<S extends OptionSpecs> = {

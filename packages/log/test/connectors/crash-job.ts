@@ -1,5 +1,6 @@
 // The job of the crash test, run in a child process: log source -> keyed running total and
 // tumbling windows -> exactly-once log sink, with checkpoints. Argv: <logDir> <checkpointDir>.
+// It prints `checkpoint <id>` when a checkpoint completes, so the test kills it at points of progress.
 import {
   type KeyedProcessFunction,
   StreamExecutionEnvironment,
@@ -9,6 +10,7 @@ import {
   valueState,
   WatermarkStrategy,
 } from "@fleuve/core";
+import { reportCheckpoints } from "@fleuve/core/testing/suites";
 import { logSink, logSource } from "../../src/index.js";
 
 interface Ev {
@@ -39,12 +41,14 @@ const env = StreamExecutionEnvironment.create({
 });
 const events = env
   .fromSource(
-    logSource<Ev>({
-      log: logDir,
-      topic: "events",
-      bounded: true,
-      deserialize: (r) => JSON.parse(r.value!.toString()) as Ev,
-    }),
+    reportCheckpoints(
+      logSource<Ev>({
+        log: logDir,
+        topic: "events",
+        bounded: true,
+        deserialize: (r) => JSON.parse(r.value!.toString()) as Ev,
+      }),
+    ),
     WatermarkStrategy.forMonotonousTimestamps<Ev>(),
     "events",
   )

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { crashEvent, crashOracle } from "@fleuve/core/testing/suites";
+import { crashEvent, crashOracle, type KillPoint, runKilledAt } from "@fleuve/core/testing/suites";
 import { openLog } from "../../src/index.js";
 
 const N = 200_000;
@@ -15,44 +14,21 @@ const jobFile = fileURLToPath(new URL("./crash-job.ts", import.meta.url));
 
 const event = (i: number) => crashEvent(i, USERS);
 
-function runJob(
-  logDir: string,
-  cpDir: string,
-  restore: boolean,
-  killAfterMs: number | undefined,
-): Promise<{ code: number | null; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", jobFile, logDir, cpDir], {
-      env: { ...process.env, FLEUVE_RESTORE: restore ? "1" : "0" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    let killed = false;
-    const timer =
-      killAfterMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            killed = true;
-            child.kill("SIGKILL");
-          }, killAfterMs);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (timer) clearTimeout(timer);
-      if (!killed && code !== 0) reject(new Error(`job exited with ${code}: ${stderr}`));
-      else resolve({ code, killed });
-    });
-  });
+/**
+ * Runs the job in a child process; with `kill`, SIGKILLs it after its n-th completed checkpoint
+ * (plus a few ms), or at a random moment of its start-up for n = 0. Kills keyed to progress land
+ * mid-run however fast or loaded the machine is (timed kills missed the run on a loaded machine).
+ */
+function runJob(logDir: string, cpDir: string, kill: KillPoint | undefined): Promise<{ killed: boolean }> {
+  return runKilledAt([jobFile, logDir, cpDir], kill);
 }
 
-test("SIGKILLed at random moments and restarted, the job's committed output equals the oracle exactly", {
+test("SIGKILLed at random points of progress and restarted, the job's committed output equals the oracle exactly", {
   timeout: 600_000,
 }, async () => {
-  // Rounds: each round is a whole job from an empty log, SIGKILLed at random moments and restarted
-  // until it completes, then checked against the oracle. A fast machine finishes a resumed job
-  // before the next kill, so rounds go on until the job was killed at least 10 times in all.
+  // Rounds: each round is a whole job from an empty log, SIGKILLed at random points and restarted
+  // until it completes, then checked against the oracle. A resumed job may finish before its
+  // planned kill, so rounds go on until the job was killed at least 10 times in all.
   const wantKills = Number(process.env.FLEUVE_CRASH_KILLS ?? 10);
   // seeded random kill times, so a failure can be replayed
   let seed = 12345;
@@ -60,13 +36,9 @@ test("SIGKILLed at random moments and restarted, the job's committed output equa
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed / 2 ** 32;
   };
-  // How long an uninterrupted run takes here, so that kills land while the job runs.
-  const t0 = performance.now();
-  await crashRound(rand, 0, 0);
-  const runMs = performance.now() - t0;
   let totalKills = 0;
   for (let round = 0; round === 0 || (totalKills < wantKills && round < 20); round++) {
-    const kills = await crashRound(rand, wantKills - totalKills, runMs);
+    const kills = await crashRound(rand, wantKills - totalKills);
     totalKills += kills;
     if (process.env.FLEUVE_DEBUG_CRASH) console.error(`round ${round}: ${kills} kills`);
   }
@@ -74,7 +46,7 @@ test("SIGKILLed at random moments and restarted, the job's committed output equa
 });
 
 /** One round: a fresh log, the job killed up to `maxKills` times and resumed; checks the output. */
-async function crashRound(rand: () => number, maxKills: number, runMs: number): Promise<number> {
+async function crashRound(rand: () => number, maxKills: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-crash-"));
   const logDir = join(dir, "log");
   const cpDir = join(dir, "checkpoints");
@@ -95,13 +67,13 @@ async function crashRound(rand: () => number, maxKills: number, runMs: number): 
     }
     log.close();
 
-    let restore = false;
     for (let attempt = 0; attempt < 60; attempt++) {
-      // anywhere from start-up (before any checkpoint) to near the end of an uninterrupted run
-      const killAfter =
-        kills < maxKills ? 100 + Math.floor(rand() * Math.max(200, runMs * 0.9 - 100)) : undefined;
-      const r = await runJob(logDir, cpDir, restore, killAfter);
-      restore = true;
+      // from start-up (before any checkpoint) to several checkpoints into the run
+      const kill =
+        kills < maxKills
+          ? { checkpoints: Math.floor(rand() * 6), delayMs: Math.floor(rand() * 30) }
+          : undefined;
+      const r = await runJob(logDir, cpDir, kill);
       if (r.killed) {
         kills++;
         continue;

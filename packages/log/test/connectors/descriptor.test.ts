@@ -104,7 +104,8 @@ test("bad plain options fail when the source or sink is made, naming the option"
   bad(() => createSink(logConnector, { log: "d", topic: "out", serializer: "json" }), "serializer");
 });
 
-test("the package lists its connectors", () => {
+test("the package lists its connectors, for a registry", () => {
+  assert.equal(connectorsOf(connectors, fileConnector).get("log"), logConnector);
   assert.deepEqual(
     connectors.map((c) => [c.name, c.package, Boolean(c.source), Boolean(c.sink)]),
     [["log", "@fleuve/log", true, true]],

@@ -91,11 +91,11 @@ export async function loadConnector(module: string, name: string): Promise<Conne
 }
 
 /**
- * `source`, whose readers print `checkpoint <id>` to stdout whenever a checkpoint completes: the
- * suite kills the child after a chosen number of them, so kills land at points of progress
- * rather than at guessed times.
+ * `source`, whose readers print `checkpoint <id>` to stdout whenever a checkpoint completes: a
+ * test running the job in a child process kills it after a chosen number of them, so kills land at
+ * points of progress rather than at guessed times (which a fast or a loaded machine defeats).
  */
-function reporting<T>(source: Source<T>): Source<T> {
+export function reportCheckpoints<T>(source: Source<T>): Source<T> {
   return {
     bounded: source.bounded,
     ...(source.rescalable === undefined ? {} : { rescalable: source.rescalable }),
@@ -127,7 +127,11 @@ async function main(spec: ConformanceJobSpec): Promise<void> {
     restartStrategy: { type: "none" },
     log: () => {},
   });
-  addTotalsJob(env, reporting(createSource(connector, spec.source)), createSink(connector, spec.sink));
+  addTotalsJob(
+    env,
+    reportCheckpoints(createSource(connector, spec.source)),
+    createSink(connector, spec.sink),
+  );
   await env.execute("conformance-kills");
 }
 

@@ -315,20 +315,27 @@ function conformanceJobFile(): string {
   return existsSync(js) ? js : fileURLToPath(new URL("./conformance-job.ts", import.meta.url));
 }
 
+/** Where to SIGKILL a child job: after its n-th completed checkpoint (see {@link reportCheckpoints}). */
+export interface KillPoint {
+  /** Completed checkpoints to wait for; 0: a moment in the first `delayMs * 15` ms instead. */
+  readonly checkpoints: number;
+  /** Then wait this long (ms) before the kill. */
+  readonly delayMs: number;
+}
+
 /**
- * Runs the job in a child process; with `killAfterCheckpoints`, SIGKILLs it once it has reported
- * that many completed checkpoints (0: at a random moment of its first 300 ms) plus up to 20 ms.
+ * Runs `node <execArgv> <args>` (the test runner's flags left out, a loader such as tsx kept) and,
+ * with `kill`, SIGKILLs it at that point of its progress, which it reports on stdout as
+ * `checkpoint <id>` lines (see {@link reportCheckpoints}). Resolves with whether it was killed;
+ * rejects if it exited non-zero by itself.
  */
-function runChild(
-  spec: ConformanceJobSpec,
-  kill: { checkpoints: number; delayMs: number } | undefined,
+export function runKilledAt(
+  args: readonly string[],
+  kill: KillPoint | undefined,
 ): Promise<{ killed: boolean }> {
-  // The test runner's own flags stay out; a loader (tsx) stays in, for modules given as sources.
   const execArgv = process.execArgv.filter((a) => !a.startsWith("--test"));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...execArgv, conformanceJobFile(), JSON.stringify(spec)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(process.execPath, [...execArgv, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => {
       stderr += d;
@@ -355,10 +362,15 @@ function runChild(
     child.on("error", reject);
     child.on("exit", (code) => {
       if (timer) clearTimeout(timer);
-      if (!killed && code !== 0) reject(new Error(`the conformance job exited with ${code}: ${stderr}`));
+      if (!killed && code !== 0) reject(new Error(`${args.join(" ")} exited with ${code}: ${stderr}`));
       else resolve({ killed });
     });
   });
+}
+
+/** Runs the conformance job in a child process, killed at `kill`. */
+function runChild(spec: ConformanceJobSpec, kill: KillPoint | undefined): Promise<{ killed: boolean }> {
+  return runKilledAt([conformanceJobFile(), JSON.stringify(spec)], kill);
 }
 
 /**

@@ -21,12 +21,15 @@
  * @packageDocumentation
  */
 
+export { reportCheckpoints } from "./conformance-job.js";
 export {
   type ConformanceCase,
   type ConformanceOptions,
   type ConformanceRecord,
   type ConformanceTarget,
   connectorConformanceCases,
+  type KillPoint,
+  runKilledAt,
   type StoredDeadLetter,
 } from "./connector-conformance.js";
 export { crashEvent, crashOracle } from "./crash-oracle.js";
