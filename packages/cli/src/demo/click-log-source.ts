@@ -38,7 +38,7 @@ export function clickLogSource(
           return status === "nothing-yet" && allWritten ? "end" : status;
         },
         available: () => reader.available?.() ?? new Promise((r) => setTimeout(r, 2)),
-        snapshot: () => reader.snapshot?.(),
+        snapshot: (id) => reader.snapshot?.(id),
         restore: (s) => reader.restore?.(s),
         notifyCheckpointComplete: (id) => reader.notifyCheckpointComplete?.(id),
         close: () => reader.close?.(),

@@ -95,8 +95,6 @@ interface Shared {
   readonly live: Map<string, RawProducer>;
   /** Transactions committed or found resolved, by `id:pid:epoch`. */
   readonly resolved: Set<string>;
-  /** Recovery commits answered "fenced" (already resolved by someone else), for tests and logs. */
-  fenced: number;
   /** In this process: what a committable must wait for before it can be committed. */
   readonly waits: WeakMap<object, Promise<void>>;
   /** Open writers: the last one to close releases the coordinator connections. */
@@ -190,7 +188,6 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
     commits: Promise.resolve(),
     live: new Map(),
     resolved: new Set(),
-    fenced: 0,
     waits: new WeakMap(),
     writers: 0,
     release() {
@@ -208,10 +205,7 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
         .catch(() => {}); // closing after the broker went away: nothing left to save
     },
   };
-  const sink: TwoPhaseCommitSink<T, KafkaCommittable> & { readonly fencedCommits: number } = {
-    get fencedCommits() {
-      return shared.fenced;
-    },
+  const sink: TwoPhaseCommitSink<T, KafkaCommittable> = {
     // At-least-once sends are visible at once; checkpoints only carry what is unacknowledged.
     needsCheckpoints: guarantee === "exactly-once",
     atLeastOnceHint: 'kafkaSink deliveryGuarantee: "at-least-once"',
@@ -294,10 +288,8 @@ async function commitAll(
     }
     const key = `${c.transactionalId}:${c.producerId}:${c.producerEpoch}`;
     if (shared.resolved.has(key)) continue;
-    const outcome = await shared
-      .coordinator()
-      .endTxn(c.transactionalId!, BigInt(c.producerId!), c.producerEpoch!, true);
-    if (outcome === "fenced") shared.fenced++;
+    // "fenced" means resolved already (a later epoch of the id exists): nothing left to do either.
+    await shared.coordinator().endTxn(c.transactionalId!, BigInt(c.producerId!), c.producerEpoch!, true);
     shared.resolved.add(key);
     const live = shared.live.get(key);
     if (live) {
@@ -324,7 +316,6 @@ async function recoverTransaction(
   const same = BigInt(c.producerId) === d.producerId && c.producerEpoch === d.producerEpoch;
   if (!same) {
     // Initialised again since: a later run resolved it (committed it, or found it committed).
-    shared.fenced++;
     return true;
   }
   if (d.state === "Ongoing" || d.state === "PrepareCommit") {

@@ -154,7 +154,6 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
   /** The first discovery is done: before it, no partition has an end yet, and none means "not known". */
   #discovered = false;
   readonly #committing = new Map<number, Positions>();
-  #lastSnapshot: Positions | undefined;
   #commitInFlight = false;
 
   constructor(opts: KafkaSourceOptions<K, V, H>, props: KafkaProperties, ctx: SourceReaderContext) {
@@ -462,9 +461,8 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
       const i = id.lastIndexOf("-");
       out.push(entry(id, id.slice(0, i), Number(id.slice(i + 1)), off));
     }
-    // kept only for group commits: without a group nothing would take them out again
+    // Kept only for group commits: without a group nothing would take them out again.
     if (checkpointId !== undefined && this.#opts.group) this.#committing.set(checkpointId, out);
-    this.#lastSnapshot = out;
     return out;
   }
 
@@ -481,9 +479,8 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
 
   notifyCheckpointComplete(checkpointId: number): void {
     if (!this.#offsets || !this.#opts.group) return;
-    // The offsets of that very checkpoint when the runtime passes checkpoint ids to snapshot(),
-    // else the latest snapshot (at most one checkpoint ahead).
-    let positions = this.#committing.get(checkpointId) ?? this.#lastSnapshot;
+    // The offsets of that very checkpoint (the runtime passes each checkpoint's id to snapshot()).
+    let positions = this.#committing.get(checkpointId);
     for (const id of this.#committing.keys()) if (id <= checkpointId) this.#committing.delete(id);
     if (!positions || positions.length === 0 || this.#commitInFlight) return;
     this.#commitInFlight = true;

@@ -4,6 +4,7 @@
  * any connection, naming the option. Its source and sink against a broker: conformance.test.ts.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import {
   createSink,
@@ -61,4 +62,12 @@ test("made from plain options, source and sink need no broker until the job runs
     transactionalIdPrefix: "job-out",
   });
   assert.equal((sink as { needsCheckpoints?: boolean }).needsCheckpoints, true);
+});
+
+test("docs/connectors.md documents every option of the kafka connector", () => {
+  const md = readFileSync(new URL("../../../../docs/connectors.md", import.meta.url), "utf8");
+  for (const side of [kafkaConnector.source!, kafkaConnector.sink!]) {
+    for (const name of Object.keys(side.options))
+      assert.ok(md.includes(`| \`${name}\` |`), `option '${name}' in a table`);
+  }
 });

@@ -54,9 +54,9 @@ export function heldSource<T>(source: Source<T>, after: number, gate: Gate): Sou
           waiting()
             ? new Promise((r) => setTimeout(r, 20))
             : (inner.available?.() ?? new Promise((r) => setTimeout(r, 1))),
-        snapshot() {
+        snapshot(id) {
           if (waiting()) snapshotWhileHeld = true;
-          return inner.snapshot?.();
+          return inner.snapshot?.(id);
         },
         restore: (state) => inner.restore?.(state),
         notifyCheckpointComplete(id) {

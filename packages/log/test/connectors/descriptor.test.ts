@@ -4,11 +4,14 @@
  * shape every connector shares; bad options fail at once naming the option.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import {
   type ConnectorRecord,
+  connectorsOf,
   createSink,
   createSource,
+  fileConnector,
   isFleuveError,
   StreamExecutionEnvironment,
 } from "@fleuve/core";
@@ -110,4 +113,12 @@ test("the package lists its connectors, for a registry", () => {
     connectors.map((c) => [c.name, c.package, Boolean(c.source), Boolean(c.sink)]),
     [["log", "@fleuve/log", true, true]],
   );
+});
+
+test("docs/connectors.md documents every option of the log connector", () => {
+  const md = readFileSync(new URL("../../../../docs/connectors.md", import.meta.url), "utf8");
+  for (const side of [logConnector.source!, logConnector.sink!]) {
+    for (const name of Object.keys(side.options))
+      assert.ok(md.includes(`| \`${name}\` |`), `option '${name}' in a table`);
+  }
 });
