@@ -8,14 +8,14 @@ export { dropAbortedRecords } from "./aborted.js";
 export { KafkaAdmin, type NewTopic, type TopicDescription } from "./admin.js";
 export { KafkaClient } from "./client.js";
 export { connectors, kafkaConnector } from "./connectors/descriptor.js";
-export { type KafkaCommittable, type KafkaSinkOptions, kafkaSink } from "./connectors/kafka-sink.js";
+export type { Deserializer, Serializer } from "./connectors/serde.js";
+export { type KafkaCommittable, type KafkaSinkOptions, kafkaSink } from "./connectors/sink.js";
 export {
   type KafkaSourceOptions,
   type KafkaSourceRecord,
   kafkaSource,
   type StartingOffsets,
-} from "./connectors/kafka-source.js";
-export type { Deserializer, Serializer } from "./connectors/serde.js";
+} from "./connectors/source.js";
 export { type EndTxnOutcome, TxnCoordinatorClient } from "./connectors/txn-coordinator.js";
 export { KafkaConsumer, KafkaRecordStream, type StartOffset } from "./consumer.js";
 export { KAFKA_ERROR_CODES } from "./errors.js";

@@ -6,14 +6,14 @@ export type { CompactionStats } from "./compaction.js";
 export { DEFAULT_TOPIC_CONFIG } from "./config.js";
 export { type DeadLetterTopicOptions, deadLetterTopic } from "./connectors/dead-letter.js";
 export { connectors, logConnector } from "./connectors/descriptor.js";
-export { type LogSinkCommittable, type LogSinkOptions, logSink } from "./connectors/log-sink.js";
+export { type LogSinkCommittable, type LogSinkOptions, logSink } from "./connectors/sink.js";
 export {
   type LogRecordSourceOptions,
   type LogSourceBaseOptions,
   type LogSourceOptions,
   type LogSourceRecord,
   logSource,
-} from "./connectors/log-source.js";
+} from "./connectors/source.js";
 export { type ConsumedRecord, ConsumerGroup, type PollOptions } from "./consumer-group.js";
 export { LOG_ERROR_CODES } from "./errors.js";
 export { type CreateTopicOptions, Log, type LogOptions, openLog } from "./log.js";

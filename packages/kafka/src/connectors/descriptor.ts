@@ -13,8 +13,8 @@ import {
   TOPIC_SOURCE_OPTIONS,
 } from "@fleuve/core";
 import { DEFAULT_BOOTSTRAP_SERVERS } from "../properties.js";
-import { kafkaSink } from "./kafka-sink.js";
-import { kafkaSource } from "./kafka-source.js";
+import { kafkaSink } from "./sink.js";
+import { kafkaSource } from "./source.js";
 
 const BOOTSTRAP_OPTION = {
   bootstrap: {

@@ -21,8 +21,8 @@ import {
   type ExchangeReceiverState,
   ExchangeSender,
 } from "@fleuve/core/scale-out";
-import { type KafkaCommittable, kafkaSink } from "../connectors/kafka-sink.js";
-import { type KafkaSourceRecord, kafkaSource } from "../connectors/kafka-source.js";
+import { type KafkaCommittable, kafkaSink } from "../connectors/sink.js";
+import { type KafkaSourceRecord, kafkaSource } from "../connectors/source.js";
 import type { KafkaProperties } from "../properties.js";
 
 /** Stands for a record without a value (no exchange message: the receiver rejects it). */

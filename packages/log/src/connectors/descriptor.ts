@@ -12,8 +12,8 @@ import {
   TOPIC_SINK_OPTIONS,
   TOPIC_SOURCE_OPTIONS,
 } from "@fleuve/core";
-import { logSink } from "./log-sink.js";
-import { logSource } from "./log-source.js";
+import { logSink } from "./sink.js";
+import { logSource } from "./source.js";
 
 const LOG_OPTION = {
   log: { type: "string", required: true, doc: "The embedded log's directory (e.g. .fleuve/log)." },
