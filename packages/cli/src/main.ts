@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { FleuveError, isFleuveError } from "@fleuve/core";
 import { parseArgs, usageError } from "./args.js";
+import { CONNECTORS_USAGE, connectorsCommand } from "./connectors-command.js";
 import { JOBS_USAGE, jobsCommand, SAVEPOINT_USAGE, savepointCommand } from "./control-commands.js";
 import { DEMO_USAGE, demoCommand } from "./demo/command.js";
 import { KAFKA_USAGE, kafkaCommand } from "./kafka-command.js";
@@ -23,6 +24,7 @@ Commands:
   demo [--events N | --duration S] [--fresh]        clickstream demo on the embedded log (resumable)
   topics | produce | consume ...                     embedded log tools ('fleuve topics --help')
   kafka topics create|list|describe|delete ...       Kafka topics ('fleuve kafka --help')
+  connectors [name]                                  connectors and their options
 
 Options:
   -h, --help       show this help (or 'fleuve <command> --help')
@@ -37,6 +39,7 @@ const COMMAND_USAGE: Record<string, string> = {
   produce: LOG_USAGE,
   consume: LOG_USAGE,
   kafka: KAFKA_USAGE,
+  connectors: CONNECTORS_USAGE,
 };
 
 /** The version of this package. */
@@ -85,13 +88,15 @@ export async function main(
         return await logCommand([command, ...rest], io);
       case "kafka":
         return await kafkaCommand(rest, io);
+      case "connectors":
+        return await connectorsCommand(rest, io);
       default:
         if (command.startsWith("-")) {
           // An option before any command: parse it to report it the same way as elsewhere.
           parseArgs([command], { help: "flag", version: "flag" }, "");
         }
         throw usageError(
-          `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume, kafka)`,
+          `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume, kafka, connectors)`,
         );
     }
   } catch (e) {
