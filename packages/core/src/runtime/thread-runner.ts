@@ -45,7 +45,14 @@ export type WorkerMessage =
   | { type: "finished" }
   | { type: "log"; line: string }
   | { type: "done"; summary: MetricsSummary }
-  | { type: "error"; code: string; message: string; details?: Record<string, unknown> };
+  | {
+      type: "error";
+      code: string;
+      message: string;
+      details?: Record<string, unknown>;
+      /** The worker's error was marked permanent: restarting cannot cure it. */
+      permanent?: boolean;
+    };
 
 /** Messages from the main thread to a worker. */
 export type MainMessage = WorkerCommand | { type: "cancel" };
@@ -210,7 +217,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
             case "error": {
               // Any package's code crosses (a log or Kafka connector's too), not only core's.
               const code = isErrorCode(m.code) ? m.code : "FLEUVE_JOB_FAILED";
-              fail(new FleuveError(code, m.message, { details: m.details }));
+              fail(new FleuveError(code, m.message, { details: m.details, permanent: m.permanent === true }));
               break;
             }
           }

@@ -65,6 +65,7 @@ main().catch((e: unknown) => {
     code: err?.code ?? "FLEUVE_JOB_FAILED",
     message: e instanceof Error ? e.message : String(e),
     details: err ? safeDetails(err.details) : undefined,
+    permanent: err?.permanent === true,
   });
 });
 

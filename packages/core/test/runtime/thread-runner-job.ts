@@ -1,6 +1,8 @@
 // A job module for the worker-thread tests: each thread imports it and builds the same graph.
+import { appendFileSync } from "node:fs";
 import {
   defineJob,
+  FleuveError,
   type KeyedProcessFunction,
   type ValueState,
   valueState,
@@ -35,7 +37,13 @@ export default defineJob({
       count: n,
       strategy: WatermarkStrategy.forMonotonousTimestamps<Ev>().withTimestampAssigner((e) => e.ts),
     });
+    // args[2]: a file that gets a line per throw, and the error is then permanent (no restart cures it)
+    const permanentLog = args[2];
     const checked = events.map((e) => {
+      if (e.v === failAt && permanentLog !== undefined) {
+        appendFileSync(permanentLog, `${e.v}\n`);
+        throw new FleuveError("FLEUVE_JOB_FAILED", `permanent boom at ${e.v}`, { permanent: true });
+      }
       if (e.v === failAt) throw new Error(`boom at ${e.v}`);
       return e;
     });

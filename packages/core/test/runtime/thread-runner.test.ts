@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { isFleuveError, runJob } from "../../src/index.js";
 
@@ -57,4 +60,22 @@ test("a user function failing on a worker thread fails the job with the operator
     assert.match((e as Error).message, /"v":42/);
     return true;
   });
+});
+
+test("a permanent error on a worker thread is not restarted (restartCannotCure holds across threads)", async () => {
+  const log = join(mkdtempSync(join(tmpdir(), "fleuve-threads-")), "throws.txt");
+  const client = await runJob(fixture, {
+    parallelism: 2,
+    threads: 2,
+    args: ["5000", "42", log],
+    options: { restartStrategy: { type: "fixed-delay", attempts: 5, delayMs: 0 }, log: () => {} },
+  });
+  await assert.rejects(client.result, (e: unknown) => {
+    assert.match((e as Error).message, /permanent boom at 42/);
+    return true;
+  });
+  // One attempt: each of the 2 workers may have thrown once before the job stopped; a restarted
+  // job would throw again on every one of its 5 further attempts.
+  const throws = readFileSync(log, "utf8").trim().split("\n").length;
+  assert.ok(throws <= 2, `the job was restarted: ${throws} throws`);
 });
