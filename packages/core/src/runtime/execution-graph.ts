@@ -230,7 +230,7 @@ function build(
     jobName: ctx.jobName,
     maxParallelism: config.maxParallelism,
     subtasks: infos,
-    layout: checkpointLayout(graph, plan, dep),
+    layout: checkpointLayout(graph, plan, (i) => dep.checkpointHolds(i)),
     firstCheckpointId,
     log: ctx.log,
     clock: () => ctx.clock.now(),
@@ -337,14 +337,20 @@ function setUp(
   );
 }
 
-/** Per operator: parallelism, whether it is a source, and the files of the subtasks this executor's checkpoints hold. */
-function checkpointLayout(graph: StreamGraph, plan: JobGraph, dep: Deployment): CheckpointLayout {
+/**
+ * Per operator of the job: its parallelism, whether it is a source, and the files of its subtasks
+ * that a checkpoint holds (`holds(subtask)`; every subtask for a checkpoint of the whole job).
+ */
+export function checkpointLayout(
+  graph: StreamGraph,
+  plan: JobGraph,
+  holds: (subtask: number) => boolean,
+): CheckpointLayout {
   const layout: CheckpointLayout = {};
   for (const node of graph.nodes) {
     const p = plan.parallelismOf[node.id]!;
     const files: string[] = [];
-    for (let i = 0; i < p; i++)
-      if (dep.checkpointHolds(i)) files.push(subtaskFile(plan.vertexOf[node.id]!, i));
+    for (let i = 0; i < p; i++) if (holds(i)) files.push(subtaskFile(plan.vertexOf[node.id]!, i));
     layout[graph.uidOf(node)] = { parallelism: p, source: node.kind === "source", files };
   }
   return layout;

@@ -18,6 +18,7 @@ import {
 } from "../checkpoint/storage.js";
 import { FleuveError, isErrorCode, restartCannotCure } from "../errors.js";
 import { MetricsRegistry } from "../metrics/registry.js";
+import { checkpointLayout } from "./execution-graph.js";
 import { buildJobGraph } from "./job-graph.js";
 import { RestorePolicy } from "./recovery.js";
 import { RestartTracker } from "./restart.js";
@@ -83,16 +84,8 @@ export function runOnThreads(init: ThreadedJob): JobClient {
   let collecting = false;
   const storage = resolveCheckpointStorage(config.checkpointing?.storage);
   // Every subtask's file, as a one-thread job lists them: a checkpoint restores at any deployment.
-  const plan = buildJobGraph(graph, config);
-  const operators: CheckpointMetadata["operators"] = {};
-  for (const node of graph.nodes) {
-    const p = plan.parallelismOf[node.id]!;
-    operators[graph.uidOf(node)] = {
-      parallelism: p,
-      source: node.kind === "source",
-      files: Array.from({ length: p }, (_, i) => `task-${plan.vertexOf[node.id]}-${i}.bin`),
-    };
-  }
+  const operators = checkpointLayout(graph, buildJobGraph(graph, config), () => true);
+
   let attempt: Attempt | undefined;
   /** Resolves with the first attempt (a restore is loaded first), for early savepoint requests. */
   let firstAttempt!: (a: Attempt) => void;
