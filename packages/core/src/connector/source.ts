@@ -56,7 +56,7 @@ export interface SourceReader<T> {
    * Position to checkpoint (offsets...), for checkpoint `checkpointId`: a reader that acts when a
    * checkpoint completes (see `notifyCheckpointComplete`) knows that checkpoint's own position.
    */
-  snapshot?(checkpointId?: number): unknown;
+  snapshot?(checkpointId: number): unknown;
   /** Restores a position taken by `snapshot`. */
   restore?(state: unknown): void;
   /** The checkpoint with this id is complete (e.g. commit offsets to a group for monitoring). */

@@ -446,7 +446,7 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
     return out;
   }
 
-  snapshot(checkpointId?: number): Positions {
+  snapshot(checkpointId: number): Positions {
     const entry = (id: string, topic: string, partition: number, offset: bigint): Positions[number] => {
       const stop = this.#stops.get(id) ?? this.#restoredStops.get(id);
       return stop === undefined
@@ -462,7 +462,7 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
       out.push(entry(id, id.slice(0, i), Number(id.slice(i + 1)), off));
     }
     // Kept only for group commits: without a group nothing would take them out again.
-    if (checkpointId !== undefined && this.#opts.group) this.#committing.set(checkpointId, out);
+    if (this.#opts.group) this.#committing.set(checkpointId, out);
     return out;
   }
 
