@@ -49,6 +49,12 @@ export interface Deployment {
   remoteOutput(channelId: number, sender: number, receiver: number, capacity: number): OutputChannel;
   /** Feeds `channel` of local subtask `receiver` with what subtask `sender` of another executor sends on `channelId`. */
   remoteInput(channelId: number, sender: number, receiver: number, channel: Channel): void;
+  /**
+   * Uids of every operator of the whole job, when this executor's graph holds only part of it and
+   * the other parts restore on their own (the other units of a `--group` job): a restored
+   * checkpoint's state of those operators is theirs, not unmatched. Undefined: the graph is the job.
+   */
+  readonly jobOperators?: ReadonlySet<string>;
   /** The share of `checkpoint` that operator subtask `op` (a local one) restores, if any. */
   restore(checkpoint: LoadedCheckpoint, op: OperatorToRestore): OperatorRestore | undefined;
   /** True when checkpoints taken by this executor list the file of subtask `subtask` in their metadata. */

@@ -147,7 +147,8 @@ function build(
   const { inputsOf, writerChannels } = connect(plan, config.channelCapacity, dep);
   // 3. outputs, setup, restore, subtasks
   if (restored && !config.allowNonRestoredState) {
-    const missing = unmatchedOperators(restored, new Set(graph.nodes.map((n) => graph.uidOf(n))));
+    const known = new Set([...graph.nodes.map((n) => graph.uidOf(n)), ...(dep.jobOperators ?? [])]);
+    const missing = unmatchedOperators(restored, known);
     if (missing.length > 0) {
       throw new FleuveError(
         "FLEUVE_STATE_INCOMPATIBLE",

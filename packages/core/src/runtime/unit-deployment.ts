@@ -1,8 +1,10 @@
 /**
- * A unit of a scale-out job (`fleuve run --group`, see units.ts): subtask `subtask` of a task,
- * alone in its executor. Its inputs and outputs are exchanges (sources and sinks chained into the
- * unit's graph), so it has no channels to other executors; it checkpoints and restores on its own,
- * in checkpoint folders of its own.
+ * A unit of a scale-out job (`fleuve run --group`, see scale-out/unit-plan.ts): subtask `subtask`
+ * of a task, alone in its executor. Its inputs and outputs are exchanges (sources and sinks chained
+ * into the unit's graph), so it has no channels to other executors; it checkpoints and restores on
+ * its own, in checkpoint folders of its own. Before it has any, it may start from a checkpoint or
+ * savepoint of the whole job (taken in one thread or on worker threads): it then takes its
+ * subtask's share of that, as any rescaled subtask would.
  */
 import type { JobConfig } from "../api/config.js";
 import { restoreFor } from "../checkpoint/restore.js";
@@ -21,9 +23,14 @@ import { type Deployment, noRemote, type OperatorToRestore } from "./deployment.
 export class ScaleOutUnitDeployment implements Deployment {
   readonly kind = "scale-out-unit";
 
+  /**
+   * @param jobOperators uids of every operator of the whole job (the other units' too): a
+   *   whole-job savepoint holds their state, which is not unmatched state (other units restore it).
+   */
   constructor(
     readonly subtask: number,
     readonly parallelism: number,
+    readonly jobOperators: ReadonlySet<string> = new Set(),
   ) {}
 
   check(_config: JobConfig): void {}
@@ -41,10 +48,17 @@ export class ScaleOutUnitDeployment implements Deployment {
   }
 
   /**
-   * A unit's checkpoint holds its own subtask's state only: take all of it (as subtask 0 of 1),
+   * A unit's own checkpoint holds its own subtask's state only: take all of it (as subtask 0 of 1),
    * but keep the key groups of the subtask this unit is, so keyed state outside them stays out.
+   * A checkpoint of the whole job (every old subtask's snapshot of the operator is there, e.g. a
+   * savepoint taken in one thread or on worker threads) is shared out as for any rescale: key
+   * groups, list state and source splits of subtask `op.subtask` of `op.parallelism`.
    */
   restore(checkpoint: LoadedCheckpoint, op: OperatorToRestore): OperatorRestore | undefined {
+    const taken = checkpoint.metadata.operators[op.uid];
+    if (taken !== undefined && taken.files.length === taken.parallelism) {
+      return restoreFor(checkpoint, op.uid, op.name, op.subtask, op.parallelism, op.maxParallelism, op);
+    }
     const r = restoreFor(checkpoint, op.uid, op.name, 0, 1, op.maxParallelism, op);
     return r && { ...r, keyGroups: keyGroupRangeFor(op.subtask, op.parallelism, op.maxParallelism) };
   }

@@ -37,6 +37,7 @@ export {
   hasCompletedCheckpoint,
   type JobUnits,
   latestCheckpoint,
+  operatorUids,
   planUnits,
   runUnit,
   type Unit,

@@ -72,6 +72,10 @@ export interface TakenEpoch {
 /**
  * Takes the next epoch of the unit whose folder is `root` and decides where it restores from: the
  * newest checkpoint of the newest earlier epoch that has one, or that epoch's own starting point.
+ * A unit with no such epoch yet (its first start) starts from `initial` if given: a checkpoint or
+ * savepoint of the whole job (e.g. `fleuve run --group --from-savepoint`). That becomes the first
+ * epoch's starting point, so later epochs restore from it until the unit has checkpoints of its
+ * own, and from those afterwards (never from `initial` again).
  * The epoch is claimed before the earlier ones are read (see the module comment). Group
  * membership gives a unit one owner at a time, so taking `max + 1` does not race.
  */
@@ -79,6 +83,7 @@ export async function takeEpoch(
   root: string,
   storage: CheckpointStorage,
   log: (line: string) => void = () => {},
+  initial?: string,
 ): Promise<TakenEpoch> {
   const epochs = await epochsOf(storage, root);
   const epoch = (epochs[0] ?? 0) + 1;
@@ -89,20 +94,27 @@ export async function takeEpoch(
     JSON.stringify({ claimedAt: new Date().toISOString() }),
   );
   let restoreFrom: string | undefined;
+  let found = false;
   for (const e of epochs) {
     const older = epochDir(root, e);
     const latest = await latestCheckpoint(older, log, storage);
     if (latest) {
       restoreFrom = latest;
+      found = true;
       break;
     }
     const start = await storage.readFile(join(older, START), "_metadata");
     if (start !== undefined) {
       restoreFrom =
         (JSON.parse(start.toString("utf8")) as { restoreFrom: string | null }).restoreFrom ?? undefined;
+      found = true;
       break;
     }
     // an epoch that died before writing its start point: look further back
+  }
+  if (!found) restoreFrom = initial;
+  else if (initial !== undefined && restoreFrom !== initial) {
+    log(`${root} has checkpoint epochs of its own: it restores from those, not from ${initial}`);
   }
   await storage.writeFolder(
     join(dir, START),

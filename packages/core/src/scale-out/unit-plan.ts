@@ -244,15 +244,29 @@ export function exchangePartitioner(
 
 /**
  * Runs one unit: subtask `unit.subtask` of a unit graph made by {@link unitGraph}, with its own
- * checkpoints (`config.checkpointing`) and restore point (`config.restoreFrom`).
+ * checkpoints (`config.checkpointing`) and restore point (`config.restoreFrom`: one of the unit's
+ * own checkpoints, or a checkpoint or savepoint of the whole job, of which it takes its share).
+ * `jobOperators` are the uids of every operator of the whole job ({@link operatorUids}): a
+ * whole-job savepoint's state of the other units' operators is theirs, not unmatched.
  */
-export function runUnit(graph: StreamGraph, config: JobConfig, jobName: string, unit: Unit): JobClient {
+export function runUnit(
+  graph: StreamGraph,
+  config: JobConfig,
+  jobName: string,
+  unit: Unit,
+  jobOperators: ReadonlySet<string> = new Set(),
+): JobClient {
   return new LocalExecutor(
     graph,
     config,
     jobName,
-    new ScaleOutUnitDeployment(unit.subtask, unit.parallelism),
+    new ScaleOutUnitDeployment(unit.subtask, unit.parallelism, jobOperators),
   ).start();
+}
+
+/** The uids of every operator of `graph` (what a checkpoint of it names its state by). */
+export function operatorUids(graph: StreamGraph): Set<string> {
+  return new Set(graph.nodes.map((n) => graph.uidOf(n)));
 }
 
 /** The folder of the newest valid checkpoint under `root` (corrupt ones skipped), if any. */

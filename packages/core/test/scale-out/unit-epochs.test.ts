@@ -188,3 +188,27 @@ test("a superseded owner fails its writes, even into a deleted epoch, and delete
   await assert.rejects(zombie2.writeFolder(join(first.dir, "chk-3"), new Map(), metadata(3)), /taken over/);
   assert.deepEqual(later, [2]);
 });
+
+test("a unit starts from the whole job's savepoint until it has checkpoints of its own", async () => {
+  const storage = memoryStorage();
+  const savepoint = "/savepoints/savepoint-job-1";
+  const lines: string[] = [];
+  const log = (l: string) => lines.push(l);
+  // first start: no epoch yet, so the savepoint
+  const first = await takeEpoch(ROOT, storage, log, savepoint);
+  assert.equal(first.restoreFrom, savepoint);
+  // the owner died before its first checkpoint: the next one starts from the savepoint again
+  const second = await takeEpoch(ROOT, storage, log, savepoint);
+  assert.equal(second.restoreFrom, savepoint);
+  assert.deepEqual(lines, []);
+  // once the unit has a checkpoint of its own, it restores from that, never from the savepoint
+  await storage.writeFolder(join(second.dir, "chk-3"), new Map(), metadata(3));
+  const third = await takeEpoch(ROOT, storage, log, savepoint);
+  assert.equal(third.restoreFrom, join(ROOT, "epoch-2", "chk-3"));
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /has checkpoint epochs of its own: it restores from those, not from \/savepoints/);
+  // a unit started fresh before keeps starting fresh: a savepoint given later does not reset it
+  const other = "/ckpt/job/unit-1";
+  assert.equal((await takeEpoch(other, storage)).restoreFrom, undefined);
+  assert.equal((await takeEpoch(other, storage, log, savepoint)).restoreFrom, undefined);
+});
