@@ -32,7 +32,7 @@ export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [-
                   [--checkpoint-dir D [--checkpoint-interval MS] [--resume]]
                   [--from-savepoint PATH] [--control-dir C]
        fleuve run <job.ts> --group ID --checkpoint-dir SHARED [--bootstrap HOST:PORT]
-                  [--materialize-every N | --no-changelog] [-- job args]
+                  [--from-savepoint PATH] [--materialize-every N | --no-changelog] [-- job args]
 
 Runs a job file directly (TypeScript needs no build step).
   --parallelism N           default parallelism of the job (defineJob jobs)
@@ -40,7 +40,9 @@ Runs a job file directly (TypeScript needs no build step).
   --checkpoint-dir D        take periodic checkpoints into D (a failure restarts from the latest)
   --checkpoint-interval MS  time between checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS})
   --resume                  start from the newest valid checkpoint in --checkpoint-dir, if any
-  --from-savepoint PATH     start from a savepoint or checkpoint folder
+  --from-savepoint PATH     start from a savepoint or checkpoint folder (with --group: of a job run
+                            in one process or on threads; each unit takes its share until it has
+                            checkpoints of its own)
   --control-dir C           where the job's control socket goes (default ${DEFAULT_CONTROL_DIR});
                             'fleuve savepoint <job-name>' and 'fleuve jobs' use it
   --group ID                scale out over Kafka: every process started with the same ID shares the
@@ -304,9 +306,11 @@ async function runGroup(
       "run",
     );
   }
-  if (p.options["from-savepoint"] !== undefined || p.options.threads !== undefined) {
-    throw usageError("options '--from-savepoint' and '--threads' do not apply with '--group'", "run");
+  if (p.options.threads !== undefined) {
+    throw usageError("option '--threads' does not apply with '--group'", "run");
   }
+  // checked to exist by durabilityOptions
+  const savepoint = p.options["from-savepoint"] as string | undefined;
   const every = intOption(p, "materialize-every", 1, "run");
   if (every !== undefined && p.options["no-changelog"]) {
     throw usageError("options '--materialize-every' and '--no-changelog' exclude each other", "run");
@@ -318,6 +322,7 @@ async function runGroup(
     bootstrap:
       (p.options.bootstrap as string | undefined) ?? process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092",
     checkpointDir: resolve(dir),
+    ...(savepoint === undefined ? {} : { restoreFrom: resolve(savepoint) }),
     ...(p.options["checkpoint-interval"] === undefined
       ? {}
       : { checkpointIntervalMs: intOption(p, "checkpoint-interval", 1, "run")! }),

@@ -14,6 +14,8 @@
  *   checkpoint of the newest earlier epoch that has one, or that epoch's own starting point: a
  *   previous owner still writing into its old epoch cannot change what later owners restore, nor
  *   commit what they replay: it stops the unit at its next checkpoint (see core's unit-epochs.ts).
+ *   A unit's first epoch may start from a checkpoint or savepoint of the whole job
+ *   (`restoreFrom`), taking its subtask's share of it.
  * - Keyed state (heap, the default) keeps a changelog in `fleuve-<group>-<job>-changelog`, one
  *   partition per unit: checkpoints write the entries changed since the previous one, plus a full
  *   copy every few checkpoints, and a new owner restores from the checkpoint and the changelog.
@@ -35,6 +37,7 @@ import {
   epochDir,
   epochsOf,
   type JobUnits,
+  operatorUids,
   ownerStorage,
   planUnits,
   pruneEpochs,
@@ -68,6 +71,13 @@ export interface GroupWorkerOptions {
   readonly checkpointStorage?: CheckpointStorage;
   /** Default: the job's, else 1000 ms (it is also the latency of each exchange hop). */
   readonly checkpointIntervalMs?: number;
+  /**
+   * A checkpoint or savepoint of the whole job (taken in one process, on worker threads or with
+   * `fleuve savepoint`) that each unit starts from, with its subtask's share, while it has no
+   * checkpoint epochs of its own yet; afterwards units restore from their own checkpoints. Give
+   * every process of the group the same one, and use a new group (or checkpoint directory).
+   */
+  readonly restoreFrom?: string;
   /** Overrides the job's parallelism (must be the same in every process). */
   readonly parallelism?: number;
   readonly args?: readonly string[];
@@ -135,6 +145,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   };
   const first = await build();
   const plan: JobUnits = first.units;
+  const jobOperators = operatorUids(first.graph);
   const topicOf = (x: { name: string }) => `${prefix}-${def.name}-${x.name}`.slice(0, 249);
   const unitsTopic = `${prefix}-${def.name}-units`.slice(0, 249);
   const changelogTopic = `${prefix}-${def.name}-changelog`.slice(0, 249);
@@ -269,7 +280,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       // Assigned elsewhere meanwhile (a rebalance while the job was built): taking an epoch now
       // would stop the new owner's run of the unit (see ownerStorage).
       if (stopping || !assigned.has(index)) return;
-      const { dir, epoch, restoreFrom } = await takeEpoch(unitDir(u), storage, log);
+      const { dir, epoch, restoreFrom } = await takeEpoch(unitDir(u), storage, log, opts.restoreFrom);
       const purge = purgeOf(index, dir, config.checkpointing!.retained);
       const g = unitGraph(graph, config, units, u.task, {
         input: (x) => exchangeSource(x, { ...exchange, purge }),
@@ -314,7 +325,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           }),
         };
       }
-      const client = runUnit(g, unitConfig, `${def.name}/${u.name}`, u);
+      const client = runUnit(g, unitConfig, `${def.name}/${u.name}`, u, jobOperators);
       const entry = { client, stopped: false, unit: u, epoch: dir, epochNumber: epoch };
       running.set(index, entry);
       client.result.finally(() => changelog?.close()).catch(() => {});
