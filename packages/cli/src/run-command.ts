@@ -331,6 +331,8 @@ async function runGroup(
     ...(every === undefined ? {} : { changelog: { materializeEvery: every } }),
     args: p.rest,
     log: (line) => io.stderr.write(`[fleuve] ${line}\n`),
+    // the records of a returned stream, printed as `fleuve run` prints them (as they come here)
+    collect: (v) => io.stdout.write(`${typeof v === "string" ? v : JSON.stringify(v)}\n`),
   });
   io.stderr.write(
     `job '${def.name}' joined group '${p.options.group}' (${worker.units.length} units shared by its processes); Ctrl-C to leave\n`,

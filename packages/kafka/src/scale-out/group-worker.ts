@@ -25,6 +25,7 @@ import {
   ChangelogReleases,
   type CheckpointStorage,
   changelogStateBackend,
+  DataStream,
   type EnvironmentOptions,
   FleuveError,
   type JobClient,
@@ -92,6 +93,11 @@ export interface GroupWorkerOptions {
   /** Kafka `session.timeout.ms` of the membership: how soon a dead process's units move. Default 6000. */
   readonly sessionTimeoutMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Gets the records of the stream the job's `build` returns, in the process whose unit emits
+   * them (as `runJob` collects them into its result). Default: they are dropped.
+   */
+  readonly collect?: (value: unknown) => void;
 }
 
 /** A running worker. */
@@ -133,7 +139,10 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     delete options.restoreFrom;
     if (opts.parallelism !== undefined) options.parallelism = opts.parallelism;
     const env = StreamExecutionEnvironment.create(options);
-    await def.build(env, opts.args ?? []);
+    const out = await def.build(env, opts.args ?? []);
+    // A returned stream gets the "Collect" sink runJob gives it (in one thread and on threads), so
+    // the graph and its operator uids are theirs and their savepoints restore here.
+    if (out instanceof DataStream) out.forEach(opts.collect ?? (() => {}), "Collect");
     const graph = env.getStreamGraph();
     return {
       graph,

@@ -14,7 +14,7 @@ import {
   type AggregateFunction,
   defineJob,
   type ProcessWindowFunction,
-  StreamExecutionEnvironment,
+  runJob,
   type TimeWindow,
   TumblingEventTimeWindows,
   WatermarkStrategy,
@@ -66,7 +66,7 @@ test("a savepoint of a one-process job restores into a --group job at another pa
   const job = defineJob({
     name: JOB,
     build(env) {
-      env
+      return env
         .fromGenerator((i) => i, {
           count: N,
           ratePerSecond: 1000,
@@ -83,25 +83,21 @@ test("a savepoint of a one-process job restores into a --group job at another pa
         .keyBy((n) => n % KEYS)
         .window(TumblingEventTimeWindows.of<number>(1_000_000))
         .aggregate(totals, label)
-        .uid("totals")
-        .forEach((line) => {
-          out.push(line);
-        });
+        .uid("totals"); // returned: collected, as by `fleuve run`
     },
   });
 
-  // 1. In one process (window parallelism 1): stop it mid-stream with a savepoint.
-  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
-  await job.build(env, []);
-  const client = env.executeAsync(JOB);
+  // 1. In one process (window parallelism 1), as `fleuve run` runs it: stop it mid-stream with a
+  // savepoint.
+  const client = await runJob(job, { parallelism: 1 });
   while (seen < 1000) {
     if (t.signal.aborted) throw new Error(`the job saw ${seen} numbers only`);
     await new Promise((r) => setTimeout(r, 20));
   }
   const savepoint = await client.stopWithSavepoint(join(dir, "savepoints"));
-  await client.result;
+  const first = await client.result;
   assert.ok(seen < N, `stopped mid-stream (${seen} of ${N} numbers seen)`);
-  assert.deepEqual(out, [], "stopped before the end of input: no totals yet");
+  assert.deepEqual(first.collected, [], "stopped before the end of input: no totals yet");
 
   // 2. The same job with --group at parallelism 3 (2 source units, 3 of each other task), from it.
   const failures: unknown[] = [];
@@ -114,6 +110,7 @@ test("a savepoint of a one-process job restores into a --group job at another pa
     checkpointIntervalMs: 300,
     parallelism: 3,
     restoreFrom: savepoint,
+    collect: (line) => out.push(line as string),
     log: (line) => {
       if (/failed/.test(line)) failures.push(line);
       if (/: starting /.test(line)) starts.push(line);
