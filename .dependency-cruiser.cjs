@@ -28,7 +28,7 @@ const PACKAGES = {
   "state-lmdb": ["core"],
   log: ["core"],
   kafka: ["core"],
-  cli: ["core", "log", "kafka", "state-lmdb"],
+  cli: ["core", "log", "kafka"],
 };
 
 const CORE = "^packages/core/src/";

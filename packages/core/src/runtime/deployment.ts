@@ -9,7 +9,6 @@
  * `ScaleOutUnitDeployment` (one subtask alone, a unit of a `--group` job, with checkpoints of its
  * own).
  */
-import type { JobConfig } from "../api/config.js";
 import { restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
@@ -37,8 +36,6 @@ export interface OperatorToRestore {
 export interface Deployment {
   /** For messages and tests. */
   readonly kind: "in-process" | "worker-thread" | "scale-out-unit";
-  /** Throws FLEUVE_CONFIG_INVALID when the job asks for something this deployment cannot do. */
-  check(config: JobConfig): void;
   /** True when subtask `subtask` of every task runs in this executor (slot sharing: one rule for all tasks). */
   runsHere(subtask: number): boolean;
   /**
@@ -73,7 +70,6 @@ export interface Deployment {
 /** Every subtask of the job in this thread, checkpointed by one coordinator here. */
 export class InProcessDeployment implements Deployment {
   readonly kind = "in-process";
-  check(_config: JobConfig): void {}
   runsHere(_subtask: number): boolean {
     return true;
   }

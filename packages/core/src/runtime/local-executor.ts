@@ -75,7 +75,6 @@ export class LocalExecutor {
   private async run(): Promise<JobResult> {
     const started = performance.now();
     const { config, graph, jobName, log, deployment, loop } = this;
-    deployment.check(config);
     checkSinksCanCommit(graph, config.checkpointing !== undefined);
     const context = { graph, config, jobName, deployment, metrics: this.metrics, clock: this.clock, log };
     await runWithRecovery({

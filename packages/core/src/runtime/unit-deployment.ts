@@ -6,7 +6,6 @@
  * savepoint of the whole job (taken in one thread or on worker threads): it then takes its
  * subtask's share of that, as any rescaled subtask would.
  */
-import type { JobConfig } from "../api/config.js";
 import { restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { keyGroupRangeFor } from "../spi/key-groups.js";
@@ -32,8 +31,6 @@ export class ScaleOutUnitDeployment implements Deployment {
     readonly parallelism: number,
     readonly jobOperators: ReadonlySet<string> = new Set(),
   ) {}
-
-  check(_config: JobConfig): void {}
 
   runsHere(subtask: number): boolean {
     return subtask === this.subtask;

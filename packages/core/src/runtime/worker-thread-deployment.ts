@@ -5,7 +5,6 @@
  * coordinated by the main thread (thread-checkpoint-coordinator.ts); this worker takes part in
  * them through a {@link CheckpointParticipant}.
  */
-import type { JobConfig } from "../api/config.js";
 import { restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
@@ -73,9 +72,6 @@ export class WorkerThreadDeployment implements Deployment {
   workerOf(subtask: number): number {
     return subtask % this.workers;
   }
-
-  /** Anything a job asks for works here; the main thread checks the checkpoint storage. */
-  check(_config: JobConfig): void {}
 
   runsHere(subtask: number): boolean {
     return subtask % this.workers === this.worker;
