@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { type SourceOutput, StreamExecutionEnvironment } from "@fleuve/core";
+import { heldSource } from "@fleuve/core/testing/suites";
 import { KafkaClient, kafkaSource } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
-import { heldSource } from "./held-source.js";
 
 const options = await brokerTestOptions();
 const N = 1000;

@@ -15,8 +15,8 @@ import {
   valueState,
   WatermarkStrategy,
 } from "@fleuve/core";
+import { heldSource } from "@fleuve/core/testing/suites";
 import { type KafkaSourceRecord, kafkaSink, kafkaSource } from "../../src/index.js";
-import { heldSource } from "./held-source.js";
 
 interface Ev {
   user: number;

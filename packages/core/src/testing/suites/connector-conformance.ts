@@ -159,8 +159,9 @@ async function waitFor(done: () => boolean, what: string, timeoutMs = 120_000): 
 }
 
 /** When the readers of {@link heldSource} wait. */
-interface Gate {
-  /** True while a reader that has emitted its share must wait. */
+/** When the readers of {@link heldSource} wait. */
+export interface Gate {
+  /** True while a reader that has emitted its share must wait (checked at every poll). */
   closed(): boolean;
   /** A reader began to wait. */
   onHold?(subtaskIndex: number): void;
@@ -173,7 +174,7 @@ interface Gate {
  * is closed; checkpoints go on meanwhile. So a case decides what happens part-way through the
  * input instead of hoping the machine is slow or fast enough.
  */
-function heldSource<T>(source: Source<T>, after: number, gate: Gate): Source<T> {
+export function heldSource<T>(source: Source<T>, after: number, gate: Gate): Source<T> {
   return {
     bounded: source.bounded,
     ...(source.rescalable === undefined ? {} : { rescalable: source.rescalable }),

@@ -28,6 +28,8 @@ export {
   type ConformanceRecord,
   type ConformanceTarget,
   connectorConformanceCases,
+  type Gate,
+  heldSource,
   type KillPoint,
   runKilledAt,
   type StoredDeadLetter,
