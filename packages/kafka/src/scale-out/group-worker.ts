@@ -6,7 +6,8 @@
  *   tasks become Kafka exchange topics (`fleuve-<group>-<edge>`), so any process can run any unit.
  * - Membership is a Kafka consumer group (`fleuve-<group>`) over a topic with one partition per
  *   unit (`fleuve-<group>-units`): the partitions a process is assigned are the units it runs. When
- *   a process joins, leaves or dies (session timeout), the group rebalances and units move.
+ *   a process joins, leaves or dies (session timeout), the group rebalances and units move (see
+ *   membership.ts).
  * - Each unit checkpoints on its own into the shared checkpoint directory
  *   (`<dir>/<job>/<unit>/epoch-<n>/`); its sinks and exchanges commit Kafka transactions with
  *   its checkpoints (exactly-once), under transactional ids that depend on the unit only, so a new
@@ -47,10 +48,8 @@ import {
   type Unit,
   unitGraph,
 } from "@fleuve/core/scale-out";
-import { Consumer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
 import { CHANGELOG_TOPIC_CONFIG, type KafkaChangelog, kafkaChangelog } from "../kafka-changelog.js";
-import { commonOptions } from "../properties.js";
 import {
   EXCHANGE_TOPIC_CONFIG,
   type ExchangeOptions,
@@ -58,6 +57,7 @@ import {
   exchangeSink,
   exchangeSource,
 } from "./exchange.js";
+import { Membership } from "./membership.js";
 
 /** Options of {@link startGroupWorker}. */
 export interface GroupWorkerOptions {
@@ -288,7 +288,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       const { graph, config, units } = await build();
       // Assigned elsewhere meanwhile (a rebalance while the job was built): taking an epoch now
       // would stop the new owner's run of the unit (see ownerStorage).
-      if (stopping || !assigned.has(index)) return;
+      if (stopping || !membership.isAssigned(index)) return;
       const { dir, epoch, restoreFrom } = await takeEpoch(unitDir(u), storage, log, opts.restoreFrom);
       const purge = purgeOf(index, dir, config.checkpointing!.retained);
       const g = unitGraph(graph, config, units, u.task, {
@@ -315,7 +315,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           .catch(() => {})
           .then(() =>
             setTimeout(() => {
-              if (assigned.has(index) && !stopping) void startUnit(index).catch(failWorker);
+              if (membership.isAssigned(index) && !stopping) void startUnit(index).catch(failWorker);
             }, 2000),
           );
       });
@@ -355,7 +355,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           // Restarts exhausted (e.g. a long broker outage): start over from its checkpoints later.
           log(`unit ${u.name}: failed (${err.message}); starting it again in 2 s`);
           setTimeout(() => {
-            if (assigned.has(index)) void startUnit(index).catch(failWorker);
+            if (membership.isAssigned(index)) void startUnit(index).catch(failWorker);
           }, 2000);
         },
       );
@@ -373,48 +373,19 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     await r.client.result.catch(() => {});
   };
 
-  // Membership.
-  let assigned = new Set<number>();
-  let generation = 0;
-  let changes: Promise<void> = Promise.resolve();
-  const member = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-    ...commonOptions({ "bootstrap.servers": opts.bootstrap }, `${prefix}-member`),
+  const membership = new Membership({
+    bootstrap: opts.bootstrap,
     groupId: prefix,
-    sessionTimeout: opts.sessionTimeoutMs ?? 6000,
-    heartbeatInterval: Math.max(200, Math.floor((opts.sessionTimeoutMs ?? 6000) / 6)),
-    rebalanceTimeout: 10_000,
+    unitsTopic,
+    unitNames: plan.units.map((u) => u.name),
+    group: opts.group,
+    ...(opts.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: opts.sessionTimeoutMs }),
+    log,
+    start: startUnit,
+    stop: stopUnit,
+    fail: failWorker,
   });
-  member.on("consumer:group:join", (e: { assignments?: { topic: string; partitions: number[] }[] }) => {
-    const next = new Set<number>();
-    for (const a of e.assignments ?? [])
-      if (a.topic === unitsTopic) for (const p of a.partitions) next.add(p);
-    const previous = assigned;
-    assigned = next;
-    const gen = ++generation;
-    changes = changes.then(async () => {
-      if (stopping) return;
-      await Promise.all([...previous].filter((i) => !next.has(i)).map(stopUnit));
-      // After a rebalance, give the previous owners a moment to stop what moved here.
-      if (gen > 1) await new Promise((r) => setTimeout(r, 500));
-      if (gen !== generation || stopping) return; // superseded by a newer assignment
-      log(
-        `group ${opts.group}: running ${[...next].map((i) => plan.units[i]!.name).join(", ") || "no unit"}`,
-      );
-      for (const i of next) await startUnit(i);
-    });
-    changes.catch(failWorker);
-  });
-  member.topics.trackAll(unitsTopic);
-  try {
-    await member.joinGroup({});
-  } catch (e) {
-    await member.close().catch(() => {});
-    throw new FleuveError(
-      "FLEUVE_KAFKA_UNREACHABLE",
-      `cannot join group "${prefix}" at ${opts.bootstrap}: ${(e as Error).message}`,
-      { cause: e, details: { bootstrap: opts.bootstrap } },
-    );
-  }
+  await membership.join();
 
   return {
     units: plan.units.map((u) => u.name),
@@ -423,9 +394,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     async stop() {
       stopping = true;
       clearInterval(pruner);
-      await new Promise<void>((r) => member.leaveGroup(false, () => r()));
-      await member.close().catch(() => {});
-      await changes.catch(() => {});
+      await membership.leave();
       await Promise.all([...running.keys()].map(stopUnit));
       await purging;
       await (await purgeClient?.catch(() => undefined))?.close().catch(() => {});
