@@ -110,6 +110,18 @@ export interface GroupWorker {
   stop(): Promise<void>;
   /** Rejects if the worker cannot go on (e.g. a unit's configuration is invalid). */
   readonly failed: Promise<never>;
+  /**
+   * Takes a savepoint of the whole group job (every unit of every process) into a new folder under
+   * `dir`, in the layout of one-process savepoints, and resolves with its path. With `stop`, the
+   * whole group stops once it is written ({@link finished} resolves in every process). Rejects with
+   * FLEUVE_CHECKPOINT_FAILED when it cannot complete (a unit moved or failed, a timeout).
+   */
+  savepoint(dir: string, opts?: { readonly stop?: boolean }): Promise<string>;
+  /**
+   * Resolves when the whole group was stopped by a stop-with-savepoint taken from any of its
+   * processes (this worker's units are stopped and it has left the group by then).
+   */
+  readonly finished: Promise<void>;
 }
 
 /** Starts a worker: joins the group, then runs the units assigned to it until stopped. */
@@ -391,6 +403,11 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     units: plan.units.map((u) => u.name),
     running: () => [...running.keys()].map((i) => plan.units[i]!.name),
     failed,
+    finished: new Promise<void>(() => {}),
+    savepoint: () =>
+      Promise.reject(
+        new FleuveError("FLEUVE_CHECKPOINT_FAILED", "savepoints of a --group job are not implemented yet"),
+      ),
     async stop() {
       stopping = true;
       clearInterval(pruner);
