@@ -17,6 +17,7 @@ import {
   type JobClient,
   type JobDefinition,
   jobsStartedInProcess,
+  refuseJobStarts,
   runJob,
 } from "@fleuve/core";
 import { intOption, type ParsedArgs, parseArgs, usageError } from "./args.js";
@@ -27,33 +28,66 @@ import { writeOut } from "./process-streams.js";
 /** Default time between checkpoints of `fleuve run --checkpoint-dir` (ms). */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5000;
 
+/**
+ * Defaults of `fleuve run --group` (those of startGroupWorker in @fleuve/kafka, which the CLI only
+ * loads for a group; a test checks they agree): the checkpoint interval when neither the option
+ * nor the job sets one, and Kafka's session.timeout.ms of the membership.
+ */
+export const GROUP_DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
+/** See {@link GROUP_DEFAULT_CHECKPOINT_INTERVAL_MS}. */
+export const GROUP_DEFAULT_SESSION_TIMEOUT_MS = 6000;
+
 /** Usage of `fleuve run`. */
 export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [--threads T] [-- job args]
                   [--checkpoint-dir D [--checkpoint-interval MS] [--resume]]
                   [--from-savepoint PATH] [--control-dir C]
        fleuve run <job.ts> --group ID --checkpoint-dir SHARED [--bootstrap HOST:PORT]
-                  [--from-savepoint PATH] [--materialize-every N | --no-changelog] [-- job args]
+                  [--parallelism N] [--checkpoint-interval MS] [--from-savepoint PATH]
+                  [--materialize-every N | --no-changelog] [--control-dir C] [-- job args]
 
-Runs a job file directly (TypeScript needs no build step).
-  --parallelism N           default parallelism of the job (defineJob jobs)
-  --threads T               worker threads to spread subtasks over (default: min(parallelism, cores))
+Runs a job file directly (TypeScript needs no build step). Every option but -- applies to a
+module whose default export is a defineJob job only: a plain script that builds and runs its own
+pipeline is refused with one (it sets its own options).
+  --parallelism N           default parallelism of the job (with --group: the number of units per
+                            task; a running group changes it only through a savepoint)
+  --threads T               worker threads to spread subtasks over (default: min(parallelism, cores));
+                            not with --group
   --checkpoint-dir D        take periodic checkpoints into D (a failure restarts from the latest)
-  --checkpoint-interval MS  time between checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS})
-  --resume                  start from the newest valid checkpoint in --checkpoint-dir, if any
-  --from-savepoint PATH     start from a savepoint or checkpoint folder (with --group: of a job run
-                            in one process or on threads; each unit takes its share until it has
-                            checkpoints of its own)
+  --checkpoint-interval MS  time between checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS}; with --group the job's own,
+                            else ${GROUP_DEFAULT_CHECKPOINT_INTERVAL_MS}, which is also the latency of each exchange hop)
+  --resume                  start from the newest valid checkpoint in --checkpoint-dir, if any (not
+                            with --group: a group always resumes from its checkpoints)
+  --from-savepoint PATH     start from a savepoint or checkpoint folder (with --group: of the job
+                            run in one process or on threads, at any parallelism; each unit takes
+                            its share until it has checkpoints of its own)
   --control-dir C           where the job's control socket goes (default ${DEFAULT_CONTROL_DIR});
                             'fleuve savepoint <job-name>' and 'fleuve jobs' use it
   --group ID                scale out over Kafka: every process started with the same ID shares the
                             job (Kafka consumer group fleuve-ID); edges between tasks go through
-                            Kafka topics; --checkpoint-dir must be shared by all of them
+                            Kafka topics; --checkpoint-dir must be shared by all of them. A process
+                            that stops answering loses its units after Kafka's session.timeout.ms
+                            (${GROUP_DEFAULT_SESSION_TIMEOUT_MS} ms)
   --bootstrap HOST:PORT     Kafka bootstrap servers for --group (default $FLEUVE_KAFKA_BOOTSTRAP or
                             127.0.0.1:9092)
   --materialize-every N     with --group: keyed state is checkpointed as changes in a Kafka changelog
                             topic, plus a full copy every N checkpoints (default 10)
   --no-changelog            with --group: write the full keyed state at every checkpoint instead
   -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
+
+/** Options of `fleuve run` that only a defineJob module takes (a script sets its own options). */
+const JOB_ONLY_OPTIONS = [
+  "group",
+  "parallelism",
+  "threads",
+  "checkpoint-dir",
+  "checkpoint-interval",
+  "resume",
+  "from-savepoint",
+  "control-dir",
+  "bootstrap",
+  "materialize-every",
+  "no-changelog",
+] as const;
 
 const RUN_SPEC = {
   parallelism: "number",
@@ -172,6 +206,14 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     throw usageError(`job file '${p.positional[0]}' does not exist`, "run");
   }
   const url = pathToFileURL(file).href;
+  // Options only a defineJob module takes: a script given one is refused before its pipeline runs
+  // (it would run without them), and once its module has loaded (it may start its job later).
+  const jobOnly = JOB_ONLY_OPTIONS.find((o) => p.options[o] !== undefined);
+  const scriptRefusal = () =>
+    usageError(
+      `option '--${jobOnly}' only applies to a job exported with defineJob; job file '${p.positional[0]}' is a script that builds and runs its own pipeline (${DEFINE_JOB_HINT})`,
+      "run",
+    );
   await registerTypeScript();
   // Scripts read their arguments from process.argv like any node program.
   process.argv = [process.argv[0]!, file, ...p.rest];
@@ -180,6 +222,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   // project's own); one more after the import means the file is a script that ran its job.
   const startedBefore = jobsStartedInProcess();
   const startedNone = () => jobsStartedInProcess() === startedBefore;
+  if (jobOnly !== undefined) refuseJobStarts(scriptRefusal);
   try {
     mod = await import(url);
   } catch (e) {
@@ -196,6 +239,8 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
       );
     }
     throw new FleuveError("FLEUVE_JOB_FAILED", `job file '${p.positional[0]}' failed: ${msg}`, { cause: e });
+  } finally {
+    refuseJobStarts(undefined);
   }
   // A plain { name, build } object is accepted as it is: defineJob only checks that shape.
   if (mod.default !== undefined && !isJobDefinition(mod.default)) {
@@ -214,6 +259,11 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
         `job file '${p.positional[0]}' exports its job as '${named}', not as the default export: export default defineJob({ ... })`,
       );
     }
+    if (jobOnly !== undefined) {
+      // A job the script starts later (after a timer) must not run either: the process ends now.
+      refuseJobStarts(scriptRefusal);
+      throw scriptRefusal();
+    }
     if (startedNone()) {
       // Nothing ran while importing: the file may still start its job later (after a timer), so
       // the verdict waits until the event loop is empty.
@@ -225,16 +275,6 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
         );
         process.exitCode = 1;
       });
-    }
-    if (parallelism !== undefined || p.options.threads !== undefined) {
-      io.stderr.write(
-        "warning: --parallelism/--threads only apply to jobs exported with defineJob; this script set its own\n",
-      );
-    }
-    if (Object.keys(durable.options).length > 0) {
-      io.stderr.write(
-        "warning: --checkpoint-dir/--resume/--from-savepoint only apply to jobs exported with defineJob; a script sets its own environment options\n",
-      );
     }
     // The script ran its pipeline while being imported, or started it without awaiting it: the
     // process must then end when the event loop drains, not now (undefined: do not exit).
@@ -307,7 +347,16 @@ async function runGroup(
     );
   }
   if (p.options.threads !== undefined) {
-    throw usageError("option '--threads' does not apply with '--group'", "run");
+    throw usageError(
+      "option '--threads' does not apply with '--group' (each unit runs in its process's main thread)",
+      "run",
+    );
+  }
+  if (p.options.resume !== undefined) {
+    throw usageError(
+      "option '--resume' does not apply with '--group': a group always resumes each unit from its newest checkpoint in --checkpoint-dir",
+      "run",
+    );
   }
   // checked to exist by durabilityOptions
   const savepoint = p.options["from-savepoint"] as string | undefined;

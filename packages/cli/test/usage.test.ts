@@ -1,6 +1,7 @@
 // Usage errors: exit code 2, one line naming the bad command/option, then the usage text.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { GROUP_DEFAULTS } from "@fleuve/kafka";
 import { fleuve } from "./helpers.js";
 
 const cases: { args: string[]; names: RegExp }[] = [
@@ -65,6 +66,36 @@ const cases: { args: string[]; names: RegExp }[] = [
     ],
     names: /'--materialize-every' and '--no-changelog' exclude each other/,
   },
+  // Options a plain script (not a defineJob module) does not take: refused before its pipeline runs.
+  ...(
+    [
+      ["--group", "g", "--checkpoint-dir", "d"],
+      ["--parallelism", "2"],
+      ["--threads", "2"],
+      ["--checkpoint-dir", "d"],
+      ["--checkpoint-dir", "d", "--checkpoint-interval", "100"],
+      ["--checkpoint-dir", "d", "--resume"],
+      ["--from-savepoint", "examples"],
+      ["--control-dir", "d"],
+      ["--bootstrap", "127.0.0.1:9092"],
+      ["--materialize-every", "5"],
+      ["--no-changelog"],
+    ] as const
+  ).map((opts) => ({
+    args: ["run", "examples/odd-squares.ts", ...opts],
+    names: new RegExp(
+      `option '${opts[0]}' only applies to a job exported with defineJob; job file 'examples/odd-squares.ts' is a script`,
+    ),
+  })),
+  {
+    args: ["run", "examples/page-views.ts", "--group", "g", "--checkpoint-dir", "d", "--threads", "2"],
+    names: /option '--threads' does not apply with '--group'/,
+  },
+  {
+    args: ["run", "examples/page-views.ts", "--group", "g", "--checkpoint-dir", "d", "--resume"],
+    names: /option '--resume' does not apply with '--group'/,
+  },
+  { args: ["run", "examples/page-views.ts", "--no-changelog"], names: /'--no-changelog' needs '--group ID'/ },
   { args: ["savepoint"], names: /'fleuve savepoint' needs the name of a running job/ },
   { args: ["savepoint", "a", "b"], names: /takes one job name, got also 'b'/ },
   { args: ["jobs", "x"], names: /'fleuve jobs' takes no arguments/ },
@@ -79,9 +110,28 @@ for (const c of cases) {
     assert.match(first!, /^error FLEUVE_CLI_USAGE: /);
     assert.match(first!, c.names);
     assert.match(rest.join("\n"), /Usage: fleuve/);
+    // nothing ran: a refused script printed none of its output
     assert.equal(r.stdout, "");
   });
 }
+
+test("a script given an option it does not take is refused even when it starts its job later", async () => {
+  const r = await fleuve("run", "packages/cli/test/fixtures/late-start-script.ts", "--parallelism", "2");
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^error FLEUVE_CLI_USAGE: option '--parallelism' only applies to a job exported/);
+  assert.equal(r.stdout, "");
+});
+
+test("fleuve run --help states the defaults that apply in group mode, which are startGroupWorker's", async () => {
+  const h = await fleuve("run", "--help");
+  assert.equal(h.code, 0);
+  assert.match(
+    h.stdout,
+    new RegExp(`with --group the job's own,\\s+else ${GROUP_DEFAULTS.checkpointIntervalMs}\\b`),
+  );
+  assert.match(h.stdout, new RegExp(`session\\.timeout\\.ms\\s+\\(${GROUP_DEFAULTS.sessionTimeoutMs} ms\\)`));
+  assert.match(h.stdout, /a plain script that builds and runs its own\s+pipeline is refused/);
+});
 
 test("--help and --version", async () => {
   const h = await fleuve("--help");

@@ -29,7 +29,7 @@ export { IntervalJoin, IntervalJoined } from "./api/interval-join.js";
 export { defineJob, type JobDefinition, loadJobModule, type RunJobOptions, runJob } from "./api/job.js";
 export type { JobClient, JobResult, MetricsSummary } from "./api/job-client.js";
 export { type JobExecutor, registerJobExecutor, type ThreadedJob } from "./api/job-executor.js";
-export { jobsStartedInProcess } from "./api/jobs-started.js";
+export { jobsStartedInProcess, refuseJobStarts } from "./api/jobs-started.js";
 export {
   CoGroupEqualTo,
   CoGroupedStreams,

@@ -45,7 +45,12 @@ export {
   exchangeSink,
   exchangeSource,
 } from "./scale-out/exchange.js";
-export { type GroupWorker, type GroupWorkerOptions, startGroupWorker } from "./scale-out/group-worker.js";
+export { GROUP_DEFAULTS } from "./scale-out/group-defaults.js";
+export {
+  type GroupWorker,
+  type GroupWorkerOptions,
+  startGroupWorker,
+} from "./scale-out/group-worker.js";
 export { chunkBySize } from "./send.js";
 export { KafkaTransaction } from "./transaction.js";
 export { ensureReachable } from "./unreachable.js";

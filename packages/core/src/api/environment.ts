@@ -23,7 +23,7 @@ import { checkParallelism, type EnvironmentOptions, type JobConfig, resolveConfi
 import { DataStream, type StreamInput } from "./datastream.js";
 import type { JobClient, JobResult } from "./job-client.js";
 import { jobExecutor } from "./job-executor.js";
-import { countJobStarted } from "./jobs-started.js";
+import { checkJobStartAllowed, countJobStarted } from "./jobs-started.js";
 
 /** Builds and runs a job. */
 export class StreamExecutionEnvironment {
@@ -268,6 +268,7 @@ export class StreamExecutionEnvironment {
   /** Starts the job and returns a client to wait for it or cancel it. */
   executeAsync(jobName = "fleuve-job"): JobClient {
     this.validate();
+    checkJobStartAllowed();
     const client = jobExecutor().executeInProcess(this.graph, this.config, jobName);
     // Counted process-wide (see jobs-started.ts): `fleuve run` tells from it that a script ran a job.
     countJobStarted();

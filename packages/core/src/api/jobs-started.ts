@@ -24,3 +24,26 @@ export function countJobStarted(): void {
 export function jobsStartedInProcess(): number {
   return (globalThis as WithCount)[JOBS_STARTED] ?? 0;
 }
+
+/** The registry-wide key of the guard that refuses job starts (see {@link refuseJobStarts}). */
+const REFUSE_JOB_STARTS = Symbol.for("fleuve.refuseJobStarts");
+
+type WithGuard = { [REFUSE_JOB_STARTS]?: () => Error };
+
+/**
+ * While set, every job start in this process (by any copy of `@fleuve/core`) throws the error
+ * `refusal` makes instead of running; `undefined` lifts it. `fleuve run` sets it while importing a
+ * job file given options that only a `defineJob` module takes, so that a plain script is refused
+ * before its pipeline runs rather than run without them.
+ */
+export function refuseJobStarts(refusal: (() => Error) | undefined): void {
+  const g = globalThis as WithGuard;
+  if (refusal === undefined) delete g[REFUSE_JOB_STARTS];
+  else g[REFUSE_JOB_STARTS] = refusal;
+}
+
+/** Throws the refusal set by {@link refuseJobStarts}, if any (called before a job starts). */
+export function checkJobStartAllowed(): void {
+  const refusal = (globalThis as WithGuard)[REFUSE_JOB_STARTS];
+  if (refusal !== undefined) throw refusal();
+}

@@ -57,6 +57,7 @@ import {
   exchangeSink,
   exchangeSource,
 } from "./exchange.js";
+import { GROUP_DEFAULTS } from "./group-defaults.js";
 import { Membership } from "./membership.js";
 
 /** Options of {@link startGroupWorker}. */
@@ -143,7 +144,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       checkpointing: {
         ...base.checkpointing,
         dir: opts.checkpointDir,
-        intervalMs: opts.checkpointIntervalMs ?? base.checkpointing?.intervalMs ?? 1000,
+        intervalMs:
+          opts.checkpointIntervalMs ?? base.checkpointing?.intervalMs ?? GROUP_DEFAULTS.checkpointIntervalMs,
       },
       resumeFromLatestCheckpoint: false,
       log,

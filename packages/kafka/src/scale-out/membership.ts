@@ -7,6 +7,7 @@
 import { FleuveError } from "@fleuve/core";
 import { Consumer } from "@platformatic/kafka";
 import { commonOptions } from "../properties.js";
+import { GROUP_DEFAULTS } from "./group-defaults.js";
 
 /** Options of {@link Membership}. */
 export interface MembershipOptions {
@@ -42,7 +43,7 @@ export class Membership {
 
   constructor(opts: MembershipOptions) {
     this.#opts = opts;
-    const sessionTimeout = opts.sessionTimeoutMs ?? 6000;
+    const sessionTimeout = opts.sessionTimeoutMs ?? GROUP_DEFAULTS.sessionTimeoutMs;
     this.#member = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...commonOptions({ "bootstrap.servers": opts.bootstrap }, `${opts.groupId}-member`),
       groupId: opts.groupId,
