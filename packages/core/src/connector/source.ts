@@ -40,6 +40,12 @@ export interface SourceReaderContext {
   readonly parallelism: number;
   /** Processing time now (ms); manual in tests. */
   now(): number;
+  /**
+   * Writes a line to the job's log (the environment's `log`, stderr by default; a worker thread's
+   * lines go to the main thread's): for what an operator should know, e.g. a misconfiguration
+   * that does not stop the job. Absent in contexts made by hand (tests).
+   */
+  readonly log?: (line: string) => void;
 }
 
 /** Reads one subtask's share of a source. */

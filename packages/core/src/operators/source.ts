@@ -55,6 +55,7 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
       subtaskIndex: rt.subtaskIndex,
       parallelism: rt.parallelism,
       now: () => rt.processingTime.now(),
+      log: rt.log,
     });
     const all = this.restoredPosition as ({ position: unknown; ended: boolean } | undefined)[] | undefined;
     if (all && this.source.rescalable) {

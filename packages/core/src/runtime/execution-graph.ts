@@ -333,6 +333,7 @@ function setUp(
       checkpointing: config.checkpointing !== undefined,
       errorPolicy: config.errorPolicy,
       jobName,
+      log: ctx.log,
     },
     new NodeOutput(mainOut, sideOuts, m),
   );

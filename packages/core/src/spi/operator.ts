@@ -62,6 +62,8 @@ export interface OperatorRuntime {
   /** What to do with records user code throws on. */
   readonly errorPolicy?: ErrorPolicy;
   readonly jobName?: string;
+  /** The job's log (the environment's `log`); absent in runtimes made by hand (tests). */
+  readonly log?: (line: string) => void;
 }
 
 export { SKIP_RECORD };
