@@ -166,9 +166,7 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
   }
 
   #owns(topic: string, partition: number): boolean {
-    const p = this.#ctx.parallelism;
-    if (this.#opts.partitionAssignment === "by-index") return partition % p === this.#ctx.subtaskIndex;
-    return partitionOwner(topic, partition, p) === this.#ctx.subtaskIndex;
+    return this.#ownerOf(topic, partition, this.#ctx.parallelism) === this.#ctx.subtaskIndex;
   }
 
   poll(output: SourceOutput<KafkaSourceRecord<K, V, H>>, max: number): PollStatus {
@@ -355,6 +353,7 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
       }
     }
     const counts = await partitionCounts(this.#offsetsClient(), topics);
+    if (first && this.#ctx.subtaskIndex === 0) this.#warnUnusedSubtasks(counts);
     const fresh: { topic: string; partition: number }[] = [];
     for (const [topic, n] of counts) {
       for (let p = 0; p < n; p++) {
@@ -402,6 +401,40 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
       this.#newSplits.push(id);
     }
     this.#wake?.();
+  }
+
+  /**
+   * Warns, once per start and from subtask 0 only (so once per job, whatever runs the subtasks),
+   * when some subtasks own no partition: they read nothing and are marked idle (see `poll`), which
+   * keeps watermarks going, but their parallelism is wasted, which an operator may not expect.
+   */
+  #warnUnusedSubtasks(counts: ReadonlyMap<string, number>): void {
+    const parallelism = this.#ctx.parallelism;
+    const unused = parallelism - this.#owners(counts, parallelism).size;
+    if (unused <= 0) return;
+    let fits = parallelism - 1;
+    while (fits > 1 && this.#owners(counts, fits).size < fits) fits--;
+    const plural = counts.size === 1 ? "" : "s";
+    const what = [...counts].map(([t, n]) => `"${t}" (${n} partition${n === 1 ? "" : "s"})`).join(", ");
+    this.#ctx.log?.(
+      `warning: kafkaSource: ${unused} of the source's ${parallelism} subtasks read no partition of topic${plural} ${what}: ` +
+        "they are marked idle so that watermarks still advance, but that parallelism is wasted. " +
+        `Add partitions to the topic${plural}, or lower the source's parallelism to ${fits}.`,
+    );
+  }
+
+  /** The subtasks that own at least one of these partitions at `parallelism`. */
+  #owners(counts: ReadonlyMap<string, number>, parallelism: number): Set<number> {
+    const owners = new Set<number>();
+    for (const [topic, n] of counts)
+      for (let p = 0; p < n; p++) owners.add(this.#ownerOf(topic, p, parallelism));
+    return owners;
+  }
+
+  /** The subtask that reads `partition` of `topic` at `parallelism`. */
+  #ownerOf(topic: string, partition: number, parallelism: number): number {
+    if (this.#opts.partitionAssignment === "by-index") return partition % parallelism;
+    return partitionOwner(topic, partition, parallelism);
   }
 
   /** A client for offset queries; the group's consumer when there is one. */
