@@ -50,6 +50,7 @@ import {
 } from "@fleuve/core/scale-out";
 import { KafkaClient } from "../client.js";
 import { CHANGELOG_TOPIC_CONFIG, type KafkaChangelog, kafkaChangelog } from "../kafka-changelog.js";
+import { checkTopicPartitions, resolveDeployment } from "./deployment.js";
 import {
   EXCHANGE_TOPIC_CONFIG,
   type ExchangeOptions,
@@ -169,9 +170,21 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   const first = await build();
   const plan: JobUnits = first.units;
   const jobOperators = operatorUids(first.graph);
-  const topicOf = (x: { name: string }) => `${prefix}-${def.name}-${x.name}`.slice(0, 249);
-  const unitsTopic = `${prefix}-${def.name}-units`.slice(0, 249);
-  const changelogTopic = `${prefix}-${def.name}-changelog`.slice(0, 249);
+  const storage = resolveCheckpointStorage(opts.checkpointStorage, "checkpointStorage");
+  // Internal topics and checkpoint folders fit one parallelism: see deployment.ts.
+  const deployment = await resolveDeployment({
+    storage,
+    checkpointDir: opts.checkpointDir,
+    job: def.name,
+    group: opts.group,
+    plan,
+    ...(opts.restoreFrom === undefined ? {} : { restoreFrom: opts.restoreFrom }),
+    log,
+  });
+  const jobKey = deployment.jobKey;
+  const topicOf = (x: { name: string }) => `${prefix}-${jobKey}-${x.name}`.slice(0, 249);
+  const unitsTopic = `${prefix}-${jobKey}-units`.slice(0, 249);
+  const changelogTopic = `${prefix}-${jobKey}-changelog`.slice(0, 249);
   const useChangelog = opts.changelog !== false && !first.ownBackend;
   const materializeEvery = typeof opts.changelog === "object" ? opts.changelog.materializeEvery : undefined;
   const exchange: ExchangeOptions = {
@@ -184,21 +197,20 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   // Topics: exchanges (one partition per receiver) and the membership topic (one per unit).
   const admin = await KafkaClient.connect({ "bootstrap.servers": opts.bootstrap });
   try {
-    await admin.createTopics(
-      [
-        // internal topics never lose unread data to time retention (see EXCHANGE_TOPIC_CONFIG)
-        ...plan.exchanges.map((x) => ({
-          name: topicOf(x),
-          partitions: x.receivers,
-          config: EXCHANGE_TOPIC_CONFIG,
-        })),
-        { name: unitsTopic, partitions: plan.units.length, config: EXCHANGE_TOPIC_CONFIG },
-        ...(useChangelog
-          ? [{ name: changelogTopic, partitions: plan.units.length, config: CHANGELOG_TOPIC_CONFIG }]
-          : []),
-      ],
-      { ifNotExists: true },
-    );
+    const topics = [
+      // internal topics never lose unread data to time retention (see EXCHANGE_TOPIC_CONFIG)
+      ...plan.exchanges.map((x) => ({
+        name: topicOf(x),
+        partitions: x.receivers,
+        config: EXCHANGE_TOPIC_CONFIG,
+      })),
+      { name: unitsTopic, partitions: plan.units.length, config: EXCHANGE_TOPIC_CONFIG },
+      ...(useChangelog
+        ? [{ name: changelogTopic, partitions: plan.units.length, config: CHANGELOG_TOPIC_CONFIG }]
+        : []),
+    ];
+    await admin.createTopics(topics, { ifNotExists: true });
+    await checkTopicPartitions(admin, topics, opts.group, def.name);
   } finally {
     await admin.close();
   }
@@ -216,9 +228,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   failed.catch(() => {});
   let stopping = false;
 
-  const unitDir = (u: Unit) => join(opts.checkpointDir, def.name, u.name);
-
-  const storage = resolveCheckpointStorage(opts.checkpointStorage, "checkpointStorage");
+  const unitDir = (u: Unit) => join(opts.checkpointDir, jobKey, u.name);
 
   /** Deletes the epochs of the running units that no restore can reach any more. */
   const pruneAllEpochs = async () => {
@@ -303,7 +313,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       // Assigned elsewhere meanwhile (a rebalance while the job was built): taking an epoch now
       // would stop the new owner's run of the unit (see ownerStorage).
       if (stopping || !membership.isAssigned(index)) return;
-      const { dir, epoch, restoreFrom } = await takeEpoch(unitDir(u), storage, log, opts.restoreFrom);
+      const { dir, epoch, restoreFrom } = await takeEpoch(unitDir(u), storage, log, deployment.restoreFrom);
       const purge = purgeOf(index, dir, config.checkpointing!.retained);
       const g = unitGraph(graph, config, units, u.task, {
         input: (x) => exchangeSource(x, { ...exchange, purge }),

@@ -1,0 +1,210 @@
+/**
+ * A group's internal topics and checkpoints fit one parallelism (deployment.ts), against the real
+ * broker. Started again at another parallelism, a group used to crash on its units topic
+ * (`Cannot read properties of undefined (reading 'name')`, its partitions counted the old units);
+ * now it is refused with a message that says how to rescale, and a group started from a savepoint
+ * at another parallelism runs in the same group and checkpoint directory, from the savepoint only
+ * (exact totals), and restarts without the savepoint into the same deployment.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import {
+  type AggregateFunction,
+  defineJob,
+  FleuveError,
+  type ProcessWindowFunction,
+  runJob,
+  type TimeWindow,
+  TumblingEventTimeWindows,
+  WatermarkStrategy,
+} from "@fleuve/core";
+import { KafkaClient, startGroupWorker } from "../../src/index.js";
+import { deploymentRecordDir } from "../../src/scale-out/deployment.js";
+import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+
+const options = await brokerTestOptions();
+const JOB = "rescaled";
+const N = 6000;
+const KEYS = 5;
+
+interface Totals {
+  count: number;
+  sum: number;
+}
+
+const totals: AggregateFunction<number, Totals, Totals> = {
+  createAccumulator: () => ({ count: 0, sum: 0 }),
+  add: (n, acc) => ({ count: acc.count + 1, sum: acc.sum + n }),
+  getResult: (acc) => acc,
+  merge: (a, b) => ({ count: a.count + b.count, sum: a.sum + b.sum }),
+};
+
+const label: ProcessWindowFunction<Totals, string, number, TimeWindow> = {
+  process(key, _ctx, [t], out) {
+    out.collect(`${key}: ${t!.count} numbers, sum ${t!.sum}`);
+  },
+};
+
+function oracle(): string[] {
+  const t = new Map<number, Totals>();
+  for (let n = 0; n < N; n++) {
+    const acc = t.get(n % KEYS) ?? { count: 0, sum: 0 };
+    t.set(n % KEYS, { count: acc.count + 1, sum: acc.sum + n });
+  }
+  return [...t].map(([k, v]) => `${k}: ${v.count} numbers, sum ${v.sum}`).sort();
+}
+
+let seen = 0;
+const job = defineJob({
+  name: JOB,
+  build(env) {
+    return env
+      .fromGenerator((i) => i, {
+        count: N,
+        ratePerSecond: 1000,
+        strategy: WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n),
+      })
+      .setParallelism(2)
+      .uid("numbers")
+      .map((n) => {
+        seen++;
+        return n;
+      })
+      .uid("seen")
+      .keyBy((n) => n % KEYS)
+      .window(TumblingEventTimeWindows.of<number>(1_000_000))
+      .aggregate(totals, label)
+      .uid("totals");
+  },
+});
+
+async function until(what: string, cond: () => boolean, signal: AbortSignal): Promise<void> {
+  while (!cond()) {
+    if (signal.aborted) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The error startGroupWorker rejects with (fails when it starts instead). */
+async function refusal(p: Promise<{ stop(): Promise<void> }>): Promise<FleuveError> {
+  const r = await p.then(
+    async (w) => {
+      await w.stop();
+      return undefined;
+    },
+    (e: unknown) => e,
+  );
+  assert.ok(r instanceof FleuveError, `refused with a FleuveError, got ${String(r)}`);
+  return r;
+}
+
+test("a group restarted at another parallelism is refused (it crashed); from a savepoint it rescales in the same group", {
+  ...options,
+  timeout: 600_000,
+}, async (t) => {
+  const group = uniqueTopic("deploy");
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-deployment-"));
+  const checkpointDir = join(dir, "checkpoints");
+  const base = { job, group, bootstrap: BOOTSTRAP, checkpointDir, checkpointIntervalMs: 300 };
+  const logs: string[] = [];
+  const log = (line: string) => logs.push(line);
+  const admin = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  try {
+    // 1. The group at parallelism 2 (2 source units with their map, 2 window units) until it runs.
+    const first = await startGroupWorker({ ...base, parallelism: 2, log });
+    await until("the first deployment to run its units", () => first.running().length === 4, t.signal);
+    await first.stop();
+
+    // 2. Started again at parallelism 3: refused, saying how to rescale.
+    const refused = await refusal(startGroupWorker({ ...base, parallelism: 3, log }));
+    assert.equal(refused.code, "FLEUVE_CONFIG_INVALID");
+    assert.ok(refused.permanent, "restarting cannot help");
+    assert.match(
+      refused.message,
+      /runs job "rescaled" at another parallelism \(numbers x2, totals x2, since /,
+    );
+    assert.match(refused.message, /than this process \(numbers x2, seen x3, totals x3\)/);
+    assert.match(refused.message, /fleuve savepoint rescaled --stop.*--from-savepoint/);
+
+    // A group that ran before deployments were recorded: its units topic has 4 partitions.
+    rmSync(deploymentRecordDir(checkpointDir, JOB), { recursive: true, force: true });
+    const legacy = await refusal(startGroupWorker({ ...base, parallelism: 3, log }));
+    assert.match(
+      legacy.message,
+      /its internal topic fleuve-\S+-rescaled-\S+ has [24] partitions, this process needs [35]/,
+    );
+
+    // 3. A savepoint of the job (here taken in one process), mid-stream.
+    seen = 0;
+    const client = await runJob(job, { parallelism: 1 });
+    await until("the one-process run to see 1000 numbers", () => seen >= 1000, t.signal);
+    const savepoint = await client.stopWithSavepoint(join(dir, "savepoints"));
+    assert.deepEqual((await client.result).collected, [], "stopped before the end of input");
+
+    // 4. The same group and checkpoint directory from it at parallelism 3 (2 source units, 3 maps,
+    // 3 windows): a deployment of its own
+    // (nothing of the parallelism-2 run feeds it), exact totals.
+    const out: string[] = [];
+    const starts: string[] = [];
+    const failures: unknown[] = [];
+    const rescaled = await startGroupWorker({
+      ...base,
+      parallelism: 3,
+      restoreFrom: savepoint,
+      collect: (line) => out.push(line as string),
+      log: (line) => {
+        log(line);
+        if (/: starting /.test(line)) starts.push(line);
+        if (/failed/.test(line)) failures.push(line);
+      },
+    });
+    rescaled.failed.catch((e: unknown) => failures.push(e));
+    try {
+      await until("the totals", () => out.length >= KEYS || failures.length > 0, t.signal);
+      assert.deepEqual(failures, []);
+      assert.equal(starts.length, 8, starts.join("\n"));
+      for (const line of starts) assert.ok(line.includes(`starting from ${savepoint}`), line);
+      assert.ok(
+        starts.every((l) => /\/rescaled\.from-[0-9a-f]{10}\//.test(l)),
+        `checkpoints in the new deployment's folder:\n${starts.join("\n")}`,
+      );
+      assert.deepEqual([...out].sort(), oracle(), "each total once, exactly");
+      assert.ok(logs.some((l) => /new deployment rescaled\.from-[0-9a-f]{10} from savepoint/.test(l)));
+    } finally {
+      await rescaled.stop();
+    }
+
+    // 5. Started again without the savepoint: the same deployment (its units resume in its
+    // folder, not fresh); at parallelism 2 it is refused.
+    const again: string[] = [];
+    const restarted = await startGroupWorker({
+      ...base,
+      parallelism: 3,
+      log: (line) => {
+        if (/: starting /.test(line)) again.push(line);
+      },
+    });
+    try {
+      await until("the units to start again", () => again.length >= 8, t.signal);
+      assert.ok(
+        again.every((l) => /: starting from .*\/rescaled\.from-[0-9a-f]{10}\//.test(l)),
+        `the units resumed in the deployment started from the savepoint:\n${again.join("\n")}`,
+      );
+    } finally {
+      await restarted.stop();
+    }
+    const back = await refusal(startGroupWorker({ ...base, parallelism: 2, log }));
+    assert.match(back.message, /at another parallelism \(.*from savepoint .*\)/);
+  } finally {
+    await admin
+      .deleteTopics((await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-`)))
+      .catch(() => {});
+    await admin.close();
+    rmSync(dir, { recursive: true, force: true });
+    // as in exchange-purge.test.ts: a stopped worker sometimes leaves broker sockets open
+    setTimeout(() => process.exit(), 10_000).unref();
+  }
+});
