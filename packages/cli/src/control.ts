@@ -7,7 +7,9 @@
  * 0700 directory, so only the user who started the job can talk to it: no token is needed.
  *
  * Commands: `{"cmd":"status"}`, `{"cmd":"savepoint","dir":"/abs/dir","stop":false}`. Two jobs of
- * the same name started from one directory get distinct sockets (see startControlServer).
+ * the same name started from one directory get distinct sockets (see startControlServer). A
+ * process of a `--group` job serves one too: its status names the group, the units it runs and
+ * the group's processes on every machine; a savepoint there is a savepoint of the whole group.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -20,13 +22,51 @@ export const DEFAULT_CONTROL_DIR = ".fleuve/jobs";
 /** Default directory savepoints are written into (relative to the working directory). */
 export const DEFAULT_SAVEPOINT_DIR = ".fleuve/savepoints";
 
-/** A request sent over the control socket. */
-export type ControlRequest = { cmd: "status" } | { cmd: "savepoint"; dir: string; stop?: boolean };
+/**
+ * A request sent over the control socket. `defaultDir`: `dir` is the default place (no `--dir`
+ * given), which a group job moves to its shared checkpoint directory.
+ */
+export type ControlRequest =
+  // members: a group job also asks Kafka for the group's processes (slower: not for liveness checks)
+  | { cmd: "status"; members?: boolean }
+  | { cmd: "savepoint"; dir: string; stop?: boolean; defaultDir?: boolean };
+
+/** What the status of a process of a `--group` job adds. */
+export interface GroupStatus {
+  /** The group id (`--group`). */
+  readonly group: string;
+  /** How many units the job has (shared by the group's processes). */
+  readonly units: number;
+  /** The units this process runs now. */
+  readonly running: readonly string[];
+  /** The group's processes on every machine, from Kafka's consumer group description. */
+  readonly members?: readonly { clientId: string; host: string; units: readonly string[] }[];
+  /** Why `members` is missing (e.g. the broker did not answer). */
+  readonly membersError?: string;
+}
 
 /** The answer to a {@link ControlRequest}. */
 export type ControlResponse =
-  | { ok: true; job: string; pid: number; startedAt: number; path?: string }
+  | { ok: true; job: string; pid: number; startedAt: number; path?: string; group?: GroupStatus }
   | { ok: false; code: string; message: string };
+
+/** What a control socket serves: a job run by `fleuve run`, in one process or as a group. */
+export interface ControlledJob {
+  /**
+   * Takes a savepoint into the folder `dir` and resolves with its path; with `stop`, the job
+   * stops once it is written. `defaultDir`: see {@link ControlRequest}.
+   */
+  savepoint(dir: string, stop: boolean, defaultDir: boolean): Promise<string>;
+  /** What the status of a group job adds; with `members`, the group's processes too. */
+  group?(members: boolean): Promise<GroupStatus>;
+}
+
+/** The control of a job run in this process (in one thread or on worker threads). */
+export function controlledClient(client: JobClient): ControlledJob {
+  return {
+    savepoint: (dir, stop) => (stop ? client.stopWithSavepoint(dir) : client.triggerSavepoint(dir)),
+  };
+}
 
 /** The socket path of job `name` under `controlDir` (characters unsafe in a file name become `_`). */
 export function socketPath(controlDir: string, name: string): string {
@@ -48,6 +88,11 @@ export interface ControlServer {
   readonly path: string;
   /** The name `fleuve savepoint` reaches it by: the job name, or `<job-name>-<pid>` on a clash. */
   readonly address: string;
+  /**
+   * Resolves once the answers being worked on are sent (at most `limitMs` later): a process that
+   * ends because of a request (a group stopped with a savepoint) must answer it first.
+   */
+  answered(limitMs: number): Promise<void>;
   close(): void;
 }
 
@@ -67,7 +112,7 @@ async function answers(path: string): Promise<boolean> {
 export async function startControlServer(
   controlDir: string,
   name: string,
-  client: JobClient,
+  job: ControlledJob,
 ): Promise<ControlServer> {
   let address = name;
   let path = socketPath(controlDir, address);
@@ -78,7 +123,8 @@ export async function startControlServer(
   }
   if (existsSync(path)) unlinkSync(path);
   const startedAt = Date.now();
-  const server: Server = createServer((socket) => serve(socket, name, startedAt, client));
+  const inFlight = new Set<Promise<void>>();
+  const server: Server = createServer((socket) => serve(socket, name, startedAt, job, inFlight));
   const listen = (at: string) =>
     new Promise<void>((ok, fail) => {
       server.once("error", fail);
@@ -116,6 +162,14 @@ export async function startControlServer(
   return {
     path,
     address,
+    answered: (limitMs) =>
+      new Promise<void>((done) => {
+        const timer = setTimeout(done, limitMs);
+        void Promise.all([...inFlight]).then(() => {
+          clearTimeout(timer);
+          done();
+        });
+      }),
     close: () => {
       process.off("exit", cleanup);
       cleanup();
@@ -123,7 +177,13 @@ export async function startControlServer(
   };
 }
 
-function serve(socket: Socket, name: string, startedAt: number, client: JobClient): void {
+function serve(
+  socket: Socket,
+  name: string,
+  startedAt: number,
+  job: ControlledJob,
+  inFlight: Set<Promise<void>>,
+): void {
   let buf = "";
   socket.setEncoding("utf8");
   socket.on("error", () => {});
@@ -133,7 +193,11 @@ function serve(socket: Socket, name: string, startedAt: number, client: JobClien
     if (nl < 0) return;
     const line = buf.slice(0, nl);
     buf = "";
-    void answer(line, name, startedAt, client).then((r) => socket.end(`${JSON.stringify(r)}\n`));
+    const answering = answer(line, name, startedAt, job).then(
+      (r) => new Promise<void>((sent) => socket.end(`${JSON.stringify(r)}\n`, () => sent())),
+    );
+    inFlight.add(answering);
+    void answering.finally(() => inFlight.delete(answering));
   });
 }
 
@@ -141,7 +205,7 @@ async function answer(
   line: string,
   name: string,
   startedAt: number,
-  client: JobClient,
+  job: ControlledJob,
 ): Promise<ControlResponse> {
   const base = { ok: true as const, job: name, pid: process.pid, startedAt };
   let req: ControlRequest;
@@ -151,14 +215,14 @@ async function answer(
     return { ok: false, code: "FLEUVE_CONFIG_INVALID", message: `not a JSON command: ${line.slice(0, 80)}` };
   }
   try {
-    if (req.cmd === "status") return base;
+    if (req.cmd === "status") {
+      return job.group ? { ...base, group: await job.group(req.members === true) } : base;
+    }
     if (req.cmd === "savepoint") {
       if (typeof req.dir !== "string" || req.dir.length === 0) {
         return { ok: false, code: "FLEUVE_CONFIG_INVALID", message: "savepoint needs a 'dir'" };
       }
-      const path = req.stop
-        ? await client.stopWithSavepoint(req.dir)
-        : await client.triggerSavepoint(req.dir);
+      const path = await job.savepoint(req.dir, req.stop === true, req.defaultDir === true);
       return { ...base, path };
     }
     return {

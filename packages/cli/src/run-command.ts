@@ -9,7 +9,7 @@
  * - a plain script that builds and executes its pipeline itself: importing it runs it.
  */
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   type EnvironmentOptions,
@@ -20,8 +20,15 @@ import {
   refuseJobStarts,
   runJob,
 } from "@fleuve/core";
+import type { GroupWorker } from "@fleuve/kafka";
 import { intOption, type ParsedArgs, parseArgs, usageError } from "./args.js";
-import { type ControlServer, DEFAULT_CONTROL_DIR, startControlServer } from "./control.js";
+import {
+  type ControlServer,
+  controlledClient,
+  DEFAULT_CONTROL_DIR,
+  type GroupStatus,
+  startControlServer,
+} from "./control.js";
 import { watchNpmParent } from "./parent-watch.js";
 import { writeOut } from "./process-streams.js";
 
@@ -310,7 +317,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     control = await startControlServer(
       (p.options["control-dir"] as string) ?? DEFAULT_CONTROL_DIR,
       def.name,
-      client,
+      controlledClient(client),
     );
   } catch (e) {
     stopWatching();
@@ -364,13 +371,15 @@ async function runGroup(
   if (every !== undefined && p.options["no-changelog"]) {
     throw usageError("options '--materialize-every' and '--no-changelog' exclude each other", "run");
   }
+  const group = p.options.group as string;
+  const checkpointDir = resolve(dir);
   const { startGroupWorker } = await import("@fleuve/kafka");
   const worker = await startGroupWorker({
     job: def,
-    group: p.options.group as string,
+    group,
     bootstrap:
       (p.options.bootstrap as string | undefined) ?? process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092",
-    checkpointDir: resolve(dir),
+    checkpointDir,
     ...(savepoint === undefined ? {} : { restoreFrom: resolve(savepoint) }),
     ...(p.options["checkpoint-interval"] === undefined
       ? {}
@@ -384,7 +393,7 @@ async function runGroup(
     collect: (v) => io.stdout.write(`${typeof v === "string" ? v : JSON.stringify(v)}\n`),
   });
   io.stderr.write(
-    `job '${def.name}' joined group '${p.options.group}' (${worker.units.length} units shared by its processes); Ctrl-C to leave\n`,
+    `job '${def.name}' joined group '${group}' (${worker.units.length} units shared by its processes); Ctrl-C to leave\n`,
   );
   let onSignal!: () => void;
   const signalled = new Promise<void>((r) => {
@@ -392,14 +401,69 @@ async function runGroup(
   });
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  let control: ControlServer | undefined;
   try {
-    await Promise.race([signalled, worker.failed]);
-    io.stderr.write(`leaving group '${p.options.group}'\n`);
+    // `fleuve savepoint` and `fleuve jobs` reach the group through any of its processes.
+    control = await startControlServer(
+      (p.options["control-dir"] as string) ?? DEFAULT_CONTROL_DIR,
+      def.name,
+      {
+        // The default place is on the shared checkpoint directory: the group's units write their
+        // parts from every machine.
+        savepoint: (folder, stop, defaultDir) =>
+          worker.savepoint(defaultDir ? join(checkpointDir, "savepoints", basename(folder)) : folder, {
+            stop,
+          }),
+        group: (members) => groupStatus(group, worker, members),
+      },
+    );
+    if (control.address !== def.name) {
+      io.stderr.write(
+        `note: another process of job '${def.name}' runs from this directory; reach this one with 'fleuve savepoint ${control.address}'\n`,
+      );
+    }
+    const ended = await Promise.race([
+      signalled.then(() => "signal" as const),
+      worker.finished.then(() => "finished" as const),
+      worker.failed,
+    ]);
+    if (ended === "finished") {
+      // stopped with a savepoint (taken through this process or another): answer it, then exit 0
+      await control.answered(10_000);
+      io.stderr.write(`group '${group}' stopped with a savepoint\n`);
+    } else io.stderr.write(`leaving group '${group}'\n`);
     return 0;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    control?.close();
     await worker.stop();
+  }
+}
+
+/** How long `fleuve jobs` lets a group process ask Kafka for the group's members (ms). */
+const MEMBERS_TIMEOUT_MS = 8000;
+
+/** The status of a group job's process: its group, its units and (with `members`) every process. */
+async function groupStatus(group: string, worker: GroupWorker, members: boolean): Promise<GroupStatus> {
+  const status = { group, units: worker.units.length, running: worker.running() };
+  if (!members) return status;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const found = await Promise.race([
+      worker.members(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Kafka did not describe the group within ${MEMBERS_TIMEOUT_MS} ms`)),
+          MEMBERS_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return { ...status, members: found.map((m) => ({ clientId: m.clientId, host: m.host, units: m.units })) };
+  } catch (e) {
+    return { ...status, membersError: (e as Error).message };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -46,6 +46,7 @@ export {
   exchangeSource,
 } from "./scale-out/exchange.js";
 export { GROUP_DEFAULTS } from "./scale-out/group-defaults.js";
+export type { GroupMemberInfo } from "./scale-out/group-members.js";
 export {
   type GroupWorker,
   type GroupWorkerOptions,

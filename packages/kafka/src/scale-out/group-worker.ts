@@ -59,6 +59,7 @@ import {
   exchangeSource,
 } from "./exchange.js";
 import { GROUP_DEFAULTS } from "./group-defaults.js";
+import { describeGroupMembers, type GroupMemberInfo } from "./group-members.js";
 import { Membership } from "./membership.js";
 
 /** Options of {@link startGroupWorker}. */
@@ -112,6 +113,11 @@ export interface GroupWorker {
   stop(): Promise<void>;
   /** Rejects if the worker cannot go on (e.g. a unit's configuration is invalid). */
   readonly failed: Promise<never>;
+  /**
+   * Every process of the group now, on any machine, with the units assigned to it, as Kafka's
+   * consumer group description tells them (see group-members.ts).
+   */
+  members(): Promise<GroupMemberInfo[]>;
   /**
    * Takes a savepoint of the whole group job (every unit of every process) into a new folder under
    * `dir`, in the layout of one-process savepoints, and resolves with its path. With `stop`, the
@@ -415,6 +421,13 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     units: plan.units.map((u) => u.name),
     running: () => [...running.keys()].map((i) => plan.units[i]!.name),
     failed,
+    members: () =>
+      describeGroupMembers({
+        bootstrap: opts.bootstrap,
+        groupId: prefix,
+        unitsTopic,
+        unitNames: plan.units.map((u) => u.name),
+      }),
     finished: new Promise<void>(() => {}),
     savepoint: () =>
       Promise.reject(

@@ -4,6 +4,7 @@
  * assigned are the units it runs. When a process joins, leaves or dies (session timeout), the
  * group rebalances, and this process stops the units it lost and starts the ones it gained.
  */
+import { hostname } from "node:os";
 import { FleuveError } from "@fleuve/core";
 import { Consumer } from "@platformatic/kafka";
 import { commonOptions } from "../properties.js";
@@ -45,7 +46,11 @@ export class Membership {
     this.#opts = opts;
     const sessionTimeout = opts.sessionTimeoutMs ?? GROUP_DEFAULTS.sessionTimeoutMs;
     this.#member = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      ...commonOptions({ "bootstrap.servers": opts.bootstrap }, `${opts.groupId}-member`),
+      ...commonOptions(
+        { "bootstrap.servers": opts.bootstrap },
+        // names the process in the group's description (fleuve jobs, kafka-consumer-groups.sh)
+        `${opts.groupId}-member-${hostname()}-${process.pid}`,
+      ),
       groupId: opts.groupId,
       sessionTimeout,
       heartbeatInterval: Math.max(200, Math.floor(sessionTimeout / 6)),

@@ -1,0 +1,169 @@
+/**
+ * `fleuve jobs` and the control sockets of `fleuve run --group` processes, against the real
+ * broker: two processes of one group started from one directory each serve a socket (the second
+ * as `<job>-<pid>`), their status names the group and the units they run, and `fleuve jobs` lists
+ * the group's processes from Kafka's description of the consumer group (client ids with each
+ * process's pid, the units each runs: all of the job's, once).
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ensureReachable, KafkaClient } from "@fleuve/kafka";
+import { BIN, fleuve, ROOT } from "./helpers.js";
+
+const BOOTSTRAP = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
+const JOB_FILE = "packages/kafka/test/fixtures/group-job.ts";
+
+/** Skips (saying why) without a broker, except in CI where a missing broker is a failure. */
+async function brokerOptions(): Promise<{ skip?: string }> {
+  try {
+    await ensureReachable([BOOTSTRAP], "fleuve-cli-test-probe");
+    return {};
+  } catch {
+    if (process.env.CI) return {};
+    const reason = `no Kafka broker answers at ${BOOTSTRAP}; start one with \`npm run services:up\``;
+    console.log(`[group control tests] SKIPPED: ${reason}`);
+    return { skip: reason };
+  }
+}
+
+const options = await brokerOptions();
+
+interface Proc {
+  child: ChildProcess;
+  log: string;
+  exit: Promise<number | null>;
+}
+
+function startGroupProcess(
+  group: string,
+  dir: string,
+  controlDir: string,
+  input: string,
+  output: string,
+): Proc {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      "run",
+      JOB_FILE,
+      "--group",
+      group,
+      "--bootstrap",
+      BOOTSTRAP,
+      "--checkpoint-dir",
+      dir,
+      "--control-dir",
+      controlDir,
+      "--",
+      BOOTSTRAP,
+      input,
+      output,
+    ],
+    { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const p: Proc = {
+    child,
+    log: "",
+    exit: new Promise((r) => child.on("exit", (code) => r(code))),
+  };
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    p.log += d;
+  });
+  return p;
+}
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, procs: Proc[]): Promise<void> {
+  const deadline = Date.now() + 240_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what}; logs:\n${procs.map((p) => p.log.slice(-3000)).join("\n---\n")}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test("fleuve jobs lists the processes of a --group job, from Kafka's description of the group", {
+  ...options,
+  timeout: 600_000,
+}, async () => {
+  const unique = `${Date.now()}-${randomBytes(3).toString("hex")}`;
+  const group = `ctl-${unique}`;
+  const input = `ctl-in-${unique}`;
+  const output = `ctl-out-${unique}`;
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-group-control-"));
+  const controlDir = join(dir, "jobs");
+  const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  const procs: Proc[] = [];
+  try {
+    await client.createTopics([
+      { name: input, partitions: 6 },
+      { name: output, partitions: 1 },
+    ]);
+    procs.push(startGroupProcess(group, join(dir, "checkpoints"), controlDir, input, output));
+    await waitFor("the first process's socket", () => /joined group/.test(procs[0]!.log), procs);
+    procs.push(startGroupProcess(group, join(dir, "checkpoints"), controlDir, input, output));
+    await waitFor(
+      "the second process to be reachable under <job>-<pid>",
+      () => procs[1]!.log.includes(`reach this one with 'fleuve savepoint group-job-${procs[1]!.child.pid}'`),
+      procs,
+    );
+
+    // Both in the group, the 18 units (6 sources, 6 windows, 6 counts) split over them.
+    let listed = "";
+    await waitFor(
+      "fleuve jobs to list both processes with all 18 units",
+      async () => {
+        const r = await fleuve("jobs", "--control-dir", controlDir);
+        assert.equal(r.code, 0, r.stderr);
+        listed = r.stdout;
+        const members = listed.split("\n").filter((l) => l.startsWith("  fleuve-"));
+        const units = members.flatMap((l) => l.slice(l.indexOf("units: ") + 7).split(", "));
+        return members.length === 2 && units.length === 18 && new Set(units).size === 18;
+      },
+      procs,
+    );
+    const lines = listed.trimEnd().split("\n");
+    const [first, second] = procs.map((p) => p.child.pid!);
+    // One line per socket, the group's processes once (under the first socket).
+    assert.match(
+      lines[0]!,
+      new RegExp(`^group-job\\tpid ${first}\\tsince \\S+\\tgroup '${group}': \\d+ of 18 units here$`),
+    );
+    assert.equal(lines[1], `  processes of group '${group}': 2`);
+    const members = lines.slice(2, 4).sort();
+    for (const pid of [first, second]) {
+      assert.ok(
+        members.some((m) =>
+          new RegExp(`^  fleuve-${group}-member-\\S+-${pid}\\t/?[\\d.:a-f]+\\t\\d+ units: `).test(m),
+        ),
+        `a member line for pid ${pid} in:\n${listed}`,
+      );
+    }
+    assert.match(
+      lines[4]!,
+      new RegExp(
+        `^group-job-${second}\\tpid ${second}\\tsince \\S+\\tjob 'group-job'\\tgroup '${group}': \\d+ of 18 units here$`,
+      ),
+    );
+    assert.equal(lines.length, 5, listed);
+  } finally {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    await client
+      .deleteTopics([
+        input,
+        output,
+        ...(await client.listTopics()).filter((t) => t.startsWith(`fleuve-${group}-`)),
+      ])
+      .catch(() => {});
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
