@@ -4,8 +4,8 @@
  */
 import { FleuveError } from "@fleuve/core";
 
-/** How an option takes its value. */
-export type OptionKind = "number" | "string" | "flag";
+/** How an option takes its value ("list": a string that may be given several times). */
+export type OptionKind = "number" | "string" | "flag" | "list";
 
 /** Options a command accepts, by name (without the leading dashes). */
 export type OptionSpec = Readonly<Record<string, OptionKind>>;
@@ -14,8 +14,8 @@ export type OptionSpec = Readonly<Record<string, OptionKind>>;
 export interface ParsedArgs {
   /** Arguments that are not options, in order. */
   readonly positional: string[];
-  /** Option values: numbers for "number", strings for "string", true for "flag". */
-  readonly options: Record<string, number | string | boolean>;
+  /** Option values: numbers for "number", strings for "string", true for "flag", arrays for "list". */
+  readonly options: Record<string, number | string | boolean | string[]>;
   /** Everything after a bare `--` (passed through untouched, e.g. to a job). */
   readonly rest: string[];
 }
@@ -31,7 +31,7 @@ export function usageError(message: string, command?: string): FleuveError {
  */
 export function parseArgs(argv: readonly string[], spec: OptionSpec, command: string): ParsedArgs {
   const positional: string[] = [];
-  const options: Record<string, number | string | boolean> = {};
+  const options: Record<string, number | string | boolean | string[]> = {};
   let rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -70,7 +70,8 @@ export function parseArgs(argv: readonly string[], spec: OptionSpec, command: st
         throw usageError(`option '--${name}' needs a number, got '${raw}'`, command);
       }
       options[name] = v;
-    } else options[name] = raw;
+    } else if (kind === "list") options[name] = [...((options[name] as string[] | undefined) ?? []), raw];
+    else options[name] = raw;
   }
   return { positional, options, rest };
 }

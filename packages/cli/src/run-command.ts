@@ -50,7 +50,8 @@ export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [-
                   [--from-savepoint PATH] [--control-dir C]
        fleuve run <job.ts> --group ID --checkpoint-dir SHARED [--bootstrap HOST:PORT]
                   [--parallelism N] [--checkpoint-interval MS] [--from-savepoint PATH]
-                  [--materialize-every N | --no-changelog] [--control-dir C] [-- job args]
+                  [--materialize-every N | --no-changelog] [--kafka-property KEY=VALUE]...
+                  [--control-dir C] [-- job args]
 
 Runs a job file directly (TypeScript needs no build step). Every option but -- applies to a
 module whose default export is a defineJob job only: a plain script that builds and runs its own
@@ -79,6 +80,12 @@ pipeline is refused with one (it sets its own options).
   --materialize-every N     with --group: keyed state is checkpointed as changes in a Kafka changelog
                             topic, plus a full copy every N checkpoints (default 10)
   --no-changelog            with --group: write the full keyed state at every checkpoint instead
+  --kafka-property K=V      with --group, repeatable: the membership's failure detection, by Kafka
+                            name: session.timeout.ms (default ${GROUP_DEFAULT_SESSION_TIMEOUT_MS}: a killed process's units move
+                            after this long), heartbeat.interval.ms (default a sixth of the session
+                            timeout), max.poll.interval.ms (rebalance timeout, default 10000),
+                            group.initial.rebalance.delay.ms (a new group starts its units once its
+                            membership is stable this long, default 3000)
   -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
 
 /** Options of `fleuve run` that only a defineJob module takes (a script sets its own options). */
@@ -94,6 +101,7 @@ const JOB_ONLY_OPTIONS = [
   "bootstrap",
   "materialize-every",
   "no-changelog",
+  "kafka-property",
 ] as const;
 
 const RUN_SPEC = {
@@ -108,6 +116,7 @@ const RUN_SPEC = {
   bootstrap: "string",
   "materialize-every": "number",
   "no-changelog": "flag",
+  "kafka-property": "list",
   help: "flag",
 } as const;
 
@@ -289,7 +298,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   }
   const def = mod.default;
   if (p.options.group !== undefined) return runGroup(def, p, parallelism, io);
-  for (const o of ["bootstrap", "materialize-every", "no-changelog"]) {
+  for (const o of ["bootstrap", "materialize-every", "no-changelog", "kafka-property"]) {
     if (p.options[o] !== undefined) throw usageError(`option '--${o}' needs '--group ID'`, "run");
   }
   const client = await runJob(url, {
@@ -373,7 +382,13 @@ async function runGroup(
   }
   const group = p.options.group as string;
   const checkpointDir = resolve(dir);
-  const { startGroupWorker } = await import("@fleuve/kafka");
+  const { startGroupWorker, membershipTimings } = await import("@fleuve/kafka");
+  const properties: Record<string, string> = {};
+  for (const kv of (p.options["kafka-property"] as string[] | undefined) ?? []) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw usageError(`option '--kafka-property' needs KEY=VALUE, got '${kv}'`, "run");
+    properties[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
   const worker = await startGroupWorker({
     job: def,
     group,
@@ -387,6 +402,7 @@ async function runGroup(
     ...(parallelism === undefined ? {} : { parallelism }),
     ...(p.options["no-changelog"] ? { changelog: false } : {}),
     ...(every === undefined ? {} : { changelog: { materializeEvery: every } }),
+    ...membershipTimings(properties),
     args: p.rest,
     log: (line) => io.stderr.write(`[fleuve] ${line}\n`),
     // the records of a returned stream, printed as `fleuve run` prints them (as they come here)

@@ -96,6 +96,23 @@ const cases: { args: string[]; names: RegExp }[] = [
     names: /option '--resume' does not apply with '--group'/,
   },
   { args: ["run", "examples/page-views.ts", "--no-changelog"], names: /'--no-changelog' needs '--group ID'/ },
+  {
+    args: ["run", "examples/page-views.ts", "--kafka-property", "session.timeout.ms=10000"],
+    names: /'--kafka-property' needs '--group ID'/,
+  },
+  {
+    args: [
+      "run",
+      "examples/page-views.ts",
+      "--group",
+      "g",
+      "--checkpoint-dir",
+      "d",
+      "--kafka-property",
+      "session.timeout.ms",
+    ],
+    names: /option '--kafka-property' needs KEY=VALUE, got 'session.timeout.ms'/,
+  },
   { args: ["savepoint"], names: /'fleuve savepoint' needs the name of a running job/ },
   { args: ["savepoint", "a", "b"], names: /takes one job name, got also 'b'/ },
   { args: ["jobs", "x"], names: /'fleuve jobs' takes no arguments/ },
@@ -131,6 +148,37 @@ test("fleuve run --help states the defaults that apply in group mode, which are 
   );
   assert.match(h.stdout, new RegExp(`session\\.timeout\\.ms\\s+\\(${GROUP_DEFAULTS.sessionTimeoutMs} ms\\)`));
   assert.match(h.stdout, /a plain script that builds and runs its own\s+pipeline is refused/);
+  assert.match(h.stdout, new RegExp(`session\\.timeout\\.ms \\(default ${GROUP_DEFAULTS.sessionTimeoutMs}:`));
+});
+
+test("fleuve run --group: a bad membership property fails before joining, naming the property", async () => {
+  for (const [kv, names] of [
+    ["session.timeout.ms=6s", /"session\.timeout\.ms" is NaN; expected an integer >= 1/],
+    [
+      "heartbeat.interval.ms=7000",
+      /"heartbeat\.interval\.ms" \(7000\) must be below "session\.timeout\.ms" \(6000\)/,
+    ],
+    [
+      "auto.offset.reset=earliest",
+      /"auto\.offset\.reset" is not supported for a scale-out group's membership/,
+    ],
+  ] as const) {
+    const r = await fleuve(
+      "run",
+      "examples/page-views.ts",
+      "--group",
+      "g",
+      "--checkpoint-dir",
+      "d",
+      "--bootstrap",
+      "127.0.0.1:1",
+      "--kafka-property",
+      kv,
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /FLEUVE_CONFIG_INVALID/);
+    assert.match(r.stderr, names);
+  }
 });
 
 test("--help and --version", async () => {

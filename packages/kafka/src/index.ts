@@ -52,6 +52,12 @@ export {
   type GroupWorkerOptions,
   startGroupWorker,
 } from "./scale-out/group-worker.js";
+export {
+  DEFAULT_TIMINGS,
+  MEMBERSHIP_PROPERTIES,
+  type MembershipTimings,
+  membershipTimings,
+} from "./scale-out/membership.js";
 export { chunkBySize } from "./send.js";
 export { KafkaTransaction } from "./transaction.js";
 export { ensureReachable } from "./unreachable.js";

@@ -60,10 +60,13 @@ import {
 } from "./exchange.js";
 import { GROUP_DEFAULTS } from "./group-defaults.js";
 import { describeGroupMembers, type GroupMemberInfo } from "./group-members.js";
-import { Membership } from "./membership.js";
+import { Membership, type MembershipTimings, resolveTimings } from "./membership.js";
 
-/** Options of {@link startGroupWorker}. */
-export interface GroupWorkerOptions {
+/**
+ * Options of {@link startGroupWorker}; the membership's timings (`sessionTimeoutMs`,
+ * `heartbeatIntervalMs`, `rebalanceTimeoutMs`, `initialDelayMs`) are described in membership.ts.
+ */
+export interface GroupWorkerOptions extends MembershipTimings {
   readonly job: JobDefinition;
   /** The group: processes with the same group share the job. */
   readonly group: string;
@@ -93,8 +96,6 @@ export interface GroupWorkerOptions {
    * `materializeEvery` checkpoints (default 10). `false` writes the full state at each checkpoint.
    */
   readonly changelog?: boolean | { readonly materializeEvery?: number };
-  /** Kafka `session.timeout.ms` of the membership: how soon a dead process's units move. Default 6000. */
-  readonly sessionTimeoutMs?: number;
   readonly log?: (line: string) => void;
   /**
    * Gets the records of the stream the job's `build` returns, in the process whose unit emits
@@ -144,6 +145,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     );
   }
   const prefix = `fleuve-${opts.group}`;
+  const timings = resolveTimings(opts); // a bad value fails before any topic is created
   const build = async () => {
     const base = { ...def.options, ...opts.options };
     const options: EnvironmentOptions = {
@@ -409,7 +411,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     unitsTopic,
     unitNames: plan.units.map((u) => u.name),
     group: opts.group,
-    ...(opts.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: opts.sessionTimeoutMs }),
+    taskOf: plan.units.map((u) => u.task),
+    ...timings,
     log,
     start: startUnit,
     stop: stopUnit,

@@ -2,16 +2,67 @@
  * Membership of a scale-out group: which units this process runs. A Kafka consumer group
  * (`fleuve-<group>`) over a topic with one partition per unit; the partitions a member is
  * assigned are the units it runs. When a process joins, leaves or dies (session timeout), the
- * group rebalances, and this process stops the units it lost and starts the ones it gained.
+ * group rebalances, and this process stops the units it lost and starts the ones it gained; the
+ * units it keeps run on untouched.
+ *
+ * - Sticky: each member tells the leader the units it owns (the subscription's user data, as
+ *   Kafka's cooperative-sticky assignor does) and the leader moves only the fewest units that
+ *   balance requires (sticky-assignor.ts). Kafka's cooperative protocol revokes moved partitions
+ *   in a first rebalance and assigns them in a second; here a unit's new owner takes a new
+ *   checkpoint epoch, which stops the previous owner at its next checkpoint (unit-epochs.ts), so
+ *   one rebalance is enough.
+ * - Cold start: a group whose members have not started any unit yet waits until its membership
+ *   has been stable for `initialDelayMs` before starting units, so that processes started together
+ *   do not all start everything on the first one and then hand most of it back. The broker's own
+ *   `group.initial.rebalance.delay.ms` does the same when it is set (Kafka's default 3000 ms), but
+ *   test brokers and many deployments set it to 0; the client-side delay works either way, and
+ *   only applies while no member runs units: a process joining a running group, or a rebalance
+ *   after a failure, starts at once.
+ * - Logs: every rebalance is logged by the leader with its reason and the units that move, and by
+ *   every member with the units it starts, stops and keeps (see docs/kafka.md, "Reading the logs").
  */
 import { hostname } from "node:os";
 import { FleuveError } from "@fleuve/core";
-import { Consumer } from "@platformatic/kafka";
-import { commonOptions } from "../properties.js";
+import {
+  Consumer,
+  type ExtendedGroupProtocolSubscription,
+  type GroupPartitionsAssignments,
+} from "@platformatic/kafka";
+import { checkKnown, commonOptions, type KafkaProperties } from "../properties.js";
 import { GROUP_DEFAULTS } from "./group-defaults.js";
+import { type Assignment, type MemberClaim, stickyAssign } from "./sticky-assignor.js";
+
+/** Failure detection and start-up timing of a group's membership (Kafka's property names). */
+export interface MembershipTimings {
+  /**
+   * Kafka `session.timeout.ms`: a process that sends no heartbeat for this long is declared dead
+   * and its units move. Default 6000 (the broker's default `group.min.session.timeout.ms`; less
+   * needs that broker setting lowered).
+   */
+  readonly sessionTimeoutMs?: number;
+  /** Kafka `heartbeat.interval.ms`: below the session timeout. Default: a sixth of it (1000). */
+  readonly heartbeatIntervalMs?: number;
+  /**
+   * Kafka `max.poll.interval.ms` (the JoinGroup rebalance timeout): how long the group waits for
+   * every member to rejoin during a rebalance. Default 10000.
+   */
+  readonly rebalanceTimeoutMs?: number;
+  /**
+   * How long a new group's membership must stay unchanged before its processes start units (the
+   * client-side `group.initial.rebalance.delay.ms`). Default 3000, as the broker's default.
+   */
+  readonly initialDelayMs?: number;
+}
+
+/** The defaults of {@link MembershipTimings}. */
+export const DEFAULT_TIMINGS = {
+  sessionTimeoutMs: GROUP_DEFAULTS.sessionTimeoutMs,
+  rebalanceTimeoutMs: 10_000,
+  initialDelayMs: 3000,
+} as const;
 
 /** Options of {@link Membership}. */
-export interface MembershipOptions {
+export interface MembershipOptions extends MembershipTimings {
   /** `bootstrap.servers` of the cluster that holds the group. */
   readonly bootstrap: string;
   /** The consumer group (`fleuve-<group>`). */
@@ -20,12 +71,15 @@ export interface MembershipOptions {
   readonly unitsTopic: string;
   /** Unit names by index (partition), for the logs. */
   readonly unitNames: readonly string[];
+  /** The task of each unit, by index: the assignment spreads each task's units over processes. */
+  readonly taskOf: readonly number[];
   /** The group as the user named it, for the logs. */
   readonly group: string;
-  /** Kafka `session.timeout.ms`: how soon a dead process's units move. Default 6000. */
-  readonly sessionTimeoutMs?: number;
   readonly log: (line: string) => void;
-  /** Starts unit `index` here (called when it is assigned to this process). */
+  /**
+   * Starts unit `index` here unless it runs already: called for every unit of each assignment, so
+   * that a unit that stopped by itself meanwhile starts again.
+   */
   readonly start: (index: number) => Promise<void>;
   /** Stops unit `index` here (called when it is assigned elsewhere). */
   readonly stop: (index: number) => Promise<void>;
@@ -33,18 +87,131 @@ export interface MembershipOptions {
   readonly fail: (e: unknown) => void;
 }
 
+/** The protocol name members agree on: every process of a group must run this assignor. */
+const PROTOCOL = "fleuve-sticky";
+/**
+ * A pseudo-topic in each member's assignment that carries what the leader knows: partition 0
+ * present means the group is cold (no member has started units yet). The ConsumerProtocolAssignment
+ * has a user data field for this, but the client library writes none.
+ */
+const STATE_TOPIC = "fleuve.group-state";
+
+/** What a member reports in its subscription (JSON user data). */
+interface Subscription extends MemberClaim {
+  /** `host:pid`, for the logs. */
+  readonly process: string;
+  /** Whether it has started its units yet (false while it waits for a new group to settle). */
+  readonly running: boolean;
+}
+
+/** The Kafka properties that set {@link MembershipTimings} (`fleuve run --group --kafka-property`). */
+export const MEMBERSHIP_PROPERTIES = [
+  "session.timeout.ms",
+  "heartbeat.interval.ms",
+  "max.poll.interval.ms",
+  "group.initial.rebalance.delay.ms",
+] as const;
+
+/**
+ * Membership timings from Kafka properties (e.g. `{ "session.timeout.ms": "10000" }`); another
+ * property, or a value that is not an integer in range, is a FleuveError naming the property.
+ */
+export function membershipTimings(props: KafkaProperties): MembershipTimings {
+  checkKnown(props, MEMBERSHIP_PROPERTIES, "scale-out group's membership");
+  const num = (name: (typeof MEMBERSHIP_PROPERTIES)[number]) => {
+    const v = props[name];
+    if (v === undefined) return undefined;
+    return typeof v === "string" && v.trim() !== "" ? Number(v) : (v as number);
+  };
+  const t: Record<string, number | undefined> = {
+    sessionTimeoutMs: num("session.timeout.ms"),
+    heartbeatIntervalMs: num("heartbeat.interval.ms"),
+    rebalanceTimeoutMs: num("max.poll.interval.ms"),
+    initialDelayMs: num("group.initial.rebalance.delay.ms"),
+  };
+  for (const k of Object.keys(t)) if (t[k] === undefined) delete t[k];
+  resolveTimings(t);
+  return t;
+}
+
+/** Checks timings and fills in the defaults; a bad value is a FleuveError naming its property. */
+export function resolveTimings(t: MembershipTimings): Required<MembershipTimings> {
+  const check = (value: number | undefined, property: string, fallback: number, min: number) => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min) {
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        `group membership: "${property}" is ${String(value)}; expected an integer >= ${min} (ms)`,
+        { details: { property, value } },
+      );
+    }
+    return value;
+  };
+  const sessionTimeoutMs = check(
+    t.sessionTimeoutMs,
+    "session.timeout.ms",
+    DEFAULT_TIMINGS.sessionTimeoutMs,
+    1,
+  );
+  const heartbeatIntervalMs = check(
+    t.heartbeatIntervalMs,
+    "heartbeat.interval.ms",
+    Math.max(200, Math.floor(sessionTimeoutMs / 6)),
+    1,
+  );
+  if (heartbeatIntervalMs >= sessionTimeoutMs) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `group membership: "heartbeat.interval.ms" (${heartbeatIntervalMs}) must be below "session.timeout.ms" (${sessionTimeoutMs}), as in Kafka (a third of it or less is usual)`,
+      { details: { property: "heartbeat.interval.ms", value: heartbeatIntervalMs } },
+    );
+  }
+  return {
+    sessionTimeoutMs,
+    heartbeatIntervalMs,
+    rebalanceTimeoutMs: check(
+      t.rebalanceTimeoutMs,
+      "max.poll.interval.ms",
+      DEFAULT_TIMINGS.rebalanceTimeoutMs,
+      1,
+    ),
+    initialDelayMs: check(
+      t.initialDelayMs,
+      "group.initial.rebalance.delay.ms",
+      DEFAULT_TIMINGS.initialDelayMs,
+      0,
+    ),
+  };
+}
+
 /** This process's membership of the group; see the module comment. */
 export class Membership {
   readonly #opts: MembershipOptions;
+  readonly #timings: Required<MembershipTimings>;
   readonly #member: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  readonly #process = `${hostname()}:${process.pid}`;
+  /** The subscription sent at each (re)join: its user data follows the assignment. */
+  readonly #protocol = { name: PROTOCOL, version: 1, metadata: Buffer.alloc(0) };
   #assigned = new Set<number>();
+  #assignedGeneration = -1;
+  /** Set once this process has started its units (the group is no longer cold). */
+  #running = false;
+  /** Units this process was told to start and not to stop since. */
+  readonly #started = new Set<number>();
   #generation = 0;
   #changes: Promise<void> = Promise.resolve();
   #leaving = false;
+  /** As leader: the members of the previous assignment it computed (member id -> process). */
+  #lastMembers: Map<string, string> | undefined;
 
   constructor(opts: MembershipOptions) {
     this.#opts = opts;
-    const sessionTimeout = opts.sessionTimeoutMs ?? GROUP_DEFAULTS.sessionTimeoutMs;
+    this.#timings = resolveTimings(opts);
+    this.#updateClaim();
+    const assigner = (
+      _current: string,
+      members: Map<string, ExtendedGroupProtocolSubscription>,
+    ): GroupPartitionsAssignments[] => this.#assign(members);
     this.#member = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...commonOptions(
         { "bootstrap.servers": opts.bootstrap },
@@ -52,17 +219,30 @@ export class Membership {
         `${opts.groupId}-member-${hostname()}-${process.pid}`,
       ),
       groupId: opts.groupId,
-      sessionTimeout,
-      heartbeatInterval: Math.max(200, Math.floor(sessionTimeout / 6)),
-      rebalanceTimeout: 10_000,
+      sessionTimeout: this.#timings.sessionTimeoutMs,
+      heartbeatInterval: this.#timings.heartbeatIntervalMs,
+      rebalanceTimeout: this.#timings.rebalanceTimeoutMs,
+      protocols: [this.#protocol],
+      partitionAssigner: assigner,
     });
     this.#member.on(
       "consumer:group:join",
-      (e: { assignments?: { topic: string; partitions: number[] }[] }) => {
+      (e: {
+        generationId?: number;
+        isLeader?: boolean;
+        assignments?: { topic: string; partitions: number[] }[];
+      }) => {
         const next = new Set<number>();
-        for (const a of e.assignments ?? [])
+        let cold: boolean | undefined;
+        for (const a of e.assignments ?? []) {
           if (a.topic === opts.unitsTopic) for (const p of a.partitions) next.add(p);
-        this.#apply(next);
+          if (a.topic === STATE_TOPIC) cold = a.partitions.includes(0);
+        }
+        // Alone in the group, the client assigns everything without the assignor: cold unless
+        // this process already runs units.
+        if (cold === undefined && e.isLeader) this.#logAlone();
+        if (!e.isLeader) this.#lastMembers = undefined; // another process leads: its memory is newer
+        this.#apply(next, e.generationId ?? -1, cold ?? true);
       },
     );
   }
@@ -76,12 +256,19 @@ export class Membership {
   async join(): Promise<void> {
     this.#member.topics.trackAll(this.#opts.unitsTopic);
     try {
-      await this.#member.joinGroup({});
+      await this.#member.joinGroup({ protocols: [this.#protocol] });
     } catch (e) {
       await this.#member.close().catch(() => {});
+      const causes = [e as Error, ...((e as { errors?: Error[] }).errors ?? [])];
+      const message = causes.map((c) => c.message).join(": ");
+      const bySession = (e as { errors?: { apiId?: string }[] }).errors?.some(
+        (c) => c.apiId === "INVALID_SESSION_TIMEOUT",
+      );
       throw new FleuveError(
-        "FLEUVE_KAFKA_UNREACHABLE",
-        `cannot join group "${this.#opts.groupId}" at ${this.#opts.bootstrap}: ${(e as Error).message}`,
+        bySession ? "FLEUVE_CONFIG_INVALID" : "FLEUVE_KAFKA_UNREACHABLE",
+        bySession
+          ? `cannot join group "${this.#opts.groupId}": the broker refuses "session.timeout.ms" ${this.#timings.sessionTimeoutMs} (it must lie within the broker's group.min.session.timeout.ms and group.max.session.timeout.ms, 6000 and 1800000 by default): ${message}`
+          : `cannot join group "${this.#opts.groupId}" at ${this.#opts.bootstrap}: ${message}`,
         { cause: e, details: { bootstrap: this.#opts.bootstrap } },
       );
     }
@@ -90,30 +277,187 @@ export class Membership {
   /** Leaves the group (its units move to the other members at once) and waits for pending changes. */
   async leave(): Promise<void> {
     this.#leaving = true;
+    this.#log(`leaving the group (clean stop): its units move to the other processes now`);
     await new Promise<void>((r) => this.#member.leaveGroup(false, () => r()));
     await this.#member.close().catch(() => {});
     await this.#changes.catch(() => {});
   }
 
-  /** Stops the units this process lost, then starts those it gained, one assignment at a time. */
-  #apply(next: Set<number>): void {
+  /** The claim sent at the next (re)join: the units of the last assignment. */
+  #updateClaim(): void {
+    const s: Subscription = {
+      owned: [...this.#assigned].sort((a, b) => a - b),
+      generation: this.#assignedGeneration,
+      process: this.#process,
+      running: this.#running,
+    };
+    this.#protocol.metadata = Buffer.from(JSON.stringify(s));
+  }
+
+  /** The leader's assignor: sticky, and logs why the group rebalances and what moves. */
+  #assign(members: Map<string, ExtendedGroupProtocolSubscription>): GroupPartitionsAssignments[] {
     const opts = this.#opts;
-    const previous = this.#assigned;
+    const subs = new Map<string, Subscription>();
+    for (const [id, m] of members) subs.set(id, decodeSubscription(m.metadata));
+    const assignment = stickyAssign(subs, opts.taskOf);
+    const cold = ![...subs.values()].some((s) => s.running);
+    this.#logRebalance(subs, assignment, cold);
+    return [...assignment].map(([memberId, units]) => ({
+      memberId,
+      assignments: new Map([
+        [opts.unitsTopic, { topic: opts.unitsTopic, partitions: units }],
+        [STATE_TOPIC, { topic: STATE_TOPIC, partitions: cold ? [0] : [] }],
+      ]),
+    }));
+  }
+
+  #logRebalance(subs: ReadonlyMap<string, Subscription>, assignment: Assignment, cold: boolean): void {
+    const opts = this.#opts;
+    const name = (u: number) => opts.unitNames[u]!;
+    const latest = Math.max(-1, ...[...subs.values()].map((s) => s.generation));
+    const owners = new Map<number, Subscription>();
+    for (const s of [...subs.values()].sort((a, b) => a.generation - b.generation))
+      for (const u of s.owned) owners.set(u, s);
+    const reasons: string[] = [];
+    for (const [id, s] of subs) {
+      if (this.#lastMembers?.has(id)) continue;
+      if (s.generation < 0) reasons.push(`process ${s.process} joined`);
+      else if (s.generation < latest)
+        reasons.push(
+          `process ${s.process} rejoined (it had been removed from the group, e.g. it missed heartbeats for session.timeout.ms)`,
+        );
+    }
+    for (const [id, proc] of this.#lastMembers ?? []) {
+      if (subs.has(id)) continue;
+      reasons.push(`process ${proc} ${departure(proc)}`);
+    }
+    if (this.#lastMembers === undefined) {
+      // a new leader (the previous one is gone, or this is the group's first rebalance)
+      const orphans = opts.unitNames.map((_, u) => u).filter((u) => !owners.has(u));
+      if (orphans.length > 0 && latest >= 0)
+        reasons.push(
+          `${orphans.length} units had an owner that is no longer in the group (it left, died or missed heartbeats): ${orphans.map(name).join(", ")}`,
+        );
+    }
+    if (reasons.length === 0) reasons.push(latest < 0 ? "group starts" : "members rejoined (no change)");
+    const moves: string[] = [];
+    for (const [id, units] of assignment) {
+      const to = subs.get(id)!.process;
+      for (const u of units) {
+        const from = owners.get(u);
+        if (from?.process !== to || !subs.get(id)!.owned.includes(u))
+          moves.push(`${name(u)} ${from ? from.process : "(unowned)"} -> ${to}`);
+      }
+    }
+    this.#log(
+      `rebalance (as leader) at ${new Date().toISOString()}: ${subs.size} processes, ${opts.unitNames.length} units; reason: ${reasons.join("; ")}; ${moves.length} units move${moves.length > 0 ? `: ${moves.join(", ")}` : ""}${cold ? ` (new group: units start once membership is stable for ${this.#timings.initialDelayMs} ms)` : ""}`,
+    );
+    if (subs.size > opts.unitNames.length) {
+      this.#log(
+        `warning: ${subs.size} processes share ${opts.unitNames.length} units: ${subs.size - opts.unitNames.length} of them run no unit (standby: they take units over when a process fails). Raise the job's parallelism to use them, or run fewer processes`,
+      );
+    }
+    this.#lastMembers = new Map([...subs].map(([id, s]) => [id, s.process]));
+  }
+
+  /** The rebalance of a group left with this process alone (the client assigns without the assignor). */
+  #logAlone(): void {
+    const reasons = [...(this.#lastMembers ?? [])]
+      .filter(([, proc]) => proc !== this.#process)
+      .map(([, proc]) => `process ${proc} ${departure(proc)}`);
+    this.#log(
+      `rebalance (as leader) at ${new Date().toISOString()}: 1 process (this one), ${this.#opts.unitNames.length} units; reason: ${reasons.join("; ") || (this.#running ? "the other processes are gone" : "group starts")}; every unit runs here`,
+    );
+    this.#lastMembers = undefined;
+  }
+
+  /** Stops the units this process lost, then starts those it gained, one assignment at a time. */
+  #apply(next: Set<number>, generationId: number, cold: boolean): void {
+    const opts = this.#opts;
     this.#assigned = next;
+    this.#assignedGeneration = generationId;
+    this.#updateClaim();
     const gen = ++this.#generation;
+    const names = (xs: Iterable<number>) =>
+      [...xs]
+        .sort((a, b) => a - b)
+        .map((i) => opts.unitNames[i]!)
+        .join(", ") || "none";
     this.#changes = this.#changes.then(async () => {
       if (this.#leaving) return;
-      await Promise.all([...previous].filter((i) => !next.has(i)).map(opts.stop));
+      const started = this.#started;
+      const lost = [...started].filter((i) => !next.has(i));
+      const waiting = !this.#running && cold;
+      const at = new Date().toISOString();
+      if (waiting) {
+        this.#log(
+          `generation ${generationId} at ${at}: new group, waiting ${this.#timings.initialDelayMs} ms for its membership to settle before starting: ${names(next)}`,
+        );
+      } else {
+        this.#log(
+          `generation ${generationId} at ${at}: start: ${names([...next].filter((i) => !started.has(i)))}; stop: ${names(lost)}; keep: ${names([...next].filter((i) => started.has(i)))} (${next.size} of ${opts.unitNames.length} units here)`,
+        );
+      }
+      await Promise.all(
+        lost.map(async (i) => {
+          started.delete(i);
+          await opts.stop(i);
+          this.#log(`unit ${opts.unitNames[i]}: stopped (assigned to another process)`);
+        }),
+      );
+      if (waiting) await new Promise((r) => setTimeout(r, this.#timings.initialDelayMs));
       // After a rebalance, give the previous owners a moment to stop what moved here.
-      if (gen > 1) await new Promise((r) => setTimeout(r, 500));
+      else if (gen > 1) await new Promise((r) => setTimeout(r, 500));
       if (gen !== this.#generation || this.#leaving) return; // superseded by a newer assignment
-      log(opts, `running ${[...next].map((i) => opts.unitNames[i]!).join(", ") || "no unit"}`);
-      for (const i of next) await opts.start(i);
+      if (waiting) {
+        this.#log(
+          `generation ${generationId} at ${new Date().toISOString()}: start: ${names(next)}; stop: none; keep: none (${next.size} of ${opts.unitNames.length} units here; membership stable)`,
+        );
+      }
+      if (!this.#running) {
+        this.#running = true;
+        this.#updateClaim();
+      }
+      // the whole assignment, on one line (tests and tools read it)
+      this.#log(`running ${names(next) === "none" ? "no unit" : names(next)}`);
+      if (next.size === 0) this.#log("this process runs no unit (standby)");
+      for (const i of next) {
+        started.add(i);
+        await opts.start(i);
+      }
     });
     this.#changes.catch(opts.fail);
   }
+
+  #log(line: string): void {
+    this.#opts.log(`group ${this.#opts.group}: ${line}`);
+  }
 }
 
-function log(opts: MembershipOptions, line: string): void {
-  opts.log(`group ${opts.group}: ${line}`);
+/** Why a member that was in the group is gone: on this host, whether its process still exists. */
+function departure(proc: string): string {
+  const [host, pid] = proc.split(":");
+  if (host === hostname() && pid !== undefined) {
+    try {
+      process.kill(Number(pid), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH")
+        return "died (its process no longer exists; the group noticed after session.timeout.ms without heartbeats)";
+    }
+  }
+  return "left the group (a clean stop) or was removed after session.timeout.ms without heartbeats";
+}
+
+function decodeSubscription(data: Buffer | string | undefined): Subscription {
+  try {
+    const s = JSON.parse(String(data ?? "")) as Partial<Subscription>;
+    return {
+      owned: Array.isArray(s.owned) ? s.owned.filter((u) => Number.isInteger(u)) : [],
+      generation: typeof s.generation === "number" ? s.generation : -1,
+      process: typeof s.process === "string" ? s.process : "?",
+      running: s.running === true,
+    };
+  } catch {
+    return { owned: [], generation: -1, process: "?", running: false };
+  }
 }

@@ -105,6 +105,10 @@ function startWorker(group: string, dir: string, input: string, output: string):
       // has seen input reads the Kafka changelog (periodic materialization: core and Kafka tests)
       "--materialize-every",
       "1000",
+      // the three processes start together; a new group waits this long for all of them before
+      // starting units (generous: process start-up under load), so no unit starts twice
+      "--kafka-property",
+      "group.initial.rebalance.delay.ms=10000",
       "--",
       BOOTSTRAP,
       input,
@@ -127,6 +131,22 @@ function lastAssignment(w: Worker): string[] {
   const list = last.slice(last.indexOf(": running ") + 10).trim();
   return list === "no unit" ? [] : list.split(", ");
 }
+
+/** Units whose start a worker logged (`unit X: starting ...`) in `log`. */
+function startedUnits(log: string): string[] {
+  return [...log.matchAll(/unit (\S+): starting /g)].map((m) => m[1]!);
+}
+
+/** The start and stop lists of a worker's rebalance lines (`generation N at T: start: ..; stop: ..;`). */
+function rebalances(log: string): { start: string[]; stop: string[] }[] {
+  const list = (x: string) => (x === "none" ? [] : x.split(", "));
+  return [...log.matchAll(/generation -?\d+ at \S+: start: ([^;]*); stop: ([^;]*); keep:/g)].map((m) => ({
+    start: list(m[1]!),
+    stop: list(m[2]!),
+  }));
+}
+
+const sorted = (xs: Iterable<string>) => [...xs].sort();
 
 /**
  * Per unit of the group job (its folder in `dir`), the id of its newest complete checkpoint in
@@ -197,15 +217,42 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     );
     const all = new Set(workers.flatMap(lastAssignment));
     assert.equal(all.size, 18, `units split over the processes: ${[...all].join(", ")}`);
+    // Cold start: every unit started once, where it stays (none handed from one process to another).
+    await waitFor(
+      "every unit to start",
+      () => workers.flatMap((w) => startedUnits(w.log)).length >= 18,
+      180_000,
+      workers,
+    );
+    assert.deepEqual(sorted(workers.flatMap((w) => startedUnits(w.log))), sorted(all));
+    for (const w of workers) assert.ok(!w.log.includes("stopped (assigned to another process)"), w.log);
+    // Each task's 6 units are spread 2/2/2 (units are named <task>-<subtask>).
+    for (const w of workers) {
+      const perTask = new Map<string, number>();
+      for (const u of lastAssignment(w))
+        perTask.set(u.replace(/-\d+$/, ""), (perTask.get(u.replace(/-\d+$/, "")) ?? 0) + 1);
+      assert.deepEqual(
+        [...perTask.values()],
+        [2, 2, 2],
+        `units per task of one process: ${lastAssignment(w)}`,
+      );
+    }
 
     produce(input, 0, N / 2);
     await waitFor("output of the first half", () => committedOutput(output).length > 500, 180_000, workers);
 
     // Kill while the second half flows in, so the victim has work in flight (open transactions).
-    const victim = workers[1]!;
+    // A process that does not lead the group (the leader logs why the group rebalances; a new
+    // leader only knows which units lost their owner, not which process that was).
+    const leader = workers.findIndex((w) => w.log.includes("rebalance (as leader)"));
+    const victim = workers[(leader + 1) % 3]!;
     produce(input, N / 2, (3 * N) / 4);
     await new Promise((r) => setTimeout(r, 300));
     const before = committedOutput(output).length;
+    const victimUnits = lastAssignment(victim);
+    const survivors = workers.filter((w) => w !== victim);
+    const survivorUnits = survivors.map(lastAssignment);
+    const logAtKill = survivors.map((w) => w.log.length);
     victim.child.kill("SIGKILL");
     produce(input, (3 * N) / 4, N);
     // A record far ahead on every partition moves every watermark past the last window.
@@ -216,12 +263,33 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
         `${JSON.stringify({ user: "__flush__", ts: 99_000_000, amount: 0 })}\n`,
       );
     }
-    const survivors = [workers[0]!, workers[2]!];
     await waitFor(
       "the survivors to take over every unit",
       () => new Set(survivors.flatMap(lastAssignment)).size === 18,
       180_000,
       workers,
+    );
+    // Only the victim's units restarted, each once, on the survivors; they kept theirs running.
+    await waitFor(
+      "the victim's units to start on the survivors",
+      () => survivors.flatMap((w, i) => startedUnits(w.log.slice(logAtKill[i]))).length >= 6,
+      180_000,
+      workers,
+    );
+    const restarted = survivors.flatMap((w, i) => startedUnits(w.log.slice(logAtKill[i])));
+    assert.deepEqual(sorted(restarted), sorted(victimUnits), "units started after the kill");
+    survivors.forEach((w, i) => {
+      const since = w.log.slice(logAtKill[i]);
+      assert.ok(
+        rebalances(since).every((r) => r.stop.length === 0),
+        `a survivor stopped no unit: ${since}`,
+      );
+      for (const u of survivorUnits[i]!) assert.ok(lastAssignment(w).includes(u), `${u} stayed`);
+    });
+    assert.match(
+      survivors.map((w) => w.log).join("\n"),
+      new RegExp(`process \\S+:${victim.child.pid} died`),
+      "the leader logged the death",
     );
     const want = oracle();
     assert.ok(before < want.length, "the victim was killed before the job was done");
@@ -263,6 +331,32 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
       w.log.split("\n").filter((l) => /restoring keyed state: .* \+ [1-9]\d* changelog chunk/.test(l)),
     );
     assert.ok(changelogReads.length > 0, "some unit restored changes from the changelog");
+    // A process joining the two takes 6 units (18 / 3) from them and nothing else moves.
+    const joinAt = survivors.map((w) => w.log.length);
+    const joiner = startWorker(group, dir, input, output);
+    workers.push(joiner);
+    await waitFor(
+      "the joiner to start its 6 units",
+      () => startedUnits(joiner.log).length >= 6,
+      180_000,
+      workers,
+    );
+    const taken = lastAssignment(joiner);
+    assert.equal(taken.length, 6);
+    assert.deepEqual(sorted(startedUnits(joiner.log)), sorted(taken));
+    await waitFor(
+      "the survivors to give the joiner's units up",
+      () => survivors.every((w) => lastAssignment(w).length === 6),
+      180_000,
+      workers,
+    );
+    const given = survivors.flatMap((w, i) => rebalances(w.log.slice(joinAt[i])).flatMap((r) => r.stop));
+    assert.deepEqual(sorted(given), sorted(taken), "the survivors stopped exactly the joiner's units");
+    assert.deepEqual(
+      survivors.flatMap((w, i) => startedUnits(w.log.slice(joinAt[i]))),
+      [],
+      "the survivors started nothing",
+    );
     // Old epochs (left by earlier owners) are deleted once the current owner has a checkpoint.
     const unitDirs = () => readdirSync(join(dir, "group-job")).map((u) => join(dir, "group-job", u));
     assert.equal(unitDirs().length, 18);

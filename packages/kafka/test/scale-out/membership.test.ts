@@ -1,0 +1,198 @@
+/**
+ * Group membership against the real broker, without a job: members that start together start
+ * each unit once (the new group settles first); a member that leaves hands over only its units;
+ * a member that joins takes only its share; every rebalance is logged with its reason. And the
+ * membership's Kafka properties are checked before anything connects.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { FleuveError } from "@fleuve/core";
+import { KafkaClient } from "../../src/index.js";
+import { Membership, membershipTimings, resolveTimings } from "../../src/scale-out/membership.js";
+import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+
+const options = await brokerTestOptions();
+
+test("membership properties: Kafka names, defaults, and clear errors", () => {
+  assert.deepEqual(resolveTimings({}), {
+    sessionTimeoutMs: 6000,
+    heartbeatIntervalMs: 1000,
+    rebalanceTimeoutMs: 10_000,
+    initialDelayMs: 3000,
+  });
+  assert.deepEqual(
+    membershipTimings({ "session.timeout.ms": "10000", "group.initial.rebalance.delay.ms": "0" }),
+    { sessionTimeoutMs: 10_000, initialDelayMs: 0 },
+  );
+  const refused = (props: Record<string, string>, pattern: RegExp) =>
+    assert.throws(
+      () => membershipTimings(props),
+      (e: unknown) =>
+        e instanceof FleuveError && e.code === "FLEUVE_CONFIG_INVALID" && pattern.test(e.message),
+    );
+  refused({ "session.timeout.ms": "6s" }, /"session\.timeout\.ms" is NaN; expected an integer >= 1/);
+  refused({ "heartbeat.interval.ms": "-5" }, /"heartbeat\.interval\.ms" is -5/);
+  refused(
+    { "session.timeout.ms": "6000", "heartbeat.interval.ms": "6000" },
+    /must be below "session\.timeout\.ms"/,
+  );
+  refused({ "max.poll.interval.ms": "1.5" }, /"max\.poll\.interval\.ms" is 1\.5/);
+  refused({ "linger.ms": "5" }, /"linger\.ms" is not supported for a scale-out group's membership/);
+});
+
+interface Member {
+  membership: Membership;
+  /** Units running in this member now (start and stop are idempotent, as the worker's). */
+  running: Set<number>;
+  /** Units started, in order (a unit started again shows twice). */
+  started: number[];
+  stopped: number[];
+  log: string[];
+}
+
+test("members: a new group starts each unit once; leaving and joining move only what they must", {
+  ...options,
+  timeout: 300_000,
+}, async () => {
+  const unitsTopic = uniqueTopic("units");
+  const groupId = uniqueTopic("membership");
+  // 3 tasks of 4 units
+  const taskOf = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
+  const unitNames = taskOf.map((t, u) => `task${t}-${u % 4}`);
+  const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  const members: Member[] = [];
+  const add = () => {
+    const m: Member = { running: new Set(), started: [], stopped: [], log: [] } as unknown as Member;
+    m.membership = new Membership({
+      bootstrap: BOOTSTRAP,
+      groupId,
+      unitsTopic,
+      unitNames,
+      taskOf,
+      group: groupId,
+      // long enough for the three to join (they start together)
+      initialDelayMs: 8000,
+      log: (l) => m.log.push(l),
+      start: async (i) => {
+        if (m.running.has(i)) return;
+        m.running.add(i);
+        m.started.push(i);
+      },
+      stop: async (i) => {
+        if (!m.running.delete(i)) return;
+        m.stopped.push(i);
+      },
+      fail: (e) => {
+        throw e;
+      },
+    });
+    members.push(m);
+    return m;
+  };
+  const waitFor = async (what: string, cond: () => boolean) => {
+    const deadline = Date.now() + 120_000;
+    while (!cond()) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}; logs:\n${members.map((m) => m.log.join("\n")).join("\n---\n")}`,
+        );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const assignedTo = (m: Member) => taskOf.map((_, u) => u).filter((u) => m.membership.isAssigned(u));
+  try {
+    await client.createTopics([{ name: unitsTopic, partitions: taskOf.length }]);
+    const [a, b, c] = [add(), add(), add()];
+    await Promise.all([a, b, c].map((m) => m!.membership.join()));
+    await waitFor("every unit to start", () => members.flatMap((m) => m.started).length >= 12);
+    // each once, none handed over, 4 per member and per task 1 or 2 (4 units over 3 members)
+    assert.deepEqual(
+      members.flatMap((m) => m.started).sort((x, y) => x - y),
+      taskOf.map((_, u) => u),
+    );
+    for (const m of members) {
+      assert.deepEqual(m.stopped, []);
+      assert.equal(assignedTo(m).length, 4);
+      assert.deepEqual(m.started.sort(), assignedTo(m).sort());
+    }
+
+    // b leaves: a and c start exactly b's units and stop none
+    const bUnits = assignedTo(b!);
+    const before = [a, c].map((m) => m!.started.length);
+    await b!.membership.leave();
+    await waitFor(
+      "b's units to move",
+      () => a!.started.length + c!.started.length - before[0]! - before[1]! >= 4,
+    );
+    assert.deepEqual(
+      [...a!.started.slice(before[0]), ...c!.started.slice(before[1])].sort((x, y) => x - y),
+      bUnits.sort((x, y) => x - y),
+    );
+    assert.deepEqual([...a!.stopped, ...c!.stopped], []);
+    const leaderLog = [...a!.log, ...c!.log].join("\n");
+    assert.match(leaderLog, /reason: process \S+ left the group \(a clean stop\) or was removed/);
+    assert.match(b!.log.join("\n"), /leaving the group \(clean stop\)/);
+
+    // d joins: it starts 4 units, which a and c stop; a and c start nothing
+    const d = add();
+    const startedBefore = [a, c].map((m) => m!.started.length);
+    await d.membership.join();
+    await waitFor("d to start its share", () => d.started.length >= 4);
+    await waitFor("a and c to give d's units up", () => a!.stopped.length + c!.stopped.length >= 4);
+    assert.deepEqual(d.started.sort(), assignedTo(d).sort());
+    assert.deepEqual([...a!.stopped, ...c!.stopped].sort(), d.started.sort());
+    assert.deepEqual(
+      [a, c].map((m, i) => m!.started.length - startedBefore[i]!),
+      [0, 0],
+    );
+    assert.match(
+      [...a!.log, ...c!.log].join("\n"),
+      /rebalance \(as leader\) at \S+: 3 processes, 12 units; reason: process \S+ joined; 4 units move: /,
+    );
+    // every member logs the generation with what it starts, stops and keeps
+    assert.match(
+      d.log.join("\n"),
+      /generation \d+ at \S+: start: (task\d-\d, ){3}task\d-\d; stop: none; keep: none/,
+    );
+  } finally {
+    for (const m of members) await m.membership.leave().catch(() => {});
+    await client.deleteTopics([unitsTopic]).catch(() => {});
+    await client.close();
+  }
+});
+
+test(
+  "a session timeout the broker refuses is a configuration error naming the property",
+  options,
+  async () => {
+    const unitsTopic = uniqueTopic("units");
+    const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+    try {
+      await client.createTopics([{ name: unitsTopic, partitions: 1 }]);
+      const m = new Membership({
+        bootstrap: BOOTSTRAP,
+        groupId: uniqueTopic("membership"),
+        unitsTopic,
+        unitNames: ["u-0"],
+        taskOf: [0],
+        group: "g",
+        sessionTimeoutMs: 1000,
+        log: () => {},
+        start: async () => {},
+        stop: async () => {},
+        fail: () => {},
+      });
+      await assert.rejects(
+        m.join(),
+        (e: unknown) =>
+          e instanceof FleuveError &&
+          e.code === "FLEUVE_CONFIG_INVALID" &&
+          /"session\.timeout\.ms" 1000/.test(e.message) &&
+          /group\.min\.session\.timeout\.ms/.test(e.message),
+      );
+    } finally {
+      await client.deleteTopics([unitsTopic]).catch(() => {});
+      await client.close();
+    }
+  },
+);
