@@ -143,6 +143,20 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
     }
   }
 
+  /**
+   * Emits the watermark of the records emitted so far now (the generators' periodic emit, which
+   * may run at any time), as the subtask does just before a checkpoint barrier: the barrier then
+   * follows the watermark of every record before it. A scale-out unit restored alone from that
+   * checkpoint (its receivers go on) may read nothing more, and its new generator emits nothing
+   * without new records; so the watermark must already have gone out with the checkpoint's
+   * records, or the receivers wait for it for ever.
+   */
+  emitCurrentWatermark(): void {
+    if (this.ended) return;
+    if (this.splits.size > 0) for (const sp of this.splits.values()) sp.periodic();
+    else this.generator?.onPeriodicEmit(this);
+  }
+
   /** Next processing time at which {@link periodic} has work, for the task loop's sleep. */
   nextPeriodicTime(): number {
     return this.latencyTrackingIntervalMs > 0

@@ -317,6 +317,8 @@ export class Subtask {
   /** Source subtasks: starts checkpoint `id` here (sources get no barriers from upstream). */
   triggerCheckpoint(id: number): void {
     if (this.state === "finished") return;
+    // The watermark of the records before the barrier goes before it (see emitCurrentWatermark).
+    this.source?.emitCurrentWatermark();
     this.performCheckpoint(id);
   }
 
