@@ -1,6 +1,7 @@
 // The job of bench/kafka/group-pipeline.ts, run by `fleuve run --group` in 1 or 3 processes.
-// Args: bootstrap, input, output. Kafka (JSON {id, k, sentAt}) -> keyBy(k) (repartitions through an
-// exchange topic) -> running count per key -> Kafka exactly-once, one output record per input.
+// Args: bootstrap, input, output[, delivery]. Kafka (JSON {id, k, sentAt}) -> keyBy(k) (repartitions
+// through an exchange topic) -> running count per key -> Kafka (exactly-once, or at-least-once when
+// delivery is "at-least-once"), one output record per input.
 import { defineJob } from "@fleuve/core";
 import { kafkaSink, kafkaSource } from "@fleuve/kafka";
 
@@ -14,7 +15,7 @@ interface Ev {
 export default defineJob({
   name: "bench-group",
   options: { parallelism: 6 },
-  build(env, [bootstrap, input, output]) {
+  build(env, [bootstrap, input, output, delivery]) {
     env
       .fromSource(
         kafkaSource<null, Ev, Buffer>({ bootstrap, topics: [input!], value: "json" }),
@@ -29,8 +30,9 @@ export default defineJob({
           bootstrap,
           topic: output!,
           serializer: "json",
-          deliveryGuarantee: "exactly-once",
-          transactionalIdPrefix: `bench-group-${output}`,
+          ...(delivery === "at-least-once"
+            ? { deliveryGuarantee: "at-least-once" as const }
+            : { deliveryGuarantee: "exactly-once" as const, transactionalIdPrefix: `bench-group-${output}` }),
           props: { "linger.ms": 5 },
         }),
         "output",

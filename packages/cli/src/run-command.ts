@@ -43,6 +43,8 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5000;
 export const GROUP_DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 /** See {@link GROUP_DEFAULT_CHECKPOINT_INTERVAL_MS}. */
 export const GROUP_DEFAULT_SESSION_TIMEOUT_MS = 6000;
+/** Commit interval of a group whose keyed state uses the changelog (else the checkpoint interval). */
+export const GROUP_DEFAULT_COMMIT_INTERVAL_MS = 100;
 
 /** Usage of `fleuve run`. */
 export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [--threads T] [-- job args]
@@ -51,6 +53,7 @@ export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [-
        fleuve run <job.ts> --group ID --checkpoint-dir SHARED [--bootstrap HOST:PORT]
                   [--parallelism N] [--checkpoint-interval MS] [--from-savepoint PATH]
                   [--materialize-every N | --no-changelog] [--kafka-property KEY=VALUE]...
+                  [--commit-interval MS] [--delivery exactly-once|at-least-once]
                   [--control-dir C] [-- job args]
 
 Runs a job file directly (TypeScript needs no build step). Every option but -- applies to a
@@ -62,7 +65,8 @@ pipeline is refused with one (it sets its own options).
                             not with --group
   --checkpoint-dir D        take periodic checkpoints into D (a failure restarts from the latest)
   --checkpoint-interval MS  time between checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS}; with --group the job's own,
-                            else ${GROUP_DEFAULT_CHECKPOINT_INTERVAL_MS}, which is also the latency of each exchange hop)
+                            else ${GROUP_DEFAULT_CHECKPOINT_INTERVAL_MS}: how often each unit writes its full keyed state; it
+                            commits, and its exchange hops deliver, every --commit-interval)
   --resume                  start from the newest valid checkpoint in --checkpoint-dir, if any (not
                             with --group: a group always resumes from its checkpoints)
   --from-savepoint PATH     start from a savepoint or checkpoint folder (with --group: of the job
@@ -78,7 +82,8 @@ pipeline is refused with one (it sets its own options).
   --bootstrap HOST:PORT     Kafka bootstrap servers for --group (default $FLEUVE_KAFKA_BOOTSTRAP or
                             127.0.0.1:9092)
   --materialize-every N     with --group: keyed state is checkpointed as changes in a Kafka changelog
-                            topic, plus a full copy every N checkpoints (default 10)
+                            topic, plus a full copy every N commits (default: one every
+                            --checkpoint-interval, by time)
   --no-changelog            with --group: write the full keyed state at every checkpoint instead
   --kafka-property K=V      with --group, repeatable: the membership's failure detection, by Kafka
                             name: session.timeout.ms (default ${GROUP_DEFAULT_SESSION_TIMEOUT_MS}: a killed process's units move
@@ -86,6 +91,14 @@ pipeline is refused with one (it sets its own options).
                             timeout), max.poll.interval.ms (rebalance timeout, default 10000),
                             group.initial.rebalance.delay.ms (a new group starts its units once its
                             membership is stable this long, default 3000)
+  --commit-interval MS      with --group: how often each unit commits (Kafka Streams'
+                            commit.interval.ms): a light checkpoint and its transactions, so the
+                            latency of each exchange hop; --checkpoint-interval then says how often
+                            the full keyed state is written (default ${GROUP_DEFAULT_COMMIT_INTERVAL_MS} with the changelog,
+                            else the checkpoint interval)
+  --delivery G              with --group: exactly-once (default) or at-least-once exchanges between
+                            units (records sent as they come, read uncommitted: duplicates after a
+                            failure, never a loss)
   -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
 
 /** Options of `fleuve run` that only a defineJob module takes (a script sets its own options). */
@@ -102,6 +115,8 @@ const JOB_ONLY_OPTIONS = [
   "materialize-every",
   "no-changelog",
   "kafka-property",
+  "commit-interval",
+  "delivery",
 ] as const;
 
 const RUN_SPEC = {
@@ -117,6 +132,8 @@ const RUN_SPEC = {
   "materialize-every": "number",
   "no-changelog": "flag",
   "kafka-property": "list",
+  "commit-interval": "number",
+  delivery: "string",
   help: "flag",
 } as const;
 
@@ -298,7 +315,14 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   }
   const def = mod.default;
   if (p.options.group !== undefined) return runGroup(def, p, parallelism, io);
-  for (const o of ["bootstrap", "materialize-every", "no-changelog", "kafka-property"]) {
+  for (const o of [
+    "bootstrap",
+    "materialize-every",
+    "no-changelog",
+    "kafka-property",
+    "commit-interval",
+    "delivery",
+  ]) {
     if (p.options[o] !== undefined) throw usageError(`option '--${o}' needs '--group ID'`, "run");
   }
   const client = await runJob(url, {
@@ -382,6 +406,11 @@ async function runGroup(
   }
   const group = p.options.group as string;
   const checkpointDir = resolve(dir);
+  const commitInterval = intOption(p, "commit-interval", 1, "run");
+  const delivery = p.options.delivery as string | undefined;
+  if (delivery !== undefined && delivery !== "exactly-once" && delivery !== "at-least-once") {
+    throw usageError(`option '--delivery' must be exactly-once or at-least-once, got '${delivery}'`, "run");
+  }
   const { startGroupWorker, membershipTimings } = await import("@fleuve/kafka");
   const properties: Record<string, string> = {};
   for (const kv of (p.options["kafka-property"] as string[] | undefined) ?? []) {
@@ -403,6 +432,8 @@ async function runGroup(
     ...(p.options["no-changelog"] ? { changelog: false } : {}),
     ...(every === undefined ? {} : { changelog: { materializeEvery: every } }),
     ...membershipTimings(properties),
+    ...(commitInterval === undefined ? {} : { commitIntervalMs: commitInterval }),
+    ...(delivery === undefined ? {} : { deliveryGuarantee: delivery }),
     args: p.rest,
     log: (line) => io.stderr.write(`[fleuve] ${line}\n`),
     // the records of a returned stream, printed as `fleuve run` prints them (as they come here)

@@ -147,6 +147,7 @@ test("fleuve run --help states the defaults that apply in group mode, which are 
     new RegExp(`with --group the job's own,\\s+else ${GROUP_DEFAULTS.checkpointIntervalMs}\\b`),
   );
   assert.match(h.stdout, new RegExp(`session\\.timeout\\.ms\\s+\\(${GROUP_DEFAULTS.sessionTimeoutMs} ms\\)`));
+  assert.match(h.stdout, new RegExp(`\\(default ${GROUP_DEFAULTS.commitIntervalMs} with the changelog`));
   assert.match(h.stdout, /a plain script that builds and runs its own\s+pipeline is refused/);
   assert.match(h.stdout, new RegExp(`session\\.timeout\\.ms \\(default ${GROUP_DEFAULTS.sessionTimeoutMs}:`));
 });

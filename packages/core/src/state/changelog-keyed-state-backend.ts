@@ -4,7 +4,8 @@
  * Entries live in memory as in {@link HeapKeyedStateBackend}; the backend also remembers which
  * (state, key) entries were touched since the last snapshot. A snapshot is then either
  * - a materialization: the whole state as one file in the checkpoint (the first snapshot, then
- *   every `materializeEvery` snapshots), or
+ *   every `materializeEvery` snapshots, or the first snapshot `materializeIntervalMs` after the
+ *   previous materialization, as Flink's periodic materialization), or
  * - a delta: the touched entries, appended to the changelog as segment `seq`, and a checkpoint
  *   entry that names the last materialization plus the changelog segments written since.
  *
@@ -43,8 +44,17 @@ interface ChangelogMeta {
 
 /** Options of {@link changelogStateBackend}. */
 export interface ChangelogStateBackendOptions {
-  /** A full copy of the state every this many snapshots (default 10); deltas in between. */
+  /**
+   * A full copy of the state every this many snapshots (default 10, or none when
+   * `materializeIntervalMs` is given); deltas in between.
+   */
   readonly materializeEvery?: number;
+  /**
+   * A full copy of the state at the first snapshot this long after the previous one started (by
+   * time, so frequent light checkpoints, e.g. a short commit interval, do not copy the state more
+   * often). With `materializeEvery` too, whichever comes first.
+   */
+  readonly materializeIntervalMs?: number;
   /**
    * Completed checkpoints kept (`checkpointing.retained`, default 1): the changelog keeps what
    * their materializations need, and one more.
@@ -75,6 +85,9 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
   /** Start positions of the newest completed materializations' writers, oldest first. */
   private readonly kept: string[] = [];
   private readonly materializeEvery: number;
+  private readonly materializeIntervalMs: number;
+  /** When the newest materialization was taken (`performance.now()`). */
+  private materializedAt = 0;
   private readonly keep: number;
   private readonly chunkBytes: number;
   /** Entries per changelog chunk, adapted to the entries' size. */
@@ -92,7 +105,10 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
     options: ChangelogStateBackendOptions = {},
   ) {
     super(maxParallelism, clock);
-    this.materializeEvery = options.materializeEvery ?? 10;
+    this.materializeIntervalMs = options.materializeIntervalMs ?? Number.POSITIVE_INFINITY;
+    this.materializeEvery =
+      options.materializeEvery ??
+      (options.materializeIntervalMs === undefined ? 10 : Number.POSITIVE_INFINITY);
     this.keep = (options.retainedCheckpoints ?? 1) + 1;
     this.chunkBytes = options.chunkBytes ?? 512 * 1024;
   }
@@ -134,7 +150,10 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
     // Deltas build on the newest materialization only once it is durable: one still in flight
     // (or lost with its checkpoint) took the touched set with it, so take a new one.
     const snap =
-      m === undefined || m.seq !== this.lastMaterialization || seq - m.seq >= this.materializeEvery
+      m === undefined ||
+      m.seq !== this.lastMaterialization ||
+      seq - m.seq >= this.materializeEvery ||
+      performance.now() - this.materializedAt >= this.materializeIntervalMs
         ? this.materialize(seq, kinds)
         : this.delta(seq, m, kinds);
     Object.defineProperty(snap, "standalone", { value: () => this.heapSnapshot(), configurable: true });
@@ -145,6 +164,7 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
     const data = serialize(this.heapSnapshot());
     for (const t of this.dirty.values()) t.clear();
     this.lastMaterialization = seq;
+    this.materializedAt = performance.now();
     const writer = this.newWriter();
     const file: StateFileRef = { data, bytes: data.length };
     const meta: ChangelogMeta = { kinds };
@@ -260,7 +280,8 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
 
 /**
  * Keyed state in memory with its changes in `changelog`: checkpoints write only what changed,
- * plus a full copy every `materializeEvery` checkpoints. Restores need the same changelog storage.
+ * plus a full copy every `materializeEvery` checkpoints or `materializeIntervalMs`. Restores need
+ * the same changelog storage.
  */
 export function changelogStateBackend(
   changelog: StateChangelogStorage,
@@ -272,6 +293,14 @@ export function changelogStateBackend(
       "FLEUVE_CONFIG_INVALID",
       `option 'materializeEvery' must be an integer >= 1, got ${String(options.materializeEvery)}`,
       { details: { option: "materializeEvery" } },
+    );
+  }
+  const interval = options.materializeIntervalMs;
+  if (interval !== undefined && (!Number.isInteger(interval) || interval < 1)) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `option 'materializeIntervalMs' must be an integer >= 1 (milliseconds), got ${String(interval)}`,
+      { details: { option: "materializeIntervalMs" } },
     );
   }
   const factory: KeyedStateBackendFactory = (ctx) =>

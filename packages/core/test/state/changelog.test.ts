@@ -253,6 +253,51 @@ test("changelog backend: deltas go to the changelog and old records are released
   }
 });
 
+test("changelog backend: materializeIntervalMs takes a full copy by time, whatever the number of snapshots", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-changelog-"));
+  /** Takes snapshot `cp` and completes it; "full" or "delta". */
+  const snapAndComplete = async (b: KeyedStateBackend, cp: number) => {
+    for (let k = 0; k < 5; k++) apply(b, { t: "value", k, x: cp * 10 + k });
+    const snap = b.snapshot() as ExternalKeyedStateSnapshot;
+    for (const f of snap.files) {
+      f.name = "s";
+      mkdirSync(join(dir, `chk-${cp}`), { recursive: true });
+      writeFileSync(join(dir, `chk-${cp}`, "s"), f.data!);
+      delete f.data;
+    }
+    await snap.persist?.();
+    snap.onComplete?.(`chk-${cp}`);
+    return snap.files.length > 0 ? "full" : "delta";
+  };
+  try {
+    // An hour apart: 40 snapshots (a count that materializeEvery's default, 10, would cut) stay deltas.
+    const hourly = changelogStateBackend(memoryChangelog(), { materializeIntervalMs: 3_600_000 })(ctx);
+    const kinds: string[] = [];
+    for (let cp = 1; cp <= 40; cp++) kinds.push(await snapAndComplete(hourly, cp));
+    assert.deepEqual(kinds, ["full", ...Array<string>(39).fill("delta")]);
+    // 1 ms apart: once a millisecond has passed since the last full copy, the next one is full.
+    const often = changelogStateBackend(memoryChangelog(), { materializeIntervalMs: 1 })(ctx);
+    assert.equal(await snapAndComplete(often, 101), "full");
+    const since = performance.now();
+    while (performance.now() - since < 2) {} // a condition on the clock, not a timed assertion
+    assert.equal(await snapAndComplete(often, 102), "full");
+    // Both: whichever comes first (here the count).
+    const both = changelogStateBackend(memoryChangelog(), {
+      materializeIntervalMs: 3_600_000,
+      materializeEvery: 2,
+    })(ctx);
+    const k2: string[] = [];
+    for (let cp = 201; cp <= 205; cp++) k2.push(await snapAndComplete(both, cp));
+    assert.deepEqual(k2, ["full", "delta", "full", "delta", "full"]);
+    assert.throws(
+      () => changelogStateBackend(memoryChangelog(), { materializeIntervalMs: 0 }),
+      /option 'materializeIntervalMs' must be an integer >= 1/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("failures in the middle of a job on the changelog backend: the committed output is exact", async () => {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-cl-"));
   try {

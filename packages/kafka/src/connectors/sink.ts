@@ -561,7 +561,14 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     return txn;
   }
 
+  /** Sends what is buffered `linger.ms` after the first record, so a commit waits only for the rest. */
+  readonly #linger = new Linger(
+    () => this.settings.lingerMs,
+    () => this.#send(),
+  );
+
   #send(): void {
+    this.#linger.disarm();
     if (this.#buffer.length === 0) return;
     const t = (this.#current ??= this.#begin());
     const n = this.#buffer.length;
@@ -605,6 +612,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     if (this.#error) throw this.#error;
     this.#buffer.push(this.toRecord(value, timestamp));
     if (this.#buffer.length >= SEND_BATCH) this.#send();
+    else this.#linger.arm();
   }
 
   prepareCommit(): KafkaCommittable[] {
@@ -654,10 +662,39 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   }
 
   close(): void {
+    this.#linger.disarm();
     // Open or uncommitted transactions are left to the next run (it aborts them) or to their timeout.
     void closeQuietly(this.#current?.producer);
     this.shared.writers--;
     this.shared.release();
+  }
+}
+
+/**
+ * A `linger.ms` timer, as the Java producer's: armed by the first record of a batch, it sends the
+ * batch when it fires unless something sent it before. Not keeping the process alive.
+ */
+class Linger {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly ms: () => number,
+    private readonly fire: () => void,
+  ) {}
+
+  arm(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.fire();
+    }, this.ms());
+    this.#timer.unref?.();
+  }
+
+  disarm(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }
 
@@ -694,7 +731,14 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     });
   }
 
+  /** Sends what is buffered `linger.ms` after the first record: at-least-once output is visible at once. */
+  readonly #linger = new Linger(
+    () => this.settings.lingerMs,
+    () => this.#send(),
+  );
+
   #send(): void {
+    this.#linger.disarm();
     if (this.#buffer.length === 0) return;
     const batch = this.#buffer;
     this.#buffer = [];
@@ -720,6 +764,7 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     if (this.#error) throw this.#error;
     this.#buffer.push(this.toRecord(value, timestamp));
     if (this.#buffer.length >= SEND_BATCH) this.#send();
+    else this.#linger.arm();
   }
 
   ready(): Promise<void> | undefined {
@@ -751,6 +796,7 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
   }
 
   close(): void {
+    this.#linger.disarm();
     void closeQuietly(this.#producer);
     this.shared.writers--;
     this.shared.release();

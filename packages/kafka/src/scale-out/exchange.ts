@@ -2,10 +2,18 @@
  * Exchanges over Kafka: the transport of the edges between units of a scale-out job (`fleuve run
  * --group`), as Kafka Streams' repartition topics. One topic per edge, one partition per receiving
  * subtask. What travels (records, watermarks, idleness, end markers) and how a receiver combines its
- * senders is core's exchange protocol (`@fleuve/core/scale-out`); Kafka adds exactly-once delivery:
- * a sending subtask writes in its own Kafka transactions tied to its checkpoints (its watermark once
- * per checkpoint, when it advanced: records only become visible at commit anyway), and a receiving
- * subtask reads its partition read_committed.
+ * senders is core's exchange protocol (`@fleuve/core/scale-out`); Kafka adds the delivery guarantee:
+ *
+ * - exactly-once (default): a sending subtask writes in its own Kafka transactions tied to its
+ *   checkpoints (its watermark once per checkpoint, when it advanced: records only become visible
+ *   at commit anyway), and a receiving subtask reads its partition read_committed. A hop takes up to
+ *   one commit interval (the unit's checkpoint interval).
+ * - at-least-once: records, watermarks, idleness and ends are sent as they come (idempotent
+ *   producer, `linger.ms`) and read read_uncommitted, so a hop takes about a Kafka round trip. A
+ *   sender that fails replays from its checkpoint: duplicates, never a loss. Its replayed records
+ *   may be late for the watermark the receiver already has, but each is a copy of one the receiver
+ *   read before that watermark: one sender's messages reach its receivers in order, so whatever
+ *   they read of it is a prefix of what it wrote, records before the watermarks that followed them.
  */
 import type {
   PollStatus,
@@ -61,6 +69,8 @@ export interface ExchangeOptions {
   readonly props?: KafkaProperties;
   /** Lets a receiver's consumed records go once no retained checkpoint needs them (default: kept). */
   readonly purge?: ExchangePurge;
+  /** Default "exactly-once" (see the module comment). */
+  readonly deliveryGuarantee?: "exactly-once" | "at-least-once";
 }
 
 /**
@@ -86,16 +96,23 @@ export function exchangeSink(
   x: Exchange,
   opts: ExchangeOptions,
 ): TwoPhaseCommitSink<unknown, KafkaCommittable> {
+  const atLeastOnce = opts.deliveryGuarantee === "at-least-once";
   const inner = kafkaSink<Envelope>({
     bootstrap: opts.bootstrap,
     topic: opts.topicOf(x),
     serializer: (e) => e.bytes,
     partition: (e) => e.partition,
-    deliveryGuarantee: "exactly-once",
-    transactionalIdPrefix: `${opts.transactionalIdPrefix}-x${x.index}`,
+    ...(atLeastOnce
+      ? { deliveryGuarantee: "at-least-once" }
+      : {
+          deliveryGuarantee: "exactly-once",
+          transactionalIdPrefix: `${opts.transactionalIdPrefix}-x${x.index}`,
+        }),
     ...(opts.props ? { props: opts.props } : {}),
   });
   return {
+    // At-least-once records are visible at once; checkpoints only restore state and positions.
+    ...(atLeastOnce ? { needsCheckpoints: false } : {}),
     commit: (c) => inner.commit(c),
     createWriter(ctx): PreCommitSinkWriter<unknown, KafkaCommittable> {
       const w = inner.createWriter(ctx);
@@ -103,7 +120,8 @@ export function exchangeSink(
         x,
         ctx.subtaskIndex,
         { send: (partition, bytes, timestamp) => w.write({ partition, bytes }, timestamp) },
-        { maxParallelism: opts.maxParallelism, watermarks: "at-flush" },
+        // exactly-once: only the newest watermark per transaction (visible at commit anyway)
+        { maxParallelism: opts.maxParallelism, watermarks: atLeastOnce ? "eager" : "at-flush" },
       );
       return {
         write: (value, timestamp) => sender.write(value, timestamp),
@@ -138,7 +156,10 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
     startingOffsets: "earliest",
     partitionAssignment: "by-index",
     partitionDiscoveryIntervalMs: 0,
-    props: { "isolation.level": "read_committed", ...opts.props },
+    props: {
+      "isolation.level": opts.deliveryGuarantee === "at-least-once" ? "read_uncommitted" : "read_committed",
+      ...opts.props,
+    },
   });
   return {
     // ends (all senders' end markers read) when the job's sources upstream end

@@ -76,8 +76,26 @@ export interface GroupWorkerOptions extends MembershipTimings {
   readonly checkpointDir: string;
   /** Where checkpoints are kept: the local file system (default), or e.g. an object store. */
   readonly checkpointStorage?: CheckpointStorage;
-  /** Default: the job's, else 1000 ms (it is also the latency of each exchange hop). */
+  /**
+   * How often each unit writes its full state (keyed state materialized into the checkpoint
+   * directory): default the job's, else 1000 ms. Without the changelog (or with the job's own
+   * state backend) every commit writes the full state, so it is also the default commit interval.
+   */
   readonly checkpointIntervalMs?: number;
+  /**
+   * As Kafka Streams' `commit.interval.ms`: how often each unit commits, i.e. takes a light
+   * checkpoint (source and exchange positions, pending transactions, keyed state as the changelog
+   * deltas already in Kafka) and commits its sinks' and exchanges' transactions. Under exactly-once
+   * it bounds the latency of each exchange hop and sink. Default 100 ms when keyed state uses the
+   * changelog, else the checkpoint interval. Integer >= 1.
+   */
+  readonly commitIntervalMs?: number;
+  /**
+   * Delivery through the exchanges between units (default "exactly-once"): "at-least-once" sends
+   * records as they come (idempotent producer, read_uncommitted): latency of a Kafka round trip,
+   * duplicates after a failure, never a loss. The job's own sinks keep their own guarantee.
+   */
+  readonly deliveryGuarantee?: "exactly-once" | "at-least-once";
   /**
    * A checkpoint or savepoint of the whole job (taken in one process, on worker threads or with
    * `fleuve savepoint`) that each unit starts from, with its subtask's share, while it has no
@@ -146,6 +164,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   }
   const prefix = `fleuve-${opts.group}`;
   const timings = resolveTimings(opts); // a bad value fails before any topic is created
+  const timing = commitTiming(opts);
   const build = async () => {
     const base = { ...def.options, ...opts.options };
     const options: EnvironmentOptions = {
@@ -153,8 +172,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       checkpointing: {
         ...base.checkpointing,
         dir: opts.checkpointDir,
-        intervalMs:
-          opts.checkpointIntervalMs ?? base.checkpointing?.intervalMs ?? GROUP_DEFAULTS.checkpointIntervalMs,
+        // a unit's checkpoint is its commit; full state goes on its own schedule (see commitTiming)
+        intervalMs: timing.commitIntervalMs,
       },
       resumeFromLatestCheckpoint: false,
       log,
@@ -193,14 +212,18 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   const topicOf = (x: { name: string }) => `${prefix}-${jobKey}-${x.name}`.slice(0, 249);
   const unitsTopic = `${prefix}-${jobKey}-units`.slice(0, 249);
   const changelogTopic = `${prefix}-${jobKey}-changelog`.slice(0, 249);
-  const useChangelog = opts.changelog !== false && !first.ownBackend;
+  const useChangelog = timing.changelog;
   const materializeEvery = typeof opts.changelog === "object" ? opts.changelog.materializeEvery : undefined;
   const exchange: ExchangeOptions = {
     bootstrap: opts.bootstrap,
     topicOf,
     transactionalIdPrefix: `${prefix}-${def.name}`,
     maxParallelism: first.config.maxParallelism,
+    deliveryGuarantee: timing.deliveryGuarantee,
   };
+  log(
+    `group ${opts.group}: ${timing.deliveryGuarantee} exchanges, commits every ${timing.commitIntervalMs} ms, full state ${useChangelog && materializeEvery === undefined ? `every ${timing.checkpointIntervalMs} ms` : materializeEvery === undefined ? "at every commit" : `every ${materializeEvery} commits`}`,
+  );
 
   // Topics: exchanges (one partition per receiver) and the membership topic (one per unit).
   const admin = await KafkaClient.connect({ "bootstrap.servers": opts.bootstrap });
@@ -362,7 +385,10 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           ...unitConfig,
           stateBackend: changelogStateBackend(changelog, {
             retainedCheckpoints: unitConfig.checkpointing.retained,
-            ...(materializeEvery === undefined ? {} : { materializeEvery }),
+            // full state by time, however often units commit; or every N commits if asked so
+            ...(materializeEvery === undefined
+              ? { materializeIntervalMs: timing.checkpointIntervalMs }
+              : { materializeEvery }),
           }),
         };
       }
@@ -444,5 +470,54 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       await purging;
       await (await purgeClient?.catch(() => undefined))?.close().catch(() => {});
     },
+  };
+}
+
+/** When a group's units commit and write their full state, and how exchanges deliver. */
+interface CommitTiming {
+  readonly commitIntervalMs: number;
+  /** How often keyed state is materialized (with the changelog), else every commit. */
+  readonly checkpointIntervalMs: number;
+  readonly changelog: boolean;
+  readonly deliveryGuarantee: "exactly-once" | "at-least-once";
+}
+
+/**
+ * The commit interval (Kafka Streams' `commit.interval.ms`) and full state interval of a group.
+ * A short default commit interval (100 ms) only where a commit is light: keyed state in the
+ * changelog, whose deltas are in Kafka before the checkpoint; a job's own backend or
+ * `changelog: false` writes all keyed state at each checkpoint, so it commits at the checkpoint
+ * interval unless told otherwise. Throws FLEUVE_CONFIG_INVALID naming the option for bad values.
+ */
+function commitTiming(opts: GroupWorkerOptions): CommitTiming {
+  const base = { ...opts.job.options, ...opts.options };
+  const positiveInt = (option: string, v: number | undefined) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        `option '${option}' must be an integer >= 1 (milliseconds), got ${String(v)}`,
+        { details: { option } },
+      );
+    }
+  };
+  positiveInt("commitIntervalMs", opts.commitIntervalMs);
+  positiveInt("checkpointIntervalMs", opts.checkpointIntervalMs);
+  const guarantee = opts.deliveryGuarantee ?? "exactly-once";
+  if (guarantee !== "exactly-once" && guarantee !== "at-least-once") {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `option 'deliveryGuarantee' must be "exactly-once" or "at-least-once", got ${JSON.stringify(guarantee)}`,
+      { details: { option: "deliveryGuarantee" } },
+    );
+  }
+  const checkpointIntervalMs =
+    opts.checkpointIntervalMs ?? base.checkpointing?.intervalMs ?? GROUP_DEFAULTS.checkpointIntervalMs;
+  const changelog = opts.changelog !== false && base.stateBackend === undefined;
+  return {
+    commitIntervalMs:
+      opts.commitIntervalMs ?? (changelog ? GROUP_DEFAULTS.commitIntervalMs : checkpointIntervalMs),
+    checkpointIntervalMs,
+    changelog,
+    deliveryGuarantee: guarantee,
   };
 }
