@@ -58,3 +58,24 @@ export function dropAbortedRecords(partition: FetchedPartition): void {
     }
   }
 }
+
+/**
+ * Adds to a fetched partition's aborted transactions, when it lists any, an entry for each ABORT
+ * marker whose producer it does not list (an empty range: the entry starts at the marker). The
+ * client's own read_committed filter (@platformatic/kafka 1.35) looks every abort marker's producer
+ * up in that list and throws a TypeError out of its socket callback when it is missing, which
+ * ends the process (seen with scale-out units under frequent commits and SIGKILLs). The added
+ * entries drop nothing, here or in {@link dropAbortedRecords}.
+ */
+export function listEveryAbortMarker(partition: FetchedPartition): void {
+  const listed = partition.abortedTransactions;
+  if (!partition.records || !listed || listed.length === 0) return;
+  const producers = new Set(listed.map((t) => t.producerId));
+  const added: { producerId: bigint; firstOffset: bigint }[] = [];
+  for (const batch of partition.records) {
+    if (!isAbortMarker(batch) || producers.has(batch.producerId)) continue;
+    producers.add(batch.producerId);
+    added.push({ producerId: batch.producerId, firstOffset: batch.firstOffset });
+  }
+  if (added.length > 0) partition.abortedTransactions = [...listed, ...added];
+}

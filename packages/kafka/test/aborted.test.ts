@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { dropAbortedRecords, type FetchedBatch } from "../src/aborted.js";
+import {
+  dropAbortedRecords,
+  type FetchedBatch,
+  type FetchedPartition,
+  listEveryAbortMarker,
+} from "../src/aborted.js";
 
 const TX = 1 << 4;
 const CONTROL = 1 << 5;
@@ -141,4 +146,74 @@ test("two aborted transactions of one producer in one fetch are both dropped (th
   dropAbortedRecords(partition);
   // Offsets: 0 data, 1 commit, 2-3 aborted, 4 abort, 5-6 aborted, 7 abort, 8 data, 9 commit.
   assert.deepEqual(dataOffsets(partition.records), [0n, 8n]);
+});
+
+/** The lookup @platformatic/kafka 1.35's own read_committed filter does (consumer.js): it throws when an abort marker's producer is not listed. */
+function clientFilterLookup(partition: FetchedPartition): void {
+  if (!partition.abortedTransactions?.length) return;
+  const ranges = new Map<bigint, [bigint, bigint]>();
+  for (const a of partition.abortedTransactions) ranges.set(a.producerId, [a.firstOffset, -1n]);
+  for (const b of partition.records ?? []) {
+    if (b.attributes & CONTROL && b.records[0]?.key?.readInt16BE(2) === 0)
+      ranges.get(b.producerId)![1] = b.firstOffset;
+  }
+}
+
+test("an abort marker whose producer the fetch does not list gets an empty entry: the client's filter no longer throws, nothing more is dropped", () => {
+  // producer 1: an aborted transaction (listed); producer 2: an abort marker alone (not listed)
+  const records: FetchedBatch[] = [
+    {
+      firstOffset: 0n,
+      lastOffsetDelta: 1,
+      attributes: TX,
+      producerId: 1n,
+      records: [{ key: null }, { key: null }],
+    },
+    { firstOffset: 2n, lastOffsetDelta: 0, attributes: TX, producerId: 3n, records: [{ key: null }] },
+    { firstOffset: 3n, lastOffsetDelta: 0, attributes: TX | CONTROL, producerId: 2n, records: [marker(0)] },
+    { firstOffset: 4n, lastOffsetDelta: 0, attributes: TX | CONTROL, producerId: 1n, records: [marker(0)] },
+    { firstOffset: 5n, lastOffsetDelta: 0, attributes: TX | CONTROL, producerId: 3n, records: [marker(1)] },
+  ];
+  const partition: FetchedPartition = { abortedTransactions: [{ producerId: 1n, firstOffset: 0n }], records };
+  assert.throws(() => clientFilterLookup(partition), TypeError);
+  listEveryAbortMarker(partition);
+  assert.deepEqual(partition.abortedTransactions, [
+    { producerId: 1n, firstOffset: 0n },
+    { producerId: 2n, firstOffset: 3n },
+  ]);
+  clientFilterLookup(partition);
+  dropAbortedRecords(partition);
+  assert.deepEqual(dataOffsets(partition.records!), [2n]);
+});
+
+test("listing every abort marker changes nothing the read_committed filter keeps (any log, any fetch window)", () => {
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 40 }), fc.nat(), fc.nat(), (steps, a, b) => {
+      const log = buildLog(steps);
+      if (log.batches.length === 0) return;
+      const i = a % log.batches.length;
+      const j = i + (b % (log.batches.length - i));
+      const copy = () => log.batches.slice(i, j + 1).map((x) => ({ ...x, records: [...x.records] }));
+      const start = log.batches[i]!.firstOffset;
+      const last = log.batches[j]!.firstOffset + BigInt(log.batches[j]!.lastOffsetDelta);
+      const listed = () =>
+        log.aborted
+          .filter((t) => t.markerOffset >= start && t.firstOffset <= last)
+          .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
+      const plain: FetchedPartition = { abortedTransactions: listed(), records: copy() };
+      dropAbortedRecords(plain);
+      const mended: FetchedPartition = { abortedTransactions: listed(), records: copy() };
+      listEveryAbortMarker(mended);
+      clientFilterLookup(mended);
+      dropAbortedRecords(mended);
+      assert.deepEqual(dataOffsets(mended.records!), dataOffsets(plain.records!));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("the consumer mends fetches before the client's filter: the client still has the retry hook it goes through", async () => {
+  const { ReadCommittedConsumer } = await import("../src/read-committed-consumer.js");
+  const hooks = Object.getOwnPropertySymbols(ReadCommittedConsumer.prototype).map((s) => s.description);
+  assert.deepEqual(hooks, ["plt.kafka.base.performWithRetry"]);
 });
