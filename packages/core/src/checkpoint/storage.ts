@@ -71,9 +71,12 @@ export interface CheckpointStorage {
 export const localCheckpointStorage: CheckpointStorage = {
   local: true,
   async writeFolder(folder, files, metadata) {
-    await writeFilesDurably(folder, files);
+    await mkdir(folder, { recursive: true });
+    // The metadata's temp file is synced together with the files (one round of fsyncs, not two:
+    // frequent checkpoints, e.g. a group's 100 ms commits, wait for each round); only the rename
+    // makes it count, and it comes once everything is durable.
     const tmp = join(folder, `${METADATA}.tmp`);
-    await writeDurably(tmp, metadata);
+    await Promise.all([writeFilesDurably(folder, files), writeDurably(tmp, metadata)]);
     await rename(tmp, join(folder, METADATA));
     // make the rename itself durable
     const dir = await open(folder, "r");

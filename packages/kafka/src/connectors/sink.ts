@@ -460,6 +460,8 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   #error: unknown;
   /** The sends of the transaction handed to the last checkpoint, acknowledged. */
   #lastPrepared: Promise<void> = Promise.resolve();
+  /** Settles once every send issued so far (of any transaction) is acknowledged or failed. */
+  #sent: Promise<void> = Promise.resolve();
   /** Records sent and not acknowledged yet, and a promise of their acknowledgement. */
   #unacked = 0;
   #acks: Promise<void> = Promise.resolve();
@@ -551,10 +553,16 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
         txn.producerId = producer.producerId!;
         txn.producerEpoch = producer.producerEpoch!;
       });
+    // Records of the previous transactions first: each transaction has a producer of its own, so
+    // without this wait a transaction's records could land in a partition before those of the one
+    // before it (records are sent after linger.ms, while the previous commit is still under way).
+    const before = this.#sent;
     txn.send = (records) => {
       txn.chain = txn.chain.then(() =>
-        sendChunked((messages) => tx!.send({ messages }), records, this.settings.batchSize).catch((e) =>
-          failedSend(`transaction ${id} failed`, e, this.shared, records),
+        before.then(() =>
+          sendChunked((messages) => tx!.send({ messages }), records, this.settings.batchSize).catch((e) =>
+            failedSend(`transaction ${id} failed`, e, this.shared, records),
+          ),
         ),
       );
     };
@@ -574,6 +582,10 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     const n = this.#buffer.length;
     t.records += n;
     t.send(this.#buffer);
+    this.#sent = t.chain.then(
+      () => {},
+      () => {},
+    );
     this.#buffer = [];
     this.#unacked += n;
     // The chain is sequential: once it resolves here, this batch is acknowledged. This handler
@@ -706,6 +718,8 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
   readonly #inFlight = new Map<number, ProducerRecord[]>();
   readonly #acked = new Map<number, Promise<void>>();
   #seq = 0;
+  /** Settles once the last send issued is acknowledged or failed. */
+  #previous: Promise<void> = Promise.resolve();
   #error: unknown;
   /** Until the output topic is known to exist; see {@link startChecked}. */
   #starting: Promise<void> | undefined;
@@ -744,7 +758,12 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     this.#buffer = [];
     const n = this.#seq++;
     this.#inFlight.set(n, batch);
-    const done = sendChunked((messages) => this.#producer.send({ messages }), batch, this.settings.batchSize)
+    // One send in flight at a time (max.in.flight 1): batches sent after linger.ms overlap otherwise,
+    // and the idempotent producer's overlapping sends to one partition fail or reorder.
+    const done = this.#previous
+      .then(() =>
+        sendChunked((messages) => this.#producer.send({ messages }), batch, this.settings.batchSize),
+      )
       .catch((e) => failedSend("send failed", e, this.shared, batch))
       .then(
         () => {
@@ -757,6 +776,7 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
         },
       );
     done.catch(() => {});
+    this.#previous = done.catch(() => {});
     this.#acked.set(n, done);
   }
 

@@ -19,7 +19,10 @@
  *   (`restoreFrom`), taking its subtask's share of it.
  * - Keyed state (heap, the default) keeps a changelog in `fleuve-<group>-<job>-changelog`, one
  *   partition per unit: checkpoints write the entries changed since the previous one, plus a full
- *   copy every few checkpoints, and a new owner restores from the checkpoint and the changelog.
+ *   copy every checkpoint interval (by time), and a new owner restores from the checkpoint and the
+ *   changelog. So a unit's checkpoint is light and doubles as its commit, every `commitIntervalMs`
+ *   (Kafka Streams' `commit.interval.ms`, 100 ms by default), which bounds each exchange hop's
+ *   latency; `deliveryGuarantee: "at-least-once"` exchanges do not wait for commits at all.
  */
 import { join } from "node:path";
 import {
