@@ -66,7 +66,11 @@ async function run(commitMs: number) {
         const due = Math.min(seconds * RATE, Math.floor(((Date.now() - start) / 1000) * RATE));
         const batch = [];
         for (let i = sent; i < due; i++) {
-          batch.push({ topic: input, key: `d${i % 97}`, value: JSON.stringify({ id: i, k: i % 500, sentAt: 0 }) });
+          batch.push({
+            topic: input,
+            key: `d${i % 97}`,
+            value: JSON.stringify({ id: i, k: i % 500, sentAt: 0 }),
+          });
         }
         if (batch.length > 0) await producer.send(batch);
         sent = due;
