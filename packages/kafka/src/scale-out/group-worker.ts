@@ -193,8 +193,6 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       graph,
       config: env.config,
       units: planUnits(graph, env.config),
-      // a backend the job chose itself (e.g. LMDB, incremental already) is kept as it is
-      ownBackend: base.stateBackend !== undefined,
     };
   };
   const first = await build();
@@ -515,6 +513,7 @@ function commitTiming(opts: GroupWorkerOptions): CommitTiming {
   }
   const checkpointIntervalMs =
     opts.checkpointIntervalMs ?? base.checkpointing?.intervalMs ?? GROUP_DEFAULTS.checkpointIntervalMs;
+  // a backend the job chose itself (e.g. LMDB, incremental already) is kept as it is
   const changelog = opts.changelog !== false && base.stateBackend === undefined;
   return {
     commitIntervalMs:
