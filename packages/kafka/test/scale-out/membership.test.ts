@@ -161,6 +161,59 @@ test("members: a new group starts each unit once; leaving and joining move only 
   }
 });
 
+test("more processes than units: the leader warns, the process without a unit says it stands by", {
+  ...options,
+  timeout: 180_000,
+}, async () => {
+  const unitsTopic = uniqueTopic("units");
+  const groupId = uniqueTopic("membership");
+  const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  const logs: string[][] = [[], [], []];
+  const members = logs.map(
+    (log) =>
+      new Membership({
+        bootstrap: BOOTSTRAP,
+        groupId,
+        unitsTopic,
+        unitNames: ["a-0", "a-1"],
+        taskOf: [0, 0],
+        group: groupId,
+        initialDelayMs: 1000,
+        log: (l) => log.push(l),
+        start: async () => {},
+        stop: async () => {},
+        fail: (e) => {
+          throw e;
+        },
+      }),
+  );
+  try {
+    await client.createTopics([{ name: unitsTopic, partitions: 2 }]);
+    await Promise.all(members.map((m) => m.join()));
+    const all = () => logs.flat().join("\n");
+    const deadline = Date.now() + 120_000;
+    while (
+      !/this process runs no unit \(standby\)/.test(all()) ||
+      !/warning: 3 processes share 2 units/.test(all())
+    ) {
+      if (Date.now() > deadline) throw new Error(`no standby warning; logs:\n${all()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(
+      all(),
+      /warning: 3 processes share 2 units: 1 of them run no unit \(standby: they take units over when a process fails\)/,
+    );
+    // exactly one process has no unit (once every member has its assignment)
+    const idle = () => members.filter((m) => !m.isAssigned(0) && !m.isAssigned(1)).length;
+    while (idle() !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(idle(), 1);
+  } finally {
+    for (const m of members) await m.leave().catch(() => {});
+    await client.deleteTopics([unitsTopic]).catch(() => {});
+    await client.close();
+  }
+});
+
 test(
   "a session timeout the broker refuses is a configuration error naming the property",
   options,
