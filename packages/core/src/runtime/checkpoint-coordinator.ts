@@ -4,7 +4,7 @@
  * complete. Runs inside the executor loop: all calls are synchronous except the file writes.
  */
 import { join } from "node:path";
-import { serialize } from "node:v8";
+import { deserialize, serialize } from "node:v8";
 import type { CheckpointingOptions } from "../api/config.js";
 import {
   type CheckpointMetadata,
@@ -17,9 +17,55 @@ import {
   writeCheckpointPart,
 } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
+import { isExternalSnapshot } from "../spi/keyed-state-backend.js";
 import type { OperatorSnapshot } from "../spi/operator.js";
 import { collectStateFiles } from "../state/state-files.js";
 import type { CheckpointAcknowledger, Subtask } from "./subtask.js";
+
+/**
+ * A checkpoint of this executor that is also its part of a savepoint of a whole job spread over
+ * several executors that checkpoint on their own (the units of a scale-out job): the checkpoint is
+ * taken and completed as any other (into the executor's checkpoint folder, transactions commit),
+ * and the snapshots of `operators` are also written, in full (no changelog, no reference to an
+ * earlier checkpoint), into `dir` as the file `file` (plus `<file>.deferred` and state files),
+ * without `_metadata`: the deployment writes that once every part is in.
+ */
+export interface SavepointPart {
+  /** The savepoint folder. */
+  readonly dir: string;
+  /** Name of this part's file, as a savepoint of the whole job names it (e.g. `task-3-1.bin`). */
+  readonly file: string;
+  /** Uids of the operators whose state goes into the part (the job's; not e.g. exchanges). */
+  readonly operators: ReadonlySet<string>;
+  /** Sources stop right after the barrier (stop-with-savepoint). */
+  readonly stop: boolean;
+  /**
+   * Called with the checkpoint's id when it starts, before any operator snapshots: operators that
+   * act on the savepoint (an exchange that forwards its barrier) look it up by that id.
+   */
+  readonly onTriggered?: (checkpointId: number) => void;
+}
+
+/** A {@link SavepointPart} written, and its checkpoint completed. */
+export interface SavepointPartWritten {
+  /** The executor's checkpoint that the part is. */
+  readonly checkpointId: number;
+  /** The part's files in the savepoint folder, with their checksums, for `_metadata`. */
+  readonly files: CheckpointMetadata["files"];
+}
+
+/** A savepoint part being taken: the request and the part's snapshots so far. */
+interface PartInProgress {
+  readonly request: SavepointPart;
+  /** Serialized snapshots of the part's operators, one per subtask acknowledged. */
+  readonly snapshots: Buffer[];
+  /** Sink snapshots, serialized once their asynchronous work is done. */
+  readonly deferred: Record<string, OperatorSnapshot>;
+  /** State files of backends that write their own. */
+  readonly files: Map<string, Buffer>;
+  readonly resolve: (written: SavepointPartWritten) => void;
+  readonly reject: (e: unknown) => void;
+}
 
 /** A savepoint request waiting for its checkpoint. */
 interface SavepointRequest {
@@ -46,6 +92,8 @@ interface Pending {
    */
   readonly deferred: Map<string, Record<string, OperatorSnapshot>>;
   readonly savepoint?: SavepointRequest;
+  /** This checkpoint is also a part of a savepoint of the whole job. */
+  readonly part?: PartInProgress;
   writing?: Promise<void>;
   /** A participant's part is written; the checkpoint waits for the main thread's verdict. */
   written?: boolean;
@@ -108,6 +156,12 @@ export interface CheckpointCoordination {
   notifyCompleted(): void;
   /** Takes a savepoint into `dir`; resolves with its path once written. With `stopSources`, sources stop after its barrier. */
   savepoint(dir: string, now: number, stopSources?: boolean): Promise<string>;
+  /**
+   * Takes a checkpoint that is also this executor's part of a savepoint of the whole job (see
+   * {@link SavepointPart}); resolves once the part is written and the checkpoint complete.
+   * Absent where the deployment takes whole savepoints itself.
+   */
+  savepointPart?(part: SavepointPart, now: number): Promise<SavepointPartWritten>;
   /** Checkpoint writes in flight, for the loop's idle wait. */
   readonly writesInFlight: Promise<void>[];
   /** Resolves when every checkpoint being written is done (before a restart or the end). */
@@ -225,6 +279,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     }
     if (
       this.pending.size < o.maxConcurrent &&
+      !this.savepointPending() &&
       now - this.lastTrigger >= o.intervalMs &&
       now - this.lastCompletedAt >= o.minPauseMs
     ) {
@@ -234,15 +289,27 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     return false;
   }
 
+  /** True while a savepoint (or a savepoint part) is in flight: a periodic one would subsume it. */
+  private savepointPending(): boolean {
+    for (const p of this.pending.values()) if (p.savepoint || p.part) return true;
+    return false;
+  }
+
   /** Starts checkpoint (or savepoint) now. With `stopSources`, sources stop right after its barrier. */
-  trigger(now: number, savepoint?: SavepointRequest, stopSources = false): number {
-    const p = this.begin(this.nextId++, now, savepoint);
+  trigger(now: number, savepoint?: SavepointRequest, stopSources = false, part?: PartInProgress): number {
+    const p = this.begin(this.nextId++, now, savepoint, part);
+    part?.request.onTriggered?.(p.id);
     this.triggerLocalSources(p, stopSources);
     return p.id;
   }
 
   /** Opens checkpoint `id`, which subsumes older ones not yet written. */
-  private begin(id: number, now: number, savepoint: SavepointRequest | undefined): Pending {
+  private begin(
+    id: number,
+    now: number,
+    savepoint: SavepointRequest | undefined,
+    part?: PartInProgress,
+  ): Pending {
     this.lastTrigger = now;
     // A task that sees a newer barrier drops the older alignment, so older unacknowledged
     // checkpoints can no longer complete: abort them (Flink subsumes them likewise).
@@ -258,6 +325,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       readies: [],
       deferred: new Map(),
       savepoint,
+      ...(part ? { part } : {}),
     };
     this.pending.set(id, p);
     return p;
@@ -284,10 +352,91 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     });
   }
 
+  /** Takes a checkpoint that is also a part of a savepoint of the whole job (see {@link SavepointPart}). */
+  savepointPart(request: SavepointPart, now: number): Promise<SavepointPartWritten> {
+    if (this.participant || !this.options) {
+      return Promise.reject(
+        new FleuveError(
+          "FLEUVE_CHECKPOINT_FAILED",
+          "a savepoint part needs an executor that checkpoints on its own (a scale-out unit)",
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.trigger(now, undefined, request.stop, {
+        request,
+        snapshots: [],
+        deferred: {},
+        files: new Map(),
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  /**
+   * The savepoint part's copy of a subtask's snapshots (its operators only), taken before the
+   * checkpoint's own handling changes them: keyed state in full (a changelog backend's standalone
+   * snapshot; files of backends that write their own copied in), serialized now.
+   */
+  private takePart(part: PartInProgress, subtask: Subtask, snapshots: OperatorSnapshot[]): void {
+    const own: Record<string, OperatorSnapshot> = {};
+    subtask.operatorIds.forEach((uid, k) => {
+      if (!part.request.operators.has(uid)) return;
+      const { ready, ...stored } = snapshots[k]!;
+      if (ready) {
+        // serialized once the sink's work is done, as the checkpoint's copy (the same objects)
+        part.deferred[uid] = stored;
+        return;
+      }
+      const keyed = stored.keyed;
+      if (keyed !== undefined && isExternalSnapshot(keyed)) {
+        if (keyed.standalone) own[uid] = { ...stored, keyed: keyed.standalone() };
+        else {
+          // files of a backend that writes its own (LMDB): copied into the savepoint folder
+          const copy = {
+            ...keyed,
+            files: keyed.files.map((f) => ({ ...f })),
+            references: keyed.references.map((r) => ({ ...r })),
+          };
+          delete copy.onComplete;
+          delete copy.persist;
+          const one = { [uid]: { ...stored, keyed: copy } };
+          const collected = collectStateFiles(one, part.request.file, {
+            checkpointRoot: this.options?.dir,
+            savepoint: true,
+          });
+          for (const [name, bytes] of collected.files) part.files.set(name, bytes);
+          own[uid] = one[uid]!;
+        }
+      } else own[uid] = stored;
+    });
+    part.snapshots.push(serialize(own));
+  }
+
+  /** The files of a savepoint part: its subtasks' snapshots merged into one file, as one subtask of the job. */
+  private partFiles(part: PartInProgress): Map<string, Buffer> {
+    const merged: Record<string, OperatorSnapshot> = {};
+    for (const b of part.snapshots) Object.assign(merged, deserialize(b) as Record<string, OperatorSnapshot>);
+    const files = new Map(part.files);
+    files.set(part.request.file, serialize(merged));
+    if (Object.keys(part.deferred).length > 0)
+      files.set(deferredSnapshotFile(part.request.file), serialize(part.deferred));
+    return files;
+  }
+
   acknowledge(checkpointId: number, subtask: Subtask, snapshots: OperatorSnapshot[]): void {
     const p = this.pending.get(checkpointId);
     if (!p) return; // aborted meanwhile
     const info = this.bySubtask.get(subtask)!;
+    if (p.part) {
+      try {
+        this.takePart(p.part, subtask, snapshots);
+      } catch (e) {
+        this.abort(p, `its savepoint part could not be taken: ${(e as Error).message}`);
+        return;
+      }
+    }
     const byUid: Record<string, OperatorSnapshot> = {};
     const deferred: Record<string, OperatorSnapshot> = {};
     let hasDeferred = false;
@@ -373,7 +522,13 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
         );
       return;
     }
+    let partSums: CheckpointMetadata["files"] = {};
+    const part = p.part;
     p.writing = serialized
+      .then(async () => {
+        // The part first: the checkpoint completes (and its transactions commit) only with it.
+        if (part) partSums = await writeCheckpointPart(part.request.dir, this.partFiles(part), this.storage);
+      })
       .then(() =>
         writeCheckpoint(
           folder,
@@ -407,6 +562,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
               .catch((e: unknown) => this.log(`could not delete old checkpoints: ${(e as Error).message}`));
           }
           p.savepoint?.resolve(folder);
+          part?.resolve({ checkpointId: p.id, files: partSums });
         },
         (e: unknown) => {
           this.pending.delete(p.id);
@@ -419,6 +575,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
           );
           if (p.savepoint) p.savepoint.reject(err);
           else this.log(err.message);
+          part?.reject(err);
           this.storage.remove(folder).catch(() => {});
         },
       );
@@ -428,8 +585,11 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     this.pending.delete(p.id);
     if (this.participant) return; // the main thread decides and says why
     // A subsumed periodic checkpoint is routine (its successor covers it); say nothing then.
-    if (!quiet || p.savepoint) this.log(`checkpoint ${p.id} aborted: ${why}`);
+    if (!quiet || p.savepoint || p.part) this.log(`checkpoint ${p.id} aborted: ${why}`);
     p.savepoint?.reject(new FleuveError("FLEUVE_CHECKPOINT_FAILED", `savepoint ${p.id} aborted: ${why}`));
+    p.part?.reject(
+      new FleuveError("FLEUVE_CHECKPOINT_FAILED", `checkpoint ${p.id} (a savepoint part) aborted: ${why}`),
+    );
   }
 
   /** Notifies operators of completed checkpoints (called from the executor loop). */

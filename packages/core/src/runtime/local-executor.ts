@@ -8,6 +8,7 @@ import type { JobClient, JobResult } from "../api/job-client.js";
 import type { StreamGraph } from "../graph/stream-graph.js";
 import { MetricsRegistry } from "../metrics/registry.js";
 import { type ProcessingTimeScheduler, SystemProcessingTime } from "../spi/processing-time.js";
+import type { SavepointPart, SavepointPartWritten } from "./checkpoint-coordinator.js";
 import { type Deployment, InProcessDeployment } from "./deployment.js";
 import { buildExecutionGraph } from "./execution-graph.js";
 import { runWithRecovery } from "./recovery.js";
@@ -50,12 +51,25 @@ export class LocalExecutor {
     deployment.onArrival(() => this.loop.wake());
   }
 
+  /**
+   * Takes a checkpoint that is also this executor's part of a savepoint of a whole job run in
+   * several executors that checkpoint on their own (scale-out units; see {@link SavepointPart}).
+   */
+  savepointPart(part: SavepointPart): Promise<SavepointPartWritten> {
+    return this.loop.requestSavepointPart(part);
+  }
+
   /** Starts running; returns the client at once. */
   start(): JobClient {
     const result = this.run();
     // Avoid an unhandled rejection when the caller only uses cancel().
     result.catch(() => {});
     const loop = this.loop;
+    result.then(
+      () => loop.endRequests(`the job '${this.jobName}' has finished`),
+      (e: unknown) =>
+        loop.endRequests(`the job '${this.jobName}' failed or was stopped (${(e as Error).message})`),
+    );
     return {
       result,
       metrics: this.metrics,

@@ -7,8 +7,13 @@
  * trigger checkpoints and savepoints; with nothing to do it sleeps until something can run.
  */
 
+import { FleuveError } from "../errors.js";
 import type { ProcessingTimeScheduler, SystemProcessingTime } from "../spi/processing-time.js";
-import type { CheckpointCoordination } from "./checkpoint-coordinator.js";
+import type {
+  CheckpointCoordination,
+  SavepointPart,
+  SavepointPartWritten,
+} from "./checkpoint-coordinator.js";
 import type { Deployment } from "./deployment.js";
 import type { Subtask } from "./subtask.js";
 
@@ -17,6 +22,13 @@ interface SavepointRequest {
   readonly dir: string;
   readonly stop: boolean;
   readonly resolve: (path: string) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** A savepoint part asked for (scale-out units), waiting for the loop to start it. */
+interface SavepointPartRequest {
+  readonly part: SavepointPart;
+  readonly resolve: (written: SavepointPartWritten) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -41,6 +53,7 @@ export class TaskLoop {
   /** Ends the current idle wait early. */
   private wakeUp: (() => void) | undefined;
   private readonly savepointRequests: SavepointRequest[] = [];
+  private readonly partRequests: SavepointPartRequest[] = [];
 
   constructor(private readonly o: TaskLoopOptions) {}
 
@@ -72,6 +85,27 @@ export class TaskLoop {
     });
   }
 
+  /**
+   * Takes a checkpoint that is also this executor's part of a savepoint of the whole job (see
+   * {@link SavepointPart}) at the loop's next round; resolves once written and complete.
+   */
+  requestSavepointPart(part: SavepointPart): Promise<SavepointPartWritten> {
+    if (this.ended) return Promise.reject(this.ended);
+    return new Promise((resolve, reject) => {
+      this.partRequests.push({ part, resolve, reject });
+      this.wake();
+    });
+  }
+
+  /** Set once the job ended: requests that can no longer be served fail with it. */
+  private ended: FleuveError | undefined;
+
+  /** The job ended (finished, failed or cancelled): savepoint parts asked for now or still queued fail. */
+  endRequests(why: string): void {
+    this.ended = new FleuveError("FLEUVE_CHECKPOINT_FAILED", `no savepoint part: ${why}`);
+    for (const r of this.partRequests.splice(0)) r.reject(this.ended);
+  }
+
   /** Runs `subtasks` until all finished or the loop is cancelled; rejects with the first error. */
   async run(subtasks: readonly Subtask[], co: CheckpointCoordination | undefined): Promise<void> {
     const { batchSize, bufferTimeoutMs, clock, deployment } = this.o;
@@ -101,6 +135,18 @@ export class TaskLoop {
         if (this.savepointRequests.length > 0) {
           for (const r of this.savepointRequests.splice(0))
             co.savepoint(r.dir, now, r.stop).then(r.resolve, r.reject);
+        }
+        if (this.partRequests.length > 0) {
+          for (const r of this.partRequests.splice(0)) {
+            if (co.savepointPart) co.savepointPart(r.part, now).then(r.resolve, r.reject);
+            else
+              r.reject(
+                new FleuveError(
+                  "FLEUVE_CHECKPOINT_FAILED",
+                  "this deployment takes no savepoint parts (only scale-out units do)",
+                ),
+              );
+          }
         }
         if (co.tick(now)) progressed = true;
       }

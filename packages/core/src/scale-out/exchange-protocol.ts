@@ -12,8 +12,18 @@
  * watermarks and idleness with the engine's {@link WatermarkValve}, and ends once every sender
  * ended.
  *
+ * Savepoints of the whole job travel in band, as Flink's checkpoint barriers do: a sender writes a
+ * barrier (its savepoint's id, folder and whether the job stops) to every receiver right after the
+ * last record before its cut. A receiver *aligns*: once a sender's barrier arrived, it holds that
+ * sender's later messages back (in memory, and in its checkpoints) until every sender's barrier
+ * arrived; then the receiving unit snapshots its part of the savepoint at exactly the cut, and the
+ * held messages go on (or, for a stop-with-savepoint, never do). So no record is in flight at the
+ * cut, and the savepoint needs no exchange state.
+ *
  * Messages are `v8.serialize`d tuples, so records keep their JS types (Map, Date, bigint...):
- * `[0, value, timestamp?]`, `[1, sender, watermark]`, `[2, sender]` (end), `[3, sender, idle]`.
+ * `[0, value, timestamp?, sender?]`, `[1, sender, watermark]`, `[2, sender]` (end),
+ * `[3, sender, idle]`, `[4, sender, barrier]`. Records name their sender (for alignment) since the
+ * barrier was added; records without one (older topics) are never held back.
  */
 import { deserialize, serialize } from "node:v8";
 import type { SinkWriter } from "../connector/sink.js";
@@ -22,22 +32,50 @@ import { MAX_WATERMARK, MIN_WATERMARK, WatermarkValve } from "../time/watermark.
 import { type Exchange, exchangePartitioner } from "./unit-plan.js";
 
 /** The kind of an exchange message: the first element of its tuple. */
-export const ExchangeMessageKind = { Record: 0, Watermark: 1, End: 2, Idle: 3 } as const;
+export const ExchangeMessageKind = { Record: 0, Watermark: 1, End: 2, Idle: 3, Barrier: 4 } as const;
+
+/**
+ * The barrier of a savepoint of the whole job (Flink's checkpoint barrier with its savepoint
+ * options): the same in every unit, so a receiver that sees it knows which savepoint to take its
+ * part of, and where to write it, without being told otherwise.
+ */
+export interface SavepointBarrier {
+  /** Unique per savepoint of the job. */
+  readonly id: string;
+  /** The savepoint folder, where each unit writes its part (and one process `_metadata` last). */
+  readonly dir: string;
+  /** Stop-with-savepoint: nothing after the barrier is processed. */
+  readonly stop: boolean;
+}
 
 /** A decoded exchange message (see the module comment for the layout). */
 export type ExchangeMessage =
-  | readonly [kind: 0, value: unknown, timestamp?: number]
+  | readonly [kind: 0, value: unknown, timestamp?: number, sender?: number]
   | readonly [kind: 1, sender: number, watermark: number]
   | readonly [kind: 2, sender: number]
-  | readonly [kind: 3, sender: number, idle: boolean];
+  | readonly [kind: 3, sender: number, idle: boolean]
+  | readonly [kind: 4, sender: number, barrier: SavepointBarrier];
 
-/** Encodes a record, with its event timestamp if it has one. */
-export function encodeRecord(value: unknown, timestamp: number | undefined): Buffer {
+/**
+ * Encodes a record, with its event timestamp if it has one and the index of the sender that sends
+ * it (receivers need it to hold back a sender's records while they align a savepoint's barriers).
+ */
+export function encodeRecord(value: unknown, timestamp: number | undefined, sender?: number): Buffer {
+  if (sender !== undefined) return serialize([ExchangeMessageKind.Record, value, timestamp, sender]);
   return serialize(
     timestamp === undefined
       ? [ExchangeMessageKind.Record, value]
       : [ExchangeMessageKind.Record, value, timestamp],
   );
+}
+
+/** Encodes the barrier of a savepoint, sent by sender `sender` after its last record before the cut. */
+export function encodeBarrier(sender: number, barrier: SavepointBarrier): Buffer {
+  return serialize([
+    ExchangeMessageKind.Barrier,
+    sender,
+    { id: barrier.id, dir: barrier.dir, stop: barrier.stop },
+  ]);
 }
 
 /** Encodes the watermark of sender `sender`. */
@@ -63,14 +101,15 @@ export function decodeExchangeMessage(bytes: Uint8Array, senders?: number): Exch
   const msg = deserialize(bytes) as unknown;
   if (!Array.isArray(msg)) throw new Error("not an exchange message (no tuple)");
   const kind = msg[0] as unknown;
-  if (kind === ExchangeMessageKind.Record) return msg as unknown as ExchangeMessage;
+  if (kind === ExchangeMessageKind.Record) {
+    const sender = msg[3] as unknown;
+    if (sender !== undefined && !isSender(sender, senders)) {
+      throw new Error(`record of sender ${String(sender)}, not a sender of this exchange`);
+    }
+    return msg as unknown as ExchangeMessage;
+  }
   const sender = msg[1] as unknown;
-  if (
-    typeof sender !== "number" ||
-    !Number.isInteger(sender) ||
-    sender < 0 ||
-    (senders !== undefined && sender >= senders)
-  ) {
+  if (!isSender(sender, senders)) {
     throw new Error(
       `sender ${String(sender)} is not a sender of this exchange${senders === undefined ? "" : ` (0..${senders - 1})`}`,
     );
@@ -84,9 +123,31 @@ export function decodeExchangeMessage(bytes: Uint8Array, senders?: number): Exch
     case ExchangeMessageKind.Idle:
       if (typeof msg[2] !== "boolean") throw new Error(`idleness ${String(msg[2])} is not a boolean`);
       return msg as unknown as ExchangeMessage;
+    case ExchangeMessageKind.Barrier: {
+      const b = msg[2] as Partial<SavepointBarrier> | undefined;
+      if (
+        typeof b !== "object" ||
+        b === null ||
+        typeof b.id !== "string" ||
+        typeof b.dir !== "string" ||
+        typeof b.stop !== "boolean"
+      ) {
+        throw new Error("barrier without a savepoint id, folder and stop flag");
+      }
+      return msg as unknown as ExchangeMessage;
+    }
     default:
       throw new Error(`unknown message kind ${String(kind)}`);
   }
+}
+
+function isSender(sender: unknown, senders: number | undefined): boolean {
+  return (
+    typeof sender === "number" &&
+    Number.isInteger(sender) &&
+    sender >= 0 &&
+    (senders === undefined || sender < senders)
+  );
 }
 
 /** Where a sender's encoded messages go: the deployment's transport. */
@@ -143,7 +204,7 @@ export class ExchangeSender implements SinkWriter<unknown> {
 
   write(value: unknown, timestamp: number | undefined): void {
     if (!this.announced) this.announce();
-    const bytes = encodeRecord(value, timestamp);
+    const bytes = encodeRecord(value, timestamp, this.sender);
     const r = this.choose(value);
     if (r < 0) {
       for (let i = 0; i < this.exchange.receivers; i++) this.transport.send(i, bytes, timestamp);
@@ -178,6 +239,16 @@ export class ExchangeSender implements SinkWriter<unknown> {
     this.flush();
     this.toAll(encodeEnd(this.sender));
   }
+
+  /**
+   * Sends the barrier of a savepoint to every receiver, after the newest watermark: everything
+   * this sender sent before it is before the savepoint's cut, everything after it is after.
+   */
+  barrier(barrier: SavepointBarrier): void {
+    if (!this.announced) this.announce();
+    this.flush();
+    this.toAll(encodeBarrier(this.sender, barrier));
+  }
 }
 
 /** What a receiver keeps in a checkpoint. */
@@ -190,6 +261,13 @@ export interface ExchangeReceiverState {
   readonly idle?: number[];
   /** The combined watermark emitted so far: `"max"` for MAX_WATERMARK, null for none (or absent). */
   readonly watermark?: number | "max" | null;
+  /**
+   * Messages read but not applied yet (held back by a savepoint's alignment), in the order read:
+   * a restore applies them before reading on.
+   */
+  readonly pending?: Uint8Array[];
+  /** A savepoint's alignment in progress: its barrier and the senders whose barrier arrived. */
+  readonly alignment?: { readonly barrier: SavepointBarrier; readonly arrived: number[] };
 }
 
 /** Options of an {@link ExchangeReceiver}. */
@@ -199,6 +277,26 @@ export interface ExchangeReceiverOptions {
    * position): e.g. a Kafka record's topic, partition and offset. Only called on bad messages.
    */
   readonly describe?: (raw: unknown) => { readonly raw: unknown; readonly at: string };
+  /**
+   * Called once every sender's barrier of a savepoint arrived (ended senders send none): the
+   * receiving unit should now take its part of that savepoint. Until its checkpoint's snapshot
+   * ({@link ExchangeReceiver.snapshot} with the barrier's id), the receiver applies nothing more.
+   */
+  readonly onAligned?: (barrier: SavepointBarrier) => void;
+  /**
+   * True for a savepoint that completed or was given up: its barriers (e.g. read again after a
+   * restore) are ignored, and an alignment on it is released at the next {@link ExchangeReceiver.release}.
+   */
+  readonly isOver?: (savepointId: string) => boolean;
+}
+
+/** A savepoint's alignment at a receiver. */
+interface Alignment {
+  readonly barrier: SavepointBarrier;
+  /** Per sender: its barrier arrived (its later messages are held back). */
+  readonly arrived: boolean[];
+  /** Every sender's barrier arrived and onAligned was called. */
+  aligned: boolean;
 }
 
 /**
@@ -214,6 +312,14 @@ export class ExchangeReceiver {
   private endedCount = 0;
   /** The idleness told to the output so far. */
   private outputIdle = false;
+  /** A savepoint's alignment in progress (Flink's barrier alignment, per sender). */
+  private alignment: Alignment | undefined;
+  /** Messages held back by the alignment (or by a stop-with-savepoint), in the order read. */
+  private held: Uint8Array[] = [];
+  /** The held messages are to be applied before anything else (the alignment ended). */
+  private releasing = false;
+  /** Stopped at a savepoint's barriers (stop-with-savepoint): the id; nothing is applied after them. */
+  private stoppedAt: string | undefined;
 
   constructor(
     readonly exchange: Exchange,
@@ -243,6 +349,11 @@ export class ExchangeReceiver {
    * message are rejected into `out` (the job's error policy decides), with `raw` as the bad input.
    */
   receive(bytes: Uint8Array, out: SourceOutput<unknown>, raw?: unknown): void {
+    if (this.releasing) this.release(out);
+    if (this.stoppedAt !== undefined) {
+      this.held.push(bytes);
+      return;
+    }
     let msg: ExchangeMessage;
     try {
       msg = decodeExchangeMessage(bytes, this.exchange.senders);
@@ -254,10 +365,19 @@ export class ExchangeReceiver {
       );
       return;
     }
+    const sender = msg[0] === ExchangeMessageKind.Record ? msg[3] : msg[1];
+    if (this.alignment && sender !== undefined && this.alignment.arrived[sender]) {
+      // after this sender's barrier: applied once the savepoint's part is taken
+      this.held.push(bytes);
+      return;
+    }
     switch (msg[0]) {
       case ExchangeMessageKind.Record:
-        if (msg.length > 2) out.collect(msg[1], msg[2]);
+        if (msg[2] !== undefined) out.collect(msg[1], msg[2]);
         else out.collect(msg[1]);
+        return;
+      case ExchangeMessageKind.Barrier:
+        this.barrier(msg[1], msg[2], out);
         return;
       case ExchangeMessageKind.Watermark: {
         const s = msg[1];
@@ -281,9 +401,72 @@ export class ExchangeReceiver {
         this.endedCount++;
         this.senderIdle[s] = false;
         this.apply(this.valve.inputWatermark(s, MAX_WATERMARK), out);
+        // an ended sender sends no barrier: the alignment may be complete now
+        this.checkAligned();
         return;
       }
     }
+  }
+
+  /** The barrier of savepoint `b` from sender `s`. */
+  private barrier(s: number, b: SavepointBarrier, out: SourceOutput<unknown>): void {
+    if (this.opts.isOver?.(b.id)) return;
+    if (this.alignment && this.alignment.barrier.id !== b.id) {
+      // A newer savepoint: the older one can no longer complete here (Flink aborts it likewise).
+      this.abandon(out);
+    }
+    this.alignment ??= {
+      barrier: b,
+      arrived: new Array<boolean>(this.exchange.senders).fill(false),
+      aligned: false,
+    };
+    this.alignment.arrived[s] = true;
+    this.checkAligned();
+  }
+
+  /** Calls onAligned once every sender that has not ended sent the alignment's barrier. */
+  private checkAligned(): void {
+    const a = this.alignment;
+    if (!a || a.aligned) return;
+    for (let s = 0; s < this.exchange.senders; s++) if (!a.arrived[s] && !this.senderEnded[s]) return;
+    a.aligned = true;
+    this.opts.onAligned?.(a.barrier);
+  }
+
+  /** Ends the alignment without a part: the held messages are applied, in order. */
+  private abandon(out: SourceOutput<unknown>): void {
+    this.alignment = undefined;
+    this.releasing = true;
+    this.release(out);
+  }
+
+  /** The savepoint being aligned (every sender's barrier arrived when `aligned`), if any. */
+  get aligning(): { readonly barrier: SavepointBarrier; readonly aligned: boolean } | undefined {
+    return this.alignment;
+  }
+
+  /**
+   * Call before reading on (each poll): applies what the end of an alignment released, and gives
+   * up an alignment (or a stop) on a savepoint that is over ({@link ExchangeReceiverOptions.isOver}),
+   * e.g. one that failed elsewhere, so that no receiver stays blocked.
+   */
+  release(out: SourceOutput<unknown>): void {
+    const over = this.opts.isOver;
+    if (this.stoppedAt !== undefined && over?.(this.stoppedAt)) {
+      // a stop whose savepoint failed: go on from where it stopped
+      this.stoppedAt = undefined;
+      this.releasing = true;
+    }
+    if (this.alignment && over?.(this.alignment.barrier.id)) {
+      this.alignment = undefined;
+      this.releasing = true;
+    }
+    if (!this.releasing || this.stoppedAt !== undefined) return;
+    this.releasing = false;
+    const held = this.held;
+    this.held = [];
+    // Applied as if read now: a barrier among them may start the next alignment.
+    for (const m of held) this.receive(m, out);
   }
 
   /**
@@ -304,8 +487,34 @@ export class ExchangeReceiver {
     }
   }
 
-  /** The senders' watermarks, idleness and ends, for a checkpoint. */
-  snapshot(): ExchangeReceiverState {
+  /**
+   * The senders' watermarks, idleness and ends, for a checkpoint, with what alignment holds back.
+   * `savepointId` is the savepoint this checkpoint is a part of, if any: when it is the one being
+   * aligned (every sender's barrier arrived), this checkpoint is its cut: the alignment ends, and
+   * what it held is applied from the next {@link receive} or {@link release} on (for a
+   * stop-with-savepoint: never, nor anything read later).
+   */
+  snapshot(savepointId?: string): ExchangeReceiverState {
+    const a = this.alignment;
+    const cut = a?.aligned === true && a.barrier.id === savepointId;
+    const pending = this.held.length > 0 ? [...this.held] : undefined;
+    const alignment =
+      a === undefined || cut
+        ? undefined
+        : { barrier: a.barrier, arrived: a.arrived.flatMap((x, s) => (x ? [s] : [])) };
+    if (cut) {
+      this.alignment = undefined;
+      if (a.barrier.stop) this.stoppedAt = a.barrier.id;
+      else this.releasing = true;
+    }
+    return {
+      ...this.progress(),
+      ...(pending ? { pending } : {}),
+      ...(alignment ? { alignment } : {}),
+    };
+  }
+
+  private progress(): ExchangeReceiverState {
     const idle: number[] = [];
     const ended: number[] = [];
     for (let s = 0; s < this.exchange.senders; s++) {
@@ -345,9 +554,19 @@ export class ExchangeReceiver {
       if (active.length > 0) combined = Math.min(...active);
     } else combined = state.watermark === "max" ? MAX_WATERMARK : (state.watermark ?? MIN_WATERMARK);
     this.valve.restore(inValve, this.senderIdle, combined);
+    this.held = [...(state.pending ?? [])];
+    if (state.alignment) {
+      const arrived = new Array<boolean>(n).fill(false);
+      for (const s of state.alignment.arrived) if (s < n) arrived[s] = true;
+      this.alignment = { barrier: state.alignment.barrier, arrived, aligned: false };
+    } else this.releasing = this.held.length > 0;
   }
 
-  /** After a restore: emits the restored watermark and idleness into `out`. */
+  /**
+   * After a restore: emits the restored watermark and idleness into `out`, applies the messages
+   * the checkpoint held back (unless a restored alignment still holds them), and asks again for
+   * the part of a savepoint whose barriers had all arrived.
+   */
   resume(out: SourceOutput<unknown>): void {
     const w = this.valve.watermark;
     if (w !== MIN_WATERMARK) out.emitWatermark(w);
@@ -355,5 +574,7 @@ export class ExchangeReceiver {
       this.outputIdle = true;
       out.markIdle();
     }
+    this.release(out);
+    this.checkAligned();
   }
 }

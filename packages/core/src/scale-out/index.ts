@@ -3,10 +3,12 @@
  * `fleuve run --group` does over Kafka. Not for job authors. The core owns the protocol: how a job
  * is cut into units (unit-plan.ts), what travels over an exchange between units and how a receiver
  * combines its senders' watermarks, idleness and ends (exchange-protocol.ts), and where each owner
- * of a unit checkpoints (unit-epochs.ts). A deployment supplies only the transport of exchange
+ * of a unit checkpoints (unit-epochs.ts), and how the units take a savepoint of the whole job
+ * together (unit-savepoints.ts). A deployment supplies only the transport of exchange
  * messages (e.g. Kafka topics) and the membership (which process runs which unit).
  */
 
+export type { SavepointPart, SavepointPartWritten } from "../runtime/checkpoint-coordinator.js";
 export {
   decodeExchangeMessage,
   type ExchangeMessage,
@@ -17,10 +19,12 @@ export {
   ExchangeSender,
   type ExchangeSenderOptions,
   type ExchangeTransport,
+  encodeBarrier,
   encodeEnd,
   encodeIdle,
   encodeRecord,
   encodeWatermark,
+  type SavepointBarrier,
 } from "./exchange-protocol.js";
 export {
   epochDir,
@@ -41,5 +45,13 @@ export {
   planUnits,
   runUnit,
   type Unit,
+  type UnitClient,
   unitGraph,
 } from "./unit-plan.js";
+export {
+  jobSavepointLayout,
+  type SavepointPartTaker,
+  UnitSavepoints,
+  type UnitSavepointsOptions,
+  writeJobSavepointMetadata,
+} from "./unit-savepoints.js";

@@ -166,6 +166,8 @@ export function ownerStorage(
       const by = await newer();
       if (by !== undefined) throw supersededError(folder, by);
     },
+    // savepoint parts, written outside the epoch (their checkpoint's folder is checked as above)
+    ...(storage.writeFiles ? { writeFiles: storage.writeFiles.bind(storage) } : {}),
     readFile: (folder, name) => storage.readFile(folder, name),
     list: (root) => storage.list(root),
     async remove(folder) {

@@ -24,6 +24,7 @@ import { FleuveError } from "../errors.js";
 import { type GraphEdge, type GraphNode, StreamGraph } from "../graph/stream-graph.js";
 import { SinkOperator } from "../operators/sink.js";
 import { SourceOperator } from "../operators/source.js";
+import type { SavepointPart, SavepointPartWritten } from "../runtime/checkpoint-coordinator.js";
 import { buildJobGraph, receiversOf } from "../runtime/job-graph.js";
 import { LocalExecutor } from "../runtime/local-executor.js";
 import { channelSelector } from "../runtime/partitioners.js";
@@ -255,13 +256,24 @@ export function runUnit(
   jobName: string,
   unit: Unit,
   jobOperators: ReadonlySet<string> = new Set(),
-): JobClient {
-  return new LocalExecutor(
+): UnitClient {
+  const executor = new LocalExecutor(
     graph,
     config,
     jobName,
     new ScaleOutUnitDeployment(unit.subtask, unit.parallelism, jobOperators),
-  ).start();
+  );
+  const client = executor.start();
+  return { ...client, savepointPart: (part) => executor.savepointPart(part) };
+}
+
+/** Handle on a running unit: a job client that can also take the unit's part of a savepoint. */
+export interface UnitClient extends JobClient {
+  /**
+   * Takes a checkpoint of the unit that is also its part of a savepoint of the whole job (see
+   * {@link SavepointPart}); resolves once the part is written and the checkpoint complete.
+   */
+  savepointPart(part: SavepointPart): Promise<SavepointPartWritten>;
 }
 
 /** The uids of every operator of `graph` (what a checkpoint of it names its state by). */

@@ -3,7 +3,8 @@
  * JS types; a receiver's watermark is the minimum over its active senders (idle and ended ones do
  * not hold it back), checked against a brute-force model on random interleavings (fast-check); end
  * markers end the receiver once every sender ended; records keep their order; a receiver restored
- * from a snapshot goes on exactly as the original.
+ * from a snapshot goes on exactly as the original; savepoint barriers are aligned per sender (held
+ * back, released at the cut, never for a stop, given up when the savepoint is over).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -17,6 +18,7 @@ import {
   ExchangeMessageKind,
   ExchangeReceiver,
   ExchangeSender,
+  encodeBarrier,
   encodeEnd,
   encodeIdle,
   encodeRecord,
@@ -264,11 +266,12 @@ test("a sender announces itself active, routes records in order, and sends water
   s.write("late", undefined);
   s.finish();
   const active = [ExchangeMessageKind.Idle, 1, false];
-  // rebalance from sender 1: receivers 1, 2, 0, 1, 2, 0, 1, 2 (as the channels do)
+  // rebalance from sender 1: receivers 1, 2, 0, 1, 2, 0, 1, 2 (as the channels do); records name
+  // their sender (receivers align savepoint barriers per sender)
   assert.deepEqual(got[0], [
     active,
-    [0, 2, 102],
-    [0, 5, 105],
+    [0, 2, 102, 1],
+    [0, 5, 105, 1],
     [1, 1, 50],
     [3, 1, true],
     [3, 1, false],
@@ -276,9 +279,9 @@ test("a sender announces itself active, routes records in order, and sends water
   ]);
   assert.deepEqual(got[1], [
     active,
-    [0, 0, 100],
-    [0, 3, 103],
-    [0, 6, 106],
+    [0, 0, 100, 1],
+    [0, 3, 103, 1],
+    [0, 6, 106, 1],
     [1, 1, 50],
     [3, 1, true],
     [3, 1, false],
@@ -286,12 +289,12 @@ test("a sender announces itself active, routes records in order, and sends water
   ]);
   assert.deepEqual(got[2], [
     active,
-    [0, 1, 101],
-    [0, 4, 104],
+    [0, 1, 101, 1],
+    [0, 4, 104, 1],
     [1, 1, 50],
     [3, 1, true],
     [3, 1, false],
-    [0, "late"],
+    [0, "late", undefined, 1],
     [2, 1],
   ]);
 });
@@ -367,4 +370,112 @@ test("a sender restarted after a receiver's checkpoint that saw it idle is waite
   // 10 stays the watermark until sender 1 passes it: it is active again
   assert.deepEqual(after.events, []);
   assert.equal(restored.watermark, 10);
+});
+
+/** Messages of sender `s` (as a sender would encode them). */
+const rec = (s: number, v: unknown) => encodeRecord(v, undefined, s);
+
+test("a receiver aligns a savepoint's barriers: a sender's later messages wait until every sender's barrier arrived", () => {
+  const x = exchange(3, 1);
+  const aligned: string[] = [];
+  const r = new ExchangeReceiver(x, { onAligned: (b) => aligned.push(b.id) });
+  const { out, events } = recorder();
+  const b = { id: "sp", dir: "/sp", stop: false };
+  r.receive(rec(0, "a0"), out);
+  r.receive(encodeBarrier(0, b), out);
+  r.receive(rec(0, "a1"), out); // after sender 0's barrier: held
+  r.receive(rec(1, "b0"), out); // before sender 1's barrier: applied
+  r.receive(encodeWatermark(0, 5), out); // held too
+  r.receive(encodeBarrier(1, b), out);
+  r.receive(rec(1, "b1"), out);
+  r.receive(encodeEnd(2), out); // an ended sender sends no barrier: aligned now
+  assert.deepEqual(aligned, ["sp"]);
+  assert.deepEqual(
+    events.filter((e) => e[0] === "record").map((e) => e[1]),
+    ["a0", "b0"],
+  );
+  r.receive(rec(1, "b2"), out); // still held until the part is taken
+  assert.equal(events.filter((e) => e[0] === "record").length, 2);
+  // The unit's checkpoint that is the savepoint's part: the cut; then the held messages go on in order.
+  const state = r.snapshot("sp");
+  assert.equal(state.pending?.length, 4, "held messages are in the checkpoint (after its cut)");
+  assert.equal(state.alignment, undefined);
+  r.release(out);
+  assert.deepEqual(
+    events.filter((e) => e[0] === "record").map((e) => e[1]),
+    ["a0", "b0", "a1", "b1", "b2"],
+  );
+  // A restore of that checkpoint applies the held messages first, exactly once.
+  const again = new ExchangeReceiver(x);
+  const replay = recorder();
+  again.restore(state);
+  again.resume(replay.out);
+  assert.deepEqual(
+    replay.events.filter((e) => e[0] === "record").map((e) => e[1]),
+    ["a1", "b1", "b2"],
+  );
+});
+
+test("a stop-with-savepoint's cut applies nothing more; a savepoint that is over releases its alignment", () => {
+  const x = exchange(2, 1);
+  const over = new Set<string>();
+  const r = new ExchangeReceiver(x, { isOver: (id) => over.has(id) });
+  const { out, events } = recorder();
+  const stop = { id: "stop", dir: "/sp", stop: true };
+  r.receive(encodeBarrier(0, stop), out);
+  r.receive(encodeBarrier(1, stop), out);
+  r.snapshot("stop");
+  r.receive(rec(0, "after"), out);
+  r.release(out);
+  assert.deepEqual(events, [], "nothing after a stop-with-savepoint's cut");
+  // The stop failed elsewhere: the receiver reads on from its cut.
+  over.add("stop");
+  r.release(out);
+  assert.deepEqual(events, [["record", "after", undefined]]);
+
+  // An alignment on a savepoint given up is released: no receiver stays blocked.
+  const r2 = new ExchangeReceiver(x, { isOver: (id) => over.has(id) });
+  const two = recorder();
+  r2.receive(encodeBarrier(0, { id: "gone", dir: "/sp", stop: false }), two.out);
+  r2.receive(rec(0, "held"), two.out);
+  assert.deepEqual(two.events, []);
+  over.add("gone");
+  r2.release(two.out);
+  assert.deepEqual(two.events, [["record", "held", undefined]]);
+  // and its barriers, read again (e.g. after a restore), are ignored
+  r2.receive(encodeBarrier(1, { id: "gone", dir: "/sp", stop: false }), two.out);
+  r2.receive(rec(1, "on"), two.out);
+  assert.equal(r2.aligning, undefined);
+  assert.deepEqual(two.events.at(-1), ["record", "on", undefined]);
+});
+
+test("a checkpoint taken while aligning keeps the alignment: restored, the receiver still waits for the other barriers", () => {
+  const x = exchange(2, 1);
+  const aligned: string[] = [];
+  const r = new ExchangeReceiver(x);
+  const { out } = recorder();
+  const b = { id: "sp", dir: "/sp", stop: false };
+  r.receive(encodeBarrier(0, b), out);
+  r.receive(rec(0, "held"), out);
+  const state = r.snapshot(); // a periodic checkpoint of the unit, not the savepoint's part
+  assert.deepEqual(state.alignment, { barrier: b, arrived: [0] });
+  const again = new ExchangeReceiver(x, { onAligned: (a) => aligned.push(a.id) });
+  const replay = recorder();
+  again.restore(state);
+  again.resume(replay.out);
+  assert.deepEqual(
+    replay.events.filter((e) => e[0] === "record"),
+    [],
+    "still held",
+  );
+  again.receive(rec(1, "before"), replay.out);
+  again.receive(encodeBarrier(1, b), replay.out);
+  assert.deepEqual(aligned, ["sp"]);
+  again.snapshot("sp");
+  again.release(replay.out);
+  assert.deepEqual(
+    replay.events.filter((e) => e[0] === "record").map((e) => e[1]),
+    ["before", "held"],
+  );
+  assert.deepEqual(decodeExchangeMessage(encodeBarrier(1, b)), [ExchangeMessageKind.Barrier, 1, b]);
 });

@@ -28,6 +28,7 @@ import {
   ExchangeReceiver,
   type ExchangeReceiverState,
   ExchangeSender,
+  type UnitSavepoints,
 } from "@fleuve/core/scale-out";
 import { type KafkaCommittable, kafkaSink } from "../connectors/sink.js";
 import { type KafkaSourceRecord, kafkaSource } from "../connectors/source.js";
@@ -71,6 +72,12 @@ export interface ExchangeOptions {
   readonly purge?: ExchangePurge;
   /** Default "exactly-once" (see the module comment). */
   readonly deliveryGuarantee?: "exactly-once" | "at-least-once";
+  /**
+   * The savepoints of the unit that reads or writes the exchange: a sender writes a savepoint's
+   * barrier into the transaction of the checkpoint that is its unit's part, and a receiver aligns
+   * on barriers (see `UnitSavepoints`). Without it, barriers are neither sent nor aligned.
+   */
+  readonly savepoints?: UnitSavepoints;
 }
 
 /**
@@ -132,7 +139,10 @@ export function exchangeSink(
           w.finish?.();
         },
         prepareCommit(checkpointId) {
-          sender.flush();
+          const barrier = opts.savepoints?.barrierOf(checkpointId);
+          // in this checkpoint's transaction: receivers see the barrier once it commits
+          if (barrier) sender.barrier(barrier);
+          else sender.flush();
           return w.prepareCommit(checkpointId);
         },
         prepared: () => w.prepared?.() ?? Promise.resolve(),
@@ -167,7 +177,14 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
     rescalable: false,
     createReader(ctx): SourceReader<unknown> {
       const reader = inner.createReader(ctx);
+      const savepoints = opts.savepoints;
       const receiver = new ExchangeReceiver(x, {
+        ...(savepoints
+          ? {
+              onAligned: (barrier) => savepoints.aligned(x.index, barrier),
+              isOver: (id) => savepoints.isOver(id),
+            }
+          : {}),
         describe: (raw) => {
           const rec = raw as KafkaSourceRecord<Buffer | null, Buffer | null, Buffer>;
           return {
@@ -201,7 +218,7 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
           if (restored) {
             restored = false;
             receiver.resume(output);
-          }
+          } else receiver.release(output);
           const status = reader.poll(decoding, max);
           if (receiver.ended) return "end";
           return status === "end" ? "nothing-yet" : status;
@@ -211,7 +228,8 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
           const inner = reader.snapshot?.(checkpointId);
           if (opts.purge && checkpointId !== undefined && Array.isArray(inner))
             pending.set(checkpointId, inner as Positions);
-          return { inner, ...receiver.snapshot() };
+          const barrier = savepoints?.barrierOf(checkpointId);
+          return { inner, ...receiver.snapshot(barrier?.id) };
         },
         restore(state) {
           const s = state as ExchangeReaderState;

@@ -32,7 +32,6 @@ import {
   DataStream,
   type EnvironmentOptions,
   FleuveError,
-  type JobClient,
   type JobDefinition,
   resolveCheckpointStorage,
   restartCannotCure,
@@ -42,6 +41,7 @@ import {
   epochDir,
   epochsOf,
   type JobUnits,
+  jobSavepointLayout,
   operatorUids,
   ownerStorage,
   planUnits,
@@ -49,6 +49,8 @@ import {
   runUnit,
   takeEpoch,
   type Unit,
+  type UnitClient,
+  UnitSavepoints,
   unitGraph,
 } from "@fleuve/core/scale-out";
 import { KafkaClient } from "../client.js";
@@ -63,6 +65,7 @@ import {
 } from "./exchange.js";
 import { GROUP_DEFAULTS } from "./group-defaults.js";
 import { describeGroupMembers, type GroupMemberInfo } from "./group-members.js";
+import { GroupSavepoints } from "./group-savepoints.js";
 import { Membership, type MembershipTimings, resolveTimings } from "./membership.js";
 
 /**
@@ -125,6 +128,14 @@ export interface GroupWorkerOptions extends MembershipTimings {
   readonly collect?: (value: unknown) => void;
 }
 
+/** Options of {@link GroupWorker.savepoint}. */
+export interface GroupSavepointOptions {
+  /** Stop the whole group once the savepoint is written (every process's `finished` resolves). */
+  readonly stop?: boolean;
+  /** Give the savepoint up after this long (default: the job's checkpoint timeout, 10 min). */
+  readonly timeoutMs?: number;
+}
+
 /** A running worker. */
 export interface GroupWorker {
   /** Units this process runs now, by name. */
@@ -141,12 +152,13 @@ export interface GroupWorker {
    */
   members(): Promise<GroupMemberInfo[]>;
   /**
-   * Takes a savepoint of the whole group job (every unit of every process) into a new folder under
-   * `dir`, in the layout of one-process savepoints, and resolves with its path. With `stop`, the
-   * whole group stops once it is written ({@link finished} resolves in every process). Rejects with
-   * FLEUVE_CHECKPOINT_FAILED when it cannot complete (a unit moved or failed, a timeout).
+   * Takes a savepoint of the whole group job (every unit, in whichever process) into the folder
+   * `dir` (a new one, in storage every process shares), in the layout of one-process savepoints,
+   * and resolves with its path. With `stop`, the whole group stops once it is written
+   * ({@link finished} resolves in every process). Rejects with FLEUVE_CHECKPOINT_FAILED, leaving no
+   * `_metadata`, when it cannot complete (a unit moved, restarted or failed meanwhile; a timeout).
    */
-  savepoint(dir: string, opts?: { readonly stop?: boolean }): Promise<string>;
+  savepoint(dir: string, opts?: GroupSavepointOptions): Promise<string>;
   /**
    * Resolves when the whole group was stopped by a stop-with-savepoint taken from any of its
    * processes (this worker's units are stopped and it has left the group by then).
@@ -213,6 +225,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   const topicOf = (x: { name: string }) => `${prefix}-${jobKey}-${x.name}`.slice(0, 249);
   const unitsTopic = `${prefix}-${jobKey}-units`.slice(0, 249);
   const changelogTopic = `${prefix}-${jobKey}-changelog`.slice(0, 249);
+  const controlTopic = `${prefix}-${jobKey}-control`.slice(0, 249);
   const useChangelog = timing.changelog;
   const materializeEvery = typeof opts.changelog === "object" ? opts.changelog.materializeEvery : undefined;
   const exchange: ExchangeOptions = {
@@ -237,6 +250,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         config: EXCHANGE_TOPIC_CONFIG,
       })),
       { name: unitsTopic, partitions: plan.units.length, config: EXCHANGE_TOPIC_CONFIG },
+      { name: controlTopic, partitions: 1, config: EXCHANGE_TOPIC_CONFIG },
       ...(useChangelog
         ? [{ name: changelogTopic, partitions: plan.units.length, config: CHANGELOG_TOPIC_CONFIG }]
         : []),
@@ -250,7 +264,16 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   /** Units running here; `epoch` is the folder of the unit's epoch, `epochNumber` its number. */
   const running = new Map<
     number,
-    { client: JobClient; stopped: boolean; unit: Unit; epoch: string; epochNumber: number }
+    {
+      client: UnitClient;
+      stopped: boolean;
+      unit: Unit;
+      epoch: string;
+      epochNumber: number;
+      savepoints: UnitSavepoints;
+      /** The stop-with-savepoint whose part this unit took (its sources stopped at the barrier). */
+      stoppedBy?: string;
+    }
   >();
   const starting = new Set<number>();
   let failWorker!: (e: unknown) => void;
@@ -261,6 +284,40 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   let stopping = false;
 
   const unitDir = (u: Unit) => join(opts.checkpointDir, jobKey, u.name);
+
+  // Savepoints of the whole group: the control topic (see group-savepoints.ts).
+  const controlClient = await KafkaClient.connect({ "bootstrap.servers": opts.bootstrap });
+  const control = new GroupSavepoints({
+    client: controlClient,
+    topic: controlTopic,
+    jobName: def.name,
+    units: plan.units.map((u) => u.name),
+    layout: jobSavepointLayout(first.graph, first.config),
+    maxParallelism: first.config.maxParallelism,
+    storage,
+    log,
+    requested(barrier) {
+      for (const r of running.values()) {
+        if (!r.savepoints.takesPartWhenAsked || r.stopped) continue;
+        if (barrier.stop) r.stoppedBy = barrier.id;
+        r.savepoints.take(barrier);
+      }
+    },
+    ended(barrier, completed) {
+      if (completed || !barrier.stop) return;
+      // A stop-with-savepoint that failed: the sources it stopped read on, from its checkpoint.
+      for (const [index, r] of running) {
+        if (r.stoppedBy !== barrier.id) continue;
+        void stopUnit(index, false).then(() => {
+          if (membership.isAssigned(index) && !stopping) void startUnit(index).catch(failWorker);
+        });
+      }
+    },
+  });
+  /** A unit that stops, restarts or fails here while a savepoint runs: that savepoint cannot complete. */
+  const abortSavepoints = (why: string) => {
+    for (const b of control.inProgress) void control.abort(b.id, why);
+  };
 
   /** Deletes the epochs of the running units that no restore can reach any more. */
   const pruneAllEpochs = async () => {
@@ -347,9 +404,18 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       if (stopping || !membership.isAssigned(index)) return;
       const { dir, epoch, restoreFrom } = await takeEpoch(unitDir(u), storage, log, deployment.restoreFrom);
       const purge = purgeOf(index, dir, config.checkpointing!.retained);
+      if (control.inProgress.length > 0) abortSavepoints(`unit ${u.name} (re)started meanwhile`);
+      const savepoints = new UnitSavepoints(u, {
+        inputs: units.exchanges.filter((x) => x.toTask === u.task).length,
+        jobOperators,
+        isOver: (id) => control.isOver(id),
+        written: (b, w) => control.partWritten(b.id, u.name, w.files),
+        failed: (b, e) =>
+          void control.abort(b.id, `unit ${u.name} could not take its part: ${(e as Error).message}`),
+      });
       const g = unitGraph(graph, config, units, u.task, {
-        input: (x) => exchangeSource(x, { ...exchange, purge }),
-        output: (x) => exchangeSink(x, exchange),
+        input: (x) => exchangeSource(x, { ...exchange, purge, savepoints }),
+        output: (x) => exchangeSink(x, { ...exchange, savepoints }),
       });
       log(`unit ${u.name}: starting ${restoreFrom ? `from ${restoreFrom}` : "fresh"} (${dir})`);
       // One changelog partition per unit: whichever process runs the unit writes and reads it.
@@ -394,7 +460,15 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         };
       }
       const client = runUnit(g, unitConfig, `${def.name}/${u.name}`, u, jobOperators);
-      const entry = { client, stopped: false, unit: u, epoch: dir, epochNumber: epoch };
+      savepoints.attach(client);
+      const entry: typeof running extends Map<number, infer E> ? E : never = {
+        client,
+        stopped: false,
+        unit: u,
+        epoch: dir,
+        epochNumber: epoch,
+        savepoints,
+      };
       running.set(index, entry);
       client.result.finally(() => changelog?.close()).catch(() => {});
       client.result.then(
@@ -406,6 +480,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           if (running.get(index) === entry) running.delete(index);
           if (entry.stopped || stopping) return;
           const err = e as FleuveError;
+          abortSavepoints(`unit ${u.name} failed: ${err.message}`);
           // The job's own list (a missing topic, an incompatible state...): starting again cannot help.
           if (err instanceof FleuveError && restartCannotCure(err)) {
             failWorker(err);
@@ -423,9 +498,10 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     }
   };
 
-  const stopUnit = async (index: number) => {
+  const stopUnit = async (index: number, moved = true) => {
     const r = running.get(index);
     if (!r) return;
+    if (moved && !stopping) abortSavepoints(`unit ${r.unit.name} moved away from this process (a rebalance)`);
     r.stopped = true;
     running.delete(index);
     r.client.cancel();
@@ -445,7 +521,27 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     stop: stopUnit,
     fail: failWorker,
   });
+  await control.start();
   await membership.join();
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(pruner);
+    abortSavepoints("a process of the group is stopping");
+    await membership.leave();
+    await Promise.all([...running.keys()].map((i) => stopUnit(i)));
+    await purging;
+    await (await purgeClient?.catch(() => undefined))?.close().catch(() => {});
+    await control.close();
+    await controlClient.close().catch(() => {});
+  };
+  // A stop-with-savepoint, asked of any process: every process stops once it is written.
+  const finished = control.stopped.then(async () => {
+    log(`group ${opts.group}: stopped with a savepoint; leaving`);
+    await stop();
+  });
+  finished.catch(() => {});
 
   return {
     units: plan.units.map((u) => u.name),
@@ -458,19 +554,10 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         unitsTopic,
         unitNames: plan.units.map((u) => u.name),
       }),
-    finished: new Promise<void>(() => {}),
-    savepoint: () =>
-      Promise.reject(
-        new FleuveError("FLEUVE_CHECKPOINT_FAILED", "savepoints of a --group job are not implemented yet"),
-      ),
-    async stop() {
-      stopping = true;
-      clearInterval(pruner);
-      await membership.leave();
-      await Promise.all([...running.keys()].map(stopUnit));
-      await purging;
-      await (await purgeClient?.catch(() => undefined))?.close().catch(() => {});
-    },
+    finished,
+    savepoint: (dir, o) =>
+      control.savepoint(dir, o?.stop === true, o?.timeoutMs ?? first.config.checkpointing!.timeoutMs),
+    stop,
   };
 }
 

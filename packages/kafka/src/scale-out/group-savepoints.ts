@@ -1,0 +1,291 @@
+/**
+ * Savepoints of a scale-out group job over Kafka: the control topic `fleuve-<group>-<job>-control`
+ * (one partition) that every process of the group reads, and the coordination of one savepoint
+ * (Flink's JobManager role, taken by whichever process is asked for it).
+ *
+ * 1. The process asked publishes a request (id, folder, stop, deadline).
+ * 2. Every process asks its units whose inputs are the job's sources for their part
+ *    (`UnitSavepoints.take`); barriers then travel in band through the exchanges, and every
+ *    other unit takes its part once aligned (see `@fleuve/core/scale-out` unit-savepoints.ts).
+ * 3. Each unit's process publishes its part's files and checksums once written and its checkpoint
+ *    complete; the asking process, once every unit's part is in, writes `_metadata` last and
+ *    publishes that the savepoint completed (for a stop: every process then stops the group).
+ * 4. A savepoint that cannot complete (a unit failed, moved or restarted meanwhile; its deadline
+ *    passed) is aborted by whoever sees it first: no `_metadata` is written, and every process
+ *    releases its alignments (barriers of a savepoint that is over are ignored).
+ */
+import { randomBytes } from "node:crypto";
+import { type CheckpointStorage, FleuveError } from "@fleuve/core";
+import { type SavepointBarrier, writeJobSavepointMetadata } from "@fleuve/core/scale-out";
+import type { KafkaClient } from "../client.js";
+import type { KafkaPartitionReader } from "../partition-reader.js";
+import type { KafkaProducer } from "../producer.js";
+
+/** A part's files and checksums, as `_metadata` lists them. */
+type PartFiles = Record<string, { sha256: string; bytes: number }>;
+
+/** What travels on the control topic (JSON). */
+export type ControlMessage =
+  | {
+      readonly type: "request";
+      readonly id: string;
+      readonly dir: string;
+      readonly stop: boolean;
+      /** Epoch ms after which the savepoint is given up. */
+      readonly deadline: number;
+    }
+  | {
+      readonly type: "part";
+      readonly id: string;
+      readonly unit: string;
+      readonly files: PartFiles;
+    }
+  | { readonly type: "completed"; readonly id: string; readonly path: string; readonly stop: boolean }
+  | { readonly type: "aborted"; readonly id: string; readonly reason: string };
+
+/** Options of {@link GroupSavepoints}. */
+export interface GroupSavepointsOptions {
+  readonly client: KafkaClient;
+  readonly topic: string;
+  readonly jobName: string;
+  /** Every unit of the job, by name: each writes one part. */
+  readonly units: readonly string[];
+  /** Every operator of the job with its parallelism and files (see `jobSavepointLayout`). */
+  readonly layout: Parameters<typeof writeJobSavepointMetadata>[2]["operators"];
+  readonly maxParallelism: number;
+  readonly storage: CheckpointStorage;
+  readonly log: (line: string) => void;
+  /** A savepoint was asked for (by any process): take the parts of the units that take it when asked. */
+  readonly requested: (barrier: SavepointBarrier) => void;
+  /** A savepoint ended (completed or aborted): e.g. resume units a failed stop had stopped. */
+  readonly ended: (barrier: SavepointBarrier, completed: boolean) => void;
+}
+
+/** A savepoint this process has heard of and that is not over. */
+interface Active {
+  readonly barrier: SavepointBarrier;
+  readonly timer: NodeJS.Timeout;
+  /** Set in the process that asked for it. */
+  readonly coordinating?: {
+    readonly parts: Map<string, PartFiles>;
+    readonly resolve: (path: string) => void;
+    readonly reject: (e: unknown) => void;
+    completing: boolean;
+  };
+}
+
+/** The control topic of one group job, as one process sees it (see the module comment). */
+export class GroupSavepoints {
+  readonly #o: GroupSavepointsOptions;
+  readonly #active = new Map<string, Active>();
+  /** Savepoints that completed or were aborted (their barriers are ignored). */
+  readonly #over = new Set<string>();
+  /** Requests this process asked for, until their request is read back. */
+  readonly #asked = new Map<string, NonNullable<Active["coordinating"]>>();
+  #producer: KafkaProducer | undefined;
+  #reader: KafkaPartitionReader | undefined;
+  #closed = false;
+  #reading: Promise<void> = Promise.resolve();
+  #resolveStopped!: () => void;
+  /** Resolves once a stop-with-savepoint of the group completed (from any process). */
+  readonly stopped: Promise<void>;
+  /** Start time: requests older than their deadline are history, not acted upon. */
+  readonly #startedAt = Date.now();
+
+  constructor(o: GroupSavepointsOptions) {
+    this.#o = o;
+    this.stopped = new Promise<void>((r) => {
+      this.#resolveStopped = r;
+    });
+  }
+
+  /** Starts reading the control topic (from its beginning: completed and aborted ids are known). */
+  async start(): Promise<void> {
+    this.#producer = this.#o.client.producer({ acks: "all", "linger.ms": 0 });
+    const reader = this.#o.client.partitionReader();
+    await reader.assign([{ topic: this.#o.topic, partition: 0, offset: "earliest" }]);
+    this.#reader = reader;
+    this.#reading = this.#read(reader);
+  }
+
+  async #read(reader: KafkaPartitionReader): Promise<void> {
+    while (!this.#closed) {
+      let records: Awaited<ReturnType<KafkaPartitionReader["poll"]>>;
+      try {
+        records = await reader.poll();
+      } catch (e) {
+        if (this.#closed) return;
+        this.#o.log(`savepoint control topic ${this.#o.topic}: ${(e as Error).message}; reading on`);
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      for (const r of records) {
+        if (r.value === null) continue;
+        let m: ControlMessage;
+        try {
+          m = JSON.parse(r.value.toString("utf8")) as ControlMessage;
+        } catch {
+          continue; // not ours
+        }
+        this.#apply(m);
+      }
+    }
+  }
+
+  /** True for a savepoint that completed or was aborted (or whose deadline passed here). */
+  isOver(id: string): boolean {
+    return this.#over.has(id);
+  }
+
+  /** Savepoints in progress, for aborting them when units move. */
+  get inProgress(): readonly SavepointBarrier[] {
+    return [...this.#active.values()].map((a) => a.barrier);
+  }
+
+  #apply(m: ControlMessage): void {
+    switch (m.type) {
+      case "request": {
+        if (this.#over.has(m.id) || this.#active.has(m.id)) return;
+        const coordinating = this.#asked.get(m.id);
+        this.#asked.delete(m.id);
+        // History (read from the topic's beginning): a request past its deadline is over.
+        if (m.deadline <= Date.now() || (m.deadline < this.#startedAt && !coordinating)) {
+          this.#over.add(m.id);
+          coordinating?.reject(this.#error(m.id, "its deadline passed before it started"));
+          return;
+        }
+        const barrier: SavepointBarrier = { id: m.id, dir: m.dir, stop: m.stop };
+        const timer = setTimeout(
+          () => this.abort(m.id, `it did not complete within its deadline (${this.#missing(m.id)})`),
+          m.deadline - Date.now(),
+        );
+        timer.unref();
+        this.#active.set(m.id, { barrier, timer, ...(coordinating ? { coordinating } : {}) });
+        this.#o.requested(barrier);
+        return;
+      }
+      case "part": {
+        const c = this.#active.get(m.id)?.coordinating;
+        if (!c) return;
+        if (!c.parts.has(m.unit)) c.parts.set(m.unit, m.files);
+        if (c.parts.size === this.#o.units.length && !c.completing) {
+          c.completing = true;
+          void this.#complete(m.id);
+        }
+        return;
+      }
+      case "completed":
+      case "aborted": {
+        const a = this.#active.get(m.id);
+        this.#over.add(m.id);
+        if (!a) return;
+        this.#active.delete(m.id);
+        clearTimeout(a.timer);
+        if (m.type === "completed") {
+          this.#o.log(`savepoint ${m.id} of the group completed: ${m.path}`);
+          a.coordinating?.resolve(m.path);
+        } else {
+          this.#o.log(`savepoint ${m.id} of the group failed: ${m.reason}`);
+          a.coordinating?.reject(this.#error(m.id, m.reason));
+        }
+        this.#o.ended(a.barrier, m.type === "completed");
+        if (m.type === "completed" && m.stop) this.#resolveStopped();
+        return;
+      }
+    }
+  }
+
+  #error(id: string, reason: string): FleuveError {
+    return new FleuveError("FLEUVE_CHECKPOINT_FAILED", `savepoint ${id} of the group failed: ${reason}`, {
+      details: { savepoint: id },
+    });
+  }
+
+  /** Units whose part the coordinator has not received (for error messages). */
+  #missing(id: string): string {
+    const c = this.#active.get(id)?.coordinating;
+    if (!c) return "no answer from every unit";
+    const missing = this.#o.units.filter((u) => !c.parts.has(u));
+    return `units without their part: ${missing.slice(0, 12).join(", ")}${missing.length > 12 ? ", ..." : ""}`;
+  }
+
+  /** Every part is in: `_metadata` last, then everyone hears it completed. */
+  async #complete(id: string): Promise<void> {
+    const a = this.#active.get(id);
+    const c = a?.coordinating;
+    if (!a || !c) return;
+    const files: PartFiles = {};
+    for (const part of c.parts.values()) Object.assign(files, part);
+    try {
+      await writeJobSavepointMetadata(this.#o.storage, a.barrier.dir, {
+        jobName: this.#o.jobName,
+        maxParallelism: this.#o.maxParallelism,
+        operators: this.#o.layout,
+        files,
+        checkpointId: 0,
+      });
+    } catch (e) {
+      await this.abort(id, `its _metadata could not be written to ${a.barrier.dir}: ${(e as Error).message}`);
+      return;
+    }
+    if (!this.#active.has(id)) return; // aborted meanwhile (the files stay; the caller hears it failed)
+    await this.#publish({ type: "completed", id, path: a.barrier.dir, stop: a.barrier.stop });
+  }
+
+  /**
+   * Takes a savepoint of the whole group job into the folder `dir` (shared by every process);
+   * resolves with its path once `_metadata` is written.
+   */
+  savepoint(dir: string, stop: boolean, timeoutMs: number): Promise<string> {
+    const id = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+    return new Promise<string>((resolve, reject) => {
+      this.#asked.set(id, { parts: new Map(), resolve, reject, completing: false });
+      this.#publish({ type: "request", id, dir, stop, deadline: Date.now() + timeoutMs }).catch(
+        (e: unknown) => {
+          this.#asked.delete(id);
+          reject(this.#error(id, `the request could not be sent: ${(e as Error).message}`));
+        },
+      );
+    });
+  }
+
+  /** Unit `unit`'s part of savepoint `id` is written (and its checkpoint complete). */
+  partWritten(id: string, unit: string, files: PartFiles): void {
+    if (this.#over.has(id)) return;
+    this.#publish({ type: "part", id, unit, files }).catch((e: unknown) =>
+      this.abort(id, `unit ${unit} could not report its part: ${(e as Error).message}`),
+    );
+  }
+
+  /** Gives savepoint `id` up, for every process (no-op when it is over already). */
+  async abort(id: string, reason: string): Promise<void> {
+    if (this.#over.has(id)) return;
+    try {
+      await this.#publish({ type: "aborted", id, reason });
+    } catch (e) {
+      this.#o.log(`could not publish the abort of savepoint ${id}: ${(e as Error).message}`);
+      // Over here at least, so that this process releases its alignments.
+      this.#apply({ type: "aborted", id, reason });
+    }
+  }
+
+  async #publish(m: ControlMessage): Promise<void> {
+    const p = this.#producer;
+    if (!p) throw new Error("the savepoint control topic is not open");
+    await p.send([{ topic: this.#o.topic, partition: 0, value: JSON.stringify(m) }]);
+  }
+
+  /** Stops reading; savepoints this process coordinates fail. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const [id, a] of this.#active) {
+      clearTimeout(a.timer);
+      a.coordinating?.reject(this.#error(id, "this process left the group"));
+    }
+    for (const [id, c] of this.#asked) c.reject(this.#error(id, "this process left the group"));
+    await this.#reading.catch(() => {});
+    await this.#reader?.close().catch(() => {});
+    await this.#producer?.close().catch(() => {});
+  }
+}
