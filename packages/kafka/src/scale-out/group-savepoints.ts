@@ -101,7 +101,8 @@ export class GroupSavepoints {
 
   /** Starts reading the control topic (from its beginning: completed and aborted ids are known). */
   async start(): Promise<void> {
-    this.#producer = this.#o.client.producer({ acks: "all", "linger.ms": 0 });
+    // Not idempotent: a message read twice means the same, and sends are retried (see #publish).
+    this.#producer = this.#o.client.producer({ acks: "all", "enable.idempotence": false, "linger.ms": 0 });
     const reader = this.#o.client.partitionReader();
     await reader.assign([{ topic: this.#o.topic, partition: 0, offset: "earliest" }]);
     this.#reader = reader;
@@ -155,6 +156,7 @@ export class GroupSavepoints {
           return;
         }
         const barrier: SavepointBarrier = { id: m.id, dir: m.dir, stop: m.stop };
+        this.#o.log(`savepoint ${m.id} of the group${m.stop ? " (and stop)" : ""} into ${m.dir}: taking it`);
         const timer = setTimeout(
           () => this.abort(m.id, `it did not complete within its deadline (${this.#missing(m.id)})`),
           m.deadline - Date.now(),
@@ -269,11 +271,31 @@ export class GroupSavepoints {
     }
   }
 
-  async #publish(m: ControlMessage): Promise<void> {
+  /**
+   * Sends `m`, one message at a time (concurrent sends of one producer failed under load), retried
+   * a few times: every message means the same when read twice.
+   */
+  #publish(m: ControlMessage): Promise<void> {
     const p = this.#producer;
-    if (!p) throw new Error("the savepoint control topic is not open");
-    await p.send([{ topic: this.#o.topic, partition: 0, value: JSON.stringify(m) }]);
+    if (!p) return Promise.reject(new Error("the savepoint control topic is not open"));
+    const send = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await p.send([{ topic: this.#o.topic, partition: 0, value: JSON.stringify(m) }]);
+          return;
+        } catch (e) {
+          if (attempt >= 5 || this.#closed) throw e;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+    };
+    const sent = this.#sending.then(send, send);
+    this.#sending = sent.catch(() => {});
+    return sent;
   }
+
+  /** The control messages being sent, in order. */
+  #sending: Promise<void> = Promise.resolve();
 
   /** Stops reading; savepoints this process coordinates fail. */
   async close(): Promise<void> {

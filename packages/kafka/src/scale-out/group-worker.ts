@@ -409,7 +409,10 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         inputs: units.exchanges.filter((x) => x.toTask === u.task).length,
         jobOperators,
         isOver: (id) => control.isOver(id),
-        written: (b, w) => control.partWritten(b.id, u.name, w.files),
+        written: (b, w) => {
+          log(`unit ${u.name}: its part of savepoint ${b.id} is written (checkpoint ${w.checkpointId})`);
+          control.partWritten(b.id, u.name, w.files);
+        },
         failed: (b, e) =>
           void control.abort(b.id, `unit ${u.name} could not take its part: ${(e as Error).message}`),
       });
