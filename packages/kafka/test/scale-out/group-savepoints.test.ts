@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { type Dirent, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -128,6 +128,7 @@ function startWorker(
   restoreFrom: string | undefined,
   input: string,
   output: string,
+  sessionTimeoutMs = 6000,
 ): Proc {
   return watch(
     spawn(
@@ -144,7 +145,10 @@ function startWorker(
         input,
         output,
       ],
-      { stdio: ["pipe", "pipe", "pipe"] },
+      {
+        stdio: ["pipe", "pipe", "pipe"],
+        env: { ...process.env, FLEUVE_TEST_SESSION_TIMEOUT_MS: String(sessionTimeoutMs) },
+      },
     ),
   );
 }
@@ -174,6 +178,14 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs: number, pro
 
 /** Asks worker `w` for a savepoint into `dir`; resolves with the path it printed. */
 async function savepoint(w: Proc, dir: string, stop: boolean, procs: Proc[]): Promise<string> {
+  const [outcome, text] = await askSavepoint(w, dir, stop, procs);
+  assert.equal(outcome, "ok", `savepoint failed: ${text}`);
+  assert.ok(existsSync(join(text, "_metadata")), `${text} has its _metadata`);
+  return text;
+}
+
+/** Asks worker `w` for a savepoint into `dir`: "ok" and its path, or "failed" and why. */
+async function askSavepoint(w: Proc, dir: string, stop: boolean, procs: Proc[]): Promise<[string, string]> {
   const before = w.out.length;
   w.child.stdin!.write(`${stop ? "stop-savepoint" : "savepoint"} ${dir}\n`);
   let answer: RegExpExecArray | null = null;
@@ -187,25 +199,24 @@ async function savepoint(w: Proc, dir: string, stop: boolean, procs: Proc[]): Pr
     procs,
   );
   const [, outcome, text] = answer as unknown as RegExpExecArray;
-  assert.equal(outcome, "ok", `savepoint failed: ${text}`);
-  assert.ok(existsSync(join(text!, "_metadata")), `${text} has its _metadata`);
-  return text!;
+  return [outcome!, text!];
 }
 
 /** The newest completed checkpoint id under `root` (any depth), to wait for more checkpoints. */
 function newestCheckpoint(root: string): number {
   let newest = 0;
   const walk = (d: string) => {
-    let names: string[] = [];
+    let entries: Dirent[] = [];
     try {
-      names = readdirSync(d);
+      entries = readdirSync(d, { withFileTypes: true });
     } catch {
-      return;
+      return; // pruned meanwhile
     }
-    for (const name of names) {
-      const m = /^chk-(\d+)$/.exec(name);
-      if (m && existsSync(join(d, name, "_metadata"))) newest = Math.max(newest, Number(m[1]));
-      else if (!m && !name.includes(".")) walk(join(d, name));
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const m = /^chk-(\d+)$/.exec(e.name);
+      if (m && existsSync(join(d, e.name, "_metadata"))) newest = Math.max(newest, Number(m[1]));
+      else if (!m) walk(join(d, e.name));
     }
   };
   walk(root);
@@ -215,7 +226,18 @@ function newestCheckpoint(root: string): number {
 /** Waits until the committed output has the oracle's size, then compares (more fails at once). */
 async function expectExactOutput(output: string, procs: Proc[], checkpoints: string): Promise<void> {
   const want = oracle();
-  await waitFor("the whole output", () => committedOutput(output).length >= want.length, 300_000, procs);
+  let committed = 0;
+  await waitFor(
+    "the whole output",
+    () => {
+      committed = committedOutput(output).length;
+      return committed >= want.length;
+    },
+    300_000,
+    procs,
+  ).catch((e: Error) => {
+    throw new Error(`committed ${committed} of ${want.length} records; ${e.message}`);
+  });
   // Anything written twice would show up once the transactions in flight commit: wait for a few
   // more checkpoints, then read again.
   const seen = newestCheckpoint(checkpoints);
@@ -357,5 +379,40 @@ test("a group stopped with a savepoint at parallelism 4 resumes as a new group a
     for (const w of resumed) {
       assert.ok(/starting from .*savepoints\/sp/.test(w.log), "units start from the savepoint");
     }
+  });
+});
+
+test("a savepoint that cannot complete (a process dies meanwhile) fails, leaves no _metadata, and the group goes on exactly", {
+  ...options,
+  timeout: 900_000,
+}, async () => {
+  await withTopics(async (input, output, dir, procs) => {
+    const group = uniqueTopic("gsp-d");
+    // A long session timeout (the longest the membership allows): the savepoint is asked for long
+    // before the group notices the death.
+    const workers = [0, 1, 2].map(() =>
+      startWorker(group, join(dir, "group"), 3, undefined, input, output, 10_000),
+    );
+    procs.push(...workers);
+    await waitFor(
+      "the group to form",
+      () => workers.every((w) => lastAssignment(w).length === 3),
+      180_000,
+      procs,
+    );
+    produce(input, 0, N / 3);
+    await waitFor("output of the first third", () => committedOutput(output).length > 200, 180_000, procs);
+    // The units of the killed process take no part; the rebalance that moves them ends the savepoint.
+    workers[2]!.child.kill("SIGKILL");
+    produce(input, N / 3, (2 * N) / 3);
+    const folder = join(dir, "group", "savepoints", "failed");
+    const [outcome, why] = await askSavepoint(workers[0]!, folder, false, procs);
+    assert.equal(outcome, "failed");
+    assert.match(why, /savepoint \S+ of the group failed: unit \S+ (\(re\)started meanwhile|moved away)/);
+    assert.ok(!existsSync(join(folder, "_metadata")), "no _metadata");
+    // Alignments were released: the survivors carry on to the exact output.
+    produce(input, (2 * N) / 3, N);
+    flush(input);
+    await expectExactOutput(output, procs, join(dir, "group"));
   });
 });
