@@ -106,7 +106,8 @@ export interface GroupWorkerOptions extends MembershipTimings {
    * A checkpoint or savepoint of the whole job (taken in one process, on worker threads or with
    * `fleuve savepoint`) that each unit starts from, with its subtask's share, while it has no
    * checkpoint epochs of its own yet; afterwards units restore from their own checkpoints. Give
-   * every process of the group the same one, and use a new group (or checkpoint directory).
+   * every process of the group the same one: they run a deployment of their own, at any
+   * parallelism, in the same group and checkpoint directory (see deployment.ts).
    */
   readonly restoreFrom?: string;
   /** Overrides the job's parallelism (must be the same in every process). */
