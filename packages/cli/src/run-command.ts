@@ -70,8 +70,9 @@ pipeline is refused with one (it sets its own options).
   --resume                  start from the newest valid checkpoint in --checkpoint-dir, if any (not
                             with --group: a group always resumes from its checkpoints)
   --from-savepoint PATH     start from a savepoint or checkpoint folder (with --group: of the job
-                            run in one process or on threads, at any parallelism; each unit takes
-                            its share until it has checkpoints of its own)
+                            run in one process, on threads or as a group, at any parallelism: a
+                            new deployment of the group, whose units take their share of it until
+                            they have checkpoints of their own)
   --control-dir C           where the job's control socket goes (default ${DEFAULT_CONTROL_DIR});
                             'fleuve savepoint <job-name>' and 'fleuve jobs' use it
   --group ID                scale out over Kafka: every process started with the same ID shares the
