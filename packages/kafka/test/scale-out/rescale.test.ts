@@ -1,0 +1,294 @@
+/**
+ * Rescaling a running group job, against the real broker, as an operator does it with the CLI:
+ * `fleuve run --group` processes of the scale-out test's job (Kafka -> keyBy(user) -> windows and
+ * running counts -> Kafka, exactly-once) go from 3 to 2 processes (one leaves: rebalance), to 4
+ * (two join: rebalance), then from parallelism 6 to 3 through `fleuve savepoint --stop` (every
+ * process exits 0) and 4 processes started with `--parallelism 3 --from-savepoint` in the same group
+ * and checkpoint directory. Input flows through every step. kcat (an independent client) produces
+ * the input and reads the output read_committed, which must equal the brute-force oracle exactly.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { KafkaClient } from "../../src/index.js";
+import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
+import { kcat } from "../connectors/crash-common.js";
+
+const options = await brokerTestOptions();
+const PARTITIONS = 12;
+const N = 8000;
+const USERS = 23;
+const cli = fileURLToPath(new URL("../../../cli/bin/fleuve.js", import.meta.url));
+const jobFile = fileURLToPath(new URL("../fixtures/group-job.ts", import.meta.url));
+
+const event = (i: number) => ({ user: `u${(i * 7) % USERS}`, ts: 1_000_000 + i * 4, amount: (i % 13) + 1 });
+
+/** Every output line the job must commit, by brute force (as in group-worker.test.ts). */
+function oracle(): string[] {
+  const out: string[] = [];
+  const counts = new Map<string, number>();
+  const windows = new Map<string, [number, number]>();
+  for (let i = 0; i < N; i++) {
+    const e = event(i);
+    const n = (counts.get(e.user) ?? 0) + 1;
+    counts.set(e.user, n);
+    out.push(`count ${e.user} ${n}`);
+    const k = `${e.user} ${Math.floor(e.ts / 1000) * 1000}`;
+    const w = windows.get(k) ?? [0, 0];
+    windows.set(k, [w[0] + 1, w[1] + e.amount]);
+  }
+  for (const [k, [c, s]] of windows) out.push(`window ${k} ${c} ${s}`);
+  return out.sort();
+}
+
+/** Produces events [from, to) with kcat, keyed by device so users are spread over partitions. */
+function produce(topic: string, from: number, to: number): void {
+  const lines: string[] = [];
+  for (let i = from; i < to; i++) lines.push(`d${i % 31}\t${JSON.stringify(event(i))}`);
+  kcat(BOOTSTRAP, ["-P", "-t", topic, "-K", "\t"], `${lines.join("\n")}\n`);
+}
+
+function committedOutput(topic: string): string[] {
+  return kcat(BOOTSTRAP, [
+    "-C",
+    "-t",
+    topic,
+    "-e",
+    "-q",
+    "-f",
+    "%s\\n",
+    "-X",
+    "isolation.level=read_committed",
+  ])
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => {
+      const r = JSON.parse(l) as {
+        kind: string;
+        user: string;
+        n?: number;
+        start?: number;
+        count?: number;
+        sum?: number;
+      };
+      return r.kind === "count"
+        ? `count ${r.user} ${r.n}`
+        : `window ${r.user} ${r.start} ${r.count} ${r.sum}`;
+    })
+    .sort();
+}
+
+interface Proc {
+  child: ChildProcess;
+  /** stdout */
+  out: string;
+  /** stdout and stderr */
+  log: string;
+  exit: Promise<number | null>;
+}
+
+function run(args: string[]): Proc {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const p: Proc = { child, out: "", log: "", exit: new Promise((r) => child.on("exit", (code) => r(code))) };
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    p.out += d;
+    p.log += d;
+  });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    p.log += d;
+  });
+  return p;
+}
+
+/** Units a process runs after its latest assignment (from its log). */
+function lastAssignment(p: Proc): string[] {
+  const last = p.log
+    .split("\n")
+    .filter((l) => l.includes(": running "))
+    .at(-1);
+  if (!last) return [];
+  const list = last.slice(last.indexOf(": running ") + 10).trim();
+  return list === "no unit" ? [] : list.split(", ");
+}
+
+/** Per unit of the deployment folder `root`, the id of its newest complete checkpoint. */
+function latestCheckpoints(root: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const unit of readdirSync(root)) {
+    let newest = 0;
+    for (const epoch of readdirSync(join(root, unit)).filter((n) => n.startsWith("epoch-"))) {
+      let ids: string[] = [];
+      try {
+        ids = readdirSync(join(root, unit, epoch));
+      } catch {
+        continue; // pruned meanwhile
+      }
+      for (const name of ids) {
+        const m = /^chk-(\d+)$/.exec(name);
+        if (m && existsSync(join(root, unit, epoch, name, "_metadata")))
+          newest = Math.max(newest, Number(m[1]));
+      }
+    }
+    out.set(unit, newest);
+  }
+  return out;
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs: number, procs: Proc[]): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what}; logs:\n${procs.map((p) => p.log.slice(-3000)).join("\n---\n")}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test("rescale a running group 3 -> 2 -> 4 processes and parallelism 6 -> 3 through a savepoint: output exact", {
+  ...options,
+  timeout: 1_200_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-rescale-"));
+  const checkpointDir = join(dir, "checkpoints");
+  const controlDir = join(dir, "jobs");
+  const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  const input = uniqueTopic("rescale-in");
+  const output = uniqueTopic("rescale-out");
+  const group = uniqueTopic("rescale");
+  const all: Proc[] = [];
+  const worker = (extra: string[] = []) => {
+    const p = run([
+      "run",
+      jobFile,
+      "--group",
+      group,
+      "--bootstrap",
+      BOOTSTRAP,
+      "--checkpoint-dir",
+      checkpointDir,
+      "--checkpoint-interval",
+      "500",
+      "--control-dir",
+      controlDir,
+      ...extra,
+      "--",
+      BOOTSTRAP,
+      input,
+      output,
+    ]);
+    all.push(p);
+    return p;
+  };
+  const covered = (procs: Proc[], units: number) => {
+    const owned = procs.map(lastAssignment);
+    return (
+      owned.every((u) => u.length > 0) &&
+      new Set(owned.flat()).size === units &&
+      owned.flat().length === units
+    );
+  };
+  const step = N / 8;
+  try {
+    await client.createTopics([
+      { name: input, partitions: PARTITIONS },
+      { name: output, partitions: 3, config: OLD_TIMESTAMPS },
+    ]);
+
+    // 3 processes at parallelism 6: 18 units (6 sources, 6 windows, 6 counts), 6 each.
+    const first = [worker(), worker(), worker()];
+    await waitFor("3 processes to share the 18 units", () => covered(first, 18), 240_000, all);
+    produce(input, 0, step);
+    await waitFor("output of the first part", () => committedOutput(output).length > 0, 240_000, all);
+
+    // 3 -> 2: one process leaves (SIGTERM: it leaves the group at once) while input flows.
+    const leaving = first[1]!;
+    leaving.child.kill("SIGTERM");
+    produce(input, step, 2 * step);
+    assert.equal(await leaving.exit, 0, leaving.log);
+    const two = [first[0]!, first[2]!];
+    await waitFor("2 processes to run the 18 units", () => covered(two, 18), 240_000, all);
+    produce(input, 2 * step, 3 * step);
+
+    // 2 -> 4: two processes join while input flows.
+    const four = [...two, worker(), worker()];
+    produce(input, 3 * step, 4 * step);
+    await waitFor("4 processes to share the 18 units", () => covered(four, 18), 240_000, all);
+    produce(input, 4 * step, 5 * step);
+
+    // Parallelism 6 -> 3: a savepoint of the whole group, taken through one process's socket,
+    // stops every process (exit 0); input goes on flowing meanwhile.
+    const savepoint = run(["savepoint", "group-job", "--stop", "--control-dir", controlDir]);
+    produce(input, 5 * step, 6 * step);
+    assert.equal(await savepoint.exit, 0, savepoint.log);
+    const path = savepoint.out.trim();
+    assert.ok(path.startsWith(join(checkpointDir, "savepoints")), `on the shared checkpoint dir: ${path}`);
+    for (const p of four) {
+      assert.equal(await p.exit, 0, p.log);
+      assert.match(p.log, /stopped with a savepoint/);
+    }
+    produce(input, 6 * step, 7 * step);
+
+    // 4 processes at parallelism 3 from it, in the same group and checkpoint directory: 9 units.
+    const rescaled = [0, 1, 2, 3].map(() => worker(["--parallelism", "3", "--from-savepoint", path]));
+    produce(input, 7 * step, N);
+    await waitFor("4 processes to share the 9 units", () => covered(rescaled, 9), 240_000, all);
+    // A record far ahead on every partition moves every watermark past the last window.
+    for (let p = 0; p < PARTITIONS; p++) {
+      kcat(
+        BOOTSTRAP,
+        ["-P", "-t", input, "-p", String(p)],
+        `${JSON.stringify({ user: "__flush__", ts: 99_000_000, amount: 0 })}\n`,
+      );
+    }
+    const want = oracle();
+    await waitFor("the whole output", () => committedOutput(output).length >= want.length, 300_000, all);
+    // Anything written twice would show up now or never: every unit completes two more
+    // checkpoints (so commits what it had in flight), then the output must be the oracle's.
+    const deployments = readdirSync(checkpointDir).filter((n) => n.startsWith("group-job.from-"));
+    assert.equal(deployments.length, 1, `one deployment from the savepoint: ${deployments.join(", ")}`);
+    const root = join(checkpointDir, deployments[0]!);
+    const done = latestCheckpoints(root);
+    assert.equal(done.size, 9, `9 units at parallelism 3: ${[...done.keys()].join(", ")}`);
+    await waitFor(
+      "two more checkpoints of every unit",
+      () => {
+        const now = latestCheckpoints(root);
+        return [...done].every(([unit, id]) => (now.get(unit) ?? 0) >= id + 2);
+      },
+      180_000,
+      all,
+    );
+    let got = committedOutput(output);
+    // read_committed stops at an open transaction: read again until everything is visible
+    for (let tries = 0; got.length < want.length && tries < 240; tries++) {
+      await new Promise((r) => setTimeout(r, 500));
+      got = committedOutput(output);
+    }
+    if (got.length !== want.length) {
+      const ws = new Set(want);
+      console.error(
+        "extra or duplicated:",
+        got.filter((x, i) => !ws.has(x) || got[i - 1] === x).slice(0, 20),
+      );
+    }
+    assert.equal(got.length, want.length, `committed ${got.length} records, the oracle has ${want.length}`);
+    assert.deepEqual(got, want);
+  } finally {
+    for (const p of all) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    await client
+      .deleteTopics([
+        input,
+        output,
+        ...(await client.listTopics()).filter((t) => t.startsWith(`fleuve-${group}-`)),
+      ])
+      .catch(() => {});
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
