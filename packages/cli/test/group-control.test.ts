@@ -3,12 +3,13 @@
  * broker: two processes of one group started from one directory each serve a socket (the second
  * as `<job>-<pid>`), their status names the group and the units they run, and `fleuve jobs` lists
  * the group's processes from Kafka's description of the consumer group (client ids with each
- * process's pid, the units each runs: all of the job's, once).
+ * process's pid, the units each runs: all of the job's, once). `fleuve savepoint` through either
+ * socket takes a savepoint of the whole group, on the shared checkpoint directory by default.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -154,6 +155,34 @@ test("fleuve jobs lists the processes of a --group job, from Kafka's description
       ),
     );
     assert.equal(lines.length, 5, listed);
+
+    // fleuve savepoint through either socket is a savepoint of the whole group, which goes on: by
+    // default on the shared checkpoint directory, else under --dir.
+    const shared = await fleuve("savepoint", `group-job-${second}`, "--control-dir", controlDir);
+    assert.equal(shared.code, 0, shared.stderr);
+    assert.ok(
+      shared.stdout.startsWith(join(dir, "checkpoints", "savepoints", "savepoint-group-job-")),
+      shared.stdout,
+    );
+    assert.match(shared.stderr, /savepoint of job 'group-job-\d+' taken; the job goes on/);
+    const elsewhere = await fleuve(
+      "savepoint",
+      "group-job",
+      "--control-dir",
+      controlDir,
+      "--dir",
+      join(dir, "sp"),
+    );
+    assert.equal(elsewhere.code, 0, elsewhere.stderr);
+    assert.ok(elsewhere.stdout.startsWith(join(dir, "sp", "savepoint-group-job-")), elsewhere.stdout);
+    for (const path of [shared.stdout.trim(), elsewhere.stdout.trim()]) {
+      assert.ok(existsSync(join(path, "_metadata")), `${path} is a complete savepoint`);
+    }
+    assert.deepEqual(
+      procs.map((p) => p.child.exitCode),
+      [null, null],
+      "both processes go on",
+    );
   } finally {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL");
     await client
