@@ -143,7 +143,12 @@ async function assertWindows(topic: string, runs: Run[], dir?: string): Promise<
     300_000,
     runs,
   );
-  assert.deepEqual(got, want);
+  const have = new Set(want);
+  assert.deepEqual(
+    got,
+    want,
+    `windows not in the oracle: ${got.filter((w) => !have.has(w)).join(", ")}; checkpoints: ${dir === undefined ? "-" : checkpointsOf(dir)}; logs:\n${runs.map((r) => r.log.slice(-8000)).join("\n---\n")}`,
+  );
 }
 
 /** Lines of the partitions warning in `log`. */
@@ -190,7 +195,9 @@ for (const mode of ["unbounded", "bounded"] as const) {
         one.child.kill("SIGTERM");
         await one.exited;
       }
-      assert.equal(warnings(one.log).length, 1, `one warning in one process:\n${one.log}`);
+      // once per start: a restart (a broker timeout under load) starts the source again
+      const starts = 1 + one.log.split("\n").filter((l) => l.includes("; restarting in ")).length;
+      assert.equal(warnings(one.log).length, starts, `one warning per start in one process:\n${one.log}`);
 
       // A group of two processes.
       const args = [
