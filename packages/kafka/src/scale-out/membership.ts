@@ -21,6 +21,7 @@
  * - Logs: every rebalance is logged by the leader with its reason and the units that move, and by
  *   every member with the units it starts, stops and keeps (see docs/kafka.md, "Reading the logs").
  */
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { FleuveError } from "@fleuve/core";
 import {
@@ -201,6 +202,8 @@ export class Membership {
   #generation = 0;
   #changes: Promise<void> = Promise.resolve();
   #leaving = false;
+  /** Ends the current wait of #apply early. */
+  #wake: (() => void) | undefined;
   /** As leader: the members of the previous assignment it computed (member id -> process). */
   #lastMembers: Map<string, string> | undefined;
 
@@ -378,13 +381,14 @@ export class Membership {
     this.#assignedGeneration = generationId;
     this.#updateClaim();
     const gen = ++this.#generation;
+    this.#wake?.(); // a wait of the previous assignment ends: this one supersedes it
     const names = (xs: Iterable<number>) =>
       [...xs]
         .sort((a, b) => a - b)
         .map((i) => opts.unitNames[i]!)
         .join(", ") || "none";
     this.#changes = this.#changes.then(async () => {
-      if (this.#leaving) return;
+      if (this.#leaving || gen !== this.#generation) return; // superseded before it began
       const started = this.#started;
       const lost = [...started].filter((i) => !next.has(i));
       const waiting = !this.#running && cold;
@@ -405,9 +409,9 @@ export class Membership {
           this.#log(`unit ${opts.unitNames[i]}: stopped (assigned to another process)`);
         }),
       );
-      if (waiting) await new Promise((r) => setTimeout(r, this.#timings.initialDelayMs));
+      if (waiting) await this.#sleep(this.#timings.initialDelayMs);
       // After a rebalance, give the previous owners a moment to stop what moved here.
-      else if (gen > 1) await new Promise((r) => setTimeout(r, 500));
+      else if (gen > 1) await this.#sleep(500);
       if (gen !== this.#generation || this.#leaving) return; // superseded by a newer assignment
       if (waiting) {
         this.#log(
@@ -429,6 +433,18 @@ export class Membership {
     this.#changes.catch(opts.fail);
   }
 
+  /** Waits `ms`, or less if a newer assignment arrives meanwhile (see #apply). */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
   #log(line: string): void {
     this.#opts.log(`group ${this.#opts.group}: ${line}`);
   }
@@ -438,11 +454,18 @@ export class Membership {
 function departure(proc: string): string {
   const [host, pid] = proc.split(":");
   if (host === hostname() && pid !== undefined) {
+    const died =
+      "died (its process no longer exists; the group noticed after session.timeout.ms without heartbeats)";
     try {
       process.kill(Number(pid), 0);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ESRCH")
-        return "died (its process no longer exists; the group noticed after session.timeout.ms without heartbeats)";
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") return died;
+    }
+    // a killed process its parent has not reaped yet still has its pid (a zombie, state Z on Linux)
+    try {
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${Number(pid)}/stat`, "utf8"))) return died;
+    } catch {
+      // not Linux, or gone meanwhile: the kill check above decides
     }
   }
   return "left the group (a clean stop) or was removed after session.timeout.ms without heartbeats";
