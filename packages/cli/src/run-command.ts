@@ -96,7 +96,7 @@ pipeline is refused with one (it sets its own options).
                             commit.interval.ms): a light checkpoint and its transactions, so the
                             latency of each exchange hop; --checkpoint-interval then says how often
                             the full keyed state is written (default ${GROUP_DEFAULT_COMMIT_INTERVAL_MS} with the changelog,
-                            else the checkpoint interval)
+                            under exactly-once; else the checkpoint interval)
   --delivery G              with --group: exactly-once (default) or at-least-once exchanges between
                             units (records sent as they come, read uncommitted: duplicates after a
                             failure, never a loss)

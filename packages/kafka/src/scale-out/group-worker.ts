@@ -92,8 +92,8 @@ export interface GroupWorkerOptions extends MembershipTimings {
    * As Kafka Streams' `commit.interval.ms`: how often each unit commits, i.e. takes a light
    * checkpoint (source and exchange positions, pending transactions, keyed state as the changelog
    * deltas already in Kafka) and commits its sinks' and exchanges' transactions. Under exactly-once
-   * it bounds the latency of each exchange hop and sink. Default 100 ms when keyed state uses the
-   * changelog, else the checkpoint interval. Integer >= 1.
+   * it bounds the latency of each exchange hop and sink. Default 100 ms under exactly-once when
+   * keyed state uses the changelog, else the checkpoint interval. Integer >= 1.
    */
   readonly commitIntervalMs?: number;
   /**
@@ -579,7 +579,9 @@ interface CommitTiming {
  * A short default commit interval (100 ms) only where a commit is light: keyed state in the
  * changelog, whose deltas are in Kafka before the checkpoint; a job's own backend or
  * `changelog: false` writes all keyed state at each checkpoint, so it commits at the checkpoint
- * interval unless told otherwise. Throws FLEUVE_CONFIG_INVALID naming the option for bad values.
+ * interval unless told otherwise. At-least-once exchanges deliver without commits, so they commit
+ * at the checkpoint interval too (it only bounds what a failure replays). Throws
+ * FLEUVE_CONFIG_INVALID naming the option for bad values.
  */
 function commitTiming(opts: GroupWorkerOptions): CommitTiming {
   const base = { ...opts.job.options, ...opts.options };
@@ -607,8 +609,10 @@ function commitTiming(opts: GroupWorkerOptions): CommitTiming {
   // a backend the job chose itself (e.g. LMDB, incremental already) is kept as it is
   const changelog = opts.changelog !== false && base.stateBackend === undefined;
   return {
+    // At-least-once records do not wait for commits: as Kafka Streams (30 s there), commit seldom.
     commitIntervalMs:
-      opts.commitIntervalMs ?? (changelog ? GROUP_DEFAULTS.commitIntervalMs : checkpointIntervalMs),
+      opts.commitIntervalMs ??
+      (changelog && guarantee === "exactly-once" ? GROUP_DEFAULTS.commitIntervalMs : checkpointIntervalMs),
     checkpointIntervalMs,
     changelog,
     deliveryGuarantee: guarantee,
