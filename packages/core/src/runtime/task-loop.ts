@@ -79,6 +79,7 @@ export class TaskLoop {
    * coordination runs.
    */
   requestSavepoint(dir: string, stop: boolean): Promise<string> {
+    if (this.ended) return Promise.reject(this.ended);
     return new Promise((resolve, reject) => {
       this.savepointRequests.push({ dir, stop, resolve, reject });
       this.wake();
@@ -100,10 +101,14 @@ export class TaskLoop {
   /** Set once the job ended: requests that can no longer be served fail with it. */
   private ended: FleuveError | undefined;
 
-  /** The job ended (finished, failed or cancelled): savepoint parts asked for now or still queued fail. */
+  /**
+   * The job ended (finished, failed or cancelled): savepoints and savepoint parts asked for now or
+   * still queued fail, rather than wait for a loop that no longer runs.
+   */
   endRequests(why: string): void {
-    this.ended = new FleuveError("FLEUVE_CHECKPOINT_FAILED", `no savepoint part: ${why}`);
+    this.ended = new FleuveError("FLEUVE_CHECKPOINT_FAILED", `no savepoint: ${why}`);
     for (const r of this.partRequests.splice(0)) r.reject(this.ended);
+    for (const r of this.savepointRequests.splice(0)) r.reject(this.ended);
   }
 
   /** Runs `subtasks` until all finished or the loop is cancelled; rejects with the first error. */
