@@ -3,7 +3,7 @@
  * job whose records carry 1970 event times writes them through its exchange topic. Were the event
  * times the records' Kafka timestamps under the broker's default retention (7 days), the broker
  * would delete them minutes later, read or not. The created topics (exchange, membership,
- * changelog) must have no time or size retention and broker-set timestamps, as the admin API
+ * changelog, savepoint control) must have no time or size retention and broker-set timestamps, as the admin API
  * describes them; and kcat (an independent client) must see append times on the exchange records,
  * so even a retention an operator adds later counts from when they were written.
  */
@@ -95,11 +95,13 @@ test("internal topics of a scale-out job keep unread records whatever their even
     assert.ok(Math.max(...seen) < 2000, "the records carry 1970 event times");
     // ...the internal topics never delete by time or size...
     const topics = (await client.listTopics()).filter((t) => t.startsWith(prefix));
-    const exchange = topics.find((t) => !t.endsWith("-units") && !t.endsWith("-changelog"));
+    const exchange = topics.find(
+      (t) => !t.endsWith("-units") && !t.endsWith("-changelog") && !t.endsWith("-control"),
+    );
     assert.ok(exchange, `an exchange topic among ${topics.join(", ")}`);
     assert.deepEqual(
       topics.filter((t) => t !== exchange).sort(),
-      [`${prefix}changelog`, `${prefix}units`],
+      [`${prefix}changelog`, `${prefix}control`, `${prefix}units`],
       "the other internal topics",
     );
     for (const t of topics) assert.deepEqual(await describe(t), SAFE, `configs of ${t}`);
