@@ -20,41 +20,14 @@ import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { kcat } from "../connectors/crash-common.js";
+import { committedOutput, oracle, produce } from "../fixtures/group-job-data.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 12;
 const N = 3000;
-const USERS = 23;
 const cli = fileURLToPath(new URL("../../../cli/bin/fleuve.js", import.meta.url));
 const jobFile = fileURLToPath(new URL("../fixtures/group-job.ts", import.meta.url));
 const workerFile = fileURLToPath(new URL("../fixtures/group-worker-process.ts", import.meta.url));
-
-const event = (i: number) => ({ user: `u${(i * 7) % USERS}`, ts: 1_000_000 + i * 4, amount: (i % 13) + 1 });
-
-/** Every output line the job must commit, by brute force. */
-function oracle(): string[] {
-  const out: string[] = [];
-  const counts = new Map<string, number>();
-  const windows = new Map<string, [number, number]>();
-  for (let i = 0; i < N; i++) {
-    const e = event(i);
-    const n = (counts.get(e.user) ?? 0) + 1;
-    counts.set(e.user, n);
-    out.push(`count ${e.user} ${n}`);
-    const k = `${e.user} ${Math.floor(e.ts / 1000) * 1000}`;
-    const w = windows.get(k) ?? [0, 0];
-    windows.set(k, [w[0] + 1, w[1] + e.amount]);
-  }
-  for (const [k, [c, s]] of windows) out.push(`window ${k} ${c} ${s}`);
-  return out.sort();
-}
-
-/** Input lines for kcat -K: keyed by device (not user), so users are spread over partitions. */
-function produce(topic: string, from: number, to: number): void {
-  const lines: string[] = [];
-  for (let i = from; i < to; i++) lines.push(`d${i % 31}\t${JSON.stringify(event(i))}`);
-  kcat(BOOTSTRAP, ["-P", "-t", topic, "-K", "\t"], `${lines.join("\n")}\n`);
-}
 
 /** A record far ahead on every partition moves every watermark past the last window. */
 function flush(topic: string): void {
@@ -65,36 +38,6 @@ function flush(topic: string): void {
       `${JSON.stringify({ user: "__flush__", ts: 99_000_000, amount: 0 })}\n`,
     );
   }
-}
-
-function committedOutput(topic: string): string[] {
-  return kcat(BOOTSTRAP, [
-    "-C",
-    "-t",
-    topic,
-    "-e",
-    "-q",
-    "-f",
-    "%s\\n",
-    "-X",
-    "isolation.level=read_committed",
-  ])
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => {
-      const r = JSON.parse(l) as {
-        kind: string;
-        user: string;
-        n?: number;
-        start?: number;
-        count?: number;
-        sum?: number;
-      };
-      return r.kind === "count"
-        ? `count ${r.user} ${r.n}`
-        : `window ${r.user} ${r.start} ${r.count} ${r.sum}`;
-    })
-    .sort();
 }
 
 interface Proc {
@@ -225,7 +168,7 @@ function newestCheckpoint(root: string): number {
 
 /** Waits until the committed output has the oracle's size, then compares (more fails at once). */
 async function expectExactOutput(output: string, procs: Proc[], checkpoints: string): Promise<void> {
-  const want = oracle();
+  const want = oracle(N);
   let committed = 0;
   await waitFor(
     "the whole output",
@@ -315,7 +258,7 @@ test("a group of 3 processes takes a savepoint and goes on, then stops with one 
     assert.deepEqual(codes, [0, 0, 0], "every process of the group exits 0");
     for (const w of workers) assert.ok(w.out.includes("finished"), "every process saw the stop");
     const atStop = committedOutput(output).length;
-    assert.ok(atStop < oracle().length, "stopped before the end");
+    assert.ok(atStop < oracle(N).length, "stopped before the end");
 
     // 3. The rest of the input, read by the job resumed in ONE process from that savepoint, at
     // parallelism 2 (the group ran at 3).

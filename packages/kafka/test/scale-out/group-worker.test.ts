@@ -16,70 +16,13 @@ import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { kcat } from "../connectors/crash-common.js";
+import { committedOutput, oracle, produce } from "../fixtures/group-job-data.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 12;
 const N = 6000;
-const USERS = 23;
 const cli = fileURLToPath(new URL("../../../cli/bin/fleuve.js", import.meta.url));
 const jobFile = fileURLToPath(new URL("../fixtures/group-job.ts", import.meta.url));
-
-const event = (i: number) => ({ user: `u${(i * 7) % USERS}`, ts: 1_000_000 + i * 4, amount: (i % 13) + 1 });
-
-/** Every output line the job must commit, by brute force. */
-function oracle(): string[] {
-  const out: string[] = [];
-  const counts = new Map<string, number>();
-  const windows = new Map<string, [number, number]>();
-  for (let i = 0; i < N; i++) {
-    const e = event(i);
-    const n = (counts.get(e.user) ?? 0) + 1;
-    counts.set(e.user, n);
-    out.push(`count ${e.user} ${n}`);
-    const k = `${e.user} ${Math.floor(e.ts / 1000) * 1000}`;
-    const w = windows.get(k) ?? [0, 0];
-    windows.set(k, [w[0] + 1, w[1] + e.amount]);
-  }
-  for (const [k, [c, s]] of windows) out.push(`window ${k} ${c} ${s}`);
-  return out.sort();
-}
-
-/** Input lines for kcat -K: keyed by device (not user), so users are spread over partitions. */
-function produce(topic: string, from: number, to: number): void {
-  const lines: string[] = [];
-  for (let i = from; i < to; i++) lines.push(`d${i % 31}\t${JSON.stringify(event(i))}`);
-  kcat(BOOTSTRAP, ["-P", "-t", topic, "-K", "\t"], `${lines.join("\n")}\n`);
-}
-
-function committedOutput(topic: string): string[] {
-  return kcat(BOOTSTRAP, [
-    "-C",
-    "-t",
-    topic,
-    "-e",
-    "-q",
-    "-f",
-    "%s\\n",
-    "-X",
-    "isolation.level=read_committed",
-  ])
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => {
-      const r = JSON.parse(l) as {
-        kind: string;
-        user: string;
-        n?: number;
-        start?: number;
-        count?: number;
-        sum?: number;
-      };
-      return r.kind === "count"
-        ? `count ${r.user} ${r.n}`
-        : `window ${r.user} ${r.start} ${r.count} ${r.sum}`;
-    })
-    .sort();
-}
 
 interface Worker {
   child: ChildProcess;
@@ -291,7 +234,7 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
       new RegExp(`process \\S+:${victim.child.pid} died`),
       "the leader logged the death",
     );
-    const want = oracle();
+    const want = oracle(N);
     assert.ok(before < want.length, "the victim was killed before the job was done");
     await waitFor("the whole output", () => committedOutput(output).length >= want.length, 300_000, workers);
     // Anything written twice would show up now or never: wait until every unit has completed two
