@@ -28,6 +28,7 @@ const PACKAGES = {
   "state-lmdb": ["core"],
   log: ["core"],
   kafka: ["core"],
+  cep: ["core"],
   cli: ["core", "log", "kafka"],
 };
 
