@@ -13,6 +13,10 @@
  * 4. A savepoint that cannot complete (a unit failed, moved or restarted meanwhile; its deadline
  *    passed) is aborted by whoever sees it first: no `_metadata` is written, and every process
  *    releases its alignments (barriers of a savepoint that is over are ignored).
+ * 5. An abort because the group was changing (a rebalance, a unit restarting) is not the caller's
+ *    concern: the asking process tries again, into a new folder, until the deadline, so that
+ *    `fleuve savepoint` right after a process joined or left waits for the group to settle instead
+ *    of failing. The folders of aborted attempts are deleted once a later attempt completed.
  */
 import { randomBytes } from "node:crypto";
 import { type CheckpointStorage, FleuveError } from "@fleuve/core";
@@ -41,7 +45,13 @@ export type ControlMessage =
       readonly files: PartFiles;
     }
   | { readonly type: "completed"; readonly id: string; readonly path: string; readonly stop: boolean }
-  | { readonly type: "aborted"; readonly id: string; readonly reason: string };
+  | {
+      readonly type: "aborted";
+      readonly id: string;
+      readonly reason: string;
+      /** The group was changing (a unit moved, restarted or failed): the asking process tries again. */
+      readonly retry?: boolean;
+    };
 
 /** Options of {@link GroupSavepoints}. */
 export interface GroupSavepointsOptions {
@@ -188,7 +198,7 @@ export class GroupSavepoints {
           a.coordinating?.resolve(m.path);
         } else {
           this.#o.log(`savepoint ${m.id} of the group failed: ${m.reason}`);
-          a.coordinating?.reject(this.#error(m.id, m.reason));
+          a.coordinating?.reject(this.#error(m.id, m.reason, m.retry === true));
         }
         this.#o.ended(a.barrier, m.type === "completed");
         if (m.type === "completed" && m.stop) this.#resolveStopped();
@@ -197,9 +207,9 @@ export class GroupSavepoints {
     }
   }
 
-  #error(id: string, reason: string): FleuveError {
+  #error(id: string, reason: string, retry = false): FleuveError {
     return new FleuveError("FLEUVE_CHECKPOINT_FAILED", `savepoint ${id} of the group failed: ${reason}`, {
-      details: { savepoint: id },
+      details: { savepoint: id, retry },
     });
   }
 
@@ -236,18 +246,45 @@ export class GroupSavepoints {
 
   /**
    * Takes a savepoint of the whole group job into the folder `dir` (shared by every process);
-   * resolves with its path once `_metadata` is written.
+   * resolves with its path once `_metadata` is written. An attempt aborted because the group was
+   * changing is tried again (into `<dir>-attempt-<n>`) until `timeoutMs` has passed.
    */
-  savepoint(dir: string, stop: boolean, timeoutMs: number): Promise<string> {
+  async savepoint(dir: string, stop: boolean, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    const aborted: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const at = attempt === 1 ? dir : `${dir}-attempt-${attempt}`;
+      try {
+        const path = await this.#attempt(at, stop, deadline);
+        for (const old of aborted) {
+          await this.#o.storage
+            .remove(old)
+            .catch((e: unknown) =>
+              this.#o.log(`could not delete ${old}, an aborted savepoint attempt: ${(e as Error).message}`),
+            );
+        }
+        return path;
+      } catch (e) {
+        const retry = e instanceof FleuveError && e.details?.retry === true;
+        // Back off while the group settles (a rebalance takes its initial delay, units restore).
+        const wait = Math.min(1000 * attempt, 5000);
+        if (!retry || this.#closed || Date.now() + wait >= deadline) throw e;
+        aborted.push(at);
+        this.#o.log(`${(e as Error).message}; the group was changing, trying again in ${wait / 1000} s`);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  /** One attempt of {@link savepoint}. */
+  #attempt(dir: string, stop: boolean, deadline: number): Promise<string> {
     const id = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
     return new Promise<string>((resolve, reject) => {
       this.#asked.set(id, { parts: new Map(), resolve, reject, completing: false });
-      this.#publish({ type: "request", id, dir, stop, deadline: Date.now() + timeoutMs }).catch(
-        (e: unknown) => {
-          this.#asked.delete(id);
-          reject(this.#error(id, `the request could not be sent: ${(e as Error).message}`));
-        },
-      );
+      this.#publish({ type: "request", id, dir, stop, deadline }).catch((e: unknown) => {
+        this.#asked.delete(id);
+        reject(this.#error(id, `the request could not be sent: ${(e as Error).message}`));
+      });
     });
   }
 
@@ -259,15 +296,19 @@ export class GroupSavepoints {
     );
   }
 
-  /** Gives savepoint `id` up, for every process (no-op when it is over already). */
-  async abort(id: string, reason: string): Promise<void> {
+  /**
+   * Gives savepoint `id` up, for every process (no-op when it is over already). `retry`: the group
+   * was changing, and the asking process tries again (see the module comment).
+   */
+  async abort(id: string, reason: string, retry = false): Promise<void> {
     if (this.#over.has(id)) return;
+    const m: ControlMessage = { type: "aborted", id, reason, ...(retry ? { retry } : {}) };
     try {
-      await this.#publish({ type: "aborted", id, reason });
+      await this.#publish(m);
     } catch (e) {
       this.#o.log(`could not publish the abort of savepoint ${id}: ${(e as Error).message}`);
       // Over here at least, so that this process releases its alignments.
-      this.#apply({ type: "aborted", id, reason });
+      this.#apply(m);
     }
   }
 

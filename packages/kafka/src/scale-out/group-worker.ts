@@ -315,9 +315,12 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       }
     },
   });
-  /** A unit that stops, restarts or fails here while a savepoint runs: that savepoint cannot complete. */
+  /**
+   * A unit that stops, restarts or fails here while a savepoint runs: that savepoint cannot
+   * complete. The group is changing, so the process that asked for it tries again.
+   */
   const abortSavepoints = (why: string) => {
-    for (const b of control.inProgress) void control.abort(b.id, why);
+    for (const b of control.inProgress) void control.abort(b.id, why, true);
   };
 
   /** Deletes the epochs of the running units that no restore can reach any more. */

@@ -127,10 +127,18 @@ async function savepoint(w: Proc, dir: string, stop: boolean, procs: Proc[]): Pr
   return text;
 }
 
-/** Asks worker `w` for a savepoint into `dir`: "ok" and its path, or "failed" and why. */
-async function askSavepoint(w: Proc, dir: string, stop: boolean, procs: Proc[]): Promise<[string, string]> {
+/** Asks worker `w` for a savepoint into `dir` (given up after `timeoutMs`): "ok" and its path, or "failed" and why. */
+async function askSavepoint(
+  w: Proc,
+  dir: string,
+  stop: boolean,
+  procs: Proc[],
+  timeoutMs?: number,
+): Promise<[string, string]> {
   const before = w.out.length;
-  w.child.stdin!.write(`${stop ? "stop-savepoint" : "savepoint"} ${dir}\n`);
+  w.child.stdin!.write(
+    `${stop ? "stop-savepoint" : "savepoint"} ${dir}${timeoutMs ? ` ${timeoutMs}` : ""}\n`,
+  );
   let answer: RegExpExecArray | null = null;
   await waitFor(
     `the ${stop ? "stop-with-" : ""}savepoint`,
@@ -325,14 +333,14 @@ test("a group stopped with a savepoint at parallelism 4 resumes as a new group a
   });
 });
 
-test("a savepoint that cannot complete (a process dies meanwhile) fails, leaves no _metadata, and the group goes on exactly", {
+test("savepoints asked while a process dies: one past its deadline fails with no _metadata; one aborted by the rebalance is taken again once the group settled; the group goes on exactly", {
   ...options,
   timeout: 900_000,
 }, async () => {
   await withTopics(async (input, output, dir, procs) => {
     const group = uniqueTopic("gsp-d");
-    // A long session timeout (the longest the membership allows): the savepoint is asked for long
-    // before the group notices the death.
+    // A long session timeout (the longest the membership allows): the savepoints are asked for
+    // long before the group notices the death.
     const workers = [0, 1, 2].map(() =>
       startWorker(group, join(dir, "group"), 3, undefined, input, output, 10_000),
     );
@@ -345,15 +353,25 @@ test("a savepoint that cannot complete (a process dies meanwhile) fails, leaves 
     );
     produce(input, 0, N / 3);
     await waitFor("output of the first third", () => committedOutput(output).length > 200, 180_000, procs);
-    // The units of the killed process take no part; the rebalance that moves them ends the savepoint.
+    // The units of the killed process take no part in a savepoint until the group moves them.
     workers[2]!.child.kill("SIGKILL");
     produce(input, N / 3, (2 * N) / 3);
-    const folder = join(dir, "group", "savepoints", "failed");
-    const [outcome, why] = await askSavepoint(workers[0]!, folder, false, procs);
+    const late = join(dir, "group", "savepoints", "too-short");
+    const [outcome, why] = await askSavepoint(workers[0]!, late, false, procs, 2000);
     assert.equal(outcome, "failed");
-    assert.match(why, /savepoint \S+ of the group failed: unit \S+ (\(re\)started meanwhile|moved away)/);
-    assert.ok(!existsSync(join(folder, "_metadata")), "no _metadata");
-    // Alignments were released: the survivors carry on to the exact output.
+    assert.match(why, /savepoint \S+ of the group failed: it did not complete within its deadline/);
+    assert.ok(!existsSync(join(late, "_metadata")), "no _metadata");
+    // The rebalance that moves the dead process's units ends this one's first attempt; the asking
+    // process tries again, into a new folder.
+    const folder = join(dir, "group", "savepoints", "during-death");
+    const path = await savepoint(workers[0]!, folder, false, procs);
+    assert.match(path, /during-death-attempt-\d+$/, "a later attempt, in its own folder");
+    assert.match(
+      workers[0]!.log,
+      /savepoint \S+ of the group failed: unit \S+ (\(re\)started meanwhile|moved away|failed)[^\n]*; the group was changing, trying again in \d+ s/,
+    );
+    assert.ok(!existsSync(folder), "the aborted attempt's folder is deleted");
+    // Alignments of the aborted savepoints were released: the survivors carry on to the exact output.
     produce(input, (2 * N) / 3, N);
     flush(input);
     await expectExactOutput(output, procs, join(dir, "group"));
