@@ -4,4 +4,23 @@
  * Fleuve's keyed state and timers, through the operator SPI of `@fleuve/core/spi`.
  * @packageDocumentation
  */
-export {};
+export {
+  type AfterMatchSkipStrategy,
+  noSkip,
+  type SkipStrategyKind,
+  skipPastLastEvent,
+  skipToFirst,
+  skipToLast,
+  skipToNext,
+} from "./after-match-skip.js";
+export type { Condition, ConditionContext, TypeGuardCondition } from "./conditions.js";
+export { NFA, type NFAOptions, type NFAOutput, type NFAState } from "./nfa/nfa.js";
+export {
+  type Contiguity,
+  Pattern,
+  type PatternMatch,
+  type PatternStep,
+  type Quantifier,
+  type StepKind,
+  type WithinType,
+} from "./pattern.js";
