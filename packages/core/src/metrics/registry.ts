@@ -98,11 +98,26 @@ export class OperatorMetrics {
   /** Source-to-here latency (ms), measured with latency markers. */
   readonly latencyMs = new Histogram();
   readonly currentWatermark = new Gauge();
+  /** Gauges an operator defines itself (Flink's `getMetricGroup().gauge(...)`), by name. */
+  readonly gauges = new Map<string, Gauge>();
   constructor(
     readonly operatorName: string,
     readonly operatorId: string,
     readonly subtaskIndex: number,
   ) {}
+
+  /**
+   * The operator's own gauge `name`, created at 0 on first use (the same gauge for the same name):
+   * for what only the operator knows, e.g. the partial matches a CEP operator holds.
+   */
+  gauge(name: string): Gauge {
+    let g = this.gauges.get(name);
+    if (g === undefined) {
+      g = new Gauge();
+      this.gauges.set(name, g);
+    }
+    return g;
+  }
 }
 
 /** All metrics of a running job. */

@@ -1,0 +1,98 @@
+/**
+ * The operator of one pattern (`CEP.pattern(...)`, Flink's CepOperator), on the operator SPI: per
+ * key (a non-keyed stream is keyed by one constant key at parallelism 1), in event or processing
+ * time, with the pattern's state in keyed state and one timer per key, checkpointed and
+ * redistributed by key group like any keyed operator. The per-key work is a
+ * {@link KeyedPatternRunner}; matches go through a {@link MatchEmitter}.
+ */
+import { type Key, OneInputOperator, SKIP_RECORD, type Triggerable } from "@fleuve/core/spi";
+import type { PatternProcessFunction } from "../pattern-process-function.js";
+import { type ActivePattern, KeyedPatternRunner, type TimeDomain } from "./keyed-pattern-runner.js";
+import { type CepSideOutputs, MatchEmitter } from "./match-emitter.js";
+import type { Matcher } from "./matcher.js";
+
+/** Options of a {@link CepOperator}. */
+export interface CepOperatorOptions<T> extends CepSideOutputs<T> {
+  /** Event time (default: buffered until the watermark, in timestamp order) or processing time. */
+  readonly timeDomain?: TimeDomain;
+  /** Orders events with equal timestamps (event time); arrival order when absent or 0. */
+  readonly comparator?: ((a: T, b: T) => number) | undefined;
+  /** False when the stream was keyed by the API only to run at parallelism 1 (`ctx.key` is then undefined). */
+  readonly keyed?: boolean;
+  /** The id reported for the pattern's results (default `"pattern"`). */
+  readonly patternId?: string;
+}
+
+/** Names of the gauges a CEP operator keeps in its metrics (`OperatorMetrics.gauge(name)`). */
+export const CEP_GAUGES = {
+  /** Partial matches held by the subtask, over all keys. */
+  partialMatches: "cep.partialMatches",
+  /** Events held by the subtask: waiting for the watermark, and in the matchers' buffers. */
+  bufferedEvents: "cep.bufferedEvents",
+} as const;
+
+/** Runs one compiled pattern per key (see the file comment). */
+export class CepOperator<T, OUT> extends OneInputOperator<T, OUT> implements Triggerable<number> {
+  private runner!: KeyedPatternRunner<T>;
+  private fn: PatternProcessFunction<any, OUT>;
+  private readonly patterns: readonly ActivePattern<T>[];
+
+  constructor(
+    matcher: Matcher<T, any>,
+    fn: PatternProcessFunction<any, OUT>,
+    private readonly options: CepOperatorOptions<T> = {},
+  ) {
+    super();
+    this.fn = fn;
+    this.patterns = [{ id: options.patternId ?? "pattern", version: 0, matcher }];
+  }
+
+  override open(): void {
+    // One instance per subtask: fields the function sets on `this` in open() stay per subtask.
+    this.fn = Object.create(this.fn) as PatternProcessFunction<any, OUT>;
+    const rt = this.runtime;
+    const backend = this.keyedState;
+    const keyed = this.options.keyed ?? true;
+    const emitter = new MatchEmitter<T, OUT>(this.fn, this.output, this.options, {
+      key: (): Key | undefined => (keyed ? backend.getCurrentKey() : undefined),
+      currentWatermark: () => this.currentWatermark,
+      currentProcessingTime: () => rt.processingTime.now(),
+      countLateDropped: () => rt.metrics.numLateRecordsDropped.inc(),
+      userError: (e, record, ts) => {
+        const err = this.userError(e, record, ts);
+        if (err !== SKIP_RECORD) throw err;
+      },
+    });
+    this.runner = new KeyedPatternRunner<T>({
+      operatorName: rt.operatorName,
+      backend,
+      timers: this.getTimerService<number>(this),
+      timeDomain: this.options.timeDomain ?? "event",
+      comparator: this.options.comparator,
+      currentWatermark: () => this.currentWatermark,
+      patterns: () => this.patterns,
+      finishingMatcher: () => this.patterns[0]!.matcher,
+      listener: emitter,
+      partialMatchesGauge: rt.metrics.gauge(CEP_GAUGES.partialMatches),
+      bufferedEventsGauge: rt.metrics.gauge(CEP_GAUGES.bufferedEvents),
+    });
+    this.runner.recount();
+    this.fn.open?.();
+  }
+
+  processElement(value: T, timestamp: number): void {
+    this.runner.onElement(value, timestamp);
+  }
+
+  onEventTime(timestamp: number): void {
+    this.runner.onTimer(timestamp);
+  }
+
+  onProcessingTime(timestamp: number): void {
+    this.runner.onTimer(timestamp);
+  }
+
+  override close(): void {
+    this.fn.close?.();
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * The per-key work of the CEP operators, shared by the operator of one pattern and the operator of
+ * patterns that change while the job runs: buffering events until the watermark passes them
+ * (event time), feeding them to each pattern's matcher in timestamp order, advancing time so that
+ * time-outs and absences fire when their deadline passes (one timer per key, at the earliest of the
+ * next buffered event and the next deadline), and releasing a key's state when it holds nothing.
+ *
+ * Event time follows Flink's CepOperator: for each buffered timestamp <= the watermark, in order,
+ * time advances to it and then its events are processed (equal timestamps in arrival order, or by
+ * the user's comparator); then time advances to the watermark. Deadlines that pass in between are
+ * reached one by one, so a time-out or an absence is reported at its own deadline, whatever the
+ * watermark's steps. Processing time: each event is processed when it arrives, at the current
+ * processing time.
+ */
+import { FleuveError } from "@fleuve/core";
+import type { InternalTimerService, KeyedStateBackend, KeyedTable } from "@fleuve/core/spi";
+import { bufferEvent, countDue, isIdle, type KeyEntry, newKeyEntry, type RunState } from "./key-entry.js";
+import type { Matcher, MatcherOutput } from "./matcher.js";
+
+/** Which clock drives the patterns: the events' timestamps and watermarks, or the wall clock. */
+export type TimeDomain = "event" | "processing";
+
+/** A pattern applied to every key (a pattern id and version, and its compiled matcher). */
+export interface ActivePattern<T> {
+  readonly id: string;
+  readonly version: number;
+  readonly matcher: Matcher<T, any>;
+}
+
+/** What the runner reports, with the pattern (id, version) each result belongs to. */
+export interface RunnerListener<T> {
+  /** A complete match, found at `timestamp`. */
+  match(id: string, version: number, match: Record<string, T[]>, timestamp: number): void;
+  /** A partial match that timed out at `timeoutTimestamp`. */
+  timedOut(id: string, version: number, partial: Record<string, T[]>, timeoutTimestamp: number): void;
+  /** A partial match dropped by the per-key limit at `timestamp`. */
+  dropped(id: string, version: number, partial: Record<string, T[]>, timestamp: number): void;
+  /** An event whose timestamp the watermark had already passed (event time). */
+  late(event: T, timestamp: number): void;
+}
+
+/** What a runner is given by its operator. */
+export interface RunnerSetup<T> {
+  readonly operatorName: string;
+  readonly backend: KeyedStateBackend;
+  readonly timers: InternalTimerService<number>;
+  readonly timeDomain: TimeDomain;
+  /** Orders events with equal timestamps (event time); arrival order when absent or 0. */
+  readonly comparator?: ((a: T, b: T) => number) | undefined;
+  /** The operator's current watermark. */
+  readonly currentWatermark: () => number;
+  /** The patterns every key runs now. */
+  readonly patterns: () => readonly ActivePattern<T>[];
+  /** The matcher of a run finishing under a replaced pattern version (`run.finishing` is set). */
+  readonly finishingMatcher: (runId: string, run: RunState) => Matcher<T, any>;
+  readonly listener: RunnerListener<T>;
+  /** Gauges fed with the subtask's totals: partial matches, and events held (waiting or in matchers). */
+  readonly partialMatchesGauge?: { set(value: number): void } | undefined;
+  readonly bufferedEventsGauge?: { set(value: number): void } | undefined;
+}
+
+/** The keyed table the CEP operators keep their per-key state in. */
+export const CEP_STATE_TABLE = "cep-keys";
+
+/** The timer namespace of the CEP operators (one timer per key). */
+const NS = 0;
+
+/** Runs patterns per key on keyed state and timers (see the file comment). */
+export class KeyedPatternRunner<T> {
+  private readonly table: KeyedTable<KeyEntry<T>>;
+  private readonly eventTime: boolean;
+  /** An empty matcher state per pattern, reused for keys that start no partial match (no allocation). */
+  private readonly spare = new Map<Matcher<T, any>, unknown>();
+  // What the matcher output reports against (set before each matcher call).
+  private curId = "";
+  private curVersion = 0;
+  private curTime = 0;
+  /** Totals over the subtask's keys, for the gauges. */
+  private partials = 0;
+  private buffered = 0;
+  /** What {@link countOf} found (fields, not a returned pair: no allocation per record). */
+  private countedPartials = 0;
+  private countedBuffered = 0;
+  private readonly out: MatcherOutput<T>;
+
+  constructor(private readonly setup: RunnerSetup<T>) {
+    this.table = setup.backend.getTable<KeyEntry<T>>(CEP_STATE_TABLE);
+    this.eventTime = setup.timeDomain === "event";
+    const listener = setup.listener;
+    this.out = {
+      match: (m) => listener.match(this.curId, this.curVersion, m, this.curTime),
+      timedOut: (p, at) => listener.timedOut(this.curId, this.curVersion, p, at),
+      dropped: (p) => listener.dropped(this.curId, this.curVersion, p, this.curTime),
+    };
+  }
+
+  /** Recounts the gauges from restored state (call after restore, before input). */
+  recount(): void {
+    this.partials = 0;
+    this.buffered = 0;
+    for (const [, entry] of this.table.entries()) {
+      this.countOf(entry);
+      this.partials += this.countedPartials;
+      this.buffered += this.countedBuffered;
+    }
+    this.publish();
+  }
+
+  /** Handles one event of the current key. */
+  onElement(event: T, timestamp: number): void {
+    if (this.eventTime) {
+      if (timestamp === Number.NEGATIVE_INFINITY) {
+        throw new FleuveError(
+          "FLEUVE_CONFIG_INVALID",
+          `operator '${this.setup.operatorName}': a CEP pattern in event time needs records with timestamps: assign timestamps and watermarks upstream, or use timeDomain: "processing"`,
+          { details: { option: "timeDomain", operator: this.setup.operatorName } },
+        );
+      }
+      if (timestamp <= this.setup.currentWatermark()) {
+        this.setup.listener.late(event, timestamp);
+        return;
+      }
+      let entry = this.table.get();
+      if (entry === undefined) {
+        entry = newKeyEntry<T>();
+        this.table.set(entry);
+      }
+      bufferEvent(entry, event, timestamp);
+      this.buffered++;
+      if (entry.timer === null || timestamp < entry.timer) this.setTimer(entry, timestamp);
+      this.publish();
+      return;
+    }
+    const now = this.setup.timers.currentProcessingTime();
+    const entry = this.table.get() ?? newKeyEntry<T>();
+    this.countOf(entry);
+    const p0 = this.countedPartials;
+    const b0 = this.countedBuffered;
+    this.advance(entry, now, true);
+    this.feed(entry, event, now);
+    this.settle(entry, p0, b0);
+  }
+
+  /** Handles the current key's timer (event or processing time). */
+  onTimer(time: number): void {
+    const entry = this.table.get();
+    if (entry === undefined) return; // a timer of a key released since
+    if (entry.timer === time) entry.timer = null;
+    this.countOf(entry);
+    const p0 = this.countedPartials;
+    const b0 = this.countedBuffered;
+    if (this.eventTime) this.drainBuffer(entry, this.setup.currentWatermark());
+    else this.advance(entry, this.setup.timers.currentProcessingTime(), true);
+    this.settle(entry, p0, b0);
+  }
+
+  /**
+   * Calls `fn` on the entry of every key of this subtask, with the key set (pattern updates use it
+   * to drop or retire the runs of a replaced pattern), then settles the entry.
+   */
+  forEachKey(fn: (entry: KeyEntry<T>) => void): void {
+    const backend = this.setup.backend;
+    const keys = [...this.table.entries()].map(([nk]) => nk);
+    for (const nk of keys) {
+      backend.setCurrentKey(backend.rawKey(nk), nk);
+      const entry = this.table.get();
+      if (entry === undefined) continue;
+      this.countOf(entry);
+      const p0 = this.countedPartials;
+      const b0 = this.countedBuffered;
+      fn(entry);
+      this.settle(entry, p0, b0);
+    }
+  }
+
+  /** Event time: processes every buffered event up to the watermark `w`, then advances to `w`. */
+  private drainBuffer(entry: KeyEntry<T>, w: number): void {
+    const due = countDue(entry, w);
+    if (due > 0) {
+      const ts = entry.ts.splice(0, due);
+      const ev = entry.ev.splice(0, due);
+      const cmp = this.setup.comparator;
+      let i = 0;
+      while (i < due) {
+        const t = ts[i]!;
+        let j = i + 1;
+        while (j < due && ts[j] === t) j++;
+        this.advance(entry, t, false);
+        if (cmp !== undefined && j - i > 1) {
+          // Array.prototype.sort is stable: ties under the comparator keep arrival order.
+          const group = ev.slice(i, j).sort(cmp);
+          for (const e of group) this.feed(entry, e, t);
+        } else {
+          for (let k = i; k < j; k++) this.feed(entry, ev[k]!, t);
+        }
+        i = j;
+      }
+    }
+    this.advance(entry, w, true);
+  }
+
+  /**
+   * Advances every run of the entry to `time`: first to each deadline before it, one by one (so
+   * results carry their own deadline as timestamp), then to `time` itself. `inclusive`: deadlines
+   * at `time` are reached one by one too (the same result, reported the same way).
+   */
+  private advance(entry: KeyEntry<T>, time: number, inclusive: boolean): void {
+    const runs = entry.runs;
+    for (const runId in runs) {
+      const run = runs[runId]!;
+      const matcher = this.matcherOf(runId, run);
+      this.bind(runId, run);
+      for (;;) {
+        const d = matcher.nextDeadline(run.s);
+        if (d === undefined || d > time || (!inclusive && d === time)) break;
+        this.curTime = d;
+        matcher.advanceTime(run.s, d, this.out);
+        const next = matcher.nextDeadline(run.s);
+        if (next !== undefined && next <= d) break; // a matcher that does not move on: avoid a loop
+      }
+      this.curTime = time;
+      matcher.advanceTime(run.s, time, this.out);
+      if (matcher.isEmpty(run.s)) delete runs[runId];
+    }
+  }
+
+  /** Feeds one event, at `time`, to every active pattern and every finishing run of the entry. */
+  private feed(entry: KeyEntry<T>, event: T, time: number): void {
+    const runs = entry.runs;
+    this.curTime = time;
+    const patterns = this.setup.patterns();
+    for (let i = 0; i < patterns.length; i++) {
+      const p = patterns[i]!;
+      const run = runs[p.id];
+      this.curId = p.id;
+      this.curVersion = p.version;
+      if (run !== undefined) {
+        p.matcher.process(run.s, event, time, this.out);
+        if (p.matcher.isEmpty(run.s)) delete runs[p.id];
+        continue;
+      }
+      const s = this.spare.get(p.matcher) ?? p.matcher.createState();
+      p.matcher.process(s, event, time, this.out);
+      if (p.matcher.isEmpty(s)) {
+        this.spare.set(p.matcher, s);
+      } else {
+        this.spare.delete(p.matcher);
+        runs[p.id] = { v: p.version, s };
+      }
+    }
+    for (const runId in runs) {
+      const run = runs[runId]!;
+      if (run.finishing === undefined) continue;
+      const matcher = this.matcherOf(runId, run);
+      this.bind(runId, run);
+      matcher.process(run.s, event, time, this.out);
+      if (matcher.isEmpty(run.s)) delete runs[runId];
+    }
+  }
+
+  private bind(runId: string, run: RunState): void {
+    const at = runId.lastIndexOf("@");
+    this.curId = run.finishing === undefined || at < 0 ? runId : runId.slice(0, at);
+    this.curVersion = run.v;
+  }
+
+  private matcherOf(runId: string, run: RunState): Matcher<T, any> {
+    if (run.finishing !== undefined) return this.setup.finishingMatcher(runId, run);
+    const patterns = this.setup.patterns();
+    for (let i = 0; i < patterns.length; i++) if (patterns[i]!.id === runId) return patterns[i]!.matcher;
+    // Only a pattern update leaves a run without its pattern, and it sweeps the keys first.
+    throw new FleuveError(
+      "FLEUVE_STATE_INVALID",
+      `operator '${this.setup.operatorName}': keyed state holds partial matches of pattern '${runId}', which the operator does not run`,
+      { details: { operator: this.setup.operatorName, pattern: runId } },
+    );
+  }
+
+  /** Saves the entry (or releases it when idle) and sets its timer to what it needs next. */
+  private settle(entry: KeyEntry<T>, p0: number, b0: number): void {
+    this.countOf(entry);
+    this.partials += this.countedPartials - p0;
+    this.buffered += this.countedBuffered - b0;
+    this.publish();
+    if (isIdle(entry)) {
+      this.setTimer(entry, undefined);
+      this.table.delete();
+      return;
+    }
+    let next = this.eventTime && entry.ts.length > 0 ? entry.ts[0]! : Number.POSITIVE_INFINITY;
+    for (const runId in entry.runs) {
+      const run = entry.runs[runId]!;
+      const d = this.matcherOf(runId, run).nextDeadline(run.s);
+      if (d !== undefined && d < next) next = d;
+    }
+    this.setTimer(entry, next === Number.POSITIVE_INFINITY ? undefined : next);
+    this.table.set(entry);
+  }
+
+  private setTimer(entry: KeyEntry<T>, time: number | undefined): void {
+    const t = time ?? null;
+    if (entry.timer === t) return;
+    const timers = this.setup.timers;
+    if (entry.timer !== null) {
+      if (this.eventTime) timers.deleteEventTimeTimer(NS, entry.timer);
+      else timers.deleteProcessingTimeTimer(NS, entry.timer);
+    }
+    entry.timer = t;
+    if (t === null) return;
+    if (this.eventTime) timers.registerEventTimeTimer(NS, t);
+    else timers.registerProcessingTimeTimer(NS, t);
+  }
+
+  /** Counts the partial matches and held events (waiting, and in the matchers) of one entry. */
+  private countOf(entry: KeyEntry<T>): void {
+    let partials = 0;
+    let buffered = entry.ts.length;
+    for (const runId in entry.runs) {
+      const run = entry.runs[runId]!;
+      const m = this.matcherOf(runId, run);
+      partials += m.partialMatches(run.s);
+      buffered += m.bufferedEvents(run.s);
+    }
+    this.countedPartials = partials;
+    this.countedBuffered = buffered;
+  }
+
+  private publish(): void {
+    this.setup.partialMatchesGauge?.set(this.partials);
+    this.setup.bufferedEventsGauge?.set(this.buffered);
+  }
+}

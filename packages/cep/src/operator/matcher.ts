@@ -1,0 +1,39 @@
+/**
+ * What the CEP operators need of a compiled pattern: the NFA's surface (`NFA` in `../nfa/nfa.ts`
+ * has it), named structurally so that the operators' own duties (buffering, ordering, timers,
+ * state release, checkpoints) are tested with a small recording matcher, and so that one operator
+ * drives one pattern or several (patterns that change while the job runs).
+ */
+
+/** Where a matcher reports what it finds (the NFA's `NFAOutput`). */
+export interface MatcherOutput<T> {
+  /** A complete match: step name -> the events it matched, in order. */
+  match(match: Record<string, T[]>): void;
+  /** A partial match whose `within` passed at `timeoutTimestamp`, with the events matched so far. */
+  timedOut(partial: Record<string, T[]>, timeoutTimestamp: number): void;
+  /** A partial match dropped by the per-key limit (oldest first). */
+  dropped(partial: Record<string, T[]>): void;
+}
+
+/**
+ * A compiled pattern run per key: its state `S` is plain, structured-cloneable data (it lives in
+ * keyed state and in checkpoints) mutated in place by `process` and `advanceTime`.
+ */
+export interface Matcher<T, S = unknown> {
+  /** The pattern's `within` (ms), if any. */
+  readonly windowTime: number | undefined;
+  /** A fresh state for a key that has none. */
+  createState(): S;
+  /** Feeds one event; events come in timestamp order (ties in the order chosen by the operator). */
+  process(state: S, event: T, timestamp: number, out: MatcherOutput<T>): void;
+  /** Time reached `time`: time-outs, pruning, absence ("no B within...") completing. */
+  advanceTime(state: S, time: number, out: MatcherOutput<T>): void;
+  /** The earliest time at which {@link advanceTime} would do something, if any. */
+  nextDeadline(state: S): number | undefined;
+  /** True when the state holds nothing: the key's state may be released. */
+  isEmpty(state: S): boolean;
+  /** Partial matches held (for metrics and the per-key limit). */
+  partialMatches(state: S): number;
+  /** Events held in the matcher's shared buffer (for metrics). */
+  bufferedEvents(state: S): number;
+}

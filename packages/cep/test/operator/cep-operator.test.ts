@@ -1,0 +1,332 @@
+/**
+ * The CEP operator's own duties, with a recording matcher (test/operator/fake-matcher.ts) instead
+ * of the NFA: event-time buffering and order (timestamps, then arrival or the comparator), late
+ * events, deadlines that fire when time passes (event and processing time), one timer per key,
+ * idle keys released, gauges, and checkpoint/restore (also at another parallelism) against a
+ * reference on random inputs.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { OutputTag } from "@fleuve/core";
+import { keyGroupOf, normalizeKey, type OperatorSnapshot, subtaskForKeyGroup } from "@fleuve/core/spi";
+import { KeyedOneInputOperatorHarness } from "@fleuve/core/testing";
+import fc from "fast-check";
+import { CEP_GAUGES, CepOperator, type CepOperatorOptions } from "../../src/operator/cep-operator.js";
+import type {
+  DroppedMatch,
+  PatternProcessFunction,
+  TimedOutMatch,
+} from "../../src/pattern-process-function.js";
+import { type Ev, FakeMatcher, fakeReference } from "./fake-matcher.js";
+
+const timedOutTag = new OutputTag<TimedOutMatch<{ a: Ev[] }>>("timed-out");
+const droppedTag = new OutputTag<DroppedMatch<{ a: Ev[] }>>("dropped");
+const lateTag = new OutputTag<Ev>("late");
+
+/** Emits "a-b" per match. */
+const pairs: PatternProcessFunction<{ a: Ev[]; b: Ev[] }, string> = {
+  processMatch(m, _ctx, out) {
+    out.collect(`${m.a[0]!.id}-${m.b[0]!.id}`);
+  },
+};
+
+function harness(
+  matcher: FakeMatcher,
+  options: CepOperatorOptions<Ev> = {},
+  extra: { parallelism?: number; subtaskIndex?: number; restoreFrom?: OperatorSnapshot[] } = {},
+) {
+  return new KeyedOneInputOperatorHarness(
+    new CepOperator<Ev, string>(matcher, pairs, { timedOut: timedOutTag, dropped: droppedTag, ...options }),
+    (e: Ev) => e.key,
+    extra,
+  );
+}
+
+const ev = (kind: Ev["kind"], id: string, key = "k"): Ev => ({ kind, key, id });
+
+test("event time: events wait for the watermark, then go in timestamp order, time advancing to each timestamp first", () => {
+  const m = new FakeMatcher(10);
+  const h = harness(m);
+  h.processElement(ev("a", "a1"), 1);
+  assert.deepEqual(m.log, [], "nothing is processed before the watermark passes the event");
+  h.processWatermark(1);
+  h.processElement(ev("b", "b1"), 5);
+  h.processElement(ev("a", "a2"), 3);
+  h.processElement(ev("a", "a3"), 3);
+  h.processWatermark(6);
+  assert.deepEqual(m.log, [
+    ["process", "a1", 1],
+    ["advance", 1],
+    ["advance", 3],
+    ["process", "a2", 3],
+    ["process", "a3", 3],
+    ["advance", 5],
+    ["process", "b1", 5],
+  ]);
+  assert.deepEqual(h.getOutput(), [
+    { value: "a1-b1", timestamp: 5 },
+    { value: "a2-b1", timestamp: 5 },
+    { value: "a3-b1", timestamp: 5 },
+  ]);
+  // Everything matched: the key holds nothing, not even a timer.
+  assert.equal(h.numKeyedStateEntries(), 0);
+  assert.equal(h.numEventTimeTimers(), 0);
+});
+
+test("event time: a comparator orders events with equal timestamps; ties under it keep arrival order", () => {
+  const m = new FakeMatcher(10);
+  // b before a; a's compare equal among themselves, so they keep their arrival order.
+  const h = harness(m, { comparator: (x, y) => (x.kind === y.kind ? 0 : x.kind === "b" ? -1 : 1) });
+  h.processElement(ev("a", "a1"), 3);
+  h.processElement(ev("a", "a2"), 3);
+  h.processElement(ev("b", "b1"), 3);
+  h.processElement(ev("a", "a3"), 3);
+  h.processElement(ev("a", "a4"), 2);
+  h.processWatermark(3);
+  const processed = m.log.filter((c) => c[0] === "process").map((c) => c[1]);
+  assert.deepEqual(processed, ["a4", "b1", "a1", "a2", "a3"]);
+  assert.deepEqual(h.getOutputValues(), ["a4-b1"]);
+});
+
+test("event time: late events (timestamp <= watermark) go to the late side output, or are counted as dropped", () => {
+  const m = new FakeMatcher(10);
+  const h = harness(m, { lateOutput: lateTag });
+  h.processWatermark(6);
+  h.processElement(ev("a", "late1"), 6);
+  h.processElement(ev("a", "late2"), 2);
+  h.processElement(ev("a", "ontime"), 7);
+  h.processWatermark(7);
+  assert.deepEqual(
+    h.getSideOutput(lateTag).map((r) => [r.value.id, r.timestamp]),
+    [
+      ["late1", 6],
+      ["late2", 2],
+    ],
+  );
+  assert.deepEqual(m.log[0], ["process", "ontime", 7]);
+
+  const h2 = harness(new FakeMatcher(10));
+  h2.processWatermark(6);
+  h2.processElement(ev("a", "late"), 5);
+  assert.equal(h2.metrics.numLateRecordsDropped.count, 1);
+});
+
+test("event time: a time-out fires when the watermark passes its deadline, without a later event, stamped with its deadline", () => {
+  const m = new FakeMatcher(10);
+  const h = harness(m);
+  h.processElement(ev("a", "a1"), 1);
+  h.processElement(ev("a", "a2"), 4);
+  h.processWatermark(4);
+  assert.equal(h.numEventTimeTimers(), 1, "one timer per key");
+  h.processWatermark(100);
+  assert.deepEqual(
+    h.getSideOutput(timedOutTag).map((r) => [r.value.match.a![0]!.id, r.value.timeoutTimestamp, r.timestamp]),
+    [
+      ["a1", 11, 11],
+      ["a2", 14, 14],
+    ],
+  );
+  assert.equal(h.numKeyedStateEntries(), 0);
+  assert.equal(h.numEventTimeTimers(), 0);
+});
+
+test("event time: the key's one timer is at the earliest of its next waiting event and its next deadline", () => {
+  const m = new FakeMatcher(10);
+  const h = harness(m);
+  h.processElement(ev("a", "a1"), 1);
+  for (let t = 2; t < 50; t++) h.processElement(ev("x", `x${t}`), t);
+  assert.equal(h.numEventTimeTimers(), 1);
+  h.processWatermark(5); // a1 is in the matcher (deadline 11); x6.. wait (next timer: 6)
+  assert.equal(h.numEventTimeTimers(), 1);
+  h.processWatermark(11);
+  assert.equal(h.getSideOutput(timedOutTag).length, 1);
+  assert.equal(h.numEventTimeTimers(), 1, "x12.. still wait");
+  h.processWatermark(60);
+  assert.equal(h.numEventTimeTimers(), 0);
+  assert.equal(h.numKeyedStateEntries(), 0);
+});
+
+test("processing time: events are processed on arrival; a time-out fires when the clock passes its deadline", () => {
+  const m = new FakeMatcher(10);
+  const h = harness(m, { timeDomain: "processing" });
+  h.setProcessingTime(100);
+  h.processElement(ev("a", "a1")); // no timestamp needed
+  h.setProcessingTime(103);
+  h.processElement(ev("a", "a2"), 5); // the event's own timestamp plays no part
+  assert.deepEqual(m.log, [
+    ["process", "a1", 100],
+    ["advance", 103],
+    ["process", "a2", 103],
+  ]);
+  assert.equal(h.numProcessingTimeTimers(), 1);
+  h.setProcessingTime(110);
+  assert.deepEqual(
+    h.getSideOutput(timedOutTag).map((r) => [r.value.match.a![0]!.id, r.timestamp]),
+    [["a1", 110]],
+  );
+  h.setProcessingTime(112);
+  h.processElement(ev("b", "b1"));
+  assert.deepEqual(h.getOutput(), [{ value: "a2-b1", timestamp: 112 }]);
+  assert.equal(h.numKeyedStateEntries(), 0);
+  assert.equal(h.numProcessingTimeTimers(), 0);
+});
+
+test("event time: a record without a timestamp is an error naming the fix", () => {
+  const h = harness(new FakeMatcher(10));
+  assert.throws(
+    () => h.processElement(ev("a", "a1")),
+    (e: Error & { code?: string }) =>
+      e.code === "FLEUVE_CONFIG_INVALID" && /timestamps/.test(e.message) && /processing/.test(e.message),
+  );
+});
+
+test("per-key limit: dropped partial matches go to their side output; gauges follow partial matches and held events", () => {
+  const m = new FakeMatcher(1_000, 3);
+  const h = harness(m);
+  for (let t = 1; t <= 10; t++) h.processElement(ev("a", `a${t}`, t % 2 === 0 ? "even" : "odd"), t);
+  assert.equal(h.metrics.gauge(CEP_GAUGES.bufferedEvents).value, 10);
+  assert.equal(h.metrics.gauge(CEP_GAUGES.partialMatches).value, 0);
+  h.processWatermark(10);
+  assert.equal(h.metrics.gauge(CEP_GAUGES.partialMatches).value, 6);
+  assert.deepEqual(
+    h
+      .getSideOutput(droppedTag)
+      .map((r) => [r.value.match.a![0]!.id, r.timestamp])
+      .sort(),
+    [
+      ["a1", 7],
+      ["a2", 8],
+      ["a3", 9],
+      ["a4", 10],
+    ],
+  );
+  h.processElement(ev("b", "b", "odd"), 11);
+  h.processWatermark(11);
+  assert.equal(h.metrics.gauge(CEP_GAUGES.partialMatches).value, 3);
+  assert.equal(h.getOutput().length, 3);
+});
+
+// --- checkpoint and restore, at the same and at another parallelism, against a reference ---
+
+interface Step {
+  kind: "event" | "wm" | "snap";
+  ev?: Ev;
+  ts?: number;
+  wm?: number;
+  parallelism?: number;
+}
+
+const MAX_PARALLELISM = 128;
+
+/** Runs `steps` through harnesses that are snapshotted and rebuilt at each "snap" step. */
+function runWithRestores(steps: readonly Step[], within: number, domain: "event") {
+  let p = 1;
+  let hs = [harness(new FakeMatcher(within), { timeDomain: domain, lateOutput: lateTag })];
+  const out: string[] = [];
+  const timedOut: string[] = [];
+  const late: string[] = [];
+  const drain = () => {
+    for (const h of hs) {
+      out.push(...h.getOutput().map((r) => `${r.value}@${r.timestamp}`));
+      timedOut.push(...h.getSideOutput(timedOutTag).map((r) => `${r.value.match.a![0]!.id}@${r.timestamp}`));
+      late.push(...h.getSideOutput(lateTag).map((r) => r.value.id));
+      h.clearOutput();
+    }
+  };
+  let wm = Number.NEGATIVE_INFINITY;
+  for (const s of steps) {
+    if (s.kind === "event") {
+      const kg = keyGroupOf(normalizeKey(s.ev!.key), MAX_PARALLELISM);
+      hs[subtaskForKeyGroup(kg, p, MAX_PARALLELISM)]!.processElement(s.ev!, s.ts);
+    } else if (s.kind === "wm") {
+      wm = s.wm!;
+      for (const h of hs) h.processWatermark(wm);
+    } else {
+      const snaps = hs.map((h) => h.snapshot());
+      drain();
+      for (const h of hs) h.close();
+      p = s.parallelism!;
+      hs = Array.from({ length: p }, (_, i) =>
+        harness(
+          new FakeMatcher(within),
+          { timeDomain: domain, lateOutput: lateTag },
+          { parallelism: p, subtaskIndex: i, restoreFrom: snaps },
+        ),
+      );
+      // A restored operator knows the watermark again from its input (as after a real restore).
+      if (wm !== Number.NEGATIVE_INFINITY) for (const h of hs) h.processWatermark(wm);
+    }
+  }
+  for (const h of hs) h.endInput();
+  drain();
+  return { out: out.sort(), timedOut: timedOut.sort(), late: late.sort() };
+}
+
+test("restore in the middle of partial matches, at the same or another parallelism, gives what an uninterrupted run gives (random inputs)", () => {
+  const within = 20;
+  const stepArb = fc.array(
+    fc.oneof(
+      {
+        weight: 8,
+        arbitrary: fc.record({
+          kind: fc.constant("event" as const),
+          k: fc.constantFrom("a", "b", "x"),
+          key: fc.constantFrom("k1", "k2", "k3", "k4", "k5"),
+          jitter: fc.integer({ min: -8, max: 8 }),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({ kind: fc.constant("wm" as const), lag: fc.integer({ min: 0, max: 10 }) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("snap" as const),
+          parallelism: fc.integer({ min: 1, max: 4 }),
+        }),
+      },
+    ),
+    { maxLength: 80 },
+  );
+  fc.assert(
+    fc.property(stepArb, (raw) => {
+      // Time moves forward by ~3 ms per event, events jitter around it; watermarks trail it.
+      let clock = 100;
+      let n = 0;
+      let wm = Number.NEGATIVE_INFINITY;
+      const steps: Step[] = [];
+      const accepted: { ev: Ev; ts: number; seq: number }[] = [];
+      const expectedLate: string[] = [];
+      for (const r of raw) {
+        if (r.kind === "event") {
+          clock += 3;
+          const ts = clock + r.jitter;
+          const e: Ev = { kind: r.k as Ev["kind"], key: r.key, id: `${r.k}${n++}` };
+          steps.push({ kind: "event", ev: e, ts });
+          if (ts <= wm) expectedLate.push(e.id);
+          else accepted.push({ ev: e, ts, seq: n });
+        } else if (r.kind === "wm") {
+          const w = clock - r.lag;
+          if (w > wm) {
+            wm = w;
+            steps.push({ kind: "wm", wm: w });
+          }
+        } else steps.push({ kind: "snap", parallelism: r.parallelism });
+      }
+      const sorted = accepted.slice().sort((x, y) => x.ts - y.ts || x.seq - y.seq);
+      const ref = fakeReference(sorted, within, Number.POSITIVE_INFINITY);
+      const got = runWithRestores(steps, within, "event");
+      const uninterrupted = runWithRestores(
+        steps.filter((s) => s.kind !== "snap"),
+        within,
+        "event",
+      );
+      assert.deepEqual(got, uninterrupted);
+      assert.deepEqual(got.out, ref.matches.sort());
+      assert.deepEqual(got.timedOut, ref.timedOut.sort());
+      assert.deepEqual(got.late, expectedLate.sort());
+    }),
+    { numRuns: 150 },
+  );
+});
