@@ -224,9 +224,21 @@ export class KeyedPatternRunner<T> {
     }
   }
 
-  /** Feeds one event, at `time`, to every active pattern and every finishing run of the entry. */
+  /**
+   * Feeds one event, at `time`, to every finishing run of the entry (older partial matches first),
+   * then to every active pattern.
+   */
   private feed(entry: KeyEntry<T>, event: T, time: number): void {
     const runs = entry.runs;
+    for (const runId in runs) {
+      const run = runs[runId]!;
+      if (run.finishing === undefined) continue;
+      const matcher = this.matcherOf(runId, run);
+      this.bind(runId, run);
+      this.curTime = time;
+      matcher.process(run.s, event, time, this.out);
+      if (matcher.isEmpty(run.s)) delete runs[runId];
+    }
     this.curTime = time;
     const patterns = this.setup.patterns();
     for (let i = 0; i < patterns.length; i++) {
@@ -247,14 +259,6 @@ export class KeyedPatternRunner<T> {
         this.spare.delete(p.matcher);
         runs[p.id] = { v: p.version, s };
       }
-    }
-    for (const runId in runs) {
-      const run = runs[runId]!;
-      if (run.finishing === undefined) continue;
-      const matcher = this.matcherOf(runId, run);
-      this.bind(runId, run);
-      matcher.process(run.s, event, time, this.out);
-      if (matcher.isEmpty(run.s)) delete runs[runId];
     }
   }
 

@@ -36,4 +36,9 @@ export interface Matcher<T, S = unknown> {
   partialMatches(state: S): number;
   /** Events held in the matcher's shared buffer (for metrics). */
   bufferedEvents(state: S): number;
+  /**
+   * From now on the state starts no new partial match; those it holds go on to complete, time out
+   * or be dropped. Needed to let a replaced pattern version finish (`onReplace: "finish"`).
+   */
+  stopStarting?(state: S): void;
 }

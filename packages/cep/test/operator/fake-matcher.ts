@@ -15,6 +15,8 @@ export interface Ev {
 
 export interface FakeState {
   open: { a: Ev; at: number }[];
+  /** Set by stopStarting: `a`s no longer open partial matches. */
+  closed?: boolean;
 }
 
 export type Call = ["process", string, number] | ["advance", number];
@@ -33,7 +35,7 @@ export class FakeMatcher implements Matcher<Ev, FakeState> {
     if (event.kind === "b") {
       for (const o of state.open) out.match({ a: [o.a], b: [event] });
       state.open.length = 0;
-    } else if (event.kind === "a") {
+    } else if (event.kind === "a" && state.closed !== true) {
       state.open.push({ a: event, at: timestamp });
       while (state.open.length > this.limit) out.dropped({ a: [state.open.shift()!.a] });
     }
@@ -56,6 +58,9 @@ export class FakeMatcher implements Matcher<Ev, FakeState> {
   }
   bufferedEvents(state: FakeState): number {
     return state.open.length;
+  }
+  stopStarting(state: FakeState): void {
+    state.closed = true;
   }
 }
 

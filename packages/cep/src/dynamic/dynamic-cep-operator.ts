@@ -1,0 +1,203 @@
+/**
+ * The operator of patterns that change while the job runs (beyond Flink CEP, FLINK-7129): input 1
+ * is the (keyed) event stream, input 2 a broadcast stream of {@link PatternUpdate}s. The patterns
+ * live in broadcast state (the same on every subtask, checkpointed and restored); each update
+ * takes effect for the events processed after it, without a restart. The partial matches of a
+ * replaced or removed version are dropped, or finish under that version (`onReplace`): the update
+ * sweeps the subtask's keys once and moves those partial matches aside with the pattern they
+ * finish under, so that they survive a restore at another parallelism with their keys.
+ *
+ * Updates carry no event time: the update stream's watermarks are ignored, so a quiet rules topic
+ * never holds the events' watermark back. A malformed update, an unknown factory or a pattern that
+ * does not compile is a bad record: the job's error policy applies (fail by default, or skip /
+ * dead-letter it).
+ */
+import {
+  type Key,
+  type MapStateDescriptor,
+  mapState,
+  SKIP_RECORD,
+  type Triggerable,
+  TwoInputOperator,
+} from "@fleuve/core/spi";
+import { CEP_GAUGES, type CepOperatorOptions } from "../operator/cep-operator.js";
+import type { RunState } from "../operator/key-entry.js";
+import { type ActivePattern, KeyedPatternRunner } from "../operator/keyed-pattern-runner.js";
+import { MatchEmitter } from "../operator/match-emitter.js";
+import type { Matcher } from "../operator/matcher.js";
+import type { PatternProcessFunction } from "../pattern-process-function.js";
+import {
+  type PatternRegistry,
+  type PatternSpec,
+  type PatternUpdate,
+  updateProblem,
+} from "./pattern-update.js";
+
+/** What broadcast state keeps per pattern id. */
+export interface StoredPattern {
+  readonly version: number;
+  /** The pattern, or undefined once removed (the version is kept so older updates stay ignored). */
+  readonly pattern: PatternSpec | undefined;
+}
+
+/** The broadcast state of the patterns, by id. */
+export const PATTERNS_STATE: MapStateDescriptor<string, StoredPattern> = mapState("cep-patterns");
+
+/** Name of the gauge holding the number of patterns a subtask runs. */
+export const PATTERNS_GAUGE = "cep.patterns";
+
+/** Runs the patterns of a broadcast stream of updates per key (see the file comment). */
+export class DynamicCepOperator<T, OUT>
+  extends TwoInputOperator<T, PatternUpdate, OUT>
+  implements Triggerable<number>
+{
+  private runner!: KeyedPatternRunner<T>;
+  private fn: PatternProcessFunction<any, OUT>;
+  private active: ActivePattern<T>[] = [];
+  /** Compiled matchers by `id@version`. */
+  private readonly compiled = new Map<string, Matcher<T, any>>();
+
+  constructor(
+    private readonly registry: PatternRegistry<unknown>,
+    /** Compiles a pattern given as data (e.g. the registry's factory, then `NFA.compile`). */
+    private readonly compile: (spec: PatternSpec) => Matcher<T, any>,
+    fn: PatternProcessFunction<any, OUT>,
+    private readonly options: Omit<CepOperatorOptions<T>, "patternId"> = {},
+  ) {
+    super();
+    this.fn = fn;
+  }
+
+  override open(): void {
+    this.fn = Object.create(this.fn) as PatternProcessFunction<any, OUT>;
+    const rt = this.runtime;
+    const backend = this.keyedState;
+    const keyed = this.options.keyed ?? true;
+    const emitter = new MatchEmitter<T, OUT>(this.fn, this.output, this.options, {
+      key: (): Key | undefined => (keyed ? backend.getCurrentKey() : undefined),
+      currentWatermark: () => this.currentWatermark,
+      currentProcessingTime: () => rt.processingTime.now(),
+      countLateDropped: () => rt.metrics.numLateRecordsDropped.inc(),
+      userError: (e, record, ts) => {
+        const err = this.userError(e, record, ts);
+        if (err !== SKIP_RECORD) throw err;
+      },
+    });
+    this.rebuildActive();
+    this.runner = new KeyedPatternRunner<T>({
+      operatorName: rt.operatorName,
+      backend,
+      timers: this.getTimerService<number>(this),
+      timeDomain: this.options.timeDomain ?? "event",
+      comparator: this.options.comparator,
+      currentWatermark: () => this.currentWatermark,
+      patterns: () => this.active,
+      finishingMatcher: (runId, run) => this.matcherFor(runId, run.finishing as PatternSpec),
+      listener: emitter,
+      partialMatchesGauge: rt.metrics.gauge(CEP_GAUGES.partialMatches),
+      bufferedEventsGauge: rt.metrics.gauge(CEP_GAUGES.bufferedEvents),
+    });
+    this.runner.recount();
+    this.fn.open?.();
+  }
+
+  processElement1(value: T, timestamp: number): void {
+    this.runner.onElement(value, timestamp);
+  }
+
+  processElement2(update: PatternUpdate, timestamp: number): void {
+    try {
+      this.apply(update);
+    } catch (e) {
+      const err = this.userError(e, update, timestamp);
+      if (err !== SKIP_RECORD) throw err;
+    }
+  }
+
+  // The update stream carries no event time: only the events' watermark and idleness count.
+  override processWatermark1(watermark: number): void {
+    this.processWatermark(watermark);
+  }
+  override processWatermark2(_watermark: number): void {}
+  override processIdle1(idle: boolean): void {
+    this.processIdle(idle);
+  }
+  override processIdle2(_idle: boolean): void {}
+
+  onEventTime(timestamp: number): void {
+    this.runner.onTimer(timestamp);
+  }
+
+  onProcessingTime(timestamp: number): void {
+    this.runner.onTimer(timestamp);
+  }
+
+  override close(): void {
+    this.fn.close?.();
+  }
+
+  /** Applies one update (see {@link PatternUpdate}); throws on a bad one. */
+  private apply(update: PatternUpdate): void {
+    const problem = updateProblem(update, this.registry);
+    if (problem !== undefined) throw new Error(problem);
+    const state = this.runtime.operatorState.getBroadcastState(PATTERNS_STATE);
+    const { id, version } = update;
+    const current = state.get(id);
+    if (current !== undefined && version <= current.version) return; // replayed or stale
+    const pattern = update.remove === true ? undefined : update.pattern!;
+    // Compile first: a pattern that does not compile changes nothing.
+    if (pattern !== undefined) {
+      try {
+        this.matcherFor(`${id}@${version}`, pattern);
+      } catch (e) {
+        // Not a FleuveError: a bad update is a bad record, for the job's error policy to handle.
+        const why = e instanceof Error ? e.message : String(e);
+        throw new Error(`pattern '${id}' version ${version} (factory '${pattern.factory}'): ${why}`, {
+          cause: e,
+        });
+      }
+    }
+    if (current?.pattern !== undefined) this.retire(id, current, update.onReplace ?? "finish");
+    state.put(id, { version, pattern });
+    this.rebuildActive();
+  }
+
+  /** Drops the partial matches of `id`'s current version, or sets them to finish under it. */
+  private retire(id: string, current: StoredPattern, onReplace: "finish" | "drop"): void {
+    const matcher = this.matcherFor(`${id}@${current.version}`, current.pattern!);
+    if (onReplace === "finish" && matcher.stopStarting === undefined) {
+      throw new Error(
+        `pattern '${id}': its matcher cannot stop starting partial matches; use onReplace: "drop"`,
+      );
+    }
+    this.runner.forEachKey((entry) => {
+      const run = entry.runs[id];
+      if (run === undefined) return;
+      delete entry.runs[id];
+      if (onReplace === "drop") return;
+      matcher.stopStarting!(run.s);
+      const finishing: RunState = { v: run.v, s: run.s, finishing: current.pattern };
+      entry.runs[`${id}@${run.v}`] = finishing;
+    });
+  }
+
+  private rebuildActive(): void {
+    const state = this.runtime.operatorState.getBroadcastState(PATTERNS_STATE);
+    const active: ActivePattern<T>[] = [];
+    for (const [id, p] of state.entries()) {
+      if (p.pattern === undefined) continue;
+      active.push({ id, version: p.version, matcher: this.matcherFor(`${id}@${p.version}`, p.pattern) });
+    }
+    this.active = active;
+    this.runtime.metrics.gauge(PATTERNS_GAUGE).set(active.length);
+  }
+
+  private matcherFor(idAtVersion: string, spec: PatternSpec): Matcher<T, any> {
+    let m = this.compiled.get(idAtVersion);
+    if (m === undefined) {
+      m = this.compile(spec);
+      this.compiled.set(idAtVersion, m);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Patterns that change while the job runs, with the recording matcher of the operator tests: add,
+ * replace (partial matches finish under their version, or are dropped), remove, stale updates
+ * ignored, bad updates under the error policy, the update stream's watermark ignored, and a
+ * restore (also at another parallelism) in the middle of finishing partial matches.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { OutputTag } from "@fleuve/core";
+import { keyGroupOf, normalizeKey, type OperatorSnapshot, subtaskForKeyGroup } from "@fleuve/core/spi";
+import { KeyedTwoInputOperatorHarness } from "@fleuve/core/testing";
+import { DynamicCepOperator, PATTERNS_GAUGE } from "../../src/dynamic/dynamic-cep-operator.js";
+import type { PatternUpdate } from "../../src/dynamic/pattern-update.js";
+import type { PatternProcessFunction, TimedOutMatch } from "../../src/pattern-process-function.js";
+import { type Ev, FakeMatcher } from "../operator/fake-matcher.js";
+
+const timedOutTag = new OutputTag<TimedOutMatch<{ a: Ev[] }>>("timed-out");
+
+/** "id vN: a-b" per match. */
+const labelled: PatternProcessFunction<{ a: Ev[]; b: Ev[] }, string> = {
+  processMatch(m, ctx, out) {
+    out.collect(`${ctx.patternId} v${ctx.patternVersion}: ${m.a[0]!.id}-${m.b[0]!.id}`);
+  },
+};
+
+const registry = { aThenB: (p: { within: number }) => p.within };
+
+function harness(
+  extra: { parallelism?: number; subtaskIndex?: number; restoreFrom?: OperatorSnapshot[] } = {},
+) {
+  const op = new DynamicCepOperator<Ev, string>(
+    registry,
+    (spec) => new FakeMatcher((spec.params as { within: number }).within),
+    labelled,
+    { timedOut: timedOutTag },
+  );
+  return new KeyedTwoInputOperatorHarness<Ev, PatternUpdate, string>(op, (e: Ev) => e.key, undefined, extra);
+}
+
+const ev = (kind: Ev["kind"], id: string, key = "k"): Ev => ({ kind, key, id });
+const rule = (id: string, version: number, within: number, onReplace?: "finish" | "drop"): PatternUpdate => ({
+  id,
+  version,
+  pattern: { factory: "aThenB", params: { within } },
+  ...(onReplace ? { onReplace } : {}),
+});
+
+test("a pattern added while the job runs applies to the events processed after it", () => {
+  const h = harness();
+  h.processElement1(ev("a", "a0"), 1);
+  h.processElement1(ev("b", "b0"), 2);
+  h.processWatermark1(2); // no pattern yet: nothing, and nothing kept
+  assert.equal(h.numKeyedStateEntries(), 0);
+  h.processElement2(rule("r", 1, 100));
+  assert.equal(h.metrics.gauge(PATTERNS_GAUGE).value, 1);
+  h.processElement1(ev("a", "a1"), 3);
+  h.processElement1(ev("b", "b1"), 4);
+  h.processWatermark1(4);
+  assert.deepEqual(h.getOutputValues(), ["r v1: a1-b1"]);
+});
+
+test("replace with onReplace finish: the old version's partial matches complete under it, it starts none; the new version runs beside them", () => {
+  const h = harness();
+  h.processElement2(rule("r", 1, 100));
+  h.processElement1(ev("a", "a1"), 1);
+  h.processWatermark1(1);
+  h.processElement2(rule("r", 2, 100, "finish"));
+  h.processElement1(ev("a", "a2"), 2);
+  h.processElement1(ev("b", "b1"), 3);
+  h.processElement1(ev("a", "a3"), 4);
+  h.processElement1(ev("b", "b2"), 5);
+  h.processWatermark1(5);
+  assert.deepEqual(h.getOutputValues(), ["r v1: a1-b1", "r v2: a2-b1", "r v2: a3-b2"]);
+  assert.equal(h.numKeyedStateEntries(), 0, "the finished version left nothing behind");
+});
+
+test("replace with onReplace finish: an old partial match that times out is reported under its version", () => {
+  const h = harness();
+  h.processElement2(rule("r", 1, 10));
+  h.processElement1(ev("a", "a1"), 1);
+  h.processWatermark1(1);
+  h.processElement2(rule("r", 2, 1000, "finish"));
+  h.processWatermark1(50);
+  assert.deepEqual(
+    h
+      .getSideOutput(timedOutTag)
+      .map((r) => [r.value.patternId, r.value.patternVersion, r.value.timeoutTimestamp]),
+    [["r", 1, 11]],
+  );
+});
+
+test("replace with onReplace drop: the old version's partial matches are discarded at once", () => {
+  const h = harness();
+  h.processElement2(rule("r", 1, 100));
+  h.processElement1(ev("a", "a1"), 1);
+  h.processWatermark1(1);
+  h.processElement2(rule("r", 2, 100, "drop"));
+  assert.equal(h.numKeyedStateEntries(), 0);
+  h.processElement1(ev("b", "b1"), 3);
+  h.processWatermark1(3);
+  assert.deepEqual(h.getOutputValues(), []);
+  assert.deepEqual(h.getSideOutput(timedOutTag), []);
+});
+
+test("remove: finish lets partial matches complete, drop discards them; the pattern starts nothing after", () => {
+  for (const onReplace of ["finish", "drop"] as const) {
+    const h = harness();
+    h.processElement2(rule("r", 1, 100));
+    h.processElement1(ev("a", "a1"), 1);
+    h.processWatermark1(1);
+    h.processElement2({ id: "r", version: 2, remove: true, onReplace });
+    assert.equal(h.metrics.gauge(PATTERNS_GAUGE).value, 0);
+    h.processElement1(ev("a", "a2"), 2);
+    h.processElement1(ev("b", "b1"), 3);
+    h.processWatermark1(3);
+    assert.deepEqual(h.getOutputValues(), onReplace === "finish" ? ["r v1: a1-b1"] : [], onReplace);
+    assert.equal(h.numKeyedStateEntries(), 0);
+  }
+});
+
+test("updates whose version is not above the current one are ignored (a replayed rules topic), also after a removal", () => {
+  const h = harness();
+  h.processElement2(rule("r", 5, 100));
+  h.processElement2(rule("r", 3, 1)); // older
+  h.processElement2(rule("r", 5, 1)); // same version again
+  h.processElement1(ev("a", "a1"), 1);
+  h.processElement1(ev("b", "b1"), 50);
+  h.processWatermark1(50);
+  assert.deepEqual(h.getOutputValues(), ["r v5: a1-b1"], "within stayed 100");
+  h.processElement2({ id: "r", version: 6, remove: true });
+  h.processElement2(rule("r", 5, 100));
+  assert.equal(h.metrics.gauge(PATTERNS_GAUGE).value, 0);
+});
+
+test("several patterns run side by side, each reported with its id", () => {
+  const h = harness();
+  h.processElement2(rule("short", 1, 5));
+  h.processElement2(rule("long", 1, 100));
+  h.processElement1(ev("a", "a1"), 1);
+  h.processElement1(ev("b", "b1"), 20);
+  h.processWatermark1(20);
+  assert.deepEqual(h.getOutputValues(), ["long v1: a1-b1"]);
+  assert.deepEqual(
+    h.getSideOutput(timedOutTag).map((r) => r.value.patternId),
+    ["short"],
+  );
+});
+
+test("a bad update is a bad record: the error names the field, and the job's error policy applies", () => {
+  const h = harness();
+  const bad: [unknown, RegExp][] = [
+    [{ id: "", version: 1, remove: true }, /'id'/],
+    [{ id: "r", version: "1", remove: true }, /'version'/],
+    [{ id: "r", version: 1 }, /exactly one of 'pattern' and 'remove/],
+    [{ id: "r", version: 1, pattern: { factory: "nope" } }, /unknown factory 'nope'; registered: aThenB/],
+    [{ id: "r", version: 1, remove: true, onReplace: "keep" }, /'onReplace'/],
+  ];
+  for (const [u, re] of bad) {
+    assert.throws(
+      () => h.processElement2(u as PatternUpdate),
+      (e: Error & { code?: string }) => e.code === "FLEUVE_USER_FUNCTION_FAILED" && re.test(e.message),
+      String(re),
+    );
+  }
+});
+
+test("the update stream's watermark is ignored: a quiet rules stream does not hold event time back", () => {
+  const h = harness();
+  h.processElement2(rule("r", 1, 100));
+  h.processElement1(ev("a", "a1"), 1);
+  h.processElement1(ev("b", "b1"), 2);
+  h.processWatermark1(2); // input 2 never sends a watermark
+  assert.deepEqual(h.getOutputValues(), ["r v1: a1-b1"]);
+});
+
+test("restore in the middle of finishing partial matches, at another parallelism, continues them under their version", () => {
+  const keys = ["k1", "k2", "k3", "k4", "k5", "k6"];
+  const feedBefore = (hs: ReturnType<typeof harness>[]) => {
+    for (const h of hs) h.processElement2(rule("r", 1, 100));
+    for (const k of keys) hs[0]!.processElement1(ev("a", `a-${k}`, k), 1);
+    for (const h of hs) h.processWatermark1(1);
+    for (const h of hs) h.processElement2(rule("r", 2, 100, "finish"));
+  };
+  const feedAfter = (route: (k: string) => ReturnType<typeof harness>, all: ReturnType<typeof harness>[]) => {
+    for (const k of keys) route(k).processElement1(ev("b", `b-${k}`, k), 5);
+    for (const h of all) h.processWatermark1(5);
+  };
+  // Uninterrupted.
+  const one = harness();
+  feedBefore([one]);
+  feedAfter(() => one, [one]);
+  const expected = one.getOutputValues().sort();
+  assert.equal(expected.length, keys.length);
+  assert.ok(expected.every((v) => v.startsWith("r v1: ")));
+  // Snapshot after the update, restore at parallelism 3.
+  const before = harness();
+  feedBefore([before]);
+  const snap = before.snapshot();
+  const three = [0, 1, 2].map((i) => harness({ parallelism: 3, subtaskIndex: i, restoreFrom: [snap] }));
+  for (const h of three) h.processWatermark1(1);
+  const owner = (k: string) => three[subtaskForKeyGroup(keyGroupOf(normalizeKey(k), 128), 3, 128)]!;
+  feedAfter(owner, three);
+  assert.deepEqual(three.flatMap((h) => h.getOutputValues()).sort(), expected);
+  assert.ok(three.every((h) => h.metrics.gauge(PATTERNS_GAUGE).value === 1));
+});
