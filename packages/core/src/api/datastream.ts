@@ -21,7 +21,7 @@ import { ProcessOperator } from "../operators/process.js";
 import { SinkOperator } from "../operators/sink.js";
 import { TimestampsAndWatermarksOperator } from "../operators/timestamps-and-watermarks.js";
 import type { Key, KeySelector } from "../spi/key-groups.js";
-import type { StreamOperator } from "../spi/operator.js";
+import type { StreamOperator, TwoInputOperator } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
 import type { MapStateDescriptor, ReduceFunction, ValueState } from "../spi/state-descriptors.js";
 import type { WatermarkStrategyLike } from "../time/watermark.js";
@@ -593,6 +593,18 @@ export class BroadcastConnectedStream<A, B> {
       this.broadcastStream.stream,
       () => new BroadcastProcessOperator<A, B, R, K>(fn, descriptors),
     );
+  }
+
+  /**
+   * Adds a two-input operator of your own (the Processor API, e.g. a CEP operator whose patterns
+   * arrive on the broadcast stream): input 1 is the data stream, input 2 the broadcast stream.
+   * `createOperator` is called once per parallel subtask; the operator is keyed when the data
+   * stream is keyed, and keeps its broadcast state through `OperatorRuntime.operatorState`
+   * (checkpointed, and copied to every subtask on restore).
+   */
+  transform<R>(name: string, createOperator: () => TwoInputOperator<A, B, R>): DataStream<R> {
+    checkFunction(createOperator, "transform");
+    return this.data.env.addTwoInputNode<R>(name, this.data, this.broadcastStream.stream, createOperator);
   }
 }
 

@@ -16,6 +16,7 @@ import {
   type ProcessFunction,
   StreamExecutionEnvironment,
   subtaskForKeyGroup,
+  TwoInputOperator,
   type ValueState,
   valueState,
 } from "../../src/index.js";
@@ -222,6 +223,52 @@ test("broadcast state pattern: rules broadcast to every subtask of a keyed strea
     expected.push(`${i % 7}:${i}x2=${i * 2}@${owner}`, `${i % 7}:${i}x3=${i * 3}@${owner}`);
   }
   assert.deepEqual(out.sort(), expected.sort());
+});
+
+test("broadcast-connected transform: an operator of one's own gets the keyed data on input 1 and the broadcast records on input 2, in every subtask", {
+  timeout: 60_000,
+}, async () => {
+  const P = 3;
+  const env = StreamExecutionEnvironment.create({ parallelism: P });
+  const factors = env.fromCollection([2, 3]).setParallelism(1).broadcast(mapState<number, true>("factors"));
+  const data = env.fromCollection(Array.from({ length: 20 }, (_, i) => i));
+  /** Keeps the factors in broadcast state; at the end, emits key*factor for each key it saw. */
+  class Multiply extends TwoInputOperator<number, number, string> {
+    private readonly seen: number[] = [];
+    processElement1(v: number): void {
+      this.seen.push(v);
+    }
+    processElement2(f: number): void {
+      this.runtime.operatorState.getBroadcastState(mapState<number, true>("factors")).put(f, true);
+    }
+    override finish(): void {
+      const fs = [
+        ...this.runtime.operatorState.getBroadcastState(mapState<number, true>("factors")).entries(),
+      ];
+      for (const v of this.seen)
+        for (const [f] of fs) this.output.collect(`${v}x${f}@${this.runtime.subtaskIndex}`, 0);
+    }
+  }
+  const out = await collect(
+    data
+      .keyBy((v) => v)
+      .connect(factors)
+      .transform("Multiply", () => new Multiply()),
+  );
+  const expected: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const owner = subtaskForKeyGroup(keyGroupOf(normalizeKey(i), 128), P, 128);
+    expected.push(`${i}x2@${owner}`, `${i}x3@${owner}`);
+  }
+  assert.deepEqual(out.sort(), expected.sort());
+  assert.throws(
+    () =>
+      data
+        .keyBy((v) => v)
+        .connect(factors)
+        .transform("X", undefined as never),
+    /transform\(\.\.\.\) needs a function/,
+  );
 });
 
 test("rolling reduce emits the running result per key, in input order", { timeout: 60_000 }, async () => {
