@@ -7,10 +7,17 @@
  * sweeps the subtask's keys once and moves those partial matches aside with the pattern they
  * finish under, so that they survive a restore at another parallelism with their keys.
  *
- * Updates carry no event time: the update stream's watermarks are ignored, so a quiet rules topic
- * never holds the events' watermark back. A malformed update, an unknown factory or a pattern that
- * does not compile is a bad record: the job's error policy applies (fail by default, or skip /
- * dead-letter it).
+ * When updates take effect: in event time, an update with a timestamp applies to the events from
+ * that timestamp on, whatever the order in which updates and events arrive (replaying a rules
+ * topic with its history gives the same matches): it waits, like events, until the watermark
+ * reaches it, and every event before it is processed first. The operator's watermark is the
+ * smaller of its two inputs' (as for any two-input operator), so give the update stream
+ * timestamps and watermarks, with `withIdleness` for a topic that is mostly quiet, or it holds
+ * event time back. An update without a timestamp, one the watermark already passed, and every
+ * update in processing time, applies to the events processed after it arrives.
+ *
+ * A malformed update, an unknown factory or a pattern that does not compile is a bad record, found
+ * when it arrives: the job's error policy applies (fail by default, or skip / dead-letter it).
  */
 import {
   type Key,
@@ -42,6 +49,20 @@ export interface StoredPattern {
 
 /** The broadcast state of the patterns, by id. */
 export const PATTERNS_STATE: MapStateDescriptor<string, StoredPattern> = mapState("cep-patterns");
+
+/** One update waiting for the watermark (event time). */
+interface PendingUpdate {
+  readonly ts: number;
+  readonly update: PatternUpdate;
+}
+
+/**
+ * The updates waiting for the watermark, in timestamp order (arrival order among equals), in
+ * broadcast state: every subtask gets the same updates and, at a checkpoint, has seen the same
+ * watermarks (barriers are aligned), so every subtask's copy is the same.
+ */
+const PENDING_STATE: MapStateDescriptor<string, PendingUpdate[]> = mapState("cep-pending-updates");
+const PENDING = "pending";
 
 /** Name of the gauge holding the number of patterns a subtask runs. */
 export const PATTERNS_GAUGE = "cep.patterns";
@@ -107,6 +128,17 @@ export class DynamicCepOperator<T, OUT>
 
   processElement2(update: PatternUpdate, timestamp: number): void {
     try {
+      this.check(update);
+      const eventTime = (this.options.timeDomain ?? "event") === "event";
+      if (eventTime && timestamp !== Number.NEGATIVE_INFINITY && timestamp > this.currentWatermark) {
+        const state = this.runtime.operatorState.getBroadcastState(PENDING_STATE);
+        const pending = state.get(PENDING) ?? [];
+        let i = pending.length;
+        while (i > 0 && pending[i - 1]!.ts > timestamp) i--;
+        pending.splice(i, 0, { ts: timestamp, update });
+        state.put(PENDING, pending);
+        return;
+      }
       this.apply(update);
     } catch (e) {
       const err = this.userError(e, update, timestamp);
@@ -114,15 +146,21 @@ export class DynamicCepOperator<T, OUT>
     }
   }
 
-  // The update stream carries no event time: only the events' watermark and idleness count.
-  override processWatermark1(watermark: number): void {
-    this.processWatermark(watermark);
+  /**
+   * Applies the updates the watermark reaches at their own timestamps: the events before each are
+   * processed first (the watermark advances to just before it), under the patterns they met.
+   */
+  override processWatermark(watermark: number): void {
+    const state = this.runtime.operatorState.getBroadcastState(PENDING_STATE);
+    const pending = state.get(PENDING);
+    while (pending !== undefined && pending.length > 0 && pending[0]!.ts <= watermark) {
+      const { ts, update } = pending.shift()!;
+      if (pending.length === 0) state.remove(PENDING);
+      super.processWatermark(ts - 1);
+      this.apply(update);
+    }
+    super.processWatermark(watermark);
   }
-  override processWatermark2(_watermark: number): void {}
-  override processIdle1(idle: boolean): void {
-    this.processIdle(idle);
-  }
-  override processIdle2(_idle: boolean): void {}
 
   onEventTime(timestamp: number): void {
     this.runner.onTimer(timestamp);
@@ -136,16 +174,12 @@ export class DynamicCepOperator<T, OUT>
     this.fn.close?.();
   }
 
-  /** Applies one update (see {@link PatternUpdate}); throws on a bad one. */
-  private apply(update: PatternUpdate): void {
+  /** Checks an update when it arrives: its shape, its factory, and that its pattern compiles. */
+  private check(update: PatternUpdate): void {
     const problem = updateProblem(update, this.registry);
     if (problem !== undefined) throw new Error(problem);
-    const state = this.runtime.operatorState.getBroadcastState(PATTERNS_STATE);
     const { id, version } = update;
-    const current = state.get(id);
-    if (current !== undefined && version <= current.version) return; // replayed or stale
     const pattern = update.remove === true ? undefined : update.pattern!;
-    // Compile first: a pattern that does not compile changes nothing.
     if (pattern !== undefined) {
       try {
         this.matcherFor(`${id}@${version}`, pattern);
@@ -157,6 +191,15 @@ export class DynamicCepOperator<T, OUT>
         });
       }
     }
+  }
+
+  /** Applies one checked update (see {@link PatternUpdate}). */
+  private apply(update: PatternUpdate): void {
+    const state = this.runtime.operatorState.getBroadcastState(PATTERNS_STATE);
+    const { id, version } = update;
+    const current = state.get(id);
+    if (current !== undefined && version <= current.version) return; // replayed or stale
+    const pattern = update.remove === true ? undefined : update.pattern!;
     if (current?.pattern !== undefined) this.retire(id, current, update.onReplace ?? "finish");
     state.put(id, { version, pattern });
     this.rebuildActive();

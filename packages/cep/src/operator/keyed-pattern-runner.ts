@@ -246,7 +246,11 @@ export class KeyedPatternRunner<T> {
       const run = runs[p.id];
       this.curId = p.id;
       this.curVersion = p.version;
-      if (run !== undefined) {
+      if (run !== undefined && run.v !== p.version) {
+        // Only a restore from a subtask that had not applied an update yet can leave this: the
+        // run's version is gone, and with it what to do with its partial matches. Drop them.
+        delete runs[p.id];
+      } else if (run !== undefined) {
         p.matcher.process(run.s, event, time, this.out);
         if (p.matcher.isEmpty(run.s)) delete runs[p.id];
         continue;

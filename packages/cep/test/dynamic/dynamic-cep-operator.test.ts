@@ -1,8 +1,9 @@
 /**
  * Patterns that change while the job runs, with the recording matcher of the operator tests: add,
  * replace (partial matches finish under their version, or are dropped), remove, stale updates
- * ignored, bad updates under the error policy, the update stream's watermark ignored, and a
- * restore (also at another parallelism) in the middle of finishing partial matches.
+ * ignored, bad updates under the error policy, updates applied at their timestamps in event time
+ * (checkpointed while they wait), and a restore (also at another parallelism) in the middle of
+ * finishing partial matches.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -37,6 +38,12 @@ function harness(
   return new KeyedTwoInputOperatorHarness<Ev, PatternUpdate, string>(op, (e: Ev) => e.key, undefined, extra);
 }
 
+/** Both inputs' watermark: the operator's is the smaller of the two. */
+function wm(h: ReturnType<typeof harness>, w: number): void {
+  h.processWatermark1(w);
+  h.processWatermark2(w);
+}
+
 const ev = (kind: Ev["kind"], id: string, key = "k"): Ev => ({ kind, key, id });
 const rule = (id: string, version: number, within: number, onReplace?: "finish" | "drop"): PatternUpdate => ({
   id,
@@ -49,13 +56,13 @@ test("a pattern added while the job runs applies to the events processed after i
   const h = harness();
   h.processElement1(ev("a", "a0"), 1);
   h.processElement1(ev("b", "b0"), 2);
-  h.processWatermark1(2); // no pattern yet: nothing, and nothing kept
+  wm(h, 2); // no pattern yet: nothing, and nothing kept
   assert.equal(h.numKeyedStateEntries(), 0);
   h.processElement2(rule("r", 1, 100));
   assert.equal(h.metrics.gauge(PATTERNS_GAUGE).value, 1);
   h.processElement1(ev("a", "a1"), 3);
   h.processElement1(ev("b", "b1"), 4);
-  h.processWatermark1(4);
+  wm(h, 4);
   assert.deepEqual(h.getOutputValues(), ["r v1: a1-b1"]);
 });
 
@@ -63,13 +70,13 @@ test("replace with onReplace finish: the old version's partial matches complete 
   const h = harness();
   h.processElement2(rule("r", 1, 100));
   h.processElement1(ev("a", "a1"), 1);
-  h.processWatermark1(1);
+  wm(h, 1);
   h.processElement2(rule("r", 2, 100, "finish"));
   h.processElement1(ev("a", "a2"), 2);
   h.processElement1(ev("b", "b1"), 3);
   h.processElement1(ev("a", "a3"), 4);
   h.processElement1(ev("b", "b2"), 5);
-  h.processWatermark1(5);
+  wm(h, 5);
   assert.deepEqual(h.getOutputValues(), ["r v1: a1-b1", "r v2: a2-b1", "r v2: a3-b2"]);
   assert.equal(h.numKeyedStateEntries(), 0, "the finished version left nothing behind");
 });
@@ -78,9 +85,9 @@ test("replace with onReplace finish: an old partial match that times out is repo
   const h = harness();
   h.processElement2(rule("r", 1, 10));
   h.processElement1(ev("a", "a1"), 1);
-  h.processWatermark1(1);
+  wm(h, 1);
   h.processElement2(rule("r", 2, 1000, "finish"));
-  h.processWatermark1(50);
+  wm(h, 50);
   assert.deepEqual(
     h
       .getSideOutput(timedOutTag)
@@ -93,11 +100,11 @@ test("replace with onReplace drop: the old version's partial matches are discard
   const h = harness();
   h.processElement2(rule("r", 1, 100));
   h.processElement1(ev("a", "a1"), 1);
-  h.processWatermark1(1);
+  wm(h, 1);
   h.processElement2(rule("r", 2, 100, "drop"));
   assert.equal(h.numKeyedStateEntries(), 0);
   h.processElement1(ev("b", "b1"), 3);
-  h.processWatermark1(3);
+  wm(h, 3);
   assert.deepEqual(h.getOutputValues(), []);
   assert.deepEqual(h.getSideOutput(timedOutTag), []);
 });
@@ -107,12 +114,12 @@ test("remove: finish lets partial matches complete, drop discards them; the patt
     const h = harness();
     h.processElement2(rule("r", 1, 100));
     h.processElement1(ev("a", "a1"), 1);
-    h.processWatermark1(1);
+    wm(h, 1);
     h.processElement2({ id: "r", version: 2, remove: true, onReplace });
     assert.equal(h.metrics.gauge(PATTERNS_GAUGE).value, 0);
     h.processElement1(ev("a", "a2"), 2);
     h.processElement1(ev("b", "b1"), 3);
-    h.processWatermark1(3);
+    wm(h, 3);
     assert.deepEqual(h.getOutputValues(), onReplace === "finish" ? ["r v1: a1-b1"] : [], onReplace);
     assert.equal(h.numKeyedStateEntries(), 0);
   }
@@ -125,7 +132,7 @@ test("updates whose version is not above the current one are ignored (a replayed
   h.processElement2(rule("r", 5, 1)); // same version again
   h.processElement1(ev("a", "a1"), 1);
   h.processElement1(ev("b", "b1"), 50);
-  h.processWatermark1(50);
+  wm(h, 50);
   assert.deepEqual(h.getOutputValues(), ["r v5: a1-b1"], "within stayed 100");
   h.processElement2({ id: "r", version: 6, remove: true });
   h.processElement2(rule("r", 5, 100));
@@ -138,7 +145,7 @@ test("several patterns run side by side, each reported with its id", () => {
   h.processElement2(rule("long", 1, 100));
   h.processElement1(ev("a", "a1"), 1);
   h.processElement1(ev("b", "b1"), 20);
-  h.processWatermark1(20);
+  wm(h, 20);
   assert.deepEqual(h.getOutputValues(), ["long v1: a1-b1"]);
   assert.deepEqual(
     h.getSideOutput(timedOutTag).map((r) => r.value.patternId),
@@ -164,13 +171,51 @@ test("a bad update is a bad record: the error names the field, and the job's err
   }
 });
 
-test("the update stream's watermark is ignored: a quiet rules stream does not hold event time back", () => {
+test("event time: an update applies to the events from its timestamp on, whether it arrives before or after them", () => {
+  const run = (updateFirst: boolean) => {
+    const h = harness();
+    h.processElement2(rule("r", 1, 100));
+    const update = () => h.processElement2(rule("r", 2, 100, "drop"), 6);
+    if (updateFirst) update();
+    h.processElement1(ev("a", "a1"), 1);
+    h.processElement1(ev("b", "b1"), 5);
+    h.processElement1(ev("a", "a2"), 6);
+    h.processElement1(ev("b", "b2"), 9);
+    if (!updateFirst) update();
+    h.processWatermark1(10);
+    assert.deepEqual(h.getOutputValues(), [], "the update stream's watermark holds event time back");
+    h.processWatermark2(10);
+    return h.getOutputValues();
+  };
+  assert.deepEqual(run(true), ["r v1: a1-b1", "r v2: a2-b2"]);
+  assert.deepEqual(run(false), ["r v1: a1-b1", "r v2: a2-b2"]);
+});
+
+test("event time: an update the watermark has passed, or without a timestamp, applies to the events processed after it", () => {
   const h = harness();
   h.processElement2(rule("r", 1, 100));
   h.processElement1(ev("a", "a1"), 1);
-  h.processElement1(ev("b", "b1"), 2);
-  h.processWatermark1(2); // input 2 never sends a watermark
-  assert.deepEqual(h.getOutputValues(), ["r v1: a1-b1"]);
+  wm(h, 3);
+  h.processElement2(rule("r", 2, 100, "drop"), 2); // the watermark is past 2: applies now
+  h.processElement1(ev("a", "a2"), 4);
+  h.processElement1(ev("b", "b1"), 5);
+  wm(h, 5);
+  assert.deepEqual(h.getOutputValues(), ["r v2: a2-b1"]);
+});
+
+test("pending updates are checkpointed: a restore before the watermark reaches an update applies it at its timestamp", () => {
+  const h = harness();
+  h.processElement2(rule("r", 1, 100));
+  h.processElement2(rule("r", 2, 100, "drop"), 6);
+  h.processElement1(ev("a", "a1"), 1);
+  h.processElement1(ev("a", "a2"), 7);
+  wm(h, 2);
+  const restored = harness({ restoreFrom: [h.snapshot()] });
+  wm(restored, 2);
+  restored.processElement1(ev("b", "b1"), 8);
+  wm(restored, 10);
+  // a1's partial match was dropped by the update at 6; a2 (at 7) started under v2.
+  assert.deepEqual(restored.getOutputValues(), ["r v2: a2-b1"]);
 });
 
 test("restore in the middle of finishing partial matches, at another parallelism, continues them under their version", () => {
@@ -178,12 +223,12 @@ test("restore in the middle of finishing partial matches, at another parallelism
   const feedBefore = (hs: ReturnType<typeof harness>[]) => {
     for (const h of hs) h.processElement2(rule("r", 1, 100));
     for (const k of keys) hs[0]!.processElement1(ev("a", `a-${k}`, k), 1);
-    for (const h of hs) h.processWatermark1(1);
+    for (const h of hs) wm(h, 1);
     for (const h of hs) h.processElement2(rule("r", 2, 100, "finish"));
   };
   const feedAfter = (route: (k: string) => ReturnType<typeof harness>, all: ReturnType<typeof harness>[]) => {
     for (const k of keys) route(k).processElement1(ev("b", `b-${k}`, k), 5);
-    for (const h of all) h.processWatermark1(5);
+    for (const h of all) wm(h, 5);
   };
   // Uninterrupted.
   const one = harness();
@@ -197,7 +242,7 @@ test("restore in the middle of finishing partial matches, at another parallelism
   feedBefore([before]);
   const snap = before.snapshot();
   const three = [0, 1, 2].map((i) => harness({ parallelism: 3, subtaskIndex: i, restoreFrom: [snap] }));
-  for (const h of three) h.processWatermark1(1);
+  for (const h of three) wm(h, 1);
   const owner = (k: string) => three[subtaskForKeyGroup(keyGroupOf(normalizeKey(k), 128), 3, 128)]!;
   feedAfter(owner, three);
   assert.deepEqual(three.flatMap((h) => h.getOutputValues()).sort(), expected);
