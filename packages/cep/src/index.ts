@@ -13,8 +13,14 @@ export {
   skipToLast,
   skipToNext,
 } from "./after-match-skip.js";
+export { CEP, type CepOptions, type DynamicMatch } from "./cep.js";
 export type { Condition, ConditionContext, TypeGuardCondition } from "./conditions.js";
+export { DynamicCepOperator, PATTERNS_GAUGE } from "./dynamic/dynamic-cep-operator.js";
+export type { OnReplace, PatternRegistry, PatternSpec, PatternUpdate } from "./dynamic/pattern-update.js";
 export { NFA, type NFAOptions, type NFAOutput, type NFAState } from "./nfa/nfa.js";
+export { CEP_GAUGES, CepOperator, type CepOperatorOptions } from "./operator/cep-operator.js";
+export type { TimeDomain } from "./operator/keyed-pattern-runner.js";
+export type { Matcher, MatcherOutput } from "./operator/matcher.js";
 export {
   type Contiguity,
   Pattern,
@@ -24,3 +30,11 @@ export {
   type StepKind,
   type WithinType,
 } from "./pattern.js";
+export type {
+  DroppedMatch,
+  MatchCollector,
+  PatternContext,
+  PatternProcessFunction,
+  TimedOutMatch,
+} from "./pattern-process-function.js";
+export { PatternStream } from "./pattern-stream.js";

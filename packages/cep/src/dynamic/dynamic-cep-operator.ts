@@ -207,18 +207,11 @@ export class DynamicCepOperator<T, OUT>
 
   /** Drops the partial matches of `id`'s current version, or sets them to finish under it. */
   private retire(id: string, current: StoredPattern, onReplace: "finish" | "drop"): void {
-    const matcher = this.matcherFor(`${id}@${current.version}`, current.pattern!);
-    if (onReplace === "finish" && matcher.stopStarting === undefined) {
-      throw new Error(
-        `pattern '${id}': its matcher cannot stop starting partial matches; use onReplace: "drop"`,
-      );
-    }
     this.runner.forEachKey((entry) => {
       const run = entry.runs[id];
       if (run === undefined) return;
       delete entry.runs[id];
       if (onReplace === "drop") return;
-      matcher.stopStarting!(run.s);
       const finishing: RunState = { v: run.v, s: run.s, finishing: current.pattern };
       entry.runs[`${id}@${run.v}`] = finishing;
     });

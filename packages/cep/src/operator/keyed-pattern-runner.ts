@@ -236,7 +236,7 @@ export class KeyedPatternRunner<T> {
       const matcher = this.matcherOf(runId, run);
       this.bind(runId, run);
       this.curTime = time;
-      matcher.process(run.s, event, time, this.out);
+      matcher.process(run.s, event, time, this.out, false);
       if (matcher.isEmpty(run.s)) delete runs[runId];
     }
     this.curTime = time;

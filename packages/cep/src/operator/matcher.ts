@@ -24,8 +24,12 @@ export interface Matcher<T, S = unknown> {
   readonly windowTime: number | undefined;
   /** A fresh state for a key that has none. */
   createState(): S;
-  /** Feeds one event; events come in timestamp order (ties in the order chosen by the operator). */
-  process(state: S, event: T, timestamp: number, out: MatcherOutput<T>): void;
+  /**
+   * Feeds one event; events come in timestamp order (ties in the order chosen by the operator).
+   * `startNew` false: the event continues the partial matches the state holds but starts none
+   * (a replaced pattern version finishing its partial matches, `onReplace: "finish"`).
+   */
+  process(state: S, event: T, timestamp: number, out: MatcherOutput<T>, startNew?: boolean): void;
   /** Time reached `time`: time-outs, pruning, absence ("no B within...") completing. */
   advanceTime(state: S, time: number, out: MatcherOutput<T>): void;
   /** The earliest time at which {@link advanceTime} would do something, if any. */
@@ -36,9 +40,4 @@ export interface Matcher<T, S = unknown> {
   partialMatches(state: S): number;
   /** Events held in the matcher's shared buffer (for metrics). */
   bufferedEvents(state: S): number;
-  /**
-   * From now on the state starts no new partial match; those it holds go on to complete, time out
-   * or be dropped. Needed to let a replaced pattern version finish (`onReplace: "finish"`).
-   */
-  stopStarting?(state: S): void;
 }

@@ -15,8 +15,6 @@ export interface Ev {
 
 export interface FakeState {
   open: { a: Ev; at: number }[];
-  /** Set by stopStarting: `a`s no longer open partial matches. */
-  closed?: boolean;
 }
 
 export type Call = ["process", string, number] | ["advance", number];
@@ -30,12 +28,12 @@ export class FakeMatcher implements Matcher<Ev, FakeState> {
   createState(): FakeState {
     return { open: [] };
   }
-  process(state: FakeState, event: Ev, timestamp: number, out: MatcherOutput<Ev>): void {
+  process(state: FakeState, event: Ev, timestamp: number, out: MatcherOutput<Ev>, startNew = true): void {
     this.log.push(["process", event.id, timestamp]);
     if (event.kind === "b") {
       for (const o of state.open) out.match({ a: [o.a], b: [event] });
       state.open.length = 0;
-    } else if (event.kind === "a" && state.closed !== true) {
+    } else if (event.kind === "a" && startNew) {
       state.open.push({ a: event, at: timestamp });
       while (state.open.length > this.limit) out.dropped({ a: [state.open.shift()!.a] });
     }
@@ -58,9 +56,6 @@ export class FakeMatcher implements Matcher<Ev, FakeState> {
   }
   bufferedEvents(state: FakeState): number {
     return state.open.length;
-  }
-  stopStarting(state: FakeState): void {
-    state.closed = true;
   }
 }
 
