@@ -335,7 +335,6 @@ class GraphBuilder {
     this.currentGroup = group;
     this.current = group.group!;
     this.followingTake = null;
-    this.following = undefined;
     const innerSink = this.withTrailingNots(group, sink);
     let lastSink = this.createMiddleStates(innerSink);
     lastSink = this.convertPattern(lastSink);
@@ -354,7 +353,6 @@ class GraphBuilder {
     this.currentGroup = group;
     this.current = group.group!;
     this.followingTake = null;
-    this.following = undefined;
     const exitSink = this.withTrailingNots(group, sink);
     const trailing = exitSink !== sink;
     if (trailing) this.addTrailingNotStops(group, dummy);

@@ -148,8 +148,12 @@ export class NFA<T> {
     return emptyState<T>();
   }
 
-  /** One event of the key, in order (the operator sorts by event time before calling). */
-  process(state: NFAState<T>, event: T, timestamp: number, out: NFAOutput<T>): void {
+  /**
+   * One event of the key, in order (the operator sorts by event time before calling). With
+   * `startNew` false, the event continues the existing partial matches but starts none (a pattern
+   * version being replaced finishes what it started).
+   */
+  process(state: NFAState<T>, event: T, timestamp: number, out: NFAOutput<T>, startNew = true): void {
     if (state.deadline !== null && state.deadline <= timestamp) this.advanceTime(state, timestamp, out);
     this.ctx.state = state;
     this.ctx.timestamp = timestamp;
@@ -179,7 +183,7 @@ export class NFA<T> {
         false,
       );
     // The start state always stays, and its runs begin at this event (the newest: they sort last).
-    this.advanceRun(state, this.graph.start.index, -1, timestamp, this.curSeq, true);
+    if (startNew) this.advanceRun(state, this.graph.start.index, -1, timestamp, this.curSeq, true);
 
     // Successors hold their nodes now; the old runs let go of theirs.
     for (let i = 0; i < n; i++) release(state, state.runNode[i]!);
