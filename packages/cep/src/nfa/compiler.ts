@@ -27,7 +27,8 @@ export type StateType = typeof NORMAL | typeof FINAL | typeof STOP | typeof PEND
 export interface Edge {
   readonly action: EdgeAction;
   readonly target: CompiledState;
-  readonly cond: AnyCondition | undefined;
+  /** Mutable only while compiling (a greedy step narrows the conditions of the state after it). */
+  cond: AnyCondition | undefined;
 }
 
 /** One NFA state. */
@@ -37,7 +38,6 @@ export interface CompiledState {
   /** The step it belongs to (for TAKE: where the event goes in the match). */
   readonly name: string;
   type: StateType;
-  readonly greedy: boolean;
   readonly edges: Edge[];
 }
 
@@ -81,7 +81,8 @@ class GraphBuilder {
   private currentGroup: PatternStep | undefined;
   private current: PatternStep;
   private following: PatternStep | undefined;
-  private followingTake: AnyCondition | undefined | null = null;
+  /** For greedy steps with until: the unnarrowed copy of a state narrowed by the greedy step. */
+  private readonly originalStates = new Map<CompiledState, CompiledState>();
   private readonly windows = {
     firstAndLast: undefined as number | undefined,
     byName: new Map<string, number>(),
@@ -95,7 +96,7 @@ class GraphBuilder {
 
   build(): CompiledNFA {
     collectWindows(this.last, this.windows);
-    let sink = this.createState("$final$", FINAL, false);
+    let sink = this.createState("$final$", FINAL);
     sink = this.createMiddleStates(sink);
     const start = this.convertPattern(sink);
     const stepNames: string[] = [];
@@ -116,8 +117,8 @@ class GraphBuilder {
     };
   }
 
-  private createState(name: string, type: StateType, greedy: boolean): CompiledState {
-    const s: CompiledState = { index: this.states.length, name, type, greedy, edges: [] };
+  private createState(name: string, type: StateType): CompiledState {
+    const s: CompiledState = { index: this.states.length, name, type, edges: [] };
     this.states.push(s);
     return s;
   }
@@ -125,7 +126,7 @@ class GraphBuilder {
   private createStopState(cond: AnyCondition | undefined, name: string): CompiledState {
     let stop = this.stopStates.get(name);
     if (stop === undefined) {
-      stop = this.createState(name, STOP, false);
+      stop = this.createState(name, STOP);
       stop.edges.push({ action: TAKE, target: stop, cond });
       this.stopStates.set(name, stop);
     }
@@ -155,7 +156,7 @@ class GraphBuilder {
         }
         // Otherwise it becomes stop edges of the following states (see addStopStates).
       } else if (p.kind === "notNext") {
-        const notNext = this.createState(p.name, NORMAL, false);
+        const notNext = this.createState(p.name, NORMAL);
         const notCond = this.takeCondition(p);
         const stop = this.createStopState(notCond, p.name);
         if (lastSink.type === FINAL)
@@ -174,7 +175,7 @@ class GraphBuilder {
 
   private createPending(p: PatternStep, _sinkName: string): CompiledState {
     const notCond = this.takeCondition(p);
-    const pending = this.createState(p.name, PENDING, false);
+    const pending = this.createState(p.name, PENDING);
     const stop = this.createStopState(notCond, p.name);
     pending.edges.push({ action: PROCEED, target: stop, cond: notCond });
     pending.edges.push({ action: IGNORE, target: pending, cond: notCondition(notCond) });
@@ -208,7 +209,7 @@ class GraphBuilder {
   private copyWithoutTransitiveNots(sink: CompiledState): CompiledState {
     const nots = this.currentNotConditions();
     if (nots.length === 0 || !isOptional(this.current)) return sink;
-    const copy = this.createState(sink.name, sink.type, sink.greedy);
+    const copy = this.createState(sink.name, sink.type);
     for (const e of sink.edges) {
       if (e.action === PROCEED) {
         let target = e.target;
@@ -250,6 +251,11 @@ class GraphBuilder {
     const until = this.current.until;
     const innerIgnore = extendWithUntil(this.innerIgnoreCondition(this.current), until, false);
     const take = extendWithUntil(this.takeCondition(this.current), until, true) as AnyCondition | undefined;
+    if (this.current.quantifier.greedy && from !== to) {
+      // Greedy (Flink >= 1.13): the state after the step takes nothing the step could take.
+      if (until !== undefined) this.originalStates.set(sink, this.copyState(sink));
+      narrowByGreedy(sink, take);
+    }
     for (let i = from; i < to; i++) {
       lastSink = this.createSingletonState(lastSink, proceedState, take, innerIgnore, true);
       this.addStopStateToLooping(lastSink);
@@ -264,7 +270,7 @@ class GraphBuilder {
       proceedState,
       take,
       this.ignoreCondition(this.current),
-      this.isPatternOptional(this.current),
+      this.current.quantifier.optional,
     );
   }
 
@@ -294,33 +300,39 @@ class GraphBuilder {
   ): CompiledState {
     const p = this.current;
     if (p.group !== undefined) return this.createGroupPatternState(p, sink, proceedState, optional);
-    const greedy = p.quantifier.greedy;
-    const state = this.createState(p.name, NORMAL, greedy);
+    const state = this.createState(p.name, NORMAL);
     // An event taken by an optional step ends the NOT steps before it.
     const sinkCopy = this.copyWithoutTransitiveNots(sink);
     state.edges.push({ action: TAKE, target: sinkCopy, cond: take });
-    let proceedCond = this.trueCondition();
+    const proceedCond = this.trueCondition();
     if (optional && !this.headOfGroup(p) && proceedState !== undefined) {
-      if (greedy) proceedCond = greedyCondition(proceedCond, take, ignore, this.followingTake);
-      state.edges.push({ action: PROCEED, target: proceedState, cond: proceedCond });
+      const until = p.until;
+      if (p.quantifier.greedy && until !== undefined) {
+        const original = this.originalStates.get(proceedState) ?? proceedState;
+        state.edges.push({ action: PROCEED, target: original, cond: andCondition(proceedCond, until) });
+        state.edges.push({
+          action: PROCEED,
+          target: proceedState,
+          cond: andCondition(proceedCond, notCondition(until)),
+        });
+      } else {
+        state.edges.push({ action: PROCEED, target: proceedState, cond: proceedCond });
+      }
     }
     if (ignore !== null) {
       let ignoreState: CompiledState;
       if (optional) {
         // A separate state without the PROCEED: a run that skipped events can no longer leave
         // through this step's "absent" branch (that branch was taken at the first event).
-        ignoreState = this.createState(p.name, NORMAL, greedy);
+        ignoreState = this.createState(p.name, NORMAL);
         ignoreState.edges.push({ action: TAKE, target: sinkCopy, cond: take });
         ignoreState.edges.push({ action: IGNORE, target: ignoreState, cond: ignore });
         this.addStopStates(ignoreState);
-        if (greedy && proceedState !== undefined)
-          ignoreState.edges.push({ action: PROCEED, target: proceedState, cond: proceedCond });
       } else {
         ignoreState = state;
       }
       state.edges.push({ action: IGNORE, target: ignoreState, cond: ignore });
     }
-    this.followingTake = followingTakeCondition(this.followingTake, take, optional);
     return state;
   }
 
@@ -334,25 +346,21 @@ class GraphBuilder {
     const saved = this.save();
     this.currentGroup = group;
     this.current = group.group!;
-    this.followingTake = null;
     const innerSink = this.withTrailingNots(group, sink);
     let lastSink = this.createMiddleStates(innerSink);
     lastSink = this.convertPattern(lastSink);
     if (optional && proceedState !== undefined)
       lastSink = addProceedToGroupHead(this, lastSink, proceedState, proceedCond);
-    const innerFollowingTake = this.followingTake;
     this.restore(saved);
-    this.followingTake = followingTakeCondition(saved.followingTake, innerFollowingTake, optional);
     return lastSink;
   }
 
   private createLoopingGroupPatternState(group: PatternStep, sink: CompiledState): CompiledState {
     const proceedCond = this.trueCondition();
     const saved = this.save();
-    const dummy = this.createState(group.name, NORMAL, false);
+    const dummy = this.createState(group.name, NORMAL);
     this.currentGroup = group;
     this.current = group.group!;
-    this.followingTake = null;
     const exitSink = this.withTrailingNots(group, sink);
     const trailing = exitSink !== sink;
     if (trailing) this.addTrailingNotStops(group, dummy);
@@ -365,9 +373,7 @@ class GraphBuilder {
     // iteration may leave the loop.
     lastSink = addProceedToGroupHead(this, lastSink, exitSink, proceedCond);
     dummy.edges.push({ action: PROCEED, target: lastSink, cond: proceedCond });
-    const innerFollowingTake = this.followingTake;
     this.restore(saved);
-    this.followingTake = followingTakeCondition(saved.followingTake, innerFollowingTake, true);
     return lastSink;
   }
 
@@ -391,9 +397,7 @@ class GraphBuilder {
     const nots = this.trailingNots(group);
     if (nots.length === 0) return sink;
     if (sink.type === FINAL) return this.createPending(nots[0]!, sink.name);
-    const copy = this.createState(sink.name, sink.type, sink.greedy);
-    for (const e of sink.edges)
-      copy.edges.push({ action: e.action, target: e.target === sink ? copy : e.target, cond: e.cond });
+    const copy = this.copyState(sink);
     this.addTrailingNotStops(group, copy);
     // The copy's IGNORE targets (an optional step's separate ignore state) need them too.
     for (const e of copy.edges) {
@@ -424,22 +428,36 @@ class GraphBuilder {
     const until = p.until;
     const ignore = extendWithUntil(this.innerIgnoreCondition(p), until, false);
     const take = extendWithUntil(this.takeCondition(p), until, true) as AnyCondition | undefined;
-    let proceedCond = this.trueCondition();
-    const greedy = p.quantifier.greedy;
-    if (greedy) proceedCond = greedyCondition(proceedCond, take, ignore, this.followingTake);
-    const looping = this.createState(p.name, NORMAL, greedy);
-    looping.edges.push({ action: PROCEED, target: sink, cond: proceedCond });
+    const proceedCond = this.trueCondition();
+    const looping = this.createState(p.name, NORMAL);
+    if (p.quantifier.greedy) {
+      // Greedy (Flink >= 1.13): the state after the loop takes nothing the loop could take; with
+      // until, an event matching it leaves to an unnarrowed copy.
+      if (until !== undefined) {
+        const copy = this.copyState(sink);
+        looping.edges.push({ action: PROCEED, target: copy, cond: andCondition(proceedCond, until) });
+        this.originalStates.set(sink, copy);
+        looping.edges.push({
+          action: PROCEED,
+          target: sink,
+          cond: andCondition(proceedCond, notCondition(until)),
+        });
+      } else {
+        looping.edges.push({ action: PROCEED, target: sink, cond: proceedCond });
+      }
+      narrowByGreedy(sink, this.takeCondition(p));
+    } else {
+      looping.edges.push({ action: PROCEED, target: sink, cond: proceedCond });
+    }
     looping.edges.push({ action: TAKE, target: looping, cond: take });
     this.addStopStateToLooping(looping);
     if (ignore !== null) {
-      const ignoreState = this.createState(p.name, NORMAL, greedy);
+      const ignoreState = this.createState(p.name, NORMAL);
       ignoreState.edges.push({ action: TAKE, target: looping, cond: take });
       ignoreState.edges.push({ action: IGNORE, target: ignoreState, cond: ignore });
       looping.edges.push({ action: IGNORE, target: ignoreState, cond: ignore });
-      if (greedy) ignoreState.edges.push({ action: PROCEED, target: sink, cond: proceedCond });
       this.addStopStateToLooping(ignoreState);
     }
-    this.followingTake = followingTakeCondition(this.followingTake, take, true);
     return looping;
   }
 
@@ -476,24 +494,21 @@ class GraphBuilder {
   }
 
   private save() {
-    return {
-      current: this.current,
-      following: this.following,
-      currentGroup: this.currentGroup,
-      followingTake: this.followingTake,
-    };
+    return { current: this.current, following: this.following, currentGroup: this.currentGroup };
   }
 
   private restore(s: ReturnType<GraphBuilder["save"]>): void {
     this.current = s.current;
     this.following = s.following;
     this.currentGroup = s.currentGroup;
-    this.followingTake = s.followingTake;
   }
 
-  /** @internal for addProceedToGroupHead */
-  newState(name: string, greedy: boolean): CompiledState {
-    return this.createState(name, NORMAL, greedy);
+  /** A copy of `state` (its self-loops loop on the copy). */
+  copyState(state: CompiledState): CompiledState {
+    const copy = this.createState(state.name, state.type);
+    for (const e of state.edges)
+      copy.edges.push({ action: e.action, target: e.target === state ? copy : e.target, cond: e.cond });
+    return copy;
   }
 }
 
@@ -511,9 +526,7 @@ function addProceedToGroupHead(
 ): CompiledState {
   const selfIgnore = head.edges.findIndex((e) => e.action === IGNORE && e.target === head);
   if (selfIgnore >= 0) {
-    const copy = builder.newState(head.name, head.greedy);
-    for (const e of head.edges)
-      copy.edges.push({ action: e.action, target: e.target === head ? copy : e.target, cond: e.cond });
+    const copy = builder.copyState(head);
     const old = head.edges[selfIgnore]!;
     head.edges[selfIgnore] = { action: IGNORE, target: copy, cond: old.cond };
   }
@@ -543,27 +556,10 @@ function extendWithUntil(
   return cond;
 }
 
-function greedyCondition(
-  base: AnyCondition | undefined,
-  take: AnyCondition | undefined,
-  ignore: MaybeCondition,
-  followingTake: AnyCondition | undefined | null,
-): AnyCondition | undefined {
-  let g = andCondition(base, notCondition(take));
-  if (followingTake !== null) g = andCondition(g, followingTake);
-  // Proceed when the greedy condition holds, or when the step can neither take nor ignore.
-  if (ignore !== null)
-    return orCondition(g ?? undefined, notCondition(orCondition(take, ignore ?? undefined)));
-  return orCondition(g ?? undefined, notCondition(take));
-}
-
-function followingTakeCondition(
-  following: AnyCondition | undefined | null,
-  current: AnyCondition | undefined | null,
-  optional: boolean,
-): AnyCondition | undefined | null {
-  if (optional && following !== null && current !== null) return orCondition(current, following);
-  return current;
+/** A greedy step's successor takes, ignores and proceeds only on events the step would not take. */
+function narrowByGreedy(state: CompiledState, take: AnyCondition | undefined): void {
+  const notTake = notCondition(take);
+  for (const e of state.edges) e.cond = andCondition(e.cond, notTake);
 }
 
 function collectWindows(

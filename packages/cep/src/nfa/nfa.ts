@@ -314,7 +314,6 @@ export class NFA<T> {
         if (edge.action === PROCEED) {
           const target = edge.target;
           if (target.type === STOP) discard = true;
-          else if (target.type === FINAL && s.greedy) edges.push(s.index, e);
           else stack.push(target);
         } else {
           edges.push(s.index, e);
@@ -349,9 +348,6 @@ export class NFA<T> {
           succNode.push(newNode);
           if (this.reachesFinal(target)) this.addMatch(state, newNode, isStart ? this.curSeq : startSeq);
         }
-      } else if (!isStart) {
-        // PROCEED to FINAL from a greedy state: the match ends with the events taken so far.
-        this.addMatch(state, node, startSeq);
       }
     }
     if (discard) return; // a NOT step's event: the whole path ends (its matches above still count)
@@ -386,7 +382,6 @@ export class NFA<T> {
 
   /** True when `s` can reach FINAL through PROCEED edges that hold now (Flink's findFinalStateAfterProceed). */
   private reachesFinal(s: CompiledState): boolean {
-    if (s.greedy) return false;
     const stack = this.stack;
     const base = stack.length;
     stack.push(s);
@@ -400,7 +395,7 @@ export class NFA<T> {
           stack.length = base;
           return true;
         }
-        if (!edge.target.greedy && edge.target.type !== STOP) stack.push(edge.target);
+        if (edge.target.type !== STOP) stack.push(edge.target);
       }
     }
     return false;
