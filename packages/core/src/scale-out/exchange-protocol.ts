@@ -20,6 +20,15 @@
  * held messages go on (or, for a stop-with-savepoint, never do). So no record is in flight at the
  * cut, and the savepoint needs no exchange state.
  *
+ * Memory stays bounded however long an alignment takes, as Flink blocks aligned channels: a
+ * receiver whose every sender's barrier arrived (or that stopped at a stop-with-savepoint's cut)
+ * reads nothing more ({@link ExchangeReceiver.paused}); and while it still waits for some senders,
+ * it holds at most `maxHeld` messages of the others. Senders share one stream per receiver (a Kafka
+ * partition), so it must read on to find the missing barriers: past the bound it drops what it
+ * held and, once the alignment ends, has its transport deliver the stream again from the first
+ * held message ({@link ExchangeReceiver.rewind}), applying then only what it had held. The
+ * transport's log is the buffer; this needs message positions (e.g. Kafka offsets).
+ *
  * Messages are `v8.serialize`d tuples, so records keep their JS types (Map, Date, bigint...):
  * `[0, value, timestamp?, sender?]`, `[1, sender, watermark]`, `[2, sender]` (end),
  * `[3, sender, idle]`, `[4, sender, barrier]`. Records name their sender (for alignment) since the
@@ -267,7 +276,24 @@ export interface ExchangeReceiverState {
    */
   readonly pending?: Uint8Array[];
   /** A savepoint's alignment in progress: its barrier and the senders whose barrier arrived. */
-  readonly alignment?: { readonly barrier: SavepointBarrier; readonly arrived: number[] };
+  readonly alignment?: {
+    readonly barrier: SavepointBarrier;
+    readonly arrived: number[];
+    /** Per sender: the position of its barrier (with positions only; null for none yet). */
+    readonly barrierAt?: (number | null)[];
+    /** Position of the first held message (with positions only). */
+    readonly heldFrom?: number;
+    /** Past `maxHeld`: held messages were dropped, to be read again from this position. */
+    readonly spilledFrom?: number;
+  };
+  /**
+   * Messages to read again (an alignment that spilled ended): the transport delivers its stream
+   * from position `from` again; a message before `until` is applied only if its sender's barrier
+   * (`barrierAt`) came before it, the others were applied the first time.
+   */
+  readonly replay?: { readonly from: number; readonly until: number; readonly barrierAt: (number | null)[] };
+  /** Position of the last message received (when the transport gives positions). */
+  readonly position?: number;
 }
 
 /** Options of an {@link ExchangeReceiver}. */
@@ -288,15 +314,36 @@ export interface ExchangeReceiverOptions {
    * restore) are ignored, and an alignment on it is released at the next {@link ExchangeReceiver.release}.
    */
   readonly isOver?: (savepointId: string) => boolean;
+  /**
+   * Most messages an alignment holds in memory (default {@link DEFAULT_MAX_HELD}); past it, held
+   * messages are dropped and read again later (see the module comment). Applies only when the
+   * transport gives every message's position ({@link ExchangeReceiver.receive}) and can rewind.
+   */
+  readonly maxHeld?: number;
 }
+
+/** Default {@link ExchangeReceiverOptions.maxHeld}: messages an alignment holds in memory. */
+export const DEFAULT_MAX_HELD = 10_000;
 
 /** A savepoint's alignment at a receiver. */
 interface Alignment {
   readonly barrier: SavepointBarrier;
   /** Per sender: its barrier arrived (its later messages are held back). */
   readonly arrived: boolean[];
+  /** Per sender: the position of its barrier, when the transport gives positions. */
+  readonly barrierAt: (number | null)[];
   /** Every sender's barrier arrived and onAligned was called. */
   aligned: boolean;
+  /** Position of the first held message. */
+  heldFrom?: number | undefined;
+  /** The held messages were dropped (past maxHeld): read again from here once the alignment ends. */
+  spilledFrom?: number | undefined;
+}
+
+/** Messages read again after a spilled alignment (see {@link ExchangeReceiverState.replay}). */
+interface Replay {
+  readonly until: number;
+  readonly barrierAt: (number | null)[];
 }
 
 /**
@@ -320,6 +367,13 @@ export class ExchangeReceiver {
   private releasing = false;
   /** Stopped at a savepoint's barriers (stop-with-savepoint): the id; nothing is applied after them. */
   private stoppedAt: string | undefined;
+  private readonly maxHeld: number;
+  /** Position of the last message received (when the transport gives positions). */
+  private lastPosition: number | undefined;
+  /** A rewind the transport has to do: deliver again from this position (see {@link rewind}). */
+  private rewindTo: number | undefined;
+  /** Messages being read again after a spilled alignment. */
+  private replay: Replay | undefined;
 
   constructor(
     readonly exchange: Exchange,
@@ -331,6 +385,35 @@ export class ExchangeReceiver {
     this.watermarks = new Array<number>(n).fill(MIN_WATERMARK);
     this.senderIdle = new Array<boolean>(n).fill(false);
     this.senderEnded = new Array<boolean>(n).fill(false);
+    this.maxHeld = opts.maxHeld ?? DEFAULT_MAX_HELD;
+  }
+
+  /** Messages held in memory now (by an alignment or a stop): at most `maxHeld` with positions. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /**
+   * True while the transport should read nothing: every sender's barrier arrived and the part is
+   * not taken yet, or a stop-with-savepoint's cut was taken, or a rewind is pending. Everything
+   * read then would only be held (as Flink blocks every channel of an aligned input).
+   */
+  get paused(): boolean {
+    return this.rewindTo !== undefined || this.stoppedAt !== undefined || this.alignment?.aligned === true;
+  }
+
+  /**
+   * The position the transport must deliver messages from again, before anything else, once a
+   * spilled alignment ended; then call {@link rewound}. Messages received meanwhile are ignored.
+   */
+  get rewind(): number | undefined {
+    return this.rewindTo;
+  }
+
+  /** The transport now delivers from {@link rewind}'s position. */
+  rewound(): void {
+    if (this.rewindTo !== undefined) this.lastPosition = this.rewindTo - 1;
+    this.rewindTo = undefined;
   }
 
   /** True once every sender's input ended. */
@@ -348,8 +431,19 @@ export class ExchangeReceiver {
    * valve, which may emit a watermark or change the idleness of `out`. Bytes that are no exchange
    * message are rejected into `out` (the job's error policy decides), with `raw` as the bad input.
    */
-  receive(bytes: Uint8Array, out: SourceOutput<unknown>, raw?: unknown): void {
+  receive(bytes: Uint8Array, out: SourceOutput<unknown>, raw?: unknown, position?: number): void {
+    if (this.rewindTo !== undefined) return; // delivered again after the rewind
     if (this.releasing) this.release(out);
+    if (position !== undefined) {
+      const r = this.replay;
+      if (r !== undefined && position < r.until) {
+        this.lastPosition = position;
+        if (!this.wasHeld(bytes, position, r)) return; // applied the first time
+      } else {
+        this.replay = undefined;
+        this.lastPosition = position;
+      }
+    }
     if (this.stoppedAt !== undefined) {
       this.held.push(bytes);
       return;
@@ -368,7 +462,7 @@ export class ExchangeReceiver {
     const sender = msg[0] === ExchangeMessageKind.Record ? msg[3] : msg[1];
     if (this.alignment && sender !== undefined && this.alignment.arrived[sender]) {
       // after this sender's barrier: applied once the savepoint's part is taken
-      this.held.push(bytes);
+      this.hold(this.alignment, bytes, position);
       return;
     }
     switch (msg[0]) {
@@ -377,7 +471,7 @@ export class ExchangeReceiver {
         else out.collect(msg[1]);
         return;
       case ExchangeMessageKind.Barrier:
-        this.barrier(msg[1], msg[2], out);
+        this.barrier(msg[1], msg[2], out, position);
         return;
       case ExchangeMessageKind.Watermark: {
         const s = msg[1];
@@ -408,19 +502,65 @@ export class ExchangeReceiver {
     }
   }
 
-  /** The barrier of savepoint `b` from sender `s`. */
-  private barrier(s: number, b: SavepointBarrier, out: SourceOutput<unknown>): void {
+  /** Holds a message of a sender whose barrier arrived, within `maxHeld` (see the module comment). */
+  private hold(a: Alignment, bytes: Uint8Array, position: number | undefined): void {
+    if (a.spilledFrom !== undefined) return; // read again once the alignment ends
+    if (position !== undefined && this.held.length === 0) a.heldFrom = position;
+    // Not while reading again: the positions before `until` are filtered by the previous alignment.
+    if (this.held.length >= this.maxHeld && a.heldFrom !== undefined && this.replay === undefined) {
+      a.spilledFrom = a.heldFrom;
+      this.held = [];
+      return;
+    }
+    this.held.push(bytes);
+  }
+
+  /** During a replay: whether the message at `position` was held (not applied the first time). */
+  private wasHeld(bytes: Uint8Array, position: number, r: Replay): boolean {
+    let msg: ExchangeMessage;
+    try {
+      msg = decodeExchangeMessage(bytes, this.exchange.senders);
+    } catch {
+      return false; // rejected the first time
+    }
+    const sender = msg[0] === ExchangeMessageKind.Record ? msg[3] : msg[1];
+    if (sender === undefined) return false;
+    const at = r.barrierAt[sender];
+    return at !== null && at !== undefined && position > at;
+  }
+
+  /**
+   * Ends a spilled alignment: the transport delivers again from its first held message, and what
+   * was read up to now is applied only if it was held. Returns false when nothing was spilled.
+   */
+  private replaySpilled(a: Alignment, until: number): boolean {
+    if (a.spilledFrom === undefined) return false;
+    this.replay = { until, barrierAt: a.barrierAt };
+    this.rewindTo = a.spilledFrom;
+    this.held = [];
+    return true;
+  }
+
+  /** The barrier of savepoint `b` from sender `s`, read at `position` (if given). */
+  private barrier(s: number, b: SavepointBarrier, out: SourceOutput<unknown>, position?: number): void {
     if (this.opts.isOver?.(b.id)) return;
     if (this.alignment && this.alignment.barrier.id !== b.id) {
       // A newer savepoint: the older one can no longer complete here (Flink aborts it likewise).
-      this.abandon(out);
+      const old = this.alignment;
+      this.alignment = undefined;
+      // spilled: read again up to this barrier, which is then read again too and starts its alignment
+      if (position !== undefined && this.replaySpilled(old, position)) return;
+      this.releasing = true;
+      this.release(out);
     }
     this.alignment ??= {
       barrier: b,
       arrived: new Array<boolean>(this.exchange.senders).fill(false),
+      barrierAt: new Array<number | null>(this.exchange.senders).fill(null),
       aligned: false,
     };
     this.alignment.arrived[s] = true;
+    if (position !== undefined) this.alignment.barrierAt[s] = position;
     this.checkAligned();
   }
 
@@ -431,13 +571,6 @@ export class ExchangeReceiver {
     for (let s = 0; s < this.exchange.senders; s++) if (!a.arrived[s] && !this.senderEnded[s]) return;
     a.aligned = true;
     this.opts.onAligned?.(a.barrier);
-  }
-
-  /** Ends the alignment without a part: the held messages are applied, in order. */
-  private abandon(out: SourceOutput<unknown>): void {
-    this.alignment = undefined;
-    this.releasing = true;
-    this.release(out);
   }
 
   /** The savepoint being aligned (every sender's barrier arrived when `aligned`), if any. */
@@ -458,8 +591,9 @@ export class ExchangeReceiver {
       this.releasing = true;
     }
     if (this.alignment && over?.(this.alignment.barrier.id)) {
+      const a = this.alignment;
       this.alignment = undefined;
-      this.releasing = true;
+      if (!this.replaySpilled(a, (this.lastPosition ?? -1) + 1)) this.releasing = true;
     }
     if (!this.releasing || this.stoppedAt !== undefined) return;
     this.releasing = false;
@@ -501,16 +635,32 @@ export class ExchangeReceiver {
     const alignment =
       a === undefined || cut
         ? undefined
-        : { barrier: a.barrier, arrived: a.arrived.flatMap((x, s) => (x ? [s] : [])) };
+        : {
+            barrier: a.barrier,
+            arrived: a.arrived.flatMap((x, s) => (x ? [s] : [])),
+            ...(a.barrierAt.some((p) => p !== null) ? { barrierAt: [...a.barrierAt] } : {}),
+            ...(a.heldFrom === undefined ? {} : { heldFrom: a.heldFrom }),
+            ...(a.spilledFrom === undefined ? {} : { spilledFrom: a.spilledFrom }),
+          };
     if (cut) {
       this.alignment = undefined;
+      // What a spill dropped is read again from now on (after a stop: once the stop failed, or
+      // when this checkpoint is restored), the held messages are applied.
+      const spilled = this.replaySpilled(a, (this.lastPosition ?? -1) + 1);
       if (a.barrier.stop) this.stoppedAt = a.barrier.id;
-      else this.releasing = true;
+      else if (!spilled) this.releasing = true;
     }
+    const r = this.replay;
+    const replay =
+      r === undefined
+        ? undefined
+        : { from: this.rewindTo ?? (this.lastPosition ?? -1) + 1, until: r.until, barrierAt: r.barrierAt };
     return {
       ...this.progress(),
       ...(pending ? { pending } : {}),
       ...(alignment ? { alignment } : {}),
+      ...(replay ? { replay } : {}),
+      ...(this.lastPosition === undefined ? {} : { position: this.lastPosition }),
     };
   }
 
@@ -555,11 +705,28 @@ export class ExchangeReceiver {
     } else combined = state.watermark === "max" ? MAX_WATERMARK : (state.watermark ?? MIN_WATERMARK);
     this.valve.restore(inValve, this.senderIdle, combined);
     this.held = [...(state.pending ?? [])];
+    this.lastPosition = state.position;
     if (state.alignment) {
       const arrived = new Array<boolean>(n).fill(false);
       for (const s of state.alignment.arrived) if (s < n) arrived[s] = true;
-      this.alignment = { barrier: state.alignment.barrier, arrived, aligned: false };
+      const barrierAt = new Array<number | null>(n).fill(null);
+      state.alignment.barrierAt?.forEach((p, s) => {
+        if (s < n) barrierAt[s] = p;
+      });
+      this.alignment = {
+        barrier: state.alignment.barrier,
+        arrived,
+        barrierAt,
+        aligned: false,
+        heldFrom: state.alignment.heldFrom,
+        spilledFrom: state.alignment.spilledFrom,
+      };
     } else this.releasing = this.held.length > 0;
+    if (state.replay) {
+      // what a spilled alignment dropped is read again, from where this checkpoint was in it
+      this.replay = { until: state.replay.until, barrierAt: state.replay.barrierAt };
+      this.rewindTo = state.replay.from;
+    }
   }
 
   /**

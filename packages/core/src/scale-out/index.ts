@@ -10,6 +10,7 @@
 
 export type { SavepointPart, SavepointPartWritten } from "../runtime/checkpoint-coordinator.js";
 export {
+  DEFAULT_MAX_HELD,
   decodeExchangeMessage,
   type ExchangeMessage,
   ExchangeMessageKind,

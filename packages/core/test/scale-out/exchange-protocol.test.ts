@@ -479,3 +479,188 @@ test("a checkpoint taken while aligning keeps the alignment: restored, the recei
   );
   assert.deepEqual(decodeExchangeMessage(encodeBarrier(1, b)), [ExchangeMessageKind.Barrier, 1, b]);
 });
+
+/**
+ * A receiver over a log (as a Kafka partition): delivers messages with their positions, honours
+ * `paused` and `rewind`, takes the savepoint's part as soon as it is aligned, gives the savepoint
+ * up when it first reaches position `overAt`, and every `crashEvery` steps checkpoints and
+ * restores a new receiver from that checkpoint (a crash right after it). Returns the records it
+ * emitted, how many came before the cut, and the most messages it ever held.
+ */
+function overLog(
+  x: Exchange,
+  log: readonly Uint8Array[],
+  opts: {
+    readonly positions: boolean;
+    readonly maxHeld?: number;
+    readonly crashEvery?: number;
+    readonly overAt?: number;
+  },
+): { records: unknown[]; cutAt: number | undefined; maxHeld: number } {
+  const { out, events } = recorder();
+  const over = new Set<string>();
+  let aligned: string | undefined;
+  const make = () =>
+    new ExchangeReceiver(x, {
+      onAligned: (b) => {
+        aligned = b.id;
+      },
+      isOver: (id) => over.has(id),
+      ...(opts.maxHeld === undefined ? {} : { maxHeld: opts.maxHeld }),
+    });
+  let r = make();
+  let next = 0;
+  let cutAt: number | undefined;
+  let maxHeld = 0;
+  for (let step = 0; next < log.length || r.rewind !== undefined || r.heldCount > 0; step++) {
+    assert.ok(step < 40 * log.length + 100, "the receiver makes progress");
+    if (next === opts.overAt && cutAt === undefined) over.add("sp");
+    r.release(out);
+    if (opts.crashEvery !== undefined && step % opts.crashEvery === opts.crashEvery - 1) {
+      // before a pending rewind too: the checkpoint then says where to read again from
+      const state = structuredClone(r.snapshot());
+      r = make();
+      r.restore(state);
+      r.resume(out);
+      continue; // the transport restores at `next`, its position in that checkpoint
+    }
+    if (r.rewind !== undefined) {
+      next = r.rewind;
+      r.rewound();
+    }
+    if (aligned !== undefined && cutAt === undefined && !over.has(aligned)) {
+      r.snapshot(aligned); // the unit's part: the cut
+      cutAt = events.filter((e) => e[0] === "record").length;
+      aligned = undefined;
+      continue;
+    }
+    if (r.paused || next >= log.length) continue;
+    const position = next++;
+    r.receive(log[position]!, out, undefined, opts.positions ? position : undefined);
+    maxHeld = Math.max(maxHeld, r.heldCount);
+  }
+  // a restore emits the restored watermark again: records are what must be exact
+  return { records: events.filter((e) => e[0] === "record").map((e) => e[1]), cutAt, maxHeld };
+}
+
+/** A log of 2 senders' records, sender 0's barrier after `early` of its records, sender 1's much later. */
+function delayedBarrierLog(early: number, heldRecords: number): Uint8Array[] {
+  const b = { id: "sp", dir: "/sp", stop: false };
+  const log: Uint8Array[] = [];
+  for (let i = 0; i < early; i++) log.push(rec(0, `a${i}`), rec(1, `b${i}`));
+  log.push(encodeBarrier(0, b));
+  // sender 1 is slow to send its barrier: sender 0's records after its own pile up meanwhile
+  for (let i = early; i < early + heldRecords; i++) {
+    log.push(rec(0, `a${i}`));
+    if (i % 10 === 0) log.push(rec(1, `b${i}`), encodeWatermark(0, i));
+  }
+  log.push(encodeBarrier(1, b));
+  for (let i = 0; i < 20; i++) log.push(rec(0, `z${i}`), rec(1, `y${i}`));
+  return log;
+}
+
+test("an alignment holds at most maxHeld messages while a sender's barrier is late: past it, they are read again from the log after the cut, exactly", () => {
+  const x = exchange(2, 1);
+  const log = delayedBarrierLog(10, 5000);
+  const unbounded = overLog(x, log, { positions: false });
+  const bounded = overLog(x, log, { positions: true, maxHeld: 100 });
+  assert.ok(unbounded.maxHeld > 5000, `the unbounded receiver held ${unbounded.maxHeld} messages`);
+  assert.ok(bounded.maxHeld <= 100, `held ${bounded.maxHeld} messages, bound 100`);
+  assert.deepEqual(bounded.records, unbounded.records);
+  assert.equal(bounded.cutAt, unbounded.cutAt);
+  // the cut: every record sent before its sender's barrier, none after
+  const before = bounded.records.slice(0, bounded.cutAt).map(String);
+  assert.deepEqual(
+    before.filter((v) => v.startsWith("a")),
+    ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"],
+  );
+  assert.equal(before.filter((v) => v.startsWith("b")).length, 10 + 500);
+  assert.equal(new Set(bounded.records).size, bounded.records.length, "each record once");
+  assert.equal(bounded.records.length, 10 + 10 + 5000 + 500 + 40, "every record");
+});
+
+test("a bounded alignment equals the unbounded one on random logs, with crashes and a savepoint given up", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        order: fc.array(fc.nat(2), { minLength: 1, maxLength: 120 }),
+        barrierAt: fc.tuple(fc.nat(60), fc.nat(60), fc.nat(60)),
+        maxHeld: fc.integer({ min: 1, max: 8 }),
+        crashEvery: fc.option(fc.integer({ min: 2, max: 12 }), { nil: undefined }),
+        overAt: fc.option(fc.nat(300), { nil: undefined }),
+      }),
+      ({ order, barrierAt, maxHeld, crashEvery, overAt }) => {
+        const x = exchange(3, 1);
+        const b = { id: "sp", dir: "/sp", stop: false };
+        const sent = [0, 0, 0];
+        const barred = [false, false, false];
+        const log: Uint8Array[] = [];
+        for (const s of order) {
+          if (!barred[s] && sent[s]! >= barrierAt[s]!) {
+            barred[s] = true;
+            log.push(encodeBarrier(s, b));
+          }
+          log.push(sent[s]! % 7 === 3 ? encodeWatermark(s, sent[s]!++) : rec(s, `${s}-${sent[s]!++}`));
+        }
+        for (let s = 0; s < 3; s++) if (!barred[s]) log.push(encodeBarrier(s, b));
+        log.push(rec(0, "last"));
+        const common = { ...(overAt === undefined ? {} : { overAt }) };
+        const unbounded = overLog(x, log, { positions: false, ...common });
+        const bounded = overLog(x, log, {
+          positions: true,
+          maxHeld,
+          ...(crashEvery === undefined ? {} : { crashEvery }),
+          ...common,
+        });
+        assert.ok(bounded.maxHeld <= maxHeld);
+        assert.deepEqual(bounded.records, unbounded.records);
+        assert.equal(bounded.cutAt, unbounded.cutAt);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test("a stop-with-savepoint that spilled reads nothing after its cut; if the stop fails, it reads the spilled messages again, once", () => {
+  const x = exchange(2, 1);
+  const over = new Set<string>();
+  const r = new ExchangeReceiver(x, { maxHeld: 2, isOver: (id) => over.has(id) });
+  const { out, events } = recorder();
+  const stop = { id: "stop", dir: "/sp", stop: true };
+  const log = [
+    rec(0, "a0"),
+    encodeBarrier(0, stop),
+    rec(0, "a1"),
+    rec(1, "b0"),
+    rec(0, "a2"),
+    rec(0, "a3"), // a1..a3: past maxHeld 2, dropped
+    encodeBarrier(1, stop),
+    rec(1, "b1"),
+  ];
+  let next = 0;
+  const read = (until: number) => {
+    while (next < until && !r.paused) r.receive(log[next]!, out, undefined, next++);
+  };
+  read(7);
+  assert.equal(r.heldCount, 0, "spilled");
+  assert.ok(r.paused, "aligned: reads nothing until the cut");
+  const state = r.snapshot("stop");
+  assert.deepEqual(state.replay, { from: 2, until: 7, barrierAt: [1, 6] });
+  assert.ok(r.paused, "stopped at the cut");
+  r.release(out);
+  assert.deepEqual(
+    events.map((e) => e[1]),
+    ["a0", "b0"],
+  );
+  // the stop failed elsewhere: read again from the first dropped message
+  over.add("stop");
+  r.release(out);
+  assert.equal(r.rewind, 2);
+  next = r.rewind!;
+  r.rewound();
+  read(log.length);
+  assert.deepEqual(
+    events.map((e) => e[1]),
+    ["a0", "b0", "a1", "a2", "a3", "b1"],
+  );
+});

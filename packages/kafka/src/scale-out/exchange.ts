@@ -78,6 +78,11 @@ export interface ExchangeOptions {
    * on barriers (see `UnitSavepoints`). Without it, barriers are neither sent nor aligned.
    */
   readonly savepoints?: UnitSavepoints;
+  /**
+   * Most messages a receiver holds in memory while it aligns a savepoint's barriers (default
+   * core's `DEFAULT_MAX_HELD`); past it, it reads them again from the partition afterwards.
+   */
+  readonly maxHeld?: number;
 }
 
 /**
@@ -176,9 +181,10 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
     bounded: x.bounded,
     rescalable: false,
     createReader(ctx): SourceReader<unknown> {
-      const reader = inner.createReader(ctx);
+      let reader = inner.createReader(ctx);
       const savepoints = opts.savepoints;
       const receiver = new ExchangeReceiver(x, {
+        ...(opts.maxHeld === undefined ? {} : { maxHeld: opts.maxHeld }),
         ...(savepoints
           ? {
               onAligned: (barrier) => savepoints.aligned(x.index, barrier),
@@ -196,7 +202,7 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
       let out!: SourceOutput<unknown>;
       const decoding: SourceOutput<KafkaSourceRecord<Buffer | null, Buffer | null, Buffer>> = {
         collect(rec) {
-          receiver.receive(rec.value ?? EMPTY, out, rec);
+          receiver.receive(rec.value ?? EMPTY, out, rec, rec.offset);
         },
         emitWatermark() {},
         markIdle() {},
@@ -219,17 +225,41 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
             restored = false;
             receiver.resume(output);
           } else receiver.release(output);
+          const from = receiver.rewind;
+          if (from !== undefined) {
+            // An alignment spilled (see ExchangeReceiver): read the partition again from there, with
+            // a new reader (its prefetched records are dropped), as a restore at that offset does.
+            const old = reader;
+            void Promise.resolve(old.close?.()).catch(() => {});
+            reader = inner.createReader(ctx);
+            reader.restore?.([[[opts.topicOf(x), ctx.subtaskIndex, String(from)]] satisfies Positions]);
+            receiver.rewound();
+          }
+          // Everything read now would only be held (an input whose barriers all arrived, a stop).
+          if (receiver.paused) return "nothing-yet";
           const status = reader.poll(decoding, max);
           if (receiver.ended) return "end";
           return status === "end" ? "nothing-yet" : status;
         },
-        available: () => reader.available?.() ?? new Promise((r) => setTimeout(r, 10)),
+        available: () =>
+          (receiver.paused ? undefined : reader.available?.()) ?? new Promise((r) => setTimeout(r, 10)),
         snapshot(checkpointId): ExchangeReaderState {
           const inner = reader.snapshot?.(checkpointId);
-          if (opts.purge && checkpointId !== undefined && Array.isArray(inner))
-            pending.set(checkpointId, inner as Positions);
           const barrier = savepoints?.barrierOf(checkpointId);
-          return { inner, ...receiver.snapshot(barrier?.id) };
+          const state = receiver.snapshot(barrier?.id);
+          if (opts.purge && checkpointId !== undefined && Array.isArray(inner)) {
+            // Records a spilled alignment reads again stay: purge only before them.
+            const keepFrom = state.replay?.from ?? state.alignment?.spilledFrom;
+            pending.set(
+              checkpointId,
+              keepFrom === undefined
+                ? (inner as Positions)
+                : (inner as Positions).map(([t, p, o, stop]) =>
+                    BigInt(o) > BigInt(keepFrom) ? [t, p, String(keepFrom), stop] : [t, p, o, stop],
+                  ),
+            );
+          }
+          return { inner, ...state };
         },
         restore(state) {
           const s = state as ExchangeReaderState;
