@@ -3,6 +3,8 @@
 #   bench/flink/run.sh generate --events N --seed S [--out events.csv]   # prints the stream hash
 #   bench/flink/run.sh query --query q0,q5|all --events N [--seed S] [--parallelism P]
 #                            [--input events.csv] [--out-dir DIR]
+#   bench/flink/run.sh cep --pattern fraud|spikes|absence --input FILE [--out matches.txt]
+#                          # Flink CEP on bench/cep/generate.ts's CSV (bench/cep/README.md)
 # Relative paths are taken from the directory you call it from.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -14,7 +16,8 @@ shift || true
 case "$cmd" in
   generate) main=dev.fleuve.nexmark.Generate ;;
   query) main=dev.fleuve.nexmark.NexmarkFlink ;;
-  *) echo "usage: run.sh generate|query [options]" >&2; exit 2 ;;
+  cep) main=dev.fleuve.cep.CepBench ;;
+  *) echo "usage: run.sh generate|query|cep [options]" >&2; exit 2 ;;
 esac
 # The --add-opens are the ones Flink's own launcher passes on Java 17 (Kryo reflects into java.*).
 exec java ${JAVA_OPTS:-} \
