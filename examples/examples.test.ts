@@ -41,6 +41,7 @@ test("code shown in the docs is the example files verbatim", () => {
     "docs/getting-started.md",
     "docs/fault-tolerance.md",
     "docs/ARCHITECTURE.md",
+    "docs/cep.md",
   ];
   let shown = 0;
   for (const doc of docs) {
