@@ -16,12 +16,17 @@
  * - The deployment the group runs now is recorded in `<dir>/<job>.deployment/` (its `_metadata`):
  *   a process started without a savepoint joins that one when its units are the same (e.g. the
  *   processes of a rescaled group restarted with their original command line but no savepoint).
+ * - A new deployment is refused while another deployment of the job still has processes in the
+ *   group (both would write the job's output): every deployment's processes are members of the
+ *   consumer group `fleuve-<group>`, each subscribed to its own deployment's units topic, so
+ *   Kafka's description of the group tells which deployments run ({@link checkNoOtherDeployment}).
  */
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { type CheckpointStorage, FleuveError } from "@fleuve/core";
 import type { JobUnits } from "@fleuve/core/scale-out";
 import type { KafkaClient } from "../client.js";
+import { describeGroupTopics, type GroupMemberTopics } from "./group-members.js";
 
 /** What {@link resolveDeployment} decides. */
 export interface Deployment {
@@ -89,6 +94,11 @@ export async function resolveDeployment(opts: {
   readonly plan: JobUnits;
   readonly restoreFrom?: string;
   readonly log: (line: string) => void;
+  /**
+   * Called with the deployment's job key before a process started from a savepoint records or
+   * joins that deployment: may refuse it (e.g. {@link checkNoOtherDeployment}), leaving no record.
+   */
+  readonly beforeStart?: (jobKey: string) => Promise<void>;
 }): Promise<Deployment> {
   const { storage, job, plan } = opts;
   const recordDir = deploymentRecordDir(opts.checkpointDir, job);
@@ -119,6 +129,7 @@ export async function resolveDeployment(opts: {
   const savepoint = resolve(opts.restoreFrom);
   const metadata = (await storage.readFile(savepoint, "_metadata")) ?? Buffer.from(savepoint);
   const id = createHash("sha256").update(metadata).update(shape).digest("hex").slice(0, 10);
+  await opts.beforeStart?.(keyOf(id));
   if (current?.id !== id) {
     await write({ id, shape, parallelism, restoreFrom: savepoint, since: new Date().toISOString() });
     opts.log(
@@ -160,4 +171,56 @@ export async function checkTopicPartitions(
       { details: { option: "parallelism", group, topic: t.name }, permanent: true },
     );
   }
+}
+
+/** The job key of a deployment from its units topic `fleuve-<group>-<jobKey>-units`, if it is one. */
+function jobKeyOfUnitsTopic(topic: string, prefix: string): string | undefined {
+  if (!topic.startsWith(`${prefix}-`) || !topic.endsWith("-units")) return undefined;
+  return topic.slice(prefix.length + 1, -"-units".length);
+}
+
+/**
+ * Refuses to start deployment `jobKey` while processes of another deployment of job `job` are
+ * still members of the group's consumer group (`groupId`, i.e. `fleuve-<group>`): both would
+ * write the job's output, and their members would share one group. Throws FLEUVE_CONFIG_INVALID
+ * (permanent) naming that deployment, its processes, and how to stop it. `describe` is Kafka's
+ * description of the group (a parameter for tests).
+ */
+export async function checkNoOtherDeployment(opts: {
+  readonly bootstrap: string;
+  readonly groupId: string;
+  readonly group: string;
+  readonly job: string;
+  readonly jobKey: string;
+  readonly describe?: (bootstrap: string, groupId: string) => Promise<GroupMemberTopics[]>;
+}): Promise<void> {
+  const describe = opts.describe ?? describeGroupTopics;
+  let members: GroupMemberTopics[] | undefined;
+  // The description may fail while the group rebalances: try a few times.
+  for (let attempt = 1; members === undefined; attempt++) {
+    try {
+      members = await describe(opts.bootstrap, opts.groupId);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+  const others = new Map<string, GroupMemberTopics[]>();
+  for (const m of members) {
+    for (const t of m.topics) {
+      const key = jobKeyOfUnitsTopic(t, opts.groupId);
+      // the job's own deployments only: `<job>` or `<job>.from-<id>`
+      if (key === undefined || key === opts.jobKey) continue;
+      if (key !== opts.job && !key.startsWith(`${opts.job}.from-`)) continue;
+      others.set(key, [...(others.get(key) ?? []), m]);
+    }
+  }
+  const [running, processes] = [...others].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+  if (running === undefined || processes === undefined) return;
+  const names = processes.map((p) => `${p.clientId} (${p.host})`).join(", ");
+  throw new FleuveError(
+    "FLEUVE_CONFIG_INVALID",
+    `group "${opts.group}": deployment ${running} of job "${opts.job}" still runs (${processes.length} process${processes.length === 1 ? "" : "es"}: ${names}); this process would start deployment ${opts.jobKey} beside it, and both would write the job's output. Stop the running deployment first: 'fleuve savepoint ${opts.job} --stop' (where one of its processes runs) stops all its processes with a savepoint to start this one from; or stop its processes (Ctrl-C)`,
+    { details: { option: "restoreFrom", group: opts.group, running }, permanent: true },
+  );
 }

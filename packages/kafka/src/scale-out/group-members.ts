@@ -28,24 +28,53 @@ export async function describeGroupMembers(opts: {
   readonly unitsTopic: string;
   readonly unitNames: readonly string[];
 }): Promise<GroupMemberInfo[]> {
+  const group = await describeGroup(opts.bootstrap, opts.groupId);
+  return [...(group?.members.values() ?? [])]
+    .map((m) => ({
+      memberId: m.id,
+      clientId: m.clientId,
+      host: m.clientHost,
+      units: (m.assignments?.get(opts.unitsTopic)?.partitions ?? [])
+        .slice()
+        .sort((a, b) => a - b)
+        .map((p) => opts.unitNames[p] ?? `partition ${p}`),
+    }))
+    .sort((a, b) => a.memberId.localeCompare(b.memberId));
+}
+
+/** A process of a group with the topics it subscribes to or is assigned (its units topic). */
+export interface GroupMemberTopics {
+  /** The member's `client.id`: `fleuve-<group>-member-<host name>-<pid>` for fleuve processes. */
+  readonly clientId: string;
+  /** The address the broker sees the member connect from. */
+  readonly host: string;
+  /** The topics of its subscription and of its assignment. */
+  readonly topics: readonly string[];
+}
+
+/**
+ * Every member of consumer group `groupId` with the topics it subscribes to (its join's
+ * subscription, known even while the group rebalances) and is assigned: a fleuve process's units
+ * topic names the deployment it runs (see deployment.ts). [] when the group has no member.
+ */
+export async function describeGroupTopics(bootstrap: string, groupId: string): Promise<GroupMemberTopics[]> {
+  const group = await describeGroup(bootstrap, groupId);
+  return [...(group?.members.values() ?? [])].map((m) => ({
+    clientId: m.clientId,
+    host: m.clientHost,
+    topics: [...new Set([...(m.metadata?.topics ?? []), ...(m.assignments?.keys() ?? [])])],
+  }));
+}
+
+/** Kafka's description of consumer group `groupId` (Admin DescribeGroups), one quick try. */
+async function describeGroup(bootstrap: string, groupId: string) {
   const admin = new Admin({
-    ...commonOptions({ "bootstrap.servers": opts.bootstrap }, `${opts.groupId}-describe`),
+    ...commonOptions({ "bootstrap.servers": bootstrap }, `${groupId}-describe`),
     // one quick try: a status that waits for a broker that does not answer tells nothing
     retries: 0,
   });
   try {
-    const group = (await admin.describeGroups({ groups: [opts.groupId] })).get(opts.groupId);
-    return [...(group?.members.values() ?? [])]
-      .map((m) => ({
-        memberId: m.id,
-        clientId: m.clientId,
-        host: m.clientHost,
-        units: (m.assignments?.get(opts.unitsTopic)?.partitions ?? [])
-          .slice()
-          .sort((a, b) => a - b)
-          .map((p) => opts.unitNames[p] ?? `partition ${p}`),
-      }))
-      .sort((a, b) => a.memberId.localeCompare(b.memberId));
+    return (await admin.describeGroups({ groups: [groupId] })).get(groupId);
   } finally {
     await admin.close().catch(() => {});
   }

@@ -55,7 +55,7 @@ import {
 } from "@fleuve/core/scale-out";
 import { KafkaClient } from "../client.js";
 import { CHANGELOG_TOPIC_CONFIG, type KafkaChangelog, kafkaChangelog } from "../kafka-changelog.js";
-import { checkTopicPartitions, resolveDeployment } from "./deployment.js";
+import { checkNoOtherDeployment, checkTopicPartitions, resolveDeployment } from "./deployment.js";
 import {
   EXCHANGE_TOPIC_CONFIG,
   type ExchangeOptions,
@@ -221,6 +221,15 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     plan,
     ...(opts.restoreFrom === undefined ? {} : { restoreFrom: opts.restoreFrom }),
     log,
+    // a deployment from a savepoint never runs beside another one of the job (see deployment.ts)
+    beforeStart: (jobKey) =>
+      checkNoOtherDeployment({
+        bootstrap: opts.bootstrap,
+        groupId: prefix,
+        group: opts.group,
+        job: def.name,
+        jobKey,
+      }),
   });
   const jobKey = deployment.jobKey;
   const topicOf = (x: { name: string }) => `${prefix}-${jobKey}-${x.name}`.slice(0, 249);

@@ -4,13 +4,15 @@
  * (`Cannot read properties of undefined (reading 'name')`, its partitions counted the old units);
  * now it is refused with a message that says how to rescale, and a group started from a savepoint
  * at another parallelism runs in the same group and checkpoint directory, from the savepoint only
- * (exact totals), and restarts without the savepoint into the same deployment.
+ * (exact totals), and restarts without the savepoint into the same deployment. A deployment from a
+ * savepoint started while the previous one still runs is refused (both would write the output).
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import {
   type AggregateFunction,
   defineJob,
@@ -212,7 +214,75 @@ test("a group restarted at another parallelism is refused (it crashed); from a s
       .catch(() => {});
     await admin.close();
     rmSync(dir, { recursive: true, force: true });
-    // as in exchange-purge.test.ts: a stopped worker sometimes leaves broker sockets open
-    setTimeout(() => process.exit(), 10_000).unref();
+  }
+});
+
+// as in exchange-purge.test.ts: a stopped worker sometimes leaves broker sockets open
+after(() => {
+  setTimeout(() => process.exit(), 10_000).unref();
+});
+
+test("a deployment from a savepoint is refused while the previous deployment still runs, naming it and how to stop it", {
+  ...options,
+  timeout: 600_000,
+}, async (t) => {
+  const group = uniqueTopic("overlap");
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-deployment-overlap-"));
+  const checkpointDir = join(dir, "checkpoints");
+  const base = { job, group, bootstrap: BOOTSTRAP, checkpointDir, checkpointIntervalMs: 300, parallelism: 2 };
+  const admin = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  try {
+    // A savepoint of the job (taken in one process), then the base deployment running in the group.
+    seen = 0;
+    const client = await runJob(job, { parallelism: 1 });
+    await until("the one-process run to see 1000 numbers", () => seen >= 1000, t.signal);
+    const savepoint = await client.stopWithSavepoint(join(dir, "savepoints"));
+    await client.result;
+    const old = await startGroupWorker({ ...base, log: () => {} });
+    let stopped = false;
+    try {
+      await until("the running deployment's units", () => old.running().length === 4, t.signal);
+      const record = await readFile(join(deploymentRecordDir(checkpointDir, JOB), "_metadata"), "utf8");
+
+      // The new deployment beside it: refused before it records or creates anything.
+      const refused = await refusal(startGroupWorker({ ...base, restoreFrom: savepoint, log: () => {} }));
+      assert.equal(refused.code, "FLEUVE_CONFIG_INVALID");
+      assert.ok(refused.permanent, "restarting cannot help");
+      assert.match(
+        refused.message,
+        new RegExp(
+          `group "${group}": deployment rescaled of job "rescaled" still runs \\(1 process: fleuve-${group}-member-\\S+ \\(\\S+\\)\\); this process would start deployment rescaled\\.from-[0-9a-f]{10} beside it`,
+        ),
+      );
+      assert.match(refused.message, /'fleuve savepoint rescaled --stop' \(where one of its processes runs\)/);
+      assert.equal(
+        await readFile(join(deploymentRecordDir(checkpointDir, JOB), "_metadata"), "utf8"),
+        record,
+        "the running deployment stays the recorded one",
+      );
+      assert.deepEqual(
+        (await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-rescaled.from-`)),
+        [],
+        "no topic of the refused deployment",
+      );
+
+      // Once the old deployment stopped, the same command starts the new one.
+      await old.stop();
+      stopped = true;
+      const next = await startGroupWorker({ ...base, restoreFrom: savepoint, log: () => {} });
+      try {
+        await until("the new deployment's units", () => next.running().length === 4, t.signal);
+      } finally {
+        await next.stop();
+      }
+    } finally {
+      if (!stopped) await old.stop();
+    }
+  } finally {
+    await admin
+      .deleteTopics((await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-`)))
+      .catch(() => {});
+    await admin.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
