@@ -3,9 +3,12 @@
  * {@link NFAState} that the caller keeps (one per key, in keyed state). The operator feeds it the
  * key's events in timestamp order and advances its time (watermark or processing time).
  *
+ * It follows Flink's NFA step for step (the same graph, the same transitions, partial and completed
+ * matches in the same priority-queue layout), so it emits the same matches in the same order.
  * Beyond Flink: identical partial matches are kept once (Flink can hold and emit the same match once
  * per path that reached it); a timed-out partial match is reported once; a trailing notFollowedBy
- * completes when its within passes; a per-key limit drops the oldest partial matches.
+ * completes when its within passes, without waiting for an event; a per-key limit drops the oldest
+ * partial matches; events live once in a reference-counted shared buffer.
  */
 import { FleuveError } from "@fleuve/core";
 import type { AfterMatchSkipStrategy } from "../after-match-skip.js";
@@ -22,6 +25,7 @@ import {
   STOP,
   TAKE,
 } from "./compiler.js";
+import { type Columns, heapOffer, heapPoll, heapRemoveIf, heapSize } from "./run-heap.js";
 import {
   addEvent,
   addNode,
@@ -56,6 +60,12 @@ export interface NFAOptions {
   boundedInput?: boolean;
 }
 
+/**
+ * The sort key of the start run (the run waiting in the start state, always present): after every
+ * partial match, as in Flink (whose start state has no start event).
+ */
+const START_KEY = Number.MAX_SAFE_INTEGER;
+
 /** The condition context: reads the current run's matched events from the shared buffer. */
 class RunContext implements ConditionContext<any> {
   state!: NFAState<any>;
@@ -81,29 +91,31 @@ export class NFA<T> {
   readonly windowTime: number | undefined;
   private readonly graph: CompiledNFA;
   private readonly states: CompiledState[];
+  private readonly startIndex: number;
   private readonly stepNames: string[];
   private readonly skip: AfterMatchSkipStrategy;
   private readonly maxPartial: number;
   private readonly firstLastWindow: number;
   private readonly previousWindow: Float64Array;
+  private readonly hasPreviousWindows: boolean;
   /** States whose runs complete (rather than time out) when their within passes. */
   private readonly completesOnTimeout: Uint8Array;
   private readonly stepIndexOf: Int32Array;
   private readonly ctx: RunContext;
   // Scratch space reused by every call (no allocation per event in the common case).
-  private readonly nextState: number[] = [];
-  private readonly nextNode: number[] = [];
-  private readonly nextStartTs: number[] = [];
-  private readonly nextStartSeq: number[] = [];
+  private readonly next: Columns = { cols: [[], [], [], []], key: 3 };
+  private readonly runs: Columns = { cols: [[], [], [], []], key: 3 };
+  private readonly matches: Columns = { cols: [[], []], key: 1 };
+  private readonly done: Columns = { cols: [[], []], key: 1 };
+  private readonly row: number[] = [0, 0, 0, 0];
+  private readonly row2: number[] = [0, 0];
   private readonly seen = new Set<number>();
   private readonly consed = new Map<number, number>();
   private readonly created: number[] = [];
   private readonly stack: CompiledState[] = [];
   private readonly edgeBuf: number[] = []; // pairs: state index, edge index
-  private readonly runSuccState: number[] = [];
-  private readonly runSuccNode: number[] = [];
-  private readonly matchNode: number[] = [];
-  private readonly matchStartSeq: number[] = [];
+  private readonly succState: number[] = [];
+  private readonly succNode: number[] = [];
   private readonly matchSeen = new Set<number>();
   private curEvent: T | undefined;
   private curTs = 0;
@@ -113,6 +125,7 @@ export class NFA<T> {
   private constructor(graph: CompiledNFA, skip: AfterMatchSkipStrategy, options: NFAOptions | undefined) {
     this.graph = graph;
     this.states = graph.states;
+    this.startIndex = graph.start.index;
     this.stepNames = graph.stepNames;
     this.skip = skip;
     const max = options?.maxPartialMatches;
@@ -120,7 +133,9 @@ export class NFA<T> {
       throw new FleuveError(
         "FLEUVE_CONFIG_INVALID",
         `maxPartialMatches must be an integer >= 1, got ${max}`,
-        { details: { option: "maxPartialMatches" } },
+        {
+          details: { option: "maxPartialMatches" },
+        },
       );
     this.maxPartial = max ?? Number.POSITIVE_INFINITY;
     this.firstLastWindow = graph.windowTime ?? Number.NaN;
@@ -129,6 +144,7 @@ export class NFA<T> {
     for (const w of graph.previousWindow)
       if (!Number.isNaN(w))
         smallestPrevious = smallestPrevious === undefined ? w : Math.min(smallestPrevious, w);
+    this.hasPreviousWindows = smallestPrevious !== undefined;
     this.windowTime = graph.windowTime ?? smallestPrevious;
     this.completesOnTimeout = new Uint8Array(this.states.length);
     for (const s of this.states) if (reachesPendingFreely(s)) this.completesOnTimeout[s.index] = 1;
@@ -145,7 +161,12 @@ export class NFA<T> {
 
   /** A key's fresh state: plain data, mutated in place by {@link process} and {@link advanceTime}. */
   createState(): NFAState<T> {
-    return emptyState<T>();
+    const s = emptyState<T>();
+    s.runState.push(this.startIndex);
+    s.runNode.push(-1);
+    s.runStartTs.push(0);
+    s.runStartSeq.push(START_KEY);
+    return s;
   }
 
   /**
@@ -165,37 +186,29 @@ export class NFA<T> {
     this.seen.clear();
     this.matchSeen.clear();
     this.created.length = 0;
-    this.nextState.length = 0;
-    this.nextNode.length = 0;
-    this.nextStartTs.length = 0;
-    this.nextStartSeq.length = 0;
-    this.matchNode.length = 0;
-    this.matchStartSeq.length = 0;
+    clearColumns(this.next);
+    clearColumns(this.matches);
 
+    // Flink's doProcess: every run in the queue's array order; successors go into a new queue.
     const n = state.runState.length;
-    for (let i = 0; i < n; i++)
-      this.advanceRun(
-        state,
-        state.runState[i]!,
-        state.runNode[i]!,
-        state.runStartTs[i]!,
-        state.runStartSeq[i]!,
-        false,
-      );
-    // The start state always stays, and its runs begin at this event (the newest: they sort last).
-    if (startNew) this.advanceRun(state, this.graph.start.index, -1, timestamp, this.curSeq, true);
-
+    for (let i = 0; i < n; i++) {
+      const node = state.runNode[i]!;
+      if (node < 0) {
+        // The start run: it may start partial matches, and always stays (after its successors).
+        if (startNew) this.advanceRun(state, this.startIndex, -1, timestamp, this.curSeq, true);
+        this.offerNext(this.startIndex, -1, 0, START_KEY);
+      } else {
+        this.advanceRun(state, state.runState[i]!, node, state.runStartTs[i]!, state.runStartSeq[i]!, false);
+      }
+    }
     // Successors hold their nodes now; the old runs let go of theirs.
     for (let i = 0; i < n; i++) release(state, state.runNode[i]!);
-    copyInto(state.runState, this.nextState);
-    copyInto(state.runNode, this.nextNode);
-    copyInto(state.runStartTs, this.nextStartTs);
-    copyInto(state.runStartSeq, this.nextStartSeq);
+    copyColumns(this.next, state);
 
-    if (this.matchNode.length > 0) this.emitMatches(state, out);
+    if (heapSize(this.matches) > 0 || state.doneNode.length > 0) this.emitMatches(state, out);
     // Nodes made for this event that no run nor match kept (e.g. on a discarded path).
     for (const node of this.created) freeIfUnused(state, node);
-    if (state.runState.length > this.maxPartial) this.enforceLimit(state, out);
+    if (state.runState.length - 1 > this.maxPartial) this.enforceLimit(state, out);
     this.curEvent = undefined;
     state.deadline = this.computeDeadline(state);
   }
@@ -206,46 +219,48 @@ export class NFA<T> {
    */
   advanceTime(state: NFAState<T>, time: number, out: NFAOutput<T>): void {
     if (state.deadline === null || state.deadline > time) return;
-    this.matchNode.length = 0;
-    this.matchStartSeq.length = 0;
+    this.ctx.state = state;
+    clearColumns(this.next);
+    clearColumns(this.matches);
     this.matchSeen.clear();
-    const timedOutNodes: number[] = [];
-    const timedOutAt: number[] = [];
-    let w = 0;
+    let timedOutNodes: number[] | undefined;
+    let timedOutAt: number[] | undefined;
     const n = state.runState.length;
     for (let i = 0; i < n; i++) {
       const st = state.runState[i]!;
       const node = state.runNode[i]!;
-      const deadline = this.runDeadline(state, st, node, state.runStartTs[i]!);
-      if (deadline <= time) {
-        if (this.completesOnTimeout[st] === 1) {
-          if (!this.matchSeen.has(node)) {
-            this.matchSeen.add(node);
-            state.nodeRefs[node]!++;
-            this.matchNode.push(node);
-            this.matchStartSeq.push(state.runStartSeq[i]!);
-          }
-          release(state, node);
-        } else {
-          // Released after the report below, which reads the node's events.
-          timedOutNodes.push(node);
-          timedOutAt.push(deadline);
-        }
+      const startTs = state.runStartTs[i]!;
+      const startSeq = state.runStartSeq[i]!;
+      if (node < 0) {
+        this.offerNext(st, node, startTs, startSeq);
         continue;
       }
-      state.runState[w] = st;
-      state.runNode[w] = node;
-      state.runStartTs[w] = state.runStartTs[i]!;
-      state.runStartSeq[w] = state.runStartSeq[i]!;
-      w++;
+      const first = Number.isNaN(this.firstLastWindow)
+        ? Number.POSITIVE_INFINITY
+        : startTs + this.firstLastWindow;
+      const pw = this.previousWindow[st]!;
+      const previous = Number.isNaN(pw)
+        ? Number.POSITIVE_INFINITY
+        : state.eventTs[state.nodeEvent[node]!]! + pw;
+      if (first > time && previous > time) {
+        this.offerNext(st, node, startTs, startSeq);
+        continue;
+      }
+      if (this.completesOnTimeout[st] === 1) {
+        this.addMatch(state, node, startSeq);
+        release(state, node);
+      } else {
+        // Reported below, then released (the report reads the node's events).
+        timedOutNodes ??= [];
+        timedOutAt ??= [];
+        timedOutNodes.push(node);
+        timedOutAt.push(previous <= time ? previous : first);
+      }
     }
-    state.runState.length = w;
-    state.runNode.length = w;
-    state.runStartTs.length = w;
-    state.runStartSeq.length = w;
-    if (timedOutNodes.length > 0) {
+    copyColumns(this.next, state);
+    if (timedOutNodes !== undefined) {
       // One report per partial match, however many NFA states held it (Flink reports it once per
-      // state), and none for a partial match that completed or still lives in another state.
+      // state), and none for a partial match that completed or still waits in another state.
       let alive: Set<number> | undefined;
       const reported = new Set<number>();
       for (let i = 0; i < timedOutNodes.length; i++) {
@@ -254,11 +269,11 @@ export class NFA<T> {
         alive ??= new Set(state.runNode);
         if (alive.has(node)) continue;
         reported.add(node);
-        out.timedOut(materialize(state, node, this.stepNames), timedOutAt[i]!);
+        out.timedOut(materialize(state, node, this.stepNames), timedOutAt![i]!);
       }
       for (const node of timedOutNodes) release(state, node);
     }
-    if (this.matchNode.length > 0 || state.doneNode.length > 0) this.emitMatches(state, out);
+    if (heapSize(this.matches) > 0 || state.doneNode.length > 0) this.emitMatches(state, out);
     state.deadline = this.computeDeadline(state);
   }
 
@@ -269,12 +284,12 @@ export class NFA<T> {
 
   /** True when nothing is pending (no partial match, no buffered event): the key's state may be released. */
   isEmpty(state: NFAState<T>): boolean {
-    return state.runState.length === 0 && state.doneNode.length === 0;
+    return state.runState.length <= 1 && state.doneNode.length === 0;
   }
 
   /** Number of partial matches held (one per NFA state a partial match waits in). */
   partialMatches(state: NFAState<T>): number {
-    return state.runState.length;
+    return state.runState.length - 1;
   }
 
   /** Number of events in the key's shared buffer. */
@@ -283,6 +298,15 @@ export class NFA<T> {
   }
 
   // ---- internals --------------------------------------------------------------------------------
+
+  private offerNext(st: number, node: number, startTs: number, startSeq: number): void {
+    const row = this.row;
+    row[0] = st;
+    row[1] = node;
+    row[2] = startTs;
+    row[3] = startSeq;
+    heapOffer(this.next, row);
+  }
 
   /**
    * Computes one run's successors for the current event (Flink's computeNextStates): follows PROCEED
@@ -312,19 +336,19 @@ export class NFA<T> {
         const edge = es[e]!;
         if (edge.cond !== undefined && !edge.cond(event, ctx)) continue;
         if (edge.action === PROCEED) {
-          const target = edge.target;
-          if (target.type === STOP) discard = true;
-          else stack.push(target);
+          if (edge.target.type === STOP) discard = true;
+          else stack.push(edge.target);
         } else {
           edges.push(s.index, e);
         }
       }
     }
     if (edges.length === 0) return;
-    const succState = this.runSuccState;
-    const succNode = this.runSuccNode;
+    const succState = this.succState;
+    const succNode = this.succNode;
     succState.length = 0;
     succNode.length = 0;
+    const seq = isStart ? this.curSeq : startSeq;
     for (let k = 0; k < edges.length; k += 2) {
       const source = this.states[edges[k]!]!;
       const edge = source.edges[edges[k + 1]!]!;
@@ -342,17 +366,16 @@ export class NFA<T> {
           continue;
         }
         const newNode = this.take(state, this.stepIndexOf[source.index]!, node);
-        if (target.type === FINAL) this.addMatch(state, newNode, isStart ? this.curSeq : startSeq);
+        if (target.type === FINAL) this.addMatch(state, newNode, seq);
         else {
           succState.push(target.index);
           succNode.push(newNode);
-          if (this.reachesFinal(target)) this.addMatch(state, newNode, isStart ? this.curSeq : startSeq);
+          if (this.reachesFinal(target)) this.addMatch(state, newNode, seq);
         }
       }
     }
     if (discard) return; // a NOT step's event: the whole path ends (its matches above still count)
     const ts = isStart ? this.curTs : startTs;
-    const seq = isStart ? this.curSeq : startSeq;
     const nStates = this.states.length;
     for (let k = 0; k < succState.length; k++) {
       const st = succState[k]!;
@@ -361,10 +384,7 @@ export class NFA<T> {
       if (this.seen.has(key)) continue; // the same partial match at the same state: keep it once
       this.seen.add(key);
       state.nodeRefs[nd]!++;
-      this.nextState.push(st);
-      this.nextNode.push(nd);
-      this.nextStartTs.push(ts);
-      this.nextStartSeq.push(seq);
+      this.offerNext(st, nd, ts, seq);
     }
   }
 
@@ -380,7 +400,7 @@ export class NFA<T> {
     return node;
   }
 
-  /** True when `s` can reach FINAL through PROCEED edges that hold now (Flink's findFinalStateAfterProceed). */
+  /** True when `s` reaches FINAL through PROCEED edges that hold now (Flink's findFinalStateAfterProceed). */
   private reachesFinal(s: CompiledState): boolean {
     const stack = this.stack;
     const base = stack.length;
@@ -402,48 +422,64 @@ export class NFA<T> {
   }
 
   private addMatch(state: NFAState<T>, node: number, startSeq: number): void {
-    if (this.matchSeen.has(node)) return;
+    if (this.matchSeen.has(node)) return; // the same match reached twice: emit it once
     this.matchSeen.add(node);
     state.nodeRefs[node]!++;
-    this.matchNode.push(node);
-    this.matchStartSeq.push(startSeq);
+    const row = this.row2;
+    row[0] = node;
+    row[1] = startSeq;
+    heapOffer(this.matches, row);
   }
 
-  /** Emits this call's matches: at once with no skip, else in order of start as Flink does. */
+  /**
+   * Emits this call's matches as Flink's processMatchesAccordingToSkipStrategy does: they join the
+   * queue of completed matches, which is drained smallest first; with a skip strategy a match waits
+   * while a partial match that started earlier may still complete, and each emitted match prunes
+   * partial and waiting matches per the strategy.
+   */
   private emitMatches(state: NFAState<T>, out: NFAOutput<T>): void {
-    const nodes = this.matchNode;
-    if (this.skip.kind === "NO_SKIP") {
-      for (let i = 0; i < nodes.length; i++) {
-        const node = nodes[i]!;
-        out.match(materialize(state, node, this.stepNames));
-        release(state, node);
-      }
-      nodes.length = 0;
-      this.matchStartSeq.length = 0;
-      return;
-    }
-    // Skip strategies: completed matches wait (in order of their first event) until no partial
-    // match that started earlier may still complete; each emitted match prunes per the strategy.
+    const [nodes, starts] = this.matches.cols as [number[], number[]];
+    const done = this.done;
+    done.cols[0] = state.doneNode;
+    done.cols[1] = state.doneStartSeq;
+    const row = this.row2;
     for (let i = 0; i < nodes.length; i++) {
-      const seq = this.matchStartSeq[i]!;
-      let at = state.doneNode.length;
-      while (at > 0 && state.doneStartSeq[at - 1]! > seq) at--;
-      state.doneNode.splice(at, 0, nodes[i]!);
-      state.doneStartSeq.splice(at, 0, seq);
+      row[0] = nodes[i]!;
+      row[1] = starts[i]!;
+      heapOffer(done, row);
     }
-    nodes.length = 0;
-    this.matchStartSeq.length = 0;
-    while (
-      state.doneNode.length > 0 &&
-      (state.runState.length === 0 || state.doneStartSeq[0]! <= state.runStartSeq[0]!)
-    ) {
-      const node = state.doneNode.shift()!;
-      state.doneStartSeq.shift();
-      const pruneBelow = this.pruningBound(state, node);
-      if (pruneBelow !== undefined) this.prune(state, pruneBelow);
+    clearColumns(this.matches);
+    const skipping = this.skip.kind !== "NO_SKIP";
+    const runs = this.bindRuns(state);
+    while (state.doneNode.length > 0) {
+      if (skipping && state.doneStartSeq[0]! > state.runStartSeq[0]!) break;
+      heapPoll(done, row);
+      const node = row[0]!;
+      const bound = skipping ? this.pruningBound(state, node) : undefined;
+      if (bound !== undefined) {
+        heapRemoveIf(runs, (i) => {
+          if (state.runStartSeq[i]! >= bound) return false;
+          release(state, state.runNode[i]!);
+          return true;
+        });
+        heapRemoveIf(done, (i) => {
+          if (state.doneStartSeq[i]! >= bound) return false;
+          release(state, state.doneNode[i]!);
+          return true;
+        });
+      }
       out.match(materialize(state, node, this.stepNames));
       release(state, node);
     }
+  }
+
+  private bindRuns(state: NFAState<T>): Columns {
+    const c = this.runs;
+    c.cols[0] = state.runState;
+    c.cols[1] = state.runNode;
+    c.cols[2] = state.runStartTs;
+    c.cols[3] = state.runStartSeq;
+    return c;
   }
 
   /**
@@ -496,87 +532,47 @@ export class NFA<T> {
     }
   }
 
-  private prune(state: NFAState<T>, below: number): void {
-    let w = 0;
-    const n = state.runState.length;
-    for (let i = 0; i < n; i++) {
-      if (state.runStartSeq[i]! < below) {
-        release(state, state.runNode[i]!);
-        continue;
-      }
-      state.runState[w] = state.runState[i]!;
-      state.runNode[w] = state.runNode[i]!;
-      state.runStartTs[w] = state.runStartTs[i]!;
-      state.runStartSeq[w] = state.runStartSeq[i]!;
-      w++;
-    }
-    state.runState.length = w;
-    state.runNode.length = w;
-    state.runStartTs.length = w;
-    state.runStartSeq.length = w;
-    let d = 0;
-    for (let i = 0; i < state.doneNode.length; i++) {
-      if (state.doneStartSeq[i]! < below) {
-        release(state, state.doneNode[i]!);
-        continue;
-      }
-      state.doneNode[d] = state.doneNode[i]!;
-      state.doneStartSeq[d] = state.doneStartSeq[i]!;
-      d++;
-    }
-    state.doneNode.length = d;
-    state.doneStartSeq.length = d;
-  }
-
-  /** Drops the oldest runs beyond the limit, reporting each partial match once when its last run goes. */
+  /** Drops the oldest partial matches beyond the limit, reporting each once, when its last run goes. */
   private enforceLimit(state: NFAState<T>, out: NFAOutput<T>): void {
-    const excess = state.runState.length - this.maxPartial;
-    for (let i = 0; i < excess; i++) {
-      const node = state.runNode[i]!;
-      let stillHeld = false;
-      // Runs of the same partial match share its first event, so they sit next to each other.
-      for (let j = i + 1; j < state.runState.length && state.runStartSeq[j] === state.runStartSeq[i]; j++) {
-        if (state.runNode[j] === node) {
-          stillHeld = true;
-          break;
-        }
-      }
-      if (!stillHeld) out.dropped(materialize(state, node, this.stepNames));
+    const runs = this.bindRuns(state);
+    const row = this.row;
+    while (state.runState.length - 1 > this.maxPartial) {
+      heapPoll(runs, row);
+      const node = row[1]!;
+      if (!state.runNode.includes(node)) out.dropped(materialize(state, node, this.stepNames));
       release(state, node);
     }
-    state.runState.splice(0, excess);
-    state.runNode.splice(0, excess);
-    state.runStartTs.splice(0, excess);
-    state.runStartSeq.splice(0, excess);
-  }
-
-  private runDeadline(state: NFAState<T>, st: number, node: number, startTs: number): number {
-    let d = Number.POSITIVE_INFINITY;
-    if (!Number.isNaN(this.firstLastWindow)) d = startTs + this.firstLastWindow;
-    const pw = this.previousWindow[st]!;
-    if (!Number.isNaN(pw) && node >= 0) {
-      const prev = state.eventTs[state.nodeEvent[node]!]! + pw;
-      if (prev < d) d = prev;
-    }
-    return d;
   }
 
   private computeDeadline(state: NFAState<T>): number | null {
-    const n = state.runState.length;
-    if (n === 0) return null;
-    let d = Number.POSITIVE_INFINITY;
     if (this.windowTime === undefined) return null;
-    if (!Number.isNaN(this.firstLastWindow) && this.graph.previousWindow.every(Number.isNaN)) {
-      // Runs are in order of their first event: the oldest times out first.
-      d = state.runStartTs[0]! + this.firstLastWindow;
-    } else {
-      for (let i = 0; i < n; i++) {
-        const r = this.runDeadline(state, state.runState[i]!, state.runNode[i]!, state.runStartTs[i]!);
-        if (r < d) d = r;
-      }
+    const n = state.runState.length;
+    if (!this.hasPreviousWindows) {
+      // The queue's head is the run with the oldest first event: it times out first.
+      return state.runNode[0]! < 0 ? null : state.runStartTs[0]! + this.firstLastWindow;
+    }
+    let d = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const node = state.runNode[i]!;
+      if (node < 0) continue;
+      if (!Number.isNaN(this.firstLastWindow)) d = Math.min(d, state.runStartTs[i]! + this.firstLastWindow);
+      const pw = this.previousWindow[state.runState[i]!]!;
+      if (!Number.isNaN(pw)) d = Math.min(d, state.eventTs[state.nodeEvent[node]!]! + pw);
     }
     return d === Number.POSITIVE_INFINITY ? null : d;
   }
+}
+
+function clearColumns(c: Columns): void {
+  for (const col of c.cols) col.length = 0;
+}
+
+/** Copies the run columns `from` into the state's run arrays. */
+function copyColumns(from: Columns, state: NFAState<any>): void {
+  copyInto(state.runState, from.cols[0]!);
+  copyInto(state.runNode, from.cols[1]!);
+  copyInto(state.runStartTs, from.cols[2]!);
+  copyInto(state.runStartSeq, from.cols[3]!);
 }
 
 function copyInto(target: number[], source: number[]): void {
