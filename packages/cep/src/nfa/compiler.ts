@@ -6,7 +6,7 @@
  * Flink is wrong, the graph differs on purpose, and the comments say so.
  */
 import { FleuveError } from "@fleuve/core";
-import { type AnyCondition, andCondition, NEVER, notCondition, orCondition } from "../conditions.js";
+import { type AnyCondition, andCondition, NEVER, notCondition } from "../conditions.js";
 import type { Contiguity, Pattern, PatternStep } from "../pattern.js";
 
 /** Edge actions. */

@@ -130,8 +130,10 @@ export function javaPattern(src: string): Pattern<Ev, any, any, any> {
   };
   const primary = (): unknown => {
     const t = toks[pos]!;
-    if (t.kind === "str") return (pos++, t.text);
-    if (t.kind === "num") return (pos++, Number(t.text));
+    if (t.kind === "str" || t.kind === "num") {
+      pos++;
+      return t.kind === "str" ? t.text : Number(t.text);
+    }
     if (t.kind === "id" && peek(1)?.text === "->") {
       pos += 2;
       return lambda(t.text);
