@@ -29,6 +29,7 @@ const PACKAGES = {
   log: ["core"],
   kafka: ["core"],
   cep: ["core"],
+  sql: ["core"],
   cli: ["core", "log", "kafka"],
 };
 

@@ -1,0 +1,450 @@
+/**
+ * The syntax tree of Flink SQL as parsed: statements, queries, expressions and data types, each a
+ * discriminated union on `kind`. Names keep the case they were written in (Flink resolves names
+ * case-sensitively); keywords and function names are upper-cased. Every node that can be wrong
+ * later (a name, a call) carries its `pos` so planner errors can point at the SQL.
+ */
+
+/** Where a node starts in the SQL text (1-based line and column, 0-based offset). */
+export interface SourcePos {
+  readonly line: number;
+  readonly column: number;
+  readonly offset: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data types
+
+/** A data type as written in DDL or CAST. */
+export type DataType =
+  | {
+      readonly kind: "atomic";
+      /** Canonical upper-case name: INT for INTEGER, DECIMAL for DEC/NUMERIC, DOUBLE for DOUBLE PRECISION. */
+      readonly name: string;
+      /** Length, precision or (precision, scale), as written: VARCHAR(10), DECIMAL(10, 2), TIMESTAMP(3). */
+      readonly args: readonly number[];
+      /** TIMESTAMP/TIME ... WITH LOCAL TIME ZONE ("local") or WITH TIME ZONE ("zone"). */
+      readonly timeZone?: "local" | "zone";
+      readonly notNull: boolean;
+    }
+  | { readonly kind: "array"; readonly element: DataType; readonly notNull: boolean }
+  | { readonly kind: "multiset"; readonly element: DataType; readonly notNull: boolean }
+  | { readonly kind: "map"; readonly key: DataType; readonly value: DataType; readonly notNull: boolean }
+  | { readonly kind: "row"; readonly fields: readonly RowField[]; readonly notNull: boolean }
+  | {
+      readonly kind: "interval";
+      readonly from: string;
+      readonly to?: string;
+      readonly notNull: boolean;
+    };
+
+/** One field of a ROW type. */
+export interface RowField {
+  readonly name: string;
+  readonly type: DataType;
+  readonly comment?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+
+/** A (possibly qualified) name: `a`, `t.a`, `cat.db.t`. */
+export interface QualifiedName {
+  readonly parts: readonly string[];
+}
+
+/** A scalar expression. */
+export type Expr =
+  | { readonly kind: "literal"; readonly type: "number"; readonly text: string }
+  | { readonly kind: "literal"; readonly type: "string"; readonly value: string }
+  | { readonly kind: "literal"; readonly type: "boolean"; readonly value: boolean }
+  | { readonly kind: "literal"; readonly type: "null" }
+  | {
+      /** DATE '...', TIME '...', TIMESTAMP '...'. */
+      readonly kind: "typedLiteral";
+      readonly type: "DATE" | "TIME" | "TIMESTAMP";
+      readonly value: string;
+    }
+  | {
+      /** INTERVAL [-]'value' unit [TO unit]. */
+      readonly kind: "interval";
+      readonly value: string;
+      readonly negative: boolean;
+      readonly from: string;
+      readonly to?: string;
+    }
+  | { readonly kind: "column"; readonly name: QualifiedName; readonly pos: SourcePos }
+  | { readonly kind: "star"; readonly qualifier?: QualifiedName }
+  | { readonly kind: "unary"; readonly op: "-" | "+" | "NOT"; readonly operand: Expr }
+  | { readonly kind: "binary"; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr }
+  | {
+      /** IS [NOT] NULL / TRUE / FALSE / UNKNOWN. */
+      readonly kind: "is";
+      readonly operand: Expr;
+      readonly not: boolean;
+      readonly what: "NULL" | "TRUE" | "FALSE" | "UNKNOWN";
+    }
+  | {
+      readonly kind: "isDistinctFrom";
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly not: boolean;
+    }
+  | {
+      readonly kind: "between";
+      readonly operand: Expr;
+      readonly low: Expr;
+      readonly high: Expr;
+      readonly not: boolean;
+      readonly symmetric: boolean;
+    }
+  | { readonly kind: "in"; readonly operand: Expr; readonly list: readonly Expr[]; readonly not: boolean }
+  | { readonly kind: "inQuery"; readonly operand: Expr; readonly query: Query; readonly not: boolean }
+  | {
+      readonly kind: "like";
+      readonly op: "LIKE" | "SIMILAR TO";
+      readonly operand: Expr;
+      readonly pattern: Expr;
+      readonly escape?: Expr;
+      readonly not: boolean;
+    }
+  | {
+      readonly kind: "case";
+      /** CASE x WHEN ... (simple form); absent for CASE WHEN cond ... */
+      readonly operand?: Expr;
+      readonly whens: readonly { readonly when: Expr; readonly result: Expr }[];
+      readonly else?: Expr;
+    }
+  | { readonly kind: "cast"; readonly try: boolean; readonly operand: Expr; readonly type: DataType }
+  | {
+      readonly kind: "call";
+      /** Upper-cased function name (qualified names joined with '.'). */
+      readonly name: string;
+      readonly args: readonly Expr[];
+      readonly distinct: boolean;
+      /** `agg(...) FILTER (WHERE cond)`. */
+      readonly filter?: Expr;
+      /** `... OVER (...)` or `OVER w`. */
+      readonly over?: WindowSpec | { readonly kind: "ref"; readonly name: string };
+      readonly pos: SourcePos;
+    }
+  | {
+      /** Special syntax calls with keyword arguments: EXTRACT(unit FROM e), TIMESTAMPADD(unit, ...). */
+      readonly kind: "extract";
+      readonly unit: string;
+      readonly operand: Expr;
+    }
+  | { readonly kind: "timeUnit"; readonly unit: string }
+  | { readonly kind: "row"; readonly values: readonly Expr[]; readonly explicit: boolean }
+  | { readonly kind: "array"; readonly values: readonly Expr[] }
+  | { readonly kind: "map"; readonly entries: readonly Expr[] }
+  | { readonly kind: "index"; readonly operand: Expr; readonly index: Expr }
+  | { readonly kind: "field"; readonly operand: Expr; readonly field: string }
+  | { readonly kind: "subquery"; readonly query: Query }
+  | { readonly kind: "exists"; readonly query: Query }
+  | {
+      /** `TABLE t [PARTITION BY ...]`: a table argument of a table function (window TVFs). */
+      readonly kind: "tableArg";
+      readonly table: QualifiedName;
+      readonly partitionBy: readonly Expr[];
+    }
+  | { readonly kind: "descriptor"; readonly columns: readonly string[] }
+  | { readonly kind: "namedArg"; readonly name: string; readonly value: Expr };
+
+/** Binary operators, by SQL spelling. */
+export type BinaryOp =
+  | "OR"
+  | "AND"
+  | "="
+  | "<>"
+  | "<"
+  | "<="
+  | ">"
+  | ">="
+  | "+"
+  | "-"
+  | "*"
+  | "/"
+  | "%"
+  | "||";
+
+/** `OVER (PARTITION BY ... ORDER BY ... ROWS|RANGE BETWEEN ...)`. */
+export interface WindowSpec {
+  readonly kind: "spec";
+  /** `OVER (w ...)`: a named window this one refines. */
+  readonly base?: string;
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly OrderItem[];
+  readonly frame?: WindowFrame;
+}
+
+/** A window frame: `ROWS|RANGE BETWEEN start AND end` (or a single start bound). */
+export interface WindowFrame {
+  readonly unit: "ROWS" | "RANGE";
+  readonly start: FrameBound;
+  readonly end?: FrameBound;
+}
+
+/** One bound of a window frame. */
+export type FrameBound =
+  | { readonly kind: "unbounded"; readonly direction: "PRECEDING" | "FOLLOWING" }
+  | { readonly kind: "current" }
+  | { readonly kind: "offset"; readonly offset: Expr; readonly direction: "PRECEDING" | "FOLLOWING" };
+
+/** An ORDER BY item. */
+export interface OrderItem {
+  readonly expr: Expr;
+  readonly direction?: "ASC" | "DESC";
+  readonly nulls?: "FIRST" | "LAST";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+/** A query: a set expression with its WITH, ORDER BY, LIMIT and OFFSET. */
+export interface Query {
+  readonly kind: "query";
+  readonly with: readonly CommonTableExpr[];
+  readonly body: QueryBody;
+  readonly orderBy: readonly OrderItem[];
+  readonly limit?: Expr;
+  readonly offset?: Expr;
+}
+
+/** `name [(cols)] AS (query)` of a WITH clause. */
+export interface CommonTableExpr {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly query: Query;
+}
+
+/** The body of a query. */
+export type QueryBody =
+  | Select
+  | { readonly kind: "values"; readonly rows: readonly Expr[] }
+  | {
+      readonly kind: "setOp";
+      readonly op: "UNION" | "INTERSECT" | "EXCEPT";
+      readonly all: boolean;
+      readonly left: QueryBody;
+      readonly right: QueryBody;
+    }
+  | { readonly kind: "nested"; readonly query: Query };
+
+/** `SELECT ... FROM ... WHERE ... GROUP BY ... HAVING ... WINDOW ...`. */
+export interface Select {
+  readonly kind: "select";
+  readonly distinct: boolean;
+  readonly items: readonly SelectItem[];
+  readonly from?: TableRef;
+  readonly where?: Expr;
+  readonly groupBy: readonly GroupingElement[];
+  readonly having?: Expr;
+  readonly windows: readonly { readonly name: string; readonly spec: WindowSpec }[];
+  readonly pos: SourcePos;
+}
+
+/** One item of the select list. */
+export interface SelectItem {
+  readonly expr: Expr;
+  readonly alias?: string;
+}
+
+/** One element of GROUP BY. */
+export type GroupingElement =
+  | { readonly kind: "expr"; readonly expr: Expr }
+  | { readonly kind: "empty" }
+  | { readonly kind: "set"; readonly exprs: readonly Expr[] }
+  | { readonly kind: "rollup"; readonly elements: readonly GroupingElement[] }
+  | { readonly kind: "cube"; readonly elements: readonly GroupingElement[] }
+  | { readonly kind: "groupingSets"; readonly elements: readonly GroupingElement[] };
+
+/** An alias of a table reference, with optional column names: `AS t (a, b)`. */
+export interface TableAlias {
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+
+/** Something in FROM. */
+export type TableRef =
+  | {
+      readonly kind: "table";
+      readonly name: QualifiedName;
+      /** `FOR SYSTEM_TIME AS OF expr`: a temporal join's versioned table. */
+      readonly systemTime?: Expr;
+      readonly alias?: TableAlias;
+      readonly pos: SourcePos;
+    }
+  | {
+      readonly kind: "derived";
+      readonly query: Query;
+      readonly lateral: boolean;
+      readonly alias?: TableAlias;
+    }
+  | {
+      /** `TABLE(fn(...))` (window TVFs) or `LATERAL TABLE(fn(...))`. */
+      readonly kind: "tableFunction";
+      readonly call: Expr & { readonly kind: "call" };
+      readonly lateral: boolean;
+      readonly alias?: TableAlias;
+    }
+  | {
+      readonly kind: "unnest";
+      readonly args: readonly Expr[];
+      readonly withOrdinality: boolean;
+      readonly alias?: TableAlias;
+    }
+  | {
+      readonly kind: "join";
+      readonly type: "INNER" | "LEFT" | "RIGHT" | "FULL" | "CROSS" | "COMMA";
+      readonly natural: boolean;
+      readonly left: TableRef;
+      readonly right: TableRef;
+      readonly on?: Expr;
+      readonly using?: readonly string[];
+    }
+  | {
+      readonly kind: "matchRecognize";
+      readonly input: TableRef;
+      readonly spec: MatchRecognize;
+      readonly alias?: TableAlias;
+    };
+
+/** The clauses of MATCH_RECOGNIZE. */
+export interface MatchRecognize {
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly OrderItem[];
+  readonly measures: readonly SelectItem[];
+  readonly rowsPerMatch?: "ONE ROW PER MATCH" | "ALL ROWS PER MATCH";
+  readonly afterMatch?: AfterMatchSkip;
+  readonly pattern: PatternTerm;
+  readonly within?: Expr;
+  readonly subsets: readonly { readonly name: string; readonly variables: readonly string[] }[];
+  readonly define: readonly { readonly variable: string; readonly condition: Expr }[];
+}
+
+/** AFTER MATCH SKIP ... */
+export type AfterMatchSkip =
+  | { readonly kind: "toNextRow" }
+  | { readonly kind: "pastLastRow" }
+  | { readonly kind: "toFirst"; readonly variable: string }
+  | { readonly kind: "toLast"; readonly variable: string };
+
+/** A row pattern: a regular expression over pattern variables. */
+export type PatternTerm =
+  | { readonly kind: "variable"; readonly name: string }
+  | { readonly kind: "sequence"; readonly terms: readonly PatternTerm[] }
+  | { readonly kind: "alternation"; readonly alternatives: readonly PatternTerm[] }
+  | {
+      readonly kind: "quantified";
+      readonly term: PatternTerm;
+      readonly min: number;
+      /** Absent: unbounded. */
+      readonly max?: number;
+      /** Reluctant (`*?`, `+?`, `{n,m}?`). */
+      readonly reluctant: boolean;
+      /** How it was written, for printing: "*", "+", "?", or "{...}". */
+      readonly form: "*" | "+" | "?" | "{}";
+    }
+  | { readonly kind: "group"; readonly term: PatternTerm };
+
+// ---------------------------------------------------------------------------------------------
+// Statements
+
+/** A column of CREATE TABLE. */
+export type ColumnDef =
+  | {
+      readonly kind: "physical";
+      readonly name: string;
+      readonly type: DataType;
+      readonly primaryKey: boolean;
+      readonly comment?: string;
+      readonly pos: SourcePos;
+    }
+  | {
+      readonly kind: "computed";
+      readonly name: string;
+      readonly expr: Expr;
+      readonly comment?: string;
+      readonly pos: SourcePos;
+    }
+  | {
+      readonly kind: "metadata";
+      readonly name: string;
+      readonly type: DataType;
+      /** FROM 'key'; absent: the column's name is the key. */
+      readonly key?: string;
+      readonly virtual: boolean;
+      readonly comment?: string;
+      readonly pos: SourcePos;
+    };
+
+/** `'key' = 'value'` of WITH (...) or SET. */
+export interface TableOption {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A SQL statement. */
+export type Statement =
+  | {
+      readonly kind: "createTable";
+      readonly name: QualifiedName;
+      readonly temporary: boolean;
+      readonly ifNotExists: boolean;
+      readonly columns: readonly ColumnDef[];
+      readonly watermark?: { readonly column: string; readonly expr: Expr };
+      readonly primaryKey?: { readonly name?: string; readonly columns: readonly string[] };
+      readonly comment?: string;
+      readonly partitionedBy: readonly string[];
+      readonly options: readonly TableOption[];
+      /** CREATE TABLE ... LIKE source_table. */
+      readonly like?: QualifiedName;
+      /** CREATE TABLE ... AS SELECT. */
+      readonly asQuery?: Query;
+      readonly pos: SourcePos;
+    }
+  | {
+      readonly kind: "createView";
+      readonly name: QualifiedName;
+      readonly temporary: boolean;
+      readonly ifNotExists: boolean;
+      readonly columns: readonly string[];
+      readonly query: Query;
+      readonly pos: SourcePos;
+    }
+  | {
+      readonly kind: "createFunction";
+      readonly name: QualifiedName;
+      readonly temporary: boolean;
+      readonly system: boolean;
+      readonly ifNotExists: boolean;
+      /** AS 'identifier': the class (Flink) or registered TypeScript function this name binds to. */
+      readonly identifier: string;
+      readonly language?: string;
+    }
+  | {
+      readonly kind: "drop";
+      readonly object: "TABLE" | "VIEW" | "FUNCTION";
+      readonly name: QualifiedName;
+      readonly temporary: boolean;
+      readonly ifExists: boolean;
+    }
+  | {
+      readonly kind: "show";
+      readonly what: "TABLES" | "VIEWS" | "FUNCTIONS" | "CATALOGS" | "DATABASES" | "JOBS" | "MODULES";
+    }
+  | { readonly kind: "showCreate"; readonly object: "TABLE" | "VIEW"; readonly name: QualifiedName }
+  | { readonly kind: "describe"; readonly name: QualifiedName }
+  | { readonly kind: "explain"; readonly details: readonly string[]; readonly statement: Statement }
+  | { readonly kind: "set"; readonly option?: TableOption }
+  | { readonly kind: "reset"; readonly key?: string }
+  | {
+      readonly kind: "insert";
+      readonly overwrite: boolean;
+      readonly table: QualifiedName;
+      readonly columns: readonly string[];
+      readonly query: Query;
+      readonly pos: SourcePos;
+    }
+  | { readonly kind: "query"; readonly query: Query };

@@ -1,0 +1,906 @@
+/**
+ * The expression rules of the Flink SQL grammar (chevrotain, embedded actions: each rule returns
+ * its AST node). Precedence, lowest first, as Calcite's: OR, AND, NOT, predicates (comparison,
+ * IS, BETWEEN, IN, LIKE), + and -, * / % and ||, unary sign, postfix `[i]` and `.field`.
+ * The query rules ({@link QueryParser}) extend this class; subqueries inside expressions call
+ * their `query` rule.
+ */
+
+import { EmbeddedActionsParser, type IToken, type ParserMethod, type TokenType } from "chevrotain";
+import type {
+  BinaryOp,
+  DataType,
+  Expr,
+  FrameBound,
+  OrderItem,
+  Query,
+  RowField,
+  SourcePos,
+  WindowFrame,
+  WindowSpec,
+} from "./ast.js";
+import * as T from "./lexer.js";
+
+/** The position of a token, for the AST. */
+export function posOf(tok: IToken): SourcePos {
+  return { line: tok.startLine ?? 1, column: tok.startColumn ?? 1, offset: tok.startOffset };
+}
+
+/** The text of a string literal token without its quotes ('' is one quote). */
+export function stringValue(tok: IToken): string {
+  return tok.image.slice(1, -1).replace(/''/g, "'");
+}
+
+/** Upper case of a rule's string result (which is a placeholder while chevrotain records the grammar). */
+export function upper(s: unknown): string {
+  return typeof s === "string" ? s.toUpperCase() : "";
+}
+
+/** Canonical names of atomic types written with another spelling. */
+const TYPE_ALIASES: Readonly<Record<string, string>> = {
+  INTEGER: "INT",
+  DEC: "DECIMAL",
+  NUMERIC: "DECIMAL",
+};
+
+/** Expression, data type and window-spec rules; abstract over the query rule. */
+export abstract class ExpressionParser extends EmbeddedActionsParser {
+  /** A full query (defined by the query rules). */
+  protected abstract query: ParserMethod<[], Query>;
+  /** A query followed by `)` (to decide, by backtracking, whether a parenthesis holds a query). */
+  protected abstract queryThenParen: ParserMethod<[], void>;
+
+  constructor() {
+    super(T.ALL_TOKENS, { maxLookahead: 3, skipValidations: true });
+  }
+
+  /** A name: a word, a back-quoted name, or a non-reserved keyword. */
+  identifier = this.RULE("identifier", (): string => {
+    return this.OR([
+      { ALT: () => this.CONSUME(T.Identifier).image },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.QuotedIdentifier);
+          return t.image.slice(1, -1).replace(/``/g, "`");
+        },
+      },
+      { ALT: () => this.CONSUME(T.NonReserved).image },
+    ]);
+  });
+
+  /** `a`, `db.t`: dot-separated names. */
+  qualifiedName = this.RULE("qualifiedName", () => {
+    const parts = [this.SUBRULE(this.identifier)];
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      parts.push(this.SUBRULE2(this.identifier));
+    });
+    return { parts };
+  });
+
+  /** `(a, b, c)`: a parenthesized list of names. */
+  nameList = this.RULE("nameList", (): string[] => {
+    const names: string[] = [];
+    this.CONSUME(T.LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => names.push(this.SUBRULE(this.identifier)) });
+    this.CONSUME(T.RParen);
+    return names;
+  });
+
+  /** An unsigned integer (type lengths, quantifiers). */
+  integer = this.RULE("integer", (): number => Number(this.CONSUME(T.NumberLiteral).image));
+
+  /** A string literal's value. */
+  string = this.RULE("string", (): string => stringValue(this.CONSUME(T.StringLiteral)));
+
+  expression = this.RULE("expression", (): Expr => this.SUBRULE(this.orExpr));
+
+  /** Comma-separated expressions. */
+  expressionList = this.RULE("expressionList", (): Expr[] => {
+    const list: Expr[] = [];
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => list.push(this.SUBRULE(this.expression)) });
+    return list;
+  });
+
+  private orExpr = this.RULE("orExpr", (): Expr => {
+    let left = this.SUBRULE(this.andExpr);
+    this.MANY(() => {
+      this.CONSUME(T.Or);
+      const right = this.SUBRULE2(this.andExpr);
+      left = { kind: "binary", op: "OR", left, right };
+    });
+    return left;
+  });
+
+  private andExpr = this.RULE("andExpr", (): Expr => {
+    let left = this.SUBRULE(this.notExpr);
+    this.MANY(() => {
+      this.CONSUME(T.And);
+      const right = this.SUBRULE2(this.notExpr);
+      left = { kind: "binary", op: "AND", left, right };
+    });
+    return left;
+  });
+
+  private notExpr = this.RULE("notExpr", (): Expr => {
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          return { kind: "unary", op: "NOT", operand: this.SUBRULE(this.notExpr) } as Expr;
+        },
+      },
+      { ALT: () => this.SUBRULE(this.predicate) },
+    ]);
+  });
+
+  /** An additive expression followed by any number of comparisons and predicates. */
+  private predicate = this.RULE("predicate", (): Expr => {
+    let left = this.SUBRULE(this.additive);
+    this.MANY(() => {
+      left = this.OR([
+        {
+          ALT: () => {
+            const op = this.SUBRULE(this.comparisonOp);
+            return { kind: "binary", op, left, right: this.SUBRULE2(this.additive) } as Expr;
+          },
+        },
+        { ALT: () => this.SUBRULE(this.isSuffix, { ARGS: [left] }) },
+        {
+          ALT: () => {
+            const not = this.OPTION(() => this.CONSUME(T.Not)) !== undefined;
+            return this.SUBRULE(this.negatableSuffix, { ARGS: [left, not] });
+          },
+        },
+      ]);
+    });
+    return left;
+  });
+
+  private comparisonOp = this.RULE("comparisonOp", (): BinaryOp => {
+    return this.OR([
+      { ALT: () => this.op(T.Equals, "=") },
+      { ALT: () => this.op(T.NotEquals, "<>") },
+      { ALT: () => this.op(T.LessEquals, "<=") },
+      { ALT: () => this.op(T.GreaterEquals, ">=") },
+      { ALT: () => this.op(T.Less, "<") },
+      { ALT: () => this.op(T.Greater, ">") },
+    ]);
+  });
+
+  /** Consumes `tok` (occurrence `idx` in its rule) and returns `value`. */
+  protected take<V>(tok: TokenType, value: V, idx = 0): V {
+    this.consume(idx, tok);
+    return value;
+  }
+
+  private op<O extends BinaryOp>(tok: TokenType, op: O): O {
+    this.CONSUME(tok);
+    return op;
+  }
+
+  /** IS [NOT] NULL | TRUE | FALSE | UNKNOWN | DISTINCT FROM x. */
+  private isSuffix = this.RULE("isSuffix", (operand: Expr): Expr => {
+    this.CONSUME(T.Is);
+    const not = this.OPTION(() => this.CONSUME(T.Not)) !== undefined;
+    return this.OR([
+      { ALT: () => this.isWhat(T.Null, "NULL", operand, not) },
+      { ALT: () => this.isWhat(T.True, "TRUE", operand, not) },
+      { ALT: () => this.isWhat(T.False, "FALSE", operand, not) },
+      { ALT: () => this.isWhat(T.Unknown, "UNKNOWN", operand, not) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Distinct);
+          this.CONSUME(T.From);
+          const right = this.SUBRULE(this.additive);
+          return { kind: "isDistinctFrom", left: operand, right, not } as Expr;
+        },
+      },
+    ]);
+  });
+
+  private isWhat(
+    tok: TokenType,
+    what: "NULL" | "TRUE" | "FALSE" | "UNKNOWN",
+    operand: Expr,
+    not: boolean,
+  ): Expr {
+    this.CONSUME(tok);
+    return { kind: "is", operand, not, what };
+  }
+
+  /** [NOT] BETWEEN | IN | LIKE | SIMILAR TO (the NOT is consumed by the caller). */
+  private negatableSuffix = this.RULE("negatableSuffix", (operand: Expr, not: boolean): Expr => {
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Between);
+          let symmetric = false;
+          this.OPTION(() =>
+            this.OR2([
+              { ALT: () => (symmetric = this.CONSUME(T.Symmetric) !== undefined) },
+              { ALT: () => this.CONSUME(T.Asymmetric) },
+            ]),
+          );
+          const low = this.SUBRULE(this.additive);
+          this.CONSUME(T.And);
+          const high = this.SUBRULE2(this.additive);
+          return { kind: "between", operand, low, high, not, symmetric } as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.In);
+          this.CONSUME(T.LParen);
+          const e = this.OR3([
+            {
+              GATE: () => this.startsQuery(),
+              ALT: () => ({ kind: "inQuery", operand, query: this.SUBRULE(this.query), not }) as Expr,
+            },
+            { ALT: () => ({ kind: "in", operand, list: this.SUBRULE(this.expressionList), not }) as Expr },
+          ]);
+          this.CONSUME(T.RParen);
+          return e;
+        },
+      },
+      {
+        ALT: () => {
+          const op = this.OR4([
+            { ALT: () => this.take(T.Like, "LIKE" as const) },
+            {
+              ALT: () => {
+                this.CONSUME(T.Similar);
+                this.CONSUME(T.To);
+                return "SIMILAR TO" as const;
+              },
+            },
+          ]);
+          const pattern = this.SUBRULE3(this.additive);
+          const escapeChar = this.OPTION2(() => {
+            this.CONSUME(T.Escape);
+            return this.SUBRULE4(this.additive);
+          });
+          return (
+            escapeChar === undefined
+              ? { kind: "like", op, operand, pattern, not }
+              : { kind: "like", op, operand, pattern, escape: escapeChar, not }
+          ) as Expr;
+        },
+      },
+    ]);
+  });
+
+  /**
+   * Whether the next tokens start a query (after an opening parenthesis): SELECT, WITH, VALUES, or
+   * a parenthesized query that the enclosing parenthesis closes (`((SELECT 1) UNION ...)`); a
+   * parenthesized query followed by an operator (`((SELECT 1) + 1)`) is an expression.
+   */
+  protected startsQuery(): boolean {
+    const t = this.LA(1).tokenType;
+    if (t === T.Select || t === T.With || t === T.Values) return true;
+    return t === T.LParen && this.BACKTRACK(this.queryThenParen).call(this);
+  }
+
+  private additive = this.RULE("additive", (): Expr => {
+    let left = this.SUBRULE(this.multiplicative);
+    this.MANY(() => {
+      const op = this.OR([{ ALT: () => this.op(T.Plus, "+") }, { ALT: () => this.op(T.Minus, "-") }]);
+      const right = this.SUBRULE2(this.multiplicative);
+      left = { kind: "binary", op, left, right };
+    });
+    return left;
+  });
+
+  private multiplicative = this.RULE("multiplicative", (): Expr => {
+    let left = this.SUBRULE(this.unary);
+    this.MANY(() => {
+      const op = this.OR([
+        { ALT: () => this.op(T.Star, "*") },
+        { ALT: () => this.op(T.Slash, "/") },
+        { ALT: () => this.op(T.Percent, "%") },
+        { ALT: () => this.op(T.Concat, "||") },
+      ]);
+      const right = this.SUBRULE2(this.unary);
+      left = { kind: "binary", op, left, right };
+    });
+    return left;
+  });
+
+  private unary = this.RULE("unary", (): Expr => {
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Minus);
+          return { kind: "unary", op: "-", operand: this.SUBRULE(this.unary) } as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Plus);
+          return { kind: "unary", op: "+", operand: this.SUBRULE2(this.unary) } as Expr;
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]);
+  });
+
+  /** A primary followed by `[index]` and `.field` accesses. */
+  private postfix = this.RULE("postfix", (): Expr => {
+    let e = this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            const index = this.SUBRULE(this.expression);
+            this.CONSUME(T.RBracket);
+            e = { kind: "index", operand: e, index };
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            e = { kind: "field", operand: e, field: this.SUBRULE(this.identifier) };
+          },
+        },
+      ]);
+    });
+    return e;
+  });
+
+  private primary = this.RULE("primary", (): Expr => {
+    return this.OR([
+      { ALT: () => ({ kind: "literal", type: "number", text: this.CONSUME(T.NumberLiteral).image }) as Expr },
+      { ALT: () => ({ kind: "literal", type: "string", value: this.SUBRULE(this.string) }) as Expr },
+      { ALT: () => this.take(T.True, { kind: "literal", type: "boolean", value: true } as Expr) },
+      { ALT: () => this.take(T.False, { kind: "literal", type: "boolean", value: false } as Expr) },
+      { ALT: () => this.take(T.Null, { kind: "literal", type: "null" } as Expr) },
+      { ALT: () => this.SUBRULE(this.intervalLiteral) },
+      { ALT: () => this.SUBRULE(this.typedLiteral) },
+      { ALT: () => this.SUBRULE(this.caseExpr) },
+      { ALT: () => this.SUBRULE(this.castExpr) },
+      { ALT: () => this.SUBRULE(this.extractExpr) },
+      { ALT: () => this.SUBRULE(this.constructorExpr) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Exists);
+          this.CONSUME(T.LParen);
+          const query = this.SUBRULE(this.query);
+          this.CONSUME(T.RParen);
+          return { kind: "exists", query } as Expr;
+        },
+      },
+      { ALT: () => this.SUBRULE(this.parenthesized) },
+      { ALT: () => this.take(T.Star, { kind: "star" } as Expr) },
+      { ALT: () => this.SUBRULE(this.tableArgument) },
+      { ALT: () => this.SUBRULE(this.descriptor) },
+      { ALT: () => this.SUBRULE(this.groupingCall) },
+      { ALT: () => this.SUBRULE(this.nameOrCall) },
+    ]);
+  });
+
+  /** INTERVAL [-]'10' MINUTE [TO SECOND]. */
+  intervalLiteral = this.RULE("intervalLiteral", (): Expr => {
+    this.CONSUME(T.Interval);
+    let negative = false;
+    this.OPTION(() =>
+      this.OR([
+        { ALT: () => (negative = this.CONSUME(T.Minus) !== undefined) },
+        { ALT: () => this.CONSUME(T.Plus) },
+      ]),
+    );
+    const value = this.SUBRULE(this.string);
+    const from = this.SUBRULE(this.timeUnit);
+    this.OPTION2(() => {
+      this.CONSUME(T.LParen);
+      this.SUBRULE(this.integer);
+      this.CONSUME(T.RParen);
+    });
+    const to = this.OPTION3(() => {
+      this.CONSUME(T.To);
+      return this.SUBRULE2(this.timeUnit);
+    });
+    return to === undefined
+      ? { kind: "interval", value, negative, from }
+      : { kind: "interval", value, negative, from, to };
+  });
+
+  /** A time unit word, upper-cased. */
+  timeUnit = this.RULE("timeUnit", (): string => upper(this.CONSUME(T.TimeUnit).image));
+
+  /** DATE '2020-01-01', TIME '10:00:00', TIMESTAMP '2020-01-01 10:00:00'. */
+  private typedLiteral = this.RULE("typedLiteral", (): Expr => {
+    const type = this.OR([
+      { ALT: () => this.take(T.DateKw, "DATE" as const) },
+      { ALT: () => this.take(T.Time, "TIME" as const) },
+      { ALT: () => this.take(T.Timestamp, "TIMESTAMP" as const) },
+    ]);
+    return { kind: "typedLiteral", type, value: this.SUBRULE(this.string) };
+  });
+
+  private caseExpr = this.RULE("caseExpr", (): Expr => {
+    this.CONSUME(T.Case);
+    const operand = this.OPTION(() => this.SUBRULE(this.expression));
+    const whens: { when: Expr; result: Expr }[] = [];
+    this.AT_LEAST_ONE(() => {
+      this.CONSUME(T.When);
+      const when = this.SUBRULE2(this.expression);
+      this.CONSUME(T.Then);
+      whens.push({ when, result: this.SUBRULE3(this.expression) });
+    });
+    const otherwise = this.OPTION2(() => {
+      this.CONSUME(T.Else);
+      return this.SUBRULE4(this.expression);
+    });
+    this.CONSUME(T.End);
+    const e: { kind: "case"; whens: typeof whens; operand?: Expr; else?: Expr } = { kind: "case", whens };
+    if (operand !== undefined) e.operand = operand;
+    if (otherwise !== undefined) e.else = otherwise;
+    return e;
+  });
+
+  private castExpr = this.RULE("castExpr", (): Expr => {
+    const isTry = this.OR([
+      { ALT: () => this.take(T.Cast, false) },
+      { ALT: () => this.take(T.TryCast, true) },
+    ]);
+    this.CONSUME(T.LParen);
+    const operand = this.SUBRULE(this.expression);
+    this.CONSUME(T.As);
+    const type = this.SUBRULE(this.dataType);
+    this.CONSUME(T.RParen);
+    return { kind: "cast", try: isTry, operand, type };
+  });
+
+  private extractExpr = this.RULE("extractExpr", (): Expr => {
+    this.CONSUME(T.Extract);
+    this.CONSUME(T.LParen);
+    const unit = this.SUBRULE(this.timeUnit);
+    this.CONSUME(T.From);
+    const operand = this.SUBRULE(this.expression);
+    this.CONSUME(T.RParen);
+    return { kind: "extract", unit, operand };
+  });
+
+  /** ROW(...), ARRAY[...], MAP[...]. */
+  private constructorExpr = this.RULE("constructorExpr", (): Expr => {
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Row);
+          this.CONSUME(T.LParen);
+          const values = this.OPTION(() => this.SUBRULE(this.expressionList)) ?? [];
+          this.CONSUME(T.RParen);
+          return { kind: "row", values, explicit: true } as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.ArrayKw);
+          this.CONSUME(T.LBracket);
+          const values = this.OPTION2(() => this.SUBRULE2(this.expressionList)) ?? [];
+          this.CONSUME(T.RBracket);
+          return { kind: "array", values } as Expr;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.MapKw);
+          this.CONSUME2(T.LBracket);
+          const entries = this.OPTION3(() => this.SUBRULE3(this.expressionList)) ?? [];
+          this.CONSUME2(T.RBracket);
+          return { kind: "map", entries } as Expr;
+        },
+      },
+    ]);
+  });
+
+  /** `(query)`, `(expr)` or the row `(a, b)`. */
+  private parenthesized = this.RULE("parenthesized", (): Expr => {
+    this.CONSUME(T.LParen);
+    const e = this.OR([
+      {
+        GATE: () => this.startsQuery(),
+        ALT: () => ({ kind: "subquery", query: this.SUBRULE(this.query) }) as Expr,
+      },
+      {
+        ALT: () => {
+          const list = this.SUBRULE(this.expressionList);
+          return (list.length === 1 ? list[0] : { kind: "row", values: list, explicit: false }) as Expr;
+        },
+      },
+    ]);
+    this.CONSUME(T.RParen);
+    return e;
+  });
+
+  /** `TABLE t [PARTITION BY a, b]`: the table argument of a table function. */
+  private tableArgument = this.RULE("tableArgument", (): Expr => {
+    this.CONSUME(T.Table);
+    const table = this.SUBRULE(this.qualifiedName);
+    // One key, or several in parentheses: `PARTITION BY item`, `PARTITION BY (a, b)` (a list
+    // without parentheses would swallow the function's next arguments).
+    const key = this.OPTION(() => {
+      this.CONSUME(T.Partition);
+      this.CONSUME(T.By);
+      return this.SUBRULE(this.additive);
+    });
+    const partitionBy = key === undefined ? [] : key.kind === "row" && !key.explicit ? key.values : [key];
+    return { kind: "tableArg", table, partitionBy };
+  });
+
+  /** `DESCRIPTOR(col, ...)`. */
+  private descriptor = this.RULE("descriptor", (): Expr => {
+    this.CONSUME(T.DescriptorKw);
+    return { kind: "descriptor", columns: this.SUBRULE(this.nameList) };
+  });
+
+  /** GROUPING(a, b): the grouping function (GROUPING is reserved for GROUPING SETS). */
+  private groupingCall = this.RULE("groupingCall", (): Expr => {
+    const tok = this.CONSUME(T.Grouping);
+    this.CONSUME(T.LParen);
+    const args = this.SUBRULE(this.expressionList);
+    this.CONSUME(T.RParen);
+    return { kind: "call", name: "GROUPING", args, distinct: false, pos: posOf(tok) };
+  });
+
+  /** A column reference `a.b.c`, `t.*`, or a function call `f(...)` with FILTER and OVER. */
+  private nameOrCall = this.RULE("nameOrCall", (): Expr => {
+    const first = this.LA(1);
+    const parts = [this.SUBRULE(this.identifier)];
+    let star = false;
+    this.MANY({
+      GATE: () => !star,
+      DEF: () => {
+        this.CONSUME(T.Dot);
+        this.OR([
+          { ALT: () => parts.push(this.SUBRULE2(this.identifier)) },
+          { ALT: () => (star = this.CONSUME(T.Star) !== undefined) },
+        ]);
+      },
+    });
+    // No early return: chevrotain records every path of a rule once, whatever the flags say.
+    const call = this.OPTION({
+      GATE: () => !star,
+      DEF: () => this.SUBRULE(this.callRest, { ARGS: [upper(parts.join(".")), posOf(first)] }),
+    });
+    if (star) return { kind: "star", qualifier: { parts } };
+    return call ?? { kind: "column", name: { parts }, pos: posOf(first) };
+  });
+
+  /** `(args) [FILTER (WHERE ...)] [OVER ...]` after a function name. */
+  protected callRest = this.RULE("callRest", (name: string, pos: SourcePos): Expr => {
+    this.CONSUME(T.LParen);
+    let distinct = false;
+    this.OPTION(() =>
+      this.OR([
+        { ALT: () => (distinct = this.CONSUME(T.Distinct) !== undefined) },
+        { ALT: () => this.CONSUME(T.All) },
+      ]),
+    );
+    const args: Expr[] = [];
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => args.push(this.SUBRULE(this.argument)) });
+    this.CONSUME(T.RParen);
+    const filter = this.OPTION2(() => {
+      this.CONSUME(T.Filter);
+      this.CONSUME2(T.LParen);
+      this.CONSUME(T.Where);
+      const cond = this.SUBRULE(this.expression);
+      this.CONSUME2(T.RParen);
+      return cond;
+    });
+    const over = this.OPTION3(() => {
+      this.CONSUME(T.Over);
+      return this.OR2([
+        { ALT: () => ({ kind: "ref", name: this.SUBRULE(this.identifier) }) as const },
+        {
+          ALT: () => {
+            this.CONSUME3(T.LParen);
+            const spec = this.SUBRULE(this.windowSpec);
+            this.CONSUME3(T.RParen);
+            return spec;
+          },
+        },
+      ]);
+    });
+    const call: { kind: "call"; name: string; args: Expr[]; distinct: boolean; pos: SourcePos } & {
+      filter?: Expr;
+      over?: WindowSpec | { kind: "ref"; name: string };
+    } = { kind: "call", name, args, distinct, pos };
+    if (filter !== undefined) call.filter = filter;
+    if (over !== undefined) call.over = over;
+    return call;
+  });
+
+  /** A function argument: `name => value` or an expression. */
+  private argument = this.RULE("argument", (): Expr => {
+    return this.OR([
+      {
+        GATE: () => this.LA(2).tokenType === T.Arrow,
+        ALT: () => {
+          // A parameter name may be a reserved word (TUMBLE's OFFSET => ...).
+          const name = this.OR2([
+            { ALT: () => this.SUBRULE(this.identifier) },
+            { ALT: () => upper(this.CONSUME(T.Reserved).image) },
+          ]);
+          this.CONSUME(T.Arrow);
+          return { kind: "namedArg", name, value: this.SUBRULE(this.expression) } as Expr;
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.expression) },
+    ]);
+  });
+
+  /** The inside of `OVER (...)` and `WINDOW w AS (...)`. */
+  windowSpec = this.RULE("windowSpec", (): WindowSpec => {
+    const base = this.OPTION(() => this.SUBRULE(this.identifier));
+    const partitionBy =
+      this.OPTION2(() => {
+        this.CONSUME(T.Partition);
+        this.CONSUME(T.By);
+        return this.SUBRULE(this.expressionList);
+      }) ?? [];
+    const orderBy = this.OPTION3(() => this.SUBRULE(this.orderByClause)) ?? [];
+    const frame = this.OPTION4(() => this.SUBRULE(this.windowFrame));
+    const spec: {
+      kind: "spec";
+      partitionBy: Expr[];
+      orderBy: OrderItem[];
+      base?: string;
+      frame?: WindowFrame;
+    } = {
+      kind: "spec",
+      partitionBy,
+      orderBy,
+    };
+    if (base !== undefined) spec.base = base;
+    if (frame !== undefined) spec.frame = frame;
+    return spec;
+  });
+
+  private windowFrame = this.RULE("windowFrame", (): WindowFrame => {
+    const unit = this.OR([
+      { ALT: () => this.take(T.Rows, "ROWS" as const) },
+      { ALT: () => this.take(T.Range, "RANGE" as const) },
+    ]);
+    return this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(T.Between);
+          const start = this.SUBRULE(this.frameBound);
+          this.CONSUME(T.And);
+          const end = this.SUBRULE2(this.frameBound);
+          return { unit, start, end };
+        },
+      },
+      { ALT: () => ({ unit, start: this.SUBRULE3(this.frameBound) }) },
+    ]);
+  });
+
+  private frameBound = this.RULE("frameBound", (): FrameBound => {
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Unbounded);
+          return { kind: "unbounded", direction: this.SUBRULE(this.frameDirection) } as FrameBound;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Current);
+          this.CONSUME(T.Row);
+          return { kind: "current" } as FrameBound;
+        },
+      },
+      {
+        ALT: () => {
+          const offset = this.SUBRULE(this.additive);
+          return { kind: "offset", offset, direction: this.SUBRULE2(this.frameDirection) } as FrameBound;
+        },
+      },
+    ]);
+  });
+
+  private frameDirection = this.RULE("frameDirection", (): "PRECEDING" | "FOLLOWING" => {
+    return this.OR([
+      { ALT: () => this.take(T.Preceding, "PRECEDING" as const) },
+      { ALT: () => this.take(T.Following, "FOLLOWING" as const) },
+    ]);
+  });
+
+  /** `ORDER BY item, ...`. */
+  orderByClause = this.RULE("orderByClause", (): OrderItem[] => {
+    this.CONSUME(T.Order);
+    this.CONSUME(T.By);
+    const items: OrderItem[] = [];
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => items.push(this.SUBRULE(this.orderItem)) });
+    return items;
+  });
+
+  private orderItem = this.RULE("orderItem", (): OrderItem => {
+    const expr = this.SUBRULE(this.expression);
+    const direction = this.OPTION(() =>
+      this.OR([
+        { ALT: () => this.take(T.Asc, "ASC" as const) },
+        { ALT: () => this.take(T.Desc, "DESC" as const) },
+      ]),
+    );
+    const nulls = this.OPTION2(() => {
+      this.CONSUME(T.Nulls);
+      return this.OR2([
+        { ALT: () => this.take(T.First, "FIRST" as const) },
+        { ALT: () => this.take(T.Last, "LAST" as const) },
+      ]);
+    });
+    const item: { expr: Expr; direction?: "ASC" | "DESC"; nulls?: "FIRST" | "LAST" } = { expr };
+    if (direction !== undefined) item.direction = direction;
+    if (nulls !== undefined) item.nulls = nulls;
+    return item;
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Data types
+
+  /** A data type with its `ARRAY`/`MULTISET` suffixes and `NOT NULL`. */
+  dataType = this.RULE("dataType", (): DataType => {
+    let type = this.SUBRULE(this.baseType);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.take(T.ArrayKw, (type = { kind: "array", element: type, notNull: false })) },
+        {
+          ALT: () => this.take(T.Multiset, (type = { kind: "multiset", element: type, notNull: false })),
+        },
+      ]);
+    });
+    const notNull = this.OPTION(() =>
+      this.OR2([
+        {
+          ALT: () => {
+            this.CONSUME(T.Not);
+            this.CONSUME(T.Null);
+            return true;
+          },
+        },
+        { ALT: () => this.take(T.Null, false, 1) },
+      ]),
+    );
+    return notNull ? { ...type, notNull: true } : type;
+  });
+
+  private baseType = this.RULE("baseType", (): DataType => {
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Row);
+          const fields: RowField[] = [];
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(T.Less);
+                this.MANY_SEP({ SEP: T.Comma, DEF: () => fields.push(this.SUBRULE(this.rowField)) });
+                this.CONSUME(T.Greater);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(T.LParen);
+                this.MANY_SEP2({ SEP: T.Comma, DEF: () => fields.push(this.SUBRULE2(this.rowField)) });
+                this.CONSUME(T.RParen);
+              },
+            },
+          ]);
+          return { kind: "row", fields, notNull: false } as DataType;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.ArrayKw);
+          this.CONSUME2(T.Less);
+          const element = this.SUBRULE(this.dataType);
+          this.CONSUME2(T.Greater);
+          return { kind: "array", element, notNull: false } as DataType;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Multiset);
+          this.CONSUME3(T.Less);
+          const element = this.SUBRULE2(this.dataType);
+          this.CONSUME3(T.Greater);
+          return { kind: "multiset", element, notNull: false } as DataType;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.MapKw);
+          this.CONSUME4(T.Less);
+          const key = this.SUBRULE3(this.dataType);
+          this.CONSUME(T.Comma);
+          const value = this.SUBRULE4(this.dataType);
+          this.CONSUME4(T.Greater);
+          return { kind: "map", key, value, notNull: false } as DataType;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Interval);
+          const from = this.SUBRULE(this.timeUnit);
+          const to = this.OPTION(() => {
+            this.CONSUME(T.To);
+            return this.SUBRULE2(this.timeUnit);
+          });
+          return (
+            to === undefined
+              ? { kind: "interval", from, notNull: false }
+              : { kind: "interval", from, to, notNull: false }
+          ) as DataType;
+        },
+      },
+      { ALT: () => this.SUBRULE(this.timeType) },
+      {
+        ALT: () =>
+          this.take(T.DateKw, { kind: "atomic", name: "DATE", args: [], notNull: false } as DataType),
+      },
+      {
+        ALT: () => {
+          const word = upper(this.SUBRULE(this.identifier));
+          const name = TYPE_ALIASES[word] ?? word;
+          this.OPTION2({
+            GATE: () => name === "DOUBLE",
+            DEF: () => this.CONSUME(T.Precision),
+          });
+          const args = this.OPTION3(() => this.SUBRULE(this.typeArgs)) ?? [];
+          return { kind: "atomic", name, args, notNull: false } as DataType;
+        },
+      },
+    ]);
+  });
+
+  /** TIMESTAMP(p) [WITH [LOCAL] TIME ZONE | WITHOUT TIME ZONE], TIME(p). */
+  private timeType = this.RULE("timeType", (): DataType => {
+    const name = this.OR([
+      { ALT: () => this.take(T.Timestamp, "TIMESTAMP") },
+      { ALT: () => this.take(T.Time, "TIME") },
+    ]);
+    const args = this.OPTION(() => this.SUBRULE(this.typeArgs)) ?? [];
+    const timeZone = this.OPTION2(() =>
+      this.OR2([
+        {
+          ALT: () => {
+            this.CONSUME(T.With);
+            const local = this.OPTION3(() => this.CONSUME(T.Local)) !== undefined;
+            this.CONSUME2(T.Time);
+            this.CONSUME(T.Zone);
+            return local ? ("local" as const) : ("zone" as const);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Without);
+            this.CONSUME3(T.Time);
+            this.CONSUME2(T.Zone);
+            return undefined;
+          },
+        },
+      ]),
+    );
+    return timeZone === undefined
+      ? { kind: "atomic", name, args, notNull: false }
+      : { kind: "atomic", name, args, timeZone, notNull: false };
+  });
+
+  private typeArgs = this.RULE("typeArgs", (): number[] => {
+    const args: number[] = [];
+    this.CONSUME(T.LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => args.push(this.SUBRULE(this.integer)) });
+    this.CONSUME(T.RParen);
+    return args;
+  });
+
+  private rowField = this.RULE("rowField", (): RowField => {
+    const name = this.SUBRULE(this.identifier);
+    const type = this.SUBRULE(this.dataType);
+    const comment = this.OPTION(() => this.SUBRULE(this.string));
+    return comment === undefined ? { name, type } : { name, type, comment };
+  });
+}

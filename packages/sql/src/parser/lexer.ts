@@ -1,0 +1,316 @@
+/**
+ * The tokens of Flink SQL and the lexer that makes them. Keywords are case-insensitive; words that
+ * Flink does not reserve (TUMBLE, WATERMARK, MEASURES, FIRST...) are in the {@link NonReserved}
+ * category, so the parser also accepts them wherever a name is expected (a column called `first`).
+ */
+
+import { createToken, Lexer, type TokenType } from "chevrotain";
+
+/** Any name: a plain word, a back-quoted name, or a non-reserved keyword (parser-side category). */
+export const Identifier = createToken({
+  name: "Identifier",
+  pattern: /[A-Za-z_][A-Za-z0-9_$]*/,
+  label: "a name",
+});
+/** A name in back quotes, Flink's quoting (a doubled back quote inside is one back quote). */
+export const QuotedIdentifier = createToken({
+  name: "QuotedIdentifier",
+  pattern: /`(?:[^`]|``)*`/,
+  label: "a name",
+});
+/** Keywords Flink does not reserve: also usable as names. */
+export const NonReserved = createToken({ name: "NonReserved", pattern: Lexer.NA, label: "a name" });
+
+/** Keywords Flink reserves (usable as names only in back quotes, or as a named argument: `OFFSET => ...`). */
+export const Reserved = createToken({ name: "Reserved", pattern: Lexer.NA, label: "a keyword" });
+
+/** Every keyword token, by upper-case word (filled by {@link keyword}). */
+export const KEYWORDS = new Map<string, TokenType>();
+const keywordTokens: TokenType[] = [];
+
+function keyword(word: string, reserved = true): TokenType {
+  const t = createToken({
+    name: word,
+    pattern: new RegExp(`${word}(?![A-Za-z0-9_$])`, "i"),
+    label: word,
+    longer_alt: Identifier,
+    categories: reserved ? [Reserved] : [NonReserved],
+  });
+  KEYWORDS.set(word, t);
+  keywordTokens.push(t);
+  return t;
+}
+const word = (w: string) => keyword(w, false);
+
+// Reserved keywords (a column with such a name needs back quotes, as in Flink).
+export const Select = keyword("SELECT");
+export const From = keyword("FROM");
+export const Where = keyword("WHERE");
+export const Group = keyword("GROUP");
+export const By = keyword("BY");
+export const Having = keyword("HAVING");
+export const Order = keyword("ORDER");
+export const Limit = keyword("LIMIT");
+export const Offset = keyword("OFFSET");
+export const Fetch = keyword("FETCH");
+export const Union = keyword("UNION");
+export const Intersect = keyword("INTERSECT");
+export const Except = keyword("EXCEPT");
+export const All = keyword("ALL");
+export const Distinct = keyword("DISTINCT");
+export const As = keyword("AS");
+export const On = keyword("ON");
+export const Using = keyword("USING");
+export const Join = keyword("JOIN");
+export const Inner = keyword("INNER");
+export const Left = keyword("LEFT");
+export const Right = keyword("RIGHT");
+export const Full = keyword("FULL");
+export const Outer = keyword("OUTER");
+export const Cross = keyword("CROSS");
+export const Natural = keyword("NATURAL");
+export const Lateral = keyword("LATERAL");
+export const Unnest = keyword("UNNEST");
+export const And = keyword("AND");
+export const Or = keyword("OR");
+export const Not = keyword("NOT");
+export const Null = keyword("NULL");
+export const Is = keyword("IS");
+export const In = keyword("IN");
+export const Between = keyword("BETWEEN");
+export const Symmetric = keyword("SYMMETRIC");
+export const Asymmetric = keyword("ASYMMETRIC");
+export const Like = keyword("LIKE");
+export const Similar = keyword("SIMILAR");
+export const Escape = keyword("ESCAPE");
+export const Case = keyword("CASE");
+export const When = keyword("WHEN");
+export const Then = keyword("THEN");
+export const Else = keyword("ELSE");
+export const End = keyword("END");
+export const Cast = keyword("CAST");
+export const TryCast = keyword("TRY_CAST");
+export const True = keyword("TRUE");
+export const False = keyword("FALSE");
+export const Unknown = keyword("UNKNOWN");
+export const Interval = keyword("INTERVAL");
+export const Table = keyword("TABLE");
+export const Create = keyword("CREATE");
+export const Drop = keyword("DROP");
+export const Insert = keyword("INSERT");
+export const Into = keyword("INTO");
+export const Overwrite = keyword("OVERWRITE");
+export const Values = keyword("VALUES");
+export const With = keyword("WITH");
+export const Without = keyword("WITHOUT");
+export const Over = keyword("OVER");
+export const Partition = keyword("PARTITION");
+export const Rows = keyword("ROWS");
+export const Range = keyword("RANGE");
+export const Preceding = keyword("PRECEDING");
+export const Following = keyword("FOLLOWING");
+export const Current = keyword("CURRENT");
+export const Row = keyword("ROW");
+export const Unbounded = keyword("UNBOUNDED");
+export const For = keyword("FOR");
+export const SystemTime = keyword("SYSTEM_TIME");
+export const Of = keyword("OF");
+export const Exists = keyword("EXISTS");
+export const SetKw = keyword("SET");
+export const Reset = keyword("RESET");
+export const ArrayKw = keyword("ARRAY");
+export const MapKw = keyword("MAP");
+export const Multiset = keyword("MULTISET");
+export const DateKw = keyword("DATE");
+export const Time = keyword("TIME");
+export const Timestamp = keyword("TIMESTAMP");
+export const Extract = keyword("EXTRACT");
+export const Filter = keyword("FILTER");
+export const Grouping = keyword("GROUPING");
+export const Sets = keyword("SETS");
+export const Rollup = keyword("ROLLUP");
+export const Cube = keyword("CUBE");
+export const Primary = keyword("PRIMARY");
+export const Constraint = keyword("CONSTRAINT");
+export const MatchRecognize = keyword("MATCH_RECOGNIZE");
+export const Window = keyword("WINDOW");
+export const To = keyword("TO");
+export const Explain = keyword("EXPLAIN");
+export const Describe = keyword("DESCRIBE");
+export const Desc = keyword("DESC");
+export const Asc = keyword("ASC");
+export const Show = keyword("SHOW");
+export const Like_ = Like; // alias kept for readability where LIKE means "copy a table's schema"
+
+// Non-reserved keywords (usable as names).
+export const Tumble = word("TUMBLE");
+export const Hop = word("HOP");
+export const Cumulate = word("CUMULATE");
+export const Session = word("SESSION");
+export const DescriptorKw = word("DESCRIPTOR");
+export const Watermark = word("WATERMARK");
+export const Metadata = word("METADATA");
+export const Virtual = word("VIRTUAL");
+export const Key = word("KEY");
+export const Enforced = word("ENFORCED");
+export const Temporary = word("TEMPORARY");
+export const System = word("SYSTEM");
+export const View = word("VIEW");
+export const FunctionKw = word("FUNCTION");
+export const Tables = word("TABLES");
+export const Views = word("VIEWS");
+export const Functions = word("FUNCTIONS");
+export const Catalogs = word("CATALOGS");
+export const Databases = word("DATABASES");
+export const Jobs = word("JOBS");
+export const Modules = word("MODULES");
+export const If = word("IF");
+export const Comment = word("COMMENT");
+export const Partitioned = word("PARTITIONED");
+export const Language = word("LANGUAGE");
+export const Plan = word("PLAN");
+export const Measures = word("MEASURES");
+export const Define = word("DEFINE");
+export const Pattern = word("PATTERN");
+export const One = word("ONE");
+export const Per = word("PER");
+export const Match = word("MATCH");
+export const After = word("AFTER");
+export const Skip = word("SKIP");
+export const Past = word("PAST");
+export const Next = word("NEXT");
+export const Last = word("LAST");
+export const First = word("FIRST");
+export const Within = word("WITHIN");
+export const Subset = word("SUBSET");
+export const Nulls = word("NULLS");
+export const Local = word("LOCAL");
+export const Zone = word("ZONE");
+export const Only = word("ONLY");
+export const Precision = word("PRECISION");
+
+/** Interval and EXTRACT units; non-reserved (a column may be called `day`). */
+export const TIME_UNITS = [
+  "YEAR",
+  "YEARS",
+  "QUARTER",
+  "MONTH",
+  "MONTHS",
+  "WEEK",
+  "DAY",
+  "DAYS",
+  "HOUR",
+  "HOURS",
+  "MINUTE",
+  "MINUTES",
+  "SECOND",
+  "SECONDS",
+  "MILLISECOND",
+  "MILLISECONDS",
+  "MICROSECOND",
+  "NANOSECOND",
+  "EPOCH",
+  "DOW",
+  "DOY",
+] as const;
+/** One of {@link TIME_UNITS}. */
+export type TimeUnitWord = (typeof TIME_UNITS)[number];
+/** The category of the time unit words. */
+export const TimeUnit = createToken({ name: "TimeUnit", pattern: Lexer.NA, label: "a time unit" });
+for (const u of TIME_UNITS) {
+  const t = createToken({
+    name: u,
+    pattern: new RegExp(`${u}(?![A-Za-z0-9_$])`, "i"),
+    label: u,
+    longer_alt: Identifier,
+    categories: [TimeUnit, NonReserved],
+  });
+  KEYWORDS.set(u, t);
+  keywordTokens.push(t);
+}
+
+// Literals.
+/** A number: integer, decimal or with an exponent (`1`, `0.908`, `.5`, `1e3`). */
+export const NumberLiteral = createToken({
+  name: "NumberLiteral",
+  pattern: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/,
+  label: "a number",
+});
+/** A string in single quotes (a doubled quote inside is one quote). */
+export const StringLiteral = createToken({
+  name: "StringLiteral",
+  pattern: /'(?:[^']|'')*'/,
+  label: "a string",
+});
+
+// Punctuation and operators (longer first where one is a prefix of another).
+export const NotEquals = createToken({ name: "NotEquals", pattern: /<>|!=/, label: "'<>'" });
+export const LessEquals = createToken({ name: "LessEquals", pattern: /<=/, label: "'<='" });
+export const GreaterEquals = createToken({ name: "GreaterEquals", pattern: />=/, label: "'>='" });
+export const Arrow = createToken({ name: "Arrow", pattern: /=>/, label: "'=>'" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, label: "'='" });
+export const Less = createToken({ name: "Less", pattern: /</, label: "'<'" });
+export const Greater = createToken({ name: "Greater", pattern: />/, label: "'>'" });
+export const Concat = createToken({ name: "Concat", pattern: /\|\|/, label: "'||'" });
+export const Pipe = createToken({ name: "Pipe", pattern: /\|/, label: "'|'" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "'+'" });
+export const Minus = createToken({ name: "Minus", pattern: /-/, label: "'-'" });
+export const Star = createToken({ name: "Star", pattern: /\*/, label: "'*'" });
+export const Slash = createToken({ name: "Slash", pattern: /\//, label: "'/'" });
+export const Percent = createToken({ name: "Percent", pattern: /%/, label: "'%'" });
+export const Question = createToken({ name: "Question", pattern: /\?/, label: "'?'" });
+export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "'('" });
+export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "')'" });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "'['" });
+export const RBracket = createToken({ name: "RBracket", pattern: /]/, label: "']'" });
+export const LBrace = createToken({ name: "LBrace", pattern: /\{/, label: "'{'" });
+export const RBrace = createToken({ name: "RBrace", pattern: /}/, label: "'}'" });
+export const Comma = createToken({ name: "Comma", pattern: /,/, label: "','" });
+export const Dot = createToken({ name: "Dot", pattern: /\./, label: "'.'" });
+export const Semicolon = createToken({ name: "Semicolon", pattern: /;/, label: "';'" });
+
+const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /\s+/, group: Lexer.SKIPPED });
+const LineComment = createToken({ name: "LineComment", pattern: /--[^\n\r]*/, group: Lexer.SKIPPED });
+const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED });
+
+/** Every token type, in the order the lexer tries them (and the parser's vocabulary). */
+export const ALL_TOKENS: TokenType[] = [
+  WhiteSpace,
+  LineComment,
+  BlockComment,
+  NonReserved,
+  Reserved,
+  TimeUnit,
+  ...keywordTokens,
+  Identifier,
+  QuotedIdentifier,
+  NumberLiteral,
+  StringLiteral,
+  NotEquals,
+  LessEquals,
+  GreaterEquals,
+  Arrow,
+  Equals,
+  Less,
+  Greater,
+  Concat,
+  Pipe,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  Question,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+  Comma,
+  Dot,
+  Semicolon,
+];
+
+/** The SQL lexer (position tracking "full": lines and columns for error messages). */
+export const sqlLexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false });

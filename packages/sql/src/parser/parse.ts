@@ -1,0 +1,219 @@
+/**
+ * Entry points of the parser: SQL text to statements, a query or an expression, with
+ * FLEUVE_SQL_SYNTAX errors that point at the line and column and list what was expected.
+ */
+
+import { EOF, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import type { Expr, Query, Statement } from "./ast.js";
+import * as T from "./lexer.js";
+import { SqlParser } from "./statement-parser.js";
+import { describeExpected, type SyntaxProblem, syntaxError } from "./syntax-error.js";
+
+let shared: SqlParser | undefined;
+/** The parser, built once (building analyses the grammar, which takes a while). */
+function parser(): SqlParser {
+  shared ??= new SqlParser();
+  return shared;
+}
+
+type RuleName = "script" | "statement" | "queryOnly" | "expressionOnly";
+
+function run<R>(sql: string, rule: RuleName): R {
+  const lexed = T.sqlLexer.tokenize(sql);
+  const lexError = lexed.errors[0];
+  if (lexError !== undefined) throw syntaxError(sql, lexProblem(sql, lexError.offset));
+  const p = parser();
+  p.input = lexed.tokens;
+  const result = p[rule]() as R;
+  const error = p.errors[0];
+  if (error !== undefined) throw syntaxError(sql, parseProblem(sql, lexed.tokens, error, rule));
+  return result;
+}
+
+/**
+ * Parses a script: statements separated by `;`.
+ * @throws FleuveError FLEUVE_SQL_SYNTAX pointing at the first error.
+ */
+export function parseScript(sql: string): Statement[] {
+  return run<Statement[]>(sql, "script");
+}
+
+/**
+ * Parses exactly one statement (a trailing `;` is allowed).
+ * @throws FleuveError FLEUVE_SQL_SYNTAX pointing at the first error.
+ */
+export function parseStatement(sql: string): Statement {
+  const list = parseScript(sql);
+  if (list.length !== 1) {
+    const lexed = T.sqlLexer.tokenize(sql);
+    const at = list.length === 0 ? sql.length : secondStatementOffset(lexed.tokens);
+    const { line, column } = lineColumn(sql, at);
+    throw syntaxError(sql, {
+      offset: at,
+      length: 1,
+      line,
+      column,
+      what:
+        list.length === 0 ? "expected a statement, found nothing" : "expected one statement, found several",
+      expected: [],
+    });
+  }
+  return list[0] as Statement;
+}
+
+function secondStatementOffset(tokens: readonly IToken[]): number {
+  const i = tokens.findIndex(
+    (t, j) =>
+      t.tokenType === T.Semicolon && tokens[j + 1] !== undefined && tokens[j + 1]?.tokenType !== T.Semicolon,
+  );
+  return tokens[i + 1]?.startOffset ?? 0;
+}
+
+/**
+ * Parses one query (SELECT, VALUES, WITH ..., set operations).
+ * @throws FleuveError FLEUVE_SQL_SYNTAX pointing at the first error.
+ */
+export function parseQuery(sql: string): Query {
+  return run<Query>(sql, "queryOnly");
+}
+
+/**
+ * Parses one scalar expression.
+ * @throws FleuveError FLEUVE_SQL_SYNTAX pointing at the first error.
+ */
+export function parseExpression(sql: string): Expr {
+  return run<Expr>(sql, "expressionOnly");
+}
+
+/** 1-based line and column of a 0-based offset. */
+export function lineColumn(sql: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset && i < sql.length; i++) {
+    const c = sql.charCodeAt(i);
+    if (c === 10 || (c === 13 && sql.charCodeAt(i + 1) !== 10)) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, column: offset - start + 1 };
+}
+
+function lexProblem(sql: string, offset: number): SyntaxProblem {
+  const { line, column } = lineColumn(sql, offset);
+  const ch = sql[offset] ?? "";
+  const what =
+    ch === "'"
+      ? "unterminated string (a quote inside a string is written '')"
+      : ch === "`"
+        ? "unterminated quoted name (a back quote inside a name is written ``)"
+        : `unexpected character '${ch}'`;
+  return { offset, length: 1, line, column, what, expected: [] };
+}
+
+function parseProblem(
+  sql: string,
+  tokens: IToken[],
+  error: IRecognitionException,
+  rule: RuleName,
+): SyntaxProblem {
+  const tok = error.token;
+  let index = tokens.indexOf(tok);
+  const atEnd = tok.tokenType === EOF || index < 0;
+  if (atEnd) index = tokens.length;
+  const offset = atEnd ? sql.length : tok.startOffset;
+  const { line, column } = atEnd
+    ? endPosition(sql, tokens)
+    : { line: tok.startLine ?? 1, column: tok.startColumn ?? 1 };
+  const expected = expectedLabels(tokens.slice(0, index), rule);
+  const found = atEnd ? "end of input" : `'${tok.image}'`;
+  return {
+    offset,
+    length: atEnd ? 1 : tok.image.length,
+    line,
+    column,
+    what: `unexpected ${found}, expected ${describeExpected(expected)}`,
+    expected,
+  };
+}
+
+/** The position just after the last token (where "end of input" is reported). */
+function endPosition(sql: string, tokens: readonly IToken[]): { line: number; column: number } {
+  const last = tokens[tokens.length - 1];
+  if (last === undefined) return lineColumn(sql, 0);
+  return lineColumn(sql, (last.endOffset ?? last.startOffset) + 1);
+}
+
+let expressionStart: Set<TokenType> | undefined;
+/** The tokens an expression can start with (to say "an expression" instead of listing them). */
+function expressionStartTokens(): Set<TokenType> {
+  expressionStart ??= new Set(
+    parser()
+      .computeContentAssist("expressionOnly", [])
+      .map((s) => s.nextTokenType),
+  );
+  return expressionStart;
+}
+
+/** Tokens that continue an expression: listed as "an operator" when all of them may come next. */
+const OPERATORS: readonly TokenType[] = [
+  T.Plus,
+  T.Minus,
+  T.Star,
+  T.Slash,
+  T.Percent,
+  T.Concat,
+  T.Equals,
+  T.NotEquals,
+  T.Less,
+  T.LessEquals,
+  T.Greater,
+  T.GreaterEquals,
+  T.And,
+  T.Or,
+  T.Between,
+  T.In,
+  T.Is,
+  T.Like,
+  T.Not,
+  T.Similar,
+  T.LBracket,
+  T.Dot,
+];
+
+/** What the grammar accepts after `before`, as sorted labels, with names and expressions summarized. */
+function expectedLabels(before: IToken[], rule: RuleName): string[] {
+  const next = new Set(
+    parser()
+      .computeContentAssist(rule, before)
+      .map((s) => s.nextTokenType),
+  );
+  const labels = new Set<string>();
+  const exprStart = expressionStartTokens();
+  const allExpr = [...exprStart].every((t) => next.has(t));
+  const nameOk = next.has(T.Identifier);
+  const allOperators = OPERATORS.every((t) => next.has(t));
+  for (const t of next) {
+    if (allOperators && OPERATORS.includes(t)) {
+      labels.add("an operator");
+      continue;
+    }
+    if (allExpr && exprStart.has(t)) {
+      labels.add("an expression");
+      continue;
+    }
+    const cats = t.CATEGORIES ?? [];
+    if (nameOk && (t === T.QuotedIdentifier || t === T.NonReserved || cats.includes(T.NonReserved))) {
+      labels.add("a name");
+      continue;
+    }
+    if (cats.includes(T.TimeUnit) || t === T.TimeUnit) {
+      labels.add("a time unit");
+      continue;
+    }
+    labels.add(t.LABEL ?? t.name);
+  }
+  const phrases = [...labels].filter((l) => l.startsWith("a ") || l.startsWith("an "));
+  const tokens = [...labels].filter((l) => !phrases.includes(l)).sort();
+  return [...tokens, ...phrases.sort()];
+}

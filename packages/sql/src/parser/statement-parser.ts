@@ -1,0 +1,408 @@
+/**
+ * The statement rules of the Flink SQL grammar: CREATE TABLE / VIEW / FUNCTION, DROP, SHOW,
+ * DESCRIBE, EXPLAIN, SET, RESET, INSERT INTO and queries; a script is statements separated by
+ * semicolons.
+ */
+
+import type {
+  ColumnDef,
+  DataType,
+  Expr,
+  QualifiedName,
+  Query,
+  SourcePos,
+  Statement,
+  TableOption,
+} from "./ast.js";
+import { posOf, upper } from "./expression-parser.js";
+import * as T from "./lexer.js";
+import { QueryParser } from "./query-parser.js";
+
+/** What one CREATE TABLE element is. */
+type TableElement =
+  | { kind: "column"; column: ColumnDef }
+  | { kind: "watermark"; column: string; expr: Expr }
+  | { kind: "primaryKey"; name?: string; columns: string[] };
+
+/** The whole Flink SQL grammar. One instance is reused (chevrotain parsers are reusable). */
+export class SqlParser extends QueryParser {
+  /** Statements separated by `;` (a trailing `;` is allowed). */
+  script = this.RULE("script", (): Statement[] => {
+    const list: Statement[] = [];
+    this.MANY(() => this.CONSUME(T.Semicolon));
+    this.OPTION(() => {
+      list.push(this.SUBRULE(this.statement));
+      this.MANY2(() => {
+        this.CONSUME2(T.Semicolon);
+        this.OPTION2(() => list.push(this.SUBRULE2(this.statement)));
+      });
+    });
+    return list;
+  });
+
+  /** One statement. */
+  statement = this.RULE("statement", (): Statement => {
+    return this.OR([
+      { ALT: () => this.SUBRULE(this.createStatement) },
+      { ALT: () => this.SUBRULE(this.dropStatement) },
+      { ALT: () => this.SUBRULE(this.showStatement) },
+      { ALT: () => this.SUBRULE(this.describeStatement) },
+      { ALT: () => this.SUBRULE(this.explainStatement) },
+      { ALT: () => this.SUBRULE(this.setStatement) },
+      { ALT: () => this.SUBRULE(this.insertStatement) },
+      { ALT: () => ({ kind: "query", query: this.SUBRULE(this.query) }) as Statement },
+    ]);
+  });
+
+  /** A lone query (what `sqlQuery` takes). */
+  queryOnly = this.RULE("queryOnly", (): Query => this.SUBRULE(this.query));
+
+  /** A lone expression (tests and computed columns given as text). */
+  expressionOnly = this.RULE("expressionOnly", (): Expr => this.SUBRULE(this.expression));
+
+  private createStatement = this.RULE("createStatement", (): Statement => {
+    const tok = this.CONSUME(T.Create);
+    let temporary = false;
+    let system = false;
+    this.OPTION(() => {
+      temporary = this.CONSUME(T.Temporary) !== undefined;
+      this.OPTION2(() => (system = this.CONSUME(T.System) !== undefined));
+    });
+    return this.OR([
+      { ALT: () => this.SUBRULE(this.createTable, { ARGS: [temporary, posOf(tok)] }) },
+      { ALT: () => this.SUBRULE(this.createView, { ARGS: [temporary, posOf(tok)] }) },
+      { ALT: () => this.SUBRULE(this.createFunction, { ARGS: [temporary, system] }) },
+    ]);
+  });
+
+  private ifNotExists = this.RULE("ifNotExists", (): boolean => {
+    return (
+      this.OPTION(() => {
+        this.CONSUME(T.If);
+        this.CONSUME(T.Not);
+        this.CONSUME(T.Exists);
+        return true;
+      }) ?? false
+    );
+  });
+
+  private createTable = this.RULE("createTable", (temporary: boolean, pos: SourcePos): Statement => {
+    this.CONSUME(T.Table);
+    const ifNotExists = this.SUBRULE(this.ifNotExists);
+    const name = this.SUBRULE(this.qualifiedName);
+    const elements: TableElement[] = [];
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => elements.push(this.SUBRULE(this.tableElement)) });
+      this.CONSUME(T.RParen);
+    });
+    const comment = this.OPTION2(() => {
+      this.CONSUME(T.Comment);
+      return this.SUBRULE(this.string);
+    });
+    const partitionedBy =
+      this.OPTION3(() => {
+        this.CONSUME(T.Partitioned);
+        this.CONSUME(T.By);
+        return this.SUBRULE(this.nameList);
+      }) ?? [];
+    const options = this.OPTION4(() => this.SUBRULE(this.withOptions)) ?? [];
+    const like = this.OPTION5(() => {
+      this.CONSUME(T.Like);
+      return this.SUBRULE2(this.qualifiedName);
+    });
+    const asQuery = this.OPTION6(() => {
+      this.CONSUME(T.As);
+      return this.SUBRULE(this.query);
+    });
+    const columns: ColumnDef[] = [];
+    let watermark: { column: string; expr: Expr } | undefined;
+    let primaryKey: { name?: string; columns: string[] } | undefined;
+    for (const e of elements) {
+      if (e.kind === "column") {
+        columns.push(e.column);
+        if (e.column.kind === "physical" && e.column.primaryKey) primaryKey = { columns: [e.column.name] };
+      } else if (e.kind === "watermark") watermark = { column: e.column, expr: e.expr };
+      else primaryKey = e.name === undefined ? { columns: e.columns } : { name: e.name, columns: e.columns };
+    }
+    const stmt: Statement & { kind: "createTable" } & {
+      watermark?: { column: string; expr: Expr };
+      primaryKey?: { name?: string; columns: string[] };
+      comment?: string;
+      like?: QualifiedName;
+      asQuery?: Query;
+    } = { kind: "createTable", name, temporary, ifNotExists, columns, partitionedBy, options, pos };
+    if (watermark) stmt.watermark = watermark;
+    if (primaryKey) stmt.primaryKey = primaryKey;
+    if (comment !== undefined) stmt.comment = comment;
+    if (like !== undefined) stmt.like = like;
+    if (asQuery !== undefined) stmt.asQuery = asQuery;
+    return stmt;
+  });
+
+  private tableElement = this.RULE("tableElement", (): TableElement => {
+    return this.OR([
+      {
+        GATE: () => this.LA(2).tokenType === T.For,
+        ALT: () => {
+          this.CONSUME(T.Watermark);
+          this.CONSUME(T.For);
+          const column = this.SUBRULE(this.identifier);
+          this.CONSUME(T.As);
+          return { kind: "watermark", column, expr: this.SUBRULE(this.expression) } as TableElement;
+        },
+      },
+      {
+        ALT: () => {
+          const name = this.OPTION(() => {
+            this.CONSUME(T.Constraint);
+            return this.SUBRULE2(this.identifier);
+          });
+          this.CONSUME(T.Primary);
+          this.CONSUME(T.Key);
+          const columns = this.SUBRULE(this.nameList);
+          this.SUBRULE(this.notEnforced);
+          return (
+            name === undefined ? { kind: "primaryKey", columns } : { kind: "primaryKey", name, columns }
+          ) as TableElement;
+        },
+      },
+      { ALT: () => ({ kind: "column", column: this.SUBRULE(this.columnDef) }) as TableElement },
+    ]);
+  });
+
+  private notEnforced = this.RULE("notEnforced", () => {
+    this.CONSUME(T.Not);
+    this.CONSUME(T.Enforced);
+  });
+
+  private columnDef = this.RULE("columnDef", (): ColumnDef => {
+    const first = this.LA(1);
+    const name = this.SUBRULE(this.identifier);
+    const pos = posOf(first);
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.As);
+          const expr = this.SUBRULE(this.expression);
+          const comment = this.SUBRULE(this.columnComment);
+          return (
+            comment === undefined
+              ? { kind: "computed", name, expr, pos }
+              : { kind: "computed", name, expr, comment, pos }
+          ) as ColumnDef;
+        },
+      },
+      {
+        ALT: () => {
+          const type: DataType = this.SUBRULE(this.dataType);
+          return this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(T.Metadata);
+                const key = this.OPTION(() => {
+                  this.CONSUME(T.From);
+                  return this.SUBRULE(this.string);
+                });
+                const virtual = this.OPTION2(() => this.CONSUME(T.Virtual)) !== undefined;
+                const comment = this.SUBRULE2(this.columnComment);
+                const col: ColumnDef & { kind: "metadata" } & { key?: string; comment?: string } = {
+                  kind: "metadata",
+                  name,
+                  type,
+                  virtual,
+                  pos,
+                };
+                if (key !== undefined) col.key = key;
+                if (comment !== undefined) col.comment = comment;
+                return col as ColumnDef;
+              },
+            },
+            {
+              ALT: () => {
+                let primaryKey = false;
+                this.OPTION3(() => {
+                  this.CONSUME(T.Primary);
+                  this.CONSUME(T.Key);
+                  this.SUBRULE(this.notEnforced);
+                  primaryKey = true;
+                });
+                const comment = this.SUBRULE3(this.columnComment);
+                return (
+                  comment === undefined
+                    ? { kind: "physical", name, type, primaryKey, pos }
+                    : { kind: "physical", name, type, primaryKey, comment, pos }
+                ) as ColumnDef;
+              },
+            },
+          ]);
+        },
+      },
+    ]);
+  });
+
+  private columnComment = this.RULE("columnComment", (): string | undefined => {
+    return this.OPTION(() => {
+      this.CONSUME(T.Comment);
+      return this.SUBRULE(this.string);
+    });
+  });
+
+  /** `WITH ('k' = 'v', ...)`. */
+  private withOptions = this.RULE("withOptions", (): TableOption[] => {
+    this.CONSUME(T.With);
+    this.CONSUME(T.LParen);
+    const options: TableOption[] = [];
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => options.push(this.SUBRULE(this.tableOption)) });
+    this.CONSUME(T.RParen);
+    return options;
+  });
+
+  /** `'key' = 'value'`. */
+  private tableOption = this.RULE("tableOption", (): TableOption => {
+    const key = this.SUBRULE(this.string);
+    this.CONSUME(T.Equals);
+    const value = this.SUBRULE2(this.string);
+    return { key, value };
+  });
+
+  private createView = this.RULE("createView", (temporary: boolean, pos: SourcePos): Statement => {
+    this.CONSUME(T.View);
+    const ifNotExists = this.SUBRULE(this.ifNotExists);
+    const name = this.SUBRULE(this.qualifiedName);
+    const columns = this.OPTION(() => this.SUBRULE(this.nameList)) ?? [];
+    this.CONSUME(T.As);
+    const query = this.SUBRULE(this.query);
+    return { kind: "createView", name, temporary, ifNotExists, columns, query, pos };
+  });
+
+  private createFunction = this.RULE("createFunction", (temporary: boolean, system: boolean): Statement => {
+    this.CONSUME(T.FunctionKw);
+    const ifNotExists = this.SUBRULE(this.ifNotExists);
+    const name = this.SUBRULE(this.qualifiedName);
+    this.CONSUME(T.As);
+    const identifier = this.SUBRULE(this.string);
+    const language = this.OPTION(() => {
+      this.CONSUME(T.Language);
+      return upper(this.SUBRULE(this.identifier));
+    });
+    return language === undefined
+      ? { kind: "createFunction", name, temporary, system, ifNotExists, identifier }
+      : { kind: "createFunction", name, temporary, system, ifNotExists, identifier, language };
+  });
+
+  private dropStatement = this.RULE("dropStatement", (): Statement => {
+    this.CONSUME(T.Drop);
+    let temporary = false;
+    this.OPTION(() => {
+      temporary = this.CONSUME(T.Temporary) !== undefined;
+      this.OPTION2(() => this.CONSUME(T.System));
+    });
+    const object = this.OR([
+      { ALT: () => this.take(T.Table, "TABLE" as const) },
+      { ALT: () => this.take(T.View, "VIEW" as const) },
+      { ALT: () => this.take(T.FunctionKw, "FUNCTION" as const) },
+    ]);
+    const ifExists =
+      this.OPTION3(() => {
+        this.CONSUME(T.If);
+        this.CONSUME(T.Exists);
+        return true;
+      }) ?? false;
+    const name = this.SUBRULE(this.qualifiedName);
+    return { kind: "drop", object, name, temporary, ifExists };
+  });
+
+  private showStatement = this.RULE("showStatement", (): Statement => {
+    this.CONSUME(T.Show);
+    return this.OR([
+      { ALT: () => this.take(T.Tables, { kind: "show", what: "TABLES" } as Statement) },
+      { ALT: () => this.take(T.Views, { kind: "show", what: "VIEWS" } as Statement) },
+      { ALT: () => this.take(T.Functions, { kind: "show", what: "FUNCTIONS" } as Statement) },
+      { ALT: () => this.take(T.Catalogs, { kind: "show", what: "CATALOGS" } as Statement) },
+      { ALT: () => this.take(T.Databases, { kind: "show", what: "DATABASES" } as Statement) },
+      { ALT: () => this.take(T.Jobs, { kind: "show", what: "JOBS" } as Statement) },
+      { ALT: () => this.take(T.Modules, { kind: "show", what: "MODULES" } as Statement) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Create);
+          const object = this.OR2([
+            { ALT: () => this.take(T.Table, "TABLE" as const) },
+            { ALT: () => this.take(T.View, "VIEW" as const) },
+          ]);
+          return { kind: "showCreate", object, name: this.SUBRULE(this.qualifiedName) } as Statement;
+        },
+      },
+    ]);
+  });
+
+  private describeStatement = this.RULE("describeStatement", (): Statement => {
+    this.OR([{ ALT: () => this.CONSUME(T.Describe) }, { ALT: () => this.CONSUME(T.Desc) }]);
+    return { kind: "describe", name: this.SUBRULE(this.qualifiedName) };
+  });
+
+  /** `EXPLAIN [PLAN FOR | detail, ...] statement`. */
+  private explainStatement = this.RULE("explainStatement", (): Statement => {
+    this.CONSUME(T.Explain);
+    const details: string[] = [];
+    this.OPTION(() =>
+      this.OR([
+        {
+          GATE: () => this.LA(1).tokenType === T.Plan && this.LA(2).tokenType === T.For,
+          ALT: () => {
+            this.CONSUME(T.Plan);
+            this.CONSUME(T.For);
+          },
+        },
+        {
+          ALT: () =>
+            this.AT_LEAST_ONE_SEP({
+              SEP: T.Comma,
+              DEF: () => details.push(upper(this.SUBRULE(this.identifier))),
+            }),
+        },
+      ]),
+    );
+    return { kind: "explain", details, statement: this.SUBRULE(this.statement) };
+  });
+
+  /** `SET ['k' = 'v']`, `RESET ['k']`. */
+  private setStatement = this.RULE("setStatement", (): Statement => {
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.SetKw);
+          const option = this.OPTION(() => this.SUBRULE(this.tableOption));
+          return (option === undefined ? { kind: "set" } : { kind: "set", option }) as Statement;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Reset);
+          const key = this.OPTION2(() => this.SUBRULE(this.string));
+          return (key === undefined ? { kind: "reset" } : { kind: "reset", key }) as Statement;
+        },
+      },
+    ]);
+  });
+
+  /** `INSERT INTO|OVERWRITE t [(cols)] query`. */
+  private insertStatement = this.RULE("insertStatement", (): Statement => {
+    const tok = this.CONSUME(T.Insert);
+    const overwrite = this.OR([
+      { ALT: () => this.take(T.Into, false) },
+      { ALT: () => this.take(T.Overwrite, true) },
+    ]);
+    const table = this.SUBRULE(this.qualifiedName);
+    const columns = this.OPTION(() => {
+      return this.SUBRULE(this.nameList);
+    });
+    const query = this.SUBRULE(this.query);
+    return { kind: "insert", overwrite, table, columns: columns ?? [], query, pos: posOf(tok) };
+  });
+
+  constructor() {
+    super();
+    this.performSelfAnalysis();
+  }
+}
