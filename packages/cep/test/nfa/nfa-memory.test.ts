@@ -1,0 +1,117 @@
+// Memory that cannot run away: the per-key limit (drop oldest), the shared buffer freeing what no
+// partial match needs, runs that cannot complete pruned at once, and idle keys left empty.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { NFA, Pattern } from "../../src/index.js";
+import { is, runPattern } from "./harness.js";
+
+const P = Pattern.for<string>();
+
+describe("per-key limit on partial matches", () => {
+  test("beyond the limit the oldest partial matches are dropped, oldest first, and reported once", () => {
+    const p = P.begin("a").where(is("a")).followedByAny("b").where(is("b")).within(1000);
+    const r = runPattern(p, "a1 a2 a3 a4 a5 b1", { maxPartialMatches: 3 });
+    assert.deepEqual(r.dropped, ["a:a1", "a:a2"]);
+    assert.deepEqual(r.matches, ["a:a3 b:b1", "a:a4 b:b1", "a:a5 b:b1"]);
+    assert.equal(r.nfa.partialMatches(r.state), 3);
+  });
+
+  test("a long run stays under the limit, with a bounded buffer, whatever the input", () => {
+    // followedByAny + allowCombinations would grow exponentially without the limit.
+    const p = P.begin("a")
+      .where(is("a"))
+      .followedByAny("b")
+      .where(is("b"))
+      .oneOrMore()
+      .allowCombinations()
+      .followedBy("c")
+      .where(is("c"))
+      .within(1_000_000);
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("a", "b", "c", "x"), { minLength: 500, maxLength: 2000 }),
+        (kinds) => {
+          const nfa = NFA.compile(p, { maxPartialMatches: 50 });
+          const state = nfa.createState();
+          let dropped = 0;
+          const out = { match: () => {}, timedOut: () => {}, dropped: () => void dropped++ };
+          let maxSlots = 0;
+          kinds.forEach((k, i) => {
+            nfa.process(state, `${k}${i}`, i, out);
+            assert.ok(nfa.partialMatches(state) <= 50);
+            maxSlots = Math.max(maxSlots, state.events.length, state.nodeEvent.length);
+          });
+          // Each partial match holds at most one path; 50 paths share at most 50 * length nodes, but
+          // the slots are reused: they never exceed what the live partial matches need.
+          const live = nfa.bufferedEvents(state);
+          assert.ok(live <= kinds.length);
+          assert.ok(maxSlots <= 50 * 60 + 100, `buffer slots grew to ${maxSlots}`);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+});
+
+describe("shared buffer", () => {
+  test("a partial match that can no longer complete is gone at once, with its events", () => {
+    const p = P.begin("a").where(is("a")).next("b").where(is("b")).next("c").where(is("c"));
+    const r = runPattern(p, "a1 b1 x1");
+    assert.equal(r.nfa.partialMatches(r.state), 0);
+    assert.equal(r.nfa.bufferedEvents(r.state), 0);
+    assert.equal(r.nfa.isEmpty(r.state), true);
+  });
+
+  test("a stream of unrelated events buffers nothing", () => {
+    const p = P.begin("a").where(is("a")).followedBy("b").where(is("b")).within(10);
+    const r = runPattern(p, "x1 x2 x3 y1 y2");
+    assert.equal(r.nfa.bufferedEvents(r.state), 0);
+    assert.equal(r.state.events.length, 0);
+  });
+
+  test("after the within passes, an idle key's state is empty and its buffer freed", () => {
+    const p = P.begin("a")
+      .where(is("a"))
+      .followedByAny("b")
+      .where(is("b"))
+      .followedBy("c")
+      .where(is("c"))
+      .within(5);
+    const r = runPattern(p, "a1 b1 b2 a2 b3", { endTime: 100 });
+    assert.equal(r.nfa.isEmpty(r.state), true);
+    assert.equal(r.nfa.bufferedEvents(r.state), 0);
+    assert.equal(r.nfa.nextDeadline(r.state), undefined);
+    assert.equal(
+      r.state.nodeRefs.every((x) => x === -1),
+      true,
+      "every node slot is free",
+    );
+  });
+
+  test("releasing is exact: after random sequences and a final time-out, nothing is left", () => {
+    const p = P.begin("a")
+      .where((e: string) => e[0] !== "c")
+      .followedByAny("b")
+      .where(is("b"))
+      .times(1, 3)
+      .followedBy("c")
+      .where(is("c"))
+      .optional()
+      .within(7);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("a", "b", "c"), { maxLength: 40 }), (kinds) => {
+        const r = runPattern(
+          p,
+          kinds.map((k, i) => [`${k}${i}`, i] as [string, number]),
+          { endTime: 10_000 },
+        );
+        assert.equal(r.nfa.isEmpty(r.state), true);
+        assert.equal(r.nfa.bufferedEvents(r.state), 0);
+        assert.ok(r.state.nodeRefs.every((x) => x === -1));
+        assert.ok(r.state.eventRefs.every((x, i) => x === 0 && r.state.events[i] === null));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
