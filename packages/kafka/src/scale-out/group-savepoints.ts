@@ -13,7 +13,12 @@
  * 4. A savepoint that cannot complete (a unit failed, moved or restarted meanwhile; its deadline
  *    passed) is aborted by whoever sees it first: no `_metadata` is written, and every process
  *    releases its alignments (barriers of a savepoint that is over are ignored).
- * 5. An abort because the group was changing (a rebalance, a unit restarting) is not the caller's
+ * 5. A unit whose input ended (a bounded job's) takes no part: its process reports it finished,
+ *    and the asking process fails the savepoint with a clear error instead of waiting for its
+ *    deadline: "the job finished" when every unit did (Flink takes no savepoint of a finished
+ *    job), else naming the finished units (Flink 1.15+ would include finished tasks, FLIP-147; a
+ *    group does not, see docs/kafka.md).
+ * 6. An abort because the group was changing (a rebalance, a unit restarting) is not the caller's
  *    concern: the asking process tries again, into a new folder, until the deadline, so that
  *    `fleuve savepoint` right after a process joined or left waits for the group to settle instead
  *    of failing. The folders of aborted attempts are deleted once a later attempt completed.
@@ -24,6 +29,9 @@ import { type SavepointBarrier, writeJobSavepointMetadata } from "@fleuve/core/s
 import type { KafkaClient } from "../client.js";
 import type { KafkaPartitionReader } from "../partition-reader.js";
 import type { KafkaProducer } from "../producer.js";
+
+/** How long the asking process waits for other reports once a unit is reported finished. */
+const FINISHED_GRACE_MS = 2000;
 
 /** A part's files and checksums, as `_metadata` lists them. */
 type PartFiles = Record<string, { sha256: string; bytes: number }>;
@@ -43,6 +51,12 @@ export type ControlMessage =
       readonly id: string;
       readonly unit: string;
       readonly files: PartFiles;
+    }
+  | {
+      /** Units whose input ended: they take no part of savepoint `id`. */
+      readonly type: "finished";
+      readonly id: string;
+      readonly units: readonly string[];
     }
   | { readonly type: "completed"; readonly id: string; readonly path: string; readonly stop: boolean }
   | {
@@ -78,6 +92,10 @@ interface Active {
   /** Set in the process that asked for it. */
   readonly coordinating?: {
     readonly parts: Map<string, PartFiles>;
+    /** Units reported finished (see {@link GroupSavepoints.unitsFinished}). */
+    readonly finished?: Set<string>;
+    /** Fails the savepoint on the finished units once the other reports had time to come in. */
+    finishing?: NodeJS.Timeout;
     readonly resolve: (path: string) => void;
     readonly reject: (e: unknown) => void;
     completing: boolean;
@@ -186,9 +204,17 @@ export class GroupSavepoints {
         }
         return;
       }
+      case "finished": {
+        const c = this.#active.get(m.id)?.coordinating;
+        if (!c?.finished) return;
+        for (const u of m.units) c.finished.add(u);
+        this.#checkFinished(m.id, c);
+        return;
+      }
       case "completed":
       case "aborted": {
         const a = this.#active.get(m.id);
+        if (a?.coordinating?.finishing) clearTimeout(a.coordinating.finishing);
         this.#over.add(m.id);
         if (!a) return;
         this.#active.delete(m.id);
@@ -205,6 +231,32 @@ export class GroupSavepoints {
         return;
       }
     }
+  }
+
+  /**
+   * Units reported finished that wrote no part: once every unit finished, the job did, and the
+   * savepoint fails at once; a partly finished job fails once the other processes' reports had
+   * {@link FINISHED_GRACE_MS} to arrive (a part reported meanwhile takes its unit off the list).
+   */
+  #checkFinished(id: string, c: NonNullable<Active["coordinating"]>): void {
+    const finished = () => [...c.finished!].filter((u) => !c.parts.has(u));
+    const units = this.#o.units;
+    if (finished().length === units.length) {
+      void this.abort(
+        id,
+        `the job finished: the input of every unit ended (all ${units.length} units finished), so there is nothing to savepoint (Flink takes no savepoint of a finished job either)`,
+      );
+      return;
+    }
+    c.finishing ??= setTimeout(() => {
+      const done = finished();
+      if (done.length === 0) return;
+      void this.abort(
+        id,
+        `${done.length} of ${units.length} units finished (their input ended): ${done.slice(0, 12).join(", ")}${done.length > 12 ? ", ..." : ""}; a finished unit takes no part, and a group takes no savepoint of a partly finished job (take it before a bounded input ends)`,
+      );
+    }, FINISHED_GRACE_MS);
+    c.finishing.unref();
   }
 
   #error(id: string, reason: string, retry = false): FleuveError {
@@ -280,7 +332,7 @@ export class GroupSavepoints {
   #attempt(dir: string, stop: boolean, deadline: number): Promise<string> {
     const id = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
     return new Promise<string>((resolve, reject) => {
-      this.#asked.set(id, { parts: new Map(), resolve, reject, completing: false });
+      this.#asked.set(id, { parts: new Map(), finished: new Set(), resolve, reject, completing: false });
       this.#publish({ type: "request", id, dir, stop, deadline }).catch((e: unknown) => {
         this.#asked.delete(id);
         reject(this.#error(id, `the request could not be sent: ${(e as Error).message}`));
@@ -293,6 +345,17 @@ export class GroupSavepoints {
     if (this.#over.has(id)) return;
     this.#publish({ type: "part", id, unit, files }).catch((e: unknown) =>
       this.abort(id, `unit ${unit} could not report its part: ${(e as Error).message}`),
+    );
+  }
+
+  /**
+   * Units run here whose input ended (they take no part of savepoint `id`): reported to the
+   * asking process, which fails the savepoint naming them (see the module comment).
+   */
+  unitsFinished(id: string, units: readonly string[]): void {
+    if (this.#over.has(id) || units.length === 0) return;
+    this.#publish({ type: "finished", id, units }).catch((e: unknown) =>
+      this.#o.log(`could not report finished units for savepoint ${id}: ${(e as Error).message}`),
     );
   }
 

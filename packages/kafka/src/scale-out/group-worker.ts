@@ -286,6 +286,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     }
   >();
   const starting = new Set<number>();
+  /** Units whose input ended here (a bounded job): they take no part of savepoints. */
+  const finishedUnits = new Set<number>();
   let failWorker!: (e: unknown) => void;
   const failed = new Promise<never>((_, reject) => {
     failWorker = reject;
@@ -312,6 +314,11 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         if (barrier.stop) r.stoppedBy = barrier.id;
         r.savepoints.take(barrier);
       }
+      const done = [...finishedUnits].filter((i) => membership.isAssigned(i) && !running.has(i));
+      control.unitsFinished(
+        barrier.id,
+        done.map((i) => plan.units[i]!.name),
+      );
     },
     ended(barrier, completed) {
       if (completed || !barrier.stop) return;
@@ -409,6 +416,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   const startUnit = async (index: number) => {
     if (stopping || running.has(index) || starting.has(index)) return;
     starting.add(index);
+    finishedUnits.delete(index);
     try {
       const u = plan.units[index]!;
       const { graph, config, units } = await build();
@@ -491,6 +499,9 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         () => {
           if (running.get(index) === entry) running.delete(index);
           log(`unit ${u.name}: finished`);
+          finishedUnits.add(index);
+          // a savepoint in flight that this unit has not taken its part of never gets it
+          for (const b of control.inProgress) control.unitsFinished(b.id, [u.name]);
         },
         (e: unknown) => {
           if (running.get(index) === entry) running.delete(index);
