@@ -57,7 +57,7 @@ describe("Pattern types", () => {
       timedOut: () => {},
       dropped: () => {},
     };
-    [10, 15, 7, 1].forEach((amount, i) => nfa.process(state, { card: "c", amount }, i, out));
+    for (const [i, amount] of [10, 15, 7, 1].entries()) nfa.process(state, { card: "c", amount }, i, out);
     // a's sum stays below 30: 10, 10+15 (not 10+15+7), 15, 15+7, 7, ...
     assert.deepEqual(got.sort(), ["10+15|7", "10|15", "15+7|1", "15|7", "7|1"].sort());
   });
