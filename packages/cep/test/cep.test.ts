@@ -408,3 +408,49 @@ test("dynamic patterns in a job: a rule update at 30 min changes the threshold f
   );
   assert.deepEqual(out, ["fraud v2: p3->p4"]);
 });
+
+test("dynamic patterns with the NFA: a version replaced with 'finish' completes its partial match and starts none", {
+  timeout: 60_000,
+}, async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+  const registry = {
+    smallThenLarge: (p: { large: number }) =>
+      Pattern.for<Payment>()
+        .begin("small")
+        .where((x) => x.amount < 10)
+        .followedBy("large")
+        .where((x) => x.amount > p.large)
+        .within(10 * MIN),
+  };
+  const byTime = <T extends { at: number }>() =>
+    WatermarkStrategy.forMonotonousTimestamps<T>().withTimestampAssigner((x) => x.at);
+  const rules = env.fromCollection<PatternUpdate & { at: number }>(
+    [
+      { at: 0, id: "fraud", version: 1, pattern: { factory: "smallThenLarge", params: { large: 500 } } },
+      {
+        at: 30 * MIN,
+        id: "fraud",
+        version: 2,
+        pattern: { factory: "smallThenLarge", params: { large: 100 } },
+        onReplace: "finish",
+      },
+    ],
+    { strategy: byTime() },
+  );
+  const payments = env.fromCollection<Payment>(
+    [
+      { id: "p1", card: "c1", amount: 1, at: 28 * MIN }, // starts under v1
+      { id: "p2", card: "c1", amount: 2, at: 31 * MIN }, // starts under v2 only
+      { id: "p3", card: "c1", amount: 900, at: 35 * MIN }, // large for both
+    ],
+    { strategy: byTime() },
+  );
+  const out = await collect(
+    CEP.dynamicPatterns(
+      payments.keyBy((p) => p.card),
+      rules,
+      registry,
+    ).select((m, ctx) => `v${ctx.patternVersion}: ${m.small![0]!.id}->${m.large![0]!.id}`),
+  );
+  assert.deepEqual(out, ["v1: p1->p3", "v2: p2->p3"]);
+});

@@ -120,14 +120,12 @@ export class KeyedPatternRunner<T> {
         this.setup.listener.late(event, timestamp);
         return;
       }
-      let entry = this.table.get();
-      if (entry === undefined) {
-        entry = newKeyEntry<T>();
-        this.table.set(entry);
-      }
+      const entry = this.table.get() ?? newKeyEntry<T>();
       bufferEvent(entry, event, timestamp);
       this.buffered++;
       if (entry.timer === null || timestamp < entry.timer) this.setTimer(entry, timestamp);
+      // Set after the change: a backend that caches entries (LMDB) may write one out on set.
+      this.table.set(entry);
       this.publish();
       return;
     }
