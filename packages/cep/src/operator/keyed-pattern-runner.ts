@@ -62,6 +62,19 @@ export interface RunnerSetup<T> {
 /** The keyed table the CEP operators keep their per-key state in. */
 export const CEP_STATE_TABLE = "cep-keys";
 
+/** How many released key entries a runner keeps for reuse. */
+const MAX_FREE_ENTRIES = 64;
+
+/** Removes the first `n` items of `a` in place (no new array). */
+function removeFirst(a: unknown[], n: number): void {
+  if (n >= a.length) {
+    a.length = 0;
+    return;
+  }
+  a.copyWithin(0, n);
+  a.length -= n;
+}
+
 /** The timer namespace of the CEP operators (one timer per key). */
 const NS = 0;
 
@@ -82,6 +95,8 @@ export class KeyedPatternRunner<T> {
   private countedPartials = 0;
   private countedBuffered = 0;
   private readonly out: MatcherOutput<T>;
+  /** Released (empty) key entries, reused for keys that get an event again: no allocation per idle key. */
+  private readonly freeEntries: KeyEntry<T>[] = [];
 
   constructor(private readonly setup: RunnerSetup<T>) {
     this.table = setup.backend.getTable<KeyEntry<T>>(CEP_STATE_TABLE);
@@ -120,7 +135,7 @@ export class KeyedPatternRunner<T> {
         this.setup.listener.late(event, timestamp);
         return;
       }
-      const entry = this.table.get() ?? newKeyEntry<T>();
+      const entry = this.table.get() ?? this.freeEntries.pop() ?? newKeyEntry<T>();
       bufferEvent(entry, event, timestamp);
       this.buffered++;
       if (entry.timer === null || timestamp < entry.timer) this.setTimer(entry, timestamp);
@@ -130,7 +145,7 @@ export class KeyedPatternRunner<T> {
       return;
     }
     const now = this.setup.timers.currentProcessingTime();
-    const entry = this.table.get() ?? newKeyEntry<T>();
+    const entry = this.table.get() ?? this.freeEntries.pop() ?? newKeyEntry<T>();
     this.countOf(entry);
     const p0 = this.countedPartials;
     const b0 = this.countedBuffered;
@@ -175,8 +190,9 @@ export class KeyedPatternRunner<T> {
   private drainBuffer(entry: KeyEntry<T>, w: number): void {
     const due = countDue(entry, w);
     if (due > 0) {
-      const ts = entry.ts.splice(0, due);
-      const ev = entry.ev.splice(0, due);
+      // In place: nothing adds to this key's buffer while it is drained (results go downstream).
+      const ts = entry.ts;
+      const ev = entry.ev;
       const cmp = this.setup.comparator;
       let i = 0;
       while (i < due) {
@@ -193,6 +209,8 @@ export class KeyedPatternRunner<T> {
         }
         i = j;
       }
+      removeFirst(ts, due);
+      removeFirst(ev, due);
     }
     this.advance(entry, w, true);
   }
@@ -291,6 +309,9 @@ export class KeyedPatternRunner<T> {
     if (isIdle(entry)) {
       this.setTimer(entry, undefined);
       this.table.delete();
+      // Empty (no event, no run, no timer): ready for the next key. A snapshot never holds it,
+      // since snapshots are serialized when taken.
+      if (this.freeEntries.length < MAX_FREE_ENTRIES) this.freeEntries.push(entry);
       return;
     }
     let next = this.eventTime && entry.ts.length > 0 ? entry.ts[0]! : Number.POSITIVE_INFINITY;
