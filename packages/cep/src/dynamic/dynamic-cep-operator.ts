@@ -132,7 +132,8 @@ export class DynamicCepOperator<T, OUT>
       const eventTime = (this.options.timeDomain ?? "event") === "event";
       if (eventTime && timestamp !== Number.NEGATIVE_INFINITY && timestamp > this.currentWatermark) {
         const state = this.runtime.operatorState.getBroadcastState(PENDING_STATE);
-        const pending = state.get(PENDING) ?? [];
+        // Copied, never changed in place: a restore may share one value among subtasks' states.
+        const pending = (state.get(PENDING) ?? []).slice();
         let i = pending.length;
         while (i > 0 && pending[i - 1]!.ts > timestamp) i--;
         pending.splice(i, 0, { ts: timestamp, update });
@@ -152,10 +153,13 @@ export class DynamicCepOperator<T, OUT>
    */
   override processWatermark(watermark: number): void {
     const state = this.runtime.operatorState.getBroadcastState(PENDING_STATE);
-    const pending = state.get(PENDING);
-    while (pending !== undefined && pending.length > 0 && pending[0]!.ts <= watermark) {
-      const { ts, update } = pending.shift()!;
-      if (pending.length === 0) state.remove(PENDING);
+    for (;;) {
+      const pending = state.get(PENDING);
+      if (pending === undefined || pending.length === 0 || pending[0]!.ts > watermark) break;
+      const { ts, update } = pending[0]!;
+      // Copied, never changed in place: a restore may share one value among subtasks' states.
+      if (pending.length === 1) state.remove(PENDING);
+      else state.put(PENDING, pending.slice(1));
       super.processWatermark(ts - 1);
       this.apply(update);
     }
