@@ -25,19 +25,27 @@ import {
   STOP,
   TAKE,
 } from "./compiler.js";
-import { type Columns, heapOffer, heapPoll, heapRemoveIf, heapSize } from "./run-heap.js";
+import { type HeapShape, heapOffer, heapPoll, heapRemoveIf } from "./run-heap.js";
 import {
   addEvent,
   addNode,
+  DONE,
   emptyState,
   freeIfUnused,
-  liveEvents,
   materialize,
   type NFAState,
+  NODE,
+  nodeSeq,
+  nodeTs,
+  RUN,
   release,
+  retain,
 } from "./shared-buffer.js";
 
 export type { NFAState } from "./shared-buffer.js";
+
+const RUN_HEAP: HeapShape = { stride: RUN, key: 3 };
+const DONE_HEAP: HeapShape = { stride: DONE, key: 1 };
 
 /** Where the NFA reports what happened. */
 export interface NFAOutput<T> {
@@ -78,8 +86,9 @@ class RunContext implements ConditionContext<any> {
     const out: any[] = [];
     if (step === undefined) return out;
     const s = this.state;
-    for (let p = this.node; p >= 0; p = s.nodePrev[p]!) {
-      if (s.nodeStep[p] === step) out.push(s.events[s.nodeEvent[p]!]);
+    const nodes = s.nodes;
+    for (let p = this.node; p >= 0; p = nodes[p * NODE + 2]!) {
+      if (nodes[p * NODE + 1] === step) out.push(s.events[nodes[p * NODE]!]);
     }
     return out.reverse();
   }
@@ -103,20 +112,36 @@ export class NFA<T> {
   private readonly stepIndexOf: Int32Array;
   private readonly ctx: RunContext;
   // Scratch space reused by every call (no allocation per event in the common case).
-  private readonly next: Columns = { cols: [[], [], [], []], key: 3 };
-  private readonly runs: Columns = { cols: [[], [], [], []], key: 3 };
-  private readonly matches: Columns = { cols: [[], []], key: 1 };
-  private readonly done: Columns = { cols: [[], []], key: 1 };
+  // Scratch arrays keep their capacity (setting a JS array's length to 0 frees its storage): each
+  // has a size counter.
+  private readonly next: number[] = [];
+  private nextSize = 0;
+  private readonly matches: number[] = [];
+  private matchesSize = 0;
   private readonly row: number[] = [0, 0, 0, 0];
   private readonly row2: number[] = [0, 0];
-  private readonly seen = new Set<number>();
-  private readonly consed = new Map<number, number>();
-  private readonly created: number[] = [];
   private readonly stack: CompiledState[] = [];
+  private readonly finalStack: CompiledState[] = [];
+  /** States with a PROCEED edge to a non-stop state (the others cannot reach FINAL by proceeding). */
+  private readonly proceedsAtAll: Uint8Array;
   private readonly edgeBuf: number[] = []; // pairs: state index, edge index
-  private readonly succState: number[] = [];
-  private readonly succNode: number[] = [];
-  private readonly matchSeen = new Set<number>();
+  private readonly succ: number[] = []; // pairs: state index, node
+  private readonly created: number[] = [];
+  private createdSize = 0;
+  /**
+   * Per-call marks indexed by node slot, valid when their generation is the call's: which state a
+   * successor with that node went to (duplicates of a partial match are kept once), which node the
+   * current event made after it (equal paths share one node), and whether it completed a match.
+   */
+  private gen = 0;
+  private markGen = new Int32Array(64);
+  private markState = new Int32Array(64);
+  private consGen = new Int32Array(64);
+  private consStep = new Int32Array(64);
+  private consNode = new Int32Array(64);
+  private matchGen = new Int32Array(64);
+  private readonly seen = new Set<number>(); // repeated (node, state) pairs beyond the first
+  private readonly consed = new Map<number, number>(); // (prev, step) pairs beyond the first
   private curEvent: T | undefined;
   private curTs = 0;
   private curSeq = 0;
@@ -151,6 +176,10 @@ export class NFA<T> {
     this.stepIndexOf = new Int32Array(this.states.length).fill(-1);
     for (const s of this.states) this.stepIndexOf[s.index] = graph.stepIndex.get(s.name) ?? -1;
     this.ctx = new RunContext(graph.stepIndex);
+    this.proceedsAtAll = new Uint8Array(this.states.length);
+    for (const s of this.states)
+      if (s.edges.some((e) => e.action === PROCEED && e.target.type !== STOP))
+        this.proceedsAtAll[s.index] = 1;
   }
 
   /** Compiles a pattern; a bad pattern throws FleuveError("FLEUVE_CONFIG_INVALID", ...) naming the step and what to change. */
@@ -162,10 +191,7 @@ export class NFA<T> {
   /** A key's fresh state: plain data, mutated in place by {@link process} and {@link advanceTime}. */
   createState(): NFAState<T> {
     const s = emptyState<T>();
-    s.runState.push(this.startIndex);
-    s.runNode.push(-1);
-    s.runStartTs.push(0);
-    s.runStartSeq.push(START_KEY);
+    s.runs.push(this.startIndex, -1, 0, START_KEY);
     return s;
   }
 
@@ -176,39 +202,35 @@ export class NFA<T> {
    */
   process(state: NFAState<T>, event: T, timestamp: number, out: NFAOutput<T>, startNew = true): void {
     if (state.deadline !== null && state.deadline <= timestamp) this.advanceTime(state, timestamp, out);
-    this.ctx.state = state;
+    this.beginCall(state);
     this.ctx.timestamp = timestamp;
     this.curEvent = event;
     this.curTs = timestamp;
     this.curSeq = state.seq++;
     this.curSlot = -1;
-    this.consed.clear();
-    this.seen.clear();
-    this.matchSeen.clear();
-    this.created.length = 0;
-    clearColumns(this.next);
-    clearColumns(this.matches);
+    this.createdSize = 0;
 
     // Flink's doProcess: every run in the queue's array order; successors go into a new queue.
-    const n = state.runState.length;
-    for (let i = 0; i < n; i++) {
-      const node = state.runNode[i]!;
+    const runs = state.runs;
+    const n = runs.length;
+    for (let i = 0; i < n; i += RUN) {
+      const node = runs[i + 1]!;
       if (node < 0) {
         // The start run: it may start partial matches, and always stays (after its successors).
         if (startNew) this.advanceRun(state, this.startIndex, -1, timestamp, this.curSeq, true);
         this.offerNext(this.startIndex, -1, 0, START_KEY);
       } else {
-        this.advanceRun(state, state.runState[i]!, node, state.runStartTs[i]!, state.runStartSeq[i]!, false);
+        this.advanceRun(state, runs[i]!, node, runs[i + 2]!, runs[i + 3]!, false);
       }
     }
     // Successors hold their nodes now; the old runs let go of theirs.
-    for (let i = 0; i < n; i++) release(state, state.runNode[i]!);
-    copyColumns(this.next, state);
+    for (let i = 1; i < n; i += RUN) release(state, runs[i]!);
+    this.swapRuns(state);
 
-    if (heapSize(this.matches) > 0 || state.doneNode.length > 0) this.emitMatches(state, out);
+    if (this.matchesSize > 0 || state.done.length > 0) this.emitMatches(state, out);
     // Nodes made for this event that no run nor match kept (e.g. on a discarded path).
-    for (const node of this.created) freeIfUnused(state, node);
-    if (state.runState.length - 1 > this.maxPartial) this.enforceLimit(state, out);
+    for (let i = 0; i < this.createdSize; i++) freeIfUnused(state, this.created[i]!);
+    if (state.runs.length / RUN - 1 > this.maxPartial) this.enforceLimit(state, out);
     this.curEvent = undefined;
     state.deadline = this.computeDeadline(state);
   }
@@ -219,18 +241,16 @@ export class NFA<T> {
    */
   advanceTime(state: NFAState<T>, time: number, out: NFAOutput<T>): void {
     if (state.deadline === null || state.deadline > time) return;
-    this.ctx.state = state;
-    clearColumns(this.next);
-    clearColumns(this.matches);
-    this.matchSeen.clear();
+    this.beginCall(state);
     let timedOutNodes: number[] | undefined;
     let timedOutAt: number[] | undefined;
-    const n = state.runState.length;
-    for (let i = 0; i < n; i++) {
-      const st = state.runState[i]!;
-      const node = state.runNode[i]!;
-      const startTs = state.runStartTs[i]!;
-      const startSeq = state.runStartSeq[i]!;
+    const runs = state.runs;
+    const n = runs.length;
+    for (let i = 0; i < n; i += RUN) {
+      const st = runs[i]!;
+      const node = runs[i + 1]!;
+      const startTs = runs[i + 2]!;
+      const startSeq = runs[i + 3]!;
       if (node < 0) {
         this.offerNext(st, node, startTs, startSeq);
         continue;
@@ -239,9 +259,7 @@ export class NFA<T> {
         ? Number.POSITIVE_INFINITY
         : startTs + this.firstLastWindow;
       const pw = this.previousWindow[st]!;
-      const previous = Number.isNaN(pw)
-        ? Number.POSITIVE_INFINITY
-        : state.eventTs[state.nodeEvent[node]!]! + pw;
+      const previous = Number.isNaN(pw) ? Number.POSITIVE_INFINITY : nodeTs(state, node) + pw;
       if (first > time && previous > time) {
         this.offerNext(st, node, startTs, startSeq);
         continue;
@@ -257,7 +275,7 @@ export class NFA<T> {
         timedOutAt.push(previous <= time ? previous : first);
       }
     }
-    copyColumns(this.next, state);
+    this.swapRuns(state);
     if (timedOutNodes !== undefined) {
       // One report per partial match, however many NFA states held it (Flink reports it once per
       // state), and none for a partial match that completed or still waits in another state.
@@ -265,15 +283,15 @@ export class NFA<T> {
       const reported = new Set<number>();
       for (let i = 0; i < timedOutNodes.length; i++) {
         const node = timedOutNodes[i]!;
-        if (reported.has(node) || this.matchSeen.has(node)) continue;
-        alive ??= new Set(state.runNode);
+        if (reported.has(node) || this.matchGen[node] === this.gen) continue;
+        alive ??= runNodes(state);
         if (alive.has(node)) continue;
         reported.add(node);
         out.timedOut(materialize(state, node, this.stepNames), timedOutAt![i]!);
       }
       for (const node of timedOutNodes) release(state, node);
     }
-    if (heapSize(this.matches) > 0 || state.doneNode.length > 0) this.emitMatches(state, out);
+    if (this.matchesSize > 0 || state.done.length > 0) this.emitMatches(state, out);
     state.deadline = this.computeDeadline(state);
   }
 
@@ -284,20 +302,63 @@ export class NFA<T> {
 
   /** True when nothing is pending (no partial match, no buffered event): the key's state may be released. */
   isEmpty(state: NFAState<T>): boolean {
-    return state.runState.length <= 1 && state.doneNode.length === 0;
+    return state.runs.length <= RUN && state.done.length === 0;
   }
 
   /** Number of partial matches held (one per NFA state a partial match waits in). */
   partialMatches(state: NFAState<T>): number {
-    return state.runState.length - 1;
+    return state.runs.length / RUN - 1;
   }
 
   /** Number of events in the key's shared buffer. */
   bufferedEvents(state: NFAState<T>): number {
-    return liveEvents(state);
+    return state.liveEvents;
   }
 
   // ---- internals --------------------------------------------------------------------------------
+
+  /** Starts a call on `state`: a new generation for the per-call marks, mark arrays large enough. */
+  private beginCall(state: NFAState<T>): void {
+    this.ctx.state = state;
+    this.gen = (this.gen + 1) | 0;
+    if (this.gen === 0) {
+      // Wrapped around: forget every old mark.
+      this.markGen.fill(-1);
+      this.consGen.fill(-1);
+      this.matchGen.fill(-1);
+      this.gen = 1;
+    }
+    if (this.seen.size > 0) this.seen.clear();
+    if (this.consed.size > 0) this.consed.clear();
+    this.nextSize = 0;
+    this.matchesSize = 0;
+    this.ensureMarks(state.nodes.length / NODE + 1);
+  }
+
+  private ensureMarks(slots: number): void {
+    if (slots <= this.markGen.length) return;
+    const size = Math.max(slots, this.markGen.length * 2);
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(size);
+      b.set(a);
+      return b;
+    };
+    this.markGen = grow(this.markGen);
+    this.markState = grow(this.markState);
+    this.consGen = grow(this.consGen);
+    this.consStep = grow(this.consStep);
+    this.consNode = grow(this.consNode);
+    this.matchGen = grow(this.matchGen);
+  }
+
+  /** The successors become the state's runs. */
+  private swapRuns(state: NFAState<T>): void {
+    const runs = state.runs;
+    const n = this.nextSize;
+    const next = this.next;
+    if (runs.length !== n) runs.length = n;
+    for (let i = 0; i < n; i++) runs[i] = next[i]!;
+  }
 
   private offerNext(st: number, node: number, startTs: number, startSeq: number): void {
     const row = this.row;
@@ -305,7 +366,7 @@ export class NFA<T> {
     row[1] = node;
     row[2] = startTs;
     row[3] = startSeq;
-    heapOffer(this.next, row);
+    this.nextSize = heapOffer(this.next, this.nextSize, RUN_HEAP, row);
   }
 
   /**
@@ -324,32 +385,31 @@ export class NFA<T> {
     ctx.node = node;
     const event = this.curEvent;
     const edges = this.edgeBuf;
-    edges.length = 0;
+    let nEdges = 0;
     const stack = this.stack;
-    stack.length = 0;
-    stack.push(this.states[stateIdx]!);
+    let top = 0;
+    stack[top++] = this.states[stateIdx]!;
     let discard = false;
-    while (stack.length > 0) {
-      const s = stack.pop()!;
+    while (top > 0) {
+      const s = stack[--top]!;
       const es = s.edges;
       for (let e = 0; e < es.length; e++) {
         const edge = es[e]!;
         if (edge.cond !== undefined && !edge.cond(event, ctx)) continue;
         if (edge.action === PROCEED) {
           if (edge.target.type === STOP) discard = true;
-          else stack.push(edge.target);
+          else stack[top++] = edge.target;
         } else {
-          edges.push(s.index, e);
+          edges[nEdges++] = s.index;
+          edges[nEdges++] = e;
         }
       }
     }
-    if (edges.length === 0) return;
-    const succState = this.succState;
-    const succNode = this.succNode;
-    succState.length = 0;
-    succNode.length = 0;
+    if (nEdges === 0) return;
+    const succ = this.succ;
+    let nSucc = 0;
     const seq = isStart ? this.curSeq : startSeq;
-    for (let k = 0; k < edges.length; k += 2) {
+    for (let k = 0; k < nEdges; k += 2) {
       const source = this.states[edges[k]!]!;
       const edge = source.edges[edges[k + 1]!]!;
       const target = edge.target;
@@ -357,8 +417,8 @@ export class NFA<T> {
         if (isStart) continue;
         if (target.type === FINAL) this.addMatch(state, node, startSeq);
         else if (target.type !== STOP) {
-          succState.push(target.index);
-          succNode.push(node);
+          succ[nSucc++] = target.index;
+          succ[nSucc++] = node;
         }
       } else if (edge.action === TAKE) {
         if (target.type === STOP) {
@@ -368,67 +428,83 @@ export class NFA<T> {
         const newNode = this.take(state, this.stepIndexOf[source.index]!, node);
         if (target.type === FINAL) this.addMatch(state, newNode, seq);
         else {
-          succState.push(target.index);
-          succNode.push(newNode);
+          succ[nSucc++] = target.index;
+          succ[nSucc++] = newNode;
           if (this.reachesFinal(target)) this.addMatch(state, newNode, seq);
         }
       }
     }
     if (discard) return; // a NOT step's event: the whole path ends (its matches above still count)
     const ts = isStart ? this.curTs : startTs;
-    const nStates = this.states.length;
-    for (let k = 0; k < succState.length; k++) {
-      const st = succState[k]!;
-      const nd = succNode[k]!;
-      const key = nd * nStates + st;
-      if (this.seen.has(key)) continue; // the same partial match at the same state: keep it once
-      this.seen.add(key);
-      state.nodeRefs[nd]!++;
+    const gen = this.gen;
+    for (let k = 0; k < nSucc; k += 2) {
+      const st = succ[k]!;
+      const nd = succ[k + 1]!;
+      // The same partial match at the same state (reached two ways): keep it once.
+      if (this.markGen[nd] !== gen) {
+        this.markGen[nd] = gen;
+        this.markState[nd] = st;
+      } else {
+        if (this.markState[nd] === st) continue;
+        const key = nd * this.states.length + st;
+        if (this.seen.has(key)) continue;
+        this.seen.add(key);
+      }
+      retain(state, nd);
       this.offerNext(st, nd, ts, seq);
     }
   }
 
   /** The node for the current event taken by `step` after `prev`, shared by all runs that make it. */
   private take(state: NFAState<T>, step: number, prev: number): number {
-    const key = (prev + 1) * this.stepNames.length + step;
-    const existing = this.consed.get(key);
-    if (existing !== undefined) return existing;
+    const k = prev + 1;
+    const gen = this.gen;
+    if (this.consGen[k] === gen) {
+      if (this.consStep[k] === step) return this.consNode[k]!;
+      const existing = this.consed.get(k * this.stepNames.length + step);
+      if (existing !== undefined) return existing;
+    }
     if (this.curSlot < 0) this.curSlot = addEvent(state, this.curEvent as T, this.curTs, this.curSeq);
     const node = addNode(state, this.curSlot, step, prev);
-    this.consed.set(key, node);
-    this.created.push(node);
+    this.ensureMarks(node + 2);
+    if (this.consGen[k] !== gen) {
+      this.consGen[k] = gen;
+      this.consStep[k] = step;
+      this.consNode[k] = node;
+    } else {
+      this.consed.set(k * this.stepNames.length + step, node);
+    }
+    this.created[this.createdSize++] = node;
     return node;
   }
 
   /** True when `s` reaches FINAL through PROCEED edges that hold now (Flink's findFinalStateAfterProceed). */
   private reachesFinal(s: CompiledState): boolean {
-    const stack = this.stack;
-    const base = stack.length;
-    stack.push(s);
+    if (!this.proceedsAtAll[s.index]) return false;
+    const stack = this.finalStack;
+    let top = 0;
+    stack[top++] = s;
     const event = this.curEvent;
-    while (stack.length > base) {
-      const cur = stack.pop()!;
+    while (top > 0) {
+      const cur = stack[--top]!;
       for (const edge of cur.edges) {
         if (edge.action !== PROCEED) continue;
         if (edge.cond !== undefined && !edge.cond(event, this.ctx)) continue;
-        if (edge.target.type === FINAL) {
-          stack.length = base;
-          return true;
-        }
-        if (edge.target.type !== STOP) stack.push(edge.target);
+        if (edge.target.type === FINAL) return true;
+        if (edge.target.type !== STOP) stack[top++] = edge.target;
       }
     }
     return false;
   }
 
   private addMatch(state: NFAState<T>, node: number, startSeq: number): void {
-    if (this.matchSeen.has(node)) return; // the same match reached twice: emit it once
-    this.matchSeen.add(node);
-    state.nodeRefs[node]!++;
+    if (this.matchGen[node] === this.gen) return; // the same match reached twice: emit it once
+    this.matchGen[node] = this.gen;
+    retain(state, node);
     const row = this.row2;
     row[0] = node;
     row[1] = startSeq;
-    heapOffer(this.matches, row);
+    this.matchesSize = heapOffer(this.matches, this.matchesSize, DONE_HEAP, row);
   }
 
   /**
@@ -438,48 +514,36 @@ export class NFA<T> {
    * partial and waiting matches per the strategy.
    */
   private emitMatches(state: NFAState<T>, out: NFAOutput<T>): void {
-    const [nodes, starts] = this.matches.cols as [number[], number[]];
-    const done = this.done;
-    done.cols[0] = state.doneNode;
-    done.cols[1] = state.doneStartSeq;
+    const matches = this.matches;
+    const done = state.done;
     const row = this.row2;
-    for (let i = 0; i < nodes.length; i++) {
-      row[0] = nodes[i]!;
-      row[1] = starts[i]!;
-      heapOffer(done, row);
+    for (let i = 0; i < this.matchesSize; i += DONE) {
+      row[0] = matches[i]!;
+      row[1] = matches[i + 1]!;
+      heapOffer(done, done.length, DONE_HEAP, row);
     }
-    clearColumns(this.matches);
+    this.matchesSize = 0;
     const skipping = this.skip.kind !== "NO_SKIP";
-    const runs = this.bindRuns(state);
-    while (state.doneNode.length > 0) {
-      if (skipping && state.doneStartSeq[0]! > state.runStartSeq[0]!) break;
-      heapPoll(done, row);
+    while (done.length > 0) {
+      if (skipping && done[1]! > state.runs[3]!) break;
+      heapPoll(done, DONE_HEAP, row);
       const node = row[0]!;
       const bound = skipping ? this.pruningBound(state, node) : undefined;
       if (bound !== undefined) {
-        heapRemoveIf(runs, (i) => {
-          if (state.runStartSeq[i]! >= bound) return false;
-          release(state, state.runNode[i]!);
+        heapRemoveIf(state.runs, RUN_HEAP, (i) => {
+          if (state.runs[i * RUN + 3]! >= bound) return false;
+          release(state, state.runs[i * RUN + 1]!);
           return true;
         });
-        heapRemoveIf(done, (i) => {
-          if (state.doneStartSeq[i]! >= bound) return false;
-          release(state, state.doneNode[i]!);
+        heapRemoveIf(done, DONE_HEAP, (i) => {
+          if (done[i * DONE + 1]! >= bound) return false;
+          release(state, done[i * DONE]!);
           return true;
         });
       }
       out.match(materialize(state, node, this.stepNames));
       release(state, node);
     }
-  }
-
-  private bindRuns(state: NFAState<T>): Columns {
-    const c = this.runs;
-    c.cols[0] = state.runState;
-    c.cols[1] = state.runNode;
-    c.cols[2] = state.runStartTs;
-    c.cols[3] = state.runStartSeq;
-    return c;
   }
 
   /**
@@ -493,11 +557,12 @@ export class NFA<T> {
     let stepFirst = Number.POSITIVE_INFINITY;
     let stepLast = Number.NEGATIVE_INFINITY;
     const target = skip.stepName === undefined ? -1 : (this.graph.stepIndex.get(skip.stepName) ?? -2);
-    for (let p = node; p >= 0; p = state.nodePrev[p]!) {
-      const seq = state.eventSeq[state.nodeEvent[p]!]!;
+    const nodes = state.nodes;
+    for (let p = node; p >= 0; p = nodes[p * NODE + 2]!) {
+      const seq = nodeSeq(state, p);
       if (seq < first) first = seq;
       if (seq > last) last = seq;
-      if (state.nodeStep[p] === target) {
+      if (nodes[p * NODE + 1] === target) {
         if (seq < stepFirst) stepFirst = seq;
         if (seq > stepLast) stepLast = seq;
       }
@@ -534,51 +599,43 @@ export class NFA<T> {
 
   /** Drops the oldest partial matches beyond the limit, reporting each once, when its last run goes. */
   private enforceLimit(state: NFAState<T>, out: NFAOutput<T>): void {
-    const runs = this.bindRuns(state);
     const row = this.row;
-    while (state.runState.length - 1 > this.maxPartial) {
-      heapPoll(runs, row);
+    while (state.runs.length / RUN - 1 > this.maxPartial) {
+      heapPoll(state.runs, RUN_HEAP, row);
       const node = row[1]!;
-      if (!state.runNode.includes(node)) out.dropped(materialize(state, node, this.stepNames));
+      if (!holdsNode(state.runs, node)) out.dropped(materialize(state, node, this.stepNames));
       release(state, node);
     }
   }
 
   private computeDeadline(state: NFAState<T>): number | null {
     if (this.windowTime === undefined) return null;
-    const n = state.runState.length;
+    const runs = state.runs;
     if (!this.hasPreviousWindows) {
       // The queue's head is the run with the oldest first event: it times out first.
-      return state.runNode[0]! < 0 ? null : state.runStartTs[0]! + this.firstLastWindow;
+      return runs[1]! < 0 ? null : runs[2]! + this.firstLastWindow;
     }
     let d = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const node = state.runNode[i]!;
+    for (let i = 0; i < runs.length; i += RUN) {
+      const node = runs[i + 1]!;
       if (node < 0) continue;
-      if (!Number.isNaN(this.firstLastWindow)) d = Math.min(d, state.runStartTs[i]! + this.firstLastWindow);
-      const pw = this.previousWindow[state.runState[i]!]!;
-      if (!Number.isNaN(pw)) d = Math.min(d, state.eventTs[state.nodeEvent[node]!]! + pw);
+      if (!Number.isNaN(this.firstLastWindow)) d = Math.min(d, runs[i + 2]! + this.firstLastWindow);
+      const pw = this.previousWindow[runs[i]!]!;
+      if (!Number.isNaN(pw)) d = Math.min(d, nodeTs(state, node) + pw);
     }
     return d === Number.POSITIVE_INFINITY ? null : d;
   }
 }
 
-function clearColumns(c: Columns): void {
-  for (const col of c.cols) col.length = 0;
+function runNodes(state: NFAState<any>): Set<number> {
+  const set = new Set<number>();
+  for (let i = 1; i < state.runs.length; i += RUN) set.add(state.runs[i]!);
+  return set;
 }
 
-/** Copies the run columns `from` into the state's run arrays. */
-function copyColumns(from: Columns, state: NFAState<any>): void {
-  copyInto(state.runState, from.cols[0]!);
-  copyInto(state.runNode, from.cols[1]!);
-  copyInto(state.runStartTs, from.cols[2]!);
-  copyInto(state.runStartSeq, from.cols[3]!);
-}
-
-function copyInto(target: number[], source: number[]): void {
-  const n = source.length;
-  target.length = n;
-  for (let i = 0; i < n; i++) target[i] = source[i]!;
+function holdsNode(runs: number[], node: number): boolean {
+  for (let i = 1; i < runs.length; i += RUN) if (runs[i] === node) return true;
+  return false;
 }
 
 /** True when `s` is PENDING or reaches a PENDING state through unconditional PROCEED edges. */

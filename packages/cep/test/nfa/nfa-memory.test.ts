@@ -3,10 +3,17 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { NFA, Pattern } from "../../src/index.js";
+import { NFA, type NFAState, Pattern } from "../../src/index.js";
 import { is, runPattern } from "./harness.js";
 
 const P = Pattern.for<string>();
+
+/** Every node and event slot of the state's buffer is on a free list (reference count -1). */
+function allFree(state: NFAState<string>): boolean {
+  for (let i = 3; i < state.nodes.length; i += 4) if (state.nodes[i] !== -1) return false;
+  for (let i = 2; i < state.eventInfo.length; i += 3) if (state.eventInfo[i] !== -1) return false;
+  return state.events.every((e) => e === null);
+}
 
 describe("per-key limit on partial matches", () => {
   test("beyond the limit the oldest partial matches are dropped, oldest first, and reported once", () => {
@@ -40,7 +47,7 @@ describe("per-key limit on partial matches", () => {
           kinds.forEach((k, i) => {
             nfa.process(state, `${k}${i}`, i, out);
             assert.ok(nfa.partialMatches(state) <= 50);
-            maxSlots = Math.max(maxSlots, state.events.length, state.nodeEvent.length);
+            maxSlots = Math.max(maxSlots, state.events.length, state.nodes.length / 4);
           });
           // Each partial match holds at most one path; 50 paths share at most 50 * length nodes, but
           // the slots are reused: they never exceed what the live partial matches need.
@@ -82,11 +89,7 @@ describe("shared buffer", () => {
     assert.equal(r.nfa.isEmpty(r.state), true);
     assert.equal(r.nfa.bufferedEvents(r.state), 0);
     assert.equal(r.nfa.nextDeadline(r.state), undefined);
-    assert.equal(
-      r.state.nodeRefs.every((x) => x === -1),
-      true,
-      "every node slot is free",
-    );
+    assert.ok(allFree(r.state), "every node and event slot is free");
   });
 
   test("releasing is exact: after random sequences and a final time-out, nothing is left", () => {
@@ -108,8 +111,7 @@ describe("shared buffer", () => {
         );
         assert.equal(r.nfa.isEmpty(r.state), true);
         assert.equal(r.nfa.bufferedEvents(r.state), 0);
-        assert.ok(r.state.nodeRefs.every((x) => x === -1));
-        assert.ok(r.state.eventRefs.every((x, i) => x === 0 && r.state.events[i] === null));
+        assert.ok(allFree(r.state), "every node and event slot is free");
       }),
       { numRuns: 300 },
     );
