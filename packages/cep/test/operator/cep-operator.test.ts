@@ -330,3 +330,91 @@ test("restore in the middle of partial matches, at the same or another paralleli
     { numRuns: 150 },
   );
 });
+
+test("processing time: random arrivals and clock steps, with restores at other parallelisms, give the reference's matches and time-outs (at their deadlines)", () => {
+  const within = 20;
+  const stepArb = fc.array(
+    fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant("event" as const),
+          k: fc.constantFrom("a", "b", "x"),
+          key: fc.constantFrom("k1", "k2", "k3", "k4"),
+        }),
+      },
+      {
+        weight: 3,
+        arbitrary: fc.record({ kind: fc.constant("clock" as const), step: fc.integer({ min: 0, max: 15 }) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("snap" as const),
+          parallelism: fc.integer({ min: 1, max: 3 }),
+        }),
+      },
+    ),
+    { maxLength: 80 },
+  );
+  fc.assert(
+    fc.property(stepArb, (steps) => {
+      let now = 0;
+      let p = 1;
+      const make = (
+        extra: { parallelism?: number; subtaskIndex?: number; restoreFrom?: OperatorSnapshot[] } = {},
+      ) =>
+        new KeyedOneInputOperatorHarness(
+          new CepOperator<Ev, string>(new FakeMatcher(within), pairs, {
+            timeDomain: "processing",
+            timedOut: timedOutTag,
+          }),
+          (e: Ev) => e.key,
+          { processingTime: now, ...extra },
+        );
+      let hs = [make()];
+      const out: string[] = [];
+      const timedOut: string[] = [];
+      const drain = () => {
+        for (const h of hs) {
+          out.push(...h.getOutput().map((r) => `${r.value}@${r.timestamp}`));
+          timedOut.push(
+            ...h.getSideOutput(timedOutTag).map((r) => `${r.value.match.a![0]!.id}@${r.timestamp}`),
+          );
+          h.clearOutput();
+        }
+      };
+      const arrivals: { ev: Ev; ts: number }[] = [];
+      let n = 0;
+      for (const s of steps) {
+        if (s.kind === "event") {
+          const e: Ev = { kind: s.k as Ev["kind"], key: s.key, id: `${s.k}${n++}` };
+          arrivals.push({ ev: e, ts: now });
+          hs[
+            subtaskForKeyGroup(keyGroupOf(normalizeKey(e.key), MAX_PARALLELISM), p, MAX_PARALLELISM)
+          ]!.processElement(e);
+        } else if (s.kind === "clock") {
+          now += s.step;
+          for (const h of hs) h.setProcessingTime(now);
+        } else {
+          const snaps = hs.map((h) => h.snapshot());
+          drain();
+          p = s.parallelism;
+          hs = Array.from({ length: p }, (_, i) =>
+            make({ parallelism: p, subtaskIndex: i, restoreFrom: snaps }),
+          );
+          for (const h of hs) h.open();
+        }
+      }
+      // The end: time passes until every partial match has timed out.
+      now += within + 1;
+      for (const h of hs) h.setProcessingTime(now);
+      drain();
+      const ref = fakeReference(arrivals, within, now);
+      assert.deepEqual(out.sort(), ref.matches.sort());
+      assert.deepEqual(timedOut.sort(), ref.timedOut.sort());
+      for (const h of hs) assert.equal(h.numKeyedStateEntries(), 0, "every key released at the end");
+    }),
+    { numRuns: 150 },
+  );
+});
