@@ -32,6 +32,7 @@ interface RunResult {
   readonly wallMs: number;
   readonly eventsPerSecond: number;
   readonly peakHeapMB: number;
+  readonly peakRssMB?: number;
   readonly sha256: string;
 }
 
@@ -106,39 +107,42 @@ function main(): void {
   const keys = Number(values.keys);
   const seed = Number(values.seed);
   const runs = Number(values.runs);
-  mkdirSync(values.dir, { recursive: true });
-  const log = join(values.dir, "results.jsonl");
+  // Absolute: the engines run with other working directories.
+  const dir = resolve(values.dir);
+  mkdirSync(dir, { recursive: true });
+  const log = join(dir, "results.jsonl");
   console.log(
     `# ${cpus().length} cpus (${cpus()[0]?.model ?? "?"}), load ${loadavg().map((l) => l.toFixed(1))}`,
   );
   for (const scenario of only) {
-    const input = join(values.dir, `${scenario}-${events}-${keys}-${seed}.csv`);
+    const input = join(dir, `${scenario}-${events}-${keys}-${seed}.csv`);
     if (!existsSync(input)) writeInput(input, scenario, events, keys, seed);
-    const byEngine = new Map<string, RunResult[]>();
-    const matchFiles = new Map<string, string>();
-    for (const engine of engines) {
-      const results: RunResult[] = [];
-      for (let r = 0; r < runs; r++) {
-        const out = join(values.dir, `${scenario}-${events}-${engine}.matches`);
+    const byEngine = new Map<string, RunResult[]>(engines.map((e) => [e, []]));
+    const matchFiles = new Map(engines.map((e) => [e, join(dir, `${scenario}-${events}-${e}.matches`)]));
+    // Runs alternate between the engines, so that both see the same share of a shared machine's load.
+    for (let r = 0; r < runs; r++) {
+      for (const engine of engines) {
+        const out = matchFiles.get(engine)!;
         const load = loadavg()[0]!;
         const res = runEngine(engine, scenario, input, out);
-        results.push(res);
+        byEngine.get(engine)!.push(res);
         appendFileSync(
           log,
           `${JSON.stringify({ ...res, keys, seed, run: r + 1, load1: load, at: new Date().toISOString() })}\n`,
         );
-        console.log(`${scenario} ${engine} run ${r + 1}: ${JSON.stringify(res)}`);
+        console.log(`${scenario} ${engine} run ${r + 1} (load ${load.toFixed(1)}): ${JSON.stringify(res)}`);
         if (res.sha256 !== sha256File(out))
           throw new Error(`${out}: digest differs from the engine's report`);
       }
-      byEngine.set(engine, results);
-      matchFiles.set(engine, join(values.dir, `${scenario}-${events}-${engine}.matches`));
+    }
+    for (const [engine, results] of byEngine) {
       const digests = new Set(results.map((x) => x.sha256));
       if (digests.size !== 1) throw new Error(`${scenario} ${engine}: runs disagree on the matches`);
       console.log(
         `${scenario} ${engine} median of ${runs}: ${median(results.map((x) => x.eventsPerSecond))} events/s, ` +
           `net ${median(results.map((x) => x.netMs))} ms, wall ${median(results.map((x) => x.wallMs))} ms, ` +
-          `peak heap ${median(results.map((x) => x.peakHeapMB))} MB, ${results[0]!.matches} matches`,
+          `peak heap ${median(results.map((x) => x.peakHeapMB))} MB, ` +
+          `peak RSS ${median(results.map((x) => x.peakRssMB ?? -1))} MB, ${results[0]!.matches} matches`,
       );
     }
     // Both canonical files are sorted lines, so equal files mean equal multisets of matches.

@@ -207,6 +207,15 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
     reason: "10 s at 300,000 events/s; 1 s at 20,000",
     run: "node --import tsx bench/core/worker.ts --bench session --mode latency --rate 20000 --seconds 1",
   },
+  "npm run bench:cep -- --events 1000000 --keys 100000 --runs 3": {
+    reason:
+      "both engines (Flink through Maven) on 1M events, 3 runs: many minutes; Fleuve alone on 2000 events",
+    run: "node --import tsx bench/cep/run.ts --engine fleuve --events 2000 --keys 100 --runs 1 --dir .cache/cep-bench-docs",
+  },
+  "npm run bench:cep -- --events 10000000 --keys 100000 --runs 1": {
+    reason: "10M events on both engines: most of an hour; Fleuve alone on 2000 events",
+    run: "node --import tsx bench/cep/run.ts --engine fleuve --only fraud --events 2000 --keys 100 --runs 1 --dir .cache/cep-bench-docs",
+  },
   "bench/flink-core/run.sh --runs 3 --events 10000000 --only stateless,tumbling": {
     reason: "builds and runs Apache Flink jobs with Maven: many minutes; not run by the test suite",
     skip: true,

@@ -161,6 +161,18 @@ public final class CepBench {
     }
   }
 
+  /** The process's peak resident set (VmHWM of /proc/self/status), MB; -1 where there is none. */
+  static long peakRssMB() {
+    try {
+      for (String l : java.nio.file.Files.readAllLines(new File("/proc/self/status").toPath())) {
+        if (l.startsWith("VmHWM:")) return Math.round(Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0);
+      }
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
   public static void main(String[] args) throws Exception {
     String name = null;
     String input = null;
@@ -226,6 +238,7 @@ public final class CepBench {
         + ",\"eventsPerSecond\":" + Math.round(events * 1000.0 / netMs)
         + ",\"peakHeapMB\":" + Math.round(peak.get() / 1048576.0)
         + ",\"heapBeforeMB\":" + Math.round(heapBefore / 1048576.0)
+        + ",\"peakRssMB\":" + peakRssMB()
         + ",\"sha256\":\"" + hex + "\"}");
   }
 }
