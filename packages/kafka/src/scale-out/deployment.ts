@@ -42,7 +42,7 @@ export interface Deployment {
 }
 
 /** The record of the deployment a group runs now (see the module comment). */
-interface DeploymentRecord {
+export interface DeploymentRecord {
   readonly id: string;
   /** {@link planShape} of the deployment's units. */
   readonly shape: string;
@@ -51,6 +51,38 @@ interface DeploymentRecord {
   readonly restoreFrom?: string;
   /** When the record was written (ISO time). */
   readonly since: string;
+  /**
+   * The job's earlier deployments, whose internal topics may remain until the current one deletes
+   * them (see retired-deployments.ts): their ids and shapes, which name their topics.
+   */
+  readonly retired?: readonly { readonly id: string; readonly shape: string }[];
+}
+
+/** The job key of deployment `id`: `<job>` for the base deployment, else `<job>.from-<id>`. */
+export function deploymentJobKey(job: string, id: string): string {
+  return id === "" ? job : `${job}.from-${id}`;
+}
+
+/** The deployment a group runs now, as recorded under the shared checkpoint directory. */
+export async function readDeploymentRecord(
+  storage: CheckpointStorage,
+  checkpointDir: string,
+  job: string,
+): Promise<DeploymentRecord | undefined> {
+  const raw = await storage.readFile(deploymentRecordDir(checkpointDir, job), "_metadata");
+  return raw === undefined ? undefined : (JSON.parse(raw.toString("utf8")) as DeploymentRecord);
+}
+
+/**
+ * The internal topics of a deployment (`fleuve-<group>-<jobKey>-*`): one per exchange of its
+ * shape ({@link planShape}), its units, control and changelog topics. The names group-worker.ts
+ * gives them.
+ */
+export function internalTopicsOf(prefix: string, jobKey: string, shape: string): string[] {
+  const exchanges = (JSON.parse(shape) as { exchanges: [string, number, number][] }).exchanges;
+  return [...exchanges.map(([name]) => name), "units", "control", "changelog"].map((name) =>
+    `${prefix}-${jobKey}-${name}`.slice(0, 249),
+  );
 }
 
 /** What fixes the internal topics and checkpoint folders of a plan: its units and exchanges. */
@@ -102,11 +134,10 @@ export async function resolveDeployment(opts: {
 }): Promise<Deployment> {
   const { storage, job, plan } = opts;
   const recordDir = deploymentRecordDir(opts.checkpointDir, job);
-  const raw = await storage.readFile(recordDir, "_metadata");
-  const current = raw === undefined ? undefined : (JSON.parse(raw.toString("utf8")) as DeploymentRecord);
+  const current = await readDeploymentRecord(storage, opts.checkpointDir, job);
   const shape = planShape(plan);
   const parallelism = describeParallelism(plan);
-  const keyOf = (id: string) => (id === "" ? job : `${job}.from-${id}`);
+  const keyOf = (id: string) => deploymentJobKey(job, id);
   if (opts.restoreFrom === undefined) {
     if (current === undefined) {
       await write({ id: "", shape, parallelism, since: new Date().toISOString() });
@@ -131,7 +162,19 @@ export async function resolveDeployment(opts: {
   const id = createHash("sha256").update(metadata).update(shape).digest("hex").slice(0, 10);
   await opts.beforeStart?.(keyOf(id));
   if (current?.id !== id) {
-    await write({ id, shape, parallelism, restoreFrom: savepoint, since: new Date().toISOString() });
+    // the deployments before this one: their topics go once this one runs on its own
+    const retired = [
+      ...(current?.retired ?? []),
+      ...(current ? [{ id: current.id, shape: current.shape }] : []),
+    ];
+    await write({
+      id,
+      shape,
+      parallelism,
+      restoreFrom: savepoint,
+      since: new Date().toISOString(),
+      retired: retired.filter((r) => r.id !== id),
+    });
     opts.log(
       `group ${opts.group}: new deployment ${keyOf(id)} from savepoint ${savepoint} (${parallelism})${current ? `; the previous one (${keyOf(current.id)}, ${current.parallelism}) is no longer used` : ""}`,
     );

@@ -67,6 +67,7 @@ import { GROUP_DEFAULTS } from "./group-defaults.js";
 import { describeGroupMembers, type GroupMemberInfo } from "./group-members.js";
 import { GroupSavepoints } from "./group-savepoints.js";
 import { Membership, type MembershipTimings, resolveTimings } from "./membership.js";
+import { deleteRetiredDeployments } from "./retired-deployments.js";
 
 /**
  * Options of {@link startGroupWorker}; the membership's timings (`sessionTimeoutMs`,
@@ -343,9 +344,37 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   const pruneAllEpochs = async () => {
     for (const r of [...running.values()]) await pruneEpochs(storage, unitDir(r.unit), r.epochNumber);
   };
+  /**
+   * The internal topics of the job's earlier deployments, deleted once this one runs on its own
+   * (see retired-deployments.ts), by the process that runs its first unit; until then, retried.
+   */
+  let retiredDone = false;
+  let retiring = false;
+  const deleteRetired = async () => {
+    if (retiredDone || retiring || stopping || !running.has(0)) return;
+    retiring = true;
+    try {
+      retiredDone = await deleteRetiredDeployments({
+        storage,
+        checkpointDir: opts.checkpointDir,
+        job: def.name,
+        group: opts.group,
+        groupId: prefix,
+        bootstrap: opts.bootstrap,
+        deploymentId: deployment.id,
+        unitDirs: plan.units.map(unitDir),
+        log,
+      });
+    } finally {
+      retiring = false;
+    }
+  };
   const pruner = setInterval(() => {
     pruneAllEpochs().catch((e: unknown) =>
       log(`could not delete old checkpoint epochs: ${(e as Error).message}`),
+    );
+    deleteRetired().catch((e: unknown) =>
+      log(`could not delete the internal topics of earlier deployments: ${(e as Error).message}`),
     );
   }, 5000);
   pruner.unref();

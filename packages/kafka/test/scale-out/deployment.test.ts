@@ -8,7 +8,7 @@
  * savepoint started while the previous one still runs is refused (both would write the output).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -269,9 +269,48 @@ test("a deployment from a savepoint is refused while the previous deployment sti
       // Once the old deployment stopped, the same command starts the new one.
       await old.stop();
       stopped = true;
-      const next = await startGroupWorker({ ...base, restoreFrom: savepoint, log: () => {} });
+      const oldTopics = (await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-rescaled-`));
+      assert.ok(oldTopics.length >= 4, `the old deployment's topics: ${oldTopics.join(", ")}`);
+      const logs: string[] = [];
+      const next = await startGroupWorker({ ...base, restoreFrom: savepoint, log: (l) => logs.push(l) });
       try {
         await until("the new deployment's units", () => next.running().length === 4, t.signal);
+        // Each of its units checkpointed and no process of the old one runs: the old topics go.
+        const deleted =
+          /^group \S+: deleted the internal topics of deployment rescaled, which no process runs any more \(deployment rescaled\.from-[0-9a-f]{10} has a checkpoint of every unit\): (.*)$/;
+        await until(
+          "the old deployment's topics to be deleted",
+          () => logs.some((l) => deleted.test(l)),
+          t.signal,
+        );
+        const line = logs.find((l) => deleted.test(l))!;
+        assert.deepEqual(
+          deleted.exec(line)![1]!.split(", ").sort(),
+          [...oldTopics].sort(),
+          "all of them, named",
+        );
+        // deleted only once every unit of the new deployment had a checkpoint
+        const newKey = /deployment (rescaled\.from-[0-9a-f]{10}) has/.exec(line)![1]!;
+        for (const unit of next.units) {
+          const unitDir = join(checkpointDir, newKey, unit);
+          const chks = readdirSync(unitDir).flatMap((e) => readdirSync(join(unitDir, e)));
+          assert.ok(
+            chks.some((c) => c.startsWith("chk-")),
+            `unit ${unit} has a checkpoint`,
+          );
+        }
+        let left = oldTopics;
+        while (left.length > 0) {
+          if (t.signal.aborted) throw new Error(`still there: ${left.join(", ")}`);
+          const now = new Set(await admin.listTopics());
+          left = oldTopics.filter((n) => now.has(n));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(
+          (await admin.listTopics()).some((n) => n.startsWith(`fleuve-${group}-rescaled.from-`)),
+          "the new deployment's topics stay",
+        );
+        assert.equal(logs.filter((l) => deleted.test(l)).length, 1, "logged once");
       } finally {
         await next.stop();
       }
