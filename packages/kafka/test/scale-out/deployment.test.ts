@@ -110,18 +110,46 @@ async function refusal(p: ReturnType<typeof startGroupWorker>): Promise<FleuveEr
   return r;
 }
 
+/**
+ * Runs `body` with a new group name, a new folder and its checkpoint directory, and a Kafka
+ * client; deletes the group's topics and the folder after it.
+ */
+async function inFreshGroup(
+  prefix: string,
+  body: (ctx: { group: string; dir: string; checkpointDir: string; admin: KafkaClient }) => Promise<void>,
+): Promise<void> {
+  const group = uniqueTopic(prefix);
+  const dir = mkdtempSync(join(tmpdir(), `fleuve-${prefix}-`));
+  const admin = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  try {
+    await body({ group, dir, checkpointDir: join(dir, "checkpoints"), admin });
+  } finally {
+    await admin
+      .deleteTopics((await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-`)))
+      .catch(() => {});
+    await admin.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A savepoint of the job taken in one process once it has seen 1000 numbers, before its end. */
+async function savepointMidStream(dir: string, signal: AbortSignal): Promise<string> {
+  seen = 0;
+  const client = await runJob(job, { parallelism: 1 });
+  await until("the one-process run to see 1000 numbers", () => seen >= 1000, signal);
+  const savepoint = await client.stopWithSavepoint(join(dir, "savepoints"));
+  assert.deepEqual((await client.result).collected, [], "stopped before the end of input");
+  return savepoint;
+}
+
 test("a group restarted at another parallelism is refused (it crashed); from a savepoint it rescales in the same group", {
   ...options,
   timeout: 600_000,
 }, async (t) => {
-  const group = uniqueTopic("deploy");
-  const dir = mkdtempSync(join(tmpdir(), "fleuve-deployment-"));
-  const checkpointDir = join(dir, "checkpoints");
-  const base = { job, group, bootstrap: BOOTSTRAP, checkpointDir, checkpointIntervalMs: 300 };
-  const logs: string[] = [];
-  const log = (line: string) => logs.push(line);
-  const admin = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
-  try {
+  await inFreshGroup("deploy", async ({ group, dir, checkpointDir }) => {
+    const base = { job, group, bootstrap: BOOTSTRAP, checkpointDir, checkpointIntervalMs: 300 };
+    const logs: string[] = [];
+    const log = (line: string) => logs.push(line);
     // 1. The group at parallelism 3 (2 source units, 3 maps, 3 window units) until it runs.
     const first = await startGroupWorker({ ...base, parallelism: 3, log });
     await until("the first deployment to run its units", () => first.running().length === 8, t.signal);
@@ -148,11 +176,7 @@ test("a group restarted at another parallelism is refused (it crashed); from a s
     );
 
     // 3. A savepoint of the job (here taken in one process), mid-stream.
-    seen = 0;
-    const client = await runJob(job, { parallelism: 1 });
-    await until("the one-process run to see 1000 numbers", () => seen >= 1000, t.signal);
-    const savepoint = await client.stopWithSavepoint(join(dir, "savepoints"));
-    assert.deepEqual((await client.result).collected, [], "stopped before the end of input");
+    const savepoint = await savepointMidStream(dir, t.signal);
 
     // 4. The same group and checkpoint directory from it at parallelism 2 (2 source units with
     // their maps, 2 windows): a deployment of its own
@@ -208,13 +232,7 @@ test("a group restarted at another parallelism is refused (it crashed); from a s
     }
     const back = await refusal(startGroupWorker({ ...base, parallelism: 3, log }));
     assert.match(back.message, /at another parallelism \(.*from savepoint .*\)/);
-  } finally {
-    await admin
-      .deleteTopics((await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-`)))
-      .catch(() => {});
-    await admin.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 // as in exchange-purge.test.ts: a stopped worker sometimes leaves broker sockets open
@@ -226,18 +244,17 @@ test("a deployment from a savepoint is refused while the previous deployment sti
   ...options,
   timeout: 600_000,
 }, async (t) => {
-  const group = uniqueTopic("overlap");
-  const dir = mkdtempSync(join(tmpdir(), "fleuve-deployment-overlap-"));
-  const checkpointDir = join(dir, "checkpoints");
-  const base = { job, group, bootstrap: BOOTSTRAP, checkpointDir, checkpointIntervalMs: 300, parallelism: 2 };
-  const admin = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
-  try {
+  await inFreshGroup("overlap", async ({ group, dir, checkpointDir, admin }) => {
+    const base = {
+      job,
+      group,
+      bootstrap: BOOTSTRAP,
+      checkpointDir,
+      checkpointIntervalMs: 300,
+      parallelism: 2,
+    };
     // A savepoint of the job (taken in one process), then the base deployment running in the group.
-    seen = 0;
-    const client = await runJob(job, { parallelism: 1 });
-    await until("the one-process run to see 1000 numbers", () => seen >= 1000, t.signal);
-    const savepoint = await client.stopWithSavepoint(join(dir, "savepoints"));
-    await client.result;
+    const savepoint = await savepointMidStream(dir, t.signal);
     const old = await startGroupWorker({ ...base, log: () => {} });
     let stopped = false;
     try {
@@ -317,11 +334,5 @@ test("a deployment from a savepoint is refused while the previous deployment sti
     } finally {
       if (!stopped) await old.stop();
     }
-  } finally {
-    await admin
-      .deleteTopics((await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-`)))
-      .catch(() => {});
-    await admin.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { defineJob, FleuveError } from "@fleuve/core";
-import { KafkaClient, startGroupWorker } from "../../src/index.js";
+import { type GroupWorker, KafkaClient, startGroupWorker } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
 
 const options = await brokerTestOptions();
@@ -34,9 +34,17 @@ async function failure(p: Promise<string>): Promise<FleuveError> {
   return e;
 }
 
-/** Starts `job` as a group of one process; `finished` collects the units that finished. */
-async function startGroup(job: ReturnType<typeof defineJob>, dir: string, finished: string[]) {
+/**
+ * Runs `job` as a group of one process at parallelism 2 for `body`, which gets the worker, the
+ * units that finished so far (from its log) and a folder for savepoints; cleans up after it.
+ */
+async function withGroup(
+  job: ReturnType<typeof defineJob>,
+  body: (worker: GroupWorker, finished: readonly string[], dir: string) => Promise<void>,
+): Promise<void> {
   const group = uniqueTopic("finished");
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-finished-"));
+  const finished: string[] = [];
   const worker = await startGroupWorker({
     job,
     group,
@@ -50,7 +58,17 @@ async function startGroup(job: ReturnType<typeof defineJob>, dir: string, finish
       if (m) finished.push(m[1]!);
     },
   });
-  return { group, worker };
+  const admin = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  try {
+    await body(worker, finished, dir);
+  } finally {
+    await worker.stop();
+    await admin
+      .deleteTopics((await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-`)))
+      .catch(() => {});
+    await admin.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // as in exchange-purge.test.ts: a stopped worker sometimes leaves broker sockets open
@@ -62,7 +80,6 @@ test("a savepoint of a group job that finished fails at once: the job finished, 
   ...options,
   timeout: 240_000,
 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "fleuve-finished-"));
   const job = defineJob({
     name: "all-finished",
     build(env) {
@@ -73,10 +90,7 @@ test("a savepoint of a group job that finished fails at once: the job finished, 
         .forEach(() => {});
     },
   });
-  const finished: string[] = [];
-  const { group, worker } = await startGroup(job, dir, finished);
-  const admin = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
-  try {
+  await withGroup(job, async (worker, finished, dir) => {
     await until("every unit to finish", () => finished.length === worker.units.length, t.signal);
     const savepoint = join(dir, "sp");
     // the deadline is far: the answer must not wait for it
@@ -89,21 +103,13 @@ test("a savepoint of a group job that finished fails at once: the job finished, 
       ),
     );
     assert.ok(!existsSync(join(savepoint, "_metadata")), "no _metadata");
-  } finally {
-    await worker.stop();
-    await admin
-      .deleteTopics((await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-`)))
-      .catch(() => {});
-    await admin.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a savepoint of a partly finished group job fails at once, naming the finished units", {
   ...options,
   timeout: 240_000,
 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "fleuve-finished-"));
   const job = defineJob({
     name: "partly-finished",
     build(env) {
@@ -116,10 +122,7 @@ test("a savepoint of a partly finished group job fails at once, naming the finis
         .forEach(() => {});
     },
   });
-  const finished: string[] = [];
-  const { group, worker } = await startGroup(job, dir, finished);
-  const admin = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
-  try {
+  await withGroup(job, async (worker, finished, dir) => {
     const boundedUnits = worker.units.filter((u) => u.startsWith("Bounded"));
     assert.ok(boundedUnits.length > 0, `units of the bounded source among ${worker.units.join(", ")}`);
     await until(
@@ -143,12 +146,5 @@ test("a savepoint of a partly finished group job fails at once, naming the finis
     );
     assert.ok(!existsSync(join(dir, "sp", "_metadata")), "no _metadata");
     assert.ok(worker.running().length > 0, "the rest of the job runs on");
-  } finally {
-    await worker.stop();
-    await admin
-      .deleteTopics((await admin.listTopics()).filter((n) => n.startsWith(`fleuve-${group}-`)))
-      .catch(() => {});
-    await admin.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
