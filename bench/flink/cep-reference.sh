@@ -23,5 +23,8 @@ java ${JAVA_OPTS:-} \
   --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
   -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" dev.fleuve.cep.ReferenceCases \
   --source "$here/src/main/java/dev/fleuve/cep/ReferenceCases.java" "$@"
-# The fixtures are checked by the repository's formatter (biome): write them in its layout.
-if [ -d "$out" ]; then npx --no-install biome format --write "$out" >/dev/null; fi
+# The fixtures are checked by the repository's formatter (biome): write them in its layout
+# (only inside the repository's packages/: biome refuses paths outside it).
+case "$(realpath "$out")" in
+  "$root"/packages/*) npx --no-install biome format --write "$out" >/dev/null ;;
+esac

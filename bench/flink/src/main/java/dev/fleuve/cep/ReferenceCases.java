@@ -524,6 +524,73 @@ public final class ReferenceCases {
         () -> /*<*/Pattern.<Ev>begin("a", AfterMatchSkipStrategy.skipToFirst("zzz")).where(type("a"))
             .followedBy("b").where(type("b"))/*>*/);
 
+    // ---- Second batch: more quantifier, window, skip and refusal corners ----
+    add("times-2-allow-combinations", "a b1 b2 b3 c",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .followedBy("b").where(type("b")).times(2).allowCombinations()
+            .followedBy("c").where(type("c"))/*>*/);
+    add("one-or-more-optional-first", "b1 c1 b2 b3 c2",
+        () -> /*<*/Pattern.<Ev>begin("b").where(type("b")).oneOrMore().optional()
+            .followedBy("c").where(type("c"))/*>*/);
+    add("one-or-more-greedy-last", "a b1 b2 c b3",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .followedBy("b").where(type("b")).oneOrMore().greedy()/*>*/);
+    add("or-with-loop", "a1 b1 d1 c1 b2 c2",
+        () -> /*<*/Pattern.<Ev>begin("ab").where(type("a")).or(type("b")).oneOrMore()
+            .followedBy("c").where(type("c"))/*>*/);
+    add("within-previous-and-current-loop", "a@0 b1@5 b2@12 b3@30 c@33 z@100",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .followedBy("b").where(type("b")).oneOrMore()
+            .followedBy("c").where(type("c"))
+            .within(ms(10), WithinType.PREVIOUS_AND_CURRENT)/*>*/);
+    add("within-first-and-last-loop", "a@0 b1@5 b2@12 b3@30 c@33 z@100",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .followedBy("b").where(type("b")).oneOrMore()
+            .followedBy("c").where(type("c"))
+            .within(ms(20), WithinType.FIRST_AND_LAST)/*>*/);
+    add("equal-timestamps-within", "a1@0 b1@10 a2@10 b2@20 z@40",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .followedBy("b").where(type("b"))
+            .within(ms(10))/*>*/)
+        .note("b1 comes exactly 10 ms after a1; a2 shares b1's timestamp but comes after it");
+    add("skip-to-last-loop-any", "a1 b1 a2 b2 c1",
+        () -> /*<*/Pattern.<Ev>begin("a", AfterMatchSkipStrategy.skipToLast("b")).where(type("a"))
+            .followedByAny("b").where(type("b")).oneOrMore()
+            .followedBy("c").where(type("c"))/*>*/);
+    add("skip-past-last-within", "a1@0 a2@2 b1@4 a3@5 b2@20 z@50",
+        () -> /*<*/Pattern.<Ev>begin("a", AfterMatchSkipStrategy.skipPastLastEvent()).where(type("a"))
+            .followedBy("b").where(type("b"))
+            .within(ms(10))/*>*/)
+        .note("do the partial matches that the skip discards (a2) also stay out of the timed-out output?");
+    add("not-next-then-next", "a1 b1 c1 a2 c2 a3 d c3",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .notNext("not").where(type("b"))
+            .next("c").where(type("c"))/*>*/);
+    add("not-followed-by-within-middle", "a1@0 c1@5 a2@10 b1@12 c2@15 a3@30 c3@45 z@80",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .notFollowedBy("not").where(type("b"))
+            .followedBy("c").where(type("c"))
+            .within(ms(10))/*>*/);
+    add("group-times-range", "a x1 y1 x2 y2 x3 y3 c",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .followedBy(Pattern.<Ev>begin("x").where(type("x")).followedBy("y").where(type("y"))).times(1, 2)
+            .followedBy("c").where(type("c"))/*>*/);
+    add("value-condition-loop", "a b1=3 b2=8 b3=6 b4=1 c",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .followedBy("b").where(SimpleCondition.of(e -> e.value > 5)).oneOrMore().consecutive()
+            .followedBy("c").where(type("c"))/*>*/);
+    add("error-greedy-group", "a x1 y1 c",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
+            .followedBy(Pattern.<Ev>begin("x").where(type("x")).followedBy("y").where(type("y"))).oneOrMore().greedy()
+            .followedBy("c").where(type("c"))/*>*/)
+        .docs("greedy is not supported on group patterns");
+    add("error-until-on-singleton", "a b",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a")).until(type("b"))/*>*/);
+    add("error-times-zero", "a b",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a")).times(0)/*>*/);
+    add("error-consecutive-on-singleton", "a b",
+        () -> /*<*/Pattern.<Ev>begin("a").where(type("a")).consecutive()/*>*/);
+
     // ---- Flink CEP bugs named by issue 12 (Flink's output recorded; Fleuve is right instead) ----
     add("bug-group-loop-followed-by-duplicates", "a x1 y1 d1 d2 d3 c",
         () -> /*<*/Pattern.<Ev>begin("a").where(type("a"))
