@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { Catalog, type TableDefinition, type ViewDefinition } from "./catalog.js";
 export { SQL_ERROR_CODES } from "./errors.js";
 export type * from "./parser/ast.js";
 export { lineColumn, parseExpression, parseQuery, parseScript, parseStatement } from "./parser/parse.js";
@@ -18,3 +19,12 @@ export {
   printType,
   printWindowSpec,
 } from "./parser/printer.js";
+export type { Column } from "./planner/relation.js";
+export {
+  type Row,
+  type SqlEnvironment,
+  type SqlOptions,
+  sql,
+  type Table,
+  type TableResult,
+} from "./sql-environment.js";

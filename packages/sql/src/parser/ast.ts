@@ -129,12 +129,11 @@ export type Expr =
       readonly pos: SourcePos;
     }
   | {
-      /** Special syntax calls with keyword arguments: EXTRACT(unit FROM e), TIMESTAMPADD(unit, ...). */
+      /** EXTRACT(unit FROM e). */
       readonly kind: "extract";
       readonly unit: string;
       readonly operand: Expr;
     }
-  | { readonly kind: "timeUnit"; readonly unit: string }
   | { readonly kind: "row"; readonly values: readonly Expr[]; readonly explicit: boolean }
   | { readonly kind: "array"; readonly values: readonly Expr[] }
   | { readonly kind: "map"; readonly entries: readonly Expr[] }

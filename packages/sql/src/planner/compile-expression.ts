@@ -1,0 +1,539 @@
+/**
+ * Compiles an expression of the syntax tree into a closure over a row, once, at planning time:
+ * names are resolved, functions looked up and literals converted before any record flows, so the
+ * per-record work is the closures' calls. NULL follows SQL: arithmetic and comparisons with NULL
+ * give NULL, AND/OR are three-valued, WHERE keeps rows whose condition is TRUE.
+ */
+
+import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
+import { printExpr } from "../parser/printer.js";
+import { invalid, unsupported } from "./problems.js";
+import { AGGREGATE_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
+import { formatTimestamp, isTimestampType, parseTimestamp } from "./values.js";
+
+/** A compiled expression: its evaluation over an input of type `I`, and its type when known. */
+export interface Compiled<I = unknown> {
+  readonly eval: (input: I) => unknown;
+  readonly type?: DataType | undefined;
+}
+
+/** What names mean where an expression is compiled. */
+export interface Scope<I> {
+  /** The accessor of a column, or FLEUVE_SQL_VALIDATION naming the column and the ones there are. */
+  column(name: QualifiedName, pos: SourcePos): Compiled<I>;
+  /** An evaluation this scope provides for `e` itself (aggregates, group keys), if any. */
+  intercept?(e: Expr): Compiled<I> | undefined;
+}
+
+const atomic = (name: string, args: number[] = []): DataType => ({
+  kind: "atomic",
+  name,
+  args,
+  notNull: false,
+});
+const BOOLEAN = atomic("BOOLEAN");
+const STRING = atomic("STRING");
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  MILLISECOND: 1,
+  MILLISECONDS: 1,
+  SECOND: 1000,
+  SECONDS: 1000,
+  MINUTE: 60_000,
+  MINUTES: 60_000,
+  HOUR: 3_600_000,
+  HOURS: 3_600_000,
+  DAY: 86_400_000,
+  DAYS: 86_400_000,
+  WEEK: 604_800_000,
+};
+
+/**
+ * The length in milliseconds of an interval literal (`INTERVAL '10' MINUTE`, `'2.005' SECOND`).
+ * Year-month intervals and `DAY TO SECOND` forms are not supported yet.
+ */
+export function intervalMs(e: Expr & { kind: "interval" }): number {
+  const unit = UNIT_MS[e.from];
+  if (unit === undefined || e.to !== undefined) {
+    throw unsupported(
+      `INTERVAL ... ${e.from}${e.to === undefined ? "" : ` TO ${e.to}`}`,
+      undefined,
+      "use a single unit of week or less",
+    );
+  }
+  const n = Number(e.value.trim());
+  if (!Number.isFinite(n)) throw invalid(`interval value '${e.value}' is not a number`);
+  return (e.negative ? -1 : 1) * n * unit;
+}
+
+function truthy(v: unknown): boolean {
+  return v === true;
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** A LIKE pattern as a regular expression (`%` any run, `_` one character, `escape` quoting). */
+export function likeRegExp(pattern: string, escapeChar?: string): RegExp {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (escapeChar !== undefined && c === escapeChar && i + 1 < pattern.length) {
+      re += (pattern[++i] as string).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    } else if (c === "%") re += "[\\s\\S]*";
+    else if (c === "_") re += "[\\s\\S]";
+    else re += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Compiles `e` in `scope`. Throws FLEUVE_SQL_VALIDATION / FLEUVE_SQL_UNSUPPORTED at planning time. */
+export function compileExpression<I>(e: Expr, scope: Scope<I>): Compiled<I> {
+  const own = scope.intercept?.(e);
+  if (own !== undefined) return own;
+  const sub = (x: Expr) => compileExpression(x, scope);
+  switch (e.kind) {
+    case "literal": {
+      const v = e.type === "number" ? Number(e.text) : e.type === "null" ? null : e.value;
+      const type =
+        e.type === "number"
+          ? atomic(/^\d+$/.test(e.text) ? "INT" : "DOUBLE")
+          : e.type === "string"
+            ? STRING
+            : e.type === "boolean"
+              ? BOOLEAN
+              : undefined;
+      return { eval: () => v, type };
+    }
+    case "typedLiteral": {
+      if (e.type === "TIME") throw unsupported("TIME literals");
+      const ms = parseTimestamp(e.value);
+      if (Number.isNaN(ms)) throw invalid(`${e.type} '${e.value}' is not a valid ${e.type.toLowerCase()}`);
+      return { eval: () => ms, type: atomic(e.type, e.type === "TIMESTAMP" ? [3] : []) };
+    }
+    case "interval": {
+      const ms = intervalMs(e);
+      return { eval: () => ms, type: { kind: "interval", from: e.from, notNull: true } };
+    }
+    case "column":
+      return scope.column(e.name, e.pos);
+    case "unary": {
+      const x = sub(e.operand);
+      if (e.op === "NOT") {
+        return {
+          eval: (r) => {
+            const v = x.eval(r);
+            return v === null ? null : !truthy(v);
+          },
+          type: BOOLEAN,
+        };
+      }
+      if (e.op === "+") return x;
+      return {
+        eval: (r) => {
+          const v = x.eval(r);
+          return v === null ? null : -(v as number);
+        },
+        type: x.type,
+      };
+    }
+    case "binary":
+      return compileBinary(e.op, sub(e.left), sub(e.right));
+    case "is": {
+      const x = sub(e.operand);
+      const test =
+        e.what === "NULL"
+          ? (v: unknown) => v === null
+          : e.what === "TRUE"
+            ? (v: unknown) => v === true
+            : e.what === "FALSE"
+              ? (v: unknown) => v === false
+              : (v: unknown) => v === null;
+      return { eval: (r) => test(x.eval(r)) !== e.not, type: BOOLEAN };
+    }
+    case "isDistinctFrom": {
+      const a = sub(e.left);
+      const b = sub(e.right);
+      return {
+        eval: (r) => {
+          const x = a.eval(r);
+          const y = b.eval(r);
+          const distinct = x === null || y === null ? x !== y : compare(x, y) !== 0;
+          return distinct !== e.not;
+        },
+        type: BOOLEAN,
+      };
+    }
+    case "between": {
+      const x = sub(e.operand);
+      const lo = sub(e.low);
+      const hi = sub(e.high);
+      return {
+        eval: (r) => {
+          const v = x.eval(r);
+          let a = lo.eval(r);
+          let b = hi.eval(r);
+          if (v === null || a === null || b === null) return null;
+          if (e.symmetric && compare(a, b) > 0) [a, b] = [b, a];
+          const inside = compare(v, a) >= 0 && compare(v, b) <= 0;
+          return inside !== e.not;
+        },
+        type: BOOLEAN,
+      };
+    }
+    case "in": {
+      const x = sub(e.operand);
+      const list = e.list.map(sub);
+      return {
+        eval: (r) => {
+          const v = x.eval(r);
+          if (v === null) return null;
+          let sawNull = false;
+          for (const item of list) {
+            const w = item.eval(r);
+            if (w === null) sawNull = true;
+            else if (compare(v, w) === 0) return !e.not;
+          }
+          return sawNull ? null : e.not;
+        },
+        type: BOOLEAN,
+      };
+    }
+    case "like": {
+      if (e.op !== "LIKE") throw unsupported("SIMILAR TO");
+      const x = sub(e.operand);
+      const p = sub(e.pattern);
+      const esc = e.escape === undefined ? undefined : sub(e.escape);
+      const constant = e.pattern.kind === "literal" && e.pattern.type === "string" && e.escape === undefined;
+      const fixed = constant ? likeRegExp((e.pattern as { value: string }).value) : undefined;
+      return {
+        eval: (r) => {
+          const v = x.eval(r);
+          const pat = p.eval(r);
+          const escapeChar = esc?.eval(r);
+          if (v === null || pat === null || escapeChar === null) return null;
+          const re =
+            fixed ?? likeRegExp(String(pat), escapeChar === undefined ? undefined : String(escapeChar));
+          return re.test(String(v)) !== e.not;
+        },
+        type: BOOLEAN,
+      };
+    }
+    case "case": {
+      const operand = e.operand === undefined ? undefined : sub(e.operand);
+      const whens = e.whens.map((w) => ({ when: sub(w.when), result: sub(w.result) }));
+      const otherwise = e.else === undefined ? undefined : sub(e.else);
+      return {
+        eval: (r) => {
+          const v = operand?.eval(r);
+          for (const w of whens) {
+            const c = w.when.eval(r);
+            if (operand === undefined ? c === true : v !== null && c !== null && compare(v, c) === 0)
+              return w.result.eval(r);
+          }
+          return otherwise === undefined ? null : otherwise.eval(r);
+        },
+        type: whens[0]?.result.type,
+      };
+    }
+    case "cast":
+      return compileCast(sub(e.operand), e.type, e.try);
+    case "extract": {
+      const x = sub(e.operand);
+      const part = extractPart(e.unit);
+      return {
+        eval: (r) => {
+          const v = x.eval(r);
+          return v === null ? null : part(new Date(v as number));
+        },
+        type: atomic("BIGINT"),
+      };
+    }
+    case "call":
+      return compileCall(e, scope);
+    case "row": {
+      const values = e.values.map(sub);
+      return { eval: (r) => values.map((v) => v.eval(r)) };
+    }
+    case "array": {
+      const values = e.values.map(sub);
+      return { eval: (r) => values.map((v) => v.eval(r)) };
+    }
+    case "map": {
+      if (e.entries.length % 2 !== 0)
+        throw invalid("MAP[...] needs key, value pairs: it has an odd number of entries");
+      const entries = e.entries.map(sub);
+      return {
+        eval: (r) => {
+          const m: Record<string, unknown> = {};
+          for (let i = 0; i < entries.length; i += 2)
+            m[String(entries[i]?.eval(r))] = entries[i + 1]?.eval(r);
+          return m;
+        },
+      };
+    }
+    case "index": {
+      const x = sub(e.operand);
+      const i = sub(e.index);
+      return {
+        eval: (r) => {
+          const c = x.eval(r);
+          const k = i.eval(r);
+          if (c === null || c === undefined || k === null) return null;
+          // SQL arrays count from 1.
+          const v = Array.isArray(c) ? c[(k as number) - 1] : (c as Record<string, unknown>)[String(k)];
+          return v === undefined ? null : v;
+        },
+      };
+    }
+    case "field": {
+      const x = sub(e.operand);
+      return {
+        eval: (r) => {
+          const c = x.eval(r);
+          if (c === null || typeof c !== "object") return null;
+          const v = (c as Record<string, unknown>)[e.field];
+          return v === undefined ? null : v;
+        },
+      };
+    }
+    case "subquery":
+    case "exists":
+    case "inQuery":
+      throw unsupported("subqueries in expressions");
+    case "star":
+      throw invalid("'*' is only allowed in the select list and in COUNT(*)");
+    case "tableArg":
+    case "descriptor":
+    case "namedArg":
+      throw invalid(
+        `${printExpr(e)} is only allowed as an argument of a window table function (TUMBLE, HOP, SESSION)`,
+      );
+  }
+}
+
+function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<I> {
+  switch (op) {
+    case "AND":
+      return {
+        eval: (r) => {
+          const x = a.eval(r);
+          if (x === false) return false;
+          const y = b.eval(r);
+          if (y === false) return false;
+          return x === null || y === null ? null : true;
+        },
+        type: BOOLEAN,
+      };
+    case "OR":
+      return {
+        eval: (r) => {
+          const x = a.eval(r);
+          if (x === true) return true;
+          const y = b.eval(r);
+          if (y === true) return true;
+          return x === null || y === null ? null : false;
+        },
+        type: BOOLEAN,
+      };
+    case "||":
+      return {
+        eval: (r) => {
+          const x = a.eval(r);
+          const y = b.eval(r);
+          return x === null || y === null ? null : String(x) + String(y);
+        },
+        type: STRING,
+      };
+    case "=":
+    case "<>":
+    case "<":
+    case "<=":
+    case ">":
+    case ">=": {
+      const test =
+        op === "="
+          ? (c: number) => c === 0
+          : op === "<>"
+            ? (c: number) => c !== 0
+            : op === "<"
+              ? (c: number) => c < 0
+              : op === "<="
+                ? (c: number) => c <= 0
+                : op === ">"
+                  ? (c: number) => c > 0
+                  : (c: number) => c >= 0;
+      return {
+        eval: (r) => {
+          const x = a.eval(r);
+          const y = b.eval(r);
+          return x === null || y === null ? null : test(compare(x, y));
+        },
+        type: BOOLEAN,
+      };
+    }
+    default: {
+      const f =
+        op === "+"
+          ? (x: number, y: number) => x + y
+          : op === "-"
+            ? (x: number, y: number) => x - y
+            : op === "*"
+              ? (x: number, y: number) => x * y
+              : op === "/"
+                ? (x: number, y: number) => x / y
+                : (x: number, y: number) => x % y;
+      // A timestamp plus or minus an interval stays a timestamp.
+      const type = isTimestampType(a.type) ? a.type : isTimestampType(b.type) ? b.type : (a.type ?? b.type);
+      return {
+        eval: (r) => {
+          const x = a.eval(r);
+          const y = b.eval(r);
+          return x === null || y === null ? null : f(x as number, y as number);
+        },
+        type,
+      };
+    }
+  }
+}
+
+function compileCast<I>(x: Compiled<I>, t: DataType, isTry: boolean): Compiled<I> {
+  if (t.kind !== "atomic") throw unsupported(`CAST to ${t.kind.toUpperCase()}`);
+  const from = x.type;
+  let convert: (v: unknown) => unknown;
+  switch (t.name) {
+    case "TINYINT":
+    case "SMALLINT":
+    case "INT":
+    case "BIGINT":
+      convert = (v) => {
+        const n = typeof v === "boolean" ? Number(v) : Number(typeof v === "string" ? v.trim() : v);
+        if (!Number.isFinite(n) || (typeof v === "string" && v.trim() === ""))
+          throw new Error(`cannot cast '${String(v)}' to ${t.name}`);
+        return Math.trunc(n);
+      };
+      break;
+    case "FLOAT":
+    case "DOUBLE":
+    case "DECIMAL":
+      convert = (v) => {
+        const n = Number(typeof v === "string" ? v.trim() : v);
+        if (Number.isNaN(n) || (typeof v === "string" && v.trim() === ""))
+          throw new Error(`cannot cast '${String(v)}' to ${t.name}`);
+        return n;
+      };
+      break;
+    case "STRING":
+    case "VARCHAR":
+    case "CHAR":
+      convert = isTimestampType(from)
+        ? (v) => formatTimestamp(v as number)
+        : (v) => (typeof v === "boolean" ? (v ? "TRUE" : "FALSE") : String(v));
+      break;
+    case "BOOLEAN":
+      convert = (v) => {
+        if (typeof v === "boolean") return v;
+        if (typeof v === "number") return v !== 0;
+        const s = String(v).trim().toUpperCase();
+        if (s === "TRUE") return true;
+        if (s === "FALSE") return false;
+        throw new Error(`cannot cast '${String(v)}' to BOOLEAN`);
+      };
+      break;
+    case "TIMESTAMP":
+    case "TIMESTAMP_LTZ":
+      convert = (v) => {
+        const ms = typeof v === "number" ? v : parseTimestamp(String(v));
+        if (Number.isNaN(ms)) throw new Error(`cannot cast '${String(v)}' to ${t.name}`);
+        return ms;
+      };
+      break;
+    default:
+      throw unsupported(`CAST to ${t.name}`);
+  }
+  return {
+    eval: (r) => {
+      const v = x.eval(r);
+      if (v === null) return null;
+      if (!isTry) return convert(v);
+      try {
+        return convert(v);
+      } catch {
+        return null;
+      }
+    },
+    type: t,
+  };
+}
+
+function extractPart(unit: string): (d: Date) => number {
+  switch (unit) {
+    case "YEAR":
+      return (d) => d.getUTCFullYear();
+    case "QUARTER":
+      return (d) => Math.floor(d.getUTCMonth() / 3) + 1;
+    case "MONTH":
+      return (d) => d.getUTCMonth() + 1;
+    case "DAY":
+      return (d) => d.getUTCDate();
+    case "HOUR":
+      return (d) => d.getUTCHours();
+    case "MINUTE":
+      return (d) => d.getUTCMinutes();
+    case "SECOND":
+      return (d) => d.getUTCSeconds();
+    case "MILLISECOND":
+      return (d) => d.getUTCSeconds() * 1000 + d.getUTCMilliseconds();
+    case "DOW":
+      return (d) => d.getUTCDay() + 1;
+    case "EPOCH":
+      return (d) => Math.floor(d.getTime() / 1000);
+    default:
+      throw unsupported(`EXTRACT(${unit} FROM ...)`);
+  }
+}
+
+function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I> {
+  if (e.over !== undefined) throw unsupported("OVER aggregation", e.pos);
+  if (AGGREGATE_FUNCTIONS.has(e.name)) {
+    throw invalid(
+      `aggregate ${e.name}(...) is only allowed in the select list or HAVING of a query with GROUP BY`,
+      e.pos,
+    );
+  }
+  if (e.distinct || e.filter !== undefined) {
+    throw invalid(`${e.name} is not an aggregate function: DISTINCT and FILTER do not apply to it`, e.pos);
+  }
+  const f = SCALAR_FUNCTIONS.get(e.name);
+  if (f === undefined) {
+    if (NOT_YET_SUPPORTED.has(e.name)) throw unsupported(`function ${e.name}`, e.pos);
+    throw invalid(`unknown function ${e.name}`, e.pos, { function: e.name });
+  }
+  if (e.args.length < f.minArgs || e.args.length > f.maxArgs) {
+    const want =
+      f.minArgs === f.maxArgs
+        ? `${f.minArgs}`
+        : f.maxArgs === Number.POSITIVE_INFINITY
+          ? `at least ${f.minArgs}`
+          : `${f.minArgs} to ${f.maxArgs}`;
+    throw invalid(`${e.name} takes ${want} argument${want === "1" ? "" : "s"}, got ${e.args.length}`, e.pos);
+  }
+  const args = e.args.map((a) => compileExpression(a, scope));
+  const checksNull = f.nullIn === false;
+  return {
+    eval: (r) => {
+      const values = new Array<unknown>(args.length);
+      for (let i = 0; i < args.length; i++) {
+        const v = (args[i] as Compiled<I>).eval(r);
+        if (v === null && !checksNull) return null;
+        values[i] = v;
+      }
+      return f.fn(values);
+    },
+    type: f.type ?? args[0]?.type,
+  };
+}

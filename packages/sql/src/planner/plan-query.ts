@@ -1,0 +1,309 @@
+/**
+ * Plans a query onto the DataStream API: scans of tables and views, projection and filter with
+ * scalar functions, UNION ALL, VALUES, and window TVF aggregation. Everything else raises
+ * FLEUVE_SQL_UNSUPPORTED naming the feature (never a generic error), so a user knows at once
+ * what to change.
+ */
+
+import type { ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core";
+import type { Catalog } from "../catalog.js";
+import type { Expr, Query, QueryBody, Select, TableRef } from "../parser/ast.js";
+import { compileExpression } from "./compile-expression.js";
+import { invalid, unsupported } from "./problems.js";
+import { type Column, type Relation, rowScope } from "./relation.js";
+import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
+import { planScan } from "./scan.js";
+import type { Row } from "./values.js";
+import { intervalArgument, planWindowAggregate, type WindowTvf } from "./window-aggregate.js";
+
+/** What planning needs: where streams go, the connectors, the tables and views. */
+export interface PlanContext {
+  readonly env: StreamExecutionEnvironment;
+  readonly connectors: ConnectorRegistry;
+  readonly catalog: Catalog;
+}
+
+/** Plans `query` into a relation. */
+export function planQuery(query: Query, ctx: PlanContext): Relation {
+  if (query.with.length > 0) throw unsupported("WITH (common table expressions)");
+  if (query.orderBy.length > 0)
+    throw unsupported("ORDER BY", undefined, "a streaming query's result is not sorted");
+  if (query.limit !== undefined || query.offset !== undefined) throw unsupported("LIMIT and OFFSET");
+  return planBody(query.body, ctx);
+}
+
+function planBody(body: QueryBody, ctx: PlanContext): Relation {
+  switch (body.kind) {
+    case "select":
+      return planSelect(body, ctx);
+    case "nested":
+      return planQuery(body.query, ctx);
+    case "values":
+      return planValues(body.rows, ctx);
+    case "setOp": {
+      if (body.op !== "UNION" || !body.all) {
+        throw unsupported(`${body.op}${body.all ? " ALL" : ""}`, undefined, "UNION ALL is supported");
+      }
+      const left = planBody(body.left, ctx);
+      const right = planBody(body.right, ctx);
+      if (left.columns.length !== right.columns.length) {
+        throw invalid(
+          `UNION ALL of ${left.columns.length} and ${right.columns.length} columns: both sides need the same number`,
+        );
+      }
+      const names = left.columns.map((c) => c.name);
+      const renamed = right.stream.map((row) => {
+        const out: Row = {};
+        right.columns.forEach((c, i) => {
+          out[names[i] as string] = row[c.name];
+        });
+        return out;
+      });
+      return { stream: left.stream.union(renamed), columns: left.columns };
+    }
+  }
+}
+
+/** `VALUES (1, 'a'), (2, 'b')`: a bounded relation with columns EXPR$0, EXPR$1... */
+function planValues(rows: readonly Expr[], ctx: PlanContext): Relation {
+  const empty = rowScope({ columns: [] }, "VALUES");
+  const tuples = rows.map((r) => (r.kind === "row" ? r.values : [r]));
+  const width = tuples[0]?.length ?? 0;
+  if (tuples.some((t) => t.length !== width))
+    throw invalid("the rows of VALUES have different numbers of columns");
+  const compiled = tuples.map((t) => t.map((e) => compileExpression(e, empty)));
+  const columns: Column[] = (compiled[0] ?? []).map((c, i) => ({ name: `EXPR$${i}`, type: c.type }));
+  const data = compiled.map((t) => {
+    const row: Row = {};
+    t.forEach((c, i) => {
+      row[`EXPR$${i}`] = c.eval({});
+    });
+    return row;
+  });
+  return { stream: ctx.env.fromCollection(data), columns };
+}
+
+/** Whether `e` contains an aggregate call (outside OVER). */
+function hasAggregate(e: Expr): boolean {
+  if (e.kind === "call" && AGGREGATE_FUNCTIONS.has(e.name) && e.over === undefined) return true;
+  return Object.values(e).some((v) =>
+    Array.isArray(v) ? v.some((x) => isExpr(x) && hasAggregate(x)) : isExpr(v) && hasAggregate(v),
+  );
+}
+function isExpr(v: unknown): v is Expr {
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    typeof (v as { kind?: unknown }).kind === "string" &&
+    !("query" in (v as object) && (v as { kind: string }).kind === "subquery")
+  );
+}
+
+function planSelect(select: Select, ctx: PlanContext): Relation {
+  if (select.from === undefined)
+    throw unsupported("SELECT without FROM", select.pos, "select from VALUES or a table");
+  if (select.windows.length > 0) throw unsupported("the WINDOW clause (OVER aggregation)", select.pos);
+  const aggregating =
+    select.groupBy.length > 0 ||
+    select.items.some((i) => hasAggregate(i.expr)) ||
+    select.having !== undefined;
+  const from = select.from;
+  if (from.kind === "tableFunction") {
+    const tvf = planWindowTvf(from, ctx);
+    if (!aggregating) {
+      throw unsupported(
+        "a window TVF without GROUP BY window_start, window_end",
+        select.pos,
+        "window aggregation runs today; window top-N, deduplication and join do not yet",
+      );
+    }
+    return planWindowAggregate(select, tvf);
+  }
+  const input = planFrom(from, ctx);
+  if (aggregating) {
+    throw unsupported(
+      "GROUP BY without a window TVF (an updating aggregation)",
+      select.pos,
+      "group by window_start, window_end of TUMBLE, HOP or SESSION",
+    );
+  }
+  if (select.distinct) throw unsupported("SELECT DISTINCT", select.pos);
+  const scope = rowScope(input);
+  let stream = input.stream;
+  if (select.where !== undefined) {
+    const cond = compileExpression(select.where, scope).eval;
+    stream = stream.filter((row) => cond(row) === true);
+  }
+  // The select list: `*`, `t.*` and expressions, named by alias, column name or EXPR$i.
+  const outs: { name: string; eval: (row: Row) => unknown; type: Column["type"]; source?: string }[] = [];
+  select.items.forEach((item, i) => {
+    const e = item.expr;
+    if (e.kind === "star") {
+      if (e.qualifier !== undefined && e.qualifier.parts.join(".") !== input.alias) {
+        throw invalid(
+          `unknown table ${e.qualifier.parts.join(".")} in ${e.qualifier.parts.join(".")}.*`,
+          select.pos,
+        );
+      }
+      for (const c of input.columns)
+        outs.push({ name: c.name, eval: (row) => row[c.name] ?? null, type: c.type, source: c.name });
+      return;
+    }
+    const compiled = compileExpression(e, scope);
+    const name =
+      item.alias ?? (e.kind === "column" ? (e.name.parts[e.name.parts.length - 1] as string) : `EXPR$${i}`);
+    outs.push({
+      name,
+      eval: compiled.eval,
+      type: compiled.type,
+      ...(e.kind === "column" ? { source: e.name.parts[e.name.parts.length - 1] as string } : {}),
+    });
+  });
+  const seen = new Set<string>();
+  for (const o of outs) {
+    if (seen.has(o.name))
+      throw invalid(`the select list names two columns ${o.name}; give one an alias`, select.pos);
+    seen.add(o.name);
+  }
+  const projected = stream.map((row) => {
+    const out: Row = {};
+    for (const o of outs) out[o.name] = o.eval(row);
+    return out;
+  });
+  // A rowtime column selected as is stays the event-time attribute (record timestamps are kept).
+  const rowtime = outs.find((o) => o.source !== undefined && o.source === input.rowtime)?.name;
+  return { stream: projected, columns: outs.map((o) => ({ name: o.name, type: o.type })), rowtime };
+}
+
+function planFrom(ref: TableRef, ctx: PlanContext): Relation {
+  switch (ref.kind) {
+    case "table": {
+      if (ref.systemTime !== undefined) throw unsupported("FOR SYSTEM_TIME AS OF (temporal joins)", ref.pos);
+      const rel = planTableName(ref.name.parts.join("."), ctx, ref.pos);
+      return { ...rel, alias: ref.alias?.name ?? rel.alias };
+    }
+    case "derived": {
+      if (ref.lateral) throw unsupported("LATERAL subqueries");
+      const rel = planQuery(ref.query, ctx);
+      return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
+    }
+    case "join":
+      throw unsupported(ref.type === "COMMA" ? "joins (FROM a, b)" : `${ref.type} JOIN`);
+    case "matchRecognize":
+      throw unsupported("MATCH_RECOGNIZE");
+    case "unnest":
+      throw unsupported("UNNEST");
+    case "tableFunction":
+      throw unsupported(
+        ref.lateral ? "LATERAL TABLE(...) table functions" : `TABLE(${ref.call.name}(...)) here`,
+        ref.call.pos,
+      );
+  }
+}
+
+function renameColumns(rel: Relation, names: readonly string[]): Relation {
+  if (names.length === 0) return rel;
+  if (names.length !== rel.columns.length) {
+    throw invalid(
+      `the alias ${rel.alias ?? ""} names ${names.length} columns, the query has ${rel.columns.length}`,
+    );
+  }
+  const old = rel.columns.map((c) => c.name);
+  const stream = rel.stream.map((row) => {
+    const out: Row = {};
+    names.forEach((n, i) => {
+      out[n] = row[old[i] as string];
+    });
+    return out;
+  });
+  const rowtimeIndex = rel.rowtime === undefined ? -1 : old.indexOf(rel.rowtime);
+  return {
+    stream,
+    columns: rel.columns.map((c, i) => ({ name: names[i] as string, type: c.type })),
+    rowtime: rowtimeIndex < 0 ? undefined : names[rowtimeIndex],
+    alias: rel.alias,
+  };
+}
+
+function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Relation {
+  const found = ctx.catalog.lookup(name);
+  if (found === undefined) {
+    const known = ctx.catalog.names();
+    throw invalid(
+      `unknown table ${name}; ${known.length === 0 ? "no table is defined" : `defined: ${known.join(", ")}`}`,
+      pos,
+      {
+        table: name,
+      },
+    );
+  }
+  if ("table" in found) return planScan(found.table, ctx.env, ctx.connectors, name);
+  const rel = planQuery(found.query, ctx);
+  return renameColumns({ ...rel, alias: name }, found.view.columns);
+}
+
+/** Resolves the arguments of `TABLE(TUMBLE|HOP|SESSION(...))`. */
+function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanContext): WindowTvf {
+  const call = ref.call;
+  const fn = call.name;
+  if (ref.lateral) throw unsupported("LATERAL TABLE(...) table functions", call.pos);
+  if (fn === "CUMULATE") throw unsupported("CUMULATE windows", call.pos);
+  if (fn !== "TUMBLE" && fn !== "HOP" && fn !== "SESSION")
+    throw unsupported(`the table function ${fn}`, call.pos);
+  const positional: Record<string, readonly string[]> = {
+    TUMBLE: ["DATA", "TIMECOL", "SIZE", "OFFSET"],
+    HOP: ["DATA", "TIMECOL", "SLIDE", "SIZE", "OFFSET"],
+    SESSION: ["DATA", "TIMECOL", "GAP"],
+  };
+  const params = positional[fn] as readonly string[];
+  const args = new Map<string, Expr>();
+  call.args.forEach((a, i) => {
+    if (a.kind === "namedArg") args.set(a.name.toUpperCase(), a.value);
+    else {
+      const p = params[i];
+      if (p === undefined) throw invalid(`${fn} takes at most ${params.length} arguments`, call.pos);
+      args.set(p, a);
+    }
+  });
+  for (const k of args.keys()) {
+    if (!params.includes(k))
+      throw invalid(`${fn} has no parameter ${k}; its parameters are ${params.join(", ")}`, call.pos);
+  }
+  const data = args.get("DATA");
+  if (data?.kind !== "tableArg") throw invalid(`${fn}: the first argument must be TABLE name`, call.pos);
+  const input = planTableName(data.table.parts.join("."), ctx, call.pos);
+  const timecol = args.get("TIMECOL");
+  if (timecol?.kind !== "descriptor" || timecol.columns.length !== 1) {
+    throw invalid(`${fn}: the time column must be DESCRIPTOR(column)`, call.pos);
+  }
+  const column = timecol.columns[0] as string;
+  if (input.rowtime === undefined) {
+    throw invalid(
+      `${fn}: table ${data.table.parts.join(".")} has no event-time attribute; declare WATERMARK FOR ${column} AS ... in its CREATE TABLE (processing-time windows are not supported yet)`,
+      call.pos,
+    );
+  }
+  if (column !== input.rowtime) {
+    throw invalid(
+      `${fn}: DESCRIPTOR(${column}) must name the event-time attribute ${input.rowtime} of ${data.table.parts.join(".")}`,
+      call.pos,
+    );
+  }
+  if (fn === "SESSION") {
+    const gap = intervalArgument(args.get("GAP"), "gap", fn, call.pos);
+    return {
+      kind: fn,
+      input,
+      size: gap,
+      slide: gap,
+      offset: 0,
+      partitionBy: data.partitionBy,
+      pos: call.pos,
+    };
+  }
+  if (data.partitionBy.length > 0) throw invalid(`${fn}: PARTITION BY is only for SESSION windows`, call.pos);
+  const size = intervalArgument(args.get("SIZE"), "size", fn, call.pos);
+  const slide = fn === "HOP" ? intervalArgument(args.get("SLIDE"), "slide", fn, call.pos) : size;
+  const offset = args.has("OFFSET") ? intervalArgument(args.get("OFFSET"), "offset", fn, call.pos) : 0;
+  return { kind: fn, input, size, slide, offset, partitionBy: [], pos: call.pos };
+}

@@ -1,0 +1,36 @@
+/**
+ * The planner's errors: a feature that parses but does not run yet (FLEUVE_SQL_UNSUPPORTED, naming
+ * the feature) and a statement that is not valid (FLEUVE_SQL_VALIDATION, naming the table, column
+ * or function). Both point at the SQL when the node has a position.
+ */
+
+import { FleuveError } from "@fleuve/core";
+import "../errors.js";
+import type { SourcePos } from "../parser/ast.js";
+
+function at(pos: SourcePos | undefined): string {
+  return pos === undefined ? "" : ` (line ${pos.line}, column ${pos.column})`;
+}
+
+/**
+ * FLEUVE_SQL_UNSUPPORTED: `feature` parses but Fleuve SQL does not run it yet. `details.feature`
+ * names it for programs.
+ */
+export function unsupported(feature: string, pos?: SourcePos, hint?: string): FleuveError {
+  return new FleuveError(
+    "FLEUVE_SQL_UNSUPPORTED",
+    `Fleuve SQL does not run ${feature} yet${at(pos)}${hint === undefined ? "" : `: ${hint}`}`,
+    { details: { feature, ...(pos ? { line: pos.line, column: pos.column } : {}) } },
+  );
+}
+
+/** FLEUVE_SQL_VALIDATION: the statement parses but is not valid; `message` says what and where. */
+export function invalid(
+  message: string,
+  pos?: SourcePos,
+  details: Record<string, unknown> = {},
+): FleuveError {
+  return new FleuveError("FLEUVE_SQL_VALIDATION", `${message}${at(pos)}`, {
+    details: { ...details, ...(pos ? { line: pos.line, column: pos.column } : {}) },
+  });
+}

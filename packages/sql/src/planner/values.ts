@@ -1,0 +1,75 @@
+/**
+ * How SQL values are held in rows: numbers for every numeric type (DECIMAL as a double), strings,
+ * booleans, null; TIMESTAMP and TIMESTAMP_LTZ as epoch milliseconds (UTC), intervals as
+ * milliseconds. Conversions from what a connector gives (JSON values) to a column's type live here.
+ */
+
+import type { DataType } from "../parser/ast.js";
+
+/** A row: column name to value. */
+export type Row = Record<string, unknown>;
+
+/** Whether a type is a timestamp (held as epoch milliseconds). */
+export function isTimestampType(t: DataType | undefined): boolean {
+  return t !== undefined && t.kind === "atomic" && (t.name === "TIMESTAMP" || t.name === "TIMESTAMP_LTZ");
+}
+
+/** Epoch milliseconds of a timestamp text `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` read as UTC; NaN if it is not one. */
+export function parseTimestamp(text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?Z?$/.exec(
+    text.trim(),
+  );
+  if (m === null) return Number.NaN;
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0"));
+  return Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0),
+    ms,
+  );
+}
+
+/** Flink's text of a TIMESTAMP(3): `yyyy-MM-dd HH:mm:ss.SSS` (UTC). */
+export function formatTimestamp(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+/** The value of a column of type `t` from what a connector gave (null when absent or unconvertible). */
+export function fromExternal(value: unknown, t: DataType): unknown {
+  if (value === undefined || value === null) return null;
+  if (t.kind !== "atomic") return value;
+  switch (t.name) {
+    case "TINYINT":
+    case "SMALLINT":
+    case "INT":
+    case "BIGINT":
+    case "FLOAT":
+    case "DOUBLE":
+    case "DECIMAL": {
+      const n = typeof value === "number" ? value : Number(value);
+      return Number.isNaN(n) ? null : n;
+    }
+    case "BOOLEAN":
+      return typeof value === "boolean" ? value : value === "true" ? true : value === "false" ? false : null;
+    case "STRING":
+    case "VARCHAR":
+    case "CHAR":
+      return typeof value === "string"
+        ? value
+        : typeof value === "object"
+          ? JSON.stringify(value)
+          : String(value);
+    case "TIMESTAMP":
+    case "TIMESTAMP_LTZ": {
+      const ms =
+        typeof value === "number" ? value : typeof value === "string" ? parseTimestamp(value) : Number.NaN;
+      return Number.isNaN(ms) ? null : ms;
+    }
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * `sql(env)`: Flink's TableEnvironment for Fleuve. `executeSql` runs DDL at once (CREATE TABLE,
+ * CREATE VIEW, DROP, SHOW TABLES, DESCRIBE, SET) and plans queries and INSERT INTO onto the
+ * DataStream API of `env`; `sqlQuery` plans a query into a {@link Table} whose stream can be
+ * used with the DataStream API.
+ */
+
+import {
+  type ConnectorDescriptor,
+  type ConnectorRegistry,
+  connectorsOf,
+  createSink,
+  type DataStream,
+  isFleuveError,
+  type StreamExecutionEnvironment,
+} from "@fleuve/core";
+import { Catalog } from "./catalog.js";
+import type { Statement } from "./parser/ast.js";
+import { parseQuery, parseScript } from "./parser/parse.js";
+import { printType } from "./parser/printer.js";
+import { type PlanContext, planQuery } from "./planner/plan-query.js";
+import { invalid, unsupported } from "./planner/problems.js";
+import type { Column, Relation } from "./planner/relation.js";
+import { connectorOptions } from "./planner/scan.js";
+import type { Row } from "./planner/values.js";
+
+export type { Row } from "./planner/values.js";
+
+/** Options of {@link sql}. */
+export interface SqlOptions {
+  /**
+   * The connectors `WITH ('connector' = ...)` may name: a registry (`connectorsOf(...)`) or the
+   * descriptors themselves (e.g. `@fleuve/log`'s `connectors`). Default: core's (`file`, a sink).
+   */
+  readonly connectors?: ConnectorRegistry | readonly ConnectorDescriptor[];
+}
+
+/** A planned query: its columns and its stream of rows. */
+export interface Table {
+  /** The result's column names and types (types when known). */
+  readonly columns: readonly Column[];
+  /** The rows as a DataStream of `{ column: value }` objects, to continue with the DataStream API. */
+  toDataStream(): DataStream<Row>;
+}
+
+/** What `executeSql` returns (Flink's TableResult). */
+export interface TableResult {
+  /** "SUCCESS" for DDL and SET; "SUCCESS_WITH_CONTENT" for queries, SHOW, DESCRIBE; "JOB" for INSERT. */
+  readonly kind: "SUCCESS" | "SUCCESS_WITH_CONTENT" | "JOB";
+  /** The column names of the rows. */
+  readonly columns: readonly string[];
+  /**
+   * The rows: at once for SHOW and DESCRIBE; for a query, runs the job to the end of its input and
+   * returns every row (bounded sources only: an unbounded one never ends).
+   */
+  collect(): Promise<Row[]>;
+  /** Runs the job of an INSERT INTO to the end of its input (nothing to run for other statements). */
+  await(): Promise<void>;
+}
+
+/** A SQL environment over a stream execution environment. */
+export interface SqlEnvironment {
+  /**
+   * Runs one statement (a trailing `;` allowed; several statements: {@link executeScript}).
+   * @throws FleuveError FLEUVE_SQL_SYNTAX, FLEUVE_SQL_VALIDATION or FLEUVE_SQL_UNSUPPORTED.
+   */
+  executeSql(sql: string): Promise<TableResult>;
+  /** Runs statements separated by `;` in order; returns the result of each. */
+  executeScript(sql: string): Promise<TableResult[]>;
+  /** Plans a query without running it. */
+  sqlQuery(sql: string): Table;
+  /** Settings made by SET 'key' = 'value'. */
+  readonly settings: ReadonlyMap<string, string>;
+}
+
+const done = (): TableResult => ({
+  kind: "SUCCESS",
+  columns: ["result"],
+  collect: async () => [{ result: "OK" }],
+  await: async () => {},
+});
+
+function content(columns: string[], rows: Row[]): TableResult {
+  return { kind: "SUCCESS_WITH_CONTENT", columns, collect: async () => rows, await: async () => {} };
+}
+
+/**
+ * A SQL environment whose queries run on `env`. One job per environment: a query's `collect()`
+ * (or an INSERT's `await()`) executes `env`, with everything planned on it so far.
+ */
+export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): SqlEnvironment {
+  const given = options.connectors;
+  const connectors: ConnectorRegistry =
+    given === undefined
+      ? connectorsOf([])
+      : Array.isArray(given)
+        ? connectorsOf(given as ConnectorDescriptor[])
+        : (given as ConnectorRegistry);
+  const catalog = new Catalog();
+  const settings = new Map<string, string>();
+  const ctx: PlanContext = { env, connectors, catalog };
+
+  const table = (rel: Relation): Table => ({ columns: rel.columns, toDataStream: () => rel.stream });
+
+  function run(s: Statement): TableResult {
+    switch (s.kind) {
+      case "createTable":
+        if (s.asQuery !== undefined) throw unsupported("CREATE TABLE ... AS SELECT", s.pos);
+        catalog.createTable(s);
+        return done();
+      case "createView":
+        catalog.createView(s);
+        return done();
+      case "drop":
+        if (s.object === "FUNCTION") throw unsupported("DROP FUNCTION");
+        catalog.drop(s.object, s.name.parts.join("."), s.ifExists);
+        return done();
+      case "show":
+        if (s.what !== "TABLES") throw unsupported(`SHOW ${s.what}`);
+        return content(
+          ["table name"],
+          catalog.names().map((n) => ({ "table name": n })),
+        );
+      case "describe": {
+        const name = s.name.parts.join(".");
+        const found = catalog.lookup(name);
+        if (found === undefined) throw invalid(`unknown table ${name}`, undefined, { table: name });
+        const columns = "table" in found ? found.table.columns : [];
+        if (!("table" in found)) {
+          const rel = planQuery(found.query, ctx);
+          return content(
+            ["name", "type"],
+            rel.columns.map((c) => ({ name: c.name, type: c.type ? printType(c.type) : "" })),
+          );
+        }
+        return content(
+          ["name", "type"],
+          columns.map((c) => ({
+            name: c.name,
+            type: c.kind === "computed" ? "(computed)" : printType(c.type),
+          })),
+        );
+      }
+      case "set":
+        if (s.option === undefined) {
+          return content(
+            ["key", "value"],
+            [...settings].map(([key, value]) => ({ key, value })),
+          );
+        }
+        settings.set(s.option.key, s.option.value);
+        return done();
+      case "reset":
+        if (s.key === undefined) settings.clear();
+        else settings.delete(s.key);
+        return done();
+      case "query": {
+        const rel = planQuery(s.query, ctx);
+        return {
+          kind: "SUCCESS_WITH_CONTENT",
+          columns: rel.columns.map((c) => c.name),
+          collect: () => env.executeAndCollect(rel.stream, "sql-query"),
+          await: async () => {
+            await env.execute("sql-query");
+          },
+        };
+      }
+      case "insert":
+        return planInsert(s);
+      case "createFunction":
+        throw unsupported("CREATE FUNCTION");
+      case "explain":
+        throw unsupported("EXPLAIN");
+      case "showCreate":
+        throw unsupported(`SHOW CREATE ${s.object}`);
+    }
+  }
+
+  function planInsert(s: Statement & { kind: "insert" }): TableResult {
+    if (s.overwrite) throw unsupported("INSERT OVERWRITE", s.pos);
+    const name = s.table.parts.join(".");
+    const found = catalog.lookup(name);
+    if (found === undefined || !("table" in found))
+      throw invalid(`INSERT INTO ${name}: no table named ${name}`, s.pos, { table: name });
+    const def = found.table;
+    const targets =
+      s.columns.length > 0
+        ? [...s.columns]
+        : def.columns.filter((c) => c.kind === "physical").map((c) => c.name);
+    const rel = planQuery(s.query, ctx);
+    if (rel.columns.length !== targets.length) {
+      throw invalid(
+        `INSERT INTO ${name}: the query has ${rel.columns.length} columns, the table takes ${targets.length} (${targets.join(", ")})`,
+        s.pos,
+      );
+    }
+    const { connector, options: opts } = connectorOptions(def);
+    let sink: ReturnType<typeof createSink>;
+    try {
+      sink = createSink(connectors.get(connector), opts);
+    } catch (e) {
+      if (isFleuveError(e))
+        throw invalid(`table ${name}: ${e.message}`, s.pos, { table: name, ...e.details });
+      throw e;
+    }
+    // Flink maps a query's columns to the table's by position.
+    const from = rel.columns.map((c) => c.name);
+    rel.stream
+      .map((row) => {
+        const out: Row = {};
+        targets.forEach((t, i) => {
+          out[t] = row[from[i] as string] ?? null;
+        });
+        return out;
+      })
+      .sinkTo(sink, `Sink: ${name}`);
+    return {
+      kind: "JOB",
+      columns: [],
+      collect: async () => {
+        await env.execute(`insert-into-${name}`);
+        return [];
+      },
+      await: async () => {
+        await env.execute(`insert-into-${name}`);
+      },
+    };
+  }
+
+  return {
+    settings,
+    async executeSql(text) {
+      const statements = parseScript(text);
+      if (statements.length !== 1) {
+        throw invalid(
+          `executeSql takes one statement, got ${statements.length}; use executeScript for several`,
+        );
+      }
+      return run(statements[0] as Statement);
+    },
+    async executeScript(text) {
+      return parseScript(text).map(run);
+    },
+    sqlQuery(text) {
+      return table(planQuery(parseQuery(text), ctx));
+    },
+  };
+}
