@@ -272,7 +272,9 @@ export class NFA<T> {
         timedOutNodes ??= [];
         timedOutAt ??= [];
         timedOutNodes.push(node);
-        timedOutAt.push(previous <= time ? previous : first);
+        // The earlier deadline. (Flink reports the PREVIOUS_AND_CURRENT one whenever it passed, so
+        // its time-out timestamp depends on when time happened to advance when both passed.)
+        timedOutAt.push(Math.min(previous, first));
       }
     }
     this.swapRuns(state);
