@@ -177,10 +177,12 @@ export function compileExpression<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           const v = x.eval(r);
           let a = lo.eval(r);
           let b = hi.eval(r);
-          if (v === null || a === null || b === null) return null;
-          if (e.symmetric && compare(a, b) > 0) [a, b] = [b, a];
-          const inside = compare(v, a) >= 0 && compare(v, b) <= 0;
-          return inside !== e.not;
+          if (e.symmetric && a !== null && b !== null && compare(a, b) > 0) [a, b] = [b, a];
+          // x BETWEEN a AND b is x >= a AND x <= b, three-valued: FALSE wins over NULL.
+          const ge = v === null || a === null ? null : compare(v, a) >= 0;
+          const le = v === null || b === null ? null : compare(v, b) <= 0;
+          const inside = ge === false || le === false ? false : ge === null || le === null ? null : true;
+          return inside === null ? null : inside !== e.not;
         },
         type: BOOLEAN,
       };

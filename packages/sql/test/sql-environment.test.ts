@@ -1,0 +1,71 @@
+// The SQL environment's statements beyond queries: INSERT INTO a sink table, sqlQuery into the
+// DataStream API, DROP, SET and RESET, one statement per executeSql.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { StreamExecutionEnvironment } from "@fleuve/core";
+import { connectors as logConnectors, openLog } from "@fleuve/log";
+import { sql } from "@fleuve/sql";
+import { logWithRows, readJson } from "./fixtures/log-table.js";
+
+test("INSERT INTO a log table writes the query's rows under the table's column names", async () => {
+  const dir = logWithRows("in", [
+    { id: 1, name: "ann", ts: 1_000 },
+    { id: 2, name: "bob", ts: 2_000 },
+    { id: 3, name: "cy", ts: 3_000 },
+  ]);
+  const log = openLog({ dir });
+  log.createTopic("out", { partitions: 1 });
+  log.close();
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1 }), { connectors: logConnectors });
+  await tEnv.executeScript(`
+    CREATE TABLE src (id INT, name STRING, ts TIMESTAMP(3)) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'in', 'bounded' = 'true');
+    CREATE TABLE dst (user_id INT, shout STRING) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'out');`);
+  const insert = await tEnv.executeSql(
+    "INSERT INTO dst SELECT id * 10, UPPER(name) || '!' FROM src WHERE id <> 2",
+  );
+  assert.equal(insert.kind, "JOB");
+  await insert.await();
+  assert.deepEqual(readJson(dir, "out"), [
+    { user_id: 10, shout: "ANN!" },
+    { user_id: 30, shout: "CY!" },
+  ]);
+});
+
+test("sqlQuery gives a Table whose rows continue as a DataStream", async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+  const tEnv = sql(env);
+  const table = tEnv.sqlQuery("SELECT x, x * x AS sq FROM (VALUES (1), (2), (3)) AS t (x) WHERE x > 1");
+  assert.deepEqual(
+    table.columns.map((c) => c.name),
+    ["x", "sq"],
+  );
+  const sums = await env.executeAndCollect(
+    table.toDataStream().map((row) => (row.x as number) + (row.sq as number)),
+  );
+  assert.deepEqual(sums.sort(), [12, 6]);
+});
+
+test("DROP removes a table; SET and RESET keep settings; executeSql takes one statement", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create());
+  await tEnv.executeSql("CREATE TABLE t (a INT) WITH ('connector' = 'log')");
+  await tEnv.executeSql("CREATE TABLE IF NOT EXISTS t (a INT) WITH ('connector' = 'log')");
+  await assert.rejects(tEnv.executeSql("CREATE TABLE t (a INT) WITH ('connector' = 'log')"), {
+    code: "FLEUVE_SQL_VALIDATION",
+    message: "a table or view named t already exists",
+  });
+  await tEnv.executeSql("DROP TABLE t");
+  assert.deepEqual(await (await tEnv.executeSql("SHOW TABLES")).collect(), []);
+  await assert.rejects(tEnv.executeSql("DROP TABLE t"), {
+    code: "FLEUVE_SQL_VALIDATION",
+    message: "no table named t",
+  });
+  await tEnv.executeSql("DROP TABLE IF EXISTS t");
+  await tEnv.executeSql("SET 'table.exec.state.ttl' = '1 h'");
+  assert.deepEqual([...tEnv.settings], [["table.exec.state.ttl", "1 h"]]);
+  await tEnv.executeSql("RESET 'table.exec.state.ttl'");
+  assert.deepEqual([...tEnv.settings], []);
+  await assert.rejects(tEnv.executeSql("SHOW TABLES; SHOW TABLES"), {
+    code: "FLEUVE_SQL_VALIDATION",
+    message: "executeSql takes one statement, got 2; use executeScript for several",
+  });
+});
