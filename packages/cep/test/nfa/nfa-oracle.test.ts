@@ -278,7 +278,7 @@ function negBruteForce(c: NegCase): string[] {
   };
   // `mustEnd`: the event just chosen is one a notFollowedBy forbids; Flink still emits a match
   // that this very event completes, but the run ends there (no later event may join it).
-  const stepAt = (i: number, last: number, neg: Neg, mustEnd: boolean) => {
+  const stepAt = (i: number, last: number, neg: Neg, mustEnd: boolean): void => {
     if (i === c.steps.length) return emit(last, neg);
     const s = c.steps[i]!;
     if (mustEnd) return s.neg === "none" && s.optional ? stepAt(i + 1, last, undefined, true) : undefined;
