@@ -248,3 +248,34 @@ test("restore in the middle of finishing partial matches, at another parallelism
   assert.deepEqual(three.flatMap((h) => h.getOutputValues()).sort(), expected);
   assert.ok(three.every((h) => h.metrics.gauge(PATTERNS_GAUGE).value === 1));
 });
+
+test("processing time: an update applies on arrival, and partial matches time out on the clock under their version", () => {
+  const op = new DynamicCepOperator<Ev, string>(
+    registry,
+    (spec) => new FakeMatcher((spec.params as { within: number }).within),
+    labelled,
+    { timedOut: timedOutTag, timeDomain: "processing" },
+  );
+  const h = new KeyedTwoInputOperatorHarness<Ev, PatternUpdate, string>(op, (e: Ev) => e.key);
+  h.setProcessingTime(100);
+  h.processElement2(rule("r", 1, 50), 999_999); // a timestamp plays no part in processing time
+  h.processElement1(ev("a", "a1"));
+  h.setProcessingTime(110);
+  h.processElement2(rule("r", 2, 5, "finish"));
+  h.processElement1(ev("a", "a2"));
+  h.setProcessingTime(120);
+  assert.deepEqual(
+    h.getSideOutput(timedOutTag).map((r) => [r.value.patternVersion, r.value.match.a![0]!.id, r.timestamp]),
+    [[2, "a2", 115]],
+  );
+  h.setProcessingTime(150);
+  assert.deepEqual(
+    h.getSideOutput(timedOutTag).map((r) => [r.value.patternVersion, r.value.match.a![0]!.id, r.timestamp]),
+    [
+      [2, "a2", 115],
+      [1, "a1", 150],
+    ],
+  );
+  assert.equal(h.numKeyedStateEntries(), 0);
+  assert.equal(h.numProcessingTimeTimers(), 0);
+});
