@@ -204,21 +204,52 @@ export class DynamicCepOperator<T, OUT>
     const current = state.get(id);
     if (current !== undefined && version <= current.version) return; // replayed or stale
     const pattern = update.remove === true ? undefined : update.pattern!;
-    if (current?.pattern !== undefined) this.retire(id, current, update.onReplace ?? "finish");
+    if (current?.pattern === undefined) {
+      state.put(id, { version, pattern });
+      this.rebuildActive();
+      return;
+    }
+    const finishing = this.retire(id, current, update.onReplace ?? "finish");
     state.put(id, { version, pattern });
     this.rebuildActive();
+    this.forgetCompiled(finishing);
   }
 
-  /** Drops the partial matches of `id`'s current version, or sets them to finish under it. */
-  private retire(id: string, current: StoredPattern, onReplace: "finish" | "drop"): void {
+  /**
+   * Drops the partial matches of `id`'s current version, or sets them to finish under it. Returns
+   * the run ids of every version still finishing on this subtask's keys (the sweep sees them all).
+   */
+  private retire(id: string, current: StoredPattern, onReplace: "finish" | "drop"): Set<string> {
+    const finishing = new Set<string>();
     this.runner.forEachKey((entry) => {
       const run = entry.runs[id];
-      if (run === undefined) return;
-      delete entry.runs[id];
-      if (onReplace === "drop") return;
-      const finishing: RunState = { v: run.v, s: run.s, finishing: current.pattern };
-      entry.runs[`${id}@${run.v}`] = finishing;
+      if (run !== undefined) {
+        delete entry.runs[id];
+        if (onReplace === "finish") {
+          const moved: RunState = { v: run.v, s: run.s, finishing: current.pattern };
+          entry.runs[`${id}@${run.v}`] = moved;
+        }
+      }
+      for (const runId in entry.runs) if (entry.runs[runId]!.finishing !== undefined) finishing.add(runId);
     });
+    return finishing;
+  }
+
+  /**
+   * Forgets the compiled matchers no key needs any more (neither running nor finishing), so that
+   * a job whose rules change often does not keep every version it ever ran. A finishing version
+   * forgotten here is compiled again if a restored key still needs it.
+   */
+  private forgetCompiled(finishing: ReadonlySet<string>): void {
+    const keep = new Set(finishing);
+    for (const p of this.active) keep.add(`${p.id}@${p.version}`);
+    for (const idAtVersion of [...this.compiled.keys()])
+      if (!keep.has(idAtVersion)) this.compiled.delete(idAtVersion);
+  }
+
+  /** Number of compiled pattern versions this subtask holds (running, finishing, or checked on arrival). */
+  get compiledVersions(): number {
+    return this.compiled.size;
   }
 
   private rebuildActive(): void {

@@ -279,3 +279,26 @@ test("processing time: an update applies on arrival, and partial matches time ou
   assert.equal(h.numKeyedStateEntries(), 0);
   assert.equal(h.numProcessingTimeTimers(), 0);
 });
+
+test("rules that change often: the operator keeps only the compiled versions that run or still finish", () => {
+  const op = new DynamicCepOperator<Ev, string>(
+    registry,
+    (spec) => new FakeMatcher((spec.params as { within: number }).within),
+    labelled,
+    { timedOut: timedOutTag },
+  );
+  const h = new KeyedTwoInputOperatorHarness<Ev, PatternUpdate, string>(op, (e: Ev) => e.key);
+  let t = 0;
+  for (let v = 1; v <= 200; v++) {
+    // Each version gets a partial match (within 15 ms), and is replaced 10 ms later.
+    h.processElement2(rule("r", v, 15, v % 2 === 0 ? "finish" : "drop"));
+    h.processElement1(ev("a", `a${v}`, `k${v % 3}`), (t += 10));
+    wm(h, t);
+    assert.ok(op.compiledVersions <= 3, `version ${v}: ${op.compiledVersions} compiled versions held`);
+  }
+  wm(h, t + 100);
+  // Versions replaced with "finish" reported their partial matches' time-outs; "drop" ones not.
+  const versions = h.getSideOutput(timedOutTag).map((r) => r.value.patternVersion);
+  assert.ok(versions.length > 50 && versions.every((v) => v % 2 === 1 || v === 200), versions.join(","));
+  assert.equal(h.numKeyedStateEntries(), 0);
+});
