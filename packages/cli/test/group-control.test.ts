@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ensureReachable, KafkaClient } from "@fleuve/kafka";
+import { waitFor } from "../../kafka/test/fixtures/group-processes.js";
 import { BIN, fleuve, ROOT } from "./helpers.js";
 
 const BOOTSTRAP = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
@@ -79,18 +80,6 @@ function startGroupProcess(
   return p;
 }
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, procs: Proc[]): Promise<void> {
-  const deadline = Date.now() + 240_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}; logs:\n${procs.map((p) => p.log.slice(-3000)).join("\n---\n")}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 test("fleuve jobs lists the processes of a --group job, from Kafka's description of the group", {
   ...options,
   timeout: 600_000,
@@ -109,11 +98,12 @@ test("fleuve jobs lists the processes of a --group job, from Kafka's description
       { name: output, partitions: 1 },
     ]);
     procs.push(startGroupProcess(group, join(dir, "checkpoints"), controlDir, input, output));
-    await waitFor("the first process's socket", () => /joined group/.test(procs[0]!.log), procs);
+    await waitFor("the first process's socket", () => /joined group/.test(procs[0]!.log), 240_000, procs);
     procs.push(startGroupProcess(group, join(dir, "checkpoints"), controlDir, input, output));
     await waitFor(
       "the second process to be reachable under <job>-<pid>",
       () => procs[1]!.log.includes(`reach this one with 'fleuve savepoint group-job-${procs[1]!.child.pid}'`),
+      240_000,
       procs,
     );
 
@@ -129,6 +119,7 @@ test("fleuve jobs lists the processes of a --group job, from Kafka's description
         const units = members.flatMap((l) => l.slice(l.indexOf("units: ") + 7).split(", "));
         return members.length === 2 && units.length === 18 && new Set(units).size === 18;
       },
+      240_000,
       procs,
     );
     const lines = listed.trimEnd().split("\n");

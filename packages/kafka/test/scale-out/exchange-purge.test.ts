@@ -16,6 +16,7 @@ import { deserialize } from "node:v8";
 import { defineJob } from "@fleuve/core";
 import { KafkaClient, startGroupWorker } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+import { latestCheckpoints } from "../fixtures/group-processes.js";
 
 const options = await brokerTestOptions();
 const N = 6000;
@@ -38,29 +39,6 @@ function positionsIn(value: unknown, topic: string, out: Map<number, bigint>, de
     return;
   }
   for (const v of Object.values(value)) positionsIn(v, topic, out, depth + 1);
-}
-
-/** Per unit, the id of its newest complete checkpoint (ids go on across epochs). */
-function newestCheckpoints(dir: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const root = join(dir, JOB);
-  if (!existsSync(root)) return out;
-  for (const unit of readdirSync(root)) {
-    let newest = 0;
-    try {
-      for (const epoch of readdirSync(join(root, unit)).filter((n) => n.startsWith("epoch-"))) {
-        for (const name of readdirSync(join(root, unit, epoch))) {
-          const m = /^chk-(\d+)$/.exec(name);
-          if (m && existsSync(join(root, unit, epoch, name, "_metadata")))
-            newest = Math.max(newest, Number(m[1]));
-        }
-      }
-    } catch {
-      // pruned meanwhile: the newer ones were listed
-    }
-    out.set(unit, newest);
-  }
-  return out;
 }
 
 /**
@@ -173,7 +151,8 @@ test("exchange topics are purged up to the oldest retained checkpoint, and every
     let starts = await checkedLogStarts();
     // Checkpoints of the receivers once records flow: from there, each one completed asks for a purge.
     let flowing: Map<string, number> | undefined;
-    const receivers = () => [...newestCheckpoints(dir)].filter(([u]) => !u.startsWith("Generator"));
+    const receivers = () =>
+      [...latestCheckpoints(join(dir, JOB))].filter(([u]) => !u.startsWith("Generator"));
     while ([...starts.values()].some((s) => s === 0n)) {
       assert.ok(Date.now() < deadline, `log starts ${[...starts.values()]} after ${seen.length} records`);
       if (!flowing && seen.length >= N / 4) flowing = new Map(receivers());

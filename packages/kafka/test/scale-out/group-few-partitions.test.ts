@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { KafkaClient } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { kcat } from "../connectors/crash-common.js";
+import { waitFor } from "../fixtures/group-processes.js";
 
 const options = await brokerTestOptions();
 const cli = fileURLToPath(new URL("../../../cli/bin/fleuve.js", import.meta.url));
@@ -84,23 +85,6 @@ function start(args: string[]): Run {
     run.log += d;
   });
   return run;
-}
-
-async function waitFor(
-  what: () => string,
-  cond: () => boolean,
-  timeoutMs: number,
-  runs: Run[],
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what()}; logs:\n${runs.map((r) => r.log.slice(-6000)).join("\n---\n")}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** Waits until `topic` has as many windows as the oracle, then compares them with it. */

@@ -21,6 +21,7 @@ import { KafkaClient } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { kcat } from "../connectors/crash-common.js";
 import { committedOutput, oracle, produce } from "../fixtures/group-job-data.js";
+import { lastAssignment, waitFor } from "../fixtures/group-processes.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 12;
@@ -94,29 +95,6 @@ function startWorker(
       },
     ),
   );
-}
-
-/** Units a worker runs after its latest assignment (from its log). */
-function lastAssignment(w: Proc): string[] {
-  const last = w.log
-    .split("\n")
-    .filter((l) => l.includes(": running "))
-    .at(-1);
-  if (!last) return [];
-  const list = last.slice(last.indexOf(": running ") + 10).trim();
-  return list === "no unit" ? [] : list.split(", ");
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs: number, procs: Proc[]): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}; logs:\n${procs.map((w) => `${w.out}\n${w.log.slice(-4000)}`).join("\n---\n")}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** Asks worker `w` for a savepoint into `dir`; resolves with the path it printed. */
@@ -236,7 +214,7 @@ test("a group of 3 processes takes a savepoint and goes on, then stops with one 
     // 9 units (3 sources, 3 windows, 3 counts), 3 per process
     await waitFor(
       "the group to form",
-      () => workers.every((w) => lastAssignment(w).length === 3),
+      () => workers.every((w) => lastAssignment(w.log).length === 3),
       180_000,
       procs,
     );
@@ -311,7 +289,7 @@ test("a group stopped with a savepoint at parallelism 4 resumes as a new group a
     // 12 units (4 sources, 4 windows, 4 counts), 6 per process
     await waitFor(
       "the group to form",
-      () => workers.every((w) => lastAssignment(w).length === 6),
+      () => workers.every((w) => lastAssignment(w.log).length === 6),
       180_000,
       procs,
     );
@@ -347,7 +325,7 @@ test("savepoints asked while a process dies: one past its deadline fails with no
     procs.push(...workers);
     await waitFor(
       "the group to form",
-      () => workers.every((w) => lastAssignment(w).length === 3),
+      () => workers.every((w) => lastAssignment(w.log).length === 3),
       180_000,
       procs,
     );

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -17,6 +17,7 @@ import { KafkaClient } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { kcat } from "../connectors/crash-common.js";
 import { committedOutput, oracle, produce } from "../fixtures/group-job-data.js";
+import { lastAssignment, latestCheckpoints, waitFor } from "../fixtures/group-processes.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 12;
@@ -66,15 +67,6 @@ function startWorker(group: string, dir: string, input: string, output: string):
   return w;
 }
 
-/** Units a worker runs after its latest assignment (from its log). */
-function lastAssignment(w: Worker): string[] {
-  const lines = w.log.split("\n").filter((l) => l.includes(": running "));
-  const last = lines.at(-1);
-  if (!last) return [];
-  const list = last.slice(last.indexOf(": running ") + 10).trim();
-  return list === "no unit" ? [] : list.split(", ");
-}
-
 /** Units whose start a worker logged (`unit X: starting ...`) in `log`. */
 function startedUnits(log: string): string[] {
   return [...log.matchAll(/unit (\S+): starting /g)].map((m) => m[1]!);
@@ -90,50 +82,6 @@ function rebalances(log: string): { start: string[]; stop: string[] }[] {
 }
 
 const sorted = (xs: Iterable<string>) => [...xs].sort();
-
-/**
- * Per unit of the group job (its folder in `dir`), the id of its newest complete checkpoint in
- * any epoch (`<dir>/group-job/<unit>/epoch-<n>/chk-<id>/_metadata`; ids go on across epochs).
- */
-function latestCheckpoints(dir: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const root = join(dir, "group-job");
-  for (const unit of readdirSync(root)) {
-    let newest = 0;
-    for (const epoch of readdirSync(join(root, unit)).filter((n) => n.startsWith("epoch-"))) {
-      let ids: string[] = [];
-      try {
-        ids = readdirSync(join(root, unit, epoch));
-      } catch {
-        continue; // pruned meanwhile
-      }
-      for (const name of ids) {
-        const m = /^chk-(\d+)$/.exec(name);
-        if (m && existsSync(join(root, unit, epoch, name, "_metadata")))
-          newest = Math.max(newest, Number(m[1]));
-      }
-    }
-    out.set(unit, newest);
-  }
-  return out;
-}
-
-async function waitFor(
-  what: string,
-  cond: () => boolean,
-  timeoutMs: number,
-  workers: Worker[],
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}; worker logs:\n${workers.map((w) => w.log.slice(-3000)).join("\n---\n")}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equals the oracle", {
   ...options,
@@ -154,11 +102,11 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     // All three in the group, with the 18 units (6 sources, 6 windows, 6 counts) split 6/6/6.
     await waitFor(
       "the group to form",
-      () => workers.every((w) => lastAssignment(w).length === 6),
+      () => workers.every((w) => lastAssignment(w.log).length === 6),
       180_000,
       workers,
     );
-    const all = new Set(workers.flatMap(lastAssignment));
+    const all = new Set(workers.flatMap((w) => lastAssignment(w.log)));
     assert.equal(all.size, 18, `units split over the processes: ${[...all].join(", ")}`);
     // Cold start: every unit started once, where it stays (none handed from one process to another).
     await waitFor(
@@ -172,12 +120,12 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     // Each task's 6 units are spread 2/2/2 (units are named <task>-<subtask>).
     for (const w of workers) {
       const perTask = new Map<string, number>();
-      for (const u of lastAssignment(w))
+      for (const u of lastAssignment(w.log))
         perTask.set(u.replace(/-\d+$/, ""), (perTask.get(u.replace(/-\d+$/, "")) ?? 0) + 1);
       assert.deepEqual(
         [...perTask.values()],
         [2, 2, 2],
-        `units per task of one process: ${lastAssignment(w)}`,
+        `units per task of one process: ${lastAssignment(w.log)}`,
       );
     }
 
@@ -192,9 +140,9 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     produce(input, N / 2, (3 * N) / 4);
     await new Promise((r) => setTimeout(r, 300));
     const before = committedOutput(output).length;
-    const victimUnits = lastAssignment(victim);
+    const victimUnits = lastAssignment(victim.log);
     const survivors = workers.filter((w) => w !== victim);
-    const survivorUnits = survivors.map(lastAssignment);
+    const survivorUnits = survivors.map((w) => lastAssignment(w.log));
     const logAtKill = survivors.map((w) => w.log.length);
     victim.child.kill("SIGKILL");
     produce(input, (3 * N) / 4, N);
@@ -208,7 +156,7 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     }
     await waitFor(
       "the survivors to take over every unit",
-      () => new Set(survivors.flatMap(lastAssignment)).size === 18,
+      () => new Set(survivors.flatMap((w) => lastAssignment(w.log))).size === 18,
       180_000,
       workers,
     );
@@ -227,7 +175,7 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
         rebalances(since).every((r) => r.stop.length === 0),
         `a survivor stopped no unit: ${since}`,
       );
-      for (const u of survivorUnits[i]!) assert.ok(lastAssignment(w).includes(u), `${u} stayed`);
+      for (const u of survivorUnits[i]!) assert.ok(lastAssignment(w.log).includes(u), `${u} stayed`);
     });
     assert.match(
       survivors.map((w) => w.log).join("\n"),
@@ -241,11 +189,11 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
     // more checkpoints (so committed what it had in flight). A read may see less than was
     // committed while a transaction is open on a partition (read_committed stops at it), so read
     // again until it sees everything; more than the oracle fails at once.
-    const done = latestCheckpoints(dir);
+    const done = latestCheckpoints(join(dir, "group-job"));
     await waitFor(
       "two more checkpoints of every unit",
       () => {
-        const now = latestCheckpoints(dir);
+        const now = latestCheckpoints(join(dir, "group-job"));
         return [...done].every(([unit, id]) => (now.get(unit) ?? 0) >= id + 2);
       },
       180_000,
@@ -284,12 +232,12 @@ test("scale-out: 3 processes, 12 partitions, one SIGKILLed: committed output equ
       180_000,
       workers,
     );
-    const taken = lastAssignment(joiner);
+    const taken = lastAssignment(joiner.log);
     assert.equal(taken.length, 6);
     assert.deepEqual(sorted(startedUnits(joiner.log)), sorted(taken));
     await waitFor(
       "the survivors to give the joiner's units up",
-      () => survivors.every((w) => lastAssignment(w).length === 6),
+      () => survivors.every((w) => lastAssignment(w.log).length === 6),
       180_000,
       workers,
     );

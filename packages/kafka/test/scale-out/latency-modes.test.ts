@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -21,6 +21,7 @@ import { FleuveError, type JobDefinition } from "@fleuve/core";
 import { KafkaClient, startGroupWorker } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { kcat } from "../connectors/crash-common.js";
+import { lastAssignment, latestCheckpoints, waitFor } from "../fixtures/group-processes.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 8;
@@ -129,58 +130,6 @@ function kill(w: Worker): Promise<void> {
   return gone;
 }
 
-/** Units a worker runs after its latest assignment (from its log). */
-function lastAssignment(w: Worker): string[] {
-  const last = w.log
-    .split("\n")
-    .filter((l) => l.includes(": running "))
-    .at(-1);
-  if (!last) return [];
-  const list = last.slice(last.indexOf(": running ") + 10).trim();
-  return list === "no unit" ? [] : list.split(", ");
-}
-
-/** Per unit folder of the job, the id of its newest complete checkpoint in any epoch. */
-function latestCheckpoints(dir: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const root = join(dir, "latency-job");
-  for (const unit of readdirSync(root)) {
-    let newest = 0;
-    for (const epoch of readdirSync(join(root, unit)).filter((n) => n.startsWith("epoch-"))) {
-      let ids: string[] = [];
-      try {
-        ids = readdirSync(join(root, unit, epoch));
-      } catch {
-        continue; // pruned meanwhile
-      }
-      for (const name of ids) {
-        const m = /^chk-(\d+)$/.exec(name);
-        if (m && existsSync(join(root, unit, epoch, name, "_metadata")))
-          newest = Math.max(newest, Number(m[1]));
-      }
-    }
-    out.set(unit, newest);
-  }
-  return out;
-}
-
-async function waitFor(
-  what: string,
-  cond: () => boolean,
-  timeoutMs: number,
-  workers: Worker[],
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}; worker logs:\n${workers.map((w) => w.log.slice(-3000)).join("\n---\n")}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 /**
  * Runs the job in three processes, SIGKILLs two of them in turn while input flows (a new one joins
  * after the first kill), and resolves with the workers, checkpoint folder and output topic once
@@ -207,8 +156,8 @@ async function runWithKills(
     await waitFor(
       "the group to form",
       () =>
-        new Set(workers.flatMap(lastAssignment)).size === units &&
-        workers.every((w) => lastAssignment(w).length > 0),
+        new Set(workers.flatMap((w) => lastAssignment(w.log))).size === units &&
+        workers.every((w) => lastAssignment(w.log).length > 0),
       180_000,
       workers,
     );
@@ -225,8 +174,8 @@ async function runWithKills(
     await waitFor(
       "the others to take the killed process's units over",
       () =>
-        new Set(alive().flatMap(lastAssignment)).size === units &&
-        alive().every((w) => lastAssignment(w).length > 0),
+        new Set(alive().flatMap((w) => lastAssignment(w.log))).size === units &&
+        alive().every((w) => lastAssignment(w.log).length > 0),
       180_000,
       workers,
     );
@@ -237,7 +186,7 @@ async function runWithKills(
     flush(input);
     await waitFor(
       "the survivors to run every unit",
-      () => new Set(alive().flatMap(lastAssignment)).size === units,
+      () => new Set(alive().flatMap((w) => lastAssignment(w.log))).size === units,
       180_000,
       workers,
     );
@@ -269,11 +218,11 @@ test("short-commit exactly-once (default 100 ms) stays exact after two SIGKILLs"
     // Anything written twice shows up once every unit completed two more checkpoints (committed
     // what it had in flight); a read may stop at an open transaction, so read again until it sees
     // everything; more than the oracle fails.
-    const done = latestCheckpoints(dir);
+    const done = latestCheckpoints(join(dir, "latency-job"));
     await waitFor(
       "two more checkpoints of every unit",
       () => {
-        const now = latestCheckpoints(dir);
+        const now = latestCheckpoints(join(dir, "latency-job"));
         return [...done].every(([unit, id]) => (now.get(unit) ?? 0) >= id + 2);
       },
       180_000,

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -18,6 +18,7 @@ import { KafkaClient } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { kcat } from "../connectors/crash-common.js";
 import { committedOutput, oracle, produce } from "../fixtures/group-job-data.js";
+import { lastAssignment, latestCheckpoints, waitFor } from "../fixtures/group-processes.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 12;
@@ -45,52 +46,6 @@ function run(args: string[]): Proc {
     p.log += d;
   });
   return p;
-}
-
-/** Units a process runs after its latest assignment (from its log). */
-function lastAssignment(p: Proc): string[] {
-  const last = p.log
-    .split("\n")
-    .filter((l) => l.includes(": running "))
-    .at(-1);
-  if (!last) return [];
-  const list = last.slice(last.indexOf(": running ") + 10).trim();
-  return list === "no unit" ? [] : list.split(", ");
-}
-
-/** Per unit of the deployment folder `root`, the id of its newest complete checkpoint. */
-function latestCheckpoints(root: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const unit of readdirSync(root)) {
-    let newest = 0;
-    for (const epoch of readdirSync(join(root, unit)).filter((n) => n.startsWith("epoch-"))) {
-      let ids: string[] = [];
-      try {
-        ids = readdirSync(join(root, unit, epoch));
-      } catch {
-        continue; // pruned meanwhile
-      }
-      for (const name of ids) {
-        const m = /^chk-(\d+)$/.exec(name);
-        if (m && existsSync(join(root, unit, epoch, name, "_metadata")))
-          newest = Math.max(newest, Number(m[1]));
-      }
-    }
-    out.set(unit, newest);
-  }
-  return out;
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs: number, procs: Proc[]): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}; logs:\n${procs.map((p) => p.log.slice(-3000)).join("\n---\n")}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 test("rescale a running group 3 -> 2 -> 4 processes and parallelism 6 -> 3 through a savepoint: output exact", {
@@ -129,7 +84,7 @@ test("rescale a running group 3 -> 2 -> 4 processes and parallelism 6 -> 3 throu
     return p;
   };
   const covered = (procs: Proc[], units: number) => {
-    const owned = procs.map(lastAssignment);
+    const owned = procs.map((p) => lastAssignment(p.log));
     return (
       owned.every((u) => u.length > 0) &&
       new Set(owned.flat()).size === units &&
