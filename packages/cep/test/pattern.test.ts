@@ -41,6 +41,20 @@ describe("Pattern types", () => {
     assert.equal(m.medium, undefined);
   });
 
+  test("Pattern.begin<T>(name) types the events too; later step names are inferred", () => {
+    const p = Pattern.begin<Txn>("small")
+      .where((t) => t.amount < 1)
+      .followedBy("large")
+      .where((t) => t.amount > 500);
+    const m: PatternMatch<typeof p> = {
+      small: [{ card: "c", amount: 0.5 }],
+      large: [{ card: "c", amount: 900 }],
+    };
+    const both: { small: Txn[]; large: Txn[] } = m; // the shape the issue asks for
+    const large: Txn[] = m.large;
+    assert.equal(both.small[0]!.amount + large[0]!.amount, 900.5);
+  });
+
   test("iterative conditions read the events already matched, typed", () => {
     const p = Pattern.for<Txn>()
       .begin("a")
