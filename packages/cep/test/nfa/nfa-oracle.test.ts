@@ -279,10 +279,19 @@ function negBruteForce(c: NegCase): string[] {
   // `mustEnd`: the event just chosen is one a notFollowedBy forbids; Flink still emits a match
   // that this very event completes, but the run ends there (no later event may join it).
   const stepAt = (i: number, last: number, neg: Neg, mustEnd: boolean): void => {
-    if (i === c.steps.length) return emit(last, neg);
+    if (i === c.steps.length) {
+      emit(last, neg);
+      return;
+    }
     const s = c.steps[i]!;
-    if (mustEnd) return s.neg === "none" && s.optional ? stepAt(i + 1, last, undefined, true) : undefined;
-    if (s.neg !== "none") return stepAt(i + 1, last, { kind: s.neg, step: s }, false);
+    if (mustEnd) {
+      if (s.neg === "none" && s.optional) stepAt(i + 1, last, undefined, true);
+      return;
+    }
+    if (s.neg !== "none") {
+      stepAt(i + 1, last, { kind: s.neg, step: s }, false);
+      return;
+    }
     const min = s.quant === "single" || s.quant === "oneOrMore" ? 1 : s.n;
     const max =
       s.quant === "single"
