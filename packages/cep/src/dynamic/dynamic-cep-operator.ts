@@ -20,17 +20,15 @@
  * when it arrives: the job's error policy applies (fail by default, or skip / dead-letter it).
  */
 import {
-  type Key,
   type MapStateDescriptor,
   mapState,
   SKIP_RECORD,
   type Triggerable,
   TwoInputOperator,
 } from "@fleuve/core/spi";
-import { CEP_GAUGES, type CepOperatorOptions } from "../operator/cep-operator.js";
+import { type CepOperatorOptions, openPatternRunner } from "../operator/cep-operator.js";
 import type { RunState } from "../operator/key-entry.js";
-import { type ActivePattern, KeyedPatternRunner } from "../operator/keyed-pattern-runner.js";
-import { MatchEmitter } from "../operator/match-emitter.js";
+import type { ActivePattern, KeyedPatternRunner } from "../operator/keyed-pattern-runner.js";
 import type { Matcher } from "../operator/matcher.js";
 import type { PatternProcessFunction } from "../pattern-process-function.js";
 import {
@@ -91,34 +89,17 @@ export class DynamicCepOperator<T, OUT>
 
   override open(): void {
     this.fn = Object.create(this.fn) as PatternProcessFunction<any, OUT>;
-    const rt = this.runtime;
-    const backend = this.keyedState;
-    const keyed = this.options.keyed ?? true;
-    const emitter = new MatchEmitter<T, OUT>(this.fn, this.output, this.options, {
-      key: (): Key | undefined => (keyed ? backend.getCurrentKey() : undefined),
-      currentWatermark: () => this.currentWatermark,
-      currentProcessingTime: () => rt.processingTime.now(),
-      countLateDropped: () => rt.metrics.numLateRecordsDropped.inc(),
-      userError: (e, record, ts) => {
-        const err = this.userError(e, record, ts);
-        if (err !== SKIP_RECORD) throw err;
-      },
-    });
     this.rebuildActive();
-    this.runner = new KeyedPatternRunner<T>({
-      operatorName: rt.operatorName,
-      backend,
+    this.runner = openPatternRunner(this.fn, this.options, {
+      runtime: this.runtime,
+      backend: this.keyedState,
+      output: this.output,
       timers: this.getTimerService<number>(this),
-      timeDomain: this.options.timeDomain ?? "event",
-      comparator: this.options.comparator,
       currentWatermark: () => this.currentWatermark,
+      userError: (e, record, ts) => this.userError(e, record, ts),
       patterns: () => this.active,
       finishingMatcher: (runId, run) => this.matcherFor(runId, run.finishing as PatternSpec),
-      listener: emitter,
-      partialMatchesGauge: rt.metrics.gauge(CEP_GAUGES.partialMatches),
-      bufferedEventsGauge: rt.metrics.gauge(CEP_GAUGES.bufferedEvents),
     });
-    this.runner.recount();
     this.fn.open?.();
   }
 

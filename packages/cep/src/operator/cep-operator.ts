@@ -5,9 +5,22 @@
  * redistributed by key group like any keyed operator. The per-key work is a
  * {@link KeyedPatternRunner}; matches go through a {@link MatchEmitter}.
  */
-import { type Key, OneInputOperator, SKIP_RECORD, type Triggerable } from "@fleuve/core/spi";
+import type { FleuveError } from "@fleuve/core";
+import {
+  type Key,
+  OneInputOperator,
+  type OperatorRuntime,
+  type Output,
+  SKIP_RECORD,
+  type Triggerable,
+} from "@fleuve/core/spi";
 import type { PatternProcessFunction } from "../pattern-process-function.js";
-import { type ActivePattern, KeyedPatternRunner, type TimeDomain } from "./keyed-pattern-runner.js";
+import {
+  type ActivePattern,
+  KeyedPatternRunner,
+  type RunnerSetup,
+  type TimeDomain,
+} from "./keyed-pattern-runner.js";
 import { type CepSideOutputs, MatchEmitter } from "./match-emitter.js";
 import type { Matcher } from "./matcher.js";
 
@@ -31,6 +44,53 @@ export const CEP_GAUGES = {
   bufferedEvents: "cep.bufferedEvents",
 } as const;
 
+/** What a CEP operator hands to {@link openPatternRunner} in its `open()`. */
+export interface PatternRunnerHost<T, OUT>
+  extends Pick<RunnerSetup<T>, "backend" | "timers" | "currentWatermark" | "patterns" | "finishingMatcher"> {
+  readonly runtime: OperatorRuntime;
+  readonly output: Output<OUT>;
+  /** The operator's error policy applied to an error of user code (`StreamOperator.userError`). */
+  userError(error: unknown, record: unknown, timestamp: number): FleuveError | typeof SKIP_RECORD;
+}
+
+/**
+ * The per-key runner of a CEP operator (one pattern, or the patterns of a broadcast stream), with
+ * its match emitter, gauges and counted state, built the same way for both operators in `open()`.
+ */
+export function openPatternRunner<T, OUT>(
+  fn: PatternProcessFunction<any, OUT>,
+  options: Omit<CepOperatorOptions<T>, "patternId">,
+  host: PatternRunnerHost<T, OUT>,
+): KeyedPatternRunner<T> {
+  const rt = host.runtime;
+  const keyed = options.keyed ?? true;
+  const emitter = new MatchEmitter<T, OUT>(fn, host.output, options, {
+    key: (): Key | undefined => (keyed ? host.backend.getCurrentKey() : undefined),
+    currentWatermark: host.currentWatermark,
+    currentProcessingTime: () => rt.processingTime.now(),
+    countLateDropped: () => rt.metrics.numLateRecordsDropped.inc(),
+    userError: (e, record, ts) => {
+      const err = host.userError(e, record, ts);
+      if (err !== SKIP_RECORD) throw err;
+    },
+  });
+  const runner = new KeyedPatternRunner<T>({
+    operatorName: rt.operatorName,
+    backend: host.backend,
+    timers: host.timers,
+    timeDomain: options.timeDomain ?? "event",
+    comparator: options.comparator,
+    currentWatermark: host.currentWatermark,
+    patterns: host.patterns,
+    finishingMatcher: host.finishingMatcher,
+    listener: emitter,
+    partialMatchesGauge: rt.metrics.gauge(CEP_GAUGES.partialMatches),
+    bufferedEventsGauge: rt.metrics.gauge(CEP_GAUGES.bufferedEvents),
+  });
+  runner.recount();
+  return runner;
+}
+
 /** Runs one compiled pattern per key (see the file comment). */
 export class CepOperator<T, OUT> extends OneInputOperator<T, OUT> implements Triggerable<number> {
   private runner!: KeyedPatternRunner<T>;
@@ -50,33 +110,16 @@ export class CepOperator<T, OUT> extends OneInputOperator<T, OUT> implements Tri
   override open(): void {
     // One instance per subtask: fields the function sets on `this` in open() stay per subtask.
     this.fn = Object.create(this.fn) as PatternProcessFunction<any, OUT>;
-    const rt = this.runtime;
-    const backend = this.keyedState;
-    const keyed = this.options.keyed ?? true;
-    const emitter = new MatchEmitter<T, OUT>(this.fn, this.output, this.options, {
-      key: (): Key | undefined => (keyed ? backend.getCurrentKey() : undefined),
-      currentWatermark: () => this.currentWatermark,
-      currentProcessingTime: () => rt.processingTime.now(),
-      countLateDropped: () => rt.metrics.numLateRecordsDropped.inc(),
-      userError: (e, record, ts) => {
-        const err = this.userError(e, record, ts);
-        if (err !== SKIP_RECORD) throw err;
-      },
-    });
-    this.runner = new KeyedPatternRunner<T>({
-      operatorName: rt.operatorName,
-      backend,
+    this.runner = openPatternRunner(this.fn, this.options, {
+      runtime: this.runtime,
+      backend: this.keyedState,
+      output: this.output,
       timers: this.getTimerService<number>(this),
-      timeDomain: this.options.timeDomain ?? "event",
-      comparator: this.options.comparator,
       currentWatermark: () => this.currentWatermark,
+      userError: (e, record, ts) => this.userError(e, record, ts),
       patterns: () => this.patterns,
       finishingMatcher: () => this.patterns[0]!.matcher,
-      listener: emitter,
-      partialMatchesGauge: rt.metrics.gauge(CEP_GAUGES.partialMatches),
-      bufferedEventsGauge: rt.metrics.gauge(CEP_GAUGES.bufferedEvents),
     });
-    this.runner.recount();
     this.fn.open?.();
   }
 
