@@ -139,19 +139,9 @@ export class Pattern<T, M extends object = Record<string, T>, C = T, N extends s
     const strategy = skip ?? noSkip();
     if (nameOrGroup instanceof Pattern)
       return new Pattern(groupStep(nameOrGroup.step, undefined, "relaxed", strategy));
-    return new Pattern({
-      name: checkName(nameOrGroup),
-      previous: undefined,
-      kind: "positive",
-      contiguity: "relaxed",
-      condition: undefined,
-      until: undefined,
-      quantifier: SINGLE,
-      withinFirstAndLast: undefined,
-      withinPreviousAndCurrent: undefined,
-      group: undefined,
-      skip: strategy,
-    });
+    return new Pattern(
+      newStep(checkName(nameOrGroup), undefined, "positive", "relaxed", undefined, strategy),
+    );
   }
 
   /** The current step's name. */
@@ -348,19 +338,7 @@ export class Pattern<T, M extends object = Record<string, T>, C = T, N extends s
       );
     if (step instanceof Pattern)
       return new Pattern(groupStep(step.step, this.step, contiguity, this.step.skip));
-    return new Pattern({
-      name: checkName(step),
-      previous: this.step,
-      kind,
-      contiguity,
-      condition: undefined,
-      until: undefined,
-      quantifier: SINGLE,
-      withinFirstAndLast: undefined,
-      withinPreviousAndCurrent: undefined,
-      group: undefined,
-      skip: this.step.skip,
-    });
+    return new Pattern(newStep(checkName(step), this.step, kind, contiguity, undefined, this.step.skip));
   }
 
   private inner(inner: Contiguity, method: string): Pattern<T, M, C, N> {
@@ -400,18 +378,30 @@ function groupStep(
   contiguity: Contiguity,
   skip: AfterMatchSkipStrategy,
 ): PatternStep {
+  // A group's name is internal: its events are reported under the names of its own steps.
+  return newStep(`$group${++groupCounter}$`, previous, "positive", contiguity, inner, skip);
+}
+
+/** A step as it starts: no condition, no until, no within, taken once. */
+function newStep(
+  name: string,
+  previous: PatternStep | undefined,
+  kind: StepKind,
+  contiguity: Contiguity,
+  group: PatternStep | undefined,
+  skip: AfterMatchSkipStrategy,
+): PatternStep {
   return {
-    // A group's name is internal: its events are reported under the names of its own steps.
-    name: `$group${++groupCounter}$`,
+    name,
     previous,
-    kind: "positive",
+    kind,
     contiguity,
     condition: undefined,
     until: undefined,
     quantifier: SINGLE,
     withinFirstAndLast: undefined,
     withinPreviousAndCurrent: undefined,
-    group: inner,
+    group,
     skip,
   };
 }
