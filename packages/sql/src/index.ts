@@ -19,7 +19,19 @@ export {
   printType,
   printWindowSpec,
 } from "./parser/printer.js";
-export type { Column } from "./planner/relation.js";
+export {
+  type ChangelogMode,
+  describeMode,
+  INSERT_ONLY,
+  isInsertOnly,
+  materialize,
+  ROW_KIND,
+  ROW_KINDS,
+  type RowKind,
+  rowKind,
+  withKind,
+} from "./planner/changelog.js";
+export type { Column, Relation } from "./planner/relation.js";
 export {
   type Row,
   type SqlEnvironment,

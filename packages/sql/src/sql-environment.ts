@@ -18,6 +18,7 @@ import { Catalog } from "./catalog.js";
 import type { Statement } from "./parser/ast.js";
 import { parseQuery, parseScript } from "./parser/parse.js";
 import { printType } from "./parser/printer.js";
+import { type ChangelogMode, describeMode, isInsertOnly } from "./planner/changelog.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
@@ -39,7 +40,15 @@ export interface SqlOptions {
 export interface Table {
   /** The result's column names and types (types when known). */
   readonly columns: readonly Column[];
-  /** The rows as a DataStream of `{ column: value }` objects, to continue with the DataStream API. */
+  /**
+   * Whether the query only inserts rows or also updates them (`+I`, `-U`, `+U`, `-D`), and which
+   * operator produces the updates.
+   */
+  readonly changelogMode: ChangelogMode;
+  /**
+   * The rows as a DataStream of `{ column: value }` objects, to continue with the DataStream API.
+   * The rows of an updating query carry their kind: `rowKind(row)`.
+   */
   toDataStream(): DataStream<Row>;
 }
 
@@ -49,9 +58,13 @@ export interface TableResult {
   readonly kind: "SUCCESS" | "SUCCESS_WITH_CONTENT" | "JOB";
   /** The column names of the rows. */
   readonly columns: readonly string[];
+  /** For a query: whether its rows only insert or also update (see {@link Table.changelogMode}). */
+  readonly changelogMode?: ChangelogMode;
   /**
    * The rows: at once for SHOW and DESCRIBE; for a query, runs the job to the end of its input and
-   * returns every row (bounded sources only: an unbounded one never ends).
+   * returns every row (bounded sources only: an unbounded one never ends). An updating query
+   * returns its changelog: each row's kind is `rowKind(row)`, and `materialize(rows)` is the
+   * final table.
    */
   collect(): Promise<Row[]>;
   /** Runs the job of an INSERT INTO to the end of its input (nothing to run for other statements). */
@@ -100,7 +113,11 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   const settings = new Map<string, string>();
   const ctx: PlanContext = { env, connectors, catalog };
 
-  const table = (rel: Relation): Table => ({ columns: rel.columns, toDataStream: () => rel.stream });
+  const table = (rel: Relation): Table => ({
+    columns: rel.columns,
+    changelogMode: rel.changelog,
+    toDataStream: () => rel.stream,
+  });
 
   function run(s: Statement): TableResult {
     switch (s.kind) {
@@ -159,6 +176,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         return {
           kind: "SUCCESS_WITH_CONTENT",
           columns: rel.columns.map((c) => c.name),
+          changelogMode: rel.changelog,
           collect: () => env.executeAndCollect(rel.stream, "sql-query"),
           await: async () => {
             await env.execute("sql-query");
@@ -192,6 +210,15 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       throw invalid(
         `INSERT INTO ${name}: the query has ${rel.columns.length} columns, the table takes ${targets.length} (${targets.join(", ")})`,
         s.pos,
+      );
+    }
+    if (!isInsertOnly(rel.changelog)) {
+      // Flink: "Table sink '...' doesn't support consuming update and delete changes which is
+      // produced by node GroupAggregate(...)".
+      throw invalid(
+        `table ${name} is an append-only sink: it cannot take the updates ${describeMode(rel.changelog)} produced by ${rel.changelog.producer ?? "the query"}`,
+        s.pos,
+        { table: name, producer: rel.changelog.producer },
       );
     }
     const { connector, options: opts } = connectorOptions(def);

@@ -8,6 +8,7 @@
 import type { ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core";
 import type { Catalog } from "../catalog.js";
 import type { Expr, Query, QueryBody, Select, TableRef } from "../parser/ast.js";
+import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
 import { compileExpression } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
@@ -57,9 +58,13 @@ function planBody(body: QueryBody, ctx: PlanContext): Relation {
         right.columns.forEach((c, i) => {
           out[names[i] as string] = row[c.name];
         });
-        return out;
+        return withKindOf(out, row);
       });
-      return { stream: left.stream.union(renamed), columns: left.columns };
+      return {
+        stream: left.stream.union(renamed),
+        columns: left.columns,
+        changelog: unionMode(left.changelog, right.changelog),
+      };
     }
   }
 }
@@ -80,7 +85,7 @@ function planValues(rows: readonly Expr[], ctx: PlanContext): Relation {
     });
     return row;
   });
-  return { stream: ctx.env.fromCollection(data), columns };
+  return { stream: ctx.env.fromCollection(data), columns, changelog: INSERT_ONLY };
 }
 
 /** Whether `e` contains an aggregate call (outside OVER). */
@@ -168,11 +173,17 @@ function planSelect(select: Select, ctx: PlanContext): Relation {
   const projected = stream.map((row) => {
     const out: Row = {};
     for (const o of outs) out[o.name] = o.eval(row);
-    return out;
+    return withKindOf(out, row);
   });
   // A rowtime column selected as is stays the event-time attribute (record timestamps are kept).
   const rowtime = outs.find((o) => o.source !== undefined && o.source === input.rowtime)?.name;
-  return { stream: projected, columns: outs.map((o) => ({ name: o.name, type: o.type })), rowtime };
+  return {
+    stream: projected,
+    columns: outs.map((o) => ({ name: o.name, type: o.type })),
+    rowtime,
+    // A projection keeps the kinds of its input; the unique key survives if all its columns do.
+    changelog: projectMode(input.changelog, outs),
+  };
 }
 
 function planFrom(ref: TableRef, ctx: PlanContext): Relation {
@@ -201,6 +212,19 @@ function planFrom(ref: TableRef, ctx: PlanContext): Relation {
   }
 }
 
+/** The changelog mode of a projection: the input's kinds; its unique key renamed, or lost if a key column is dropped. */
+function projectMode(
+  mode: Relation["changelog"],
+  outs: readonly { name: string; source?: string | undefined }[],
+): Relation["changelog"] {
+  if (isInsertOnly(mode) || mode.uniqueKey === undefined) return mode;
+  const renamed = mode.uniqueKey.map((k) => outs.find((o) => o.source === k)?.name);
+  return {
+    ...mode,
+    uniqueKey: renamed.every((k) => k !== undefined) ? (renamed as string[]) : undefined,
+  };
+}
+
 function renameColumns(rel: Relation, names: readonly string[]): Relation {
   if (names.length === 0) return rel;
   if (names.length !== rel.columns.length) {
@@ -214,7 +238,7 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
     names.forEach((n, i) => {
       out[n] = row[old[i] as string];
     });
-    return out;
+    return withKindOf(out, row);
   });
   const rowtimeIndex = rel.rowtime === undefined ? -1 : old.indexOf(rel.rowtime);
   return {
@@ -222,6 +246,10 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
     columns: rel.columns.map((c, i) => ({ name: names[i] as string, type: c.type })),
     rowtime: rowtimeIndex < 0 ? undefined : names[rowtimeIndex],
     alias: rel.alias,
+    changelog: projectMode(
+      rel.changelog,
+      names.map((n, i) => ({ name: n, source: old[i] })),
+    ),
   };
 }
 

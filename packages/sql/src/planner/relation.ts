@@ -5,6 +5,7 @@
 
 import type { DataStream } from "@fleuve/core";
 import type { DataType, QualifiedName, SourcePos } from "../parser/ast.js";
+import type { ChangelogMode } from "./changelog.js";
 import type { Compiled, Scope } from "./compile-expression.js";
 import { invalid } from "./problems.js";
 import type { Row } from "./values.js";
@@ -23,6 +24,11 @@ export interface Relation {
   readonly rowtime?: string | undefined;
   /** The table name or alias qualified names may use (`o.price`). */
   readonly alias?: string | undefined;
+  /**
+   * The kinds of rows the stream carries (insert-only or updating) and, when updating, which
+   * operator produces the updates. Rows carry their kind (see changelog.ts).
+   */
+  readonly changelog: ChangelogMode;
 }
 
 /** The scope of a relation's rows: columns by name, qualified by the relation's alias or not. */

@@ -19,6 +19,7 @@ import {
 import type { TableDefinition } from "../catalog.js";
 import type { Expr } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { INSERT_ONLY } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
@@ -184,5 +185,5 @@ export function planScan(
     );
     rowtime = col.name;
   }
-  return { stream, columns, rowtime, alias };
+  return { stream, columns, rowtime, alias, changelog: INSERT_ONLY };
 }

@@ -17,6 +17,7 @@ import {
 } from "@fleuve/core";
 import type { Expr, Select, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { describeMode, INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
@@ -186,6 +187,14 @@ function mergeStates(call: AggregateCall, a: AggState, b: AggState): AggState {
 export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   if (select.distinct) throw unsupported("SELECT DISTINCT", select.pos);
   const input = tvf.input;
+  if (!isInsertOnly(input.changelog)) {
+    // Flink's window aggregation consumes insert-only input only.
+    throw unsupported(
+      `a window aggregation over an updating input (${input.changelog.producer ?? "an updating relation"} produces ${describeMode(input.changelog)})`,
+      tvf.pos,
+      "window TVFs take an insert-only table",
+    );
+  }
   const inputScope = rowScope(input);
 
   // WHERE runs on the input rows, before windows are assigned.
@@ -357,7 +366,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // The output records carry the window's max timestamp (window_time): a selected window_time
   // stays an event-time attribute for a following window.
   const rowtime = items.find((i) => i.isWindowTime)?.name;
-  return { stream: result, columns, rowtime };
+  return { stream: result, columns, rowtime, changelog: INSERT_ONLY };
 }
 
 function windowColumnsIn(e: Expr): WindowColumn[] {

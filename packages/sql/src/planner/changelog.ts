@@ -1,0 +1,124 @@
+/**
+ * Changelog semantics, as Flink SQL's RowKind and ChangelogMode. Every row of a planned stream
+ * has a kind: `+I` (insert), `-U` (the row before an update), `+U` (the row after it) or `-D`
+ * (delete). An insert-only relation has only `+I` rows; an updating one (a group aggregation, a
+ * top-N...) retracts and updates the rows it emitted before.
+ *
+ * The kind travels in the row itself, under the reserved field {@link ROW_KIND} (absent means
+ * `+I`, so insert-only rows carry nothing extra). It is a plain string field so that it survives
+ * every serialization a record goes through (v8 between processes, state snapshots). Operators
+ * that build a new row from an input row copy the kind with {@link withKindOf}.
+ *
+ * Each relation states its {@link ChangelogMode}: the kinds its stream may contain, and, when it
+ * updates, the operator that produces the updates (so that a sink refusing updates can name it)
+ * and the unique key of its rows, if any (what an upsert consumer keys by).
+ */
+
+import type { Row } from "./values.js";
+
+/** The kind of a change: insert, update-before, update-after, delete (Flink's RowKind). */
+export type RowKind = "+I" | "-U" | "+U" | "-D";
+
+/** Every row kind, in Flink's order. */
+export const ROW_KINDS: readonly RowKind[] = ["+I", "-U", "+U", "-D"];
+
+/** The reserved row field holding a row's kind when it is not `+I`. */
+export const ROW_KIND = "$rowkind";
+
+/** The kind of `row` (`+I` when it carries none). */
+export function rowKind(row: Row): RowKind {
+  return (row[ROW_KIND] as RowKind | undefined) ?? "+I";
+}
+
+/** Sets the kind of `row` (in place) and returns it; `+I` leaves the row without the field. */
+export function withKind(row: Row, kind: RowKind): Row {
+  if (kind === "+I") delete row[ROW_KIND];
+  else row[ROW_KIND] = kind;
+  return row;
+}
+
+/** Gives `out` the kind of `from` (in place) and returns `out`: for projections of changelog rows. */
+export function withKindOf(out: Row, from: Row): Row {
+  const k = from[ROW_KIND];
+  if (k !== undefined) out[ROW_KIND] = k;
+  return out;
+}
+
+/** Whether `kind` adds a row to the table (`+I`, `+U`) rather than removing one (`-U`, `-D`). */
+export function isAccumulate(kind: RowKind): boolean {
+  return kind === "+I" || kind === "+U";
+}
+
+/**
+ * The kinds of rows a relation's stream may contain (Flink's ChangelogMode), and for an updating
+ * relation, the operator that produces the updates and the key that identifies its rows.
+ */
+export interface ChangelogMode {
+  /** The kinds the stream may contain; `["+I"]` for insert-only. */
+  readonly kinds: readonly RowKind[];
+  /**
+   * The operator that produces the updates, as Flink names plan nodes (e.g.
+   * `GroupAggregate(groupBy=[item], select=[item, COUNT(*)])`); set when the mode is not insert-only.
+   */
+  readonly producer?: string | undefined;
+  /** The columns that identify a row of the result (the GROUP BY keys), when there are. */
+  readonly uniqueKey?: readonly string[] | undefined;
+}
+
+/** Insert-only: every row is `+I` (sources, projections and filters of them, window aggregates). */
+export const INSERT_ONLY: ChangelogMode = { kinds: ["+I"] };
+
+/** A retracting, updating changelog produced by `producer`: `+I`, `-U`, `+U` and `-D`. */
+export function retractMode(producer: string, uniqueKey?: readonly string[]): ChangelogMode {
+  return { kinds: ["+I", "-U", "+U", "-D"], producer, uniqueKey };
+}
+
+/** An upsert changelog (no `-U`): `+I`, `+U` and `-D` by `uniqueKey` (Flink's ChangelogMode.upsert()). */
+export function upsertMode(producer: string, uniqueKey: readonly string[]): ChangelogMode {
+  return { kinds: ["+I", "+U", "-D"], producer, uniqueKey };
+}
+
+/** Whether a relation with `mode` only inserts. */
+export function isInsertOnly(mode: ChangelogMode): boolean {
+  return mode.kinds.every((k) => k === "+I");
+}
+
+/** Whether `mode` has update-before rows (`-U`). */
+export function hasUpdateBefore(mode: ChangelogMode): boolean {
+  return mode.kinds.includes("-U");
+}
+
+/** The mode of a union: the kinds of both; the producer of the first updating side; no unique key. */
+export function unionMode(a: ChangelogMode, b: ChangelogMode): ChangelogMode {
+  if (isInsertOnly(a) && isInsertOnly(b)) return INSERT_ONLY;
+  const kinds = ROW_KINDS.filter((k) => a.kinds.includes(k) || b.kinds.includes(k));
+  return { kinds, producer: isInsertOnly(a) ? b.producer : a.producer };
+}
+
+/** `[+I, -U, +U, -D]` as Flink prints a ChangelogMode. */
+export function describeMode(mode: ChangelogMode): string {
+  return `[${mode.kinds.join(", ")}]`;
+}
+
+/**
+ * Applies a changelog to a table: the rows left after every change of `changes`, in the order
+ * they were first inserted (a multiset: equal rows count). A `-U` or `-D` removes one equal row
+ * (the kind aside); one with no equal row is an error, naming it, as a changelog that retracts
+ * what it never emitted is broken.
+ */
+export function materialize(changes: Iterable<Row>): Row[] {
+  const table: { text: string; row: Row }[] = [];
+  for (const change of changes) {
+    const kind = rowKind(change);
+    const row: Row = { ...change };
+    delete row[ROW_KIND];
+    const text = JSON.stringify(row);
+    if (isAccumulate(kind)) table.push({ text, row });
+    else {
+      const at = table.findIndex((r) => r.text === text);
+      if (at < 0) throw new Error(`the changelog retracts ${kind}${text}, which it never emitted`);
+      table.splice(at, 1);
+    }
+  }
+  return table.map((r) => r.row);
+}
