@@ -30,7 +30,8 @@ const PACKAGES = {
   kafka: ["core"],
   cep: ["core"],
   sql: ["core"],
-  cli: ["core", "log", "kafka"],
+  registry: ["core", "log", "kafka"],
+  cli: ["core", "log", "kafka", "registry"],
 };
 
 const CORE = "^packages/core/src/";

@@ -1,0 +1,127 @@
+/**
+ * Protobuf schemas: parsing with protobufjs (errors are the parser's, with line numbers), and
+ * compatibility by wire format, after Confluent's Protobuf rules: the package and every message
+ * the writer has must remain, a field number keeps a wire-compatible type (scalars within one
+ * compatible group), numeric fields do not change between single and repeated, a field does not
+ * move into an existing `oneof` nor more than one into a new one, proto2 `required` fields are
+ * neither added nor removed.
+ */
+import protobuf from "protobufjs";
+import { errors } from "../errors.js";
+
+/** A parsed .proto file. */
+export interface ParsedProto {
+  root: protobuf.Root;
+  pkg: string;
+  /** Messages by full name (without the leading dot), in file order. */
+  messages: Map<string, protobuf.Type>;
+}
+
+/** Parses a .proto text; `referenced` maps import names to the texts of referenced schemas. */
+export function parseProtobuf(
+  text: string,
+  referenced: ReadonlyMap<string, string> = new Map(),
+): ParsedProto {
+  const root = new protobuf.Root();
+  let pkg = "";
+  try {
+    for (const src of referenced.values()) protobuf.parse(src, root, { keepCase: true });
+    const res = protobuf.parse(text, root, { keepCase: true });
+    pkg = res.package ?? "";
+    root.resolveAll();
+  } catch (e) {
+    throw errors.invalidSchema(`Invalid schema ${text}, details: ${(e as Error).message}`);
+  }
+  const messages = new Map<string, protobuf.Type>();
+  const walk = (ns: protobuf.NamespaceBase) => {
+    for (const nested of ns.nestedArray) {
+      if (nested instanceof protobuf.Type) messages.set(nested.fullName.slice(1), nested);
+      if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type)
+        walk(nested as protobuf.NamespaceBase);
+    }
+  };
+  walk(root);
+  return { root, pkg, messages };
+}
+
+/** Scalar types that read each other's wire values. */
+const GROUPS = [
+  ["int32", "uint32", "int64", "uint64", "bool"],
+  ["sint32", "sint64"],
+  ["fixed32", "sfixed32"],
+  ["fixed64", "sfixed64"],
+  ["string", "bytes"],
+];
+const SCALARS = new Set([...GROUPS.flat(), "double", "float"]);
+const NUMERIC = new Set([...SCALARS].filter((t) => t !== "string" && t !== "bytes"));
+
+function kindOf(f: protobuf.Field): string {
+  if (SCALARS.has(f.type)) return f.type;
+  if (f.resolvedType instanceof protobuf.Enum) return "enum";
+  if (f.map) return "map";
+  return "message";
+}
+
+/** Whether a message's fields are the ones of the first message of the file (the default). */
+export function firstMessage(p: ParsedProto): protobuf.Type | undefined {
+  return p.messages.values().next().value;
+}
+
+/** Why data written with `writer` cannot be read with `reader` (empty when it can). */
+export function protobufReadIssues(reader: ParsedProto, writer: ParsedProto): string[] {
+  const issues: string[] = [];
+  if (reader.pkg !== writer.pkg) issues.push(`#/: package changed from '${writer.pkg}' to '${reader.pkg}'`);
+  for (const [name, wm] of writer.messages) {
+    const rName = reader.pkg === writer.pkg ? name : name.replace(writer.pkg, reader.pkg);
+    const rm = reader.messages.get(rName);
+    if (rm === undefined) {
+      issues.push(`#/${name}: message removed`);
+      continue;
+    }
+    const rById = new Map(rm.fieldsArray.map((f) => [f.id, f]));
+    const wById = new Map(wm.fieldsArray.map((f) => [f.id, f]));
+    const movedToOneof = new Map<string, number>();
+    for (const wf of wm.fieldsArray) {
+      const path = `#/${name}/${wf.id}`;
+      const rf = rById.get(wf.id);
+      if (rf === undefined) {
+        if (wf.required) issues.push(`${path}: required field '${wf.name}' removed`);
+        if (wf.partOf) issues.push(`${path}: field '${wf.name}' removed from oneof '${wf.partOf.name}'`);
+        continue;
+      }
+      const wk = kindOf(wf);
+      const rk = kindOf(rf);
+      if (wk !== rk) {
+        const group = GROUPS.find((g) => g.includes(wk));
+        if (!(group?.includes(rk) ?? false)) {
+          issues.push(`${path}: field ${wf.id} changed from ${wf.type} to ${rf.type}`);
+          continue;
+        }
+      } else if ((wk === "message" || wk === "enum") && wf.resolvedType && rf.resolvedType) {
+        const wn = wf.resolvedType.fullName.slice(1);
+        const rn = rf.resolvedType.fullName.slice(1);
+        if (wn.replace(writer.pkg, "") !== rn.replace(reader.pkg, "")) {
+          issues.push(`${path}: field ${wf.id} changed type from ${wn} to ${rn}`);
+        }
+      }
+      if (wf.repeated !== rf.repeated && NUMERIC.has(wk)) {
+        issues.push(`${path}: numeric field '${wf.name}' changed between single and repeated`);
+      }
+      if (rf.required && !wf.required) issues.push(`${path}: field '${rf.name}' became required`);
+      if (rf.partOf && !wf.partOf) {
+        const oneofName = rf.partOf.name;
+        const existed = wm.oneofsArray.some((o) => o.name === oneofName);
+        if (existed) issues.push(`${path}: field '${wf.name}' moved into existing oneof '${oneofName}'`);
+        movedToOneof.set(oneofName, (movedToOneof.get(oneofName) ?? 0) + 1);
+      }
+    }
+    for (const [oneofName, n] of movedToOneof) {
+      if (n > 1) issues.push(`#/${name}: ${n} fields moved into new oneof '${oneofName}'`);
+    }
+    for (const rf of rm.fieldsArray) {
+      if (!wById.has(rf.id) && rf.required)
+        issues.push(`#/${name}/${rf.id}: required field '${rf.name}' added`);
+    }
+  }
+  return issues;
+}

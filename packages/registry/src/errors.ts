@@ -1,0 +1,124 @@
+/**
+ * Errors of the registry's REST API, with Confluent Schema Registry's HTTP statuses, `error_code`s
+ * and messages (io.confluent.kafka.schemaregistry.rest.exceptions.Errors).
+ */
+
+/** An error the REST API answers with `{"error_code": code, "message": message}`. */
+export class RegistryError extends Error {
+  /**
+   * @param status HTTP status of the answer.
+   * @param errorCode Confluent's `error_code` (e.g. 40401).
+   * @param message The `message` of the answer.
+   */
+  constructor(
+    readonly status: number,
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RegistryError";
+  }
+}
+
+/** Confluent's error codes, by name. */
+export const ERROR_CODES = {
+  SUBJECT_NOT_FOUND: 40401,
+  VERSION_NOT_FOUND: 40402,
+  SCHEMA_NOT_FOUND: 40403,
+  SUBJECT_SOFT_DELETED: 40404,
+  SUBJECT_NOT_SOFT_DELETED: 40405,
+  SCHEMAVERSION_SOFT_DELETED: 40406,
+  SCHEMAVERSION_NOT_SOFT_DELETED: 40407,
+  SUBJECT_COMPATIBILITY_NOT_CONFIGURED: 40408,
+  SUBJECT_MODE_NOT_CONFIGURED: 40409,
+  INCOMPATIBLE_SCHEMA: 409,
+  INVALID_SCHEMA: 42201,
+  INVALID_VERSION: 42202,
+  INVALID_COMPATIBILITY_LEVEL: 42203,
+  INVALID_MODE: 42204,
+  OPERATION_NOT_PERMITTED: 42205,
+  REFERENCE_EXISTS: 42206,
+  ID_DOES_NOT_MATCH: 42207,
+  INVALID_SUBJECT: 42208,
+  STORE_ERROR: 50001,
+} as const;
+
+/** The errors the API raises, built with Confluent's wording. */
+export const errors = {
+  subjectNotFound: (subject: string) =>
+    new RegistryError(404, ERROR_CODES.SUBJECT_NOT_FOUND, `Subject '${subject}' not found.`),
+  versionNotFound: (version: number | string) =>
+    new RegistryError(404, ERROR_CODES.VERSION_NOT_FOUND, `Version ${version} not found.`),
+  schemaNotFound: (id?: number) =>
+    new RegistryError(
+      404,
+      ERROR_CODES.SCHEMA_NOT_FOUND,
+      id === undefined ? "Schema not found" : `Schema ${id} not found`,
+    ),
+  subjectSoftDeleted: (subject: string) =>
+    new RegistryError(
+      404,
+      ERROR_CODES.SUBJECT_SOFT_DELETED,
+      `Subject '${subject}' was soft deleted.Set permanent=true to delete permanently`,
+    ),
+  subjectNotSoftDeleted: (subject: string) =>
+    new RegistryError(
+      404,
+      ERROR_CODES.SUBJECT_NOT_SOFT_DELETED,
+      `Subject '${subject}' was not deleted first before being permanently deleted`,
+    ),
+  versionSoftDeleted: (subject: string, version: number) =>
+    new RegistryError(
+      404,
+      ERROR_CODES.SCHEMAVERSION_SOFT_DELETED,
+      `Subject '${subject}' Version ${version} was soft deleted.Set permanent=true to delete permanently`,
+    ),
+  versionNotSoftDeleted: (subject: string, version: number) =>
+    new RegistryError(
+      404,
+      ERROR_CODES.SCHEMAVERSION_NOT_SOFT_DELETED,
+      `Subject '${subject}' Version ${version} was not deleted first before being permanently deleted`,
+    ),
+  compatibilityNotConfigured: (subject: string) =>
+    new RegistryError(
+      404,
+      ERROR_CODES.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+      `Subject '${subject}' does not have subject-level compatibility configured`,
+    ),
+  modeNotConfigured: (subject: string) =>
+    new RegistryError(
+      404,
+      ERROR_CODES.SUBJECT_MODE_NOT_CONFIGURED,
+      `Subject '${subject}' does not have subject-level mode configured`,
+    ),
+  incompatible: (messages: string[]) =>
+    new RegistryError(
+      409,
+      ERROR_CODES.INCOMPATIBLE_SCHEMA,
+      `Schema being registered is incompatible with an earlier schema for subject, details: [${messages.join(", ")}]`,
+    ),
+  invalidSchema: (message: string) => new RegistryError(422, ERROR_CODES.INVALID_SCHEMA, message),
+  invalidVersion: (version: string) =>
+    new RegistryError(
+      422,
+      ERROR_CODES.INVALID_VERSION,
+      `The specified version '${version}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`,
+    ),
+  invalidCompatibility: (level: unknown) =>
+    new RegistryError(
+      422,
+      ERROR_CODES.INVALID_COMPATIBILITY_LEVEL,
+      `Invalid compatibility level ${JSON.stringify(level)}. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive`,
+    ),
+  invalidMode: (mode: unknown) =>
+    new RegistryError(
+      422,
+      ERROR_CODES.INVALID_MODE,
+      `Invalid mode ${JSON.stringify(mode)}. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, and IMPORT.`,
+    ),
+  notPermitted: (message: string) => new RegistryError(422, ERROR_CODES.OPERATION_NOT_PERMITTED, message),
+  referenceExists: (message: string) => new RegistryError(422, ERROR_CODES.REFERENCE_EXISTS, message),
+  idDoesNotMatch: (message: string) => new RegistryError(422, ERROR_CODES.ID_DOES_NOT_MATCH, message),
+  invalidSubject: (subject: string) =>
+    new RegistryError(422, ERROR_CODES.INVALID_SUBJECT, `The specified subject '${subject}' is not a valid.`),
+};

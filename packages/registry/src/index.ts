@@ -1,0 +1,36 @@
+/**
+ * `@fleuve/registry`: a schema registry speaking Confluent Schema Registry's REST API, and
+ * serializers in Confluent's wire format.
+ */
+export { ERROR_CODES, errors, RegistryError } from "./errors.js";
+export {
+  MODES,
+  type Mode,
+  SchemaRegistry,
+  type SchemaRegistryOptions,
+  type SchemaRequest,
+  type SubjectVersion,
+} from "./registry.js";
+export {
+  COMPATIBILITY_LEVELS,
+  type CompatibilityLevel,
+  compatibilityIssues,
+  type ParsedSchema,
+  parseSchema,
+  readIssues,
+  SCHEMA_TYPES,
+  type SchemaTypeName,
+} from "./schema-types.js";
+export { CONTENT_TYPE, type RegistryServer, type ServeOptions, serveRegistry } from "./server.js";
+export { type RunningRegistry, type StartRegistryOptions, startRegistry } from "./start.js";
+export {
+  keyString,
+  MemoryStore,
+  parseKey,
+  type RegistryStore,
+  type SchemaReference,
+  type SchemaValue,
+  type StoreKey,
+  type StoreRecord,
+  type StoreValue,
+} from "./store.js";
