@@ -1,0 +1,156 @@
+// Protobuf compatibility cases written from the wire-format rules Confluent applies: field numbers,
+// compatible scalar groups, single/repeated, oneof, packages and proto2 required fields.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type CompatibilityLevel, compatibilityIssues, parseSchema } from "../../src/index.js";
+
+const p3 = (body: string, pkg = "acme") => `syntax = "proto3";\npackage ${pkg};\n${body}\n`;
+const p2 = (body: string) => `syntax = "proto2";\npackage acme;\n${body}\n`;
+const M = (fields: string) => p3(`message M { ${fields} }`);
+
+type Case = [
+  name: string,
+  level: CompatibilityLevel,
+  previous: string[],
+  candidate: string,
+  compatible: boolean,
+];
+
+const CASES: Case[] = [
+  ["field added", "FULL", [M("string a = 1;")], M("string a = 1; int32 b = 2;"), true],
+  ["field removed", "BACKWARD", [M("string a = 1; int32 b = 2;")], M("string a = 1;"), true],
+  [
+    "field number reused with another type (the trap)",
+    "BACKWARD",
+    [M("string a = 1; string b = 2;")],
+    M("string a = 1; int32 c = 2;"),
+    false,
+  ],
+  ["int32 to int64 (one varint group)", "FULL", [M("int32 a = 1;")], M("int64 a = 1;"), true],
+  ["uint32 to bool (one varint group)", "BACKWARD", [M("uint32 a = 1;")], M("bool a = 1;"), true],
+  ["int32 to sint32 (zigzag differs)", "BACKWARD", [M("int32 a = 1;")], M("sint32 a = 1;"), false],
+  ["sint32 to sint64", "FULL", [M("sint32 a = 1;")], M("sint64 a = 1;"), true],
+  ["string to bytes", "FULL", [M("string a = 1;")], M("bytes a = 1;"), true],
+  ["fixed32 to sfixed32", "FULL", [M("fixed32 a = 1;")], M("sfixed32 a = 1;"), true],
+  ["fixed32 to int32", "BACKWARD", [M("fixed32 a = 1;")], M("int32 a = 1;"), false],
+  ["double to float", "BACKWARD", [M("double a = 1;")], M("float a = 1;"), false],
+  ["field renamed, same number", "FULL", [M("string a = 1;")], M("string renamed = 1;"), true],
+  [
+    "message removed",
+    "BACKWARD",
+    [p3("message M { string a = 1; } message N { int32 x = 1; }")],
+    p3("message M { string a = 1; }"),
+    false,
+  ],
+  [
+    "message added",
+    "BACKWARD",
+    [p3("message M { string a = 1; }")],
+    p3("message M { string a = 1; } message N { int32 x = 1; }"),
+    true,
+  ],
+  ["package changed", "BACKWARD", [M("string a = 1;")], p3("message M { string a = 1; }", "other"), false],
+  [
+    "optional int32 to repeated (the trap: packed encoding)",
+    "BACKWARD",
+    [M("int32 a = 1;")],
+    M("repeated int32 a = 1;"),
+    false,
+  ],
+  ["optional string to repeated", "BACKWARD", [M("string a = 1;")], M("repeated string a = 1;"), true],
+  [
+    "optional message to repeated",
+    "BACKWARD",
+    [p3("message A { int32 x = 1; } message M { A a = 1; }")],
+    p3("message A { int32 x = 1; } message M { repeated A a = 1; }"),
+    true,
+  ],
+  [
+    "field type changed to another message",
+    "BACKWARD",
+    [p3("message A { int32 x = 1; } message B { int32 y = 1; } message M { A a = 1; }")],
+    p3("message A { int32 x = 1; } message B { int32 y = 1; } message M { B a = 1; }"),
+    false,
+  ],
+  [
+    "field moved into an existing oneof",
+    "BACKWARD",
+    [M("int32 a = 1; oneof o { string b = 2; }")],
+    M("oneof o { int32 a = 1; string b = 2; }"),
+    false,
+  ],
+  [
+    "one field moved into a new oneof",
+    "BACKWARD",
+    [M("int32 a = 1; string b = 2;")],
+    M("oneof o { int32 a = 1; } string b = 2;"),
+    true,
+  ],
+  [
+    "two fields moved into a new oneof",
+    "BACKWARD",
+    [M("int32 a = 1; string b = 2;")],
+    M("oneof o { int32 a = 1; string b = 2; }"),
+    false,
+  ],
+  [
+    "field removed from a oneof",
+    "BACKWARD",
+    [M("oneof o { int32 a = 1; string b = 2; }")],
+    M("oneof o { int32 a = 1; }"),
+    false,
+  ],
+  [
+    "proto2 required field added",
+    "BACKWARD",
+    [p2("message M { optional string a = 1; }")],
+    p2("message M { optional string a = 1; required int32 b = 2; }"),
+    false,
+  ],
+  [
+    "proto2 required field removed",
+    "FORWARD",
+    [p2("message M { required string a = 1; optional int32 b = 2; }")],
+    p2("message M { optional int32 b = 2; }"),
+    false,
+  ],
+  [
+    "proto2 optional became required",
+    "BACKWARD",
+    [p2("message M { optional string a = 1; }")],
+    p2("message M { required string a = 1; }"),
+    false,
+  ],
+  [
+    "enum value added",
+    "FULL",
+    [p3("enum E { A = 0; } message M { E e = 1; }")],
+    p3("enum E { A = 0; B = 1; } message M { E e = 1; }"),
+    true,
+  ],
+  [
+    "non-transitive: a number reused against an older version is not seen",
+    "BACKWARD",
+    [M("string a = 1; int32 b = 2;"), M("string a = 1;")],
+    M("string a = 1; string b = 2;"),
+    true,
+  ],
+  [
+    "transitive: a number reused against an older version",
+    "BACKWARD_TRANSITIVE",
+    [M("string a = 1; int32 b = 2;"), M("string a = 1;")],
+    M("string a = 1; string b = 2;"),
+    false,
+  ],
+];
+
+describe("Protobuf compatibility table", () => {
+  it(`has at least 20 cases (${CASES.length})`, () => assert.ok(CASES.length >= 20));
+  for (const [name, level, previous, candidate, compatible] of CASES) {
+    it(`${level}: ${name} -> ${compatible ? "compatible" : "incompatible"}`, () => {
+      const parse = (s: string) => parseSchema("PROTOBUF", s);
+      const issues = compatibilityIssues(level, parse(candidate), previous.map(parse));
+      assert.equal(issues.length === 0, compatible, issues.join("\n") || "no issue found");
+    });
+  }
+});
