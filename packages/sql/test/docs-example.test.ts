@@ -1,4 +1,5 @@
-// The example in docs/sql.md runs as written and prints the output the page shows after it.
+// The examples of docs/sql.md run as written and print the output the page shows after each
+// (every ```ts block followed by "It prints" and a ```text block).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -7,26 +8,34 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-test("docs/sql.md example runs and prints the documented rows", () => {
-  const md = fs.readFileSync(new URL("../../../docs/sql.md", import.meta.url), "utf8");
-  const m = /## Example\n[\s\S]*?```ts\n([\s\S]*?)```[\s\S]*?```text\n([\s\S]*?)```/.exec(md);
-  assert.ok(m, "docs/sql.md has a ts block and a text block under ## Example");
-  const [, code, output] = m as unknown as [string, string, string];
-  // The file sits in this package so that @fleuve/* resolve through the workspace; the job
-  // runs in a temp directory, where it makes its log.
-  const file = fileURLToPath(new URL(`./.docs-example-${process.pid}.mts`, import.meta.url));
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "fleuve-sql-docs-"));
-  fs.writeFileSync(file, code);
-  try {
-    const res = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), file], {
-      cwd,
-      encoding: "utf8",
-    });
-    assert.equal(res.status, 0, res.stderr);
-    assert.equal(res.stdout, output);
-    assert.ok(fs.existsSync(path.join(cwd, ".fleuve/sql-example/topics/bids/topic.json")));
-  } finally {
-    fs.rmSync(file, { force: true });
-    fs.rmSync(cwd, { recursive: true, force: true });
-  }
+const md = fs.readFileSync(new URL("../../../docs/sql.md", import.meta.url), "utf8");
+const examples = [...md.matchAll(/```ts\n([\s\S]*?)```\n\nIt prints[^\n]*\n\n```text\n([\s\S]*?)```/g)].map(
+  (m) => [m[1], m[2]] as [string, string],
+);
+
+test("docs/sql.md has examples with their output", () => {
+  assert.ok(examples.length >= 2, `found ${examples.length} examples`);
+});
+
+examples.forEach(([code, output], i) => {
+  test(`docs/sql.md example ${i + 1} runs and prints the documented rows`, () => {
+    // The file sits in this package so that @fleuve/* resolve through the workspace; the job
+    // runs in a temp directory, where it makes its log.
+    const file = fileURLToPath(new URL(`./.docs-example-${process.pid}-${i}.mts`, import.meta.url));
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "fleuve-sql-docs-"));
+    fs.writeFileSync(file, code);
+    try {
+      const res = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), file], {
+        cwd,
+        encoding: "utf8",
+      });
+      assert.equal(res.status, 0, res.stderr);
+      assert.equal(res.stdout, output);
+      if (code.includes(".fleuve/sql-example"))
+        assert.ok(fs.existsSync(path.join(cwd, ".fleuve/sql-example/topics/bids/topic.json")));
+    } finally {
+      fs.rmSync(file, { force: true });
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 });

@@ -10,6 +10,7 @@ import type { Catalog } from "../catalog.js";
 import type { Expr, Query, QueryBody, Select, TableRef } from "../parser/ast.js";
 import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
 import { compileExpression } from "./compile-expression.js";
+import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
@@ -126,13 +127,10 @@ function planSelect(select: Select, ctx: PlanContext): Relation {
   }
   const input = planFrom(from, ctx);
   if (aggregating) {
-    throw unsupported(
-      "GROUP BY without a window TVF (an updating aggregation)",
-      select.pos,
-      "group by window_start, window_end of TUMBLE, HOP or SESSION",
-    );
+    if (select.distinct) throw unsupported("SELECT DISTINCT with GROUP BY or aggregates", select.pos);
+    return planGroupAggregate(select, input);
   }
-  if (select.distinct) throw unsupported("SELECT DISTINCT", select.pos);
+  if (select.distinct) return planDistinct(select, input);
   const scope = rowScope(input);
   let stream = input.stream;
   if (select.where !== undefined) {

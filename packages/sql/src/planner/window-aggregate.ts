@@ -17,11 +17,24 @@ import {
 } from "@fleuve/core";
 import type { Expr, Select, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import {
+  type AggAcc,
+  type AggregateCall,
+  aggregateOutputScope,
+  children,
+  compileAggregates,
+  createAcc,
+  exprKey,
+  inputOf,
+  itemName,
+  mergeAcc,
+  resultOf,
+  updateAcc,
+} from "./aggregates.js";
 import { describeMode, INSERT_ONLY, isInsertOnly } from "./changelog.js";
-import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
+import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
-import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
 import type { Row } from "./values.js";
 
 /** A window TVF call, its arguments resolved. */
@@ -41,146 +54,19 @@ type WindowColumn = (typeof WINDOW_COLUMNS)[number];
 
 const TIMESTAMP3 = { kind: "atomic", name: "TIMESTAMP", args: [3], notNull: true } as const;
 
-/** One aggregate call of the query. */
-interface AggregateCall {
-  readonly call: Expr & { kind: "call" };
-  readonly arg: Compiled<Row> | undefined;
-  readonly filter: Compiled<Row> | undefined;
-}
-
-/** Accumulator of one aggregate: count, sum/min/max, [sum, count] for AVG, or distinct values by text. */
-type AggState = number | unknown | [number, number] | Record<string, unknown>;
 interface Accumulator {
   keys: unknown[] | null;
-  aggs: AggState[];
+  aggs: AggAcc[];
 }
 interface Aggregated {
   readonly keys: unknown[];
   readonly values: unknown[];
 }
 
-/** The text identifying an expression (positions aside), to match select items with GROUP BY keys. */
-function exprKey(e: Expr): string {
-  if (e.kind === "column") return `col:${e.name.parts[e.name.parts.length - 1]}`;
-  return printExpr(e);
-}
-
 function isWindowColumn(e: Expr): WindowColumn | undefined {
   if (e.kind !== "column") return undefined;
   const last = e.name.parts[e.name.parts.length - 1] as string;
   return (WINDOW_COLUMNS as readonly string[]).includes(last) ? (last as WindowColumn) : undefined;
-}
-
-/** The aggregate calls in `e`, outermost only (an aggregate inside an aggregate is refused). */
-function collectAggregates(e: Expr, out: (Expr & { kind: "call" })[], inside = false): void {
-  if (e.kind === "call" && AGGREGATE_FUNCTIONS.has(e.name) && e.over === undefined) {
-    if (inside) throw invalid(`aggregate ${e.name} inside another aggregate`, e.pos);
-    out.push(e);
-    for (const a of e.args) collectAggregates(a, [], true);
-    return;
-  }
-  for (const child of children(e)) collectAggregates(child, out, inside);
-}
-
-function children(e: Expr): Expr[] {
-  switch (e.kind) {
-    case "unary":
-      return [e.operand];
-    case "binary":
-      return [e.left, e.right];
-    case "is":
-      return [e.operand];
-    case "isDistinctFrom":
-      return [e.left, e.right];
-    case "between":
-      return [e.operand, e.low, e.high];
-    case "in":
-      return [e.operand, ...e.list];
-    case "like":
-      return e.escape === undefined ? [e.operand, e.pattern] : [e.operand, e.pattern, e.escape];
-    case "case":
-      return [
-        ...(e.operand ? [e.operand] : []),
-        ...e.whens.flatMap((w) => [w.when, w.result]),
-        ...(e.else ? [e.else] : []),
-      ];
-    case "cast":
-    case "extract":
-    case "field":
-      return [e.operand];
-    case "call":
-      return [...e.args, ...(e.filter ? [e.filter] : [])];
-    case "row":
-    case "array":
-      return [...e.values];
-    case "map":
-      return [...e.entries];
-    case "index":
-      return [e.operand, e.index];
-    default:
-      return [];
-  }
-}
-
-function initial(call: AggregateCall): AggState {
-  if (call.call.distinct) return {};
-  switch (call.call.name) {
-    case "COUNT":
-      return 0;
-    case "AVG":
-      return [0, 0];
-    default:
-      return null;
-  }
-}
-
-function addTo(name: string, state: AggState, v: unknown): AggState {
-  switch (name) {
-    case "COUNT":
-      return (state as number) + 1;
-    case "SUM":
-      return state === null ? (v as number) : (state as number) + (v as number);
-    case "MIN":
-      return state === null || (v as number) < (state as number) ? v : state;
-    case "MAX":
-      return state === null || (v as number) > (state as number) ? v : state;
-    case "AVG": {
-      const s = state as [number, number];
-      s[0] += v as number;
-      s[1] += 1;
-      return s;
-    }
-  }
-  return state;
-}
-
-function resultOf(call: AggregateCall, state: AggState): unknown {
-  const name = call.call.name;
-  if (call.call.distinct) {
-    let s: AggState = name === "COUNT" ? 0 : name === "AVG" ? [0, 0] : null;
-    for (const v of Object.values(state as Record<string, unknown>)) s = addTo(name, s, v);
-    return resultOf({ ...call, call: { ...call.call, distinct: false } }, s);
-  }
-  if (name === "AVG") {
-    const [sum, count] = state as [number, number];
-    return count === 0 ? null : sum / count;
-  }
-  return state;
-}
-
-function mergeStates(call: AggregateCall, a: AggState, b: AggState): AggState {
-  if (call.call.distinct) return { ...(a as Record<string, unknown>), ...(b as Record<string, unknown>) };
-  switch (call.call.name) {
-    case "COUNT":
-      return (a as number) + (b as number);
-    case "AVG": {
-      const x = a as [number, number];
-      const y = b as [number, number];
-      return [x[0] + y[0], x[1] + y[1]];
-    }
-    default:
-      return b === null ? a : a === null ? b : addTo(call.call.name, a, b);
-  }
 }
 
 /** Plans a window aggregation over `tvf` for `select`. */
@@ -240,70 +126,37 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   }
 
   // The aggregates of the select list and HAVING.
-  const calls: (Expr & { kind: "call" })[] = [];
-  for (const item of select.items) collectAggregates(item.expr, calls);
-  if (select.having !== undefined) collectAggregates(select.having, calls);
-  const aggregates: AggregateCall[] = calls.map((call) => {
-    if (call.name !== "COUNT" && call.args.length !== 1)
-      throw invalid(`${call.name} takes 1 argument, got ${call.args.length}`, call.pos);
-    const first = call.args[0];
-    const star = first === undefined || first.kind === "star";
-    if (call.name === "COUNT" && call.args.length > 1)
-      throw invalid(`COUNT takes 1 argument, got ${call.args.length}`, call.pos);
-    if (star && call.name !== "COUNT")
-      throw invalid(`${call.name}(*) is not valid; only COUNT(*) is`, call.pos);
-    if (star && call.distinct) throw invalid("COUNT(DISTINCT *) is not valid", call.pos);
-    return {
-      call,
-      arg: star ? undefined : compileExpression(first as Expr, inputScope),
-      filter: call.filter === undefined ? undefined : compileExpression(call.filter, inputScope),
-    };
-  });
-  const aggIndex = new Map<Expr, number>(calls.map((c, i) => [c, i]));
-  const keyIndex = new Map<string, number>(keys.map((k, i) => [exprKey(k.expr), i]));
+  const { aggregates, index: aggIndex } = compileAggregates(
+    [...select.items.map((i) => i.expr), select.having],
+    inputScope,
+  );
 
   // The output rows: select items over (keys, aggregate values, window).
   type Out = { keys: unknown[]; values: unknown[]; start: number; end: number };
-  const outScope: Scope<Out> = {
-    intercept(e) {
-      const a = aggIndex.get(e);
-      if (a !== undefined) return { eval: (o) => o.values[a] ?? null, type: aggregates[a]?.arg?.type };
+  const outScope = aggregateOutputScope<Out>(
+    aggregates,
+    aggIndex,
+    keys,
+    (o, a) => o.values[a],
+    (o, k) => o.keys[k],
+    (e) => {
       const w = isWindowColumn(e);
-      if (w !== undefined) {
-        if (!grouped.has(w))
-          throw invalid(`${w} must be in GROUP BY to be selected`, e.kind === "column" ? e.pos : undefined);
-        const ev =
-          w === "window_start"
-            ? (o: Out) => o.start
-            : w === "window_end"
-              ? (o: Out) => o.end
-              : (o: Out) => o.end - 1;
-        return { eval: ev, type: TIMESTAMP3 };
-      }
-      const k = keyIndex.get(exprKey(e));
-      if (k !== undefined) return { eval: (o) => o.keys[k] ?? null, type: keys[k]?.compiled.type };
-      return undefined;
+      if (w === undefined) return undefined;
+      if (!grouped.has(w))
+        throw invalid(`${w} must be in GROUP BY to be selected`, e.kind === "column" ? e.pos : undefined);
+      const ev =
+        w === "window_start"
+          ? (o: Out) => o.start
+          : w === "window_end"
+            ? (o: Out) => o.end
+            : (o: Out) => o.end - 1;
+      return { eval: ev, type: TIMESTAMP3 };
     },
-    column(name, pos) {
-      throw invalid(
-        `column ${name.parts.join(".")} must be in GROUP BY or inside an aggregate function`,
-        pos,
-        {
-          column: name.parts.join("."),
-        },
-      );
-    },
-  };
+  );
   const items = select.items.map((item, i) => {
     if (item.expr.kind === "star")
       throw invalid("SELECT * is not valid in a query with GROUP BY", select.pos);
-    const name =
-      item.alias ??
-      (item.expr.kind === "column"
-        ? (item.expr.name.parts[item.expr.name.parts.length - 1] as string)
-        : item.expr.kind === "call" && AGGREGATE_FUNCTIONS.has(item.expr.name)
-          ? `EXPR$${i}`
-          : `EXPR$${i}`);
+    const name = itemName(item, i);
     const compiled = compileExpression(item.expr, outScope);
     return {
       name,
@@ -317,27 +170,24 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const n = aggregates.length;
   const keyEvals = keys.map((k) => k.compiled.eval);
   const agg: AggregateFunction<Row, Accumulator, Aggregated> = {
-    createAccumulator: () => ({ keys: null, aggs: aggregates.map(initial) }),
+    createAccumulator: () => ({ keys: null, aggs: aggregates.map(createAcc) }),
     add(row, acc) {
       if (acc.keys === null) acc.keys = keyEvals.map((k) => k(row));
       for (let i = 0; i < n; i++) {
         const a = aggregates[i] as AggregateCall;
-        if (a.filter !== undefined && a.filter.eval(row) !== true) continue;
-        const v = a.arg === undefined ? 1 : a.arg.eval(row);
-        if (v === null) continue; // aggregates skip NULL inputs (COUNT(*) counts rows)
-        if (a.call.distinct) (acc.aggs[i] as Record<string, unknown>)[JSON.stringify(v)] = v;
-        else acc.aggs[i] = addTo(a.call.name, acc.aggs[i], v);
+        const v = inputOf(a, row);
+        if (v !== undefined) acc.aggs[i] = updateAcc(a, acc.aggs[i] as AggAcc, v, 1);
       }
       return acc;
     },
     getResult: (acc) => ({
       keys: acc.keys ?? [],
-      values: aggregates.map((a, i) => resultOf(a, acc.aggs[i])),
+      values: aggregates.map((a, i) => resultOf(a, acc.aggs[i] as AggAcc)),
     }),
     merge(x, y) {
       return {
         keys: x.keys ?? y.keys,
-        aggs: aggregates.map((a, i) => mergeStates(a, x.aggs[i], y.aggs[i])),
+        aggs: aggregates.map((a, i) => mergeAcc(a, x.aggs[i] as AggAcc, y.aggs[i] as AggAcc)),
       };
     },
   };

@@ -1,0 +1,255 @@
+/**
+ * Aggregate calls shared by every aggregating operator (group aggregation, window aggregation):
+ * finding the calls of a select list and HAVING, compiling their argument and FILTER, and
+ * accumulators that take a value in (accumulate), take one out (retract, for updating inputs)
+ * and merge (session windows). Accumulators are plain JSON-like data, so any state backend
+ * keeps them:
+ *
+ * - `COUNT`: the count;
+ * - `SUM`, `AVG`: `[sum, count of non-NULL values]` (SUM of no value is NULL, as Flink's
+ *   SumWithRetractAggFunction);
+ * - `MIN`, `MAX` and every `DISTINCT` aggregate: the multiset of values (`{ text: [value, n] }`),
+ *   since retracting the current minimum needs the values under it (Flink's MinWithRetract keeps a
+ *   map view of value to count the same way).
+ */
+
+import type { Expr, SourcePos } from "../parser/ast.js";
+import { printExpr } from "../parser/printer.js";
+import { type Compiled, compileExpression, type Scope } from "./compile-expression.js";
+import { invalid } from "./problems.js";
+import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
+import type { Row } from "./values.js";
+
+/** An aggregate call node. */
+export type CallExpr = Expr & { kind: "call" };
+
+/** One aggregate call of a query, compiled over the input rows. */
+export interface AggregateCall {
+  readonly call: CallExpr;
+  /** The argument; undefined for COUNT(*). */
+  readonly arg: Compiled<Row> | undefined;
+  /** `FILTER (WHERE ...)`. */
+  readonly filter: Compiled<Row> | undefined;
+}
+
+/** A multiset of values by their JSON text: `[value, multiplicity]`. */
+export type Multiset = Record<string, [unknown, number]>;
+/** The accumulator of one aggregate call (see the module comment). */
+export type AggAcc = number | [number, number] | Multiset;
+
+/** The text identifying an expression (positions aside), to match select items with GROUP BY keys. */
+export function exprKey(e: Expr): string {
+  if (e.kind === "column") return `col:${e.name.parts[e.name.parts.length - 1]}`;
+  return printExpr(e);
+}
+
+/** Whether `e` is a call of an aggregate function (not an OVER aggregate). */
+export function isAggregateCall(e: Expr): e is CallExpr {
+  return e.kind === "call" && AGGREGATE_FUNCTIONS.has(e.name) && e.over === undefined;
+}
+
+/** The aggregate calls in `e`, outermost only (an aggregate inside an aggregate is refused). */
+export function collectAggregates(e: Expr, out: CallExpr[], inside = false): void {
+  if (isAggregateCall(e)) {
+    if (inside) throw invalid(`aggregate ${e.name} inside another aggregate`, e.pos);
+    out.push(e);
+    for (const a of e.args) collectAggregates(a, [], true);
+    return;
+  }
+  for (const child of children(e)) collectAggregates(child, out, inside);
+}
+
+/** The direct subexpressions of `e` (not into subqueries). */
+export function children(e: Expr): Expr[] {
+  switch (e.kind) {
+    case "unary":
+      return [e.operand];
+    case "binary":
+      return [e.left, e.right];
+    case "is":
+      return [e.operand];
+    case "isDistinctFrom":
+      return [e.left, e.right];
+    case "between":
+      return [e.operand, e.low, e.high];
+    case "in":
+      return [e.operand, ...e.list];
+    case "like":
+      return e.escape === undefined ? [e.operand, e.pattern] : [e.operand, e.pattern, e.escape];
+    case "case":
+      return [
+        ...(e.operand ? [e.operand] : []),
+        ...e.whens.flatMap((w) => [w.when, w.result]),
+        ...(e.else ? [e.else] : []),
+      ];
+    case "cast":
+    case "extract":
+    case "field":
+      return [e.operand];
+    case "call":
+      return [...e.args, ...(e.filter ? [e.filter] : [])];
+    case "row":
+    case "array":
+      return [...e.values];
+    case "map":
+      return [...e.entries];
+    case "index":
+      return [e.operand, e.index];
+    default:
+      return [];
+  }
+}
+
+/** Compiles the aggregate calls of `exprs` (select items, HAVING) over the input scope. */
+export function compileAggregates(
+  exprs: readonly (Expr | undefined)[],
+  inputScope: Scope<Row>,
+): { aggregates: AggregateCall[]; index: Map<Expr, number> } {
+  const calls: CallExpr[] = [];
+  for (const e of exprs) if (e !== undefined) collectAggregates(e, calls);
+  const aggregates = calls.map((call): AggregateCall => {
+    if (call.name !== "COUNT" && call.args.length !== 1)
+      throw invalid(`${call.name} takes 1 argument, got ${call.args.length}`, call.pos);
+    const first = call.args[0];
+    const star = first === undefined || first.kind === "star";
+    if (call.name === "COUNT" && call.args.length > 1)
+      throw invalid(`COUNT takes 1 argument, got ${call.args.length}`, call.pos);
+    if (star && call.name !== "COUNT")
+      throw invalid(`${call.name}(*) is not valid; only COUNT(*) is`, call.pos);
+    if (star && call.distinct) throw invalid("COUNT(DISTINCT *) is not valid", call.pos);
+    return {
+      call,
+      arg: star ? undefined : compileExpression(first as Expr, inputScope),
+      filter: call.filter === undefined ? undefined : compileExpression(call.filter, inputScope),
+    };
+  });
+  return { aggregates, index: new Map<Expr, number>(calls.map((c, i) => [c, i])) };
+}
+
+const usesMultiset = (a: AggregateCall) => a.call.distinct || a.call.name === "MIN" || a.call.name === "MAX";
+
+/** A fresh accumulator for `a`. */
+export function createAcc(a: AggregateCall): AggAcc {
+  if (usesMultiset(a)) return {};
+  return a.call.name === "COUNT" ? 0 : [0, 0];
+}
+
+/**
+ * The value `a` aggregates from `row`, or `undefined` when the row does not count for it (its
+ * FILTER is not true, or the value is NULL: aggregates skip NULLs, COUNT(*) counts rows).
+ */
+export function inputOf(a: AggregateCall, row: Row): unknown {
+  if (a.filter !== undefined && a.filter.eval(row) !== true) return undefined;
+  const v = a.arg === undefined ? 1 : a.arg.eval(row);
+  return v === null ? undefined : v;
+}
+
+/** Adds `v` (`sign` 1) or takes it out (`sign` -1) of `acc`; returns the accumulator. */
+export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -1): AggAcc {
+  if (usesMultiset(a)) {
+    const m = acc as Multiset;
+    const text = JSON.stringify(v);
+    const entry = m[text];
+    const n = (entry?.[1] ?? 0) + sign;
+    if (n === 0) delete m[text];
+    else m[text] = [v, n];
+    return m;
+  }
+  if (a.call.name === "COUNT") return (acc as number) + sign;
+  const s = acc as [number, number];
+  s[0] += sign * (v as number);
+  s[1] += sign;
+  return s;
+}
+
+/** Merges accumulator `b` into `a` (session windows merging); returns the result. */
+export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
+  if (usesMultiset(a)) {
+    const m: Multiset = { ...(x as Multiset) };
+    for (const [text, [v, n]] of Object.entries(y as Multiset)) m[text] = [v, (m[text]?.[1] ?? 0) + n];
+    return m;
+  }
+  if (a.call.name === "COUNT") return (x as number) + (y as number);
+  const p = x as [number, number];
+  const q = y as [number, number];
+  return [p[0] + q[0], p[1] + q[1]];
+}
+
+/** The value of aggregate `a` for accumulator `acc`. */
+export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
+  const name = a.call.name;
+  if (usesMultiset(a)) {
+    const m = acc as Multiset;
+    let count = 0;
+    let sum = 0;
+    let best: unknown = null;
+    for (const text in m) {
+      const [v, n] = m[text] as [unknown, number];
+      const times = a.call.distinct ? 1 : n;
+      count += times;
+      if (name === "SUM" || name === "AVG") sum += (v as number) * times;
+      else if (name === "MIN") best = best === null || (v as number) < (best as number) ? v : best;
+      else if (name === "MAX") best = best === null || (v as number) > (best as number) ? v : best;
+    }
+    if (name === "COUNT") return count;
+    if (name === "SUM") return count === 0 ? null : sum;
+    if (name === "AVG") return count === 0 ? null : sum / count;
+    return best;
+  }
+  if (name === "COUNT") return acc as number;
+  const [sum, count] = acc as [number, number];
+  if (count === 0) return null;
+  return name === "AVG" ? sum / count : sum;
+}
+
+/**
+ * The scope of an aggregation's output (select items, HAVING): aggregate calls and GROUP BY keys
+ * evaluate from `O`; `extra` may provide more (window columns); any other column is invalid, as
+ * it is neither grouped nor aggregated.
+ */
+export function aggregateOutputScope<O>(
+  aggregates: readonly AggregateCall[],
+  aggIndex: ReadonlyMap<Expr, number>,
+  keys: readonly { expr: Expr; compiled: Compiled<Row> }[],
+  aggValue: (o: O, agg: number) => unknown,
+  keyOf: (o: O, key: number) => unknown,
+  extra?: (e: Expr) => Compiled<O> | undefined,
+): Scope<O> {
+  const keyIndex = new Map<string, number>(keys.map((k, i) => [exprKey(k.expr), i]));
+  return {
+    intercept(e) {
+      const a = aggIndex.get(e);
+      if (a !== undefined) {
+        const call = aggregates[a] as AggregateCall;
+        const type = call.call.name === "COUNT" ? BIGINT : call.arg?.type;
+        return { eval: (o) => aggValue(o, a) ?? null, type };
+      }
+      const x = extra?.(e);
+      if (x !== undefined) return x;
+      const k = keyIndex.get(exprKey(e));
+      if (k !== undefined) return { eval: (o) => keyOf(o, k) ?? null, type: keys[k]?.compiled.type };
+      return undefined;
+    },
+    column(name, pos: SourcePos) {
+      throw invalid(
+        `column ${name.parts.join(".")} must be in GROUP BY or inside an aggregate function`,
+        pos,
+        {
+          column: name.parts.join("."),
+        },
+      );
+    },
+  };
+}
+
+const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as const;
+
+/** The name of select item `i`: its alias, its column name, or EXPR$i as Flink names it. */
+export function itemName(item: { expr: Expr; alias?: string | undefined }, i: number): string {
+  return (
+    item.alias ??
+    (item.expr.kind === "column"
+      ? (item.expr.name.parts[item.expr.name.parts.length - 1] as string)
+      : `EXPR$${i}`)
+  );
+}

@@ -1,0 +1,181 @@
+/**
+ * Group aggregation without windows (`SELECT k, COUNT(*) FROM t GROUP BY k [HAVING ...]`, and
+ * `SELECT DISTINCT`), Flink's GroupAggFunction: a keyed process function holding, per group, the
+ * accumulators of every aggregate and the number of rows in the group. Each input row is
+ * accumulated (`+I`, `+U`) or retracted (`-U`, `-D`, so an updating input works), then the
+ * group's row is emitted as a change of the result: `+I` for a new group, `-U` old / `+U` new
+ * when its values change (nothing when they do not), `-D` when its last row is retracted. HAVING
+ * filters the group's rows: a group leaving HAVING is deleted (`-D`), one entering it inserted.
+ */
+
+import { type KeyedProcessFunction, type ValueState, valueState } from "@fleuve/core";
+import type { Expr, GroupingElement, Select } from "../parser/ast.js";
+import { printExpr } from "../parser/printer.js";
+import {
+  type AggAcc,
+  type AggregateCall,
+  aggregateOutputScope,
+  compileAggregates,
+  createAcc,
+  inputOf,
+  itemName,
+  resultOf,
+  updateAcc,
+} from "./aggregates.js";
+import { isAccumulate, retractMode, rowKind, withKind } from "./changelog.js";
+import { type Compiled, compileExpression } from "./compile-expression.js";
+import { invalid, unsupported } from "./problems.js";
+import { type Column, type Relation, rowScope } from "./relation.js";
+import type { Row } from "./values.js";
+
+/** The state of one group: its key values, the rows in it, and the accumulators. */
+interface GroupState {
+  keys: unknown[];
+  rows: number;
+  aggs: AggAcc[];
+}
+
+/** What the select items and HAVING evaluate from: the group's keys and aggregate values. */
+interface Out {
+  readonly keys: readonly unknown[];
+  readonly values: readonly unknown[];
+}
+
+/** The GROUP BY expressions of `groupBy`; grouping sets are refused here (see grouping sets). */
+function groupKeys(groupBy: readonly GroupingElement[], pos: Select["pos"]): Expr[] {
+  const out: Expr[] = [];
+  for (const g of groupBy) {
+    if (g.kind === "expr") out.push(g.expr);
+    else if (g.kind !== "empty") throw unsupported("GROUPING SETS, ROLLUP and CUBE", pos);
+  }
+  return out;
+}
+
+/**
+ * Plans `SELECT DISTINCT items FROM input` as a group aggregation by every item (as Flink does):
+ * a row is inserted when it first appears and deleted when its last copy is retracted.
+ */
+export function planDistinct(select: Select, input: Relation): Relation {
+  const items = select.items.flatMap((item) =>
+    item.expr.kind === "star"
+      ? input.columns.map((c) => ({
+          expr: { kind: "column", name: { parts: [c.name] }, pos: select.pos } as Expr,
+        }))
+      : [item],
+  );
+  return planGroupAggregate(
+    { ...select, distinct: false, items, groupBy: items.map((i) => ({ kind: "expr", expr: i.expr })) },
+    input,
+  );
+}
+
+/** Plans a group aggregation of `input` for `select` (its WHERE is applied first). */
+export function planGroupAggregate(select: Select, input: Relation): Relation {
+  const inputScope = rowScope(input);
+  let stream = input.stream;
+  if (select.where !== undefined) {
+    const cond = compileExpression(select.where, inputScope).eval;
+    stream = stream.filter((row) => cond(row) === true);
+  }
+  const keys: { expr: Expr; compiled: Compiled<Row> }[] = groupKeys(select.groupBy, select.pos).map(
+    (expr) => ({
+      expr,
+      compiled: compileExpression(expr, inputScope),
+    }),
+  );
+  const { aggregates, index } = compileAggregates(
+    [...select.items.map((i) => i.expr), select.having],
+    inputScope,
+  );
+  const outScope = aggregateOutputScope<Out>(
+    aggregates,
+    index,
+    keys,
+    (o, a) => o.values[a],
+    (o, k) => o.keys[k],
+  );
+  const items = select.items.map((item, i) => {
+    if (item.expr.kind === "star")
+      throw invalid("SELECT * is not valid in a query with GROUP BY", select.pos);
+    const compiled = compileExpression(item.expr, outScope);
+    return { name: itemName(item, i), eval: compiled.eval, type: compiled.type, expr: item.expr };
+  });
+  const seen = new Set<string>();
+  for (const it of items) {
+    if (seen.has(it.name))
+      throw invalid(`the select list names two columns ${it.name}; give one an alias`, select.pos);
+    seen.add(it.name);
+  }
+  const having = select.having === undefined ? undefined : compileExpression(select.having, outScope).eval;
+
+  const keyEvals = keys.map((k) => k.compiled.eval);
+  const producer = `GroupAggregate(groupBy=[${keys.map((k) => printExpr(k.expr)).join(", ")}], select=[${select.items
+    .map((it) => printExpr(it.expr) + (it.alias === undefined ? "" : ` AS ${it.alias}`))
+    .join(", ")}])`;
+  const fn = new GroupAggFunction(aggregates, keyEvals, (o) => {
+    if (having !== undefined && having(o) !== true) return undefined;
+    const row: Row = {};
+    for (const it of items) row[it.name] = it.eval(o);
+    return row;
+  });
+  const keyOf = keyEvals.length === 0 ? () => "" : (row: Row) => JSON.stringify(keyEvals.map((k) => k(row)));
+  const result = stream.keyBy(keyOf).process(fn).name(producer);
+  const columns: Column[] = items.map((i) => ({ name: i.name, type: i.type }));
+  // The result's rows are unique by the GROUP BY keys, when every key is selected as a column.
+  const keyColumns = keys.map((k) => items.find((it) => printExpr(it.expr) === printExpr(k.expr))?.name);
+  const uniqueKey = keyColumns.every((c) => c !== undefined) ? (keyColumns as string[]) : undefined;
+  return { stream: result, columns, changelog: retractMode(producer, uniqueKey) };
+}
+
+/** Flink's GroupAggFunction with retraction, over rows carrying their kind. */
+class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
+  private state!: ValueState<GroupState>;
+
+  constructor(
+    private readonly aggregates: readonly AggregateCall[],
+    private readonly keyEvals: readonly ((row: Row) => unknown)[],
+    /** The output row of a group, or undefined when HAVING filters it out. */
+    private readonly output: (o: Out) => Row | undefined,
+  ) {}
+
+  open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
+    this.state = ctx.getState(valueState<GroupState>("group-aggregate"));
+  }
+
+  processElement(row: Row, _ctx: unknown, out: { collect(r: Row): void }): void {
+    const add = isAccumulate(rowKind(row));
+    let st = this.state.value();
+    const first = st === undefined;
+    if (st === undefined) {
+      // A retraction for a group without state (its state expired or was never there) is ignored, as in Flink.
+      if (!add) return;
+      st = { keys: this.keyEvals.map((k) => k(row)), rows: 0, aggs: this.aggregates.map(createAcc) };
+    }
+    const before = first ? undefined : this.values(st);
+    const sign = add ? 1 : -1;
+    st.rows += sign;
+    this.aggregates.forEach((a, i) => {
+      const v = inputOf(a, row);
+      if (v !== undefined) st.aggs[i] = updateAcc(a, st.aggs[i] as AggAcc, v, sign);
+    });
+    const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
+    if (st.rows <= 0) {
+      this.state.clear();
+      if (prevRow !== undefined) out.collect(withKind(prevRow, "-D"));
+      return;
+    }
+    this.state.update(st);
+    const after = this.values(st);
+    if (before !== undefined && JSON.stringify(before) === JSON.stringify(after)) return;
+    const nextRow = this.output({ keys: st.keys, values: after });
+    if (prevRow !== undefined && nextRow !== undefined) {
+      out.collect(withKind(prevRow, "-U"));
+      out.collect(withKind(nextRow, "+U"));
+    } else if (prevRow !== undefined) out.collect(withKind(prevRow, "-D"));
+    else if (nextRow !== undefined) out.collect(nextRow);
+  }
+
+  private values(st: GroupState): unknown[] {
+    return this.aggregates.map((a, i) => resultOf(a, st.aggs[i] as AggAcc));
+  }
+}
