@@ -11,6 +11,7 @@ import { DEMO_USAGE, demoCommand } from "./demo/command.js";
 import { KAFKA_USAGE, kafkaCommand } from "./kafka-command.js";
 import { LOG_USAGE, logCommand } from "./log-command.js";
 import { exitWhenFlushed } from "./process-streams.js";
+import { REGISTRY_USAGE, registryCommand } from "./registry-command.js";
 import { type Io, RUN_USAGE, runCommand } from "./run-command.js";
 
 /** Usage of the whole command. */
@@ -25,6 +26,7 @@ Commands:
   topics | produce | consume ...                     embedded log tools ('fleuve topics --help')
   kafka topics create|list|describe|delete ...       Kafka topics ('fleuve kafka --help')
   connectors [name]                                  connectors and their options
+  registry [--port 8085] [--dir D] [--memory]        schema registry (Confluent's REST API)
 
 Options:
   -h, --help       show this help (or 'fleuve <command> --help')
@@ -40,6 +42,7 @@ const COMMAND_USAGE: Record<string, string> = {
   consume: LOG_USAGE,
   kafka: KAFKA_USAGE,
   connectors: CONNECTORS_USAGE,
+  registry: REGISTRY_USAGE,
 };
 
 /** The version of this package. */
@@ -90,13 +93,15 @@ export async function main(
         return await kafkaCommand(rest, io);
       case "connectors":
         return await connectorsCommand(rest, io);
+      case "registry":
+        return await registryCommand(rest, io);
       default:
         if (command.startsWith("-")) {
           // An option before any command: parse it to report it the same way as elsewhere.
           parseArgs([command], { help: "flag", version: "flag" }, "");
         }
         throw usageError(
-          `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume, kafka, connectors)`,
+          `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume, kafka, connectors, registry)`,
         );
     }
   } catch (e) {

@@ -3,6 +3,7 @@
  * serializers in Confluent's wire format.
  */
 export { ERROR_CODES, errors, RegistryError } from "./errors.js";
+export { LogStore, type LogStoreOptions } from "./log-store.js";
 export {
   MODES,
   type Mode,
