@@ -560,6 +560,17 @@ export class ConnectedStreams<A, B> {
     );
   }
 
+  /**
+   * Adds a two-input operator of your own (the Processor API, e.g. a SQL join operator that holds
+   * back its output watermark): input 1 is the first stream, input 2 the second. `createOperator`
+   * is called once per parallel subtask; the operator is keyed (keyed state, timers) when both
+   * inputs are keyed, e.g. after {@link ConnectedStreams.keyBy}.
+   */
+  transform<R>(name: string, createOperator: () => TwoInputOperator<A, B, R>): DataStream<R> {
+    checkFunction(createOperator, "transform");
+    return this.first.env.addTwoInputNode<R>(name, this.first, this.second, createOperator);
+  }
+
   /** Maps each side with its own function into one stream. */
   map<R>(fn1: (value: A) => R, fn2: (value: B) => R): DataStream<R> {
     return this.process<R>(

@@ -271,6 +271,44 @@ test("broadcast-connected transform: an operator of one's own gets the keyed dat
   );
 });
 
+test("connect(...).keyBy(...).transform(...) runs a keyed two-input operator of one's own", async () => {
+  /** A symmetric hash join on keyed table state: whatever the arrival order, every pair once. */
+  class Pairs extends TwoInputOperator<number, number, string> {
+    private side(name: string) {
+      return this.keyedState.getTable<number[]>(name);
+    }
+    processElement1(v: number): void {
+      this.side("left").set([...(this.side("left").get() ?? []), v]);
+      for (const r of this.side("right").get() ?? [])
+        this.output.collect(`${v}-${r}@${this.runtime.subtaskIndex}`, 0);
+    }
+    processElement2(v: number): void {
+      this.side("right").set([...(this.side("right").get() ?? []), v]);
+      for (const l of this.side("left").get() ?? [])
+        this.output.collect(`${l}-${v}@${this.runtime.subtaskIndex}`, 0);
+    }
+  }
+  const P = 3;
+  const env = StreamExecutionEnvironment.create({ parallelism: P });
+  const left = env.fromCollection([1, 2, 3]);
+  const right = env.fromCollection([10, 11, 20, 21, 40]);
+  const out = await collect(
+    left
+      .connect(right)
+      .keyBy(
+        (l) => l,
+        (r) => Math.floor(r / 10),
+      )
+      .transform("Pairs", () => new Pairs()),
+  );
+  const at = (k: number) => subtaskForKeyGroup(keyGroupOf(normalizeKey(k), 128), P, 128);
+  assert.deepEqual(out.sort(), [`1-10@${at(1)}`, `1-11@${at(1)}`, `2-20@${at(2)}`, `2-21@${at(2)}`].sort());
+  assert.throws(
+    () => left.connect(right).transform("X", undefined as never),
+    /transform\(\.\.\.\) needs a function/,
+  );
+});
+
 test("rolling reduce emits the running result per key, in input order", { timeout: 60_000 }, async () => {
   for (const p of [1, 4]) {
     const env = StreamExecutionEnvironment.create({ parallelism: p });

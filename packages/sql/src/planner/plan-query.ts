@@ -7,12 +7,14 @@
 
 import type { ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core";
 import type { Catalog } from "../catalog.js";
-import type { Expr, Query, QueryBody, Select, TableRef } from "../parser/ast.js";
+import type { Expr, Query, QueryBody, Select, SourcePos, TableRef } from "../parser/ast.js";
+import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
+import { planJoin } from "./join.js";
 import { invalid, unsupported } from "./problems.js";
-import { type Column, type Relation, rowScope } from "./relation.js";
+import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
 import { planScan } from "./scan.js";
 import type { Row } from "./values.js";
@@ -113,19 +115,21 @@ function planSelect(select: Select, ctx: PlanContext): Relation {
     select.groupBy.length > 0 ||
     select.items.some((i) => hasAggregate(i.expr)) ||
     select.having !== undefined;
-  const from = select.from;
-  if (from.kind === "tableFunction") {
-    const tvf = planWindowTvf(from, ctx);
-    if (!aggregating) {
-      throw unsupported(
-        "a window TVF without GROUP BY window_start, window_end",
-        select.pos,
-        "window aggregation runs today; window top-N, deduplication and join do not yet",
-      );
-    }
-    return planWindowAggregate(select, tvf);
+  let from = select.from;
+  let where = select.where;
+  // `FROM a, b WHERE ...` (as Flink's interval join docs write it): an inner join ON the WHERE.
+  if (
+    from.kind === "join" &&
+    (from.type === "COMMA" || from.type === "CROSS") &&
+    !from.natural &&
+    where !== undefined
+  ) {
+    from = { ...from, type: "INNER", on: where };
+    where = undefined;
   }
-  const input = planFrom(from, ctx);
+  if (from.kind === "tableFunction" && aggregating)
+    return planWindowAggregate(select, planWindowTvf(from, ctx));
+  const input = planFrom(from, ctx, select.pos);
   if (aggregating) {
     if (select.distinct) throw unsupported("SELECT DISTINCT with GROUP BY or aggregates", select.pos);
     return planGroupAggregate(select, input);
@@ -133,33 +137,38 @@ function planSelect(select: Select, ctx: PlanContext): Relation {
   if (select.distinct) return planDistinct(select, input);
   const scope = rowScope(input);
   let stream = input.stream;
-  if (select.where !== undefined) {
-    const cond = compileExpression(select.where, scope).eval;
+  if (where !== undefined) {
+    const cond = compileExpression(where, scope).eval;
     stream = stream.filter((row) => cond(row) === true);
   }
   // The select list: `*`, `t.*` and expressions, named by alias, column name or EXPR$i.
   const outs: { name: string; eval: (row: Row) => unknown; type: Column["type"]; source?: string }[] = [];
+  const starNames = new Set<string>();
   select.items.forEach((item, i) => {
     const e = item.expr;
     if (e.kind === "star") {
-      if (e.qualifier !== undefined && e.qualifier.parts.join(".") !== input.alias) {
-        throw invalid(
-          `unknown table ${e.qualifier.parts.join(".")} in ${e.qualifier.parts.join(".")}.*`,
-          select.pos,
-        );
+      const q = e.qualifier?.parts.join(".");
+      const cols = input.columns.filter((c) => q === undefined || (c.qualifier ?? input.alias) === q);
+      if (q !== undefined && cols.length === 0) throw invalid(`unknown table ${q} in ${q}.*`, select.pos);
+      for (const c of cols) {
+        // Columns of both sides of a join with the same name: id, id0, id1... as Flink names them.
+        const base = sqlNameOf(c);
+        let name = base;
+        for (let n = 0; starNames.has(name); n++) name = `${base}${n}`;
+        starNames.add(name);
+        outs.push({ name, eval: (row) => row[c.name] ?? null, type: c.type, source: c.name });
       }
-      for (const c of input.columns)
-        outs.push({ name: c.name, eval: (row) => row[c.name] ?? null, type: c.type, source: c.name });
       return;
     }
     const compiled = compileExpression(e, scope);
     const name =
       item.alias ?? (e.kind === "column" ? (e.name.parts[e.name.parts.length - 1] as string) : `EXPR$${i}`);
+    const source = e.kind === "column" ? findColumn(input, e.name, e.pos)?.name : undefined;
     outs.push({
       name,
       eval: compiled.eval,
       type: compiled.type,
-      ...(e.kind === "column" ? { source: e.name.parts[e.name.parts.length - 1] as string } : {}),
+      ...(source === undefined ? {} : { source }),
     });
   });
   const seen = new Set<string>();
@@ -173,18 +182,28 @@ function planSelect(select: Select, ctx: PlanContext): Relation {
     for (const o of outs) out[o.name] = o.eval(row);
     return withKindOf(out, row);
   });
-  // A rowtime column selected as is stays the event-time attribute (record timestamps are kept).
-  const rowtime = outs.find((o) => o.source !== undefined && o.source === input.rowtime)?.name;
+  // A rowtime column selected as is stays the event-time attribute (record timestamps are kept);
+  // so do the window columns of a window TVF's rows (for a window join).
+  const renamed = (col: string | undefined) =>
+    col === undefined ? undefined : outs.find((o) => o.source !== undefined && o.source === col)?.name;
+  const rowtime = renamed(input.rowtime);
+  const start = renamed(input.window?.start);
+  const end = renamed(input.window?.end);
+  const window =
+    input.window !== undefined && start !== undefined && end !== undefined
+      ? { start, end, spec: input.window.spec }
+      : undefined;
   return {
     stream: projected,
     columns: outs.map((o) => ({ name: o.name, type: o.type })),
     rowtime,
+    window,
     // A projection keeps the kinds of its input; the unique key survives if all its columns do.
     changelog: projectMode(input.changelog, outs),
   };
 }
 
-function planFrom(ref: TableRef, ctx: PlanContext): Relation {
+function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
   switch (ref.kind) {
     case "table": {
       if (ref.systemTime !== undefined) throw unsupported("FOR SYSTEM_TIME AS OF (temporal joins)", ref.pos);
@@ -197,16 +216,16 @@ function planFrom(ref: TableRef, ctx: PlanContext): Relation {
       return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
     }
     case "join":
-      throw unsupported(ref.type === "COMMA" ? "joins (FROM a, b)" : `${ref.type} JOIN`);
+      return planJoin(ref, (r) => planFrom(r, ctx, pos), pos);
     case "matchRecognize":
       throw unsupported("MATCH_RECOGNIZE");
     case "unnest":
       throw unsupported("UNNEST");
-    case "tableFunction":
-      throw unsupported(
-        ref.lateral ? "LATERAL TABLE(...) table functions" : `TABLE(${ref.call.name}(...)) here`,
-        ref.call.pos,
-      );
+    case "tableFunction": {
+      if (ref.lateral) throw unsupported("LATERAL TABLE(...) table functions", ref.call.pos);
+      const rel = windowTvfRows(planWindowTvf(ref, ctx));
+      return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
+    }
   }
 }
 
@@ -238,16 +257,22 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
     });
     return withKindOf(out, row);
   });
-  const rowtimeIndex = rel.rowtime === undefined ? -1 : old.indexOf(rel.rowtime);
+  const renamed = (col: string | undefined) => {
+    const i = col === undefined ? -1 : old.indexOf(col);
+    return i < 0 ? undefined : names[i];
+  };
+  const start = renamed(rel.window?.start);
+  const end = renamed(rel.window?.end);
   return {
     stream,
     columns: rel.columns.map((c, i) => ({ name: names[i] as string, type: c.type })),
-    rowtime: rowtimeIndex < 0 ? undefined : names[rowtimeIndex],
+    rowtime: renamed(rel.rowtime),
     alias: rel.alias,
     changelog: projectMode(
       rel.changelog,
       names.map((n, i) => ({ name: n, source: old[i] })),
     ),
+    window: rel.window && start && end ? { start, end, spec: rel.window.spec } : undefined,
   };
 }
 
@@ -267,6 +292,52 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
   const rel = planQuery(found.query, ctx);
   return renameColumns({ ...rel, alias: name }, found.view.columns);
 }
+
+const TIMESTAMP3 = { kind: "atomic", name: "TIMESTAMP", args: [3], notNull: true } as const;
+
+/**
+ * The rows of a window TVF without aggregation: each row once per window, with window_start,
+ * window_end and window_time (the new event-time attribute) appended.
+ */
+function windowTvfRows(tvf: WindowTvf): Relation {
+  if (tvf.kind === "SESSION") {
+    throw unsupported(
+      "SESSION window rows without GROUP BY",
+      tvf.pos,
+      "aggregate session windows with GROUP BY window_start, window_end",
+    );
+  }
+  const { input, size, slide, offset } = tvf;
+  for (const c of WINDOW_COLUMN_NAMES) {
+    if (input.columns.some((x) => x.name === c))
+      throw invalid(`the input of ${tvf.kind} already has a column ${c}`, tvf.pos);
+  }
+  if (!isInsertOnly(input.changelog)) {
+    throw unsupported(
+      `${tvf.kind} over an updating input`,
+      tvf.pos,
+      `${input.changelog.producer ?? "an operator"} produces updates; window TVFs take insert-only inputs`,
+    );
+  }
+  const rowtime = input.rowtime as string;
+  const stream = input.stream.transform(
+    `${tvf.kind}(${size} ms)`,
+    () => new WindowTvfOperator({ size, slide, offset, time: (row) => row[rowtime] as number }),
+  );
+  return {
+    stream,
+    columns: [...input.columns, ...WINDOW_COLUMN_NAMES.map((name) => ({ name, type: TIMESTAMP3 }))],
+    rowtime: "window_time",
+    alias: input.alias,
+    changelog: INSERT_ONLY,
+    window: {
+      start: "window_start",
+      end: "window_end",
+      spec: `${tvf.kind}(size ${size}, slide ${slide}, offset ${offset} ms)`,
+    },
+  };
+}
+const WINDOW_COLUMN_NAMES = ["window_start", "window_end", "window_time"] as const;
 
 /** Resolves the arguments of `TABLE(TUMBLE|HOP|SESSION(...))`. */
 function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanContext): WindowTvf {

@@ -12,8 +12,24 @@ import type { Row } from "./values.js";
 
 /** One column of a relation. */
 export interface Column {
+  /** The column's name in the rows (the key of its value) and in the output. */
   readonly name: string;
   readonly type?: DataType | undefined;
+  /**
+   * The table alias that qualifies the column in a join's rows (`o.id`); columns of one table
+   * use the relation's {@link Relation.alias} instead.
+   */
+  readonly qualifier?: string | undefined;
+  /** The name the SQL refers to it by when it differs from {@link name} (a join renames `id` of its right side to `id0`). */
+  readonly sqlName?: string | undefined;
+}
+
+/** The window a window TVF assigned to a relation's rows (for window joins): its column names. */
+export interface WindowColumns {
+  readonly start: string;
+  readonly end: string;
+  /** The window TVF, as text (`TUMBLE(600000 ms)`): a window join needs the same on both sides. */
+  readonly spec: string;
 }
 
 /** A planned relation. */
@@ -24,6 +40,8 @@ export interface Relation {
   readonly rowtime?: string | undefined;
   /** The table name or alias qualified names may use (`o.price`). */
   readonly alias?: string | undefined;
+  /** Set on the rows of a window TVF (`SELECT * FROM TABLE(TUMBLE(...))`) kept through projections. */
+  readonly window?: WindowColumns | undefined;
   /**
    * The kinds of rows the stream carries (insert-only or updating) and, when updating, which
    * operator produces the updates. Rows carry their kind (see changelog.ts).
@@ -31,22 +49,60 @@ export interface Relation {
   readonly changelog: ChangelogMode;
 }
 
+/** The name SQL refers to column `c` by. */
+export function sqlNameOf(c: Column): string {
+  return c.sqlName ?? c.name;
+}
+
+/**
+ * The column `name` refers to in `rel`, or undefined; FLEUVE_SQL_VALIDATION when an unqualified
+ * name matches columns of both sides of a join.
+ */
+export function findColumn(
+  rel: Pick<Relation, "columns" | "alias">,
+  name: QualifiedName,
+  pos?: SourcePos,
+): Column | undefined {
+  const parts = name.parts;
+  if (parts.length === 1) {
+    const found = rel.columns.filter((c) => sqlNameOf(c) === parts[0]);
+    if (found.length > 1) {
+      throw invalid(
+        `column ${parts[0]} is ambiguous: ${found.map((c) => `${c.qualifier ?? "?"}.${sqlNameOf(c)}`).join(" or ")}; qualify it`,
+        pos,
+        { column: parts[0] },
+      );
+    }
+    return found[0];
+  }
+  if (parts.length === 2) {
+    const [q, n] = parts as [string, string];
+    return rel.columns.find(
+      (c) => sqlNameOf(c) === n && (c.qualifier === q || (c.qualifier === undefined && rel.alias === q)),
+    );
+  }
+  return undefined;
+}
+
 /** The scope of a relation's rows: columns by name, qualified by the relation's alias or not. */
-export function rowScope(rel: Pick<Relation, "columns" | "alias">, what = "the input"): Scope<Row> {
-  const byName = new Map(rel.columns.map((c) => [c.name, c]));
+export function rowScope(
+  rel: Pick<Relation, "columns" | "alias">,
+  what = "the input",
+  onColumn?: (c: Column) => void,
+): Scope<Row> {
   return {
     column(name: QualifiedName, pos: SourcePos): Compiled<Row> {
-      const parts = name.parts;
-      let col: Column | undefined;
-      if (parts.length === 1) col = byName.get(parts[0] as string);
-      else if (parts.length === 2 && parts[0] === rel.alias) col = byName.get(parts[1] as string);
+      const col = findColumn(rel, name, pos);
       if (col === undefined) {
-        const known = rel.columns.map((c) => c.name).join(", ");
-        throw invalid(`unknown column ${parts.join(".")}: ${what} has ${known}`, pos, {
-          column: parts.join("."),
+        const known = rel.columns
+          .map((c) => (c.qualifier === undefined ? sqlNameOf(c) : `${c.qualifier}.${sqlNameOf(c)}`))
+          .join(", ");
+        throw invalid(`unknown column ${name.parts.join(".")}: ${what} has ${known}`, pos, {
+          column: name.parts.join("."),
           columns: rel.columns.map((c) => c.name),
         });
       }
+      onColumn?.(col);
       const key = col.name;
       return { eval: (r) => r[key] ?? null, type: col.type };
     },

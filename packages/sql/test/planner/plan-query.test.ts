@@ -18,8 +18,31 @@ async function environment(): Promise<SqlEnvironment> {
 }
 
 const unsupportedCases: [string, string, string][] = [
-  ["SELECT * FROM t JOIN t AS t2 ON t.a = t2.a", "INNER JOIN", "Fleuve SQL does not run INNER JOIN yet"],
-  ["SELECT a FROM t, t AS t2", "joins (FROM a, b)", "Fleuve SQL does not run joins (FROM a, b) yet"],
+  [
+    "SELECT * FROM t JOIN t AS t2 ON t.a = t2.a",
+    "regular joins (a JOIN without both a lower and an upper bound between the two sides' event-time attributes)",
+    "Fleuve SQL does not run regular joins (a JOIN without both a lower and an upper bound between the two sides' event-time attributes) yet (line 1, column 1): bound the time: ON ... AND l.ts BETWEEN r.ts - INTERVAL ... AND r.ts + INTERVAL ..., or join two window TVFs on window_start and window_end",
+  ],
+  [
+    "SELECT t.a FROM t JOIN t AS t2 ON t.a = t2.a AND t.ts >= t2.ts",
+    "regular joins (a JOIN without both a lower and an upper bound between the two sides' event-time attributes)",
+    "Fleuve SQL does not run regular joins (a JOIN without both a lower and an upper bound between the two sides' event-time attributes) yet (line 1, column 1): bound the time: ON ... AND l.ts BETWEEN r.ts - INTERVAL ... AND r.ts + INTERVAL ..., or join two window TVFs on window_start and window_end",
+  ],
+  [
+    "SELECT t.a FROM t, t AS t2",
+    "joins written FROM a, b",
+    "Fleuve SQL does not run joins written FROM a, b yet (line 1, column 1): write a JOIN ... ON with a time bound (interval join) or on window_start and window_end (window join)",
+  ],
+  [
+    "SELECT t.a FROM t JOIN t AS t2 USING (a)",
+    "JOIN ... USING",
+    "Fleuve SQL does not run JOIN ... USING yet (line 1, column 1): write JOIN ... ON l.c = r.c",
+  ],
+  [
+    "SELECT L.a FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) L JOIN TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) R ON L.a = R.a AND L.window_start = R.window_start",
+    "a window join on only one of window_start and window_end",
+    "Fleuve SQL does not run a window join on only one of window_start and window_end yet (line 1, column 1): join on both l.window_start = r.window_start and l.window_end = r.window_end",
+  ],
   [
     "SELECT a, SUM(a) OVER (PARTITION BY b ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t",
     "OVER aggregation",
@@ -36,9 +59,9 @@ const unsupportedCases: [string, string, string][] = [
     "Fleuve SQL does not run CUMULATE windows yet (line 1, column 40)",
   ],
   [
-    "SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE))",
-    "a window TVF without GROUP BY window_start, window_end",
-    "Fleuve SQL does not run a window TVF without GROUP BY window_start, window_end yet (line 1, column 1): window aggregation runs today; window top-N, deduplication and join do not yet",
+    "SELECT * FROM TABLE(SESSION(TABLE t PARTITION BY a, DESCRIPTOR(ts), INTERVAL '1' MINUTE))",
+    "SESSION window rows without GROUP BY",
+    "Fleuve SQL does not run SESSION window rows without GROUP BY yet (line 1, column 21): aggregate session windows with GROUP BY window_start, window_end",
   ],
   [
     "SELECT JSON_VALUE(b, '$.x') FROM t",
@@ -111,6 +134,18 @@ const invalidCases: [string, string][] = [
   [
     "SELECT a FROM t WHERE COUNT(*) > 1",
     "aggregate COUNT(...) is only allowed in the select list or HAVING of a query with GROUP BY (line 1, column 23)",
+  ],
+  [
+    "SELECT a FROM t JOIN t AS t2 ON t.ts BETWEEN t2.ts AND t2.ts + INTERVAL '1' SECOND",
+    "column a is ambiguous: t.a or t2.a; qualify it (line 1, column 8)",
+  ],
+  [
+    "SELECT t.a FROM t JOIN t AS t2 ON t.ts BETWEEN t2.ts AND t2.ts - INTERVAL '1' SECOND",
+    "the time bounds of the join admit no pair (0 > -1000 ms) (line 1, column 1)",
+  ],
+  [
+    "SELECT L.a FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) L JOIN TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '2' MINUTE)) R ON L.window_start = R.window_start AND L.window_end = R.window_end",
+    "a window join needs the same window TVF on both sides: TUMBLE(size 60000, slide 60000, offset 0 ms) and TUMBLE(size 120000, slide 120000, offset 0 ms) (line 1, column 1)",
   ],
   [
     "INSERT INTO t SELECT a FROM t",

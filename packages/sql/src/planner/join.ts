@@ -1,0 +1,309 @@
+/**
+ * Joins: `l [INNER|LEFT|RIGHT|FULL] JOIN r ON ...`, planned by what the ON condition says, as
+ * Flink's planner does:
+ *
+ * - both sides from the same window TVF and `l.window_start = r.window_start AND l.window_end =
+ *   r.window_end` in ON: a **window join** (runtime/window-join.ts);
+ * - a lower and an upper bound between the two sides' event-time attributes (`l.ts BETWEEN r.ts -
+ *   INTERVAL ... AND r.ts + ...`, `>=`, `<`, `=` ...): an **interval join**
+ *   (runtime/interval-join.ts);
+ * - anything else is a regular join, which does not run yet (FLEUVE_SQL_UNSUPPORTED).
+ *
+ * Equalities between the two sides (`l.k = r.k`) become the key both inputs are partitioned by;
+ * the whole remaining condition is evaluated on each candidate pair (so NULL keys never match).
+ * The joined rows have the columns of both sides; a right column whose name the left side already
+ * has is renamed with a numeric suffix (`id` -> `id0`), as Flink names them, and stays reachable
+ * as `r.id`.
+ */
+
+import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
+import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
+import { SqlWindowJoinOperator } from "../runtime/window-join.js";
+import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
+import { compileExpression, intervalMs } from "./compile-expression.js";
+import { invalid, unsupported } from "./problems.js";
+import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
+import type { Row } from "./values.js";
+
+type Side = "L" | "R";
+type Cmp = "<" | "<=" | ">" | ">=" | "=";
+const FLIP: Record<Cmp, Cmp> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=" };
+
+/** Splits `a AND b AND c` into its conjuncts. */
+function conjuncts(e: Expr): Expr[] {
+  return e.kind === "binary" && e.op === "AND" ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+}
+
+function andAll(es: readonly Expr[]): Expr | undefined {
+  return es.reduce<Expr | undefined>(
+    (acc, e) => (acc === undefined ? e : { kind: "binary", op: "AND", left: acc, right: e }),
+    undefined,
+  );
+}
+
+/** Plans a join; `planRef` plans each side. */
+export function planJoin(
+  ref: TableRef & { kind: "join" },
+  planRef: (r: TableRef) => Relation,
+  pos: SourcePos | undefined,
+): Relation {
+  if (ref.natural) throw unsupported("NATURAL JOIN", pos, "write JOIN ... ON l.c = r.c");
+  if (ref.using !== undefined) throw unsupported("JOIN ... USING", pos, "write JOIN ... ON l.c = r.c");
+  if (ref.type === "CROSS" || ref.type === "COMMA") {
+    throw unsupported(
+      ref.type === "COMMA" ? "joins written FROM a, b" : "CROSS JOIN",
+      pos,
+      "write a JOIN ... ON with a time bound (interval join) or on window_start and window_end (window join)",
+    );
+  }
+  const type: JoinType = ref.type;
+  const left = planRef(ref.left);
+  const right = planRef(ref.right);
+  if (ref.on === undefined) throw invalid(`${type} JOIN needs an ON condition`, pos);
+  for (const side of [left, right]) {
+    if (!isInsertOnly(side.changelog)) {
+      throw unsupported(
+        "a join of an updating input",
+        pos,
+        `${side.changelog.producer ?? "an operator"} produces updates; interval and window joins take insert-only inputs`,
+      );
+    }
+  }
+
+  // The joined columns: the left side's as they are, the right side's renamed where they clash.
+  const used = new Set<string>();
+  const leftCols: Column[] = left.columns.map((c) => {
+    used.add(c.name);
+    return { ...c, qualifier: c.qualifier ?? left.alias, sqlName: sqlNameOf(c) };
+  });
+  const rename = new Map<string, string>();
+  const rightCols: Column[] = right.columns.map((c) => {
+    let name = c.name;
+    for (let i = 0; used.has(name); i++) name = `${c.name}${i}`;
+    used.add(name);
+    rename.set(c.name, name);
+    return { ...c, name, qualifier: c.qualifier ?? right.alias, sqlName: sqlNameOf(c) };
+  });
+  const leftNames = new Set(leftCols.map((c) => c.name));
+  const joined = { columns: [...leftCols, ...rightCols] };
+  const sideOf = (c: Column): Side => (leftNames.has(c.name) ? "L" : "R");
+  const sidesOf = (e: Expr): Set<Side> => {
+    const s = new Set<Side>();
+    compileExpression(
+      e,
+      rowScope(joined, "the join", (c) => s.add(sideOf(c))),
+    );
+    return s;
+  };
+  const resolve = (e: Expr): Column | undefined =>
+    e.kind === "column" ? findColumn(joined, e.name, e.pos) : undefined;
+
+  const leftTime = left.rowtime;
+  const rightTime = right.rowtime === undefined ? undefined : rename.get(right.rowtime);
+  /** `side.rowtime [+|- INTERVAL ...]` as (side, offset ms). */
+  const timeRef = (e: Expr): { side: Side; offset: number } | undefined => {
+    if (e.kind === "column") {
+      const c = resolve(e);
+      if (c !== undefined && (c.name === leftTime || c.name === rightTime))
+        return { side: sideOf(c), offset: 0 };
+      return undefined;
+    }
+    if (e.kind === "binary" && (e.op === "+" || e.op === "-")) {
+      const sign = e.op === "+" ? 1 : -1;
+      if (e.right.kind === "interval") {
+        const t = timeRef(e.left);
+        return t && { side: t.side, offset: t.offset + sign * intervalMs(e.right) };
+      }
+      if (e.left.kind === "interval" && e.op === "+") {
+        const t = timeRef(e.right);
+        return t && { side: t.side, offset: t.offset + intervalMs(e.left) };
+      }
+    }
+    return undefined;
+  };
+
+  let lower: number | undefined;
+  let upper: number | undefined;
+  /** Adds `l.ts op r.ts + k`. */
+  const bound = (op: Cmp, k: number) => {
+    if (op === ">=" || op === ">" || op === "=") {
+      const lo = op === ">" ? k + 1 : k;
+      lower = lower === undefined ? lo : Math.max(lower, lo);
+    }
+    if (op === "<=" || op === "<" || op === "=") {
+      const hi = op === "<" ? k - 1 : k;
+      upper = upper === undefined ? hi : Math.min(upper, hi);
+    }
+  };
+  /** `a op b` between the two sides' time attributes, normalized to `l.ts op r.ts + k`. */
+  const timeComparison = (a: Expr, op: Cmp, b: Expr): boolean => {
+    const x = timeRef(a);
+    const y = timeRef(b);
+    if (x === undefined || y === undefined || x.side === y.side) return false;
+    if (x.side === "L") bound(op, y.offset - x.offset);
+    else bound(FLIP[op], x.offset - y.offset);
+    return true;
+  };
+
+  let startEq = false;
+  let endEq = false;
+  const keysLeft: Expr[] = [];
+  const keysRight: Expr[] = [];
+  const timeConds: Expr[] = [];
+  const rest: Expr[] = [];
+  for (const c of conjuncts(ref.on)) {
+    if (c.kind === "binary" && c.op === "=" && left.window && right.window) {
+      const a = resolve(c.left);
+      const b = resolve(c.right);
+      if (a !== undefined && b !== undefined) {
+        const names = new Set([a.name, b.name]);
+        const ls = left.window.start;
+        const rs = rename.get(right.window.start);
+        const le = left.window.end;
+        const re = rename.get(right.window.end);
+        if (names.has(ls) && rs !== undefined && names.has(rs)) {
+          startEq = true;
+          continue;
+        }
+        if (names.has(le) && re !== undefined && names.has(re)) {
+          endEq = true;
+          continue;
+        }
+      }
+    }
+    if (
+      c.kind === "binary" &&
+      (c.op === "<" || c.op === "<=" || c.op === ">" || c.op === ">=" || c.op === "=")
+    ) {
+      if (timeComparison(c.left, c.op, c.right)) {
+        timeConds.push(c);
+        continue;
+      }
+    }
+    if (
+      c.kind === "between" &&
+      !c.not &&
+      !c.symmetric &&
+      timeRef(c.operand) &&
+      timeRef(c.low) &&
+      timeRef(c.high)
+    ) {
+      const lo = lower;
+      const hi = upper;
+      if (timeComparison(c.operand, ">=", c.low) && timeComparison(c.operand, "<=", c.high)) {
+        timeConds.push(c);
+        continue;
+      }
+      lower = lo;
+      upper = hi;
+    }
+    rest.push(c);
+    if (c.kind === "binary" && c.op === "=") {
+      const a = sidesOf(c.left);
+      const b = sidesOf(c.right);
+      if (a.size === 1 && b.size === 1 && !a.has("R") && !b.has("L")) {
+        keysLeft.push(c.left);
+        keysRight.push(c.right);
+      } else if (a.size === 1 && b.size === 1 && a.has("R") && b.has("L")) {
+        keysLeft.push(c.right);
+        keysRight.push(c.left);
+      }
+    }
+  }
+
+  const scope = rowScope(joined, "the join");
+  const nullsLeft: Row = Object.fromEntries(leftCols.map((c) => [c.name, null]));
+  const nullsRight: Row = Object.fromEntries(rightCols.map((c) => [c.name, null]));
+  const combine = (l: Row | null, r: Row | null): Row => ({ ...(l ?? nullsLeft), ...(r ?? nullsRight) });
+  const keyOf = (exprs: Expr[]) => {
+    const evals = exprs.map((e) => compileExpression(e, scope).eval);
+    return evals.length === 0 ? () => "" : (row: Row) => JSON.stringify(evals.map((k) => k(row)));
+  };
+  const renamedRight = [...rename].every(([a, b]) => a === b)
+    ? right.stream
+    : right.stream.map((row) => {
+        const out: Row = {};
+        for (const [from, to] of rename) out[to] = row[from];
+        return out;
+      });
+  const connected = left.stream.connect(renamedRight).keyBy(keyOf(keysLeft), keyOf(keysRight));
+
+  if (left.window !== undefined && right.window !== undefined && startEq && endEq) {
+    if (left.window.spec !== right.window.spec) {
+      throw invalid(
+        `a window join needs the same window TVF on both sides: ${left.window.spec} and ${right.window.spec}`,
+        pos,
+      );
+    }
+    const cond = andAll([...timeConds, ...rest]);
+    const matches = cond === undefined ? () => true : predicate(cond, scope, combine);
+    const le = left.window.end;
+    const re = rename.get(right.window.end) as string;
+    const stream = connected.transform(
+      `WindowJoin(${type}, ${left.window.spec})`,
+      () =>
+        new SqlWindowJoinOperator({
+          type,
+          leftEnd: (row) => row[le] as number,
+          rightEnd: (row) => row[re] as number,
+          matches,
+          combine,
+        }),
+    );
+    return { stream, columns: joined.columns, changelog: INSERT_ONLY };
+  }
+  if (left.window !== undefined && right.window !== undefined && (startEq || endEq)) {
+    throw unsupported(
+      "a window join on only one of window_start and window_end",
+      pos,
+      "join on both l.window_start = r.window_start and l.window_end = r.window_end",
+    );
+  }
+  if (lower !== undefined && upper !== undefined && leftTime !== undefined && rightTime !== undefined) {
+    if (lower > upper)
+      throw invalid(`the time bounds of the join admit no pair (${lower} > ${upper} ms)`, pos);
+    const cond = andAll(rest);
+    const matches = cond === undefined ? () => true : predicate(cond, scope, combine);
+    const lt = leftTime;
+    const rt = rightTime;
+    const rightRowtime = type === "RIGHT";
+    const stream = connected.transform(
+      `IntervalJoin(${type}, ${lower}..${upper} ms)`,
+      () =>
+        new SqlIntervalJoinOperator({
+          type,
+          lower: lower as number,
+          upper: upper as number,
+          leftTime: (row) => row[lt] as number,
+          rightTime: (row) => row[rt] as number,
+          matches,
+          combine,
+          outputTime: (_out, l, r) =>
+            rightRowtime
+              ? r !== null
+                ? (r[rt] as number)
+                : (l?.[lt] as number)
+              : l !== null
+                ? (l[lt] as number)
+                : (r?.[rt] as number),
+        }),
+    );
+    // The padded side of an outer join has NULL times: only the kept side's time stays a time attribute.
+    const rowtime = type === "INNER" || type === "LEFT" ? lt : type === "RIGHT" ? rt : undefined;
+    return { stream, columns: joined.columns, rowtime, changelog: INSERT_ONLY };
+  }
+  throw unsupported(
+    "regular joins (a JOIN without both a lower and an upper bound between the two sides' event-time attributes)",
+    pos,
+    "bound the time: ON ... AND l.ts BETWEEN r.ts - INTERVAL ... AND r.ts + INTERVAL ..., or join two window TVFs on window_start and window_end",
+  );
+}
+
+function predicate(
+  cond: Expr,
+  scope: ReturnType<typeof rowScope>,
+  combine: (l: Row | null, r: Row | null) => Row,
+): (l: Row, r: Row) => boolean {
+  const ev = compileExpression(cond, scope).eval;
+  return (l, r) => ev(combine(l, r)) === true;
+}
