@@ -2,6 +2,8 @@
  * `@fleuve/registry`: a schema registry speaking Confluent Schema Registry's REST API, and
  * serializers in Confluent's wire format.
  */
+
+export { type FetchedSchema, RegistryClient, type RegistryTarget } from "./client.js";
 export { ERROR_CODES, errors, RegistryError } from "./errors.js";
 export { LogStore, type LogStoreOptions } from "./log-store.js";
 export {
@@ -22,6 +24,20 @@ export {
   SCHEMA_TYPES,
   type SchemaTypeName,
 } from "./schema-types.js";
+export {
+  decodeMessageIndexes,
+  encodeMessageIndexes,
+  MAGIC_BYTE,
+  readWireHeader,
+  type SchemaDeserializer,
+  type SchemaDeserializerOptions,
+  type SchemaSerializer,
+  type SchemaSerializerOptions,
+  SchemaValidationError,
+  schemaDeserializer,
+  schemaSerializer,
+  wireHeader,
+} from "./serde.js";
 export { CONTENT_TYPE, type RegistryServer, type ServeOptions, serveRegistry } from "./server.js";
 export { type RunningRegistry, type StartRegistryOptions, startRegistry } from "./start.js";
 export {

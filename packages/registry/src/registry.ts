@@ -629,6 +629,21 @@ export class SchemaRegistry {
     });
   }
 
+  /**
+   * `GET /schemas/ids/{id}` without waiting for the store: the state this instance has applied
+   * (for in-process deserializers, which are synchronous).
+   */
+  schemaByIdNow(id: number): { schema: string; schemaType?: string; references?: SchemaReference[] } {
+    const v = this.versionsWithId(id)[0];
+    if (v === undefined) throw errors.schemaNotFound(id);
+    return withType({ schema: v.schema }, v);
+  }
+
+  /** The texts of the schemas a schema's references name, resolved (dependencies first). */
+  resolvedReferences(refs: readonly SchemaReference[]): ResolvedReference[] {
+    return this.resolveReferences([...refs]);
+  }
+
   /** Closes the store. */
   close(): Promise<void> {
     return this.store.close();

@@ -21,6 +21,12 @@ export interface ServeOptions {
   token?: string;
 }
 
+/**
+ * Registries this process serves, by URL: a synchronous deserializer reading from one of them
+ * reads its state directly (an HTTP call would wait on this very process).
+ */
+export const servedHere = new Map<string, SchemaRegistry>();
+
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** A running HTTP server of a registry. */
@@ -55,12 +61,15 @@ export async function serveRegistry(
   });
   const port = (server.address() as AddressInfo).port;
   const h = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${h}:${port}`;
+  servedHere.set(url, registry);
   return {
-    url: `http://${h}:${port}`,
+    url,
     port,
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        servedHere.delete(url);
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),

@@ -1,0 +1,378 @@
+/**
+ * Serializers in Confluent's wire format: a magic byte 0, the schema id (4 bytes, big-endian),
+ * for Protobuf the message indexes (zigzag varints; `[0]` for the first message, as one 0 byte),
+ * then the payload (Avro binary, JSON text, Protobuf binary). Their `serialize`/`deserialize` are
+ * synchronous, so they plug into the log and Kafka connectors (`serializer`/`deserialize`
+ * options) and into `map` functions, where a record that does not match its schema throws a
+ * {@link SchemaValidationError} and so goes to the job's dead letters under its error policy.
+ */
+import AjvModule from "ajv";
+import type avro from "avsc";
+import protobuf from "protobufjs";
+import { type FetchedSchema, RegistryClient, type RegistryTarget } from "./client.js";
+import { RegistryError } from "./errors.js";
+import { type ParsedSchema, parseSchema, type SchemaTypeName, schemaTypeOf } from "./schema-types.js";
+import type { SchemaReference } from "./store.js";
+
+/** The magic byte of Confluent's wire format. */
+export const MAGIC_BYTE = 0;
+
+/** A value that does not match the schema it is written with; `message` says where and why. */
+export class SchemaValidationError extends Error {
+  constructor(
+    message: string,
+    readonly schemaId: number,
+  ) {
+    super(message);
+    this.name = "SchemaValidationError";
+  }
+}
+
+/** Splits a message in Confluent's wire format into its schema id and the rest. */
+export function readWireHeader(bytes: Buffer): { id: number; rest: Buffer } {
+  if (bytes.length < 5)
+    throw new Error(`not in Confluent's wire format: ${bytes.length} bytes, fewer than the 5 of the header`);
+  if (bytes[0] !== MAGIC_BYTE)
+    throw new Error(`not in Confluent's wire format: magic byte ${bytes[0]}, expected 0`);
+  return { id: bytes.readUInt32BE(1), rest: bytes.subarray(5) };
+}
+
+/** The 5-byte header of a schema id. */
+export function wireHeader(id: number): Buffer {
+  const h = Buffer.alloc(5);
+  h[0] = MAGIC_BYTE;
+  h.writeUInt32BE(id, 1);
+  return h;
+}
+
+function zigzagVarint(n: number, out: number[]): void {
+  let v = (n << 1) ^ (n >> 31);
+  v >>>= 0;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+}
+
+function readZigzagVarint(buf: Buffer, pos: { at: number }): number {
+  let shift = 0;
+  let v = 0;
+  for (;;) {
+    if (pos.at >= buf.length) throw new Error("truncated Protobuf message indexes");
+    const b = buf[pos.at++]!;
+    v |= (b & 0x7f) << shift;
+    if ((b & 0x80) === 0) break;
+    shift += 7;
+  }
+  return (v >>> 1) ^ -(v & 1);
+}
+
+/** Protobuf message indexes as Confluent writes them. */
+export function encodeMessageIndexes(indexes: readonly number[]): Buffer {
+  if (indexes.length === 1 && indexes[0] === 0) return Buffer.from([0]);
+  const out: number[] = [];
+  zigzagVarint(indexes.length, out);
+  for (const i of indexes) zigzagVarint(i, out);
+  return Buffer.from(out);
+}
+
+/** Reads Protobuf message indexes; returns them and the payload after them. */
+export function decodeMessageIndexes(rest: Buffer): { indexes: number[]; payload: Buffer } {
+  const pos = { at: 0 };
+  const n = readZigzagVarint(rest, pos);
+  if (n === 0) return { indexes: [0], payload: rest.subarray(pos.at) };
+  const indexes: number[] = [];
+  for (let i = 0; i < n; i++) indexes.push(readZigzagVarint(rest, pos));
+  return { indexes, payload: rest.subarray(pos.at) };
+}
+
+/** A schema ready to write and read values: its codec by type. */
+interface Codec {
+  parsed: ParsedSchema;
+  encode(value: unknown): Buffer;
+  decode(payload: Buffer, reader?: Codec, withIndexes?: boolean): unknown;
+}
+
+// ajv is CommonJS: its class is the default export's `default` under NodeNext.
+const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
+const ajv = new (Ajv as unknown as new (o: object) => import("ajv").default)({
+  strict: false,
+  allErrors: true,
+});
+
+function messageTypes(root: protobuf.NamespaceBase): protobuf.Type[] {
+  return root.nestedArray.flatMap((n) =>
+    n instanceof protobuf.Type
+      ? [n, ...messageTypes(n)]
+      : n instanceof protobuf.Namespace
+        ? messageTypes(n)
+        : [],
+  );
+}
+
+function topMessages(ns: protobuf.NamespaceBase): protobuf.Type[] {
+  // The file's top-level messages (inside its package namespaces).
+  const out: protobuf.Type[] = [];
+  for (const n of ns.nestedArray) {
+    if (n instanceof protobuf.Type) out.push(n);
+    else if (n instanceof protobuf.Namespace && !(n instanceof protobuf.Type)) out.push(...topMessages(n));
+  }
+  return out;
+}
+
+function indexPath(type: protobuf.Type, tops: protobuf.Type[]): number[] {
+  const chain: protobuf.Type[] = [];
+  for (let t: protobuf.NamespaceBase | null = type; t instanceof protobuf.Type; t = t.parent)
+    chain.unshift(t);
+  const first = chain[0]!;
+  const path = [tops.indexOf(first)];
+  for (let i = 1; i < chain.length; i++) {
+    const parent = chain[i - 1]!;
+    path.push(parent.nestedArray.filter((n) => n instanceof protobuf.Type).indexOf(chain[i]!));
+  }
+  return path;
+}
+
+function byIndexPath(indexes: number[], tops: protobuf.Type[]): protobuf.Type {
+  let t: protobuf.Type | undefined = tops[indexes[0]!];
+  for (const i of indexes.slice(1))
+    t = t?.nestedArray.filter((n) => n instanceof protobuf.Type)[i] as protobuf.Type | undefined;
+  if (t === undefined) throw new Error(`no Protobuf message at indexes [${indexes.join(", ")}]`);
+  return t;
+}
+
+function codecOf(parsed: ParsedSchema, id: number, messageName?: string): Codec {
+  switch (parsed.schemaType) {
+    case "AVRO": {
+      const type = parsed.avro;
+      const resolvers = new Map<Codec, avro.Resolver>();
+      return {
+        parsed,
+        encode(value) {
+          const problems: string[] = [];
+          type.isValid(value, {
+            errorHook: (path, v) =>
+              problems.push(
+                `${path.length ? path.join(".") : "(the value)"}: ${JSON.stringify(v) ?? String(v)} is not a ${describeAt(type, path)}`,
+              ),
+          });
+          if (problems.length > 0)
+            throw new SchemaValidationError(
+              `value does not match Avro schema ${id}: ${problems.join("; ")}`,
+              id,
+            );
+          return type.toBuffer(value);
+        },
+        decode(payload, reader) {
+          if (reader === undefined || reader.parsed === parsed) return type.fromBuffer(payload);
+          const rt = (reader.parsed as typeof parsed).avro;
+          let res = resolvers.get(reader);
+          if (res === undefined) resolvers.set(reader, (res = rt.createResolver(type)));
+          return rt.fromBuffer(payload, res);
+        },
+      };
+    }
+    case "JSON": {
+      const validate = ajv.compile(parsed.json as object);
+      return {
+        parsed,
+        encode(value) {
+          if (!validate(value)) {
+            const why = (validate.errors ?? [])
+              .map(
+                (e: { instancePath: string; message?: string }) =>
+                  `${e.instancePath || "(the value)"} ${e.message}`,
+              )
+              .join("; ");
+            throw new SchemaValidationError(`value does not match JSON schema ${id}: ${why}`, id);
+          }
+          return Buffer.from(JSON.stringify(value));
+        },
+        decode(payload) {
+          return JSON.parse(payload.toString("utf8"));
+        },
+      };
+    }
+    case "PROTOBUF": {
+      const tops = topMessages(parsed.proto.root);
+      const all = messageTypes(parsed.proto.root);
+      const type = messageName
+        ? all.find((t) => t.name === messageName || t.fullName === `.${messageName}`)
+        : tops[0];
+      if (type === undefined)
+        throw new Error(`Protobuf schema ${id} has no message ${messageName ?? "at all"}`);
+      const header = encodeMessageIndexes(indexPath(type, tops));
+      return {
+        parsed,
+        encode(value) {
+          const why = type.verify(value as Record<string, unknown>);
+          if (why !== null)
+            throw new SchemaValidationError(
+              `value does not match Protobuf message ${type.fullName.slice(1)} of schema ${id}: ${why}`,
+              id,
+            );
+          return Buffer.concat([
+            header,
+            Buffer.from(type.encode(type.fromObject(value as Record<string, unknown>)).finish()),
+          ]);
+        },
+        decode(rest, _reader, withIndexes = true) {
+          const { indexes, payload } = withIndexes
+            ? decodeMessageIndexes(rest)
+            : { indexes: [0], payload: rest };
+          const t = byIndexPath(indexes, tops);
+          return t.toObject(t.decode(payload), { longs: String, enums: String, defaults: false });
+        },
+      };
+    }
+  }
+}
+
+function describeAt(type: avro.Type, path: string[]): string {
+  let t: avro.Type | undefined = type;
+  for (const p of path) {
+    const r = t as unknown as { getField?: (n: string) => { getType(): avro.Type } | undefined };
+    t = r.getField?.(p)?.getType();
+    if (t === undefined) break;
+  }
+  return t === undefined ? "value of the schema" : String(t.typeName ?? "value");
+}
+
+async function parseFetched(client: RegistryClient, s: FetchedSchema): Promise<ParsedSchema> {
+  const refs = await client.references(s.references ?? []);
+  return parseSchema(schemaTypeOf(s.schemaType), s.schema, refs);
+}
+
+/** Options of {@link schemaSerializer}. */
+export type SchemaSerializerOptions = RegistryTarget & {
+  /** The subject (e.g. `clicks-value`, Confluent's TopicNameStrategy). */
+  subject: string;
+  /**
+   * The schema to write with (text, or an object for Avro and JSON). With `autoRegister` (the
+   * default when a schema is given) it is registered under the subject (and refused if
+   * incompatible); otherwise it must already be registered there.
+   */
+  schema?: string | object;
+  schemaType?: SchemaTypeName;
+  references?: SchemaReference[];
+  autoRegister?: boolean;
+  /** Without `schema`: write with this version of the subject (`latest`, the default, or a number). */
+  version?: number | "latest";
+  /** Protobuf: the message to write (default the file's first). */
+  messageName?: string;
+};
+
+/** A serializer bound to one schema id. */
+export interface SchemaSerializer<T> {
+  /** The id written in every message. */
+  readonly id: number;
+  readonly schemaType: SchemaTypeName;
+  /** The value in Confluent's wire format; throws {@link SchemaValidationError} when it does not match the schema. */
+  serialize(value: T): Buffer;
+}
+
+/**
+ * A serializer for a subject: auto-registers the given schema, or uses a registered one, the
+ * latest version or a pinned one.
+ *
+ * @example
+ * const ser = await schemaSerializer({ url, subject: "clicks-value", schema: clickSchema });
+ * stream.map((c) => ser.serialize(c)).sinkTo(logSink({ log, topic: "clicks", serializer: "bytes" }));
+ */
+export async function schemaSerializer<T = unknown>(
+  opts: SchemaSerializerOptions,
+): Promise<SchemaSerializer<T>> {
+  const client = new RegistryClient(opts);
+  let id: number;
+  let fetched: FetchedSchema;
+  if (opts.schema !== undefined) {
+    const text = typeof opts.schema === "string" ? opts.schema : JSON.stringify(opts.schema);
+    const schemaType = opts.schemaType ?? "AVRO";
+    fetched = {
+      schema: text,
+      ...(schemaType !== "AVRO" ? { schemaType } : {}),
+      ...(opts.references?.length ? { references: opts.references } : {}),
+    };
+    id =
+      opts.autoRegister === false
+        ? await client.lookup(opts.subject, fetched)
+        : await client.register(opts.subject, fetched);
+  } else {
+    const v = await client.version(opts.subject, opts.version ?? "latest");
+    id = v.id;
+    fetched = v;
+  }
+  const parsed = await parseFetched(client, fetched);
+  const codec = codecOf(parsed, id, opts.messageName);
+  const header = wireHeader(id);
+  return {
+    id,
+    schemaType: parsed.schemaType,
+    serialize: (value: T) => Buffer.concat([header, codec.encode(value)]),
+  };
+}
+
+/** Options of {@link schemaDeserializer}. */
+export type SchemaDeserializerOptions = RegistryTarget & {
+  /**
+   * Avro: read every record with this schema (Avro schema resolution from each record's writer
+   * schema: fields added with defaults, promotions, aliases). Default: each record's own schema.
+   */
+  readerSchema?: string | object;
+  /**
+   * Protobuf: whether messages carry Confluent's message indexes (default true). False reads the
+   * first message of the schema from bytes without them, as `@kafkajs/confluent-schema-registry`
+   * 3.x writes them.
+   */
+  messageIndexes?: boolean;
+};
+
+/** A deserializer of Confluent's wire format. */
+export interface SchemaDeserializer<T> {
+  /** The value of a message; throws naming the id and the registry when the id is unknown. */
+  deserialize(bytes: Buffer | null): T;
+  /** The id of a message (without decoding it). */
+  schemaIdOf(bytes: Buffer): number;
+}
+
+/** A deserializer reading any schema id of a registry (fetched once per id). */
+export function schemaDeserializer<T = unknown>(opts: SchemaDeserializerOptions): SchemaDeserializer<T> {
+  const client = new RegistryClient(opts);
+  const codecs = new Map<number, Codec>();
+  let reader: Codec | undefined;
+  if (opts.readerSchema !== undefined) {
+    const text =
+      typeof opts.readerSchema === "string" ? opts.readerSchema : JSON.stringify(opts.readerSchema);
+    reader = codecOf(parseSchema("AVRO", text), 0);
+  }
+  const codec = (id: number): Codec => {
+    let c = codecs.get(id);
+    if (c === undefined) {
+      let s: ReturnType<RegistryClient["byIdSync"]>;
+      try {
+        s = client.byIdSync(id);
+      } catch (e) {
+        const why =
+          e instanceof RegistryError ? `${e.message} (error_code ${e.errorCode})` : (e as Error).message;
+        throw new Error(`schema id ${id} is unknown to ${client.where}: ${why}`);
+      }
+      c = codecOf(parseSchema(schemaTypeOf(s.schemaType), s.schema, s.resolved), id);
+      codecs.set(id, c);
+    }
+    return c;
+  };
+  return {
+    schemaIdOf: (bytes) => readWireHeader(bytes).id,
+    deserialize(bytes) {
+      if (bytes === null) return null as T;
+      const { id, rest } = readWireHeader(bytes);
+      const c = codec(id);
+      return c.decode(
+        rest,
+        reader && c.parsed.schemaType === "AVRO" ? reader : undefined,
+        opts.messageIndexes ?? true,
+      ) as T;
+    },
+  };
+}
