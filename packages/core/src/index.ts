@@ -77,6 +77,11 @@ export {
   type Serializer,
   serializer,
 } from "./connector/formats.js";
+export {
+  type MainThreadService,
+  mainThreadService,
+  provideMainThreadService,
+} from "./connector/main-thread-service.js";
 export { type PartitionAssignment, partitionOwner } from "./connector/partition-owner.js";
 export {
   isTwoPhaseCommitSink,

@@ -16,6 +16,7 @@ import {
   resolveCheckpointStorage,
   storageCannotShare,
 } from "../checkpoint/storage.js";
+import { serveMainThreadServices } from "../connector/main-thread-service.js";
 import { FleuveError, isErrorCode, restartCannotCure } from "../errors.js";
 import { MetricsRegistry } from "../metrics/registry.js";
 import { checkpointLayout } from "./execution-graph.js";
@@ -34,6 +35,8 @@ export interface WorkerInit {
   options: EnvironmentOptions;
   args: readonly string[];
   ports: Record<number, MessagePort>;
+  /** The worker's end of its channel to the main thread's services (connector/main-thread-service.ts). */
+  services: MessagePort;
 }
 
 /** Messages from a worker to the main thread. */
@@ -144,6 +147,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
       if (restoreFrom === undefined) delete options.restoreFrom;
       else options.restoreFrom = restoreFrom;
       for (let i = 0; i < threads; i++) {
+        const services = new MessageChannel();
         const data: WorkerInit = {
           moduleUrl: init.moduleUrl,
           jobName,
@@ -152,13 +156,17 @@ export function runOnThreads(init: ThreadedJob): JobClient {
           options,
           args: init.args,
           ports: ports[i]!,
+          services: services.port2,
         };
         const w = new Worker(BOOTSTRAP, {
           eval: true,
           workerData: { ...data, bootstrap: { entry, tsx } },
-          transferList: Object.values(ports[i]!),
+          transferList: [...Object.values(ports[i]!), services.port2],
         });
         workers.push(w);
+        // What the worker holds of the main thread's services is dropped once it has ended.
+        const servicesGone = serveMainThreadServices(services.port1, w.threadId);
+        w.once("exit", servicesGone);
         w.on("message", (m: WorkerMessage) => {
           if (settled) return;
           switch (m.type) {

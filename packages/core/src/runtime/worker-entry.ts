@@ -6,6 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { DataStream } from "../api/datastream.js";
 import { StreamExecutionEnvironment } from "../api/environment.js";
 import { collectInto, loadJobModule } from "../api/job.js";
+import { setMainThreadServicePort } from "../connector/main-thread-service.js";
 import { FleuveError } from "../errors.js";
 import { LocalExecutor } from "./local-executor.js";
 import { PeerLink } from "./remote-channel.js";
@@ -15,6 +16,7 @@ import { WorkerThreadDeployment } from "./worker-thread-deployment.js";
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (m: WorkerMessage) => port.postMessage(m);
+setMainThreadServicePort(init.services);
 
 async function main(): Promise<void> {
   const def = await loadJobModule(init.moduleUrl);

@@ -31,8 +31,8 @@ export function deadLetterTopic(opts: DeadLetterTopicOptions): ErrorPolicy {
       // never left open after the job (dead letters are rare; this policy has no lifecycle).
       const { log, release } = acquireLog(opts.log);
       try {
-        if (!log.hasTopic(opts.topic)) log.createTopic(opts.topic, { partitions: 1 });
-        log.topic(opts.topic).append([
+        log.ensureTopic(opts.topic, 1);
+        log.append(opts.topic, [
           {
             key: Buffer.from(letter.operator),
             value: Buffer.from(JSON.stringify(toJson(letter))),

@@ -15,9 +15,8 @@ import {
   type TwoPhaseCommitSink,
 } from "@fleuve/core";
 import type { Log } from "../log.js";
-import type { TransactionalProducer } from "../transactional-producer.js";
 import type { ProducerRecord } from "../types.js";
-import { acquireLog, topicNotFound } from "./shared-log.js";
+import { acquireLog, type LogTransaction, type LogWriter, topicNotFound } from "./shared-log.js";
 
 /** Options of {@link logSink}. */
 export interface LogSinkOptions<T> {
@@ -145,7 +144,7 @@ export function logSink<T>(opts: LogSinkOptions<T>): TwoPhaseCommitSink<T, LogSi
 
 /** At-least-once: appends directly (visible at once, may repeat after a restore). */
 class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
-  private readonly log: Log;
+  private readonly log: LogWriter;
   private readonly release: () => void;
   private buffer: ProducerRecord[] = [];
   /** Appends the buffer once it has waited `lingerMs`; set while the buffer holds records. */
@@ -195,7 +194,7 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable>
     }
     this.throwLingerFailure();
     if (this.buffer.length === 0) return;
-    this.log.topic(this.opts.topic).append(this.buffer);
+    this.log.append(this.opts.topic, this.buffer);
     this.buffer = [];
   }
   prepareCommit(): LogSinkCommittable[] {
@@ -215,9 +214,9 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable>
 }
 
 class TransactionalWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittable> {
-  private readonly log: Log;
+  private readonly log: LogWriter;
   private readonly release: () => void;
-  private producer: TransactionalProducer | undefined;
+  private producer: LogTransaction | undefined;
   private buffer: ProducerRecord[] = [];
   private slot = 0;
 
@@ -250,7 +249,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittabl
     return `${this.prefix}-${this.ctx.subtaskIndex}-${slot}`;
   }
 
-  private begin(): TransactionalProducer {
+  private begin(): LogTransaction {
     const id = this.id(this.slot);
     const entry = this.log.transactions().find((t) => t.transactionalId === id);
     if (entry && entry.state === "prepared") {
@@ -259,8 +258,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittabl
         `logSink '${this.opts.topic}': transactional id ${id} is still prepared after ${ID_POOL} checkpoints without a completed one; restart from the last checkpoint`,
       );
     }
-    const p = this.log.transactionalProducer(id);
-    p.begin();
+    const p = this.log.beginTransaction(id);
     this.producer = p;
     this.slot = (this.slot + 1) % ID_POOL;
     return p;
@@ -296,7 +294,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, LogSinkCommittabl
   }
 }
 
-function requireTopic(log: Log, topic: string): void {
+function requireTopic(log: LogWriter, topic: string): void {
   if (!log.hasTopic(topic)) throw topicNotFound("logSink", log, topic);
 }
 

@@ -1,19 +1,25 @@
 /**
  * The job of the connector conformance suite's "exactly-once under kills" case, shared by the
  * suite's in-process cases and by the child process the suite SIGKILLs (this file is also that
- * child's entry point: `node conformance-job.js '<spec as JSON>'`).
+ * child's entry point: `node conformance-job.js '<spec as JSON>'`). With `threads` in the spec the
+ * child runs the job on that many worker threads, each of which loads this file as the job module
+ * (its default export) with the spec as its one argument.
  *
  * Input: JSON values `{u, i, a}` (user, index, amount) in a topic whose partitions each hold whole
  * users, so every user's records are read in order. Output: one line `<u> <i> <total>` per input
  * record, the user's running total of amounts, written by the connector's exactly-once sink.
  */
 import { pathToFileURL } from "node:url";
+import { isMainThread } from "node:worker_threads";
 import {
   type ConnectorDescriptor,
   type ConnectorRecord,
   createSink,
   createSource,
+  defineJob,
+  type EnvironmentOptions,
   type PlainOptions,
+  runJob,
   type Sink,
   type Source,
   StreamExecutionEnvironment,
@@ -80,6 +86,8 @@ export interface ConformanceJobSpec {
   readonly sink: PlainOptions;
   readonly checkpointDir: string;
   readonly parallelism: number;
+  /** Worker threads to run the job on (default: every subtask in the child's main thread). */
+  readonly threads?: number;
 }
 
 /** Loads connector `name` from `module`'s `connectors` export. */
@@ -117,16 +125,45 @@ export function reportCheckpoints<T>(source: Source<T>): Source<T> {
   };
 }
 
-/** Runs the spec'd job to its end, resuming from its latest checkpoint. */
-async function main(spec: ConformanceJobSpec): Promise<void> {
-  const connector = await loadConnector(spec.module, spec.connector);
-  const env = StreamExecutionEnvironment.create({
+/** The child's environment: checkpoints every 30 ms, resumed from the latest, no restarts. */
+function childOptions(spec: ConformanceJobSpec): EnvironmentOptions {
+  return {
     parallelism: spec.parallelism,
     checkpointing: { dir: spec.checkpointDir, intervalMs: 30 },
     resumeFromLatestCheckpoint: true,
     restartStrategy: { type: "none" },
     log: () => {},
-  });
+  };
+}
+
+/** The totals job of the spec given as the one argument: the job module worker threads load. */
+export default defineJob({
+  name: "conformance-kills",
+  async build(env, args) {
+    const spec = JSON.parse(args[0]!) as ConformanceJobSpec;
+    const connector = await loadConnector(spec.module, spec.connector);
+    addTotalsJob(
+      env,
+      reportCheckpoints(createSource(connector, spec.source)),
+      createSink(connector, spec.sink),
+    );
+  },
+});
+
+/** Runs the spec'd job to its end, resuming from its latest checkpoint. */
+async function main(spec: ConformanceJobSpec): Promise<void> {
+  if (spec.threads !== undefined && spec.threads > 1) {
+    const client = await runJob(import.meta.url, {
+      parallelism: spec.parallelism,
+      threads: spec.threads,
+      args: [JSON.stringify(spec)],
+      options: childOptions(spec),
+    });
+    await client.result;
+    return;
+  }
+  const connector = await loadConnector(spec.module, spec.connector);
+  const env = StreamExecutionEnvironment.create(childOptions(spec));
   addTotalsJob(
     env,
     reportCheckpoints(createSource(connector, spec.source)),
@@ -135,6 +172,16 @@ async function main(spec: ConformanceJobSpec): Promise<void> {
   await env.execute("conformance-kills");
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(JSON.parse(process.argv[2]!) as ConformanceJobSpec);
+// Worker threads see the main thread's argv: only the main thread is the child's entry point. Not
+// awaited at the top level: on threads, runJob imports this module again, which must have finished
+// evaluating by then.
+if (
+  isMainThread &&
+  process.argv[1] !== undefined &&
+  import.meta.url === pathToFileURL(process.argv[1]).href
+) {
+  main(JSON.parse(process.argv[2]!) as ConformanceJobSpec).catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -12,7 +12,8 @@
  * ```
  *
  * Cases: a bounded source restored after more records were appended stops at its checkpointed end;
- * a job SIGKILLed at points of progress and restarted commits exactly the oracle's output; a
+ * a job SIGKILLed at points of progress and restarted commits exactly the oracle's output, in one
+ * thread and on 2 worker threads (two writers of the sink in one process); a
  * savepoint restored at another parallelism gives exactly the oracle's output; a record that does
  * not decode goes to the dead-letter destination with the reason, and nothing else is lost.
  */
@@ -118,6 +119,10 @@ export function connectorConformanceCases(
     {
       name: `${name}: SIGKILLed at points of progress and restarted, the exactly-once output equals the oracle`,
       run: () => exactlyOnceUnderKills(target, options),
+    },
+    {
+      name: `${name}: on 2 worker threads, SIGKILLed at points of progress and restarted, the exactly-once output equals the oracle`,
+      run: () => exactlyOnceUnderKills(target, { ...options, threads: 2 }),
     },
     {
       name: `${name}: a savepoint restored at another parallelism gives exactly the oracle's output`,
@@ -381,7 +386,10 @@ function runChild(spec: ConformanceJobSpec, kill: KillPoint | undefined): Promis
  * the oracle: nothing missing, nothing twice. A job may complete before its planned kill (a fast
  * machine): then another round starts on fresh topics, until enough kills have landed.
  */
-async function exactlyOnceUnderKills(t: ConformanceTarget, o: ConformanceOptions): Promise<void> {
+async function exactlyOnceUnderKills(
+  t: ConformanceTarget,
+  o: ConformanceOptions & { threads?: number },
+): Promise<void> {
   const wanted = o.kills ?? 3;
   let seed = o.seed ?? 1;
   const rand = () => {
@@ -390,7 +398,7 @@ async function exactlyOnceUnderKills(t: ConformanceTarget, o: ConformanceOptions
   };
   let kills = 0;
   for (let round = 0; round === 0 || (kills < wanted && round < 5); round++) {
-    kills += await killRound(t, o.killRecords ?? 20_000, wanted - kills, rand);
+    kills += await killRound(t, o.killRecords ?? 20_000, wanted - kills, rand, o.threads);
   }
   assert.ok(kills >= wanted, `the job was killed ${kills} times, fewer than ${wanted} (it finished first)`);
 }
@@ -401,6 +409,7 @@ async function killRound(
   n: number,
   maxKills: number,
   rand: () => number,
+  threads: number | undefined,
 ): Promise<number> {
   const input = await t.createTopic(4);
   const output = await t.createTopic(1);
@@ -420,6 +429,7 @@ async function killRound(
       },
       checkpointDir: dir,
       parallelism: 2,
+      ...(threads === undefined ? {} : { threads }),
     };
     let kills = 0;
     let selfFailures = 0;
