@@ -141,6 +141,8 @@ export class MetricsRegistry {
       busyTimeMs: number;
       /** Records dropped by window operators as late (see {@link OperatorMetrics.numLateRecordsDropped}). */
       numLateRecordsDropped: number;
+      /** Records the error policy skipped or sent to dead letters (see {@link OperatorMetrics.recordsRejected}). */
+      recordsRejected: number;
       latencyP50Ms: number;
       latencyP99Ms: number;
     }
@@ -153,6 +155,7 @@ export class MetricsRegistry {
         recordsOut: number;
         busyTimeMs: number;
         numLateRecordsDropped: number;
+        recordsRejected: number;
         hist: Histogram;
       }
     > = {};
@@ -163,12 +166,14 @@ export class MetricsRegistry {
         recordsOut: 0,
         busyTimeMs: 0,
         numLateRecordsDropped: 0,
+        recordsRejected: 0,
         hist: new Histogram(),
       });
       s.recordsIn += m.recordsIn.count;
       s.recordsOut += m.recordsOut.count;
       s.busyTimeMs += m.busyTimeMs.count;
       s.numLateRecordsDropped += m.numLateRecordsDropped.count;
+      s.recordsRejected += m.recordsRejected.count;
       s.hist.merge(m.latencyMs);
     }
     const res: ReturnType<MetricsRegistry["summary"]> = {};
@@ -179,6 +184,7 @@ export class MetricsRegistry {
         recordsOut: s.recordsOut,
         busyTimeMs: s.busyTimeMs,
         numLateRecordsDropped: s.numLateRecordsDropped,
+        recordsRejected: s.recordsRejected,
         latencyP50Ms: s.hist.quantile(0.5),
         latencyP99Ms: s.hist.quantile(0.99),
       };

@@ -352,6 +352,7 @@ export function mergeSummaries(list: readonly MetricsSummary[]): MetricsSummary 
       o.recordsOut += m.recordsOut;
       o.busyTimeMs += m.busyTimeMs;
       o.numLateRecordsDropped += m.numLateRecordsDropped;
+      o.recordsRejected += m.recordsRejected;
       o.latencyP50Ms = Math.max(o.latencyP50Ms, m.latencyP50Ms);
       o.latencyP99Ms = Math.max(o.latencyP99Ms, m.latencyP99Ms);
     }

@@ -72,3 +72,21 @@ test("an invalid error policy fails at build time", () => {
     (e: unknown) => isFleuveError(e, "FLEUVE_CONFIG_INVALID") && /errorPolicy/.test((e as Error).message),
   );
 });
+
+for (const policy of ["skip", "dead letters"] as const) {
+  test(`the job's summary counts the records the error policy rejected, per operator (${policy})`, async () => {
+    const stream = build(policy === "skip" ? "skip" : { deadLetter: () => {} }, 3);
+    const seen: number[] = [];
+    stream.sinkTo({ createWriter: () => ({ write: (v: number) => void seen.push(v) }) });
+    const client = stream.env.executeAsync("rejected-summary");
+    const result = await client.result;
+    assert.equal(seen.length, input.length - input.filter(poison).length - 1);
+    for (const summary of [client.summary(), result.metrics]) {
+      const byName = new Map(Object.values(summary).map((m) => [m.name, m.recordsRejected]));
+      assert.equal(byName.get("Map"), input.filter(poison).length, JSON.stringify(summary));
+      assert.equal(byName.get("KeyedProcess"), 1, JSON.stringify(summary));
+      const others = Object.values(summary).filter((m) => m.name !== "Map" && m.name !== "KeyedProcess");
+      for (const m of others) assert.equal(m.recordsRejected, 0, `${m.name} rejects nothing`);
+    }
+  });
+}

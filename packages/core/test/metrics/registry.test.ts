@@ -19,3 +19,18 @@ test("an operator's own gauge is created at 0, is the same object for the same n
     ],
   );
 });
+
+test("the summary sums recordsRejected over an operator's subtasks, and merging summaries adds them", async () => {
+  const { MetricsRegistry } = await import("../../src/metrics/registry.js");
+  const { mergeSummaries } = await import("../../src/runtime/thread-runner.js");
+  const reg = new MetricsRegistry();
+  reg.operator("Map", "map-1", 0).recordsRejected.inc();
+  const second = reg.operator("Map", "map-1", 1);
+  second.recordsRejected.inc();
+  second.recordsRejected.inc();
+  reg.operator("Sink", "sink-1", 0);
+  const s = reg.summary();
+  assert.equal(s["map-1"]!.recordsRejected, 3);
+  assert.equal(s["sink-1"]!.recordsRejected, 0);
+  assert.equal(mergeSummaries([s, s])["map-1"]!.recordsRejected, 6);
+});
