@@ -52,6 +52,7 @@ export {
   type ConnectorRecord,
   type ConnectorRegistry,
   type ConnectorSide,
+  type ConnectorSideName,
   connectorsOf,
   createSink,
   createSource,

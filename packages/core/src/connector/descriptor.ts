@@ -112,12 +112,14 @@ export function defineConnector<SO extends OptionSpecs, KO extends OptionSpecs>(
 /**
  * Validates plain options against `specs`: converts strings to numbers and booleans, applies
  * defaults, and throws FLEUVE_CONFIG_INVALID naming the option, what it expects and what it got
- * (an unknown option too, listing the known ones). `where` names the connector in messages.
+ * (an unknown option too, listing the known ones). `where` names the connector in messages: a
+ * connector's side (its name goes into the error's `details.connector`, and `details.side`), or
+ * any words of the caller's (then the details name only the option).
  */
 export function parseOptions<S extends OptionSpecs>(
   specs: S,
   options: PlainOptions,
-  where: string,
+  where: string | ConnectorSideName,
 ): ParsedOptions<S> {
   const out: Record<string, PlainValue> = {};
   for (const [name, given] of Object.entries(options)) {
@@ -137,7 +139,19 @@ export function parseOptions<S extends OptionSpecs>(
   return out as ParsedOptions<S>;
 }
 
-function convert(spec: OptionSpec, name: string, given: PlainValue, where: string): PlainValue {
+/** A side of a connector, as errors about its options name it. */
+export interface ConnectorSideName {
+  /** The connector's name, e.g. "kafka". */
+  readonly connector: string;
+  readonly side: "source" | "sink";
+}
+
+function convert(
+  spec: OptionSpec,
+  name: string,
+  given: PlainValue,
+  where: string | ConnectorSideName,
+): PlainValue {
   const fail = () => optionError(where, name, expected(spec), given);
   switch (spec.type) {
     case "string":
@@ -183,17 +197,20 @@ export function expected(spec: OptionSpec): string {
 }
 
 function optionError(
-  where: string,
+  where: string | ConnectorSideName,
   option: string,
   wanted: string,
   got: PlainValue | undefined,
   what = "invalid option",
 ): FleuveError {
   const gotText = got === undefined ? "nothing" : JSON.stringify(got);
+  const prefix = typeof where === "string" ? where : `connector '${where.connector}' ${where.side}`;
+  // details.connector is the bare name, as in every other error about a connector.
+  const who = typeof where === "string" ? {} : { connector: where.connector, side: where.side };
   return new FleuveError(
     "FLEUVE_CONFIG_INVALID",
-    `${where}: ${what} '${option}': expected ${wanted}, got ${gotText}`,
-    { details: { connector: where, option, expected: wanted, got } },
+    `${prefix}: ${what} '${option}': expected ${wanted}, got ${gotText}`,
+    { details: { ...who, option, expected: wanted, got } },
   );
 }
 
@@ -207,7 +224,7 @@ export function createSource(
 ): Source<ConnectorRecord> {
   const side = descriptor.source;
   if (!side) throw noSide(descriptor, "source");
-  return side.create(parseOptions(side.options, options, `connector '${descriptor.name}' source`));
+  return side.create(parseOptions(side.options, options, { connector: descriptor.name, side: "source" }));
 }
 
 /**
@@ -217,12 +234,12 @@ export function createSource(
 export function createSink(descriptor: ConnectorDescriptor, options: PlainOptions): Sink<unknown> {
   const side = descriptor.sink;
   if (!side) throw noSide(descriptor, "sink");
-  return side.create(parseOptions(side.options, options, `connector '${descriptor.name}' sink`));
+  return side.create(parseOptions(side.options, options, { connector: descriptor.name, side: "sink" }));
 }
 
 function noSide(d: ConnectorDescriptor, side: "source" | "sink"): FleuveError {
   return new FleuveError("FLEUVE_CONFIG_INVALID", `connector '${d.name}' (${d.package}) has no ${side}`, {
-    details: { connector: d.name },
+    details: { connector: d.name, side },
   });
 }
 

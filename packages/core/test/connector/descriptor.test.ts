@@ -94,12 +94,48 @@ test("a bad option names the option, what it expects and what it got", () => {
   );
 });
 
-test("the error says which connector and side it comes from", () => {
-  assert.throws(
-    () => createSink(fileConnector, { format: "json" }),
-    /connector 'file' sink: missing option 'path'/,
+test("the error says which connector and side it comes from; details.connector is always the bare name", () => {
+  const details = (fn: () => unknown, message: RegExp): Readonly<Record<string, unknown>> => {
+    try {
+      fn();
+    } catch (e) {
+      assert.ok(isFleuveError(e, "FLEUVE_CONFIG_INVALID"), String(e));
+      assert.match(e.message, message);
+      return e.details;
+    }
+    assert.fail("no error");
+  };
+  const sides = [
+    // a missing option, a bad value, an unknown option, a side the connector does not have
+    [
+      () => createSink(fileConnector, { format: "json" }),
+      /connector 'file' sink: missing option 'path'/,
+      "sink",
+    ],
+    [
+      () => createSink(fileConnector, { path: "p", format: "xml" }),
+      /connector 'file' sink: invalid option 'format'/,
+      "sink",
+    ],
+    [
+      () => createSink(fileConnector, { path: "p", topc: "t" }),
+      /connector 'file' sink: unknown option 'topc'/,
+      "sink",
+    ],
+    [() => createSource(fileConnector, {}), /connector 'file' \(@fleuve\/core\) has no source/, "source"],
+  ] as const;
+  for (const [fn, message, side] of sides) {
+    const d = details(fn, message);
+    assert.equal(d.connector, "file", `details.connector of ${message}`);
+    assert.equal(d.side, side, `details.side of ${message}`);
+  }
+  const reg = connectorsOf(fileConnector);
+  assert.equal(details(() => reg.get("kafka"), /no connector 'kafka'/).connector, "kafka");
+  // words of the caller's, not a connector: no details.connector at all
+  assert.equal(
+    details(() => parseOptions(specs, {}, "my table"), /my table: missing option 'topic'/).connector,
+    undefined,
   );
-  assert.throws(() => createSource(fileConnector, {}), /connector 'file' \(@fleuve\/core\) has no source/);
 });
 
 test("the registry lists connectors by name and refuses unknown names and duplicates", () => {
