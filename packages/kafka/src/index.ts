@@ -11,6 +11,8 @@ export { connectors, kafkaConnector } from "./connectors/descriptor.js";
 export type { Deserializer, Serializer } from "./connectors/serde.js";
 export { type KafkaCommittable, type KafkaSinkOptions, kafkaSink } from "./connectors/sink.js";
 export {
+  type KafkaDeserializingSourceOptions,
+  type KafkaSourceBaseOptions,
   type KafkaSourceOptions,
   type KafkaSourceRecord,
   kafkaSource,

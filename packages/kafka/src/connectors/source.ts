@@ -38,8 +38,8 @@ export type KafkaSourceRecord<K, V, H> = PartitionedRecord<K, V, H>;
 /** Where partitions start when no checkpoint holds their offset. */
 export type StartingOffsets = "earliest" | "latest" | "committed" | { readonly timestamp: number };
 
-/** Options of {@link kafkaSource}. */
-export interface KafkaSourceOptions<K, V, H> {
+/** Options of {@link kafkaSource} shared by its two forms. */
+export interface KafkaSourceBaseOptions {
   /** `bootstrap.servers` (shorthand; `props["bootstrap.servers"]` works too). */
   readonly bootstrap?: string;
   /** Consumer properties under Kafka's names (`fetch.max.wait.ms`, `isolation.level`...). */
@@ -50,9 +50,6 @@ export interface KafkaSourceOptions<K, V, H> {
   readonly startingOffsets?: StartingOffsets;
   /** Consumer group: offsets of each completed checkpoint are committed to it (monitoring, "committed" starts). */
   readonly group?: string;
-  readonly key?: Deserializer<K>;
-  readonly value?: Deserializer<V>;
-  readonly headers?: Deserializer<H>;
   /** Stop at the end offsets (last stable offsets) seen at start. Default false. */
   readonly bounded?: boolean;
   /** How often to look for new partitions and topics (ms); 0 = never. Default 30000 (unbounded only). */
@@ -69,6 +66,29 @@ export interface KafkaSourceOptions<K, V, H> {
 }
 
 /**
+ * Options of {@link kafkaSource} emitting records (topic, partition, offset, timestamp, key, value,
+ * headers) decoded by format, as `logSource` does. A format that throws rejects the record.
+ */
+export interface KafkaSourceOptions<K, V, H> extends KafkaSourceBaseOptions {
+  readonly deserialize?: undefined;
+  /** "bytes" (default), "string", "json" or a function. */
+  readonly key?: Deserializer<K>;
+  /** "bytes" (default), "string", "json" or a function. */
+  readonly value?: Deserializer<V>;
+  /** "bytes" (default), "string", "json" or a function. */
+  readonly headers?: Deserializer<H>;
+}
+
+/** Options of {@link kafkaSource} emitting what a function makes of each record. */
+export interface KafkaDeserializingSourceOptions<T> extends KafkaSourceBaseOptions {
+  /**
+   * Turns a Kafka record into a value; throw to reject it: the job's error policy gets the record
+   * (topic, partition, offset, base64 key and value) with the reason, as for a format that throws.
+   */
+  readonly deserialize: (record: ConsumerRecord) => T;
+}
+
+/**
  * Snapshot layout: [topic, partition, next offset, and for bounded sources the offset to stop at],
  * offsets as decimal strings. The stop offset is kept so that a restore ends where the first run
  * would have, as Flink's splits keep their stopping offset: asked again after a restart (a broker
@@ -79,10 +99,18 @@ type Positions = [topic: string, partition: number, offset: string, stop?: strin
 /** A partition's key in maps. */
 const tp = (topic: string, partition: number) => `${topic}-${partition}`;
 
-/** A Kafka source: `env.fromSource(kafkaSource({...}), strategy, "name")`. */
+/**
+ * A Kafka source: `env.fromSource(kafkaSource({...}), strategy, "name")`, emitting
+ * `deserialize(record)` for each record, or (without `deserialize`) records decoded by the
+ * `key`/`value`/`headers` formats.
+ */
+export function kafkaSource<T>(opts: KafkaDeserializingSourceOptions<T>): Source<T>;
 export function kafkaSource<K = Buffer | null, V = Buffer | null, H = Buffer>(
   opts: KafkaSourceOptions<K, V, H>,
-): Source<KafkaSourceRecord<K, V, H>> {
+): Source<KafkaSourceRecord<K, V, H>>;
+export function kafkaSource(
+  opts: KafkaDeserializingSourceOptions<unknown> | KafkaSourceOptions<unknown, unknown, unknown>,
+): Source<unknown> {
   if (!(opts.topics instanceof RegExp) && (!Array.isArray(opts.topics) || opts.topics.length === 0)) {
     throw new FleuveError(
       "FLEUVE_CONFIG_INVALID",
@@ -103,14 +131,39 @@ export function kafkaSource<K = Buffer | null, V = Buffer | null, H = Buffer>(
     ...opts.props,
   };
   checkKnown(props, [...SUPPORTED_PROPERTIES.common, ...SUPPORTED_PROPERTIES.consumer], "kafkaSource");
-  // Resolve now so a bad option fails when the job is built, not in a subtask.
-  deserializer(opts.key, "key", "kafkaSource");
-  deserializer(opts.value, "value", "kafkaSource");
-  deserializer(opts.headers, "headers", "kafkaSource");
+  if (opts.deserialize !== undefined && typeof opts.deserialize !== "function") {
+    throw new FleuveError("FLEUVE_CONFIG_INVALID", "kafkaSource: option 'deserialize' must be a function", {
+      details: { option: "deserialize" },
+    });
+  }
+  // Resolved now so a bad format fails when the job is built, not in a subtask.
+  const decode = opts.deserialize ?? recordDecoder(opts as KafkaSourceOptions<unknown, unknown, unknown>);
   return {
     bounded: opts.bounded === true,
     rescalable: true,
-    createReader: (ctx) => new KafkaSourceReader(opts, props, ctx),
+    createReader: (ctx) => new KafkaSourceReader(opts, decode, props, ctx),
+  };
+}
+
+/** `deserialize` of the record form: decodes key, value and headers by their formats. */
+function recordDecoder(
+  opts: KafkaSourceOptions<unknown, unknown, unknown>,
+): (r: ConsumerRecord) => KafkaSourceRecord<unknown, unknown, unknown> {
+  const key = deserializer(opts.key, "key", "kafkaSource");
+  const value = deserializer(opts.value, "value", "kafkaSource");
+  const header = deserializer(opts.headers, "headers", "kafkaSource");
+  return (r) => {
+    const headers: Record<string, unknown> = {};
+    for (const [k, v] of r.headers) headers[k] = header(v);
+    return {
+      topic: r.topic,
+      partition: r.partition,
+      offset: Number(r.offset),
+      timestamp: Number(r.timestamp),
+      key: key(r.key),
+      value: value(r.value),
+      headers,
+    };
   };
 }
 
@@ -121,13 +174,11 @@ interface Chunk {
   after: Map<string, bigint>;
 }
 
-class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V, H>> {
-  readonly #opts: KafkaSourceOptions<K, V, H>;
+class KafkaSourceReader<T> implements SourceReader<T> {
+  readonly #opts: KafkaSourceBaseOptions;
   readonly #props: KafkaProperties;
   readonly #ctx: SourceReaderContext;
-  readonly #key: (b: Buffer | null) => K;
-  readonly #value: (b: Buffer | null) => V;
-  readonly #header: (b: Buffer | null) => H;
+  readonly #decode: (r: ConsumerRecord) => T;
   /** Next offset to emit, per owned partition: what checkpoints store. */
   readonly #positions = new Map<string, { topic: string; partition: number; offset: bigint }>();
   /** Bounded: offset to stop at, per partition not finished yet. */
@@ -156,20 +207,23 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
   readonly #committing = new Map<number, Positions>();
   #commitInFlight = false;
 
-  constructor(opts: KafkaSourceOptions<K, V, H>, props: KafkaProperties, ctx: SourceReaderContext) {
+  constructor(
+    opts: KafkaSourceBaseOptions,
+    decode: (r: ConsumerRecord) => T,
+    props: KafkaProperties,
+    ctx: SourceReaderContext,
+  ) {
     this.#opts = opts;
+    this.#decode = decode;
     this.#props = props;
     this.#ctx = ctx;
-    this.#key = deserializer(opts.key, "key", "kafkaSource");
-    this.#value = deserializer(opts.value, "value", "kafkaSource");
-    this.#header = deserializer(opts.headers, "headers", "kafkaSource");
   }
 
   #owns(topic: string, partition: number): boolean {
     return this.#ownerOf(topic, partition, this.#ctx.parallelism) === this.#ctx.subtaskIndex;
   }
 
-  poll(output: SourceOutput<KafkaSourceRecord<K, V, H>>, max: number): PollStatus {
+  poll(output: SourceOutput<T>, max: number): PollStatus {
     if (!this.#started) this.#start();
     if (this.#error !== undefined) throw this.#error;
     for (const s of this.#newSplits) output.forSplit(s);
@@ -177,7 +231,7 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
     let emitted = 0;
     while (emitted < max && this.#chunks.length > 0) {
       const chunk = this.#chunks[0]!;
-      let split: SourceOutput<KafkaSourceRecord<K, V, H>> | undefined;
+      let split: SourceOutput<T> | undefined;
       let splitId = "";
       while (chunk.next < chunk.records.length && emitted < max) {
         const r = chunk.records[chunk.next++]!;
@@ -190,19 +244,9 @@ class KafkaSourceReader<K, V, H> implements SourceReader<KafkaSourceRecord<K, V,
         }
         pos.offset = r.offset + 1n;
         const ts = Number(r.timestamp);
-        let rec: KafkaSourceRecord<K, V, H>;
+        let rec: T;
         try {
-          const headers: Record<string, H> = {};
-          for (const [k, v] of r.headers) headers[k] = this.#header(v);
-          rec = {
-            topic: r.topic,
-            partition: r.partition,
-            offset: Number(r.offset),
-            timestamp: ts,
-            key: this.#key(r.key),
-            value: this.#value(r.value),
-            headers,
-          };
+          rec = this.#decode(r);
         } catch (e) {
           output.reject(
             {

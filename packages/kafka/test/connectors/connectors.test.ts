@@ -199,6 +199,63 @@ describe("kafkaSource / kafkaSink", { ...options, timeout: 300_000 }, () => {
     assert.match(letters[0]!.error, /kafkaSource: cannot deserialize record /);
   });
 
+  test("deserialize(record) makes each value; a throw sends the record to dead letters naming topic/partition/offset", async () => {
+    const input = await topic("deser-in", 1);
+    kcat(["-P", "-t", input, "-K", ":"], "a:1\nb:2\nc:bad\nd:4\n");
+    const letters: DeadLetter[] = [];
+    const env = StreamExecutionEnvironment.create({
+      parallelism: 1,
+      errorPolicy: { deadLetter: (l) => letters.push(l) },
+      log: () => {},
+    });
+    const seen: string[] = [];
+    env
+      .fromSource(
+        kafkaSource({
+          bootstrap: BOOTSTRAP,
+          topics: [input],
+          bounded: true,
+          deserialize: (r) => {
+            const n = Number(r.value!.toString());
+            if (!Number.isInteger(n)) throw new Error(`not a number: ${r.value!.toString()}`);
+            return `${r.key!.toString()}=${n * 10}@${r.offset}`;
+          },
+        }),
+        WatermarkStrategy.noWatermarks(),
+        "in",
+      )
+      .sinkTo({ createWriter: () => ({ write: (v: string) => void seen.push(v) }) }, "out");
+    await env.execute("deserialize");
+    assert.deepEqual(seen, ["a=10@0", "b=20@1", "d=40@3"]);
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]!.operator, "in");
+    assert.equal(letters[0]!.error, `kafkaSource: cannot deserialize record ${input}/0@2: not a number: bad`);
+    const rec = letters[0]!.record as {
+      topic: string;
+      partition: number;
+      offset: number;
+      key: string;
+      value: string;
+    };
+    assert.deepEqual(
+      {
+        ...rec,
+        key: Buffer.from(rec.key, "base64").toString(),
+        value: Buffer.from(rec.value, "base64").toString(),
+      },
+      { topic: input, partition: 0, offset: 2, key: "c", value: "bad" },
+    );
+  });
+
+  test("option 'deserialize' must be a function", () => {
+    assert.throws(
+      () => kafkaSource({ bootstrap: BOOTSTRAP, topics: ["t"], deserialize: "json" as never }),
+      (e: Error & { code?: string }) =>
+        e.code === "FLEUVE_CONFIG_INVALID" &&
+        /kafkaSource: option 'deserialize' must be a function/.test(e.message),
+    );
+  });
+
   test("unbounded source with a pattern and per-partition watermarks fires event-time windows", async () => {
     const prefix = uniqueTopic("pat");
     const a = `${prefix}-a`;
