@@ -97,8 +97,12 @@ async function main(): Promise<void> {
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }, 10);
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const result = await env.execute(`cep-bench-${name}`);
+  const cpu = process.cpuUsage(cpu0);
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  // CPU time of the whole process (all its threads: GC helpers and JIT too) during the job.
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   clearInterval(sampler);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
 
@@ -115,6 +119,8 @@ async function main(): Promise<void> {
       netMs,
       wallMs: Math.round(wallMs),
       eventsPerSecond: Math.round((events * 1000) / netMs),
+      cpuMs: Math.round(cpuMs),
+      eventsPerCpuSecond: Math.round((events * 1000) / cpuMs),
       peakHeapMB: Math.round(peakHeap / 2 ** 20),
       heapBeforeMB: Math.round(heapBefore / 2 ** 20),
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

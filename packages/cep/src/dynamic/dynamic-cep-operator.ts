@@ -151,6 +151,10 @@ export class DynamicCepOperator<T, OUT>
     this.runner.onTimer(timestamp);
   }
 
+  protected override onWatermark(watermark: number): void {
+    this.runner.onWatermark(watermark);
+  }
+
   onProcessingTime(timestamp: number): void {
     this.runner.onTimer(timestamp);
   }

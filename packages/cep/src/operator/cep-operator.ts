@@ -131,6 +131,10 @@ export class CepOperator<T, OUT> extends OneInputOperator<T, OUT> implements Tri
     this.runner.onTimer(timestamp);
   }
 
+  protected override onWatermark(watermark: number): void {
+    this.runner.onWatermark(watermark);
+  }
+
   onProcessingTime(timestamp: number): void {
     this.runner.onTimer(timestamp);
   }

@@ -1,8 +1,9 @@
 /**
  * What the CEP operators keep per key, in one keyed table entry: the events waiting for the
  * watermark (event time), the matcher state of each pattern that has partial matches for the key,
- * and the one timer the key has registered. A key with nothing in any of them has no entry at all,
- * so idle keys cost nothing.
+ * and what will wake the key up again: the timers it registered, and its place in the operator's
+ * queue of keys whose buffered events wait for the watermark. A key with nothing in any of them has
+ * no entry at all, so idle keys cost nothing.
  */
 
 /** The matcher state of one pattern (version) for one key. */
@@ -26,13 +27,23 @@ export interface KeyEntry<T> {
   ev: T[];
   /** Matcher states by run id (the pattern id; `id@version` for a version finishing its matches). */
   runs: Record<string, RunState>;
-  /** The time of the key's registered timer, or null. */
-  timer: number | null;
+  /**
+   * The times of the timers the key registered and that have not fired yet, ascending. A timer is
+   * registered only when the key needs to wake up earlier than its earliest one; later ones are
+   * left to fire (a key woken up with nothing due does nothing) rather than deleted and moved.
+   */
+  timers: number[];
+  /**
+   * Event time: the timestamp under which the key waits in the operator's queue of keys with
+   * buffered events (drained when the watermark passes it), or null. Not checkpointed in effect:
+   * the queue is rebuilt from the buffers on restore.
+   */
+  queued: number | null;
 }
 
 /** A new, empty entry. */
 export function newKeyEntry<T>(): KeyEntry<T> {
-  return { ts: [], ev: [], runs: {}, timer: null };
+  return { ts: [], ev: [], runs: {}, timers: [], queued: null };
 }
 
 /**

@@ -2,8 +2,17 @@
  * The per-key work of the CEP operators, shared by the operator of one pattern and the operator of
  * patterns that change while the job runs: buffering events until the watermark passes them
  * (event time), feeding them to each pattern's matcher in timestamp order, advancing time so that
- * time-outs and absences fire when their deadline passes (one timer per key, at the earliest of the
- * next buffered event and the next deadline), and releasing a key's state when it holds nothing.
+ * time-outs and absences fire when their deadline passes, and releasing a key's state when it holds
+ * nothing.
+ *
+ * What wakes a key up: in event time, a key whose buffer gets its first event goes into a queue of
+ * keys in timestamp order, drained per watermark ({@link KeyedPatternRunner.onWatermark}) without a
+ * timer per event; an event earlier than the queue's last (out of order) and the matchers'
+ * deadlines use keyed timers. A timer is registered only when a key needs to wake up earlier than
+ * its earliest registered one; later ones stay and fire for nothing (a key woken with nothing due
+ * does nothing), which costs less than deleting and moving a timer per event. A released key's
+ * timers are deleted. A key's results depend only on the watermarks at which it is woken, never on
+ * which timer or queue entry woke it, so they are those of one timer per key.
  *
  * Event time follows Flink's CepOperator: for each buffered timestamp <= the watermark, in order,
  * time advances to it and then its events are processed (equal timestamps in arrival order, or by
@@ -13,7 +22,7 @@
  * processing time.
  */
 import { FleuveError } from "@fleuve/core";
-import type { InternalTimerService, KeyedStateBackend, KeyedTable } from "@fleuve/core/spi";
+import type { InternalTimerService, Key, KeyedStateBackend, KeyedTable, NormalizedKey } from "@fleuve/core/spi";
 import { bufferEvent, countDue, isIdle, type KeyEntry, newKeyEntry, type RunState } from "./key-entry.js";
 import type { Matcher, MatcherOutput } from "./matcher.js";
 
@@ -75,8 +84,13 @@ function removeFirst(a: unknown[], n: number): void {
   a.length -= n;
 }
 
-/** The timer namespace of the CEP operators (one timer per key). */
+/** The timer namespace of the CEP operators. */
 const NS = 0;
+
+/** True when something (a timer or the queue) already wakes the key up at `t` or earlier. */
+function wakesBy(entry: KeyEntry<unknown>, t: number): boolean {
+  return (entry.queued !== null && entry.queued <= t) || (entry.timers.length > 0 && entry.timers[0]! <= t);
+}
 
 /** Runs patterns per key on keyed state and timers (see the file comment). */
 export class KeyedPatternRunner<T> {
@@ -97,6 +111,15 @@ export class KeyedPatternRunner<T> {
   private readonly out: MatcherOutput<T>;
   /** Released (empty) key entries, reused for keys that get an event again: no allocation per idle key. */
   private readonly freeEntries: KeyEntry<T>[] = [];
+  /**
+   * Event time: the queue of keys whose buffered events wait for the watermark, in timestamp order
+   * (three parallel arrays from `qHead`: the timestamp, the key, the normalized key). Not
+   * checkpointed: a restore wakes buffered keys by timers instead ({@link recount}).
+   */
+  private readonly qTs: number[] = [];
+  private readonly qKey: Key[] = [];
+  private readonly qNk: NormalizedKey[] = [];
+  private qHead = 0;
 
   constructor(private readonly setup: RunnerSetup<T>) {
     this.table = setup.backend.getTable<KeyEntry<T>>(CEP_STATE_TABLE);
@@ -109,14 +132,23 @@ export class KeyedPatternRunner<T> {
     };
   }
 
-  /** Recounts the gauges from restored state (call after restore, before input). */
+  /**
+   * Recounts the gauges from restored state, and wakes the keys that were waiting in the queue
+   * (not checkpointed) by timers instead (call after restore, before input).
+   */
   recount(): void {
     this.partials = 0;
     this.buffered = 0;
-    for (const [, entry] of this.table.entries()) {
+    const backend = this.setup.backend;
+    for (const [nk, entry] of [...this.table.entries()]) {
       this.countOf(entry);
       this.partials += this.countedPartials;
       this.buffered += this.countedBuffered;
+      if (entry.queued === null) continue;
+      backend.setCurrentKey(backend.rawKey(nk), nk);
+      entry.queued = null;
+      if (entry.ts.length > 0 && !wakesBy(entry, entry.ts[0]!)) this.registerTimer(entry, entry.ts[0]!);
+      this.table.set(entry);
     }
     this.publish();
   }
@@ -138,7 +170,7 @@ export class KeyedPatternRunner<T> {
       const entry = this.table.get() ?? this.freeEntries.pop() ?? newKeyEntry<T>();
       bufferEvent(entry, event, timestamp);
       this.buffered++;
-      if (entry.timer === null || timestamp < entry.timer) this.setTimer(entry, timestamp);
+      if (!wakesBy(entry, timestamp)) this.wakeAt(entry, timestamp);
       // Set after the change: a backend that caches entries (LMDB) may write one out on set.
       this.table.set(entry);
       this.publish();
@@ -158,12 +190,56 @@ export class KeyedPatternRunner<T> {
   onTimer(time: number): void {
     const entry = this.table.get();
     if (entry === undefined) return; // a timer of a key released since
-    if (entry.timer === time) entry.timer = null;
+    // Timers of one key fire in time order: every one up to `time` has fired now.
+    const timers = entry.timers;
+    let n = 0;
+    while (n < timers.length && timers[n]! <= time) n++;
+    if (n > 0) removeFirst(timers, n);
+    this.wake(entry);
+  }
+
+  /**
+   * Event time, when the watermark reached `w` (after the timers up to `w` fired, before the
+   * watermark goes downstream): wakes the queued keys whose buffered events became due.
+   */
+  onWatermark(w: number): void {
+    if (!this.eventTime) return;
+    const qTs = this.qTs;
+    const backend = this.setup.backend;
+    while (this.qHead < qTs.length && qTs[this.qHead]! <= w) {
+      const i = this.qHead++;
+      backend.setCurrentKey(this.qKey[i]!, this.qNk[i]!);
+      const entry = this.table.get();
+      // Released or woken by a timer since (its queue place is then cleared): nothing to do here.
+      if (entry === undefined || entry.queued !== qTs[i]) continue;
+      this.wake(entry);
+    }
+    const head = this.qHead;
+    if (head === qTs.length) {
+      qTs.length = 0;
+      this.qKey.length = 0;
+      this.qNk.length = 0;
+      this.qHead = 0;
+    } else if (head > 4096 && head * 2 > qTs.length) {
+      removeFirst(qTs, head);
+      removeFirst(this.qKey, head);
+      removeFirst(this.qNk, head);
+      this.qHead = 0;
+    }
+  }
+
+  /** The current key was woken up (timer or queue): processes what is due, then settles it. */
+  private wake(entry: KeyEntry<T>): void {
     this.countOf(entry);
     const p0 = this.countedPartials;
     const b0 = this.countedBuffered;
-    if (this.eventTime) this.drainBuffer(entry, this.setup.currentWatermark());
-    else this.advance(entry, this.setup.timers.currentProcessingTime(), true);
+    if (this.eventTime) {
+      const w = this.setup.currentWatermark();
+      this.drainBuffer(entry, w);
+      if (entry.queued !== null && entry.queued <= w) entry.queued = null;
+    } else {
+      this.advance(entry, this.setup.timers.currentProcessingTime(), true);
+    }
     this.settle(entry, p0, b0);
   }
 
@@ -307,35 +383,57 @@ export class KeyedPatternRunner<T> {
     this.buffered += this.countedBuffered - b0;
     this.publish();
     if (isIdle(entry)) {
-      this.setTimer(entry, undefined);
+      this.clearTimers(entry);
+      entry.queued = null;
       this.table.delete();
       // Empty (no event, no run, no timer): ready for the next key. A snapshot never holds it,
       // since snapshots are serialized when taken.
       if (this.freeEntries.length < MAX_FREE_ENTRIES) this.freeEntries.push(entry);
       return;
     }
-    let next = this.eventTime && entry.ts.length > 0 ? entry.ts[0]! : Number.POSITIVE_INFINITY;
+    if (this.eventTime && entry.ts.length > 0 && !wakesBy(entry, entry.ts[0]!)) this.wakeAt(entry, entry.ts[0]!);
+    let next = Number.POSITIVE_INFINITY;
     for (const runId in entry.runs) {
       const run = entry.runs[runId]!;
       const d = this.matcherOf(runId, run).nextDeadline(run.s);
       if (d !== undefined && d < next) next = d;
     }
-    this.setTimer(entry, next === Number.POSITIVE_INFINITY ? undefined : next);
+    if (next !== Number.POSITIVE_INFINITY && !wakesBy(entry, next)) this.registerTimer(entry, next);
     this.table.set(entry);
   }
 
-  private setTimer(entry: KeyEntry<T>, time: number | undefined): void {
-    const t = time ?? null;
-    if (entry.timer === t) return;
-    const timers = this.setup.timers;
-    if (entry.timer !== null) {
-      if (this.eventTime) timers.deleteEventTimeTimer(NS, entry.timer);
-      else timers.deleteProcessingTimeTimer(NS, entry.timer);
+  /**
+   * Event time: wakes the current key when the watermark reaches `t`, its buffer's first
+   * timestamp: through the queue when `t` keeps it in order, else by a timer.
+   */
+  private wakeAt(entry: KeyEntry<T>, t: number): void {
+    const qTs = this.qTs;
+    if (this.qHead === qTs.length || qTs[qTs.length - 1]! <= t) {
+      const backend = this.setup.backend;
+      qTs.push(t);
+      this.qKey.push(backend.getCurrentKey());
+      this.qNk.push(backend.currentKey);
+      entry.queued = t;
+    } else {
+      this.registerTimer(entry, t);
     }
-    entry.timer = t;
-    if (t === null) return;
-    if (this.eventTime) timers.registerEventTimeTimer(NS, t);
-    else timers.registerProcessingTimeTimer(NS, t);
+  }
+
+  /** Registers a timer at `t`, earlier than every timer the current key has (see the file comment). */
+  private registerTimer(entry: KeyEntry<T>, t: number): void {
+    if (this.eventTime) this.setup.timers.registerEventTimeTimer(NS, t);
+    else this.setup.timers.registerProcessingTimeTimer(NS, t);
+    entry.timers.unshift(t);
+  }
+
+  /** Deletes every timer of the current key (it is released). */
+  private clearTimers(entry: KeyEntry<T>): void {
+    const timers = this.setup.timers;
+    for (const t of entry.timers) {
+      if (this.eventTime) timers.deleteEventTimeTimer(NS, t);
+      else timers.deleteProcessingTimeTimer(NS, t);
+    }
+    entry.timers.length = 0;
   }
 
   /** Counts the partial matches and held events (waiting, and in the matchers) of one entry. */

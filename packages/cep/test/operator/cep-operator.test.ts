@@ -130,18 +130,60 @@ test("event time: a time-out fires when the watermark passes its deadline, witho
   assert.equal(h.numEventTimeTimers(), 0);
 });
 
-test("event time: the key's one timer is at the earliest of its next waiting event and its next deadline", () => {
+test("event time: a key with waiting events is woken by the watermark queue, a timer only for its deadlines and out-of-order events", () => {
   const m = new FakeMatcher(10);
   const h = harness(m);
   h.processElement(ev("a", "a1"), 1);
   for (let t = 2; t < 50; t++) h.processElement(ev("x", `x${t}`), t);
-  assert.equal(h.numEventTimeTimers(), 1);
-  h.processWatermark(5); // a1 is in the matcher (deadline 11); x6.. wait (next timer: 6)
-  assert.equal(h.numEventTimeTimers(), 1);
+  assert.equal(h.numEventTimeTimers(), 0, "waiting events need no timer");
+  h.processWatermark(5); // a1 is in the matcher (deadline 11); x6.. wait in the queue
+  assert.equal(h.numEventTimeTimers(), 0, "the queue wakes the key at 6, before a1's deadline");
   h.processWatermark(11);
   assert.equal(h.getSideOutput(timedOutTag).length, 1);
-  assert.equal(h.numEventTimeTimers(), 1, "x12.. still wait");
+  assert.equal(h.numEventTimeTimers(), 0, "x12.. wait in the queue");
+  assert.equal(h.numKeyedStateEntries(), 1);
   h.processWatermark(60);
+  assert.equal(h.numEventTimeTimers(), 0);
+  assert.equal(h.numKeyedStateEntries(), 0);
+  assert.equal(m.log.filter((c) => c[0] === "process").length, 49, "every event once");
+
+  // An event older than the queue's last one (out of order, another key) is woken by a timer.
+  h.processElement(ev("a", "late-key-q", "q"), 80);
+  h.processElement(ev("a", "early-key-p", "p"), 70);
+  assert.equal(h.numEventTimeTimers(), 1);
+  h.processWatermark(75);
+  assert.deepEqual(m.log.slice(-2), [
+    ["process", "early-key-p", 70],
+    ["advance", 75],
+  ]);
+  h.processWatermark(200);
+  assert.deepEqual(
+    h.getSideOutput(timedOutTag).map((r) => [r.value.match.a![0]!.id, r.timestamp]),
+    [
+      ["a1", 11],
+      ["early-key-p", 80],
+      ["late-key-q", 90],
+    ],
+  );
+  assert.equal(h.numEventTimeTimers(), 0);
+  assert.equal(h.numKeyedStateEntries(), 0);
+});
+
+test("event time: a timer is registered only when a key must wake up earlier; later ones fire for nothing and a released key deletes its own", () => {
+  const m = new FakeMatcher(10);
+  const h = harness(m);
+  h.processElement(ev("a", "a1"), 1);
+  h.processWatermark(1); // deadline 11: one timer
+  assert.equal(h.numEventTimeTimers(), 1);
+  h.processElement(ev("a", "a2"), 3); // waits in the queue: the timer at 11 stays, no new one
+  assert.equal(h.numEventTimeTimers(), 1);
+  h.processWatermark(3); // a2 in the matcher (deadline 13): the timer at 11 already wakes the key
+  assert.equal(h.numEventTimeTimers(), 1);
+  h.processWatermark(11); // a1 times out; the key needs 13 now
+  assert.equal(h.numEventTimeTimers(), 1);
+  h.processElement(ev("b", "b1"), 12); // a2 matches: the key is empty and released with its timer
+  h.processWatermark(12);
+  assert.deepEqual(h.getOutputValues(), ["a2-b1"]);
   assert.equal(h.numEventTimeTimers(), 0);
   assert.equal(h.numKeyedStateEntries(), 0);
 });
