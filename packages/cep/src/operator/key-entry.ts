@@ -53,7 +53,14 @@ export function newKeyEntry<T>(): KeyEntry<T> {
 export function bufferEvent<T>(entry: KeyEntry<T>, event: T, timestamp: number): void {
   const ts = entry.ts;
   const n = ts.length;
-  if (n === 0 || ts[n - 1]! <= timestamp) {
+  if (n === 0) {
+    // Exact-size arrays: an emptied array has lost its backing store (V8 frees it at length 0), and
+    // a push would allocate room for 17; most keys hold one event per watermark.
+    entry.ts = [timestamp];
+    entry.ev = [event];
+    return;
+  }
+  if (ts[n - 1]! <= timestamp) {
     ts.push(timestamp);
     entry.ev.push(event);
     return;

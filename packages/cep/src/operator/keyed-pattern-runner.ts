@@ -72,7 +72,7 @@ export interface RunnerSetup<T> {
 export const CEP_STATE_TABLE = "cep-keys";
 
 /** How many released key entries a runner keeps for reuse. */
-const MAX_FREE_ENTRIES = 64;
+const MAX_FREE_ENTRIES = 32768;
 
 /** Removes the first `n` items of `a` in place (no new array). */
 function removeFirst(a: unknown[], n: number): void {
@@ -113,13 +113,15 @@ export class KeyedPatternRunner<T> {
   private readonly freeEntries: KeyEntry<T>[] = [];
   /**
    * Event time: the queue of keys whose buffered events wait for the watermark, in timestamp order
-   * (three parallel arrays from `qHead`: the timestamp, the key, the normalized key). Not
+   * (three parallel arrays from `qHead` to `qLen`: the timestamp, the key, the normalized key;
+   * never truncated, so that they keep their room from one watermark to the next). Not
    * checkpointed: a restore wakes buffered keys by timers instead ({@link recount}).
    */
   private readonly qTs: number[] = [];
   private readonly qKey: Key[] = [];
   private readonly qNk: NormalizedKey[] = [];
   private qHead = 0;
+  private qLen = 0;
 
   constructor(private readonly setup: RunnerSetup<T>) {
     this.table = setup.backend.getTable<KeyEntry<T>>(CEP_STATE_TABLE);
@@ -206,7 +208,7 @@ export class KeyedPatternRunner<T> {
     if (!this.eventTime) return;
     const qTs = this.qTs;
     const backend = this.setup.backend;
-    while (this.qHead < qTs.length && qTs[this.qHead]! <= w) {
+    while (this.qHead < this.qLen && qTs[this.qHead]! <= w) {
       const i = this.qHead++;
       backend.setCurrentKey(this.qKey[i]!, this.qNk[i]!);
       const entry = this.table.get();
@@ -215,15 +217,14 @@ export class KeyedPatternRunner<T> {
       this.wake(entry);
     }
     const head = this.qHead;
-    if (head === qTs.length) {
-      qTs.length = 0;
-      this.qKey.length = 0;
-      this.qNk.length = 0;
+    if (head === this.qLen) {
       this.qHead = 0;
-    } else if (head > 4096 && head * 2 > qTs.length) {
-      removeFirst(qTs, head);
-      removeFirst(this.qKey, head);
-      removeFirst(this.qNk, head);
+      this.qLen = 0;
+    } else if (head > 4096 && head * 2 > this.qLen) {
+      qTs.copyWithin(0, head, this.qLen);
+      this.qKey.copyWithin(0, head, this.qLen);
+      this.qNk.copyWithin(0, head, this.qLen);
+      this.qLen -= head;
       this.qHead = 0;
     }
   }
@@ -407,12 +408,13 @@ export class KeyedPatternRunner<T> {
    * timestamp: through the queue when `t` keeps it in order, else by a timer.
    */
   private wakeAt(entry: KeyEntry<T>, t: number): void {
-    const qTs = this.qTs;
-    if (this.qHead === qTs.length || qTs[qTs.length - 1]! <= t) {
+    const n = this.qLen;
+    if (this.qHead === n || this.qTs[n - 1]! <= t) {
       const backend = this.setup.backend;
-      qTs.push(t);
-      this.qKey.push(backend.getCurrentKey());
-      this.qNk.push(backend.currentKey);
+      this.qTs[n] = t;
+      this.qKey[n] = backend.getCurrentKey();
+      this.qNk[n] = backend.currentKey;
+      this.qLen = n + 1;
       entry.queued = t;
     } else {
       this.registerTimer(entry, t);
@@ -429,7 +431,9 @@ export class KeyedPatternRunner<T> {
   /** Deletes every timer of the current key (it is released). */
   private clearTimers(entry: KeyEntry<T>): void {
     const timers = this.setup.timers;
-    for (const t of entry.timers) {
+    const list = entry.timers;
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
       if (this.eventTime) timers.deleteEventTimeTimer(NS, t);
       else timers.deleteProcessingTimeTimer(NS, t);
     }
