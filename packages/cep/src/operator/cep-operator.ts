@@ -1,7 +1,7 @@
 /**
  * The operator of one pattern (`CEP.pattern(...)`, Flink's CepOperator), on the operator SPI: per
  * key (a non-keyed stream is keyed by one constant key at parallelism 1), in event or processing
- * time, with the pattern's state in keyed state and one timer per key, checkpointed and
+ * time, with the pattern's state in keyed state and keyed timers, checkpointed and
  * redistributed by key group like any keyed operator. The per-key work is a
  * {@link KeyedPatternRunner}; matches go through a {@link MatchEmitter}.
  */

@@ -22,7 +22,13 @@
  * processing time.
  */
 import { FleuveError } from "@fleuve/core";
-import type { InternalTimerService, Key, KeyedStateBackend, KeyedTable, NormalizedKey } from "@fleuve/core/spi";
+import type {
+  InternalTimerService,
+  Key,
+  KeyedStateBackend,
+  KeyedTable,
+  NormalizedKey,
+} from "@fleuve/core/spi";
 import { bufferEvent, countDue, isIdle, type KeyEntry, newKeyEntry, type RunState } from "./key-entry.js";
 import type { Matcher, MatcherOutput } from "./matcher.js";
 
@@ -392,7 +398,8 @@ export class KeyedPatternRunner<T> {
       if (this.freeEntries.length < MAX_FREE_ENTRIES) this.freeEntries.push(entry);
       return;
     }
-    if (this.eventTime && entry.ts.length > 0 && !wakesBy(entry, entry.ts[0]!)) this.wakeAt(entry, entry.ts[0]!);
+    if (this.eventTime && entry.ts.length > 0 && !wakesBy(entry, entry.ts[0]!))
+      this.wakeAt(entry, entry.ts[0]!);
     let next = Number.POSITIVE_INFINITY;
     for (const runId in entry.runs) {
       const run = entry.runs[runId]!;
