@@ -111,7 +111,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         : (given as ConnectorRegistry);
   const catalog = new Catalog();
   const settings = new Map<string, string>();
-  const ctx: PlanContext = { env, connectors, catalog };
+  const ctx: PlanContext = { env, connectors, catalog, settings };
 
   const table = (rel: Relation): Table => ({
     columns: rel.columns,

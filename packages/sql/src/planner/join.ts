@@ -7,7 +7,10 @@
  * - a lower and an upper bound between the two sides' event-time attributes (`l.ts BETWEEN r.ts -
  *   INTERVAL ... AND r.ts + ...`, `>=`, `<`, `=` ...): an **interval join**
  *   (runtime/interval-join.ts);
- * - anything else is a regular join, which does not run yet (FLEUVE_SQL_UNSUPPORTED).
+ * - anything else is a **regular join** (runtime/streaming-join.ts): both sides in keyed state
+ *   (expiring after `table.exec.state.ttl`), a changelog out: insert-only for an inner join of
+ *   insert-only inputs, `+I`/`-D` for outer joins, the inputs' kinds forwarded by an inner join of
+ *   updating inputs.
  *
  * Equalities between the two sides (`l.k = r.k`) become the key both inputs are partitioned by;
  * the whole remaining condition is evaluated on each candidate pair (so NULL keys never match).
@@ -19,7 +22,9 @@
 import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
-import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
+import { printExpr } from "../parser/printer.js";
+import { SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
+import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
@@ -46,6 +51,7 @@ export function planJoin(
   ref: TableRef & { kind: "join" },
   planRef: (r: TableRef) => Relation,
   pos: SourcePos | undefined,
+  stateTtlMs?: number,
 ): Relation {
   if (ref.natural) throw unsupported("NATURAL JOIN", pos, "write JOIN ... ON l.c = r.c");
   if (ref.using !== undefined) throw unsupported("JOIN ... USING", pos, "write JOIN ... ON l.c = r.c");
@@ -53,22 +59,13 @@ export function planJoin(
     throw unsupported(
       ref.type === "COMMA" ? "joins written FROM a, b" : "CROSS JOIN",
       pos,
-      "write a JOIN ... ON with a time bound (interval join) or on window_start and window_end (window join)",
+      "write a JOIN ... ON a condition, or FROM a, b WHERE a condition",
     );
   }
   const type: JoinType = ref.type;
   const left = planRef(ref.left);
   const right = planRef(ref.right);
   if (ref.on === undefined) throw invalid(`${type} JOIN needs an ON condition`, pos);
-  for (const side of [left, right]) {
-    if (!isInsertOnly(side.changelog)) {
-      throw unsupported(
-        "a join of an updating input",
-        pos,
-        `${side.changelog.producer ?? "an operator"} produces updates; interval and window joins take insert-only inputs`,
-      );
-    }
-  }
 
   // The joined columns: the left side's as they are, the right side's renamed where they clash.
   const used = new Set<string>();
@@ -228,7 +225,19 @@ export function planJoin(
       });
   const connected = left.stream.connect(renamedRight).keyBy(keyOf(keysLeft), keyOf(keysRight));
 
+  const insertOnly = () => {
+    for (const side of [left, right]) {
+      if (!isInsertOnly(side.changelog)) {
+        throw unsupported(
+          "an interval or window join of an updating input",
+          pos,
+          `${side.changelog.producer ?? "an operator"} produces updates; interval and window joins take insert-only inputs`,
+        );
+      }
+    }
+  };
   if (left.window !== undefined && right.window !== undefined && startEq && endEq) {
+    insertOnly();
     if (left.window.spec !== right.window.spec) {
       throw invalid(
         `a window join needs the same window TVF on both sides: ${left.window.spec} and ${right.window.spec}`,
@@ -260,6 +269,7 @@ export function planJoin(
     );
   }
   if (lower !== undefined && upper !== undefined && leftTime !== undefined && rightTime !== undefined) {
+    insertOnly();
     if (lower > upper)
       throw invalid(`the time bounds of the join admit no pair (${lower} > ${upper} ms)`, pos);
     const cond = andAll(rest);
@@ -292,11 +302,24 @@ export function planJoin(
     const rowtime = type === "INNER" || type === "LEFT" ? lt : type === "RIGHT" ? rt : undefined;
     return { stream, columns: joined.columns, rowtime, changelog: INSERT_ONLY };
   }
-  throw unsupported(
-    "regular joins (a JOIN without both a lower and an upper bound between the two sides' event-time attributes)",
-    pos,
-    "bound the time: ON ... AND l.ts BETWEEN r.ts - INTERVAL ... AND r.ts + INTERVAL ..., or join two window TVFs on window_start and window_end",
+  // A regular join: both sides in keyed state; time predicates, if any, are ordinary conditions.
+  const cond = andAll([...timeConds, ...rest]);
+  const matches = cond === undefined ? () => true : predicate(cond, scope, combine);
+  const joinType = { INNER: "InnerJoin", LEFT: "LeftOuterJoin", RIGHT: "RightOuterJoin", FULL: "FullOuterJoin" }[type];
+  const producer = `Join(joinType=[${joinType}], where=[${printExpr(ref.on)}])`;
+  const stream = connected.transform(
+    producer,
+    () => new SqlStreamingJoinOperator({ type, matches, combine, stateTtlMs }),
   );
+  let changelog: ChangelogMode;
+  if (type !== "INNER") changelog = { kinds: ["+I", "-D"], producer };
+  else if (isInsertOnly(left.changelog) && isInsertOnly(right.changelog)) changelog = INSERT_ONLY;
+  else {
+    const u = unionMode(left.changelog, right.changelog);
+    changelog = { kinds: u.kinds, producer: u.producer };
+  }
+  // A regular join's rows have no event-time attribute (as in Flink: they may come out at any time).
+  return { stream, columns: joined.columns, changelog };
 }
 
 function predicate(

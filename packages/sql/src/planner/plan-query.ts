@@ -13,6 +13,7 @@ import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { planJoin } from "./join.js";
+import { stateTtlMs } from "./settings.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
@@ -23,6 +24,8 @@ import { intervalArgument, planWindowAggregate, type WindowTvf } from "./window-
 /** What planning needs: where streams go, the connectors, the tables and views. */
 export interface PlanContext {
   readonly env: StreamExecutionEnvironment;
+  /** The `SET` options (e.g. `table.exec.state.ttl`). */
+  readonly settings?: ReadonlyMap<string, string>;
   readonly connectors: ConnectorRegistry;
   readonly catalog: Catalog;
 }
@@ -216,7 +219,7 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
       return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
     }
     case "join":
-      return planJoin(ref, (r) => planFrom(r, ctx, pos), pos);
+      return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings));
     case "matchRecognize":
       throw unsupported("MATCH_RECOGNIZE");
     case "unnest":

@@ -1,0 +1,43 @@
+/**
+ * The `SET 'key' = 'value'` options planning reads, parsed as Flink parses them.
+ */
+
+import { invalid } from "./problems.js";
+
+const UNITS: readonly [readonly string[], number][] = [
+  [["ms", "milli", "millis", "millisecond", "milliseconds"], 1],
+  [["s", "sec", "secs", "second", "seconds"], 1000],
+  [["min", "m", "minute", "minutes"], 60_000],
+  [["h", "hour", "hours"], 3_600_000],
+  [["d", "day", "days"], 86_400_000],
+];
+
+/**
+ * A duration as Flink's `TimeUtils.parseDuration` reads it: a whole number and an optional unit
+ * (`ms`, `s`, `min`, `h`, `d` and their long forms; milliseconds without one): `'1 h'`,
+ * `'90s'`, `'3600000'`.
+ */
+export function parseDuration(text: string, option: string): number {
+  const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = m?.[2]?.toLowerCase() ?? "";
+  const factor = unit === "" ? 1 : UNITS.find(([names]) => names.includes(unit))?.[1];
+  if (m === null || factor === undefined) {
+    throw invalid(
+      `SET '${option}' = '${text}': not a duration; write a whole number and a unit (ms, s, min, h, d), e.g. '1 h'`,
+      undefined,
+      { option, value: text },
+    );
+  }
+  return Number(m[1]) * factor;
+}
+
+/**
+ * `table.exec.state.ttl`: how long (ms of processing time) a stateful operator keeps a row it
+ * has not written since; undefined (or `0`, Flink's default) keeps state forever.
+ */
+export function stateTtlMs(settings: ReadonlyMap<string, string> | undefined): number | undefined {
+  const v = settings?.get("table.exec.state.ttl");
+  if (v === undefined) return undefined;
+  const ms = parseDuration(v, "table.exec.state.ttl");
+  return ms === 0 ? undefined : ms;
+}

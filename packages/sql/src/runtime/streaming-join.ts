@@ -1,0 +1,147 @@
+/**
+ * The regular join of Flink SQL (flink-table-runtime's StreamingJoinOperator): both inputs are
+ * kept in keyed state, every row joins the other side's rows of its key, and the result is a
+ * changelog. Inputs may themselves be changelogs (`+I`, `-U`, `+U`, `-D`).
+ *
+ * Each side keeps, per join key, its rows with their multiplicity and, for an outer side, the
+ * number of rows of the other side each one is associated with. As in Flink:
+ * - an inner join forwards the input's row kind (`+I`/`+U` joined rows for an accumulating row,
+ *   `-U`/`-D` for a retracting one);
+ * - an outer join sends `+I` and `-D` only: a row of an outer side without a partner is sent
+ *   padded with NULLs (`+I[row, null]`); when its first partner arrives the padded row is
+ *   retracted (`-D[row, null]`) before the joined one; when its last partner is retracted it is
+ *   padded again.
+ * State expires after `table.exec.state.ttl` of processing time since it was last written (Flink's
+ * StateTtlConfig, OnCreateAndWrite, never returning expired rows): a row whose partner expired
+ * no longer joins it.
+ */
+
+import { type MapState, mapState } from "@fleuve/core";
+import { TwoInputOperator } from "@fleuve/core/spi";
+import { isAccumulate, type RowKind, rowKind, withKind } from "../planner/changelog.js";
+import type { Row } from "../planner/values.js";
+import type { JoinType } from "./interval-join.js";
+
+/** A kept row: how many copies, and (outer sides) how many rows of the other side it joins. */
+interface Kept {
+  readonly row: Row;
+  count: number;
+  assoc: number;
+}
+
+/** What the planner gives the operator. */
+export interface StreamingJoinSpec {
+  readonly type: JoinType;
+  /** The rest of the ON condition (key equality, other predicates) on a pair. */
+  readonly matches: (left: Row, right: Row) => boolean;
+  /** The output row of a pair, or of one side padded with NULLs (the other side null). */
+  readonly combine: (left: Row | null, right: Row | null) => Row;
+  /** `table.exec.state.ttl` in ms; undefined keeps state forever. */
+  readonly stateTtlMs?: number | undefined;
+}
+
+/** The text that identifies equal rows (their kind aside). */
+function rowText(row: Row): string {
+  return JSON.stringify(row);
+}
+
+/** Keyed two-input operator of a SQL regular join. */
+export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
+  private leftState!: MapState<string, Kept>;
+  private rightState!: MapState<string, Kept>;
+  private readonly leftOuter: boolean;
+  private readonly rightOuter: boolean;
+  private timestamp = 0;
+
+  constructor(private readonly spec: StreamingJoinSpec) {
+    super();
+    this.leftOuter = spec.type === "LEFT" || spec.type === "FULL";
+    this.rightOuter = spec.type === "RIGHT" || spec.type === "FULL";
+  }
+
+  override open(): void {
+    const ttl = this.spec.stateTtlMs === undefined ? undefined : { ttlMs: this.spec.stateTtlMs };
+    const opts = ttl === undefined ? undefined : { ttl };
+    this.leftState = this.keyedState.getState(mapState<string, Kept>("sql-join-left", opts));
+    this.rightState = this.keyedState.getState(mapState<string, Kept>("sql-join-right", opts));
+  }
+
+  processElement1(row: Row, timestamp: number): void {
+    this.timestamp = timestamp;
+    this.process(row, true);
+  }
+
+  processElement2(row: Row, timestamp: number): void {
+    this.timestamp = timestamp;
+    this.process(row, false);
+  }
+
+  private emit(kind: RowKind, left: Row | null, right: Row | null, times = 1): void {
+    for (let i = 0; i < times; i++) {
+      this.output.collect(withKind(this.spec.combine(left, right), kind), this.timestamp);
+    }
+  }
+
+  /** Flink's StreamingJoinOperator.processElement, for a row of the left (`isLeft`) or right side. */
+  private process(input: Row, isLeft: boolean): void {
+    const kind = rowKind(input);
+    const row: Row = { ...input };
+    withKind(row, "+I"); // stored and joined without its kind
+    const text = rowText(row);
+    const mine = isLeft ? this.leftState : this.rightState;
+    const other = isLeft ? this.rightState : this.leftState;
+    const inputOuter = isLeft ? this.leftOuter : this.rightOuter;
+    const otherOuter = isLeft ? this.rightOuter : this.leftOuter;
+    const pair = (o: Row): [Row | null, Row | null] => (isLeft ? [row, o] : [o, row]);
+    const padded = (r: Row, ofInput: boolean): [Row | null, Row | null] =>
+      isLeft === ofInput ? [r, null] : [null, r];
+    const { matches } = this.spec;
+    const matched: [string, Kept][] = [];
+    for (const [k, o] of other.entries()) {
+      if (isLeft ? matches(row, o.row) : matches(o.row, row)) matched.push([k, o]);
+    }
+    const partners = matched.reduce((n, [, o]) => n + o.count, 0);
+
+    if (isAccumulate(kind)) {
+      const outputKind: RowKind = inputOuter || otherOuter ? "+I" : kind;
+      if (inputOuter && matched.length === 0) this.emit("+I", ...padded(row, true));
+      for (const [k, o] of matched) {
+        if (otherOuter) {
+          if (o.assoc === 0) this.emit("-D", ...padded(o.row, false), o.count);
+          o.assoc += 1;
+          other.put(k, o);
+        }
+        this.emit(outputKind, ...pair(o.row), o.count);
+      }
+      const kept = mine.get(text);
+      if (kept === undefined) mine.put(text, { row, count: 1, assoc: partners });
+      else {
+        kept.count += 1;
+        kept.assoc = partners;
+        mine.put(text, kept);
+      }
+    } else {
+      const kept = mine.get(text);
+      if (kept !== undefined) {
+        if (kept.count <= 1) mine.remove(text);
+        else {
+          kept.count -= 1;
+          mine.put(text, kept);
+        }
+      }
+      if (matched.length === 0) {
+        if (inputOuter) this.emit("-D", ...padded(row, true));
+        return;
+      }
+      const outputKind: RowKind = inputOuter || otherOuter ? "-D" : kind;
+      for (const [k, o] of matched) {
+        this.emit(outputKind, ...pair(o.row), o.count);
+        if (otherOuter) {
+          if (o.assoc === 1) this.emit("+I", ...padded(o.row, false), o.count);
+          o.assoc -= 1;
+          other.put(k, o);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+// Regular joins end to end: Flink's joins.md query (Orders INNER JOIN Product ON product_id),
+// outer joins giving a changelog whose final table is the SQL join of the whole input, a join of
+// an updating input (a GROUP BY), SET 'table.exec.state.ttl', and on random input, every join
+// type (with and without an extra non-equi condition) compared with a brute-force join.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
+import { connectors as logConnectors } from "@fleuve/log";
+import { isInsertOnly, materialize, type Row, sql } from "@fleuve/sql";
+import fc from "fast-check";
+import { logWithRows } from "../fixtures/log-table.js";
+
+const sortRows = (rows: Row[]) =>
+  [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+async function twoTables(
+  left: Record<string, unknown>[],
+  right: Record<string, unknown>[],
+  parallelism = 1,
+  leftDdl = "k INT, id INT, v INT",
+  rightDdl = "k INT, id INT, v INT",
+) {
+  const l = logWithRows("l", left);
+  const r = logWithRows("r", right);
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism }), { connectors: logConnectors });
+  await tEnv.executeScript(`
+    CREATE TABLE L (${leftDdl}) WITH ('connector' = 'log', 'log' = '${l}', 'topic' = 'l', 'bounded' = 'true');
+    CREATE TABLE R (${rightDdl}) WITH ('connector' = 'log', 'log' = '${r}', 'topic' = 'r', 'bounded' = 'true');`);
+  return tEnv;
+}
+
+test("joins.md: SELECT * FROM Orders INNER JOIN Product ON Orders.product_id = Product.id is insert-only", async () => {
+  const tEnv = await twoTables(
+    [
+      { order_id: 1, product_id: 10, amount: 3 },
+      { order_id: 2, product_id: 11, amount: 1 },
+      { order_id: 3, product_id: 10, amount: 2 },
+    ],
+    [
+      { id: 10, name: "apple" },
+      { id: 12, name: "pear" },
+    ],
+    1,
+    "order_id INT, product_id INT, amount INT",
+    "id INT, name STRING",
+  );
+  await tEnv.executeScript("CREATE VIEW Orders AS SELECT * FROM L; CREATE VIEW Product AS SELECT * FROM R;");
+  const result = await tEnv.executeSql(
+    "SELECT * FROM Orders INNER JOIN Product ON Orders.product_id = Product.id",
+  );
+  assert.deepEqual(result.columns, ["order_id", "product_id", "amount", "id", "name"]);
+  assert.ok(result.changelogMode !== undefined && isInsertOnly(result.changelogMode));
+  assert.deepEqual(sortRows(await result.collect()), [
+    { order_id: 1, product_id: 10, amount: 3, id: 10, name: "apple" },
+    { order_id: 3, product_id: 10, amount: 2, id: 10, name: "apple" },
+  ]);
+});
+
+test("an outer join's changelog (+I/-D) ends as the outer join of the whole input; its mode names the join", async () => {
+  const tEnv = await twoTables(
+    [
+      { k: 1, id: 1, v: 0 },
+      { k: 2, id: 2, v: 0 },
+      { k: null, id: 3, v: 0 },
+    ],
+    [
+      { k: 1, id: 10, v: 0 },
+      { k: 1, id: 11, v: 0 },
+      { k: 3, id: 12, v: 0 },
+      { k: null, id: 13, v: 0 },
+    ],
+  );
+  const result = await tEnv.executeSql("SELECT L.id AS l, R.id AS r FROM L FULL OUTER JOIN R ON L.k = R.k");
+  assert.deepEqual(result.changelogMode?.kinds, ["+I", "-D"]);
+  assert.equal(result.changelogMode?.producer, "Join(joinType=[FullOuterJoin], where=[L.k = R.k])");
+  // NULL keys never match: rows 3 and 13 stay padded.
+  assert.deepEqual(sortRows(materialize(await result.collect())), [
+    { l: 1, r: 10 },
+    { l: 1, r: 11 },
+    { l: 2, r: null },
+    { l: 3, r: null },
+    { l: null, r: 12 },
+    { l: null, r: 13 },
+  ]);
+});
+
+test("a join of an updating input (a GROUP BY) follows its updates", async () => {
+  const tEnv = await twoTables(
+    [
+      { k: 1, id: 1, v: 5 },
+      { k: 1, id: 2, v: 7 },
+      { k: 2, id: 3, v: 1 },
+    ],
+    [
+      { k: 1, id: 10, v: 0 },
+      { k: 2, id: 11, v: 0 },
+      { k: 2, id: 12, v: 0 },
+    ],
+  );
+  const result = await tEnv.executeSql(`
+    SELECT s.k, s.total, R.id FROM (SELECT k, SUM(v) AS total FROM L GROUP BY k) s LEFT JOIN R ON s.k = R.k`);
+  assert.deepEqual(sortRows(materialize(await result.collect())), [
+    { k: 1, total: 12, id: 10 },
+    { k: 2, total: 1, id: 11 },
+    { k: 2, total: 1, id: 12 },
+  ]);
+});
+
+test("SET 'table.exec.state.ttl' takes Flink's durations and refuses anything else, naming the option", async () => {
+  const tEnv = await twoTables([{ k: 1, id: 1, v: 0 }], [{ k: 1, id: 2, v: 0 }]);
+  await tEnv.executeSql("SET 'table.exec.state.ttl' = '1 h'");
+  // An hour is far longer than this job: the rows join.
+  const rows = await (
+    await tEnv.executeSql("SELECT L.id AS l, R.id AS r FROM L JOIN R ON L.k = R.k")
+  ).collect();
+  assert.deepEqual(rows, [{ l: 1, r: 2 }]);
+  await tEnv.executeSql("SET 'table.exec.state.ttl' = 'an hour'");
+  await assert.rejects(tEnv.executeSql("SELECT L.id FROM L JOIN R ON L.k = R.k"), (e: unknown) => {
+    assert.ok(isFleuveError(e, "FLEUVE_SQL_VALIDATION"), String(e));
+    assert.match(e.message, /SET 'table\.exec\.state\.ttl' = 'an hour': not a duration/);
+    return true;
+  });
+});
+
+type Ev = { k: number | null; id: number; v: number };
+
+test("random regular joins (inner, left, right, full; with and without a non-equi condition; of a table or of an updating GROUP BY) end as a brute-force join of the whole input", async () => {
+  const ev = fc.record({
+    k: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 8 }),
+    v: fc.integer({ min: 0, max: 5 }),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(ev, { maxLength: 30 }),
+      fc.array(ev, { maxLength: 30 }),
+      fc.constantFrom("INNER", "LEFT", "RIGHT", "FULL"),
+      fc.boolean(),
+      fc.constantFrom(1, 2),
+      fc.boolean(),
+      async (rawL, rawR, type, residual, parallelism, updating) => {
+        const rowsL: Ev[] = rawL.map((e, i) => ({ ...e, id: i }));
+        // Updating: the left side is a GROUP BY k of L (one row per k, updated as L's rows come).
+        const groups = new Map<number | null, Ev>();
+        for (const e of rowsL) {
+          const g = groups.get(e.k);
+          groups.set(e.k, g === undefined ? { ...e } : { k: e.k, id: Math.max(g.id, e.id), v: g.v + e.v });
+        }
+        const left = updating ? [...groups.values()] : rowsL;
+        const right: Ev[] = rawR.map((e, i) => ({ ...e, id: 100 + i }));
+        const tEnv = await twoTables(rowsL, right, parallelism);
+        const from = updating ? "(SELECT k, MAX(id) AS id, SUM(v) AS v FROM L GROUP BY k)" : "L";
+        const rows = await (
+          await tEnv.executeSql(`
+          SELECT a.id AS lid, b.id AS rid FROM ${from} a ${type} JOIN R b ON a.k = b.k${residual ? " AND a.v <= b.v" : ""}`)
+        ).collect();
+        const expected: Row[] = [];
+        const rMatched = new Set<number>();
+        for (const a of left) {
+          let matched = false;
+          for (const b of right) {
+            if (a.k === null || a.k !== b.k || (residual && !(a.v <= b.v))) continue;
+            matched = true;
+            rMatched.add(b.id);
+            expected.push({ lid: a.id, rid: b.id });
+          }
+          if (!matched && (type === "LEFT" || type === "FULL")) expected.push({ lid: a.id, rid: null });
+        }
+        if (type === "RIGHT" || type === "FULL")
+          for (const b of right) if (!rMatched.has(b.id)) expected.push({ lid: null, rid: b.id });
+        assert.deepEqual(sortRows(materialize(rows)), sortRows(expected));
+      },
+    ),
+    { numRuns: 30 },
+  );
+});
