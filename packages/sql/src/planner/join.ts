@@ -20,10 +20,10 @@
  */
 
 import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
-import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
-import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { printExpr } from "../parser/printer.js";
+import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
 import { SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
+import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
@@ -305,7 +305,12 @@ export function planJoin(
   // A regular join: both sides in keyed state; time predicates, if any, are ordinary conditions.
   const cond = andAll([...timeConds, ...rest]);
   const matches = cond === undefined ? () => true : predicate(cond, scope, combine);
-  const joinType = { INNER: "InnerJoin", LEFT: "LeftOuterJoin", RIGHT: "RightOuterJoin", FULL: "FullOuterJoin" }[type];
+  const joinType = {
+    INNER: "InnerJoin",
+    LEFT: "LeftOuterJoin",
+    RIGHT: "RightOuterJoin",
+    FULL: "FullOuterJoin",
+  }[type];
   const producer = `Join(joinType=[${joinType}], where=[${printExpr(ref.on)}])`;
   const stream = connected.transform(
     producer,

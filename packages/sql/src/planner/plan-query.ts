@@ -13,11 +13,11 @@ import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { planJoin } from "./join.js";
-import { stateTtlMs } from "./settings.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
 import { planScan } from "./scan.js";
+import { stateTtlMs } from "./settings.js";
 import type { Row } from "./values.js";
 import { intervalArgument, planWindowAggregate, type WindowTvf } from "./window-aggregate.js";
 

@@ -9,6 +9,7 @@ import { StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
 import { type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
+import { bruteForceJoin } from "../fixtures/brute-force-join.js";
 import { logWithRows } from "../fixtures/log-table.js";
 
 const sortRows = (rows: Row[]) =>
@@ -150,25 +151,20 @@ function bruteForce(
   upper: number,
   residual: boolean,
 ): Row[] {
-  const out: Row[] = [];
-  const rightMatched = new Set<number>();
-  for (const l of left) {
-    let matched = false;
-    right.forEach((r, i) => {
-      if (l.k !== r.k || l.ts < r.ts + lower || l.ts > r.ts + upper || (residual && !(l.v < r.v))) return;
-      matched = true;
-      rightMatched.add(i);
-      out.push({ lk: l.k, lts: l.ts, lv: l.v, rk: r.k, rts: r.ts, rv: r.v });
-    });
-    if (!matched && (type === "LEFT" || type === "FULL"))
-      out.push({ lk: l.k, lts: l.ts, lv: l.v, rk: null, rts: null, rv: null });
-  }
-  if (type === "RIGHT" || type === "FULL") {
-    right.forEach((r, i) => {
-      if (!rightMatched.has(i)) out.push({ lk: null, lts: null, lv: null, rk: r.k, rts: r.ts, rv: r.v });
-    });
-  }
-  return out;
+  return bruteForceJoin(
+    left,
+    right,
+    type,
+    (l, r) => l.k === r.k && l.ts >= r.ts + lower && l.ts <= r.ts + upper && (!residual || l.v < r.v),
+    (l, r) => ({
+      lk: l?.k ?? null,
+      lts: l?.ts ?? null,
+      lv: l?.v ?? null,
+      rk: r?.k ?? null,
+      rts: r?.ts ?? null,
+      rv: r?.v ?? null,
+    }),
+  );
 }
 
 const secs = (ms: number) => `INTERVAL '${(Math.abs(ms) / 1000).toFixed(3)}' SECOND`;

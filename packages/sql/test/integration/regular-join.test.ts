@@ -8,6 +8,7 @@ import { isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
 import { isInsertOnly, materialize, type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
+import { bruteForceJoin } from "../fixtures/brute-force-join.js";
 import { logWithRows } from "../fixtures/log-table.js";
 
 const sortRows = (rows: Row[]) =>
@@ -153,20 +154,13 @@ test("random regular joins (inner, left, right, full; with and without a non-equ
           await tEnv.executeSql(`
           SELECT a.id AS lid, b.id AS rid FROM ${from} a ${type} JOIN R b ON a.k = b.k${residual ? " AND a.v <= b.v" : ""}`)
         ).collect();
-        const expected: Row[] = [];
-        const rMatched = new Set<number>();
-        for (const a of left) {
-          let matched = false;
-          for (const b of right) {
-            if (a.k === null || a.k !== b.k || (residual && !(a.v <= b.v))) continue;
-            matched = true;
-            rMatched.add(b.id);
-            expected.push({ lid: a.id, rid: b.id });
-          }
-          if (!matched && (type === "LEFT" || type === "FULL")) expected.push({ lid: a.id, rid: null });
-        }
-        if (type === "RIGHT" || type === "FULL")
-          for (const b of right) if (!rMatched.has(b.id)) expected.push({ lid: null, rid: b.id });
+        const expected = bruteForceJoin(
+          left,
+          right,
+          type,
+          (a, b) => a.k !== null && a.k === b.k && (!residual || a.v <= b.v),
+          (a, b) => ({ lid: a?.id ?? null, rid: b?.id ?? null }),
+        );
         assert.deepEqual(sortRows(materialize(rows)), sortRows(expected));
       },
     ),

@@ -8,6 +8,7 @@ import { StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
 import { type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
+import { bruteForceJoin } from "../fixtures/brute-force-join.js";
 import { logWithRows } from "../fixtures/log-table.js";
 
 const sortRows = (rows: Row[]) =>
@@ -147,31 +148,20 @@ test("random window joins (TUMBLE and HOP, every join type) equal a brute-force 
           FROM ${tvf("L")} a ${type} JOIN ${tvf("R")} b
           ON a.k = b.k AND a.window_start = b.window_start AND a.window_end = b.window_end`)
         ).collect();
-        // Brute force: every row in each of its windows, joined per (window, key).
         const windowsOf = (ts: number) => {
           const out: number[] = [];
           for (let s = ts - (ts % slide); s > ts - size; s -= slide) out.push(s);
           return out;
         };
-        const expected: Row[] = [];
-        const rMatched = new Set<string>();
-        for (const a of left) {
-          for (const ws of windowsOf(a.ts)) {
-            let matched = false;
-            for (const b of right) {
-              if (b.k !== a.k || !windowsOf(b.ts).includes(ws)) continue;
-              matched = true;
-              rMatched.add(`${b.id}@${ws}`);
-              expected.push({ lid: a.id, rid: b.id, ws });
-            }
-            if (!matched && (type === "LEFT" || type === "FULL")) expected.push({ lid: a.id, rid: null, ws });
-          }
-        }
-        if (type === "RIGHT" || type === "FULL") {
-          for (const b of right)
-            for (const ws of windowsOf(b.ts))
-              if (!rMatched.has(`${b.id}@${ws}`)) expected.push({ lid: null, rid: b.id, ws });
-        }
+        // Each row once per window it is in, joined per (window, key).
+        const inWindows = (e: Ev) => windowsOf(e.ts).map((ws) => ({ ...e, ws }));
+        const expected = bruteForceJoin(
+          left.flatMap(inWindows),
+          right.flatMap(inWindows),
+          type,
+          (a, b) => a.k === b.k && a.ws === b.ws,
+          (a, b) => ({ lid: a?.id ?? null, rid: b?.id ?? null, ws: a?.ws ?? b?.ws }),
+        );
         assert.deepEqual(sortRows(rows), sortRows(expected));
       },
     ),
