@@ -42,6 +42,7 @@ test("code shown in the docs is the example files verbatim", () => {
     "docs/fault-tolerance.md",
     "docs/ARCHITECTURE.md",
     "docs/cep.md",
+    "docs/schemas.md",
   ];
   let shown = 0;
   for (const doc of docs) {

@@ -154,7 +154,7 @@ function codecOf(parsed: ParsedSchema, id: number, messageName?: string): Codec 
           type.isValid(value, {
             errorHook: (path, v) =>
               problems.push(
-                `${path.length ? path.join(".") : "(the value)"}: ${JSON.stringify(v) ?? String(v)} is not a ${describeAt(type, path)}`,
+                `${path.length ? path.join(".") : "(the value)"}: ${JSON.stringify(v) ?? String(v)} does not match type ${describeAt(type, path)}`,
               ),
           });
           if (problems.length > 0)

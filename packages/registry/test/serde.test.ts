@@ -113,7 +113,7 @@ describe("serializers", () => {
       () => ser.serialize({ name: "ada", age: "old" }),
       (e: unknown) =>
         e instanceof SchemaValidationError &&
-        /age: "old" is not a int/.test(e.message) &&
+        /age: "old" does not match type int/.test(e.message) &&
         e.schemaId === ser.id,
     );
     const js = await schemaSerializer({
