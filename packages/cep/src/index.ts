@@ -32,6 +32,7 @@ export {
 } from "./pattern.js";
 export type {
   DroppedMatch,
+  DropReason,
   MatchCollector,
   PatternContext,
   PatternProcessFunction,

@@ -53,12 +53,19 @@ export interface TimedOutMatch<M> {
 }
 
 /**
- * A partial match dropped because its key reached `maxPartialMatches` (the `dropped` side output):
- * the oldest partial matches go first. `timestamp` is when it was dropped (the record's timestamp).
+ * A partial match dropped (the `dropped` side output), with the events matched so far.
+ * `timestamp` is when it was dropped (the record's timestamp); `reason` says why:
+ * - `"limit"`: its key reached `maxPartialMatches` (the oldest partial matches go first);
+ * - `"replaced"`: a pattern update replaced or removed its version with `onReplace: "drop"`
+ *   (dynamic patterns; every partial match of that version on every key, at the update's time).
  */
 export interface DroppedMatch<M> {
   readonly match: Partial<M>;
   readonly timestamp: number;
   readonly patternId: string;
   readonly patternVersion: number;
+  readonly reason: DropReason;
 }
+
+/** Why a partial match was dropped (see {@link DroppedMatch}). */
+export type DropReason = "limit" | "replaced";

@@ -121,7 +121,7 @@ export class DynamicCepOperator<T, OUT>
         state.put(PENDING, pending);
         return;
       }
-      this.apply(update);
+      this.apply(update, this.updateTime(timestamp));
     } catch (e) {
       const err = this.userError(e, update, timestamp);
       if (err !== SKIP_RECORD) throw err;
@@ -142,7 +142,7 @@ export class DynamicCepOperator<T, OUT>
       if (pending.length === 1) state.remove(PENDING);
       else state.put(PENDING, pending.slice(1));
       super.processWatermark(ts - 1);
-      this.apply(update);
+      this.apply(update, ts);
     }
     super.processWatermark(watermark);
   }
@@ -182,8 +182,17 @@ export class DynamicCepOperator<T, OUT>
     }
   }
 
-  /** Applies one checked update (see {@link PatternUpdate}). */
-  private apply(update: PatternUpdate): void {
+  /**
+   * When an update applied on arrival takes effect (the timestamp of what it drops): its own
+   * timestamp in event time (the watermark when it has none), the processing time otherwise.
+   */
+  private updateTime(timestamp: number): number {
+    if ((this.options.timeDomain ?? "event") === "processing") return this.runtime.processingTime.now();
+    return timestamp === Number.NEGATIVE_INFINITY ? this.currentWatermark : timestamp;
+  }
+
+  /** Applies one checked update (see {@link PatternUpdate}) that takes effect at time `at`. */
+  private apply(update: PatternUpdate, at: number): void {
     const state = this.runtime.operatorState.getBroadcastState(PATTERNS_STATE);
     const { id, version } = update;
     const current = state.get(id);
@@ -194,7 +203,7 @@ export class DynamicCepOperator<T, OUT>
       this.rebuildActive();
       return;
     }
-    const finishing = this.retire(id, current, update.onReplace ?? "finish");
+    const finishing = this.retire(id, current, update.onReplace ?? "finish", at);
     state.put(id, { version, pattern });
     this.rebuildActive();
     this.forgetCompiled(finishing);
@@ -204,15 +213,18 @@ export class DynamicCepOperator<T, OUT>
    * Drops the partial matches of `id`'s current version, or sets them to finish under it. Returns
    * the run ids of every version still finishing on this subtask's keys (the sweep sees them all).
    */
-  private retire(id: string, current: StoredPattern, onReplace: "finish" | "drop"): Set<string> {
+  private retire(id: string, current: StoredPattern, onReplace: "finish" | "drop", at: number): Set<string> {
     const finishing = new Set<string>();
     this.runner.forEachKey((entry) => {
       const run = entry.runs[id];
       if (run !== undefined) {
-        delete entry.runs[id];
         if (onReplace === "finish") {
+          delete entry.runs[id];
           const moved: RunState = { v: run.v, s: run.s, finishing: current.pattern };
           entry.runs[`${id}@${run.v}`] = moved;
+        } else {
+          // To the `dropped` side output (reason "replaced"), each partial match once.
+          this.runner.dropRun(entry, id, at);
         }
       }
       for (const runId in entry.runs) if (entry.runs[runId]!.finishing !== undefined) finishing.add(runId);

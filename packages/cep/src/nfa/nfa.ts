@@ -307,9 +307,37 @@ export class NFA<T> {
     return state.runs.length <= RUN && state.done.length === 0;
   }
 
-  /** Number of partial matches held (one per NFA state a partial match waits in). */
+  /**
+   * Number of runs held: one per (NFA state, partial match) pair, so a partial match waiting in two
+   * states at once (e.g. before an optional step: for it and for the step after) counts twice. It
+   * is what `maxPartialMatches` limits and what the `cep.partialMatches` gauge sums (counting runs
+   * costs nothing per event); {@link partials} lists the distinct partial matches.
+   */
   partialMatches(state: NFAState<T>): number {
     return state.runs.length / RUN - 1;
+  }
+
+  /**
+   * Every distinct partial match held, oldest first (by first event, then by last event), then the completed matches
+   * held back by the skip strategy; each with the events matched so far. The state is unchanged.
+   */
+  partials(state: NFAState<T>): Record<string, T[]>[] {
+    const runs = state.runs;
+    const order: number[] = [];
+    for (let i = 0; i < runs.length; i += RUN) if (runs[i + 1]! >= 0) order.push(i);
+    order.sort(
+      (a, b) => runs[a + 3]! - runs[b + 3]! || nodeSeq(state, runs[a + 1]!) - nodeSeq(state, runs[b + 1]!),
+    );
+    const seen = new Set<number>();
+    const result: Record<string, T[]>[] = [];
+    const add = (node: number): void => {
+      if (seen.has(node)) return;
+      seen.add(node);
+      result.push(materialize(state, node, this.stepNames));
+    };
+    for (const i of order) add(runs[i + 1]!);
+    for (let i = 0; i < state.done.length; i += DONE) add(state.done[i]!);
+    return result;
   }
 
   /** Number of events in the key's shared buffer. */

@@ -29,6 +29,7 @@ import type {
   KeyedTable,
   NormalizedKey,
 } from "@fleuve/core/spi";
+import type { DropReason } from "../pattern-process-function.js";
 import { bufferEvent, countDue, isIdle, type KeyEntry, newKeyEntry, type RunState } from "./key-entry.js";
 import type { Matcher, MatcherOutput } from "./matcher.js";
 
@@ -48,8 +49,14 @@ export interface RunnerListener<T> {
   match(id: string, version: number, match: Record<string, T[]>, timestamp: number): void;
   /** A partial match that timed out at `timeoutTimestamp`. */
   timedOut(id: string, version: number, partial: Record<string, T[]>, timeoutTimestamp: number): void;
-  /** A partial match dropped by the per-key limit at `timestamp`. */
-  dropped(id: string, version: number, partial: Record<string, T[]>, timestamp: number): void;
+  /** A partial match dropped at `timestamp`: by the per-key limit, or by a pattern update. */
+  dropped(
+    id: string,
+    version: number,
+    partial: Record<string, T[]>,
+    timestamp: number,
+    reason: DropReason,
+  ): void;
   /** An event whose timestamp the watermark had already passed (event time). */
   late(event: T, timestamp: number): void;
 }
@@ -136,7 +143,7 @@ export class KeyedPatternRunner<T> {
     this.out = {
       match: (m) => listener.match(this.curId, this.curVersion, m, this.curTime),
       timedOut: (p, at) => listener.timedOut(this.curId, this.curVersion, p, at),
-      dropped: (p) => listener.dropped(this.curId, this.curVersion, p, this.curTime),
+      dropped: (p) => listener.dropped(this.curId, this.curVersion, p, this.curTime, "limit"),
     };
   }
 
@@ -267,6 +274,20 @@ export class KeyedPatternRunner<T> {
       fn(entry);
       this.settle(entry, p0, b0);
     }
+  }
+
+  /**
+   * Drops the run `runId` of the current key's entry (a pattern update with `onReplace: "drop"`),
+   * reporting each of its partial matches to the listener as dropped at `timestamp`.
+   */
+  dropRun(entry: KeyEntry<T>, runId: string, timestamp: number): void {
+    const run = entry.runs[runId];
+    if (run === undefined) return;
+    const partials = this.matcherOf(runId, run).partials(run.s);
+    this.bind(runId, run);
+    for (const p of partials)
+      this.setup.listener.dropped(this.curId, this.curVersion, p, timestamp, "replaced");
+    delete entry.runs[runId];
   }
 
   /** Event time: processes every buffered event up to the watermark `w`, then advances to `w`. */

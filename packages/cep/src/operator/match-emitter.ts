@@ -7,6 +7,7 @@
 import type { Key, Output, OutputTag } from "@fleuve/core/spi";
 import type {
   DroppedMatch,
+  DropReason,
   MatchCollector,
   PatternContext,
   PatternProcessFunction,
@@ -99,10 +100,22 @@ export class MatchEmitter<T, OUT> implements RunnerListener<T> {
     this.output.collectSide(tag, record, timeoutTimestamp);
   }
 
-  dropped(id: string, version: number, partial: Record<string, T[]>, timestamp: number): void {
+  dropped(
+    id: string,
+    version: number,
+    partial: Record<string, T[]>,
+    timestamp: number,
+    reason: DropReason,
+  ): void {
     const tag = this.sides.dropped;
     if (tag === undefined) return;
-    const record: DroppedMatch<any> = { match: partial, timestamp, patternId: id, patternVersion: version };
+    const record: DroppedMatch<any> = {
+      match: partial,
+      timestamp,
+      patternId: id,
+      patternVersion: version,
+      reason,
+    };
     this.output.collectSide(tag, record, timestamp);
   }
 

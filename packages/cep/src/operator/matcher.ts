@@ -36,8 +36,14 @@ export interface Matcher<T, S = unknown> {
   nextDeadline(state: S): number | undefined;
   /** True when the state holds nothing: the key's state may be released. */
   isEmpty(state: S): boolean;
-  /** Partial matches held (for metrics and the per-key limit). */
+  /** Runs held: a partial match counts once per state it waits in (for metrics and the per-key limit). */
   partialMatches(state: S): number;
+  /**
+   * Every distinct partial match the state holds, oldest first, then the completed matches it
+   * holds back (a skip strategy waiting for an older partial match): what a pattern update with
+   * `onReplace: "drop"` reports to the `dropped` side output. Does not change the state.
+   */
+  partials(state: S): Record<string, T[]>[];
   /** Events held in the matcher's shared buffer (for metrics). */
   bufferedEvents(state: S): number;
 }

@@ -12,10 +12,15 @@ import { keyGroupOf, normalizeKey, type OperatorSnapshot, subtaskForKeyGroup } f
 import { KeyedTwoInputOperatorHarness } from "@fleuve/core/testing";
 import { DynamicCepOperator, PATTERNS_GAUGE } from "../../src/dynamic/dynamic-cep-operator.js";
 import type { PatternUpdate } from "../../src/dynamic/pattern-update.js";
-import type { PatternProcessFunction, TimedOutMatch } from "../../src/pattern-process-function.js";
+import type {
+  DroppedMatch,
+  PatternProcessFunction,
+  TimedOutMatch,
+} from "../../src/pattern-process-function.js";
 import { type Ev, FakeMatcher } from "../operator/fake-matcher.js";
 
 const timedOutTag = new OutputTag<TimedOutMatch<{ a: Ev[] }>>("timed-out");
+const droppedTag = new OutputTag<DroppedMatch<{ a: Ev[] }>>("dropped");
 
 /** "id vN: a-b" per match. */
 const labelled: PatternProcessFunction<{ a: Ev[]; b: Ev[] }, string> = {
@@ -33,7 +38,7 @@ function harness(
     registry,
     (spec) => new FakeMatcher((spec.params as { within: number }).within),
     labelled,
-    { timedOut: timedOutTag },
+    { timedOut: timedOutTag, dropped: droppedTag },
   );
   return new KeyedTwoInputOperatorHarness<Ev, PatternUpdate, string>(op, (e: Ev) => e.key, undefined, extra);
 }
@@ -203,6 +208,40 @@ test("event time: an update the watermark has passed, or without a timestamp, ap
   assert.deepEqual(h.getOutputValues(), ["r v2: a2-b1"]);
 });
 
+test("replace or remove with onReplace drop: each dropped partial match goes to the dropped side output, with its version, the update's time and reason replaced", () => {
+  const h = harness();
+  h.processElement2(rule("r", 1, 100));
+  h.processElement1(ev("a", "a1"), 1);
+  h.processElement1(ev("a", "a2", "k2"), 2);
+  h.processElement1(ev("a", "a3"), 3);
+  wm(h, 3);
+  h.processElement2(rule("r", 2, 100, "drop"), 6); // waits for the watermark to reach 6
+  h.processElement1(ev("a", "a4"), 7);
+  assert.equal(h.getSideOutput(droppedTag).length, 0);
+  wm(h, 8);
+  const dropped = () =>
+    h
+      .getSideOutput(droppedTag)
+      .map((r) => [
+        r.value.match.a![0]!.id,
+        r.value.patternId,
+        r.value.patternVersion,
+        r.value.reason,
+        r.timestamp,
+      ])
+      .sort();
+  assert.deepEqual(dropped(), [
+    ["a1", "r", 1, "replaced", 6],
+    ["a2", "r", 1, "replaced", 6],
+    ["a3", "r", 1, "replaced", 6],
+  ]);
+  h.processElement2({ id: "r", version: 3, remove: true, onReplace: "drop" }, 9);
+  wm(h, 9);
+  assert.deepEqual(dropped().slice(3), [["a4", "r", 2, "replaced", 9]]);
+  assert.deepEqual(h.getOutputValues(), []);
+  assert.equal(h.numKeyedStateEntries(), 0);
+});
+
 test("pending updates are checkpointed: a restore before the watermark reaches an update applies it at its timestamp", () => {
   const h = harness();
   h.processElement2(rule("r", 1, 100));
@@ -285,7 +324,7 @@ test("rules that change often: the operator keeps only the compiled versions tha
     registry,
     (spec) => new FakeMatcher((spec.params as { within: number }).within),
     labelled,
-    { timedOut: timedOutTag },
+    { timedOut: timedOutTag, dropped: droppedTag },
   );
   const h = new KeyedTwoInputOperatorHarness<Ev, PatternUpdate, string>(op, (e: Ev) => e.key);
   let t = 0;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Pattern } from "../../src/index.js";
-import { is, runPattern, sorted } from "./harness.js";
+import { is, render, runPattern, sorted } from "./harness.js";
 
 const P = Pattern.for<string>();
 
@@ -79,6 +79,21 @@ describe("NFA: state is plain data and is released", () => {
     // a1, a1-b1, a1-b2, a1-b3 are four partial matches over four events.
     assert.equal(r.nfa.partialMatches(r.state), 4);
     assert.equal(r.nfa.bufferedEvents(r.state), 4);
+    assert.deepEqual(r.nfa.partials(r.state).map(render), ["a:a1", "a:a1 b:b1", "a:a1 b:b2", "a:a1 b:b3"]);
+  });
+
+  test("partialMatches counts runs (a partial match once per NFA state it waits in); partials lists distinct ones, oldest first", () => {
+    // After a1, the partial match {a1} waits both for the optional c and for b: two runs.
+    const p = P.begin("a")
+      .where(is("a"))
+      .followedBy("c")
+      .where(is("c"))
+      .optional()
+      .followedBy("b")
+      .where(is("b"));
+    const r = runPattern(p, "a1 x1 a2");
+    assert.equal(r.nfa.partialMatches(r.state), 3);
+    assert.deepEqual(r.nfa.partials(r.state).map(render), ["a:a1", "a:a2"]);
   });
 });
 

@@ -54,6 +54,9 @@ export class FakeMatcher implements Matcher<Ev, FakeState> {
   partialMatches(state: FakeState): number {
     return state.open.length;
   }
+  partials(state: FakeState): Record<string, Ev[]>[] {
+    return state.open.map((o) => ({ a: [o.a] }));
+  }
   bufferedEvents(state: FakeState): number {
     return state.open.length;
   }
