@@ -21,13 +21,19 @@
  * Usage: node --import tsx bench/kafka/latency.ts   (or `npm run bench:kafka-latency`)
  *   env: MODES=checkpoint-1000,eos-100,at-least-once RUNS=3 RATE=2000 SECONDS=20 WARM=5
  *        N=100000 WORKERS=3 FLEUVE_KAFKA_BOOTSTRAP=127.0.0.1:9092
+ *        HOPS=1: also the median/p99 time of each hop (see `hops` below);
+ *        WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR": node flags of the group processes
+ *        (they are then given up to 30 s to stop, so that profiles get written);
+ *        FLEUVE_CLI=path/to/fleuve.js: the CLI of another build (A/B against an older commit).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { deserialize } from "node:v8";
 import { KafkaClient } from "@fleuve/kafka";
+import { Consumer } from "@platformatic/kafka";
 
 const BOOT = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
 const MODES = (process.env.MODES ?? "checkpoint-1000,eos-100,at-least-once").split(",");
@@ -41,7 +47,10 @@ const PARTS = 12;
 const KEYS = 500;
 /** Units of group-job.ts at parallelism 6: 6 source units and 6 counting units. */
 const UNITS = 12;
-const cli = fileURLToPath(new URL("../../packages/cli/bin/fleuve.js", import.meta.url));
+const HOPS = process.env.HOPS === "1";
+const NODE_ARGS = (process.env.WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+const cli =
+  process.env.FLEUVE_CLI ?? fileURLToPath(new URL("../../packages/cli/bin/fleuve.js", import.meta.url));
 const job = fileURLToPath(new URL("./group-job.ts", import.meta.url));
 
 /** The `fleuve run` options and job sink guarantee of each mode. */
@@ -68,6 +77,7 @@ function startWorkers(mode: string, input: string, output: string, dir: string, 
     const child = spawn(
       process.execPath,
       [
+        ...NODE_ARGS,
         cli,
         "run",
         job,
@@ -154,6 +164,216 @@ async function paced(topic: string, from: number, to: number) {
   }
 }
 
+/** A data record of a topic as the broker stored it, and when its transaction's marker was written. */
+interface Stored {
+  /** The broker's append time (the topics are LogAppendTime). */
+  appended: number;
+  /** Append time of the commit marker of its producer's transaction (NaN: none, not transactional). */
+  committed: number;
+  value: Buffer;
+}
+
+/**
+ * HOPS=1: records every record of `topic` with its append time and, for transactional writes, the
+ * append time of the commit marker that made it visible to read_committed readers (the first
+ * control batch of the same producer after it in its partition). Reads with plain
+ * read_uncommitted fetches as the run goes (exchange topics are purged soon after their
+ * receivers' checkpoints; what was purged before it was read is skipped), so the times are the
+ * broker's and no reader lag enters them. `stop()` reads up to the end and returns the records.
+ */
+function recordTopic(topic: string): { stop(): Promise<Stored[]> } {
+  const raw = new Consumer({
+    clientId: "bench-lat-hops",
+    bootstrapBrokers: [BOOT],
+    groupId: `bench-lat-hops-${topic}`,
+  }) as unknown as RawConsumer;
+  let stopping = false;
+  const data: { p: number; offset: bigint; pid: bigint; appended: number; value: Buffer }[] = [];
+  const markers: { p: number; offset: bigint; pid: bigint; at: number; commit: boolean }[] = [];
+  const done = (async () => {
+    const md = await raw.metadata({ topics: [topic], forceUpdate: true });
+    const t = md.topics.get(topic)!;
+    const offsets = t.partitions.map(() => 0n);
+    const ends = t.partitions.map(() => -1n);
+    for (;;) {
+      let res: Awaited<ReturnType<RawConsumer["fetch"]>>;
+      try {
+        res = await raw.fetch({
+          node: t.partitions[0]!.leader,
+          minBytes: 1,
+          maxBytes: 52_428_800,
+          maxWaitTime: 100,
+          isolationLevel: 0,
+          topics: [
+            {
+              topicId: t.id,
+              partitions: offsets.map((fetchOffset, partition) => ({
+                partition,
+                currentLeaderEpoch: -1,
+                fetchOffset,
+                lastFetchedEpoch: -1,
+                partitionMaxBytes: 8_388_608,
+              })),
+            },
+          ],
+        });
+      } catch {
+        // purged past our offset: go on from the first offset still there
+        const earliest = await raw.listOffsets({
+          topics: [topic],
+          partitions: { [topic]: offsets.map((_, i) => i) },
+          timestamp: -2n,
+          isolationLevel: 0,
+        });
+        earliest.get(topic)?.forEach((o, i) => {
+          if (o > offsets[i]!) offsets[i] = o;
+        });
+        continue;
+      }
+      for (const part of res.responses[0]!.partitions) {
+        const p = part.partitionIndex;
+        ends[p] = part.highWatermark;
+        for (const b of part.records ?? []) {
+          const at = Number(b.maxTimestamp);
+          if (b.attributes & (1 << 5)) {
+            const key = b.records[0]?.key;
+            markers.push({
+              p,
+              offset: b.firstOffset,
+              pid: b.producerId,
+              at,
+              commit: key?.readInt16BE(2) === 1,
+            });
+          } else {
+            for (const r of b.records) {
+              const o = b.firstOffset + BigInt(r.offsetDelta);
+              if (o >= offsets[p]! && r.value)
+                data.push({ p, offset: o, pid: b.producerId, appended: at, value: r.value });
+            }
+          }
+          offsets[p] = b.firstOffset + BigInt(b.lastOffsetDelta) + 1n;
+        }
+      }
+      if (stopping && offsets.every((o, i) => o >= ends[i]!)) return;
+    }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      await done.finally(() => raw.close(true));
+      return data.map((d) => {
+        const m = markers.find((x) => x.p === d.p && x.pid === d.pid && x.offset > d.offset);
+        return { appended: d.appended, committed: m?.commit ? m.at : Number.NaN, value: d.value };
+      });
+    },
+  };
+}
+
+/** The slice of @platformatic/kafka's Consumer that storedRecords uses. */
+interface RawConsumer {
+  metadata(o: { topics: string[]; forceUpdate: boolean }): Promise<{
+    topics: Map<string, { id: string; partitions: { leader: number }[] }>;
+  }>;
+  listOffsets(o: unknown): Promise<Map<string, bigint[]>>;
+  fetch(o: unknown): Promise<{
+    responses: {
+      partitions: {
+        partitionIndex: number;
+        highWatermark: bigint;
+        records?: {
+          firstOffset: bigint;
+          lastOffsetDelta: number;
+          producerId: bigint;
+          attributes: number;
+          maxTimestamp: bigint;
+          records: { offsetDelta: number; key?: Buffer; value?: Buffer }[];
+        }[];
+      }[];
+    }[];
+  }>;
+  close(force: boolean): Promise<void>;
+}
+
+/**
+ * HOPS=1: where a record's time goes, from the broker's own clock (the input and output topics are
+ * created with LogAppendTime, exchange topics have it) and the commit markers, read after the run:
+ * produce -> input appended -> exchange record appended (the source unit read, mapped and sent it)
+ * -> its transaction's commit marker (the source unit's commit) -> output appended (the keyed unit
+ * read, counted and sent it) -> output commit marker (the keyed unit's commit) -> read by the
+ * benchmark's reader. At-least-once writes have no marker: those hops read NaN and are skipped.
+ * Prints median and p99 of each hop over the measured ids.
+ */
+async function startHops(tag: string, input: string, output: string) {
+  const prefix = `fleuve-bench-lat-${tag}-`;
+  const exchange = (await client.listTopics()).filter(
+    (t) => t.startsWith(prefix) && !/-(units|changelog|control)$/.test(t),
+  );
+  if (exchange.length !== 1) throw new Error(`HOPS: expected one exchange topic, got ${exchange.join(", ")}`);
+  return { input: recordTopic(input), exchange: recordTopic(exchange[0]!), output: recordTopic(output) };
+}
+
+async function hopReport(
+  mode: string,
+  rec: Awaited<ReturnType<typeof startHops>>,
+  from: number,
+  to: number,
+  seenAt: Map<number, number>,
+) {
+  // id -> [sentAt, in appended, x appended, x committed, out appended, out committed, read]
+  const t = new Map<number, number[]>();
+  const at = (id: number) => {
+    let a = t.get(id);
+    if (!a) t.set(id, (a = new Array<number>(7).fill(Number.NaN)));
+    return a;
+  };
+  const [ins, xs, outs] = await Promise.all([rec.input.stop(), rec.exchange.stop(), rec.output.stop()]);
+  for (const r of ins) {
+    const v = JSON.parse(String(r.value)) as { id: number; sentAt: number };
+    if (v.id < from || v.id >= to) continue;
+    const a = at(v.id);
+    a[0] = v.sentAt;
+    a[1] = r.appended;
+  }
+  for (const r of xs) {
+    const m = deserialize(r.value) as [number, { id: number }];
+    if (m[0] !== 0 || m[1].id < from || m[1].id >= to) continue;
+    const a = at(m[1].id);
+    a[2] = r.appended;
+    a[3] = r.committed;
+  }
+  for (const r of outs) {
+    const v = JSON.parse(String(r.value)) as { id: number };
+    if (v.id < from || v.id >= to) continue;
+    const a = at(v.id);
+    a[4] = r.appended;
+    a[5] = r.committed;
+    a[6] = seenAt.get(v.id) ?? Number.NaN;
+  }
+  const names = [
+    "produce -> input appended",
+    "-> exchange record appended (source unit: fetch, map, exchange send)",
+    "-> exchange commit marker (source unit's commit)",
+    "-> output appended (keyed unit: fetch, count, sink send)",
+    "-> output commit marker (keyed unit's commit)",
+    "-> read by the benchmark's reader",
+  ];
+  const rows = names.map((name, h) => {
+    // a hop without a marker (at-least-once) is measured from the previous known time
+    const d = [...t.values()]
+      .map((a) => {
+        let prev = h;
+        while (prev > 0 && Number.isNaN(a[prev]!)) prev--;
+        return a[h + 1]! - a[prev]!;
+      })
+      .filter((x) => Number.isFinite(x))
+      .sort((x, y) => x - y);
+    return d.length === 0
+      ? `  ${name}: none (no such marker)`
+      : `  ${name}: p50 ${quantile(d, 0.5)} ms, p99 ${quantile(d, 0.99)} ms (${d.length} records)`;
+  });
+  return `${mode} hops (broker append times and commit markers):\n${rows.join("\n")}`;
+}
+
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
@@ -170,9 +390,11 @@ async function run(mode: string, r: number): Promise<RunResult> {
   const tag = `${Date.now()}-${mode}-${r}`;
   const input = `bench-lat-in-${tag}`;
   const output = `bench-lat-out-${tag}`;
+  // HOPS: the broker stamps each record with when it was appended
+  const config = HOPS ? { "message.timestamp.type": "LogAppendTime" } : undefined;
   await client.createTopics([
-    { name: input, partitions: PARTS },
-    { name: output, partitions: PARTS },
+    { name: input, partitions: PARTS, ...(config ? { config } : {}) },
+    { name: output, partitions: PARTS, ...(config ? { config } : {}) },
   ]);
   const dir = mkdtempSync(join(tmpdir(), "fleuve-bench-latency-"));
   const loadBefore = loadavg()[0]!.toFixed(1);
@@ -186,6 +408,8 @@ async function run(mode: string, r: number): Promise<RunResult> {
     await formed(procs);
     const warmEnd = WARM * RATE;
     const latEnd = warmEnd + SECONDS * RATE;
+    const seenAt = new Map<number, number>();
+    const hops = HOPS ? await startHops(tag, input, output) : undefined;
     const burstEnd = latEnd + N;
     const seen = new Set<number>();
     const latencies: number[] = [];
@@ -199,7 +423,10 @@ async function run(mode: string, r: number): Promise<RunResult> {
         const v = JSON.parse(String(rec.value)) as { id: number; sentAt: number };
         if (seen.has(v.id)) continue; // a duplicate (at-least-once after a failure; none expected)
         seen.add(v.id);
-        if (v.id >= warmEnd && v.id < latEnd) latencies.push(at - v.sentAt);
+        if (v.id >= warmEnd && v.id < latEnd) {
+          latencies.push(at - v.sentAt);
+          if (HOPS) seenAt.set(v.id, at);
+        }
         if (v.id >= latEnd) burstDone = at;
         if (waiting && v.id < waiting.upTo) below++;
         if (waiting && below >= waiting.upTo) waiting.resolve();
@@ -221,6 +448,7 @@ async function run(mode: string, r: number): Promise<RunResult> {
     await produce(input, latEnd, burstEnd, false);
     await reading;
     latencies.sort((a, b) => a - b);
+    if (hops) console.log(await hopReport(mode, hops, warmEnd, latEnd, seenAt));
     return {
       p50: quantile(latencies, 0.5),
       p95: quantile(latencies, 0.95),
@@ -232,9 +460,20 @@ async function run(mode: string, r: number): Promise<RunResult> {
   } finally {
     await consumer.close().catch(() => {});
     for (const p of procs) p.child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 1000));
+    // profiled workers write their profiles as they exit: wait for that
+    const stopBy = Date.now() + (NODE_ARGS.length > 0 ? 30_000 : 1000);
+    while (
+      Date.now() < stopBy &&
+      procs.some((p) => p.child.exitCode === null && p.child.signalCode === null)
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL");
-    await client.deleteTopics([input, output]).catch(() => {});
+    // and the group's internal topics (exchange, units, changelog, control): they have no retention
+    const internal = (await client.listTopics().catch(() => [] as string[])).filter((t) =>
+      t.startsWith(`fleuve-bench-lat-${tag}-`),
+    );
+    await client.deleteTopics([input, output, ...internal]).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
 }
