@@ -54,7 +54,7 @@ export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [-
                   [--parallelism N] [--checkpoint-interval MS] [--from-savepoint PATH]
                   [--materialize-every N | --no-changelog] [--kafka-property KEY=VALUE]...
                   [--commit-interval MS] [--delivery exactly-once|at-least-once]
-                  [--control-dir C] [-- job args]
+                  [--max-held N] [--control-dir C] [-- job args]
 
 Runs a job file directly (TypeScript needs no build step). Every option but -- applies to a
 module whose default export is a defineJob job only: a plain script that builds and runs its own
@@ -100,6 +100,9 @@ pipeline is refused with one (it sets its own options).
   --delivery G              with --group: exactly-once (default) or at-least-once exchanges between
                             units (records sent as they come, read uncommitted: duplicates after a
                             failure, never a loss)
+  --max-held N              with --group: most exchange messages a unit's input holds in memory
+                            while it aligns a savepoint's barriers (default 10000); past it, it
+                            reads them again from Kafka once aligned
   -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
 
 /** Options of `fleuve run` that only a defineJob module takes (a script sets its own options). */
@@ -118,6 +121,7 @@ const JOB_ONLY_OPTIONS = [
   "kafka-property",
   "commit-interval",
   "delivery",
+  "max-held",
 ] as const;
 
 const RUN_SPEC = {
@@ -135,6 +139,7 @@ const RUN_SPEC = {
   "kafka-property": "list",
   "commit-interval": "number",
   delivery: "string",
+  "max-held": "number",
   help: "flag",
 } as const;
 
@@ -323,6 +328,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     "kafka-property",
     "commit-interval",
     "delivery",
+    "max-held",
   ]) {
     if (p.options[o] !== undefined) throw usageError(`option '--${o}' needs '--group ID'`, "run");
   }
@@ -408,6 +414,7 @@ async function runGroup(
   const group = p.options.group as string;
   const checkpointDir = resolve(dir);
   const commitInterval = intOption(p, "commit-interval", 1, "run");
+  const maxHeld = intOption(p, "max-held", 1, "run");
   const delivery = p.options.delivery as string | undefined;
   if (delivery !== undefined && delivery !== "exactly-once" && delivery !== "at-least-once") {
     throw usageError(`option '--delivery' must be exactly-once or at-least-once, got '${delivery}'`, "run");
@@ -435,6 +442,7 @@ async function runGroup(
     ...membershipTimings(properties),
     ...(commitInterval === undefined ? {} : { commitIntervalMs: commitInterval }),
     ...(delivery === undefined ? {} : { deliveryGuarantee: delivery }),
+    ...(maxHeld === undefined ? {} : { maxHeld }),
     args: p.rest,
     log: (line) => io.stderr.write(`[fleuve] ${line}\n`),
     // the records of a returned stream, printed as `fleuve run` prints them (as they come here)

@@ -24,6 +24,7 @@ import type {
   TwoPhaseCommitSink,
 } from "@fleuve/core";
 import {
+  DEFAULT_MAX_HELD,
   type Exchange,
   ExchangeReceiver,
   type ExchangeReceiverState,
@@ -83,6 +84,8 @@ export interface ExchangeOptions {
    * core's `DEFAULT_MAX_HELD`); past it, it reads them again from the partition afterwards.
    */
   readonly maxHeld?: number;
+  /** Where a receiver says that an alignment spilled (default: not said). */
+  readonly log?: (line: string) => void;
 }
 
 /**
@@ -234,6 +237,9 @@ export function exchangeSource(x: Exchange, opts: ExchangeOptions): Source<unkno
             reader = inner.createReader(ctx);
             reader.restore?.([[[opts.topicOf(x), ctx.subtaskIndex, String(from)]] satisfies Positions]);
             receiver.rewound();
+            opts.log?.(
+              `exchange ${x.name} input ${ctx.subtaskIndex}: a savepoint's alignment held more than ${opts.maxHeld ?? DEFAULT_MAX_HELD} messages; reading them again from offset ${from}`,
+            );
           }
           // Everything read now would only be held (an input whose barriers all arrived, a stop).
           if (receiver.paused) return "nothing-yet";

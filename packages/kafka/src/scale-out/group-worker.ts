@@ -38,6 +38,7 @@ import {
   StreamExecutionEnvironment,
 } from "@fleuve/core";
 import {
+  DEFAULT_MAX_HELD,
   epochDir,
   epochsOf,
   type JobUnits,
@@ -103,6 +104,15 @@ export interface GroupWorkerOptions extends MembershipTimings {
    * duplicates after a failure, never a loss. The job's own sinks keep their own guarantee.
    */
   readonly deliveryGuarantee?: "exactly-once" | "at-least-once";
+  /**
+   * Most exchange messages a unit's exchange input holds in memory while it aligns a savepoint's
+   * barriers (default 10,000, core's `DEFAULT_MAX_HELD`): a sender whose barrier arrived has its
+   * later messages held until every sender's barrier arrived. Past the bound the input drops what
+   * it held and reads the partition again from the first held message once aligned, so memory
+   * stays bounded by about `maxHeld` messages per exchange input; a lower value uses less memory
+   * during savepoints with slow senders, at the price of reading again. Integer >= 1.
+   */
+  readonly maxHeld?: number;
   /**
    * A checkpoint or savepoint of the whole job (taken in one process, on worker threads or with
    * `fleuve savepoint`) that each unit starts from, with its subtask's share, while it has no
@@ -245,9 +255,11 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     transactionalIdPrefix: `${prefix}-${def.name}`,
     maxParallelism: first.config.maxParallelism,
     deliveryGuarantee: timing.deliveryGuarantee,
+    ...(opts.maxHeld === undefined ? {} : { maxHeld: opts.maxHeld }),
+    log,
   };
   log(
-    `group ${opts.group}: ${timing.deliveryGuarantee} exchanges, commits every ${timing.commitIntervalMs} ms, full state ${useChangelog && materializeEvery === undefined ? `every ${timing.checkpointIntervalMs} ms` : materializeEvery === undefined ? "at every commit" : `every ${materializeEvery} commits`}`,
+    `group ${opts.group}: ${timing.deliveryGuarantee} exchanges, commits every ${timing.commitIntervalMs} ms, full state ${useChangelog && materializeEvery === undefined ? `every ${timing.checkpointIntervalMs} ms` : materializeEvery === undefined ? "at every commit" : `every ${materializeEvery} commits`}, savepoint alignment holds at most ${opts.maxHeld ?? DEFAULT_MAX_HELD} messages per exchange input`,
   );
 
   // Topics: exchanges (one partition per receiver) and the membership topic (one per unit).
@@ -648,6 +660,13 @@ function commitTiming(opts: GroupWorkerOptions): CommitTiming {
   };
   positiveInt("commitIntervalMs", opts.commitIntervalMs);
   positiveInt("checkpointIntervalMs", opts.checkpointIntervalMs);
+  if (opts.maxHeld !== undefined && (!Number.isInteger(opts.maxHeld) || opts.maxHeld < 1)) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `option 'maxHeld' must be an integer >= 1 (messages), got ${String(opts.maxHeld)}`,
+      { details: { option: "maxHeld" } },
+    );
+  }
   const guarantee = opts.deliveryGuarantee ?? "exactly-once";
   if (guarantee !== "exactly-once" && guarantee !== "at-least-once") {
     throw new FleuveError(

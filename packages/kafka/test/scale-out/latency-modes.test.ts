@@ -274,6 +274,8 @@ test("commitIntervalMs and deliveryGuarantee: invalid values are refused, naming
     [{ commitIntervalMs: 2.5 }, "commitIntervalMs"],
     [{ checkpointIntervalMs: -1 }, "checkpointIntervalMs"],
     [{ deliveryGuarantee: "at-most-once" }, "deliveryGuarantee"],
+    [{ maxHeld: 0 }, "maxHeld"],
+    [{ maxHeld: 1.5 }, "maxHeld"],
   ] as const) {
     await assert.rejects(
       startGroupWorker({ ...base, ...(opts as object) }),
@@ -292,9 +294,17 @@ test("commitIntervalMs and deliveryGuarantee: invalid values are refused, naming
   );
   assert.equal(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /option '--delivery' must be exactly-once or at-least-once, got 'sometimes'/);
+  const badHeld = spawnSync(
+    process.execPath,
+    [cli, "run", jobFile, "--group", "g", "--checkpoint-dir", tmpdir(), "--max-held", "0"],
+    { encoding: "utf8" },
+  );
+  assert.equal(badHeld.status, 2, badHeld.stderr);
+  assert.match(badHeld.stderr, /option '--max-held' must be an integer >= 1, got 0/);
   for (const flag of [
     ["--commit-interval", "100"],
     ["--delivery", "at-least-once"],
+    ["--max-held", "100"],
   ]) {
     const r = spawnSync(process.execPath, [cli, "run", jobFile, ...flag], { encoding: "utf8" });
     assert.equal(r.status, 2, r.stderr);
