@@ -1,22 +1,12 @@
 // Protobuf compatibility cases written from the wire-format rules Confluent applies: field numbers,
 // compatible scalar groups, single/repeated, oneof, packages and proto2 required fields.
-import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { type CompatibilityLevel, compatibilityIssues, parseSchema } from "../../src/index.js";
+import { type CompatCase, compatibilityTable } from "../fixtures/compat-table.js";
 
 const p3 = (body: string, pkg = "acme") => `syntax = "proto3";\npackage ${pkg};\n${body}\n`;
 const p2 = (body: string) => `syntax = "proto2";\npackage acme;\n${body}\n`;
 const M = (fields: string) => p3(`message M { ${fields} }`);
 
-type Case = [
-  name: string,
-  level: CompatibilityLevel,
-  previous: string[],
-  candidate: string,
-  compatible: boolean,
-];
-
-const CASES: Case[] = [
+const CASES: CompatCase<string>[] = [
   ["field added", "FULL", [M("string a = 1;")], M("string a = 1; int32 b = 2;"), true],
   ["field removed", "BACKWARD", [M("string a = 1; int32 b = 2;")], M("string a = 1;"), true],
   [
@@ -144,13 +134,4 @@ const CASES: Case[] = [
   ],
 ];
 
-describe("Protobuf compatibility table", () => {
-  it(`has at least 20 cases (${CASES.length})`, () => assert.ok(CASES.length >= 20));
-  for (const [name, level, previous, candidate, compatible] of CASES) {
-    it(`${level}: ${name} -> ${compatible ? "compatible" : "incompatible"}`, () => {
-      const parse = (s: string) => parseSchema("PROTOBUF", s);
-      const issues = compatibilityIssues(level, parse(candidate), previous.map(parse));
-      assert.equal(issues.length === 0, compatible, issues.join("\n") || "no issue found");
-    });
-  }
-});
+compatibilityTable("PROTOBUF", 20, CASES, (s) => s);
