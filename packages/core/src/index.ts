@@ -9,6 +9,7 @@ import "./register-executor.js";
 export type {
   CheckpointingOptions,
   DeadLetter,
+  DeadLetterPolicy,
   EnvironmentOptions,
   ErrorPolicy,
   JobConfig,

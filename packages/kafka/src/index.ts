@@ -7,6 +7,11 @@
 export { dropAbortedRecords } from "./aborted.js";
 export { KafkaAdmin, type NewTopic, type TopicDescription } from "./admin.js";
 export { KafkaClient } from "./client.js";
+export {
+  type KafkaDeadLetterTopic,
+  type KafkaDeadLetterTopicOptions,
+  kafkaDeadLetterTopic,
+} from "./connectors/dead-letter.js";
 export { connectors, kafkaConnector } from "./connectors/descriptor.js";
 export type { Deserializer, Serializer } from "./connectors/serde.js";
 export { type KafkaCommittable, type KafkaSinkOptions, kafkaSink } from "./connectors/sink.js";

@@ -1,13 +1,13 @@
 /** Job-wide configuration, validated when set. */
 import { type CheckpointStorage, resolveCheckpointStorage } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
-import type { DeadLetter, ErrorPolicy } from "../spi/error-policy.js";
+import type { DeadLetter, DeadLetterPolicy, ErrorPolicy } from "../spi/error-policy.js";
 import { DEFAULT_MAX_PARALLELISM, UPPER_MAX_PARALLELISM } from "../spi/key-groups.js";
 import type { KeyedStateBackendFactory } from "../spi/keyed-state-backend.js";
 import type { ProcessingTimeScheduler } from "../spi/processing-time.js";
 import { heapStateBackend } from "../state/heap-keyed-state-backend.js";
 
-export type { DeadLetter, ErrorPolicy };
+export type { DeadLetter, DeadLetterPolicy, ErrorPolicy };
 
 /** Options of a {@link StreamExecutionEnvironment}. */
 export interface EnvironmentOptions {

@@ -17,6 +17,7 @@ import {
   writeCheckpointPart,
 } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
+import type { ErrorPolicy } from "../spi/error-policy.js";
 import { isExternalSnapshot } from "../spi/keyed-state-backend.js";
 import type { OperatorSnapshot } from "../spi/operator.js";
 import { collectStateFiles } from "../state/state-files.js";
@@ -139,6 +140,8 @@ export interface CheckpointCoordinatorOptions {
   readonly log: (line: string) => void;
   /** Processing time (ms), for the pause between checkpoints. */
   readonly clock: () => number;
+  /** The job's error policy: a checkpoint waits for its dead letters to be flushed (see `DeadLetterPolicy.flush`). */
+  readonly errorPolicy?: ErrorPolicy;
 }
 
 /**
@@ -190,6 +193,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   private readonly operatorLayout: CheckpointLayout;
   private readonly log: (line: string) => void;
   private readonly clock: () => number;
+  private readonly flushDeadLetters: (() => Promise<void>) | undefined;
   /** Set on a worker thread of a job spread over threads: see {@link participate}. */
   private participant: CheckpointParticipantReports | undefined;
   /** Where checkpoints go; savepoints too (the local disk when checkpointing is off). */
@@ -198,6 +202,9 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   constructor(o: CheckpointCoordinatorOptions) {
     this.options = o.checkpointing;
     this.storage = resolveCheckpointStorage(o.checkpointing?.storage);
+    const policy = o.errorPolicy;
+    this.flushDeadLetters =
+      typeof policy === "object" && typeof policy.flush === "function" ? () => policy.flush!() : undefined;
     this.jobName = o.jobName;
     this.maxParallelism = o.maxParallelism;
     this.subtasks = o.subtasks;
@@ -448,6 +455,9 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
         hasDeferred = true;
       } else byUid[uid] = stored;
     });
+    // Letters this subtask rejected before the barrier are handed over: the checkpoint waits
+    // until they are acknowledged (they would be lost if it completed first and the job crashed).
+    if (this.flushDeadLetters) p.readies.push(this.flushDeadLetters());
     let data: Buffer;
     try {
       // State files of backends that write their own go into the folder next to this file.

@@ -235,6 +235,7 @@ function build(
     firstCheckpointId,
     log: ctx.log,
     clock: () => ctx.clock.now(),
+    ...(config.errorPolicy === undefined ? {} : { errorPolicy: config.errorPolicy }),
   });
 }
 

@@ -22,7 +22,20 @@ export interface DeadLetter {
  * What to do with a record that a user function throws on (or a source cannot deserialize):
  * fail the job (default), skip it, or hand it to a dead-letter writer (e.g. a log topic) and go on.
  */
-export type ErrorPolicy = "fail" | "skip" | { deadLetter: (letter: DeadLetter) => void };
+export type ErrorPolicy = "fail" | "skip" | DeadLetterPolicy;
+
+/** An error policy handing rejected records to a dead-letter writer. */
+export interface DeadLetterPolicy {
+  /** Takes one rejected record; called synchronously where the record was rejected. */
+  deadLetter(letter: DeadLetter): void;
+  /**
+   * For writers that send asynchronously (a Kafka topic): resolves once every letter handed over
+   * so far is acknowledged by the destination, rejects if one was not. Each checkpoint waits for
+   * it before it completes, so the input positions it stores never skip a letter still in flight:
+   * a letter is written at least once. Optional.
+   */
+  flush?(): Promise<void>;
+}
 
 /**
  * Thrown (not an Error) to abandon the current record when the error policy skips it; the

@@ -5,7 +5,12 @@
  */
 import { after, test } from "node:test";
 import { type ConformanceTarget, connectorConformanceCases } from "@fleuve/core/testing";
-import { KafkaClient, kafkaConnector } from "../../src/index.js";
+import {
+  KafkaClient,
+  type KafkaDeadLetterTopic,
+  kafkaConnector,
+  kafkaDeadLetterTopic,
+} from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { readSorted } from "./crash-common.js";
 import { settled } from "./settled.js";
@@ -13,6 +18,7 @@ import { settled } from "./settled.js";
 const options = await brokerTestOptions();
 const client = options.skip ? undefined : await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
 const created = new Map<string, number>();
+const deadLetterTopics = new Map<string, KafkaDeadLetterTopic>();
 
 after(async () => {
   await client?.deleteTopics([...created.keys()]).catch(() => {});
@@ -50,6 +56,19 @@ const target: ConformanceTarget = {
     // EndTxn returns before the broker wrote its commit markers: wait until none is pending.
     await settled(client!, topic, created.get(topic)!);
     return readSorted(BOOTSTRAP, topic);
+  },
+  // The Kafka dead-letter topic; kcat reads what it holds.
+  deadLetters: {
+    policy(name) {
+      const policy = kafkaDeadLetterTopic({ bootstrap: BOOTSTRAP, topic: name });
+      deadLetterTopics.set(name, policy);
+      created.set(name, 1);
+      return policy;
+    },
+    async read(name) {
+      await deadLetterTopics.get(name)!.flush();
+      return readSorted(BOOTSTRAP, name).map((v) => JSON.parse(v));
+    },
   },
 };
 
