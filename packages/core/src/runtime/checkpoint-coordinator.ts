@@ -265,6 +265,12 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   /** Participant: checkpoint `id` was aborted by the main thread. */
   abortAs(id: number): void {
     this.pending.delete(id);
+    this.releaseAlignments(id);
+  }
+
+  /** Subtasks here aligning on aborted checkpoint `id` read their blocked channels again. */
+  private releaseAlignments(id: number): void {
+    for (const info of this.subtasks) info.subtask.abortCheckpoint(id);
   }
 
   /** Number of checkpoints in flight. */
@@ -593,6 +599,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
 
   private abort(p: Pending, why: string, quiet = false): void {
     this.pending.delete(p.id);
+    this.releaseAlignments(p.id);
     if (this.participant) return; // the main thread decides and says why
     // A subsumed periodic checkpoint is routine (its successor covers it); say nothing then.
     if (!quiet || p.savepoint || p.part) this.log(`checkpoint ${p.id} aborted: ${why}`);

@@ -322,6 +322,16 @@ export class Subtask {
     this.performCheckpoint(id);
   }
 
+  /**
+   * Checkpoint `id` was aborted (timed out, subsumed, failed elsewhere): an alignment on it is
+   * released, so the channels that delivered its barrier are read again instead of staying
+   * blocked until a newer barrier comes (Flink's `abortPendingCheckpoint` on
+   * `notifyCheckpointAborted`); its barriers still to come are ignored.
+   */
+  abortCheckpoint(id: number): void {
+    this.aligner.abort(id);
+  }
+
   /** Stops a source subtask from reading (stop-with-savepoint): no record follows the savepoint barrier. */
   suspend(): void {
     if (this.state !== "finished") this.state = "suspended";

@@ -424,3 +424,78 @@ test("a subtask does not poll a channel that delivered barrier 1 until barrier 1
     { c: 0, seq: 0 },
   ]);
 });
+
+test("a checkpoint that times out during alignment is aborted and releases the blocked channel at once (as Flink)", async () => {
+  const { CheckpointCoordinator } = await import("../../src/runtime/checkpoint-coordinator.js");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-aligner-timeout-"));
+  try {
+    const log: Ev[] = [];
+    const channels = [new LoggedChannel(log, 0), new LoggedChannel(log, 1)];
+    const keeper = new RecordKeeper();
+    const subtask = new Subtask({
+      name: "keeper (1/1)",
+      subtaskIndex: 0,
+      operators: [keeper],
+      operatorIds: ["keeper"],
+      headMetrics: new OperatorMetrics("keeper", "keeper", 0),
+      inputs: channels,
+      writers: [],
+      source: undefined,
+      twoInput: false,
+      keyedInputs: [false],
+    });
+    const lines: string[] = [];
+    let now = 0;
+    const coordinator = new CheckpointCoordinator({
+      checkpointing: {
+        dir,
+        intervalMs: 1_000_000,
+        minPauseMs: 0,
+        timeoutMs: 100,
+        maxConcurrent: 1,
+        retained: 1,
+        storage: undefined as never,
+      },
+      jobName: "aligner-timeout",
+      maxParallelism: 128,
+      subtasks: [{ subtask, file: "task-keeper-0.bin", isSource: false, parallelism: 1 }],
+      layout: {},
+      firstCheckpointId: 1,
+      log: (l) => lines.push(l),
+      clock: () => now,
+    });
+    subtask.acknowledger = coordinator;
+    const id = coordinator.trigger(now);
+    // Barrier 1 comes on channel 0 only (channel 1's upstream is stuck): channel 0 is blocked.
+    channels[0]!.push({ kind: ItemKind.Barrier, checkpointId: id });
+    channels[0]!.push({ kind: ItemKind.Batch, values: [{ c: 0, seq: 0 }], timestamps: [0] });
+    subtask.step(10);
+    assert.equal(subtask.canStep(), false, "channel 0 is blocked by barrier 1");
+    now = 1_000;
+    coordinator.tick(now);
+    assert.ok(
+      lines.some((l) => l === `checkpoint ${id} aborted: timed out after 100 ms`),
+      lines.join(" | "),
+    );
+    assert.equal(subtask.canStep(), true, "the timed-out checkpoint released channel 0");
+    subtask.step(10);
+    assert.deepEqual(
+      keeper.processed,
+      [{ c: 0, seq: 0 }],
+      "the record behind the aborted barrier is processed",
+    );
+    // Its barrier arriving late on channel 1 is ignored: nothing blocks, nothing is triggered.
+    channels[1]!.push({ kind: ItemKind.Barrier, checkpointId: id });
+    channels[1]!.push({ kind: ItemKind.Batch, values: [{ c: 1, seq: 0 }], timestamps: [0] });
+    subtask.step(10);
+    assert.deepEqual(keeper.processed, [
+      { c: 0, seq: 0 },
+      { c: 1, seq: 0 },
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
