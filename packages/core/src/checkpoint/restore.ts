@@ -8,16 +8,23 @@ import { keyGroupRangeFor } from "../spi/key-groups.js";
 import type { OperatorRestore, OperatorSnapshot } from "../spi/operator.js";
 import type { LoadedCheckpoint } from "./storage.js";
 
-/** The restore of subtask `index` of operator `uid` at parallelism `parallelism`, or undefined. */
-export function restoreFor(
-  cp: LoadedCheckpoint,
-  uid: string,
-  operatorName: string,
-  index: number,
-  parallelism: number,
-  maxParallelism: number,
-  source: { isSource: boolean; rescalable: boolean },
-): OperatorRestore | undefined {
+/** One operator subtask whose state is being restored. */
+export interface OperatorToRestore {
+  readonly uid: string;
+  readonly name: string;
+  /** Its subtask index. */
+  readonly subtask: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly isSource: boolean;
+  /** A source whose position may be spread over another parallelism. */
+  readonly rescalable: boolean;
+}
+
+/** The share of checkpoint `cp` that operator subtask `op` restores, or undefined when `cp` has no state of it. */
+export function restoreFor(cp: LoadedCheckpoint, op: OperatorToRestore): OperatorRestore | undefined {
+  const { uid, name: operatorName, subtask: index, parallelism, maxParallelism } = op;
+  const source = op;
   const old = cp.operators.get(uid);
   if (!old) return undefined;
   if (cp.metadata.maxParallelism !== maxParallelism) {

@@ -9,7 +9,7 @@
  * `ScaleOutUnitDeployment` (one subtask alone, a unit of a `--group` job, with checkpoints of its
  * own).
  */
-import { restoreFor } from "../checkpoint/restore.js";
+import { type OperatorToRestore, restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import type { OperatorRestore } from "../spi/operator.js";
@@ -20,17 +20,7 @@ import {
   type CheckpointCoordinatorOptions,
 } from "./checkpoint-coordinator.js";
 
-/** One operator subtask whose state is being restored. */
-export interface OperatorToRestore {
-  readonly uid: string;
-  readonly name: string;
-  readonly subtask: number;
-  readonly parallelism: number;
-  readonly maxParallelism: number;
-  readonly isSource: boolean;
-  /** A source whose position may be spread over another parallelism. */
-  readonly rescalable: boolean;
-}
+export type { OperatorToRestore };
 
 /** Where a job's subtasks run, and what follows from that (see the module comment). */
 export interface Deployment {
@@ -80,7 +70,7 @@ export class InProcessDeployment implements Deployment {
     throw noRemote(channelId);
   }
   restore(checkpoint: LoadedCheckpoint, op: OperatorToRestore): OperatorRestore | undefined {
-    return restoreFor(checkpoint, op.uid, op.name, op.subtask, op.parallelism, op.maxParallelism, op);
+    return restoreFor(checkpoint, op);
   }
   checkpointHolds(_subtask: number): boolean {
     return true;

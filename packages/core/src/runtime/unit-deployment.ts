@@ -54,9 +54,9 @@ export class ScaleOutUnitDeployment implements Deployment {
   restore(checkpoint: LoadedCheckpoint, op: OperatorToRestore): OperatorRestore | undefined {
     const taken = checkpoint.metadata.operators[op.uid];
     if (taken !== undefined && taken.files.length === taken.parallelism) {
-      return restoreFor(checkpoint, op.uid, op.name, op.subtask, op.parallelism, op.maxParallelism, op);
+      return restoreFor(checkpoint, op);
     }
-    const r = restoreFor(checkpoint, op.uid, op.name, 0, 1, op.maxParallelism, op);
+    const r = restoreFor(checkpoint, { ...op, subtask: 0, parallelism: 1 });
     return r && { ...r, keyGroups: keyGroupRangeFor(op.subtask, op.parallelism, op.maxParallelism) };
   }
 

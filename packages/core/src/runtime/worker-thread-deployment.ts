@@ -97,7 +97,7 @@ export class WorkerThreadDeployment implements Deployment {
   }
 
   restore(checkpoint: LoadedCheckpoint, op: OperatorToRestore): OperatorRestore | undefined {
-    return restoreFor(checkpoint, op.uid, op.name, op.subtask, op.parallelism, op.maxParallelism, op);
+    return restoreFor(checkpoint, op);
   }
 
   /** A checkpoint of a job spread over threads is one checkpoint of the whole job. */
