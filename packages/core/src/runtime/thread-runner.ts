@@ -246,6 +246,13 @@ export function runOnThreads(init: ThreadedJob): JobClient {
     return { result, coordinator, fail: (err) => failWith(err), sendAll };
   };
 
+  // A second restart loop beside recovery.ts's runWithRecovery, on the same RestorePolicy and
+  // RestartTracker. Not merged into it yet because runWithRecovery's contract does not fit an
+  // attempt made of workers: it loads the whole checkpoint in this thread (workers only need its
+  // path and load their own share), restores it in build() synchronously, continues checkpoint
+  // ids after `coordination.latestCompleted` (here: after every id an aborted attempt's workers
+  // may still be writing, `idsUsedUpTo`), and has no step that terminates the workers before the
+  // restart delay. Merging needs those three as hooks of Attempt/RecoverableJob.
   const run = async (): Promise<JobResult> => {
     if (config.checkpointing) {
       if (!storage.writeFiles) throw storageCannotShare();
