@@ -4,10 +4,10 @@
  * default and what they do, the names a SQL `WITH` clause or a dashboard would use.
  */
 import {
+  builtinConnectors,
   type ConnectorDescriptor,
   connectorsOf,
   expected,
-  fileConnector,
   type OptionSpecs,
 } from "@fleuve/core";
 import { connectors as kafkaConnectors } from "@fleuve/kafka";
@@ -18,11 +18,12 @@ import type { Io } from "./run-command.js";
 /** Usage of `fleuve connectors`. */
 export const CONNECTORS_USAGE = `Usage: fleuve connectors [name]
 
-Lists the connectors (log, kafka, file), or one of them, with the options their source and sink
+Lists the connectors (log, kafka, their upsert-log and upsert-kafka, file, print, blackhole,
+datagen), or one of them, with the options their source and sink
 take from plain values (strings are converted: "true", "42").`;
 
 /** Every connector of the packages the CLI ships. */
-export const registry = connectorsOf(logConnectors, kafkaConnectors, fileConnector);
+export const registry = connectorsOf(logConnectors, kafkaConnectors, builtinConnectors);
 
 /** Runs `fleuve connectors`; resolves to the exit code. */
 export async function connectorsCommand(argv: readonly string[], io: Io): Promise<number> {

@@ -2,18 +2,19 @@
 // documentation), the same descriptors a program gets from the packages' `connectors` exports.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { expected, fileConnector } from "@fleuve/core";
-import { kafkaConnector } from "@fleuve/kafka";
-import { logConnector } from "@fleuve/log";
+import { builtinConnectors, type ConnectorDescriptor, expected, type OptionSpec } from "@fleuve/core";
+import { connectors as kafkaConnectors } from "@fleuve/kafka";
+import { connectors as logConnectors } from "@fleuve/log";
 import { fleuve } from "./helpers.js";
 
 test("fleuve connectors lists every connector and every option with its type and documentation", async () => {
   const r = await fleuve("connectors");
   assert.equal(r.code, 0, r.stderr);
-  for (const c of [fileConnector, kafkaConnector, logConnector]) {
+  const all: readonly ConnectorDescriptor[] = [...builtinConnectors, ...kafkaConnectors, ...logConnectors];
+  for (const c of all) {
     assert.match(r.stdout, new RegExp(`^${c.name} \\(${c.package.replace("/", "\\/")}\\): `, "m"));
     for (const side of [c.source, c.sink]) {
-      for (const [name, spec] of Object.entries(side?.options ?? {})) {
+      for (const [name, spec] of Object.entries<OptionSpec>(side?.options ?? {})) {
         assert.ok(r.stdout.includes(`    ${name}: ${expected(spec)}`), `${c.name} option ${name}`);
         assert.ok(r.stdout.includes(spec.doc), `${c.name} option ${name}: its documentation`);
       }
@@ -28,5 +29,8 @@ test("fleuve connectors <name> shows one; an unknown name lists the known ones",
   assert.doesNotMatch(one.stdout, /^kafka /m);
   const none = await fleuve("connectors", "nope");
   assert.equal(none.code, 1);
-  assert.match(none.stderr, /^error FLEUVE_CONFIG_INVALID: no connector 'nope'; known: file, kafka, log/);
+  assert.match(
+    none.stderr,
+    /^error FLEUVE_CONFIG_INVALID: no connector 'nope'; known: blackhole, datagen, file, kafka, log, print, upsert-kafka, upsert-log/,
+  );
 });

@@ -48,8 +48,14 @@ export {
   localCheckpointStorage,
   resolveCheckpointStorage,
 } from "./checkpoint/storage.js";
+export { datagenConnector } from "./connector/datagen-connector.js";
 export {
+  type Change,
+  type ChangeKind,
+  type ConnectorChangelogMode,
+  type ConnectorContext,
   type ConnectorDescriptor,
+  type ConnectorField,
   type ConnectorRecord,
   type ConnectorRegistry,
   type ConnectorSide,
@@ -64,13 +70,19 @@ export {
   type OptionSpecs,
   type OptionType,
   type OptionValue,
+  optionSpecOf,
   type ParsedOptions,
   type PlainOptions,
   type PlainValue,
   parseOptions,
   plainRecordEncoding,
+  sinkChangelogMode,
+  sourceChangelogMode,
   TOPIC_SINK_OPTIONS,
   TOPIC_SOURCE_OPTIONS,
+  UPSERT_SINK_OPTIONS,
+  UPSERT_SOURCE_OPTIONS,
+  upsertRecordEncoding,
 } from "./connector/descriptor.js";
 export {
   type Deserializer,
@@ -116,8 +128,10 @@ export type {
 export { IntervalJoinOperator, type IntervalJoinOptions } from "./joins/interval-join-operator.js";
 export { Counter, Gauge, Histogram, MetricsRegistry, OperatorMetrics } from "./metrics/registry.js";
 export { runtimeJobExecutor } from "./register-executor.js";
+export { builtinConnectors } from "./sinks/builtin-connectors.js";
 export { fileConnector } from "./sinks/file-connector.js";
 export { type FileSinkFormat, type FileSinkOptions, fileSink, type PendingFile } from "./sinks/file-sink.js";
+export { blackholeConnector, printConnector, printLine } from "./sinks/print-connector.js";
 export type { Key, KeyScalar, KeySelector, NormalizedKey } from "./spi/key-groups.js";
 export {
   DEFAULT_MAX_PARALLELISM,

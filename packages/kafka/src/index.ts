@@ -12,7 +12,7 @@ export {
   type KafkaDeadLetterTopicOptions,
   kafkaDeadLetterTopic,
 } from "./connectors/dead-letter.js";
-export { connectors, kafkaConnector } from "./connectors/descriptor.js";
+export { connectors, kafkaConnector, upsertKafkaConnector } from "./connectors/descriptor.js";
 export type { Deserializer, Serializer } from "./connectors/serde.js";
 export { type KafkaCommittable, type KafkaSinkOptions, kafkaSink } from "./connectors/sink.js";
 export {

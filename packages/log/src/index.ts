@@ -5,7 +5,7 @@
 export type { CompactionStats } from "./compaction.js";
 export { DEFAULT_TOPIC_CONFIG } from "./config.js";
 export { type DeadLetterTopicOptions, deadLetterTopic } from "./connectors/dead-letter.js";
-export { connectors, logConnector } from "./connectors/descriptor.js";
+export { connectors, logConnector, upsertLogConnector } from "./connectors/descriptor.js";
 export { type LogSinkCommittable, type LogSinkOptions, logSink } from "./connectors/sink.js";
 export {
   type LogRecordSourceOptions,

@@ -6,6 +6,9 @@
  */
 
 import {
+  builtinConnectors,
+  type Change,
+  type ConnectorChangelogMode,
   type ConnectorDescriptor,
   type ConnectorRegistry,
   connectorsOf,
@@ -13,17 +16,18 @@ import {
   type DataStream,
   isFleuveError,
   type StreamExecutionEnvironment,
+  sinkChangelogMode,
 } from "@fleuve/core";
 import { Catalog } from "./catalog.js";
 import type { Statement } from "./parser/ast.js";
 import { parseQuery, parseScript } from "./parser/parse.js";
 import { printType } from "./parser/printer.js";
-import { type ChangelogMode, describeMode, isInsertOnly } from "./planner/changelog.js";
+import { type ChangelogMode, describeMode, isInsertOnly, rowKind } from "./planner/changelog.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
-import { connectorOptions } from "./planner/scan.js";
-import type { Row } from "./planner/values.js";
+import { connectorOptions, sideOptions } from "./planner/scan.js";
+import { flinkText, type Row } from "./planner/values.js";
 
 export type { Row } from "./planner/values.js";
 
@@ -31,7 +35,8 @@ export type { Row } from "./planner/values.js";
 export interface SqlOptions {
   /**
    * The connectors `WITH ('connector' = ...)` may name: a registry (`connectorsOf(...)`) or the
-   * descriptors themselves (e.g. `@fleuve/log`'s `connectors`). Default: core's (`file`, a sink).
+   * descriptors themselves (e.g. `@fleuve/log`'s `connectors`). Core's (`file`, `print`,
+   * `blackhole`, `datagen`) are always added, unless one given has the same name.
    */
   readonly connectors?: ConnectorRegistry | readonly ConnectorDescriptor[];
 }
@@ -103,12 +108,17 @@ function content(columns: string[], rows: Row[]): TableResult {
  */
 export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): SqlEnvironment {
   const given = options.connectors;
-  const connectors: ConnectorRegistry =
+  const listed: readonly ConnectorDescriptor[] =
     given === undefined
-      ? connectorsOf([])
+      ? []
       : Array.isArray(given)
-        ? connectorsOf(given as ConnectorDescriptor[])
-        : (given as ConnectorRegistry);
+        ? (given as ConnectorDescriptor[])
+        : (given as ConnectorRegistry).list();
+  // Core's connectors (file, print, blackhole, datagen) are always there, as Flink's built-in ones.
+  const connectors: ConnectorRegistry = connectorsOf(
+    listed,
+    builtinConnectors.filter((b) => !listed.some((d) => d.name === b.name)),
+  );
   const catalog = new Catalog();
   const settings = new Map<string, string>();
   const ctx: PlanContext = { env, connectors, catalog, settings };
@@ -212,35 +222,79 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         s.pos,
       );
     }
-    if (!isInsertOnly(rel.changelog)) {
-      // Flink: "Table sink '...' doesn't support consuming update and delete changes which is
-      // produced by node GroupAggregate(...)".
-      throw invalid(
-        `table ${name} is an append-only sink: it cannot take the updates ${describeMode(rel.changelog)} produced by ${rel.changelog.producer ?? "the query"}`,
-        s.pos,
-        { table: name, producer: rel.changelog.producer },
-      );
-    }
     const { connector, options: opts } = connectorOptions(def);
     let sink: ReturnType<typeof createSink>;
+    let mode: ConnectorChangelogMode;
     try {
-      sink = createSink(connectors.get(connector), opts);
+      const descriptor = connectors.get(connector);
+      mode = sinkChangelogMode(descriptor);
+      sink = createSink(descriptor, sideOptions(descriptor, "sink", opts), {
+        schema: def.columns.flatMap((c) =>
+          c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
+        ),
+      });
     } catch (e) {
       if (isFleuveError(e))
         throw invalid(`table ${name}: ${e.message}`, s.pos, { table: name, ...e.details });
       throw e;
     }
+    if (mode === "insert-only" && !isInsertOnly(rel.changelog)) {
+      // Flink: "Table sink '...' doesn't support consuming update and delete changes which is
+      // produced by node GroupAggregate(...)".
+      throw invalid(
+        `table ${name} ('${connector}') is an append-only sink: it cannot take the updates ${describeMode(rel.changelog)} produced by ${rel.changelog.producer ?? "the query"}; write to an upsert table ('upsert-log', 'upsert-kafka' with a PRIMARY KEY) or 'print'`,
+        s.pos,
+        { table: name, producer: rel.changelog.producer },
+      );
+    }
+    const primaryKey = def.primaryKey?.columns ?? [];
+    if (mode === "upsert" && primaryKey.length === 0) {
+      throw invalid(
+        `table ${name}: the '${connector}' connector writes upserts by key and needs a PRIMARY KEY (...) NOT ENFORCED`,
+        s.pos,
+        { table: name, connector },
+      );
+    }
     // Flink maps a query's columns to the table's by position.
     const from = rel.columns.map((c) => c.name);
-    rel.stream
-      .map((row) => {
-        const out: Row = {};
-        targets.forEach((t, i) => {
-          out[t] = row[from[i] as string] ?? null;
-        });
-        return out;
-      })
-      .sinkTo(sink, `Sink: ${name}`);
+    const toTarget = (row: Row): Row => {
+      const out: Row = {};
+      targets.forEach((t, i) => {
+        out[t] = row[from[i] as string] ?? null;
+      });
+      return out;
+    };
+    const types = new Map(
+      def.columns.flatMap((c) => (c.kind === "physical" ? [[c.name, c.type] as const] : [])),
+    );
+    let out: DataStream<Row | Change>;
+    if (mode === "insert-only") out = rel.stream.map((row): Row | Change => toTarget(row));
+    else if (mode === "all") {
+      out = rel.stream.map((row): Row | Change => {
+        const value = toTarget(row);
+        return { kind: rowKind(row), value, fields: targets.map((t) => flinkText(value[t], types.get(t))) };
+      });
+    } else {
+      // Upserts by the table's key: when the query's rows are unique by that key, the -U before a
+      // +U of the same key is redundant (Flink drops it); otherwise a -U deletes its key's row.
+      const sourceKey = primaryKey.map((k) => from[targets.indexOf(k)]);
+      const sameKey =
+        rel.changelog.uniqueKey !== undefined &&
+        rel.changelog.uniqueKey.length === sourceKey.length &&
+        rel.changelog.uniqueKey.every((k) => sourceKey.includes(k));
+      out = rel.stream.flatMap((row): (Row | Change)[] => {
+        let kind = rowKind(row);
+        if (kind === "-U") {
+          if (sameKey) return [];
+          kind = "-D";
+        }
+        const value = toTarget(row);
+        const key: Row = {};
+        for (const k of primaryKey) key[k] = value[k] ?? null;
+        return [{ kind, value, key: JSON.stringify(key) }];
+      });
+    }
+    out.sinkTo(sink, `Sink: ${name}`);
     return {
       kind: "JOB",
       columns: [],

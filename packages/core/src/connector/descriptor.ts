@@ -69,13 +69,58 @@ export type ParsedOptions<S extends OptionSpecs> = {
  */
 export type ConnectorRecord<V = unknown> = PartitionedRecord<string | null, V, string>;
 
+/** The kind of a change of a table, as Flink's RowKind: insert, update-before, update-after, delete. */
+export type ChangeKind = "+I" | "-U" | "+U" | "-D";
+
+/**
+ * One change of a table: what a sink that takes updates receives (see
+ * {@link ConnectorSide.changelog}) instead of a plain value.
+ */
+export interface Change<V = unknown> {
+  readonly kind: ChangeKind;
+  /** The row: its column values by name, in the table's column order. */
+  readonly value: V;
+  /** For an upsert sink: the row's primary key as text (JSON of the key columns, e.g. `{"id":1}`). */
+  readonly key?: string;
+  /** The row's values as text, in column order, as Flink prints them (`print` writes these when given). */
+  readonly fields?: readonly string[];
+}
+
+/**
+ * What a sink takes: "insert-only" plain values (the default: an updating query cannot write to
+ * it); "all" a {@link Change} of every kind (e.g. `print`); "upsert" Changes `+I`, `+U` and `-D`
+ * with their primary key (Flink's upsert sinks: a `-D` deletes the key, the others overwrite it).
+ * What a source gives: "insert-only" (the default) or "upsert", records keyed by the primary key
+ * whose null value (a tombstone) deletes the key and any other value replaces it (upsert-kafka).
+ */
+export type ConnectorChangelogMode = "insert-only" | "all" | "upsert";
+
+/** One column of the table a connector reads or writes (SQL's `CREATE TABLE` gives them). */
+export interface ConnectorField {
+  readonly name: string;
+  /** The SQL type as written, e.g. `INT`, `STRING`, `TIMESTAMP(3)`, `DECIMAL(10, 2)`. */
+  readonly type: string;
+}
+
+/** What a connector gets beside its options (Flink's DynamicTableFactory.Context). */
+export interface ConnectorContext {
+  /** The columns of the table, when a SQL table is declared (a generator needs them, e.g. `datagen`). */
+  readonly schema?: readonly ConnectorField[];
+}
+
 /** How to make one side (source or sink) of a connector from plain options. */
 export interface ConnectorSide<S extends OptionSpecs, R> {
   /** One line on what this side does. */
   readonly description: string;
+  /**
+   * The options. A name with `#` stands for any name without dots there: `fields.#.kind` takes
+   * `fields.price.kind`, `fields.id.kind`... (Flink's per-field options).
+   */
   readonly options: S;
+  /** Which changes a sink takes, or a source gives (default "insert-only", plain values). */
+  readonly changelog?: ConnectorChangelogMode;
   /** Makes the source or sink from options already validated by {@link parseOptions}. */
-  create(options: ParsedOptions<S>): R;
+  create(options: ParsedOptions<S>, context: ConnectorContext): R;
 }
 
 /** A connector: its name, options and factories. */
@@ -124,7 +169,7 @@ export function parseOptions<S extends OptionSpecs>(
   const out: Record<string, PlainValue> = {};
   for (const [name, given] of Object.entries(options)) {
     if (given === undefined) continue;
-    const spec = specs[name];
+    const spec = optionSpecOf(specs, name);
     if (!spec) {
       const known = Object.keys(specs).sort().join(", ");
       throw optionError(where, name, `one of the options ${known}`, given, "unknown option");
@@ -132,11 +177,26 @@ export function parseOptions<S extends OptionSpecs>(
     out[name] = convert(spec, name, given, where);
   }
   for (const [name, spec] of Object.entries(specs)) {
-    if (out[name] !== undefined) continue;
+    if (out[name] !== undefined || name.includes("#")) continue;
     if (spec.default !== undefined) out[name] = spec.default;
     else if (spec.required) throw optionError(where, name, expected(spec), undefined, "missing option");
   }
   return out as ParsedOptions<S>;
+}
+
+/**
+ * The spec of option `name` in `specs`: its own, or that of a `#` pattern it matches
+ * (`fields.price.kind` for `fields.#.kind`); undefined when the side does not take it.
+ */
+export function optionSpecOf(specs: OptionSpecs, name: string): OptionSpec | undefined {
+  const own = specs[name];
+  if (own !== undefined) return own;
+  for (const [pattern, spec] of Object.entries(specs)) {
+    if (!pattern.includes("#")) continue;
+    const parts = pattern.split("#").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    if (new RegExp(`^${parts.join("[^.]+")}$`).test(name)) return spec;
+  }
+  return undefined;
 }
 
 /** A side of a connector, as errors about its options name it. */
@@ -221,20 +281,35 @@ function optionError(
 export function createSource(
   descriptor: ConnectorDescriptor,
   options: PlainOptions,
+  context: ConnectorContext = {},
 ): Source<ConnectorRecord> {
   const side = descriptor.source;
   if (!side) throw noSide(descriptor, "source");
-  return side.create(parseOptions(side.options, options, { connector: descriptor.name, side: "source" }));
+  return side.create(parseOptions(side.options, options, { connector: descriptor.name, side: "source" }), context);
 }
 
 /**
  * The sink of connector `descriptor` made from plain options, validated first (see
  * {@link parseOptions}). Throws FLEUVE_CONFIG_INVALID if the connector has no sink.
  */
-export function createSink(descriptor: ConnectorDescriptor, options: PlainOptions): Sink<unknown> {
+export function createSink(
+  descriptor: ConnectorDescriptor,
+  options: PlainOptions,
+  context: ConnectorContext = {},
+): Sink<unknown> {
   const side = descriptor.sink;
   if (!side) throw noSide(descriptor, "sink");
-  return side.create(parseOptions(side.options, options, { connector: descriptor.name, side: "sink" }));
+  return side.create(parseOptions(side.options, options, { connector: descriptor.name, side: "sink" }), context);
+}
+
+/** Which changes the sink of `descriptor` takes ("insert-only" when it does not say). */
+export function sinkChangelogMode(descriptor: ConnectorDescriptor): ConnectorChangelogMode {
+  return descriptor.sink?.changelog ?? "insert-only";
+}
+
+/** Which changes the source of `descriptor` gives ("insert-only" when it does not say). */
+export function sourceChangelogMode(descriptor: ConnectorDescriptor): ConnectorChangelogMode {
+  return descriptor.source?.changelog ?? "insert-only";
 }
 
 function noSide(d: ConnectorDescriptor, side: "source" | "sink"): FleuveError {
@@ -364,6 +439,20 @@ export const TOPIC_SINK_OPTIONS = {
 } as const satisfies OptionSpecs;
 
 /**
+ * Options of an upsert source (upsert-log, upsert-kafka): the topic options without `format`
+ * (values are JSON rows, keys the JSON of the primary key).
+ */
+export const UPSERT_SOURCE_OPTIONS = (({ format: _format, ...rest }) => rest)(TOPIC_SOURCE_OPTIONS);
+
+/**
+ * Options of an upsert sink (upsert-log, upsert-kafka): the topic options without `format` and
+ * `keyField` (the key is the primary key, the value the JSON row).
+ */
+export const UPSERT_SINK_OPTIONS = (({ format: _format, keyField: _keyField, ...rest }) => rest)(
+  TOPIC_SINK_OPTIONS,
+);
+
+/**
  * The value encoder and key extractor of a descriptor sink, from its `format` and `keyField`
  * options (see {@link TOPIC_SINK_OPTIONS}).
  */
@@ -385,4 +474,19 @@ export function plainRecordEncoding(options: {
           return k === undefined || k === null ? null : String(k);
         };
   return { value, key };
+}
+
+/**
+ * The record encoding of an upsert sink (Flink's upsert-kafka): the key is the change's primary
+ * key text, the value the row as JSON, and a delete (`-D`) a tombstone (null value). A `-U`
+ * never reaches an upsert sink (the planner drops it), so it is written like a `+U`.
+ */
+export function upsertRecordEncoding(): {
+  value: (c: unknown) => string | null;
+  key: (c: unknown) => string | null;
+} {
+  return {
+    value: (c) => ((c as Change).kind === "-D" ? null : JSON.stringify((c as Change).value)),
+    key: (c) => (c as Change).key ?? null,
+  };
 }

@@ -17,9 +17,12 @@ import {
   isFleuveError,
   parseOptions,
   partitionOwner,
+  printConnector,
   StreamExecutionEnvironment,
+  sinkChangelogMode,
   TOPIC_SINK_OPTIONS,
   TOPIC_SOURCE_OPTIONS,
+  upsertRecordEncoding,
 } from "../../src/index.js";
 
 const specs = {
@@ -196,4 +199,47 @@ test("the file connector's sink writes exactly-once part files from plain option
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("an option name with # takes any name without dots there (Flink's fields.<name>.kind)", () => {
+  const pattern = {
+    "fields.#.kind": { type: "enum", values: ["random", "sequence"], doc: "k" },
+    "fields.#.min": { type: "number", doc: "m" },
+  } as const;
+  const parsed = parseOptions(pattern, { "fields.id.kind": "sequence", "fields.price.min": "2.5" }, "c");
+  assert.deepEqual(parsed, { "fields.id.kind": "sequence", "fields.price.min": 2.5 });
+  assert.throws(
+    () => parseOptions(pattern, { "fields.id.kind": "sometimes" }, "c"),
+    /c: invalid option 'fields.id.kind': expected one of "random", "sequence", got "sometimes"/,
+  );
+  assert.throws(
+    () => parseOptions(pattern, { "fields.a.b.kind": "random" }, "c"),
+    /unknown option 'fields.a.b.kind'/,
+  );
+});
+
+test("a descriptor gets the table's columns in its context; sinks say which changes they take", () => {
+  let seen: unknown;
+  const d = defineConnector({
+    name: "ctx",
+    package: "test",
+    description: "d",
+    source: {
+      description: "s",
+      options: {},
+      create: (_o, context) => {
+        seen = context.schema;
+        return { bounded: true, createReader: () => ({ poll: () => "end" as const }) };
+      },
+    },
+  });
+  createSource(d, {}, { schema: [{ name: "a", type: "INT" }] });
+  assert.deepEqual(seen, [{ name: "a", type: "INT" }]);
+  assert.equal(sinkChangelogMode(d), "insert-only");
+  assert.equal(sinkChangelogMode(fileConnector), "insert-only");
+  assert.equal(sinkChangelogMode(printConnector), "all");
+  const enc = upsertRecordEncoding();
+  assert.equal(enc.value({ kind: "-D", value: { id: 1 }, key: '{"id":1}' }), null);
+  assert.equal(enc.value({ kind: "+U", value: { id: 1, n: 2 }, key: '{"id":1}' }), '{"id":1,"n":2}');
+  assert.equal(enc.key({ kind: "+U", value: { id: 1, n: 2 }, key: '{"id":1}' }), '{"id":1}');
 });

@@ -6,11 +6,15 @@
 import {
   type ConnectorRecord,
   defineConnector,
+  type ParsedOptions,
   plainRecordEncoding,
   type Sink,
   type Source,
   TOPIC_SINK_OPTIONS,
   TOPIC_SOURCE_OPTIONS,
+  UPSERT_SINK_OPTIONS,
+  UPSERT_SOURCE_OPTIONS,
+  upsertRecordEncoding,
 } from "@fleuve/core";
 import { DEFAULT_BOOTSTRAP_SERVERS } from "../properties.js";
 import { kafkaSink } from "./sink.js";
@@ -23,6 +27,40 @@ const BOOTSTRAP_OPTION = {
     doc: "bootstrap.servers: comma-separated host:port of the cluster's brokers.",
   },
 } as const;
+
+type SourceOptions = ParsedOptions<typeof BOOTSTRAP_OPTION & typeof UPSERT_SOURCE_OPTIONS>;
+type SinkOptions = ParsedOptions<typeof BOOTSTRAP_OPTION & typeof UPSERT_SINK_OPTIONS>;
+
+/** The source of a `kafka` or `upsert-kafka` table, its values decoded by `format`. */
+function openSource(o: SourceOptions, format: "json" | "string" | "bytes"): Source<ConnectorRecord> {
+  return kafkaSource<string | null, unknown, string>({
+    bootstrap: o.bootstrap,
+    topics: o.topic.split(";").map((t) => t.trim()),
+    key: "string",
+    value: format,
+    headers: "string",
+    bounded: o.bounded,
+    startingOffsets: o.startingOffsets,
+    ...(o.group === undefined ? {} : { group: o.group }),
+    props: { "isolation.level": o.isolation },
+    partitionAssignment: o.partitionAssignment,
+  });
+}
+
+/** The sink of a `kafka` or `upsert-kafka` table with its record encoding. */
+function openSink(
+  o: SinkOptions,
+  enc: { value: (v: unknown) => string | null; key: ((v: unknown) => string | null) | undefined },
+): Sink<unknown> {
+  return kafkaSink<unknown>({
+    bootstrap: o.bootstrap,
+    topic: o.topic,
+    serializer: enc.value,
+    ...(enc.key === undefined ? {} : { key: enc.key }),
+    deliveryGuarantee: o.deliveryGuarantee,
+    ...(o.transactionalIdPrefix === undefined ? {} : { transactionalIdPrefix: o.transactionalIdPrefix }),
+  });
+}
 
 /** The "kafka" connector: topics of an Apache Kafka cluster (`@fleuve/kafka`). */
 export const kafkaConnector = defineConnector({
@@ -39,19 +77,7 @@ export const kafkaConnector = defineConnector({
         doc: "The topic to read; several separated by ';' (as Flink's).",
       },
     },
-    create: (o): Source<ConnectorRecord> =>
-      kafkaSource<string | null, unknown, string>({
-        bootstrap: o.bootstrap,
-        topics: o.topic.split(";").map((t) => t.trim()),
-        key: "string",
-        value: o.format,
-        headers: "string",
-        bounded: o.bounded,
-        startingOffsets: o.startingOffsets,
-        ...(o.group === undefined ? {} : { group: o.group }),
-        props: { "isolation.level": o.isolation },
-        partitionAssignment: o.partitionAssignment,
-      }),
+    create: (o): Source<ConnectorRecord> => openSource(o, o.format),
   },
   sink: {
     description:
@@ -64,19 +90,40 @@ export const kafkaConnector = defineConnector({
         doc: "Prefix of the sink's transactional ids, unique per sink and job across the cluster; required for exactly-once.",
       },
     },
-    create: (o): Sink<unknown> => {
-      const { value, key } = plainRecordEncoding(o);
-      return kafkaSink<unknown>({
-        bootstrap: o.bootstrap,
-        topic: o.topic,
-        serializer: value,
-        ...(key === undefined ? {} : { key }),
-        deliveryGuarantee: o.deliveryGuarantee,
-        ...(o.transactionalIdPrefix === undefined ? {} : { transactionalIdPrefix: o.transactionalIdPrefix }),
-      });
+    create: (o): Sink<unknown> => openSink(o, plainRecordEncoding(o)),
+  },
+});
+
+/**
+ * The "upsert-kafka" connector (Flink's): a topic as a table keyed by its PRIMARY KEY. The sink
+ * writes each change under its key (JSON of the key columns), a delete as a tombstone (null
+ * value); the source reads a tombstone as a delete of its key and any other value as its new row.
+ */
+export const upsertKafkaConnector = defineConnector({
+  name: "upsert-kafka",
+  package: "@fleuve/kafka",
+  description: "A Kafka topic as an upsert table keyed by its primary key (Flink's upsert-kafka).",
+  source: {
+    description:
+      "Reads a topic of upserts: a record's value replaces its key's row; a null value deletes it.",
+    changelog: "upsert",
+    options: { ...BOOTSTRAP_OPTION, ...UPSERT_SOURCE_OPTIONS },
+    create: (o): Source<ConnectorRecord> => openSource(o, "json"),
+  },
+  sink: {
+    description: "Writes each change under its primary key; a delete is a tombstone.",
+    changelog: "upsert",
+    options: {
+      ...BOOTSTRAP_OPTION,
+      ...UPSERT_SINK_OPTIONS,
+      transactionalIdPrefix: {
+        ...UPSERT_SINK_OPTIONS.transactionalIdPrefix,
+        doc: "Prefix of the sink's transactional ids, unique per sink and job across the cluster; required for exactly-once.",
+      },
     },
+    create: (o): Sink<unknown> => openSink(o, upsertRecordEncoding()),
   },
 });
 
 /** Every connector of `@fleuve/kafka`, for `connectorsOf(...)`. */
-export const connectors = [kafkaConnector] as const;
+export const connectors = [kafkaConnector, upsertKafkaConnector] as const;

@@ -27,7 +27,7 @@ test("the kafka connector takes the shared topic options plus bootstrap", () => 
   assert.equal(kafkaConnector.sink!.options.deliveryGuarantee.default, "at-least-once");
   assert.deepEqual(
     connectors.map((c) => c.name),
-    ["kafka"],
+    ["kafka", "upsert-kafka"],
   );
 });
 

@@ -111,7 +111,10 @@ test("the package lists its connectors, for a registry", () => {
   assert.equal(connectorsOf(connectors, fileConnector).get("log"), logConnector);
   assert.deepEqual(
     connectors.map((c) => [c.name, c.package, Boolean(c.source), Boolean(c.sink)]),
-    [["log", "@fleuve/log", true, true]],
+    [
+      ["log", "@fleuve/log", true, true],
+      ["upsert-log", "@fleuve/log", true, true],
+    ],
   );
 });
 

@@ -7,19 +7,25 @@
  */
 
 import {
+  type ConnectorDescriptor,
   type ConnectorRecord,
   type ConnectorRegistry,
   createSource,
+  type DataStream,
   isFleuveError,
+  optionSpecOf,
   type StreamExecutionEnvironment,
+  sourceChangelogMode,
+  type ValueState,
+  valueState,
   type WatermarkGenerator,
   type WatermarkOutput,
   WatermarkStrategy,
 } from "@fleuve/core";
 import type { TableDefinition } from "../catalog.js";
 import type { Expr } from "../parser/ast.js";
-import { printExpr } from "../parser/printer.js";
-import { INSERT_ONLY } from "./changelog.js";
+import { printExpr, printType } from "../parser/printer.js";
+import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
@@ -43,6 +49,25 @@ export function connectorOptions(def: TableDefinition): {
   if (connector === undefined)
     throw invalid(`table ${name} has no 'connector' option in its WITH clause`, def.pos, { table: name });
   return { connector, options };
+}
+
+/**
+ * The options of one side (source or sink) of a table's connector: a table's WITH clause holds
+ * both sides' options (as in Flink), so an option only the other side takes is left out; one
+ * neither side takes stays, so that the side's validation names it.
+ */
+export function sideOptions(
+  descriptor: ConnectorDescriptor,
+  side: "source" | "sink",
+  options: Record<string, string>,
+): Record<string, string> {
+  const mine = descriptor[side]?.options ?? {};
+  const other = descriptor[side === "source" ? "sink" : "source"]?.options ?? {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (optionSpecOf(mine, k) !== undefined || optionSpecOf(other, k) === undefined) out[k] = v;
+  }
+  return out;
 }
 
 /**
@@ -92,8 +117,14 @@ export function planScan(
   if (def.like !== undefined) throw unsupported("CREATE TABLE ... LIKE", def.pos);
   const { connector, options } = connectorOptions(def);
   let source: ReturnType<typeof createSource>;
+  const schema = def.columns.flatMap((c) =>
+    c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
+  );
+  let upsert = false;
   try {
-    source = createSource(connectors.get(connector), options);
+    const descriptor = connectors.get(connector);
+    upsert = sourceChangelogMode(descriptor) === "upsert";
+    source = createSource(descriptor, sideOptions(descriptor, "source", options), { schema });
   } catch (e) {
     if (isFleuveError(e))
       throw invalid(`table ${name}: ${e.message}`, undefined, { table: name, ...e.details });
@@ -147,7 +178,38 @@ export function planScan(
     columns.push({ name: c.name, type: compiled.type });
   }
 
+  const primaryKey = def.primaryKey?.columns;
+  if (upsert && (primaryKey === undefined || primaryKey.length === 0)) {
+    throw invalid(
+      `table ${name}: the '${connector}' connector reads upserts by key and needs a PRIMARY KEY (...) NOT ENFORCED`,
+      def.pos,
+      { table: name, connector },
+    );
+  }
+  // An upsert source's tombstone (null value) deletes its key: the key columns come from the
+  // record key (JSON of the key columns, as the upsert sinks write it).
+  const tombstone = (rec: ConnectorRecord): Row | undefined => {
+    if (!upsert || rec.value !== null) return undefined;
+    let key: unknown = null;
+    try {
+      key = rec.key === null ? null : JSON.parse(rec.key);
+    } catch {
+      key = null;
+    }
+    const row: Row = {};
+    for (const c of columns) row[c.name] = null;
+    for (const k of primaryKey ?? []) {
+      const col = def.columns.find((c) => c.name === k);
+      row[k] =
+        key !== null && typeof key === "object" && col?.kind === "physical"
+          ? fromExternal((key as Row)[k], col.type)
+          : null;
+    }
+    return withKind(row, "-D");
+  };
   let stream = env.fromSource(source, undefined, `Source: ${name}`).map((rec) => {
+    const deleted = tombstone(rec);
+    if (deleted !== undefined) return deleted;
     const row: Row = {};
     for (const read of readers) read(rec, row);
     for (const c of computed) row[c.name] = c.eval(row);
@@ -185,5 +247,49 @@ export function planScan(
     );
     rowtime = col.name;
   }
+  if (upsert) {
+    const keyColumns = primaryKey as readonly string[];
+    const producer = `ChangelogNormalize(key=[${keyColumns.join(", ")}])`;
+    return {
+      stream: changelogNormalize(stream, keyColumns, producer),
+      columns,
+      rowtime,
+      alias,
+      changelog: retractMode(producer, keyColumns),
+    };
+  }
   return { stream, columns, rowtime, alias, changelog: INSERT_ONLY };
+}
+
+/**
+ * Flink's ChangelogNormalize: turns upserts by key into a full changelog. Per key it keeps the
+ * last row: a row for a new key is `+I`; for a known key `-U` (the old row) and `+U` (unless it is
+ * the same row); a delete (`-D`) of a known key retracts its row, of an unknown key nothing.
+ */
+function changelogNormalize(stream: DataStream<Row>, key: readonly string[], name: string): DataStream<Row> {
+  const keyOf = (row: Row) => JSON.stringify(key.map((k) => row[k] ?? null));
+  let last!: ValueState<Row>;
+  return stream
+    .keyBy(keyOf)
+    .process<Row>({
+      open(ctx) {
+        last = ctx.getState(valueState<Row>("changelog-normalize"));
+      },
+      processElement(row, _ctx, out) {
+        const prev = last.value();
+        if (rowKind(row) === "-D") {
+          if (prev === undefined) return;
+          last.clear();
+          out.collect(withKind({ ...prev }, "-D"));
+          return;
+        }
+        last.update(row);
+        if (prev === undefined) out.collect(row);
+        else if (JSON.stringify(prev) !== JSON.stringify(row)) {
+          out.collect(withKind({ ...prev }, "-U"));
+          out.collect(withKind({ ...row }, "+U"));
+        }
+      },
+    })
+    .name(name);
 }

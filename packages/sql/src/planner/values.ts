@@ -73,3 +73,34 @@ export function fromExternal(value: unknown, t: DataType): unknown {
       return value;
   }
 }
+
+/**
+ * A value as Flink prints it (Java's toString of the external type, as in `+I[...]` lines): NULL as
+ * `null`, DOUBLE/FLOAT with a decimal point (`12.0`), DECIMAL(p, s) with its scale (`11.00`),
+ * TIMESTAMP as LocalDateTime (`2020-04-15T08:05`, seconds and milliseconds only when not zero),
+ * TIMESTAMP_LTZ as Instant (`2020-04-15T08:05:00Z`); others as their text.
+ */
+export function flinkText(v: unknown, t: DataType | undefined): string {
+  if (v === null || v === undefined) return "null";
+  if (t?.kind === "atomic" && typeof v === "number") {
+    switch (t.name) {
+      case "DOUBLE":
+      case "FLOAT":
+        return Number.isInteger(v) && Math.abs(v) < 1e7 ? `${v}.0` : String(v);
+      case "DECIMAL":
+        return v.toFixed(t.args[1] ?? 0);
+      case "TIMESTAMP": {
+        const iso = new Date(v).toISOString();
+        const ms = iso.slice(19, 23);
+        const ss = iso.slice(16, 19);
+        return `${iso.slice(0, 16)}${ms !== ".000" ? ss + ms : ss !== ":00" ? ss : ""}`;
+      }
+      case "TIMESTAMP_LTZ": {
+        const iso = new Date(v).toISOString();
+        return iso.endsWith(".000Z") ? `${iso.slice(0, 19)}Z` : iso;
+      }
+    }
+  }
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
