@@ -285,7 +285,10 @@ export function createSource(
 ): Source<ConnectorRecord> {
   const side = descriptor.source;
   if (!side) throw noSide(descriptor, "source");
-  return side.create(parseOptions(side.options, options, { connector: descriptor.name, side: "source" }), context);
+  return side.create(
+    parseOptions(side.options, options, { connector: descriptor.name, side: "source" }),
+    context,
+  );
 }
 
 /**
@@ -299,7 +302,10 @@ export function createSink(
 ): Sink<unknown> {
   const side = descriptor.sink;
   if (!side) throw noSide(descriptor, "sink");
-  return side.create(parseOptions(side.options, options, { connector: descriptor.name, side: "sink" }), context);
+  return side.create(
+    parseOptions(side.options, options, { connector: descriptor.name, side: "sink" }),
+    context,
+  );
 }
 
 /** Which changes the sink of `descriptor` takes ("insert-only" when it does not say). */

@@ -104,7 +104,10 @@ const invalidCases: [string, string][] = [
   ["SELECT FOO(a) FROM t", "unknown function FOO (line 1, column 8)"],
   ["SELECT UPPER(a, b) FROM t", "UPPER takes 1 argument, got 2 (line 1, column 8)"],
   ["SELECT a FROM missing", "unknown table missing; defined: p, t, u (line 1, column 15)"],
-  ["SELECT a FROM u", "table u: no connector 'nope'; known: blackhole, datagen, file, log, print, upsert-log"],
+  [
+    "SELECT a FROM u",
+    "table u: no connector 'nope'; known: blackhole, datagen, file, log, print, upsert-log",
+  ],
   [
     "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(a), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end",
     "TUMBLE: DESCRIPTOR(a) must name the event-time attribute ts of t (line 1, column 42)",
