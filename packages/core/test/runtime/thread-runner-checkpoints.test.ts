@@ -55,7 +55,9 @@ test("a failure inside one worker restarts every worker from the latest checkpoi
     const client = await runJob(jobModule, {
       parallelism: 2,
       threads: 2,
-      args: [out, String(n), "10000", "2000", marker, cp],
+      // 20 s of input at 1,000/s: a checkpoint must complete before the failure can be injected,
+      // which takes longer than the 2 s of a 10,000/s input on a machine busy with other work.
+      args: [out, String(n), "1000", "2000", marker, cp],
       options: {
         checkpointing: { dir: cp, intervalMs: 20 },
         restartStrategy: { type: "fixed-delay", attempts: 1, delayMs: 1 },
