@@ -22,7 +22,11 @@ export interface CepOptions<T, M> {
    * timestamp order. `"processing"`: events go to the pattern as they arrive, at processing time.
    */
   readonly timeDomain?: TimeDomain;
-  /** Orders events with equal timestamps (event time); arrival order when absent or when it returns 0. */
+  /**
+   * Orders events with equal timestamps; arrival order when absent or when it returns 0. In
+   * processing time (as in Flink CEP) events are then stamped with the processing time on arrival
+   * and held until the next millisecond, so that those of the same millisecond go in its order.
+   */
   readonly comparator?: (a: T, b: T) => number;
   /** Side output for events the watermark had already passed (else dropped and counted in `numLateRecordsDropped`). */
   readonly lateOutput?: OutputTag<T>;
@@ -171,10 +175,4 @@ function checkOptions(options: CepOptions<any, any>, method: string): void {
     if (options[tag] !== undefined && !(options[tag] instanceof OutputTag))
       fail(tag, "must be an OutputTag", options[tag]);
   }
-  if (options.comparator !== undefined && options.timeDomain === "processing")
-    fail(
-      "comparator",
-      "orders events with equal timestamps in event time; processing time takes them as they arrive",
-      "a comparator",
-    );
 }

@@ -348,8 +348,8 @@ test("bad options and patterns are refused when the job is built, naming the opt
     /'lateOutput' must be an OutputTag/,
   );
   fails(
-    () => CEP.pattern(s, smallThenLarge, { timeDomain: "processing", comparator: () => 0 }),
-    /'comparator'/,
+    () => CEP.pattern(s, smallThenLarge, { timeDomain: "processing", comparator: 5 as never }),
+    /'comparator' must be a function/,
   );
   fails(() => CEP.pattern(s, smallThenLarge, { maxPartialMatches: 0 }), /maxPartialMatches/);
   fails(() => CEP.dynamicPatterns(s, env.fromCollection<PatternUpdate>([]), {}), /registry/);

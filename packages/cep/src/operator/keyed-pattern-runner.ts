@@ -193,6 +193,16 @@ export class KeyedPatternRunner<T> {
     }
     const now = this.setup.timers.currentProcessingTime();
     const entry = this.table.get() ?? this.freeEntries.pop() ?? newKeyEntry<T>();
+    if (this.setup.comparator !== undefined) {
+      // Flink's CepOperator: stamped with the processing time, held until the next millisecond,
+      // then the events of one millisecond go in the comparator's order.
+      bufferEvent(entry, event, now);
+      this.buffered++;
+      if (!wakesBy(entry, now + 1)) this.registerTimer(entry, now + 1);
+      this.table.set(entry);
+      this.publish();
+      return;
+    }
     this.countOf(entry);
     const p0 = this.countedPartials;
     const b0 = this.countedBuffered;
@@ -251,6 +261,11 @@ export class KeyedPatternRunner<T> {
       const w = this.setup.currentWatermark();
       this.drainBuffer(entry, w);
       if (entry.queued !== null && entry.queued <= w) entry.queued = null;
+    } else if (entry.ts.length > 0) {
+      // Held events (a comparator): every one stamped before now, in order, then time to now.
+      const now = this.setup.timers.currentProcessingTime();
+      this.drainBuffer(entry, now - 1);
+      this.advance(entry, now, true);
     } else {
       this.advance(entry, this.setup.timers.currentProcessingTime(), true);
     }
@@ -419,8 +434,13 @@ export class KeyedPatternRunner<T> {
       if (this.freeEntries.length < MAX_FREE_ENTRIES) this.freeEntries.push(entry);
       return;
     }
-    if (this.eventTime && entry.ts.length > 0 && !wakesBy(entry, entry.ts[0]!))
-      this.wakeAt(entry, entry.ts[0]!);
+    if (entry.ts.length > 0) {
+      if (this.eventTime) {
+        if (!wakesBy(entry, entry.ts[0]!)) this.wakeAt(entry, entry.ts[0]!);
+      } else if (!wakesBy(entry, entry.ts[0]! + 1)) {
+        this.registerTimer(entry, entry.ts[0]! + 1);
+      }
+    }
     let next = Number.POSITIVE_INFINITY;
     for (const runId in entry.runs) {
       const run = entry.runs[runId]!;

@@ -188,6 +188,37 @@ test("event time: a timer is registered only when a key must wake up earlier; la
   assert.equal(h.numKeyedStateEntries(), 0);
 });
 
+test("processing time with a comparator (as Flink CEP): events held until the next millisecond, those of one millisecond in the comparator's order", () => {
+  const m = new FakeMatcher(10);
+  // b before a within one millisecond; ties (same kind) keep arrival order.
+  const h = harness(m, {
+    timeDomain: "processing",
+    comparator: (x, y) => (x.kind === y.kind ? 0 : x.kind === "b" ? -1 : 1),
+  });
+  h.setProcessingTime(100);
+  h.processElement(ev("a", "a1"));
+  h.processElement(ev("b", "b1"));
+  h.processElement(ev("a", "a2"));
+  h.processElement(ev("b", "b2"));
+  assert.deepEqual(m.log, [], "held until the next millisecond");
+  assert.equal(h.numProcessingTimeTimers(), 1);
+  h.setProcessingTime(101);
+  h.processElement(ev("b", "b3")); // stamped 101: waits for 102
+  assert.deepEqual(m.log, [
+    ["process", "b1", 100],
+    ["process", "b2", 100],
+    ["process", "a1", 100],
+    ["process", "a2", 100],
+    ["advance", 100],
+    ["advance", 101],
+  ]);
+  h.setProcessingTime(102);
+  assert.deepEqual(h.getOutputValues(), ["a1-b3", "a2-b3"]);
+  h.setProcessingTime(200);
+  assert.equal(h.numKeyedStateEntries(), 0);
+  assert.equal(h.numProcessingTimeTimers(), 0);
+});
+
 test("processing time: events are processed on arrival; a time-out fires when the clock passes its deadline", () => {
   const m = new FakeMatcher(10);
   const h = harness(m, { timeDomain: "processing" });
