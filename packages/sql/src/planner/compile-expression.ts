@@ -500,7 +500,8 @@ function extractPart(unit: string): (d: Date) => number {
 }
 
 function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I> {
-  if (e.over !== undefined) throw unsupported("OVER aggregation", e.pos);
+  if (e.over !== undefined)
+    throw unsupported("OVER aggregation outside the select list of a query without GROUP BY", e.pos);
   if (AGGREGATE_FUNCTIONS.has(e.name)) {
     throw invalid(
       `aggregate ${e.name}(...) is only allowed in the select list or HAVING of a query with GROUP BY`,

@@ -9,10 +9,12 @@ import type { ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core
 import type { Catalog } from "../catalog.js";
 import type { Expr, Query, QueryBody, Select, SourcePos, TableRef } from "../parser/ast.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
+import type { CallExpr } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { planJoin } from "./join.js";
+import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
@@ -138,11 +140,19 @@ function planSelect(select: Select, ctx: PlanContext): Relation {
     return planGroupAggregate(select, input);
   }
   if (select.distinct) return planDistinct(select, input);
-  const scope = rowScope(input);
+  let scope = rowScope(input);
   let stream = input.stream;
   if (where !== undefined) {
     const cond = compileExpression(where, scope).eval;
     stream = stream.filter((row) => cond(row) === true);
+  }
+  // OVER aggregates: computed per row after WHERE, then the select list reads them.
+  const overCalls: CallExpr[] = [];
+  for (const item of select.items) collectOverCalls(item.expr, overCalls);
+  if (overCalls.length > 0) {
+    const over = planOverAggregate(select, { ...input, stream }, overCalls);
+    stream = over.relation.stream;
+    scope = over.scope;
   }
   // The select list: `*`, `t.*` and expressions, named by alias, column name or EXPR$i.
   const outs: { name: string; eval: (row: Row) => unknown; type: Column["type"]; source?: string }[] = [];

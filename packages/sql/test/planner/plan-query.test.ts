@@ -34,9 +34,19 @@ const unsupportedCases: [string, string, string][] = [
     "Fleuve SQL does not run a window join on only one of window_start and window_end yet (line 1, column 1): join on both l.window_start = r.window_start and l.window_end = r.window_end",
   ],
   [
-    "SELECT a, SUM(a) OVER (PARTITION BY b ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t",
-    "OVER aggregation",
-    "Fleuve SQL does not run OVER aggregation yet (line 1, column 11)",
+    "SELECT a, SUM(a) OVER (PARTITION BY b ORDER BY a ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t",
+    "OVER windows not ordered by the event-time attribute",
+    "Fleuve SQL does not run OVER windows not ordered by the event-time attribute yet (line 1, column 11): ORDER BY ts (ascending)",
+  ],
+  [
+    "SELECT a FROM t WHERE SUM(a) OVER (ORDER BY ts) > 1",
+    "OVER aggregation outside the select list of a query without GROUP BY",
+    "Fleuve SQL does not run OVER aggregation outside the select list of a query without GROUP BY yet (line 1, column 23)",
+  ],
+  [
+    "SELECT SUM(a) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t",
+    "an OVER frame that ends after the current row",
+    "Fleuve SQL does not run an OVER frame that ends after the current row yet (line 1, column 8): end the frame AND CURRENT ROW",
   ],
   [
     "SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts MEASURES A.a AS x PATTERN (A B) DEFINE A AS a > 1)",
