@@ -281,16 +281,19 @@ export class NFA<T> {
     if (timedOutNodes !== undefined) {
       // One report per partial match, however many NFA states held it (Flink reports it once per
       // state), and none for a partial match that completed or still waits in another state.
+      // It timed out when its last state did: the latest of its states' deadlines that passed
+      // here (an earlier one passed alone would have left it waiting in the others), so the
+      // reported time does not depend on how often time advanced.
       let alive: Set<number> | undefined;
-      const reported = new Set<number>();
+      const reportAt = new Map<number, number>();
       for (let i = 0; i < timedOutNodes.length; i++) {
         const node = timedOutNodes[i]!;
-        if (reported.has(node) || this.matchGen[node] === this.gen) continue;
+        if (this.matchGen[node] === this.gen) continue;
         alive ??= runNodes(state);
         if (alive.has(node)) continue;
-        reported.add(node);
-        out.timedOut(materialize(state, node, this.stepNames), timedOutAt![i]!);
+        reportAt.set(node, Math.max(reportAt.get(node) ?? Number.NEGATIVE_INFINITY, timedOutAt![i]!));
       }
+      for (const [node, at] of reportAt) out.timedOut(materialize(state, node, this.stepNames), at);
       for (const node of timedOutNodes) release(state, node);
     }
     if (this.matchesSize > 0 || state.done.length > 0) this.emitMatches(state, out);

@@ -198,3 +198,28 @@ test("random full-featured patterns: JSON round trips and extra time ticks chang
   );
   assert.ok(compiled > 500, `only ${compiled} patterns compiled`);
 });
+
+test("a partial match waiting in two states times out when the later one does, however often time advances", () => {
+  // Found by the property above (seed -1992607540): `d{1,3}` with a 3 ms PREVIOUS_AND_CURRENT
+  // window waits both in its loop (deadline 3) and for the group after it (the pattern's within,
+  // deadline 4). Time advanced once to 4 reported it at 3; advanced 3 then 4, at 4.
+  const p = Pattern.begin<string>("s0", noSkip())
+    .where((e: string) => kindOf(e) === "d")
+    .times(1, 3)
+    .within(3, "PREVIOUS_AND_CURRENT")
+    .followedBy(
+      Pattern.begin<string>("s1x")
+        .where((e: string) => kindOf(e) === "c")
+        .next("s1y")
+        .where((e: string) => kindOf(e) !== "c"),
+    )
+    .within(4);
+  const nfa = NFA.compile(p as P);
+  const events: Array<[string, number]> = [
+    ["d0", 0],
+    ["a1", 2],
+    ["a2", 4],
+  ];
+  assert.deepEqual(run(nfa, events, { end: 1004 }).out, ["T s0:d0 @4"]);
+  assert.deepEqual(run(nfa, events, { end: 1004, tickEvery: 2 }).out, ["T s0:d0 @4"]);
+});
