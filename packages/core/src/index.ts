@@ -126,7 +126,22 @@ export type {
   ProcessJoinFunction,
 } from "./joins/functions.js";
 export { IntervalJoinOperator, type IntervalJoinOptions } from "./joins/interval-join-operator.js";
-export { Counter, Gauge, Histogram, MetricsRegistry, OperatorMetrics } from "./metrics/registry.js";
+export {
+  Counter,
+  Gauge,
+  Histogram,
+  type HistogramSnapshot,
+  JobMetrics,
+  type JobMetricsSnapshot,
+  Meter,
+  type MetricGroup,
+  MetricsRegistry,
+  type MetricsSnapshot,
+  OperatorMetrics,
+  type OperatorMetricsSnapshot,
+  UserMetrics,
+  type UserMetricsSnapshot,
+} from "./metrics/registry.js";
 export { runtimeJobExecutor } from "./register-executor.js";
 export { builtinConnectors } from "./sinks/builtin-connectors.js";
 export { fileConnector } from "./sinks/file-connector.js";

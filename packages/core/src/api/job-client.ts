@@ -3,7 +3,7 @@
  * the API so that the API and every deployment (one thread, worker threads, a scale-out unit) share
  * it without the API importing the runtime.
  */
-import type { MetricsRegistry } from "../metrics/registry.js";
+import type { MetricsRegistry, MetricsSnapshot } from "../metrics/registry.js";
 
 /** Outcome of a finished job. */
 export interface JobResult {
@@ -26,6 +26,11 @@ export interface JobClient {
   readonly metrics: MetricsRegistry;
   /** Live per-operator totals over all threads (refreshed every second from worker threads). */
   summary(): MetricsSummary;
+  /**
+   * Every metric of the job now: job-wide figures and each operator subtask's, over all threads
+   * (a worker thread's part is at most a second old). What reporters such as `@fleuve/metrics` read.
+   */
+  snapshot(): MetricsSnapshot;
   /** Stops the job; `result` then rejects with FLEUVE_JOB_CANCELLED. */
   cancel(): void;
   /** Takes a savepoint into `dir` (a new folder); resolves with its path. */

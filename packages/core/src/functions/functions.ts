@@ -2,6 +2,7 @@
  * User function types: what `map`, `process`, `connect(...).process` and friends accept.
  * Plain objects or class instances both work; `open` and `close` are optional.
  */
+import type { MetricGroup } from "../metrics/registry.js";
 import type { Key } from "../spi/key-groups.js";
 import type { BroadcastState, OperatorListState, ReadOnlyBroadcastState } from "../spi/operator-state.js";
 import type { OutputTag } from "../spi/output-tag.js";
@@ -37,6 +38,12 @@ export interface RuntimeContext {
   getState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
   /** Operator (non-keyed) list state, redistributed round-robin on rescale. */
   getOperatorListState<T>(name: string): OperatorListState<T>;
+  /**
+   * Metrics of this operator subtask that the function defines (Flink's `getMetricGroup()`):
+   * counters, gauges, histograms and meters, exported with the operator's labels. Register them in
+   * `open()` and keep the reference; updating one is a field increment.
+   */
+  getMetricGroup(): MetricGroup;
 }
 
 /** Optional lifecycle of any function. */

@@ -1,8 +1,11 @@
 /**
- * Metrics cheap enough to leave on: plain counters (a field increment per record), busy time per
- * task step, and latency histograms fed by latency markers (not by every record). A later
- * observability package exports the registry to Prometheus.
+ * Metrics cheap enough to leave on: plain counters (a field increment per record), busy / idle /
+ * backpressured time per task-loop round, latency histograms fed by latency markers (not by every
+ * record), and gauges the reporter reads when it samples (state entries, timers). Nothing here
+ * allocates or looks anything up per record. `@fleuve/metrics` exports {@link MetricsSnapshot}s to
+ * Prometheus.
  */
+import { FleuveError } from "../errors.js";
 
 /** A monotonically increasing count. */
 export class Counter {
@@ -73,12 +76,248 @@ export class Histogram {
     return this.max;
   }
 
+  /** Count, sum, max and the usual quantiles, as plain numbers (for reporters and threads). */
+  snapshot(): HistogramSnapshot {
+    return {
+      count: this.count,
+      sum: this.sum,
+      max: this.max,
+      p50: this.quantile(0.5),
+      p95: this.quantile(0.95),
+      p99: this.quantile(0.99),
+      p999: this.quantile(0.999),
+    };
+  }
+
   /** Adds another histogram's counts into this one. */
   merge(other: Histogram): void {
     for (let i = 0; i < this.buckets.length; i++) this.buckets[i]! += other.buckets[i]!;
     this.count += other.count;
     this.sum += other.sum;
     if (other.max > this.max) this.max = other.max;
+  }
+}
+
+/** A histogram's figures at one moment. */
+export interface HistogramSnapshot {
+  readonly count: number;
+  readonly sum: number;
+  readonly max: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly p999: number;
+}
+
+/**
+ * A count of events whose rate a reporter derives (Flink's Meter): `markEvent()` is a field
+ * increment; the rate per second is computed when sampled, over the reporter's window.
+ */
+export class Meter {
+  count = 0;
+  /** Counts `n` events. */
+  markEvent(n = 1): void {
+    this.count += n;
+  }
+}
+
+/**
+ * Metrics a user function registers through its runtime context (Flink's
+ * `getRuntimeContext().getMetricGroup()`), scoped by the operator subtask it runs in. Asking twice
+ * for the same name returns the same metric; register them in `open()` and keep the reference, so
+ * the per-record cost is one field increment.
+ */
+export interface MetricGroup {
+  /** A counter `name` of this operator subtask. */
+  counter(name: string): Counter;
+  /**
+   * A gauge `name`: with `read`, a function the reporter calls when it samples (the function must
+   * be cheap and must not throw); without, a settable {@link Gauge}.
+   */
+  gauge(name: string, read?: () => number): Gauge;
+  /** A histogram `name` of non-negative values (e.g. a duration in ms). */
+  histogram(name: string): Histogram;
+  /** A meter `name`: counts events; reporters show its rate per second. */
+  meter(name: string): Meter;
+}
+
+/** Metric names users may choose: letters, digits and `_`, starting with a letter (Prometheus-safe). */
+const USER_METRIC_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+function checkUserMetricName(operator: string, name: string): void {
+  if (!USER_METRIC_NAME.test(name))
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `operator '${operator}': metric name '${name}' is not valid: use letters, digits and '_', starting with a letter`,
+      { details: { operator, metric: name } },
+    );
+}
+
+/** Metrics user functions registered in one operator subtask, by kind and name. */
+export class UserMetrics implements MetricGroup {
+  readonly counters = new Map<string, Counter>();
+  readonly gauges = new Map<string, Gauge>();
+  readonly gaugeReaders = new Map<string, () => number>();
+  readonly histograms = new Map<string, Histogram>();
+  readonly meters = new Map<string, Meter>();
+  private readonly kinds = new Map<string, string>();
+  constructor(private readonly operatorName: string) {}
+
+  private claim(name: string, kind: string): void {
+    checkUserMetricName(this.operatorName, name);
+    const had = this.kinds.get(name);
+    if (had !== undefined && had !== kind)
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        `operator '${this.operatorName}': metric '${name}' is already a ${had}, it cannot also be a ${kind}`,
+        { details: { operator: this.operatorName, metric: name } },
+      );
+    this.kinds.set(name, kind);
+  }
+
+  counter(name: string): Counter {
+    this.claim(name, "counter");
+    let c = this.counters.get(name);
+    if (c === undefined) this.counters.set(name, (c = new Counter()));
+    return c;
+  }
+
+  gauge(name: string, read?: () => number): Gauge {
+    this.claim(name, "gauge");
+    let g = this.gauges.get(name);
+    if (g === undefined) this.gauges.set(name, (g = new Gauge()));
+    if (read) this.gaugeReaders.set(name, read);
+    return g;
+  }
+
+  histogram(name: string): Histogram {
+    this.claim(name, "histogram");
+    let h = this.histograms.get(name);
+    if (h === undefined) this.histograms.set(name, (h = new Histogram()));
+    return h;
+  }
+
+  meter(name: string): Meter {
+    this.claim(name, "meter");
+    let m = this.meters.get(name);
+    if (m === undefined) this.meters.set(name, (m = new Meter()));
+    return m;
+  }
+
+  /** Plain values of every user metric (gauge functions are called here). */
+  snapshot(): UserMetricsSnapshot {
+    const gauges: Record<string, number> = {};
+    for (const [n, g] of this.gauges) {
+      const read = this.gaugeReaders.get(n);
+      gauges[n] = read ? safeRead(read) : g.value;
+    }
+    return {
+      counters: Object.fromEntries([...this.counters].map(([n, c]) => [n, c.count])),
+      gauges,
+      histograms: Object.fromEntries([...this.histograms].map(([n, h]) => [n, h.snapshot()])),
+      meters: Object.fromEntries([...this.meters].map(([n, m]) => [n, m.count])),
+    };
+  }
+}
+
+function safeRead(read: () => number): number {
+  try {
+    const v = read();
+    return typeof v === "number" ? v : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** User metrics of one operator subtask at one moment. */
+export interface UserMetricsSnapshot {
+  readonly counters: Readonly<Record<string, number>>;
+  readonly gauges: Readonly<Record<string, number>>;
+  readonly histograms: Readonly<Record<string, HistogramSnapshot>>;
+  /** Meter counts (reporters derive the rates). */
+  readonly meters: Readonly<Record<string, number>>;
+}
+
+/** One operator subtask's metrics at one moment: plain, structured-cloneable numbers. */
+export interface OperatorMetricsSnapshot {
+  readonly operatorName: string;
+  readonly operatorId: string;
+  readonly subtaskIndex: number;
+  /** Name of the task (the chain of operators, Flink's `task_name`) the operator runs in. */
+  readonly taskName: string;
+  /** True for the first operator of its chain, which carries the task's time metrics. */
+  readonly chainHead: boolean;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly recordsRejected: number;
+  readonly numLateRecordsDropped: number;
+  /** Task time (ms, since the start) busy, idle and backpressured; the head of a chain only. */
+  readonly busyTimeMs: number;
+  readonly idleTimeMs: number;
+  readonly backPressuredTimeMs: number;
+  /** Watermarks (ms since the epoch); -Infinity until the first one. */
+  readonly currentInputWatermark: number;
+  readonly currentOutputWatermark: number;
+  /** Alignment time (ms) of the last checkpoint barrier aligned by this task (chain head). */
+  readonly checkpointAlignmentTimeMs: number;
+  readonly latencyMs: HistogramSnapshot;
+  /** Gauges the operator defines (see {@link OperatorMetrics.gauge}) and probes (state entries, timers). */
+  readonly gauges: Readonly<Record<string, number>>;
+  readonly user: UserMetricsSnapshot;
+}
+
+/** Job-wide metrics at one moment. */
+export interface JobMetricsSnapshot {
+  /** When the job started (ms since the epoch). */
+  readonly startedAt: number;
+  readonly uptimeMs: number;
+  readonly restarts: number;
+  readonly checkpointsCompleted: number;
+  readonly checkpointsFailed: number;
+  readonly checkpointsInProgress: number;
+  /** Duration (ms) from trigger to completion of the last completed checkpoint; 0 when none. */
+  readonly lastCheckpointDurationMs: number;
+  /** Bytes written by the last completed checkpoint (its state files); 0 when none or unknown. */
+  readonly lastCheckpointSizeBytes: number;
+}
+
+/** Every metric of a job at one moment (what reporters and worker threads pass around). */
+export interface MetricsSnapshot {
+  readonly job: JobMetricsSnapshot;
+  readonly operators: readonly OperatorMetricsSnapshot[];
+  /** Figures of the process rather than the job, by name (e.g. a group worker's `unitsOwned`). */
+  readonly process?: Readonly<Record<string, number>>;
+}
+
+/** Job-wide metrics: uptime, restarts and checkpoint statistics. */
+export class JobMetrics {
+  /** When the job started (ms since the epoch). */
+  readonly startedAt = Date.now();
+  readonly restarts = new Counter();
+  readonly checkpointsCompleted = new Counter();
+  readonly checkpointsFailed = new Counter();
+  readonly checkpointsInProgress = new Gauge();
+  readonly lastCheckpointDurationMs = new Gauge();
+  readonly lastCheckpointSizeBytes = new Gauge();
+
+  /** A checkpoint completed after `durationMs`, having written `sizeBytes` (0 when unknown). */
+  checkpointCompleted(durationMs: number, sizeBytes: number): void {
+    this.checkpointsCompleted.inc();
+    this.lastCheckpointDurationMs.set(durationMs);
+    this.lastCheckpointSizeBytes.set(sizeBytes);
+  }
+
+  snapshot(): JobMetricsSnapshot {
+    return {
+      startedAt: this.startedAt,
+      uptimeMs: Date.now() - this.startedAt,
+      restarts: this.restarts.count,
+      checkpointsCompleted: this.checkpointsCompleted.count,
+      checkpointsFailed: this.checkpointsFailed.count,
+      checkpointsInProgress: this.checkpointsInProgress.value,
+      lastCheckpointDurationMs: this.lastCheckpointDurationMs.value,
+      lastCheckpointSizeBytes: this.lastCheckpointSizeBytes.value,
+    };
   }
 }
 
@@ -95,16 +334,70 @@ export class OperatorMetrics {
   readonly numLateRecordsDropped = new Counter();
   /** Busy time (ms) of the task the operator runs in, attributed to the head of each chain. */
   readonly busyTimeMs = new Counter();
+  /** Idle time (ms): the task had no input (head of each chain). */
+  readonly idleTimeMs = new Counter();
+  /** Backpressured time (ms): the task had input but no room in an output channel (head of each chain). */
+  readonly backPressuredTimeMs = new Counter();
+  /** Alignment time (ms) of the last checkpoint this task aligned barriers for (head of each chain). */
+  readonly checkpointAlignmentTimeMs = new Gauge();
   /** Source-to-here latency (ms), measured with latency markers. */
   readonly latencyMs = new Histogram();
+  /** The operator's input watermark (for a source: the watermark it emitted). */
   readonly currentWatermark = new Gauge();
+  /** The last watermark the operator forwarded. */
+  readonly currentOutputWatermark = new Gauge();
   /** Gauges an operator defines itself (Flink's `getMetricGroup().gauge(...)`), by name. */
   readonly gauges = new Map<string, Gauge>();
+  /** Gauges read only when a reporter samples (keyed state entries, timers), by name. */
+  readonly probes = new Map<string, () => number>();
+  /** Metrics user functions register through their runtime context. */
+  readonly user: UserMetrics;
+  /** Name of the task (chain) the operator runs in; set by the plan builder. */
+  taskName: string;
+  /** True when the operator heads its chain (carries the task's busy/idle/backpressured time). */
+  chainHead = true;
   constructor(
     readonly operatorName: string,
     readonly operatorId: string,
     readonly subtaskIndex: number,
-  ) {}
+  ) {
+    this.taskName = operatorName;
+    this.user = new UserMetrics(operatorName);
+    this.currentWatermark.value = Number.NEGATIVE_INFINITY;
+    this.currentOutputWatermark.value = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Registers a gauge `name` whose value `read` returns when a reporter samples (never per record). */
+  probe(name: string, read: () => number): void {
+    this.probes.set(name, read);
+  }
+
+  /** This subtask's metrics as plain numbers (calls the probes and user gauge functions). */
+  snapshot(): OperatorMetricsSnapshot {
+    const gauges: Record<string, number> = {};
+    for (const [n, g] of this.gauges) gauges[n] = g.value;
+    for (const [n, read] of this.probes) gauges[n] = safeRead(read);
+    return {
+      operatorName: this.operatorName,
+      operatorId: this.operatorId,
+      subtaskIndex: this.subtaskIndex,
+      taskName: this.taskName,
+      chainHead: this.chainHead,
+      recordsIn: this.recordsIn.count,
+      recordsOut: this.recordsOut.count,
+      recordsRejected: this.recordsRejected.count,
+      numLateRecordsDropped: this.numLateRecordsDropped.count,
+      busyTimeMs: this.busyTimeMs.count,
+      idleTimeMs: this.idleTimeMs.count,
+      backPressuredTimeMs: this.backPressuredTimeMs.count,
+      currentInputWatermark: this.currentWatermark.value,
+      currentOutputWatermark: this.currentOutputWatermark.value,
+      checkpointAlignmentTimeMs: this.checkpointAlignmentTimeMs.value,
+      latencyMs: this.latencyMs.snapshot(),
+      gauges,
+      user: this.user.snapshot(),
+    };
+  }
 
   /**
    * The operator's own gauge `name`, created at 0 on first use (the same gauge for the same name):
@@ -123,12 +416,30 @@ export class OperatorMetrics {
 /** All metrics of a running job. */
 export class MetricsRegistry {
   readonly operators: OperatorMetrics[] = [];
+  /** Uptime, restarts and checkpoints of the job (as seen by the thread that coordinates it). */
+  readonly job = new JobMetrics();
+  private readonly byKey = new Map<string, OperatorMetrics>();
 
-  /** Creates (and registers) the metrics of one operator subtask. */
+  /**
+   * The metrics of one operator subtask, created and registered on first use; a restarted attempt
+   * gets the same object again, so counts go on across restarts.
+   */
   operator(name: string, id: string, subtaskIndex: number): OperatorMetrics {
+    const key = `${id}\u0000${subtaskIndex}`;
+    const had = this.byKey.get(key);
+    if (had !== undefined) {
+      had.probes.clear();
+      return had;
+    }
     const m = new OperatorMetrics(name, id, subtaskIndex);
     this.operators.push(m);
+    this.byKey.set(key, m);
     return m;
+  }
+
+  /** Every metric of the job now, as plain numbers (what a reporter samples on its timer). */
+  snapshot(): MetricsSnapshot {
+    return { job: this.job.snapshot(), operators: this.operators.map((m) => m.snapshot()) };
   }
 
   /** Per-operator totals summed over subtasks, keyed by operator id. */

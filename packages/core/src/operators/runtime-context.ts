@@ -21,5 +21,6 @@ export function createRuntimeContext(rt: OperatorRuntime): RuntimeContext {
       return rt.keyedState.getState(d);
     },
     getOperatorListState: (name) => rt.operatorState.getListState(name),
+    getMetricGroup: () => rt.metrics.user,
   } as RuntimeContext;
 }

@@ -17,6 +17,7 @@ import {
   writeCheckpointPart,
 } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
+import type { JobMetrics } from "../metrics/registry.js";
 import type { ErrorPolicy } from "../spi/error-policy.js";
 import { isExternalSnapshot } from "../spi/keyed-state-backend.js";
 import type { OperatorSnapshot } from "../spi/operator.js";
@@ -142,6 +143,8 @@ export interface CheckpointCoordinatorOptions {
   readonly clock: () => number;
   /** The job's error policy: a checkpoint waits for its dead letters to be flushed (see `DeadLetterPolicy.flush`). */
   readonly errorPolicy?: ErrorPolicy;
+  /** Where completed and failed checkpoints are counted (the job's metrics), if anywhere. */
+  readonly stats?: JobMetrics;
 }
 
 /**
@@ -194,6 +197,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   private readonly log: (line: string) => void;
   private readonly clock: () => number;
   private readonly flushDeadLetters: (() => Promise<void>) | undefined;
+  private readonly stats: JobMetrics | undefined;
   /** Set on a worker thread of a job spread over threads: see {@link participate}. */
   private participant: CheckpointParticipantReports | undefined;
   /** Where checkpoints go; savepoints too (the local disk when checkpointing is off). */
@@ -212,6 +216,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     this.nextId = o.firstCheckpointId;
     this.log = o.log;
     this.clock = o.clock;
+    this.stats = o.stats;
     for (const s of this.subtasks) {
       this.bySubtask.set(s.subtask, s);
       s.subtask.acknowledger = this;
@@ -341,6 +346,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       ...(part ? { part } : {}),
     };
     this.pending.set(id, p);
+    if (!this.participant) this.stats?.checkpointsInProgress.set(this.pending.size);
     return p;
   }
 
@@ -568,6 +574,12 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
           this.completedToNotify.push(p.id);
           if (p.id > this.latestCompleted) this.latestCompleted = p.id;
           this.lastCompletedAt = this.clock();
+          if (this.stats) {
+            let bytes = 0;
+            for (const f of p.files.values()) bytes += f.length;
+            this.stats.checkpointCompleted(this.lastCompletedAt - p.startedAt, bytes);
+            this.stats.checkpointsInProgress.set(this.pending.size);
+          }
           if (!p.savepoint && this.options) {
             // One prune at a time, and drained with the writes: a restore or a caller that lists
             // the folders after the job must not meet a prune half done.
@@ -582,6 +594,8 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
         },
         (e: unknown) => {
           this.pending.delete(p.id);
+          this.stats?.checkpointsFailed.inc();
+          this.stats?.checkpointsInProgress.set(this.pending.size);
           const err = new FleuveError(
             "FLEUVE_CHECKPOINT_FAILED",
             `checkpoint ${p.id} could not be written to ${folder}: ${(e as Error).message}`,
@@ -601,6 +615,9 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     this.pending.delete(p.id);
     this.releaseAlignments(p.id);
     if (this.participant) return; // the main thread decides and says why
+    // A subsumed checkpoint did not fail: its successor covers it.
+    if (!quiet) this.stats?.checkpointsFailed.inc();
+    this.stats?.checkpointsInProgress.set(this.pending.size);
     // A subsumed periodic checkpoint is routine (its successor covers it); say nothing then.
     if (!quiet || p.savepoint || p.part) this.log(`checkpoint ${p.id} aborted: ${why}`);
     p.savepoint?.reject(new FleuveError("FLEUVE_CHECKPOINT_FAILED", `savepoint ${p.id} aborted: ${why}`));

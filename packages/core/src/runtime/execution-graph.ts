@@ -203,6 +203,12 @@ function build(
         }
       }
       const head = chainOps[0]!;
+      const taskName = v.nodes.map((n) => n.name).join(" -> ");
+      for (const n of v.nodes) {
+        const m = metrics[n.id]![i]!;
+        m.taskName = taskName;
+        m.chainHead = n === v.head;
+      }
       const subtask = new Subtask({
         name: `${v.head.name} (${i + 1}/${v.parallelism})`,
         subtaskIndex: i,
@@ -236,6 +242,7 @@ function build(
     log: ctx.log,
     clock: () => ctx.clock.now(),
     ...(config.errorPolicy === undefined ? {} : { errorPolicy: config.errorPolicy }),
+    stats: ctx.metrics.job,
   });
 }
 
@@ -318,6 +325,8 @@ function setUp(
       parallelism,
     });
     built.backends.push(keyedState);
+    const backend = keyedState;
+    m.probe("numKeyedStateEntries", () => backend.approximateEntries);
   }
   op.setup(
     {

@@ -74,6 +74,7 @@ export class LocalExecutor {
       result,
       metrics: this.metrics,
       summary: () => this.metrics.summary(),
+      snapshot: () => this.metrics.snapshot(),
       cancel: () => loop.cancel(),
       triggerSavepoint: (dir: string) => loop.requestSavepoint(dir, false),
       stopWithSavepoint: async (dir: string) => {
@@ -100,6 +101,7 @@ export class LocalExecutor {
       run: (attempt) => loop.run(attempt.subtasks, attempt.coordination),
       cancelled: () => loop.isCancelled,
       stopped: () => this.stopped,
+      onRestart: () => this.metrics.job.restarts.inc(),
     });
     return { jobName, durationMs: performance.now() - started, metrics: this.metrics.summary() };
   }

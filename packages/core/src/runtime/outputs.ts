@@ -93,6 +93,7 @@ export class NodeOutput implements Output<unknown> {
     if (o !== undefined) o.collect(value, timestamp);
   }
   emitWatermark(watermark: number): void {
+    this.metrics.currentOutputWatermark.value = watermark;
     const outs = this.allOutputs;
     for (let i = 0; i < outs.length; i++) outs[i]!.emitWatermark(watermark);
   }

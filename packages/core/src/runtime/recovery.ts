@@ -98,6 +98,8 @@ export interface RecoverableJob<A extends Attempt> {
   cancelled(): boolean;
   /** True once the job was stopped with a savepoint: it then ends without error. */
   stopped(): boolean;
+  /** Called when a failed attempt is to be restarted (the job's restarts metric). */
+  onRestart?(): void;
 }
 
 /**
@@ -160,6 +162,7 @@ export async function runWithRecovery<A extends Attempt>(job: RecoverableJob<A>)
       await co?.drain();
       if (delay === undefined) throw err;
       log(`job '${jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`);
+      job.onRestart?.();
       await new Promise((r) => setTimeout(r, delay));
       if (job.cancelled()) throw cancelled();
       restore.afterFailure(co?.latestCompleted ?? 0);

@@ -64,6 +64,12 @@ export class Subtask {
   private readonly blocked: Uint8Array;
   /** Number of blocked channels (0 outside alignment: the hot path then skips `blocked`). */
   private blockedCount = 0;
+  /** Busy time (ms) of the current task-loop round, moved to the counters by {@link accountTime}. */
+  private roundBusy = 0;
+  /** Set by {@link canStep}: the subtask could not run for want of room in an output channel. */
+  private outputBlocked = false;
+  /** When the first barrier of the checkpoint being aligned arrived (performance.now), or -1. */
+  private alignmentStart = -1;
   /** Set by the executor when checkpointing is on. */
   acknowledger: CheckpointAcknowledger | undefined;
   /** Operators of the chain that can hold input back (sinks with a bounded in-flight window). */
@@ -133,7 +139,12 @@ export class Subtask {
   canStep(): boolean {
     if (this.state !== "running") return false;
     const ws = this.writers;
-    for (let i = 0; i < ws.length; i++) if (!ws[i]!.hasCapacity()) return false;
+    for (let i = 0; i < ws.length; i++)
+      if (!ws[i]!.hasCapacity()) {
+        this.outputBlocked = true;
+        return false;
+      }
+    this.outputBlocked = false;
     if (this.gates.length > 0 && this.gated()) return false;
     if (this.source) return true;
     const ins = this.inputs;
@@ -172,8 +183,24 @@ export class Subtask {
     let n: number;
     if (this.source) n = this.stepSource(budget);
     else n = this.stepInputs(budget);
-    this.headMetrics.busyTimeMs.count += performance.now() - t0;
+    const busy = performance.now() - t0;
+    this.headMetrics.busyTimeMs.count += busy;
+    this.roundBusy += busy;
     return n;
+  }
+
+  /**
+   * Accounts `elapsedMs` of wall-clock time since the last call (one task-loop round): the part
+   * not spent in {@link step} goes to backpressured time when the subtask last found an output
+   * channel full, else to idle time (Flink's busy/idle/backPressured time of a task).
+   */
+  accountTime(elapsedMs: number): void {
+    const rest = elapsedMs - this.roundBusy;
+    this.roundBusy = 0;
+    if (rest > 0) {
+      if (this.outputBlocked) this.headMetrics.backPressuredTimeMs.count += rest;
+      else this.headMetrics.idleTimeMs.count += rest;
+    }
   }
 
   /** Periodic work of a source that is waiting (watermarks, idleness, latency markers). */
@@ -250,7 +277,9 @@ export class Subtask {
         if (this.aligner.allEnded) this.finish();
         return 1;
       case ItemKind.Barrier:
+        if (this.alignmentStart < 0 && this.inputs.length > 1) this.alignmentStart = performance.now();
         this.aligner.barrierReceived(c, item.checkpointId);
+        if (this.aligner.state === "waiting-for-first-barrier") this.alignmentStart = -1;
         return 1;
     }
   }
@@ -348,6 +377,10 @@ export class Subtask {
 
   /** Snapshots every operator of the chain, then sends the barrier downstream. */
   private performCheckpoint(id: number): void {
+    if (this.alignmentStart >= 0) {
+      this.headMetrics.checkpointAlignmentTimeMs.set(performance.now() - this.alignmentStart);
+      this.alignmentStart = -1;
+    }
     if (this.acknowledger) {
       const snaps = this.operators.map((op) => op.snapshotState(id));
       this.acknowledger.acknowledge(id, this, snaps);

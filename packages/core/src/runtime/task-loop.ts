@@ -116,13 +116,19 @@ export class TaskLoop {
     const { batchSize, bufferTimeoutMs, clock, deployment } = this.o;
     const queue = this.o.systemClock?.queue;
     let lastYield = performance.now();
+    let lastRound = lastYield;
     for (;;) {
       if (this.cancelled) return;
       let progressed = false;
       let unfinished = 0;
+      // One clock read per round: each subtask's time since the last round is busy, idle or backpressured.
+      const roundStart = performance.now();
+      const elapsed = roundStart - lastRound;
+      lastRound = roundStart;
       for (let i = 0; i < subtasks.length; i++) {
         const st = subtasks[i]!;
         if (st.state === "finished") continue;
+        st.accountTime(elapsed);
         unfinished++;
         if (st.canStep()) {
           st.step(batchSize);

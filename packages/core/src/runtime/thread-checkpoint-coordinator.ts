@@ -20,6 +20,7 @@ import {
   writeCheckpointMetadata,
 } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
+import type { JobMetrics } from "../metrics/registry.js";
 
 /**
  * What the main thread tells a worker about checkpoints. A trigger has two phases: every worker
@@ -68,6 +69,8 @@ export interface ThreadCheckpointCoordinatorOptions {
   /** Sends a command to worker `worker`. */
   readonly send: (worker: number, command: CheckpointCommand) => void;
   readonly log: (line: string) => void;
+  /** Where completed and failed checkpoints are counted (the job's metrics), if anywhere. */
+  readonly stats?: JobMetrics;
 }
 
 /** Coordinates the checkpoints of one attempt of a job spread over worker threads. */
@@ -150,6 +153,7 @@ export class ThreadCheckpointCoordinator {
       done,
     };
     this.pending.set(id, p);
+    this.o.stats?.checkpointsInProgress.set(this.pending.size);
     for (let w = 0; w < this.o.workers; w++)
       this.o.send(w, { type: "prepare", id, ...(savepoint ? { savepointDir: savepoint.dir } : {}) });
     return p;
@@ -224,6 +228,12 @@ export class ThreadCheckpointCoordinator {
         this.pending.delete(p.id);
         if (p.id > this.latestCompleted) this.latestCompleted = p.id;
         this.lastCompletedAt = performance.now();
+        if (this.o.stats) {
+          let bytes = 0;
+          for (const f of Object.values(p.files)) bytes += f.bytes;
+          this.o.stats.checkpointCompleted(this.lastCompletedAt - p.startedAt, bytes);
+          this.o.stats.checkpointsInProgress.set(this.pending.size);
+        }
         // Workers of a failed attempt are gone; the checkpoint is complete all the same, and
         // the restart restores it (sinks commit what it holds on restore).
         if (!this.stopped)
@@ -241,6 +251,8 @@ export class ThreadCheckpointCoordinator {
       },
       (e: unknown) => {
         this.pending.delete(p.id);
+        this.o.stats?.checkpointsFailed.inc();
+        this.o.stats?.checkpointsInProgress.set(this.pending.size);
         const err = new FleuveError(
           "FLEUVE_CHECKPOINT_FAILED",
           `checkpoint ${p.id} could not be written to ${folder}: ${(e as Error).message}`,
@@ -258,6 +270,9 @@ export class ThreadCheckpointCoordinator {
 
   private abort(p: PendingCheckpoint, why: string, quiet = false): void {
     this.pending.delete(p.id);
+    // A subsumed checkpoint did not fail: its successor covers it.
+    if (!quiet) this.o.stats?.checkpointsFailed.inc();
+    this.o.stats?.checkpointsInProgress.set(this.pending.size);
     if (!this.stopped) for (let w = 0; w < this.o.workers; w++) this.o.send(w, { type: "abort", id: p.id });
     // A subsumed periodic checkpoint is routine (its successor covers it); say nothing then.
     if (!quiet || p.savepoint) this.o.log(`checkpoint ${p.id} aborted: ${why}`);

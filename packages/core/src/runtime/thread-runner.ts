@@ -18,7 +18,7 @@ import {
 } from "../checkpoint/storage.js";
 import { serveMainThreadServices } from "../connector/main-thread-service.js";
 import { FleuveError, isErrorCode, restartCannotCure } from "../errors.js";
-import { MetricsRegistry } from "../metrics/registry.js";
+import { MetricsRegistry, type MetricsSnapshot } from "../metrics/registry.js";
 import { checkpointLayout } from "./execution-graph.js";
 import { buildJobGraph } from "./job-graph.js";
 import { RestorePolicy } from "./recovery.js";
@@ -41,14 +41,14 @@ export interface WorkerInit {
 
 /** Messages from a worker to the main thread. */
 export type WorkerMessage =
-  | { type: "metrics"; summary: MetricsSummary }
+  | { type: "metrics"; summary: MetricsSummary; snapshot: MetricsSnapshot }
   | { type: "collect"; values: unknown[] }
   | { type: "acked"; id: number; files: CheckpointMetadata["files"]; references: string[] }
   | { type: "declined"; id: number; reason: string }
   | { type: "prepared"; id: number }
   | { type: "finished" }
   | { type: "log"; line: string }
-  | { type: "done"; summary: MetricsSummary }
+  | { type: "done"; summary: MetricsSummary; snapshot: MetricsSnapshot }
   | {
       type: "error";
       code: string;
@@ -83,6 +83,10 @@ export function runOnThreads(init: ThreadedJob): JobClient {
   const tsx = init.workerLoader ?? (needsTsx ? resolveTsx() : undefined);
   const log = config.log ?? ((line: string) => process.stderr.write(`[fleuve] ${line}\n`));
   const summaries: MetricsSummary[] = Array.from({ length: threads }, () => ({}));
+  // Job-wide metrics are this thread's (it coordinates checkpoints and restarts); operators' come
+  // from the workers, at most a second old.
+  const registry = new MetricsRegistry();
+  const snapshots: (MetricsSnapshot | undefined)[] = Array.from({ length: threads }, () => undefined);
   const collected: unknown[] = [];
   let collecting = false;
   const storage = resolveCheckpointStorage(config.checkpointing?.storage);
@@ -120,6 +124,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
       firstId,
       send: (w: number, c: CheckpointCommand) => workers[w]?.postMessage(c),
       log,
+      stats: registry.job,
     });
     let settled = false;
     let terminated: Promise<void> = Promise.resolve();
@@ -172,6 +177,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
           switch (m.type) {
             case "metrics":
               summaries[i] = m.summary;
+              snapshots[i] = m.snapshot;
               break;
             case "log":
               log(m.line);
@@ -205,6 +211,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
               break;
             case "done":
               summaries[i] = m.summary;
+              snapshots[i] = m.snapshot;
               if (++done === threads) {
                 settled = true;
                 resolve({
@@ -284,6 +291,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
             : restarts.onFailure(performance.now());
         if (delay === undefined) throw err;
         log(`job '${jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`);
+        registry.job.restarts.inc();
         await new Promise((r) => setTimeout(r, delay));
         if (cancelled) throw cancelledError();
         restore.afterFailure(lastIdUsed);
@@ -311,6 +319,10 @@ export function runOnThreads(init: ThreadedJob): JobClient {
     result,
     metrics: new MetricsRegistry(),
     summary: () => mergeSummaries(summaries),
+    snapshot: () => ({
+      job: registry.job.snapshot(),
+      operators: snapshots.flatMap((s) => s?.operators ?? []),
+    }),
     cancel: () => {
       cancelled = true;
       void attempt?.fail(cancelledError());

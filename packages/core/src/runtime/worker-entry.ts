@@ -38,7 +38,10 @@ async function main(): Promise<void> {
   });
   const exec = new LocalExecutor(env.graph, env.config, init.jobName, deployment);
   const client = exec.start();
-  const timer = setInterval(() => post({ type: "metrics", summary: exec.metrics.summary() }), 1000);
+  const timer = setInterval(
+    () => post({ type: "metrics", summary: exec.metrics.summary(), snapshot: exec.metrics.snapshot() }),
+    1000,
+  );
   port.on("message", (m: MainMessage) => {
     if (m.type === "cancel") client.cancel();
     else {
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   });
   try {
     await client.result;
-    post({ type: "done", summary: exec.metrics.summary() });
+    post({ type: "done", summary: exec.metrics.summary(), snapshot: exec.metrics.snapshot() });
   } finally {
     clearInterval(timer);
     // Let the last messages to peers go out before the ports close.

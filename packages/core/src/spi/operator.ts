@@ -223,7 +223,11 @@ export abstract class StreamOperator<OUT> {
   /** The operator's keyed timer service (one per operator), created on first use. */
   protected getTimerService<N extends Namespace>(target: Triggerable<N>): InternalTimerService<N> {
     if (!this.timerService) {
-      this.timerService = new InternalTimerService<N>(this.keyedState, this.runtime.processingTime, target);
+      const svc = new InternalTimerService<N>(this.keyedState, this.runtime.processingTime, target);
+      this.timerService = svc;
+      // Read when a reporter samples, never per record.
+      this.runtime.metrics.probe("numEventTimeTimers", () => svc.eventTimerCount);
+      this.runtime.metrics.probe("numProcessingTimeTimers", () => svc.processingTimerCount);
     }
     return this.timerService;
   }
