@@ -31,7 +31,8 @@ const PACKAGES = {
   cep: ["core"],
   sql: ["core"],
   registry: ["core", "log", "kafka"],
-  cli: ["core", "log", "kafka", "registry"],
+  metrics: ["core"],
+  cli: ["core", "log", "kafka", "registry", "metrics"],
 };
 
 const CORE = "^packages/core/src/";

@@ -43,6 +43,7 @@ test("code shown in the docs is the example files verbatim", () => {
     "docs/ARCHITECTURE.md",
     "docs/cep.md",
     "docs/schemas.md",
+    "docs/observability.md",
   ];
   let shown = 0;
   for (const doc of docs) {

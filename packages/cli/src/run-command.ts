@@ -29,6 +29,12 @@ import {
   type GroupStatus,
   startControlServer,
 } from "./control.js";
+import {
+  checkMetricsOptions,
+  METRICS_SPEC,
+  METRICS_USAGE,
+  startMetricsEndpoint,
+} from "./metrics-endpoint.js";
 import { watchNpmParent } from "./parent-watch.js";
 import { writeOut } from "./process-streams.js";
 
@@ -103,6 +109,7 @@ pipeline is refused with one (it sets its own options).
   --max-held N              with --group: most exchange messages a unit's input holds in memory
                             while it aligns a savepoint's barriers (default 10000); past it, it
                             reads them again from Kafka once aligned
+${METRICS_USAGE}
   -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
 
 /** Options of `fleuve run` that only a defineJob module takes (a script sets its own options). */
@@ -122,6 +129,10 @@ const JOB_ONLY_OPTIONS = [
   "commit-interval",
   "delivery",
   "max-held",
+  "metrics-port",
+  "metrics-host",
+  "metrics-naming",
+  "no-metrics",
 ] as const;
 
 const RUN_SPEC = {
@@ -140,6 +151,7 @@ const RUN_SPEC = {
   "commit-interval": "number",
   delivery: "string",
   "max-held": "number",
+  ...METRICS_SPEC,
   help: "flag",
 } as const;
 
@@ -231,6 +243,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     return 0;
   }
   const parallelism = intOption(p, "parallelism", 1, "run");
+  checkMetricsOptions(p, "run");
   const durable = durabilityOptions(p, intOption(p, "threads", 1, "run"));
   const threads = durable.threads;
   if (p.positional.length === 0) throw usageError("'fleuve run' needs a job file", "run");
@@ -353,7 +366,9 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     client.cancel();
   });
   let control: ControlServer | undefined;
+  let metrics: Awaited<ReturnType<typeof startMetricsEndpoint>>;
   try {
+    metrics = await startMetricsEndpoint(p, "run", def.name, () => client.snapshot(), io);
     control = await startControlServer(
       (p.options["control-dir"] as string) ?? DEFAULT_CONTROL_DIR,
       def.name,
@@ -363,6 +378,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     stopWatching();
     signals.off();
     client.cancel();
+    await metrics?.close();
     throw e;
   }
   if (control.address !== def.name) {
@@ -376,6 +392,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     signals.off();
     stopWatching();
     control.close();
+    await metrics?.close();
   }
 }
 
@@ -458,7 +475,10 @@ async function runGroup(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let control: ControlServer | undefined;
+  let metrics: Awaited<ReturnType<typeof startMetricsEndpoint>>;
   try {
+    // Each process of the group serves the metrics of the units it runs.
+    metrics = await startMetricsEndpoint(p, "run", def.name, () => worker.snapshot(), io);
     // `fleuve savepoint` and `fleuve jobs` reach the group through any of its processes.
     control = await startControlServer(
       (p.options["control-dir"] as string) ?? DEFAULT_CONTROL_DIR,
@@ -493,6 +513,7 @@ async function runGroup(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     control?.close();
+    await metrics?.close();
     await worker.stop();
   }
 }

@@ -216,6 +216,33 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
     reason: "10M events on both engines: most of an hour; Fleuve alone on 2000 events",
     run: "node --import tsx bench/cep/run.ts --engine fleuve --only fraud --events 2000 --keys 100 --runs 1 --dir .cache/cep-bench-docs",
   },
+  // --- docs/observability.md: a job serving its metrics while the doc's curl lines scrape it ---
+  "fleuve run examples/user-metrics.ts --metrics-port 9464 -- 100 &": {
+    reason:
+      "runs in the background until the end of the doc (then Ctrl-C: exit 130); at 20 orders/s so that it surely still runs then",
+    run: "exec fleuve run examples/user-metrics.ts --metrics-port 9464 -- 20",
+    background: {
+      readyWhenStderr: /^metrics: http:\/\/127\.0\.0\.1:9464\/metrics/m,
+      stopWith: "SIGINT",
+      exitCode: 130,
+    },
+  },
+  "curl -s http://127.0.0.1:9464/metrics | grep '^fleuve_user_large_orders_total'": {
+    reason:
+      "the endpoint is up before the job's operators are open: waits until they are (a reader runs it seconds later), then runs it as printed",
+    run: "until curl -s http://127.0.0.1:9464/metrics | grep -q '^fleuve_user_large_orders_total'; do sleep 0.1; done; curl -s http://127.0.0.1:9464/metrics | grep '^fleuve_user_large_orders_total'",
+  },
+  "prometheus --config.file=prometheus.yml --storage.tsdb.path=prom-data --web.listen-address=127.0.0.1:9090":
+    {
+      reason:
+        "a server that runs until stopped, on a fixed port: packages/metrics/test/server.test.ts starts Debian's prometheus the same way on a free port, scrapes a running job and checks the query API's values",
+      skip: true,
+    },
+  "curl -s 'http://127.0.0.1:9090/api/v1/query?query=sum(rate(fleuve_operator_records_in_total[1m]))by(operator)'":
+    {
+      reason: "needs the Prometheus server above (tested by packages/metrics/test/server.test.ts)",
+      skip: true,
+    },
   "bench/flink-core/run.sh --runs 3 --events 10000000 --only stateless,tumbling": {
     reason: "builds and runs Apache Flink jobs with Maven: many minutes; not run by the test suite",
     skip: true,

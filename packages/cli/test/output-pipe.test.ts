@@ -139,7 +139,10 @@ test("consume --metadata --max to a slow pipe prints exactly --max envelopes", a
 test("run of a job printing 100,000 records to a slow pipe prints every record, whole", async () => {
   const r = await fleuveSlowly(["run", JOB, "--", "100000"]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^job 'many-records' finished in \d+ ms\n$/);
+  assert.match(
+    r.stderr,
+    /^metrics: http:\/\/127\.0\.0\.1:\d+\/metrics \(native names\)\njob 'many-records' finished in \d+ ms\n$/,
+  );
   const got = lines(r.stdout).map((l) => (JSON.parse(l) as { i: number }).i);
   assert.equal(got.length, 100_000);
   assert.deepEqual(

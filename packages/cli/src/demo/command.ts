@@ -9,7 +9,13 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
 import { FleuveError, isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
-import { intOption, parseArgs, positiveOption, usageError } from "../args.js";
+import { intOption, type ParsedArgs, parseArgs, positiveOption, usageError } from "../args.js";
+import {
+  checkMetricsOptions,
+  METRICS_SPEC,
+  METRICS_USAGE,
+  startMetricsEndpoint,
+} from "../metrics-endpoint.js";
 import { watchNpmParent } from "../parent-watch.js";
 import type { Io } from "../run-command.js";
 import { ClickGenerator } from "./click-generator.js";
@@ -48,7 +54,8 @@ on Ctrl-C. Checkpoints every second: killed and started again, it resumes where 
   --users N         simulated users (default ${DEFAULT_DEMO_SETTINGS.users})
   --seed N          random seed (default ${DEFAULT_DEMO_SETTINGS.seed})
   --fresh           wipe the demo directory first (otherwise an interrupted run is resumed)
-  --dir D           the demo directory: log, checkpoints, run settings (default ${DEFAULT_DEMO_DIR})`;
+  --dir D           the demo directory: log, checkpoints, run settings (default ${DEFAULT_DEMO_DIR})
+${METRICS_USAGE}`;
 
 const SPEC = {
   events: "number",
@@ -60,15 +67,17 @@ const SPEC = {
   seed: "number",
   fresh: "flag",
   dir: "string",
+  ...METRICS_SPEC,
   help: "flag",
 } as const;
 
 /** Turns the command line into demo settings (usage errors name the option). */
 export function demoSettings(
   argv: readonly string[],
-): { settings: DemoSettings; parallelism: number; fresh: boolean; dir: string } | "help" {
+): { settings: DemoSettings; parallelism: number; fresh: boolean; dir: string; args: ParsedArgs } | "help" {
   const p = parseArgs(argv, SPEC, "demo");
   if (p.options.help) return "help";
+  checkMetricsOptions(p, "demo");
   if (p.positional.length > 0 || p.rest.length > 0) {
     throw usageError(`'fleuve demo' takes no arguments, got '${p.positional[0] ?? p.rest[0]}'`, "demo");
   }
@@ -109,6 +118,7 @@ export function demoSettings(
     parallelism,
     fresh: p.options.fresh === true,
     dir: (p.options.dir as string | undefined) ?? DEFAULT_DEMO_DIR,
+    args: p,
   };
 }
 
@@ -193,13 +203,19 @@ export async function demoCommand(argv: readonly string[], io: Io): Promise<numb
   const demo = await openDemoDir(parsed.dir, parsed.fresh, parsed.settings, parsed.parallelism);
   const { settings, parallelism, log } = demo;
   try {
-    return await runDemo(demo, settings, parallelism, io);
+    return await runDemo(demo, settings, parallelism, io, parsed.args);
   } finally {
     log.close();
   }
 }
 
-async function runDemo(demo: DemoDir, settings: DemoSettings, parallelism: number, io: Io): Promise<number> {
+async function runDemo(
+  demo: DemoDir,
+  settings: DemoSettings,
+  parallelism: number,
+  io: Io,
+  args: ParsedArgs,
+): Promise<number> {
   const live = (io.stderr as { isTTY?: boolean }).isTTY === true;
   writeTerminalsAsynchronously([io.stdout, io.stderr]);
   // Once the parent (npm, the shell) has died, nothing more is printed: the terminal belongs to
@@ -279,6 +295,15 @@ async function runDemo(demo: DemoDir, settings: DemoSettings, parallelism: numbe
     );
   }
   const client = env.executeAsync("clickstream-demo");
+  let metrics: Awaited<ReturnType<typeof startMetricsEndpoint>>;
+  try {
+    metrics = await startMetricsEndpoint(args, "demo", "clickstream-demo", () => client.snapshot(), io);
+  } catch (e) {
+    client.cancel();
+    generator.stop();
+    await client.result.catch(() => {});
+    throw e;
+  }
   // stdout and stderr on one terminal: the live line goes through stdout, so that it and the
   // tables stay in order while the terminal is behind (each stream queues its writes on its own).
   const onOneTerminal = live && (io.stdout as { isTTY?: boolean }).isTTY === true;
@@ -315,6 +340,7 @@ async function runDemo(demo: DemoDir, settings: DemoSettings, parallelism: numbe
     generator.stop();
     process.off("SIGINT", onSigint);
     stopWatching();
+    await metrics?.close();
   }
   const f = progress.figures();
   progress.stop();

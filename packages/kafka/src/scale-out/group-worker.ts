@@ -33,6 +33,7 @@ import {
   type EnvironmentOptions,
   FleuveError,
   type JobDefinition,
+  type MetricsSnapshot,
   resolveCheckpointStorage,
   restartCannotCure,
   StreamExecutionEnvironment,
@@ -159,6 +160,12 @@ export interface GroupWorker {
   /** Rejects if the worker cannot go on (e.g. a unit's configuration is invalid). */
   readonly failed: Promise<never>;
   /**
+   * The metrics of this process: every operator subtask of the units running here, job figures
+   * summed over them (restarts, checkpoints), and process figures: `unitsOwned`, `unitsTotal`,
+   * `unitStarts` and `unitStops` (units taken and given up here, e.g. on rebalances).
+   */
+  snapshot(): MetricsSnapshot;
+  /**
    * Every process of the group now, on any machine, with the units assigned to it, as Kafka's
    * consumer group description tells them (see group-members.ts).
    */
@@ -181,6 +188,7 @@ export interface GroupWorker {
 /** Starts a worker: joins the group, then runs the units assigned to it until stopped. */
 export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupWorker> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`[fleuve] ${l}\n`));
+  const startedAt = Date.now();
   const def = opts.job;
   if (!/^[A-Za-z0-9._-]+$/.test(opts.group)) {
     throw new FleuveError(
@@ -576,6 +584,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     await r.client.result.catch(() => {});
   };
 
+  let unitStarts = 0;
+  let unitStops = 0;
   const membership = new Membership({
     bootstrap: opts.bootstrap,
     groupId: prefix,
@@ -585,8 +595,14 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     taskOf: plan.units.map((u) => u.task),
     ...timings,
     log,
-    start: startUnit,
-    stop: stopUnit,
+    start: (index) => {
+      unitStarts++;
+      return startUnit(index);
+    },
+    stop: (index) => {
+      unitStops++;
+      return stopUnit(index);
+    },
     fail: failWorker,
   });
   await control.start();
@@ -615,6 +631,17 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     units: plan.units.map((u) => u.name),
     running: () => [...running.keys()].map((i) => plan.units[i]!.name),
     failed,
+    snapshot: () =>
+      groupSnapshot(
+        startedAt,
+        [...running.values()].map((r) => r.client.snapshot()),
+        {
+          unitsOwned: running.size,
+          unitsTotal: plan.units.length,
+          unitStarts,
+          unitStops,
+        },
+      ),
     members: () =>
       describeGroupMembers({
         bootstrap: opts.bootstrap,
@@ -626,6 +653,42 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     savepoint: (dir, o) =>
       control.savepoint(dir, o?.stop === true, o?.timeoutMs ?? first.config.checkpointing!.timeoutMs),
     stop,
+  };
+}
+
+/** One process's metrics from its units' (each runs one subtask of one task: no operator twice). */
+function groupSnapshot(
+  startedAt: number,
+  units: readonly MetricsSnapshot[],
+  process: Record<string, number>,
+): MetricsSnapshot {
+  let restarts = 0;
+  let completed = 0;
+  let failed = 0;
+  let inProgress = 0;
+  let lastDuration = 0;
+  let lastSize = 0;
+  for (const u of units) {
+    restarts += u.job.restarts;
+    completed += u.job.checkpointsCompleted;
+    failed += u.job.checkpointsFailed;
+    inProgress += u.job.checkpointsInProgress;
+    lastDuration = Math.max(lastDuration, u.job.lastCheckpointDurationMs);
+    lastSize += u.job.lastCheckpointSizeBytes;
+  }
+  return {
+    job: {
+      startedAt,
+      uptimeMs: Date.now() - startedAt,
+      restarts,
+      checkpointsCompleted: completed,
+      checkpointsFailed: failed,
+      checkpointsInProgress: inProgress,
+      lastCheckpointDurationMs: lastDuration,
+      lastCheckpointSizeBytes: lastSize,
+    },
+    operators: units.flatMap((u) => u.operators),
+    process,
   };
 }
 

@@ -153,6 +153,19 @@ test("a group restarted at another parallelism is refused (it crashed); from a s
     // 1. The group at parallelism 3 (2 source units, 3 maps, 3 window units) until it runs.
     const first = await startGroupWorker({ ...base, parallelism: 3, log });
     await until("the first deployment to run its units", () => first.running().length === 8, t.signal);
+    // What `fleuve run --group` serves on /metrics: the operator subtasks of the units run here.
+    const metrics = first.snapshot();
+    assert.equal(metrics.process?.unitsOwned, 8);
+    assert.equal(metrics.process?.unitsTotal, 8);
+    assert.ok(metrics.process!.unitStarts! >= 8, `unit starts ${metrics.process!.unitStarts}`);
+    const subtasksOf = (uid: string) =>
+      metrics.operators
+        .filter((o) => o.operatorId === uid)
+        .map((o) => o.subtaskIndex)
+        .sort();
+    assert.deepEqual(subtasksOf("numbers"), [0, 1]);
+    assert.deepEqual(subtasksOf("seen"), [0, 1, 2]);
+    assert.deepEqual(subtasksOf("totals"), [0, 1, 2]);
     await first.stop();
 
     // 2. Started again at parallelism 2: refused, saying how to rescale (it crashed on the units

@@ -1,0 +1,20 @@
+/**
+ * `@fleuve/metrics`: reporters of a running job's metrics. {@link startMetricsServer} serves a
+ * Prometheus `/metrics` endpoint (native `fleuve_` names, or Flink's PrometheusReporter names with
+ * `naming: "flink"`); {@link formatPrometheus} writes the exposition of any metrics snapshot.
+ */
+export {
+  type ExpositionInput,
+  formatPrometheus,
+  type NamingMode,
+  type RateCounter,
+  type Rates,
+  snakeCase,
+} from "./prometheus.js";
+export {
+  DEFAULT_METRICS_PORT,
+  type MetricsServer,
+  type MetricsServerOptions,
+  RateWindow,
+  startMetricsServer,
+} from "./server.js";
