@@ -147,6 +147,7 @@ export { builtinConnectors } from "./sinks/builtin-connectors.js";
 export { fileConnector } from "./sinks/file-connector.js";
 export { type FileSinkFormat, type FileSinkOptions, fileSink, type PendingFile } from "./sinks/file-sink.js";
 export { blackholeConnector, printConnector, printLine } from "./sinks/print-connector.js";
+export { deadLetterJson } from "./spi/error-policy.js";
 export type { Key, KeyScalar, KeySelector, NormalizedKey } from "./spi/key-groups.js";
 export {
   DEFAULT_MAX_PARALLELISM,

@@ -2,6 +2,7 @@
  * What operators do with a record that user code throws on: part of the operator SPI, so that an
  * operator can apply the job's policy without importing the configuration API (which sits above it).
  */
+import { describeRecord } from "../errors.js";
 
 /** A record a user function or deserializer rejected, with why and where. */
 export interface DeadLetter {
@@ -16,6 +17,29 @@ export interface DeadLetter {
   readonly timestamp: number | undefined;
   /** Processing time of the failure (ms since the epoch). */
   readonly failedAt: number;
+}
+
+/**
+ * The JSON form every dead-letter writer stores (the log's topic, a Kafka topic), so that one
+ * reader reads letters from either: the letter's fields, with a record that JSON cannot hold
+ * (a cycle, a BigInt) replaced by its description.
+ */
+export function deadLetterJson(l: DeadLetter): Record<string, unknown> {
+  let record: unknown = l.record;
+  try {
+    JSON.stringify(record);
+  } catch {
+    record = describeRecord(record, 10_000);
+  }
+  return {
+    job: l.jobName,
+    operator: l.operator,
+    subtask: l.subtask,
+    error: l.error,
+    record,
+    timestamp: l.timestamp ?? null,
+    failedAt: l.failedAt,
+  };
 }
 
 /**

@@ -33,7 +33,13 @@
  * @packageDocumentation
  */
 
-export { type DeadLetter, type DeadLetterPolicy, type ErrorPolicy, SKIP_RECORD } from "./error-policy.js";
+export {
+  type DeadLetter,
+  type DeadLetterPolicy,
+  deadLetterJson,
+  type ErrorPolicy,
+  SKIP_RECORD,
+} from "./error-policy.js";
 export {
   DEFAULT_MAX_PARALLELISM,
   hashKey,

@@ -12,7 +12,7 @@
  * letter may repeat after a restore, as in Kafka Connect. The producer connects at the first
  * letter and disconnects once every letter sent is acknowledged (letters are rare).
  */
-import { type DeadLetter, type DeadLetterPolicy, describeRecord, FleuveError } from "@fleuve/core";
+import { type DeadLetter, type DeadLetterPolicy, deadLetterJson, FleuveError } from "@fleuve/core";
 import { KafkaClient } from "../client.js";
 import type { KafkaProducer } from "../producer.js";
 import type { KafkaProperties } from "../properties.js";
@@ -102,21 +102,7 @@ export function kafkaDeadLetterTopic(opts: KafkaDeadLetterTopicOptions): KafkaDe
 
 /** The letter as the log's `deadLetterTopic` writes it, with Kafka Connect style headers. */
 function toRecord(topic: string, l: DeadLetter): ProducerRecord {
-  let record: unknown = l.record;
-  try {
-    JSON.stringify(record);
-  } catch {
-    record = describeRecord(record, 10_000);
-  }
-  const value = {
-    job: l.jobName,
-    operator: l.operator,
-    subtask: l.subtask,
-    error: l.error,
-    record,
-    timestamp: l.timestamp ?? null,
-    failedAt: l.failedAt,
-  };
+  const value = deadLetterJson(l);
   const headers: Record<string, string> = {
     "fleuve.errors.job": l.jobName,
     "fleuve.errors.operator": l.operator,

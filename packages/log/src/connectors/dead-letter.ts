@@ -3,7 +3,7 @@
  * appended with the error, the operator, the subtask, the record (or its original bytes, base64,
  * when it could not be deserialized) and the timestamps, as one JSON value per record.
  */
-import { type DeadLetter, describeRecord, type ErrorPolicy, FleuveError } from "@fleuve/core";
+import { type DeadLetter, deadLetterJson, type ErrorPolicy, FleuveError } from "@fleuve/core";
 import type { Log } from "../log.js";
 import { acquireLog } from "./shared-log.js";
 
@@ -35,7 +35,7 @@ export function deadLetterTopic(opts: DeadLetterTopicOptions): ErrorPolicy {
         log.append(opts.topic, [
           {
             key: Buffer.from(letter.operator),
-            value: Buffer.from(JSON.stringify(toJson(letter))),
+            value: Buffer.from(JSON.stringify(deadLetterJson(letter))),
             timestamp: letter.failedAt,
           },
         ]);
@@ -43,23 +43,5 @@ export function deadLetterTopic(opts: DeadLetterTopicOptions): ErrorPolicy {
         release();
       }
     },
-  };
-}
-
-function toJson(l: DeadLetter): Record<string, unknown> {
-  let record: unknown = l.record;
-  try {
-    JSON.stringify(record);
-  } catch {
-    record = describeRecord(record, 10_000);
-  }
-  return {
-    job: l.jobName,
-    operator: l.operator,
-    subtask: l.subtask,
-    error: l.error,
-    record,
-    timestamp: l.timestamp ?? null,
-    failedAt: l.failedAt,
   };
 }
