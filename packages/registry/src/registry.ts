@@ -21,15 +21,8 @@ export const MODES = ["READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"] as
 /** A registry mode. */
 export type Mode = (typeof MODES)[number];
 
-/** A schema version as the API returns it. */
-export interface SubjectVersion {
-  subject: string;
-  version: number;
-  id: number;
-  schemaType?: string;
-  references?: SchemaReference[];
-  schema: string;
-}
+/** A schema version as the API returns it: the stored version without its soft-delete flag. */
+export type SubjectVersion = Omit<SchemaValue, "deleted">;
 
 /** The body of a registration or lookup. */
 export interface SchemaRequest {
