@@ -23,10 +23,12 @@ import type { Statement } from "./parser/ast.js";
 import { parseQuery, parseScript } from "./parser/parse.js";
 import { printType } from "./parser/printer.js";
 import { type ChangelogMode, describeMode, isInsertOnly, rowKind } from "./planner/changelog.js";
+import { explainStatement } from "./planner/explain.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
 import { connectorOptions, sideOptions } from "./planner/scan.js";
+import { stateTtlMs } from "./planner/settings.js";
 import { flinkText, type Row } from "./planner/values.js";
 
 export type { Row } from "./planner/values.js";
@@ -197,14 +199,35 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         return planInsert(s);
       case "createFunction":
         throw unsupported("CREATE FUNCTION");
-      case "explain":
-        throw unsupported("EXPLAIN");
+      case "explain": {
+        const target = s.statement;
+        if (target.kind !== "query" && target.kind !== "insert")
+          throw unsupported(
+            `EXPLAIN of ${target.kind}`,
+            undefined,
+            "EXPLAIN takes a query or an INSERT INTO",
+          );
+        const text = explainStatement(
+          target,
+          ctx,
+          (t, scratch) =>
+            t.kind === "insert"
+              ? planInsert(t, scratch).changelogMode
+              : planQuery((t as Statement & { kind: "query" }).query, scratch).changelog,
+          stateTtlMs(settings) ?? 0,
+        );
+        return content(["result"], [{ result: text }]);
+      }
       case "showCreate":
         throw unsupported(`SHOW CREATE ${s.object}`);
     }
   }
 
-  function planInsert(s: Statement & { kind: "insert" }): TableResult {
+  function planInsert(
+    s: Statement & { kind: "insert" },
+    planCtx: PlanContext = ctx,
+  ): TableResult & { changelogMode: ChangelogMode } {
+    const env = planCtx.env;
     if (s.overwrite) throw unsupported("INSERT OVERWRITE", s.pos);
     const name = s.table.parts.join(".");
     const found = catalog.lookup(name);
@@ -215,7 +238,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       s.columns.length > 0
         ? [...s.columns]
         : def.columns.filter((c) => c.kind === "physical").map((c) => c.name);
-    const rel = planQuery(s.query, ctx);
+    const rel = planQuery(s.query, planCtx);
     if (rel.columns.length !== targets.length) {
       throw invalid(
         `INSERT INTO ${name}: the query has ${rel.columns.length} columns, the table takes ${targets.length} (${targets.join(", ")})`,
@@ -294,10 +317,11 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         return [{ kind, value, key: JSON.stringify(key) }];
       });
     }
-    out.sinkTo(sink, `Sink: ${name}`);
+    out.name(`Calc(to=[${name}], fields=[${targets.join(", ")}])`).sinkTo(sink, `Sink: ${name}`);
     return {
       kind: "JOB",
       columns: [],
+      changelogMode: rel.changelog,
       collect: async () => {
         await env.execute(`insert-into-${name}`);
         return [];

@@ -75,7 +75,7 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
   let stream = input.stream;
   if (select.where !== undefined) {
     const cond = compileExpression(select.where, inputScope).eval;
-    stream = stream.filter((row) => cond(row) === true);
+    stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(select.where)}])`);
   }
   const keys: { expr: Expr; compiled: Compiled<Row> }[] = groupKeys(select.groupBy, select.pos).map(
     (expr) => ({

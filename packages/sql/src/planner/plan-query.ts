@@ -8,6 +8,7 @@
 import type { ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core";
 import type { Catalog } from "../catalog.js";
 import type { Expr, Query, QueryBody, Select, SourcePos, TableRef } from "../parser/ast.js";
+import { printExpr } from "../parser/printer.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
@@ -144,7 +145,7 @@ function planSelect(select: Select, ctx: PlanContext): Relation {
   let stream = input.stream;
   if (where !== undefined) {
     const cond = compileExpression(where, scope).eval;
-    stream = stream.filter((row) => cond(row) === true);
+    stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(where)}])`);
   }
   // OVER aggregates: computed per row after WHERE, then the select list reads them.
   const overCalls: CallExpr[] = [];
@@ -190,11 +191,13 @@ function planSelect(select: Select, ctx: PlanContext): Relation {
       throw invalid(`the select list names two columns ${o.name}; give one an alias`, select.pos);
     seen.add(o.name);
   }
-  const projected = stream.map((row) => {
-    const out: Row = {};
-    for (const o of outs) out[o.name] = o.eval(row);
-    return withKindOf(out, row);
-  });
+  const projected = stream
+    .map((row) => {
+      const out: Row = {};
+      for (const o of outs) out[o.name] = o.eval(row);
+      return withKindOf(out, row);
+    })
+    .name(`Calc(select=[${outs.map((o) => o.name).join(", ")}])`);
   // A rowtime column selected as is stays the event-time attribute (record timestamps are kept);
   // so do the window columns of a window TVF's rows (for a window join).
   const renamed = (col: string | undefined) =>

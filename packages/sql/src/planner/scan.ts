@@ -207,14 +207,17 @@ export function planScan(
     }
     return withKind(row, "-D");
   };
-  let stream = env.fromSource(source, undefined, `Source: ${name}`).map((rec) => {
-    const deleted = tombstone(rec);
-    if (deleted !== undefined) return deleted;
-    const row: Row = {};
-    for (const read of readers) read(rec, row);
-    for (const c of computed) row[c.name] = c.eval(row);
-    return row;
-  });
+  let stream = env
+    .fromSource(source, undefined, `Source: ${name}`)
+    .map((rec) => {
+      const deleted = tombstone(rec);
+      if (deleted !== undefined) return deleted;
+      const row: Row = {};
+      for (const read of readers) read(rec, row);
+      for (const c of computed) row[c.name] = c.eval(row);
+      return row;
+    })
+    .name(`RowDecoder(table=[${name}], fields=[${columns.map((c) => c.name).join(", ")}])`);
 
   let rowtime: string | undefined;
   if (def.watermark !== undefined) {
@@ -236,15 +239,17 @@ export function planScan(
     }
     const delay = watermarkDelay(col.name, def.watermark.expr);
     const field = col.name;
-    stream = stream.assignTimestampsAndWatermarks(
-      WatermarkStrategy.forGenerator<Row>(() => new SqlWatermarkGenerator(delay)).withTimestampAssigner(
-        (row) => {
-          const ts = row[field];
-          if (typeof ts !== "number") throw new Error(`table ${name}: the rowtime column ${field} is NULL`);
-          return ts;
-        },
-      ),
-    );
+    stream = stream
+      .assignTimestampsAndWatermarks(
+        WatermarkStrategy.forGenerator<Row>(() => new SqlWatermarkGenerator(delay)).withTimestampAssigner(
+          (row) => {
+            const ts = row[field];
+            if (typeof ts !== "number") throw new Error(`table ${name}: the rowtime column ${field} is NULL`);
+            return ts;
+          },
+        ),
+      )
+      .name(`WatermarkAssigner(rowtime=[${field}], watermark=[${printExpr(def.watermark.expr)}])`);
     rowtime = col.name;
   }
   if (upsert) {

@@ -93,7 +93,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       );
     }
     const cond = compileExpression(select.where, inputScope).eval;
-    stream = stream.filter((row) => cond(row) === true);
+    stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(select.where)}])`);
   }
 
   // GROUP BY: the window columns and the keys.

@@ -78,7 +78,6 @@ const unsupportedCases: [string, string, string][] = [
     "SELECT DISTINCT with GROUP BY or aggregates",
     "Fleuve SQL does not run SELECT DISTINCT with GROUP BY or aggregates yet (line 1, column 1)",
   ],
-  ["EXPLAIN SELECT a FROM t", "EXPLAIN", "Fleuve SQL does not run EXPLAIN yet"],
   [
     "SELECT a FROM t WHERE a IN (SELECT a FROM t)",
     "subqueries in expressions",

@@ -1,0 +1,158 @@
+// EXPLAIN: the logical plan read from the statement and the physical plan the planner builds,
+// with each operator's changelog mode. The modes expected are Flink's for the same queries
+// (Flink's EXPLAIN CHANGELOG_MODE prints a GroupAggregate as changelogMode=[I,UB,UA,D] over an
+// insert-only scan, an outer join as one that deletes, a window aggregation as insert-only).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
+import { sql } from "@fleuve/sql";
+
+const DDL = `
+  CREATE TABLE orders (id INT, product STRING, amount DOUBLE, ts TIMESTAMP(3),
+    WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'datagen', 'number-of-rows' = '4');
+  CREATE TABLE shipments (oid INT, ship TIMESTAMP(3), WATERMARK FOR ship AS ship)
+    WITH ('connector' = 'datagen', 'number-of-rows' = '4');
+  CREATE TABLE totals (product STRING, n BIGINT) WITH ('connector' = 'print')`;
+
+async function explain(text: string, parallelism = 2): Promise<string> {
+  const env = StreamExecutionEnvironment.create({ parallelism });
+  const tEnv = sql(env);
+  await tEnv.executeScript(DDL);
+  const result = await tEnv.executeSql(text);
+  assert.equal(result.kind, "SUCCESS_WITH_CONTENT");
+  assert.deepEqual(result.columns, ["result"]);
+  const rows = await result.collect();
+  assert.equal(rows.length, 1);
+  // EXPLAIN plans onto a scratch environment: nothing was added to the job of `env`.
+  assert.throws(() => env.getStreamGraph(), /the job has no operators/);
+  return rows[0]?.result as string;
+}
+
+test("EXPLAIN of a group aggregation prints both plans and the changelog of every operator", async () => {
+  const text = await explain(
+    "EXPLAIN SELECT product, COUNT(*) AS n FROM orders WHERE amount > 1 GROUP BY product",
+  );
+  assert.equal(
+    text,
+    `== Abstract Syntax Tree ==
+LogicalProject(product, n=[COUNT(*)])
++- LogicalAggregate(group=[{product}], COUNT(*))
+   +- LogicalFilter(condition=[amount > 1])
+      +- LogicalTableScan(table=[orders])
+
+== Optimized Physical Plan ==
+GroupAggregate(groupBy=[product], select=[product, COUNT(*) AS n]) [changelogMode=[I,UB,UA,D], state=[accumulators and row count per key], parallelism=2]
++- Exchange(distribution=[hash[product]], changelogMode=[I])
+   +- Calc(where=[amount > 1]) [changelogMode=[I], parallelism=2]
+      +- WatermarkAssigner(rowtime=[ts], watermark=[ts - INTERVAL '1' SECOND]) [changelogMode=[I], parallelism=2]
+         +- RowDecoder(table=[orders], fields=[id, product, amount, ts]) [changelogMode=[I], parallelism=2]
+            +- Source: orders [changelogMode=[I], parallelism=2]
+
+== Changelog ==
+the query emits [I,UB,UA,D]: updates from GroupAggregate(groupBy=[product], select=[product, COUNT(*) AS n])`,
+  );
+});
+
+test("EXPLAIN PLAN FOR INSERT INTO shows the sink and what it is written", async () => {
+  const text = await explain(
+    "EXPLAIN PLAN FOR INSERT INTO totals SELECT product, COUNT(*) FROM orders GROUP BY product",
+    1,
+  );
+  assert.equal(
+    text,
+    `== Abstract Syntax Tree ==
+LogicalSink(table=[totals])
++- LogicalProject(product, EXPR$1=[COUNT(*)])
+   +- LogicalAggregate(group=[{product}], COUNT(*))
+      +- LogicalTableScan(table=[orders])
+
+== Optimized Physical Plan ==
+Sink: totals [changelogMode=[I,UB,UA,D], parallelism=1]
++- Calc(to=[totals], fields=[product, n]) [changelogMode=[I,UB,UA,D], parallelism=1]
+   +- GroupAggregate(groupBy=[product], select=[product, COUNT(*)]) [changelogMode=[I,UB,UA,D], state=[accumulators and row count per key], parallelism=1]
+      +- Exchange(distribution=[hash[product]], changelogMode=[I])
+         +- WatermarkAssigner(rowtime=[ts], watermark=[ts - INTERVAL '1' SECOND]) [changelogMode=[I], parallelism=1]
+            +- RowDecoder(table=[orders], fields=[id, product, amount, ts]) [changelogMode=[I], parallelism=1]
+               +- Source: orders [changelogMode=[I], parallelism=1]
+
+== Changelog ==
+the query writes [I,UB,UA,D]: updates from GroupAggregate(groupBy=[product], select=[product, COUNT(*)])`,
+  );
+});
+
+/** The physical plan's lines, without the tree's prefixes. */
+function physicalLines(text: string): string[] {
+  const start = text.indexOf("== Optimized Physical Plan ==");
+  const end = text.indexOf("== Changelog ==");
+  return text
+    .slice(start, end)
+    .split("\n")
+    .slice(1)
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.replace(/^[\s:+-]*/, ""));
+}
+
+test("EXPLAIN of a window aggregation: a keyed window operator, insert-only everywhere", async () => {
+  const text = await explain(`EXPLAIN SELECT window_start, SUM(amount) AS total
+    FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' MINUTES)) GROUP BY window_start, window_end`);
+  assert.match(
+    text,
+    /LogicalTableFunctionScan\(invocation=\[TUMBLE\(TABLE orders, DESCRIPTOR\(ts\), INTERVAL '10' MINUTE/,
+  );
+  const lines = physicalLines(text);
+  const window = lines.find((l) => l.startsWith("Window(TumblingEventTimeWindows(600000)"));
+  assert.ok(window, text);
+  assert.match(window, /state=\[an accumulator per key and window until the watermark passes its end\]/);
+  for (const l of lines) assert.match(l, /changelogMode=\[I\]/, l);
+  assert.match(text, /the query emits \[I\] \(insert-only\)/);
+});
+
+test("EXPLAIN of an outer join over an updating input: each side's exchange and mode, the join's deletes", async () => {
+  const text = await explain(`EXPLAIN SELECT o.id, x.c FROM orders o
+    LEFT JOIN (SELECT oid, COUNT(*) AS c FROM shipments GROUP BY oid) x ON o.id = x.oid`);
+  assert.match(text, /LogicalJoin\(condition=\[o\.id = x\.oid\], joinType=\[left\]\)/);
+  const lines = physicalLines(text);
+  assert.match(
+    lines[1] as string,
+    /^Join\(joinType=\[LeftOuterJoin\], where=\[o\.id = x\.oid\]\) \[changelogMode=\[I,D\], state=\[rows of both inputs per key\]/,
+  );
+  // The left side is insert-only, the right one the aggregation's updates.
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith("Exchange(")),
+    [
+      "Exchange(distribution=[hash], changelogMode=[I])",
+      "Exchange(distribution=[hash], changelogMode=[I,UB,UA,D])",
+      "Exchange(distribution=[hash[oid]], changelogMode=[I])",
+    ],
+  );
+  assert.ok(
+    lines.some(
+      (l) => l.startsWith("GroupAggregate(groupBy=[oid]") && l.includes("changelogMode=[I,UB,UA,D]"),
+    ),
+  );
+});
+
+test("EXPLAIN shows a join's state TTL from SET 'table.exec.state.ttl'", async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+  const tEnv = sql(env);
+  await tEnv.executeScript(`${DDL}; SET 'table.exec.state.ttl' = '1 h'`);
+  const rows = await (
+    await tEnv.executeSql("EXPLAIN SELECT * FROM orders o JOIN shipments s ON o.id = s.oid")
+  ).collect();
+  assert.match(rows[0]?.result as string, /state=\[rows of both inputs per key, TTL 3600000 ms\]/);
+});
+
+test("EXPLAIN reports what planning the statement would: an unknown column, a statement it cannot explain", async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+  const tEnv = sql(env);
+  await tEnv.executeScript(DDL);
+  await assert.rejects(
+    tEnv.executeSql("EXPLAIN SELECT nope FROM orders"),
+    (e: unknown) => isFleuveError(e, "FLEUVE_SQL_VALIDATION") && /unknown column nope/.test(e.message),
+  );
+  await assert.rejects(
+    tEnv.executeSql("EXPLAIN CREATE VIEW v AS SELECT 1"),
+    (e: unknown) =>
+      isFleuveError(e, "FLEUVE_SQL_UNSUPPORTED") && /EXPLAIN takes a query or an INSERT INTO/.test(e.message),
+  );
+});
