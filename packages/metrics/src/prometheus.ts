@@ -271,6 +271,8 @@ function formatNative({ snapshot, jobName }: ExpositionInput): string {
       const n = NATIVE_GAUGE_NAMES[name] ?? snakeCase(name);
       f.add(`fleuve_operator_${n}`, "gauge", `Operator gauge ${name}.`, op, v);
     }
+    for (const [name, v] of Object.entries(o.counters))
+      f.add(`fleuve_operator_${snakeCase(name)}_total`, "counter", `Operator counter ${name}.`, op, v);
     const u = o.user;
     for (const [name, v] of Object.entries(u.counters))
       f.add(`fleuve_user_${snakeCase(name)}_total`, "counter", `User counter ${name}.`, op, v);
@@ -352,6 +354,8 @@ function formatFlink({ snapshot, jobName, rates, host = "localhost" }: Expositio
       f.summary(`${p}latency`, `${p}latency (ms)`, op, o.latencyMs, 1, qs, false);
     }
     for (const [name, v] of Object.entries(o.gauges)) g(`${p}${flinkName(name)}`, op, v);
+    // Flink exports a counter as a gauge of its count.
+    for (const [name, v] of Object.entries(o.counters)) g(`${p}${flinkName(name)}`, op, v);
     const u = o.user;
     for (const [name, v] of Object.entries(u.counters)) g(`${p}${flinkName(name)}`, op, v);
     for (const [name, v] of Object.entries(u.gauges)) g(`${p}${flinkName(name)}`, op, v);

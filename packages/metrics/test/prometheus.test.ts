@@ -17,6 +17,7 @@ import {
   TumblingEventTimeWindows,
   WatermarkStrategy,
 } from "@fleuve/core";
+import { OneInputOperator } from "@fleuve/core/spi";
 import { formatPrometheus, snakeCase } from "../src/index.js";
 
 /** Runs `promtool check metrics` on `text`: its exit status and what it printed. */
@@ -160,6 +161,39 @@ test("the Flink mode uses Flink's PrometheusReporter names and labels", async ()
       sampleValues(text, `flink_taskmanager_job_task_${name}`, { task_name: "Latest per second" }).length,
       2,
     );
+});
+
+/** An operator with a gauge and a counter of its own (as the CEP operator keeps partial matches and drops). */
+class OddCounter extends OneInputOperator<Ev, Ev> {
+  processElement(e: Ev, timestamp: number): void {
+    if (e.k % 2 === 1) this.runtime.metrics.counter("odd.seenEvents").inc();
+    this.runtime.metrics.gauge("odd.lastKey").set(e.k);
+    this.output.collect(e, timestamp);
+  }
+}
+
+test("an operator's own counters are counters ending in _total (native) and gauges (Flink mode)", async () => {
+  const n = 700; // keys 0..6 in turn: 300 odd ones
+  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+  env
+    .fromGenerator<Ev>((i) => ({ k: i % 7, ts: i }), { count: n })
+    .transform("Odd counter", () => new OddCounter());
+  const client = env.executeAsync("own-counter");
+  await client.result;
+  const snapshot = client.snapshot();
+  const native = formatPrometheus({ snapshot, jobName: "own-counter" }, "native");
+  const lint = promtoolCheck(native);
+  assert.equal(lint.output, "", `promtool found problems:\n${lint.output}`);
+  assert.match(native, /# TYPE fleuve_operator_odd_seen_events_total counter/);
+  assert.deepEqual(
+    sampleValues(native, "fleuve_operator_odd_seen_events_total", { operator: "Odd counter" }),
+    [300],
+  );
+  assert.deepEqual(sampleValues(native, "fleuve_operator_odd_last_key", { operator: "Odd counter" }), [6]);
+  const flink = formatPrometheus({ snapshot, jobName: "own-counter" }, "flink");
+  const op = "flink_taskmanager_job_task_operator_";
+  assert.match(flink, new RegExp(`# TYPE ${op}odd_seenEvents gauge`));
+  assert.deepEqual(sampleValues(flink, `${op}odd_seenEvents`, { operator_name: "Odd counter" }), [300]);
 });
 
 test("snake case of camel case and dotted names", () => {

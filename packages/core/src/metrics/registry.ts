@@ -263,6 +263,8 @@ export interface OperatorMetricsSnapshot {
   readonly latencyMs: HistogramSnapshot;
   /** Gauges the operator defines (see {@link OperatorMetrics.gauge}) and probes (state entries, timers). */
   readonly gauges: Readonly<Record<string, number>>;
+  /** Counters the operator defines (see {@link OperatorMetrics.counter}). */
+  readonly counters: Readonly<Record<string, number>>;
   readonly user: UserMetricsSnapshot;
 }
 
@@ -348,6 +350,8 @@ export class OperatorMetrics {
   readonly currentOutputWatermark = new Gauge();
   /** Gauges an operator defines itself (Flink's `getMetricGroup().gauge(...)`), by name. */
   readonly gauges = new Map<string, Gauge>();
+  /** Counters an operator defines itself (Flink's `getMetricGroup().counter(...)`), by name. */
+  readonly counters = new Map<string, Counter>();
   /** Gauges read only when a reporter samples (keyed state entries, timers), by name. */
   readonly probes = new Map<string, () => number>();
   /** Metrics user functions register through their runtime context. */
@@ -377,6 +381,8 @@ export class OperatorMetrics {
     const gauges: Record<string, number> = {};
     for (const [n, g] of this.gauges) gauges[n] = g.value;
     for (const [n, read] of this.probes) gauges[n] = safeRead(read);
+    const counters: Record<string, number> = {};
+    for (const [n, c] of this.counters) counters[n] = c.count;
     return {
       operatorName: this.operatorName,
       operatorId: this.operatorId,
@@ -395,6 +401,7 @@ export class OperatorMetrics {
       checkpointAlignmentTimeMs: this.checkpointAlignmentTimeMs.value,
       latencyMs: this.latencyMs.snapshot(),
       gauges,
+      counters,
       user: this.user.snapshot(),
     };
   }
@@ -411,6 +418,24 @@ export class OperatorMetrics {
     }
     return g;
   }
+
+  /**
+   * The operator's own counter `name`, created at 0 on first use (the same counter for the same
+   * name): for what only the operator counts, e.g. the partial matches a CEP operator dropped.
+   */
+  counter(name: string): Counter {
+    let c = this.counters.get(name);
+    if (c === undefined) {
+      c = new Counter();
+      this.counters.set(name, c);
+    }
+    return c;
+  }
+}
+
+/** Adds each value of `from` to the same name in `into`. */
+export function addByName(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const name in from) into[name] = (into[name] ?? 0) + from[name]!;
 }
 
 /** All metrics of a running job. */
@@ -456,6 +481,14 @@ export class MetricsRegistry {
       recordsRejected: number;
       latencyP50Ms: number;
       latencyP99Ms: number;
+      /**
+       * The operator's own gauges (see {@link OperatorMetrics.gauge}, e.g. CEP's
+       * `cep.partialMatches`), each summed over its subtasks; probes are left out (they are read
+       * only when a reporter samples).
+       */
+      gauges: Record<string, number>;
+      /** The operator's own counters (see {@link OperatorMetrics.counter}), summed over its subtasks. */
+      counters: Record<string, number>;
     }
   > {
     const out: Record<
@@ -468,6 +501,8 @@ export class MetricsRegistry {
         numLateRecordsDropped: number;
         recordsRejected: number;
         hist: Histogram;
+        gauges: Record<string, number>;
+        counters: Record<string, number>;
       }
     > = {};
     for (const m of this.operators) {
@@ -479,6 +514,8 @@ export class MetricsRegistry {
         numLateRecordsDropped: 0,
         recordsRejected: 0,
         hist: new Histogram(),
+        gauges: {},
+        counters: {},
       });
       s.recordsIn += m.recordsIn.count;
       s.recordsOut += m.recordsOut.count;
@@ -486,6 +523,8 @@ export class MetricsRegistry {
       s.numLateRecordsDropped += m.numLateRecordsDropped.count;
       s.recordsRejected += m.recordsRejected.count;
       s.hist.merge(m.latencyMs);
+      for (const [n, g] of m.gauges) s.gauges[n] = (s.gauges[n] ?? 0) + g.value;
+      for (const [n, c] of m.counters) s.counters[n] = (s.counters[n] ?? 0) + c.count;
     }
     const res: ReturnType<MetricsRegistry["summary"]> = {};
     for (const [id, s] of Object.entries(out)) {
@@ -498,6 +537,8 @@ export class MetricsRegistry {
         recordsRejected: s.recordsRejected,
         latencyP50Ms: s.hist.quantile(0.5),
         latencyP99Ms: s.hist.quantile(0.99),
+        gauges: s.gauges,
+        counters: s.counters,
       };
     }
     return res;

@@ -18,7 +18,7 @@ import {
 } from "../checkpoint/storage.js";
 import { serveMainThreadServices } from "../connector/main-thread-service.js";
 import { FleuveError, isErrorCode, restartCannotCure } from "../errors.js";
-import { MetricsRegistry, type MetricsSnapshot } from "../metrics/registry.js";
+import { addByName, MetricsRegistry, type MetricsSnapshot } from "../metrics/registry.js";
 import { checkpointLayout } from "./execution-graph.js";
 import { buildJobGraph } from "./job-graph.js";
 import { RestorePolicy } from "./recovery.js";
@@ -364,7 +364,7 @@ export function mergeSummaries(list: readonly MetricsSummary[]): MetricsSummary 
     for (const [id, m] of Object.entries(s)) {
       const o = out[id];
       if (!o) {
-        out[id] = { ...m };
+        out[id] = { ...m, gauges: { ...m.gauges }, counters: { ...m.counters } };
         continue;
       }
       o.recordsIn += m.recordsIn;
@@ -374,6 +374,8 @@ export function mergeSummaries(list: readonly MetricsSummary[]): MetricsSummary 
       o.recordsRejected += m.recordsRejected;
       o.latencyP50Ms = Math.max(o.latencyP50Ms, m.latencyP50Ms);
       o.latencyP99Ms = Math.max(o.latencyP99Ms, m.latencyP99Ms);
+      addByName(o.gauges, m.gauges);
+      addByName(o.counters, m.counters);
     }
   }
   return out;

@@ -34,3 +34,44 @@ test("the summary sums recordsRejected over an operator's subtasks, and merging 
   assert.equal(s["sink-1"]!.recordsRejected, 0);
   assert.equal(mergeSummaries([s, s])["map-1"]!.recordsRejected, 6);
 });
+
+test("an operator's own counter is created at 0, is the same object for the same name, and is in the snapshot", () => {
+  const m = new OperatorMetrics("Cep", "cep-1", 0);
+  const c = m.counter("cep.droppedPartialMatches");
+  assert.equal(c.count, 0);
+  c.inc();
+  c.inc(2);
+  assert.equal(m.counter("cep.droppedPartialMatches").count, 3);
+  assert.notEqual(m.counter("other"), c);
+  assert.deepEqual(m.snapshot().counters, { "cep.droppedPartialMatches": 3, other: 0 });
+});
+
+test("the summary sums an operator's own gauges and counters over its subtasks, and merging summaries adds them", async () => {
+  const { MetricsRegistry } = await import("../../src/metrics/registry.js");
+  const { mergeSummaries } = await import("../../src/runtime/thread-runner.js");
+  const reg = new MetricsRegistry();
+  const first = reg.operator("Cep", "cep-1", 0);
+  first.gauge("cep.partialMatches").set(4);
+  first.counter("cep.droppedPartialMatches").inc(5);
+  const second = reg.operator("Cep", "cep-1", 1);
+  second.gauge("cep.partialMatches").set(3);
+  second.gauge("cep.bufferedEvents").set(9);
+  second.probe("numKeyedStateEntries", () => 100);
+  reg.operator("Sink", "sink-1", 0);
+  const s = reg.summary();
+  assert.deepEqual(s["cep-1"]!.gauges, { "cep.partialMatches": 7, "cep.bufferedEvents": 9 });
+  assert.deepEqual(s["cep-1"]!.counters, { "cep.droppedPartialMatches": 5 });
+  assert.deepEqual(s["sink-1"]!.gauges, {});
+  // Another thread's summary of the same operator (worker threads): the figures add up.
+  const other = new MetricsRegistry();
+  other.operator("Cep", "cep-1", 2).counter("cep.droppedPartialMatches").inc(1);
+  other.operator("Cep", "cep-1", 2).gauge("cep.partialMatches").set(1);
+  const merged = mergeSummaries([s, other.summary()]);
+  assert.deepEqual(merged["cep-1"]!.gauges, { "cep.partialMatches": 8, "cep.bufferedEvents": 9 });
+  assert.deepEqual(merged["cep-1"]!.counters, { "cep.droppedPartialMatches": 6 });
+  assert.deepEqual(
+    s["cep-1"]!.counters,
+    { "cep.droppedPartialMatches": 5 },
+    "merging leaves its inputs alone",
+  );
+});
