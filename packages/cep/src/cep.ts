@@ -34,7 +34,11 @@ export interface CepOptions<T, M> {
   readonly timedOut?: OutputTag<TimedOutMatch<M>>;
   /** Side output for partial matches dropped by `maxPartialMatches` (oldest first). */
   readonly dropped?: OutputTag<DroppedMatch<M>>;
-  /** Per-key limit on partial matches (per pattern); beyond it the oldest are dropped. Default: none. */
+  /**
+   * Per-key limit on partial matches (per pattern), counted in runs: a partial match waiting in two
+   * NFA states at once counts twice (as the `cep.partialMatches` gauge). Beyond it the oldest are
+   * dropped, each reported once. Default: none.
+   */
   readonly maxPartialMatches?: number;
   /** The input is bounded: allows a relaxed loop with no `within` and no `until` (refused otherwise). */
   readonly boundedInput?: boolean;

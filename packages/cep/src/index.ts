@@ -18,7 +18,7 @@ export type { Condition, ConditionContext, TypeGuardCondition } from "./conditio
 export { DynamicCepOperator, PATTERNS_GAUGE } from "./dynamic/dynamic-cep-operator.js";
 export type { OnReplace, PatternRegistry, PatternSpec, PatternUpdate } from "./dynamic/pattern-update.js";
 export { NFA, type NFAOptions, type NFAOutput, type NFAState } from "./nfa/nfa.js";
-export { CEP_GAUGES, CepOperator, type CepOperatorOptions } from "./operator/cep-operator.js";
+export { CEP_COUNTERS, CEP_GAUGES, CepOperator, type CepOperatorOptions } from "./operator/cep-operator.js";
 export type { TimeDomain } from "./operator/keyed-pattern-runner.js";
 export type { Matcher, MatcherOutput } from "./operator/matcher.js";
 export {

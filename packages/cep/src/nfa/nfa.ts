@@ -59,7 +59,7 @@ export interface NFAOutput<T> {
 
 /** Options of {@link NFA.compile}. */
 export interface NFAOptions {
-  /** Per-key limit on partial matches (default: none); the oldest are dropped beyond it. */
+  /** Per-key limit on runs of partial matches (see {@link NFA.partialMatches}), default none; the oldest are dropped beyond it. */
   maxPartialMatches?: number;
   /**
    * The input is bounded (a file, a test): a relaxed loop without within() or until() is then

@@ -38,10 +38,22 @@ export interface CepOperatorOptions<T> extends CepSideOutputs<T> {
 
 /** Names of the gauges a CEP operator keeps in its metrics (`OperatorMetrics.gauge(name)`). */
 export const CEP_GAUGES = {
-  /** Partial matches held by the subtask, over all keys. */
+  /**
+   * Runs of partial matches held by the subtask, over all keys: a partial match counts once per
+   * NFA state it waits in (as `maxPartialMatches` counts them; `NFA.partials` lists distinct ones).
+   */
   partialMatches: "cep.partialMatches",
   /** Events held by the subtask: waiting for the watermark, and in the matchers' buffers. */
   bufferedEvents: "cep.bufferedEvents",
+} as const;
+
+/** Names of the counters a CEP operator keeps in its metrics (`OperatorMetrics.counter(name)`). */
+export const CEP_COUNTERS = {
+  /**
+   * Distinct partial matches dropped since the job started: by `maxPartialMatches`, or by a
+   * pattern update with `onReplace: "drop"` (each also goes to the `dropped` side output when set).
+   */
+  droppedPartialMatches: "cep.droppedPartialMatches",
 } as const;
 
 /** What a CEP operator hands to {@link openPatternRunner} in its `open()`. */
@@ -86,6 +98,7 @@ export function openPatternRunner<T, OUT>(
     listener: emitter,
     partialMatchesGauge: rt.metrics.gauge(CEP_GAUGES.partialMatches),
     bufferedEventsGauge: rt.metrics.gauge(CEP_GAUGES.bufferedEvents),
+    droppedCounter: rt.metrics.counter(CEP_COUNTERS.droppedPartialMatches),
   });
   runner.recount();
   return runner;

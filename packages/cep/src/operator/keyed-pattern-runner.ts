@@ -79,6 +79,8 @@ export interface RunnerSetup<T> {
   /** Gauges fed with the subtask's totals: partial matches, and events held (waiting or in matchers). */
   readonly partialMatchesGauge?: { set(value: number): void } | undefined;
   readonly bufferedEventsGauge?: { set(value: number): void } | undefined;
+  /** Counts the partial matches dropped (by the per-key limit or by a pattern update). */
+  readonly droppedCounter?: { inc(): void } | undefined;
 }
 
 /** The keyed table the CEP operators keep their per-key state in. */
@@ -143,7 +145,10 @@ export class KeyedPatternRunner<T> {
     this.out = {
       match: (m) => listener.match(this.curId, this.curVersion, m, this.curTime),
       timedOut: (p, at) => listener.timedOut(this.curId, this.curVersion, p, at),
-      dropped: (p) => listener.dropped(this.curId, this.curVersion, p, this.curTime, "limit"),
+      dropped: (p) => {
+        setup.droppedCounter?.inc();
+        listener.dropped(this.curId, this.curVersion, p, this.curTime, "limit");
+      },
     };
   }
 
@@ -300,8 +305,10 @@ export class KeyedPatternRunner<T> {
     if (run === undefined) return;
     const partials = this.matcherOf(runId, run).partials(run.s);
     this.bind(runId, run);
-    for (const p of partials)
+    for (const p of partials) {
+      this.setup.droppedCounter?.inc();
       this.setup.listener.dropped(this.curId, this.curVersion, p, timestamp, "replaced");
+    }
     delete entry.runs[runId];
   }
 

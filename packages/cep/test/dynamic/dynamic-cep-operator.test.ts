@@ -12,6 +12,7 @@ import { keyGroupOf, normalizeKey, type OperatorSnapshot, subtaskForKeyGroup } f
 import { KeyedTwoInputOperatorHarness } from "@fleuve/core/testing";
 import { DynamicCepOperator, PATTERNS_GAUGE } from "../../src/dynamic/dynamic-cep-operator.js";
 import type { PatternUpdate } from "../../src/dynamic/pattern-update.js";
+import { CEP_COUNTERS } from "../../src/operator/cep-operator.js";
 import type {
   DroppedMatch,
   PatternProcessFunction,
@@ -238,6 +239,7 @@ test("replace or remove with onReplace drop: each dropped partial match goes to 
   h.processElement2({ id: "r", version: 3, remove: true, onReplace: "drop" }, 9);
   wm(h, 9);
   assert.deepEqual(dropped().slice(3), [["a4", "r", 2, "replaced", 9]]);
+  assert.equal(h.metrics.counter(CEP_COUNTERS.droppedPartialMatches).count, 4, "each drop is counted");
   assert.deepEqual(h.getOutputValues(), []);
   assert.equal(h.numKeyedStateEntries(), 0);
 });

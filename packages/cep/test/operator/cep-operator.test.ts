@@ -11,7 +11,12 @@ import { OutputTag } from "@fleuve/core";
 import { keyGroupOf, normalizeKey, type OperatorSnapshot, subtaskForKeyGroup } from "@fleuve/core/spi";
 import { KeyedOneInputOperatorHarness } from "@fleuve/core/testing";
 import fc from "fast-check";
-import { CEP_GAUGES, CepOperator, type CepOperatorOptions } from "../../src/operator/cep-operator.js";
+import {
+  CEP_COUNTERS,
+  CEP_GAUGES,
+  CepOperator,
+  type CepOperatorOptions,
+} from "../../src/operator/cep-operator.js";
 import type {
   DroppedMatch,
   PatternProcessFunction,
@@ -253,7 +258,7 @@ test("event time: a record without a timestamp is an error naming the fix", () =
   );
 });
 
-test("per-key limit: dropped partial matches go to their side output; gauges follow partial matches and held events", () => {
+test("per-key limit: dropped partial matches go to their side output and are counted; gauges follow partial matches and held events", () => {
   const m = new FakeMatcher(1_000, 3);
   const h = harness(m);
   for (let t = 1; t <= 10; t++) h.processElement(ev("a", `a${t}`, t % 2 === 0 ? "even" : "odd"), t);
@@ -273,6 +278,7 @@ test("per-key limit: dropped partial matches go to their side output; gauges fol
       ["a4", 10],
     ],
   );
+  assert.equal(h.metrics.counter(CEP_COUNTERS.droppedPartialMatches).count, 4);
   h.processElement(ev("b", "b", "odd"), 11);
   h.processWatermark(11);
   assert.equal(h.metrics.gauge(CEP_GAUGES.partialMatches).value, 3);
