@@ -29,7 +29,7 @@ const PACKAGES = {
   log: ["core"],
   kafka: ["core"],
   cep: ["core"],
-  sql: ["core"],
+  sql: ["core", "cep"],
   registry: ["core", "log", "kafka"],
   metrics: ["core"],
   cli: ["core", "log", "kafka", "registry", "metrics"],

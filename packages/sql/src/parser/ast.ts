@@ -345,7 +345,9 @@ export type PatternTerm =
       /** How it was written, for printing: "*", "+", "?", or "{...}". */
       readonly form: "*" | "+" | "?" | "{}";
     }
-  | { readonly kind: "group"; readonly term: PatternTerm };
+  | { readonly kind: "group"; readonly term: PatternTerm }
+  /** `PERMUTE(A, B, C)`: the terms in any order (parsed so that it can be refused by name). */
+  | { readonly kind: "permute"; readonly terms: readonly PatternTerm[] };
 
 // ---------------------------------------------------------------------------------------------
 // Statements

@@ -377,6 +377,8 @@ export function printPattern(p: PatternTerm): string {
       return p.alternatives.map(printPattern).join(" | ");
     case "group":
       return `(${printPattern(p.term)})`;
+    case "permute":
+      return `PERMUTE(${p.terms.map(printPattern).join(", ")})`;
     case "quantified": {
       const inner =
         p.term.kind === "variable" || p.term.kind === "group"

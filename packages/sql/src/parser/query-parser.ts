@@ -559,6 +559,21 @@ export abstract class QueryParser extends ExpressionParser {
 
   private patternFactor = this.RULE("patternFactor", (): PatternTerm => {
     const term = this.OR([
+      {
+        // PERMUTE(A, B): parsed so that the planner can refuse it by name, as Flink does.
+        GATE: () => this.LA(1).image.toUpperCase() === "PERMUTE" && this.LA(2).tokenType === T.LParen,
+        ALT: () => {
+          this.SUBRULE2(this.identifier);
+          this.CONSUME2(T.LParen);
+          const terms: PatternTerm[] = [];
+          this.AT_LEAST_ONE_SEP({
+            SEP: T.Comma,
+            DEF: () => terms.push(this.SUBRULE2(this.patternAlternation)),
+          });
+          this.CONSUME2(T.RParen);
+          return { kind: "permute", terms } as PatternTerm;
+        },
+      },
       { ALT: () => ({ kind: "variable", name: this.SUBRULE(this.identifier) }) as PatternTerm },
       {
         ALT: () => {

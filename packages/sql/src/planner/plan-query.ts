@@ -15,6 +15,7 @@ import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { planJoin } from "./join.js";
+import { planMatchRecognize } from "./match-recognize.js";
 import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
@@ -233,8 +234,10 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
     }
     case "join":
       return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings));
-    case "matchRecognize":
-      throw unsupported("MATCH_RECOGNIZE");
+    case "matchRecognize": {
+      const rel = planMatchRecognize(ref, (r) => planFrom(r, ctx, pos));
+      return renameColumns(rel, ref.alias?.columns ?? []);
+    }
     case "unnest":
       throw unsupported("UNNEST");
     case "tableFunction": {

@@ -49,9 +49,9 @@ const unsupportedCases: [string, string, string][] = [
     "Fleuve SQL does not run an OVER frame that ends after the current row yet (line 1, column 8): end the frame AND CURRENT ROW",
   ],
   [
-    "SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts MEASURES A.a AS x PATTERN (A B) DEFINE A AS a > 1)",
-    "MATCH_RECOGNIZE",
-    "Fleuve SQL does not run MATCH_RECOGNIZE yet",
+    "SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts MEASURES A.a AS x ALL ROWS PER MATCH PATTERN (A B) DEFINE A AS a > 1)",
+    "ALL ROWS PER MATCH",
+    "Fleuve SQL does not run ALL ROWS PER MATCH yet: Flink supports ONE ROW PER MATCH only",
   ],
   [
     "SELECT window_start, SUM(a) FROM TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '10' MINUTE)) GROUP BY window_start, window_end",
