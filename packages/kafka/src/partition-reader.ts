@@ -43,6 +43,8 @@ export class KafkaPartitionReader {
   readonly #raw: ReadCommittedConsumer;
   readonly #settings: ConsumerSettings;
   readonly #positions = new Map<string, PartitionPosition>();
+  /** Head of each partition from the last fetch response (last stable offset under read_committed). */
+  readonly #heads = new Map<string, bigint>();
   #metadata:
     | { topicIds: Map<string, string>; names: Map<string, string>; leaders: Map<string, number> }
     | undefined;
@@ -74,6 +76,15 @@ export class KafkaPartitionReader {
       this.#positions.set(`${s.topic}:${s.partition}`, { topic: s.topic, partition: s.partition, offset });
     }
     this.#metadata = undefined;
+  }
+
+  /**
+   * The head of each partition as the last fetch response gave it (`topic:partition` keys): the
+   * last stable offset under read_committed (what Kafka consumers measure their lag against),
+   * else the high watermark. A partition not fetched yet is absent.
+   */
+  heads(): ReadonlyMap<string, bigint> {
+    return this.#heads;
   }
 
   /** The next offset of every assigned partition: what a checkpoint stores. */
@@ -176,6 +187,10 @@ export class KafkaPartitionReader {
         },
       );
     }
+    const readCommitted = (this.#settings.isolationLevel ?? 1) === 1;
+    const head: bigint | undefined =
+      readCommitted && part.lastStableOffset >= 0n ? part.lastStableOffset : part.highWatermark;
+    if (head !== undefined && head >= 0n) this.#heads.set(`${topic}:${part.partitionIndex}`, head);
     for (const batch of part.records ?? []) {
       const next = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
       if (!(batch.attributes & IS_CONTROL)) {

@@ -112,6 +112,27 @@ const NATIVE_GAUGE_NAMES: Record<string, string> = {
   numKeyedStateEntries: "keyed_state_entries",
   numEventTimeTimers: "event_time_timers",
   numProcessingTimeTimers: "processing_time_timers",
+  keyedStateSizeBytes: "keyed_state_size_bytes",
+};
+
+/** Source split figures (see SourceReader.splitMetrics) whose native names say their unit. */
+const NATIVE_SPLIT_NAMES: Record<string, [name: string, help: string]> = {
+  recordsLag: [
+    "fleuve_source_split_lag_records",
+    "Records (offsets) between the next one the source emits and the head of the split.",
+  ],
+  committedRecordsLag: [
+    "fleuve_source_split_committed_lag_records",
+    "Records (offsets) between the offset the consumer group committed and the head of the split.",
+  ],
+};
+
+/** Process figures that are counters, by their native names. */
+const NATIVE_PROCESS_COUNTERS: Record<string, [name: string, help: string]> = {
+  rebalances: [
+    "fleuve_process_rebalances_total",
+    "Assignments this group process received (rebalances it took part in, its first join included).",
+  ],
 };
 
 const NATIVE_QUANTILES = [0.5, 0.95, 0.99, 0.999] as const;
@@ -179,8 +200,11 @@ function formatNative({ snapshot, jobName }: ExpositionInput): string {
     job,
     j.lastCheckpointSizeBytes,
   );
-  for (const [name, v] of Object.entries(snapshot.process ?? {}))
-    f.add(`fleuve_process_${snakeCase(name)}`, "gauge", `Process figure ${name}.`, job, v);
+  for (const [name, v] of Object.entries(snapshot.process ?? {})) {
+    const counter = NATIVE_PROCESS_COUNTERS[name];
+    if (counter) f.add(counter[0], "counter", counter[1], job, v);
+    else f.add(`fleuve_process_${snakeCase(name)}`, "gauge", `Process figure ${name}.`, job, v);
+  }
   for (const o of snapshot.operators) {
     const subtask = String(o.subtaskIndex);
     const op = {
@@ -267,6 +291,27 @@ function formatNative({ snapshot, jobName }: ExpositionInput): string {
       quantiles,
       true,
     );
+    if (o.endToEndLatencyMs) {
+      const qs = NATIVE_QUANTILES.map((q) => [String(q), quantileValue(o.endToEndLatencyMs!, q)] as const);
+      f.summary(
+        "fleuve_sink_end_to_end_latency_seconds",
+        "Wall clock at the sink minus the record's event timestamp, one record sampled per latency marker.",
+        op,
+        o.endToEndLatencyMs,
+        1 / 1000,
+        qs,
+        true,
+      );
+    }
+    for (const [split, figures] of Object.entries(o.splits ?? {})) {
+      for (const [name, v] of Object.entries(figures)) {
+        const [n, help] = NATIVE_SPLIT_NAMES[name] ?? [
+          `fleuve_source_split_${snakeCase(name)}`,
+          `Split figure ${name}.`,
+        ];
+        f.add(n, "gauge", help, { ...op, split }, v);
+      }
+    }
     for (const [name, v] of Object.entries(o.gauges)) {
       const n = NATIVE_GAUGE_NAMES[name] ?? snakeCase(name);
       f.add(`fleuve_operator_${n}`, "gauge", `Operator gauge ${name}.`, op, v);
@@ -352,6 +397,20 @@ function formatFlink({ snapshot, jobName, rates, host = "localhost" }: Expositio
     if (o.latencyMs.count > 0) {
       const qs = FLINK_QUANTILES.map((q) => [String(q), quantileValue(o.latencyMs, q)] as const);
       f.summary(`${p}latency`, `${p}latency (ms)`, op, o.latencyMs, 1, qs, false);
+    }
+    if (o.endToEndLatencyMs && o.endToEndLatencyMs.count > 0) {
+      const h = o.endToEndLatencyMs;
+      const qs = FLINK_QUANTILES.map((q) => [String(q), quantileValue(h, q)] as const);
+      f.summary(`${p}endToEndLatency`, `${p}endToEndLatency (ms)`, op, h, 1, qs, false);
+    }
+    if (o.splits) {
+      // FLIP-33's pendingRecords: what the subtask's splits have behind their heads.
+      let pending = 0;
+      for (const figures of Object.values(o.splits)) pending += figures.recordsLag ?? 0;
+      g(`${p}pendingRecords`, op, pending);
+      for (const [split, figures] of Object.entries(o.splits))
+        for (const [name, v] of Object.entries(figures))
+          g(`${p}split_${flinkName(name)}`, { ...op, split }, v);
     }
     for (const [name, v] of Object.entries(o.gauges)) g(`${p}${flinkName(name)}`, op, v);
     // Flink exports a counter as a gauge of its count.

@@ -117,6 +117,47 @@ test("native names pass promtool check metrics and carry the job's counts", asyn
   assert.equal(sampleValues(text, "fleuve_job_restarts_total", { job_name: "sample-job" })[0], 0);
 });
 
+test("split lag, end-to-end latency, keyed state bytes and rebalances pass promtool in both modes", async () => {
+  const base = await runSampleJob(100);
+  const [first, second, ...rest] = base.operators;
+  const latency = { count: 4, sum: 8000, max: 2500, p50: 2000, p95: 2500, p99: 2500, p999: 2500 };
+  const snapshot = {
+    ...base,
+    process: { unitsOwned: 2, rebalances: 3 },
+    operators: [
+      {
+        ...first!,
+        splits: { "orders-0": { recordsLag: 12, committedRecordsLag: 40 }, "orders-1": { recordsLag: 5 } },
+      },
+      { ...second!, endToEndLatencyMs: latency, gauges: { ...second!.gauges, keyedStateSizeBytes: 4096 } },
+      ...rest,
+    ],
+  };
+  const text = formatPrometheus({ snapshot, jobName: "j" }, "native");
+  const lint = promtoolCheck(text);
+  assert.equal(
+    lint.output,
+    "",
+    `promtool found problems:
+${lint.output}`,
+  );
+  assert.deepEqual(sampleValues(text, "fleuve_source_split_lag_records", { split: "orders-0" }), [12]);
+  assert.deepEqual(sampleValues(text, "fleuve_source_split_lag_records", { split: "orders-1" }), [5]);
+  assert.deepEqual(sampleValues(text, "fleuve_source_split_committed_lag_records", {}), [40]);
+  assert.deepEqual(sampleValues(text, "fleuve_sink_end_to_end_latency_seconds", { quantile: "0.5" }), [2]);
+  assert.deepEqual(sampleValues(text, "fleuve_sink_end_to_end_latency_seconds_sum", {}), [8]);
+  const at = { operator_id: second!.operatorId, subtask: String(second!.subtaskIndex) };
+  assert.deepEqual(sampleValues(text, "fleuve_operator_keyed_state_size_bytes", at), [4096]);
+  assert.deepEqual(sampleValues(text, "fleuve_process_rebalances_total", {}), [3]);
+  assert.ok(text.includes("# TYPE fleuve_process_rebalances_total counter"));
+  const flink = formatPrometheus({ snapshot, jobName: "j" }, "flink");
+  assert.deepEqual(sampleValues(flink, "flink_taskmanager_job_task_operator_pendingRecords", {}), [17]);
+  assert.deepEqual(
+    sampleValues(flink, "flink_taskmanager_job_task_operator_endToEndLatency", { quantile: "0.99" }),
+    [2500],
+  );
+});
+
 test("promtool does flag what the native mode avoids (the check can fail)", () => {
   const bad = "# HELP records_in Records.\n# TYPE records_in counter\nrecords_in 3\n";
   const lint = promtoolCheck(bad);

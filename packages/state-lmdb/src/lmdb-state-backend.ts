@@ -132,6 +132,16 @@ export class LmdbKeyedStateBackend extends TableKeyedStateBackend {
     return n;
   }
 
+  /**
+   * Exact bytes of the B-tree pages (branch, leaf and overflow) this subtask's LMDB store occupies,
+   * from LMDB's own statistics; entries still in the write cache and not yet written back are not
+   * counted. Read when a reporter samples (one read transaction).
+   */
+  get approximateSizeBytes(): number {
+    const s = (this.db as unknown as { getStats(): LmdbStats }).getStats();
+    return s.pageSize * (s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages);
+  }
+
   /** Key group of a normalized key. */
   keyGroup(nk: NormalizedKey): number {
     return keyGroupOf(nk, this.maxParallelism);
@@ -479,4 +489,12 @@ function disposeAll(live: Map<string, LmdbKeyedStateBackend>): void {
 
 function safe(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 60);
+}
+
+/** What LMDB's `getStats()` of a database reports (the fields used here). */
+interface LmdbStats {
+  pageSize: number;
+  treeBranchPageCount: number;
+  treeLeafPageCount: number;
+  overflowPages: number;
 }

@@ -229,6 +229,16 @@ function safeRead(read: () => number): number {
   }
 }
 
+function safeSplits(
+  read: () => Record<string, Record<string, number>> | undefined,
+): Record<string, Record<string, number>> {
+  try {
+    return read() ?? {};
+  } catch {
+    return {};
+  }
+}
+
 /** User metrics of one operator subtask at one moment. */
 export interface UserMetricsSnapshot {
   readonly counters: Readonly<Record<string, number>>;
@@ -261,6 +271,14 @@ export interface OperatorMetricsSnapshot {
   /** Alignment time (ms) of the last checkpoint barrier aligned by this task (chain head). */
   readonly checkpointAlignmentTimeMs: number;
   readonly latencyMs: HistogramSnapshot;
+  /**
+   * Sinks only: end-to-end latency (ms), the wall clock at the sink minus the record's event
+   * timestamp, sampled on the first timestamped record after each latency marker (see
+   * {@link OperatorMetrics.endToEndLatencyMs}).
+   */
+  readonly endToEndLatencyMs?: HistogramSnapshot;
+  /** Sources only: figures per split (partition), e.g. `recordsLag`, by split id then name. */
+  readonly splits?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Gauges the operator defines (see {@link OperatorMetrics.gauge}) and probes (state entries, timers). */
   readonly gauges: Readonly<Record<string, number>>;
   /** Counters the operator defines (see {@link OperatorMetrics.counter}). */
@@ -344,6 +362,13 @@ export class OperatorMetrics {
   readonly checkpointAlignmentTimeMs = new Gauge();
   /** Source-to-here latency (ms), measured with latency markers. */
   readonly latencyMs = new Histogram();
+  /**
+   * Sinks only (created by the sink operator): wall clock minus event timestamp (ms) of one record
+   * per latency-marker interval, so the per-record cost is one flag test.
+   */
+  endToEndLatencyMs: Histogram | undefined;
+  /** Sources only: per-split figures, read when a reporter samples (e.g. lag behind the head). */
+  splitProbe: (() => Record<string, Record<string, number>> | undefined) | undefined;
   /** The operator's input watermark (for a source: the watermark it emitted). */
   readonly currentWatermark = new Gauge();
   /** The last watermark the operator forwarded. */
@@ -400,6 +425,8 @@ export class OperatorMetrics {
       currentOutputWatermark: this.currentOutputWatermark.value,
       checkpointAlignmentTimeMs: this.checkpointAlignmentTimeMs.value,
       latencyMs: this.latencyMs.snapshot(),
+      ...(this.endToEndLatencyMs ? { endToEndLatencyMs: this.endToEndLatencyMs.snapshot() } : {}),
+      ...(this.splitProbe ? { splits: safeSplits(this.splitProbe) } : {}),
       gauges,
       counters,
       user: this.user.snapshot(),
@@ -454,6 +481,7 @@ export class MetricsRegistry {
     const had = this.byKey.get(key);
     if (had !== undefined) {
       had.probes.clear();
+      had.splitProbe = undefined;
       return had;
     }
     const m = new OperatorMetrics(name, id, subtaskIndex);

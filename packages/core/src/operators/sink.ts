@@ -5,7 +5,8 @@ import {
   type SinkWriter,
 } from "../connector/sink.js";
 import { FleuveError, restartCannotCure } from "../errors.js";
-import { OneInputOperator } from "../spi/operator.js";
+import { Histogram } from "../metrics/registry.js";
+import { type LatencyMarker, OneInputOperator } from "../spi/operator.js";
 import { NO_TIMESTAMP } from "../time/watermark.js";
 
 interface PendingCommit {
@@ -29,6 +30,9 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
   private committing: PendingCommit[] = [];
   private commitChain: Promise<void> = Promise.resolve();
   private commitError: unknown;
+  /** Set by a latency marker: the next timestamped record is sampled for end-to-end latency. */
+  private sampleNext = false;
+  private endToEnd!: Histogram;
 
   constructor(private readonly sink: Sink<T>) {
     super();
@@ -39,6 +43,8 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
   }
 
   override open(): void {
+    const m = this.runtime.metrics;
+    this.endToEnd = m.endToEndLatencyMs ??= new Histogram();
     if (this.recovered.length > 0) {
       // Prepared in a checkpoint that completed: commit again (commits are idempotent), before the
       // writer starts and discards whatever later transactions an earlier run left behind.
@@ -61,6 +67,10 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
   }
 
   processElement(value: T, timestamp: number): void {
+    if (this.sampleNext && timestamp !== NO_TIMESTAMP) {
+      this.sampleNext = false;
+      this.endToEnd.record(Date.now() - timestamp);
+    }
     try {
       this.writer.write(value, timestamp === NO_TIMESTAMP ? undefined : timestamp);
     } catch (e) {
@@ -71,6 +81,12 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
         { cause: e, details: { operator: this.runtime.operatorName, record: value } },
       );
     }
+  }
+
+  /** Records the marker's latency, and samples the next record's end-to-end latency. */
+  override processLatencyMarker(marker: LatencyMarker): void {
+    this.sampleNext = true;
+    super.processLatencyMarker(marker);
   }
 
   protected override onWatermark(watermark: number): void {

@@ -80,6 +80,8 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
 
   private finishOpen(): void {
     const rt = this.runtime;
+    const reader = this.reader;
+    if (reader.splitMetrics) rt.metrics.splitProbe = () => reader.splitMetrics!();
     this.assigner = this.strategy?.createTimestampAssigner();
     this.generator = this.strategy?.createWatermarkGenerator();
     const now = rt.processingTime.now();

@@ -327,6 +327,8 @@ function setUp(
     built.backends.push(keyedState);
     const backend = keyedState;
     m.probe("numKeyedStateEntries", () => backend.approximateEntries);
+    if ("approximateSizeBytes" in backend)
+      m.probe("keyedStateSizeBytes", () => backend.approximateSizeBytes ?? 0);
   }
   op.setup(
     {

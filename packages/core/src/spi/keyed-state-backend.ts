@@ -122,6 +122,11 @@ export interface KeyedStateBackend {
   keysOf(name: string): NormalizedKey[];
   /** Number of (state, key) entries (for metrics and tests). */
   readonly approximateEntries: number;
+  /**
+   * Bytes the keyed state takes, for metrics (read when a reporter samples, never per record):
+   * each backend says whether it is exact or an estimate. Absent: not known.
+   */
+  readonly approximateSizeBytes?: number;
   /** Snapshot for a checkpoint, taken between two records. */
   snapshot(): KeyedStateSnapshot;
   /** Restores the key groups in `range` from one or more snapshots (several when scaling in). */

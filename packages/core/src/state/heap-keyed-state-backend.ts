@@ -5,6 +5,7 @@
  * before calling user code, and state handles read and write the current key's entry. Key groups
  * are computed only when snapshotting, so the per-record path is one Map lookup.
  */
+import { serialize } from "node:v8";
 import { FleuveError } from "../errors.js";
 import { type Key, keyGroupOf, type NormalizedKey } from "../spi/key-groups.js";
 import {
@@ -17,6 +18,17 @@ import type { StateTable } from "./state-handles.js";
 import { TableKeyedStateBackend } from "./table-keyed-state-backend.js";
 
 export type { KeyedStateSnapshot, KeyedTable } from "../spi/keyed-state-backend.js";
+
+/** Entries per table whose serialized size {@link HeapKeyedStateBackend.approximateSizeBytes} measures. */
+const SIZE_SAMPLE = 32;
+
+function serializedSize(entry: unknown): number {
+  try {
+    return serialize(entry).length;
+  } catch {
+    return 0; // a value v8 cannot serialize (a function...) would fail the checkpoint anyway
+  }
+}
 
 /** The keyed state of one operator subtask, held in memory. */
 export class HeapKeyedStateBackend extends TableKeyedStateBackend {
@@ -43,6 +55,26 @@ export class HeapKeyedStateBackend extends TableKeyedStateBackend {
     let n = 0;
     for (const m of this.tables.values()) n += m.size;
     return n;
+  }
+
+  /**
+   * An estimate of the bytes of the keyed state in serialized form (what a checkpoint writes, v8
+   * serialization of `[key, entry]`): per table, the mean size of up to
+   * {@link SIZE_SAMPLE} entries times the table's entry count. Objects in memory take more.
+   */
+  get approximateSizeBytes(): number {
+    let bytes = 0;
+    for (const m of this.tables.values()) {
+      if (m.size === 0) continue;
+      let sampled = 0;
+      let sampleBytes = 0;
+      for (const entry of m) {
+        sampleBytes += serializedSize(entry);
+        if (++sampled === SIZE_SAMPLE) break;
+      }
+      bytes += Math.round((sampleBytes / sampled) * m.size);
+    }
+    return bytes;
   }
 
   /** Snapshot of all tables by key group. Entries are shared, not copied: serialize before mutating. */

@@ -206,6 +206,8 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   #discovered = false;
   readonly #committing = new Map<number, Positions>();
   #commitInFlight = false;
+  /** Offsets the group holds from this reader's last successful commit, by `topic:partition`. */
+  readonly #committed = new Map<string, bigint>();
 
   constructor(
     opts: KafkaSourceBaseOptions,
@@ -572,10 +574,34 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     // commit is retried by the next checkpoint rather than failing the job.
     this.#offsets
       .commit({ offsets })
+      .then(() => {
+        for (const o of offsets) this.#committed.set(`${o.topic}:${o.partition}`, o.offset);
+      })
       .catch(() => {})
       .finally(() => {
         this.#commitInFlight = false;
       });
+  }
+
+  /**
+   * Per owned partition (split id `topic-partition`): offsets between the next record this reader
+   * emits and the head of the last fetch response (records fetched but not emitted count as
+   * lag), and with a group, between the group's offset this reader last committed and the head.
+   */
+  splitMetrics(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    const heads = this.#reader?.heads();
+    if (!heads) return out;
+    for (const [id, pos] of this.#positions) {
+      const key = `${pos.topic}:${pos.partition}`;
+      const head = heads.get(key);
+      if (head === undefined) continue;
+      const figures: Record<string, number> = { recordsLag: lagOf(head, pos.offset) };
+      const committed = this.#committed.get(key);
+      if (committed !== undefined) figures.committedRecordsLag = lagOf(head, committed);
+      out[id] = figures;
+    }
+    return out;
   }
 
   /** True once a bounded reader has emitted everything up to its end offsets. */
@@ -591,6 +617,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     void closeQuietly(this.#offsets);
     void this.#client?.close().catch(() => {});
   }
+}
+
+function lagOf(head: bigint, offset: bigint): number {
+  return head > offset ? Number(head - offset) : 0;
 }
 
 /** Partition count per topic; FLEUVE_SOURCE_FAILED naming a topic that does not exist. */

@@ -162,7 +162,8 @@ export interface GroupWorker {
   /**
    * The metrics of this process: every operator subtask of the units running here, job figures
    * summed over them (restarts, checkpoints), and process figures: `unitsOwned`, `unitsTotal`,
-   * `unitStarts` and `unitStops` (units taken and given up here, e.g. on rebalances).
+   * `unitStarts` and `unitStops` (units taken and given up here, e.g. on rebalances), and
+   * `rebalances` (assignments this process received, its first join included).
    */
   snapshot(): MetricsSnapshot;
   /**
@@ -640,6 +641,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           unitsTotal: plan.units.length,
           unitStarts,
           unitStops,
+          rebalances: membership.rebalances,
         },
       ),
     members: () =>

@@ -250,6 +250,14 @@ export class Membership {
     );
   }
 
+  /**
+   * Assignments this process received since it joined: each rebalance of the group that
+   * included it, the first join too (as Kafka's consumer `rebalance-total`).
+   */
+  get rebalances(): number {
+    return this.#generation;
+  }
+
   /** Whether unit `index` is assigned to this process now. */
   isAssigned(index: number): boolean {
     return this.#assigned.has(index);

@@ -140,11 +140,19 @@ test("members: a new group starts each unit once; leaving and joining move only 
     // d joins: it starts 4 units, which a and c stop; a and c start nothing
     const d = add();
     const startedBefore = [a, c].map((m) => m!.started.length);
+    const rebalancesBefore = [a, c].map((m) => m!.membership.rebalances);
+    assert.ok(
+      rebalancesBefore.every((n) => n >= 2),
+      `a and c saw the start and b leaving: ${rebalancesBefore}`,
+    );
     await d.membership.join();
     await waitFor("d to start its share", () => d.started.length >= 4);
     await waitFor("a and c to give d's units up", () => a!.stopped.length + c!.stopped.length >= 4);
     assert.deepEqual(d.started.sort(), assignedTo(d).sort());
     assert.deepEqual([...a!.stopped, ...c!.stopped].sort(), d.started.sort());
+    // d's join is one more rebalance for a and c (the rebalances figure of /metrics), d's first
+    for (const [i, m] of [a, c].entries()) assert.ok(m!.membership.rebalances > rebalancesBefore[i]!);
+    assert.ok(d.membership.rebalances >= 1);
     assert.deepEqual(
       [a, c].map((m, i) => m!.started.length - startedBefore[i]!),
       [0, 0],

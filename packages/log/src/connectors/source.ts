@@ -278,6 +278,22 @@ class LogSourceReader<T> implements SourceReader<T> {
     }
   }
 
+  /** Per owned partition: offsets behind the head, and behind it from the group's commit. */
+  splitMetrics(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    const group = this.opts.group ? this.log.consumerGroup(this.opts.group) : undefined;
+    for (const [p, pos] of this.positions) {
+      const head = this.endOf(p);
+      const figures: Record<string, number> = { recordsLag: Math.max(0, head - pos) };
+      if (group) {
+        const committed = group.committed(this.opts.topic, p);
+        if (committed !== undefined) figures.committedRecordsLag = Math.max(0, head - committed);
+      }
+      out[String(p)] = figures;
+    }
+    return out;
+  }
+
   notifyCheckpointComplete(): void {
     if (!this.opts.group) return;
     this.log
