@@ -124,6 +124,7 @@ function sandbox(name: string): string {
     "examples",
     "scripts",
     "bench",
+    "deploy",
     "tsconfig.base.json",
   ]) {
     if (existsSync(join(ROOT, entry))) symlinkSync(join(ROOT, entry), join(dir, entry));
