@@ -18,6 +18,7 @@ import { planJoin } from "./join.js";
 import { planMatchRecognize } from "./match-recognize.js";
 import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
+import { planRank } from "./rank.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
 import { planScan } from "./scan.js";
@@ -114,7 +115,8 @@ function isExpr(v: unknown): v is Expr {
   );
 }
 
-function planSelect(select: Select, ctx: PlanContext): Relation {
+function planSelect(statement: Select, ctx: PlanContext): Relation {
+  let select = statement;
   if (select.from === undefined)
     throw unsupported("SELECT without FROM", select.pos, "select from VALUES or a table");
   if (select.windows.length > 0) throw unsupported("the WINDOW clause (OVER aggregation)", select.pos);
@@ -136,7 +138,16 @@ function planSelect(select: Select, ctx: PlanContext): Relation {
   }
   if (from.kind === "tableFunction" && aggregating)
     return planWindowAggregate(select, planWindowTvf(from, ctx));
-  const input = planFrom(from, ctx, select.pos);
+  // ROW_NUMBER() in a subquery, filtered here: Top-N, deduplication and their window variants.
+  const ranked = planRank(select, from, where, (inner) => planSelect(inner, ctx));
+  if (ranked !== undefined) {
+    where = ranked.where;
+    select = { ...select, where };
+  }
+  const input =
+    ranked === undefined
+      ? planFrom(from, ctx, select.pos)
+      : { ...ranked.input, alias: from.kind === "derived" ? from.alias?.name : undefined };
   if (aggregating) {
     if (select.distinct) throw unsupported("SELECT DISTINCT with GROUP BY or aggregates", select.pos);
     return planGroupAggregate(select, input);

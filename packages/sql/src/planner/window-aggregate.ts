@@ -163,6 +163,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       eval: compiled.eval,
       type: compiled.type,
       isWindowTime: isWindowColumn(item.expr) === "window_time",
+      windowColumn: isWindowColumn(item.expr),
     };
   });
   const having = select.having === undefined ? undefined : compileExpression(select.having, outScope).eval;
@@ -216,7 +217,14 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // The output records carry the window's max timestamp (window_time): a selected window_time
   // stays an event-time attribute for a following window.
   const rowtime = items.find((i) => i.isWindowTime)?.name;
-  return { stream: result, columns, rowtime, changelog: INSERT_ONLY };
+  // Selected window bounds keep the rows windowed: a window Top-N or window join may follow.
+  const start = items.find((i) => i.windowColumn === "window_start")?.name;
+  const end = items.find((i) => i.windowColumn === "window_end")?.name;
+  const window =
+    start !== undefined && end !== undefined
+      ? { start, end, spec: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)` }
+      : undefined;
+  return { stream: result, columns, rowtime, window, changelog: INSERT_ONLY };
 }
 
 function windowColumnsIn(e: Expr): WindowColumn[] {

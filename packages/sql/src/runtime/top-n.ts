@@ -1,0 +1,100 @@
+/**
+ * Top-N over a continuous table (Flink's AppendOnlyTopNFunction and RetractableTopNFunction):
+ * `ROW_NUMBER() OVER (PARTITION BY k ORDER BY s) AS rn ... WHERE rn <= N`. Per partition the
+ * rows are kept sorted by the ORDER BY (rows with equal sort keys in arrival order); each input
+ * change (an insert, or the retraction of an updating input's `-U`/`-D`) is applied and the
+ * ranks `start..end` before and after it are compared:
+ *
+ * - with the rank number output, rank by rank: a rank whose row changed sends `-U` (the old row
+ *   with that rank) and `+U` (the new one), a rank that appeared `+I`, one that vanished `-D`,
+ *   as Flink updates every rank a change shifts;
+ * - without it (Flink's "no ranking output optimization"), only rows that left the top (`-D`)
+ *   and rows that entered it (`+I`), deletes first.
+ *
+ * On an insert-only input a row below rank `end` can never rise again, so only the top `end`
+ * rows are kept; an updating input keeps every row (a retraction lets lower rows move up).
+ */
+
+import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
+import { valueState } from "@fleuve/core";
+import { isAccumulate, ROW_KIND, type RowKind, rowKind, withKind } from "../planner/changelog.js";
+import type { Row } from "../planner/values.js";
+
+/** What a top-N function needs from the planner. */
+export interface TopNSpec {
+  /** Orders two rows by the ORDER BY (negative: `a` ranks before `b`). */
+  readonly compare: (a: Row, b: Row) => number;
+  /** The first and last rank kept (`rn >= start AND rn <= end`), 1-based. */
+  readonly start: number;
+  readonly end: number;
+  /** The rank column's name when the query outputs it; undefined for no ranking output. */
+  readonly rankColumn: string | undefined;
+  /** Whether the input may retract rows (`-U`, `-D`): then every row is kept. */
+  readonly updatingInput: boolean;
+}
+
+type Out = { collect(r: Row): void };
+
+/** The keyed top-N function (see the file's comment). */
+export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
+  private state!: ValueState<Row[]>;
+
+  constructor(private readonly spec: TopNSpec) {}
+
+  open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
+    this.state = ctx.getState(valueState<Row[]>("sql-top-n"));
+  }
+
+  processElement(input: Row, _ctx: unknown, out: Out): void {
+    const { compare, start, end, updatingInput } = this.spec;
+    const rows = this.state.value() ?? [];
+    const before = rows.slice(start - 1, end);
+    const row: Row = { ...input };
+    delete row[ROW_KIND];
+    if (isAccumulate(rowKind(input))) {
+      // After the last row that does not rank below it: equal sort keys keep arrival order.
+      let lo = 0;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compare(rows[mid] as Row, row) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo >= end && !updatingInput) return; // below the top: can never rank
+      rows.splice(lo, 0, row);
+      if (!updatingInput && rows.length > end) rows.length = end;
+    } else {
+      const text = JSON.stringify(row);
+      const at = rows.findIndex((r) => compare(r, row) === 0 && JSON.stringify(r) === text);
+      if (at < 0) return; // a retraction of a row never kept (or already below the top)
+      rows.splice(at, 1);
+    }
+    const after = rows.slice(start - 1, end);
+    if (rows.length === 0) this.state.clear();
+    else this.state.update(rows);
+    this.emitChanges(before, after, out);
+  }
+
+  private emitChanges(before: readonly Row[], after: readonly Row[], out: Out): void {
+    const { rankColumn, start } = this.spec;
+    if (rankColumn === undefined) {
+      const kept = new Set(after);
+      const had = new Set(before);
+      for (const r of before) if (!kept.has(r)) out.collect(withKind({ ...r }, "-D"));
+      for (const r of after) if (!had.has(r)) out.collect({ ...r });
+      return;
+    }
+    const ranked = (r: Row, i: number, kind: RowKind) => withKind({ ...r, [rankColumn]: start + i }, kind);
+    const n = Math.max(before.length, after.length);
+    for (let i = 0; i < n; i++) {
+      const old = before[i];
+      const now = after[i];
+      if (old === now) continue;
+      if (old !== undefined && now !== undefined) {
+        out.collect(ranked(old, i, "-U"));
+        out.collect(ranked(now, i, "+U"));
+      } else if (old !== undefined) out.collect(ranked(old, i, "-D"));
+      else if (now !== undefined) out.collect(ranked(now, i, "+I"));
+    }
+  }
+}
