@@ -352,7 +352,14 @@ function windowTvfRows(tvf: WindowTvf): Relation {
   const rowtime = input.rowtime as string;
   const stream = input.stream.transform(
     `${tvf.kind}(${size} ms)`,
-    () => new WindowTvfOperator({ size, slide, offset, time: (row) => row[rowtime] as number }),
+    () =>
+      new WindowTvfOperator({
+        size,
+        slide,
+        offset,
+        cumulate: tvf.kind === "CUMULATE",
+        time: (row) => row[rowtime] as number,
+      }),
   );
   return {
     stream,
@@ -374,12 +381,12 @@ function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanConte
   const call = ref.call;
   const fn = call.name;
   if (ref.lateral) throw unsupported("LATERAL TABLE(...) table functions", call.pos);
-  if (fn === "CUMULATE") throw unsupported("CUMULATE windows", call.pos);
-  if (fn !== "TUMBLE" && fn !== "HOP" && fn !== "SESSION")
+  if (fn !== "TUMBLE" && fn !== "HOP" && fn !== "CUMULATE" && fn !== "SESSION")
     throw unsupported(`the table function ${fn}`, call.pos);
   const positional: Record<string, readonly string[]> = {
     TUMBLE: ["DATA", "TIMECOL", "SIZE", "OFFSET"],
     HOP: ["DATA", "TIMECOL", "SLIDE", "SIZE", "OFFSET"],
+    CUMULATE: ["DATA", "TIMECOL", "STEP", "SIZE", "OFFSET"],
     SESSION: ["DATA", "TIMECOL", "GAP"],
   };
   const params = positional[fn] as readonly string[];
@@ -430,7 +437,14 @@ function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanConte
   }
   if (data.partitionBy.length > 0) throw invalid(`${fn}: PARTITION BY is only for SESSION windows`, call.pos);
   const size = intervalArgument(args.get("SIZE"), "size", fn, call.pos);
-  const slide = fn === "HOP" ? intervalArgument(args.get("SLIDE"), "slide", fn, call.pos) : size;
+  const slide =
+    fn === "HOP"
+      ? intervalArgument(args.get("SLIDE"), "slide", fn, call.pos)
+      : fn === "CUMULATE"
+        ? intervalArgument(args.get("STEP"), "step", fn, call.pos)
+        : size;
+  if (fn === "CUMULATE" && (slide <= 0 || size % slide !== 0))
+    throw invalid(`CUMULATE: the size (${size} ms) must be a multiple of the step (${slide} ms)`, call.pos);
   const offset = args.has("OFFSET") ? intervalArgument(args.get("OFFSET"), "offset", fn, call.pos) : 0;
   return { kind: fn, input, size, slide, offset, partitionBy: [], pos: call.pos };
 }

@@ -17,6 +17,7 @@ import {
 } from "@fleuve/core";
 import type { Expr, Select, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { CumulativeEventTimeWindows } from "../runtime/cumulate-windows.js";
 import {
   type AggAcc,
   type AggregateCall,
@@ -39,7 +40,7 @@ import type { Row } from "./values.js";
 
 /** A window TVF call, its arguments resolved. */
 export interface WindowTvf {
-  readonly kind: "TUMBLE" | "HOP" | "SESSION";
+  readonly kind: "TUMBLE" | "HOP" | "CUMULATE" | "SESSION";
   readonly input: Relation;
   readonly size: number;
   readonly slide: number;
@@ -207,11 +208,13 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
 
   const keyOf = keyEvals.length === 0 ? () => "" : (row: Row) => JSON.stringify(keyEvals.map((k) => k(row)));
   const assigner: WindowAssigner<Row, TimeWindow> =
-    tvf.kind === "TUMBLE"
-      ? TumblingEventTimeWindows.of<Row>(tvf.size, tvf.offset)
-      : tvf.kind === "HOP"
-        ? SlidingEventTimeWindows.of<Row>(tvf.size, tvf.slide, tvf.offset)
-        : (EventTimeSessionWindows.withGap<Row>(tvf.size) as unknown as WindowAssigner<Row, TimeWindow>);
+    tvf.kind === "CUMULATE"
+      ? new CumulativeEventTimeWindows(tvf.slide, tvf.size, tvf.offset)
+      : tvf.kind === "TUMBLE"
+        ? TumblingEventTimeWindows.of<Row>(tvf.size, tvf.offset)
+        : tvf.kind === "HOP"
+          ? SlidingEventTimeWindows.of<Row>(tvf.size, tvf.slide, tvf.offset)
+          : (EventTimeSessionWindows.withGap<Row>(tvf.size) as unknown as WindowAssigner<Row, TimeWindow>);
   const result = stream.keyBy(keyOf).window(assigner).aggregate(agg, toRows);
   const columns: Column[] = items.map((i) => ({ name: i.name, type: i.type }));
   // The output records carry the window's max timestamp (window_time): a selected window_time

@@ -9,9 +9,11 @@
 import { getWindowStartWithOffset } from "@fleuve/core";
 import { OneInputOperator } from "@fleuve/core/spi";
 import type { Row } from "../planner/values.js";
+import { cumulativeWindows } from "./cumulate-windows.js";
 
-/** Which windows a row belongs to: TUMBLE (slide = size) or HOP. */
+/** Which windows a row belongs to: TUMBLE (slide = size), HOP, or CUMULATE (slide is the step). */
 export interface WindowTvfSpec {
+  readonly cumulate?: boolean;
   readonly size: number;
   readonly slide: number;
   readonly offset: number;
@@ -28,6 +30,11 @@ export class WindowTvfOperator extends OneInputOperator<Row, Row> {
   processElement(row: Row): void {
     const { size, slide, offset } = this.spec;
     const ts = this.spec.time(row);
+    if (this.spec.cumulate === true) {
+      for (const [start, end] of cumulativeWindows(ts, slide, size, offset))
+        this.output.collect({ ...row, window_start: start, window_end: end, window_time: end - 1 }, end - 1);
+      return;
+    }
     const last = getWindowStartWithOffset(ts, offset, slide);
     // Oldest window first, as Flink's HOP assigns them.
     const starts: number[] = [];
