@@ -23,6 +23,7 @@ import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./r
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
 import { planScan } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
+import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
 import type { Row } from "./values.js";
 import { intervalArgument, planWindowAggregate, type WindowTvf } from "./window-aggregate.js";
 
@@ -244,6 +245,7 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
       return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
     }
     case "join":
+      if (isTemporalJoin(ref)) return planTemporalJoin(ref, (r) => planFrom(r, ctx, pos), pos);
       return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings));
     case "matchRecognize": {
       const rel = planMatchRecognize(ref, (r) => planFrom(r, ctx, pos));

@@ -13,6 +13,7 @@ import {
   createSource,
   type DataStream,
   isFleuveError,
+  type KeyedProcessFunction,
   optionSpecOf,
   type StreamExecutionEnvironment,
   sourceChangelogMode,
@@ -273,28 +274,34 @@ export function planScan(
  */
 function changelogNormalize(stream: DataStream<Row>, key: readonly string[], name: string): DataStream<Row> {
   const keyOf = (row: Row) => JSON.stringify(key.map((k) => row[k] ?? null));
-  let last!: ValueState<Row>;
-  return stream
-    .keyBy(keyOf)
-    .process<Row>({
-      open(ctx) {
-        last = ctx.getState(valueState<Row>("changelog-normalize"));
-      },
-      processElement(row, _ctx, out) {
-        const prev = last.value();
-        if (rowKind(row) === "-D") {
-          if (prev === undefined) return;
-          last.clear();
-          out.collect(withKind({ ...prev }, "-D"));
-          return;
-        }
-        last.update(row);
-        if (prev === undefined) out.collect(row);
-        else if (JSON.stringify(prev) !== JSON.stringify(row)) {
-          out.collect(withKind({ ...prev }, "-U"));
-          out.collect(withKind({ ...row }, "+U"));
-        }
-      },
-    })
-    .name(name);
+  return stream.keyBy(keyOf).process<Row>(new ChangelogNormalizeFunction()).name(name);
+}
+
+/**
+ * The per-key state of ChangelogNormalize lives on the function instance, which each parallel
+ * subtask gets its own copy of (a variable closed over would be shared by the subtasks of one
+ * thread, and one subtask would read another's state handle).
+ */
+class ChangelogNormalizeFunction implements KeyedProcessFunction<string, Row, Row> {
+  private last!: ValueState<Row>;
+
+  open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
+    this.last = ctx.getState(valueState<Row>("changelog-normalize"));
+  }
+
+  processElement(row: Row, _ctx: unknown, out: { collect(r: Row): void }): void {
+    const prev = this.last.value();
+    if (rowKind(row) === "-D") {
+      if (prev === undefined) return;
+      this.last.clear();
+      out.collect(withKind({ ...prev }, "-D"));
+      return;
+    }
+    this.last.update(row);
+    if (prev === undefined) out.collect(row);
+    else if (JSON.stringify(prev) !== JSON.stringify(row)) {
+      out.collect(withKind({ ...prev }, "-U"));
+      out.collect(withKind({ ...row }, "+U"));
+    }
+  }
 }
