@@ -26,7 +26,7 @@ Commands:
   topics | produce | consume ...                     embedded log tools ('fleuve topics --help')
   kafka topics create|list|describe|delete ...       Kafka topics ('fleuve kafka --help')
   connectors [name]                                  connectors and their options
-  registry [--port 8085] [--dir D] [--memory]        schema registry (Confluent's REST API)
+  registry [--port 8085] [--dir D|--kafka|--memory]  schema registry (Confluent's REST API)
 
 Options:
   -h, --help       show this help (or 'fleuve <command> --help')

@@ -1,19 +1,29 @@
 /**
  * `fleuve registry`: serves the schema registry (`@fleuve/registry`, Confluent Schema Registry's
  * REST API) until interrupted, its schemas kept on the compacted `_schemas` topic of the embedded
- * log (or in memory with `--memory`; `--follow` reads a registry another process writes).
+ * log or of a Kafka cluster (`--kafka`), or in memory with `--memory`; `--follow` reads a registry
+ * another process writes.
  */
-import { LogStore, MemoryStore, startRegistry } from "@fleuve/registry";
+import { KafkaStore, LogStore, MemoryStore, type RegistryStore, startRegistry } from "@fleuve/registry";
 import { intOption, parseArgs, usageError } from "./args.js";
 import type { Io } from "./run-command.js";
 
 /** Usage of `fleuve registry`. */
-export const REGISTRY_USAGE = `Usage: fleuve registry [--port 8085] [--host 127.0.0.1] [--dir .fleuve/log] [--memory] [--follow]
+export const REGISTRY_USAGE = `Usage: fleuve registry [--port 8085] [--host 127.0.0.1] [--dir .fleuve/log | --memory
+                       | --kafka [--bootstrap HOST:PORT]] [--topic _schemas] [--follow]
 
 Serves a schema registry with Confluent Schema Registry's REST API on 127.0.0.1:8085 until
-interrupted (Ctrl-C). Schemas are kept on the compacted topic _schemas of the embedded log in
---dir, so ids stay the same across restarts; --memory keeps them in memory only; --follow serves a
-read-only copy of a registry that another 'fleuve registry' writes to the same --dir.
+interrupted (Ctrl-C). Schemas are kept on a compacted topic (--topic, default _schemas), so ids
+stay the same across restarts:
+  --dir D               of the embedded log in D (the default, .fleuve/log)
+  --kafka               of a Kafka cluster; every 'fleuve registry --kafka' on the same topic
+                        serves the same schemas, and any of them takes writes (serialized
+                        through Kafka's transaction coordinator)
+  --bootstrap HOST:PORT with --kafka: bootstrap servers (default $FLEUVE_KAFKA_BOOTSTRAP or
+                        127.0.0.1:9092)
+  --memory              in memory only
+  --follow              serve a read-only copy of a registry another 'fleuve registry' writes
+                        (same --dir, or same --kafka topic); writes get 422 error_code 42205
 Binding another host than 127.0.0.1 needs a bearer token in FLEUVE_REGISTRY_TOKEN (or --token);
 with a token set, every request needs 'Authorization: Bearer <token>'.`;
 
@@ -36,6 +46,9 @@ export async function registryCommand(
       dir: "string",
       memory: "flag",
       follow: "flag",
+      kafka: "flag",
+      bootstrap: "string",
+      topic: "string",
     },
     "registry",
   );
@@ -45,16 +58,28 @@ export async function registryCommand(
   }
   if (p.positional.length > 0)
     throw usageError(`'fleuve registry' takes no argument, got '${p.positional[0]}'`, "registry");
-  if (p.options.memory && (p.options.follow || p.options.dir !== undefined)) {
-    throw usageError("'--memory' cannot go with '--follow' or '--dir'", "registry");
+  if (p.options.memory && (p.options.follow || p.options.dir !== undefined || p.options.kafka)) {
+    throw usageError("'--memory' cannot go with '--follow', '--dir' or '--kafka'", "registry");
   }
+  if (p.options.kafka && p.options.dir !== undefined)
+    throw usageError("'--kafka' keeps schemas in Kafka: it cannot go with '--dir'", "registry");
+  if (p.options.bootstrap !== undefined && !p.options.kafka)
+    throw usageError("'--bootstrap' needs '--kafka' (schemas kept in Kafka)", "registry");
+  if (p.options.topic !== undefined && p.options.memory)
+    throw usageError("'--topic' cannot go with '--memory'", "registry");
   const port = intOption(p, "port", 0, "registry") ?? 8085;
   const host = (p.options.host as string | undefined) ?? "127.0.0.1";
   const token = (p.options.token as string | undefined) ?? process.env.FLEUVE_REGISTRY_TOKEN;
   const dir = (p.options.dir as string | undefined) ?? ".fleuve/log";
-  const store = p.options.memory
-    ? new MemoryStore()
-    : new LogStore({ dir, follower: p.options.follow === true });
+  const topic = p.options.topic as string | undefined;
+  const follower = p.options.follow === true;
+  let store: RegistryStore;
+  if (p.options.memory) store = new MemoryStore();
+  else if (p.options.kafka) {
+    const bootstrap =
+      (p.options.bootstrap as string | undefined) ?? process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
+    store = new KafkaStore({ bootstrap, follower, ...(topic ? { topic } : {}) });
+  } else store = new LogStore({ dir, follower, ...(topic ? { topic } : {}) });
   const running = await startRegistry({ port, host, ...(token ? { token } : {}), store });
   io.stdout.write(`registry listening on ${running.url} (schemas: ${store.description})\n`);
   const stopped =

@@ -116,6 +116,15 @@ const cases: { args: string[]; names: RegExp }[] = [
   { args: ["savepoint"], names: /'fleuve savepoint' needs the name of a running job/ },
   { args: ["savepoint", "a", "b"], names: /takes one job name, got also 'b'/ },
   { args: ["jobs", "x"], names: /'fleuve jobs' takes no arguments/ },
+  { args: ["registry", "--bootstrap", "127.0.0.1:9092"], names: /'--bootstrap' needs '--kafka'/ },
+  {
+    args: ["registry", "--kafka", "--dir", "d"],
+    names: /'--kafka' keeps schemas in Kafka: it cannot go with '--dir'/,
+  },
+  {
+    args: ["registry", "--memory", "--kafka"],
+    names: /'--memory' cannot go with '--follow', '--dir' or '--kafka'/,
+  },
   { args: ["demo", "--rate", "0"], names: /'--rate 0' \(as fast as possible\) needs '--events N'/ },
 ];
 

@@ -93,9 +93,13 @@ export class SchemaRegistry {
     }
   }
 
-  /** Runs write operations one at a time, each on state caught up with the store. */
+  /**
+   * Runs write operations one at a time, each on state caught up with the store; a store shared
+   * by writing instances serializes them across instances ({@link RegistryStore.exclusive}).
+   */
   private exclusive<T>(f: () => Promise<T>): Promise<T> {
     const run = this.chain.then(async () => {
+      if (this.store.exclusive) return this.store.exclusive(f);
       await this.store.sync();
       return f();
     });

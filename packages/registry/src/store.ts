@@ -63,8 +63,19 @@ export interface RegistryStore {
   start(apply: (r: StoreRecord) => void): Promise<void>;
   /** Returns once every record written before the call (by any instance) has been applied. */
   sync(): Promise<void>;
-  /** Writes records; returns once they are applied to this instance's state. */
+  /**
+   * Writes records. Outside {@link exclusive}, returns once they are applied to this instance's
+   * state; inside it, they are applied when the section ends.
+   */
   write(records: readonly StoreRecord[]): Promise<void>;
+  /**
+   * Runs a write section (a decision on the state, then the writes it makes) as the only writer
+   * among every instance sharing the store: the state is caught up first, and the writes land only
+   * if no other instance wrote meanwhile; a store may run the section again on newer state, so it
+   * must decide from the state alone. Without this method, a store has one writing instance and
+   * the registry runs sections one at a time after a {@link sync}.
+   */
+  exclusive?<T>(section: () => Promise<T>): Promise<T>;
   /** True when this instance may write (a follower only reads). */
   readonly writable: boolean;
   /** A short description for messages (e.g. "log topic _schemas in .fleuve/log"). */
