@@ -29,6 +29,7 @@ import {
   type GroupStatus,
   startControlServer,
 } from "./control.js";
+import { jobLog, LOG_SPEC, LOG_USAGE } from "./logging.js";
 import {
   checkMetricsOptions,
   METRICS_SPEC,
@@ -110,6 +111,7 @@ pipeline is refused with one (it sets its own options).
                             while it aligns a savepoint's barriers (default 10000); past it, it
                             reads them again from Kafka once aligned
 ${METRICS_USAGE}
+${LOG_USAGE}
   -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
 
 /** Options of `fleuve run` that only a defineJob module takes (a script sets its own options). */
@@ -133,6 +135,8 @@ const JOB_ONLY_OPTIONS = [
   "metrics-host",
   "metrics-naming",
   "no-metrics",
+  "log-level",
+  "log-format",
 ] as const;
 
 const RUN_SPEC = {
@@ -152,6 +156,7 @@ const RUN_SPEC = {
   delivery: "string",
   "max-held": "number",
   ...METRICS_SPEC,
+  ...LOG_SPEC,
   help: "flag",
 } as const;
 
@@ -351,7 +356,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     // Workers load the job as this thread does: tsx and the job hooks.
     workerLoader: new URL("./worker-loader.js", import.meta.url).href,
     args: p.rest,
-    options: durable.options,
+    options: { ...durable.options, log: jobLog(p, def.name, io.stderr).log },
   });
   // Started by npm (`npm run fleuve`), npm killed with SIGKILL would leave the job running as an
   // orphan: it is cancelled, quietly. Elsewhere a job may outlive its parent on purpose (`setsid`,
@@ -461,7 +466,8 @@ async function runGroup(
     ...(delivery === undefined ? {} : { deliveryGuarantee: delivery }),
     ...(maxHeld === undefined ? {} : { maxHeld }),
     args: p.rest,
-    log: (line) => io.stderr.write(`[fleuve] ${line}\n`),
+    // lines of the group's membership and deployments are the Kafka package's
+    log: jobLog(p, def.name, io.stderr).forPackage("kafka"),
     // the records of a returned stream, printed as `fleuve run` prints them (as they come here)
     collect: (v) => io.stdout.write(`${typeof v === "string" ? v : JSON.stringify(v)}\n`),
   });

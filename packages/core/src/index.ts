@@ -126,6 +126,7 @@ export type {
   ProcessJoinFunction,
 } from "./joins/functions.js";
 export { IntervalJoinOperator, type IntervalJoinOptions } from "./joins/interval-join-operator.js";
+export type { LogFields, LogFunction } from "./log.js";
 export {
   Counter,
   Gauge,

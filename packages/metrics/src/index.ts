@@ -3,6 +3,15 @@
  * Prometheus `/metrics` endpoint (native `fleuve_` names, or Flink's PrometheusReporter names with
  * `naming: "flink"`); {@link formatPrometheus} writes the exposition of any metrics snapshot.
  */
+
+export {
+  createJobLogger,
+  type JobLogger,
+  type JobLoggerOptions,
+  type LogLevel,
+  type LogLevels,
+  parseLogLevels,
+} from "./logging.js";
 export {
   type ExpositionInput,
   formatPrometheus,

@@ -1,6 +1,8 @@
 /** Job-wide configuration, validated when set. */
+
 import { type CheckpointStorage, resolveCheckpointStorage } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
+import type { LogFunction } from "../log.js";
 import type { DeadLetter, DeadLetterPolicy, ErrorPolicy } from "../spi/error-policy.js";
 import { DEFAULT_MAX_PARALLELISM, UPPER_MAX_PARALLELISM } from "../spi/key-groups.js";
 import type { KeyedStateBackendFactory } from "../spi/keyed-state-backend.js";
@@ -44,8 +46,12 @@ export interface EnvironmentOptions {
    * fresh: a job killed and started again carries on where it stopped (default false).
    */
   resumeFromLatestCheckpoint?: boolean;
-  /** Where the runtime writes its log lines (restores, restarts, checkpoint problems); default stderr. */
-  log?: (line: string) => void;
+  /**
+   * Where the runtime writes its log lines (restores, restarts, checkpoint problems); default
+   * stderr. The fields say the level, package, operator, subtask and checkpoint of a line, for a
+   * structured logger (`@fleuve/metrics`' createJobLogger, `fleuve run --log-format json`).
+   */
+  log?: LogFunction;
   /** What to do with records user functions throw on (default "fail"). */
   errorPolicy?: ErrorPolicy;
   /**
@@ -104,7 +110,7 @@ export interface JobConfig {
   restoreFrom: string | undefined;
   resumeFromLatestCheckpoint: boolean;
   allowNonRestoredState: boolean;
-  log: ((line: string) => void) | undefined;
+  log: LogFunction | undefined;
   errorPolicy: ErrorPolicy;
   stateBackend: KeyedStateBackendFactory;
 }

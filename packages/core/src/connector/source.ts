@@ -2,6 +2,7 @@
  * The source API (a compact version of Flink's FLIP-27 sources): a source creates one reader per
  * parallel subtask; the runtime polls readers in batches, so no promise is created per record.
  */
+import type { LogFunction } from "../log.js";
 
 /** What a source reader emits into. */
 export interface SourceOutput<T> {
@@ -45,7 +46,7 @@ export interface SourceReaderContext {
    * lines go to the main thread's): for what an operator should know, e.g. a misconfiguration
    * that does not stop the job. Absent in contexts made by hand (tests).
    */
-  readonly log?: (line: string) => void;
+  readonly log?: LogFunction;
 }
 
 /** Reads one subtask's share of a source. */

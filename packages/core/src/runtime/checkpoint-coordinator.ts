@@ -3,6 +3,7 @@
  * writes them asynchronously (processing goes on), and tells operators when a checkpoint is
  * complete. Runs inside the executor loop: all calls are synchronous except the file writes.
  */
+
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type { CheckpointingOptions } from "../api/config.js";
@@ -17,6 +18,7 @@ import {
   writeCheckpointPart,
 } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
+import type { LogFunction } from "../log.js";
 import type { JobMetrics } from "../metrics/registry.js";
 import type { ErrorPolicy } from "../spi/error-policy.js";
 import { isExternalSnapshot } from "../spi/keyed-state-backend.js";
@@ -138,7 +140,7 @@ export interface CheckpointCoordinatorOptions {
   readonly layout: CheckpointLayout;
   /** Id of the first checkpoint of this attempt (after the restored one's). */
   readonly firstCheckpointId: number;
-  readonly log: (line: string) => void;
+  readonly log: LogFunction;
   /** Processing time (ms), for the pause between checkpoints. */
   readonly clock: () => number;
   /** The job's error policy: a checkpoint waits for its dead letters to be flushed (see `DeadLetterPolicy.flush`). */
@@ -194,7 +196,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   private readonly maxParallelism: number;
   private readonly subtasks: readonly SubtaskInfo[];
   private readonly operatorLayout: CheckpointLayout;
-  private readonly log: (line: string) => void;
+  private readonly log: LogFunction;
   private readonly clock: () => number;
   private readonly flushDeadLetters: (() => Promise<void>) | undefined;
   private readonly stats: JobMetrics | undefined;
@@ -587,7 +589,9 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
             const newest = this.latestCompleted;
             this.pruning = this.pruning
               .then(() => pruneCheckpoints(dir, retained, newest, this.storage))
-              .catch((e: unknown) => this.log(`could not delete old checkpoints: ${(e as Error).message}`));
+              .catch((e: unknown) =>
+                this.log(`could not delete old checkpoints: ${(e as Error).message}`, { level: "warn" }),
+              );
           }
           p.savepoint?.resolve(folder);
           part?.resolve({ checkpointId: p.id, files: partSums });
@@ -604,7 +608,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
             },
           );
           if (p.savepoint) p.savepoint.reject(err);
-          else this.log(err.message);
+          else this.log(err.message, { level: "warn" });
           part?.reject(err);
           this.storage.remove(folder).catch(() => {});
         },
@@ -619,7 +623,8 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     if (!quiet) this.stats?.checkpointsFailed.inc();
     this.stats?.checkpointsInProgress.set(this.pending.size);
     // A subsumed periodic checkpoint is routine (its successor covers it); say nothing then.
-    if (!quiet || p.savepoint || p.part) this.log(`checkpoint ${p.id} aborted: ${why}`);
+    if (!quiet || p.savepoint || p.part)
+      this.log(`checkpoint ${p.id} aborted: ${why}`, { level: "warn", checkpoint: p.id });
     p.savepoint?.reject(new FleuveError("FLEUVE_CHECKPOINT_FAILED", `savepoint ${p.id} aborted: ${why}`));
     p.part?.reject(
       new FleuveError("FLEUVE_CHECKPOINT_FAILED", `checkpoint ${p.id} (a savepoint part) aborted: ${why}`),

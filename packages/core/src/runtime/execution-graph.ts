@@ -5,11 +5,13 @@
  * chained outputs and record writers wired, a channel for every edge between tasks, and the
  * checkpoint coordination over these subtasks.
  */
+
 import type { JobConfig } from "../api/config.js";
 import { unmatchedOperators } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import type { GraphEdge, GraphNode, StreamGraph } from "../graph/stream-graph.js";
+import type { LogFunction } from "../log.js";
 import type { MetricsRegistry, OperatorMetrics } from "../metrics/registry.js";
 import { SourceOperator } from "../operators/source.js";
 import type { KeyedStateBackend } from "../spi/keyed-state-backend.js";
@@ -33,7 +35,7 @@ export interface ExecutionGraphContext {
   /** Where each operator subtask's metrics go (kept across attempts). */
   readonly metrics: MetricsRegistry;
   readonly clock: ProcessingTimeScheduler;
-  readonly log: (line: string) => void;
+  readonly log: LogFunction;
 }
 
 /** The subtasks of one attempt in this executor, and what must be closed when it ends. */
@@ -345,7 +347,8 @@ function setUp(
       checkpointing: config.checkpointing !== undefined,
       errorPolicy: config.errorPolicy,
       jobName,
-      log: ctx.log,
+      // lines of the operator (and of its source reader) say which operator subtask wrote them
+      log: (line, fields) => ctx.log(line, { operator: node.name, subtask, ...fields }),
     },
     new NodeOutput(mainOut, sideOuts, m),
   );

@@ -3,9 +3,11 @@
  * loop (task-loop.ts) and the restore/restart policy (recovery.ts), for one of the deployments of
  * deployment.ts (every subtask in this thread by default). It returns a {@link JobClient} at once.
  */
+
 import type { JobConfig } from "../api/config.js";
 import type { JobClient, JobResult } from "../api/job-client.js";
 import type { StreamGraph } from "../graph/stream-graph.js";
+import type { LogFunction } from "../log.js";
 import { MetricsRegistry } from "../metrics/registry.js";
 import { type ProcessingTimeScheduler, SystemProcessingTime } from "../spi/processing-time.js";
 import type { SavepointPart, SavepointPartWritten } from "./checkpoint-coordinator.js";
@@ -23,7 +25,7 @@ export class LocalExecutor {
   /** Stopped with a savepoint: ends without error. */
   private stopped = false;
   /** Where the executor writes its log lines (restores, restarts, checkpoint problems). */
-  private readonly log: (line: string) => void;
+  private readonly log: LogFunction;
 
   constructor(
     private readonly graph: StreamGraph,

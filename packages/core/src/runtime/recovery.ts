@@ -4,6 +4,7 @@
  * job ends: finished (final checkpoint, sinks' last commits), cancelled, stopped with a savepoint,
  * or failed for good.
  */
+
 import type { JobConfig } from "../api/config.js";
 import {
   ensureDir,
@@ -12,6 +13,7 @@ import {
   resolveCheckpointStorage,
 } from "../checkpoint/storage.js";
 import { FleuveError, restartCannotCure } from "../errors.js";
+import type { LogFunction } from "../log.js";
 import type { CheckpointCoordination } from "./checkpoint-coordinator.js";
 import { RestartTracker } from "./restart.js";
 
@@ -87,7 +89,7 @@ export interface Attempt {
 export interface RecoverableJob<A extends Attempt> {
   readonly jobName: string;
   readonly config: JobConfig;
-  readonly log: (line: string) => void;
+  readonly log: LogFunction;
   /** Processing time, for the final checkpoint. */
   now(): number;
   /** Builds an attempt restored from `restored` (closing what it built if it throws). */
@@ -119,7 +121,9 @@ export async function runWithRecovery<A extends Attempt>(job: RecoverableJob<A>)
     try {
       const restored = await restore.next();
       if (restored) {
-        log(`restoring ${restored.metadata.kind} ${restored.metadata.checkpointId} from ${restored.path}`);
+        log(`restoring ${restored.metadata.kind} ${restored.metadata.checkpointId} from ${restored.path}`, {
+          checkpoint: restored.metadata.checkpointId,
+        });
         // Backends whose state is partly elsewhere (a changelog) fetch it before the restore.
         const fetched = await config.stateBackend.prepareRestore?.(
           [...restored.operators.values()].flatMap((subs) =>
@@ -161,7 +165,9 @@ export async function runWithRecovery<A extends Attempt>(job: RecoverableJob<A>)
           : restarts.onFailure(performance.now());
       await co?.drain();
       if (delay === undefined) throw err;
-      log(`job '${jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`);
+      log(`job '${jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`, {
+        level: "warn",
+      });
       job.onRestart?.();
       await new Promise((r) => setTimeout(r, delay));
       if (job.cancelled()) throw cancelled();

@@ -5,6 +5,7 @@
  * A worker's failure stops every worker; the job's restart strategy then starts them all again
  * from the latest completed checkpoint, as one thread restarts all its subtasks.
  */
+
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import type { EnvironmentOptions } from "../api/config.js";
 import type { JobClient, JobResult, MetricsSummary } from "../api/job-client.js";
@@ -18,6 +19,7 @@ import {
 } from "../checkpoint/storage.js";
 import { serveMainThreadServices } from "../connector/main-thread-service.js";
 import { FleuveError, isErrorCode, restartCannotCure } from "../errors.js";
+import type { LogFields, LogFunction } from "../log.js";
 import { addByName, MetricsRegistry, type MetricsSnapshot } from "../metrics/registry.js";
 import { checkpointLayout } from "./execution-graph.js";
 import { buildJobGraph } from "./job-graph.js";
@@ -47,7 +49,7 @@ export type WorkerMessage =
   | { type: "declined"; id: number; reason: string }
   | { type: "prepared"; id: number }
   | { type: "finished" }
-  | { type: "log"; line: string }
+  | { type: "log"; line: string; fields?: LogFields }
   | { type: "done"; summary: MetricsSummary; snapshot: MetricsSnapshot }
   | {
       type: "error";
@@ -81,7 +83,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
   // each worker: workers do not inherit loader hooks registered in the main thread.
   const needsTsx = entry.endsWith(".ts") || /\.[mc]?ts$/.test(init.moduleUrl);
   const tsx = init.workerLoader ?? (needsTsx ? resolveTsx() : undefined);
-  const log = config.log ?? ((line: string) => process.stderr.write(`[fleuve] ${line}\n`));
+  const log: LogFunction = config.log ?? ((line: string) => process.stderr.write(`[fleuve] ${line}\n`));
   const summaries: MetricsSummary[] = Array.from({ length: threads }, () => ({}));
   // Job-wide metrics are this thread's (it coordinates checkpoints and restarts); operators' come
   // from the workers, at most a second old.
@@ -180,7 +182,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
               snapshots[i] = m.snapshot;
               break;
             case "log":
-              log(m.line);
+              log(m.line, m.fields);
               break;
             case "collect":
               collecting = true;
@@ -290,7 +292,12 @@ export function runOnThreads(init: ThreadedJob): JobClient {
             ? undefined
             : restarts.onFailure(performance.now());
         if (delay === undefined) throw err;
-        log(`job '${jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`);
+        log(
+          `job '${jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`,
+          {
+            level: "warn",
+          },
+        );
         registry.job.restarts.inc();
         await new Promise((r) => setTimeout(r, delay));
         if (cancelled) throw cancelledError();

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const def = await loadJobModule(init.moduleUrl);
   const env = StreamExecutionEnvironment.create({
     ...init.options,
-    log: (line) => post({ type: "log", line }),
+    log: (line, fields) => post(fields === undefined ? { type: "log", line } : { type: "log", line, fields }),
   });
   const out = await def.build(env, init.args);
   if (out instanceof DataStream) collectInto(out, (values) => post({ type: "collect", values }));

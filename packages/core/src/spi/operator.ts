@@ -6,6 +6,7 @@
  * functions (map, process...) and never subclasses these directly.
  */
 import { describeRecord, FleuveError } from "../errors.js";
+import type { LogFunction } from "../log.js";
 import type { OperatorMetrics } from "../metrics/registry.js";
 import { MIN_WATERMARK, WatermarkValve } from "../time/watermark.js";
 import { type ErrorPolicy, SKIP_RECORD } from "./error-policy.js";
@@ -63,7 +64,7 @@ export interface OperatorRuntime {
   readonly errorPolicy?: ErrorPolicy;
   readonly jobName?: string;
   /** The job's log (the environment's `log`); absent in runtimes made by hand (tests). */
-  readonly log?: (line: string) => void;
+  readonly log?: LogFunction;
 }
 
 export { SKIP_RECORD };
