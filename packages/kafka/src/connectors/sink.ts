@@ -718,8 +718,10 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
   readonly #inFlight = new Map<number, ProducerRecord[]>();
   readonly #acked = new Map<number, Promise<void>>();
   #seq = 0;
-  /** Settles once the last send issued is acknowledged or failed. */
-  #previous: Promise<void> = Promise.resolve();
+  /** Batches cut but not sent yet: they go together once the send in flight is acknowledged. */
+  #queued: { n: number; batch: ProducerRecord[]; settle: (e?: unknown) => void }[] = [];
+  /** A send is in flight (one at a time, max.in.flight 1). */
+  #sending = false;
   #error: unknown;
   /** Until the output topic is known to exist; see {@link startChecked}. */
   #starting: Promise<void> | undefined;
@@ -758,26 +760,49 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     this.#buffer = [];
     const n = this.#seq++;
     this.#inFlight.set(n, batch);
-    // One send in flight at a time (max.in.flight 1): batches sent after linger.ms overlap otherwise,
-    // and the idempotent producer's overlapping sends to one partition fail or reorder.
-    const done = this.#previous
-      .then(() =>
-        sendChunked((messages) => this.#producer.send({ messages }), batch, this.settings.batchSize),
-      )
-      .catch((e) => failedSend("send failed", e, this.shared, batch))
+    let settle!: (e?: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (e) => (e === undefined ? resolve() : reject(e));
+    });
+    done.catch(() => {});
+    this.#acked.set(n, done);
+    this.#queued.push({ n, batch, settle });
+    if (!this.#sending) this.#sendQueued();
+  }
+
+  /**
+   * Sends every queued batch in one request. One send in flight at a time (max.in.flight 1):
+   * overlapping sends of the idempotent producer to one partition fail or reorder. Batches cut
+   * while a send is in flight wait for it and then go together, as the Java producer's
+   * accumulator drains every ready batch per request: one request per batch would, after a stall
+   * (a slow acknowledgement, a GC pause), queue them one round trip each behind it, and that queue
+   * is the latency tail.
+   */
+  #sendQueued(): void {
+    const queued = this.#queued;
+    if (queued.length === 0) {
+      this.#sending = false;
+      return;
+    }
+    this.#queued = [];
+    this.#sending = true;
+    const records = queued.length === 1 ? queued[0]!.batch : queued.flatMap((q) => q.batch);
+    sendChunked((messages) => this.#producer.send({ messages }), records, this.settings.batchSize)
+      .catch((e) => failedSend("send failed", e, this.shared, records))
       .then(
         () => {
-          this.#inFlight.delete(n);
-          this.#acked.delete(n);
+          for (const q of queued) {
+            this.#inFlight.delete(q.n);
+            this.#acked.delete(q.n);
+            q.settle();
+          }
         },
         (e) => {
           this.#error ??= sinkError("send failed", e);
-          throw this.#error;
+          for (const q of queued) q.settle(this.#error);
         },
-      );
-    done.catch(() => {});
-    this.#previous = done.catch(() => {});
-    this.#acked.set(n, done);
+      )
+      .then(() => this.#sendQueued());
   }
 
   write(value: T, timestamp: number | undefined): void {
