@@ -9,7 +9,7 @@
  */
 
 import { type KeyedProcessFunction, type ValueState, valueState } from "@fleuve/core";
-import type { Expr, GroupingElement, Select } from "../parser/ast.js";
+import type { Expr, Select } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import {
   type AggAcc,
@@ -24,7 +24,14 @@ import {
 } from "./aggregates.js";
 import { isAccumulate, retractMode, rowKind, withKind } from "./changelog.js";
 import { type Compiled, compileExpression } from "./compile-expression.js";
-import { invalid, unsupported } from "./problems.js";
+import {
+  compileGrouping,
+  expandRow,
+  GROUPING_SET_COLUMN,
+  groupingKeyEvals,
+  groupingSets,
+} from "./grouping-sets.js";
+import { invalid } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import type { Row } from "./values.js";
 
@@ -39,16 +46,6 @@ interface GroupState {
 interface Out {
   readonly keys: readonly unknown[];
   readonly values: readonly unknown[];
-}
-
-/** The GROUP BY expressions of `groupBy`; grouping sets are refused here (see grouping sets). */
-function groupKeys(groupBy: readonly GroupingElement[], pos: Select["pos"]): Expr[] {
-  const out: Expr[] = [];
-  for (const g of groupBy) {
-    if (g.kind === "expr") out.push(g.expr);
-    else if (g.kind !== "empty") throw unsupported("GROUPING SETS, ROLLUP and CUBE", pos);
-  }
-  return out;
 }
 
 /**
@@ -77,12 +74,15 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
     const cond = compileExpression(select.where, inputScope).eval;
     stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(select.where)}])`);
   }
-  const keys: { expr: Expr; compiled: Compiled<Row> }[] = groupKeys(select.groupBy, select.pos).map(
-    (expr) => ({
-      expr,
-      compiled: compileExpression(expr, inputScope),
-    }),
-  );
+  // GROUPING SETS, ROLLUP and CUBE: each row once per grouping set (see grouping-sets.ts).
+  const gs = groupingSets(select.groupBy);
+  const expanded = gs.sets.length > 1;
+  const keys: { expr: Expr; compiled: Compiled<Row> }[] = gs.keys.map((expr) => ({
+    expr,
+    compiled: compileExpression(expr, inputScope),
+  }));
+  if (expanded)
+    stream = stream.flatMap(expandRow(gs.sets.length)).name(`Expand(${gs.sets.length} grouping sets)`);
   const { aggregates, index } = compileAggregates(
     [...select.items.map((i) => i.expr), select.having],
     inputScope,
@@ -93,6 +93,7 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
     keys,
     (o, a) => o.values[a],
     (o, k) => o.keys[k],
+    (e) => compileGrouping<Out>(e, gs, expanded ? (o) => o.keys[keys.length] as number : undefined),
   );
   const items = select.items.map((item, i) => {
     if (item.expr.kind === "star")
@@ -108,8 +109,13 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
   }
   const having = select.having === undefined ? undefined : compileExpression(select.having, outScope).eval;
 
-  const keyEvals = keys.map((k) => k.compiled.eval);
-  const producer = `GroupAggregate(groupBy=[${keys.map((k) => printExpr(k.expr)).join(", ")}], select=[${select.items
+  const keyEvals = expanded
+    ? groupingKeyEvals(
+        gs,
+        keys.map((k) => k.compiled),
+      )
+    : keys.map((k) => k.compiled.eval);
+  const producer = `GroupAggregate(groupBy=[${[...keys.map((k) => printExpr(k.expr)), ...(expanded ? [GROUPING_SET_COLUMN] : [])].join(", ")}], select=[${select.items
     .map((it) => printExpr(it.expr) + (it.alias === undefined ? "" : ` AS ${it.alias}`))
     .join(", ")}])`;
   const fn = new GroupAggFunction(aggregates, keyEvals, (o) => {
@@ -123,7 +129,9 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
   const columns: Column[] = items.map((i) => ({ name: i.name, type: i.type }));
   // The result's rows are unique by the GROUP BY keys, when every key is selected as a column.
   const keyColumns = keys.map((k) => items.find((it) => printExpr(it.expr) === printExpr(k.expr))?.name);
-  const uniqueKey = keyColumns.every((c) => c !== undefined) ? (keyColumns as string[]) : undefined;
+  // With grouping sets a NULL key may be a grouped-away key or a NULL value: no unique key.
+  const uniqueKey =
+    !expanded && keyColumns.every((c) => c !== undefined) ? (keyColumns as string[]) : undefined;
   return { stream: result, columns, changelog: retractMode(producer, uniqueKey) };
 }
 

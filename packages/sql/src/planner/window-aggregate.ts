@@ -34,6 +34,13 @@ import {
 } from "./aggregates.js";
 import { describeMode, INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
+import {
+  compileGrouping,
+  expandRow,
+  type GroupingSets,
+  groupingKeyEvals,
+  groupingSets,
+} from "./grouping-sets.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import type { Row } from "./values.js";
@@ -97,15 +104,33 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(select.where)}])`);
   }
 
-  // GROUP BY: the window columns and the keys.
+  // GROUP BY: the window columns and the keys, in every grouping set (see grouping-sets.ts).
+  const all = groupingSets(select.groupBy);
   const grouped = new Set<WindowColumn>();
-  const keys: { expr: Expr; compiled: Compiled<Row> }[] = [];
-  for (const g of select.groupBy) {
-    if (g.kind !== "expr")
-      throw unsupported(g.kind === "empty" ? "GROUP BY ()" : "GROUPING SETS, ROLLUP and CUBE", select.pos);
-    const w = isWindowColumn(g.expr);
-    if (w !== undefined) grouped.add(w);
-    else keys.push({ expr: g.expr, compiled: compileExpression(g.expr, inputScope) });
+  const keyAt: number[] = [];
+  all.keys.forEach((e, k) => {
+    const w = isWindowColumn(e);
+    if (w === undefined) keyAt.push(k);
+    else if (all.sets.every((set) => set[k] === true)) grouped.add(w);
+    else
+      throw unsupported(
+        `a grouping set without ${w}`,
+        select.pos,
+        "put the window columns in every grouping set (GROUP BY window_start, window_end, GROUPING SETS (...))",
+      );
+  });
+  const gs: GroupingSets = {
+    keys: keyAt.map((k) => all.keys[k] as Expr),
+    sets: all.sets.map((set) => keyAt.map((k) => set[k] === true)),
+  };
+  const expanded = gs.sets.length > 1;
+  const keys: { expr: Expr; compiled: Compiled<Row> }[] = gs.keys.map((expr) => ({
+    expr,
+    compiled: compileExpression(expr, inputScope),
+  }));
+  if (expanded) {
+    if (tvf.kind === "SESSION") throw unsupported("GROUPING SETS over SESSION windows", select.pos);
+    stream = stream.flatMap(expandRow(gs.sets.length)).name(`Expand(${gs.sets.length} grouping sets)`);
   }
   if (!grouped.has("window_start") || !grouped.has("window_end")) {
     throw unsupported(
@@ -141,6 +166,12 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     (o, a) => o.values[a],
     (o, k) => o.keys[k],
     (e) => {
+      const grouping = compileGrouping<Out>(
+        e,
+        gs,
+        expanded ? (o) => o.keys[keys.length] as number : undefined,
+      );
+      if (grouping !== undefined) return grouping;
       const w = isWindowColumn(e);
       if (w === undefined) return undefined;
       if (!grouped.has(w))
@@ -170,7 +201,12 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const having = select.having === undefined ? undefined : compileExpression(select.having, outScope).eval;
 
   const n = aggregates.length;
-  const keyEvals = keys.map((k) => k.compiled.eval);
+  const keyEvals = expanded
+    ? groupingKeyEvals(
+        gs,
+        keys.map((k) => k.compiled),
+      )
+    : keys.map((k) => k.compiled.eval);
   const agg: AggregateFunction<Row, Accumulator, Aggregated> = {
     createAccumulator: () => ({ keys: null, aggs: aggregates.map(createAcc) }),
     add(row, acc) {

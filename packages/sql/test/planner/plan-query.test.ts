@@ -84,9 +84,9 @@ const unsupportedCases: [string, string, string][] = [
     "Fleuve SQL does not run subqueries in expressions yet",
   ],
   [
-    "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, ROLLUP (a)",
-    "GROUPING SETS, ROLLUP and CUBE",
-    "Fleuve SQL does not run GROUPING SETS, ROLLUP and CUBE yet (line 1, column 1)",
+    "SELECT window_start, COUNT(*) FROM TABLE(SESSION(TABLE t PARTITION BY a, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, ROLLUP (a)",
+    "GROUPING SETS over SESSION windows",
+    "Fleuve SQL does not run GROUPING SETS over SESSION windows yet (line 1, column 1)",
   ],
   ["CREATE FUNCTION f AS 'my.Fn'", "CREATE FUNCTION", "Fleuve SQL does not run CREATE FUNCTION yet"],
   [
