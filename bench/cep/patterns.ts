@@ -17,43 +17,49 @@ export interface CepTx {
 
 const MIN = 60_000;
 
-/** A small payment (< 10), then a large one (> 500) from the same card within 10 minutes. */
-export const fraudPattern = Pattern.for<CepTx>()
-  .begin("small")
-  .where((t) => t.amount < 10)
-  .followedBy("large")
-  .where((t) => t.amount > 500)
-  .within(10 * MIN);
-
 /**
- * A reading above 80, then one or more above 85 with no cooler reading in between, then one above
- * 90 right after, within 3 minutes; one alert per episode (skip past its last event).
+ * The three patterns with each `within` divided by `timeScale` (1: as written below; a latency run
+ * in processing time replays event time `timeScale` times faster, so its windows shrink alike).
  */
-export const spikesPattern = Pattern.for<CepTx>()
-  .begin("rise", skipPastLastEvent())
-  .where((t) => t.amount > 80)
-  .next("hot")
-  .where((t) => t.amount > 85)
-  .oneOrMore()
-  .consecutive()
-  .next("critical")
-  .where((t) => t.amount > 90)
-  .within(3 * MIN);
-
-/** An order with no payment from the same customer within 15 minutes (emitted when they pass). */
-export const absencePattern = Pattern.for<CepTx>()
-  .begin("order")
-  .where((t) => t.type === "order")
-  .notFollowedBy("payment")
-  .where((t) => t.type === "payment")
-  .within(15 * MIN);
+export function benchPatterns(timeScale = 1) {
+  const w = (ms: number): number => ms / timeScale;
+  /** A small payment (< 10), then a large one (> 500) from the same card within 10 minutes. */
+  const fraud = Pattern.for<CepTx>()
+    .begin("small")
+    .where((t) => t.amount < 10)
+    .followedBy("large")
+    .where((t) => t.amount > 500)
+    .within(w(10 * MIN));
+  /**
+   * A reading above 80, then one or more above 85 with no cooler reading in between, then one above
+   * 90 right after, within 3 minutes; one alert per episode (skip past its last event).
+   */
+  const spikes = Pattern.for<CepTx>()
+    .begin("rise", skipPastLastEvent())
+    .where((t) => t.amount > 80)
+    .next("hot")
+    .where((t) => t.amount > 85)
+    .oneOrMore()
+    .consecutive()
+    .next("critical")
+    .where((t) => t.amount > 90)
+    .within(w(3 * MIN));
+  /** An order with no payment from the same customer within 15 minutes (emitted when they pass). */
+  const absence = Pattern.for<CepTx>()
+    .begin("order")
+    .where((t) => t.type === "order")
+    .notFollowedBy("payment")
+    .where((t) => t.type === "payment")
+    .within(w(15 * MIN));
+  return {
+    fraud: { pattern: fraud, steps: ["small", "large"], withinMs: w(10 * MIN) },
+    spikes: { pattern: spikes, steps: ["rise", "hot", "critical"], withinMs: w(3 * MIN) },
+    absence: { pattern: absence, steps: ["order"], withinMs: w(15 * MIN) },
+  } as const satisfies Record<CepScenario, { pattern: unknown; steps: readonly string[]; withinMs: number }>;
+}
 
 /** Each scenario's pattern and its step names in pattern order. */
-export const BENCH_PATTERNS = {
-  fraud: { pattern: fraudPattern, steps: ["small", "large"] },
-  spikes: { pattern: spikesPattern, steps: ["rise", "hot", "critical"] },
-  absence: { pattern: absencePattern, steps: ["order"] },
-} as const satisfies Record<CepScenario, { pattern: unknown; steps: readonly string[] }>;
+export const BENCH_PATTERNS = benchPatterns(1);
 
 /** The canonical line of a match (see the file comment). */
 export function canonicalMatch(

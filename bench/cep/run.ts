@@ -9,6 +9,11 @@
  * Engines: `fleuve` (fleuve-worker.ts: @fleuve/cep, parallelism 1; run `npm run build` first) and
  * `flink` (bench/flink/run.sh cep: Flink CEP 1.20.3, local MiniCluster, parallelism 1), default
  * both. Each run's JSON line is appended to <dir>/results.jsonl.
+ *
+ * With `--latency`, each engine replays the input at `--rate` events per second of wall time
+ * instead (latency-worker.ts, bench/flink run.sh cep-latency), in each `--time` domain (default
+ * event,processing), and the medians over runs of each run's p50 / p99 latency from event to
+ * match are printed.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -81,6 +86,41 @@ function runEngine(engine: string, pattern: CepScenario, input: string, out: str
   return JSON.parse(line) as RunResult;
 }
 
+/** One latency run's figures (latency-worker.ts and CepLatency.java print the same fields). */
+interface LatencyResult {
+  readonly engine: string;
+  readonly matches: number;
+  readonly measured: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly p999Ms: number;
+}
+
+function runLatency(
+  engine: string,
+  pattern: CepScenario,
+  input: string,
+  time: string,
+  rate: number,
+  warmupS: number,
+): LatencyResult {
+  const args = ["--pattern", pattern, "--input", input, "--time", time, "--rate", String(rate)];
+  args.push("--warmup-s", String(warmupS));
+  const res =
+    engine === "flink"
+      ? spawnSync(join(ROOT, "bench/flink/run.sh"), ["cep-latency", ...args], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "inherit"],
+        })
+      : spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/cep/latency-worker.ts"), ...args], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "inherit"],
+          cwd: ROOT,
+        });
+  if (res.status !== 0) throw new Error(`${engine} latency run failed (exit ${res.status}) for ${pattern}`);
+  return JSON.parse(res.stdout.trim().split("\n").pop() ?? "") as LatencyResult;
+}
+
 function sha256File(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
@@ -95,6 +135,10 @@ function main(): void {
       seed: { type: "string", default: "42" },
       runs: { type: "string", default: "3" },
       dir: { type: "string", default: join(ROOT, ".cache/cep-bench") },
+      latency: { type: "boolean", default: false },
+      rate: { type: "string", default: "10000" },
+      time: { type: "string", default: "event,processing" },
+      "warmup-s": { type: "string", default: "5" },
     },
     strict: true,
   });
@@ -114,6 +158,44 @@ function main(): void {
   console.log(
     `# ${cpus().length} cpus (${cpus()[0]?.model ?? "?"}), load ${loadavg().map((l) => l.toFixed(1))}`,
   );
+  if (values.latency) {
+    const rate = Number(values.rate);
+    const times = values.time.split(",");
+    for (const t of times)
+      if (t !== "event" && t !== "processing")
+        throw new Error(`--time: unknown domain "${t}" (event, processing)`);
+    for (const scenario of only) {
+      const input = join(dir, `${scenario}-${events}-${keys}-${seed}.csv`);
+      if (!existsSync(input)) writeInput(input, scenario, events, keys, seed);
+      for (const time of times) {
+        const byEngine = new Map<string, LatencyResult[]>(engines.map((e) => [e, []]));
+        for (let r = 0; r < runs; r++) {
+          for (const engine of engines) {
+            const load = loadavg()[0]!;
+            const res = runLatency(engine, scenario, input, time, rate, Number(values["warmup-s"]));
+            byEngine.get(engine)!.push(res);
+            appendFileSync(
+              log,
+              `${JSON.stringify({ ...res, mode: "latency", keys, seed, run: r + 1, load1: load, at: new Date().toISOString() })}\n`,
+            );
+            console.log(
+              `${scenario} ${time} ${engine} run ${r + 1} (load ${load.toFixed(1)}): ${JSON.stringify(res)}`,
+            );
+          }
+        }
+        for (const [engine, results] of byEngine) {
+          const med = (f: (x: LatencyResult) => number) =>
+            median(results.map(f).map((x) => Math.round(x * 10))) / 10;
+          console.log(
+            `${scenario} ${time} ${engine} median of ${runs} at ${rate} events/s: p50 ${med((x) => x.p50Ms)} ms, ` +
+              `p99 ${med((x) => x.p99Ms)} ms, p99.9 ${med((x) => x.p999Ms)} ms ` +
+              `(${results[0]!.measured} of ${results[0]!.matches} matches measured)`,
+          );
+        }
+      }
+    }
+    return;
+  }
   for (const scenario of only) {
     const input = join(dir, `${scenario}-${events}-${keys}-${seed}.csv`);
     if (!existsSync(input)) writeInput(input, scenario, events, keys, seed);

@@ -5,6 +5,8 @@
 #                            [--input events.csv] [--out-dir DIR]
 #   bench/flink/run.sh cep --pattern fraud|spikes|absence --input FILE [--out matches.txt]
 #                          # Flink CEP on bench/cep/generate.ts's CSV (bench/cep/README.md)
+#   bench/flink/run.sh cep-latency --pattern fraud|spikes|absence --input FILE [--rate 10000]
+#                          [--time event|processing] [--warmup-s 5] [--buffer-timeout-ms MS]
 # Relative paths are taken from the directory you call it from.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,7 +19,8 @@ case "$cmd" in
   generate) main=dev.fleuve.nexmark.Generate ;;
   query) main=dev.fleuve.nexmark.NexmarkFlink ;;
   cep) main=dev.fleuve.cep.CepBench ;;
-  *) echo "usage: run.sh generate|query|cep [options]" >&2; exit 2 ;;
+  cep-latency) main=dev.fleuve.cep.CepLatency ;;
+  *) echo "usage: run.sh generate|query|cep|cep-latency [options]" >&2; exit 2 ;;
 esac
 # The --add-opens are the ones Flink's own launcher passes on Java 17 (Kryo reflects into java.*).
 exec java ${JAVA_OPTS:-} \
