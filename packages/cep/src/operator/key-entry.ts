@@ -5,6 +5,7 @@
  * queue of keys whose buffered events wait for the watermark. A key with nothing in any of them has
  * no entry at all, so idle keys cost nothing.
  */
+import { FleuveError } from "@fleuve/core";
 
 /** The matcher state of one pattern (version) for one key. */
 export interface RunState {
@@ -19,8 +20,18 @@ export interface RunState {
   finishing?: unknown;
 }
 
+/**
+ * The format of {@link KeyEntry}, written in each entry (`format`) so that a restore knows what it
+ * reads. 1: before commit 5cad13a, one `timer` (or null) per key and no `format` field; 2: the
+ * list of `timers` and the queue place `queued` (entries written between 5cad13a and the field's
+ * introduction have no `format` either). {@link upgradeKeyEntry} reads both.
+ */
+export const KEY_ENTRY_FORMAT = 2;
+
 /** The state of one key. Plain data: it is checkpointed and redistributed by key group. */
 export interface KeyEntry<T> {
+  /** {@link KEY_ENTRY_FORMAT} when written. */
+  format: number;
   /** Timestamps of the events waiting for the watermark, ascending (arrival order among equals). */
   ts: number[];
   /** The waiting events, parallel to `ts`. */
@@ -43,7 +54,35 @@ export interface KeyEntry<T> {
 
 /** A new, empty entry. */
 export function newKeyEntry<T>(): KeyEntry<T> {
-  return { ts: [], ev: [], runs: {}, timers: [], queued: null };
+  return { format: KEY_ENTRY_FORMAT, ts: [], ev: [], runs: {}, timers: [], queued: null };
+}
+
+/**
+ * A restored entry in the current format: the same object when it is, else a new one (written back
+ * by the caller). Format 1 kept one timer per key, registered in the timer service (restored with
+ * it): it becomes the one-element list of the key's timers. Anything else (a later format, or not
+ * an entry at all) is refused, naming the operator and what to do.
+ */
+export function upgradeKeyEntry<T>(restored: unknown, operatorName: string, table: string): KeyEntry<T> {
+  const e = restored as Record<string, unknown> | null;
+  if (e !== null && typeof e === "object" && Array.isArray(e.ts) && Array.isArray(e.ev)) {
+    if (e.format === KEY_ENTRY_FORMAT) return restored as KeyEntry<T>;
+    const runs = e.runs as KeyEntry<T>["runs"];
+    if (e.format === undefined && Array.isArray(e.timers) && typeof runs === "object") {
+      return { format: KEY_ENTRY_FORMAT, ts: e.ts, ev: e.ev as T[], runs, timers: e.timers, queued: null };
+    }
+    if (e.format === undefined && "timer" in e && typeof runs === "object") {
+      const timer = e.timer;
+      const timers = typeof timer === "number" ? [timer] : [];
+      return { format: KEY_ENTRY_FORMAT, ts: e.ts, ev: e.ev as T[], runs, timers, queued: null };
+    }
+  }
+  const format = e !== null && typeof e === "object" && "format" in e ? String(e.format) : "unknown";
+  throw new FleuveError(
+    "FLEUVE_STATE_INCOMPATIBLE",
+    `operator '${operatorName}': its keyed state '${table}' holds a key entry in format ${format}, which this version of @fleuve/cep cannot read (it reads formats 1 to ${KEY_ENTRY_FORMAT}): restore the savepoint with the version of @fleuve/cep that took it, or start the job without it`,
+    { details: { operator: operatorName, state: table, format } },
+  );
 }
 
 /**

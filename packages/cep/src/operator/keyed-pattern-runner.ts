@@ -30,7 +30,15 @@ import type {
   NormalizedKey,
 } from "@fleuve/core/spi";
 import type { DropReason } from "../pattern-process-function.js";
-import { bufferEvent, countDue, isIdle, type KeyEntry, newKeyEntry, type RunState } from "./key-entry.js";
+import {
+  bufferEvent,
+  countDue,
+  isIdle,
+  type KeyEntry,
+  newKeyEntry,
+  type RunState,
+  upgradeKeyEntry,
+} from "./key-entry.js";
 import type { Matcher, MatcherOutput } from "./matcher.js";
 
 /** Which clock drives the patterns: the events' timestamps and watermarks, or the wall clock. */
@@ -153,21 +161,25 @@ export class KeyedPatternRunner<T> {
   }
 
   /**
-   * Recounts the gauges from restored state, and wakes the keys that were waiting in the queue
-   * (not checkpointed) by timers instead (call after restore, before input).
+   * Brings restored entries to the current format ({@link upgradeKeyEntry}), recounts the gauges,
+   * and wakes the keys that were waiting in the queue (not checkpointed) by timers instead (call
+   * after restore, before input).
    */
   recount(): void {
     this.partials = 0;
     this.buffered = 0;
     const backend = this.setup.backend;
-    for (const [nk, entry] of [...this.table.entries()]) {
+    for (const [nk, restored] of [...this.table.entries()]) {
+      const entry = upgradeKeyEntry<T>(restored, this.setup.operatorName, CEP_STATE_TABLE);
       this.countOf(entry);
       this.partials += this.countedPartials;
       this.buffered += this.countedBuffered;
-      if (entry.queued === null) continue;
+      if (entry === restored && entry.queued === null) continue;
       backend.setCurrentKey(backend.rawKey(nk), nk);
-      entry.queued = null;
-      if (entry.ts.length > 0 && !wakesBy(entry, entry.ts[0]!)) this.registerTimer(entry, entry.ts[0]!);
+      if (entry.queued !== null) {
+        entry.queued = null;
+        if (entry.ts.length > 0 && !wakesBy(entry, entry.ts[0]!)) this.registerTimer(entry, entry.ts[0]!);
+      }
       this.table.set(entry);
     }
     this.publish();
