@@ -6,32 +6,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type CepEvent, generateCepEvents, renderCepEvent } from "./scenarios.js";
+import { fraudReference } from "./reference.js";
+import { generateCepEvents, renderCepEvent } from "./scenarios.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "cep-bench-test-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-const MIN = 60_000;
-
-/**
- * Brute force, per card in file order (timestamps ascend, ties in file order): each small payment
- * with the first large payment after it, if that comes less than 10 minutes later (Flink times a
- * partial match out when time reaches its start + the window, before that moment's events).
- */
-function fraudReference(events: readonly CepEvent[]): string[] {
-  const out: string[] = [];
-  events.forEach((s, i) => {
-    if (!(s.amount < 10)) return;
-    for (let j = i + 1; j < events.length; j++) {
-      const l = events[j]!;
-      if (l.key !== s.key || !(l.amount > 500)) continue;
-      if (l.ts - s.ts < 10 * MIN) out.push(`${s.key}|small=${i}|large=${j}`);
-      break;
-    }
-  });
-  return out.sort();
-}
 
 function runWorker(pattern: string, input: string, out: string): Record<string, unknown> {
   const res = spawnSync(
