@@ -4,9 +4,19 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { serializedProtobuf } from "./compat/protobuf.js";
 import { RegistryError } from "./errors.js";
 import { SchemaRegistry as Registry, type SchemaRegistry } from "./registry.js";
 import { SCHEMA_TYPES } from "./schema-types.js";
+
+/**
+ * `?format=serialized`: a Protobuf schema as its base64 FileDescriptorProto (Confluent's format,
+ * which its JavaScript client asks for); other types and formats are returned as stored.
+ */
+function inFormat<T extends { schema: string; schemaType?: string }>(v: T, format: string | null): T {
+  if (format !== "serialized" || v.schemaType !== "PROTOBUF") return v;
+  return { ...v, schema: serializedProtobuf(v.schema) };
+}
 
 /** The content type of every answer. */
 export const CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -164,7 +174,7 @@ async function route(
     if (b === "ids" && c !== undefined && method === "GET") {
       const n = id(c);
       if (Number.isNaN(n)) return NOT_FOUND;
-      if (p.length === 3) return r.schemaById(n);
+      if (p.length === 3) return inFormat(await r.schemaById(n), q.get("format"));
       if (p.length === 4 && d === "schema") return (await r.schemaById(n)).schema;
       if (p.length === 4 && d === "versions") return r.versionsOfId(n, deleted);
       if (p.length === 4 && d === "subjects") {
@@ -191,7 +201,7 @@ async function route(
     }
     const version = Registry.parseVersion(d as string);
     if (p.length === 4) {
-      if (method === "GET") return r.getVersion(subject, version, deleted);
+      if (method === "GET") return inFormat(await r.getVersion(subject, version, deleted), q.get("format"));
       if (method === "DELETE") return r.deleteVersion(subject, version, flag(q, "permanent"));
       return NOT_ALLOWED;
     }

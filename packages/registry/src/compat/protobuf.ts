@@ -7,6 +7,8 @@
  * neither added nor removed.
  */
 import protobuf from "protobufjs";
+// Also gives Root its toDescriptor(); CommonJS, so its exports are the default export's.
+import * as descriptorModule from "protobufjs/ext/descriptor/index.js";
 import { errors } from "../errors.js";
 
 /** A parsed .proto file. */
@@ -124,4 +126,40 @@ export function protobufReadIssues(reader: ParsedProto, writer: ParsedProto): st
     }
   }
   return issues;
+}
+
+/**
+ * A Protobuf schema as Confluent's `?format=serialized` returns it: its FileDescriptorProto in
+ * binary, base64-encoded (what Confluent's own JavaScript client asks for, to build messages with
+ * @bufbuild/protobuf). Message and enum type names are fully qualified, as protoc writes them.
+ * Schemas with references are refused (their descriptors would need the imports' file names).
+ */
+export function serializedProtobuf(text: string): string {
+  const root = new protobuf.Root();
+  const res = protobuf.parse(text, root, { keepCase: true });
+  if ((res.imports?.length ?? 0) > 0 || (res.weakImports?.length ?? 0) > 0) {
+    throw errors.invalidSchema("format=serialized is not supported for Protobuf schemas with imports");
+  }
+  root.resolveAll();
+  const withDescriptor = root as protobuf.Root & { toDescriptor(syntax: string): any };
+  const set = withDescriptor.toDescriptor(/syntax\s*=\s*"proto2"/.test(text) ? "proto2" : "proto3");
+  const file = set.file[0];
+  if (file === undefined) throw errors.invalidSchema("the Protobuf schema has no definitions");
+  file.name = "default.proto";
+  // protobufjs writes type names as the source does (relative); protoc and readers expect them qualified.
+  const qualify = (descs: any[] | undefined, ns: protobuf.NamespaceBase) => {
+    for (const d of descs ?? []) {
+      const type = ns.lookup(d.name) as protobuf.Type | null;
+      if (!(type instanceof protobuf.Type)) continue;
+      for (const f of d.field ?? []) {
+        const field = type.fields[f.name];
+        if (f.typeName && field?.resolvedType) f.typeName = field.resolvedType.fullName;
+      }
+      qualify(d.nestedType, type);
+    }
+  };
+  qualify(file.messageType, res.package ? (root.lookup(res.package) as protobuf.Namespace) : root);
+  const descriptor = (descriptorModule as unknown as { default: { FileDescriptorProto: protobuf.Type } })
+    .default;
+  return Buffer.from(descriptor.FileDescriptorProto.encode(file).finish()).toString("base64");
 }

@@ -1,0 +1,190 @@
+// Confluent's own JavaScript client (@confluentinc/schemaregistry, the one Confluent ships with
+// confluent-kafka-javascript) against our registry: its REST calls (register, get by id, latest,
+// lookup, compatibility, config, deletes) get what Confluent's server answers, and its Avro,
+// JSON Schema and Protobuf serializers write exactly the bytes ours write, each side reading the
+// other's.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  AvroDeserializer,
+  AvroSerializer,
+  JsonDeserializer,
+  JsonSerializer,
+  ProtobufDeserializer,
+  ProtobufSerializer,
+  SchemaRegistryClient,
+  SerdeType,
+} from "@confluentinc/schemaregistry";
+import {
+  type RunningRegistry,
+  readWireHeader,
+  schemaDeserializer,
+  schemaSerializer,
+  startRegistry,
+} from "../src/index.js";
+
+const USER = {
+  type: "record",
+  name: "User",
+  namespace: "acme",
+  fields: [
+    { name: "name", type: "string" },
+    { name: "age", type: "int" },
+  ],
+};
+
+describe("@confluentinc/schemaregistry against our registry", () => {
+  let r: RunningRegistry;
+  let client: SchemaRegistryClient;
+  before(async () => {
+    r = await startRegistry({ port: 0 });
+    client = new SchemaRegistryClient({ baseURLs: [r.url], maxRetries: 0 });
+  });
+  after(async () => {
+    await client.close();
+    await r.close();
+  });
+
+  it("REST: register, get by id, latest, lookup, versions, compatibility, config, deletes", async () => {
+    const info = { schemaType: "AVRO", schema: JSON.stringify(USER) };
+    const id = await client.register("users-value", info);
+    assert.equal(id, 1);
+    assert.equal(await client.register("users-value", info), 1, "registering again gives the same id");
+    const byId = await client.getBySubjectAndId("users-value", id);
+    assert.equal(byId.schema, JSON.stringify(USER));
+    const latest = await client.getLatestSchemaMetadata("users-value");
+    assert.deepEqual([latest.id, latest.version, latest.subject], [1, 1, "users-value"]);
+    assert.equal(await client.getId("users-value", info), 1);
+    assert.equal(await client.getVersion("users-value", info), 1);
+    assert.deepEqual(await client.getAllVersions("users-value"), [1]);
+    assert.deepEqual(await client.getAllSubjects(), ["users-value"]);
+
+    const withDefault = {
+      ...USER,
+      fields: [...USER.fields, { name: "country", type: "string", default: "FR" }],
+    };
+    const withoutDefault = { ...USER, fields: [...USER.fields, { name: "plan", type: "string" }] };
+    assert.equal(
+      await client.testSubjectCompatibility("users-value", {
+        schemaType: "AVRO",
+        schema: JSON.stringify(withDefault),
+      }),
+      true,
+    );
+    assert.equal(
+      await client.testCompatibility("users-value", 1, {
+        schemaType: "AVRO",
+        schema: JSON.stringify(withoutDefault),
+      }),
+      false,
+    );
+    // Registering the incompatible one: Confluent's 409 reaches the client as an error with that status.
+    await assert.rejects(
+      client.register("users-value", { schemaType: "AVRO", schema: JSON.stringify(withoutDefault) }),
+      (e: { status?: number; errorCode?: number; message: string }) => {
+        assert.equal(e.errorCode ?? e.status, 409, e.message);
+        return true;
+      },
+    );
+
+    assert.equal(await client.getDefaultCompatibility(), "BACKWARD");
+    assert.equal(await client.updateCompatibility("users-value", "FULL" as never), "FULL");
+    assert.equal(await client.getCompatibility("users-value"), "FULL");
+    assert.equal((await client.getConfig("users-value")).compatibilityLevel, "FULL");
+    assert.equal(await client.updateDefaultCompatibility("NONE" as never), "NONE");
+    assert.equal((await client.getDefaultConfig()).compatibilityLevel, "NONE");
+
+    // Unknown things: the client raises Confluent's error codes.
+    await assert.rejects(client.getLatestSchemaMetadata("nobody"), (e: { errorCode?: number }) => {
+      assert.equal(e.errorCode, 40401);
+      return true;
+    });
+    await assert.rejects(client.getBySubjectAndId("users-value", 999), (e: { errorCode?: number }) => {
+      assert.equal(e.errorCode, 40403);
+      return true;
+    });
+
+    await client.register("gone", { schemaType: "AVRO", schema: '"string"' });
+    assert.deepEqual(await client.deleteSubject("gone"), [1]);
+    assert.deepEqual(await client.deleteSubject("gone", true), [1]);
+    await client.updateDefaultCompatibility("BACKWARD" as never);
+  });
+
+  it("Avro: its serializer writes our bytes, each side reads the other's", async () => {
+    const ours = await schemaSerializer({ url: r.url, subject: "avro-t-value", schema: USER });
+    const theirs = new AvroSerializer(client, SerdeType.VALUE, { useLatestVersion: true });
+    const value = { name: "ada", age: 36 };
+    const theirBytes = await theirs.serialize("avro-t", value);
+    assert.deepEqual(theirBytes, ours.serialize(value), "identical bytes");
+    const theirReader = new AvroDeserializer(client, SerdeType.VALUE, {});
+    assert.deepEqual({ ...(await theirReader.deserialize("avro-t", ours.serialize(value))) }, value);
+    assert.deepEqual({ ...(schemaDeserializer({ url: r.url }).deserialize(theirBytes) as object) }, value);
+
+    // Auto-registration by their serializer: the id our registry hands out.
+    const auto = new AvroSerializer(client, SerdeType.VALUE, { autoRegisterSchemas: true });
+    const bytes = await auto.serialize("auto-t", { name: "bob", age: 7 });
+    assert.equal(readWireHeader(bytes).id, (await client.getLatestSchemaMetadata("auto-t-value")).id);
+  });
+
+  it("JSON Schema: identical bytes both ways", async () => {
+    const schema = {
+      type: "object",
+      properties: { id: { type: "integer" }, item: { type: "string" } },
+      required: ["id"],
+    };
+    const ours = await schemaSerializer({ url: r.url, subject: "json-t-value", schema, schemaType: "JSON" });
+    const theirs = new JsonSerializer(client, SerdeType.VALUE, { useLatestVersion: true });
+    const value = { id: 7, item: "book" };
+    const theirBytes = await theirs.serialize("json-t", value);
+    assert.deepEqual(theirBytes, ours.serialize(value));
+    const theirReader = new JsonDeserializer(client, SerdeType.VALUE, {});
+    assert.deepEqual(await theirReader.deserialize("json-t", ours.serialize(value)), value);
+    assert.deepEqual(schemaDeserializer({ url: r.url }).deserialize(theirBytes), value);
+  });
+
+  it("Protobuf: its bytes (with message indexes) are ours", async () => {
+    const proto = `syntax = "proto3";
+package acme;
+message Click { string page = 1; int64 at = 2; }
+message Wrapper { message Inner { string v = 1; } Inner inner = 1; }
+`;
+    const ours = await schemaSerializer({
+      url: r.url,
+      subject: "proto-t-value",
+      schema: proto,
+      schemaType: "PROTOBUF",
+    });
+    const ourInner = await schemaSerializer({
+      url: r.url,
+      subject: "proto-t-value",
+      schema: proto,
+      schemaType: "PROTOBUF",
+      messageName: "acme.Wrapper.Inner",
+    });
+    const reader = schemaDeserializer<Record<string, unknown>>({ url: r.url });
+    const theirReader = new ProtobufDeserializer(client, SerdeType.VALUE, {});
+    const click = await theirReader.deserialize("proto-t", ours.serialize({ page: "/home", at: 42 }));
+    assert.deepEqual([click.page, String(click.at)], ["/home", "42"]);
+    const inner = await theirReader.deserialize("proto-t", ourInner.serialize({ v: "x" }));
+    assert.equal(inner.v, "x");
+    assert.equal(
+      inner.$typeName,
+      "acme.Wrapper.Inner",
+      "their reader found the nested message by our indexes",
+    );
+    // Their serializer takes messages of @bufbuild/protobuf (its dependency), typed by the file
+    // descriptor their deserializer built from our `?format=serialized` answer.
+    const { create, createMutableRegistry } = await import("@bufbuild/protobuf");
+    const file = await (
+      theirReader as unknown as { toFileDesc(c: unknown, i: unknown): Promise<any> }
+    ).toFileDesc(client, await client.getBySubjectAndId("proto-t-value", ours.id, "serialized"));
+    const theirs = new ProtobufSerializer(client, SerdeType.VALUE, {
+      useLatestVersion: true,
+      registry: createMutableRegistry(file),
+    });
+    const msg = create(file.messages[0], { page: "/cart", at: 9n });
+    const theirBytes = await theirs.serialize("proto-t", msg);
+    assert.deepEqual(theirBytes, ours.serialize({ page: "/cart", at: 9 }), "identical bytes");
+    assert.deepEqual(reader.deserialize(theirBytes), { page: "/cart", at: "9" });
+  });
+});
