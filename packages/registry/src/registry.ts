@@ -35,6 +35,29 @@ export interface SchemaRequest {
 
 const MAX_VERSION = 2 ** 31 - 1;
 
+/** The default context. */
+export const DEFAULT_CONTEXT = ".";
+
+/**
+ * A subject's context, as Confluent qualifies subjects: `:.ctx:name` is `name` in context `.ctx`;
+ * an unqualified subject is in the default context `.`.
+ */
+export function contextOf(subject: string): string {
+  const m = /^:(\.[^:]*):/.exec(subject);
+  return m ? (m[1] === "." ? DEFAULT_CONTEXT : m[1]!) : DEFAULT_CONTEXT;
+}
+
+/** A subject as stored: `:.:name` (the default context, qualified) is `name`. */
+export function normalizeSubject(subject: string): string {
+  return subject.startsWith(":.:") ? subject.slice(3) : subject;
+}
+
+/** `name` qualified with context `ctx` (unchanged in the default context). */
+export function qualify(ctx: string, name: string): string {
+  const c = ctx.startsWith(".") ? ctx : `.${ctx}`;
+  return c === DEFAULT_CONTEXT ? name : `:${c}:${name}`;
+}
+
 /** Options of {@link SchemaRegistry}. */
 export interface SchemaRegistryOptions {
   /** The global compatibility level before any `PUT /config`. Default BACKWARD (Confluent's). */
@@ -48,7 +71,8 @@ export class SchemaRegistry {
   private readonly configs = new Map<string | null, CompatibilityLevel>();
   private readonly modes = new Map<string | null, Mode>();
   private readonly parsed = new Map<string, ParsedSchema>();
-  private maxId = 0;
+  /** The highest id per context (ids are per context, as in Confluent). */
+  private readonly maxIds = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly defaultCompatibility: CompatibilityLevel;
 
@@ -79,7 +103,8 @@ export class SchemaRegistry {
       const v = rec.value as SchemaValue;
       if (versions === undefined) this.subjects.set(k.subject, (versions = new Map()));
       versions.set(k.version, v);
-      if (v.id > this.maxId) this.maxId = v.id;
+      const ctx = contextOf(k.subject);
+      if (v.id > (this.maxIds.get(ctx) ?? 0)) this.maxIds.set(ctx, v.id);
     } else if (k.keytype === "CONFIG") {
       if (rec.value === null) this.configs.delete(k.subject);
       else
@@ -120,26 +145,45 @@ export class SchemaRegistry {
 
   // ---- schemas by id
 
-  private versionsWithId(id: number): SchemaValue[] {
+  /** Versions holding schema `id` in context `ctx` (ids are per context). */
+  private versionsWithId(id: number, ctx: string = DEFAULT_CONTEXT): SchemaValue[] {
     const out: SchemaValue[] = [];
-    for (const versions of this.subjects.values())
+    for (const [subject, versions] of this.subjects) {
+      if (contextOf(subject) !== ctx) continue;
       for (const v of versions.values()) if (v.id === id) out.push(v);
+    }
     return out;
   }
 
-  /** `GET /schemas/ids/{id}`. */
-  schemaById(id: number): Promise<{ schema: string; schemaType?: string; references?: SchemaReference[] }> {
+  /** `GET /contexts`: the default context and every context with a subject, sorted. */
+  listContexts(): Promise<string[]> {
     return this.read(() => {
-      const v = this.versionsWithId(id)[0];
+      const out = new Set([DEFAULT_CONTEXT]);
+      for (const s of this.subjects.keys()) out.add(contextOf(s));
+      return [...out].sort();
+    });
+  }
+
+  /** `GET /schemas/ids/{id}` (in context `ctx`: the default, or that of `?subject=`). */
+  schemaById(
+    id: number,
+    ctx: string = DEFAULT_CONTEXT,
+  ): Promise<{ schema: string; schemaType?: string; references?: SchemaReference[] }> {
+    return this.read(() => {
+      const v = this.versionsWithId(id, ctx)[0];
       if (v === undefined) throw errors.schemaNotFound(id);
       return withType({ schema: v.schema }, v);
     });
   }
 
   /** `GET /schemas/ids/{id}/versions`. */
-  versionsOfId(id: number, deleted: boolean): Promise<{ subject: string; version: number }[]> {
+  versionsOfId(
+    id: number,
+    deleted: boolean,
+    ctx: string = DEFAULT_CONTEXT,
+  ): Promise<{ subject: string; version: number }[]> {
     return this.read(() => {
-      const all = this.versionsWithId(id);
+      const all = this.versionsWithId(id, ctx);
       if (all.length === 0) throw errors.schemaNotFound(id);
       return all
         .filter((v) => deleted || !v.deleted)
@@ -437,6 +481,7 @@ export class SchemaRegistry {
       if (mode === "READONLY" || mode === "READONLY_OVERRIDE") {
         throw errors.notPermitted(`Subject ${subject} is in read-only mode`);
       }
+      const ctx = contextOf(subject);
       const { schemaType, references, parsed } = this.parseRequest(body, normalize);
       const requestedId =
         body.id === undefined || body.id === null || body.id === -1 ? undefined : Number(body.id);
@@ -456,7 +501,7 @@ export class SchemaRegistry {
       if (mode === "IMPORT") {
         if (requestedId === undefined)
           throw errors.notPermitted(`Subject ${subject} is in import mode: the schema needs an id`);
-        const holder = this.versionsWithId(requestedId)[0];
+        const holder = this.versionsWithId(requestedId, ctx)[0];
         if (
           holder !== undefined &&
           !this.sameSchema(holder, schemaType, parsed.canonical, references, false)
@@ -466,7 +511,7 @@ export class SchemaRegistry {
           );
         }
       } else if (requestedId !== undefined) {
-        const holder = this.versionsWithId(requestedId)[0];
+        const holder = this.versionsWithId(requestedId, ctx)[0];
         if (
           holder === undefined ||
           !this.sameSchema(holder, schemaType, parsed.canonical, references, normalize)
@@ -483,7 +528,10 @@ export class SchemaRegistry {
         );
         if (issues.length > 0) throw errors.incompatible(issues);
       }
-      const id = requestedId ?? this.idOfSchema(schemaType, parsed.canonical, references) ?? this.maxId + 1;
+      const id =
+        requestedId ??
+        this.idOfSchema(ctx, schemaType, parsed.canonical, references) ??
+        (this.maxIds.get(ctx) ?? 0) + 1;
       const maxVersion = all.reduce((m, v) => Math.max(m, v.version), 0);
       const version = requestedVersion ?? maxVersion + 1;
       if (requestedVersion !== undefined && this.subjects.get(subject)?.has(requestedVersion)) {
@@ -504,11 +552,13 @@ export class SchemaRegistry {
   }
 
   private idOfSchema(
+    ctx: string,
     schemaType: SchemaTypeName,
     canonical: string,
     refs: SchemaReference[],
   ): number | undefined {
-    for (const versions of this.subjects.values()) {
+    for (const [subject, versions] of this.subjects) {
+      if (contextOf(subject) !== ctx) continue;
       for (const v of versions.values())
         if (this.sameSchema(v, schemaType, canonical, refs, false)) return v.id;
     }

@@ -6,7 +6,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { serializedProtobuf } from "./compat/protobuf.js";
 import { RegistryError } from "./errors.js";
-import { SchemaRegistry as Registry, type SchemaRegistry } from "./registry.js";
+import {
+  contextOf,
+  DEFAULT_CONTEXT,
+  normalizeSubject,
+  qualify,
+  SchemaRegistry as Registry,
+  type SchemaRegistry,
+} from "./registry.js";
 import { SCHEMA_TYPES } from "./schema-types.js";
 
 /**
@@ -161,6 +168,24 @@ async function route(
   q: URLSearchParams,
   req: IncomingMessage,
 ): Promise<unknown> {
+  // `/contexts/{ctx}/...` is the path without the prefix, its subjects qualified with the context.
+  if (p[0] === "contexts" && p.length > 2) {
+    const ctx = p[1]!;
+    const rest = p.slice(2);
+    if (rest[0] === "subjects" && rest[1] !== undefined) rest[1] = qualify(ctx, rest[1]);
+    else if (rest[0] === "subjects" && !q.has("subjectPrefix")) q.set("subjectPrefix", qualify(ctx, ""));
+    if (rest[0] === "schemas" && !q.has("subject")) q.set("subject", qualify(ctx, ""));
+    if (rest[0] === "compatibility" && rest[2] !== undefined) rest[2] = qualify(ctx, rest[2]);
+    if ((rest[0] === "config" || rest[0] === "mode") && rest[1] !== undefined)
+      rest[1] = qualify(ctx, rest[1]);
+    return route(r, method, rest, q, req);
+  }
+  // Subjects qualified with the default context (`:.:name`) are plain names.
+  if ((p[0] === "subjects" || p[0] === "config" || p[0] === "mode") && p[1] !== undefined)
+    p[1] = normalizeSubject(p[1]);
+  if (p[0] === "compatibility" && p[2] !== undefined) p[2] = normalizeSubject(p[2]);
+  // `?subject=` names the context in which a schema id is looked up.
+  const idContext = q.has("subject") ? contextOf(q.get("subject")!) : DEFAULT_CONTEXT;
   const [a, b, c, d, e, f] = p;
   const deleted = flag(q, "deleted");
   const normalize = flag(q, "normalize");
@@ -174,11 +199,11 @@ async function route(
     if (b === "ids" && c !== undefined && method === "GET") {
       const n = id(c);
       if (Number.isNaN(n)) return NOT_FOUND;
-      if (p.length === 3) return inFormat(await r.schemaById(n), q.get("format"));
-      if (p.length === 4 && d === "schema") return (await r.schemaById(n)).schema;
-      if (p.length === 4 && d === "versions") return r.versionsOfId(n, deleted);
+      if (p.length === 3) return inFormat(await r.schemaById(n, idContext), q.get("format"));
+      if (p.length === 4 && d === "schema") return (await r.schemaById(n, idContext)).schema;
+      if (p.length === 4 && d === "versions") return r.versionsOfId(n, deleted, idContext);
       if (p.length === 4 && d === "subjects") {
-        const vs = await r.versionsOfId(n, deleted);
+        const vs = await r.versionsOfId(n, deleted, idContext);
         return [...new Set(vs.map((v) => v.subject))];
       }
     }
@@ -231,6 +256,6 @@ async function route(
     if (method === "DELETE" && subject !== null) return r.deleteMode(subject);
     return NOT_ALLOWED;
   }
-  if (a === "contexts" && p.length === 1) return method === "GET" ? ["."] : NOT_ALLOWED;
+  if (a === "contexts" && p.length === 1) return method === "GET" ? r.listContexts() : NOT_ALLOWED;
   return NOT_FOUND;
 }
