@@ -234,6 +234,10 @@ function stateOf(name: string, ttlMs: number): string {
     return "rows of both inputs per key until the watermark passes their time bound";
   if (name.startsWith("WindowJoin")) return "rows of both inputs per key and window until the window ends";
   if (name.startsWith("ChangelogNormalize")) return "the last row per key";
+  if (name.startsWith("Match("))
+    return "rows per partition until the watermark passes them, and the partial matches of the pattern";
+  if (name.startsWith("TemporalJoin("))
+    return "left rows until the watermark passes their time, and the versions of the right side they may need";
   if (name.startsWith("OverAggregate"))
     return "rows per partition until the watermark passes them, and the frame's accumulators";
   if (name.startsWith("Window("))
@@ -293,7 +297,8 @@ function nodeModes(
   const modes = new Map<number, readonly RowKind[]>();
   // Nodes are created after their inputs: their ids are in topological order.
   for (const n of graph.nodes) {
-    const own = producers.get(n.name);
+    // A temporal join emits inserts whatever its versioned side carries.
+    const own = n.name.startsWith("TemporalJoin(") ? (["+I"] as const) : producers.get(n.name);
     if (own !== undefined) {
       modes.set(n.id, own);
       continue;

@@ -156,12 +156,16 @@ export function planTemporalJoin(
   const combine = (l: Row, r: Row | null): Row => ({ ...l, ...(r ?? nullsRight) });
   const restEval = restCond === undefined ? undefined : compileExpression(restCond, scope).eval;
   const matches = restEval === undefined ? () => true : (l: Row, r: Row) => restEval(combine(l, r)) === true;
-  const renamedRight = right.stream.map((row) => {
-    const out: Row = {};
-    for (const [from, to] of rename) out[to] = row[from];
-    // Keep the row kind: a versioned table is a changelog.
-    return withKindOf(out, row);
-  });
+  const renamedRight = right.stream
+    .map((row) => {
+      const out: Row = {};
+      for (const [from, to] of rename) out[to] = row[from];
+      // Keep the row kind: a versioned table is a changelog.
+      return withKindOf(out, row);
+    })
+    .name(
+      `Calc(select=[${[...rename].map(([from, to]) => (from === to ? from : `${from} AS ${to}`)).join(", ")}])`,
+    );
   const keyLeft = (row: Row) => JSON.stringify(leftKeys.map((k) => k(row) ?? null));
   const keyRight = (row: Row) => JSON.stringify(pkRenamed.map((k) => row[k] ?? null));
   const lt = left.rowtime;

@@ -345,6 +345,18 @@ test("MATCH_ROWTIME() is the match's rowtime and the result's event-time attribu
   ]);
 });
 
+test("EXPLAIN shows the Match operator, its partition key, order, pattern and state", async () => {
+  const tEnv = await ticker(XYZ_SKIP);
+  const plan = String(
+    (await (await tEnv.executeSql(`EXPLAIN ${skipQuery("SKIP PAST LAST ROW")}`)).collect())[0]?.result,
+  );
+  assert.match(
+    plan,
+    /Match\(partitionBy=\[symbol\], orderBy=\[rowtime ASC\], pattern=\[A\+ C\]\) \[changelogMode=\[I\], state=\[rows per partition until the watermark passes them/,
+  );
+  assert.match(plan, /Exchange\(distribution=\[hash\[symbol\]\]/);
+});
+
 test("what Flink refuses is refused with FLEUVE_SQL_UNSUPPORTED naming it", async () => {
   const tEnv = await ticker(XYZ_SKIP);
   const mr = (body: string, rows = "") => `SELECT * FROM Ticker MATCH_RECOGNIZE (

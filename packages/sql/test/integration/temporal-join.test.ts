@@ -66,6 +66,20 @@ FROM orders
 LEFT JOIN currency_rates FOR SYSTEM_TIME AS OF orders.order_time
 ON orders.currency = currency_rates.currency`);
   assert.deepEqual(result.columns, ["order_id", "price", "currency", "conversion_rate", "order_time"]);
+  // EXPLAIN names the operator, its key and state; its output is insert-only (the rates are not).
+  const plan = String(
+    (
+      await (
+        await tEnv.executeSql(`EXPLAIN SELECT order_id, conversion_rate FROM orders
+          LEFT JOIN currency_rates FOR SYSTEM_TIME AS OF orders.order_time ON orders.currency = currency_rates.currency`)
+      ).collect()
+    )[0]?.result,
+  );
+  assert.match(
+    plan,
+    /TemporalJoin\(joinType=\[LeftOuterJoin\], table=\[currency_rates\], asOf=\[order_time\], key=\[currency\]\) \[changelogMode=\[I\], state=\[left rows until the watermark/,
+  );
+  assert.match(plan, /Exchange\(distribution=\[hash\[currency\]\], changelogMode=\[I,UB,UA,D\]\)/);
   assert.deepEqual(sortRows(await result.collect()), [
     { order_id: "o_001", price: 11.11, currency: "EUR", conversion_rate: 1.14, order_time: ms("12:00") },
     { order_id: "o_002", price: 12.51, currency: "EUR", conversion_rate: 1.1, order_time: ms("12:06") },
