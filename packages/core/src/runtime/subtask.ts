@@ -146,6 +146,7 @@ export class Subtask {
       }
     this.outputBlocked = false;
     if (this.gates.length > 0 && this.gated()) return false;
+    if (this.finishDeferred) return true;
     if (this.source) return true;
     const ins = this.inputs;
     if (this.blockedCount === 0) {
@@ -179,6 +180,10 @@ export class Subtask {
 
   /** Does up to `budget` records of work. Returns the number of records handled. */
   step(budget: number): number {
+    if (this.finishDeferred) {
+      this.finish();
+      return 0;
+    }
     const t0 = performance.now();
     let n: number;
     if (this.source) n = this.stepSource(budget);
@@ -388,8 +393,20 @@ export class Subtask {
     for (const w of this.writers) w.emitBarrier(id);
   }
 
+  /**
+   * End of all input reached while a gate (readyForInput) held the subtask back: it finishes once
+   * the gate clears, so that what the gated operator still has to emit (an asynchronous lookup's
+   * results) goes out before its end.
+   */
+  private finishDeferred = false;
+
   /** End of all input: finish operators head first, flush, end the output channels. */
   private finish(): void {
+    if (this.gates.length > 0 && this.gated()) {
+      this.finishDeferred = true;
+      return;
+    }
+    this.finishDeferred = false;
     for (const op of this.operators) op.finish();
     for (const w of this.writers) w.end();
     this.state = "finished";

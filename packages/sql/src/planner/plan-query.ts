@@ -15,6 +15,7 @@ import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { planJoin } from "./join.js";
+import { lookupDefinition, planLookupJoin } from "./lookup-join.js";
 import { planMatchRecognize } from "./match-recognize.js";
 import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
@@ -245,7 +246,11 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
       return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
     }
     case "join":
-      if (isTemporalJoin(ref)) return planTemporalJoin(ref, (r) => planFrom(r, ctx, pos), pos);
+      if (isTemporalJoin(ref)) {
+        const lookup = lookupDefinition(ref, ctx.catalog);
+        if (lookup !== undefined) return planLookupJoin(ref, lookup, (r) => planFrom(r, ctx, pos), pos);
+        return planTemporalJoin(ref, (r) => planFrom(r, ctx, pos), pos);
+      }
       return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings));
     case "matchRecognize": {
       const rel = planMatchRecognize(ref, (r) => planFrom(r, ctx, pos));

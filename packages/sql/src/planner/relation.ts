@@ -38,6 +38,8 @@ export interface Relation {
   readonly columns: readonly Column[];
   /** The column whose values are the records' timestamps (a WATERMARK column), if any. */
   readonly rowtime?: string | undefined;
+  /** A processing-time attribute column (`proc_time AS PROCTIME()` of a scanned table), if any. */
+  readonly proctime?: string | undefined;
   /** The table name or alias qualified names may use (`o.price`). */
   readonly alias?: string | undefined;
   /** Set on the rows of a window TVF (`SELECT * FROM TABLE(TUMBLE(...))`) kept through projections. */

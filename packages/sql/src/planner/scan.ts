@@ -169,8 +169,19 @@ export function planScan(
   }
   const physical = [...columns];
   const computed: { name: string; eval: (row: Row) => unknown }[] = [];
+  let proctime: string | undefined;
   for (const c of def.columns) {
     if (c.kind !== "computed") continue;
+    if (c.expr.kind === "call" && c.expr.name === "PROCTIME" && c.expr.args.length === 0) {
+      // A processing-time attribute (`proc_time AS PROCTIME()`): the wall clock when the row is read.
+      proctime = c.name;
+      computed.push({ name: c.name, eval: () => Date.now() });
+      columns.push({
+        name: c.name,
+        type: { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true },
+      });
+      continue;
+    }
     const compiled = compileExpression(
       c.expr,
       rowScope({ columns: [...physical, ...computed.map((x) => ({ name: x.name }))] }, `table ${name}`),
@@ -264,7 +275,7 @@ export function planScan(
       changelog: retractMode(producer, keyColumns),
     };
   }
-  return { stream, columns, rowtime, alias, changelog: INSERT_ONLY };
+  return { stream, columns, rowtime, proctime, alias, changelog: INSERT_ONLY };
 }
 
 /**

@@ -1,0 +1,222 @@
+/**
+ * Lookup tables: the connectors a lookup join reads by key (they are not scanned as streams).
+ *
+ * - `'connector' = 'redis'`: a row per key is a Redis hash at `<key-prefix><key values joined by
+ *   ':'>`, whose fields are the table's columns (HGETALL; no hash: no row). Options: `url`
+ *   (default `redis://127.0.0.1:6379`), `key-prefix` (default empty).
+ * - `'connector' = 'jdbc'`: a PostgreSQL table (Flink's JDBC connector options): `url`
+ *   (`jdbc:postgresql://host:port/db` or `postgres://...`), `table-name`, `username`, `password`;
+ *   rows are `SELECT <columns> FROM <table-name> WHERE <key columns> = <values>`.
+ *
+ * Both take Flink's cache options: `lookup.cache` = `PARTIAL` (default `NONE`),
+ * `lookup.partial-cache.expire-after-write` (a duration: `10 s`, `1 min`...) and
+ * `lookup.partial-cache.max-rows` (default 10000).
+ */
+
+import { Redis } from "ioredis";
+import pg from "pg";
+import type { TableDefinition } from "../catalog.js";
+import type { DataType } from "../parser/ast.js";
+import type { LookupClient } from "../runtime/lookup-join.js";
+import { invalid } from "./problems.js";
+import { fromExternal, type Row } from "./values.js";
+
+/** The connectors a lookup join can read. */
+export const LOOKUP_CONNECTORS: ReadonlySet<string> = new Set(["redis", "jdbc"]);
+
+const COMMON = [
+  "connector",
+  "lookup.cache",
+  "lookup.partial-cache.expire-after-write",
+  "lookup.partial-cache.max-rows",
+];
+const OPTIONS: Record<string, readonly string[]> = {
+  redis: [...COMMON, "url", "key-prefix"],
+  jdbc: [...COMMON, "url", "table-name", "username", "password"],
+};
+
+/** A lookup table as the join uses it. */
+export interface LookupTable {
+  readonly connector: string;
+  /** A client over the physical columns, looking up by `keyColumns`. */
+  client(keyColumns: readonly string[]): LookupClient;
+  readonly cacheTtlMs: number | undefined;
+  readonly cacheMaxRows: number;
+}
+
+/** The lookup connector of `def`, or undefined when it is not one. */
+export function lookupConnectorOf(def: TableDefinition): string | undefined {
+  const c = def.options.find((o) => o.key === "connector")?.value;
+  return c !== undefined && LOOKUP_CONNECTORS.has(c) ? c : undefined;
+}
+
+/** The lookup table `def` describes; FLEUVE_SQL_VALIDATION naming a bad option. */
+export function lookupTable(def: TableDefinition): LookupTable {
+  const name = def.name.parts.join(".");
+  const options = new Map(def.options.map((o) => [o.key, o.value]));
+  const connector = options.get("connector") as string;
+  const known = OPTIONS[connector] as readonly string[];
+  for (const k of options.keys()) {
+    if (!known.includes(k))
+      throw invalid(
+        `table ${name}: the '${connector}' lookup connector has no option '${k}'; it has ${known.join(", ")}`,
+        def.pos,
+        {
+          table: name,
+          option: k,
+        },
+      );
+  }
+  const columns = def.columns.flatMap((c) => (c.kind === "physical" ? [{ name: c.name, type: c.type }] : []));
+  const cache = (options.get("lookup.cache") ?? "NONE").toUpperCase();
+  if (cache !== "NONE" && cache !== "PARTIAL")
+    throw invalid(`table ${name}: 'lookup.cache' is NONE or PARTIAL, got '${cache}'`, def.pos, {
+      table: name,
+      option: "lookup.cache",
+    });
+  const ttlText = options.get("lookup.partial-cache.expire-after-write");
+  const cacheTtlMs =
+    cache === "PARTIAL"
+      ? ttlText === undefined
+        ? Number.POSITIVE_INFINITY
+        : duration(ttlText, name)
+      : undefined;
+  const maxText = options.get("lookup.partial-cache.max-rows") ?? "10000";
+  const cacheMaxRows = Number(maxText);
+  if (!Number.isInteger(cacheMaxRows) || cacheMaxRows < 1)
+    throw invalid(
+      `table ${name}: 'lookup.partial-cache.max-rows' must be an integer >= 1, got '${maxText}'`,
+      def.pos,
+      {
+        table: name,
+      },
+    );
+  const convert = (raw: Record<string, unknown>): Row => {
+    const row: Row = {};
+    for (const c of columns) row[c.name] = fromExternal(raw[c.name], c.type);
+    return row;
+  };
+  if (connector === "redis") {
+    const url = options.get("url") ?? "redis://127.0.0.1:6379";
+    const prefix = options.get("key-prefix") ?? "";
+    return {
+      connector,
+      cacheTtlMs,
+      cacheMaxRows,
+      client: () => redisClient(url, prefix, convert),
+    };
+  }
+  const table = options.get("table-name");
+  if (table === undefined)
+    throw invalid(`table ${name}: the 'jdbc' connector needs 'table-name'`, def.pos, { table: name });
+  const url = (options.get("url") ?? "").replace(/^jdbc:postgresql:/, "postgres:");
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw invalid(
+      `table ${name}: 'url' must be jdbc:postgresql://host:port/db (PostgreSQL), got '${options.get("url") ?? ""}'`,
+      def.pos,
+      {
+        table: name,
+        option: "url",
+      },
+    );
+  return {
+    connector,
+    cacheTtlMs,
+    cacheMaxRows,
+    client: (keyColumns) =>
+      postgresClient(
+        { connectionString: withCredentials(url, options.get("username"), options.get("password")) },
+        table,
+        columns,
+        keyColumns,
+        convert,
+      ),
+  };
+}
+
+/** Flink's durations: `10 s`, `500 ms`, `1 min`, `2 h`, `1 d` (a bare number is ms). */
+function duration(text: string, table: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|m|h|d)?\s*$/i.exec(text);
+  if (m === null)
+    throw invalid(
+      `table ${table}: 'lookup.partial-cache.expire-after-write' is a duration like '10 s', got '${text}'`,
+      undefined,
+      {
+        table,
+      },
+    );
+  const unit = (m[2] ?? "ms").toLowerCase();
+  const factor: Record<string, number> = {
+    ms: 1,
+    s: 1000,
+    sec: 1000,
+    min: 60_000,
+    m: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+  };
+  return Number(m[1]) * (factor[unit] as number);
+}
+
+/** `url` with the user and password of the options (pg reads them from the connection string). */
+function withCredentials(url: string, user: string | undefined, password: string | undefined): string {
+  const u = new URL(url);
+  if (user !== undefined) u.username = encodeURIComponent(user);
+  if (password !== undefined) u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
+function keyText(values: readonly unknown[]): string {
+  return values.map((v) => String(v)).join(":");
+}
+
+function redisClient(
+  url: string,
+  prefix: string,
+  convert: (raw: Record<string, unknown>) => Row,
+): LookupClient {
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  return {
+    async lookup(keys) {
+      const pipeline = redis.pipeline();
+      for (const k of keys) pipeline.hgetall(`${prefix}${keyText(k)}`);
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([err, value]) => {
+        if (err) throw err;
+        const hash = value as Record<string, string>;
+        return Object.keys(hash).length === 0 ? [] : [convert(hash)];
+      });
+    },
+    async close() {
+      redis.disconnect();
+    },
+  };
+}
+
+function postgresClient(
+  config: pg.PoolConfig,
+  table: string,
+  columns: readonly { name: string; type: DataType }[],
+  keyColumns: readonly string[],
+  convert: (raw: Record<string, unknown>) => Row,
+): LookupClient {
+  const pool = new pg.Pool({ ...config, max: 4 });
+  const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  const text = `SELECT ${columns.map((c) => q(c.name)).join(", ")} FROM ${table
+    .split(".")
+    .map(q)
+    .join(".")} WHERE ${keyColumns.map((k, i) => `${q(k)} = $${i + 1}`).join(" AND ")}`;
+  return {
+    async lookup(keys) {
+      return Promise.all(
+        keys.map(async (k) => {
+          const res = await pool.query({ text, values: k as unknown[] });
+          return res.rows.map((r: Record<string, unknown>) => convert(r));
+        }),
+      );
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
