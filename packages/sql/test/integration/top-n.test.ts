@@ -425,77 +425,87 @@ test("random deduplication on event time (first row insert-only, last row updati
   );
 });
 
-test("random window Top-N / deduplication over TUMBLE and HOP rows and after a window aggregation equals a brute force", async () => {
+test("random window Top-N / deduplication over TUMBLE, HOP and CUMULATE rows and after a window aggregation equals a brute force", async () => {
   const SIZE = 60;
   await fc.assert(
     fc.asyncProperty(
       fc.array(eventArb, { minLength: 1, maxLength: 40 }),
-      fc.constantFrom("TUMBLE", "HOP"),
+      fc.constantFrom("TUMBLE", "HOP", "CUMULATE"),
       fc.constantFrom("rows", "dedup", "aggregate"),
       fc.integer({ min: 1, max: 3 }),
       fc.constantFrom(1, 2),
       async (raw, tvf, shape, n, parallelism) => {
         const evs = events(raw);
         const tEnv = await evEnv(evs, parallelism);
-        const slide = tvf === "HOP" ? SIZE / 2 : SIZE;
+        const slide = tvf === "TUMBLE" ? SIZE : SIZE / 2;
+        const ms = (x: number) => `INTERVAL '0.0${x}' SECOND`;
         const call =
           tvf === "HOP"
-            ? `HOP(TABLE ev, DESCRIPTOR(ts), INTERVAL '0.0${slide}' SECOND, INTERVAL '0.0${SIZE}' SECOND)`
-            : `TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '0.0${SIZE}' SECOND)`;
-        const windows = (ts: number) => {
-          const out: number[] = [];
-          for (let s = ts - (ts % slide); s > ts - SIZE; s -= slide) out.push(s);
+            ? `HOP(TABLE ev, DESCRIPTOR(ts), ${ms(slide)}, ${ms(SIZE)})`
+            : tvf === "CUMULATE"
+              ? `CUMULATE(TABLE ev, DESCRIPTOR(ts), ${ms(slide)}, ${ms(SIZE)})`
+              : `TUMBLE(TABLE ev, DESCRIPTOR(ts), ${ms(SIZE)})`;
+        // [start, end] of every window of a row at ts.
+        const windows = (ts: number): [number, number][] => {
+          const out: [number, number][] = [];
+          if (tvf === "CUMULATE") {
+            const s = ts - (ts % SIZE);
+            for (let e = s + slide; e <= s + SIZE; e += slide) if (e > ts) out.push([s, e]);
+          } else for (let s = ts - (ts % slide); s > ts - SIZE; s -= slide) out.push([s, s + SIZE]);
           return out;
         };
-        const rowsOf = evs.flatMap((e) => windows(e.ts).map((s) => ({ ...e, ws: s })));
+        const rowsOf = evs.flatMap((e) => windows(e.ts).map(([ws, we]) => ({ ...e, ws, we })));
+        const windowOf = (r: { ws: number; we: number }) => `${r.ws}/${r.we}`;
         let query: string;
         let expected: Row[];
         if (shape === "aggregate") {
-          query = `SELECT window_start, k, total, rn FROM (
+          query = `SELECT window_start, window_end, k, total, rn FROM (
               SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY total DESC, k ASC) AS rn FROM (
                 SELECT window_start, window_end, k, SUM(v) AS total FROM TABLE(${call}) GROUP BY window_start, window_end, k))
             WHERE rn <= ${n}`;
-          const sums = new Map<string, { window_start: number; k: string; total: number }>();
+          const sums = new Map<string, { ws: number; we: number; k: string; total: number }>();
           for (const r of rowsOf) {
-            const key = `${r.ws}/${r.k}`;
-            const s = sums.get(key) ?? { window_start: r.ws, k: r.k, total: 0 };
+            const key = `${windowOf(r)}/${r.k}`;
+            const s = sums.get(key) ?? { ws: r.ws, we: r.we, k: r.k, total: 0 };
             s.total += r.v;
             sums.set(key, s);
           }
           expected = topN(
             [...sums.values()],
-            (s) => String(s.window_start),
+            windowOf,
             (a, b) => b.total - a.total || (a.k < b.k ? -1 : 1),
             1,
             n,
-          );
+          ).map((s) => ({ window_start: s.ws, window_end: s.we, k: s.k, total: s.total, rn: s.rn }));
         } else if (shape === "dedup") {
-          query = `SELECT window_start, k, id FROM (
+          query = `SELECT window_start, window_end, k, id FROM (
               SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k ORDER BY ts DESC) AS rn FROM TABLE(${call}))
             WHERE rn <= 1`;
           expected = topN(
             rowsOf,
-            (r) => `${r.ws}/${r.k}`,
+            (r) => `${windowOf(r)}/${r.k}`,
             (a, b) => b.ts - a.ts,
             1,
             1,
           ).map((r) => ({
             window_start: r.ws,
+            window_end: r.we,
             k: r.k,
             id: r.id,
           }));
         } else {
-          query = `SELECT window_start, k, id, rn FROM (
+          query = `SELECT window_start, window_end, k, id, rn FROM (
               SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k ORDER BY v ASC) AS rn FROM TABLE(${call}))
             WHERE rn <= ${n}`;
           expected = topN(
             rowsOf,
-            (r) => `${r.ws}/${r.k}`,
+            (r) => `${windowOf(r)}/${r.k}`,
             (a, b) => a.v - b.v,
             1,
             n,
           ).map((r) => ({
             window_start: r.ws,
+            window_end: r.we,
             k: r.k,
             id: r.id,
             rn: r.rn,
@@ -507,6 +517,6 @@ test("random window Top-N / deduplication over TUMBLE and HOP rows and after a w
         assert.deepEqual(sortRows(got), sortRows(expected));
       },
     ),
-    { numRuns: 40 },
+    { numRuns: 50 },
   );
 });
