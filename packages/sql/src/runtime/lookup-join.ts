@@ -8,7 +8,8 @@
  * lookup of every missed key of the batch together; from then on rows (hits too) and watermarks
  * wait in arrival order, and the operator holds its input back (readyForInput) until the lookups
  * finish, then emits what waited, in order. So nothing is in flight at a checkpoint barrier or at
- * the end of the input, and the output keeps the input's order (Flink's ORDERED async mode).
+ * the end of the input (a checkpoint taken meanwhile keeps the waiting rows, see snapshotCustom),
+ * and the output keeps the input's order (Flink's ORDERED async mode).
  */
 
 import { FleuveError } from "@fleuve/core";
@@ -124,6 +125,28 @@ export class SqlLookupJoinOperator extends OneInputOperator<Row, Row> {
     }
     this.drain();
     return undefined;
+  }
+
+  /**
+   * Rows still waiting for a lookup go into the checkpoint (as Flink's AsyncWaitOperator keeps
+   * its in-flight inputs), so that a restore looks them up again: their source offsets are
+   * already in the checkpoint, and what they emit comes after its barrier.
+   */
+  protected override snapshotCustom(): unknown {
+    const rows = this.waiting.flatMap((w) => (w.kind === "row" ? [[w.row, w.ts] as const] : []));
+    return rows.length === 0 ? undefined : rows;
+  }
+
+  protected override restoreCustom(states: readonly unknown[]): void {
+    for (const state of states) {
+      if (!Array.isArray(state)) continue;
+      for (const [row, ts] of state as [Row, number][]) {
+        const key = this.spec.keyOf(row);
+        const text = key === undefined ? undefined : JSON.stringify(key);
+        if (text !== undefined) this.toFetch.set(text, key as unknown[]);
+        this.waiting.push({ kind: "row", row, ts, key: text });
+      }
+    }
   }
 
   override close(): void {

@@ -54,3 +54,41 @@ test("with the partial cache (no expiry) each key is looked up once", async () =
   assert.deepEqual(await out, expected);
   assert.deepEqual([...fetched].sort(), ["k0", "k1", "k2", "k3", "k4"]);
 });
+
+test("rows waiting for a lookup are kept by a checkpoint and looked up again after a restore", () => {
+  const spec = {
+    type: "LEFT" as const,
+    keyOf: (r: Row) => [r.k],
+    client: () => ({ lookup: async () => [], close: async () => {} }),
+    matches: () => true,
+    combine: (l: Row) => l,
+    cacheTtlMs: undefined,
+    cacheMaxRows: 10,
+    table: "t",
+  };
+  class Exposed extends SqlLookupJoinOperator {
+    snapshot(): unknown {
+      return this.snapshotCustom();
+    }
+    restore(states: unknown[]): void {
+      this.restoreCustom(states);
+    }
+  }
+  const before = new Exposed(spec);
+  assert.equal(before.snapshot(), undefined);
+  before.processElement({ k: "a", i: 1 }, 10);
+  before.processElement({ k: "b", i: 2 }, 20);
+  const state = before.snapshot();
+  assert.deepEqual(state, [
+    [{ k: "a", i: 1 }, 10],
+    [{ k: "b", i: 2 }, 20],
+  ]);
+  // Two old subtasks' states go to one new subtask: all their rows wait again, in order.
+  const after = new Exposed(spec);
+  after.restore([state, [[{ k: "c", i: 3 }, 30]]]);
+  assert.deepEqual(after.snapshot(), [
+    [{ k: "a", i: 1 }, 10],
+    [{ k: "b", i: 2 }, 20],
+    [{ k: "c", i: 3 }, 30],
+  ]);
+});
