@@ -32,7 +32,7 @@ const PACKAGES = {
   sql: ["core", "cep"],
   registry: ["core", "log", "kafka"],
   metrics: ["core"],
-  cli: ["core", "log", "kafka", "registry", "metrics"],
+  cli: ["core", "log", "kafka", "registry", "metrics", "sql"],
 };
 
 const CORE = "^packages/core/src/";

@@ -13,6 +13,7 @@ import { LOG_USAGE, logCommand } from "./log-command.js";
 import { exitWhenFlushed } from "./process-streams.js";
 import { REGISTRY_USAGE, registryCommand } from "./registry-command.js";
 import { type Io, RUN_USAGE, runCommand } from "./run-command.js";
+import { SQL_USAGE, sqlCommand } from "./sql-command.js";
 
 /** Usage of the whole command. */
 export const USAGE = `Usage: fleuve <command> [options]
@@ -27,6 +28,7 @@ Commands:
   kafka topics create|list|describe|delete ...       Kafka topics ('fleuve kafka --help')
   connectors [name]                                  connectors and their options
   registry [--port 8085] [--dir D|--kafka|--memory]  schema registry (Confluent's REST API)
+  sql [-f job.sql [run options]] [--history F]       Flink SQL: the shell, or a file run as a job
 
 Options:
   -h, --help       show this help (or 'fleuve <command> --help')
@@ -43,6 +45,7 @@ const COMMAND_USAGE: Record<string, string> = {
   kafka: KAFKA_USAGE,
   connectors: CONNECTORS_USAGE,
   registry: REGISTRY_USAGE,
+  sql: SQL_USAGE,
 };
 
 /** The version of this package. */
@@ -95,13 +98,16 @@ export async function main(
         return await connectorsCommand(rest, io);
       case "registry":
         return await registryCommand(rest, io);
+      case "sql":
+        installScriptErrorHandlers(io);
+        return await sqlCommand(rest, io);
       default:
         if (command.startsWith("-")) {
           // An option before any command: parse it to report it the same way as elsewhere.
           parseArgs([command], { help: "flag", version: "flag" }, "");
         }
         throw usageError(
-          `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume, kafka, connectors, registry)`,
+          `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume, kafka, connectors, registry, sql)`,
         );
     }
   } catch (e) {

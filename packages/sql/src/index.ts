@@ -32,6 +32,8 @@ export {
   withKind,
 } from "./planner/changelog.js";
 export type { Column, Relation } from "./planner/relation.js";
+export { parseDuration } from "./planner/settings.js";
+export { flinkText, formatTimestamp } from "./planner/values.js";
 export {
   type Row,
   type SqlEnvironment,

@@ -19,7 +19,7 @@ import {
   sinkChangelogMode,
 } from "@fleuve/core";
 import { Catalog } from "./catalog.js";
-import type { Statement } from "./parser/ast.js";
+import type { Query, Statement } from "./parser/ast.js";
 import { parseQuery, parseScript } from "./parser/parse.js";
 import { printType } from "./parser/printer.js";
 import { type ChangelogMode, describeMode, isInsertOnly, rowKind } from "./planner/changelog.js";
@@ -41,6 +41,11 @@ export interface SqlOptions {
    * `blackhole`, `datagen`) are always added, unless one given has the same name.
    */
   readonly connectors?: ConnectorRegistry | readonly ConnectorDescriptor[];
+  /**
+   * The folder relative module paths of `CREATE FUNCTION ... AS 'path#export'` are resolved
+   * from (default: the working directory).
+   */
+  readonly baseDir?: string;
 }
 
 /** A planned query: its columns and its stream of rows. */
@@ -87,8 +92,10 @@ export interface SqlEnvironment {
   executeSql(sql: string): Promise<TableResult>;
   /** Runs statements separated by `;` in order; returns the result of each. */
   executeScript(sql: string): Promise<TableResult[]>;
-  /** Plans a query without running it. */
-  sqlQuery(sql: string): Table;
+  /** Runs one statement already parsed (by `parseScript`: its errors then point into that text). */
+  executeStatement(statement: Statement): Promise<TableResult>;
+  /** Plans a query (its text, or a query already parsed) without running it. */
+  sqlQuery(sql: string | Query): Table;
   /** Settings made by SET 'key' = 'value'. */
   readonly settings: ReadonlyMap<string, string>;
 }
@@ -346,8 +353,11 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     async executeScript(text) {
       return parseScript(text).map(run);
     },
+    async executeStatement(statement) {
+      return run(statement);
+    },
     sqlQuery(text) {
-      return table(planQuery(parseQuery(text), ctx));
+      return table(planQuery(typeof text === "string" ? parseQuery(text) : text, ctx));
     },
   };
 }

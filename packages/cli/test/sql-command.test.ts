@@ -1,0 +1,230 @@
+// `fleuve sql -f FILE`: a file's statements run as one job through `fleuve run`'s machinery.
+// The changelog expected of a group aggregation is Flink's (+I for a new group, then -U/+U per
+// change), computed here by brute force over the input the file's datagen table generates.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { finish, fleuve, ROOT, start } from "./helpers.js";
+
+async function waitFor(cond: () => boolean, what: string, limitMs = 300_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Flink's changelog of `SELECT MOD(n, 3), COUNT(*), SUM(n) ... GROUP BY MOD(n, 3)` over 1..last, in order. */
+function expectedChangelog(last: number): string[] {
+  const groups = new Map<number, [number, number]>();
+  const out: string[] = [];
+  for (let n = 1; n <= last; n++) {
+    const r = n % 3;
+    const old = groups.get(r);
+    const now: [number, number] = old === undefined ? [1, n] : [old[0] + 1, old[1] + n];
+    if (old === undefined) out.push(`+I[${r}, 1, ${n}]`);
+    else out.push(`-U[${r}, ${old[0]}, ${old[1]}]`, `+U[${r}, ${now[0]}, ${now[1]}]`);
+    groups.set(r, now);
+  }
+  return out;
+}
+
+function countsScript(dir: string, name: string, rowsPerSecond: number, extra = ""): string {
+  const file = join(dir, `${name}.sql`);
+  writeFileSync(
+    file,
+    `-- the totals of 1..300 by n % 3
+${extra}CREATE TABLE numbers (n INT) WITH (
+  'connector' = 'datagen', 'rows-per-second' = '${rowsPerSecond}',
+  'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '300');
+CREATE TABLE totals (r INT, cnt BIGINT, total BIGINT) WITH ('connector' = 'print');
+INSERT INTO totals SELECT MOD(n, 3), COUNT(*), SUM(n) FROM numbers GROUP BY MOD(n, 3);
+`,
+  );
+  return file;
+}
+
+const lines = (s: string) => s.split("\n").filter((l) => l !== "");
+
+test("fleuve sql -f runs the file's statements as one job: SHOW's table first, then the sink's changelog", {
+  timeout: 600_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-f-"));
+  try {
+    const file = countsScript(dir, "counts", 0, "SHOW TABLES;\n");
+    // SHOW TABLES before any CREATE: no table yet. Its rows print before the job runs.
+    const r = await fleuve("sql", "-f", file, "--no-metrics");
+    assert.equal(r.code, 0, r.stderr);
+    const out = lines(r.stdout);
+    assert.deepEqual(out.slice(0, 5), [
+      "+------------+",
+      "| table name |",
+      "+------------+",
+      "+------------+",
+      "0 rows in set",
+    ]);
+    assert.deepEqual(out.slice(5), expectedChangelog(300));
+    assert.match(r.stderr, /job 'counts' finished in \d+ ms/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("fleuve sql -f: errors name file:line:column with the line and a caret, before any job starts", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-f-"));
+  try {
+    const bad = join(dir, "bad.sql");
+    writeFileSync(bad, "CREATE TABLE t (a INT) WITH ('connector' = 'datagen');\nSELECT a, nope\n  FROM t;\n");
+    const r = await fleuve("sql", "-f", bad);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.equal(
+      r.stderr,
+      `error FLEUVE_SQL_VALIDATION: ${bad}:2:11: unknown column nope: the input has a\nSELECT a, nope\n          ^\n`,
+    );
+    const syntax = join(dir, "syntax.sql");
+    writeFileSync(syntax, "CREATE TABLE t (a INT) WITH ('connector' = 'datagen');\n\nSELEC a FROM t;\n");
+    const s = await fleuve("sql", "-f", syntax);
+    assert.equal(s.code, 1);
+    assert.match(
+      s.stderr,
+      new RegExp(
+        `^error FLEUVE_SQL_SYNTAX: ${syntax.replace(/[.]/g, "\\.")}:3:1: SQL syntax error: unexpected 'SELEC'`,
+      ),
+    );
+    assert.ok(s.stderr.endsWith("\nSELEC a FROM t;\n^\n"), s.stderr);
+    const missing = await fleuve("sql", "-f", join(dir, "none.sql"));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /SQL file '.*none\.sql' does not exist/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("fleuve sql -f stopped with a savepoint and resumed from it: exactly the changelog of one run", {
+  timeout: 600_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-sp-"));
+  const ctl = join(dir, "jobs");
+  try {
+    // 50 rows/s: 6 s of input, stopped long before its end even on a loaded machine.
+    const file = countsScript(dir, "counts-sp", 50);
+    const job = start(["sql", "-f", file, "--control-dir", ctl, "--no-metrics"]);
+    const done = finish(job);
+    await waitFor(() => existsSync(join(ctl, "counts-sp.sock")), "the control socket");
+    const sp = await fleuve(
+      "savepoint",
+      "counts-sp",
+      "--control-dir",
+      ctl,
+      "--dir",
+      join(dir, "sps"),
+      "--stop",
+    );
+    assert.equal(sp.code, 0, sp.stderr);
+    const first = await done;
+    assert.equal(first.code, 0, first.stderr);
+    const before = lines(first.stdout);
+    assert.ok(before.length < expectedChangelog(300).length, "stopped before its end of input");
+    const resumed = await fleuve(
+      "sql",
+      "-f",
+      file,
+      "--control-dir",
+      ctl,
+      "--no-metrics",
+      "--from-savepoint",
+      sp.stdout.trim(),
+    );
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /restoring savepoint \d+ from /);
+    // Nothing lost, nothing twice: the two runs' output is the changelog of one uninterrupted run.
+    assert.deepEqual([...before, ...lines(resumed.stdout)], expectedChangelog(300));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SET 'execution.checkpointing.interval' checkpoints the job; killed, it resumes with exact state", {
+  timeout: 600_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-ck-"));
+  const checkpoints = join(dir, "checkpoints");
+  try {
+    const file = countsScript(
+      dir,
+      "counts-ck",
+      50,
+      `SET 'execution.checkpointing.interval' = '200 ms';\nSET 'execution.checkpointing.dir' = '${checkpoints}';\n`,
+    );
+    const job = start(["sql", "-f", file, "--no-metrics", "--control-dir", join(dir, "jobs")]);
+    const done = finish(job);
+    const completed = () =>
+      existsSync(checkpoints) &&
+      readdirSync(checkpoints).some((d) => existsSync(join(checkpoints, d, "_metadata")));
+    await waitFor(completed, "a completed checkpoint");
+    job.kill("SIGKILL");
+    const crashed = await done;
+    assert.equal(crashed.signal, "SIGKILL");
+    assert.ok(lines(crashed.stdout).length < expectedChangelog(300).length, "killed before its end of input");
+    const resumed = await fleuve(
+      "sql",
+      "-f",
+      file,
+      "--no-metrics",
+      "--resume",
+      "--control-dir",
+      join(dir, "jobs"),
+    );
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /restoring checkpoint \d+ from /);
+    // The print sink is at least once: rows after the checkpoint come again. The state is exact:
+    // the last row per group is the group's total over 1..300.
+    const last = new Map<string, string>();
+    for (const l of lines(resumed.stdout)) last.set(l.slice(3, l.indexOf(",")), l.slice(2));
+    assert.deepEqual([...last.entries()].sort(), [
+      ["0", "[0, 100, 15150]"],
+      ["1", "[1, 100, 14950]"],
+      ["2", "[2, 100, 15050]"],
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the fleuve sql commands of docs/sql.md print what the page shows", { timeout: 600_000 }, () => {
+  const md = readFileSync(join(ROOT, "docs/sql.md"), "utf8");
+  const shown = [
+    ...md.matchAll(
+      /```sh\n(node packages\/cli\/bin\/fleuve\.js sql[^\n]*)\n```\n\nIt prints[\s\S]*?\n\n```text\n([\s\S]*?)```/g,
+    ),
+  ];
+  assert.equal(shown.length, 2, "the -f example and the shell example");
+  for (const [, command, output] of shown) {
+    const r = spawnSync("sh", ["-c", command as string], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, output, command);
+  }
+});
+
+test("fleuve sql --help, and its usage errors", async () => {
+  const h = await fleuve("sql", "--help");
+  assert.equal(h.code, 0);
+  assert.match(h.stdout, /^Usage: fleuve sql \[--history FILE\]/);
+  assert.match(h.stdout, /-f, --file FILE/);
+  const top = await fleuve("--help");
+  assert.match(top.stdout, /\n {2}sql \[-f job\.sql/);
+  for (const [args, message] of [
+    [["sql", "--parallelism", "2"], /option '--parallelism' needs '-f FILE'/],
+    [["sql", "job.sql"], /'fleuve sql' takes no argument 'job.sql' \(a file goes after -f\)/],
+    [["sql", "--bogus"], /unknown option '--bogus' for 'fleuve sql'/],
+  ] as const) {
+    const r = await fleuve(...args);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /Usage: fleuve sql/);
+  }
+});

@@ -1,0 +1,196 @@
+// The `fleuve sql` shell: driven with piped input (no terminal: it prints each result) and
+// through a pseudo-terminal (`script`), where it edits lines, keeps a history file and redraws an
+// updating query's table in place. Expected changelogs are Flink's for a group aggregation.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { statementEnds } from "../src/sql-shell.js";
+import { BIN, ROOT } from "./helpers.js";
+
+const ORDERS = `CREATE TABLE orders (id INT, amount DOUBLE) WITH (
+  'connector' = 'datagen', 'rows-per-second' = '0',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '4',
+  'fields.amount.min' = '1', 'fields.amount.max' = '1');
+`;
+
+function shell(input: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, "sql", ...args], { cwd: ROOT, input, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("statements end at ';' outside strings, quoted names and comments", () => {
+  const text = "SELECT ';' AS a; -- a ; comment\nSELECT `x;y` /* ; */ FROM t;\nSELECT 1";
+  assert.deepEqual(statementEnds(text), [text.indexOf("; --") + 1, text.indexOf("t;") + 2]);
+  assert.deepEqual(statementEnds("SELECT 'open ;"), []);
+});
+
+test("piped input: results as tables (materialised, or every change in tableau mode), errors with a caret, QUIT", {
+  timeout: 600_000,
+}, () => {
+  const r = shell(`${ORDERS}SELECT MOD(id, 2) AS parity, COUNT(*) AS orders, SUM(amount) AS total
+FROM orders GROUP BY MOD(id, 2);
+SET 'sql-client.execution.result-mode' = 'tableau';
+SELECT MOD(id, 2) AS parity, COUNT(*) AS orders FROM orders GROUP BY MOD(id, 2);
+SELECT nope FROM orders;
+DESCRIBE orders;
+QUIT;
+SELECT 'never run';
+`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    `[INFO] Execute statement succeeded.
++--------+--------+-------+
+| parity | orders | total |
++--------+--------+-------+
+| 1      | 2      | 2.0   |
+| 0      | 2      | 2.0   |
++--------+--------+-------+
+2 rows in set
+[INFO] Execute statement succeeded.
++----+--------+--------+
+| op | parity | orders |
++----+--------+--------+
+| +I | 1      | 1      |
+| +I | 0      | 1      |
+| -U | 1      | 1      |
+| +U | 1      | 2      |
+| -U | 0      | 1      |
+| +U | 0      | 2      |
++----+--------+--------+
+Received a total of 6 rows
+[ERROR] FLEUVE_SQL_VALIDATION: unknown column nope: the input has id, amount (line 1, column 8)
+SELECT nope FROM orders;
+       ^
++--------+--------+
+| name   | type   |
++--------+--------+
+| id     | INT    |
+| amount | DOUBLE |
++--------+--------+
+2 rows in set
+`,
+  );
+});
+
+test("piped input: INSERT INTO runs its job to the end; a statement left without ';' is reported", {
+  timeout: 600_000,
+}, () => {
+  const r = shell(`${ORDERS}CREATE TABLE out (parity INT, orders BIGINT) WITH ('connector' = 'print');
+INSERT INTO out SELECT MOD(id, 2), COUNT(*) FROM orders GROUP BY MOD(id, 2);
+SHOW TABLES;
+SELECT 1`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    `[INFO] Execute statement succeeded.
+[INFO] Execute statement succeeded.
+[INFO] Running the job of INSERT INTO out (Ctrl-C stops it)
++I[1, 1]
++I[0, 1]
+-U[1, 1]
++U[1, 2]
+-U[0, 1]
++U[0, 2]
+[INFO] The job finished.
++------------+
+| table name |
++------------+
+| orders     |
+| out        |
++------------+
+2 rows in set
+[WARNING] the input ended inside a statement (no ';'): SELECT 1
+`,
+  );
+});
+
+const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
+
+/** The shell on a pseudo-terminal (util-linux `script`), fed keystrokes once the screen shows what each waits for. */
+class Terminal {
+  screen = "";
+  private readonly child;
+  readonly exited: Promise<number | null>;
+  constructor(args: string[]) {
+    const command = [process.execPath, BIN, "sql", ...args].map((a) => `'${a}'`).join(" ");
+    this.child = spawn("script", ["-qfc", command, "/dev/null"], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      this.screen += d;
+    });
+    this.exited = new Promise((resolve) => this.child.on("close", (code) => resolve(code)));
+  }
+  /** Waits until the output after `from` satisfies `cond` (generous deadline: a loaded machine). */
+  async waitFor(cond: (s: string) => boolean, what: string, from = 0): Promise<void> {
+    const until = Date.now() + 300_000;
+    while (!cond(this.screen.slice(from))) {
+      if (Date.now() > until) throw new Error(`gave up waiting for ${what}; the screen:\n${this.screen}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  type(keys: string): number {
+    const at = this.screen.length;
+    this.child.stdin.write(keys);
+    return at;
+  }
+}
+
+const PROMPT = "Fleuve SQL> ";
+const ESC = String.fromCharCode(27);
+
+test("on a terminal: multi-line statements, an updating table redrawn in place, history kept and recalled", {
+  timeout: 600_000,
+}, async () => {
+  assert.ok(hasScript, "the pseudo-terminal test needs util-linux's script (apt-get install bsdutils)");
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-tty-"));
+  const history = join(dir, "history");
+  try {
+    const t = new Terminal(["--history", history]);
+    await t.waitFor((s) => s.includes(PROMPT), "the prompt");
+    // A statement over two lines: the continuation prompt, then the result once ';' ends it.
+    let at = t.type("CREATE TABLE n (x INT) WITH ('connector' = 'datagen', 'rows-per-second' = '20',\r");
+    await t.waitFor((s) => s.includes("          > "), "the continuation prompt", at);
+    at = t.type("'fields.x.kind' = 'sequence', 'fields.x.start' = '1', 'fields.x.end' = '40');\r");
+    await t.waitFor(
+      (s) => s.includes("[INFO] Execute statement succeeded.") && s.includes(PROMPT),
+      "the DDL",
+      at,
+    );
+    // 40 rows at 20 a second: the table is drawn several times, each time over the last drawing.
+    at = t.type("SELECT MOD(x, 2) AS parity, COUNT(*) AS cnt FROM n GROUP BY MOD(x, 2);\r");
+    await t.waitFor((s) => s.includes("| 0      | 20  |") && s.includes(PROMPT), "the final table", at);
+    const drawn = t.screen.slice(at);
+    // Up over the last drawing (ESC [ n A) and clear below it (ESC [ J): redrawn in place.
+    assert.match(
+      drawn,
+      new RegExp(`${ESC}\\[\\d+A${ESC}\\[J`),
+      `redrawn in place:\n${JSON.stringify(drawn)}`,
+    );
+    assert.match(drawn, /\| 1 +\| 20 {2}\|/);
+    // Up arrow recalls the query from the history: run again, the same final table.
+    at = t.type("\x1b[A\r");
+    await t.waitFor(
+      (s) => s.includes("| 0      | 20  |") && s.includes(PROMPT),
+      "the recalled query's table",
+      at,
+    );
+    at = t.type("\x04");
+    assert.equal(await t.exited, 0);
+    await t.waitFor((s) => s.includes("Goodbye."), "the goodbye", at);
+    assert.ok(existsSync(history));
+    const saved = readFileSync(history, "utf8").split("\n");
+    assert.ok(
+      saved.includes("SELECT MOD(x, 2) AS parity, COUNT(*) AS cnt FROM n GROUP BY MOD(x, 2);"),
+      saved.join("\n"),
+    );
+    assert.ok(saved[0]?.startsWith("CREATE TABLE n (x INT)"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
