@@ -110,8 +110,9 @@ test("fleuve sql -f stopped with a savepoint and resumed from it: exactly the ch
   const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-sp-"));
   const ctl = join(dir, "jobs");
   try {
-    // 50 rows/s: 6 s of input, stopped long before its end even on a loaded machine.
-    const file = countsScript(dir, "counts-sp", 50);
+    // 5 rows/s: a minute of input, stopped long before its end even on a loaded machine (where
+    // starting `fleuve savepoint` alone can take seconds).
+    const file = countsScript(dir, "counts-sp", 5);
     const job = start(["sql", "-f", file, "--control-dir", ctl, "--no-metrics"]);
     const done = finish(job);
     await waitFor(() => existsSync(join(ctl, "counts-sp.sock")), "the control socket");
@@ -129,6 +130,8 @@ test("fleuve sql -f stopped with a savepoint and resumed from it: exactly the ch
     assert.equal(first.code, 0, first.stderr);
     const before = lines(first.stdout);
     assert.ok(before.length < expectedChangelog(300).length, "stopped before its end of input");
+    // The file edited to read the rest of its input at full speed: a table option is not state.
+    countsScript(dir, "counts-sp", 0);
     const resumed = await fleuve(
       "sql",
       "-f",
@@ -154,12 +157,9 @@ test("SET 'execution.checkpointing.interval' checkpoints the job; killed, it res
   const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-ck-"));
   const checkpoints = join(dir, "checkpoints");
   try {
-    const file = countsScript(
-      dir,
-      "counts-ck",
-      50,
-      `SET 'execution.checkpointing.interval' = '200 ms';\nSET 'execution.checkpointing.dir' = '${checkpoints}';\n`,
-    );
+    const settings = `SET 'execution.checkpointing.interval' = '200 ms';\nSET 'execution.checkpointing.dir' = '${checkpoints}';\n`;
+    // 5 rows/s: a minute of input, killed long before its end.
+    const file = countsScript(dir, "counts-ck", 5, settings);
     const job = start(["sql", "-f", file, "--no-metrics", "--control-dir", join(dir, "jobs")]);
     const done = finish(job);
     const completed = () =>
@@ -170,6 +170,7 @@ test("SET 'execution.checkpointing.interval' checkpoints the job; killed, it res
     const crashed = await done;
     assert.equal(crashed.signal, "SIGKILL");
     assert.ok(lines(crashed.stdout).length < expectedChangelog(300).length, "killed before its end of input");
+    countsScript(dir, "counts-ck", 0, settings);
     const resumed = await fleuve(
       "sql",
       "-f",
