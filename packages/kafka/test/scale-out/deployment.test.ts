@@ -158,6 +158,8 @@ test("a group restarted at another parallelism is refused (it crashed); from a s
     assert.equal(metrics.process?.unitsOwned, 8);
     assert.equal(metrics.process?.unitsTotal, 8);
     assert.ok(metrics.process!.unitStarts! >= 8, `unit starts ${metrics.process!.unitStarts}`);
+    // its joining the group was an assignment (fleuve_process_rebalances_total of deploy/'s dashboards)
+    assert.ok(metrics.process!.rebalances! >= 1, `rebalances ${metrics.process!.rebalances}`);
     const subtasksOf = (uid: string) =>
       metrics.operators
         .filter((o) => o.operatorId === uid)
