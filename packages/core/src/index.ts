@@ -28,7 +28,7 @@ export {
 export { StreamExecutionEnvironment } from "./api/environment.js";
 export { IntervalJoin, IntervalJoined } from "./api/interval-join.js";
 export { defineJob, type JobDefinition, loadJobModule, type RunJobOptions, runJob } from "./api/job.js";
-export type { JobClient, JobResult, MetricsSummary } from "./api/job-client.js";
+export type { JobClient, JobPlan, JobResult, MetricsSummary } from "./api/job-client.js";
 export { type JobExecutor, registerJobExecutor, type ThreadedJob } from "./api/job-executor.js";
 export { jobsStartedInProcess, refuseJobStarts } from "./api/jobs-started.js";
 export {

@@ -270,6 +270,8 @@ export class StreamExecutionEnvironment {
     this.validate();
     checkJobStartAllowed();
     const client = jobExecutor().executeInProcess(this.graph, this.config, jobName);
+    const plan = this.graph.toJSON(this.config.parallelism);
+    client.plan = () => plan;
     // Counted process-wide (see jobs-started.ts): `fleuve run` tells from it that a script ran a job.
     countJobStarted();
     return client;

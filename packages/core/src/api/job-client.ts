@@ -3,6 +3,7 @@
  * the API so that the API and every deployment (one thread, worker threads, a scale-out unit) share
  * it without the API importing the runtime.
  */
+import type { StreamGraph } from "../graph/stream-graph.js";
 import type { MetricsRegistry, MetricsSnapshot } from "../metrics/registry.js";
 
 /** Outcome of a finished job. */
@@ -18,6 +19,13 @@ export interface JobResult {
 /** Per-operator totals by operator id. */
 export type MetricsSummary = ReturnType<MetricsRegistry["summary"]>;
 
+/**
+ * A job's logical graph as tools draw it (a web dashboard, a plan printout): its operators with
+ * their parallelism and stable ids (the `operatorId` of their metrics), and the edges between them,
+ * before chaining. Plain JSON.
+ */
+export type JobPlan = ReturnType<StreamGraph["toJSON"]>;
+
 /** Handle on a running job. */
 export interface JobClient {
   /** Resolves when the job finishes; rejects with the error that failed it. */
@@ -31,6 +39,11 @@ export interface JobClient {
    * (a worker thread's part is at most a second old). What reporters such as `@fleuve/metrics` read.
    */
   snapshot(): MetricsSnapshot;
+  /**
+   * The graph the job runs (see {@link JobPlan}); set by `executeAsync` and `runJob`, absent on
+   * clients made elsewhere (e.g. a scale-out unit's).
+   */
+  plan?(): JobPlan;
   /** Stops the job; `result` then rejects with FLEUVE_JOB_CANCELLED. */
   cancel(): void;
   /** Takes a savepoint into `dir` (a new folder); resolves with its path. */

@@ -156,7 +156,8 @@ export async function runJob(job: JobDefinition | string, opts: RunJobOptions = 
     // The same graph as every worker builds (they collect a returned stream likewise).
     if (out instanceof DataStream) collectInto(out, () => {});
     env.getStreamGraph();
-    return jobExecutor().executeOnThreads({
+    const plan = env.graph.toJSON(env.config.parallelism);
+    const client = jobExecutor().executeOnThreads({
       moduleUrl,
       jobName: def.name,
       threads,
@@ -166,6 +167,8 @@ export async function runJob(job: JobDefinition | string, opts: RunJobOptions = 
       graph: env.graph,
       config: env.config,
     });
+    client.plan = () => plan;
+    return client;
   }
   const env = StreamExecutionEnvironment.create(options);
   const out = await def.build(env, opts.args ?? []);
