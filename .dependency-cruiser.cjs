@@ -32,7 +32,8 @@ const PACKAGES = {
   sql: ["core", "cep"],
   registry: ["core", "log", "kafka"],
   metrics: ["core"],
-  cli: ["core", "log", "kafka", "registry", "metrics", "sql"],
+  dashboard: ["core"],
+  cli: ["core", "log", "kafka", "registry", "metrics", "sql", "dashboard"],
 };
 
 const CORE = "^packages/core/src/";

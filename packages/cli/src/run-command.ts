@@ -26,10 +26,18 @@ import {
   type ControlServer,
   controlledClient,
   DEFAULT_CONTROL_DIR,
+  DEFAULT_SAVEPOINT_DIR,
   type GroupStatus,
   startControlServer,
 } from "./control.js";
 import { jobLog, LOG_SPEC, LOG_USAGE } from "./logging.js";
+import {
+  checkDashboardOptions,
+  DASHBOARD_SPEC,
+  DASHBOARD_USAGE,
+  savepointFolder,
+  startDashboardEndpoint,
+} from "./dashboard-endpoint.js";
 import {
   checkMetricsOptions,
   METRICS_SPEC,
@@ -112,6 +120,7 @@ pipeline is refused with one (it sets its own options).
                             reads them again from Kafka once aligned
 ${METRICS_USAGE}
 ${LOG_USAGE}
+${DASHBOARD_USAGE}
   -- args...                passed to the job: build(env, args) for defineJob jobs, process.argv for scripts`;
 
 /** Options of `fleuve run` that only a defineJob module takes (a script sets its own options). */
@@ -137,6 +146,9 @@ const JOB_ONLY_OPTIONS = [
   "no-metrics",
   "log-level",
   "log-format",
+  "dashboard-port",
+  "dashboard-host",
+  "no-dashboard",
 ] as const;
 
 const RUN_SPEC = {
@@ -157,6 +169,7 @@ const RUN_SPEC = {
   "max-held": "number",
   ...METRICS_SPEC,
   ...LOG_SPEC,
+  ...DASHBOARD_SPEC,
   help: "flag",
 } as const;
 
@@ -249,6 +262,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   }
   const parallelism = intOption(p, "parallelism", 1, "run");
   checkMetricsOptions(p, "run");
+  checkDashboardOptions(p, "run");
   const durable = durabilityOptions(p, intOption(p, "threads", 1, "run"));
   const threads = durable.threads;
   if (p.positional.length === 0) throw usageError("'fleuve run' needs a job file", "run");
@@ -372,8 +386,27 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   });
   let control: ControlServer | undefined;
   let metrics: Awaited<ReturnType<typeof startMetricsEndpoint>>;
+  let dashboard: Awaited<ReturnType<typeof startDashboardEndpoint>>;
   try {
     metrics = await startMetricsEndpoint(p, "run", def.name, () => client.snapshot(), io);
+    dashboard = await startDashboardEndpoint(
+      p,
+      "run",
+      {
+        jobName: def.name,
+        snapshot: () => client.snapshot(),
+        ...(client.plan ? { plan: client.plan() } : {}),
+        result: client.result,
+        controls: {
+          savepoint: (target, stop) => {
+            const dir = savepointFolder(def.name, target ?? DEFAULT_SAVEPOINT_DIR);
+            return stop ? client.stopWithSavepoint(dir) : client.triggerSavepoint(dir);
+          },
+          cancel: () => client.cancel(),
+        },
+      },
+      io,
+    );
     control = await startControlServer(
       (p.options["control-dir"] as string) ?? DEFAULT_CONTROL_DIR,
       def.name,
@@ -384,6 +417,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     signals.off();
     client.cancel();
     await metrics?.close();
+    await dashboard?.close();
     throw e;
   }
   if (control.address !== def.name) {
@@ -398,6 +432,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     stopWatching();
     control.close();
     await metrics?.close();
+    await dashboard?.close();
   }
 }
 
@@ -482,9 +517,33 @@ async function runGroup(
   process.on("SIGTERM", onSignal);
   let control: ControlServer | undefined;
   let metrics: Awaited<ReturnType<typeof startMetricsEndpoint>>;
+  let dashboard: Awaited<ReturnType<typeof startDashboardEndpoint>>;
   try {
     // Each process of the group serves the metrics of the units it runs.
     metrics = await startMetricsEndpoint(p, "run", def.name, () => worker.snapshot(), io);
+    dashboard = await startDashboardEndpoint(
+      p,
+      "run",
+      {
+        jobName: def.name,
+        snapshot: () => worker.snapshot(),
+        result: worker.finished,
+        controls: {
+          // A savepoint of the whole group, by default on the shared checkpoint directory.
+          savepoint: (target, stop) =>
+            worker.savepoint(savepointFolder(def.name, target ?? join(checkpointDir, "savepoints")), {
+              stop,
+            }),
+          cancelUnavailable:
+            "a --group job is not cancelled from one process: stop it with a savepoint, or stop its processes",
+        },
+        group: async () => {
+          const s = await groupStatus(group, worker, true);
+          return { ...s, units: worker.units };
+        },
+      },
+      io,
+    );
     // `fleuve savepoint` and `fleuve jobs` reach the group through any of its processes.
     control = await startControlServer(
       (p.options["control-dir"] as string) ?? DEFAULT_CONTROL_DIR,
@@ -520,6 +579,7 @@ async function runGroup(
     process.off("SIGTERM", onSignal);
     control?.close();
     await metrics?.close();
+    await dashboard?.close();
     await worker.stop();
   }
 }

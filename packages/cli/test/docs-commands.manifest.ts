@@ -217,12 +217,13 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
     run: "node --import tsx bench/cep/run.ts --engine fleuve --only fraud --events 2000 --keys 100 --runs 1 --dir .cache/cep-bench-docs",
   },
   // --- docs/observability.md: a job serving its metrics while the doc's curl lines scrape it ---
-  "fleuve run examples/user-metrics.ts --metrics-port 9464 -- 100 &": {
+  "fleuve run examples/user-metrics.ts --metrics-port 9464 --dashboard-port 8099 -- 100 &": {
     reason:
       "runs in the background until the end of the doc (then Ctrl-C: exit 130); at 20 orders/s so that it surely still runs then",
-    run: "exec fleuve run examples/user-metrics.ts --metrics-port 9464 -- 20",
+    run: "exec fleuve run examples/user-metrics.ts --metrics-port 9464 --dashboard-port 8099 -- 20",
     background: {
-      readyWhenStderr: /^metrics: http:\/\/127\.0\.0\.1:9464\/metrics/m,
+      // the dashboard starts after the metrics endpoint: ready once both are up
+      readyWhenStderr: /^dashboard: http:\/\/127\.0\.0\.1:8099\//m,
       stopWith: "SIGINT",
       exitCode: 130,
     },

@@ -141,7 +141,7 @@ test("run of a job printing 100,000 records to a slow pipe prints every record, 
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stderr,
-    /^metrics: http:\/\/127\.0\.0\.1:\d+\/metrics \(native names\)\njob 'many-records' finished in \d+ ms\n$/,
+    /^metrics: http:\/\/127\.0\.0\.1:\d+\/metrics \(native names\)\ndashboard: http:\/\/127\.0\.0\.1:\d+\/\njob 'many-records' finished in \d+ ms\n$/,
   );
   const got = lines(r.stdout).map((l) => (JSON.parse(l) as { i: number }).i);
   assert.equal(got.length, 100_000);

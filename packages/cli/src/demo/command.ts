@@ -10,6 +10,14 @@ import { readFileSync, realpathSync } from "node:fs";
 import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
 import { FleuveError, isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { intOption, type ParsedArgs, parseArgs, positiveOption, usageError } from "../args.js";
+import { DEFAULT_SAVEPOINT_DIR } from "../control.js";
+import {
+  checkDashboardOptions,
+  DASHBOARD_SPEC,
+  DASHBOARD_USAGE,
+  savepointFolder,
+  startDashboardEndpoint,
+} from "../dashboard-endpoint.js";
 import {
   checkMetricsOptions,
   METRICS_SPEC,
@@ -55,7 +63,8 @@ on Ctrl-C. Checkpoints every second: killed and started again, it resumes where 
   --seed N          random seed (default ${DEFAULT_DEMO_SETTINGS.seed})
   --fresh           wipe the demo directory first (otherwise an interrupted run is resumed)
   --dir D           the demo directory: log, checkpoints, run settings (default ${DEFAULT_DEMO_DIR})
-${METRICS_USAGE}`;
+${METRICS_USAGE}
+${DASHBOARD_USAGE}`;
 
 const SPEC = {
   events: "number",
@@ -68,6 +77,7 @@ const SPEC = {
   fresh: "flag",
   dir: "string",
   ...METRICS_SPEC,
+  ...DASHBOARD_SPEC,
   help: "flag",
 } as const;
 
@@ -78,6 +88,7 @@ export function demoSettings(
   const p = parseArgs(argv, SPEC, "demo");
   if (p.options.help) return "help";
   checkMetricsOptions(p, "demo");
+  checkDashboardOptions(p, "demo");
   if (p.positional.length > 0 || p.rest.length > 0) {
     throw usageError(`'fleuve demo' takes no arguments, got '${p.positional[0] ?? p.rest[0]}'`, "demo");
   }
@@ -296,12 +307,37 @@ async function runDemo(
   }
   const client = env.executeAsync("clickstream-demo");
   let metrics: Awaited<ReturnType<typeof startMetricsEndpoint>>;
+  let dashboard: Awaited<ReturnType<typeof startDashboardEndpoint>>;
+  let interrupted = false;
   try {
     metrics = await startMetricsEndpoint(args, "demo", "clickstream-demo", () => client.snapshot(), io);
+    dashboard = await startDashboardEndpoint(
+      args,
+      "demo",
+      {
+        jobName: "clickstream-demo",
+        snapshot: () => client.snapshot(),
+        ...(client.plan ? { plan: client.plan() } : {}),
+        result: client.result,
+        controls: {
+          savepoint: (target, stop) => {
+            const dir = savepointFolder("clickstream-demo", target ?? DEFAULT_SAVEPOINT_DIR);
+            return stop ? client.stopWithSavepoint(dir) : client.triggerSavepoint(dir);
+          },
+          // as Ctrl-C: the demo ends with its summary
+          cancel: () => {
+            interrupted = true;
+            client.cancel();
+          },
+        },
+      },
+      io,
+    );
   } catch (e) {
     client.cancel();
     generator.stop();
     await client.result.catch(() => {});
+    await metrics?.close();
     throw e;
   }
   // stdout and stderr on one terminal: the live line goes through stdout, so that it and the
@@ -309,7 +345,6 @@ async function runDemo(
   const onOneTerminal = live && (io.stdout as { isTTY?: boolean }).isTTY === true;
   progress = new ProgressLine(client.metrics, stats, onOneTerminal ? io.stdout : io.stderr, live);
   progress.start();
-  let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
@@ -341,6 +376,7 @@ async function runDemo(
     process.off("SIGINT", onSigint);
     stopWatching();
     await metrics?.close();
+    await dashboard?.close();
   }
   const f = progress.figures();
   progress.stop();

@@ -1,0 +1,153 @@
+/**
+ * The dashboard page in a real browser: Debian's Chromium (`apt-get install -y chromium`, which
+ * .ci/run does) driven headless by playwright-core. While a job runs, the page loads, its graph
+ * draws every operator of the job's plan, the throughput chart gains points with records in them,
+ * the savepoint button writes a savepoint, and a screenshot is saved under the test's temporary
+ * folder (its path is printed). FLEUVE_DASHBOARD_SCREENSHOT=<file.png> also writes it there (how
+ * docs/img/dashboard.png is made).
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { StreamExecutionEnvironment, WatermarkStrategy } from "@fleuve/core";
+import { chromium } from "playwright-core";
+import { startDashboard } from "../../src/index.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+/** The page's document, inside functions that playwright runs in the browser (no DOM types here). */
+declare const document: any;
+
+interface Click {
+  user: number;
+  page: string;
+  ts: number;
+}
+
+test("the page shows a running job's graph and live charts, and its savepoint button takes a savepoint", {
+  timeout: 900_000,
+}, async () => {
+  assert.ok(existsSync(CHROMIUM), "Debian's chromium is needed: apt-get install -y chromium");
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-dash-browser-"));
+  const env = StreamExecutionEnvironment.create({
+    parallelism: 2,
+    checkpointing: { dir: join(dir, "cp"), intervalMs: 1000 },
+  });
+  const pages = ["/", "/cart", "/checkout", "/product", "/search"];
+  // event time keeps up with the wall clock at 2000 records/s, so the watermark lag reads as seconds
+  const start = Date.now();
+  env
+    .fromGenerator<Click>(
+      (i) => ({ user: (i * 7919) % 500, page: pages[i % 5]!, ts: start + Math.floor(i / 2) }),
+      {
+        count: Number.MAX_SAFE_INTEGER,
+        ratePerSecond: 2000,
+        strategy: WatermarkStrategy.forBoundedOutOfOrderness<Click>(1000).withTimestampAssigner((c) => c.ts),
+      },
+    )
+    .name("Clicks")
+    .filter((c) => c.page !== "/search")
+    .name("Drop searches")
+    .keyBy((c) => c.page)
+    .map((c) => ({ page: c.page, views: 1 }))
+    .name("To views")
+    .keyBy((v) => v.page)
+    .reduce((a, b) => ({ page: a.page, views: a.views + b.views }))
+    .name("Views per page")
+    .forEach(() => {}, "Sink");
+  const client = env.executeAsync("browser-test");
+  const plan = client.plan!();
+  const dashboard = await startDashboard({
+    jobName: "browser-test",
+    snapshot: () => client.snapshot(),
+    plan,
+    result: client.result,
+    port: 0,
+    controls: {
+      savepoint: (target, stop) => {
+        const folder = join(target ?? join(dir, "savepoints"), `sp-${Date.now()}`);
+        return stop ? client.stopWithSavepoint(folder) : client.triggerSavepoint(folder);
+      },
+      cancel: () => client.cancel(),
+    },
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--headless", "--disable-background-networking"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1300 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(dashboard.url);
+    await page.waitForSelector("body[data-loaded=true]", { timeout: 300_000 });
+    assert.equal(await page.textContent("#job-name"), "browser-test");
+    assert.equal(await page.textContent("#job-state"), "RUNNING");
+
+    // Every operator of the plan is a node of the drawn graph, and every edge is drawn.
+    const drawn = await page.$$eval("#graph g.node", (gs) => gs.map((g) => g.getAttribute("data-operator")));
+    assert.deepEqual([...drawn].sort(), plan.nodes.map((n) => n.uid).sort());
+    assert.equal(await page.locator("#graph path.edge").count(), plan.edges.length);
+
+    // The throughput chart updates while the job runs: more points than now, the last non-zero.
+    const chart = page.locator("#chart-throughput");
+    const before = Number((await chart.getAttribute("data-points")) ?? 0);
+    await page.waitForFunction(
+      (n) => {
+        const c = document.getElementById("chart-throughput")!;
+        return Number(c.dataset.points) > n + 2 && Number(c.dataset.last) > 0;
+      },
+      before,
+      { timeout: 300_000, polling: 200 },
+    );
+    assert.ok((await page.locator("#chart-throughput canvas").count()) > 0, "uPlot drew a canvas");
+    // The source's node shows its rate.
+    await page.waitForFunction(
+      (uid) =>
+        /out [1-9]/.test(document.querySelector(`g[data-operator="${uid}"] .rates`)?.textContent ?? ""),
+      plan.nodes.find((n) => n.name === "Clicks")!.uid,
+      { timeout: 300_000, polling: 200 },
+    );
+    // A checkpoint row appears (checkpoints every second).
+    await page.waitForFunction(
+      () => document.querySelectorAll("#checkpoints tbody tr").length > 0,
+      undefined,
+      {
+        timeout: 300_000,
+        polling: 200,
+      },
+    );
+
+    // The savepoint button: the page shows the folder, which holds the savepoint's metadata.
+    await page.click("#btn-savepoint");
+    await page.waitForFunction(
+      () => /^savepoint: \//.test(document.getElementById("control-result")!.textContent ?? ""),
+      undefined,
+      { timeout: 300_000, polling: 200 },
+    );
+    const path = (await page.textContent("#control-result"))!.replace(/^savepoint: /, "");
+    assert.ok(existsSync(join(path, "_metadata")), `${path}/_metadata`);
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll("#checkpoints tbody tr")].some((r) =>
+          r.textContent?.includes("savepoint"),
+        ),
+      undefined,
+      { timeout: 300_000, polling: 200 },
+    );
+    assert.deepEqual(errors, [], "no script errors on the page");
+
+    const shot = join(dir, "dashboard.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(statSync(shot).size > 10_000, "a screenshot with content");
+    const wanted = process.env.FLEUVE_DASHBOARD_SCREENSHOT;
+    if (wanted) copyFileSync(shot, wanted);
+    console.log(`# screenshot: ${shot}`);
+  } finally {
+    await browser.close();
+    client.cancel();
+    await client.result.catch(() => {});
+    await dashboard.close();
+  }
+});
