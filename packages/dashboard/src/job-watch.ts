@@ -62,6 +62,12 @@ export interface Series {
   /** Latency of the latency markers at the sinks (ms, the worst subtask's p50 and p99 since the start). */
   readonly latencyP50: number[];
   readonly latencyP99: number[];
+  /**
+   * End-to-end latency at the sinks (ms, the worst subtask's p50 and p99 since the start): the wall
+   * clock at the sink minus the record's event time, for sinks that sample it.
+   */
+  readonly endToEndP50: number[];
+  readonly endToEndP99: number[];
   /** Share of the interval the busiest task subtask was backpressured (0..1). */
   readonly backpressure: number[];
 }
@@ -77,6 +83,8 @@ export class JobWatch {
     sinkIn: [],
     latencyP50: [],
     latencyP99: [],
+    endToEndP50: [],
+    endToEndP99: [],
     backpressure: [],
   };
   readonly checkpoints: CheckpointEntry[] = [];
@@ -147,6 +155,8 @@ export class JobWatch {
     let sinkIn = 0;
     let p50 = 0;
     let p99 = 0;
+    let e2e50 = 0;
+    let e2e99 = 0;
     let bpMax = 0;
     for (const o of snap.operators) {
       const b = prev.byKey.get(`${o.operatorId}\u0000${o.subtaskIndex}`);
@@ -170,6 +180,11 @@ export class JobWatch {
           p50 = Math.max(p50, o.latencyMs.p50);
           p99 = Math.max(p99, o.latencyMs.p99);
         }
+        const e2e = o.endToEndLatencyMs;
+        if (e2e && e2e.count > 0) {
+          e2e50 = Math.max(e2e50, e2e.p50);
+          e2e99 = Math.max(e2e99, e2e.p99);
+        }
       }
       bpMax = Math.max(bpMax, time.bp);
     }
@@ -180,6 +195,8 @@ export class JobWatch {
     push(s.sinkIn, sinkIn);
     push(s.latencyP50, p50);
     push(s.latencyP99, p99);
+    push(s.endToEndP50, e2e50);
+    push(s.endToEndP99, e2e99);
     push(s.backpressure, bpMax);
   }
 

@@ -355,7 +355,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const sourceIds = new Set((o.plan?.nodes ?? []).filter((n) => n.kind === "source").map((n) => n.uid));
     return {
       now,
-      note: "per source subtask (the split each subtask reads); the metrics carry no per-partition watermark inside a subtask",
+      note: "per source subtask, with its reader's figures per split (partition); the metrics carry no watermark per split inside a subtask",
       sources: snap.operators
         .filter((op) =>
           sourceIds.size > 0 ? sourceIds.has(op.operatorId) : op.chainHead && op.recordsIn === 0,
@@ -366,6 +366,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
           subtask: op.subtaskIndex,
           watermark: wm(op.currentOutputWatermark),
           lagMs: lag(op.currentOutputWatermark),
+          // figures the source's reader gives per split (partition), e.g. recordsLag
+          splits: op.splits ?? {},
         })),
       operators: snap.operators.map((op) => ({
         operator: op.operatorName,

@@ -35,6 +35,7 @@ function op(
     checkpointAlignmentTimeMs: 0,
     latencyMs: hist,
     gauges: {},
+    counters: {},
     user,
     ...o,
   };

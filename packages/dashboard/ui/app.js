@@ -185,10 +185,12 @@ async function refresh() {
   chart(
     "chart-latency",
     [
-      { label: "p50", stroke: "#4a6fa5", width: 2 },
-      { label: "p99", stroke: "#b3261e", width: 2 },
+      { label: "markers p50", stroke: "#4a6fa5", width: 2 },
+      { label: "markers p99", stroke: "#b3261e", width: 2 },
+      { label: "end-to-end p50", stroke: "#3a7d44", width: 2 },
+      { label: "end-to-end p99", stroke: "#c77c02", width: 2 },
     ],
-    [s.t, s.latencyP50, s.latencyP99],
+    [s.t, s.latencyP50, s.latencyP99, s.endToEndP50, s.endToEndP99],
   );
   $("wm-note").textContent = wm.note;
   fillRows(
@@ -202,6 +204,17 @@ async function refresh() {
           ? "end of input"
           : new Date(w.watermark).toISOString(),
       fmtMs(w.lagMs),
+      {
+        cls: "detail",
+        text: Object.entries(w.splits)
+          .map(
+            ([id, f]) =>
+              `${id}: ${Object.entries(f)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(", ")}`,
+          )
+          .join("; "),
+      },
     ]),
   );
   $("cp-counts").textContent =
