@@ -30,7 +30,6 @@ import {
   type GroupStatus,
   startControlServer,
 } from "./control.js";
-import { jobLog, LOG_SPEC, LOG_USAGE } from "./logging.js";
 import {
   checkDashboardOptions,
   DASHBOARD_SPEC,
@@ -38,6 +37,7 @@ import {
   savepointFolder,
   startDashboardEndpoint,
 } from "./dashboard-endpoint.js";
+import { jobLog, LOG_SPEC, LOG_USAGE } from "./logging.js";
 import {
   checkMetricsOptions,
   METRICS_SPEC,
