@@ -227,6 +227,8 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
     stream: projected,
     columns: outs.map((o) => ({ name: o.name, type: o.type })),
     rowtime,
+    // A processing-time attribute selected as is stays one (deduplication and lookup joins use it).
+    proctime: renamed(input.proctime),
     window,
     // A projection keeps the kinds of its input; the unique key survives if all its columns do.
     changelog: projectMode(input.changelog, outs),

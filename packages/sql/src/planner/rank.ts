@@ -7,8 +7,9 @@
  * - a subquery over the rows of a window TVF or a window aggregation, partitioned by its
  *   `window_start` and `window_end`, is a window Top-N (or window deduplication): insert-only,
  *   each window's ranks once when the watermark passes its end;
- * - `rn = 1` (or `rn <= 1`) ordered by the event-time attribute alone, with rn not selected, is
- *   a deduplication: keep the first row (ASC, insert-only) or the last row (DESC, updating);
+ * - `rn = 1` (or `rn <= 1`) ordered by the event-time or processing-time attribute alone, with
+ *   rn not selected, is a deduplication: keep the first row (ASC, insert-only) or the last row
+ *   (DESC, updating);
  * - anything else is a Top-N, an updating table: with rn selected every rank a change shifts is
  *   updated; without it (Flink's no ranking output optimization) only rows entering and leaving
  *   the top are sent.
@@ -16,7 +17,11 @@
 
 import type { Expr, OrderItem, Select, SelectItem, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
-import { RowtimeFirstRowFunction, RowtimeLastRowFunction } from "../runtime/deduplicate.js";
+import {
+  ProctimeFirstRowFunction,
+  RowtimeFirstRowFunction,
+  RowtimeLastRowFunction,
+} from "../runtime/deduplicate.js";
 import { TopNFunction } from "../runtime/top-n.js";
 import { WindowRankFunction } from "../runtime/window-rank.js";
 import { children } from "./aggregates.js";
@@ -164,19 +169,22 @@ export function planRank(
 
   // Deduplication: the first or last row per key by the event-time attribute.
   const orderItem = over.orderBy[0] as OrderItem;
-  const byRowtime =
+  // Whether the ORDER BY is the time attribute `attr` of the subquery's rows (by name or hidden).
+  const ordersBy = (attr: string | undefined) =>
     over.orderBy.length === 1 &&
-    rel.rowtime !== undefined &&
-    (rel.rowtime === oNames[0] ||
+    attr !== undefined &&
+    (attr === oNames[0] ||
       (orderItem.expr.kind === "column" &&
         inner.items.some(
           (i) =>
-            (i.expr.kind === "star" && rel.rowtime === columnName(orderItem.expr)) ||
+            (i.expr.kind === "star" && attr === columnName(orderItem.expr)) ||
             (i.expr.kind === "column" &&
               printExpr(i.expr) === printExpr(orderItem.expr) &&
-              (i.alias ?? columnName(i.expr)) === rel.rowtime),
+              (i.alias ?? columnName(i.expr)) === attr),
         )));
-  if (start === 1 && end === 1 && byRowtime && !rankOutput) {
+  const byRowtime = ordersBy(rel.rowtime);
+  const byProctime = !byRowtime && ordersBy(rel.proctime);
+  if (start === 1 && end === 1 && (byRowtime || byProctime) && !rankOutput) {
     if (!isInsertOnly(rel.changelog)) {
       throw unsupported(
         "deduplication of an updating input",
@@ -184,14 +192,21 @@ export function planRank(
         `${rel.changelog.producer ?? "an operator"} produces updates; deduplication takes an insert-only input, as in Flink`,
       );
     }
-    const timeOf = (row: Row) => row[oNames[0] as string] as number;
+    // Processing time only grows: every arrival is the latest (keep last), the first stays first.
+    const timeOf = byProctime ? () => 0 : (row: Row) => row[oNames[0] as string] as number;
     const keepLast = orderItem.direction === "DESC";
     const name = `Deduplicate(keep=[${keepLast ? "LastRow" : "FirstRow"}], key=[${over.partitionBy
       .map(printExpr)
-      .join(", ")}], order=[ROWTIME])`;
+      .join(", ")}], order=[${byProctime ? "PROCTIME" : "ROWTIME"}])`;
     const stream = rel.stream
       .keyBy(keyOf)
-      .process(keepLast ? new RowtimeLastRowFunction(timeOf) : new RowtimeFirstRowFunction(timeOf))
+      .process(
+        keepLast
+          ? new RowtimeLastRowFunction(timeOf)
+          : byProctime
+            ? new ProctimeFirstRowFunction()
+            : new RowtimeFirstRowFunction(timeOf),
+      )
       .name(name);
     const key = partitionColumns.every((c) => c !== undefined) ? (partitionColumns as string[]) : undefined;
     return {

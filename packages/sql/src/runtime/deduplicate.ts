@@ -9,6 +9,10 @@
  * - keep the last row (`DESC`, Flink's RowTimeDeduplicateFunction): a row at or after the time
  *   of the key's current row replaces it at once, `+I` for the first and `-U` old / `+U` new
  *   after (an updating output); an older row is ignored.
+ *
+ * And on processing time (`ORDER BY proc_time`, Flink's ProcTimeDeduplicateKeepFirstRowFunction
+ * and ...KeepLastRowFunction): the first row to arrive per key is emitted at once and the others
+ * ignored (insert-only), or every arrival replaces the key's row (`+I`, then `-U`/`+U`).
  */
 
 import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
@@ -78,5 +82,20 @@ export class RowtimeLastRowFunction implements KeyedProcessFunction<string, Row,
       out.collect(withKind({ ...prev }, "-U"));
       out.collect(withKind({ ...row }, "+U"));
     }
+  }
+}
+
+/** Keeps the first row per key to arrive (processing time); insert-only. */
+export class ProctimeFirstRowFunction implements KeyedProcessFunction<string, Row, Row> {
+  private state!: ValueState<boolean>;
+
+  open(ctx: Open): void {
+    this.state = ctx.getState(valueState<boolean>("sql-dedup-proctime-first"));
+  }
+
+  processElement(row: Row, _ctx: unknown, out: Out): void {
+    if (this.state.value() === true) return;
+    this.state.update(true);
+    out.collect(row);
   }
 }

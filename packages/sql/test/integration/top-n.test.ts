@@ -257,6 +257,41 @@ test("deduplication.md on event time: keep the first row per key (insert-only) o
   );
 });
 
+test("deduplication.md's Orders query on processing time: the first row per order_id to arrive (insert-only), or the last", async () => {
+  const rows = [
+    { order_id: 1, user: "ann", product: "x", num: 1 },
+    { order_id: 2, user: "bob", product: "y", num: 2 },
+    { order_id: 1, user: "ann", product: "x2", num: 3 },
+    { order_id: 3, user: "cid", product: "z", num: 4 },
+    { order_id: 2, user: "bob", product: "y2", num: 5 },
+  ];
+  const dir = logWithRows("orders", rows);
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1 }), { connectors: logConnectors });
+  await tEnv.executeSql(`CREATE TABLE Orders (
+      order_id    INT,
+      \`user\`      STRING,
+      product     STRING,
+      num         BIGINT,
+      proctime AS PROCTIME()
+    ) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'orders', 'bounded' = 'true')`);
+  const first = await tEnv.executeSql(`SELECT order_id, \`user\`, product, num
+    FROM (
+      SELECT *,
+        ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY proctime ASC) AS row_num
+      FROM Orders)
+    WHERE row_num = 1`);
+  assert.ok(isInsertOnly(first.changelogMode ?? { kinds: [] }));
+  assert.deepEqual(await first.collect(), [rows[0], rows[1], rows[3]]);
+  const last = await tEnv.executeSql(`SELECT order_id, product
+    FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY proctime DESC) AS row_num FROM Orders)
+    WHERE row_num = 1`);
+  assert.deepEqual(last.changelogMode?.kinds, ["+I", "-U", "+U", "-D"]);
+  assert.deepEqual(
+    (await last.collect()).map((c) => `${rowKind(c)}${c.order_id}${c.product}`),
+    ["+I1x", "+I2y", "-U1x", "+U1x2", "+I3z", "-U2y", "+U2y2"],
+  );
+});
+
 test("ROW_NUMBER patterns Flink does not translate are refused naming the feature", async () => {
   const tEnv = await salesEnv();
   await assert.rejects(
