@@ -555,3 +555,31 @@ test("random window Top-N / deduplication over TUMBLE, HOP and CUMULATE rows and
     { numRuns: 50 },
   );
 });
+
+test("random deduplication on processing time equals the first / last row per key in arrival order", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(eventArb, { minLength: 1, maxLength: 40 }),
+      fc.boolean(),
+      fc.constantFrom(1, 2),
+      async (raw, keepLast, parallelism) => {
+        const evs = events(raw);
+        const dir = logWithRows("ev", evs);
+        const tEnv = sql(StreamExecutionEnvironment.create({ parallelism }), { connectors: logConnectors });
+        await tEnv.executeSql(`CREATE TABLE ev (k STRING, g INT, ts TIMESTAMP(3), v INT, id INT, pt AS PROCTIME())
+          WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'ev', 'bounded' = 'true')`);
+        const result = await tEnv.executeSql(`SELECT k, g, id FROM (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY k, g ORDER BY pt ${keepLast ? "DESC" : "ASC"}) AS rn FROM ev)
+          WHERE rn = 1`);
+        const changes = await result.collect();
+        if (!keepLast) assert.ok(changes.every((c) => rowKind(c) === "+I"));
+        // The log has one partition: rows arrive per key in the order written.
+        const byKey = new Map<string, Ev>();
+        for (const e of evs) if (keepLast || !byKey.has(`${e.k}/${e.g}`)) byKey.set(`${e.k}/${e.g}`, e);
+        const expected = [...byKey.values()].map((e) => ({ k: e.k, g: e.g, id: e.id }));
+        assert.deepEqual(sortRows(materialize(changes)), sortRows(expected));
+      },
+    ),
+    { numRuns: 30 },
+  );
+});
