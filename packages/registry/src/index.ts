@@ -24,6 +24,7 @@ export {
   readIssues,
   SCHEMA_TYPES,
   type SchemaTypeName,
+  schemaTypeOf,
 } from "./schema-types.js";
 export {
   decodeMessageIndexes,
@@ -52,3 +53,4 @@ export {
   type StoreRecord,
   type StoreValue,
 } from "./store.js";
+export { typescriptTypes } from "./typescript.js";
