@@ -43,12 +43,39 @@ const TYPE_ALIASES: Readonly<Record<string, string>> = {
   NUMERIC: "DECIMAL",
 };
 
+/**
+ * Atomic type names Flink SQL accepts where a type is written by name (TIMESTAMP, TIME and DATE
+ * have rules of their own). A misspelled type is a syntax error, not a column of an unknown type.
+ */
+const ATOMIC_TYPE_NAMES: ReadonlySet<string> = new Set([
+  "CHAR",
+  "VARCHAR",
+  "STRING",
+  "BOOLEAN",
+  "BINARY",
+  "VARBINARY",
+  "BYTES",
+  "DECIMAL",
+  "TINYINT",
+  "SMALLINT",
+  "INT",
+  "BIGINT",
+  "FLOAT",
+  "DOUBLE",
+  "TIMESTAMP_LTZ",
+  "RAW",
+  "NULL",
+]);
+
 /** Expression, data type and window-spec rules; abstract over the query rule. */
 export abstract class ExpressionParser extends EmbeddedActionsParser {
   /** A full query (defined by the query rules). */
   protected abstract query: ParserMethod<[], Query>;
   /** A query followed by `)` (to decide, by backtracking, whether a parenthesis holds a query). */
   protected abstract queryThenParen: ParserMethod<[], void>;
+
+  /** Tokens of type names that are not types, found by the last parse (reported after it). */
+  unknownTypeTokens: IToken[] = [];
 
   constructor() {
     super(T.ALL_TOKENS, { maxLookahead: 3, skipValidations: true });
@@ -843,8 +870,12 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       },
       {
         ALT: () => {
+          const token = this.LA(1);
           const word = upper(this.SUBRULE(this.identifier));
           const name = TYPE_ALIASES[word] ?? word;
+          this.ACTION(() => {
+            if (!ATOMIC_TYPE_NAMES.has(name)) this.unknownTypeTokens.push(token);
+          });
           this.OPTION2({
             GATE: () => name === "DOUBLE",
             DEF: () => this.CONSUME(T.Precision),

@@ -24,9 +24,12 @@ function run<R>(sql: string, rule: RuleName): R {
   if (lexError !== undefined) throw syntaxError(sql, lexProblem(sql, lexError.offset));
   const p = parser();
   p.input = lexed.tokens;
+  p.unknownTypeTokens = [];
   const result = p[rule]() as R;
   const error = p.errors[0];
   if (error !== undefined) throw syntaxError(sql, parseProblem(sql, lexed.tokens, error, rule));
+  const unknownType = p.unknownTypeTokens[0];
+  if (unknownType !== undefined) throw syntaxError(sql, unknownTypeProblem(sql, unknownType));
   return result;
 }
 
@@ -97,6 +100,18 @@ export function lineColumn(sql: string, offset: number): { line: number; column:
     }
   }
   return { line, column: offset - start + 1 };
+}
+
+function unknownTypeProblem(sql: string, token: IToken): SyntaxProblem {
+  const { line, column } = lineColumn(sql, token.startOffset);
+  return {
+    offset: token.startOffset,
+    length: token.image.length,
+    line,
+    column,
+    what: `unknown data type '${token.image}' (types are e.g. INT, BIGINT, DOUBLE, STRING, BOOLEAN, DECIMAL(p, s), TIMESTAMP(3))`,
+    expected: [],
+  };
 }
 
 function lexProblem(sql: string, offset: number): SyntaxProblem {

@@ -136,6 +136,24 @@ const cases: { name: string; sql: string; message: string }[] = [
     ].join("\n"),
   },
   {
+    name: "a misspelled column type (not a column of an unknown type)",
+    sql: "CREATE TABLE t (\n  amount INTEGR,\n  usr STRING\n) WITH ('connector' = 'log')",
+    message: [
+      "SQL syntax error at line 2, column 10: unknown data type 'INTEGR' (types are e.g. INT, BIGINT, DOUBLE, STRING, BOOLEAN, DECIMAL(p, s), TIMESTAMP(3))",
+      "  amount INTEGR,",
+      "         ^^^^^^",
+    ].join("\n"),
+  },
+  {
+    name: "a misspelled type in CAST",
+    sql: "SELECT CAST(a AS STRNG) FROM t",
+    message: [
+      "SQL syntax error at line 1, column 18: unknown data type 'STRNG' (types are e.g. INT, BIGINT, DOUBLE, STRING, BOOLEAN, DECIMAL(p, s), TIMESTAMP(3))",
+      "SELECT CAST(a AS STRNG) FROM t",
+      "                 ^^^^^",
+    ].join("\n"),
+  },
+  {
     name: "a character SQL has no use for",
     sql: "SELECT a # b FROM t",
     message: [
