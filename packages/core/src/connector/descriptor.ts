@@ -170,10 +170,7 @@ export function parseOptions<S extends OptionSpecs>(
   for (const [name, given] of Object.entries(options)) {
     if (given === undefined) continue;
     const spec = optionSpecOf(specs, name);
-    if (!spec) {
-      const known = Object.keys(specs).sort().join(", ");
-      throw optionError(where, name, `one of the options ${known}`, given, "unknown option");
-    }
+    if (!spec) throw unknownOptionError(specs, name, given, where);
     out[name] = convert(spec, name, given, where);
   }
   for (const [name, spec] of Object.entries(specs)) {
@@ -254,6 +251,49 @@ export function expected(spec: OptionSpec): string {
     case "number":
       return `a number${min}`;
   }
+}
+
+/**
+ * An unknown option: names the closest known one when it looks like a typo, and lists them all.
+ * The value given is left to `details.got`: for a misspelled name it says nothing.
+ */
+function unknownOptionError(
+  specs: OptionSpecs,
+  name: string,
+  given: PlainValue,
+  where: string | ConnectorSideName,
+): FleuveError {
+  const names = Object.keys(specs).sort();
+  const closest = names
+    .map((known) => ({ known, distance: editDistance(name.toLowerCase(), known.toLowerCase()) }))
+    .filter(({ known, distance }) => distance <= Math.max(1, Math.floor(known.length / 4)))
+    .sort((a, b) => a.distance - b.distance)[0];
+  const hint = closest === undefined ? "" : ` (did you mean '${closest.known}'?)`;
+  const error = optionError(where, name, `one of the options ${names.join(", ")}`, given, "unknown option");
+  const prefix = typeof where === "string" ? where : `connector '${where.connector}' ${where.side}`;
+  return new FleuveError(
+    "FLEUVE_CONFIG_INVALID",
+    `${prefix}: unknown option '${name}'${hint}: the options are ${names.join(", ")}`,
+    { details: { ...error.details, ...(closest ? { didYouMean: closest.known } : {}) } },
+  );
+}
+
+/** Levenshtein distance, for "did you mean" hints on a handful of short names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 function optionError(

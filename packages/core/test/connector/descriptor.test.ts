@@ -13,6 +13,7 @@ import {
   createSink,
   createSource,
   defineConnector,
+  type FleuveError,
   fileConnector,
   isFleuveError,
   parseOptions,
@@ -89,11 +90,14 @@ test("a bad option names the option, what it expects and what it got", () => {
     '"yes"',
   );
   rejects(() => parseOptions(specs, { topic: "t", mode: "c" }, "x"), "mode", /one of "a", "b"/, '"c"');
-  rejects(
+  // An unknown name's value says nothing about the typo: it stays in details.got only.
+  assert.throws(
     () => parseOptions(specs, { topic: "t", topics: "u" }, "x"),
-    "topics",
-    /unknown option.*bounded, mode, partitions, ratio, topic/,
-    '"u"',
+    (e: unknown) =>
+      isFleuveError(e, "FLEUVE_CONFIG_INVALID") &&
+      /unknown option 'topics'.*bounded, mode, partitions, ratio, topic$/.test(e.message) &&
+      e.details.option === "topics" &&
+      e.details.got === "u",
   );
 });
 
@@ -122,7 +126,7 @@ test("the error says which connector and side it comes from; details.connector i
     ],
     [
       () => createSink(fileConnector, { path: "p", topc: "t" }),
-      /connector 'file' sink: unknown option 'topc'/,
+      /connector 'file' sink: unknown option 'topc': the options are /,
       "sink",
     ],
     [() => createSource(fileConnector, {}), /connector 'file' \(@fleuve\/core\) has no source/, "source"],
@@ -242,4 +246,33 @@ test("a descriptor gets the table's columns in its context; sinks say which chan
   assert.equal(enc.value({ kind: "-D", value: { id: 1 }, key: '{"id":1}' }), null);
   assert.equal(enc.value({ kind: "+U", value: { id: 1, n: 2 }, key: '{"id":1}' }), '{"id":1,"n":2}');
   assert.equal(enc.key({ kind: "+U", value: { id: 1, n: 2 }, key: '{"id":1}' }), '{"id":1}');
+});
+
+test("an unknown option names the known one it is a typo of, and only a close one", () => {
+  const specs = {
+    topic: { type: "string", doc: "t" },
+    bootstrap: { type: "string", doc: "b" },
+    bounded: { type: "boolean", doc: "b" },
+  } as const;
+  const typo = (() => {
+    try {
+      parseOptions(specs, { topik: "events" }, { connector: "kafka", side: "source" });
+    } catch (e) {
+      return e as FleuveError;
+    }
+    return undefined;
+  })();
+  assert.equal(
+    typo?.message,
+    "connector 'kafka' source: unknown option 'topik' (did you mean 'topic'?): the options are bootstrap, bounded, topic",
+  );
+  assert.equal(typo?.details.didYouMean, "topic");
+  assert.equal(typo?.details.option, "topik");
+  assert.equal(typo?.details.got, "events");
+  assert.throws(
+    () => parseOptions(specs, { partitions: "3" }, "c"),
+    (e: FleuveError) =>
+      e.message === "c: unknown option 'partitions': the options are bootstrap, bounded, topic" &&
+      e.details.didYouMean === undefined,
+  );
 });
