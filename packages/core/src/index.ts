@@ -101,6 +101,7 @@ export {
   isTwoPhaseCommitSink,
   type PreCommitSinkWriter,
   type Sink,
+  SinkRecordError,
   type SinkWriter,
   type SinkWriterContext,
   type TwoPhaseCommitSink,

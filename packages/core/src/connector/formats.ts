@@ -5,6 +5,7 @@
  * same thing everywhere.
  */
 import { FleuveError } from "../errors.js";
+import { SinkRecordError } from "./sink.js";
 
 /** A named format or a function from bytes (null for a null key/value) to a value. */
 export type Deserializer<T> = "bytes" | "string" | "json" | ((bytes: Buffer | null) => T);
@@ -66,7 +67,23 @@ export function serializer<T>(
   }
   if (s === "string") return (v) => (v === null || v === undefined ? null : String(v));
   if (s === "json") return (v) => (v === undefined ? null : JSON.stringify(v));
-  if (typeof s === "function") return s;
+  if (typeof s === "function") {
+    // A function that throws rejects this record (its value does not fit the format), which the
+    // job's error policy handles; Fleuve's own errors stay what they are.
+    return (v) => {
+      try {
+        return s(v);
+      } catch (e) {
+        if (e instanceof FleuveError) throw e;
+        throw new SinkRecordError(
+          `${who}: the ${what} rejected the record: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            cause: e,
+          },
+        );
+      }
+    };
+  }
   throw badFormat(who, what, s);
 }
 

@@ -3,6 +3,19 @@
  * subtask; a {@link TwoPhaseCommitSink} also commits what its writers prepared at each checkpoint.
  */
 
+/**
+ * Thrown by a sink writer's `write` when the record itself cannot be written (its serializer
+ * rejected it: a value that does not match its schema, say), as opposed to a failing destination.
+ * The sink operator then applies the job's error policy, as for a user function: with dead letters,
+ * the record goes there with this message, and the job goes on; with "fail", the job fails.
+ */
+export class SinkRecordError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SinkRecordError";
+  }
+}
+
 /** A sink: one writer per parallel subtask. */
 export interface Sink<T> {
   createWriter(ctx: SinkWriterContext): SinkWriter<T>;

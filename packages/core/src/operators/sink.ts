@@ -2,6 +2,7 @@ import {
   isTwoPhaseCommitSink,
   type PreCommitSinkWriter,
   type Sink,
+  SinkRecordError,
   type SinkWriter,
 } from "../connector/sink.js";
 import { FleuveError, restartCannotCure } from "../errors.js";
@@ -75,6 +76,9 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
       this.writer.write(value, timestamp === NO_TIMESTAMP ? undefined : timestamp);
     } catch (e) {
       if (e instanceof FleuveError) throw e;
+      // A record its serializer rejected: dead letters (or skip) under the job's error policy.
+      if (e instanceof SinkRecordError && (this.runtime.errorPolicy ?? "fail") !== "fail")
+        throw this.userError(e, value, timestamp);
       throw new FleuveError(
         "FLEUVE_SINK_FAILED",
         `sink '${this.runtime.operatorName}' failed on record: ${e instanceof Error ? e.message : String(e)}`,
