@@ -352,7 +352,10 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     return p;
   }
 
-  /** Starts checkpoint `p` at the source subtasks here; finished subtasks take their part at once. */
+  /**
+   * Starts checkpoint `p` at the source subtasks here, and at subtasks whose inputs all ended but
+   * that wait for a gate to finish; finished subtasks take their part at once.
+   */
   private triggerLocalSources(p: Pending, stopSources: boolean): void {
     for (const info of this.subtasks) {
       const st = info.subtask;
@@ -362,6 +365,10 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       } else if (info.isSource) {
         st.triggerCheckpoint(p.id);
         if (stopSources) st.suspend();
+      } else if (st.waitingToFinish) {
+        // Its inputs all ended (no barrier will come) while a gate holds its last records: it
+        // takes its part here, held records included, as Flink triggers tasks whose upstream finished.
+        st.triggerCheckpoint(p.id);
       }
     }
   }

@@ -348,7 +348,18 @@ export class Subtask {
     } else this.head.processIdle(idle);
   }
 
-  /** Source subtasks: starts checkpoint `id` here (sources get no barriers from upstream). */
+  /**
+   * True when every input has ended but a gate (readyForInput) holds the finish back: no barrier
+   * will come from upstream any more, so the coordinator starts checkpoints here as at a source.
+   */
+  get waitingToFinish(): boolean {
+    return this.finishDeferred;
+  }
+
+  /**
+   * Starts checkpoint `id` here: at source subtasks (sources get no barriers from upstream) and at
+   * subtasks {@link waitingToFinish}.
+   */
   triggerCheckpoint(id: number): void {
     if (this.state === "finished") return;
     // The watermark of the records before the barrier goes before it (see emitCurrentWatermark).

@@ -3,8 +3,11 @@
 // asynchronous lookup's results). Through the public API, at parallelism 1 and 2, with the
 // operator chained to a bounded source and behind an exchange.
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
-import { StreamExecutionEnvironment } from "../../src/index.js";
+import { MAX_WATERMARK, StreamExecutionEnvironment } from "../../src/index.js";
 import { OneInputOperator } from "../../src/spi/index.js";
 
 /** Holds every record until an asynchronous step resolves, then emits it doubled. */
@@ -58,4 +61,92 @@ for (const parallelism of [1, 2]) {
       input.map((i) => i * 2),
     );
   });
+}
+
+/** Holds every record until the test opens it; notes the end-of-input watermark. */
+class HeldUntilOpened extends OneInputOperator<number, number> {
+  static sawEndOfInput = false;
+  static open: () => void = () => {};
+  private static opened = new Promise<void>((resolve) => {
+    HeldUntilOpened.open = resolve;
+  });
+  private held: number[] = [];
+  private released = false;
+  processElement(value: number): void {
+    this.held.push(value);
+  }
+  override processWatermark(watermark: number): void {
+    // All inputs ended: the subtask delivers the final watermark, then tries to finish (same turn).
+    if (watermark === MAX_WATERMARK) HeldUntilOpened.sawEndOfInput = true;
+    super.processWatermark(watermark);
+  }
+  override get mayBlockInput(): boolean {
+    return true;
+  }
+  override readyForInput(): Promise<void> | undefined {
+    if (this.held.length === 0) return undefined;
+    if (!this.released) {
+      return HeldUntilOpened.opened.then(() => {
+        this.released = true;
+      });
+    }
+    for (const v of this.held) this.output.collect(v * 2);
+    this.held = [];
+    return undefined;
+  }
+}
+
+test("checkpoints go on while a subtask whose inputs ended waits for its gate to finish", async () => {
+  const env = StreamExecutionEnvironment.create({
+    parallelism: 2,
+    checkpointing: { dir: mkdtempSync(join(tmpdir(), "fleuve-gate-ckpt-")), intervalMs: 50 },
+  });
+  // An endless branch keeps the job (and its checkpoints) running; the bounded branch ends behind
+  // an exchange into the gated operator, which holds its records until the test opens it.
+  let n = 0;
+  env
+    .fromSource<number>({
+      bounded: false,
+      createReader: () => ({
+        poll: (out) => {
+          out.collect(n++, Date.now());
+          return "nothing-yet";
+        },
+        available: () => new Promise<void>((resolve) => setImmediate(resolve)),
+        snapshot: () => n,
+      }),
+    } as never)
+    .forEach(() => {});
+  const doubled: number[] = [];
+  env
+    .fromCollection([1, 2, 3])
+    .keyBy((x) => x)
+    .transform("HeldUntilOpened", () => new HeldUntilOpened())
+    .forEach((v) => doubled.push(v));
+  const client = env.executeAsync("gate-checkpoints");
+  const completed = () => client.snapshot().job.checkpointsCompleted;
+  try {
+    await waitUntil(() => HeldUntilOpened.sawEndOfInput, "the gated subtask's inputs to end");
+    // At most one checkpoint was in flight then; the second to complete started after the end.
+    const atEnd = completed();
+    await waitUntil(() => completed() >= atEnd + 2, "two checkpoints after the gated subtask's inputs ended");
+    HeldUntilOpened.open();
+    await waitUntil(() => doubled.length === 3, "the held records after the gate opened");
+    assert.deepEqual(
+      [...doubled].sort((a, b) => a - b),
+      [2, 4, 6],
+    );
+  } finally {
+    client.cancel();
+    await client.result.catch(() => {});
+  }
+});
+
+/** Waits (polling, no fixed sleep in the assertion) until `condition`, failing after 3 minutes. */
+async function waitUntil(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
