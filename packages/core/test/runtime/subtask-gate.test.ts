@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { MAX_WATERMARK, StreamExecutionEnvironment } from "../../src/index.js";
+import { MAX_WATERMARK, type SourceOutput, StreamExecutionEnvironment } from "../../src/index.js";
 import { OneInputOperator } from "../../src/spi/index.js";
 
 /** Holds every record until an asynchronous step resolves, then emits it doubled. */
@@ -70,10 +70,10 @@ class HeldUntilOpened extends OneInputOperator<number, number> {
   private static opened = new Promise<void>((resolve) => {
     HeldUntilOpened.open = resolve;
   });
-  private held: number[] = [];
+  private held: [number, number][] = [];
   private released = false;
-  processElement(value: number): void {
-    this.held.push(value);
+  processElement(value: number, timestamp: number): void {
+    this.held.push([value, timestamp]);
   }
   override processWatermark(watermark: number): void {
     // All inputs ended: the subtask delivers the final watermark, then tries to finish (same turn).
@@ -90,7 +90,7 @@ class HeldUntilOpened extends OneInputOperator<number, number> {
         this.released = true;
       });
     }
-    for (const v of this.held) this.output.collect(v * 2);
+    for (const [v, ts] of this.held) this.output.collect(v * 2, ts);
     this.held = [];
     return undefined;
   }
@@ -108,7 +108,7 @@ test("checkpoints go on while a subtask whose inputs ended waits for its gate to
     .fromSource<number>({
       bounded: false,
       createReader: () => ({
-        poll: (out) => {
+        poll: (out: SourceOutput<number>) => {
           out.collect(n++, Date.now());
           return "nothing-yet";
         },
@@ -122,7 +122,9 @@ test("checkpoints go on while a subtask whose inputs ended waits for its gate to
     .fromCollection([1, 2, 3])
     .keyBy((x) => x)
     .transform("HeldUntilOpened", () => new HeldUntilOpened())
-    .forEach((v) => doubled.push(v));
+    .forEach((v) => {
+      doubled.push(v);
+    });
   const client = env.executeAsync("gate-checkpoints");
   const completed = () => client.snapshot().job.checkpointsCompleted;
   try {
