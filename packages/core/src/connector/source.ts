@@ -69,8 +69,9 @@ export interface SourceReader<T> {
   /** The checkpoint with this id is complete (e.g. commit offsets to a group for monitoring). */
   notifyCheckpointComplete?(checkpointId: number): void;
   /**
-   * Figures per split (partition) for metrics, by split id then name, called only when a
-   * reporter samples (about once a second), never per record. Known names: `recordsLag`
+   * Figures per split (partition) for metrics, by split id then name, called when metrics are
+   * sampled (about once a second; on worker threads whether or not a reporter reads them), never
+   * per record. Known names: `recordsLag`
    * (records, offsets really, between the next one this reader emits and the head of the split)
    * and `committedRecordsLag` (between the offset its consumer group committed and the head, as
    * `kafka-consumer-groups --describe` shows). A split whose head is not known yet is left out.

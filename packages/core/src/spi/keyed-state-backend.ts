@@ -123,8 +123,10 @@ export interface KeyedStateBackend {
   /** Number of (state, key) entries (for metrics and tests). */
   readonly approximateEntries: number;
   /**
-   * Bytes the keyed state takes, for metrics (read when a reporter samples, never per record):
-   * each backend says whether it is exact or an estimate. Absent: not known.
+   * Bytes the keyed state takes, for metrics (read on the task's thread when metrics are sampled,
+   * about once a second on worker threads whether or not a reporter reads them; never per
+   * record), so it must stay cheap: each backend says whether it is exact or an estimate. Absent:
+   * not known.
    */
   readonly approximateSizeBytes?: number;
   /** Snapshot for a checkpoint, taken between two records. */

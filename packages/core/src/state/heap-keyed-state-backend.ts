@@ -21,6 +21,8 @@ export type { KeyedStateSnapshot, KeyedTable } from "../spi/keyed-state-backend.
 
 /** Entries per table whose serialized size {@link HeapKeyedStateBackend.approximateSizeBytes} measures. */
 const SIZE_SAMPLE = 32;
+/** How long a table's sampled mean entry size is reused before sampling again. */
+const SIZE_RESAMPLE_MS = 10_000;
 
 function serializedSize(entry: unknown): number {
   try {
@@ -59,23 +61,34 @@ export class HeapKeyedStateBackend extends TableKeyedStateBackend {
 
   /**
    * An estimate of the bytes of the keyed state in serialized form (what a checkpoint writes, v8
-   * serialization of `[key, entry]`): per table, the mean size of up to
-   * {@link SIZE_SAMPLE} entries times the table's entry count. Objects in memory take more.
+   * serialization of `[key, entry]`): per table, the mean size of up to {@link SIZE_SAMPLE}
+   * entries times the table's current entry count. The mean is sampled again at most every
+   * {@link SIZE_RESAMPLE_MS}, since serializing runs on the task's thread and worker threads read
+   * this every second. Objects in memory take more.
    */
   get approximateSizeBytes(): number {
+    const now = Date.now();
     let bytes = 0;
-    for (const m of this.tables.values()) {
+    for (const [name, m] of this.tables) {
       if (m.size === 0) continue;
-      let sampled = 0;
-      let sampleBytes = 0;
-      for (const entry of m) {
-        sampleBytes += serializedSize(entry);
-        if (++sampled === SIZE_SAMPLE) break;
+      let sample = this.meanEntryBytes.get(name);
+      if (sample === undefined || now - sample.at >= SIZE_RESAMPLE_MS) {
+        let sampled = 0;
+        let sampleBytes = 0;
+        for (const entry of m) {
+          sampleBytes += serializedSize(entry);
+          if (++sampled === SIZE_SAMPLE) break;
+        }
+        sample = { mean: sampleBytes / sampled, at: now };
+        this.meanEntryBytes.set(name, sample);
       }
-      bytes += Math.round((sampleBytes / sampled) * m.size);
+      bytes += Math.round(sample.mean * m.size);
     }
     return bytes;
   }
+
+  /** Per table: the last sampled mean serialized size of an entry, and when (for approximateSizeBytes). */
+  private readonly meanEntryBytes = new Map<string, { mean: number; at: number }>();
 
   /** Snapshot of all tables by key group. Entries are shared, not copied: serialize before mutating. */
   snapshot(): KeyedStateSnapshot {
