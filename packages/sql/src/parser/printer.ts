@@ -288,7 +288,8 @@ function printSelect(s: Select): string {
   return parts.join(" ");
 }
 
-function printGrouping(g: GroupingElement): string {
+/** A GROUP BY element as SQL: an expression, `()`, a set, ROLLUP, CUBE or GROUPING SETS. */
+export function printGrouping(g: GroupingElement): string {
   switch (g.kind) {
     case "expr":
       return printExpr(g.expr);

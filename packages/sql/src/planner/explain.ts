@@ -10,8 +10,8 @@
  */
 
 import { type GraphNode, StreamExecutionEnvironment, type StreamGraph } from "@fleuve/core";
-import type { Expr, GroupingElement, Query, QueryBody, Statement, TableRef } from "../parser/ast.js";
-import { printExpr } from "../parser/printer.js";
+import type { Expr, Query, QueryBody, Statement, TableRef } from "../parser/ast.js";
+import { printExpr, printGrouping } from "../parser/printer.js";
 import type { ChangelogMode, RowKind } from "./changelog.js";
 import type { PlanContext } from "./plan-query.js";
 import { planQuery } from "./plan-query.js";
@@ -40,23 +40,6 @@ export function printTree(root: TreeNode): string {
 }
 
 // --- the logical plan, from the statement ----------------------------------------------------
-
-function groupingText(g: GroupingElement): string {
-  switch (g.kind) {
-    case "expr":
-      return printExpr(g.expr);
-    case "empty":
-      return "()";
-    case "set":
-      return `(${g.exprs.map(printExpr).join(", ")})`;
-    case "rollup":
-      return `ROLLUP(${g.elements.map(groupingText).join(", ")})`;
-    case "cube":
-      return `CUBE(${g.elements.map(groupingText).join(", ")})`;
-    case "groupingSets":
-      return `GROUPING SETS(${g.elements.map(groupingText).join(", ")})`;
-  }
-}
 
 function logicalQuery(q: Query): TreeNode {
   let node = logicalBody(q.body);
@@ -111,7 +94,7 @@ function logicalBody(body: QueryBody): TreeNode {
         for (const i of body.items) collectAggregates(i.expr, aggs);
         if (body.having !== undefined) collectAggregates(body.having, aggs);
         node = {
-          label: `LogicalAggregate(group=[{${body.groupBy.map(groupingText).join(", ")}}]${[...aggs].map((a) => `, ${a}`).join("")})`,
+          label: `LogicalAggregate(group=[{${body.groupBy.map(printGrouping).join(", ")}}]${[...aggs].map((a) => `, ${a}`).join("")})`,
           children: [node],
         };
         if (body.having !== undefined)

@@ -27,7 +27,7 @@ import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
-import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
+import { type Column, findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
 import type { Row } from "./values.js";
 
 type Side = "L" | "R";
@@ -68,19 +68,7 @@ export function planJoin(
   if (ref.on === undefined) throw invalid(`${type} JOIN needs an ON condition`, pos);
 
   // The joined columns: the left side's as they are, the right side's renamed where they clash.
-  const used = new Set<string>();
-  const leftCols: Column[] = left.columns.map((c) => {
-    used.add(c.name);
-    return { ...c, qualifier: c.qualifier ?? left.alias, sqlName: sqlNameOf(c) };
-  });
-  const rename = new Map<string, string>();
-  const rightCols: Column[] = right.columns.map((c) => {
-    let name = c.name;
-    for (let i = 0; used.has(name); i++) name = `${c.name}${i}`;
-    used.add(name);
-    rename.set(c.name, name);
-    return { ...c, name, qualifier: c.qualifier ?? right.alias, sqlName: sqlNameOf(c) };
-  });
+  const { left: leftCols, right: rightCols, rename } = joinedColumns(left, right.columns, right.alias);
   const leftNames = new Set(leftCols.map((c) => c.name));
   const joined = { columns: [...leftCols, ...rightCols] };
   const sideOf = (c: Column): Side => (leftNames.has(c.name) ? "L" : "R");

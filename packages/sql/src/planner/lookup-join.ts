@@ -14,7 +14,7 @@ import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { compileExpression } from "./compile-expression.js";
 import { lookupConnectorOf, lookupTable } from "./lookup-tables.js";
 import { invalid, unsupported } from "./problems.js";
-import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
+import { type Column, findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
 import type { Row } from "./values.js";
 
 type JoinRef = TableRef & { kind: "join" };
@@ -65,21 +65,11 @@ export function planLookupJoin(
       { table: tableName },
     );
   }
-  const used = new Set<string>();
-  const leftCols: Column[] = left.columns.map((c) => {
-    used.add(c.name);
-    return { ...c, qualifier: c.qualifier ?? left.alias, sqlName: sqlNameOf(c) };
-  });
   const rightAlias = versioned.alias?.name ?? tableName;
-  const rename = new Map<string, string>();
-  const rightCols: Column[] = def.columns.flatMap((c) => {
-    if (c.kind !== "physical") return [];
-    let name = c.name;
-    for (let i = 0; used.has(name); i++) name = `${c.name}${i}`;
-    used.add(name);
-    rename.set(c.name, name);
-    return [{ name, type: c.type, qualifier: rightAlias, sqlName: c.name }];
-  });
+  const physical: Column[] = def.columns.flatMap((c) =>
+    c.kind === "physical" ? [{ name: c.name, type: c.type, qualifier: rightAlias }] : [],
+  );
+  const { left: leftCols, right: rightCols, rename } = joinedColumns(left, physical, rightAlias);
   const rightNames = new Set(rightCols.map((c) => c.name));
   const joined = { columns: [...leftCols, ...rightCols] };
   const scope = rowScope(joined, "the join");

@@ -57,6 +57,32 @@ export function sqlNameOf(c: Column): string {
 }
 
 /**
+ * The columns of a join's output: the left side's as they are, the right side's renamed where
+ * they clash (`id` -> `id0`, as Flink names them), each qualified by its side's alias unless it
+ * has a qualifier already. `rename` maps a right column's own name to its name in the join.
+ */
+export function joinedColumns(
+  left: { readonly columns: readonly Column[]; readonly alias?: string | undefined },
+  rightColumns: readonly Column[],
+  rightAlias: string | undefined,
+): { left: Column[]; right: Column[]; rename: Map<string, string> } {
+  const used = new Set<string>();
+  const leftCols: Column[] = left.columns.map((c) => {
+    used.add(c.name);
+    return { ...c, qualifier: c.qualifier ?? left.alias, sqlName: sqlNameOf(c) };
+  });
+  const rename = new Map<string, string>();
+  const rightCols: Column[] = rightColumns.map((c) => {
+    let name = c.name;
+    for (let i = 0; used.has(name); i++) name = `${c.name}${i}`;
+    used.add(name);
+    rename.set(c.name, name);
+    return { ...c, name, qualifier: c.qualifier ?? rightAlias, sqlName: sqlNameOf(c) };
+  });
+  return { left: leftCols, right: rightCols, rename };
+}
+
+/**
  * The column `name` refers to in `rel`, or undefined; FLEUVE_SQL_VALIDATION when an unqualified
  * name matches columns of both sides of a join.
  */

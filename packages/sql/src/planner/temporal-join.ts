@@ -13,7 +13,7 @@ import { SqlTemporalJoinOperator } from "../runtime/temporal-join.js";
 import { INSERT_ONLY, isInsertOnly, withKindOf } from "./changelog.js";
 import { compileExpression } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
-import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
+import { findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
 import type { Row } from "./values.js";
 
 type JoinRef = TableRef & { kind: "join" };
@@ -88,20 +88,8 @@ export function planTemporalJoin(
   }
 
   // Joined columns as in a regular join: right columns that clash get a suffix (id -> id0).
-  const used = new Set<string>();
-  const leftCols: Column[] = left.columns.map((c) => {
-    used.add(c.name);
-    return { ...c, qualifier: c.qualifier ?? left.alias, sqlName: sqlNameOf(c) };
-  });
   const rightAlias = versioned.alias?.name ?? tableName;
-  const rename = new Map<string, string>();
-  const rightCols: Column[] = right.columns.map((c) => {
-    let name = c.name;
-    for (let i = 0; used.has(name); i++) name = `${c.name}${i}`;
-    used.add(name);
-    rename.set(c.name, name);
-    return { ...c, name, qualifier: c.qualifier ?? rightAlias, sqlName: sqlNameOf(c) };
-  });
+  const { left: leftCols, right: rightCols, rename } = joinedColumns(left, right.columns, rightAlias);
   const leftNames = new Set(leftCols.map((c) => c.name));
   const joined = { columns: [...leftCols, ...rightCols] };
   const scope = rowScope(joined, "the join");
