@@ -14,6 +14,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { join, relative, resolve } from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { FleuveError, type JobClient } from "@fleuve/core";
 
 /** Default directory of control sockets (relative to the working directory). */
@@ -128,10 +129,17 @@ export async function startControlServer(
   const listen = (at: string) =>
     new Promise<void>((ok, fail) => {
       server.once("error", fail);
-      server.listen(listenPath(at), () => {
-        server.off("error", fail);
-        ok();
-      });
+      // Bound under umask 177, the socket is the owner's from its first moment (a chmod after
+      // listen leaves a window in which it has the default mode); the bind is synchronous.
+      const previousUmask = isMainThread ? process.umask(0o177) : undefined;
+      try {
+        server.listen(listenPath(at), () => {
+          server.off("error", fail);
+          ok();
+        });
+      } finally {
+        if (previousUmask !== undefined) process.umask(previousUmask);
+      }
     });
   try {
     await listen(path);
