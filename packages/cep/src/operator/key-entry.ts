@@ -52,9 +52,27 @@ export interface KeyEntry<T> {
   queued: number | null;
 }
 
-/** A new, empty entry. */
+/**
+ * A new, empty entry. Its arrays are empty with room for one item: most keys hold one event and
+ * one timer at a time, and an empty literal would get room for 17 at its first push.
+ */
 export function newKeyEntry<T>(): KeyEntry<T> {
-  return { format: KEY_ENTRY_FORMAT, ts: [], ev: [], runs: {}, timers: [], queued: null };
+  const ts = [0.5];
+  ts.pop();
+  const ev: T[] = [null as T];
+  ev.pop();
+  const timers = [0.5];
+  timers.pop();
+  return { format: KEY_ENTRY_FORMAT, ts, ev, runs: {}, timers, queued: null };
+}
+
+/**
+ * Empties `a` in place keeping its room: V8 frees an array's storage when its length is set to 0,
+ * so the next push would allocate again; pop keeps it (it trims only large spare room). Entries
+ * are reused from key to key, so their arrays allocate once rather than once per event.
+ */
+export function emptyArray(a: unknown[]): void {
+  for (let i = a.length; i > 0; i--) a.pop();
 }
 
 /**
@@ -92,14 +110,8 @@ export function upgradeKeyEntry<T>(restored: unknown, operatorName: string, tabl
 export function bufferEvent<T>(entry: KeyEntry<T>, event: T, timestamp: number): void {
   const ts = entry.ts;
   const n = ts.length;
-  if (n === 0) {
-    // Exact-size arrays: an emptied array has lost its backing store (V8 frees it at length 0), and
-    // a push would allocate room for 17; most keys hold one event per watermark.
-    entry.ts = [timestamp];
-    entry.ev = [event];
-    return;
-  }
-  if (ts[n - 1]! <= timestamp) {
+  // Arrays keep their room when emptied (emptyArray): a push into an empty one does not allocate.
+  if (n === 0 || ts[n - 1]! <= timestamp) {
     ts.push(timestamp);
     entry.ev.push(event);
     return;

@@ -34,6 +34,7 @@ import {
   bufferEvent,
   countDue,
   isIdle,
+  emptyArray,
   type KeyEntry,
   newKeyEntry,
   type RunState,
@@ -100,7 +101,7 @@ const MAX_FREE_ENTRIES = 32768;
 /** Removes the first `n` items of `a` in place (no new array). */
 function removeFirst(a: unknown[], n: number): void {
   if (n >= a.length) {
-    a.length = 0;
+    emptyArray(a);
     return;
   }
   a.copyWithin(0, n);
@@ -492,7 +493,8 @@ export class KeyedPatternRunner<T> {
   private registerTimer(entry: KeyEntry<T>, t: number): void {
     if (this.eventTime) this.setup.timers.registerEventTimeTimer(NS, t);
     else this.setup.timers.registerProcessingTimeTimer(NS, t);
-    entry.timers.unshift(t);
+    if (entry.timers.length === 0) entry.timers.push(t);
+    else entry.timers.unshift(t);
   }
 
   /** Deletes every timer of the current key (it is released). */
@@ -504,7 +506,7 @@ export class KeyedPatternRunner<T> {
       if (this.eventTime) timers.deleteEventTimeTimer(NS, t);
       else timers.deleteProcessingTimeTimer(NS, t);
     }
-    entry.timers.length = 0;
+    emptyArray(entry.timers);
   }
 
   /** Counts the partial matches and held events (waiting, and in the matchers) of one entry. */
