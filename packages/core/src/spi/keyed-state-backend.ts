@@ -30,6 +30,15 @@ export interface KeyedTable<V> {
   entries(): IterableIterator<[NormalizedKey, V]>;
   /** Number of keys with an entry. */
   readonly size: number;
+  /**
+   * True when entries are live objects held by the table: the object `get()` returns stays the
+   * key's entry until `set` or `delete`, and changes made to it in place are kept (and seen by the
+   * next snapshot) without `set`, even when made without a `get` under that key (e.g. through a
+   * reference the operator kept). An operator may then skip the `set` of an entry it changed and
+   * the `get` of one it holds. The heap backend's tables are stable; false or absent (a backend
+   * that caches, evicts or tracks changed keys on `get`/`set`): call `get`, change, then `set`.
+   */
+  readonly stable?: boolean;
 }
 
 /** Heap snapshot of keyed state, grouped by key group so it can be redistributed on rescale. */

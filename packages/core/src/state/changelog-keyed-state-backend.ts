@@ -113,6 +113,11 @@ export class ChangelogKeyedStateBackend extends HeapKeyedStateBackend {
     this.chunkBytes = options.chunkBytes ?? 512 * 1024;
   }
 
+  /** Not stable: a key's change must pass through `get` or `set` to be in the next delta. */
+  protected override get stableTables(): boolean {
+    return false;
+  }
+
   protected override table(name: string): StateTable {
     let view = this.views.get(name);
     if (view) return view;

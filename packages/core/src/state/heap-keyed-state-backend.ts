@@ -41,6 +41,11 @@ export class HeapKeyedStateBackend extends TableKeyedStateBackend {
     this.rawKeys.set(normalized, key);
   }
 
+  /** Entries live in the tables' Maps themselves, and snapshots serialize them when taken. */
+  protected override get stableTables(): boolean {
+    return true;
+  }
+
   /** The key as the selector returned it, for a normalized key seen by this backend. */
   rawKey(normalized: NormalizedKey): Key {
     return this.rawKeys.get(normalized) ?? (normalized as Key);

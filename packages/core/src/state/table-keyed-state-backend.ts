@@ -48,6 +48,13 @@ export abstract class TableKeyedStateBackend implements KeyedStateBackend {
 
   /** The table of state `name`, created empty when new. */
   protected abstract table(name: string): StateTable;
+  /**
+   * Whether the raw tables of {@link getTable} are stable ({@link KeyedTable.stable}): true only for a
+   * backend whose {@link table} is the Map holding the entries themselves.
+   */
+  protected get stableTables(): boolean {
+    return false;
+  }
   /** Remembers the raw form of a composite or bigint key. */
   protected abstract rememberRawKey(normalized: NormalizedKey, key: Key): void;
   abstract rawKey(normalized: NormalizedKey): Key;
@@ -85,7 +92,9 @@ export abstract class TableKeyedStateBackend implements KeyedStateBackend {
       return existing.handle as KeyedTable<V>;
     }
     const map = this.table(name);
+    const stable = this.stableTables;
     const handle: KeyedTable<V> = {
+      stable,
       get: () => map.get(this.currentKey),
       set: (v: V) => {
         map.set(this.currentKey, v);
