@@ -55,6 +55,11 @@ export interface NFAOutput<T> {
   timedOut(partial: Record<string, T[]>, timeoutTimestamp: number): void;
   /** A partial match dropped by the per-key limit (oldest first). */
   dropped(partial: Record<string, T[]>): void;
+  /**
+   * True when {@link timedOut} discards what it is given (no side output for time-outs): the NFA
+   * then skips building the timed-out partial matches.
+   */
+  readonly discardsTimedOut?: boolean;
 }
 
 /** Options of {@link NFA.compile}. */
@@ -128,6 +133,11 @@ export class NFA<T> {
   private readonly succ: number[] = []; // pairs: state index, node
   private readonly created: number[] = [];
   private createdSize = 0;
+  /** advanceTime's timed-out runs (node, deadline) and the partial matches to report (scratch). */
+  private readonly timedOutNodes: number[] = [];
+  private readonly timedOutAt: number[] = [];
+  private readonly reportNodes: number[] = [];
+  private readonly reportAt: number[] = [];
   /**
    * Per-call marks indexed by node slot, valid when their generation is the call's: which state a
    * successor with that node went to (duplicates of a partial match are kept once), which node the
@@ -242,8 +252,9 @@ export class NFA<T> {
   advanceTime(state: NFAState<T>, time: number, out: NFAOutput<T>): void {
     if (state.deadline === null || state.deadline > time) return;
     this.beginCall(state);
-    let timedOutNodes: number[] | undefined;
-    let timedOutAt: number[] | undefined;
+    const timedOutNodes = this.timedOutNodes;
+    const timedOutAt = this.timedOutAt;
+    let nTimedOut = 0;
     const runs = state.runs;
     const n = runs.length;
     for (let i = 0; i < n; i += RUN) {
@@ -269,35 +280,61 @@ export class NFA<T> {
         release(state, node);
       } else {
         // Reported below, then released (the report reads the node's events).
-        timedOutNodes ??= [];
-        timedOutAt ??= [];
-        timedOutNodes.push(node);
+        timedOutNodes[nTimedOut] = node;
         // The earlier deadline. (Flink reports the PREVIOUS_AND_CURRENT one whenever it passed, so
         // its time-out timestamp depends on when time happened to advance when both passed.)
-        timedOutAt.push(Math.min(previous, first));
+        timedOutAt[nTimedOut++] = Math.min(previous, first);
       }
     }
     this.swapRuns(state);
-    if (timedOutNodes !== undefined) {
-      // One report per partial match, however many NFA states held it (Flink reports it once per
-      // state), and none for a partial match that completed or still waits in another state.
-      // It timed out when its last state did: the latest of its states' deadlines that passed
-      // here (an earlier one passed alone would have left it waiting in the others), so the
-      // reported time does not depend on how often time advanced.
-      let alive: Set<number> | undefined;
-      const reportAt = new Map<number, number>();
-      for (let i = 0; i < timedOutNodes.length; i++) {
-        const node = timedOutNodes[i]!;
-        if (this.matchGen[node] === this.gen) continue;
-        alive ??= runNodes(state);
-        if (alive.has(node)) continue;
-        reportAt.set(node, Math.max(reportAt.get(node) ?? Number.NEGATIVE_INFINITY, timedOutAt![i]!));
-      }
-      for (const [node, at] of reportAt) out.timedOut(materialize(state, node, this.stepNames), at);
-      for (const node of timedOutNodes) release(state, node);
+    if (nTimedOut > 0) {
+      if (out.discardsTimedOut !== true) this.reportTimedOut(state, nTimedOut, out);
+      for (let i = 0; i < nTimedOut; i++) release(state, timedOutNodes[i]!);
     }
     if (this.matchesSize > 0 || state.done.length > 0) this.emitMatches(state, out);
     state.deadline = this.computeDeadline(state);
+  }
+
+  /**
+   * Reports the first `n` partial matches of {@link timedOutNodes} that timed out in this call:
+   * one report per partial match, however many NFA states held it (Flink reports it once per
+   * state), and none for a partial match that completed or still waits in another state. It timed
+   * out when its last state did: the latest of its states' deadlines that passed here (an earlier
+   * one passed alone would have left it waiting in the others), so the reported time does not
+   * depend on how often time advanced. Reports go in the order the partial matches were met.
+   */
+  private reportTimedOut(state: NFAState<T>, n: number, out: NFAOutput<T>): void {
+    const nodes = this.timedOutNodes;
+    const ats = this.timedOutAt;
+    // Few at a time (the common case): linear scans over scratch arrays, no allocation.
+    const few = n <= 16;
+    const alive = few ? undefined : runNodes(state);
+    const reportAt = few ? undefined : new Map<number, number>();
+    const repNode = this.reportNodes;
+    const repAt = this.reportAt;
+    let nRep = 0;
+    for (let i = 0; i < n; i++) {
+      const node = nodes[i]!;
+      if (this.matchGen[node] === this.gen) continue;
+      if (alive !== undefined ? alive.has(node) : holdsNode(state.runs, node)) continue;
+      const at = ats[i]!;
+      if (reportAt !== undefined) {
+        reportAt.set(node, Math.max(reportAt.get(node) ?? Number.NEGATIVE_INFINITY, at));
+        continue;
+      }
+      let j = 0;
+      while (j < nRep && repNode[j] !== node) j++;
+      if (j < nRep) repAt[j] = Math.max(repAt[j]!, at);
+      else {
+        repNode[nRep] = node;
+        repAt[nRep++] = at;
+      }
+    }
+    if (reportAt !== undefined) {
+      for (const [node, at] of reportAt) out.timedOut(materialize(state, node, this.stepNames), at);
+    } else {
+      for (let j = 0; j < nRep; j++) out.timedOut(materialize(state, repNode[j]!, this.stepNames), repAt[j]!);
+    }
   }
 
   /** The earliest time at which advanceTime would change something (a deadline), else undefined. */

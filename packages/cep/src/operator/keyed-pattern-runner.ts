@@ -33,8 +33,8 @@ import type { DropReason } from "../pattern-process-function.js";
 import {
   bufferEvent,
   countDue,
-  isIdle,
   emptyArray,
+  isIdle,
   type KeyEntry,
   newKeyEntry,
   type RunState,
@@ -68,6 +68,8 @@ export interface RunnerListener<T> {
   ): void;
   /** An event whose timestamp the watermark had already passed (event time). */
   late(event: T, timestamp: number): void;
+  /** True when {@link timedOut} discards what it is given (no side output for time-outs). */
+  readonly discardsTimedOut?: boolean;
 }
 
 /** What a runner is given by its operator. */
@@ -119,6 +121,11 @@ function wakesBy(entry: KeyEntry<unknown>, t: number): boolean {
 /** Runs patterns per key on keyed state and timers (see the file comment). */
 export class KeyedPatternRunner<T> {
   private readonly table: KeyedTable<KeyEntry<T>>;
+  /**
+   * The table's entries are live objects ({@link KeyedTable.stable}): an entry already in it is
+   * not set again after a change, and the queue's entries are used without a lookup.
+   */
+  private readonly stable: boolean;
   private readonly eventTime: boolean;
   /** An empty matcher state per pattern, reused for keys that start no partial match (no allocation). */
   private readonly spare = new Map<Matcher<T, any>, unknown>();
@@ -137,23 +144,30 @@ export class KeyedPatternRunner<T> {
   private readonly freeEntries: KeyEntry<T>[] = [];
   /**
    * Event time: the queue of keys whose buffered events wait for the watermark, in timestamp order
-   * (three parallel arrays from `qHead` to `qLen`: the timestamp, the key, the normalized key;
-   * never truncated, so that they keep their room from one watermark to the next). Not
-   * checkpointed: a restore wakes buffered keys by timers instead ({@link recount}).
+   * (parallel arrays from `qHead` to `qLen`: the timestamp, the key, the normalized key, and the
+   * entry when the table is stable; never truncated, so that they keep their room from one
+   * watermark to the next). Not checkpointed: a restore wakes buffered keys by timers instead
+   * ({@link recount}). A queued entry is never released while the watermark is below its queue
+   * timestamp (it still holds the event at that timestamp), and the items at or below a watermark
+   * are all drained in its {@link onWatermark}, before any event: so an item whose timestamp equals
+   * its entry's `queued` still belongs to its key, even though released entries are reused.
    */
   private readonly qTs: number[] = [];
   private readonly qKey: Key[] = [];
   private readonly qNk: NormalizedKey[] = [];
+  private readonly qEntry: KeyEntry<T>[] = [];
   private qHead = 0;
   private qLen = 0;
 
   constructor(private readonly setup: RunnerSetup<T>) {
     this.table = setup.backend.getTable<KeyEntry<T>>(CEP_STATE_TABLE);
+    this.stable = this.table.stable === true;
     this.eventTime = setup.timeDomain === "event";
     const listener = setup.listener;
     this.out = {
       match: (m) => listener.match(this.curId, this.curVersion, m, this.curTime),
       timedOut: (p, at) => listener.timedOut(this.curId, this.curVersion, p, at),
+      discardsTimedOut: listener.discardsTimedOut === true,
       dropped: (p) => {
         setup.droppedCounter?.inc();
         listener.dropped(this.curId, this.curVersion, p, this.curTime, "limit");
@@ -200,17 +214,19 @@ export class KeyedPatternRunner<T> {
         this.setup.listener.late(event, timestamp);
         return;
       }
-      const entry = this.table.get() ?? this.freeEntries.pop() ?? newKeyEntry<T>();
+      const held = this.table.get();
+      const entry = held ?? this.freeEntries.pop() ?? newKeyEntry<T>();
       bufferEvent(entry, event, timestamp);
       this.buffered++;
       if (!wakesBy(entry, timestamp)) this.wakeAt(entry, timestamp);
       // Set after the change: a backend that caches entries (LMDB) may write one out on set.
-      this.table.set(entry);
+      if (held === undefined || !this.stable) this.table.set(entry);
       this.publish();
       return;
     }
     const now = this.setup.timers.currentProcessingTime();
-    const entry = this.table.get() ?? this.freeEntries.pop() ?? newKeyEntry<T>();
+    const held = this.table.get();
+    const entry = held ?? this.freeEntries.pop() ?? newKeyEntry<T>();
     if (this.setup.comparator !== undefined) {
       // Flink's CepOperator: stamped with the processing time, held until the next millisecond,
       // then the events of one millisecond go in the comparator's order.
@@ -226,7 +242,7 @@ export class KeyedPatternRunner<T> {
     const b0 = this.countedBuffered;
     this.advance(entry, now, true);
     this.feed(entry, event, now);
-    this.settle(entry, p0, b0);
+    this.settle(entry, p0, b0, held === undefined);
   }
 
   /** Handles the current key's timer (event or processing time). */
@@ -252,7 +268,7 @@ export class KeyedPatternRunner<T> {
     while (this.qHead < this.qLen && qTs[this.qHead]! <= w) {
       const i = this.qHead++;
       backend.setCurrentKey(this.qKey[i]!, this.qNk[i]!);
-      const entry = this.table.get();
+      const entry = this.stable ? this.qEntry[i] : this.table.get();
       // Released or woken by a timer since (its queue place is then cleared): nothing to do here.
       if (entry === undefined || entry.queued !== qTs[i]) continue;
       this.wake(entry);
@@ -265,6 +281,7 @@ export class KeyedPatternRunner<T> {
       qTs.copyWithin(0, head, this.qLen);
       this.qKey.copyWithin(0, head, this.qLen);
       this.qNk.copyWithin(0, head, this.qLen);
+      if (this.stable) this.qEntry.copyWithin(0, head, this.qLen);
       this.qLen -= head;
       this.qHead = 0;
     }
@@ -439,8 +456,11 @@ export class KeyedPatternRunner<T> {
     );
   }
 
-  /** Saves the entry (or releases it when idle) and sets its timer to what it needs next. */
-  private settle(entry: KeyEntry<T>, p0: number, b0: number): void {
+  /**
+   * Saves the entry (or releases it when idle) and sets its timer to what it needs next. `fresh`:
+   * the entry is not in the table yet (else a stable table needs no set).
+   */
+  private settle(entry: KeyEntry<T>, p0: number, b0: number, fresh = false): void {
     this.countOf(entry);
     this.partials += this.countedPartials - p0;
     this.buffered += this.countedBuffered - b0;
@@ -468,7 +488,7 @@ export class KeyedPatternRunner<T> {
       if (d !== undefined && d < next) next = d;
     }
     if (next !== Number.POSITIVE_INFINITY && !wakesBy(entry, next)) this.registerTimer(entry, next);
-    this.table.set(entry);
+    if (fresh || !this.stable) this.table.set(entry);
   }
 
   /**
@@ -482,6 +502,7 @@ export class KeyedPatternRunner<T> {
       this.qTs[n] = t;
       this.qKey[n] = backend.getCurrentKey();
       this.qNk[n] = backend.currentKey;
+      if (this.stable) this.qEntry[n] = entry;
       this.qLen = n + 1;
       entry.queued = t;
     } else {

@@ -49,6 +49,8 @@ export class MatchEmitter<T, OUT> implements RunnerListener<T> {
     output<X>(tag: OutputTag<X>, value: X): void;
   };
   private readonly collector: MatchCollector<OUT>;
+  /** No side output for time-outs: matchers need not build the timed-out partial matches. */
+  readonly discardsTimedOut: boolean;
 
   constructor(
     private readonly fn: PatternProcessFunction<any, OUT>,
@@ -68,6 +70,7 @@ export class MatchEmitter<T, OUT> implements RunnerListener<T> {
       output: <X>(tag: OutputTag<X>, value: X) => output.collectSide(tag, value, ctx.timestamp),
     };
     this.ctx = ctx;
+    this.discardsTimedOut = sides.timedOut === undefined;
     this.collector = { collect: (v) => output.collect(v, ctx.timestamp) };
   }
 

@@ -13,6 +13,8 @@ export interface MatcherOutput<T> {
   timedOut(partial: Record<string, T[]>, timeoutTimestamp: number): void;
   /** A partial match dropped by the per-key limit (oldest first). */
   dropped(partial: Record<string, T[]>): void;
+  /** True when {@link timedOut} discards what it is given: a matcher may then skip building it. */
+  readonly discardsTimedOut?: boolean;
 }
 
 /**
