@@ -175,6 +175,45 @@ export class KafkaAdmin {
     };
   }
 
+  /**
+   * Commits `offsets` (each the next offset to read) to consumer group `group` without being a
+   * member of it, as Kafka's simple consumers and Flink's KafkaSource do: an OffsetCommit with
+   * generation -1 and no member id, which the broker accepts while the group has no active
+   * members. (A consumer that never joined sends generation 0 and a null member id, which the
+   * broker rejects by closing the connection.) Throws the broker's error otherwise, e.g.
+   * UNKNOWN_MEMBER_ID while consumers of that group are running.
+   */
+  async commitGroupOffsets(
+    group: string,
+    offsets: readonly { topic: string; partition: number; offset: bigint }[],
+  ): Promise<void> {
+    const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
+    for (const o of offsets) {
+      const list = byTopic.get(o.topic) ?? [];
+      byTopic.set(o.topic, list);
+      list.push({ partition: o.partition, offset: o.offset });
+    }
+    await this.#raw.alterConsumerGroupOffsets({
+      groupId: group,
+      topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
+    });
+  }
+
+  /**
+   * The offsets committed to consumer group `group`, by `topic:partition` (what
+   * `kafka-consumer-groups.sh --describe` shows as CURRENT-OFFSET). Partitions without a
+   * committed offset are absent.
+   */
+  async groupOffsets(group: string): Promise<Map<string, bigint>> {
+    const [g] = await this.#raw.listConsumerGroupOffsets({ groups: [group] });
+    const out = new Map<string, bigint>();
+    for (const t of g?.topics ?? []) {
+      for (const p of t.partitions)
+        if (p.committedOffset >= 0n) out.set(`${t.name}:${p.partitionIndex}`, p.committedOffset);
+    }
+    return out;
+  }
+
   /** Names of the non-internal topics. */
   async listTopics(): Promise<string[]> {
     return (await this.#raw.listTopics()).sort();

@@ -70,6 +70,19 @@ export class KafkaClient {
     return this.#admin.describeTopic(name);
   }
 
+  /** See {@link KafkaAdmin.commitGroupOffsets}. */
+  commitGroupOffsets(
+    group: string,
+    offsets: readonly { topic: string; partition: number; offset: bigint }[],
+  ): Promise<void> {
+    return this.#admin.commitGroupOffsets(group, offsets);
+  }
+
+  /** See {@link KafkaAdmin.groupOffsets}. */
+  groupOffsets(group: string): Promise<Map<string, bigint>> {
+    return this.#admin.groupOffsets(group);
+  }
+
   /** See {@link KafkaAdmin.listTopics}. */
   listTopics(): Promise<string[]> {
     return this.#admin.listTopics();

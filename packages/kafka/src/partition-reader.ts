@@ -30,7 +30,7 @@ const STALE_LEADER = new Set([6, 74, 75]); // NOT_LEADER_OR_FOLLOWER, FENCED_LEA
 const STALE_LEADER_IDS = new Set(["NOT_LEADER_OR_FOLLOWER", "FENCED_LEADER_EPOCH", "UNKNOWN_LEADER_EPOCH"]);
 
 /** Protocol error names (`apiId`) anywhere in the client's nested error. */
-function apiErrorIds(err: unknown, out: string[] = [], depth = 0): string[] {
+export function apiErrorIds(err: unknown, out: string[] = [], depth = 0): string[] {
   if (depth > 5 || err === null || typeof err !== "object") return out;
   const e = err as { apiId?: unknown; errors?: unknown };
   if (typeof e.apiId === "string" && !out.includes(e.apiId)) out.push(e.apiId);

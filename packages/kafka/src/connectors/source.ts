@@ -20,14 +20,8 @@ import {
 import { Consumer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
 import { missingTopics, topicNotFound } from "../missing-topics.js";
-import type { KafkaPartitionReader } from "../partition-reader.js";
-import {
-  checkKnown,
-  commonOptions,
-  consumerSettings,
-  type KafkaProperties,
-  SUPPORTED_PROPERTIES,
-} from "../properties.js";
+import { apiErrorIds, type KafkaPartitionReader } from "../partition-reader.js";
+import { checkKnown, commonOptions, type KafkaProperties, SUPPORTED_PROPERTIES } from "../properties.js";
 import type { ConsumerRecord } from "../records.js";
 import { closeQuietly } from "./close.js";
 import { type Deserializer, deserializer } from "./serde.js";
@@ -206,6 +200,8 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   #discovered = false;
   readonly #committing = new Map<number, Positions>();
   #commitInFlight = false;
+  /** The reason the last group commit failed; undefined after a success. */
+  #commitFailure: string | undefined;
   /** Offsets the group holds from this reader's last successful commit, by `topic:partition`. */
   readonly #committed = new Map<string, bigint>();
 
@@ -334,14 +330,6 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     if (this.#closed) return;
     const readerProps = { ...this.#props };
     this.#reader = client.partitionReader(readerProps);
-    if (this.#opts.group) {
-      const merged = { ...this.#props, "group.id": this.#opts.group };
-      const settings = consumerSettings(merged);
-      this.#offsets = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-        ...commonOptions(merged, "fleuve-source-offsets"),
-        groupId: settings.groupId,
-      });
-    }
     await this.#discover(true);
     this.#discovered = true;
     this.#wake?.();
@@ -483,7 +471,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     return partitionOwner(topic, partition, parallelism);
   }
 
-  /** A client for offset queries; the group's consumer when there is one. */
+  /** A client for metadata and offset queries (it never joins a group). */
   #offsetsClient(): Consumer<Buffer, Buffer, Buffer, Buffer> {
     if (!this.#offsets) {
       const merged = { ...this.#props, "group.id": "fleuve-source-metadata" };
@@ -496,16 +484,11 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   async #committedOffsets(parts: { topic: string; partition: number }[]): Promise<Map<string, bigint>> {
-    const byTopic = new Map<string, number[]>();
-    for (const p of parts) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
-    const res = await this.#offsets!.listCommittedOffsets({
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-    });
+    const committed = await this.#client!.groupOffsets(this.#opts.group!);
     const out = new Map<string, bigint>();
-    for (const [topic, offs] of res) {
-      offs.forEach((o, p) => {
-        if (o !== undefined && o >= 0n) out.set(tp(topic, p), o);
-      });
+    for (const p of parts) {
+      const o = committed.get(`${p.topic}:${p.partition}`);
+      if (o !== undefined) out.set(tp(p.topic, p.partition), o);
     }
     return out;
   }
@@ -557,7 +540,9 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
-    if (!this.#offsets || !this.#opts.group) return;
+    const client = this.#client;
+    const group = this.#opts.group;
+    if (!client || !group || this.#closed) return;
     // The offsets of that very checkpoint (the runtime passes each checkpoint's id to snapshot()).
     let positions = this.#committing.get(checkpointId);
     for (const id of this.#committing.keys()) if (id <= checkpointId) this.#committing.delete(id);
@@ -571,13 +556,31 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     }));
     positions = undefined;
     // Offsets in the group are for monitoring and "committed" starts, not for recovery: a failed
-    // commit is retried by the next checkpoint rather than failing the job.
-    this.#offsets
-      .commit({ offsets })
-      .then(() => {
-        for (const o of offsets) this.#committed.set(`${o.topic}:${o.partition}`, o.offset);
-      })
-      .catch(() => {})
+    // commit is retried by the next checkpoint rather than failing the job. Committed as Flink's
+    // KafkaSource does, without joining the group (see KafkaAdmin.commitGroupOffsets).
+    client
+      .commitGroupOffsets(group, offsets)
+      .then(
+        () => {
+          for (const o of offsets) this.#committed.set(`${o.topic}:${o.partition}`, o.offset);
+          if (this.#commitFailure !== undefined) {
+            this.#commitFailure = undefined;
+            this.#ctx.log?.(`kafkaSource: offsets are committed to consumer group "${group}" again`);
+          }
+        },
+        (e: unknown) => {
+          const why = describeFailure(e);
+          // Said once per distinct reason, not at every checkpoint.
+          if (why !== this.#commitFailure && !this.#closed) {
+            this.#ctx.log?.(
+              `warning: kafkaSource: committing offsets to consumer group "${group}" failed (${why}); ` +
+                "the job goes on (its offsets live in its checkpoints) and the next checkpoint tries again. " +
+                "The group must have no active members: do not share its id with running consumers.",
+            );
+          }
+          this.#commitFailure = why;
+        },
+      )
       .finally(() => {
         this.#commitInFlight = false;
       });
@@ -617,6 +620,13 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     void closeQuietly(this.#offsets);
     void this.#client?.close().catch(() => {});
   }
+}
+
+/** A client error's message with the broker's error names, which the client nests. */
+function describeFailure(e: unknown): string {
+  const names = apiErrorIds(e);
+  const message = (e as Error)?.message ?? String(e);
+  return names.length > 0 ? `${message} ${names.join(", ")}` : message;
 }
 
 function lagOf(head: bigint, offset: bigint): number {
