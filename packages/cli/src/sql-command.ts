@@ -10,7 +10,7 @@ import { StreamExecutionEnvironment } from "@fleuve/core";
 import { parseDuration } from "@fleuve/sql";
 import { parseArgs, usageError } from "./args.js";
 import { METRICS_SPEC } from "./metrics-endpoint.js";
-import { DEFAULT_CHECKPOINT_INTERVAL_MS, type Io, runCommand } from "./run-command.js";
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, type Io, registerTypeScript, runCommand } from "./run-command.js";
 import { formatTable } from "./sql-format.js";
 import { buildScript, locateSqlError, readScript, scriptJobName } from "./sql-script.js";
 import { runShell } from "./sql-shell.js";
@@ -94,6 +94,8 @@ export async function sqlCommand(
   if (p.positional.length > 0) {
     throw usageError(`'fleuve sql' takes no argument '${p.positional[0]}' (a file goes after -f)`, "sql");
   }
+  // CREATE FUNCTION ... AS 'udfs.ts#f' imports TypeScript modules.
+  await registerTypeScript();
   if (file === undefined) {
     const runOnly = Object.keys(p.options).find((k) => k !== "history");
     if (runOnly !== undefined) throw usageError(`option '--${runOnly}' needs '-f FILE'`, "sql");

@@ -203,7 +203,7 @@ test("the fleuve sql commands of docs/sql.md print what the page shows", { timeo
       /```sh\n(node packages\/cli\/bin\/fleuve\.js sql[^\n]*)\n```\n\nIt prints[\s\S]*?\n\n```text\n([\s\S]*?)```/g,
     ),
   ];
-  assert.equal(shown.length, 2, "the -f example and the shell example");
+  assert.equal(shown.length, 3, "the -f examples (parity, user functions) and the shell example");
   for (const [, command, output] of shown) {
     const r = spawnSync("sh", ["-c", command as string], { cwd: ROOT, encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);

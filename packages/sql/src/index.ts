@@ -7,8 +7,25 @@
 
 export { Catalog, type TableDefinition, type ViewDefinition } from "./catalog.js";
 export { SQL_ERROR_CODES } from "./errors.js";
+export {
+  type AggregateFunctionDefinition,
+  aggregateFunction,
+  type FunctionDefinition,
+  type ScalarFunctionDefinition,
+  scalarFunction,
+  type TableFunctionDefinition,
+  tableFunction,
+  type UserFunction,
+} from "./functions.js";
 export type * from "./parser/ast.js";
-export { lineColumn, parseExpression, parseQuery, parseScript, parseStatement } from "./parser/parse.js";
+export {
+  lineColumn,
+  parseDataType,
+  parseExpression,
+  parseQuery,
+  parseScript,
+  parseStatement,
+} from "./parser/parse.js";
 export {
   printExpr,
   printName,

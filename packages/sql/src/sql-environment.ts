@@ -5,6 +5,9 @@
  * used with the DataStream API.
  */
 
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   builtinConnectors,
   type Change,
@@ -19,6 +22,12 @@ import {
   sinkChangelogMode,
 } from "@fleuve/core";
 import { Catalog } from "./catalog.js";
+import {
+  FunctionCatalog,
+  type RegisteredFunction,
+  registerFunction,
+  type UserFunction,
+} from "./functions.js";
 import type { Query, Statement } from "./parser/ast.js";
 import { parseQuery, parseScript } from "./parser/parse.js";
 import { printType } from "./parser/printer.js";
@@ -27,8 +36,10 @@ import { explainStatement } from "./planner/explain.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
+import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
 import { connectorOptions, sideOptions } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
+import { withFunctions } from "./planner/user-functions.js";
 import { flinkText, type Row } from "./planner/values.js";
 
 export type { Row } from "./planner/values.js";
@@ -96,6 +107,13 @@ export interface SqlEnvironment {
   executeStatement(statement: Statement): Promise<TableResult>;
   /** Plans a query (its text, or a query already parsed) without running it. */
   sqlQuery(sql: string | Query): Table;
+  /**
+   * Registers a user-defined function under `name` (Flink's createTemporarySystemFunction): a
+   * plain function (a scalar function), or a definition from `scalarFunction`, `tableFunction`
+   * or `aggregateFunction`. SQL then calls it by name, in any case; `DROP FUNCTION` removes it.
+   * @throws FleuveError FLEUVE_SQL_VALIDATION when the name is taken or the definition is not valid.
+   */
+  createFunction(name: string, fn: UserFunction): void;
   /** Settings made by SET 'key' = 'value'. */
   readonly settings: ReadonlyMap<string, string>;
 }
@@ -129,8 +147,9 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     builtinConnectors.filter((b) => !listed.some((d) => d.name === b.name)),
   );
   const catalog = new Catalog();
+  const functions = new FunctionCatalog();
   const settings = new Map<string, string>();
-  const ctx: PlanContext = { env, connectors, catalog, settings };
+  const ctx: PlanContext = { env, connectors, catalog, settings, functions };
 
   const table = (rel: Relation): Table => ({
     columns: rel.columns,
@@ -148,10 +167,21 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         catalog.createView(s);
         return done();
       case "drop":
-        if (s.object === "FUNCTION") throw unsupported("DROP FUNCTION");
-        catalog.drop(s.object, s.name.parts.join("."), s.ifExists);
+        if (s.object === "FUNCTION") functions.drop(s.name.parts.join("."), s.ifExists);
+        else catalog.drop(s.object, s.name.parts.join("."), s.ifExists);
         return done();
       case "show":
+        if (s.what === "FUNCTIONS") {
+          // Flink lists built-in and user functions together, by name.
+          const names = [
+            ...new Set([...SCALAR_FUNCTIONS.keys(), ...AGGREGATE_FUNCTIONS]),
+            ...functions.list().map((f) => f.name),
+          ].sort((a, b) => a.localeCompare(b));
+          return content(
+            ["function name"],
+            names.map((n) => ({ "function name": n })),
+          );
+        }
         if (s.what !== "TABLES") throw unsupported(`SHOW ${s.what}`);
         return content(
           ["table name"],
@@ -205,7 +235,8 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       case "insert":
         return planInsert(s);
       case "createFunction":
-        throw unsupported("CREATE FUNCTION");
+        // Loaded by runStatement (an import is asynchronous); here only when already loaded.
+        throw new Error("CREATE FUNCTION runs through runStatement");
       case "explain": {
         const target = s.statement;
         if (target.kind !== "query" && target.kind !== "insert")
@@ -214,14 +245,16 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
             undefined,
             "EXPLAIN takes a query or an INSERT INTO",
           );
-        const text = explainStatement(
-          target,
-          ctx,
-          (t, scratch) =>
-            t.kind === "insert"
-              ? planInsert(t, scratch).changelogMode
-              : planQuery((t as Statement & { kind: "query" }).query, scratch).changelog,
-          stateTtlMs(settings) ?? 0,
+        const text = withFunctions(functions, () =>
+          explainStatement(
+            target,
+            ctx,
+            (t, scratch) =>
+              t.kind === "insert"
+                ? planInsert(t, scratch).changelogMode
+                : planQuery((t as Statement & { kind: "query" }).query, scratch).changelog,
+            stateTtlMs(settings) ?? 0,
+          ),
         );
         return content(["result"], [{ result: text }]);
       }
@@ -339,6 +372,15 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     };
   }
 
+  /** Runs `s`; CREATE FUNCTION imports its module first (at statement time, off the hot path). */
+  async function runStatement(s: Statement): Promise<TableResult> {
+    if (s.kind !== "createFunction") return run(s);
+    const name = s.name.parts.join(".");
+    if (s.ifNotExists && functions.get(name) !== undefined) return done();
+    functions.create(await loadFunction(name, s.identifier, s.language, options.baseDir), s.ifNotExists);
+    return done();
+  }
+
   return {
     settings,
     async executeSql(text) {
@@ -348,16 +390,74 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
           `executeSql takes one statement, got ${statements.length}; use executeScript for several`,
         );
       }
-      return run(statements[0] as Statement);
+      return runStatement(statements[0] as Statement);
     },
     async executeScript(text) {
-      return parseScript(text).map(run);
+      const results: TableResult[] = [];
+      for (const s of parseScript(text)) results.push(await runStatement(s));
+      return results;
     },
     async executeStatement(statement) {
-      return run(statement);
+      return runStatement(statement);
+    },
+    createFunction(name, fn) {
+      functions.create(registerFunction(name, fn));
     },
     sqlQuery(text) {
       return table(planQuery(typeof text === "string" ? parseQuery(text) : text, ctx));
     },
   };
+}
+
+/**
+ * Imports the function `CREATE FUNCTION name AS 'path#export'` names: a module path (relative
+ * ones from `baseDir`) and an export (default: the default export).
+ */
+async function loadFunction(
+  name: string,
+  identifier: string,
+  language: string | undefined,
+  baseDir: string | undefined,
+): Promise<RegisteredFunction> {
+  const fail = (why: string) =>
+    invalid(`CREATE FUNCTION ${name} AS '${identifier}': ${why}`, undefined, {
+      function: name,
+      identifier,
+    });
+  if (language !== undefined && language !== "TYPESCRIPT" && language !== "JAVASCRIPT")
+    throw unsupported(
+      `CREATE FUNCTION ... LANGUAGE ${language}`,
+      undefined,
+      "Fleuve's functions are TypeScript or JavaScript modules: AS 'path/to/module.ts#export'",
+    );
+  const hash = identifier.lastIndexOf("#");
+  const path = hash < 0 ? identifier : identifier.slice(0, hash);
+  const exported = hash < 0 ? "default" : identifier.slice(hash + 1);
+  if (path === "" || exported === "")
+    throw fail("expected 'path/to/module.ts#export' (a module path, then # and the name of an export)");
+  const relative = path.startsWith("./") || path.startsWith("../");
+  if (!relative && !isAbsolute(path))
+    throw fail(
+      "expected a module path ('./udfs.ts#countChar', relative to the SQL environment's baseDir, or absolute); a Java class name cannot be loaded",
+    );
+  const file = resolve(baseDir ?? process.cwd(), path);
+  if (!existsSync(file)) throw fail(`module ${path} does not exist (looked for ${file})`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    const hint =
+      err.code === "ERR_UNKNOWN_FILE_EXTENSION"
+        ? "; a .ts module loads under tsx (fleuve sql, or node --import tsx), or compile it to .js"
+        : "";
+    throw fail(`module ${path} could not be loaded: ${err.message ?? String(e)}${hint}`);
+  }
+  if (!(exported in mod) || mod[exported] === undefined) {
+    const names = Object.keys(mod).filter((k) => k !== "__esModule");
+    throw fail(
+      `module ${path} has no export ${exported} (it exports ${names.length === 0 ? "nothing" : names.join(", ")})`,
+    );
+  }
+  return registerFunction(name, mod[exported], identifier);
 }

@@ -4,7 +4,7 @@
  */
 
 import { EOF, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
-import type { Expr, Query, Statement } from "./ast.js";
+import type { DataType, Expr, Query, Statement } from "./ast.js";
 import * as T from "./lexer.js";
 import { SqlParser } from "./statement-parser.js";
 import { describeExpected, type SyntaxProblem, syntaxError } from "./syntax-error.js";
@@ -16,7 +16,7 @@ function parser(): SqlParser {
   return shared;
 }
 
-type RuleName = "script" | "statement" | "queryOnly" | "expressionOnly";
+type RuleName = "script" | "statement" | "queryOnly" | "expressionOnly" | "typeOnly";
 
 function run<R>(sql: string, rule: RuleName): R {
   const lexed = T.sqlLexer.tokenize(sql);
@@ -86,6 +86,14 @@ export function parseQuery(sql: string): Query {
  */
 export function parseExpression(sql: string): Expr {
   return run<Expr>(sql, "expressionOnly");
+}
+
+/**
+ * Parses one data type (`INT`, `ROW<word STRING, n INT>`), as DDL writes it.
+ * @throws FleuveError FLEUVE_SQL_SYNTAX pointing at the first error.
+ */
+export function parseDataType(sql: string): DataType {
+  return run<DataType>(sql, "typeOnly");
 }
 
 /** 1-based line and column of a 0-based offset. */

@@ -57,6 +57,9 @@ export class SqlParser extends QueryParser {
   /** A lone query (what `sqlQuery` takes). */
   queryOnly = this.RULE("queryOnly", (): Query => this.SUBRULE(this.query));
 
+  /** A lone data type (the declared types of user-defined functions). */
+  typeOnly = this.RULE("typeOnly", (): DataType => this.SUBRULE(this.dataType));
+
   /** A lone expression (tests and computed columns given as text). */
   expressionOnly = this.RULE("expressionOnly", (): Expr => this.SUBRULE(this.expression));
 

@@ -10,14 +10,23 @@
  *   SumWithRetractAggFunction);
  * - `MIN`, `MAX` and every `DISTINCT` aggregate: the multiset of values (`{ text: [value, n] }`),
  *   since retracting the current minimum needs the values under it (Flink's MinWithRetract keeps a
- *   map view of value to count the same way).
+ *   map view of value to count the same way);
+ * - a user aggregate (functions.ts): its own accumulator, kept in the same state as the built-in
+ *   ones, so it is checkpointed with them.
  */
 
+import type { AggregateFunctionDefinition, RegisteredFunction } from "../functions.js";
 import type { Expr, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { type Compiled, compileExpression, type Scope } from "./compile-expression.js";
 import { invalid } from "./problems.js";
-import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
+import {
+  checkArguments,
+  checkSync,
+  functionFailed,
+  isAggregateName,
+  userFunction,
+} from "./user-functions.js";
 import type { Row } from "./values.js";
 
 /** An aggregate call node. */
@@ -30,12 +39,16 @@ export interface AggregateCall {
   readonly arg: Compiled<Row> | undefined;
   /** `FILTER (WHERE ...)`. */
   readonly filter: Compiled<Row> | undefined;
+  /** A user aggregate: the function and its compiled arguments. */
+  readonly user?: { readonly f: RegisteredFunction; readonly args: readonly Compiled<Row>[] };
 }
 
 /** A multiset of values by their JSON text: `[value, multiplicity]`. */
 export type Multiset = Record<string, [unknown, number]>;
 /** The accumulator of one aggregate call (see the module comment). */
-export type AggAcc = number | [number, number] | Multiset;
+export type AggAcc = number | [number, number] | Multiset | UserAccumulator;
+/** A user aggregate's accumulator: whatever its createAccumulator returns. */
+export type UserAccumulator = unknown;
 
 /** The text identifying an expression (positions aside), to match select items with GROUP BY keys. */
 export function exprKey(e: Expr): string {
@@ -45,7 +58,7 @@ export function exprKey(e: Expr): string {
 
 /** Whether `e` is a call of an aggregate function (not an OVER aggregate). */
 export function isAggregateCall(e: Expr): e is CallExpr {
-  return e.kind === "call" && AGGREGATE_FUNCTIONS.has(e.name) && e.over === undefined;
+  return e.kind === "call" && isAggregateName(e.name) && e.over === undefined;
 }
 
 /** The aggregate calls in `e`, outermost only (an aggregate inside an aggregate is refused). */
@@ -108,6 +121,8 @@ export function compileAggregates(
   const calls: CallExpr[] = [];
   for (const e of exprs) if (e !== undefined) collectAggregates(e, calls);
   const aggregates = calls.map((call): AggregateCall => {
+    const user = userFunction(call.name);
+    if (user !== undefined) return compileUserAggregate(user, call, inputScope);
     if (call.name !== "COUNT" && call.args.length !== 1)
       throw invalid(`${call.name} takes 1 argument, got ${call.args.length}`, call.pos);
     const first = call.args[0];
@@ -126,10 +141,70 @@ export function compileAggregates(
   return { aggregates, index: new Map<Expr, number>(calls.map((c, i) => [c, i])) };
 }
 
+/** A call of user aggregate `f`: every argument evaluated per row and passed to accumulate. */
+function compileUserAggregate(f: RegisteredFunction, call: CallExpr, inputScope: Scope<Row>): AggregateCall {
+  if (call.distinct)
+    throw invalid(`DISTINCT is not supported for user aggregate ${f.name}`, call.pos, { function: f.name });
+  if (call.args.some((a) => a.kind === "star"))
+    throw invalid(`${f.name}(*) is not valid; pass it columns`, call.pos, { function: f.name });
+  const args = call.args.map((a) => compileExpression(a, inputScope));
+  checkArguments(f, args, call.pos);
+  return {
+    call,
+    arg: args[0],
+    filter: call.filter === undefined ? undefined : compileExpression(call.filter, inputScope),
+    user: { f, args },
+  };
+}
+
+/**
+ * Refuses user aggregates of `aggregates` that lack a method the query needs: `retract` on an
+ * updating input (`updates` names what produces the updates), `merge` in merging (SESSION)
+ * windows.
+ */
+export function requireUserMethods(
+  aggregates: readonly AggregateCall[],
+  needs: { retract?: string; merge?: string },
+): void {
+  for (const a of aggregates) {
+    if (a.user === undefined || a.user.f.definition.kind !== "aggregate") continue;
+    const d = a.user.f.definition;
+    if (needs.retract !== undefined && d.retract === undefined)
+      throw invalid(
+        `user aggregate ${a.user.f.name} has no retract method, and its input updates (${needs.retract}); give it retract(acc, ...args)`,
+        a.call.pos,
+        { function: a.user.f.name },
+      );
+    if (needs.merge !== undefined && d.merge === undefined)
+      throw invalid(
+        `user aggregate ${a.user.f.name} has no merge method, which ${needs.merge} needs; give it merge(acc, other)`,
+        a.call.pos,
+        { function: a.user.f.name },
+      );
+  }
+}
+
+/** Calls method `m` of a user aggregate; a throw names the function (the row goes to the error policy). */
+function callUser(a: AggregateCall, m: (...x: never[]) => unknown, args: unknown[]): unknown {
+  const f = (a.user as NonNullable<AggregateCall["user"]>).f;
+  let v: unknown;
+  try {
+    // Called on the definition, so that methods using `this` work.
+    v = (m as (...x: unknown[]) => unknown).apply(userDef(a), args);
+  } catch (err) {
+    throw functionFailed(f, err);
+  }
+  return checkSync(f, v);
+}
+
+const userDef = (a: AggregateCall) =>
+  (a.user as NonNullable<AggregateCall["user"]>).f.definition as AggregateFunctionDefinition;
+
 const usesMultiset = (a: AggregateCall) => a.call.distinct || a.call.name === "MIN" || a.call.name === "MAX";
 
 /** A fresh accumulator for `a`. */
 export function createAcc(a: AggregateCall): AggAcc {
+  if (a.user !== undefined) return callUser(a, userDef(a).createAccumulator, []);
   if (usesMultiset(a)) return {};
   return a.call.name === "COUNT" ? 0 : [0, 0];
 }
@@ -140,12 +215,21 @@ export function createAcc(a: AggregateCall): AggAcc {
  */
 export function inputOf(a: AggregateCall, row: Row): unknown {
   if (a.filter !== undefined && a.filter.eval(row) !== true) return undefined;
+  // A user aggregate sees every row, NULLs included, as Flink's accumulate does.
+  if (a.user !== undefined) return a.user.args.map((x) => x.eval(row));
   const v = a.arg === undefined ? 1 : a.arg.eval(row);
   return v === null ? undefined : v;
 }
 
 /** Adds `v` (`sign` 1) or takes it out (`sign` -1) of `acc`; returns the accumulator. */
 export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -1): AggAcc {
+  if (a.user !== undefined) {
+    const d = userDef(a);
+    const m = sign === 1 ? d.accumulate : d.retract;
+    // Planning refuses an updating input for an aggregate without retract (requireUserMethods).
+    if (m === undefined) throw functionFailed(a.user.f, new Error("retract is not defined"));
+    return callUser(a, m, [acc, ...(v as unknown[])]) ?? acc;
+  }
   if (usesMultiset(a)) {
     const m = acc as Multiset;
     const text = JSON.stringify(v);
@@ -164,6 +248,11 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
 
 /** Merges accumulator `b` into `a` (session windows merging); returns the result. */
 export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
+  if (a.user !== undefined) {
+    const m = userDef(a).merge;
+    if (m === undefined) throw functionFailed(a.user.f, new Error("merge is not defined"));
+    return callUser(a, m, [x, y]) ?? x;
+  }
   if (usesMultiset(a)) {
     const m: Multiset = { ...(x as Multiset) };
     for (const [text, [v, n]] of Object.entries(y as Multiset)) m[text] = [v, (m[text]?.[1] ?? 0) + n];
@@ -177,6 +266,7 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
 
 /** The value of aggregate `a` for accumulator `acc`. */
 export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
+  if (a.user !== undefined) return callUser(a, userDef(a).getValue, [acc]) ?? null;
   const name = a.call.name;
   if (usesMultiset(a)) {
     const m = acc as Multiset;
@@ -221,7 +311,12 @@ export function aggregateOutputScope<O>(
       const a = aggIndex.get(e);
       if (a !== undefined) {
         const call = aggregates[a] as AggregateCall;
-        const type = call.call.name === "COUNT" ? BIGINT : call.arg?.type;
+        const type =
+          call.user !== undefined
+            ? call.user.f.resultType
+            : call.call.name === "COUNT"
+              ? BIGINT
+              : call.arg?.type;
         return { eval: (o) => aggValue(o, a) ?? null, type };
       }
       const x = extra?.(e);

@@ -8,7 +8,8 @@
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { invalid, unsupported } from "./problems.js";
-import { AGGREGATE_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
+import { NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
+import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
 import { formatTimestamp, isTimestampType, parseTimestamp } from "./values.js";
 
 /** A compiled expression: its evaluation over an input of type `I`, and its type when known. */
@@ -502,7 +503,7 @@ function extractPart(unit: string): (d: Date) => number {
 function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I> {
   if (e.over !== undefined)
     throw unsupported("OVER aggregation outside the select list of a query without GROUP BY", e.pos);
-  if (AGGREGATE_FUNCTIONS.has(e.name)) {
+  if (isAggregateName(e.name)) {
     throw invalid(
       `aggregate ${e.name}(...) is only allowed in the select list or HAVING of a query with GROUP BY`,
       e.pos,
@@ -511,10 +512,24 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
   if (e.distinct || e.filter !== undefined) {
     throw invalid(`${e.name} is not an aggregate function: DISTINCT and FILTER do not apply to it`, e.pos);
   }
+  const user = userFunction(e.name);
+  if (user !== undefined) {
+    if (user.definition.kind === "table")
+      throw invalid(
+        `${user.name} is a table function: call it in FROM, as LATERAL TABLE(${user.name}(...))`,
+        e.pos,
+        { function: user.name },
+      );
+    return compileScalarCall(
+      user,
+      e,
+      e.args.map((a) => compileExpression(a, scope)),
+    );
+  }
   const f = SCALAR_FUNCTIONS.get(e.name);
   if (f === undefined) {
     if (NOT_YET_SUPPORTED.has(e.name)) throw unsupported(`function ${e.name}`, e.pos);
-    throw invalid(`unknown function ${e.name}`, e.pos, { function: e.name });
+    throw unknownFunction(e.name, e.pos);
   }
   if (e.args.length < f.minArgs || e.args.length > f.maxArgs) {
     const want =

@@ -19,10 +19,11 @@ import {
   createAcc,
   inputOf,
   itemName,
+  requireUserMethods,
   resultOf,
   updateAcc,
 } from "./aggregates.js";
-import { isAccumulate, retractMode, rowKind, withKind } from "./changelog.js";
+import { isAccumulate, isInsertOnly, retractMode, rowKind, withKind } from "./changelog.js";
 import { type Compiled, compileExpression } from "./compile-expression.js";
 import {
   compileGrouping,
@@ -87,6 +88,8 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
     [...select.items.map((i) => i.expr), select.having],
     inputScope,
   );
+  if (!isInsertOnly(input.changelog))
+    requireUserMethods(aggregates, { retract: input.changelog.producer ?? "an updating input" });
   const outScope = aggregateOutputScope<Out>(
     aggregates,
     index,
@@ -161,11 +164,16 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     }
     const before = first ? undefined : this.values(st);
     const sign = add ? 1 : -1;
-    st.rows += sign;
+    // Every input is evaluated, and every accumulator updated into a copy, before the state
+    // changes: a function that throws (the row goes to the error policy) leaves the group as it was.
+    const inputs = this.aggregates.map((a) => inputOf(a, row));
+    const aggs = st.aggs.slice();
     this.aggregates.forEach((a, i) => {
-      const v = inputOf(a, row);
-      if (v !== undefined) st.aggs[i] = updateAcc(a, st.aggs[i] as AggAcc, v, sign);
+      const v = inputs[i];
+      if (v !== undefined) aggs[i] = updateAcc(a, aggs[i] as AggAcc, v, sign);
     });
+    st.aggs = aggs;
+    st.rows += sign;
     const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
     if (st.rows <= 0) {
       this.state.clear();

@@ -7,6 +7,7 @@
 
 import type { ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core";
 import type { Catalog } from "../catalog.js";
+import type { FunctionCatalog } from "../functions.js";
 import type { Expr, Query, QueryBody, Select, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
@@ -15,16 +16,17 @@ import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { planJoin } from "./join.js";
+import { isLateralTableJoin, planLateralTable } from "./lateral-table.js";
 import { lookupDefinition, planLookupJoin } from "./lookup-join.js";
 import { planMatchRecognize } from "./match-recognize.js";
 import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { planRank } from "./rank.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
-import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
 import { planScan } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
+import { isAggregateName, userFunction, withFunctions } from "./user-functions.js";
 import type { Row } from "./values.js";
 import { intervalArgument, planWindowAggregate, type WindowTvf } from "./window-aggregate.js";
 
@@ -35,10 +37,16 @@ export interface PlanContext {
   readonly settings?: ReadonlyMap<string, string>;
   readonly connectors: ConnectorRegistry;
   readonly catalog: Catalog;
+  /** The user-defined functions queries may call. */
+  readonly functions?: FunctionCatalog;
 }
 
 /** Plans `query` into a relation. */
 export function planQuery(query: Query, ctx: PlanContext): Relation {
+  return withFunctions(ctx.functions, () => planQueryIn(query, ctx));
+}
+
+function planQueryIn(query: Query, ctx: PlanContext): Relation {
   if (query.with.length > 0) throw unsupported("WITH (common table expressions)");
   if (query.orderBy.length > 0)
     throw unsupported("ORDER BY", undefined, "a streaming query's result is not sorted");
@@ -103,7 +111,7 @@ function planValues(rows: readonly Expr[], ctx: PlanContext): Relation {
 
 /** Whether `e` contains an aggregate call (outside OVER). */
 function hasAggregate(e: Expr): boolean {
-  if (e.kind === "call" && AGGREGATE_FUNCTIONS.has(e.name) && e.over === undefined) return true;
+  if (e.kind === "call" && isAggregateName(e.name) && e.over === undefined) return true;
   return Object.values(e).some((v) =>
     Array.isArray(v) ? v.some((x) => isExpr(x) && hasAggregate(x)) : isExpr(v) && hasAggregate(v),
   );
@@ -248,6 +256,7 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
       return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
     }
     case "join":
+      if (isLateralTableJoin(ref)) return planLateralTable(ref, (r) => planFrom(r, ctx, pos), pos);
       if (isTemporalJoin(ref)) {
         const lookup = lookupDefinition(ref, ctx.catalog);
         if (lookup !== undefined) return planLookupJoin(ref, lookup, (r) => planFrom(r, ctx, pos), pos);
@@ -261,7 +270,12 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
     case "unnest":
       throw unsupported("UNNEST");
     case "tableFunction": {
-      if (ref.lateral) throw unsupported("LATERAL TABLE(...) table functions", ref.call.pos);
+      if (ref.lateral || userFunction(ref.call.name)?.definition.kind === "table")
+        throw unsupported(
+          "a table function without a table to join it with",
+          ref.call.pos,
+          "join it: FROM t, LATERAL TABLE(f(t.x))",
+        );
       const rel = windowTvfRows(planWindowTvf(ref, ctx));
       return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
     }

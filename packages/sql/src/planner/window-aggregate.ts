@@ -29,6 +29,7 @@ import {
   inputOf,
   itemName,
   mergeAcc,
+  requireUserMethods,
   resultOf,
   updateAcc,
 } from "./aggregates.js";
@@ -156,6 +157,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     [...select.items.map((i) => i.expr), select.having],
     inputScope,
   );
+  if (tvf.kind === "SESSION") requireUserMethods(aggregates, { merge: "a SESSION window" });
 
   // The output rows: select items over (keys, aggregate values, window).
   type Out = { keys: unknown[]; values: unknown[]; start: number; end: number };
@@ -211,11 +213,14 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     createAccumulator: () => ({ keys: null, aggs: aggregates.map(createAcc) }),
     add(row, acc) {
       if (acc.keys === null) acc.keys = keyEvals.map((k) => k(row));
+      // Inputs first, then the accumulators: a function that throws leaves the window as it was.
+      const inputs = aggregates.map((a) => inputOf(a, row));
+      const aggs = acc.aggs.slice();
       for (let i = 0; i < n; i++) {
-        const a = aggregates[i] as AggregateCall;
-        const v = inputOf(a, row);
-        if (v !== undefined) acc.aggs[i] = updateAcc(a, acc.aggs[i] as AggAcc, v, 1);
+        const v = inputs[i];
+        if (v !== undefined) aggs[i] = updateAcc(aggregates[i] as AggregateCall, aggs[i] as AggAcc, v, 1);
       }
+      acc.aggs = aggs;
       return acc;
     },
     getResult: (acc) => ({

@@ -88,7 +88,11 @@ const unsupportedCases: [string, string, string][] = [
     "GROUPING SETS over SESSION windows",
     "Fleuve SQL does not run GROUPING SETS over SESSION windows yet (line 1, column 1)",
   ],
-  ["CREATE FUNCTION f AS 'my.Fn'", "CREATE FUNCTION", "Fleuve SQL does not run CREATE FUNCTION yet"],
+  [
+    "CREATE FUNCTION f AS 'my.Fn' LANGUAGE PYTHON",
+    "CREATE FUNCTION ... LANGUAGE PYTHON",
+    "Fleuve SQL does not run CREATE FUNCTION ... LANGUAGE PYTHON yet: Fleuve's functions are TypeScript or JavaScript modules: AS 'path/to/module.ts#export'",
+  ],
   [
     "SELECT a FROM t FOR SYSTEM_TIME AS OF TIMESTAMP '2020-01-01 00:00:00'",
     "FOR SYSTEM_TIME AS OF (temporal joins)",
