@@ -246,6 +246,34 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
   return s;
 }
 
+/**
+ * Adds (`sign` 1) or takes out (-1) one row's `inputs` (from {@link inputOf}) of every
+ * accumulator of `accs`; returns the accumulators. User aggregates go first, into a copy of the
+ * array (`hasUser`: whether there are any), and the built-in ones, which do not throw, after
+ * them: a user function that throws leaves `accs` as they were (provided it did not change its
+ * own accumulator in place before throwing).
+ */
+export function updateAll(
+  aggregates: readonly AggregateCall[],
+  hasUser: boolean,
+  accs: AggAcc[],
+  inputs: readonly unknown[],
+  sign: 1 | -1,
+): AggAcc[] {
+  const out = hasUser ? accs.slice() : accs;
+  if (hasUser) {
+    for (let i = 0; i < aggregates.length; i++) {
+      const a = aggregates[i] as AggregateCall;
+      if (a.user !== undefined && inputs[i] !== undefined) out[i] = updateAcc(a, out[i], inputs[i], sign);
+    }
+  }
+  for (let i = 0; i < aggregates.length; i++) {
+    const a = aggregates[i] as AggregateCall;
+    if (a.user === undefined && inputs[i] !== undefined) out[i] = updateAcc(a, out[i], inputs[i], sign);
+  }
+  return out;
+}
+
 /** Merges accumulator `b` into `a` (session windows merging); returns the result. */
 export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
   if (a.user !== undefined) {

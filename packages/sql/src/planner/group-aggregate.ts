@@ -21,7 +21,7 @@ import {
   itemName,
   requireUserMethods,
   resultOf,
-  updateAcc,
+  updateAll,
 } from "./aggregates.js";
 import { isAccumulate, isInsertOnly, retractMode, rowKind, withKind } from "./changelog.js";
 import { type Compiled, compileExpression } from "./compile-expression.js";
@@ -141,13 +141,16 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
 /** Flink's GroupAggFunction with retraction, over rows carrying their kind. */
 class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private state!: ValueState<GroupState>;
+  private readonly userAggregates: boolean;
 
   constructor(
     private readonly aggregates: readonly AggregateCall[],
     private readonly keyEvals: readonly ((row: Row) => unknown)[],
     /** The output row of a group, or undefined when HAVING filters it out. */
     private readonly output: (o: Out) => Row | undefined,
-  ) {}
+  ) {
+    this.userAggregates = aggregates.some((a) => a.user !== undefined);
+  }
 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
     this.state = ctx.getState(valueState<GroupState>("group-aggregate"));
@@ -164,15 +167,11 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     }
     const before = first ? undefined : this.values(st);
     const sign = add ? 1 : -1;
-    // Every input is evaluated, and every accumulator updated into a copy, before the state
-    // changes: a function that throws (the row goes to the error policy) leaves the group as it was.
+    // Every input is evaluated, then user accumulators updated into a copy, before anything
+    // changes (built-in updates, last, do not throw): a function that throws (the row goes to
+    // the error policy) leaves the group as it was.
     const inputs = this.aggregates.map((a) => inputOf(a, row));
-    const aggs = st.aggs.slice();
-    this.aggregates.forEach((a, i) => {
-      const v = inputs[i];
-      if (v !== undefined) aggs[i] = updateAcc(a, aggs[i] as AggAcc, v, sign);
-    });
-    st.aggs = aggs;
+    st.aggs = updateAll(this.aggregates, this.userAggregates, st.aggs, inputs, sign);
     st.rows += sign;
     const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
     if (st.rows <= 0) {

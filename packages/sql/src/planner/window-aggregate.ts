@@ -20,7 +20,6 @@ import { printExpr } from "../parser/printer.js";
 import { CumulativeEventTimeWindows } from "../runtime/cumulate-windows.js";
 import {
   type AggAcc,
-  type AggregateCall,
   aggregateOutputScope,
   children,
   compileAggregates,
@@ -31,7 +30,7 @@ import {
   mergeAcc,
   requireUserMethods,
   resultOf,
-  updateAcc,
+  updateAll,
 } from "./aggregates.js";
 import { describeMode, INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
@@ -202,7 +201,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   });
   const having = select.having === undefined ? undefined : compileExpression(select.having, outScope).eval;
 
-  const n = aggregates.length;
+  const userAggregates = aggregates.some((a) => a.user !== undefined);
   const keyEvals = expanded
     ? groupingKeyEvals(
         gs,
@@ -214,13 +213,13 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     add(row, acc) {
       if (acc.keys === null) acc.keys = keyEvals.map((k) => k(row));
       // Inputs first, then the accumulators: a function that throws leaves the window as it was.
-      const inputs = aggregates.map((a) => inputOf(a, row));
-      const aggs = acc.aggs.slice();
-      for (let i = 0; i < n; i++) {
-        const v = inputs[i];
-        if (v !== undefined) aggs[i] = updateAcc(aggregates[i] as AggregateCall, aggs[i] as AggAcc, v, 1);
-      }
-      acc.aggs = aggs;
+      acc.aggs = updateAll(
+        aggregates,
+        userAggregates,
+        acc.aggs,
+        aggregates.map((a) => inputOf(a, row)),
+        1,
+      );
       return acc;
     },
     getResult: (acc) => ({
