@@ -3,9 +3,14 @@
  * `CountChar`): how many times the first character of `character` occurs in `s`; 0 for a NULL
  * string, as the Java version. Bound in SQL with
  * `CREATE TEMPORARY FUNCTION count_char AS './count-char.ts#countChar'` (relative to the SQL
- * environment's baseDir), or `sql(env).createFunction("count_char", countChar)`.
+ * environment's baseDir), or `sql(env).createFunction("count_char", countChar)`; q14's own
+ * `CREATE FUNCTION count_char AS 'com.github.nexmark.flink.udf.CountChar'` runs unchanged under
+ * `sql(env, { functionIdentifiers: { [COUNT_CHAR_CLASS]: countChar } })`.
  */
 import { scalarFunction } from "@fleuve/sql";
+
+/** The Java class Flink's Nexmark q14 binds `count_char` to. */
+export const COUNT_CHAR_CLASS = "com.github.nexmark.flink.udf.CountChar";
 
 export const countChar = scalarFunction({
   argumentTypes: ["STRING", "STRING"],

@@ -57,6 +57,12 @@ export interface SqlOptions {
    * from (default: the working directory).
    */
   readonly baseDir?: string;
+  /**
+   * Functions `CREATE FUNCTION name AS 'identifier'` binds by its identifier instead of importing
+   * a module: a Flink script naming a Java class runs unchanged when the class name is bound here
+   * (Nexmark q14: `{ "com.github.nexmark.flink.udf.CountChar": countChar }`).
+   */
+  readonly functionIdentifiers?: Readonly<Record<string, UserFunction>>;
 }
 
 /** A planned query: its columns and its stream of rows. */
@@ -377,7 +383,13 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     if (s.kind !== "createFunction") return run(s);
     const name = s.name.parts.join(".");
     if (s.ifNotExists && functions.get(name) !== undefined) return done();
-    functions.create(await loadFunction(name, s.identifier, s.language, options.baseDir), s.ifNotExists);
+    const bound = options.functionIdentifiers?.[s.identifier];
+    functions.create(
+      bound === undefined
+        ? await loadFunction(name, s.identifier, s.language, options.baseDir)
+        : registerFunction(name, bound, s.identifier),
+      s.ifNotExists,
+    );
     return done();
   }
 
@@ -438,7 +450,7 @@ async function loadFunction(
   const relative = path.startsWith("./") || path.startsWith("../");
   if (!relative && !isAbsolute(path))
     throw fail(
-      "expected a module path ('./udfs.ts#countChar', relative to the SQL environment's baseDir, or absolute); a Java class name cannot be loaded",
+      "expected a module path ('./udfs.ts#countChar', relative to the SQL environment's baseDir, or absolute); a Java class name cannot be loaded (bind it to a TypeScript function with the functionIdentifiers option of sql())",
     );
   const file = resolve(baseDir ?? process.cwd(), path);
   if (!existsSync(file)) throw fail(`module ${path} does not exist (looked for ${file})`);

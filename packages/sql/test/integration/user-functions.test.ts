@@ -417,6 +417,21 @@ test("errors: CREATE FUNCTION of a missing module, a missing export, a non-funct
   );
 });
 
+test("Nexmark q14's CREATE FUNCTION naming a Java class runs unchanged with functionIdentifiers", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
+    functionIdentifiers: { "com.github.nexmark.flink.udf.CountChar": countChar },
+  });
+  await tEnv.executeSql("CREATE FUNCTION count_char AS 'com.github.nexmark.flink.udf.CountChar'");
+  assert.deepEqual(
+    await rowsOf(tEnv, "SELECT count_char(extra, 'c') AS c FROM (VALUES ('cccab'), ('')) AS b (extra)"),
+    [{ c: 3 }, { c: 0 }],
+  );
+  await rejects(
+    tEnv.executeSql("CREATE FUNCTION other AS 'com.github.nexmark.flink.udf.Other'"),
+    /a Java class name cannot be loaded \(bind it to a TypeScript function with the functionIdentifiers option of sql\(\)\)/,
+  );
+});
+
 test("DROP FUNCTION and SHOW FUNCTIONS", async () => {
   const tEnv = await withUdfs();
   const names = (await rowsOf(tEnv, "SHOW FUNCTIONS")).map((r) => r["function name"]);
