@@ -35,9 +35,14 @@ interface Timer<N> {
   idx: number;
 }
 
+/** The timers of one key at one timestamp: one, or several when their namespaces differ. */
+type AtTime<N> = Timer<N> | Timer<N>[];
+
 /**
  * Pending timers, ordered by (timestamp, registration order) for firing, with a per-key index
- * (timestamp -> timer, or timers when namespaces differ) for deduplication and deletion.
+ * (the key's one timer, or timestamp -> timer(s) once it has timers at several timestamps or in
+ * several namespaces) for deduplication and deletion. Most keys hold one timer at a time: the
+ * index then holds it directly, with no Map per key.
  * Timers mostly arrive in timestamp order (event time moves forward), so they are appended to a
  * sorted run in O(1); only out-of-order ones go to a binary heap. Firing merges the two.
  * Registering an existing timer allocates nothing; a new one allocates one object.
@@ -46,7 +51,7 @@ class TimerQueue<N extends Namespace> {
   private readonly heap: Timer<N>[] = [];
   private run: Timer<N>[] = [];
   private runHead = 0;
-  private readonly byKey = new Map<NormalizedKey, Map<number, Timer<N> | Timer<N>[]>>();
+  private readonly byKey = new Map<NormalizedKey, Timer<N> | Map<number, AtTime<N>>>();
   private seq = 0;
   private live = 0;
 
@@ -56,21 +61,36 @@ class TimerQueue<N extends Namespace> {
 
   /** Returns true if the timer is new. */
   add(ts: number, key: Key, nk: NormalizedKey, ns: N): boolean {
-    let m = this.byKey.get(nk);
-    if (m === undefined) {
-      m = new Map();
-      this.byKey.set(nk, m);
-    }
-    const e = m.get(ts);
-    const t: Timer<N> = { ts, seq: this.seq++, key, nk, ns, idx: IN_RUN };
-    if (e === undefined) {
-      m.set(ts, t);
-    } else if (Array.isArray(e)) {
-      for (let i = 0; i < e.length; i++) if (e[i]!.ns === ns) return false;
-      e.push(t);
+    const cur = this.byKey.get(nk);
+    let t: Timer<N>;
+    if (cur === undefined) {
+      t = { ts, seq: this.seq++, key, nk, ns, idx: IN_RUN };
+      this.byKey.set(nk, t);
+    } else if (cur instanceof Map) {
+      const e = cur.get(ts);
+      if (e === undefined) {
+        t = { ts, seq: this.seq++, key, nk, ns, idx: IN_RUN };
+        cur.set(ts, t);
+      } else if (Array.isArray(e)) {
+        for (let i = 0; i < e.length; i++) if (e[i]!.ns === ns) return false;
+        t = { ts, seq: this.seq++, key, nk, ns, idx: IN_RUN };
+        e.push(t);
+      } else {
+        if (e.ns === ns) return false;
+        t = { ts, seq: this.seq++, key, nk, ns, idx: IN_RUN };
+        cur.set(ts, [e, t]);
+      }
     } else {
-      if (e.ns === ns) return false;
-      m.set(ts, [e, t]);
+      // The key's one timer: a second one turns the key's index into a Map.
+      if (cur.ts === ts && cur.ns === ns) return false;
+      t = { ts, seq: this.seq++, key, nk, ns, idx: IN_RUN };
+      const m = new Map<number, AtTime<N>>();
+      if (cur.ts === ts) m.set(ts, [cur, t]);
+      else {
+        m.set(cur.ts, cur);
+        m.set(ts, t);
+      }
+      this.byKey.set(nk, m);
     }
     this.live++;
     const run = this.run;
@@ -96,7 +116,13 @@ class TimerQueue<N extends Namespace> {
   /** Removes a timer from the per-key index; returns it. */
   private unindex(ts: number, nk: NormalizedKey, ns: N): Timer<N> | undefined {
     const m = this.byKey.get(nk);
-    const e = m?.get(ts);
+    if (m === undefined) return undefined;
+    if (!(m instanceof Map)) {
+      if (m.ts !== ts || m.ns !== ns) return undefined;
+      this.byKey.delete(nk);
+      return m;
+    }
+    const e = m.get(ts);
     if (e === undefined) return undefined;
     let found: Timer<N> | undefined;
     if (Array.isArray(e)) {
@@ -104,12 +130,12 @@ class TimerQueue<N extends Namespace> {
       if (i < 0) return undefined;
       found = e[i]!;
       e.splice(i, 1);
-      if (e.length === 1) m!.set(ts, e[0]!);
+      if (e.length === 1) m.set(ts, e[0]!);
     } else {
       if (e.ns !== ns) return undefined;
       found = e;
-      m!.delete(ts);
-      if (m!.size === 0) this.byKey.delete(nk);
+      m.delete(ts);
+      if (m.size === 0) this.byKey.delete(nk);
     }
     return found;
   }
