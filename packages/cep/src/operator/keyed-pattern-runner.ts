@@ -100,6 +100,13 @@ export const CEP_STATE_TABLE = "cep-keys";
 /** How many released key entries a runner keeps for reuse. */
 const MAX_FREE_ENTRIES = 32768;
 
+/**
+ * How many empty runs a runner keeps per pattern for reuse: keys are processed one after the
+ * other, so a few suffice to pass states from keys whose partial matches end to keys that start
+ * some, and few bound what they hold (a run that held many partial matches keeps its room).
+ */
+const MAX_POOLED_RUNS = 256;
+
 /** Removes the first `n` items of `a` in place (no new array). */
 function removeFirst(a: unknown[], n: number): void {
   if (n >= a.length) {
@@ -127,8 +134,13 @@ export class KeyedPatternRunner<T> {
    */
   private readonly stable: boolean;
   private readonly eventTime: boolean;
-  /** An empty matcher state per pattern, reused for keys that start no partial match (no allocation). */
-  private readonly spare = new Map<Matcher<T, any>, unknown>();
+  /**
+   * Per matcher, runs whose state is empty (no partial match: a key that started none, or whose
+   * partial matches all ended), reused for the next key that needs one: a state is a handful of
+   * arrays, which a fresh one would allocate again as it grows. Weak: a replaced pattern's go
+   * with its matcher.
+   */
+  private readonly pools = new WeakMap<Matcher<T, any>, RunState[]>();
   // What the matcher output reports against (set before each matcher call).
   private curId = "";
   private curVersion = 0;
@@ -392,7 +404,10 @@ export class KeyedPatternRunner<T> {
       }
       this.curTime = time;
       matcher.advanceTime(run.s, time, this.out);
-      if (matcher.isEmpty(run.s)) delete runs[runId];
+      if (matcher.isEmpty(run.s)) {
+        delete runs[runId];
+        if (run.finishing === undefined) this.retire(matcher, run);
+      }
     }
   }
 
@@ -424,18 +439,31 @@ export class KeyedPatternRunner<T> {
         delete runs[p.id];
       } else if (run !== undefined) {
         p.matcher.process(run.s, event, time, this.out);
-        if (p.matcher.isEmpty(run.s)) delete runs[p.id];
+        if (p.matcher.isEmpty(run.s)) {
+          delete runs[p.id];
+          this.retire(p.matcher, run);
+        }
         continue;
       }
-      const s = this.spare.get(p.matcher) ?? p.matcher.createState();
-      p.matcher.process(s, event, time, this.out);
-      if (p.matcher.isEmpty(s)) {
-        this.spare.set(p.matcher, s);
-      } else {
-        this.spare.delete(p.matcher);
-        runs[p.id] = { v: p.version, s };
+      const pool = this.pools.get(p.matcher);
+      const fresh = pool?.pop() ?? { v: p.version, s: p.matcher.createState() };
+      p.matcher.process(fresh.s, event, time, this.out);
+      if (p.matcher.isEmpty(fresh.s)) this.retire(p.matcher, fresh);
+      else {
+        fresh.v = p.version;
+        runs[p.id] = fresh;
       }
     }
+  }
+
+  /** Keeps an active pattern's run, whose state is empty, for reuse ({@link pools}). */
+  private retire(matcher: Matcher<T, any>, run: RunState): void {
+    let pool = this.pools.get(matcher);
+    if (pool === undefined) {
+      pool = [];
+      this.pools.set(matcher, pool);
+    }
+    if (pool.length < MAX_POOLED_RUNS) pool.push(run);
   }
 
   private bind(runId: string, run: RunState): void {
