@@ -7,13 +7,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import {
+  HeapKeyedStateBackend,
   isFleuveError,
   type KeyedProcessFunction,
   ManualProcessingTime,
+  normalizeKey,
   StreamExecutionEnvironment,
   type ValueState,
   valueState,
 } from "../../src/index.js";
+import { InternalTimerService, type Namespace } from "../../src/spi/index.js";
 import {
   CollectSink,
   harnessFor,
@@ -267,4 +270,62 @@ test("in a running job, processing-time timers fire when the manual clock reache
     "timer a@1050 processing-time ts=undefined",
     "timer b@1050 processing-time ts=undefined",
   ]);
+});
+
+test("timers in several namespaces and at several times per key: each fires once, in order, unless deleted (vs a model)", () => {
+  const op = fc.oneof(
+    fc.record({
+      t: fc.constantFrom("reg" as const, "del" as const),
+      k: fc.constantFrom("a", "b"),
+      ns: fc.constantFrom<Namespace>(0, 1, "w"),
+      ts: fc.integer({ min: 0, max: 6 }),
+    }),
+    fc.record({ t: fc.constant("wm" as const), inc: fc.integer({ min: 0, max: 3 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+      const backend = new HeapKeyedStateBackend(16);
+      const fired: string[] = [];
+      const svc = new InternalTimerService<Namespace>(
+        backend,
+        { now: () => 0, schedule: () => {} },
+        {
+          onEventTime: (ts, key, ns) => {
+            assert.equal(backend.getCurrentKey(), key, "the timer's key is current");
+            fired.push(`${key}/${String(ns)}@${ts}`);
+          },
+          onProcessingTime: () => assert.fail("no processing-time timer was registered"),
+        },
+      );
+      const pending = new Map<string, number>(); // "key/ns@ts" -> ts
+      let w = -1;
+      for (const o of ops) {
+        if (o.t === "wm") {
+          w += o.inc;
+          fired.length = 0;
+          svc.advanceWatermark(w);
+          const due = [...pending].filter(([, ts]) => ts <= w);
+          for (const [id] of due) pending.delete(id);
+          assert.deepEqual([...fired].sort(), due.map(([id]) => id).sort());
+          for (let i = 1; i < fired.length; i++) {
+            const at = (s: string) => Number(s.slice(s.indexOf("@") + 1));
+            assert.ok(at(fired[i - 1]!) <= at(fired[i]!), "timestamp order");
+          }
+          continue;
+        }
+        backend.setCurrentKey(o.k, normalizeKey(o.k));
+        const id = `${o.k}/${String(o.ns)}@${o.ts}`;
+        if (o.t === "reg") {
+          svc.registerEventTimeTimer(o.ns, o.ts);
+          // A timer at or below the watermark fires at the next watermark that advances.
+          pending.set(id, o.ts);
+        } else {
+          svc.deleteEventTimeTimer(o.ns, o.ts);
+          pending.delete(id);
+        }
+        assert.equal(svc.eventTimerCount, pending.size, "pending timers");
+      }
+    }),
+    { numRuns: 500 },
+  );
 });
