@@ -1,0 +1,31 @@
+/**
+ * `@fleuve/alerts`: alert rules evaluated inside a Fleuve job, per series, in event time:
+ * thresholds, rate of change and anomaly detection that learns each series' normal level, over any
+ * keyed stream (a business metric, or the job's own metrics through {@link jobMetricSamples}).
+ *
+ * ```ts
+ * const alerts = payments
+ *   .keyBy((p) => p.region)
+ *   .process(detectAlerts({ value: (p) => p.perMinute, rules: [anomaly(), threshold({ below: 1 })] }));
+ * alerts.sinkTo(webhookSink({ url: "http://127.0.0.1:9000/hook" }));
+ * ```
+ * @packageDocumentation
+ */
+export { type DetectAlertsOptions, detectAlerts, LATE_POINTS } from "./detect.js";
+export { alertLogSink, formatAlert, type WebhookOptions, webhookSink } from "./destinations.js";
+export {
+  type Alert,
+  type AlertKind,
+  ANOMALY_DEFAULTS,
+  type AnomalyOptions,
+  anomaly,
+  evaluateSeries,
+  type RateOfChangeOptions,
+  type Rule,
+  type RuleAlert,
+  type RuleConfig,
+  rateOfChange,
+  ruleFromConfig,
+  type ThresholdOptions,
+  threshold,
+} from "./rules.js";
