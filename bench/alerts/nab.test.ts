@@ -1,0 +1,76 @@
+// The NAB evaluation on a few series: the figures it reports must be what a brute-force count
+// gives from the same series, labels and alerts (this checks the scoring, not the score).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { evaluateSeries } from "@fleuve/alerts";
+import { defaultRules, evaluate, groupScores, loadNab, renderTable } from "./nab.ts";
+
+const SUBSET = [
+  "realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv",
+  "realAWSCloudwatch/ec2_cpu_utilization_825cc2.csv",
+  "realAWSCloudwatch/ec2_disk_write_bytes_1ef3de.csv",
+  "realKnownCause/rogue_agent_key_hold.csv",
+  "artificialWithAnomaly/art_load_balancer_spikes.csv",
+];
+
+test("precision and recall per group are what a brute-force count of the alerts gives", async () => {
+  const files = loadNab((n) => SUBSET.includes(n));
+  assert.equal(files.length, SUBSET.length);
+  const scores = await evaluate(files);
+  const rows = groupScores(scores);
+
+  // Brute force, independently: alerts from the batch evaluation (not the streamed run), then
+  // for every window whether any alert lies in it, for every alert whether any window holds it.
+  const brute: Record<string, { windows: number; hit: number; fa: number; files: number }> = {};
+  for (const f of files) {
+    const times = evaluateSeries(f.name, f.points, defaultRules()).map((a) => a.time);
+    let hit = 0;
+    for (const [a, b] of f.windows) {
+      let any = false;
+      for (const t of times) if (a <= t && t <= b) any = true;
+      if (any) hit++;
+    }
+    let fa = 0;
+    for (const t of times) {
+      let inside = false;
+      for (const [a, b] of f.windows) if (a <= t && t <= b) inside = true;
+      if (!inside) fa++;
+    }
+    for (const g of [f.group, ...(f.group.startsWith("real") ? ["real (all)"] : [])]) {
+      const r = (brute[g] ??= { windows: 0, hit: 0, fa: 0, files: 0 });
+      r.windows += f.windows.length;
+      r.hit += hit;
+      r.fa += fa;
+      r.files++;
+    }
+  }
+  assert.deepEqual(
+    rows.map((r) => r.group),
+    ["artificialWithAnomaly", "realAWSCloudwatch", "realKnownCause", "real (all)"],
+  );
+  for (const r of rows) {
+    const b = brute[r.group];
+    assert.ok(b, r.group);
+    assert.deepEqual(
+      { files: r.files, windows: r.windows, hit: r.windowsHit, fa: r.falseAlarms },
+      { files: b.files, windows: b.windows, hit: b.hit, fa: b.fa },
+      r.group,
+    );
+    assert.equal(r.precision, b.hit + b.fa > 0 ? b.hit / (b.hit + b.fa) : undefined, r.group);
+    assert.equal(r.recall, b.windows > 0 ? b.hit / b.windows : undefined, r.group);
+  }
+  // The subset has hits and false alarms both, so both counts were exercised.
+  const all = rows.find((r) => r.group === "real (all)");
+  assert.ok(all && all.windowsHit > 0 && all.falseAlarms > 0, JSON.stringify(all));
+
+  // The table shows those figures, two decimals.
+  const table = renderTable(rows);
+  for (const r of rows) {
+    const p = r.precision === undefined ? "n/a" : r.precision.toFixed(2);
+    const rc = r.recall === undefined ? "n/a" : r.recall.toFixed(2);
+    assert.ok(
+      table.includes(`| ${r.group} | ${r.files} | ${r.windows} | ${r.windowsHit} | ${r.falseAlarms} | ${p} | ${rc} |`),
+      table,
+    );
+  }
+});
