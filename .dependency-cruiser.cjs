@@ -32,6 +32,7 @@ const PACKAGES = {
   sql: ["core", "cep"],
   registry: ["core", "log", "kafka"],
   metrics: ["core"],
+  alerts: ["core"],
   dashboard: ["core"],
   cli: ["core", "log", "kafka", "registry", "metrics", "sql", "dashboard"],
 };

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { evaluateSeries } from "@fleuve/alerts";
-import { defaultRules, evaluate, groupScores, loadNab, renderTable } from "./nab.ts";
+import { defaultRules, evaluate, groupScores, loadNab, renderTable } from "./nab.js";
 
 const SUBSET = [
   "realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv",
@@ -69,7 +69,9 @@ test("precision and recall per group are what a brute-force count of the alerts 
     const p = r.precision === undefined ? "n/a" : r.precision.toFixed(2);
     const rc = r.recall === undefined ? "n/a" : r.recall.toFixed(2);
     assert.ok(
-      table.includes(`| ${r.group} | ${r.files} | ${r.windows} | ${r.windowsHit} | ${r.falseAlarms} | ${p} | ${rc} |`),
+      table.includes(
+        `| ${r.group} | ${r.files} | ${r.windows} | ${r.windowsHit} | ${r.falseAlarms} | ${p} | ${rc} |`,
+      ),
       table,
     );
   }

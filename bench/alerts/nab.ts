@@ -3,6 +3,7 @@
 // as a user would judge the alerts (see scoreFile), the table written into docs/observability.md.
 //   npm run build && node --import tsx bench/alerts/nab.ts            (prints and writes the table)
 //   node --import tsx bench/alerts/nab.ts --no-write                   (prints only)
+//   node --import tsx bench/alerts/nab.ts --no-write --only nyc_taxi   (series whose name has it)
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Alert, anomaly, detectAlerts, type Rule } from "@fleuve/alerts";
@@ -13,9 +14,15 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The dataset: ../shared/datasets/nab beside the repository (a worktree may sit one level deeper). */
 export function nabDir(): string {
-  const candidates = [process.env.FLEUVE_NAB_DIR, `${ROOT}../shared/datasets/nab`, `${ROOT}../../shared/datasets/nab`];
+  const candidates = [
+    process.env.FLEUVE_NAB_DIR,
+    `${ROOT}../shared/datasets/nab`,
+    `${ROOT}../../shared/datasets/nab`,
+  ];
   for (const c of candidates) if (c && existsSync(`${c}/labels/combined_windows.json`)) return c;
-  throw new Error(`NAB dataset not found (looked in ${candidates.filter(Boolean).join(", ")}); set FLEUVE_NAB_DIR`);
+  throw new Error(
+    `NAB dataset not found (looked in ${candidates.filter(Boolean).join(", ")}); set FLEUVE_NAB_DIR`,
+  );
 }
 
 /** One labelled series. */
@@ -30,7 +37,12 @@ export interface NabFile {
 
 /** NAB's timestamps are UTC without a zone: "2014-07-01 00:00:00" or with ".000000". */
 export function parseNabTime(s: string): number {
-  const t = Date.parse(`${s.trim().replace(" ", "T").replace(/\.\d+$/, "")}Z`);
+  const t = Date.parse(
+    `${s
+      .trim()
+      .replace(" ", "T")
+      .replace(/\.\d+$/, "")}Z`,
+  );
   if (Number.isNaN(t)) throw new Error(`NAB: bad timestamp ${JSON.stringify(s)}`);
   return t;
 }
@@ -50,7 +62,10 @@ export function loadNab(filter: (name: string) => boolean = () => true, dir = na
         const [ts, v] = l.split(",");
         return [parseNabTime(ts ?? ""), Number(v)];
       });
-      const windows = (labels[name] ?? []).map(([a, b]): [number, number] => [parseNabTime(a), parseNabTime(b)]);
+      const windows = (labels[name] ?? []).map(([a, b]): [number, number] => [
+        parseNabTime(a),
+        parseNabTime(b),
+      ]);
       return { name, group: name.split("/")[0] ?? "", points, windows };
     });
 }
@@ -141,7 +156,12 @@ export function groupScores(scores: readonly FileScore[]): GroupScore[] {
     };
   };
   const groups = [...new Set(scores.map((s) => s.group))].sort();
-  const rows = groups.map((g) => row(g, scores.filter((s) => s.group === g)));
+  const rows = groups.map((g) =>
+    row(
+      g,
+      scores.filter((s) => s.group === g),
+    ),
+  );
   const real = scores.filter((s) => s.group.startsWith("real"));
   if (real.length > 0) rows.push(row("real (all)", real));
   return rows;
@@ -165,7 +185,13 @@ export function renderTable(rows: readonly GroupScore[]): string {
 /** Replays and scores the given series (all of NAB by default). */
 export async function evaluate(files: readonly NabFile[] = loadNab()): Promise<FileScore[]> {
   const out: FileScore[] = [];
-  for (const f of files) out.push(scoreFile(f, (await replay(f)).map((a) => a.time)));
+  for (const f of files)
+    out.push(
+      scoreFile(
+        f,
+        (await replay(f)).map((a) => a.time),
+      ),
+    );
   return out;
 }
 
@@ -182,10 +208,13 @@ export function writeTable(table: string, doc = `${ROOT}docs/observability.md`):
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const scores = await evaluate();
+  const only = process.argv.indexOf("--only");
+  const pick = only > 0 ? process.argv[only + 1] : undefined;
+  const scores = await evaluate(loadNab((n) => pick === undefined || n.includes(pick)));
   for (const s of scores)
     console.log(`${s.name}: windows ${s.windowsHit}/${s.windows} hit, ${s.falseAlarms} false alarms`);
   const table = renderTable(groupScores(scores));
   console.log(table);
-  if (!process.argv.includes("--no-write")) writeTable(table);
+  // A subset's table is not the evaluation's: only the whole run goes into the doc.
+  if (!process.argv.includes("--no-write") && pick === undefined) writeTable(table);
 }

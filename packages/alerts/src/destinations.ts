@@ -23,7 +23,9 @@ export function formatAlert(a: Alert): string {
  * @fleuve/metrics, or `(line) => console.log(line)`), with `package: "alerts"`.
  */
 export function alertLogSink(log: LogFunction): Sink<Alert> {
-  return { createWriter: () => ({ write: (a) => log(formatAlert(a), { level: "warn", package: "alerts" }) }) };
+  return {
+    createWriter: () => ({ write: (a) => log(formatAlert(a), { level: "warn", package: "alerts" }) }),
+  };
 }
 
 /** Options of {@link webhookSink}. */
@@ -42,7 +44,10 @@ export interface WebhookOptions {
   readonly maxInFlight?: number;
 }
 
-async function post(o: Required<Omit<WebhookOptions, "headers">> & WebhookOptions, body: string): Promise<void> {
+async function post(
+  o: Required<Omit<WebhookOptions, "headers">> & WebhookOptions,
+  body: string,
+): Promise<void> {
   let wait = o.backoffMs;
   let lastError = "";
   for (let attempt = 0; attempt <= o.retries; attempt++) {
@@ -81,16 +86,24 @@ export function webhookSink(options: WebhookOptions): Sink<Alert> {
   try {
     new URL(options.url);
   } catch {
-    throw new FleuveError("FLEUVE_CONFIG_INVALID", `webhook option 'url' is not a URL: ${JSON.stringify(options.url)}`, {
-      details: { option: "url" },
-    });
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `webhook option 'url' is not a URL: ${JSON.stringify(options.url)}`,
+      {
+        details: { option: "url" },
+      },
+    );
   }
   const o = { retries: 3, backoffMs: 200, timeoutMs: 10_000, maxInFlight: 16, ...options };
   for (const k of ["retries", "backoffMs", "timeoutMs", "maxInFlight"] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 0)
-      throw new FleuveError("FLEUVE_CONFIG_INVALID", `webhook option '${k}' must be an integer >= 0, got ${o[k]}`, {
-        details: { option: k },
-      });
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        `webhook option '${k}' must be an integer >= 0, got ${o[k]}`,
+        {
+          details: { option: k },
+        },
+      );
   }
   const writers = new Set<{ drained(): Promise<void> }>();
   const sink: TwoPhaseCommitSink<Alert, never> = {

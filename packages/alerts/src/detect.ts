@@ -59,13 +59,17 @@ export function detectAlerts<T, K extends Key = Key>(
   const names = new Set<string>();
   for (const r of rules) {
     if (names.has(r.name))
-      throw new FleuveError("FLEUVE_CONFIG_INVALID", `alert option 'rules': two rules are named '${r.name}' (give one a 'name')`, {
-        details: { option: "rules" },
-      });
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        `alert option 'rules': two rules are named '${r.name}' (give one a 'name')`,
+        {
+          details: { option: "rules" },
+        },
+      );
     names.add(r.name);
   }
   const seriesOf = options.series ?? ((k: Key) => String(k));
-  const valueOf = options.value;
+  const pointValue = options.value;
   let pending: ListState<[number, number]>;
   let states: ValueState<unknown[]>;
   return {
@@ -76,18 +80,26 @@ export function detectAlerts<T, K extends Key = Key>(
     processElement(record: T, ctx: KeyedProcessContext<K>) {
       const t = ctx.timestamp();
       if (t === undefined)
-        throw new FleuveError("FLEUVE_CONFIG_INVALID", "alerts need event time: the record has no timestamp (assign a WatermarkStrategy)", {
-          details: { record },
-        });
+        throw new FleuveError(
+          "FLEUVE_CONFIG_INVALID",
+          "alerts need event time: the record has no timestamp (assign a WatermarkStrategy)",
+          {
+            details: { record },
+          },
+        );
       if (t <= ctx.timerService().currentWatermark()) {
         ctx.output(LATE_POINTS, record);
         return;
       }
-      const v = valueOf(record);
+      const v = pointValue(record);
       if (typeof v !== "number" || !Number.isFinite(v))
-        throw new FleuveError("FLEUVE_CONFIG_INVALID", `alert option 'value' gave ${String(v)}, not a finite number`, {
-          details: { record, option: "value" },
-        });
+        throw new FleuveError(
+          "FLEUVE_CONFIG_INVALID",
+          `alert option 'value' gave ${String(v)}, not a finite number`,
+          {
+            details: { record, option: "value" },
+          },
+        );
       pending.add([t, v]);
       ctx.timerService().registerEventTimeTimer(t);
     },

@@ -11,8 +11,9 @@
  * ```
  * @packageDocumentation
  */
-export { type DetectAlertsOptions, detectAlerts, LATE_POINTS } from "./detect.js";
+
 export { alertLogSink, formatAlert, type WebhookOptions, webhookSink } from "./destinations.js";
+export { type DetectAlertsOptions, detectAlerts, LATE_POINTS } from "./detect.js";
 export {
   type Alert,
   type AlertKind,

@@ -48,7 +48,8 @@ function invalid(option: string, message: string): FleuveError {
 }
 
 function num(option: string, v: unknown, opts: { min?: number; positive?: boolean; integer?: boolean } = {}) {
-  if (typeof v !== "number" || Number.isNaN(v)) throw invalid(option, `must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || Number.isNaN(v))
+    throw invalid(option, `must be a number, got ${JSON.stringify(v)}`);
   if (opts.positive && !(v > 0)) throw invalid(option, `must be > 0, got ${v}`);
   if (opts.min !== undefined && v < opts.min) throw invalid(option, `must be >= ${opts.min}, got ${v}`);
   if (opts.integer && !Number.isInteger(v)) throw invalid(option, `must be an integer, got ${v}`);
@@ -128,8 +129,10 @@ interface RateState {
 /** The rate between consecutive points: alerts "spike" above `maxRise`, "drop" beyond `maxFall`. */
 export function rateOfChange(options: RateOfChangeOptions): Rule<RateState> {
   checkKeys("rateOfChange", options, ["maxRise", "maxFall", "per", "cooldown", "name"]);
-  const maxRise = options.maxRise === undefined ? undefined : num("rateOfChange.maxRise", options.maxRise, { min: 0 });
-  const maxFall = options.maxFall === undefined ? undefined : num("rateOfChange.maxFall", options.maxFall, { min: 0 });
+  const maxRise =
+    options.maxRise === undefined ? undefined : num("rateOfChange.maxRise", options.maxRise, { min: 0 });
+  const maxFall =
+    options.maxFall === undefined ? undefined : num("rateOfChange.maxFall", options.maxFall, { min: 0 });
   if (maxRise === undefined && maxFall === undefined)
     throw invalid("rateOfChange.maxRise", "or 'rateOfChange.maxFall' must be given");
   const per = num("rateOfChange.per", options.per ?? 60_000, { positive: true });
@@ -147,7 +150,12 @@ export function rateOfChange(options: RateOfChangeOptions): Rule<RateState> {
       // Two points at one instant have no rate.
       if (prevT === null || prevV === null || time === prevT) return undefined;
       const rate = ((value - prevV) / (time - prevT)) * per;
-      const kind = maxRise !== undefined && rate > maxRise ? "spike" : maxFall !== undefined && -rate > maxFall ? "drop" : undefined;
+      const kind =
+        maxRise !== undefined && rate > maxRise
+          ? "spike"
+          : maxFall !== undefined && -rate > maxFall
+            ? "drop"
+            : undefined;
       if (kind === undefined || (s.last !== null && time - s.last < cooldown)) return undefined;
       s.last = time;
       return { time, value, expected: prevV, score: rate, rule: name, kind };
@@ -258,7 +266,8 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
   const warmup = num("anomaly.warmup", o.warmup, { min: 0 });
   const minPoints = num("anomaly.minPoints", o.minPoints, { min: 1, integer: true });
   const z = num("anomaly.threshold", o.threshold, { positive: true });
-  const season = options.season === undefined ? undefined : num("anomaly.season", options.season, { positive: true });
+  const season =
+    options.season === undefined ? undefined : num("anomaly.season", options.season, { positive: true });
   const tol = num("anomaly.seasonTolerance", o.seasonTolerance, { min: 0 });
   const cooldown = num("anomaly.cooldown", o.cooldown, { min: 0 });
   if (typeof o.newExtreme !== "boolean") throw invalid("anomaly.newExtreme", "must be a boolean");
@@ -283,7 +292,10 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
       if (s.first === null) s.first = time;
       // Forget what is older than the lookback, or beyond maxPoints.
       let drop = 0;
-      while (drop < s.times.length && ((s.times[drop] as number) < time - lookback || s.times.length - drop >= maxPoints))
+      while (
+        drop < s.times.length &&
+        ((s.times[drop] as number) < time - lookback || s.times.length - drop >= maxPoints)
+      )
         drop++;
       for (let i = 0; i < drop; i++) s.sorted.splice(lowerBound(s.sorted, s.values[i] as number), 1);
       if (drop > 0) {

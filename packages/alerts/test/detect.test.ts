@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Alert, anomaly, detectAlerts, evaluateSeries, LATE_POINTS, type Rule, rateOfChange, threshold } from "@fleuve/alerts";
+import {
+  type Alert,
+  anomaly,
+  detectAlerts,
+  evaluateSeries,
+  LATE_POINTS,
+  type Rule,
+  rateOfChange,
+  threshold,
+} from "@fleuve/alerts";
 import { FleuveError } from "@fleuve/core";
-import { harnessFor, type OperatorSnapshot } from "@fleuve/core/testing";
+import type { OperatorSnapshot } from "@fleuve/core/spi";
+import { harnessFor } from "@fleuve/core/testing";
 import fc from "fast-check";
 
 interface Point {
@@ -58,7 +68,11 @@ function arrivals(gen: { p: Point; jitter: number }[]): Point[] {
 }
 
 /** Feeds points with a bounded-out-of-orderness watermark after each; returns the emitted alerts. */
-function feed(h: ReturnType<typeof harness>, points: Point[], maxSeen = { t: Number.NEGATIVE_INFINITY }): void {
+function feed(
+  h: ReturnType<typeof harness>,
+  points: Point[],
+  maxSeen = { t: Number.NEGATIVE_INFINITY },
+): void {
   for (const p of points) {
     h.processElement(p, p.t);
     maxSeen.t = Math.max(maxSeen.t, p.t);
@@ -143,7 +157,10 @@ test("a point behind the watermark goes to LATE_POINTS and changes nothing", () 
 
 test("alerts carry the series, the point's time and value, and the rule", () => {
   const h = harnessFor(
-    detectAlerts<Point, string>({ value: (p) => p.v, rules: [{ rule: "threshold", above: 50, name: "high" }] }),
+    detectAlerts<Point, string>({
+      value: (p) => p.v,
+      rules: [{ rule: "threshold", above: 50, name: "high" }],
+    }),
     (p: Point) => p.s,
   );
   for (const [t, v] of [

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { anomaly, detectAlerts, evaluateSeries, type RuleConfig, rateOfChange, ruleFromConfig, threshold } from "@fleuve/alerts";
+import {
+  anomaly,
+  detectAlerts,
+  evaluateSeries,
+  type RuleConfig,
+  rateOfChange,
+  ruleFromConfig,
+  threshold,
+} from "@fleuve/alerts";
 import { FleuveError } from "@fleuve/core";
 
 /** Asserts that `fn` throws FLEUVE_CONFIG_INVALID naming `option`. */
@@ -25,8 +33,14 @@ test("bad configuration fails when the job is built, naming the option", () => {
   failsNaming(() => threshold({}), "threshold.above");
   failsNaming(() => threshold({ above: 1, below: 2 }), "threshold.below");
   failsNaming(() => ruleFromConfig({ rule: "zscore" } as unknown as RuleConfig), "rule");
-  failsNaming(() => detectAlerts({ value: (x: number) => x, rules: [{ rule: "seasonal" } as unknown as RuleConfig] }), "rule");
-  failsNaming(() => detectAlerts({ value: (x: number) => x, rules: [{ rule: "anomaly", warmup: -1 }] }), "anomaly.warmup");
+  failsNaming(
+    () => detectAlerts({ value: (x: number) => x, rules: [{ rule: "seasonal" } as unknown as RuleConfig] }),
+    "rule",
+  );
+  failsNaming(
+    () => detectAlerts({ value: (x: number) => x, rules: [{ rule: "anomaly", warmup: -1 }] }),
+    "anomaly.warmup",
+  );
   failsNaming(() => detectAlerts({ value: (x: number) => x, rules: [] }), "rules");
   failsNaming(() => detectAlerts({ value: (x: number) => x, rules: [anomaly(), anomaly()] }), "rules");
 });
@@ -45,7 +59,11 @@ test("threshold alerts once per crossing, rate of change per time unit", () => {
   );
   // Rises of 7 and 7 per minute: above 5; the fall of 9 per minute is beyond maxFall 8.
   assert.deepEqual(
-    evaluateSeries("x", pts, [rateOfChange({ maxRise: 5, maxFall: 8 })]).map((a) => [a.time, a.kind, a.score]),
+    evaluateSeries("x", pts, [rateOfChange({ maxRise: 5, maxFall: 8 })]).map((a) => [
+      a.time,
+      a.kind,
+      a.score,
+    ]),
     [
       [60_000, "spike", 7],
       [180_000, "drop", -9],
@@ -79,7 +97,9 @@ test("seasonal anomaly: the expected level is the same phase of earlier seasons"
   const pts: [number, number][] = [];
   for (let i = 0; i < 200; i++) pts.push([i, Math.floor(i / 10) % 2 === 0 ? 0 : 100]);
   pts.push([200, 150]);
-  const flat = evaluateSeries("s", pts, [anomaly({ warmup: 100, newExtreme: false, cooldown: 0, threshold: 1.4 })]);
+  const flat = evaluateSeries("s", pts, [
+    anomaly({ warmup: 100, newExtreme: false, cooldown: 0, threshold: 1.4 }),
+  ]);
   const seasonal = evaluateSeries("s", pts, [
     anomaly({ warmup: 100, newExtreme: false, cooldown: 0, threshold: 1.4, season: 20, seasonTolerance: 0 }),
   ]);

@@ -186,6 +186,12 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
       background: { readyWhenStderr: /joined group/, stopWith: "SIGINT" },
     },
 
+  // --- docs/observability.md: the NAB evaluation of @fleuve/alerts ---
+  "npm run build && node --import tsx bench/alerts/nab.ts": {
+    reason:
+      "replays all 35 NAB series (a minute of CPU on a loaded machine) and rewrites the doc's table; one series, printed only (bench/alerts/nab.test.ts checks the scoring on a subset)",
+    run: "node --import tsx bench/alerts/nab.ts --no-write --only iio_us-east-1",
+  },
   // --- docs/benchmarks.md: minutes of CPU each; bench/*.test.ts run the benchmarks small ---
   "npm run bench": {
     reason: "10M records, 3 runs: minutes of CPU; a small run of the same script instead",
