@@ -15,6 +15,13 @@
 export { alertLogSink, formatAlert, type WebhookOptions, webhookSink } from "./destinations.js";
 export { type DetectAlertsOptions, detectAlerts, LATE_POINTS } from "./detect.js";
 export {
+  JobMetricsSampler,
+  type JobMetricsWatch,
+  type MetricSample,
+  type WatchJobMetricsOptions,
+  watchJobMetrics,
+} from "./job-metrics.js";
+export {
   type Alert,
   type AlertKind,
   ANOMALY_DEFAULTS,
