@@ -20,7 +20,10 @@ test("the job-metrics sample of docs/observability.md runs", () => {
         .replace('from "@fleuve/alerts"', `from ${JSON.stringify(import.meta.resolve("@fleuve/alerts"))}`)
         .replace('from "@fleuve/core"', `from ${JSON.stringify(import.meta.resolve("@fleuve/core"))}`),
     );
-    const res = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), file], { cwd: dir, encoding: "utf8" });
+    const res = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), file], {
+      cwd: dir,
+      encoding: "utf8",
+    });
     assert.equal(res.status, 0, res.stderr);
     // Whatever the machine's load made of the busy shares, only alerts of the watched series.
     for (const line of res.stderr.split("\n").filter((l) => l !== ""))
