@@ -684,10 +684,13 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
 
 /**
  * A `linger.ms` timer, as the Java producer's: armed by the first record of a batch, it sends the
- * batch when it fires unless something sent it before. Not keeping the process alive.
+ * batch when it fires unless something sent it before. Not keeping the process alive. With
+ * `linger.ms` 0 the batch goes once the current turn of the event loop is done (`setImmediate`),
+ * so the records a task loop step writes still go together, without the 1 ms floor of a timer.
  */
 class Linger {
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #immediate: ReturnType<typeof setImmediate> | undefined;
 
   constructor(
     private readonly ms: () => number,
@@ -695,15 +698,28 @@ class Linger {
   ) {}
 
   arm(): void {
-    if (this.#timer !== undefined) return;
+    if (this.#timer !== undefined || this.#immediate !== undefined) return;
+    const ms = this.ms();
+    if (ms <= 0) {
+      this.#immediate = setImmediate(() => {
+        this.#immediate = undefined;
+        this.fire();
+      });
+      this.#immediate.unref?.();
+      return;
+    }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.fire();
-    }, this.ms());
+    }, ms);
     this.#timer.unref?.();
   }
 
   disarm(): void {
+    if (this.#immediate !== undefined) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
+    }
     if (this.#timer === undefined) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;

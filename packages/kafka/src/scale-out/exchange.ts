@@ -9,7 +9,8 @@
  *   at commit anyway), and a receiving subtask reads its partition read_committed. A hop takes up to
  *   one commit interval (the unit's checkpoint interval).
  * - at-least-once: records, watermarks, idleness and ends are sent as they come (idempotent
- *   producer, `linger.ms`) and read read_uncommitted, so a hop takes about a Kafka round trip. A
+ *   producer, `linger.ms` 0 unless the job's Kafka properties set it) and read read_uncommitted,
+ *   so a hop takes about a Kafka round trip. A
  *   sender that fails replays from its checkpoint: duplicates, never a loss. Its replayed records
  *   may be late for the watermark the receiver already has, but each is a copy of one the receiver
  *   read before that watermark: one sender's messages reach its receivers in order, so whatever
@@ -123,7 +124,10 @@ export function exchangeSink(
           deliveryGuarantee: "exactly-once",
           transactionalIdPrefix: `${opts.transactionalIdPrefix}-x${x.index}`,
         }),
-    ...(opts.props ? { props: opts.props } : {}),
+    // At-least-once: linger.ms 0 unless set. A writer has one send in flight and batches what
+    // comes meanwhile into the next one (see kafkaSink), so under load records still go in
+    // batches; lingering would only delay each hop by linger.ms when the exchange is not busy.
+    ...(atLeastOnce ? { props: { "linger.ms": 0, ...opts.props } } : opts.props ? { props: opts.props } : {}),
   });
   return {
     // At-least-once records are visible at once; checkpoints only restore state and positions.
