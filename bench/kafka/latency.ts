@@ -22,6 +22,9 @@
  *   env: MODES=checkpoint-1000,eos-100,at-least-once RUNS=3 RATE=2000 SECONDS=20 WARM=5
  *        N=100000 WORKERS=3 FLEUVE_KAFKA_BOOTSTRAP=127.0.0.1:9092
  *        HOPS=1: also the median/p99 time of each hop (see `hops` below);
+ *        LOOP_DELAY=1: also each group process's event-loop delay (p50/p99/max ms) and CPU time while the
+ *        latency is measured (loop-delay.mjs), to tell stalls inside a process from the rest;
+ *        RUN_FLAGS="--checkpoint-interval 10000": more `fleuve run` options for every mode;
  *        WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR": node flags of the group processes
  *        (they are then given up to 30 s to stop, so that profiles get written);
  *        FLEUVE_CLI=path/to/fleuve.js: the CLI of another build (A/B against an older commit).
@@ -48,7 +51,13 @@ const KEYS = 500;
 /** Units of group-job.ts at parallelism 6: 6 source units and 6 counting units. */
 const UNITS = 12;
 const HOPS = process.env.HOPS === "1";
-const NODE_ARGS = (process.env.WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+const LOOP_DELAY = process.env.LOOP_DELAY === "1";
+/** More `fleuve run` options for every mode, e.g. `--checkpoint-interval 10000`. */
+const EXTRA_FLAGS = (process.env.RUN_FLAGS ?? "").split(" ").filter((a) => a !== "");
+const NODE_ARGS = [
+  ...(process.env.WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a !== ""),
+  ...(LOOP_DELAY ? ["--import", fileURLToPath(new URL("./loop-delay.mjs", import.meta.url))] : []),
+];
 const cli =
   process.env.FLEUVE_CLI ?? fileURLToPath(new URL("../../packages/cli/bin/fleuve.js", import.meta.url));
 const job = fileURLToPath(new URL("./group-job.ts", import.meta.url));
@@ -88,6 +97,7 @@ function startWorkers(mode: string, input: string, output: string, dir: string, 
         "--checkpoint-dir",
         dir,
         ...flags,
+        ...EXTRA_FLAGS,
         "--",
         BOOT,
         input,
@@ -374,6 +384,22 @@ async function hopReport(
   return `${mode} hops (broker append times and commit markers):\n${rows.join("\n")}`;
 }
 
+/** LOOP_DELAY: prints each process's event-loop delay and CPU time over the measured window. */
+async function loopDelays(procs: Proc[]): Promise<void> {
+  const before = procs.map((p) => p.log.split("loop-delay:").length);
+  for (const p of procs) p.child.kill("SIGUSR2");
+  const deadline = Date.now() + 30_000;
+  while (procs.some((p, i) => p.log.split("loop-delay:").length === before[i]) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const lines = procs.map((p) => p.log.split("loop-delay:").at(-1)!.split("\n")[0]!.trim());
+  const cpu = lines.reduce((a, l) => a + Number(/cpu (\d+) ms/.exec(l)?.[1] ?? Number.NaN), 0);
+  console.log(
+    `event-loop delay and CPU time of the group processes while measured:\n${lines.map((l, i) => `  process ${i + 1}: ${l}`).join("\n")}\n` +
+      `  CPU per event: ${(cpu / (SECONDS * RATE)).toFixed(3)} ms (${cpu} ms for ${SECONDS * RATE} events)`,
+  );
+}
+
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
@@ -442,8 +468,10 @@ async function run(mode: string, r: number): Promise<RunResult> {
       });
     await paced(input, 0, warmEnd);
     await readAll(warmEnd);
+    if (LOOP_DELAY) for (const p of procs) p.child.kill("SIGUSR2"); // starts the measured window
     await paced(input, warmEnd, latEnd);
     await readAll(latEnd);
+    if (LOOP_DELAY) await loopDelays(procs);
     const t0 = Date.now();
     await produce(input, latEnd, burstEnd, false);
     await reading;
