@@ -89,6 +89,7 @@ export {
   deserializer,
   type PartitionedRecord,
   type Serializer,
+  recordFunction,
   serializer,
 } from "./connector/formats.js";
 export {

@@ -67,24 +67,28 @@ export function serializer<T>(
   }
   if (s === "string") return (v) => (v === null || v === undefined ? null : String(v));
   if (s === "json") return (v) => (v === undefined ? null : JSON.stringify(v));
-  if (typeof s === "function") {
-    // A function that throws rejects this record (its value does not fit the format), which the
-    // job's error policy handles; Fleuve's own errors stay what they are.
-    return (v) => {
-      try {
-        return s(v);
-      } catch (e) {
-        if (e instanceof FleuveError) throw e;
-        throw new SinkRecordError(
-          `${who}: the ${what} rejected the record: ${e instanceof Error ? e.message : String(e)}`,
-          {
-            cause: e,
-          },
-        );
-      }
-    };
-  }
+  if (typeof s === "function") return recordFunction(s, what, who);
   throw badFormat(who, what, s);
+}
+
+/**
+ * A sink's per-record function (a serializer, or the function choosing a record's topic, key,
+ * partition or headers) whose throw rejects this record, not the sink: it becomes a
+ * {@link SinkRecordError} naming `who` and the option `what`, which the job's error policy handles
+ * (dead letters with the reason, skip, or fail). Fleuve's own errors stay what they are.
+ */
+export function recordFunction<T, R>(f: (value: T) => R, what: string, who = "connector"): (value: T) => R {
+  return (v) => {
+    try {
+      return f(v);
+    } catch (e) {
+      if (e instanceof FleuveError) throw e;
+      throw new SinkRecordError(
+        `${who}: the ${what} rejected the record: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
+    }
+  };
 }
 
 function badFormat(who: string, what: string, got: unknown): FleuveError {

@@ -17,6 +17,7 @@
 import {
   FleuveError,
   type PreCommitSinkWriter,
+  recordFunction,
   type SinkWriterContext,
   type TwoPhaseCommitSink,
 } from "@fleuve/core";
@@ -334,7 +335,14 @@ async function recoverTransaction(
 /** value -> ProducerRecord, per the sink options. */
 function recordMaker<T>(opts: KafkaSinkOptions<T>): (v: T, ts: number | undefined) => ProducerRecord {
   const ser = serializer(opts.serializer ?? "json", "serializer", "kafkaSink");
-  const { topic, key, partition, headers } = opts;
+  // A throw of these functions rejects the record (dead letters under that error policy), as the serializer's does.
+  const fn = <R>(f: ((v: T) => R) | undefined, what: string) =>
+    f === undefined ? undefined : recordFunction(f, what, "kafkaSink");
+  const topic =
+    typeof opts.topic === "string" ? opts.topic : recordFunction(opts.topic, "topic function", "kafkaSink");
+  const key = fn(opts.key, "key function");
+  const partition = fn(opts.partition, "partition function");
+  const headers = fn(opts.headers, "headers function");
   return (v, ts) => {
     const r: { -readonly [K in keyof ProducerRecord]: ProducerRecord[K] } = {
       topic: typeof topic === "string" ? topic : topic(v),

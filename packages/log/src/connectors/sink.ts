@@ -9,6 +9,7 @@ import {
   type DeliveryGuarantee,
   FleuveError,
   type PreCommitSinkWriter,
+  recordFunction,
   type Serializer,
   type SinkWriterContext,
   serializer,
@@ -70,7 +71,12 @@ type Serialize<T> = (value: T, timestamp: number | undefined) => ProducerRecord;
 /** value -> record from the `serializer`/`key`/`partition`/`headers` options (as `kafkaSink`). */
 function recordMaker<T>(opts: LogSinkOptions<T>): Serialize<T> {
   const ser = serializer(opts.serializer ?? "json", "serializer", "logSink");
-  const { key, partition, headers } = opts;
+  // A throw of these functions rejects the record (dead letters under that error policy), as the serializer's does.
+  const fn = <R>(f: ((v: T) => R) | undefined, what: string) =>
+    f === undefined ? undefined : recordFunction(f, what, "logSink");
+  const key = fn(opts.key, "key function");
+  const partition = fn(opts.partition, "partition function");
+  const headers = fn(opts.headers, "headers function");
   const bytes = (b: Buffer | string | null): Buffer | null => (typeof b === "string" ? Buffer.from(b) : b);
   return (v, ts) => {
     const r: ProducerRecord = { value: bytes(ser(v)) };
