@@ -29,7 +29,7 @@ const PACKAGES = {
   log: ["core"],
   kafka: ["core"],
   cep: ["core"],
-  sql: ["core", "cep"],
+  sql: ["core", "cep", "registry"],
   registry: ["core", "log", "kafka"],
   metrics: ["core"],
   alerts: ["core"],

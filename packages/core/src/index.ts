@@ -88,8 +88,8 @@ export {
   type Deserializer,
   deserializer,
   type PartitionedRecord,
-  type Serializer,
   recordFunction,
+  type Serializer,
   serializer,
 } from "./connector/formats.js";
 export {

@@ -32,14 +32,26 @@ export class RegistryClient {
 
   private async http(method: string, path: string, body?: unknown): Promise<any> {
     const t = this.target as { url: string; token?: string };
-    const res = await fetch(`${t.url.replace(/\/$/, "")}${path}`, {
-      method,
-      headers: {
-        "Content-Type": "application/vnd.schemaregistry.v1+json",
-        ...(t.token ? { Authorization: `Bearer ${t.token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    const send = () =>
+      fetch(`${t.url.replace(/\/$/, "")}${path}`, {
+        method,
+        headers: {
+          "Content-Type": "application/vnd.schemaregistry.v1+json",
+          ...(t.token ? { Authorization: `Bearer ${t.token}` } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    let res: Response;
+    try {
+      res = await send();
+    } catch (e) {
+      // A kept-alive connection the server closed while idle (its 5 s timeout, a busy machine)
+      // resets on reuse; every call here is idempotent (registering again gives the same id), so
+      // it is sent once more on a fresh connection.
+      const code = ((e as { cause?: { code?: string } }).cause ?? {}).code;
+      if (code !== "ECONNRESET" && code !== "EPIPE" && code !== "UND_ERR_SOCKET") throw e;
+      res = await send();
+    }
     const text = await res.text();
     const json = text === "" ? undefined : JSON.parse(text);
     if (!res.ok) {

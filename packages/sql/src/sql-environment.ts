@@ -21,7 +21,9 @@ import {
   type StreamExecutionEnvironment,
   sinkChangelogMode,
 } from "@fleuve/core";
-import { Catalog } from "./catalog.js";
+import { Catalog, type TableDefinition } from "./catalog.js";
+import { avroConfluentEncoder, sinkSubject } from "./formats/avro-confluent.js";
+import { requireBytes, splitTableFormat } from "./formats/table-format.js";
 import {
   FunctionCatalog,
   type RegisteredFunction,
@@ -156,6 +158,8 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   const functions = new FunctionCatalog();
   const settings = new Map<string, string>();
   const ctx: PlanContext = { env, connectors, catalog, settings, functions };
+  // The row encoders of registry-format tables, made by prepare() before an INSERT is planned.
+  const encoders = new Map<TableDefinition, (row: Row) => Buffer>();
 
   const table = (rel: Relation): Table => ({
     columns: rel.columns,
@@ -294,16 +298,28 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     const { connector, options: opts } = connectorOptions(def);
     let sink: ReturnType<typeof createSink>;
     let mode: ConnectorChangelogMode;
+    let encode: ((row: Row) => Buffer) | undefined;
     try {
       const descriptor = connectors.get(connector);
       mode = sinkChangelogMode(descriptor);
-      sink = createSink(descriptor, sideOptions(descriptor, "sink", opts), {
+      const { format, connectorOptions: own } = splitTableFormat(name, opts);
+      if (format !== undefined) {
+        requireBytes(name, connector, descriptor.sink, format);
+        // Registered before planning (see prepare); EXPLAIN plans without registering.
+        encode =
+          encoders.get(def) ??
+          (() => {
+            throw new Error(`table ${name}: the avro-confluent schema was not registered before the job ran`);
+          });
+      }
+      sink = createSink(descriptor, sideOptions(descriptor, "sink", own), {
         schema: def.columns.flatMap((c) =>
           c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
         ),
       });
     } catch (e) {
-      if (isFleuveError(e))
+      // The planner's own errors name the table already.
+      if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
         throw invalid(`table ${name}: ${e.message}`, s.pos, { table: name, ...e.details });
       throw e;
     }
@@ -337,7 +353,10 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       def.columns.flatMap((c) => (c.kind === "physical" ? [[c.name, c.type] as const] : [])),
     );
     let out: DataStream<Row | Change>;
-    if (mode === "insert-only") out = rel.stream.map((row): Row | Change => toTarget(row));
+    if (encode !== undefined) {
+      const write = encode;
+      out = rel.stream.map((row): Row | Change => write(toTarget(row)) as unknown as Row);
+    } else if (mode === "insert-only") out = rel.stream.map((row): Row | Change => toTarget(row));
     else if (mode === "all") {
       out = rel.stream.map((row): Row | Change => {
         const value = toTarget(row);
@@ -378,9 +397,34 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     };
   }
 
+  /**
+   * What a statement needs before it is planned, which planning (synchronous) cannot do: an
+   * INSERT into a table of a registry format registers the table's schema, as Flink's format does
+   * when its job starts, so a refused schema fails the statement.
+   */
+  async function prepare(s: Statement): Promise<void> {
+    if (s.kind !== "insert") return;
+    const found = catalog.lookup(s.table.parts.join("."));
+    if (found === undefined || !("table" in found) || encoders.has(found.table)) return;
+    const def = found.table;
+    const name = def.name.parts.join(".");
+    const { options: opts } = connectorOptions(def);
+    const { format } = splitTableFormat(name, opts);
+    if (format === undefined) return;
+    const columns = def.columns.flatMap((c) =>
+      c.kind === "physical" ? [{ name: c.name, type: c.type }] : [],
+    );
+    const subject = sinkSubject(name, format.options, opts.topic);
+    const { encode } = await avroConfluentEncoder(name, format.options, columns, subject);
+    encoders.set(def, encode);
+  }
+
   /** Runs `s`; CREATE FUNCTION imports its module first (at statement time, off the hot path). */
   async function runStatement(s: Statement): Promise<TableResult> {
-    if (s.kind !== "createFunction") return run(s);
+    if (s.kind !== "createFunction") {
+      await prepare(s);
+      return run(s);
+    }
     const name = s.name.parts.join(".");
     if (s.ifNotExists && functions.get(name) !== undefined) return done();
     const bound = options.functionIdentifiers?.[s.identifier];

@@ -10,7 +10,7 @@
 
 import { FleuveError } from "../errors.js";
 import type { PartitionedRecord } from "./formats.js";
-import type { Sink } from "./sink.js";
+import { type Sink, SinkRecordError } from "./sink.js";
 import type { Source } from "./source.js";
 
 /** A plain option value, as a command line or a SQL `WITH` clause gives it. */
@@ -464,9 +464,9 @@ export const TOPIC_SINK_OPTIONS = {
   topic: { type: "string", required: true, doc: "The topic to write (it must exist)." },
   format: {
     type: "enum",
-    values: ["json", "string"],
+    values: ["json", "string", "bytes"],
     default: "json",
-    doc: "How values become record bytes: JSON, or their text (String(value)).",
+    doc: "How values become record bytes: JSON, their text (String(value)), or the bytes themselves (a Buffer, as an encoding of the caller's gives them: SQL's registry formats).",
   },
   keyField: {
     type: "string",
@@ -503,14 +503,21 @@ export const UPSERT_SINK_OPTIONS = (({ format: _format, keyField: _keyField, ...
  * options (see {@link TOPIC_SINK_OPTIONS}).
  */
 export function plainRecordEncoding(options: {
-  readonly format: "json" | "string";
+  readonly format: "json" | "string" | "bytes";
   readonly keyField?: string;
 }): {
-  value: (v: unknown) => string;
+  value: (v: unknown) => Buffer | string;
   key: ((v: unknown) => string | null) | undefined;
 } {
   const value =
-    options.format === "json" ? (v: unknown) => JSON.stringify(v) ?? "null" : (v: unknown) => String(v);
+    options.format === "json"
+      ? (v: unknown) => JSON.stringify(v) ?? "null"
+      : options.format === "bytes"
+        ? (v: unknown) => {
+            if (Buffer.isBuffer(v)) return v;
+            throw new SinkRecordError(`format "bytes" takes a Buffer, got ${typeof v}`);
+          }
+        : (v: unknown) => String(v);
   const field = options.keyField;
   const key =
     field === undefined

@@ -45,7 +45,7 @@ function openSource(o: SourceOptions, format: "json" | "string" | "bytes"): Sour
 /** The sink of a `log` or `upsert-log` table with its record encoding. */
 function openSink(
   o: SinkOptions,
-  enc: { value: (v: unknown) => string | null; key: ((v: unknown) => string | null) | undefined },
+  enc: { value: (v: unknown) => Buffer | string | null; key: ((v: unknown) => string | null) | undefined },
 ): Sink<unknown> {
   return logSink<unknown>({
     log: o.log,

@@ -24,6 +24,8 @@ import {
   WatermarkStrategy,
 } from "@fleuve/core";
 import type { TableDefinition } from "../catalog.js";
+import { avroConfluentDecoder } from "../formats/avro-confluent.js";
+import { requireBytes, splitTableFormat } from "../formats/table-format.js";
 import type { Expr } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
@@ -122,25 +124,36 @@ export function planScan(
     c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
   );
   let upsert = false;
+  // A registry format: the connector carries bytes, and rows are decoded from them below.
+  let decode: ((rec: ConnectorRecord) => Record<string, unknown> | null) | undefined;
   try {
     const descriptor = connectors.get(connector);
     upsert = sourceChangelogMode(descriptor) === "upsert";
-    source = createSource(descriptor, sideOptions(descriptor, "source", options), { schema });
+    const { format, connectorOptions: own } = splitTableFormat(name, options);
+    if (format !== undefined) {
+      requireBytes(name, connector, descriptor.source, format);
+      decode = avroConfluentDecoder(
+        name,
+        format.options,
+        def.columns.flatMap((c) => (c.kind === "physical" ? [{ name: c.name, type: c.type }] : [])),
+      );
+    }
+    source = createSource(descriptor, sideOptions(descriptor, "source", own), { schema });
   } catch (e) {
-    if (isFleuveError(e))
+    // The planner's own errors name the table already.
+    if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
       throw invalid(`table ${name}: ${e.message}`, undefined, { table: name, ...e.details });
     throw e;
   }
 
   // Physical and metadata columns come from the record; computed ones from the row after them.
-  const readers: ((rec: ConnectorRecord, row: Row) => void)[] = [];
+  const readers: ((rec: ConnectorRecord, row: Row, value: unknown) => void)[] = [];
   const columns: Column[] = [];
   for (const c of def.columns) {
     if (c.kind === "physical") {
       const type = c.type;
       const field = c.name;
-      readers.push((rec, row) => {
-        const v = rec.value;
+      readers.push((_rec, row, v) => {
         row[field] = fromExternal(
           v !== null && typeof v === "object" ? (v as Record<string, unknown>)[field] : undefined,
           type,
@@ -225,7 +238,8 @@ export function planScan(
       const deleted = tombstone(rec);
       if (deleted !== undefined) return deleted;
       const row: Row = {};
-      for (const read of readers) read(rec, row);
+      const value = decode === undefined ? rec.value : decode(rec);
+      for (const read of readers) read(rec, row, value);
       for (const c of computed) row[c.name] = c.eval(row);
       return row;
     })

@@ -1,0 +1,417 @@
+/**
+ * Flink's `avro-confluent` format: rows as Avro records in Confluent's wire format (magic byte,
+ * schema id, Avro binary), with schemas from a Confluent-compatible registry.
+ *
+ * Reading decodes each record with the writer schema its id names (fetched once per id) and takes
+ * the table's columns from it by name: records become ROWs, arrays ARRAYs, maps MAPs, a union with
+ * null a nullable value, `timestamp-millis`/`-micros` a TIMESTAMP, `decimal` a DECIMAL. With the
+ * `schema` option every record is read with that schema instead (Avro schema resolution: a field
+ * the writer lacked takes its default).
+ *
+ * Writing derives the Avro schema from the table's columns as Flink's AvroSchemaConverter does
+ * (record `org.apache.flink.avro.generated.record`, a nullable column as a union with null
+ * defaulting to null, a nested ROW as record `record_<field>`), registers it under the subject
+ * (`<topic>-value` unless `subject` says otherwise) before the job starts, and writes every row
+ * with its id.
+ */
+
+import type { ConnectorRecord } from "@fleuve/core";
+import { FleuveError, parseOptions } from "@fleuve/core";
+import { RegistryClient, RegistryError, readWireHeader, wireHeader } from "@fleuve/registry";
+import avro from "avsc";
+import type { DataType } from "../parser/ast.js";
+import { unsupported } from "../planner/problems.js";
+import { fromExternal } from "../planner/values.js";
+
+/** The options of `avro-confluent`, under Flink's names (each also with the `value.` prefix). */
+export const AVRO_CONFLUENT_OPTIONS = {
+  url: {
+    type: "string",
+    required: true,
+    doc: "The URL of the schema registry (Fleuve's `fleuve registry`, or any Confluent-compatible one).",
+  },
+  subject: {
+    type: "string",
+    doc: "The subject a sink registers the table's schema under (default `<topic>-value`).",
+  },
+  schema: {
+    type: "string",
+    doc: "An Avro schema (JSON text): a sink writes with it instead of the schema derived from the columns; a source reads every record with it (fields the writer lacked take their defaults).",
+  },
+  "bearer-auth.credentials-source": {
+    type: "enum",
+    values: ["STATIC_TOKEN"],
+    doc: "Where the bearer token comes from: STATIC_TOKEN, the `bearer-auth.token` option.",
+  },
+  "bearer-auth.token": { type: "string", doc: "The bearer token sent to the registry." },
+} as const;
+
+/** The parsed options of a table's `avro-confluent` format. */
+export interface AvroConfluentOptions {
+  readonly url: string;
+  readonly subject?: string;
+  readonly schema?: string;
+  readonly token?: string;
+}
+
+/** Validates the options of the format (prefix stripped); errors name the option (the caller adds the table). */
+export function parseAvroConfluentOptions(options: Record<string, string>): AvroConfluentOptions {
+  const o = parseOptions(AVRO_CONFLUENT_OPTIONS, options, "format 'avro-confluent'");
+  return {
+    url: o.url,
+    ...(o.subject === undefined ? {} : { subject: o.subject }),
+    ...(o.schema === undefined ? {} : { schema: o.schema }),
+    ...(o["bearer-auth.token"] === undefined ? {} : { token: o["bearer-auth.token"] }),
+  };
+}
+
+/** A column the format reads or writes. */
+export interface FormatColumn {
+  readonly name: string;
+  readonly type: DataType;
+}
+
+// Avro's `decimal` as a number (SQL holds DECIMAL as a double): the two's-complement big-endian
+// unscaled value of its bytes or fixed, divided by 10^scale.
+class DecimalType extends avro.types.LogicalType {
+  readonly scale: number;
+  readonly precision: number;
+  constructor(schema: avro.Schema, opts?: unknown) {
+    super(schema, opts);
+    const s = schema as { scale?: number; precision?: number };
+    this.scale = s.scale ?? 0;
+    this.precision = s.precision ?? 0;
+  }
+  override _fromValue(buf: Buffer): number {
+    let n = 0n;
+    for (const b of buf) n = (n << 8n) | BigInt(b);
+    if (buf.length > 0 && (buf[0] as number) & 0x80) n -= 1n << BigInt(buf.length * 8);
+    return Number(n) / 10 ** this.scale;
+  }
+  override _toValue(value: unknown): Buffer {
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new Error(`a decimal must be a finite number, got ${JSON.stringify(value)}`);
+    let n = BigInt(Math.round(value * 10 ** this.scale));
+    const size = (this.underlyingType as { size?: number }).size;
+    const negative = n < 0n;
+    // The fewest bytes whose top bit still carries the sign (BigInt's >> is arithmetic).
+    const bytes: number[] = [];
+    for (;;) {
+      const b = Number(n & 0xffn);
+      bytes.unshift(b);
+      n >>= 8n;
+      if ((n === 0n && (b & 0x80) === 0) || (n === -1n && (b & 0x80) !== 0)) break;
+    }
+    while (size !== undefined && bytes.length < size) bytes.unshift(negative ? 0xff : 0);
+    return Buffer.from(bytes);
+  }
+  override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
+    if (type instanceof DecimalType && type.scale === this.scale) return (x) => x;
+    return undefined;
+  }
+  override _export(schema: avro.Schema): void {
+    const attrs = schema as { precision?: number; scale?: number };
+    attrs.precision = this.precision;
+    attrs.scale = this.scale;
+  }
+}
+
+// Microsecond timestamps as milliseconds (SQL holds TIMESTAMP as epoch milliseconds).
+class TimestampMicrosType extends avro.types.LogicalType {
+  override _fromValue(micros: number): number {
+    return Math.floor(micros / 1000);
+  }
+  override _toValue(ms: unknown): number {
+    if (typeof ms !== "number")
+      throw new Error(`a timestamp must be epoch milliseconds, got ${JSON.stringify(ms)}`);
+    return ms * 1000;
+  }
+  override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
+    return type instanceof TimestampMicrosType ? (x) => x : undefined;
+  }
+}
+
+const LOGICAL_TYPES = {
+  decimal: DecimalType,
+  "timestamp-micros": TimestampMicrosType,
+  "local-timestamp-micros": TimestampMicrosType,
+} as unknown as avro.ForSchemaOptions["logicalTypes"];
+
+/** An Avro type with the logical types SQL values need; `referenced` are schema texts it names. */
+function avroType(text: string, referenced: readonly string[] = []): avro.Type {
+  const registry: Record<string, avro.Type> = {};
+  for (const r of referenced) {
+    const json = JSON.parse(r) as { name?: string; namespace?: string };
+    const full =
+      json.name === undefined ? undefined : json.namespace ? `${json.namespace}.${json.name}` : json.name;
+    if (full !== undefined && registry[full] !== undefined) continue;
+    avro.Type.forSchema(json as avro.Schema, { registry, logicalTypes: LOGICAL_TYPES });
+  }
+  return avro.Type.forSchema(JSON.parse(text) as avro.Schema, { registry, logicalTypes: LOGICAL_TYPES });
+}
+
+/** A value read from Avro as the SQL value of type `t` (nested rows, arrays and maps too). */
+function toSql(v: unknown, t: DataType): unknown {
+  if (v === null || v === undefined) return null;
+  switch (t.kind) {
+    case "row": {
+      if (typeof v !== "object") return null;
+      const out: Record<string, unknown> = {};
+      for (const f of t.fields) out[f.name] = toSql((v as Record<string, unknown>)[f.name], f.type);
+      return out;
+    }
+    case "array":
+    case "multiset":
+      return Array.isArray(v) ? v.map((x) => toSql(x, t.element)) : null;
+    case "map": {
+      if (typeof v !== "object") return null;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toSql(x, t.value);
+      return out;
+    }
+    case "atomic":
+      if (Buffer.isBuffer(v) && ["BYTES", "BINARY", "VARBINARY"].includes(t.name)) return v;
+      return fromExternal(v, t);
+    default:
+      return v;
+  }
+}
+
+/**
+ * A SQL value as Avro takes it: a ROW (an object by field name, or the array of its values that
+ * `ROW(...)` makes) as a record of its fields, arrays and maps element by element.
+ */
+function toAvro(v: unknown, t: DataType): unknown {
+  if (v === null || v === undefined) return null;
+  switch (t.kind) {
+    case "row": {
+      const out: Record<string, unknown> = {};
+      t.fields.forEach((f, i) => {
+        const x = Array.isArray(v) ? v[i] : (v as Record<string, unknown>)[f.name];
+        out[f.name] = toAvro(x, f.type);
+      });
+      return out;
+    }
+    case "array":
+      return Array.isArray(v) ? v.map((x) => toAvro(x, t.element)) : v;
+    case "map": {
+      if (typeof v !== "object") return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toAvro(x, t.value);
+      return out;
+    }
+    default:
+      return v;
+  }
+}
+
+/** A record's place, as messages name it. */
+const placeOf = (rec: ConnectorRecord): string => `${rec.topic}/${rec.partition}@${rec.offset}`;
+
+/**
+ * The decoder of a table's records: the columns of each record's Avro value as SQL values (null
+ * for a null value). A value that does not decode throws an Error naming the table, the record and
+ * why (the job's error policy sends the record to its dead letters); a schema id the registry does
+ * not know fails the job (FLEUVE_SOURCE_FAILED naming the id and the registry).
+ */
+export function avroConfluentDecoder(
+  table: string,
+  options: AvroConfluentOptions,
+  columns: readonly FormatColumn[],
+): (rec: ConnectorRecord) => Record<string, unknown> | null {
+  const client = new RegistryClient({ url: options.url, ...(options.token ? { token: options.token } : {}) });
+  const reader = options.schema === undefined ? undefined : avroType(options.schema);
+  const writers = new Map<number, { type: avro.Type; resolver?: avro.Resolver }>();
+  const bad = (rec: ConnectorRecord, why: unknown) =>
+    new Error(
+      `table ${table}: cannot decode the avro-confluent value of record ${placeOf(rec)}: ${why instanceof Error ? why.message : String(why)}`,
+    );
+  const writerOf = (id: number, rec: ConnectorRecord) => {
+    let w = writers.get(id);
+    if (w !== undefined) return w;
+    let fetched: ReturnType<RegistryClient["byIdSync"]>;
+    try {
+      fetched = client.byIdSync(id);
+    } catch (e) {
+      const why =
+        e instanceof RegistryError ? `${e.message} (error_code ${e.errorCode})` : (e as Error).message;
+      throw new FleuveError(
+        "FLEUVE_SOURCE_FAILED",
+        `table ${table}: schema id ${id} of record ${placeOf(rec)} is unknown to the schema registry at ${options.url}: ${why}`,
+        {
+          details: { table, schemaId: id, registry: options.url },
+          permanent: e instanceof RegistryError && e.errorCode === 40403,
+        },
+      );
+    }
+    if ((fetched.schemaType ?? "AVRO") !== "AVRO")
+      throw bad(rec, `schema ${id} is ${fetched.schemaType}, not Avro`);
+    const type = avroType(
+      fetched.schema,
+      fetched.resolved.map((r) => r.schema),
+    );
+    w = { type, ...(reader === undefined ? {} : { resolver: reader.createResolver(type) }) };
+    writers.set(id, w);
+    return w;
+  };
+  return (rec) => {
+    const bytes = rec.value;
+    if (bytes === null || bytes === undefined) return null;
+    if (!Buffer.isBuffer(bytes)) throw bad(rec, `the value is a ${typeof bytes}, not bytes`);
+    let header: { id: number; rest: Buffer };
+    try {
+      header = readWireHeader(bytes);
+    } catch (e) {
+      throw bad(rec, e);
+    }
+    const w = writerOf(header.id, rec);
+    let value: unknown;
+    try {
+      value =
+        reader === undefined ? w.type.fromBuffer(header.rest) : reader.fromBuffer(header.rest, w.resolver);
+    } catch (e) {
+      throw bad(rec, `schema ${header.id}: ${(e as Error).message}`);
+    }
+    if (value === null || typeof value !== "object") throw bad(rec, `schema ${header.id} is not a record`);
+    const row: Record<string, unknown> = {};
+    for (const c of columns) row[c.name] = toSql((value as Record<string, unknown>)[c.name], c.type);
+    return row;
+  };
+}
+
+/** The Avro schema of a SQL type, as Flink's AvroSchemaConverter.convertToSchema derives it. */
+function schemaOf(t: DataType, rowName: string, table: string): unknown {
+  const nullable = (s: unknown) => (t.notNull ? s : ["null", s]);
+  switch (t.kind) {
+    case "row":
+      return nullable({
+        type: "record",
+        name: rowName,
+        fields: t.fields.map((f) => fieldOf(f.name, f.type, `${rowName}_${f.name}`, table)),
+      });
+    case "array":
+      return nullable({ type: "array", items: schemaOf(t.element, rowName, table) });
+    case "map":
+      return nullable({ type: "map", values: schemaOf(t.value, rowName, table) });
+    case "multiset":
+      return nullable({ type: "map", values: "int" });
+    case "atomic":
+      switch (t.name) {
+        case "BOOLEAN":
+          return nullable("boolean");
+        case "TINYINT":
+        case "SMALLINT":
+        case "INT":
+          return nullable("int");
+        case "BIGINT":
+          return nullable("long");
+        case "FLOAT":
+          return nullable("float");
+        case "DOUBLE":
+          return nullable("double");
+        case "CHAR":
+        case "VARCHAR":
+        case "STRING":
+          return nullable("string");
+        case "BINARY":
+        case "VARBINARY":
+        case "BYTES":
+          return nullable("bytes");
+        case "TIMESTAMP":
+        case "TIMESTAMP_LTZ":
+          return nullable({
+            type: "long",
+            logicalType: (t.args[0] ?? 6) <= 3 ? "timestamp-millis" : "timestamp-micros",
+          });
+        case "DECIMAL":
+          return nullable({
+            type: "bytes",
+            logicalType: "decimal",
+            precision: t.args[0] ?? 10,
+            scale: t.args[1] ?? 0,
+          });
+      }
+      break;
+  }
+  throw unsupported(
+    `the avro-confluent format for a column of type ${t.kind === "atomic" ? t.name : t.kind.toUpperCase()} (table ${table})`,
+  );
+}
+
+function fieldOf(name: string, t: DataType, rowName: string, table: string): Record<string, unknown> {
+  const type = schemaOf(t, rowName, table);
+  return t.notNull ? { name, type } : { name, type, default: null };
+}
+
+/** The Avro schema Flink derives from a table's physical columns (see the module's comment). */
+export function avroSchemaOfColumns(
+  table: string,
+  columns: readonly FormatColumn[],
+): Record<string, unknown> {
+  return {
+    type: "record",
+    name: "record",
+    namespace: "org.apache.flink.avro.generated",
+    // Nested records are named record_<field> in the same namespace, as Flink's (Avro prints them without it).
+    fields: columns.map((c) => fieldOf(c.name, c.type, `record_${c.name}`, table)),
+  };
+}
+
+/** The subject a sink registers under: `subject`, else Confluent's TopicNameStrategy `<topic>-value`. */
+export function sinkSubject(table: string, options: AvroConfluentOptions, topic: string | undefined): string {
+  if (options.subject !== undefined) return options.subject;
+  if (topic === undefined || topic.includes(";"))
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `table ${table}: format 'avro-confluent' needs option 'avro-confluent.subject' (no single 'topic' to name it after)`,
+      { details: { table, option: "avro-confluent.subject" } },
+    );
+  return `${topic}-value`;
+}
+
+/**
+ * The encoder of a table's rows: registers the schema (the `schema` option's, or the one derived
+ * from the columns) under `subject` and returns a function writing a row in the wire format with
+ * its id. A row that does not fit the schema throws an Error naming the table and the column (the
+ * job's error policy handles it).
+ */
+export async function avroConfluentEncoder(
+  table: string,
+  options: AvroConfluentOptions,
+  columns: readonly FormatColumn[],
+  subject: string,
+): Promise<{ id: number; encode: (row: Record<string, unknown>) => Buffer }> {
+  const client = new RegistryClient({ url: options.url, ...(options.token ? { token: options.token } : {}) });
+  const text = options.schema ?? JSON.stringify(avroSchemaOfColumns(table, columns));
+  let id: number;
+  try {
+    id = await client.register(subject, { schema: text });
+  } catch (e) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `table ${table}: the schema registry at ${options.url} refused the table's Avro schema under subject ${subject}: ${(e as Error).message}`,
+      { details: { table, subject, registry: options.url }, cause: e },
+    );
+  }
+  const type = avroType(text);
+  const header = wireHeader(id);
+  return {
+    id,
+    encode(row) {
+      const record: Record<string, unknown> = {};
+      for (const c of columns) record[c.name] = toAvro(row[c.name], c.type);
+      try {
+        return Buffer.concat([header, type.toBuffer(record)]);
+      } catch (e) {
+        const problems: string[] = [];
+        type.isValid(record, {
+          errorHook: (path, v) =>
+            problems.push(`column ${path.join(".")}: ${JSON.stringify(v) ?? String(v)}`),
+        });
+        throw new Error(
+          `table ${table}: the row does not fit Avro schema ${id} of subject ${subject}: ${problems.length > 0 ? problems.join("; ") : (e as Error).message}`,
+        );
+      }
+    },
+  };
+}
