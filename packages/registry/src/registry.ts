@@ -58,6 +58,15 @@ export function qualify(ctx: string, name: string): string {
   return c === DEFAULT_CONTEXT ? name : `:${c}:${name}`;
 }
 
+/**
+ * The key under which a subject's context keeps its own config and mode (`:.ctx:`, the context
+ * with an empty name); undefined in the default context, whose defaults are the global ones.
+ */
+function contextKey(subject: string): string | undefined {
+  const ctx = contextOf(subject);
+  return ctx === DEFAULT_CONTEXT ? undefined : `:${ctx}:`;
+}
+
 /** Options of {@link SchemaRegistry}. */
 export interface SchemaRegistryOptions {
   /** The global compatibility level before any `PUT /config`. Default BACKWARD (Confluent's). */
@@ -362,18 +371,29 @@ export class SchemaRegistry {
 
   // ---- config and mode
 
-  /** The compatibility level that applies to a subject. */
+  /**
+   * The compatibility level that applies to a subject: its own, else its context's (`:.ctx:`, set
+   * with `PUT /config/:.ctx:` or `/contexts/.ctx/config`), else the global one, as Confluent's.
+   */
   compatibilityOf(subject: string | null): CompatibilityLevel {
     return (
-      (subject !== null ? this.configs.get(subject) : undefined) ??
+      (subject !== null
+        ? (this.configs.get(subject) ?? this.configs.get(contextKey(subject) ?? null))
+        : undefined) ??
       this.configs.get(null) ??
       this.defaultCompatibility
     );
   }
 
-  /** The mode that applies to a subject. */
+  /** The mode that applies to a subject: its own, else its context's, else the global one. */
   modeOf(subject: string | null): Mode {
-    return (subject !== null ? this.modes.get(subject) : undefined) ?? this.modes.get(null) ?? "READWRITE";
+    return (
+      (subject !== null
+        ? (this.modes.get(subject) ?? this.modes.get(contextKey(subject) ?? null))
+        : undefined) ??
+      this.modes.get(null) ??
+      "READWRITE"
+    );
   }
 
   /** `GET /config[/{subject}]`. */

@@ -10,6 +10,7 @@ import AjvModule from "ajv";
 import type avro from "avsc";
 import protobuf from "protobufjs";
 import { type FetchedSchema, RegistryClient, type RegistryTarget } from "./client.js";
+import { ownTopLevelNames } from "./compat/protobuf.js";
 import { RegistryError } from "./errors.js";
 import { type ParsedSchema, parseSchema, type SchemaTypeName, schemaTypeOf } from "./schema-types.js";
 import type { SchemaReference } from "./store.js";
@@ -195,7 +196,10 @@ function codecOf(parsed: ParsedSchema, id: number, messageName?: string): Codec 
       };
     }
     case "PROTOBUF": {
-      const tops = topMessages(parsed.proto.root);
+      // Message indexes count the schema's own top-level messages, not those of its imports
+      // (whose definitions share the root).
+      const own = ownTopLevelNames(parsed.canonical);
+      const tops = topMessages(parsed.proto.root).filter((t) => own.includes(t.fullName));
       const all = messageTypes(parsed.proto.root);
       const type = messageName
         ? all.find((t) => t.name === messageName || t.fullName === `.${messageName}`)

@@ -15,14 +15,20 @@ import {
   type SchemaRegistry,
 } from "./registry.js";
 import { SCHEMA_TYPES } from "./schema-types.js";
+import type { SchemaReference } from "./store.js";
 
 /**
  * `?format=serialized`: a Protobuf schema as its base64 FileDescriptorProto (Confluent's format,
  * which its JavaScript client asks for); other types and formats are returned as stored.
  */
-function inFormat<T extends { schema: string; schemaType?: string }>(v: T, format: string | null): T {
+function inFormat<T extends { schema: string; schemaType?: string; references?: SchemaReference[] }>(
+  r: SchemaRegistry,
+  v: T,
+  format: string | null,
+): T {
   if (format !== "serialized" || v.schemaType !== "PROTOBUF") return v;
-  return { ...v, schema: serializedProtobuf(v.schema) };
+  const imports = new Map(r.resolvedReferences(v.references ?? []).map((x) => [x.name, x.schema]));
+  return { ...v, schema: serializedProtobuf(v.schema, imports) };
 }
 
 /** The content type of every answer. */
@@ -176,8 +182,10 @@ async function route(
     else if (rest[0] === "subjects" && !q.has("subjectPrefix")) q.set("subjectPrefix", qualify(ctx, ""));
     if (rest[0] === "schemas" && !q.has("subject")) q.set("subject", qualify(ctx, ""));
     if (rest[0] === "compatibility" && rest[2] !== undefined) rest[2] = qualify(ctx, rest[2]);
-    if ((rest[0] === "config" || rest[0] === "mode") && rest[1] !== undefined)
-      rest[1] = qualify(ctx, rest[1]);
+    // `/contexts/.ctx/config` (and `mode`) is the context's own, `/config/:.ctx:` (Confluent's
+    // context filter); in the default context it is the global one.
+    if ((rest[0] === "config" || rest[0] === "mode") && (rest[1] !== undefined || qualify(ctx, "") !== ""))
+      rest[1] = qualify(ctx, rest[1] ?? "");
     return route(r, method, rest, q, req);
   }
   // Subjects qualified with the default context (`:.:name`) are plain names.
@@ -199,7 +207,7 @@ async function route(
     if (b === "ids" && c !== undefined && method === "GET") {
       const n = id(c);
       if (Number.isNaN(n)) return NOT_FOUND;
-      if (p.length === 3) return inFormat(await r.schemaById(n, idContext), q.get("format"));
+      if (p.length === 3) return inFormat(r, await r.schemaById(n, idContext), q.get("format"));
       if (p.length === 4 && d === "schema") return (await r.schemaById(n, idContext)).schema;
       if (p.length === 4 && d === "versions") return r.versionsOfId(n, deleted, idContext);
       if (p.length === 4 && d === "subjects") {
@@ -226,7 +234,8 @@ async function route(
     }
     const version = Registry.parseVersion(d as string);
     if (p.length === 4) {
-      if (method === "GET") return inFormat(await r.getVersion(subject, version, deleted), q.get("format"));
+      if (method === "GET")
+        return inFormat(r, await r.getVersion(subject, version, deleted), q.get("format"));
       if (method === "DELETE") return r.deleteVersion(subject, version, flag(q, "permanent"));
       return NOT_ALLOWED;
     }

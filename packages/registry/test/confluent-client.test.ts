@@ -15,6 +15,8 @@ import {
   SchemaRegistryClient,
   SerdeType,
 } from "@confluentinc/schemaregistry";
+import type protobuf from "protobufjs";
+import * as descriptorModule from "protobufjs/ext/descriptor/index.js";
 import {
   type RunningRegistry,
   readWireHeader,
@@ -186,5 +188,46 @@ message Wrapper { message Inner { string v = 1; } Inner inner = 1; }
     const theirBytes = await theirs.serialize("proto-t", msg);
     assert.deepEqual(theirBytes, ours.serialize({ page: "/cart", at: 9 }), "identical bytes");
     assert.deepEqual(reader.deserialize(theirBytes), { page: "/cart", at: "9" });
+  });
+  it("Protobuf with imports: ?format=serialized names them as dependencies, and their reader decodes our bytes", async () => {
+    const money =
+      'syntax = "proto3";\npackage acme;\nmessage Money {\n  int64 cents = 1;\n  string currency = 2;\n}\n';
+    const order =
+      'syntax = "proto3";\npackage acme;\nimport "acme/money.proto";\nmessage Order {\n  string id = 1;\n  Money total = 2;\n}\n';
+    await client.register("money", { schemaType: "PROTOBUF", schema: money });
+    const ours = await schemaSerializer({
+      url: r.url,
+      subject: "orders-proto-value",
+      schema: order,
+      schemaType: "PROTOBUF",
+      references: [{ name: "acme/money.proto", subject: "money", version: 1 }],
+    });
+    // Their deserializer fetches the schema and its reference with ?format=serialized and builds
+    // file descriptors from them, the import resolved by its dependency name.
+    const theirReader = new ProtobufDeserializer(client, SerdeType.VALUE, {});
+    const o = await theirReader.deserialize(
+      "orders-proto",
+      ours.serialize({ id: "o1", total: { cents: 1250, currency: "EUR" } }),
+    );
+    assert.deepEqual([o.id, String(o.total.cents), o.total.currency], ["o1", "1250", "EUR"]);
+    // The answer itself: the file's own message only, its field typed by the qualified imported name.
+    const res = await fetch(`${r.url}/schemas/ids/${ours.id}?format=serialized`);
+    const { schema } = (await res.json()) as { schema: string };
+    const descriptor = (descriptorModule as unknown as { default: { FileDescriptorProto: protobuf.Type } })
+      .default;
+    const file = descriptor.FileDescriptorProto.toObject(
+      descriptor.FileDescriptorProto.decode(Buffer.from(schema, "base64")),
+    ) as {
+      dependency: string[];
+      package: string;
+      messageType: { name: string; field: { typeName?: string }[] }[];
+    };
+    assert.deepEqual(file.dependency, ["acme/money.proto"]);
+    assert.equal(file.package, "acme");
+    assert.deepEqual(
+      file.messageType.map((m) => m.name),
+      ["Order"],
+    );
+    assert.equal(file.messageType[0]!.field[1]!.typeName, ".acme.Money");
   });
 });

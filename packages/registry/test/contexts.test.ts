@@ -85,3 +85,54 @@ it("ids are per context; ?subject= and /contexts/{ctx}/ address a context", asyn
   assert.equal(inUs.body.is_compatible, false);
   assert.ok(inUs.body.messages.length > 0);
 });
+
+it("a context has its own config and mode (`/config/:.ctx:`, `/contexts/.ctx/config`): its subjects follow it before the global ones", async () => {
+  const V1 = avroRecord("C", [{ name: "c", type: "int" }]);
+  const V2 = avroRecord("C", [
+    { name: "c", type: "int" },
+    { name: "d", type: "string" },
+  ]); // no default
+  await call(r.url, "POST", "/subjects/:.cfg:items/versions", { schema: V1 });
+  await call(r.url, "POST", "/subjects/plain-items/versions", { schema: V1 });
+  // Under the global BACKWARD, a field added without a default is refused in any context.
+  assert.equal((await call(r.url, "POST", "/subjects/:.cfg:items/versions", { schema: V2 })).status, 409);
+  // The context's own level, set by its qualified name, applies to its subjects only.
+  assert.deepEqual((await call(r.url, "PUT", "/config/:.cfg:", { compatibility: "NONE" })).body, {
+    compatibility: "NONE",
+  });
+  assert.deepEqual((await call(r.url, "GET", "/config/:.cfg:")).body, { compatibilityLevel: "NONE" });
+  assert.deepEqual((await call(r.url, "GET", "/config/:.cfg:items?defaultToGlobal=true")).body, {
+    compatibilityLevel: "NONE",
+  });
+  assert.deepEqual((await call(r.url, "GET", "/config/plain-items?defaultToGlobal=true")).body, {
+    compatibilityLevel: "BACKWARD",
+  });
+  assert.equal((await call(r.url, "POST", "/subjects/:.cfg:items/versions", { schema: V2 })).status, 200);
+  assert.equal((await call(r.url, "POST", "/subjects/plain-items/versions", { schema: V2 })).status, 409);
+  // `/contexts/.cfg/config` is the same setting; a subject's own level still wins over it.
+  assert.deepEqual((await call(r.url, "GET", "/contexts/.cfg/config")).body, { compatibilityLevel: "NONE" });
+  await call(r.url, "PUT", "/contexts/.cfg/config/items", { compatibility: "FULL" });
+  assert.deepEqual((await call(r.url, "GET", "/config/:.cfg:items")).body, { compatibilityLevel: "FULL" });
+  // The global level is untouched.
+  assert.deepEqual((await call(r.url, "GET", "/config")).body, { compatibilityLevel: "BACKWARD" });
+
+  // Mode: a read-only context refuses writes to its subjects, and only to them.
+  assert.deepEqual((await call(r.url, "PUT", "/contexts/.cfg/mode", { mode: "READONLY" })).body, {
+    mode: "READONLY",
+  });
+  assert.deepEqual((await call(r.url, "GET", "/mode/:.cfg:")).body, { mode: "READONLY" });
+  assert.deepEqual((await call(r.url, "GET", "/mode/:.cfg:items?defaultToGlobal=true")).body, {
+    mode: "READONLY",
+  });
+  const refused = await call(r.url, "POST", "/subjects/:.cfg:other/versions", { schema: V1 });
+  assert.deepEqual([refused.status, refused.body.error_code], [422, 42205]);
+  assert.equal((await call(r.url, "POST", "/subjects/elsewhere/versions", { schema: V1 })).status, 200);
+  assert.deepEqual((await call(r.url, "GET", "/mode")).body, { mode: "READWRITE" });
+  // Deleting the context's mode and config puts its subjects back under the global ones.
+  assert.deepEqual((await call(r.url, "DELETE", "/mode/:.cfg:")).body, { mode: "READONLY" });
+  assert.equal((await call(r.url, "POST", "/subjects/:.cfg:other/versions", { schema: V1 })).status, 200);
+  assert.deepEqual((await call(r.url, "DELETE", "/config/:.cfg:")).body, { compatibilityLevel: "NONE" });
+  assert.deepEqual((await call(r.url, "GET", "/config/:.cfg:other?defaultToGlobal=true")).body, {
+    compatibilityLevel: "BACKWARD",
+  });
+});

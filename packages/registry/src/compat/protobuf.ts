@@ -129,23 +129,59 @@ export function protobufReadIssues(reader: ParsedProto, writer: ParsedProto): st
 }
 
 /**
+ * The full names (`.pkg.Name`) of the messages and enums a Protobuf file defines at its top level,
+ * in order: its own, not its imports' (parsed alone, unresolved).
+ */
+export function ownTopLevelNames(text: string): string[] {
+  const alone = protobuf.parse(text, new protobuf.Root(), { keepCase: true });
+  const pkg = alone.package ?? "";
+  const ns = pkg ? (alone.root.lookup(pkg) as protobuf.Namespace | null) : alone.root;
+  return (ns?.nestedArray ?? [])
+    .filter((n) => n instanceof protobuf.Type || n instanceof protobuf.Enum)
+    .map((n) => n.fullName);
+}
+
+/**
  * A Protobuf schema as Confluent's `?format=serialized` returns it: its FileDescriptorProto in
  * binary, base64-encoded (what Confluent's own JavaScript client asks for, to build messages with
- * @bufbuild/protobuf). Message and enum type names are fully qualified, as protoc writes them.
- * Schemas with references are refused (their descriptors would need the imports' file names).
+ * @bufbuild/protobuf). Message and enum type names are fully qualified, as protoc writes them. A
+ * schema with imports names them as its dependencies (the names its references give, which a
+ * client fetches as files of their own); `referenced` holds their texts by those names (with
+ * theirs, transitively), so that the file's types resolve; only its own definitions are in it.
  */
-export function serializedProtobuf(text: string): string {
+export function serializedProtobuf(
+  text: string,
+  referenced: ReadonlyMap<string, string> = new Map(),
+): string {
+  const own = new Set(ownTopLevelNames(text));
   const root = new protobuf.Root();
+  for (const src of referenced.values()) protobuf.parse(src, root, { keepCase: true });
   const res = protobuf.parse(text, root, { keepCase: true });
-  if ((res.imports?.length ?? 0) > 0 || (res.weakImports?.length ?? 0) > 0) {
-    throw errors.invalidSchema("format=serialized is not supported for Protobuf schemas with imports");
+  const pkg = res.package ?? "";
+  const imports = [...(res.imports ?? []), ...(res.weakImports ?? [])];
+  const missing = imports.filter((i) => !referenced.has(i));
+  if (missing.length > 0) {
+    throw errors.invalidSchema(
+      `format=serialized: the Protobuf schema imports ${missing.join(", ")}, which no reference names`,
+    );
   }
   root.resolveAll();
   const withDescriptor = root as protobuf.Root & { toDescriptor(syntax: string): any };
-  const set = withDescriptor.toDescriptor(/syntax\s*=\s*"proto2"/.test(text) ? "proto2" : "proto3");
-  const file = set.file[0];
-  if (file === undefined) throw errors.invalidSchema("the Protobuf schema has no definitions");
+  const syntax = /syntax\s*=\s*"proto2"/.test(text) ? "proto2" : "proto3";
+  const set = withDescriptor.toDescriptor(syntax);
+  // protobufjs makes one file per package, the imports' definitions of the same package included:
+  // keep the schema's own.
+  const mine = (set.file as any[]).filter((f) => (f.package ?? "") === pkg);
+  const prefix = pkg ? `.${pkg}.` : ".";
+  const ownDescs = (key: "messageType" | "enumType") =>
+    mine.flatMap((f) => (f[key] ?? []) as any[]).filter((d) => own.has(`${prefix}${d.name}`));
+  const file = mine[0] ?? { syntax };
+  if (mine.length === 0 && own.size === 0)
+    throw errors.invalidSchema("the Protobuf schema has no definitions");
   file.name = "default.proto";
+  file.messageType = ownDescs("messageType");
+  file.enumType = ownDescs("enumType");
+  if (imports.length > 0) file.dependency = imports;
   // protobufjs writes type names as the source does (relative); protoc and readers expect them qualified.
   const qualify = (descs: any[] | undefined, ns: protobuf.NamespaceBase) => {
     for (const d of descs ?? []) {
@@ -158,7 +194,7 @@ export function serializedProtobuf(text: string): string {
       qualify(d.nestedType, type);
     }
   };
-  qualify(file.messageType, res.package ? (root.lookup(res.package) as protobuf.Namespace) : root);
+  qualify(file.messageType, pkg ? (root.lookup(pkg) as protobuf.Namespace) : root);
   const descriptor = (descriptorModule as unknown as { default: { FileDescriptorProto: protobuf.Type } })
     .default;
   return Buffer.from(descriptor.FileDescriptorProto.encode(file).finish()).toString("base64");
