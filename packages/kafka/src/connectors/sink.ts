@@ -565,13 +565,26 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     // without this wait a transaction's records could land in a partition before those of the one
     // before it (records are sent after linger.ms, while the previous commit is still under way).
     const before = this.#sent;
+    // Records of batches cut while the send before is in flight, sent together once it is
+    // acknowledged (as the at-least-once writer, and the Java producer's accumulator): one request
+    // per batch would queue them one round trip each behind a slow acknowledgement (a GC pause, a
+    // busy broker), and an exactly-once exchange's records wait in that queue on every hop.
+    let queued: ProducerRecord[] | undefined;
     txn.send = (records) => {
+      if (queued) {
+        // a send not started yet takes them (txn.chain is already that send)
+        for (const r of records) queued.push(r);
+        return;
+      }
+      const mine: ProducerRecord[] = [...records];
+      queued = mine;
       txn.chain = txn.chain.then(() =>
-        before.then(() =>
-          sendChunked((messages) => tx!.send({ messages }), records, this.settings.batchSize).catch((e) =>
-            failedSend(`transaction ${id} failed`, e, this.shared, records),
-          ),
-        ),
+        before.then(() => {
+          if (queued === mine) queued = undefined;
+          return sendChunked((messages) => tx!.send({ messages }), mine, this.settings.batchSize).catch((e) =>
+            failedSend(`transaction ${id} failed`, e, this.shared, mine),
+          );
+        }),
       );
     };
     return txn;

@@ -191,6 +191,38 @@ describe("kafkaSource / kafkaSink", { ...options, timeout: 300_000 }, () => {
     );
   });
 
+  test("exactly-once keeps the write order in a partition across sends coalesced behind the one in flight", async () => {
+    // As above, in transactions (checkpoints every 20 ms): batches cut while a send of the
+    // transaction is in flight go together in the next one (sink.ts, TransactionalWriter #begin),
+    // and a transaction's first send waits for those of the one before.
+    const output = await topic("eos-order", 1);
+    const n = 30_000;
+    const env = StreamExecutionEnvironment.create({
+      parallelism: 1,
+      checkpointing: { dir: cpDir(), intervalMs: 20 },
+      log: () => {},
+    });
+    env.fromCollection(Array.from({ length: n }, (_, i) => i)).sinkTo(
+      kafkaSink<number>({
+        bootstrap: BOOTSTRAP,
+        topic: output,
+        serializer: (v) => Buffer.from(String(v)),
+        deliveryGuarantee: "exactly-once",
+        transactionalIdPrefix: uniqueTopic("eos-order"),
+        props: { "linger.ms": 0 },
+      }),
+      "out",
+    );
+    await env.execute("eos-order");
+    await settled(client, output, 1);
+    const got = kcatRead(output).map(Number);
+    assert.equal(got.length, n);
+    assert.deepEqual(
+      got,
+      Array.from({ length: n }, (_, i) => i),
+    );
+  });
+
   test("a poison record goes to the dead-letter writer, the others through", async () => {
     const input = await topic("poison-in", 1);
     const output = await topic("poison-out", 1);
