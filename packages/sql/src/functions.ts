@@ -24,7 +24,8 @@ export interface ScalarFunctionDefinition {
   readonly resultType?: string;
   /**
    * The SQL types of the arguments: the planner then checks the number of arguments and the
-   * type of each whose type it knows. Without it, the number is `eval.length`.
+   * type of each whose type it knows. Without it, the number is `eval.length` (the parameters
+   * before a default or rest one; with none, such as `(...xs) => ...`, any number).
    */
   readonly argumentTypes?: readonly string[];
 }

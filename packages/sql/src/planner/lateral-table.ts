@@ -15,6 +15,7 @@ import { type Column, joinedColumns, type Relation, rowScope } from "./relation.
 import {
   checkArguments,
   checkSync,
+  declaredParameters,
   functionFailed,
   unknownFunction,
   userFunction,
@@ -66,7 +67,7 @@ export function planLateralTable(
   const left = planSide(ref.left);
   const args = call.args.map((a) => compileExpression(a, rowScope(left)));
   const fn = f.definition.eval as (...a: unknown[]) => Iterable<unknown>;
-  checkArguments(f, args, call.pos, fn.length);
+  checkArguments(f, args, call.pos, declaredParameters(fn));
   const own = (f.columns ?? []).map((c): Column => ({ name: c.name, type: c.type }));
   const names = right.alias?.columns ?? [];
   if (names.length > 0 && names.length !== own.length)

@@ -153,6 +153,14 @@ export function checkSync(f: RegisteredFunction, v: unknown): unknown {
   return v;
 }
 
+/**
+ * The number of arguments `fn` takes when it has no declared types: its parameters before any
+ * default or rest one (`fn.length`); none counted (`...rest` alone) means any number.
+ */
+export function declaredParameters(fn: (...a: never[]) => unknown): number | undefined {
+  return fn.length === 0 ? undefined : fn.length;
+}
+
 /** Compiles a call of user scalar function `f` with compiled `args`. */
 export function compileScalarCall<I>(
   f: RegisteredFunction,
@@ -161,7 +169,7 @@ export function compileScalarCall<I>(
 ): Compiled<I> {
   if (f.definition.kind !== "scalar") throw new Error("not a scalar function");
   const fn = f.definition.eval as (...a: unknown[]) => unknown;
-  checkArguments(f, args, e.pos, fn.length);
+  checkArguments(f, args, e.pos, declaredParameters(fn));
   const n = args.length;
   return {
     eval: (r) => {

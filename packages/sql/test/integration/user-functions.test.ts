@@ -64,6 +64,11 @@ test("scalar functions: from a module and from TypeScript, on bounded VALUES and
   const tEnv = await withUdfs();
   tEnv.createFunction("count_char", countChar);
   tEnv.createFunction("twice", (x: number | null) => (x === null ? null : 2 * x));
+  // Only a rest parameter: any number of arguments.
+  tEnv.createFunction("joined", (...xs: unknown[]) => xs.join("-"));
+  assert.deepEqual(await rowsOf(tEnv, "SELECT joined(1) AS a, joined(1, 'b', 2) AS b FROM (VALUES (0))"), [
+    { a: "1", b: "1-b-2" },
+  ]);
   assert.deepEqual(
     await rowsOf(
       tEnv,
