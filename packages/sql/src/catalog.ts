@@ -3,18 +3,30 @@
  * catalog, one database). Names are case-sensitive, as in Flink.
  */
 
+import type { DataStream } from "@fleuve/core";
 import type { Query, Statement } from "./parser/ast.js";
 import { invalid } from "./planner/problems.js";
+import type { Row } from "./planner/values.js";
 
 /** A table from CREATE TABLE. */
 export type TableDefinition = Statement & { kind: "createTable" };
 /** A view from CREATE VIEW. */
 export type ViewDefinition = Statement & { kind: "createView" };
 
+/**
+ * A table over a DataStream (`createTemporaryView(name, stream, schema)`): its schema, parsed as
+ * the column list of a CREATE TABLE without WITH, and the stream of rows it reads.
+ */
+export interface StreamTableDefinition {
+  readonly schema: TableDefinition;
+  readonly stream: DataStream<Row>;
+}
+
 /** Tables and views by name. */
 export class Catalog {
   private readonly tables = new Map<string, TableDefinition>();
   private readonly views = new Map<string, ViewDefinition>();
+  private readonly streams = new Map<string, StreamTableDefinition>();
 
   /** Adds a table; an existing name fails unless IF NOT EXISTS. */
   createTable(def: TableDefinition): void {
@@ -26,8 +38,13 @@ export class Catalog {
     this.add(def.name.parts.join("."), def.ifNotExists, () => this.views.set(def.name.parts.join("."), def));
   }
 
+  /** Adds a table over a DataStream; an existing name fails. */
+  createStreamTable(name: string, def: StreamTableDefinition): void {
+    this.add(name, false, () => this.streams.set(name, def));
+  }
+
   private add(name: string, ifNotExists: boolean, set: () => void): void {
-    if (this.tables.has(name) || this.views.has(name)) {
+    if (this.tables.has(name) || this.views.has(name) || this.streams.has(name)) {
       if (ifNotExists) return;
       throw invalid(`a table or view named ${name} already exists`, undefined, { table: name });
     }
@@ -36,21 +53,31 @@ export class Catalog {
 
   /** Removes a table or view; a missing one fails unless IF EXISTS. */
   drop(kind: "TABLE" | "VIEW", name: string, ifExists: boolean): void {
-    const map = kind === "TABLE" ? this.tables : this.views;
-    if (!map.delete(name) && !ifExists)
+    // A DataStream table is a temporary view in Flink: DROP VIEW removes it.
+    const removed =
+      kind === "TABLE" ? this.tables.delete(name) : this.views.delete(name) || this.streams.delete(name);
+    if (!removed && !ifExists)
       throw invalid(`no ${kind.toLowerCase()} named ${name}`, undefined, { table: name });
   }
 
   /** The table or view called `name`, if any. */
-  lookup(name: string): { table: TableDefinition } | { view: ViewDefinition; query: Query } | undefined {
+  lookup(
+    name: string,
+  ):
+    | { table: TableDefinition }
+    | { view: ViewDefinition; query: Query }
+    | { stream: StreamTableDefinition }
+    | undefined {
     const t = this.tables.get(name);
     if (t) return { table: t };
+    const s = this.streams.get(name);
+    if (s) return { stream: s };
     const v = this.views.get(name);
     return v ? { view: v, query: v.query } : undefined;
   }
 
   /** Every table and view name, sorted. */
   names(): string[] {
-    return [...this.tables.keys(), ...this.views.keys()].sort();
+    return [...this.tables.keys(), ...this.views.keys(), ...this.streams.keys()].sort();
   }
 }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-export { Catalog, type TableDefinition, type ViewDefinition } from "./catalog.js";
+export { Catalog, type StreamTableDefinition, type TableDefinition, type ViewDefinition } from "./catalog.js";
 export { SQL_ERROR_CODES } from "./errors.js";
 export {
   type AggregateFunctionDefinition,

@@ -31,15 +31,15 @@ import {
   type UserFunction,
 } from "./functions.js";
 import type { Query, Statement } from "./parser/ast.js";
-import { parseQuery, parseScript } from "./parser/parse.js";
-import { printType } from "./parser/printer.js";
+import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
+import { printName, printType } from "./parser/printer.js";
 import { type ChangelogMode, describeMode, isInsertOnly, rowKind } from "./planner/changelog.js";
 import { explainStatement } from "./planner/explain.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
-import { connectorOptions, sideOptions } from "./planner/scan.js";
+import { connectorOptions, planStreamTable, sideOptions } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
 import { withFunctions } from "./planner/user-functions.js";
 import { flinkText, type Row } from "./planner/values.js";
@@ -122,6 +122,19 @@ export interface SqlEnvironment {
    * @throws FleuveError FLEUVE_SQL_VALIDATION when the name is taken or the definition is not valid.
    */
   createFunction(name: string, fn: UserFunction): void;
+  /**
+   * Registers a DataStream as a table (Flink's `createTemporaryView(name, fromDataStream(stream,
+   * schema))`). `schema` is the column list of a CREATE TABLE, physical columns only, e.g.
+   * `"id BIGINT, name STRING, ts TIMESTAMP_LTZ(3), WATERMARK FOR ts AS SOURCE_WATERMARK()"`.
+   * The records are the rows as they are: objects holding each column's value under its name, in
+   * SQL's representation (numbers, strings, booleans, null; timestamps as epoch milliseconds);
+   * other fields are ignored. `WATERMARK FOR ts AS SOURCE_WATERMARK()` makes `ts` the event-time
+   * attribute with the stream's own timestamps and watermarks (which must then be `ts`'s values);
+   * `WATERMARK FOR ts AS ts - INTERVAL ...` assigns new ones, as for a CREATE TABLE.
+   * @throws FleuveError FLEUVE_SQL_SYNTAX (schema), FLEUVE_SQL_VALIDATION (name taken, bad
+   * WATERMARK), FLEUVE_SQL_UNSUPPORTED (computed or metadata columns).
+   */
+  createTemporaryView(name: string, stream: DataStream<Row>, schema: string): void;
   /** Settings made by SET 'key' = 'value'. */
   readonly settings: ReadonlyMap<string, string>;
 }
@@ -201,8 +214,9 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         const name = s.name.parts.join(".");
         const found = catalog.lookup(name);
         if (found === undefined) throw invalid(`unknown table ${name}`, undefined, { table: name });
-        const columns = "table" in found ? found.table.columns : [];
-        if (!("table" in found)) {
+        const columns =
+          "table" in found ? found.table.columns : "stream" in found ? found.stream.schema.columns : [];
+        if ("query" in found) {
           const rel = planQuery(found.query, ctx);
           return content(
             ["name", "type"],
@@ -439,6 +453,13 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
 
   return {
     settings,
+    createTemporaryView(name, stream, schema) {
+      const def = parseStatement(`CREATE TEMPORARY TABLE ${printName(name)} (${schema})`);
+      if (def.kind !== "createTable") throw invalid(`createTemporaryView ${name}: bad schema`);
+      // Planned now so that a bad schema fails here rather than at the first query.
+      planStreamTable({ schema: def, stream }, name);
+      catalog.createStreamTable(name, { schema: def, stream });
+    },
     async executeSql(text) {
       const statements = parseScript(text);
       if (statements.length !== 1) {

@@ -23,7 +23,7 @@ import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { planRank } from "./rank.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
-import { planScan } from "./scan.js";
+import { planScan, planStreamTable } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
 import { isAggregateName, userFunction, withFunctions } from "./user-functions.js";
@@ -342,6 +342,7 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
     );
   }
   if ("table" in found) return planScan(found.table, ctx.env, ctx.connectors, name);
+  if ("stream" in found) return planStreamTable(found.stream, name);
   const rel = planQuery(found.query, ctx);
   return renameColumns({ ...rel, alias: name }, found.view.columns);
 }

@@ -23,7 +23,7 @@ import {
   type WatermarkOutput,
   WatermarkStrategy,
 } from "@fleuve/core";
-import type { TableDefinition } from "../catalog.js";
+import type { StreamTableDefinition, TableDefinition } from "../catalog.js";
 import { avroConfluentDecoder } from "../formats/avro-confluent.js";
 import { requireBytes, splitTableFormat } from "../formats/table-format.js";
 import type { Expr } from "../parser/ast.js";
@@ -245,6 +245,35 @@ export function planScan(
     })
     .name(`RowDecoder(table=[${name}], fields=[${columns.map((c) => c.name).join(", ")}])`);
 
+  const watermarked = withWatermark(stream, def, columns);
+  stream = watermarked.stream;
+  const rowtime = watermarked.rowtime;
+  if (upsert) {
+    const keyColumns = primaryKey as readonly string[];
+    const producer = `ChangelogNormalize(key=[${keyColumns.join(", ")}])`;
+    return {
+      stream: changelogNormalize(stream, keyColumns, producer),
+      columns,
+      rowtime,
+      alias,
+      changelog: retractMode(producer, keyColumns),
+    };
+  }
+  return { stream, columns, rowtime, proctime, alias, changelog: INSERT_ONLY };
+}
+
+/**
+ * The rowtime column of table `def` (its WATERMARK FOR column) and its stream with Flink SQL's
+ * watermarks assigned; `WATERMARK FOR col AS SOURCE_WATERMARK()` keeps the stream's own record
+ * timestamps and watermarks (a DataStream table: they must be the values of `col`).
+ */
+function withWatermark(
+  input: DataStream<Row>,
+  def: TableDefinition,
+  columns: readonly Column[],
+): { stream: DataStream<Row>; rowtime: string | undefined } {
+  const name = def.name.parts.join(".");
+  let stream = input;
   let rowtime: string | undefined;
   if (def.watermark !== undefined) {
     const col = columns.find((c) => c.name === def.watermark?.column);
@@ -263,7 +292,12 @@ export function planScan(
         },
       );
     }
-    const delay = watermarkDelay(col.name, def.watermark.expr);
+    rowtime = col.name;
+    const expr = def.watermark.expr;
+    if (expr.kind === "call" && expr.name === "SOURCE_WATERMARK" && expr.args.length === 0) {
+      return { stream, rowtime };
+    }
+    const delay = watermarkDelay(col.name, expr);
     const field = col.name;
     stream = stream
       .assignTimestampsAndWatermarks(
@@ -275,21 +309,32 @@ export function planScan(
           },
         ),
       )
-      .name(`WatermarkAssigner(rowtime=[${field}], watermark=[${printExpr(def.watermark.expr)}])`);
-    rowtime = col.name;
+      .name(`WatermarkAssigner(rowtime=[${field}], watermark=[${printExpr(expr)}])`);
   }
-  if (upsert) {
-    const keyColumns = primaryKey as readonly string[];
-    const producer = `ChangelogNormalize(key=[${keyColumns.join(", ")}])`;
-    return {
-      stream: changelogNormalize(stream, keyColumns, producer),
-      columns,
-      rowtime,
-      alias,
-      changelog: retractMode(producer, keyColumns),
-    };
+  return { stream, rowtime };
+}
+
+/**
+ * Plans a scan of a table over a DataStream (`createTemporaryView`): its rows are the stream's
+ * records as they are (values already in SQL's representation: numbers, strings, timestamps as
+ * epoch milliseconds), its columns those of the schema; a WATERMARK in the schema makes its column
+ * the event-time attribute.
+ */
+export function planStreamTable(def: StreamTableDefinition, alias: string): Relation {
+  const name = def.schema.name.parts.join(".");
+  const columns: Column[] = [];
+  for (const c of def.schema.columns) {
+    if (c.kind !== "physical") {
+      throw unsupported(
+        `${c.kind} column ${c.name} of DataStream table ${name}`,
+        c.pos,
+        "give the column's values in the stream's rows",
+      );
+    }
+    columns.push({ name: c.name, type: c.type });
   }
-  return { stream, columns, rowtime, proctime, alias, changelog: INSERT_ONLY };
+  const { stream, rowtime } = withWatermark(def.stream, def.schema, columns);
+  return { stream, columns, rowtime, alias, changelog: INSERT_ONLY };
 }
 
 /**
