@@ -134,7 +134,7 @@ export interface SqlEnvironment {
    * @throws FleuveError FLEUVE_SQL_SYNTAX (schema), FLEUVE_SQL_VALIDATION (name taken, bad
    * WATERMARK), FLEUVE_SQL_UNSUPPORTED (computed or metadata columns).
    */
-  createTemporaryView(name: string, stream: DataStream<Row>, schema: string): void;
+  createTemporaryView<T extends object>(name: string, stream: DataStream<T>, schema: string): void;
   /** Settings made by SET 'key' = 'value'. */
   readonly settings: ReadonlyMap<string, string>;
 }
@@ -453,7 +453,9 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
 
   return {
     settings,
-    createTemporaryView(name, stream, schema) {
+    createTemporaryView(name, records, schema) {
+      // The records are the rows (objects keyed by column name): no conversion per record.
+      const stream = records as unknown as DataStream<Row>;
       const def = parseStatement(`CREATE TEMPORARY TABLE ${printName(name)} (${schema})`);
       if (def.kind !== "createTable") throw invalid(`createTemporaryView ${name}: bad schema`);
       // Planned now so that a bad schema fails here rather than at the first query.

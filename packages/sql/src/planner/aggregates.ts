@@ -311,13 +311,21 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
     }
     if (name === "COUNT") return count;
     if (name === "SUM") return count === 0 ? null : sum;
-    if (name === "AVG") return count === 0 ? null : sum / count;
+    if (name === "AVG") return count === 0 ? null : average(a, sum, count);
     return best;
   }
   if (name === "COUNT") return acc as number;
   const [sum, count] = acc as [number, number];
   if (count === 0) return null;
-  return name === "AVG" ? sum / count : sum;
+  return name === "AVG" ? average(a, sum, count) : sum;
+}
+
+const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"]);
+
+/** AVG keeps its argument's type (Flink): over integers, the quotient truncated toward zero. */
+function average(a: AggregateCall, sum: number, count: number): number {
+  const t = a.arg?.type;
+  return t?.kind === "atomic" && INTEGER_TYPES.has(t.name) ? Math.trunc(sum / count) : sum / count;
 }
 
 /**

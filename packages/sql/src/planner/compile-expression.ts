@@ -100,9 +100,16 @@ export function compileExpression<I>(e: Expr, scope: Scope<I>): Compiled<I> {
   switch (e.kind) {
     case "literal": {
       const v = e.type === "number" ? Number(e.text) : e.type === "null" ? null : e.value;
+      // Flink: 12 is INT, 0.908 DECIMAL(4, 3) (exact, so 0.908 * price keeps three decimals), 1e3 DOUBLE.
+      const decimal = e.type === "number" ? /^(\d*)\.(\d+)$/.exec(e.text) : null;
       const type =
         e.type === "number"
-          ? atomic(/^\d+$/.test(e.text) ? "INT" : "DOUBLE")
+          ? decimal !== null
+            ? atomic("DECIMAL", [
+                Math.max(1, (decimal[1] ?? "").replace(/^0+/, "").length + (decimal[2] as string).length),
+                (decimal[2] as string).length,
+              ])
+            : atomic(/^\d+$/.test(e.text) ? "INT" : "DOUBLE")
           : e.type === "string"
             ? STRING
             : e.type === "boolean"
@@ -391,7 +398,11 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
                 ? (x: number, y: number) => x / y
                 : (x: number, y: number) => x % y;
       // A timestamp plus or minus an interval stays a timestamp.
-      const type = isTimestampType(a.type) ? a.type : isTimestampType(b.type) ? b.type : (a.type ?? b.type);
+      const type = isTimestampType(a.type)
+        ? a.type
+        : isTimestampType(b.type)
+          ? b.type
+          : (decimalArithmetic(op, a.type, b.type) ?? a.type ?? b.type);
       return {
         eval: (r) => {
           const x = a.eval(r);
@@ -402,6 +413,38 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
       };
     }
   }
+}
+
+/** Precision and scale of an exact numeric type (integers as DECIMAL(p, 0)), or undefined. */
+function exactOf(t: DataType | undefined): [number, number] | undefined {
+  if (t?.kind !== "atomic") return undefined;
+  const ints: Record<string, number> = { TINYINT: 3, SMALLINT: 5, INT: 10, INTEGER: 10, BIGINT: 19 };
+  if (t.name in ints) return [ints[t.name] as number, 0];
+  if (t.name === "DECIMAL") return [t.args[0] ?? 10, t.args[1] ?? 0];
+  return undefined;
+}
+
+/**
+ * The DECIMAL type of `a op b` when one side is DECIMAL and the other exact (Flink's rules: `*`
+ * adds the scales, `+` and `-` keep the larger one), so that results print with Flink's scale;
+ * undefined otherwise (`/` and `%` keep the first operand's type).
+ */
+function decimalArithmetic(
+  op: string,
+  a: DataType | undefined,
+  b: DataType | undefined,
+): DataType | undefined {
+  const isDecimal = (t: DataType | undefined) => t?.kind === "atomic" && t.name === "DECIMAL";
+  if (!isDecimal(a) && !isDecimal(b)) return undefined;
+  const x = exactOf(a);
+  const y = exactOf(b);
+  if (x === undefined || y === undefined) return undefined;
+  if (op === "*") return atomic("DECIMAL", [Math.min(38, x[0] + y[0]), x[1] + y[1]]);
+  if (op === "+" || op === "-") {
+    const scale = Math.max(x[1], y[1]);
+    return atomic("DECIMAL", [Math.min(38, Math.max(x[0] - x[1], y[0] - y[1]) + scale + 1), scale]);
+  }
+  return undefined;
 }
 
 function compileCast<I>(x: Compiled<I>, t: DataType, isTry: boolean): Compiled<I> {

@@ -24,7 +24,7 @@ import { printExpr } from "../parser/printer.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
 import { SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
-import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode } from "./changelog.js";
+import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
@@ -209,7 +209,8 @@ export function planJoin(
     : right.stream.map((row) => {
         const out: Row = {};
         for (const [from, to] of rename) out[to] = row[from];
-        return out;
+        // The kind travels with the row: without it an updating right side's -U/-D would join as inserts.
+        return withKindOf(out, row);
       });
   const connected = left.stream.connect(renamedRight).keyBy(keyOf(keysLeft), keyOf(keysRight));
 

@@ -28,7 +28,13 @@ import { stateTtlMs } from "./settings.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
 import { isAggregateName, userFunction, withFunctions } from "./user-functions.js";
 import type { Row } from "./values.js";
-import { intervalArgument, planWindowAggregate, type WindowTvf } from "./window-aggregate.js";
+import {
+  groupWindowAt,
+  intervalArgument,
+  planGroupWindow,
+  planWindowAggregate,
+  type WindowTvf,
+} from "./window-aggregate.js";
 
 /** What planning needs: where streams go, the connectors, the tables and views. */
 export interface PlanContext {
@@ -148,6 +154,8 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
   }
   if (from.kind === "tableFunction" && aggregating)
     return planWindowAggregate(select, planWindowTvf(from, ctx));
+  if (aggregating && groupWindowAt(select) >= 0)
+    return planGroupWindow({ ...select, where }, planFrom(from, ctx, select.pos)) as Relation;
   // ROW_NUMBER() in a subquery, filtered here: Top-N, deduplication and their window variants.
   const ranked = planRank(select, from, where, (inner) => planSelect(inner, ctx));
   if (ranked !== undefined) {
@@ -207,11 +215,18 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
       ...(source === undefined ? {} : { source }),
     });
   });
-  const seen = new Set<string>();
+  // Two items of one name (`SELECT B.dateTime, A.dateTime`): the later ones are renamed
+  // dateTime0, dateTime1... as Flink (Calcite) names them.
+  const seen = new Set(outs.map((o) => o.name));
+  const named = new Set<string>();
   for (const o of outs) {
-    if (seen.has(o.name))
-      throw invalid(`the select list names two columns ${o.name}; give one an alias`, select.pos);
-    seen.add(o.name);
+    if (named.has(o.name)) {
+      let k = 0;
+      while (seen.has(`${o.name}${k}`)) k++;
+      o.name = `${o.name}${k}`;
+      seen.add(o.name);
+    }
+    named.add(o.name);
   }
   const projected = stream
     .map((row) => {

@@ -149,7 +149,76 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ["REVERSE", { minArgs: 1, maxArgs: 1, fn: ([s]) => [...str(s)].reverse().join(""), type: STRING }],
   ["LPAD", { minArgs: 3, maxArgs: 3, fn: ([s, n, p]) => pad(str(s), num(n), str(p), true), type: STRING }],
   ["RPAD", { minArgs: 3, maxArgs: 3, fn: ([s, n, p]) => pad(str(s), num(n), str(p), false), type: STRING }],
+  ["DATE_FORMAT", { minArgs: 2, maxArgs: 2, fn: ([t, f]) => dateFormat(t, str(f)), type: STRING }],
+  [
+    "REGEXP_EXTRACT",
+    { minArgs: 2, maxArgs: 3, fn: ([s, r, i]) => regexpExtract(str(s), str(r), i), type: STRING },
+  ],
+  [
+    "SPLIT_INDEX",
+    { minArgs: 3, maxArgs: 3, fn: ([s, sep, i]) => splitIndex(str(s), str(sep), num(i)), type: STRING },
+  ],
 ]);
+
+/**
+ * DATE_FORMAT(timestamp, format): the time (epoch ms, UTC, or a timestamp text) in a Java
+ * DateTimeFormatter pattern: yyyy, yy, MM, M, dd, d, HH, H, mm, m, ss, s, SSS; text in '...' and
+ * other characters as they are. NULL for an unreadable time.
+ */
+function dateFormat(t: unknown, format: string): string | null {
+  const ms = typeof t === "number" ? t : parseTimestamp(String(t));
+  if (!Number.isFinite(ms)) return null;
+  const d = new Date(ms);
+  const fields: Record<string, number> = {
+    y: d.getUTCFullYear(),
+    M: d.getUTCMonth() + 1,
+    d: d.getUTCDate(),
+    H: d.getUTCHours(),
+    m: d.getUTCMinutes(),
+    s: d.getUTCSeconds(),
+    S: d.getUTCMilliseconds(),
+  };
+  let out = "";
+  for (let i = 0; i < format.length; ) {
+    const c = format[i] as string;
+    if (c === "'") {
+      const end = format.indexOf("'", i + 1);
+      out += end < 0 ? format.slice(i + 1) : format.slice(i + 1, end);
+      i = end < 0 ? format.length : end + 1;
+      continue;
+    }
+    let n = 1;
+    while (format[i + n] === c) n++;
+    const v = fields[c];
+    if (v === undefined) out += c.repeat(n);
+    else if (c === "y" && n === 2) out += String(v % 100).padStart(2, "0");
+    else out += String(v).padStart(n, "0");
+    i += n;
+  }
+  return out;
+}
+
+/** Regular expressions by their text (a query uses a few, each for every row). */
+const REGEXPS = new Map<string, RegExp>();
+
+/** REGEXP_EXTRACT(s, regex[, group]): the group (default 0) of the first match; NULL without one. */
+function regexpExtract(s: string, regex: string, group: unknown): string | null {
+  let re = REGEXPS.get(regex);
+  if (re === undefined) {
+    re = new RegExp(regex);
+    if (REGEXPS.size < 256) REGEXPS.set(regex, re);
+  }
+  const m = re.exec(s);
+  const v = m?.[group === undefined || group === null ? 0 : Number(group)];
+  return v === undefined ? null : v;
+}
+
+/** SPLIT_INDEX(s, separator, index): the index-th (from 0) part of s split at separator; NULL out of range. */
+function splitIndex(s: string, sep: string, index: number): string | null {
+  if (index < 0) return null;
+  const parts = s.split(sep);
+  return index < parts.length ? (parts[index] as string) : null;
+}
 
 /** SUBSTRING(s, start[, length]), 1-based; a start below 1 counts from 1 as Flink does. */
 function substring([s, start, len]: unknown[]): string {
@@ -188,11 +257,8 @@ export const NOT_YET_SUPPORTED: ReadonlySet<string> = new Set([
   "JSON_EXISTS",
   "JSON_OBJECT",
   "JSON_ARRAY",
-  "DATE_FORMAT",
   "REGEXP",
-  "REGEXP_EXTRACT",
   "REGEXP_REPLACE",
-  "SPLIT_INDEX",
   "STR_TO_MAP",
   "LISTAGG",
   "COLLECT",

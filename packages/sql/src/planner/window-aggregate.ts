@@ -289,3 +289,74 @@ export function intervalArgument(e: Expr | undefined, what: string, fn: string, 
   const ms = intervalMs(e);
   return ms;
 }
+
+const GROUP_WINDOWS: Record<string, WindowTvf["kind"]> = { TUMBLE: "TUMBLE", HOP: "HOP", SESSION: "SESSION" };
+
+/** The index of the legacy group window call (`TUMBLE(ts, ...)`...) in `select`'s GROUP BY, or -1. */
+export function groupWindowAt(select: Select): number {
+  return select.groupBy.findIndex(
+    (g) => g.kind === "expr" && g.expr.kind === "call" && Object.hasOwn(GROUP_WINDOWS, g.expr.name),
+  );
+}
+
+/**
+ * Flink's legacy group windows, `GROUP BY k, TUMBLE|HOP|SESSION(ts, INTERVAL ...)` with
+ * `TUMBLE_START(ts, ...)`, `TUMBLE_END`, `TUMBLE_ROWTIME` (HOP_..., SESSION_...) in the select
+ * list, planned as the window TVF aggregation they equal: the window call becomes the TVF over
+ * `input` (SESSION partitioned by the other keys), its auxiliary functions the window columns.
+ * Undefined when the GROUP BY has no such call.
+ */
+export function planGroupWindow(select: Select, input: Relation): Relation | undefined {
+  const at = groupWindowAt(select);
+  if (at < 0) return undefined;
+  const call = (select.groupBy[at] as { expr: Expr & { kind: "call" } }).expr;
+  const kind = GROUP_WINDOWS[call.name] as WindowTvf["kind"];
+  const others = select.groupBy.filter((_, i) => i !== at);
+  if (others.some((g) => g.kind !== "expr"))
+    throw unsupported(`GROUPING SETS with a ${kind} group window`, select.pos, "use the window TVF");
+  const time = call.args[0];
+  if (time?.kind !== "column") throw invalid(`${kind}: the first argument must be the time column`, call.pos);
+  const timeName = time.name.parts[time.name.parts.length - 1] as string;
+  if (input.proctime !== undefined && timeName === input.proctime)
+    throw unsupported(`a ${kind} group window on processing time`, call.pos);
+  if (input.rowtime === undefined || timeName !== input.rowtime) {
+    throw invalid(
+      `${kind}(${printExpr(time)}, ...): the time column must be the event-time attribute${input.rowtime === undefined ? " (the input has none)" : ` ${input.rowtime}`}`,
+      call.pos,
+    );
+  }
+  const iv = (i: number, what: string) => intervalArgument(call.args[i], what, kind, call.pos);
+  const size = kind === "HOP" ? iv(2, "size") : iv(1, kind === "SESSION" ? "gap" : "size");
+  const slide = kind === "HOP" ? iv(1, "slide") : size;
+  const keys = others.map((g) => (g as { expr: Expr }).expr);
+  const tvf: WindowTvf = {
+    kind,
+    input,
+    size,
+    slide,
+    offset: 0,
+    partitionBy: kind === "SESSION" ? keys : [],
+    pos: call.pos,
+  };
+  const column = (name: WindowColumn, pos: SourcePos): Expr => ({
+    kind: "column",
+    name: { parts: [name] },
+    pos,
+  });
+  const auxiliary: Record<string, WindowColumn> = {
+    [`${kind}_START`]: "window_start",
+    [`${kind}_END`]: "window_end",
+    [`${kind}_ROWTIME`]: "window_time",
+  };
+  const items = select.items.map((item) => {
+    const e = item.expr;
+    const w = e.kind === "call" ? auxiliary[e.name] : undefined;
+    return w === undefined ? item : { ...item, expr: column(w, call.pos) };
+  });
+  const groupBy = [
+    ...others,
+    { kind: "expr" as const, expr: column("window_start", call.pos) },
+    { kind: "expr" as const, expr: column("window_end", call.pos) },
+  ];
+  return planWindowAggregate({ ...select, items, groupBy }, tvf);
+}

@@ -193,7 +193,8 @@ function bruteForce(events: readonly { k: string; ts: number; v: number }[], siz
     total: g.vs.reduce((a, b) => a + b, 0),
     lo: Math.min(...g.vs),
     hi: Math.max(...g.vs),
-    mean: g.vs.reduce((a, b) => a + b, 0) / g.vs.length,
+    // AVG of an INT is an INT (Flink): the quotient truncated toward zero.
+    mean: Math.trunc(g.vs.reduce((a, b) => a + b, 0) / g.vs.length),
   }));
 }
 

@@ -1,9 +1,9 @@
-// The Nexmark SQL texts that bench/flink runs on Flink parse unchanged: every query of
-// bench/flink/src/main/java/dev/fleuve/nexmark/Queries.java and the views NexmarkFlink.java
-// creates. The texts are read from the Java sources (string concatenations joined), so a query
-// added there is checked here without copying it.
+// The Nexmark SQL texts that bench/flink runs on Flink (and Fleuve's `--api sql`) parse
+// unchanged: every statement of bench/nexmark/sql/q*.sql (the scripts Queries.java reads) and the
+// views NexmarkFlink.java creates. The texts are read from those files, so a query added there is
+// checked here without copying it.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { parseStatement, type Statement } from "@fleuve/sql";
 
@@ -18,29 +18,73 @@ function javaConcat(text: string, from: number): string {
   return out;
 }
 
-function nexmarkQueries(): Map<string, string> {
-  const text = readFileSync(new URL("Queries.java", JAVA), "utf8");
-  const queries = new Map<string, string>();
-  for (const m of text.matchAll(/SQL\.put\(\s*"(q\d+)",/g)) {
-    queries.set(m[1] as string, javaConcat(text, (m.index ?? 0) + m[0].length));
+const SQL_DIR = new URL("../../../../bench/nexmark/sql/", import.meta.url);
+
+/** Each script's statements, split as Queries.java splits them ('--' lines dropped, then ';'). */
+function nexmarkScripts(): Map<string, string[]> {
+  const names = readdirSync(SQL_DIR)
+    .filter((f) => /^q\d+\.sql$/.test(f))
+    .map((f) => f.slice(0, -4))
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  const scripts = new Map<string, string[]>();
+  for (const name of names) {
+    const text = readFileSync(new URL(`${name}.sql`, SQL_DIR), "utf8");
+    const body = text
+      .split("\n")
+      .filter((l) => !l.trim().startsWith("--"))
+      .join("\n");
+    scripts.set(
+      name,
+      body
+        .split(";")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    );
   }
-  return queries;
+  return scripts;
+}
+
+/** Each script's query (its last statement). */
+function nexmarkQueries(): Map<string, string> {
+  return new Map([...nexmarkScripts()].map(([name, s]) => [name, s[s.length - 1] as string]));
 }
 
 function nexmarkViews(): string[] {
   const text = readFileSync(new URL("NexmarkFlink.java", JAVA), "utf8");
-  return [...text.matchAll(/tEnv\.executeSql\(/g)].map((m) => javaConcat(text, (m.index ?? 0) + m[0].length));
+  return [...text.matchAll(/tEnv\.executeSql\(/g)]
+    .map((m) => javaConcat(text, (m.index ?? 0) + m[0].length))
+    .filter((s) => s.startsWith("CREATE TEMPORARY VIEW"));
 }
 
-test("bench/flink runs the Nexmark queries this test reads (q0..q12)", () => {
+test("bench/flink runs the Nexmark queries this test reads (q0..q22)", () => {
   const names = [...nexmarkQueries().keys()];
-  assert.deepEqual(names, ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q11", "q12"]);
+  assert.deepEqual(names, [
+    "q0",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "q5",
+    "q7",
+    "q8",
+    "q9",
+    "q11",
+    "q12",
+    "q15",
+    "q16",
+    "q17",
+    "q18",
+    "q19",
+    "q20",
+    "q21",
+    "q22",
+  ]);
 });
 
-for (const [name, sql] of nexmarkQueries()) {
-  test(`Nexmark ${name} (bench/flink) parses: ${sql.slice(0, 60)}`, () => {
-    const s: Statement = parseStatement(sql);
-    assert.equal(s.kind, "query");
+for (const [name, statements] of nexmarkScripts()) {
+  test(`Nexmark ${name} (bench/nexmark/sql) parses: ${(statements[statements.length - 1] as string).slice(0, 60)}`, () => {
+    const kinds = statements.map((sql) => (parseStatement(sql) as Statement).kind);
+    assert.equal(kinds[kinds.length - 1], "query");
   });
 }
 

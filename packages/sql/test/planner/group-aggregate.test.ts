@@ -156,7 +156,8 @@ function agg(name: string, values: (number | null)[], distinct = false): number 
   if (name === "COUNT") return vs.length;
   if (vs.length === 0) return null;
   if (name === "SUM") return vs.reduce((a, b) => a + b, 0);
-  if (name === "AVG") return vs.reduce((a, b) => a + b, 0) / vs.length;
+  // AVG of an INT is an INT (Flink): the quotient truncated toward zero.
+  if (name === "AVG") return Math.trunc(vs.reduce((a, b) => a + b, 0) / vs.length);
   if (name === "MIN") return Math.min(...vs);
   return Math.max(...vs);
 }
