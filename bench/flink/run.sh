@@ -23,7 +23,7 @@ case "$cmd" in
   *) echo "usage: run.sh generate|query|cep|cep-latency [options]" >&2; exit 2 ;;
 esac
 # The --add-opens are the ones Flink's own launcher passes on Java 17 (Kryo reflects into java.*).
-exec java ${JAVA_OPTS:-} \
+exec java ${JAVA_OPTS:-} -Dnexmark.sql.dir="$here/../nexmark/sql" \
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
   --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
   --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \

@@ -2,6 +2,7 @@
  * `npm run bench:nexmark`: Nexmark on Fleuve and on Apache Flink, side by side, on the same input.
  *
  *   npm run bench:nexmark -- --query q5 --events 10000000 [--engine fleuve|flink|both]
+ *                            [--api datastream|sql|both]
  *                            [--parallelism P] [--seed S] [--runs N] [--out-dir DIR]
  *                            [--threads T] [--skip-stream-hash] [--cpu-prof DIR]
  *
@@ -10,12 +11,19 @@
  * That both streams are the same is shown by their SHA-256 (TypeScript generator vs
  * `bench/flink/run.sh generate`), printed unless --skip-stream-hash.
  *
+ * --api: which Fleuve version of the queries runs: `datastream` (default, bench/nexmark/queries/
+ * q*.ts), `sql` (bench/nexmark/sql/q*.sql, the very scripts Flink runs), or `both` (alternating;
+ * the SQL result is also compared with the DataStream one and the SQL/DataStream ratio printed).
+ *
  * Every run is a fresh process (Fleuve: node running the job module bench/nexmark/queries/job.ts
  * through runJob, on min(P, cores) worker threads; Flink: bench/flink/run.sh, one MiniCluster);
  * the runs of the two engines alternate so that machine load hits both alike. Throughput is
  * events / job time: Fleuve's JobResult.durationMs (job start to end, including worker start),
  * Flink's net runtime from the JobManager. Median over the runs. The result files of the last
- * run are compared as multisets (bench/nexmark/compare.ts; q12 only by shape).
+ * run are compared as multisets (bench/nexmark/compare.ts; q12 only by shape); an updating
+ * query's changelog is folded into its final table first. Beside the job time, both sides report
+ * the CPU time their process spent in the job (all threads): events per CPU-second is the
+ * per-core figure that holds up on a loaded machine.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -38,16 +46,19 @@ import { multisetDiff } from "./compare.js";
 import { NexmarkGenerator } from "./generator.js";
 import { streamHash } from "./hash.js";
 import { FLEUVE_QUERIES, isFleuveQuery } from "./queries/index.js";
+import { foldChangelog, sqlQueryNames, writeSideInput } from "./sql-queries.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const flinkRun = join(here, "..", "flink", "run.sh");
 const jobModule = join(here, "queries", "job.ts");
+const sqlJobModule = join(here, "queries", "sql-job.ts");
 
 const { values: a } = parseArgs({
   options: {
     query: { type: "string", default: "q0" },
     events: { type: "string", default: "1000000" },
     engine: { type: "string", default: "both" },
+    api: { type: "string", default: "datastream" },
     parallelism: { type: "string", default: "1" },
     threads: { type: "string" },
     seed: { type: "string", default: "42" },
@@ -63,9 +74,10 @@ const { values: a } = parseArgs({
 function usage(code: number): never {
   (code === 0 ? process.stdout : process.stderr).write(
     "npm run bench:nexmark -- --query q5[,q7|all] [--events 1000000] [--engine fleuve|flink|both]\n" +
+      "                          [--api datastream|sql|both]\n" +
       "                          [--parallelism 1] [--threads T] [--seed 42] [--runs 1] [--out-dir /tmp/nexmark-results]\n" +
       "                          [--skip-stream-hash] [--cpu-prof DIR]\n" +
-      `queries: ${Object.keys(FLEUVE_QUERIES).join(", ")}\n`,
+      `queries: ${Object.keys(FLEUVE_QUERIES).join(", ")} (datastream); ${sqlQueryNames().join(", ")} (sql)\n`,
   );
   process.exit(code);
 }
@@ -92,23 +104,30 @@ const outDir = resolve(a["out-dir"]!);
 async function child(): Promise<void> {
   const { runJob } = await import("@fleuve/core");
   const query = a.query!;
-  const dir = join(outDir, "fleuve");
+  const sqlApi = a.api === "sql";
+  const dir = join(outDir, sqlApi ? "fleuve-sql" : "fleuve");
+  if (sqlApi) writeSideInput(join(dir, "side_input.csv"));
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const client = await runJob(pathToFileURL(jobModule).href, {
+  const client = await runJob(pathToFileURL(sqlApi ? sqlJobModule : jobModule).href, {
     parallelism,
     threads,
     args: [query, String(events), String(seed), dir],
   });
   const r = await client.result;
   const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   process.stdout.write(
-    `${JSON.stringify({ durationMs: r.durationMs, wallMs, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) })}\n`,
+    `${JSON.stringify({ durationMs: r.durationMs, wallMs, cpuMs, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) })}\n`,
   );
 }
 
 interface RunFigures {
   ms: number;
   eventsPerSecond: number;
+  /** Events per CPU-second of the job (all threads of the process), when the side reports CPU time. */
+  eventsPerCpuSecond: number;
   load1: number;
   extra: Record<string, unknown>;
 }
@@ -119,9 +138,12 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Runs Fleuve once (fresh node process); merges its part files into `<dir>/fleuve/<q>.csv` if `merge`. */
-function runFleuve(query: string, profDir: string | undefined): RunFigures {
-  const dir = join(outDir, "fleuve");
+/** The result folder of a Fleuve API. */
+const fleuveDir = (api: Api) => join(outDir, api === "sql" ? "fleuve-sql" : "fleuve");
+
+/** Runs Fleuve once (fresh node process) with the queries of `api`; its part files stay in {@link fleuveDir}. */
+function runFleuve(query: string, api: Api, profDir: string | undefined): RunFigures {
+  const dir = fleuveDir(api);
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir)) if (f.startsWith(`${query}.part-`)) rmSync(join(dir, f));
   const load1 = loadavg()[0]!;
@@ -131,6 +153,8 @@ function runFleuve(query: string, profDir: string | undefined): RunFigures {
     ...nodeArgs,
     fileURLToPath(import.meta.url),
     "--child",
+    "--api",
+    api,
     "--query",
     query,
     "--events",
@@ -145,13 +169,20 @@ function runFleuve(query: string, profDir: string | undefined): RunFigures {
     outDir,
   ];
   const p = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 26 });
-  if (p.status !== 0) throw new Error(`fleuve ${query} failed (exit ${p.status}):\n${p.stderr}`);
+  if (p.status !== 0) throw new Error(`fleuve ${api} ${query} failed (exit ${p.status}):\n${p.stderr}`);
   const r = JSON.parse(p.stdout.trim().split("\n").pop()!) as {
     durationMs: number;
     wallMs: number;
+    cpuMs: number;
     rssMb: number;
   };
-  return { ms: r.durationMs, eventsPerSecond: events / (r.durationMs / 1000), load1, extra: r };
+  return {
+    ms: r.durationMs,
+    eventsPerSecond: events / (r.durationMs / 1000),
+    eventsPerCpuSecond: events / (r.cpuMs / 1000),
+    load1,
+    extra: r,
+  };
 }
 
 /** Calls `fn` for every non-empty line of a file, reading it in chunks (files may exceed V8's string limit). */
@@ -173,15 +204,19 @@ function forEachLine(path: string, fn: (line: string) => void): void {
   }
 }
 
-/** Sorts Fleuve's part files into the canonical `<q>.csv`; returns its row count and SHA-256. */
-function mergeFleuve(query: string): { rows: number; sha256: string } {
-  const dir = join(outDir, "fleuve");
+/**
+ * Sorts Fleuve's part files into the canonical `<q>.csv` (SQL: the changelog folded into the final
+ * table first); returns its row count and SHA-256.
+ */
+function mergeFleuve(query: string, api: Api): { rows: number; sha256: string } {
+  const dir = fleuveDir(api);
   let lines: string[] = [];
   for (const f of readdirSync(dir).sort()) {
     if (!f.startsWith(`${query}.part-`)) continue;
     forEachLine(join(dir, f), (l) => lines.push(l));
     rmSync(join(dir, f));
   }
+  if (api === "sql") lines = foldChangelog(lines);
   sortRows(lines);
   const fd = openSync(join(dir, `${query}.csv`), "w");
   const h = createHash("sha256");
@@ -235,8 +270,20 @@ function runFlink(query: string): RunFigures {
     .filter((l) => l.startsWith("{"))
     .pop();
   if (!line) throw new Error(`flink ${query}: no result line in\n${p.stdout.slice(-2000)}`);
-  const r = JSON.parse(line) as { netRuntimeMs: number; wallMs: number; rows: number; resultSha256: string };
-  return { ms: r.netRuntimeMs, eventsPerSecond: events / (r.netRuntimeMs / 1000), load1, extra: r };
+  const r = JSON.parse(line) as {
+    netRuntimeMs: number;
+    wallMs: number;
+    cpuMs: number;
+    rows: number;
+    resultSha256: string;
+  };
+  return {
+    ms: r.netRuntimeMs,
+    eventsPerSecond: events / (r.netRuntimeMs / 1000),
+    eventsPerCpuSecond: events / (r.cpuMs / 1000),
+    load1,
+    extra: r,
+  };
 }
 
 function readLines(path: string): string[] {
@@ -256,23 +303,49 @@ function q12ShapeOk(path: string): boolean {
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
+/** Which Fleuve version of the queries runs. */
+type Api = "datastream" | "sql";
+
+/** Whether Fleuve has query `q` in `api`. */
+function hasQuery(api: Api, q: string): boolean {
+  return api === "sql" ? sqlQueryNames().includes(q) : isFleuveQuery(q);
+}
+
+/** Compares two canonical files (multisets: equal bytes), printing a few differing lines. */
+function sameRows(q: string, aName: string, aPath: string, bName: string, bPath: string): boolean {
+  if (q === "q12") return q12ShapeOk(aPath) && q12ShapeOk(bPath);
+  const x = fileDigest(aPath);
+  const y = fileDigest(bPath);
+  if (x.sha256 === y.sha256) return true;
+  if (x.rows + y.rows < 2_000_000) {
+    const { onlyA, onlyB } = multisetDiff(readLines(aPath), readLines(bPath));
+    console.log(`  ${q}: ${onlyA.length} rows only in ${aName}, ${onlyB.length} only in ${bName}`);
+    for (const l of onlyA.slice(0, 5)) console.log(`  - ${aName} only: ${l.slice(0, 200)}`);
+    for (const l of onlyB.slice(0, 5)) console.log(`  + ${bName} only: ${l.slice(0, 200)}`);
+  }
+  return false;
+}
+
 async function main(): Promise<void> {
   const engine = a.engine!;
   if (!["fleuve", "flink", "both"].includes(engine)) usage(2);
-  const queries = a.query === "all" ? Object.keys(FLEUVE_QUERIES) : a.query!.split(",").map((q) => q.trim());
+  if (!["datastream", "sql", "both"].includes(a.api!)) usage(2);
+  const apis: Api[] = a.api === "both" ? ["datastream", "sql"] : [a.api as Api];
+  const withFleuve = engine !== "flink";
+  const withFlink = engine !== "fleuve";
+  const all = apis.includes("sql") || !withFleuve ? sqlQueryNames() : Object.keys(FLEUVE_QUERIES);
+  const queries = a.query === "all" ? all : a.query!.split(",").map((q) => q.trim());
   for (const q of queries) {
-    if (!isFleuveQuery(q)) {
+    if (withFleuve ? !apis.some((api) => hasQuery(api, q)) : !hasQuery("sql", q)) {
       process.stderr.write(`unknown query '${q}'\n`);
       usage(2);
     }
   }
-  const withFleuve = engine !== "flink";
-  const withFlink = engine !== "fleuve";
   const cores = availableParallelism();
   const slots = Math.min(parallelism, cores);
   console.log(
     `Nexmark: ${queries.join(",")}, ${fmt(events)} events, seed ${seed}, parallelism ${parallelism}` +
-      `${withFleuve ? ` (Fleuve on ${threads} thread${threads > 1 ? "s" : ""})` : ""}, ${runs} run(s), ${cores} cores, load ${loadavg()[0]!.toFixed(2)}`,
+      `${withFleuve ? ` (Fleuve ${apis.join(" + ")} on ${threads} thread${threads > 1 ? "s" : ""})` : ""}, ${runs} run(s), ${cores} cores, load ${loadavg()[0]!.toFixed(2)}`,
   );
   console.log(
     "Input: in-process generator on both sides (each subtask generates its share of stream positions).",
@@ -290,22 +363,41 @@ async function main(): Promise<void> {
       `Stream SHA-256: TypeScript ${ts}${withFlink ? `, Java ${java} -> ${ts === java ? "identical" : "DIFFERENT"}` : ""}`,
     );
   }
+  const cpuText = (f: RunFigures) =>
+    Number.isFinite(f.eventsPerCpuSecond) ? `, ${fmt(f.eventsPerCpuSecond)} events/CPU-s` : "";
   for (const q of queries) {
-    const fl: RunFigures[] = [];
+    try {
+      runQuery(q);
+    } catch (e) {
+      // One query that does not run (an SQL feature Fleuve lacks) does not stop the others.
+      const first = String((e as Error).message)
+        .split("\n")
+        .find((l) => /Error:|FleuveError/.test(l));
+      console.log(`${q}: FAILED ${first ?? (e as Error).message.slice(0, 300)}`);
+      console.log(
+        `RESULT ${JSON.stringify({ query: q, events, failed: (e as Error).message.slice(0, 2000) })}`,
+      );
+    }
+  }
+
+  /** Runs query `q` on the engines and APIs asked for, then compares and prints the figures. */
+  function runQuery(q: string): void {
+    const mine = withFleuve ? apis.filter((api) => hasQuery(api, q)) : [];
+    const fl = new Map<Api, RunFigures[]>(mine.map((api) => [api, []]));
     const fk: RunFigures[] = [];
     for (let r = 0; r < runs; r++) {
-      if (withFleuve) {
-        const f = runFleuve(q, a["cpu-prof"]);
-        fl.push(f);
+      for (const api of mine) {
+        const f = runFleuve(q, api, a["cpu-prof"]);
+        fl.get(api)!.push(f);
         console.log(
-          `  ${q} run ${r + 1} fleuve: ${fmt(f.ms)} ms, ${fmt(f.eventsPerSecond)} events/s (load ${f.load1.toFixed(2)})`,
+          `  ${q} run ${r + 1} fleuve ${api}: ${fmt(f.ms)} ms, ${fmt(f.eventsPerSecond)} events/s${cpuText(f)} (load ${f.load1.toFixed(2)})`,
         );
       }
       if (withFlink) {
         const f = runFlink(q);
         fk.push(f);
         console.log(
-          `  ${q} run ${r + 1} flink:  ${fmt(f.ms)} ms, ${fmt(f.eventsPerSecond)} events/s (load ${f.load1.toFixed(2)})`,
+          `  ${q} run ${r + 1} flink: ${fmt(f.ms)} ms, ${fmt(f.eventsPerSecond)} events/s${cpuText(f)} (load ${f.load1.toFixed(2)})`,
         );
       }
     }
@@ -318,62 +410,69 @@ async function main(): Promise<void> {
       source: "generator",
     };
     let line = `${q}:`;
-    let fleuveEps = 0;
-    let flinkEps = 0;
-    if (withFleuve) {
-      const merged = mergeFleuve(q);
-      fleuveEps = median(fl.map((f) => f.eventsPerSecond));
+    const eps = new Map<string, { wall: number; cpu: number }>();
+    for (const api of mine) {
+      const figures = fl.get(api)!;
+      const merged = mergeFleuve(q, api);
+      const wall = median(figures.map((f) => f.eventsPerSecond));
+      const cpu = median(figures.map((f) => f.eventsPerCpuSecond));
+      eps.set(api, { wall, cpu });
+      // Keys of the DataStream API keep their old names (earlier RESULT lines, chart.ts).
+      const k = api === "datastream" ? "fleuve" : "fleuveSql";
       Object.assign(summary, {
-        fleuveEventsPerSecond: Math.round(fleuveEps),
-        fleuvePerCore: Math.round(fleuveEps / threads),
-        fleuveMs: fl.map((f) => Math.round(f.ms)),
-        fleuveLoad: fl.map((f) => +f.load1.toFixed(2)),
-        fleuveThreads: threads,
-        fleuveRows: merged.rows,
-        fleuveSha256: merged.sha256,
+        [`${k}EventsPerSecond`]: Math.round(wall),
+        [`${k}PerCore`]: Math.round(wall / threads),
+        [`${k}EventsPerCpuSecond`]: Math.round(cpu),
+        [`${k}Ms`]: figures.map((f) => Math.round(f.ms)),
+        [`${k}Load`]: figures.map((f) => +f.load1.toFixed(2)),
+        [`${k}Rows`]: merged.rows,
+        [`${k}Sha256`]: merged.sha256,
       });
-      line += ` Fleuve ${fmt(fleuveEps)} events/s (${fmt(fleuveEps / threads)}/core)`;
+      summary.fleuveThreads = threads;
+      line += ` Fleuve ${api} ${fmt(wall)} events/s (${fmt(wall / threads)}/core, ${fmt(cpu)}/CPU-s),`;
     }
     if (withFlink) {
-      flinkEps = median(fk.map((f) => f.eventsPerSecond));
+      const dir = join(outDir, "flink");
+      const merged = fileDigest(join(dir, `${q}.csv`));
+      const wall = median(fk.map((f) => f.eventsPerSecond));
+      const cpu = median(fk.map((f) => f.eventsPerCpuSecond));
+      eps.set("flink", { wall, cpu });
       Object.assign(summary, {
-        flinkEventsPerSecond: Math.round(flinkEps),
-        flinkPerCore: Math.round(flinkEps / slots),
+        flinkEventsPerSecond: Math.round(wall),
+        flinkPerCore: Math.round(wall / slots),
+        flinkEventsPerCpuSecond: Math.round(cpu),
         flinkMs: fk.map((f) => Math.round(f.ms)),
         flinkLoad: fk.map((f) => +f.load1.toFixed(2)),
+        flinkRows: merged.rows,
+        flinkSha256: merged.sha256,
       });
-      line += `${withFleuve ? "," : ""} Flink ${fmt(flinkEps)} events/s (${fmt(flinkEps / slots)}/core)`;
+      line += ` Flink ${fmt(wall)} events/s (${fmt(wall / slots)}/core, ${fmt(cpu)}/CPU-s),`;
     }
-    if (withFleuve && withFlink) {
-      const ratio = fleuveEps / flinkEps;
-      const minePath = join(outDir, "fleuve", `${q}.csv`);
-      const theirsPath = join(outDir, "flink", `${q}.csv`);
-      const mine = fileDigest(minePath);
-      const theirs = fileDigest(theirsPath);
-      let identical: boolean;
-      if (q === "q12") {
-        identical = q12ShapeOk(minePath) && q12ShapeOk(theirsPath);
-        summary.resultsCompared = "shape only (processing time)";
-      } else {
-        // Both files are canonical (sorted the same way): equal multisets <=> equal bytes.
-        identical = mine.sha256 === theirs.sha256;
-        if (!identical && mine.rows + theirs.rows < 2_000_000) {
-          const { onlyA, onlyB } = multisetDiff(readLines(theirsPath), readLines(minePath));
-          summary.onlyFlink = onlyA.length;
-          summary.onlyFleuve = onlyB.length;
-          for (const l of onlyA.slice(0, 5)) console.log(`  - flink only:  ${l.slice(0, 200)}`);
-          for (const l of onlyB.slice(0, 5)) console.log(`  + fleuve only: ${l.slice(0, 200)}`);
-        }
-      }
-      Object.assign(summary, {
-        ratio: +ratio.toFixed(3),
-        identical,
-        flinkRows: theirs.rows,
-        flinkSha256: theirs.sha256,
-      });
-      line += `, Fleuve/Flink ${ratio.toFixed(2)}, results ${q === "q12" ? "shape " : ""}${identical ? "identical" : "DIFFERENT"} (${mine.rows} rows)`;
+    const ratio = (x: string, y: string, k: string, label: string) => {
+      const p = eps.get(x);
+      const r = eps.get(y);
+      if (!p || !r) return;
+      summary[k] = +(p.wall / r.wall).toFixed(3);
+      summary[`${k}Cpu`] = +(p.cpu / r.cpu).toFixed(3);
+      line += ` ${label} ${(p.wall / r.wall).toFixed(2)} (CPU ${(p.cpu / r.cpu).toFixed(2)}),`;
+    };
+    ratio("datastream", "flink", "ratio", "Fleuve/Flink");
+    ratio("sql", "flink", "sqlRatio", "Fleuve SQL/Flink");
+    ratio("sql", "datastream", "sqlOverDataStream", "SQL/DataStream");
+    const path = (who: string) =>
+      who === "flink" ? join(outDir, "flink", `${q}.csv`) : join(fleuveDir(who as Api), `${q}.csv`);
+    const pairs: [string, string][] = [];
+    for (const api of mine) if (withFlink) pairs.push([api, "flink"]);
+    if (mine.length === 2) pairs.push(["sql", "datastream"]);
+    for (const [x, y] of pairs) {
+      const same = sameRows(q, y, path(y), x, path(x));
+      const k =
+        x === "datastream" ? "identical" : y === "flink" ? "sqlIdentical" : "sqlIdenticalToDataStream";
+      summary[k] = same;
+      line += ` ${x} vs ${y} ${q === "q12" ? "shape " : ""}${same ? "identical" : "DIFFERENT"},`;
     }
-    console.log(line);
+    if (q === "q12") summary.resultsCompared = "shape only (processing time)";
+    console.log(line.replace(/,$/, ""));
     console.log(`RESULT ${JSON.stringify(summary)}`);
   }
 }

@@ -1,0 +1,3 @@
+-- q0: pass-through.
+SELECT auction, bidder, price, dateTime, extra 
+FROM bid
