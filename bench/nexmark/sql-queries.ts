@@ -4,7 +4,7 @@
  * generated stream, registered as Flink's NexmarkFlink registers them (same columns, dateTime an
  * event-time attribute with the stream's watermarks). A script's statements before its query
  * (q13's side input table, q14's CREATE FUNCTION) run first; `${SIDE_INPUT}` is the side input's
- * path. Rows render to canonical lines prefixed by their change: `+` adds a row, `-` removes one;
+ * path, `${COUNT_CHAR}` q14's UDF (./count-char.ts#countChar here, a Java class on Flink). Rows render to canonical lines prefixed by their change: `+` adds a row, `-` removes one;
  * {@link foldChangelog} gives the final table, as Flink's ResultFile.fold does.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -78,7 +78,9 @@ export async function planNexmarkSql(
 ): Promise<Table> {
   const tEnv = sql(env, { baseDir: SQL_DIR });
   registerNexmarkViews(tEnv, events);
-  const script = sqlScript(name).map((s) => s.replaceAll("${SIDE_INPUT}", sideInput));
+  const script = sqlScript(name).map((s) =>
+    s.replaceAll("${SIDE_INPUT}", sideInput).replaceAll("${COUNT_CHAR}", "./count-char.ts#countChar"),
+  );
   for (const ddl of script.slice(0, -1)) await tEnv.executeSql(ddl);
   return tEnv.sqlQuery(script[script.length - 1] as string);
 }

@@ -27,6 +27,7 @@ const atomic = (name: string, args: number[] = []): DataType => ({
 const STRING = atomic("STRING");
 const DOUBLE = atomic("DOUBLE");
 const INT = atomic("INT");
+const BIGINT = atomic("BIGINT");
 const TIMESTAMP_LTZ = atomic("TIMESTAMP_LTZ", [3]);
 const TIMESTAMP = atomic("TIMESTAMP", [3]);
 
@@ -149,6 +150,9 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ["REVERSE", { minArgs: 1, maxArgs: 1, fn: ([s]) => [...str(s)].reverse().join(""), type: STRING }],
   ["LPAD", { minArgs: 3, maxArgs: 3, fn: ([s, n, p]) => pad(str(s), num(n), str(p), true), type: STRING }],
   ["RPAD", { minArgs: 3, maxArgs: 3, fn: ([s, n, p]) => pad(str(s), num(n), str(p), false), type: STRING }],
+  ["HOUR", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCHours()), type: BIGINT }],
+  ["MINUTE", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCMinutes()), type: BIGINT }],
+  ["SECOND", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCSeconds()), type: BIGINT }],
   ["DATE_FORMAT", { minArgs: 2, maxArgs: 2, fn: ([t, f]) => dateFormat(t, str(f)), type: STRING }],
   [
     "REGEXP_EXTRACT",
@@ -196,6 +200,12 @@ function dateFormat(t: unknown, format: string): string | null {
     i += n;
   }
   return out;
+}
+
+/** HOUR, MINUTE, SECOND of a timestamp (epoch ms, UTC, or a timestamp text); NULL for an unreadable one. */
+function timeField(t: unknown, field: (d: Date) => number): number | null {
+  const ms = typeof t === "number" ? t : parseTimestamp(String(t));
+  return Number.isFinite(ms) ? field(new Date(ms)) : null;
 }
 
 /** Regular expressions by their text (a query uses a few, each for every row). */

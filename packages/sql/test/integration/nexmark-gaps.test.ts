@@ -109,16 +109,19 @@ test("select items of one name are named as Flink names them (dateTime, dateTime
   );
 });
 
-test("DATE_FORMAT, REGEXP_EXTRACT and SPLIT_INDEX as Flink computes them", async () => {
+test("DATE_FORMAT, HOUR, REGEXP_EXTRACT and SPLIT_INDEX as Flink computes them", async () => {
   const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1 }));
   const rows = await (
     await tEnv.executeSql(`SELECT
       DATE_FORMAT(TIMESTAMP '2024-01-05 07:08:09.010', 'yyyy-MM-dd') AS d,
       DATE_FORMAT(TIMESTAMP '2024-01-05 07:08:09.010', 'HH:mm:ss.SSS') AS t,
+      HOUR(TIMESTAMP '2024-01-05 07:08:09.010') AS h,
       REGEXP_EXTRACT('a=1&channel_id=42&b', '(&|^)channel_id=([^&]*)', 2) AS c,
       REGEXP_EXTRACT('a=1', '(&|^)channel_id=([^&]*)', 2) AS none,
       SPLIT_INDEX('https://www.nexmark.com/a/b/item.htm', '/', 3) AS dir1,
       SPLIT_INDEX('a/b', '/', 5) AS out FROM (VALUES (1)) AS v (one)`)
   ).collect();
-  assert.deepEqual(rows, [{ d: "2024-01-05", t: "07:08:09.010", c: "42", none: null, dir1: "a", out: null }]);
+  assert.deepEqual(rows, [
+    { d: "2024-01-05", t: "07:08:09.010", h: 7, c: "42", none: null, dir1: "a", out: null },
+  ]);
 });

@@ -105,7 +105,7 @@ public final class NexmarkFlink {
     List<String> script = Queries.SQL.get(q);
     String sideInput = new File(outDir, "side_input.csv").getAbsolutePath();
     if (q.equals("q13")) SideInput.write(new File(sideInput));
-    for (String ddl : script.subList(0, script.size() - 1)) tEnv.executeSql(ddl.replace("${SIDE_INPUT}", sideInput));
+    for (String ddl : script.subList(0, script.size() - 1)) tEnv.executeSql(ddl.replace("${SIDE_INPUT}", sideInput).replace("${COUNT_CHAR}", CountChar.class.getName()));
     Table result = tEnv.sqlQuery(script.get(script.size() - 1));
     DataStream<Row> changelog = tEnv.toChangelogStream(result);
     changelog.addSink(new ChangelogFileSink(parts.getAbsolutePath())).name("canonical-sink");
