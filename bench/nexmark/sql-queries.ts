@@ -66,6 +66,9 @@ export function registerNexmarkViews(tEnv: SqlEnvironment, events: DataStream<Ne
   }
 }
 
+/** The text `${name}` the scripts hold for an engine-specific value. */
+const placeholder = (name: string) => `\${${name}}`;
+
 /**
  * Plans query `name` on `env` over `events`: runs its script's statements before the query, then
  * plans the query. `sideInput` is the path `${SIDE_INPUT}` stands for.
@@ -79,7 +82,9 @@ export async function planNexmarkSql(
   const tEnv = sql(env, { baseDir: SQL_DIR });
   registerNexmarkViews(tEnv, events);
   const script = sqlScript(name).map((s) =>
-    s.replaceAll("${SIDE_INPUT}", sideInput).replaceAll("${COUNT_CHAR}", "./count-char.ts#countChar"),
+    s
+      .replaceAll(placeholder("SIDE_INPUT"), sideInput)
+      .replaceAll(placeholder("COUNT_CHAR"), "./count-char.ts#countChar"),
   );
   for (const ddl of script.slice(0, -1)) await tEnv.executeSql(ddl);
   return tEnv.sqlQuery(script[script.length - 1] as string);
