@@ -441,7 +441,9 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     }
     const name = s.name.parts.join(".");
     if (s.ifNotExists && functions.get(name) !== undefined) return done();
-    const bound = options.functionIdentifiers?.[s.identifier];
+    // Own properties only: an identifier such as 'constructor' must not find Object's.
+    const ids = options.functionIdentifiers;
+    const bound = ids !== undefined && Object.hasOwn(ids, s.identifier) ? ids[s.identifier] : undefined;
     functions.create(
       bound === undefined
         ? await loadFunction(name, s.identifier, s.language, options.baseDir)

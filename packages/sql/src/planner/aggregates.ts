@@ -197,6 +197,15 @@ function callUser(a: AggregateCall, m: (...x: never[]) => unknown, args: unknown
   return checkSync(f, v);
 }
 
+/**
+ * A copy of a user aggregate's result when it is an object: `getValue` may return its
+ * accumulator or a part of it, which the next `accumulate` changes in place, and the operators
+ * keep and emit this value (the previous result of an update, rows already sent downstream).
+ */
+function detached(v: unknown): unknown {
+  return typeof v === "object" && v !== null ? structuredClone(v) : v;
+}
+
 const userDef = (a: AggregateCall) =>
   (a.user as NonNullable<AggregateCall["user"]>).f.definition as AggregateFunctionDefinition;
 
@@ -294,7 +303,7 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
 
 /** The value of aggregate `a` for accumulator `acc`. */
 export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
-  if (a.user !== undefined) return callUser(a, userDef(a).getValue, [acc]) ?? null;
+  if (a.user !== undefined) return detached(callUser(a, userDef(a).getValue, [acc]) ?? null);
   const name = a.call.name;
   if (usesMultiset(a)) {
     const m = acc as Multiset;

@@ -35,6 +35,7 @@ async function withUdfs(options: Parameters<typeof StreamExecutionEnvironment.cr
     CREATE FUNCTION sum_squares AS './udfs.ts#sumSquares';
     CREATE FUNCTION max_retract AS './udfs.ts#maxRetract';
     CREATE FUNCTION append_only_count AS './udfs.ts#appendOnlyCount';
+    CREATE FUNCTION collect_list AS './udfs.ts#collectList';
   `);
   return tEnv;
 }
@@ -177,6 +178,21 @@ test("aggregate functions: GROUP BY with retraction, and TUMBLE / SESSION window
       { ws: "2020-04-15 08:17:00.000", ss: 36 },
     ],
   );
+});
+
+test("a user aggregate whose getValue returns its accumulator, changed in place: each update row keeps its own value", async () => {
+  const tEnv = await withUdfs();
+  const changes = await rowsOf(
+    tEnv,
+    "SELECT k, collect_list(v) AS l FROM (VALUES ('a', 1), ('a', 3), ('a', 2)) AS t (k, v) GROUP BY k",
+  );
+  assert.deepEqual(changes.map(text), [
+    '+I{"k":"a","l":[1]}',
+    '-U{"k":"a","l":[1]}',
+    '+U{"k":"a","l":[1,3]}',
+    '-U{"k":"a","l":[1,3]}',
+    '+U{"k":"a","l":[1,3,2]}',
+  ]);
 });
 
 // ---- a user aggregate retracting under an updating input, against a brute force ----
@@ -435,6 +451,8 @@ test("Nexmark q14's CREATE FUNCTION naming a Java class runs unchanged with func
     tEnv.executeSql("CREATE FUNCTION other AS 'com.github.nexmark.flink.udf.Other'"),
     /a Java class name cannot be loaded \(bind it to a TypeScript function with the functionIdentifiers option of sql\(\)\)/,
   );
+  // Only the option's own entries bind: 'constructor' is not Object.
+  await assert.rejects(tEnv.executeSql("CREATE FUNCTION c AS 'constructor'"), /constructor/);
 });
 
 test("DROP FUNCTION and SHOW FUNCTIONS", async () => {
