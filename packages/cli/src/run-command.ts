@@ -64,7 +64,7 @@ export const GROUP_DEFAULT_COMMIT_INTERVAL_MS = 100;
 /** Usage of `fleuve run`. */
 export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [--threads T] [-- job args]
                   [--checkpoint-dir D [--checkpoint-interval MS] [--resume]]
-                  [--from-savepoint PATH] [--control-dir C]
+                  [--from-savepoint PATH [--allow-non-restored-state]] [--control-dir C]
        fleuve run <job.ts> --group ID --checkpoint-dir SHARED [--bootstrap HOST:PORT]
                   [--parallelism N] [--checkpoint-interval MS] [--from-savepoint PATH]
                   [--materialize-every N | --no-changelog] [--kafka-property KEY=VALUE]...
@@ -88,6 +88,10 @@ pipeline is refused with one (it sets its own options).
                             run in one process, on threads or as a group, at any parallelism: a
                             new deployment of the group, whose units take their share of it until
                             they have checkpoints of their own)
+  --allow-non-restored-state  restore even if the savepoint holds state this job no longer has or
+                            state whose declared schema changed (that state is dropped; those
+                            operators start empty); without it such a restore is refused, naming
+                            the operators and what changed (not with --group)
   --control-dir C           where the job's control socket goes (default ${DEFAULT_CONTROL_DIR});
                             'fleuve savepoint <job-name>' and 'fleuve jobs' use it
   --group ID                scale out over Kafka: every process started with the same ID shares the
@@ -132,6 +136,7 @@ const JOB_ONLY_OPTIONS = [
   "checkpoint-interval",
   "resume",
   "from-savepoint",
+  "allow-non-restored-state",
   "control-dir",
   "bootstrap",
   "materialize-every",
@@ -157,6 +162,7 @@ const RUN_SPEC = {
   "checkpoint-dir": "string",
   "checkpoint-interval": "number",
   "from-savepoint": "string",
+  "allow-non-restored-state": "flag",
   resume: "flag",
   "control-dir": "string",
   group: "string",
@@ -199,6 +205,15 @@ export function durabilityOptions(
     if (p.options.resume) options.resumeFromLatestCheckpoint = true;
   }
   if (savepoint !== undefined) options.restoreFrom = resolve(savepoint);
+  if (p.options["allow-non-restored-state"]) {
+    if (savepoint === undefined && !p.options.resume) {
+      throw usageError(
+        "option '--allow-non-restored-state' needs '--from-savepoint PATH' or '--resume'",
+        "run",
+      );
+    }
+    options.allowNonRestoredState = true;
+  }
   // Jobs on worker threads checkpoint too (the main thread coordinates): the thread count stays.
   return { options, threads };
 }
@@ -461,6 +476,9 @@ async function runGroup(
       "option '--resume' does not apply with '--group': a group always resumes each unit from its newest checkpoint in --checkpoint-dir",
       "run",
     );
+  }
+  if (p.options["allow-non-restored-state"]) {
+    throw usageError("option '--allow-non-restored-state' does not apply with '--group' yet", "run");
   }
   // checked to exist by durabilityOptions
   const savepoint = p.options["from-savepoint"] as string | undefined;

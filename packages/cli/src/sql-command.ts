@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { StreamExecutionEnvironment } from "@fleuve/core";
+import { formatStateFit, StreamExecutionEnvironment, stateFitError } from "@fleuve/core";
 import { parseDuration } from "@fleuve/sql";
 import { parseArgs, usageError } from "./args.js";
 import { METRICS_SPEC } from "./metrics-endpoint.js";
@@ -19,7 +19,8 @@ import { runShell } from "./sql-shell.js";
 export const SQL_USAGE = `Usage: fleuve sql [--history FILE]                 the interactive SQL shell
        fleuve sql -f job.sql [--parallelism N] [--threads T]
                   [--checkpoint-dir D [--checkpoint-interval MS] [--resume]]
-                  [--from-savepoint PATH] [--control-dir C]
+                  [--from-savepoint PATH [--allow-non-restored-state] [--check]]
+                  [--control-dir C]
 
 Flink SQL on Fleuve (docs/sql.md). Tables may use the log's, Kafka's and core's connectors.
 
@@ -34,6 +35,12 @@ Flink SQL on Fleuve (docs/sql.md). Tables may use the log's, Kafka's and core's 
                             apply unless the options say otherwise
   --parallelism, --threads, --checkpoint-dir, --checkpoint-interval, --resume, --from-savepoint,
   --control-dir, --metrics-*  as for 'fleuve run' (see 'fleuve run --help')
+  --check                   with --from-savepoint: run nothing; print what the restore would do with
+                            each operator's state (kept, new: starts empty, dropped: the query no
+                            longer has it, incompatible: its keys, aggregates or window changed,
+                            and how) and exit 1 if the restore would be refused
+  --allow-non-restored-state  restore even so: dropped and incompatible state is left out (those
+                            operators start empty)
   --history FILE            the shell's history file (default ~/.fleuve_sql_history)
 
 The shell reads statements ended by ';' (over several lines), keeps line editing and history on a
@@ -53,6 +60,8 @@ const SQL_SPEC = {
   "checkpoint-interval": "number",
   resume: "flag",
   "from-savepoint": "string",
+  "allow-non-restored-state": "flag",
+  check: "flag",
   "control-dir": "string",
   ...METRICS_SPEC,
   help: "flag",
@@ -77,6 +86,32 @@ function optionsFromSettings(
   const parallelism = settings.get("parallelism.default");
   if (given.parallelism === undefined && parallelism !== undefined) args.push("--parallelism", parallelism);
   return args;
+}
+
+/**
+ * `--check`: what restoring `savepoint` into the planned job does with each operator's state, one
+ * line each; exit 1 (with the error the restore would fail with) when it would be refused.
+ */
+async function checkSavepoint(
+  planned: StreamExecutionEnvironment,
+  savepoint: string,
+  options: Readonly<Record<string, unknown>>,
+  io: Io,
+): Promise<number> {
+  if (planned.graph.nodes.length === 0) throw usageError("option '--check': the file makes no job", "sql");
+  const report = await planned.checkSavepoint(savepoint);
+  for (const line of formatStateFit(report)) io.stdout.write(`${line}\n`);
+  if (!report.needsNonRestored) {
+    io.stdout.write(`${savepoint} fits: every operator's state is restored or starts empty\n`);
+    return 0;
+  }
+  if (options["allow-non-restored-state"]) {
+    io.stdout.write(
+      `${savepoint} restores with --allow-non-restored-state: the dropped and incompatible state is left out\n`,
+    );
+    return 0;
+  }
+  throw stateFitError(report);
 }
 
 /** Runs `fleuve sql`; resolves to the exit code. */
@@ -107,11 +142,16 @@ export async function sqlCommand(
   if (!existsSync(file)) throw usageError(`SQL file '${file}' does not exist`, "sql");
   const { plan } = readScript(file);
   const jobName = scriptJobName(file, plan.settings);
+  const savepoint = p.options["from-savepoint"] as string | undefined;
+  if (p.options.check && savepoint === undefined)
+    throw usageError("option '--check' needs '--from-savepoint PATH' (the savepoint to check)", "sql");
   // Every statement is planned here first, on an environment that never runs: errors point at
   // the file before any job starts, and SHOW / DESCRIBE / EXPLAIN print their results.
-  await buildScript(StreamExecutionEnvironment.create(), file, (columns, rows) => {
+  const planned = StreamExecutionEnvironment.create();
+  await buildScript(planned, file, (columns, rows) => {
     io.stdout.write(`${formatTable(columns, rows)}\n`);
   });
+  if (p.options.check) return checkSavepoint(planned, resolve(savepoint as string), p.options, io);
   if (!plan.hasJob) return 0;
   const forwarded = argv.filter((a, i) => {
     const prev = argv[i - 1];

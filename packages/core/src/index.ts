@@ -32,6 +32,13 @@ export type { JobClient, JobPlan, JobResult, MetricsSummary } from "./api/job-cl
 export { type JobExecutor, registerJobExecutor, type ThreadedJob } from "./api/job-executor.js";
 export { jobsStartedInProcess, refuseJobStarts } from "./api/jobs-started.js";
 export {
+  formatStateFit,
+  type OperatorStateFit,
+  type StateFit,
+  type StateFitReport,
+  stateFitError,
+} from "./api/state-fit.js";
+export {
   CoGroupEqualTo,
   CoGroupedStreams,
   CoGroupWhere,

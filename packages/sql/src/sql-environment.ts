@@ -41,6 +41,7 @@ import type { Column, Relation } from "./planner/relation.js";
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
 import { connectorOptions, planStreamTable, sideOptions } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
+import { assignStateIds } from "./planner/state-ids.js";
 import { withFunctions } from "./planner/user-functions.js";
 import { flinkText, type Row } from "./planner/values.js";
 
@@ -174,11 +175,14 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   // The row encoders of registry-format tables, made by prepare() before an INSERT is planned.
   const encoders = new Map<TableDefinition, (row: Row) => Buffer>();
 
-  const table = (rel: Relation): Table => ({
-    columns: rel.columns,
-    changelogMode: rel.changelog,
-    toDataStream: () => rel.stream,
-  });
+  const table = (rel: Relation): Table => {
+    assignStateIds(env.graph);
+    return {
+      columns: rel.columns,
+      changelogMode: rel.changelog,
+      toDataStream: () => rel.stream,
+    };
+  };
 
   function run(s: Statement): TableResult {
     switch (s.kind) {
@@ -246,6 +250,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         return done();
       case "query": {
         const rel = planQuery(s.query, ctx);
+        assignStateIds(env.graph);
         return {
           kind: "SUCCESS_WITH_CONTENT",
           columns: rel.columns.map((c) => c.name),
@@ -397,6 +402,8 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       });
     }
     out.name(`Calc(to=[${name}], fields=[${targets.join(", ")}])`).sinkTo(sink, `Sink: ${name}`);
+    // Ids that survive edits of the query, so its savepoints keep fitting (state-ids.ts).
+    assignStateIds(env.graph);
     return {
       kind: "JOB",
       columns: [],

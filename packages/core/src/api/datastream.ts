@@ -99,6 +99,18 @@ export class DataStream<T> {
     return this;
   }
 
+  /**
+   * Declares what this operator's state depends on, field by field (e.g.
+   * `{ keys: "user", aggregates: "COUNT(*), SUM(amount)" }`). Checkpoints store it with the state;
+   * a restore into an operator of the same uid whose schema differs is refused with
+   * `FLEUVE_STATE_INCOMPATIBLE` naming the changed fields, unless `allowNonRestoredState` is set
+   * (the operator then starts empty). Change it whenever old state would be read wrongly.
+   */
+  stateSchema(schema: Readonly<Record<string, string>>): this {
+    this.node.stateSchema = { ...schema };
+    return this;
+  }
+
   /** Sets the parallelism of the operator that produced this stream. */
   setParallelism(parallelism: number): this {
     checkParallelism(parallelism, `operator '${this.node.name}'`, this.env.config.maxParallelism);

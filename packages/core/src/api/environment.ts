@@ -8,6 +8,7 @@
  * ```
  */
 
+import { loadForRestore, resolveCheckpointStorage } from "../checkpoint/storage.js";
 import {
   CollectionSource,
   type GeneratorOptions,
@@ -24,6 +25,7 @@ import { DataStream, type StreamInput } from "./datastream.js";
 import type { JobClient, JobResult } from "./job-client.js";
 import { jobExecutor } from "./job-executor.js";
 import { checkJobStartAllowed, countJobStarted } from "./jobs-started.js";
+import { type StateFitReport, stateFit } from "./state-fit.js";
 
 /** Builds and runs a job. */
 export class StreamExecutionEnvironment {
@@ -280,6 +282,31 @@ export class StreamExecutionEnvironment {
   /** Runs the job to completion (bounded inputs) or until cancelled; rejects on failure. */
   execute(jobName = "fleuve-job"): Promise<JobResult> {
     return this.executeAsync(jobName).result;
+  }
+
+  /**
+   * What would become of the state of savepoint or checkpoint `path` (default: the `restoreFrom`
+   * option) if this job were restored from it, per operator: kept, new (starts empty), dropped
+   * or incompatible (its declared {@link DataStream.stateSchema} changed; the reason names the
+   * fields). `needsNonRestored` says whether the restore would be refused without
+   * `allowNonRestoredState`. Reads the savepoint; starts nothing.
+   */
+  async checkSavepoint(path: string | undefined = this.config.restoreFrom): Promise<StateFitReport> {
+    if (path === undefined) {
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        "checkSavepoint needs a savepoint path (or restoreFrom)",
+      );
+    }
+    this.validate();
+    const storage = resolveCheckpointStorage(this.config.checkpointing?.storage);
+    const cp = await loadForRestore(path, () => {}, storage);
+    if (cp === undefined) {
+      throw new FleuveError("FLEUVE_CONFIG_INVALID", `${path} holds no checkpoint or savepoint`, {
+        details: { path },
+      });
+    }
+    return stateFit(this.graph, cp);
   }
 
   /** Runs the job and collects the records of `stream` (bounded inputs). */

@@ -58,8 +58,3 @@ export function restoreFor(cp: LoadedCheckpoint, op: OperatorToRestore): Operato
     keyGroups: keyGroupRangeFor(index, parallelism, maxParallelism),
   };
 }
-
-/** Operators in the checkpoint that the job no longer has. */
-export function unmatchedOperators(cp: LoadedCheckpoint, uids: ReadonlySet<string>): string[] {
-  return [...cp.operators.keys()].filter((u) => !uids.has(u));
-}

@@ -22,8 +22,11 @@ export interface CheckpointMetadata {
   readonly jobName: string;
   readonly createdAt: string;
   readonly maxParallelism: number;
-  /** operator uid -> parallelism and which file holds each subtask's snapshot */
-  readonly operators: Record<string, { parallelism: number; source: boolean; files: string[] }>;
+  /** operator uid -> parallelism, which file holds each subtask's snapshot, and its declared state schema */
+  readonly operators: Record<
+    string,
+    { parallelism: number; source: boolean; files: string[]; schema?: Readonly<Record<string, string>> }
+  >;
   /** file -> sha256 and size */
   readonly files: Record<string, { sha256: string; bytes: number }>;
   /** Earlier checkpoint folders holding state files this one builds on (incremental state). */

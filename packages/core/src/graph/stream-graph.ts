@@ -26,6 +26,12 @@ export interface GraphNode {
   name: string;
   /** Stable id set by the user (for state matching on restore); otherwise derived from `id`. */
   uid: string | undefined;
+  /**
+   * What the operator's state depends on (e.g. its keys and aggregates), field by field; stored
+   * with its state in checkpoints, so a restore finds state written for another schema
+   * (see api/state-fit.ts). Undefined: not declared.
+   */
+  stateSchema?: Readonly<Record<string, string>> | undefined;
   readonly kind: "source" | "operator" | "sink";
   /** Number of inputs the operator takes: 0 (source), 1, or 2 (connected streams). */
   readonly inputArity: 0 | 1 | 2;

@@ -7,7 +7,7 @@
  */
 
 import type { JobConfig } from "../api/config.js";
-import { unmatchedOperators } from "../checkpoint/restore.js";
+import { formatStateFit, stateFit, stateFitError } from "../api/state-fit.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
 import type { GraphEdge, GraphNode, StreamGraph } from "../graph/stream-graph.js";
@@ -148,15 +148,14 @@ function build(
   // 2. channels of every edge between tasks
   const { inputsOf, writerChannels } = connect(plan, config.channelCapacity, dep);
   // 3. outputs, setup, restore, subtasks
-  if (restored && !config.allowNonRestoredState) {
-    const known = new Set([...graph.nodes.map((n) => graph.uidOf(n)), ...(dep.jobOperators ?? [])]);
-    const missing = unmatchedOperators(restored, known);
-    if (missing.length > 0) {
-      throw new FleuveError(
-        "FLEUVE_STATE_INCOMPATIBLE",
-        `${restored.path} holds state of operators this job does not have: ${missing.join(", ")}. Give operators the same uid() as before, or set allowNonRestoredState to drop that state`,
-      );
-    }
+  // Incompatible state is not restored (with allowNonRestoredState; refused otherwise).
+  const notRestored = new Set<string>();
+  if (restored) {
+    const fit = stateFit(graph, restored, dep.jobOperators);
+    if (fit.needsNonRestored && !config.allowNonRestoredState) throw stateFitError(fit);
+    // One executor says what became of each operator's state (every one restores the same).
+    if (dep.runsHere(0)) for (const line of formatStateFit(fit)) ctx.log(`state ${line}`);
+    for (const o of fit.operators) if (o.fit === "incompatible") notRestored.add(o.uid);
   }
   const infos: SubtaskInfo[] = [];
   for (const v of plan.vertices) {
@@ -192,6 +191,7 @@ function build(
       const chainOps = v.nodes.map((n) => ops[n.id]![i]!);
       if (restored) {
         for (const node of v.nodes) {
+          if (notRestored.has(graph.uidOf(node))) continue;
           const r = dep.restore(restored, {
             uid: graph.uidOf(node),
             name: node.name,
@@ -368,7 +368,12 @@ export function checkpointLayout(
     const p = plan.parallelismOf[node.id]!;
     const files: string[] = [];
     for (let i = 0; i < p; i++) if (holds(i)) files.push(subtaskFile(plan.vertexOf[node.id]!, i));
-    layout[graph.uidOf(node)] = { parallelism: p, source: node.kind === "source", files };
+    layout[graph.uidOf(node)] = {
+      parallelism: p,
+      source: node.kind === "source",
+      files,
+      ...(node.stateSchema === undefined ? {} : { schema: node.stateSchema }),
+    };
   }
   return layout;
 }

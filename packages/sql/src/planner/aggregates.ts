@@ -393,3 +393,20 @@ export function itemName(item: { expr: Expr; alias?: string | undefined }, i: nu
       : `EXPR$${i}`)
   );
 }
+
+/**
+ * The state schema of an aggregation (see state-ids.ts): its state is one accumulator list per
+ * key, so the keys and the aggregate calls, in order, say whether old state can be read.
+ */
+export function aggregateStateSchema(
+  kind: string,
+  keys: readonly { readonly expr: Expr }[],
+  groupingSets: number,
+  aggregates: readonly AggregateCall[],
+): Record<string, string> {
+  return {
+    kind,
+    keys: `[${keys.map((k) => printExpr(k.expr)).join(", ")}]${groupingSets > 1 ? ` in ${groupingSets} grouping sets` : ""}`,
+    aggregates: `[${aggregates.map((a) => printExpr(a.call)).join(", ")}]`,
+  };
+}

@@ -15,6 +15,7 @@ import {
   type AggAcc,
   type AggregateCall,
   aggregateOutputScope,
+  aggregateStateSchema,
   compileAggregates,
   createAcc,
   inputOf,
@@ -128,7 +129,11 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
     return row;
   });
   const keyOf = keyEvals.length === 0 ? () => "" : (row: Row) => JSON.stringify(keyEvals.map((k) => k(row)));
-  const result = stream.keyBy(keyOf).process(fn).name(producer);
+  const result = stream
+    .keyBy(keyOf)
+    .process(fn)
+    .name(producer)
+    .stateSchema(aggregateStateSchema("GroupAggregate", keys, gs.sets.length, aggregates));
   const columns: Column[] = items.map((i) => ({ name: i.name, type: i.type }));
   // The result's rows are unique by the GROUP BY keys, when every key is selected as a column.
   const keyColumns = keys.map((k) => items.find((it) => printExpr(it.expr) === printExpr(k.expr))?.name);

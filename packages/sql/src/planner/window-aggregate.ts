@@ -21,6 +21,7 @@ import { CumulativeEventTimeWindows } from "../runtime/cumulate-windows.js";
 import {
   type AggAcc,
   aggregateOutputScope,
+  aggregateStateSchema,
   children,
   compileAggregates,
   createAcc,
@@ -255,7 +256,14 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
         : tvf.kind === "HOP"
           ? SlidingEventTimeWindows.of<Row>(tvf.size, tvf.slide, tvf.offset)
           : (EventTimeSessionWindows.withGap<Row>(tvf.size) as unknown as WindowAssigner<Row, TimeWindow>);
-  const result = stream.keyBy(keyOf).window(assigner).aggregate(agg, toRows);
+  const result = stream
+    .keyBy(keyOf)
+    .window(assigner)
+    .aggregate(agg, toRows)
+    .stateSchema({
+      ...aggregateStateSchema("WindowAggregate", keys, gs.sets.length, aggregates),
+      window: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)${tvf.partitionBy.length > 0 ? ` PARTITION BY ${tvf.partitionBy.map(printExpr).join(", ")}` : ""}`,
+    });
   const columns: Column[] = items.map((i) => ({ name: i.name, type: i.type }));
   // The output records carry the window's max timestamp (window_time): a selected window_time
   // stays an event-time attribute for a following window.
