@@ -9,7 +9,6 @@
 import type { JobConfig } from "../api/config.js";
 import { formatStateFit, stateFit, stateFitError } from "../api/state-fit.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
-import { FleuveError } from "../errors.js";
 import type { GraphEdge, GraphNode, StreamGraph } from "../graph/stream-graph.js";
 import type { LogFunction } from "../log.js";
 import type { MetricsRegistry, OperatorMetrics } from "../metrics/registry.js";
