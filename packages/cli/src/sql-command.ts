@@ -102,12 +102,12 @@ async function checkSavepoint(
   const report = await planned.checkSavepoint(savepoint);
   for (const line of formatStateFit(report)) io.stdout.write(`${line}\n`);
   if (!report.needsNonRestored) {
-    io.stdout.write(`${savepoint} fits: every operator's state is restored or starts empty\n`);
+    io.stdout.write(`${report.path} fits: every operator's state is restored or starts empty\n`);
     return 0;
   }
   if (options["allow-non-restored-state"]) {
     io.stdout.write(
-      `${savepoint} restores with --allow-non-restored-state: the dropped and incompatible state is left out\n`,
+      `${report.path} restores with --allow-non-restored-state: the dropped and incompatible state is left out\n`,
     );
     return 0;
   }

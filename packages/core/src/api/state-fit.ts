@@ -117,7 +117,7 @@ export function stateFitError(report: StateFitReport): FleuveError {
     parts.push(`the state of operator '${o.uid}' in ${report.path} does not fit it: ${o.reason}`);
   return new FleuveError(
     "FLEUVE_STATE_INCOMPATIBLE",
-    `${parts.join("; ")}; or set allowNonRestoredState to drop that state (the operator then starts empty)`,
+    `${parts.join("; ")}; or set allowNonRestoredState (fleuve run / fleuve sql -f: --allow-non-restored-state) to drop that state (the operator then starts empty)`,
     { details: { path: report.path, dropped, incompatible: incompatible.map((o) => o.uid) } },
   );
 }
