@@ -78,6 +78,8 @@ export interface NFAOptions {
  * partial match, as in Flink (whose start state has no start event).
  */
 const START_KEY = Number.MAX_SAFE_INTEGER;
+/** Event slots (and as many node slots) above which an emptied state is not reused for another key. */
+const MAX_RECYCLED_SLOTS = 64;
 
 /** The condition context: reads the current run's matched events from the shared buffer. */
 class RunContext implements ConditionContext<any> {
@@ -345,6 +347,16 @@ export class NFA<T> {
   /** True when nothing is pending (no partial match, no buffered event): the key's state may be released. */
   isEmpty(state: NFAState<T>): boolean {
     return state.runs.length <= RUN && state.done.length === 0;
+  }
+
+  /** See {@link Matcher.recycle}: small buffers are kept, and the state restarts its numbering. */
+  recycle(state: NFAState<T>): boolean {
+    if (state.events.length > MAX_RECYCLED_SLOTS || state.nodes.length > MAX_RECYCLED_SLOTS * NODE)
+      return false;
+    // Nothing is buffered, so no sequence number is compared with a later one: the next key's
+    // state then depends on its own events only.
+    state.seq = 0;
+    return true;
   }
 
   /**

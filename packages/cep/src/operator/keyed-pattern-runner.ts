@@ -463,7 +463,7 @@ export class KeyedPatternRunner<T> {
       pool = [];
       this.pools.set(matcher, pool);
     }
-    if (pool.length < MAX_POOLED_RUNS) pool.push(run);
+    if (pool.length < MAX_POOLED_RUNS && matcher.recycle(run.s)) pool.push(run);
   }
 
   private bind(runId: string, run: RunState): void {

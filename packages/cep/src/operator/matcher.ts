@@ -38,6 +38,13 @@ export interface Matcher<T, S = unknown> {
   nextDeadline(state: S): number | undefined;
   /** True when the state holds nothing: the key's state may be released. */
   isEmpty(state: S): boolean;
+  /**
+   * Readies an empty state ({@link isEmpty}) to serve another key; false when it should be
+   * dropped instead. A state keeps its buffers' room, which is what reuse saves, but a key that
+   * once held many partial matches leaves large buffers of free slots that the next key would
+   * carry into every checkpoint.
+   */
+  recycle(state: S): boolean;
   /** Runs held: a partial match counts once per state it waits in (for metrics and the per-key limit). */
   partialMatches(state: S): number;
   /**

@@ -117,3 +117,30 @@ describe("shared buffer", () => {
     );
   });
 });
+
+describe("an emptied state reused for another key (recycle)", () => {
+  const p = P.begin("a").where(is("a")).followedByAny("b").where(is("b")).within(10);
+  const out = { match: () => {}, timedOut: () => {}, dropped: () => {} };
+
+  test("a state that held few events is kept, numbering from 0 again", () => {
+    const nfa = NFA.compile(p);
+    const state = nfa.createState();
+    nfa.process(state, "a0", 0, out);
+    nfa.process(state, "b1", 1, out);
+    nfa.advanceTime(state, 100, out);
+    assert.ok(nfa.isEmpty(state) && allFree(state));
+    assert.equal(nfa.recycle(state), true);
+    assert.equal(state.seq, 0);
+  });
+
+  test("a state whose buffers grew past 64 slots is dropped, so no small key carries them into checkpoints", () => {
+    // 100 partial matches at once (within 1000), all timed out together.
+    const nfa = NFA.compile(P.begin("a").where(is("a")).followedByAny("b").where(is("b")).within(1000));
+    const state = nfa.createState();
+    for (let i = 0; i < 100; i++) nfa.process(state, `a${i}`, i, out);
+    nfa.advanceTime(state, 5000, out);
+    assert.ok(nfa.isEmpty(state) && allFree(state));
+    assert.ok(state.events.length > 64);
+    assert.equal(nfa.recycle(state), false);
+  });
+});

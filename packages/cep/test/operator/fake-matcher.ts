@@ -51,6 +51,9 @@ export class FakeMatcher implements Matcher<Ev, FakeState> {
   isEmpty(state: FakeState): boolean {
     return state.open.length === 0;
   }
+  recycle(): boolean {
+    return true;
+  }
   partialMatches(state: FakeState): number {
     return state.open.length;
   }

@@ -20,7 +20,7 @@ import type {
 
 /** A table of per-key entries, for operators that manage their own state layout (e.g. windows). */
 export interface KeyedTable<V> {
-  /** The entry of the current key, or undefined. The entry may be mutated in place. */
+  /** The entry of the current key, or undefined. Change it, then {@link set} it (only a {@link stable} table keeps changes made without `set`). */
   get(): V | undefined;
   /** Sets the entry of the current key. */
   set(value: V): void;

@@ -45,7 +45,8 @@ type AtTime<N> = Timer<N> | Timer<N>[];
  * index then holds it directly, with no Map per key.
  * Timers mostly arrive in timestamp order (event time moves forward), so they are appended to a
  * sorted run in O(1); only out-of-order ones go to a binary heap. Firing merges the two.
- * Registering an existing timer allocates nothing; a new one allocates one object.
+ * Registering an existing timer allocates nothing; a new one allocates its timer object, plus a
+ * Map the first time its key holds timers at a second timestamp or in a second namespace.
  */
 class TimerQueue<N extends Namespace> {
   private readonly heap: Timer<N>[] = [];
