@@ -29,6 +29,38 @@ async function until<T>(what: string, check: () => Promise<T | undefined> | T | 
   }
 }
 
+/** A job reading `topic` with `group`, checkpointing every 50 ms, that counts what it reads. */
+function countingJob(name: string, o: { topic: string; group: string; dir: string; logged: string[] }) {
+  let seen = 0;
+  const env = StreamExecutionEnvironment.create({
+    parallelism: 1,
+    checkpointing: { dir: o.dir, intervalMs: 50 },
+    log: (line) => o.logged.push(line),
+  });
+  env
+    .fromSource(
+      kafkaSource<null, string, Buffer>({
+        bootstrap: BOOTSTRAP,
+        topics: [o.topic],
+        value: "string",
+        group: o.group,
+      }),
+      WatermarkStrategy.noWatermarks(),
+      "In",
+    )
+    .map(() => {
+      seen++;
+      return 0;
+    });
+  const job = env.executeAsync(name);
+  return {
+    job,
+    get seen() {
+      return seen;
+    },
+  };
+}
+
 test("kafkaSource commits checkpointed offsets to its group and reports the committed lag", {
   ...options,
   timeout: 300_000,
@@ -45,23 +77,8 @@ test("kafkaSource commits checkpointed offsets to its group and reports the comm
     const records = (partition: number, n: number) =>
       Array.from({ length: n }, (_, i) => ({ topic, partition, value: Buffer.from(`v${i}`) }));
     await producer.send([...records(0, 60), ...records(1, 25)]);
-    let seen = 0;
-    const env = StreamExecutionEnvironment.create({
-      parallelism: 1,
-      checkpointing: { dir, intervalMs: 50 },
-      log: (line) => logged.push(line),
-    });
-    env
-      .fromSource(
-        kafkaSource<null, string, Buffer>({ bootstrap: BOOTSTRAP, topics: [topic], value: "string", group }),
-        WatermarkStrategy.noWatermarks(),
-        "In",
-      )
-      .map(() => {
-        seen++;
-        return 0;
-      });
-    job = env.executeAsync("group-commit");
+    const counting = countingJob("group-commit", { topic, group, dir, logged });
+    job = counting.job;
     const running = job;
     const want = new Map([
       [`${topic}:0`, 60n],
@@ -70,7 +87,7 @@ test("kafkaSource commits checkpointed offsets to its group and reports the comm
     // The group holds every partition's end once a checkpoint after the last record completed.
     const committed = await until("the group's offsets", async () => {
       const offsets = await client.groupOffsets(group);
-      return seen === 85 && offsets.get(`${topic}:0`) === 60n && offsets.get(`${topic}:1`) === 25n
+      return counting.seen === 85 && offsets.get(`${topic}:0`) === 60n && offsets.get(`${topic}:1`) === 25n
         ? offsets
         : undefined;
     });
@@ -91,7 +108,7 @@ test("kafkaSource commits checkpointed offsets to its group and reports the comm
     await until("the new offset in the group", async () =>
       (await client.groupOffsets(group)).get(`${topic}:1`) === 32n ? true : undefined,
     );
-    assert.equal(seen, 92);
+    assert.equal(counting.seen, 92);
     assert.deepEqual(
       logged.filter((l) => l.includes("committing offsets")),
       [],
@@ -149,23 +166,8 @@ test("kafkaSource says why when its group commits fail (a group with running mem
     await client.createTopics([{ name: topic, partitions: 1 }]);
     await producer.send(Array.from({ length: 10 }, (_, i) => ({ topic, value: `v${i}` })));
     const stream = await member.subscribe([topic]);
-    let seen = 0;
-    const env = StreamExecutionEnvironment.create({
-      parallelism: 1,
-      checkpointing: { dir, intervalMs: 50 },
-      log: (line) => logged.push(line),
-    });
-    env
-      .fromSource(
-        kafkaSource<null, string, Buffer>({ bootstrap: BOOTSTRAP, topics: [topic], value: "string", group }),
-        WatermarkStrategy.noWatermarks(),
-        "In",
-      )
-      .map(() => {
-        seen++;
-        return 0;
-      });
-    job = env.executeAsync("group-busy");
+    const counting = countingJob("group-busy", { topic, group, dir, logged });
+    job = counting.job;
     const running = job;
     const warning = await until("the commit warning", () =>
       logged.find((l) => l.includes(`committing offsets to consumer group "${group}" failed`)),
@@ -174,7 +176,7 @@ test("kafkaSource says why when its group commits fail (a group with running mem
     // The job goes on: it read everything and keeps checkpointing.
     await until("the records and more checkpoints", () => {
       const done = running.snapshot().job.checkpointsCompleted;
-      return seen === 10 && done >= 6 ? true : undefined;
+      return counting.seen === 10 && done >= 6 ? true : undefined;
     });
     // Said once per reason (the broker's reason may change as the member's group rebalances), not
     // at every checkpoint.
