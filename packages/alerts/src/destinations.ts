@@ -1,7 +1,8 @@
 /**
  * Where alerts go. Each destination is an ordinary core sink, so `alerts.sinkTo(...)` works; a
- * topic is any other sink of the stream (e.g. `logSink` of @fleuve/log or a Kafka sink) after a
- * `map` to the topic's record format.
+ * topic is the existing `logSink` of @fleuve/log or `kafkaSink` of @fleuve/kafka given
+ * {@link alertRecord}'s options (this package depends on neither: the topic sinks take the same
+ * `serializer` and `key` options).
  */
 import {
   FleuveError,
@@ -17,6 +18,36 @@ export function formatAlert(a: Alert): string {
   const r = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
   return `ALERT ${a.kind} ${a.series} at ${new Date(a.time).toISOString()}: ${r(a.value)} (expected ${r(a.expected)}, score ${r(a.score)}, rule ${a.rule})`;
 }
+
+/** The fields of an alert as JSON, in a fixed order; a number that is not finite is `null`. */
+function alertJson(a: Alert): string {
+  const n = (x: number) => (Number.isFinite(x) ? x : null);
+  return JSON.stringify({
+    series: a.series,
+    rule: a.rule,
+    kind: a.kind,
+    time: a.time,
+    value: n(a.value),
+    expected: n(a.expected),
+    score: n(a.score),
+  });
+}
+
+/**
+ * Record options for a topic of alerts, to spread into `logSink` (@fleuve/log) or `kafkaSink`
+ * (@fleuve/kafka): the value is the alert as JSON, always the same fields in the same order
+ * (`{"series","rule","kind","time","value","expected","score"}`, `time` in ms since the epoch), and
+ * the key is the series, so one series' alerts stay in one partition, in order. The record's
+ * timestamp is the alert's (the event time of the point that raised it).
+ *
+ * ```ts
+ * alerts.sinkTo(kafkaSink({ bootstrap: "127.0.0.1:9092", topic: "alerts", ...alertRecord }));
+ * ```
+ */
+export const alertRecord: {
+  readonly serializer: (alert: Alert) => string;
+  readonly key: (alert: Alert) => string;
+} = { serializer: alertJson, key: (a) => a.series };
 
 /**
  * Writes each alert as a warning line through a core {@link LogFunction} (e.g. the pino logger of
@@ -77,7 +108,7 @@ async function post(
 }
 
 /**
- * POSTs each alert as JSON to a webhook, retrying failures with exponential backoff. At least
+ * POSTs each alert as JSON (the shape of {@link alertRecord}) to a webhook, retrying failures with exponential backoff. At least
  * once: a checkpoint completes only when every alert before it was delivered, and the end of the
  * input waits for the last ones. An alert that still fails after the retries fails the job
  * (restart policy applies), naming the URL.
@@ -118,7 +149,7 @@ export function webhookSink(options: WebhookOptions): Sink<Alert> {
       const w: PreCommitSinkWriter<Alert, never> = {
         write(a) {
           if (failure !== undefined) throw failure;
-          const p: Promise<void> = post(o, JSON.stringify(a)).then(
+          const p: Promise<void> = post(o, alertJson(a)).then(
             () => {
               inFlight.delete(p);
             },

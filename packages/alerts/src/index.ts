@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 
-export { alertLogSink, formatAlert, type WebhookOptions, webhookSink } from "./destinations.js";
+export { alertLogSink, alertRecord, formatAlert, type WebhookOptions, webhookSink } from "./destinations.js";
 export { type DetectAlertsOptions, detectAlerts, LATE_POINTS } from "./detect.js";
 export {
   JobMetricsSampler,

@@ -1,5 +1,5 @@
-// The watchJobMetrics sample of docs/observability.md runs as printed (its imports pointed at the
-// built packages, since it runs from a temporary folder).
+// The alert samples of docs/observability.md run as printed (their imports pointed at the built
+// packages, since they run from a temporary folder).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -7,28 +7,49 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
-test("the job-metrics sample of docs/observability.md runs", () => {
-  const md = readFileSync(new URL("../../../docs/observability.md", import.meta.url), "utf8");
-  const block = /### Alerts on the job's own metrics\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(md)?.[1];
-  assert.ok(block, "docs/observability.md has a ts block under ### Alerts on the job's own metrics");
+const md = readFileSync(new URL("../../../docs/observability.md", import.meta.url), "utf8");
+
+/** The first ts block under `heading`. */
+function sample(heading: string): string {
+  const block = new RegExp(`${heading}\\n[\\s\\S]*?\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(md)?.[1];
+  assert.ok(block, `docs/observability.md has a ts block under ${heading}`);
+  return block;
+}
+
+/** Runs a sample in a new folder, its package imports pointed at the built packages. */
+function run(block: string) {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-alerts-doc-"));
   try {
     const file = join(dir, "sample.mts");
-    writeFileSync(
-      file,
-      block
-        .replace('from "@fleuve/alerts"', `from ${JSON.stringify(import.meta.resolve("@fleuve/alerts"))}`)
-        .replace('from "@fleuve/core"', `from ${JSON.stringify(import.meta.resolve("@fleuve/core"))}`),
-    );
-    const res = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), file], {
+    let code = block;
+    for (const pkg of ["alerts", "core", "log"])
+      code = code.replace(
+        `from "@fleuve/${pkg}"`,
+        `from ${JSON.stringify(import.meta.resolve(`@fleuve/${pkg}`))}`,
+      );
+    writeFileSync(file, code);
+    return spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), file], {
       cwd: dir,
       encoding: "utf8",
     });
-    assert.equal(res.status, 0, res.stderr);
-    // Whatever the machine's load made of the busy shares, only alerts of the watched series.
-    for (const line of res.stderr.split("\n").filter((l) => l !== ""))
-      assert.match(line, /^ALERT level .*\.busyRatio at .* rule saturated\)$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test("the topic sample of docs/observability.md prints what it says", () => {
+  const block = sample("### Alerts to a topic");
+  const printed = /\/\/ prints:\n((?:\/\/ .*\n)+)/.exec(block)?.[1];
+  assert.ok(printed, "the sample ends with the lines it prints");
+  const res = run(block);
+  assert.equal(res.status, 0, res.stderr);
+  assert.equal(res.stdout, printed.replace(/^\/\/ /gm, ""));
+});
+
+test("the job-metrics sample of docs/observability.md runs", () => {
+  const res = run(sample("### Alerts on the job's own metrics"));
+  assert.equal(res.status, 0, res.stderr);
+  // Whatever the machine's load made of the busy shares, only alerts of the watched series.
+  for (const line of res.stderr.split("\n").filter((l) => l !== ""))
+    assert.match(line, /^ALERT level .*\.busyRatio at .* rule saturated\)$/);
 });
