@@ -131,16 +131,33 @@ function isExpr(v: unknown): v is Expr {
   );
 }
 
+/** `(VALUES ())`: the one row of no columns a SELECT without FROM reads. */
+const oneEmptyRow: TableRef = {
+  kind: "derived",
+  lateral: false,
+  query: {
+    kind: "query",
+    with: [],
+    orderBy: [],
+    body: { kind: "values", rows: [{ kind: "row", values: [], explicit: false }] },
+  },
+};
+
 function planSelect(statement: Select, ctx: PlanContext): Relation {
   let select = statement;
-  if (select.from === undefined)
-    throw unsupported("SELECT without FROM", select.pos, "select from VALUES or a table");
+  if (select.from === undefined) {
+    // As Calcite does it: a SELECT without FROM reads one row of no columns, so constants,
+    // functions and aggregates (`SELECT COUNT(*)` is 1) give one bounded row.
+    const star = select.items.find((i) => i.expr.kind === "star");
+    if (star !== undefined) throw invalid("SELECT * needs a FROM clause", select.pos);
+    select = { ...select, from: oneEmptyRow };
+  }
   if (select.windows.length > 0) throw unsupported("the WINDOW clause (OVER aggregation)", select.pos);
   const aggregating =
     select.groupBy.length > 0 ||
     select.items.some((i) => hasAggregate(i.expr)) ||
     select.having !== undefined;
-  let from = select.from;
+  let from: TableRef = select.from ?? oneEmptyRow;
   let where = select.where;
   // `FROM a, b WHERE ...` (as Flink's interval join docs write it): an inner join ON the WHERE.
   if (
