@@ -92,8 +92,14 @@ export function decodeMessageIndexes(rest: Buffer): { indexes: number[]; payload
 interface Codec {
   parsed: ParsedSchema;
   encode(value: unknown): Buffer;
-  decode(payload: Buffer, reader?: Codec, withIndexes?: boolean): unknown;
+  /** `flag`: Protobuf, whether the payload starts with message indexes; JSON, whether to validate it. */
+  decode(payload: Buffer, reader?: Codec, flag?: boolean): unknown;
 }
+
+/** How a Protobuf message becomes an object (protobufjs' conversion options). */
+type ProtoObjectOptions = protobuf.IConversionOptions;
+
+const DEFAULT_PROTO_OBJECT: ProtoObjectOptions = { longs: String, enums: String, defaults: false };
 
 // ajv is CommonJS: its class is the default export's `default` under NodeNext.
 const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
@@ -143,7 +149,12 @@ function byIndexPath(indexes: number[], tops: protobuf.Type[]): protobuf.Type {
   return t;
 }
 
-function codecOf(parsed: ParsedSchema, id: number, messageName?: string): Codec {
+function codecOf(
+  parsed: ParsedSchema,
+  id: number,
+  messageName?: string,
+  protoObject: ProtoObjectOptions = DEFAULT_PROTO_OBJECT,
+): Codec {
   switch (parsed.schemaType) {
     case "AVRO": {
       const type = parsed.avro;
@@ -176,22 +187,26 @@ function codecOf(parsed: ParsedSchema, id: number, messageName?: string): Codec 
     }
     case "JSON": {
       const validate = ajv.compile(parsed.json as object);
+      const check = (value: unknown) => {
+        if (validate(value)) return;
+        const why = (validate.errors ?? [])
+          .map(
+            (e: { instancePath: string; message?: string }) =>
+              `${e.instancePath || "(the value)"} ${e.message}`,
+          )
+          .join("; ");
+        throw new SchemaValidationError(`value does not match JSON schema ${id}: ${why}`, id);
+      };
       return {
         parsed,
         encode(value) {
-          if (!validate(value)) {
-            const why = (validate.errors ?? [])
-              .map(
-                (e: { instancePath: string; message?: string }) =>
-                  `${e.instancePath || "(the value)"} ${e.message}`,
-              )
-              .join("; ");
-            throw new SchemaValidationError(`value does not match JSON schema ${id}: ${why}`, id);
-          }
+          check(value);
           return Buffer.from(JSON.stringify(value));
         },
-        decode(payload) {
-          return JSON.parse(payload.toString("utf8"));
+        decode(payload, _reader, validated = false) {
+          const value = JSON.parse(payload.toString("utf8"));
+          if (validated) check(value);
+          return value;
         },
       };
     }
@@ -226,7 +241,7 @@ function codecOf(parsed: ParsedSchema, id: number, messageName?: string): Codec 
             ? decodeMessageIndexes(rest)
             : { indexes: [0], payload: rest };
           const t = byIndexPath(indexes, tops);
-          return t.toObject(t.decode(payload), { longs: String, enums: String, defaults: false });
+          return t.toObject(t.decode(payload), protoObject);
         },
       };
     }
@@ -375,8 +390,45 @@ export function schemaDeserializer<T = unknown>(opts: SchemaDeserializerOptions)
       return c.decode(
         rest,
         reader && c.parsed.schemaType === "AVRO" ? reader : undefined,
-        opts.messageIndexes ?? true,
+        c.parsed.schemaType === "PROTOBUF" ? (opts.messageIndexes ?? true) : undefined,
       ) as T;
     },
+  };
+}
+
+/** A codec of one schema without the 5-byte header, for callers that map values themselves. */
+export interface SchemaCodec {
+  readonly schemaType: SchemaTypeName;
+  /**
+   * The payload of a value (for Protobuf with its message indexes); throws
+   * {@link SchemaValidationError} naming the field and why when the value does not match.
+   */
+  encode(value: unknown): Buffer;
+  /**
+   * The value of a payload (the bytes after the header; for Protobuf with its message indexes).
+   * A JSON value is checked against its schema: one that does not match throws
+   * {@link SchemaValidationError}.
+   */
+  decode(payload: Buffer): unknown;
+}
+
+/**
+ * The codec of a schema registered under `id` (its text and resolved references, as
+ * {@link RegistryClient.byIdSync} gives them). SQL's registry formats use it to write and read the
+ * objects they make from rows. Protobuf: `messageName` picks the message written (default the
+ * file's first), `protobufObject` how decoded messages become objects (default: 64-bit integers
+ * and enums as strings, no default values).
+ */
+export function schemaCodec(
+  schema: { schema: string; schemaType?: string; resolved?: readonly { name: string; schema: string }[] },
+  id: number,
+  opts: { messageName?: string; protobufObject?: protobuf.IConversionOptions } = {},
+): SchemaCodec {
+  const parsed = parseSchema(schemaTypeOf(schema.schemaType), schema.schema, [...(schema.resolved ?? [])]);
+  const c = codecOf(parsed, id, opts.messageName, opts.protobufObject);
+  return {
+    schemaType: parsed.schemaType,
+    encode: (v) => c.encode(v),
+    decode: (p) => c.decode(p, undefined, parsed.schemaType === "JSON" ? true : undefined),
   };
 }

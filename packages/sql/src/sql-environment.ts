@@ -22,8 +22,8 @@ import {
   sinkChangelogMode,
 } from "@fleuve/core";
 import { Catalog, type TableDefinition } from "./catalog.js";
-import { avroConfluentEncoder, sinkSubject } from "./formats/avro-confluent.js";
-import { requireBytes, splitTableFormat } from "./formats/table-format.js";
+import { sinkSubject } from "./formats/registry-format.js";
+import { formatEncoder, requireBytes, splitTableFormat } from "./formats/table-format.js";
 import {
   FunctionCatalog,
   type RegisteredFunction,
@@ -328,7 +328,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         encode =
           encoders.get(def) ??
           (() => {
-            throw new Error(`table ${name}: the avro-confluent schema was not registered before the job ran`);
+            throw new Error(`table ${name}: the ${format.name} schema was not registered before the job ran`);
           });
       }
       sink = createSink(descriptor, sideOptions(descriptor, "sink", own), {
@@ -435,8 +435,8 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     const columns = def.columns.flatMap((c) =>
       c.kind === "physical" ? [{ name: c.name, type: c.type }] : [],
     );
-    const subject = sinkSubject(name, format.options, opts.topic);
-    const { encode } = await avroConfluentEncoder(name, format.options, columns, subject);
+    const subject = sinkSubject(name, format.name, format.options, opts.topic);
+    const { encode } = await formatEncoder(name, format, columns, subject);
     encoders.set(def, encode);
   }
 

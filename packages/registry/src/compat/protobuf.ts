@@ -190,6 +190,9 @@ export function serializedProtobuf(
       for (const f of d.field ?? []) {
         const field = type.fields[f.name];
         if (f.typeName && field?.resolvedType) f.typeName = field.resolvedType.fullName;
+        // A proto3 `optional` field: protobufjs sets the flag under its snake-case name, which the
+        // descriptor type does not encode, so readers took its synthetic oneof for a real one.
+        if (field?.options?.proto3_optional) f.proto3Optional = true;
       }
       qualify(d.nestedType, type);
     }

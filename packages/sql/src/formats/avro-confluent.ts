@@ -4,7 +4,9 @@
  *
  * Reading decodes each record with the writer schema its id names (fetched once per id) and takes
  * the table's columns from it by name: records become ROWs, arrays ARRAYs, maps MAPs, a union with
- * null a nullable value, `timestamp-millis`/`-micros` a TIMESTAMP, `decimal` a DECIMAL. With the
+ * null a nullable value, `timestamp-millis`/`-micros` a TIMESTAMP, `date` a DATE (epoch
+ * milliseconds of its midnight, as SQL holds dates), `time-millis` a TIME (milliseconds of the
+ * day), `decimal` a DECIMAL. With the
  * `schema` option every record is read with that schema instead (Avro schema resolution: a field
  * the writer lacked takes its default).
  *
@@ -16,60 +18,17 @@
  */
 
 import type { ConnectorRecord } from "@fleuve/core";
-import { FleuveError, parseOptions } from "@fleuve/core";
-import { RegistryClient, RegistryError, readWireHeader, wireHeader } from "@fleuve/registry";
 import avro from "avsc";
 import type { DataType } from "../parser/ast.js";
 import { unsupported } from "../planner/problems.js";
 import { fromExternal } from "../planner/values.js";
-
-/** The options of `avro-confluent`, under Flink's names (each also with the `value.` prefix). */
-export const AVRO_CONFLUENT_OPTIONS = {
-  url: {
-    type: "string",
-    required: true,
-    doc: "The URL of the schema registry (Fleuve's `fleuve registry`, or any Confluent-compatible one).",
-  },
-  subject: {
-    type: "string",
-    doc: "The subject a sink registers the table's schema under (default `<topic>-value`).",
-  },
-  schema: {
-    type: "string",
-    doc: "An Avro schema (JSON text): a sink writes with it instead of the schema derived from the columns; a source reads every record with it (fields the writer lacked take their defaults).",
-  },
-  "bearer-auth.credentials-source": {
-    type: "enum",
-    values: ["STATIC_TOKEN"],
-    doc: "Where the bearer token comes from: STATIC_TOKEN, the `bearer-auth.token` option.",
-  },
-  "bearer-auth.token": { type: "string", doc: "The bearer token sent to the registry." },
-} as const;
-
-/** The parsed options of a table's `avro-confluent` format. */
-export interface AvroConfluentOptions {
-  readonly url: string;
-  readonly subject?: string;
-  readonly schema?: string;
-  readonly token?: string;
-}
-
-/** Validates the options of the format (prefix stripped); errors name the option (the caller adds the table). */
-export function parseAvroConfluentOptions(options: Record<string, string>): AvroConfluentOptions {
-  const o = parseOptions(AVRO_CONFLUENT_OPTIONS, options, "format 'avro-confluent'");
-  return {
-    url: o.url,
-    ...(o.subject === undefined ? {} : { subject: o.subject }),
-    ...(o.schema === undefined ? {} : { schema: o.schema }),
-    ...(o["bearer-auth.token"] === undefined ? {} : { token: o["bearer-auth.token"] }),
-  };
-}
-
-/** A column the format reads or writes. */
-export interface FormatColumn {
-  readonly name: string;
-  readonly type: DataType;
-}
+import {
+  type FormatColumn,
+  type RecordPart,
+  type RegistryFormatOptions,
+  registryDecoder,
+  sinkSchema,
+} from "./registry-format.js";
 
 // Avro's `decimal` as a number (SQL holds DECIMAL as a double): the two's-complement big-endian
 // unscaled value of its bytes or fixed, divided by 10^scale.
@@ -131,8 +90,26 @@ class TimestampMicrosType extends avro.types.LogicalType {
   }
 }
 
+const DAY_MS = 86_400_000;
+
+// Avro's `date` (days since the epoch) as SQL holds a DATE: epoch milliseconds of its midnight (UTC).
+class DateType extends avro.types.LogicalType {
+  override _fromValue(days: number): number {
+    return days * DAY_MS;
+  }
+  override _toValue(ms: unknown): number {
+    if (typeof ms !== "number")
+      throw new Error(`a date must be epoch milliseconds, got ${JSON.stringify(ms)}`);
+    return Math.floor(ms / DAY_MS);
+  }
+  override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
+    return type instanceof DateType ? (x) => x : undefined;
+  }
+}
+
 const LOGICAL_TYPES = {
   decimal: DecimalType,
+  date: DateType,
   "timestamp-micros": TimestampMicrosType,
   "local-timestamp-micros": TimestampMicrosType,
 } as unknown as avro.ForSchemaOptions["logicalTypes"];
@@ -205,78 +182,40 @@ function toAvro(v: unknown, t: DataType): unknown {
   }
 }
 
-/** A record's place, as messages name it. */
-const placeOf = (rec: ConnectorRecord): string => `${rec.topic}/${rec.partition}@${rec.offset}`;
-
 /**
  * The decoder of a table's records: the columns of each record's Avro value as SQL values (null
- * for a null value). A value that does not decode throws an Error naming the table, the record and
- * why (the job's error policy sends the record to its dead letters); a schema id the registry does
- * not know fails the job (FLEUVE_SOURCE_FAILED naming the id and the registry).
+ * for a null value); see {@link registryDecoder} for bad records and unknown ids.
  */
 export function avroConfluentDecoder(
   table: string,
-  options: AvroConfluentOptions,
+  options: RegistryFormatOptions,
   columns: readonly FormatColumn[],
+  format = "avro-confluent",
+  part: RecordPart = "value",
 ): (rec: ConnectorRecord) => Record<string, unknown> | null {
-  const client = new RegistryClient({ url: options.url, ...(options.token ? { token: options.token } : {}) });
   const reader = options.schema === undefined ? undefined : avroType(options.schema);
-  const writers = new Map<number, { type: avro.Type; resolver?: avro.Resolver }>();
-  const bad = (rec: ConnectorRecord, why: unknown) =>
-    new Error(
-      `table ${table}: cannot decode the avro-confluent value of record ${placeOf(rec)}: ${why instanceof Error ? why.message : String(why)}`,
-    );
-  const writerOf = (id: number, rec: ConnectorRecord) => {
-    let w = writers.get(id);
-    if (w !== undefined) return w;
-    let fetched: ReturnType<RegistryClient["byIdSync"]>;
-    try {
-      fetched = client.byIdSync(id);
-    } catch (e) {
-      const why =
-        e instanceof RegistryError ? `${e.message} (error_code ${e.errorCode})` : (e as Error).message;
-      throw new FleuveError(
-        "FLEUVE_SOURCE_FAILED",
-        `table ${table}: schema id ${id} of record ${placeOf(rec)} is unknown to the schema registry at ${options.url}: ${why}`,
-        {
-          details: { table, schemaId: id, registry: options.url },
-          permanent: e instanceof RegistryError && e.errorCode === 40403,
-        },
+  return registryDecoder(
+    table,
+    format,
+    options,
+    (fetched, id) => {
+      if ((fetched.schemaType ?? "AVRO") !== "AVRO")
+        throw new Error(`schema ${id} is ${fetched.schemaType}, not Avro`);
+      const type = avroType(
+        fetched.schema,
+        fetched.resolved.map((r) => r.schema),
       );
-    }
-    if ((fetched.schemaType ?? "AVRO") !== "AVRO")
-      throw bad(rec, `schema ${id} is ${fetched.schemaType}, not Avro`);
-    const type = avroType(
-      fetched.schema,
-      fetched.resolved.map((r) => r.schema),
-    );
-    w = { type, ...(reader === undefined ? {} : { resolver: reader.createResolver(type) }) };
-    writers.set(id, w);
-    return w;
-  };
-  return (rec) => {
-    const bytes = rec.value;
-    if (bytes === null || bytes === undefined) return null;
-    if (!Buffer.isBuffer(bytes)) throw bad(rec, `the value is a ${typeof bytes}, not bytes`);
-    let header: { id: number; rest: Buffer };
-    try {
-      header = readWireHeader(bytes);
-    } catch (e) {
-      throw bad(rec, e);
-    }
-    const w = writerOf(header.id, rec);
-    let value: unknown;
-    try {
-      value =
-        reader === undefined ? w.type.fromBuffer(header.rest) : reader.fromBuffer(header.rest, w.resolver);
-    } catch (e) {
-      throw bad(rec, `schema ${header.id}: ${(e as Error).message}`);
-    }
-    if (value === null || typeof value !== "object") throw bad(rec, `schema ${header.id} is not a record`);
-    const row: Record<string, unknown> = {};
-    for (const c of columns) row[c.name] = toSql((value as Record<string, unknown>)[c.name], c.type);
-    return row;
-  };
+      const resolver = reader?.createResolver(type);
+      return (payload) => {
+        const value = reader === undefined ? type.fromBuffer(payload) : reader.fromBuffer(payload, resolver);
+        if (value === null || typeof value !== "object") throw new Error("not a record");
+        const row: Record<string, unknown> = {};
+        for (const c of columns) row[c.name] = toSql((value as Record<string, unknown>)[c.name], c.type);
+        return row;
+      };
+    },
+    part,
+  );
 }
 
 /** The Avro schema of a SQL type, as Flink's AvroSchemaConverter.convertToSchema derives it. */
@@ -317,6 +256,11 @@ function schemaOf(t: DataType, rowName: string, table: string): unknown {
         case "VARBINARY":
         case "BYTES":
           return nullable("bytes");
+        case "DATE":
+          return nullable({ type: "int", logicalType: "date" });
+        case "TIME":
+          // Flink: TIME(p) for p <= 3 as time-millis (milliseconds of the day).
+          return nullable({ type: "int", logicalType: "time-millis" });
         case "TIMESTAMP":
         case "TIMESTAMP_LTZ":
           return nullable({
@@ -357,44 +301,26 @@ export function avroSchemaOfColumns(
   };
 }
 
-/** The subject a sink registers under: `subject`, else Confluent's TopicNameStrategy `<topic>-value`. */
-export function sinkSubject(table: string, options: AvroConfluentOptions, topic: string | undefined): string {
-  if (options.subject !== undefined) return options.subject;
-  if (topic === undefined || topic.includes(";"))
-    throw new FleuveError(
-      "FLEUVE_CONFIG_INVALID",
-      `table ${table}: format 'avro-confluent' needs option 'avro-confluent.subject' (no single 'topic' to name it after)`,
-      { details: { table, option: "avro-confluent.subject" } },
-    );
-  return `${topic}-value`;
-}
-
 /**
- * The encoder of a table's rows: registers the schema (the `schema` option's, or the one derived
- * from the columns) under `subject` and returns a function writing a row in the wire format with
- * its id. A row that does not fit the schema throws an Error naming the table and the column (the
- * job's error policy handles it).
+ * The encoder of a table's rows: the schema (see {@link sinkSchema}; derived from the columns
+ * unless `schema` or `version` says otherwise) and a function writing a row in the wire format
+ * with its id. A row that does not fit the schema throws an Error naming the table and the column
+ * (the job's error policy handles it).
  */
 export async function avroConfluentEncoder(
   table: string,
-  options: AvroConfluentOptions,
+  options: RegistryFormatOptions,
   columns: readonly FormatColumn[],
   subject: string,
+  format = "avro-confluent",
 ): Promise<{ id: number; encode: (row: Record<string, unknown>) => Buffer }> {
-  const client = new RegistryClient({ url: options.url, ...(options.token ? { token: options.token } : {}) });
-  const text = options.schema ?? JSON.stringify(avroSchemaOfColumns(table, columns));
-  let id: number;
-  try {
-    id = await client.register(subject, { schema: text });
-  } catch (e) {
-    throw new FleuveError(
-      "FLEUVE_CONFIG_INVALID",
-      `table ${table}: the schema registry at ${options.url} refused the table's Avro schema under subject ${subject}: ${(e as Error).message}`,
-      { details: { table, subject, registry: options.url }, cause: e },
-    );
-  }
-  const type = avroType(text);
-  const header = wireHeader(id);
+  const { id, schema, header } = await sinkSchema(table, format, options, subject, "AVRO", () =>
+    JSON.stringify(avroSchemaOfColumns(table, columns)),
+  );
+  const type = avroType(
+    schema.schema,
+    schema.resolved.map((r) => r.schema),
+  );
   return {
     id,
     encode(row) {

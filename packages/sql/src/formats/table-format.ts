@@ -1,23 +1,77 @@
 /**
  * A table's format when SQL itself decodes and encodes its values: the registry formats
- * (`'format' = 'avro-confluent'`, or `'value.format'` as Flink's Kafka connector spells it, with
- * their options under `avro-confluent.` or `value.avro-confluent.`). The connector then carries
- * bytes (`'format' = 'bytes'`) and the planner decodes rows from them and encodes rows into them.
- * Other formats (json, string) stay the connector's own.
+ * (`'format' = 'avro-confluent'`, `'json-confluent'`, `'protobuf-confluent'`, or Confluent Cloud's
+ * names `avro-registry`, `json-registry`, `proto-registry`; or `'value.format'` as Flink's Kafka
+ * connector spells it, with their options under `<format>.` or `value.<format>.`). The connector
+ * then carries bytes (`'format' = 'bytes'`) and the planner decodes rows from them and encodes rows
+ * into them. Other formats (json, string) stay the connector's own.
  */
 
-import type { ConnectorSide, OptionSpecs } from "@fleuve/core";
+import type { ConnectorRecord, ConnectorSide, OptionSpecs } from "@fleuve/core";
 import { optionSpecOf } from "@fleuve/core";
 import { invalid, unsupported } from "../planner/problems.js";
-import { type AvroConfluentOptions, parseAvroConfluentOptions } from "./avro-confluent.js";
+import { avroConfluentDecoder, avroConfluentEncoder } from "./avro-confluent.js";
+import { jsonConfluentDecoder, jsonConfluentEncoder } from "./json-confluent.js";
+import { protobufConfluentDecoder, protobufConfluentEncoder } from "./protobuf-confluent.js";
+import {
+  type FormatColumn,
+  parseRegistryFormatOptions,
+  type RegistryFormatOptions,
+} from "./registry-format.js";
 
-/** The formats SQL decodes and encodes itself, with a schema registry. */
-export const REGISTRY_FORMATS = ["avro-confluent"] as const;
+/**
+ * The formats SQL decodes and encodes itself, with a schema registry: Flink's `avro-confluent`,
+ * `json-confluent` and `protobuf-confluent` in its naming, and Confluent Cloud's names for them.
+ */
+export const REGISTRY_FORMATS = [
+  "avro-confluent",
+  "json-confluent",
+  "protobuf-confluent",
+  "avro-registry",
+  "json-registry",
+  "proto-registry",
+] as const;
+
+type FormatName = (typeof REGISTRY_FORMATS)[number];
+
+const CODECS = {
+  AVRO: { decoder: avroConfluentDecoder, encoder: avroConfluentEncoder },
+  JSON: { decoder: jsonConfluentDecoder, encoder: jsonConfluentEncoder },
+  PROTOBUF: { decoder: protobufConfluentDecoder, encoder: protobufConfluentEncoder },
+};
+
+const TYPE_OF: Record<FormatName, keyof typeof CODECS> = {
+  "avro-confluent": "AVRO",
+  "avro-registry": "AVRO",
+  "json-confluent": "JSON",
+  "json-registry": "JSON",
+  "protobuf-confluent": "PROTOBUF",
+  "proto-registry": "PROTOBUF",
+};
 
 /** A table's registry format and its options. */
 export interface TableFormat {
-  readonly name: (typeof REGISTRY_FORMATS)[number];
-  readonly options: AvroConfluentOptions;
+  readonly name: FormatName;
+  readonly options: RegistryFormatOptions;
+}
+
+/** The decoder of a table's record values in `format` (see the format's module). */
+export function formatDecoder(
+  table: string,
+  format: TableFormat,
+  columns: readonly FormatColumn[],
+): (rec: ConnectorRecord) => Record<string, unknown> | null {
+  return CODECS[TYPE_OF[format.name]].decoder(table, format.options, columns, format.name);
+}
+
+/** The encoder of a table's rows in `format`, its schema registered (or found) under `subject`. */
+export function formatEncoder(
+  table: string,
+  format: TableFormat,
+  columns: readonly FormatColumn[],
+  subject: string,
+): Promise<{ id: number; encode: (row: Record<string, unknown>) => Buffer }> {
+  return CODECS[TYPE_OF[format.name]].encoder(table, format.options, columns, subject, format.name);
 }
 
 const isRegistryFormat = (f: string | undefined): f is TableFormat["name"] =>
@@ -51,7 +105,7 @@ export function splitTableFormat(
     if (prefix === undefined) connectorOptions[k] = v;
     else own[k.slice(prefix.length)] = v;
   }
-  return { format: { name, options: parseAvroConfluentOptions(own) }, connectorOptions };
+  return { format: { name, options: parseRegistryFormatOptions(name, own) }, connectorOptions };
 }
 
 /** Fails unless the connector side carries bytes (its `format` option takes "bytes"). */

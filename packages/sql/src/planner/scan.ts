@@ -24,8 +24,7 @@ import {
   WatermarkStrategy,
 } from "@fleuve/core";
 import type { StreamTableDefinition, TableDefinition } from "../catalog.js";
-import { avroConfluentDecoder } from "../formats/avro-confluent.js";
-import { requireBytes, splitTableFormat } from "../formats/table-format.js";
+import { formatDecoder, requireBytes, splitTableFormat } from "../formats/table-format.js";
 import type { Expr } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
@@ -132,9 +131,9 @@ export function planScan(
     const { format, connectorOptions: own } = splitTableFormat(name, options);
     if (format !== undefined) {
       requireBytes(name, connector, descriptor.source, format);
-      decode = avroConfluentDecoder(
+      decode = formatDecoder(
         name,
-        format.options,
+        format,
         def.columns.flatMap((c) => (c.kind === "physical" ? [{ name: c.name, type: c.type }] : [])),
       );
     }

@@ -1,6 +1,7 @@
 /**
  * How SQL values are held in rows: numbers for every numeric type (DECIMAL as a double), strings,
- * booleans, null; TIMESTAMP and TIMESTAMP_LTZ as epoch milliseconds (UTC), intervals as
+ * booleans, null; DATE, TIMESTAMP and TIMESTAMP_LTZ as epoch milliseconds (UTC; a DATE at its
+ * midnight), TIME as milliseconds of the day, intervals as
  * milliseconds. Conversions from what a connector gives (JSON values) to a column's type live here.
  */
 
@@ -63,11 +64,23 @@ export function fromExternal(value: unknown, t: DataType): unknown {
         : typeof value === "object"
           ? JSON.stringify(value)
           : String(value);
+    case "DATE":
     case "TIMESTAMP":
     case "TIMESTAMP_LTZ": {
       const ms =
         typeof value === "number" ? value : typeof value === "string" ? parseTimestamp(value) : Number.NaN;
       return Number.isNaN(ms) ? null : ms;
+    }
+    case "TIME": {
+      // Milliseconds of the day; text as HH:mm[:ss[.fff]].
+      if (typeof value === "number") return value;
+      const m =
+        typeof value === "string" ? /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/.exec(value) : null;
+      if (m === null) return null;
+      const [, h, min, sec, frac] = m;
+      return (
+        ((Number(h) * 60 + Number(min)) * 60 + Number(sec ?? 0)) * 1000 + Number((frac ?? "").padEnd(3, "0"))
+      );
     }
     default:
       return value;

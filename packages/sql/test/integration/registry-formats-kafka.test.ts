@@ -1,0 +1,117 @@
+// The protobuf-confluent and json-confluent formats on the real Kafka broker (127.0.0.1:9092): a SQL
+// INSERT writes Protobuf messages into one topic and JSON records into another, Confluent's own
+// client (@confluentinc/schemaregistry) decodes both, and SQL tables read them back.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, test } from "node:test";
+import {
+  JsonDeserializer,
+  ProtobufDeserializer,
+  SchemaRegistryClient,
+  SerdeType,
+} from "@confluentinc/schemaregistry";
+import { StreamExecutionEnvironment } from "@fleuve/core";
+import { KafkaClient, connectors as kafkaConnectors, kafkaSource } from "@fleuve/kafka";
+import { type RunningRegistry, startRegistry } from "@fleuve/registry";
+import { sql } from "@fleuve/sql";
+
+const BOOTSTRAP = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
+const unique = (p: string) => `${p}-${Date.now()}-${randomBytes(4).toString("hex")}`;
+const protoTopic = unique("sql-proto");
+const jsonTopic = unique("sql-json");
+
+let r: RunningRegistry;
+let admin: KafkaClient;
+let client: SchemaRegistryClient;
+before(async () => {
+  r = await startRegistry({ port: 0 });
+  client = new SchemaRegistryClient({ baseURLs: [r.url], maxRetries: 0 });
+  admin = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  // No time retention: the records' timestamps are the job's (1970).
+  await admin.createTopics([
+    { name: protoTopic, partitions: 1, config: { "retention.ms": "-1" } },
+    { name: jsonTopic, partitions: 1, config: { "retention.ms": "-1" } },
+  ]);
+});
+after(async () => {
+  await admin.deleteTopics([protoTopic, jsonTopic]).catch(() => {});
+  await admin.close();
+  await client.close();
+  await r.close();
+});
+
+/** Every value of a Kafka topic, as bytes. */
+async function valuesOf(topic: string): Promise<Buffer[]> {
+  const raw = StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
+  return raw.executeAndCollect(
+    raw
+      .fromSource(
+        kafkaSource<null, Buffer, Buffer>({
+          bootstrap: BOOTSTRAP,
+          topics: [topic],
+          bounded: true,
+          value: "bytes",
+        }),
+      )
+      .map((rec) => rec.value),
+  );
+}
+
+const kafkaTable = (name: string, topic: string, format: string, bounded: boolean) => `
+  CREATE TABLE ${name} (id BIGINT NOT NULL, item STRING, qty INT, day DATE)
+    WITH ('connector' = 'kafka', 'bootstrap' = '${BOOTSTRAP}', 'topic' = '${topic}',${bounded ? " 'bounded' = 'true'," : ""}
+      'value.format' = '${format}', 'value.${format}.url' = '${r.url}')`;
+
+test("SQL writes protobuf-confluent and json-confluent records to Kafka that Confluent's client decodes, and reads them back", {
+  timeout: 300_000,
+}, async () => {
+  // One environment per INSERT: each runs as a job of its own.
+  const insert = async (ddl: string, statement: string) => {
+    const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
+      connectors: kafkaConnectors,
+    });
+    await tEnv.executeSql(ddl);
+    await (await tEnv.executeSql(statement)).await();
+  };
+  await insert(
+    kafkaTable("orders_pb", protoTopic, "protobuf-confluent", false).replace(", day DATE", ""),
+    "INSERT INTO orders_pb SELECT * FROM (VALUES (CAST(1 AS BIGINT), 'book', 2), (CAST(2 AS BIGINT), CAST(NULL AS STRING), 0)) AS t(id, item, qty)",
+  );
+  await insert(
+    kafkaTable("orders_json", jsonTopic, "json-confluent", false),
+    "INSERT INTO orders_json SELECT * FROM (VALUES (CAST(1 AS BIGINT), 'book', 2, DATE '2026-05-06'), (CAST(2 AS BIGINT), CAST(NULL AS STRING), CAST(NULL AS INT), DATE '2026-05-07')) AS t(id, item, qty, day)",
+  );
+
+  const pb = new ProtobufDeserializer(client, SerdeType.VALUE, {});
+  const fromPb = [];
+  for (const b of await valuesOf(protoTopic)) {
+    const m = (await pb.deserialize(protoTopic, b)) as Record<string, unknown>;
+    fromPb.push([String(m.id), m.item, m.qty]);
+  }
+  assert.deepEqual(fromPb, [
+    ["1", "book", 2],
+    ["2", undefined, 0],
+  ]);
+  const js = new JsonDeserializer(client, SerdeType.VALUE, {});
+  const fromJson = [];
+  for (const b of await valuesOf(jsonTopic)) fromJson.push(await js.deserialize(jsonTopic, b));
+  assert.deepEqual(fromJson, [
+    { id: 1, item: "book", qty: 2, day: Date.UTC(2026, 4, 6) / 86_400_000 },
+    { id: 2, item: null, qty: null, day: Date.UTC(2026, 4, 7) / 86_400_000 },
+  ]);
+
+  const read = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
+    connectors: kafkaConnectors,
+  });
+  await read.executeScript(`
+    ${kafkaTable("orders_pb", protoTopic, "protobuf-confluent", true).replace(", day DATE", "")};
+    ${kafkaTable("orders_json", jsonTopic, "json-confluent", true)}`);
+  assert.deepEqual(await (await read.executeSql("SELECT * FROM orders_pb")).collect(), [
+    { id: 1, item: "book", qty: 2 },
+    { id: 2, item: null, qty: 0 },
+  ]);
+  assert.deepEqual(await (await read.executeSql("SELECT * FROM orders_json")).collect(), [
+    { id: 1, item: "book", qty: 2, day: Date.UTC(2026, 4, 6) },
+    { id: 2, item: null, qty: null, day: Date.UTC(2026, 4, 7) },
+  ]);
+});

@@ -1,0 +1,487 @@
+// The json-confluent and protobuf-confluent formats (and Confluent Cloud's names for the three
+// registry formats) against our registry, on the embedded log: a SQL INSERT writes records that
+// Confluent's own client (@confluentinc/schemaregistry) decodes, under the schema derived from the
+// columns (DATE, TIME, TIMESTAMP, DECIMAL, BYTES, ROW, ARRAY, MAP included), and a table of the same
+// columns reads them back; records Confluent's client writes read as rows; a record that does not
+// match its schema goes to the dead letters naming the table and why; an unknown id fails naming
+// the id and the registry; `auto-register` = false and a pinned `version` write with a schema
+// registered beforehand.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  AvroDeserializer,
+  JsonDeserializer,
+  JsonSerializer,
+  ProtobufDeserializer,
+  ProtobufSerializer,
+  SchemaRegistryClient,
+  SerdeType,
+} from "@confluentinc/schemaregistry";
+import { type DeadLetter, StreamExecutionEnvironment } from "@fleuve/core";
+import { connectors as logConnectors, openLog } from "@fleuve/log";
+import { type RunningRegistry, startRegistry } from "@fleuve/registry";
+import { type Row, sql } from "@fleuve/sql";
+import { logWithRows } from "../fixtures/log-table.js";
+
+let r: RunningRegistry;
+let client: SchemaRegistryClient;
+before(async () => {
+  r = await startRegistry({ port: 0 });
+  client = new SchemaRegistryClient({ baseURLs: [r.url], maxRetries: 0 });
+});
+after(async () => {
+  await client.close();
+  await r.close();
+});
+
+/** A fresh log with `values` (raw bytes) in topic `topic`. */
+function logWithBytes(topic: string, values: readonly Buffer[]): string {
+  const dir = logWithRows(topic, []);
+  const log = openLog({ dir });
+  log.topic(topic).append(values.map((value) => ({ key: null, value })));
+  log.close();
+  return dir;
+}
+
+/** Every value of `topic` as bytes. */
+function bytesOf(dir: string, topic: string): Buffer[] {
+  const log = openLog({ dir, readOnly: true });
+  try {
+    return log
+      .topic(topic)
+      .partition(0)
+      .fetch(0, { isolation: "read_committed", maxRecords: 10_000 })
+      .records.map((x) => x.value as Buffer);
+  } finally {
+    log.close();
+  }
+}
+
+const tableEnv = (letters?: DeadLetter[]) =>
+  sql(
+    StreamExecutionEnvironment.create({
+      parallelism: 1,
+      log: () => {},
+      ...(letters ? { errorPolicy: { deadLetter: (l: DeadLetter) => void letters.push(l) } } : {}),
+    }),
+    { connectors: logConnectors },
+  );
+
+const DAY = 86_400_000;
+const SOURCE_ROWS = [
+  {
+    id: 1,
+    name: "ada",
+    price: 12.5,
+    day: "2026-01-02",
+    at: "2026-01-02 03:04:05.678",
+    city: "Lyon",
+    tags: ["new", "vip"],
+  },
+  { id: 2, name: null, price: null, day: null, at: "2026-01-03 00:00:00", city: "Nice", tags: [] },
+];
+// The rows SQL holds for them: DATE and TIMESTAMP as epoch milliseconds, TIME as milliseconds of the day.
+const EXPECTED = [
+  {
+    id: 1,
+    name: "ada",
+    price: 12.5,
+    day: Date.UTC(2026, 0, 2),
+    at: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
+    home: { city: "Lyon" },
+    tags: ["new", "vip"],
+    attrs: { n: 1 },
+  },
+  {
+    id: 2,
+    name: null,
+    price: null,
+    day: null,
+    at: Date.UTC(2026, 0, 3),
+    home: { city: "Nice" },
+    tags: [],
+    attrs: { n: 2 },
+  },
+];
+
+/** Writes SOURCE_ROWS into a table of `format` (its WITH options `with`) and returns the log's dir. */
+async function insertInto(topic: string, columns: string, withOptions: string): Promise<string> {
+  const input = logWithRows("src", SOURCE_ROWS);
+  const output = logWithRows(topic, []);
+  const tEnv = tableEnv();
+  await tEnv.executeScript(`
+    CREATE TABLE src (id INT, name STRING, price DECIMAL(6, 2), day DATE, at TIMESTAMP(3), city STRING, tags ARRAY<STRING>)
+      WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 'src', 'bounded' = 'true');
+    CREATE TABLE ${topic} (${columns})
+      WITH ('connector' = 'log', 'log' = '${output}', 'topic' = '${topic}', ${withOptions})`);
+  await (
+    await tEnv.executeSql(
+      `INSERT INTO ${topic} SELECT id, name, price, day, at, ROW(city), tags, MAP['n', id] FROM src`,
+    )
+  ).await();
+  return output;
+}
+
+/** The rows a table of `columns` and `withOptions` reads from the log at `dir`. */
+async function readBack(dir: string, topic: string, columns: string, withOptions: string): Promise<Row[]> {
+  const tEnv = tableEnv();
+  await tEnv.executeSql(`
+    CREATE TABLE ${topic} (${columns})
+      WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = '${topic}', 'bounded' = 'true', ${withOptions})`);
+  return (await tEnv.executeSql(`SELECT * FROM ${topic}`)).collect();
+}
+
+const COLUMNS =
+  "id INT NOT NULL, name STRING, price DECIMAL(6, 2), day DATE, at TIMESTAMP(3), home ROW<city STRING>, tags ARRAY<STRING>, attrs MAP<STRING, INT>";
+
+test("json-confluent: INSERT writes records Confluent's client decodes, under the derived JSON Schema, and SQL reads them back", async () => {
+  const opts = `'format' = 'json-confluent', 'json-confluent.url' = '${r.url}'`;
+  const dir = await insertInto("jpeople", COLUMNS, opts);
+  const registered = await client.getLatestSchemaMetadata("jpeople-value");
+  assert.equal(registered.schemaType, "JSON");
+  const schema = JSON.parse(registered.schema);
+  assert.deepEqual(schema.required, ["id"]);
+  assert.deepEqual(schema.properties.id, { type: "integer", "connect.type": "int32" });
+  assert.deepEqual(schema.properties.day, {
+    oneOf: [
+      { type: "null" },
+      {
+        type: "integer",
+        title: "org.apache.kafka.connect.data.Date",
+        "connect.version": 1,
+        "connect.type": "int32",
+      },
+    ],
+  });
+  assert.equal(schema.properties.at.oneOf[1].title, "org.apache.kafka.connect.data.Timestamp");
+  assert.equal(schema.properties.price.oneOf[1].title, "org.apache.kafka.connect.data.Decimal");
+
+  const reader = new JsonDeserializer(client, SerdeType.VALUE, {});
+  const decoded: unknown[] = [];
+  for (const b of bytesOf(dir, "jpeople")) decoded.push(await reader.deserialize("jpeople", b));
+  // On the wire: DATE as days since the epoch, TIMESTAMP as epoch milliseconds (Connect's types).
+  assert.deepEqual(decoded, [
+    {
+      id: 1,
+      name: "ada",
+      price: 12.5,
+      day: Date.UTC(2026, 0, 2) / DAY,
+      at: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
+      home: { city: "Lyon" },
+      tags: ["new", "vip"],
+      attrs: { n: 1 },
+    },
+    {
+      id: 2,
+      name: null,
+      price: null,
+      day: null,
+      at: Date.UTC(2026, 0, 3),
+      home: { city: "Nice" },
+      tags: [],
+      attrs: { n: 2 },
+    },
+  ]);
+  assert.deepEqual(await readBack(dir, "jpeople", COLUMNS, opts), EXPECTED);
+});
+
+test("json-registry (Confluent Cloud's name): records Confluent's serializer writes read as rows, bad ones go to the dead letters", async () => {
+  const schema = {
+    type: "object",
+    properties: {
+      id: { type: "integer" },
+      item: { type: "string", maxLength: 8 },
+      t: { type: "integer", title: "org.apache.kafka.connect.data.Time" },
+    },
+    required: ["id"],
+  };
+  await client.register("jorders-value", { schemaType: "JSON", schema: JSON.stringify(schema) });
+  const theirs = new JsonSerializer(client, SerdeType.VALUE, { useLatestVersion: true });
+  const good = await theirs.serialize("jorders", { id: 7, item: "book", t: 3_600_000 });
+  const header = good.subarray(0, 5);
+  const dir = logWithBytes("jorders", [
+    good,
+    // Their serializer validates too: write the bad ones by hand, with the same header.
+    Buffer.concat([header, Buffer.from(JSON.stringify({ id: "eight", item: "pen" }))]),
+    Buffer.concat([header, Buffer.from("{not json")]),
+    await theirs.serialize("jorders", { id: 9, item: "ink" }),
+  ]);
+  const letters: DeadLetter[] = [];
+  const tEnv = tableEnv(letters);
+  await tEnv.executeSql(`
+    CREATE TABLE jorders (id BIGINT, item STRING, t TIME)
+    WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'jorders', 'bounded' = 'true',
+      'value.format' = 'json-registry', 'value.json-registry.url' = '${r.url}')`);
+  assert.deepEqual(await (await tEnv.executeSql("SELECT * FROM jorders")).collect(), [
+    { id: 7, item: "book", t: 3_600_000 },
+    { id: 9, item: "ink", t: null },
+  ]);
+  const id = header.readUInt32BE(1);
+  assert.equal(letters.length, 2);
+  assert.equal(
+    letters[0]!.error,
+    `table jorders: cannot decode the json-registry value of record jorders/0@1: schema ${id}: value does not match JSON schema ${id}: /id must be integer`,
+  );
+  // The rest is JSON.parse's message, which varies with Node's version.
+  assert.ok(
+    letters[1]!.error.startsWith(
+      `table jorders: cannot decode the json-registry value of record jorders/0@2: schema ${id}: `,
+    ),
+    letters[1]!.error,
+  );
+});
+
+test("json-confluent: a row that does not fit a pinned version goes to the dead letters naming the table and why", async () => {
+  const schema = {
+    type: "object",
+    properties: { id: { type: "integer" }, name: { type: "string", maxLength: 3 } },
+    required: ["id", "name"],
+  };
+  const v = await client.register("short-value", { schemaType: "JSON", schema: JSON.stringify(schema) });
+  const input = logWithRows("src", [
+    { id: 1, name: "ada" },
+    { id: 2, name: "grace" },
+    { id: 3, name: null },
+  ]);
+  const output = logWithRows("short", []);
+  const letters: DeadLetter[] = [];
+  const tEnv = tableEnv(letters);
+  await tEnv.executeScript(`
+    CREATE TABLE src (id INT, name STRING) WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 'src', 'bounded' = 'true');
+    CREATE TABLE short (id INT, name STRING) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'short',
+      'format' = 'json-confluent', 'json-confluent.url' = '${r.url}', 'json-confluent.version' = 'latest')`);
+  await (await tEnv.executeSql("INSERT INTO short SELECT * FROM src")).await();
+  const reader = new JsonDeserializer(client, SerdeType.VALUE, {});
+  const written = bytesOf(output, "short");
+  assert.deepEqual(
+    written.map((b) => b.readUInt32BE(1)),
+    [v],
+  );
+  assert.deepEqual(await reader.deserialize("short", written[0]!), { id: 1, name: "ada" });
+  assert.deepEqual(
+    letters.map((l) => l.error),
+    [
+      `table short: the row does not fit subject short-value: value does not match JSON schema ${v}: /name must NOT have more than 3 characters`,
+      `table short: the row does not fit subject short-value: value does not match JSON schema ${v}: /name must be string`,
+    ],
+  );
+});
+
+const PCOLUMNS =
+  "id INT NOT NULL, name STRING, score DOUBLE, big BIGINT, home ROW<city STRING>, tags ARRAY<STRING>, attrs MAP<STRING, INT>";
+
+test("protobuf-confluent: INSERT writes messages Confluent's client decodes, under the derived proto3 schema, and SQL reads them back", async () => {
+  const input = logWithRows("src", [
+    { id: 1, name: "ada", score: 2.5, big: 2 ** 40, city: "Lyon", tags: ["a", "b"] },
+    { id: 0, name: null, score: 0, big: null, city: null, tags: [] },
+  ]);
+  const output = logWithRows("ppeople", []);
+  const opts = `'format' = 'protobuf-confluent', 'protobuf-confluent.url' = '${r.url}'`;
+  const tEnv = tableEnv();
+  await tEnv.executeScript(`
+    CREATE TABLE src (id INT, name STRING, score DOUBLE, big BIGINT, city STRING, tags ARRAY<STRING>)
+      WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 'src', 'bounded' = 'true');
+    CREATE TABLE ppeople (${PCOLUMNS}) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'ppeople', ${opts})`);
+  await (
+    await tEnv.executeSql(
+      "INSERT INTO ppeople SELECT id, name, score, big, ROW(city), tags, MAP['n', id] FROM src",
+    )
+  ).await();
+  const registered = await client.getLatestSchemaMetadata("ppeople-value");
+  assert.equal(registered.schemaType, "PROTOBUF");
+  assert.equal(
+    registered.schema,
+    [
+      'syntax = "proto3";',
+      "",
+      "message Row {",
+      "  message HomeRow {",
+      "    optional string city = 1;",
+      "  }",
+      "  int32 id = 1;",
+      "  optional string name = 2;",
+      "  optional double score = 3;",
+      "  optional int64 big = 4;",
+      "  HomeRow home = 5;",
+      "  repeated string tags = 6;",
+      "  map<string, int32> attrs = 7;",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const reader = new ProtobufDeserializer(client, SerdeType.VALUE, {});
+  const decoded: Record<string, unknown>[] = [];
+  for (const b of bytesOf(output, "ppeople")) {
+    const m = (await reader.deserialize("ppeople", b)) as Record<string, unknown>;
+    decoded.push({
+      id: m.id,
+      name: m.name,
+      score: m.score,
+      big: m.big === undefined ? undefined : String(m.big),
+      city: (m.home as { city?: string }).city,
+      tags: m.tags,
+      attrs: m.attrs,
+    });
+  }
+  assert.deepEqual(decoded, [
+    { id: 1, name: "ada", score: 2.5, big: String(2 ** 40), city: "Lyon", tags: ["a", "b"], attrs: { n: 1 } },
+    // proto3 without presence: 0 is the default; the optional fields are absent.
+    { id: 0, name: undefined, score: 0, big: undefined, city: undefined, tags: [], attrs: { n: 0 } },
+  ]);
+  assert.deepEqual(await readBack(output, "ppeople", PCOLUMNS, opts), [
+    {
+      id: 1,
+      name: "ada",
+      score: 2.5,
+      big: 2 ** 40,
+      home: { city: "Lyon" },
+      tags: ["a", "b"],
+      attrs: { n: 1 },
+    },
+    { id: 0, name: null, score: 0, big: null, home: { city: null }, tags: [], attrs: { n: 0 } },
+  ]);
+});
+
+test("proto-registry (Confluent Cloud's name): messages Confluent's serializer writes, a nested one by its message indexes, read as rows", async () => {
+  const proto = `syntax = "proto3";
+package acme;
+message Click { string page = 1; int64 at = 2; Wrapper.Inner extra = 3; }
+message Wrapper { message Inner { string v = 1; } Inner inner = 1; }
+`;
+  const id = await client.register("pclicks-value", { schemaType: "PROTOBUF", schema: proto });
+  const theirReader = new ProtobufDeserializer(client, SerdeType.VALUE, {});
+  // Their serializer takes messages of @bufbuild/protobuf, typed by the file descriptor their
+  // deserializer builds from our registry's `?format=serialized` answer.
+  const { create, createMutableRegistry } = await import("@bufbuild/protobuf");
+  const file = await (
+    theirReader as unknown as { toFileDesc(c: unknown, i: unknown): Promise<any> }
+  ).toFileDesc(client, await client.getBySubjectAndId("pclicks-value", id, "serialized"));
+  const theirs = new ProtobufSerializer(client, SerdeType.VALUE, {
+    useLatestVersion: true,
+    registry: createMutableRegistry(file),
+  });
+  const dir = logWithBytes("pclicks", [
+    await theirs.serialize(
+      "pclicks",
+      create(file.messages[0], { page: "/home", at: 42n, extra: { v: "x" } }),
+    ),
+    await theirs.serialize("pclicks", create(file.messages[0], { page: "/cart" })),
+    Buffer.from([0, 0, 0, 0, id, 0, 0xff]),
+  ]);
+  const letters: DeadLetter[] = [];
+  const tEnv = tableEnv(letters);
+  await tEnv.executeSql(`
+    CREATE TABLE pclicks (page STRING, at BIGINT, extra ROW<v STRING>)
+    WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'pclicks', 'bounded' = 'true',
+      'format' = 'proto-registry', 'proto-registry.url' = '${r.url}')`);
+  assert.deepEqual(await (await tEnv.executeSql("SELECT * FROM pclicks")).collect(), [
+    { page: "/home", at: 42, extra: { v: "x" } },
+    { page: "/cart", at: 0, extra: null },
+  ]);
+  assert.equal(letters.length, 1);
+  assert.match(
+    letters[0]!.error,
+    new RegExp(
+      `^table pclicks: cannot decode the proto-registry value of record pclicks/0@2: schema ${id}: `,
+    ),
+  );
+});
+
+test("avro-registry (Confluent Cloud's name): DATE and TIME as Avro date and time-millis, round trip through Confluent's client", async () => {
+  const columns = "id INT NOT NULL, day DATE, t TIME, at TIMESTAMP_LTZ(3)";
+  const input = logWithRows("src", [
+    { id: 1, day: "2026-03-04", t: "10:11:12.345", at: "2026-03-04 05:06:07.089" },
+    { id: 2, day: null, t: null, at: null },
+  ]);
+  const output = logWithRows("adays", []);
+  const opts = `'format' = 'avro-registry', 'avro-registry.url' = '${r.url}'`;
+  const tEnv = tableEnv();
+  await tEnv.executeScript(`
+    CREATE TABLE src (id INT, day DATE, t TIME, at TIMESTAMP_LTZ(3)) WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 'src', 'bounded' = 'true');
+    CREATE TABLE adays (${columns}) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'adays', ${opts})`);
+  await (await tEnv.executeSql("INSERT INTO adays SELECT id, day, t, at FROM src")).await();
+  const schema = JSON.parse((await client.getLatestSchemaMetadata("adays-value")).schema);
+  assert.deepEqual(
+    schema.fields.map((f: { type: unknown }) => f.type),
+    [
+      "int",
+      ["null", { type: "int", logicalType: "date" }],
+      ["null", { type: "int", logicalType: "time-millis" }],
+      ["null", { type: "long", logicalType: "timestamp-millis" }],
+    ],
+  );
+  const reader = new AvroDeserializer(client, SerdeType.VALUE, {});
+  const ms = (x: unknown) => (x instanceof Date ? x.getTime() : x);
+  const decoded: unknown[] = [];
+  for (const b of bytesOf(output, "adays")) {
+    const m = (await reader.deserialize("adays", b)) as Record<string, unknown>;
+    decoded.push([m.id, ms(m.day), m.t, ms(m.at)]);
+  }
+  const t = ((10 * 60 + 11) * 60 + 12) * 1000 + 345;
+  // Their client gives a date as Avro holds it: days since the epoch.
+  assert.deepEqual(decoded, [
+    [1, Date.UTC(2026, 2, 4) / DAY, t, Date.UTC(2026, 2, 4, 5, 6, 7, 89)],
+    [2, null, null, null],
+  ]);
+  assert.deepEqual(await readBack(output, "adays", columns, opts), [
+    { id: 1, day: Date.UTC(2026, 2, 4), t, at: Date.UTC(2026, 2, 4, 5, 6, 7, 89) },
+    { id: 2, day: null, t: null, at: null },
+  ]);
+});
+
+test("an unknown schema id fails the job naming the id and the registry (json-confluent)", async () => {
+  const dir = logWithBytes("jghosts", [
+    Buffer.concat([Buffer.from([0, 0, 0, 0x03, 0xe7]), Buffer.from("{}")]),
+  ]);
+  const tEnv = tableEnv([]);
+  await tEnv.executeSql(`
+    CREATE TABLE jghosts (id BIGINT)
+    WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'jghosts', 'bounded' = 'true',
+      'format' = 'json-confluent', 'json-confluent.url' = '${r.url}')`);
+  await assert.rejects((await tEnv.executeSql("SELECT * FROM jghosts")).collect(), (e: Error) => {
+    assert.match(
+      e.message,
+      new RegExp(
+        `table jghosts: schema id 999 of record jghosts/0@0 is unknown to the schema registry at ${r.url.replace(/[.]/g, "\\.")}: .*40403`,
+      ),
+    );
+    return true;
+  });
+});
+
+test("auto-register = false writes only with a schema registered beforehand; bad options are named", async () => {
+  const input = logWithRows("src", [{ id: 1 }]);
+  const output = logWithRows("pinned", []);
+  const tEnv = tableEnv();
+  await tEnv.executeScript(`
+    CREATE TABLE src (id INT) WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 'src', 'bounded' = 'true');
+    CREATE TABLE pinned (id INT) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pinned',
+      'format' = 'protobuf-confluent', 'protobuf-confluent.url' = '${r.url}', 'protobuf-confluent.auto-register' = 'false');
+    CREATE TABLE badv (id INT) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pinned',
+      'format' = 'json-confluent', 'json-confluent.url' = '${r.url}', 'json-confluent.version' = 'newest');
+    CREATE TABLE dates (d DATE) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pinned',
+      'format' = 'protobuf-confluent', 'protobuf-confluent.url' = '${r.url}')`);
+  await assert.rejects(
+    tEnv.executeSql("INSERT INTO pinned SELECT id FROM src"),
+    new RegExp(
+      `table pinned: the table's schema is not registered under subject pinned-value at the schema registry at ${r.url.replace(/[.]/g, "\\.")}: `,
+    ),
+  );
+  const id = await client.register("pinned-value", {
+    schemaType: "PROTOBUF",
+    schema: 'syntax = "proto3";\n\nmessage Row {\n  optional int32 id = 1;\n}\n',
+  });
+  await (await tEnv.executeSql("INSERT INTO pinned SELECT id FROM src")).await();
+  assert.deepEqual(
+    bytesOf(output, "pinned").map((b) => b.readUInt32BE(1)),
+    [id],
+  );
+  await assert.rejects(
+    tEnv.executeSql("SELECT * FROM badv"),
+    /table badv: format 'json-confluent': option 'version' must be 'latest' or a version number, got 'newest'/,
+  );
+  await assert.rejects(
+    tEnv.executeSql("INSERT INTO dates SELECT CAST(NULL AS DATE) FROM src"),
+    /protobuf-confluent format for a column of type DATE \(table dates\)/,
+  );
+});
