@@ -26,8 +26,10 @@ import {
   type FormatColumn,
   type RecordPart,
   type RegistryFormatOptions,
+  readValue,
   registryDecoder,
   sinkSchema,
+  writeValue,
 } from "./registry-format.js";
 
 // Avro's `decimal` as a number (SQL holds DECIMAL as a double): the two's-complement big-endian
@@ -127,60 +129,12 @@ function avroType(text: string, referenced: readonly string[] = []): avro.Type {
   return avro.Type.forSchema(JSON.parse(text) as avro.Schema, { registry, logicalTypes: LOGICAL_TYPES });
 }
 
-/** A value read from Avro as the SQL value of type `t` (nested rows, arrays and maps too). */
-function toSql(v: unknown, t: DataType): unknown {
-  if (v === null || v === undefined) return null;
-  switch (t.kind) {
-    case "row": {
-      if (typeof v !== "object") return null;
-      const out: Record<string, unknown> = {};
-      for (const f of t.fields) out[f.name] = toSql((v as Record<string, unknown>)[f.name], f.type);
-      return out;
-    }
-    case "array":
-    case "multiset":
-      return Array.isArray(v) ? v.map((x) => toSql(x, t.element)) : null;
-    case "map": {
-      if (typeof v !== "object") return null;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toSql(x, t.value);
-      return out;
-    }
-    case "atomic":
-      if (Buffer.isBuffer(v) && ["BYTES", "BINARY", "VARBINARY"].includes(t.name)) return v;
-      return fromExternal(v, t);
-    default:
-      return v;
-  }
-}
+/** An atomic value read from Avro as SQL holds it (bytes stay bytes). */
+const avroLeaf = (v: unknown, t: DataType & { kind: "atomic" }): unknown =>
+  Buffer.isBuffer(v) && ["BYTES", "BINARY", "VARBINARY"].includes(t.name) ? v : fromExternal(v, t);
 
-/**
- * A SQL value as Avro takes it: a ROW (an object by field name, or the array of its values that
- * `ROW(...)` makes) as a record of its fields, arrays and maps element by element.
- */
-function toAvro(v: unknown, t: DataType): unknown {
-  if (v === null || v === undefined) return null;
-  switch (t.kind) {
-    case "row": {
-      const out: Record<string, unknown> = {};
-      t.fields.forEach((f, i) => {
-        const x = Array.isArray(v) ? v[i] : (v as Record<string, unknown>)[f.name];
-        out[f.name] = toAvro(x, f.type);
-      });
-      return out;
-    }
-    case "array":
-      return Array.isArray(v) ? v.map((x) => toAvro(x, t.element)) : v;
-    case "map": {
-      if (typeof v !== "object") return v;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toAvro(x, t.value);
-      return out;
-    }
-    default:
-      return v;
-  }
-}
+// Avro takes SQL's atomic values as they are (the logical types convert dates, decimals, times).
+const asIs = (v: unknown) => v;
 
 /**
  * The decoder of a table's records: the columns of each record's Avro value as SQL values (null
@@ -210,7 +164,8 @@ export function avroConfluentDecoder(
         const value = reader === undefined ? type.fromBuffer(payload) : reader.fromBuffer(payload, resolver);
         if (value === null || typeof value !== "object") throw new Error("not a record");
         const row: Record<string, unknown> = {};
-        for (const c of columns) row[c.name] = toSql((value as Record<string, unknown>)[c.name], c.type);
+        for (const c of columns)
+          row[c.name] = readValue((value as Record<string, unknown>)[c.name], c.type, avroLeaf);
         return row;
       };
     },
@@ -325,7 +280,7 @@ export async function avroConfluentEncoder(
     id,
     encode(row) {
       const record: Record<string, unknown> = {};
-      for (const c of columns) record[c.name] = toAvro(row[c.name], c.type);
+      for (const c of columns) record[c.name] = writeValue(row[c.name], c.type, asIs);
       try {
         return Buffer.concat([header, type.toBuffer(record)]);
       } catch (e) {

@@ -18,87 +18,38 @@ import type { ConnectorRecord } from "@fleuve/core";
 import { schemaCodec } from "@fleuve/registry";
 import type { DataType } from "../parser/ast.js";
 import { unsupported } from "../planner/problems.js";
-import { fromExternal, parseTimestamp } from "../planner/values.js";
+import { fromExternal } from "../planner/values.js";
 import {
   type FormatColumn,
   type RecordPart,
   type RegistryFormatOptions,
+  readValue,
   registryDecoder,
   sinkSchema,
+  writeValue,
 } from "./registry-format.js";
 
 const DAY_MS = 86_400_000;
 
-/** A JSON value as the SQL value of type `t`. */
-function toSql(v: unknown, t: DataType): unknown {
-  if (v === null || v === undefined) return null;
-  switch (t.kind) {
-    case "row": {
-      if (typeof v !== "object" || Array.isArray(v)) return null;
-      const out: Record<string, unknown> = {};
-      for (const f of t.fields) out[f.name] = toSql((v as Record<string, unknown>)[f.name], f.type);
-      return out;
-    }
-    case "array":
-    case "multiset":
-      return Array.isArray(v) ? v.map((x) => toSql(x, t.element)) : null;
-    case "map": {
-      if (typeof v !== "object") return null;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toSql(x, t.value);
-      return out;
-    }
-    case "atomic":
-      switch (t.name) {
-        case "DATE":
-          // Connect's Date: days since the epoch; a text date as SQL parses it.
-          return typeof v === "number"
-            ? v * DAY_MS
-            : typeof v === "string"
-              ? nanToNull(parseTimestamp(v))
-              : null;
-        case "TIME":
-          return typeof v === "number" ? v : null;
-        case "BINARY":
-        case "VARBINARY":
-        case "BYTES":
-          return typeof v === "string" ? Buffer.from(v, "base64") : null;
-      }
-      return fromExternal(v, t);
-    default:
-      return v;
+/** An atomic JSON value as SQL holds it: Connect's DATE days as epoch milliseconds, BYTES from base64. */
+function jsonLeaf(v: unknown, t: DataType & { kind: "atomic" }): unknown {
+  switch (t.name) {
+    case "DATE":
+      // Connect's Date: days since the epoch; a text date as SQL parses it.
+      return typeof v === "number" ? v * DAY_MS : fromExternal(v, t);
+    case "BINARY":
+    case "VARBINARY":
+    case "BYTES":
+      return typeof v === "string" ? Buffer.from(v, "base64") : null;
   }
+  return fromExternal(v, t);
 }
 
-const nanToNull = (n: number) => (Number.isNaN(n) ? null : n);
-
-/** A SQL value as JSON: ROWs as objects (also the arrays `ROW(...)` makes), DATE as days, BYTES base64. */
-function toJson(v: unknown, t: DataType): unknown {
-  if (v === null || v === undefined) return null;
-  switch (t.kind) {
-    case "row": {
-      const out: Record<string, unknown> = {};
-      t.fields.forEach((f, i) => {
-        out[f.name] = toJson(Array.isArray(v) ? v[i] : (v as Record<string, unknown>)[f.name], f.type);
-      });
-      return out;
-    }
-    case "array":
-    case "multiset":
-      return Array.isArray(v) ? v.map((x) => toJson(x, t.element)) : v;
-    case "map": {
-      if (typeof v !== "object") return v;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toJson(x, t.value);
-      return out;
-    }
-    case "atomic":
-      if (t.name === "DATE" && typeof v === "number") return Math.floor(v / DAY_MS);
-      if (Buffer.isBuffer(v)) return v.toString("base64");
-      return v;
-    default:
-      return v;
-  }
+/** An atomic SQL value as JSON: DATE as days since the epoch, BYTES as base64. */
+function toJsonLeaf(v: unknown, t: DataType & { kind: "atomic" }): unknown {
+  if (t.name === "DATE" && typeof v === "number") return Math.floor(v / DAY_MS);
+  if (Buffer.isBuffer(v)) return v.toString("base64");
+  return v;
 }
 
 const CONNECT_INTS: Record<string, string> = {
@@ -230,7 +181,8 @@ export function jsonConfluentDecoder(
         if (value === null || typeof value !== "object" || Array.isArray(value))
           throw new Error("the value is not a JSON object");
         const row: Record<string, unknown> = {};
-        for (const c of columns) row[c.name] = toSql((value as Record<string, unknown>)[c.name], c.type);
+        for (const c of columns)
+          row[c.name] = readValue((value as Record<string, unknown>)[c.name], c.type, jsonLeaf);
         return row;
       };
     },
@@ -258,7 +210,7 @@ export async function jsonConfluentEncoder(
     id,
     encode(row) {
       const value: Record<string, unknown> = {};
-      for (const c of columns) value[c.name] = toJson(row[c.name], c.type);
+      for (const c of columns) value[c.name] = writeValue(row[c.name], c.type, toJsonLeaf);
       try {
         return Buffer.concat([header, codec.encode(value)]);
       } catch (e) {

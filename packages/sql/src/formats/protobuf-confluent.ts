@@ -22,63 +22,21 @@ import {
   type FormatColumn,
   type RecordPart,
   type RegistryFormatOptions,
+  readValue,
   registryDecoder,
   sinkSchema,
+  writeValue,
 } from "./registry-format.js";
 
-/** A decoded message's field as the SQL value of type `t`. */
-function toSql(v: unknown, t: DataType): unknown {
-  if (v === null || v === undefined) return null;
-  switch (t.kind) {
-    case "row": {
-      if (typeof v !== "object") return null;
-      const out: Record<string, unknown> = {};
-      for (const f of t.fields) out[f.name] = toSql((v as Record<string, unknown>)[f.name], f.type);
-      return out;
-    }
-    case "array":
-    case "multiset":
-      return Array.isArray(v) ? v.map((x) => toSql(x, t.element)) : null;
-    case "map": {
-      if (typeof v !== "object") return null;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toSql(x, t.value);
-      return out;
-    }
-    case "atomic":
-      if (Buffer.isBuffer(v) || v instanceof Uint8Array)
-        return ["BYTES", "BINARY", "VARBINARY"].includes(t.name) ? Buffer.from(v) : null;
-      return fromExternal(v, t);
-    default:
-      return v;
-  }
+/** An atomic field of a decoded message as SQL holds it (bytes as a Buffer). */
+function protoLeaf(v: unknown, t: DataType & { kind: "atomic" }): unknown {
+  if (v instanceof Uint8Array)
+    return ["BYTES", "BINARY", "VARBINARY"].includes(t.name) ? Buffer.from(v) : null;
+  return fromExternal(v, t);
 }
 
-/** A SQL value as protobufjs takes it: NULL fields left out, ROWs as objects (also `ROW(...)`'s arrays). */
-function toProto(v: unknown, t: DataType): unknown {
-  if (v === null || v === undefined) return undefined;
-  switch (t.kind) {
-    case "row": {
-      const out: Record<string, unknown> = {};
-      t.fields.forEach((f, i) => {
-        const x = toProto(Array.isArray(v) ? v[i] : (v as Record<string, unknown>)[f.name], f.type);
-        if (x !== undefined) out[f.name] = x;
-      });
-      return out;
-    }
-    case "array":
-    case "multiset":
-      return Array.isArray(v) ? v.map((x) => toProto(x, t.element)) : v;
-    case "map": {
-      if (typeof v !== "object") return v;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toProto(x, t.value);
-      return out;
-    }
-    default:
-      return v;
-  }
-}
+// protobufjs takes SQL's atomic values as they are; NULL fields are left out (`undefined`).
+const asIs = (v: unknown) => v;
 
 const SCALARS: Record<string, string> = {
   BOOLEAN: "bool",
@@ -186,7 +144,7 @@ export function protobufConfluentDecoder(
       return (payload) => {
         const value = codec.decode(payload) as Record<string, unknown>;
         const row: Record<string, unknown> = {};
-        for (const c of columns) row[c.name] = toSql(value[c.name], c.type);
+        for (const c of columns) row[c.name] = readValue(value[c.name], c.type, protoLeaf);
         return row;
       };
     },
@@ -215,7 +173,7 @@ export async function protobufConfluentEncoder(
     encode(row) {
       const value: Record<string, unknown> = {};
       for (const c of columns) {
-        const x = toProto(row[c.name], c.type);
+        const x = writeValue(row[c.name], c.type, asIs, undefined);
         if (x !== undefined) value[c.name] = x;
       }
       try {

@@ -91,6 +91,81 @@ export function parseRegistryFormatOptions(
   };
 }
 
+type AtomicType = DataType & { kind: "atomic" };
+
+/**
+ * A decoded value as the SQL value of type `t`: objects as ROWs (by field name), arrays as ARRAYs,
+ * objects as MAPs, recursively; `leaf` converts the atomic values (null and undefined are NULL).
+ */
+export function readValue(v: unknown, t: DataType, leaf: (v: unknown, t: AtomicType) => unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (t.kind) {
+    case "row": {
+      if (typeof v !== "object" || Array.isArray(v)) return null;
+      const out: Record<string, unknown> = {};
+      for (const f of t.fields) out[f.name] = readValue((v as Record<string, unknown>)[f.name], f.type, leaf);
+      return out;
+    }
+    case "array":
+    case "multiset":
+      return Array.isArray(v) ? v.map((x) => readValue(x, t.element, leaf)) : null;
+    case "map": {
+      if (typeof v !== "object") return null;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = readValue(x, t.value, leaf);
+      return out;
+    }
+    case "atomic":
+      return leaf(v, t);
+    default:
+      return v;
+  }
+}
+
+/**
+ * A SQL value of type `t` as an encoder takes it: a ROW (an object by field name, or the array of
+ * its values that `ROW(...)` makes) as an object of its fields, ARRAYs and MAPs element by element;
+ * `leaf` converts the atomic values. NULL becomes `nullValue`, and a field whose value is
+ * `undefined` is left out.
+ */
+export function writeValue(
+  v: unknown,
+  t: DataType,
+  leaf: (v: unknown, t: AtomicType) => unknown,
+  nullValue: null | undefined = null,
+): unknown {
+  if (v === null || v === undefined) return nullValue;
+  switch (t.kind) {
+    case "row": {
+      const out: Record<string, unknown> = {};
+      t.fields.forEach((f, i) => {
+        const x = writeValue(
+          Array.isArray(v) ? v[i] : (v as Record<string, unknown>)[f.name],
+          f.type,
+          leaf,
+          nullValue,
+        );
+        if (x !== undefined) out[f.name] = x;
+      });
+      return out;
+    }
+    case "array":
+    case "multiset":
+      return Array.isArray(v) ? v.map((x) => writeValue(x, t.element, leaf, nullValue)) : v;
+    case "map": {
+      if (typeof v !== "object") return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>))
+        out[k] = writeValue(x, t.value, leaf, nullValue);
+      return out;
+    }
+    case "atomic":
+      return leaf(v, t);
+    default:
+      return v;
+  }
+}
+
 /** A column the format reads or writes. */
 export interface FormatColumn {
   readonly name: string;

@@ -15,10 +15,10 @@ import {
   SerdeType,
 } from "@confluentinc/schemaregistry";
 import { type DeadLetter, StreamExecutionEnvironment } from "@fleuve/core";
-import { connectors as logConnectors, openLog } from "@fleuve/log";
+import { connectors as logConnectors } from "@fleuve/log";
 import { type RunningRegistry, schemaSerializer, startRegistry } from "@fleuve/registry";
 import { type Row, sql } from "@fleuve/sql";
-import { logWithRows } from "../fixtures/log-table.js";
+import { bytesOf, logWithBytes, logWithRows } from "../fixtures/log-table.js";
 
 let r: RunningRegistry;
 let client: SchemaRegistryClient;
@@ -30,29 +30,6 @@ after(async () => {
   await client.close();
   await r.close();
 });
-
-/** A fresh log with `values` (raw bytes) in topic `topic`. */
-function logWithBytes(topic: string, values: readonly Buffer[]): string {
-  const dir = logWithRows(topic, []);
-  const log = openLog({ dir });
-  log.topic(topic).append(values.map((value) => ({ key: null, value })));
-  log.close();
-  return dir;
-}
-
-/** Every value of `topic` as bytes. */
-function bytesOf(dir: string, topic: string): Buffer[] {
-  const log = openLog({ dir, readOnly: true });
-  try {
-    return log
-      .topic(topic)
-      .partition(0)
-      .fetch(0, { isolation: "read_committed", maxRecords: 10_000 })
-      .records.map((x) => x.value as Buffer);
-  } finally {
-    log.close();
-  }
-}
 
 const ORDER = {
   type: "record",
