@@ -6,6 +6,7 @@
  */
 import {
   type Collector,
+  type EventLog,
   FleuveError,
   type Key,
   type KeyedProcessContext,
@@ -31,6 +32,12 @@ export interface DetectAlertsOptions<T> {
 }
 
 /**
+ * The name of the event log (`getMetricGroup().events`) where alert operators record the alerts
+ * they raise; the web dashboard (@fleuve/dashboard) shows the logs of this name as alerts.
+ */
+export const ALERT_EVENTS = "alerts";
+
+/**
  * Records that arrive behind the watermark: their point in time is already evaluated, so they go
  * here instead of changing history (`stream.getSideOutput(LATE_POINTS)`).
  */
@@ -39,7 +46,8 @@ export const LATE_POINTS = new OutputTag<unknown>("alerts-late-points");
 /**
  * The alert operator for a keyed stream: `stream.keyBy(r => r.series).process(detectAlerts({...}))`.
  * Each key is one series; records need event timestamps. Emits {@link Alert}s, each timestamped
- * with the event time of the point that raised it (or later, at the watermark that released it).
+ * with the event time of the point that raised it (or later, at the watermark that released it),
+ * and records each in its metrics' event log `alerts`, which the web dashboard shows.
  * Bad options throw here, when the job is built, naming the option.
  */
 export function detectAlerts<T, K extends Key = Key>(
@@ -72,10 +80,13 @@ export function detectAlerts<T, K extends Key = Key>(
   const pointValue = options.value;
   let pending: ListState<[number, number]>;
   let states: ValueState<unknown[]>;
+  let raised: EventLog;
   return {
     open(ctx: RuntimeContext) {
       pending = ctx.getState(listState<[number, number]>("alerts.pending"));
       states = ctx.getState(valueState<unknown[]>("alerts.rules"));
+      // The job's metrics carry the recent alerts: the web dashboard shows this log's events.
+      raised = ctx.getMetricGroup().events(ALERT_EVENTS);
     },
     processElement(record: T, ctx: KeyedProcessContext<K>) {
       const t = ctx.timestamp();
@@ -117,7 +128,11 @@ export function detectAlerts<T, K extends Key = Key>(
       for (const [t, v] of due) {
         for (let i = 0; i < rules.length; i++) {
           const a = (rules[i] as Rule).step(st[i], t, v);
-          if (a) out.collect({ series, ...a });
+          if (a) {
+            const alert: Alert = { series, ...a };
+            out.collect(alert);
+            raised.add(alert);
+          }
         }
       }
       states.update(st);

@@ -138,6 +138,9 @@ export { IntervalJoinOperator, type IntervalJoinOptions } from "./joins/interval
 export type { LogFields, LogFunction } from "./log.js";
 export {
   Counter,
+  EVENT_LOG_CAPACITY,
+  EventLog,
+  type EventLogSnapshot,
   Gauge,
   Histogram,
   type HistogramSnapshot,
@@ -149,6 +152,7 @@ export {
   type MetricsSnapshot,
   OperatorMetrics,
   type OperatorMetricsSnapshot,
+  type RecordedEvent,
   UserMetrics,
   type UserMetricsSnapshot,
 } from "./metrics/registry.js";

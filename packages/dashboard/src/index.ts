@@ -1,11 +1,18 @@
 /**
  * `@fleuve/dashboard`: a web dashboard for a running job, as Flink's web UI. {@link startDashboard}
  * serves the page (the job graph with per-operator rates and backpressure, live throughput and
- * latency charts, watermarks, checkpoint history, exceptions and restarts, a group's units) and
+ * latency charts, watermarks, checkpoint history, exceptions and restarts, alerts, a group's units) and
  * the JSON REST API under `/api` that gives the same data and the job controls (savepoint,
  * stop-with-savepoint, cancel). docs/observability.md shows it.
  */
 
+export {
+  ALERT_ACTIVE_MS,
+  ALERT_EVENTS,
+  type AlertEntry,
+  AlertHistory,
+  type AlertsView,
+} from "./alerts.js";
 export {
   type CheckpointEntry,
   type ExceptionEntry,

@@ -6,6 +6,7 @@
  * nothing for it: sampling reads the snapshot, which the job keeps anyway.
  */
 import type { JobPlan, MetricsSnapshot, OperatorMetricsSnapshot } from "@fleuve/core";
+import { AlertHistory } from "./alerts.js";
 
 /** Samples kept for the charts (one a second: five minutes). */
 export const SERIES_LENGTH = 300;
@@ -89,6 +90,8 @@ export class JobWatch {
   };
   readonly checkpoints: CheckpointEntry[] = [];
   readonly exceptions: ExceptionEntry[] = [];
+  /** The alerts the job's alert operators raised (see {@link AlertHistory}). */
+  readonly alerts = new AlertHistory();
   private seenCompleted = 0;
   private seenFailed = 0;
   private seenRestarts = 0;
@@ -130,6 +133,7 @@ export class JobWatch {
     }
     const at = this.now();
     this.last = snap;
+    this.alerts.note(snap);
     const byKey = new Map<string, OperatorMetricsSnapshot>();
     for (const o of snap.operators) byKey.set(`${o.operatorId}\u0000${o.subtaskIndex}`, o);
     const prev = this.previous;

@@ -83,6 +83,7 @@ const UI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../ui");
 const STATIC: Record<string, { file: () => string; type: string }> = {
   "/": { file: () => join(UI_DIR, "index.html"), type: "text/html; charset=utf-8" },
   "/app.js": { file: () => join(UI_DIR, "app.js"), type: "text/javascript; charset=utf-8" },
+  "/alerts.js": { file: () => join(UI_DIR, "alerts.js"), type: "text/javascript; charset=utf-8" },
   "/style.css": { file: () => join(UI_DIR, "style.css"), type: "text/css; charset=utf-8" },
   "/vendor/uPlot.esm.js": { file: () => uplotFile("uPlot.esm.js"), type: "text/javascript; charset=utf-8" },
   "/vendor/uPlot.min.css": { file: () => uplotFile("uPlot.min.css"), type: "text/css; charset=utf-8" },
@@ -174,6 +175,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
               "GET /api/checkpoints",
               "GET /api/exceptions",
               "GET /api/group",
+              "GET /api/alerts",
               "POST /api/savepoints",
               "POST /api/stop",
               "POST /api/cancel",
@@ -192,6 +194,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         return [200, { ...checkpointCounts(), history: watch.checkpoints }];
       case "/api/exceptions":
         return [200, { restarts: watch.current().job.restarts, entries: watch.exceptions }];
+      case "/api/alerts":
+        return [200, watch.alerts.view(Date.now())];
       case "/api/group":
         if (!o.group)
           return [200, { group: null, reason: "not a --group job: every subtask runs in this process" }];

@@ -121,6 +121,50 @@ export class Meter {
   }
 }
 
+/** One event of an {@link EventLog}: its number in the log, when it was added, and what it says. */
+export interface RecordedEvent {
+  /** 1 for the first event of the log, then one more for each (across restarts in one process). */
+  readonly seq: number;
+  /** Wall clock when it was added (ms since the epoch). */
+  readonly at: number;
+  /** Plain, structured-cloneable fields (e.g. an alert's series, rule and value). */
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** An event log's figures at one moment. */
+export interface EventLogSnapshot {
+  /** Events added since the start (the `seq` of the last). */
+  readonly total: number;
+  /** The newest events, oldest first (at most the log's capacity). */
+  readonly recent: readonly RecordedEvent[];
+}
+
+/** Events an {@link EventLog} keeps by default. */
+export const EVENT_LOG_CAPACITY = 100;
+
+/**
+ * A bounded log of a function's notable events (e.g. the alerts an operator raised), carried in
+ * the metrics snapshot so that whatever reads snapshots (the web dashboard, a reporter) sees them
+ * with the operator subtask that raised them, on any thread or process the snapshot travels from.
+ * For rare events, not for every record: `add` keeps a reference and the snapshot copies the
+ * newest {@link EVENT_LOG_CAPACITY}. A reader that samples less often than events come sees a gap
+ * in `seq` (the older ones are gone).
+ */
+export class EventLog {
+  private total = 0;
+  private readonly recent: RecordedEvent[] = [];
+
+  /** Adds an event (an object of plain, structured-cloneable fields) stamped with the wall clock now. */
+  add(data: object): void {
+    this.recent.push({ seq: ++this.total, at: Date.now(), data: data as Readonly<Record<string, unknown>> });
+    if (this.recent.length > EVENT_LOG_CAPACITY) this.recent.shift();
+  }
+
+  snapshot(): EventLogSnapshot {
+    return { total: this.total, recent: this.recent.slice() };
+  }
+}
+
 /**
  * Metrics a user function registers through its runtime context (Flink's
  * `getRuntimeContext().getMetricGroup()`), scoped by the operator subtask it runs in. Asking twice
@@ -139,6 +183,12 @@ export interface MetricGroup {
   histogram(name: string): Histogram;
   /** A meter `name`: counts events; reporters show its rate per second. */
   meter(name: string): Meter;
+  /**
+   * An event log `name` ({@link EventLog}): the function's recent notable events, carried in the
+   * metrics snapshot (`user.events`) for readers such as the web dashboard, which shows the log
+   * named `alerts` as the job's alerts.
+   */
+  events(name: string): EventLog;
 }
 
 /** Metric names users may choose: letters, digits and `_`, starting with a letter (Prometheus-safe). */
@@ -160,6 +210,7 @@ export class UserMetrics implements MetricGroup {
   readonly gaugeReaders = new Map<string, () => number>();
   readonly histograms = new Map<string, Histogram>();
   readonly meters = new Map<string, Meter>();
+  readonly eventLogs = new Map<string, EventLog>();
   private readonly kinds = new Map<string, string>();
   constructor(private readonly operatorName: string) {}
 
@@ -204,6 +255,13 @@ export class UserMetrics implements MetricGroup {
     return m;
   }
 
+  events(name: string): EventLog {
+    this.claim(name, "log of events");
+    let e = this.eventLogs.get(name);
+    if (e === undefined) this.eventLogs.set(name, (e = new EventLog()));
+    return e;
+  }
+
   /** Plain values of every user metric (gauge functions are called here). */
   snapshot(): UserMetricsSnapshot {
     const gauges: Record<string, number> = {};
@@ -216,6 +274,9 @@ export class UserMetrics implements MetricGroup {
       gauges,
       histograms: Object.fromEntries([...this.histograms].map(([n, h]) => [n, h.snapshot()])),
       meters: Object.fromEntries([...this.meters].map(([n, m]) => [n, m.count])),
+      ...(this.eventLogs.size > 0
+        ? { events: Object.fromEntries([...this.eventLogs].map(([n, e]) => [n, e.snapshot()])) }
+        : {}),
     };
   }
 }
@@ -246,6 +307,8 @@ export interface UserMetricsSnapshot {
   readonly histograms: Readonly<Record<string, HistogramSnapshot>>;
   /** Meter counts (reporters derive the rates). */
   readonly meters: Readonly<Record<string, number>>;
+  /** Event logs, when the functions have any (see {@link MetricGroup.events}). */
+  readonly events?: Readonly<Record<string, EventLogSnapshot>>;
 }
 
 /** One operator subtask's metrics at one moment: plain, structured-cloneable numbers. */

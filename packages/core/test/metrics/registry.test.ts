@@ -75,3 +75,23 @@ test("the summary sums an operator's own gauges and counters over its subtasks, 
     "merging leaves its inputs alone",
   );
 });
+
+test("an event log keeps the newest events numbered from 1, its snapshot is a copy, and its name is claimed", async () => {
+  const { EVENT_LOG_CAPACITY } = await import("../../src/metrics/registry.js");
+  const m = new OperatorMetrics("Alerts", "alerts-1", 0);
+  assert.equal(m.snapshot().user.events, undefined, "no events field without an event log");
+  const log = m.user.events("alerts");
+  assert.equal(m.user.events("alerts"), log, "the same log for the same name");
+  const n = EVENT_LOG_CAPACITY + 7;
+  for (let i = 1; i <= n; i++) log.add({ i });
+  const snap = m.snapshot().user.events!.alerts!;
+  assert.equal(snap.total, n);
+  assert.deepEqual(
+    snap.recent.map((e) => [e.seq, e.data.i]),
+    Array.from({ length: EVENT_LOG_CAPACITY }, (_, k) => [k + 8, k + 8]),
+  );
+  log.add({ i: n + 1 });
+  assert.equal(snap.recent.length, EVENT_LOG_CAPACITY, "a snapshot taken before does not change");
+  assert.throws(() => m.user.counter("alerts"), /already a log of events, it cannot also be a counter/);
+  assert.throws(() => m.user.events("bad name"), /metric name 'bad name' is not valid/);
+});

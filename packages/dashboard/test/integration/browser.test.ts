@@ -2,8 +2,8 @@
  * The dashboard page in a real browser: Debian's Chromium (`apt-get install -y chromium`, which
  * .ci/run does) driven headless by playwright-core. While a job runs, the page loads, its graph
  * draws every operator of the job's plan, the throughput chart gains points with records in them,
- * the savepoint button writes a savepoint, and a screenshot is saved under the test's temporary
- * folder (its path is printed). FLEUVE_DASHBOARD_SCREENSHOT=<file.png> also writes it there (how
+ * the alerts panel lists an alert the job's alert operator raised, the savepoint button writes a
+ * savepoint, and a screenshot is saved under the test's temporary folder (its path is printed). FLEUVE_DASHBOARD_SCREENSHOT=<file.png> also writes it there (how
  * docs/img/dashboard.png is made).
  */
 import assert from "node:assert/strict";
@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { detectAlerts, threshold } from "@fleuve/alerts";
 import { StreamExecutionEnvironment, WatermarkStrategy } from "@fleuve/core";
 import { chromium } from "playwright-core";
 import { startDashboard } from "../../src/index.js";
@@ -37,7 +38,7 @@ test("the page shows a running job's graph and live charts, and its savepoint bu
   const pages = ["/", "/cart", "/checkout", "/product", "/search"];
   // event time keeps up with the wall clock at 2000 records/s, so the watermark lag reads as seconds
   const start = Date.now();
-  env
+  const clicks = env
     .fromGenerator<Click>(
       (i) => ({ user: (i * 7919) % 500, page: pages[i % 5]!, ts: start + Math.floor(i / 2) }),
       {
@@ -46,7 +47,19 @@ test("the page shows a running job's graph and live charts, and its savepoint bu
         strategy: WatermarkStrategy.forBoundedOutOfOrderness<Click>(1000).withTimestampAssigner((c) => c.ts),
       },
     )
-    .name("Clicks")
+    .name("Clicks");
+  // An alert operator: a user id above 490 on a page raises an alert, which the alerts panel shows.
+  clicks
+    .keyBy((c) => c.page)
+    .process(
+      detectAlerts<Click, string>({
+        value: (c) => c.user,
+        rules: [threshold({ above: 490, name: "heavy user" })],
+      }),
+    )
+    .name("Alerts")
+    .forEach(() => {}, "Alert sink");
+  clicks
     .filter((c) => c.page !== "/search")
     .name("Drop searches")
     .keyBy((c) => c.page)
@@ -118,6 +131,20 @@ test("the page shows a running job's graph and live charts, and its savepoint bu
         polling: 200,
       },
     );
+
+    // The alerts panel shows the alerts the job raises: rule, key (the page), value and time.
+    await page.waitForSelector('#alerts-active tbody tr[data-rule="heavy user"]', { timeout: 300_000 });
+    const cells = await page.$$eval('#alerts-active tbody tr[data-rule="heavy user"]:first-child td', (tds) =>
+      tds.map((td) => td.textContent ?? ""),
+    );
+    const [time, rule, key, kind, value, expected] = cells;
+    assert.match(time!, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(rule, "heavy user");
+    assert.ok(pages.includes(key!), `the key is a page: ${key}`);
+    assert.equal(kind, "level");
+    assert.ok(Number(value) > 490 && Number(value) < 500, `value ${value}`);
+    assert.equal(expected, "490");
+    assert.ok((await page.locator("#alerts-recent tbody tr").count()) > 0, "recent alerts listed");
 
     // The savepoint button: the page shows the folder, which holds the savepoint's metadata.
     await page.click("#btn-savepoint");
