@@ -16,7 +16,9 @@ export { alertLogSink, alertRecord, formatAlert, type WebhookOptions, webhookSin
 export { type DetectAlertsOptions, detectAlerts, LATE_POINTS } from "./detect.js";
 export {
   JobMetricsSampler,
+  type JobMetricsSourceOptions,
   type JobMetricsWatch,
+  jobMetricsSource,
   type MetricSample,
   type WatchJobMetricsOptions,
   watchJobMetrics,

@@ -1,9 +1,11 @@
 /**
- * Alerts over Fleuve's own metrics: samples a running job's `JobClient.snapshot()` into series
- * (busy and backpressured share of time, input rate, watermark lag per operator subtask; restarts
- * and failed checkpoints of the job) and runs the same rules over them, in processing time.
+ * Alerts over Fleuve's own metrics: samples a job's metrics snapshot into series (busy and
+ * backpressured share of time, input rate, watermark lag per operator subtask; restarts and failed
+ * checkpoints of the job). Inside the job, {@link jobMetricsSource} makes them a stream that
+ * `detectAlerts` watches with checkpointed state; beside it, {@link watchJobMetrics} runs the rules
+ * over a `JobClient.snapshot()` in the process that started the job.
  */
-import { FleuveError, type JobClient, type MetricsSnapshot } from "@fleuve/core";
+import { FleuveError, type JobClient, type MetricsSnapshot, type Source } from "@fleuve/core";
 import { type Alert, type Rule, type RuleConfig, ruleFromConfig } from "./rules.js";
 
 /** One point of a job metric series, e.g. `{ series: "Window#0.busyRatio", time, value: 0.93 }`. */
@@ -26,6 +28,17 @@ interface Previous {
  */
 export class JobMetricsSampler {
   private readonly previous = new Map<string, Previous>();
+
+  /** What the sampler remembers of the last snapshot (plain data, for a checkpoint). */
+  state(): unknown {
+    return [...this.previous];
+  }
+
+  /** Takes back what {@link state} gave, so the next sample's deltas are those an uninterrupted sampler gives. */
+  restore(state: unknown): void {
+    this.previous.clear();
+    for (const [id, p] of state as [string, Previous][]) this.previous.set(id, { ...p });
+  }
 
   /** Samples of `snapshot`, taken at `now` (ms). */
   sample(snapshot: MetricsSnapshot, now: number): MetricSample[] {
@@ -64,6 +77,83 @@ export class JobMetricsSampler {
   }
 }
 
+function checkEvery(everyMs: number, who: string): number {
+  if (!Number.isInteger(everyMs) || everyMs <= 0)
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `${who} option 'everyMs' must be an integer > 0, got ${everyMs}`,
+      {
+        details: { option: "everyMs" },
+      },
+    );
+  return everyMs;
+}
+
+/** Options of {@link jobMetricsSource}. */
+export interface JobMetricsSourceOptions {
+  /** Sampling period (ms, default 1,000). */
+  readonly everyMs?: number;
+  /** Which series to emit, e.g. `(s) => s.endsWith(".busyRatio")` (default: all). */
+  readonly series?: (name: string) => boolean;
+}
+
+/**
+ * The job's own metrics as a stream, inside the job: every `everyMs` the first subtask of this
+ * source samples the metrics snapshot of the job it runs in (see core's
+ * `SourceReaderContext.jobMetrics`) with a {@link JobMetricsSampler} and emits each sample
+ * stamped with the sampling time, then a watermark at that time, so `detectAlerts` evaluates it at
+ * once. Its sampler's memory is the source's checkpointed position, and the rules' states are the
+ * keyed state of `detectAlerts`, so what the rules learnt survives a restart from a checkpoint or
+ * savepoint:
+ *
+ * ```ts
+ * env.fromSource(jobMetricsSource({ series: (s) => s.endsWith(".busyRatio") }), undefined, "Job metrics")
+ *   .keyBy((s) => s.series)
+ *   .process(detectAlerts({ value: (s) => s.value, rules: [threshold({ above: 0.9 })] }));
+ * ```
+ * Unbounded: a job with it runs until stopped. The other subtasks stay idle.
+ */
+export function jobMetricsSource(options: JobMetricsSourceOptions = {}): Source<MetricSample> {
+  const everyMs = checkEvery(options.everyMs ?? 1000, "jobMetricsSource");
+  const keep = options.series;
+  return {
+    bounded: false,
+    createReader(ctx) {
+      const read = ctx.jobMetrics;
+      if (read === undefined)
+        throw new FleuveError(
+          "FLEUVE_CONFIG_INVALID",
+          "jobMetricsSource: this executor gives its sources no job metrics (SourceReaderContext.jobMetrics)",
+        );
+      const sampler = new JobMetricsSampler();
+      let next = ctx.now();
+      let wait = everyMs;
+      return {
+        poll(out) {
+          // One sampler per job: the other subtasks stay idle and never hold the watermark back.
+          if (ctx.subtaskIndex > 0) {
+            out.markIdle();
+            return "nothing-yet";
+          }
+          const now = ctx.now();
+          if (now < next) {
+            wait = next - now;
+            return "nothing-yet";
+          }
+          next = now + everyMs;
+          wait = everyMs;
+          for (const s of sampler.sample(read(), now)) if (!keep || keep(s.series)) out.collect(s, now);
+          out.emitWatermark(now);
+          return "nothing-yet";
+        },
+        available: () => new Promise((resolve) => setTimeout(resolve, wait)),
+        snapshot: () => sampler.state(),
+        restore: (state) => sampler.restore(state),
+      };
+    },
+  };
+}
+
 /** Options of {@link watchJobMetrics}. */
 export interface WatchJobMetricsOptions {
   /** Rules run over every series whose name passes `series` (default: all). */
@@ -88,21 +178,15 @@ export interface JobMetricsWatch {
  * Watches a running job's own metrics with alert rules: every `everyMs` it samples
  * `client.snapshot()` with a {@link JobMetricsSampler} and feeds each series' sample through the
  * rules (one state per series and rule, as the `detectAlerts` operator keeps per key). Runs beside
- * the job in the process that started it; its rule states are not checkpointed (they relearn).
+ * the job in the process that started it, so its rule states are not checkpointed (after a
+ * restart of that process they learn again): {@link jobMetricsSource} with `detectAlerts` inside
+ * the job keeps them in the job's checkpoints.
  */
 export function watchJobMetrics(
   client: Pick<JobClient, "snapshot">,
   options: WatchJobMetricsOptions,
 ): JobMetricsWatch {
-  const everyMs = options.everyMs ?? 1000;
-  if (!Number.isInteger(everyMs) || everyMs <= 0)
-    throw new FleuveError(
-      "FLEUVE_CONFIG_INVALID",
-      `job metrics option 'everyMs' must be an integer > 0, got ${everyMs}`,
-      {
-        details: { option: "everyMs" },
-      },
-    );
+  const everyMs = checkEvery(options.everyMs ?? 1000, "job metrics");
   if (typeof options.onAlert !== "function")
     throw new FleuveError("FLEUVE_CONFIG_INVALID", "job metrics option 'onAlert' must be a function", {
       details: { option: "onAlert" },

@@ -46,6 +46,15 @@ test("the topic sample of docs/observability.md prints what it says", () => {
   assert.equal(res.stdout, printed.replace(/^\/\/ /gm, ""));
 });
 
+test("the checkpointed job-metrics sample of docs/observability.md prints what it says", () => {
+  const block = sample("### Alerts on the job's own metrics, checkpointed");
+  const printed = /\/\/ prints:\n((?:\/\/ .*\n)+)/.exec(block)?.[1];
+  assert.ok(printed, "the sample ends with the lines it prints");
+  const res = run(block);
+  assert.equal(res.status, 0, res.stderr);
+  assert.equal(res.stdout, printed.replace(/^\/\/ /gm, ""));
+});
+
 test("the job-metrics sample of docs/observability.md runs", () => {
   const res = run(sample("### Alerts on the job's own metrics"));
   assert.equal(res.status, 0, res.stderr);

@@ -1,7 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Alert, JobMetricsSampler, threshold, watchJobMetrics } from "@fleuve/alerts";
-import { FleuveError, type MetricsSnapshot, StreamExecutionEnvironment } from "@fleuve/core";
+import {
+  type Alert,
+  JobMetricsSampler,
+  jobMetricsSource,
+  type MetricSample,
+  threshold,
+  watchJobMetrics,
+} from "@fleuve/alerts";
+import {
+  FleuveError,
+  type MetricsSnapshot,
+  type SourceOutput,
+  type SourceReader,
+  StreamExecutionEnvironment,
+} from "@fleuve/core";
+import fc from "fast-check";
 
 /** A snapshot with one chain-head operator subtask, as the runtime reports it. */
 function snap(busyTimeMs: number, recordsIn: number, watermark: number, restarts = 0): MetricsSnapshot {
@@ -107,4 +121,90 @@ test("bad watch options fail naming the option", () => {
       (e: unknown) => e instanceof FleuveError && e.details.option === option,
     );
   }
+});
+
+/** Polls a job-metrics source reader once per period over scripted snapshots; returns what it emitted. */
+function pollAll(
+  reader: SourceReader<MetricSample>,
+  times: readonly number[],
+  setNow: (t: number) => void,
+): string[] {
+  const got: string[] = [];
+  const out = {
+    collect: (s: MetricSample, ts?: number) => got.push(`${s.series}@${s.time}/${ts}=${s.value}`),
+    emitWatermark: (w: number) => got.push(`wm ${w}`),
+    markIdle: () => got.push("idle"),
+  } as unknown as SourceOutput<MetricSample>;
+  for (const t of times) {
+    setNow(t);
+    reader.poll(out, 100);
+  }
+  return got;
+}
+
+test("jobMetricsSource: a reader restored from a snapshot of its state emits what an uninterrupted one does", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(900), fc.nat(5000), fc.nat(1000)), { minLength: 2, maxLength: 30 }),
+      fc.nat(),
+      (steps, cutAt) => {
+        const cut = 1 + (cutAt % (steps.length - 1));
+        // Cumulative figures, as the runtime reports them; one snapshot per period of 1,000 ms.
+        let busy = 0;
+        let records = 0;
+        const snaps = steps.map(([b, r, lag], i) => {
+          busy += b;
+          records += r;
+          return snap(busy, records, 1_000 * (i + 1) - lag);
+        });
+        const times = snaps.map((_, i) => 1_000 * (i + 1));
+        let now = 0;
+        // Each reader opens at time 0, before the first period ends.
+        const ctx = (subtaskIndex = 0) => ({
+          subtaskIndex,
+          parallelism: 2,
+          now: () => now,
+          jobMetrics: () => snaps[now / 1_000 - 1]!,
+        });
+        const source = jobMetricsSource({ everyMs: 1_000 });
+        const open = (subtask = 0) => {
+          now = 0;
+          return source.createReader(ctx(subtask));
+        };
+        const whole = pollAll(open(), times, (t) => {
+          now = t;
+        });
+        const first = open();
+        const before = pollAll(first, times.slice(0, cut), (t) => {
+          now = t;
+        });
+        // A checkpoint stores the position by structured clone.
+        const position = structuredClone(first.snapshot!(1));
+        const restored = open();
+        restored.restore!(position);
+        const after = pollAll(restored, times.slice(cut), (t) => {
+          now = t;
+        });
+        assert.deepEqual([...before, ...after], whole);
+        // The second subtask stays idle.
+        assert.deepEqual(
+          pollAll(open(1), times.slice(0, 2), (t) => {
+            now = t;
+          }),
+          ["idle", "idle"],
+        );
+      },
+    ),
+  );
+});
+
+test("jobMetricsSource: a bad period fails when the job is built, and a context without job metrics when it opens", () => {
+  assert.throws(
+    () => jobMetricsSource({ everyMs: 0 }),
+    /jobMetricsSource option 'everyMs' must be an integer > 0/,
+  );
+  assert.throws(
+    () => jobMetricsSource().createReader({ subtaskIndex: 0, parallelism: 1, now: () => 0 }),
+    /gives its sources no job metrics/,
+  );
 });

@@ -3,6 +3,7 @@
  * parallel subtask; the runtime polls readers in batches, so no promise is created per record.
  */
 import type { LogFunction } from "../log.js";
+import type { MetricsSnapshot } from "../metrics/registry.js";
 
 /** What a source reader emits into. */
 export interface SourceOutput<T> {
@@ -47,6 +48,14 @@ export interface SourceReaderContext {
    * that does not stop the job. Absent in contexts made by hand (tests).
    */
   readonly log?: LogFunction;
+  /**
+   * The metrics of the job now, as the executor running this reader holds them (a snapshot, taken
+   * when called: call it about once a second, never per record): the whole job when it runs in
+   * one thread; on worker threads, the operators of this reader's thread; in a `--group` process,
+   * the operators of its unit. For a source that turns the job's own metrics into a stream (e.g.
+   * `jobMetricsSource` of @fleuve/alerts). Absent in contexts made by hand (tests).
+   */
+  readonly jobMetrics?: () => MetricsSnapshot;
 }
 
 /** Reads one subtask's share of a source. */

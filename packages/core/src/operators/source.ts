@@ -56,6 +56,7 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
       parallelism: rt.parallelism,
       now: () => rt.processingTime.now(),
       log: rt.log,
+      ...(rt.jobMetrics ? { jobMetrics: rt.jobMetrics } : {}),
     });
     const all = this.restoredPosition as ({ position: unknown; ended: boolean } | undefined)[] | undefined;
     if (all && this.source.rescalable) {

@@ -348,6 +348,7 @@ function setUp(
       jobName,
       // lines of the operator (and of its source reader) say which operator subtask wrote them
       log: (line, fields) => ctx.log(line, { operator: node.name, subtask, ...fields }),
+      jobMetrics: () => ctx.metrics.snapshot(),
     },
     new NodeOutput(mainOut, sideOuts, m),
   );

@@ -7,7 +7,7 @@
  */
 import { describeRecord, FleuveError } from "../errors.js";
 import type { LogFunction } from "../log.js";
-import type { OperatorMetrics } from "../metrics/registry.js";
+import type { MetricsSnapshot, OperatorMetrics } from "../metrics/registry.js";
 import { MIN_WATERMARK, WatermarkValve } from "../time/watermark.js";
 import { type ErrorPolicy, SKIP_RECORD } from "./error-policy.js";
 import { type Key, type KeySelector, keyGroupOf, normalizeKey } from "./key-groups.js";
@@ -65,6 +65,11 @@ export interface OperatorRuntime {
   readonly jobName?: string;
   /** The job's log (the environment's `log`); absent in runtimes made by hand (tests). */
   readonly log?: LogFunction;
+  /**
+   * The metrics of the job as this executor holds them (see `SourceReaderContext.jobMetrics`);
+   * absent in runtimes made by hand (tests).
+   */
+  readonly jobMetrics?: () => MetricsSnapshot;
 }
 
 export { SKIP_RECORD };
