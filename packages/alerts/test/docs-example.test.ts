@@ -37,22 +37,22 @@ function run(block: string) {
   }
 }
 
-test("the topic sample of docs/observability.md prints what it says", () => {
-  const block = sample("### Alerts to a topic");
+/** Runs the sample under `heading`, which ends with the lines it prints (`// prints:`), and compares. */
+function printsWhatItSays(heading: string): void {
+  const block = sample(heading);
   const printed = /\/\/ prints:\n((?:\/\/ .*\n)+)/.exec(block)?.[1];
   assert.ok(printed, "the sample ends with the lines it prints");
   const res = run(block);
   assert.equal(res.status, 0, res.stderr);
   assert.equal(res.stdout, printed.replace(/^\/\/ /gm, ""));
+}
+
+test("the topic sample of docs/observability.md prints what it says", () => {
+  printsWhatItSays("### Alerts to a topic");
 });
 
 test("the checkpointed job-metrics sample of docs/observability.md prints what it says", () => {
-  const block = sample("### Alerts on the job's own metrics, checkpointed");
-  const printed = /\/\/ prints:\n((?:\/\/ .*\n)+)/.exec(block)?.[1];
-  assert.ok(printed, "the sample ends with the lines it prints");
-  const res = run(block);
-  assert.equal(res.status, 0, res.stderr);
-  assert.equal(res.stdout, printed.replace(/^\/\/ /gm, ""));
+  printsWhatItSays("### Alerts on the job's own metrics, checkpointed");
 });
 
 test("the job-metrics sample of docs/observability.md runs", () => {

@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { anomaly, detectAlerts, evaluateSeries, type Rule, rateOfChange, threshold } from "@fleuve/alerts";
 import {
+  JobMetrics,
   type MetricsSnapshot,
+  OperatorMetrics,
   type OperatorMetricsSnapshot,
   type RecordedEvent,
   StreamExecutionEnvironment,
@@ -17,45 +19,14 @@ import {
 } from "@fleuve/core";
 import { ALERT_ACTIVE_MS, type AlertEntry, AlertHistory, startDashboard } from "../src/index.js";
 
-const empty = { count: 0, sum: 0, max: 0, p50: 0, p95: 0, p99: 0, p999: 0 };
-
 /** An operator subtask whose `alerts` event log holds `recent` of `total` events. */
 function op(id: string, subtask: number, total: number, recent: RecordedEvent[]): OperatorMetricsSnapshot {
-  return {
-    operatorName: id.toUpperCase(),
-    operatorId: id,
-    subtaskIndex: subtask,
-    taskName: id,
-    chainHead: true,
-    recordsIn: 0,
-    recordsOut: 0,
-    recordsRejected: 0,
-    numLateRecordsDropped: 0,
-    busyTimeMs: 0,
-    idleTimeMs: 0,
-    backPressuredTimeMs: 0,
-    currentInputWatermark: 0,
-    currentOutputWatermark: 0,
-    checkpointAlignmentTimeMs: 0,
-    latencyMs: empty,
-    gauges: {},
-    counters: {},
-    user: { counters: {}, gauges: {}, histograms: {}, meters: {}, events: { alerts: { total, recent } } },
-  };
+  const o = new OperatorMetrics(id.toUpperCase(), id, subtask).snapshot();
+  return { ...o, user: { ...o.user, events: { alerts: { total, recent } } } };
 }
 
 function snap(...operators: OperatorMetricsSnapshot[]): MetricsSnapshot {
-  const job = {
-    startedAt: 0,
-    uptimeMs: 0,
-    restarts: 0,
-    checkpointsCompleted: 0,
-    checkpointsFailed: 0,
-    checkpointsInProgress: 0,
-    lastCheckpointDurationMs: 0,
-    lastCheckpointSizeBytes: 0,
-  };
-  return { job, operators };
+  return { job: new JobMetrics().snapshot(), operators };
 }
 
 const ev = (seq: number, at: number, series: string, rule: string, time: number): RecordedEvent => ({
