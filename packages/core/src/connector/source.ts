@@ -51,8 +51,9 @@ export interface SourceReaderContext {
   /**
    * The metrics of the job now, as the executor running this reader holds them (a snapshot, taken
    * when called: call it about once a second, never per record): the whole job when it runs in
-   * one thread; on worker threads, the operators of this reader's thread; in a `--group` process,
-   * the operators of its unit. For a source that turns the job's own metrics into a stream (e.g.
+   * one thread; on worker threads, the operators of this reader's thread, with job-wide figures
+   * (restarts, checkpoints) that the main thread keeps, not this one; in a `--group` process, the
+   * operators of its unit. For a source that turns the job's own metrics into a stream (e.g.
    * `jobMetricsSource` of @fleuve/alerts). Absent in contexts made by hand (tests).
    */
   readonly jobMetrics?: () => MetricsSnapshot;
