@@ -13,6 +13,14 @@
  */
 
 export { alertLogSink, alertRecord, formatAlert, type WebhookOptions, webhookSink } from "./destinations.js";
+export {
+  EWMA_DEFAULTS,
+  type EwmaOptions,
+  ewma,
+  SEASONAL_ESD_DEFAULTS,
+  type SeasonalEsdOptions,
+  seasonalEsd,
+} from "./detectors.js";
 export { type DetectAlertsOptions, detectAlerts, LATE_POINTS } from "./detect.js";
 export {
   JobMetricsSampler,

@@ -4,7 +4,9 @@
  * ({@link detectAlerts}) and the batch evaluation ({@link evaluateSeries}) run the same `step`, so
  * they agree by construction, and the state checkpoints as it is.
  */
-import { FleuveError } from "@fleuve/core";
+
+import { type EwmaOptions, ewma, type SeasonalEsdOptions, seasonalEsd } from "./detectors.js";
+import { checkKeys, invalid, lowerBound, medianAbsDeviation, num, quantile } from "./support.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -39,28 +41,6 @@ export interface Rule<S = unknown> {
   readonly type: "threshold" | "rateOfChange" | "anomaly";
   init(): S;
   step(state: S, time: number, value: number): RuleAlert | undefined;
-}
-
-function invalid(option: string, message: string): FleuveError {
-  return new FleuveError("FLEUVE_CONFIG_INVALID", `alert rule option '${option}' ${message}`, {
-    details: { option },
-  });
-}
-
-function num(option: string, v: unknown, opts: { min?: number; positive?: boolean; integer?: boolean } = {}) {
-  if (typeof v !== "number" || Number.isNaN(v))
-    throw invalid(option, `must be a number, got ${JSON.stringify(v)}`);
-  if (opts.positive && !(v > 0)) throw invalid(option, `must be > 0, got ${v}`);
-  if (opts.min !== undefined && v < opts.min) throw invalid(option, `must be >= ${opts.min}, got ${v}`);
-  if (opts.integer && !Number.isInteger(v)) throw invalid(option, `must be an integer, got ${v}`);
-  return v;
-}
-
-function checkKeys(rule: string, options: object, allowed: readonly string[]): void {
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k))
-      throw invalid(`${rule}.${k}`, `is unknown (options of ${rule}: ${allowed.join(", ")})`);
-  }
 }
 
 /** Options of {@link threshold}. */
@@ -173,8 +153,13 @@ export interface AnomalyOptions {
   readonly warmup?: number;
   /** Fewest points of history before any alert (default 10). */
   readonly minPoints?: number;
-  /** Robust z-score (|value - median| / (IQR / 1.349)) above which a point is anomalous (default 5). */
+  /** Robust z-score (|value - median| / spread) above which a point is anomalous (default 5). */
   readonly threshold?: number;
+  /**
+   * The spread of the z-score: "iqr" (default), the interquartile range / 1.349, or "mad", the
+   * median absolute deviation from the median * 1.4826 (both estimate a normal's standard deviation).
+   */
+  readonly spread?: "iqr" | "mad";
   /**
    * Also require the point to lie beyond every value of the history (default true): a level that
    * was already seen in the lookback is normal for this series, however far from the median.
@@ -200,6 +185,7 @@ export const ANOMALY_DEFAULTS = {
   warmup: DAY,
   minPoints: 10,
   threshold: 5,
+  spread: "iqr",
   newExtreme: true,
   seasonTolerance: HOUR,
   cooldown: DAY,
@@ -215,25 +201,6 @@ interface AnomalyState {
   values: number[];
   /** The history's values, sorted: median, quartiles and extremes in O(1). */
   sorted: number[];
-}
-
-function lowerBound(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if ((a[m] as number) < x) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
-}
-
-function quantile(sorted: readonly number[], p: number): number {
-  const i = p * (sorted.length - 1);
-  const a = Math.floor(i);
-  const lo = sorted[a] as number;
-  const hi = sorted[Math.min(a + 1, sorted.length - 1)] as number;
-  return lo + (hi - lo) * (i - a);
 }
 
 function median(values: number[]): number {
@@ -254,6 +221,7 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
     "warmup",
     "minPoints",
     "threshold",
+    "spread",
     "newExtreme",
     "season",
     "seasonTolerance",
@@ -271,6 +239,9 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
   const tol = num("anomaly.seasonTolerance", o.seasonTolerance, { min: 0 });
   const cooldown = num("anomaly.cooldown", o.cooldown, { min: 0 });
   if (typeof o.newExtreme !== "boolean") throw invalid("anomaly.newExtreme", "must be a boolean");
+  if (o.spread !== "iqr" && o.spread !== "mad")
+    throw invalid("anomaly.spread", `must be "iqr" or "mad", got ${JSON.stringify(o.spread)}`);
+  const mad = o.spread === "mad";
   const name = options.name ?? "anomaly";
 
   const expectedAt = (s: AnomalyState, time: number): number => {
@@ -306,9 +277,11 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
       if (time - s.first >= warmup && s.sorted.length >= minPoints) {
         const n = s.sorted.length;
         const expected = expectedAt(s, time);
-        const iqr = quantile(s.sorted, 0.75) - quantile(s.sorted, 0.25);
+        const spread = mad
+          ? medianAbsDeviation(s.sorted, quantile(s.sorted, 0.5)) * 1.4826
+          : (quantile(s.sorted, 0.75) - quantile(s.sorted, 0.25)) / 1.349;
         // A flat history has no spread: a small floor keeps the score finite and meaningful.
-        const scale = iqr / 1.349 + Math.abs(expected) * 1e-3 + 1e-9;
+        const scale = spread + Math.abs(expected) * 1e-3 + 1e-9;
         const score = (value - expected) / scale;
         const beyond = value > (s.sorted[n - 1] as number) || value < (s.sorted[0] as number);
         if (
@@ -332,7 +305,9 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
 export type RuleConfig =
   | ({ readonly rule: "threshold" } & ThresholdOptions)
   | ({ readonly rule: "rateOfChange" } & RateOfChangeOptions)
-  | ({ readonly rule: "anomaly" } & AnomalyOptions);
+  | ({ readonly rule: "anomaly" } & AnomalyOptions)
+  | ({ readonly rule: "ewma" } & EwmaOptions)
+  | ({ readonly rule: "seasonalEsd" } & SeasonalEsdOptions);
 
 /** Builds a rule from plain configuration (a file, a CLI flag); unknown rules and options throw. */
 export function ruleFromConfig(config: RuleConfig): Rule {
@@ -344,8 +319,15 @@ export function ruleFromConfig(config: RuleConfig): Rule {
       return rateOfChange(options) as Rule;
     case "anomaly":
       return anomaly(options) as Rule;
+    case "ewma":
+      return ewma(options) as Rule;
+    case "seasonalEsd":
+      return seasonalEsd(options) as Rule;
     default:
-      throw invalid("rule", `is unknown: ${JSON.stringify(rule)} (rules: threshold, rateOfChange, anomaly)`);
+      throw invalid(
+        "rule",
+        `is unknown: ${JSON.stringify(rule)} (rules: threshold, rateOfChange, anomaly, ewma, seasonalEsd)`,
+      );
   }
 }
 

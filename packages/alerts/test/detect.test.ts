@@ -5,9 +5,11 @@ import {
   anomaly,
   detectAlerts,
   evaluateSeries,
+  ewma,
   LATE_POINTS,
   type Rule,
   rateOfChange,
+  seasonalEsd,
   threshold,
 } from "@fleuve/alerts";
 import { FleuveError } from "@fleuve/core";
@@ -28,6 +30,25 @@ const rules = (): Rule[] => [
   anomaly({ lookback: 40, warmup: 5, minPoints: 4, threshold: 2, cooldown: 6 }) as Rule,
   threshold({ above: 80, below: 5 }) as Rule,
   rateOfChange({ maxRise: 30, maxFall: 30, per: 1, cooldown: 2 }) as Rule,
+  anomaly({
+    lookback: 40,
+    warmup: 5,
+    minPoints: 4,
+    threshold: 2,
+    cooldown: 3,
+    spread: "mad",
+    name: "mad",
+  }) as Rule,
+  ewma({ alpha: 0.2, warmup: 3, minPoints: 4, threshold: 2, cooldown: 3 }) as Rule,
+  seasonalEsd({
+    season: 6,
+    seasonTolerance: 1,
+    lookback: 60,
+    maxPoints: 40,
+    minPoints: 25,
+    warmup: 5,
+    cooldown: 2,
+  }) as Rule,
 ];
 
 const harness = (snapshot?: OperatorSnapshot) =>
@@ -51,7 +72,7 @@ const seriesArb = fc
       jitter: fc.integer({ min: 0, max: 7 }),
       w: fc.boolean(),
     }),
-    { minLength: 1, maxLength: 150 },
+    { minLength: 1, maxLength: 150, size: "max" },
   )
   .map((raw) => {
     const clock: Record<string, number> = {};
@@ -119,7 +140,7 @@ test("on out-of-order input with watermarks, the operator emits what a batch run
     { numRuns: 200 },
   );
   // The comparison is only worth something if every rule fired.
-  assert.deepEqual([...fired].sort(), ["anomaly", "rateOfChange", "threshold"]);
+  assert.deepEqual([...fired].sort(), ["anomaly", "ewma", "mad", "rateOfChange", "seasonalEsd", "threshold"]);
 });
 
 test("restored from a checkpoint taken mid-series, the operator emits what an uninterrupted run emits", () => {
