@@ -13,6 +13,7 @@
  */
 
 export { alertLogSink, alertRecord, formatAlert, type WebhookOptions, webhookSink } from "./destinations.js";
+export { type DetectAlertsOptions, detectAlerts, LATE_POINTS } from "./detect.js";
 export {
   EWMA_DEFAULTS,
   type EwmaOptions,
@@ -21,7 +22,6 @@ export {
   type SeasonalEsdOptions,
   seasonalEsd,
 } from "./detectors.js";
-export { type DetectAlertsOptions, detectAlerts, LATE_POINTS } from "./detect.js";
 export {
   JobMetricsSampler,
   type JobMetricsSourceOptions,
