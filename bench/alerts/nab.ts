@@ -4,9 +4,18 @@
 //   npm run build && node --import tsx bench/alerts/nab.ts            (prints and writes the table)
 //   node --import tsx bench/alerts/nab.ts --no-write                   (prints only)
 //   node --import tsx bench/alerts/nab.ts --no-write --only nyc_taxi   (series whose name has it)
+//   node --import tsx bench/alerts/nab.ts --no-write --rules '[{"rule":"ewma"}]'   (other rules)
+//   FLEUVE_NAB_DIR=<a NAB checkout> node --import tsx bench/alerts/nab.ts --no-write  (all its groups)
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Alert, anomaly, detectAlerts, type Rule } from "@fleuve/alerts";
+import {
+  type Alert,
+  anomaly,
+  detectAlerts,
+  type Rule,
+  type RuleConfig,
+  ruleFromConfig,
+} from "@fleuve/alerts";
 import { WatermarkStrategy } from "@fleuve/core";
 import { runPipeline } from "@fleuve/core/testing";
 
@@ -182,14 +191,17 @@ export function renderTable(rows: readonly GroupScore[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Replays and scores the given series (all of NAB by default). */
-export async function evaluate(files: readonly NabFile[] = loadNab()): Promise<FileScore[]> {
+/** Replays and scores the given series (all of NAB by default) through `rules` (fresh for each series). */
+export async function evaluate(
+  files: readonly NabFile[] = loadNab(),
+  rules: () => Rule[] = defaultRules,
+): Promise<FileScore[]> {
   const out: FileScore[] = [];
   for (const f of files)
     out.push(
       scoreFile(
         f,
-        (await replay(f)).map((a) => a.time),
+        (await replay(f, rules())).map((a) => a.time),
       ),
     );
   return out;
@@ -210,11 +222,16 @@ export function writeTable(table: string, doc = `${ROOT}docs/observability.md`):
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const only = process.argv.indexOf("--only");
   const pick = only > 0 ? process.argv[only + 1] : undefined;
-  const scores = await evaluate(loadNab((n) => pick === undefined || n.includes(pick)));
+  const rulesAt = process.argv.indexOf("--rules");
+  const configs = rulesAt > 0 ? (JSON.parse(process.argv[rulesAt + 1] ?? "") as RuleConfig[]) : undefined;
+  const scores = await evaluate(
+    loadNab((n) => pick === undefined || n.includes(pick)),
+    configs ? () => configs.map(ruleFromConfig) : defaultRules,
+  );
   for (const s of scores)
     console.log(`${s.name}: windows ${s.windowsHit}/${s.windows} hit, ${s.falseAlarms} false alarms`);
   const table = renderTable(groupScores(scores));
   console.log(table);
-  // A subset's table is not the evaluation's: only the whole run goes into the doc.
-  if (!process.argv.includes("--no-write") && pick === undefined) writeTable(table);
+  // A subset's or other rules' table is not the evaluation's: only the default whole run goes into the doc.
+  if (!process.argv.includes("--no-write") && pick === undefined && configs === undefined) writeTable(table);
 }

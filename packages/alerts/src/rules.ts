@@ -145,19 +145,19 @@ export function rateOfChange(options: RateOfChangeOptions): Rule<RateState> {
 
 /** Options of {@link anomaly}; every one has a default that the NAB evaluation uses as it is. */
 export interface AnomalyOptions {
-  /** How much history the normal level is learnt from (ms, default 14 days). */
+  /** How much history the normal level is learnt from (ms, default 28 days). */
   readonly lookback?: number;
   /** At most this many points of history are kept (default 10,000), whatever `lookback` says. */
   readonly maxPoints?: number;
-  /** No alert before the series is this old (ms, default 1 day): it is still learning. */
+  /** No alert before the series is this old (ms, default 3 days): it is still learning. */
   readonly warmup?: number;
   /** Fewest points of history before any alert (default 10). */
   readonly minPoints?: number;
   /** Robust z-score (|value - median| / spread) above which a point is anomalous (default 5). */
   readonly threshold?: number;
   /**
-   * The spread of the z-score: "iqr" (default), the interquartile range / 1.349, or "mad", the
-   * median absolute deviation from the median * 1.4826 (both estimate a normal's standard deviation).
+   * The spread of the z-score: "mad" (default), the median absolute deviation from the median *
+   * 1.4826, or "iqr", the interquartile range / 1.349 (both estimate a normal's standard deviation).
    */
   readonly spread?: "iqr" | "mad";
   /**
@@ -180,12 +180,12 @@ export interface AnomalyOptions {
 
 /** The defaults of {@link anomaly}: one configuration for every series. */
 export const ANOMALY_DEFAULTS = {
-  lookback: 14 * DAY,
+  lookback: 28 * DAY,
   maxPoints: 10_000,
-  warmup: DAY,
+  warmup: 3 * DAY,
   minPoints: 10,
   threshold: 5,
-  spread: "iqr",
+  spread: "mad",
   newExtreme: true,
   seasonTolerance: HOUR,
   cooldown: DAY,
@@ -210,7 +210,7 @@ function median(values: number[]): number {
 
 /**
  * Anomaly detection that learns each series' normal level: a robust z-score of the point against
- * the median and interquartile range of its recent history (or of the same phase of earlier
+ * the median and the median absolute deviation (or interquartile range) of its recent history (or of the same phase of earlier
  * seasons), that must also set a new extreme of the history; a cooldown keeps one incident to one
  * alert. Kind "spike" above the expected level, "drop" below.
  */

@@ -27,7 +27,7 @@ interface Point {
 
 /** Small windows so that short random series raise alerts of every rule. */
 const rules = (): Rule[] => [
-  anomaly({ lookback: 40, warmup: 5, minPoints: 4, threshold: 2, cooldown: 6 }) as Rule,
+  anomaly({ lookback: 40, warmup: 5, minPoints: 4, threshold: 2, cooldown: 6, spread: "iqr" }) as Rule,
   threshold({ above: 80, below: 5 }) as Rule,
   rateOfChange({ maxRise: 30, maxFall: 30, per: 1, cooldown: 2 }) as Rule,
   anomaly({

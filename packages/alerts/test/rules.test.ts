@@ -94,14 +94,24 @@ test("the anomaly rule learns a level: a jump alerts once, the same level later 
 test("seasonal anomaly: the expected level is the same phase of earlier seasons", () => {
   // A square wave with period 20: 10 points at 0, 10 at 100. 150 where 0 is due is a spike
   // against its phase, yet its robust z-score against the whole history (median 50) is under 1.4.
+  // The IQR as spread: the MAD of a history more than half at one level is 0, which the wave's
+  // first periods are.
   const pts: [number, number][] = [];
   for (let i = 0; i < 200; i++) pts.push([i, Math.floor(i / 10) % 2 === 0 ? 0 : 100]);
   pts.push([200, 150]);
   const flat = evaluateSeries("s", pts, [
-    anomaly({ warmup: 100, newExtreme: false, cooldown: 0, threshold: 1.4 }),
+    anomaly({ warmup: 100, newExtreme: false, cooldown: 0, threshold: 1.4, spread: "iqr" }),
   ]);
   const seasonal = evaluateSeries("s", pts, [
-    anomaly({ warmup: 100, newExtreme: false, cooldown: 0, threshold: 1.4, season: 20, seasonTolerance: 0 }),
+    anomaly({
+      warmup: 100,
+      newExtreme: false,
+      cooldown: 0,
+      threshold: 1.4,
+      spread: "iqr",
+      season: 20,
+      seasonTolerance: 0,
+    }),
   ]);
   assert.deepEqual(flat, []);
   assert.deepEqual(

@@ -53,7 +53,8 @@ function points(): Point[] {
 const rules = (): Rule[] => [
   threshold({ below: 10, name: "floor" }) as Rule,
   rateOfChange({ maxRise: 100, per: step, cooldown: 3_600_000 }) as Rule,
-  anomaly() as Rule,
+  // Two days of data: a one-day warm-up (the default is 3 days) leaves the second day to alert on.
+  anomaly({ warmup: 86_400_000 }) as Rule,
 ];
 
 /** The oracle: each series' alerts in order, as the topic's JSON values, by series. */
