@@ -5,7 +5,15 @@
  * unchanged in the streaming operator and the batch evaluation.
  */
 import type { Rule, RuleAlert } from "./rules.js";
-import { checkKeys, invalid, lowerBound, medianAbsDeviation, num, quantile } from "./support.js";
+import {
+  checkKeys,
+  expiredCount,
+  invalid,
+  lowerBound,
+  medianAbsDeviation,
+  num,
+  quantile,
+} from "./support.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -286,12 +294,7 @@ export function seasonalEsd(options: SeasonalEsdOptions = {}): Rule<EsdState> {
     }),
     step(s, time, value) {
       if (s.first === null) s.first = time;
-      let drop = 0;
-      while (
-        drop < s.times.length &&
-        ((s.times[drop] as number) < time - lookback || s.times.length - drop >= maxPoints)
-      )
-        drop++;
+      const drop = expiredCount(s.times, time, lookback, maxPoints);
       for (let i = 0; i < drop; i++) {
         s.sortedValues.splice(lowerBound(s.sortedValues, s.values[i] as number), 1);
         s.sortedResiduals.splice(lowerBound(s.sortedResiduals, s.residuals[i] as number), 1);

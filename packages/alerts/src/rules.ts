@@ -6,7 +6,15 @@
  */
 
 import { type EwmaOptions, ewma, type SeasonalEsdOptions, seasonalEsd } from "./detectors.js";
-import { checkKeys, invalid, lowerBound, medianAbsDeviation, num, quantile } from "./support.js";
+import {
+  checkKeys,
+  expiredCount,
+  invalid,
+  lowerBound,
+  medianAbsDeviation,
+  num,
+  quantile,
+} from "./support.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -262,12 +270,7 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
     step(s, time, value) {
       if (s.first === null) s.first = time;
       // Forget what is older than the lookback, or beyond maxPoints.
-      let drop = 0;
-      while (
-        drop < s.times.length &&
-        ((s.times[drop] as number) < time - lookback || s.times.length - drop >= maxPoints)
-      )
-        drop++;
+      const drop = expiredCount(s.times, time, lookback, maxPoints);
       for (let i = 0; i < drop; i++) s.sorted.splice(lowerBound(s.sorted, s.values[i] as number), 1);
       if (drop > 0) {
         s.times.splice(0, drop);

@@ -87,3 +87,22 @@ export function medianAbsDeviation(sorted: readonly number[], m: number, extra?:
   }
   return (a + b) / 2;
 }
+
+/**
+ * @internal How many of a history's oldest points to forget before adding one at `time`: those older
+ * than `lookback`, and as many more as keep it under `maxPoints`.
+ */
+export function expiredCount(
+  times: readonly number[],
+  time: number,
+  lookback: number,
+  maxPoints: number,
+): number {
+  let drop = 0;
+  while (
+    drop < times.length &&
+    ((times[drop] as number) < time - lookback || times.length - drop >= maxPoints)
+  )
+    drop++;
+  return drop;
+}
