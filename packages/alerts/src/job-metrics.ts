@@ -24,7 +24,8 @@ interface Previous {
 
 /**
  * Turns successive metric snapshots into samples. Time shares and rates are deltas between two
- * snapshots, so the first snapshot of an operator subtask gives only its watermark lag.
+ * snapshots, so the first snapshot of an operator subtask gives only its watermark lag, and so does
+ * one whose counters went back (they started again, e.g. after a restore in a new process).
  */
 export class JobMetricsSampler {
   private readonly previous = new Map<string, Previous>();
@@ -54,7 +55,16 @@ export class JobMetricsSampler {
         back: op.backPressuredTimeMs,
         recordsIn: op.recordsIn,
       });
-      if (prev === undefined || now <= prev.time) continue;
+      // Counters that went back started again (a restore in a new process, restarted worker
+      // threads): a delta across that would be a false drop, so the sample starts over.
+      if (
+        prev === undefined ||
+        now <= prev.time ||
+        op.recordsIn < prev.recordsIn ||
+        op.busyTimeMs < prev.busy ||
+        op.backPressuredTimeMs < prev.back
+      )
+        continue;
       const dt = now - prev.time;
       out.push({
         series: `${id}.recordsInPerSecond`,

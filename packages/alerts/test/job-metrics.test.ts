@@ -55,6 +55,35 @@ test("the sampler turns snapshots into time shares, rates and lags", () => {
   );
 });
 
+test("metrics that started again (a restore in a new process, restarted worker threads) give no negative rates: the sample starts over", () => {
+  const before = new JobMetricsSampler();
+  before.sample(snap(0, 0, 9_000), 10_000);
+  before.sample(snap(30_000, 500_000, 59_000), 60_000);
+  // Restored from a checkpoint taken then, in a job whose counters count again from 0.
+  const after = new JobMetricsSampler();
+  after.restore(structuredClone(before.state()));
+  assert.deepEqual(
+    after.sample(snap(400, 1_000, 61_000), 62_000).map((x) => [x.series, x.value]),
+    [
+      ["Window#0.watermarkLagMs", 1_000],
+      ["job.restarts", 0],
+      ["job.checkpointsFailed", 0],
+    ],
+  );
+  // The next sample has deltas again, from the counters as they started over.
+  assert.deepEqual(
+    after
+      .sample(snap(1_400, 3_000, 63_000), 64_000)
+      .filter((x) => x.series.startsWith("Window#0.r") || x.series.startsWith("Window#0.b"))
+      .map((x) => [x.series, x.value]),
+    [
+      ["Window#0.recordsInPerSecond", 1_000],
+      ["Window#0.busyRatio", 0.5],
+      ["Window#0.backPressuredRatio", 0],
+    ],
+  );
+});
+
 test("watchJobMetrics runs the rules over the job's own metrics", () => {
   let clock = 0;
   let busy = 0;
