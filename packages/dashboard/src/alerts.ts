@@ -57,7 +57,8 @@ const idOf = (a: AlertEntry) => JSON.stringify([a.operatorId, a.series, a.rule, 
 
 /** Collects the alerts of successive metrics snapshots. */
 export class AlertHistory {
-  private readonly seen = new Map<string, number>();
+  /** Per operator subtask: the log's count when last sampled, and when its newest event was added. */
+  private readonly seen = new Map<string, { total: number; at: number }>();
   private readonly totals = new Map<string, number>();
   private readonly entries: AlertEntry[] = [];
   /** Identities of the kept entries: an alert replayed after a restore from a checkpoint shows once. */
@@ -70,10 +71,16 @@ export class AlertHistory {
       const log = op.user.events?.[ALERT_EVENTS];
       if (log === undefined) continue;
       const subtask = `${op.operatorId}\u0000${op.subtaskIndex}`;
-      const last = this.seen.get(subtask) ?? 0;
+      const had = this.seen.get(subtask);
+      // A log that started again (its worker thread or unit process was restarted, with new
+      // metrics) counts from 1: its count went back, or its event of the old count is another one.
+      const again =
+        had !== undefined &&
+        (log.total < had.total || log.recent.some((e) => e.seq === had.total && e.at !== had.at));
+      const last = had === undefined || again ? 0 : had.total;
       this.totals.set(subtask, log.total);
       if (log.total <= last) continue;
-      this.seen.set(subtask, log.total);
+      this.seen.set(subtask, { total: log.total, at: log.recent.at(-1)?.at ?? Number.NaN });
       const first = log.recent[0]?.seq ?? log.total + 1;
       if (first > last + 1) this.missed += first - last - 1;
       for (const e of log.recent) {

@@ -35,6 +35,39 @@ const ev = (seq: number, at: number, series: string, rule: string, time: number)
   data: { series, rule, kind: "spike", time, value: seq, expected: 1, score: 2 },
 });
 
+test("the history sees the alerts of a log that started again (a worker thread or unit process restarted), not only past its old count", () => {
+  const h = new AlertHistory();
+  const now = 10 * ALERT_ACTIVE_MS;
+  h.note(
+    snap(
+      op("a", 0, 3, [
+        ev(1, now - 30, "eu", "x", 1),
+        ev(2, now - 20, "eu", "x", 2),
+        ev(3, now - 10, "eu", "x", 3),
+      ]),
+    ),
+  );
+  // The worker restarted: its metrics (and the log) are new, so the count starts again at 1.
+  h.note(snap(op("a", 0, 1, [ev(1, now - 5, "us", "x", 4)])));
+  // ... and reaches the old count again with other alerts.
+  h.note(
+    snap(
+      op("a", 0, 3, [
+        ev(1, now - 5, "us", "x", 4),
+        ev(2, now - 4, "us", "x", 5),
+        ev(3, now - 3, "us", "x", 6),
+      ]),
+    ),
+  );
+  const v = h.view(now);
+  assert.deepEqual(
+    v.recent.map((a) => a.time),
+    [6, 5, 4, 3, 2, 1],
+  );
+  assert.equal(v.missed, 0);
+  assert.equal(v.total, 3);
+});
+
 test("the history takes new alerts once, counts the ones it never saw, and keeps the latest per series and rule active", () => {
   const h = new AlertHistory();
   const now = 10 * ALERT_ACTIVE_MS;
