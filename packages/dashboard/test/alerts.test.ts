@@ -140,7 +140,8 @@ test("/api/alerts lists the alerts of a running job's alert operator: the batch 
   const rules = (): Rule[] => [
     threshold({ below: 10, name: "floor" }) as Rule,
     rateOfChange({ maxRise: 100, per: step, cooldown: 3_600_000 }) as Rule,
-    anomaly() as Rule,
+    // Two days of data: a one-day warm-up (the default is 3 days) leaves the second day to alert on.
+    anomaly({ warmup: 86_400_000 }) as Rule,
   ];
   const env = StreamExecutionEnvironment.create({ parallelism: 2 });
   env
