@@ -91,11 +91,11 @@ export const errors = {
       ERROR_CODES.SUBJECT_MODE_NOT_CONFIGURED,
       `Subject '${subject}' does not have subject-level mode configured`,
     ),
-  incompatible: (messages: string[]) =>
+  incompatible: (subject: string, messages: string[]) =>
     new RegistryError(
       409,
       ERROR_CODES.INCOMPATIBLE_SCHEMA,
-      `Schema being registered is incompatible with an earlier schema for subject, details: [${messages.join(", ")}]`,
+      `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${messages.join(", ")}]`,
     ),
   invalidSchema: (message: string) => new RegistryError(422, ERROR_CODES.INVALID_SCHEMA, message),
   invalidVersion: (version: string) =>
@@ -104,17 +104,19 @@ export const errors = {
       ERROR_CODES.INVALID_VERSION,
       `The specified version '${version}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`,
     ),
-  invalidCompatibility: (level: unknown) =>
+  // Confluent's messages do not name the value given (RestInvalidCompatibilityException,
+  // RestInvalidModeException); the parameter stays for callers' logs.
+  invalidCompatibility: (_level?: unknown) =>
     new RegistryError(
       422,
       ERROR_CODES.INVALID_COMPATIBILITY_LEVEL,
-      `Invalid compatibility level ${JSON.stringify(level)}. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive`,
+      "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive",
     ),
-  invalidMode: (mode: unknown) =>
+  invalidMode: (_mode?: unknown) =>
     new RegistryError(
       422,
       ERROR_CODES.INVALID_MODE,
-      `Invalid mode ${JSON.stringify(mode)}. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, and IMPORT.`,
+      "Invalid mode. Valid values are READWRITE, READONLY, and IMPORT.",
     ),
   notPermitted: (message: string) => new RegistryError(422, ERROR_CODES.OPERATION_NOT_PERMITTED, message),
   referenceExists: (message: string) => new RegistryError(422, ERROR_CODES.REFERENCE_EXISTS, message),

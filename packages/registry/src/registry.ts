@@ -24,6 +24,15 @@ export type Mode = (typeof MODES)[number];
 /** A schema version as the API returns it: the stored version without its soft-delete flag. */
 export type SubjectVersion = Omit<SchemaValue, "deleted">;
 
+/** The answer to a registration (Confluent's RegisterSchemaResponse). */
+export interface RegisteredSchema {
+  id: number;
+  version: number;
+  schemaType?: string;
+  references?: SchemaReference[];
+  schema: string;
+}
+
 /** The body of a registration or lookup. */
 export interface SchemaRequest {
   schema?: unknown;
@@ -58,13 +67,42 @@ export function qualify(ctx: string, name: string): string {
   return c === DEFAULT_CONTEXT ? name : `:${c}:${name}`;
 }
 
+/** A subject's name without its context (`:.ctx:name` -> `name`). */
+export function nameOf(subject: string): string {
+  const m = /^:\.[^:]*:/.exec(subject);
+  return m ? subject.slice(m[0].length) : subject;
+}
+
 /**
- * The key under which a subject's context keeps its own config and mode (`:.ctx:`, the context
- * with an empty name); undefined in the default context, whose defaults are the global ones.
+ * The context Confluent calls global (`:.__GLOBAL:`): its config and mode are the last fallback of
+ * every context, before the server's defaults (Confluent 8; unused unless set).
  */
-function contextKey(subject: string): string | undefined {
+export const GLOBAL_CONTEXT_KEY = ":.__GLOBAL:";
+
+/**
+ * The key whose config and mode a subject falls back to when it has none of its own, as Confluent's
+ * InMemoryCache.config/mode: its context's (`:.ctx:`) in a named context, the top-level one (null)
+ * in the default context. The default context's top-level setting does not reach named contexts.
+ */
+function scopeKey(subject: string | null): string | null {
+  if (subject === null) return null;
   const ctx = contextOf(subject);
-  return ctx === DEFAULT_CONTEXT ? undefined : `:${ctx}:`;
+  return ctx === DEFAULT_CONTEXT ? null : `:${ctx}:`;
+}
+
+/** Confluent's qualified context of a subject, as its messages print it: "" for the default one. */
+function contextLabel(subject: string | null): string {
+  const ctx = subject === null ? DEFAULT_CONTEXT : contextOf(subject);
+  return ctx === DEFAULT_CONTEXT ? "" : `:${ctx}:`;
+}
+
+/** Which versions a listing returns (Confluent's LookupFilter). */
+export type LookupFilter = "DEFAULT" | "INCLUDE_DELETED" | "DELETED_ONLY" | "DELETED_AS_NEGATIVE";
+
+function included(deleted: boolean, filter: LookupFilter): boolean {
+  if (filter === "DEFAULT") return !deleted;
+  if (filter === "DELETED_ONLY") return deleted;
+  return true;
 }
 
 /** Options of {@link SchemaRegistry}. */
@@ -164,40 +202,74 @@ export class SchemaRegistry {
     return out;
   }
 
+  /** The contexts other than the default one that hold a subject, sorted (Confluent's allContexts). */
+  private namedContexts(): string[] {
+    const out = new Set<string>();
+    for (const s of this.subjects.keys()) out.add(contextOf(s));
+    out.delete(DEFAULT_CONTEXT);
+    return [...out].sort();
+  }
+
+  /**
+   * The version holding schema `id` that `?subject=` designates, in Confluent's order
+   * (getSchemaKeyUsingContexts): without a subject, any in the default context; with a context
+   * alone (`:.ctx:`), any in it; with a subject of a named context, that subject's only; with an
+   * unqualified subject, that subject's, else the same name's in each named context, else any in
+   * the default context.
+   */
+  private versionWithId(id: number, subject: string | null): SchemaValue | undefined {
+    const holding = (s: string) => [...(this.subjects.get(s)?.values() ?? [])].find((v) => v.id === id);
+    if (subject === null) return this.versionsWithId(id)[0];
+    const ctx = contextOf(subject);
+    const name = nameOf(subject);
+    if (name === "") return this.versionsWithId(id, ctx)[0];
+    const own = holding(subject);
+    if (own !== undefined || ctx !== DEFAULT_CONTEXT) return own;
+    for (const c of this.namedContexts()) {
+      const v = holding(qualify(c, name));
+      if (v !== undefined) return v;
+    }
+    return this.versionsWithId(id)[0];
+  }
+
   /** `GET /contexts`: the default context and every context with a subject, sorted. */
   listContexts(): Promise<string[]> {
-    return this.read(() => {
-      const out = new Set([DEFAULT_CONTEXT]);
-      for (const s of this.subjects.keys()) out.add(contextOf(s));
-      return [...out].sort();
-    });
+    return this.read(() => [DEFAULT_CONTEXT, ...this.namedContexts()]);
   }
 
-  /** `GET /schemas/ids/{id}` (in context `ctx`: the default, or that of `?subject=`). */
+  /**
+   * `GET /schemas/ids/{id}`: in the context `?subject=` designates (see {@link versionWithId});
+   * `fetchMaxId` adds the highest id of that context.
+   */
   schemaById(
     id: number,
-    ctx: string = DEFAULT_CONTEXT,
-  ): Promise<{ schema: string; schemaType?: string; references?: SchemaReference[] }> {
+    subject: string | null = null,
+    fetchMaxId = false,
+  ): Promise<{ schema: string; schemaType?: string; references?: SchemaReference[]; maxId?: number }> {
     return this.read(() => {
-      const v = this.versionsWithId(id, ctx)[0];
+      const v = this.versionWithId(id, subject);
       if (v === undefined) throw errors.schemaNotFound(id);
-      return withType({ schema: v.schema }, v);
+      const out = byIdApi(v);
+      return fetchMaxId ? { ...out, maxId: this.maxIds.get(contextOf(v.subject)) ?? id } : out;
     });
   }
 
-  /** `GET /schemas/ids/{id}/versions`. */
+  /**
+   * `GET /schemas/ids/{id}/versions`: every subject-version holding the id in the context of the
+   * version `?subject=` designates; 404 "Schema not found" when none does.
+   */
   versionsOfId(
     id: number,
     deleted: boolean,
-    ctx: string = DEFAULT_CONTEXT,
+    subject: string | null = null,
   ): Promise<{ subject: string; version: number }[]> {
     return this.read(() => {
-      const all = this.versionsWithId(id, ctx);
-      if (all.length === 0) throw errors.schemaNotFound(id);
-      return all
+      const found = this.versionWithId(id, subject);
+      if (found === undefined) throw errors.schemaNotFound();
+      return this.versionsWithId(id, contextOf(found.subject))
         .filter((v) => deleted || !v.deleted)
         .map((v) => ({ subject: v.subject, version: v.version }))
-        .sort((a, b) => a.subject.localeCompare(b.subject) || a.version - b.version);
+        .sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.version - b.version));
     });
   }
 
@@ -206,7 +278,7 @@ export class SchemaRegistry {
     return this.read(() => {
       const out: SubjectVersion[] = [];
       for (const s of [...this.subjects.keys()].sort()) {
-        if (!s.startsWith(prefix)) continue;
+        if (!matchesPrefix(s, prefix)) continue;
         const vs = this.liveVersions(s, deleted);
         for (const v of latestOnly ? vs.slice(-1) : vs) out.push(toApi(v));
       }
@@ -222,21 +294,52 @@ export class SchemaRegistry {
     return [...versions.values()].filter((v) => deleted || !v.deleted).sort((a, b) => a.version - b.version);
   }
 
-  /** `GET /subjects`. */
-  listSubjects(prefix: string, deleted: boolean): Promise<string[]> {
+  /**
+   * Whether a subject has versions (live ones unless `deleted`), as Confluent's hasSubjects: `null`
+   * is every subject, `:.ctx:` every subject of that context.
+   */
+  private hasSubjects(subject: string | null, deleted: boolean): boolean {
+    return this.matchingSubjects(subject).some((s) => this.liveVersions(s, deleted).length > 0);
+  }
+
+  private matchingSubjects(subject: string | null): string[] {
+    if (subject === null) return [...this.subjects.keys()];
+    if (nameOf(subject) !== "" || contextOf(subject) === DEFAULT_CONTEXT)
+      return this.subjects.has(subject) ? [subject] : [];
+    const ctx = contextOf(subject);
+    return [...this.subjects.keys()].filter((s) => contextOf(s) === ctx);
+  }
+
+  /**
+   * `GET /subjects`: subjects in every context; `DEFAULT` lists those with a live version,
+   * `INCLUDE_DELETED` all, `DELETED_ONLY` those whose every version is soft-deleted (`deletedOnly`).
+   */
+  listSubjects(prefix: string, filter: LookupFilter): Promise<string[]> {
     return this.read(() =>
-      [...this.subjects.keys()]
-        .filter((s) => s.startsWith(prefix) && this.liveVersions(s, deleted).length > 0)
+      [...this.subjects.entries()]
+        .filter(([s]) => matchesPrefix(s, prefix))
+        .filter(([, vs]) =>
+          included(
+            [...vs.values()].every((v) => v.deleted),
+            filter,
+          ),
+        )
+        .map(([s]) => s)
         .sort(),
     );
   }
 
-  /** `GET /subjects/{subject}/versions`. */
-  listVersions(subject: string, deleted: boolean): Promise<number[]> {
+  /**
+   * `GET /subjects/{subject}/versions`: 40401 unless the subject has a version the filter could
+   * return (a soft-deleted one counts with `deleted` or `deletedOnly`); `DELETED_AS_NEGATIVE`
+   * lists soft-deleted versions as negative numbers.
+   */
+  listVersions(subject: string, filter: LookupFilter): Promise<number[]> {
     return this.read(() => {
-      const vs = this.liveVersions(subject, deleted);
-      if (vs.length === 0) throw errors.subjectNotFound(subject);
-      return vs.map((v) => v.version);
+      if (!this.hasSubjects(subject, filter !== "DEFAULT")) throw errors.subjectNotFound(subject);
+      return this.liveVersions(subject, true)
+        .filter((v) => included(v.deleted, filter))
+        .map((v) => (filter === "DELETED_AS_NEGATIVE" && v.deleted ? -v.version : v.version));
     });
   }
 
@@ -249,19 +352,29 @@ export class SchemaRegistry {
     return n;
   }
 
+  /** A version of exactly this subject; `latest` is the latest live one, even with `deleted`. */
+  private versionOf(subject: string, version: number | "latest", deleted: boolean): SchemaValue | undefined {
+    if (version === "latest") return this.liveVersions(subject).pop();
+    const v = this.subjects.get(subject)?.get(version);
+    return v !== undefined && (deleted || !v.deleted) ? v : undefined;
+  }
+
+  /**
+   * A version, as Confluent's getUsingContexts finds it: the subject's own, else (for an
+   * unqualified subject) the same name's in each named context in turn. 40401 when the subject
+   * has no version, else 40402 (`latest` is reported as version -1).
+   */
   private findVersion(subject: string, version: number | "latest", deleted: boolean): SchemaValue {
-    const all = this.subjects.get(subject);
-    if (all === undefined || (!deleted && this.liveVersions(subject).length === 0))
-      throw errors.subjectNotFound(subject);
-    if (version === "latest") {
-      const vs = this.liveVersions(subject, deleted);
-      const last = vs[vs.length - 1];
-      if (last === undefined) throw errors.subjectNotFound(subject);
-      return last;
+    const own = this.versionOf(subject, version, deleted);
+    if (own !== undefined) return own;
+    if (contextOf(subject) === DEFAULT_CONTEXT) {
+      for (const c of this.namedContexts()) {
+        const v = this.versionOf(qualify(c, subject), version, deleted);
+        if (v !== undefined) return v;
+      }
     }
-    const v = all.get(version);
-    if (v === undefined || (v.deleted && !deleted)) throw errors.versionNotFound(version);
-    return v;
+    if (!this.hasSubjects(subject, deleted)) throw errors.subjectNotFound(subject);
+    throw errors.versionNotFound(version === "latest" ? -1 : version);
   }
 
   /** `GET /subjects/{subject}/versions/{version}`. */
@@ -273,15 +386,23 @@ export class SchemaRegistry {
   referencedBy(subject: string, version: number | "latest"): Promise<number[]> {
     return this.read(() => {
       const v = this.findVersion(subject, version, false);
-      return this.referrers(subject, v.version);
+      return this.referrers(v.subject, v.version);
     });
   }
 
-  private referrers(subject: string, version: number): number[] {
+  /**
+   * Ids of the schemas referencing a version (soft-deleted referrers too with `deleted`; those of
+   * the subject itself unless `otherSubjectsOnly`).
+   */
+  private referrers(subject: string, version: number, deleted = false, otherSubjectsOnly = false): number[] {
     const ids = new Set<number>();
-    for (const versions of this.subjects.values()) {
+    for (const [s, versions] of this.subjects) {
+      if (otherSubjectsOnly && s === subject) continue;
       for (const v of versions.values()) {
-        if (!v.deleted && v.references?.some((r) => r.subject === subject && r.version === version))
+        if (
+          (deleted || !v.deleted) &&
+          v.references?.some((r) => r.subject === subject && r.version === version)
+        )
           ids.add(v.id);
       }
     }
@@ -351,7 +472,12 @@ export class SchemaRegistry {
     }
   }
 
-  /** `POST /subjects/{subject}`: the version of a subject holding a schema. */
+  /**
+   * `POST /subjects/{subject}`: the version of a subject holding a schema (the latest such), as
+   * Confluent's lookUpSchemaUnderSubjectUsingContexts: the schema is parsed first (42201), then
+   * looked up under the subject, then (an unqualified subject) under the same name in each named
+   * context; 40401 when the subject has no version, else 40403.
+   */
   lookup(
     subject: string,
     body: SchemaRequest,
@@ -359,53 +485,78 @@ export class SchemaRegistry {
     deleted: boolean,
   ): Promise<SubjectVersion> {
     return this.read(() => {
-      if (this.liveVersions(subject, deleted).length === 0) throw errors.subjectNotFound(subject);
       const { schemaType, references, parsed } = this.parseRequest(body, normalize);
-      const found = this.liveVersions(subject, deleted)
-        .reverse()
-        .find((v) => this.sameSchema(v, schemaType, parsed.canonical, references, normalize));
-      if (found === undefined) throw errors.schemaNotFound();
-      return toApi(found);
+      const under = (s: string) =>
+        this.liveVersions(s, deleted)
+          .reverse()
+          .find((v) => this.sameSchema(v, schemaType, parsed.canonical, references, normalize));
+      let found = under(subject);
+      if (found === undefined && contextOf(subject) === DEFAULT_CONTEXT) {
+        for (const c of this.namedContexts()) if ((found = under(qualify(c, subject))) !== undefined) break;
+      }
+      if (found !== undefined) return toApi(found);
+      if (!this.hasSubjects(subject, deleted)) throw errors.subjectNotFound(subject);
+      throw errors.schemaNotFound();
     });
   }
 
   // ---- config and mode
 
   /**
-   * The compatibility level that applies to a subject: its own, else its context's (`:.ctx:`, set
-   * with `PUT /config/:.ctx:` or `/contexts/.ctx/config`), else the global one, as Confluent's.
+   * The compatibility level that applies to a subject, as Confluent's getConfigInScope: its own,
+   * else its context's (`:.ctx:`) in a named context or the top-level one in the default context,
+   * else the `:.__GLOBAL:` context's, else the server's default. The top-level level (`PUT
+   * /config`) does not apply to subjects of named contexts.
    */
   compatibilityOf(subject: string | null): CompatibilityLevel {
     return (
-      (subject !== null
-        ? (this.configs.get(subject) ?? this.configs.get(contextKey(subject) ?? null))
-        : undefined) ??
-      this.configs.get(null) ??
+      (subject !== null ? this.configs.get(subject) : undefined) ??
+      this.configs.get(scopeKey(subject)) ??
+      this.configs.get(GLOBAL_CONTEXT_KEY) ??
       this.defaultCompatibility
     );
   }
 
-  /** The mode that applies to a subject: its own, else its context's, else the global one. */
+  /**
+   * The mode that applies to a subject, in the same order as {@link compatibilityOf}; a top-level
+   * READONLY_OVERRIDE overrides every other mode (Confluent 7's getModeInScope).
+   */
   modeOf(subject: string | null): Mode {
+    const top = this.modes.get(null);
+    if (top === "READONLY_OVERRIDE") return top;
     return (
-      (subject !== null
-        ? (this.modes.get(subject) ?? this.modes.get(contextKey(subject) ?? null))
-        : undefined) ??
-      this.modes.get(null) ??
+      (subject !== null ? this.modes.get(subject) : undefined) ??
+      this.modes.get(scopeKey(subject)) ??
+      this.modes.get(GLOBAL_CONTEXT_KEY) ??
       "READWRITE"
     );
   }
 
-  /** `GET /config[/{subject}]`. */
+  /** A subject's own setting: the top level and the `:.__GLOBAL:` context always have one (the default). */
+  private ownSetting<T>(map: Map<string | null, T>, subject: string | null, dflt: T): T | undefined {
+    const own = map.get(subject);
+    if (own !== undefined) return own;
+    return subject === null || contextOf(subject) === ".__GLOBAL" ? dflt : undefined;
+  }
+
+  /** `GET /config[/{subject}]`: 40408 for a subject without its own level, unless `defaultToGlobal`. */
   getConfig(
     subject: string | null,
     defaultToGlobal: boolean,
   ): Promise<{ compatibilityLevel: CompatibilityLevel }> {
     return this.read(() => {
-      if (subject !== null && !this.configs.has(subject) && !defaultToGlobal)
-        throw errors.compatibilityNotConfigured(subject);
-      return { compatibilityLevel: this.compatibilityOf(subject) };
+      const level = defaultToGlobal
+        ? this.compatibilityOf(subject)
+        : this.ownSetting(this.configs, subject, this.defaultCompatibility);
+      if (level === undefined) throw errors.compatibilityNotConfigured(subject ?? "null");
+      return { compatibilityLevel: level };
     });
+  }
+
+  private readOnlyError(subject: string | null) {
+    return errors.notPermitted(
+      `Subject ${subject ?? "null"} in context ${contextLabel(subject)} is in read-only mode`,
+    );
   }
 
   /** `PUT /config[/{subject}]`. */
@@ -420,143 +571,154 @@ export class SchemaRegistry {
     }
     return this.exclusive(async () => {
       this.checkWritable();
-      this.checkMode(subject, "config");
+      if (subject !== null) validateSubject(subject, true);
+      if (isReadOnly(this.modeOf(subject))) throw this.readOnlyError(subject);
       await this.store.write([{ key: { keytype: "CONFIG", subject }, value: { compatibilityLevel: level } }]);
       return { compatibility: level as CompatibilityLevel };
     });
   }
 
-  /** `DELETE /config[/{subject}]`: back to the global level (or the default); returns the previous one. */
+  /** `DELETE /config[/{subject}]`: back to the level in scope; returns the subject's own (40401 without one). */
   deleteConfig(subject: string | null): Promise<{ compatibilityLevel: CompatibilityLevel }> {
     return this.exclusive(async () => {
       this.checkWritable();
-      if (subject !== null && !this.configs.has(subject)) throw errors.subjectNotFound(subject);
-      const previous = this.compatibilityOf(subject);
+      const previous = this.ownSetting(this.configs, subject, this.defaultCompatibility);
+      if (previous === undefined) throw errors.subjectNotFound(subject ?? "null");
       await this.store.write([{ key: { keytype: "CONFIG", subject }, value: null }]);
       return { compatibilityLevel: previous };
     });
   }
 
-  /** `GET /mode[/{subject}]`. */
+  /** `GET /mode[/{subject}]`: 40409 for a subject without its own mode, unless `defaultToGlobal`. */
   getMode(subject: string | null, defaultToGlobal: boolean): Promise<{ mode: Mode }> {
     return this.read(() => {
-      if (subject !== null && !this.modes.has(subject) && !defaultToGlobal)
-        throw errors.modeNotConfigured(subject);
-      return { mode: this.modeOf(subject) };
+      const mode = defaultToGlobal ? this.modeOf(subject) : this.ownSetting(this.modes, subject, "READWRITE");
+      if (mode === undefined) throw errors.modeNotConfigured(subject ?? "null");
+      return { mode };
     });
   }
 
-  /** `PUT /mode[/{subject}]`; IMPORT on a registry (or subject) that has schemas needs `force`. */
-  setMode(subject: string | null, body: Record<string, unknown>, force: boolean): Promise<{ mode: Mode }> {
+  /**
+   * `PUT /mode[/{subject}]`, answering the request as sent (Confluent echoes it). Entering IMPORT
+   * without `force` is refused while a matching subject has a live version; otherwise the
+   * soft-deleted versions left are deleted permanently first (42206 if one is still referenced).
+   */
+  setMode(subject: string | null, body: Record<string, unknown>, force: boolean): Promise<{ mode: string }> {
     const raw = body.mode;
     const mode = typeof raw === "string" ? raw.toUpperCase() : undefined;
     if (mode === undefined || !(MODES as readonly string[]).includes(mode))
       return Promise.reject(errors.invalidMode(raw));
     return this.exclusive(async () => {
       this.checkWritable();
-      if (mode === "IMPORT" && !force) {
-        const nonEmpty =
-          subject === null ? this.subjects.size > 0 : (this.subjects.get(subject)?.size ?? 0) > 0;
-        if (nonEmpty) {
-          throw errors.notPermitted(
-            subject === null
-              ? "Cannot import since found existing subjects"
-              : `Cannot import since found existing subject '${subject}'`,
-          );
+      if (subject !== null) validateSubject(subject, true);
+      const records: StoreRecord[] = [];
+      if (mode === "IMPORT" && this.modeOf(subject) !== "IMPORT" && !force) {
+        if (this.hasSubjects(subject, false))
+          throw errors.notPermitted("Cannot import since found existing subjects");
+        for (const s of this.matchingSubjects(subject)) {
+          for (const v of this.liveVersions(s, true)) {
+            if (this.referrers(s, v.version, true).length > 0) throw referenceExistsError(s, v.version);
+            records.push({ key: { keytype: "SCHEMA", subject: s, version: v.version }, value: null });
+          }
         }
       }
-      await this.store.write([{ key: { keytype: "MODE", subject }, value: { mode } }]);
-      return { mode: mode as Mode };
+      records.push({ key: { keytype: "MODE", subject }, value: { mode } });
+      await this.store.write(records);
+      return { mode: raw as string };
     });
   }
 
-  /** `DELETE /mode/{subject}`: the subject follows the global mode again. */
-  deleteMode(subject: string): Promise<{ mode: Mode }> {
+  /** `DELETE /mode[/{subject}]`: back to the mode in scope; returns the previous own mode (40401 without one). */
+  deleteMode(subject: string | null): Promise<{ mode: Mode }> {
     return this.exclusive(async () => {
       this.checkWritable();
-      if (!this.modes.has(subject)) throw errors.subjectNotFound(subject);
-      const previous = this.modeOf(subject);
+      const previous = this.ownSetting(this.modes, subject, "READWRITE");
+      if (previous === undefined) throw errors.subjectNotFound(subject ?? "null");
       await this.store.write([{ key: { keytype: "MODE", subject }, value: null }]);
       return { mode: previous };
     });
   }
 
-  /** Refuses writes to a subject in a read-only mode. Config changes pass READONLY_OVERRIDE? No: only mode changes do. */
-  private checkMode(subject: string | null, what: "schema" | "config" | "delete"): void {
-    const mode = this.modeOf(subject);
-    if (mode === "READONLY" || mode === "READONLY_OVERRIDE") {
-      throw errors.notPermitted(`Subject ${subject ?? "(global)"} is in read-only mode`);
-    }
-    if (mode === "IMPORT" && what === "schema") return;
-  }
-
   // ---- register and compatibility
 
-  /** `POST /subjects/{subject}/versions`: registers a schema; returns its id. */
-  register(subject: string, body: SchemaRequest, normalize: boolean): Promise<{ id: number }> {
+  /**
+   * `POST /subjects/{subject}/versions`, as Confluent's registerOrForward then register: the schema
+   * is parsed (42201); a live version of the subject already holding it answers at once, whatever
+   * the mode; otherwise the mode must allow the write (42205: read-only, an id outside IMPORT, no
+   * id in IMPORT), the schema must be compatible with the live versions (409; skipped in IMPORT and
+   * with `force`), and it takes the next version (a given version must be that one outside IMPORT)
+   * and the id the same schema has in the context, else the next id. Re-registering a soft-deleted
+   * schema thus gets its id back under a new version, and the soft-deleted versions with that id
+   * are deleted permanently (unless referenced). Answers like Confluent: id, version, type,
+   * references and the schema as stored.
+   */
+  register(
+    subject: string,
+    body: SchemaRequest,
+    normalize: boolean,
+    force = false,
+  ): Promise<RegisteredSchema> {
     return this.exclusive(async () => {
       this.checkWritable();
       validateSubject(subject);
-      const mode = this.modeOf(subject);
-      if (mode === "READONLY" || mode === "READONLY_OVERRIDE") {
-        throw errors.notPermitted(`Subject ${subject} is in read-only mode`);
-      }
-      const ctx = contextOf(subject);
       const { schemaType, references, parsed } = this.parseRequest(body, normalize);
-      const requestedId =
-        body.id === undefined || body.id === null || body.id === -1 ? undefined : Number(body.id);
-      const requestedVersion =
-        body.version === undefined || body.version === null || body.version === -1 || body.version === 0
-          ? undefined
-          : Number(body.version);
-      const all = this.liveVersions(subject, true);
-      const live = all.filter((v) => !v.deleted);
-      // Already registered under this subject: same id, nothing written.
-      const existing = live.find((v) =>
-        this.sameSchema(v, schemaType, parsed.canonical, references, normalize),
-      );
-      if (existing !== undefined && (requestedId === undefined || requestedId === existing.id))
-        return { id: existing.id };
-
-      if (mode === "IMPORT") {
-        if (requestedId === undefined)
-          throw errors.notPermitted(`Subject ${subject} is in import mode: the schema needs an id`);
-        const holder = this.versionsWithId(requestedId, ctx)[0];
-        if (
-          holder !== undefined &&
-          !this.sameSchema(holder, schemaType, parsed.canonical, references, false)
-        ) {
-          throw errors.idDoesNotMatch(
-            `Schema already registered with id ${requestedId} instead of input id ${requestedId}: the id holds another schema`,
-          );
-        }
-      } else if (requestedId !== undefined) {
-        const holder = this.versionsWithId(requestedId, ctx)[0];
-        if (
-          holder === undefined ||
-          !this.sameSchema(holder, schemaType, parsed.canonical, references, normalize)
-        ) {
-          throw errors.notPermitted(`Subject ${subject} is not in import mode`);
+      const answer = (id: number, version: number): RegisteredSchema => ({
+        id,
+        version,
+        ...(schemaType !== "AVRO" ? { schemaType } : {}),
+        ...(references.length > 0 ? { references } : {}),
+        schema: parsed.canonical,
+      });
+      const requestedId = unsetIfNegative(body.id);
+      const requestedVersion = unsetIfNegative(body.version === 0 ? undefined : body.version);
+      const same = (v: SchemaValue, norm = normalize) =>
+        this.sameSchema(v, schemaType, parsed.canonical, references, norm);
+      const live = this.liveVersions(subject);
+      const existing = [...live].reverse().find((v) => same(v));
+      if (existing !== undefined) {
+        if (requestedVersion === undefined) {
+          if (requestedId === undefined || requestedId === existing.id)
+            return answer(existing.id, existing.version);
+        } else if (requestedId === existing.id) {
+          const at = this.subjects.get(subject)?.get(requestedVersion);
+          if (at !== undefined && !at.deleted && at.id === existing.id && same(at))
+            return answer(at.id, at.version);
         }
       }
-      if (mode !== "IMPORT") {
-        const level = this.compatibilityOf(subject);
+
+      const mode = this.modeOf(subject);
+      const where = `Subject ${subject} in context ${contextLabel(subject)}`;
+      if (isReadOnly(mode)) throw this.readOnlyError(subject);
+      if (requestedId !== undefined && mode !== "IMPORT")
+        throw errors.notPermitted(`${where} is not in import mode`);
+      if (requestedId === undefined && mode !== "READWRITE")
+        throw errors.notPermitted(`${where} is not in read-write mode`);
+
+      const ctx = contextOf(subject);
+      const all = this.liveVersions(subject, true);
+      const nextVersion = all.reduce((m, v) => Math.max(m, v.version), 0) + 1;
+      const sameId = this.idOfSchema(ctx, schemaType, parsed.canonical, references);
+      let id =
+        sameId !== undefined && (requestedId === undefined || requestedId === sameId) ? sameId : requestedId;
+      if (mode !== "IMPORT" && !force) {
         const issues = compatibilityIssues(
-          level,
+          this.compatibilityOf(subject),
           parsed,
           live.map((v) => this.parsedOf(v)),
         );
-        if (issues.length > 0) throw errors.incompatible(issues);
+        if (issues.length > 0) throw errors.incompatible(subject, issues);
       }
-      const id =
-        requestedId ??
-        this.idOfSchema(ctx, schemaType, parsed.canonical, references) ??
-        (this.maxIds.get(ctx) ?? 0) + 1;
-      const maxVersion = all.reduce((m, v) => Math.max(m, v.version), 0);
-      const version = requestedVersion ?? maxVersion + 1;
-      if (requestedVersion !== undefined && this.subjects.get(subject)?.has(requestedVersion)) {
-        throw errors.notPermitted(`Version ${requestedVersion} of subject ${subject} already exists`);
-      }
+      if (requestedVersion !== undefined && requestedVersion !== nextVersion && mode !== "IMPORT")
+        throw errors.invalidSchema("Version is not one more than previous version");
+      const version = requestedVersion ?? nextVersion;
+      if (id !== undefined) {
+        const holder = this.versionsWithId(id, ctx)[0];
+        if (holder !== undefined && !same(holder, false)) {
+          throw errors.notPermitted(
+            `Overwrite new schema with id ${id} in context ${contextLabel(subject)} is not permitted.`,
+          );
+        }
+      } else id = (this.maxIds.get(ctx) ?? 0) + 1;
       const value: SchemaValue = {
         subject,
         version,
@@ -566,8 +728,18 @@ export class SchemaRegistry {
         schema: parsed.canonical,
         deleted: false,
       };
-      await this.store.write([{ key: { keytype: "SCHEMA", subject, version }, value }]);
-      return { id };
+      const finalId = id;
+      const tombstones: StoreRecord[] = all
+        .filter(
+          (v) =>
+            v.deleted &&
+            v.id === finalId &&
+            v.version < version &&
+            this.referrers(subject, v.version, true).length === 0,
+        )
+        .map((v) => ({ key: { keytype: "SCHEMA", subject, version: v.version }, value: null }));
+      await this.store.write([...tombstones, { key: { keytype: "SCHEMA", subject, version }, value }]);
+      return answer(id, version);
     });
   }
 
@@ -612,38 +784,36 @@ export class SchemaRegistry {
 
   // ---- deletes
 
-  /** `DELETE /subjects/{subject}`: soft (marks every version deleted) or permanent (after a soft delete). */
+  /**
+   * `DELETE /subjects/{subject}`, in Confluent's order: 40401 without any version, 40404 for a soft
+   * delete of a subject already soft-deleted, 42205 read-only, then per version (ascending) 42206
+   * when another subject references it and, permanent, 40405 while it is live. A permanent delete
+   * also removes the subject's config and mode.
+   */
   deleteSubject(subject: string, permanent: boolean): Promise<number[]> {
     return this.exclusive(async () => {
       this.checkWritable();
       const all = this.liveVersions(subject, true);
       if (all.length === 0) throw errors.subjectNotFound(subject);
-      this.checkMode(subject, "delete");
       const live = all.filter((v) => !v.deleted);
+      if (!permanent && live.length === 0) throw errors.subjectSoftDeleted(subject);
+      if (isReadOnly(this.modeOf(subject))) throw this.readOnlyError(subject);
       for (const v of permanent ? all : live) {
-        const ids = this.referrers(subject, v.version);
-        if (ids.length > 0) {
-          throw errors.referenceExists(
-            `One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=${subject},version=${v.version}}.`,
-          );
-        }
+        if (this.referrers(subject, v.version, permanent, true).length > 0)
+          throw referenceExistsError(subject, v.version);
+        if (permanent && !v.deleted) throw errors.subjectNotSoftDeleted(subject);
       }
       if (permanent) {
-        if (live.length > 0) throw errors.subjectNotSoftDeleted(subject);
-        await this.store.write(
-          all.map((v) => ({ key: { keytype: "SCHEMA", subject, version: v.version }, value: null })),
-        );
-        await this.store.write(
-          [
-            { key: { keytype: "CONFIG", subject }, value: null },
-            { key: { keytype: "MODE", subject }, value: null },
-          ].filter((r) =>
-            r.key.keytype === "CONFIG" ? this.configs.has(subject) : this.modes.has(subject),
-          ) as StoreRecord[],
-        );
+        await this.store.write([
+          ...[...all]
+            .reverse()
+            .map(
+              (v): StoreRecord => ({ key: { keytype: "SCHEMA", subject, version: v.version }, value: null }),
+            ),
+          ...this.settingTombstones(subject),
+        ]);
         return all.map((v) => v.version);
       }
-      if (live.length === 0) throw errors.subjectSoftDeleted(subject);
       await this.store.write(
         live.map((v) => ({
           key: { keytype: "SCHEMA", subject, version: v.version },
@@ -654,32 +824,41 @@ export class SchemaRegistry {
     });
   }
 
-  /** `DELETE /subjects/{subject}/versions/{version}`: soft, or permanent after a soft delete. */
+  /** Records removing a subject's own config and mode (when it has them). */
+  private settingTombstones(subject: string): StoreRecord[] {
+    const out: StoreRecord[] = [];
+    if (this.configs.has(subject)) out.push({ key: { keytype: "CONFIG", subject }, value: null });
+    if (this.modes.has(subject)) out.push({ key: { keytype: "MODE", subject }, value: null });
+    return out;
+  }
+
+  /**
+   * `DELETE /subjects/{subject}/versions/{version}`, in Confluent's order: 40406 for a soft delete
+   * of a soft-deleted version, 40401/40402 when not found (`latest` is the latest live version,
+   * reported as -1), 42205 read-only, 42206 referenced, 40407 for a permanent delete of a live
+   * version. Permanently deleting the last version removes the subject's config and mode.
+   */
   deleteVersion(subject: string, version: number | "latest", permanent: boolean): Promise<number> {
     return this.exclusive(async () => {
       this.checkWritable();
-      if (this.liveVersions(subject, true).length === 0) throw errors.subjectNotFound(subject);
-      this.checkMode(subject, "delete");
-      const v =
-        version === "latest"
-          ? (this.liveVersions(subject).pop() ??
-            (permanent ? this.liveVersions(subject, true).pop() : undefined))
-          : this.subjects.get(subject)?.get(version);
+      const v = this.versionOf(subject, version, true);
+      if (v?.deleted && !permanent) throw errors.versionSoftDeleted(subject, v.version);
       if (v === undefined) {
-        if (version === "latest") throw errors.subjectNotFound(subject);
-        throw errors.versionNotFound(version);
+        if (!this.hasSubjects(subject, true)) throw errors.subjectNotFound(subject);
+        throw errors.versionNotFound(version === "latest" ? -1 : version);
       }
-      if (this.referrers(subject, v.version).length > 0) {
-        throw errors.referenceExists(
-          `One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=${subject},version=${v.version}}.`,
-        );
-      }
+      if (isReadOnly(this.modeOf(subject))) throw this.readOnlyError(subject);
+      if (this.referrers(subject, v.version, permanent).length > 0)
+        throw referenceExistsError(subject, v.version);
       if (permanent) {
         if (!v.deleted) throw errors.versionNotSoftDeleted(subject, v.version);
-        await this.store.write([{ key: { keytype: "SCHEMA", subject, version: v.version }, value: null }]);
+        const last = this.liveVersions(subject, true).length === 1;
+        await this.store.write([
+          { key: { keytype: "SCHEMA", subject, version: v.version }, value: null },
+          ...(last ? this.settingTombstones(subject) : []),
+        ]);
         return v.version;
       }
-      if (v.deleted) throw errors.versionSoftDeleted(subject, v.version);
       await this.store.write([
         { key: { keytype: "SCHEMA", subject, version: v.version }, value: { ...v, deleted: true } },
       ]);
@@ -703,7 +882,7 @@ export class SchemaRegistry {
   schemaByIdNow(id: number): { schema: string; schemaType?: string; references?: SchemaReference[] } {
     const v = this.versionsWithId(id)[0];
     if (v === undefined) throw errors.schemaNotFound(id);
-    return withType({ schema: v.schema }, v);
+    return byIdApi(v);
   }
 
   /** The texts of the schemas a schema's references name, resolved (dependencies first). */
@@ -717,22 +896,52 @@ export class SchemaRegistry {
   }
 }
 
-function withType<T extends object>(
-  out: T,
-  v: SchemaValue,
-): T & { schemaType?: string; references?: SchemaReference[] } {
+/** A schema by id as the API returns it (Confluent's SchemaString: type, schema, references). */
+function byIdApi(v: SchemaValue): { schema: string; schemaType?: string; references?: SchemaReference[] } {
   return {
-    ...out,
     ...(v.schemaType && v.schemaType !== "AVRO" ? { schemaType: v.schemaType } : {}),
+    schema: v.schema,
     ...(v.references && v.references.length > 0 ? { references: v.references } : {}),
   };
 }
 
+/** A version as the API returns it, in the field order of Confluent's Schema entity. */
 function toApi(v: SchemaValue): SubjectVersion {
-  const out: SubjectVersion = { subject: v.subject, version: v.version, id: v.id, schema: v.schema };
-  if (v.schemaType && v.schemaType !== "AVRO") out.schemaType = v.schemaType;
-  if (v.references && v.references.length > 0) out.references = v.references;
-  return out;
+  return {
+    subject: v.subject,
+    version: v.version,
+    id: v.id,
+    ...(v.schemaType && v.schemaType !== "AVRO" ? { schemaType: v.schemaType } : {}),
+    ...(v.references && v.references.length > 0 ? { references: v.references } : {}),
+    schema: v.schema,
+  };
+}
+
+/**
+ * Whether a subject matches a `subjectPrefix`: every subject for "" or `:*:` (every context), the
+ * name in any context for `:*:prefix`, else the qualified subject's own prefix.
+ */
+function matchesPrefix(subject: string, prefix: string): boolean {
+  if (prefix.startsWith(":*:")) return nameOf(subject).startsWith(prefix.slice(3));
+  return subject.startsWith(prefix);
+}
+
+function isReadOnly(mode: Mode): boolean {
+  return mode === "READONLY" || mode === "READONLY_OVERRIDE";
+}
+
+/** 42206 naming the version as Confluent prints its key. */
+function referenceExistsError(subject: string, version: number) {
+  return errors.referenceExists(
+    `One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=${subject},version=${version}}.`,
+  );
+}
+
+/** A request's id or version; absent, null and negative values (Confluent's -1) mean none. */
+function unsetIfNegative(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const n = Number(raw);
+  return n < 0 ? undefined : n;
 }
 
 function parseReferences(raw: unknown): SchemaReference[] {
@@ -747,7 +956,23 @@ function parseReferences(raw: unknown): SchemaReference[] {
   });
 }
 
-function validateSubject(subject: string): void {
-  if (subject.length === 0 || subject.includes("\u0000") || subject.trim() !== subject)
+/** Java's Character.isISOControl: U+0000-U+001F and U+007F-U+009F. */
+function isControl(code: number): boolean {
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f);
+}
+
+/**
+ * Confluent's QualifiedSubject.isValidSubject: no control character, not `__GLOBAL` or `__EMPTY`,
+ * and (for schemas) not in the `.__GLOBAL` context, which holds only config and mode.
+ */
+function validateSubject(subject: string, configOrMode = false): void {
+  const name = nameOf(subject);
+  if (
+    (name.length === 0 && !configOrMode) ||
+    [...subject].some((ch) => isControl(ch.charCodeAt(0))) ||
+    name === "__GLOBAL" ||
+    name === "__EMPTY" ||
+    (!configOrMode && contextOf(subject) === ".__GLOBAL")
+  )
     throw errors.invalidSubject(subject);
 }

@@ -7,8 +7,7 @@ import type { AddressInfo } from "node:net";
 import { serializedProtobuf } from "./compat/protobuf.js";
 import { RegistryError } from "./errors.js";
 import {
-  contextOf,
-  DEFAULT_CONTEXT,
+  type LookupFilter,
   normalizeSubject,
   qualify,
   SchemaRegistry as Registry,
@@ -99,9 +98,46 @@ export async function serveRegistry(
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": CONTENT_TYPE, "Content-Length": Buffer.byteLength(text) });
+/**
+ * The media types answers come in, with Jersey's source quality (Confluent's Versions: the v1 type
+ * 1, `application/vnd.schemaregistry+json` 0.9, `application/json` 0.5), and those a request body
+ * may have (the same, and `application/octet-stream`, Jersey's type for a body without one).
+ */
+const PRODUCES: readonly [string, number][] = [
+  [CONTENT_TYPE, 1],
+  ["application/vnd.schemaregistry+json", 0.9],
+  ["application/json", 0.5],
+];
+const CONSUMES = new Set([...PRODUCES.map(([t]) => t), "application/octet-stream"]);
+
+/**
+ * The type of the answer to an `Accept` header, as JAX-RS negotiates it (the highest client q
+ * times source quality; `*\/*` and `application/*` match every type); undefined when none matches
+ * (406).
+ */
+export function negotiate(accept: string | undefined): string | undefined {
+  if (accept === undefined || accept.trim() === "") return CONTENT_TYPE;
+  let best: string | undefined;
+  let bestScore = 0;
+  for (const part of accept.split(",")) {
+    const [range = "", ...params] = part.split(";").map((x) => x.trim().toLowerCase());
+    const q = Number(params.find((x) => x.startsWith("q="))?.slice(2) ?? "1");
+    if (!(q > 0)) continue;
+    for (const [type, qs] of PRODUCES) {
+      const matches = range === "*/*" || range === "application/*" || range === type;
+      if (matches && q * qs > bestScore) {
+        best = type;
+        bestScore = q * qs;
+      }
+    }
+  }
+  return best;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = CONTENT_TYPE): void {
+  // A bare string is a raw schema (`/schema` paths): Confluent writes it as is, not JSON-quoted.
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -133,6 +169,16 @@ async function handle(
       send(res, 401, { error_code: 401, message: "Unauthorized: a bearer token is required" });
       return;
     }
+    const type = negotiate(req.headers.accept);
+    if (type === undefined) {
+      send(res, 406, { error_code: 406, message: "HTTP 406 Not Acceptable" });
+      return;
+    }
+    const bodyType = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+    if (bodyType !== undefined && bodyType !== "" && !CONSUMES.has(bodyType)) {
+      send(res, 415, { error_code: 415, message: "HTTP 415 Unsupported Media Type" }, type);
+      return;
+    }
     const url = new URL(req.url ?? "/", "http://registry");
     const parts = url.pathname
       .split("/")
@@ -142,19 +188,26 @@ async function handle(
     const method = req.method ?? "GET";
     const result = await route(registry, method, parts, q, req);
     if (result === NOT_FOUND) {
-      send(res, 404, { error_code: 404, message: "HTTP 404 Not Found" });
+      send(res, 404, { error_code: 404, message: "HTTP 404 Not Found" }, type);
     } else if (result === NOT_ALLOWED) {
-      send(res, 405, { error_code: 405, message: "HTTP 405 Method Not Allowed" });
+      send(res, 405, { error_code: 405, message: "HTTP 405 Method Not Allowed" }, type);
     } else {
-      send(res, 200, result);
+      send(res, 200, result, type);
     }
   } catch (e) {
-    if (e instanceof RegistryError) send(res, e.status, { error_code: e.errorCode, message: e.message });
+    const type = negotiate(req.headers.accept) ?? CONTENT_TYPE;
+    if (e instanceof RegistryError)
+      send(res, e.status, { error_code: e.errorCode, message: e.message }, type);
     else
-      send(res, 500, {
-        error_code: 50001,
-        message: `Error in the backend data store: ${(e as Error).message}`,
-      });
+      send(
+        res,
+        500,
+        {
+          error_code: 50001,
+          message: `Error in the backend data store: ${(e as Error).message}`,
+        },
+        type,
+      );
   }
 }
 
@@ -167,6 +220,23 @@ function id(s: string | undefined): number {
   return n;
 }
 
+/** Whether a path segment or parameter already names a context (`:.ctx:...` or `:*:...`). */
+const hasContext = (s: string) => s.startsWith(":.") || s.startsWith(":*:");
+
+/** A subject or config/mode key of a path: `:.:` (the default context alone) is the top level. */
+function topLevelIfDefault(s: string | undefined): string | null {
+  if (s === undefined) return null;
+  const n = normalizeSubject(s);
+  return n === "" ? null : n;
+}
+
+/** Which versions a listing asks for, as Confluent's resources read `deleted`, `deletedOnly`, `deletedAsNegative`. */
+function lookupFilter(q: URLSearchParams, negative: boolean): LookupFilter {
+  if (negative && flag(q, "deletedAsNegative")) return "DELETED_AS_NEGATIVE";
+  if (flag(q, "deletedOnly")) return "DELETED_ONLY";
+  return flag(q, "deleted") ? "INCLUDE_DELETED" : "DEFAULT";
+}
+
 async function route(
   r: SchemaRegistry,
   method: string,
@@ -174,26 +244,31 @@ async function route(
   q: URLSearchParams,
   req: IncomingMessage,
 ): Promise<unknown> {
-  // `/contexts/{ctx}/...` is the path without the prefix, its subjects qualified with the context.
+  // `/contexts/{ctx}/...` is the path without the prefix, as Confluent's ContextFilter rewrites it:
+  // the segment after `subjects` (and after a root `config` or `mode`) is qualified with the
+  // context unless it names one already; a root `config` or `mode` alone becomes the context's
+  // own (`/config/:.ctx:`, the top level in the default context); `?subject=` of
+  // `/schemas/ids/...` and `?subjectPrefix=` of `/schemas` and `/subjects` likewise.
   if (p[0] === "contexts" && p.length > 2) {
     const ctx = p[1]!;
     const rest = p.slice(2);
-    if (rest[0] === "subjects" && rest[1] !== undefined) rest[1] = qualify(ctx, rest[1]);
-    else if (rest[0] === "subjects" && !q.has("subjectPrefix")) q.set("subjectPrefix", qualify(ctx, ""));
-    if (rest[0] === "schemas" && !q.has("subject")) q.set("subject", qualify(ctx, ""));
-    if (rest[0] === "compatibility" && rest[2] !== undefined) rest[2] = qualify(ctx, rest[2]);
-    // `/contexts/.ctx/config` (and `mode`) is the context's own, `/config/:.ctx:` (Confluent's
-    // context filter); in the default context it is the global one.
-    if ((rest[0] === "config" || rest[0] === "mode") && (rest[1] !== undefined || qualify(ctx, "") !== ""))
-      rest[1] = qualify(ctx, rest[1] ?? "");
+    const q1 = (s: string) => (hasContext(s) ? s : qualify(ctx, s));
+    const i = rest.indexOf("subjects");
+    if (i >= 0 && rest[i + 1] !== undefined) rest[i + 1] = q1(rest[i + 1]!);
+    if (rest[0] === "config" || rest[0] === "mode") {
+      if (rest[1] !== undefined) rest[1] = q1(rest[1]);
+      else if (qualify(ctx, "") !== "") rest[1] = qualify(ctx, "");
+    }
+    if (rest[0] === "schemas" && rest[1] === "ids") q.set("subject", q1(q.get("subject") ?? ""));
+    if ((rest[0] === "schemas" || rest[0] === "subjects") && rest.length === 1)
+      q.set("subjectPrefix", q1(q.get("subjectPrefix") ?? ""));
     return route(r, method, rest, q, req);
   }
   // Subjects qualified with the default context (`:.:name`) are plain names.
-  if ((p[0] === "subjects" || p[0] === "config" || p[0] === "mode") && p[1] !== undefined)
-    p[1] = normalizeSubject(p[1]);
+  if (p[0] === "subjects" && p[1] !== undefined) p[1] = normalizeSubject(p[1]);
   if (p[0] === "compatibility" && p[2] !== undefined) p[2] = normalizeSubject(p[2]);
-  // `?subject=` names the context in which a schema id is looked up.
-  const idContext = q.has("subject") ? contextOf(q.get("subject")!) : DEFAULT_CONTEXT;
+  // `?subject=` designates the context (and subject) in which a schema id is looked up.
+  const idSubject = q.has("subject") ? normalizeSubject(q.get("subject")!) : null;
   const [a, b, c, d, e, f] = p;
   const deleted = flag(q, "deleted");
   const normalize = flag(q, "normalize");
@@ -207,11 +282,13 @@ async function route(
     if (b === "ids" && c !== undefined && method === "GET") {
       const n = id(c);
       if (Number.isNaN(n)) return NOT_FOUND;
-      if (p.length === 3) return inFormat(r, await r.schemaById(n, idContext), q.get("format"));
-      if (p.length === 4 && d === "schema") return (await r.schemaById(n, idContext)).schema;
-      if (p.length === 4 && d === "versions") return r.versionsOfId(n, deleted, idContext);
+      if (p.length === 3)
+        return inFormat(r, await r.schemaById(n, idSubject, flag(q, "fetchMaxId")), q.get("format"));
+      if (p.length === 4 && d === "schema")
+        return inFormat(r, await r.schemaById(n, idSubject), q.get("format")).schema;
+      if (p.length === 4 && d === "versions") return r.versionsOfId(n, deleted, idSubject);
       if (p.length === 4 && d === "subjects") {
-        const vs = await r.versionsOfId(n, deleted, idContext);
+        const vs = await r.versionsOfId(n, deleted, idSubject);
         return [...new Set(vs.map((v) => v.subject))];
       }
     }
@@ -219,7 +296,9 @@ async function route(
   }
   if (a === "subjects") {
     if (p.length === 1)
-      return method === "GET" ? r.listSubjects(q.get("subjectPrefix") ?? "", deleted) : NOT_ALLOWED;
+      return method === "GET"
+        ? r.listSubjects(q.get("subjectPrefix") ?? "", lookupFilter(q, false))
+        : NOT_ALLOWED;
     const subject = b as string;
     if (p.length === 2) {
       if (method === "POST") return r.lookup(subject, await readBody(req), normalize, deleted);
@@ -228,8 +307,8 @@ async function route(
     }
     if (c !== "versions") return NOT_FOUND;
     if (p.length === 3) {
-      if (method === "GET") return r.listVersions(subject, deleted);
-      if (method === "POST") return r.register(subject, await readBody(req), normalize);
+      if (method === "GET") return r.listVersions(subject, lookupFilter(q, true));
+      if (method === "POST") return r.register(subject, await readBody(req), normalize, flag(q, "force"));
       return NOT_ALLOWED;
     }
     const version = Registry.parseVersion(d as string);
@@ -240,7 +319,7 @@ async function route(
       return NOT_ALLOWED;
     }
     if (p.length === 5 && method === "GET" && e === "schema")
-      return (await r.getVersion(subject, version, deleted)).schema;
+      return inFormat(r, await r.getVersion(subject, version, deleted), q.get("format")).schema;
     if (p.length === 5 && method === "GET" && e === "referencedby") return r.referencedBy(subject, version);
     return NOT_FOUND;
   }
@@ -252,17 +331,17 @@ async function route(
     return flag(q, "verbose") ? out : { is_compatible: out.is_compatible };
   }
   if (a === "config" && p.length <= 2) {
-    const subject = b ?? null;
+    const subject = topLevelIfDefault(b);
     if (method === "GET") return r.getConfig(subject, flag(q, "defaultToGlobal"));
     if (method === "PUT") return r.setConfig(subject, await readBody(req));
     if (method === "DELETE") return r.deleteConfig(subject);
     return NOT_ALLOWED;
   }
   if (a === "mode" && p.length <= 2) {
-    const subject = b ?? null;
+    const subject = topLevelIfDefault(b);
     if (method === "GET") return r.getMode(subject, flag(q, "defaultToGlobal"));
     if (method === "PUT") return r.setMode(subject, await readBody(req), flag(q, "force"));
-    if (method === "DELETE" && subject !== null) return r.deleteMode(subject);
+    if (method === "DELETE") return r.deleteMode(subject);
     return NOT_ALLOWED;
   }
   if (a === "contexts" && p.length === 1) return method === "GET" ? r.listContexts() : NOT_ALLOWED;

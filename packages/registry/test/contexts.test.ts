@@ -18,20 +18,18 @@ after(() => r.close());
 
 it("ids are per context; ?subject= and /contexts/{ctx}/ address a context", async () => {
   assert.deepEqual((await call(r.url, "GET", "/contexts")).body, ["."]);
-  assert.deepEqual((await call(r.url, "POST", "/subjects/orders/versions", { schema: A })).body, { id: 1 });
+  const id = async (subject: string, schema: string) =>
+    (await call(r.url, "POST", `/subjects/${subject}/versions`, { schema })).body.id;
+  assert.equal(await id("orders", A), 1);
   // Another context starts its own ids: B is id 1 there too.
-  assert.deepEqual((await call(r.url, "POST", "/subjects/:.eu:orders/versions", { schema: B })).body, {
-    id: 1,
-  });
+  assert.equal(await id(":.eu:orders", B), 1);
   // The same schema in a third context through the context's path: again id 1, its own.
-  assert.deepEqual(
-    (await call(r.url, "POST", "/contexts/.us/subjects/orders/versions", { schema: A })).body,
-    {
-      id: 1,
-    },
+  assert.equal(
+    (await call(r.url, "POST", "/contexts/.us/subjects/orders/versions", { schema: A })).body.id,
+    1,
   );
   // In the default context, B is new: id 2 (ids are not shared with .eu).
-  assert.deepEqual((await call(r.url, "POST", "/subjects/other/versions", { schema: B })).body, { id: 2 });
+  assert.equal(await id("other", B), 2);
 
   assert.deepEqual((await call(r.url, "GET", "/contexts")).body, [".", ".eu", ".us"]);
   assert.deepEqual((await call(r.url, "GET", "/subjects")).body, [
@@ -45,9 +43,13 @@ it("ids are per context; ?subject= and /contexts/{ctx}/ address a context", asyn
   assert.equal((await call(r.url, "GET", "/contexts/.eu/schemas/ids/1")).body.schema, B);
   const missing = await call(r.url, "GET", "/schemas/ids/2?subject=:.eu:orders");
   assert.deepEqual([missing.status, missing.body.error_code], [404, 40403]);
-  assert.deepEqual((await call(r.url, "GET", "/schemas/ids/1/versions?subject=:.us:x")).body, [
+  // `?subject=:.us:` (a context alone) finds the id anywhere in it; a subject of a named context
+  // finds only its own versions (Confluent's getSchemaKeyUsingContexts).
+  assert.deepEqual((await call(r.url, "GET", "/schemas/ids/1/versions?subject=:.us:")).body, [
     { subject: ":.us:orders", version: 1 },
   ]);
+  const notHeld = await call(r.url, "GET", "/schemas/ids/1/versions?subject=:.us:x");
+  assert.deepEqual([notHeld.status, notHeld.body], [404, { error_code: 40403, message: "Schema not found" }]);
 
   assert.deepEqual((await call(r.url, "GET", "/contexts/.eu/subjects/orders/versions/latest")).body, {
     subject: ":.eu:orders",
@@ -135,4 +137,95 @@ it("a context has its own config and mode (`/config/:.ctx:`, `/contexts/.ctx/con
   assert.deepEqual((await call(r.url, "GET", "/config/:.cfg:other?defaultToGlobal=true")).body, {
     compatibilityLevel: "BACKWARD",
   });
+});
+
+// Confluent's lookup order for an unqualified subject (AbstractSchemaRegistry.getUsingContexts,
+// lookUpSchemaUnderSubjectUsingContexts, getSchemaKeyUsingContexts): the default context first,
+// then the same name in each named context.
+it("an unqualified subject found only in a named context is answered from there", async () => {
+  const E = avroRecord("E", [{ name: "e", type: "long" }]);
+  const eId = (await call(r.url, "POST", "/subjects/:.lookup:only-there/versions", { schema: E })).body.id;
+  const got = await call(r.url, "GET", "/subjects/only-there/versions/1");
+  assert.deepEqual(
+    [got.status, got.body],
+    [200, { subject: ":.lookup:only-there", version: 1, id: eId, schema: E }],
+  );
+  assert.equal(
+    (await call(r.url, "POST", "/subjects/only-there", { schema: E })).body.subject,
+    ":.lookup:only-there",
+  );
+  // An id the default context does not hold under that name: the named context's, by the subject.
+  const byId = await call(r.url, "GET", `/schemas/ids/${eId}?subject=only-there`);
+  assert.equal(byId.status, 200);
+  // Not found anywhere: 40401 when no context has the subject, 40402 when the version is missing.
+  const none = await call(r.url, "GET", "/subjects/nowhere/versions/1");
+  assert.deepEqual(
+    [none.status, none.body],
+    [404, { error_code: 40401, message: "Subject 'nowhere' not found." }],
+  );
+  const missing = await call(r.url, "GET", "/subjects/:.lookup:only-there/versions/9");
+  assert.deepEqual(
+    [missing.status, missing.body],
+    [404, { error_code: 40402, message: "Version 9 not found." }],
+  );
+  // A qualified subject is never looked up elsewhere.
+  const qualified = await call(r.url, "GET", "/subjects/:.other:only-there/versions/1");
+  assert.equal(qualified.body.error_code, 40401);
+  // `/contexts/{ctx}/` does not qualify a subject that names its context already.
+  const already = await call(r.url, "GET", "/contexts/.elsewhere/subjects/:.lookup:only-there/versions/1");
+  assert.equal(already.body.subject, ":.lookup:only-there");
+});
+
+// Confluent's InMemoryCache.config/mode: a subject of a named context falls back to its context's
+// setting, then to `:.__GLOBAL:`'s, then to the server's default; the top-level `PUT /config` and
+// `PUT /mode` are the default context's and do not reach named contexts.
+it("the top-level config and mode are the default context's; :.__GLOBAL: reaches every context", async () => {
+  const V1 = avroRecord("G", [{ name: "g", type: "int" }]);
+  const V2 = avroRecord("G", [
+    { name: "g", type: "int" },
+    { name: "h", type: "string" },
+  ]);
+  await call(r.url, "POST", "/subjects/:.scope:g/versions", { schema: V1 });
+  await call(r.url, "POST", "/subjects/scope-g/versions", { schema: V1 });
+  assert.equal((await call(r.url, "PUT", "/config", { compatibility: "NONE" })).status, 200);
+  assert.deepEqual((await call(r.url, "GET", "/config/:.scope:g?defaultToGlobal=true")).body, {
+    compatibilityLevel: "BACKWARD",
+  });
+  assert.equal((await call(r.url, "POST", "/subjects/:.scope:g/versions", { schema: V2 })).status, 409);
+  assert.equal((await call(r.url, "POST", "/subjects/scope-g/versions", { schema: V2 })).status, 200);
+  assert.deepEqual((await call(r.url, "PUT", "/config/:.__GLOBAL:", { compatibility: "NONE" })).body, {
+    compatibility: "NONE",
+  });
+  assert.deepEqual((await call(r.url, "GET", "/config/:.scope:g?defaultToGlobal=true")).body, {
+    compatibilityLevel: "NONE",
+  });
+  assert.equal((await call(r.url, "POST", "/subjects/:.scope:g/versions", { schema: V2 })).status, 200);
+  // `:.:` is the default context, i.e. the top level.
+  assert.deepEqual((await call(r.url, "GET", "/config/:.:")).body, { compatibilityLevel: "NONE" });
+  await call(r.url, "DELETE", "/config/:.__GLOBAL:");
+  await call(r.url, "DELETE", "/config");
+  assert.deepEqual((await call(r.url, "GET", "/config")).body, { compatibilityLevel: "BACKWARD" });
+
+  // Modes likewise; a top-level READONLY_OVERRIDE overrides every mode, a subject's own included.
+  await call(r.url, "PUT", "/mode", { mode: "READONLY" });
+  assert.equal((await call(r.url, "GET", "/mode/:.scope:g?defaultToGlobal=true")).body.mode, "READWRITE");
+  await call(r.url, "PUT", "/mode/scope-g", { mode: "READWRITE" });
+  const V3 = avroRecord("G", [{ name: "g", type: "int" }], { doc: "three" });
+  assert.equal((await call(r.url, "POST", "/subjects/scope-g/versions", { schema: V3 })).status, 200);
+  await call(r.url, "PUT", "/mode", { mode: "READONLY_OVERRIDE" });
+  const V4 = avroRecord("G", [{ name: "g", type: "int" }], { doc: "four" });
+  const refused = await call(r.url, "POST", "/subjects/scope-g/versions", { schema: V4 });
+  assert.deepEqual(
+    [refused.status, refused.body],
+    [422, { error_code: 42205, message: "Subject scope-g in context  is in read-only mode" }],
+  );
+  const inCtx = await call(r.url, "POST", "/subjects/:.scope:g/versions", { schema: V4 });
+  assert.deepEqual(
+    [inCtx.status, inCtx.body.message],
+    [422, "Subject :.scope:g in context :.scope: is in read-only mode"],
+  );
+  // The mode is echoed as sent; DELETE /mode returns the top level to READWRITE.
+  assert.deepEqual((await call(r.url, "PUT", "/mode", { mode: "readwrite" })).body, { mode: "readwrite" });
+  assert.deepEqual((await call(r.url, "DELETE", "/mode")).body, { mode: "READWRITE" });
+  await call(r.url, "DELETE", "/mode/scope-g");
 });

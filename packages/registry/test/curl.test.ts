@@ -57,8 +57,19 @@ it("curl sees Confluent's status codes on the error paths", async () => {
   assert.equal(await status("POST", "/subjects/y/versions", '{"schema":"\\"int\\""}'), `422 ${ct}`);
   assert.equal(await status("PUT", "/mode", '{"mode":"READWRITE"}'), `200 ${ct}`);
   assert.equal(await status("PATCH", "/subjects"), `405 ${ct}`);
+  // The raw schema of /schema paths, as curl prints it.
+  assert.equal(
+    await sh(`curl -s '${r.url}/subjects/users-value/versions/1/schema'`),
+    await sh(`curl -s '${r.url}/schemas/ids/1/schema'`),
+  );
+  assert.match(await sh(`curl -s '${r.url}/schemas/ids/1/schema'`), /^\{"type":"record"/);
+  // curl --data sends application/x-www-form-urlencoded, which Confluent's resources do not consume.
+  assert.equal(
+    await sh(`curl -s -X POST --data '{"schema":"\\"int\\""}' '${r.url}/subjects/x/versions'`),
+    '{"error_code":415,"message":"HTTP 415 Unsupported Media Type"}',
+  );
   const body = await sh(
-    `curl -s -X POST --data '{"schema":"{\\"type\\":\\"nope\\"}"}' '${r.url}/subjects/x/versions'`,
+    `curl -s -X POST -H 'Content-Type: application/json' --data '{"schema":"{\\"type\\":\\"nope\\"}"}' '${r.url}/subjects/x/versions'`,
   );
   assert.equal(JSON.parse(body).error_code, 42201);
   assert.match(JSON.parse(body).message, /nope/, "the parser's message");

@@ -73,7 +73,7 @@ describe("KafkaStore", { timeout: 600_000 }, () => {
     const b = await onKafka(topic);
     try {
       const r1 = await call(a.url, "POST", "/subjects/users-value/versions", { schema: schema(1) });
-      assert.deepEqual([r1.status, r1.body], [200, { id: 1 }]);
+      assert.deepEqual([r1.status, r1.body.id], [200, 1]);
       // No wait: a read first catches up with the topic's last stable offset.
       assert.deepEqual((await call(b.url, "GET", "/subjects/users-value/versions/latest")).body, {
         subject: "users-value",
@@ -88,13 +88,11 @@ describe("KafkaStore", { timeout: 600_000 }, () => {
         compatibilityLevel: "NONE",
       });
       const r2 = await call(b.url, "POST", "/subjects/users-value/versions", { schema: schema(2) });
-      assert.deepEqual(r2.body, { id: 2 });
+      assert.equal(r2.body.id, 2);
       // The same schema through the other instance: the same id, no new version.
       assert.deepEqual(
         (await call(a.url, "POST", "/subjects/users-value/versions", { schema: schema(2) })).body,
-        {
-          id: 2,
-        },
+        { id: 2, version: 2, schema: schema(2) },
       );
       assert.deepEqual((await call(a.url, "GET", "/subjects/users-value/versions")).body, [1, 2]);
       // A soft delete through one, the permanent one through the other.
@@ -183,9 +181,7 @@ describe("KafkaStore", { timeout: 600_000 }, () => {
           assert.equal((await call(r.url, "POST", `/subjects/k${i}`, { schema: schema(i) })).body.id, ids[i]);
         }
       }
-      assert.deepEqual((await call(b.url, "POST", "/subjects/new/versions", { schema: schema(99) })).body, {
-        id: 7,
-      });
+      assert.equal((await call(b.url, "POST", "/subjects/new/versions", { schema: schema(99) })).body.id, 7);
       assert.deepEqual((await call(a.url, "GET", "/schemas/ids/7")).body, { schema: schema(99) });
     } finally {
       await a.stop();
