@@ -239,18 +239,28 @@ export class SchemaRegistry {
 
   /**
    * `GET /schemas/ids/{id}`: in the context `?subject=` designates (see {@link versionWithId});
-   * `fetchMaxId` adds the highest id of that context.
+   * `fetchMaxId` adds the highest id of that context; `qualifiedReferences`
+   * (`?referenceFormat=qualified`, Confluent 8), with a subject, names the references' subjects in
+   * the context the schema was found in, unless they name one already.
    */
   schemaById(
     id: number,
     subject: string | null = null,
-    fetchMaxId = false,
+    opts: { fetchMaxId?: boolean; qualifiedReferences?: boolean } = {},
   ): Promise<{ schema: string; schemaType?: string; references?: SchemaReference[]; maxId?: number }> {
     return this.read(() => {
       const v = this.versionWithId(id, subject);
       if (v === undefined) throw errors.schemaNotFound(id);
-      const out = byIdApi(v);
-      return fetchMaxId ? { ...out, maxId: this.maxIds.get(contextOf(v.subject)) ?? id } : out;
+      const ctx = contextOf(v.subject);
+      let out: ReturnType<typeof byIdApi> & { maxId?: number } = byIdApi(v);
+      if (opts.qualifiedReferences && subject !== null && ctx !== DEFAULT_CONTEXT && out.references) {
+        const refs = out.references.map((x) => ({
+          ...x,
+          subject: x.subject.startsWith(":.") ? x.subject : qualify(ctx, x.subject),
+        }));
+        out = { ...out, references: refs };
+      }
+      return opts.fetchMaxId ? { ...out, maxId: this.maxIds.get(ctx) ?? id } : out;
     });
   }
 
@@ -401,7 +411,7 @@ export class SchemaRegistry {
       for (const v of versions.values()) {
         if (
           (deleted || !v.deleted) &&
-          v.references?.some((r) => r.subject === subject && r.version === version)
+          v.references?.some((r) => refTarget(s, r.subject) === subject && r.version === version)
         )
           ids.add(v.id);
       }
@@ -409,45 +419,54 @@ export class SchemaRegistry {
     return [...ids].sort((a, b) => a - b);
   }
 
-  private resolveReferences(refs: SchemaReference[]): ResolvedReference[] {
+  /** The schemas references name, dependencies first; `parent` is the referring subject. */
+  private resolveReferences(refs: SchemaReference[], parent: string | null): ResolvedReference[] {
     const out: ResolvedReference[] = [];
     const seen = new Set<string>();
-    const add = (rs: SchemaReference[] | undefined) => {
+    const add = (rs: SchemaReference[] | undefined, from: string | null) => {
       for (const r of rs ?? []) {
-        const key = `${r.subject}\u0000${r.version}`;
+        const target = refTarget(from, r.subject);
+        const key = `${target}\u0000${r.version}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        const versions = this.subjects.get(r.subject);
-        const v = r.version === -1 ? this.liveVersions(r.subject).pop() : versions?.get(r.version);
+        const versions = this.subjects.get(target);
+        const v = r.version === -1 ? this.liveVersions(target).pop() : versions?.get(r.version);
         if (v === undefined) {
           throw errors.invalidSchema(
             `Invalid schema: reference '${r.name}' to subject '${r.subject}' version ${r.version} not found`,
           );
         }
-        add(v.references);
+        add(v.references, v.subject);
         out.push({ name: r.name, schema: v.schema });
       }
     };
-    add(refs);
+    add(refs, parent);
     return out;
   }
 
-  private parsedOf(v: { schema: string; schemaType?: string; references?: SchemaReference[] }): ParsedSchema {
+  private parsedOf(v: SchemaValue): ParsedSchema {
     const type = schemaTypeOf(v.schemaType);
-    const key = `${type}\u0000${JSON.stringify(v.references ?? [])}\u0000${v.schema}`;
+    const refs = v.references ?? [];
+    // References resolve in the subject's context: the context is part of the key.
+    const key = `${type}\u0000${refs.length > 0 ? contextOf(v.subject) : ""}\u0000${JSON.stringify(refs)}\u0000${v.schema}`;
     let p = this.parsed.get(key);
     if (p === undefined) {
-      p = parseSchema(type, v.schema, this.resolveReferences(v.references ?? []));
+      p = parseSchema(type, v.schema, this.resolveReferences(refs, v.subject));
       this.parsed.set(key, p);
     }
     return p;
   }
 
-  private parseRequest(body: SchemaRequest, normalize: boolean) {
+  private parseRequest(body: SchemaRequest, normalize: boolean, subject: string) {
     if (typeof body.schema !== "string") throw errors.invalidSchema("Empty schema");
     const schemaType: SchemaTypeName = schemaTypeOf(body.schemaType);
     const references = parseReferences(body.references);
-    const parsed = parseSchema(schemaType, body.schema, this.resolveReferences(references), normalize);
+    const parsed = parseSchema(
+      schemaType,
+      body.schema,
+      this.resolveReferences(references, subject),
+      normalize,
+    );
     return { schemaType, references, parsed };
   }
 
@@ -464,8 +483,8 @@ export class SchemaRegistry {
     if (!normalize) return false;
     try {
       return (
-        parseSchema(schemaType, v.schema, this.resolveReferences(v.references ?? []), true).canonical ===
-        canonical
+        parseSchema(schemaType, v.schema, this.resolveReferences(v.references ?? [], v.subject), true)
+          .canonical === canonical
       );
     } catch {
       return false;
@@ -485,7 +504,7 @@ export class SchemaRegistry {
     deleted: boolean,
   ): Promise<SubjectVersion> {
     return this.read(() => {
-      const { schemaType, references, parsed } = this.parseRequest(body, normalize);
+      const { schemaType, references, parsed } = this.parseRequest(body, normalize, subject);
       const under = (s: string) =>
         this.liveVersions(s, deleted)
           .reverse()
@@ -661,7 +680,7 @@ export class SchemaRegistry {
     return this.exclusive(async () => {
       this.checkWritable();
       validateSubject(subject);
-      const { schemaType, references, parsed } = this.parseRequest(body, normalize);
+      const { schemaType, references, parsed } = this.parseRequest(body, normalize, subject);
       const answer = (id: number, version: number): RegisteredSchema => ({
         id,
         version,
@@ -768,7 +787,7 @@ export class SchemaRegistry {
     normalize: boolean,
   ): Promise<{ is_compatible: boolean; messages: string[] }> {
     return this.read(() => {
-      const { parsed } = this.parseRequest(body, normalize);
+      const { parsed } = this.parseRequest(body, normalize, subject);
       const level = this.compatibilityOf(subject);
       let previous: SchemaValue[];
       if (version === undefined) previous = this.liveVersions(subject);
@@ -885,9 +904,12 @@ export class SchemaRegistry {
     return byIdApi(v);
   }
 
-  /** The texts of the schemas a schema's references name, resolved (dependencies first). */
-  resolvedReferences(refs: readonly SchemaReference[]): ResolvedReference[] {
-    return this.resolveReferences([...refs]);
+  /**
+   * The texts of the schemas a schema's references name, resolved (dependencies first), in the
+   * context of `subject` (the referring one; default: the default context).
+   */
+  resolvedReferences(refs: readonly SchemaReference[], subject: string | null = null): ResolvedReference[] {
+    return this.resolveReferences([...refs], subject);
   }
 
   /** Closes the store. */
@@ -954,6 +976,15 @@ function parseReferences(raw: unknown): SchemaReference[] {
     }
     return { name: o.name, subject: o.subject, version: o.version };
   });
+}
+
+/**
+ * The subject a reference names, as Confluent's QualifiedSubject.qualifySubjectWithParent: a
+ * subject naming a context is that one; an unqualified one is in the referring subject's context.
+ */
+function refTarget(parent: string | null, subject: string): string {
+  if (subject.startsWith(":.")) return normalizeSubject(subject);
+  return parent === null ? subject : qualify(contextOf(parent), subject);
 }
 
 /** Java's Character.isISOControl: U+0000-U+001F and U+007F-U+009F. */

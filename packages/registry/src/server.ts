@@ -237,6 +237,19 @@ function lookupFilter(q: URLSearchParams, negative: boolean): LookupFilter {
   return flag(q, "deleted") ? "INCLUDE_DELETED" : "DEFAULT";
 }
 
+/**
+ * `?offset=` and `?limit=` of a listing, as Confluent's normalizeLimit reads them: a limit outside
+ * (0, max] is the default one (1000 for `/schemas`, unbounded elsewhere, Confluent's defaults).
+ */
+async function page<T>(q: URLSearchParams, list: Promise<T[]>, limits = UNBOUNDED): Promise<T[]> {
+  const offset = Math.max(0, Number.parseInt(q.get("offset") ?? "0", 10) || 0);
+  const asked = Number.parseInt(q.get("limit") ?? "-1", 10);
+  const limit = asked > 0 && asked <= limits.max ? asked : limits.default;
+  return (await list).slice(offset, offset + limit);
+}
+const UNBOUNDED = { default: 2 ** 31 - 1, max: 2 ** 31 - 1 };
+const SCHEMA_SEARCH = { default: 1000, max: 1000 };
+
 async function route(
   r: SchemaRegistry,
   method: string,
@@ -276,20 +289,25 @@ async function route(
   if (a === "schemas") {
     if (p.length === 1)
       return method === "GET"
-        ? r.allSchemas(q.get("subjectPrefix") ?? "", deleted, flag(q, "latestOnly"))
+        ? page(q, r.allSchemas(q.get("subjectPrefix") ?? "", deleted, flag(q, "latestOnly")), SCHEMA_SEARCH)
         : NOT_ALLOWED;
     if (b === "types" && p.length === 2) return method === "GET" ? [...SCHEMA_TYPES] : NOT_ALLOWED;
     if (b === "ids" && c !== undefined && method === "GET") {
       const n = id(c);
       if (Number.isNaN(n)) return NOT_FOUND;
-      if (p.length === 3)
-        return inFormat(r, await r.schemaById(n, idSubject, flag(q, "fetchMaxId")), q.get("format"));
+      if (p.length === 3) {
+        const found = await r.schemaById(n, idSubject, {
+          fetchMaxId: flag(q, "fetchMaxId"),
+          qualifiedReferences: q.get("referenceFormat") === "qualified",
+        });
+        return inFormat(r, found, q.get("format"));
+      }
       if (p.length === 4 && d === "schema")
         return inFormat(r, await r.schemaById(n, idSubject), q.get("format")).schema;
-      if (p.length === 4 && d === "versions") return r.versionsOfId(n, deleted, idSubject);
+      if (p.length === 4 && d === "versions") return page(q, r.versionsOfId(n, deleted, idSubject));
       if (p.length === 4 && d === "subjects") {
         const vs = await r.versionsOfId(n, deleted, idSubject);
-        return [...new Set(vs.map((v) => v.subject))];
+        return page(q, Promise.resolve([...new Set(vs.map((v) => v.subject))]));
       }
     }
     return NOT_FOUND;
@@ -297,7 +315,7 @@ async function route(
   if (a === "subjects") {
     if (p.length === 1)
       return method === "GET"
-        ? r.listSubjects(q.get("subjectPrefix") ?? "", lookupFilter(q, false))
+        ? page(q, r.listSubjects(q.get("subjectPrefix") ?? "", lookupFilter(q, false)))
         : NOT_ALLOWED;
     const subject = b as string;
     if (p.length === 2) {
@@ -307,7 +325,7 @@ async function route(
     }
     if (c !== "versions") return NOT_FOUND;
     if (p.length === 3) {
-      if (method === "GET") return r.listVersions(subject, lookupFilter(q, true));
+      if (method === "GET") return page(q, r.listVersions(subject, lookupFilter(q, true)));
       if (method === "POST") return r.register(subject, await readBody(req), normalize, flag(q, "force"));
       return NOT_ALLOWED;
     }
@@ -344,6 +362,6 @@ async function route(
     if (method === "DELETE") return r.deleteMode(subject);
     return NOT_ALLOWED;
   }
-  if (a === "contexts" && p.length === 1) return method === "GET" ? r.listContexts() : NOT_ALLOWED;
+  if (a === "contexts" && p.length === 1) return method === "GET" ? page(q, r.listContexts()) : NOT_ALLOWED;
   return NOT_FOUND;
 }

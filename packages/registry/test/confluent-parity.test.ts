@@ -317,4 +317,36 @@ describe("Confluent parity", () => {
     // An invalid schema is reported before an unknown subject on lookup (parsed first).
     assert.equal((await api("POST", "/subjects/nobody-here", { schema: "{" })).body.error_code, 42201);
   });
+
+  // SubjectsResource.list, SubjectVersionsResource.listVersions, SchemasResource.getSchemas:
+  // offset and limit (AbstractSchemaRegistry.normalizeLimit: a limit outside (0, max] is the default).
+  it("listings page with offset and limit", async () => {
+    for (let i = 50; i < 54; i++) await reg("paged", rec(i));
+    assert.deepEqual((await api("GET", "/subjects/paged/versions?offset=1&limit=2")).body, [2, 3]);
+    assert.deepEqual((await api("GET", "/subjects/paged/versions?offset=3&limit=0")).body, [4]);
+    assert.deepEqual((await api("GET", "/subjects/paged/versions?offset=9")).body, []);
+    const all = (await api("GET", "/subjects")).body as string[];
+    assert.deepEqual((await api("GET", "/subjects?offset=1&limit=1")).body, all.slice(1, 2));
+    assert.equal((await api("GET", "/schemas?subjectPrefix=paged&limit=3")).body.length, 3);
+  });
+
+  // SchemasResource.getSchema with referenceFormat=qualified (Confluent 8): the references of a
+  // schema of a named context, looked up with ?subject=, are qualified with that context.
+  it("referenceFormat=qualified names references in the schema's context", async () => {
+    const address = avroRecord("Address", [{ name: "city", type: "string" }]);
+    const person = avroRecord("Person", [{ name: "home", type: "Address" }]);
+    await api("POST", "/subjects/:.refs:address/versions", { schema: address });
+    const p = await api("POST", "/subjects/:.refs:person/versions", {
+      schema: person,
+      references: [{ name: "Address", subject: "address", version: 1 }],
+    });
+    assert.equal(p.status, 200, JSON.stringify(p.body));
+    const plain = await api("GET", `/schemas/ids/${p.body.id}?subject=:.refs:person`);
+    assert.deepEqual(plain.body.references, [{ name: "Address", subject: "address", version: 1 }]);
+    const qualified = await api(
+      "GET",
+      `/schemas/ids/${p.body.id}?subject=:.refs:person&referenceFormat=qualified`,
+    );
+    assert.deepEqual(qualified.body.references, [{ name: "Address", subject: ":.refs:address", version: 1 }]);
+  });
 });
