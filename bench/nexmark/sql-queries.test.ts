@@ -3,8 +3,8 @@
  * each query's final table equals the reference implementation (reference.ts, itself checked
  * against Flink's output) for q0-q11, and a direct computation over the generated events for
  * q14-q22 (q18 and q19, whose ties Flink breaks in arrival order, by the invariants that hold
- * whatever the ties). q12 runs on processing time: its SQL is not run here (Fleuve SQL has no
- * processing-time group windows yet; docs/sql.md).
+ * whatever the ties). q12 runs on processing time: q12-proctime.test.ts runs its SQL on a manual
+ * clock.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";

@@ -23,7 +23,7 @@ import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { planRank } from "./rank.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
-import { planScan, planStreamTable } from "./scan.js";
+import { planScan, planStreamTable, withProctime } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
 import { isAggregateName, userFunction, withFunctions } from "./user-functions.js";
@@ -131,6 +131,14 @@ function isExpr(v: unknown): v is Expr {
   );
 }
 
+/** A processing-time attribute's type: TIMESTAMP_LTZ(3) (Flink's `TIMESTAMP_LTZ(3) *PROCTIME*`). */
+const PROCTIME_TYPE = { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true } as const;
+
+/** Whether `e` is `PROCTIME()`. */
+function isProctimeCall(e: Expr): boolean {
+  return e.kind === "call" && e.name.toUpperCase() === "PROCTIME" && e.args.length === 0;
+}
+
 /** `(VALUES ())`: the one row of no columns a SELECT without FROM reads. */
 const oneEmptyRow: TableRef = {
   kind: "derived",
@@ -203,7 +211,13 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
     scope = over.scope;
   }
   // The select list: `*`, `t.*` and expressions, named by alias, column name or EXPR$i.
-  const outs: { name: string; eval: (row: Row) => unknown; type: Column["type"]; source?: string }[] = [];
+  const outs: {
+    name: string;
+    eval: (row: Row) => unknown;
+    type: Column["type"];
+    source?: string;
+    proctime?: boolean;
+  }[] = [];
   const starNames = new Set<string>();
   select.items.forEach((item, i) => {
     const e = item.expr;
@@ -221,9 +235,15 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
       }
       return;
     }
-    const compiled = compileExpression(e, scope);
     const name =
       item.alias ?? (e.kind === "column" ? (e.name.parts[e.name.parts.length - 1] as string) : `EXPR$${i}`);
+    if (isProctimeCall(e)) {
+      // A new processing-time attribute (q12's `SELECT *, PROCTIME() AS p_time`): set after the
+      // projection by the job's clock.
+      outs.push({ name, eval: () => null, type: PROCTIME_TYPE, proctime: true });
+      return;
+    }
+    const compiled = compileExpression(e, scope);
     const source = e.kind === "column" ? findColumn(input, e.name, e.pos)?.name : undefined;
     outs.push({
       name,
@@ -245,13 +265,15 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
     }
     named.add(o.name);
   }
-  const projected = stream
+  let projected = stream
     .map((row) => {
       const out: Row = {};
       for (const o of outs) out[o.name] = o.eval(row);
       return withKindOf(out, row);
     })
     .name(`Calc(select=[${outs.map((o) => o.name).join(", ")}])`);
+  const newProctime = outs.find((o) => o.proctime === true)?.name;
+  if (newProctime !== undefined) projected = withProctime(projected, newProctime);
   // A rowtime column selected as is stays the event-time attribute (record timestamps are kept);
   // so do the window columns of a window TVF's rows (for a window join).
   const renamed = (col: string | undefined) =>
@@ -268,7 +290,7 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
     columns: outs.map((o) => ({ name: o.name, type: o.type })),
     rowtime,
     // A processing-time attribute selected as is stays one (deduplication and lookup joins use it).
-    proctime: renamed(input.proctime),
+    proctime: newProctime ?? renamed(input.proctime),
     window,
     // A projection keeps the kinds of its input; the unique key survives if all its columns do.
     changelog: projectMode(input.changelog, outs),
@@ -393,6 +415,14 @@ function windowTvfRows(tvf: WindowTvf): Relation {
       "aggregate session windows with GROUP BY window_start, window_end",
     );
   }
+  if (tvf.time === "proctime") {
+    // As Flink's planner: a processing-time window table function only feeds a window aggregation.
+    throw unsupported(
+      `${tvf.kind} window rows on processing time without GROUP BY`,
+      tvf.pos,
+      "aggregate them with GROUP BY window_start, window_end",
+    );
+  }
   const { input, size, slide, offset } = tvf;
   for (const c of WINDOW_COLUMN_NAMES) {
     if (input.columns.some((x) => x.name === c))
@@ -467,18 +497,20 @@ function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanConte
     throw invalid(`${fn}: the time column must be DESCRIPTOR(column)`, call.pos);
   }
   const column = timecol.columns[0] as string;
-  if (input.rowtime === undefined) {
+  const proctime = input.proctime !== undefined && column === input.proctime;
+  if (input.rowtime === undefined && !proctime) {
     throw invalid(
-      `${fn}: table ${data.table.parts.join(".")} has no event-time attribute; declare WATERMARK FOR ${column} AS ... in its CREATE TABLE (processing-time windows are not supported yet)`,
+      `${fn}: table ${data.table.parts.join(".")} has no time attribute ${column}; declare WATERMARK FOR ${column} AS ... (event time) or ${column} AS PROCTIME() (processing time) in its CREATE TABLE`,
       call.pos,
     );
   }
-  if (column !== input.rowtime) {
+  if (column !== input.rowtime && !proctime) {
     throw invalid(
-      `${fn}: DESCRIPTOR(${column}) must name the event-time attribute ${input.rowtime} of ${data.table.parts.join(".")}`,
+      `${fn}: DESCRIPTOR(${column}) must name the event-time attribute ${input.rowtime} of ${data.table.parts.join(".")}${input.proctime === undefined ? "" : ` or its processing-time attribute ${input.proctime}`}`,
       call.pos,
     );
   }
+  const time = proctime ? ("proctime" as const) : ("rowtime" as const);
   if (fn === "SESSION") {
     const gap = intervalArgument(args.get("GAP"), "gap", fn, call.pos);
     return {
@@ -488,6 +520,7 @@ function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanConte
       slide: gap,
       offset: 0,
       partitionBy: data.partitionBy,
+      time,
       pos: call.pos,
     };
   }
@@ -502,5 +535,5 @@ function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanConte
   if (fn === "CUMULATE" && (slide <= 0 || size % slide !== 0))
     throw invalid(`CUMULATE: the size (${size} ms) must be a multiple of the step (${slide} ms)`, call.pos);
   const offset = args.has("OFFSET") ? intervalArgument(args.get("OFFSET"), "offset", fn, call.pos) : 0;
-  return { kind: fn, input, size, slide, offset, partitionBy: [], pos: call.pos };
+  return { kind: fn, input, size, slide, offset, partitionBy: [], time, pos: call.pos };
 }

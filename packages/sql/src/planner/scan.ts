@@ -27,6 +27,7 @@ import type { StreamTableDefinition, TableDefinition } from "../catalog.js";
 import { formatDecoder, requireBytes, splitTableFormat } from "../formats/table-format.js";
 import type { Expr } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
+import { ProctimeOperator } from "../runtime/proctime.js";
 import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
@@ -185,9 +186,10 @@ export function planScan(
   for (const c of def.columns) {
     if (c.kind !== "computed") continue;
     if (c.expr.kind === "call" && c.expr.name === "PROCTIME" && c.expr.args.length === 0) {
-      // A processing-time attribute (`proc_time AS PROCTIME()`): the wall clock when the row is read.
+      // A processing-time attribute (`proc_time AS PROCTIME()`): the job's clock when the row is
+      // read, set by a ProctimeOperator after decoding (null until then).
       proctime = c.name;
-      computed.push({ name: c.name, eval: () => Date.now() });
+      computed.push({ name: c.name, eval: () => null });
       columns.push({
         name: c.name,
         type: { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true },
@@ -244,6 +246,7 @@ export function planScan(
     })
     .name(`RowDecoder(table=[${name}], fields=[${columns.map((c) => c.name).join(", ")}])`);
 
+  if (proctime !== undefined) stream = withProctime(stream, proctime);
   const watermarked = withWatermark(stream, def, columns);
   stream = watermarked.stream;
   const rowtime = watermarked.rowtime;
@@ -259,6 +262,11 @@ export function planScan(
     };
   }
   return { stream, columns, rowtime, proctime, alias, changelog: INSERT_ONLY };
+}
+
+/** `stream` with its column `column` set to the job's processing time as each row passes. */
+export function withProctime(stream: DataStream<Row>, column: string): DataStream<Row> {
+  return stream.transform(`ProcTime(${column})`, () => new ProctimeOperator(column));
 }
 
 /**
@@ -322,7 +330,21 @@ function withWatermark(
 export function planStreamTable(def: StreamTableDefinition, alias: string): Relation {
   const name = def.schema.name.parts.join(".");
   const columns: Column[] = [];
+  let proctime: string | undefined;
   for (const c of def.schema.columns) {
+    if (
+      c.kind === "computed" &&
+      c.expr.kind === "call" &&
+      c.expr.name === "PROCTIME" &&
+      c.expr.args.length === 0
+    ) {
+      proctime = c.name;
+      columns.push({
+        name: c.name,
+        type: { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true },
+      });
+      continue;
+    }
     if (c.kind !== "physical") {
       throw unsupported(
         `${c.kind} column ${c.name} of DataStream table ${name}`,
@@ -332,8 +354,16 @@ export function planStreamTable(def: StreamTableDefinition, alias: string): Rela
     }
     columns.push({ name: c.name, type: c.type });
   }
-  const { stream, rowtime } = withWatermark(def.stream, def.schema, columns);
-  return { stream, columns, rowtime, alias, changelog: INSERT_ONLY };
+  // The stream's records are the application's objects: the processing-time column goes on a copy.
+  const input =
+    proctime === undefined
+      ? def.stream
+      : withProctime(
+          def.stream.map((row) => ({ ...row })),
+          proctime,
+        );
+  const { stream, rowtime } = withWatermark(input, def.schema, columns);
+  return { stream, columns, rowtime, proctime, alias, changelog: INSERT_ONLY };
 }
 
 /**

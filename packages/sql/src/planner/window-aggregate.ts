@@ -9,15 +9,18 @@
 import {
   type AggregateFunction,
   EventTimeSessionWindows,
+  ProcessingTimeSessionWindows,
   type ProcessWindowFunction,
   SlidingEventTimeWindows,
+  SlidingProcessingTimeWindows,
   type TimeWindow,
   TumblingEventTimeWindows,
+  TumblingProcessingTimeWindows,
   type WindowAssigner,
 } from "@fleuve/core";
 import type { Expr, Select, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
-import { CumulativeEventTimeWindows } from "../runtime/cumulate-windows.js";
+import { CumulativeEventTimeWindows, CumulativeProcessingTimeWindows } from "../runtime/cumulate-windows.js";
 import {
   type AggAcc,
   aggregateOutputScope,
@@ -55,6 +58,8 @@ export interface WindowTvf {
   readonly offset: number;
   /** SESSION's PARTITION BY keys. */
   readonly partitionBy: readonly Expr[];
+  /** Whether the windows are in event time (the input's rowtime) or processing time (its proctime). */
+  readonly time: "rowtime" | "proctime";
   readonly pos: SourcePos;
 }
 
@@ -248,14 +253,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   };
 
   const keyOf = keyEvals.length === 0 ? () => "" : (row: Row) => JSON.stringify(keyEvals.map((k) => k(row)));
-  const assigner: WindowAssigner<Row, TimeWindow> =
-    tvf.kind === "CUMULATE"
-      ? new CumulativeEventTimeWindows(tvf.slide, tvf.size, tvf.offset)
-      : tvf.kind === "TUMBLE"
-        ? TumblingEventTimeWindows.of<Row>(tvf.size, tvf.offset)
-        : tvf.kind === "HOP"
-          ? SlidingEventTimeWindows.of<Row>(tvf.size, tvf.slide, tvf.offset)
-          : (EventTimeSessionWindows.withGap<Row>(tvf.size) as unknown as WindowAssigner<Row, TimeWindow>);
+  const assigner = windowAssigner(tvf);
   const result = stream
     .keyBy(keyOf)
     .window(assigner)
@@ -267,15 +265,46 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const columns: Column[] = items.map((i) => ({ name: i.name, type: i.type }));
   // The output records carry the window's max timestamp (window_time): a selected window_time
   // stays an event-time attribute for a following window.
-  const rowtime = items.find((i) => i.isWindowTime)?.name;
+  // Processing-time windows give no event-time attribute, and (as in Flink) no windowed rows for a
+  // window Top-N or window join, which run on event time.
+  const proctime = tvf.time === "proctime";
+  const rowtime = proctime ? undefined : items.find((i) => i.isWindowTime)?.name;
   // Selected window bounds keep the rows windowed: a window Top-N or window join may follow.
   const start = items.find((i) => i.windowColumn === "window_start")?.name;
   const end = items.find((i) => i.windowColumn === "window_end")?.name;
   const window =
-    start !== undefined && end !== undefined
+    !proctime && start !== undefined && end !== undefined
       ? { start, end, spec: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)` }
       : undefined;
   return { stream: result, columns, rowtime, window, changelog: INSERT_ONLY };
+}
+
+/**
+ * The DataStream window assigner of `tvf`: in event time by the record timestamps (the rowtime),
+ * in processing time by the window operator's clock when a row arrives, as Flink assigns
+ * processing-time windows (a window fires on a processing-time timer at its end; at the end of a
+ * bounded input the windows still open are not fired, as in Flink).
+ */
+function windowAssigner(tvf: WindowTvf): WindowAssigner<Row, TimeWindow> {
+  const proc = tvf.time === "proctime";
+  switch (tvf.kind) {
+    case "CUMULATE":
+      return proc
+        ? new CumulativeProcessingTimeWindows(tvf.slide, tvf.size, tvf.offset)
+        : new CumulativeEventTimeWindows(tvf.slide, tvf.size, tvf.offset);
+    case "TUMBLE":
+      return proc
+        ? TumblingProcessingTimeWindows.of<Row>(tvf.size, tvf.offset)
+        : TumblingEventTimeWindows.of<Row>(tvf.size, tvf.offset);
+    case "HOP":
+      return proc
+        ? SlidingProcessingTimeWindows.of<Row>(tvf.size, tvf.slide, tvf.offset)
+        : SlidingEventTimeWindows.of<Row>(tvf.size, tvf.slide, tvf.offset);
+    case "SESSION":
+      return (proc
+        ? ProcessingTimeSessionWindows.withGap<Row>(tvf.size)
+        : EventTimeSessionWindows.withGap<Row>(tvf.size)) as unknown as WindowAssigner<Row, TimeWindow>;
+  }
 }
 
 function windowColumnsIn(e: Expr): WindowColumn[] {
@@ -325,11 +354,10 @@ export function planGroupWindow(select: Select, input: Relation): Relation | und
   const time = call.args[0];
   if (time?.kind !== "column") throw invalid(`${kind}: the first argument must be the time column`, call.pos);
   const timeName = time.name.parts[time.name.parts.length - 1] as string;
-  if (input.proctime !== undefined && timeName === input.proctime)
-    throw unsupported(`a ${kind} group window on processing time`, call.pos);
-  if (input.rowtime === undefined || timeName !== input.rowtime) {
+  const proctime = input.proctime !== undefined && timeName === input.proctime;
+  if (!proctime && (input.rowtime === undefined || timeName !== input.rowtime)) {
     throw invalid(
-      `${kind}(${printExpr(time)}, ...): the time column must be the event-time attribute${input.rowtime === undefined ? " (the input has none)" : ` ${input.rowtime}`}`,
+      `${kind}(${printExpr(time)}, ...): the time column must be the event-time attribute${input.rowtime === undefined ? " (the input has none)" : ` ${input.rowtime}`}${input.proctime === undefined ? "" : ` or the processing-time attribute ${input.proctime}`}`,
       call.pos,
     );
   }
@@ -344,6 +372,7 @@ export function planGroupWindow(select: Select, input: Relation): Relation | und
     slide,
     offset: 0,
     partitionBy: kind === "SESSION" ? keys : [],
+    time: proctime ? "proctime" : "rowtime",
     pos: call.pos,
   };
   const column = (name: WindowColumn, pos: SourcePos): Expr => ({

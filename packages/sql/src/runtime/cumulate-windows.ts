@@ -8,9 +8,11 @@
 import {
   EventTimeTrigger,
   getWindowStartWithOffset,
+  ProcessingTimeTrigger,
   TimeWindow,
   type Trigger,
   type WindowAssigner,
+  type WindowAssignerContext,
 } from "@fleuve/core";
 import type { Row } from "../planner/values.js";
 
@@ -52,5 +54,35 @@ export class CumulativeEventTimeWindows implements WindowAssigner<Row, TimeWindo
 
   toString(): string {
     return `CumulativeEventTimeWindows(step ${this.step}, size ${this.size}, offset ${this.offset})`;
+  }
+}
+
+/**
+ * CUMULATE windows in processing time: a row belongs to the windows of the window operator's
+ * clock when it arrives, and each window fires on a processing-time timer at its end.
+ */
+export class CumulativeProcessingTimeWindows implements WindowAssigner<Row, TimeWindow> {
+  constructor(
+    private readonly step: number,
+    private readonly size: number,
+    private readonly offset: number,
+  ) {}
+
+  assignWindows(_row: Row, _timestamp: number, ctx: WindowAssignerContext): readonly TimeWindow[] {
+    return cumulativeWindows(ctx.getCurrentProcessingTime(), this.step, this.size, this.offset).map(
+      ([s, e]) => new TimeWindow(s, e),
+    );
+  }
+
+  getDefaultTrigger(): Trigger<Row, TimeWindow> {
+    return ProcessingTimeTrigger.create() as Trigger<Row, TimeWindow>;
+  }
+
+  isEventTime(): boolean {
+    return false;
+  }
+
+  toString(): string {
+    return `CumulativeProcessingTimeWindows(step ${this.step}, size ${this.size}, offset ${this.offset})`;
   }
 }

@@ -127,7 +127,7 @@ const invalidCases: [string, string][] = [
   ],
   [
     "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE p, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end",
-    "TUMBLE: table p has no event-time attribute; declare WATERMARK FOR ts AS ... in its CREATE TABLE (processing-time windows are not supported yet) (line 1, column 42)",
+    "TUMBLE: table p has no time attribute ts; declare WATERMARK FOR ts AS ... (event time) or ts AS PROCTIME() (processing time) in its CREATE TABLE (line 1, column 42)",
   ],
   [
     "SELECT b, COUNT(*) FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end",

@@ -1,0 +1,20 @@
+/**
+ * A processing-time attribute (`proc_time AS PROCTIME()`, or `PROCTIME()` in a select list): the
+ * column gets the job's processing time when the row passes this operator. It reads the runtime's
+ * clock rather than `Date.now()`, so a job given a manual clock (tests) sees that clock.
+ */
+
+import { OneInputOperator } from "@fleuve/core/spi";
+import type { Row } from "../planner/values.js";
+
+/** Sets `column` of every row to the current processing time (epoch ms), in place. */
+export class ProctimeOperator extends OneInputOperator<Row, Row> {
+  constructor(private readonly column: string) {
+    super();
+  }
+
+  processElement(row: Row, timestamp: number): void {
+    row[this.column] = this.runtime.processingTime.now();
+    this.output.collect(row, timestamp);
+  }
+}
