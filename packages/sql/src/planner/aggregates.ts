@@ -16,7 +16,7 @@
  */
 
 import type { AggregateFunctionDefinition, RegisteredFunction } from "../functions.js";
-import type { Expr, SourcePos } from "../parser/ast.js";
+import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { type Compiled, compileExpression, type Scope } from "./compile-expression.js";
 import { invalid } from "./problems.js";
@@ -202,6 +202,30 @@ function callUser(a: AggregateCall, m: (...x: never[]) => unknown, args: unknown
  * accumulator or a part of it, which the next `accumulate` changes in place, and the operators
  * keep and emit this value (the previous result of an update, rows already sent downstream).
  */
+/**
+ * User aggregate `f` over `rows` from a fresh accumulator, each row's arguments from `args`
+ * (MATCH_RECOGNIZE's aggregates over the rows mapped to a variable); a throw names the function.
+ */
+export function userAggregateOver(
+  f: RegisteredFunction,
+  rows: readonly Row[],
+  args: readonly ((row: Row) => unknown)[],
+): unknown {
+  const d = f.definition as AggregateFunctionDefinition;
+  const call = (m: (...x: never[]) => unknown, xs: unknown[]): unknown => {
+    let v: unknown;
+    try {
+      v = (m as (...x: unknown[]) => unknown).apply(d, xs);
+    } catch (err) {
+      throw functionFailed(f, err);
+    }
+    return checkSync(f, v);
+  };
+  let acc = call(d.createAccumulator, []);
+  for (const row of rows) acc = call(d.accumulate, [acc, ...args.map((a) => a(row) ?? null)]) ?? acc;
+  return detached(call(d.getValue, [acc]) ?? null);
+}
+
 function detached(v: unknown): unknown {
   return typeof v === "object" && v !== null ? structuredClone(v) : v;
 }
@@ -355,13 +379,7 @@ export function aggregateOutputScope<O>(
     intercept(e) {
       const a = aggIndex.get(e);
       if (a !== undefined) {
-        const call = aggregates[a] as AggregateCall;
-        const type =
-          call.user !== undefined
-            ? call.user.f.resultType
-            : call.call.name === "COUNT"
-              ? BIGINT
-              : call.arg?.type;
+        const type = aggregateType(aggregates[a] as AggregateCall);
         return { eval: (o) => aggValue(o, a) ?? null, type };
       }
       const x = extra?.(e);
@@ -383,6 +401,15 @@ export function aggregateOutputScope<O>(
 }
 
 const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as const;
+
+/** The type of an aggregate's result: a user aggregate's declared one, BIGINT for COUNT, else its argument's. */
+export function aggregateType(call: AggregateCall): DataType | undefined {
+  return call.user !== undefined
+    ? call.user.f.resultType
+    : call.call.name === "COUNT"
+      ? BIGINT
+      : call.arg?.type;
+}
 
 /** The name of select item `i`: its alias, its column name, or EXPR$i as Flink names it. */
 export function itemName(item: { expr: Expr; alias?: string | undefined }, i: number): string {

@@ -34,11 +34,13 @@ import {
 import { FleuveError } from "@fleuve/core";
 import type { DataType, Expr, MatchRecognize, PatternTerm, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { userAggregateOver } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation } from "./relation.js";
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
+import { isAggregateName, userFunction } from "./user-functions.js";
 import type { Row } from "./values.js";
 
 /** The universal pattern variable: every row of the match. */
@@ -453,7 +455,7 @@ function navigationScope(
         return { eval: (row) => row[key] ?? null, type: r.col.type };
       },
       intercept(x) {
-        if (x.kind === "call" && (isNavigation(x.name) || AGGREGATE_FUNCTIONS.has(x.name)))
+        if (x.kind === "call" && (isNavigation(x.name) || isAggregateName(x.name)))
           throw invalid(`${x.name} inside ${what} in ${where}`, x.pos);
         return undefined;
       },
@@ -516,6 +518,25 @@ function navigationScope(
           },
           type: compiled.type,
         };
+      }
+      const user = userFunction(name);
+      if (user?.definition.kind === "aggregate" && e.over === undefined) {
+        // A user aggregate over the rows mapped to one variable (or all rows), as Flink runs them.
+        if (e.distinct || e.filter !== undefined)
+          throw unsupported(
+            `${name}(${e.distinct ? "DISTINCT " : ""}...)${e.filter ? " FILTER" : ""} in MATCH_RECOGNIZE`,
+            e.pos,
+          );
+        const args = e.args.map((a) => overRow(a, name));
+        const vars = [...new Set(args.map((a) => a.variable))];
+        if (vars.length > 1)
+          throw invalid(
+            `${user.name} in ${where} refers to ${vars.map((v) => (v === ALL ? "unqualified columns" : v)).join(" and ")}: an aggregate's arguments may refer to one pattern variable only`,
+            e.pos,
+          );
+        const variable = vars[0] ?? ALL;
+        const evals = args.map((a) => a.compiled.eval);
+        return { eval: (nav) => userAggregateOver(user, nav.rows(variable), evals), type: user.resultType };
       }
       if (AGGREGATE_FUNCTIONS.has(name) && e.over === undefined) {
         if (e.distinct)

@@ -16,11 +16,13 @@ import { printExpr } from "../parser/printer.js";
 import {
   type AggAcc,
   type AggregateCall,
+  aggregateType,
   type CallExpr,
   children,
   compileAggregates,
   createAcc,
   inputOf,
+  requireUserMethods,
   resultOf,
   updateAcc,
 } from "./aggregates.js";
@@ -28,7 +30,7 @@ import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { findColumn, type Relation, rowScope } from "./relation.js";
-import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
+import { isAggregateName } from "./user-functions.js";
 import type { Row } from "./values.js";
 
 /** The OVER calls in `e` (aggregate calls with an OVER clause). */
@@ -89,8 +91,12 @@ export function planOverAggregate(
     const over = c.over;
     if (over === undefined || over.kind === "ref" || over.base !== undefined)
       throw unsupported("OVER w (named windows)", c.pos, "write the window in each OVER (...)");
-    if (!AGGREGATE_FUNCTIONS.has(c.name))
-      throw unsupported(`${c.name}(...) OVER (...)`, c.pos, "COUNT, SUM, MIN, MAX and AVG run over windows");
+    if (!isAggregateName(c.name))
+      throw unsupported(
+        `${c.name}(...) OVER (...)`,
+        c.pos,
+        "COUNT, SUM, MIN, MAX, AVG and user aggregates run over windows",
+      );
     return over;
   });
   const text = (s: WindowSpec) =>
@@ -130,6 +136,11 @@ export function planOverAggregate(
     calls.map((c) => ({ ...c, over: undefined })),
     inputScope,
   );
+  // A bounded frame retracts the rows that leave it, as Flink's bounded OVER functions do.
+  if (frame.preceding !== undefined)
+    requireUserMethods(aggregates, {
+      retract: `a bounded ${frame.unit} OVER frame retracts the rows leaving it`,
+    });
   const keys = spec.partitionBy.map((e) => compileExpression(e, inputScope).eval);
   const keyOf = keys.length === 0 ? () => "" : (row: Row) => JSON.stringify(keys.map((k) => k(row)));
   const rowtime = input.rowtime as string;
@@ -146,7 +157,7 @@ export function planOverAggregate(
       const i = index.get(e);
       if (i === undefined) return undefined;
       const name = names[i] as string;
-      return { eval: (row) => row[name] ?? null, type: aggregates[i]?.arg?.type };
+      return { eval: (row) => row[name] ?? null, type: aggregateType(aggregates[i] as AggregateCall) };
     },
   };
   void select;
