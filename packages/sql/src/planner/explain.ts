@@ -375,20 +375,20 @@ export function explainStatement(
   };
   for (const t of tables) {
     try {
-      note(planQuery(scanAll(t), { ...ctx, env: scratchEnvironment(ctx) }).changelog);
+      note(planQuery(scanAll(t), { ...ctx, env: scratchEnvironment(ctx), explaining: true }).changelog);
     } catch {
       // A table only a window TVF or a join can read is planned with the whole statement below.
     }
   }
   for (const q of queries.slice(1)) {
     try {
-      note(planQuery(q, { ...ctx, env: scratchEnvironment(ctx) }).changelog);
+      note(planQuery(q, { ...ctx, env: scratchEnvironment(ctx), explaining: true }).changelog);
     } catch {
       // Planned as part of the whole statement below, whose errors are the ones to report.
     }
   }
   const scratch = scratchEnvironment(ctx);
-  const mode = plan(statement, { ...ctx, env: scratch });
+  const mode = plan(statement, { ...ctx, env: scratch, explaining: true });
   note(mode);
   const graph = scratch.getStreamGraph();
   const modes = nodeModes(graph, producers);

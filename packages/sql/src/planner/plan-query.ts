@@ -45,6 +45,12 @@ export interface PlanContext {
   readonly catalog: Catalog;
   /** The user-defined functions queries may call. */
   readonly functions?: FunctionCatalog;
+  /**
+   * Planning for EXPLAIN on a scratch environment: a table registered from a DataStream is read
+   * from a stand-in source there (its stream belongs to the job's environment, which EXPLAIN
+   * must not add operators to), shown as Flink shows it, `DataStreamScan(table=[...])`.
+   */
+  readonly explaining?: boolean;
 }
 
 /** Plans `query` into a relation. */
@@ -396,7 +402,14 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
     );
   }
   if ("table" in found) return planScan(found.table, ctx.env, ctx.connectors, name);
-  if ("stream" in found) return planStreamTable(found.stream, name);
+  if ("stream" in found) {
+    if (ctx.explaining !== true) return planStreamTable(found.stream, name);
+    const fields = found.stream.schema.columns.map((c) => c.name).join(", ");
+    const standIn = ctx.env.fromCollection<Row>([], {
+      name: `DataStreamScan(table=[${name}], fields=[${fields}])`,
+    });
+    return planStreamTable({ ...found.stream, stream: standIn }, name);
+  }
   const rel = planQuery(found.query, ctx);
   return renameColumns({ ...rel, alias: name }, found.view.columns);
 }

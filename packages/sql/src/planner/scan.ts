@@ -264,9 +264,12 @@ export function planScan(
   return { stream, columns, rowtime, proctime, alias, changelog: INSERT_ONLY };
 }
 
-/** `stream` with its column `column` set to the job's processing time as each row passes. */
-export function withProctime(stream: DataStream<Row>, column: string): DataStream<Row> {
-  return stream.transform(`ProcTime(${column})`, () => new ProctimeOperator(column));
+/**
+ * `stream` with its column `column` set to the job's processing time as each row passes (on a
+ * copy of the row when `copy`).
+ */
+export function withProctime(stream: DataStream<Row>, column: string, copy = false): DataStream<Row> {
+  return stream.transform(`ProcTime(${column})`, () => new ProctimeOperator(column, copy));
 }
 
 /**
@@ -355,13 +358,7 @@ export function planStreamTable(def: StreamTableDefinition, alias: string): Rela
     columns.push({ name: c.name, type: c.type });
   }
   // The stream's records are the application's objects: the processing-time column goes on a copy.
-  const input =
-    proctime === undefined
-      ? def.stream
-      : withProctime(
-          def.stream.map((row) => ({ ...row })),
-          proctime,
-        );
+  const input = proctime === undefined ? def.stream : withProctime(def.stream, proctime, true);
   const { stream, rowtime } = withWatermark(input, def.schema, columns);
   return { stream, columns, rowtime, proctime, alias, changelog: INSERT_ONLY };
 }

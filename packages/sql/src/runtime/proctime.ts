@@ -7,14 +7,21 @@
 import { OneInputOperator } from "@fleuve/core/spi";
 import type { Row } from "../planner/values.js";
 
-/** Sets `column` of every row to the current processing time (epoch ms), in place. */
+/**
+ * Sets `column` of every row to the current processing time (epoch ms): in place, or on a copy
+ * when the rows are the application's own objects (a DataStream table's records).
+ */
 export class ProctimeOperator extends OneInputOperator<Row, Row> {
-  constructor(private readonly column: string) {
+  constructor(
+    private readonly column: string,
+    private readonly copy = false,
+  ) {
     super();
   }
 
   processElement(row: Row, timestamp: number): void {
-    row[this.column] = this.runtime.processingTime.now();
-    this.output.collect(row, timestamp);
+    const out = this.copy ? { ...row } : row;
+    out[this.column] = this.runtime.processingTime.now();
+    this.output.collect(out, timestamp);
   }
 }

@@ -156,3 +156,49 @@ test("EXPLAIN reports what planning the statement would: an unknown column, a st
       isFleuveError(e, "FLEUVE_SQL_UNSUPPORTED") && /EXPLAIN takes a query or an INSERT INTO/.test(e.message),
   );
 });
+
+test("EXPLAIN of a query over a DataStream table shows its DataStreamScan and adds nothing to the job", async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+  const tEnv = sql(env);
+  tEnv.createTemporaryView(
+    "ev",
+    env.fromCollection([{ k: 1, v: 2, ts: 5 }]),
+    "k BIGINT, v BIGINT, ts TIMESTAMP_LTZ(3), p AS PROCTIME(), WATERMARK FOR ts AS SOURCE_WATERMARK()",
+  );
+  const nodes = env.getStreamGraph().nodes.length;
+  const plan = async (q: string) =>
+    String((await (await tEnv.executeSql(`EXPLAIN ${q}`)).collect())[0]?.result);
+  const grouped = await plan("SELECT k, SUM(v) FROM ev GROUP BY k");
+  assert.equal(
+    grouped,
+    [
+      "== Abstract Syntax Tree ==",
+      "LogicalProject(k, EXPR$1=[SUM(v)])",
+      "+- LogicalAggregate(group=[{k}], SUM(v))",
+      "   +- LogicalTableScan(table=[ev])",
+      "",
+      "== Optimized Physical Plan ==",
+      "GroupAggregate(groupBy=[k], select=[k, SUM(v)]) [changelogMode=[I,UB,UA,D], state=[accumulators and row count per key], parallelism=1]",
+      "+- Exchange(distribution=[hash[k]], changelogMode=[I])",
+      "   +- ProcTime(p) [changelogMode=[I], parallelism=1]",
+      "      +- DataStreamScan(table=[ev], fields=[k, v, ts, p]) [changelogMode=[I], parallelism=1]",
+      "",
+      "== Changelog ==",
+      "the query emits [I,UB,UA,D]: updates from GroupAggregate(groupBy=[k], select=[k, SUM(v)])",
+    ].join("\n"),
+  );
+  const windowed = await plan(
+    "SELECT k, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY k, window_start, window_end",
+  );
+  assert.match(
+    windowed,
+    /Window\(TumblingEventTimeWindows\(1000\).*\n\+- Exchange.*\n {3}\+- ProcTime\(p\).*\n {6}\+- DataStreamScan\(table=\[ev\]/,
+  );
+  const proc = await plan(
+    "SELECT k, COUNT(*) FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(p), INTERVAL '1' SECOND)) GROUP BY k, window_start, window_end",
+  );
+  assert.match(proc, /Window\(TumblingProcessingTimeWindows\(1000\), ProcessingTimeTrigger\(\)/);
+  // The job still has only the stream's own source; the DataStream table's query still runs.
+  assert.equal(env.getStreamGraph().nodes.length, nodes);
+  assert.deepEqual(await (await tEnv.executeSql("SELECT k, v FROM ev")).collect(), [{ k: 1, v: 2 }]);
+});
