@@ -125,10 +125,15 @@ export function rowScope(
         const known = rel.columns
           .map((c) => (c.qualifier === undefined ? sqlNameOf(c) : `${c.qualifier}.${sqlNameOf(c)}`))
           .join(", ");
-        throw invalid(`unknown column ${name.parts.join(".")}: ${what} has ${known}`, pos, {
-          column: name.parts.join("."),
-          columns: rel.columns.map((c) => c.name),
-        });
+        // No columns at all: the one empty row of a SELECT without FROM.
+        throw invalid(
+          `unknown column ${name.parts.join(".")}: ${what} has ${known || "no columns (a SELECT without FROM)"}`,
+          pos,
+          {
+            column: name.parts.join("."),
+            columns: rel.columns.map((c) => c.name),
+          },
+        );
       }
       onColumn?.(col);
       const key = col.name;
