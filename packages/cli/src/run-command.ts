@@ -545,6 +545,7 @@ async function runGroup(
       {
         jobName: def.name,
         snapshot: () => worker.snapshot(),
+        plan: worker.plan(),
         result: worker.finished,
         controls: {
           // A savepoint of the whole group, by default on the shared checkpoint directory.
@@ -557,7 +558,7 @@ async function runGroup(
         },
         group: async () => {
           const s = await groupStatus(group, worker, true);
-          return { ...s, units: worker.units };
+          return { ...s, units: worker.units, unitTasks: worker.unitTasks };
         },
       },
       io,

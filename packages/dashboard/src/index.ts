@@ -30,4 +30,6 @@ export {
   DEFAULT_DASHBOARD_PORT,
   type GroupView,
   startDashboard,
+  type UnitAssignment,
+  unitAssignments,
 } from "./server.js";

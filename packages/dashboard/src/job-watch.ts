@@ -44,12 +44,26 @@ export interface CheckpointEntry {
   readonly merged?: boolean;
 }
 
-/** A restart or failure of the job, or a control that failed. */
+/**
+ * A restart or failure of the job, or a control that failed. A restart carries the failure that
+ * caused it (message, code, stack, operator) as the job's metrics keep it (`JobFailure`).
+ */
 export interface ExceptionEntry {
+  /** When the job gave the failed attempt up, or the dashboard saw the failure (ms since the epoch). */
   readonly at: number;
   readonly kind: "restart" | "failure" | "control";
   readonly message: string;
   readonly code?: string;
+  /** The error's stack and its causes'. */
+  readonly stack?: string;
+  /** The operator the error names. */
+  readonly operator?: string;
+  /** `--group` jobs: the unit that restarted. */
+  readonly unit?: string;
+  /** Restarts: the job's (or unit's) restart count after this one. */
+  readonly restart?: number;
+  /** Restarts: the wait before restarting (ms, the restart strategy's delay). */
+  readonly restartDelayMs?: number;
 }
 
 /** Per second figures of the job (one element per sample). */
@@ -95,6 +109,8 @@ export class JobWatch {
   private seenCompleted = 0;
   private seenFailed = 0;
   private seenRestarts = 0;
+  /** Failures already listed, by unit, restart number and time (a group's units count apart). */
+  private readonly seenFailures = new Set<string>();
   private readonly sources = new Set<string>();
   private readonly sinks = new Set<string>();
 
@@ -240,14 +256,34 @@ export class JobWatch {
         ...(n > 1 ? { merged: true } : {}),
       });
     }
-    if (j.restarts > this.seenRestarts) {
-      const n = j.restarts - this.seenRestarts;
-      this.seenRestarts = j.restarts;
+    let described = 0;
+    for (const f of j.failures ?? []) {
+      const key = `${f.unit ?? ""}\u0000${f.restart}\u0000${f.at}`;
+      if (this.seenFailures.has(key)) continue;
+      this.seenFailures.add(key);
+      described++;
       this.addException({
-        at,
+        at: f.at,
         kind: "restart",
-        message: `the job restarted${n > 1 ? ` ${n} times` : ""} (restart ${j.restarts}) from its latest checkpoint after a failure; the metrics do not carry the failure's cause, which the job's log shows`,
+        message: f.message,
+        code: f.code,
+        ...(f.stack === undefined ? {} : { stack: f.stack }),
+        ...(f.operator === undefined ? {} : { operator: f.operator }),
+        ...(f.unit === undefined ? {} : { unit: f.unit }),
+        restart: f.restart,
+        restartDelayMs: f.restartDelayMs,
       });
+    }
+    if (j.restarts > this.seenRestarts) {
+      const n = j.restarts - this.seenRestarts - described;
+      this.seenRestarts = j.restarts;
+      // Restarts whose failure the snapshot no longer (or never) held: a bare entry.
+      if (n > 0)
+        this.addException({
+          at,
+          kind: "restart",
+          message: `the job restarted${n > 1 ? ` ${n} times` : ""} (restart ${j.restarts}) from its latest checkpoint after a failure the metrics no longer hold; the job's log shows it`,
+        });
     }
   }
 

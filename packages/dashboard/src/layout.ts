@@ -8,7 +8,7 @@
 
 /** Size of a node box and gaps between them (px). */
 export const NODE_WIDTH = 200;
-export const NODE_HEIGHT = 72;
+export const NODE_HEIGHT = 88;
 const LAYER_GAP = 90;
 const ROW_GAP = 36;
 const MARGIN = 20;

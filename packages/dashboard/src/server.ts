@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FleuveError, type JobPlan, type MetricsSnapshot } from "@fleuve/core";
+import { FleuveError, type JobPlan, MAX_STACK_CHARS, type MetricsSnapshot } from "@fleuve/core";
 import { JobWatch } from "./job-watch.js";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "./layout.js";
 
@@ -31,6 +31,37 @@ export interface GroupView {
   readonly members?: readonly { clientId: string; host: string; units: readonly string[] }[];
   /** Why `members` is missing. */
   readonly membersError?: string;
+  /**
+   * Each unit's subtask and the uids of the operators it runs: with it, `/api/group` lists the
+   * owner of every unit (`assignments`) and the page writes them on the graph's operators.
+   */
+  readonly unitTasks?: readonly { unit: string; subtask: number; operators: readonly string[] }[];
+}
+
+/** A unit of a `--group` job and the process that runs it, as `/api/group` lists them. */
+export interface UnitAssignment {
+  readonly unit: string;
+  readonly subtask: number;
+  /** Uids of the operators the unit runs (graph nodes). */
+  readonly operators: readonly string[];
+  /** True when this process runs it. */
+  readonly here: boolean;
+  /** The client id of the process Kafka assigned it to; null when unknown or unassigned. */
+  readonly owner: string | null;
+}
+
+/** The owner of every unit of `view` (empty without `unitTasks`). */
+export function unitAssignments(view: GroupView): UnitAssignment[] {
+  const running = new Set(view.running);
+  const ownerOf = new Map<string, string>();
+  for (const m of view.members ?? []) for (const u of m.units) ownerOf.set(u, m.clientId);
+  return (view.unitTasks ?? []).map((t) => ({
+    unit: t.unit,
+    subtask: t.subtask,
+    operators: t.operators,
+    here: running.has(t.unit),
+    owner: ownerOf.get(t.unit) ?? null,
+  }));
 }
 
 /** What the dashboard may do to the job; a missing control answers 405 with the reason. */
@@ -138,12 +169,14 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       state = code === "FLEUVE_JOB_CANCELLED" ? "CANCELED" : "FAILED";
       endedAt = Date.now();
       watch.sample();
+      const stack = (e as Error)?.stack;
       if (state === "FAILED")
         watch.addException({
           at: endedAt,
           kind: "failure",
           message: (e as Error)?.message ?? String(e),
           ...(code ? { code } : {}),
+          ...(stack ? { stack: stack.slice(0, MAX_STACK_CHARS) } : {}),
         });
     },
   );
@@ -193,13 +226,24 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       case "/api/checkpoints":
         return [200, { ...checkpointCounts(), history: watch.checkpoints }];
       case "/api/exceptions":
-        return [200, { restarts: watch.current().job.restarts, entries: watch.exceptions }];
+        return [
+          200,
+          {
+            restarts: watch.current().job.restarts,
+            // restarts by the error code of their failure
+            restartCauses: watch.current().job.restartCauses ?? {},
+            entries: watch.exceptions,
+          },
+        ];
       case "/api/alerts":
         return [200, watch.alerts.view(Date.now())];
       case "/api/group":
         if (!o.group)
           return [200, { group: null, reason: "not a --group job: every subtask runs in this process" }];
-        return [200, await o.group()];
+        {
+          const view = await o.group();
+          return [200, { ...view, assignments: unitAssignments(view) }];
+        }
       default:
         throw new HttpError(404, `no such API path '${path}' (GET /api lists them)`);
     }
@@ -357,22 +401,38 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const wm = (v: number) => (Number.isFinite(v) ? v : v > 0 ? "END" : null);
     const lag = (v: number) => (Number.isFinite(v) ? now - v : null);
     const sourceIds = new Set((o.plan?.nodes ?? []).filter((n) => n.kind === "source").map((n) => n.uid));
+    const sources = snap.operators.filter((op) =>
+      sourceIds.size > 0 ? sourceIds.has(op.operatorId) : op.chainHead && op.recordsIn === 0,
+    );
     return {
       now,
-      note: "per source subtask, with its reader's figures per split (partition); the metrics carry no watermark per split inside a subtask",
-      sources: snap.operators
-        .filter((op) =>
-          sourceIds.size > 0 ? sourceIds.has(op.operatorId) : op.chainHead && op.recordsIn === 0,
-        )
-        .map((op) => ({
-          operator: op.operatorName,
-          operatorId: op.operatorId,
-          subtask: op.subtaskIndex,
-          watermark: wm(op.currentOutputWatermark),
-          lagMs: lag(op.currentOutputWatermark),
-          // figures the source's reader gives per split (partition), e.g. recordsLag
-          splits: op.splits ?? {},
-        })),
+      note: "per source subtask (the minimum of its active splits), and per split (partition) with its own watermark",
+      sources: sources.map((op) => ({
+        operator: op.operatorName,
+        operatorId: op.operatorId,
+        subtask: op.subtaskIndex,
+        watermark: wm(op.currentOutputWatermark),
+        lagMs: lag(op.currentOutputWatermark),
+        // figures the source's reader gives per split (partition), e.g. recordsLag
+        splits: op.splits ?? {},
+      })),
+      // One row per split (partition) of every source subtask: its own watermark, before the
+      // subtask takes the minimum over its active splits (an idle split does not hold it back).
+      partitions: sources.flatMap((op) =>
+        Object.entries(op.splits ?? {}).map(([split, f]) => {
+          const w = f.currentWatermark ?? Number.NEGATIVE_INFINITY;
+          return {
+            operator: op.operatorName,
+            operatorId: op.operatorId,
+            subtask: op.subtaskIndex,
+            split,
+            watermark: wm(w),
+            lagMs: lag(w),
+            idle: f.idle === undefined ? null : f.idle === 1,
+            recordsLag: f.recordsLag ?? null,
+          };
+        }),
+      ),
       operators: snap.operators.map((op) => ({
         operator: op.operatorName,
         operatorId: op.operatorId,

@@ -1,8 +1,8 @@
 /**
  * JobWatch on scripted snapshots and a scripted clock: rates are the counters' differences over
  * the elapsed time, a task's time shares come from its chain head, checkpoints and restarts seen
- * between two samples become history entries (several at once marked as such), and the series
- * keep only the last SERIES_LENGTH samples.
+ * between two samples become history entries (several at once marked as such), a restart's
+ * entry carries its failure's cause, and the series keep only the last SERIES_LENGTH samples.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -125,6 +125,50 @@ test("rates, time shares, checkpoints and restarts from successive snapshots", (
   assert.equal(w.exceptions[0]!.kind, "restart");
   // counters that went back (a restarted attempt) give no negative rate
   assert.equal(w.ratesOf("Sink")[0]!.recordsInPerSecond, 0);
+});
+
+test("each restart becomes one entry with its failure's cause, once, including a group's units apart", () => {
+  const f = (restart: number, at: number, unit?: string) => ({
+    at,
+    restart,
+    restartDelayMs: 250,
+    code: "FLEUVE_USER_FUNCTION_FAILED",
+    message: `boom ${restart}`,
+    stack: `Error: boom ${restart}\n    at map`,
+    operator: "Parse",
+    ...(unit ? { unit } : {}),
+  });
+  let current = snap({}, {}, {});
+  const w = new JobWatch(
+    () => current,
+    plan,
+    () => 99_000,
+  );
+  w.sample();
+  current = snap({ restarts: 2, failures: [f(1, 1000), f(2, 2000)] }, {}, {});
+  w.sample();
+  w.sample(); // seen already: no new entry
+  assert.deepEqual(
+    w.exceptions.map((e) => [e.kind, e.at, e.restart, e.message, e.code, e.operator, e.restartDelayMs]),
+    [
+      ["restart", 1000, 1, "boom 1", "FLEUVE_USER_FUNCTION_FAILED", "Parse", 250],
+      ["restart", 2000, 2, "boom 2", "FLEUVE_USER_FUNCTION_FAILED", "Parse", 250],
+    ],
+  );
+  assert.match(w.exceptions[1]!.stack!, /Error: boom 2/);
+  // A group's units number their restarts apart: restart 1 of another unit is a new entry.
+  current = snap({ restarts: 3, failures: [f(1, 1000), f(2, 2000), f(1, 3000, "map-1")] }, {}, {});
+  w.sample();
+  assert.deepEqual(
+    w.exceptions.map((e) => e.unit ?? null),
+    [null, null, "map-1"],
+  );
+  // A restart whose failure the snapshot does not hold still shows, without a cause.
+  current = snap({ restarts: 4, failures: [f(1, 1000), f(2, 2000), f(1, 3000, "map-1")] }, {}, {});
+  w.sample();
+  assert.equal(w.exceptions.length, 4);
+  assert.equal(w.exceptions[3]!.at, 99_000);
+  assert.match(w.exceptions[3]!.message, /no longer hold/);
 });
 
 test("the series keep the last SERIES_LENGTH samples", () => {

@@ -3,7 +3,8 @@
  * figures, bad requests get a 4xx with a message, a token guards everything when set, and the
  * controls act on the job: a savepoint taken through the API restores into a job that ends with
  * exactly the count a run without interruption gives (the generator's position and the keyed count
- * are in it), stop-with-savepoint ends the job, cancel cancels it.
+ * are in it), stop-with-savepoint ends the job, cancel cancels it. Each source partition's
+ * watermark and a restart's cause are in the API; a group's units come with their processes.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync } from "node:fs";
@@ -11,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isFleuveError, type JobClient, StreamExecutionEnvironment } from "@fleuve/core";
-import { type Dashboard, startDashboard } from "../src/index.js";
+import { type Dashboard, startDashboard, unitAssignments } from "../src/index.js";
+import { FAILURE, startSplitJob } from "./fixtures/split-job.js";
 
 /** Polls `check` until it returns a value other than undefined (a deadline only, no fixed sleeps). */
 export async function waitFor<T>(
@@ -201,6 +203,80 @@ test("the API reads a running job; a savepoint taken through it restores to the 
     await client.result.catch(() => {});
     await d.close();
   }
+});
+
+test("the API gives each source partition's watermark and a restart with its failure's cause", {
+  timeout: 600_000,
+}, async () => {
+  const client = startSplitJob(mkdtempSync(join(tmpdir(), "fleuve-dash-split-")));
+  const d = await serve(client, "split-job");
+  try {
+    // The restart: its entry carries the failure's message, code, stack and the restart's delay.
+    const exc = await waitFor("a restart with its cause", async () => {
+      const e = (await call(d, "/api/exceptions")).body;
+      return e.entries.some((x: { kind: string }) => x.kind === "restart") ? e : undefined;
+    });
+    assert.equal(exc.restarts, 1);
+    const restart = exc.entries.find((x: { kind: string }) => x.kind === "restart");
+    assert.ok(restart.message.includes(FAILURE), restart.message);
+    assert.match(restart.stack, /boom once/);
+    assert.equal(restart.restart, 1);
+    assert.equal(restart.restartDelayMs, 100);
+    assert.deepEqual(exc.restartCauses, { [restart.code]: 1 });
+
+    // Per partition: the fast split's watermark is ahead of the slow one's, and the subtask's is
+    // the slower (the minimum over its active splits), in one snapshot.
+    const wm = await waitFor("both splits with watermarks past the restart", async () => {
+      const w = (await call(d, "/api/watermarks")).body;
+      const [fast, slow] = ["fast", "slow"].map((id) =>
+        w.partitions.find((p: { split: string }) => p.split === id),
+      );
+      return fast?.watermark > 1_000_000 + 700 && slow?.watermark > 1_000_000 + 350 ? w : undefined;
+    });
+    const [fast, slow] = ["fast", "slow"].map((id) =>
+      wm.partitions.find((p: { split: string }) => p.split === id),
+    );
+    assert.deepEqual(
+      wm.partitions.map((p: { operator: string; subtask: number }) => `${p.operator}/${p.subtask}`),
+      ["Two splits/0", "Two splits/0"],
+    );
+    assert.ok(fast.watermark > slow.watermark, `${fast.watermark} > ${slow.watermark}`);
+    assert.equal(wm.sources[0].watermark, slow.watermark);
+    assert.equal(fast.idle, false);
+    assert.equal(slow.lagMs, wm.now - slow.watermark);
+  } finally {
+    client.cancel();
+    await client.result.catch(() => {});
+    await d.close();
+  }
+});
+
+test("a group's units are listed with the process that runs them", () => {
+  const view = {
+    group: "g",
+    units: ["src-0", "src-1", "count-0"],
+    running: ["src-1"],
+    members: [
+      { clientId: "fleuve-g-member-h-11", host: "/127.0.0.1", units: ["src-0", "count-0"] },
+      { clientId: "fleuve-g-member-h-22", host: "/127.0.0.1", units: ["src-1"] },
+    ],
+    unitTasks: [
+      { unit: "src-0", subtask: 0, operators: ["src", "parse"] },
+      { unit: "src-1", subtask: 1, operators: ["src", "parse"] },
+      { unit: "count-0", subtask: 0, operators: ["count"] },
+      { unit: "count-1", subtask: 1, operators: ["count"] },
+    ],
+  };
+  assert.deepEqual(
+    unitAssignments(view).map((a) => [a.unit, a.here, a.owner]),
+    [
+      ["src-0", false, "fleuve-g-member-h-11"],
+      ["src-1", true, "fleuve-g-member-h-22"],
+      ["count-0", false, "fleuve-g-member-h-11"],
+      ["count-1", false, null],
+    ],
+  );
+  assert.deepEqual(unitAssignments({ group: "g", units: [], running: [] }), []);
 });
 
 test("stop-with-savepoint through the API ends the job with its savepoint; cancel cancels", {

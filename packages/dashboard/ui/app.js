@@ -118,6 +118,7 @@ function drawGraph(g) {
       grp.append(svg("text", { class: "par", x: 8, y: 33 }, ""));
       grp.append(svg("text", { class: "rates", x: 8, y: 49 }, ""));
       grp.append(svg("text", { class: "time", x: 8, y: 65 }, ""));
+      grp.append(svg("text", { class: "owners", x: 8, y: 81 }, ""));
       root.append(grp);
     }
     $("graph").replaceChildren(root);
@@ -131,6 +132,32 @@ function drawGraph(g) {
       `in ${fmtRate(n.recordsInPerSecond)}/s · out ${fmtRate(n.recordsOutPerSecond)}/s`;
     grp.querySelector(".time").textContent = `busy ${pct(n.busy)} · backpressured ${pct(n.backpressured)}`;
   }
+}
+
+// --group jobs: under each operator, which process runs each of its subtasks (units).
+function drawOwners(g, group) {
+  const byOperator = new Map();
+  for (const a of group.assignments ?? [])
+    for (const uid of a.operators) {
+      const list = byOperator.get(uid) ?? [];
+      list.push(a);
+      byOperator.set(uid, list);
+    }
+  for (const n of g.nodes) {
+    const t = $("graph").querySelector(`g[data-operator="${CSS.escape(n.uid)}"] .owners`);
+    if (!t) continue;
+    const units = (byOperator.get(n.uid) ?? []).sort((a, b) => a.subtask - b.subtask);
+    t.textContent = units.length
+      ? units.map((a) => `#${a.subtask} ${a.here ? "here" : shortOwner(a.owner)}`).join(" · ")
+      : "";
+    t.dataset.units = units.map((a) => `${a.subtask}:${a.here ? "here" : (a.owner ?? "?")}`).join(",");
+  }
+}
+// A fleuve member's client id ends with <host>-<pid>; the pid tells processes apart.
+function shortOwner(owner) {
+  if (!owner) return "unassigned";
+  const m = /-(\d+)$/.exec(owner);
+  return m ? `pid ${m[1]}` : owner;
 }
 
 // Charts: created on the first data, then fed with setData.
@@ -173,6 +200,7 @@ async function refresh() {
   $("btn-stop").disabled = !job.controls.stop || busy;
   $("btn-cancel").disabled = !job.controls.cancel || busy;
   drawGraph(graph);
+  if (group.group !== null) drawOwners(graph, group);
   const s = metrics.series;
   chart(
     "chart-throughput",
@@ -217,6 +245,18 @@ async function refresh() {
       },
     ]),
   );
+  fillRows(
+    $("partitions"),
+    wm.partitions.map((p) => [
+      p.operator,
+      p.subtask,
+      p.split,
+      p.watermark === null ? "none yet" : new Date(p.watermark).toISOString(),
+      fmtMs(p.lagMs),
+      p.idle === null ? "-" : p.idle ? "idle" : "active",
+      p.recordsLag ?? "-",
+    ]),
+  );
   $("cp-counts").textContent =
     `${cps.completed} completed, ${cps.failed} failed, ${cps.inProgress} in progress`;
   fillRows(
@@ -237,13 +277,9 @@ async function refresh() {
       },
     ]),
   );
-  $("restarts").textContent = `${exc.restarts} restarts`;
-  fillRows(
-    $("exceptions"),
-    [...exc.entries]
-      .reverse()
-      .map((e) => [fmtTime(e.at), e.kind, `${e.code ? `${e.code}: ` : ""}${e.message}`]),
-  );
+  const causes = Object.entries(exc.restartCauses ?? {}).map(([code, n]) => `${code} ${n}`);
+  $("restarts").textContent = `${exc.restarts} restarts${causes.length ? ` (${causes.join(", ")})` : ""}`;
+  drawExceptions([...exc.entries].reverse());
   if (group.group === null) $("group").textContent = group.reason;
   else {
     const lines = [
@@ -255,6 +291,37 @@ async function refresh() {
     else if (group.membersError) lines.push(`the group's processes are unknown: ${group.membersError}`);
     $("group").replaceChildren(...lines.map((l) => el("div", {}, l)));
   }
+}
+
+// One row per entry: a restart says where it failed and when the job came back; the stack folds.
+function drawExceptions(entries) {
+  const body = $("exceptions").querySelector("tbody");
+  body.replaceChildren(
+    ...entries.map((e) => {
+      const tr = el("tr", { class: e.kind });
+      tr.append(el("td", {}, fmtTime(e.at)));
+      tr.append(el("td", {}, e.kind));
+      const where = [e.unit && `unit ${e.unit}`, e.operator && `operator ${e.operator}`].filter(Boolean);
+      tr.append(el("td", {}, where.join(", ") || "-"));
+      const msg = el("td", { class: "detail" });
+      msg.append(el("div", { class: "message" }, `${e.code ? `${e.code}: ` : ""}${e.message}`));
+      if (e.restart !== undefined)
+        msg.append(
+          el(
+            "div",
+            { class: "reason" },
+            `restart ${e.restart}: the job restarted from its latest checkpoint ${fmtMs(e.restartDelayMs)} after this failure`,
+          ),
+        );
+      if (e.stack) {
+        const d = el("details");
+        d.append(el("summary", {}, "stack"), el("pre", {}, e.stack));
+        msg.append(d);
+      }
+      tr.append(msg);
+      return tr;
+    }),
+  );
 }
 
 let busy = false;

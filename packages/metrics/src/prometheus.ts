@@ -116,7 +116,7 @@ const NATIVE_GAUGE_NAMES: Record<string, string> = {
 };
 
 /** Source split figures (see SourceReader.splitMetrics) whose native names say their unit. */
-const NATIVE_SPLIT_NAMES: Record<string, [name: string, help: string]> = {
+const NATIVE_SPLIT_NAMES: Record<string, [name: string, help: string, scale?: number]> = {
   recordsLag: [
     "fleuve_source_split_lag_records",
     "Records (offsets) between the next one the source emits and the head of the split.",
@@ -124,6 +124,15 @@ const NATIVE_SPLIT_NAMES: Record<string, [name: string, help: string]> = {
   committedRecordsLag: [
     "fleuve_source_split_committed_lag_records",
     "Records (offsets) between the offset the consumer group committed and the head of the split.",
+  ],
+  currentWatermark: [
+    "fleuve_source_split_watermark_seconds",
+    "The split's own watermark (Unix time), before the source combines its splits' (absent before the first).",
+    1 / 1000,
+  ],
+  idle: [
+    "fleuve_source_split_idle",
+    "1 while the split is idle (it does not hold the source's watermark back).",
   ],
 };
 
@@ -165,6 +174,23 @@ function formatNative({ snapshot, jobName }: ExpositionInput): string {
   );
   f.add("fleuve_job_uptime_seconds", "gauge", "Time since the job started.", job, j.uptimeMs / 1000);
   f.add("fleuve_job_restarts_total", "counter", "Restarts of the job after a failure.", job, j.restarts);
+  for (const [code, n] of Object.entries(j.restartCauses ?? {}))
+    f.add(
+      "fleuve_job_restart_causes_total",
+      "counter",
+      "Restarts of the job by the error code of the failure that caused them.",
+      { ...job, code },
+      n,
+    );
+  const lastFailure = j.failures?.[j.failures.length - 1];
+  if (lastFailure)
+    f.add(
+      "fleuve_job_last_restart_timestamp_seconds",
+      "gauge",
+      "When the job last gave up a failed attempt to restart (Unix time; absent before the first restart).",
+      job,
+      lastFailure.at / 1000,
+    );
   f.add(
     "fleuve_job_checkpoints_completed_total",
     "counter",
@@ -305,11 +331,11 @@ function formatNative({ snapshot, jobName }: ExpositionInput): string {
     }
     for (const [split, figures] of Object.entries(o.splits ?? {})) {
       for (const [name, v] of Object.entries(figures)) {
-        const [n, help] = NATIVE_SPLIT_NAMES[name] ?? [
+        const [n, help, scale = 1] = NATIVE_SPLIT_NAMES[name] ?? [
           `fleuve_source_split_${snakeCase(name)}`,
           `Split figure ${name}.`,
         ];
-        f.add(n, "gauge", help, { ...op, split }, v);
+        f.add(n, "gauge", help, { ...op, split }, v * scale);
       }
     }
     for (const [name, v] of Object.entries(o.gauges)) {

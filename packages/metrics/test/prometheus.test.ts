@@ -117,17 +117,38 @@ test("native names pass promtool check metrics and carry the job's counts", asyn
   assert.equal(sampleValues(text, "fleuve_job_restarts_total", { job_name: "sample-job" })[0], 0);
 });
 
-test("split lag, end-to-end latency, keyed state bytes and rebalances pass promtool in both modes", async () => {
+test("split lag and watermarks, restart causes, end-to-end latency, keyed state bytes and rebalances pass promtool in both modes", async () => {
   const base = await runSampleJob(100);
   const [first, second, ...rest] = base.operators;
   const latency = { count: 4, sum: 8000, max: 2500, p50: 2000, p95: 2500, p99: 2500, p999: 2500 };
+  const failure = {
+    at: 1_700_000_123_000,
+    restart: 2,
+    restartDelayMs: 0,
+    code: "FLEUVE_JOB_FAILED",
+    message: "x",
+  };
   const snapshot = {
     ...base,
+    job: {
+      ...base.job,
+      restarts: 3,
+      failures: [{ ...failure, at: 1_700_000_000_000, restart: 1 }, failure],
+      restartCauses: { FLEUVE_JOB_FAILED: 2, FLEUVE_USER_FUNCTION_FAILED: 1 },
+    },
     process: { unitsOwned: 2, rebalances: 3 },
     operators: [
       {
         ...first!,
-        splits: { "orders-0": { recordsLag: 12, committedRecordsLag: 40 }, "orders-1": { recordsLag: 5 } },
+        splits: {
+          "orders-0": {
+            recordsLag: 12,
+            committedRecordsLag: 40,
+            currentWatermark: 1_700_000_001_500,
+            idle: 0,
+          },
+          "orders-1": { recordsLag: 5, idle: 1 },
+        },
       },
       { ...second!, endToEndLatencyMs: latency, gauges: { ...second!.gauges, keyedStateSizeBytes: 4096 } },
       ...rest,
@@ -144,6 +165,19 @@ ${lint.output}`,
   assert.deepEqual(sampleValues(text, "fleuve_source_split_lag_records", { split: "orders-0" }), [12]);
   assert.deepEqual(sampleValues(text, "fleuve_source_split_lag_records", { split: "orders-1" }), [5]);
   assert.deepEqual(sampleValues(text, "fleuve_source_split_committed_lag_records", {}), [40]);
+  // a split's watermark in seconds, only once it has one; idleness per split
+  assert.deepEqual(
+    sampleValues(text, "fleuve_source_split_watermark_seconds", { split: "orders-0" }),
+    [1_700_000_001.5],
+  );
+  assert.deepEqual(sampleValues(text, "fleuve_source_split_watermark_seconds", { split: "orders-1" }), []);
+  assert.deepEqual(sampleValues(text, "fleuve_source_split_idle", { split: "orders-1" }), [1]);
+  assert.deepEqual(sampleValues(text, "fleuve_job_restart_causes_total", { code: "FLEUVE_JOB_FAILED" }), [2]);
+  assert.deepEqual(
+    sampleValues(text, "fleuve_job_restart_causes_total", { code: "FLEUVE_USER_FUNCTION_FAILED" }),
+    [1],
+  );
+  assert.deepEqual(sampleValues(text, "fleuve_job_last_restart_timestamp_seconds", {}), [1_700_000_123]);
   assert.deepEqual(sampleValues(text, "fleuve_sink_end_to_end_latency_seconds", { quantile: "0.5" }), [2]);
   assert.deepEqual(sampleValues(text, "fleuve_sink_end_to_end_latency_seconds_sum", {}), [8]);
   const at = { operator_id: second!.operatorId, subtask: String(second!.subtaskIndex) };
@@ -152,6 +186,10 @@ ${lint.output}`,
   assert.ok(text.includes("# TYPE fleuve_process_rebalances_total counter"));
   const flink = formatPrometheus({ snapshot, jobName: "j" }, "flink");
   assert.deepEqual(sampleValues(flink, "flink_taskmanager_job_task_operator_pendingRecords", {}), [17]);
+  assert.deepEqual(
+    sampleValues(flink, "flink_taskmanager_job_task_operator_split_currentWatermark", { split: "orders-0" }),
+    [1_700_000_001_500],
+  );
   assert.deepEqual(
     sampleValues(flink, "flink_taskmanager_job_task_operator_endToEndLatency", { quantile: "0.99" }),
     [2500],

@@ -85,6 +85,8 @@ export interface SourceReader<T> {
    * (records, offsets really, between the next one this reader emits and the head of the split)
    * and `committedRecordsLag` (between the offset its consumer group committed and the head, as
    * `kafka-consumer-groups --describe` shows). A split whose head is not known yet is left out.
+   * The runtime adds `currentWatermark` and `idle` for splits with an output of their own
+   * (`SourceOutput.forSplit`).
    */
   splitMetrics?(): Record<string, Record<string, number>>;
   close?(): void;

@@ -340,7 +340,10 @@ export interface OperatorMetricsSnapshot {
    * {@link OperatorMetrics.endToEndLatencyMs}).
    */
   readonly endToEndLatencyMs?: HistogramSnapshot;
-  /** Sources only: figures per split (partition), e.g. `recordsLag`, by split id then name. */
+  /**
+   * Sources only: figures per split (partition), by split id then name: the reader's (e.g.
+   * `recordsLag`) and, for sources with per-split watermarks, `currentWatermark` (ms) and `idle`.
+   */
   readonly splits?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Gauges the operator defines (see {@link OperatorMetrics.gauge}) and probes (state entries, timers). */
   readonly gauges: Readonly<Record<string, number>>;
@@ -362,7 +365,38 @@ export interface JobMetricsSnapshot {
   readonly lastCheckpointDurationMs: number;
   /** Bytes written by the last completed checkpoint (its state files); 0 when none or unknown. */
   readonly lastCheckpointSizeBytes: number;
+  /**
+   * The failures that restarted the job, oldest first, the newest {@link MAX_FAILURES_KEPT} (absent
+   * before the first restart).
+   */
+  readonly failures?: readonly JobFailure[];
+  /** Restarts by the error code of the failure that caused them (absent before the first). */
+  readonly restartCauses?: Readonly<Record<string, number>>;
 }
+
+/** A failure that restarted the job: what Flink's web UI lists under "Exceptions". */
+export interface JobFailure {
+  /** When the job gave the failed attempt up (ms since the epoch). */
+  readonly at: number;
+  /** The restart it caused (the job's restart count after it). */
+  readonly restart: number;
+  /** How long the job waited before restarting (ms, from the restart strategy). */
+  readonly restartDelayMs: number;
+  /** The error's code (FLEUVE_...); FLEUVE_JOB_FAILED for an error that was not a FleuveError. */
+  readonly code: string;
+  readonly message: string;
+  /** The error's stack, then each cause's ("Caused by: ..."), at most {@link MAX_STACK_CHARS}. */
+  readonly stack?: string;
+  /** The operator the error names (its `details.operator`), when it names one. */
+  readonly operator?: string;
+  /** `--group` jobs: the unit (one subtask of one task) that restarted. */
+  readonly unit?: string;
+}
+
+/** Failures a job keeps for {@link JobMetricsSnapshot.failures}. */
+export const MAX_FAILURES_KEPT = 20;
+/** Characters of stack kept per failure. */
+export const MAX_STACK_CHARS = 4000;
 
 /** Every metric of a job at one moment (what reporters and worker threads pass around). */
 export interface MetricsSnapshot {
@@ -383,6 +417,32 @@ export class JobMetrics {
   readonly lastCheckpointDurationMs = new Gauge();
   readonly lastCheckpointSizeBytes = new Gauge();
 
+  private readonly failures: JobFailure[] = [];
+  private readonly restartCauses = new Map<string, number>();
+
+  /**
+   * The job restarts after `error`, in `delayMs`: counts the restart and keeps the failure (its
+   * message, code, stack and operator) for the dashboard, the API and `restartCauses`.
+   */
+  restarted(error: unknown, delayMs: number): void {
+    this.restarts.inc();
+    const e = error as { code?: unknown; message?: unknown; details?: { operator?: unknown } } | undefined;
+    const code = typeof e?.code === "string" ? e.code : "FLEUVE_JOB_FAILED";
+    const operator = e?.details?.operator;
+    const stack = stackOf(error);
+    this.failures.push({
+      at: Date.now(),
+      restart: this.restarts.count,
+      restartDelayMs: delayMs,
+      code,
+      message: typeof e?.message === "string" ? e.message : String(error),
+      ...(stack ? { stack } : {}),
+      ...(typeof operator === "string" ? { operator } : {}),
+    });
+    if (this.failures.length > MAX_FAILURES_KEPT) this.failures.shift();
+    this.restartCauses.set(code, (this.restartCauses.get(code) ?? 0) + 1);
+  }
+
   /** A checkpoint completed after `durationMs`, having written `sizeBytes` (0 when unknown). */
   checkpointCompleted(durationMs: number, sizeBytes: number): void {
     this.checkpointsCompleted.inc();
@@ -400,8 +460,24 @@ export class JobMetrics {
       checkpointsInProgress: this.checkpointsInProgress.value,
       lastCheckpointDurationMs: this.lastCheckpointDurationMs.value,
       lastCheckpointSizeBytes: this.lastCheckpointSizeBytes.value,
+      ...(this.failures.length > 0
+        ? { failures: [...this.failures], restartCauses: Object.fromEntries(this.restartCauses) }
+        : {}),
     };
   }
+}
+
+/** The stack of `error` and of its causes, cut to {@link MAX_STACK_CHARS}. */
+function stackOf(error: unknown): string | undefined {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    parts.push(`${depth > 0 ? "Caused by: " : ""}${e.stack ?? `${e.name}: ${e.message}`}`);
+    e = e.cause;
+  }
+  if (parts.length === 0) return undefined;
+  const text = parts.join("\n");
+  return text.length > MAX_STACK_CHARS ? `${text.slice(0, MAX_STACK_CHARS)}…` : text;
 }
 
 /** Metrics of one operator subtask. */

@@ -82,13 +82,32 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
   private finishOpen(): void {
     const rt = this.runtime;
     const reader = this.reader;
-    if (reader.splitMetrics) rt.metrics.splitProbe = () => reader.splitMetrics!();
+    // Read when metrics are sampled: the reader's figures per split plus each split's watermark
+    // (a reader with split outputs but no figures of its own gets the probe at its first split).
+    if (reader.splitMetrics) rt.metrics.splitProbe = () => this.splitFigures(reader);
     this.assigner = this.strategy?.createTimestampAssigner();
     this.generator = this.strategy?.createWatermarkGenerator();
     const now = rt.processingTime.now();
     this.lastActivity = now;
     this.nextPeriodic = now + this.autoWatermarkIntervalMs;
     this.nextLatencyMarker = now;
+  }
+
+  /**
+   * Figures per split: the reader's (see `SourceReader.splitMetrics`), and for each split with an
+   * output of its own, `currentWatermark` (ms, once it has one) and `idle` (1 or 0). Undefined for
+   * a reader without splits, so its operator shows none.
+   */
+  private splitFigures(reader: SourceReader<T>): Record<string, Record<string, number>> | undefined {
+    const figures = reader.splitMetrics?.();
+    if (this.splits.size === 0) return figures;
+    const out = figures ?? {};
+    for (const [id, sp] of this.splits) {
+      const f = (out[id] ??= {});
+      if (Number.isFinite(sp.currentWatermark)) f.currentWatermark = sp.currentWatermark;
+      f.idle = sp.isIdle ? 1 : 0;
+    }
+    return out;
   }
 
   /** Polls up to `max` records; handles periodic duties; ends the input when the reader ends. */
@@ -202,6 +221,7 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
     if (!s) {
       s = new SplitOutput<T>(this, this.strategy?.createWatermarkGenerator(), this.splitValve.addInput());
       this.splits.set(splitId, s);
+      this.runtime.metrics.splitProbe ??= () => this.splitFigures(this.reader);
     }
     return s;
   }
@@ -312,6 +332,14 @@ class SplitOutput<T> implements SourceOutput<T>, WatermarkOutput {
     /** This split's input of the operator's split valve. */
     readonly input: number,
   ) {}
+  /** This split's watermark (ms; -Infinity before its first), for metrics. */
+  get currentWatermark(): number {
+    return this.watermark;
+  }
+  /** True while this split is idle, for metrics. */
+  get isIdle(): boolean {
+    return this.idle;
+  }
   collect(value: T, timestamp?: number): void {
     const ts = this.op.assignTimestamp(value, timestamp);
     if (ts === SKIP_RECORD) return;

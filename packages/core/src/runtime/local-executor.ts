@@ -103,7 +103,7 @@ export class LocalExecutor {
       run: (attempt) => loop.run(attempt.subtasks, attempt.coordination),
       cancelled: () => loop.isCancelled,
       stopped: () => this.stopped,
-      onRestart: () => this.metrics.job.restarts.inc(),
+      onRestart: (error, delayMs) => this.metrics.job.restarted(error, delayMs),
     });
     return { jobName, durationMs: performance.now() - started, metrics: this.metrics.summary() };
   }

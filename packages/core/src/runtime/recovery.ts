@@ -100,8 +100,8 @@ export interface RecoverableJob<A extends Attempt> {
   cancelled(): boolean;
   /** True once the job was stopped with a savepoint: it then ends without error. */
   stopped(): boolean;
-  /** Called when a failed attempt is to be restarted (the job's restarts metric). */
-  onRestart?(): void;
+  /** Called when a failed attempt is to be restarted after `delayMs`, because of `error` (the job's restarts metric). */
+  onRestart?(error: FleuveError, delayMs: number): void;
 }
 
 /**
@@ -168,7 +168,7 @@ export async function runWithRecovery<A extends Attempt>(job: RecoverableJob<A>)
       log(`job '${jobName}' failed (${err.message}); restarting in ${delay} ms from the latest checkpoint`, {
         level: "warn",
       });
-      job.onRestart?.();
+      job.onRestart?.(err, delay);
       await new Promise((r) => setTimeout(r, delay));
       if (job.cancelled()) throw cancelled();
       restore.afterFailure(co?.latestCompleted ?? 0);

@@ -298,7 +298,7 @@ export function runOnThreads(init: ThreadedJob): JobClient {
             level: "warn",
           },
         );
-        registry.job.restarts.inc();
+        registry.job.restarted(err, delay);
         await new Promise((r) => setTimeout(r, delay));
         if (cancelled) throw cancelledError();
         restore.afterFailure(lastIdUsed);

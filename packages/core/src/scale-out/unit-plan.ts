@@ -59,6 +59,8 @@ export interface Unit {
   readonly parallelism: number;
   /** Stable name, e.g. `window#3-2`, for checkpoint folders. */
   readonly name: string;
+  /** Uids of the operators the unit runs (its task's chain, head first), e.g. for a dashboard. */
+  readonly operators: readonly string[];
 }
 
 /** The units and exchanges of a job. */
@@ -82,6 +84,7 @@ export function planUnits(graph: StreamGraph, config: JobConfig): JobUnits {
   const exchanges: Exchange[] = [];
   for (const v of plan.vertices) {
     const headName = shortName(v.head);
+    const operators = v.nodes.map((n) => graph.uidOf(n));
     for (let i = 0; i < v.parallelism; i++) {
       units.push({
         index: units.length,
@@ -89,6 +92,7 @@ export function planUnits(graph: StreamGraph, config: JobConfig): JobUnits {
         subtask: i,
         parallelism: v.parallelism,
         name: `${headName}-${i}`,
+        operators,
       });
     }
     for (const e of v.inputs) {

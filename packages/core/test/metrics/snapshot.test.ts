@@ -221,6 +221,15 @@ test("job metrics count restarts and completed checkpoints with their duration a
   running.cancel();
   await running.result.catch(() => {});
   assert.equal(j.restarts, 1);
+  // The failure that caused the restart is kept with its cause's message and stack.
+  assert.equal(j.failures?.length, 1);
+  const f = j.failures![0]!;
+  assert.equal(f.restart, 1);
+  assert.equal(f.restartDelayMs, 0);
+  assert.match(f.message, /fail once/);
+  assert.match(f.stack ?? "", /Error: fail once/);
+  assert.ok(f.at >= j.startedAt && f.at <= Date.now());
+  assert.deepEqual(j.restartCauses, { [f.code]: 1 });
   assert.ok(checkpointsSeen >= 2);
   assert.ok(j.lastCheckpointDurationMs >= 0);
   assert.ok(j.lastCheckpointSizeBytes > 0, "a checkpoint of keyed state writes bytes");

@@ -172,6 +172,19 @@ test("planUnits: one unit per subtask of each task, one exchange per edge betwee
     ],
   );
   assert.equal(new Set(plan.units.map((u) => u.name)).size, plan.units.length, "unit names are unique");
+  // Every operator runs in the units of exactly one task (a dashboard places units by these uids).
+  const tasksOf = new Map<string, Set<number>>();
+  for (const u of plan.units)
+    for (const uid of u.operators) tasksOf.set(uid, (tasksOf.get(uid) ?? new Set()).add(u.task));
+  assert.deepEqual(
+    [...tasksOf.keys()].sort(),
+    env
+      .getStreamGraph()
+      .toJSON()
+      .nodes.map((n) => n.uid)
+      .sort(),
+  );
+  assert.ok([...tasksOf.values()].every((tasks) => tasks.size === 1));
   assert.ok(
     plan.exchanges.every((x) => x.bounded),
     "a job over bounded sources has bounded exchanges",

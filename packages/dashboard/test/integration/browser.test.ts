@@ -4,7 +4,8 @@
  * draws every operator of the job's plan, the throughput chart gains points with records in them,
  * the alerts panel lists an alert the job's alert operator raised, the savepoint button writes a
  * savepoint, and a screenshot is saved under the test's temporary folder (its path is printed). FLEUVE_DASHBOARD_SCREENSHOT=<file.png> also writes it there (how
- * docs/img/dashboard.png is made).
+ * docs/img/dashboard.png is made). A second job shows its per-partition watermarks and a
+ * restart with the failure that caused it.
  */
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdtempSync, statSync } from "node:fs";
@@ -15,6 +16,7 @@ import { detectAlerts, threshold } from "@fleuve/alerts";
 import { StreamExecutionEnvironment, WatermarkStrategy } from "@fleuve/core";
 import { chromium } from "playwright-core";
 import { startDashboard } from "../../src/index.js";
+import { FAILURE, startSplitJob } from "../fixtures/split-job.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** The page's document, inside functions that playwright runs in the browser (no DOM types here). */
@@ -171,6 +173,66 @@ test("the page shows a running job's graph and live charts, and its savepoint bu
     const wanted = process.env.FLEUVE_DASHBOARD_SCREENSHOT;
     if (wanted) copyFileSync(shot, wanted);
     console.log(`# screenshot: ${shot}`);
+  } finally {
+    await browser.close();
+    client.cancel();
+    await client.result.catch(() => {});
+    await dashboard.close();
+  }
+});
+
+test("the page shows each source partition's watermark and a restart with its cause and stack", {
+  timeout: 900_000,
+}, async () => {
+  assert.ok(existsSync(CHROMIUM), "Debian's chromium is needed: apt-get install -y chromium");
+  const client = startSplitJob(mkdtempSync(join(tmpdir(), "fleuve-dash-browser-split-")));
+  const dashboard = await startDashboard({
+    jobName: "split-job",
+    snapshot: () => client.snapshot(),
+    plan: client.plan!(),
+    result: client.result,
+    port: 0,
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--headless", "--disable-background-networking"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1300 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(dashboard.url);
+    await page.waitForSelector("body[data-loaded=true]", { timeout: 300_000 });
+    // One row per partition of the source, each with a watermark.
+    await page.waitForFunction(
+      () => {
+        const rows = [...document.querySelectorAll("#partitions tbody tr")];
+        return rows.length === 2 && rows.every((r: any) => /^\d{4}-/.test(r.children[3]?.textContent ?? ""));
+      },
+      undefined,
+      { timeout: 300_000, polling: 200 },
+    );
+    const splits = await page.$$eval("#partitions tbody tr", (rs) =>
+      rs.map((r: any) => [r.children[0].textContent, r.children[2].textContent, r.children[5].textContent]),
+    );
+    assert.deepEqual(splits.sort(), [
+      ["Two splits", "fast", "active"],
+      ["Two splits", "slow", "active"],
+    ]);
+    // The restart: its row gives the failure's message, the restart, and a stack that unfolds.
+    await page.waitForFunction(
+      () => document.querySelector("#exceptions tbody tr.restart .message") !== null,
+      undefined,
+      { timeout: 300_000, polling: 200 },
+    );
+    const row = page.locator("#exceptions tbody tr.restart").first();
+    assert.ok(((await row.locator(".message").textContent()) ?? "").includes(FAILURE));
+    assert.match((await row.locator(".reason").textContent()) ?? "", /^restart 1: /);
+    await row.locator("details summary").click();
+    assert.ok(await row.locator("details pre").isVisible(), "the stack unfolds");
+    assert.match((await row.locator("details pre").textContent()) ?? "", /boom once/);
+    assert.match((await page.textContent("#restarts")) ?? "", /^1 restarts \(FLEUVE_[A-Z_]+ 1\)$/);
+    assert.deepEqual(errors, [], "no script errors on the page");
   } finally {
     await browser.close();
     client.cancel();

@@ -33,6 +33,8 @@ import {
   type EnvironmentOptions,
   FleuveError,
   type JobDefinition,
+  type JobPlan,
+  MAX_FAILURES_KEPT,
   type MetricsSnapshot,
   resolveCheckpointStorage,
   restartCannotCure,
@@ -155,6 +157,13 @@ export interface GroupWorker {
   running(): string[];
   /** Every unit of the job, by name. */
   readonly units: readonly string[];
+  /**
+   * Every unit with its subtask and the uids of the operators it runs (its task's chain, head
+   * first): where a unit sits on the job's graph ({@link plan}).
+   */
+  readonly unitTasks: readonly { unit: string; subtask: number; operators: readonly string[] }[];
+  /** The job's graph, as one process would run it (operators and the edges between them). */
+  plan(): JobPlan;
   /** Leaves the group and stops this process's units. */
   stop(): Promise<void>;
   /** Rejects if the worker cannot go on (e.g. a unit's configuration is invalid). */
@@ -230,6 +239,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   };
   const first = await build();
   const plan: JobUnits = first.units;
+  const jobPlan = first.graph.toJSON(first.config.parallelism);
   const jobOperators = operatorUids(first.graph);
   const storage = resolveCheckpointStorage(opts.checkpointStorage, "checkpointStorage");
   // Internal topics and checkpoint folders fit one parallelism: see deployment.ts.
@@ -630,12 +640,14 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
 
   return {
     units: plan.units.map((u) => u.name),
+    unitTasks: plan.units.map((u) => ({ unit: u.name, subtask: u.subtask, operators: u.operators })),
+    plan: () => jobPlan,
     running: () => [...running.keys()].map((i) => plan.units[i]!.name),
     failed,
     snapshot: () =>
       groupSnapshot(
         startedAt,
-        [...running.values()].map((r) => r.client.snapshot()),
+        [...running.values()].map((r) => ({ unit: r.unit.name, snapshot: r.client.snapshot() })),
         {
           unitsOwned: running.size,
           unitsTotal: plan.units.length,
@@ -661,9 +673,19 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
 /** One process's metrics from its units' (each runs one subtask of one task: no operator twice). */
 function groupSnapshot(
   startedAt: number,
-  units: readonly MetricsSnapshot[],
+  byUnit: readonly { unit: string; snapshot: MetricsSnapshot }[],
   process: Record<string, number>,
 ): MetricsSnapshot {
+  const units = byUnit.map((u) => u.snapshot);
+  // Each unit restarts on its own: its failures say which unit, and the causes add up.
+  const failures = byUnit
+    .flatMap(({ unit, snapshot }) => (snapshot.job.failures ?? []).map((f) => ({ ...f, unit })))
+    .sort((a, b) => a.at - b.at)
+    .slice(-MAX_FAILURES_KEPT);
+  const restartCauses: Record<string, number> = {};
+  for (const u of units)
+    for (const [code, n] of Object.entries(u.job.restartCauses ?? {}))
+      restartCauses[code] = (restartCauses[code] ?? 0) + n;
   let restarts = 0;
   let completed = 0;
   let failed = 0;
@@ -688,6 +710,7 @@ function groupSnapshot(
       checkpointsInProgress: inProgress,
       lastCheckpointDurationMs: lastDuration,
       lastCheckpointSizeBytes: lastSize,
+      ...(failures.length > 0 ? { failures, restartCauses } : {}),
     },
     operators: units.flatMap((u) => u.operators),
     process,
