@@ -294,7 +294,13 @@ async function refresh() {
 }
 
 // One row per entry: a restart says where it failed and when the job came back; the stack folds.
+// Redrawn only when the entries change, and a stack the reader unfolded stays open.
+let exceptionsShape = "";
+const openStacks = new Set();
 function drawExceptions(entries) {
+  const shape = JSON.stringify(entries.map((e) => [e.at, e.kind, e.unit, e.restart]));
+  if (shape === exceptionsShape) return;
+  exceptionsShape = shape;
   const body = $("exceptions").querySelector("tbody");
   body.replaceChildren(
     ...entries.map((e) => {
@@ -314,7 +320,9 @@ function drawExceptions(entries) {
           ),
         );
       if (e.stack) {
-        const d = el("details");
+        const key = `${e.at} ${e.kind} ${e.unit ?? ""} ${e.restart ?? ""}`;
+        const d = el("details", openStacks.has(key) ? { open: "" } : {});
+        d.addEventListener("toggle", () => (d.open ? openStacks.add(key) : openStacks.delete(key)));
         d.append(el("summary", {}, "stack"), el("pre", {}, e.stack));
         msg.append(d);
       }
