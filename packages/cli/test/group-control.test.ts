@@ -7,78 +7,17 @@
  * socket takes a savepoint of the whole group, on the shared checkpoint directory by default.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ensureReachable, KafkaClient } from "@fleuve/kafka";
+import { KafkaClient } from "@fleuve/kafka";
 import { waitFor } from "../../kafka/test/fixtures/group-processes.js";
-import { BIN, fleuve, ROOT } from "./helpers.js";
+import { BOOTSTRAP, brokerOptions, fleuve, type GroupProcess, startGroupProcess } from "./helpers.js";
 
-const BOOTSTRAP = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
-const JOB_FILE = "packages/kafka/test/fixtures/group-job.ts";
-
-/** Skips (saying why) without a broker, except in CI where a missing broker is a failure. */
-async function brokerOptions(): Promise<{ skip?: string }> {
-  try {
-    await ensureReachable([BOOTSTRAP], "fleuve-cli-test-probe");
-    return {};
-  } catch {
-    if (process.env.CI) return {};
-    const reason = `no Kafka broker answers at ${BOOTSTRAP}; start one with \`npm run services:up\``;
-    console.log(`[group control tests] SKIPPED: ${reason}`);
-    return { skip: reason };
-  }
-}
-
-const options = await brokerOptions();
-
-interface Proc {
-  child: ChildProcess;
-  log: string;
-  exit: Promise<number | null>;
-}
-
-function startGroupProcess(
-  group: string,
-  dir: string,
-  controlDir: string,
-  input: string,
-  output: string,
-): Proc {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      "run",
-      JOB_FILE,
-      "--group",
-      group,
-      "--bootstrap",
-      BOOTSTRAP,
-      "--checkpoint-dir",
-      dir,
-      "--control-dir",
-      controlDir,
-      "--",
-      BOOTSTRAP,
-      input,
-      output,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  const p: Proc = {
-    child,
-    log: "",
-    exit: new Promise((r) => child.on("exit", (code) => r(code))),
-  };
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
-    p.log += d;
-  });
-  return p;
-}
+const options = await brokerOptions("group control tests");
+type Proc = GroupProcess;
 
 test("fleuve jobs lists the processes of a --group job, from Kafka's description of the group", {
   ...options,

@@ -5,70 +5,25 @@
  * the graph's operators, and `/api/watermarks` has one row per Kafka partition its source units read.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ensureReachable, KafkaClient } from "@fleuve/kafka";
+import { KafkaClient } from "@fleuve/kafka";
 import { waitFor } from "../../kafka/test/fixtures/group-processes.js";
-import { BIN, ROOT } from "./helpers.js";
+import { BOOTSTRAP, brokerOptions, type GroupProcess, startGroupProcess } from "./helpers.js";
 
-const BOOTSTRAP = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
-const JOB_FILE = "packages/kafka/test/fixtures/group-job.ts";
+const options = await brokerOptions("group dashboard tests");
 
-/** Skips (saying why) without a broker, except in CI where a missing broker is a failure. */
-async function brokerOptions(): Promise<{ skip?: string }> {
-  try {
-    await ensureReachable([BOOTSTRAP], "fleuve-cli-test-probe");
-    return {};
-  } catch {
-    if (process.env.CI) return {};
-    const reason = `no Kafka broker answers at ${BOOTSTRAP}; start one with \`npm run services:up\``;
-    console.log(`[group dashboard tests] SKIPPED: ${reason}`);
-    return { skip: reason };
-  }
-}
-
-const options = await brokerOptions();
-
-interface Proc {
-  child: ChildProcess;
-  log: string;
-}
-
-function startProcess(group: string, dir: string, input: string, output: string): Proc {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      "run",
-      JOB_FILE,
-      "--group",
-      group,
-      "--bootstrap",
-      BOOTSTRAP,
-      "--checkpoint-dir",
-      join(dir, "checkpoints"),
-      "--control-dir",
-      join(dir, "jobs"),
-      "--no-metrics",
-      "--dashboard-port",
-      "0",
-      "--",
-      BOOTSTRAP,
-      input,
-      output,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  const p: Proc = { child, log: "" };
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
-    p.log += d;
-  });
-  return p;
-}
+/** A process of the group with its dashboard on a free port. */
+const startProcess = (group: string, dir: string, input: string, output: string) =>
+  startGroupProcess(group, join(dir, "checkpoints"), join(dir, "jobs"), input, output, [
+    "--no-metrics",
+    "--dashboard-port",
+    "0",
+  ]);
+type Proc = GroupProcess;
 
 const dashboardOf = (p: Proc) => /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(p.log)?.[1];
 

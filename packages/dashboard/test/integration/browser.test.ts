@@ -28,6 +28,25 @@ interface Click {
   ts: number;
 }
 
+/** Headless Chromium on the dashboard at `url`, once its first data is drawn; page errors are gathered. */
+async function openDashboard(url: string) {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--headless", "--disable-background-networking"],
+  });
+  const errors: string[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1300 } });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.waitForSelector("body[data-loaded=true]", { timeout: 300_000 });
+    return { browser, page, errors };
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+}
+
 test("the page shows a running job's graph and live charts, and its savepoint button takes a savepoint", {
   timeout: 900_000,
 }, async () => {
@@ -87,16 +106,8 @@ test("the page shows a running job's graph and live charts, and its savepoint bu
       cancel: () => client.cancel(),
     },
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--headless", "--disable-background-networking"],
-  });
+  const { browser, page, errors } = await openDashboard(dashboard.url);
   try {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1300 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(dashboard.url);
-    await page.waitForSelector("body[data-loaded=true]", { timeout: 300_000 });
     assert.equal(await page.textContent("#job-name"), "browser-test");
     assert.equal(await page.textContent("#job-state"), "RUNNING");
 
@@ -193,16 +204,8 @@ test("the page shows each source partition's watermark and a restart with its ca
     result: client.result,
     port: 0,
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--headless", "--disable-background-networking"],
-  });
+  const { browser, page, errors } = await openDashboard(dashboard.url);
   try {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1300 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(dashboard.url);
-    await page.waitForSelector("body[data-loaded=true]", { timeout: 300_000 });
     // One row per partition of the source, each with a watermark.
     await page.waitForFunction(
       () => {
