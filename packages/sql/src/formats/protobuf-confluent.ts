@@ -173,6 +173,11 @@ export async function protobufConfluentEncoder(
     encode(row) {
       const value: Record<string, unknown> = {};
       for (const c of columns) {
+        // A proto3 field without presence would write NULL as its default (0, ""): refuse it.
+        if (c.type.notNull && (row[c.name] === null || row[c.name] === undefined))
+          throw new Error(
+            `table ${table}: the row does not fit subject ${subject}: column ${c.name} is NULL, and it is NOT NULL`,
+          );
         const x = writeValue(row[c.name], c.type, asIs, undefined);
         if (x !== undefined) value[c.name] = x;
       }

@@ -226,6 +226,26 @@ test("json-confluent: a row that does not fit a pinned version goes to the dead 
   );
 });
 
+test("protobuf-confluent: a NULL in a NOT NULL column goes to the dead letters naming the column, not written as the field's default", async () => {
+  const input = logWithRows("src", [
+    { id: 1, name: "ada" },
+    { id: 2, name: null },
+  ]);
+  const output = logWithRows("pnn", []);
+  const letters: DeadLetter[] = [];
+  const tEnv = tableEnv(letters);
+  await tEnv.executeScript(`
+    CREATE TABLE src (id INT, name STRING) WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 'src', 'bounded' = 'true');
+    CREATE TABLE pnn (id INT NOT NULL, name STRING NOT NULL) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pnn',
+      'format' = 'protobuf-confluent', 'protobuf-confluent.url' = '${r.url}')`);
+  await (await tEnv.executeSql("INSERT INTO pnn SELECT * FROM src")).await();
+  assert.equal(bytesOf(output, "pnn").length, 1);
+  assert.deepEqual(
+    letters.map((l) => l.error),
+    ["table pnn: the row does not fit subject pnn-value: column name is NULL, and it is NOT NULL"],
+  );
+});
+
 const PCOLUMNS =
   "id INT NOT NULL, name STRING, score DOUBLE, big BIGINT, home ROW<city STRING>, tags ARRAY<STRING>, attrs MAP<STRING, INT>";
 
