@@ -7,7 +7,7 @@
 
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
-import { invalid, unsupported } from "./problems.js";
+import { invalid, unsupported, withPosition } from "./problems.js";
 import { NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
 import { formatTimestamp, isTimestampType, parseTimestamp } from "./values.js";
@@ -94,6 +94,18 @@ export function likeRegExp(pattern: string, escapeChar?: string): RegExp {
 
 /** Compiles `e` in `scope`. Throws FLEUVE_SQL_VALIDATION / FLEUVE_SQL_UNSUPPORTED at planning time. */
 export function compileExpression<I>(e: Expr, scope: Scope<I>): Compiled<I> {
+  const pos = "pos" in e ? (e.pos as SourcePos | undefined) : undefined;
+  if (pos === undefined) return compileNode(e, scope);
+  try {
+    return compileNode(e, scope);
+  } catch (err) {
+    // An error of a node without a position (a literal, MAP[...], an interval) points at the
+    // nearest enclosing node that has one.
+    throw withPosition(err, pos);
+  }
+}
+
+function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
   const own = scope.intercept?.(e);
   if (own !== undefined) return own;
   const sub = (x: Expr) => compileExpression(x, scope);

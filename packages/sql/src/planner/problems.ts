@@ -34,3 +34,22 @@ export function invalid(
     details: { ...details, ...(pos ? { line: pos.line, column: pos.column } : {}) },
   });
 }
+
+/**
+ * `err` pointing at `pos` when it is one of the planner's errors that has no position yet (raised
+ * for a node the parser gives none); any other error as it is.
+ */
+export function withPosition(err: unknown, pos: SourcePos): unknown {
+  if (!(err instanceof FleuveError) || err.details?.line !== undefined) return err;
+  if (err.code === "FLEUVE_SQL_VALIDATION") {
+    const { line: _l, column: _c, ...details } = err.details ?? {};
+    return invalid(err.message, pos, details);
+  }
+  if (err.code === "FLEUVE_SQL_UNSUPPORTED" && typeof err.details?.feature === "string") {
+    const feature = err.details.feature;
+    const prefix = `Fleuve SQL does not run ${feature} yet`;
+    const rest = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : "";
+    return unsupported(feature, pos, rest.startsWith(": ") ? rest.slice(2) : undefined);
+  }
+  return err;
+}
