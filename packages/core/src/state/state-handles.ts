@@ -207,6 +207,8 @@ export class HeapMapState<K, V> implements MapState<K, V> {
     for (const [, v] of this.entries()) yield v;
   }
   isEmpty(): boolean {
+    // Without TTL an empty map is dropped (dropIfEmpty), so its size says it without a generator.
+    if (!this.ttl) return (this.inner(false)?.size ?? 0) === 0;
     return this.entries().next().done === true;
   }
   clear(): void {

@@ -10,7 +10,9 @@
  *   SumWithRetractAggFunction);
  * - `MIN`, `MAX` and every `DISTINCT` aggregate: the multiset of values (`{ text: [value, n] }`),
  *   since retracting the current minimum needs the values under it (Flink's MinWithRetract keeps a
- *   map view of value to count the same way);
+ *   map view of value to count the same way), with its summary kept up to date per value (the
+ *   number and sum of distinct values, the text of the best value) so that reading the result
+ *   does not walk the multiset; only retracting the best value itself asks for a walk, once;
  * - a user aggregate (functions.ts): its own accumulator, kept in the same state as the built-in
  *   ones, so it is checkpointed with them.
  */
@@ -41,12 +43,31 @@ export interface AggregateCall {
   readonly filter: Compiled<Row> | undefined;
   /** A user aggregate: the function and its compiled arguments. */
   readonly user?: { readonly f: RegisteredFunction; readonly args: readonly Compiled<Row>[] };
+  /**
+   * The input never retracts (windows, an insert-only input): MIN and MAX keep only the best
+   * value, as Flink's MinAggFunction/MaxAggFunction, instead of the multiset a retraction needs.
+   */
+  readonly appendOnly?: boolean | undefined;
 }
 
 /** A multiset of values by their JSON text: `[value, multiplicity]`. */
 export type Multiset = Record<string, [unknown, number]>;
+/**
+ * The accumulator of MIN, MAX and DISTINCT aggregates: the multiset and its summary, updated per
+ * value. `best` is the text (key in `values`) of the minimum or maximum, `stale` when that value
+ * was retracted and the next result must find the new one.
+ */
+export interface MultisetAcc {
+  values: Multiset;
+  /** The number of distinct values (keys of `values`). */
+  distinct: number;
+  /** The sum of the distinct values (SUM/AVG DISTINCT). */
+  sum: number;
+  best: string | null;
+  stale: boolean;
+}
 /** The accumulator of one aggregate call (see the module comment). */
-export type AggAcc = number | [number, number] | Multiset | UserAccumulator;
+export type AggAcc = number | [number, number] | MultisetAcc | Multiset | UserAccumulator;
 /** A user aggregate's accumulator: whatever its createAccumulator returns. */
 export type UserAccumulator = unknown;
 
@@ -117,6 +138,7 @@ export function children(e: Expr): Expr[] {
 export function compileAggregates(
   exprs: readonly (Expr | undefined)[],
   inputScope: Scope<Row>,
+  options: { readonly appendOnly?: boolean } = {},
 ): { aggregates: AggregateCall[]; index: Map<Expr, number> } {
   const calls: CallExpr[] = [];
   for (const e of exprs) if (e !== undefined) collectAggregates(e, calls);
@@ -136,6 +158,7 @@ export function compileAggregates(
       call,
       arg: star ? undefined : compileExpression(first as Expr, inputScope),
       filter: call.filter === undefined ? undefined : compileExpression(call.filter, inputScope),
+      appendOnly: options.appendOnly === true,
     };
   });
   return { aggregates, index: new Map<Expr, number>(calls.map((c, i) => [c, i])) };
@@ -233,12 +256,72 @@ function detached(v: unknown): unknown {
 const userDef = (a: AggregateCall) =>
   (a.user as NonNullable<AggregateCall["user"]>).f.definition as AggregateFunctionDefinition;
 
-const usesMultiset = (a: AggregateCall) => a.call.distinct || a.call.name === "MIN" || a.call.name === "MAX";
+/** MIN or MAX over an input that never retracts: the accumulator is `[best]`, or `[]` before any value. */
+const keepsBest = (a: AggregateCall) =>
+  a.appendOnly === true && !a.call.distinct && (a.call.name === "MIN" || a.call.name === "MAX");
+const usesMultiset = (a: AggregateCall) =>
+  !keepsBest(a) && (a.call.distinct || a.call.name === "MIN" || a.call.name === "MAX");
+const sumsValues = (a: AggregateCall) => a.call.name === "SUM" || a.call.name === "AVG";
+
+/** Whether `v` beats `best` for MIN or MAX (strictly: the first of equal values stays). */
+function better(a: AggregateCall, v: unknown, best: unknown): boolean {
+  if (a.call.name === "MIN") return (v as number) < (best as number);
+  if (a.call.name === "MAX") return (v as number) > (best as number);
+  return false;
+}
+
+/** The text of the minimum or maximum of `values` (null when empty or not MIN/MAX), by a walk. */
+function bestOf(a: AggregateCall, values: Multiset): string | null {
+  let best: string | null = null;
+  for (const text in values) {
+    if (
+      best === null ||
+      better(a, (values[text] as [unknown, number])[0], (values[best] as [unknown, number])[0])
+    )
+      best = text;
+  }
+  return best;
+}
+
+/** The accumulator of multiset `values` with its summary computed by a walk. */
+function summarize(a: AggregateCall, values: Multiset): MultisetAcc {
+  let distinct = 0;
+  let sum = 0;
+  for (const text in values) {
+    distinct += 1;
+    if (sumsValues(a)) sum += (values[text] as [unknown, number])[0] as number;
+  }
+  return { values, distinct, sum, best: bestOf(a, values), stale: false };
+}
+
+/**
+ * `acc` as a {@link MultisetAcc}. State written before the summary existed holds the bare
+ * multiset (its keys are JSON texts, so none is `values`): it gets its summary on first use.
+ */
+function multisetAcc(a: AggregateCall, acc: AggAcc): MultisetAcc {
+  if (Array.isArray(acc))
+    return summarize(a, acc.length === 0 ? {} : { [JSON.stringify(acc[0])]: [acc[0], 1] });
+  const m = acc as MultisetAcc;
+  return "values" in m && typeof m.distinct === "number" ? m : summarize(a, acc as Multiset);
+}
+
+/**
+ * `acc` of an append-only MIN or MAX as `[best]`. State written by the multiset accumulator
+ * (before the planner used this one, or the same query over an input that retracted) gives
+ * its best value.
+ */
+function bestAcc(a: AggregateCall, acc: AggAcc): unknown[] {
+  if (Array.isArray(acc)) return acc;
+  const m = multisetAcc(a, acc);
+  const best = m.stale ? bestOf(a, m.values) : m.best;
+  return best === null ? [] : [(m.values[best] as [unknown, number])[0]];
+}
 
 /** A fresh accumulator for `a`. */
 export function createAcc(a: AggregateCall): AggAcc {
   if (a.user !== undefined) return callUser(a, userDef(a).createAccumulator, []);
-  if (usesMultiset(a)) return {};
+  if (keepsBest(a)) return [];
+  if (usesMultiset(a)) return { values: {}, distinct: 0, sum: 0, best: null, stale: false };
   return a.call.name === "COUNT" ? 0 : [0, 0];
 }
 
@@ -263,13 +346,32 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
     if (m === undefined) throw functionFailed(a.user.f, new Error("retract is not defined"));
     return callUser(a, m, [acc, ...(v as unknown[])]) ?? acc;
   }
+  if (keepsBest(a)) {
+    // Planning gives MIN and MAX this accumulator only where nothing retracts.
+    if (sign === -1) throw new Error(`${a.call.name} of an insert-only input got a retraction`);
+    const b = bestAcc(a, acc);
+    if (b.length === 0 || better(a, v, b[0])) b[0] = v;
+    return b;
+  }
   if (usesMultiset(a)) {
-    const m = acc as Multiset;
+    const m = multisetAcc(a, acc);
     const text = JSON.stringify(v);
-    const entry = m[text];
-    const n = (entry?.[1] ?? 0) + sign;
-    if (n === 0) delete m[text];
-    else m[text] = [v, n];
+    const entry = m.values[text];
+    if (entry === undefined) {
+      m.values[text] = [v, sign];
+      m.distinct += 1;
+      if (sumsValues(a)) m.sum += v as number;
+      if (!m.stale && (m.best === null || better(a, v, (m.values[m.best] as [unknown, number])[0])))
+        m.best = text;
+    } else if (entry[1] + sign === 0) {
+      delete m.values[text];
+      m.distinct -= 1;
+      if (sumsValues(a)) m.sum = m.distinct === 0 ? 0 : m.sum - (v as number);
+      if (m.best === text) {
+        m.best = null;
+        m.stale = true;
+      }
+    } else entry[1] += sign;
     return m;
   }
   if (a.call.name === "COUNT") return (acc as number) + sign;
@@ -314,10 +416,16 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
     if (m === undefined) throw functionFailed(a.user.f, new Error("merge is not defined"));
     return callUser(a, m, [x, y]) ?? x;
   }
+  if (keepsBest(a)) {
+    const p = bestAcc(a, x);
+    const q = bestAcc(a, y);
+    return q.length === 0 || (p.length > 0 && !better(a, q[0], p[0])) ? [...p] : [...q];
+  }
   if (usesMultiset(a)) {
-    const m: Multiset = { ...(x as Multiset) };
-    for (const [text, [v, n]] of Object.entries(y as Multiset)) m[text] = [v, (m[text]?.[1] ?? 0) + n];
-    return m;
+    const m: Multiset = { ...multisetAcc(a, x).values };
+    for (const [text, [v, n]] of Object.entries(multisetAcc(a, y).values))
+      m[text] = [v, (m[text]?.[1] ?? 0) + n];
+    return summarize(a, m);
   }
   if (a.call.name === "COUNT") return (x as number) + (y as number);
   const p = x as [number, number];
@@ -329,23 +437,24 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
 export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
   if (a.user !== undefined) return detached(callUser(a, userDef(a).getValue, [acc]) ?? null);
   const name = a.call.name;
+  if (keepsBest(a)) {
+    const b = bestAcc(a, acc);
+    return b.length === 0 ? null : b[0];
+  }
   if (usesMultiset(a)) {
-    const m = acc as Multiset;
-    let count = 0;
-    let sum = 0;
-    let best: unknown = null;
-    for (const text in m) {
-      const [v, n] = m[text] as [unknown, number];
-      const times = a.call.distinct ? 1 : n;
-      count += times;
-      if (name === "SUM" || name === "AVG") sum += (v as number) * times;
-      else if (name === "MIN") best = best === null || (v as number) < (best as number) ? v : best;
-      else if (name === "MAX") best = best === null || (v as number) > (best as number) ? v : best;
+    const m = multisetAcc(a, acc);
+    if (name === "MIN" || name === "MAX") {
+      if (m.stale) {
+        m.best = bestOf(a, m.values);
+        m.stale = false;
+      }
+      return m.best === null ? null : (m.values[m.best] as [unknown, number])[0];
     }
-    if (name === "COUNT") return count;
-    if (name === "SUM") return count === 0 ? null : sum;
-    if (name === "AVG") return count === 0 ? null : average(a, sum, count);
-    return best;
+    // Only DISTINCT aggregates other than MIN and MAX keep a multiset: each value counts once.
+    if (name === "COUNT") return m.distinct;
+    if (name === "SUM") return m.distinct === 0 ? null : m.sum;
+    if (name === "AVG") return m.distinct === 0 ? null : average(a, m.sum, m.distinct);
+    return null;
   }
   if (name === "COUNT") return acc as number;
   const [sum, count] = acc as [number, number];

@@ -33,6 +33,7 @@ import {
   groupingKeyEvals,
   groupingSets,
 } from "./grouping-sets.js";
+import { jsonKey } from "./keys.js";
 import { invalid } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import type { Row } from "./values.js";
@@ -88,6 +89,7 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
   const { aggregates, index } = compileAggregates(
     [...select.items.map((i) => i.expr), select.having],
     inputScope,
+    { appendOnly: isInsertOnly(input.changelog) },
   );
   if (!isInsertOnly(input.changelog))
     requireUserMethods(aggregates, { retract: input.changelog.producer ?? "an updating input" });
@@ -128,7 +130,7 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
     for (const it of items) row[it.name] = it.eval(o);
     return row;
   });
-  const keyOf = keyEvals.length === 0 ? () => "" : (row: Row) => JSON.stringify(keyEvals.map((k) => k(row)));
+  const keyOf = jsonKey(keyEvals);
   const result = stream
     .keyBy(keyOf)
     .process(fn)
@@ -186,7 +188,7 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     }
     this.state.update(st);
     const after = this.values(st);
-    if (before !== undefined && JSON.stringify(before) === JSON.stringify(after)) return;
+    if (before !== undefined && sameValues(before, after)) return;
     const nextRow = this.output({ keys: st.keys, values: after });
     if (prevRow !== undefined && nextRow !== undefined) {
       out.collect(withKind(prevRow, "-U"));
@@ -198,4 +200,24 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private values(st: GroupState): unknown[] {
     return this.aggregates.map((a, i) => resultOf(a, st.aggs[i] as AggAcc));
   }
+}
+
+/**
+ * Whether two lists of aggregate values are equal as their JSON texts are (NULL and undefined
+ * alike, NaN equal to itself), comparing primitives directly: this runs for every input row.
+ */
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = asJson(a[i]);
+    const y = asJson(b[i]);
+    if (x === y) continue;
+    if (typeof x !== "object" || typeof y !== "object" || JSON.stringify(x) !== JSON.stringify(y))
+      return false;
+  }
+  return true;
+}
+
+/** What JSON makes of a value: undefined, NaN and the infinities become null. */
+function asJson(v: unknown): unknown {
+  return v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? null : v;
 }

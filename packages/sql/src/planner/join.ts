@@ -26,8 +26,10 @@ import { SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
+import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
+import { rowCombiner } from "./row-builders.js";
 import type { Row } from "./values.js";
 
 type Side = "L" | "R";
@@ -197,12 +199,13 @@ export function planJoin(
   }
 
   const scope = rowScope(joined, "the join");
-  const nullsLeft: Row = Object.fromEntries(leftCols.map((c) => [c.name, null]));
-  const nullsRight: Row = Object.fromEntries(rightCols.map((c) => [c.name, null]));
-  const combine = (l: Row | null, r: Row | null): Row => ({ ...(l ?? nullsLeft), ...(r ?? nullsRight) });
+  const combine = rowCombiner(
+    leftCols.map((c) => c.name),
+    rightCols.map((c) => c.name),
+  );
+  const predicate = (cond: Expr) => pairPredicate(cond, joined, leftNames);
   const keyOf = (exprs: Expr[]) => {
-    const evals = exprs.map((e) => compileExpression(e, scope).eval);
-    return evals.length === 0 ? () => "" : (row: Row) => JSON.stringify(evals.map((k) => k(row)));
+    return jsonKey(exprs.map((e) => compileExpression(e, scope).eval));
   };
   const renamedRight = [...rename].every(([a, b]) => a === b)
     ? right.stream
@@ -234,7 +237,7 @@ export function planJoin(
       );
     }
     const cond = andAll([...timeConds, ...rest]);
-    const matches = cond === undefined ? () => true : predicate(cond, scope, combine);
+    const matches = cond === undefined ? () => true : predicate(cond);
     const le = left.window.end;
     const re = rename.get(right.window.end) as string;
     const stream = connected.transform(
@@ -262,7 +265,7 @@ export function planJoin(
     if (lower > upper)
       throw invalid(`the time bounds of the join admit no pair (${lower} > ${upper} ms)`, pos);
     const cond = andAll(rest);
-    const matches = cond === undefined ? () => true : predicate(cond, scope, combine);
+    const matches = cond === undefined ? () => true : predicate(cond);
     const lt = leftTime;
     const rt = rightTime;
     const rightRowtime = type === "RIGHT";
@@ -293,7 +296,7 @@ export function planJoin(
   }
   // A regular join: both sides in keyed state; time predicates, if any, are ordinary conditions.
   const cond = andAll([...timeConds, ...rest]);
-  const matches = cond === undefined ? () => true : predicate(cond, scope, combine);
+  const matches = cond === undefined ? () => true : predicate(cond);
   const joinType = {
     INNER: "InnerJoin",
     LEFT: "LeftOuterJoin",
@@ -303,7 +306,14 @@ export function planJoin(
   const producer = `Join(joinType=[${joinType}], where=[${printExpr(ref.on)}])`;
   const stream = connected.transform(
     producer,
-    () => new SqlStreamingJoinOperator({ type, matches, combine, stateTtlMs }),
+    () =>
+      new SqlStreamingJoinOperator({
+        type,
+        matches,
+        combine,
+        stateTtlMs,
+        insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(right.changelog) },
+      }),
   );
   let changelog: ChangelogMode;
   if (type !== "INNER") changelog = { kinds: ["+I", "-D"], producer };
@@ -316,11 +326,31 @@ export function planJoin(
   return { stream, columns: joined.columns, changelog };
 }
 
-function predicate(
+/**
+ * The ON condition `cond` evaluated on a pair as it stands, each column read from its side's row
+ * (`leftNames` are the left side's), without building the joined row for every candidate pair.
+ */
+function pairPredicate(
   cond: Expr,
-  scope: ReturnType<typeof rowScope>,
-  combine: (l: Row | null, r: Row | null) => Row,
+  joined: { readonly columns: readonly Column[] },
+  leftNames: ReadonlySet<string>,
 ): (l: Row, r: Row) => boolean {
-  const ev = compileExpression(cond, scope).eval;
-  return (l, r) => ev(combine(l, r)) === true;
+  const pair: { l: Row; r: Row } = { l: {}, r: {} };
+  const rows = rowScope(joined, "the join");
+  const ev = compileExpression<typeof pair>(cond, {
+    column(name, pos) {
+      const c = rows.column(name, pos);
+      const col = findColumn(joined, name, pos) as Column;
+      const key = col.name;
+      return {
+        eval: leftNames.has(key) ? (p) => p.l[key] ?? null : (p) => p.r[key] ?? null,
+        type: c.type,
+      };
+    },
+  }).eval;
+  return (l, r) => {
+    pair.l = l;
+    pair.r = r;
+    return ev(pair) === true;
+  };
 }

@@ -28,6 +28,7 @@ import {
 } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
+import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { findColumn, type Relation, rowScope } from "./relation.js";
 import { isAggregateName } from "./user-functions.js";
@@ -142,7 +143,7 @@ export function planOverAggregate(
       retract: `a bounded ${frame.unit} OVER frame retracts the rows leaving it`,
     });
   const keys = spec.partitionBy.map((e) => compileExpression(e, inputScope).eval);
-  const keyOf = keys.length === 0 ? () => "" : (row: Row) => JSON.stringify(keys.map((k) => k(row)));
+  const keyOf = jsonKey(keys);
   const rowtime = input.rowtime as string;
   const names = calls.map((_, i) => `$over${i}`);
   const producer = `OverAggregate(partitionBy=[${spec.partitionBy.map(printExpr).join(", ")}], orderBy=[${rowtime} ASC], ${frame.unit} ${frame.preceding ?? "UNBOUNDED"} PRECEDING)`;

@@ -23,6 +23,7 @@ import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { planRank } from "./rank.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
+import { projector } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
@@ -271,12 +272,12 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
     }
     named.add(o.name);
   }
+  const project = projector(
+    outs.map((o) => o.name),
+    outs.map((o) => o.eval),
+  );
   let projected = stream
-    .map((row) => {
-      const out: Row = {};
-      for (const o of outs) out[o.name] = o.eval(row);
-      return withKindOf(out, row);
-    })
+    .map((row) => withKindOf(project(row), row))
     .name(`Calc(select=[${outs.map((o) => o.name).join(", ")}])`);
   const newProctime = outs.find((o) => o.proctime === true)?.name;
   if (newProctime !== undefined) projected = withProctime(projected, newProctime);

@@ -26,6 +26,7 @@ import { TopNFunction } from "../runtime/top-n.js";
 import { WindowRankFunction } from "../runtime/window-rank.js";
 import { children } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly, retractMode } from "./changelog.js";
+import { columnsKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import type { Column, Relation } from "./relation.js";
 import { isTimestampType, type Row } from "./values.js";
@@ -116,8 +117,7 @@ export function planRank(
   const visible = rel.columns.filter((c) => !hidden.has(c.name));
   if (visible.some((c) => c.name === rn)) throw invalid(`the subquery names two columns ${rn}`, call.pos);
 
-  const keyOf =
-    pNames.length === 0 ? () => "" : (row: Row) => JSON.stringify(pNames.map((n) => row[n] ?? null));
+  const keyOf = columnsKey(pNames);
   const compare = comparator(over.orderBy, oNames);
   const spec = `partitionBy=[${over.partitionBy.map(printExpr).join(", ")}], orderBy=[${over.orderBy
     .map((o) => `${printExpr(o.expr)} ${o.direction ?? "ASC"}`)

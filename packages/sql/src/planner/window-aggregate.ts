@@ -45,6 +45,7 @@ import {
   groupingKeyEvals,
   groupingSets,
 } from "./grouping-sets.js";
+import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import type { Row } from "./values.js";
@@ -158,9 +159,11 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   }
 
   // The aggregates of the select list and HAVING.
+  // Window inputs only insert (checked above): MIN and MAX need no multiset.
   const { aggregates, index: aggIndex } = compileAggregates(
     [...select.items.map((i) => i.expr), select.having],
     inputScope,
+    { appendOnly: true },
   );
   if (tvf.kind === "SESSION") requireUserMethods(aggregates, { merge: "a SESSION window" });
 
@@ -252,7 +255,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     },
   };
 
-  const keyOf = keyEvals.length === 0 ? () => "" : (row: Row) => JSON.stringify(keyEvals.map((k) => k(row)));
+  const keyOf = jsonKey(keyEvals);
   const assigner = windowAssigner(tvf);
   const result = stream
     .keyBy(keyOf)

@@ -14,11 +14,16 @@
  * State expires after `table.exec.state.ttl` of processing time since it was last written (Flink's
  * StateTtlConfig, OnCreateAndWrite, never returning expired rows): a row whose partner expired
  * no longer joins it.
+ *
+ * A side that only inserts (the planner says so) and is not an outer side, without TTL, keeps
+ * its rows in a plain list instead (Flink's JoinRecordStateView without unique key, append-only):
+ * nothing ever looks a row of it up by content, so it needs neither the row's JSON text as a key
+ * nor a multiplicity. Rows kept in the map by an earlier version are still joined.
  */
 
-import { type MapState, mapState } from "@fleuve/core";
+import { type ListState, listState, type MapState, mapState } from "@fleuve/core";
 import { TwoInputOperator } from "@fleuve/core/spi";
-import { isAccumulate, type RowKind, rowKind, withKind } from "../planner/changelog.js";
+import { isAccumulate, ROW_KIND, type RowKind, rowKind, withKind } from "../planner/changelog.js";
 import type { Row } from "../planner/values.js";
 import type { JoinType } from "./interval-join.js";
 
@@ -38,6 +43,8 @@ export interface StreamingJoinSpec {
   readonly combine: (left: Row | null, right: Row | null) => Row;
   /** `table.exec.state.ttl` in ms; undefined keeps state forever. */
   readonly stateTtlMs?: number | undefined;
+  /** Whether each input only inserts (then an inner side keeps its rows in a list). */
+  readonly insertOnly?: { readonly left: boolean; readonly right: boolean } | undefined;
 }
 
 /** The text that identifies equal rows (their kind aside). */
@@ -49,6 +56,9 @@ function rowText(row: Row): string {
 export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
   private leftState!: MapState<string, Kept>;
   private rightState!: MapState<string, Kept>;
+  /** The rows of an append-only side (see the module comment), else undefined. */
+  private leftRows: ListState<Row> | undefined;
+  private rightRows: ListState<Row> | undefined;
   private readonly leftOuter: boolean;
   private readonly rightOuter: boolean;
   private timestamp = 0;
@@ -64,6 +74,12 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
     const opts = ttl === undefined ? undefined : { ttl };
     this.leftState = this.keyedState.getState(mapState<string, Kept>("sql-join-left", opts));
     this.rightState = this.keyedState.getState(mapState<string, Kept>("sql-join-right", opts));
+    const appendOnly = (insertOnly: boolean | undefined, outer: boolean) =>
+      insertOnly === true && !outer && ttl === undefined;
+    if (appendOnly(this.spec.insertOnly?.left, this.leftOuter))
+      this.leftRows = this.keyedState.getState(listState<Row>("sql-join-left-rows"));
+    if (appendOnly(this.spec.insertOnly?.right, this.rightOuter))
+      this.rightRows = this.keyedState.getState(listState<Row>("sql-join-right-rows"));
   }
 
   processElement1(row: Row, timestamp: number): void {
@@ -85,11 +101,13 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
   /** Flink's StreamingJoinOperator.processElement, for a row of the left (`isLeft`) or right side. */
   private process(input: Row, isLeft: boolean): void {
     const kind = rowKind(input);
-    const row: Row = { ...input };
-    withKind(row, "+I"); // stored and joined without its kind
-    const text = rowText(row);
+    // Stored and joined without its kind: a row that carries one is copied without it (rows
+    // are never changed once sent, so an insert is kept as it came).
+    const row: Row = ROW_KIND in input ? withKind({ ...input }, "+I") : input;
     const mine = isLeft ? this.leftState : this.rightState;
     const other = isLeft ? this.rightState : this.leftState;
+    const myRows = isLeft ? this.leftRows : this.rightRows;
+    const otherRows = isLeft ? this.rightRows : this.leftRows;
     const inputOuter = isLeft ? this.leftOuter : this.rightOuter;
     const otherOuter = isLeft ? this.rightOuter : this.leftOuter;
     const pair = (o: Row): [Row | null, Row | null] => (isLeft ? [row, o] : [o, row]);
@@ -97,8 +115,16 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
       isLeft === ofInput ? [r, null] : [null, r];
     const { matches } = this.spec;
     const matched: [string, Kept][] = [];
-    for (const [k, o] of other.entries()) {
-      if (isLeft ? matches(row, o.row) : matches(o.row, row)) matched.push([k, o]);
+    if (otherRows !== undefined) {
+      // An append-only side is never outer: its matches are never put back, so they need no key.
+      for (const o of otherRows.get()) {
+        if (isLeft ? matches(row, o) : matches(o, row)) matched.push(["", { row: o, count: 1, assoc: 0 }]);
+      }
+    }
+    if (otherRows === undefined || !other.isEmpty()) {
+      for (const [k, o] of other.entries()) {
+        if (isLeft ? matches(row, o.row) : matches(o.row, row)) matched.push([k, o]);
+      }
     }
     const partners = matched.reduce((n, [, o]) => n + o.count, 0);
 
@@ -113,6 +139,11 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
         }
         this.emit(outputKind, ...pair(o.row), o.count);
       }
+      if (myRows !== undefined) {
+        myRows.add(row);
+        return;
+      }
+      const text = rowText(row);
       const kept = mine.get(text);
       if (kept === undefined) mine.put(text, { row, count: 1, assoc: partners });
       else {
@@ -121,6 +152,9 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
         mine.put(text, kept);
       }
     } else {
+      const text = rowText(row);
+      // A retraction on an append-only side would be a planning error; it still finds its row.
+      if (myRows !== undefined) removeRow(myRows, text);
       const kept = mine.get(text);
       if (kept !== undefined) {
         if (kept.count <= 1) mine.remove(text);
@@ -144,4 +178,11 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
       }
     }
   }
+}
+
+/** Removes one row whose text is `text` from `rows`, if there is one. */
+function removeRow(rows: ListState<Row>, text: string): void {
+  const list = rows.get();
+  const at = list.findIndex((r) => rowText(r) === text);
+  if (at >= 0) rows.update([...list.slice(0, at), ...list.slice(at + 1)]);
 }
