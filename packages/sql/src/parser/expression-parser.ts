@@ -6,7 +6,7 @@
  * their `query` rule.
  */
 
-import { EmbeddedActionsParser, type IToken, type ParserMethod, type TokenType } from "chevrotain";
+import type { IToken, ParserMethod, TokenType } from "chevrotain";
 import type {
   BinaryOp,
   DataType,
@@ -19,6 +19,7 @@ import type {
   WindowFrame,
   WindowSpec,
 } from "./ast.js";
+import { EmbeddedActionsParser } from "./chevrotain.js";
 import * as T from "./lexer.js";
 
 /** The position of a token, for the AST. */

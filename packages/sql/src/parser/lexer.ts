@@ -4,7 +4,8 @@
  * category, so the parser also accepts them wherever a name is expected (a column called `first`).
  */
 
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 /** Any name: a plain word, a back-quoted name, or a non-reserved keyword (parser-side category). */
 export const Identifier = createToken({

@@ -3,8 +3,9 @@
  * FLEUVE_SQL_SYNTAX errors that point at the line and column and list what was expected.
  */
 
-import { EOF, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import type { DataType, Expr, Query, Statement } from "./ast.js";
+import { EOF } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { SqlParser } from "./statement-parser.js";
 import { describeExpected, type SyntaxProblem, syntaxError } from "./syntax-error.js";
