@@ -152,6 +152,19 @@ export function protobufConfluentDecoder(
   );
 }
 
+/** The path of a NULL where type `t` (or a ROW field inside it) is NOT NULL, if any. */
+function nullInNotNull(v: unknown, t: DataType, path: string): string | undefined {
+  if (v === null || v === undefined) return t.notNull ? path : undefined;
+  if (t.kind !== "row") return undefined;
+  for (let i = 0; i < t.fields.length; i++) {
+    const f = t.fields[i] as FormatColumn;
+    const x = Array.isArray(v) ? v[i] : (v as Record<string, unknown>)[f.name];
+    const p = nullInNotNull(x, f.type, `${path}.${f.name}`);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
 /**
  * The encoder of a table's rows: the schema (see {@link sinkSchema}; the first message of a given
  * or registered schema) and a function writing a row in the wire format with its message indexes.
@@ -174,9 +187,10 @@ export async function protobufConfluentEncoder(
       const value: Record<string, unknown> = {};
       for (const c of columns) {
         // A proto3 field without presence would write NULL as its default (0, ""): refuse it.
-        if (c.type.notNull && (row[c.name] === null || row[c.name] === undefined))
+        const path = nullInNotNull(row[c.name], c.type, c.name);
+        if (path !== undefined)
           throw new Error(
-            `table ${table}: the row does not fit subject ${subject}: column ${c.name} is NULL, and it is NOT NULL`,
+            `table ${table}: the row does not fit subject ${subject}: column ${path} is NULL, and it is NOT NULL`,
           );
         const x = writeValue(row[c.name], c.type, asIs, undefined);
         if (x !== undefined) value[c.name] = x;

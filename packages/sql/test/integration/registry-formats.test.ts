@@ -228,21 +228,25 @@ test("json-confluent: a row that does not fit a pinned version goes to the dead 
 
 test("protobuf-confluent: a NULL in a NOT NULL column goes to the dead letters naming the column, not written as the field's default", async () => {
   const input = logWithRows("src", [
-    { id: 1, name: "ada" },
-    { id: 2, name: null },
+    { id: 1, name: "ada", city: "Lyon" },
+    { id: 2, name: null, city: "Nice" },
+    { id: 3, name: "bo", city: null },
   ]);
   const output = logWithRows("pnn", []);
   const letters: DeadLetter[] = [];
   const tEnv = tableEnv(letters);
   await tEnv.executeScript(`
-    CREATE TABLE src (id INT, name STRING) WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 'src', 'bounded' = 'true');
-    CREATE TABLE pnn (id INT NOT NULL, name STRING NOT NULL) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pnn',
+    CREATE TABLE src (id INT, name STRING, city STRING) WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 'src', 'bounded' = 'true');
+    CREATE TABLE pnn (id INT NOT NULL, name STRING NOT NULL, home ROW<city STRING NOT NULL>) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pnn',
       'format' = 'protobuf-confluent', 'protobuf-confluent.url' = '${r.url}')`);
-  await (await tEnv.executeSql("INSERT INTO pnn SELECT * FROM src")).await();
+  await (await tEnv.executeSql("INSERT INTO pnn SELECT id, name, ROW(city) FROM src")).await();
   assert.equal(bytesOf(output, "pnn").length, 1);
   assert.deepEqual(
     letters.map((l) => l.error),
-    ["table pnn: the row does not fit subject pnn-value: column name is NULL, and it is NOT NULL"],
+    [
+      "table pnn: the row does not fit subject pnn-value: column name is NULL, and it is NOT NULL",
+      "table pnn: the row does not fit subject pnn-value: column home.city is NULL, and it is NOT NULL",
+    ],
   );
 });
 
