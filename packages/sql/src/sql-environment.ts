@@ -372,7 +372,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       def.columns.flatMap((c) => (c.kind === "physical" ? [[c.name, c.type] as const] : [])),
     );
     let out: DataStream<Row | Change>;
-    if (encode !== undefined) {
+    if (encode !== undefined && mode === "insert-only") {
       const write = encode;
       out = rel.stream.map((row): Row | Change => write(toTarget(row)) as unknown as Row);
     } else if (mode === "insert-only") out = rel.stream.map((row): Row | Change => toTarget(row));
@@ -398,7 +398,9 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         const value = toTarget(row);
         const key: Row = {};
         for (const k of primaryKey) key[k] = value[k] ?? null;
-        return [{ kind, value, key: JSON.stringify(key) }];
+        // A registry format encodes the row (a delete is a tombstone: nothing to encode).
+        const encoded = encode === undefined || kind === "-D" ? value : encode(value);
+        return [{ kind, value: encoded, key: JSON.stringify(key) }];
       });
     }
     out.name(`Calc(to=[${name}], fields=[${targets.join(", ")}])`).sinkTo(sink, `Sink: ${name}`);

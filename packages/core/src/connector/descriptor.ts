@@ -484,19 +484,31 @@ export const TOPIC_SINK_OPTIONS = {
   },
 } as const satisfies OptionSpecs;
 
-/**
- * Options of an upsert source (upsert-log, upsert-kafka): the topic options without `format`
- * (values are JSON rows, keys the JSON of the primary key).
- */
-export const UPSERT_SOURCE_OPTIONS = (({ format: _format, ...rest }) => rest)(TOPIC_SOURCE_OPTIONS);
+// An upsert table's values: JSON rows, or bytes that SQL's registry formats decode and encode.
+const UPSERT_FORMAT = {
+  type: "enum",
+  values: ["json", "bytes"],
+  default: "json",
+  doc: "How record values are held: JSON rows, or bytes a caller decodes and encodes itself (SQL's registry formats; a Buffer per change).",
+} as const satisfies OptionSpecs[string];
 
 /**
- * Options of an upsert sink (upsert-log, upsert-kafka): the topic options without `format` and
- * `keyField` (the key is the primary key, the value the JSON row).
+ * Options of an upsert source (upsert-log, upsert-kafka): the topic options, `format` only json
+ * or bytes (values are rows, keys the JSON of the primary key).
  */
-export const UPSERT_SINK_OPTIONS = (({ format: _format, keyField: _keyField, ...rest }) => rest)(
-  TOPIC_SINK_OPTIONS,
-);
+export const UPSERT_SOURCE_OPTIONS = {
+  ...(({ format: _format, ...rest }) => rest)(TOPIC_SOURCE_OPTIONS),
+  format: UPSERT_FORMAT,
+};
+
+/**
+ * Options of an upsert sink (upsert-log, upsert-kafka): the topic options without `keyField` (the
+ * key is the primary key), `format` only json or bytes.
+ */
+export const UPSERT_SINK_OPTIONS = {
+  ...(({ format: _format, keyField: _keyField, ...rest }) => rest)(TOPIC_SINK_OPTIONS),
+  format: UPSERT_FORMAT,
+};
 
 /**
  * The value encoder and key extractor of a descriptor sink, from its `format` and `keyField`
@@ -531,15 +543,25 @@ export function plainRecordEncoding(options: {
 
 /**
  * The record encoding of an upsert sink (Flink's upsert-kafka): the key is the change's primary
- * key text, the value the row as JSON, and a delete (`-D`) a tombstone (null value). A `-U`
- * never reaches an upsert sink (the planner drops it), so it is written like a `+U`.
+ * key text, the value the row as JSON (with `format` "bytes", the change's value itself, a Buffer
+ * its caller encoded), and a delete (`-D`) a tombstone (null value). A `-U` never reaches an
+ * upsert sink (the planner drops it), so it is written like a `+U`.
  */
-export function upsertRecordEncoding(): {
-  value: (c: unknown) => string | null;
+export function upsertRecordEncoding(options: { readonly format?: "json" | "bytes" } = {}): {
+  value: (c: unknown) => Buffer | string | null;
   key: (c: unknown) => string | null;
 } {
+  const bytes = options.format === "bytes";
   return {
-    value: (c) => ((c as Change).kind === "-D" ? null : JSON.stringify((c as Change).value)),
+    value: (c) => {
+      const change = c as Change;
+      if (change.kind === "-D") return null;
+      if (!bytes) return JSON.stringify(change.value);
+      if (Buffer.isBuffer(change.value)) return change.value;
+      throw new SinkRecordError(
+        `format "bytes" takes a Buffer as a change's value, got ${typeof change.value}`,
+      );
+    },
     key: (c) => (c as Change).key ?? null,
   };
 }

@@ -246,6 +246,15 @@ test("a descriptor gets the table's columns in its context; sinks say which chan
   assert.equal(enc.value({ kind: "-D", value: { id: 1 }, key: '{"id":1}' }), null);
   assert.equal(enc.value({ kind: "+U", value: { id: 1, n: 2 }, key: '{"id":1}' }), '{"id":1,"n":2}');
   assert.equal(enc.key({ kind: "+U", value: { id: 1, n: 2 }, key: '{"id":1}' }), '{"id":1}');
+  // With format "bytes" the change carries its encoded value (SQL's registry formats).
+  const bytes = upsertRecordEncoding({ format: "bytes" });
+  const encoded = Buffer.from([0, 0, 0, 0, 1, 2]);
+  assert.equal(bytes.value({ kind: "+I", value: encoded, key: '{"id":1}' }), encoded);
+  assert.equal(bytes.value({ kind: "-D", value: { id: 1 }, key: '{"id":1}' }), null);
+  assert.throws(
+    () => bytes.value({ kind: "+U", value: { id: 1 }, key: '{"id":1}' }),
+    /format "bytes" takes a Buffer as a change's value, got object/,
+  );
 });
 
 test("an unknown option names the known one it is a typo of, and only a close one", () => {

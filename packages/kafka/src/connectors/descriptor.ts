@@ -28,8 +28,9 @@ const BOOTSTRAP_OPTION = {
   },
 } as const;
 
-type SourceOptions = ParsedOptions<typeof BOOTSTRAP_OPTION & typeof UPSERT_SOURCE_OPTIONS>;
-type SinkOptions = ParsedOptions<typeof BOOTSTRAP_OPTION & typeof UPSERT_SINK_OPTIONS>;
+// What the plain and the upsert connectors share (their `format`s differ).
+type SourceOptions = ParsedOptions<typeof BOOTSTRAP_OPTION & Omit<typeof UPSERT_SOURCE_OPTIONS, "format">>;
+type SinkOptions = ParsedOptions<typeof BOOTSTRAP_OPTION & Omit<typeof UPSERT_SINK_OPTIONS, "format">>;
 
 /** The source of a `kafka` or `upsert-kafka` table, its values decoded by `format`. */
 function openSource(o: SourceOptions, format: "json" | "string" | "bytes"): Source<ConnectorRecord> {
@@ -108,7 +109,7 @@ export const upsertKafkaConnector = defineConnector({
       "Reads a topic of upserts: a record's value replaces its key's row; a null value deletes it.",
     changelog: "upsert",
     options: { ...BOOTSTRAP_OPTION, ...UPSERT_SOURCE_OPTIONS },
-    create: (o): Source<ConnectorRecord> => openSource(o, "json"),
+    create: (o): Source<ConnectorRecord> => openSource(o, o.format),
   },
   sink: {
     description: "Writes each change under its primary key; a delete is a tombstone.",
@@ -121,7 +122,7 @@ export const upsertKafkaConnector = defineConnector({
         doc: "Prefix of the sink's transactional ids, unique per sink and job across the cluster; required for exactly-once.",
       },
     },
-    create: (o): Sink<unknown> => openSink(o, upsertRecordEncoding()),
+    create: (o): Sink<unknown> => openSink(o, upsertRecordEncoding(o)),
   },
 });
 

@@ -23,8 +23,9 @@ const LOG_OPTION = {
   log: { type: "string", required: true, doc: "The embedded log's directory (e.g. .fleuve/log)." },
 } as const;
 
-type SourceOptions = ParsedOptions<typeof LOG_OPTION & typeof UPSERT_SOURCE_OPTIONS>;
-type SinkOptions = ParsedOptions<typeof LOG_OPTION & typeof UPSERT_SINK_OPTIONS>;
+// What the plain and the upsert connectors share (their `format`s differ).
+type SourceOptions = ParsedOptions<typeof LOG_OPTION & Omit<typeof UPSERT_SOURCE_OPTIONS, "format">>;
+type SinkOptions = ParsedOptions<typeof LOG_OPTION & Omit<typeof UPSERT_SINK_OPTIONS, "format">>;
 
 /** The source of a `log` or `upsert-log` table, its values decoded by `format`. */
 function openSource(o: SourceOptions, format: "json" | "string" | "bytes"): Source<ConnectorRecord> {
@@ -89,13 +90,13 @@ export const upsertLogConnector = defineConnector({
       "Reads a topic of upserts: a record's value replaces its key's row; a null value deletes it.",
     changelog: "upsert",
     options: { ...LOG_OPTION, ...UPSERT_SOURCE_OPTIONS },
-    create: (o): Source<ConnectorRecord> => openSource(o, "json"),
+    create: (o): Source<ConnectorRecord> => openSource(o, o.format),
   },
   sink: {
     description: "Writes each change under its primary key; a delete is a tombstone.",
     changelog: "upsert",
     options: { ...LOG_OPTION, ...UPSERT_SINK_OPTIONS },
-    create: (o): Sink<unknown> => openSink(o, upsertRecordEncoding()),
+    create: (o): Sink<unknown> => openSink(o, upsertRecordEncoding(o)),
   },
 });
 

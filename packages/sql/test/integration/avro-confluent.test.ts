@@ -316,13 +316,13 @@ test("format options are checked: a misspelled one, a connector that cannot carr
   const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1 }), { connectors: logConnectors });
   await tEnv.executeScript(`
     CREATE TABLE a (id INT) WITH ('connector' = 'log', 'log' = '/tmp/x', 'topic' = 'a', 'format' = 'avro-confluent', 'avro-confluent.urls' = 'http://x');
-    CREATE TABLE b (id INT, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'upsert-log', 'log' = '/tmp/x', 'topic' = 'b', 'value.format' = 'avro-confluent', 'value.avro-confluent.url' = 'http://x')`);
+    CREATE TABLE b (id INT) WITH ('connector' = 'datagen', 'value.format' = 'avro-confluent', 'value.avro-confluent.url' = 'http://x')`);
   await assert.rejects(
     tEnv.executeSql("SELECT * FROM a"),
     /table a: format 'avro-confluent': unknown option 'urls' \(did you mean 'url'\?\)/,
   );
   await assert.rejects(
     tEnv.executeSql("SELECT * FROM b"),
-    /table b: the 'upsert-log' connector cannot carry format 'avro-confluent'/,
+    /table b: the 'datagen' connector cannot carry format 'avro-confluent'/,
   );
 });

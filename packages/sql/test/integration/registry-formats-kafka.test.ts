@@ -1,10 +1,13 @@
 // The protobuf-confluent and json-confluent formats on the real Kafka broker (127.0.0.1:9092): a SQL
 // INSERT writes Protobuf messages into one topic and JSON records into another, Confluent's own
-// client (@confluentinc/schemaregistry) decodes both, and SQL tables read them back.
+// client (@confluentinc/schemaregistry) decodes both, and SQL tables read them back; an
+// upsert-kafka table in avro-confluent takes an updating query's changes (a delete as a tombstone)
+// and reads back as the query's final table.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import {
+  AvroDeserializer,
   JsonDeserializer,
   ProtobufDeserializer,
   SchemaRegistryClient,
@@ -13,12 +16,13 @@ import {
 import { StreamExecutionEnvironment } from "@fleuve/core";
 import { KafkaClient, connectors as kafkaConnectors, kafkaSource } from "@fleuve/kafka";
 import { type RunningRegistry, startRegistry } from "@fleuve/registry";
-import { sql } from "@fleuve/sql";
+import { materialize, sql } from "@fleuve/sql";
 
 const BOOTSTRAP = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
 const unique = (p: string) => `${p}-${Date.now()}-${randomBytes(4).toString("hex")}`;
 const protoTopic = unique("sql-proto");
 const jsonTopic = unique("sql-json");
+const upsertTopic = unique("sql-upsert-avro");
 
 let r: RunningRegistry;
 let admin: KafkaClient;
@@ -31,10 +35,11 @@ before(async () => {
   await admin.createTopics([
     { name: protoTopic, partitions: 1, config: { "retention.ms": "-1" } },
     { name: jsonTopic, partitions: 1, config: { "retention.ms": "-1" } },
+    { name: upsertTopic, partitions: 1, config: { "retention.ms": "-1" } },
   ]);
 });
 after(async () => {
-  await admin.deleteTopics([protoTopic, jsonTopic]).catch(() => {});
+  await admin.deleteTopics([protoTopic, jsonTopic, upsertTopic]).catch(() => {});
   await admin.close();
   await client.close();
   await r.close();
@@ -113,5 +118,41 @@ test("SQL writes protobuf-confluent and json-confluent records to Kafka that Con
   assert.deepEqual(await (await read.executeSql("SELECT * FROM orders_json")).collect(), [
     { id: 1, item: "book", qty: 2, day: Date.UTC(2026, 4, 6) },
     { id: 2, item: null, qty: null, day: Date.UTC(2026, 4, 7) },
+  ]);
+});
+
+test("an upsert-kafka table in avro-confluent: upserts by key, a delete as a tombstone, read back as the final table", {
+  timeout: 300_000,
+}, async () => {
+  const table = (bounded: boolean) => `
+    CREATE TABLE totals (item STRING NOT NULL, n BIGINT, PRIMARY KEY (item) NOT ENFORCED)
+      WITH ('connector' = 'upsert-kafka', 'bootstrap' = '${BOOTSTRAP}', 'topic' = '${upsertTopic}',${bounded ? " 'bounded' = 'true'," : ""}
+        'value.format' = 'avro-confluent', 'value.avro-confluent.url' = '${r.url}')`;
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
+    connectors: kafkaConnectors,
+  });
+  await tEnv.executeSql(table(false));
+  await (
+    await tEnv.executeSql(
+      "INSERT INTO totals SELECT item, COUNT(*) FROM (VALUES ('pen'), ('ink'), ('pen'), ('ink'), ('ink')) AS t(item) GROUP BY item HAVING COUNT(*) < 3",
+    )
+  ).await();
+  const avro = new AvroDeserializer(client, SerdeType.VALUE, {});
+  const values = [];
+  for (const b of await valuesOf(upsertTopic))
+    values.push(b === null ? null : { ...((await avro.deserialize(upsertTopic, b)) as object) });
+  assert.deepEqual(values, [
+    { item: "pen", n: 1 },
+    { item: "ink", n: 1 },
+    { item: "pen", n: 2 },
+    { item: "ink", n: 2 },
+    null,
+  ]);
+  const read = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
+    connectors: kafkaConnectors,
+  });
+  await read.executeSql(table(true));
+  assert.deepEqual(materialize(await (await read.executeSql("SELECT * FROM totals")).collect()), [
+    { item: "pen", n: 2 },
   ]);
 });

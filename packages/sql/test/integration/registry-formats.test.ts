@@ -18,9 +18,9 @@ import {
   SerdeType,
 } from "@confluentinc/schemaregistry";
 import { type DeadLetter, StreamExecutionEnvironment } from "@fleuve/core";
-import { connectors as logConnectors } from "@fleuve/log";
+import { connectors as logConnectors, openLog } from "@fleuve/log";
 import { type RunningRegistry, startRegistry } from "@fleuve/registry";
-import { type Row, sql } from "@fleuve/sql";
+import { materialize, type Row, rowKind, sql } from "@fleuve/sql";
 import { bytesOf, logWithBytes, logWithRows } from "../fixtures/log-table.js";
 
 let r: RunningRegistry;
@@ -467,4 +467,60 @@ test("auto-register = false writes only with a schema registered beforehand; bad
     tEnv.executeSql("INSERT INTO dates SELECT CAST(NULL AS DATE) FROM src"),
     /protobuf-confluent format for a column of type DATE \(table dates\)/,
   );
+});
+
+test("registry formats on upsert tables: keyed by the primary key, a delete as a tombstone, read back as a changelog", async () => {
+  const input = logWithRows("t", [
+    { k: "a", v: 1 },
+    { k: "b", v: 2 },
+    { k: "a", v: 3 },
+    { k: "b", v: 4 },
+    { k: "b", v: 5 },
+  ]);
+  const output = logWithRows("totals", []);
+  const table = (bounded: string) => `
+    CREATE TABLE totals (k STRING NOT NULL, n BIGINT, s INT, PRIMARY KEY (k) NOT ENFORCED)
+      WITH ('connector' = 'upsert-log', 'log' = '${output}', 'topic' = 'totals',${bounded}
+        'value.format' = 'json-confluent', 'value.json-confluent.url' = '${r.url}')`;
+  const tEnv = tableEnv();
+  await tEnv.executeScript(`
+    CREATE TABLE t (k STRING, v INT) WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 't', 'bounded' = 'true');
+    ${table("")}`);
+  await (
+    await tEnv.executeSql(
+      "INSERT INTO totals SELECT k, COUNT(*), SUM(v) FROM t GROUP BY k HAVING COUNT(*) < 3",
+    )
+  ).await();
+
+  // The records: keys the JSON of the primary key, values in the wire format, b's delete a tombstone.
+  const log = openLog({ dir: output, readOnly: true });
+  const records = log
+    .topic("totals")
+    .partition(0)
+    .fetch(0, { isolation: "read_committed", maxRecords: 100 })
+    .records.map((x) => ({ key: (x.key as Buffer).toString("utf8"), value: x.value as Buffer | null }));
+  log.close();
+  const reader = new JsonDeserializer(client, SerdeType.VALUE, {});
+  const decoded = [];
+  for (const x of records)
+    decoded.push({
+      key: x.key,
+      value: x.value === null ? null : await reader.deserialize("totals", x.value),
+    });
+  assert.deepEqual(decoded, [
+    { key: '{"k":"a"}', value: { k: "a", n: 1, s: 1 } },
+    { key: '{"k":"b"}', value: { k: "b", n: 1, s: 2 } },
+    { key: '{"k":"a"}', value: { k: "a", n: 2, s: 4 } },
+    { key: '{"k":"b"}', value: { k: "b", n: 2, s: 6 } },
+    { key: '{"k":"b"}', value: null },
+  ]);
+
+  const back = tableEnv();
+  await back.executeSql(table(" 'bounded' = 'true',"));
+  const changes = await (await back.executeSql("SELECT k, s FROM totals")).collect();
+  assert.deepEqual(
+    changes.map((x) => `${rowKind(x)}${x.k}=${x.s}`),
+    ["+Ia=1", "+Ib=2", "-Ua=1", "+Ua=4", "-Ub=2", "+Ub=6", "-Db=6"],
+  );
+  assert.deepEqual(materialize(changes), [{ k: "a", s: 4 }]);
 });
