@@ -78,7 +78,7 @@ rmSync(dir, { recursive: true, force: true });
 dead letter: value does not match Avro schema 1: age: "seven" does not match type int
 sent 2 users with schema id 1
 sent 1 users with schema id 2
-v3 refused: Schema being registered is incompatible with an earlier schema for subject
+v3 refused: Schema being registered is incompatible with an earlier schema for subject "users-value"
 read> {"name":"ada","age":36,"country":"unknown"}
 read> {"name":"cyd","age":51,"country":"FR"}
 */
