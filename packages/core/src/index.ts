@@ -25,7 +25,7 @@ export {
   type KeysOfType,
   type TransformOptions,
 } from "./api/datastream.js";
-export { StreamExecutionEnvironment } from "./api/environment.js";
+export { type ExecuteOptions, StreamExecutionEnvironment } from "./api/environment.js";
 export { IntervalJoin, IntervalJoined } from "./api/interval-join.js";
 export { defineJob, type JobDefinition, loadJobModule, type RunJobOptions, runJob } from "./api/job.js";
 export type { JobClient, JobPlan, JobResult, MetricsSummary } from "./api/job-client.js";

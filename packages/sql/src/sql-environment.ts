@@ -152,8 +152,9 @@ function content(columns: string[], rows: Row[]): TableResult {
 }
 
 /**
- * A SQL environment whose queries run on `env`. One job per environment: a query's `collect()`
- * (or an INSERT's `await()`) executes `env`, with everything planned on it so far.
+ * A SQL environment whose queries run on `env`. As Flink's executeSql, a query's `collect()` (or
+ * an INSERT's `await()`) runs a job of that statement alone: what earlier statements planned on
+ * `env` does not run again (`env.execute()` still runs everything planned on it, as a statement set).
  */
 export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): SqlEnvironment {
   const given = options.connectors;
@@ -255,9 +256,11 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
           kind: "SUCCESS_WITH_CONTENT",
           columns: rel.columns.map((c) => c.name),
           changelogMode: rel.changelog,
-          collect: () => env.executeAndCollect(rel.stream, "sql-query"),
+          collect: () => env.executeAndCollect(rel.stream, "sql-query", { onlyCollect: true }),
           await: async () => {
-            await env.execute("sql-query");
+            // Rows nobody reads: a sink that drops them, so the job is this query alone.
+            const sink = rel.stream.sinkTo({ createWriter: () => ({ write() {} }) }, "Sink: discard");
+            await env.execute("sql-query", { only: [sink.node.id] });
           },
         };
       }
@@ -403,7 +406,11 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         return [{ kind, value: encoded, key: JSON.stringify(key) }];
       });
     }
-    out.name(`Calc(to=[${name}], fields=[${targets.join(", ")}])`).sinkTo(sink, `Sink: ${name}`);
+    const sinkNode = out
+      .name(`Calc(to=[${name}], fields=[${targets.join(", ")}])`)
+      .sinkTo(sink, `Sink: ${name}`).node;
+    // The statement's job is its own sink and what it reads from, not earlier statements' sinks.
+    const only = { only: [sinkNode.id] };
     // Ids that survive edits of the query, so its savepoints keep fitting (state-ids.ts).
     assignStateIds(env.graph);
     return {
@@ -411,11 +418,11 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       columns: [],
       changelogMode: rel.changelog,
       collect: async () => {
-        await env.execute(`insert-into-${name}`);
+        await env.execute(`insert-into-${name}`, only);
         return [];
       },
       await: async () => {
-        await env.execute(`insert-into-${name}`);
+        await env.execute(`insert-into-${name}`, only);
       },
     };
   }

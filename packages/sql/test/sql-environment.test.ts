@@ -31,6 +31,33 @@ test("INSERT INTO a log table writes the query's rows under the table's column n
   ]);
 });
 
+test("each INSERT's job runs only its own pipeline: a second INSERT or a query on the same environment does not run the first again", async () => {
+  const dir = logWithRows("in", [
+    { id: 1, name: "ann", ts: 1_000 },
+    { id: 2, name: "bob", ts: 2_000 },
+  ]);
+  const log = openLog({ dir });
+  log.createTopic("a", { partitions: 1 });
+  log.createTopic("b", { partitions: 1 });
+  log.close();
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1 }), { connectors: logConnectors });
+  await tEnv.executeScript(`
+    CREATE TABLE src (id INT, name STRING, ts TIMESTAMP(3)) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'in', 'bounded' = 'true');
+    CREATE TABLE a (id INT) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'a');
+    CREATE TABLE b (name STRING) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'b');`);
+  await (await tEnv.executeSql("INSERT INTO a SELECT id FROM src")).await();
+  await (await tEnv.executeSql("INSERT INTO b SELECT name FROM src WHERE id = 2")).await();
+  const rows = await (await tEnv.executeSql("SELECT id FROM src")).collect();
+  assert.deepEqual(readJson(dir, "a"), [{ id: 1 }, { id: 2 }]);
+  assert.deepEqual(readJson(dir, "b"), [{ name: "bob" }]);
+  assert.deepEqual(rows, [{ id: 1 }, { id: 2 }]);
+  // Statements planned but never run (no await) do not ride along with a later job either.
+  await tEnv.executeSql("INSERT INTO b SELECT name FROM src WHERE id = 1");
+  await (await tEnv.executeSql("INSERT INTO a SELECT id + 10 FROM src WHERE id = 1")).await();
+  assert.deepEqual(readJson(dir, "a"), [{ id: 1 }, { id: 2 }, { id: 11 }]);
+  assert.deepEqual(readJson(dir, "b"), [{ name: "bob" }]);
+});
+
 test("sqlQuery gives a Table whose rows continue as a DataStream", async () => {
   const env = StreamExecutionEnvironment.create({ parallelism: 1 });
   const tEnv = sql(env);

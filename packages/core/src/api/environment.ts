@@ -28,6 +28,15 @@ import { checkJobStartAllowed, countJobStarted } from "./jobs-started.js";
 import { type StateFitReport, stateFit } from "./state-fit.js";
 
 /** Builds and runs a job. */
+/** Options of {@link StreamExecutionEnvironment.execute}. */
+export interface ExecuteOptions {
+  /**
+   * Run only these nodes (ids in `graph`, e.g. `DataStreamSink.node.id`) and what they read from,
+   * not the rest of the graph: as Flink's executeSql runs an INSERT's job of that statement alone.
+   */
+  readonly only?: readonly number[];
+}
+
 export class StreamExecutionEnvironment {
   /** The graph the API builds. */
   readonly graph = new StreamGraph();
@@ -219,8 +228,8 @@ export class StreamExecutionEnvironment {
     return this.graph;
   }
 
-  private validate(): void {
-    const { graph, config } = this;
+  private validate(graph: StreamGraph = this.graph): void {
+    const { config } = this;
     if (graph.nodes.length === 0) {
       throw new FleuveError(
         "FLEUVE_GRAPH_INVALID",
@@ -268,11 +277,12 @@ export class StreamExecutionEnvironment {
   }
 
   /** Starts the job and returns a client to wait for it or cancel it. */
-  executeAsync(jobName = "fleuve-job"): JobClient {
-    this.validate();
+  executeAsync(jobName = "fleuve-job", options: ExecuteOptions = {}): JobClient {
+    const graph = options.only === undefined ? this.graph : this.graph.upstreamOf(options.only);
+    this.validate(graph);
     checkJobStartAllowed();
-    const client = jobExecutor().executeInProcess(this.graph, this.config, jobName);
-    const plan = this.graph.toJSON(this.config.parallelism);
+    const client = jobExecutor().executeInProcess(graph, this.config, jobName);
+    const plan = graph.toJSON(this.config.parallelism);
     client.plan = () => plan;
     // Counted process-wide (see jobs-started.ts): `fleuve run` tells from it that a script ran a job.
     countJobStarted();
@@ -280,8 +290,8 @@ export class StreamExecutionEnvironment {
   }
 
   /** Runs the job to completion (bounded inputs) or until cancelled; rejects on failure. */
-  execute(jobName = "fleuve-job"): Promise<JobResult> {
-    return this.executeAsync(jobName).result;
+  execute(jobName = "fleuve-job", options: ExecuteOptions = {}): Promise<JobResult> {
+    return this.executeAsync(jobName, options).result;
   }
 
   /**
@@ -309,13 +319,20 @@ export class StreamExecutionEnvironment {
     return stateFit(this.graph, cp);
   }
 
-  /** Runs the job and collects the records of `stream` (bounded inputs). */
-  async executeAndCollect<T>(stream: DataStream<T>, jobName = "fleuve-job"): Promise<T[]> {
+  /**
+   * Runs the job and collects the records of `stream` (bounded inputs). `onlyCollect`: the job is
+   * `stream`'s pipeline alone, without the graph's other sinks (see {@link ExecuteOptions.only}).
+   */
+  async executeAndCollect<T>(
+    stream: DataStream<T>,
+    jobName = "fleuve-job",
+    options: { readonly onlyCollect?: boolean } = {},
+  ): Promise<T[]> {
     const out: T[] = [];
-    stream.forEach((v) => {
+    const sink = stream.forEach((v) => {
       out.push(v);
     }, "Collect");
-    await this.execute(jobName);
+    await this.execute(jobName, options.onlyCollect === true ? { only: [sink.node.id] } : {});
     return out;
   }
 }

@@ -110,6 +110,36 @@ export class StreamGraph {
     return this.edges.filter((e) => e.source === id);
   }
 
+  /**
+   * A copy holding only nodes `ids` and the nodes they read from (transitively), with their edges:
+   * the job of some sinks of a graph that holds others too (a SQL environment's earlier INSERTs).
+   * Nodes are renumbered in order; each keeps the uid it has here, so its state still matches.
+   */
+  upstreamOf(ids: readonly number[]): StreamGraph {
+    const keep = new Set<number>();
+    const todo = [...ids];
+    for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+      if (keep.has(id)) continue;
+      if (this.nodes[id] === undefined)
+        throw new FleuveError("FLEUVE_GRAPH_INVALID", `upstreamOf: no node ${id}`);
+      keep.add(id);
+      for (const e of this.inputsOf(id)) todo.push(e.source);
+    }
+    const copy = new StreamGraph();
+    const renumbered = new Map<number, number>();
+    for (const n of this.nodes) {
+      if (!keep.has(n.id)) continue;
+      const { id: _, ...rest } = n;
+      renumbered.set(n.id, copy.addNode({ ...rest, uid: this.uidOf(n) }).id);
+    }
+    for (const e of this.edges) {
+      const source = renumbered.get(e.source);
+      const target = renumbered.get(e.target);
+      if (source !== undefined && target !== undefined) copy.addEdge({ ...e, source, target });
+    }
+    return copy;
+  }
+
   /** The stable id of a node. */
   uidOf(node: GraphNode): string {
     return node.uid ?? `${node.name}#${node.id}`;

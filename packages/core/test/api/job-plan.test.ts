@@ -37,3 +37,30 @@ test("runJob's client gives the plan on worker threads too", async () => {
   for (const n of plan.nodes) assert.ok(ids.has(n.uid), `${n.uid} has metrics`);
   assert.ok(plan.nodes.some((n) => n.name === "Collect"));
 });
+
+test("execute with `only` runs those sinks and what they read from, keeping every node's uid", async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+  const first: number[] = [];
+  const second: number[] = [];
+  env.fromCollection([1, 2]).forEach((x) => {
+    first.push(x);
+  }, "First");
+  const source = env.fromCollection([10, 20]);
+  const doubled = source.map((x) => x * 2).name("Double");
+  const sink = doubled.forEach((x) => {
+    second.push(x);
+  }, "Second");
+  const uids = env.graph.nodes.map((n) => env.graph.uidOf(n));
+  const client = env.executeAsync("only-second", { only: [sink.node.id] });
+  await client.result;
+  assert.deepEqual(first, []);
+  assert.deepEqual(second, [20, 40]);
+  // The pruned job's operators keep the uids they have in the whole graph (their state's names).
+  assert.deepEqual(
+    client.plan!().nodes.map((n) => n.uid),
+    uids.slice(2),
+  );
+  await env.execute("all");
+  assert.deepEqual(first, [1, 2]);
+  assert.deepEqual(second, [20, 40, 20, 40]);
+});
