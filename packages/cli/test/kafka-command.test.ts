@@ -40,7 +40,9 @@ function kcatPartitions(topic: string): number | undefined {
 
 const options = await brokerOptions();
 
-describe("fleuve kafka topics", { ...options, timeout: 120_000 }, () => {
+// A bound, not a timing: a dozen CLI processes run one after the other, each paying Node's start-up,
+// which took 10-15 s apiece on a CI machine whose cores were busy (120 s was reached there).
+describe("fleuve kafka topics", { ...options, timeout: 600_000 }, () => {
   test("create, list, describe and delete round trip, as kcat -L sees it", async () => {
     const name = `cli-topics-${Date.now()}-${randomBytes(4).toString("hex")}`;
     const b = ["--bootstrap", BOOTSTRAP];

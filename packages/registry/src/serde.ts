@@ -103,10 +103,16 @@ const DEFAULT_PROTO_OBJECT: ProtoObjectOptions = { longs: String, enums: String,
 
 // ajv is CommonJS: its class is the default export's `default` under NodeNext.
 const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
-const ajv = new (Ajv as unknown as new (o: object) => import("ajv").default)({
-  strict: false,
-  allErrors: true,
-});
+// Made on first use: building it compiles ajv's meta-schemas, ~0.7 s of CPU that every process
+// importing the registry (every `fleuve` command) paid at start-up, JSON Schema or not.
+let ajvInstance: import("ajv").default | undefined;
+function ajv(): import("ajv").default {
+  ajvInstance ??= new (Ajv as unknown as new (o: object) => import("ajv").default)({
+    strict: false,
+    allErrors: true,
+  });
+  return ajvInstance;
+}
 
 function messageTypes(root: protobuf.NamespaceBase): protobuf.Type[] {
   return root.nestedArray.flatMap((n) =>
@@ -186,7 +192,7 @@ function codecOf(
       };
     }
     case "JSON": {
-      const validate = ajv.compile(parsed.json as object);
+      const validate = ajv().compile(parsed.json as object);
       const check = (value: unknown) => {
         if (validate(value)) return;
         const why = (validate.errors ?? [])
