@@ -99,7 +99,14 @@ test("kafkaSource commits checkpointed offsets to its group and reports the comm
         ? s
         : undefined;
     });
-    assert.deepEqual(splits, {
+    // The lag figures only: the split figures also carry each split's watermark and idleness.
+    const lags = Object.fromEntries(
+      Object.entries(splits).map(([split, f]) => [
+        split,
+        { recordsLag: f.recordsLag, committedRecordsLag: f.committedRecordsLag },
+      ]),
+    );
+    assert.deepEqual(lags, {
       [`${topic}-0`]: { recordsLag: 0, committedRecordsLag: 0 },
       [`${topic}-1`]: { recordsLag: 0, committedRecordsLag: 0 },
     });
