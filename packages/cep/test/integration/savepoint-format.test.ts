@@ -31,28 +31,42 @@ test("the fixture's input gives the expected lines in an uninterrupted run (the 
   assert.deepEqual(sink.values().sort(), expected);
 });
 
+/**
+ * Runs the second half of a fixture's job, wired by `wire`, at `parallelism` from a copy of its
+ * savepoint (the run must not touch the committed fixture), and gives the lines it printed, sorted.
+ */
+async function resumeFrom(
+  fixture: string,
+  parallelism: number,
+  wire: (env: StreamExecutionEnvironment, sink: CollectSink<string>) => void,
+): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-cep-format-"));
+  try {
+    cpSync(fixture, join(dir, "sp"), { recursive: true });
+    const sink = new CollectSink<string>();
+    const env = StreamExecutionEnvironment.create({
+      parallelism,
+      log: () => {},
+      checkpointing: { dir: join(dir, "cp"), intervalMs: 3_600_000 },
+      restoreFrom: join(dir, "sp"),
+    });
+    wire(env, sink);
+    await env.execute("resumed");
+    return sink.values().sort();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 for (const parallelism of [2, 3]) {
   test(`a savepoint in the state format before 5cad13a restores at parallelism ${parallelism} and completes its partial matches`, {
     timeout: 120_000,
   }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "fleuve-cep-format-"));
-    try {
-      // A copy: the run must not touch the committed fixture.
-      cpSync(FIXTURE, join(dir, "sp"), { recursive: true });
-      const sink = new CollectSink<string>();
-      const env = StreamExecutionEnvironment.create({
-        parallelism,
-        log: () => {},
-        checkpointing: { dir: join(dir, "cp"), intervalMs: 3_600_000 },
-        restoreFrom: join(dir, "sp"),
-      });
-      job(env, new ScriptedSource(secondHalf), sink);
-      await env.execute("resumed");
-      // Nothing was emitted before the savepoint (the fixture's run printed no line).
-      assert.deepEqual(sink.values().sort(), expected);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const lines = await resumeFrom(FIXTURE, parallelism, (env, sink) =>
+      job(env, new ScriptedSource(secondHalf), sink),
+    );
+    // Nothing was emitted before the savepoint (the fixture's run printed no line).
+    assert.deepEqual(lines, expected);
   });
 }
 
@@ -73,26 +87,14 @@ for (const parallelism of [2, 3]) {
   test(`a dynamic-pattern savepoint in the state format before 5cad13a restores at parallelism ${parallelism}: both rule versions' partial matches complete`, {
     timeout: 120_000,
   }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "fleuve-cep-format-dyn-"));
-    try {
-      cpSync(DYNAMIC_FIXTURE, join(dir, "sp"), { recursive: true });
-      const sink = new CollectSink<string>();
-      const env = StreamExecutionEnvironment.create({
-        parallelism,
-        log: () => {},
-        checkpointing: { dir: join(dir, "cp"), intervalMs: 3_600_000 },
-        restoreFrom: join(dir, "sp"),
-      });
+    const lines = await resumeFrom(DYNAMIC_FIXTURE, parallelism, (env, sink) =>
       dynamic.job(
         env,
         new ScriptedSource(dynamic.secondHalf),
         new ScriptedSource(dynamic.rulesSecondHalf),
         sink,
-      );
-      await env.execute("resumed");
-      assert.deepEqual(sink.values().sort(), dynamic.expected);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      ),
+    );
+    assert.deepEqual(lines, dynamic.expected);
   });
 }
