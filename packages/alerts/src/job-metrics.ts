@@ -5,7 +5,13 @@
  * `detectAlerts` watches with checkpointed state; beside it, {@link watchJobMetrics} runs the rules
  * over a `JobClient.snapshot()` in the process that started the job.
  */
-import { FleuveError, type JobClient, type MetricsSnapshot, type Source } from "@fleuve/core";
+import {
+  FleuveError,
+  type JobClient,
+  type MetricsSnapshot,
+  type Source,
+  type SourceOutput,
+} from "@fleuve/core";
 import { type Alert, type Rule, type RuleConfig, ruleFromConfig } from "./rules.js";
 
 /** One point of a job metric series, e.g. `{ series: "Window#0.busyRatio", time, value: 0.93 }`. */
@@ -99,6 +105,10 @@ function checkEvery(everyMs: number, who: string): number {
   return everyMs;
 }
 
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | null)?.then === "function";
+}
+
 /** Options of {@link jobMetricsSource}. */
 export interface JobMetricsSourceOptions {
   /** Sampling period (ms, default 1,000). */
@@ -121,7 +131,9 @@ export interface JobMetricsSourceOptions {
  *   .keyBy((s) => s.series)
  *   .process(detectAlerts({ value: (s) => s.value, rules: [threshold({ above: 0.9 })] }));
  * ```
- * Unbounded: a job with it runs until stopped. The other subtasks stay idle.
+ * Unbounded: a job with it runs until stopped. The other subtasks stay idle. On worker threads it
+ * samples the whole job too (every thread's operators, the main thread's restarts and
+ * checkpoints): the snapshot is asked of the main thread when a sample is due, never pushed.
  */
 export function jobMetricsSource(options: JobMetricsSourceOptions = {}): Source<MetricSample> {
   const everyMs = checkEvery(options.everyMs ?? 1000, "jobMetricsSource");
@@ -138,6 +150,15 @@ export function jobMetricsSource(options: JobMetricsSourceOptions = {}): Source<
       const sampler = new JobMetricsSampler();
       let next = ctx.now();
       let wait = everyMs;
+      // On worker threads the snapshot comes from the main thread: asked when due, emitted by the
+      // poll after the answer, stamped with the time the answer came (when its figures were
+      // taken, so rates are right); an ask that fails skips that sample.
+      let asked: Promise<void> | undefined;
+      let answer: { snapshot: MetricsSnapshot; at: number } | undefined;
+      const emit = (out: SourceOutput<MetricSample>, snapshot: MetricsSnapshot, at: number) => {
+        for (const s of sampler.sample(snapshot, at)) if (!keep || keep(s.series)) out.collect(s, at);
+        out.emitWatermark(at);
+      };
       return {
         poll(out) {
           // One sampler per job: the other subtasks stay idle and never hold the watermark back.
@@ -145,6 +166,11 @@ export function jobMetricsSource(options: JobMetricsSourceOptions = {}): Source<
             out.markIdle();
             return "nothing-yet";
           }
+          if (answer !== undefined) {
+            emit(out, answer.snapshot, answer.at);
+            answer = undefined;
+          }
+          if (asked !== undefined) return "nothing-yet";
           const now = ctx.now();
           if (now < next) {
             wait = next - now;
@@ -152,11 +178,30 @@ export function jobMetricsSource(options: JobMetricsSourceOptions = {}): Source<
           }
           next = now + everyMs;
           wait = everyMs;
-          for (const s of sampler.sample(read(), now)) if (!keep || keep(s.series)) out.collect(s, now);
-          out.emitWatermark(now);
+          const snapshot = read();
+          if (!isPromise(snapshot)) {
+            emit(out, snapshot, now);
+            return "nothing-yet";
+          }
+          asked = snapshot
+            .then(
+              (s) => {
+                answer = { snapshot: s, at: ctx.now() };
+              },
+              () => {},
+            )
+            .then(() => {
+              asked = undefined;
+            });
           return "nothing-yet";
         },
-        available: () => new Promise((resolve) => setTimeout(resolve, wait)),
+        // after an ask: as soon as the answer is in (the next poll emits it)
+        available: () =>
+          asked !== undefined
+            ? asked
+            : answer !== undefined
+              ? Promise.resolve()
+              : new Promise((resolve) => setTimeout(resolve, wait)),
         snapshot: () => sampler.state(),
         restore: (state) => sampler.restore(state),
       };

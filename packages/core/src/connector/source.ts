@@ -49,14 +49,17 @@ export interface SourceReaderContext {
    */
   readonly log?: LogFunction;
   /**
-   * The metrics of the job now, as the executor running this reader holds them (a snapshot, taken
-   * when called: call it about once a second, never per record): the whole job when it runs in
-   * one thread; on worker threads, the operators of this reader's thread, with job-wide figures
-   * (restarts, checkpoints) that the main thread keeps, not this one; in a `--group` process, the
-   * operators of its unit. For a source that turns the job's own metrics into a stream (e.g.
-   * `jobMetricsSource` of @fleuve/alerts). Absent in contexts made by hand (tests).
+   * The metrics of the whole job now (for a source that turns the job's own metrics into a stream,
+   * e.g. `jobMetricsSource` of @fleuve/alerts): call it about once a second or less, never per
+   * record; it costs the job nothing until it is called. When the job runs in one thread it is a
+   * snapshot taken at the call. On worker threads it is a promise of the whole job's snapshot:
+   * the main thread asks the other threads for their operators' figures, adds the job-wide ones it
+   * keeps (restarts, checkpoints), and this thread adds its own when the answer comes (a thread
+   * that does not answer within a second counts with the figures it last reported, as the
+   * Prometheus endpoint shows them). In a `--group` process, a snapshot of the operators of its
+   * unit. Absent in contexts made by hand (tests).
    */
-  readonly jobMetrics?: () => MetricsSnapshot;
+  readonly jobMetrics?: () => MetricsSnapshot | Promise<MetricsSnapshot>;
 }
 
 /** Reads one subtask's share of a source. */

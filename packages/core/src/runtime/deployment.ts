@@ -12,6 +12,7 @@
 import { type OperatorToRestore, restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
+import type { MetricsSnapshot } from "../metrics/registry.js";
 import type { OperatorRestore } from "../spi/operator.js";
 import type { Channel, OutputChannel } from "./channel.js";
 import {
@@ -55,6 +56,14 @@ export interface Deployment {
   onArrival(wake: () => void): void;
   /** Sends what the local subtasks queued for other executors; the task loop calls it every round. */
   flush(): void;
+  /**
+   * The metrics of the whole job, when this executor runs a share of a job whose other shares and
+   * job-wide figures another thread holds (worker threads): asks that thread, and adds `local()`
+   * (this executor's, taken when the answer comes). Called only when a source asks (see
+   * `SourceReaderContext.jobMetrics`), never per record. Undefined: this executor's own snapshot
+   * is the view its sources get.
+   */
+  jobMetrics?(local: () => MetricsSnapshot): Promise<MetricsSnapshot>;
 }
 
 /** Every subtask of the job in this thread, checkpointed by one coordinator here. */

@@ -11,7 +11,7 @@ import { formatStateFit, stateFit, stateFitError } from "../api/state-fit.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import type { GraphEdge, GraphNode, StreamGraph } from "../graph/stream-graph.js";
 import type { LogFunction } from "../log.js";
-import type { MetricsRegistry, OperatorMetrics } from "../metrics/registry.js";
+import type { MetricsRegistry, MetricsSnapshot, OperatorMetrics } from "../metrics/registry.js";
 import { SourceOperator } from "../operators/source.js";
 import type { KeyedStateBackend } from "../spi/keyed-state-backend.js";
 import type { OneInputOperator, Output, StreamOperator } from "../spi/operator.js";
@@ -348,10 +348,18 @@ function setUp(
       jobName,
       // lines of the operator (and of its source reader) say which operator subtask wrote them
       log: (line, fields) => ctx.log(line, { operator: node.name, subtask, ...fields }),
-      jobMetrics: () => ctx.metrics.snapshot(),
+      // the whole job's metrics: this executor's, or (worker threads) asked of the main thread
+      jobMetrics: jobMetricsOf(ctx),
     },
     new NodeOutput(mainOut, sideOuts, m),
   );
+}
+
+/** What `jobMetrics` gives the operators (and source readers) of this executor. */
+function jobMetricsOf(ctx: ExecutionGraphContext): () => MetricsSnapshot | Promise<MetricsSnapshot> {
+  const local = () => ctx.metrics.snapshot();
+  const ask = ctx.deployment.jobMetrics?.bind(ctx.deployment);
+  return ask ? () => ask(local) : local;
 }
 
 /**

@@ -26,7 +26,7 @@ import { buildJobGraph } from "./job-graph.js";
 import { RestorePolicy } from "./recovery.js";
 import { RestartTracker } from "./restart.js";
 import { type CheckpointCommand, ThreadCheckpointCoordinator } from "./thread-checkpoint-coordinator.js";
-import type { WorkerCommand } from "./worker-thread-deployment.js";
+import type { JobMetricsShare, WorkerCommand } from "./worker-thread-deployment.js";
 
 /** What a worker gets at start. */
 export interface WorkerInit {
@@ -43,13 +43,16 @@ export interface WorkerInit {
 
 /** Messages from a worker to the main thread. */
 export type WorkerMessage =
-  | { type: "metrics"; summary: MetricsSummary; snapshot: MetricsSnapshot }
+  /** Every second, and when the main thread pulls them for a worker's source (`pull`, its number). */
+  | { type: "metrics"; summary: MetricsSummary; snapshot: MetricsSnapshot; pull?: number }
   | { type: "collect"; values: unknown[] }
   | { type: "acked"; id: number; files: CheckpointMetadata["files"]; references: string[] }
   | { type: "declined"; id: number; reason: string }
   | { type: "prepared"; id: number }
   | { type: "finished" }
   | { type: "log"; line: string; fields?: LogFields }
+  /** A source of the worker asks for the whole job's metrics (answered with a `jobMetrics` message). */
+  | { type: "jobMetrics"; id: number }
   | { type: "done"; summary: MetricsSummary; snapshot: MetricsSnapshot }
   | {
       type: "error";
@@ -61,7 +64,13 @@ export type WorkerMessage =
     };
 
 /** Messages from the main thread to a worker. */
-export type MainMessage = WorkerCommand | { type: "cancel" };
+export type MainMessage =
+  | WorkerCommand
+  | { type: "cancel" }
+  /** Pull `pull`: send your metrics now (another worker's source asked for the job's). */
+  | { type: "snapshot"; pull: number }
+  /** The answer to the worker's request `id` for the job's metrics. */
+  | ({ type: "jobMetrics"; id: number } & JobMetricsShare);
 
 /** One start of every worker (a restart is a new attempt). */
 interface Attempt {
@@ -130,6 +139,41 @@ export function runOnThreads(init: ThreadedJob): JobClient {
     });
     let settled = false;
     let terminated: Promise<void> = Promise.resolve();
+    // A worker's source asked for the whole job's metrics: the other workers are asked for theirs
+    // (fresh, so rates over two samples are right), and the asker is answered once they all sent
+    // them, or after PULL_TIMEOUT_MS with what they last sent. Nothing moves until a source asks.
+    const pulls = new Map<
+      number,
+      { asker: number; id: number; waiting: Set<number>; timer: NodeJS.Timeout }
+    >();
+    let lastPull = 0;
+    const ended = new Set<number>();
+    const answerPull = (pull: number) => {
+      const p = pulls.get(pull);
+      if (p === undefined) return;
+      pulls.delete(pull);
+      clearTimeout(p.timer);
+      if (settled) return;
+      workers[p.asker]?.postMessage({
+        type: "jobMetrics",
+        id: p.id,
+        job: registry.job.snapshot(),
+        threads: snapshots.map((s, k) => (k === p.asker ? null : (s?.operators ?? []))),
+      } satisfies MainMessage);
+    };
+    const pulled = (worker: number, pull: number | undefined) => {
+      for (const [n, p] of pulls)
+        if ((pull === undefined || n === pull) && p.waiting.delete(worker) && p.waiting.size === 0)
+          answerPull(n);
+    };
+    const startPull = (asker: number, id: number) => {
+      const pull = ++lastPull;
+      const waiting = new Set<number>();
+      for (let k = 0; k < threads; k++) if (k !== asker && !ended.has(k)) waiting.add(k);
+      pulls.set(pull, { asker, id, waiting, timer: setTimeout(() => answerPull(pull), PULL_TIMEOUT_MS) });
+      if (waiting.size === 0) answerPull(pull);
+      else for (const k of waiting) workers[k]?.postMessage({ type: "snapshot", pull } satisfies MainMessage);
+    };
     let failWith: (err: FleuveError) => Promise<void> = async () => {};
     const result = new Promise<JobResult>((resolve, reject) => {
       let finished = 0;
@@ -180,9 +224,13 @@ export function runOnThreads(init: ThreadedJob): JobClient {
             case "metrics":
               summaries[i] = m.summary;
               snapshots[i] = m.snapshot;
+              if (m.pull !== undefined) pulled(i, m.pull);
               break;
             case "log":
               log(m.line, m.fields);
+              break;
+            case "jobMetrics":
+              startPull(i, m.id);
               break;
             case "collect":
               collecting = true;
@@ -214,6 +262,9 @@ export function runOnThreads(init: ThreadedJob): JobClient {
             case "done":
               summaries[i] = m.summary;
               snapshots[i] = m.snapshot;
+              // an ended worker answers no pull: its last figures are final
+              ended.add(i);
+              pulled(i, undefined);
               if (++done === threads) {
                 settled = true;
                 resolve({
@@ -346,6 +397,9 @@ export function runOnThreads(init: ThreadedJob): JobClient {
     },
   };
 }
+
+/** How long a pull of the job's metrics waits for a worker's fresh figures before using its last ones. */
+const PULL_TIMEOUT_MS = 1000;
 
 /** Loads the tsx loader when asked, then the worker entry (CommonJS, run with `eval: true`). */
 const BOOTSTRAP = `

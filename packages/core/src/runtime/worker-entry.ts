@@ -11,7 +11,7 @@ import { FleuveError } from "../errors.js";
 import { LocalExecutor } from "./local-executor.js";
 import { PeerLink } from "./remote-channel.js";
 import type { MainMessage, WorkerInit, WorkerMessage } from "./thread-runner.js";
-import { WorkerThreadDeployment } from "./worker-thread-deployment.js";
+import { type JobMetricsShare, WorkerThreadDeployment } from "./worker-thread-deployment.js";
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     acked: (id, files, references) => post({ type: "acked", id, files, references }),
     declined: (id, reason) => post({ type: "declined", id, reason }),
     finished: () => post({ type: "finished" }),
+    jobMetrics: () => jobMetrics.ask(),
   });
   const exec = new LocalExecutor(env.graph, env.config, init.jobName, deployment);
   const client = exec.start();
@@ -44,6 +45,14 @@ async function main(): Promise<void> {
   );
   port.on("message", (m: MainMessage) => {
     if (m.type === "cancel") client.cancel();
+    else if (m.type === "jobMetrics") jobMetrics.answered(m);
+    else if (m.type === "snapshot")
+      post({
+        type: "metrics",
+        summary: exec.metrics.summary(),
+        snapshot: exec.metrics.snapshot(),
+        pull: m.pull,
+      });
     else {
       deployment.control(m);
       // After a stop-with-savepoint (complete already): stop like one thread does after one.
@@ -62,6 +71,39 @@ async function main(): Promise<void> {
     }, 50);
   }
 }
+
+/** The whole job's metrics, asked of the main thread when a source wants them (never pushed). */
+const jobMetrics = {
+  nextId: 0,
+  waiting: new Map<number, { resolve: (s: JobMetricsShare) => void; timer: NodeJS.Timeout }>(),
+  /** Asks; rejects when no answer comes within JOB_METRICS_TIMEOUT_MS (the job is ending). */
+  ask(): Promise<JobMetricsShare> {
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(
+          new FleuveError(
+            "FLEUVE_JOB_FAILED",
+            `worker ${init.worker}: the main thread did not answer a request for the job's metrics in ${JOB_METRICS_TIMEOUT_MS} ms`,
+          ),
+        );
+      }, JOB_METRICS_TIMEOUT_MS);
+      // a request left unanswered never keeps the worker alive
+      timer.unref();
+      this.waiting.set(id, { resolve, timer });
+      post({ type: "jobMetrics", id });
+    });
+  },
+  answered(m: { id: number } & JobMetricsShare): void {
+    const w = this.waiting.get(m.id);
+    if (w === undefined) return;
+    this.waiting.delete(m.id);
+    clearTimeout(w.timer);
+    w.resolve({ job: m.job, threads: m.threads });
+  },
+};
+const JOB_METRICS_TIMEOUT_MS = 10_000;
 
 main().catch((e: unknown) => {
   const err = e instanceof FleuveError ? e : undefined;

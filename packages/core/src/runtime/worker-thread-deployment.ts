@@ -8,6 +8,7 @@
 import { restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
 import { FleuveError } from "../errors.js";
+import type { JobMetricsSnapshot, MetricsSnapshot, OperatorMetricsSnapshot } from "../metrics/registry.js";
 import type { OperatorRestore } from "../spi/operator.js";
 import type { Channel, OutputChannel } from "./channel.js";
 import {
@@ -26,6 +27,22 @@ export interface WorkerReports extends CheckpointParticipantReports {
   prepared(id: number): void;
   /** Every subtask of this worker finished: it waits (operators open) for the final checkpoint. */
   finished(): void;
+  /**
+   * Asks the main thread for what it holds of the job's metrics (see {@link JobMetricsShare});
+   * absent: the worker's own metrics are all its sources see.
+   */
+  jobMetrics?(): Promise<JobMetricsShare>;
+}
+
+/**
+ * The main thread's answer to a worker asking for the job's metrics: the job-wide figures it keeps
+ * (restarts, checkpoints) and each other worker's operators, which it asked them for (or, from a
+ * worker that did not answer within a second, as that worker last reported them), by worker index
+ * (`null` for the asking worker, which adds its own).
+ */
+export interface JobMetricsShare {
+  readonly job: JobMetricsSnapshot;
+  readonly threads: readonly (readonly OperatorMetricsSnapshot[] | null)[];
 }
 
 /**
@@ -140,6 +157,23 @@ export class WorkerThreadDeployment implements Deployment {
   flush(): void {
     const ls = this.linkList;
     for (let i = 0; i < ls.length; i++) ls[i]!.flush();
+  }
+
+  /**
+   * The whole job's metrics, as the main thread's Prometheus endpoint shows them: the main thread's
+   * job-wide figures and the other workers' operators, with this worker's own (`local()`, taken
+   * when the answer comes) in its place, in worker order.
+   */
+  jobMetrics(local: () => MetricsSnapshot): Promise<MetricsSnapshot> {
+    const ask = this.reports.jobMetrics;
+    if (ask === undefined) return Promise.resolve(local());
+    return ask.call(this.reports).then((share) => {
+      const own = local().operators;
+      const operators: OperatorMetricsSnapshot[] = [];
+      for (let w = 0; w < Math.max(share.threads.length, this.worker + 1); w++)
+        operators.push(...(w === this.worker ? own : (share.threads[w] ?? [])));
+      return { job: share.job, operators };
+    });
   }
 }
 

@@ -66,10 +66,10 @@ export interface OperatorRuntime {
   /** The job's log (the environment's `log`); absent in runtimes made by hand (tests). */
   readonly log?: LogFunction;
   /**
-   * The metrics of the job as this executor holds them (see `SourceReaderContext.jobMetrics`);
-   * absent in runtimes made by hand (tests).
+   * The metrics of the whole job (see `SourceReaderContext.jobMetrics`: a snapshot, or on worker
+   * threads a promise of one); absent in runtimes made by hand (tests).
    */
-  readonly jobMetrics?: () => MetricsSnapshot;
+  readonly jobMetrics?: () => MetricsSnapshot | Promise<MetricsSnapshot>;
 }
 
 export { SKIP_RECORD };

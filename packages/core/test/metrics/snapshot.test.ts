@@ -23,6 +23,7 @@ import {
   WatermarkStrategy,
 } from "../../src/index.js";
 import { OperatorMetrics } from "../../src/metrics/registry.js";
+import { PER_SUBTASK } from "../fixtures/job-metrics-probe-job.js";
 
 interface Ev {
   k: number;
@@ -247,4 +248,25 @@ test("a job on worker threads reports every thread's operators to the main threa
     src.reduce((a, o) => a + o.recordsOut, 0),
     n,
   );
+});
+
+test("on worker threads a source's jobMetrics() is a promise of the whole job's metrics: the other thread's operators too", {
+  timeout: 600_000,
+}, async () => {
+  const fixture = new URL("../fixtures/job-metrics-probe-job.ts", import.meta.url).href;
+  const client = await runJob(fixture, { parallelism: 2, threads: 2 });
+  const result = await client.result;
+  // Numbers#1 and Discard#1 run only on thread 1, the probe on thread 0 (which has emitted nothing yet)
+  assert.deepEqual(result.collected, [
+    `promise: Collect#0=0 Collect#1=0 Discard#0=0 Discard#1=0 Numbers#0=${PER_SUBTASK} Numbers#1=${PER_SUBTASK} Probe#0=0 Probe#1=0`,
+  ]);
+});
+
+test("in one thread a source's jobMetrics() is a snapshot taken at the call", async () => {
+  const { default: job } = await import("../fixtures/job-metrics-probe-job.js");
+  const client = await runJob(job, { parallelism: 2 });
+  const result = await client.result;
+  assert.deepEqual(result.collected, [
+    `snapshot: Collect#0=0 Collect#1=0 Discard#0=0 Discard#1=0 Numbers#0=${PER_SUBTASK} Numbers#1=${PER_SUBTASK} Probe#0=0 Probe#1=0`,
+  ]);
 });
