@@ -361,6 +361,16 @@ function formatNative({ snapshot, jobName }: ExpositionInput): string {
       const qs = NATIVE_QUANTILES.map((q) => [String(q), quantileValue(h, q)] as const);
       f.summary(`fleuve_user_${snakeCase(name)}`, `User histogram ${name}.`, op, h, 1, qs, true);
     }
+    // Event logs (getMetricGroup().events): how many events each recorded, e.g. the alerts an
+    // @fleuve/alerts operator raised (log="alerts"); the events themselves are the dashboard's.
+    for (const [name, e] of Object.entries(u.events ?? {}))
+      f.add(
+        "fleuve_events_total",
+        "counter",
+        'Events recorded in an operator\'s event log (label log; log="alerts": alerts raised).',
+        { ...op, log: name },
+        e.total,
+      );
   }
   return f.render();
 }

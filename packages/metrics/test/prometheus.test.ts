@@ -117,7 +117,7 @@ test("native names pass promtool check metrics and carry the job's counts", asyn
   assert.equal(sampleValues(text, "fleuve_job_restarts_total", { job_name: "sample-job" })[0], 0);
 });
 
-test("split lag and watermarks, restart causes, end-to-end latency, keyed state bytes and rebalances pass promtool in both modes", async () => {
+test("split lag and watermarks, restart causes, end-to-end latency, keyed state bytes, rebalances and event logs pass promtool in both modes", async () => {
   const base = await runSampleJob(100);
   const [first, second, ...rest] = base.operators;
   const latency = { count: 4, sum: 8000, max: 2500, p50: 2000, p95: 2500, p99: 2500, p999: 2500 };
@@ -150,7 +150,13 @@ test("split lag and watermarks, restart causes, end-to-end latency, keyed state 
           "orders-1": { recordsLag: 5, idle: 1 },
         },
       },
-      { ...second!, endToEndLatencyMs: latency, gauges: { ...second!.gauges, keyedStateSizeBytes: 4096 } },
+      {
+        ...second!,
+        endToEndLatencyMs: latency,
+        gauges: { ...second!.gauges, keyedStateSizeBytes: 4096 },
+        // an event log (e.g. the alerts an @fleuve/alerts operator raised): its count of events
+        user: { ...second!.user, events: { alerts: { total: 3, recent: [] } } },
+      },
       ...rest,
     ],
   };
@@ -184,6 +190,8 @@ ${lint.output}`,
   assert.deepEqual(sampleValues(text, "fleuve_operator_keyed_state_size_bytes", at), [4096]);
   assert.deepEqual(sampleValues(text, "fleuve_process_rebalances_total", {}), [3]);
   assert.ok(text.includes("# TYPE fleuve_process_rebalances_total counter"));
+  assert.deepEqual(sampleValues(text, "fleuve_events_total", { ...at, log: "alerts" }), [3]);
+  assert.ok(text.includes("# TYPE fleuve_events_total counter"));
   const flink = formatPrometheus({ snapshot, jobName: "j" }, "flink");
   assert.deepEqual(sampleValues(flink, "flink_taskmanager_job_task_operator_pendingRecords", {}), [17]);
   assert.deepEqual(
