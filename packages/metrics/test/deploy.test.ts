@@ -1,8 +1,9 @@
 /**
  * deploy/: the Prometheus scrape config and alert rules pass `promtool check config` and
  * `promtool check rules`, the Grafana dashboards are valid JSON on the provisioned data source,
- * and every metric name the dashboards and rules use is exported by a running job's /metrics, so
- * the two cannot drift apart.
+ * every metric name the dashboards and rules use is exported by a running job's /metrics, so
+ * the two cannot drift apart, and every family that job exports is shown by a panel or a rule, or
+ * is in {@link NOT_SHOWN} with the reason, so a new series cannot be forgotten.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -44,6 +45,14 @@ test("promtool accepts the scrape config (with its rule file) and the alert rule
   assert.match(rules.output, /SUCCESS: \d+ rules found/);
 });
 
+test("the alert rules fire when they should and only then (promtool test rules on scripted series)", () => {
+  // deploy/prometheus/rules.test.yml: a restart cause whose series is new (and one only new to
+  // Prometheus), a partition whose watermark is stuck beside an idle one and an advancing one
+  const r = promtool("test", "rules", join(DEPLOY, "prometheus/rules.test.yml"));
+  assert.equal(r.status, 0, r.output);
+  assert.match(r.output, /SUCCESS/);
+});
+
 test("promtool does reject a rule file with a bad expression (the check can fail)", () => {
   const r = spawnSync("promtool", ["check", "rules", "/dev/stdin"], {
     input:
@@ -81,6 +90,47 @@ function namesIn(text: string): Set<string> {
   return new Set(text.match(/\bfleuve_[a-z0-9_]+/g) ?? []);
 }
 
+/**
+ * Families a job exports that no panel or rule shows, on purpose: each with the reason. Everything
+ * else the running job below exports must be used by a dashboard panel or an alert rule.
+ */
+const NOT_SHOWN: Readonly<Record<string, string>> = {
+  fleuve_job_start_time_seconds: "the Uptime stat shows the same moment (uptime = now - start)",
+};
+
+/** Metric families (from `# TYPE` lines) of an exposition. */
+function familiesIn(exposition: string): string[] {
+  return [...exposition.matchAll(/^# TYPE (fleuve_[a-z0-9_]+) /gm)].map((m) => m[1]!);
+}
+
+/**
+ * The families of `exposition` that no name in `used` shows (a name shows a family when it is the
+ * family, its summary's `_sum` or `_count`, or a `fleuve_..._` prefix of it) and that
+ * `allowed` does not list.
+ */
+function unshown(
+  exposition: string,
+  used: ReadonlySet<string>,
+  allowed: Readonly<Record<string, string>>,
+): string[] {
+  const shows = (n: string, family: string) =>
+    n === family ||
+    n === `${family}_sum` ||
+    n === `${family}_count` ||
+    (n.endsWith("_") && family.startsWith(n));
+  return familiesIn(exposition).filter((f) => !(f in allowed) && ![...used].some((n) => shows(n, f)));
+}
+
+test("the check of unshown families can fail: a family no panel or rule uses is listed", () => {
+  const text =
+    "# HELP fleuve_new_thing_total New.\n# TYPE fleuve_new_thing_total counter\nfleuve_new_thing_total 1\n" +
+    "# HELP fleuve_user_x_total X.\n# TYPE fleuve_user_x_total counter\nfleuve_user_x_total 1\n" +
+    "# HELP fleuve_lat_seconds L.\n# TYPE fleuve_lat_seconds summary\nfleuve_lat_seconds_count 1\n";
+  const used = new Set(["fleuve_user_", "fleuve_lat_seconds_count"]);
+  assert.deepEqual(unshown(text, used, {}), ["fleuve_new_thing_total"]);
+  assert.deepEqual(unshown(text, used, { fleuve_new_thing_total: "a reason" }), []);
+});
+
 interface Ev {
   k: number;
   ts: number;
@@ -102,12 +152,19 @@ const stampedSource: Source<Ev> = {
   },
 };
 
+/** Fails once (the job restarts: restart causes), and records an event as alert operators do. */
+let failedOnce = false;
 class Counted implements ProcessFunction<Ev, Ev> {
   open(ctx: RuntimeContext): void {
     ctx.getMetricGroup().counter("ordersChecked");
     ctx.getMetricGroup().histogram("orderAmount");
+    ctx.getMetricGroup().events("alerts").add({ series: "orders", rule: "demo" });
   }
   processElement(e: Ev, _ctx: ProcessContext, out: Collector<Ev>): void {
+    if (!failedOnce && e.k === 3) {
+      failedOnce = true;
+      throw new Error("fails once: the job restarts");
+    }
     out.collect(e);
   }
 }
@@ -139,6 +196,8 @@ test("every metric name in the dashboards and alert rules is exported by a runni
       dir: (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "fleuve-deploy-")),
       intervalMs: 100,
     },
+    // Counted fails once: the restart gives the restart figures (restart causes, last restart)
+    restartStrategy: { type: "fixed-delay", attempts: 1, delayMs: 0 },
   });
   env
     .fromSource(stampedSource, WatermarkStrategy.forMonotonousTimestamps<Ev>(), "Events")
@@ -181,6 +240,22 @@ test("every metric name in the dashboards and alert rules is exported by a runni
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.deepEqual(missing, []);
+    // ...and every family it exports is shown, or deliberately not (NOT_SHOWN, with the reason)
+    const text = await (await fetch(server.url)).text();
+    assert.deepEqual(
+      unshown(text, used, NOT_SHOWN),
+      [],
+      "exported but in no dashboard panel or alert rule: add a panel or rule, or list it in NOT_SHOWN with the reason",
+    );
+    const families = new Set(familiesIn(text));
+    for (const [f, why] of Object.entries(NOT_SHOWN)) {
+      assert.ok(why.length > 0, `${f}: NOT_SHOWN needs a reason`);
+      assert.ok(families.has(f), `${f} is in NOT_SHOWN but the job does not export it (remove it)`);
+      assert.ok(
+        ![...used].some((n) => n === f || n === `${f}_count` || n === `${f}_sum`),
+        `${f} is in NOT_SHOWN but a panel or rule shows it (remove it from NOT_SHOWN)`,
+      );
+    }
   } finally {
     await server.close();
     client.cancel();
