@@ -38,12 +38,13 @@ import { explainStatement } from "./planner/explain.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
+import { renamer } from "./planner/row-builders.js";
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
 import { connectorOptions, planStreamTable, sideOptions } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { withFunctions } from "./planner/user-functions.js";
-import { flinkText, type Row } from "./planner/values.js";
+import { flinkText, type Row, setColumn } from "./planner/values.js";
 
 export type { Row } from "./planner/values.js";
 
@@ -364,13 +365,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     }
     // Flink maps a query's columns to the table's by position.
     const from = rel.columns.map((c) => c.name);
-    const toTarget = (row: Row): Row => {
-      const out: Row = {};
-      targets.forEach((t, i) => {
-        out[t] = row[from[i] as string] ?? null;
-      });
-      return out;
-    };
+    const toTarget = renamer(targets, from, null);
     const types = new Map(
       def.columns.flatMap((c) => (c.kind === "physical" ? [[c.name, c.type] as const] : [])),
     );
@@ -400,7 +395,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         }
         const value = toTarget(row);
         const key: Row = {};
-        for (const k of primaryKey) key[k] = value[k] ?? null;
+        for (const k of primaryKey) setColumn(key, k, value[k] ?? null);
         // A registry format encodes the row (a delete is a tombstone: nothing to encode).
         const encoded = encode === undefined || kind === "-D" ? value : encode(value);
         return [{ kind, value: encoded, key: JSON.stringify(key) }];

@@ -36,6 +36,7 @@ import {
 import { jsonKey } from "./keys.js";
 import { invalid } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
+import { projector } from "./row-builders.js";
 import type { Row } from "./values.js";
 
 /** The state of one group: its key values, the rows in it, and the accumulators. */
@@ -124,12 +125,13 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
   const producer = `GroupAggregate(groupBy=[${[...keys.map((k) => printExpr(k.expr)), ...(expanded ? [GROUPING_SET_COLUMN] : [])].join(", ")}], select=[${select.items
     .map((it) => printExpr(it.expr) + (it.alias === undefined ? "" : ` AS ${it.alias}`))
     .join(", ")}])`;
-  const fn = new GroupAggFunction(aggregates, keyEvals, (o) => {
-    if (having !== undefined && having(o) !== true) return undefined;
-    const row: Row = {};
-    for (const it of items) row[it.name] = it.eval(o);
-    return row;
-  });
+  const build = projector<Out>(
+    items.map((it) => it.name),
+    items.map((it) => it.eval),
+  );
+  const fn = new GroupAggFunction(aggregates, keyEvals, (o) =>
+    having !== undefined && having(o) !== true ? undefined : build(o),
+  );
   const keyOf = jsonKey(keyEvals);
   const result = stream
     .keyBy(keyOf)

@@ -29,7 +29,7 @@ import { compileExpression, intervalMs } from "./compile-expression.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
-import { rowCombiner } from "./row-builders.js";
+import { renamer, rowCombiner } from "./row-builders.js";
 import type { Row } from "./values.js";
 
 type Side = "L" | "R";
@@ -209,12 +209,11 @@ export function planJoin(
   };
   const renamedRight = [...rename].every(([a, b]) => a === b)
     ? right.stream
-    : right.stream.map((row) => {
-        const out: Row = {};
-        for (const [from, to] of rename) out[to] = row[from];
+    : (() => {
+        const renameRow = renamer([...rename.values()], [...rename.keys()]);
         // The kind travels with the row: without it an updating right side's -U/-D would join as inserts.
-        return withKindOf(out, row);
-      });
+        return right.stream.map((row) => withKindOf(renameRow(row), row));
+      })();
   const connected = left.stream.connect(renamedRight).keyBy(keyOf(keysLeft), keyOf(keysRight));
 
   const insertOnly = () => {

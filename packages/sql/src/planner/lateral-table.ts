@@ -20,7 +20,7 @@ import {
   unknownFunction,
   userFunction,
 } from "./user-functions.js";
-import type { Row } from "./values.js";
+import { fieldReader, type Row, setColumn } from "./values.js";
 
 type JoinRef = TableRef & { kind: "join" };
 type TableFunctionRef = TableRef & { kind: "tableFunction" };
@@ -80,6 +80,7 @@ export function planLateralTable(
   const joined = joinedColumns(left, fnColumns, right.alias?.name);
   const keys = fnColumns.map((c) => joined.rename.get(c.name) as string);
   const byName = (f.columns ?? []).map((c) => c.name);
+  const readers = byName.map(fieldReader);
   const width = keys.length;
   const relation = { columns: [...joined.left, ...joined.right], alias: undefined };
   const on = onTrue
@@ -93,12 +94,12 @@ export function planLateralTable(
         throw new Error(
           `a row has ${r.length} values, the function declares ${width} columns (${byName.join(", ")})`,
         );
-      for (let i = 0; i < width; i++) out[keys[i] as string] = r[i] ?? null;
+      for (let i = 0; i < width; i++) setColumn(out, keys[i] as string, r[i] ?? null);
     } else if (width > 1) {
       if (r === null || typeof r !== "object")
         throw new Error(`a row must be an array or an object with ${byName.join(", ")}, got ${String(r)}`);
-      for (let i = 0; i < width; i++) out[keys[i] as string] = (r as Row)[byName[i] as string] ?? null;
-    } else out[keys[0] as string] = r ?? null;
+      for (let i = 0; i < width; i++) setColumn(out, keys[i] as string, readers[i]?.(r as Row) ?? null);
+    } else setColumn(out, keys[0] as string, r ?? null);
   };
 
   const stream = left.stream
@@ -122,7 +123,7 @@ export function planLateralTable(
       }
       if (rows.length === 0 && outer) {
         const out: Row = { ...row };
-        for (const k of keys) out[k] = null;
+        for (const k of keys) setColumn(out, k, null);
         rows.push(withKindOf(out, row));
       }
       return rows;

@@ -15,7 +15,7 @@ import { compileExpression } from "./compile-expression.js";
 import { lookupConnectorOf, lookupTable } from "./lookup-tables.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
-import type { Row } from "./values.js";
+import { type Row, setColumn } from "./values.js";
 
 type JoinRef = TableRef & { kind: "join" };
 
@@ -127,7 +127,7 @@ export function planLookupJoin(
   const nullsRight: Row = Object.fromEntries(rightCols.map((c) => [c.name, null]));
   const combine = (l: Row, r: Row | null): Row => {
     const out: Row = { ...l, ...nullsRight };
-    if (r !== null) for (const [from, to] of rename) out[to] = r[from] ?? null;
+    if (r !== null) for (const [from, to] of rename) setColumn(out, to, r[from] ?? null);
     return out;
   };
   const matches = restEval === undefined ? () => true : (l: Row, r: Row) => restEval(combine(l, r)) === true;

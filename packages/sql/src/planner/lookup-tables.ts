@@ -19,7 +19,7 @@ import type { TableDefinition } from "../catalog.js";
 import type { DataType } from "../parser/ast.js";
 import type { LookupClient } from "../runtime/lookup-join.js";
 import { invalid } from "./problems.js";
-import { fromExternal, type Row } from "./values.js";
+import { fieldReader, fromExternal, type Row, setColumn } from "./values.js";
 
 /** The connectors a lookup join can read. */
 export const LOOKUP_CONNECTORS: ReadonlySet<string> = new Set(["redis", "jdbc"]);
@@ -91,9 +91,10 @@ export function lookupTable(def: TableDefinition): LookupTable {
         table: name,
       },
     );
+  const readers = columns.map((c) => ({ name: c.name, type: c.type, read: fieldReader(c.name) }));
   const convert = (raw: Record<string, unknown>): Row => {
     const row: Row = {};
-    for (const c of columns) row[c.name] = fromExternal(raw[c.name], c.type);
+    for (const c of readers) setColumn(row, c.name, fromExternal(c.read(raw), c.type));
     return row;
   };
   if (connector === "redis") {

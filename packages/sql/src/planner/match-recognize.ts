@@ -41,7 +41,7 @@ import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation } from "./relation.js";
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
 import { isAggregateName, userFunction } from "./user-functions.js";
-import type { Row } from "./values.js";
+import { type Row, setColumn } from "./values.js";
 
 /** The universal pattern variable: every row of the match. */
 const ALL = "*";
@@ -161,8 +161,8 @@ export function planMatchRecognize(ref: MatchRef, planInput: (r: TableRef) => Re
     const nav = measureNavigation(stepOrder, match, ctx.timestamp);
     const first = nav.rows(ALL)[0] as Row;
     const out: Row = {};
-    for (const c of partitionCols) out[c.sqlName ?? c.name] = first[c.name] ?? null;
-    for (const m of measures) out[m.name] = m.eval(nav) ?? null;
+    for (const c of partitionCols) setColumn(out, c.sqlName ?? c.name, first[c.name] ?? null);
+    for (const m of measures) setColumn(out, m.name, m.eval(nav) ?? null);
     return out;
   });
   const rowtime = measures.find((m) => m.matchRowtime)?.name;

@@ -32,7 +32,7 @@ import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { findColumn, type Relation, rowScope } from "./relation.js";
 import { isAggregateName } from "./user-functions.js";
-import type { Row } from "./values.js";
+import { type Row, setColumn } from "./values.js";
 
 /** The OVER calls in `e` (aggregate calls with an OVER clause). */
 export function collectOverCalls(e: Expr, out: CallExpr[]): void {
@@ -225,7 +225,7 @@ class OverFunction implements KeyedProcessFunction<string, Row, Row> {
   private emit(s: OverState, row: Row, ts: number, out: { collect(r: Row): void }): void {
     const o: Row = { ...row };
     this.aggregates.forEach((a, i) => {
-      o[this.names[i] as string] = resultOf(a, s.accs[i] as AggAcc);
+      setColumn(o, this.names[i] as string, resultOf(a, s.accs[i] as AggAcc));
     });
     void ts;
     out.collect(o);

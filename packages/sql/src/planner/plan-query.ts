@@ -23,12 +23,12 @@ import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { planRank } from "./rank.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
-import { projector } from "./row-builders.js";
+import { projector, renamer } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
 import { isAggregateName, userFunction, withFunctions } from "./user-functions.js";
-import type { Row } from "./values.js";
+import { type Row, setColumn } from "./values.js";
 import {
   groupWindowAt,
   intervalArgument,
@@ -86,14 +86,11 @@ function planBody(body: QueryBody, ctx: PlanContext): Relation {
           `UNION ALL of ${left.columns.length} and ${right.columns.length} columns: both sides need the same number`,
         );
       }
-      const names = left.columns.map((c) => c.name);
-      const renamed = right.stream.map((row) => {
-        const out: Row = {};
-        right.columns.forEach((c, i) => {
-          out[names[i] as string] = row[c.name];
-        });
-        return withKindOf(out, row);
-      });
+      const rename = renamer(
+        left.columns.map((c) => c.name),
+        right.columns.map((c) => c.name),
+      );
+      const renamed = right.stream.map((row) => withKindOf(rename(row), row));
       return {
         stream: left.stream.union(renamed),
         columns: left.columns,
@@ -115,7 +112,7 @@ function planValues(rows: readonly Expr[], ctx: PlanContext): Relation {
   const data = compiled.map((t) => {
     const row: Row = {};
     t.forEach((c, i) => {
-      row[`EXPR$${i}`] = c.eval({});
+      setColumn(row, `EXPR$${i}`, c.eval({}));
     });
     return row;
   });
@@ -364,13 +361,8 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
     );
   }
   const old = rel.columns.map((c) => c.name);
-  const stream = rel.stream.map((row) => {
-    const out: Row = {};
-    names.forEach((n, i) => {
-      out[n] = row[old[i] as string];
-    });
-    return withKindOf(out, row);
-  });
+  const rename = renamer(names, old);
+  const stream = rel.stream.map((row) => withKindOf(rename(row), row));
   const renamed = (col: string | undefined) => {
     const i = col === undefined ? -1 : old.indexOf(col);
     return i < 0 ? undefined : names[i];

@@ -3,12 +3,19 @@
  * fixed columns: each row is one object literal of a fixed shape (V8 gives all of them one hidden
  * class, and property reads downstream stay monomorphic) instead of an object filled key by key
  * in a loop. Column names go into the generated code as JSON strings, which are valid
- * JavaScript string literals, so no name can inject code.
+ * JavaScript string literals, so no name can inject code. A column named `__proto__` is the one
+ * exception: `{"__proto__": v}` in a literal sets the object's prototype, so that name is written
+ * as a computed key (`{["__proto__"]: v}`), which defines an own property.
  */
 
 import type { Row } from "./values.js";
 
 type Builder<A extends unknown[]> = (...args: A) => Row;
+
+/** The key of column `name` in a generated object literal. */
+function key(name: string): string {
+  return name === "__proto__" ? '["__proto__"]' : JSON.stringify(name);
+}
 
 /** A function of `params` returning the object literal of `fields` (`"name": expression`). */
 function literal<A extends unknown[]>(params: readonly string[], fields: readonly string[]): Builder<A> {
@@ -19,15 +26,30 @@ function literal<A extends unknown[]>(params: readonly string[], fields: readonl
  * The row of `names`, each the value of the evaluation of the same index over the input row: a
  * projection's select list.
  */
-export function projector(
+export function projector<I = Row>(
   names: readonly string[],
-  evals: readonly ((row: Row) => unknown)[],
-): (row: Row) => Row {
-  const build = literal<[readonly ((row: Row) => unknown)[], Row]>(
+  evals: readonly ((input: I) => unknown)[],
+): (input: I) => Row {
+  const build = literal<[readonly ((input: I) => unknown)[], I]>(
     ["e", "row"],
-    names.map((n, i) => `${JSON.stringify(n)}: e[${i}](row)`),
+    names.map((n, i) => `${key(n)}: e[${i}](row)`),
   );
-  return (row) => build(evals, row);
+  return (input) => build(evals, input);
+}
+
+/**
+ * The row of columns `names` taking the values of columns `from` (same index) of the input row:
+ * a renaming (UNION ALL's right side, column aliases, a sink's columns by position). A missing
+ * value is `fill` (undefined keeps it as it is).
+ */
+export function renamer(names: readonly string[], from: readonly string[], fill?: null): (row: Row) => Row {
+  const build = literal<[Row]>(
+    ["row"],
+    names.map(
+      (n, i) => `${key(n)}: row[${JSON.stringify(from[i] as string)}]${fill === null ? " ?? null" : ""}`,
+    ),
+  );
+  return build;
 }
 
 /**
@@ -39,7 +61,7 @@ export function rowCombiner(
   right: readonly string[],
 ): (l: Row | null, r: Row | null) => Row {
   const fields = (names: readonly string[], from: string | null) =>
-    names.map((n) => `${JSON.stringify(n)}: ${from === null ? "null" : `${from}[${JSON.stringify(n)}]`}`);
+    names.map((n) => `${key(n)}: ${from === null ? "null" : `${from}[${JSON.stringify(n)}]`}`);
   const build = (l: string | null, r: string | null) =>
     literal<[Row | null, Row | null]>(["l", "r"], [...fields(left, l), ...fields(right, r)]);
   const both = build("l", "r");

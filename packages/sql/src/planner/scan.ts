@@ -32,7 +32,14 @@ import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
-import { fromExternal, isTimestampType, type Row } from "./values.js";
+import {
+  fieldReader,
+  fromExternal,
+  isInheritedName,
+  isTimestampType,
+  type Row,
+  setColumn,
+} from "./values.js";
 
 /** Metadata keys every descriptor source gives (fields of its `ConnectorRecord`). */
 const METADATA_KEYS = ["key", "offset", "partition", "timestamp", "topic", "headers"] as const;
@@ -153,12 +160,28 @@ export function planScan(
     if (c.kind === "physical") {
       const type = c.type;
       const field = c.name;
-      readers.push((_rec, row, v) => {
-        row[field] = fromExternal(
-          v !== null && typeof v === "object" ? (v as Record<string, unknown>)[field] : undefined,
-          type,
+      if (isInheritedName(field)) {
+        // `constructor`, `__proto__`...: read the record's own field only, and define the column
+        // (setColumn); plain names keep the direct read and assignment below.
+        const read = fieldReader(field);
+        readers.push((_rec, row, v) =>
+          setColumn(
+            row,
+            field,
+            fromExternal(
+              v !== null && typeof v === "object" ? read(v as Record<string, unknown>) : undefined,
+              type,
+            ),
+          ),
         );
-      });
+      } else {
+        readers.push((_rec, row, v) => {
+          row[field] = fromExternal(
+            v !== null && typeof v === "object" ? (v as Record<string, unknown>)[field] : undefined,
+            type,
+          );
+        });
+      }
       columns.push({ name: c.name, type: c.type });
     } else if (c.kind === "metadata") {
       const key = (c.key ?? c.name) as (typeof METADATA_KEYS)[number];
@@ -175,7 +198,7 @@ export function planScan(
       const type = c.type;
       const field = c.name;
       readers.push((rec, row) => {
-        row[field] = fromExternal(rec[key], type);
+        setColumn(row, field, fromExternal(rec[key], type));
       });
       columns.push({ name: c.name, type: c.type });
     }
@@ -223,13 +246,16 @@ export function planScan(
       key = null;
     }
     const row: Row = {};
-    for (const c of columns) row[c.name] = null;
+    for (const c of columns) setColumn(row, c.name, null);
     for (const k of primaryKey ?? []) {
       const col = def.columns.find((c) => c.name === k);
-      row[k] =
+      setColumn(
+        row,
+        k,
         key !== null && typeof key === "object" && col?.kind === "physical"
-          ? fromExternal((key as Row)[k], col.type)
-          : null;
+          ? fromExternal(fieldReader(k)(key as Row), col.type)
+          : null,
+      );
     }
     return withKind(row, "-D");
   };
@@ -241,7 +267,7 @@ export function planScan(
       const row: Row = {};
       const value = decode === undefined ? rec.value : decode(rec);
       for (const read of readers) read(rec, row, value);
-      for (const c of computed) row[c.name] = c.eval(row);
+      for (const c of computed) setColumn(row, c.name, c.eval(row));
       return row;
     })
     .name(`RowDecoder(table=[${name}], fields=[${columns.map((c) => c.name).join(", ")}])`);

@@ -14,6 +14,7 @@ import { INSERT_ONLY, isInsertOnly, withKindOf } from "./changelog.js";
 import { compileExpression } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
+import { renamer } from "./row-builders.js";
 import type { Row } from "./values.js";
 
 type JoinRef = TableRef & { kind: "join" };
@@ -144,13 +145,10 @@ export function planTemporalJoin(
   const combine = (l: Row, r: Row | null): Row => ({ ...l, ...(r ?? nullsRight) });
   const restEval = restCond === undefined ? undefined : compileExpression(restCond, scope).eval;
   const matches = restEval === undefined ? () => true : (l: Row, r: Row) => restEval(combine(l, r)) === true;
+  const renameRow = renamer([...rename.values()], [...rename.keys()]);
   const renamedRight = right.stream
-    .map((row) => {
-      const out: Row = {};
-      for (const [from, to] of rename) out[to] = row[from];
-      // Keep the row kind: a versioned table is a changelog.
-      return withKindOf(out, row);
-    })
+    // Keep the row kind: a versioned table is a changelog.
+    .map((row) => withKindOf(renameRow(row), row))
     .name(
       `Calc(select=[${[...rename].map(([from, to]) => (from === to ? from : `${from} AS ${to}`)).join(", ")}])`,
     );

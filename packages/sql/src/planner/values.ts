@@ -10,6 +10,34 @@ import type { DataType } from "../parser/ast.js";
 /** A row: column name to value. */
 export type Row = Record<string, unknown>;
 
+/**
+ * Sets column `name` of `row` to `v` as an own property, whatever the name. Only `__proto__`
+ * needs care: assigning it on a plain object sets the object's prototype (the column vanishes,
+ * and JSON output lacks it); defining it makes it an ordinary key. Every other name
+ * (`constructor`, `toString`...) becomes an own property by assignment.
+ */
+export function setColumn(row: Row, name: string, v: unknown): void {
+  if (name === "__proto__")
+    Object.defineProperty(row, name, { value: v, writable: true, enumerable: true, configurable: true });
+  else row[name] = v;
+}
+
+/**
+ * Whether every plain object answers to `name` without owning it (`constructor`, `toString`,
+ * `__proto__`... of Object.prototype): reading such a field of a record that lacks it must not
+ * see the inherited member.
+ */
+export function isInheritedName(name: string): boolean {
+  return name in Object.prototype;
+}
+
+/** The reader of field `name` of a record from outside: its own property, undefined when absent. */
+export function fieldReader(name: string): (record: Record<string, unknown>) => unknown {
+  // Plain names read directly (the common, fast case); the names of Object.prototype's members
+  // read only what the record has itself.
+  return isInheritedName(name) ? (r) => (Object.hasOwn(r, name) ? r[name] : undefined) : (r) => r[name];
+}
+
 /** Whether a type is a timestamp (held as epoch milliseconds). */
 export function isTimestampType(t: DataType | undefined): boolean {
   return t !== undefined && t.kind === "atomic" && (t.name === "TIMESTAMP" || t.name === "TIMESTAMP_LTZ");

@@ -48,6 +48,7 @@ import {
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
+import { projector } from "./row-builders.js";
 import type { Row } from "./values.js";
 
 /** A window TVF call, its arguments resolved. */
@@ -242,15 +243,17 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       };
     },
   };
+  const build = projector<Out>(
+    items.map((item) => item.name),
+    items.map((item) => item.eval),
+  );
   const toRows: ProcessWindowFunction<Aggregated, Row, string, TimeWindow> = {
     process(_key, ctx, elements, out) {
       const w = ctx.window();
       for (const r of elements) {
         const o: Out = { keys: r.keys, values: r.values, start: w.start, end: w.end };
         if (having !== undefined && having(o) !== true) continue;
-        const row: Row = {};
-        for (const item of items) row[item.name] = item.eval(o);
-        out.collect(row);
+        out.collect(build(o));
       }
     },
   };

@@ -5,7 +5,7 @@
  */
 
 import { OneInputOperator } from "@fleuve/core/spi";
-import type { Row } from "../planner/values.js";
+import { type Row, setColumn } from "../planner/values.js";
 
 /**
  * Sets `column` of every row to the current processing time (epoch ms): in place, or on a copy
@@ -21,7 +21,7 @@ export class ProctimeOperator extends OneInputOperator<Row, Row> {
 
   processElement(row: Row, timestamp: number): void {
     const out = this.copy ? { ...row } : row;
-    out[this.column] = this.runtime.processingTime.now();
+    setColumn(out, this.column, this.runtime.processingTime.now());
     this.output.collect(out, timestamp);
   }
 }
