@@ -39,7 +39,7 @@ import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
 import { renamer } from "./planner/row-builders.js";
-import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
+import { AGGREGATE_FUNCTIONS, CLOCK_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
 import { connectorOptions, planStreamTable, sideOptions } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
 import { assignStateIds } from "./planner/state-ids.js";
@@ -203,7 +203,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         if (s.what === "FUNCTIONS") {
           // Flink lists built-in and user functions together, by name.
           const names = [
-            ...new Set([...SCALAR_FUNCTIONS.keys(), ...AGGREGATE_FUNCTIONS]),
+            ...new Set([...SCALAR_FUNCTIONS.keys(), ...CLOCK_FUNCTIONS.keys(), ...AGGREGATE_FUNCTIONS]),
             ...functions.list().map((f) => f.name),
           ].sort((a, b) => a.localeCompare(b));
           return content(

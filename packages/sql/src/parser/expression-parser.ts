@@ -593,6 +593,12 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       DEF: () => this.SUBRULE(this.callRest, { ARGS: [upper(parts.join(".")), posOf(first)] }),
     });
     if (star) return { kind: "star", qualifier: { parts } };
+    // CURRENT_DATE, CURRENT_TIME, CURRENT_TIMESTAMP, LOCALTIME, LOCALTIMESTAMP: the SQL standard's
+    // niladic functions, called without parentheses (reserved words in Calcite: a column of that
+    // name is written in back quotes).
+    const niladic = parts.length === 1 && first.tokenType === T.Identifier ? upper(parts[0]) : "";
+    if (call === undefined && T.NILADIC_FUNCTIONS.has(niladic))
+      return { kind: "call", name: niladic, args: [], distinct: false, pos: posOf(first) };
     return call ?? { kind: "column", name: { parts }, pos: posOf(first) };
   });
 

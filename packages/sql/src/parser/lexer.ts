@@ -27,6 +27,19 @@ export const Reserved = createToken({ name: "Reserved", pattern: Lexer.NA, label
 
 /** Every keyword token, by upper-case word (filled by {@link keyword}). */
 export const KEYWORDS = new Map<string, TokenType>();
+
+/**
+ * The functions SQL calls without parentheses (the standard's niladic datetime functions): words
+ * of the Identifier token that the expression rules read as calls, so a column of that name is
+ * written in back quotes (they are reserved words in Calcite).
+ */
+export const NILADIC_FUNCTIONS: ReadonlySet<string> = new Set([
+  "CURRENT_DATE",
+  "CURRENT_TIME",
+  "CURRENT_TIMESTAMP",
+  "LOCALTIME",
+  "LOCALTIMESTAMP",
+]);
 const keywordTokens: TokenType[] = [];
 
 function keyword(word: string, reserved = true): TokenType {

@@ -20,11 +20,13 @@ import type {
   TableRef,
   WindowSpec,
 } from "./ast.js";
-import { KEYWORDS } from "./lexer.js";
+import { KEYWORDS, NILADIC_FUNCTIONS } from "./lexer.js";
 
 /** A name as SQL: bare when it is a plain word and not a keyword, back-quoted otherwise. */
 export function printName(name: string): string {
-  if (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) && !KEYWORDS.has(name.toUpperCase())) return name;
+  const upper = name.toUpperCase();
+  if (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) && !KEYWORDS.has(upper) && !NILADIC_FUNCTIONS.has(upper))
+    return name;
   return `\`${name.replace(/`/g, "``")}\``;
 }
 
@@ -130,6 +132,15 @@ export function printExpr(e: Expr): string {
     case "cast":
       return `${e.try ? "TRY_CAST" : "CAST"}(${printExpr(e.operand)} AS ${printType(e.type)})`;
     case "call": {
+      // CURRENT_DATE and the other niladic functions as SQL writes them.
+      if (
+        e.args.length === 0 &&
+        NILADIC_FUNCTIONS.has(e.name) &&
+        !e.distinct &&
+        e.filter === undefined &&
+        e.over === undefined
+      )
+        return e.name;
       const args = e.args.map(printExpr).join(", ");
       let s = `${e.name}(${e.distinct ? "DISTINCT " : ""}${args})`;
       if (e.filter !== undefined) s += ` FILTER (WHERE ${printExpr(e.filter)})`;

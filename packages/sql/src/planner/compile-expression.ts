@@ -7,8 +7,9 @@
 
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { jobClock } from "./clock.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
-import { NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
+import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
 import { formatTimestamp, isTimestampType, parseTimestamp } from "./values.js";
 
@@ -580,6 +581,18 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
       e,
       e.args.map((a) => compileExpression(a, scope)),
     );
+  }
+  const clock = CLOCK_FUNCTIONS.get(e.name);
+  if (clock !== undefined) {
+    if (e.args.length > 0)
+      throw invalid(
+        `${e.name} takes no arguments, got ${e.args.length}${clock.niladic ? ` (write ${e.name} without parentheses)` : ""}`,
+        e.pos,
+      );
+    // Evaluated per record from the job's clock, as Flink does in streaming mode.
+    const now = jobClock();
+    const fromMs = clock.fromMs;
+    return { eval: () => fromMs(now()), type: clock.type };
   }
   const f = SCALAR_FUNCTIONS.get(e.name);
   if (f === undefined) {

@@ -13,6 +13,7 @@ import { printExpr } from "../parser/printer.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
+import { withClock } from "./clock.js";
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { planJoin } from "./join.js";
@@ -56,7 +57,7 @@ export interface PlanContext {
 
 /** Plans `query` into a relation. */
 export function planQuery(query: Query, ctx: PlanContext): Relation {
-  return withFunctions(ctx.functions, () => planQueryIn(query, ctx));
+  return withFunctions(ctx.functions, () => withClock(ctx.env, () => planQueryIn(query, ctx)));
 }
 
 function planQueryIn(query: Query, ctx: PlanContext): Relation {

@@ -6,7 +6,7 @@
  */
 
 import type { DataType } from "../parser/ast.js";
-import { parseTimestamp } from "./values.js";
+import { dateOf, parseTimestamp, timeOf } from "./values.js";
 
 /** A scalar function: arity bounds, the evaluation, and the result type when it is fixed. */
 export interface ScalarFunction {
@@ -164,6 +164,34 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ],
 ]);
 
+/** A function of the current time: its result type, and its value from the clock's epoch milliseconds. */
+export interface ClockFunction {
+  readonly type: DataType;
+  readonly fromMs: (ms: number) => number;
+  /** Whether SQL writes it without parentheses (`CURRENT_DATE`, the standard's niladic functions). */
+  readonly niladic: boolean;
+}
+
+const asIs = (ms: number) => ms;
+const TIME0 = atomic("TIME", [0]);
+
+/**
+ * The functions of the current time, as Flink runs them in streaming mode: evaluated for each
+ * record, from the job's processing-time clock (see clock.ts), in the session time zone, which is
+ * UTC in Fleuve (Flink's `table.local-time-zone` set to UTC): `CURRENT_TIMESTAMP` and `NOW()`
+ * are TIMESTAMP_LTZ(3), `LOCALTIMESTAMP` TIMESTAMP(3), `CURRENT_DATE` DATE, `CURRENT_TIME` and
+ * `LOCALTIME` TIME(0) (whole seconds).
+ */
+export const CLOCK_FUNCTIONS: ReadonlyMap<string, ClockFunction> = new Map<string, ClockFunction>([
+  ["CURRENT_TIMESTAMP", { type: TIMESTAMP_LTZ, fromMs: asIs, niladic: true }],
+  ["LOCALTIMESTAMP", { type: TIMESTAMP, fromMs: asIs, niladic: true }],
+  ["CURRENT_DATE", { type: atomic("DATE"), fromMs: dateOf, niladic: true }],
+  ["CURRENT_TIME", { type: TIME0, fromMs: (ms) => timeOf(ms, 0), niladic: true }],
+  ["LOCALTIME", { type: TIME0, fromMs: (ms) => timeOf(ms, 0), niladic: true }],
+  ["NOW", { type: TIMESTAMP_LTZ, fromMs: asIs, niladic: false }],
+  ["CURRENT_ROW_TIMESTAMP", { type: TIMESTAMP_LTZ, fromMs: asIs, niladic: false }],
+]);
+
 /**
  * DATE_FORMAT(timestamp, format): the time (epoch ms, UTC, or a timestamp text) in a Java
  * DateTimeFormatter pattern: yyyy, yy, MM, M, dd, d, HH, H, mm, m, ss, s, SSS; text in '...' and
@@ -284,11 +312,6 @@ export const NOT_YET_SUPPORTED: ReadonlySet<string> = new Set([
   "LAG",
   "LEAD",
   "PROCTIME",
-  "CURRENT_TIMESTAMP",
-  "CURRENT_DATE",
-  "CURRENT_TIME",
-  "LOCALTIMESTAMP",
-  "NOW",
   "UNIX_TIMESTAMP",
   "FROM_UNIXTIME",
   "TIMESTAMPADD",

@@ -10,7 +10,12 @@ import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import type { Compiled } from "./compile-expression.js";
 import { invalid } from "./problems.js";
-import { AGGREGATE_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
+import {
+  AGGREGATE_FUNCTIONS,
+  CLOCK_FUNCTIONS,
+  NOT_YET_SUPPORTED,
+  SCALAR_FUNCTIONS,
+} from "./scalar-functions.js";
 
 let active: FunctionCatalog | undefined;
 
@@ -61,6 +66,7 @@ function distance(a: string, b: string): number {
 export function unknownFunction(name: string, pos: SourcePos | undefined): Error {
   const known = [
     ...SCALAR_FUNCTIONS.keys(),
+    ...CLOCK_FUNCTIONS.keys(),
     ...AGGREGATE_FUNCTIONS,
     ...NOT_YET_SUPPORTED,
     ...(active?.list().map((f) => f.name.toUpperCase()) ?? []),

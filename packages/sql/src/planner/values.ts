@@ -61,6 +61,67 @@ export function parseTimestamp(text: string): number {
   );
 }
 
+/** Milliseconds in a day. */
+export const DAY_MS = 86_400_000;
+
+/** The DATE of a timestamp (epoch ms): the epoch ms of its day's midnight (UTC). */
+export function dateOf(ms: number): number {
+  return ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+}
+
+/**
+ * The TIME(p) of a timestamp (epoch ms): milliseconds of its day (UTC), cut to `precision`
+ * fractional digits of a second (TIME is TIME(0): whole seconds, as Flink's LOCALTIME and CAST).
+ */
+export function timeOf(ms: number, precision = 0): number {
+  const t = ((ms % DAY_MS) + DAY_MS) % DAY_MS;
+  return precision >= 3 ? t : t - (t % 10 ** (3 - Math.max(0, precision)));
+}
+
+/**
+ * Epoch milliseconds of the DATE text `yyyy-MM-dd` (one or two digits for month and day, as
+ * Flink's DateTimeUtils.parseDate; text after a space is ignored, so a timestamp's text gives its
+ * date); NaN if it is not a valid date.
+ */
+export function parseDate(text: string): number {
+  const s = text.trim();
+  const space = s.indexOf(" ");
+  const m = /^(\d{1,4})-(\d{1,2})-(\d{1,2})$/.exec(space < 0 ? s : s.slice(0, space));
+  if (m === null) return Number.NaN;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // setUTCFullYear, not Date.UTC: that one reads years below 100 as 19xx.
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  // 2020-02-30 rolls over to March: not a date.
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
+    return Number.NaN;
+  return date.getTime();
+}
+
+/**
+ * Milliseconds of the day of the TIME text `HH:mm[:ss[.fff]]` (hours 0-23), cut to `precision`
+ * fractional digits; NaN if it is not a valid time.
+ */
+export function parseTime(text: string, precision = 0): number {
+  const m = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?$/.exec(text.trim());
+  if (m === null) return Number.NaN;
+  const [h, min, sec] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (h > 23 || min > 59 || sec > 59) return Number.NaN;
+  const ms = Number((m[4] ?? "").slice(0, 3).padEnd(3, "0"));
+  return timeOf(((h * 60 + min) * 60 + sec) * 1000 + ms, precision);
+}
+
+/** Flink's text of a DATE (LocalDate): `yyyy-MM-dd`. */
+export function formatDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Flink's text of a TIME(p) as CAST gives it: `HH:mm:ss`, with `.SSS` when p > 0. */
+export function formatTime(ms: number, precision = 0): string {
+  const iso = new Date(timeOf(ms, 3)).toISOString();
+  return precision > 0 ? iso.slice(11, 20 + Math.min(3, precision)) : iso.slice(11, 19);
+}
+
 /** Flink's text of a TIMESTAMP(3): `yyyy-MM-dd HH:mm:ss.SSS` (UTC). */
 export function formatTimestamp(ms: number): string {
   const iso = new Date(ms).toISOString();
@@ -119,7 +180,8 @@ export function fromExternal(value: unknown, t: DataType): unknown {
  * A value as Flink prints it (Java's toString of the external type, as in `+I[...]` lines): NULL as
  * `null`, DOUBLE/FLOAT with a decimal point (`12.0`), DECIMAL(p, s) with its scale (`11.00`),
  * TIMESTAMP as LocalDateTime (`2020-04-15T08:05`, seconds and milliseconds only when not zero),
- * TIMESTAMP_LTZ as Instant (`2020-04-15T08:05:00Z`); others as their text.
+ * TIMESTAMP_LTZ as Instant (`2020-04-15T08:05:00Z`), DATE as LocalDate (`2020-04-15`), TIME as
+ * LocalTime (`08:05`, seconds and milliseconds only when not zero); others as their text.
  */
 export function flinkText(v: unknown, t: DataType | undefined): string {
   if (v === null || v === undefined) return "null";
@@ -139,6 +201,15 @@ export function flinkText(v: unknown, t: DataType | undefined): string {
       case "TIMESTAMP_LTZ": {
         const iso = new Date(v).toISOString();
         return iso.endsWith(".000Z") ? `${iso.slice(0, 19)}Z` : iso;
+      }
+      case "DATE":
+        return formatDate(v);
+      case "TIME": {
+        // LocalTime: HH:mm, seconds and milliseconds only when not zero.
+        const iso = new Date(timeOf(v, 3)).toISOString();
+        const ms = iso.slice(19, 23);
+        const ss = iso.slice(16, 19);
+        return `${iso.slice(11, 16)}${ms !== ".000" ? ss + ms : ss !== ":00" ? ss : ""}`;
       }
     }
   }
