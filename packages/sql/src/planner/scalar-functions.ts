@@ -180,7 +180,9 @@ const TIME0 = atomic("TIME", [0]);
  * record, from the job's processing-time clock (see clock.ts), in the session time zone, which is
  * UTC in Fleuve (Flink's `table.local-time-zone` set to UTC): `CURRENT_TIMESTAMP` and `NOW()`
  * are TIMESTAMP_LTZ(3), `LOCALTIMESTAMP` TIMESTAMP(3), `CURRENT_DATE` DATE, `CURRENT_TIME` and
- * `LOCALTIME` TIME(0) (whole seconds).
+ * `LOCALTIME` TIME(0) (whole seconds). `PROCTIME()` inside an expression (`DATE_FORMAT(PROCTIME(),
+ * 'HH')`, `PROCTIME() + INTERVAL '1' HOUR`) is a plain TIMESTAMP_LTZ(3) NOT NULL value of that
+ * clock, not a time attribute, as Flink materializes it there.
  */
 export const CLOCK_FUNCTIONS: ReadonlyMap<string, ClockFunction> = new Map<string, ClockFunction>([
   ["CURRENT_TIMESTAMP", { type: TIMESTAMP_LTZ, fromMs: asIs, niladic: true }],
@@ -190,6 +192,9 @@ export const CLOCK_FUNCTIONS: ReadonlyMap<string, ClockFunction> = new Map<strin
   ["LOCALTIME", { type: TIME0, fromMs: (ms) => timeOf(ms, 0), niladic: true }],
   ["NOW", { type: TIMESTAMP_LTZ, fromMs: asIs, niladic: false }],
   ["CURRENT_ROW_TIMESTAMP", { type: TIMESTAMP_LTZ, fromMs: asIs, niladic: false }],
+  // PROCTIME() inside an expression; as a select item or computed column of its own it is a
+  // processing-time attribute instead (plan-query.ts, scan.ts).
+  ["PROCTIME", { type: { ...TIMESTAMP_LTZ, notNull: true }, fromMs: asIs, niladic: false }],
 ]);
 
 /**
@@ -311,7 +316,6 @@ export const NOT_YET_SUPPORTED: ReadonlySet<string> = new Set([
   "DENSE_RANK",
   "LAG",
   "LEAD",
-  "PROCTIME",
   "UNIX_TIMESTAMP",
   "FROM_UNIXTIME",
   "TIMESTAMPADD",
