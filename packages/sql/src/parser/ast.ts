@@ -72,6 +72,8 @@ export type Expr =
       readonly negative: boolean;
       readonly from: string;
       readonly to?: string;
+      /** Where the literal starts (its INTERVAL keyword). */
+      readonly pos?: SourcePos;
     }
   | { readonly kind: "column"; readonly name: QualifiedName; readonly pos: SourcePos }
   | { readonly kind: "star"; readonly qualifier?: QualifiedName }
@@ -115,7 +117,14 @@ export type Expr =
       readonly whens: readonly { readonly when: Expr; readonly result: Expr }[];
       readonly else?: Expr;
     }
-  | { readonly kind: "cast"; readonly try: boolean; readonly operand: Expr; readonly type: DataType }
+  | {
+      readonly kind: "cast";
+      readonly try: boolean;
+      readonly operand: Expr;
+      readonly type: DataType;
+      /** Where CAST / TRY_CAST is. */
+      readonly pos?: SourcePos;
+    }
   | {
       readonly kind: "call";
       /** Upper-cased function name (qualified names joined with '.'). */

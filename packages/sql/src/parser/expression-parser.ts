@@ -409,7 +409,7 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
 
   /** INTERVAL [-]'10' MINUTE [TO SECOND]. */
   intervalLiteral = this.RULE("intervalLiteral", (): Expr => {
-    this.CONSUME(T.Interval);
+    const pos = posOf(this.CONSUME(T.Interval));
     let negative = false;
     this.OPTION(() =>
       this.OR([
@@ -429,8 +429,8 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       return this.SUBRULE2(this.timeUnit);
     });
     return to === undefined
-      ? { kind: "interval", value, negative, from }
-      : { kind: "interval", value, negative, from, to };
+      ? { kind: "interval", value, negative, from, pos }
+      : { kind: "interval", value, negative, from, to, pos };
   });
 
   /** A time unit word, upper-cased. */
@@ -468,6 +468,7 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
   });
 
   private castExpr = this.RULE("castExpr", (): Expr => {
+    const pos = posOf(this.LA(1));
     const isTry = this.OR([
       { ALT: () => this.take(T.Cast, false) },
       { ALT: () => this.take(T.TryCast, true) },
@@ -477,7 +478,7 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
     this.CONSUME(T.As);
     const type = this.SUBRULE(this.dataType);
     this.CONSUME(T.RParen);
-    return { kind: "cast", try: isTry, operand, type };
+    return { kind: "cast", try: isTry, operand, type, pos };
   });
 
   private extractExpr = this.RULE("extractExpr", (): Expr => {

@@ -11,7 +11,17 @@ import { jobClock } from "./clock.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
-import { formatTimestamp, isTimestampType, parseTimestamp } from "./values.js";
+import {
+  dateOf,
+  formatDate,
+  formatTime,
+  formatTimestamp,
+  isTimestampType,
+  parseDate,
+  parseTime,
+  parseTimestamp,
+  timeOf,
+} from "./values.js";
 
 /** A compiled expression: its evaluation over an input of type `I`, and its type when known. */
 export interface Compiled<I = unknown> {
@@ -131,8 +141,19 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       return { eval: () => v, type };
     }
     case "typedLiteral": {
-      if (e.type === "TIME") throw unsupported("TIME literals");
-      const ms = parseTimestamp(e.value);
+      if (e.type === "TIME") {
+        // TIME '10:20:30' is TIME(0); with a fraction, its digits (up to 3) are the precision.
+        const p = Math.min(3, /\.(\d+)\s*$/.exec(e.value)?.[1]?.length ?? 0);
+        const ms = parseTime(e.value, p);
+        if (Number.isNaN(ms)) throw invalid(`TIME '${e.value}' is not a valid time`);
+        return { eval: () => ms, type: atomic("TIME", [p]) };
+      }
+      const ms =
+        e.type === "DATE"
+          ? /^\s*\d{1,4}-\d{1,2}-\d{1,2}\s*$/.test(e.value)
+            ? parseDate(e.value)
+            : Number.NaN
+          : parseTimestamp(e.value);
       if (Number.isNaN(ms)) throw invalid(`${e.type} '${e.value}' is not a valid ${e.type.toLowerCase()}`);
       return { eval: () => ms, type: atomic(e.type, e.type === "TIMESTAMP" ? [3] : []) };
     }
@@ -460,9 +481,26 @@ function decimalArithmetic(
   return undefined;
 }
 
-function compileCast<I>(x: Compiled<I>, t: DataType, isTry: boolean): Compiled<I> {
-  if (t.kind !== "atomic") throw unsupported(`CAST to ${t.kind.toUpperCase()}`);
+/** Whether `t` is the atomic type `name`. */
+function isAtomic(t: DataType | undefined, name: string): boolean {
+  return t?.kind === "atomic" && t.name === name;
+}
+
+/** Whether `t` is one of the numeric types (which do not cast to DATE or TIME in Flink). */
+function isNumericType(t: DataType | undefined): boolean {
+  return (
+    t?.kind === "atomic" &&
+    ["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "DECIMAL"].includes(t.name)
+  );
+}
+
+function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compiled<I> {
+  if (target.kind !== "atomic") throw unsupported(`CAST to ${target.kind.toUpperCase()}`);
   const from = x.type;
+  // TIME is TIME(0), as in Flink.
+  const t: DataType = target.name === "TIME" && target.args.length === 0 ? { ...target, args: [0] } : target;
+  const fromName = from?.kind === "atomic" ? from.name : undefined;
+  const refuse = (why: string) => invalid(`CAST from ${fromName} to ${t.name}: ${why}`);
   let convert: (v: unknown) => unknown;
   switch (t.name) {
     case "TINYINT":
@@ -488,11 +526,41 @@ function compileCast<I>(x: Compiled<I>, t: DataType, isTry: boolean): Compiled<I
       break;
     case "STRING":
     case "VARCHAR":
-    case "CHAR":
+    case "CHAR": {
+      const p = from?.kind === "atomic" ? (from.args[0] ?? 0) : 0;
       convert = isTimestampType(from)
         ? (v) => formatTimestamp(v as number)
-        : (v) => (typeof v === "boolean" ? (v ? "TRUE" : "FALSE") : String(v));
+        : isAtomic(from, "DATE")
+          ? (v) => formatDate(v as number)
+          : isAtomic(from, "TIME")
+            ? (v) => formatTime(v as number, p)
+            : (v) => (typeof v === "boolean" ? (v ? "TRUE" : "FALSE") : String(v));
       break;
+    }
+    case "DATE":
+      // Flink: from a 'yyyy-MM-dd' string, a TIMESTAMP / TIMESTAMP_LTZ (its day, session zone UTC) or a DATE.
+      if (isNumericType(from) || isAtomic(from, "TIME") || isAtomic(from, "BOOLEAN"))
+        throw refuse("Flink casts strings, timestamps and dates to DATE");
+      convert = (v) => {
+        if (typeof v === "number") return dateOf(v);
+        const ms = parseDate(String(v));
+        if (Number.isNaN(ms)) throw new Error(`cannot cast '${String(v)}' to DATE: expected 'yyyy-MM-dd'`);
+        return ms;
+      };
+      break;
+    case "TIME": {
+      // Flink: from an 'HH:mm:ss' string, a TIMESTAMP / TIMESTAMP_LTZ (its time of day) or a TIME.
+      if (isNumericType(from) || isAtomic(from, "DATE") || isAtomic(from, "BOOLEAN"))
+        throw refuse("Flink casts strings, timestamps and times to TIME");
+      const p = t.args[0] ?? 0;
+      convert = (v) => {
+        if (typeof v === "number") return timeOf(v, p);
+        const ms = parseTime(String(v), p);
+        if (Number.isNaN(ms)) throw new Error(`cannot cast '${String(v)}' to TIME: expected 'HH:mm:ss'`);
+        return ms;
+      };
+      break;
+    }
     case "BOOLEAN":
       convert = (v) => {
         if (typeof v === "boolean") return v;
@@ -505,6 +573,8 @@ function compileCast<I>(x: Compiled<I>, t: DataType, isTry: boolean): Compiled<I
       break;
     case "TIMESTAMP":
     case "TIMESTAMP_LTZ":
+      // A DATE is its midnight's epoch ms already (session zone UTC); a TIME has no date.
+      if (isAtomic(from, "TIME")) throw refuse("Flink does not cast TIME to a timestamp");
       convert = (v) => {
         const ms = typeof v === "number" ? v : parseTimestamp(String(v));
         if (Number.isNaN(ms)) throw new Error(`cannot cast '${String(v)}' to ${t.name}`);

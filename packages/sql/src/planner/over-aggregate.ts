@@ -104,7 +104,8 @@ export function planOverAggregate(
     JSON.stringify({
       p: s.partitionBy.map(printExpr),
       o: s.orderBy.map((o) => printExpr(o.expr)),
-      f: s.frame,
+      // The frame without source positions (each OVER (...) written out has its own).
+      f: JSON.stringify(s.frame, (k, v) => (k === "pos" ? undefined : v)),
     });
   const spec = specs[0] as WindowSpec;
   if (specs.some((s) => text(s) !== text(spec)))

@@ -14,7 +14,8 @@ const cases: [string, string, string][] = [
   [
     "SELECT 1,\n  CHAR_LENGTH(CAST(TIMESTAMP 'nope' AS STRING))",
     "FLEUVE_SQL_VALIDATION",
-    "TIMESTAMP 'nope' is not a valid timestamp (line 2, column 3)",
+    // The nearest node with a position: the CAST (which has one since CAST errors point at it).
+    "TIMESTAMP 'nope' is not a valid timestamp (line 2, column 15)",
   ],
   [
     "SELECT ABS(1 SIMILAR TO 'x')",
