@@ -216,7 +216,11 @@ export interface Query {
   readonly body: QueryBody;
   readonly orderBy: readonly OrderItem[];
   readonly limit?: Expr;
+  /** Where LIMIT (or FETCH) is. */
+  readonly limitPos?: SourcePos;
   readonly offset?: Expr;
+  /** Where OFFSET is. */
+  readonly offsetPos?: SourcePos;
 }
 
 /** `name [(cols)] AS (query)` of a WITH clause. */
@@ -224,6 +228,8 @@ export interface CommonTableExpr {
   readonly name: string;
   readonly columns: readonly string[];
   readonly query: Query;
+  /** Where its name is. */
+  readonly pos?: SourcePos;
 }
 
 /** The body of a query. */
@@ -328,7 +334,11 @@ export interface MatchRecognize {
   readonly pattern: PatternTerm;
   readonly within?: Expr;
   readonly subsets: readonly { readonly name: string; readonly variables: readonly string[] }[];
-  readonly define: readonly { readonly variable: string; readonly condition: Expr }[];
+  readonly define: readonly {
+    readonly variable: string;
+    readonly condition: Expr;
+    readonly pos?: SourcePos;
+  }[];
 }
 
 /** AFTER MATCH SKIP ... */

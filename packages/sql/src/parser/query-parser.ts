@@ -16,6 +16,7 @@ import type {
   QueryBody,
   Select,
   SelectItem,
+  SourcePos,
   TableAlias,
   TableRef,
   WindowSpec,
@@ -36,17 +37,19 @@ export abstract class QueryParser extends ExpressionParser {
       }) ?? [];
     const body = this.SUBRULE(this.setExpression);
     const orderBy = this.OPTION2(() => this.SUBRULE(this.orderByClause)) ?? [];
+    let limitPos: SourcePos | undefined;
+    let offsetPos: SourcePos | undefined;
     const limit = this.OPTION3(() =>
       this.OR([
         {
           ALT: () => {
-            this.CONSUME(T.Limit);
+            limitPos = posOf(this.CONSUME(T.Limit));
             return this.SUBRULE(this.expression);
           },
         },
         {
           ALT: () => {
-            this.CONSUME(T.Fetch);
+            limitPos = posOf(this.CONSUME(T.Fetch));
             this.OR2([{ ALT: () => this.CONSUME(T.First) }, { ALT: () => this.CONSUME(T.Next) }]);
             const n = this.SUBRULE2(this.expression);
             this.OR3([{ ALT: () => this.CONSUME(T.Rows) }, { ALT: () => this.CONSUME(T.Row) }]);
@@ -57,17 +60,21 @@ export abstract class QueryParser extends ExpressionParser {
       ]),
     );
     const offset = this.OPTION4(() => {
-      this.CONSUME(T.Offset);
+      offsetPos = posOf(this.CONSUME(T.Offset));
       const n = this.SUBRULE3(this.expression);
       this.OPTION5(() => this.CONSUME2(T.Rows));
       return n;
     });
     const q: { kind: "query"; with: CommonTableExpr[]; body: QueryBody; orderBy: OrderItem[] } & {
       limit?: Expr;
+      limitPos?: SourcePos;
       offset?: Expr;
+      offsetPos?: SourcePos;
     } = { kind: "query", with: ctes, body, orderBy };
     if (limit !== undefined) q.limit = limit;
+    if (limitPos !== undefined) q.limitPos = limitPos;
     if (offset !== undefined) q.offset = offset;
+    if (offsetPos !== undefined) q.offsetPos = offsetPos;
     return q;
   });
 
@@ -77,13 +84,14 @@ export abstract class QueryParser extends ExpressionParser {
   });
 
   private commonTableExpr = this.RULE("commonTableExpr", (): CommonTableExpr => {
+    const pos = posOf(this.LA(1));
     const name = this.SUBRULE(this.identifier);
     const columns = this.OPTION(() => this.SUBRULE(this.nameList)) ?? [];
     this.CONSUME(T.As);
     this.CONSUME(T.LParen);
     const query = this.SUBRULE(this.query);
     this.CONSUME(T.RParen);
-    return { name, columns, query };
+    return { name, columns, query, pos };
   });
 
   /** Query terms joined by UNION / INTERSECT / EXCEPT, left to right. */
@@ -464,13 +472,14 @@ export abstract class QueryParser extends ExpressionParser {
       });
     });
     this.CONSUME(T.Define);
-    const define: { variable: string; condition: Expr }[] = [];
+    const define: { variable: string; condition: Expr; pos: SourcePos }[] = [];
     this.AT_LEAST_ONE_SEP3({
       SEP: T.Comma,
       DEF: () => {
+        const pos = posOf(this.LA(1));
         const variable = this.SUBRULE3(this.identifier);
         this.CONSUME2(T.As);
-        define.push({ variable, condition: this.SUBRULE2(this.expression) });
+        define.push({ variable, condition: this.SUBRULE2(this.expression), pos });
       },
     });
     this.CONSUME3(T.RParen);

@@ -79,7 +79,7 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
     stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(select.where)}])`);
   }
   // GROUPING SETS, ROLLUP and CUBE: each row once per grouping set (see grouping-sets.ts).
-  const gs = groupingSets(select.groupBy);
+  const gs = groupingSets(select.groupBy, select.pos);
   const expanded = gs.sets.length > 1;
   const keys: { expr: Expr; compiled: Compiled<Row> }[] = gs.keys.map((expr) => ({
     expr,

@@ -24,11 +24,14 @@ export interface GroupingSets {
 /** The hidden column numbering a row's grouping set (Flink's `$e`). */
 export const GROUPING_SET_COLUMN = "$e";
 
-/** Expands a GROUP BY clause into its grouping sets (duplicate sets once). */
-export function groupingSets(groupBy: readonly GroupingElement[]): GroupingSets {
+/**
+ * Expands a GROUP BY clause into its grouping sets (duplicate sets once); `pos` (the SELECT's) is
+ * where a malformed element's error points.
+ */
+export function groupingSets(groupBy: readonly GroupingElement[], pos?: SourcePos): GroupingSets {
   let product: Expr[][] = [[]];
   for (const g of groupBy) {
-    const sets = expand(g);
+    const sets = expand(g, pos);
     product = product.flatMap((p) => sets.map((s) => [...p, ...s]));
   }
   const keys: Expr[] = [];
@@ -54,7 +57,7 @@ export function groupingSets(groupBy: readonly GroupingElement[]): GroupingSets 
   return { keys, sets };
 }
 
-function expand(g: GroupingElement): Expr[][] {
+function expand(g: GroupingElement, pos: SourcePos | undefined): Expr[][] {
   switch (g.kind) {
     case "expr":
       return [[g.expr]];
@@ -63,15 +66,15 @@ function expand(g: GroupingElement): Expr[][] {
     case "set":
       return [[...g.exprs]];
     case "groupingSets":
-      return g.elements.flatMap(expand);
+      return g.elements.flatMap((e) => expand(e, pos));
     case "rollup": {
       // ROLLUP (a, b): (a, b), (a), ().
-      const items = g.elements.map(single);
+      const items = g.elements.map((e) => single(e, "ROLLUP", pos));
       return items.map((_, i) => items.slice(0, items.length - i).flat()).concat([[]]);
     }
     case "cube": {
       // CUBE (a, b): (a, b), (a), (b), () -- every subset, as Calcite orders them.
-      const items = g.elements.map(single);
+      const items = g.elements.map((e) => single(e, "CUBE", pos));
       const n = items.length;
       const out: Expr[][] = [];
       for (let mask = (1 << n) - 1; mask >= 0; mask--) {
@@ -83,11 +86,14 @@ function expand(g: GroupingElement): Expr[][] {
 }
 
 /** An element of ROLLUP or CUBE: an expression or a parenthesized list of them. */
-function single(g: GroupingElement): Expr[] {
+function single(g: GroupingElement, what: string, pos: SourcePos | undefined): Expr[] {
   if (g.kind === "expr") return [g.expr];
   if (g.kind === "set") return [...g.exprs];
   if (g.kind === "empty") return [];
-  throw invalid("ROLLUP and CUBE take expressions or parenthesized lists of them");
+  throw invalid(
+    `${what} takes expressions or parenthesized lists of them, not ${g.kind === "groupingSets" ? "GROUPING SETS" : g.kind.toUpperCase()}`,
+    pos,
+  );
 }
 
 /**

@@ -37,7 +37,7 @@ import { printExpr } from "../parser/printer.js";
 import { userAggregateOver } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
-import { invalid, unsupported } from "./problems.js";
+import { invalid, unsupported, withPosition } from "./problems.js";
 import { type Column, findColumn, type Relation } from "./relation.js";
 import { AGGREGATE_FUNCTIONS } from "./scalar-functions.js";
 import { isAggregateName, userFunction } from "./user-functions.js";
@@ -95,6 +95,7 @@ export function planMatchRecognize(ref: MatchRef, planInput: (r: TableRef) => Re
     names.add(s.name);
   }
   const order = checkOrder(spec, input);
+  const within = spec.within === undefined ? undefined : withinMs(spec.within);
 
   // DEFINE: each variable's condition over the rows mapped so far plus the row being classified.
   const defined = new Map<string, Condition<Row>>();
@@ -102,9 +103,17 @@ export function planMatchRecognize(ref: MatchRef, planInput: (r: TableRef) => Re
     if (!names.has(d.variable))
       throw invalid(
         `DEFINE ${d.variable}: ${d.variable} is not a variable of the PATTERN (${[...names].join(", ")})`,
+        d.pos,
+        { variable: d.variable },
       );
-    if (defined.has(d.variable)) throw invalid(`DEFINE names ${d.variable} twice`);
-    const cond = compileExpression(d.condition, navigationScope(input, steps, d.variable)).eval;
+    if (defined.has(d.variable)) throw invalid(`DEFINE names ${d.variable} twice`, d.pos);
+    let cond: (nav: Navigation) => unknown;
+    try {
+      cond = compileExpression(d.condition, navigationScope(input, steps, d.variable)).eval;
+    } catch (err) {
+      // An error of a node without a position points at the variable DEFINE defines.
+      throw d.pos === undefined ? err : withPosition(err, d.pos);
+    }
     const variable = d.variable;
     const order = steps.map((s) => s.name);
     defined.set(
@@ -137,7 +146,7 @@ export function planMatchRecognize(ref: MatchRef, planInput: (r: TableRef) => Re
     seen.add(n);
   }
 
-  const pattern = buildPattern(steps, defined, skipStrategy(spec, names), spec.within);
+  const pattern = buildPattern(steps, defined, skipStrategy(spec, names), within);
   const keyCols = partitionCols.map((c) => c.name);
   const keyed =
     keyCols.length === 0
@@ -301,12 +310,33 @@ function skipStrategy(spec: MatchRecognize, names: ReadonlySet<string>): AfterMa
     : skipToLast(a.variable, { throwOnMiss: true });
 }
 
+/**
+ * The length in milliseconds of `WITHIN interval`; a bad interval is named with its text and
+ * position (`WITHIN INTERVAL 'x' SECOND: interval value 'x' is not a number (line 5, column 20)`).
+ */
+function withinMs(e: Expr): number {
+  const pos = "pos" in e ? (e.pos as SourcePos | undefined) : undefined;
+  const text = `WITHIN ${printExpr(e)}`;
+  if (e.kind !== "interval")
+    throw invalid(`${text}: WITHIN takes an interval literal, e.g. WITHIN INTERVAL '1' HOUR`, pos);
+  let ms: number;
+  try {
+    ms = intervalMs(e);
+  } catch (err) {
+    if (err instanceof FleuveError && err.code === "FLEUVE_SQL_VALIDATION")
+      throw invalid(`${text}: ${err.message}`, pos, { clause: "WITHIN" });
+    throw pos === undefined ? err : withPosition(err, pos);
+  }
+  if (!(ms > 0)) throw invalid(`${text}: the interval must be positive`, pos, { clause: "WITHIN" });
+  return ms;
+}
+
 /** The CEP pattern, as Flink's PatternTranslator builds it. */
 function buildPattern(
   steps: readonly Step[],
   defined: ReadonlyMap<string, Condition<Row>>,
   skip: AfterMatchSkipStrategy,
-  within: Expr | undefined,
+  within: number | undefined,
 ): Pattern<Row, any, any, any> {
   if (steps.every((s) => s.min === 0)) {
     throw unsupported(
@@ -340,11 +370,7 @@ function buildPattern(
         );
       }
     }
-    if (within !== undefined) {
-      if (within.kind !== "interval")
-        throw invalid("WITHIN takes an interval literal, e.g. WITHIN INTERVAL '1' HOUR");
-      p = (p as Pattern<Row, any, any, any>).within(intervalMs(within));
-    }
+    if (within !== undefined) p = (p as Pattern<Row, any, any, any>).within(within);
   } catch (e) {
     if (e instanceof FleuveError && e.code === "FLEUVE_CONFIG_INVALID")
       throw unsupported(`this PATTERN on Fleuve's CEP`, undefined, e.message);

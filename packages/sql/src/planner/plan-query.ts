@@ -8,8 +8,9 @@
 import type { ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core";
 import type { Catalog } from "../catalog.js";
 import type { FunctionCatalog } from "../functions.js";
-import type { Expr, Query, QueryBody, Select, SourcePos, TableRef } from "../parser/ast.js";
+import type { CommonTableExpr, Expr, Query, QueryBody, Select, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { LimitFunction } from "../runtime/limit.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
@@ -48,6 +49,12 @@ export interface PlanContext {
   /** The user-defined functions queries may call. */
   readonly functions?: FunctionCatalog;
   /**
+   * The common table expressions (`WITH name AS (query)`) in scope, by name: each planned where
+   * it is used, as a view, in the scope of the WITH clause before it (a CTE sees the ones
+   * defined before it, not itself).
+   */
+  readonly ctes?: ReadonlyMap<string, { readonly cte: CommonTableExpr; readonly ctx: PlanContext }>;
+  /**
    * Planning for EXPLAIN on a scratch environment: a table registered from a DataStream is read
    * from a stand-in source there (its stream belongs to the job's environment, which EXPLAIN
    * must not add operators to), shown as Flink shows it, `DataStreamScan(table=[...])`.
@@ -61,11 +68,64 @@ export function planQuery(query: Query, ctx: PlanContext): Relation {
 }
 
 function planQueryIn(query: Query, ctx: PlanContext): Relation {
-  if (query.with.length > 0) throw unsupported("WITH (common table expressions)");
+  let scope = ctx;
+  const names = new Set<string>();
+  for (const cte of query.with) {
+    if (names.has(cte.name)) throw invalid(`WITH names ${cte.name} twice`, cte.pos, { table: cte.name });
+    names.add(cte.name);
+    const ctes = new Map(scope.ctes ?? []);
+    ctes.set(cte.name, { cte, ctx: scope });
+    scope = { ...scope, ctes };
+  }
   if (query.orderBy.length > 0)
-    throw unsupported("ORDER BY", undefined, "a streaming query's result is not sorted");
-  if (query.limit !== undefined || query.offset !== undefined) throw unsupported("LIMIT and OFFSET");
-  return planBody(query.body, ctx);
+    throw unsupported(
+      "ORDER BY",
+      query.limitPos,
+      query.limit === undefined
+        ? "a streaming query's result is not sorted"
+        : "LIMIT runs without ORDER BY (the first rows to arrive); a Top-N orders with ROW_NUMBER() OVER (ORDER BY ...)",
+    );
+  // Checked before the body is planned: the LIMIT's mistake is the one to report.
+  const fetch = query.limit === undefined ? undefined : rowCount(query.limit, "LIMIT", query.limitPos);
+  const offset = query.offset === undefined ? 0 : rowCount(query.offset, "OFFSET", query.offsetPos);
+  const rel = planBody(query.body, scope);
+  if (fetch === undefined && offset === 0) return rel;
+  return planLimit(rel, fetch, offset, query.limitPos ?? query.offsetPos);
+}
+
+/** The number of rows of LIMIT / OFFSET `e`: an integer literal >= 0, as Calcite's parser takes. */
+function rowCount(e: Expr, what: string, pos: SourcePos | undefined): number {
+  if (e.kind === "literal" && e.type === "number" && /^\d+$/.test(e.text)) return Number(e.text);
+  throw invalid(`${what} ${printExpr(e)}: the number of rows must be an integer literal >= 0`, pos, {
+    clause: what,
+  });
+}
+
+/**
+ * `LIMIT fetch OFFSET offset` over `rel` (no ORDER BY): the first rows to arrive, as Flink's
+ * streaming Limit; insert-only inputs only (Flink retracts rows that leave the limit of an
+ * updating input, which is not supported yet).
+ */
+function planLimit(
+  rel: Relation,
+  fetch: number | undefined,
+  offset: number,
+  pos: SourcePos | undefined,
+): Relation {
+  if (!isInsertOnly(rel.changelog)) {
+    throw unsupported(
+      "LIMIT over an updating input",
+      pos,
+      `${rel.changelog.producer ?? "an operator"} produces updates; LIMIT takes an insert-only input here`,
+    );
+  }
+  const name = `Limit(offset=[${offset}], fetch=[${fetch ?? "unlimited"}])`;
+  const stream = rel.stream
+    .keyBy(() => "")
+    .process(new LimitFunction(offset, fetch))
+    .name(name);
+  // The limit keeps rows as they are: the columns, the alias and the event-time attribute (record timestamps are kept).
+  return { ...rel, stream, window: undefined, changelog: INSERT_ONLY };
 }
 
 function planBody(body: QueryBody, ctx: PlanContext): Relation {
@@ -384,9 +444,15 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
 }
 
 function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Relation {
+  const local = ctx.ctes?.get(name);
+  if (local !== undefined) {
+    // A common table expression: planned here as a view, in the scope of its definition.
+    const rel = planQuery(local.cte.query, local.ctx);
+    return renameColumns({ ...rel, alias: name }, local.cte.columns);
+  }
   const found = ctx.catalog.lookup(name);
   if (found === undefined) {
-    const known = ctx.catalog.names();
+    const known = [...(ctx.ctes?.keys() ?? []), ...ctx.catalog.names()].sort();
     throw invalid(
       `unknown table ${name}; ${known.length === 0 ? "no table is defined" : `defined: ${known.join(", ")}`}`,
       pos,
@@ -404,7 +470,9 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
     });
     return planStreamTable({ ...found.stream, stream: standIn }, name);
   }
-  const rel = planQuery(found.query, ctx);
+  // A view of the catalog does not see the CTEs of the query that reads it.
+  const { ctes: _ctes, ...outer } = ctx;
+  const rel = planQuery(found.query, outer);
   return renameColumns({ ...rel, alias: name }, found.view.columns);
 }
 

@@ -113,7 +113,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   }
 
   // GROUP BY: the window columns and the keys, in every grouping set (see grouping-sets.ts).
-  const all = groupingSets(select.groupBy);
+  const all = groupingSets(select.groupBy, select.pos);
   const grouped = new Set<WindowColumn>();
   const keyAt: number[] = [];
   all.keys.forEach((e, k) => {

@@ -37,3 +37,140 @@ for (const [q, code, message] of cases) {
     });
   });
 }
+
+// Errors inside WITH (CTE) bodies, LIMIT / OFFSET, ROLLUP / CUBE / GROUPING SETS and
+// MATCH_RECOGNIZE's DEFINE and WITHIN point at the offending text and name the problem.
+const DDL =
+  "CREATE TABLE t (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen')";
+const MATCH = (pattern: string, define: string) =>
+  `SELECT * FROM t MATCH_RECOGNIZE (\n  PARTITION BY k\n  ORDER BY ts\n  MEASURES A.v AS av\n  ${pattern}\n  DEFINE ${define}\n)`;
+
+const tableCases: [string, string, string | RegExp][] = [
+  // WITH
+  [
+    "WITH a AS (\n  SELECT k, nope FROM t\n)\nSELECT * FROM a",
+    "FLEUVE_SQL_VALIDATION",
+    "unknown column nope: the input has k, v, ts (line 2, column 13)",
+  ],
+  [
+    "WITH a AS (SELECT k FROM t),\n  b AS (SELECT * FROM a JOIN missing ON TRUE)\nSELECT * FROM b",
+    "FLEUVE_SQL_VALIDATION",
+    // b's body sees t and a (defined before it), not b itself.
+    "unknown table missing; defined: a, t (line 2, column 30)",
+  ],
+  [
+    "WITH a AS (SELECT k FROM t)\nSELECT k, v FROM a",
+    "FLEUVE_SQL_VALIDATION",
+    "unknown column v: the input has k (line 2, column 11)",
+  ],
+  [
+    "WITH a AS (SELECT k FROM t), a AS (SELECT v FROM t) SELECT * FROM a",
+    "FLEUVE_SQL_VALIDATION",
+    "WITH names a twice (line 1, column 30)",
+  ],
+  // LIMIT and OFFSET
+  [
+    "SELECT k FROM t\nLIMIT -1",
+    "FLEUVE_SQL_VALIDATION",
+    "LIMIT -1: the number of rows must be an integer literal >= 0 (line 2, column 1)",
+  ],
+  [
+    "SELECT k FROM t LIMIT 'a'",
+    "FLEUVE_SQL_VALIDATION",
+    "LIMIT 'a': the number of rows must be an integer literal >= 0 (line 1, column 17)",
+  ],
+  [
+    "SELECT k FROM t FETCH FIRST 2.5 ROWS ONLY",
+    "FLEUVE_SQL_VALIDATION",
+    "LIMIT 2.5: the number of rows must be an integer literal >= 0 (line 1, column 17)",
+  ],
+  [
+    "SELECT k FROM t LIMIT 2 OFFSET k",
+    "FLEUVE_SQL_VALIDATION",
+    "OFFSET k: the number of rows must be an integer literal >= 0 (line 1, column 25)",
+  ],
+  [
+    "SELECT k, COUNT(*) AS n FROM t GROUP BY k\nLIMIT 3",
+    "FLEUVE_SQL_UNSUPPORTED",
+    /^Fleuve SQL does not run LIMIT over an updating input yet \(line 2, column 1\): GroupAggregate\(.*\) produces updates; LIMIT takes an insert-only input here$/,
+  ],
+  [
+    "SELECT k FROM t ORDER BY k LIMIT 3",
+    "FLEUVE_SQL_UNSUPPORTED",
+    "Fleuve SQL does not run ORDER BY yet (line 1, column 28): LIMIT runs without ORDER BY (the first rows to arrive); a Top-N orders with ROW_NUMBER() OVER (ORDER BY ...)",
+  ],
+  // ROLLUP, CUBE, GROUPING SETS
+  [
+    "SELECT k, COUNT(*) AS n\nFROM t GROUP BY ROLLUP (k, nope)",
+    "FLEUVE_SQL_VALIDATION",
+    "unknown column nope: the input has k, v, ts (line 2, column 28)",
+  ],
+  [
+    "SELECT k, COUNT(*) AS n FROM t GROUP BY CUBE ((k, nope))",
+    "FLEUVE_SQL_VALIDATION",
+    "unknown column nope: the input has k, v, ts (line 1, column 51)",
+  ],
+  [
+    "SELECT k, COUNT(*) AS n FROM t GROUP BY GROUPING SETS ((k), (nope), ())",
+    "FLEUVE_SQL_VALIDATION",
+    "unknown column nope: the input has k, v, ts (line 1, column 62)",
+  ],
+  [
+    "SELECT window_start, k, COUNT(*) AS n\nFROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE))\nGROUP BY window_start, window_end, ROLLUP (k, nope)",
+    "FLEUVE_SQL_VALIDATION",
+    "unknown column nope: the input has k, v, ts (line 3, column 47)",
+  ],
+  // MATCH_RECOGNIZE: DEFINE and WITHIN
+  [
+    MATCH("PATTERN (A B)", "A AS A.v > 0,\n    C AS C.v > 1"),
+    "FLEUVE_SQL_VALIDATION",
+    "DEFINE C: C is not a variable of the PATTERN (A, B) (line 7, column 5)",
+  ],
+  [
+    MATCH("PATTERN (A B)", "A AS A.v > 0, B AS B.nope > A.v"),
+    "FLEUVE_SQL_VALIDATION",
+    "unknown column B.nope in DEFINE B: the input has k, v, ts (line 6, column 29)",
+  ],
+  [
+    MATCH("PATTERN (A B)", "A AS A.v > 0, B AS X.v > A.v"),
+    "FLEUVE_SQL_VALIDATION",
+    "X.v in DEFINE B: X is not a pattern variable (A, B) (line 6, column 29)",
+  ],
+  [
+    // No node of the condition has a position: the error points at the variable defined.
+    MATCH("PATTERN (A B)", "A AS A.v > 0, B AS MAP['a'] IS NULL"),
+    "FLEUVE_SQL_VALIDATION",
+    "MAP[...] needs key, value pairs: it has an odd number of entries (line 6, column 24)",
+  ],
+  [
+    MATCH("PATTERN (A B) WITHIN INTERVAL 'x' SECOND", "A AS A.v > 0"),
+    "FLEUVE_SQL_VALIDATION",
+    "WITHIN INTERVAL 'x' SECOND: interval value 'x' is not a number (line 5, column 24)",
+  ],
+  [
+    MATCH("PATTERN (A B) WITHIN INTERVAL '0' SECOND", "A AS A.v > 0"),
+    "FLEUVE_SQL_VALIDATION",
+    "WITHIN INTERVAL '0' SECOND: the interval must be positive (line 5, column 24)",
+  ],
+  [
+    MATCH("PATTERN (A B) WITHIN INTERVAL '1' YEAR", "A AS A.v > 0"),
+    "FLEUVE_SQL_UNSUPPORTED",
+    "Fleuve SQL does not run INTERVAL ... YEAR yet (line 5, column 24): use a single unit of week or less",
+  ],
+];
+
+for (const [q, code, message] of tableCases) {
+  test(`${code}: ${q.replace(/\n\s*/g, " ")} points at the SQL`, async () => {
+    const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
+    await tEnv.executeSql(DDL);
+    await assert.rejects(tEnv.executeSql(q), (e: unknown) => {
+      assert.ok(e instanceof FleuveError, String(e));
+      assert.equal(e.code, code);
+      if (typeof message === "string") assert.equal(e.message, message);
+      else assert.match(e.message, message);
+      assert.equal(typeof e.details.line, "number");
+      assert.equal(typeof e.details.column, "number");
+      return true;
+    });
+  });
+}
