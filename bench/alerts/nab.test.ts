@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { evaluateSeries } from "@fleuve/alerts";
-import { defaultRules, evaluate, groupScores, loadNab, renderTable } from "./nab.js";
+import { defaultRules, evaluate, type FileScore, groupScores, loadNab, renderTable } from "./nab.js";
 
 const SUBSET = [
   "realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv",
@@ -75,4 +75,35 @@ test("precision and recall per group are what a brute-force count of the alerts 
       table,
     );
   }
+});
+
+test("with the held-out groups of a NAB checkout, rows for the tuned-on and the held-out real series", () => {
+  const f = (group: string, windows: number, windowsHit: number, falseAlarms: number): FileScore => ({
+    name: `${group}/x.csv`,
+    group,
+    windows,
+    windowsHit,
+    falseAlarms,
+    alerts: windowsHit + falseAlarms,
+  });
+  const rows = groupScores([
+    f("artificialWithAnomaly", 1, 1, 0),
+    f("realAWSCloudwatch", 4, 3, 1),
+    f("realKnownCause", 2, 0, 2),
+    f("realTweets", 5, 4, 0),
+    f("realTraffic", 3, 1, 1),
+  ]);
+  const pick = (g: string) => {
+    const r = rows.find((x) => x.group === g);
+    return r && [r.files, r.windows, r.windowsHit, r.falseAlarms];
+  };
+  assert.deepEqual(pick("real (all)"), [4, 14, 8, 4]);
+  assert.deepEqual(pick("real (tuned on)"), [2, 6, 3, 3]);
+  assert.deepEqual(pick("real (held out)"), [2, 8, 5, 1]);
+  assert.equal(rows.find((x) => x.group === "real (held out)")?.precision, 5 / 6);
+  // Without held-out groups (../shared/datasets/nab), neither row.
+  assert.deepEqual(
+    groupScores([f("realAWSCloudwatch", 4, 3, 1)]).map((r) => r.group),
+    ["realAWSCloudwatch", "real (all)"],
+  );
 });

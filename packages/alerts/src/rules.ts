@@ -174,13 +174,39 @@ export interface AnomalyOptions {
    */
   readonly newExtreme?: boolean;
   /**
-   * Seasonality (ms, e.g. a day): when set, the expected level is the median of the history's
-   * points at the same phase of the season (within `seasonTolerance`), not of the whole history.
+   * Seasonality (ms, default 7 days; 0 for none): the expected level of a point is the median of the
+   * history's points at the same phase of the season (within `seasonTolerance`; the whole
+   * history's median while fewer than 3 are), and what is judged is its residual (value - expected)
+   * against the residuals of the history's points (as they were when each came): their median,
+   * spread and, with `newExtreme`, their range; while the season explains less than `seasonGain`
+   * of the spread, the value is judged as without a season.
    */
   readonly season?: number;
   /** Phase tolerance for `season` (ms, default 1 hour). */
   readonly seasonTolerance?: number;
-  /** After an alert, none of this rule for this series for this long (ms, default 1 day). */
+  /**
+   * With `season`: residuals are judged only while the season explains at least this share of the
+   * series' spread, i.e. the residuals' spread is at most (1 - seasonGain) times the values' (in
+   * [0, 1), default 0.5); otherwise the point's value is judged as without a season. A series
+   * without that cycle is then judged as if no season were set.
+   */
+  readonly seasonGain?: number;
+  /**
+   * Level shifts (points, default 24; 0 or 1: off): the rule also tests the median of the last
+   * `shift` points (this one included) the same way as a point, against the history of those
+   * medians (their median, spread, and, with `newExtreme`, their range): a level that holds for
+   * half of `shift` points and is new alerts even when no single point of it is extreme.
+   */
+  readonly shift?: number;
+  /**
+   * An adaptive threshold per series from its own tail (default 0: off), SPOT-like (Siffer et al.
+   * 2017, peaks over threshold): the absolute scores of the history's points (as they were when
+   * each came) above their 98th percentile u are fitted with a generalized Pareto distribution
+   * (method of moments), and a point must also score above the level that distribution exceeds
+   * with probability `risk` per point. Needs 10 such peaks; until then `threshold` alone decides.
+   */
+  readonly risk?: number;
+  /** After an alert, none of this rule for this series for this long (ms, default 2 days). */
   readonly cooldown?: number;
   /** Default "anomaly". */
   readonly name?: string;
@@ -195,8 +221,12 @@ export const ANOMALY_DEFAULTS = {
   threshold: 5,
   spread: "mad",
   newExtreme: true,
+  season: 7 * DAY,
   seasonTolerance: HOUR,
-  cooldown: DAY,
+  seasonGain: 0.5,
+  shift: 24,
+  risk: 0,
+  cooldown: 2 * DAY,
 } as const;
 
 interface AnomalyState {
@@ -209,6 +239,53 @@ interface AnomalyState {
   values: number[];
   /** The history's values, sorted: median, quartiles and extremes in O(1). */
   sorted: number[];
+  /**
+   * With `shift`: for each point of the history, the median of the `shift` points up to it (as it
+   * was when the point came), in event-time order and sorted; absent otherwise.
+   */
+  levels?: number[];
+  sortedLevels?: number[];
+  /**
+   * With `season`: each history point's residual (value - expected level, as it was when the point
+   * came), in event-time order and sorted; absent otherwise.
+   */
+  residuals?: number[];
+  sortedResiduals?: number[];
+  /**
+   * With `risk`: each history point's absolute score (as it was when the point came; 0 before the
+   * history had `minPoints` points, or in a state checkpointed before `risk` was set), in
+   * event-time order and sorted; absent otherwise.
+   */
+  scores?: number[];
+  sortedScores?: number[];
+}
+
+/**
+ * The level a generalized Pareto tail fitted to the peaks of `sorted` (ascending, non-negative)
+ * above its 98th percentile exceeds with probability `risk` per value: SPOT's z_q with the method
+ * of moments (xi = (1 - m^2 / v) / 2, sigma = m (1 + m^2 / v) / 2 for peaks' mean m and variance
+ * v). Undefined with fewer than 10 peaks or peaks all equal.
+ */
+export function tailLevel(sorted: readonly number[], risk: number): number | undefined {
+  const n = sorted.length;
+  if (n === 0) return undefined;
+  const u = quantile(sorted, 0.98);
+  let count = 0;
+  let sum = 0;
+  for (let i = n - 1; i >= 0 && (sorted[i] as number) > u; i--) {
+    count++;
+    sum += (sorted[i] as number) - u;
+  }
+  if (count < 10) return undefined;
+  const m = sum / count;
+  let v = 0;
+  for (let i = n - count; i < n; i++) v += ((sorted[i] as number) - u - m) ** 2;
+  v /= count;
+  if (!(v > 0)) return undefined;
+  const xi = (1 - (m * m) / v) / 2;
+  const sigma = (m * (1 + (m * m) / v)) / 2;
+  const r = (risk * n) / count;
+  return Math.abs(xi) < 1e-9 ? u - sigma * Math.log(r) : u + (sigma / xi) * (r ** -xi - 1);
 }
 
 function median(values: number[]): number {
@@ -218,9 +295,11 @@ function median(values: number[]): number {
 
 /**
  * Anomaly detection that learns each series' normal level: a robust z-score of the point against
- * the median and the median absolute deviation (or interquartile range) of its recent history (or of the same phase of earlier
- * seasons), that must also set a new extreme of the history; a cooldown keeps one incident to one
- * alert. Kind "spike" above the expected level, "drop" below.
+ * the median and the median absolute deviation (or interquartile range) of its recent history (or
+ * of the same phase of earlier seasons), that must also set a new extreme of the history; with
+ * `shift`, the median of the last points is tested the same way against the history of such
+ * medians (a level shift); a cooldown keeps one incident to one alert. Kind "spike" above the
+ * expected level, "drop" below. Each step costs O(history).
  */
 export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
   checkKeys("anomaly", options, [
@@ -233,6 +312,9 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
     "newExtreme",
     "season",
     "seasonTolerance",
+    "seasonGain",
+    "shift",
+    "risk",
     "cooldown",
     "name",
   ]);
@@ -242,9 +324,14 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
   const warmup = num("anomaly.warmup", o.warmup, { min: 0 });
   const minPoints = num("anomaly.minPoints", o.minPoints, { min: 1, integer: true });
   const z = num("anomaly.threshold", o.threshold, { positive: true });
-  const season =
-    options.season === undefined ? undefined : num("anomaly.season", options.season, { positive: true });
+  const seasonOption = num("anomaly.season", o.season, { min: 0 });
+  const season = seasonOption > 0 ? seasonOption : undefined;
   const tol = num("anomaly.seasonTolerance", o.seasonTolerance, { min: 0 });
+  const gain = num("anomaly.seasonGain", o.seasonGain, { min: 0 });
+  if (gain >= 1) throw invalid("anomaly.seasonGain", `must be < 1, got ${gain}`);
+  const shift = num("anomaly.shift", o.shift, { min: 0, integer: true });
+  const risk = num("anomaly.risk", o.risk, { min: 0 });
+  if (risk >= 1) throw invalid("anomaly.risk", `must be < 1, got ${risk}`);
   const cooldown = num("anomaly.cooldown", o.cooldown, { min: 0 });
   if (typeof o.newExtreme !== "boolean") throw invalid("anomaly.newExtreme", "must be a boolean");
   if (o.spread !== "iqr" && o.spread !== "mad")
@@ -252,53 +339,157 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
   const mad = o.spread === "mad";
   const name = options.name ?? "anomaly";
 
-  const expectedAt = (s: AnomalyState, time: number): number => {
-    if (season === undefined) return quantile(s.sorted, 0.5);
-    const same: number[] = [];
-    for (let i = 0; i < s.times.length; i++) {
-      const d = Math.abs((((time - (s.times[i] as number)) % season) + season) % season);
-      if (Math.min(d, season - d) <= tol) same.push(s.values[i] as number);
+  /** The expected level at `time`: the same phase's median among the first `count` history points. */
+  const expectedAt = (s: AnomalyState, time: number, count = s.times.length): number => {
+    if (season !== undefined) {
+      const same: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const d = Math.abs((((time - (s.times[i] as number)) % season) + season) % season);
+        if (Math.min(d, season - d) <= tol) same.push(s.values[i] as number);
+      }
+      if (same.length >= 3) return median(same);
     }
-    // Too few points of this phase yet: the whole history's median.
-    return same.length >= 3 ? median(same) : quantile(s.sorted, 0.5);
+    // Too few points of this phase yet (or no season): the median of those points.
+    return count === s.times.length ? quantile(s.sorted, 0.5) : median(s.values.slice(0, count));
   };
+
+  /** The spread of a sorted history, as an estimate of a normal's standard deviation. */
+  const spreadOf = (sorted: readonly number[]): number =>
+    mad
+      ? medianAbsDeviation(sorted, quantile(sorted, 0.5)) * 1.4826
+      : (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / 1.349;
+
+  /** The score of `value` against a sorted history and its expected level (floor: 0.1% of `level`). */
+  const scoreOf = (sorted: readonly number[], expected: number, value: number, level = expected): number =>
+    // A flat history has no spread: a small floor keeps the score finite and meaningful.
+    (value - expected) / (spreadOf(sorted) + Math.abs(level) * 1e-3 + 1e-9);
+
+  /** Whether a score of `value` against `sorted` is an anomaly: above `bound`, and a new extreme. */
+  const anomalous = (sorted: readonly number[], value: number, score: number, bound = z): boolean =>
+    Math.abs(score) > bound &&
+    (!o.newExtreme || value > (sorted[sorted.length - 1] as number) || value < (sorted[0] as number));
 
   return {
     name,
     type: "anomaly",
-    init: () => ({ first: null, last: null, times: [], values: [], sorted: [] }),
+    init: () => ({
+      first: null,
+      last: null,
+      times: [],
+      values: [],
+      sorted: [],
+      ...(shift > 1 ? { levels: [], sortedLevels: [] } : {}),
+      ...(season === undefined ? {} : { residuals: [], sortedResiduals: [] }),
+      ...(risk > 0 ? { scores: [], sortedScores: [] } : {}),
+    }),
     step(s, time, value) {
       if (s.first === null) s.first = time;
+      // A state checkpointed without levels (before `shift` existed, or with `shift` off): the
+      // levels of its history recomputed from the points it kept.
+      if (shift > 1 && s.levels?.length !== s.values.length) {
+        s.levels = s.values.map((_, i) => median(s.values.slice(Math.max(0, i - shift + 1), i + 1)));
+        s.sortedLevels = [...s.levels].sort((x, y) => x - y);
+      }
+      // The same for residuals: each kept point's against the kept points before it.
+      if (season !== undefined && s.residuals?.length !== s.values.length) {
+        s.residuals = s.values.map((v, i) => (i === 0 ? 0 : v - expectedAt(s, s.times[i] as number, i)));
+        s.sortedResiduals = [...s.residuals].sort((x, y) => x - y);
+      }
+      // Turned off since the checkpoint: nothing kept for them.
+      if (shift <= 1 && s.levels !== undefined) {
+        delete s.levels;
+        delete s.sortedLevels;
+      }
+      if (season === undefined && s.residuals !== undefined) {
+        delete s.residuals;
+        delete s.sortedResiduals;
+      }
+      const levels = s.levels ?? [];
+      const sortedLevels = s.sortedLevels ?? [];
+      if (risk > 0 && s.scores?.length !== s.values.length) {
+        s.scores = s.values.map(() => 0);
+        s.sortedScores = [...s.scores];
+      }
+      if (risk === 0 && s.scores !== undefined) {
+        delete s.scores;
+        delete s.sortedScores;
+      }
+      const residuals = s.residuals ?? [];
+      const sortedResiduals = s.sortedResiduals ?? [];
+      const scores = s.scores ?? [];
+      const sortedScores = s.sortedScores ?? [];
       // Forget what is older than the lookback, or beyond maxPoints.
       const drop = expiredCount(s.times, time, lookback, maxPoints);
-      for (let i = 0; i < drop; i++) s.sorted.splice(lowerBound(s.sorted, s.values[i] as number), 1);
+      for (let i = 0; i < drop; i++) {
+        s.sorted.splice(lowerBound(s.sorted, s.values[i] as number), 1);
+        if (shift > 1) sortedLevels.splice(lowerBound(sortedLevels, levels[i] as number), 1);
+        if (season !== undefined)
+          sortedResiduals.splice(lowerBound(sortedResiduals, residuals[i] as number), 1);
+        if (risk > 0) sortedScores.splice(lowerBound(sortedScores, scores[i] as number), 1);
+      }
       if (drop > 0) {
         s.times.splice(0, drop);
         s.values.splice(0, drop);
+        if (shift > 1) levels.splice(0, drop);
+        if (season !== undefined) residuals.splice(0, drop);
+        if (risk > 0) scores.splice(0, drop);
       }
+      // The level: the median of the last `shift` points of the history and this one.
+      const level = shift > 1 ? median([...s.values.slice(-(shift - 1)), value]) : value;
       let alert: RuleAlert | undefined;
-      if (time - s.first >= warmup && s.sorted.length >= minPoints) {
-        const n = s.sorted.length;
-        const expected = expectedAt(s, time);
-        const spread = mad
-          ? medianAbsDeviation(s.sorted, quantile(s.sorted, 0.5)) * 1.4826
-          : (quantile(s.sorted, 0.75) - quantile(s.sorted, 0.25)) / 1.349;
-        // A flat history has no spread: a small floor keeps the score finite and meaningful.
-        const scale = spread + Math.abs(expected) * 1e-3 + 1e-9;
-        const score = (value - expected) / scale;
-        const beyond = value > (s.sorted[n - 1] as number) || value < (s.sorted[0] as number);
-        if (
-          Math.abs(score) > z &&
-          (!o.newExtreme || beyond) &&
-          (s.last === null || time - s.last >= cooldown)
-        ) {
-          s.last = time;
-          alert = { time, value, expected, score, rule: name, kind: score > 0 ? "spike" : "drop" };
+      const live = time - s.first >= warmup && s.sorted.length >= minPoints;
+      const canAlert = live && (s.last === null || time - s.last >= cooldown);
+      // The point's score (when it can alert, or with `risk` always, for the tail): its value
+      // against the history's values, or with a season its residual against the history's
+      // residuals, centred on their median (residuals are kept even before any alert can come).
+      const needScore = s.sorted.length >= minPoints && (canAlert || risk > 0);
+      const expected = season !== undefined ? (s.times.length > 0 ? expectedAt(s, time) : value) : 0;
+      const residual = value - expected;
+      // The season is used while it explains enough of the spread (`seasonGain`).
+      const seasonal =
+        season !== undefined && needScore && spreadOf(sortedResiduals) <= (1 - gain) * spreadOf(s.sorted);
+      const center = seasonal ? quantile(sortedResiduals, 0.5) : 0;
+      const judged = seasonal ? sortedResiduals : s.sorted;
+      const x = seasonal ? residual : value;
+      const usual = seasonal ? expected + center : quantile(s.sorted, 0.5);
+      const score = needScore
+        ? scoreOf(judged, seasonal ? center : usual, x, seasonal ? expected : usual)
+        : 0;
+      if (canAlert) {
+        const bound = risk > 0 ? Math.max(z, tailLevel(sortedScores, risk) ?? z) : z;
+        if (anomalous(judged, x, score, bound)) {
+          alert = { time, value, expected: usual, score, rule: name, kind: score > 0 ? "spike" : "drop" };
+        } else if (shift > 1) {
+          const usualLevel = quantile(sortedLevels, 0.5);
+          const lScore = scoreOf(sortedLevels, usualLevel, level);
+          if (anomalous(sortedLevels, level, lScore))
+            alert = {
+              time,
+              value: level,
+              expected: usualLevel,
+              score: lScore,
+              rule: name,
+              kind: lScore > 0 ? "spike" : "drop",
+            };
         }
+        if (alert) s.last = time;
       }
       s.times.push(time);
       s.values.push(value);
       s.sorted.splice(lowerBound(s.sorted, value), 0, value);
+      if (shift > 1) {
+        levels.push(level);
+        sortedLevels.splice(lowerBound(sortedLevels, level), 0, level);
+      }
+      if (season !== undefined) {
+        residuals.push(residual);
+        sortedResiduals.splice(lowerBound(sortedResiduals, residual), 0, residual);
+      }
+      if (risk > 0) {
+        const a = Math.abs(score);
+        scores.push(a);
+        sortedScores.splice(lowerBound(sortedScores, a), 0, a);
+      }
       return alert;
     },
   };

@@ -39,6 +39,18 @@ const rules = (): Rule[] => [
     spread: "mad",
     name: "mad",
   }) as Rule,
+  anomaly({
+    lookback: 40,
+    warmup: 5,
+    minPoints: 4,
+    threshold: 2,
+    cooldown: 3,
+    shift: 3,
+    season: 6,
+    seasonTolerance: 1,
+    risk: 0.01,
+    name: "combined",
+  }) as Rule,
   ewma({ alpha: 0.2, warmup: 3, minPoints: 4, threshold: 2, cooldown: 3 }) as Rule,
   seasonalEsd({
     season: 6,
@@ -140,7 +152,15 @@ test("on out-of-order input with watermarks, the operator emits what a batch run
     { numRuns: 200 },
   );
   // The comparison is only worth something if every rule fired.
-  assert.deepEqual([...fired].sort(), ["anomaly", "ewma", "mad", "rateOfChange", "seasonalEsd", "threshold"]);
+  assert.deepEqual([...fired].sort(), [
+    "anomaly",
+    "combined",
+    "ewma",
+    "mad",
+    "rateOfChange",
+    "seasonalEsd",
+    "threshold",
+  ]);
 });
 
 test("restored from a checkpoint taken mid-series, the operator emits what an uninterrupted run emits", () => {

@@ -8,6 +8,7 @@ import { anomaly, evaluateSeries, ewma, type Rule, type RuleAlert, seasonalEsd }
 import { FleuveError } from "@fleuve/core";
 import fc from "fast-check";
 import { esdCritical, normalQuantile, tQuantile } from "../src/detectors.js";
+import { tailLevel } from "../src/rules.js";
 
 const sortedCopy = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
 function medianOf(xs: readonly number[]): number {
@@ -90,6 +91,10 @@ test("bad detector options fail when the rule is built, naming the option", () =
   names(() => seasonalEsd({ minPoints: 5 }), "seasonalEsd.minPoints");
   names(() => seasonalEsd({ season: -1 }), "seasonalEsd.season");
   names(() => anomaly({ spread: "std" as never }), "anomaly.spread");
+  names(() => anomaly({ shift: 2.5 }), "anomaly.shift");
+  names(() => anomaly({ shift: -1 }), "anomaly.shift");
+  names(() => anomaly({ seasonGain: 1 }), "anomaly.seasonGain");
+  names(() => anomaly({ risk: 1 }), "anomaly.risk");
 });
 
 /** EWMA by its closed form: weights alpha (1 - alpha)^age, the first point the rest. */
@@ -278,7 +283,8 @@ test("anomaly with spread 'mad': the alerts of a naive median / MAD robust z-sco
       fc.integer({ min: 0, max: 6 }),
       (pts, threshold, cooldown) => {
         const o = { lookback: 60, threshold, warmup: 8, minPoints: 6, cooldown };
-        const got = evaluateSeries("s", pts, [anomaly({ ...o, spread: "mad" }) as Rule]);
+        // Without the season and the level test (both on by default): the plain robust z-score.
+        const got = evaluateSeries("s", pts, [anomaly({ ...o, spread: "mad", season: 0, shift: 0 }) as Rule]);
         alerted += got.length;
         sameAlerts(got, madOracle(pts, o));
       },
@@ -286,4 +292,322 @@ test("anomaly with spread 'mad': the alerts of a naive median / MAD robust z-sco
     { numRuns: 150 },
   );
   assert.ok(alerted > 50, `only ${alerted} alerts: the comparison tested little`);
+});
+
+/** SPOT's z_q by the method of moments, naively: a full sort, the peaks over the 98th percentile. */
+function tailOracle(xs: readonly number[], risk: number): number | undefined {
+  const sorted = sortedCopy(xs);
+  const n = sorted.length;
+  if (n === 0) return undefined;
+  const pos = 0.98 * (n - 1);
+  const lo = sorted[Math.floor(pos)] as number;
+  const u = lo + ((sorted[Math.min(Math.floor(pos) + 1, n - 1)] as number) - lo) * (pos - Math.floor(pos));
+  const peaks = sorted.filter((x) => x > u).map((x) => x - u);
+  if (peaks.length < 10) return undefined;
+  const m = peaks.reduce((a, b) => a + b, 0) / peaks.length;
+  const v = peaks.reduce((a, b) => a + (b - m) ** 2, 0) / peaks.length;
+  if (!(v > 0)) return undefined;
+  const xi = 0.5 * (1 - (m * m) / v);
+  const sigma = 0.5 * m * (1 + (m * m) / v);
+  const r = (risk * n) / peaks.length;
+  return Math.abs(xi) < 1e-9 ? u - sigma * Math.log(r) : u + (sigma / xi) * (r ** -xi - 1);
+}
+
+/**
+ * anomaly with `shift`, `season` and `risk`, naively: the history as {t, v, level, r, a}, each
+ * level the median of the last shift - 1 kept values and the point's own, each residual the value
+ * less the median of the kept points at the same phase (or of all kept points while fewer than 3
+ * are), each a the point's absolute score when it came (0 before minPoints); a point is judged
+ * first (its value against the values' median / MAD and range, or with a season its residual
+ * against the residuals', above the threshold and the tail level of the past scores), then its
+ * level against the levels'; one cooldown.
+ */
+function anomalyOracle(
+  pts: readonly [number, number][],
+  o: {
+    lookback: number;
+    threshold: number;
+    warmup: number;
+    minPoints: number;
+    cooldown: number;
+    shift: number;
+    season?: number;
+    seasonTolerance?: number;
+    seasonGain?: number;
+    risk?: number;
+  },
+): { alerts: RuleAlert[]; fromLevel: number; tailBound: number; bySeason: number } {
+  const out: RuleAlert[] = [];
+  let fromLevel = 0;
+  let tailBound = 0;
+  let bySeason = 0;
+  const madOf = (xs: number[]) => {
+    const m = medianOf(xs);
+    return medianOf(xs.map((y) => Math.abs(y - m)));
+  };
+  let hist: { t: number; v: number; level: number; r: number; a: number }[] = [];
+  let last: number | null = null;
+  const first = (pts[0] as [number, number])[0];
+  const scoreOf = (xs: number[], x: number, center: number, floorOf: number) => {
+    const m = medianOf(xs);
+    return (
+      (x - center) / (medianOf(xs.map((y) => Math.abs(y - m))) * 1.4826 + Math.abs(floorOf) * 1e-3 + 1e-9)
+    );
+  };
+  const isAnomaly = (xs: number[], x: number, score: number, bound: number) =>
+    Math.abs(score) > bound && (x > Math.max(...xs) || x < Math.min(...xs));
+  for (const [t, v] of pts) {
+    hist = hist.filter((h) => h.t >= t - o.lookback);
+    const recent = o.shift > 1 ? hist.slice(Math.max(0, hist.length - (o.shift - 1))) : [];
+    const level = medianOf([...recent.map((h) => h.v), v]);
+    let expected = v;
+    if (hist.length > 0) {
+      const season = o.season;
+      const same = !season
+        ? []
+        : hist.filter((h) => {
+            const d = (((t - h.t) % season) + season) % season;
+            return Math.min(d, season - d) <= (o.seasonTolerance ?? 0);
+          });
+      expected = medianOf((same.length >= 3 ? same : hist).map((h) => h.v));
+    }
+    const r = v - expected;
+    const vs = hist.map((h) => h.v);
+    const rs = hist.map((h) => h.r);
+    // The season is used while the residuals spread at most (1 - seasonGain) times the values.
+    const seasonal =
+      !!o.season &&
+      hist.length >= o.minPoints &&
+      madOf(rs) * 1.4826 <= (1 - (o.seasonGain ?? 0.5)) * (madOf(vs) * 1.4826);
+    const score =
+      hist.length >= o.minPoints
+        ? seasonal
+          ? scoreOf(rs, r, medianOf(rs), expected)
+          : scoreOf(vs, v, medianOf(vs), medianOf(vs))
+        : 0;
+    if (t - first >= o.warmup && hist.length >= o.minPoints && (last === null || t - last >= o.cooldown)) {
+      const tail = o.risk
+        ? tailOracle(
+            hist.map((h) => h.a),
+            o.risk,
+          )
+        : undefined;
+      const bound = Math.max(o.threshold, tail ?? o.threshold);
+      if (bound > o.threshold) tailBound++;
+      const pointHit = isAnomaly(seasonal ? rs : vs, seasonal ? r : v, score, bound);
+      const ls = hist.map((h) => h.level);
+      const lScore = scoreOf(ls, level, medianOf(ls), medianOf(ls));
+      const levelHit = !pointHit && o.shift > 1 && isAnomaly(ls, level, lScore, o.threshold);
+      if (pointHit || levelHit) {
+        last = t;
+        if (levelHit) fromLevel++;
+        else if (seasonal) bySeason++;
+        const s = pointHit ? score : lScore;
+        out.push({
+          time: t,
+          value: pointHit ? v : level,
+          expected: levelHit ? medianOf(ls) : seasonal ? expected + medianOf(rs) : medianOf(vs),
+          score: s,
+          rule: "anomaly",
+          kind: s > 0 ? "spike" : "drop",
+        });
+      }
+    }
+    hist.push({ t, v, level, r, a: Math.abs(score) });
+  }
+  return { alerts: out, fromLevel, tailBound, bySeason };
+}
+
+test("anomaly with shift: the alerts of a naive median of the last points judged against past medians", () => {
+  let alerted = 0;
+  let levelAlerts = 0;
+  fc.assert(
+    fc.property(
+      seriesArb,
+      fc.constantFrom(2, 3.5, 5),
+      fc.integer({ min: 0, max: 6 }),
+      fc.constantFrom(2, 3, 6),
+      (pts, threshold, cooldown, shift) => {
+        const o = { lookback: 60, threshold, warmup: 8, minPoints: 6, cooldown, shift, season: 0 };
+        const got = evaluateSeries("s", pts, [anomaly(o) as Rule]);
+        const want = anomalyOracle(pts, o);
+        alerted += got.length;
+        levelAlerts += want.fromLevel;
+        sameAlerts(got, want.alerts);
+        assert.deepEqual(
+          got.map((a) => a.value),
+          want.alerts.map((a) => a.value),
+        );
+      },
+    ),
+    { numRuns: 150 },
+  );
+  assert.ok(alerted > 50, `only ${alerted} alerts: the comparison tested little`);
+  // Some alerts come from the level test alone.
+  assert.ok(levelAlerts > 5, `only ${levelAlerts} level alerts: the level test was barely exercised`);
+});
+
+test("anomaly with season: the alerts of a naive same-phase median, residuals judged against past residuals", () => {
+  let alerted = 0;
+  let bySeason = 0;
+  fc.assert(
+    fc.property(
+      seriesArb,
+      fc.boolean(),
+      fc.constantFrom(2, 3.5, 5),
+      fc.integer({ min: 0, max: 6 }),
+      fc.constantFrom(0, 3),
+      fc.constantFrom(5, 12),
+      fc.constantFrom(0, 1),
+      fc.constantFrom(0, 0.2, 0.6),
+      (raw, cyclic, threshold, cooldown, shift, season, seasonTolerance, seasonGain) => {
+        // Half the series with a cycle of 12 (+60 in the first half of each), which season 12 explains.
+        const pts = raw.map(([t, v]): [number, number] => [t, v + (cyclic && t % 12 < 6 ? 60 : 0)]);
+        const o = {
+          lookback: 60,
+          threshold,
+          warmup: 8,
+          minPoints: 6,
+          cooldown,
+          shift,
+          season,
+          seasonTolerance,
+          seasonGain,
+        };
+        const got = evaluateSeries("s", pts, [anomaly(o) as Rule]);
+        const want = anomalyOracle(pts, o);
+        alerted += got.length;
+        bySeason += want.bySeason;
+        sameAlerts(got, want.alerts);
+      },
+    ),
+    { numRuns: 200 },
+  );
+  assert.ok(alerted > 50, `only ${alerted} alerts: the comparison tested little`);
+  // Residuals were judged for some alerts (and values for the others).
+  assert.ok(bySeason > 20, `only ${bySeason} alerts judged by their residual`);
+});
+
+test("tailLevel: SPOT's return level of exponential and generalized Pareto tails", () => {
+  // Quantiles of an exponential (xi = 0): P(X > x) = e^-x, so the level exceeded with probability
+  // 1e-4 is ln(1e4) = 9.21; of a GPD with xi = 0.25, sigma = 1 above 0: 4 (1e-4^-0.25 - 1) = 36.
+  const n = 20_000;
+  const grid = (q: (p: number) => number) => Array.from({ length: n }, (_, i) => q((i + 0.5) / n));
+  const near = (got: number | undefined, want: number, tol: number) =>
+    assert.ok(got !== undefined && Math.abs(got - want) <= tol * want, `${got} vs ${want}`);
+  near(
+    tailLevel(
+      grid((p) => -Math.log(1 - p)),
+      1e-4,
+    ),
+    Math.log(1e4),
+    0.03,
+  );
+  near(
+    tailLevel(
+      grid((p) => 4 * ((1 - p) ** -0.25 - 1)),
+      1e-4,
+    ),
+    36,
+    0.1,
+  );
+  assert.equal(tailLevel([1, 2, 3], 1e-4), undefined);
+  // And the naive oracle of the rule's test agrees with it.
+  const xs = grid((p) => -Math.log(1 - p)).filter((_, i) => i % 7 === 0);
+  near(tailLevel(xs, 1e-3), tailOracle(xs, 1e-3) as number, 1e-9);
+});
+
+/** Longer series of the same kind: the tail needs 10 peaks over the 98th percentile (500 points). */
+const longSeriesArb = fc
+  .array(
+    fc.record({
+      gap: fc.integer({ min: 1, max: 3 }),
+      v: fc.oneof(
+        { weight: 30, arbitrary: fc.integer({ min: 40, max: 60 }) },
+        { weight: 1, arbitrary: fc.integer({ min: -200, max: 400 }) },
+      ),
+    }),
+    { minLength: 550, maxLength: 700, size: "max" },
+  )
+  .map((raw) => {
+    let t = 0;
+    return raw.map((r): [number, number] => {
+      t += r.gap;
+      return [t, r.v];
+    });
+  });
+
+test("anomaly with risk: the alerts of a naive SPOT bound over the past points' scores", () => {
+  let alerted = 0;
+  let bounded = 0;
+  fc.assert(
+    fc.property(
+      longSeriesArb,
+      fc.constantFrom(1, 2),
+      fc.integer({ min: 0, max: 3 }),
+      fc.constantFrom(0, 3),
+      fc.constantFrom(undefined, 5),
+      fc.constantFrom(0.05, 0.005),
+      (pts, threshold, cooldown, shift, season, risk) => {
+        const o = {
+          lookback: 1200,
+          threshold,
+          warmup: 8,
+          minPoints: 6,
+          cooldown,
+          shift,
+          seasonTolerance: 1,
+          risk,
+          season: season ?? 0,
+        };
+        const got = evaluateSeries("s", pts, [anomaly(o) as Rule]);
+        const want = anomalyOracle(pts, o);
+        alerted += got.length;
+        bounded += want.tailBound;
+        sameAlerts(got, want.alerts);
+      },
+    ),
+    { numRuns: 12 },
+  );
+  assert.ok(alerted > 20, `only ${alerted} alerts: the comparison tested little`);
+  // The tail's bound was above the threshold at some points, so it was exercised.
+  assert.ok(bounded > 50, `the tail bound decided only ${bounded} times`);
+});
+
+test("anomaly: a state checkpointed without levels and residuals goes on as one that had them", () => {
+  let alerted = 0;
+  fc.assert(
+    fc.property(seriesArb, fc.integer({ min: 1, max: 200 }), (pts, cut) => {
+      // Nothing forgotten before the cut and no cooldown: the levels and residuals rebuilt from the
+      // kept points are the ones learnt along the way, and the alerts after the cut are those of one
+      // run with shift and season (without the rebuild the step fails on the missing arrays).
+      const o = {
+        lookback: 1e9,
+        maxPoints: 10_000,
+        threshold: 2,
+        warmup: 8,
+        minPoints: 6,
+        cooldown: 0,
+        season: 0,
+        shift: 0,
+      };
+      const more = { shift: 4, season: 7, seasonTolerance: 1 };
+      const head = pts.slice(0, cut);
+      const tail = pts.slice(cut);
+      const plain = anomaly(o) as Rule;
+      const old = plain.init() as Record<string, unknown>;
+      for (const [t, v] of head) plain.step(old, t, v);
+      delete old.levels;
+      delete old.sortedLevels;
+      const resumed = anomaly({ ...o, ...more }) as Rule;
+      const got = tail.map(([t, v]) => resumed.step(old, t, v)).filter((a) => a !== undefined);
+      const want = evaluateSeries("s", pts, [anomaly({ ...o, ...more }) as Rule]).filter((a) =>
+        tail.some(([t]) => t === a.time),
+      );
+      alerted += got.length;
+      sameAlerts(got, want);
+    }),
+    { numRuns: 100 },
+  );
+  assert.ok(alerted > 20, `only ${alerted} alerts: the comparison tested little`);
 });
