@@ -22,6 +22,7 @@
 import {
   type MapStateDescriptor,
   mapState,
+  type OperatorSnapshot,
   SKIP_RECORD,
   type Triggerable,
   TwoInputOperator,
@@ -105,6 +106,12 @@ export class DynamicCepOperator<T, OUT>
 
   processElement1(value: T, timestamp: number): void {
     this.runner.onElement(value, timestamp);
+  }
+
+  /** Keyed state holds every waiting event at a checkpoint ({@link KeyedPatternRunner.materialize}). */
+  override snapshotState(checkpointId: number): OperatorSnapshot {
+    (this.runner as KeyedPatternRunner<T> | undefined)?.materialize();
+    return super.snapshotState(checkpointId);
   }
 
   processElement2(update: PatternUpdate, timestamp: number): void {

@@ -10,6 +10,7 @@ import {
   type Key,
   OneInputOperator,
   type OperatorRuntime,
+  type OperatorSnapshot,
   type Output,
   SKIP_RECORD,
   type Triggerable,
@@ -138,6 +139,12 @@ export class CepOperator<T, OUT> extends OneInputOperator<T, OUT> implements Tri
 
   processElement(value: T, timestamp: number): void {
     this.runner.onElement(value, timestamp);
+  }
+
+  /** Keyed state holds every waiting event at a checkpoint ({@link KeyedPatternRunner.materialize}). */
+  override snapshotState(checkpointId: number): OperatorSnapshot {
+    (this.runner as KeyedPatternRunner<T> | undefined)?.materialize();
+    return super.snapshotState(checkpointId);
   }
 
   onEventTime(timestamp: number): void {

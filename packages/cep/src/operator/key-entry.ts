@@ -127,6 +127,28 @@ export function bufferEvent<T>(entry: KeyEntry<T>, event: T, timestamp: number):
   entry.ev.splice(lo, 0, event);
 }
 
+/**
+ * Buffers `event` at `timestamp` before every event with a timestamp >= it (it arrived before the
+ * buffered events with an equal timestamp).
+ */
+export function bufferEventFirst<T>(entry: KeyEntry<T>, event: T, timestamp: number): void {
+  const ts = entry.ts;
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < timestamp) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === ts.length) {
+    ts.push(timestamp);
+    entry.ev.push(event);
+    return;
+  }
+  ts.splice(lo, 0, timestamp);
+  entry.ev.splice(lo, 0, event);
+}
+
 /** Number of buffered events with a timestamp <= `time` (they come first). */
 export function countDue(entry: KeyEntry<unknown>, time: number): number {
   const ts = entry.ts;

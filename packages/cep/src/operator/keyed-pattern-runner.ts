@@ -14,6 +14,17 @@
  * timers are deleted. A key's results depend only on the watermarks at which it is woken, never on
  * which timer or queue entry woke it, so they are those of one timer per key.
  *
+ * Most keys of a large key space hold no partial match between two of their events. In event time
+ * (heap state, no comparator), the events of a key without an entry wait in the queue itself, not
+ * in keyed state ("off-table"): when the watermark passes one, it goes straight to the patterns,
+ * and the key gets an entry only if it starts a partial match, so such a key costs no keyed-state
+ * insert and delete per event. A key keeps using the queue for the events that waited there before
+ * it got an entry: while any do, its deadline timers wake it only after the watermark's queue is
+ * drained, so its events are still processed in timestamp order (those that waited off-table come
+ * first among equal timestamps: they arrived first). Before a checkpoint the off-table events are
+ * put into their keys' entries ({@link KeyedPatternRunner.materialize}): a snapshot holds what it
+ * held before, and restores as before.
+ *
  * Event time follows Flink's CepOperator: for each buffered timestamp <= the watermark, in order,
  * time advances to it and then its events are processed (equal timestamps in arrival order, or by
  * the user's comparator); then time advances to the watermark. Deadlines that pass in between are
@@ -32,6 +43,7 @@ import type {
 import type { DropReason } from "../pattern-process-function.js";
 import {
   bufferEvent,
+  bufferEventFirst,
   countDue,
   emptyArray,
   isIdle,
@@ -167,14 +179,32 @@ export class KeyedPatternRunner<T> {
   private readonly qTs: number[] = [];
   private readonly qKey: Key[] = [];
   private readonly qNk: NormalizedKey[] = [];
-  private readonly qEntry: KeyEntry<T>[] = [];
+  /** Per queue item: the key's entry (stable table), or null for an off-table event (in `qEv`). */
+  private readonly qEntry: (KeyEntry<T> | null | undefined)[] = [];
+  private readonly qEv: (T | undefined)[] = [];
   private qHead = 0;
   private qLen = 0;
+  /** Event time on a stable table without a comparator: events of keys without an entry wait off-table. */
+  private readonly offTable: boolean;
+  /** Off-table events in the queue. */
+  private offPending = 0;
+  /**
+   * During a watermark's drain: the entries that processed an off-table event (or were made by
+   * one), each woken once the queue is drained, to take it to the watermark (an entry listed twice
+   * has nothing left to do the second time).
+   */
+  private readonly touchedKey: Key[] = [];
+  private readonly touchedNk: NormalizedKey[] = [];
+  private readonly touchedEntry: KeyEntry<T>[] = [];
+  /** Keys whose timer fired while off-table events waited: woken after the queue is drained. */
+  private readonly deferredKey: Key[] = [];
+  private readonly deferredNk: NormalizedKey[] = [];
 
   constructor(private readonly setup: RunnerSetup<T>) {
     this.table = setup.backend.getTable<KeyEntry<T>>(CEP_STATE_TABLE);
     this.stable = this.table.stable === true;
     this.eventTime = setup.timeDomain === "event";
+    this.offTable = this.eventTime && this.stable && setup.comparator === undefined;
     const listener = setup.listener;
     this.out = {
       match: (m) => listener.match(this.curId, this.curVersion, m, this.curTime),
@@ -227,6 +257,23 @@ export class KeyedPatternRunner<T> {
         return;
       }
       const held = this.table.get();
+      if (held === undefined && this.offTable) {
+        const n = this.qLen;
+        if (this.qHead === n || this.qTs[n - 1]! <= timestamp) {
+          // Off-table: the event waits in the queue itself (see the file comment).
+          const backend = this.setup.backend;
+          this.qTs[n] = timestamp;
+          this.qKey[n] = backend.getCurrentKey();
+          this.qNk[n] = backend.currentKey;
+          this.qEntry[n] = null;
+          this.qEv[n] = event;
+          this.qLen = n + 1;
+          this.offPending++;
+          this.buffered++;
+          this.publish();
+          return;
+        }
+      }
       const entry = held ?? this.freeEntries.pop() ?? newKeyEntry<T>();
       bufferEvent(entry, event, timestamp);
       this.buffered++;
@@ -266,6 +313,13 @@ export class KeyedPatternRunner<T> {
     let n = 0;
     while (n < timers.length && timers[n]! <= time) n++;
     if (n > 0) removeFirst(timers, n);
+    if (this.offPending > 0) {
+      // Events of this key may still wait off-table: wake it once the queue is drained.
+      const backend = this.setup.backend;
+      this.deferredKey.push(backend.getCurrentKey());
+      this.deferredNk.push(backend.currentKey);
+      return;
+    }
     this.wake(entry);
   }
 
@@ -280,10 +334,44 @@ export class KeyedPatternRunner<T> {
     while (this.qHead < this.qLen && qTs[this.qHead]! <= w) {
       const i = this.qHead++;
       backend.setCurrentKey(this.qKey[i]!, this.qNk[i]!);
-      const entry = this.stable ? this.qEntry[i] : this.table.get();
+      const queued = this.qEntry[i];
+      if (queued === null) {
+        const event = this.qEv[i] as T;
+        this.qEv[i] = undefined;
+        this.offPending--;
+        this.processOffTable(event, qTs[i]!);
+        continue;
+      }
+      const entry = this.stable ? queued : this.table.get();
       // Released or woken by a timer since (its queue place is then cleared): nothing to do here.
       if (entry === undefined || entry.queued !== qTs[i]) continue;
       this.wake(entry);
+    }
+    // Keys whose timers fired while off-table events waited, then keys that processed off-table
+    // events: every event up to `w` is processed now, so each is taken to `w` (a key woken twice
+    // has nothing left to do the second time).
+    if (this.deferredKey.length > 0) {
+      const keys = this.deferredKey;
+      const nks = this.deferredNk;
+      for (let i = 0; i < keys.length; i++) {
+        backend.setCurrentKey(keys[i]!, nks[i]!);
+        const entry = this.table.get();
+        if (entry !== undefined) this.wake(entry);
+      }
+      emptyArray(keys);
+      emptyArray(nks);
+    }
+    if (this.touchedEntry.length > 0) {
+      const entries = this.touchedEntry;
+      for (let i = 0; i < entries.length; i++) {
+        backend.setCurrentKey(this.touchedKey[i]!, this.touchedNk[i]!);
+        const entry = entries[i]!;
+        // Unless released (and perhaps reused by another key) since.
+        if (this.table.get() === entry) this.wake(entry);
+      }
+      emptyArray(entries);
+      emptyArray(this.touchedKey);
+      emptyArray(this.touchedNk);
     }
     const head = this.qHead;
     if (head === this.qLen) {
@@ -294,8 +382,99 @@ export class KeyedPatternRunner<T> {
       this.qKey.copyWithin(0, head, this.qLen);
       this.qNk.copyWithin(0, head, this.qLen);
       if (this.stable) this.qEntry.copyWithin(0, head, this.qLen);
+      if (this.offTable) {
+        this.qEv.copyWithin(0, head, this.qLen);
+        this.qEv.fill(undefined, this.qLen - head, this.qLen); // no stale references to events
+      }
       this.qLen -= head;
       this.qHead = 0;
+    }
+  }
+
+  /**
+   * An off-table event of the current key, due at `t` (the watermark passed it): to the patterns,
+   * on a run of the pool when the key has no entry (it gets one only if a partial match starts);
+   * else after the entry's own waiting events before `t`, time advancing to `t` first.
+   */
+  private processOffTable(event: T, t: number): void {
+    const held = this.table.get();
+    this.buffered--;
+    if (held === undefined) {
+      this.curTime = t;
+      const patterns = this.setup.patterns();
+      let entry: KeyEntry<T> | undefined;
+      for (let i = 0; i < patterns.length; i++) {
+        const p = patterns[i]!;
+        this.curId = p.id;
+        this.curVersion = p.version;
+        const pool = this.pools.get(p.matcher);
+        const run = pool?.pop() ?? { v: p.version, s: p.matcher.createState() };
+        p.matcher.process(run.s, event, t, this.out);
+        if (p.matcher.isEmpty(run.s)) this.retire(p.matcher, run);
+        else {
+          run.v = p.version;
+          entry ??= this.freeEntries.pop() ?? newKeyEntry<T>();
+          entry.runs[p.id] = run;
+        }
+      }
+      if (entry !== undefined) {
+        this.countOf(entry);
+        this.partials += this.countedPartials;
+        this.buffered += this.countedBuffered;
+        this.table.set(entry);
+        this.touch(entry);
+      }
+      this.publish();
+      return;
+    }
+    this.countOf(held);
+    const p0 = this.countedPartials;
+    const b0 = this.countedBuffered;
+    // Its own waiting events before `t` first (they arrived after this one: equal timestamps after).
+    let due = 0;
+    const ts = held.ts;
+    while (due < ts.length && ts[due]! < t) due++;
+    if (due > 0) this.processDue(held, due);
+    // (Time may have reached `t` already in this drain, for an earlier event of the key: advancing
+    // again to where it is does nothing.)
+    this.advance(held, t, false);
+    this.feed(held, event, t);
+    this.touch(held);
+    this.countOf(held);
+    this.partials += this.countedPartials - p0;
+    this.buffered += this.countedBuffered - b0;
+    this.publish();
+  }
+
+  /** Lists `entry` (of the current key), which processed an off-table event, for a wake after the drain. */
+  private touch(entry: KeyEntry<T>): void {
+    const backend = this.setup.backend;
+    this.touchedKey.push(backend.getCurrentKey());
+    this.touchedNk.push(backend.currentKey);
+    this.touchedEntry.push(entry);
+  }
+
+  /**
+   * Before a checkpoint (between two records): puts every off-table event into its key's entry, so
+   * that keyed state holds every waiting event, as it always did. The queue item of a key's
+   * earliest such event then wakes its entry. Events of one key are put back latest first, each
+   * before the entry's events with an equal timestamp: they arrived before those.
+   */
+  materialize(): void {
+    if (this.offPending === 0) return;
+    const backend = this.setup.backend;
+    for (let i = this.qLen - 1; i >= this.qHead; i--) {
+      if (this.qEntry[i] !== null) continue;
+      const t = this.qTs[i]!;
+      backend.setCurrentKey(this.qKey[i]!, this.qNk[i]!);
+      const held = this.table.get();
+      const entry = held ?? this.freeEntries.pop() ?? newKeyEntry<T>();
+      bufferEventFirst(entry, this.qEv[i] as T, t);
+      if (!wakesBy(entry, t)) entry.queued = t; // this item wakes it (else it is left stale)
+      this.qEntry[i] = entry;
+      this.qEv[i] = undefined;
+      this.offPending--;
+      if (held === undefined) this.table.set(entry);
     }
   }
 
@@ -357,30 +536,38 @@ export class KeyedPatternRunner<T> {
   /** Event time: processes every buffered event up to the watermark `w`, then advances to `w`. */
   private drainBuffer(entry: KeyEntry<T>, w: number): void {
     const due = countDue(entry, w);
-    if (due > 0) {
-      // In place: nothing adds to this key's buffer while it is drained (results go downstream).
-      const ts = entry.ts;
-      const ev = entry.ev;
-      const cmp = this.setup.comparator;
-      let i = 0;
-      while (i < due) {
-        const t = ts[i]!;
-        let j = i + 1;
-        while (j < due && ts[j] === t) j++;
-        this.advance(entry, t, false);
-        if (cmp !== undefined && j - i > 1) {
-          // Array.prototype.sort is stable: ties under the comparator keep arrival order.
-          const group = ev.slice(i, j).sort(cmp);
-          for (const e of group) this.feed(entry, e, t);
-        } else {
-          for (let k = i; k < j; k++) this.feed(entry, ev[k]!, t);
-        }
-        i = j;
-      }
-      removeFirst(ts, due);
-      removeFirst(ev, due);
-    }
+    if (due > 0) this.processDue(entry, due);
     this.advance(entry, w, true);
+  }
+
+  /**
+   * Processes the first `due` buffered events, time advancing to each timestamp first, and
+   * removes them. (Time may be there already, when the key processed an off-table event with that
+   * timestamp in this drain: advancing again to where it is does nothing, since no deadline of a
+   * partial match lies at or before the time of its last event.)
+   */
+  private processDue(entry: KeyEntry<T>, due: number): void {
+    // In place: nothing adds to this key's buffer while it is drained (results go downstream).
+    const ts = entry.ts;
+    const ev = entry.ev;
+    const cmp = this.setup.comparator;
+    let i = 0;
+    while (i < due) {
+      const t = ts[i]!;
+      let j = i + 1;
+      while (j < due && ts[j] === t) j++;
+      this.advance(entry, t, false);
+      if (cmp !== undefined && j - i > 1) {
+        // Array.prototype.sort is stable: ties under the comparator keep arrival order.
+        const group = ev.slice(i, j).sort(cmp);
+        for (const e of group) this.feed(entry, e, t);
+      } else {
+        for (let k = i; k < j; k++) this.feed(entry, ev[k]!, t);
+      }
+      i = j;
+    }
+    removeFirst(ts, due);
+    removeFirst(ev, due);
   }
 
   /**

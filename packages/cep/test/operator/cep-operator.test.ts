@@ -141,12 +141,20 @@ test("event time: a key with waiting events is woken by the watermark queue, a t
   h.processElement(ev("a", "a1"), 1);
   for (let t = 2; t < 50; t++) h.processElement(ev("x", `x${t}`), t);
   assert.equal(h.numEventTimeTimers(), 0, "waiting events need no timer");
+  assert.equal(
+    h.numKeyedStateEntries(),
+    0,
+    "a key with no partial match: its events wait in the queue alone",
+  );
   h.processWatermark(5); // a1 is in the matcher (deadline 11); x6.. wait in the queue
-  assert.equal(h.numEventTimeTimers(), 0, "the queue wakes the key at 6, before a1's deadline");
+  // The key's entry (made when a1 started a partial match) does not hold x6..: they waited in the
+  // queue before it existed, so a1's deadline needs a timer.
+  assert.equal(h.numEventTimeTimers(), 1);
+  assert.equal(h.numKeyedStateEntries(), 1);
   h.processWatermark(11);
   assert.equal(h.getSideOutput(timedOutTag).length, 1);
   assert.equal(h.numEventTimeTimers(), 0, "x12.. wait in the queue");
-  assert.equal(h.numKeyedStateEntries(), 1);
+  assert.equal(h.numKeyedStateEntries(), 0, "no partial match left: no entry");
   h.processWatermark(60);
   assert.equal(h.numEventTimeTimers(), 0);
   assert.equal(h.numKeyedStateEntries(), 0);
@@ -172,6 +180,73 @@ test("event time: a key with waiting events is woken by the watermark queue, a t
   );
   assert.equal(h.numEventTimeTimers(), 0);
   assert.equal(h.numKeyedStateEntries(), 0);
+});
+
+test("event time: events that waited in the queue before their key had an entry keep timestamp and arrival order with the entry's own, and a deadline timer does not overtake them", () => {
+  const m = new FakeMatcher(10);
+  const h = harness(m);
+  // No entry: a1, b1, b2 wait in the queue. The watermark at 2 starts a1's partial match (an entry).
+  h.processElement(ev("a", "a1"), 1);
+  h.processElement(ev("b", "b1"), 5);
+  h.processElement(ev("b", "b2"), 12);
+  h.processWatermark(2);
+  assert.equal(h.numKeyedStateEntries(), 1);
+  // Arrives after b1 with the same timestamp, into the entry: processed after b1, so b1 does not
+  // match it (arrival order among equal timestamps).
+  h.processElement(ev("a", "a2"), 5);
+  h.processWatermark(6);
+  assert.deepEqual(h.getOutputValues(), ["a1-b1"]);
+  assert.deepEqual(
+    m.log.filter((c) => c[0] === "process").map((c) => c[1]),
+    ["a1", "b1", "a2"],
+  );
+  // a2's deadline (15) fires at the watermark 20, but b2 (12), which waited in the queue, comes
+  // first: it matches a2 rather than a2 timing out.
+  h.processWatermark(20);
+  assert.deepEqual(h.getOutputValues(), ["a1-b1", "a2-b2"]);
+  assert.deepEqual(h.getSideOutput(timedOutTag), []);
+  assert.equal(h.numKeyedStateEntries(), 0);
+  assert.equal(h.numEventTimeTimers(), 0);
+
+  // The same events through the reference (timestamp order, arrival order among equals).
+  const ref = fakeReference(
+    [
+      { ev: ev("a", "a1"), ts: 1 },
+      { ev: ev("b", "b1"), ts: 5 },
+      { ev: ev("a", "a2"), ts: 5 },
+      { ev: ev("b", "b2"), ts: 12 },
+    ],
+    10,
+    20,
+  );
+  assert.deepEqual(ref.matches, ["a1-b1@5", "a2-b2@12"]);
+  assert.deepEqual(ref.timedOut, []);
+});
+
+test("event time: a checkpoint puts the events waiting in the queue into their keys' entries; the restored run gives the same results", () => {
+  const run = (snapshotAt: boolean) => {
+    const m = new FakeMatcher(10);
+    let h = harness(m);
+    h.processElement(ev("a", "a1"), 1);
+    h.processElement(ev("b", "b1", "other"), 3);
+    h.processElement(ev("b", "b1"), 5);
+    h.processWatermark(2); // a1's entry; b1 (both keys) still wait in the queue
+    h.processElement(ev("a", "a2"), 5);
+    h.processElement(ev("a", "a3", "other"), 4);
+    if (snapshotAt) {
+      const snap = h.snapshot();
+      // Every waiting event is in keyed state now: one entry per key.
+      assert.equal(h.numKeyedStateEntries(), 2);
+      h = harness(new FakeMatcher(10), {}, { restoreFrom: [snap] });
+    }
+    h.processElement(ev("b", "b2"), 13);
+    h.processWatermark(30);
+    return { out: h.getOutputValues(), timedOut: h.getSideOutput(timedOutTag).map((r) => r.timestamp) };
+  };
+  const uninterrupted = run(false);
+  assert.deepEqual(uninterrupted.out, ["a1-b1", "a2-b2"]);
+  assert.deepEqual(uninterrupted.timedOut, [14]); // a3 of the other key (4 + 10)
+  assert.deepEqual(run(true), uninterrupted);
 });
 
 test("event time: a timer is registered only when a key must wake up earlier; later ones fire for nothing and a released key deletes its own", () => {
