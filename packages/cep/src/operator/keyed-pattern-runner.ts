@@ -113,11 +113,13 @@ export const CEP_STATE_TABLE = "cep-keys";
 const MAX_FREE_ENTRIES = 32768;
 
 /**
- * How many empty runs a runner keeps per pattern for reuse: keys are processed one after the
- * other, so a few suffice to pass states from keys whose partial matches end to keys that start
- * some, and few bound what they hold (a run that held many partial matches keeps its room).
+ * How many empty runs a runner keeps per pattern for reuse. Partial matches end in bursts (the
+ * time-outs a watermark reaches, after its queue is drained) and start spread over the next
+ * drain, so on a large key space the pool passes thousands of states from one watermark to the
+ * next (256 dropped most of a burst, to be made afresh); the matcher's `recycle` keeps only small
+ * states, so the pool holds little (a few hundred bytes per state).
  */
-const MAX_POOLED_RUNS = 256;
+const MAX_POOLED_RUNS = 4096;
 
 /** Removes the first `n` items of `a` in place (no new array). */
 function removeFirst(a: unknown[], n: number): void {
@@ -153,6 +155,9 @@ export class KeyedPatternRunner<T> {
    * with its matcher.
    */
   private readonly pools = new WeakMap<Matcher<T, any>, RunState[]>();
+  /** The last matcher {@link poolOf} was asked for, and its pool (one pattern: no WeakMap lookup per event). */
+  private poolMatcher: Matcher<T, any> | undefined;
+  private pool: RunState[] = [];
   // What the matcher output reports against (set before each matcher call).
   private curId = "";
   private curVersion = 0;
@@ -407,8 +412,7 @@ export class KeyedPatternRunner<T> {
         const p = patterns[i]!;
         this.curId = p.id;
         this.curVersion = p.version;
-        const pool = this.pools.get(p.matcher);
-        const run = pool?.pop() ?? { v: p.version, s: p.matcher.createState() };
+        const run = this.poolOf(p.matcher).pop() ?? { v: p.version, s: p.matcher.createState() };
         p.matcher.process(run.s, event, t, this.out);
         if (p.matcher.isEmpty(run.s)) this.retire(p.matcher, run);
         else {
@@ -632,8 +636,7 @@ export class KeyedPatternRunner<T> {
         }
         continue;
       }
-      const pool = this.pools.get(p.matcher);
-      const fresh = pool?.pop() ?? { v: p.version, s: p.matcher.createState() };
+      const fresh = this.poolOf(p.matcher).pop() ?? { v: p.version, s: p.matcher.createState() };
       p.matcher.process(fresh.s, event, time, this.out);
       if (p.matcher.isEmpty(fresh.s)) this.retire(p.matcher, fresh);
       else {
@@ -645,12 +648,21 @@ export class KeyedPatternRunner<T> {
 
   /** Keeps an active pattern's run, whose state is empty, for reuse ({@link pools}). */
   private retire(matcher: Matcher<T, any>, run: RunState): void {
+    const pool = this.poolOf(matcher);
+    if (pool.length < MAX_POOLED_RUNS && matcher.recycle(run.s)) pool.push(run);
+  }
+
+  /** The pool of empty runs of `matcher` ({@link pools}). */
+  private poolOf(matcher: Matcher<T, any>): RunState[] {
+    if (matcher === this.poolMatcher) return this.pool;
     let pool = this.pools.get(matcher);
     if (pool === undefined) {
       pool = [];
       this.pools.set(matcher, pool);
     }
-    if (pool.length < MAX_POOLED_RUNS && matcher.recycle(run.s)) pool.push(run);
+    this.poolMatcher = matcher;
+    this.pool = pool;
+    return pool;
   }
 
   private bind(runId: string, run: RunState): void {
