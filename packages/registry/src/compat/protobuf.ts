@@ -10,6 +10,7 @@ import protobuf from "protobufjs";
 // Also gives Root its toDescriptor(); CommonJS, so its exports are the default export's.
 import * as descriptorModule from "protobufjs/ext/descriptor/index.js";
 import { errors } from "../errors.js";
+import { addKnownProtoFiles, isKnownProtoFile } from "./known-protos.js";
 
 /** A parsed .proto file. */
 export interface ParsedProto {
@@ -19,7 +20,34 @@ export interface ParsedProto {
   messages: Map<string, protobuf.Type>;
 }
 
-/** Parses a .proto text; `referenced` maps import names to the texts of referenced schemas. */
+/**
+ * Parses `text` and the `referenced` texts into one root, with the known files (Confluent's
+ * built-in dependencies: google/type/date.proto, google/protobuf/timestamp.proto,
+ * confluent/type/decimal.proto...) any of them imports without a reference. Returns the main
+ * file's parse result.
+ */
+function parseInto(
+  root: protobuf.Root,
+  text: string,
+  referenced: ReadonlyMap<string, string>,
+): protobuf.IParserResult {
+  const provided = new Set(referenced.keys());
+  const loaded = new Set<string>();
+  const imports: string[] = [];
+  for (const src of referenced.values()) {
+    const r = protobuf.parse(src, root, { keepCase: true });
+    imports.push(...(r.imports ?? []), ...(r.weakImports ?? []));
+  }
+  const res = protobuf.parse(text, root, { keepCase: true });
+  imports.push(...(res.imports ?? []), ...(res.weakImports ?? []));
+  addKnownProtoFiles(root, imports, provided, loaded);
+  return res;
+}
+
+/**
+ * Parses a .proto text; `referenced` maps import names to the texts of referenced schemas. The
+ * files Confluent knows (see {@link addKnownProtoFiles}) need no reference.
+ */
 export function parseProtobuf(
   text: string,
   referenced: ReadonlyMap<string, string> = new Map(),
@@ -27,8 +55,7 @@ export function parseProtobuf(
   const root = new protobuf.Root();
   let pkg = "";
   try {
-    for (const src of referenced.values()) protobuf.parse(src, root, { keepCase: true });
-    const res = protobuf.parse(text, root, { keepCase: true });
+    const res = parseInto(root, text, referenced);
     pkg = res.package ?? "";
     root.resolveAll();
   } catch (e) {
@@ -148,6 +175,9 @@ export function ownTopLevelNames(text: string): string[] {
  * schema with imports names them as its dependencies (the names its references give, which a
  * client fetches as files of their own); `referenced` holds their texts by those names (with
  * theirs, transitively), so that the file's types resolve; only its own definitions are in it.
+ * Known files (google/type/date.proto, google/protobuf/timestamp.proto, confluent/type/decimal.proto...)
+ * are dependencies by their own names without references, as Confluent's clients resolve them
+ * from copies of their own.
  */
 export function serializedProtobuf(
   text: string,
@@ -155,11 +185,10 @@ export function serializedProtobuf(
 ): string {
   const own = new Set(ownTopLevelNames(text));
   const root = new protobuf.Root();
-  for (const src of referenced.values()) protobuf.parse(src, root, { keepCase: true });
-  const res = protobuf.parse(text, root, { keepCase: true });
+  const res = parseInto(root, text, referenced);
   const pkg = res.package ?? "";
   const imports = [...(res.imports ?? []), ...(res.weakImports ?? [])];
-  const missing = imports.filter((i) => !referenced.has(i));
+  const missing = imports.filter((i) => !referenced.has(i) && !isKnownProtoFile(i));
   if (missing.length > 0) {
     throw errors.invalidSchema(
       `format=serialized: the Protobuf schema imports ${missing.join(", ")}, which no reference names`,

@@ -10,7 +10,14 @@
  * field per column numbered in order (BOOLEAN bool, TINYINT/SMALLINT/INT int32, BIGINT int64, FLOAT
  * float, DOUBLE double, CHAR/VARCHAR/STRING string, BINARY/VARBINARY/BYTES bytes), a nullable
  * scalar column `optional` (explicit presence, so NULL and 0 differ), a ROW a nested message named
- * after its field (`<Field>Row`), an ARRAY a `repeated` field, a MAP a `map<,>` field.
+ * after its field (`<Field>Row`), an ARRAY a `repeated` field, a MAP a `map<,>` field; and as
+ * Confluent's converter (ProtobufData) writes them, the temporal and decimal types as messages of
+ * the files every registry knows without a reference: DATE `google.type.Date` (year, month, day),
+ * TIME `google.type.TimeOfDay` (hours, minutes, seconds, nanos), TIMESTAMP and TIMESTAMP_LTZ
+ * `google.protobuf.Timestamp` (seconds and nanos since the epoch), DECIMAL
+ * `confluent.type.Decimal` (the unscaled value's two's-complement big-endian bytes, its precision
+ * and scale, as Confluent's DecimalUtils writes a BigDecimal). Reading takes these messages in
+ * any field of those types (an absent one is NULL).
  */
 
 import type { ConnectorRecord } from "@fleuve/core";
@@ -28,15 +35,117 @@ import {
   writeValue,
 } from "./registry-format.js";
 
+type Atomic = DataType & { kind: "atomic" };
+
+const DAY_MS = 86_400_000;
+
+/** The message types of the temporal and decimal SQL types, and the files that define them. */
+const MESSAGES: Record<string, { type: string; file: string }> = {
+  DATE: { type: ".google.type.Date", file: "google/type/date.proto" },
+  TIME: { type: ".google.type.TimeOfDay", file: "google/type/timeofday.proto" },
+  TIMESTAMP: { type: ".google.protobuf.Timestamp", file: "google/protobuf/timestamp.proto" },
+  TIMESTAMP_LTZ: { type: ".google.protobuf.Timestamp", file: "google/protobuf/timestamp.proto" },
+  DECIMAL: { type: ".confluent.type.Decimal", file: "confluent/type/decimal.proto" },
+};
+
+const num = (x: unknown): number => (typeof x === "number" ? x : Number(x ?? 0));
+
+/** A two's-complement big-endian integer (Java's BigInteger.toByteArray) as a bigint. */
+function fromTwosComplement(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  if (bytes.length > 0 && (bytes[0] as number) & 0x80) n -= 1n << BigInt(bytes.length * 8);
+  return n;
+}
+
+/** The fewest two's-complement big-endian bytes of `n` (at least one, as Java's BigInteger writes). */
+function toTwosComplement(n: bigint): Buffer {
+  const bytes: number[] = [];
+  for (;;) {
+    const b = Number(n & 0xffn);
+    bytes.unshift(b);
+    n >>= 8n;
+    if ((n === 0n && (b & 0x80) === 0) || (n === -1n && (b & 0x80) !== 0)) break;
+  }
+  return Buffer.from(bytes);
+}
+
+/** A decoded message of a temporal or decimal type as SQL holds its value (see the module's comment). */
+function messageLeaf(v: Record<string, unknown>, t: Atomic): unknown {
+  switch (t.name) {
+    case "DATE": {
+      const [y, m, d] = [num(v.year), num(v.month), num(v.day)];
+      if (y === 0 || m === 0 || d === 0)
+        throw new Error(
+          `google.type.Date ${y}-${m}-${d} is a partial date (a 0 year, month or day), not a DATE`,
+        );
+      const ms = Date.UTC(y, m - 1, d);
+      // Date.UTC maps years 0-99 to 1900-1999.
+      return y < 100 ? new Date(ms).setUTCFullYear(y) : ms;
+    }
+    case "TIME":
+      return ((num(v.hours) * 60 + num(v.minutes)) * 60 + num(v.seconds)) * 1000 + Math.floor(num(v.nanos) / 1e6);
+    case "TIMESTAMP":
+    case "TIMESTAMP_LTZ":
+      return num(v.seconds) * 1000 + Math.floor(num(v.nanos) / 1e6);
+    case "DECIMAL": {
+      const bytes = v.value instanceof Uint8Array ? v.value : new Uint8Array();
+      return Number(fromTwosComplement(bytes)) / 10 ** num(v.scale);
+    }
+  }
+  return null;
+}
+
 /** An atomic field of a decoded message as SQL holds it (bytes as a Buffer). */
-function protoLeaf(v: unknown, t: DataType & { kind: "atomic" }): unknown {
+function protoLeaf(v: unknown, t: Atomic): unknown {
+  if (MESSAGES[t.name] !== undefined && v !== null && typeof v === "object" && !(v instanceof Uint8Array))
+    return messageLeaf(v as Record<string, unknown>, t);
   if (v instanceof Uint8Array)
     return ["BYTES", "BINARY", "VARBINARY"].includes(t.name) ? Buffer.from(v) : null;
   return fromExternal(v, t);
 }
 
-// protobufjs takes SQL's atomic values as they are; NULL fields are left out (`undefined`).
-const asIs = (v: unknown) => v;
+/**
+ * An atomic SQL value as protobufjs takes it: temporal and decimal values as the objects of their
+ * messages, the others as they are; NULL fields are left out (`undefined`).
+ */
+function protoValue(v: unknown, t: Atomic): unknown {
+  switch (t.name) {
+    case "DATE": {
+      const d = new Date(Math.floor(num(v) / DAY_MS) * DAY_MS);
+      return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+    }
+    case "TIME": {
+      const ms = num(v);
+      if (!(ms >= 0 && ms < DAY_MS))
+        throw new Error(`a TIME must be milliseconds of the day (0 to 86399999), got ${JSON.stringify(v)}`);
+      const s = Math.floor(ms / 1000);
+      return {
+        hours: Math.floor(s / 3600),
+        minutes: Math.floor(s / 60) % 60,
+        seconds: s % 60,
+        nanos: Math.round(ms - s * 1000) * 1e6,
+      };
+    }
+    case "TIMESTAMP":
+    case "TIMESTAMP_LTZ": {
+      // Timestamp's nanos are never negative: a time before the epoch counts down its seconds.
+      const ms = Math.floor(num(v));
+      const seconds = Math.floor(ms / 1000);
+      return { seconds, nanos: (ms - seconds * 1000) * 1e6 };
+    }
+    case "DECIMAL": {
+      const x = num(v);
+      if (!Number.isFinite(x)) throw new Error(`a DECIMAL must be a finite number, got ${JSON.stringify(v)}`);
+      const scale = t.args[1] ?? 0;
+      const unscaled = BigInt(Math.round(x * 10 ** scale));
+      // BigDecimal.precision(): the digits of the unscaled value (1 for zero).
+      const precision = (unscaled < 0n ? -unscaled : unscaled).toString().length;
+      return { value: toTwosComplement(unscaled), precision, scale };
+    }
+  }
+  return v;
+}
 
 const SCALARS: Record<string, string> = {
   BOOLEAN: "bool",
@@ -57,6 +166,9 @@ const MAP_KEYS = new Set(["bool", "int32", "int64", "string"]);
 
 /** Builds the fields of a message (and its nested messages) from columns, as proto3 text lines. */
 class ProtoWriter {
+  /** The files the message's fields import (known to every registry, so without references). */
+  readonly imports = new Set<string>();
+
   constructor(private readonly table: string) {}
 
   message(name: string, fields: readonly FormatColumn[], indent: string): string[] {
@@ -83,8 +195,9 @@ class ProtoWriter {
     }
     const s = this.type(name, t, indent);
     // A message field has presence already; a scalar needs `optional` to tell NULL from its default.
+    const scalar = t.kind === "atomic" && MESSAGES[t.name] === undefined;
     return {
-      decl: `${t.kind === "atomic" && !t.notNull ? "optional " : ""}${s.type} ${name}`,
+      decl: `${scalar && !t.notNull ? "optional " : ""}${s.type} ${name}`,
       messages: s.messages,
     };
   }
@@ -92,15 +205,20 @@ class ProtoWriter {
   private type(name: string, t: DataType, indent: string): { type: string; messages: string[] } {
     if (t.kind === "atomic" && SCALARS[t.name] !== undefined)
       return { type: SCALARS[t.name] as string, messages: [] };
+    const known = t.kind === "atomic" ? MESSAGES[t.name] : undefined;
+    if (known !== undefined) {
+      this.imports.add(known.file);
+      return { type: known.type, messages: [] };
+    }
     if (t.kind === "row") {
       const msg = `${name.charAt(0).toUpperCase()}${name.slice(1)}Row`;
       return { type: msg, messages: this.message(msg, t.fields, indent) };
     }
     throw this.unsupported(
       t,
-      t.kind === "atomic"
-        ? "the Protobuf schemas Fleuve derives have no date, time or decimal types yet; write the column as BIGINT (epoch milliseconds), STRING or DOUBLE"
-        : "an ARRAY or MAP inside an ARRAY or MAP has no Protobuf field type",
+      t.kind === "array" || t.kind === "multiset" || t.kind === "map"
+        ? "an ARRAY or MAP inside an ARRAY or MAP has no Protobuf field type"
+        : "the Protobuf schemas Fleuve derives have no field type for it; cast the column to STRING or BIGINT",
     );
   }
 
@@ -115,7 +233,10 @@ class ProtoWriter {
 
 /** The proto3 schema derived from a table's physical columns (see the module's comment). */
 export function protobufSchemaOfColumns(table: string, columns: readonly FormatColumn[]): string {
-  return ['syntax = "proto3";', "", ...new ProtoWriter(table).message("Row", columns, ""), ""].join("\n");
+  const writer = new ProtoWriter(table);
+  const row = writer.message("Row", columns, "");
+  const imports = [...writer.imports].sort().map((f) => `import "${f}";`);
+  return ['syntax = "proto3";', "", ...imports, ...(imports.length > 0 ? [""] : []), ...row, ""].join("\n");
 }
 
 // Defaults for proto3 fields without presence (Protobuf has no NULL for them); 64-bit integers as
@@ -192,7 +313,14 @@ export async function protobufConfluentEncoder(
           throw new Error(
             `table ${table}: the row does not fit subject ${subject}: column ${path} is NULL, and it is NOT NULL`,
           );
-        const x = writeValue(row[c.name], c.type, asIs, undefined);
+        let x: unknown;
+        try {
+          x = writeValue(row[c.name], c.type, protoValue, undefined);
+        } catch (e) {
+          throw new Error(
+            `table ${table}: the row does not fit subject ${subject}: column ${c.name}: ${(e as Error).message}`,
+          );
+        }
         if (x !== undefined) value[c.name] = x;
       }
       try {

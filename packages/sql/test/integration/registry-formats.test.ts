@@ -7,6 +7,7 @@
 // the id and the registry; `auto-register` = false and a pinned `version` write with a schema
 // registered beforehand.
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
 import {
   AvroDeserializer,
@@ -325,6 +326,142 @@ test("protobuf-confluent: INSERT writes messages Confluent's client decodes, und
   ]);
 });
 
+test("protobuf-confluent: DATE, TIME, TIMESTAMP(_LTZ) and DECIMAL as google.type.Date, google.type.TimeOfDay, google.protobuf.Timestamp and confluent.type.Decimal, both ways with Confluent's client", async () => {
+  const columns = "id INT NOT NULL, day DATE, t TIME, at TIMESTAMP(3), lt TIMESTAMP_LTZ(3), amount DECIMAL(10, 2)";
+  const input = logWithRows("src", [
+    { id: 1, day: "2026-03-04", t: "10:11:12.345", at: "2026-03-04 05:06:07.089", lt: "2026-03-04 05:06:07.089", amount: -1234.5 },
+    { id: 2, day: "1969-12-31", t: "00:00:00", at: "1969-12-31 23:59:59.500", lt: "1970-01-01 00:00:00", amount: 0 },
+    { id: 3, day: null, t: null, at: null, lt: null, amount: null },
+  ]);
+  const output = logWithRows("pdays", []);
+  const opts = `'format' = 'protobuf-confluent', 'protobuf-confluent.url' = '${r.url}'`;
+  const tEnv = tableEnv();
+  await tEnv.executeScript(`
+    CREATE TABLE src (${columns.replace(" NOT NULL", "")}) WITH ('connector' = 'log', 'log' = '${input}', 'topic' = 'src', 'bounded' = 'true');
+    CREATE TABLE pdays (${columns}) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pdays', ${opts})`);
+  await (await tEnv.executeSql("INSERT INTO pdays SELECT * FROM src")).await();
+  const registered = await client.getLatestSchemaMetadata("pdays-value");
+  // The imports are files every registry knows: no references.
+  assert.deepEqual(registered.references ?? [], []);
+  assert.equal(
+    registered.schema,
+    [
+      'syntax = "proto3";',
+      "",
+      'import "confluent/type/decimal.proto";',
+      'import "google/protobuf/timestamp.proto";',
+      'import "google/type/date.proto";',
+      'import "google/type/timeofday.proto";',
+      "",
+      "message Row {",
+      "  int32 id = 1;",
+      "  .google.type.Date day = 2;",
+      "  .google.type.TimeOfDay t = 3;",
+      "  .google.protobuf.Timestamp at = 4;",
+      "  .google.protobuf.Timestamp lt = 5;",
+      "  .confluent.type.Decimal amount = 6;",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  // Confluent's JavaScript client (1.10.1) resolves the import confluent/type/decimal.proto to its
+  // own copy, whose descriptor is named confluent/types/decimal.proto, and then fails to find
+  // the import ("Cannot find confluent/type/decimal.proto"); its copy renamed as the import names
+  // it (as Confluent's server does) lets its reader decode.
+  const theirDecimal = createRequire(import.meta.url)(
+    "@confluentinc/schemaregistry/dist/confluent/types/decimal_pb.js",
+  ) as { file_confluent_types_decimal: { proto: { name: string } } };
+  theirDecimal.file_confluent_types_decimal.proto.name = "confluent/type/decimal.proto";
+  const reader = new ProtobufDeserializer(client, SerdeType.VALUE, {});
+  const decoded: unknown[] = [];
+  for (const b of bytesOf(output, "pdays")) {
+    const m = (await reader.deserialize("pdays", b)) as Record<string, any>;
+    decoded.push([
+      m.id,
+      m.day && [m.day.$typeName, m.day.year, m.day.month, m.day.day],
+      m.t && [m.t.$typeName, m.t.hours, m.t.minutes, m.t.seconds, m.t.nanos],
+      m.at && [m.at.$typeName, m.at.seconds, m.at.nanos],
+      m.lt && [m.lt.seconds, m.lt.nanos],
+      m.amount && [m.amount.$typeName, [...m.amount.value], m.amount.precision, m.amount.scale],
+    ]);
+  }
+  const ms345 = 345_000_000;
+  assert.deepEqual(decoded, [
+    [
+      1,
+      ["google.type.Date", 2026, 3, 4],
+      ["google.type.TimeOfDay", 10, 11, 12, ms345],
+      ["google.protobuf.Timestamp", BigInt(Date.UTC(2026, 2, 4, 5, 6, 7) / 1000), 89_000_000],
+      [BigInt(Date.UTC(2026, 2, 4, 5, 6, 7) / 1000), 89_000_000],
+      // -1234.50: unscaled -123450, two's complement 0xfe1dc6, as Java's BigDecimal writes it.
+      ["confluent.type.Decimal", [0xfe, 0x1d, 0xc6], 6, 2],
+    ],
+    [
+      2,
+      ["google.type.Date", 1969, 12, 31],
+      ["google.type.TimeOfDay", 0, 0, 0, 0],
+      // Half a second before the epoch: nanos count up from the second before (-1).
+      ["google.protobuf.Timestamp", -1n, 500_000_000],
+      [0n, 0],
+      ["confluent.type.Decimal", [0], 1, 2],
+    ],
+    [3, undefined, undefined, undefined, undefined, undefined],
+  ]);
+  const rows = [
+    {
+      id: 1,
+      day: Date.UTC(2026, 2, 4),
+      t: ((10 * 60 + 11) * 60 + 12) * 1000 + 345,
+      at: Date.UTC(2026, 2, 4, 5, 6, 7, 89),
+      lt: Date.UTC(2026, 2, 4, 5, 6, 7, 89),
+      amount: -1234.5,
+    },
+    { id: 2, day: Date.UTC(1969, 11, 31), t: 0, at: -500, lt: 0, amount: 0 },
+    { id: 3, day: null, t: null, at: null, lt: null, amount: null },
+  ];
+  assert.deepEqual(await readBack(output, "pdays", columns, opts), rows);
+
+  // The other way: Confluent's serializer writes the messages (with the descriptors its reader
+  // built from our registry's answer), and SQL reads them as the same rows.
+  const { create, createMutableRegistry } = await import("@bufbuild/protobuf");
+  const file = await (
+    reader as unknown as { toFileDesc(c: unknown, i: unknown): Promise<any> }
+  ).toFileDesc(client, await client.getBySubjectAndId("pdays-value", registered.id, "serialized"));
+  const theirs = new ProtobufSerializer(client, SerdeType.VALUE, {
+    useLatestVersion: true,
+    registry: createMutableRegistry(file),
+  });
+  const at = BigInt(Date.UTC(2026, 2, 4, 5, 6, 7) / 1000);
+  const theirBytes = [
+    await theirs.serialize(
+      "pdays",
+      create(file.messages[0], {
+        id: 1,
+        day: { year: 2026, month: 3, day: 4 },
+        t: { hours: 10, minutes: 11, seconds: 12, nanos: ms345 },
+        at: { seconds: at, nanos: 89_000_000 },
+        lt: { seconds: at, nanos: 89_000_000 },
+        amount: { value: new Uint8Array([0xfe, 0x1d, 0xc6]), precision: 6, scale: 2 },
+      }),
+    ),
+    await theirs.serialize(
+      "pdays",
+      create(file.messages[0], {
+        id: 2,
+        day: { year: 1969, month: 12, day: 31 },
+        t: {},
+        at: { seconds: -1n, nanos: 500_000_000 },
+        lt: {},
+        // A scale of its own: 0 at scale 5 reads as 0.
+        amount: { value: new Uint8Array([0]), precision: 1, scale: 5 },
+      }),
+    ),
+    await theirs.serialize("pdays", create(file.messages[0], { id: 3 })),
+  ];
+  const dir = logWithBytes("pdays2", theirBytes);
+  assert.deepEqual(await readBack(dir, "pdays2", columns, opts), rows);
+});
+
 test("proto-registry (Confluent Cloud's name): messages Confluent's serializer writes, a nested one by its message indexes, read as rows", async () => {
   const proto = `syntax = "proto3";
 package acme;
@@ -442,7 +579,7 @@ test("auto-register = false writes only with a schema registered beforehand; bad
       'format' = 'protobuf-confluent', 'protobuf-confluent.url' = '${r.url}', 'protobuf-confluent.auto-register' = 'false');
     CREATE TABLE badv (id INT) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pinned',
       'format' = 'json-confluent', 'json-confluent.url' = '${r.url}', 'json-confluent.version' = 'newest');
-    CREATE TABLE dates (d DATE) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pinned',
+    CREATE TABLE nested (d ARRAY<ARRAY<INT>>) WITH ('connector' = 'log', 'log' = '${output}', 'topic' = 'pinned',
       'format' = 'protobuf-confluent', 'protobuf-confluent.url' = '${r.url}')`);
   await assert.rejects(
     tEnv.executeSql("INSERT INTO pinned SELECT id FROM src"),
@@ -464,8 +601,8 @@ test("auto-register = false writes only with a schema registered beforehand; bad
     /table badv: format 'json-confluent': option 'version' must be 'latest' or a version number, got 'newest'/,
   );
   await assert.rejects(
-    tEnv.executeSql("INSERT INTO dates SELECT CAST(NULL AS DATE) FROM src"),
-    /protobuf-confluent format for a column of type DATE \(table dates\)/,
+    tEnv.executeSql("INSERT INTO nested SELECT ARRAY[ARRAY[id]] FROM src"),
+    /protobuf-confluent format for a column of type ARRAY \(table nested\).*an ARRAY or MAP inside an ARRAY or MAP/s,
   );
 });
 
