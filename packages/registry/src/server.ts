@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { resolvedAvro } from "./compat/avro.js";
 import { serializedProtobuf } from "./compat/protobuf.js";
 import { RegistryError } from "./errors.js";
 import {
@@ -17,17 +18,32 @@ import { SCHEMA_TYPES } from "./schema-types.js";
 import type { SchemaReference } from "./store.js";
 
 /**
- * `?format=serialized`: a Protobuf schema as its base64 FileDescriptorProto (Confluent's format,
- * which its JavaScript client asks for); other types and formats are returned as stored.
+ * `?format=` of the schema answers, as Confluent's formattedString reads it per type: Protobuf
+ * `serialized` is its base64 FileDescriptorProto (what Confluent's JavaScript client asks for);
+ * Avro `resolved` is the schema with its references' named types written in, so it parses alone.
+ * Every other format (`default`, one of another type, an unknown one, and JSON Schema's, which has
+ * none) answers the schema as stored, as Confluent does "for forward compatibility of formats".
  */
 function inFormat<T extends { schema: string; schemaType?: string; references?: SchemaReference[] }>(
   r: SchemaRegistry,
   v: T,
   format: string | null,
+  subject: string | null = null,
 ): T {
-  if (format !== "serialized" || v.schemaType !== "PROTOBUF") return v;
-  const imports = new Map(r.resolvedReferences(v.references ?? []).map((x) => [x.name, x.schema]));
-  return { ...v, schema: serializedProtobuf(v.schema, imports) };
+  const f = format?.trim().toLowerCase();
+  const type = v.schemaType ?? "AVRO";
+  // References resolve from the subject holding the version (in its context).
+  const holder = (v as { subject?: unknown }).subject;
+  if (typeof holder === "string") subject = holder;
+  if (f === "serialized" && type === "PROTOBUF") {
+    const imports = new Map(r.resolvedReferences(v.references ?? [], subject).map((x) => [x.name, x.schema]));
+    return { ...v, schema: serializedProtobuf(v.schema, imports) };
+  }
+  if (f === "resolved" && type === "AVRO" && (v.references?.length ?? 0) > 0) {
+    const refs = r.resolvedReferences(v.references ?? [], subject).map((x) => x.schema);
+    return { ...v, schema: resolvedAvro(v.schema, refs) };
+  }
+  return v;
 }
 
 /** The content type of every answer. */
@@ -300,10 +316,10 @@ async function route(
           fetchMaxId: flag(q, "fetchMaxId"),
           qualifiedReferences: q.get("referenceFormat") === "qualified",
         });
-        return inFormat(r, found, q.get("format"));
+        return inFormat(r, found, q.get("format"), idSubject);
       }
       if (p.length === 4 && d === "schema")
-        return inFormat(r, await r.schemaById(n, idSubject), q.get("format")).schema;
+        return inFormat(r, await r.schemaById(n, idSubject), q.get("format"), idSubject).schema;
       if (p.length === 4 && d === "versions") return page(q, r.versionsOfId(n, deleted, idSubject));
       if (p.length === 4 && d === "subjects") {
         const vs = await r.versionsOfId(n, deleted, idSubject);
@@ -319,7 +335,8 @@ async function route(
         : NOT_ALLOWED;
     const subject = b as string;
     if (p.length === 2) {
-      if (method === "POST") return r.lookup(subject, await readBody(req), normalize, deleted);
+      if (method === "POST")
+        return inFormat(r, await r.lookup(subject, await readBody(req), normalize, deleted), q.get("format"));
       if (method === "DELETE") return r.deleteSubject(subject, flag(q, "permanent"));
       return NOT_ALLOWED;
     }

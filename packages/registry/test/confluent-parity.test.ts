@@ -349,4 +349,80 @@ describe("Confluent parity", () => {
     );
     assert.deepEqual(qualified.body.references, [{ name: "Address", subject: ":.refs:address", version: 1 }]);
   });
+  // AvroSchema.formattedString: RESOLVED is the parsed schema's toString (its references' named
+  // types written in at first use), anything else the canonical text; JsonSchema.formattedString
+  // has no format; ProtobufSchema's unknown formats answer the canonical text ("for forward
+  // compatibility of formats"), never an error.
+  it("?format=resolved writes an Avro schema's references in; other and unknown formats answer the schema as stored", async () => {
+    const address = JSON.stringify({
+      type: "record",
+      name: "Address",
+      namespace: "geo",
+      fields: [{ name: "city", type: "string" }],
+    });
+    const user = JSON.stringify({
+      type: "record",
+      name: "User",
+      namespace: "acme",
+      fields: [
+        { name: "home", type: "geo.Address" },
+        { name: "work", type: ["null", "geo.Address"], default: null },
+      ],
+    });
+    assert.equal((await reg("fmt-address", address)).status, 200);
+    const { id } = (
+      await reg("fmt-user", user, { references: [{ name: "geo.Address", subject: "fmt-address", version: 1 }] })
+    ).body;
+    const resolved = JSON.stringify({
+      type: "record",
+      name: "User",
+      namespace: "acme",
+      fields: [
+        {
+          name: "home",
+          type: { type: "record", name: "Address", namespace: "geo", fields: [{ name: "city", type: "string" }] },
+        },
+        { name: "work", type: ["null", "geo.Address"], default: null },
+      ],
+    });
+    for (const path of [`/schemas/ids/${id}`, "/subjects/fmt-user/versions/1", "/subjects/fmt-user/versions/latest"]) {
+      const got = await api("GET", `${path}?format=resolved`);
+      assert.equal(got.body.schema, resolved, path);
+      // The references are still named, as Confluent's SchemaString keeps them.
+      assert.deepEqual(got.body.references, [{ name: "geo.Address", subject: "fmt-address", version: 1 }]);
+      assert.equal((await api("GET", `${path}?format=default`)).body.schema, user);
+      assert.equal((await api("GET", `${path}?format=nonsense`)).body.schema, user);
+    }
+    for (const path of [`/schemas/ids/${id}/schema`, "/subjects/fmt-user/versions/1/schema"]) {
+      assert.equal((await raw(r.url, `${path}?format=resolved`)).text, resolved, path);
+    }
+    const lookup = await api("POST", "/subjects/fmt-user?format=resolved", {
+      schema: user,
+      references: [{ name: "geo.Address", subject: "fmt-address", version: 1 }],
+    });
+    assert.equal(lookup.body.schema, resolved);
+    // The resolved text is the same schema standing alone: it registers without references and
+    // reads what the original writes.
+    const alone = await reg("fmt-alone", resolved);
+    assert.equal(alone.status, 200, JSON.stringify(alone.body));
+    const { default: avro } = await import("avsc");
+    const withRefs = avro.Type.forSchema(JSON.parse(user), {
+      registry: { "geo.Address": avro.Type.forSchema(JSON.parse(address)) },
+    });
+    const value = { home: { city: "Lyon" }, work: { city: "Nice" } };
+    const plain = (x: unknown) => JSON.parse(JSON.stringify(x));
+    assert.deepEqual(plain(avro.Type.forSchema(JSON.parse(resolved)).fromBuffer(withRefs.toBuffer(value))), value);
+    // A schema without references, JSON Schema and Protobuf: every format but Protobuf's
+    // `serialized` answers the text as stored.
+    const json = '{"type":"object","properties":{"a":{"type":"string"}}}';
+    const proto = 'syntax = "proto3";\nmessage M {\n  string a = 1;\n}\n';
+    const jsonId = (await reg("fmt-json", json, { schemaType: "JSON" })).body.id;
+    const protoId = (await reg("fmt-proto", proto, { schemaType: "PROTOBUF" })).body.id;
+    for (const f of ["resolved", "default", "ignore_extensions", "serialized", "x"]) {
+      assert.equal((await api("GET", `/schemas/ids/${jsonId}?format=${f}`)).body.schema, json, f);
+      assert.equal((await api("GET", `/subjects/fmt-address/versions/1?format=${f}`)).body.schema, address, f);
+      if (f !== "serialized" && f !== "ignore_extensions")
+        assert.equal((await api("GET", `/schemas/ids/${protoId}?format=${f}`)).body.schema, proto, f);
+    }
+  });
 });

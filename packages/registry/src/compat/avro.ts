@@ -281,3 +281,73 @@ export function avroReadIssues(reader: AvroNode, writer: AvroNode): string[] {
   visit(reader, writer, "");
   return issues;
 }
+
+const NAMED = new Set(["record", "error", "enum", "fixed"]);
+
+/** A named type's full name and the namespace its own names resolve in. */
+function namedTypeName(o: Record<string, unknown>, enclosing: string): { full: string; space: string } {
+  const name = String(o.name);
+  if (name.includes(".")) return { full: name, space: name.slice(0, name.lastIndexOf(".")) };
+  const space = typeof o.namespace === "string" ? o.namespace : enclosing;
+  return { full: space ? `${space}.${name}` : name, space };
+}
+
+/**
+ * An Avro schema as Confluent's `?format=resolved` answers it (AvroSchema.formattedString
+ * RESOLVED, the parsed schema's toString): the named types it takes from its references written in
+ * full where it first uses them (with their namespace when it differs from the enclosing one), by
+ * name afterwards, so that the text parses alone. `referenced` are the references' texts.
+ */
+export function resolvedAvro(text: string, referenced: readonly string[]): string {
+  const defs = new Map<string, { json: Record<string, unknown>; space: string }>();
+  const collect = (json: unknown, ns: string): void => {
+    if (Array.isArray(json)) {
+      for (const j of json) collect(j, ns);
+      return;
+    }
+    if (json === null || typeof json !== "object") return;
+    const o = json as Record<string, unknown>;
+    if (typeof o.type === "string" && NAMED.has(o.type)) {
+      const { full, space } = namedTypeName(o, ns);
+      defs.set(full, { json: o, space });
+      if (Array.isArray(o.fields)) for (const f of o.fields) collect((f as { type?: unknown }).type, space);
+      return;
+    }
+    if (o.type === "array") collect(o.items, ns);
+    else if (o.type === "map") collect(o.values, ns);
+    else collect(o.type, ns);
+  };
+  for (const r of referenced) collect(JSON.parse(r), "");
+  const written = new Set<string>();
+  const walk = (json: unknown, ns: string): unknown => {
+    if (typeof json === "string") {
+      if (PRIMITIVES.has(json)) return json;
+      const full = json.includes(".") || !ns ? json : `${ns}.${json}`;
+      for (const name of full === json ? [json] : [full, json]) {
+        if (written.has(name)) return json;
+        const d = defs.get(name);
+        if (d === undefined) continue;
+        const copy = { ...d.json };
+        if (!String(copy.name).includes(".") && copy.namespace === undefined && d.space !== ns)
+          copy.namespace = d.space;
+        return walk(copy, ns);
+      }
+      return json;
+    }
+    if (Array.isArray(json)) return json.map((j) => walk(j, ns));
+    if (json === null || typeof json !== "object") return json;
+    const o = { ...(json as Record<string, unknown>) };
+    if (typeof o.type === "string" && NAMED.has(o.type)) {
+      const { full, space } = namedTypeName(o, ns);
+      written.add(full);
+      if (Array.isArray(o.fields))
+        o.fields = o.fields.map((f: Record<string, unknown>) => ({ ...f, type: walk(f.type, space) }));
+      return o;
+    }
+    if (o.type === "array") o.items = walk(o.items, ns);
+    else if (o.type === "map") o.values = walk(o.values, ns);
+    else o.type = walk(o.type, ns);
+    return o;
+  };
+  return JSON.stringify(walk(JSON.parse(text), ""));
+}
