@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   REFERENCE_EXISTS: 42206,
   ID_DOES_NOT_MATCH: 42207,
   INVALID_SUBJECT: 42208,
+  CONTEXT_NOT_EMPTY: 42211,
   STORE_ERROR: 50001,
 } as const;
 
@@ -120,6 +121,8 @@ export const errors = {
     ),
   notPermitted: (message: string) => new RegistryError(422, ERROR_CODES.OPERATION_NOT_PERMITTED, message),
   referenceExists: (message: string) => new RegistryError(422, ERROR_CODES.REFERENCE_EXISTS, message),
+  contextNotEmpty: (context: string) =>
+    new RegistryError(422, ERROR_CODES.CONTEXT_NOT_EMPTY, `The specified context '${context}' is not empty.`),
   idDoesNotMatch: (message: string) => new RegistryError(422, ERROR_CODES.ID_DOES_NOT_MATCH, message),
   invalidSubject: (subject: string) =>
     new RegistryError(422, ERROR_CODES.INVALID_SUBJECT, `The specified subject '${subject}' is not a valid.`),

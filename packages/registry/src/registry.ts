@@ -117,6 +117,8 @@ export class SchemaRegistry {
   private readonly subjects = new Map<string, Map<number, SchemaValue>>();
   private readonly configs = new Map<string | null, CompatibilityLevel>();
   private readonly modes = new Map<string | null, Mode>();
+  /** The named contexts the store records (Confluent's CONTEXT keys), kept when emptied. */
+  private readonly contexts = new Set<string>();
   private readonly parsed = new Map<string, ParsedSchema>();
   /** The highest id per context (ids are per context, as in Confluent). */
   private readonly maxIds = new Map<string, number>();
@@ -159,6 +161,9 @@ export class SchemaRegistry {
           k.subject,
           (rec.value as { compatibilityLevel: CompatibilityLevel }).compatibilityLevel,
         );
+    } else if (k.keytype === "CONTEXT") {
+      if (rec.value === null) this.contexts.delete(k.context);
+      else this.contexts.add(k.context);
     } else {
       if (rec.value === null) this.modes.delete(k.subject);
       else this.modes.set(k.subject, (rec.value as { mode: Mode }).mode);
@@ -202,9 +207,13 @@ export class SchemaRegistry {
     return out;
   }
 
-  /** The contexts other than the default one that hold a subject, sorted (Confluent's allContexts). */
+  /**
+   * The contexts other than the default one, sorted (Confluent's allContexts): those the store
+   * records, which stay after their subjects are deleted until `DELETE /contexts/{ctx}`, and those
+   * holding a subject (a store written before contexts were recorded).
+   */
   private namedContexts(): string[] {
-    const out = new Set<string>();
+    const out = new Set<string>(this.contexts);
     for (const s of this.subjects.keys()) out.add(contextOf(s));
     out.delete(DEFAULT_CONTEXT);
     return [...out].sort();
@@ -232,9 +241,28 @@ export class SchemaRegistry {
     return this.versionsWithId(id)[0];
   }
 
-  /** `GET /contexts`: the default context and every context with a subject, sorted. */
-  listContexts(): Promise<string[]> {
-    return this.read(() => [DEFAULT_CONTEXT, ...this.namedContexts()]);
+  /**
+   * `GET /contexts`: the default context, then every context a subject was ever registered in,
+   * sorted, as Confluent records them (a context stays listed when its subjects are deleted, even
+   * permanently, until {@link deleteContext}); `prefix` (`?contextPrefix=`) filters them.
+   */
+  listContexts(prefix = ""): Promise<string[]> {
+    return this.read(() => [DEFAULT_CONTEXT, ...this.namedContexts()].filter((c) => c.startsWith(prefix)));
+  }
+
+  /**
+   * `DELETE /contexts/{ctx}` (`.ctx` or `:.ctx:`): forgets an empty context, as Confluent's
+   * deleteContext; 42211 while a subject of it remains, even soft-deleted.
+   */
+  deleteContext(context: string): Promise<void> {
+    const m = /^:?(\.[^:]*):?$/.exec(context);
+    const ctx = m ? m[1]! : `.${context}`;
+    return this.exclusive(async () => {
+      this.checkWritable();
+      for (const s of this.subjects.keys())
+        if (contextOf(s) === ctx) throw errors.contextNotEmpty(context);
+      await this.store.write([{ key: { keytype: "CONTEXT", tenant: "default", context: ctx }, value: null }]);
+    });
   }
 
   /**
@@ -757,7 +785,12 @@ export class SchemaRegistry {
             this.referrers(subject, v.version, true).length === 0,
         )
         .map((v) => ({ key: { keytype: "SCHEMA", subject, version: v.version }, value: null }));
-      await this.store.write([...tombstones, { key: { keytype: "SCHEMA", subject, version }, value }]);
+      // The first subject of a named context records it (Confluent's ContextKey).
+      const context: StoreRecord[] =
+        ctx !== DEFAULT_CONTEXT && !this.contexts.has(ctx)
+          ? [{ key: { keytype: "CONTEXT", tenant: "default", context: ctx }, value: { tenant: "default", context: ctx } }]
+          : [];
+      await this.store.write([...context, ...tombstones, { key: { keytype: "SCHEMA", subject, version }, value }]);
       return answer(id, version);
     });
   }

@@ -207,6 +207,9 @@ async function handle(
       send(res, 404, { error_code: 404, message: "HTTP 404 Not Found" }, type);
     } else if (result === NOT_ALLOWED) {
       send(res, 405, { error_code: 405, message: "HTTP 405 Method Not Allowed" }, type);
+    } else if (result === NO_CONTENT) {
+      res.writeHead(204);
+      res.end();
     } else {
       send(res, 200, result, type);
     }
@@ -229,6 +232,7 @@ async function handle(
 
 const NOT_FOUND = Symbol("not found");
 const NOT_ALLOWED = Symbol("method not allowed");
+const NO_CONTENT = Symbol("no content");
 
 function id(s: string | undefined): number {
   const n = Number(s);
@@ -379,6 +383,12 @@ async function route(
     if (method === "DELETE") return r.deleteMode(subject);
     return NOT_ALLOWED;
   }
-  if (a === "contexts" && p.length === 1) return method === "GET" ? page(q, r.listContexts()) : NOT_ALLOWED;
+  if (a === "contexts" && p.length === 1)
+    return method === "GET" ? page(q, r.listContexts(q.get("contextPrefix") ?? "")) : NOT_ALLOWED;
+  if (a === "contexts" && p.length === 2) {
+    if (method !== "DELETE") return NOT_ALLOWED;
+    await r.deleteContext(b as string);
+    return NO_CONTENT;
+  }
   return NOT_FOUND;
 }

@@ -1,7 +1,7 @@
 /**
  * Where the registry keeps its truth: a sequence of keyed records, compacted to the last value
  * per key, in Confluent's `_schemas` layout (keys `{"keytype":"SCHEMA","subject":..,"version":..}`,
- * `CONFIG`, `MODE`; a null value removes the key). Every instance rebuilds its state by reading the
+ * `CONFIG`, `MODE`, `CONTEXT`; a null value removes the key). Every instance rebuilds its state by reading the
  * records from the start, so ids never change across restarts and a follower sees what the writer
  * wrote.
  */
@@ -16,10 +16,16 @@ export interface StoreRecord {
 export type StoreKey =
   | { keytype: "SCHEMA"; subject: string; version: number }
   | { keytype: "CONFIG"; subject: string | null }
-  | { keytype: "MODE"; subject: string | null };
+  | { keytype: "MODE"; subject: string | null }
+  /** A named context, written when its first subject is registered (Confluent's ContextKey). */
+  | { keytype: "CONTEXT"; tenant: string; context: string };
 
 /** A record's value. */
-export type StoreValue = SchemaValue | { compatibilityLevel: string } | { mode: string };
+export type StoreValue =
+  | SchemaValue
+  | { compatibilityLevel: string }
+  | { mode: string }
+  | { tenant: string; context: string };
 
 /** The value of a SCHEMA record: one version of a subject. */
 export interface SchemaValue {
@@ -43,6 +49,8 @@ export interface SchemaReference {
 export function keyString(k: StoreKey): string {
   if (k.keytype === "SCHEMA")
     return JSON.stringify({ keytype: "SCHEMA", subject: k.subject, version: k.version, magic: 1 });
+  if (k.keytype === "CONTEXT")
+    return JSON.stringify({ keytype: "CONTEXT", tenant: k.tenant, context: k.context, magic: 0 });
   return JSON.stringify({ keytype: k.keytype, subject: k.subject, magic: 0 });
 }
 
@@ -51,6 +59,8 @@ export function parseKey(s: string): StoreKey | undefined {
   const o = JSON.parse(s) as Record<string, unknown>;
   if (o.keytype === "SCHEMA")
     return { keytype: "SCHEMA", subject: String(o.subject), version: Number(o.version) };
+  if (o.keytype === "CONTEXT")
+    return { keytype: "CONTEXT", tenant: String(o.tenant ?? "default"), context: String(o.context) };
   if (o.keytype === "CONFIG" || o.keytype === "MODE") {
     return { keytype: o.keytype, subject: (o.subject as string | null | undefined) ?? null };
   }

@@ -2,10 +2,11 @@
 // context `.ctx`, schema ids are numbered per context (the same id names different schemas in
 // different contexts), `?subject=` picks the context an id is looked up in, `/contexts/{ctx}/...`
 // is the same API with its subjects qualified, `:.:name` is the default context's `name`, and
-// `/contexts` lists the contexts in use.
+// `/contexts` lists the contexts a subject was registered in (recorded in the store, as Confluent's
+// CONTEXT keys, so they stay after their subjects are deleted until DELETE /contexts/{ctx}).
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { type RunningRegistry, startRegistry } from "../src/index.js";
+import { keyString, MemoryStore, type RunningRegistry, startRegistry } from "../src/index.js";
 import { avroRecord, call } from "./fixtures/http.js";
 
 const A = avroRecord("A", [{ name: "a", type: "int" }]);
@@ -228,4 +229,48 @@ it("the top-level config and mode are the default context's; :.__GLOBAL: reaches
   assert.deepEqual((await call(r.url, "PUT", "/mode", { mode: "readwrite" })).body, { mode: "readwrite" });
   assert.deepEqual((await call(r.url, "DELETE", "/mode")).body, { mode: "READWRITE" });
   await call(r.url, "DELETE", "/mode/scope-g");
+});
+
+it("a context stays listed after its subjects are permanently deleted, across restarts, until DELETE /contexts/{ctx}, refused while a subject remains", async () => {
+  const store = new MemoryStore();
+  let own = await startRegistry({ port: 0, store });
+  try {
+    assert.equal((await call(own.url, "POST", "/subjects/:.gone:a/versions", { schema: A })).status, 200);
+    assert.equal((await call(own.url, "POST", "/subjects/:.gone:b/versions", { schema: B })).status, 200);
+    assert.equal((await call(own.url, "POST", "/subjects/:.kept:a/versions", { schema: A })).status, 200);
+    // One CONTEXT record per context, in Confluent's key layout, written with its first subject.
+    assert.deepEqual(
+      store.records.filter((x) => x.key.keytype === "CONTEXT").map((x) => [keyString(x.key), x.value]),
+      [
+        ['{"keytype":"CONTEXT","tenant":"default","context":".gone","magic":0}', { tenant: "default", context: ".gone" }],
+        ['{"keytype":"CONTEXT","tenant":"default","context":".kept","magic":0}', { tenant: "default", context: ".kept" }],
+      ],
+    );
+    for (const s of [":.gone:a", ":.gone:b"]) {
+      assert.equal((await call(own.url, "DELETE", `/subjects/${s}`)).status, 200);
+      // A soft-deleted subject still holds its context.
+      const early = await call(own.url, "DELETE", "/contexts/:.gone:");
+      assert.deepEqual(
+        [early.status, early.body],
+        [422, { error_code: 42211, message: "The specified context ':.gone:' is not empty." }],
+      );
+      assert.equal((await call(own.url, "DELETE", `/subjects/${s}?permanent=true`)).status, 200);
+    }
+    assert.deepEqual((await call(own.url, "GET", "/subjects?deleted=true")).body, [":.kept:a"]);
+    assert.deepEqual((await call(own.url, "GET", "/contexts")).body, [".", ".gone", ".kept"]);
+    assert.deepEqual((await call(own.url, "GET", "/contexts?contextPrefix=.k")).body, [".kept"]);
+    await own.close();
+    own = await startRegistry({ port: 0, store });
+    assert.deepEqual((await call(own.url, "GET", "/contexts")).body, [".", ".gone", ".kept"]);
+    const busy = await call(own.url, "DELETE", "/contexts/.kept");
+    assert.deepEqual([busy.status, busy.body.error_code], [422, 42211]);
+    const done = await call(own.url, "DELETE", "/contexts/.gone");
+    assert.deepEqual([done.status, done.body], [204, undefined]);
+    assert.deepEqual((await call(own.url, "GET", "/contexts")).body, [".", ".kept"]);
+    // Registering in it again records it again.
+    assert.equal((await call(own.url, "POST", "/subjects/:.gone:c/versions", { schema: A })).status, 200);
+    assert.deepEqual((await call(own.url, "GET", "/contexts")).body, [".", ".gone", ".kept"]);
+  } finally {
+    await own.close();
+  }
 });
