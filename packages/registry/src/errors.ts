@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   REFERENCE_EXISTS: 42206,
   ID_DOES_NOT_MATCH: 42207,
   INVALID_SUBJECT: 42208,
+  INVALID_RULESET: 42210,
   CONTEXT_NOT_EMPTY: 42211,
   STORE_ERROR: 50001,
 } as const;
@@ -121,6 +122,7 @@ export const errors = {
     ),
   notPermitted: (message: string) => new RegistryError(422, ERROR_CODES.OPERATION_NOT_PERMITTED, message),
   referenceExists: (message: string) => new RegistryError(422, ERROR_CODES.REFERENCE_EXISTS, message),
+  invalidRuleSet: (message: string) => new RegistryError(422, ERROR_CODES.INVALID_RULESET, message),
   contextNotEmpty: (context: string) =>
     new RegistryError(422, ERROR_CODES.CONTEXT_NOT_EMPTY, `The specified context '${context}' is not empty.`),
   idDoesNotMatch: (message: string) => new RegistryError(422, ERROR_CODES.ID_DOES_NOT_MATCH, message),

@@ -3,9 +3,9 @@
  * modes, with Confluent Schema Registry's semantics and errors. State is rebuilt from a
  * {@link RegistryStore}; writes go through the store.
  */
+import { type ConfigValue, configAnswer, configUpdateAnswer, mergeConfigs, updatedConfig } from "./config.js";
 import { errors } from "./errors.js";
 import {
-  COMPATIBILITY_LEVELS,
   type CompatibilityLevel,
   compatibilityIssues,
   type ParsedSchema,
@@ -115,7 +115,7 @@ export interface SchemaRegistryOptions {
 export class SchemaRegistry {
   /** subject -> version -> record. */
   private readonly subjects = new Map<string, Map<number, SchemaValue>>();
-  private readonly configs = new Map<string | null, CompatibilityLevel>();
+  private readonly configs = new Map<string | null, ConfigValue>();
   private readonly modes = new Map<string | null, Mode>();
   /** The named contexts the store records (Confluent's CONTEXT keys), kept when emptied. */
   private readonly contexts = new Set<string>();
@@ -156,11 +156,7 @@ export class SchemaRegistry {
       if (v.id > (this.maxIds.get(ctx) ?? 0)) this.maxIds.set(ctx, v.id);
     } else if (k.keytype === "CONFIG") {
       if (rec.value === null) this.configs.delete(k.subject);
-      else
-        this.configs.set(
-          k.subject,
-          (rec.value as { compatibilityLevel: CompatibilityLevel }).compatibilityLevel,
-        );
+      else this.configs.set(k.subject, rec.value as ConfigValue);
     } else if (k.keytype === "CONTEXT") {
       if (rec.value === null) this.contexts.delete(k.context);
       else this.contexts.add(k.context);
@@ -532,6 +528,7 @@ export class SchemaRegistry {
     deleted: boolean,
   ): Promise<SubjectVersion> {
     return this.read(() => {
+      normalize ||= this.configInScope(subject).normalize === true;
       const { schemaType, references, parsed } = this.parseRequest(body, normalize, subject);
       const under = (s: string) =>
         this.liveVersions(s, deleted)
@@ -556,12 +553,38 @@ export class SchemaRegistry {
    * /config`) does not apply to subjects of named contexts.
    */
   compatibilityOf(subject: string | null): CompatibilityLevel {
-    return (
-      (subject !== null ? this.configs.get(subject) : undefined) ??
-      this.configs.get(scopeKey(subject)) ??
-      this.configs.get(GLOBAL_CONTEXT_KEY) ??
-      this.defaultCompatibility
-    );
+    return this.configInScope(subject).compatibilityLevel ?? this.defaultCompatibility;
+  }
+
+  /**
+   * The config that applies to a subject, as Confluent's getConfigInScope: with a config of its
+   * own, that one merged with the top level's (flags, policy and group it lacks); else its
+   * context's in a named context or the top-level one, else the `:.__GLOBAL:` context's, else the
+   * server's default. A config found without a level has the server's default level (Confluent's
+   * populateCompatibilityLevel), so a subject's own `normalize` alone pins its level to the default.
+   */
+  configInScope(subject: string | null): ConfigValue {
+    const populated = (c: ConfigValue | undefined): ConfigValue => ({
+      ...(c ?? {}),
+      compatibilityLevel: c?.compatibilityLevel ?? this.defaultCompatibility,
+    });
+    const own = subject !== null ? this.configs.get(subject) : undefined;
+    if (own !== undefined) return mergeConfigs(populated(this.configs.get(null)), populated(own));
+    return populated(this.configs.get(scopeKey(subject)) ?? this.configs.get(GLOBAL_CONTEXT_KEY));
+  }
+
+  /**
+   * The subject `subject` stands for (Confluent's AliasFilter): the `alias` of its own config,
+   * named in its context unless the alias names one; itself without an alias. An unqualified
+   * subject's alias is unqualified too (Confluent's toUnqualifiedSubject).
+   */
+  aliasOf(subject: string): Promise<string> {
+    return this.read(() => {
+      const alias = this.configs.get(normalizeSubject(subject))?.alias;
+      if (alias === undefined || alias === "") return subject;
+      const qualified = alias.startsWith(":.") ? normalizeSubject(alias) : qualify(contextOf(normalizeSubject(subject)), alias);
+      return subject.startsWith(":") ? qualified : nameOf(qualified);
+    });
   }
 
   /**
@@ -586,17 +609,17 @@ export class SchemaRegistry {
     return subject === null || contextOf(subject) === ".__GLOBAL" ? dflt : undefined;
   }
 
-  /** `GET /config[/{subject}]`: 40408 for a subject without its own level, unless `defaultToGlobal`. */
-  getConfig(
-    subject: string | null,
-    defaultToGlobal: boolean,
-  ): Promise<{ compatibilityLevel: CompatibilityLevel }> {
+  /**
+   * `GET /config[/{subject}]`: the subject's own config (every field set, the level filled in with
+   * the default), 40408 without one, unless `defaultToGlobal` (the config in scope).
+   */
+  getConfig(subject: string | null, defaultToGlobal: boolean): Promise<Record<string, unknown>> {
     return this.read(() => {
-      const level = defaultToGlobal
-        ? this.compatibilityOf(subject)
-        : this.ownSetting(this.configs, subject, this.defaultCompatibility);
-      if (level === undefined) throw errors.compatibilityNotConfigured(subject ?? "null");
-      return { compatibilityLevel: level };
+      const config = defaultToGlobal
+        ? this.configInScope(subject)
+        : this.ownSetting(this.configs, subject, {} as ConfigValue);
+      if (config === undefined) throw errors.compatibilityNotConfigured(subject ?? "null");
+      return configAnswer(config, this.defaultCompatibility);
     });
   }
 
@@ -606,33 +629,35 @@ export class SchemaRegistry {
     );
   }
 
-  /** `PUT /config[/{subject}]`. */
-  setConfig(
-    subject: string | null,
-    body: Record<string, unknown>,
-  ): Promise<{ compatibility: CompatibilityLevel }> {
-    const raw = body.compatibility ?? body.compatibilityLevel;
-    const level = typeof raw === "string" ? raw.toUpperCase() : undefined;
-    if (level === undefined || !(COMPATIBILITY_LEVELS as readonly string[]).includes(level)) {
-      return Promise.reject(errors.invalidCompatibility(raw));
+  /**
+   * `PUT /config[/{subject}]`: the fields the body has replace the config's (null unsets one),
+   * the others stay (Confluent's ConfigValue.update); answers the config (its level as
+   * `compatibility`). 42203 for an unknown level, 42210 for an invalid rule set.
+   */
+  setConfig(subject: string | null, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    try {
+      updatedConfig(undefined, body);
+    } catch (e) {
+      return Promise.reject(e);
     }
     return this.exclusive(async () => {
       this.checkWritable();
       if (subject !== null) validateSubject(subject, true);
       if (isReadOnly(this.modeOf(subject))) throw this.readOnlyError(subject);
-      await this.store.write([{ key: { keytype: "CONFIG", subject }, value: { compatibilityLevel: level } }]);
-      return { compatibility: level as CompatibilityLevel };
+      const config = updatedConfig(this.configs.get(subject), body);
+      await this.store.write([{ key: { keytype: "CONFIG", subject }, value: config }]);
+      return configUpdateAnswer(config);
     });
   }
 
-  /** `DELETE /config[/{subject}]`: back to the level in scope; returns the subject's own (40401 without one). */
-  deleteConfig(subject: string | null): Promise<{ compatibilityLevel: CompatibilityLevel }> {
+  /** `DELETE /config[/{subject}]`: back to the config in scope; returns the subject's own (40401 without one). */
+  deleteConfig(subject: string | null): Promise<Record<string, unknown>> {
     return this.exclusive(async () => {
       this.checkWritable();
-      const previous = this.ownSetting(this.configs, subject, this.defaultCompatibility);
+      const previous = this.ownSetting(this.configs, subject, {} as ConfigValue);
       if (previous === undefined) throw errors.subjectNotFound(subject ?? "null");
       await this.store.write([{ key: { keytype: "CONFIG", subject }, value: null }]);
-      return { compatibilityLevel: previous };
+      return configAnswer(previous, this.defaultCompatibility);
     });
   }
 
@@ -708,6 +733,8 @@ export class SchemaRegistry {
     return this.exclusive(async () => {
       this.checkWritable();
       validateSubject(subject);
+      // A config's `normalize` applies as `?normalize=true` (Confluent's register).
+      normalize ||= this.configInScope(subject).normalize === true;
       const { schemaType, references, parsed } = this.parseRequest(body, normalize, subject);
       const answer = (id: number, version: number): RegisteredSchema => ({
         id,
@@ -820,6 +847,7 @@ export class SchemaRegistry {
     normalize: boolean,
   ): Promise<{ is_compatible: boolean; messages: string[] }> {
     return this.read(() => {
+      normalize ||= this.configInScope(subject).normalize === true;
       const { parsed } = this.parseRequest(body, normalize, subject);
       const level = this.compatibilityOf(subject);
       let previous: SchemaValue[];

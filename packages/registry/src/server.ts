@@ -297,6 +297,12 @@ async function route(
       q.set("subjectPrefix", q1(q.get("subjectPrefix") ?? ""));
     return route(r, method, rest, q, req);
   }
+  // Confluent's AliasFilter: the subject after a `subjects` segment, and `?subject=` of
+  // `/schemas/ids/...`, stand for the `alias` their own config names (config and mode paths are
+  // not aliased, so an alias can be set and read).
+  const at = p.indexOf("subjects");
+  if (at >= 0 && p[at + 1]) p[at + 1] = await r.aliasOf(p[at + 1]!);
+  if (p[0] === "schemas" && p[1] === "ids" && q.get("subject")) q.set("subject", await r.aliasOf(q.get("subject")!));
   // Subjects qualified with the default context (`:.:name`) are plain names.
   if (p[0] === "subjects" && p[1] !== undefined) p[1] = normalizeSubject(p[1]);
   if (p[0] === "compatibility" && p[2] !== undefined) p[2] = normalizeSubject(p[2]);

@@ -6,6 +6,8 @@
  * wrote.
  */
 
+import type { ConfigValue } from "./config.js";
+
 /** A record of the store: a key and a value, or null to remove the key (a permanent delete). */
 export interface StoreRecord {
   key: StoreKey;
@@ -23,7 +25,7 @@ export type StoreKey =
 /** A record's value. */
 export type StoreValue =
   | SchemaValue
-  | { compatibilityLevel: string }
+  | ConfigValue
   | { mode: string }
   | { tenant: string; context: string };
 

@@ -425,4 +425,104 @@ describe("Confluent parity", () => {
         assert.equal((await api("GET", `/schemas/ids/${protoId}?format=${f}`)).body.schema, proto, f);
     }
   });
+  // ConfigUpdateRequest / ConfigValue.update: a field given replaces the old one (null unsets it),
+  // one not given stays; ConfigResource answers the update under `compatibility`, GET /config
+  // (Config) under `compatibilityLevel`, filled with the default level (InMemoryCache's
+  // populateCompatibilityLevel); RuleSet.validate's messages under 42210.
+  it("config fields beyond compatibility: stored, merged, answered and validated as Confluent's", async () => {
+    const rule = { name: "positive", kind: "CONDITION", type: "CEL", mode: "WRITE", expr: "message.n > 0" };
+    const first = {
+      alias: "elsewhere",
+      normalize: true,
+      validateFields: false,
+      compatibilityGroup: "application.major.version",
+      defaultMetadata: { properties: { owner: "team-a" } },
+      overrideRuleSet: { domainRules: [rule] },
+    };
+    const put1 = await api("PUT", "/config/cfg-s", first);
+    assert.deepEqual([put1.status, put1.body], [200, first]);
+    assert.deepEqual((await api("GET", "/config/cfg-s")).body, { ...first, compatibilityLevel: "BACKWARD" });
+    const put2 = await api("PUT", "/config/cfg-s", { compatibility: "full", alias: null, validateFields: "true" });
+    const kept = { ...first, validateFields: true, compatibility: "FULL" } as Record<string, unknown>;
+    delete kept.alias;
+    assert.deepEqual(put2.body, kept);
+    const { compatibility, ...rest } = kept;
+    assert.deepEqual((await api("GET", "/config/cfg-s")).body, { ...rest, compatibilityLevel: compatibility });
+    // Refusals, and the config unchanged by them.
+    const refusals: [unknown, number, string][] = [
+      [{ compatibility: "SIDEWAYS" }, 42203, "Invalid compatibility level"],
+      [{ defaultRuleSet: { domainRules: [rule, rule] } }, 42210, "Found rule with duplicate name 'positive'"],
+      [{ defaultRuleSet: { migrationRules: [rule] } }, 42210, "Migration rules can only be UPGRADE, DOWNGRADE, UPDOWN"],
+      [{ overrideRuleSet: { domainRules: [{ ...rule, type: undefined }] } }, 42210, "Missing rule type"],
+      [{ overrideRuleSet: { domainRules: [{ ...rule, name: "1st" }] } }, 42210, "Illegal initial character in rule name: 1st"],
+      [{ overrideRuleSet: { domainRules: [{ ...rule, name: "a b" }] } }, 42210, "Illegal character in rule name: a b"],
+      [{ overrideRuleSet: { encodingRules: [{ ...rule, onFailure: "ERROR,NONE" }] } }, 42210, "Multiple actions only valid with WRITEREAD and UPDOWN"],
+      [{ normalize: "maybe" }, 422, "normalize"],
+    ];
+    for (const [body, code, message] of refusals) {
+      const got = await api("PUT", "/config/cfg-s", body);
+      assert.equal(got.status, 422, JSON.stringify(body));
+      assert.equal(got.body.error_code, code, JSON.stringify(got.body));
+      assert.ok(got.body.message.startsWith(message) || got.body.message.includes(`'${message}'`), got.body.message);
+    }
+    assert.deepEqual((await api("GET", "/config/cfg-s")).body.compatibilityLevel, "FULL");
+    assert.equal((await api("DELETE", "/config/cfg-s")).status, 200);
+  });
+
+  // SubjectVersionsResource.register, SubjectsResource.lookUpSchemaUnderSubject and
+  // CompatibilityResource: `normalize = normalize || getConfigInScope(subject).isNormalize()`.
+  it("a config's normalize applies to registrations, lookups and compatibility tests as ?normalize=true", async () => {
+    const a = JSON.stringify({ type: "record", name: "N", fields: [{ name: "n", type: "int" }] });
+    const reordered = JSON.stringify({ fields: [{ type: "int", name: "n" }], name: "N", type: "record" });
+    assert.equal((await api("PUT", "/config/norm-on", { normalize: true })).status, 200);
+    const v1 = (await reg("norm-on", a)).body;
+    const again = (await reg("norm-on", reordered)).body;
+    assert.deepEqual([again.id, again.version], [v1.id, v1.version], "the reordered text is the same schema");
+    assert.equal((await api("POST", "/subjects/norm-on", { schema: reordered })).body.version, 1);
+    // Without it, the reordered text is another version (and a lookup does not find it).
+    const p1 = (await reg("norm-off", a)).body;
+    const p2 = (await reg("norm-off", reordered)).body;
+    assert.deepEqual([p1.version, p2.version], [1, 2]);
+    // The top level's normalize reaches every subject without a config of its own...
+    assert.equal((await api("PUT", "/config", { normalize: true, compatibility: "NONE" })).status, 200);
+    assert.equal((await reg("norm-top", a)).body.version, 1);
+    assert.equal((await reg("norm-top", reordered)).body.version, 1);
+    // ...and a subject's own config without a level has the server's default one, not the top
+    // level's (getConfigInScope merges the flags only; populateCompatibilityLevel fills the level).
+    assert.deepEqual((await api("GET", "/config/norm-on?defaultToGlobal=true")).body, {
+      normalize: true,
+      compatibilityLevel: "BACKWARD",
+    });
+    assert.equal((await api("GET", "/config/norm-top?defaultToGlobal=true")).body.compatibilityLevel, "NONE");
+    await api("DELETE", "/config");
+    assert.deepEqual((await api("GET", "/config")).body, { compatibilityLevel: "BACKWARD" });
+  });
+
+  // AliasFilter: the segment after `subjects`, and ?subject= of /schemas/ids, are replaced by the
+  // alias of their own config (qualified with the aliased subject's context); /config paths are not.
+  it("alias: a subject's requests act on its alias subject, in its context", async () => {
+    const a = avroRecord("Al", [{ name: "a", type: "int" }]);
+    const b = avroRecord("Al", [{ name: "a", type: "int" }, { name: "b", type: "int", default: 0 }]);
+    const { id } = (await reg("al-real", a)).body;
+    assert.equal((await api("PUT", "/config/al-alias", { alias: "al-real" })).status, 200);
+    const got = await api("GET", "/subjects/al-alias/versions/1");
+    assert.deepEqual([got.body.subject, got.body.id], ["al-real", id]);
+    const second = await reg("al-alias", b);
+    assert.equal(second.body.version, 2);
+    assert.deepEqual((await api("GET", "/subjects/al-real/versions")).body, [1, 2]);
+    assert.equal((await api("GET", "/subjects/al-alias/versions")).status, 200);
+    assert.equal(
+      (await api("POST", "/compatibility/subjects/al-alias/versions/latest", { schema: a })).body.is_compatible,
+      true,
+    );
+    assert.equal((await api("GET", `/schemas/ids/${second.body.id}?subject=al-alias`)).body.schema, b);
+    // The alias subject itself has no versions; its config is its own.
+    assert.ok(!(await api("GET", "/subjects")).body.includes("al-alias"));
+    assert.deepEqual((await api("GET", "/config/al-alias")).body, { alias: "al-real", compatibilityLevel: "BACKWARD" });
+    // In a context, an unqualified alias names a subject of the same context.
+    await reg(":.al:target", a);
+    await api("PUT", "/config/:.al:short", { alias: "target" });
+    assert.equal((await api("GET", "/subjects/:.al:short/versions/latest")).body.subject, ":.al:target");
+    assert.equal((await api("GET", "/contexts/.al/subjects/short/versions/latest")).body.subject, ":.al:target");
+  });
 });
