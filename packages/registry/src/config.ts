@@ -61,8 +61,10 @@ function validateRuleSet(ruleSet: Record<string, unknown>): void {
       if (typeof name !== "string") throw errors.invalidRuleSet("Missing rule name");
       if (name.length === 0) throw errors.invalidRuleSet("Empty rule name");
       if (name.length > 256) throw errors.invalidRuleSet("Rule name too long");
-      if (!/^[\p{L}_]/u.test(name)) throw errors.invalidRuleSet(`Illegal initial character in rule name: ${name}`);
-      if (!/^.[\p{L}\p{Nd}_-]*$/u.test(name)) throw errors.invalidRuleSet(`Illegal character in rule name: ${name}`);
+      if (!/^[\p{L}_]/u.test(name))
+        throw errors.invalidRuleSet(`Illegal initial character in rule name: ${name}`);
+      if (!/^.[\p{L}\p{Nd}_-]*$/u.test(name))
+        throw errors.invalidRuleSet(`Illegal character in rule name: ${name}`);
       if (rule.type === undefined || rule.type === null) throw errors.invalidRuleSet("Missing rule type");
       const mode = typeof rule.mode === "string" ? rule.mode.toUpperCase() : "WRITEREAD";
       for (const action of [rule.onSuccess, rule.onFailure]) {
@@ -83,7 +85,11 @@ export function updatedConfig(old: ConfigValue | undefined, body: Record<string,
   const out: Record<string, unknown> = { ...(old ?? {}) };
   const has = (k: string) => Object.hasOwn(body, k);
   // ConfigUpdateRequest's property is `compatibility`; `compatibilityLevel` (Config's) is read too.
-  const levelKey = has("compatibility") ? "compatibility" : has("compatibilityLevel") ? "compatibilityLevel" : undefined;
+  const levelKey = has("compatibility")
+    ? "compatibility"
+    : has("compatibilityLevel")
+      ? "compatibilityLevel"
+      : undefined;
   if (levelKey !== undefined) {
     const raw = body[levelKey];
     if (raw === null) delete out.compatibilityLevel;

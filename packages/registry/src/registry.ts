@@ -255,8 +255,7 @@ export class SchemaRegistry {
     const ctx = m ? m[1]! : `.${context}`;
     return this.exclusive(async () => {
       this.checkWritable();
-      for (const s of this.subjects.keys())
-        if (contextOf(s) === ctx) throw errors.contextNotEmpty(context);
+      for (const s of this.subjects.keys()) if (contextOf(s) === ctx) throw errors.contextNotEmpty(context);
       await this.store.write([{ key: { keytype: "CONTEXT", tenant: "default", context: ctx }, value: null }]);
     });
   }
@@ -582,7 +581,9 @@ export class SchemaRegistry {
     return this.read(() => {
       const alias = this.configs.get(normalizeSubject(subject))?.alias;
       if (alias === undefined || alias === "") return subject;
-      const qualified = alias.startsWith(":.") ? normalizeSubject(alias) : qualify(contextOf(normalizeSubject(subject)), alias);
+      const qualified = alias.startsWith(":.")
+        ? normalizeSubject(alias)
+        : qualify(contextOf(normalizeSubject(subject)), alias);
       return subject.startsWith(":") ? qualified : nameOf(qualified);
     });
   }
@@ -815,9 +816,18 @@ export class SchemaRegistry {
       // The first subject of a named context records it (Confluent's ContextKey).
       const context: StoreRecord[] =
         ctx !== DEFAULT_CONTEXT && !this.contexts.has(ctx)
-          ? [{ key: { keytype: "CONTEXT", tenant: "default", context: ctx }, value: { tenant: "default", context: ctx } }]
+          ? [
+              {
+                key: { keytype: "CONTEXT", tenant: "default", context: ctx },
+                value: { tenant: "default", context: ctx },
+              },
+            ]
           : [];
-      await this.store.write([...context, ...tombstones, { key: { keytype: "SCHEMA", subject, version }, value }]);
+      await this.store.write([
+        ...context,
+        ...tombstones,
+        { key: { keytype: "SCHEMA", subject, version }, value },
+      ]);
       return answer(id, version);
     });
   }

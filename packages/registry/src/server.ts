@@ -302,7 +302,8 @@ async function route(
   // not aliased, so an alias can be set and read).
   const at = p.indexOf("subjects");
   if (at >= 0 && p[at + 1]) p[at + 1] = await r.aliasOf(p[at + 1]!);
-  if (p[0] === "schemas" && p[1] === "ids" && q.get("subject")) q.set("subject", await r.aliasOf(q.get("subject")!));
+  if (p[0] === "schemas" && p[1] === "ids" && q.get("subject"))
+    q.set("subject", await r.aliasOf(q.get("subject")!));
   // Subjects qualified with the default context (`:.:name`) are plain names.
   if (p[0] === "subjects" && p[1] !== undefined) p[1] = normalizeSubject(p[1]);
   if (p[0] === "compatibility" && p[2] !== undefined) p[2] = normalizeSubject(p[2]);

@@ -23,11 +23,7 @@ export type StoreKey =
   | { keytype: "CONTEXT"; tenant: string; context: string };
 
 /** A record's value. */
-export type StoreValue =
-  | SchemaValue
-  | ConfigValue
-  | { mode: string }
-  | { tenant: string; context: string };
+export type StoreValue = SchemaValue | ConfigValue | { mode: string } | { tenant: string; context: string };
 
 /** The value of a SCHEMA record: one version of a subject. */
 export interface SchemaValue {

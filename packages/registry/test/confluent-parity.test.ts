@@ -371,7 +371,9 @@ describe("Confluent parity", () => {
     });
     assert.equal((await reg("fmt-address", address)).status, 200);
     const { id } = (
-      await reg("fmt-user", user, { references: [{ name: "geo.Address", subject: "fmt-address", version: 1 }] })
+      await reg("fmt-user", user, {
+        references: [{ name: "geo.Address", subject: "fmt-address", version: 1 }],
+      })
     ).body;
     const resolved = JSON.stringify({
       type: "record",
@@ -380,12 +382,21 @@ describe("Confluent parity", () => {
       fields: [
         {
           name: "home",
-          type: { type: "record", name: "Address", namespace: "geo", fields: [{ name: "city", type: "string" }] },
+          type: {
+            type: "record",
+            name: "Address",
+            namespace: "geo",
+            fields: [{ name: "city", type: "string" }],
+          },
         },
         { name: "work", type: ["null", "geo.Address"], default: null },
       ],
     });
-    for (const path of [`/schemas/ids/${id}`, "/subjects/fmt-user/versions/1", "/subjects/fmt-user/versions/latest"]) {
+    for (const path of [
+      `/schemas/ids/${id}`,
+      "/subjects/fmt-user/versions/1",
+      "/subjects/fmt-user/versions/latest",
+    ]) {
       const got = await api("GET", `${path}?format=resolved`);
       assert.equal(got.body.schema, resolved, path);
       // The references are still named, as Confluent's SchemaString keeps them.
@@ -411,7 +422,10 @@ describe("Confluent parity", () => {
     });
     const value = { home: { city: "Lyon" }, work: { city: "Nice" } };
     const plain = (x: unknown) => JSON.parse(JSON.stringify(x));
-    assert.deepEqual(plain(avro.Type.forSchema(JSON.parse(resolved)).fromBuffer(withRefs.toBuffer(value))), value);
+    assert.deepEqual(
+      plain(avro.Type.forSchema(JSON.parse(resolved)).fromBuffer(withRefs.toBuffer(value))),
+      value,
+    );
     // A schema without references, JSON Schema and Protobuf: every format but Protobuf's
     // `serialized` answers the text as stored.
     const json = '{"type":"object","properties":{"a":{"type":"string"}}}';
@@ -420,7 +434,11 @@ describe("Confluent parity", () => {
     const protoId = (await reg("fmt-proto", proto, { schemaType: "PROTOBUF" })).body.id;
     for (const f of ["resolved", "default", "ignore_extensions", "serialized", "x"]) {
       assert.equal((await api("GET", `/schemas/ids/${jsonId}?format=${f}`)).body.schema, json, f);
-      assert.equal((await api("GET", `/subjects/fmt-address/versions/1?format=${f}`)).body.schema, address, f);
+      assert.equal(
+        (await api("GET", `/subjects/fmt-address/versions/1?format=${f}`)).body.schema,
+        address,
+        f,
+      );
       if (f !== "serialized" && f !== "ignore_extensions")
         assert.equal((await api("GET", `/schemas/ids/${protoId}?format=${f}`)).body.schema, proto, f);
     }
@@ -442,28 +460,54 @@ describe("Confluent parity", () => {
     const put1 = await api("PUT", "/config/cfg-s", first);
     assert.deepEqual([put1.status, put1.body], [200, first]);
     assert.deepEqual((await api("GET", "/config/cfg-s")).body, { ...first, compatibilityLevel: "BACKWARD" });
-    const put2 = await api("PUT", "/config/cfg-s", { compatibility: "full", alias: null, validateFields: "true" });
+    const put2 = await api("PUT", "/config/cfg-s", {
+      compatibility: "full",
+      alias: null,
+      validateFields: "true",
+    });
     const kept = { ...first, validateFields: true, compatibility: "FULL" } as Record<string, unknown>;
     delete kept.alias;
     assert.deepEqual(put2.body, kept);
     const { compatibility, ...rest } = kept;
-    assert.deepEqual((await api("GET", "/config/cfg-s")).body, { ...rest, compatibilityLevel: compatibility });
+    assert.deepEqual((await api("GET", "/config/cfg-s")).body, {
+      ...rest,
+      compatibilityLevel: compatibility,
+    });
     // Refusals, and the config unchanged by them.
     const refusals: [unknown, number, string][] = [
       [{ compatibility: "SIDEWAYS" }, 42203, "Invalid compatibility level"],
       [{ defaultRuleSet: { domainRules: [rule, rule] } }, 42210, "Found rule with duplicate name 'positive'"],
-      [{ defaultRuleSet: { migrationRules: [rule] } }, 42210, "Migration rules can only be UPGRADE, DOWNGRADE, UPDOWN"],
+      [
+        { defaultRuleSet: { migrationRules: [rule] } },
+        42210,
+        "Migration rules can only be UPGRADE, DOWNGRADE, UPDOWN",
+      ],
       [{ overrideRuleSet: { domainRules: [{ ...rule, type: undefined }] } }, 42210, "Missing rule type"],
-      [{ overrideRuleSet: { domainRules: [{ ...rule, name: "1st" }] } }, 42210, "Illegal initial character in rule name: 1st"],
-      [{ overrideRuleSet: { domainRules: [{ ...rule, name: "a b" }] } }, 42210, "Illegal character in rule name: a b"],
-      [{ overrideRuleSet: { encodingRules: [{ ...rule, onFailure: "ERROR,NONE" }] } }, 42210, "Multiple actions only valid with WRITEREAD and UPDOWN"],
+      [
+        { overrideRuleSet: { domainRules: [{ ...rule, name: "1st" }] } },
+        42210,
+        "Illegal initial character in rule name: 1st",
+      ],
+      [
+        { overrideRuleSet: { domainRules: [{ ...rule, name: "a b" }] } },
+        42210,
+        "Illegal character in rule name: a b",
+      ],
+      [
+        { overrideRuleSet: { encodingRules: [{ ...rule, onFailure: "ERROR,NONE" }] } },
+        42210,
+        "Multiple actions only valid with WRITEREAD and UPDOWN",
+      ],
       [{ normalize: "maybe" }, 422, "normalize"],
     ];
     for (const [body, code, message] of refusals) {
       const got = await api("PUT", "/config/cfg-s", body);
       assert.equal(got.status, 422, JSON.stringify(body));
       assert.equal(got.body.error_code, code, JSON.stringify(got.body));
-      assert.ok(got.body.message.startsWith(message) || got.body.message.includes(`'${message}'`), got.body.message);
+      assert.ok(
+        got.body.message.startsWith(message) || got.body.message.includes(`'${message}'`),
+        got.body.message,
+      );
     }
     assert.deepEqual((await api("GET", "/config/cfg-s")).body.compatibilityLevel, "FULL");
     assert.equal((await api("DELETE", "/config/cfg-s")).status, 200);
@@ -502,7 +546,10 @@ describe("Confluent parity", () => {
   // alias of their own config (qualified with the aliased subject's context); /config paths are not.
   it("alias: a subject's requests act on its alias subject, in its context", async () => {
     const a = avroRecord("Al", [{ name: "a", type: "int" }]);
-    const b = avroRecord("Al", [{ name: "a", type: "int" }, { name: "b", type: "int", default: 0 }]);
+    const b = avroRecord("Al", [
+      { name: "a", type: "int" },
+      { name: "b", type: "int", default: 0 },
+    ]);
     const { id } = (await reg("al-real", a)).body;
     assert.equal((await api("PUT", "/config/al-alias", { alias: "al-real" })).status, 200);
     const got = await api("GET", "/subjects/al-alias/versions/1");
@@ -512,17 +559,24 @@ describe("Confluent parity", () => {
     assert.deepEqual((await api("GET", "/subjects/al-real/versions")).body, [1, 2]);
     assert.equal((await api("GET", "/subjects/al-alias/versions")).status, 200);
     assert.equal(
-      (await api("POST", "/compatibility/subjects/al-alias/versions/latest", { schema: a })).body.is_compatible,
+      (await api("POST", "/compatibility/subjects/al-alias/versions/latest", { schema: a })).body
+        .is_compatible,
       true,
     );
     assert.equal((await api("GET", `/schemas/ids/${second.body.id}?subject=al-alias`)).body.schema, b);
     // The alias subject itself has no versions; its config is its own.
     assert.ok(!(await api("GET", "/subjects")).body.includes("al-alias"));
-    assert.deepEqual((await api("GET", "/config/al-alias")).body, { alias: "al-real", compatibilityLevel: "BACKWARD" });
+    assert.deepEqual((await api("GET", "/config/al-alias")).body, {
+      alias: "al-real",
+      compatibilityLevel: "BACKWARD",
+    });
     // In a context, an unqualified alias names a subject of the same context.
     await reg(":.al:target", a);
     await api("PUT", "/config/:.al:short", { alias: "target" });
     assert.equal((await api("GET", "/subjects/:.al:short/versions/latest")).body.subject, ":.al:target");
-    assert.equal((await api("GET", "/contexts/.al/subjects/short/versions/latest")).body.subject, ":.al:target");
+    assert.equal(
+      (await api("GET", "/contexts/.al/subjects/short/versions/latest")).body.subject,
+      ":.al:target",
+    );
   });
 });

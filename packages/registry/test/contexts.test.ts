@@ -242,8 +242,14 @@ it("a context stays listed after its subjects are permanently deleted, across re
     assert.deepEqual(
       store.records.filter((x) => x.key.keytype === "CONTEXT").map((x) => [keyString(x.key), x.value]),
       [
-        ['{"keytype":"CONTEXT","tenant":"default","context":".gone","magic":0}', { tenant: "default", context: ".gone" }],
-        ['{"keytype":"CONTEXT","tenant":"default","context":".kept","magic":0}', { tenant: "default", context: ".kept" }],
+        [
+          '{"keytype":"CONTEXT","tenant":"default","context":".gone","magic":0}',
+          { tenant: "default", context: ".gone" },
+        ],
+        [
+          '{"keytype":"CONTEXT","tenant":"default","context":".kept","magic":0}',
+          { tenant: "default", context: ".kept" },
+        ],
       ],
     );
     for (const s of [":.gone:a", ":.gone:b"]) {

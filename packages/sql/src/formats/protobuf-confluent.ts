@@ -84,7 +84,9 @@ function messageLeaf(v: Record<string, unknown>, t: Atomic): unknown {
       return y < 100 ? new Date(ms).setUTCFullYear(y) : ms;
     }
     case "TIME":
-      return ((num(v.hours) * 60 + num(v.minutes)) * 60 + num(v.seconds)) * 1000 + Math.floor(num(v.nanos) / 1e6);
+      return (
+        ((num(v.hours) * 60 + num(v.minutes)) * 60 + num(v.seconds)) * 1000 + Math.floor(num(v.nanos) / 1e6)
+      );
     case "TIMESTAMP":
     case "TIMESTAMP_LTZ":
       return num(v.seconds) * 1000 + Math.floor(num(v.nanos) / 1e6);

@@ -327,10 +327,25 @@ test("protobuf-confluent: INSERT writes messages Confluent's client decodes, und
 });
 
 test("protobuf-confluent: DATE, TIME, TIMESTAMP(_LTZ) and DECIMAL as google.type.Date, google.type.TimeOfDay, google.protobuf.Timestamp and confluent.type.Decimal, both ways with Confluent's client", async () => {
-  const columns = "id INT NOT NULL, day DATE, t TIME, at TIMESTAMP(3), lt TIMESTAMP_LTZ(3), amount DECIMAL(10, 2)";
+  const columns =
+    "id INT NOT NULL, day DATE, t TIME, at TIMESTAMP(3), lt TIMESTAMP_LTZ(3), amount DECIMAL(10, 2)";
   const input = logWithRows("src", [
-    { id: 1, day: "2026-03-04", t: "10:11:12.345", at: "2026-03-04 05:06:07.089", lt: "2026-03-04 05:06:07.089", amount: -1234.5 },
-    { id: 2, day: "1969-12-31", t: "00:00:00", at: "1969-12-31 23:59:59.500", lt: "1970-01-01 00:00:00", amount: 0 },
+    {
+      id: 1,
+      day: "2026-03-04",
+      t: "10:11:12.345",
+      at: "2026-03-04 05:06:07.089",
+      lt: "2026-03-04 05:06:07.089",
+      amount: -1234.5,
+    },
+    {
+      id: 2,
+      day: "1969-12-31",
+      t: "00:00:00",
+      at: "1969-12-31 23:59:59.500",
+      lt: "1970-01-01 00:00:00",
+      amount: 0,
+    },
     { id: 3, day: null, t: null, at: null, lt: null, amount: null },
   ]);
   const output = logWithRows("pdays", []);
@@ -424,9 +439,10 @@ test("protobuf-confluent: DATE, TIME, TIMESTAMP(_LTZ) and DECIMAL as google.type
   // The other way: Confluent's serializer writes the messages (with the descriptors its reader
   // built from our registry's answer), and SQL reads them as the same rows.
   const { create, createMutableRegistry } = await import("@bufbuild/protobuf");
-  const file = await (
-    reader as unknown as { toFileDesc(c: unknown, i: unknown): Promise<any> }
-  ).toFileDesc(client, await client.getBySubjectAndId("pdays-value", registered.id, "serialized"));
+  const file = await (reader as unknown as { toFileDesc(c: unknown, i: unknown): Promise<any> }).toFileDesc(
+    client,
+    await client.getBySubjectAndId("pdays-value", registered.id!, "serialized"),
+  );
   const theirs = new ProtobufSerializer(client, SerdeType.VALUE, {
     useLatestVersion: true,
     registry: createMutableRegistry(file),
