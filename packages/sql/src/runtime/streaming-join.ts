@@ -100,14 +100,29 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
 
   /** Flink's StreamingJoinOperator.processElement, for a row of the left (`isLeft`) or right side. */
   private process(input: Row, isLeft: boolean): void {
+    const myRows = isLeft ? this.leftRows : this.rightRows;
+    const otherRows = isLeft ? this.rightRows : this.leftRows;
+    if (myRows !== undefined && otherRows !== undefined && !(ROW_KIND in input)) {
+      // Both sides append-only and inner (see open()), an insert: its pairs with the other
+      // side's rows, then the row is kept; nothing else can apply (no multiplicities, no
+      // padding). Rows an earlier version kept in the map are joined by the general path.
+      const other = isLeft ? this.rightState : this.leftState;
+      if (other.isEmpty()) {
+        const { matches, combine } = this.spec;
+        for (const o of otherRows.get()) {
+          if (isLeft ? matches(input, o) : matches(o, input))
+            this.output.collect(isLeft ? combine(input, o) : combine(o, input), this.timestamp);
+        }
+        myRows.add(input);
+        return;
+      }
+    }
     const kind = rowKind(input);
     // Stored and joined without its kind: a row that carries one is copied without it (rows
     // are never changed once sent, so an insert is kept as it came).
     const row: Row = ROW_KIND in input ? withKind({ ...input }, "+I") : input;
     const mine = isLeft ? this.leftState : this.rightState;
     const other = isLeft ? this.rightState : this.leftState;
-    const myRows = isLeft ? this.leftRows : this.rightRows;
-    const otherRows = isLeft ? this.rightRows : this.leftRows;
     const inputOuter = isLeft ? this.leftOuter : this.rightOuter;
     const otherOuter = isLeft ? this.rightOuter : this.leftOuter;
     const pair = (o: Row): [Row | null, Row | null] => (isLeft ? [row, o] : [o, row]);

@@ -48,27 +48,35 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
   processElement(input: Row, _ctx: unknown, out: Out): void {
     const { compare, start, end, updatingInput } = this.spec;
     const rows = this.state.value() ?? [];
-    const before = rows.slice(start - 1, end);
-    const row: Row = { ...input };
-    delete row[ROW_KIND];
     if (isAccumulate(rowKind(input))) {
       // After the last row that does not rank below it: equal sort keys keep arrival order.
+      // (The ORDER BY columns never include the row kind: the input row is compared as it is.)
       let lo = 0;
       let hi = rows.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (compare(rows[mid] as Row, row) <= 0) lo = mid + 1;
+        if (compare(rows[mid] as Row, input) <= 0) lo = mid + 1;
         else hi = mid;
       }
-      if (lo >= end && !updatingInput) return; // below the top: can never rank
+      // Below the top of an insert-only input: it can never rank, and is neither kept nor copied.
+      if (lo >= end && !updatingInput) return;
+      const before = rows.slice(start - 1, end);
+      // Kept without its kind; an insert row is kept as it came (rows are never changed once
+      // sent, and every row this function sends is a copy).
+      const row: Row = ROW_KIND in input ? withoutKind(input) : input;
       rows.splice(lo, 0, row);
       if (!updatingInput && rows.length > end) rows.length = end;
-    } else {
-      const text = JSON.stringify(row);
-      const at = rows.findIndex((r) => compare(r, row) === 0 && JSON.stringify(r) === text);
-      if (at < 0) return; // a retraction of a row never kept (or already below the top)
-      rows.splice(at, 1);
+      const after = rows.slice(start - 1, end);
+      this.state.update(rows);
+      this.emitChanges(before, after, out);
+      return;
     }
+    const before = rows.slice(start - 1, end);
+    const row = withoutKind(input);
+    const text = JSON.stringify(row);
+    const at = rows.findIndex((r) => compare(r, row) === 0 && JSON.stringify(r) === text);
+    if (at < 0) return; // a retraction of a row never kept (or already below the top)
+    rows.splice(at, 1);
     const after = rows.slice(start - 1, end);
     if (rows.length === 0) this.state.clear();
     else this.state.update(rows);
@@ -78,10 +86,9 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
   private emitChanges(before: readonly Row[], after: readonly Row[], out: Out): void {
     const { rankColumn, start } = this.spec;
     if (rankColumn === undefined) {
-      const kept = new Set(after);
-      const had = new Set(before);
-      for (const r of before) if (!kept.has(r)) out.collect(withKind({ ...r }, "-D"));
-      for (const r of after) if (!had.has(r)) out.collect({ ...r });
+      // The ranks kept are few (N): a scan beats building sets.
+      for (const r of before) if (!after.includes(r)) out.collect(withKind({ ...r }, "-D"));
+      for (const r of after) if (!before.includes(r)) out.collect({ ...r });
       return;
     }
     const ranked = (r: Row, i: number, kind: RowKind) => withKind({ ...r, [rankColumn]: start + i }, kind);
@@ -97,4 +104,11 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
       else if (now !== undefined) out.collect(ranked(now, i, "+I"));
     }
   }
+}
+
+/** A copy of `row` without its kind. */
+function withoutKind(row: Row): Row {
+  const copy: Row = { ...row };
+  delete copy[ROW_KIND];
+  return copy;
 }
