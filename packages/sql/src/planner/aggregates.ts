@@ -409,6 +409,75 @@ export function updateAll(
   return out;
 }
 
+/**
+ * The function adding one input row to the accumulator of built-in aggregate `a` (what
+ * {@link inputOf} then {@link updateAcc} with sign 1 do), specialised once per call at planning
+ * time for the common shapes: COUNT(*) and MIN/MAX over an insert-only input, without FILTER,
+ * skip the generic checks per row. Undefined for a user aggregate (those go through
+ * {@link updateAll}, which keeps their accumulators intact when they throw).
+ */
+export function accumulator(a: AggregateCall): ((acc: AggAcc, row: Row) => AggAcc) | undefined {
+  if (a.user !== undefined) return undefined;
+  if (a.filter === undefined && !a.call.distinct) {
+    if (a.call.name === "COUNT" && a.arg === undefined) return (acc) => (acc as number) + 1;
+    const arg = a.arg;
+    if (keepsBest(a) && arg !== undefined) {
+      const ev = arg.eval;
+      const max = a.call.name === "MAX";
+      return (acc, row) => {
+        const v = ev(row);
+        if (v === null) return acc;
+        // State written by the multiset accumulator (see bestAcc) takes the generic path.
+        if (!Array.isArray(acc)) return updateAcc(a, acc, v, 1);
+        if (
+          acc.length === 0 ||
+          (max ? (v as number) > (acc[0] as number) : (v as number) < (acc[0] as number))
+        )
+          acc[0] = v;
+        return acc;
+      };
+    }
+  }
+  return (acc, row) => {
+    const v = inputOf(a, row);
+    return v === undefined ? acc : updateAcc(a, acc, v, 1);
+  };
+}
+
+/**
+ * Adds one input row to accumulators `accs` (in place) of built-in `aggregates`, through the
+ * functions of {@link accumulator}: no per-row arrays. Undefined where that could leave the
+ * accumulators half updated: with a user aggregate, or with more than one aggregate whose input
+ * may throw (an argument other than a column, or a FILTER); the one that may throw goes first,
+ * so a row that fails changes nothing, as {@link updateAll} guarantees.
+ */
+export function rowAccumulator(
+  aggregates: readonly AggregateCall[],
+): ((accs: AggAcc[], row: Row) => void) | undefined {
+  if (aggregates.some((a) => a.user !== undefined)) return undefined;
+  const mayThrow = (a: AggregateCall) =>
+    a.filter !== undefined || (a.arg !== undefined && a.call.args[0]?.kind !== "column");
+  if (aggregates.filter(mayThrow).length > 1) return undefined;
+  const order = aggregates
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => Number(mayThrow(y.a)) - Number(mayThrow(x.a)));
+  const adders = order.map(({ a }) => accumulator(a) as (acc: AggAcc, row: Row) => AggAcc);
+  const at = order.map(({ i }) => i);
+  if (adders.length === 1) {
+    const add = adders[0] as (acc: AggAcc, row: Row) => AggAcc;
+    const i = at[0] as number;
+    return (accs, row) => {
+      accs[i] = add(accs[i], row);
+    };
+  }
+  return (accs, row) => {
+    for (let k = 0; k < adders.length; k++) {
+      const i = at[k] as number;
+      accs[i] = (adders[k] as (acc: AggAcc, row: Row) => AggAcc)(accs[i], row);
+    }
+  };
+}
+
 /** Merges accumulator `b` into `a` (session windows merging); returns the result. */
 export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
   if (a.user !== undefined) {

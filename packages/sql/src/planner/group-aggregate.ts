@@ -22,6 +22,7 @@ import {
   itemName,
   requireUserMethods,
   resultOf,
+  rowAccumulator,
   updateAll,
 } from "./aggregates.js";
 import { isAccumulate, isInsertOnly, retractMode, rowKind, withKind } from "./changelog.js";
@@ -129,10 +130,10 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
     items.map((it) => it.name),
     items.map((it) => it.eval),
   );
-  const fn = new GroupAggFunction(aggregates, keyEvals, (o) =>
-    having !== undefined && having(o) !== true ? undefined : build(o),
-  );
+  const output = (o: Out): Row | undefined =>
+    having !== undefined && having(o) !== true ? undefined : build(o);
   const keyOf = jsonKey(keyEvals);
+  const fn = new GroupAggFunction(aggregates, keyEvals, output);
   const result = stream
     .keyBy(keyOf)
     .process(fn)
@@ -151,6 +152,8 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
 class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private state!: ValueState<GroupState>;
   private readonly userAggregates: boolean;
+  /** Adds an accumulated row where that is safe without the inputs array (see rowAccumulator). */
+  private readonly addRow: ((accs: AggAcc[], row: Row) => void) | undefined;
 
   constructor(
     private readonly aggregates: readonly AggregateCall[],
@@ -159,6 +162,7 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     private readonly output: (o: Out) => Row | undefined,
   ) {
     this.userAggregates = aggregates.some((a) => a.user !== undefined);
+    this.addRow = rowAccumulator(aggregates);
   }
 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
@@ -176,21 +180,26 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     }
     const before = first ? undefined : this.values(st);
     const sign = add ? 1 : -1;
-    // Every input is evaluated, then user accumulators updated into a copy, before anything
-    // changes (built-in updates, last, do not throw): a function that throws (the row goes to
-    // the error policy) leaves the group as it was.
-    const inputs = this.aggregates.map((a) => inputOf(a, row));
-    st.aggs = updateAll(this.aggregates, this.userAggregates, st.aggs, inputs, sign);
+    if (add && this.addRow !== undefined) this.addRow(st.aggs, row);
+    else {
+      // Every input is evaluated, then user accumulators updated into a copy, before anything
+      // changes (built-in updates, last, do not throw): a function that throws (the row goes to
+      // the error policy) leaves the group as it was.
+      const inputs = this.aggregates.map((a) => inputOf(a, row));
+      st.aggs = updateAll(this.aggregates, this.userAggregates, st.aggs, inputs, sign);
+    }
     st.rows += sign;
-    const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
+    // The group's previous row is built only when it is sent (from the values before the change).
     if (st.rows <= 0) {
       this.state.clear();
+      const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
       if (prevRow !== undefined) out.collect(withKind(prevRow, "-D"));
       return;
     }
     this.state.update(st);
     const after = this.values(st);
     if (before !== undefined && sameValues(before, after)) return;
+    const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
     const nextRow = this.output({ keys: st.keys, values: after });
     if (prevRow !== undefined && nextRow !== undefined) {
       out.collect(withKind(prevRow, "-U"));

@@ -34,6 +34,7 @@ import {
   mergeAcc,
   requireUserMethods,
   resultOf,
+  rowAccumulator,
   updateAll,
 } from "./aggregates.js";
 import { describeMode, INSERT_ONLY, isInsertOnly } from "./changelog.js";
@@ -218,10 +219,17 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
         keys.map((k) => k.compiled),
       )
     : keys.map((k) => k.compiled.eval);
+  // Where it is safe (see rowAccumulator), each row goes straight into the accumulators through
+  // functions specialised per call, without per-row arrays.
+  const addRow = rowAccumulator(aggregates);
   const agg: AggregateFunction<Row, Accumulator, Aggregated> = {
     createAccumulator: () => ({ keys: null, aggs: aggregates.map(createAcc) }),
     add(row, acc) {
       if (acc.keys === null) acc.keys = keyEvals.map((k) => k(row));
+      if (addRow !== undefined) {
+        addRow(acc.aggs, row);
+        return acc;
+      }
       // Inputs first, then the accumulators: a function that throws leaves the window as it was.
       acc.aggs = updateAll(
         aggregates,
