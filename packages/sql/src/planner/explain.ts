@@ -223,7 +223,7 @@ function stateOf(name: string, ttlMs: number): string {
     return "left rows until the watermark passes their time, and the versions of the right side they may need";
   if (name.startsWith("OverAggregate"))
     return "rows per partition until the watermark passes them, and the frame's accumulators";
-  if (name.startsWith("Window("))
+  if (name.startsWith("Window(") || name.startsWith("WindowAggregate("))
     return "an accumulator per key and window until the watermark passes its end";
   if (name.startsWith("Distinct") || name.startsWith("GroupAggregate"))
     return "the distinct rows and their counts";

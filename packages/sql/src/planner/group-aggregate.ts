@@ -25,7 +25,7 @@ import {
   rowAccumulator,
   updateAll,
 } from "./aggregates.js";
-import { isAccumulate, isInsertOnly, retractMode, rowKind, withKind } from "./changelog.js";
+import { INSERT_ONLY, isAccumulate, isInsertOnly, retractMode, rowKind, withKind } from "./changelog.js";
 import { type Compiled, compileExpression } from "./compile-expression.js";
 import {
   compileGrouping,
@@ -36,7 +36,7 @@ import {
 } from "./grouping-sets.js";
 import { jsonKey } from "./keys.js";
 import { invalid } from "./problems.js";
-import { type Column, type Relation, rowScope } from "./relation.js";
+import { type Column, findColumn, type Relation, rowScope } from "./relation.js";
 import { projector } from "./row-builders.js";
 import type { Row } from "./values.js";
 
@@ -133,6 +133,46 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
   const output = (o: Out): Row | undefined =>
     having !== undefined && having(o) !== true ? undefined : build(o);
   const keyOf = jsonKey(keyEvals);
+  const attached = expanded ? undefined : attachedWindow(input, keys);
+  if (attached !== undefined) {
+    // Flink's window aggregation with windows attached to the input's columns
+    // (WindowAttachedWindowingStrategy): the input is the insert-only result of a window TVF or
+    // window aggregation, and the GROUP BY holds its window_start and window_end: one row per
+    // group and window once the watermark passes the window's end, insert-only.
+    const windowName = `${input.window?.spec ?? ""}, win_start=[${attached.startColumn}], win_end=[${attached.endColumn}]`;
+    const name = `WindowAggregate(groupBy=[${keys.map((k) => printExpr(k.expr)).join(", ")}], window=[${windowName}], select=[${select.items
+      .map((it) => printExpr(it.expr) + (it.alias === undefined ? "" : ` AS ${it.alias}`))
+      .join(", ")}])`;
+    const endAt = attached.end;
+    const stream2 = stream
+      .keyBy(keyOf)
+      .process(
+        new WindowAttachedAggFunction(
+          aggregates,
+          keyEvals,
+          (row) => keyEvals[endAt]?.(row) as number,
+          output,
+        ),
+      )
+      .name(name)
+      .stateSchema({
+        ...aggregateStateSchema("WindowAttachedAggregate", keys, 1, aggregates),
+        window: input.window?.spec ?? "",
+      });
+    const columnOf = (k: number) =>
+      items.find((it) => printExpr(it.expr) === printExpr(keys[k]?.expr as Expr))?.name;
+    const start = columnOf(attached.start);
+    const end = columnOf(attached.end);
+    return {
+      stream: stream2,
+      columns: items.map((i) => ({ name: i.name, type: i.type })),
+      window:
+        start !== undefined && end !== undefined && input.window !== undefined
+          ? { start, end, spec: input.window.spec }
+          : undefined,
+      changelog: INSERT_ONLY,
+    };
+  }
   const fn = new GroupAggFunction(aggregates, keyEvals, output);
   const result = stream
     .keyBy(keyOf)
@@ -231,4 +271,81 @@ function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
 /** What JSON makes of a value: undefined, NaN and the infinities become null. */
 function asJson(v: unknown): unknown {
   return v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? null : v;
+}
+
+/**
+ * Where the GROUP BY keys hold the window columns of `input` (the result of a window TVF or a
+ * window aggregation selecting window_start and window_end, insert-only): the indexes of the
+ * keys that are its window start and end, and their column names; undefined otherwise.
+ */
+function attachedWindow(
+  input: Relation,
+  keys: readonly { readonly expr: Expr }[],
+): { start: number; end: number; startColumn: string; endColumn: string } | undefined {
+  const w = input.window;
+  if (w === undefined || !isInsertOnly(input.changelog)) return undefined;
+  const named = keys.map((k) =>
+    k.expr.kind === "column" ? findColumn(input, k.expr.name)?.name : undefined,
+  );
+  const start = named.indexOf(w.start);
+  const end = named.indexOf(w.end);
+  if (start < 0 || end < 0) return undefined;
+  return { start, end, startColumn: w.start, endColumn: w.end };
+}
+
+/**
+ * Flink's window aggregation over windows attached to the input's columns: keyed by the GROUP BY
+ * keys, the window columns among them, so a key holds one window. Its rows are accumulated until
+ * the watermark passes the window's end (`windowEnd - 1`), then its row is emitted once (HAVING
+ * applied) and the state dropped. A row whose window has fired already is late and dropped, as
+ * Flink's window operators drop it.
+ */
+class WindowAttachedAggFunction implements KeyedProcessFunction<string, Row, Row> {
+  private state!: ValueState<GroupState>;
+  private readonly userAggregates: boolean;
+  private readonly addRow: ((accs: AggAcc[], row: Row) => void) | undefined;
+
+  constructor(
+    private readonly aggregates: readonly AggregateCall[],
+    private readonly keyEvals: readonly ((row: Row) => unknown)[],
+    private readonly windowEnd: (row: Row) => number,
+    private readonly output: (o: Out) => Row | undefined,
+  ) {
+    this.userAggregates = aggregates.some((a) => a.user !== undefined);
+    this.addRow = rowAccumulator(aggregates);
+  }
+
+  open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
+    this.state = ctx.getState(valueState<GroupState>("window-attached-aggregate"));
+  }
+
+  processElement(
+    row: Row,
+    ctx: Parameters<KeyedProcessFunction<string, Row, Row>["processElement"]>[1],
+  ): void {
+    const fireAt = this.windowEnd(row) - 1;
+    const timers = ctx.timerService();
+    if (fireAt <= timers.currentWatermark()) return; // its window has fired: late
+    let st = this.state.value();
+    if (st === undefined) {
+      st = { keys: this.keyEvals.map((k) => k(row)), rows: 0, aggs: this.aggregates.map(createAcc) };
+      timers.registerEventTimeTimer(fireAt);
+    }
+    if (this.addRow !== undefined) this.addRow(st.aggs, row);
+    else {
+      const inputs = this.aggregates.map((a) => inputOf(a, row));
+      st.aggs = updateAll(this.aggregates, this.userAggregates, st.aggs, inputs, 1);
+    }
+    st.rows += 1;
+    this.state.update(st);
+  }
+
+  onTimer(_ts: number, _ctx: unknown, out: { collect(r: Row): void }): void {
+    const st = this.state.value();
+    this.state.clear();
+    if (st === undefined) return;
+    const values = this.aggregates.map((a, i) => resultOf(a, st.aggs[i] as AggAcc));
+    const row = this.output({ keys: st.keys, values });
+    if (row !== undefined) out.collect(row);
+  }
 }

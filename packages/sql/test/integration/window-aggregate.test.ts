@@ -53,6 +53,49 @@ test("window-agg.md: tumbling window SUM gives Flink's documented rows", async (
   ]);
 });
 
+test("GROUP BY the window columns of a window aggregation is a window aggregation, and a join on them a window join (q5's shape)", async () => {
+  const tEnv = await bidEnvironment();
+  // Per window, the suppliers with the most bids: 08:00-08:10 has supplier1 2, supplier2 1;
+  // 08:10-08:20 supplier2 2, supplier1 1. As Flink plans it (WindowAttachedWindowingStrategy),
+  // the outer GROUP BY of the window columns is a window aggregation, insert-only, and the join
+  // on both window columns a window join: each row comes out once, with no -U/+U.
+  const counts = `SELECT supplier_id, COUNT(*) AS n, window_start AS ws, window_end AS we
+      FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' MINUTES))
+      GROUP BY supplier_id, window_start, window_end`;
+  const query = `SELECT S.supplier_id, S.n, CAST(S.ws AS STRING) AS ws
+    FROM (${counts}) AS S
+    JOIN (SELECT MAX(C.n) AS maxn, C.ws, C.we FROM (${counts}) AS C GROUP BY C.ws, C.we) AS M
+    ON S.ws = M.ws AND S.we = M.we AND S.n >= M.maxn`;
+  const plan = (await (await tEnv.executeSql(`EXPLAIN ${query}`)).collect())[0]?.result as string;
+  assert.match(plan, /WindowJoin\(INNER, TUMBLE\(size 600000/);
+  assert.match(
+    plan,
+    /WindowAggregate\(groupBy=\[C\.ws, C\.we\], window=\[TUMBLE\(size 600000, slide 600000, offset 0 ms\), win_start=\[ws\], win_end=\[we\]\]/,
+  );
+  assert.match(plan, /the query emits \[I\]/);
+  assert.deepEqual(sortRows(await (await tEnv.executeSql(query)).collect()), [
+    { supplier_id: "supplier1", n: 2, ws: "2020-04-15 08:00:00.000" },
+    { supplier_id: "supplier2", n: 2, ws: "2020-04-15 08:10:00.000" },
+  ]);
+});
+
+test("a window aggregation over a window aggregation's columns applies HAVING once per window", async () => {
+  const tEnv = await bidEnvironment();
+  const rows = await (
+    await tEnv.executeSql(`
+    SELECT CAST(ws AS STRING) AS ws, SUM(total) AS total, COUNT(*) AS suppliers
+      FROM (SELECT supplier_id, SUM(price) AS total, window_start AS ws, window_end AS we
+        FROM TABLE(HOP(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES, INTERVAL '10' MINUTES))
+        GROUP BY supplier_id, window_start, window_end)
+      GROUP BY ws, we HAVING SUM(total) > 10`)
+  ).collect();
+  // The hopping windows' sums are 11, 15, 10 and 6 (the test above): two pass HAVING.
+  assert.deepEqual(sortRows(rows), [
+    { ws: "2020-04-15 08:00:00.000", total: 11, suppliers: 2 },
+    { ws: "2020-04-15 08:05:00.000", total: 15, suppliers: 2 },
+  ]);
+});
+
 test("window-agg.md: hopping window SUM gives Flink's documented rows", async () => {
   const tEnv = await bidEnvironment();
   const rows = await (
