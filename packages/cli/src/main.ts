@@ -5,15 +5,8 @@
 import { readFileSync } from "node:fs";
 import { FleuveError, isFleuveError } from "@fleuve/core";
 import { parseArgs, usageError } from "./args.js";
-import { CONNECTORS_USAGE, connectorsCommand } from "./connectors-command.js";
-import { JOBS_USAGE, jobsCommand, SAVEPOINT_USAGE, savepointCommand } from "./control-commands.js";
-import { DEMO_USAGE, demoCommand } from "./demo/command.js";
-import { KAFKA_USAGE, kafkaCommand } from "./kafka-command.js";
-import { LOG_USAGE, logCommand } from "./log-command.js";
 import { exitWhenFlushed } from "./process-streams.js";
-import { REGISTRY_USAGE, registryCommand } from "./registry-command.js";
-import { type Io, RUN_USAGE, runCommand } from "./run-command.js";
-import { SQL_USAGE, sqlCommand } from "./sql-command.js";
+import type { Io } from "./run-command.js";
 
 /** Usage of the whole command. */
 export const USAGE = `Usage: fleuve <command> [options]
@@ -34,19 +27,48 @@ Options:
   -h, --help       show this help (or 'fleuve <command> --help')
   -v, --version    print the version`;
 
-const COMMAND_USAGE: Record<string, string> = {
-  run: RUN_USAGE,
-  demo: DEMO_USAGE,
-  savepoint: SAVEPOINT_USAGE,
-  jobs: JOBS_USAGE,
-  topics: LOG_USAGE,
-  produce: LOG_USAGE,
-  consume: LOG_USAGE,
-  kafka: KAFKA_USAGE,
-  connectors: CONNECTORS_USAGE,
-  registry: REGISTRY_USAGE,
-  sql: SQL_USAGE,
-};
+/**
+ * Each command's module, loaded when the command runs: the packages behind them (Kafka's client,
+ * the SQL parser, the registry) cost seconds of CPU to load, which `fleuve --version` or a job on
+ * the embedded log should not pay.
+ */
+const COMMANDS = {
+  run: () => import("./run-command.js").then((m) => ({ usage: m.RUN_USAGE, command: m.runCommand })),
+  demo: () => import("./demo/command.js").then((m) => ({ usage: m.DEMO_USAGE, command: m.demoCommand })),
+  savepoint: () =>
+    import("./control-commands.js").then((m) => ({ usage: m.SAVEPOINT_USAGE, command: m.savepointCommand })),
+  jobs: () => import("./control-commands.js").then((m) => ({ usage: m.JOBS_USAGE, command: m.jobsCommand })),
+  kafka: () => import("./kafka-command.js").then((m) => ({ usage: m.KAFKA_USAGE, command: m.kafkaCommand })),
+  connectors: () =>
+    import("./connectors-command.js").then((m) => ({
+      usage: m.CONNECTORS_USAGE,
+      command: m.connectorsCommand,
+    })),
+  registry: () =>
+    import("./registry-command.js").then((m) => ({ usage: m.REGISTRY_USAGE, command: m.registryCommand })),
+  sql: () => import("./sql-command.js").then((m) => ({ usage: m.SQL_USAGE, command: m.sqlCommand })),
+  // The embedded log's commands take the command word itself as their first argument.
+  topics: () => logCommandModule("topics"),
+  produce: () => logCommandModule("produce"),
+  consume: () => logCommandModule("consume"),
+} satisfies Record<string, () => Promise<LoadedCommand>>;
+
+/** A command's usage text and its function. */
+interface LoadedCommand {
+  usage: string;
+  command: (args: readonly string[], io: Io) => Promise<number | undefined>;
+}
+
+function logCommandModule(word: string): Promise<LoadedCommand> {
+  return import("./log-command.js").then((m) => ({
+    usage: m.LOG_USAGE,
+    command: (args, io) => m.logCommand([word, ...args], io),
+  }));
+}
+
+function isCommand(name: string): name is keyof typeof COMMANDS {
+  return Object.hasOwn(COMMANDS, name);
+}
 
 /** The version of this package. */
 export function version(): string {
@@ -77,31 +99,13 @@ export async function main(
       case "--version":
         io.stdout.write(`fleuve ${version()}\n`);
         return 0;
-      case "run": {
-        installScriptErrorHandlers(io);
-        const code = await runCommand(rest, io);
-        return code;
-      }
-      case "demo":
-        return await demoCommand(rest, io);
-      case "savepoint":
-        return await savepointCommand(rest, io);
-      case "jobs":
-        return await jobsCommand(rest, io);
-      case "topics":
-      case "produce":
-      case "consume":
-        return await logCommand([command, ...rest], io);
-      case "kafka":
-        return await kafkaCommand(rest, io);
-      case "connectors":
-        return await connectorsCommand(rest, io);
-      case "registry":
-        return await registryCommand(rest, io);
-      case "sql":
-        installScriptErrorHandlers(io);
-        return await sqlCommand(rest, io);
-      default:
+      default: {
+        if (isCommand(command)) {
+          const loaded = await COMMANDS[command]();
+          // A job script or SQL file may fail outside the awaited run: report that too.
+          if (command === "run" || command === "sql") installScriptErrorHandlers(io);
+          return await loaded.command(rest, io);
+        }
         if (command.startsWith("-")) {
           // An option before any command: parse it to report it the same way as elsewhere.
           parseArgs([command], { help: "flag", version: "flag" }, "");
@@ -109,17 +113,27 @@ export async function main(
         throw usageError(
           `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume, kafka, connectors, registry, sql)`,
         );
+      }
     }
   } catch (e) {
-    return reportError(e, io);
+    return reportError(e, io, await usageOf(e));
   }
 }
 
-/** Prints an error as `error CODE: message` (plus usage for usage errors); returns the exit code. */
-export function reportError(e: unknown, io: Io): number {
+/** The usage of the command a usage error names (undefined: the whole command's usage). */
+async function usageOf(e: unknown): Promise<string | undefined> {
+  if (!isFleuveError(e, "FLEUVE_CLI_USAGE")) return undefined;
+  const command = e.details.command;
+  return typeof command === "string" && isCommand(command) ? (await COMMANDS[command]()).usage : undefined;
+}
+
+/**
+ * Prints an error as `error CODE: message` (plus `usage`, or the whole command's usage, for usage
+ * errors); returns the exit code.
+ */
+export function reportError(e: unknown, io: Io, usage?: string): number {
   if (isFleuveError(e, "FLEUVE_CLI_USAGE")) {
-    const cmd = e.details.command as string | undefined;
-    io.stderr.write(`error FLEUVE_CLI_USAGE: ${e.message}\n\n${(cmd && COMMAND_USAGE[cmd]) || USAGE}\n`);
+    io.stderr.write(`error FLEUVE_CLI_USAGE: ${e.message}\n\n${usage ?? USAGE}\n`);
     return 2;
   }
   if (e instanceof FleuveError) {
