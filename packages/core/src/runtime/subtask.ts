@@ -137,6 +137,9 @@ export class Subtask {
 
   /** True when the subtask can do work now without overfilling an output channel. */
   canStep(): boolean {
+    // A source waiting for data still lets a gated operator chained to it release what it holds
+    // (an asynchronous lookup's results): asking the gate is what releases it.
+    if (this.state === "waiting" && this.gates.length > 0) this.gated();
     if (this.state !== "running") return false;
     const ws = this.writers;
     for (let i = 0; i < ws.length; i++)
@@ -173,9 +176,17 @@ export class Subtask {
     return false;
   }
 
-  /** For a waiting source, or a subtask held back by a gate: resolves when it may go on. */
+  /**
+   * For a waiting source, or a subtask held back by a gate: resolves when it may go on (a waiting
+   * source's subtask also when a gate clears, so that the gated operator emits what it held).
+   */
   get waitingOn(): Promise<void> | undefined {
-    return this.state === "waiting" ? this.availablePromise : this.gatedOn;
+    if (this.state !== "waiting") return this.gatedOn;
+    const available = this.availablePromise;
+    const gate = this.gatedOn;
+    return gate === undefined || available === undefined
+      ? (available ?? gate)
+      : Promise.race([available, gate]);
   }
 
   /** Does up to `budget` records of work. Returns the number of records handled. */

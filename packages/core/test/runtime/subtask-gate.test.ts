@@ -152,3 +152,45 @@ async function waitUntil(condition: () => boolean, what: string): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+test("a gated operator chained to a source that waits for data emits its held records without new input", async () => {
+  // The source emits 1, 2, 3, then has nothing (for as long as the test wants): the gate's
+  // asynchronous step must still release the records, not wait for the source's next record.
+  let sent = false;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  let ended = false;
+  void finished.then(() => {
+    ended = true;
+  });
+  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+  const doubled: number[] = [];
+  env
+    .fromSource<number>({
+      bounded: true,
+      createReader: () => ({
+        poll: (out: SourceOutput<number>) => {
+          if (!sent) {
+            for (const v of [1, 2, 3]) out.collect(v, 0);
+            sent = true;
+          }
+          return ended ? "end" : "nothing-yet";
+        },
+        available: () => finished,
+      }),
+    } as never)
+    .transform("AsyncDoubler", () => new AsyncDoubler())
+    .forEach((v) => {
+      doubled.push(v);
+    });
+  const client = env.executeAsync("gate-waiting-source");
+  try {
+    await waitUntil(() => doubled.length === 3, "the held records while the source waits");
+    assert.deepEqual(doubled, [2, 4, 6]);
+  } finally {
+    finish();
+    await client.result;
+  }
+});
