@@ -18,8 +18,8 @@ import type { Io } from "./run-command.js";
 /** Usage of `fleuve connectors`. */
 export const CONNECTORS_USAGE = `Usage: fleuve connectors [name]
 
-Lists the connectors (log, kafka, their upsert-log and upsert-kafka, file, print, blackhole,
-datagen), or one of them, with the options their source and sink
+Lists the connectors (log, kafka, their upsert-log and upsert-kafka, file, filesystem, print,
+blackhole, datagen), or one of them, with the options their source and sink
 take from plain values (strings are converted: "true", "42").`;
 
 /** Every connector of the packages the CLI ships. */

@@ -31,6 +31,6 @@ test("fleuve connectors <name> shows one; an unknown name lists the known ones",
   assert.equal(none.code, 1);
   assert.match(
     none.stderr,
-    /^error FLEUVE_CONFIG_INVALID: no connector 'nope'; known: blackhole, datagen, file, kafka, log, print, upsert-kafka, upsert-log/,
+    /^error FLEUVE_CONFIG_INVALID: no connector 'nope'; known: blackhole, datagen, file, filesystem, kafka, log, print, upsert-kafka, upsert-log/,
   );
 });

@@ -92,6 +92,18 @@ export {
   upsertRecordEncoding,
 } from "./connector/descriptor.js";
 export {
+  type FileTable,
+  type FileTableOptions,
+  type FileTableRecord,
+  fileTable,
+} from "./connector/file-table.js";
+export {
+  FILESYSTEM_SOURCE_OPTIONS,
+  type FilesystemOptions,
+  filesystemConnector,
+  filesystemTable,
+} from "./connector/filesystem-connector.js";
+export {
   type Deserializer,
   deserializer,
   type PartitionedRecord,

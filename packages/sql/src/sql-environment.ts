@@ -52,8 +52,8 @@ export type { Row } from "./planner/values.js";
 export interface SqlOptions {
   /**
    * The connectors `WITH ('connector' = ...)` may name: a registry (`connectorsOf(...)`) or the
-   * descriptors themselves (e.g. `@fleuve/log`'s `connectors`). Core's (`file`, `print`,
-   * `blackhole`, `datagen`) are always added, unless one given has the same name.
+   * descriptors themselves (e.g. `@fleuve/log`'s `connectors`). Core's (`file`, `filesystem`,
+   * `print`, `blackhole`, `datagen`) are always added, unless one given has the same name.
    */
   readonly connectors?: ConnectorRegistry | readonly ConnectorDescriptor[];
   /**
@@ -165,7 +165,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       : Array.isArray(given)
         ? (given as ConnectorDescriptor[])
         : (given as ConnectorRegistry).list();
-  // Core's connectors (file, print, blackhole, datagen) are always there, as Flink's built-in ones.
+  // Core's connectors (file, filesystem, print, blackhole, datagen) are always there, as Flink's built-in ones.
   const connectors: ConnectorRegistry = connectorsOf(
     listed,
     builtinConnectors.filter((b) => !listed.some((d) => d.name === b.name)),

@@ -1,6 +1,7 @@
 /**
  * The file sink as a connector descriptor ("file"), for the CLI, a SQL `WITH ('connector' =
- * 'file', 'path' = ...)` clause or a dashboard. Sink only: Fleuve has no file source yet.
+ * 'file', 'path' = ...)` clause or a dashboard. Sink only: files are read by the `filesystem`
+ * connector (connector/filesystem-connector.ts, Flink's), which skips the `.inprogress` files.
  */
 import { defineConnector } from "../connector/descriptor.js";
 import { fileSink } from "./file-sink.js";

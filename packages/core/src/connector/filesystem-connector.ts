@@ -1,0 +1,176 @@
+/**
+ * Flink's `filesystem` connector as a descriptor, source side: the rows of a SQL table read once
+ * from a file or a directory of files, in Flink's `csv` or `json` format (see file-table.ts for
+ * the formats and their options). The source is bounded: it ends when every file is read. Files
+ * are the splits: file i goes to subtask i % parallelism, which reads it from its first record to
+ * its last (a checkpoint keeps the file and the record reached, so a restored job goes on from
+ * there). A record that does not parse goes to the job's error policy (fail, or the dead letters
+ * with its text, file and line), unless the format's `ignore-parse-errors` option is set.
+ *
+ * The same options make a lookup table of SQL's lookup joins (`@fleuve/sql` loads the files into
+ * memory when the join starts, as Flink's legacy CsvTableSource does for Nexmark q13).
+ */
+
+import { statSync } from "node:fs";
+import { FleuveError } from "../errors.js";
+import {
+  type ConnectorContext,
+  type ConnectorRecord,
+  defineConnector,
+  type OptionSpecs,
+  type ParsedOptions,
+} from "./descriptor.js";
+import { type FileTable, type FileTableRecord, fileTable } from "./file-table.js";
+import type { Source, SourceReader } from "./source.js";
+
+/** The options of a `filesystem` table (Flink's names, defaults and meanings). */
+export const FILESYSTEM_SOURCE_OPTIONS = {
+  path: {
+    type: "string",
+    required: true,
+    doc: "A file, or a directory whose files are read (recursively, hidden '.'/'_' names skipped); a file:// URI is a local path.",
+  },
+  format: {
+    type: "enum",
+    values: ["csv", "json"],
+    required: true,
+    doc: "How the files hold rows: csv (fields in column order) or json (one JSON object per line).",
+  },
+  "csv.field-delimiter": {
+    type: "string",
+    default: ",",
+    doc: "csv: the field delimiter, one character ('\\t' for a tab).",
+  },
+  "csv.quote-character": {
+    type: "string",
+    doc: 'csv: the character that encloses a field (default ").',
+  },
+  "csv.disable-quote-character": {
+    type: "boolean",
+    default: false,
+    doc: "csv: no quoting at all (then csv.quote-character cannot be set).",
+  },
+  "csv.allow-comments": {
+    type: "boolean",
+    default: false,
+    doc: "csv: skip lines that start with '#'.",
+  },
+  "csv.ignore-parse-errors": {
+    type: "boolean",
+    default: false,
+    doc: "csv: a field that does not parse is NULL and a record that does not parse is skipped, instead of failing.",
+  },
+  "csv.escape-character": {
+    type: "string",
+    doc: "csv: the character that escapes the next one (none by default).",
+  },
+  "csv.null-literal": {
+    type: "string",
+    doc: "csv: the text that stands for NULL (none by default: an empty string field is '').",
+  },
+  "json.ignore-parse-errors": {
+    type: "boolean",
+    default: false,
+    doc: "json: a field that does not parse is NULL and a line that is not a JSON object is skipped, instead of failing.",
+  },
+  "json.fail-on-missing-field": {
+    type: "boolean",
+    default: false,
+    doc: "json: a missing member is a parse error (by default the column is NULL).",
+  },
+} as const satisfies OptionSpecs;
+
+/** The parsed options of a `filesystem` table. */
+export type FilesystemOptions = ParsedOptions<typeof FILESYSTEM_SOURCE_OPTIONS>;
+
+/**
+ * The file table of `filesystem` options and a SQL table's columns (for a reader of its own, e.g.
+ * SQL's lookup joins, which load every row into memory). Throws FLEUVE_CONFIG_INVALID naming the
+ * option or column at fault.
+ */
+export function filesystemTable(options: FilesystemOptions, context: ConnectorContext): FileTable {
+  const schema = context.schema;
+  if (schema === undefined || schema.length === 0) {
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      "connector 'filesystem' source: it reads the columns of a table; declare them in a SQL CREATE TABLE",
+      { details: { connector: "filesystem", side: "source" } },
+    );
+  }
+  return fileTable(options, schema);
+}
+
+/** The bounded source of a `filesystem` table (see the file's comment). */
+class FilesystemSource implements Source<ConnectorRecord> {
+  readonly bounded = true;
+  constructor(private readonly table: FileTable) {}
+
+  createReader(ctx: { subtaskIndex: number; parallelism: number }): SourceReader<ConnectorRecord> {
+    const { files } = this.table;
+    const mine = files.flatMap((f, i) => (i % ctx.parallelism === ctx.subtaskIndex ? [i] : []));
+    // Position: the index in `mine` of the file being read, and the next record of it.
+    let at = 0;
+    let next = 0;
+    let records: FileTableRecord[] | undefined;
+    let mtime = 0;
+    return {
+      poll: (out, max) => {
+        let n = 0;
+        while (at < mine.length && n < max) {
+          const index = mine[at] as number;
+          const file = files[index] as string;
+          if (records === undefined) {
+            records = this.table.records(file);
+            mtime = Math.floor(statSync(file).mtimeMs);
+          }
+          while (next < records.length && n < max) {
+            const r = records[next++] as FileTableRecord;
+            n++;
+            if ("error" in r) {
+              out.reject(r.raw, `connector 'filesystem': ${file}, line ${r.line}: ${r.error}`, mtime);
+              continue;
+            }
+            out.collect(
+              {
+                topic: file,
+                partition: index,
+                offset: r.line,
+                timestamp: mtime,
+                key: null,
+                value: r.row,
+                headers: {},
+              },
+              mtime,
+            );
+          }
+          if (next >= records.length) {
+            at++;
+            next = 0;
+            records = undefined;
+          }
+        }
+        return at < mine.length ? "more" : "end";
+      },
+      snapshot: () => ({ at, next }),
+      restore: (state) => {
+        const s = state as { at: number; next: number };
+        at = s.at;
+        next = s.next;
+        records = undefined;
+      },
+    };
+  }
+}
+
+/** The "filesystem" connector: a table read from csv or json files (Flink's filesystem source). */
+export const filesystemConnector = defineConnector({
+  name: "filesystem",
+  package: "@fleuve/core",
+  description:
+    "A table in csv or json files (Flink's filesystem connector): read once, as a bounded source, or loaded by a SQL lookup join.",
+  source: {
+    description: "Reads the rows of every file under 'path' once, then ends.",
+    options: FILESYSTEM_SOURCE_OPTIONS,
+    create: (o, context) => new FilesystemSource(filesystemTable(o, context)),
+  },
+});
