@@ -11,18 +11,37 @@
  * Both take Flink's cache options: `lookup.cache` = `PARTIAL` (default `NONE`),
  * `lookup.partial-cache.expire-after-write` (a duration: `10 s`, `1 min`...) and
  * `lookup.partial-cache.max-rows` (default 10000).
+ *
+ * - `'connector' = 'filesystem'` (or Flink's legacy `'connector.type' = 'filesystem'`, see
+ *   legacy-options.ts): csv or json files, with the filesystem connector's options (@fleuve/core).
+ *   Each subtask of the join reads every row into memory when it starts and looks keys up there,
+ *   at once, never again reading the files: what Flink's CsvTableSource does as a lookup source
+ *   (its CsvLookupFunction), which is how Flink runs Nexmark q13. Flink's 'connector' =
+ *   'filesystem' table is scan-only and refuses the join; it has no lookup cache options, so
+ *   neither has this.
  */
 
+import {
+  type ConnectorField,
+  FILESYSTEM_SOURCE_OPTIONS,
+  type FileTable,
+  FleuveError,
+  filesystemTable,
+  isFleuveError,
+  parseOptions,
+} from "@fleuve/core";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { TableDefinition } from "../catalog.js";
 import type { DataType } from "../parser/ast.js";
+import { printType } from "../parser/printer.js";
 import type { LookupClient } from "../runtime/lookup-join.js";
+import { tableOptions } from "./legacy-options.js";
 import { invalid } from "./problems.js";
 import { fieldReader, fromExternal, type Row, setColumn } from "./values.js";
 
 /** The connectors a lookup join can read. */
-export const LOOKUP_CONNECTORS: ReadonlySet<string> = new Set(["redis", "jdbc"]);
+export const LOOKUP_CONNECTORS: ReadonlySet<string> = new Set(["redis", "jdbc", "filesystem"]);
 
 const COMMON = [
   "connector",
@@ -46,15 +65,16 @@ export interface LookupTable {
 
 /** The lookup connector of `def`, or undefined when it is not one. */
 export function lookupConnectorOf(def: TableDefinition): string | undefined {
-  const c = def.options.find((o) => o.key === "connector")?.value;
+  const c = tableOptions(def).find((o) => o.key === "connector")?.value;
   return c !== undefined && LOOKUP_CONNECTORS.has(c) ? c : undefined;
 }
 
 /** The lookup table `def` describes; FLEUVE_SQL_VALIDATION naming a bad option. */
 export function lookupTable(def: TableDefinition): LookupTable {
   const name = def.name.parts.join(".");
-  const options = new Map(def.options.map((o) => [o.key, o.value]));
+  const options = new Map(tableOptions(def).map((o) => [o.key, o.value]));
   const connector = options.get("connector") as string;
+  if (connector === "filesystem") return filesystemLookupTable(def, options);
   const known = OPTIONS[connector] as readonly string[];
   for (const k of options.keys()) {
     if (!known.includes(k))
@@ -132,6 +152,83 @@ export function lookupTable(def: TableDefinition): LookupTable {
         keyColumns,
         convert,
       ),
+  };
+}
+
+/** A `filesystem` table as a lookup table: its rows in memory (see the file's comment). */
+function filesystemLookupTable(def: TableDefinition, options: ReadonlyMap<string, string>): LookupTable {
+  const name = def.name.parts.join(".");
+  const plain: Record<string, string> = {};
+  for (const [k, v] of options) {
+    if (k === "connector") continue;
+    if (k.startsWith("lookup."))
+      throw invalid(
+        `table ${name}: the 'filesystem' lookup table reads its files into memory when the join starts (as Flink's CsvTableSource); it has no option '${k}'`,
+        def.pos,
+        { table: name, option: k },
+      );
+    plain[k] = v;
+  }
+  const columns = def.columns.flatMap((c) => (c.kind === "physical" ? [{ name: c.name, type: c.type }] : []));
+  const schema: ConnectorField[] = columns.map((c) => ({ name: c.name, type: printType(c.type) }));
+  let files: FileTable;
+  try {
+    const parsed = parseOptions(FILESYSTEM_SOURCE_OPTIONS, plain, {
+      connector: "filesystem",
+      side: "source",
+    });
+    files = filesystemTable(parsed, { schema });
+  } catch (e) {
+    if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
+      throw invalid(`table ${name}: ${e.message}`, def.pos, { table: name, ...e.details });
+    throw e;
+  }
+  return {
+    connector: "filesystem",
+    cacheTtlMs: undefined,
+    cacheMaxRows: 1,
+    client: (keyColumns) => fileLookupClient(name, files, columns, keyColumns),
+  };
+}
+
+/**
+ * Every row of `files`, by the JSON of its `keyColumns` values (a row with a NULL key is never
+ * found, as NULL equals nothing). A record that does not parse fails the join, naming its file
+ * and line (unless the format ignores parse errors).
+ */
+function fileLookupClient(
+  table: string,
+  files: FileTable,
+  columns: readonly { name: string; type: DataType }[],
+  keyColumns: readonly string[],
+): LookupClient {
+  const byKey = new Map<string, Row[]>();
+  const keyTypes = keyColumns.map((k) => columns.find((c) => c.name === k)?.type as DataType);
+  for (const file of files.files) {
+    for (const r of files.records(file)) {
+      if ("error" in r)
+        throw new FleuveError(
+          "FLEUVE_SOURCE_FAILED",
+          `lookup table ${table}: ${file}, line ${r.line}: ${r.error}`,
+          { details: { table, file, line: r.line } },
+        );
+      const row: Row = {};
+      for (const c of columns) row[c.name] = fromExternal(r.row[c.name], c.type);
+      const key = keyColumns.map((k) => row[k] ?? null);
+      if (key.some((v) => v === null)) continue;
+      const text = JSON.stringify(key);
+      const rows = byKey.get(text);
+      if (rows === undefined) byKey.set(text, [row]);
+      else rows.push(row);
+    }
+  }
+  // The left side's key values, as values of the key columns' types (an INT 5 finds a BIGINT 5).
+  const find = (key: readonly unknown[]): Row[] =>
+    byKey.get(JSON.stringify(key.map((v, i) => fromExternal(v, keyTypes[i] as DataType)))) ?? [];
+  return {
+    lookupNow: find,
+    lookup: async (keys) => keys.map(find),
+    close: async () => {},
   };
 }
 

@@ -30,6 +30,7 @@ import { printExpr, printType } from "../parser/printer.js";
 import { ProctimeOperator } from "../runtime/proctime.js";
 import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
+import { tableOptions } from "./legacy-options.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import {
@@ -44,14 +45,17 @@ import {
 /** Metadata keys every descriptor source gives (fields of its `ConnectorRecord`). */
 const METADATA_KEYS = ["key", "offset", "partition", "timestamp", "topic", "headers"] as const;
 
-/** The WITH options of a table as plain options, without `connector`. */
+/**
+ * The WITH options of a table as plain options, without `connector` (Flink's legacy filesystem
+ * properties read as the filesystem connector's, see legacy-options.ts).
+ */
 export function connectorOptions(def: TableDefinition): {
   connector: string;
   options: Record<string, string>;
 } {
   const options: Record<string, string> = {};
   let connector: string | undefined;
-  for (const o of def.options) {
+  for (const o of tableOptions(def)) {
     if (o.key === "connector") connector = o.value;
     else options[o.key] = o.value;
   }

@@ -4,7 +4,8 @@
  * when it arrives and joins the rows found then (INNER drops a row with none, LEFT pads it).
  *
  * Rows whose key is in the cache (Flink's partial cache: `lookup.cache` = `PARTIAL`, rows kept for
- * `lookup.partial-cache.expire-after-write`) are joined at once, with no promise. A miss starts the
+ * `lookup.partial-cache.expire-after-write` of the job's processing time, a manual clock in tests)
+ * are joined at once, with no promise; so are the rows of a table held in memory (lookupNow). A miss starts the
  * lookup of every missed key of the batch together; from then on rows (hits too) and watermarks
  * wait in arrival order, and the operator holds its input back (readyForInput) until the lookups
  * finish, then emits what waited, in order. So nothing is in flight at a checkpoint barrier or at
@@ -20,6 +21,11 @@ import type { Row } from "../planner/values.js";
 export interface LookupClient {
   /** For each key (the values of the lookup key columns, in order), the rows that have it. */
   lookup(keys: readonly (readonly unknown[])[]): Promise<Row[][]>;
+  /**
+   * The rows of one key at once, for a table held in memory (the filesystem lookup table): a row
+   * is then joined when it arrives, never waiting, and no cache is kept.
+   */
+  readonly lookupNow?: (key: readonly unknown[]) => Row[];
   close(): Promise<void>;
 }
 
@@ -67,6 +73,11 @@ export class SqlLookupJoinOperator extends OneInputOperator<Row, Row> {
 
   processElement(row: Row, timestamp: number): void {
     const key = this.spec.keyOf(row);
+    const now = this.client?.lookupNow;
+    if (now !== undefined && this.waiting.length === 0) {
+      this.emit(row, key === undefined ? [] : now(key), timestamp);
+      return;
+    }
     const text = key === undefined ? undefined : JSON.stringify(key);
     const hit = text === undefined ? [] : this.cached(text);
     if (this.waiting.length === 0 && hit !== undefined) {
@@ -156,7 +167,7 @@ export class SqlLookupJoinOperator extends OneInputOperator<Row, Row> {
 
   /** Emits the waiting rows and watermarks in order (their lookups are done). */
   private drain(): void {
-    const now = Date.now();
+    const now = this.spec.cacheTtlMs === undefined ? 0 : this.runtime.processingTime.now();
     for (const w of this.waiting) {
       if (w.kind === "watermark") {
         super.processWatermark(w.watermark);
@@ -190,7 +201,7 @@ export class SqlLookupJoinOperator extends OneInputOperator<Row, Row> {
     if (this.spec.cacheTtlMs === undefined) return undefined;
     const c = this.cache.get(key);
     if (c === undefined) return undefined;
-    if (Date.now() - c.at >= this.spec.cacheTtlMs) {
+    if (this.runtime.processingTime.now() - c.at >= this.spec.cacheTtlMs) {
       this.cache.delete(key);
       return undefined;
     }
