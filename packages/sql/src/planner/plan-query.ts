@@ -247,7 +247,7 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
   if (aggregating && groupWindowAt(select) >= 0)
     return planGroupWindow({ ...select, where }, planFrom(from, ctx, select.pos)) as Relation;
   // ROW_NUMBER() in a subquery, filtered here: Top-N, deduplication and their window variants.
-  const ranked = planRank(select, from, where, (inner) => planSelect(inner, ctx));
+  const ranked = planRank(select, from, where, (inner) => planSelect(inner, ctx), stateTtlMs(ctx.settings));
   if (ranked !== undefined) {
     where = ranked.where;
     select = { ...select, where };

@@ -49,6 +49,7 @@ export function planRank(
   from: TableRef,
   where: Expr | undefined,
   planInner: (select: Select) => Relation,
+  stateTtlMs?: number,
 ): PlannedRank | undefined {
   if (from.kind !== "derived" || from.lateral) return undefined;
   const q = from.query;
@@ -233,6 +234,7 @@ export function planRank(
         end,
         rankColumn: rankOutput ? rn : undefined,
         updatingInput: !isInsertOnly(rel.changelog),
+        stateTtlMs,
       }),
     )
     .name(name);

@@ -13,6 +13,11 @@
  *
  * On an insert-only input a row below rank `end` can never rise again, so only the top `end`
  * rows are kept; an updating input keeps every row (a retraction lets lower rows move up).
+ *
+ * With `table.exec.state.ttl`, a partition's rows expire that long (of processing time) after the
+ * partition's state was last written (Flink's StateTtlConfig on its top-N state, OnCreateAndWrite):
+ * the partition then starts again empty, so its next row is ranked first, and nothing is retracted
+ * for the rows forgotten (as in Flink, where expired state means results that may be incomplete).
  */
 
 import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
@@ -31,6 +36,8 @@ export interface TopNSpec {
   readonly rankColumn: string | undefined;
   /** Whether the input may retract rows (`-U`, `-D`): then every row is kept. */
   readonly updatingInput: boolean;
+  /** `table.exec.state.ttl` in ms; undefined keeps state forever. */
+  readonly stateTtlMs?: number | undefined;
 }
 
 type Out = { collect(r: Row): void };
@@ -42,7 +49,10 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
   constructor(private readonly spec: TopNSpec) {}
 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
-    this.state = ctx.getState(valueState<Row[]>("sql-top-n"));
+    const ttl = this.spec.stateTtlMs;
+    this.state = ctx.getState(
+      valueState<Row[]>("sql-top-n", ttl === undefined ? undefined : { ttl: { ttlMs: ttl } }),
+    );
   }
 
   processElement(input: Row, _ctx: unknown, out: Out): void {
