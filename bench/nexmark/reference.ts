@@ -197,3 +197,28 @@ export function referenceQuery(query: ReferenceQuery, events: Iterable<NexmarkEv
     }
   }
 }
+
+/**
+ * q13 (bids enriched from a side input, bench/nexmark/sql/q13.sql): every bid whose
+ * `auction % 10000` is a key of the side input, once per side-input row with that key, as
+ * (auction, bidder, price, dateTime, value). The side input is static, so the processing-time
+ * lookup join's result does not depend on when rows arrive. `sideInput`: the side input's rows
+ * as (key, value) pairs.
+ */
+export function referenceQ13(
+  events: Iterable<NexmarkEvent>,
+  sideInput: Iterable<readonly [number, string]>,
+): CanonicalRow[] {
+  const values = new Map<number, string[]>();
+  for (const [k, v] of sideInput) {
+    const vs = values.get(k);
+    if (vs) vs.push(v);
+    else values.set(k, [v]);
+  }
+  const rows: CanonicalRow[] = [];
+  for (const b of split(events).bids) {
+    for (const v of values.get(b.auction % 10_000) ?? [])
+      rows.push([b.auction, b.bidder, b.price, b.dateTime, v]);
+  }
+  return rows;
+}
