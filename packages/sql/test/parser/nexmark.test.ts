@@ -70,6 +70,7 @@ test("bench/flink runs the Nexmark queries this test reads (q0..q22)", () => {
     "q9",
     "q11",
     "q12",
+    "q13",
     "q14",
     "q15",
     "q16",
