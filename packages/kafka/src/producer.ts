@@ -4,6 +4,7 @@
  */
 import { FleuveError } from "@fleuve/core";
 import { Producer } from "@platformatic/kafka";
+import { javaPartitioner } from "./partitioner.js";
 import type { CommonOptions, ProducerSettings } from "./properties.js";
 import { estimateSize, type ProducerRecord } from "./records.js";
 import { sendChunked } from "./send.js";
@@ -34,6 +35,8 @@ export class KafkaProducer {
       acks: settings.acks,
       idempotent: settings.idempotent,
       compression: settings.compression,
+      // Keys land where a Java producer puts them (the client's default differs).
+      partitioner: javaPartitioner(),
       ...(settings.transactionalId === undefined ? {} : { transactionalId: settings.transactionalId }),
       // The client defaults these to 0/0, which the broker reads as "recover producer id 0" and answers
       // PRODUCER_FENCED when a new instance takes over a transactional.id: -1/-1 means "new producer".

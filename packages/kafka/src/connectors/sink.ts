@@ -24,6 +24,7 @@ import {
 import { Producer } from "@platformatic/kafka";
 import { KafkaClient } from "../client.js";
 import { confirmedMissingTopics, missingTopics, topicNotFound } from "../missing-topics.js";
+import { javaPartitioner } from "../partitioner.js";
 import {
   checkKnown,
   commonOptions,
@@ -274,6 +275,7 @@ async function commitAll(
         producerId: -1n,
         producerEpoch: -1,
         compression: settings.compression,
+        partitioner: javaPartitioner(),
       });
       try {
         await sendChunked((messages) => p.send({ messages }), c.records.map(fromStored), settings.batchSize);
@@ -544,6 +546,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       producerId: -1n,
       producerEpoch: -1,
       compression: this.settings.compression,
+      partitioner: javaPartitioner(),
     });
     const txn: OpenTxn = {
       id,
@@ -781,6 +784,7 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
       producerId: -1n,
       producerEpoch: -1,
       compression: settings.compression,
+      partitioner: javaPartitioner(),
     });
   }
 
