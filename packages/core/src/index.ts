@@ -73,6 +73,7 @@ export {
   type DeliveryGuarantee,
   defineConnector,
   expected,
+  type KeyedValue,
   type OptionSpec,
   type OptionSpecs,
   type OptionType,

@@ -64,10 +64,22 @@ export type ParsedOptions<S extends OptionSpecs> = {
 
 /**
  * What a source made by a descriptor emits, the same for every connector (a SQL table reads its
- * columns from `value` and its metadata columns from the rest): the key and headers as UTF-8 text,
- * the value decoded by the `format` option.
+ * columns from `value` and its metadata columns from the rest): the key as UTF-8 text (or its
+ * bytes, a Buffer, when the topic sources' `keyFormat` option is "bytes"), the headers as UTF-8
+ * text, the value decoded by the `format` option.
  */
-export type ConnectorRecord<V = unknown> = PartitionedRecord<string | null, V, string>;
+export type ConnectorRecord<V = unknown> = PartitionedRecord<string | Buffer | null, V, string>;
+
+/**
+ * A value with its record key, what a topic sink takes when its `keyed` option is true (see
+ * {@link TOPIC_SINK_OPTIONS}): `key` becomes the record key as it is (text, bytes, or null for no
+ * key; it decides the partition), `value` is written by the sink's `format`. For callers that
+ * encode keys themselves, as SQL's `'key.format'` does.
+ */
+export interface KeyedValue<V = unknown> {
+  readonly key: string | Buffer | null;
+  readonly value: V;
+}
 
 /** The kind of a change of a table, as Flink's RowKind: insert, update-before, update-after, delete. */
 export type ChangeKind = "+I" | "-U" | "+U" | "-D";
@@ -80,8 +92,11 @@ export interface Change<V = unknown> {
   readonly kind: ChangeKind;
   /** The row: its column values by name, in the table's column order. */
   readonly value: V;
-  /** For an upsert sink: the row's primary key as text (JSON of the key columns, e.g. `{"id":1}`). */
-  readonly key?: string;
+  /**
+   * For an upsert sink: the record key of the row's primary key, as text (JSON of the key columns,
+   * e.g. `{"id":1}`, unless the caller encodes keys itself) or bytes (SQL's `'key.format'`).
+   */
+  readonly key?: string | Buffer;
   /** The row's values as text, in column order, as Flink prints them (`print` writes these when given). */
   readonly fields?: readonly string[];
 }
@@ -448,6 +463,12 @@ export const TOPIC_SOURCE_OPTIONS = {
     default: "read_committed",
     doc: "Whether records of open or aborted transactions are read.",
   },
+  keyFormat: {
+    type: "enum",
+    values: ["string", "bytes"],
+    default: "string",
+    doc: "How record keys are decoded: UTF-8 text, or the raw bytes (a Buffer: SQL's 'key.format' decodes them).",
+  },
   partitionAssignment: {
     type: "enum",
     values: ["spread", "by-index"],
@@ -471,6 +492,11 @@ export const TOPIC_SINK_OPTIONS = {
   keyField: {
     type: "string",
     doc: "The field of each value whose text is the record key (which decides the partition); no key without it.",
+  },
+  keyed: {
+    type: "boolean",
+    default: false,
+    doc: "Each value is a { key, value } pair (KeyedValue): key (text, a Buffer or null) is the record key as it is, value is written by format. For callers that encode keys themselves (SQL's 'key.format'); not with keyField.",
   },
   deliveryGuarantee: {
     type: "enum",
@@ -502,25 +528,41 @@ export const UPSERT_SOURCE_OPTIONS = {
 };
 
 /**
- * Options of an upsert sink (upsert-log, upsert-kafka): the topic options without `keyField` (the
- * key is the primary key), `format` only json or bytes.
+ * Options of an upsert sink (upsert-log, upsert-kafka): the topic options without `keyField` and
+ * `keyed` (the key is the change's primary key), `format` only json or bytes.
  */
 export const UPSERT_SINK_OPTIONS = {
-  ...(({ format: _format, keyField: _keyField, ...rest }) => rest)(TOPIC_SINK_OPTIONS),
+  ...(({ format: _format, keyField: _keyField, keyed: _keyed, ...rest }) => rest)(TOPIC_SINK_OPTIONS),
   format: UPSERT_FORMAT,
 };
 
 /**
- * The value encoder and key extractor of a descriptor sink, from its `format` and `keyField`
- * options (see {@link TOPIC_SINK_OPTIONS}).
+ * The value encoder and key extractor of a descriptor sink, from its `format`, `keyField` and
+ * `keyed` options (see {@link TOPIC_SINK_OPTIONS}). With `keyed`, each value is a
+ * {@link KeyedValue}: its `key` is the record key and its `value` is encoded by `format`.
  */
 export function plainRecordEncoding(options: {
   readonly format: "json" | "string" | "bytes";
   readonly keyField?: string;
+  readonly keyed?: boolean;
 }): {
   value: (v: unknown) => Buffer | string;
-  key: ((v: unknown) => string | null) | undefined;
+  key: ((v: unknown) => Buffer | string | null) | undefined;
 } {
+  if (options.keyed === true) {
+    if (options.keyField !== undefined)
+      throw new FleuveError("FLEUVE_CONFIG_INVALID", "give option 'keyField' or 'keyed', not both", {
+        details: { option: "keyed" },
+      });
+    const inner = plainRecordEncoding({ format: options.format });
+    const pair = (v: unknown): KeyedValue => {
+      if (v !== null && typeof v === "object" && "key" in v && "value" in v) return v as KeyedValue;
+      throw new SinkRecordError(
+        `option "keyed" takes { key, value } pairs, got ${v === null ? "null" : typeof v}`,
+      );
+    };
+    return { value: (v) => inner.value(pair(v).value), key: (v) => pair(v).key };
+  }
   const value =
     options.format === "json"
       ? (v: unknown) => JSON.stringify(v) ?? "null"
@@ -542,14 +584,14 @@ export function plainRecordEncoding(options: {
 }
 
 /**
- * The record encoding of an upsert sink (Flink's upsert-kafka): the key is the change's primary
- * key text, the value the row as JSON (with `format` "bytes", the change's value itself, a Buffer
+ * The record encoding of an upsert sink (Flink's upsert-kafka): the key is the change's `key` (the
+ * primary key's text, or bytes a caller encoded), the value the row as JSON (with `format` "bytes", the change's value itself, a Buffer
  * its caller encoded), and a delete (`-D`) a tombstone (null value). A `-U` never reaches an
  * upsert sink (the planner drops it), so it is written like a `+U`.
  */
 export function upsertRecordEncoding(options: { readonly format?: "json" | "bytes" } = {}): {
   value: (c: unknown) => Buffer | string | null;
-  key: (c: unknown) => string | null;
+  key: (c: unknown) => Buffer | string | null;
 } {
   const bytes = options.format === "bytes";
   return {

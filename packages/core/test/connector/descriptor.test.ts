@@ -18,6 +18,7 @@ import {
   isFleuveError,
   parseOptions,
   partitionOwner,
+  plainRecordEncoding,
   printConnector,
   StreamExecutionEnvironment,
   sinkChangelogMode,
@@ -168,6 +169,7 @@ test("topic connectors share option names, types and defaults", () => {
     "format",
     "group",
     "isolation",
+    "keyFormat",
     "partitionAssignment",
     "startingOffsets",
     "topic",
@@ -255,6 +257,28 @@ test("a descriptor gets the table's columns in its context; sinks say which chan
     () => bytes.value({ kind: "+U", value: { id: 1 }, key: '{"id":1}' }),
     /format "bytes" takes a Buffer as a change's value, got object/,
   );
+});
+
+test("keyed values: a { key, value } pair's key is the record key as it is, its value encoded by format; an upsert change's key may be bytes", () => {
+  const keyBytes = Buffer.from([0, 0, 0, 0, 7, 2]);
+  const json = plainRecordEncoding({ format: "json", keyed: true });
+  assert.equal(json.value({ key: keyBytes, value: { n: 1 } }), '{"n":1}');
+  assert.equal(json.key?.({ key: keyBytes, value: { n: 1 } }), keyBytes);
+  assert.equal(json.key?.({ key: null, value: { n: 1 } }), null);
+  assert.equal(json.key?.({ key: "text", value: 1 }), "text");
+  assert.throws(() => json.value({ n: 1 }), /option "keyed" takes \{ key, value \} pairs, got object/);
+  const bytes = plainRecordEncoding({ format: "bytes", keyed: true });
+  const value = Buffer.from("v");
+  assert.equal(bytes.value({ key: "k", value }), value);
+  assert.throws(
+    () => plainRecordEncoding({ format: "json", keyed: true, keyField: "id" }),
+    /give option 'keyField' or 'keyed', not both/,
+  );
+  // Not keyed: keyField's text, or no key.
+  assert.equal(plainRecordEncoding({ format: "json", keyField: "id" }).key?.({ id: 3 }), "3");
+  assert.equal(plainRecordEncoding({ format: "json", keyed: false }).key, undefined);
+  assert.equal(upsertRecordEncoding().key({ kind: "+I", value: {}, key: keyBytes }), keyBytes);
+  assert.equal(upsertRecordEncoding().key({ kind: "+I", value: {} }), null);
 });
 
 test("an unknown option names the known one it is a typo of, and only a close one", () => {

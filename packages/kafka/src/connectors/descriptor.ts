@@ -34,10 +34,10 @@ type SinkOptions = ParsedOptions<typeof BOOTSTRAP_OPTION & Omit<typeof UPSERT_SI
 
 /** The source of a `kafka` or `upsert-kafka` table, its values decoded by `format`. */
 function openSource(o: SourceOptions, format: "json" | "string" | "bytes"): Source<ConnectorRecord> {
-  return kafkaSource<string | null, unknown, string>({
+  return kafkaSource<string | Buffer | null, unknown, string>({
     bootstrap: o.bootstrap,
     topics: o.topic.split(";").map((t) => t.trim()),
-    key: "string",
+    key: o.keyFormat,
     value: format,
     headers: "string",
     bounded: o.bounded,
@@ -51,7 +51,10 @@ function openSource(o: SourceOptions, format: "json" | "string" | "bytes"): Sour
 /** The sink of a `kafka` or `upsert-kafka` table with its record encoding. */
 function openSink(
   o: SinkOptions,
-  enc: { value: (v: unknown) => Buffer | string | null; key: ((v: unknown) => string | null) | undefined },
+  enc: {
+    value: (v: unknown) => Buffer | string | null;
+    key: ((v: unknown) => Buffer | string | null) | undefined;
+  },
 ): Sink<unknown> {
   return kafkaSink<unknown>({
     bootstrap: o.bootstrap,

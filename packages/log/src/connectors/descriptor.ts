@@ -29,10 +29,10 @@ type SinkOptions = ParsedOptions<typeof LOG_OPTION & Omit<typeof UPSERT_SINK_OPT
 
 /** The source of a `log` or `upsert-log` table, its values decoded by `format`. */
 function openSource(o: SourceOptions, format: "json" | "string" | "bytes"): Source<ConnectorRecord> {
-  return logSource<string | null, unknown, string>({
+  return logSource<string | Buffer | null, unknown, string>({
     log: o.log,
     topic: o.topic,
-    key: "string",
+    key: o.keyFormat,
     value: format,
     headers: "string",
     bounded: o.bounded,
@@ -46,7 +46,10 @@ function openSource(o: SourceOptions, format: "json" | "string" | "bytes"): Sour
 /** The sink of a `log` or `upsert-log` table with its record encoding. */
 function openSink(
   o: SinkOptions,
-  enc: { value: (v: unknown) => Buffer | string | null; key: ((v: unknown) => string | null) | undefined },
+  enc: {
+    value: (v: unknown) => Buffer | string | null;
+    key: ((v: unknown) => Buffer | string | null) | undefined;
+  },
 ): Sink<unknown> {
   return logSink<unknown>({
     log: o.log,

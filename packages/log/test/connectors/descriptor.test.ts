@@ -15,7 +15,7 @@ import {
   isFleuveError,
   StreamExecutionEnvironment,
 } from "@fleuve/core";
-import { connectors, logConnector, openLog } from "../../src/index.js";
+import { connectors, logConnector, openLog, partitionForKey } from "../../src/index.js";
 import { tmpDir } from "../helpers.js";
 
 test("source and sink from plain options: records keep topic, partition, offset, timestamp, key, value", async () => {
@@ -124,4 +124,69 @@ test("docs/connectors.md documents every option of the log connector", () => {
     for (const name of Object.keys(side.options))
       assert.ok(md.includes(`| \`${name}\` |`), `option '${name}' in a table`);
   }
+});
+
+test("keyFormat 'bytes' reads record keys as Buffers, and a keyed sink writes { key, value } pairs' keys as they are", async () => {
+  const dir = tmpDir("fleuve-log-descriptor-keys-");
+  const log = openLog({ dir });
+  log.createTopic("in", { partitions: 1 });
+  log.createTopic("out", { partitions: 4 });
+  const binary = Buffer.from([0, 0xff, 0x80, 0x0a]); // not UTF-8: text would mangle it
+  log.topic("in").append([
+    { key: binary, value: Buffer.from('{"n":1}') },
+    { key: null, value: Buffer.from('{"n":2}') },
+  ]);
+  log.close();
+
+  const env = StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
+  const input = env.fromSource(
+    createSource(logConnector, { log: dir, topic: "in", bounded: "true", keyFormat: "bytes" }),
+  );
+  const keys: unknown[] = [];
+  input.forEach((r) => {
+    keys.push(r.key);
+  });
+  input
+    .map((r) => ({ key: r.key, value: r.value }))
+    .sinkTo(createSink(logConnector, { log: dir, topic: "out", keyed: "true" }));
+  await env.execute("log-descriptor-keys");
+  assert.deepEqual(keys, [binary, null]);
+
+  const check = openLog({ dir, readOnly: true });
+  const out: [number, string | null, string | undefined][] = [];
+  const topic = check.topic("out");
+  for (let p = 0; p < topic.numPartitions; p++)
+    for (const r of topic.partition(p).fetch(0).records)
+      out.push([p, r.key === null ? null : r.key.toString("hex"), r.value?.toString()]);
+  check.close();
+  // The binary key's partition is Kafka's: toPositive(murmur2(key)) % 4; no key: a partition of the sink's choice.
+  const keyed = out.filter((x) => x[1] !== null);
+  assert.deepEqual(keyed, [[partitionForKey(binary, 4), "00ff800a", '{"n":1}']]);
+  assert.deepEqual(
+    out.filter((x) => x[1] === null).map((x) => x[2]),
+    ['{"n":2}'],
+  );
+});
+
+test("a keyed sink refuses keyField beside it, and a value that is not a { key, value } pair", async () => {
+  assert.throws(
+    () => createSink(logConnector, { log: "d", topic: "out", keyed: "true", keyField: "user" }),
+    /give option 'keyField' or 'keyed', not both/,
+  );
+  const dir = tmpDir("fleuve-log-descriptor-keyed-");
+  const log = openLog({ dir });
+  log.createTopic("out", { partitions: 1 });
+  log.close();
+  const letters: string[] = [];
+  const env = StreamExecutionEnvironment.create({
+    parallelism: 1,
+    log: () => {},
+    errorPolicy: { deadLetter: (l) => void letters.push(l.error) },
+  });
+  env
+    .fromCollection([{ key: "k", value: 1 }, 7])
+    .sinkTo(createSink(logConnector, { log: dir, topic: "out", keyed: "true" }));
+  await env.execute("log-descriptor-keyed");
+  assert.equal(letters.length, 1);
+  assert.match(letters[0] as string, /option "keyed" takes \{ key, value \} pairs, got number/);
 });
