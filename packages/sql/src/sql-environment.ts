@@ -18,12 +18,21 @@ import {
   createSink,
   type DataStream,
   isFleuveError,
+  type KeyedValue,
   type StreamExecutionEnvironment,
   sinkChangelogMode,
 } from "@fleuve/core";
 import { Catalog, type TableDefinition } from "./catalog.js";
 import { sinkSubject } from "./formats/registry-format.js";
-import { formatEncoder, requireBytes, splitTableFormat } from "./formats/table-format.js";
+import {
+  formatEncoder,
+  keyEncoder,
+  plainKeyEncoder,
+  requireBytes,
+  requireKeys,
+  type TableLayout,
+  tableLayout,
+} from "./formats/table-format.js";
 import {
   FunctionCatalog,
   type RegisteredFunction,
@@ -174,8 +183,27 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   const functions = new FunctionCatalog();
   const settings = new Map<string, string>();
   const ctx: PlanContext = { env, connectors, catalog, settings, functions };
-  // The row encoders of registry-format tables, made by prepare() before an INSERT is planned.
-  const encoders = new Map<TableDefinition, (row: Row) => Buffer>();
+  // The row encoders of registry-format tables and the key encoders of tables with a
+  // 'key.format', made by prepare() before an INSERT is planned.
+  const encoders = new Map<
+    TableDefinition,
+    { value?: (row: Row) => Buffer; key?: (row: Row) => Buffer | string | null }
+  >();
+
+  /** The record layout of table `def` as the sink of connector `connector` (see tableLayout). */
+  const sinkLayout = (
+    def: TableDefinition,
+    connector: string,
+    options: Record<string, string>,
+    mode: ConnectorChangelogMode,
+  ): TableLayout =>
+    tableLayout(def.name.parts.join("."), {
+      connector,
+      upsert: mode === "upsert",
+      options,
+      columns: def.columns.flatMap((c) => (c.kind === "physical" ? [{ name: c.name, type: c.type }] : [])),
+      primaryKey: def.primaryKey?.columns,
+    });
 
   const table = (rel: Relation): Table => {
     assignStateIds(env.graph);
@@ -322,20 +350,27 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     let sink: ReturnType<typeof createSink>;
     let mode: ConnectorChangelogMode;
     let encode: ((row: Row) => Buffer) | undefined;
+    let encodeKey: ((row: Row) => Buffer | string | null) | undefined;
+    let layout: TableLayout;
     try {
       const descriptor = connectors.get(connector);
       mode = sinkChangelogMode(descriptor);
-      const { format, connectorOptions: own } = splitTableFormat(name, opts);
+      layout = sinkLayout(def, connector, opts, mode);
+      const format = layout.format;
+      // Registered before planning (see prepare); EXPLAIN plans without registering.
+      const unprepared = (what: string) => () => {
+        throw new Error(`table ${name}: the ${what} encoder was not made before the job ran`);
+      };
       if (format !== undefined) {
         requireBytes(name, connector, descriptor.sink, format);
-        // Registered before planning (see prepare); EXPLAIN plans without registering.
-        encode =
-          encoders.get(def) ??
-          (() => {
-            throw new Error(`table ${name}: the ${format.name} schema was not registered before the job ran`);
-          });
+        encode = encoders.get(def)?.value ?? unprepared(`${format.name} value`);
       }
-      sink = createSink(descriptor, sideOptions(descriptor, "sink", own), {
+      requireKeys(name, connector, descriptor.sink, "sink", layout.key);
+      // A registry key's encoder registers its schema first (prepare); json and raw keys need none.
+      const key = layout.key;
+      if (key !== undefined)
+        encodeKey = plainKeyEncoder(key) ?? encoders.get(def)?.key ?? unprepared(`${key.name} key`);
+      sink = createSink(descriptor, sideOptions(descriptor, "sink", layout.connectorOptions), {
         schema: def.columns.flatMap((c) =>
           c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
         ),
@@ -369,13 +404,32 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     const types = new Map(
       def.columns.flatMap((c) => (c.kind === "physical" ? [[c.name, c.type] as const] : [])),
     );
-    let out: DataStream<Row | Change>;
-    if (encode !== undefined && mode === "insert-only") {
+    // A record's value: the row in its registry format, or the row (its value columns only with
+    // 'value.fields-include' = 'EXCEPT_KEY') for the connector's format.
+    const valueNames = layout.valueColumns.map((c) => c.name);
+    const recordValue = (row: Row): unknown => {
+      if (encode !== undefined) return encode(row);
+      if (!layout.exceptKey) return row;
+      const out: Row = {};
+      for (const v of valueNames) setColumn(out, v, row[v] ?? null);
+      return out;
+    };
+    // What the sink takes: rows, changes, or { key, value } pairs.
+    type Out = Row | Change | KeyedValue;
+    let out: DataStream<Out>;
+    if (encodeKey !== undefined && mode === "insert-only") {
+      // The connector takes { key, value } pairs ('keyed'): the key bytes decide the partition.
+      const writeKey = encodeKey;
+      out = rel.stream.map((row): Out => {
+        const value = toTarget(row);
+        return { key: writeKey(value), value: recordValue(value) };
+      });
+    } else if (encode !== undefined && mode === "insert-only") {
       const write = encode;
-      out = rel.stream.map((row): Row | Change => write(toTarget(row)) as unknown as Row);
-    } else if (mode === "insert-only") out = rel.stream.map((row): Row | Change => toTarget(row));
+      out = rel.stream.map((row): Out => write(toTarget(row)) as unknown as Out);
+    } else if (mode === "insert-only") out = rel.stream.map((row): Out => toTarget(row));
     else if (mode === "all") {
-      out = rel.stream.map((row): Row | Change => {
+      out = rel.stream.map((row): Out => {
         const value = toTarget(row);
         return { kind: rowKind(row), value, fields: targets.map((t) => flinkText(value[t], types.get(t))) };
       });
@@ -387,18 +441,20 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         rel.changelog.uniqueKey !== undefined &&
         rel.changelog.uniqueKey.length === sourceKey.length &&
         rel.changelog.uniqueKey.every((k) => sourceKey.includes(k));
-      out = rel.stream.flatMap((row): (Row | Change)[] => {
+      // An upsert table always has a key (its primary key's), checked above.
+      const writeKey = encodeKey as (row: Row) => Buffer | string | null;
+      out = rel.stream.flatMap((row): Out[] => {
         let kind = rowKind(row);
         if (kind === "-U") {
           if (sameKey) return [];
           kind = "-D";
         }
         const value = toTarget(row);
-        const key: Row = {};
-        for (const k of primaryKey) setColumn(key, k, value[k] ?? null);
-        // A registry format encodes the row (a delete is a tombstone: nothing to encode).
-        const encoded = encode === undefined || kind === "-D" ? value : encode(value);
-        return [{ kind, value: encoded, key: JSON.stringify(key) }];
+        // The record key: in the table's 'key.format', else the JSON of the primary key.
+        const key = writeKey(value);
+        // A delete is a tombstone: no value to encode.
+        const written = kind === "-D" ? value : recordValue(value);
+        return [{ kind, value: written, ...(key === null ? {} : { key }) }];
       });
     }
     const sinkNode = out
@@ -424,8 +480,9 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
 
   /**
    * What a statement needs before it is planned, which planning (synchronous) cannot do: an
-   * INSERT into a table of a registry format registers the table's schema, as Flink's format does
-   * when its job starts, so a refused schema fails the statement.
+   * INSERT into a table of a registry format registers the table's schema (its value's, and its
+   * key's for a registry `'key.format'`), as Flink's format does when its job starts, so a refused
+   * schema fails the statement.
    */
   async function prepare(s: Statement): Promise<void> {
     if (s.kind !== "insert") return;
@@ -433,15 +490,23 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     if (found === undefined || !("table" in found) || encoders.has(found.table)) return;
     const def = found.table;
     const name = def.name.parts.join(".");
-    const { options: opts } = connectorOptions(def);
-    const { format } = splitTableFormat(name, opts);
-    if (format === undefined) return;
-    const columns = def.columns.flatMap((c) =>
-      c.kind === "physical" ? [{ name: c.name, type: c.type }] : [],
-    );
-    const subject = sinkSubject(name, format.name, format.options, opts.topic);
-    const { encode } = await formatEncoder(name, format, columns, subject);
-    encoders.set(def, encode);
+    let layout: TableLayout;
+    let topic: string | undefined;
+    try {
+      const { connector, options: opts } = connectorOptions(def);
+      topic = opts.topic;
+      layout = sinkLayout(def, connector, opts, sinkChangelogMode(connectors.get(connector)));
+    } catch {
+      return; // planInsert reports what is wrong with the table
+    }
+    const format = layout.format;
+    const made: { value?: (row: Row) => Buffer; key?: (row: Row) => Buffer | string | null } = {};
+    if (format !== undefined) {
+      const subject = sinkSubject(name, format.name, format.options, topic);
+      made.value = (await formatEncoder(name, format, layout.valueColumns, subject)).encode;
+    }
+    if (layout.key?.format.kind === "registry") made.key = await keyEncoder(name, layout.key, topic);
+    if (made.value !== undefined || made.key !== undefined) encoders.set(def, made);
   }
 
   /** Runs `s`; CREATE FUNCTION imports its module first (at statement time, off the hot path). */

@@ -59,25 +59,29 @@ export interface RegistryFormatOptions {
   readonly version?: number | "latest";
 }
 
-/** Validates the options of format `name` (prefix stripped); errors name the option (the caller adds the table). */
+/**
+ * Validates the options of format `name` (prefix stripped); errors name the option after `where`
+ * (default `format '<name>'`; the caller adds the table).
+ */
 export function parseRegistryFormatOptions(
   name: string,
   options: Record<string, string>,
+  where = `format '${name}'`,
 ): RegistryFormatOptions {
-  const o = parseOptions(REGISTRY_FORMAT_OPTIONS, options, `format '${name}'`);
+  const o = parseOptions(REGISTRY_FORMAT_OPTIONS, options, where);
   let version: number | "latest" | undefined;
   if (o.version !== undefined) {
     version = o.version === "latest" ? "latest" : Number(o.version);
     if (version !== "latest" && !(Number.isInteger(version) && version > 0))
       throw new FleuveError(
         "FLEUVE_CONFIG_INVALID",
-        `format '${name}': option 'version' must be 'latest' or a version number, got '${o.version}'`,
+        `${where}: option 'version' must be 'latest' or a version number, got '${o.version}'`,
         { details: { option: "version", value: o.version } },
       );
     if (o.schema !== undefined)
       throw new FleuveError(
         "FLEUVE_CONFIG_INVALID",
-        `format '${name}': give option 'schema' or 'version', not both`,
+        `${where}: give option 'schema' or 'version', not both`,
         { details: { option: "version" } },
       );
   }

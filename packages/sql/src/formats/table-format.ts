@@ -5,10 +5,16 @@
  * connector spells it, with their options under `<format>.` or `value.<format>.`). The connector
  * then carries bytes (`'format' = 'bytes'`) and the planner decodes rows from them and encodes rows
  * into them. Other formats (json, string) stay the connector's own.
+ *
+ * Record keys as Flink's Kafka connectors define them (`'key.format'`, `'key.fields'`,
+ * `'key.fields-prefix'`, `'value.fields-include'`; see {@link tableLayout}): SQL decodes and
+ * encodes keys itself (json, raw or a registry format) and the connector carries their bytes.
  */
 
 import type { ConnectorRecord, ConnectorSide, OptionSpecs } from "@fleuve/core";
-import { optionSpecOf } from "@fleuve/core";
+import { optionSpecOf, parseOptions } from "@fleuve/core";
+import type { DataType } from "../parser/ast.js";
+import { printType } from "../parser/printer.js";
 import { invalid, unsupported } from "../planner/problems.js";
 import { avroConfluentDecoder, avroConfluentEncoder } from "./avro-confluent.js";
 import { jsonConfluentDecoder, jsonConfluentEncoder } from "./json-confluent.js";
@@ -16,7 +22,9 @@ import { protobufConfluentDecoder, protobufConfluentEncoder } from "./protobuf-c
 import {
   type FormatColumn,
   parseRegistryFormatOptions,
+  placeOf,
   type RegistryFormatOptions,
+  sinkSubject,
 } from "./registry-format.js";
 
 /**
@@ -80,7 +88,8 @@ const isRegistryFormat = (f: string | undefined): f is TableFormat["name"] =>
 /**
  * Splits a table's WITH options (without `connector`) into its registry format, if it has one,
  * and the options its connector takes: the format's options removed and `format` set to `bytes`.
- * `value.format` names the format as `format` does (Flink's Kafka connector).
+ * `value.format` names the format as `format` does (Flink's Kafka connector). The key options
+ * (`'key.format'` etc.) are {@link tableLayout}'s: this is for tables that have none.
  */
 export function splitTableFormat(
   table: string,
@@ -90,12 +99,6 @@ export function splitTableFormat(
   if (format !== undefined && valueFormat !== undefined)
     throw invalid(`table ${table}: give 'format' or 'value.format', not both`, undefined, { table });
   const name = format ?? valueFormat;
-  if (isRegistryFormat(options["key.format"]))
-    throw unsupported(
-      `'key.format' = '${options["key.format"]}' (table ${table})`,
-      undefined,
-      "record keys are read and written as text; a registry format is for values ('format' or 'value.format')",
-    );
   if (!isRegistryFormat(name))
     return { connectorOptions: name === undefined ? rest : { ...rest, format: name } };
   const own: Record<string, string> = {};
@@ -106,6 +109,403 @@ export function splitTableFormat(
     else own[k.slice(prefix.length)] = v;
   }
   return { format: { name, options: parseRegistryFormatOptions(name, own) }, connectorOptions };
+}
+
+/** A column of a table's record key: the table's column, its name in the key format (without `'key.fields-prefix'`), its type. */
+export interface KeyColumn {
+  readonly column: string;
+  readonly field: string;
+  readonly type: DataType;
+}
+
+/**
+ * How record keys are encoded: a registry format; `json` (an object of the key fields, as Flink's
+ * json format writes a key row); `raw` (one STRING or BYTES column as the key bytes, Flink's raw).
+ */
+export type KeyFormat =
+  | { readonly kind: "registry"; readonly format: TableFormat }
+  | { readonly kind: "json"; readonly ignoreParseErrors: boolean; readonly failOnMissingField: boolean }
+  | { readonly kind: "raw" };
+
+/**
+ * A table's record key: its format (named as `'key.format'` gives it) and columns. An upsert table
+ * without `'key.format'` (on `upsert-log`) has an undeclared key, the JSON of its primary key, as
+ * the upsert connectors have always written it, read leniently (a key that does not parse reads
+ * as NULLs).
+ */
+export interface TableKey {
+  readonly name: string;
+  readonly format: KeyFormat;
+  readonly columns: readonly KeyColumn[];
+  readonly declared: boolean;
+}
+
+/**
+ * How a table's physical columns map onto its records, as Flink's Kafka connectors define it:
+ * the key (`'key.format'` and `'key.fields'`, or an upsert table's primary key) and the columns
+ * the value holds (all, or all but the key's with `'value.fields-include'` = `'EXCEPT_KEY'`),
+ * with the value's registry format if it has one, and the options left for the connector.
+ */
+export interface TableLayout {
+  /** The connector's options: format options removed, `format` (and `keyFormat`, `keyed` for a declared key) set. */
+  readonly connectorOptions: Record<string, string>;
+  /** The value's registry format; without it the connector decodes values by its `format`. */
+  readonly format?: TableFormat;
+  /** The columns a record's value holds. */
+  readonly valueColumns: readonly FormatColumn[];
+  /** True with `'value.fields-include'` = `'EXCEPT_KEY'`: the key columns are read from the key only. */
+  readonly exceptKey: boolean;
+  readonly key?: TableKey;
+}
+
+/** The options of the `json` key format (`'key.json.<option>'`), as Flink's json format. */
+const JSON_KEY_OPTIONS = {
+  "ignore-parse-errors": {
+    type: "boolean",
+    default: false,
+    doc: "A key that does not parse skips its record instead of failing it.",
+  },
+  "fail-on-missing-field": {
+    type: "boolean",
+    default: false,
+    doc: "A key field missing from the key's JSON fails the record instead of reading as NULL.",
+  },
+} as const;
+
+const STRING_TYPES = ["STRING", "VARCHAR", "CHAR"];
+const BYTES_TYPES = ["BYTES", "VARBINARY", "BINARY"];
+const isAtomic = (t: DataType, names: readonly string[]) => t.kind === "atomic" && names.includes(t.name);
+
+/**
+ * The layout of a table's records from its WITH options (without `connector`), with Flink 1.20's
+ * rules (KafkaConnectorOptionsUtil, KafkaDynamicTableFactory, UpsertKafkaDynamicTableFactory) and
+ * its messages: `'key.fields'` ('a;b', physical columns) needs `'key.format'` and the other way
+ * round; with `'key.fields-prefix'` every key field carries the prefix (the key format sees the
+ * names without it) and `'value.fields-include'` must be `'EXCEPT_KEY'`; an upsert table's key
+ * fields are its primary key (no `'key.fields'`), and `upsert-kafka` needs `'key.format'` and a
+ * value format.
+ */
+export function tableLayout(
+  table: string,
+  t: {
+    readonly connector: string;
+    readonly upsert: boolean;
+    readonly options: Record<string, string>;
+    readonly columns: readonly FormatColumn[];
+    readonly primaryKey?: readonly string[] | undefined;
+  },
+): TableLayout {
+  const {
+    "key.format": keyFormatName,
+    "key.fields": keyFieldsText,
+    "key.fields-prefix": prefixOption,
+    "value.fields-include": include,
+    ...others
+  } = t.options;
+  const fail = (message: string, option: string) =>
+    invalid(`table ${table}: ${message}`, undefined, { table, option });
+  const valueFormatName = t.options.format ?? t.options["value.format"];
+
+  if (t.connector === "upsert-kafka") {
+    const missing = [
+      ...(keyFormatName === undefined ? ["key.format"] : []),
+      ...(valueFormatName === undefined ? ["value.format"] : []),
+    ];
+    if (missing.length > 0)
+      throw fail(
+        `the 'upsert-kafka' connector needs ${missing.map((m) => `'${m}'`).join(" and ")} (the formats of the record key, its PRIMARY KEY columns, and of the value, e.g. 'key.format' = 'json'; Flink: "One or more required options are missing")`,
+        missing[0] as string,
+      );
+  }
+  if (t.upsert && keyFieldsText !== undefined)
+    throw fail(
+      `the '${t.connector}' connector does not take option 'key.fields': an upsert table's key fields are its PRIMARY KEY columns`,
+      "key.fields",
+    );
+
+  let exceptKey = false;
+  if (include !== undefined) {
+    const upper = include.toUpperCase();
+    if (upper !== "ALL" && upper !== "EXCEPT_KEY")
+      throw fail(
+        `option 'value.fields-include' must be ALL or EXCEPT_KEY, got '${include}'`,
+        "value.fields-include",
+      );
+    exceptKey = upper === "EXCEPT_KEY";
+  }
+
+  // The key fields: 'key.fields', or an upsert table's primary key (none without one: the
+  // planner then says that the table needs a PRIMARY KEY).
+  let keyFields: string[] | undefined;
+  if (t.upsert) {
+    keyFields = t.primaryKey !== undefined && t.primaryKey.length > 0 ? [...t.primaryKey] : undefined;
+  } else {
+    const listed =
+      keyFieldsText === undefined
+        ? undefined
+        : keyFieldsText
+            .split(";")
+            .map((f) => f.trim())
+            .filter((f) => f !== "");
+    if (keyFormatName === undefined && listed !== undefined)
+      throw fail(
+        "The option 'key.fields' can only be declared if a key format is defined using 'key.format'.",
+        "key.fields",
+      );
+    if (keyFormatName !== undefined && (listed === undefined || listed.length === 0))
+      throw fail(
+        "A key format 'key.format' requires the declaration of one or more of key fields using 'key.fields'.",
+        "key.fields",
+      );
+    keyFields = listed;
+  }
+  const prefix = prefixOption ?? "";
+  const names = t.columns.map((c) => c.name);
+  const keyColumns = (keyFields ?? []).map((field): KeyColumn => {
+    const column = t.columns.find((c) => c.name === field);
+    if (column === undefined)
+      throw fail(
+        `Could not find the field '${field}' in the table schema for usage in the key format. A key field must be a regular, physical column. The following columns can be selected in the 'key.fields' option: [${names.join(", ")}]`,
+        "key.fields",
+      );
+    if (!field.startsWith(prefix))
+      throw fail(
+        `All fields in 'key.fields' must be prefixed with '${prefix}' when option 'key.fields-prefix' is set but field '${field}' is not prefixed.`,
+        "key.fields-prefix",
+      );
+    return { column: field, field: field.slice(prefix.length), type: column.type };
+  });
+  if (!exceptKey && prefix.length > 0)
+    throw fail(
+      "A key prefix is not allowed when option 'value.fields-include' is set to 'ALL'. Set it to 'EXCEPT_KEY' instead to avoid field overlaps.",
+      "key.fields-prefix",
+    );
+
+  // The key format's options ('key.<format>.<option>'); any other 'key.' option is unknown.
+  const keyOwn: Record<string, string> = {};
+  const rest: Record<string, string> = {};
+  for (const [k, v] of Object.entries(others)) {
+    if (!k.startsWith("key.")) rest[k] = v;
+    else if (keyFormatName !== undefined && k.startsWith(`key.${keyFormatName}.`))
+      keyOwn[k.slice(`key.${keyFormatName}.`.length)] = v;
+    else
+      throw fail(
+        `unknown option '${k}' (${keyFormatName === undefined ? "no 'key.format' is set" : `the options of key format '${keyFormatName}' are 'key.${keyFormatName}.<option>'`})`,
+        k,
+      );
+  }
+
+  let key: TableKey | undefined;
+  if (keyColumns.length > 0) {
+    if (keyFormatName === undefined) {
+      key = {
+        name: "json",
+        format: { kind: "json", ignoreParseErrors: false, failOnMissingField: false },
+        columns: keyColumns,
+        declared: false,
+      };
+    } else {
+      // The table is named by the planner, which prefixes option errors with it.
+      const where = `'key.format' = '${keyFormatName}' (its options 'key.${keyFormatName}.*')`;
+      let format: KeyFormat;
+      if (isRegistryFormat(keyFormatName)) {
+        format = {
+          kind: "registry",
+          format: { name: keyFormatName, options: parseRegistryFormatOptions(keyFormatName, keyOwn, where) },
+        };
+      } else if (keyFormatName === "json") {
+        const o = parseOptions(JSON_KEY_OPTIONS, keyOwn, where);
+        if (o["ignore-parse-errors"] && o["fail-on-missing-field"])
+          throw fail(
+            "'key.json.fail-on-missing-field' and 'key.json.ignore-parse-errors' shouldn't both be true.",
+            "key.json.fail-on-missing-field",
+          );
+        format = {
+          kind: "json",
+          ignoreParseErrors: o["ignore-parse-errors"],
+          failOnMissingField: o["fail-on-missing-field"],
+        };
+      } else if (keyFormatName === "raw") {
+        const given = Object.keys(keyOwn)[0];
+        if (given !== undefined)
+          throw fail(`key format 'raw' takes no options, got 'key.raw.${given}'`, `key.raw.${given}`);
+        if (keyColumns.length !== 1)
+          throw fail(
+            `The 'raw' format only supports single physical column. However the defined schema contains multiple physical columns: [${keyColumns.map((c) => c.column).join(", ")}] (the key fields)`,
+            "key.fields",
+          );
+        const only = keyColumns[0] as KeyColumn;
+        if (!isAtomic(only.type, [...STRING_TYPES, ...BYTES_TYPES]))
+          throw unsupported(
+            `'key.format' = 'raw' for key column ${only.column} of type ${printType(only.type)} (table ${table})`,
+            undefined,
+            "raw keys are STRING (UTF-8) or BYTES columns",
+          );
+        format = { kind: "raw" };
+      } else {
+        throw unsupported(
+          `'key.format' = '${keyFormatName}' (table ${table})`,
+          undefined,
+          `the key formats are json, raw, ${REGISTRY_FORMATS.join(", ")}`,
+        );
+      }
+      key = { name: keyFormatName, format, columns: keyColumns, declared: true };
+    }
+  }
+
+  const { format, connectorOptions } = splitTableFormat(table, rest);
+  if (key?.declared) {
+    connectorOptions.keyFormat = "bytes";
+    if (!t.upsert) connectorOptions.keyed = "true";
+  }
+  const keyed = new Set(key === undefined ? [] : key.columns.map((c) => c.column));
+  return {
+    connectorOptions,
+    ...(format === undefined ? {} : { format }),
+    valueColumns: exceptKey ? t.columns.filter((c) => !keyed.has(c.name)) : t.columns,
+    exceptKey,
+    ...(key === undefined ? {} : { key }),
+  };
+}
+
+/**
+ * Fails unless connector `connector`'s side carries record keys the way a declared key needs:
+ * a source whose `keyFormat` takes "bytes", a sink taking `keyed` values or upserts.
+ */
+export function requireKeys(
+  table: string,
+  connector: string,
+  side: ConnectorSide<OptionSpecs, unknown> | undefined,
+  which: "source" | "sink",
+  key: TableKey | undefined,
+): void {
+  if (key === undefined || !key.declared) return;
+  const option = which === "source" ? "keyFormat" : "keyed";
+  if (side !== undefined && (optionSpecOf(side.options, option) !== undefined || side.changelog === "upsert"))
+    return;
+  throw invalid(
+    `table ${table}: the '${connector}' connector ${which === "source" ? "reads" : "writes"} no record keys, so it cannot take 'key.format' = '${key.name}'; use 'log', 'kafka', 'upsert-log' or 'upsert-kafka'`,
+    undefined,
+    { table, connector, option: "key.format" },
+  );
+}
+
+/**
+ * The reader of a table's record keys: the key columns' values by table column name, or
+ * `undefined` for a record to skip, as Flink skips a record whose key format gives no row (a
+ * null key in json or a registry format; a key that does not parse with
+ * `'key.json.ignore-parse-errors'`). A key that does not decode otherwise throws an Error naming
+ * the table and the record (the job's error policy sends it to the dead letters). The undeclared
+ * key of an upsert table reads a key that does not parse, or none, as NULLs.
+ */
+export function keyDecoder(
+  table: string,
+  key: TableKey,
+): (rec: ConnectorRecord) => Record<string, unknown> | undefined {
+  const nulls = () => Object.fromEntries(key.columns.map((c) => [c.column, null]));
+  const f = key.format;
+  switch (f.kind) {
+    case "registry": {
+      const decode = CODECS[TYPE_OF[f.format.name]].decoder(
+        table,
+        f.format.options,
+        key.columns.map((c) => ({ name: c.field, type: c.type })),
+        f.format.name,
+        "key",
+      );
+      return (rec) => {
+        const fields = decode(rec);
+        if (fields === null) return undefined;
+        return Object.fromEntries(key.columns.map((c) => [c.column, fields[c.field] ?? null]));
+      };
+    }
+    case "raw": {
+      const c = key.columns[0] as KeyColumn;
+      const bytes = isAtomic(c.type, BYTES_TYPES);
+      return (rec) => {
+        const k = rec.key;
+        const v = k === null ? null : bytes ? Buffer.from(k) : typeof k === "string" ? k : k.toString("utf8");
+        return { [c.column]: v };
+      };
+    }
+    case "json":
+      return (rec) => {
+        const k = rec.key;
+        if (k === null) return key.declared ? undefined : nulls();
+        const bad = (why: string) => {
+          if (!key.declared) return nulls();
+          if (f.ignoreParseErrors) return undefined;
+          throw new Error(`table ${table}: cannot decode the json key of record ${placeOf(rec)}: ${why}`);
+        };
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(typeof k === "string" ? k : k.toString("utf8"));
+        } catch (e) {
+          return bad((e as Error).message);
+        }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+          return bad("the key is not a JSON object");
+        const out: Record<string, unknown> = {};
+        for (const c of key.columns) {
+          if (!Object.hasOwn(parsed, c.field) && f.failOnMissingField)
+            return bad(`Could not find field with name '${c.field}'.`);
+          out[c.column] = (parsed as Record<string, unknown>)[c.field] ?? null;
+        }
+        return out;
+      };
+  }
+}
+
+/**
+ * The writer of a table's record keys from its rows (by table column name): the key bytes in the
+ * key format (a registry format's schema, derived from the key columns under their names without
+ * the prefix, registered or found under `'key.<format>.subject'`, else `<topic>-key`), the JSON of
+ * the key fields for `json`, the column's text or bytes for `raw` (NULL: no key).
+ */
+export async function keyEncoder(
+  table: string,
+  key: TableKey,
+  topic: string | undefined,
+): Promise<(row: Record<string, unknown>) => Buffer | string | null> {
+  const f = key.format;
+  switch (f.kind) {
+    case "registry": {
+      const subject = sinkSubject(table, f.format.name, f.format.options, topic, "key");
+      const { encode } = await CODECS[TYPE_OF[f.format.name]].encoder(
+        table,
+        f.format.options,
+        key.columns.map((c) => ({ name: c.field, type: c.type })),
+        subject,
+        f.format.name,
+      );
+      return (row) => encode(Object.fromEntries(key.columns.map((c) => [c.field, row[c.column] ?? null])));
+    }
+    default:
+      return plainKeyEncoder(key) as (row: Record<string, unknown>) => Buffer | string | null;
+  }
+}
+
+/**
+ * The writer of a table's record keys in `json` or `raw` (see {@link keyEncoder}), which needs no
+ * registry; undefined for a registry format.
+ */
+export function plainKeyEncoder(
+  key: TableKey,
+): ((row: Record<string, unknown>) => Buffer | string | null) | undefined {
+  switch (key.format.kind) {
+    case "registry":
+      return undefined;
+    case "raw": {
+      const c = key.columns[0] as KeyColumn;
+      return (row) => {
+        const v = row[c.column];
+        return v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : String(v);
+      };
+    }
+    case "json":
+      return (row) =>
+        JSON.stringify(Object.fromEntries(key.columns.map((c) => [c.field, row[c.column] ?? null])));
+  }
 }
 
 /** Fails unless the connector side carries bytes (its `format` option takes "bytes"). */

@@ -24,8 +24,15 @@ import {
   WatermarkStrategy,
 } from "@fleuve/core";
 import type { StreamTableDefinition, TableDefinition } from "../catalog.js";
-import { formatDecoder, requireBytes, splitTableFormat } from "../formats/table-format.js";
-import type { Expr } from "../parser/ast.js";
+import {
+  formatDecoder,
+  keyDecoder,
+  requireBytes,
+  requireKeys,
+  type TableLayout,
+  tableLayout,
+} from "../formats/table-format.js";
+import type { DataType, Expr } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { ProctimeOperator } from "../runtime/proctime.js";
 import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
@@ -137,19 +144,24 @@ export function planScan(
   let upsert = false;
   // A registry format: the connector carries bytes, and rows are decoded from them below.
   let decode: ((rec: ConnectorRecord) => Record<string, unknown> | null) | undefined;
+  let layout: TableLayout;
   try {
     const descriptor = connectors.get(connector);
     upsert = sourceChangelogMode(descriptor) === "upsert";
-    const { format, connectorOptions: own } = splitTableFormat(name, options);
+    layout = tableLayout(name, {
+      connector,
+      upsert,
+      options,
+      columns: def.columns.flatMap((c) => (c.kind === "physical" ? [{ name: c.name, type: c.type }] : [])),
+      primaryKey: def.primaryKey?.columns,
+    });
+    const format = layout.format;
     if (format !== undefined) {
       requireBytes(name, connector, descriptor.source, format);
-      decode = formatDecoder(
-        name,
-        format,
-        def.columns.flatMap((c) => (c.kind === "physical" ? [{ name: c.name, type: c.type }] : [])),
-      );
+      decode = formatDecoder(name, format, layout.valueColumns);
     }
-    source = createSource(descriptor, sideOptions(descriptor, "source", own), { schema });
+    requireKeys(name, connector, descriptor.source, "source", layout.key);
+    source = createSource(descriptor, sideOptions(descriptor, "source", layout.connectorOptions), { schema });
   } catch (e) {
     // The planner's own errors name the table already.
     if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
@@ -201,8 +213,11 @@ export function planScan(
       }
       const type = c.type;
       const field = c.name;
+      // A key read as bytes (for 'key.format') is text to a string column.
+      const text = type.kind === "atomic" && ["STRING", "VARCHAR", "CHAR"].includes(type.name);
       readers.push((rec, row) => {
-        setColumn(row, field, fromExternal(rec[key], type));
+        const v = rec[key];
+        setColumn(row, field, fromExternal(text && Buffer.isBuffer(v) ? v.toString("utf8") : v, type));
       });
       columns.push({ name: c.name, type: c.type });
     }
@@ -239,42 +254,51 @@ export function planScan(
       { table: name, connector },
     );
   }
-  // An upsert source's tombstone (null value) deletes its key: the key columns come from the
-  // record key (JSON of the key columns, as the upsert sinks write it).
-  const tombstone = (rec: ConnectorRecord): Row | undefined => {
-    if (!upsert || rec.value !== null) return undefined;
-    let key: unknown = null;
-    try {
-      key = rec.key === null ? null : JSON.parse(rec.key);
-    } catch {
-      key = null;
-    }
+  // The record key's columns (Flink's key format): read from the key, then the value's columns
+  // over them (with 'value.fields-include' = 'ALL' the value's win, as in Flink). An upsert
+  // source's tombstone (null value) deletes its key: the key columns from the key, the others
+  // NULL. A record whose key gives no row (Flink's key formats give none for a null key) is skipped.
+  const tableKey = layout.key;
+  const readKey = tableKey === undefined ? undefined : keyDecoder(name, tableKey);
+  const keyTypes = new Map(tableKey?.columns.map((c) => [c.column, c.type]));
+  const valueReaders = layout.valueColumns.map((c) => [c.name, fieldReader(c.name)] as const);
+  const tombstone = (keyFields: Record<string, unknown>): Row => {
     const row: Row = {};
     for (const c of columns) setColumn(row, c.name, null);
-    for (const k of primaryKey ?? []) {
-      const col = def.columns.find((c) => c.name === k);
-      setColumn(
-        row,
-        k,
-        key !== null && typeof key === "object" && col?.kind === "physical"
-          ? fromExternal(fieldReader(k)(key as Row), col.type)
-          : null,
-      );
-    }
+    for (const [k, v] of Object.entries(keyFields))
+      setColumn(row, k, fromExternal(v, keyTypes.get(k) as DataType));
     return withKind(row, "-D");
   };
-  let stream = env
-    .fromSource(source, undefined, `Source: ${name}`)
-    .map((rec) => {
-      const deleted = tombstone(rec);
-      if (deleted !== undefined) return deleted;
-      const row: Row = {};
-      const value = decode === undefined ? rec.value : decode(rec);
-      for (const read of readers) read(rec, row, value);
-      for (const c of computed) setColumn(row, c.name, c.eval(row));
-      return row;
-    })
-    .name(`RowDecoder(table=[${name}], fields=[${columns.map((c) => c.name).join(", ")}])`);
+  const decodeRow = (rec: ConnectorRecord): Row | undefined => {
+    let value = decode === undefined ? rec.value : decode(rec);
+    // The key is read when its columns are not all in the value: a declared key, EXCEPT_KEY, a tombstone.
+    if (readKey !== undefined && (tableKey?.declared || layout.exceptKey || (upsert && rec.value === null))) {
+      const keyFields = readKey(rec);
+      if (keyFields === undefined) return undefined;
+      if (upsert && rec.value === null) return tombstone(keyFields);
+      const merged: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(keyFields)) setColumn(merged, k, v);
+      if (value !== null && typeof value === "object")
+        for (const [v, read] of valueReaders) setColumn(merged, v, read(value as Record<string, unknown>));
+      value = merged;
+    } else if (upsert && rec.value === null) {
+      return tombstone({});
+    }
+    const row: Row = {};
+    for (const read of readers) read(rec, row, value);
+    for (const c of computed) setColumn(row, c.name, c.eval(row));
+    return row;
+  };
+  const records = env.fromSource(source, undefined, `Source: ${name}`);
+  // Only a declared key can skip records: other tables keep their one-to-one map.
+  let stream = (
+    tableKey?.declared
+      ? records.flatMap((rec) => {
+          const row = decodeRow(rec);
+          return row === undefined ? [] : [row];
+        })
+      : records.map((rec) => decodeRow(rec) as Row)
+  ).name(`RowDecoder(table=[${name}], fields=[${columns.map((c) => c.name).join(", ")}])`);
 
   if (proctime !== undefined) stream = withProctime(stream, proctime);
   const watermarked = withWatermark(stream, def, columns);

@@ -127,7 +127,7 @@ test("an upsert-kafka table in avro-confluent: upserts by key, a delete as a tom
   const table = (bounded: boolean) => `
     CREATE TABLE totals (item STRING NOT NULL, n BIGINT, PRIMARY KEY (item) NOT ENFORCED)
       WITH ('connector' = 'upsert-kafka', 'bootstrap' = '${BOOTSTRAP}', 'topic' = '${upsertTopic}',${bounded ? " 'bounded' = 'true'," : ""}
-        'value.format' = 'avro-confluent', 'value.avro-confluent.url' = '${r.url}')`;
+        'key.format' = 'json', 'value.format' = 'avro-confluent', 'value.avro-confluent.url' = '${r.url}')`;
   const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
     connectors: kafkaConnectors,
   });
