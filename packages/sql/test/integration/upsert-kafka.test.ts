@@ -72,7 +72,8 @@ async function records(): Promise<{ key: string | null; value: string | null }[]
 
 const TABLE = (bounded: boolean) => `
   CREATE TABLE totals (item STRING NOT NULL, n BIGINT, PRIMARY KEY (item) NOT ENFORCED)
-    WITH ('connector' = 'upsert-kafka', 'bootstrap' = '${BOOTSTRAP}', 'topic' = '${topic}'${bounded ? ", 'bounded' = 'true'" : ""})`;
+    WITH ('connector' = 'upsert-kafka', 'bootstrap' = '${BOOTSTRAP}', 'topic' = '${topic}'${bounded ? ", 'bounded' = 'true'" : ""},
+      'key.format' = 'json', 'value.format' = 'json')`;
 
 test("upsert-kafka: an aggregation's updates and deletes are keyed records and tombstones, read back as its final table", {
   timeout: 300_000,
