@@ -7,16 +7,23 @@
  */
 import { murmur2 } from "@platformatic/kafka";
 
+/** `u` as a Buffer: itself if it is one, else a view of its bytes (no copy). */
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
 /**
  * A partitioner for a `@platformatic/kafka` Producer's `partitioner` option: a record with a key
- * gets `toPositive(murmur2(key))` (the client takes it modulo the topic's partition count), one
+ * (a Buffer or any Uint8Array) gets `toPositive(murmur2(key))` (the client takes it modulo the topic's partition count), one
  * without a key the next partition of its topic in turn (round robin, as the client's own
  * default does for unkeyed records).
  */
 export function javaPartitioner(): (message: { readonly topic: string }, key: Buffer | undefined) => number {
   const next = new Map<string, number>();
   return (message, key) => {
-    if (Buffer.isBuffer(key)) return murmur2(key) & 0x7fffffff;
+    // A key that crossed worker threads arrives as a plain Uint8Array (structured clone drops
+    // Buffer's prototype): it is still a key, viewed as a Buffer without copying.
+    if (key instanceof Uint8Array) return murmur2(asBuffer(key)) & 0x7fffffff;
     const n = next.get(message.topic) ?? 0;
     next.set(message.topic, (n + 1) % 0x7fffffff);
     return n;

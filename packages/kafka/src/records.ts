@@ -31,7 +31,12 @@ export interface ConsumerRecord {
 }
 
 function bytes(v: Bytes): Buffer {
-  return typeof v === "string" ? Buffer.from(v, "utf8") : v;
+  if (typeof v === "string") return Buffer.from(v, "utf8");
+  // A Buffer that crossed worker threads is a plain Uint8Array (structured clone): view its bytes
+  // as a Buffer (no copy) so that the partitioner and the client see a Buffer.
+  return Buffer.isBuffer(v)
+    ? v
+    : Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength);
 }
 
 /** Approximate encoded size of a record, for splitting sends under `batch.size`. */

@@ -62,3 +62,22 @@ test("records without a key take each partition in turn, per topic", () => {
   );
   assert.equal(partition({ topic: "b" }, undefined), 0);
 });
+
+test("a key that crossed worker threads (a plain Uint8Array, as structured clone gives a Buffer) is partitioned as its bytes", () => {
+  const partition = javaPartitioner();
+  for (let i = 0; i < 200; i++) {
+    const key = randomBytes(1 + (i % 30));
+    const cloned = structuredClone(key) as Uint8Array;
+    assert.equal(Buffer.isBuffer(cloned), false);
+    const n = 1 + (i % 12);
+    assert.equal(
+      partition({ topic: "t" }, cloned as Buffer) % n,
+      oracle(key, n),
+      `key ${key.toString("hex")}`,
+    );
+  }
+  // A view into a larger buffer: only its own bytes count.
+  const big = Uint8Array.from([9, 9, 1, 2, 3, 9]);
+  const view = big.subarray(2, 5);
+  assert.equal(partition({ topic: "t" }, view as Buffer), murmur2(Buffer.from([1, 2, 3])) & 0x7fffffff);
+});

@@ -391,6 +391,15 @@ export function requireKeys(
 }
 
 /**
+ * A key's bytes as a Buffer: a key that crossed worker threads is a plain Uint8Array (structured
+ * clone drops Buffer's prototype, and Uint8Array's `toString` gives "0,255,128"), viewed here
+ * without copying.
+ */
+function keyBuffer(k: Uint8Array): Buffer {
+  return Buffer.isBuffer(k) ? k : Buffer.from(k.buffer, k.byteOffset, k.byteLength);
+}
+
+/**
  * The reader of a table's record keys: the key columns' values by table column name, or
  * `undefined` for a record to skip, as Flink skips a record whose key format gives no row (a
  * null key in json or a registry format; a key that does not parse with
@@ -424,7 +433,14 @@ export function keyDecoder(
       const bytes = isAtomic(c.type, BYTES_TYPES);
       return (rec) => {
         const k = rec.key;
-        const v = k === null ? null : bytes ? Buffer.from(k) : typeof k === "string" ? k : k.toString("utf8");
+        const v =
+          k === null
+            ? null
+            : bytes
+              ? Buffer.from(k)
+              : typeof k === "string"
+                ? k
+                : keyBuffer(k).toString("utf8");
         return { [c.column]: v };
       };
     }
@@ -439,7 +455,7 @@ export function keyDecoder(
         };
         let parsed: unknown;
         try {
-          parsed = JSON.parse(typeof k === "string" ? k : k.toString("utf8"));
+          parsed = JSON.parse(typeof k === "string" ? k : keyBuffer(k).toString("utf8"));
         } catch (e) {
           return bad((e as Error).message);
         }

@@ -217,7 +217,9 @@ export function planScan(
       const text = type.kind === "atomic" && ["STRING", "VARCHAR", "CHAR"].includes(type.name);
       readers.push((rec, row) => {
         const v = rec[key];
-        setColumn(row, field, fromExternal(text && Buffer.isBuffer(v) ? v.toString("utf8") : v, type));
+        // Any Uint8Array: a Buffer that crossed worker threads arrives as a plain one.
+        const bytes = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined;
+        setColumn(row, field, fromExternal(text && bytes !== undefined ? bytes.toString("utf8") : v, type));
       });
       columns.push({ name: c.name, type: c.type });
     }
