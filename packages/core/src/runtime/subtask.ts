@@ -137,11 +137,24 @@ export class Subtask {
 
   /** True when the subtask can do work now without overfilling an output channel. */
   canStep(): boolean {
-    // A source waiting for data still lets a gated operator chained to it release what it holds
-    // (an asynchronous lookup's results): asking the gate is what releases it.
-    if (this.state === "waiting" && this.gates.length > 0) this.gated();
-    if (this.state !== "running") return false;
     const ws = this.writers;
+    // A source waiting for data still lets a gated operator chained to it release what it holds
+    // (an asynchronous lookup's results): asking the gate is what releases it. What it releases
+    // lands in the writers' pending batches outside step(), after which the task loop flushes
+    // nothing (with the default buffer timeout 0), so they are flushed here: else an exchange
+    // after the gate (keyBy, another parallelism) would hold them until the source's next record.
+    // Only with room in every output channel, as a running subtask steps.
+    if (this.state === "waiting" && this.gates.length > 0) {
+      for (let i = 0; i < ws.length; i++)
+        if (!ws[i]!.hasCapacity()) {
+          this.outputBlocked = true;
+          return false;
+        }
+      this.outputBlocked = false;
+      this.gated();
+      for (let i = 0; i < ws.length; i++) if (ws[i]!.pendingCount > 0) ws[i]!.flush();
+    }
+    if (this.state !== "running") return false;
     for (let i = 0; i < ws.length; i++)
       if (!ws[i]!.hasCapacity()) {
         this.outputBlocked = true;

@@ -194,3 +194,62 @@ test("a gated operator chained to a source that waits for data emits its held re
     await client.result;
   }
 });
+
+test("a gated operator chained to a waiting source flushes what it releases to an exchange (keyBy) without new input", async () => {
+  // As the test above, with a keyBy after the gate: the released records go through a record
+  // writer whose pending batch must be flushed while the source waits, not after its next record
+  // (which never comes here: the source ends only when the test has seen the records).
+  let sent = false;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  let ended = false;
+  void finished.then(() => {
+    ended = true;
+  });
+  const env = StreamExecutionEnvironment.create({
+    parallelism: 1,
+    // No periodic watermark nor latency marker while the source waits: either flushes the writer
+    // and would hide what is tested.
+    autoWatermarkIntervalMs: 3_600_000,
+    latencyTrackingIntervalMs: 0,
+  });
+  const doubled: number[] = [];
+  env
+    .fromSource<number>({
+      bounded: true,
+      createReader: () => ({
+        poll: (out: SourceOutput<number>) => {
+          if (!sent) {
+            for (const v of [1, 2, 3]) out.collect(v, 0);
+            sent = true;
+          }
+          return ended ? "end" : "nothing-yet";
+        },
+        available: () => finished,
+      }),
+    } as never)
+    .transform("AsyncDoubler", () => new AsyncDoubler())
+    .keyBy((x) => x % 2)
+    // Two subtasks after the keyBy: an exchange (at parallelism 1 on both sides it would be chained).
+    .map((x) => x)
+    .setParallelism(2)
+    .forEach((v) => {
+      doubled.push(v);
+    });
+  const client = env.executeAsync("gate-waiting-source-exchange");
+  try {
+    await waitUntil(
+      () => doubled.length === 3,
+      "the held records through the exchange while the source waits",
+    );
+    assert.deepEqual(
+      [...doubled].sort((a, b) => a - b),
+      [2, 4, 6],
+    );
+  } finally {
+    finish();
+    await client.result;
+  }
+});
