@@ -3,8 +3,9 @@
  * from a file or a directory of files, in Flink's `csv` or `json` format (see file-table.ts for
  * the formats and their options). The source is bounded: it ends when every file is read. Files
  * are the splits: file i goes to subtask i % parallelism, which reads it from its first record to
- * its last (a checkpoint keeps the file and the record reached, so a restored job goes on from
- * there). A record that does not parse goes to the job's error policy (fail, or the dead letters
+ * its last (a checkpoint keeps, by path, the file being read with the record reached and the
+ * files left, as Flink's file source keeps its splits, so a restored job goes on from there even
+ * if the directory changed meanwhile). A record that does not parse goes to the job's error policy (fail, or the dead letters
  * with its text, file and line), unless the format's `ignore-parse-errors` option is set.
  *
  * The same options make a lookup table of SQL's lookup joins (`@fleuve/sql` loads the files into
@@ -107,18 +108,21 @@ class FilesystemSource implements Source<ConnectorRecord> {
 
   createReader(ctx: { subtaskIndex: number; parallelism: number }): SourceReader<ConnectorRecord> {
     const { files } = this.table;
-    const mine = files.flatMap((f, i) => (i % ctx.parallelism === ctx.subtaskIndex ? [i] : []));
-    // Position: the index in `mine` of the file being read, and the next record of it.
-    let at = 0;
+    // The files left to read, by path, with their partition (index in the listing the job started
+    // with); the first is the one being read, from its record `next`. A checkpoint keeps these
+    // paths, as Flink's file source keeps its splits' paths and offsets, so a file added, removed
+    // or renamed before a restore does not move the position to another file.
+    let queue: { path: string; partition: number }[] = files.flatMap((path, i) =>
+      i % ctx.parallelism === ctx.subtaskIndex ? [{ path, partition: i }] : [],
+    );
     let next = 0;
     let records: FileTableRecord[] | undefined;
     let mtime = 0;
     return {
       poll: (out, max) => {
         let n = 0;
-        while (at < mine.length && n < max) {
-          const index = mine[at] as number;
-          const file = files[index] as string;
+        while (queue.length > 0 && n < max) {
+          const { path: file, partition } = queue[0] as { path: string; partition: number };
           if (records === undefined) {
             records = this.table.records(file);
             mtime = Math.floor(statSync(file).mtimeMs);
@@ -133,7 +137,7 @@ class FilesystemSource implements Source<ConnectorRecord> {
             out.collect(
               {
                 topic: file,
-                partition: index,
+                partition,
                 offset: r.line,
                 timestamp: mtime,
                 key: null,
@@ -144,22 +148,44 @@ class FilesystemSource implements Source<ConnectorRecord> {
             );
           }
           if (next >= records.length) {
-            at++;
+            queue = queue.slice(1);
             next = 0;
             records = undefined;
           }
         }
-        return at < mine.length ? "more" : "end";
+        return queue.length > 0 ? "more" : "end";
       },
-      snapshot: () => ({ at, next }),
+      snapshot: (): FilesystemReaderState => ({ files: queue.map((f) => [f.path, f.partition]), next }),
       restore: (state) => {
-        const s = state as { at: number; next: number };
-        at = s.at;
-        next = s.next;
+        const s = state as Partial<FilesystemReaderState> & { at?: unknown };
+        if (Array.isArray(s.files) && typeof s.next === "number") {
+          queue = s.files.map(([path, partition]) => ({ path, partition }));
+          next = s.next;
+        } else if (typeof s.at === "number" && typeof s.next === "number") {
+          // The first shape (an index into the listing recomputed here): read as it was written,
+          // right only if the directory did not change since the checkpoint.
+          queue = queue.slice(s.at);
+          next = s.next;
+        } else {
+          throw new FleuveError(
+            "FLEUVE_STATE_INCOMPATIBLE",
+            `connector 'filesystem': cannot restore the source's position from ${JSON.stringify(state)}`,
+            { details: { connector: "filesystem" } },
+          );
+        }
         records = undefined;
       },
     };
   }
+}
+
+/**
+ * A `filesystem` source reader's checkpointed position: the paths (and partitions) of the files it
+ * has left to read, the first being read from its record `next`.
+ */
+interface FilesystemReaderState {
+  readonly files: readonly (readonly [string, number])[];
+  readonly next: number;
 }
 
 /** The "filesystem" connector: a table read from csv or json files (Flink's filesystem source). */

@@ -175,6 +175,50 @@ test("the reader's position is checkpointed: a restored reader goes on from the 
   assert.deepEqual(got, [1, 2, 3, 4, 5]);
 });
 
+test("a restored reader goes on by path: a file added before the current one between checkpoint and restore moves nothing", () => {
+  const d = dir({
+    "b.csv": "1,a,1,true\n2,b,2,true\n",
+    "c.csv": "3,c,3,true\n4,d,4,true\n",
+    "d.csv": "5,e,5,true\n",
+  });
+  const ctx = { subtaskIndex: 0, parallelism: 1, now: () => 0 };
+  const got: number[] = [];
+  const out = {
+    collect: (r: ConnectorRecord) => got.push((r.value as { id: number }).id),
+    reject: () => assert.fail("no bad records"),
+  } as unknown as SourceOutput<ConnectorRecord>;
+  const first = createSource(filesystemConnector, { path: d, format: "csv" }, { schema }).createReader(ctx);
+  assert.equal(first.poll(out, 3), "more"); // b.csv read, c.csv at its second record
+  const state = structuredClone(first.snapshot?.(1));
+  // Before the restore: a file that sorts first appears (a bounded source read its listing at
+  // start, as Flink's: the restored one does not read the newcomer).
+  writeFileSync(join(d, "a.csv"), "100,new,1,true\n101,new,1,true\n");
+  // A restored job lists the directory again (a new source).
+  const second = createSource(filesystemConnector, { path: d, format: "csv" }, { schema }).createReader(ctx);
+  second.restore?.(state);
+  assert.equal(second.poll(out, 100), "end");
+  assert.deepEqual(got, [1, 2, 3, 4, 5]);
+});
+
+test("a reader restores the position of the first checkpoint shape (an index into the listing) and names a state it cannot read", () => {
+  const d = dir({ "a.csv": "1,a,1,true\n2,b,2,true\n", "b.csv": "3,c,3,true\n4,d,4,true\n" });
+  const ctx = { subtaskIndex: 0, parallelism: 1, now: () => 0 };
+  const got: number[] = [];
+  const out = {
+    collect: (r: ConnectorRecord) => got.push((r.value as { id: number }).id),
+    reject: () => assert.fail("no bad records"),
+  } as unknown as SourceOutput<ConnectorRecord>;
+  const source = createSource(filesystemConnector, { path: d, format: "csv" }, { schema });
+  const reader = source.createReader(ctx);
+  reader.restore?.({ at: 1, next: 1 });
+  assert.equal(reader.poll(out, 100), "end");
+  assert.deepEqual(got, [4]);
+  assert.throws(
+    () => source.createReader(ctx).restore?.({ position: 3 }),
+    /connector 'filesystem': cannot restore the source's position from \{"position":3\}/,
+  );
+});
+
 test("bad options are named at start-up: missing path, unknown format, a two-character delimiter, unsupported types", () => {
   assert.throws(
     () => createSource(filesystemConnector, { path: "/nonexistent/fleuve", format: "csv" }, { schema }),
