@@ -200,17 +200,30 @@ function singleChar(option: string, value: string | undefined, fallback: string)
   return v;
 }
 
-/** Splits CSV text into records of fields (quoted fields may hold delimiters and newlines). */
+/**
+ * Splits CSV text into records of fields (quoted fields may hold delimiters and newlines); with
+ * `comments`, lines that start with `#` are skipped untokenised.
+ */
 function* csvRecords(
   text: string,
   delimiter: string,
   quote: string | undefined,
   escapeChar: string | undefined,
+  comments = false,
 ): Generator<{ line: number; raw: string; fields: string[] } | { line: number; raw: string; error: string }> {
   let i = 0;
   let line = 1;
   const n = text.length;
   while (i < n) {
+    if (comments && text[i] === "#") {
+      // A comment line ('csv.allow-comments') is skipped before it is tokenised, as Jackson's CSV
+      // parser does: a quote in it must not open a field that swallows the next lines.
+      const eol = text.indexOf("\n", i);
+      if (eol < 0) break;
+      i = eol + 1;
+      line++;
+      continue;
+    }
     const start = i;
     const startLine = line;
     const fields: string[] = [];
@@ -366,15 +379,16 @@ export function fileTable(options: FileTableOptions, schema: readonly ConnectorF
     files,
     records(file) {
       const out: FileTableRecord[] = [];
-      for (const r of csvRecords(readFileSync(file, "utf8"), delimiter, quote, escapeChar)) {
+      for (const r of csvRecords(readFileSync(file, "utf8"), delimiter, quote, escapeChar, comments)) {
         if (r.raw.trim() === "") continue;
-        if (comments && r.raw.startsWith("#")) continue;
         if ("error" in r) {
           if (!ignore) out.push(r);
           continue;
         }
         const where = { line: r.line, raw: r.raw };
-        if (r.fields.length < converters.length && !ignore) {
+        // Any arity mismatch fails the record, as Flink's CSV format (validateArity); with
+        // ignore-parse-errors Flink reads it anyway: missing fields NULL, extra ones dropped.
+        if (r.fields.length !== converters.length && !ignore) {
           out.push({
             ...where,
             error: `${converters.length} fields expected but was ${r.fields.length}`,

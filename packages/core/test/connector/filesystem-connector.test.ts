@@ -98,6 +98,40 @@ test("csv options: delimiter (\\t), escape character, null literal, no quoting, 
   ]);
 });
 
+test("csv: a comment line is skipped before it is tokenised: a quote in it opens no field", async () => {
+  // Tokenised, the comment's `,"` would open a quoted field running to the next quote, two
+  // records on.
+  const d = dir({
+    "c.csv": '# see,"the notes\n1,a,1,true\n2,b,2,true\n# closing" quote\n3,c,3,true\n# last, "no newline',
+  });
+  assert.deepEqual(await read({ path: d, format: "csv", "csv.allow-comments": "true" }), [
+    { id: 1, name: "a", price: 1, ok: true },
+    { id: 2, name: "b", price: 2, ok: true },
+    { id: 3, name: "c", price: 3, ok: true },
+  ]);
+});
+
+test("csv: a record with more fields than columns fails as one with fewer (Flink's arity check), and is read with its extra fields dropped under ignore-parse-errors", async () => {
+  const d = dir({ "long.csv": "1,pen,1,true\n2,ink,2,true,extra\n3,cap,3,false\n" });
+  const file = join(d, "long.csv");
+  const letters: DeadLetter[] = [];
+  const rows = await read({ path: d, format: "csv" }, 1, { deadLetter: (l) => letters.push(l) });
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    [1, 3],
+  );
+  assert.deepEqual(
+    letters.map((l) => [l.record, l.error]),
+    [["2,ink,2,true,extra", `connector 'filesystem': ${file}, line 2: 4 fields expected but was 5`]],
+  );
+  // Flink's validateArity lets the record through with ignore-parse-errors; the row has the columns' fields.
+  assert.deepEqual(await read({ path: d, format: "csv", "csv.ignore-parse-errors": "true" }), [
+    { id: 1, name: "pen", price: 1, ok: true },
+    { id: 2, name: "ink", price: 2, ok: true },
+    { id: 3, name: "cap", price: 3, ok: false },
+  ]);
+});
+
 test("json: one object per line, missing members NULL, values converted to the column types", async () => {
   const d = dir({
     "r.json":
