@@ -41,7 +41,11 @@ describe("NFA: contiguity", () => {
 
   test("subtype() keeps only the subtype's events, and where() after it narrows them further", () => {
     const isB = (e: string): e is `b${string}` => e.startsWith("b");
-    const p = P.begin("a").where(is("a")).followedBy("b").subtype(isB).where((e) => !e.endsWith("9"));
+    const p = P.begin("a")
+      .where(is("a"))
+      .followedBy("b")
+      .subtype(isB)
+      .where((e) => !e.endsWith("9"));
     // c2 passes the where() but not the subtype, b9 the subtype but not the where().
     assert.deepEqual(runPattern(p, "a1 c2 b9 b3 b4").matches, ["a:a1 b:b3"]);
   });
