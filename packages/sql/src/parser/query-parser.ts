@@ -26,7 +26,7 @@ import * as T from "./lexer.js";
 
 /** Expression rules plus queries. */
 export abstract class QueryParser extends ExpressionParser {
-  /** `[WITH ...] body [ORDER BY ...] [LIMIT n | FETCH FIRST n ROWS ONLY] [OFFSET n [ROWS]]`. */
+  /** `[WITH ...] body [ORDER BY ...] [LIMIT n | ALL] [OFFSET m [ROW | ROWS]] [FETCH FIRST | NEXT n ROW | ROWS ONLY]`. */
   protected query = this.RULE("query", (): Query => {
     const ctes =
       this.OPTION(() => {
@@ -37,33 +37,39 @@ export abstract class QueryParser extends ExpressionParser {
       }) ?? [];
     const body = this.SUBRULE(this.setExpression);
     const orderBy = this.OPTION2(() => this.SUBRULE(this.orderByClause)) ?? [];
+    // Calcite's order (Parser.jj, OrderByLimitOpt): [LIMIT n | ALL] [OFFSET m [ROW | ROWS]]
+    // [FETCH FIRST | NEXT n ROW | ROWS ONLY]; LIMIT ALL is no limit, and with both LIMIT and
+    // FETCH, FETCH wins (as in Calcite).
     let limitPos: SourcePos | undefined;
     let offsetPos: SourcePos | undefined;
-    const limit = this.OPTION3(() =>
+    let limit: Expr | undefined;
+    this.OPTION3(() => {
+      const pos = posOf(this.CONSUME(T.Limit));
       this.OR([
+        { ALT: () => this.CONSUME(T.All) },
         {
           ALT: () => {
-            limitPos = posOf(this.CONSUME(T.Limit));
-            return this.SUBRULE(this.expression);
+            limit = this.SUBRULE(this.expression);
+            limitPos = pos;
           },
         },
-        {
-          ALT: () => {
-            limitPos = posOf(this.CONSUME(T.Fetch));
-            this.OR2([{ ALT: () => this.CONSUME(T.First) }, { ALT: () => this.CONSUME(T.Next) }]);
-            const n = this.SUBRULE2(this.expression);
-            this.OR3([{ ALT: () => this.CONSUME(T.Rows) }, { ALT: () => this.CONSUME(T.Row) }]);
-            this.CONSUME(T.Only);
-            return n;
-          },
-        },
-      ]),
-    );
+      ]);
+    });
     const offset = this.OPTION4(() => {
       offsetPos = posOf(this.CONSUME(T.Offset));
       const n = this.SUBRULE3(this.expression);
-      this.OPTION5(() => this.CONSUME2(T.Rows));
+      this.OPTION5(() =>
+        this.OR4([{ ALT: () => this.CONSUME2(T.Rows) }, { ALT: () => this.CONSUME2(T.Row) }]),
+      );
       return n;
+    });
+    this.OPTION6(() => {
+      const pos = posOf(this.CONSUME(T.Fetch));
+      this.OR2([{ ALT: () => this.CONSUME(T.First) }, { ALT: () => this.CONSUME(T.Next) }]);
+      limit = this.SUBRULE2(this.expression);
+      limitPos = pos;
+      this.OR3([{ ALT: () => this.CONSUME(T.Rows) }, { ALT: () => this.CONSUME(T.Row) }]);
+      this.CONSUME(T.Only);
     });
     const q: { kind: "query"; with: CommonTableExpr[]; body: QueryBody; orderBy: OrderItem[] } & {
       limit?: Expr;

@@ -84,6 +84,15 @@ test("LIMIT, LIMIT ... OFFSET, FETCH FIRST ... ROWS ONLY: the first rows to arri
     { id: 5 },
   ]);
   assert.deepEqual(await (await tEnv.executeSql("SELECT id FROM orders LIMIT 0")).collect(), []);
+  // SQL:2008 order (Calcite's): OFFSET, then FETCH; LIMIT ALL is no limit.
+  assert.deepEqual(
+    await (await tEnv.executeSql("SELECT id FROM orders OFFSET 1 ROW FETCH NEXT 2 ROWS ONLY")).collect(),
+    [{ id: 2 }, { id: 3 }],
+  );
+  assert.deepEqual(await (await tEnv.executeSql("SELECT id FROM orders LIMIT ALL OFFSET 3")).collect(), [
+    { id: 4 },
+    { id: 5 },
+  ]);
   // In a CTE and a subquery too.
   assert.deepEqual(
     materialize(
