@@ -18,6 +18,10 @@
  * partition's state was last written (Flink's StateTtlConfig on its top-N state, OnCreateAndWrite):
  * the partition then starts again empty, so its next row is ranked first, and nothing is retracted
  * for the rows forgotten (as in Flink, where expired state means results that may be incomplete).
+ * The TTL'd rows are kept under their own state name (`sql-top-n-ttl`); a savepoint taken without
+ * the TTL (state `sql-top-n`) restores into a job with it: a key's old rows move over the first
+ * time the key is touched, and their TTL starts then. (The other way, turning the TTL off, does
+ * not carry the rows over: they stay in the savepoint's `sql-top-n-ttl` state, unread.)
  */
 
 import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
@@ -42,22 +46,47 @@ export interface TopNSpec {
 
 type Out = { collect(r: Row): void };
 
+/** The Top-N rows of a key without a state TTL (the only layout before the TTL applied to Top-N). */
+export const TOP_N_STATE = "sql-top-n";
+/** The Top-N rows of a key with `table.exec.state.ttl`. */
+export const TOP_N_TTL_STATE = "sql-top-n-ttl";
+
 /** The keyed top-N function (see the file's comment). */
 export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
   private state!: ValueState<Row[]>;
+  /** With a TTL: the plain state of savepoints taken before the TTL applied, read once per key. */
+  private legacy: ValueState<Row[]> | undefined;
 
   constructor(private readonly spec: TopNSpec) {}
 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
     const ttl = this.spec.stateTtlMs;
-    this.state = ctx.getState(
-      valueState<Row[]>("sql-top-n", ttl === undefined ? undefined : { ttl: { ttlMs: ttl } }),
-    );
+    if (ttl === undefined) {
+      this.state = ctx.getState(valueState<Row[]>(TOP_N_STATE));
+      return;
+    }
+    // A state's TTL cannot be turned on under the same name (the backend refuses the change of
+    // kind on restore), so the TTL'd rows live under their own name, and a savepoint of a job
+    // that ran without TTL keeps its rows in the plain state, moved over key by key below.
+    this.state = ctx.getState(valueState<Row[]>(TOP_N_TTL_STATE, { ttl: { ttlMs: ttl } }));
+    this.legacy = ctx.getState(valueState<Row[]>(TOP_N_STATE));
+  }
+
+  /** The key's rows; with a TTL, the first touch of a key moves its rows of the plain state over. */
+  private rowsOfKey(): Row[] {
+    const rows = this.state.value();
+    if (rows !== undefined || this.legacy === undefined) return rows ?? [];
+    const old = this.legacy.value();
+    if (old === undefined) return [];
+    this.legacy.clear();
+    // Written now: the TTL of moved rows starts at the move (they were never written under it).
+    this.state.update(old);
+    return old;
   }
 
   processElement(input: Row, _ctx: unknown, out: Out): void {
     const { compare, start, end, updatingInput } = this.spec;
-    const rows = this.state.value() ?? [];
+    const rows = this.rowsOfKey();
     if (isAccumulate(rowKind(input))) {
       // After the last row that does not rank below it: equal sort keys keep arrival order.
       // (The ORDER BY columns never include the row kind: the input row is compared as it is.)
