@@ -183,8 +183,15 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         type: x.type,
       };
     }
-    case "binary":
-      return compileBinary(e.op, sub(e.left), sub(e.right));
+    case "binary": {
+      const left = sub(e.left);
+      const right = sub(e.right);
+      if (e.op === "+" || e.op === "-") {
+        const dateTime = dateTimeArithmetic(e, left, right);
+        if (dateTime !== undefined) return dateTime;
+      }
+      return compileBinary(e.op, left, right);
+    }
     case "is": {
       const x = sub(e.operand);
       const test =
@@ -358,6 +365,76 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         `${printExpr(e)} is only allowed as an argument of a window table function (TUMBLE, HOP, SESSION)`,
       );
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/** The leftmost source position in `e` (a binary node has none of its own). */
+function firstPos(e: Expr): SourcePos | undefined {
+  if ("pos" in e && e.pos !== undefined) return e.pos as SourcePos;
+  if (e.kind === "binary") return firstPos(e.left) ?? firstPos(e.right);
+  if (e.kind === "unary") return firstPos(e.operand);
+  return undefined;
+}
+
+/** The milliseconds of an interval literal (or its negation), or undefined for another expression. */
+function constantIntervalMs(e: Expr): number | undefined {
+  if (e.kind === "interval") return intervalMs(e);
+  if (e.kind === "unary" && (e.op === "-" || e.op === "+")) {
+    const ms = constantIntervalMs(e.operand);
+    return ms === undefined ? undefined : e.op === "-" ? -ms : ms;
+  }
+  return undefined;
+}
+
+/**
+ * `DATE ± INTERVAL` and `TIME ± INTERVAL` as Flink (Calcite) types them, or undefined when neither
+ * side is a DATE or TIME. A number added to or subtracted from a DATE or TIME is refused, as Flink
+ * refuses it at validation (`CURRENT_DATE - 1` would otherwise subtract one millisecond); a DATE
+ * moves by whole days only; a TIME wraps around midnight (modulo 24 h), as in Flink.
+ */
+function dateTimeArithmetic<I>(
+  e: Expr & { kind: "binary" },
+  a: Compiled<I>,
+  b: Compiled<I>,
+): Compiled<I> | undefined {
+  const temporalOf = (t: DataType | undefined) =>
+    isAtomic(t, "DATE") ? "DATE" : isAtomic(t, "TIME") ? "TIME" : undefined;
+  const ta = temporalOf(a.type);
+  const tb = temporalOf(b.type);
+  if ((ta === undefined) === (tb === undefined)) return undefined;
+  const temporal = (ta ?? tb) as "DATE" | "TIME";
+  const [t, other, otherExpr] = ta !== undefined ? [a, b, e.right] : [b, a, e.left];
+  const refuse = (why: string) => {
+    const err = invalid(`${printExpr(e)}: ${why}`);
+    const pos = firstPos(e);
+    return pos === undefined ? err : withPosition(err, pos);
+  };
+  if (isNumericType(other.type))
+    throw refuse(
+      `cannot ${e.op === "+" ? "add a number to" : "subtract a number from"} a ${temporal} (Flink refuses ${temporal} ${e.op} numeric); use an INTERVAL, as in ${temporal === "DATE" ? "CURRENT_DATE - INTERVAL '1' DAY" : "CURRENT_TIME + INTERVAL '1' HOUR"}`,
+    );
+  if (other.type?.kind !== "interval") return undefined;
+  if (tb !== undefined && e.op === "-") throw refuse(`an INTERVAL minus a ${temporal} is not defined`);
+  if (temporal === "DATE") {
+    const ms = constantIntervalMs(otherExpr);
+    const wholeDays =
+      ms !== undefined ? ms % DAY_MS === 0 : ["DAY", "DAYS", "WEEK"].includes(other.type.from);
+    if (!wholeDays)
+      throw refuse(
+        "a DATE moves by whole days only: the interval is not a whole number of days (CAST the date AS TIMESTAMP to move it by less)",
+      );
+  }
+  const sign = e.op === "-" ? -1 : 1;
+  const mod = temporal === "TIME" ? (v: number) => ((v % DAY_MS) + DAY_MS) % DAY_MS : (v: number) => v;
+  return {
+    eval: (r) => {
+      const x = t.eval(r);
+      const y = other.eval(r);
+      return x === null || y === null ? null : mod((x as number) + sign * (y as number));
+    },
+    type: t.type,
+  };
 }
 
 function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<I> {
