@@ -7,7 +7,8 @@
  * - csv (Flink's `csv` format): fields in column order, split at `csv.field-delimiter`, a field
  *   may be enclosed in `csv.quote-character` (a doubled quote inside is one quote; newlines may be
  *   quoted too), `csv.escape-character` escapes the next character, `csv.null-literal` is NULL,
- *   `csv.allow-comments` skips lines starting with `#`. Fields are converted to the column's type
+ *   `csv.allow-comments` skips lines starting with `#`, `csv.ignore-first-line` (Fleuve's, for Flink's
+ *   legacy `format.ignore-first-line`) skips each file's first line. Fields are converted to the column's type
  *   as Flink's CsvToRowDataConverters do (numbers trimmed and parsed strictly, BOOLEAN is true
  *   when the text is `true` in any case, strings as they are, an empty field of a non-string
  *   column is a parse error). Fewer fields than columns is a parse error; blank lines are skipped.
@@ -34,6 +35,7 @@ export interface FileTableOptions {
   readonly "csv.quote-character"?: string;
   readonly "csv.disable-quote-character"?: boolean;
   readonly "csv.allow-comments"?: boolean;
+  readonly "csv.ignore-first-line"?: boolean;
   readonly "csv.ignore-parse-errors"?: boolean;
   readonly "csv.escape-character"?: string;
   readonly "csv.null-literal"?: string;
@@ -375,11 +377,14 @@ export function fileTable(options: FileTableOptions, schema: readonly ConnectorF
       : singleChar("csv.escape-character", options["csv.escape-character"], "\\");
   const nullLiteral = options["csv.null-literal"];
   const comments = options["csv.allow-comments"] === true;
+  const skipFirstLine = options["csv.ignore-first-line"] === true;
   return {
     files,
     records(file) {
       const out: FileTableRecord[] = [];
       for (const r of csvRecords(readFileSync(file, "utf8"), delimiter, quote, escapeChar, comments)) {
+        // A header: the record that starts on the file's first line, whatever it holds.
+        if (skipFirstLine && r.line === 1) continue;
         if (r.raw.trim() === "") continue;
         if ("error" in r) {
           if (!ignore) out.push(r);

@@ -56,6 +56,11 @@ export const FILESYSTEM_SOURCE_OPTIONS = {
     default: false,
     doc: "csv: skip lines that start with '#'.",
   },
+  "csv.ignore-first-line": {
+    type: "boolean",
+    default: false,
+    doc: "csv: skip the first line of every file (a header). Not a Flink csv format option: Flink's legacy CSV source's 'format.ignore-first-line', which Fleuve reads as this.",
+  },
   "csv.ignore-parse-errors": {
     type: "boolean",
     default: false,

@@ -21,6 +21,7 @@ const RENAMED: Record<string, string | undefined> = {
   "format.field-delimiter": "csv.field-delimiter",
   "format.quote-character": "csv.quote-character",
   "format.ignore-parse-errors": "csv.ignore-parse-errors",
+  "format.ignore-first-line": "csv.ignore-first-line",
 };
 
 /**
@@ -73,5 +74,12 @@ export function tableOptions(def: TableDefinition): readonly TableOption[] {
       );
     out.push(o);
   }
+  // Flink's CsvTableSourceFactoryBase sets a quote character only when 'format.quote-character' is
+  // given: by default a quote is plain text.
+  if (
+    !def.options.some((o) => o.key === "format.quote-character") &&
+    !out.some((o) => o.key === "csv.disable-quote-character")
+  )
+    out.push({ key: "csv.disable-quote-character", value: "true" });
   return out;
 }

@@ -124,11 +124,11 @@ test("errors: lookup cache options, legacy properties without an equivalent, a b
     kafka.executeSql("SELECT * FROM Customers"),
     /table Customers: the legacy property 'connector.type' = 'kafka' is not supported: write 'connector' = '...'/,
   );
-  const firstLine = await env(`CREATE TABLE Customers (id BIGINT, name STRING, country STRING)
-    WITH ('connector.type' = 'filesystem', 'connector.path' = '${CUSTOMERS}', 'format.type' = 'csv', 'format.ignore-first-line' = 'true')`);
+  const unknown = await env(`CREATE TABLE Customers (id BIGINT, name STRING, country STRING)
+    WITH ('connector.type' = 'filesystem', 'connector.path' = '${CUSTOMERS}', 'format.type' = 'csv', 'format.array-element-delimiter' = ';')`);
   await assert.rejects(
-    firstLine.executeSql("SELECT * FROM Customers"),
-    /the legacy property 'format.ignore-first-line' has no equivalent in the filesystem connector/,
+    unknown.executeSql("SELECT * FROM Customers"),
+    /the legacy property 'format.array-element-delimiter' has no equivalent in the filesystem connector/,
   );
   const missing = await env(MODERN("/nonexistent/customers.csv"));
   await assert.rejects(
@@ -145,4 +145,31 @@ test("errors: lookup cache options, legacy properties without an equivalent, a b
   assert.deepEqual(await (await ignored.executeSql(JOIN("JOIN"))).collect(), [
     { order_id: 10, name: "Ann", country: "FR" },
   ]);
+});
+
+// Flink's legacy CSV source (CsvTableSourceFactoryBase) sets a quote character only when
+// 'format.quote-character' is given, so by default a quote is plain text; 'format.ignore-first-line'
+// skips each file's first line (a header).
+test("legacy CSV properties: quotes are plain text unless 'format.quote-character' is given; 'format.ignore-first-line'", async () => {
+  const quoted = file("quoted.csv", 'id,name,country\n1,"Ann",FR\n2,"Bob",DE\n');
+  const legacy = (more: string) => `CREATE TABLE Customers (id BIGINT, name STRING, country STRING)
+    WITH ('connector.type' = 'filesystem', 'connector.path' = 'file://${quoted}', 'format.type' = 'csv'${more})`;
+  const plain = await env(legacy(", 'format.ignore-first-line' = 'true'"));
+  assert.deepEqual(await (await plain.executeSql("SELECT * FROM Customers")).collect(), [
+    { id: 1, name: '"Ann"', country: "FR" },
+    { id: 2, name: '"Bob"', country: "DE" },
+  ]);
+  const withQuote = await env(
+    legacy(", 'format.ignore-first-line' = 'true', 'format.quote-character' = '\"'"),
+  );
+  assert.deepEqual(await (await withQuote.executeSql("SELECT * FROM Customers")).collect(), [
+    { id: 1, name: "Ann", country: "FR" },
+    { id: 2, name: "Bob", country: "DE" },
+  ]);
+  // Without 'format.ignore-first-line' the header is a record: 'id' is not a BIGINT.
+  const header = await env(legacy(""));
+  await assert.rejects(
+    async () => (await header.executeSql("SELECT * FROM Customers")).collect(),
+    /line 1: field 'id': 'id' is not a BIGINT/,
+  );
 });
