@@ -23,7 +23,13 @@ export interface ResolvedReference {
 /** A parsed schema of any type. */
 export type ParsedSchema =
   | { schemaType: "AVRO"; canonical: string; avro: avro.Type; node: ReturnType<typeof parseAvro>["node"] }
-  | { schemaType: "JSON"; canonical: string; json: Record<string, unknown> | boolean }
+  | {
+      schemaType: "JSON";
+      canonical: string;
+      json: Record<string, unknown> | boolean;
+      /** The referenced schemas by reference name (the URI an external `$ref` names them by). */
+      refs: ReadonlyMap<string, Record<string, unknown> | boolean>;
+    }
   | { schemaType: "PROTOBUF"; canonical: string; proto: ParsedProto };
 
 /** Checks a schema type name (42201 when unknown, as Confluent answers). */
@@ -61,7 +67,15 @@ export function parseSchema(
     case "JSON": {
       const json = parseJsonSchema(text);
       const canonical = normalize ? stableStringify(json) : JSON.stringify(json);
-      return { schemaType, canonical, json: json as Record<string, unknown> | boolean };
+      const refs = new Map<string, Record<string, unknown> | boolean>();
+      for (const r of references) {
+        try {
+          refs.set(r.name, parseJsonSchema(r.schema) as Record<string, unknown> | boolean);
+        } catch (e) {
+          throw errors.invalidSchema(`Invalid reference ${r.name}: ${(e as Error).message}`);
+        }
+      }
+      return { schemaType, canonical, json: json as Record<string, unknown> | boolean, refs };
     }
     case "PROTOBUF": {
       const proto = parseProtobuf(text, new Map(references.map((r) => [r.name, r.schema])));
@@ -93,7 +107,12 @@ export function readIssues(reader: ParsedSchema, writer: ParsedSchema): string[]
     case "AVRO":
       return avroReadIssues(reader.node, (writer as typeof reader).node);
     case "JSON":
-      return jsonReadIssues(reader.json, (writer as typeof reader).json);
+      return jsonReadIssues(
+        reader.json,
+        (writer as typeof reader).json,
+        reader.refs,
+        (writer as typeof reader).refs,
+      );
     case "PROTOBUF":
       return protobufReadIssues(reader.proto, (writer as typeof reader).proto);
   }

@@ -114,6 +114,30 @@ function ajv(): import("ajv").default {
   return ajvInstance;
 }
 
+/**
+ * The validator of a JSON schema. With references, a validator of its own holding each referenced
+ * schema under its reference name (as Confluent's JsonSchema loads its resolved references), so
+ * `{"$ref": "other.json"}` resolves; the shared one otherwise.
+ */
+function jsonValidator(parsed: Extract<ParsedSchema, { schemaType: "JSON" }>, id: number) {
+  let v = ajv();
+  if (parsed.refs.size > 0) {
+    v = new (Ajv as unknown as new (o: object) => import("ajv").default)({ strict: false, allErrors: true });
+    // Names resolve against the root's `$id` when it has one (Confluent's ReferenceResolver).
+    const rootId = typeof parsed.json === "object" ? parsed.json.$id : undefined;
+    for (const [name, s] of parsed.refs) {
+      const key =
+        typeof rootId === "string" && URL.canParse(name, rootId) ? new URL(name, rootId).href : name;
+      v.addSchema(s as object, key);
+    }
+  }
+  try {
+    return v.compile(parsed.json as object);
+  } catch (e) {
+    throw new Error(`JSON schema ${id} does not compile: ${(e as Error).message}`);
+  }
+}
+
 function messageTypes(root: protobuf.NamespaceBase): protobuf.Type[] {
   return root.nestedArray.flatMap((n) =>
     n instanceof protobuf.Type
@@ -192,7 +216,7 @@ function codecOf(
       };
     }
     case "JSON": {
-      const validate = ajv().compile(parsed.json as object);
+      const validate = jsonValidator(parsed, id);
       const check = (value: unknown) => {
         if (validate(value)) return;
         const why = (validate.errors ?? [])

@@ -53,33 +53,73 @@ function acceptsAnything(s: Node): boolean {
   );
 }
 
-/** Why `reader` does not accept every document `writer` accepts (empty when it does). */
-export function jsonReadIssues(readerRoot: Node, writerRoot: Node): string[] {
-  const issues: string[] = [];
-  const deref = (s: Node, root: Node): Node => {
-    let cur = s;
-    for (let i = 0; i < 32 && typeof cur === "object" && typeof cur.$ref === "string"; i++) {
-      const ref = cur.$ref as string;
-      if (!ref.startsWith("#")) break;
-      let target: unknown = root;
-      for (const part of ref.slice(1).split("/").filter(Boolean)) {
-        target = (target as Json | undefined)?.[
-          decodeURIComponent(part.replace(/~1/g, "/").replace(/~0/g, "~"))
-        ];
+/**
+ * The schema a `$ref` names: `#/pointer` inside `root`; `name` or `name#/pointer` inside the
+ * referenced schema registered under that name (Confluent adds each resolved reference to the
+ * validator under its reference name as URI, resolved against the root's `$id`). Undefined when
+ * it names nothing known.
+ */
+function resolveRef(
+  ref: string,
+  root: Node,
+  refs: ReadonlyMap<string, Node>,
+): { node: Node; root: Node } | undefined {
+  const hash = ref.indexOf("#");
+  const base = hash < 0 ? ref : ref.slice(0, hash);
+  const pointer = hash < 0 ? "" : ref.slice(hash + 1);
+  let doc: Node | undefined = root;
+  if (base !== "") {
+    doc = refs.get(base);
+    if (doc === undefined) {
+      const id = typeof root === "object" && typeof root.$id === "string" ? root.$id : undefined;
+      for (const [name, s] of refs) {
+        if (typeof s === "object" && s.$id === base) doc = s;
+        else if (id !== undefined && URL.canParse(base, id) && URL.canParse(name, id)) {
+          if (new URL(base, id).href === new URL(name, id).href) doc = s;
+        }
+        if (doc !== undefined) break;
       }
-      if (target === undefined) break;
-      cur = target as Node;
     }
-    return cur;
+    if (doc === undefined) return undefined;
+  }
+  let target: unknown = doc;
+  for (const part of pointer.split("/").filter(Boolean)) {
+    target = (target as Json | undefined)?.[decodeURIComponent(part.replace(/~1/g, "/").replace(/~0/g, "~"))];
+  }
+  return target === undefined ? undefined : { node: target as Node, root: doc };
+}
+
+/**
+ * Why `reader` does not accept every document `writer` accepts (empty when it does); each side's
+ * `refs` are the schemas its references name, followed through external `$ref`s.
+ */
+export function jsonReadIssues(
+  readerRoot: Node,
+  writerRoot: Node,
+  readerRefs: ReadonlyMap<string, Node> = new Map(),
+  writerRefs: ReadonlyMap<string, Node> = new Map(),
+): string[] {
+  const issues: string[] = [];
+  // `root` is the document a node came from: the one its internal `#` refs resolve in.
+  const deref = (s: Node, root: Node, refs: ReadonlyMap<string, Node>): { node: Node; root: Node } => {
+    let cur = s;
+    let curRoot = root;
+    for (let i = 0; i < 32 && typeof cur === "object" && typeof cur.$ref === "string"; i++) {
+      const t = resolveRef(cur.$ref as string, curRoot, refs);
+      if (t === undefined) break;
+      cur = t.node;
+      curRoot = t.root;
+    }
+    return { node: cur, root: curRoot };
   };
   const seen = new Set<string>();
   const fail = (path: string, msg: string) => {
     issues.push(`${path || "#"}: ${msg}`);
     return false;
   };
-  const quiet = (r: Node, w: Node, path: string) => {
+  const quiet = (r: Node, w: Node, path: string, rRoot: Node, wRoot: Node) => {
     const n = issues.length;
-    const ok = visit(r, w, path);
+    const ok = visit(r, w, path, rRoot, wRoot);
     issues.length = n;
     return ok;
   };
@@ -95,9 +135,9 @@ export function jsonReadIssues(readerRoot: Node, writerRoot: Node): string[] {
     if (!readerLooser(r as number, w as number)) return fail(path, `${name} changed from ${w} to ${r}`);
     return true;
   };
-  const visit = (r0: Node, w0: Node, path: string): boolean => {
-    const r = deref(r0, readerRoot);
-    const w = deref(w0, writerRoot);
+  const visit = (r0: Node, w0: Node, path: string, rRoot0: Node, wRoot0: Node): boolean => {
+    const { node: r, root: rRoot } = deref(r0, rRoot0, readerRefs);
+    const { node: w, root: wRoot } = deref(w0, wRoot0, writerRefs);
     const key = `${path}|${JSON.stringify(r)}|${JSON.stringify(w)}`;
     if (seen.has(key)) return true;
     seen.add(key);
@@ -113,7 +153,7 @@ export function jsonReadIssues(readerRoot: Node, writerRoot: Node): string[] {
         let ok = true;
         (w[comb] as Node[]).forEach((b, i) => {
           const branch = typeof b === "object" ? { ...rest, ...b } : b;
-          if (!visit(r, branch, `${path}/${comb}/${i}`)) ok = false;
+          if (!visit(r, branch, `${path}/${comb}/${i}`, rRoot, wRoot)) ok = false;
         });
         return ok;
       }
@@ -123,7 +163,8 @@ export function jsonReadIssues(readerRoot: Node, writerRoot: Node): string[] {
         const rest = { ...r };
         delete rest[comb];
         const branches = r[comb] as Node[];
-        if (branches.some((b) => quiet(typeof b === "object" ? { ...rest, ...b } : b, w, path))) return true;
+        if (branches.some((b) => quiet(typeof b === "object" ? { ...rest, ...b } : b, w, path, rRoot, wRoot)))
+          return true;
         return fail(path, `no branch of the reader's ${comb} accepts the writer's schema`);
       }
     }
@@ -170,24 +211,24 @@ export function jsonReadIssues(readerRoot: Node, writerRoot: Node): string[] {
       for (const [name, rs] of Object.entries(rp)) {
         const p = `${path}/properties/${name}`;
         if (Object.hasOwn(wp, name)) {
-          ok = visit(rs, wp[name] as Node, p) && ok;
+          ok = visit(rs, wp[name] as Node, p, rRoot, wRoot) && ok;
         } else if (wAdd === false) {
           // closed writer: never wrote it
         } else if (wAdd === true) {
           if (!acceptsAnything(rs)) ok = fail(p, "property added to an open content model");
         } else {
-          ok = visit(rs, wAdd, p) && ok;
+          ok = visit(rs, wAdd, p, rRoot, wRoot) && ok;
         }
       }
       for (const [name, ws] of Object.entries(wp)) {
         if (Object.hasOwn(rp, name)) continue;
         const p = `${path}/properties/${name}`;
         if (rAdd === false) ok = fail(p, "property removed from a closed content model");
-        else if (rAdd !== true) ok = visit(rAdd, ws, p) && ok;
+        else if (rAdd !== true) ok = visit(rAdd, ws, p, rRoot, wRoot) && ok;
       }
       if (wAdd !== false) {
         if (rAdd === false) ok = fail(path, "additionalProperties narrowed to false");
-        else if (rAdd !== true) ok = visit(rAdd, wAdd, `${path}/additionalProperties`) && ok;
+        else if (rAdd !== true) ok = visit(rAdd, wAdd, `${path}/additionalProperties`, rRoot, wRoot) && ok;
       }
       const wr = new Set((w.required ?? []) as string[]);
       for (const req of (r.required ?? []) as string[]) {
@@ -198,10 +239,10 @@ export function jsonReadIssues(readerRoot: Node, writerRoot: Node): string[] {
     if (rt.has("array") && wt.has("array")) {
       const ri = (r.items as Node | undefined) ?? true;
       const wi = (w.items as Node | undefined) ?? true;
-      if (!Array.isArray(ri) && !Array.isArray(wi)) ok = visit(ri, wi, `${path}/items`) && ok;
+      if (!Array.isArray(ri) && !Array.isArray(wi)) ok = visit(ri, wi, `${path}/items`, rRoot, wRoot) && ok;
     }
     return ok;
   };
-  visit(readerRoot, writerRoot, "#");
+  visit(readerRoot, writerRoot, "#", readerRoot, writerRoot);
   return issues;
 }
