@@ -124,6 +124,53 @@ const CASES: CompatCase<unknown>[] = [
     false,
   ],
   ["non-transitive: only the latest counts", "BACKWARD", [obj({ a: N }), obj({ a: I })], obj({ a: I }), true],
+  // NONE checks nothing.
+  ["NONE: a property's type changed", "NONE", [obj({ a: S })], obj({ a: I }), true],
+  ["NONE: an object became a string", "NONE", [closed({ a: S }, { required: ["a"] })], S, true],
+  // FORWARD_TRANSITIVE: every old schema reads what the new one writes.
+  [
+    "FORWARD: the latest reader takes numbers",
+    "FORWARD",
+    [obj({ a: I }), obj({ a: N })],
+    obj({ a: N }),
+    true,
+  ],
+  [
+    "FORWARD_TRANSITIVE: the first reader took integers only",
+    "FORWARD_TRANSITIVE",
+    [obj({ a: I }), obj({ a: N })],
+    obj({ a: N }),
+    false,
+  ],
+  [
+    "FORWARD_TRANSITIVE: narrowed to integer, every old reader takes it",
+    "FORWARD_TRANSITIVE",
+    [obj({ a: N }), obj({ a: { type: ["number", "null"] } })],
+    obj({ a: I }, { required: ["a"] }),
+    true,
+  ],
+  // FULL_TRANSITIVE: both ways, with every old schema.
+  [
+    "FULL: a closed model identical to the latest",
+    "FULL",
+    [closed({ a: S }), closed({ a: S, b: S })],
+    closed({ a: S, b: S }),
+    true,
+  ],
+  [
+    "FULL_TRANSITIVE: the first closed reader refuses the later property",
+    "FULL_TRANSITIVE",
+    [closed({ a: S }), closed({ a: S, b: S })],
+    closed({ a: S, b: S }),
+    false,
+  ],
+  [
+    "FULL_TRANSITIVE: unconstrained properties in an open model",
+    "FULL_TRANSITIVE",
+    [obj({ a: S }), obj({ a: S, b: {} })],
+    obj({ a: S, b: { description: "free" } }),
+    true,
+  ],
 ];
 
 compatibilityTable("JSON", 25, CASES, JSON.stringify);

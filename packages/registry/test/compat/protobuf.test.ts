@@ -132,6 +132,53 @@ const CASES: CompatCase<string>[] = [
     M("string a = 1; string b = 2;"),
     false,
   ],
+  // NONE checks nothing.
+  ["NONE: a field number reused with another type", "NONE", [M("string a = 1;")], M("int32 a = 1;"), true],
+  ["NONE: package changed", "NONE", [M("string a = 1;")], p3("message M { string a = 1; }", "other"), true],
+  // FORWARD_TRANSITIVE: every old schema reads what the new one writes.
+  [
+    "FORWARD: the latest reader lacks field 2",
+    "FORWARD",
+    [M("string a = 1; int32 b = 2;"), M("string a = 1;")],
+    M("string a = 1; string b = 2;"),
+    true,
+  ],
+  [
+    "FORWARD_TRANSITIVE: the first reader reads field 2 as int32",
+    "FORWARD_TRANSITIVE",
+    [M("string a = 1; int32 b = 2;"), M("string a = 1;")],
+    M("string a = 1; string b = 2;"),
+    false,
+  ],
+  [
+    "FORWARD_TRANSITIVE: field 2 stays in the varint group",
+    "FORWARD_TRANSITIVE",
+    [M("string a = 1;"), M("string a = 1; int32 b = 2;")],
+    M("string a = 1; int64 b = 2; bytes c = 3;"),
+    true,
+  ],
+  // FULL_TRANSITIVE: both ways, with every old schema.
+  [
+    "FULL: field 2 reused against an older version is not seen",
+    "FULL",
+    [M("string a = 1; int32 b = 2;"), M("string a = 1;")],
+    M("string a = 1; string b = 2;"),
+    true,
+  ],
+  [
+    "FULL_TRANSITIVE: field 2 reused against the first version",
+    "FULL_TRANSITIVE",
+    [M("string a = 1; int32 b = 2;"), M("string a = 1;")],
+    M("string a = 1; string b = 2;"),
+    false,
+  ],
+  [
+    "FULL_TRANSITIVE: int32, int64, uint64 (one varint group)",
+    "FULL_TRANSITIVE",
+    [M("int32 a = 1;"), M("int64 a = 1;")],
+    M("uint64 a = 1;"),
+    true,
+  ],
 ];
 
 compatibilityTable("PROTOBUF", 20, CASES, (s) => s);
