@@ -5,6 +5,7 @@
 import type avro from "avsc";
 import { avroReadIssues, normalizeAvro, parseAvro } from "./compat/avro.js";
 import { jsonReadIssues, parseJsonSchema } from "./compat/json-schema.js";
+import { decodeFileDescriptor, printFileDescriptor } from "./compat/proto-printer.js";
 import { type ParsedProto, parseProtobuf, protobufReadIssues } from "./compat/protobuf.js";
 import { errors } from "./errors.js";
 
@@ -78,8 +79,12 @@ export function parseSchema(
       return { schemaType, canonical, json: json as Record<string, unknown> | boolean, refs };
     }
     case "PROTOBUF": {
-      const proto = parseProtobuf(text, new Map(references.map((r) => [r.name, r.schema])));
-      const canonical = normalize ? text.replace(/\s+/g, " ").trim() : text;
+      // A base64 FileDescriptorProto (what Confluent's serializers auto-register) stands for the
+      // .proto text Confluent stores for it.
+      const file = decodeFileDescriptor(text);
+      const source = file ? printFileDescriptor(file) : text;
+      const proto = parseProtobuf(source, new Map(references.map((r) => [r.name, r.schema])));
+      const canonical = normalize ? source.replace(/\s+/g, " ").trim() : source;
       return { schemaType, canonical, proto };
     }
   }

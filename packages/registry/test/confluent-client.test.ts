@@ -17,6 +17,7 @@ import {
 } from "@confluentinc/schemaregistry";
 import type protobuf from "protobufjs";
 import * as descriptorModule from "protobufjs/ext/descriptor/index.js";
+import { serializedProtobuf } from "../src/compat/protobuf.js";
 import {
   type RunningRegistry,
   readWireHeader,
@@ -229,5 +230,159 @@ message Wrapper { message Inner { string v = 1; } Inner inner = 1; }
       ["Order"],
     );
     assert.equal(file.messageType[0]!.field[1]!.typeName, ".acme.Money");
+  });
+
+  it("Protobuf auto-registration: their serializer registers base64 FileDescriptorProtos (a dependency first), we store the .proto text, both readers decode", async () => {
+    const { create, createFileRegistry, fromBinary } = await import("@bufbuild/protobuf");
+    const { FileDescriptorProtoSchema, file_google_protobuf_timestamp, TimestampSchema } = await import(
+      "@bufbuild/protobuf/wkt"
+    );
+    const money =
+      'syntax = "proto3";\npackage shop;\nmessage Money { int64 cents = 1; string currency = 2; }\n';
+    const order = `syntax = "proto3";
+package shop;
+import "shop/money.proto";
+import "google/protobuf/timestamp.proto";
+message Order {
+  string id = 1;
+  Status status = 2;
+  repeated Line lines = 3;
+  Money total = 4;
+  google.protobuf.Timestamp at = 5;
+  message Line { string sku = 1; int32 qty = 2; }
+  enum Status { NEW = 0; PAID = 1; }
+}
+`;
+    // File descriptors as protoc would compile them (the client's messages are typed by them).
+    const fileProto = (text: string, name: string, refs: [string, string][] = []) => {
+      const proto = fromBinary(
+        FileDescriptorProtoSchema,
+        Buffer.from(serializedProtobuf(text, new Map(refs)), "base64"),
+      );
+      proto.name = name;
+      return proto;
+    };
+    const moneyProto = fileProto(money, "shop/money.proto");
+    const files = createFileRegistry(
+      fileProto(order, "shop/order.proto", [["shop/money.proto", money]]),
+      (name) =>
+        name === "shop/money.proto"
+          ? moneyProto
+          : name === "google/protobuf/timestamp.proto"
+            ? file_google_protobuf_timestamp
+            : undefined,
+    );
+    const Order = files.getMessage("shop.Order")!;
+    const Money = files.getMessage("shop.Money")!;
+    const Line = files.getMessage("shop.Order.Line")!;
+    const msg = create(Order, {
+      id: "o1",
+      status: 1,
+      lines: [create(Line, { sku: "book", qty: 2 })],
+      total: create(Money, { cents: 1250n, currency: "EUR" }),
+      at: create(TimestampSchema, { seconds: 1700000000n, nanos: 0 }),
+    } as never);
+    const theirs = new ProtobufSerializer(client, SerdeType.VALUE, {
+      autoRegisterSchemas: true,
+      registry: files as never,
+    });
+    const bytes = await theirs.serialize("shop", msg);
+
+    // The dependency was registered under its file name, then the schema with a reference to it.
+    const latest = await client.getLatestSchemaMetadata("shop-value");
+    assert.deepEqual([latest.version, readWireHeader(bytes).id], [1, latest.id]);
+    assert.deepEqual(latest.references, [
+      { name: "shop/money.proto", subject: "shop/money.proto", version: 1 },
+    ]);
+    assert.equal(
+      (await client.getLatestSchemaMetadata("shop/money.proto")).schema,
+      'syntax = "proto3";\npackage shop;\n\nmessage Money {\n  int64 cents = 1;\n  string currency = 2;\n}\n',
+    );
+    // Stored and returned as Confluent does: the canonical .proto text, not the base64 descriptor.
+    assert.equal(
+      latest.schema,
+      `syntax = "proto3";
+package shop;
+import "shop/money.proto";
+import "google/protobuf/timestamp.proto";
+
+message Order {
+  string id = 1;
+  shop.Order.Status status = 2;
+  repeated shop.Order.Line lines = 3;
+  shop.Money total = 4;
+  google.protobuf.Timestamp at = 5;
+  message Line {
+    string sku = 1;
+    int32 qty = 2;
+  }
+  enum Status {
+    NEW = 0;
+    PAID = 1;
+  }
+}
+`,
+    );
+
+    // Both readers decode their bytes.
+    const expected = {
+      id: "o1",
+      status: "PAID",
+      lines: [{ sku: "book", qty: 2 }],
+      total: { cents: "1250", currency: "EUR" },
+      at: { seconds: "1700000000" },
+    };
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(schemaDeserializer({ url: r.url }).deserialize(bytes))),
+      expected,
+    );
+    const back = await new ProtobufDeserializer(client, SerdeType.VALUE, {}).deserialize("shop", bytes);
+    assert.deepEqual(
+      [
+        back.$typeName,
+        back.id,
+        back.status,
+        back.lines[0].sku,
+        back.lines[0].qty,
+        back.total.cents,
+        back.total.currency,
+      ],
+      ["shop.Order", "o1", 1, "book", 2, 1250n, "EUR"],
+    );
+    assert.equal(back.at.seconds, 1700000000n);
+
+    // The descriptor and the .proto text stored for it are one schema (Confluent compares the
+    // canonical text): looking either up, or registering either again, gives the same id.
+    const refs = latest.references;
+    const base64 = Buffer.from(
+      (await import("@bufbuild/protobuf")).toBinary(FileDescriptorProtoSchema, Order.file.proto),
+    ).toString("base64");
+    assert.equal(
+      await client.getId("shop-value", { schemaType: "PROTOBUF", schema: base64, references: refs }),
+      latest.id,
+    );
+    assert.equal(
+      await client.register("shop-value", {
+        schemaType: "PROTOBUF",
+        schema: latest.schema,
+        references: refs,
+      }),
+      latest.id,
+    );
+    assert.deepEqual(await client.getAllVersions("shop-value"), [1]);
+    // A descriptor is judged for compatibility like its text: dropping the enum's type is not.
+    const changed = fileProto(order.replace("Status status = 2;", "string status = 2;"), "shop/order.proto", [
+      ["shop/money.proto", money],
+    ]);
+    assert.equal(
+      await client.testSubjectCompatibility("shop-value", {
+        schemaType: "PROTOBUF",
+        schema: Buffer.from(
+          (await import("@bufbuild/protobuf")).toBinary(FileDescriptorProtoSchema, changed),
+        ).toString("base64"),
+        references: refs,
+      }),
+      false,
+    );
   });
 });

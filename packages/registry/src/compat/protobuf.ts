@@ -218,11 +218,27 @@ export function serializedProtobuf(
       if (!(type instanceof protobuf.Type)) continue;
       for (const f of d.field ?? []) {
         const field = type.fields[f.name];
+        if (field instanceof protobuf.MapField) {
+          // protobufjs names a map's entry type after the field ("Attrs", typed relatively, or
+          // by the value type): protoc's is `AttrsEntry`, and the field's type is that entry.
+          const entry = (d.nestedType ?? []).find(
+            (n: any) => n.options?.mapEntry && n.name === f.name.charAt(0).toUpperCase() + f.name.slice(1),
+          );
+          if (entry) {
+            entry.name = `${f.name.replace(/(?:^|_)([a-z0-9])/g, (_: string, c: string) => c.toUpperCase())}Entry`;
+            f.typeName = `${type.fullName}.${entry.name}`;
+            const value = (entry.field ?? []).find((x: any) => x.number === 2);
+            if (value?.typeName && field.resolvedType) value.typeName = field.resolvedType.fullName;
+          }
+          continue;
+        }
         if (f.typeName && field?.resolvedType) f.typeName = field.resolvedType.fullName;
         // A proto3 `optional` field: protobufjs sets the flag under its snake-case name, which the
         // descriptor type does not encode, so readers took its synthetic oneof for a real one.
         if (field?.options?.proto3_optional) f.proto3Optional = true;
       }
+      // protobufjs writes reserved ranges with inclusive ends; a descriptor's end is exclusive.
+      for (const r of d.reservedRange ?? []) r.end = (r.end ?? r.start ?? 0) + 1;
       qualify(d.nestedType, type);
     }
   };

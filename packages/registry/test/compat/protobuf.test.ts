@@ -1,5 +1,9 @@
 // Protobuf compatibility cases written from the wire-format rules Confluent applies: field numbers,
 // compatible scalar groups, single/repeated, oneof, packages and proto2 required fields.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { decodeFileDescriptor, printFileDescriptor } from "../../src/compat/proto-printer.js";
+import { serializedProtobuf } from "../../src/compat/protobuf.js";
 import { type CompatCase, compatibilityTable } from "../fixtures/compat-table.js";
 
 const p3 = (body: string, pkg = "acme") => `syntax = "proto3";\npackage ${pkg};\n${body}\n`;
@@ -182,3 +186,97 @@ const CASES: CompatCase<string>[] = [
 ];
 
 compatibilityTable("PROTOBUF", 20, CASES, (s) => s);
+
+// The same verdicts when every schema comes as a base64 FileDescriptorProto (what Confluent's
+// serializers auto-register): the registry reads it as the .proto text it prints for it.
+compatibilityTable("PROTOBUF", 20, CASES, (s) => serializedProtobuf(s), " (base64 FileDescriptorProto)");
+
+const ALL = [...new Set(CASES.flatMap(([, , previous, candidate]) => [...previous, candidate]))];
+
+it(`the .proto printer round-trips every schema of the table (${ALL.length}): same descriptor again`, () => {
+  for (const text of ALL) {
+    const serialized = serializedProtobuf(text);
+    const printed = printFileDescriptor(decodeFileDescriptor(serialized));
+    assert.equal(serializedProtobuf(printed), serialized, `${text}\nprinted as\n${printed}`);
+  }
+});
+
+it("the .proto printer: nested types, enums, maps, oneofs, proto3 optional, reserved, imports, proto2 labels and defaults", () => {
+  const order = `syntax = "proto3";
+package acme;
+import "google/protobuf/timestamp.proto";
+option java_package = "com.acme";
+
+message Order {
+  string id = 1;
+  Status status = 2;
+  repeated Line lines = 3;
+  map<string, Line> by_sku = 4;
+  google.protobuf.Timestamp at = 5;
+  oneof pay {
+    string card = 6;
+    int64 cash = 7;
+  }
+  optional string note = 8;
+  reserved 20 to 25, 30;
+  reserved "old";
+  message Line {
+    string sku = 1;
+    Kind kind = 2;
+    enum Kind {
+      A = 0;
+      B = 1;
+    }
+  }
+  enum Status {
+    NEW = 0;
+    DONE = 1;
+  }
+}
+`;
+  assert.equal(
+    printFileDescriptor(decodeFileDescriptor(serializedProtobuf(order))),
+    `syntax = "proto3";
+package acme;
+import "google/protobuf/timestamp.proto";
+option java_package = "com.acme";
+
+message Order {
+  string id = 1;
+  acme.Order.Status status = 2;
+  repeated acme.Order.Line lines = 3;
+  map<string, acme.Order.Line> by_sku = 4;
+  google.protobuf.Timestamp at = 5;
+  oneof pay {
+    string card = 6;
+    int64 cash = 7;
+  }
+  optional string note = 8;
+  reserved 20 to 25, 30;
+  reserved "old";
+  message Line {
+    string sku = 1;
+    acme.Order.Line.Kind kind = 2;
+    enum Kind {
+      A = 0;
+      B = 1;
+    }
+  }
+  enum Status {
+    NEW = 0;
+    DONE = 1;
+  }
+}
+`,
+  );
+  const legacy =
+    'syntax = "proto2";\npackage acme;\nmessage L { required int32 a = 1; optional string b = 2 [default = "x"]; repeated int32 c = 3 [packed = true]; }\n';
+  const printed = printFileDescriptor(decodeFileDescriptor(serializedProtobuf(legacy)));
+  assert.match(printed, /required int32 a = 1;/);
+  assert.match(printed, /optional string b = 2 \[default = "x"\];/);
+  assert.match(printed, /repeated int32 c = 3 \[packed = true\];/);
+  assert.equal(serializedProtobuf(printed), serializedProtobuf(legacy));
+  // Not a descriptor: .proto text and non-base64 strings are left to the .proto parser.
+  assert.equal(decodeFileDescriptor(order), undefined);
+  assert.equal(decodeFileDescriptor("not base64!"), undefined);
+});
