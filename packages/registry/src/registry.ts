@@ -5,6 +5,7 @@
  */
 import { type ConfigValue, configAnswer, configUpdateAnswer, mergeConfigs, updatedConfig } from "./config.js";
 import { errors } from "./errors.js";
+import { compileJsonSchema, jsonSchemaDialect } from "./json-validator.js";
 import {
   type CompatibilityLevel,
   compatibilityIssues,
@@ -737,6 +738,7 @@ export class SchemaRegistry {
       // A config's `normalize` applies as `?normalize=true` (Confluent's register).
       normalize ||= this.configInScope(subject).normalize === true;
       const { schemaType, references, parsed } = this.parseRequest(body, normalize, subject);
+      if (parsed.schemaType === "JSON") checkJsonCompiles(parsed, body.schema as string);
       const answer = (id: number, version: number): RegisteredSchema => ({
         id,
         version,
@@ -1077,4 +1079,19 @@ function validateSubject(subject: string, configOrMode = false): void {
     (!configOrMode && contextOf(subject) === ".__GLOBAL")
   )
     throw errors.invalidSubject(subject);
+}
+
+/**
+ * Refuses (42201, as Confluent's JsonSchema.validate does) a JSON schema no serializer could use:
+ * one its dialect's meta-schema rejects, or with a `$ref` naming nothing (a missing reference, a
+ * pointer to no definition). A `$schema` of a dialect ajv lacks (draft-04) is kept unchecked, as
+ * before: Confluent's own clients may still use it.
+ */
+function checkJsonCompiles(parsed: Extract<ParsedSchema, { schemaType: "JSON" }>, text: string): void {
+  if (jsonSchemaDialect(parsed.json) === undefined) return;
+  try {
+    compileJsonSchema(parsed);
+  } catch (e) {
+    throw errors.invalidSchema(`Invalid schema ${text}, details: ${(e as Error).message}`);
+  }
 }

@@ -6,12 +6,12 @@
  * options) and into `map` functions, where a record that does not match its schema throws a
  * {@link SchemaValidationError} and so goes to the job's dead letters under its error policy.
  */
-import AjvModule from "ajv";
 import type avro from "avsc";
 import protobuf from "protobufjs";
 import { type FetchedSchema, RegistryClient, type RegistryTarget } from "./client.js";
 import { ownTopLevelNames } from "./compat/protobuf.js";
 import { RegistryError } from "./errors.js";
+import { compileJsonSchema } from "./json-validator.js";
 import { type ParsedSchema, parseSchema, type SchemaTypeName, schemaTypeOf } from "./schema-types.js";
 import type { SchemaReference } from "./store.js";
 
@@ -101,38 +101,10 @@ type ProtoObjectOptions = protobuf.IConversionOptions;
 
 const DEFAULT_PROTO_OBJECT: ProtoObjectOptions = { longs: String, enums: String, defaults: false };
 
-// ajv is CommonJS: its class is the default export's `default` under NodeNext.
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
-// Made on first use: building it compiles ajv's meta-schemas, ~0.7 s of CPU that every process
-// importing the registry (every `fleuve` command) paid at start-up, JSON Schema or not.
-let ajvInstance: import("ajv").default | undefined;
-function ajv(): import("ajv").default {
-  ajvInstance ??= new (Ajv as unknown as new (o: object) => import("ajv").default)({
-    strict: false,
-    allErrors: true,
-  });
-  return ajvInstance;
-}
-
-/**
- * The validator of a JSON schema. With references, a validator of its own holding each referenced
- * schema under its reference name (as Confluent's JsonSchema loads its resolved references), so
- * `{"$ref": "other.json"}` resolves; the shared one otherwise.
- */
+/** The validator of a JSON schema; its message names the id when the schema does not compile. */
 function jsonValidator(parsed: Extract<ParsedSchema, { schemaType: "JSON" }>, id: number) {
-  let v = ajv();
-  if (parsed.refs.size > 0) {
-    v = new (Ajv as unknown as new (o: object) => import("ajv").default)({ strict: false, allErrors: true });
-    // Names resolve against the root's `$id` when it has one (Confluent's ReferenceResolver).
-    const rootId = typeof parsed.json === "object" ? parsed.json.$id : undefined;
-    for (const [name, s] of parsed.refs) {
-      const key =
-        typeof rootId === "string" && URL.canParse(name, rootId) ? new URL(name, rootId).href : name;
-      v.addSchema(s as object, key);
-    }
-  }
   try {
-    return v.compile(parsed.json as object);
+    return compileJsonSchema(parsed);
   } catch (e) {
     throw new Error(`JSON schema ${id} does not compile: ${(e as Error).message}`);
   }

@@ -202,4 +202,48 @@ describe("JSON Schema references", () => {
       /Invalid reference defs\.json/,
     );
   });
+
+  it("a JSON schema no serializer could compile is refused with 42201, as Confluent refuses it", async () => {
+    const register = (subject: string, schema: unknown, references?: unknown) =>
+      api("POST", `/subjects/${subject}/versions`, {
+        schemaType: "JSON",
+        schema: JSON.stringify(schema),
+        ...(references ? { references } : {}),
+      });
+    for (const [schema, why] of [
+      [{ $ref: "nowhere.json" }, /can't resolve reference nowhere\.json/],
+      [
+        { properties: { a: { $ref: "#/definitions/missing" } } },
+        /can't resolve reference #\/definitions\/missing/,
+      ],
+      [{ properties: { a: { type: "strin" } } }, /schema is invalid: data\/properties\/a\/type/],
+      [{ type: "string", minLength: "x" }, /data\/minLength must be integer/],
+    ] as const) {
+      const res = await register("broken", schema);
+      assert.equal(res.status, 422, JSON.stringify(res.body));
+      assert.equal(res.body.error_code, 42201);
+      assert.match(res.body.message, why);
+    }
+    // No id was given to any of them.
+    assert.equal((await api("GET", "/subjects/broken/versions")).status, 404);
+  });
+
+  it("schemas of drafts 06, 2019-09 and 2020-12 (by their $schema) register and serialize", async () => {
+    for (const [subject, $schema] of [
+      ["d06", "http://json-schema.org/draft-06/schema#"],
+      ["d2019", "https://json-schema.org/draft/2019-09/schema"],
+      ["d2020", "https://json-schema.org/draft/2020-12/schema"],
+    ]) {
+      const schema = {
+        $schema,
+        type: "object",
+        properties: { n: { $ref: "#/$defs/small" } },
+        $defs: { small: { type: "integer", maximum: 9 } },
+      };
+      const ser = await schemaSerializer({ url: r.url, subject, schema, schemaType: "JSON" });
+      const bytes = ser.serialize({ n: 3 });
+      assert.deepEqual(schemaDeserializer({ url: r.url }).deserialize(bytes), { n: 3 });
+      assert.throws(() => ser.serialize({ n: 10 }), /\/n must be <= 9/);
+    }
+  });
 });
