@@ -50,6 +50,14 @@ export interface KeyEntry<T> {
    * the queue is rebuilt from the buffers on restore.
    */
   queued: number | null;
+  /**
+   * Event time: the deadline under which the key waits in the operator's queue of deadlines (see
+   * KeyedPatternRunner), or null; `deadlineItem` names that queue item (0: none), so that an item
+   * left by a key whose entry was released and reused since is told apart. Never in a snapshot: a
+   * checkpoint turns these into timers first. Absent from entries written before they existed.
+   */
+  deadline: number | null;
+  deadlineItem: number;
 }
 
 /**
@@ -63,7 +71,16 @@ export function newKeyEntry<T>(): KeyEntry<T> {
   ev.pop();
   const timers = [0.5];
   timers.pop();
-  return { format: KEY_ENTRY_FORMAT, ts, ev, runs: {}, timers, queued: null };
+  return {
+    format: KEY_ENTRY_FORMAT,
+    ts,
+    ev,
+    runs: {},
+    timers,
+    queued: null,
+    deadline: null,
+    deadlineItem: 0,
+  };
 }
 
 /**
@@ -84,15 +101,40 @@ export function emptyArray(a: unknown[]): void {
 export function upgradeKeyEntry<T>(restored: unknown, operatorName: string, table: string): KeyEntry<T> {
   const e = restored as Record<string, unknown> | null;
   if (e !== null && typeof e === "object" && Array.isArray(e.ts) && Array.isArray(e.ev)) {
-    if (e.format === KEY_ENTRY_FORMAT) return restored as KeyEntry<T>;
+    if (e.format === KEY_ENTRY_FORMAT) {
+      // Written before the deadline queue existed: the same entry, with the fields it now has.
+      if (e.deadline === undefined) {
+        e.deadline = null;
+        e.deadlineItem = 0;
+      }
+      return restored as KeyEntry<T>;
+    }
     const runs = e.runs as KeyEntry<T>["runs"];
     if (e.format === undefined && Array.isArray(e.timers) && typeof runs === "object") {
-      return { format: KEY_ENTRY_FORMAT, ts: e.ts, ev: e.ev as T[], runs, timers: e.timers, queued: null };
+      return {
+        format: KEY_ENTRY_FORMAT,
+        ts: e.ts,
+        ev: e.ev as T[],
+        runs,
+        timers: e.timers,
+        queued: null,
+        deadline: null,
+        deadlineItem: 0,
+      };
     }
     if (e.format === undefined && "timer" in e && typeof runs === "object") {
       const timer = e.timer;
       const timers = typeof timer === "number" ? [timer] : [];
-      return { format: KEY_ENTRY_FORMAT, ts: e.ts, ev: e.ev as T[], runs, timers, queued: null };
+      return {
+        format: KEY_ENTRY_FORMAT,
+        ts: e.ts,
+        ev: e.ev as T[],
+        runs,
+        timers,
+        queued: null,
+        deadline: null,
+        deadlineItem: 0,
+      };
     }
   }
   const format = e !== null && typeof e === "object" && "format" in e ? String(e.format) : "unknown";

@@ -14,6 +14,14 @@
  * timers are deleted. A key's results depend only on the watermarks at which it is woken, never on
  * which timer or queue entry woke it, so they are those of one timer per key.
  *
+ * In event time on a stable table, a key's next deadline (a partial match's time-out, an absence)
+ * goes into the runner's own queue of deadlines ({@link DeadlineQueue}), drained after the queue
+ * of events, rather than into a timer: a timer cost a timer object and a per-key index entry,
+ * registered and then deleted when a later event ended the partial match first (the common case
+ * of an absence). An item left by a key that no longer needs it is skipped when the watermark
+ * reaches it. Before a checkpoint the queued deadlines become timers
+ * ({@link KeyedPatternRunner.materialize}), so snapshots hold what they held before.
+ *
  * Most keys of a large key space hold no partial match between two of their events. In event time
  * (heap state, no comparator), the events of a key without an entry wait in the queue itself, not
  * in keyed state ("off-table"): when the watermark passes one, it goes straight to the patterns,
@@ -41,6 +49,7 @@ import type {
   NormalizedKey,
 } from "@fleuve/core/spi";
 import type { DropReason } from "../pattern-process-function.js";
+import { DeadlineQueue } from "./deadline-queue.js";
 import {
   bufferEvent,
   bufferEventFirst,
@@ -136,7 +145,11 @@ const NS = 0;
 
 /** True when something (a timer or the queue) already wakes the key up at `t` or earlier. */
 function wakesBy(entry: KeyEntry<unknown>, t: number): boolean {
-  return (entry.queued !== null && entry.queued <= t) || (entry.timers.length > 0 && entry.timers[0]! <= t);
+  return (
+    (entry.queued !== null && entry.queued <= t) ||
+    (entry.timers.length > 0 && entry.timers[0]! <= t) ||
+    (entry.deadline !== null && entry.deadline <= t)
+  );
 }
 
 /** Runs patterns per key on keyed state and timers (see the file comment). */
@@ -201,6 +214,13 @@ export class KeyedPatternRunner<T> {
   private readonly touchedKey: Key[] = [];
   private readonly touchedNk: NormalizedKey[] = [];
   private readonly touchedEntry: KeyEntry<T>[] = [];
+  /**
+   * Event time on a stable table: the queue of deadlines (see the file comment). An item is live
+   * while its number is its entry's `deadlineItem`; numbers are never reused, so an item of a
+   * released and reused entry does not match. Not checkpointed.
+   */
+  private readonly deadlines = new DeadlineQueue<KeyEntry<T>>();
+  private lastItem = 0;
   /** Keys whose timer fired while off-table events waited: woken after the queue is drained. */
   private readonly deferredKey: Key[] = [];
   private readonly deferredNk: NormalizedKey[] = [];
@@ -378,6 +398,7 @@ export class KeyedPatternRunner<T> {
       emptyArray(this.touchedKey);
       emptyArray(this.touchedNk);
     }
+    if (this.deadlines.peek() <= w) this.drainDeadlines(w);
     const head = this.qHead;
     if (head === this.qLen) {
       this.qHead = 0;
@@ -393,6 +414,21 @@ export class KeyedPatternRunner<T> {
       }
       this.qLen -= head;
       this.qHead = 0;
+    }
+  }
+
+  /**
+   * Wakes the keys whose queued deadline the watermark `w` reached (after the queue of events: their
+   * events up to `w` are all in their entries by then). A key woken since has nothing left to do.
+   */
+  private drainDeadlines(w: number): void {
+    const backend = this.setup.backend;
+    const q = this.deadlines;
+    while (q.popDue(w)) {
+      const entry = q.entry;
+      if (entry.deadlineItem !== q.item) continue; // released, or a later item replaced it
+      backend.setCurrentKey(q.key, q.nk);
+      this.wake(entry);
     }
   }
 
@@ -465,6 +501,7 @@ export class KeyedPatternRunner<T> {
    * before the entry's events with an equal timestamp: they arrived before those.
    */
   materialize(): void {
+    if (this.deadlines.size > 0) this.deadlinesToTimers();
     if (this.offPending === 0) return;
     const backend = this.setup.backend;
     for (let i = this.qLen - 1; i >= this.qHead; i--) {
@@ -482,6 +519,22 @@ export class KeyedPatternRunner<T> {
     }
   }
 
+  /**
+   * Before a checkpoint: a timer for each live item of the queue of deadlines, which is then
+   * emptied, so that a snapshot's timers wake every key as they did before the queue existed.
+   */
+  private deadlinesToTimers(): void {
+    const backend = this.setup.backend;
+    this.deadlines.drainAll((t, key, nk, entry, item) => {
+      if (entry.deadlineItem !== item) return;
+      entry.deadline = null;
+      entry.deadlineItem = 0;
+      if (wakesBy(entry, t)) return;
+      backend.setCurrentKey(key, nk);
+      this.registerTimer(entry, t);
+    });
+  }
+
   /** The current key was woken up (timer or queue): processes what is due, then settles it. */
   private wake(entry: KeyEntry<T>): void {
     this.countOf(entry);
@@ -491,6 +544,10 @@ export class KeyedPatternRunner<T> {
       const w = this.setup.currentWatermark();
       this.drainBuffer(entry, w);
       if (entry.queued !== null && entry.queued <= w) entry.queued = null;
+      if (entry.deadline !== null && entry.deadline <= w) {
+        entry.deadline = null;
+        entry.deadlineItem = 0;
+      }
     } else if (entry.ts.length > 0) {
       // Held events (a comparator): every one stamped before now, in order, then time to now.
       const now = this.setup.timers.currentProcessingTime();
@@ -695,6 +752,8 @@ export class KeyedPatternRunner<T> {
     if (isIdle(entry)) {
       this.clearTimers(entry);
       entry.queued = null;
+      entry.deadline = null; // its queue item, if any, is skipped
+      entry.deadlineItem = 0;
       this.table.delete();
       // Empty (no event, no run, no timer): ready for the next key. A snapshot never holds it,
       // since snapshots are serialized when taken.
@@ -714,7 +773,7 @@ export class KeyedPatternRunner<T> {
       const d = this.matcherOf(runId, run).nextDeadline(run.s);
       if (d !== undefined && d < next) next = d;
     }
-    if (next !== Number.POSITIVE_INFINITY && !wakesBy(entry, next)) this.registerTimer(entry, next);
+    if (next !== Number.POSITIVE_INFINITY && !wakesBy(entry, next)) this.deadlineAt(entry, next);
     if (fresh || !this.stable) this.table.set(entry);
   }
 
@@ -735,6 +794,22 @@ export class KeyedPatternRunner<T> {
     } else {
       this.registerTimer(entry, t);
     }
+  }
+
+  /**
+   * Wakes the current key when time reaches its next deadline `t`, earlier than anything that wakes
+   * it now: through the queue of deadlines (event time, stable table), else by a timer.
+   */
+  private deadlineAt(entry: KeyEntry<T>, t: number): void {
+    if (this.eventTime && this.stable) {
+      const backend = this.setup.backend;
+      const item = ++this.lastItem;
+      this.deadlines.push(t, backend.getCurrentKey(), backend.currentKey, entry, item);
+      entry.deadline = t;
+      entry.deadlineItem = item;
+      return;
+    }
+    this.registerTimer(entry, t);
   }
 
   /** Registers a timer at `t`, earlier than every timer the current key has (see the file comment). */

@@ -1,7 +1,8 @@
 /**
  * The CEP operator's own duties, with a recording matcher (test/operator/fake-matcher.ts) instead
  * of the NFA: event-time buffering and order (timestamps, then arrival or the comparator), late
- * events, deadlines that fire when time passes (event and processing time), one timer per key,
+ * events, deadlines that fire when time passes (event and processing time), the queue of
+ * deadlines and the timers left for deadlines out of its order,
  * idle keys released, gauges, and checkpoint/restore (also at another parallelism) against a
  * reference on random inputs.
  */
@@ -122,7 +123,7 @@ test("event time: a time-out fires when the watermark passes its deadline, witho
   h.processElement(ev("a", "a1"), 1);
   h.processElement(ev("a", "a2"), 4);
   h.processWatermark(4);
-  assert.equal(h.numEventTimeTimers(), 1, "one timer per key");
+  assert.equal(h.numEventTimeTimers(), 0, "a deadline in order waits in the queue of deadlines: no timer");
   h.processWatermark(100);
   assert.deepEqual(
     h.getSideOutput(timedOutTag).map((r) => [r.value.match.a![0]!.id, r.value.timeoutTimestamp, r.timestamp]),
@@ -148,8 +149,8 @@ test("event time: a key with waiting events is woken by the watermark queue, a t
   );
   h.processWatermark(5); // a1 is in the matcher (deadline 11); x6.. wait in the queue
   // The key's entry (made when a1 started a partial match) does not hold x6..: they waited in the
-  // queue before it existed, so a1's deadline needs a timer.
-  assert.equal(h.numEventTimeTimers(), 1);
+  // queue before it existed. a1's deadline waits in the queue of deadlines.
+  assert.equal(h.numEventTimeTimers(), 0);
   assert.equal(h.numKeyedStateEntries(), 1);
   h.processWatermark(11);
   assert.equal(h.getSideOutput(timedOutTag).length, 1);
@@ -170,8 +171,12 @@ test("event time: a key with waiting events is woken by the watermark queue, a t
     ["advance", 75],
   ]);
   h.processWatermark(200);
+  // Results of several keys at one watermark come in no set order (as in Flink): sorted by time.
   assert.deepEqual(
-    h.getSideOutput(timedOutTag).map((r) => [r.value.match.a![0]!.id, r.timestamp]),
+    h
+      .getSideOutput(timedOutTag)
+      .map((r) => [r.value.match.a![0]!.id, r.timestamp] as [string, number])
+      .sort((x, y) => x[1] - y[1]),
     [
       ["a1", 11],
       ["early-key-p", 80],
@@ -249,23 +254,96 @@ test("event time: a checkpoint puts the events waiting in the queue into their k
   assert.deepEqual(run(true), uninterrupted);
 });
 
-test("event time: a timer is registered only when a key must wake up earlier; later ones fire for nothing and a released key deletes its own", () => {
+test("event time: deadlines wait in the queue of deadlines, earlier ones too, with no timer; a timer wakes only an event out of order, and a released key deletes its own", () => {
   const m = new FakeMatcher(10);
   const h = harness(m);
   h.processElement(ev("a", "a1"), 1);
-  h.processWatermark(1); // deadline 11: one timer
-  assert.equal(h.numEventTimeTimers(), 1);
-  h.processElement(ev("a", "a2"), 3); // waits in the queue: the timer at 11 stays, no new one
-  assert.equal(h.numEventTimeTimers(), 1);
-  h.processWatermark(3); // a2 in the matcher (deadline 13): the timer at 11 already wakes the key
-  assert.equal(h.numEventTimeTimers(), 1);
-  h.processWatermark(11); // a1 times out; the key needs 13 now
-  assert.equal(h.numEventTimeTimers(), 1);
-  h.processElement(ev("b", "b1"), 12); // a2 matches: the key is empty and released with its timer
-  h.processWatermark(12);
-  assert.deepEqual(h.getOutputValues(), ["a2-b1"]);
+  h.processWatermark(1); // k's deadline 11: the queue of deadlines, no timer
   assert.equal(h.numEventTimeTimers(), 0);
+  h.processElement(ev("a", "a2"), 3);
+  h.processWatermark(3); // a2 in the matcher (deadline 13): 11 already wakes the key
+  h.processElement(ev("a", "a3", "p"), 5);
+  h.processWatermark(5); // p's deadline 15, after 11 in the queue
+  h.processWatermark(11); // a1 times out; k needs 13, earlier than 15: still the queue
+  assert.equal(h.numEventTimeTimers(), 0);
+  h.processElement(ev("x", "x1", "q"), 12.75);
+  h.processElement(ev("b", "b1"), 12.5); // earlier than the queue's last event (12.75): a timer
+  assert.equal(h.numEventTimeTimers(), 1);
+  h.processElement(ev("b", "b2"), 12.6); // the timer at 12.5 already wakes k: no new one
+  assert.equal(h.numEventTimeTimers(), 1);
+  h.processWatermark(12.5); // a2 matches b1: k is empty and released with its timers
+  assert.deepEqual(h.getOutputValues(), ["a2-b1"]);
+  assert.equal(h.numEventTimeTimers(), 1, "k still holds b2: its timer stays");
+  h.processWatermark(12.6);
+  assert.equal(h.numEventTimeTimers(), 0);
+  assert.equal(h.numKeyedStateEntries(), 1, "p's partial match");
+  h.processWatermark(20);
+  assert.deepEqual(
+    h.getSideOutput(timedOutTag).map((r) => [r.value.match.a![0]!.id, r.timestamp]),
+    [
+      ["a1", 11],
+      ["a3", 15],
+    ],
+  );
   assert.equal(h.numKeyedStateEntries(), 0);
+  assert.equal(h.numEventTimeTimers(), 0);
+});
+
+test("event time: the queued deadline of a key released since does not wake the key its entry went to", () => {
+  const m = new FakeMatcher(10);
+  const h = harness(m);
+  h.processElement(ev("a", "a1", "p"), 1);
+  h.processWatermark(1); // p's deadline 11 in the queue of deadlines
+  h.processElement(ev("b", "b1", "p"), 2);
+  h.processWatermark(2); // a1-b1: p's entry is released, its queued deadline left behind
+  h.processElement(ev("a", "a2", "q"), 5);
+  h.processWatermark(5); // q's partial match, in the entry p released (reused); deadline 15
+  const before = m.log.length;
+  h.processWatermark(12); // p's old item is reached: nothing of q's is due
+  assert.deepEqual(m.log.slice(before), [], "q is not woken by p's old deadline");
+  h.processWatermark(20);
+  assert.deepEqual(h.getOutputValues(), ["a1-b1"]);
+  assert.deepEqual(
+    h.getSideOutput(timedOutTag).map((r) => [r.value.match.a![0]!.id, r.timestamp]),
+    [["a2", 15]],
+  );
+  assert.equal(h.numKeyedStateEntries(), 0);
+  assert.equal(h.numEventTimeTimers(), 0);
+});
+
+test("event time: a checkpoint turns the queued deadlines into timers; the restored run times out at the same deadlines", () => {
+  const run = (snapshot: boolean) => {
+    let h = harness(new FakeMatcher(10));
+    h.processElement(ev("a", "a1", "p"), 1);
+    h.processElement(ev("a", "a2", "q"), 2);
+    h.processElement(ev("a", "a3", "r"), 3);
+    h.processWatermark(3);
+    h.processElement(ev("b", "b1", "q"), 4); // q's deadline item is left behind
+    h.processWatermark(4);
+    const before = h.getOutputValues();
+    if (snapshot) {
+      assert.equal(h.numEventTimeTimers(), 0);
+      const snap = h.snapshot();
+      assert.equal(h.numEventTimeTimers(), 2, "p's and r's deadlines, not q's");
+      h = harness(new FakeMatcher(10), {}, { restoreFrom: [snap] });
+    }
+    h.processWatermark(30);
+    return {
+      out: snapshot ? [...before, ...h.getOutputValues()] : h.getOutputValues(),
+      timedOut: h.getSideOutput(timedOutTag).map((r) => [r.value.match.a![0]!.id, r.timestamp]),
+      entries: h.numKeyedStateEntries(),
+    };
+  };
+  const uninterrupted = run(false);
+  assert.deepEqual(uninterrupted, {
+    out: ["a2-b1"],
+    timedOut: [
+      ["a1", 11],
+      ["a3", 13],
+    ],
+    entries: 0,
+  });
+  assert.deepEqual(run(true), uninterrupted);
 });
 
 test("processing time with a comparator (as Flink CEP): events held until the next millisecond, those of one millisecond in the comparator's order", () => {

@@ -25,6 +25,8 @@ test("format 1 (before 5cad13a): the key's one timer becomes its list of timers,
     runs,
     timers: [300_000],
     queued: null,
+    deadline: null,
+    deadlineItem: 0,
   });
   const without = { ts: [], ev: [], runs, timer: null };
   assert.deepEqual(upgradeKeyEntry(without, "CEP", "cep-keys").timers, []);
@@ -39,7 +41,17 @@ test("format 2 written before entries carried their format: marked, the queue pl
     runs,
     timers: [7, 60],
     queued: null,
+    deadline: null,
+    deadlineItem: 0,
   });
+});
+
+test("format 2 written before the queue of deadlines: the same entry, given its (empty) place in that queue", () => {
+  const e = { format: 2, ts: [7], ev: ["x"], runs, timers: [60], queued: null };
+  const upgraded = upgradeKeyEntry<string>(e, "CEP", "cep-keys");
+  assert.equal(upgraded, e);
+  assert.equal(upgraded.deadline, null);
+  assert.equal(upgraded.deadlineItem, 0);
 });
 
 test("a later format, or something that is no entry, is refused naming the operator, the state and what to do", () => {
