@@ -59,7 +59,10 @@ export const CEP_COUNTERS = {
 
 /** What a CEP operator hands to {@link openPatternRunner} in its `open()`. */
 export interface PatternRunnerHost<T, OUT>
-  extends Pick<RunnerSetup<T>, "backend" | "timers" | "currentWatermark" | "patterns" | "finishingMatcher"> {
+  extends Pick<
+    RunnerSetup<T>,
+    "backend" | "timers" | "currentWatermark" | "patterns" | "finishingMatcher" | "fixedPatterns"
+  > {
   readonly runtime: OperatorRuntime;
   readonly output: Output<OUT>;
   /** The operator's error policy applied to an error of user code (`StreamOperator.userError`). */
@@ -96,6 +99,7 @@ export function openPatternRunner<T, OUT>(
     currentWatermark: host.currentWatermark,
     patterns: host.patterns,
     finishingMatcher: host.finishingMatcher,
+    fixedPatterns: host.fixedPatterns,
     listener: emitter,
     partialMatchesGauge: rt.metrics.gauge(CEP_GAUGES.partialMatches),
     bufferedEventsGauge: rt.metrics.gauge(CEP_GAUGES.bufferedEvents),
@@ -133,6 +137,7 @@ export class CepOperator<T, OUT> extends OneInputOperator<T, OUT> implements Tri
       userError: (e, record, ts) => this.userError(e, record, ts),
       patterns: () => this.patterns,
       finishingMatcher: () => this.patterns[0]!.matcher,
+      fixedPatterns: true,
     });
     this.fn.open?.();
   }

@@ -107,6 +107,11 @@ export interface RunnerSetup<T> {
   readonly patterns: () => readonly ActivePattern<T>[];
   /** The matcher of a run finishing under a replaced pattern version (`run.finishing` is set). */
   readonly finishingMatcher: (runId: string, run: RunState) => Matcher<T, any>;
+  /**
+   * The patterns never change (the operator of one pattern): a key's only run is that pattern's,
+   * so the runner reads it directly rather than enumerating the entry's runs per event.
+   */
+  readonly fixedPatterns?: boolean | undefined;
   readonly listener: RunnerListener<T>;
   /** Gauges fed with the subtask's totals: partial matches, and events held (waiting or in matchers). */
   readonly partialMatchesGauge?: { set(value: number): void } | undefined;
@@ -182,6 +187,8 @@ export class KeyedPatternRunner<T> {
   private countedPartials = 0;
   private countedBuffered = 0;
   private readonly out: MatcherOutput<T>;
+  /** The one pattern, when it is fixed ({@link RunnerSetup.fixedPatterns}): its run is read directly. */
+  private readonly only: ActivePattern<T> | undefined;
   /** Released (empty) key entries, reused for keys that get an event again: no allocation per idle key. */
   private readonly freeEntries: KeyEntry<T>[] = [];
   /**
@@ -230,6 +237,8 @@ export class KeyedPatternRunner<T> {
     this.stable = this.table.stable === true;
     this.eventTime = setup.timeDomain === "event";
     this.offTable = this.eventTime && this.stable && setup.comparator === undefined;
+    const patterns = setup.patterns();
+    this.only = setup.fixedPatterns === true && patterns.length === 1 ? patterns[0] : undefined;
     const listener = setup.listener;
     this.out = {
       match: (m) => listener.match(this.curId, this.curVersion, m, this.curTime),
@@ -253,7 +262,7 @@ export class KeyedPatternRunner<T> {
     const backend = this.setup.backend;
     for (const [nk, restored] of [...this.table.entries()]) {
       const entry = upgradeKeyEntry<T>(restored, this.setup.operatorName, CEP_STATE_TABLE);
-      this.countOf(entry);
+      this.countRuns(entry); // every run, so that one of a pattern the operator lacks is refused
       this.partials += this.countedPartials;
       this.buffered += this.countedBuffered;
       if (entry === restored && entry.queued === null) continue;
@@ -638,24 +647,41 @@ export class KeyedPatternRunner<T> {
    */
   private advance(entry: KeyEntry<T>, time: number, inclusive: boolean): void {
     const runs = entry.runs;
+    const only = this.only;
+    if (only !== undefined) {
+      const run = runs[only.id];
+      if (run !== undefined) this.advanceRun(runs, only.id, run, only.matcher, time, inclusive);
+      return;
+    }
     for (const runId in runs) {
       const run = runs[runId]!;
-      const matcher = this.matcherOf(runId, run);
-      this.bind(runId, run);
-      for (;;) {
-        const d = matcher.nextDeadline(run.s);
-        if (d === undefined || d > time || (!inclusive && d === time)) break;
-        this.curTime = d;
-        matcher.advanceTime(run.s, d, this.out);
-        const next = matcher.nextDeadline(run.s);
-        if (next !== undefined && next <= d) break; // a matcher that does not move on: avoid a loop
-      }
-      this.curTime = time;
-      matcher.advanceTime(run.s, time, this.out);
-      if (matcher.isEmpty(run.s)) {
-        delete runs[runId];
-        if (run.finishing === undefined) this.retire(matcher, run);
-      }
+      this.advanceRun(runs, runId, run, this.matcherOf(runId, run), time, inclusive);
+    }
+  }
+
+  /** {@link advance} for one run of `runs`. */
+  private advanceRun(
+    runs: Record<string, RunState>,
+    runId: string,
+    run: RunState,
+    matcher: Matcher<T, any>,
+    time: number,
+    inclusive: boolean,
+  ): void {
+    this.bind(runId, run);
+    for (;;) {
+      const d = matcher.nextDeadline(run.s);
+      if (d === undefined || d > time || (!inclusive && d === time)) break;
+      this.curTime = d;
+      matcher.advanceTime(run.s, d, this.out);
+      const next = matcher.nextDeadline(run.s);
+      if (next !== undefined && next <= d) break; // a matcher that does not move on: avoid a loop
+    }
+    this.curTime = time;
+    matcher.advanceTime(run.s, time, this.out);
+    if (matcher.isEmpty(run.s)) {
+      delete runs[runId];
+      if (run.finishing === undefined) this.retire(matcher, run);
     }
   }
 
@@ -665,15 +691,8 @@ export class KeyedPatternRunner<T> {
    */
   private feed(entry: KeyEntry<T>, event: T, time: number): void {
     const runs = entry.runs;
-    for (const runId in runs) {
-      const run = runs[runId]!;
-      if (run.finishing === undefined) continue;
-      const matcher = this.matcherOf(runId, run);
-      this.bind(runId, run);
-      this.curTime = time;
-      matcher.process(run.s, event, time, this.out, false);
-      if (matcher.isEmpty(run.s)) delete runs[runId];
-    }
+    // Fixed patterns: no run ever finishes under a replaced version.
+    if (this.only === undefined) this.feedFinishing(runs, event, time);
     this.curTime = time;
     const patterns = this.setup.patterns();
     for (let i = 0; i < patterns.length; i++) {
@@ -700,6 +719,19 @@ export class KeyedPatternRunner<T> {
         fresh.v = p.version;
         runs[p.id] = fresh;
       }
+    }
+  }
+
+  /** The first part of {@link feed}: the runs finishing under a replaced pattern version, oldest first. */
+  private feedFinishing(runs: Record<string, RunState>, event: T, time: number): void {
+    for (const runId in runs) {
+      const run = runs[runId]!;
+      if (run.finishing === undefined) continue;
+      const matcher = this.matcherOf(runId, run);
+      this.bind(runId, run);
+      this.curTime = time;
+      matcher.process(run.s, event, time, this.out, false);
+      if (matcher.isEmpty(run.s)) delete runs[runId];
     }
   }
 
@@ -749,7 +781,11 @@ export class KeyedPatternRunner<T> {
     this.partials += this.countedPartials - p0;
     this.buffered += this.countedBuffered - b0;
     this.publish();
-    if (isIdle(entry)) {
+    if (
+      this.only !== undefined
+        ? entry.ts.length === 0 && entry.runs[this.only.id] === undefined
+        : isIdle(entry)
+    ) {
       this.clearTimers(entry);
       entry.queued = null;
       entry.deadline = null; // its queue item, if any, is skipped
@@ -768,10 +804,17 @@ export class KeyedPatternRunner<T> {
       }
     }
     let next = Number.POSITIVE_INFINITY;
-    for (const runId in entry.runs) {
-      const run = entry.runs[runId]!;
-      const d = this.matcherOf(runId, run).nextDeadline(run.s);
-      if (d !== undefined && d < next) next = d;
+    const only = this.only;
+    if (only !== undefined) {
+      const run = entry.runs[only.id];
+      const d = run === undefined ? undefined : only.matcher.nextDeadline(run.s);
+      if (d !== undefined) next = d;
+    } else {
+      for (const runId in entry.runs) {
+        const run = entry.runs[runId]!;
+        const d = this.matcherOf(runId, run).nextDeadline(run.s);
+        if (d !== undefined && d < next) next = d;
+      }
     }
     if (next !== Number.POSITIVE_INFINITY && !wakesBy(entry, next)) this.deadlineAt(entry, next);
     if (fresh || !this.stable) this.table.set(entry);
@@ -834,6 +877,18 @@ export class KeyedPatternRunner<T> {
 
   /** Counts the partial matches and held events (waiting, and in the matchers) of one entry. */
   private countOf(entry: KeyEntry<T>): void {
+    const only = this.only;
+    if (only === undefined) {
+      this.countRuns(entry);
+      return;
+    }
+    const run = entry.runs[only.id];
+    this.countedPartials = run === undefined ? 0 : only.matcher.partialMatches(run.s);
+    this.countedBuffered = entry.ts.length + (run === undefined ? 0 : only.matcher.bufferedEvents(run.s));
+  }
+
+  /** {@link countOf} over every run of the entry. */
+  private countRuns(entry: KeyEntry<T>): void {
     let partials = 0;
     let buffered = entry.ts.length;
     for (const runId in entry.runs) {
