@@ -1,7 +1,25 @@
 /**
  * Errors of the registry's REST API, with Confluent Schema Registry's HTTP statuses, `error_code`s
- * and messages (io.confluent.kafka.schemaregistry.rest.exceptions.Errors).
+ * and messages (io.confluent.kafka.schemaregistry.rest.exceptions.Errors), and the Fleuve error
+ * codes `fleuve registry` commands report (docs/errors.md, `@fleuve/registry` section; a test
+ * checks the two agree).
  */
+
+import { defineErrorCodes } from "@fleuve/core";
+
+/** The codes of `fleuve registry` commands, with a one-line meaning each (the same text as docs/errors.md). */
+export const REGISTRY_ERROR_CODES = defineErrorCodes("@fleuve/registry", {
+  FLEUVE_REGISTRY_NOT_FOUND:
+    "A subject, version or schema a command asked for is not in the schema registry.",
+  FLEUVE_REGISTRY_UNREACHABLE: "No schema registry answered at the URL given.",
+  FLEUVE_REGISTRY_REQUEST_FAILED:
+    "The schema registry refused a request; the message has its error_code and message.",
+});
+
+// Makes FleuveError accept the registry's codes wherever this package is loaded.
+declare module "@fleuve/core" {
+  interface ErrorCodeRegistry extends Record<keyof typeof REGISTRY_ERROR_CODES.codes, true> {}
+}
 
 /** An error the REST API answers with `{"error_code": code, "message": message}`. */
 export class RegistryError extends Error {

@@ -5,7 +5,7 @@
 
 export { type FetchedSchema, RegistryClient, type RegistryTarget } from "./client.js";
 export { isKnownProtoFile, KNOWN_PROTO_FILES } from "./compat/known-protos.js";
-export { ERROR_CODES, errors, RegistryError } from "./errors.js";
+export { ERROR_CODES, errors, REGISTRY_ERROR_CODES, RegistryError } from "./errors.js";
 export { KafkaStore, type KafkaStoreOptions } from "./kafka-store.js";
 export { LogStore, type LogStoreOptions } from "./log-store.js";
 export {

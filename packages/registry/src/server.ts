@@ -2,8 +2,10 @@
  * The REST API over Node's `http`: Confluent Schema Registry's paths, status codes, `error_code`s
  * and content type (`application/vnd.schemaregistry.v1+json`).
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { FleuveError } from "@fleuve/core";
 import { resolvedAvro } from "./compat/avro.js";
 import { serializedProtobuf } from "./compat/protobuf.js";
 import { RegistryError } from "./errors.js";
@@ -84,8 +86,11 @@ export async function serveRegistry(
 ): Promise<RegistryServer> {
   const host = opts.host ?? "127.0.0.1";
   if (!LOOPBACK.has(host) && !opts.token) {
-    throw new Error(
+    // A configuration to fix, not a failure: `fleuve registry` reports it as such.
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
       `registry: refusing to bind ${host} without a token (anyone who can reach it could change schemas); give a token or bind 127.0.0.1`,
+      { details: { option: "token", host } },
     );
   }
   const server = createServer((req, res) => {

@@ -280,7 +280,8 @@ describe("registry server binding", () => {
   it("refuses another host without a token, and needs the bearer token when one is set", async () => {
     await assert.rejects(
       startRegistry({ host: "0.0.0.0", port: 0 }),
-      /refusing to bind 0\.0\.0\.0 without a token/,
+      (e: { code?: string; message: string }) =>
+        e.code === "FLEUVE_CONFIG_INVALID" && /refusing to bind 0\.0\.0\.0 without a token/.test(e.message),
     );
     const r = await startRegistry({ port: 0, token: "s3cret" });
     try {
