@@ -169,6 +169,179 @@ message Click {
   );
 });
 
+/** The generated types without the header line (which names the registry's URL). */
+const body = (generated: string) => generated.slice(generated.indexOf("\n") + 1);
+
+it("JSON Schema: $refs to referenced subjects (whole schema and #/definitions pointers) and local definitions are named types", async () => {
+  const address = {
+    type: "object",
+    properties: { street: { type: "string" }, zip: { $ref: "#/definitions/zip" } },
+    required: ["street"],
+    additionalProperties: false,
+    definitions: { zip: { type: "string", pattern: "^[0-9]{5}$" } },
+  };
+  const user = {
+    type: "object",
+    properties: {
+      name: { type: "string" },
+      address: { $ref: "address.json" },
+      zip: { $ref: "address.json#/definitions/zip" },
+      kind: { $ref: "#/definitions/kind" },
+    },
+    required: ["name", "address"],
+    additionalProperties: false,
+    definitions: { kind: { enum: ["person", "company"] } },
+  };
+  await schemaSerializer({ url: r.url, subject: "address", schema: address, schemaType: "JSON" });
+  await schemaSerializer({
+    url: r.url,
+    subject: "user-value",
+    schema: user,
+    schemaType: "JSON",
+    references: [{ name: "address.json", subject: "address", version: 1 }],
+  });
+  const generated = await types("user-value");
+  // The referenced schema's own internal ref and the referencing schema's pointer into it reach
+  // one schema: one type, `zip`.
+  assert.equal(
+    body(generated),
+    `export type kind = "person" | "company";
+
+export type Address = {
+  street: string;
+  zip?: zip;
+};
+
+export type zip = string;
+
+export type Value = {
+  name: string;
+  address: Address;
+  zip?: zip;
+  kind?: kind;
+};
+`,
+  );
+  const records = await roundTrip("user-value", [
+    { name: "ada", address: { street: "Main St", zip: "12345" }, zip: "54321", kind: "person" },
+    { name: "bob", address: { street: "Elm St" } },
+  ]);
+  const use = `import type { Value } from "./types.js";\nexport const records: Value[] = ${JSON.stringify(records)};\n`;
+  assert.equal(await tsc({ "types.ts": generated, "use.ts": use }), "");
+  const wrong = `import type { Value } from "./types.js";\nexport const bad: Value = { name: "x", address: { street: 1 } };\n`;
+  assert.match(
+    await tsc({ "types.ts": generated, "use.ts": wrong }),
+    /'number' is not assignable to type 'string'/,
+  );
+});
+
+it("Avro: a named type defined in a referenced subject is declared, not left unknown", async () => {
+  const address = {
+    type: "record",
+    name: "Address",
+    namespace: "shop",
+    fields: [{ name: "street", type: "string" }],
+  };
+  const customer = {
+    type: "record",
+    name: "Customer",
+    namespace: "shop",
+    fields: [
+      { name: "name", type: "string" },
+      { name: "address", type: "shop.Address" },
+      { name: "billing", type: ["null", "shop.Address"], default: null },
+    ],
+  };
+  await schemaSerializer({ url: r.url, subject: "shop-address", schema: address });
+  await schemaSerializer({
+    url: r.url,
+    subject: "customers-value",
+    schema: customer,
+    references: [{ name: "shop.Address", subject: "shop-address", version: 1 }],
+  });
+  const generated = await types("customers-value");
+  assert.equal(
+    body(generated),
+    `export interface Address {
+  street: string;
+}
+
+export interface Customer {
+  name: string;
+  address: Address;
+  billing: null | Address;
+}
+`,
+  );
+  const records = await roundTrip("customers-value", [
+    { name: "ada", address: { street: "Main St" }, billing: null },
+    { name: "bob", address: { street: "Elm St" }, billing: { street: "Oak St" } },
+  ]);
+  const use = `import type { Customer } from "./types.js";\nexport const records: Customer[] = ${JSON.stringify(records)};\n`;
+  assert.equal(await tsc({ "types.ts": generated, "use.ts": use }), "");
+  const wrong = `import type { Customer } from "./types.js";\nexport const bad: Customer = { name: "x", address: { street: 1 }, billing: null };\n`;
+  assert.match(
+    await tsc({ "types.ts": generated, "use.ts": wrong }),
+    /'number' is not assignable to type 'string'/,
+  );
+});
+
+it("Protobuf: messages of a referenced .proto and of google/protobuf/timestamp.proto are declared", async () => {
+  const money = `syntax = "proto3";
+package common;
+message Money {
+  string currency = 1;
+  int64 units = 2;
+}
+`;
+  const payment = `syntax = "proto3";
+package shop;
+import "common.proto";
+import "google/protobuf/timestamp.proto";
+message Payment {
+  common.Money amount = 1;
+  google.protobuf.Timestamp at = 2;
+}
+`;
+  await schemaSerializer({ url: r.url, subject: "money", schema: money, schemaType: "PROTOBUF" });
+  await schemaSerializer({
+    url: r.url,
+    subject: "payments-value",
+    schema: payment,
+    schemaType: "PROTOBUF",
+    references: [{ name: "common.proto", subject: "money", version: 1 }],
+  });
+  const generated = await types("payments-value");
+  assert.match(
+    generated,
+    /export interface common_Money \{\n {2}currency\?: string;\n {2}units\?: string;\n\}/,
+  );
+  assert.match(
+    generated,
+    /export interface shop_Payment \{\n {2}amount\?: common_Money;\n {2}at\?: google_protobuf_Timestamp;\n\}/,
+  );
+  assert.match(
+    generated,
+    /export interface google_protobuf_Timestamp \{\n {2}seconds\?: string;\n {2}nanos\?: number;\n\}/,
+  );
+  assert.doesNotMatch(generated, /unknown/);
+  const records = await roundTrip("payments-value", [
+    { amount: { currency: "EUR", units: 12 }, at: { seconds: 1700000000, nanos: 5 } },
+    {},
+  ]);
+  assert.deepEqual(records[0], {
+    amount: { currency: "EUR", units: "12" },
+    at: { seconds: "1700000000", nanos: 5 },
+  });
+  const use = `import type { shop_Payment } from "./types.js";\nexport const records: shop_Payment[] = ${JSON.stringify(records)};\n`;
+  assert.equal(await tsc({ "types.ts": generated, "use.ts": use }), "");
+  const wrong = `import type { shop_Payment } from "./types.js";\nexport const bad: shop_Payment = { at: { seconds: 1 } };\n`;
+  assert.match(
+    await tsc({ "types.ts": generated, "use.ts": wrong }),
+    /'number' is not assignable to type 'string'/,
+  );
+});
+
 it("an unknown subject fails with the registry's error", async () => {
   await assert.rejects(types("nobody"), (e: { stderr: string }) => {
     // Not a job failure: the code says the subject is not there, and the message which registry.

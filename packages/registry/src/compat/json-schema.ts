@@ -9,7 +9,8 @@
 import { errors } from "../errors.js";
 
 type Json = Record<string, unknown>;
-type Node = Json | boolean;
+/** A JSON Schema (or subschema): an object or a boolean. */
+export type Node = Json | boolean;
 
 /** Parses a JSON Schema text (with the texts of referenced schemas); 42201 when it is not one. */
 export function parseJsonSchema(text: string): Node {
@@ -59,7 +60,7 @@ function acceptsAnything(s: Node): boolean {
  * validator under its reference name as URI, resolved against the root's `$id`). Undefined when
  * it names nothing known.
  */
-function resolveRef(
+export function resolveRef(
   ref: string,
   root: Node,
   refs: ReadonlyMap<string, Node>,
