@@ -275,8 +275,14 @@ export type SchemaSerializerOptions = RegistryTarget & {
    * incompatible); otherwise it must already be registered there.
    */
   schema?: string | object;
+  /** The type of `schema`: `"AVRO"` (the default), `"JSON"` (JSON Schema) or `"PROTOBUF"` (.proto text). */
   schemaType?: SchemaTypeName;
+  /**
+   * The registered schemas `schema` uses (`[{ name, subject, version }]`): an Avro named type, a
+   * JSON Schema `$ref` target (by `name` as URI), a Protobuf import (by `name` as file name).
+   */
   references?: SchemaReference[];
+  /** Whether to register `schema` under the subject (default true); false looks its id up. */
   autoRegister?: boolean;
   /** Without `schema`: write with this version of the subject (`latest`, the default, or a number). */
   version?: number | "latest";
