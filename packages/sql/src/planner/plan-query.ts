@@ -8,12 +8,22 @@
 import type { ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core";
 import type { Catalog } from "../catalog.js";
 import type { FunctionCatalog } from "../functions.js";
-import type { CommonTableExpr, Expr, Query, QueryBody, Select, SourcePos, TableRef } from "../parser/ast.js";
+import type {
+  CommonTableExpr,
+  Expr,
+  OrderItem,
+  Query,
+  QueryBody,
+  Select,
+  SourcePos,
+  TableRef,
+} from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { LimitFunction } from "../runtime/limit.js";
+import { TopNFunction } from "../runtime/top-n.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
-import { INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
+import { INSERT_ONLY, isInsertOnly, retractMode, unionMode, withKindOf } from "./changelog.js";
 import { withClock } from "./clock.js";
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
@@ -23,7 +33,7 @@ import { lookupDefinition, planLookupJoin } from "./lookup-join.js";
 import { planMatchRecognize } from "./match-recognize.js";
 import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
-import { planRank } from "./rank.js";
+import { planRank, rankComparator } from "./rank.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
 import { projector, renamer } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
@@ -77,20 +87,139 @@ function planQueryIn(query: Query, ctx: PlanContext): Relation {
     ctes.set(cte.name, { cte, ctx: scope });
     scope = { ...scope, ctes };
   }
-  if (query.orderBy.length > 0)
-    throw unsupported(
-      "ORDER BY",
-      query.limitPos,
-      query.limit === undefined
-        ? "a streaming query's result is not sorted"
-        : "LIMIT runs without ORDER BY (the first rows to arrive); a Top-N orders with ROW_NUMBER() OVER (ORDER BY ...)",
-    );
   // Checked before the body is planned: the LIMIT's mistake is the one to report.
   const fetch = query.limit === undefined ? undefined : rowCount(query.limit, "LIMIT", query.limitPos);
   const offset = query.offset === undefined ? 0 : rowCount(query.offset, "OFFSET", query.offsetPos);
+  const limited =
+    fetch !== undefined || offset > 0 || query.limit !== undefined || query.offset !== undefined;
+  if (query.orderBy.length > 0) {
+    if (!limited) throw sortWithoutLimit(query, scope);
+    return planSortLimit(query, scope, fetch, offset);
+  }
   const rel = planBody(query.body, scope);
   if (fetch === undefined && offset === 0) return rel;
-  return planLimit(rel, fetch, offset, query.limitPos ?? query.offsetPos);
+  return planLimit(rel, fetch, offset, stateTtlMs(scope.settings));
+}
+
+/**
+ * The error for `ORDER BY` without LIMIT / OFFSET / FETCH: Flink's streaming planner sorts only by
+ * a time attribute ascending first (its temporal sort, not run here yet); any other sort of an
+ * unbounded table it refuses with the message kept here.
+ */
+function sortWithoutLimit(query: Query, ctx: PlanContext): Error {
+  const first = query.orderBy[0] as OrderItem;
+  const pos = "pos" in first.expr ? (first.expr.pos as SourcePos | undefined) : undefined;
+  const rel = planBody(query.body, ctx);
+  const name =
+    first.expr.kind === "column" ? first.expr.name.parts[first.expr.name.parts.length - 1] : undefined;
+  const timeAttribute = name !== undefined && (name === rel.rowtime || name === rel.proctime);
+  if (timeAttribute && first.direction !== "DESC")
+    return unsupported(
+      "ORDER BY a time attribute without LIMIT (Flink's temporal sort)",
+      pos,
+      "add LIMIT n for a Top-N",
+    );
+  return unsupported(
+    "ORDER BY without LIMIT",
+    pos,
+    "Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N)",
+  );
+}
+
+/**
+ * `ORDER BY ... LIMIT n [OFFSET m]` (or OFFSET alone): as Flink's streaming SortLimit, a Top-N of
+ * the whole table (ranks m+1 to m+n, no partition, no rank column) on the Top-N operator of
+ * `ROW_NUMBER() OVER (ORDER BY ...)`: an updating result that retracts rows leaving the top and
+ * inserts rows entering it, over an insert-only or an updating input.
+ *
+ * The sort keys are hidden columns: an ORDER BY item of a SELECT that is not an output alias nor
+ * an ordinal is added to its select list (it may name a column the SELECT does not output, or an
+ * aggregate, as in Calcite); the others are computed from the output rows.
+ */
+function planSortLimit(query: Query, ctx: PlanContext, fetch: number | undefined, offset: number): Relation {
+  const hiddenName = (i: number) => `$sort_o${i}`;
+  const body = query.body;
+  const aliases =
+    body.kind === "select"
+      ? new Set(body.items.flatMap((i) => (i.alias === undefined ? [] : [i.alias])))
+      : new Set<string>();
+  const bareName = (e: Expr) =>
+    e.kind === "column" && e.name.parts.length === 1 ? e.name.parts[0] : undefined;
+  const isOrdinal = (e: Expr) => e.kind === "literal" && e.type === "number";
+  // Which ORDER BY items become select items of the body (planned with them).
+  const inSelect = query.orderBy.map(
+    (o) =>
+      body.kind === "select" && !body.distinct && !isOrdinal(o.expr) && !aliases.has(bareName(o.expr) ?? ""),
+  );
+  const planned =
+    body.kind === "select"
+      ? planBody(
+          {
+            ...body,
+            items: [
+              ...body.items,
+              ...query.orderBy.flatMap((o, i) =>
+                inSelect[i] ? [{ expr: o.expr, alias: hiddenName(i) }] : [],
+              ),
+            ],
+          },
+          ctx,
+        )
+      : planBody(body, ctx);
+  const hidden = new Set(query.orderBy.flatMap((_, i) => (inSelect[i] ? [hiddenName(i)] : [])));
+  const visible = planned.columns.filter((c) => !hidden.has(c.name));
+  const outputScope = rowScope({ columns: visible, alias: planned.alias }, "the query");
+  // The other items: an ordinal (1-based) or an expression of the output columns.
+  const computed = query.orderBy.flatMap((o, i) => {
+    if (inSelect[i]) return [];
+    if (isOrdinal(o.expr)) {
+      const n = Number((o.expr as Expr & { kind: "literal"; type: "number" }).text);
+      const col = Number.isInteger(n) ? visible[n - 1] : undefined;
+      if (col === undefined)
+        throw invalid(`ORDER BY ${n}: the ordinal is out of range 1..${visible.length}`, query.limitPos);
+      return [{ name: hiddenName(i), eval: (row: Row) => row[col.name] }];
+    }
+    const c = compileExpression(o.expr, outputScope);
+    return [{ name: hiddenName(i), eval: (row: Row) => c.eval(row) }];
+  });
+  const input =
+    computed.length === 0
+      ? planned.stream
+      : planned.stream.map((row) => {
+          const out: Row = { ...row };
+          for (const c of computed) out[c.name] = c.eval(row);
+          return withKindOf(out, row);
+        });
+  const sortKeys = query.orderBy.map((_, i) => hiddenName(i));
+  const strip = [...sortKeys];
+  const orderText = query.orderBy.map((o) => `${printExpr(o.expr)} ${o.direction ?? "ASC"}`).join(", ");
+  const name = `SortLimit(orderBy=[${orderText}], offset=[${offset}], fetch=[${fetch ?? "unlimited"}])`;
+  const stream = input
+    .keyBy(() => "")
+    .process(
+      new TopNFunction({
+        compare: rankComparator(query.orderBy, sortKeys),
+        start: offset + 1,
+        end: fetch === undefined ? Number.POSITIVE_INFINITY : offset + fetch,
+        rankColumn: undefined,
+        updatingInput: !isInsertOnly(planned.changelog),
+        stateTtlMs: stateTtlMs(ctx.settings),
+      }),
+    )
+    .name(name)
+    .map((row) => {
+      const out: Row = { ...row };
+      for (const k of strip) delete out[k];
+      return out;
+    });
+  return {
+    ...planned,
+    stream,
+    columns: visible,
+    rowtime: undefined,
+    window: undefined,
+    changelog: retractMode(name),
+  };
 }
 
 /** The number of rows of LIMIT / OFFSET `e`: an integer literal >= 0, as Calcite's parser takes. */
@@ -103,21 +232,33 @@ function rowCount(e: Expr, what: string, pos: SourcePos | undefined): number {
 
 /**
  * `LIMIT fetch OFFSET offset` over `rel` (no ORDER BY): the first rows to arrive, as Flink's
- * streaming Limit; insert-only inputs only (Flink retracts rows that leave the limit of an
- * updating input, which is not supported yet).
+ * streaming Limit: insert-only over an insert-only input; over an updating input, an updating
+ * result that follows it (a row retracted from the limit is replaced by the next one).
  */
 function planLimit(
   rel: Relation,
   fetch: number | undefined,
   offset: number,
-  pos: SourcePos | undefined,
+  stateTtl: number | undefined,
 ): Relation {
   if (!isInsertOnly(rel.changelog)) {
-    throw unsupported(
-      "LIMIT over an updating input",
-      pos,
-      `${rel.changelog.producer ?? "an operator"} produces updates; LIMIT takes an insert-only input here`,
-    );
+    // As Flink's Limit over a changelog (a rank without order): rows ranked by arrival, a
+    // retracted row leaves its place and the next ones move up.
+    const name = `Limit(offset=[${offset}], fetch=[${fetch ?? "unlimited"}])`;
+    const stream = rel.stream
+      .keyBy(() => "")
+      .process(
+        new TopNFunction({
+          compare: () => 0,
+          start: offset + 1,
+          end: fetch === undefined ? Number.POSITIVE_INFINITY : offset + fetch,
+          rankColumn: undefined,
+          updatingInput: true,
+          stateTtlMs: stateTtl,
+        }),
+      )
+      .name(name);
+    return { ...rel, stream, rowtime: undefined, window: undefined, changelog: retractMode(name) };
   }
   const name = `Limit(offset=[${offset}], fetch=[${fetch ?? "unlimited"}])`;
   const stream = rel.stream

@@ -119,7 +119,7 @@ export function planRank(
   if (visible.some((c) => c.name === rn)) throw invalid(`the subquery names two columns ${rn}`, call.pos);
 
   const keyOf = columnsKey(pNames);
-  const compare = comparator(over.orderBy, oNames);
+  const compare = rankComparator(over.orderBy, oNames);
   const spec = `partitionBy=[${over.partitionBy.map(printExpr).join(", ")}], orderBy=[${over.orderBy
     .map((o) => `${printExpr(o.expr)} ${o.direction ?? "ASC"}`)
     .join(", ")}], rankRange=[rankStart=${start}, rankEnd=${end}]`;
@@ -257,7 +257,10 @@ export function planRank(
 }
 
 /** Orders rows by the ORDER BY values in `names`: NULLs lowest (first ascending, last descending), as Flink. */
-function comparator(orderBy: readonly OrderItem[], names: readonly string[]): (a: Row, b: Row) => number {
+export function rankComparator(
+  orderBy: readonly OrderItem[],
+  names: readonly string[],
+): (a: Row, b: Row) => number {
   const keys = orderBy.map((o, i) => {
     const desc = o.direction === "DESC";
     const nullsFirst = o.nulls === undefined ? !desc : o.nulls === "FIRST";

@@ -90,14 +90,14 @@ const tableCases: [string, string, string | RegExp][] = [
     "OFFSET k: the number of rows must be an integer literal >= 0 (line 1, column 25)",
   ],
   [
-    "SELECT k, COUNT(*) AS n FROM t GROUP BY k\nLIMIT 3",
-    "FLEUVE_SQL_UNSUPPORTED",
-    /^Fleuve SQL does not run LIMIT over an updating input yet \(line 2, column 1\): GroupAggregate\(.*\) produces updates; LIMIT takes an insert-only input here$/,
+    "SELECT k FROM t ORDER BY 2 LIMIT 3",
+    "FLEUVE_SQL_VALIDATION",
+    "ORDER BY 2: the ordinal is out of range 1..1 (line 1, column 28)",
   ],
   [
-    "SELECT k FROM t ORDER BY k LIMIT 3",
+    "SELECT k FROM t\nORDER BY k",
     "FLEUVE_SQL_UNSUPPORTED",
-    "Fleuve SQL does not run ORDER BY yet (line 1, column 28): LIMIT runs without ORDER BY (the first rows to arrive); a Top-N orders with ROW_NUMBER() OVER (ORDER BY ...)",
+    "Fleuve SQL does not run ORDER BY without LIMIT yet (line 2, column 10): Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N)",
   ],
   // ROLLUP, CUBE, GROUPING SETS
   [

@@ -70,8 +70,8 @@ const unsupportedCases: [string, string, string][] = [
   ],
   [
     "SELECT a FROM t ORDER BY a",
-    "ORDER BY",
-    "Fleuve SQL does not run ORDER BY yet: a streaming query's result is not sorted",
+    "ORDER BY without LIMIT",
+    "Fleuve SQL does not run ORDER BY without LIMIT yet (line 1, column 26): Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N)",
   ],
   [
     "SELECT DISTINCT COUNT(*) FROM t GROUP BY a",

@@ -1,0 +1,240 @@
+// Streaming `ORDER BY ... LIMIT n [OFFSET m]` (Flink's SortLimit: a Top-N of the whole table, no
+// rank column) and `LIMIT n` over an updating input (Flink's Limit over a changelog: ranks by
+// arrival). Hand-written changelogs on small inputs (one subtask, so the arrival order is the
+// input's), an unbounded source whose top is read while the job runs, the refusal of a sort
+// without LIMIT, then random inputs whose final table equals a brute-force sort and slice.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { StreamExecutionEnvironment } from "@fleuve/core";
+import { CollectSink } from "@fleuve/core/testing";
+import { isInsertOnly, materialize, type Row, rowKind, sql } from "@fleuve/sql";
+import fc from "fast-check";
+import { BatchSource, recordsIn, until } from "../fixtures/manual-clock.js";
+
+const text = (r: Row) => `${rowKind(r)}${JSON.stringify({ ...r, $rowkind: undefined })}`;
+const sortRows = (rows: readonly Row[]) =>
+  [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+interface Order {
+  id: number;
+  k: string;
+  amount: number;
+}
+
+const ORDERS: Order[] = [
+  { id: 1, k: "a", amount: 10 },
+  { id: 2, k: "b", amount: 25 },
+  { id: 3, k: "a", amount: 7 },
+  { id: 4, k: "c", amount: 40 },
+  { id: 5, k: "b", amount: 3 },
+];
+
+function tables(rows: readonly Order[] = ORDERS, parallelism = 1) {
+  const env = StreamExecutionEnvironment.create({ parallelism, log: () => {} });
+  const tEnv = sql(env);
+  tEnv.createTemporaryView(
+    "t",
+    env.fromCollection([...rows]).setParallelism(1),
+    "id INT, k STRING, amount INT",
+  );
+  return tEnv;
+}
+
+async function changes(query: string, tEnv = tables()): Promise<string[]> {
+  return (await (await tEnv.executeSql(query)).collect()).map(text);
+}
+
+test("ORDER BY amount DESC LIMIT 3: a global Top-N, rows leaving the top retracted (-D), entering it inserted", async () => {
+  const result = await tables().executeSql("SELECT * FROM t ORDER BY amount DESC LIMIT 3");
+  assert.deepEqual(result.columns, ["id", "k", "amount"]);
+  assert.ok(result.changelogMode !== undefined && !isInsertOnly(result.changelogMode));
+  assert.deepEqual((await result.collect()).map(text), [
+    '+I{"id":1,"k":"a","amount":10}',
+    '+I{"id":2,"k":"b","amount":25}',
+    '+I{"id":3,"k":"a","amount":7}',
+    '-D{"id":3,"k":"a","amount":7}',
+    '+I{"id":4,"k":"c","amount":40}',
+  ]);
+});
+
+test("ORDER BY ... LIMIT n OFFSET m: ranks m+1 to m+n; a sort key need not be selected; ordinals and aliases", async () => {
+  assert.deepEqual(await changes("SELECT id FROM t ORDER BY amount DESC LIMIT 2 OFFSET 1"), [
+    '+I{"id":1}',
+    '+I{"id":3}',
+    '-D{"id":3}',
+    '+I{"id":2}',
+  ]);
+  // FETCH FIRST, an ordinal, an alias, ascending with a second key.
+  assert.deepEqual(
+    await changes("SELECT k AS who, amount AS a FROM t ORDER BY 1, a FETCH FIRST 2 ROWS ONLY"),
+    ['+I{"who":"a","a":10}', '+I{"who":"b","a":25}', '-D{"who":"b","a":25}', '+I{"who":"a","a":7}'],
+  );
+  // An expression of input columns, and OFFSET alone (no upper rank).
+  assert.deepEqual(
+    sortRows(
+      materialize(
+        await (await tables().executeSql("SELECT id FROM t ORDER BY amount % 10 OFFSET 3")).collect(),
+      ),
+    ),
+    [{ id: 2 }, { id: 3 }],
+  );
+});
+
+test("GROUP BY k LIMIT 2: Flink's Limit over a changelog ranks rows by arrival; a retracted row's place goes to the next", async () => {
+  const result = await tables().executeSql("SELECT k, COUNT(*) AS c FROM t GROUP BY k LIMIT 2");
+  assert.ok(result.changelogMode !== undefined && !isInsertOnly(result.changelogMode));
+  // The aggregate sends +I a1, +I b1, -U a1, +U a2, +I c1, -U b1, +U b2.
+  assert.deepEqual((await result.collect()).map(text), [
+    '+I{"k":"a","c":1}',
+    '+I{"k":"b","c":1}',
+    '-D{"k":"a","c":1}',
+    '+I{"k":"a","c":2}',
+    '-D{"k":"b","c":1}',
+    '+I{"k":"c","c":1}',
+  ]);
+});
+
+test("GROUP BY k ORDER BY c DESC LIMIT 2: a Top-N of the aggregate, equal counts in arrival order", async () => {
+  assert.deepEqual(await changes("SELECT k, COUNT(*) AS c FROM t GROUP BY k ORDER BY c DESC LIMIT 2"), [
+    '+I{"k":"a","c":1}',
+    '+I{"k":"b","c":1}',
+    '-D{"k":"a","c":1}',
+    '+I{"k":"a","c":2}',
+    '-D{"k":"b","c":1}',
+    '+I{"k":"c","c":1}',
+    '-D{"k":"c","c":1}',
+    '+I{"k":"b","c":2}',
+  ]);
+  // By an aggregate not selected.
+  assert.deepEqual(
+    sortRows(
+      materialize(
+        await (
+          await tables().executeSql(
+            "SELECT k, SUM(amount) AS s FROM t GROUP BY k ORDER BY COUNT(*) DESC, k LIMIT 1",
+          )
+        ).collect(),
+      ),
+    ),
+    [{ k: "a", s: 17 }],
+  );
+});
+
+test("ORDER BY ... LIMIT on an unbounded source: the top is updated while the job runs", async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
+  const source = new BatchSource<Order>();
+  const tEnv = sql(env);
+  tEnv.createTemporaryView("t", env.fromSource(source, undefined, "orders"), "id INT, k STRING, amount INT");
+  const sink = new CollectSink<Row>();
+  tEnv.sqlQuery("SELECT id, amount FROM t ORDER BY amount DESC LIMIT 2").toDataStream().sinkTo(sink);
+  const client = env.executeAsync("sort-limit-unbounded");
+  source.send(ORDERS.slice(0, 3));
+  await until(
+    "the top of the first rows",
+    () => sink.values().length === 2 && recordsIn(client, /SortLimit/) === 3,
+  );
+  assert.deepEqual(sink.values().map(text), ['+I{"id":1,"amount":10}', '+I{"id":2,"amount":25}']);
+  source.send(ORDERS.slice(3));
+  await until(
+    "the top of all rows",
+    () => sink.values().length === 4 && recordsIn(client, /SortLimit/) === 5,
+  );
+  source.end();
+  await client.result;
+  assert.deepEqual(sink.values().map(text).slice(2), ['-D{"id":1,"amount":10}', '+I{"id":4,"amount":40}']);
+});
+
+test("ORDER BY without LIMIT is refused with Flink's message (a sort of an unbounded table)", async () => {
+  await assert.rejects(
+    tables().executeSql("SELECT * FROM t ORDER BY amount"),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, "FLEUVE_SQL_UNSUPPORTED");
+      assert.match(e.message, /Sort on a non-time-attribute field is not supported\./);
+      return true;
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Properties: unique ids break ties, so the top is one table whatever the arrival order.
+
+const rowsArb = fc
+  .array(
+    fc.record({ k: fc.constantFrom("a", "b", "c", "d", "e"), amount: fc.integer({ min: -20, max: 20 }) }),
+    {
+      maxLength: 30,
+    },
+  )
+  .map((rs) => rs.map((r, i) => ({ id: i, ...r })));
+
+test("random ORDER BY ... LIMIT ... OFFSET over an insert-only table equals a sort and slice", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      rowsArb,
+      fc.integer({ min: 0, max: 5 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.boolean(),
+      fc.constantFrom(1, 2),
+      async (rows, n, m, desc, parallelism) => {
+        const dir = desc ? "DESC" : "ASC";
+        const result = await tables(rows, parallelism).executeSql(
+          `SELECT id, amount FROM t ORDER BY amount ${dir}, id LIMIT ${n} OFFSET ${m}`,
+        );
+        const expected = [...rows]
+          .sort((a, b) => (desc ? b.amount - a.amount : a.amount - b.amount) || a.id - b.id)
+          .slice(m, m + n)
+          .map((r) => ({ id: r.id, amount: r.amount }));
+        assert.deepEqual(sortRows(materialize(await result.collect())), sortRows(expected));
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+test("random ORDER BY ... LIMIT over an updating input (GROUP BY sums) equals a sort and slice of the final sums", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      rowsArb,
+      fc.integer({ min: 0, max: 4 }),
+      fc.integer({ min: 0, max: 2 }),
+      fc.constantFrom(1, 2),
+      async (rows, n, m, parallelism) => {
+        const result = await tables(rows, parallelism).executeSql(
+          `SELECT k, SUM(amount) AS total FROM t GROUP BY k ORDER BY total DESC, k LIMIT ${n} OFFSET ${m}`,
+        );
+        const sums = new Map<string, number>();
+        for (const r of rows) sums.set(r.k, (sums.get(r.k) ?? 0) + r.amount);
+        const expected = [...sums]
+          .map(([k, total]) => ({ k, total }))
+          .sort((a, b) => b.total - a.total || a.k.localeCompare(b.k))
+          .slice(m, m + n);
+        assert.deepEqual(sortRows(materialize(await result.collect())), sortRows(expected));
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+test("random LIMIT over an updating input keeps min(n, groups - m) rows of the final aggregate", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      rowsArb,
+      fc.integer({ min: 0, max: 4 }),
+      fc.integer({ min: 0, max: 2 }),
+      fc.constantFrom(1, 2),
+      async (rows, n, m, parallelism) => {
+        const result = await tables(rows, parallelism).executeSql(
+          `SELECT k, SUM(amount) AS total FROM t GROUP BY k LIMIT ${n} OFFSET ${m}`,
+        );
+        const got = materialize(await result.collect());
+        const sums = new Map<string, number>();
+        for (const r of rows) sums.set(r.k, (sums.get(r.k) ?? 0) + r.amount);
+        // Which rows depends on the arrival order; how many, and that each is a final row, does not.
+        assert.equal(got.length, Math.min(n, Math.max(0, sums.size - m)));
+        for (const r of got) assert.equal(sums.get(r.k as string), r.total);
+        assert.equal(new Set(got.map((r) => r.k)).size, got.length);
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
