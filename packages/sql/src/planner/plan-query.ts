@@ -20,6 +20,7 @@ import type {
 } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { LimitFunction } from "../runtime/limit.js";
+import { RowtimeSortFunction } from "../runtime/temporal-sort.js";
 import { TopNFunction } from "../runtime/top-n.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
@@ -93,7 +94,7 @@ function planQueryIn(query: Query, ctx: PlanContext): Relation {
   const limited =
     fetch !== undefined || offset > 0 || query.limit !== undefined || query.offset !== undefined;
   if (query.orderBy.length > 0) {
-    if (!limited) throw sortWithoutLimit(query, scope);
+    if (!limited) return planSortWithoutLimit(query, scope);
     return planSortLimit(query, scope, fetch, offset);
   }
   const rel = planBody(query.body, scope);
@@ -102,41 +103,12 @@ function planQueryIn(query: Query, ctx: PlanContext): Relation {
 }
 
 /**
- * The error for `ORDER BY` without LIMIT / OFFSET / FETCH: Flink's streaming planner sorts only by
- * a time attribute ascending first (its temporal sort, not run here yet); any other sort of an
- * unbounded table it refuses with the message kept here.
- */
-function sortWithoutLimit(query: Query, ctx: PlanContext): Error {
-  const first = query.orderBy[0] as OrderItem;
-  const pos = "pos" in first.expr ? (first.expr.pos as SourcePos | undefined) : undefined;
-  const rel = planBody(query.body, ctx);
-  const name =
-    first.expr.kind === "column" ? first.expr.name.parts[first.expr.name.parts.length - 1] : undefined;
-  const timeAttribute = name !== undefined && (name === rel.rowtime || name === rel.proctime);
-  if (timeAttribute && first.direction !== "DESC")
-    return unsupported(
-      "ORDER BY a time attribute without LIMIT (Flink's temporal sort)",
-      pos,
-      "add LIMIT n for a Top-N",
-    );
-  return unsupported(
-    "ORDER BY without LIMIT",
-    pos,
-    "Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N)",
-  );
-}
-
-/**
- * `ORDER BY ... LIMIT n [OFFSET m]` (or OFFSET alone): as Flink's streaming SortLimit, a Top-N of
- * the whole table (ranks m+1 to m+n, no partition, no rank column) on the Top-N operator of
- * `ROW_NUMBER() OVER (ORDER BY ...)`: an updating result that retracts rows leaving the top and
- * inserts rows entering it, over an insert-only or an updating input.
- *
- * The sort keys are hidden columns: an ORDER BY item of a SELECT that is not an output alias nor
- * an ordinal is added to its select list (it may name a column the SELECT does not output, or an
+ * A query's rows with its ORDER BY keys as hidden columns (`sortKeys`, stripped by
+ * {@link withoutSortKeys}): an ORDER BY item of a SELECT that is not an output alias nor an
+ * ordinal is added to its select list (it may name a column the SELECT does not output, or an
  * aggregate, as in Calcite); the others are computed from the output rows.
  */
-function planSortLimit(query: Query, ctx: PlanContext, fetch: number | undefined, offset: number): Relation {
+function planSorted(query: Query, ctx: PlanContext) {
   const hiddenName = (i: number) => `$sort_o${i}`;
   const body = query.body;
   const aliases =
@@ -191,8 +163,76 @@ function planSortLimit(query: Query, ctx: PlanContext, fetch: number | undefined
           return withKindOf(out, row);
         });
   const sortKeys = query.orderBy.map((_, i) => hiddenName(i));
-  const strip = [...sortKeys];
   const orderText = query.orderBy.map((o) => `${printExpr(o.expr)} ${o.direction ?? "ASC"}`).join(", ");
+  const first = query.orderBy[0] as OrderItem;
+  // Whether the first key is the event-time attribute (a temporal sort without LIMIT).
+  const byRowtime =
+    planned.rowtime !== undefined &&
+    (planned.rowtime === sortKeys[0] || bareName(first.expr) === planned.rowtime);
+  const rowtime = planned.rowtime !== undefined && hidden.has(planned.rowtime) ? undefined : planned.rowtime;
+  return { planned, input, visible, sortKeys, orderText, byRowtime, rowtime };
+}
+
+/** `stream` without the hidden sort-key columns `keys`. */
+function withoutSortKeys(stream: Relation["stream"], keys: readonly string[]): Relation["stream"] {
+  return stream.map((row) => {
+    const out: Row = { ...row };
+    for (const k of keys) delete out[k];
+    return out;
+  });
+}
+
+/**
+ * `ORDER BY` without LIMIT / OFFSET / FETCH. By the event-time attribute ascending first, Flink's
+ * temporal sort: rows come out as the watermark passes them, in order (an insert-only input).
+ * Any other sort of an unbounded table Flink refuses, with the message kept here (a
+ * processing-time sort is not run yet).
+ */
+function planSortWithoutLimit(query: Query, ctx: PlanContext): Relation {
+  const first = query.orderBy[0] as OrderItem;
+  const pos = "pos" in first.expr ? (first.expr.pos as SourcePos | undefined) : undefined;
+  const sorted = planSorted(query, ctx);
+  const { planned, input, visible, sortKeys, orderText } = sorted;
+  if (!sorted.byRowtime || first.direction === "DESC") {
+    throw unsupported(
+      "ORDER BY without LIMIT",
+      pos,
+      "Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N), or the event-time attribute ascending first",
+    );
+  }
+  if (!isInsertOnly(planned.changelog)) {
+    throw unsupported(
+      "ORDER BY the event-time attribute over an updating input",
+      pos,
+      `${planned.changelog.producer ?? "an operator"} produces updates; a temporal sort takes an insert-only input, as in Flink`,
+    );
+  }
+  const timeKey = sortKeys[0] as string;
+  const name = `TemporalSort(orderBy=[${orderText}])`;
+  const stream = input
+    .keyBy(() => "")
+    .process(
+      new RowtimeSortFunction((row) => row[timeKey] as number, rankComparator(query.orderBy, sortKeys)),
+    )
+    .name(name);
+  return {
+    ...planned,
+    stream: withoutSortKeys(stream, sortKeys),
+    columns: visible,
+    rowtime: sorted.rowtime,
+    window: undefined,
+    changelog: INSERT_ONLY,
+  };
+}
+
+/**
+ * `ORDER BY ... LIMIT n [OFFSET m]` (or OFFSET alone): as Flink's streaming SortLimit, a Top-N of
+ * the whole table (ranks m+1 to m+n, no partition, no rank column) on the Top-N operator of
+ * `ROW_NUMBER() OVER (ORDER BY ...)`: an updating result that retracts rows leaving the top and
+ * inserts rows entering it, over an insert-only or an updating input.
+ */
+function planSortLimit(query: Query, ctx: PlanContext, fetch: number | undefined, offset: number): Relation {
+  const { planned, input, visible, sortKeys, orderText } = planSorted(query, ctx);
   const name = `SortLimit(orderBy=[${orderText}], offset=[${offset}], fetch=[${fetch ?? "unlimited"}])`;
   const stream = input
     .keyBy(() => "")
@@ -206,15 +246,10 @@ function planSortLimit(query: Query, ctx: PlanContext, fetch: number | undefined
         stateTtlMs: stateTtlMs(ctx.settings),
       }),
     )
-    .name(name)
-    .map((row) => {
-      const out: Row = { ...row };
-      for (const k of strip) delete out[k];
-      return out;
-    });
+    .name(name);
   return {
     ...planned,
-    stream,
+    stream: withoutSortKeys(stream, sortKeys),
     columns: visible,
     rowtime: undefined,
     window: undefined,

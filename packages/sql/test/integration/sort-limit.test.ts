@@ -7,8 +7,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StreamExecutionEnvironment } from "@fleuve/core";
 import { CollectSink } from "@fleuve/core/testing";
+import { connectors as logConnectors } from "@fleuve/log";
 import { isInsertOnly, materialize, type Row, rowKind, sql } from "@fleuve/sql";
 import fc from "fast-check";
+import { logWithRows } from "../fixtures/log-table.js";
 import { BatchSource, recordsIn, until } from "../fixtures/manual-clock.js";
 
 const text = (r: Row) => `${rowKind(r)}${JSON.stringify({ ...r, $rowkind: undefined })}`;
@@ -145,14 +147,48 @@ test("ORDER BY ... LIMIT on an unbounded source: the top is updated while the jo
 });
 
 test("ORDER BY without LIMIT is refused with Flink's message (a sort of an unbounded table)", async () => {
-  await assert.rejects(
-    tables().executeSql("SELECT * FROM t ORDER BY amount"),
-    (e: Error & { code?: string }) => {
+  for (const q of ["SELECT * FROM t ORDER BY amount", "SELECT * FROM t ORDER BY id DESC"]) {
+    await assert.rejects(tables().executeSql(q), (e: Error & { code?: string }) => {
       assert.equal(e.code, "FLEUVE_SQL_UNSUPPORTED");
       assert.match(e.message, /Sort on a non-time-attribute field is not supported\./);
       return true;
-    },
+    });
+  }
+});
+
+/** Table `Orders` on the log, its event time `ts` with a watermark 5 s behind. */
+async function ordersWithTime(rows: readonly { id: number; ts: string }[], parallelism = 1) {
+  const dir = logWithRows("orders", rows);
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism }), { connectors: logConnectors });
+  await tEnv.executeSql(`CREATE TABLE Orders (id INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+    WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'orders', 'bounded' = 'true')`);
+  return tEnv;
+}
+
+test("ORDER BY the event-time attribute without LIMIT: Flink's temporal sort, insert-only, in time order", async () => {
+  const at = (s: number) => `2020-04-15 08:00:${String(s).padStart(2, "0")}`;
+  const tEnv = await ordersWithTime([
+    { id: 1, ts: at(5) },
+    { id: 2, ts: at(2) },
+    { id: 3, ts: at(3) },
+    { id: 4, ts: at(2) },
+    { id: 5, ts: at(9) },
+    { id: 6, ts: at(7) },
+  ]);
+  const result = await tEnv.executeSql("SELECT id FROM Orders ORDER BY ts");
+  assert.ok(result.changelogMode !== undefined && isInsertOnly(result.changelogMode));
+  // Equal times in arrival order; a further key orders them.
+  assert.deepEqual(
+    (await result.collect()).map((r) => r.id),
+    [2, 4, 3, 1, 6, 5],
   );
+  assert.deepEqual(
+    (await (await tEnv.executeSql("SELECT id, ts FROM Orders ORDER BY ts ASC, id DESC")).collect()).map(
+      (r) => r.id,
+    ),
+    [4, 2, 3, 1, 6, 5],
+  );
+  await assert.rejects(tEnv.executeSql("SELECT id FROM Orders ORDER BY ts DESC"), /non-time-attribute/);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -212,6 +248,37 @@ test("random ORDER BY ... LIMIT over an updating input (GROUP BY sums) equals a 
       },
     ),
     { numRuns: 40 },
+  );
+});
+
+test("random ORDER BY the event-time attribute (no LIMIT) gives every row in time order", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ gap: fc.nat(3), jitter: fc.nat(4) }), { maxLength: 30 }),
+      fc.constantFrom(1, 2),
+      async (raw, parallelism) => {
+        // Out of order by less than the watermark's 5 s delay: no row is late.
+        let t = 0;
+        const rows = raw
+          .map((r, id) => ({ id, s: (t += r.gap), order: t - r.jitter }))
+          .sort((a, b) => a.order - b.order || a.id - b.id);
+        const tEnv = await ordersWithTime(
+          rows.map((r) => ({
+            id: r.id,
+            ts: new Date(Date.UTC(2020, 3, 15, 8, 0, r.s)).toISOString().slice(0, 19).replace("T", " "),
+          })),
+          parallelism,
+        );
+        const got = (await (await tEnv.executeSql("SELECT id FROM Orders ORDER BY ts, id")).collect()).map(
+          (r) => r.id,
+        );
+        assert.deepEqual(
+          got,
+          [...rows].sort((a, b) => a.s - b.s || a.id - b.id).map((r) => r.id),
+        );
+      },
+    ),
+    { numRuns: 30 },
   );
 });
 

@@ -1,0 +1,61 @@
+/**
+ * A streaming `ORDER BY rowtime [ASC], ...` without LIMIT (Flink's temporal sort,
+ * RowTimeSortOperator): rows are held until the watermark passes their event time, then sent in
+ * the ORDER BY's order (by time, then the further keys, then arrival); a row older than the
+ * watermark is late and dropped. Insert-only in and out. Every row has the same key, so one
+ * subtask sorts them; the held rows are keyed state, kept in order (a restore resumes them).
+ */
+
+import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
+import { valueState } from "@fleuve/core";
+import type { Row } from "../planner/values.js";
+
+type Out = { collect(r: Row): void };
+type Open = Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0];
+type Context = Parameters<KeyedProcessFunction<string, Row, Row>["processElement"]>[1];
+
+/** Sorts rows by event time as the watermark passes them (see the file's comment). */
+export class RowtimeSortFunction implements KeyedProcessFunction<string, Row, Row> {
+  private held!: ValueState<Row[]>;
+
+  /**
+   * @param timeOf - a row's event time (ms)
+   * @param compare - the ORDER BY's order (its first key is the event time)
+   */
+  constructor(
+    private readonly timeOf: (row: Row) => number,
+    private readonly compare: (a: Row, b: Row) => number,
+  ) {}
+
+  open(ctx: Open): void {
+    this.held = ctx.getState(valueState<Row[]>("sql-temporal-sort"));
+  }
+
+  processElement(row: Row, ctx: Context): void {
+    const ts = this.timeOf(row);
+    const timers = ctx.timerService();
+    if (ts < timers.currentWatermark()) return; // late
+    const rows = this.held.value() ?? [];
+    // After the last row that does not sort after it: equal keys keep arrival order.
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compare(rows[mid] as Row, row) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    rows.splice(lo, 0, row);
+    this.held.update(rows);
+    timers.registerEventTimeTimer(ts);
+  }
+
+  onTimer(ts: number, _ctx: unknown, out: Out): void {
+    const rows = this.held.value();
+    if (rows === undefined) return;
+    let n = 0;
+    while (n < rows.length && this.timeOf(rows[n] as Row) <= ts) n++;
+    for (let i = 0; i < n; i++) out.collect(rows[i] as Row);
+    if (n === rows.length) this.held.clear();
+    else if (n > 0) this.held.update(rows.slice(n));
+  }
+}
