@@ -128,6 +128,8 @@ export class NFA<T> {
   private readonly row: number[] = [0, 0, 0, 0];
   private readonly row2: number[] = [0, 0];
   private readonly stack: CompiledState[] = [];
+  /** A state that never holds anything: what {@link mayStart}'s conditions read. */
+  private emptyState: NFAState<T> | undefined;
   private readonly finalStack: CompiledState[] = [];
   /** States with a PROCEED edge to a non-stop state (the others cannot reach FINAL by proceeding). */
   private readonly proceedsAtAll: Uint8Array;
@@ -245,6 +247,35 @@ export class NFA<T> {
     if (state.runs.length / RUN - 1 > this.maxPartial) this.enforceLimit(state, out);
     this.curEvent = undefined;
     state.deadline = this.computeDeadline(state);
+  }
+
+  /**
+   * See {@link Matcher.mayStart}: whether the start run would take `event`, following the start
+   * state's PROCEED edges whose condition holds, as {@link process} does for it (a start run
+   * ignores nothing, so IGNORE edges are not evaluated).
+   */
+  mayStart(event: T, timestamp: number): boolean {
+    const ctx = this.ctx;
+    // As for a fresh state's start run: no event matched yet (conditions reading the partial match
+    // see it empty).
+    this.emptyState ??= this.createState();
+    ctx.state = this.emptyState;
+    ctx.node = -1;
+    ctx.timestamp = timestamp;
+    const stack = this.stack;
+    let top = 0;
+    stack[top++] = this.states[this.startIndex]!;
+    while (top > 0) {
+      const es = stack[--top]!.edges;
+      for (let e = 0; e < es.length; e++) {
+        const edge = es[e]!;
+        if (edge.action === IGNORE) continue;
+        if (edge.cond !== undefined && !edge.cond(event, ctx)) continue;
+        if (edge.action === TAKE) return true;
+        if (edge.target.type !== STOP) stack[top++] = edge.target;
+      }
+    }
+    return false;
   }
 
   /**

@@ -455,6 +455,8 @@ export class KeyedPatternRunner<T> {
       let entry: KeyEntry<T> | undefined;
       for (let i = 0; i < patterns.length; i++) {
         const p = patterns[i]!;
+        // Most events of a key that holds nothing start nothing: no state is taken for them.
+        if (p.matcher.mayStart !== undefined && !p.matcher.mayStart(event, t)) continue;
         this.curId = p.id;
         this.curVersion = p.version;
         const run = this.poolOf(p.matcher).pop() ?? { v: p.version, s: p.matcher.createState() };
@@ -712,6 +714,7 @@ export class KeyedPatternRunner<T> {
         }
         continue;
       }
+      if (p.matcher.mayStart !== undefined && !p.matcher.mayStart(event, time)) continue;
       const fresh = this.poolOf(p.matcher).pop() ?? { v: p.version, s: p.matcher.createState() };
       p.matcher.process(fresh.s, event, time, this.out);
       if (p.matcher.isEmpty(fresh.s)) this.retire(p.matcher, fresh);

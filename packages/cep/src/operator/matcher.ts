@@ -32,6 +32,13 @@ export interface Matcher<T, S = unknown> {
    * (a replaced pattern version finishing its partial matches, `onReplace: "finish"`).
    */
   process(state: S, event: T, timestamp: number, out: MatcherOutput<T>, startNew?: boolean): void;
+  /**
+   * Optional: false when an empty state fed `event` would stay empty and report nothing (no step
+   * of the pattern can begin with it), so that the operator skips the state altogether for a key
+   * that holds none. It may evaluate the pattern's first conditions, which then run again when
+   * the event is processed (conditions are meant to be free of side effects, as in Flink).
+   */
+  mayStart?(event: T, timestamp: number): boolean;
   /** Time reached `time`: time-outs, pruning, absence ("no B within...") completing. */
   advanceTime(state: S, time: number, out: MatcherOutput<T>): void;
   /** The earliest time at which {@link advanceTime} would do something, if any. */

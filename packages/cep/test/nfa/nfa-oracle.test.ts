@@ -350,3 +350,53 @@ test("with notNext / notFollowedBy too, the NFA's matches equal the brute-force 
     { numRuns: 3000 },
   );
 });
+
+/** Whether a fresh state fed `e` at `ts` holds something or reports something afterwards. */
+function startsSomething(nfa: NFA<string>, e: string, ts: number): boolean {
+  const state = nfa.createState();
+  let reported = false;
+  const out = {
+    match: () => {
+      reported = true;
+    },
+    timedOut: () => {
+      reported = true;
+    },
+    dropped: () => {
+      reported = true;
+    },
+  };
+  nfa.process(state, e, ts, out);
+  return reported || !nfa.isEmpty(state);
+}
+
+test("mayStart is true exactly when a fresh state fed the event holds or reports something, on random patterns", () => {
+  const check = (pattern: Pattern<string, any, any, any>) => {
+    const nfa = NFA.compile(pattern, { boundedInput: true });
+    for (const k of KINDS)
+      assert.equal(nfa.mayStart(`${k}0`, 5), startsSomething(nfa, `${k}0`, 5), `event ${k}0`);
+  };
+  fc.assert(
+    fc.property(caseArb, (c) => check(toPattern(c))),
+    { numRuns: 1000 },
+  );
+  fc.assert(
+    fc.property(negCaseArb, (c) => check(negPattern(c))),
+    { numRuns: 1000 },
+  );
+});
+
+test("mayStart gives conditions that read the partial match an empty one, as a fresh state's start run does", () => {
+  const seen: number[] = [];
+  const pattern = Pattern.begin<string>("s0")
+    .where((e, ctx) => {
+      seen.push(ctx.eventsOf("s0").length);
+      return kindOf(e) === "a";
+    })
+    .followedBy("s1")
+    .where((e) => kindOf(e) === "b");
+  const nfa = NFA.compile(pattern, { boundedInput: true });
+  assert.equal(nfa.mayStart("a1", 1), true);
+  assert.equal(nfa.mayStart("b1", 1), false);
+  assert.deepEqual(seen, [0, 0]);
+});
