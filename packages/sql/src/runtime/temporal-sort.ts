@@ -1,9 +1,11 @@
 /**
  * A streaming `ORDER BY rowtime [ASC], ...` without LIMIT (Flink's temporal sort,
  * RowTimeSortOperator): rows are held until the watermark passes their event time, then sent in
- * the ORDER BY's order (by time, then the further keys, then arrival); a row older than the
- * watermark is late and dropped. Insert-only in and out. Every row has the same key, so one
- * subtask sorts them; the held rows are keyed state, kept in order (a restore resumes them).
+ * the ORDER BY's order (by time, then the further keys, then arrival). As in Flink, a row is late
+ * and dropped only when its time is at or before the last time a batch was emitted (not merely
+ * behind the watermark: such a row still waits for the next firing). Insert-only in and out.
+ * Every row has the same key, so one subtask sorts them; the held rows and the last emitted time
+ * are keyed state (a restore resumes them).
  */
 
 import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
@@ -17,6 +19,8 @@ type Context = Parameters<KeyedProcessFunction<string, Row, Row>["processElement
 /** Sorts rows by event time as the watermark passes them (see the file's comment). */
 export class RowtimeSortFunction implements KeyedProcessFunction<string, Row, Row> {
   private held!: ValueState<Row[]>;
+  /** The time of the last batch emitted (Flink's lastTriggeringTs); undefined before the first. */
+  private lastEmitted!: ValueState<number>;
 
   /**
    * @param timeOf - a row's event time (ms)
@@ -29,12 +33,14 @@ export class RowtimeSortFunction implements KeyedProcessFunction<string, Row, Ro
 
   open(ctx: Open): void {
     this.held = ctx.getState(valueState<Row[]>("sql-temporal-sort"));
+    this.lastEmitted = ctx.getState(valueState<number>("sql-temporal-sort-last"));
   }
 
   processElement(row: Row, ctx: Context): void {
     const ts = this.timeOf(row);
     const timers = ctx.timerService();
-    if (ts < timers.currentWatermark()) return; // late
+    const last = this.lastEmitted.value();
+    if (last !== undefined && ts <= last) return; // late: its time's batch has gone out
     const rows = this.held.value() ?? [];
     // After the last row that does not sort after it: equal keys keep arrival order.
     let lo = 0;
@@ -50,6 +56,8 @@ export class RowtimeSortFunction implements KeyedProcessFunction<string, Row, Ro
   }
 
   onTimer(ts: number, _ctx: unknown, out: Out): void {
+    const last = this.lastEmitted.value();
+    if (last === undefined || ts > last) this.lastEmitted.update(ts);
     const rows = this.held.value();
     if (rows === undefined) return;
     let n = 0;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StreamExecutionEnvironment } from "@fleuve/core";
-import { CollectSink } from "@fleuve/core/testing";
+import { CollectSink, ScriptedSource, type ScriptStep } from "@fleuve/core/testing";
 import { connectors as logConnectors } from "@fleuve/log";
 import { isInsertOnly, materialize, type Row, rowKind, sql } from "@fleuve/sql";
 import fc from "fast-check";
@@ -189,6 +189,42 @@ test("ORDER BY the event-time attribute without LIMIT: Flink's temporal sort, in
     [4, 2, 3, 1, 6, 5],
   );
   await assert.rejects(tEnv.executeSql("SELECT id FROM Orders ORDER BY ts DESC"), /non-time-attribute/);
+});
+
+/** `ORDER BY` of a view whose event time and watermarks are exactly `steps` (ts in ms). */
+async function scriptedSort(
+  steps: ScriptStep<{ id: number; ts: number }>[],
+  query: string,
+): Promise<unknown[]> {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
+  const tEnv = sql(env);
+  const stream = env.fromSource(new ScriptedSource(steps), undefined, "scripted").setParallelism(1);
+  tEnv.createTemporaryView(
+    "Ev",
+    stream,
+    "id INT, ts TIMESTAMP_LTZ(3), WATERMARK FOR ts AS SOURCE_WATERMARK()",
+  );
+  return (await (await tEnv.executeSql(query)).collect()).map((r) => r.id);
+}
+
+test("temporal sort: a row behind the watermark but after the last emitted time is kept; one at or before it is dropped (Flink's lastTriggeringTs)", async () => {
+  const row = (id: number, s: number) => ({ value: { id, ts: s * 1000 }, timestamp: s * 1000 });
+  // Row 3 (:10) comes after the watermark reached :15, but only :01 has been emitted: Flink keeps it.
+  assert.deepEqual(
+    await scriptedSort(
+      [row(1, 1), row(2, 20), { watermark: 15_000 }, row(3, 10)],
+      "SELECT id FROM Ev ORDER BY ts",
+    ),
+    [1, 3, 2],
+  );
+  // Row 3 (:05) comes after the batch at :05 went out: late.
+  assert.deepEqual(
+    await scriptedSort(
+      [row(1, 5), row(2, 10), { watermark: 5_000 }, row(3, 5)],
+      "SELECT id FROM Ev ORDER BY ts, id DESC",
+    ),
+    [1, 2],
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
