@@ -165,10 +165,18 @@ function planSorted(query: Query, ctx: PlanContext) {
   const sortKeys = query.orderBy.map((_, i) => hiddenName(i));
   const orderText = query.orderBy.map((o) => `${printExpr(o.expr)} ${o.direction ?? "ASC"}`).join(", ");
   const first = query.orderBy[0] as OrderItem;
-  // Whether the first key is the event-time attribute (a temporal sort without LIMIT).
+  // Whether the first key is the event-time attribute (a temporal sort without LIMIT): the column
+  // it reads comes straight from it, whatever its name (qualified, under an alias, an ordinal).
+  const firstColumn = inSelect[0]
+    ? hiddenName(0)
+    : isOrdinal(first.expr)
+      ? visible[Number((first.expr as Expr & { kind: "literal"; type: "number" }).text) - 1]?.name
+      : bareName(first.expr);
+  const copies = planned.rowtimeCopies?.includes(planned.rowtime ?? "") ? planned.rowtimeCopies : [];
   const byRowtime =
     planned.rowtime !== undefined &&
-    (planned.rowtime === sortKeys[0] || bareName(first.expr) === planned.rowtime);
+    firstColumn !== undefined &&
+    (firstColumn === planned.rowtime || copies.includes(firstColumn));
   const rowtime = planned.rowtime !== undefined && hidden.has(planned.rowtime) ? undefined : planned.rowtime;
   return { planned, input, visible, sortKeys, orderText, byRowtime, rowtime };
 }
@@ -520,6 +528,8 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
   const renamed = (col: string | undefined) =>
     col === undefined ? undefined : outs.find((o) => o.source !== undefined && o.source === col)?.name;
   const rowtime = renamed(input.rowtime);
+  const rowtimeCopies =
+    rowtime === undefined ? undefined : outs.filter((o) => o.source === input.rowtime).map((o) => o.name);
   const start = renamed(input.window?.start);
   const end = renamed(input.window?.end);
   const window =
@@ -530,6 +540,7 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
     stream: projected,
     columns: outs.map((o) => ({ name: o.name, type: o.type })),
     rowtime,
+    rowtimeCopies,
     // A processing-time attribute selected as is stays one (deduplication and lookup joins use it).
     proctime: newProctime ?? renamed(input.proctime),
     window,
@@ -610,6 +621,7 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
     stream,
     columns: rel.columns.map((c, i) => ({ name: names[i] as string, type: c.type })),
     rowtime: renamed(rel.rowtime),
+    rowtimeCopies: rel.rowtimeCopies?.flatMap((c) => renamed(c) ?? []),
     alias: rel.alias,
     changelog: projectMode(
       rel.changelog,

@@ -38,6 +38,12 @@ export interface Relation {
   readonly columns: readonly Column[];
   /** The column whose values are the records' timestamps (a WATERMARK column), if any. */
   readonly rowtime?: string | undefined;
+  /**
+   * Every column that is the event-time attribute selected as is, {@link rowtime} first (a
+   * projection may select it twice, `SELECT ts AS t, ... ORDER BY ts`); set by projections only,
+   * read by ORDER BY to tell a temporal sort whatever name its key has.
+   */
+  readonly rowtimeCopies?: readonly string[] | undefined;
   /** A processing-time attribute column (`proc_time AS PROCTIME()` of a scanned table), if any. */
   readonly proctime?: string | undefined;
   /** The table name or alias qualified names may use (`o.price`). */

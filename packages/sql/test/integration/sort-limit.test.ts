@@ -191,6 +191,26 @@ test("ORDER BY the event-time attribute without LIMIT: Flink's temporal sort, in
   await assert.rejects(tEnv.executeSql("SELECT id FROM Orders ORDER BY ts DESC"), /non-time-attribute/);
 });
 
+test("temporal sort: the first key is the event-time attribute whatever its name (qualified, selected under an alias, an ordinal)", async () => {
+  const at = (s: number) => `2020-04-15 08:00:${String(s).padStart(2, "0")}`;
+  const tEnv = await ordersWithTime([
+    { id: 1, ts: at(5) },
+    { id: 2, ts: at(2) },
+    { id: 3, ts: at(3) },
+  ]);
+  const ids = async (q: string) => (await (await tEnv.executeSql(q)).collect()).map((r) => r.id);
+  assert.deepEqual(await ids("SELECT * FROM Orders AS o ORDER BY o.ts"), [2, 3, 1]);
+  assert.deepEqual(await ids("SELECT ts AS t, id FROM Orders ORDER BY ts"), [2, 3, 1]);
+  assert.deepEqual(await ids("SELECT ts AS t, id FROM Orders ORDER BY t"), [2, 3, 1]);
+  assert.deepEqual(await ids("SELECT ts, id FROM Orders ORDER BY 1"), [2, 3, 1]);
+  // A column computed from the time (not the attribute itself) is still refused, as in Flink.
+  await assert.rejects(
+    tEnv.executeSql("SELECT id, ts + INTERVAL '1' SECOND AS u FROM Orders ORDER BY u"),
+    /non-time-attribute/,
+  );
+  await assert.rejects(tEnv.executeSql("SELECT ts, id FROM Orders ORDER BY 2"), /non-time-attribute/);
+});
+
 /** `ORDER BY` of a view whose event time and watermarks are exactly `steps` (ts in ms). */
 async function scriptedSort(
   steps: ScriptStep<{ id: number; ts: number }>[],
