@@ -99,6 +99,37 @@ export class DeadlineQueue<E> {
     return true;
   }
 
+  /**
+   * Drops the items for which `keep(entry, item)` is false, keeping the others' order: the run is
+   * filtered in place, the heap filtered and rebuilt. Costs one pass over the queue.
+   */
+  compact(keep: (entry: E, item: number) => boolean): void {
+    let n = 0;
+    for (let i = this.head; i < this.rLen; i++) {
+      const entry = this.rEntry[i]!;
+      if (!keep(entry, this.rItem[i]!)) continue;
+      this.rTs[n] = this.rTs[i]!;
+      this.rKey[n] = this.rKey[i]!;
+      this.rNk[n] = this.rNk[i]!;
+      this.rEntry[n] = entry;
+      this.rItem[n] = this.rItem[i]!;
+      n++;
+    }
+    this.rEntry.fill(undefined, n, this.rLen);
+    this.head = 0;
+    this.rLen = n;
+    let h = 0;
+    for (let i = 0; i < this.hLen; i++) {
+      const entry = this.hEntry[i]!;
+      if (!keep(entry, this.hItem[i]!)) continue;
+      this.setHeap(h++, this.hTs[i]!, this.hKey[i]!, this.hNk[i]!, entry, this.hItem[i]!);
+    }
+    this.hEntry.fill(undefined, h, this.hLen);
+    this.hLen = h;
+    // Floyd's heap construction: sift down every parent, last first.
+    for (let i = (h >> 1) - 1; i >= 0; i--) this.siftDownFrom(i);
+  }
+
   /** Calls `fn` on every queued item (in no set order), then empties the queue. */
   drainAll(fn: (t: number, key: Key, nk: NormalizedKey, entry: E, item: number) => void): void {
     for (let i = this.head; i < this.rLen; i++) {
@@ -145,6 +176,26 @@ export class DeadlineQueue<E> {
       let c = 2 * i + 1;
       if (c >= last) break;
       if (c + 1 < last && this.hTs[c + 1]! < this.hTs[c]!) c++;
+      if (this.hTs[c]! >= t) break;
+      this.moveHeap(c, i);
+      i = c;
+    }
+    this.setHeap(i, t, key, nk, entry, item);
+  }
+
+  /** Sifts the heap's item at `start` down to its place (heap of `hLen` items). */
+  private siftDownFrom(start: number): void {
+    const n = this.hLen;
+    const t = this.hTs[start]!;
+    const key = this.hKey[start]!;
+    const nk = this.hNk[start]!;
+    const entry = this.hEntry[start]!;
+    const item = this.hItem[start]!;
+    let i = start;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && this.hTs[c + 1]! < this.hTs[c]!) c++;
       if (this.hTs[c]! >= t) break;
       this.moveHeap(c, i);
       i = c;

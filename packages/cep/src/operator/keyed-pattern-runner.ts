@@ -19,7 +19,7 @@
  * of events, rather than into a timer: a timer cost a timer object and a per-key index entry,
  * registered and then deleted when a later event ended the partial match first (the common case
  * of an absence). An item left by a key that no longer needs it is skipped when the watermark
- * reaches it. Before a checkpoint the queued deadlines become timers
+ * reaches it, or dropped earlier when such items outnumber the live ones. Before a checkpoint the queued deadlines become timers
  * ({@link KeyedPatternRunner.materialize}), so snapshots hold what they held before.
  *
  * Most keys of a large key space hold no partial match between two of their events. In event time
@@ -145,6 +145,14 @@ function removeFirst(a: unknown[], n: number): void {
   a.length -= n;
 }
 
+/** Items a queue of deadlines may hold beyond twice its live ones before it is compacted. */
+const COMPACT_SLACK = 4096;
+
+/** Whether a queued deadline is still its entry's (see {@link KeyedPatternRunner.deadlines}). */
+function isLiveDeadline(entry: KeyEntry<unknown>, item: number): boolean {
+  return entry.deadlineItem === item;
+}
+
 /** The timer namespace of the CEP operators. */
 const NS = 0;
 
@@ -228,6 +236,12 @@ export class KeyedPatternRunner<T> {
    */
   private readonly deadlines = new DeadlineQueue<KeyEntry<T>>();
   private lastItem = 0;
+  /**
+   * Live items of the queue of deadlines (entries whose `deadlineItem` is set). Items a key no
+   * longer needs stay until due, so when they outnumber the live ones the queue is compacted:
+   * its size follows the keys' partial matches, not the event rate times the `within`.
+   */
+  private liveDeadlines = 0;
   /** Keys whose timer fired while off-table events waited: woken after the queue is drained. */
   private readonly deferredKey: Key[] = [];
   private readonly deferredNk: NormalizedKey[] = [];
@@ -540,6 +554,7 @@ export class KeyedPatternRunner<T> {
       if (entry.deadlineItem !== item) return;
       entry.deadline = null;
       entry.deadlineItem = 0;
+      this.liveDeadlines--;
       if (wakesBy(entry, t)) return;
       backend.setCurrentKey(key, nk);
       this.registerTimer(entry, t);
@@ -555,10 +570,7 @@ export class KeyedPatternRunner<T> {
       const w = this.setup.currentWatermark();
       this.drainBuffer(entry, w);
       if (entry.queued !== null && entry.queued <= w) entry.queued = null;
-      if (entry.deadline !== null && entry.deadline <= w) {
-        entry.deadline = null;
-        entry.deadlineItem = 0;
-      }
+      if (entry.deadline !== null && entry.deadline <= w) this.dropDeadline(entry);
     } else if (entry.ts.length > 0) {
       // Held events (a comparator): every one stamped before now, in order, then time to now.
       const now = this.setup.timers.currentProcessingTime();
@@ -791,8 +803,7 @@ export class KeyedPatternRunner<T> {
     ) {
       this.clearTimers(entry);
       entry.queued = null;
-      entry.deadline = null; // its queue item, if any, is skipped
-      entry.deadlineItem = 0;
+      if (entry.deadlineItem > 0) this.dropDeadline(entry); // its queue item is skipped
       this.table.delete();
       // Empty (no event, no run, no timer): ready for the next key. A snapshot never holds it,
       // since snapshots are serialized when taken.
@@ -850,12 +861,22 @@ export class KeyedPatternRunner<T> {
     if (this.eventTime && this.stable) {
       const backend = this.setup.backend;
       const item = ++this.lastItem;
-      this.deadlines.push(t, backend.getCurrentKey(), backend.currentKey, entry, item);
+      const q = this.deadlines;
+      q.push(t, backend.getCurrentKey(), backend.currentKey, entry, item);
+      if (entry.deadline === null) this.liveDeadlines++; // else it replaces the entry's live item
       entry.deadline = t;
       entry.deadlineItem = item;
+      if (q.size > 2 * this.liveDeadlines + COMPACT_SLACK) q.compact(isLiveDeadline);
       return;
     }
     this.registerTimer(entry, t);
+  }
+
+  /** The entry's queued deadline is no longer needed (passed, or the key released). */
+  private dropDeadline(entry: KeyEntry<T>): void {
+    entry.deadline = null;
+    entry.deadlineItem = 0;
+    this.liveDeadlines--;
   }
 
   /** Registers a timer at `t`, earlier than every timer the current key has (see the file comment). */

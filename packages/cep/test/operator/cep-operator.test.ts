@@ -289,6 +289,26 @@ test("event time: deadlines wait in the queue of deadlines, earlier ones too, wi
   assert.equal(h.numEventTimeTimers(), 0);
 });
 
+test("event time: the queue of deadlines follows the live partial matches, not events times the within, when keys are released long before their deadline", () => {
+  const m = new FakeMatcher(1_000_000); // a long within: deadlines far ahead
+  const h = harness(m);
+  let maxQueued = 0;
+  for (let t = 1; t <= 30_000; t++) {
+    const key = `k${t % 50}`;
+    h.processElement(ev("a", `a${t}`, key), 2 * t);
+    h.processWatermark(2 * t); // a partial match: its deadline is queued
+    h.processElement(ev("b", `b${t}`, key), 2 * t + 1); // ends it: the key is released
+    h.processWatermark(2 * t + 1);
+    // White-box: the runner's queue (no public size); 50 keys hold at most 50 live deadlines.
+    const queued = (h.operator as unknown as { runner: { deadlines: { size: number } } }).runner.deadlines
+      .size;
+    maxQueued = Math.max(maxQueued, queued);
+  }
+  assert.equal(h.getOutputValues().length, 30_000);
+  assert.ok(maxQueued <= 2 * 50 + 4096 + 1, `queue held ${maxQueued} items`);
+  assert.equal(h.numKeyedStateEntries(), 0);
+});
+
 test("event time: the queued deadline of a key released since does not wake the key its entry went to", () => {
   const m = new FakeMatcher(10);
   const h = harness(m);

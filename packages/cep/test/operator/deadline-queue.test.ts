@@ -92,3 +92,34 @@ test("drainAll hands over every queued item once and empties the queue", () => {
   assert.equal(q.entry, "f");
   assert.equal(q.popDue(Number.POSITIVE_INFINITY), false, "empty");
 });
+
+test("compact drops the items not kept and pops the others in time order, whatever was run or heap", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ t: fc.integer({ min: 0, max: 1000 }), keep: fc.boolean() }), { maxLength: 200 }),
+      fc.integer({ min: 0, max: 1000 }),
+      (items, popUpTo) => {
+        const q = new DeadlineQueue<{ keep: boolean }>();
+        for (const [i, x] of items.entries()) q.push(x.t, `k${i}`, `k${i}`, { keep: x.keep }, i + 1);
+        const popped: number[] = [];
+        while (q.popDue(popUpTo)) popped.push(q.item);
+        q.compact((entry) => entry.keep);
+        const left = items
+          .map((x, i) => ({ ...x, item: i + 1 }))
+          .filter((x) => x.keep && !popped.includes(x.item))
+          .sort((a, b) => a.t - b.t);
+        assert.equal(q.size, left.length);
+        const times: number[] = [];
+        while (q.popDue(Number.MAX_SAFE_INTEGER)) {
+          assert.ok(q.entry.keep);
+          times.push(q.time);
+        }
+        assert.deepEqual(
+          times,
+          left.map((x) => x.t),
+        );
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
