@@ -251,7 +251,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         const columns =
           "table" in found ? found.table.columns : "stream" in found ? found.stream.schema.columns : [];
         if ("query" in found) {
-          const rel = planQuery(found.query, ctx);
+          const rel = planQuery(found.query, { ...ctx, subquery: true });
           return content(
             ["name", "type"],
             rel.columns.map((c) => ({ name: c.name, type: c.type ? printType(c.type) : "" })),

@@ -71,6 +71,12 @@ export interface PlanContext {
    * must not add operators to), shown as Flink shows it, `DataStreamScan(table=[...])`.
    */
   readonly explaining?: boolean;
+  /**
+   * Planning a query nested in another (a derived table, a CTE, a view, an operand of UNION):
+   * its ORDER BY without LIMIT / OFFSET / FETCH is removed, as Calcite (hence Flink) removes it
+   * (it does not order the outer query's rows), so it neither sorts nor is refused.
+   */
+  readonly subquery?: boolean;
 }
 
 /** Plans `query` into a relation. */
@@ -94,7 +100,8 @@ function planQueryIn(query: Query, ctx: PlanContext): Relation {
   const limited =
     fetch !== undefined || offset > 0 || query.limit !== undefined || query.offset !== undefined;
   if (query.orderBy.length > 0) {
-    if (!limited) return planSortWithoutLimit(query, scope);
+    if (!limited)
+      return scope.subquery === true ? planBody(query.body, scope) : planSortWithoutLimit(query, scope);
     return planSortLimit(query, scope, fetch, offset);
   }
   const rel = planBody(query.body, scope);
@@ -324,8 +331,8 @@ function planBody(body: QueryBody, ctx: PlanContext): Relation {
       if (body.op !== "UNION" || !body.all) {
         throw unsupported(`${body.op}${body.all ? " ALL" : ""}`, undefined, "UNION ALL is supported");
       }
-      const left = planBody(body.left, ctx);
-      const right = planBody(body.right, ctx);
+      const left = planBody(body.left, { ...ctx, subquery: true });
+      const right = planBody(body.right, { ...ctx, subquery: true });
       if (left.columns.length !== right.columns.length) {
         throw invalid(
           `UNION ALL of ${left.columns.length} and ${right.columns.length} columns: both sides need the same number`,
@@ -558,7 +565,7 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
     }
     case "derived": {
       if (ref.lateral) throw unsupported("LATERAL subqueries");
-      const rel = planQuery(ref.query, ctx);
+      const rel = planQuery(ref.query, { ...ctx, subquery: true });
       return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
     }
     case "join":
@@ -635,7 +642,7 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
   const local = ctx.ctes?.get(name);
   if (local !== undefined) {
     // A common table expression: planned here as a view, in the scope of its definition.
-    const rel = planQuery(local.cte.query, local.ctx);
+    const rel = planQuery(local.cte.query, { ...local.ctx, subquery: true });
     return renameColumns({ ...rel, alias: name }, local.cte.columns);
   }
   const found = ctx.catalog.lookup(name);
@@ -660,7 +667,7 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
   }
   // A view of the catalog does not see the CTEs of the query that reads it.
   const { ctes: _ctes, ...outer } = ctx;
-  const rel = planQuery(found.query, outer);
+  const rel = planQuery(found.query, { ...outer, subquery: true });
   return renameColumns({ ...rel, alias: name }, found.view.columns);
 }
 

@@ -247,6 +247,34 @@ test("temporal sort: a row behind the watermark but after the last emitted time 
   );
 });
 
+test("ORDER BY without LIMIT in a subquery, a CTE, a view or a UNION operand is removed, as Calcite removes it", async () => {
+  const all = ORDERS.map((o) => o.id).sort();
+  const ids = async (tEnv: ReturnType<typeof tables>, q: string) =>
+    (await (await tEnv.executeSql(q)).collect()).map((r) => r.id as number).sort();
+  // Refused at the top (a sort of an unbounded table), runs nested: the ORDER BY does nothing there.
+  assert.deepEqual(await ids(tables(), "SELECT * FROM (SELECT * FROM t ORDER BY amount)"), all);
+  assert.deepEqual(
+    await ids(tables(), "WITH c AS (SELECT * FROM t ORDER BY amount DESC) SELECT id FROM c"),
+    all,
+  );
+  const tEnv = tables();
+  await tEnv.executeSql("CREATE VIEW v AS SELECT * FROM t ORDER BY k");
+  assert.deepEqual(await ids(tEnv, "SELECT id FROM v"), all);
+  assert.deepEqual(
+    await ids(tables(), "(SELECT id FROM t ORDER BY amount) UNION ALL (SELECT id FROM t WHERE id > 4)"),
+    [...all, 5].sort(),
+  );
+  // With LIMIT the nested sort stays (a Top-N).
+  const top = await tables().executeSql("SELECT id FROM (SELECT * FROM t ORDER BY amount DESC LIMIT 2)");
+  assert.deepEqual(sortRows(materialize(await top.collect())), [{ id: 2 }, { id: 4 }]);
+  // By the event time, nested: no temporal sort (rows in arrival order, none held or dropped as late).
+  const row = (id: number, s: number) => ({ value: { id, ts: s * 1000 }, timestamp: s * 1000 });
+  const steps = [row(1, 1), row(2, 20), { watermark: 20_000 }, row(3, 10)];
+  assert.deepEqual(await scriptedSort(steps, "SELECT id FROM (SELECT * FROM Ev ORDER BY ts)"), [1, 2, 3]);
+  // The outermost ORDER BY still sorts.
+  assert.deepEqual(await scriptedSort(steps, "SELECT id FROM (SELECT * FROM Ev) ORDER BY ts"), [1, 2]);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Properties: unique ids break ties, so the top is one table whatever the arrival order.
 
