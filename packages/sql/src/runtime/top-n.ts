@@ -99,37 +99,47 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
       }
       // Below the top of an insert-only input: it can never rank, and is neither kept nor copied.
       if (lo >= end && !updatingInput) return;
-      const before = rows.slice(start - 1, end);
       // Kept without its kind; an insert row is kept as it came (rows are never changed once
       // sent, and every row this function sends is a copy).
       const row: Row = ROW_KIND in input ? withoutKind(input) : input;
+      const before = this.spec.rankColumn === undefined ? undefined : rows.slice(start - 1, end);
+      // Without a rank column only the rows at the top's edges change (a slice and a scan of the
+      // whole top per row would be quadratic when OFFSET has no LIMIT).
+      const s = start - 1;
+      const entering = s >= end || lo >= end ? undefined : lo >= s ? row : rows[s - 1];
+      const leaving = s >= end || lo >= end ? undefined : rows[end - 1];
       rows.splice(lo, 0, row);
       if (!updatingInput && rows.length > end) rows.length = end;
-      const after = rows.slice(start - 1, end);
       this.state.update(rows);
-      this.emitChanges(before, after, out);
+      if (before !== undefined) this.emitRanked(before, rows.slice(start - 1, end), out);
+      else this.emitEdges(leaving, entering, out);
       return;
     }
-    const before = rows.slice(start - 1, end);
     const row = withoutKind(input);
     const text = JSON.stringify(row);
     const at = rows.findIndex((r) => compare(r, row) === 0 && JSON.stringify(r) === text);
     if (at < 0) return; // a retraction of a row never kept (or already below the top)
+    const before = this.spec.rankColumn === undefined ? undefined : rows.slice(start - 1, end);
+    const s = start - 1;
+    const leaving = s >= end || at >= end ? undefined : at >= s ? rows[at] : rows[s];
+    const entering = s >= end || at >= end ? undefined : rows[end];
     rows.splice(at, 1);
-    const after = rows.slice(start - 1, end);
     if (rows.length === 0) this.state.clear();
     else this.state.update(rows);
-    this.emitChanges(before, after, out);
+    if (before !== undefined) this.emitRanked(before, rows.slice(start - 1, end), out);
+    else this.emitEdges(leaving, entering, out);
   }
 
-  private emitChanges(before: readonly Row[], after: readonly Row[], out: Out): void {
+  /** Without a rank column: the row that left ranks start..end (-D), then the one that entered. */
+  private emitEdges(leaving: Row | undefined, entering: Row | undefined, out: Out): void {
+    if (leaving !== undefined) out.collect(withKind({ ...leaving }, "-D"));
+    if (entering !== undefined) out.collect({ ...entering });
+  }
+
+  /** With a rank column: each rank whose row changed is updated (-U/+U), left (-D) or taken (+I). */
+  private emitRanked(before: readonly Row[], after: readonly Row[], out: Out): void {
     const { rankColumn, start } = this.spec;
-    if (rankColumn === undefined) {
-      // The ranks kept are few (N): a scan beats building sets.
-      for (const r of before) if (!after.includes(r)) out.collect(withKind({ ...r }, "-D"));
-      for (const r of after) if (!before.includes(r)) out.collect({ ...r });
-      return;
-    }
+    if (rankColumn === undefined) return;
     const ranked = (r: Row, i: number, kind: RowKind) => withKind({ ...r, [rankColumn]: start + i }, kind);
     const n = Math.max(before.length, after.length);
     for (let i = 0; i < n; i++) {
