@@ -94,7 +94,11 @@ export class DeadlineQueue<E> {
     this.entry = this.hEntry[0]!;
     this.item = this.hItem[0]!;
     const last = --this.hLen;
-    if (last > 0) this.siftDown(last);
+    if (last > 0) {
+      // The last item takes the root's place, then sinks to its own.
+      this.moveHeap(last, 0);
+      this.siftDownFrom(0);
+    }
     this.hEntry[last] = undefined;
     return true;
   }
@@ -162,25 +166,6 @@ export class DeadlineQueue<E> {
       this.rLen = n - head;
       this.head = 0;
     }
-  }
-
-  /** Puts the heap's item at `last` in place of the root (taken out), sifting it down. */
-  private siftDown(last: number): void {
-    const t = this.hTs[last]!;
-    const key = this.hKey[last]!;
-    const nk = this.hNk[last]!;
-    const entry = this.hEntry[last]!;
-    const item = this.hItem[last]!;
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= last) break;
-      if (c + 1 < last && this.hTs[c + 1]! < this.hTs[c]!) c++;
-      if (this.hTs[c]! >= t) break;
-      this.moveHeap(c, i);
-      i = c;
-    }
-    this.setHeap(i, t, key, nk, entry, item);
   }
 
   /** Sifts the heap's item at `start` down to its place (heap of `hLen` items). */
