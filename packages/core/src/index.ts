@@ -105,6 +105,12 @@ export {
   filesystemTable,
 } from "./connector/filesystem-connector.js";
 export {
+  FILESYSTEM_SINK_OPTIONS,
+  type FilesystemPendingFile,
+  type FilesystemSinkOptions,
+  filesystemSink,
+} from "./connector/filesystem-sink.js";
+export {
   type Deserializer,
   deserializer,
   type PartitionedRecord,

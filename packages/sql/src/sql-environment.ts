@@ -347,6 +347,16 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       );
     }
     const { connector, options: opts } = connectorOptions(def);
+    if (def.partitionedBy.length > 0) {
+      // Flink's filesystem sink writes a directory per partition and commits partitions
+      // ('sink.partition-commit.*'); neither is done here, and writing unpartitioned files
+      // instead would put them where a partitioned reader does not look.
+      throw unsupported(
+        `INSERT INTO ${name}, a table PARTITIONED BY (${def.partitionedBy.join(", ")})`,
+        s.pos,
+        `the '${connector}' sink writes no partition directories; drop PARTITIONED BY from the table`,
+      );
+    }
     let sink: ReturnType<typeof createSink>;
     let mode: ConnectorChangelogMode;
     let encode: ((row: Row) => Buffer) | undefined;

@@ -1,5 +1,6 @@
 /**
- * Flink's `filesystem` connector as a descriptor, source side: the rows of a SQL table read once
+ * Flink's `filesystem` connector as a descriptor, source side (the sink side is in
+ * filesystem-sink.ts): the rows of a SQL table read once
  * from a file or a directory of files, in Flink's `csv` or `json` format (see file-table.ts for
  * the formats and their options). The source is bounded: it ends when every file is read. Files
  * are the splits: file i goes to subtask i % parallelism, which reads it from its first record to
@@ -22,6 +23,8 @@ import {
   type ParsedOptions,
 } from "./descriptor.js";
 import { type FileTable, type FileTableRecord, fileTable } from "./file-table.js";
+import { FILESYSTEM_SINK_OPTIONS, type FilesystemPendingFile, filesystemSink } from "./filesystem-sink.js";
+import type { TwoPhaseCommitSink } from "./sink.js";
 import type { Source, SourceReader } from "./source.js";
 
 /** The options of a `filesystem` table (Flink's names, defaults and meanings). */
@@ -193,15 +196,21 @@ interface FilesystemReaderState {
   readonly next: number;
 }
 
-/** The "filesystem" connector: a table read from csv or json files (Flink's filesystem source). */
+/** The "filesystem" connector: a table in csv or json files (Flink's filesystem source and sink). */
 export const filesystemConnector = defineConnector({
   name: "filesystem",
   package: "@fleuve/core",
   description:
-    "A table in csv or json files (Flink's filesystem connector): read once, as a bounded source, or loaded by a SQL lookup join.",
+    "A table in csv or json files (Flink's filesystem connector): read once, as a bounded source, or loaded by a SQL lookup join; written exactly once into part files committed at checkpoints.",
   source: {
     description: "Reads the rows of every file under 'path' once, then ends.",
     options: FILESYSTEM_SOURCE_OPTIONS,
     create: (o, context) => new FilesystemSource(filesystemTable(o, context)),
+  },
+  sink: {
+    description:
+      "Writes rows into hidden in-progress part files under 'path', made visible (part-<uuid>-<subtask>-<n>) when the checkpoint covering them completes.",
+    options: FILESYSTEM_SINK_OPTIONS,
+    create: (o, context) => filesystemSink(o, context) as TwoPhaseCommitSink<unknown, FilesystemPendingFile>,
   },
 });

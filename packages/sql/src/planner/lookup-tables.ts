@@ -23,6 +23,7 @@
 
 import {
   type ConnectorField,
+  FILESYSTEM_SINK_OPTIONS,
   FILESYSTEM_SOURCE_OPTIONS,
   type FileTable,
   FleuveError,
@@ -160,7 +161,8 @@ function filesystemLookupTable(def: TableDefinition, options: ReadonlyMap<string
   const name = def.name.parts.join(".");
   const plain: Record<string, string> = {};
   for (const [k, v] of options) {
-    if (k === "connector") continue;
+    // The sink's options (a table both written and joined) are not the lookup's concern.
+    if (k === "connector" || (k in FILESYSTEM_SINK_OPTIONS && !(k in FILESYSTEM_SOURCE_OPTIONS))) continue;
     if (k.startsWith("lookup."))
       throw invalid(
         `table ${name}: the 'filesystem' lookup table reads its files into memory when the join starts (as Flink's CsvTableSource); it has no option '${k}'`,

@@ -1,0 +1,482 @@
+/**
+ * Flink's `filesystem` connector, sink side: the rows of a SQL table written into csv or json part
+ * files under `path`, exactly once through checkpoints, as Flink's FileSink (two-phase commit, see
+ * {@link TwoPhaseCommitSink}):
+ *
+ * - each subtask writes its rows into an in-progress part file, hidden (`.part-<uuid>-<subtask>-<n>.inprogress`,
+ *   skipped by readers, the `filesystem` source too);
+ * - the file is rolled (closed, fsynced, it becomes pending) when it reaches
+ *   `sink.rolling-policy.file-size`, when it has been open for `sink.rolling-policy.rollover-interval`
+ *   (checked when a row comes), and at each checkpoint;
+ * - a pending file becomes visible, renamed to `part-<uuid>-<subtask>-<n>`, when the checkpoint
+ *   that covers it completes (or at the end of a bounded input, by the final checkpoint or, without
+ *   checkpointing, when the input ends);
+ * - on restore the pending files of the restored checkpoint are committed (again: commits are
+ *   idempotent), and a writer deletes the in-progress and pending files of its subtask slot (as
+ *   `fileSink`): they hold rows after that checkpoint, which the job writes again.
+ *
+ * Unlike Flink's row formats, whose in-progress file stays open across checkpoints (and is
+ * truncated to the checkpointed length on restore), a file is rolled at every checkpoint, as
+ * Flink does for bulk formats: each checkpoint makes at most one file per subtask.
+ *
+ * `<uuid>` is new for each sink made (each SQL INSERT planned), so files of different jobs or runs
+ * never collide.
+ */
+
+import { randomUUID } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { FleuveError } from "../errors.js";
+import type { ConnectorContext, ConnectorField, OptionSpecs, ParsedOptions } from "./descriptor.js";
+import { localPath } from "./file-table.js";
+import type { PreCommitSinkWriter, SinkWriterContext, TwoPhaseCommitSink } from "./sink.js";
+
+/** The options of a `filesystem` sink (Flink's names, defaults and meanings). */
+export const FILESYSTEM_SINK_OPTIONS = {
+  path: {
+    type: "string",
+    required: true,
+    doc: "The directory the part files go into (created if missing); a file:// URI is a local path.",
+  },
+  format: {
+    type: "enum",
+    values: ["csv", "json"],
+    required: true,
+    doc: "How rows are written: csv (fields in column order) or json (one JSON object per line).",
+  },
+  "csv.field-delimiter": {
+    type: "string",
+    default: ",",
+    doc: "csv: the field delimiter, one character ('\\t' for a tab).",
+  },
+  "csv.quote-character": {
+    type: "string",
+    doc: 'csv: the character that encloses a field holding the delimiter, a quote or a line break (default ").',
+  },
+  "csv.disable-quote-character": {
+    type: "boolean",
+    default: false,
+    doc: "csv: never quote (then csv.quote-character cannot be set).",
+  },
+  "csv.escape-character": {
+    type: "string",
+    doc: "csv: the character written before a delimiter, quote or itself inside a field (none by default).",
+  },
+  "csv.null-literal": {
+    type: "string",
+    doc: "csv: the text written for NULL (default: an empty field).",
+  },
+  "sink.rolling-policy.file-size": {
+    type: "string",
+    default: "128MB",
+    doc: "The size at which a part file is rolled (a memory size: '128MB', '1kb', bytes without a unit).",
+  },
+  "sink.rolling-policy.rollover-interval": {
+    type: "string",
+    default: "30 min",
+    doc: "How long a part file may stay open before it is rolled (a duration: '30 min', '10 s', ms without a unit).",
+  },
+} as const satisfies OptionSpecs;
+
+/** The parsed options of a `filesystem` sink. */
+export type FilesystemSinkOptions = ParsedOptions<typeof FILESYSTEM_SINK_OPTIONS>;
+
+/** A part file rolled at a checkpoint, committed when that checkpoint completes. */
+export interface FilesystemPendingFile {
+  /** The hidden in-progress path. */
+  readonly inProgress: string;
+  /** The finished, visible path. */
+  readonly final: string;
+}
+
+function configError(option: string, message: string, got?: string): FleuveError {
+  return new FleuveError(
+    "FLEUVE_CONFIG_INVALID",
+    `connector 'filesystem' sink: option '${option}' ${message}`,
+    {
+      details: { connector: "filesystem", side: "sink", option, ...(got === undefined ? {} : { got }) },
+    },
+  );
+}
+
+const SIZE_UNITS: readonly [readonly string[], number][] = [
+  [["b", "bytes"], 1],
+  [["k", "kb", "kibibytes"], 1024],
+  [["m", "mb", "mebibytes"], 1024 ** 2],
+  [["g", "gb", "gibibytes"], 1024 ** 3],
+  [["t", "tb", "tebibytes"], 1024 ** 4],
+];
+
+/** Bytes of a memory size as Flink's MemorySize reads it ('128MB', '1 kb', '4096'; units of 1024). */
+export function parseMemorySize(text: string, option: string): number {
+  const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = m?.[2]?.toLowerCase() ?? "";
+  const factor = unit === "" ? 1 : SIZE_UNITS.find(([names]) => names.includes(unit))?.[1];
+  if (m === null || factor === undefined)
+    throw configError(
+      option,
+      `must be a memory size (a whole number and b, kb, mb, gb or tb), got '${text}'`,
+      text,
+    );
+  const bytes = Number(m[1]) * factor;
+  if (bytes <= 0) throw configError(option, `must be more than 0 bytes, got '${text}'`, text);
+  return bytes;
+}
+
+const DURATION_UNITS: readonly [readonly string[], number][] = [
+  [["ms", "milli", "millis", "millisecond", "milliseconds"], 1],
+  [["s", "sec", "secs", "second", "seconds"], 1000],
+  [["min", "m", "minute", "minutes"], 60_000],
+  [["h", "hour", "hours"], 3_600_000],
+  [["d", "day", "days"], 86_400_000],
+];
+
+/** Milliseconds of a duration as Flink's TimeUtils.parseDuration reads it ('30 min', '10s', '500'). */
+export function parseDurationOption(text: string, option: string): number {
+  const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = m?.[2]?.toLowerCase() ?? "";
+  const factor = unit === "" ? 1 : DURATION_UNITS.find(([names]) => names.includes(unit))?.[1];
+  if (m === null || factor === undefined)
+    throw configError(
+      option,
+      `must be a duration (a whole number and ms, s, min, h or d), got '${text}'`,
+      text,
+    );
+  const ms = Number(m[1]) * factor;
+  if (ms <= 0) throw configError(option, `must be longer than 0 ms, got '${text}'`, text);
+  return ms;
+}
+
+/** The name of a SQL type as written (`DECIMAL(10, 2)` -> DECIMAL, `... WITH LOCAL TIME ZONE` -> TIMESTAMP_LTZ). */
+function baseType(type: string): { base: string; args: number[] } {
+  const t = type.trim().toUpperCase();
+  const args = (/\(([^)]*)\)/.exec(t)?.[1] ?? "")
+    .split(",")
+    .filter((a) => a.trim() !== "")
+    .map(Number);
+  if (/^TIMESTAMP(\s*\(\s*\d+\s*\))?\s+WITH\s+LOCAL\s+TIME\s+ZONE/.test(t) || t.startsWith("TIMESTAMP_LTZ"))
+    return { base: "TIMESTAMP_LTZ", args };
+  return { base: /^[A-Z_]+/.exec(t)?.[0] ?? "", args };
+}
+
+/** `HH:mm:ss` with the milliseconds only when not zero (Flink's SQL time text, fraction trimmed). */
+function clock(iso: string): string {
+  const ms = iso.slice(19, 23);
+  return ms === ".000" ? iso.slice(11, 19) : iso.slice(11, 23).replace(/0+$/, "");
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How a value of `field` becomes text, as Flink's csv and json formats write SQL values (json's
+ * 'SQL' timestamp standard): TIMESTAMP `yyyy-MM-dd HH:mm:ss[.fff]`, TIMESTAMP_LTZ the same with a
+ * `Z`, DATE `yyyy-MM-dd`, TIME `HH:mm:ss[.fff]` (SQL rows hold these as epoch milliseconds),
+ * DOUBLE/FLOAT with a decimal point (`1.0`), DECIMAL(p, s) with its scale; undefined when the
+ * value is written as it is (numbers, booleans, strings).
+ */
+function temporalOrNumberText(field: ConnectorField): ((v: unknown) => string) | undefined {
+  const { base, args } = baseType(field.type);
+  const ms = (v: unknown) => (typeof v === "number" ? new Date(v).toISOString() : undefined);
+  switch (base) {
+    case "TIMESTAMP":
+      return (v) => {
+        const iso = ms(v);
+        return iso === undefined ? String(v) : `${iso.slice(0, 10)} ${clock(iso)}`;
+      };
+    case "TIMESTAMP_LTZ":
+      return (v) => {
+        const iso = ms(v);
+        return iso === undefined ? String(v) : `${iso.slice(0, 10)} ${clock(iso)}Z`;
+      };
+    case "DATE":
+      return (v) => ms(v)?.slice(0, 10) ?? String(v);
+    case "TIME":
+      return (v) =>
+        typeof v === "number" ? clock(new Date(((v % DAY_MS) + DAY_MS) % DAY_MS).toISOString()) : String(v);
+    case "DOUBLE":
+    case "FLOAT":
+    case "REAL":
+      return (v) =>
+        typeof v === "number" && Number.isInteger(v) && Math.abs(v) < 1e7 ? `${v}.0` : String(v);
+    case "DECIMAL":
+    case "NUMERIC":
+    case "DEC":
+      return (v) => (typeof v === "number" ? v.toFixed(args[1] ?? 0) : String(v));
+  }
+  return undefined;
+}
+
+const ATOMIC = new Set([
+  "TINYINT",
+  "SMALLINT",
+  "INT",
+  "INTEGER",
+  "BIGINT",
+  "FLOAT",
+  "DOUBLE",
+  "REAL",
+  "DECIMAL",
+  "NUMERIC",
+  "DEC",
+  "BOOLEAN",
+  "STRING",
+  "VARCHAR",
+  "CHAR",
+  "DATE",
+  "TIME",
+  "TIMESTAMP",
+  "TIMESTAMP_LTZ",
+]);
+
+type RowEncoder = (row: Record<string, unknown>) => string;
+
+/** One csv line per row (with its line break), as Flink's csv format writes it. */
+function csvEncoder(o: FilesystemSinkOptions, schema: readonly ConnectorField[]): RowEncoder {
+  const one = (option: string, value: string | undefined, fallback: string | undefined) => {
+    if (value === undefined) return fallback;
+    const v = value === "\\t" ? "\t" : value;
+    if (v.length !== 1) throw configError(option, `must be a single character, got '${value}'`, value);
+    return v;
+  };
+  const delimiter = one("csv.field-delimiter", o["csv.field-delimiter"], ",") as string;
+  if (o["csv.disable-quote-character"] && o["csv.quote-character"] !== undefined)
+    throw configError("csv.quote-character", "cannot be set when 'csv.disable-quote-character' is true");
+  const quote = o["csv.disable-quote-character"]
+    ? undefined
+    : one("csv.quote-character", o["csv.quote-character"], '"');
+  const escapeChar = one("csv.escape-character", o["csv.escape-character"], undefined);
+  const nullText = o["csv.null-literal"] ?? "";
+  const fields = schema.map((f) => {
+    const { base } = baseType(f.type);
+    if (!ATOMIC.has(base))
+      throw new FleuveError(
+        "FLEUVE_CONFIG_INVALID",
+        `connector 'filesystem' sink: column '${f.name}': type ${f.type} is not supported by the csv format here (numbers, strings, BOOLEAN, DATE, TIME and timestamps are)`,
+        { details: { connector: "filesystem", side: "sink", field: f.name } },
+      );
+    return { name: f.name, text: temporalOrNumberText(f) ?? String };
+  });
+  const special = (s: string) =>
+    s.includes(delimiter) ||
+    s.includes("\n") ||
+    s.includes("\r") ||
+    (quote !== undefined && s.includes(quote)) ||
+    (escapeChar !== undefined && s.includes(escapeChar));
+  const field = (s: string): string => {
+    if (!special(s)) return s;
+    if (escapeChar !== undefined) {
+      // The escape character before each character a reader would otherwise split or unquote at.
+      let out = "";
+      for (const c of s)
+        out +=
+          c === escapeChar || c === delimiter || c === quote || c === "\n" || c === "\r" ? escapeChar + c : c;
+      return out;
+    }
+    if (quote === undefined) return s;
+    return quote + s.split(quote).join(quote + quote) + quote;
+  };
+  return (row) => {
+    let line = "";
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as (typeof fields)[number];
+      const v = row[f.name];
+      if (i > 0) line += delimiter;
+      // An empty string is quoted, so that it reads back as '' when NULL is the empty field.
+      if (v === null || v === undefined) line += nullText;
+      else {
+        const s = f.text(v);
+        line += s === "" && quote !== undefined && nullText === "" ? quote + quote : field(s);
+      }
+    }
+    return `${line}\n`;
+  };
+}
+
+/** One JSON object per line (with its line break), members in column order, as Flink's json format. */
+function jsonEncoder(schema: readonly ConnectorField[]): RowEncoder {
+  const fields = schema.map((f) => {
+    const { base } = baseType(f.type);
+    const text = temporalOrNumberText(f);
+    const isText = base === "DATE" || base === "TIME" || base === "TIMESTAMP" || base === "TIMESTAMP_LTZ";
+    return { name: f.name, key: `${JSON.stringify(f.name)}:`, text, isText };
+  });
+  const value = (f: (typeof fields)[number], v: unknown): string => {
+    if (v === null || v === undefined) return "null";
+    if (typeof v === "bigint") return v.toString();
+    if (f.text !== undefined && typeof v === "number") {
+      if (f.isText) return JSON.stringify(f.text(v));
+      // A number as Flink writes it (1.0, 11.00), still a JSON number; NaN and infinities as text.
+      return Number.isFinite(v) ? f.text(v) : JSON.stringify(String(v));
+    }
+    return JSON.stringify(v) ?? "null";
+  };
+  return (row) => {
+    let line = "{";
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as (typeof fields)[number];
+      if (i > 0) line += ",";
+      line += f.key + value(f, row[f.name]);
+    }
+    return `${line}}\n`;
+  };
+}
+
+/** `.part-<uuid>-<subtask>-<n>.inprogress`: an in-progress or pending part file, of any run. */
+const IN_PROGRESS = /^\.part-[0-9a-f-]{36}-(\d+)-(\d+)\.inprogress$/;
+
+/**
+ * The `filesystem` sink of `options` for a table of `context.schema`'s columns (see the file's
+ * comment). Throws FLEUVE_CONFIG_INVALID naming the option or column at fault.
+ */
+export function filesystemSink(
+  options: FilesystemSinkOptions,
+  context: ConnectorContext,
+): TwoPhaseCommitSink<Record<string, unknown>, FilesystemPendingFile> {
+  const schema = context.schema;
+  if (schema === undefined || schema.length === 0)
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      "connector 'filesystem' sink: it writes the columns of a table; declare them in a SQL CREATE TABLE",
+      { details: { connector: "filesystem", side: "sink" } },
+    );
+  const dir = localPath(options.path);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw configError(
+      "path",
+      `must be a directory (the sink writes part files into it), got the file '${options.path}'`,
+      options.path,
+    );
+  const fileSize = parseMemorySize(options["sink.rolling-policy.file-size"], "sink.rolling-policy.file-size");
+  const rolloverMs = parseDurationOption(
+    options["sink.rolling-policy.rollover-interval"],
+    "sink.rolling-policy.rollover-interval",
+  );
+  const encode = options.format === "csv" ? csvEncoder(options, schema) : jsonEncoder(schema);
+  const uuid = randomUUID();
+  return {
+    createWriter: (ctx) => new FilesystemSinkWriter(dir, uuid, ctx, encode, fileSize, rolloverMs),
+    commit(files) {
+      if (files.length === 0) return;
+      for (const f of files) {
+        try {
+          renameSync(f.inProgress, f.final);
+        } catch (e) {
+          // Idempotent: a commit retried after a restore finds the file already renamed.
+          if ((e as NodeJS.ErrnoException).code === "ENOENT" && existsSync(f.final)) continue;
+          throw new FleuveError(
+            "FLEUVE_SINK_FAILED",
+            `connector 'filesystem' sink: cannot commit ${f.inProgress} to ${f.final}: ${(e as Error).message}`,
+            { cause: e, details: { connector: "filesystem", file: f.inProgress } },
+          );
+        }
+      }
+      syncDir(dir);
+    },
+  };
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const FLUSH_BYTES = 64 * 1024;
+
+/** One subtask's writer: the current in-progress file and the files rolled since the last checkpoint. */
+class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown>, FilesystemPendingFile> {
+  private fd: number | undefined;
+  private name = "";
+  private next = 0;
+  private size = 0;
+  private openedAt = 0;
+  private buffered: string[] = [];
+  private bufferedChars = 0;
+  private rolled: FilesystemPendingFile[] = [];
+
+  constructor(
+    private readonly dir: string,
+    private readonly uuid: string,
+    private readonly ctx: SinkWriterContext,
+    private readonly encode: RowEncoder,
+    private readonly fileSize: number,
+    private readonly rolloverMs: number,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    // Leftovers of this subtask slot (of old subtasks j with j % parallelism == index after a
+    // rescale, as checkpointed sink state is dealt): the restored checkpoint's pending files were
+    // committed before this writer was made, so what is left holds rows the job writes again.
+    const finished = new RegExp(`^part-${uuid}-${ctx.subtaskIndex}-(\\d+)$`);
+    for (const f of readdirSync(dir)) {
+      const m = IN_PROGRESS.exec(f);
+      if (m && Number(m[1]) % ctx.parallelism === ctx.subtaskIndex) rmSync(join(dir, f), { force: true });
+      // Numbers go on after this sink's finished files (a restart within the job), never reusing one.
+      const done = finished.exec(f);
+      if (done) this.next = Math.max(this.next, Number(done[1]) + 1);
+    }
+  }
+
+  write(value: Record<string, unknown>): void {
+    if (this.fd !== undefined && Date.now() - this.openedAt >= this.rolloverMs) this.roll();
+    if (this.fd === undefined) {
+      this.name = `part-${this.uuid}-${this.ctx.subtaskIndex}-${this.next++}`;
+      this.fd = openSync(join(this.dir, `.${this.name}.inprogress`), "w");
+      this.size = 0;
+      this.openedAt = Date.now();
+    }
+    const line = this.encode(value);
+    this.buffered.push(line);
+    this.bufferedChars += line.length;
+    this.size += Buffer.byteLength(line);
+    if (this.size >= this.fileSize) this.roll();
+    else if (this.bufferedChars >= FLUSH_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buffered.length === 0 || this.fd === undefined) return;
+    writeSync(this.fd, this.buffered.join(""));
+    this.buffered = [];
+    this.bufferedChars = 0;
+  }
+
+  /** Closes the in-progress file; it is pending until the next checkpoint completes. */
+  private roll(): void {
+    if (this.fd === undefined) return;
+    this.flush();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = undefined;
+    this.rolled.push({
+      inProgress: join(this.dir, `.${this.name}.inprogress`),
+      final: join(this.dir, this.name),
+    });
+  }
+
+  prepareCommit(): FilesystemPendingFile[] {
+    this.roll();
+    const out = this.rolled;
+    this.rolled = [];
+    return out;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// The filesystem sink is exactly-once across crashes: a SQL job writing csv part files is SIGKILLed
+// mid-stream (each time once a checkpoint has committed files beyond those already there, so the
+// kill falls between checkpoints of a running job) and started again from its newest checkpoint;
+// when it has run to the end, the finished part files hold every number once, and no in-progress
+// file is left.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const jobFile = fileURLToPath(new URL("../fixtures/filesystem-sink-crash-job.ts", import.meta.url));
+const PART = /^part-[0-9a-f-]{36}-\d+-\d+$/;
+
+const finished = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => PART.test(f)) : []);
+
+/**
+ * Runs the job; with `killAfterFiles`, SIGKILLs it as soon as more than that many finished files
+ * are there (polling the directory), unless it ends first. Resolves whether it was killed.
+ */
+function runChild(out: string, cp: string, n: number, killAfterFiles?: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", jobFile, out, cp, String(n)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    let killed = false;
+    const poll =
+      killAfterFiles === undefined
+        ? undefined
+        : setInterval(() => {
+            if (!killed && finished(out).length > killAfterFiles) {
+              killed = true;
+              child.kill("SIGKILL");
+            }
+          }, 5);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (poll) clearInterval(poll);
+      if (!killed && code !== 0) reject(new Error(`job exited with ${code}: ${stderr}`));
+      else resolve(killed);
+    });
+  });
+}
+
+test("SIGKILLed mid-stream and restarted: the finished csv files hold each row exactly once", {
+  timeout: 180_000,
+}, async () => {
+  const root = mkdtempSync(join(tmpdir(), "sql-fs-sink-kill-"));
+  const out = join(root, "out");
+  const cp = join(root, "cp");
+  try {
+    const n = 40_000; // 2 s of input at 20k rows/s
+    let kills = 0;
+    for (let attempt = 0; attempt < 10 && kills < 3; attempt++) {
+      if (await runChild(out, cp, n, finished(out).length)) kills++;
+    }
+    assert.equal(kills, 3, "killed 3 times mid-stream");
+    assert.ok(finished(out).length > 0, "files were committed before the kills");
+    await runChild(out, cp, n);
+    const lines: string[] = [];
+    for (const f of finished(out)) {
+      const text = readFileSync(join(out, f), "utf8");
+      if (text.length > 0) lines.push(...text.slice(0, -1).split("\n"));
+    }
+    assert.equal(new Set(lines).size, lines.length, "no row twice");
+    const ids = lines.map((l) => Number(l.split(",")[0])).sort((a, b) => a - b);
+    assert.deepEqual(
+      ids,
+      Array.from({ length: n }, (_, i) => i),
+    );
+    for (const l of lines) assert.equal(l, `${l.split(",")[0]},n${l.split(",")[0]}`);
+    assert.deepEqual(
+      readdirSync(out).filter((f) => !PART.test(f)),
+      [],
+      "no in-progress file left",
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
