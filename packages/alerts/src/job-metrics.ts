@@ -31,7 +31,9 @@ interface Previous {
 /**
  * Turns successive metric snapshots into samples. Time shares and rates are deltas between two
  * snapshots, so the first snapshot of an operator subtask gives only its watermark lag, and so does
- * one whose counters went back (they started again, e.g. after a restore in a new process).
+ * one whose counters went back (they started again, e.g. after a restore in a new process). The
+ * job's restarts and failed checkpoints, and the process figures of a `--group` process
+ * (`process.unitsOwned`, `process.rebalances`...), are sampled as they are.
  */
 export class JobMetricsSampler {
   private readonly previous = new Map<string, Previous>();
@@ -89,6 +91,9 @@ export class JobMetricsSampler {
     }
     out.push({ series: "job.restarts", time: now, value: snapshot.job.restarts });
     out.push({ series: "job.checkpointsFailed", time: now, value: snapshot.job.checkpointsFailed });
+    // a --group process's own figures (unitsOwned, rebalances...), as its /metrics shows them
+    for (const [name, value] of Object.entries(snapshot.process ?? {}))
+      out.push({ series: `process.${name}`, time: now, value });
     return out;
   }
 }
@@ -133,7 +138,9 @@ export interface JobMetricsSourceOptions {
  * ```
  * Unbounded: a job with it runs until stopped. The other subtasks stay idle. On worker threads it
  * samples the whole job too (every thread's operators, the main thread's restarts and
- * checkpoints): the snapshot is asked of the main thread when a sample is due, never pushed.
+ * checkpoints): the snapshot is asked of the main thread when a sample is due, never pushed. In a
+ * `fleuve run --group` process it samples what the process's Prometheus endpoint shows: the
+ * operators of every unit the process runs and the process figures (`process.unitsOwned`...).
  */
 export function jobMetricsSource(options: JobMetricsSourceOptions = {}): Source<MetricSample> {
   const everyMs = checkEvery(options.everyMs ?? 1000, "jobMetricsSource");

@@ -53,6 +53,20 @@ test("the sampler turns snapshots into time shares, rates and lags", () => {
       ["job.checkpointsFailed", 0],
     ],
   );
+  // a --group process's snapshot: its process figures too, as they are, after the job's
+  const group = { ...snap(2_000, 5_000, 13_000), process: { unitsOwned: 3, rebalances: 2 } };
+  assert.deepEqual(
+    s
+      .sample(group, 14_000)
+      .slice(-4)
+      .map((x) => [x.series, x.time, x.value]),
+    [
+      ["job.restarts", 14_000, 0],
+      ["job.checkpointsFailed", 14_000, 0],
+      ["process.unitsOwned", 14_000, 3],
+      ["process.rebalances", 14_000, 2],
+    ],
+  );
 });
 
 test("metrics that started again (a restore in a new process, restarted worker threads) give no negative rates: the sample starts over", () => {

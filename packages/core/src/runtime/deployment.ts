@@ -58,12 +58,13 @@ export interface Deployment {
   flush(): void;
   /**
    * The metrics of the whole job, when this executor runs a share of a job whose other shares and
-   * job-wide figures another thread holds (worker threads): asks that thread, and adds `local()`
-   * (this executor's, taken when the answer comes). Called only when a source asks (see
-   * `SourceReaderContext.jobMetrics`), never per record. Undefined: this executor's own snapshot
-   * is the view its sources get.
+   * job-wide figures someone else holds: on worker threads it asks the main thread and adds
+   * `local()` (this executor's, taken when the answer comes); a unit of a `--group` process gets
+   * its process's snapshot (every unit there, and the process figures). Called only when a source
+   * asks (see `SourceReaderContext.jobMetrics`), never per record. Undefined: this executor's own
+   * snapshot is the view its sources get.
    */
-  jobMetrics?(local: () => MetricsSnapshot): Promise<MetricsSnapshot>;
+  jobMetrics?(local: () => MetricsSnapshot): MetricsSnapshot | Promise<MetricsSnapshot>;
 }
 
 /** Every subtask of the job in this thread, checkpointed by one coordinator here. */

@@ -8,6 +8,7 @@
  */
 import { restoreFor } from "../checkpoint/restore.js";
 import type { LoadedCheckpoint } from "../checkpoint/storage.js";
+import type { MetricsSnapshot } from "../metrics/registry.js";
 import { keyGroupRangeFor } from "../spi/key-groups.js";
 import type { OperatorRestore } from "../spi/operator.js";
 import type { OutputChannel } from "./channel.js";
@@ -18,6 +19,12 @@ import {
 } from "./checkpoint-coordinator.js";
 import { type Deployment, noRemote, type OperatorToRestore } from "./deployment.js";
 
+/**
+ * What a unit's sources see as the job's metrics, given the unit's own snapshot (`local()`): see
+ * {@link Deployment.jobMetrics}.
+ */
+export type UnitJobMetrics = (local: () => MetricsSnapshot) => MetricsSnapshot | Promise<MetricsSnapshot>;
+
 /** Subtask `subtask` of a task of parallelism `parallelism`, run alone. */
 export class ScaleOutUnitDeployment implements Deployment {
   readonly kind = "scale-out-unit";
@@ -25,12 +32,21 @@ export class ScaleOutUnitDeployment implements Deployment {
   /**
    * @param jobOperators uids of every operator of the whole job (the other units' too): a
    *   whole-job savepoint holds their state, which is not unmatched state (other units restore it).
+   * @param metricsView what the unit's sources see as the job's metrics
+   *   (`SourceReaderContext.jobMetrics`), given the unit's own snapshot: e.g. the snapshot of the
+   *   whole process running the unit. Undefined: the unit's own snapshot.
    */
   constructor(
     readonly subtask: number,
     readonly parallelism: number,
     readonly jobOperators: ReadonlySet<string> = new Set(),
-  ) {}
+    metricsView?: UnitJobMetrics,
+  ) {
+    this.jobMetrics = metricsView;
+  }
+
+  /** The `metricsView` given, if any (see {@link Deployment.jobMetrics}). */
+  readonly jobMetrics: UnitJobMetrics | undefined;
 
   runsHere(subtask: number): boolean {
     return subtask === this.subtask;

@@ -9,6 +9,7 @@
  */
 
 export type { SavepointPart, SavepointPartWritten } from "../runtime/checkpoint-coordinator.js";
+export type { UnitJobMetrics } from "../runtime/unit-deployment.js";
 export {
   DEFAULT_MAX_HELD,
   decodeExchangeMessage,
@@ -44,6 +45,7 @@ export {
   latestCheckpoint,
   operatorUids,
   planUnits,
+  type RunUnitOptions,
   runUnit,
   type Unit,
   type UnitClient,

@@ -29,7 +29,7 @@ import { buildJobGraph, receiversOf } from "../runtime/job-graph.js";
 import { LocalExecutor } from "../runtime/local-executor.js";
 import { channelSelector } from "../runtime/partitioners.js";
 import { unboundedSourceUpstream } from "../runtime/sink-commit-check.js";
-import { ScaleOutUnitDeployment } from "../runtime/unit-deployment.js";
+import { ScaleOutUnitDeployment, type UnitJobMetrics } from "../runtime/unit-deployment.js";
 
 /** An edge between two tasks, carried by an exchange. */
 export interface Exchange {
@@ -253,6 +253,8 @@ export function exchangePartitioner(
  * own checkpoints, or a checkpoint or savepoint of the whole job, of which it takes its share).
  * `jobOperators` are the uids of every operator of the whole job ({@link operatorUids}): a
  * whole-job savepoint's state of the other units' operators is theirs, not unmatched.
+ * `options.jobMetrics` is what the unit's sources see as the job's metrics (see
+ * {@link RunUnitOptions.jobMetrics}).
  */
 export function runUnit(
   graph: StreamGraph,
@@ -260,15 +262,28 @@ export function runUnit(
   jobName: string,
   unit: Unit,
   jobOperators: ReadonlySet<string> = new Set(),
+  options: RunUnitOptions = {},
 ): UnitClient {
   const executor = new LocalExecutor(
     graph,
     config,
     jobName,
-    new ScaleOutUnitDeployment(unit.subtask, unit.parallelism, jobOperators),
+    new ScaleOutUnitDeployment(unit.subtask, unit.parallelism, jobOperators, options.jobMetrics),
   );
   const client = executor.start();
   return { ...client, savepointPart: (part) => executor.savepointPart(part) };
+}
+
+/** Options of {@link runUnit}. */
+export interface RunUnitOptions {
+  /**
+   * What the unit's sources (e.g. `jobMetricsSource` of @fleuve/alerts) see as the job's metrics
+   * (`SourceReaderContext.jobMetrics`), given the unit's own snapshot (`local()`): a process that
+   * runs several units gives the snapshot its Prometheus endpoint shows, every unit's operators and
+   * the process figures. Called when a source asks (about once a second), never per record.
+   * Default: the unit's own snapshot.
+   */
+  readonly jobMetrics?: UnitJobMetrics;
 }
 
 /** Handle on a running unit: a job client that can also take the unit's part of a savepoint. */

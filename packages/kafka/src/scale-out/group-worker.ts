@@ -543,7 +543,12 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
           }),
         };
       }
-      const client = runUnit(g, unitConfig, `${def.name}/${u.name}`, u, jobOperators);
+      // The unit's sources (jobMetricsSource) see what this process's /metrics shows: every unit
+      // here and the process figures; this unit's own figures while it is not (or no longer) listed.
+      const client: UnitClient = runUnit(g, unitConfig, `${def.name}/${u.name}`, u, jobOperators, {
+        jobMetrics: (local) =>
+          processSnapshot(running.get(index)?.client === client ? [] : [{ unit: u.name, snapshot: local() }]),
+      });
       savepoints.attach(client);
       const entry: typeof running extends Map<number, infer E> ? E : never = {
         client,
@@ -616,6 +621,19 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     },
     fail: failWorker,
   });
+  /** This process's metrics (see {@link GroupWorker.snapshot}), with `extra` units' besides the running ones. */
+  const processSnapshot = (extra: readonly { unit: string; snapshot: MetricsSnapshot }[] = []) =>
+    groupSnapshot(
+      startedAt,
+      [...[...running.values()].map((r) => ({ unit: r.unit.name, snapshot: r.client.snapshot() })), ...extra],
+      {
+        unitsOwned: running.size,
+        unitsTotal: plan.units.length,
+        unitStarts,
+        unitStops,
+        rebalances: membership.rebalances,
+      },
+    );
   await control.start();
   await membership.join();
 
@@ -644,18 +662,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     plan: () => jobPlan,
     running: () => [...running.keys()].map((i) => plan.units[i]!.name),
     failed,
-    snapshot: () =>
-      groupSnapshot(
-        startedAt,
-        [...running.values()].map((r) => ({ unit: r.unit.name, snapshot: r.client.snapshot() })),
-        {
-          unitsOwned: running.size,
-          unitsTotal: plan.units.length,
-          unitStarts,
-          unitStops,
-          rebalances: membership.rebalances,
-        },
-      ),
+    snapshot: () => processSnapshot(),
     members: () =>
       describeGroupMembers({
         bootstrap: opts.bootstrap,
