@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { CEP, Pattern, type PatternUpdate } from "@fleuve/cep";
 import {
   type Collector,
   type KeyedProcessFunction,
@@ -199,10 +200,38 @@ test("every metric name in the dashboards and alert rules is exported by a runni
     // Counted fails once: the restart gives the restart figures (restart causes, last restart)
     restartStrategy: { type: "fixed-delay", attempts: 1, delayMs: 0 },
   });
-  env
+  const checked = env
     .fromSource(stampedSource, WatermarkStrategy.forMonotonousTimestamps<Ev>(), "Events")
     .process(new Counted())
-    .name("Check")
+    .name("Check");
+  // A CEP pattern and dynamic CEP patterns: their own gauges and counter (the CEP panels).
+  const twoInARow = (p: { within: number }) =>
+    Pattern.for<Ev>()
+      .begin("first")
+      .followedBy("second")
+      .where((e) => e.k === 0)
+      .within(p.within);
+  CEP.pattern(
+    checked.keyBy((e) => e.k),
+    twoInARow({ within: 1000 }),
+  )
+    .select((m) => m.first[0]!)
+    .name("Pattern")
+    .sinkTo(sink, "Matches");
+  const update: PatternUpdate = {
+    id: "rule",
+    version: 1,
+    pattern: { factory: "twoInARow", params: { within: 1000 } },
+  };
+  CEP.dynamicPatterns(
+    checked.keyBy((e) => e.k),
+    env.fromCollection([update], { name: "Rules" }),
+    { twoInARow },
+  )
+    .select((m) => (m.first as Ev[])[0]!)
+    .name("Rule patterns")
+    .sinkTo(sink, "Rule matches");
+  checked
     .keyBy((e) => e.k)
     .process(keyed)
     .name("Count")
