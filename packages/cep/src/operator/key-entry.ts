@@ -58,6 +58,13 @@ export interface KeyEntry<T> {
    */
   deadline: number | null;
   deadlineItem: number;
+  /**
+   * How many times the entry was released (and perhaps reused for another key): a runner that
+   * noted an entry for later (its list of keys to wake after a drain) tells by this number whether
+   * it still holds the same key, without a lookup. Meaningless in a snapshot; absent from entries
+   * written before it existed.
+   */
+  life: number;
 }
 
 /**
@@ -80,6 +87,7 @@ export function newKeyEntry<T>(): KeyEntry<T> {
     queued: null,
     deadline: null,
     deadlineItem: 0,
+    life: 0,
   };
 }
 
@@ -107,6 +115,7 @@ export function upgradeKeyEntry<T>(restored: unknown, operatorName: string, tabl
         e.deadline = null;
         e.deadlineItem = 0;
       }
+      if (e.life === undefined) e.life = 0;
       return restored as KeyEntry<T>;
     }
     const runs = e.runs as KeyEntry<T>["runs"];
@@ -120,6 +129,7 @@ export function upgradeKeyEntry<T>(restored: unknown, operatorName: string, tabl
         queued: null,
         deadline: null,
         deadlineItem: 0,
+        life: 0,
       };
     }
     if (e.format === undefined && "timer" in e && typeof runs === "object") {
@@ -134,6 +144,7 @@ export function upgradeKeyEntry<T>(restored: unknown, operatorName: string, tabl
         queued: null,
         deadline: null,
         deadlineItem: 0,
+        life: 0,
       };
     }
   }

@@ -23,15 +23,21 @@
  * ({@link KeyedPatternRunner.materialize}), so snapshots hold what they held before.
  *
  * Most keys of a large key space hold no partial match between two of their events. In event time
- * (heap state, no comparator), the events of a key without an entry wait in the queue itself, not
- * in keyed state ("off-table"): when the watermark passes one, it goes straight to the patterns,
- * and the key gets an entry only if it starts a partial match, so such a key costs no keyed-state
- * insert and delete per event. A key keeps using the queue for the events that waited there before
- * it got an entry: while any do, its deadline timers wake it only after the watermark's queue is
- * drained, so its events are still processed in timestamp order (those that waited off-table come
- * first among equal timestamps: they arrived first). Before a checkpoint the off-table events are
- * put into their keys' entries ({@link KeyedPatternRunner.materialize}): a snapshot holds what it
- * held before, and restores as before.
+ * (heap state, no comparator), an event that arrives in timestamp order waits in the queue itself,
+ * not in keyed state ("off-table"), whether or not its key has an entry: it costs no keyed-state
+ * lookup on arrival. When the watermark passes it, its key's entry is looked up once: without one,
+ * the event goes straight to the patterns and the key gets an entry only if it starts a partial
+ * match (no keyed-state insert and delete per event); with one, the entry's own waiting events
+ * before it go first, then the event. While off-table events wait, deadline timers wake their keys
+ * only after the watermark's queue is drained, so events are still processed in timestamp order.
+ * Among equal timestamps, off-table events come before an entry's own: those arrived out of order,
+ * when the queue already held a later timestamp, so after every in-order event of that timestamp.
+ * The exception is events an entry got from a checkpoint (restored, or put there before one): an
+ * in-order event at or before the latest of those looks its key up on arrival and, if it has an
+ * entry, joins its events after them, as every event did before the queue held any. Before a
+ * checkpoint the off-table events are put into their keys' entries
+ * ({@link KeyedPatternRunner.materialize}): a snapshot holds what it held before, and restores as
+ * before.
  *
  * Event time follows Flink's CepOperator: for each buffered timestamp <= the watermark, in order,
  * time advances to it and then its events are processed (equal timestamps in arrival order, or by
@@ -229,6 +235,14 @@ export class KeyedPatternRunner<T> {
   private readonly touchedKey: Key[] = [];
   private readonly touchedNk: NormalizedKey[] = [];
   private readonly touchedEntry: KeyEntry<T>[] = [];
+  /** The entry's `life` when listed: a different one means it was released (and maybe reused) since. */
+  private readonly touchedLife: number[] = [];
+  /**
+   * The latest timestamp of the events that entries got from a checkpoint: restored, or put there
+   * by {@link materialize}. An in-order event at or before it does not skip the lookup on arrival
+   * (see the file comment), so that it stays after them among equal timestamps.
+   */
+  private entryEventsUpTo = Number.NEGATIVE_INFINITY;
   /**
    * Event time on a stable table: the queue of deadlines (see the file comment). An item is live
    * while its number is its entry's `deadlineItem`; numbers are never reused, so an item of a
@@ -279,6 +293,9 @@ export class KeyedPatternRunner<T> {
       this.countRuns(entry); // every run, so that one of a pattern the operator lacks is refused
       this.partials += this.countedPartials;
       this.buffered += this.countedBuffered;
+      const ts = entry.ts;
+      if (ts.length > 0 && ts[ts.length - 1]! > this.entryEventsUpTo)
+        this.entryEventsUpTo = ts[ts.length - 1]!;
       if (entry === restored && entry.queued === null) continue;
       backend.setCurrentKey(backend.rawKey(nk), nk);
       if (entry.queued !== null) {
@@ -304,23 +321,15 @@ export class KeyedPatternRunner<T> {
         this.setup.listener.late(event, timestamp);
         return;
       }
+      const inOrder = this.offTable && (this.qHead === this.qLen || this.qTs[this.qLen - 1]! <= timestamp);
+      if (inOrder && timestamp > this.entryEventsUpTo) {
+        this.waitOffTable(event, timestamp);
+        return;
+      }
       const held = this.table.get();
-      if (held === undefined && this.offTable) {
-        const n = this.qLen;
-        if (this.qHead === n || this.qTs[n - 1]! <= timestamp) {
-          // Off-table: the event waits in the queue itself (see the file comment).
-          const backend = this.setup.backend;
-          this.qTs[n] = timestamp;
-          this.qKey[n] = backend.getCurrentKey();
-          this.qNk[n] = backend.currentKey;
-          this.qEntry[n] = null;
-          this.qEv[n] = event;
-          this.qLen = n + 1;
-          this.offPending++;
-          this.buffered++;
-          this.publish();
-          return;
-        }
+      if (held === undefined && inOrder) {
+        this.waitOffTable(event, timestamp);
+        return;
       }
       const entry = held ?? this.freeEntries.pop() ?? newKeyEntry<T>();
       bufferEvent(entry, event, timestamp);
@@ -350,6 +359,21 @@ export class KeyedPatternRunner<T> {
     this.advance(entry, now, true);
     this.feed(entry, event, now);
     this.settle(entry, p0, b0, held === undefined);
+  }
+
+  /** Event time: the current key's event waits in the queue itself (see the file comment). */
+  private waitOffTable(event: T, timestamp: number): void {
+    const backend = this.setup.backend;
+    const n = this.qLen;
+    this.qTs[n] = timestamp;
+    this.qKey[n] = backend.getCurrentKey();
+    this.qNk[n] = backend.currentKey;
+    this.qEntry[n] = null;
+    this.qEv[n] = event;
+    this.qLen = n + 1;
+    this.offPending++;
+    this.buffered++;
+    this.publish();
   }
 
   /** Handles the current key's timer (event or processing time). */
@@ -393,7 +417,11 @@ export class KeyedPatternRunner<T> {
       const entry = this.stable ? queued : this.table.get();
       // Released or woken by a timer since (its queue place is then cleared): nothing to do here.
       if (entry === undefined || entry.queued !== qTs[i]) continue;
-      this.wake(entry);
+      // Later events of its key may wait off-table behind this item: a wake now would take the
+      // key to `w` before them. Listed instead: an off-table event of the key processes the
+      // entry's earlier events first, and the wake after the drain takes it to `w`.
+      if (this.offPending > 0) this.touch(entry);
+      else this.wake(entry);
     }
     // Keys whose timers fired while off-table events waited, then keys that processed off-table
     // events: every event up to `w` is processed now, so each is taken to `w` (a key woken twice
@@ -411,13 +439,16 @@ export class KeyedPatternRunner<T> {
     }
     if (this.touchedEntry.length > 0) {
       const entries = this.touchedEntry;
+      const lives = this.touchedLife;
       for (let i = 0; i < entries.length; i++) {
-        backend.setCurrentKey(this.touchedKey[i]!, this.touchedNk[i]!);
         const entry = entries[i]!;
         // Unless released (and perhaps reused by another key) since.
-        if (this.table.get() === entry) this.wake(entry);
+        if (entry.life !== lives[i]) continue;
+        backend.setCurrentKey(this.touchedKey[i]!, this.touchedNk[i]!);
+        this.wake(entry);
       }
       emptyArray(entries);
+      emptyArray(lives);
       emptyArray(this.touchedKey);
       emptyArray(this.touchedNk);
     }
@@ -495,7 +526,8 @@ export class KeyedPatternRunner<T> {
     this.countOf(held);
     const p0 = this.countedPartials;
     const b0 = this.countedBuffered;
-    // Its own waiting events before `t` first (they arrived after this one: equal timestamps after).
+    // Its own waiting events before `t` first; those at `t` arrived after this one (see the file
+    // comment), so they stay after it.
     let due = 0;
     const ts = held.ts;
     while (due < ts.length && ts[due]! < t) due++;
@@ -517,6 +549,7 @@ export class KeyedPatternRunner<T> {
     this.touchedKey.push(backend.getCurrentKey());
     this.touchedNk.push(backend.currentKey);
     this.touchedEntry.push(entry);
+    this.touchedLife.push(entry.life);
   }
 
   /**
@@ -536,6 +569,7 @@ export class KeyedPatternRunner<T> {
       const held = this.table.get();
       const entry = held ?? this.freeEntries.pop() ?? newKeyEntry<T>();
       bufferEventFirst(entry, this.qEv[i] as T, t);
+      if (t > this.entryEventsUpTo) this.entryEventsUpTo = t;
       if (!wakesBy(entry, t)) entry.queued = t; // this item wakes it (else it is left stale)
       this.qEntry[i] = entry;
       this.qEv[i] = undefined;
@@ -805,6 +839,7 @@ export class KeyedPatternRunner<T> {
       entry.queued = null;
       if (entry.deadlineItem > 0) this.dropDeadline(entry); // its queue item is skipped
       this.table.delete();
+      entry.life++;
       // Empty (no event, no run, no timer): ready for the next key. A snapshot never holds it,
       // since snapshots are serialized when taken.
       if (this.freeEntries.length < MAX_FREE_ENTRIES) this.freeEntries.push(entry);

@@ -254,6 +254,55 @@ test("event time: a checkpoint puts the events waiting in the queue into their k
   assert.deepEqual(run(true), uninterrupted);
 });
 
+test("event time: an event arriving in order after a checkpoint, with the timestamp of one the checkpoint put into its key's entry, comes after it", () => {
+  for (const restore of [false, true]) {
+    const m = new FakeMatcher(10);
+    let h = harness(m);
+    h.processElement(ev("a", "a1"), 5); // waits in the queue (no entry)
+    const snap = h.snapshot(); // a1 goes into the key's entry
+    if (restore) h = harness(new FakeMatcher(10), {}, { restoreFrom: [snap] });
+    // In timestamp order (the queue is empty or ends at 5), yet after a1: a1 must see it.
+    h.processElement(ev("b", "b1"), 5);
+    h.processElement(ev("b", "b2", "other"), 6);
+    h.processWatermark(30);
+    assert.deepEqual(h.getOutputValues(), ["a1-b1"], restore ? "restored" : "after a checkpoint");
+    assert.equal(h.numKeyedStateEntries(), 0);
+  }
+});
+
+test("event time: a key woken by the queue for its entry's events is not taken to the watermark before its later events that wait in the queue", () => {
+  const m = new FakeMatcher(200);
+  const snap = (() => {
+    const h = harness(m);
+    h.processElement(ev("a", "a1"), 60);
+    return h.snapshot(); // a1 into the key's entry
+  })();
+  const h = harness(new FakeMatcher(200), {}, { restoreFrom: [snap] });
+  h.processElement(ev("a", "a2"), 59); // into the entry (its latest event is 60), queued at 59
+  h.processElement(ev("b", "b1"), 180); // in order: waits in the queue behind the entry's item
+  h.processWatermark(1000);
+  assert.deepEqual(h.getOutputValues(), ["a2-b1", "a1-b1"]);
+  assert.deepEqual(h.getSideOutput(timedOutTag), []);
+});
+
+test("event time: events in order wait in the queue even when their key has an entry; out-of-order ones of equal timestamp stay after them", () => {
+  const m = new FakeMatcher(10);
+  const h = harness(m);
+  h.processElement(ev("a", "a1"), 1);
+  h.processWatermark(1); // a1 starts a partial match: the key has an entry
+  assert.equal(h.numKeyedStateEntries(), 1);
+  h.processElement(ev("a", "a2"), 4); // in order: waits in the queue, not in the entry
+  h.processElement(ev("x", "x1", "other"), 6);
+  h.processElement(ev("b", "b1"), 4); // out of order (the queue ends at 6): into the entry, after a2
+  h.processElement(ev("b", "b0"), 3); // out of order, earlier: before a2
+  h.processWatermark(8);
+  assert.deepEqual(
+    m.log.filter((c) => c[0] === "process" && c[1] !== "x1").map((c) => c[1]),
+    ["a1", "b0", "a2", "b1"],
+  );
+  assert.deepEqual(h.getOutputValues(), ["a1-b0", "a2-b1"]);
+});
+
 test("event time: deadlines wait in the queue of deadlines, earlier ones too, with no timer; a timer wakes only an event out of order, and a released key deletes its own", () => {
   const m = new FakeMatcher(10);
   const h = harness(m);

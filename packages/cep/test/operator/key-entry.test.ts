@@ -27,6 +27,7 @@ test("format 1 (before 5cad13a): the key's one timer becomes its list of timers,
     queued: null,
     deadline: null,
     deadlineItem: 0,
+    life: 0,
   });
   const without = { ts: [], ev: [], runs, timer: null };
   assert.deepEqual(upgradeKeyEntry(without, "CEP", "cep-keys").timers, []);
@@ -43,6 +44,7 @@ test("format 2 written before entries carried their format: marked, the queue pl
     queued: null,
     deadline: null,
     deadlineItem: 0,
+    life: 0,
   });
 });
 
@@ -52,6 +54,7 @@ test("format 2 written before the queue of deadlines: the same entry, given its 
   assert.equal(upgraded, e);
   assert.equal(upgraded.deadline, null);
   assert.equal(upgraded.deadlineItem, 0);
+  assert.equal(upgraded.life, 0);
 });
 
 test("a later format, or something that is no entry, is refused naming the operator, the state and what to do", () => {
