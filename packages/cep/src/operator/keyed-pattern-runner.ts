@@ -536,6 +536,11 @@ export class KeyedPatternRunner<T> {
     // again to where it is does nothing.)
     this.advance(held, t, false);
     this.feed(held, event, t);
+    if (this.holdsNothing(held)) {
+      // Ended by this event (a payment after its order): released now, no wake after the drain.
+      this.settle(held, p0, b0);
+      return;
+    }
     this.touch(held);
     this.countOf(held);
     this.partials += this.countedPartials - p0;
@@ -830,11 +835,7 @@ export class KeyedPatternRunner<T> {
     this.partials += this.countedPartials - p0;
     this.buffered += this.countedBuffered - b0;
     this.publish();
-    if (
-      this.only !== undefined
-        ? entry.ts.length === 0 && entry.runs[this.only.id] === undefined
-        : isIdle(entry)
-    ) {
+    if (this.holdsNothing(entry)) {
       this.clearTimers(entry);
       entry.queued = null;
       if (entry.deadlineItem > 0) this.dropDeadline(entry); // its queue item is skipped
@@ -867,6 +868,13 @@ export class KeyedPatternRunner<T> {
     }
     if (next !== Number.POSITIVE_INFINITY && !wakesBy(entry, next)) this.deadlineAt(entry, next);
     if (fresh || !this.stable) this.table.set(entry);
+  }
+
+  /** The entry holds no event and no partial match: its key can be released. */
+  private holdsNothing(entry: KeyEntry<T>): boolean {
+    return this.only !== undefined
+      ? entry.ts.length === 0 && entry.runs[this.only.id] === undefined
+      : isIdle(entry);
   }
 
   /**
