@@ -206,7 +206,15 @@ export interface AnomalyOptions {
    * with probability `risk` per point. Needs 10 such peaks; until then `threshold` alone decides.
    */
   readonly risk?: number;
-  /** After an alert, none of this rule for this series for this long (ms, default 2 days). */
+  /**
+   * With `newExtreme`: by how much a new extreme must clear the old one, as a share of the
+   * history's reach on that side (default 0.05): above max + margin * (max - median), or below
+   * min - margin * (median - min). A series that keeps returning to about the same peak (a nightly
+   * job's blip) then does not alert each time one is a little higher than the last. Applies to
+   * values, residuals and levels alike.
+   */
+  readonly margin?: number;
+  /** After an alert, none of this rule for this series for this long (ms, default 1 day). */
   readonly cooldown?: number;
   /** Default "anomaly". */
   readonly name?: string;
@@ -226,7 +234,8 @@ export const ANOMALY_DEFAULTS = {
   seasonGain: 0.5,
   shift: 24,
   risk: 0,
-  cooldown: 2 * DAY,
+  margin: 0.05,
+  cooldown: DAY,
 } as const;
 
 interface AnomalyState {
@@ -296,7 +305,8 @@ function median(values: number[]): number {
 /**
  * Anomaly detection that learns each series' normal level: a robust z-score of the point against
  * the median and the median absolute deviation (or interquartile range) of its recent history (or
- * of the same phase of earlier seasons), that must also set a new extreme of the history; with
+ * of the same phase of earlier seasons), that must also set a new extreme of the history (by
+ * `margin` of its reach beyond the median); with
  * `shift`, the median of the last points is tested the same way against the history of such
  * medians (a level shift); a cooldown keeps one incident to one alert. Kind "spike" above the
  * expected level, "drop" below. Each step costs O(history).
@@ -315,6 +325,7 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
     "seasonGain",
     "shift",
     "risk",
+    "margin",
     "cooldown",
     "name",
   ]);
@@ -333,6 +344,7 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
   const risk = num("anomaly.risk", o.risk, { min: 0 });
   if (risk >= 1) throw invalid("anomaly.risk", `must be < 1, got ${risk}`);
   const cooldown = num("anomaly.cooldown", o.cooldown, { min: 0 });
+  const margin = num("anomaly.margin", o.margin, { min: 0 });
   if (typeof o.newExtreme !== "boolean") throw invalid("anomaly.newExtreme", "must be a boolean");
   if (o.spread !== "iqr" && o.spread !== "mad")
     throw invalid("anomaly.spread", `must be "iqr" or "mad", got ${JSON.stringify(o.spread)}`);
@@ -364,10 +376,15 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
     // A flat history has no spread: a small floor keeps the score finite and meaningful.
     (value - expected) / (spreadOf(sorted) + Math.abs(level) * 1e-3 + 1e-9);
 
-  /** Whether a score of `value` against `sorted` is an anomaly: above `bound`, and a new extreme. */
-  const anomalous = (sorted: readonly number[], value: number, score: number, bound = z): boolean =>
-    Math.abs(score) > bound &&
-    (!o.newExtreme || value > (sorted[sorted.length - 1] as number) || value < (sorted[0] as number));
+  /** Whether a score of `value` against `sorted` is an anomaly: above `bound`, and a new extreme by `margin`. */
+  const anomalous = (sorted: readonly number[], value: number, score: number, bound = z): boolean => {
+    if (!(Math.abs(score) > bound)) return false;
+    if (!o.newExtreme) return true;
+    const lo = sorted[0] as number;
+    const hi = sorted[sorted.length - 1] as number;
+    const mid = quantile(sorted, 0.5);
+    return value > hi + margin * (hi - mid) || value < lo - margin * (mid - lo);
+  };
 
   return {
     name,

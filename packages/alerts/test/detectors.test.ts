@@ -244,7 +244,14 @@ test("seasonalEsd: the alerts, levels and scores of a naive seasonal median and 
 /** The robust z-score with the MAD as spread, naively, with the new-extreme condition. */
 function madOracle(
   pts: readonly [number, number][],
-  o: { lookback: number; threshold: number; warmup: number; minPoints: number; cooldown: number },
+  o: {
+    lookback: number;
+    threshold: number;
+    warmup: number;
+    minPoints: number;
+    cooldown: number;
+    margin: number;
+  },
 ): RuleAlert[] {
   const out: RuleAlert[] = [];
   let hist: [number, number][] = [];
@@ -256,7 +263,9 @@ function madOracle(
       const vs = hist.map((h) => h[1]);
       const m = medianOf(vs);
       const score = (v - m) / (medianOf(vs.map((x) => Math.abs(x - m))) * 1.4826 + Math.abs(m) * 1e-3 + 1e-9);
-      const beyond = v > Math.max(...vs) || v < Math.min(...vs);
+      const hi = Math.max(...vs);
+      const lo = Math.min(...vs);
+      const beyond = v > hi + o.margin * (hi - m) || v < lo - o.margin * (m - lo);
       if (Math.abs(score) > o.threshold && beyond && (last === null || t - last >= o.cooldown)) {
         last = t;
         out.push({
@@ -281,8 +290,9 @@ test("anomaly with spread 'mad': the alerts of a naive median / MAD robust z-sco
       seriesArb,
       fc.constantFrom(2, 3.5, 5),
       fc.integer({ min: 0, max: 6 }),
-      (pts, threshold, cooldown) => {
-        const o = { lookback: 60, threshold, warmup: 8, minPoints: 6, cooldown };
+      fc.constantFrom(0, 0.05, 0.5),
+      (pts, threshold, cooldown, margin) => {
+        const o = { lookback: 60, threshold, warmup: 8, minPoints: 6, cooldown, margin };
         // Without the season and the level test (both on by default): the plain robust z-score.
         const got = evaluateSeries("s", pts, [anomaly({ ...o, spread: "mad", season: 0, shift: 0 }) as Rule]);
         alerted += got.length;
@@ -335,6 +345,7 @@ function anomalyOracle(
     seasonTolerance?: number;
     seasonGain?: number;
     risk?: number;
+    margin?: number;
   },
 ): { alerts: RuleAlert[]; fromLevel: number; tailBound: number; bySeason: number } {
   const out: RuleAlert[] = [];
@@ -354,8 +365,14 @@ function anomalyOracle(
       (x - center) / (medianOf(xs.map((y) => Math.abs(y - m))) * 1.4826 + Math.abs(floorOf) * 1e-3 + 1e-9)
     );
   };
-  const isAnomaly = (xs: number[], x: number, score: number, bound: number) =>
-    Math.abs(score) > bound && (x > Math.max(...xs) || x < Math.min(...xs));
+  // A new extreme by `margin` (the rule's default 0.05) of the history's reach beyond its median.
+  const margin = o.margin ?? 0.05;
+  const isAnomaly = (xs: number[], x: number, score: number, bound: number) => {
+    const hi = Math.max(...xs);
+    const lo = Math.min(...xs);
+    const m = medianOf(xs);
+    return Math.abs(score) > bound && (x > hi + margin * (hi - m) || x < lo - margin * (m - lo));
+  };
   for (const [t, v] of pts) {
     hist = hist.filter((h) => h.t >= t - o.lookback);
     const recent = o.shift > 1 ? hist.slice(Math.max(0, hist.length - (o.shift - 1))) : [];
@@ -427,8 +444,18 @@ test("anomaly with shift: the alerts of a naive median of the last points judged
       fc.constantFrom(2, 3.5, 5),
       fc.integer({ min: 0, max: 6 }),
       fc.constantFrom(2, 3, 6),
-      (pts, threshold, cooldown, shift) => {
-        const o = { lookback: 60, threshold, warmup: 8, minPoints: 6, cooldown, shift, season: 0 };
+      fc.constantFrom(undefined, 0, 0.3),
+      (pts, threshold, cooldown, shift, margin) => {
+        const o = {
+          lookback: 60,
+          threshold,
+          warmup: 8,
+          minPoints: 6,
+          cooldown,
+          shift,
+          season: 0,
+          ...(margin === undefined ? {} : { margin }),
+        };
         const got = evaluateSeries("s", pts, [anomaly(o) as Rule]);
         const want = anomalyOracle(pts, o);
         alerted += got.length;

@@ -25,6 +25,7 @@ function failsNaming(fn: () => unknown, option: string): void {
 test("bad configuration fails when the job is built, naming the option", () => {
   failsNaming(() => anomaly({ lookback: -5 }), "anomaly.lookback");
   failsNaming(() => anomaly({ cooldown: -1 }), "anomaly.cooldown");
+  failsNaming(() => anomaly({ margin: -0.1 }), "anomaly.margin");
   failsNaming(() => anomaly({ threshold: 0 }), "anomaly.threshold");
   failsNaming(() => anomaly({ maxPoints: 1.5 }), "anomaly.maxPoints");
   failsNaming(() => anomaly({ lookbak: 5 } as never), "anomaly.lookbak");
@@ -89,6 +90,24 @@ test("the anomaly rule learns a level: a jump alerts once, the same level later 
     ],
   );
   assert.equal(alerts[0]?.expected, 52);
+});
+
+test("the anomaly rule's margin: a peak a little above the last ones is not news, one well above is", () => {
+  // Idle at 1 with a blip to 10 every 50 points (a nightly job; the first one alerts): the
+  // history's reach above its median is 9, so with the default margin 0.05 a new peak must clear
+  // 10 + 0.45, and after 10.2 joined the history, 10.2 + 0.46.
+  const pts: [number, number][] = [];
+  for (let i = 0; i < 300; i++) pts.push([i * 1000, i % 50 === 25 ? 10 : 1]);
+  pts.push([300_000, 10.2]); // barely a new extreme
+  pts.push([301_000, 1]);
+  pts.push([302_000, 10.8]); // clear of the old peak by more than 5% of its reach
+  const o = { lookback: 1e9, warmup: 10_000, cooldown: 0, season: 0, shift: 0 };
+  const times = (margin?: number) =>
+    evaluateSeries("s", pts, [anomaly(margin === undefined ? o : { ...o, margin })]).map((a) => a.time);
+  assert.deepEqual(times(), [25_000, 302_000]);
+  // Without a margin every higher blip alerts; with a wide one neither does.
+  assert.deepEqual(times(0), [25_000, 300_000, 302_000]);
+  assert.deepEqual(times(0.2), [25_000]);
 });
 
 test("seasonal anomaly: the expected level is the same phase of earlier seasons", () => {
