@@ -158,15 +158,18 @@ export abstract class OperatorHarness<OUT> {
   /**
    * Restores state taken by {@link snapshot} (of one or several harnesses, e.g. of another
    * parallelism) before the operator opens: keyed state and timers of the key groups this subtask
-   * owns, operator list state round-robin, broadcast state copied. Returns `this`.
+   * owns, operator list state round-robin, broadcast state copied. The snapshots are copied, so
+   * they can be restored again. Returns `this`.
    */
   initializeState(snapshots: OperatorSnapshot | readonly OperatorSnapshot[]): this {
     if (this.state !== "created") {
       throw new FleuveError("FLEUVE_STATE_INVALID", "harness: initializeState() must come before open()");
     }
-    const old: readonly OperatorSnapshot[] = Array.isArray(snapshots)
-      ? snapshots
-      : [snapshots as OperatorSnapshot];
+    // Copied: the restored operator mutates its state in place, and the same snapshot may be
+    // restored again (into the other subtasks of a rescale, or to compare two restores).
+    const old: readonly OperatorSnapshot[] = structuredClone(
+      Array.isArray(snapshots) ? snapshots : [snapshots as OperatorSnapshot],
+    );
     const p = this.parallelism;
     const i = this.subtaskIndex;
     const allLists: Record<string, unknown[]> = {};
