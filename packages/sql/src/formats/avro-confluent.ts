@@ -21,7 +21,7 @@ import type { ConnectorRecord } from "@fleuve/core";
 import avro from "avsc";
 import type { DataType } from "../parser/ast.js";
 import { unsupported } from "../planner/problems.js";
-import { fromExternal } from "../planner/values.js";
+import { fromExternal, ownValue, setColumn } from "../planner/values.js";
 import {
   type FormatColumn,
   type RecordPart,
@@ -116,6 +116,39 @@ const LOGICAL_TYPES = {
   "local-timestamp-micros": TimestampMicrosType,
 } as unknown as avro.ForSchemaOptions["logicalTypes"];
 
+/**
+ * avsc's map type, reading into an object that keeps every key: avsc's own assigns `val[key]`
+ * on `{}`, so a key `__proto__` set the map's prototype instead (lost, or its value's entries
+ * showing through as the map's). A resolver reading into this type reads with it too.
+ */
+class OwnKeysMapType extends (avro.types.MapType as unknown as new (
+  schema: avro.Schema,
+  opts?: unknown,
+) => avro.Type) {
+  _read(tap: { readLong(): number; readString(): string }): Record<string, unknown> {
+    const values = (this as unknown as { valuesType: { _read(t: unknown): unknown } }).valuesType;
+    const val: Record<string, unknown> = {};
+    for (let n = readBlockSize(tap); n !== 0; n = readBlockSize(tap)) {
+      for (; n > 0; n--) setColumn(val, tap.readString(), values._read(tap));
+    }
+    return val;
+  }
+}
+
+/** The item count of the next block of an Avro map or array (a negative count has its size next). */
+function readBlockSize(tap: { readLong(): number }): number {
+  const n = tap.readLong();
+  if (n >= 0) return n;
+  tap.readLong(); // the block's size in bytes, for skipping: not needed to read it
+  return -n;
+}
+
+/** Types avsc makes from the schema, in place of its own: maps that keep every key. */
+const typeHook = (schema: avro.Schema, opts: unknown): avro.Type | undefined =>
+  typeof schema === "object" && schema !== null && (schema as { type?: unknown }).type === "map"
+    ? new OwnKeysMapType(schema, opts)
+    : undefined;
+
 /** An Avro type with the logical types SQL values need; `referenced` are schema texts it names. */
 function avroType(text: string, referenced: readonly string[] = []): avro.Type {
   const registry: Record<string, avro.Type> = {};
@@ -124,9 +157,13 @@ function avroType(text: string, referenced: readonly string[] = []): avro.Type {
     const full =
       json.name === undefined ? undefined : json.namespace ? `${json.namespace}.${json.name}` : json.name;
     if (full !== undefined && registry[full] !== undefined) continue;
-    avro.Type.forSchema(json as avro.Schema, { registry, logicalTypes: LOGICAL_TYPES });
+    avro.Type.forSchema(json as avro.Schema, { registry, logicalTypes: LOGICAL_TYPES, typeHook });
   }
-  return avro.Type.forSchema(JSON.parse(text) as avro.Schema, { registry, logicalTypes: LOGICAL_TYPES });
+  return avro.Type.forSchema(JSON.parse(text) as avro.Schema, {
+    registry,
+    logicalTypes: LOGICAL_TYPES,
+    typeHook,
+  });
 }
 
 /** An atomic value read from Avro as SQL holds it (bytes stay bytes). */
@@ -165,7 +202,7 @@ export function avroConfluentDecoder(
         if (value === null || typeof value !== "object") throw new Error("not a record");
         const row: Record<string, unknown> = {};
         for (const c of columns)
-          row[c.name] = readValue((value as Record<string, unknown>)[c.name], c.type, avroLeaf);
+          setColumn(row, c.name, readValue(ownValue(value as object, c.name), c.type, avroLeaf));
         return row;
       };
     },
@@ -280,7 +317,7 @@ export async function avroConfluentEncoder(
     id,
     encode(row) {
       const record: Record<string, unknown> = {};
-      for (const c of columns) record[c.name] = writeValue(row[c.name], c.type, asIs);
+      for (const c of columns) setColumn(record, c.name, writeValue(ownValue(row, c.name), c.type, asIs));
       try {
         return Buffer.concat([header, type.toBuffer(record)]);
       } catch (e) {

@@ -18,7 +18,7 @@ import type { ConnectorRecord } from "@fleuve/core";
 import { schemaCodec } from "@fleuve/registry";
 import type { DataType } from "../parser/ast.js";
 import { unsupported } from "../planner/problems.js";
-import { fromExternal } from "../planner/values.js";
+import { fromExternal, ownValue, setColumn } from "../planner/values.js";
 import {
   type FormatColumn,
   type RecordPart,
@@ -182,7 +182,7 @@ export function jsonConfluentDecoder(
           throw new Error("the value is not a JSON object");
         const row: Record<string, unknown> = {};
         for (const c of columns)
-          row[c.name] = readValue((value as Record<string, unknown>)[c.name], c.type, jsonLeaf);
+          setColumn(row, c.name, readValue(ownValue(value as object, c.name), c.type, jsonLeaf));
         return row;
       };
     },
@@ -210,7 +210,8 @@ export async function jsonConfluentEncoder(
     id,
     encode(row) {
       const value: Record<string, unknown> = {};
-      for (const c of columns) value[c.name] = writeValue(row[c.name], c.type, toJsonLeaf);
+      for (const c of columns)
+        setColumn(value, c.name, writeValue(ownValue(row, c.name), c.type, toJsonLeaf));
       try {
         return Buffer.concat([header, codec.encode(value)]);
       } catch (e) {

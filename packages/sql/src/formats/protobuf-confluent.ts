@@ -24,7 +24,7 @@ import type { ConnectorRecord } from "@fleuve/core";
 import { schemaCodec } from "@fleuve/registry";
 import type { DataType } from "../parser/ast.js";
 import { unsupported } from "../planner/problems.js";
-import { fromExternal } from "../planner/values.js";
+import { fromExternal, ownValue, setColumn } from "../planner/values.js";
 import {
   type FormatColumn,
   type RecordPart,
@@ -267,7 +267,8 @@ export function protobufConfluentDecoder(
       return (payload) => {
         const value = codec.decode(payload) as Record<string, unknown>;
         const row: Record<string, unknown> = {};
-        for (const c of columns) row[c.name] = readValue(value[c.name], c.type, protoLeaf);
+        for (const c of columns)
+          setColumn(row, c.name, readValue(ownValue(value, c.name), c.type, protoLeaf));
         return row;
       };
     },
@@ -281,7 +282,7 @@ function nullInNotNull(v: unknown, t: DataType, path: string): string | undefine
   if (t.kind !== "row") return undefined;
   for (let i = 0; i < t.fields.length; i++) {
     const f = t.fields[i] as FormatColumn;
-    const x = Array.isArray(v) ? v[i] : (v as Record<string, unknown>)[f.name];
+    const x = Array.isArray(v) ? v[i] : ownValue(v as object, f.name);
     const p = nullInNotNull(x, f.type, `${path}.${f.name}`);
     if (p !== undefined) return p;
   }
@@ -323,7 +324,7 @@ export async function protobufConfluentEncoder(
             `table ${table}: the row does not fit subject ${subject}: column ${c.name}: ${(e as Error).message}`,
           );
         }
-        if (x !== undefined) value[c.name] = x;
+        if (x !== undefined) setColumn(value, c.name, x);
       }
       try {
         return Buffer.concat([header, codec.encode(value)]);

@@ -16,6 +16,7 @@ import {
   wireHeader,
 } from "@fleuve/registry";
 import type { DataType } from "../parser/ast.js";
+import { ownValue, setColumn } from "../planner/values.js";
 
 /** The options of every registry format, under Flink's names (each also with the `value.` prefix). */
 export const REGISTRY_FORMAT_OPTIONS = {
@@ -107,7 +108,8 @@ export function readValue(v: unknown, t: DataType, leaf: (v: unknown, t: AtomicT
     case "row": {
       if (typeof v !== "object" || Array.isArray(v)) return null;
       const out: Record<string, unknown> = {};
-      for (const f of t.fields) out[f.name] = readValue((v as Record<string, unknown>)[f.name], f.type, leaf);
+      for (const f of t.fields)
+        setColumn(out, f.name, readValue(ownValue(v as object, f.name), f.type, leaf));
       return out;
     }
     case "array":
@@ -116,7 +118,8 @@ export function readValue(v: unknown, t: DataType, leaf: (v: unknown, t: AtomicT
     case "map": {
       if (typeof v !== "object") return null;
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = readValue(x, t.value, leaf);
+      for (const [k, x] of Object.entries(v as Record<string, unknown>))
+        setColumn(out, k, readValue(x, t.value, leaf));
       return out;
     }
     case "atomic":
@@ -144,12 +147,12 @@ export function writeValue(
       const out: Record<string, unknown> = {};
       t.fields.forEach((f, i) => {
         const x = writeValue(
-          Array.isArray(v) ? v[i] : (v as Record<string, unknown>)[f.name],
+          Array.isArray(v) ? v[i] : ownValue(v as object, f.name),
           f.type,
           leaf,
           nullValue,
         );
-        if (x !== undefined) out[f.name] = x;
+        if (x !== undefined) setColumn(out, f.name, x);
       });
       return out;
     }
@@ -160,7 +163,7 @@ export function writeValue(
       if (typeof v !== "object") return v;
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v as Record<string, unknown>))
-        out[k] = writeValue(x, t.value, leaf, nullValue);
+        setColumn(out, k, writeValue(x, t.value, leaf, nullValue));
       return out;
     }
     case "atomic":

@@ -17,9 +17,11 @@ import {
   formatTime,
   formatTimestamp,
   isTimestampType,
+  ownValue,
   parseDate,
   parseTime,
   parseTimestamp,
+  setColumn,
   timeOf,
 } from "./values.js";
 
@@ -322,7 +324,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         eval: (r) => {
           const m: Record<string, unknown> = {};
           for (let i = 0; i < entries.length; i += 2)
-            m[String(entries[i]?.eval(r))] = entries[i + 1]?.eval(r);
+            setColumn(m, String(entries[i]?.eval(r)), entries[i + 1]?.eval(r));
           return m;
         },
       };
@@ -336,7 +338,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           const k = i.eval(r);
           if (c === null || c === undefined || k === null) return null;
           // SQL arrays count from 1.
-          const v = Array.isArray(c) ? c[(k as number) - 1] : (c as Record<string, unknown>)[String(k)];
+          const v = Array.isArray(c) ? c[(k as number) - 1] : ownValue(c as object, String(k));
           return v === undefined ? null : v;
         },
       };
@@ -347,7 +349,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         eval: (r) => {
           const c = x.eval(r);
           if (c === null || typeof c !== "object") return null;
-          const v = (c as Record<string, unknown>)[e.field];
+          const v = ownValue(c as object, e.field);
           return v === undefined ? null : v;
         },
       };

@@ -11,10 +11,11 @@ import type { DataType } from "../parser/ast.js";
 export type Row = Record<string, unknown>;
 
 /**
- * Sets column `name` of `row` to `v` as an own property, whatever the name. Only `__proto__`
- * needs care: assigning it on a plain object sets the object's prototype (the column vanishes,
- * and JSON output lacks it); defining it makes it an ordinary key. Every other name
- * (`constructor`, `toString`...) becomes an own property by assignment.
+ * Sets column `name` of `row` to `v` as an own property, whatever the name (also a MAP value's
+ * key, or a ROW value's field). Only `__proto__` needs care: assigning it on a plain object sets
+ * the object's prototype (the key vanishes, JSON output lacks it, and an object value's keys show
+ * through as the row's); defining it makes it an ordinary key. Every other name (`constructor`,
+ * `toString`...) becomes an own property by assignment.
  */
 export function setColumn(row: Row, name: string, v: unknown): void {
   if (name === "__proto__")
@@ -29,6 +30,14 @@ export function setColumn(row: Row, name: string, v: unknown): void {
  */
 export function isInheritedName(name: string): boolean {
   return name in Object.prototype;
+}
+
+/**
+ * The value under `key` of a MAP value or a record, when it has that key itself: undefined when
+ * it lacks it, never a member of Object.prototype (`toString`, `__proto__`...).
+ */
+export function ownValue(obj: object, key: string): unknown {
+  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
 /** The reader of field `name` of a record from outside: its own property, undefined when absent. */
