@@ -6,8 +6,17 @@
  */
 
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
-import { printExpr } from "../parser/printer.js";
+import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
+import {
+  addMonths,
+  formatDayTime,
+  formatYearMonth,
+  intervalMonths,
+  isYearMonthType,
+  isYearMonthUnit,
+  YEAR_MONTH,
+} from "./intervals.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
@@ -64,9 +73,18 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 
 /**
  * The length in milliseconds of an interval literal (`INTERVAL '10' MINUTE`, `'2.005' SECOND`).
- * Year-month intervals and `DAY TO SECOND` forms are not supported yet.
+ * `DAY TO SECOND` forms are not supported yet; a year-month interval has no length in
+ * milliseconds (months differ), so where a duration is needed (windows, watermarks, bounds) it is
+ * refused.
  */
 export function intervalMs(e: Expr & { kind: "interval" }): number {
+  if (isYearMonthUnit(e.from)) {
+    throw unsupported(
+      `INTERVAL ... ${e.from}${e.to === undefined ? "" : ` TO ${e.to}`} as a duration`,
+      e.pos,
+      "a year-month interval has no fixed length (months differ); use a unit of week or less here, as Flink takes only day-time intervals for durations",
+    );
+  }
   const unit = UNIT_MS[e.from];
   if (unit === undefined || e.to !== undefined) {
     throw unsupported(
@@ -160,6 +178,16 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       return { eval: () => ms, type: atomic(e.type, e.type === "TIMESTAMP" ? [3] : []) };
     }
     case "interval": {
+      if (isYearMonthUnit(e.from)) {
+        const months = intervalMonths(e);
+        const type: DataType = {
+          kind: "interval",
+          from: e.from,
+          ...(e.to ? { to: e.to } : {}),
+          notNull: true,
+        };
+        return { eval: () => months, type };
+      }
       const ms = intervalMs(e);
       return { eval: () => ms, type: { kind: "interval", from: e.from, notNull: true } };
     }
@@ -188,6 +216,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     case "binary": {
       const left = sub(e.left);
       const right = sub(e.right);
+      const yearMonth = yearMonthArithmetic(e, left, right);
+      if (yearMonth !== undefined) return yearMonth;
       if (e.op === "+" || e.op === "-") {
         const dateTime = dateTimeArithmetic(e, left, right);
         if (dateTime !== undefined) return dateTime;
@@ -439,6 +469,64 @@ function dateTimeArithmetic<I>(
   };
 }
 
+const COMPARISONS: ReadonlySet<string> = new Set(["=", "<>", "<", "<=", ">", ">="]);
+
+/**
+ * Arithmetic and comparison with a year-month interval (a number of months), as Flink (Calcite)
+ * types it, or undefined when neither side is one: DATE / TIMESTAMP ± interval moves by calendar
+ * months (the day clamped to the month's end), intervals add and compare by months, an interval
+ * times or divided by a number is whole months (truncated). Mixing it with a day-time interval, a
+ * TIME or a bare number is refused, naming the expression.
+ */
+function yearMonthArithmetic<I>(
+  e: Expr & { kind: "binary" },
+  a: Compiled<I>,
+  b: Compiled<I>,
+): Compiled<I> | undefined {
+  const ya = isYearMonthType(a.type);
+  const yb = isYearMonthType(b.type);
+  if (!ya && !yb) return undefined;
+  const refuse = (why: string) => {
+    const err = invalid(`${printExpr(e)}: ${why}`);
+    const pos = firstPos(e);
+    return pos === undefined ? err : withPosition(err, pos);
+  };
+  const [other, otherFirst] = ya ? [b, false] : [a, true];
+  const t = other.type;
+  const both = (f: (x: number, y: number) => unknown, type: DataType | undefined): Compiled<I> => ({
+    eval: (r) => {
+      const x = a.eval(r);
+      const y = b.eval(r);
+      return x === null || y === null ? null : f(x as number, y as number);
+    },
+    type,
+  });
+  if (t?.kind === "interval" && !ya !== !yb)
+    throw refuse("cannot combine a year-month interval and a day-time interval (months differ in length)");
+  if (COMPARISONS.has(e.op)) return undefined; // both year-month (or an untyped NULL): months compare
+  if (e.op === "+" || e.op === "-") {
+    if (ya && yb) return both(e.op === "+" ? (x, y) => x + y : (x, y) => x - y, YEAR_MONTH);
+    if (isAtomic(t, "DATE") || isTimestampType(t)) {
+      const what = isAtomic(t, "DATE") ? "DATE" : "TIMESTAMP";
+      if (otherFirst === false && e.op === "-") throw refuse(`an INTERVAL minus a ${what} is not defined`);
+      const sign = e.op === "-" ? -1 : 1;
+      return both((x, y) => (otherFirst ? addMonths(x, sign * y) : addMonths(y, x)), t);
+    }
+    if (isAtomic(t, "TIME"))
+      throw refuse("a TIME has no date to move by months; add a day-time interval (HOUR, MINUTE, SECOND)");
+    if (isNumericType(t))
+      throw refuse(
+        `cannot ${e.op === "+" ? "add" : "subtract"} a number and a year-month interval; use INTERVAL 'n' MONTH`,
+      );
+    return undefined;
+  }
+  if ((e.op === "*" && (isNumericType(t) || t === undefined)) || (e.op === "/" && ya && !yb))
+    return both(e.op === "*" ? (x, y) => Math.trunc(x * y) : (x, y) => Math.trunc(x / y), YEAR_MONTH);
+  throw refuse(
+    `${e.op} is not defined for a year-month interval and ${t === undefined ? "this operand" : printType(t)}`,
+  );
+}
+
 function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<I> {
   switch (op) {
     case "AND":
@@ -607,13 +695,17 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
     case "VARCHAR":
     case "CHAR": {
       const p = from?.kind === "atomic" ? (from.args[0] ?? 0) : 0;
-      convert = isTimestampType(from)
-        ? (v) => formatTimestamp(v as number)
-        : isAtomic(from, "DATE")
-          ? (v) => formatDate(v as number)
-          : isAtomic(from, "TIME")
-            ? (v) => formatTime(v as number, p)
-            : (v) => (typeof v === "boolean" ? (v ? "TRUE" : "FALSE") : String(v));
+      convert = isYearMonthType(from)
+        ? (v) => formatYearMonth(v as number)
+        : from?.kind === "interval"
+          ? (v) => formatDayTime(v as number)
+          : isTimestampType(from)
+            ? (v) => formatTimestamp(v as number)
+            : isAtomic(from, "DATE")
+              ? (v) => formatDate(v as number)
+              : isAtomic(from, "TIME")
+                ? (v) => formatTime(v as number, p)
+                : (v) => (typeof v === "boolean" ? (v ? "TRUE" : "FALSE") : String(v));
       break;
     }
     case "DATE":

@@ -1,8 +1,8 @@
 /**
  * How SQL values are held in rows: numbers for every numeric type (DECIMAL as a double), strings,
  * booleans, null; DATE, TIMESTAMP and TIMESTAMP_LTZ as epoch milliseconds (UTC; a DATE at its
- * midnight), TIME as milliseconds of the day, intervals as
- * milliseconds. Conversions from what a connector gives (JSON values) to a column's type live here.
+ * midnight), TIME as milliseconds of the day, day-time intervals as milliseconds, year-month
+ * intervals as months. Conversions from what a connector gives (JSON values) to a column's type live here.
  */
 
 import type { DataType } from "../parser/ast.js";

@@ -155,7 +155,7 @@ const tableCases: [string, string, string | RegExp][] = [
   [
     MATCH("PATTERN (A B) WITHIN INTERVAL '1' YEAR", "A AS A.v > 0"),
     "FLEUVE_SQL_UNSUPPORTED",
-    "Fleuve SQL does not run INTERVAL ... YEAR yet (line 5, column 24): use a single unit of week or less",
+    "Fleuve SQL does not run INTERVAL ... YEAR as a duration yet (line 5, column 24): a year-month interval has no fixed length (months differ); use a unit of week or less here, as Flink takes only day-time intervals for durations",
   ],
 ];
 
