@@ -98,6 +98,8 @@ interface Pending {
   readonly savepoint?: SavepointRequest;
   /** This checkpoint is also a part of a savepoint of the whole job. */
   readonly part?: PartInProgress;
+  /** A unit's last checkpoint before it moves ({@link CheckpointCoordinator.handOver}). */
+  handOver?: { resolve: (id: number) => void; reject: (e: unknown) => void };
   writing?: Promise<void>;
   /** A participant's part is written; the checkpoint waits for the main thread's verdict. */
   written?: boolean;
@@ -170,6 +172,12 @@ export interface CheckpointCoordination {
    * Absent where the deployment takes whole savepoints itself.
    */
   savepointPart?(part: SavepointPart, now: number): Promise<SavepointPartWritten>;
+  /**
+   * A last checkpoint of an executor that checkpoints on its own (a scale-out unit moving to
+   * another process), with the sources stopped right after its barrier: resolves with its id once
+   * it is complete and the operators were told (sinks commit). Absent where that cannot be.
+   */
+  handOver?(now: number): Promise<number>;
   /** Checkpoint writes in flight, for the loop's idle wait. */
   readonly writesInFlight: Promise<void>[];
   /** Resolves when every checkpoint being written is done (before a restart or the end). */
@@ -298,6 +306,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       if (now - p.startedAt > o.timeoutMs && !p.writing) this.abort(p, `timed out after ${o.timeoutMs} ms`);
     }
     if (
+      !this.handingOver &&
       this.pending.size < o.maxConcurrent &&
       !this.savepointPending() &&
       now - this.lastTrigger >= o.intervalMs &&
@@ -311,7 +320,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
 
   /** True while a savepoint (or a savepoint part) is in flight: a periodic one would subsume it. */
   private savepointPending(): boolean {
-    for (const p of this.pending.values()) if (p.savepoint || p.part) return true;
+    for (const p of this.pending.values()) if (p.savepoint || p.part || p.handOver) return true;
     return false;
   }
 
@@ -377,6 +386,25 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   savepoint(dir: string, now: number, stopSources = false): Promise<string> {
     return new Promise((resolve, reject) => {
       this.trigger(now, { dir, resolve, reject }, stopSources);
+    });
+  }
+
+  /** See {@link CheckpointCoordination.handOver}. */
+  handOver(now: number): Promise<number> {
+    if (this.participant || !this.options) {
+      return Promise.reject(
+        new FleuveError(
+          "FLEUVE_CHECKPOINT_FAILED",
+          "a hand-over checkpoint needs an executor that checkpoints on its own (a scale-out unit)",
+        ),
+      );
+    }
+    // its checkpoint is the executor's last: none follows, which the next owner would not restore
+    this.handingOver = true;
+    return new Promise((resolve, reject) => {
+      const id = this.trigger(now, undefined, true);
+      // acknowledgements come from the loop's next steps, so nothing completed it yet
+      this.pending.get(id)!.handOver = { resolve, reject };
     });
   }
 
@@ -602,6 +630,8 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
           }
           p.savepoint?.resolve(folder);
           part?.resolve({ checkpointId: p.id, files: partSums });
+          // once its operators were told (notifyCompleted): its transactions are committing then
+          if (p.handOver) this.notifiedThen.set(p.id, p.handOver.resolve);
         },
         (e: unknown) => {
           this.pending.delete(p.id);
@@ -617,6 +647,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
           if (p.savepoint) p.savepoint.reject(err);
           else this.log(err.message, { level: "warn" });
           part?.reject(err);
+          p.handOver?.reject(err);
           this.storage.remove(folder).catch(() => {});
         },
       );
@@ -636,7 +667,16 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     p.part?.reject(
       new FleuveError("FLEUVE_CHECKPOINT_FAILED", `checkpoint ${p.id} (a savepoint part) aborted: ${why}`),
     );
+    p.handOver?.reject(
+      new FleuveError("FLEUVE_CHECKPOINT_FAILED", `checkpoint ${p.id} (a hand-over) aborted: ${why}`),
+    );
   }
+
+  /** Set by {@link handOver}: no periodic checkpoint is triggered any more. */
+  private handingOver = false;
+
+  /** Hand-over checkpoints completed, resolved once their operators are told (see {@link handOver}). */
+  private readonly notifiedThen = new Map<number, (id: number) => void>();
 
   /** Notifies operators of completed checkpoints (called from the executor loop). */
   notifyCompleted(): void {
@@ -645,6 +685,8 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       for (const info of this.subtasks) {
         for (const op of info.subtask.operators) op.notifyCheckpointComplete(id);
       }
+      this.notifiedThen.get(id)?.(id);
+      this.notifiedThen.delete(id);
     }
   }
 

@@ -61,6 +61,15 @@ export class LocalExecutor {
     return this.loop.requestSavepointPart(part);
   }
 
+  /**
+   * A last checkpoint before the executor stops for good (a scale-out unit moving to another
+   * process): the sources stop right after its barrier; resolves with its id once it is complete
+   * and the operators were told. The caller then cancels the executor.
+   */
+  handOver(): Promise<number> {
+    return this.loop.requestHandOver();
+  }
+
   /** Starts running; returns the client at once. */
   start(): JobClient {
     const result = this.run();

@@ -54,6 +54,7 @@ export class TaskLoop {
   private wakeUp: (() => void) | undefined;
   private readonly savepointRequests: SavepointRequest[] = [];
   private readonly partRequests: SavepointPartRequest[] = [];
+  private readonly handOverRequests: { resolve: (id: number) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly o: TaskLoopOptions) {}
 
@@ -98,6 +99,19 @@ export class TaskLoop {
     });
   }
 
+  /**
+   * Takes a last checkpoint with the sources stopped right after its barrier (a scale-out unit
+   * moving to another process; see {@link CheckpointCoordination.handOver}) at the loop's next
+   * round; resolves with its id once complete and its operators told.
+   */
+  requestHandOver(): Promise<number> {
+    if (this.ended) return Promise.reject(this.ended);
+    return new Promise((resolve, reject) => {
+      this.handOverRequests.push({ resolve, reject });
+      this.wake();
+    });
+  }
+
   /** Set once the job ended: requests that can no longer be served fail with it. */
   private ended: FleuveError | undefined;
 
@@ -108,6 +122,7 @@ export class TaskLoop {
   endRequests(why: string): void {
     this.ended = new FleuveError("FLEUVE_CHECKPOINT_FAILED", `no savepoint: ${why}`);
     for (const r of this.partRequests.splice(0)) r.reject(this.ended);
+    for (const r of this.handOverRequests.splice(0)) r.reject(this.ended);
     for (const r of this.savepointRequests.splice(0)) r.reject(this.ended);
   }
 
@@ -155,6 +170,18 @@ export class TaskLoop {
                 new FleuveError(
                   "FLEUVE_CHECKPOINT_FAILED",
                   "this deployment takes no savepoint parts (only scale-out units do)",
+                ),
+              );
+          }
+        }
+        if (this.handOverRequests.length > 0) {
+          for (const r of this.handOverRequests.splice(0)) {
+            if (co.handOver) co.handOver(now).then(r.resolve, r.reject);
+            else
+              r.reject(
+                new FleuveError(
+                  "FLEUVE_CHECKPOINT_FAILED",
+                  "this deployment takes no hand-over checkpoints (only scale-out units do)",
                 ),
               );
           }

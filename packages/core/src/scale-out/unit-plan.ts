@@ -271,7 +271,11 @@ export function runUnit(
     new ScaleOutUnitDeployment(unit.subtask, unit.parallelism, jobOperators, options.jobMetrics),
   );
   const client = executor.start();
-  return { ...client, savepointPart: (part) => executor.savepointPart(part) };
+  return {
+    ...client,
+    savepointPart: (part) => executor.savepointPart(part),
+    handOver: () => executor.handOver(),
+  };
 }
 
 /** Options of {@link runUnit}. */
@@ -293,6 +297,12 @@ export interface UnitClient extends JobClient {
    * {@link SavepointPart}); resolves once the part is written and the checkpoint complete.
    */
   savepointPart(part: SavepointPart): Promise<SavepointPartWritten>;
+  /**
+   * Takes the unit's last checkpoint before it moves to another process: its sources stop right
+   * after the barrier, so the checkpoint holds everything the unit did. Resolves with its id once
+   * it is complete and committing; then cancel the unit. Its next owner restores from it.
+   */
+  handOver(): Promise<number>;
 }
 
 /** The uids of every operator of `graph` (what a checkpoint of it names its state by). */

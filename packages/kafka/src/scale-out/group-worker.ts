@@ -590,11 +590,45 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     }
   };
 
-  const stopUnit = async (index: number, moved = true) => {
+  /**
+   * Stops unit `index` here. `handOver`: it moves to another process (revoked in a rebalance), so
+   * it first takes a final checkpoint with its sources stopped at the barrier, which its next
+   * owner restores: nothing is replayed. Bounded by the rebalance timeout; past it, or if that
+   * checkpoint fails, the unit stops anyway and its next owner replays from the last completed
+   * checkpoint (the epochs keep that exact).
+   */
+  const stopUnit = async (index: number, moved = true, handOver = false) => {
     const r = running.get(index);
     if (!r) return;
     if (moved && !stopping) abortSavepoints(`unit ${r.unit.name} moved away from this process (a rebalance)`);
     r.stopped = true;
+    if (handOver && !stopping) {
+      const at = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const id = await Promise.race([
+          r.client.handOver(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new Error(`not complete within ${timings.rebalanceTimeoutMs} ms (max.poll.interval.ms)`),
+                ),
+              timings.rebalanceTimeoutMs,
+            );
+          }),
+        ]);
+        log(
+          `unit ${r.unit.name}: stopped with final checkpoint ${id} (${join(r.epoch, `chk-${id}`)}) in ${Date.now() - at} ms at ${new Date().toISOString()}: its next owner starts from it`,
+        );
+      } catch (e) {
+        log(
+          `unit ${r.unit.name}: no final checkpoint (${(e as Error).message}); stopping it anyway: its next owner restores the last completed checkpoint and replays from there`,
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+    }
     running.delete(index);
     r.client.cancel();
     await r.client.result.catch(() => {});
@@ -617,7 +651,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     },
     stop: (index) => {
       unitStops++;
-      return stopUnit(index);
+      return stopUnit(index, true, true);
     },
     fail: failWorker,
   });

@@ -7,10 +7,15 @@
  *
  * - Sticky: each member tells the leader the units it owns (the subscription's user data, as
  *   Kafka's cooperative-sticky assignor does) and the leader moves only the fewest units that
- *   balance requires (sticky-assignor.ts). Kafka's cooperative protocol revokes moved partitions
- *   in a first rebalance and assigns them in a second; here a unit's new owner takes a new
- *   checkpoint epoch, which stops the previous owner at its next checkpoint (unit-epochs.ts), so
- *   one rebalance is enough.
+ *   balance requires (sticky-assignor.ts).
+ * - Two-phase moves, as Kafka's cooperative protocol (KIP-429) moves partitions: a unit that moves
+ *   away from a process that is alive (another joins, or balance needs it) is first revoked: the
+ *   leader gives it to nobody and tells its owner to rejoin; the owner stops it with a final
+ *   checkpoint (a commit), then rejoins without it, which rebalances the group again, and the
+ *   second rebalance gives it to its new owner, which starts from that final checkpoint. So no two
+ *   processes run it at once and nothing is replayed. A unit whose owner left or died moves at
+ *   once. The checkpoint epochs (unit-epochs.ts) stay the safety net: a process that missed a
+ *   rebalance cannot commit what the new owner replays.
  * - Cold start: a group whose members have not started any unit yet waits until its membership
  *   has been stable for `initialDelayMs` before starting units, so that processes started together
  *   do not all start everything on the first one and then hand most of it back. The broker's own
@@ -18,8 +23,9 @@
  *   test brokers and many deployments set it to 0; the client-side delay works either way, and
  *   only applies while no member runs units: a process joining a running group, or a rebalance
  *   after a failure, starts at once.
- * - Logs: every rebalance is logged by the leader with its reason and the units that move, and by
- *   every member with the units it starts, stops and keeps (see docs/kafka.md, "Reading the logs").
+ * - Logs: every rebalance is logged by the leader with its reason and the units that move (at once,
+ *   or revoked for the next rebalance), and by every member with the units it starts, stops and
+ *   keeps, and when it rejoins after giving units up (see docs/kafka.md, "Reading the logs").
  */
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -31,7 +37,7 @@ import {
 } from "@platformatic/kafka";
 import { checkKnown, commonOptions, type KafkaProperties } from "../properties.js";
 import { GROUP_DEFAULTS } from "./group-defaults.js";
-import { type Assignment, type MemberClaim, stickyAssign } from "./sticky-assignor.js";
+import { type Assignment, type Revocation, type RunningClaim, twoPhaseAssign } from "./sticky-assignor.js";
 
 /** Failure detection and start-up timing of a group's membership (Kafka's property names). */
 export interface MembershipTimings {
@@ -82,7 +88,10 @@ export interface MembershipOptions extends MembershipTimings {
    * that a unit that stopped by itself meanwhile starts again.
    */
   readonly start: (index: number) => Promise<void>;
-  /** Stops unit `index` here (called when it is assigned elsewhere). */
+  /**
+   * Stops unit `index` here (it is revoked: assigned elsewhere once this process has rejoined).
+   * Resolve once it is stopped, after its final commit: its next owner starts from that.
+   */
   readonly stop: (index: number) => Promise<void>;
   /** Called when starting or stopping units failed: the worker cannot go on. */
   readonly fail: (e: unknown) => void;
@@ -92,17 +101,21 @@ export interface MembershipOptions extends MembershipTimings {
 const PROTOCOL = "fleuve-sticky";
 /**
  * A pseudo-topic in each member's assignment that carries what the leader knows: partition 0
- * present means the group is cold (no member has started units yet). The ConsumerProtocolAssignment
- * has a user data field for this, but the client library writes none.
+ * present means the group is cold (no member has started units yet); partition 1 present means
+ * units were revoked from the member: it rejoins once it has stopped them (KIP-429's "rejoin after
+ * revocation"). The ConsumerProtocolAssignment has a user data field for this, but the client
+ * library writes none.
  */
 const STATE_TOPIC = "fleuve.group-state";
 
-/** What a member reports in its subscription (JSON user data). */
-interface Subscription extends MemberClaim {
+/**
+ * What a member reports in its subscription (JSON user data). `owned` is what it runs: its
+ * assignment plus the units it is still stopping, so that none of them is given to another
+ * member before it is stopped.
+ */
+interface Subscription extends RunningClaim {
   /** `host:pid`, for the logs. */
   readonly process: string;
-  /** Whether it has started its units yet (false while it waits for a new group to settle). */
-  readonly running: boolean;
 }
 
 /** The Kafka properties that set {@link MembershipTimings} (`fleuve run --group --kafka-property`). */
@@ -199,6 +212,8 @@ export class Membership {
   #running = false;
   /** Units this process was told to start and not to stop since. */
   readonly #started = new Set<number>();
+  /** Units being stopped here (revoked): still claimed until stopped. */
+  readonly #stopping = new Set<number>();
   #generation = 0;
   #changes: Promise<void> = Promise.resolve();
   #leaving = false;
@@ -206,6 +221,8 @@ export class Membership {
   #wake: (() => void) | undefined;
   /** As leader: the members of the previous assignment it computed (member id -> process). */
   #lastMembers: Map<string, string> | undefined;
+  /** As leader: the units it revoked in the previous assignment, by unit (for the logs). */
+  #lastRevoked = new Map<number, { from: string; to: string }>();
 
   constructor(opts: MembershipOptions) {
     this.#opts = opts;
@@ -237,15 +254,23 @@ export class Membership {
       }) => {
         const next = new Set<number>();
         let cold: boolean | undefined;
+        let rejoin = false;
         for (const a of e.assignments ?? []) {
           if (a.topic === opts.unitsTopic) for (const p of a.partitions) next.add(p);
-          if (a.topic === STATE_TOPIC) cold = a.partitions.includes(0);
+          if (a.topic === STATE_TOPIC) {
+            cold = a.partitions.includes(0);
+            rejoin = a.partitions.includes(1);
+          }
         }
         // Alone in the group, the client assigns everything without the assignor: cold unless
         // this process already runs units.
         if (cold === undefined && e.isLeader) this.#logAlone();
-        if (!e.isLeader) this.#lastMembers = undefined; // another process leads: its memory is newer
-        this.#apply(next, e.generationId ?? -1, cold ?? true);
+        if (!e.isLeader) {
+          // another process leads: its memory is newer
+          this.#lastMembers = undefined;
+          this.#lastRevoked.clear();
+        }
+        this.#apply(next, e.generationId ?? -1, cold ?? true, rejoin);
       },
     );
   }
@@ -294,10 +319,14 @@ export class Membership {
     await this.#changes.catch(() => {});
   }
 
-  /** The claim sent at the next (re)join: the units of the last assignment. */
+  /**
+   * The claim sent at the next (re)join: the units of the last assignment, and those not stopped
+   * yet (a rebalance before they are must not give them to another process).
+   */
   #updateClaim(): void {
+    const owned = new Set([...this.#assigned, ...this.#started, ...this.#stopping]);
     const s: Subscription = {
-      owned: [...this.#assigned].sort((a, b) => a - b),
+      owned: [...owned].sort((a, b) => a - b),
       generation: this.#assignedGeneration,
       process: this.#process,
       running: this.#running,
@@ -310,19 +339,31 @@ export class Membership {
     const opts = this.#opts;
     const subs = new Map<string, Subscription>();
     for (const [id, m] of members) subs.set(id, decodeSubscription(m.metadata));
-    const assignment = stickyAssign(subs, opts.taskOf);
+    const { assignment, revoked } = twoPhaseAssign(subs, opts.taskOf);
     const cold = ![...subs.values()].some((s) => s.running);
-    this.#logRebalance(subs, assignment, cold);
+    this.#logRebalance(subs, assignment, revoked, cold);
+    const revokedFrom = new Set(revoked.map((r) => r.from));
     return [...assignment].map(([memberId, units]) => ({
       memberId,
       assignments: new Map([
         [opts.unitsTopic, { topic: opts.unitsTopic, partitions: units }],
-        [STATE_TOPIC, { topic: STATE_TOPIC, partitions: cold ? [0] : [] }],
+        [
+          STATE_TOPIC,
+          {
+            topic: STATE_TOPIC,
+            partitions: [...(cold ? [0] : []), ...(revokedFrom.has(memberId) ? [1] : [])],
+          },
+        ],
       ]),
     }));
   }
 
-  #logRebalance(subs: ReadonlyMap<string, Subscription>, assignment: Assignment, cold: boolean): void {
+  #logRebalance(
+    subs: ReadonlyMap<string, Subscription>,
+    assignment: Assignment,
+    revoked: readonly Revocation[],
+    cold: boolean,
+  ): void {
     const opts = this.#opts;
     const name = (u: number) => opts.unitNames[u]!;
     const latest = Math.max(-1, ...[...subs.values()].map((s) => s.generation));
@@ -350,18 +391,33 @@ export class Membership {
           `${orphans.length} units had an owner that is no longer in the group (it left, died or missed heartbeats): ${orphans.map(name).join(", ")}`,
         );
     }
+    // units revoked in the previous rebalance whose owners have stopped them: the second phase
+    const handed = [...this.#lastRevoked].filter(([u]) => !owners.has(u));
+    if (handed.length > 0)
+      reasons.push(
+        `${[...new Set(handed.map(([, r]) => r.from))].join(", ")} stopped the units revoked from them and rejoined (second phase of a move)`,
+      );
     if (reasons.length === 0) reasons.push(latest < 0 ? "group starts" : "members rejoined (no change)");
     const moves: string[] = [];
     for (const [id, units] of assignment) {
       const to = subs.get(id)!.process;
       for (const u of units) {
         const from = owners.get(u);
+        const stoppedBy = this.#lastRevoked.get(u);
         if (from?.process !== to || !subs.get(id)!.owned.includes(u))
-          moves.push(`${name(u)} ${from ? from.process : "(unowned)"} -> ${to}`);
+          moves.push(
+            `${name(u)} ${from ? from.process : stoppedBy && !owners.has(u) ? `(stopped by ${stoppedBy.from} with a final checkpoint)` : "(unowned)"} -> ${to}`,
+          );
       }
     }
+    const revokes = revoked.map(
+      (r) => `${name(r.unit)} ${subs.get(r.from)!.process} -> ${subs.get(r.to)!.process}`,
+    );
     this.#log(
-      `rebalance (as leader) at ${new Date().toISOString()}: ${subs.size} processes, ${opts.unitNames.length} units; reason: ${reasons.join("; ")}; ${moves.length} units move${moves.length > 0 ? `: ${moves.join(", ")}` : ""}${cold ? ` (new group: units start once membership is stable for ${this.#timings.initialDelayMs} ms)` : ""}`,
+      `rebalance (as leader) at ${new Date().toISOString()}: ${subs.size} processes, ${opts.unitNames.length} units; reason: ${reasons.join("; ")}; ${moves.length} units move${moves.length > 0 ? `: ${moves.join(", ")}` : ""}${revokes.length > 0 ? `; ${revokes.length} units revoked (first phase: their owners stop them with a final checkpoint and rejoin; the next rebalance assigns them): ${revokes.join(", ")}` : ""}${cold ? ` (new group: units start once membership is stable for ${this.#timings.initialDelayMs} ms)` : ""}`,
+    );
+    this.#lastRevoked = new Map(
+      revoked.map((r) => [r.unit, { from: subs.get(r.from)!.process, to: subs.get(r.to)!.process }]),
     );
     if (subs.size > opts.unitNames.length) {
       this.#log(
@@ -382,8 +438,12 @@ export class Membership {
     this.#lastMembers = undefined;
   }
 
-  /** Stops the units this process lost, then starts those it gained, one assignment at a time. */
-  #apply(next: Set<number>, generationId: number, cold: boolean): void {
+  /**
+   * Stops the units this process lost, then starts those it gained, one assignment at a time.
+   * `rejoin`: units were revoked from this process; once they are stopped it rejoins, so that the
+   * next rebalance gives them to their new owners (the second phase of a move).
+   */
+  #apply(next: Set<number>, generationId: number, cold: boolean, rejoin: boolean): void {
     const opts = this.#opts;
     this.#assigned = next;
     this.#assignedGeneration = generationId;
@@ -413,10 +473,25 @@ export class Membership {
       await Promise.all(
         lost.map(async (i) => {
           started.delete(i);
-          await opts.stop(i);
+          this.#stopping.add(i);
+          try {
+            await opts.stop(i);
+          } finally {
+            this.#stopping.delete(i);
+          }
           this.#log(`unit ${opts.unitNames[i]}: stopped (assigned to another process)`);
         }),
       );
+      if (lost.length > 0) this.#updateClaim();
+      if (rejoin && !this.#leaving) {
+        // A newer assignment meanwhile may have asked again: one rejoin with the claim as it is now.
+        this.#log(
+          `generation ${generationId} at ${new Date().toISOString()}: rejoining after stopping the units revoked from this process (${names(lost)}): the next rebalance gives them to their new owners`,
+        );
+        this.#member.joinGroup({ protocols: [this.#protocol] }).catch((e: unknown) => {
+          if (!this.#leaving) this.#log(`could not rejoin the group: ${(e as Error).message}`);
+        });
+      }
       if (waiting) await this.#sleep(this.#timings.initialDelayMs);
       // After a rebalance, give the previous owners a moment to stop what moved here.
       else if (gen > 1) await this.#sleep(500);

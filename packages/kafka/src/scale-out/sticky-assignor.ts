@@ -40,18 +40,7 @@ export function stickyAssign(
   const tasks = [...new Set(taskOf)].sort((a, b) => a - b);
 
   // owner[u]: the member that keeps unit u for now (undefined: to place). Newest claim wins.
-  const owner: (string | undefined)[] = new Array(taskOf.length).fill(undefined);
-  const ownerGeneration: number[] = new Array(taskOf.length).fill(Number.NEGATIVE_INFINITY);
-  for (const id of ids) {
-    const claim = members.get(id)!;
-    for (const u of claim.owned) {
-      if (!Number.isInteger(u) || u < 0 || u >= taskOf.length) continue; // e.g. another parallelism
-      if (claim.generation > ownerGeneration[u]!) {
-        owner[u] = id;
-        ownerGeneration[u] = claim.generation;
-      }
-    }
-  }
+  const owner = ownersOf(members, taskOf.length);
 
   // How many units of each task each member runs: ⌊n/m⌋, plus one for some members (the task's
   // "extras"), so that the totals are balanced too. Which members get the extras decides how many
@@ -85,6 +74,86 @@ export function stickyAssign(
   }
   for (const units of result.values()) units.sort((a, b) => a - b);
   return result;
+}
+
+/**
+ * The owner of each unit `0..units-1` among `members`' claims (undefined: nobody claims it): when
+ * several claim a unit, the newest generation wins, ties going to the lowest member id.
+ */
+export function ownersOf(members: ReadonlyMap<string, MemberClaim>, units: number): (string | undefined)[] {
+  const owner: (string | undefined)[] = new Array(units).fill(undefined);
+  const ownerGeneration: number[] = new Array(units).fill(Number.NEGATIVE_INFINITY);
+  for (const id of [...members.keys()].sort()) {
+    const claim = members.get(id)!;
+    for (const u of claim.owned) {
+      if (!Number.isInteger(u) || u < 0 || u >= units) continue; // e.g. another parallelism
+      if (claim.generation > ownerGeneration[u]!) {
+        owner[u] = id;
+        ownerGeneration[u] = claim.generation;
+      }
+    }
+  }
+  return owner;
+}
+
+/** What a member tells the leader in a two-phase group: its claim, and whether it runs units. */
+export interface RunningClaim extends MemberClaim {
+  /**
+   * True once the member runs units (false while a new group settles): only a running owner has
+   * something to stop, so only its units move in two phases.
+   */
+  readonly running: boolean;
+}
+
+/** A unit withheld by {@link twoPhaseAssign}: its owner gives it up first. */
+export interface Revocation {
+  readonly unit: number;
+  /** The member that owns it now and stops it (with a final commit), then rejoins. */
+  readonly from: string;
+  /** The member the sticky assignment gives it to: it gets it in the next rebalance. */
+  readonly to: string;
+}
+
+/** The outcome of {@link twoPhaseAssign}. */
+export interface TwoPhaseAssignment {
+  /** What each member runs from this generation on. */
+  readonly assignment: Assignment;
+  /** Units given to nobody in this generation (their owners stop them), by unit. */
+  readonly revoked: readonly Revocation[];
+}
+
+/**
+ * The sticky assignment ({@link stickyAssign}) made in two phases, as Kafka's cooperative protocol
+ * (KIP-429) moves partitions: a unit that balance moves away from a member that claims it, is in
+ * the group and runs units, is given to nobody in this generation (revoked): its owner stops it
+ * with a final commit and rejoins without it, and the next rebalance gives it to its new member,
+ * which starts from that commit. Units without such an owner (unclaimed, or claimed by a member
+ * that left or died) are assigned at once. So a unit owned by a live member is never given to
+ * another member in the same generation. When the owners rejoin without their revoked units, the
+ * same rule revokes nothing more: the sticky assignment keeps every unit a member claims when no
+ * member claims more than its share.
+ */
+export function twoPhaseAssign(
+  members: ReadonlyMap<string, RunningClaim>,
+  taskOf: readonly number[],
+): TwoPhaseAssignment {
+  const target = stickyAssign(members, taskOf);
+  const owner = ownersOf(members, taskOf.length);
+  const assignment: Assignment = new Map();
+  const revoked: Revocation[] = [];
+  for (const [id, units] of target) {
+    assignment.set(
+      id,
+      units.filter((u) => {
+        const from = owner[u];
+        if (from === undefined || from === id || !members.get(from)!.running) return true;
+        revoked.push({ unit: u, from, to: id });
+        return false;
+      }),
+    );
+  }
+  revoked.sort((a, b) => a.unit - b.unit);
+  return { assignment, revoked };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Group membership against the real broker, without a job: members that start together start
  * each unit once (the new group settles first); a member that leaves hands over only its units;
- * a member that joins takes only its share; every rebalance is logged with its reason. And the
+ * a member that joins takes only its share, in two phases: each unit is stopped by its owner
+ * before the joiner starts it; every rebalance is logged with its reason. And the
  * membership's Kafka properties are checked before anything connects.
  */
 import assert from "node:assert/strict";
@@ -48,7 +49,11 @@ interface Member {
   started: number[];
   stopped: number[];
   log: string[];
+  name: string;
 }
+
+/** Starts and stops of every member, in the order they happened (`<member> start|stop <unit>`). */
+const events: string[] = [];
 
 test("members: a new group starts each unit once; leaving and joining move only what they must", {
   ...options,
@@ -62,7 +67,13 @@ test("members: a new group starts each unit once; leaving and joining move only 
   const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
   const members: Member[] = [];
   const add = () => {
-    const m: Member = { running: new Set(), started: [], stopped: [], log: [] } as unknown as Member;
+    const m: Member = {
+      running: new Set(),
+      started: [],
+      stopped: [],
+      log: [],
+      name: `m${members.length}`,
+    } as unknown as Member;
     m.membership = new Membership({
       bootstrap: BOOTSTRAP,
       groupId,
@@ -77,10 +88,15 @@ test("members: a new group starts each unit once; leaving and joining move only 
         if (m.running.has(i)) return;
         m.running.add(i);
         m.started.push(i);
+        events.push(`${m.name} start ${i}`);
       },
       stop: async (i) => {
-        if (!m.running.delete(i)) return;
+        if (!m.running.has(i)) return;
+        // a stop takes a while (a unit's final checkpoint): the unit must not start elsewhere meanwhile
+        await new Promise((r) => setTimeout(r, 300));
+        m.running.delete(i);
         m.stopped.push(i);
+        events.push(`${m.name} stop ${i}`);
       },
       fail: (e) => {
         throw e;
@@ -137,8 +153,9 @@ test("members: a new group starts each unit once; leaving and joining move only 
     assert.match(leaderLog, /reason: process \S+ left the group \(a clean stop\) or was removed/);
     assert.match(b!.log.join("\n"), /leaving the group \(clean stop\)/);
 
-    // d joins: it starts 4 units, which a and c stop; a and c start nothing
+    // d joins: it starts 4 units, which a and c stop first (two phases); a and c start nothing
     const d = add();
+    const eventsBefore = events.length;
     const startedBefore = [a, c].map((m) => m!.started.length);
     const rebalancesBefore = [a, c].map((m) => m!.membership.rebalances);
     assert.ok(
@@ -157,9 +174,24 @@ test("members: a new group starts each unit once; leaving and joining move only 
       [a, c].map((m, i) => m!.started.length - startedBefore[i]!),
       [0, 0],
     );
+    // each of d's units was stopped by its owner before d started it
+    const since = events.slice(eventsBefore);
+    for (const u of d.started) {
+      const stop = since.findIndex((e) => e.endsWith(` stop ${u}`) && !e.startsWith(`${d.name} `));
+      const start = since.indexOf(`${d.name} start ${u}`);
+      assert.ok(stop >= 0 && stop < start, `unit ${u} stopped before it started on d: ${since.join(", ")}`);
+    }
+    const leaderLogs = [...a!.log, ...c!.log].join("\n");
+    // first phase: nothing moves, 4 units are revoked from their owners
     assert.match(
-      [...a!.log, ...c!.log].join("\n"),
-      /rebalance \(as leader\) at \S+: 3 processes, 12 units; reason: process \S+ joined; 4 units move: /,
+      leaderLogs,
+      /rebalance \(as leader\) at \S+: 3 processes, 12 units; reason: process \S+ joined; 0 units move; 4 units revoked \(first phase: /,
+    );
+    assert.match(leaderLogs, /rejoining after stopping the units revoked from this process/);
+    // second phase: the owners rejoined, and the revoked units go to d
+    assert.match(
+      leaderLogs,
+      /reason: \S+ stopped the units revoked from them and rejoined \(second phase of a move\); \d units move: task\d-\d \(stopped by \S+ with a final checkpoint\) -> /,
     );
     // every member logs the generation with what it starts, stops and keeps
     assert.match(

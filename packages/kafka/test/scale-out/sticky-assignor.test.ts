@@ -1,7 +1,10 @@
 /**
  * Property tests of the sticky assignor: every unit is assigned exactly once, members are within
  * one unit of each other per task and in total, and from a balanced assignment a member leaving
- * moves only its own units, and a member joining takes only its share, from the others.
+ * moves only its own units, and a member joining takes only its share, from the others. And of its
+ * two-phase rule (KIP-429): a unit owned by a live, running member is never given to another
+ * member in the same generation; once the owners rejoin without the revoked units, the second
+ * rebalance revokes nothing and ends balanced.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -10,7 +13,10 @@ import {
   type Assignment,
   type MemberClaim,
   movedUnits,
+  ownersOf,
+  type RunningClaim,
   stickyAssign,
+  twoPhaseAssign,
 } from "../../src/scale-out/sticky-assignor.js";
 
 /** A job's units: `taskOf[u]` is the task of unit u (tasks of 1..8 subtasks). */
@@ -246,4 +252,107 @@ test("the example of issue 11: 3 processes, 6 units per task, one dies: 2 units 
   // and only those, as does a fourth process joining (it takes units from the others only)
   leaveThenJoin(taskOf, ids, "c", true);
   leaveThenJoin(taskOf, [...ids, "d"], "d", true);
+});
+
+test("two phases: a unit owned by a live running member is never given to another one in the same generation", () => {
+  fc.assert(
+    fc.property(
+      job,
+      fc.integer({ min: 1, max: 6 }),
+      // per unit: its owner's index (>= members: a member that left or died, i.e. nobody claims it)
+      fc.array(fc.nat(), { maxLength: 40 }),
+      fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+      // stale claims: [member, unit] claimed with an older generation as well
+      fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 8 }),
+      (taskOf, m, ownerIndex, runningFlags, stale) => {
+        const ids = memberIds(m);
+        const owned = new Map(ids.map((id) => [id, [] as number[]]));
+        taskOf.forEach((_, u) => {
+          const i = (ownerIndex[u] ?? u) % (m + 2);
+          if (i < m) owned.get(ids[i]!)!.push(u);
+        });
+        const claims = new Map<string, RunningClaim>(
+          ids.map((id, i) => [id, { owned: owned.get(id)!, generation: 5, running: runningFlags[i]! }]),
+        );
+        // a member that missed a rebalance also claims a unit, with an older generation
+        for (const [i, u] of stale) {
+          const id = ids[i % m]!;
+          const c = claims.get(id)!;
+          claims.set(id, { ...c, owned: [...c.owned, u % taskOf.length], generation: 4 });
+        }
+        const owner = ownersOf(claims, taskOf.length);
+        const { assignment, revoked } = twoPhaseAssign(claims, taskOf);
+        const target = stickyAssign(claims, taskOf);
+        // the rule: an owned unit of a live running member stays there or goes to nobody
+        const given = ownerOf(assignment);
+        taskOf.forEach((_, u) => {
+          const o = owner[u];
+          if (o !== undefined && claims.get(o)!.running)
+            assert.ok(
+              given.get(u) === undefined || given.get(u) === o,
+              `unit ${u} of ${o} -> ${given.get(u)}`,
+            );
+          else
+            assert.equal(
+              given.get(u),
+              ownerOf(target).get(u),
+              `unit ${u} without a live running owner moves at once`,
+            );
+        });
+        // each unit given at most once; the others are exactly the revoked ones, bound for the target
+        const all = [...assignment.values()].flat();
+        assert.equal(new Set(all).size, all.length);
+        assert.deepEqual(
+          [...all, ...revoked.map((r) => r.unit)].sort((a, b) => a - b),
+          taskOf.map((_, u) => u),
+        );
+        for (const r of revoked) {
+          assert.equal(r.from, owner[r.unit]);
+          assert.equal(r.to, ownerOf(target).get(r.unit));
+          assert.notEqual(r.from, r.to);
+        }
+        // second phase: every member rejoins claiming what it runs now (the owners stopped the
+        // revoked units): nothing more is revoked, nothing it runs moves, and the result is balanced
+        const rejoined = new Map<string, RunningClaim>(
+          [...assignment].map(([id, units]) => [id, { owned: units, generation: 6, running: true }]),
+        );
+        const second = twoPhaseAssign(rejoined, taskOf);
+        assert.deepEqual(second.revoked, []);
+        checkBalanced(second.assignment, taskOf, ids);
+        for (const [id, units] of assignment)
+          for (const u of units) assert.ok(second.assignment.get(id)!.includes(u), `${id} keeps ${u}`);
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
+
+test("two phases: a process joining a running group gets its share in the second rebalance", () => {
+  const taskOf = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2];
+  const before = stickyAssign(fresh(["a", "b"]), taskOf);
+  const claims = new Map<string, RunningClaim>([
+    ...[...before].map(([id, owned]): [string, RunningClaim] => [
+      id,
+      { owned, generation: 1, running: true },
+    ]),
+    ["c", { owned: [], generation: -1, running: false }],
+  ]);
+  const first = twoPhaseAssign(claims, taskOf);
+  // the joiner gets nothing yet; a and b keep all but what they give up
+  assert.deepEqual(first.assignment.get("c"), []);
+  assert.equal(first.revoked.length, 6);
+  assert.ok(first.revoked.every((r) => r.to === "c"));
+  const second = twoPhaseAssign(
+    new Map([...first.assignment].map(([id, owned]) => [id, { owned, generation: 2, running: true }])),
+    taskOf,
+  );
+  assert.deepEqual(second.revoked, []);
+  assert.deepEqual(
+    second.assignment.get("c"),
+    first.revoked.map((r) => r.unit),
+  );
+  // a member that is not running yet (a new group settling) has nothing to stop: no two phases
+  const cold = twoPhaseAssign(new Map([...claims].map(([id, c]) => [id, { ...c, running: false }])), taskOf);
+  assert.deepEqual(cold.revoked, []);
+  assert.deepEqual(cold.assignment, stickyAssign(claims, taskOf));
 });
