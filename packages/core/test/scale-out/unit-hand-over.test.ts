@@ -28,7 +28,9 @@ function executor(dir: string, out: number[], rate: number | undefined, restoreF
     .keyBy((n) => n % 7)
     .map((n) => n)
     .uid("pass")
-    .forEach((n) => out.push(n), "collect");
+    .forEach((n) => {
+      out.push(n);
+    }, "collect");
   return new LocalExecutor(env.getStreamGraph(), env.config, "hand-over");
 }
 
