@@ -27,6 +27,8 @@ import { sinkSubject } from "./formats/registry-format.js";
 import {
   formatEncoder,
   keyEncoder,
+  loadRegistryCodecs,
+  namesRegistryFormat,
   plainKeyEncoder,
   requireBytes,
   requireKeys,
@@ -492,9 +494,11 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
    * What a statement needs before it is planned, which planning (synchronous) cannot do: an
    * INSERT into a table of a registry format registers the table's schema (its value's, and its
    * key's for a registry `'key.format'`), as Flink's format does when its job starts, so a refused
-   * schema fails the statement.
+   * schema fails the statement. A CREATE TABLE naming a registry format loads the formats' code
+   * (imported only then: see loadRegistryCodecs), which its queries' planning will use.
    */
   async function prepare(s: Statement): Promise<void> {
+    if (s.kind === "createTable" && namesRegistryFormat(s.options)) await loadRegistryCodecs();
     if (s.kind !== "insert") return;
     const found = catalog.lookup(s.table.parts.join("."));
     if (found === undefined || !("table" in found) || encoders.has(found.table)) return;

@@ -19,13 +19,12 @@ import { schemaCodec } from "@fleuve/registry";
 import type { DataType } from "../parser/ast.js";
 import { unsupported } from "../planner/problems.js";
 import { fromExternal, ownValue, setColumn } from "../planner/values.js";
+import { registryDecoder, sinkSchema } from "./registry-client.js";
 import {
   type FormatColumn,
   type RecordPart,
   type RegistryFormatOptions,
   readValue,
-  registryDecoder,
-  sinkSchema,
   writeValue,
 } from "./registry-format.js";
 

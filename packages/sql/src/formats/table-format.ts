@@ -16,9 +16,7 @@ import { optionSpecOf, parseOptions } from "@fleuve/core";
 import type { DataType } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import { invalid, unsupported } from "../planner/problems.js";
-import { avroConfluentDecoder, avroConfluentEncoder } from "./avro-confluent.js";
-import { jsonConfluentDecoder, jsonConfluentEncoder } from "./json-confluent.js";
-import { protobufConfluentDecoder, protobufConfluentEncoder } from "./protobuf-confluent.js";
+import type { avroConfluentDecoder, avroConfluentEncoder } from "./avro-confluent.js";
 import {
   type FormatColumn,
   parseRegistryFormatOptions,
@@ -42,13 +40,48 @@ export const REGISTRY_FORMATS = [
 
 type FormatName = (typeof REGISTRY_FORMATS)[number];
 
-const CODECS = {
-  AVRO: { decoder: avroConfluentDecoder, encoder: avroConfluentEncoder },
-  JSON: { decoder: jsonConfluentDecoder, encoder: jsonConfluentEncoder },
-  PROTOBUF: { decoder: protobufConfluentDecoder, encoder: protobufConfluentEncoder },
-};
+/** A registry format's decoder and encoder (every format's have the Avro one's signature). */
+interface RegistryCodec {
+  readonly decoder: typeof avroConfluentDecoder;
+  readonly encoder: typeof avroConfluentEncoder;
+}
+type CodecType = "AVRO" | "JSON" | "PROTOBUF";
 
-const TYPE_OF: Record<FormatName, keyof typeof CODECS> = {
+let codecs: Record<CodecType, RegistryCodec> | undefined;
+
+/**
+ * Imports the registry formats' modules (and with them @fleuve/registry, avsc, ajv, protobufjs:
+ * about 0.3 s of CPU) the first time a table needs one, rather than with @fleuve/sql, whose import
+ * every SQL job pays. Statements call it before planning (see sql-environment.ts prepare): a CREATE
+ * TABLE naming a registry format, so that the synchronous planning finds them loaded.
+ */
+export async function loadRegistryCodecs(): Promise<void> {
+  if (codecs !== undefined) return;
+  const [avro, json, protobuf] = await Promise.all([
+    import("./avro-confluent.js"),
+    import("./json-confluent.js"),
+    import("./protobuf-confluent.js"),
+  ]);
+  codecs = {
+    AVRO: { decoder: avro.avroConfluentDecoder, encoder: avro.avroConfluentEncoder },
+    JSON: { decoder: json.jsonConfluentDecoder, encoder: json.jsonConfluentEncoder },
+    PROTOBUF: { decoder: protobuf.protobufConfluentDecoder, encoder: protobuf.protobufConfluentEncoder },
+  };
+}
+
+/** The codec of a registry format, loaded by {@link loadRegistryCodecs} when its table was created. */
+function codecOf(format: FormatName): RegistryCodec {
+  if (codecs === undefined)
+    throw new Error(`internal: the registry format '${format}' is used before its codecs were loaded`);
+  return codecs[TYPE_OF[format]];
+}
+
+/** Whether a table's WITH options name a registry format (then {@link loadRegistryCodecs} must run first). */
+export function namesRegistryFormat(options: readonly { readonly value: string }[]): boolean {
+  return options.some((o) => isRegistryFormat(o.value));
+}
+
+const TYPE_OF: Record<FormatName, CodecType> = {
   "avro-confluent": "AVRO",
   "avro-registry": "AVRO",
   "json-confluent": "JSON",
@@ -69,17 +102,18 @@ export function formatDecoder(
   format: TableFormat,
   columns: readonly FormatColumn[],
 ): (rec: ConnectorRecord) => Record<string, unknown> | null {
-  return CODECS[TYPE_OF[format.name]].decoder(table, format.options, columns, format.name);
+  return codecOf(format.name).decoder(table, format.options, columns, format.name);
 }
 
 /** The encoder of a table's rows in `format`, its schema registered (or found) under `subject`. */
-export function formatEncoder(
+export async function formatEncoder(
   table: string,
   format: TableFormat,
   columns: readonly FormatColumn[],
   subject: string,
 ): Promise<{ id: number; encode: (row: Record<string, unknown>) => Buffer }> {
-  return CODECS[TYPE_OF[format.name]].encoder(table, format.options, columns, subject, format.name);
+  await loadRegistryCodecs();
+  return codecOf(format.name).encoder(table, format.options, columns, subject, format.name);
 }
 
 const isRegistryFormat = (f: string | undefined): f is TableFormat["name"] =>
@@ -415,7 +449,7 @@ export function keyDecoder(
   const f = key.format;
   switch (f.kind) {
     case "registry": {
-      const decode = CODECS[TYPE_OF[f.format.name]].decoder(
+      const decode = codecOf(f.format.name).decoder(
         table,
         f.format.options,
         key.columns.map((c) => ({ name: c.field, type: c.type })),
@@ -487,7 +521,8 @@ export async function keyEncoder(
   switch (f.kind) {
     case "registry": {
       const subject = sinkSubject(table, f.format.name, f.format.options, topic, "key");
-      const { encode } = await CODECS[TYPE_OF[f.format.name]].encoder(
+      await loadRegistryCodecs();
+      const { encode } = await codecOf(f.format.name).encoder(
         table,
         f.format.options,
         key.columns.map((c) => ({ name: c.field, type: c.type })),
