@@ -12,12 +12,14 @@
  *   that covers it completes (or at the end of a bounded input, by the final checkpoint or, without
  *   checkpointing, when the input ends);
  * - on restore the pending files of the restored checkpoint are committed (again: commits are
- *   idempotent), and a writer deletes the in-progress and pending files of its subtask slot (as
- *   `fileSink`): they hold rows after that checkpoint, which the job writes again.
+ *   idempotent), and a writer deletes the in-progress and pending files of its subtask slot that
+ *   the restored run wrote (its `<uuid>`, which every checkpoint records, even one with no file):
+ *   they hold rows after that checkpoint, which the job writes again. Files of other runs or jobs
+ *   in the same directory are never touched.
  *
  * Unlike Flink's row formats, whose in-progress file stays open across checkpoints (and is
  * truncated to the checkpointed length on restore), a file is rolled at every checkpoint, as
- * Flink does for bulk formats: each checkpoint makes at most one file per subtask.
+ * Flink does for bulk formats (besides the rolls by size and age between checkpoints).
  *
  * `<uuid>` is new for each sink made (each SQL INSERT planned), so files of different jobs or runs
  * never collide.
@@ -94,10 +96,12 @@ export type FilesystemSinkOptions = ParsedOptions<typeof FILESYSTEM_SINK_OPTIONS
 
 /** A part file rolled at a checkpoint, committed when that checkpoint completes. */
 export interface FilesystemPendingFile {
-  /** The hidden in-progress path. */
+  /** The hidden in-progress path; empty for the record a checkpoint without a file keeps of its run. */
   readonly inProgress: string;
-  /** The finished, visible path. */
+  /** The finished, visible path; empty as `inProgress`. */
   readonly final: string;
+  /** The run that wrote it (the `<uuid>` of its name): a restore deletes that run's leftovers. */
+  readonly uuid: string;
 }
 
 function configError(option: string, message: string, got?: string): FleuveError {
@@ -179,6 +183,23 @@ function clock(iso: string): string {
 const DAY_MS = 86_400_000;
 
 /**
+ * A number as Java's `Double.toString` writes it (what Flink's csv and json formats print):
+ * `1.0`, `0.25`, and outside [1e-3, 1e7) scientific as `1.0E7` and `1.5E-7`.
+ */
+export function javaDoubleText(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+  if (v === 0) return Object.is(v, -0) ? "-0.0" : "0.0";
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e7) {
+    const s = String(v);
+    return s.includes(".") ? s : `${s}.0`;
+  }
+  // toExponential() without digits gives the shortest that reads back as `v`, as String does.
+  const [mantissa, exponent] = v.toExponential().split("e") as [string, string];
+  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+}
+
+/**
  * How a value of `field` becomes text, as Flink's csv and json formats write SQL values (json's
  * 'SQL' timestamp standard): TIMESTAMP `yyyy-MM-dd HH:mm:ss[.fff]`, TIMESTAMP_LTZ the same with a
  * `Z`, DATE `yyyy-MM-dd`, TIME `HH:mm:ss[.fff]` (SQL rows hold these as epoch milliseconds),
@@ -207,8 +228,7 @@ function temporalOrNumberText(field: ConnectorField): ((v: unknown) => string) |
     case "DOUBLE":
     case "FLOAT":
     case "REAL":
-      return (v) =>
-        typeof v === "number" && Number.isInteger(v) && Math.abs(v) < 1e7 ? `${v}.0` : String(v);
+      return (v) => (typeof v === "number" ? javaDoubleText(v) : String(v));
     case "DECIMAL":
     case "NUMERIC":
     case "DEC":
@@ -333,7 +353,7 @@ function jsonEncoder(schema: readonly ConnectorField[]): RowEncoder {
 }
 
 /** `.part-<uuid>-<subtask>-<n>.inprogress`: an in-progress or pending part file, of any run. */
-const IN_PROGRESS = /^\.part-[0-9a-f-]{36}-(\d+)-(\d+)\.inprogress$/;
+const IN_PROGRESS = /^\.part-([0-9a-f-]{36})-(\d+)-(\d+)\.inprogress$/;
 
 /**
  * The `filesystem` sink of `options` for a table of `context.schema`'s columns (see the file's
@@ -364,11 +384,19 @@ export function filesystemSink(
   );
   const encode = options.format === "csv" ? csvEncoder(options, schema) : jsonEncoder(schema);
   const uuid = randomUUID();
+  // Runs whose checkpointed files this sink committed: a restore commits them before it makes
+  // the writers, which then delete those runs' leftovers (and no other files).
+  const restoredRuns = new Set<string>();
   return {
-    createWriter: (ctx) => new FilesystemSinkWriter(dir, uuid, ctx, encode, fileSize, rolloverMs),
+    createWriter: (ctx) =>
+      new FilesystemSinkWriter(dir, uuid, restoredRuns, ctx, encode, fileSize, rolloverMs),
     commit(files) {
       if (files.length === 0) return;
+      let renamed = false;
       for (const f of files) {
+        if (f.uuid !== undefined) restoredRuns.add(f.uuid);
+        if (f.inProgress === "") continue; // the record of a checkpoint without a file
+        renamed = true;
         try {
           renameSync(f.inProgress, f.final);
         } catch (e) {
@@ -381,7 +409,7 @@ export function filesystemSink(
           );
         }
       }
-      syncDir(dir);
+      if (renamed) syncDir(dir);
     },
   };
 }
@@ -411,19 +439,22 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
   constructor(
     private readonly dir: string,
     private readonly uuid: string,
+    restoredRuns: ReadonlySet<string>,
     private readonly ctx: SinkWriterContext,
     private readonly encode: RowEncoder,
     private readonly fileSize: number,
     private readonly rolloverMs: number,
   ) {
     mkdirSync(dir, { recursive: true });
-    // Leftovers of this subtask slot (of old subtasks j with j % parallelism == index after a
-    // rescale, as checkpointed sink state is dealt): the restored checkpoint's pending files were
-    // committed before this writer was made, so what is left holds rows the job writes again.
+    // Leftovers of the restored runs in this subtask slot (of old subtasks j with j % parallelism
+    // == index after a rescale, as checkpointed sink state is dealt): the restored checkpoint's
+    // pending files were committed before this writer was made, so what is left holds rows the
+    // job writes again. Another run's or job's hidden files are not this restore's to delete.
     const finished = new RegExp(`^part-${uuid}-${ctx.subtaskIndex}-(\\d+)$`);
     for (const f of readdirSync(dir)) {
       const m = IN_PROGRESS.exec(f);
-      if (m && Number(m[1]) % ctx.parallelism === ctx.subtaskIndex) rmSync(join(dir, f), { force: true });
+      if (m && restoredRuns.has(m[1]!) && Number(m[2]) % ctx.parallelism === ctx.subtaskIndex)
+        rmSync(join(dir, f), { force: true });
       // Numbers go on after this sink's finished files (a restart within the job), never reusing one.
       const done = finished.exec(f);
       if (done) this.next = Math.max(this.next, Number(done[1]) + 1);
@@ -463,6 +494,7 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
     this.rolled.push({
       inProgress: join(this.dir, `.${this.name}.inprogress`),
       final: join(this.dir, this.name),
+      uuid: this.uuid,
     });
   }
 
@@ -470,6 +502,10 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
     this.roll();
     const out = this.rolled;
     this.rolled = [];
+    // The files' directory entries are durable before the checkpoint that lists them completes.
+    if (out.length > 0) syncDir(this.dir);
+    // Every checkpoint records this run, so that a restore knows whose leftovers to delete.
+    else out.push({ inProgress: "", final: "", uuid: this.uuid });
     return out;
   }
 

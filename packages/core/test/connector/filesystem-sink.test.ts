@@ -1,12 +1,14 @@
 // The filesystem sink's writer and committer, without a job: part files stay hidden until
 // committed (idempotently), roll by size, by age and at each checkpoint, keep numbering after the
-// files already finished, and a new writer deletes what its subtask slot left uncommitted. Bad
-// options fail when the sink is made, naming the option.
+// files already finished, and a restored writer deletes what its run left uncommitted in its
+// subtask slot, never the files of another run or job. Bad options fail when the sink is made,
+// naming the option.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { javaDoubleText } from "../../src/connector/filesystem-sink.js";
 import {
   createSink,
   filesystemConnector,
@@ -19,7 +21,7 @@ const schema = [
   { name: "id", type: "BIGINT" },
   { name: "name", type: "STRING" },
 ];
-type Pending = { inProgress: string; final: string };
+type Pending = { inProgress: string; final: string; uuid?: string };
 
 function sinkAt(dir: string, more: Record<string, string> = {}): TwoPhaseCommitSink<unknown, Pending> {
   return createSink(
@@ -42,7 +44,13 @@ test("rows stay in hidden files until committed; commits are idempotent; files r
     w.write({ id: 3, name: null }, undefined);
     const second = w.prepareCommit(2);
     assert.equal(second.length, 1, "a new file after the checkpoint");
-    assert.deepEqual(w.prepareCommit(3), [], "nothing written, nothing to commit");
+    const none = w.prepareCommit(3);
+    assert.deepEqual(
+      none.map((f) => f.inProgress),
+      [""],
+      "nothing written: no file, only the record of the run",
+    );
+    sink.commit(none);
     sink.commit(first);
     sink.commit(first);
     const [name] = readdirSync(dir).filter((f) => !f.startsWith("."));
@@ -64,6 +72,7 @@ test("files roll by size and by age; a new writer deletes its slot's leftovers a
   try {
     const bySize = sinkAt(dir, { "sink.rolling-policy.file-size": "8b" });
     const w = bySize.createWriter({ subtaskIndex: 0, parallelism: 2 });
+    const checkpoint0 = w.prepareCommit(0); // before any row: the record of the run only
     for (let i = 0; i < 5; i++) w.write({ id: i, name: "xxxx" }, undefined); // 7 bytes a line: a file per 2
     assert.equal(w.prepareCommit(1).length, 3);
 
@@ -78,9 +87,11 @@ test("files roll by size and by age; a new writer deletes its slot's leftovers a
     assert.equal(aged.length, 2, "the first file was older than the interval when the second row came");
     byAge.commit(aged.slice(0, 1));
 
-    // Subtask 0 restarts (same sink): its hidden files go, subtask 1's stay.
+    // Subtask 0 restores checkpoint 0 (its committables are committed again first): its run's
+    // hidden files go, subtask 1's stay.
     const hidden = () => readdirSync(dir).filter((f) => f.startsWith("."));
     assert.equal(hidden().length, 4);
+    bySize.commit(checkpoint0);
     bySize.createWriter({ subtaskIndex: 0, parallelism: 2 });
     assert.equal(hidden().length, 1);
     assert.match(hidden()[0] as string, /-1-1\.inprogress$/);
@@ -94,6 +105,60 @@ test("files roll by size and by age; a new writer deletes its slot's leftovers a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a writer of another job or run in the same directory deletes none of its hidden files; a restore deletes its own run's leftovers only", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fs-sink-"));
+  try {
+    const hidden = () =>
+      readdirSync(dir)
+        .filter((f) => f.startsWith("."))
+        .sort();
+    const a = sinkAt(dir);
+    const aw = a.createWriter({ subtaskIndex: 0, parallelism: 1 });
+    aw.write({ id: 1, name: "a" }, undefined);
+    const aPending = aw.prepareCommit(1);
+    aw.write({ id: 2, name: "after the checkpoint" }, undefined);
+    // Another job starts writing into the same directory, same subtask slot.
+    const b = sinkAt(dir);
+    const bw = b.createWriter({ subtaskIndex: 0, parallelism: 1 });
+    bw.write({ id: 10, name: "b" }, undefined);
+    assert.equal(hidden().length, 3, "A's pending and open files, B's open file");
+    a.commit(aPending);
+    // A restarts from checkpoint 1 (a new sink, as a restarted job plans its INSERT again).
+    const a2 = sinkAt(dir);
+    a2.commit(aPending);
+    a2.createWriter({ subtaskIndex: 0, parallelism: 1 });
+    const left = hidden();
+    assert.equal(left.length, 1, "A's leftover after checkpoint 1 is gone");
+    assert.ok(left[0]!.includes(aPending[0]!.uuid!) === false, "B's open file stays");
+    const bPending = bw.prepareCommit(1);
+    b.commit(bPending);
+    assert.equal(readFileSync(bPending[0]!.final, "utf8"), "10,b\n");
+    assert.deepEqual(hidden(), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("doubles are written as Java's Double.toString writes them, as Flink's csv and json formats do", () => {
+  const cases: [number, string][] = [
+    [1, "1.0"],
+    [0.25, "0.25"],
+    [-3, "-3.0"],
+    [0, "0.0"],
+    [-0, "-0.0"],
+    [1234567.5, "1234567.5"],
+    [1e7, "1.0E7"],
+    [12345678.9, "1.23456789E7"],
+    [0.001, "0.001"],
+    [0.0001, "1.0E-4"],
+    [1.5e-7, "1.5E-7"],
+    [-2.5e300, "-2.5E300"],
+    [Number.NaN, "NaN"],
+    [Number.POSITIVE_INFINITY, "Infinity"],
+  ];
+  for (const [v, text] of cases) assert.equal(javaDoubleText(v), text, String(v));
 });
 
 test("bad options and a missing schema fail when the sink is made, naming the option", () => {
