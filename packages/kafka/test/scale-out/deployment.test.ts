@@ -60,28 +60,37 @@ function oracle(): string[] {
 }
 
 let seen = 0;
-const job = defineJob({
-  name: JOB,
-  build(env) {
-    return env
-      .fromGenerator((i) => i, {
-        count: N,
-        ratePerSecond: 1000,
-        strategy: WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n),
-      })
-      .setParallelism(2)
-      .uid("numbers")
-      .map((n) => {
-        seen++;
-        return n;
-      })
-      .uid("seen")
-      .keyBy((n) => n % KEYS)
-      .window(TumblingEventTimeWindows.of<number>(1_000_000))
-      .aggregate(totals, label)
-      .uid("totals");
-  },
-});
+/** The job over `count` numbers (its structure, and so its deployment, does not depend on it). */
+const jobOf = (count: number) =>
+  defineJob({
+    name: JOB,
+    build(env) {
+      return env
+        .fromGenerator((i) => i, {
+          count,
+          ratePerSecond: 1000,
+          strategy: WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n),
+        })
+        .setParallelism(2)
+        .uid("numbers")
+        .map((n) => {
+          seen++;
+          return n;
+        })
+        .uid("seen")
+        .keyBy((n) => n % KEYS)
+        .window(TumblingEventTimeWindows.of<number>(1_000_000))
+        .aggregate(totals, label)
+        .uid("totals");
+    },
+  });
+const job = jobOf(N);
+/**
+ * The same job with ten times the input, for a deployment that is only watched while it runs: on
+ * a loaded machine its units may take seconds each to start, and a source unit whose input ended
+ * stops before the last unit starts.
+ */
+const longJob = jobOf(10 * N);
 
 async function until(what: string, cond: () => boolean, signal: AbortSignal): Promise<void> {
   while (!cond()) {
@@ -151,7 +160,7 @@ test("a group restarted at another parallelism is refused (it crashed); from a s
     const logs: string[] = [];
     const log = (line: string) => logs.push(line);
     // 1. The group at parallelism 3 (2 source units, 3 maps, 3 window units) until it runs.
-    const first = await startGroupWorker({ ...base, parallelism: 3, log });
+    const first = await startGroupWorker({ ...base, job: longJob, parallelism: 3, log });
     await until("the first deployment to run its units", () => first.running().length === 8, t.signal);
     // What `fleuve run --group` serves on /metrics: the operator subtasks of the units run here.
     const metrics = first.snapshot();
