@@ -33,7 +33,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  renameSync,
   rmSync,
   statSync,
   writeSync,
@@ -42,6 +41,7 @@ import { join } from "node:path";
 import { FleuveError } from "../errors.js";
 import type { ConnectorContext, ConnectorField, OptionSpecs, ParsedOptions } from "./descriptor.js";
 import { localPath } from "./file-table.js";
+import { commitPartFiles, syncDir } from "./part-files.js";
 import type { PreCommitSinkWriter, SinkWriterContext, TwoPhaseCommitSink } from "./sink.js";
 
 /** The options of a `filesystem` sink (Flink's names, defaults and meanings). */
@@ -391,36 +391,12 @@ export function filesystemSink(
     createWriter: (ctx) =>
       new FilesystemSinkWriter(dir, uuid, restoredRuns, ctx, encode, fileSize, rolloverMs),
     commit(files) {
-      if (files.length === 0) return;
-      let renamed = false;
-      for (const f of files) {
-        if (f.uuid !== undefined) restoredRuns.add(f.uuid);
-        if (f.inProgress === "") continue; // the record of a checkpoint without a file
-        renamed = true;
-        try {
-          renameSync(f.inProgress, f.final);
-        } catch (e) {
-          // Idempotent: a commit retried after a restore finds the file already renamed.
-          if ((e as NodeJS.ErrnoException).code === "ENOENT" && existsSync(f.final)) continue;
-          throw new FleuveError(
-            "FLEUVE_SINK_FAILED",
-            `connector 'filesystem' sink: cannot commit ${f.inProgress} to ${f.final}: ${(e as Error).message}`,
-            { cause: e, details: { connector: "filesystem", file: f.inProgress } },
-          );
-        }
-      }
-      if (renamed) syncDir(dir);
+      for (const f of files) if (f.uuid !== undefined) restoredRuns.add(f.uuid);
+      // Without the records of checkpoints that wrote no file.
+      const written = files.filter((f) => f.inProgress !== "");
+      commitPartFiles(written, dir, "connector 'filesystem' sink", { connector: "filesystem" });
     },
   };
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 const FLUSH_BYTES = 64 * 1024;

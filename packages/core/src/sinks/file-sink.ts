@@ -6,18 +6,9 @@
  * in-progress files of its subtask slot: what a restored checkpoint prepared was committed just
  * before, so anything left is output of records that will be processed again.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { commitPartFiles } from "../connector/part-files.js";
 import type { PreCommitSinkWriter, SinkWriterContext, TwoPhaseCommitSink } from "../connector/sink.js";
 import { FleuveError } from "../errors.js";
 
@@ -55,23 +46,7 @@ export function fileSink<T>(options: FileSinkOptions<T>): TwoPhaseCommitSink<T, 
   const inProgressDir = join(dir, ".inprogress");
   return {
     createWriter: (ctx) => new FileSinkWriter(dir, inProgressDir, ctx, encode),
-    commit(files) {
-      if (files.length === 0) return;
-      for (const f of files) {
-        try {
-          renameSync(f.inProgress, f.final);
-        } catch (e) {
-          // Idempotent: a commit retried after a restore finds the file already renamed.
-          if ((e as NodeJS.ErrnoException).code === "ENOENT" && existsSync(f.final)) continue;
-          throw new FleuveError(
-            "FLEUVE_SINK_FAILED",
-            `fileSink: cannot commit ${f.inProgress} to ${f.final}: ${(e as Error).message}`,
-            { cause: e, details: { file: f.inProgress } },
-          );
-        }
-      }
-      syncDir(dir);
-    },
+    commit: (files) => commitPartFiles(files, dir, "fileSink", {}),
   };
 }
 
@@ -84,15 +59,6 @@ function encoder<T>(format: FileSinkFormat<T>): (value: T) => string {
     `fileSink: option 'format' must be "jsonl", "text" or a function, got ${String(format)}`,
     { details: { option: "format" } },
   );
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 class FileSinkWriter<T> implements PreCommitSinkWriter<T, PendingFile> {
