@@ -34,8 +34,8 @@ import {
   FleuveError,
   type JobDefinition,
   type JobPlan,
-  MAX_FAILURES_KEPT,
   type MetricsSnapshot,
+  type OperatorMetricsSnapshot,
   resolveCheckpointStorage,
   restartCannotCure,
   StreamExecutionEnvironment,
@@ -71,6 +71,7 @@ import { GROUP_DEFAULTS } from "./group-defaults.js";
 import { describeGroupMembers, type GroupMemberInfo } from "./group-members.js";
 import { GroupSavepoints } from "./group-savepoints.js";
 import { Membership, type MembershipTimings, resolveTimings } from "./membership.js";
+import { ProcessJobFigures } from "./process-metrics.js";
 import { deleteRetiredDeployments } from "./retired-deployments.js";
 
 /**
@@ -170,7 +171,9 @@ export interface GroupWorker {
   readonly failed: Promise<never>;
   /**
    * The metrics of this process: every operator subtask of the units running here, job figures
-   * summed over them (restarts, checkpoints), and process figures: `unitsOwned`, `unitsTotal`,
+   * whose counters (restarts, checkpoints completed and failed) are this process's: every unit run
+   * it had counts, also those that moved away since, so they never go down (see
+   * process-metrics.ts), and process figures: `unitsOwned`, `unitsTotal`,
    * `unitStarts` and `unitStops` (units taken and given up here, e.g. on rebalances), and
    * `rebalances` (assignments this process received, its first join included).
    */
@@ -547,8 +550,13 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       // here and the process figures; this unit's own figures while it is not (or no longer) listed.
       const client: UnitClient = runUnit(g, unitConfig, `${def.name}/${u.name}`, u, jobOperators, {
         jobMetrics: (local) =>
-          processSnapshot(running.get(index)?.client === client ? [] : [{ unit: u.name, snapshot: local() }]),
+          processSnapshot(running.get(index)?.client === client ? [] : local().operators),
       });
+      // The run's restarts and checkpoints stay in this process's counters once it ends (see
+      // process-metrics.ts): its result settles when nothing more can count.
+      const run = { unit: u.name, snapshot: () => client.snapshot() };
+      figures.started(run);
+      client.result.finally(() => figures.ended(run)).catch(() => {});
       savepoints.attach(client);
       const entry: typeof running extends Map<number, infer E> ? E : never = {
         client,
@@ -636,6 +644,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
 
   let unitStarts = 0;
   let unitStops = 0;
+  const figures = new ProcessJobFigures();
   const membership = new Membership({
     bootstrap: opts.bootstrap,
     groupId: prefix,
@@ -655,19 +664,22 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     },
     fail: failWorker,
   });
-  /** This process's metrics (see {@link GroupWorker.snapshot}), with `extra` units' besides the running ones. */
-  const processSnapshot = (extra: readonly { unit: string; snapshot: MetricsSnapshot }[] = []) =>
-    groupSnapshot(
-      startedAt,
-      [...[...running.values()].map((r) => ({ unit: r.unit.name, snapshot: r.client.snapshot() })), ...extra],
-      {
-        unitsOwned: running.size,
-        unitsTotal: plan.units.length,
-        unitStarts,
-        unitStops,
-        rebalances: membership.rebalances,
-      },
-    );
+  /**
+   * This process's metrics (see {@link GroupWorker.snapshot}), with `extra` operators besides the
+   * running units' (a unit's own while it is not, or no longer, listed as running).
+   */
+  const processSnapshot = (extra: readonly OperatorMetricsSnapshot[] = []): MetricsSnapshot => ({
+    job: figures.job(startedAt),
+    // each unit runs one subtask of one task: no operator subtask twice
+    operators: [...[...running.values()].flatMap((r) => r.client.snapshot().operators), ...extra],
+    process: {
+      unitsOwned: running.size,
+      unitsTotal: plan.units.length,
+      unitStarts,
+      unitStops,
+      rebalances: membership.rebalances,
+    },
+  });
   await control.start();
   await membership.join();
 
@@ -708,53 +720,6 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     savepoint: (dir, o) =>
       control.savepoint(dir, o?.stop === true, o?.timeoutMs ?? first.config.checkpointing!.timeoutMs),
     stop,
-  };
-}
-
-/** One process's metrics from its units' (each runs one subtask of one task: no operator twice). */
-function groupSnapshot(
-  startedAt: number,
-  byUnit: readonly { unit: string; snapshot: MetricsSnapshot }[],
-  process: Record<string, number>,
-): MetricsSnapshot {
-  const units = byUnit.map((u) => u.snapshot);
-  // Each unit restarts on its own: its failures say which unit, and the causes add up.
-  const failures = byUnit
-    .flatMap(({ unit, snapshot }) => (snapshot.job.failures ?? []).map((f) => ({ ...f, unit })))
-    .sort((a, b) => a.at - b.at)
-    .slice(-MAX_FAILURES_KEPT);
-  const restartCauses: Record<string, number> = {};
-  for (const u of units)
-    for (const [code, n] of Object.entries(u.job.restartCauses ?? {}))
-      restartCauses[code] = (restartCauses[code] ?? 0) + n;
-  let restarts = 0;
-  let completed = 0;
-  let failed = 0;
-  let inProgress = 0;
-  let lastDuration = 0;
-  let lastSize = 0;
-  for (const u of units) {
-    restarts += u.job.restarts;
-    completed += u.job.checkpointsCompleted;
-    failed += u.job.checkpointsFailed;
-    inProgress += u.job.checkpointsInProgress;
-    lastDuration = Math.max(lastDuration, u.job.lastCheckpointDurationMs);
-    lastSize += u.job.lastCheckpointSizeBytes;
-  }
-  return {
-    job: {
-      startedAt,
-      uptimeMs: Date.now() - startedAt,
-      restarts,
-      checkpointsCompleted: completed,
-      checkpointsFailed: failed,
-      checkpointsInProgress: inProgress,
-      lastCheckpointDurationMs: lastDuration,
-      lastCheckpointSizeBytes: lastSize,
-      ...(failures.length > 0 ? { failures, restartCauses } : {}),
-    },
-    operators: units.flatMap((u) => u.operators),
-    process,
   };
 }
 
