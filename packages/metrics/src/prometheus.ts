@@ -136,12 +136,28 @@ const NATIVE_SPLIT_NAMES: Record<string, [name: string, help: string, scale?: nu
   ],
 };
 
-/** Process figures that are counters, by their native names. */
-const NATIVE_PROCESS_COUNTERS: Record<string, [name: string, help: string]> = {
+/**
+ * The figures of a `--group` process (GroupWorker.snapshot's `process`), by their native names and
+ * types: counters never go down while the process lives; any other figure is a gauge.
+ */
+const NATIVE_PROCESS_FIGURES: Record<string, [name: string, kind: Kind, help: string]> = {
   rebalances: [
     "fleuve_process_rebalances_total",
+    "counter",
     "Assignments this group process received (rebalances it took part in, its first join included).",
   ],
+  unitStarts: [
+    "fleuve_process_unit_starts_total",
+    "counter",
+    "Units this group process took and started (on joining the group or on a rebalance).",
+  ],
+  unitStops: [
+    "fleuve_process_unit_stops_total",
+    "counter",
+    "Units this group process gave up on a rebalance (they moved to another process).",
+  ],
+  unitsOwned: ["fleuve_process_units_owned", "gauge", "Units this group process runs now."],
+  unitsTotal: ["fleuve_process_job_units", "gauge", "Units of the job (in every process of the group)."],
 };
 
 const NATIVE_QUANTILES = [0.5, 0.95, 0.99, 0.999] as const;
@@ -227,9 +243,12 @@ function formatNative({ snapshot, jobName }: ExpositionInput): string {
     j.lastCheckpointSizeBytes,
   );
   for (const [name, v] of Object.entries(snapshot.process ?? {})) {
-    const counter = NATIVE_PROCESS_COUNTERS[name];
-    if (counter) f.add(counter[0], "counter", counter[1], job, v);
-    else f.add(`fleuve_process_${snakeCase(name)}`, "gauge", `Process figure ${name}.`, job, v);
+    const [n, kind, help] = NATIVE_PROCESS_FIGURES[name] ?? [
+      `fleuve_process_${snakeCase(name)}`,
+      "gauge",
+      `Process figure ${name}.`,
+    ];
+    f.add(n, kind, help, job, v);
   }
   for (const o of snapshot.operators) {
     const subtask = String(o.subtaskIndex);

@@ -136,7 +136,7 @@ test("split lag and watermarks, restart causes, end-to-end latency, keyed state 
       failures: [{ ...failure, at: 1_700_000_000_000, restart: 1 }, failure],
       restartCauses: { FLEUVE_JOB_FAILED: 2, FLEUVE_USER_FUNCTION_FAILED: 1 },
     },
-    process: { unitsOwned: 2, rebalances: 3 },
+    process: { unitsOwned: 2, unitsTotal: 4, unitStarts: 5, unitStops: 3, rebalances: 3 },
     operators: [
       {
         ...first!,
@@ -188,8 +188,17 @@ ${lint.output}`,
   assert.deepEqual(sampleValues(text, "fleuve_sink_end_to_end_latency_seconds_sum", {}), [8]);
   const at = { operator_id: second!.operatorId, subtask: String(second!.subtaskIndex) };
   assert.deepEqual(sampleValues(text, "fleuve_operator_keyed_state_size_bytes", at), [4096]);
-  assert.deepEqual(sampleValues(text, "fleuve_process_rebalances_total", {}), [3]);
-  assert.ok(text.includes("# TYPE fleuve_process_rebalances_total counter"));
+  // a --group process's figures: its counters are counters (never down while it lives), the rest gauges
+  for (const [name, type, value] of [
+    ["fleuve_process_rebalances_total", "counter", 3],
+    ["fleuve_process_unit_starts_total", "counter", 5],
+    ["fleuve_process_unit_stops_total", "counter", 3],
+    ["fleuve_process_units_owned", "gauge", 2],
+    ["fleuve_process_job_units", "gauge", 4],
+  ] as const) {
+    assert.deepEqual(sampleValues(text, name, {}), [value], name);
+    assert.ok(text.includes(`# TYPE ${name} ${type}\n`), `${name} is a ${type}`);
+  }
   assert.deepEqual(sampleValues(text, "fleuve_events_total", { ...at, log: "alerts" }), [3]);
   assert.ok(text.includes("# TYPE fleuve_events_total counter"));
   const flink = formatPrometheus({ snapshot, jobName: "j" }, "flink");
