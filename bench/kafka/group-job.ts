@@ -14,7 +14,8 @@ interface Ev {
 
 export default defineJob({
   name: "bench-group",
-  options: { parallelism: 6 },
+  // PARALLELISM and SINK_LINGER_MS: see bench/kafka/latency.ts.
+  options: { parallelism: Number(process.env.PARALLELISM ?? 6) },
   build(env, [bootstrap, input, output, delivery]) {
     env
       .fromSource(
@@ -33,7 +34,7 @@ export default defineJob({
           ...(delivery === "at-least-once"
             ? { deliveryGuarantee: "at-least-once" as const }
             : { deliveryGuarantee: "exactly-once" as const, transactionalIdPrefix: `bench-group-${output}` }),
-          props: { "linger.ms": 5 },
+          props: { "linger.ms": Number(process.env.SINK_LINGER_MS ?? 5) },
         }),
         "output",
       );

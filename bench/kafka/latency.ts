@@ -25,6 +25,8 @@
  *        LOOP_DELAY=1: also each group process's event-loop delay (p50/p99/max ms) and CPU time while the
  *        latency is measured (loop-delay.mjs), to tell stalls inside a process from the rest;
  *        RUN_FLAGS="--checkpoint-interval 10000": more `fleuve run` options for every mode;
+ *        PARALLELISM=6: the job's parallelism (group-job.ts; twice as many units);
+ *        SINK_LINGER_MS=5: the output sink's `linger.ms` (group-job.ts);
  *        WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR": node flags of the group processes
  *        (they are then given up to 30 s to stop, so that profiles get written);
  *        FLEUVE_CLI=path/to/fleuve.js: the CLI of another build (A/B against an older commit).
@@ -48,8 +50,8 @@ const N = Number(process.env.N ?? 100_000);
 const WORKERS = Number(process.env.WORKERS ?? 3);
 const PARTS = 12;
 const KEYS = 500;
-/** Units of group-job.ts at parallelism 6: 6 source units and 6 counting units. */
-const UNITS = 12;
+/** Units of group-job.ts: PARALLELISM source units and as many counting units (12 by default). */
+const UNITS = 2 * Number(process.env.PARALLELISM ?? 6);
 const HOPS = process.env.HOPS === "1";
 const LOOP_DELAY = process.env.LOOP_DELAY === "1";
 /** More `fleuve run` options for every mode, e.g. `--checkpoint-interval 10000`. */

@@ -2,12 +2,21 @@
  * Reads assigned partitions with plain Fetch requests: no consumer group, positions owned by the
  * caller (a Flink-style source stores them in its checkpoint). It skips the client's per-record
  * Message objects and Node stream, which cost 3-10x in throughput (bench/kafka-clients/RESULTS.md).
+ * The readers of a process with the same settings fetch together (shared-fetcher.ts).
  */
 import { FleuveError } from "@fleuve/core";
 import { protocolErrorsCodesById } from "@platformatic/kafka";
 import type { CommonOptions, ConsumerSettings } from "./properties.js";
 import { ReadCommittedConsumer } from "./read-committed-consumer.js";
 import type { ConsumerRecord } from "./records.js";
+import {
+  type FetchMember,
+  type PartitionPosition,
+  type SharedFetcher,
+  sharedFetcher,
+} from "./shared-fetcher.js";
+
+export { apiErrorIds, type PartitionPosition } from "./shared-fetcher.js";
 
 /** A partition to read and where to start: an offset, or the partition's earliest/latest offset. */
 export interface PartitionStart {
@@ -16,27 +25,8 @@ export interface PartitionStart {
   offset: bigint | "earliest" | "latest";
 }
 
-/** A partition and the next offset to read from it. */
-export interface PartitionPosition {
-  topic: string;
-  partition: number;
-  offset: bigint;
-}
-
 const LOG_APPEND_TIME = 1 << 3;
 const IS_CONTROL = 1 << 5;
-/** Errors after which fresh metadata (a new leader) is all that is needed. */
-const STALE_LEADER = new Set([6, 74, 75]); // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH
-const STALE_LEADER_IDS = new Set(["NOT_LEADER_OR_FOLLOWER", "FENCED_LEADER_EPOCH", "UNKNOWN_LEADER_EPOCH"]);
-
-/** Protocol error names (`apiId`) anywhere in the client's nested error. */
-export function apiErrorIds(err: unknown, out: string[] = [], depth = 0): string[] {
-  if (depth > 5 || err === null || typeof err !== "object") return out;
-  const e = err as { apiId?: unknown; errors?: unknown };
-  if (typeof e.apiId === "string" && !out.includes(e.apiId)) out.push(e.apiId);
-  if (Array.isArray(e.errors)) for (const n of e.errors) apiErrorIds(n, out, depth + 1);
-  return out;
-}
 
 /** Created by {@link KafkaClient.partitionReader}. */
 export class KafkaPartitionReader {
@@ -45,19 +35,25 @@ export class KafkaPartitionReader {
   readonly #positions = new Map<string, PartitionPosition>();
   /** Head of each partition from the last fetch response (last stable offset under read_committed). */
   readonly #heads = new Map<string, bigint>();
-  #metadata:
-    | { topicIds: Map<string, string>; names: Map<string, string>; leaders: Map<string, number> }
-    | undefined;
+  readonly #fetcher: SharedFetcher;
+  readonly #member: FetchMember = {
+    positions: () => this.#positions.values(),
+    offsetOf: (topic, partition) => this.#positions.get(`${topic}:${partition}`)?.offset,
+    collect: (topic, part, out) => this.#collect(topic, part, out),
+  };
+  #closed = false;
 
   /** Use {@link KafkaClient.partitionReader}. */
   constructor(common: CommonOptions, settings: ConsumerSettings) {
     this.#settings = settings;
-    // The client requires a group id even for plain fetches; this one never joins a group.
+    // For ListOffsets; fetches go through the process's fetcher for these settings. The client
+    // requires a group id even for plain requests; this one never joins a group.
     this.#raw = new ReadCommittedConsumer({
       ...common,
       groupId: settings.groupId,
       isolationLevel: settings.isolationLevel,
     });
+    this.#fetcher = sharedFetcher(common, settings);
   }
 
   /** Sets where each partition is read from next ("earliest"/"latest" are resolved now). */
@@ -75,7 +71,6 @@ export class KafkaPartitionReader {
       }
       this.#positions.set(`${s.topic}:${s.partition}`, { topic: s.topic, partition: s.partition, offset });
     }
-    this.#metadata = undefined;
   }
 
   /**
@@ -93,92 +88,28 @@ export class KafkaPartitionReader {
   }
 
   /**
-   * One Fetch round to every leader. Returns the records in offset order per partition (possibly
-   * none after `fetch.max.wait.ms`) and advances the positions past them, including past control
-   * records and aborted transactions, which read_committed never returns.
+   * The next records of the assigned partitions, in offset order per partition, with the positions
+   * advanced past them, including past control records and aborted transactions, which
+   * read_committed never returns. Waits until a record comes (or `fetch.max.wait.ms` passes with
+   * none, or a partition's leader moved: then it returns none).
    */
-  async poll(): Promise<ConsumerRecord[]> {
-    const md = await this.#resolveMetadata();
-    const byLeader = new Map<number, Map<string, PartitionPosition[]>>();
-    for (const p of this.#positions.values()) {
-      const key = `${p.topic}:${p.partition}`;
-      const leader = md.leaders.get(key);
-      if (leader === undefined || leader < 0) continue; // no leader right now: try again next poll
-      const topics = byLeader.get(leader) ?? new Map<string, PartitionPosition[]>();
-      byLeader.set(leader, topics);
-      const list = topics.get(p.topic) ?? [];
-      topics.set(p.topic, list);
-      list.push(p);
-    }
-    const out: ConsumerRecord[] = [];
-    const perByte = this.#settings.maxBytesPerPartition ?? 1_048_576;
-    await Promise.all(
-      [...byLeader].map(async ([node, topics]) => {
-        const requested = [...topics].flatMap(([t, parts]) =>
-          parts.map((p) => `${t}-${p.partition}@${p.offset}`),
-        );
-        let response: Awaited<ReturnType<ReadCommittedConsumer["fetch"]>>;
-        try {
-          response = await this.#fetch(node, topics, md.topicIds, perByte);
-        } catch (err) {
-          const codes = apiErrorIds(err);
-          if (codes.some((c) => STALE_LEADER_IDS.has(c))) {
-            this.#metadata = undefined; // leader moved: next poll asks again
-            return;
-          }
-          throw new FleuveError(
-            "FLEUVE_SOURCE_FAILED",
-            `Kafka fetch of ${requested.join(", ")} failed: ${codes.length > 0 ? codes.join(", ") : (err as Error).message}.`,
-            { cause: err, details: { partitions: requested, errors: codes } },
-          );
-        }
-        for (const t of response.responses) {
-          const topic = md.names.get(t.topicId)!;
-          for (const part of t.partitions) this.#collect(topic, part, out);
-        }
-      }),
-    );
-    return out;
+  poll(): Promise<ConsumerRecord[]> {
+    if (this.#closed) return Promise.resolve([]);
+    return this.#fetcher.poll(this.#member);
   }
 
-  #fetch(
-    node: number,
-    topics: Map<string, PartitionPosition[]>,
-    topicIds: Map<string, string>,
-    perByte: number,
-  ) {
-    return this.#raw.fetch({
-      node,
-      minBytes: this.#settings.minBytes ?? 1,
-      maxBytes: this.#settings.maxBytes ?? 52_428_800,
-      maxWaitTime: this.#settings.maxWaitTime ?? 500,
-      isolationLevel: this.#settings.isolationLevel,
-      topics: [...topics].map(([topic, parts]) => ({
-        topicId: topicIds.get(topic)!,
-        partitions: parts.map((p) => ({
-          partition: p.partition,
-          currentLeaderEpoch: -1,
-          fetchOffset: p.offset,
-          lastFetchedEpoch: -1,
-          partitionMaxBytes: perByte,
-        })),
-      })),
-    });
-  }
-
-  /** Closes the connections. */
+  /** Closes the connections (a poll in progress returns no records). */
   async close(): Promise<void> {
-    await this.#raw.close(true);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#fetcher.leave(this.#member);
+    await Promise.all([this.#fetcher.release(), this.#raw.close(true)]);
   }
 
   #collect(topic: string, part: any, out: ConsumerRecord[]): void {
     const position = this.#positions.get(`${topic}:${part.partitionIndex}`)!;
     if (part.errorCode !== 0) {
       const name = protocolErrorsCodesById[part.errorCode] ?? `error ${part.errorCode}`;
-      if (STALE_LEADER.has(part.errorCode)) {
-        this.#metadata = undefined;
-        return;
-      }
       throw new FleuveError(
         "FLEUVE_SOURCE_FAILED",
         `Kafka fetch of ${topic}-${part.partitionIndex} at offset ${position.offset} failed: ${name}.`,
@@ -215,43 +146,5 @@ export class KafkaPartitionReader {
       }
       if (next > position.offset) position.offset = next;
     }
-  }
-
-  async #resolveMetadata() {
-    if (this.#metadata) return this.#metadata;
-    const topics = [...new Set([...this.#positions.values()].map((p) => p.topic))];
-    let md: Awaited<ReturnType<ReadCommittedConsumer["metadata"]>>;
-    try {
-      md = await this.#raw.metadata({ topics, forceUpdate: true });
-    } catch (err) {
-      throw new FleuveError(
-        "FLEUVE_SOURCE_FAILED",
-        `Kafka metadata for topic(s) ${topics.map((t) => `"${t}"`).join(", ")} failed: ${(err as Error).message} ` +
-          "Check that the topics exist (create them first).",
-        { cause: err, details: { topics } },
-      );
-    }
-    const topicIds = new Map<string, string>();
-    const names = new Map<string, string>();
-    const leaders = new Map<string, number>();
-    for (const topic of topics) {
-      const t = md.topics.get(topic);
-      if (!t) {
-        throw new FleuveError(
-          "FLEUVE_SOURCE_FAILED",
-          `Kafka topic "${topic}" does not exist; create it first.`,
-          {
-            details: { topic },
-          },
-        );
-      }
-      topicIds.set(topic, t.id);
-      names.set(t.id, topic);
-      t.partitions.forEach((p, i) => {
-        leaders.set(`${topic}:${i}`, p.leader);
-      });
-    }
-    this.#metadata = { topicIds, names, leaders };
-    return this.#metadata;
   }
 }

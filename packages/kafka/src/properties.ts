@@ -172,6 +172,17 @@ export function parseBootstrapServers(value: KafkaPropertyValue | undefined): st
   return list;
 }
 
+/** What each `retryDelay` function was built from (a function cannot be compared otherwise). */
+const retryKeys = new WeakMap<object, string>();
+
+/**
+ * The options as a string, equal for options built from equal properties: clients with equal keys
+ * may share connections (see shared-fetcher.ts).
+ */
+export function settingsKey(common: CommonOptions): string {
+  return JSON.stringify({ ...common, retryDelay: retryKeys.get(common.retryDelay) ?? String(Math.random()) });
+}
+
 /** Connection, retry and metadata options common to admin, producer and consumer. */
 export function commonOptions(props: KafkaProperties, defaultClientId: string): CommonOptions {
   const out: Omit<CommonOptions, "retries" | "retryDelay"> & Partial<CommonOptions> = {
@@ -194,6 +205,7 @@ export function commonOptions(props: KafkaProperties, defaultClientId: string): 
   const base = int(props, "retry.backoff.ms") ?? 20;
   const max = Math.max(base, int(props, "retry.backoff.max.ms") ?? 1000);
   out.retryDelay = (_client, _op, attempt) => Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+  retryKeys.set(out.retryDelay, `${base}/${max}`);
   const metadataMaxAge = int(props, "metadata.max.age.ms", 1);
   if (metadataMaxAge !== undefined) out.metadataMaxAge = metadataMaxAge;
   return out as CommonOptions;

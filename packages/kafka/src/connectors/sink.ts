@@ -34,6 +34,7 @@ import {
 } from "../properties.js";
 import type { Bytes, ProducerRecord } from "../records.js";
 import { sendChunked } from "../send.js";
+import { type SharedSender, sharedSender } from "../shared-sender.js";
 import { closeQuietly } from "./close.js";
 import { type Serializer, serializer } from "./serde.js";
 import { TxnCoordinatorClient } from "./txn-coordinator.js";
@@ -750,21 +751,21 @@ class Linger {
   }
 }
 
-/** At-least-once: idempotent sends; unacknowledged records at a barrier go into the checkpoint. */
+/**
+ * At-least-once: idempotent sends through the process's shared producer (shared-sender.ts);
+ * unacknowledged records at a barrier go into the checkpoint.
+ */
 class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
-  readonly #producer: RawProducer;
+  readonly #sender: SharedSender;
   #buffer: ProducerRecord[] = [];
   /** Sent, not yet acknowledged: batches by sequence number. */
   readonly #inFlight = new Map<number, ProducerRecord[]>();
   readonly #acked = new Map<number, Promise<void>>();
   #seq = 0;
-  /** Batches cut but not sent yet: they go together once the send in flight is acknowledged. */
-  #queued: { n: number; batch: ProducerRecord[]; settle: (e?: unknown) => void }[] = [];
-  /** A send is in flight (one at a time, max.in.flight 1). */
-  #sending = false;
   #error: unknown;
   /** Until the output topic is known to exist; see {@link startChecked}. */
   #starting: Promise<void> | undefined;
+  readonly #cut = () => this.#send();
 
   constructor(
     common: ReturnType<typeof commonOptions>,
@@ -777,23 +778,21 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     }).then(() => {
       this.#starting = undefined;
     });
-    this.#producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
-      ...common,
-      acks: -1,
-      idempotent: true,
-      producerId: -1n,
-      producerEpoch: -1,
-      compression: settings.compression,
-      partitioner: javaPartitioner(),
-    });
+    this.#sender = sharedSender(common, settings);
   }
 
-  /** Sends what is buffered `linger.ms` after the first record: at-least-once output is visible at once. */
+  /** Cuts a batch `linger.ms` after the first record: at-least-once output is visible at once. */
   readonly #linger = new Linger(
     () => this.settings.lingerMs,
     () => this.#send(),
   );
 
+  /**
+   * Hands what is buffered to the shared producer, which sends it with the next request: one
+   * request in flight at a time, and the batches cut meanwhile, this writer's and the others',
+   * go together in the next one (one request per batch would, after a stall, queue them one round
+   * trip each; that queue is the latency tail).
+   */
   #send(): void {
     this.#linger.disarm();
     if (this.#buffer.length === 0) return;
@@ -807,49 +806,28 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     });
     done.catch(() => {});
     this.#acked.set(n, done);
-    this.#queued.push({ n, batch, settle });
-    if (!this.#sending) this.#sendQueued();
-  }
-
-  /**
-   * Sends every queued batch in one request. One send in flight at a time (max.in.flight 1):
-   * overlapping sends of the idempotent producer to one partition fail or reorder. Batches cut
-   * while a send is in flight wait for it and then go together, as the Java producer's
-   * accumulator drains every ready batch per request: one request per batch would, after a stall
-   * (a slow acknowledgement, a GC pause), queue them one round trip each behind it, and that queue
-   * is the latency tail.
-   */
-  #sendQueued(): void {
-    const queued = this.#queued;
-    if (queued.length === 0) {
-      this.#sending = false;
-      return;
-    }
-    this.#queued = [];
-    this.#sending = true;
-    const records = queued.length === 1 ? queued[0]!.batch : queued.flatMap((q) => q.batch);
-    sendChunked((messages) => this.#producer.send({ messages }), records, this.settings.batchSize)
-      .catch((e) => failedSend("send failed", e, this.shared, records))
-      .then(
-        () => {
-          for (const q of queued) {
-            this.#inFlight.delete(q.n);
-            this.#acked.delete(q.n);
-            q.settle();
-          }
-        },
-        (e) => {
-          this.#error ??= sinkError("send failed", e);
-          for (const q of queued) q.settle(this.#error);
-        },
-      )
-      .then(() => this.#sendQueued());
+    this.#sender.enqueue({
+      records: batch,
+      done: (e) => {
+        if (e === undefined) {
+          this.#inFlight.delete(n);
+          this.#acked.delete(n);
+          settle();
+          return;
+        }
+        failedSend("send failed", e, this.shared, batch).catch((mapped) => {
+          this.#error ??= sinkError("send failed", mapped);
+          settle(this.#error);
+        });
+      },
+    });
   }
 
   write(value: T, timestamp: number | undefined): void {
     if (this.#error) throw this.#error;
     this.#buffer.push(this.toRecord(value, timestamp));
     if (this.#buffer.length >= SEND_BATCH) this.#send();
+    else if (this.settings.lingerMs <= 0) this.#sender.later(this.#cut);
     else this.#linger.arm();
   }
 
@@ -883,7 +861,8 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
 
   close(): void {
     this.#linger.disarm();
-    void closeQuietly(this.#producer);
+    this.#sender.cancel(this.#cut);
+    void this.#sender.release();
     this.shared.writers--;
     this.shared.release();
   }
