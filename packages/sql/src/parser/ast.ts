@@ -101,7 +101,14 @@ export type Expr =
       readonly symmetric: boolean;
     }
   | { readonly kind: "in"; readonly operand: Expr; readonly list: readonly Expr[]; readonly not: boolean }
-  | { readonly kind: "inQuery"; readonly operand: Expr; readonly query: Query; readonly not: boolean }
+  | {
+      readonly kind: "inQuery";
+      readonly operand: Expr;
+      readonly query: Query;
+      readonly not: boolean;
+      /** Where the subquery's `(` is. */
+      readonly pos?: SourcePos;
+    }
   | {
       readonly kind: "like";
       readonly op: "LIKE" | "SIMILAR TO";
@@ -148,8 +155,10 @@ export type Expr =
   | { readonly kind: "map"; readonly entries: readonly Expr[] }
   | { readonly kind: "index"; readonly operand: Expr; readonly index: Expr }
   | { readonly kind: "field"; readonly operand: Expr; readonly field: string }
-  | { readonly kind: "subquery"; readonly query: Query }
-  | { readonly kind: "exists"; readonly query: Query }
+  /** A scalar subquery `(SELECT ...)`; `pos` is where its `(` is. */
+  | { readonly kind: "subquery"; readonly query: Query; readonly pos?: SourcePos }
+  /** `EXISTS (SELECT ...)`; `pos` is where EXISTS is. */
+  | { readonly kind: "exists"; readonly query: Query; readonly pos?: SourcePos }
   | {
       /** `TABLE t [PARTITION BY ...]`: a table argument of a table function (window TVFs). */
       readonly kind: "tableArg";

@@ -259,11 +259,18 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       {
         ALT: () => {
           this.CONSUME(T.In);
-          this.CONSUME(T.LParen);
+          const open = this.CONSUME(T.LParen);
           const e = this.OR3([
             {
               GATE: () => this.startsQuery(),
-              ALT: () => ({ kind: "inQuery", operand, query: this.SUBRULE(this.query), not }) as Expr,
+              ALT: () =>
+                ({
+                  kind: "inQuery",
+                  operand,
+                  query: this.SUBRULE(this.query),
+                  not,
+                  pos: posOf(open),
+                }) as Expr,
             },
             { ALT: () => ({ kind: "in", operand, list: this.SUBRULE(this.expressionList), not }) as Expr },
           ]);
@@ -391,11 +398,11 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.constructorExpr) },
       {
         ALT: () => {
-          this.CONSUME(T.Exists);
+          const pos = posOf(this.CONSUME(T.Exists));
           this.CONSUME(T.LParen);
           const query = this.SUBRULE(this.query);
           this.CONSUME(T.RParen);
-          return { kind: "exists", query } as Expr;
+          return { kind: "exists", query, pos } as Expr;
         },
       },
       { ALT: () => this.SUBRULE(this.parenthesized) },
@@ -526,11 +533,11 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
 
   /** `(query)`, `(expr)` or the row `(a, b)`. */
   private parenthesized = this.RULE("parenthesized", (): Expr => {
-    this.CONSUME(T.LParen);
+    const open = this.CONSUME(T.LParen);
     const e = this.OR([
       {
         GATE: () => this.startsQuery(),
-        ALT: () => ({ kind: "subquery", query: this.SUBRULE(this.query) }) as Expr,
+        ALT: () => ({ kind: "subquery", query: this.SUBRULE(this.query), pos: posOf(open) }) as Expr,
       },
       {
         ALT: () => {

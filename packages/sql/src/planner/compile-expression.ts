@@ -386,8 +386,22 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     }
     case "subquery":
     case "exists":
-    case "inQuery":
-      throw unsupported("subqueries in expressions");
+    case "inQuery": {
+      // The planner turns the subqueries it runs into joins before compiling (subqueries.ts);
+      // one that reaches here is in a place Flink would need a mark join or more for.
+      const text = printExpr(e.kind === "inQuery" ? { kind: "subquery", query: e.query } : e);
+      const what =
+        e.kind === "subquery"
+          ? "the scalar subquery"
+          : e.kind === "exists"
+            ? "the EXISTS subquery"
+            : "the IN subquery";
+      throw unsupported(
+        `${what} ${text.length > 80 ? `${text.slice(0, 77)}...` : text} in this place`,
+        e.pos,
+        "Fleuve SQL runs [NOT] IN and [NOT] EXISTS subqueries ANDed in WHERE, and scalar subqueries in WHERE and in the select list of a query without GROUP BY",
+      );
+    }
     case "star":
       throw invalid("'*' is only allowed in the select list and in COUNT(*)");
     case "tableArg":

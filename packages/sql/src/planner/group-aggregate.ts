@@ -38,6 +38,7 @@ import { jsonKey } from "./keys.js";
 import { invalid } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope } from "./relation.js";
 import { projector } from "./row-builders.js";
+import { HIDDEN_PREFIX } from "./subqueries.js";
 import type { Row } from "./values.js";
 
 /** The state of one group: its key values, the rows in it, and the accumulators. */
@@ -60,9 +61,11 @@ interface Out {
 export function planDistinct(select: Select, input: Relation): Relation {
   const items = select.items.flatMap((item) =>
     item.expr.kind === "star"
-      ? input.columns.map((c) => ({
-          expr: { kind: "column", name: { parts: [c.name] }, pos: select.pos } as Expr,
-        }))
+      ? input.columns
+          .filter((c) => !c.name.startsWith(HIDDEN_PREFIX))
+          .map((c) => ({
+            expr: { kind: "column", name: { parts: [c.name] }, pos: select.pos } as Expr,
+          }))
       : [item],
   );
   return planGroupAggregate(

@@ -39,6 +39,7 @@ import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./r
 import { projector, renamer } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
+import { type Correlation, decorrelate, HIDDEN_PREFIX, planSubqueries } from "./subqueries.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
 import { isAggregateName, userFunction, withFunctions } from "./user-functions.js";
 import { type Row, setColumn } from "./values.js";
@@ -77,6 +78,11 @@ export interface PlanContext {
    * (it does not order the outer query's rows), so it neither sorts nor is refused.
    */
   readonly subquery?: boolean;
+  /**
+   * Planning a correlated subquery of an expression: the outer query's columns, and where its
+   * SELECT puts the correlated equalities it decorrelates (see subqueries.ts).
+   */
+  readonly correlation?: Correlation | undefined;
 }
 
 /** Plans `query` into a relation. */
@@ -85,7 +91,10 @@ export function planQuery(query: Query, ctx: PlanContext): Relation {
 }
 
 function planQueryIn(query: Query, ctx: PlanContext): Relation {
-  let scope = ctx;
+  // Only the subquery's own SELECT decorrelates: not its CTEs, nor a query with LIMIT (whose
+  // rows per outer row a join on the keys would not limit) or a set operation.
+  const correlation = ctx.correlation;
+  let scope: PlanContext = correlation === undefined ? ctx : { ...ctx, correlation: undefined };
   const names = new Set<string>();
   for (const cte of query.with) {
     if (names.has(cte.name)) throw invalid(`WITH names ${cte.name} twice`, cte.pos, { table: cte.name });
@@ -99,6 +108,8 @@ function planQueryIn(query: Query, ctx: PlanContext): Relation {
   const offset = query.offset === undefined ? 0 : rowCount(query.offset, "OFFSET", query.offsetPos);
   const limited =
     fetch !== undefined || offset > 0 || query.limit !== undefined || query.offset !== undefined;
+  if (correlation !== undefined && !limited && query.body.kind === "select")
+    return planBody(query.body, { ...scope, correlation });
   if (query.orderBy.length > 0) {
     if (!limited)
       return scope.subquery === true ? planBody(query.body, scope) : planSortWithoutLimit(query, scope);
@@ -374,6 +385,8 @@ function planValues(rows: readonly Expr[], ctx: PlanContext): Relation {
 /** Whether `e` contains an aggregate call (outside OVER). */
 function hasAggregate(e: Expr): boolean {
   if (e.kind === "call" && isAggregateName(e.name) && e.over === undefined) return true;
+  // A subquery's aggregates are its own.
+  if (e.kind === "subquery" || e.kind === "exists" || e.kind === "inQuery") return false;
   return Object.values(e).some((v) =>
     Array.isArray(v) ? v.some((x) => isExpr(x) && hasAggregate(x)) : isExpr(v) && hasAggregate(v),
   );
@@ -407,8 +420,11 @@ const oneEmptyRow: TableRef = {
   },
 };
 
-function planSelect(statement: Select, ctx: PlanContext): Relation {
+function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   let select = statement;
+  // A correlated subquery's SELECT: the correlation is for it alone, not for the queries in its FROM.
+  const correlation = outerCtx.correlation;
+  const ctx: PlanContext = correlation === undefined ? outerCtx : { ...outerCtx, correlation: undefined };
   if (select.from === undefined) {
     // As Calcite does it: a SELECT without FROM reads one row of no columns, so constants,
     // functions and aggregates (`SELECT COUNT(*)` is 1) give one bounded row.
@@ -443,10 +459,25 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
     where = ranked.where;
     select = { ...select, where };
   }
-  const input =
+  let input =
     ranked === undefined
       ? planFrom(from, ctx, select.pos)
       : { ...ranked.input, alias: from.kind === "derived" ? from.alias?.name : undefined };
+  if (correlation !== undefined) {
+    const d = decorrelate(select, where, input, correlation, aggregating);
+    select = d.select;
+    where = d.where;
+  }
+  // Subqueries of WHERE and of the select list: joins on the input (see subqueries.ts).
+  const withSubqueries = planSubqueries(select, where, input, !aggregating, {
+    plan: (q, c) => planQuery(q, { ...ctx, subquery: true, correlation: c }),
+    stateTtlMs: stateTtlMs(ctx.settings),
+  });
+  if (withSubqueries.input !== input) {
+    input = withSubqueries.input;
+    where = withSubqueries.where;
+    select = { ...select, where, items: withSubqueries.items };
+  }
   if (aggregating) {
     if (select.distinct) throw unsupported("SELECT DISTINCT with GROUP BY or aggregates", select.pos);
     return planGroupAggregate(select, input);
@@ -479,7 +510,9 @@ function planSelect(statement: Select, ctx: PlanContext): Relation {
     const e = item.expr;
     if (e.kind === "star") {
       const q = e.qualifier?.parts.join(".");
-      const cols = input.columns.filter((c) => q === undefined || (c.qualifier ?? input.alias) === q);
+      const cols = input.columns.filter(
+        (c) => (q === undefined || (c.qualifier ?? input.alias) === q) && !c.name.startsWith(HIDDEN_PREFIX),
+      );
       if (q !== undefined && cols.length === 0) throw invalid(`unknown table ${q} in ${q}.*`, select.pos);
       for (const c of cols) {
         // Columns of both sides of a join with the same name: id, id0, id1... as Flink names them.

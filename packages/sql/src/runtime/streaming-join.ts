@@ -19,6 +19,13 @@
  * its rows in a plain list instead (Flink's JoinRecordStateView without unique key, append-only):
  * nothing ever looks a row of it up by content, so it needs neither the row's JSON text as a key
  * nor a multiplicity. Rows kept in the map by an earlier version are still joined.
+ *
+ * The same operator runs the semi and anti joins a subquery decorrelates into (Flink's
+ * StreamingSemiAntiJoinOperator): `SEMI` sends a left row while at least one right row matches
+ * it, `ANTI` while none does. The left side keeps its rows with the number of matching right rows
+ * (`assoc`, as an outer side does); when that number goes 0 -> 1 a semi join sends the left row
+ * (`+I`) and an anti join retracts it (`-D`), and the reverse when it goes back to 0. A left row
+ * that arrives is sent with its own kind (`+I`, `-U`, `+U`, `-D`) when it qualifies.
  */
 
 import { type ListState, listState, type MapState, mapState } from "@fleuve/core";
@@ -36,7 +43,8 @@ interface Kept {
 
 /** What the planner gives the operator. */
 export interface StreamingJoinSpec {
-  readonly type: JoinType;
+  /** The join type; `SEMI` and `ANTI` send left rows only (see the module comment). */
+  readonly type: JoinType | "SEMI" | "ANTI";
   /** The rest of the ON condition (key equality, other predicates) on a pair. */
   readonly matches: (left: Row, right: Row) => boolean;
   /** The output row of a pair, or of one side padded with NULLs (the other side null). */
@@ -45,6 +53,12 @@ export interface StreamingJoinSpec {
   readonly stateTtlMs?: number | undefined;
   /** Whether each input only inserts (then an inner side keeps its rows in a list). */
   readonly insertOnly?: { readonly left: boolean; readonly right: boolean } | undefined;
+  /**
+   * A scalar subquery's join: the message of the error that fails the job when more than one
+   * right row of a key is in the table at once (Flink's "more than one row" check of
+   * SINGLE_VALUE), naming the subquery.
+   */
+  readonly singleRow?: string | undefined;
 }
 
 /** The text that identifies equal rows (their kind aside). */
@@ -65,7 +79,9 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
 
   constructor(private readonly spec: StreamingJoinSpec) {
     super();
-    this.leftOuter = spec.type === "LEFT" || spec.type === "FULL";
+    // A semi or anti join keeps its left rows with their number of matches, as an outer side.
+    this.leftOuter =
+      spec.type === "LEFT" || spec.type === "FULL" || spec.type === "SEMI" || spec.type === "ANTI";
     this.rightOuter = spec.type === "RIGHT" || spec.type === "FULL";
   }
 
@@ -118,6 +134,8 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
       }
     }
     const kind = rowKind(input);
+    if (!isLeft && this.spec.singleRow !== undefined && isAccumulate(kind) && this.rightCount() > 0)
+      throw new Error(this.spec.singleRow);
     // Stored and joined without its kind: a row that carries one is copied without it (rows
     // are never changed once sent, so an insert is kept as it came).
     const row: Row = ROW_KIND in input ? withKind({ ...input }, "+I") : input;
@@ -142,6 +160,10 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
       }
     }
     const partners = matched.reduce((n, [, o]) => n + o.count, 0);
+    if (this.spec.type === "SEMI" || this.spec.type === "ANTI") {
+      this.semiAnti(row, kind, isLeft, matched, partners);
+      return;
+    }
 
     if (isAccumulate(kind)) {
       const outputKind: RowKind = inputOuter || otherOuter ? "+I" : kind;
@@ -191,6 +213,79 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
           other.put(k, o);
         }
       }
+    }
+  }
+
+  /** How many right rows of the current key are in the table (copies counted). */
+  private rightCount(): number {
+    let n = this.rightRows?.get().length ?? 0;
+    for (const [, o] of this.rightState.entries()) n += o.count;
+    return n;
+  }
+
+  /**
+   * A row of a semi (`SEMI`) or anti (`ANTI`) join, `matched` its partners on the other side
+   * (`partners` of them, counting copies): Flink's StreamingSemiAntiJoinOperator.
+   */
+  private semiAnti(
+    row: Row,
+    kind: RowKind,
+    isLeft: boolean,
+    matched: [string, Kept][],
+    partners: number,
+  ): void {
+    const semi = this.spec.type === "SEMI";
+    const text = rowText(row);
+    if (isLeft) {
+      const kept = this.leftState.get(text);
+      if (isAccumulate(kind)) {
+        if (kept === undefined) this.leftState.put(text, { row, count: 1, assoc: partners });
+        else {
+          kept.count += 1;
+          kept.assoc = partners;
+          this.leftState.put(text, kept);
+        }
+      } else if (kept !== undefined) {
+        if (kept.count <= 1) this.leftState.remove(text);
+        else {
+          kept.count -= 1;
+          this.leftState.put(text, kept);
+        }
+      }
+      // The row goes out as it came (its own kind) when it qualifies.
+      if (semi === partners > 0) this.emit(kind, row, null);
+      return;
+    }
+    if (isAccumulate(kind)) {
+      for (const [k, o] of matched) {
+        if (o.assoc === 0) this.emit(semi ? "+I" : "-D", o.row, null, o.count);
+        o.assoc += 1;
+        this.leftState.put(k, o);
+      }
+      if (this.rightRows !== undefined) this.rightRows.add(row);
+      else {
+        const kept = this.rightState.get(text);
+        if (kept === undefined) this.rightState.put(text, { row, count: 1, assoc: 0 });
+        else {
+          kept.count += 1;
+          this.rightState.put(text, kept);
+        }
+      }
+      return;
+    }
+    if (this.rightRows !== undefined) removeRow(this.rightRows, text);
+    const kept = this.rightState.get(text);
+    if (kept !== undefined) {
+      if (kept.count <= 1) this.rightState.remove(text);
+      else {
+        kept.count -= 1;
+        this.rightState.put(text, kept);
+      }
+    }
+    for (const [k, o] of matched) {
+      o.assoc -= 1;
+      if (o.assoc === 0) this.emit(semi ? "-D" : "+I", o.row, null, o.count);
+      this.leftState.put(k, o);
     }
   }
 }

@@ -1,0 +1,488 @@
+/**
+ * Subqueries in expressions, decorrelated into joins as Flink's planner does (Calcite's
+ * SubQueryRemoveRule and decorrelator):
+ *
+ * - `x IN (SELECT y ...)` and `EXISTS (SELECT ...)` as a conjunct of WHERE: a **semi join** of the
+ *   query's rows with the subquery's (runtime/streaming-join.ts, `SEMI`): a row is sent while at
+ *   least one row of the subquery matches it. `NOT IN` and `NOT EXISTS`: an **anti join**. NOT IN
+ *   is null-aware, as Flink's: its condition is `(x = y) IS NOT FALSE`, so a NULL on either side
+ *   makes the row match (hence not pass), and an empty subquery lets every row pass, NULL x too.
+ * - a scalar subquery `(SELECT ...)` in WHERE or in the select list of a query without GROUP BY:
+ *   a **left join** with the subquery's rows, which fails the job when a key has more than one
+ *   (Flink's SINGLE_VALUE check); no row gives NULL, or for an aggregate without GROUP BY its
+ *   value over no rows (COUNT is 0).
+ *
+ * A correlated subquery (`WHERE b.k = a.k`, `a` the outer query's) is decorrelated when its outer
+ * references are equalities between an expression of its own rows and one of the outer row,
+ * conjuncts of its WHERE: each inner expression becomes a column of the subquery (and a GROUP BY
+ * key of an aggregating one), the join key on that side; the outer expression the key on the
+ * other. Any other outer reference is refused with FLEUVE_SQL_UNSUPPORTED naming the subquery.
+ */
+
+import { FleuveError } from "@fleuve/core";
+import type { Expr, Query, Select, SourcePos } from "../parser/ast.js";
+import { printExpr } from "../parser/printer.js";
+import { SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
+import { type ChangelogMode, INSERT_ONLY, isInsertOnly, ROW_KINDS } from "./changelog.js";
+import { compileExpression } from "./compile-expression.js";
+import { jsonKey } from "./keys.js";
+import { invalid, unsupported } from "./problems.js";
+import { type Column, findColumn, type Relation, rowScope } from "./relation.js";
+import { rowCombiner } from "./row-builders.js";
+import { isAggregateName } from "./user-functions.js";
+import type { Row } from "./values.js";
+
+/** The prefix of the hidden columns subqueries add (never expanded by `*`). */
+export const HIDDEN_PREFIX = "$sq";
+
+/**
+ * What a correlated subquery is planned with: the outer query's columns, and the keys its
+ * planning finds (filled by {@link decorrelate}).
+ */
+export interface Correlation {
+  readonly outer: Pick<Relation, "columns" | "alias">;
+  /** The prefix of the key columns the subquery gets (`$sq0_k0`, ...). */
+  readonly tag: string;
+  /** Per correlated equality: the outer expression, the inner one, and the inner column. */
+  readonly keys: { readonly outer: Expr; readonly inner: Expr; readonly column: string }[];
+}
+
+/** How the outer query plans a subquery, and the settings its joins take. */
+export interface SubqueryPlanner {
+  /** Plans `query` as a subquery; with `correlation`, its outer references are decorrelated. */
+  readonly plan: (query: Query, correlation: Correlation) => Relation;
+  readonly stateTtlMs: number | undefined;
+}
+
+type SubqueryExpr = Expr & { kind: "subquery" | "exists" | "inQuery" };
+
+function conjuncts(e: Expr): Expr[] {
+  return e.kind === "binary" && e.op === "AND" ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+}
+
+function andAll(es: readonly Expr[]): Expr | undefined {
+  return es.reduce<Expr | undefined>(
+    (acc, e) => (acc === undefined ? e : { kind: "binary", op: "AND", left: acc, right: e }),
+    undefined,
+  );
+}
+
+/** The expressions directly under `e` (not inside a subquery's query). */
+function children(e: Expr): Expr[] {
+  const out: Expr[] = [];
+  for (const [k, v] of Object.entries(e)) {
+    if (k === "query" || k === "pos" || k === "name") continue;
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        if (isExpr(x)) out.push(x);
+        else if (x !== null && typeof x === "object")
+          // CASE's { when, result } pairs.
+          for (const y of Object.values(x)) if (isExpr(y)) out.push(y);
+      }
+    } else if (isExpr(v)) out.push(v);
+  }
+  return out;
+}
+
+function isExpr(v: unknown): v is Expr {
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    typeof (v as { kind?: unknown }).kind === "string" &&
+    (v as { kind: string }).kind !== "query" &&
+    (v as { kind: string }).kind !== "spec"
+  );
+}
+
+/** Whether `e` has a subquery (outside nested queries, which plan their own). */
+export function hasSubquery(e: Expr | undefined): boolean {
+  if (e === undefined) return false;
+  if (e.kind === "subquery" || e.kind === "exists" || e.kind === "inQuery") return true;
+  return children(e).some(hasSubquery);
+}
+
+/** `e` with each node `f` maps to something replaced by it (top-down, not inside subqueries). */
+function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
+  const own = f(e);
+  if (own !== undefined) return own;
+  if (e.kind === "subquery" || e.kind === "exists" || e.kind === "inQuery") return e;
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (Array.isArray(v)) {
+      const mapped = v.map((x) => {
+        if (isExpr(x)) return mapExpr(x, f);
+        if (x !== null && typeof x === "object" && !Array.isArray(x) && "when" in x) {
+          const w = x as { when: Expr; result: Expr };
+          return { when: mapExpr(w.when, f), result: mapExpr(w.result, f) };
+        }
+        return x;
+      });
+      changed ||= mapped.some((m, i) => m !== v[i]);
+      out[k] = mapped;
+    } else if (k !== "query" && isExpr(v)) {
+      const m = mapExpr(v, f);
+      changed ||= m !== v;
+      out[k] = m;
+    } else out[k] = v;
+  }
+  return changed ? (out as Expr) : e;
+}
+
+/** The column references of `e` (not inside subqueries). */
+function columnsOf(e: Expr, out: (Expr & { kind: "column" })[] = []): (Expr & { kind: "column" })[] {
+  if (e.kind === "column") out.push(e);
+  else for (const c of children(e)) columnsOf(c, out);
+  return out;
+}
+
+/** How a subquery is named in messages: its text (shortened) and where it is. */
+function describe(e: SubqueryExpr): string {
+  const text = printExpr(e.kind === "inQuery" ? { kind: "subquery", query: e.query } : e);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The position of a subquery: its own, else its SELECT's. */
+function posOf(e: SubqueryExpr): SourcePos | undefined {
+  return e.pos ?? (e.query.body.kind === "select" ? e.query.body.pos : undefined);
+}
+
+/**
+ * Inside a correlated subquery's SELECT (its FROM planned as `input`): splits its WHERE into the
+ * conditions on its own rows and the correlated equalities, adds each equality's inner side as a
+ * column `tag_k<i>` (and a GROUP BY key when the SELECT aggregates) and records it in
+ * `correlation.keys`. Any other outer reference is refused.
+ */
+export function decorrelate(
+  select: Select,
+  where: Expr | undefined,
+  input: Pick<Relation, "columns" | "alias">,
+  correlation: Correlation,
+  aggregating: boolean,
+): { select: Select; where: Expr | undefined } {
+  if (where === undefined) return { select, where };
+  /** Which sides `e`'s columns resolve to: the subquery's own (inner) first, as SQL scopes do. */
+  const sides = (e: Expr) => {
+    let inner = false;
+    let outer = false;
+    for (const c of columnsOf(e)) {
+      if (findColumn(input, c.name, c.pos) !== undefined) inner = true;
+      else if (findColumn(correlation.outer, c.name, c.pos) !== undefined) outer = true;
+    }
+    return { inner, outer };
+  };
+  const kept: Expr[] = [];
+  const items = [...select.items];
+  const groupBy = [...select.groupBy];
+  for (const c of conjuncts(where)) {
+    if (hasSubquery(c) || !sides(c).outer) {
+      kept.push(c);
+      continue;
+    }
+    let pair: [Expr, Expr] | undefined;
+    if (c.kind === "binary" && c.op === "=") {
+      const l = sides(c.left);
+      const r = sides(c.right);
+      if (!l.outer && !r.inner) pair = [c.left, c.right];
+      else if (!r.outer && !l.inner) pair = [c.right, c.left];
+    }
+    if (pair === undefined) {
+      throw unsupported(
+        `the correlated condition ${printExpr(c)}`,
+        columnsOf(c)[0]?.pos ?? select.pos,
+        "a subquery may refer to the outer query only in equalities (inner = outer) ANDed in its WHERE",
+      );
+    }
+    const column = `${correlation.tag}_k${correlation.keys.length}`;
+    correlation.keys.push({ outer: pair[1], inner: pair[0], column });
+    items.push({ expr: pair[0], alias: column });
+    if (aggregating) {
+      if (groupBy.some((g) => g.kind !== "expr"))
+        throw unsupported("a correlated subquery with grouping sets", select.pos);
+      groupBy.push({ kind: "expr", expr: pair[0] });
+    }
+  }
+  const rest = andAll(kept);
+  return { select: { ...select, where: rest, items, groupBy }, where: rest };
+}
+
+/** SQL `=` on two non-NULL values, as compile-expression compares them. */
+function sqlEquals(a: unknown, b: unknown): boolean {
+  if (typeof a === "number" && typeof b === "number") return a === b;
+  return String(a) === String(b);
+}
+
+/** Whether `e` has an aggregate call (outside nested queries and OVER). */
+function hasAggregate(e: Expr): boolean {
+  if (e.kind === "call" && isAggregateName(e.name) && e.over === undefined) return true;
+  return children(e).some(hasAggregate);
+}
+
+/**
+ * The subqueries of a SELECT's WHERE and (`withItems`: a query without GROUP BY) select list,
+ * planned as joins on `input`: returns the joined input, the WHERE left to evaluate and the select
+ * items with each scalar subquery replaced by the hidden column holding its value. Without
+ * subqueries, everything as it was.
+ */
+export function planSubqueries(
+  select: Select,
+  where: Expr | undefined,
+  input: Relation,
+  withItems: boolean,
+  planner: SubqueryPlanner,
+): { input: Relation; where: Expr | undefined; items: Select["items"] } {
+  const items = select.items;
+  if (!hasSubquery(where) && !(withItems && items.some((i) => hasSubquery(i.expr))))
+    return { input, where, items };
+  let n = 0;
+  const nextTag = () => `${HIDDEN_PREFIX}${n++}`;
+  let rel = input;
+  // Semi and anti joins: the conjuncts of WHERE that are [NOT] IN / [NOT] EXISTS.
+  const semis: { e: SubqueryExpr; anti: boolean }[] = [];
+  const kept: Expr[] = [];
+  for (const c of where === undefined ? [] : conjuncts(where)) {
+    const negated = c.kind === "unary" && c.op === "NOT";
+    const e = negated ? c.operand : c;
+    if (e.kind === "exists" || e.kind === "inQuery")
+      semis.push({ e, anti: negated !== (e.kind === "inQuery" && e.not) });
+    else kept.push(c);
+  }
+  // Scalar subqueries anywhere in the rest of WHERE and in the select list: a column each.
+  const scalar = (e: Expr): Expr =>
+    mapExpr(e, (x) => {
+      if (x.kind !== "subquery") return undefined;
+      const tag = nextTag();
+      rel = planScalar(rel, x, tag, planner);
+      return { kind: "column", name: { parts: [tag] }, pos: posOf(x) ?? select.pos };
+    });
+  const rest = kept.map(scalar);
+  const newItems = withItems
+    ? items.map((i) => (hasSubquery(i.expr) ? { ...i, expr: scalar(i.expr) } : i))
+    : items;
+  // The other conditions first (fewer rows into the joins' state), then the semi and anti joins.
+  const cond = andAll(rest);
+  if (semis.length > 0 && cond !== undefined && !hasSubquery(cond)) {
+    const ev = compileExpression(cond, rowScope(rel)).eval;
+    rel = {
+      ...rel,
+      stream: rel.stream.filter((row) => ev(row) === true).name(`Calc(where=[${printExpr(cond)}])`),
+    };
+    for (const s of semis) rel = planSemiAnti(rel, s.e, s.anti, nextTag(), planner);
+    return { input: rel, where: undefined, items: newItems };
+  }
+  for (const s of semis) rel = planSemiAnti(rel, s.e, s.anti, nextTag(), planner);
+  return { input: rel, where: cond, items: newItems };
+}
+
+/**
+ * Plans subquery `e` with a correlation `tag`, turning an outer reference its planning could not
+ * resolve (one outside the equalities of its WHERE) into FLEUVE_SQL_UNSUPPORTED naming it.
+ */
+function planCorrelated(
+  e: SubqueryExpr,
+  outer: Relation,
+  tag: string,
+  planner: SubqueryPlanner,
+): { rel: Relation; correlation: Correlation; value: Column[] } {
+  const correlation: Correlation = { outer, tag, keys: [] };
+  let rel: Relation;
+  try {
+    rel = planner.plan(e.query, correlation);
+  } catch (err) {
+    const column = err instanceof FleuveError ? err.details?.column : undefined;
+    if (
+      err instanceof FleuveError &&
+      err.code === "FLEUVE_SQL_VALIDATION" &&
+      typeof column === "string" &&
+      findColumn(outer, { parts: column.split(".") }) !== undefined
+    ) {
+      throw unsupported(
+        `the correlated subquery ${describe(e)}`,
+        posOf(e),
+        `it refers to ${column} of the outer query outside an equality (inner = outer) ANDed in its WHERE, which is all Fleuve SQL decorrelates`,
+      );
+    }
+    throw err;
+  }
+  const keyColumns = new Set(correlation.keys.map((k) => k.column));
+  const value = rel.columns.filter((c) => !keyColumns.has(c.name) && !c.name.startsWith(HIDDEN_PREFIX));
+  return { rel, correlation, value };
+}
+
+/** The changelog of a join that sends left rows of `left`, and `extra` kinds of its own. */
+function joinMode(left: ChangelogMode, extra: readonly string[], producer: string): ChangelogMode {
+  const kinds = ROW_KINDS.filter((k) => left.kinds.includes(k) || extra.includes(k));
+  if (kinds.every((k) => k === "+I")) return INSERT_ONLY;
+  return { kinds, producer, uniqueKey: left.uniqueKey };
+}
+
+/** `[NOT] EXISTS (q)` or `x [NOT] IN (q)` (`anti` for the negated forms) as a semi or anti join. */
+function planSemiAnti(
+  left: Relation,
+  e: SubqueryExpr,
+  anti: boolean,
+  tag: string,
+  planner: SubqueryPlanner,
+): Relation {
+  const pos = posOf(e);
+  if (e.kind === "inQuery" && e.operand.kind === "row")
+    throw unsupported(
+      `a row IN (subquery): ${describe(e)}`,
+      pos,
+      "compare one expression: x IN (SELECT y ...)",
+    );
+  const { rel, correlation, value } = planCorrelated(e, left, tag, planner);
+  const scope = rowScope(left);
+  const outerKeys = correlation.keys.map((k) => compileExpression(k.outer, scope).eval);
+  const innerKeys = correlation.keys.map((k) => (row: Row) => row[k.column] ?? null);
+  const conds = correlation.keys.map((k) => `${printExpr(k.inner)} = ${printExpr(k.outer)}`);
+  let matches: (l: Row, r: Row) => boolean;
+  const corrMatch = (l: Row, r: Row) => {
+    for (let i = 0; i < outerKeys.length; i++) {
+      const a = (outerKeys[i] as (row: Row) => unknown)(l);
+      const b = (innerKeys[i] as (row: Row) => unknown)(r);
+      if (a === null || b === null || !sqlEquals(a, b)) return false;
+    }
+    return true;
+  };
+  let leftKey = outerKeys;
+  let rightKey = innerKeys;
+  if (e.kind === "inQuery") {
+    if (value.length !== 1)
+      throw invalid(
+        `the subquery of IN returns ${value.length} columns (${value.map((c) => c.name).join(", ")}); it must return one`,
+        pos,
+      );
+    const x = compileExpression(e.operand, scope).eval;
+    const y = (value[0] as Column).name;
+    const text = `${printExpr(e.operand)} = ${y}`;
+    if (!anti) {
+      // x = y is a key equality: NULLs never match, rows partition by it too.
+      matches = (l, r) => {
+        const a = x(l);
+        const b = r[y] ?? null;
+        return a !== null && b !== null && sqlEquals(a, b) && corrMatch(l, r);
+      };
+      leftKey = [x, ...outerKeys];
+      rightKey = [(r: Row) => r[y] ?? null, ...innerKeys];
+      conds.unshift(text);
+    } else {
+      // Null-aware: (x = y) IS NOT FALSE, so the rows partition by the correlation keys only.
+      matches = (l, r) => {
+        const a = x(l);
+        const b = r[y] ?? null;
+        return (a === null || b === null || sqlEquals(a, b)) && corrMatch(l, r);
+      };
+      conds.unshift(`(${text}) IS NOT FALSE`);
+    }
+  } else matches = corrMatch;
+  const joinType = anti ? "LeftAntiJoin" : "LeftSemiJoin";
+  const name = `Join(joinType=[${joinType}], where=[${conds.length === 0 ? "true" : conds.join(" AND ")}])`;
+  const keep = rowCombiner(
+    left.columns.map((c) => c.name),
+    [],
+  );
+  const stream = left.stream
+    .connect(rel.stream)
+    .keyBy(jsonKey(leftKey), jsonKey(rightKey))
+    .transform(
+      name,
+      () =>
+        new SqlStreamingJoinOperator({
+          type: anti ? "ANTI" : "SEMI",
+          matches,
+          combine: (l) => keep(l, null),
+          stateTtlMs: planner.stateTtlMs,
+          insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(rel.changelog) },
+        }),
+    );
+  // A semi join of an insert-only subquery only adds rows; otherwise rows come and go.
+  const extra = !anti && isInsertOnly(rel.changelog) ? [] : ["+I", "-D"];
+  return {
+    stream,
+    columns: left.columns,
+    alias: left.alias,
+    changelog: joinMode(left.changelog, extra, name),
+  };
+}
+
+/**
+ * The value of an aggregating subquery's select item over no rows: each aggregate's value over
+ * no rows (COUNT 0, the others NULL) put in the expression; undefined when it reads columns.
+ */
+function emptyValue(q: Query): unknown {
+  const body = q.body;
+  if (body.kind !== "select" || body.groupBy.length > 0 || body.having !== undefined) return null;
+  const item = body.items[0];
+  if (item === undefined || body.items.length !== 1 || !hasAggregate(item.expr)) return null;
+  try {
+    const c = compileExpression(item.expr, {
+      column: () => {
+        throw new Error("reads a column outside its aggregates");
+      },
+      intercept: (x) =>
+        x.kind === "call" && isAggregateName(x.name) && x.over === undefined
+          ? { eval: () => (x.name === "COUNT" || x.name === "COUNT_DISTINCT" ? 0 : null) }
+          : undefined,
+    });
+    return c.eval({});
+  } catch {
+    return null;
+  }
+}
+
+/** Scalar subquery `e`: `left` joined with its value as the hidden column `tag`. */
+function planScalar(left: Relation, e: SubqueryExpr, tag: string, planner: SubqueryPlanner): Relation {
+  const pos = posOf(e);
+  const { rel, correlation, value } = planCorrelated(e, left, tag, planner);
+  if (value.length !== 1)
+    throw invalid(
+      `the scalar subquery ${describe(e)} returns ${value.length} columns (${value.map((c) => c.name).join(", ")}); it must return one`,
+      pos,
+    );
+  const valueColumn = (value[0] as Column).name;
+  const scope = rowScope(left);
+  const outerKeys = correlation.keys.map((k) => compileExpression(k.outer, scope).eval);
+  const innerKeys = correlation.keys.map((k) => (row: Row) => row[k.column] ?? null);
+  const empty = emptyValue(e.query);
+  const keep = rowCombiner(
+    left.columns.map((c) => c.name),
+    [],
+  );
+  const where = correlation.keys.map((k) => `${printExpr(k.inner)} = ${printExpr(k.outer)}`).join(" AND ");
+  const name = `Join(joinType=[LeftOuterJoin], where=[${where === "" ? "true" : where}], select=[${tag} = SINGLE_VALUE${describe(e)}])`;
+  const at = pos === undefined ? "" : ` (line ${pos.line}, column ${pos.column})`;
+  const stream = left.stream
+    .connect(rel.stream)
+    .keyBy(jsonKey(outerKeys), jsonKey(innerKeys))
+    .transform(
+      name,
+      () =>
+        new SqlStreamingJoinOperator({
+          type: "LEFT",
+          matches: (l, r) => {
+            for (let i = 0; i < outerKeys.length; i++) {
+              const a = (outerKeys[i] as (row: Row) => unknown)(l);
+              const b = (innerKeys[i] as (row: Row) => unknown)(r);
+              if (a === null || b === null || !sqlEquals(a, b)) return false;
+            }
+            return true;
+          },
+          combine: (l, r) => {
+            const out = keep(l, null);
+            out[tag] = r === null ? empty : (r[valueColumn] ?? null);
+            return out;
+          },
+          stateTtlMs: planner.stateTtlMs,
+          insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(rel.changelog) },
+          singleRow: `the scalar subquery ${describe(e)}${at} returned more than one row${correlation.keys.length > 0 ? " for one outer row" : ""}: a scalar subquery must give at most one row`,
+        }),
+    );
+  // As a left join: rows padded with NULL (or the empty value) and retracted when the value comes.
+  return {
+    stream,
+    columns: [...left.columns, { name: tag, type: value[0]?.type }],
+    alias: left.alias,
+    changelog: { kinds: ["+I", "-D"], producer: name },
+  };
+}
