@@ -132,3 +132,162 @@ test("scalar subqueries: uncorrelated MAX in SELECT and WHERE, correlated COUNT 
     { user_name: "Liz", amount: 5, c: 0 },
   ]);
 });
+
+type A = { k: number | null; x: number | null; id: number };
+type B = { k: number | null; y: number | null };
+
+/** SQL `a = b`: NULL when either is. */
+const eq = (a: number | null, b: number | null) => (a === null || b === null ? null : a === b);
+
+/** `x IN (ys)`, three-valued. */
+function sqlIn(x: number | null, ys: readonly (number | null)[]): boolean | null {
+  if (ys.length === 0) return false;
+  if (x === null) return null;
+  if (ys.includes(x)) return true;
+  return ys.includes(null) ? null : false;
+}
+
+/** The queries the property runs: its SQL over `a` and `b`, and its brute-force result. */
+const FORMS: Record<string, { sql: (a: string, b: string) => string; expect: (a: A[], b: B[]) => Row[] }> = {
+  in: {
+    sql: (a, b) => `SELECT a.id, a.x FROM ${a} a WHERE a.x IN (SELECT y FROM ${b})`,
+    expect: (as, bs) =>
+      as
+        .filter(
+          (r) =>
+            sqlIn(
+              r.x,
+              bs.map((s) => s.y),
+            ) === true,
+        )
+        .map((r) => ({ id: r.id, x: r.x })),
+  },
+  notIn: {
+    sql: (a, b) => `SELECT a.id, a.x FROM ${a} a WHERE a.x NOT IN (SELECT y FROM ${b})`,
+    expect: (as, bs) =>
+      as
+        .filter(
+          (r) =>
+            sqlIn(
+              r.x,
+              bs.map((s) => s.y),
+            ) === false,
+        )
+        .map((r) => ({ id: r.id, x: r.x })),
+  },
+  correlatedIn: {
+    sql: (a, b) => `SELECT a.id FROM ${a} a WHERE a.x IN (SELECT b.y FROM ${b} b WHERE b.k = a.k)`,
+    expect: (as, bs) =>
+      as
+        .filter(
+          (r) =>
+            sqlIn(
+              r.x,
+              bs.filter((s) => eq(s.k, r.k) === true).map((s) => s.y),
+            ) === true,
+        )
+        .map((r) => ({ id: r.id })),
+  },
+  correlatedNotIn: {
+    sql: (a, b) => `SELECT a.id FROM ${a} a WHERE a.x NOT IN (SELECT b.y FROM ${b} b WHERE a.k = b.k)`,
+    expect: (as, bs) =>
+      as
+        .filter(
+          (r) =>
+            sqlIn(
+              r.x,
+              bs.filter((s) => eq(s.k, r.k) === true).map((s) => s.y),
+            ) === false,
+        )
+        .map((r) => ({ id: r.id })),
+  },
+  exists: {
+    sql: (a, b) => `SELECT a.id FROM ${a} a WHERE EXISTS (SELECT 1 FROM ${b} b WHERE b.k = a.k AND b.y > 1)`,
+    expect: (as, bs) =>
+      as
+        .filter((r) => bs.some((s) => eq(s.k, r.k) === true && s.y !== null && s.y > 1))
+        .map((r) => ({ id: r.id })),
+  },
+  notExists: {
+    sql: (a, b) =>
+      `SELECT a.id FROM ${a} a WHERE a.x > 0 AND NOT EXISTS (SELECT * FROM ${b} b WHERE b.k = a.k)`,
+    expect: (as, bs) =>
+      as
+        .filter((r) => r.x !== null && r.x > 0 && !bs.some((s) => eq(s.k, r.k) === true))
+        .map((r) => ({ id: r.id })),
+  },
+  uncorrelatedExists: {
+    sql: (a, b) => `SELECT a.id FROM ${a} a WHERE EXISTS (SELECT y FROM ${b} WHERE y = 2)`,
+    expect: (as, bs) => (bs.some((s) => s.y === 2) ? as.map((r) => ({ id: r.id })) : []),
+  },
+  scalarCount: {
+    sql: (a, b) => `SELECT a.id, (SELECT COUNT(*) FROM ${b} b WHERE b.k = a.k) AS c FROM ${a} a`,
+    expect: (as, bs) => as.map((r) => ({ id: r.id, c: bs.filter((s) => eq(s.k, r.k) === true).length })),
+  },
+  scalarSum: {
+    sql: (a, b) =>
+      `SELECT a.id, (SELECT SUM(b.y) FROM ${b} b WHERE a.k = b.k AND b.y IS NOT NULL) AS s FROM ${a} a`,
+    expect: (as, bs) =>
+      as.map((r) => {
+        const ys = bs.filter((s) => eq(s.k, r.k) === true && s.y !== null).map((s) => s.y as number);
+        return { id: r.id, s: ys.length === 0 ? null : ys.reduce((m, y) => m + y, 0) };
+      }),
+  },
+  scalarMax: {
+    sql: (a, b) => `SELECT a.id FROM ${a} a WHERE a.x >= (SELECT MAX(y) FROM ${b})`,
+    expect: (as, bs) => {
+      const ys = bs.flatMap((s) => (s.y === null ? [] : [s.y]));
+      const max = ys.length === 0 ? null : Math.max(...ys);
+      return as.filter((r) => r.x !== null && max !== null && r.x >= max).map((r) => ({ id: r.id }));
+    },
+  },
+};
+
+/** The final rows of `GROUP BY k` with SUM(y) (NULL when all are NULL), as the updating side reads them. */
+function sumByK(bs: readonly B[]): B[] {
+  const groups = new Map<number | null, number | null>();
+  for (const s of bs) {
+    const g = groups.has(s.k) ? (groups.get(s.k) as number | null) : null;
+    groups.set(s.k, s.y === null ? g : (g ?? 0) + s.y);
+  }
+  return [...groups].map(([k, y]) => ({ k, y }));
+}
+
+/** The final rows of `GROUP BY k, x` with COUNT(*) AS id. */
+function countByKx(as: readonly A[]): A[] {
+  const groups = new Map<string, A>();
+  for (const r of as) {
+    const key = JSON.stringify([r.k, r.x]);
+    const g = groups.get(key);
+    groups.set(key, g === undefined ? { k: r.k, x: r.x, id: 1 } : { ...g, id: g.id + 1 });
+  }
+  return [...groups.values()];
+}
+
+test("random subqueries (IN, NOT IN, EXISTS, NOT EXISTS, correlated or not, scalar COUNT / SUM / MAX; over tables or updating GROUP BYs) end as a brute-force evaluation", async () => {
+  const small = fc.option(fc.integer({ min: 0, max: 3 }), { freq: 5 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ k: small, x: small }), { maxLength: 25 }),
+      fc.array(fc.record({ k: small, y: small }), { maxLength: 25 }),
+      fc.constantFrom(...Object.keys(FORMS)),
+      fc.boolean(),
+      fc.boolean(),
+      fc.constantFrom(1, 2),
+      async (rawA, rawB, form, updatingA, updatingB, parallelism) => {
+        const rowsA: A[] = rawA.map((r, i) => ({ ...r, id: i }));
+        const tEnv = await tables(
+          { TA: { ddl: "k INT, x INT, id INT", rows: rowsA }, TB: { ddl: "k INT, y INT", rows: rawB } },
+          parallelism,
+        );
+        const f = FORMS[form] as (typeof FORMS)[string];
+        const a = updatingA ? "(SELECT k, x, COUNT(*) AS id FROM TA GROUP BY k, x)" : "TA";
+        const b = updatingB ? "(SELECT k, SUM(y) AS y FROM TB GROUP BY k)" : "TB";
+        const { rows } = await run(tEnv, f.sql(a, b));
+        const expected = f.expect(updatingA ? countByKx(rowsA) : rowsA, updatingB ? sumByK(rawB) : rawB);
+        assert.deepEqual(rows, sortRows(expected), f.sql(a, b));
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
