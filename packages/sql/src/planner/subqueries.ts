@@ -43,6 +43,8 @@ export interface Correlation {
   readonly outer: Pick<Relation, "columns" | "alias">;
   /** The prefix of the key columns the subquery gets (`$sq0_k0`, ...). */
   readonly tag: string;
+  /** The subquery, as messages name it. */
+  readonly text: string;
   /** Per correlated equality: the outer expression, the inner one, and the inner column. */
   readonly keys: { readonly outer: Expr; readonly inner: Expr; readonly column: string }[];
 }
@@ -188,7 +190,7 @@ export function decorrelate(
     }
     if (pair === undefined) {
       throw unsupported(
-        `the correlated condition ${printExpr(c)}`,
+        `the subquery ${correlation.text} correlated by ${printExpr(c)}`,
         columnsOf(c)[0]?.pos ?? select.pos,
         "a subquery may refer to the outer query only in equalities (inner = outer) ANDed in its WHERE",
       );
@@ -284,18 +286,17 @@ function planCorrelated(
   tag: string,
   planner: SubqueryPlanner,
 ): { rel: Relation; correlation: Correlation; value: Column[] } {
-  const correlation: Correlation = { outer, tag, keys: [] };
+  const correlation: Correlation = { outer, tag, text: describe(e), keys: [] };
   let rel: Relation;
   try {
     rel = planner.plan(e.query, correlation);
   } catch (err) {
-    const column = err instanceof FleuveError ? err.details?.column : undefined;
-    if (
-      err instanceof FleuveError &&
-      err.code === "FLEUVE_SQL_VALIDATION" &&
-      typeof column === "string" &&
-      findColumn(outer, { parts: column.split(".") }) !== undefined
-    ) {
+    // The unknown column's name is in the message (details.column is its position's column).
+    const column =
+      err instanceof FleuveError && err.code === "FLEUVE_SQL_VALIDATION"
+        ? /^unknown column (\S+):/.exec(err.message)?.[1]
+        : undefined;
+    if (column !== undefined && findColumn(outer, { parts: column.split(".") }) !== undefined) {
       throw unsupported(
         `the correlated subquery ${describe(e)}`,
         posOf(e),

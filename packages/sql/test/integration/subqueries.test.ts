@@ -291,3 +291,80 @@ test("random subqueries (IN, NOT IN, EXISTS, NOT EXISTS, correlated or not, scal
     { numRuns: 60 },
   );
 });
+
+test("a scalar subquery that gives more than one row fails the job, naming the subquery and where it is", async () => {
+  const tEnv = await tables({ Orders: orders, NewProducts: newProducts });
+  await assert.rejects(
+    (async () => {
+      const result = await tEnv.executeSql(
+        "SELECT amount,\n  (SELECT product FROM NewProducts) AS p FROM Orders",
+      );
+      await result.collect();
+    })(),
+    (e: unknown) => {
+      assert.match(
+        String(e),
+        /the scalar subquery \(SELECT product FROM NewProducts\) \(line 2, column 3\) returned more than one row/,
+      );
+      return true;
+    },
+  );
+  // Correlated: more than one row for one outer row.
+  await assert.rejects(
+    (async () => {
+      const result = await tEnv.executeSql(
+        "SELECT o.amount, (SELECT n.product FROM NewProducts n WHERE n.product = o.product) AS p FROM Orders o",
+      );
+      await result.collect();
+    })(),
+    /returned more than one row for one outer row/,
+  );
+});
+
+test("subqueries Fleuve SQL does not decorrelate are refused with FLEUVE_SQL_UNSUPPORTED naming them and where they are", async () => {
+  const tEnv = await tables({ Orders: orders, NewProducts: newProducts });
+  const refused = async (query: string, message: RegExp) => {
+    await assert.rejects(tEnv.executeSql(query), (e: unknown) => {
+      assert.ok(isFleuveError(e, "FLEUVE_SQL_UNSUPPORTED"), String(e));
+      assert.match(e.message, message);
+      return true;
+    });
+  };
+  // A correlation that is not an equality.
+  await refused(
+    "SELECT amount FROM Orders o WHERE EXISTS (SELECT 1 FROM NewProducts n WHERE n.product > o.product)",
+    /does not run the subquery EXISTS \(SELECT 1 FROM NewProducts AS n WHERE n\.product > o\.product\) correlated by n\.product > o\.product yet \(line 1, column 77\)/,
+  );
+  // An outer column outside the subquery's WHERE.
+  await refused(
+    "SELECT amount FROM Orders o WHERE EXISTS (SELECT o.amount FROM NewProducts n)",
+    /the correlated subquery EXISTS \(SELECT o\.amount FROM NewProducts AS n\) yet \(line 1, column 35\): it refers to o\.amount/,
+  );
+  // In ON.
+  await refused(
+    "SELECT o.amount FROM Orders o JOIN NewProducts n ON o.product = n.product AND o.amount IN (SELECT amount FROM Orders)",
+    /the IN subquery \(SELECT amount FROM Orders\) in this place yet \(line 1, column 91\)/,
+  );
+  // In an aggregate's argument.
+  await refused(
+    "SELECT user_name, SUM((SELECT MAX(amount) FROM Orders)) FROM Orders GROUP BY user_name",
+    /the scalar subquery \(SELECT MAX\(amount\) FROM Orders\) in this place yet \(line 1, column 23\)/,
+  );
+  // Under OR (Flink's mark join).
+  await refused(
+    "SELECT amount FROM Orders WHERE amount > 3 OR EXISTS (SELECT 1 FROM NewProducts)",
+    /the EXISTS subquery EXISTS \(SELECT 1 FROM NewProducts\) in this place yet \(line 1, column 47\)/,
+  );
+  // A subquery of IN with two columns is not valid.
+  await assert.rejects(
+    tEnv.executeSql("SELECT amount FROM Orders WHERE product IN (SELECT product, product FROM NewProducts)"),
+    (e: unknown) => {
+      assert.ok(isFleuveError(e, "FLEUVE_SQL_VALIDATION"), String(e));
+      assert.match(
+        e.message,
+        /the subquery of IN returns 2 columns .*it must return one \(line 1, column 44\)/,
+      );
+      return true;
+    },
+  );
+});
