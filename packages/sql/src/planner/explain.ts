@@ -212,6 +212,8 @@ export function changelogModeText(kinds: readonly RowKind[]): string {
 function stateOf(name: string, ttlMs: number): string {
   const ttl = ttlMs > 0 ? `, TTL ${ttlMs} ms` : "";
   if (name.startsWith("GroupAggregate")) return `accumulators and row count per key${ttl}`;
+  if (/^Join\(joinType=\[Left(Semi|Anti)Join\]/.test(name))
+    return `left rows with their number of matches and right rows per key${ttl}`;
   if (name.startsWith("Join(")) return `rows of both inputs per key${ttl}`;
   if (name.startsWith("IntervalJoin"))
     return "rows of both inputs per key until the watermark passes their time bound";
@@ -388,7 +390,7 @@ export function explainStatement(
     }
   }
   const scratch = scratchEnvironment(ctx);
-  const mode = plan(statement, { ...ctx, env: scratch, explaining: true });
+  const mode = plan(statement, { ...ctx, env: scratch, explaining: true, noteChangelog: note });
   note(mode);
   const graph = scratch.getStreamGraph();
   const modes = nodeModes(graph, producers);

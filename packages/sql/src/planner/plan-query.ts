@@ -24,7 +24,14 @@ import { RowtimeSortFunction } from "../runtime/temporal-sort.js";
 import { TopNFunction } from "../runtime/top-n.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
-import { INSERT_ONLY, isInsertOnly, retractMode, unionMode, withKindOf } from "./changelog.js";
+import {
+  type ChangelogMode,
+  INSERT_ONLY,
+  isInsertOnly,
+  retractMode,
+  unionMode,
+  withKindOf,
+} from "./changelog.js";
 import { withClock } from "./clock.js";
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
@@ -83,6 +90,11 @@ export interface PlanContext {
    * SELECT puts the correlated equalities it decorrelates (see subqueries.ts).
    */
   readonly correlation?: Correlation | undefined;
+  /**
+   * EXPLAIN's record of the changelog modes of what is planned inside expressions (a subquery's
+   * join and the subquery itself), which it cannot plan on their own to learn them.
+   */
+  readonly noteChangelog?: ((mode: ChangelogMode) => void) | undefined;
 }
 
 /** Plans `query` into a relation. */
@@ -472,6 +484,7 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   const withSubqueries = planSubqueries(select, where, input, !aggregating, {
     plan: (q, c) => planQuery(q, { ...ctx, subquery: true, correlation: c }),
     stateTtlMs: stateTtlMs(ctx.settings),
+    note: ctx.noteChangelog,
   });
   if (withSubqueries.input !== input) {
     input = withSubqueries.input;

@@ -54,6 +54,8 @@ export interface SubqueryPlanner {
   /** Plans `query` as a subquery; with `correlation`, its outer references are decorrelated. */
   readonly plan: (query: Query, correlation: Correlation) => Relation;
   readonly stateTtlMs: number | undefined;
+  /** Told the changelog mode of each subquery and join planned (for EXPLAIN). */
+  readonly note?: ((mode: ChangelogMode) => void) | undefined;
 }
 
 type SubqueryExpr = Expr & { kind: "subquery" | "exists" | "inQuery" };
@@ -399,12 +401,10 @@ function planSemiAnti(
     );
   // A semi join of an insert-only subquery only adds rows; otherwise rows come and go.
   const extra = !anti && isInsertOnly(rel.changelog) ? [] : ["+I", "-D"];
-  return {
-    stream,
-    columns: left.columns,
-    alias: left.alias,
-    changelog: joinMode(left.changelog, extra, name),
-  };
+  const changelog = joinMode(left.changelog, extra, name);
+  planner.note?.(rel.changelog);
+  planner.note?.(changelog);
+  return { stream, columns: left.columns, alias: left.alias, changelog };
 }
 
 /**
@@ -480,10 +480,13 @@ function planScalar(left: Relation, e: SubqueryExpr, tag: string, planner: Subqu
         }),
     );
   // As a left join: rows padded with NULL (or the empty value) and retracted when the value comes.
+  const changelog: ChangelogMode = { kinds: ["+I", "-D"], producer: name };
+  planner.note?.(rel.changelog);
+  planner.note?.(changelog);
   return {
     stream,
     columns: [...left.columns, { name: tag, type: value[0]?.type }],
     alias: left.alias,
-    changelog: { kinds: ["+I", "-D"], producer: name },
+    changelog,
   };
 }

@@ -202,3 +202,51 @@ test("EXPLAIN of a query over a DataStream table shows its DataStreamScan and ad
   assert.equal(env.getStreamGraph().nodes.length, nodes);
   assert.deepEqual(await (await tEnv.executeSql("SELECT k, v FROM ev")).collect(), [{ k: 1, v: 2 }]);
 });
+
+test("EXPLAIN shows the semi and anti joins of IN and NOT EXISTS, and the left join of a scalar subquery, with their changelogs", async () => {
+  const text = await explain(
+    "EXPLAIN SELECT id FROM orders WHERE id IN (SELECT oid FROM shipments) AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.oid = orders.id + 1)",
+  );
+  assert.equal(
+    text,
+    `== Abstract Syntax Tree ==
+LogicalProject(id)
++- LogicalFilter(condition=[id IN (SELECT oid FROM shipments) AND NOT EXISTS (SELECT 1 FROM shipments AS s WHERE s.oid = orders.id + 1)])
+   +- LogicalTableScan(table=[orders])
+
+== Optimized Physical Plan ==
+Calc(select=[id]) [changelogMode=[I,D], parallelism=2]
++- Join(joinType=[LeftAntiJoin], where=[s.oid = orders.id + 1]) [changelogMode=[I,D], state=[left rows with their number of matches and right rows per key], parallelism=2]
+   :- Exchange(distribution=[hash], changelogMode=[I])
+   :  +- Join(joinType=[LeftSemiJoin], where=[id = oid]) [changelogMode=[I], state=[left rows with their number of matches and right rows per key], parallelism=2]
+   :     :- Exchange(distribution=[hash], changelogMode=[I])
+   :     :  +- WatermarkAssigner(rowtime=[ts], watermark=[ts - INTERVAL '1' SECOND]) [changelogMode=[I], parallelism=2]
+   :     :     +- RowDecoder(table=[orders], fields=[id, product, amount, ts]) [changelogMode=[I], parallelism=2]
+   :     :        +- Source: orders [changelogMode=[I], parallelism=2]
+   :     +- Exchange(distribution=[hash], changelogMode=[I])
+   :        +- Calc(select=[oid]) [changelogMode=[I], parallelism=2]
+   :           +- WatermarkAssigner(rowtime=[ship], watermark=[ship]) [changelogMode=[I], parallelism=2]
+   :              +- RowDecoder(table=[shipments], fields=[oid, ship]) [changelogMode=[I], parallelism=2]
+   :                 +- Source: shipments [changelogMode=[I], parallelism=2]
+   +- Exchange(distribution=[hash], changelogMode=[I])
+      +- Calc(select=[EXPR$0, $sq1_k0]) [changelogMode=[I], parallelism=2]
+         +- WatermarkAssigner(rowtime=[ship], watermark=[ship]) [changelogMode=[I], parallelism=2]
+            +- RowDecoder(table=[shipments], fields=[oid, ship]) [changelogMode=[I], parallelism=2]
+               +- Source: shipments [changelogMode=[I], parallelism=2]
+
+== Changelog ==
+the query emits [I,D]: updates from Join(joinType=[LeftAntiJoin], where=[s.oid = orders.id + 1])`,
+  );
+  const scalar = await explain(
+    "EXPLAIN SELECT id, (SELECT COUNT(*) FROM shipments s WHERE s.oid = o.id) AS n FROM orders o",
+  );
+  assert.match(
+    scalar,
+    /\+- Join\(joinType=\[LeftOuterJoin\], where=\[s\.oid = o\.id\], select=\[\$sq0 = SINGLE_VALUE\(SELECT COUNT\(\*\) FROM shipments AS s WHERE s\.oid = o\.id\)\]\) \[changelogMode=\[I,D\]/,
+  );
+  // The subquery's aggregation, grouped by the correlation key, is updating.
+  assert.match(
+    scalar,
+    /GroupAggregate\(groupBy=\[s\.oid\], select=\[COUNT\(\*\), s\.oid AS \$sq0_k0\]\) \[changelogMode=\[I,UB,UA,D\]/,
+  );
+});

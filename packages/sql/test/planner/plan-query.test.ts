@@ -79,9 +79,9 @@ const unsupportedCases: [string, string, string][] = [
     "Fleuve SQL does not run SELECT DISTINCT with GROUP BY or aggregates yet (line 1, column 1)",
   ],
   [
-    "SELECT a FROM t WHERE a IN (SELECT a FROM t)",
-    "subqueries in expressions",
-    "Fleuve SQL does not run subqueries in expressions yet",
+    "SELECT a, COUNT(*) FROM t GROUP BY a HAVING a IN (SELECT a FROM t)",
+    "the IN subquery (SELECT a FROM t) in this place",
+    "Fleuve SQL does not run the IN subquery (SELECT a FROM t) in this place yet (line 1, column 50): Fleuve SQL runs [NOT] IN and [NOT] EXISTS subqueries ANDed in WHERE, and scalar subqueries in WHERE and in the select list of a query without GROUP BY",
   ],
   [
     "SELECT window_start, COUNT(*) FROM TABLE(SESSION(TABLE t PARTITION BY a, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, ROLLUP (a)",
