@@ -355,6 +355,20 @@ test("subqueries Fleuve SQL does not decorrelate are refused with FLEUVE_SQL_UNS
     "SELECT amount FROM Orders WHERE amount > 3 OR EXISTS (SELECT 1 FROM NewProducts)",
     /the EXISTS subquery EXISTS \(SELECT 1 FROM NewProducts\) in this place yet \(line 1, column 47\)/,
   );
+  // A row operand, and a correlated subquery with LIMIT (whose rows per outer row a join would not limit).
+  await refused(
+    "SELECT amount FROM Orders WHERE (product, amount) IN (SELECT product, 1 FROM NewProducts)",
+    /a row IN \(subquery\)/,
+  );
+  await refused(
+    "SELECT amount FROM Orders o WHERE EXISTS (SELECT 1 FROM NewProducts n WHERE n.product = o.product LIMIT 1)",
+    /the correlated subquery EXISTS .* yet \(line 1, column 35\): it refers to o\.product/,
+  );
+  // In HAVING.
+  await refused(
+    "SELECT user_name FROM Orders GROUP BY user_name HAVING MAX(amount) > (SELECT MIN(amount) FROM Orders)",
+    /the scalar subquery \(SELECT MIN\(amount\) FROM Orders\) in this place yet \(line 1, column 70\)/,
+  );
   // A subquery of IN with two columns is not valid.
   await assert.rejects(
     tEnv.executeSql("SELECT amount FROM Orders WHERE product IN (SELECT product, product FROM NewProducts)"),
