@@ -35,13 +35,13 @@ async function run(tEnv: Awaited<ReturnType<typeof tables>>, query: string) {
 }
 
 const orders = {
-  ddl: "user_name STRING, product STRING, amount INT",
+  ddl: "`user` STRING, product STRING, amount INT",
   rows: [
-    { user_name: "Bob", product: "beer", amount: 3 },
-    { user_name: "Alice", product: "diaper", amount: 4 },
-    { user_name: "Bob", product: "rubber", amount: 2 },
-    { user_name: "Liz", product: "beer", amount: 1 },
-    { user_name: "Liz", product: null, amount: 5 },
+    { user: "Bob", product: "beer", amount: 3 },
+    { user: "Alice", product: "diaper", amount: 4 },
+    { user: "Bob", product: "rubber", amount: 2 },
+    { user: "Liz", product: "beer", amount: 1 },
+    { user: "Liz", product: null, amount: 5 },
   ],
 };
 const newProducts = {
@@ -53,26 +53,33 @@ test("set-ops.md: WHERE product IN (SELECT product FROM NewProducts) is a semi j
   const tEnv = await tables({ Orders: orders, NewProducts: newProducts });
   const { result, rows } = await run(
     tEnv,
-    "SELECT user_name, amount FROM Orders WHERE product IN (SELECT product FROM NewProducts)",
+    // Flink's text, as set-ops.md prints it.
+    `SELECT user, amount
+FROM Orders
+WHERE product IN (
+    SELECT product FROM NewProducts
+)`,
   );
   assert.ok(result.changelogMode !== undefined && isInsertOnly(result.changelogMode));
   assert.deepEqual(rows, [
-    { user_name: "Bob", amount: 2 },
-    { user_name: "Bob", amount: 3 },
-    { user_name: "Liz", amount: 1 },
+    { user: "Bob", amount: 2 },
+    { user: "Bob", amount: 3 },
+    { user: "Liz", amount: 1 },
   ]);
 });
 
+// set-ops.md's EXISTS example (`WHERE product EXISTS (SELECT product FROM NewProducts)`) is not
+// valid SQL; what it means is the correlated EXISTS below.
 test("set-ops.md: EXISTS (SELECT ... WHERE NewProducts.product = Orders.product), correlated, is the same semi join", async () => {
   const tEnv = await tables({ Orders: orders, NewProducts: newProducts });
   const { rows } = await run(
     tEnv,
-    "SELECT user_name, amount FROM Orders WHERE EXISTS (SELECT * FROM NewProducts WHERE NewProducts.product = Orders.product)",
+    "SELECT user, amount FROM Orders WHERE EXISTS (SELECT * FROM NewProducts WHERE NewProducts.product = Orders.product)",
   );
   assert.deepEqual(rows, [
-    { user_name: "Bob", amount: 2 },
-    { user_name: "Bob", amount: 3 },
-    { user_name: "Liz", amount: 1 },
+    { user: "Bob", amount: 2 },
+    { user: "Bob", amount: 3 },
+    { user: "Liz", amount: 1 },
   ]);
 });
 
@@ -84,9 +91,9 @@ test("NOT IN is null-aware: a NULL x never passes, a NULL in the subquery lets n
   });
   const notIn = await run(
     tEnv,
-    "SELECT user_name, amount FROM Orders WHERE product NOT IN (SELECT product FROM NewProducts)",
+    "SELECT user, amount FROM Orders WHERE product NOT IN (SELECT product FROM NewProducts)",
   );
-  assert.deepEqual(notIn.rows, [{ user_name: "Alice", amount: 4 }]);
+  assert.deepEqual(notIn.rows, [{ user: "Alice", amount: 4 }]);
   // NOT IN an empty set is TRUE, for a NULL product too.
   const empty = await run(tEnv, "SELECT amount FROM Orders WHERE product NOT IN (SELECT product FROM Empty)");
   assert.deepEqual(
@@ -101,11 +108,11 @@ test("NOT IN is null-aware: a NULL x never passes, a NULL in the subquery lets n
   assert.deepEqual(withNull.rows, []);
   const notExists = await run(
     tEnv,
-    "SELECT user_name, amount FROM Orders o WHERE NOT EXISTS (SELECT 1 FROM NewProducts n WHERE n.product = o.product)",
+    "SELECT user, amount FROM Orders o WHERE NOT EXISTS (SELECT 1 FROM NewProducts n WHERE n.product = o.product)",
   );
   assert.deepEqual(notExists.rows, [
-    { user_name: "Alice", amount: 4 },
-    { user_name: "Liz", amount: 5 },
+    { user: "Alice", amount: 4 },
+    { user: "Liz", amount: 5 },
   ]);
 });
 
@@ -113,23 +120,23 @@ test("scalar subqueries: uncorrelated MAX in SELECT and WHERE, correlated COUNT 
   const tEnv = await tables({ Orders: orders, NewProducts: newProducts });
   const max = await run(
     tEnv,
-    "SELECT user_name, amount, (SELECT MAX(amount) FROM Orders) AS top FROM Orders WHERE amount * 2 > (SELECT MAX(amount) FROM Orders)",
+    "SELECT user, amount, (SELECT MAX(amount) FROM Orders) AS top FROM Orders WHERE amount * 2 > (SELECT MAX(amount) FROM Orders)",
   );
   assert.deepEqual(max.rows, [
-    { user_name: "Alice", amount: 4, top: 5 },
-    { user_name: "Bob", amount: 3, top: 5 },
-    { user_name: "Liz", amount: 5, top: 5 },
+    { user: "Alice", amount: 4, top: 5 },
+    { user: "Bob", amount: 3, top: 5 },
+    { user: "Liz", amount: 5, top: 5 },
   ]);
   const count = await run(
     tEnv,
-    "SELECT o.user_name, o.amount, (SELECT COUNT(*) FROM NewProducts n WHERE n.product = o.product) AS c FROM Orders o",
+    "SELECT o.user, o.amount, (SELECT COUNT(*) FROM NewProducts n WHERE n.product = o.product) AS c FROM Orders o",
   );
   assert.deepEqual(count.rows, [
-    { user_name: "Alice", amount: 4, c: 0 },
-    { user_name: "Bob", amount: 2, c: 1 },
-    { user_name: "Bob", amount: 3, c: 2 },
-    { user_name: "Liz", amount: 1, c: 2 },
-    { user_name: "Liz", amount: 5, c: 0 },
+    { user: "Alice", amount: 4, c: 0 },
+    { user: "Bob", amount: 2, c: 1 },
+    { user: "Bob", amount: 3, c: 2 },
+    { user: "Liz", amount: 1, c: 2 },
+    { user: "Liz", amount: 5, c: 0 },
   ]);
 });
 
@@ -347,8 +354,8 @@ test("subqueries Fleuve SQL does not decorrelate are refused with FLEUVE_SQL_UNS
   );
   // In an aggregate's argument.
   await refused(
-    "SELECT user_name, SUM((SELECT MAX(amount) FROM Orders)) FROM Orders GROUP BY user_name",
-    /the scalar subquery \(SELECT MAX\(amount\) FROM Orders\) in this place yet \(line 1, column 23\)/,
+    "SELECT user, SUM((SELECT MAX(amount) FROM Orders)) FROM Orders GROUP BY user",
+    /the scalar subquery \(SELECT MAX\(amount\) FROM Orders\) in this place yet \(line 1, column 18\)/,
   );
   // Under OR (Flink's mark join).
   await refused(
@@ -366,8 +373,8 @@ test("subqueries Fleuve SQL does not decorrelate are refused with FLEUVE_SQL_UNS
   );
   // In HAVING.
   await refused(
-    "SELECT user_name FROM Orders GROUP BY user_name HAVING MAX(amount) > (SELECT MIN(amount) FROM Orders)",
-    /the scalar subquery \(SELECT MIN\(amount\) FROM Orders\) in this place yet \(line 1, column 70\)/,
+    "SELECT user FROM Orders GROUP BY user HAVING MAX(amount) > (SELECT MIN(amount) FROM Orders)",
+    /the scalar subquery \(SELECT MIN\(amount\) FROM Orders\) in this place yet \(line 1, column 60\)/,
   );
   // A subquery of IN with two columns is not valid.
   await assert.rejects(
