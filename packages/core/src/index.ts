@@ -111,6 +111,13 @@ export {
   filesystemSink,
 } from "./connector/filesystem-sink.js";
 export {
+  DEFAULT_PARTITION_NAME,
+  escapePathName,
+  type PartitionLayout,
+  partitionLayout,
+  unescapePathName,
+} from "./connector/partition-path.js";
+export {
   type Deserializer,
   deserializer,
   type PartitionedRecord,

@@ -51,7 +51,7 @@ import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
 import { renamer } from "./planner/row-builders.js";
 import { AGGREGATE_FUNCTIONS, CLOCK_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
-import { connectorOptions, planStreamTable, sideOptions } from "./planner/scan.js";
+import { connectorOptions, PARTITION_COMMIT, planStreamTable, sideOptions } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { withFunctions } from "./planner/user-functions.js";
@@ -349,16 +349,6 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       );
     }
     const { connector, options: opts } = connectorOptions(def);
-    if (def.partitionedBy.length > 0) {
-      // Flink's filesystem sink writes a directory per partition and commits partitions
-      // ('sink.partition-commit.*'); neither is done here, and writing unpartitioned files
-      // instead would put them where a partitioned reader does not look.
-      throw unsupported(
-        `INSERT INTO ${name}, a table PARTITIONED BY (${def.partitionedBy.join(", ")})`,
-        s.pos,
-        `the '${connector}' sink writes no partition directories; drop PARTITIONED BY from the table`,
-      );
-    }
     let sink: ReturnType<typeof createSink>;
     let mode: ConnectorChangelogMode;
     let encode: ((row: Row) => Buffer) | undefined;
@@ -366,6 +356,25 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     let layout: TableLayout;
     try {
       const descriptor = connectors.get(connector);
+      if (def.partitionedBy.length > 0 && descriptor.sink?.partitioned !== true) {
+        // Flink: "Table '...' is a partitioned table, but the underlying DynamicTableSink doesn't
+        // implement the SupportsPartitioning interface."
+        throw unsupported(
+          `INSERT INTO ${name}, a table PARTITIONED BY (${def.partitionedBy.join(", ")})`,
+          s.pos,
+          `the '${connector}' sink writes no partitions (the 'filesystem' connector does); drop PARTITIONED BY from the table`,
+        );
+      }
+      const commitOption = Object.keys(opts).find((k) => k.startsWith(PARTITION_COMMIT));
+      if (commitOption !== undefined && descriptor.sink?.partitioned === true) {
+        // Partitions become visible as their part files are committed at checkpoints; Flink's
+        // partition commit (success files, metastore policies, commit triggers) is not built.
+        throw unsupported(
+          `option '${commitOption}' of table ${name}`,
+          s.pos,
+          `the '${connector}' sink has no partition commit (sink.partition-commit.*): a partition's files become visible as checkpoints complete; drop the option`,
+        );
+      }
       mode = sinkChangelogMode(descriptor);
       layout = sinkLayout(def, connector, opts, mode);
       const format = layout.format;
@@ -386,6 +395,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         schema: def.columns.flatMap((c) =>
           c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
         ),
+        ...(def.partitionedBy.length > 0 ? { partitionKeys: def.partitionedBy } : {}),
       });
     } catch (e) {
       // The planner's own errors name the table already.

@@ -121,6 +121,11 @@ export interface ConnectorField {
 export interface ConnectorContext {
   /** The columns of the table, when a SQL table is declared (a generator needs them, e.g. `datagen`). */
   readonly schema?: readonly ConnectorField[];
+  /**
+   * The table's `PARTITIONED BY` columns, in order, for a side that takes them
+   * ({@link ConnectorSide.partitioned}); empty or absent for an unpartitioned table.
+   */
+  readonly partitionKeys?: readonly string[];
 }
 
 /** How to make one side (source or sink) of a connector from plain options. */
@@ -134,6 +139,12 @@ export interface ConnectorSide<S extends OptionSpecs, R> {
   readonly options: S;
   /** Which changes a sink takes, or a source gives (default "insert-only", plain values). */
   readonly changelog?: ConnectorChangelogMode;
+  /**
+   * Whether this side lays a SQL table's `PARTITIONED BY` columns out itself (the `filesystem`
+   * connector's partition directories, from `context.partitionKeys`). A SQL INSERT into a
+   * partitioned table needs a sink that does.
+   */
+  readonly partitioned?: boolean;
   /** Makes the source or sink from options already validated by {@link parseOptions}. */
   create(options: ParsedOptions<S>, context: ConnectorContext): R;
 }

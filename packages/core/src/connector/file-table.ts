@@ -79,9 +79,13 @@ function baseType(type: string): string {
 }
 
 /** Converts a field's text to a value of `type` (see the file's comment); throws a message on bad text. */
-type FieldConverter = (value: unknown) => unknown;
+export type FieldConverter = (value: unknown) => unknown;
 
-function fieldConverter(field: ConnectorField, format: "csv" | "json"): FieldConverter {
+/**
+ * The converter of a field of `field`'s type read from a `format` file (text to the column's
+ * value, see the file's comment). Throws FLEUVE_CONFIG_INVALID when csv cannot hold the type.
+ */
+export function fieldConverter(field: ConnectorField, format: "csv" | "json"): FieldConverter {
   const base = baseType(field.type);
   const range = INT_RANGES[base];
   const bad = (v: unknown) => new Error(`'${String(v)}' is not a ${field.type}`);

@@ -14,6 +14,7 @@
  */
 
 import { statSync } from "node:fs";
+import { dirname, relative, sep } from "node:path";
 import { FleuveError } from "../errors.js";
 import {
   type ConnectorContext,
@@ -22,8 +23,9 @@ import {
   type OptionSpecs,
   type ParsedOptions,
 } from "./descriptor.js";
-import { type FileTable, type FileTableRecord, fileTable } from "./file-table.js";
+import { type FileTable, type FileTableRecord, fieldConverter, fileTable, localPath } from "./file-table.js";
 import { FILESYSTEM_SINK_OPTIONS, type FilesystemPendingFile, filesystemSink } from "./filesystem-sink.js";
+import { DEFAULT_PARTITION_NAME, partitionLayout } from "./partition-path.js";
 import type { TwoPhaseCommitSink } from "./sink.js";
 import type { Source, SourceReader } from "./source.js";
 
@@ -87,6 +89,11 @@ export const FILESYSTEM_SOURCE_OPTIONS = {
     default: false,
     doc: "json: a missing member is a parse error (by default the column is NULL).",
   },
+  "partition.default-name": {
+    type: "string",
+    default: DEFAULT_PARTITION_NAME,
+    doc: "A partitioned table: the directory name that stands for a NULL partition value.",
+  },
 } as const satisfies OptionSpecs;
 
 /** The parsed options of a `filesystem` table. */
@@ -94,8 +101,10 @@ export type FilesystemOptions = ParsedOptions<typeof FILESYSTEM_SOURCE_OPTIONS>;
 
 /**
  * The file table of `filesystem` options and a SQL table's columns (for a reader of its own, e.g.
- * SQL's lookup joins, which load every row into memory). Throws FLEUVE_CONFIG_INVALID naming the
- * option or column at fault.
+ * SQL's lookup joins, which load every row into memory). A table partitioned by
+ * `context.partitionKeys` reads the files of its partition directories only (`k1=v1/k2=v2/...`
+ * under `path`, as Flink lists partitions) and fills the partition columns from the directory
+ * names (see partition-path.ts). Throws FLEUVE_CONFIG_INVALID naming the option or column at fault.
  */
 export function filesystemTable(options: FilesystemOptions, context: ConnectorContext): FileTable {
   const schema = context.schema;
@@ -106,7 +115,38 @@ export function filesystemTable(options: FilesystemOptions, context: ConnectorCo
       { details: { connector: "filesystem", side: "source" } },
     );
   }
-  return fileTable(options, schema);
+  const keys = context.partitionKeys ?? [];
+  if (keys.length === 0) return fileTable(options, schema);
+  const layout = partitionLayout(schema, keys, options["partition.default-name"], "source");
+  const table = fileTable(options, layout.dataSchema);
+  const root = localPath(options.path);
+  const converters = keys.map((k) => {
+    const field = schema.find((f) => f.name === k) as (typeof schema)[number];
+    return { name: k, type: field.type, convert: fieldConverter(field, "csv") };
+  });
+  const partitionOf = new Map<string, (string | null)[]>();
+  for (const file of table.files) {
+    const values = layout.values(relative(root, dirname(file)).split(sep).join("/"));
+    if (values !== undefined) partitionOf.set(file, values);
+  }
+  return {
+    files: table.files.filter((f) => partitionOf.has(f)),
+    records(file) {
+      const values = partitionOf.get(file) ?? [];
+      // The partition columns' values, the same for every record of the file.
+      const fill: Record<string, unknown> = {};
+      for (const [i, c] of converters.entries()) {
+        const text = values[i] ?? null;
+        try {
+          fill[c.name] = text === null ? null : c.convert(text);
+        } catch (e) {
+          const error = `partition directory '${c.name}=${text}': ${(e as Error).message}`;
+          return table.records(file).map((r) => ({ line: r.line, raw: r.raw, error }));
+        }
+      }
+      return table.records(file).map((r) => ("row" in r ? { ...r, row: { ...r.row, ...fill } } : r));
+    },
+  };
 }
 
 /** The bounded source of a `filesystem` table (see the file's comment). */
@@ -203,14 +243,17 @@ export const filesystemConnector = defineConnector({
   description:
     "A table in csv or json files (Flink's filesystem connector): read once, as a bounded source, or loaded by a SQL lookup join; written exactly once into part files committed at checkpoints.",
   source: {
-    description: "Reads the rows of every file under 'path' once, then ends.",
+    description:
+      "Reads the rows of every file under 'path' once, then ends (a partitioned table: of its partition directories, with the partition columns from their names).",
     options: FILESYSTEM_SOURCE_OPTIONS,
+    partitioned: true,
     create: (o, context) => new FilesystemSource(filesystemTable(o, context)),
   },
   sink: {
     description:
       "Writes rows into hidden in-progress part files under 'path', made visible (part-<uuid>-<subtask>-<n>) when the checkpoint covering them completes.",
     options: FILESYSTEM_SINK_OPTIONS,
+    partitioned: true,
     create: (o, context) => filesystemSink(o, context) as TwoPhaseCommitSink<unknown, FilesystemPendingFile>,
   },
 });

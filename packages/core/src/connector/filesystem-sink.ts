@@ -23,6 +23,11 @@
  *
  * `<uuid>` is new for each sink made (each SQL INSERT planned), so files of different jobs or runs
  * never collide.
+ *
+ * A partitioned table (`context.partitionKeys`, a SQL table's `PARTITIONED BY`) has its rows in
+ * partition directories under `path` (`<k1>=<v1>/<k2>=<v2>`, see partition-path.ts), without the
+ * partition columns: a subtask keeps a part file open in each partition it writes, and the protocol
+ * above is the same in each (rolls, commits, a restore's leftovers looked for in every partition).
  */
 
 import { randomUUID } from "node:crypto";
@@ -37,11 +42,12 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { FleuveError } from "../errors.js";
 import type { ConnectorContext, ConnectorField, OptionSpecs, ParsedOptions } from "./descriptor.js";
 import { localPath } from "./file-table.js";
 import { commitPartFiles, syncDir } from "./part-files.js";
+import { DEFAULT_PARTITION_NAME, type PartitionLayout, partitionLayout } from "./partition-path.js";
 import type { PreCommitSinkWriter, SinkWriterContext, TwoPhaseCommitSink } from "./sink.js";
 
 /** The options of a `filesystem` sink (Flink's names, defaults and meanings). */
@@ -88,6 +94,11 @@ export const FILESYSTEM_SINK_OPTIONS = {
     type: "string",
     default: "30 min",
     doc: "How long a part file may stay open before it is rolled (a duration: '30 min', '10 s', ms without a unit).",
+  },
+  "partition.default-name": {
+    type: "string",
+    default: DEFAULT_PARTITION_NAME,
+    doc: "A partitioned table: the directory name of a partition column's NULL or empty value.",
   },
 } as const satisfies OptionSpecs;
 
@@ -356,8 +367,9 @@ function jsonEncoder(schema: readonly ConnectorField[]): RowEncoder {
 const IN_PROGRESS = /^\.part-([0-9a-f-]{36})-(\d+)-(\d+)\.inprogress$/;
 
 /**
- * The `filesystem` sink of `options` for a table of `context.schema`'s columns (see the file's
- * comment). Throws FLEUVE_CONFIG_INVALID naming the option or column at fault.
+ * The `filesystem` sink of `options` for a table of `context.schema`'s columns, partitioned by
+ * `context.partitionKeys` when given (see the file's comment). Throws FLEUVE_CONFIG_INVALID naming
+ * the option or column at fault.
  */
 export function filesystemSink(
   options: FilesystemSinkOptions,
@@ -382,38 +394,81 @@ export function filesystemSink(
     options["sink.rolling-policy.rollover-interval"],
     "sink.rolling-policy.rollover-interval",
   );
-  const encode = options.format === "csv" ? csvEncoder(options, schema) : jsonEncoder(schema);
+  const layout = partitionLayout(
+    schema,
+    context.partitionKeys ?? [],
+    options["partition.default-name"],
+    "sink",
+  );
+  // Partition columns are not written inside the files (their directories hold them), as Flink.
+  const encode =
+    options.format === "csv" ? csvEncoder(options, layout.dataSchema) : jsonEncoder(layout.dataSchema);
   const uuid = randomUUID();
   // Runs whose checkpointed files this sink committed: a restore commits them before it makes
   // the writers, which then delete those runs' leftovers (and no other files).
   const restoredRuns = new Set<string>();
   return {
     createWriter: (ctx) =>
-      new FilesystemSinkWriter(dir, uuid, restoredRuns, ctx, encode, fileSize, rolloverMs),
+      new FilesystemSinkWriter(dir, layout, uuid, restoredRuns, ctx, encode, fileSize, rolloverMs),
     commit(files) {
       for (const f of files) if (f.uuid !== undefined) restoredRuns.add(f.uuid);
-      // Without the records of checkpoints that wrote no file.
-      const written = files.filter((f) => f.inProgress !== "");
-      commitPartFiles(written, dir, "connector 'filesystem' sink", { connector: "filesystem" });
+      // Without the records of checkpoints that wrote no file; one fsync per directory.
+      const byDir = new Map<string, FilesystemPendingFile[]>();
+      for (const f of files) {
+        if (f.inProgress === "") continue;
+        const d = dirname(f.final);
+        const group = byDir.get(d);
+        if (group === undefined) byDir.set(d, [f]);
+        else group.push(f);
+      }
+      for (const [d, group] of byDir)
+        commitPartFiles(group, d, "connector 'filesystem' sink", { connector: "filesystem" });
     },
   };
 }
 
 const FLUSH_BYTES = 64 * 1024;
 
-/** One subtask's writer: the current in-progress file and the files rolled since the last checkpoint. */
+/** The part file a writer has open in one directory (the table's, or one partition's). */
+interface Bucket {
+  readonly dir: string;
+  fd: number;
+  readonly name: string;
+  size: number;
+  readonly openedAt: number;
+  buffered: string[];
+  bufferedChars: number;
+}
+
+/**
+ * The directories at `depth` under `dir` (itself at depth 0), hidden ones (`.`, `_`) left out:
+ * where a table of that many partition columns has its part files.
+ */
+function bucketDirs(dir: string, depth: number): string[] {
+  if (depth === 0) return [dir];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith(".") || entry.name.startsWith("_")) continue;
+    out.push(...bucketDirs(join(dir, entry.name), depth - 1));
+  }
+  return out;
+}
+
+/**
+ * One subtask's writer: the part file open in each directory it writes (one per partition) and
+ * the files rolled since the last checkpoint.
+ */
 class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown>, FilesystemPendingFile> {
-  private fd: number | undefined;
-  private name = "";
+  private readonly buckets = new Map<string, Bucket>();
   private next = 0;
-  private size = 0;
-  private openedAt = 0;
-  private buffered: string[] = [];
-  private bufferedChars = 0;
   private rolled: FilesystemPendingFile[] = [];
+  /** Directories made since the last checkpoint: their entries are made durable before it completes. */
+  private made = new Set<string>();
+  private readonly partitioned: boolean;
 
   constructor(
     private readonly dir: string,
+    private readonly layout: PartitionLayout,
     private readonly uuid: string,
     restoredRuns: ReadonlySet<string>,
     private readonly ctx: SinkWriterContext,
@@ -421,74 +476,104 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
     private readonly fileSize: number,
     private readonly rolloverMs: number,
   ) {
+    this.partitioned = layout.keys.length > 0;
     mkdirSync(dir, { recursive: true });
     // Leftovers of the restored runs in this subtask slot (of old subtasks j with j % parallelism
-    // == index after a rescale, as checkpointed sink state is dealt): the restored checkpoint's
-    // pending files were committed before this writer was made, so what is left holds rows the
-    // job writes again. Another run's or job's hidden files are not this restore's to delete.
+    // == index after a rescale, as checkpointed sink state is dealt), in every partition
+    // directory: the restored checkpoint's pending files were committed before this writer was
+    // made, so what is left holds rows the job writes again. Another run's or job's hidden files
+    // are not this restore's to delete.
     const finished = new RegExp(`^part-${uuid}-${ctx.subtaskIndex}-(\\d+)$`);
-    for (const f of readdirSync(dir)) {
-      const m = IN_PROGRESS.exec(f);
-      if (m && restoredRuns.has(m[1]!) && Number(m[2]) % ctx.parallelism === ctx.subtaskIndex)
-        rmSync(join(dir, f), { force: true });
-      // Numbers go on after this sink's finished files (a restart within the job), never reusing one.
-      const done = finished.exec(f);
-      if (done) this.next = Math.max(this.next, Number(done[1]) + 1);
+    for (const d of bucketDirs(dir, layout.keys.length)) {
+      for (const f of readdirSync(d)) {
+        const m = IN_PROGRESS.exec(f);
+        if (m && restoredRuns.has(m[1]!) && Number(m[2]) % ctx.parallelism === ctx.subtaskIndex)
+          rmSync(join(d, f), { force: true });
+        // Numbers go on after this sink's finished files (a restart within the job), never reusing one.
+        const done = finished.exec(f);
+        if (done) this.next = Math.max(this.next, Number(done[1]) + 1);
+      }
     }
   }
 
   write(value: Record<string, unknown>): void {
-    if (this.fd !== undefined && Date.now() - this.openedAt >= this.rolloverMs) this.roll();
-    if (this.fd === undefined) {
-      this.name = `part-${this.uuid}-${this.ctx.subtaskIndex}-${this.next++}`;
-      this.fd = openSync(join(this.dir, `.${this.name}.inprogress`), "w");
-      this.size = 0;
-      this.openedAt = Date.now();
+    const relative = this.partitioned ? this.layout.directory(value) : "";
+    let bucket = this.buckets.get(relative);
+    if (bucket !== undefined && Date.now() - bucket.openedAt >= this.rolloverMs) {
+      this.roll(relative, bucket);
+      bucket = undefined;
     }
+    if (bucket === undefined) bucket = this.open(relative);
     const line = this.encode(value);
-    this.buffered.push(line);
-    this.bufferedChars += line.length;
-    this.size += Buffer.byteLength(line);
-    if (this.size >= this.fileSize) this.roll();
-    else if (this.bufferedChars >= FLUSH_BYTES) this.flush();
+    bucket.buffered.push(line);
+    bucket.bufferedChars += line.length;
+    bucket.size += Buffer.byteLength(line);
+    if (bucket.size >= this.fileSize) this.roll(relative, bucket);
+    else if (bucket.bufferedChars >= FLUSH_BYTES) this.flush(bucket);
   }
 
-  private flush(): void {
-    if (this.buffered.length === 0 || this.fd === undefined) return;
-    writeSync(this.fd, this.buffered.join(""));
-    this.buffered = [];
-    this.bufferedChars = 0;
+  private open(relative: string): Bucket {
+    const dir = relative === "" ? this.dir : join(this.dir, relative);
+    if (relative !== "" && !existsSync(dir)) {
+      // Every level made here needs its entry in its parent made durable (prepareCommit).
+      let d = dir;
+      while (d !== this.dir && !existsSync(d)) {
+        this.made.add(d);
+        d = dirname(d);
+      }
+      mkdirSync(dir, { recursive: true });
+    }
+    const name = `part-${this.uuid}-${this.ctx.subtaskIndex}-${this.next++}`;
+    const bucket: Bucket = {
+      dir,
+      fd: openSync(join(dir, `.${name}.inprogress`), "w"),
+      name,
+      size: 0,
+      openedAt: Date.now(),
+      buffered: [],
+      bufferedChars: 0,
+    };
+    this.buckets.set(relative, bucket);
+    return bucket;
   }
 
-  /** Closes the in-progress file; it is pending until the next checkpoint completes. */
-  private roll(): void {
-    if (this.fd === undefined) return;
-    this.flush();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = undefined;
+  private flush(bucket: Bucket): void {
+    if (bucket.buffered.length === 0) return;
+    writeSync(bucket.fd, bucket.buffered.join(""));
+    bucket.buffered = [];
+    bucket.bufferedChars = 0;
+  }
+
+  /** Closes a bucket's in-progress file; it is pending until the next checkpoint completes. */
+  private roll(relative: string, bucket: Bucket): void {
+    this.flush(bucket);
+    fsyncSync(bucket.fd);
+    closeSync(bucket.fd);
+    this.buckets.delete(relative);
     this.rolled.push({
-      inProgress: join(this.dir, `.${this.name}.inprogress`),
-      final: join(this.dir, this.name),
+      inProgress: join(bucket.dir, `.${bucket.name}.inprogress`),
+      final: join(bucket.dir, bucket.name),
       uuid: this.uuid,
     });
   }
 
   prepareCommit(): FilesystemPendingFile[] {
-    this.roll();
+    for (const [relative, bucket] of [...this.buckets]) this.roll(relative, bucket);
     const out = this.rolled;
     this.rolled = [];
-    // The files' directory entries are durable before the checkpoint that lists them completes.
-    if (out.length > 0) syncDir(this.dir);
+    // The files' directory entries (and those of the partition directories made for them) are
+    // durable before the checkpoint that lists them completes.
+    const dirs = new Set(out.map((f) => dirname(f.final)));
+    for (const d of this.made) dirs.add(dirname(d));
+    this.made = new Set();
+    for (const d of dirs) syncDir(d);
     // Every checkpoint records this run, so that a restore knows whose leftovers to delete.
-    else out.push({ inProgress: "", final: "", uuid: this.uuid });
+    if (out.length === 0) out.push({ inProgress: "", final: "", uuid: this.uuid });
     return out;
   }
 
   close(): void {
-    if (this.fd !== undefined) {
-      closeSync(this.fd);
-      this.fd = undefined;
-    }
+    for (const bucket of this.buckets.values()) closeSync(bucket.fd);
+    this.buckets.clear();
   }
 }

@@ -38,6 +38,7 @@ import { printType } from "../parser/printer.js";
 import type { LookupClient } from "../runtime/lookup-join.js";
 import { tableOptions } from "./legacy-options.js";
 import { invalid } from "./problems.js";
+import { PARTITION_COMMIT } from "./scan.js";
 import { fieldReader, fromExternal, type Row, setColumn } from "./values.js";
 
 /** The connectors a lookup join can read. */
@@ -161,7 +162,12 @@ function filesystemLookupTable(def: TableDefinition, options: ReadonlyMap<string
   const plain: Record<string, string> = {};
   for (const [k, v] of options) {
     // The sink's options (a table both written and joined) are not the lookup's concern.
-    if (k === "connector" || (k in FILESYSTEM_SINK_OPTIONS && !(k in FILESYSTEM_SOURCE_OPTIONS))) continue;
+    if (
+      k === "connector" ||
+      (k in FILESYSTEM_SINK_OPTIONS && !(k in FILESYSTEM_SOURCE_OPTIONS)) ||
+      k.startsWith(PARTITION_COMMIT)
+    )
+      continue;
     if (k.startsWith("lookup."))
       throw invalid(
         `table ${name}: the 'filesystem' lookup table reads its files into memory when the join starts (as Flink's CsvTableSource); it has no option '${k}'`,
@@ -178,7 +184,7 @@ function filesystemLookupTable(def: TableDefinition, options: ReadonlyMap<string
       connector: "filesystem",
       side: "source",
     });
-    files = filesystemTable(parsed, { schema });
+    files = filesystemTable(parsed, { schema, partitionKeys: def.partitionedBy });
   } catch (e) {
     if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
       throw invalid(`table ${name}: ${e.message}`, def.pos, { table: name, ...e.details });

@@ -86,10 +86,20 @@ export function sideOptions(
   const other = descriptor[side === "source" ? "sink" : "source"]?.options ?? {};
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(options)) {
+    // Partition commit options are the sink's (which refuses them, see planInsert): a source of a
+    // partitioned table does not read them.
+    if (side === "source" && descriptor.source?.partitioned === true && k.startsWith(PARTITION_COMMIT))
+      continue;
     if (optionSpecOf(mine, k) !== undefined || optionSpecOf(other, k) === undefined) out[k] = v;
   }
   return out;
 }
+
+/**
+ * The prefix of Flink's partition commit options (`sink.partition-commit.trigger`,
+ * `.policy.kind`, `.success-file.name`...), which Fleuve's filesystem sink does not take yet.
+ */
+export const PARTITION_COMMIT = "sink.partition-commit.";
 
 /**
  * The watermark delay of `WATERMARK FOR col AS expr`: 0 for `col`, the interval for
@@ -161,7 +171,12 @@ export function planScan(
       decode = formatDecoder(name, format, layout.valueColumns);
     }
     requireKeys(name, connector, descriptor.source, "source", layout.key);
-    source = createSource(descriptor, sideOptions(descriptor, "source", layout.connectorOptions), { schema });
+    source = createSource(descriptor, sideOptions(descriptor, "source", layout.connectorOptions), {
+      schema,
+      // A source that lays partitions out reads them (filesystem directories); others read the
+      // table as it is, PARTITIONED BY being metadata to them.
+      ...(descriptor.source?.partitioned === true ? { partitionKeys: def.partitionedBy } : {}),
+    });
   } catch (e) {
     // The planner's own errors name the table already.
     if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
