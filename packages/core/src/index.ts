@@ -111,13 +111,6 @@ export {
   filesystemSink,
 } from "./connector/filesystem-sink.js";
 export {
-  DEFAULT_PARTITION_NAME,
-  escapePathName,
-  type PartitionLayout,
-  partitionLayout,
-  unescapePathName,
-} from "./connector/partition-path.js";
-export {
   type Deserializer,
   deserializer,
   type PartitionedRecord,
@@ -131,6 +124,13 @@ export {
   provideMainThreadService,
 } from "./connector/main-thread-service.js";
 export { type PartitionAssignment, partitionOwner } from "./connector/partition-owner.js";
+export {
+  DEFAULT_PARTITION_NAME,
+  escapePathName,
+  type PartitionLayout,
+  partitionLayout,
+  unescapePathName,
+} from "./connector/partition-path.js";
 export {
   isTwoPhaseCommitSink,
   type PreCommitSinkWriter,

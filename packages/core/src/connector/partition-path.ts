@@ -32,7 +32,9 @@ export function escapePathName(text: string): string {
 
 /** The text of an escaped path name: each `%XX` (two hex digits) as its character, any other `%` kept. */
 export function unescapePathName(name: string): string {
-  return name.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return name.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
 }
 
 /** The SQL types a partition column may have: those Flink reads back from a directory name. */
@@ -126,7 +128,8 @@ export function partitionLayout(
         key,
         `partition column '${key}' (PARTITIONED BY) is not a column of the table (${schema.map((f) => f.name).join(", ")})`,
       );
-    if (keys.indexOf(key) !== i) throw fail(key, `partition column '${key}' is listed twice in PARTITIONED BY`);
+    if (keys.indexOf(key) !== i)
+      throw fail(key, `partition column '${key}' is listed twice in PARTITIONED BY`);
     const base = baseType(field.type);
     if (!PARTITION_TYPES.has(base))
       throw fail(
@@ -170,7 +173,8 @@ export function partitionLayout(
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i] as string;
         const eq = part.indexOf("=");
-        if (eq <= 0 || eq === part.length - 1 || unescapePathName(part.slice(0, eq)) !== keys[i]) return undefined;
+        if (eq <= 0 || eq === part.length - 1 || unescapePathName(part.slice(0, eq)) !== keys[i])
+          return undefined;
         const value = unescapePathName(part.slice(eq + 1));
         out.push(value === defaultName ? null : value);
       }

@@ -2,27 +2,43 @@
 // mid-stream (each time once a checkpoint has committed files beyond those already there, so the
 // kill falls between checkpoints of a running job) and started again from its newest checkpoint;
 // when it has run to the end, the finished part files hold every number once, and no in-progress
-// file is left.
+// file is left. The same for a partitioned table: each number once, in its partition's directory.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const jobFile = fileURLToPath(new URL("../fixtures/filesystem-sink-crash-job.ts", import.meta.url));
 const PART = /^part-[0-9a-f-]{36}-\d+-\d+$/;
 
-const finished = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => PART.test(f)) : []);
+/** The finished part files under `dir`, partition directories included (paths relative to `dir`). */
+const finished = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => PART.test(basename(f)))
+    : [];
+
+/** Every file under `dir` that is not a finished part file (in-progress or pending ones). */
+const others = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !PART.test(e.name))
+    .map((e) => join(e.parentPath, e.name));
 
 /**
  * Runs the job; with `killAfterFiles`, SIGKILLs it as soon as more than that many finished files
  * are there (polling the directory), unless it ends first. Resolves whether it was killed.
  */
-function runChild(out: string, cp: string, n: number, killAfterFiles?: number): Promise<boolean> {
+function runChild(
+  out: string,
+  cp: string,
+  n: number,
+  killAfterFiles?: number,
+  mode = "plain",
+): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", jobFile, out, cp, String(n)], {
+    const child = spawn(process.execPath, ["--import", "tsx", jobFile, out, cp, String(n), mode], {
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -75,11 +91,45 @@ test("SIGKILLed mid-stream and restarted: the finished csv files hold each row e
       Array.from({ length: n }, (_, i) => i),
     );
     for (const l of lines) assert.equal(l, `${l.split(",")[0]},n${l.split(",")[0]}`);
+    assert.deepEqual(others(out), [], "no in-progress file left");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a partitioned table, SIGKILLed mid-stream and restarted: each row once, in its partition directory", {
+  timeout: 300_000,
+}, async () => {
+  const root = mkdtempSync(join(tmpdir(), "sql-fs-part-kill-"));
+  const out = join(root, "out");
+  const cp = join(root, "cp");
+  try {
+    const n = 20_000;
+    let kills = 0;
+    for (let attempt = 0; attempt < 10 && kills < 3; attempt++) {
+      if (await runChild(out, cp, n, finished(out).length, "partitioned")) kills++;
+    }
+    assert.equal(kills, 3, "killed 3 times mid-stream");
+    await runChild(out, cp, n, undefined, "partitioned");
+    const ids: number[] = [];
+    for (const f of finished(out)) {
+      const text = readFileSync(join(out, f), "utf8");
+      if (text.length === 0) continue;
+      const id0 = (id: number) => (id % 7 === 0 ? "__DEFAULT_PARTITION__" : String(id % 3));
+      for (const line of text.slice(0, -1).split("\n")) {
+        const id = Number(line.split(",")[0]);
+        // The partition column is not in the file; the directory holds it.
+        assert.equal(line, `${id},n${id}`);
+        assert.equal(dirname(f), `bucket=${id0(id)}`, `row ${id} in its partition`);
+        ids.push(id);
+      }
+    }
     assert.deepEqual(
-      readdirSync(out).filter((f) => !PART.test(f)),
-      [],
-      "no in-progress file left",
+      ids.sort((a, b) => a - b),
+      Array.from({ length: n }, (_, i) => i),
+      "each row once",
     );
+    assert.deepEqual(others(out), [], "no in-progress file left");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
