@@ -20,7 +20,7 @@ import type {
 } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { LimitFunction } from "../runtime/limit.js";
-import { RowtimeSortFunction } from "../runtime/temporal-sort.js";
+import { ProctimeSortFunction, RowtimeSortFunction } from "../runtime/temporal-sort.js";
 import { TopNFunction } from "../runtime/top-n.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
@@ -207,8 +207,15 @@ function planSorted(query: Query, ctx: PlanContext) {
     planned.rowtime !== undefined &&
     firstColumn !== undefined &&
     (firstColumn === planned.rowtime || copies.includes(firstColumn));
+  const proctimeCopies = planned.proctimeCopies?.includes(planned.proctime ?? "")
+    ? planned.proctimeCopies
+    : [];
+  const byProctime =
+    planned.proctime !== undefined &&
+    firstColumn !== undefined &&
+    (firstColumn === planned.proctime || proctimeCopies.includes(firstColumn));
   const rowtime = planned.rowtime !== undefined && hidden.has(planned.rowtime) ? undefined : planned.rowtime;
-  return { planned, input, visible, sortKeys, orderText, byRowtime, rowtime };
+  return { planned, input, visible, sortKeys, orderText, byRowtime, byProctime, rowtime };
 }
 
 /** `stream` without the hidden sort-key columns `keys`. */
@@ -222,42 +229,55 @@ function withoutSortKeys(stream: Relation["stream"], keys: readonly string[]): R
 
 /**
  * `ORDER BY` without LIMIT / OFFSET / FETCH. By the event-time attribute ascending first, Flink's
- * temporal sort: rows come out as the watermark passes them, in order (an insert-only input).
- * Any other sort of an unbounded table Flink refuses, with the message kept here (a
- * processing-time sort is not run yet).
+ * temporal sort: rows come out as the watermark passes them, in order (an insert-only input). By
+ * the processing-time attribute ascending first, Flink's processing-time sort: rows in arrival
+ * order, those arriving in the same millisecond sorted by the further keys. Any other sort of an
+ * unbounded table Flink refuses, with the message kept here.
  */
 function planSortWithoutLimit(query: Query, ctx: PlanContext): Relation {
   const first = query.orderBy[0] as OrderItem;
   const pos = "pos" in first.expr ? (first.expr.pos as SourcePos | undefined) : undefined;
   const sorted = planSorted(query, ctx);
   const { planned, input, visible, sortKeys, orderText } = sorted;
-  if (!sorted.byRowtime || first.direction === "DESC") {
+  if (!(sorted.byRowtime || sorted.byProctime) || first.direction === "DESC") {
     throw unsupported(
       "ORDER BY without LIMIT",
       pos,
-      "Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N), or the event-time attribute ascending first",
+      "Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N), or a time attribute (event or processing time) ascending first",
     );
   }
   if (!isInsertOnly(planned.changelog)) {
     throw unsupported(
-      "ORDER BY the event-time attribute over an updating input",
+      `ORDER BY the ${sorted.byRowtime ? "event" : "processing"}-time attribute over an updating input`,
       pos,
       `${planned.changelog.producer ?? "an operator"} produces updates; a temporal sort takes an insert-only input, as in Flink`,
     );
   }
   const timeKey = sortKeys[0] as string;
   const name = `TemporalSort(orderBy=[${orderText}])`;
-  const stream = input
-    .keyBy(() => "")
-    .process(
-      new RowtimeSortFunction((row) => row[timeKey] as number, rankComparator(query.orderBy, sortKeys)),
-    )
-    .name(name);
+  // One subtask sorts (Flink's singleton exchange before its TemporalSort).
+  const stream = sorted.byRowtime
+    ? input
+        .keyBy(() => "")
+        .process(
+          new RowtimeSortFunction((row) => row[timeKey] as number, rankComparator(query.orderBy, sortKeys)),
+        )
+        .name(name)
+    : input
+        .keyBy(() => "")
+        .process(
+          new ProctimeSortFunction(
+            query.orderBy.length > 1 ? rankComparator(query.orderBy, sortKeys) : undefined,
+          ),
+        )
+        .name(name);
   return {
     ...planned,
     stream: withoutSortKeys(stream, sortKeys),
     columns: visible,
-    rowtime: sorted.rowtime,
+    // Rows held for a processing-time timer come out without their timestamps, after watermarks
+    // that passed them: no event-time attribute then.
+    rowtime: sorted.byRowtime || query.orderBy.length === 1 ? sorted.rowtime : undefined,
     window: undefined,
     changelog: INSERT_ONLY,
   };
@@ -596,6 +616,12 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     rowtimeCopies,
     // A processing-time attribute selected as is stays one (deduplication and lookup joins use it).
     proctime: newProctime ?? renamed(input.proctime),
+    proctimeCopies:
+      newProctime !== undefined
+        ? outs.filter((o) => o.proctime === true).map((o) => o.name)
+        : input.proctime === undefined
+          ? undefined
+          : outs.filter((o) => o.source === input.proctime).map((o) => o.name),
     window,
     // A projection keeps the kinds of its input; the unique key survives if all its columns do.
     changelog: projectMode(input.changelog, outs),

@@ -46,6 +46,11 @@ export interface Relation {
   readonly rowtimeCopies?: readonly string[] | undefined;
   /** A processing-time attribute column (`proc_time AS PROCTIME()` of a scanned table), if any. */
   readonly proctime?: string | undefined;
+  /**
+   * Every column that is the processing-time attribute selected as is, {@link proctime} first;
+   * set by projections only, read by ORDER BY as {@link rowtimeCopies}.
+   */
+  readonly proctimeCopies?: readonly string[] | undefined;
   /** The table name or alias qualified names may use (`o.price`). */
   readonly alias?: string | undefined;
   /** Set on the rows of a window TVF (`SELECT * FROM TABLE(TUMBLE(...))`) kept through projections. */

@@ -6,6 +6,12 @@
  * behind the watermark: such a row still waits for the next firing). Insert-only in and out.
  * Every row has the same key, so one subtask sorts them; the held rows and the last emitted time
  * are keyed state (a restore resumes them).
+ *
+ * `ORDER BY proctime [ASC], ...` (Flink's ProcTimeSortOperator): rows come out in arrival order;
+ * with further keys, a row is held until the processing-time timer one millisecond after its
+ * arrival fires, and the rows held then come out sorted by the ORDER BY (equal keys in arrival
+ * order), so rows of the same millisecond are sorted. Without further keys rows pass at once, as
+ * Flink plans no operator then.
  */
 
 import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
@@ -65,5 +71,38 @@ export class RowtimeSortFunction implements KeyedProcessFunction<string, Row, Ro
     for (let i = 0; i < n; i++) out.collect(rows[i] as Row);
     if (n === rows.length) this.held.clear();
     else if (n > 0) this.held.update(rows.slice(n));
+  }
+}
+
+/** Sorts rows by processing time: arrival order, then the further keys (see the file's comment). */
+export class ProctimeSortFunction implements KeyedProcessFunction<string, Row, Row> {
+  private held!: ValueState<Row[]>;
+
+  /** @param compare - the ORDER BY's order; undefined when it has no key after the processing time */
+  constructor(private readonly compare: ((a: Row, b: Row) => number) | undefined) {}
+
+  open(ctx: Open): void {
+    this.held = ctx.getState(valueState<Row[]>("sql-proctime-sort"));
+  }
+
+  processElement(row: Row, ctx: Context, out: Out): void {
+    if (this.compare === undefined) {
+      out.collect(row);
+      return;
+    }
+    const rows = this.held.value() ?? [];
+    rows.push(row);
+    this.held.update(rows);
+    const timers = ctx.timerService();
+    // Flink's ProcTimeSortOperator: the rows held fire together one millisecond later.
+    timers.registerProcessingTimeTimer(timers.currentProcessingTime() + 1);
+  }
+
+  onTimer(_ts: number, _ctx: unknown, out: Out): void {
+    const rows = this.held.value();
+    if (rows === undefined) return;
+    this.held.clear();
+    // Array.prototype.sort is stable: equal keys keep arrival order.
+    for (const r of rows.sort(this.compare)) out.collect(r);
   }
 }
