@@ -113,6 +113,25 @@ test("INSERT INTO a table PARTITIONED BY: nested directories, escaped values, th
       { id: 1, country: null },
       { id: 2, country: "x" },
     ]);
+
+    // TIMESTAMP as Flink writes it (LocalDateTime's text), DOUBLE as Java's Double.toString.
+    await tEnv.executeSql(
+      `CREATE TABLE stamps (id INT, at TIMESTAMP(3), x DOUBLE, b BOOLEAN) PARTITIONED BY (at, x, b)
+         WITH ('connector' = 'filesystem', 'path' = '${join(root, "stamps")}', 'format' = 'csv')`,
+    );
+    await (
+      await tEnv.executeSql(`INSERT INTO stamps VALUES
+        (1, TIMESTAMP '2020-04-15 08:05:00', 1, TRUE),
+        (2, TIMESTAMP '2020-04-15 08:05:07.12', 2.5E-7, FALSE)`)
+    ).await();
+    assert.deepEqual(
+      files(join(root, "stamps")).map((f) => f.replace(/\/part-.*/, "")),
+      ["at=2020-04-15T08%3A05%3A07.120/x=2.5E-7/b=false", "at=2020-04-15T08%3A05/x=1.0/b=true"],
+    );
+    assert.deepEqual(byId(await (await tEnv.executeSql("SELECT * FROM stamps")).collect()), [
+      { id: 1, at: Date.UTC(2020, 3, 15, 8, 5), x: 1, b: true },
+      { id: 2, at: Date.UTC(2020, 3, 15, 8, 5, 7, 120), x: 2.5e-7, b: false },
+    ]);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
