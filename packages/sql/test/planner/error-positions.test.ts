@@ -97,7 +97,7 @@ const tableCases: [string, string, string | RegExp][] = [
   [
     "SELECT k FROM t\nORDER BY k",
     "FLEUVE_SQL_UNSUPPORTED",
-    "Fleuve SQL does not run ORDER BY without LIMIT yet (line 2, column 10): Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N), or the event-time attribute ascending first",
+    "Fleuve SQL does not run ORDER BY without LIMIT yet (line 2, column 10): Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N), or a time attribute (event or processing time) ascending first",
   ],
   // ROLLUP, CUBE, GROUPING SETS
   [

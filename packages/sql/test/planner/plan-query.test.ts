@@ -71,7 +71,7 @@ const unsupportedCases: [string, string, string][] = [
   [
     "SELECT a FROM t ORDER BY a",
     "ORDER BY without LIMIT",
-    "Fleuve SQL does not run ORDER BY without LIMIT yet (line 1, column 26): Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N), or the event-time attribute ascending first",
+    "Fleuve SQL does not run ORDER BY without LIMIT yet (line 1, column 26): Sort on a non-time-attribute field is not supported. A streaming ORDER BY needs a LIMIT (a Top-N), or a time attribute (event or processing time) ascending first",
   ],
   [
     "SELECT DISTINCT COUNT(*) FROM t GROUP BY a",
