@@ -11,8 +11,9 @@
  * coordinator), then re-initialises this subtask's ids, which fences zombies and aborts their
  * open transactions.
  *
- * at-least-once: an idempotent producer; records not yet acknowledged at a checkpoint barrier are
- * stored in the checkpoint and sent again after a restore.
+ * at-least-once: an idempotent producer; a checkpoint completes once the records sent before its
+ * barrier are acknowledged (the barrier does not wait: the records after it go on), so a restore
+ * sends nothing again. Checkpoints of earlier versions listed those records; a restore sends them.
  */
 import {
   FleuveError,
@@ -841,18 +842,38 @@ class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
     );
   }
 
-  prepareCommit(): KafkaCommittable[] {
+  prepareCommit(checkpointId: number): KafkaCommittable[] {
     if (this.#error) throw this.#error;
     this.#send();
     const batches = [...this.#inFlight];
+    this.#checkpointAcks = undefined;
     if (batches.length === 0) return [];
-    // Stored in the checkpoint: after a restore, commit() sends them again; in this process it
-    // only waits for their acknowledgements.
-    const c: KafkaCommittable = { records: batches.flatMap(([, b]) => b).map(toStored) };
     const acked = Promise.all(batches.map(([n]) => this.#acked.get(n))).then(() => {});
     acked.catch(() => {}); // the failure reaches the job through #error
+    if (checkpointId !== 0) {
+      // A checkpoint completes once every record before its barrier is acknowledged (see
+      // prepared), as Flink's at-least-once KafkaSink flushes at checkpoints, rather than list
+      // them for a restore to send again: a restore from it sends nothing twice (a scale-out unit
+      // handed over to another process with its final checkpoint replays nothing).
+      this.#checkpointAcks = acked;
+      return [];
+    }
+    // The end of a job without checkpoints: commit() waits for their acknowledgements.
+    const c: KafkaCommittable = { records: batches.flatMap(([, b]) => b).map(toStored) };
     this.shared.waits.set(c, acked);
     return [c];
+  }
+
+  /** Acknowledgements of the records sent before the barrier of the checkpoint being taken. */
+  #checkpointAcks: Promise<void> | undefined;
+
+  /** Resolves once the records before the last checkpoint's barrier are acknowledged. */
+  prepared(): Promise<void> {
+    const acks = this.#checkpointAcks;
+    if (!acks) return Promise.resolve();
+    return acks.then(() => {
+      if (this.#error) throw this.#error;
+    });
   }
 
   finish(): void {
