@@ -60,6 +60,8 @@ export const GROUP_DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 export const GROUP_DEFAULT_SESSION_TIMEOUT_MS = 6000;
 /** Commit interval of a group whose keyed state uses the changelog (else the checkpoint interval). */
 export const GROUP_DEFAULT_COMMIT_INTERVAL_MS = 100;
+/** How long a clean stop of a group process waits for its units' final checkpoints (ms). */
+export const GROUP_DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** Usage of `fleuve run`. */
 export const RUN_USAGE = `Usage: fleuve run <job.ts|job.js> [--parallelism N] [--threads T] [-- job args]
@@ -98,7 +100,10 @@ pipeline is refused with one (it sets its own options).
                             job (Kafka consumer group fleuve-ID); edges between tasks go through
                             Kafka topics; --checkpoint-dir must be shared by all of them. A process
                             that stops answering loses its units after Kafka's session.timeout.ms
-                            (${GROUP_DEFAULT_SESSION_TIMEOUT_MS} ms)
+                            (${GROUP_DEFAULT_SESSION_TIMEOUT_MS} ms). Ctrl-C or SIGTERM stops cleanly: the process's units stop
+                            with a final checkpoint, which their next owners restore (nothing is
+                            replayed), then it leaves the group and exits 0; a second one stops
+                            at once
   --bootstrap HOST:PORT     Kafka bootstrap servers for --group (default $FLEUVE_KAFKA_BOOTSTRAP or
                             127.0.0.1:9092)
   --materialize-every N     with --group: keyed state is checkpointed as changes in a Kafka changelog
@@ -110,7 +115,10 @@ pipeline is refused with one (it sets its own options).
                             after this long), heartbeat.interval.ms (default a sixth of the session
                             timeout), max.poll.interval.ms (rebalance timeout, default 10000),
                             group.initial.rebalance.delay.ms (a new group starts its units once its
-                            membership is stable this long, default 3000)
+                            membership is stable this long, default 3000); and of a clean stop:
+                            task.shutdown.graceful.timeout.ms (how long Ctrl-C/SIGTERM waits for
+                            the process's units to stop with final checkpoints before it leaves
+                            the group anyway, default ${GROUP_DEFAULT_SHUTDOWN_TIMEOUT_MS}; 0 leaves at once)
   --commit-interval MS      with --group: how often each unit commits (Kafka Streams'
                             commit.interval.ms): a light checkpoint and its transactions, so the
                             latency of each exchange hop; --checkpoint-interval then says how often
@@ -527,12 +535,26 @@ async function runGroup(
   io.stderr.write(
     `job '${def.name}' joined group '${group}' (${worker.units.length} units shared by its processes); Ctrl-C to leave\n`,
   );
-  let onSignal!: () => void;
+  // The first signal stops cleanly (units handed over, then LeaveGroup); a second one exits at once.
+  let signalledBy: NodeJS.Signals | undefined;
+  let onFirstSignal!: () => void;
   const signalled = new Promise<void>((r) => {
-    onSignal = r;
+    onFirstSignal = r;
   });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalledBy === undefined) {
+      signalledBy = signal;
+      onFirstSignal();
+      return;
+    }
+    io.stderr.write(
+      `${signal === "SIGINT" ? "Ctrl-C" : signal} again: stopping at once; the units not handed over yet restore their last periodic checkpoints on the other processes (after session.timeout.ms if this process has not left the group)\n`,
+    );
+    process.exit(130);
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  let handOver = false;
   let control: ControlServer | undefined;
   let metrics: Awaited<ReturnType<typeof startMetricsEndpoint>>;
   let dashboard: Awaited<ReturnType<typeof startDashboardEndpoint>>;
@@ -591,15 +613,21 @@ async function runGroup(
       // stopped with a savepoint (taken through this process or another): answer it, then exit 0
       await control.answered(10_000);
       io.stderr.write(`group '${group}' stopped with a savepoint\n`);
-    } else io.stderr.write(`leaving group '${group}'\n`);
+    } else {
+      handOver = true;
+      io.stderr.write(
+        `leaving group '${group}' (${signalledBy === "SIGINT" ? "Ctrl-C" : signalledBy}): handing its units over with final checkpoints first; ${signalledBy === "SIGINT" ? "Ctrl-C" : signalledBy} again to stop at once\n`,
+      );
+    }
     return 0;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     control?.close();
     await metrics?.close();
     await dashboard?.close();
-    await worker.stop();
+    // a failure or a stop-with-savepoint leaves at once: there is nothing to hand over cleanly
+    await worker.stop({ handOver });
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

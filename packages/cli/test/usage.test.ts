@@ -159,6 +159,12 @@ test("fleuve run --help states the defaults that apply in group mode, which are 
   assert.match(h.stdout, new RegExp(`\\(default ${GROUP_DEFAULTS.commitIntervalMs} with the changelog`));
   assert.match(h.stdout, /a plain script that builds and runs its own\s+pipeline is refused/);
   assert.match(h.stdout, new RegExp(`session\\.timeout\\.ms \\(default ${GROUP_DEFAULTS.sessionTimeoutMs}:`));
+  assert.match(
+    h.stdout,
+    new RegExp(
+      `task\\.shutdown\\.graceful\\.timeout\\.ms[^;]*default ${GROUP_DEFAULTS.shutdownTimeoutMs}; 0 leaves`,
+    ),
+  );
 });
 
 test("fleuve run --group: a bad membership property fails before joining, naming the property", async () => {
@@ -167,6 +173,10 @@ test("fleuve run --group: a bad membership property fails before joining, naming
     [
       "heartbeat.interval.ms=7000",
       /"heartbeat\.interval\.ms" \(7000\) must be below "session\.timeout\.ms" \(6000\)/,
+    ],
+    [
+      "task.shutdown.graceful.timeout.ms=-1",
+      /"task\.shutdown\.graceful\.timeout\.ms" is -1; expected an integer >= 0/,
     ],
     [
       "auto.offset.reset=earliest",

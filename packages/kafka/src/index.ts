@@ -55,6 +55,7 @@ export {
 export { GROUP_DEFAULTS } from "./scale-out/group-defaults.js";
 export type { GroupMemberInfo } from "./scale-out/group-members.js";
 export {
+  type GroupStopOptions,
   type GroupWorker,
   type GroupWorkerOptions,
   startGroupWorker,

@@ -10,4 +10,6 @@ export const GROUP_DEFAULTS = {
   commitIntervalMs: 100,
   /** Kafka `session.timeout.ms` of the membership (ms). */
   sessionTimeoutMs: 6000,
+  /** How long a clean stop waits for final checkpoints (`task.shutdown.graceful.timeout.ms`, ms). */
+  shutdownTimeoutMs: 10_000,
 } as const;

@@ -76,7 +76,8 @@ import { deleteRetiredDeployments } from "./retired-deployments.js";
 
 /**
  * Options of {@link startGroupWorker}; the membership's timings (`sessionTimeoutMs`,
- * `heartbeatIntervalMs`, `rebalanceTimeoutMs`, `initialDelayMs`) are described in membership.ts.
+ * `heartbeatIntervalMs`, `rebalanceTimeoutMs`, `initialDelayMs`) and the bound of a clean stop
+ * (`shutdownTimeoutMs`) are described in membership.ts.
  */
 export interface GroupWorkerOptions extends MembershipTimings {
   readonly job: JobDefinition;
@@ -152,6 +153,17 @@ export interface GroupSavepointOptions {
   readonly timeoutMs?: number;
 }
 
+/** Options of {@link GroupWorker.stop}. */
+export interface GroupStopOptions {
+  /**
+   * Hand this process's units over (default true): each stops with a final checkpoint, all in
+   * parallel and within `shutdownTimeoutMs`, before the process leaves the group, so their next
+   * owners restore exactly that and replay nothing. `false` leaves at once: they replay from
+   * their last periodic checkpoints.
+   */
+  readonly handOver?: boolean;
+}
+
 /** A running worker. */
 export interface GroupWorker {
   /** Units this process runs now, by name. */
@@ -165,8 +177,12 @@ export interface GroupWorker {
   readonly unitTasks: readonly { unit: string; subtask: number; operators: readonly string[] }[];
   /** The job's graph, as one process would run it (operators and the edges between them). */
   plan(): JobPlan;
-  /** Leaves the group and stops this process's units. */
-  stop(): Promise<void>;
+  /**
+   * A clean stop: stops this process's units with a final checkpoint each (see
+   * {@link GroupStopOptions.handOver}), then leaves the group (LeaveGroup: the other processes
+   * rebalance at once and restore those checkpoints). Calling it again returns the same promise.
+   */
+  stop(opts?: GroupStopOptions): Promise<void>;
   /** Rejects if the worker cannot go on (e.g. a unit's configuration is invalid). */
   readonly failed: Promise<never>;
   /**
@@ -318,6 +334,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       savepoints: UnitSavepoints;
       /** The stop-with-savepoint whose part this unit took (its sources stopped at the barrier). */
       stoppedBy?: string;
+      /** Set once the unit is being stopped here: a second stop waits for the first. */
+      stopping?: Promise<number | undefined>;
     }
   >();
   const starting = new Set<number>();
@@ -599,47 +617,56 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   };
 
   /**
-   * Stops unit `index` here. `handOver`: it moves to another process (revoked in a rebalance), so
-   * it first takes a final checkpoint with its sources stopped at the barrier, which its next
-   * owner restores: nothing is replayed. Bounded by the rebalance timeout; past it, or if that
-   * checkpoint fails, the unit stops anyway and its next owner replays from the last completed
-   * checkpoint (the epochs keep that exact).
+   * Stops unit `index` here; resolves with the id of its final checkpoint, if it took one. With
+   * `handOver` it moves to another process (revoked in a rebalance, or this process stops
+   * cleanly), so it first takes a final checkpoint with its sources stopped at the barrier, which
+   * its next owner restores: nothing is replayed. Bounded by `handOver.ms` (the rebalance timeout,
+   * or the clean stop's); past it, or if that checkpoint fails, the unit stops anyway and its next
+   * owner replays from the last completed checkpoint (the epochs keep that exact). A unit already
+   * being stopped is not stopped twice: the second call waits for the first.
    */
-  const stopUnit = async (index: number, moved = true, handOver = false) => {
+  const stopUnit = (
+    index: number,
+    moved = true,
+    handOver?: { readonly ms: number; readonly property: string },
+  ): Promise<number | undefined> => {
     const r = running.get(index);
-    if (!r) return;
-    if (moved && !stopping) abortSavepoints(`unit ${r.unit.name} moved away from this process (a rebalance)`);
-    r.stopped = true;
-    if (handOver && !stopping) {
-      const at = Date.now();
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const id = await Promise.race([
-          r.client.handOver(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () =>
-                reject(
-                  new Error(`not complete within ${timings.rebalanceTimeoutMs} ms (max.poll.interval.ms)`),
-                ),
-              timings.rebalanceTimeoutMs,
-            );
-          }),
-        ]);
-        log(
-          `unit ${r.unit.name}: stopped with final checkpoint ${id} (${join(r.epoch, `chk-${id}`)}) in ${Date.now() - at} ms at ${new Date().toISOString()}: its next owner starts from it`,
-        );
-      } catch (e) {
-        log(
-          `unit ${r.unit.name}: no final checkpoint (${(e as Error).message}); stopping it anyway: its next owner restores the last completed checkpoint and replays from there`,
-        );
-      } finally {
-        clearTimeout(timer);
+    if (!r) return Promise.resolve(undefined);
+    r.stopping ??= (async () => {
+      if (moved && !stopping)
+        abortSavepoints(`unit ${r.unit.name} moved away from this process (a rebalance)`);
+      r.stopped = true;
+      let final: number | undefined;
+      if (handOver) {
+        const at = Date.now();
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          final = await Promise.race([
+            r.client.handOver(),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(
+                () => reject(new Error(`not complete within ${handOver.ms} ms (${handOver.property})`)),
+                handOver.ms,
+              );
+            }),
+          ]);
+          log(
+            `unit ${r.unit.name}: stopped with final checkpoint ${final} (${join(r.epoch, `chk-${final}`)}) in ${Date.now() - at} ms at ${new Date().toISOString()}: its next owner starts from it`,
+          );
+        } catch (e) {
+          log(
+            `unit ${r.unit.name}: no final checkpoint (${(e as Error).message}); stopping it anyway: its next owner restores the last completed checkpoint and replays from there`,
+          );
+        } finally {
+          clearTimeout(timer);
+        }
       }
-    }
-    running.delete(index);
-    r.client.cancel();
-    await r.client.result.catch(() => {});
+      if (running.get(index) === r) running.delete(index);
+      r.client.cancel();
+      await r.client.result.catch(() => {});
+      return final;
+    })();
+    return r.stopping;
   };
 
   let unitStarts = 0;
@@ -658,9 +685,9 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       unitStarts++;
       return startUnit(index);
     },
-    stop: (index) => {
+    stop: async (index) => {
       unitStops++;
-      return stopUnit(index, true, true);
+      await stopUnit(index, true, { ms: timings.rebalanceTimeoutMs, property: "max.poll.interval.ms" });
     },
     fail: failWorker,
   });
@@ -683,22 +710,52 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   await control.start();
   await membership.join();
 
-  const stop = async () => {
-    if (stopping) return;
+  /**
+   * A clean stop: units hand over with final checkpoints (see {@link GroupStopOptions}), then the
+   * process leaves the group; units not stopped by then (no hand-over, or past the timeout) stop
+   * after it left. Units assigned here meanwhile do not start (`stopping`): the next owners get them.
+   */
+  const stopWorker = async (handOver: boolean) => {
     stopping = true;
     clearInterval(pruner);
     abortSavepoints("a process of the group is stopping");
+    const units = [...running.keys()].sort((a, b) => a - b);
+    if (handOver && timings.shutdownTimeoutMs > 0 && units.length > 0) {
+      const at = Date.now();
+      const names = (xs: number[]) => xs.map((i) => plan.units[i]!.name).join(", ");
+      log(
+        `group ${opts.group}: clean stop at ${new Date(at).toISOString()}: handing over its ${units.length} units with a final checkpoint each, in parallel, within ${timings.shutdownTimeoutMs} ms (task.shutdown.graceful.timeout.ms): ${names(units)}`,
+      );
+      const finals = await Promise.all(
+        units.map((i) =>
+          stopUnit(i, false, {
+            ms: timings.shutdownTimeoutMs,
+            property: "task.shutdown.graceful.timeout.ms",
+          }),
+        ),
+      );
+      const missed = units.filter((_, k) => finals[k] === undefined);
+      log(
+        `group ${opts.group}: clean stop: ${units.length - missed.length} of ${units.length} units handed over with a final checkpoint in ${Date.now() - at} ms${missed.length > 0 ? `; ${missed.length} did not finish (their next owners restore their last completed checkpoint and replay from there): ${names(missed)}` : ""}`,
+      );
+    }
     await membership.leave();
-    await Promise.all([...running.keys()].map((i) => stopUnit(i)));
+    await Promise.all([...running.keys()].map((i) => stopUnit(i, false)));
     await purging;
     await (await purgeClient?.catch(() => undefined))?.close().catch(() => {});
     await control.close();
     await controlClient.close().catch(() => {});
   };
-  // A stop-with-savepoint, asked of any process: every process stops once it is written.
+  let stopped: Promise<void> | undefined;
+  const stop = (o: GroupStopOptions = {}) => {
+    stopped ??= stopWorker(o.handOver !== false);
+    return stopped;
+  };
+  // A stop-with-savepoint, asked of any process: every process stops once it is written (its
+  // units' sources stopped at the savepoint's barrier: nothing to hand over).
   const finished = control.stopped.then(async () => {
     log(`group ${opts.group}: stopped with a savepoint; leaving`);
-    await stop();
+    await stop({ handOver: false });
   });
   finished.catch(() => {});
 

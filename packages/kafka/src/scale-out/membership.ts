@@ -39,7 +39,10 @@ import { checkKnown, commonOptions, type KafkaProperties } from "../properties.j
 import { GROUP_DEFAULTS } from "./group-defaults.js";
 import { type Assignment, type Revocation, type RunningClaim, twoPhaseAssign } from "./sticky-assignor.js";
 
-/** Failure detection and start-up timing of a group's membership (Kafka's property names). */
+/**
+ * Failure detection, start-up timing and the bound of a clean stop of a group's membership
+ * (Kafka's property names).
+ */
 export interface MembershipTimings {
   /**
    * Kafka `session.timeout.ms`: a process that sends no heartbeat for this long is declared dead
@@ -59,6 +62,14 @@ export interface MembershipTimings {
    * client-side `group.initial.rebalance.delay.ms`). Default 3000, as the broker's default.
    */
   readonly initialDelayMs?: number;
+  /**
+   * How long a clean stop (SIGTERM, Ctrl-C, `GroupWorker.stop()`) waits for the units of the
+   * process to stop with their final checkpoints before it leaves the group anyway (Kafka Connect's
+   * `task.shutdown.graceful.timeout.ms`: the total, the units stop in parallel). Default 10000, as
+   * `max.poll.interval.ms` bounds the final checkpoint of a unit moved between live processes;
+   * 0 leaves at once, without final checkpoints (the next owners replay from the last periodic ones).
+   */
+  readonly shutdownTimeoutMs?: number;
 }
 
 /** The defaults of {@link MembershipTimings}. */
@@ -66,6 +77,7 @@ export const DEFAULT_TIMINGS = {
   sessionTimeoutMs: GROUP_DEFAULTS.sessionTimeoutMs,
   rebalanceTimeoutMs: 10_000,
   initialDelayMs: 3000,
+  shutdownTimeoutMs: GROUP_DEFAULTS.shutdownTimeoutMs,
 } as const;
 
 /** Options of {@link Membership}. */
@@ -124,6 +136,7 @@ export const MEMBERSHIP_PROPERTIES = [
   "heartbeat.interval.ms",
   "max.poll.interval.ms",
   "group.initial.rebalance.delay.ms",
+  "task.shutdown.graceful.timeout.ms",
 ] as const;
 
 /**
@@ -142,6 +155,7 @@ export function membershipTimings(props: KafkaProperties): MembershipTimings {
     heartbeatIntervalMs: num("heartbeat.interval.ms"),
     rebalanceTimeoutMs: num("max.poll.interval.ms"),
     initialDelayMs: num("group.initial.rebalance.delay.ms"),
+    shutdownTimeoutMs: num("task.shutdown.graceful.timeout.ms"),
   };
   for (const k of Object.keys(t)) if (t[k] === undefined) delete t[k];
   resolveTimings(t);
@@ -193,6 +207,12 @@ export function resolveTimings(t: MembershipTimings): Required<MembershipTimings
       t.initialDelayMs,
       "group.initial.rebalance.delay.ms",
       DEFAULT_TIMINGS.initialDelayMs,
+      0,
+    ),
+    shutdownTimeoutMs: check(
+      t.shutdownTimeoutMs,
+      "task.shutdown.graceful.timeout.ms",
+      DEFAULT_TIMINGS.shutdownTimeoutMs,
       0,
     ),
   };
@@ -310,11 +330,20 @@ export class Membership {
     }
   }
 
-  /** Leaves the group (its units move to the other members at once) and waits for pending changes. */
+  /**
+   * Leaves the group (LeaveGroup: the others rebalance at once and take its units, rather than
+   * after `session.timeout.ms`) and waits for pending changes.
+   */
   async leave(): Promise<void> {
     this.#leaving = true;
     this.#log(`leaving the group (clean stop): its units move to the other processes now`);
-    await new Promise<void>((r) => this.#member.leaveGroup(false, () => r()));
+    const at = Date.now();
+    const error = await new Promise<Error | null>((r) => this.#member.leaveGroup(false, (e) => r(e ?? null)));
+    this.#log(
+      error
+        ? `could not leave the group (${error.message}): the others take its units over after session.timeout.ms (${this.#timings.sessionTimeoutMs} ms)`
+        : `left the group at ${new Date().toISOString()} in ${Date.now() - at} ms (LeaveGroup): the other processes rebalance now`,
+    );
     await this.#member.close().catch(() => {});
     await this.#changes.catch(() => {});
   }

@@ -20,74 +20,14 @@ import { fileURLToPath } from "node:url";
 import { FleuveError, type JobDefinition } from "@fleuve/core";
 import { KafkaClient, startGroupWorker } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
-import { kcat } from "../connectors/crash-common.js";
 import { lastAssignment, latestCheckpoints, waitFor } from "../fixtures/group-processes.js";
+import { flush, oracle, output, produce } from "../fixtures/latency-job-data.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 8;
 const N = 4000;
-const USERS = 19;
 const cli = fileURLToPath(new URL("../../../cli/bin/fleuve.js", import.meta.url));
 const jobFile = fileURLToPath(new URL("../fixtures/latency-job.ts", import.meta.url));
-
-const event = (i: number) => ({
-  id: i,
-  user: `u${(i * 7) % USERS}`,
-  ts: 1_000_000 + i * 3,
-  amount: (i % 11) + 1,
-});
-
-/** Every output line of the job, by brute force. */
-function oracle(exactlyOnce: boolean): string[] {
-  const out: string[] = [];
-  const counts = new Map<string, number>();
-  const windows = new Map<string, [number, number]>();
-  for (let i = 0; i < N; i++) {
-    const e = event(i);
-    out.push(`event ${e.id} ${e.user}`);
-    if (exactlyOnce) {
-      const n = (counts.get(e.user) ?? 0) + 1;
-      counts.set(e.user, n);
-      out.push(`count ${e.user} ${n}`);
-    }
-    const k = `${e.user} ${Math.floor(e.ts / 1000) * 1000}`;
-    const w = windows.get(k) ?? [0, 0];
-    windows.set(k, [w[0] + 1, w[1] + e.amount]);
-  }
-  for (const [k, [c, s]] of windows) out.push(`window ${k} ${c} ${s}`);
-  return out.sort();
-}
-
-/** Input lines for kcat -K: keyed by device (not user), so users are spread over partitions. */
-function produce(topic: string, from: number, to: number): void {
-  const lines: string[] = [];
-  for (let i = from; i < to; i++) lines.push(`d${i % 29}\t${JSON.stringify(event(i))}`);
-  kcat(BOOTSTRAP, ["-P", "-t", topic, "-K", "\t"], `${lines.join("\n")}\n`);
-}
-
-/** A record far ahead on every partition: moves every watermark past the last window. */
-function flush(topic: string): void {
-  for (let p = 0; p < PARTITIONS; p++) {
-    kcat(
-      BOOTSTRAP,
-      ["-P", "-t", topic, "-p", String(p)],
-      `${JSON.stringify({ id: -1, user: "__flush__", ts: 99_000_000, amount: 0 })}\n`,
-    );
-  }
-}
-
-function output(topic: string, isolation: "read_committed" | "read_uncommitted"): string[] {
-  return kcat(BOOTSTRAP, ["-C", "-t", topic, "-e", "-q", "-f", "%s\\n", "-X", `isolation.level=${isolation}`])
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => {
-      const r = JSON.parse(l) as Record<string, number | string>;
-      if (r.kind === "event") return `event ${r.id} ${r.user}`;
-      if (r.kind === "count") return `count ${r.user} ${r.n}`;
-      return `window ${r.user} ${r.start} ${r.count} ${r.sum}`;
-    })
-    .sort();
-}
 
 interface Worker {
   child: ChildProcess;
@@ -183,7 +123,7 @@ async function runWithKills(
     produce(input, N / 2, (3 * N) / 4);
     await kill(workers[2]!);
     produce(input, (3 * N) / 4, N);
-    flush(input);
+    flush(input, PARTITIONS);
     await waitFor(
       "the survivors to run every unit",
       () => new Set(alive().flatMap((w) => lastAssignment(w.log))).size === units,
@@ -208,7 +148,7 @@ test("short-commit exactly-once (default 100 ms) stays exact after two SIGKILLs"
     for (const w of workers) {
       assert.match(w.log, /exactly-once exchanges, commits every 100 ms, full state every 1000 ms/);
     }
-    const want = oracle(true);
+    const want = oracle(N, true);
     await waitFor(
       "the whole output",
       () => output(out, "read_committed").length >= want.length,
@@ -249,7 +189,7 @@ test("at-least-once exchanges and sink: after two SIGKILLs every result is there
   await runWithKills("at-least-once", async ({ out, workers }) => {
     // at-least-once commits at the checkpoint interval by default (records do not wait for it)
     for (const w of workers) assert.match(w.log, /at-least-once exchanges, commits every 1000 ms/);
-    const want = oracle(false);
+    const want = oracle(N, false);
     const wanted = new Set(want);
     const missing = () => {
       const got = new Set(output(out, "read_uncommitted"));

@@ -20,11 +20,15 @@ test("membership properties: Kafka names, defaults, and clear errors", () => {
     heartbeatIntervalMs: 1000,
     rebalanceTimeoutMs: 10_000,
     initialDelayMs: 3000,
+    shutdownTimeoutMs: 10_000,
   });
   assert.deepEqual(
     membershipTimings({ "session.timeout.ms": "10000", "group.initial.rebalance.delay.ms": "0" }),
     { sessionTimeoutMs: 10_000, initialDelayMs: 0 },
   );
+  // a clean stop's bound: 0 leaves at once, without final checkpoints
+  assert.deepEqual(membershipTimings({ "task.shutdown.graceful.timeout.ms": "0" }), { shutdownTimeoutMs: 0 });
+  assert.equal(resolveTimings({ shutdownTimeoutMs: 30_000 }).shutdownTimeoutMs, 30_000);
   const refused = (props: Record<string, string>, pattern: RegExp) =>
     assert.throws(
       () => membershipTimings(props),
@@ -38,6 +42,11 @@ test("membership properties: Kafka names, defaults, and clear errors", () => {
     /must be below "session\.timeout\.ms"/,
   );
   refused({ "max.poll.interval.ms": "1.5" }, /"max\.poll\.interval\.ms" is 1\.5/);
+  refused(
+    { "task.shutdown.graceful.timeout.ms": "-1" },
+    /"task\.shutdown\.graceful\.timeout\.ms" is -1; expected an integer >= 0/,
+  );
+  refused({ "task.shutdown.graceful.timeout.ms": "10s" }, /"task\.shutdown\.graceful\.timeout\.ms" is NaN/);
   refused({ "linger.ms": "5" }, /"linger\.ms" is not supported for a scale-out group's membership/);
 });
 

@@ -17,7 +17,14 @@ import { KafkaClient } from "../../src/index.js";
 import { BOOTSTRAP, brokerTestOptions, OLD_TIMESTAMPS, uniqueTopic } from "../broker.js";
 import { kcat } from "../connectors/crash-common.js";
 import { committedOutput, oracle, produce } from "../fixtures/group-job-data.js";
-import { lastAssignment, latestCheckpoints, waitFor } from "../fixtures/group-processes.js";
+import {
+  finalCheckpoints,
+  lastAssignment,
+  latestCheckpoints,
+  restores,
+  startedUnits,
+  waitFor,
+} from "../fixtures/group-processes.js";
 
 const options = await brokerTestOptions();
 const PARTITIONS = 12;
@@ -60,25 +67,6 @@ function startWorker(group: string, dir: string, input: string, output: string):
     w.log += d;
   });
   return w;
-}
-
-/** `unit X: starting from <checkpoint>` lines of `log`: unit -> the checkpoint it restored. */
-function restores(log: string): Map<string, string> {
-  return new Map([...log.matchAll(/unit (\S+): starting from (\S+) \(/g)].map((m) => [m[1]!, m[2]!]));
-}
-
-/** Units whose start a worker logged in `log`. */
-function startedUnits(log: string): string[] {
-  return [...log.matchAll(/unit (\S+): starting /g)].map((m) => m[1]!);
-}
-
-/** `unit X: stopped with final checkpoint N (<path>) in T ms at <time>` lines of `log`, by unit. */
-function finalCheckpoints(log: string): Map<string, { id: number; path: string; at: number }> {
-  return new Map(
-    [...log.matchAll(/unit (\S+): stopped with final checkpoint (\d+) \((\S+)\) in \d+ ms at (\S+):/g)].map(
-      (m) => [m[1]!, { id: Number(m[2]), path: m[3]!, at: Date.parse(m[4]!) }],
-    ),
-  );
 }
 
 /** When each unit's start was decided in `log` (`generation N at <time>: start: a, b; ...`). */
