@@ -104,7 +104,8 @@ test("rescale a running group 3 -> 2 -> 4 processes and parallelism 6 -> 3 throu
     produce(input, 0, step);
     await waitFor("output of the first part", () => committedOutput(output).length > 0, 240_000, all);
 
-    // 3 -> 2: one process leaves (SIGTERM: it leaves the group at once) while input flows.
+    // 3 -> 2: one process leaves (SIGTERM: it hands its units over with final checkpoints, then
+    // leaves the group) while input flows.
     const leaving = first[1]!;
     leaving.child.kill("SIGTERM");
     produce(input, step, 2 * step);
