@@ -753,8 +753,8 @@ class Linger {
 }
 
 /**
- * At-least-once: idempotent sends through the process's shared producer (shared-sender.ts);
- * unacknowledged records at a barrier go into the checkpoint.
+ * At-least-once: idempotent sends through the process's shared producer (shared-sender.ts); a
+ * checkpoint completes once the records before its barrier are acknowledged (see prepared).
  */
 class AtLeastOnceWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable> {
   readonly #sender: SharedSender;
