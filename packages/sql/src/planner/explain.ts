@@ -246,11 +246,22 @@ function physicalTree(
   ttlMs: number,
 ): TreeNode[] {
   const roots = graph.nodes.filter((n) => graph.outputsOf(n.id).length === 0);
+  // A node read by more than one (a table or CTE read twice: planned once, see plan-query.ts) is
+  // printed once, with a reuse id, and as `Reused(reference_id=[k])` where it is read again, as
+  // Flink prints a reused sub-plan.
+  const reuseIds = new Map<number, number>();
   const build = (n: GraphNode): TreeNode => {
+    const seen = reuseIds.get(n.id);
+    if (seen !== undefined) return { label: `Reused(reference_id=[${seen}])`, children: [] };
     const keyed = n.keySelectors.some((k) => k !== undefined);
     const attrs = [`changelogMode=${changelogModeText(modes.get(n.id) ?? ["+I"])}`];
     if (keyed) attrs.push(`state=[${stateOf(n.name, ttlMs)}]`);
     attrs.push(`parallelism=${n.parallelism ?? parallelism}`);
+    if (graph.outputsOf(n.id).length > 1) {
+      const id = reuseIds.size + 1;
+      reuseIds.set(n.id, id);
+      attrs.push(`reuse_id=[${id}]`);
+    }
     const name = n.name;
     const inputs = graph
       .inputsOf(n.id)

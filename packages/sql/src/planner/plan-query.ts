@@ -74,6 +74,13 @@ export interface PlanContext {
    */
   readonly ctes?: ReadonlyMap<string, { readonly cte: CommonTableExpr; readonly ctx: PlanContext }>;
   /**
+   * What one statement planned already, by the table, view or CTE it read: every later reference
+   * to it reads the same stream, as Flink reuses a common sub-plan
+   * (`table.optimizer.reuse-sub-plan-enabled` and `reuse-source-enabled`, both on by default):
+   * a table read twice (a self-join, a CTE used twice) is scanned once, its state kept once.
+   */
+  readonly planned?: Map<object, Relation>;
+  /**
    * Planning for EXPLAIN on a scratch environment: a table registered from a DataStream is read
    * from a stand-in source there (its stream belongs to the job's environment, which EXPLAIN
    * must not add operators to), shown as Flink shows it, `DataStreamScan(table=[...])`.
@@ -99,6 +106,7 @@ export interface PlanContext {
 
 /** Plans `query` into a relation. */
 export function planQuery(query: Query, ctx: PlanContext): Relation {
+  if (ctx.planned === undefined) ctx = { ...ctx, planned: new Map() };
   return withFunctions(ctx.functions, () => withClock(ctx.env, () => planQueryIn(query, ctx)));
 }
 
@@ -713,8 +721,8 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
 function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Relation {
   const local = ctx.ctes?.get(name);
   if (local !== undefined) {
-    // A common table expression: planned here as a view, in the scope of its definition.
-    const rel = planQuery(local.cte.query, { ...local.ctx, subquery: true });
+    // A common table expression: planned as a view, in the scope of its definition, once.
+    const rel = shared(ctx, local, () => planQuery(local.cte.query, { ...local.ctx, subquery: true }));
     return renameColumns({ ...rel, alias: name }, local.cte.columns);
   }
   const found = ctx.catalog.lookup(name);
@@ -728,7 +736,8 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
       },
     );
   }
-  if ("table" in found) return planScan(found.table, ctx.env, ctx.connectors, name);
+  if ("table" in found)
+    return shared(ctx, found.table, () => planScan(found.table, ctx.env, ctx.connectors, name));
   if ("stream" in found) {
     if (ctx.explaining !== true) return planStreamTable(found.stream, name);
     const fields = found.stream.schema.columns.map((c) => c.name).join(", ");
@@ -739,8 +748,17 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
   }
   // A view of the catalog does not see the CTEs of the query that reads it.
   const { ctes: _ctes, ...outer } = ctx;
-  const rel = planQuery(found.query, { ...outer, subquery: true });
+  const rel = shared(ctx, found.view, () => planQuery(found.query, { ...outer, subquery: true }));
   return renameColumns({ ...rel, alias: name }, found.view.columns);
+}
+
+/** The relation planned for `key` earlier in this statement, or `plan()`'s, kept for later. */
+function shared(ctx: PlanContext, key: object, plan: () => Relation): Relation {
+  const known = ctx.planned?.get(key);
+  if (known !== undefined) return known;
+  const rel = plan();
+  ctx.planned?.set(key, rel);
+  return rel;
 }
 
 const TIMESTAMP3 = { kind: "atomic", name: "TIMESTAMP", args: [3], notNull: true } as const;

@@ -156,24 +156,25 @@ test("the key changed: refused, naming the keys", async () => {
   await assert.rejects(env.execute("evolve-key"), /keys changed: \[MOD\(n, 3\)\] -> \[MOD\(n, 5\)\]/);
 });
 
-test("a second aggregation over a second scan is new (both start empty); the first one's state is kept", async () => {
+test("a second aggregation over the same table is new (it starts empty) and reads the restored scan; the first one's state is kept", async () => {
   const out: Row[] = [];
   const env = await job(
     `${ORIGINAL} UNION ALL SELECT 10 + MOD(n, 2) AS r, COUNT(*) AS cnt, SUM(n) AS total FROM numbers GROUP BY MOD(n, 2)`,
     out,
     { restoreFrom: savepoint },
   );
+  // One scan of numbers for both (a table read twice in a statement is read once, as Flink
+  // reuses the source): it goes on from the savepoint's position.
   assert.deepEqual(fits(await env.checkSavepoint()), [
     "kept GroupAggregate-*",
     "kept source-numbers",
-    "new GroupAggregate-*",
-    "new source-numbers-2",
+    "new GroupAggregate-*-2",
   ]);
   await env.execute("evolve-new");
   const want = oracle(() => true);
-  // Its own scan of numbers is new too: it reads from the start.
+  // The new aggregation counts what the scan reads after the savepoint.
   for (const [k, v] of oracle(
-    () => true,
+    (n) => n > read,
     (n) => 10 + (n % 2),
   ))
     want.set(k, v);

@@ -225,14 +225,12 @@ Calc(select=[id]) [changelogMode=[I,D], parallelism=2]
    :     :        +- Source: orders [changelogMode=[I], parallelism=2]
    :     +- Exchange(distribution=[hash], changelogMode=[I])
    :        +- Calc(select=[oid]) [changelogMode=[I], parallelism=2]
-   :           +- WatermarkAssigner(rowtime=[ship], watermark=[ship]) [changelogMode=[I], parallelism=2]
+   :           +- WatermarkAssigner(rowtime=[ship], watermark=[ship]) [changelogMode=[I], parallelism=2, reuse_id=[1]]
    :              +- RowDecoder(table=[shipments], fields=[oid, ship]) [changelogMode=[I], parallelism=2]
    :                 +- Source: shipments [changelogMode=[I], parallelism=2]
    +- Exchange(distribution=[hash], changelogMode=[I])
       +- Calc(select=[EXPR$0, $sq1_k0]) [changelogMode=[I], parallelism=2]
-         +- WatermarkAssigner(rowtime=[ship], watermark=[ship]) [changelogMode=[I], parallelism=2]
-            +- RowDecoder(table=[shipments], fields=[oid, ship]) [changelogMode=[I], parallelism=2]
-               +- Source: shipments [changelogMode=[I], parallelism=2]
+         +- Reused(reference_id=[1])
 
 == Changelog ==
 the query emits [I,D]: updates from Join(joinType=[LeftAntiJoin], where=[s.oid = orders.id + 1])`,
