@@ -13,6 +13,16 @@
  *   map view of value to count the same way), with its summary kept up to date per value (the
  *   number and sum of distinct values, the text of the best value) so that reading the result
  *   does not walk the multiset; only retracting the best value itself asks for a walk, once;
+ * - `LISTAGG`, `FIRST_VALUE`, `LAST_VALUE`: `{ list }`, the non-NULL values in arrival order; a
+ *   retraction takes out the earliest equal value, as Flink's ListAggWithRetractAggFunction and
+ *   First/LastValueWithRetractAggFunction (which order by arrival) do. Over an input that never
+ *   retracts, FIRST_VALUE and LAST_VALUE keep only `[value]` (Flink's FirstValueAggFunction);
+ * - `VAR_POP`, `VAR_SAMP` (`VARIANCE`), `STDDEV_POP`, `STDDEV_SAMP` (`STDDEV`): over integers,
+ *   `{ n, s, q }`, the exact count, sum and sum of squares (numbers while safe integers, else
+ *   their decimal text), so that the result is Flink's integer formula exactly; over DOUBLE,
+ *   FLOAT and DECIMAL, `{ n, mean, m2 }` updated by Welford's method (and its inverse to retract),
+ *   because the sum-of-squares formula cancels catastrophically when the mean is large next to
+ *   the spread (values near 1e9 differing by 1 leave nothing of `q - s * s / n` in a double);
  * - a user aggregate (functions.ts): its own accumulator, kept in the same state as the built-in
  *   ones, so it is checkpointed with them.
  */
@@ -48,6 +58,8 @@ export interface AggregateCall {
    * value, as Flink's MinAggFunction/MaxAggFunction, instead of the multiset a retraction needs.
    */
   readonly appendOnly?: boolean | undefined;
+  /** LISTAGG's separator (its second argument, a string literal; `,` by default). */
+  readonly separator?: string;
 }
 
 /** A multiset of values by their JSON text: `[value, multiplicity]`. */
@@ -68,6 +80,7 @@ export interface MultisetAcc {
 }
 /** The accumulator of one aggregate call (see the module comment). */
 export type AggAcc = number | [number, number] | MultisetAcc | Multiset | UserAccumulator;
+// (The accumulators of LISTAGG, FIRST_VALUE, LAST_VALUE and the variances are described in the module comment.)
 /** A user aggregate's accumulator: whatever its createAccumulator returns. */
 export type UserAccumulator = unknown;
 
@@ -145,7 +158,10 @@ export function compileAggregates(
   const aggregates = calls.map((call): AggregateCall => {
     const user = userFunction(call.name);
     if (user !== undefined) return compileUserAggregate(user, call, inputScope);
-    if (call.name !== "COUNT" && call.args.length !== 1)
+    if (call.name === "LISTAGG") {
+      if (call.args.length < 1 || call.args.length > 2)
+        throw invalid(`LISTAGG takes 1 or 2 arguments, got ${call.args.length}`, call.pos);
+    } else if (call.name !== "COUNT" && call.args.length !== 1)
       throw invalid(`${call.name} takes 1 argument, got ${call.args.length}`, call.pos);
     const first = call.args[0];
     const star = first === undefined || first.kind === "star";
@@ -154,14 +170,63 @@ export function compileAggregates(
     if (star && call.name !== "COUNT")
       throw invalid(`${call.name}(*) is not valid; only COUNT(*) is`, call.pos);
     if (star && call.distinct) throw invalid("COUNT(DISTINCT *) is not valid", call.pos);
+    const arg = star ? undefined : compileExpression(first as Expr, inputScope);
+    checkBuiltInArgument(call, arg);
     return {
       call,
-      arg: star ? undefined : compileExpression(first as Expr, inputScope),
+      arg,
       filter: call.filter === undefined ? undefined : compileExpression(call.filter, inputScope),
       appendOnly: options.appendOnly === true,
+      ...(call.name === "LISTAGG" ? { separator: listaggSeparator(call) } : {}),
     };
   });
   return { aggregates, index: new Map<Expr, number>(calls.map((c, i) => [c, i])) };
+}
+
+/** The variance and standard deviation aggregates, by name (STDDEV and VARIANCE are Flink's synonyms of the sample ones). */
+const SPREAD: ReadonlyMap<string, { sample: boolean; sqrt: boolean }> = new Map([
+  ["VAR_POP", { sample: false, sqrt: false }],
+  ["VAR_SAMP", { sample: true, sqrt: false }],
+  ["VARIANCE", { sample: true, sqrt: false }],
+  ["STDDEV_POP", { sample: false, sqrt: true }],
+  ["STDDEV_SAMP", { sample: true, sqrt: true }],
+  ["STDDEV", { sample: true, sqrt: true }],
+]);
+const ORDERED = new Set(["LISTAGG", "FIRST_VALUE", "LAST_VALUE"]);
+const NUMERIC_TYPES = new Set([
+  ...["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"],
+  "FLOAT",
+  "REAL",
+  "DOUBLE",
+  "DECIMAL",
+]);
+const STRING_TYPES = new Set(["STRING", "VARCHAR", "CHAR"]);
+
+/** Refuses an argument of a type the new built-in aggregates do not take (as Flink's validation does). */
+function checkBuiltInArgument(call: CallExpr, arg: Compiled<Row> | undefined): void {
+  const t = arg?.type;
+  if (t === undefined) return;
+  const name = t.kind === "atomic" ? t.name : t.kind.toUpperCase();
+  if (SPREAD.has(call.name) && !(t.kind === "atomic" && NUMERIC_TYPES.has(t.name)))
+    throw invalid(`${call.name} takes a numeric argument, got ${name}`, call.pos, { function: call.name });
+  if (call.name === "LISTAGG" && !(t.kind === "atomic" && STRING_TYPES.has(t.name)))
+    throw invalid(`LISTAGG takes a string argument, got ${name}; CAST it to STRING`, call.pos, {
+      function: call.name,
+    });
+  if (call.distinct && (call.name === "FIRST_VALUE" || call.name === "LAST_VALUE"))
+    throw invalid(`${call.name}(DISTINCT ...) is not supported; drop DISTINCT`, call.pos, {
+      function: call.name,
+    });
+}
+
+/** LISTAGG's separator: its second argument, which must be a string literal (`,` without it). */
+function listaggSeparator(call: CallExpr): string {
+  const sep = call.args[1];
+  if (sep === undefined) return ",";
+  if (sep.kind === "literal" && sep.type === "string") return sep.value;
+  throw invalid(`LISTAGG's separator must be a string literal, got ${printExpr(sep)}`, call.pos, {
+    function: "LISTAGG",
+  });
 }
 
 /** A call of user aggregate `f`: every argument evaluated per row and passed to accumulate. */
@@ -190,6 +255,14 @@ export function requireUserMethods(
   needs: { retract?: string; merge?: string },
 ): void {
   for (const a of aggregates) {
+    // Which of two merged windows saw its values first is not known, so neither is the first or
+    // last value of the merged one (Flink's FIRST_VALUE/LAST_VALUE have no merge either).
+    if (needs.merge !== undefined && (a.call.name === "FIRST_VALUE" || a.call.name === "LAST_VALUE"))
+      throw invalid(
+        `${a.call.name} cannot run in ${needs.merge}: merging windows would need to know which one's values came first`,
+        a.call.pos,
+        { function: a.call.name },
+      );
     if (a.user === undefined || a.user.f.definition.kind !== "aggregate") continue;
     const d = a.user.f.definition;
     if (needs.retract !== undefined && d.retract === undefined)
@@ -248,6 +321,42 @@ export function userAggregateOver(
   for (const row of rows) acc = call(d.accumulate, [acc, ...args.map((a) => a(row) ?? null)]) ?? acc;
   return detached(call(d.getValue, [acc]) ?? null);
 }
+
+/**
+ * Built-in aggregate `call` (one of {@link AGGREGATES_OVER_ROWS}) of `arg` over `rows` from a
+ * fresh accumulator (MATCH_RECOGNIZE's aggregates over the rows mapped to a variable).
+ */
+export function builtInAggregateOver(call: CallExpr, arg: Compiled<Row>): (rows: readonly Row[]) => unknown {
+  checkBuiltInArgument(call, arg);
+  const a: AggregateCall = {
+    call,
+    arg,
+    filter: undefined,
+    appendOnly: true,
+    ...(call.name === "LISTAGG" ? { separator: listaggSeparator(call) } : {}),
+  };
+  return (rows) => {
+    let acc = createAcc(a);
+    for (const row of rows) {
+      const v = arg.eval(row);
+      if (v !== null && v !== undefined) acc = updateAcc(a, acc, v, 1);
+    }
+    return resultOf(a, acc);
+  };
+}
+
+/** The built-in aggregates that {@link builtInAggregateOver} evaluates (those added after MATCH_RECOGNIZE's own). */
+export const AGGREGATES_OVER_ROWS: ReadonlySet<string> = new Set([
+  "LISTAGG",
+  "FIRST_VALUE",
+  "LAST_VALUE",
+  "VAR_POP",
+  "VAR_SAMP",
+  "VARIANCE",
+  "STDDEV_POP",
+  "STDDEV_SAMP",
+  "STDDEV",
+]);
 
 function detached(v: unknown): unknown {
   return typeof v === "object" && v !== null ? structuredClone(v) : v;
@@ -317,9 +426,153 @@ function bestAcc(a: AggregateCall, acc: AggAcc): unknown[] {
   return best === null ? [] : [(m.values[best] as [unknown, number])[0]];
 }
 
+/** FIRST_VALUE or LAST_VALUE over an input that never retracts: the accumulator is `[value]`, or `[]`. */
+const keepsOne = (a: AggregateCall) =>
+  a.appendOnly === true && (a.call.name === "FIRST_VALUE" || a.call.name === "LAST_VALUE");
+/** LISTAGG, FIRST_VALUE, LAST_VALUE (not DISTINCT) under retraction: the values in arrival order. */
+const keepsList = (a: AggregateCall) => !a.call.distinct && ORDERED.has(a.call.name) && !keepsOne(a);
+const spreadOf = (a: AggregateCall) => (a.call.distinct ? undefined : SPREAD.get(a.call.name));
+const isInteger = (a: AggregateCall) => a.arg?.type?.kind === "atomic" && INTEGER_TYPES.has(a.arg.type.name);
+
+/** The accumulator of LISTAGG, FIRST_VALUE and LAST_VALUE under retraction. */
+interface ListAcc {
+  list: unknown[];
+}
+/** An exact integer: a number while it is a safe integer, else its decimal text (a BigInt's). */
+type Exact = number | string;
+/** The exact accumulator of a variance over integers. */
+interface ExactSpread {
+  n: number;
+  s: Exact;
+  q: Exact;
+}
+/** Welford's accumulator of a variance over approximate numbers. */
+interface Welford {
+  n: number;
+  mean: number;
+  m2: number;
+}
+
+const big = (x: Exact | number) => (typeof x === "string" ? BigInt(x) : BigInt(Math.trunc(x)));
+const exact = (x: bigint): Exact =>
+  x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x.toString();
+/** `x + d` exactly (`d` an integer, possibly unsafe, e.g. a square). */
+function addExact(x: Exact, d: number | bigint): Exact {
+  if (typeof x === "number" && typeof d === "number") {
+    const r = x + d;
+    if (Number.isSafeInteger(r) && Number.isSafeInteger(d)) return r;
+  }
+  return exact(big(x) + (typeof d === "bigint" ? d : big(d)));
+}
+/** `v * v` exactly: a number while that is a safe integer, else a BigInt. */
+function square(v: number): number | bigint {
+  const q = v * v;
+  return Number.isSafeInteger(q) ? q : big(v) * big(v);
+}
+
+/** Whether `x` and `y` are the same value (rows, arrays by their JSON text). */
+function same(x: unknown, y: unknown): boolean {
+  return x === y || (typeof x === "object" && x !== null && JSON.stringify(x) === JSON.stringify(y));
+}
+
+/** `acc` as a list (state written by the `[value]` accumulator gives a list of that value). */
+const listAcc = (acc: AggAcc): ListAcc =>
+  Array.isArray(acc) ? { list: [...acc] } : (acc as ListAcc | null)?.list ? (acc as ListAcc) : { list: [] };
+/** `acc` as `[value]` (state written by the list accumulator gives its first or last value). */
+function oneAcc(a: AggregateCall, acc: AggAcc): unknown[] {
+  if (Array.isArray(acc)) return acc;
+  const list = listAcc(acc).list;
+  if (list.length === 0) return [];
+  return [a.call.name === "FIRST_VALUE" ? list[0] : list[list.length - 1]];
+}
+
+/** Adds or takes out `v` of a variance accumulator. */
+function updateSpread(a: AggregateCall, acc: AggAcc, v: number, sign: 1 | -1): AggAcc {
+  if (isInteger(a)) {
+    const e = acc as ExactSpread;
+    const q = square(v);
+    e.n += sign;
+    e.s = addExact(e.s, sign * v);
+    e.q = addExact(e.q, sign === 1 ? q : -q);
+    return e;
+  }
+  const w = acc as Welford;
+  if (sign === 1) {
+    w.n += 1;
+    const delta = v - w.mean;
+    w.mean += delta / w.n;
+    w.m2 += delta * (v - w.mean);
+    return w;
+  }
+  // Welford's step backwards; the last value out resets the accumulator, dropping any rounding left.
+  if (w.n <= 1) {
+    w.n = Math.max(0, w.n - 1);
+    w.mean = 0;
+    w.m2 = 0;
+    return w;
+  }
+  const n = w.n - 1;
+  const mean = (w.n * w.mean - v) / n;
+  w.m2 -= (v - mean) * (v - w.mean);
+  if (w.m2 < 0) w.m2 = 0;
+  w.n = n;
+  w.mean = mean;
+  return w;
+}
+
+/** Merges two variance accumulators (Chan et al.'s pairwise formula for Welford's). */
+function mergeSpread(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
+  if (isInteger(a)) {
+    const p = x as ExactSpread;
+    const q = y as ExactSpread;
+    return { n: p.n + q.n, s: addExact(p.s, big(q.s)), q: addExact(p.q, big(q.q)) };
+  }
+  const p = x as Welford;
+  const q = y as Welford;
+  const n = p.n + q.n;
+  if (n === 0) return { n: 0, mean: 0, m2: 0 };
+  const delta = q.mean - p.mean;
+  return { n, mean: p.mean + (delta * q.n) / n, m2: p.m2 + q.m2 + (delta * delta * p.n * q.n) / n };
+}
+
+/**
+ * The variance or standard deviation of `acc`. Over integers, Flink's reduction of these
+ * functions (Calcite's AggregateReduceFunctionsRule) in the argument's type:
+ * `(q - s * s / n) / n` (or `/ (n - 1)`, NULL when n = 1), integer divisions, and the standard
+ * deviation the square root of that, truncated.
+ */
+function spreadResult(a: AggregateCall, acc: AggAcc, f: { sample: boolean; sqrt: boolean }): unknown {
+  if (isInteger(a)) {
+    const e = acc as ExactSpread;
+    if (e.n === 0 || (f.sample && e.n === 1)) return null;
+    const n = BigInt(e.n);
+    const s = big(e.s);
+    const variance = (big(e.q) - (s * s) / n) / (f.sample ? n - 1n : n);
+    return f.sqrt ? Math.trunc(Math.sqrt(Number(variance))) : Number(variance);
+  }
+  const w = acc as Welford;
+  if (w.n === 0 || (f.sample && w.n === 1)) return null;
+  const variance = w.m2 / (f.sample ? w.n - 1 : w.n);
+  return f.sqrt ? Math.sqrt(variance) : variance;
+}
+
+/** The value of LISTAGG, FIRST_VALUE or LAST_VALUE over `values` in order (NULL when none). */
+function orderedResult(a: AggregateCall, values: readonly unknown[]): unknown {
+  if (values.length === 0) return null;
+  if (a.call.name === "FIRST_VALUE") return values[0];
+  if (a.call.name === "LAST_VALUE") return values[values.length - 1];
+  return values.map(String).join(a.separator ?? ",");
+}
+
+const createSpread = (a: AggregateCall): AggAcc =>
+  isInteger(a) ? { n: 0, s: 0, q: 0 } : { n: 0, mean: 0, m2: 0 };
+
 /** A fresh accumulator for `a`. */
 export function createAcc(a: AggregateCall): AggAcc {
   if (a.user !== undefined) return callUser(a, userDef(a).createAccumulator, []);
+  if (keepsOne(a)) return [];
+  if (keepsList(a)) return { list: [] };
+  if (spreadOf(a) !== undefined) return createSpread(a);
   if (keepsBest(a)) return [];
   if (usesMultiset(a)) return { values: {}, distinct: 0, sum: 0, best: null, stale: false };
   return a.call.name === "COUNT" ? 0 : [0, 0];
@@ -346,6 +599,26 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
     if (m === undefined) throw functionFailed(a.user.f, new Error("retract is not defined"));
     return callUser(a, m, [acc, ...(v as unknown[])]) ?? acc;
   }
+  if (keepsOne(a)) {
+    // Planning gives FIRST_VALUE and LAST_VALUE this accumulator only where nothing retracts.
+    if (sign === -1) throw new Error(`${a.call.name} of an insert-only input got a retraction`);
+    const b = oneAcc(a, acc);
+    if (b.length === 0 || a.call.name === "LAST_VALUE") b[0] = v;
+    return b;
+  }
+  if (keepsList(a)) {
+    const l = listAcc(acc);
+    if (sign === 1) l.list.push(v);
+    else {
+      // The earliest equal value goes (Flink removes the first in arrival order); a retraction of
+      // a value not there is dropped, as Flink's FirstValueWithRetractAggFunction does.
+      const i = l.list.findIndex((x) => same(x, v));
+      if (i >= 0) l.list.splice(i, 1);
+    }
+    return l;
+  }
+  const spread = spreadOf(a);
+  if (spread !== undefined) return updateSpread(a, acc, v as number, sign);
   if (keepsBest(a)) {
     // Planning gives MIN and MAX this accumulator only where nothing retracts.
     if (sign === -1) throw new Error(`${a.call.name} of an insert-only input got a retraction`);
@@ -485,6 +758,12 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
     if (m === undefined) throw functionFailed(a.user.f, new Error("merge is not defined"));
     return callUser(a, m, [x, y]) ?? x;
   }
+  if (keepsOne(a)) {
+    // Planning refuses merging windows for FIRST_VALUE and LAST_VALUE (requireUserMethods).
+    throw new Error(`${a.call.name} cannot merge accumulators`);
+  }
+  if (keepsList(a)) return { list: [...listAcc(x).list, ...listAcc(y).list] };
+  if (spreadOf(a) !== undefined) return mergeSpread(a, x, y);
   if (keepsBest(a)) {
     const p = bestAcc(a, x);
     const q = bestAcc(a, y);
@@ -506,6 +785,13 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
 export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
   if (a.user !== undefined) return detached(callUser(a, userDef(a).getValue, [acc]) ?? null);
   const name = a.call.name;
+  if (keepsOne(a)) {
+    const b = oneAcc(a, acc);
+    return b.length === 0 ? null : b[0];
+  }
+  if (keepsList(a)) return orderedResult(a, listAcc(acc).list);
+  const spread = spreadOf(a);
+  if (spread !== undefined) return spreadResult(a, acc, spread);
   if (keepsBest(a)) {
     const b = bestAcc(a, acc);
     return b.length === 0 ? null : b[0];
@@ -523,6 +809,15 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
     if (name === "COUNT") return m.distinct;
     if (name === "SUM") return m.distinct === 0 ? null : m.sum;
     if (name === "AVG") return m.distinct === 0 ? null : average(a, m.sum, m.distinct);
+    // LISTAGG and the variances of DISTINCT values: a walk over the distinct values.
+    const values = Object.values(m.values).map(([v]) => v);
+    if (name === "LISTAGG") return orderedResult(a, values);
+    const f = SPREAD.get(name);
+    if (f !== undefined) {
+      let w: AggAcc = createSpread(a);
+      for (const v of values) w = updateSpread(a, w, v as number, 1);
+      return spreadResult(a, w, f);
+    }
     return null;
   }
   if (name === "COUNT") return acc as number;
@@ -579,9 +874,15 @@ export function aggregateOutputScope<O>(
 }
 
 const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as const;
+const STRING = { kind: "atomic", name: "STRING", args: [], notNull: false } as const;
 
 /** The type of an aggregate's result: a user aggregate's declared one, BIGINT for COUNT, else its argument's. */
 export function aggregateType(call: AggregateCall): DataType | undefined {
+  if (call.call.name === "LISTAGG") return STRING;
+  // The variances keep their argument's type (Flink's deriveAvgAggType), FIRST/LAST_VALUE its
+  // value's; NULL when no value counts.
+  if (SPREAD.has(call.call.name) || ORDERED.has(call.call.name))
+    return call.arg?.type === undefined ? undefined : { ...call.arg.type, notNull: false };
   return call.user !== undefined
     ? call.user.f.resultType
     : call.call.name === "COUNT"

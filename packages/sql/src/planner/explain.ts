@@ -158,6 +158,8 @@ const AGGREGATES = new Set([
   "STDDEV_SAMP",
   "VAR_POP",
   "VAR_SAMP",
+  "VARIANCE",
+  "STDDEV",
   "COLLECT",
   "LISTAGG",
   "FIRST_VALUE",

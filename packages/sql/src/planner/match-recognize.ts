@@ -34,7 +34,12 @@ import {
 import { FleuveError } from "@fleuve/core";
 import type { DataType, Expr, MatchRecognize, PatternTerm, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
-import { userAggregateOver } from "./aggregates.js";
+import {
+  AGGREGATES_OVER_ROWS,
+  aggregateType,
+  builtInAggregateOver,
+  userAggregateOver,
+} from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
@@ -572,13 +577,21 @@ function navigationScope(
             "DISTINCT aggregations are not supported (as in Flink)",
           );
         if (e.filter !== undefined) throw unsupported(`${name}(...) FILTER in MATCH_RECOGNIZE`, e.pos);
-        if (e.args.length !== 1) throw invalid(`${name} takes 1 argument, got ${e.args.length}`, e.pos);
+        if (e.args.length !== 1 && !(name === "LISTAGG" && e.args.length === 2))
+          throw invalid(`${name} takes 1 argument, got ${e.args.length}`, e.pos);
         const arg = e.args[0] as Expr;
         if (arg.kind === "star") {
           if (name !== "COUNT") throw invalid(`${name}(*) is not valid; only COUNT(*) is`, e.pos);
           return { eval: (nav) => nav.rows(ALL).length, type: BIGINT };
         }
         const { variable, compiled } = overRow(arg, name);
+        if (AGGREGATES_OVER_ROWS.has(name)) {
+          const over = builtInAggregateOver(e, compiled);
+          return {
+            eval: (nav) => over(nav.rows(variable)),
+            type: aggregateType({ call: e, arg: compiled, filter: undefined }),
+          };
+        }
         const f = compiled.eval;
         const type = name === "COUNT" ? BIGINT : name === "AVG" ? DOUBLE : compiled.type;
         return { eval: (nav) => aggregate(name, nav.rows(variable), f), type };

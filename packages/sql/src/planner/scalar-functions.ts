@@ -288,7 +288,22 @@ function javaHash(s: string): number {
 }
 
 /** The aggregate functions the window aggregation runs. */
-export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(["COUNT", "SUM", "MIN", "MAX", "AVG"]);
+export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
+  "COUNT",
+  "SUM",
+  "MIN",
+  "MAX",
+  "AVG",
+  "LISTAGG",
+  "FIRST_VALUE",
+  "LAST_VALUE",
+  "VAR_POP",
+  "VAR_SAMP",
+  "VARIANCE",
+  "STDDEV_POP",
+  "STDDEV_SAMP",
+  "STDDEV",
+]);
 
 /**
  * Functions Flink SQL has that Fleuve SQL does not run yet: using one raises
@@ -303,14 +318,7 @@ export const NOT_YET_SUPPORTED: ReadonlySet<string> = new Set([
   "REGEXP",
   "REGEXP_REPLACE",
   "STR_TO_MAP",
-  "LISTAGG",
   "COLLECT",
-  "FIRST_VALUE",
-  "LAST_VALUE",
-  "STDDEV_POP",
-  "STDDEV_SAMP",
-  "VAR_POP",
-  "VAR_SAMP",
   "ROW_NUMBER",
   "RANK",
   "DENSE_RANK",
