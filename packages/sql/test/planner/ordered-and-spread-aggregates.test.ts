@@ -1,0 +1,175 @@
+// LISTAGG, FIRST_VALUE, LAST_VALUE and the variances at the accumulator level: on random
+// sequences of accumulations and retractions (retracting only values present, as a changelog
+// does) and session merges, the result equals a brute-force evaluation over the values present,
+// in arrival order where the function depends on it (a retraction takes out the earliest equal
+// value, as Flink's *WithRetractAggFunction do).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import {
+  type AggAcc,
+  type AggregateCall,
+  type CallExpr,
+  createAcc,
+  mergeAcc,
+  resultOf,
+  updateAcc,
+} from "../../src/planner/aggregates.js";
+
+const atomic = (name: string) => ({ kind: "atomic", name, args: [], notNull: false }) as const;
+
+function call(
+  name: string,
+  type: string,
+  opts: { appendOnly?: boolean; distinct?: boolean } = {},
+): AggregateCall {
+  const c = { kind: "call", name, args: [], distinct: opts.distinct === true } as unknown as CallExpr;
+  return {
+    call: c,
+    arg: { eval: () => null, type: atomic(type) },
+    filter: undefined,
+    appendOnly: opts.appendOnly === true,
+    ...(name === "LISTAGG" ? { separator: ";" } : {}),
+  };
+}
+
+/** Flink's integer reduction of the variances, in BigInt: trunc((q - trunc(s*s/n)) / d). */
+function intSpread(values: number[], sample: boolean, sqrt: boolean): number | null {
+  const n = BigInt(values.length);
+  if (n === 0n || (sample && n === 1n)) return null;
+  const s = values.reduce((x, v) => x + BigInt(v), 0n);
+  const q = values.reduce((x, v) => x + BigInt(v) * BigInt(v), 0n);
+  const variance = (q - (s * s) / n) / (sample ? n - 1n : n);
+  return sqrt ? Math.trunc(Math.sqrt(Number(variance))) : Number(variance);
+}
+/** The two-pass variance over doubles. */
+function doubleSpread(values: number[], sample: boolean, sqrt: boolean): number | null {
+  const n = values.length;
+  if (n === 0 || (sample && n === 1)) return null;
+  const mean = values.reduce((x, v) => x + v, 0) / n;
+  const variance = values.reduce((x, v) => x + (v - mean) ** 2, 0) / (sample ? n - 1 : n);
+  return sqrt ? Math.sqrt(variance) : variance;
+}
+
+const SPREADS: [string, boolean, boolean][] = [
+  ["VAR_POP", false, false],
+  ["VAR_SAMP", true, false],
+  ["VARIANCE", true, false],
+  ["STDDEV_POP", false, true],
+  ["STDDEV_SAMP", true, true],
+  ["STDDEV", true, true],
+];
+
+/** Runs `ops` (a value in, or out when `out` and present) through `a`; returns the result and the values present in order. */
+function run(a: AggregateCall, ops: { v: number; out: boolean }[]): { result: unknown; present: number[] } {
+  let acc: AggAcc = createAcc(a);
+  const present: number[] = [];
+  for (const { v, out } of ops) {
+    if (out) {
+      const i = present.indexOf(v);
+      if (i < 0) continue;
+      present.splice(i, 1);
+      acc = updateAcc(a, acc, v, -1);
+    } else {
+      present.push(v);
+      acc = updateAcc(a, acc, v, 1);
+    }
+    // Checkpointed and restored between any two updates: the accumulator is plain JSON.
+    acc = JSON.parse(JSON.stringify(acc));
+  }
+  return { result: resultOf(a, acc), present };
+}
+
+const op = (values: fc.Arbitrary<number>) => fc.record({ v: values, out: fc.boolean() });
+
+test("property: LISTAGG, FIRST_VALUE, LAST_VALUE under retraction equal the values present in arrival order", () => {
+  fc.assert(
+    fc.property(fc.array(op(fc.integer({ min: 0, max: 5 })), { maxLength: 60 }), (ops) => {
+      const ords = ops.map((o) => ({ v: o.v, out: o.out }));
+      const l = run(call("LISTAGG", "STRING"), ords);
+      assert.equal(l.result, l.present.length === 0 ? null : l.present.join(";"));
+      const f = run(call("FIRST_VALUE", "INT"), ords);
+      assert.equal(f.result, f.present[0] ?? null);
+      const z = run(call("LAST_VALUE", "INT"), ords);
+      assert.equal(z.result, z.present.at(-1) ?? null);
+      const d = run(call("LISTAGG", "STRING", { distinct: true }), ords);
+      const distinct = [...new Set(d.present)].sort().join(";");
+      assert.equal(d.result === null ? null : String(d.result).split(";").sort().join(";"), distinct || null);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("property: the variances over integers under retraction equal Flink's integer formula over the values present", () => {
+  // Values up to 2^40: squares beyond 2^53, so the exact sums go through BigInt.
+  const values = fc.oneof(fc.integer({ min: -20, max: 20 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }));
+  fc.assert(
+    fc.property(fc.array(op(values), { maxLength: 40 }), (ops) => {
+      for (const [name, sample, sqrt] of SPREADS) {
+        const r = run(call(name, "BIGINT"), ops);
+        assert.equal(r.result, intSpread(r.present, sample, sqrt), name);
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test("property: the variances over doubles under retraction stay within rounding of the two-pass result", () => {
+  // A large offset next to a small spread: the sum-of-squares formula would lose every digit.
+  const values = fc.integer({ min: -50, max: 50 }).map((x) => 1e9 + x / 4);
+  fc.assert(
+    fc.property(fc.array(op(values), { maxLength: 40 }), (ops) => {
+      for (const [name, sample, sqrt] of SPREADS) {
+        const r = run(call(name, "DOUBLE"), ops);
+        const want = doubleSpread(r.present, sample, sqrt);
+        if (want === null) assert.equal(r.result, null, name);
+        else
+          assert.ok(
+            Math.abs((r.result as number) - want) <= 1e-6 * Math.max(1, want),
+            `${name}: ${r.result} vs ${want}`,
+          );
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test("property: merging two accumulators (session windows) equals accumulating both halves in order", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: -9, max: 9 })),
+      fc.array(fc.integer({ min: -9, max: 9 })),
+      (xs, ys) => {
+        for (const [name, type] of [
+          ["LISTAGG", "STRING"],
+          ["VAR_SAMP", "INT"],
+          ["STDDEV_POP", "DOUBLE"],
+        ] as const) {
+          const a = call(name, type, { appendOnly: true });
+          const fold = (vs: number[]) => vs.reduce((acc, v) => updateAcc(a, acc, v, 1), createAcc(a));
+          const merged = resultOf(a, mergeAcc(a, fold(xs), fold(ys)));
+          const whole = resultOf(a, fold([...xs, ...ys]));
+          if (typeof whole === "number") assert.ok(Math.abs((merged as number) - whole) < 1e-9, name);
+          else assert.equal(merged, whole, name);
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test("FIRST_VALUE and LAST_VALUE over an insert-only input keep one value, and read state of the list accumulator", () => {
+  const first = call("FIRST_VALUE", "INT", { appendOnly: true });
+  const last = call("LAST_VALUE", "INT", { appendOnly: true });
+  let f = createAcc(first);
+  let l = createAcc(last);
+  for (const v of [3, 1, 2]) {
+    f = updateAcc(first, f, v, 1);
+    l = updateAcc(last, l, v, 1);
+  }
+  assert.deepEqual([f, l], [[3], [2]]);
+  assert.deepEqual([resultOf(first, f), resultOf(last, l)], [3, 2]);
+  assert.equal(resultOf(first, { list: [7, 8] }), 7);
+  assert.equal(resultOf(last, { list: [7, 8] }), 8);
+  assert.throws(() => updateAcc(first, [1], 1, -1), /insert-only input got a retraction/);
+});
