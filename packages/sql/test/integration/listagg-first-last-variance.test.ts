@@ -189,6 +189,23 @@ test("OVER a bounded ROWS frame: LISTAGG, FIRST_VALUE, LAST_VALUE and STDDEV_POP
   ]);
 });
 
+test("MATCH_RECOGNIZE measures: LISTAGG, FIRST_VALUE, LAST_VALUE and VAR_POP over the rows of a variable", async () => {
+  const tEnv = await bids();
+  const rows = await (
+    await tEnv.executeSql(`SELECT * FROM Bid MATCH_RECOGNIZE (
+      ORDER BY bidtime
+      MEASURES LISTAGG(A.item, '-') AS items, FIRST_VALUE(A.item) AS f, LAST_VALUE(A.item) AS l,
+        VAR_POP(CAST(A.price AS INT)) AS vp, B.item AS next_item
+      ONE ROW PER MATCH
+      AFTER MATCH SKIP PAST LAST ROW
+      PATTERN (A+ B)
+      DEFINE A AS A.price < 6, B AS B.price >= 6
+    ) MR`)
+  ).collect();
+  // 4, 2, 5, 3, 1: n 5, sum 15, sum of squares 55: (55 - 225 / 5) / 5 = 2.
+  assert.deepEqual(rows, [{ items: "C-A-D-B-E", f: "C", l: "E", vp: 2, next_item: "F" }]);
+});
+
 test("refusals: LISTAGG of a non-string, a variance of a string, a separator that is not a literal, COLLECT's MULTISET", async () => {
   const tEnv = sql(env());
   const t = "(VALUES ('a', 1)) AS t (s, v)";
