@@ -866,7 +866,7 @@ export function aggregateOutputScope<O>(
         `column ${name.parts.join(".")} must be in GROUP BY or inside an aggregate function`,
         pos,
         {
-          column: name.parts.join("."),
+          columnName: name.parts.join("."),
         },
       );
     },

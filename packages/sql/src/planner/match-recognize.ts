@@ -459,7 +459,7 @@ function navigationScope(
         throw invalid(
           `${parts.join(".")} in ${where}: ${parts[0]} is not a pattern variable (${[...variables].join(", ")})`,
           pos,
-          { column: parts.join(".") },
+          { columnName: parts.join(".") },
         );
       }
       variable = parts[0] as string;
@@ -470,7 +470,7 @@ function navigationScope(
       throw invalid(
         `unknown column ${parts.join(".")} in ${where}: the input has ${input.columns.map((c) => c.sqlName ?? c.name).join(", ")}`,
         pos,
-        { column: parts.join(".") },
+        { columnName: parts.join(".") },
       );
     }
     return { variable, col };

@@ -24,12 +24,18 @@ export function unsupported(feature: string, pos?: SourcePos, hint?: string): Fl
   );
 }
 
-/** FLEUVE_SQL_VALIDATION: the statement parses but is not valid; `message` says what and where. */
-export function invalid(
-  message: string,
-  pos?: SourcePos,
-  details: Record<string, unknown> = {},
-): FleuveError {
+/**
+ * What a FLEUVE_SQL_VALIDATION error names for programs (`table`, `function`, `columnName`...).
+ * `line` and `column` are not among them: they are the position in the SQL text, as in every SQL
+ * error, which {@link invalid} sets from `pos`.
+ */
+export type ValidationDetails = Record<string, unknown> & { readonly line?: never; readonly column?: never };
+
+/**
+ * FLEUVE_SQL_VALIDATION: the statement parses but is not valid; `message` says what and where.
+ * `details` name what is wrong (a column as `columnName`); `pos` adds `line` and `column`.
+ */
+export function invalid(message: string, pos?: SourcePos, details: ValidationDetails = {}): FleuveError {
   return new FleuveError("FLEUVE_SQL_VALIDATION", `${message}${at(pos)}`, {
     details: { ...details, ...(pos ? { line: pos.line, column: pos.column } : {}) },
   });

@@ -109,7 +109,7 @@ export function findColumn(
       throw invalid(
         `column ${parts[0]} is ambiguous: ${found.map((c) => `${c.qualifier ?? "?"}.${sqlNameOf(c)}`).join(" or ")}; qualify it`,
         pos,
-        { column: parts[0] },
+        { columnName: parts[0] },
       );
     }
     return found[0];
@@ -141,7 +141,7 @@ export function rowScope(
           `unknown column ${name.parts.join(".")}: ${what} has ${known || "no columns (a SELECT without FROM)"}`,
           pos,
           {
-            column: name.parts.join("."),
+            columnName: name.parts.join("."),
             columns: rel.columns.map((c) => c.name),
           },
         );

@@ -222,7 +222,7 @@ export function planScan(
           c.pos,
           {
             table: name,
-            column: c.name,
+            columnName: c.name,
           },
         );
       }
@@ -369,7 +369,7 @@ function withWatermark(
         def.pos,
         {
           table: name,
-          column: col.name,
+          columnName: col.name,
         },
       );
     }

@@ -174,3 +174,34 @@ for (const [q, code, message] of tableCases) {
     });
   });
 }
+
+// A column's name and the position's column are distinct details: `column` is where in the SQL
+// text (as for every SQL error), `columnName` the column the error is about.
+test("FLEUVE_SQL_VALIDATION about a column: details.columnName names it, details.line / column say where", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
+  await tEnv.executeSql(DDL);
+  const details = async (q: string) => {
+    let caught: unknown;
+    await tEnv.executeSql(q).catch((e: unknown) => {
+      caught = e;
+    });
+    assert.ok(caught instanceof FleuveError && caught.code === "FLEUVE_SQL_VALIDATION", String(caught));
+    return caught.details;
+  };
+  const unknown = await details("SELECT k,\n  nope FROM t");
+  assert.equal(unknown.columnName, "nope");
+  assert.equal(unknown.line, 2);
+  assert.equal(unknown.column, 3);
+  assert.deepEqual(unknown.columns, ["k", "v", "ts"]);
+  const notGrouped = await details("SELECT k, v FROM t GROUP BY k");
+  assert.deepEqual([notGrouped.columnName, notGrouped.line, notGrouped.column], ["v", 1, 11]);
+  // Checked when the table is read.
+  await tEnv.executeSql(
+    "CREATE TABLE w (k STRING, v INT, WATERMARK FOR v AS v) WITH ('connector' = 'datagen')",
+  );
+  const watermark = await details("SELECT k FROM w");
+  assert.equal(watermark.table, "w");
+  assert.equal(watermark.columnName, "v");
+  assert.equal(typeof watermark.line, "number");
+  assert.equal(typeof watermark.column, "number");
+});
