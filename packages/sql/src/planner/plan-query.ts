@@ -5,7 +5,7 @@
  * what to change.
  */
 
-import type { ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core";
+import { type ConnectorRegistry, StreamExecutionEnvironment } from "@fleuve/core";
 import type { Catalog } from "../catalog.js";
 import type { FunctionCatalog } from "../functions.js";
 import type {
@@ -511,10 +511,18 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   // Subqueries of WHERE and of the select list: joins on the input (see subqueries.ts).
   const withSubqueries = planSubqueries(select, where, input, !aggregating, {
     plan: (q, c) => planQuery(q, { ...ctx, subquery: true, correlation: c }),
+    validate: (q, c) => {
+      const env = StreamExecutionEnvironment.create({ parallelism: ctx.env.config.parallelism });
+      planQuery(q, { ...ctx, env, subquery: true, correlation: c, noteChangelog: undefined });
+    },
     stateTtlMs: stateTtlMs(ctx.settings),
     note: ctx.noteChangelog,
   });
-  if (withSubqueries.input !== input) {
+  if (
+    withSubqueries.input !== input ||
+    withSubqueries.where !== where ||
+    withSubqueries.items !== select.items
+  ) {
     input = withSubqueries.input;
     where = withSubqueries.where;
     select = { ...select, where, items: withSubqueries.items };

@@ -56,6 +56,11 @@ export interface SubqueryPlanner {
   readonly stateTtlMs: number | undefined;
   /** Told the changelog mode of each subquery and join planned (for EXPLAIN). */
   readonly note?: ((mode: ChangelogMode) => void) | undefined;
+  /**
+   * Plans `query` as {@link plan} does but into a scratch environment, so a subquery that is
+   * reduced away (EXISTS of one row) is still validated without adding anything to the job.
+   */
+  readonly validate?: ((query: Query, correlation: Correlation) => void) | undefined;
 }
 
 type SubqueryExpr = Expr & { kind: "subquery" | "exists" | "inQuery" };
@@ -223,6 +228,46 @@ function hasAggregate(e: Expr): boolean {
 }
 
 /**
+ * Whether `q` gives exactly one row whatever its input: a SELECT with aggregates and no GROUP BY,
+ * HAVING, LIMIT or OFFSET (Calcite's minimum row count of an Aggregate without grouping is 1).
+ */
+function alwaysOneRow(q: Query): boolean {
+  const body = q.body;
+  return (
+    body.kind === "select" &&
+    body.groupBy.length === 0 &&
+    body.having === undefined &&
+    q.limit === undefined &&
+    q.offset === undefined &&
+    body.items.some((i) => hasAggregate(i.expr))
+  );
+}
+
+/**
+ * `e` with each `EXISTS (q)` whose `q` always gives one row ({@link alwaysOneRow}) replaced by
+ * TRUE, as Calcite's SqlToRelConverter reduces it (so NOT EXISTS of it is FALSE): an aggregate
+ * without GROUP BY gives one row even over no rows, which a semi join on its grouped (decorrelated)
+ * rows would miss. The subquery is still validated; what Fleuve SQL would not decorrelate in it
+ * does not matter, since it is not run.
+ */
+function reduceExists(e: Expr, outer: Relation, planner: SubqueryPlanner): Expr {
+  return mapExpr(e, (x) => {
+    if (x.kind !== "exists" || !alwaysOneRow(x.query)) return undefined;
+    try {
+      planner.validate?.(x.query, { outer, tag: HIDDEN_PREFIX, text: describe(x), keys: [] });
+    } catch (err) {
+      if (err instanceof FleuveError && err.code === "FLEUVE_SQL_VALIDATION") {
+        const name = err.details?.columnName;
+        // An outer column it uses in a way Fleuve SQL does not decorrelate: valid SQL.
+        if (typeof name !== "string" || findColumn(outer, { parts: name.split(".") }) === undefined)
+          throw err;
+      }
+    }
+    return { kind: "literal", type: "boolean", value: true };
+  });
+}
+
+/**
  * The subqueries of a SELECT's WHERE and (`withItems`: a query without GROUP BY) select list,
  * planned as joins on `input`: returns the joined input, the WHERE left to evaluate and the select
  * items with each scalar subquery replaced by the hidden column holding its value. Without
@@ -230,12 +275,17 @@ function hasAggregate(e: Expr): boolean {
  */
 export function planSubqueries(
   select: Select,
-  where: Expr | undefined,
+  outerWhere: Expr | undefined,
   input: Relation,
   withItems: boolean,
   planner: SubqueryPlanner,
 ): { input: Relation; where: Expr | undefined; items: Select["items"] } {
-  const items = select.items;
+  const reduce = (e: Expr) => (hasSubquery(e) ? reduceExists(e, input, planner) : e);
+  const where = outerWhere === undefined ? undefined : reduce(outerWhere);
+  const items =
+    withItems && select.items.some((i) => hasSubquery(i.expr))
+      ? select.items.map((i) => ({ ...i, expr: reduce(i.expr) }))
+      : select.items;
   if (!hasSubquery(where) && !(withItems && items.some((i) => hasSubquery(i.expr))))
     return { input, where, items };
   let n = 0;
@@ -293,11 +343,11 @@ function planCorrelated(
   try {
     rel = planner.plan(e.query, correlation);
   } catch (err) {
-    // The unknown column's name is in the message (details.column is its position's column).
-    const column =
+    const name =
       err instanceof FleuveError && err.code === "FLEUVE_SQL_VALIDATION"
-        ? /^unknown column (\S+):/.exec(err.message)?.[1]
+        ? err.details?.columnName
         : undefined;
+    const column = typeof name === "string" ? name : undefined;
     if (column !== undefined && findColumn(outer, { parts: column.split(".") }) !== undefined) {
       throw unsupported(
         `the correlated subquery ${describe(e)}`,

@@ -140,6 +140,64 @@ test("scalar subqueries: uncorrelated MAX in SELECT and WHERE, correlated COUNT 
   ]);
 });
 
+test("EXISTS of an aggregate without GROUP BY is TRUE (it gives one row over no rows), NOT EXISTS of it FALSE", async () => {
+  const tEnv = await tables({
+    Orders: orders,
+    NewProducts: newProducts,
+    Empty: { ddl: "product STRING", rows: [] },
+  });
+  const all = [1, 2, 3, 4, 5];
+  const amounts = async (query: string) => (await run(tEnv, query)).rows.map((r) => r.amount);
+  // Correlated: Alice's diaper and Liz's NULL product have no NewProducts row, yet COUNT(*) is 0.
+  assert.deepEqual(
+    await amounts(
+      "SELECT amount FROM Orders o WHERE EXISTS (SELECT COUNT(*) FROM NewProducts n WHERE n.product = o.product)",
+    ),
+    all,
+  );
+  assert.deepEqual(await amounts("SELECT amount FROM Orders WHERE EXISTS (SELECT COUNT(*) FROM Empty)"), all);
+  assert.deepEqual(
+    await amounts(
+      "SELECT amount FROM Orders o WHERE NOT EXISTS (SELECT MAX(n.product) FROM NewProducts n WHERE n.product = o.product)",
+    ),
+    [],
+  );
+  assert.deepEqual(
+    await amounts("SELECT amount FROM Orders WHERE amount > 2 AND NOT EXISTS (SELECT COUNT(*) FROM Empty)"),
+    [],
+  );
+  // Not run, so a correlation Fleuve SQL would not decorrelate does not matter; and in the select list.
+  const anywhere = await run(
+    tEnv,
+    "SELECT amount, EXISTS (SELECT SUM(1) FROM NewProducts n WHERE n.product > o.product) AS e FROM Orders o WHERE amount < 3",
+  );
+  assert.deepEqual(anywhere.rows, [
+    { amount: 1, e: true },
+    { amount: 2, e: true },
+  ]);
+  // With GROUP BY, HAVING or LIMIT it may give no row: a semi join as before.
+  assert.deepEqual(
+    await amounts("SELECT amount FROM Orders WHERE EXISTS (SELECT COUNT(*) FROM Empty HAVING COUNT(*) > 0)"),
+    [],
+  );
+  assert.deepEqual(
+    await amounts(
+      "SELECT amount FROM Orders o WHERE EXISTS (SELECT COUNT(*) FROM NewProducts n WHERE n.product = o.product GROUP BY n.product)",
+    ),
+    [1, 2, 3],
+  );
+  // Still validated.
+  await assert.rejects(
+    tEnv.executeSql("SELECT amount FROM Orders WHERE EXISTS (SELECT COUNT(nope) FROM Empty)"),
+    (e: unknown) => {
+      assert.ok(isFleuveError(e, "FLEUVE_SQL_VALIDATION"), String(e));
+      assert.match(e.message, /unknown column nope/);
+      assert.equal(e.details.columnName, "nope");
+      return true;
+    },
+  );
+});
+
 type A = { k: number | null; x: number | null; id: number };
 type B = { k: number | null; y: number | null };
 
@@ -222,6 +280,16 @@ const FORMS: Record<string, { sql: (a: string, b: string) => string; expect: (a:
       as
         .filter((r) => r.x !== null && r.x > 0 && !bs.some((s) => eq(s.k, r.k) === true))
         .map((r) => ({ id: r.id })),
+  },
+  // An aggregate without GROUP BY gives one row even over no rows: EXISTS of it is TRUE, NOT
+  // EXISTS FALSE, correlated or not.
+  existsCount: {
+    sql: (a, b) => `SELECT a.id FROM ${a} a WHERE EXISTS (SELECT COUNT(*) FROM ${b} b WHERE b.k = a.k)`,
+    expect: (as) => as.map((r) => ({ id: r.id })),
+  },
+  notExistsMax: {
+    sql: (a, b) => `SELECT a.id FROM ${a} a WHERE NOT EXISTS (SELECT MAX(y) FROM ${b} WHERE y > 2)`,
+    expect: () => [],
   },
   uncorrelatedExists: {
     sql: (a, b) => `SELECT a.id FROM ${a} a WHERE EXISTS (SELECT y FROM ${b} WHERE y = 2)`,
