@@ -297,7 +297,13 @@ export function planSubqueries(
   for (const c of where === undefined ? [] : conjuncts(where)) {
     const negated = c.kind === "unary" && c.op === "NOT";
     const e = negated ? c.operand : c;
-    if (e.kind === "exists" || e.kind === "inQuery")
+    if (e.kind === "inQuery" && e.operand.kind !== "row" && alwaysOneRow(e.query)) {
+      // Its one row (over no rows too: COUNT 0) is the scalar subquery's value, which a semi or
+      // anti join on its grouped (decorrelated) rows would miss: x IN (q) is x = (q), NOT IN <>.
+      const anti = negated !== e.not;
+      const value: Expr = { kind: "subquery", query: e.query, ...(e.pos ? { pos: e.pos } : {}) };
+      kept.push({ kind: "binary", op: anti ? "<>" : "=", left: e.operand, right: value });
+    } else if (e.kind === "exists" || e.kind === "inQuery")
       semis.push({ e, anti: negated !== (e.kind === "inQuery" && e.not) });
     else kept.push(c);
   }
@@ -526,6 +532,8 @@ function planScalar(left: Relation, e: SubqueryExpr, tag: string, planner: Subqu
           },
           stateTtlMs: planner.stateTtlMs,
           insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(rel.changelog) },
+          // A right row with a NULL key matches no outer row (NULL = NULL is not true).
+          singleRowCounts: (r) => innerKeys.every((k) => k(r) !== null),
           singleRow: `the scalar subquery ${describe(e)}${at} returned more than one row${correlation.keys.length > 0 ? " for one outer row" : ""}: a scalar subquery must give at most one row`,
         }),
     );

@@ -59,6 +59,11 @@ export interface StreamingJoinSpec {
    * SINGLE_VALUE), naming the subquery.
    */
   readonly singleRow?: string | undefined;
+  /**
+   * Whether a right row counts for the {@link singleRow} check: one whose correlation key has a
+   * NULL matches no left row, so two of them are no "more than one row". All count without it.
+   */
+  readonly singleRowCounts?: ((right: Row) => boolean) | undefined;
 }
 
 /** The text that identifies equal rows (their kind aside). */
@@ -134,8 +139,11 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
       }
     }
     const kind = rowKind(input);
-    if (!isLeft && this.spec.singleRow !== undefined && isAccumulate(kind) && this.rightCount() > 0)
-      throw new Error(this.spec.singleRow);
+    if (!isLeft && this.spec.singleRow !== undefined && isAccumulate(kind)) {
+      const counts = this.spec.singleRowCounts;
+      if ((counts === undefined || counts(input)) && this.rightCount(counts) > 0)
+        throw new Error(this.spec.singleRow);
+    }
     // Stored and joined without its kind: a row that carries one is copied without it (rows
     // are never changed once sent, so an insert is kept as it came).
     const row: Row = ROW_KIND in input ? withKind({ ...input }, "+I") : input;
@@ -216,10 +224,11 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
     }
   }
 
-  /** How many right rows of the current key are in the table (copies counted). */
-  private rightCount(): number {
-    let n = this.rightRows?.get().length ?? 0;
-    for (const [, o] of this.rightState.entries()) n += o.count;
+  /** How many right rows of the current key are in the table (copies counted), those `counts` takes. */
+  private rightCount(counts?: (right: Row) => boolean): number {
+    let n = 0;
+    for (const r of this.rightRows?.get() ?? []) if (counts === undefined || counts(r)) n += 1;
+    for (const [, o] of this.rightState.entries()) if (counts === undefined || counts(o.row)) n += o.count;
     return n;
   }
 
