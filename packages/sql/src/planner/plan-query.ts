@@ -513,7 +513,15 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     plan: (q, c) => planQuery(q, { ...ctx, subquery: true, correlation: c }),
     validate: (q, c) => {
       const env = StreamExecutionEnvironment.create({ parallelism: ctx.env.config.parallelism });
-      planQuery(q, { ...ctx, env, subquery: true, correlation: c, noteChangelog: undefined });
+      // `explaining`: a DataStream table is read from a stand-in there, not from the job's stream.
+      planQuery(q, {
+        ...ctx,
+        env,
+        explaining: true,
+        subquery: true,
+        correlation: c,
+        noteChangelog: undefined,
+      });
     },
     stateTtlMs: stateTtlMs(ctx.settings),
     note: ctx.noteChangelog,

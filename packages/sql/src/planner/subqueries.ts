@@ -10,7 +10,10 @@
  * - a scalar subquery `(SELECT ...)` in WHERE or in the select list of a query without GROUP BY:
  *   a **left join** with the subquery's rows, which fails the job when a key has more than one
  *   (Flink's SINGLE_VALUE check); no row gives NULL, or for an aggregate without GROUP BY its
- *   value over no rows (COUNT is 0).
+ *   value over no rows (COUNT is 0: standard SQL; Flink's streaming mode gives NULL when the
+ *   subquery is uncorrelated, see docs/sql.md).
+ * - a subquery that always gives one row (an aggregate without GROUP BY): `EXISTS` of it is TRUE,
+ *   as Calcite reduces it, and `x [NOT] IN` it is `x = (q)` (`<>`), a scalar subquery.
  *
  * A correlated subquery (`WHERE b.k = a.k`, `a` the outer query's) is decorrelated when its outer
  * references are equalities between an expression of its own rows and one of the outer row,

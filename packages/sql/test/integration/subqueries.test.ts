@@ -214,6 +214,12 @@ test("x [NOT] IN an aggregate without GROUP BY compares x with its one row, COUN
     await amounts("SELECT amount FROM Orders WHERE 0 IN (SELECT COUNT(*) FROM Empty)"),
     [1, 2, 3, 4, 5],
   );
+  // The scalar form: standard SQL's 0 (Flink's streaming mode gives NULL, docs/sql.md).
+  const zero = await run(
+    tEnv,
+    "SELECT amount, (SELECT COUNT(*) FROM Empty) AS c FROM Orders WHERE amount < 2",
+  );
+  assert.deepEqual(zero.rows, [{ amount: 1, c: 0 }]);
   // MAX over no rows is NULL: x NOT IN (NULL) is never true.
   assert.deepEqual(
     await amounts(
