@@ -513,7 +513,8 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     plan: (q, c) => planQuery(q, { ...ctx, subquery: true, correlation: c }),
     validate: (q, c) => {
       const env = StreamExecutionEnvironment.create({ parallelism: ctx.env.config.parallelism });
-      // `explaining`: a DataStream table is read from a stand-in there, not from the job's stream.
+      // `explaining`: a DataStream table is read from a stand-in there, not from the job's stream;
+      // `planned` of its own: the scratch plan neither reuses the job's streams nor leaves its own.
       planQuery(q, {
         ...ctx,
         env,
@@ -521,6 +522,7 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
         subquery: true,
         correlation: c,
         noteChangelog: undefined,
+        planned: undefined,
       });
     },
     stateTtlMs: stateTtlMs(ctx.settings),

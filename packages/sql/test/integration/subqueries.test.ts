@@ -186,6 +186,14 @@ test("EXISTS of an aggregate without GROUP BY is TRUE (it gives one row over no 
     ),
     [1, 2, 3],
   );
+  // Validated on a scratch plan of its own: the table it reads, read again by another subquery
+  // of the statement, is the job's scan, not the scratch one.
+  assert.deepEqual(
+    await amounts(
+      "SELECT amount FROM Orders WHERE EXISTS (SELECT COUNT(*) FROM NewProducts) AND product IN (SELECT product FROM NewProducts)",
+    ),
+    [1, 2, 3],
+  );
   // Still validated.
   await assert.rejects(
     tEnv.executeSql("SELECT amount FROM Orders WHERE EXISTS (SELECT COUNT(nope) FROM Empty)"),
