@@ -43,7 +43,7 @@ import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { planRank, rankComparator } from "./rank.js";
 import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
-import { projector, renamer } from "./row-builders.js";
+import { columnReader, projector, renamer } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
 import { type Correlation, decorrelate, HIDDEN_PREFIX, planSubqueries } from "./subqueries.js";
@@ -579,7 +579,7 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
         let name = base;
         for (let n = 0; starNames.has(name); n++) name = `${base}${n}`;
         starNames.add(name);
-        outs.push({ name, eval: (row) => row[c.name] ?? null, type: c.type, source: c.name });
+        outs.push({ name, eval: columnReader(c.name), type: c.type, source: c.name });
       }
       return;
     }

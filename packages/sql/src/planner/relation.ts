@@ -8,6 +8,7 @@ import type { DataType, QualifiedName, SourcePos } from "../parser/ast.js";
 import type { ChangelogMode } from "./changelog.js";
 import type { Compiled, Scope } from "./compile-expression.js";
 import { invalid } from "./problems.js";
+import { columnReader } from "./row-builders.js";
 import type { Row } from "./values.js";
 
 /** One column of a relation. */
@@ -147,8 +148,7 @@ export function rowScope(
         );
       }
       onColumn?.(col);
-      const key = col.name;
-      return { eval: (r) => r[key] ?? null, type: col.type };
+      return { eval: columnReader(col.name), type: col.type };
     },
   };
 }

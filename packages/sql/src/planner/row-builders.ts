@@ -69,3 +69,13 @@ export function rowCombiner(
   const rightOnly = build(null, "r");
   return (l, r) => (l === null ? rightOnly(l, r) : r === null ? leftOnly(l, r) : both(l, r));
 }
+
+/**
+ * The reader of column `name` of a row, NULL for a missing value: `row[name] ?? null` generated
+ * for this one name. One shared closure `(r) => r[key]` for every column would see every column
+ * name at its property read and go megamorphic (a hash lookup per read); a function of its own
+ * per column keeps the read monomorphic.
+ */
+export function columnReader(name: string): (row: Row) => unknown {
+  return new Function("row", `return row[${JSON.stringify(name)}] ?? null;`) as (row: Row) => unknown;
+}
