@@ -96,24 +96,31 @@ export async function planNexmarkSql(
  * epoch ms, strings as they are, NULL as `null` (as Flink's Canonical.java).
  */
 export function changelogLine(columns: readonly Column[]): (row: Row) => string {
-  const render = columns.map((c) => {
-    const key = c.name;
+  // One function generated for these columns (names as JSON string literals, which cannot inject
+  // code): a shared per-column closure reading `row[key]` would see every column name at that
+  // read and go megamorphic, which made this rendering cost more than the query itself.
+  const fields = columns.map((c) => {
     const t = c.type;
     const scale = t?.kind === "atomic" && t.name === "DECIMAL" ? (t.args[1] ?? 0) : undefined;
-    return (row: Row): string => {
-      const v = row[key];
-      if (v === null || v === undefined) return "null";
-      if (scale !== undefined && typeof v === "number") return v.toFixed(scale);
-      return String(v);
-    };
+    return `${scale === undefined ? "text" : `decimal${Number(scale)}`}(row[${JSON.stringify(c.name)}])`;
   });
-  return (row) => {
-    const k = rowKind(row);
-    let line = k === "+I" || k === "+U" ? "+" : "-";
-    for (let i = 0; i < render.length; i++)
-      line += (i === 0 ? "" : ",") + (render[i] as (r: Row) => string)(row);
-    return line;
-  };
+  const scales = new Set(
+    columns.flatMap((c) =>
+      c.type?.kind === "atomic" && c.type.name === "DECIMAL" ? [c.type.args[1] ?? 0] : [],
+    ),
+  );
+  const helpers = [...scales].map(
+    (s) => `const decimal${Number(s)} = (v) => typeof v === "number" ? v.toFixed(${Number(s)}) : text(v);`,
+  );
+  const body = [
+    `const text = (v) => v === null || v === undefined ? "null" : String(v);`,
+    ...helpers,
+    "return (row) => {",
+    "  const k = rowKind(row);",
+    `  return (k === "+I" || k === "+U" ? "+" : "-")${fields.map((f, i) => ` + ${i === 0 ? "" : '"," + '}${f}`).join("")};`,
+    "};",
+  ].join("\n");
+  return new Function("rowKind", body)(rowKind) as (row: Row) => string;
 }
 
 /** The final table of changelog lines (`+row`, `-row`): each row as often as it was added minus removed. */
