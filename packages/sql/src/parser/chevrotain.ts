@@ -21,4 +21,4 @@ async function load(): Promise<typeof Chevrotain> {
 const chevrotain = await load();
 
 /** chevrotain's values the parser uses (see the module comment). */
-export const { createToken, EmbeddedActionsParser, EOF, Lexer } = chevrotain;
+export const { createToken, EmbeddedActionsParser, EOF, Lexer, LLkLookaheadStrategy } = chevrotain;
