@@ -272,3 +272,21 @@ describe(`Nexmark SQL scripts on Fleuve (${JSON.stringify(CONFIG)})`, () => {
     }
   });
 });
+
+describe("changelogLine", () => {
+  it("renders the kind, then each column: NULL as null, DECIMAL(p, s) with s decimals, any column name", () => {
+    const columns = [
+      { name: "id", type: { kind: "atomic", name: "BIGINT", args: [] } },
+      { name: 'a"b\\c`x\n', type: { kind: "atomic", name: "STRING", args: [] } },
+      { name: "price", type: { kind: "atomic", name: "DECIMAL", args: [23, 3] } },
+      { name: "missing", type: { kind: "atomic", name: "STRING", args: [] } },
+    ] as Parameters<typeof changelogLine>[0];
+    const line = changelogLine(columns);
+    const row = { id: 7, 'a"b\\c`x\n': "s,t", price: 1.5, missing: null };
+    assert.equal(line(row), "+7,s,t,1.500,null");
+    assert.equal(line({ ...row, $rowkind: "+U" }), "+7,s,t,1.500,null");
+    assert.equal(line({ ...row, $rowkind: "-U" }), "-7,s,t,1.500,null");
+    assert.equal(line({ ...row, $rowkind: "-D", price: "2.25" }), "-7,s,t,2.25,null");
+    assert.equal(changelogLine([])({}), "+");
+  });
+});

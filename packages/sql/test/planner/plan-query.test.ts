@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
 import { type SqlEnvironment, sql } from "@fleuve/sql";
+import { columnReader } from "../../src/planner/row-builders.js";
 
 async function environment(): Promise<SqlEnvironment> {
   const tEnv = sql(StreamExecutionEnvironment.create(), { connectors: logConnectors });
@@ -180,4 +181,14 @@ test("a WATERMARK on a column that is not a timestamp is refused when the table 
     message:
       "table w: WATERMARK FOR a: the column must be TIMESTAMP(3) or TIMESTAMP_LTZ(3) (line 1, column 1)",
   });
+});
+
+test("a column reader reads the one column it was made for, whatever its name; a missing value is NULL", () => {
+  for (const name of ["price", 'a"b', "back\\slash", "`x`\n", "__proto__", ""]) {
+    // defineProperty: an own property even for __proto__, as the generated row literals make it.
+    const row = Object.defineProperty({ other: 1 }, name, { value: 42, enumerable: true });
+    assert.equal(columnReader(name)(row), 42, name);
+  }
+  assert.equal(columnReader("price")({ other: 1 }), null);
+  assert.equal(columnReader("price")({ price: undefined }), null);
 });
