@@ -276,10 +276,10 @@ describe(`Nexmark SQL scripts on Fleuve (${JSON.stringify(CONFIG)})`, () => {
 describe("changelogLine", () => {
   it("renders the kind, then each column: NULL as null, DECIMAL(p, s) with s decimals, any column name", () => {
     const columns = [
-      { name: "id", type: { kind: "atomic", name: "BIGINT", args: [] } },
-      { name: 'a"b\\c`x\n', type: { kind: "atomic", name: "STRING", args: [] } },
-      { name: "price", type: { kind: "atomic", name: "DECIMAL", args: [23, 3] } },
-      { name: "missing", type: { kind: "atomic", name: "STRING", args: [] } },
+      { name: "id", type: { kind: "atomic", name: "BIGINT", args: [], notNull: false } },
+      { name: 'a"b\\c`x\n', type: { kind: "atomic", name: "STRING", args: [], notNull: false } },
+      { name: "price", type: { kind: "atomic", name: "DECIMAL", args: [23, 3], notNull: false } },
+      { name: "missing", type: { kind: "atomic", name: "STRING", args: [], notNull: false } },
     ] as Parameters<typeof changelogLine>[0];
     const line = changelogLine(columns);
     const row = { id: 7, 'a"b\\c`x\n': "s,t", price: 1.5, missing: null };
