@@ -869,7 +869,10 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
           : `${f.minArgs} to ${f.maxArgs}`;
     throw invalid(`${e.name} takes ${want} argument${want === "1" ? "" : "s"}, got ${e.args.length}`, e.pos);
   }
-  const args = e.args.map((a) => compileExpression(a, scope));
+  const site = f.atSite?.({ name: e.name, args: e.args, pos: e.pos });
+  const args = (site?.args ?? e.args).map((a) => compileExpression(a, scope));
+  const fn = site?.fn ?? f.fn;
+  const type = site?.type !== undefined ? site.type(args.map((a) => a.type)) : (f.type ?? args[0]?.type);
   const checksNull = f.nullIn === false;
   return {
     eval: (r) => {
@@ -879,8 +882,8 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
         if (v === null && !checksNull) return null;
         values[i] = v;
       }
-      return f.fn(values);
+      return fn(values);
     },
-    type: f.type ?? args[0]?.type,
+    type,
   };
 }

@@ -5,7 +5,9 @@
  * {@link NOT_YET_SUPPORTED} so that using one says "not supported yet" rather than "unknown".
  */
 
-import type { DataType } from "../parser/ast.js";
+import type { DataType, Expr, SourcePos } from "../parser/ast.js";
+import { dateFormat } from "./date-format.js";
+import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
 import { dateOf, parseTimestamp, timeOf } from "./values.js";
 
 /** A scalar function: arity bounds, the evaluation, and the result type when it is fixed. */
@@ -16,6 +18,18 @@ export interface ScalarFunction {
   readonly nullIn?: false;
   readonly fn: (args: unknown[]) => unknown;
   readonly type?: DataType;
+  /**
+   * Plans one call site, before its arguments are compiled: checks literal arguments (so a bad one
+   * fails when the query is planned), reads arguments that are not values (TIMESTAMPADD's unit),
+   * or gives the site its own state (RAND's seeded generator). What it returns replaces, for this
+   * site, the arguments to evaluate, the evaluation, and the result type (from the argument types,
+   * `undefined` where unknown; it may throw to refuse them).
+   */
+  readonly atSite?: (site: { name: string; args: readonly Expr[]; pos: SourcePos }) => {
+    readonly args?: readonly Expr[];
+    readonly fn?: (args: unknown[]) => unknown;
+    readonly type?: (argTypes: readonly (DataType | undefined)[]) => DataType | undefined;
+  };
 }
 
 const atomic = (name: string, args: number[] = []): DataType => ({
@@ -162,6 +176,7 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
     "SPLIT_INDEX",
     { minArgs: 3, maxArgs: 3, fn: ([s, sep, i]) => splitIndex(str(s), str(sep), num(i)), type: STRING },
   ],
+  ...MORE_SCALAR_FUNCTIONS,
 ]);
 
 /** A function of the current time: its result type, and its value from the clock's epoch milliseconds. */
@@ -196,44 +211,6 @@ export const CLOCK_FUNCTIONS: ReadonlyMap<string, ClockFunction> = new Map<strin
   // processing-time attribute instead (plan-query.ts, scan.ts).
   ["PROCTIME", { type: { ...TIMESTAMP_LTZ, notNull: true }, fromMs: asIs, niladic: false }],
 ]);
-
-/**
- * DATE_FORMAT(timestamp, format): the time (epoch ms, UTC, or a timestamp text) in a Java
- * DateTimeFormatter pattern: yyyy, yy, MM, M, dd, d, HH, H, mm, m, ss, s, SSS; text in '...' and
- * other characters as they are. NULL for an unreadable time.
- */
-function dateFormat(t: unknown, format: string): string | null {
-  const ms = typeof t === "number" ? t : parseTimestamp(String(t));
-  if (!Number.isFinite(ms)) return null;
-  const d = new Date(ms);
-  const fields: Record<string, number> = {
-    y: d.getUTCFullYear(),
-    M: d.getUTCMonth() + 1,
-    d: d.getUTCDate(),
-    H: d.getUTCHours(),
-    m: d.getUTCMinutes(),
-    s: d.getUTCSeconds(),
-    S: d.getUTCMilliseconds(),
-  };
-  let out = "";
-  for (let i = 0; i < format.length; ) {
-    const c = format[i] as string;
-    if (c === "'") {
-      const end = format.indexOf("'", i + 1);
-      out += end < 0 ? format.slice(i + 1) : format.slice(i + 1, end);
-      i = end < 0 ? format.length : end + 1;
-      continue;
-    }
-    let n = 1;
-    while (format[i + n] === c) n++;
-    const v = fields[c];
-    if (v === undefined) out += c.repeat(n);
-    else if (c === "y" && n === 2) out += String(v % 100).padStart(2, "0");
-    else out += String(v).padStart(n, "0");
-    i += n;
-  }
-  return out;
-}
 
 /** HOUR, MINUTE, SECOND of a timestamp (epoch ms, UTC, or a timestamp text); NULL for an unreadable one. */
 function timeField(t: unknown, field: (d: Date) => number): number | null {
@@ -315,25 +292,12 @@ export const NOT_YET_SUPPORTED: ReadonlySet<string> = new Set([
   "JSON_EXISTS",
   "JSON_OBJECT",
   "JSON_ARRAY",
-  "REGEXP",
-  "REGEXP_REPLACE",
-  "STR_TO_MAP",
   "COLLECT",
   "ROW_NUMBER",
   "RANK",
   "DENSE_RANK",
   "LAG",
   "LEAD",
-  "UNIX_TIMESTAMP",
-  "FROM_UNIXTIME",
-  "TIMESTAMPADD",
-  "TIMESTAMPDIFF",
-  "MD5",
-  "SHA1",
-  "SHA256",
-  "UUID",
-  "RAND",
-  "RAND_INTEGER",
   "TUMBLE",
   "HOP",
   "SESSION",
