@@ -80,11 +80,20 @@ export type Expr =
   | { readonly kind: "unary"; readonly op: "-" | "+" | "NOT"; readonly operand: Expr }
   | { readonly kind: "binary"; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr }
   | {
-      /** IS [NOT] NULL / TRUE / FALSE / UNKNOWN. */
+      /** IS [NOT] NULL / TRUE / FALSE / UNKNOWN / JSON [VALUE | SCALAR | ARRAY | OBJECT]. */
       readonly kind: "is";
       readonly operand: Expr;
       readonly not: boolean;
-      readonly what: "NULL" | "TRUE" | "FALSE" | "UNKNOWN";
+      readonly what:
+        | "NULL"
+        | "TRUE"
+        | "FALSE"
+        | "UNKNOWN"
+        | "JSON"
+        | "JSON VALUE"
+        | "JSON SCALAR"
+        | "JSON ARRAY"
+        | "JSON OBJECT";
     }
   | {
       readonly kind: "isDistinctFrom";
@@ -142,6 +151,8 @@ export type Expr =
       readonly filter?: Expr;
       /** `... OVER (...)` or `OVER w`. */
       readonly over?: WindowSpec | { readonly kind: "ref"; readonly name: string };
+      /** The SQL/JSON clauses of JSON_VALUE, JSON_QUERY, JSON_EXISTS, JSON_OBJECT, JSON_ARRAY. */
+      readonly json?: JsonClauses;
       readonly pos: SourcePos;
     }
   | {
@@ -477,3 +488,29 @@ export type Statement =
       readonly pos: SourcePos;
     }
   | { readonly kind: "query"; readonly query: Query };
+
+/**
+ * The SQL/JSON clauses written inside a JSON function's parentheses after its arguments. A DEFAULT
+ * expression is one of the call's arguments (so that every walker of the tree sees it): `default`
+ * is its index in `args`.
+ */
+export interface JsonClauses {
+  /** `RETURNING type` (JSON_VALUE). */
+  readonly returning?: DataType;
+  /** `WITHOUT [ARRAY] WRAPPER` / `WITH [CONDITIONAL | UNCONDITIONAL] [ARRAY] WRAPPER` (JSON_QUERY). */
+  readonly wrapper?: "WITHOUT" | "CONDITIONAL" | "UNCONDITIONAL";
+  /** `behavior ON EMPTY` / `behavior ON ERROR`, in the order written. */
+  readonly on: readonly JsonOnClause[];
+  /** `NULL ON NULL` / `ABSENT ON NULL` (JSON_OBJECT, JSON_ARRAY). */
+  readonly onNull?: "NULL" | "ABSENT";
+}
+
+/** One `behavior ON EMPTY | ERROR` clause. */
+export interface JsonOnClause {
+  /** NULL, ERROR, TRUE, FALSE, UNKNOWN, DEFAULT, EMPTY ARRAY, EMPTY OBJECT, or another word (refused by the planner). */
+  readonly behavior: string;
+  /** For DEFAULT: the index of its expression in the call's arguments. */
+  readonly default?: number;
+  readonly target: "EMPTY" | "ERROR";
+  readonly pos: SourcePos;
+}

@@ -12,6 +12,8 @@ import type {
   DataType,
   Expr,
   FrameBound,
+  JsonClauses,
+  JsonOnClause,
   OrderItem,
   Query,
   RowField,
@@ -105,6 +107,9 @@ const ATOMIC_TYPE_NAMES: ReadonlySet<string> = new Set([
   "RAW",
   "NULL",
 ]);
+
+/** The words after IS JSON (ARRAY is a keyword). */
+const JSON_TYPES: ReadonlySet<string> = new Set(["VALUE", "SCALAR", "OBJECT"]);
 
 /** Expression, data type and window-spec rules; abstract over the query rule. */
 export abstract class ExpressionParser extends EmbeddedActionsParser {
@@ -258,6 +263,21 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       { ALT: () => this.isWhat(T.True, "TRUE", operand, not) },
       { ALT: () => this.isWhat(T.False, "FALSE", operand, not) },
       { ALT: () => this.isWhat(T.Unknown, "UNKNOWN", operand, not) },
+      {
+        // IS JSON [VALUE | SCALAR | ARRAY | OBJECT]: the types (but ARRAY) are words, not keywords.
+        ALT: () => {
+          this.CONSUME(T.Json);
+          const type = this.OPTION2({
+            GATE: () => this.LA(1).tokenType === T.ArrayKw || JSON_TYPES.has(this.wordAt(1)),
+            DEF: () =>
+              this.OR2([
+                { ALT: () => this.take(T.ArrayKw, "ARRAY") },
+                { ALT: () => upper(this.CONSUME2(T.Identifier).image) },
+              ]),
+          });
+          return { kind: "is", operand, not, what: type === undefined ? "JSON" : `JSON ${type}` } as Expr;
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.Distinct);
@@ -452,6 +472,11 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.tableArgument) },
       { ALT: () => this.SUBRULE(this.descriptor) },
       { ALT: () => this.SUBRULE(this.groupingCall) },
+      {
+        // A column may be called json_value: only JSON_VALUE( is the function.
+        GATE: () => this.LA(2).tokenType === T.LParen,
+        ALT: () => this.SUBRULE(this.jsonCall),
+      },
       { ALT: () => this.SUBRULE(this.nameOrCall) },
     ]);
   });
@@ -620,6 +645,193 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
     const args = this.SUBRULE(this.expressionList);
     this.CONSUME(T.RParen);
     return { kind: "call", name: "GROUPING", args, distinct: false, pos: posOf(tok) };
+  });
+
+  /** The upper-case word of the `k`-th next token when it is a plain name, else "". */
+  protected wordAt(k: number): string {
+    const t = this.LA(k);
+    return t.tokenType === T.Identifier ? t.image.toUpperCase() : "";
+  }
+
+  protected isWord(k: number, w: string): boolean {
+    return this.wordAt(k) === w;
+  }
+
+  /** Whether `{NULL | ABSENT} ON NULL` is next. */
+  private onNullAhead(): boolean {
+    return (
+      (this.LA(1).tokenType === T.Null || this.isWord(1, "ABSENT")) &&
+      this.LA(2).tokenType === T.On &&
+      this.LA(3).tokenType === T.Null
+    );
+  }
+
+  /**
+   * JSON_VALUE, JSON_QUERY, JSON_EXISTS (json, path, then RETURNING, wrapper and ON EMPTY / ON
+   * ERROR clauses), JSON_OBJECT ([KEY] k VALUE v, ... [ON NULL]) and JSON_ARRAY (v, ... [ON NULL]),
+   * as Calcite's grammar has them. Which clause fits which function is checked by the planner
+   * (json-functions.ts), which can name the function.
+   */
+  private jsonCall = this.RULE("jsonCall", (): Expr => {
+    const tok = this.CONSUME(T.JsonFunction);
+    const name = upper(tok.image);
+    this.CONSUME(T.LParen);
+    const args: Expr[] = [];
+    const on: JsonOnClause[] = [];
+    let returning: DataType | undefined;
+    let wrapper: JsonClauses["wrapper"];
+    let onNull: JsonClauses["onNull"];
+    this.OR([
+      {
+        GATE: () => name === "JSON_OBJECT" || name === "JSON_OBJECTAGG",
+        ALT: () => {
+          this.OPTION({
+            GATE: () => !this.onNullAhead() && this.LA(1).tokenType !== T.RParen,
+            DEF: () => {
+              this.SUBRULE(this.jsonKeyValue, { ARGS: [args] });
+              this.MANY(() => {
+                this.CONSUME(T.Comma);
+                this.SUBRULE2(this.jsonKeyValue, { ARGS: [args] });
+              });
+            },
+          });
+        },
+      },
+      {
+        GATE: () => name === "JSON_ARRAY" || name === "JSON_ARRAYAGG",
+        ALT: () => {
+          this.OPTION2({
+            GATE: () => !this.onNullAhead() && this.LA(1).tokenType !== T.RParen,
+            DEF: () => {
+              args.push(this.SUBRULE(this.expression));
+              this.MANY2(() => {
+                this.CONSUME2(T.Comma);
+                args.push(this.SUBRULE2(this.expression));
+              });
+            },
+          });
+        },
+      },
+      {
+        // JSON_VALUE, JSON_QUERY, JSON_EXISTS.
+        ALT: () => {
+          args.push(this.SUBRULE3(this.expression));
+          this.CONSUME3(T.Comma);
+          args.push(this.SUBRULE4(this.expression));
+          this.OPTION3({
+            GATE: () => this.isWord(1, "RETURNING"),
+            DEF: () => {
+              this.CONSUME2(T.Identifier);
+              returning = this.SUBRULE(this.dataType);
+            },
+          });
+          this.OPTION4(() => {
+            wrapper = this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(T.Without);
+                  return "WITHOUT" as const;
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.With);
+                  return (
+                    this.OPTION5({
+                      GATE: () => this.isWord(1, "CONDITIONAL") || this.isWord(1, "UNCONDITIONAL"),
+                      DEF: () => upper(this.CONSUME3(T.Identifier).image) as "CONDITIONAL" | "UNCONDITIONAL",
+                    }) ?? "UNCONDITIONAL"
+                  );
+                },
+              },
+            ]);
+            this.OPTION6(() => this.CONSUME(T.ArrayKw));
+            this.OR3([{ GATE: () => this.isWord(1, "WRAPPER"), ALT: () => this.CONSUME4(T.Identifier) }]);
+          });
+          this.MANY3({
+            GATE: () => !this.onNullAhead(),
+            DEF: () => on.push(this.SUBRULE(this.jsonOnClause, { ARGS: [args] })),
+          });
+        },
+      },
+    ]);
+    this.OPTION7({
+      GATE: () => this.onNullAhead(),
+      DEF: () => {
+        onNull = this.OR4([
+          { ALT: () => this.take(T.Null, "NULL" as const) },
+          { ALT: () => this.take(T.Identifier, "ABSENT" as const, 5) },
+        ]);
+        this.CONSUME(T.On);
+        this.CONSUME2(T.Null);
+      },
+    });
+    this.CONSUME(T.RParen);
+    const json: { on: JsonOnClause[] } & {
+      returning?: DataType;
+      wrapper?: JsonClauses["wrapper"];
+      onNull?: JsonClauses["onNull"];
+    } = { on };
+    if (returning !== undefined) json.returning = returning;
+    if (wrapper !== undefined) json.wrapper = wrapper;
+    if (onNull !== undefined) json.onNull = onNull;
+    return { kind: "call", name, args, distinct: false, json, pos: posOf(tok) };
+  });
+
+  /** `[KEY] key VALUE value` of JSON_OBJECT, appended to `args`. */
+  private jsonKeyValue = this.RULE("jsonKeyValue", (args: Expr[]): void => {
+    // KEY is optional, and a column may be called `key`: `key VALUE 1` has no KEY keyword.
+    this.OPTION({
+      GATE: () => this.LA(1).tokenType === T.Key && !this.isWord(2, "VALUE"),
+      DEF: () => this.CONSUME(T.Key),
+    });
+    const key = this.SUBRULE(this.expression);
+    this.OR([{ GATE: () => this.isWord(1, "VALUE"), ALT: () => this.CONSUME(T.Identifier) }]);
+    const value = this.SUBRULE2(this.expression);
+    this.ACTION(() => args.push(key, value));
+  });
+
+  /** `{NULL | ERROR | TRUE | FALSE | UNKNOWN | DEFAULT e | EMPTY ARRAY | EMPTY OBJECT} ON {EMPTY | ERROR}`. */
+  private jsonOnClause = this.RULE("jsonOnClause", (args: Expr[]): JsonOnClause => {
+    const pos = posOf(this.LA(1));
+    let defaultAt: number | undefined;
+    const behavior = this.OR([
+      { ALT: () => this.take(T.Null, "NULL") },
+      { ALT: () => this.take(T.True, "TRUE") },
+      { ALT: () => this.take(T.False, "FALSE") },
+      { ALT: () => this.take(T.Unknown, "UNKNOWN") },
+      {
+        GATE: () => this.isWord(1, "DEFAULT"),
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          const e = this.SUBRULE(this.expression);
+          this.ACTION(() => {
+            defaultAt = args.length;
+            args.push(e);
+          });
+          return "DEFAULT";
+        },
+      },
+      {
+        GATE: () => this.isWord(1, "EMPTY") && this.LA(2).tokenType !== T.On,
+        ALT: () => {
+          this.CONSUME2(T.Identifier);
+          return this.OR2([
+            { ALT: () => this.take(T.ArrayKw, "EMPTY ARRAY") },
+            { GATE: () => this.isWord(1, "OBJECT"), ALT: () => this.take(T.Identifier, "EMPTY OBJECT", 3) },
+          ]);
+        },
+      },
+      { ALT: () => upper(this.CONSUME4(T.Identifier).image) },
+    ]);
+    this.CONSUME(T.On);
+    const target = this.OR3([
+      { GATE: () => this.isWord(1, "EMPTY"), ALT: () => this.take(T.Identifier, "EMPTY" as const, 5) },
+      { GATE: () => this.isWord(1, "ERROR"), ALT: () => this.take(T.Identifier, "ERROR" as const, 6) },
+    ]);
+    return defaultAt === undefined
+      ? { behavior, target, pos }
+      : { behavior, default: defaultAt, target, pos };
   });
 
   /** A column reference `a.b.c`, `t.*`, or a function call `f(...)` with FILTER and OVER. */

@@ -202,6 +202,20 @@ export const Local = word("LOCAL");
 export const Zone = word("ZONE");
 export const Only = word("ONLY");
 export const Precision = word("PRECISION");
+/** `IS JSON` (a column may still be called `json`). */
+export const Json = word("JSON");
+/**
+ * The names of the JSON functions whose parentheses hold SQL/JSON clauses (`JSON_VALUE(j, p
+ * RETURNING INT ...)`): one token, so that the grammar of those clauses applies to them only.
+ */
+export const JsonFunction = createToken({
+  name: "JsonFunction",
+  pattern: /JSON_(?:VALUE|QUERY|EXISTS|OBJECTAGG|OBJECT|ARRAYAGG|ARRAY)(?![A-Za-z0-9_$])/i,
+  label: "a name",
+  longer_alt: Identifier,
+  categories: [NonReserved],
+});
+keywordTokens.push(JsonFunction);
 
 /** Interval and EXTRACT units; non-reserved (a column may be called `day`). */
 export const TIME_UNITS = [

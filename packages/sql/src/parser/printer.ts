@@ -9,6 +9,7 @@ import type {
   Expr,
   FrameBound,
   GroupingElement,
+  JsonClauses,
   MatchRecognize,
   OrderItem,
   PatternTerm,
@@ -141,6 +142,7 @@ export function printExpr(e: Expr): string {
         e.over === undefined
       )
         return e.name;
+      if (e.json !== undefined) return printJsonCall(e, e.json);
       const args = e.args.map(printExpr).join(", ");
       let s = `${e.name}(${e.distinct ? "DISTINCT " : ""}${args})`;
       if (e.filter !== undefined) s += ` FILTER (WHERE ${printExpr(e.filter)})`;
@@ -460,4 +462,28 @@ export function printStatement(s: Statement): string {
       return text;
     }
   }
+}
+
+/** A JSON function call with its SQL/JSON clauses, as written. */
+function printJsonCall(e: Expr & { kind: "call" }, json: JsonClauses): string {
+  const defaults = new Set(json.on.flatMap((c) => (c.default === undefined ? [] : [c.default])));
+  const args = e.args.filter((_, i) => !defaults.has(i));
+  let inner: string;
+  if (e.name === "JSON_OBJECT") {
+    const pairs: string[] = [];
+    for (let i = 0; i + 1 < args.length; i += 2)
+      pairs.push(`KEY ${printExpr(args[i] as Expr)} VALUE ${printExpr(args[i + 1] as Expr)}`);
+    inner = pairs.join(", ");
+  } else inner = args.map(printExpr).join(", ");
+  const clauses: string[] = [];
+  if (json.returning !== undefined) clauses.push(`RETURNING ${printType(json.returning)}`);
+  if (json.wrapper !== undefined)
+    clauses.push(json.wrapper === "WITHOUT" ? "WITHOUT ARRAY WRAPPER" : `WITH ${json.wrapper} ARRAY WRAPPER`);
+  for (const c of json.on)
+    clauses.push(
+      `${c.behavior === "DEFAULT" ? `DEFAULT ${printExpr(e.args[c.default ?? -1] as Expr)}` : c.behavior} ON ${c.target}`,
+    );
+  if (json.onNull !== undefined) clauses.push(`${json.onNull} ON NULL`);
+  const all = [inner, clauses.join(" ")].filter((x) => x !== "").join(" ");
+  return `${e.name}(${all})`;
 }
