@@ -46,6 +46,7 @@ import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
 import { printName, printType } from "./parser/printer.js";
 import { type ChangelogMode, describeMode, isInsertOnly, rowKind } from "./planner/changelog.js";
 import { explainStatement } from "./planner/explain.js";
+import { JSON_FUNCTIONS } from "./planner/json-functions.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
@@ -233,7 +234,12 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         if (s.what === "FUNCTIONS") {
           // Flink lists built-in and user functions together, by name.
           const names = [
-            ...new Set([...SCALAR_FUNCTIONS.keys(), ...CLOCK_FUNCTIONS.keys(), ...AGGREGATE_FUNCTIONS]),
+            ...new Set([
+              ...SCALAR_FUNCTIONS.keys(),
+              ...CLOCK_FUNCTIONS.keys(),
+              ...AGGREGATE_FUNCTIONS,
+              ...JSON_FUNCTIONS,
+            ]),
             ...functions.list().map((f) => f.name),
           ].sort((a, b) => a.localeCompare(b));
           return content(

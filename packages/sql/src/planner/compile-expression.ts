@@ -17,6 +17,7 @@ import {
   isYearMonthUnit,
   YEAR_MONTH,
 } from "./intervals.js";
+import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
@@ -226,6 +227,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     }
     case "is": {
       const x = sub(e.operand);
+      if (e.what.startsWith("JSON"))
+        return { eval: (r) => isJson(x.eval(r), e.what) !== e.not, type: BOOLEAN };
       const test =
         e.what === "NULL"
           ? (v: unknown) => v === null
@@ -849,6 +852,7 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     const fromMs = clock.fromMs;
     return { eval: () => fromMs(now()), type: clock.type };
   }
+  if (JSON_FUNCTIONS.has(e.name)) return compileJsonCall(e, (a) => compileExpression(a, scope));
   const f = SCALAR_FUNCTIONS.get(e.name);
   if (f === undefined) {
     if (e.name === "COLLECT")

@@ -9,6 +9,7 @@ import type { FunctionCatalog, RegisteredFunction } from "../functions.js";
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import type { Compiled } from "./compile-expression.js";
+import { JSON_FUNCTIONS } from "./json-functions.js";
 import { invalid } from "./problems.js";
 import {
   AGGREGATE_FUNCTIONS,
@@ -69,6 +70,7 @@ export function unknownFunction(name: string, pos: SourcePos | undefined): Error
     ...CLOCK_FUNCTIONS.keys(),
     ...AGGREGATE_FUNCTIONS,
     ...NOT_YET_SUPPORTED,
+    ...JSON_FUNCTIONS,
     ...(active?.list().map((f) => f.name.toUpperCase()) ?? []),
   ];
   let best: string | undefined;
