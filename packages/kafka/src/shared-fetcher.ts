@@ -6,13 +6,17 @@
  * every record or two at `fetch.min.bytes` 1, and each request wakes the broker and both ends'
  * network stacks; in one request they cost one round trip for all.
  *
- * A round fetches, in one request per leader, the partitions of every reader waiting in `poll()`
- * when the round starts (a turn of the event loop after the first waiter arrived, so the readers
- * that were just served join together). A reader whose partitions got records (or an error) is
- * answered; the others wait for the next round, which starts as soon as this one ends. A reader
- * that starts waiting while a round is in flight waits for it to end, as the Java consumer's
- * partitions wait for the fetch in flight to their broker: at most `fetch.max.wait.ms` when none
- * of that round's partitions gets a record.
+ * At most one request is in flight per broker, as in the Java consumer. A turn of the event loop
+ * after a reader starts waiting (so that the readers just served join together), every waiting
+ * reader whose brokers have no request in flight is fetched: one request per broker for all of
+ * them. A reader is answered once its brokers answered: with its records, or with none once
+ * `fetch.max.wait.ms` passed since its poll began (or its partition's leader moved); otherwise it
+ * waits for the next request. A reader that starts waiting while its broker's request is in
+ * flight waits for that request to end: at most `fetch.max.wait.ms` when none of its partitions
+ * gets a record, then its own.
+ *
+ * A request that fails is sent again for each of its readers on its own, so an error (a partition
+ * error, a topic deleted) reaches the reader it belongs to only, as with a request of its own.
  */
 import { FleuveError } from "@fleuve/core";
 import { type CommonOptions, type ConsumerSettings, settingsKey } from "./properties.js";
@@ -61,6 +65,12 @@ interface Waiter {
   /** When the poll began: it returns empty once `fetch.max.wait.ms` passed without records. */
   since: number;
   error?: unknown;
+  /** Node requests of this waiter not answered yet. */
+  pending: number;
+  /** A shared request of it failed: fetch it alone until one of its own succeeds. */
+  solo: boolean;
+  /** Its reader closed: answered already, nothing more to do. */
+  closed: boolean;
 }
 
 interface Metadata {
@@ -87,7 +97,10 @@ export function sharedFetcher(common: CommonOptions, settings: ConsumerSettings)
   const key = keyOf(common, settings);
   let f = fetchers.get(key);
   if (f === undefined) {
-    f = new SharedFetcher(common, settings, () => fetchers.delete(key));
+    const created: SharedFetcher = new SharedFetcher(common, settings, () => {
+      if (fetchers.get(key) === created) fetchers.delete(key);
+    });
+    f = created;
     fetchers.set(key, f);
   }
   f.users++;
@@ -103,11 +116,18 @@ export class SharedFetcher {
   readonly #raw: ReadCommittedConsumer;
   readonly #settings: ConsumerSettings;
   readonly #forget: () => void;
-  /** Readers waiting for the next round. */
+  /** Readers waiting for a request. */
   readonly #waiting = new Set<Waiter>();
-  #round: Promise<void> | undefined;
+  readonly #byMember = new Map<FetchMember, Waiter>();
+  /** Requests in flight per broker. */
+  readonly #inFlight = new Map<number, number>();
   #scheduled = false;
-  #metadata: Metadata | undefined;
+  #dispatching = false;
+  #metadata: Metadata = { topicIds: new Map(), names: new Map(), leaders: new Map() };
+  /** Metadata to ask again (a leader moved, partitions added) before the next request. */
+  #stale = false;
+  /** No metadata request before this time (a partition without a leader: back off). */
+  #metadataNotBefore = 0;
   #closed = false;
 
   constructor(common: CommonOptions, settings: ConsumerSettings, forget: () => void) {
@@ -127,23 +147,36 @@ export class SharedFetcher {
    */
   poll(member: FetchMember): Promise<ConsumerRecord[]> {
     return new Promise((resolve, reject) => {
-      this.#waiting.add({ member, out: [], resolve, reject, answer: false, since: Date.now() });
+      const w: Waiter = {
+        member,
+        out: [],
+        resolve,
+        reject,
+        answer: false,
+        since: Date.now(),
+        pending: 0,
+        solo: this.#byMember.get(member)?.solo ?? false,
+        closed: false,
+      };
+      this.#byMember.set(member, w);
+      this.#waiting.add(w);
       this.#schedule();
     });
   }
 
-  /** Answers the member's waiting poll with no records (it is closing). */
+  /** Answers the member's poll with no records, now, and fetches nothing more for it (it is closing). */
   leave(member: FetchMember): void {
-    for (const w of this.#waiting) {
-      if (w.member !== member) continue;
-      this.#waiting.delete(w);
-      w.resolve([]);
-    }
+    const w = this.#byMember.get(member);
+    this.#byMember.delete(member);
+    if (w === undefined || w.closed) return;
+    w.closed = true;
+    this.#waiting.delete(w);
+    w.resolve([]);
   }
 
-  /** Metadata changed (topics assigned, a leader moved): ask again before the next round. */
+  /** Metadata changed (topics assigned, a leader moved): ask again before the next request. */
   invalidate(): void {
-    this.#metadata = undefined;
+    this.#stale = true;
   }
 
   /** One user fewer; the last one closes the connections. */
@@ -157,71 +190,145 @@ export class SharedFetcher {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#round !== undefined || this.#closed) return;
+    if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
-      if (this.#round !== undefined || this.#waiting.size === 0 || this.#closed) return;
-      this.#round = this.#runRound().finally(() => {
-        this.#round = undefined;
-        if (this.#waiting.size > 0) this.#schedule();
-      });
+      if (this.#waiting.size === 0 || this.#closed) return;
+      if (this.#dispatching) return; // it schedules again when it is done
+      this.#dispatching = true;
+      this.#dispatch()
+        .catch((err) => {
+          // Not expected (every path catches its own errors): fail the waiters rather than hang them.
+          for (const w of this.#waiting) w.reject(err);
+          this.#waiting.clear();
+        })
+        .finally(() => {
+          this.#dispatching = false;
+          if (this.#waiting.size > 0 && this.#readyToSend()) this.#schedule();
+        });
     });
   }
 
-  async #runRound(): Promise<void> {
-    const round = [...this.#waiting];
-    this.#waiting.clear();
-    let md: Metadata;
-    try {
-      md = await this.#resolveMetadata(round);
-    } catch (err) {
-      for (const w of round) w.reject(err);
-      return;
+  /**
+   * A waiter could be sent now (one of its brokers is idle), or needs metadata first. Partitions
+   * without a leader do not count: a timer looks at them again (see #dispatch).
+   */
+  #readyToSend(): boolean {
+    for (const w of this.#waiting) {
+      if (w.closed || w.error !== undefined) return true;
+      for (const p of w.member.positions()) {
+        const leader = this.#metadata.leaders.get(`${p.topic}:${p.partition}`);
+        if (leader === undefined || (leader >= 0 && !this.#inFlight.has(leader))) return true;
+      }
     }
-    // leader -> topic -> partition -> [waiter, offset asked]
-    const byLeader = new Map<number, Map<string, Map<number, [Waiter, bigint]>>>();
-    const deferred: Waiter[] = [];
-    for (const w of round) {
-      if (w.error !== undefined) continue;
-      const mine: [number, string, number, bigint][] = [];
-      let clash = false;
+    return false;
+  }
+
+  /** Sends one request per broker for the waiting readers whose brokers have none in flight. */
+  async #dispatch(): Promise<void> {
+    await this.#resolveMetadata([...this.#waiting]);
+    const md = this.#metadata;
+    const now = Date.now();
+    const shared: Waiter[] = [];
+    const groups: Waiter[][] = [shared];
+    let leaderless = false;
+    for (const w of [...this.#waiting]) {
+      if (w.closed) {
+        this.#waiting.delete(w);
+        continue;
+      }
+      if (w.error !== undefined) {
+        this.#waiting.delete(w);
+        this.#byMember.delete(w.member);
+        w.reject(w.error);
+        continue;
+      }
+      let busy = false;
+      let any = false;
       for (const p of w.member.positions()) {
         const leader = md.leaders.get(`${p.topic}:${p.partition}`);
         if (leader === undefined || leader < 0) {
-          this.#metadata = undefined; // no leader right now: ask again for the next round
+          leaderless = true;
           continue;
         }
-        if (byLeader.get(leader)?.get(p.topic)?.has(p.partition)) clash = true;
-        mine.push([leader, p.topic, p.partition, p.offset]);
+        any = true;
+        if (this.#inFlight.has(leader)) busy = true;
       }
-      // Two readers of one partition (two jobs of a process reading one topic): one request cannot
-      // ask for it twice, so the second one waits for the next round.
-      if (clash) {
-        deferred.push(w);
+      if (busy) continue; // its broker's request in flight: it goes when that one is answered
+      if (!any) {
+        // No partition with a leader now: nothing to fetch; answer empty once the wait is over.
+        if (now - w.since >= (this.#settings.maxWaitTime ?? 500)) {
+          this.#waiting.delete(w);
+          w.resolve(w.out);
+        }
         continue;
       }
-      if (mine.length === 0) w.answer = true;
-      for (const [leader, topic, partition, offset] of mine) {
-        let topics = byLeader.get(leader);
-        if (!topics) byLeader.set(leader, (topics = new Map()));
-        let parts = topics.get(topic);
-        if (!parts) topics.set(topic, (parts = new Map()));
-        parts.set(partition, [w, offset]);
+      if (w.solo) groups.push([w]);
+      else shared.push(w);
+    }
+    if (leaderless) {
+      // Ask again, not sooner than retry.backoff, and look at the leaderless waiters then.
+      this.#stale = true;
+      setTimeout(() => this.#schedule(), 100).unref?.();
+    }
+    for (const group of groups) {
+      // node -> topic -> partition -> [waiter, offset asked]
+      const byNode = new Map<number, Map<string, Map<number, [Waiter, bigint]>>>();
+      const nodesOf = new Map<Waiter, Set<number>>();
+      for (const w of group) {
+        const mine: [number, string, number, bigint][] = [];
+        let clash = false;
+        for (const p of w.member.positions()) {
+          const leader = md.leaders.get(`${p.topic}:${p.partition}`);
+          if (leader === undefined || leader < 0) continue;
+          if (byNode.get(leader)?.get(p.topic)?.has(p.partition)) clash = true;
+          mine.push([leader, p.topic, p.partition, p.offset]);
+        }
+        // Two readers of one partition (two jobs of a process reading one topic): one request
+        // cannot ask for it twice, so the second one waits for the next request.
+        if (clash) continue;
+        const nodes = new Set<number>();
+        for (const [leader, topic, partition, offset] of mine) {
+          let topics = byNode.get(leader);
+          if (!topics) byNode.set(leader, (topics = new Map()));
+          let parts = topics.get(topic);
+          if (!parts) topics.set(topic, (parts = new Map()));
+          parts.set(partition, [w, offset]);
+          nodes.add(leader);
+        }
+        nodesOf.set(w, nodes);
+        this.#waiting.delete(w);
+        w.pending = nodes.size;
+      }
+      for (const [node, topics] of byNode) {
+        this.#inFlight.set(node, (this.#inFlight.get(node) ?? 0) + 1);
+        const waiters = [
+          ...new Set([...topics.values()].flatMap((parts) => [...parts.values()].map(([w]) => w))),
+        ];
+        void this.#fetchFrom(node, topics, md, waiters.length > 1).finally(() => {
+          const n = (this.#inFlight.get(node) ?? 1) - 1;
+          if (n === 0) this.#inFlight.delete(node);
+          else this.#inFlight.set(node, n);
+          for (const w of waiters) if (--w.pending === 0) this.#settle(w);
+          if (this.#waiting.size > 0) this.#schedule();
+        });
       }
     }
-    await Promise.all([...byLeader].map(([node, topics]) => this.#fetchFrom(node, topics, md)));
-    const waited = Date.now() - (this.#settings.maxWaitTime ?? 500);
-    for (const w of round) {
-      if (deferred.includes(w)) {
-        this.#waiting.add(w);
-      } else if (w.error !== undefined) {
-        w.reject(w.error);
-      } else if (w.out.length > 0 || w.answer || this.#closed || w.since <= waited) {
-        w.resolve(w.out);
-      } else {
-        this.#waiting.add(w);
-      }
+  }
+
+  /** All of a waiter's requests are answered: answer it, or let it wait for the next request. */
+  #settle(w: Waiter): void {
+    if (w.closed) return;
+    if (w.out.length > 0) {
+      w.resolve(w.out);
+    } else if (w.error !== undefined) {
+      this.#byMember.delete(w.member);
+      w.reject(w.error);
+    } else if (w.answer || this.#closed || Date.now() - w.since >= (this.#settings.maxWaitTime ?? 500)) {
+      w.resolve(w.out);
+    } else {
+      this.#waiting.add(w);
     }
   }
 
@@ -229,6 +336,7 @@ export class SharedFetcher {
     node: number,
     topics: Map<string, Map<number, [Waiter, bigint]>>,
     md: Metadata,
+    shared: boolean,
   ): Promise<void> {
     const perByte = this.#settings.maxBytesPerPartition ?? 1_048_576;
     let response: Awaited<ReturnType<ReadCommittedConsumer["fetch"]>>;
@@ -262,8 +370,14 @@ export class SharedFetcher {
         }
       }
       if (codes.some((c) => STALE_LEADER_IDS.has(c))) {
-        this.#metadata = undefined; // leader moved: the next round asks again
+        this.#stale = true; // leader moved: ask again before the next request
         for (const w of waiters.keys()) w.answer = true;
+        return;
+      }
+      if (shared && !this.#closed) {
+        // The client fails a whole response for one partition's error: ask again for each reader
+        // alone, so that the error reaches the one it belongs to.
+        for (const w of waiters.keys()) w.solo = true;
         return;
       }
       for (const [w, requested] of waiters) {
@@ -275,6 +389,7 @@ export class SharedFetcher {
       }
       return;
     }
+    if (!shared) for (const parts of topics.values()) for (const [w] of parts.values()) w.solo = false;
     for (const t of response.responses) {
       const topic = md.names.get(t.topicId);
       if (topic === undefined) continue;
@@ -283,10 +398,11 @@ export class SharedFetcher {
         const asked = parts?.get(part.partitionIndex);
         if (asked === undefined) continue;
         const [w, offset] = asked;
-        // The reader moved this partition (assign() during the round): the answer is stale.
-        if (w.member.offsetOf(topic, part.partitionIndex) !== offset || w.error !== undefined) continue;
+        // The reader moved this partition (assign() during the request), or closed: stale answer.
+        if (w.closed || w.member.offsetOf(topic, part.partitionIndex) !== offset || w.error !== undefined)
+          continue;
         if (STALE_LEADER.has(part.errorCode)) {
-          this.#metadata = undefined;
+          this.#stale = true;
           w.answer = true;
           continue;
         }
@@ -299,56 +415,77 @@ export class SharedFetcher {
     }
   }
 
-  async #resolveMetadata(round: readonly Waiter[]): Promise<Metadata> {
+  /**
+   * Makes sure the metadata knows every waiter's partitions (asking for their topics when one is
+   * unknown or the metadata is stale). A topic the cluster does not have, or whose metadata fails,
+   * sets an error on the waiters that read it only.
+   */
+  async #resolveMetadata(waiters: readonly Waiter[]): Promise<void> {
     const topics = new Set<string>();
     let unknown = false;
-    const known = this.#metadata;
-    for (const w of round) {
+    for (const w of waiters) {
       for (const p of w.member.positions()) {
         topics.add(p.topic);
         // A partition added since (a reader assigned it): its leader is not known yet.
-        if (!known?.leaders.has(`${p.topic}:${p.partition}`)) unknown = true;
+        if (!this.#metadata.leaders.has(`${p.topic}:${p.partition}`)) unknown = true;
       }
     }
-    if (known && !unknown) return known;
-    // Ask for every waiting reader's topics, and keep those known already.
-    if (known) for (const t of known.topicIds.keys()) topics.add(t);
+    if (topics.size === 0 || (!unknown && !this.#stale)) return;
+    if (Date.now() < this.#metadataNotBefore && !unknown) return;
+    this.#stale = false;
+    this.#metadataNotBefore = Date.now() + 100;
     const list = [...topics];
-    let md: Awaited<ReturnType<ReadCommittedConsumer["metadata"]>>;
+    const fail = (topic: string, e: FleuveError) => {
+      for (const w of waiters) for (const p of w.member.positions()) if (p.topic === topic) w.error ??= e;
+    };
+    let answers: [string, Awaited<ReturnType<ReadCommittedConsumer["metadata"]>> | Error][];
     try {
-      md = await this.#raw.metadata({ topics: list, forceUpdate: true });
+      const md = await this.#raw.metadata({ topics: list, forceUpdate: true });
+      answers = list.map((t) => [t, md]);
     } catch (err) {
-      throw new FleuveError(
-        "FLEUVE_SOURCE_FAILED",
-        `Kafka metadata for topic(s) ${list.map((t) => `"${t}"`).join(", ")} failed: ${(err as Error).message} ` +
-          "Check that the topics exist (create them first).",
-        { cause: err, details: { topics: list } },
+      // One topic's error fails the client's whole answer: ask for each topic alone.
+      answers = await Promise.all(
+        list.map(
+          async (t): Promise<[string, Awaited<ReturnType<ReadCommittedConsumer["metadata"]>> | Error]> => {
+            try {
+              return [t, await this.#raw.metadata({ topics: [t], forceUpdate: true })];
+            } catch (e) {
+              return [t, list.length === 1 ? (err as Error) : (e as Error)];
+            }
+          },
+        ),
       );
     }
-    const out: Metadata = { topicIds: new Map(), names: new Map(), leaders: new Map() };
-    for (const topic of list) {
-      const t = md.topics.get(topic);
-      if (!t) {
-        const missing = new FleuveError(
-          "FLEUVE_SOURCE_FAILED",
-          `Kafka topic "${topic}" does not exist; create it first.`,
-          {
-            details: { topic },
-          },
+    for (const [topic, md] of answers) {
+      if (md instanceof Error) {
+        fail(
+          topic,
+          new FleuveError(
+            "FLEUVE_SOURCE_FAILED",
+            `Kafka metadata for topic "${topic}" failed: ${md.message} Check that the topic exists (create it first).`,
+            { cause: md, details: { topics: [topic] } },
+          ),
         );
-        for (const w of round) {
-          for (const p of w.member.positions()) if (p.topic === topic) w.error ??= missing;
-        }
         continue;
       }
-      out.topicIds.set(topic, t.id);
-      out.names.set(t.id, topic);
+      const t = md.topics.get(topic);
+      if (!t) {
+        fail(
+          topic,
+          new FleuveError("FLEUVE_SOURCE_FAILED", `Kafka topic "${topic}" does not exist; create it first.`, {
+            details: { topic },
+          }),
+        );
+        continue;
+      }
+      const old = this.#metadata.topicIds.get(topic);
+      if (old !== undefined) this.#metadata.names.delete(old);
+      this.#metadata.topicIds.set(topic, t.id);
+      this.#metadata.names.set(t.id, topic);
       t.partitions.forEach((p, i) => {
-        out.leaders.set(`${topic}:${i}`, p.leader);
+        this.#metadata.leaders.set(`${topic}:${i}`, p.leader);
       });
     }
-    this.#metadata = out;
-    return out;
   }
 }
 

@@ -9,7 +9,7 @@
  *
  * A request that fails fails every batch in it, so every writer that shared it: within a job that
  * fails the job anyway; two jobs of one process that write to one cluster with equal settings
- * share the failure too.
+ * share the failure too. Writers created after a failure get a new producer.
  */
 import { Producer } from "@platformatic/kafka";
 import { closeQuietly } from "./connectors/close.js";
@@ -32,7 +32,10 @@ export function sharedSender(common: CommonOptions, settings: ProducerSettings):
   const key = JSON.stringify([settingsKey(common), settings.compression, settings.batchSize]);
   let s = senders.get(key);
   if (s === undefined) {
-    s = new SharedSender(common, settings, () => senders.delete(key));
+    const created: SharedSender = new SharedSender(common, settings, () => {
+      if (senders.get(key) === created) senders.delete(key);
+    });
+    s = created;
     senders.set(key, s);
   }
   s.users++;
@@ -100,11 +103,10 @@ export class SharedSender {
   #schedule(): void {
     if (this.#sending || this.#scheduled) return;
     this.#scheduled = true;
-    const t = setImmediate(() => {
+    setImmediate(() => {
       this.#scheduled = false;
       if (!this.#sending) this.#next();
     });
-    t.unref?.();
   }
 
   #next(): void {
@@ -126,6 +128,9 @@ export class SharedSender {
           for (const q of queue) q.done();
         },
         (e) => {
+          // After a failure its sequence numbers may be off (a timeout the broker did write): new
+          // writers (a restarted job) get a producer of their own; these ones fail with the error.
+          this.#forget();
           for (const q of queue) q.done(e);
         },
       )

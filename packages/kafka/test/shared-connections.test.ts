@@ -108,6 +108,50 @@ describe("readers and writers of one process share requests", { ...options, time
     );
   });
 
+  test("one reader's partition error fails that reader only; the readers sharing its request go on", async () => {
+    const values = (await topicWith(2, 5)) as string[][] & { topic: string };
+    const bad = client.partitionReader();
+    const good = closer.track(client.partitionReader());
+    // Past the partition's end: the broker answers OFFSET_OUT_OF_RANGE for that partition, and the
+    // client fails the whole response, shared with the good reader's partition.
+    await bad.assign([{ topic: values.topic, partition: 0, offset: 1000n }]);
+    await good.assign([{ topic: values.topic, partition: 1, offset: 0n }]);
+    const [failed, read] = await Promise.allSettled([bad.poll(), pollUntil(good, 5)]);
+    assert.equal(failed.status, "rejected");
+    const err = (failed as PromiseRejectedResult).reason as Error & { code?: string };
+    assert.equal(err.code, "FLEUVE_SOURCE_FAILED");
+    assert.match(err.message, new RegExp(`${values.topic}-0@1000`));
+    assert.equal(read.status, "fulfilled");
+    assert.deepEqual(
+      (read as PromiseFulfilledResult<ConsumerRecord[]>).value.map((x) => String(x.value)),
+      values[1],
+    );
+    await bad.close();
+  });
+
+  test("a reader closed while its request is in flight returns none at once; the others go on", async () => {
+    const values = (await topicWith(2, 3)) as string[][] & { topic: string };
+    const a = client.partitionReader();
+    const b = closer.track(client.partitionReader());
+    // Both at the end of their partitions: their request waits for a record.
+    await a.assign([{ topic: values.topic, partition: 0, offset: 3n }]);
+    await b.assign([{ topic: values.topic, partition: 1, offset: 3n }]);
+    const waitingA = a.poll();
+    const waitingB = pollUntil(b, 2);
+    await new Promise((r) => setImmediate(r));
+    await a.close();
+    assert.deepEqual(await waitingA, []);
+    const p = closer.track(client.producer());
+    await p.send([
+      { topic: values.topic, partition: 1, value: "late-1" },
+      { topic: values.topic, partition: 1, value: "late-2" },
+    ]);
+    assert.deepEqual(
+      (await waitingB).map((x) => String(x.value)),
+      ["late-1", "late-2"],
+    );
+  });
+
   test("at-least-once writers of a process send together, each one's records in its order (property)", async () => {
     const topic = uniqueTopic("shared-send");
     topics.push(topic);
