@@ -1,8 +1,9 @@
 // The filesystem sink is exactly-once across crashes: a SQL job writing csv part files is SIGKILLed
 // mid-stream (each time once a checkpoint has committed files beyond those already there, so the
 // kill falls between checkpoints of a running job) and started again from its newest checkpoint;
-// when it has run to the end, the finished part files hold every number once, and no in-progress
-// file is left. The same for a partitioned table: each number once, in its partition's directory.
+// when it has run to the end, the finished part files hold every number once, and nothing is left
+// but the hidden in-progress files of runs killed before their first checkpoint. The same for a
+// partitioned table: each number once, in its partition's directory.
 // A run to be killed cannot end by itself (the job's input stops a quarter further on and waits,
 // see the fixture), so the kills fall mid-stream however loaded the machine is: the test waits
 // for commits, never for time.
@@ -28,6 +29,27 @@ const others = (dir: string): string[] =>
   readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && !PART.test(e.name))
     .map((e) => join(e.parentPath, e.name));
+
+/** The run a part file (finished or in progress) belongs to: the uuid in its name. */
+const runOf = (path: string) => /^\.?part-([0-9a-f-]{36})-\d+-\d+/.exec(basename(path))?.[1];
+
+/**
+ * What a finished job may leave besides its finished files: only hidden in-progress files of runs
+ * killed before they completed a checkpoint of their own (no checkpoint records them, so no
+ * restore deletes them; Flink's FileSink leaves such files too, and readers skip hidden files).
+ * A run that committed files did complete a checkpoint: the next restore deleted its leftovers.
+ */
+function assertOnlyUncheckpointedLeftovers(dir: string): void {
+  const committedRuns = new Set(finished(dir).map(runOf));
+  for (const f of others(dir)) {
+    assert.match(
+      basename(f),
+      /^\.part-[0-9a-f-]{36}-\d+-\d+\.inprogress$/,
+      `${f}: only in-progress files may be left`,
+    );
+    assert.ok(!committedRuns.has(runOf(f)), `${f}: left by a run whose checkpoints committed files`);
+  }
+}
 
 /** The rows of the finished part files under `dir`, as lines. */
 function committedLines(dir: string): string[] {
@@ -113,7 +135,7 @@ test("SIGKILLed mid-stream and restarted: the finished csv files hold each row e
       Array.from({ length: n }, (_, i) => i),
     );
     for (const l of lines) assert.equal(l, `${l.split(",")[0]},n${l.split(",")[0]}`);
-    assert.deepEqual(others(out), [], "no in-progress file left");
+    assertOnlyUncheckpointedLeftovers(out);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -150,7 +172,7 @@ test("a partitioned table, SIGKILLed mid-stream and restarted: each row once, in
       Array.from({ length: n }, (_, i) => i),
       "each row once",
     );
-    assert.deepEqual(others(out), [], "no in-progress file left");
+    assertOnlyUncheckpointedLeftovers(out);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
