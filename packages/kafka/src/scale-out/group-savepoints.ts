@@ -249,7 +249,9 @@ export class GroupSavepoints {
       return;
     }
     c.finishing ??= setTimeout(() => {
-      const done = finished();
+      // In the job's order of units, whatever order they finished in: the message is the same
+      // for the same job.
+      const done = finished().sort((a, b) => units.indexOf(a) - units.indexOf(b));
       if (done.length === 0) return;
       void this.abort(
         id,
