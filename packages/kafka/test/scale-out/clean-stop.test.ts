@@ -156,38 +156,81 @@ async function cleanStop(s: Scenario, hasOutput: () => boolean): Promise<Worker[
   return workers;
 }
 
+/** Topics and a checkpoint folder of one test's group; the processes it started are killed after. */
+interface GroupRun {
+  dir: string;
+  input: string;
+  output: string;
+  group: string;
+  /** Starts a group process of `jobFile` (a fixture) with these `fleuve run` flags and job args. */
+  start(jobFile: string, flags: string[], args: string[]): Worker;
+}
+
+async function withGroupRun(prefix: string, partitions: number, body: (run: GroupRun) => Promise<void>) {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-clean-stop-"));
+  const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  const input = uniqueTopic(`${prefix}-in`);
+  const output = uniqueTopic(`${prefix}-out`);
+  const group = uniqueTopic(prefix);
+  const started: Worker[] = [];
+  try {
+    await client.createTopics([
+      { name: input, partitions },
+      { name: output, partitions: 3, config: OLD_TIMESTAMPS },
+    ]);
+    await body({
+      dir,
+      input,
+      output,
+      group,
+      start: (jobFile, flags, args) => {
+        const w = startWorker(jobFile, group, dir, flags, args);
+        started.push(w);
+        return w;
+      },
+    });
+  } finally {
+    for (const w of started) if (w.child.exitCode === null) w.child.kill("SIGKILL");
+    await client
+      .deleteTopics([
+        input,
+        output,
+        ...(await client.listTopics()).filter((t) => t.startsWith(`fleuve-${group}-`)),
+      ])
+      .catch(() => {});
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Waits until every unit of `job` completed two more checkpoints: anything written twice would
+ * show up by then (each unit has committed or flushed what it had in flight).
+ */
+async function twoMoreCheckpoints(dir: string, job: string, workers: Worker[]): Promise<void> {
+  const done = latestCheckpoints(join(dir, job));
+  await waitFor(
+    "two more checkpoints of every unit",
+    () => {
+      const now = latestCheckpoints(join(dir, job));
+      return [...done].every(([unit, id]) => (now.get(unit) ?? 0) >= id + 2);
+    },
+    180_000,
+    workers,
+  );
+}
+
 test("SIGTERM one of 3 processes while input flows (exactly-once): it hands its units over with final checkpoints, leaves and exits 0; output equals the oracle", {
   ...options,
   timeout: 900_000,
 }, async () => {
   const PARTITIONS = 12;
   const N = 6000;
-  const dir = mkdtempSync(join(tmpdir(), "fleuve-clean-stop-"));
-  const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
-  const input = uniqueTopic("clean-stop-in");
-  const output = uniqueTopic("clean-stop-out");
-  const group = uniqueTopic("cs");
-  let workers: Worker[] = [];
-  const started: Worker[] = [];
-  try {
-    await client.createTopics([
-      { name: input, partitions: PARTITIONS },
-      { name: output, partitions: 3, config: OLD_TIMESTAMPS },
-    ]);
+  await withGroupRun("clean-stop", PARTITIONS, async ({ dir, input, output, start }) => {
     const parts = 4;
-    workers = await cleanStop(
+    const workers = await cleanStop(
       {
-        start: () => {
-          const w = startWorker(
-            "group-job.ts",
-            group,
-            dir,
-            ["--checkpoint-interval", "500"],
-            [input, output],
-          );
-          started.push(w);
-          return w;
-        },
+        start: () => start("group-job.ts", ["--checkpoint-interval", "500"], [input, output]),
         produce: (k) => groupJob.produce(input, (k * N) / parts, ((k + 1) * N) / parts),
         parts,
         // 6 sources, 6 windows, 6 counts
@@ -210,18 +253,7 @@ test("SIGTERM one of 3 processes while input flows (exactly-once): it hands its 
       300_000,
       workers,
     );
-    // Anything written twice would show up now or never: every unit completes two more
-    // checkpoints (so commits what it had in flight), then the output must be the oracle's.
-    const done = latestCheckpoints(join(dir, "group-job"));
-    await waitFor(
-      "two more checkpoints of every unit",
-      () => {
-        const now = latestCheckpoints(join(dir, "group-job"));
-        return [...done].every(([unit, id]) => (now.get(unit) ?? 0) >= id + 2);
-      },
-      180_000,
-      workers,
-    );
+    await twoMoreCheckpoints(dir, "group-job", workers);
     let got = groupJob.committedOutput(output);
     // read_committed stops at an open transaction: read again until everything is visible
     for (let tries = 0; got.length < want.length && tries < 240; tries++) {
@@ -230,18 +262,7 @@ test("SIGTERM one of 3 processes while input flows (exactly-once): it hands its 
     }
     assert.equal(got.length, want.length, `committed ${got.length} records, the oracle has ${want.length}`);
     assert.deepEqual(got, want);
-  } finally {
-    for (const w of started) if (w.child.exitCode === null) w.child.kill("SIGKILL");
-    await client
-      .deleteTopics([
-        input,
-        output,
-        ...(await client.listTopics()).filter((t) => t.startsWith(`fleuve-${group}-`)),
-      ])
-      .catch(() => {});
-    await client.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("SIGTERM one of 3 processes while input flows (at-least-once exchanges and sink): nothing is replayed, no duplicate", {
@@ -250,32 +271,11 @@ test("SIGTERM one of 3 processes while input flows (at-least-once exchanges and 
 }, async () => {
   const PARTITIONS = 8;
   const N = 4000;
-  const dir = mkdtempSync(join(tmpdir(), "fleuve-clean-stop-"));
-  const client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
-  const input = uniqueTopic("clean-stop-alo-in");
-  const out = uniqueTopic("clean-stop-alo-out");
-  const group = uniqueTopic("csa");
-  let workers: Worker[] = [];
-  const started: Worker[] = [];
-  try {
-    await client.createTopics([
-      { name: input, partitions: PARTITIONS },
-      { name: out, partitions: 3, config: OLD_TIMESTAMPS },
-    ]);
+  await withGroupRun("clean-stop-alo", PARTITIONS, async ({ dir, input, output: out, start }) => {
     const parts = 4;
-    workers = await cleanStop(
+    const workers = await cleanStop(
       {
-        start: () => {
-          const w = startWorker(
-            "latency-job.ts",
-            group,
-            dir,
-            ["--delivery", "at-least-once"],
-            [input, out, "at-least-once"],
-          );
-          started.push(w);
-          return w;
-        },
+        start: () => start("latency-job.ts", ["--delivery", "at-least-once"], [input, out, "at-least-once"]),
         produce: (k) => latencyJob.produce(input, (k * N) / parts, ((k + 1) * N) / parts),
         parts,
         // 4 sources, 4 event units, 4 window units
@@ -291,33 +291,12 @@ test("SIGTERM one of 3 processes while input flows (at-least-once exchanges and 
       300_000,
       workers,
     );
-    // A duplicate would have been written by now: the units replayed nothing when they moved,
-    // and every one of them completes two more checkpoints (so flushed what it had in flight).
-    const done = latestCheckpoints(join(dir, "latency-job"));
-    await waitFor(
-      "two more checkpoints of every unit",
-      () => {
-        const now = latestCheckpoints(join(dir, "latency-job"));
-        return [...done].every(([unit, id]) => (now.get(unit) ?? 0) >= id + 2);
-      },
-      180_000,
-      workers,
-    );
+    // A duplicate would have been written by now: the units replayed nothing when they moved.
+    await twoMoreCheckpoints(dir, "latency-job", workers);
     const got = latencyJob.output(out, "read_uncommitted");
     const seen = new Set<string>();
     const duplicates = got.filter((l) => seen.size === seen.add(l).size);
     assert.deepEqual(duplicates, [], "a clean stop replays nothing: no result twice");
     assert.deepEqual(got, want);
-  } finally {
-    for (const w of started) if (w.child.exitCode === null) w.child.kill("SIGKILL");
-    await client
-      .deleteTopics([
-        input,
-        out,
-        ...(await client.listTopics()).filter((t) => t.startsWith(`fleuve-${group}-`)),
-      ])
-      .catch(() => {});
-    await client.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
