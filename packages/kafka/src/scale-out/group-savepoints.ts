@@ -22,6 +22,10 @@
  *    concern: the asking process tries again, into a new folder, until the deadline, so that
  *    `fleuve savepoint` right after a process joined or left waits for the group to settle instead
  *    of failing. The folders of aborted attempts are deleted once a later attempt completed.
+ *
+ * The topic also carries each process's clean stop, announced before it hands its units over
+ * (`leaving`): a leader that sees the process gone then logs it as left, not as died, though the
+ * process may have exited by the time the leader looks (see {@link GroupSavepoints.cleanlyStopped}).
  */
 import { randomBytes } from "node:crypto";
 import { type CheckpointStorage, FleuveError } from "@fleuve/core";
@@ -65,6 +69,11 @@ export type ControlMessage =
       readonly reason: string;
       /** The group was changing (a unit moved, restarted or failed): the asking process tries again. */
       readonly retry?: boolean;
+    }
+  | {
+      /** Process `process` (`host:pid`) stops cleanly: it hands its units over and leaves the group. */
+      readonly type: "leaving";
+      readonly process: string;
     };
 
 /** Options of {@link GroupSavepoints}. */
@@ -117,6 +126,8 @@ export class GroupSavepoints {
   #resolveStopped!: () => void;
   /** Resolves once a stop-with-savepoint of the group completed (from any process). */
   readonly stopped: Promise<void>;
+  /** Processes (`host:pid`) that announced a clean stop (see {@link GroupSavepoints.announceLeaving}). */
+  readonly #leaving = new Set<string>();
   /** Start time: requests older than their deadline are history, not acted upon. */
   readonly #startedAt = Date.now();
 
@@ -171,8 +182,31 @@ export class GroupSavepoints {
     return [...this.#active.values()].map((a) => a.barrier);
   }
 
+  /**
+   * Tells every process of the group that `process` (this one, `host:pid`) stops cleanly, before
+   * it hands its units over: their leader then logs its departure as a clean stop. Best effort: a
+   * failed send is logged, and the leader falls back on whether the process still exists.
+   */
+  async announceLeaving(process: string): Promise<void> {
+    try {
+      await this.#publish({ type: "leaving", process });
+    } catch (e) {
+      this.#o.log(
+        `could not announce this process's clean stop on ${this.#o.topic}: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** True when process `process` (`host:pid`) announced a clean stop on the control topic. */
+  cleanlyStopped(process: string): boolean {
+    return this.#leaving.has(process);
+  }
+
   #apply(m: ControlMessage): void {
     switch (m.type) {
+      case "leaving":
+        this.#leaving.add(m.process);
+        return;
       case "request": {
         if (this.#over.has(m.id) || this.#active.has(m.id)) return;
         const coordinating = this.#asked.get(m.id);

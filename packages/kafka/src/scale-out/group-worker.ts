@@ -690,6 +690,7 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       await stopUnit(index, true, { ms: timings.rebalanceTimeoutMs, property: "max.poll.interval.ms" });
     },
     fail: failWorker,
+    cleanlyStopped: (proc) => control.cleanlyStopped(proc),
   });
   /**
    * This process's metrics (see {@link GroupWorker.snapshot}), with `extra` operators besides the
@@ -720,6 +721,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     clearInterval(pruner);
     abortSavepoints("a process of the group is stopping");
     const units = [...running.keys()].sort((a, b) => a - b);
+    // before the hand-over, so that the leader has read it by the time this process leaves
+    await control.announceLeaving(membership.process);
     if (handOver && timings.shutdownTimeoutMs > 0 && units.length > 0) {
       const at = Date.now();
       const names = (xs: number[]) => xs.map((i) => plan.units[i]!.name).join(", ");

@@ -107,6 +107,11 @@ export interface MembershipOptions extends MembershipTimings {
   readonly stop: (index: number) => Promise<void>;
   /** Called when starting or stopping units failed: the worker cannot go on. */
   readonly fail: (e: unknown) => void;
+  /**
+   * True when process `process` (`host:pid`) announced its clean stop (the control topic): the
+   * leader logs it as left, whether or not it has exited by then.
+   */
+  readonly cleanlyStopped?: (process: string) => boolean;
 }
 
 /** The protocol name members agree on: every process of a group must run this assignor. */
@@ -224,6 +229,12 @@ export class Membership {
   readonly #timings: Required<MembershipTimings>;
   readonly #member: Consumer<Buffer, Buffer, Buffer, Buffer>;
   readonly #process = `${hostname()}:${process.pid}`;
+
+  /** This process as the group's logs name it (`host:pid`). */
+  get process(): string {
+    return this.#process;
+  }
+
   /** The subscription sent at each (re)join: its user data follows the assignment. */
   readonly #protocol = { name: PROTOCOL, version: 1, metadata: Buffer.alloc(0) };
   #assigned = new Set<number>();
@@ -410,7 +421,7 @@ export class Membership {
     }
     for (const [id, proc] of this.#lastMembers ?? []) {
       if (subs.has(id)) continue;
-      reasons.push(`process ${proc} ${departure(proc)}`);
+      reasons.push(`process ${proc} ${this.#departure(proc)}`);
     }
     if (this.#lastMembers === undefined) {
       // a new leader (the previous one is gone, or this is the group's first rebalance)
@@ -460,7 +471,7 @@ export class Membership {
   #logAlone(): void {
     const reasons = [...(this.#lastMembers ?? [])]
       .filter(([, proc]) => proc !== this.#process)
-      .map(([, proc]) => `process ${proc} ${departure(proc)}`);
+      .map(([, proc]) => `process ${proc} ${this.#departure(proc)}`);
     this.#log(
       `rebalance (as leader) at ${new Date().toISOString()}: 1 process (this one), ${this.#opts.unitNames.length} units; reason: ${reasons.join("; ") || (this.#running ? "the other processes are gone" : "group starts")}; every unit runs here`,
     );
@@ -559,6 +570,12 @@ export class Membership {
 
   #log(line: string): void {
     this.#opts.log(`group ${this.#opts.group}: ${line}`);
+  }
+
+  /** Why a member that was in the group is gone: its announced clean stop, else {@link departure}. */
+  #departure(proc: string): string {
+    if (this.#opts.cleanlyStopped?.(proc)) return "left the group (a clean stop: it handed its units over)";
+    return departure(proc);
   }
 }
 

@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -147,6 +147,15 @@ async function cleanStop(s: Scenario, hasOutput: () => boolean): Promise<Worker[
     sorted(owned),
     "the survivors started the stopped process's units, once each, and nothing else",
   );
+  // The leader names the departure a clean stop (announced on the control topic), not a death,
+  // though the process had exited when the leader looked.
+  const departed = survivors.map((w, i) => w.log.slice(from[i])).join("\n");
+  const victimName = `${hostname()}:${victim.child.pid}`;
+  assert.ok(
+    departed.includes(`process ${victimName} left the group (a clean stop: it handed its units over)`),
+    `the leader logs the clean stop of ${victimName}:\n${departed}`,
+  );
+  assert.ok(!departed.includes(`process ${victimName} died`), "a clean stop is not logged as a death");
   const all = workers.map((w) => w.log).join("\n");
   assert.doesNotMatch(all, /no final checkpoint/);
   // the epochs' safety net never had to stop a run: no unit ran in two places at once
