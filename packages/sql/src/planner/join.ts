@@ -19,6 +19,7 @@
  * as `r.id`.
  */
 
+import type { DataStream } from "@fleuve/core";
 import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
@@ -29,7 +30,7 @@ import { compileExpression, intervalMs } from "./compile-expression.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
-import { renamer, rowCombiner } from "./row-builders.js";
+import { columnReader, renamer, rowCombiner } from "./row-builders.js";
 import type { Row } from "./values.js";
 
 type Side = "L" | "R";
@@ -48,12 +49,50 @@ function andAll(es: readonly Expr[]): Expr | undefined {
   );
 }
 
-/** Plans a join; `planRef` plans each side. */
+/** The comparisons and logical operators a condition pushed below a join may use (see {@link pushable}). */
+const PUSHABLE_OPS = new Set(["AND", "OR", "=", "<>", "<", "<=", ">", ">="]);
+
+/**
+ * Whether `e` may filter one side of an inner join before the join as well as after it: columns
+ * and literals under comparisons, AND, OR, NOT, IS, IN (a list) and BETWEEN, nothing else. Such a
+ * condition is deterministic and cannot fail on a row, so evaluating it on every row of the side
+ * (not only on the rows that find a partner) changes no result and raises no new error.
+ */
+function pushable(e: Expr): boolean {
+  switch (e.kind) {
+    case "column":
+    case "literal":
+      return true;
+    case "unary":
+      return e.op === "NOT" && pushable(e.operand);
+    case "binary":
+      return PUSHABLE_OPS.has(e.op) && pushable(e.left) && pushable(e.right);
+    case "is":
+      return (
+        (e.what === "NULL" || e.what === "TRUE" || e.what === "FALSE" || e.what === "UNKNOWN") &&
+        pushable(e.operand)
+      );
+    case "between":
+      return pushable(e.operand) && pushable(e.low) && pushable(e.high);
+    case "in":
+      return pushable(e.operand) && e.list.every(pushable);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Plans a join; `planRef` plans each side. `where` is the condition of the WHERE over this join,
+ * which the caller still applies to the joined rows: of an inner join, its conjuncts (and those of
+ * ON) that read one side only also filter that side before the join (Flink's filter push-down),
+ * so that rows without a chance to be in the result are neither kept in state nor joined.
+ */
 export function planJoin(
   ref: TableRef & { kind: "join" },
   planRef: (r: TableRef) => Relation,
   pos: SourcePos | undefined,
   stateTtlMs?: number,
+  where?: Expr,
 ): Relation {
   if (ref.natural) throw unsupported("NATURAL JOIN", pos, "write JOIN ... ON l.c = r.c");
   if (ref.using !== undefined) throw unsupported("JOIN ... USING", pos, "write JOIN ... ON l.c = r.c");
@@ -207,14 +246,47 @@ export function planJoin(
   const keyOf = (exprs: Expr[]) => {
     return jsonKey(exprs.map((e) => compileExpression(e, scope).eval));
   };
+  // Filter push-down (inner joins): the conditions stay where they are too (the join's ON on
+  // every pair, the WHERE after the join), so rows a savepoint of a plan without the push-down
+  // kept in the join's state still join exactly as before.
+  const pushed: Record<Side, Expr[]> = { L: [], R: [] };
+  if (type === "INNER") {
+    for (const c of [...rest, ...(where === undefined ? [] : conjuncts(where))]) {
+      if (!pushable(c)) continue;
+      let sides: Set<Side>;
+      try {
+        sides = sidesOf(c);
+      } catch {
+        continue; // not a condition on the joined columns (reported where it is applied)
+      }
+      if (sides.size === 1) pushed[sides.has("L") ? "L" : "R"].push(c);
+    }
+  }
+  const inverse = new Map([...rename].map(([own, renamed]) => [renamed, own]));
+  /** `stream` of side `side` without the rows the pushed-down conditions reject. */
+  const pushDown = (stream: DataStream<Row>, side: Side): DataStream<Row> => {
+    const cond = andAll(pushed[side]);
+    if (cond === undefined) return stream;
+    // Compiled over the joined columns, each read from the side's row by its own name.
+    const test = compileExpression(cond, {
+      column(name, p) {
+        const col = findColumn(joined, name, p) as Column;
+        const own = side === "L" ? col.name : (inverse.get(col.name) ?? col.name);
+        return { eval: columnReader(own), type: col.type };
+      },
+    }).eval;
+    return stream.filter((row) => test(row) === true).name(`Calc(where=[${printExpr(cond)}])`);
+  };
+  const leftStream = pushDown(left.stream, "L");
+  const rightStream = pushDown(right.stream, "R");
   const renamedRight = [...rename].every(([a, b]) => a === b)
-    ? right.stream
+    ? rightStream
     : (() => {
         const renameRow = renamer([...rename.values()], [...rename.keys()]);
         // The kind travels with the row: without it an updating right side's -U/-D would join as inserts.
-        return right.stream.map((row) => withKindOf(renameRow(row), row));
+        return rightStream.map((row) => withKindOf(renameRow(row), row));
       })();
-  const connected = left.stream.connect(renamedRight).keyBy(keyOf(keysLeft), keyOf(keysRight));
+  const connected = leftStream.connect(renamedRight).keyBy(keyOf(keysLeft), keyOf(keysRight));
 
   const insertOnly = () => {
     for (const side of [left, right]) {

@@ -488,6 +488,9 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   ) {
     from = { ...from, type: "INNER", on: where };
     where = undefined;
+    // The join evaluates the condition on every pair: an aggregation reading select.where must
+    // not filter the joined rows by it a second time.
+    select = { ...select, where: undefined };
   }
   if (from.kind === "tableFunction" && aggregating)
     return planWindowAggregate(select, planWindowTvf(from, ctx));
@@ -501,7 +504,7 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   }
   let input =
     ranked === undefined
-      ? planFrom(from, ctx, select.pos)
+      ? planFrom(from, ctx, select.pos, where)
       : { ...ranked.input, alias: from.kind === "derived" ? from.alias?.name : undefined };
   if (correlation !== undefined) {
     const d = decorrelate(select, where, input, correlation, aggregating);
@@ -654,7 +657,11 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   };
 }
 
-function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
+/**
+ * Plans a FROM item. `where` is the WHERE the caller applies to its rows: a regular join may also
+ * filter its inputs by the parts of it that read one side (see planJoin).
+ */
+function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos, where?: Expr): Relation {
   switch (ref.kind) {
     case "table": {
       if (ref.systemTime !== undefined) throw unsupported("FOR SYSTEM_TIME AS OF (temporal joins)", ref.pos);
@@ -673,7 +680,7 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos): Relation {
         if (lookup !== undefined) return planLookupJoin(ref, lookup, (r) => planFrom(r, ctx, pos), pos);
         return planTemporalJoin(ref, (r) => planFrom(r, ctx, pos), pos);
       }
-      return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings));
+      return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings), where);
     case "matchRecognize": {
       const rel = planMatchRecognize(ref, (r) => planFrom(r, ctx, pos));
       return renameColumns(rel, ref.alias?.columns ?? []);
