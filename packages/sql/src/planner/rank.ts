@@ -256,28 +256,34 @@ export function planRank(
   };
 }
 
-/** Orders rows by the ORDER BY values in `names`: NULLs lowest (first ascending, last descending), as Flink. */
+/**
+ * Orders rows by the ORDER BY values in `names`: NULLs lowest (first ascending, last descending),
+ * as Flink. The comparator is generated for these columns (names as JSON string literals, which
+ * cannot inject code): a loop over the keys reading `row[name]` would see every name at one
+ * property read and go megamorphic, and Top-N and sorts compare on every record.
+ */
 export function rankComparator(
   orderBy: readonly OrderItem[],
   names: readonly string[],
 ): (a: Row, b: Row) => number {
-  const keys = orderBy.map((o, i) => {
+  const body = orderBy.map((o, i) => {
     const desc = o.direction === "DESC";
     const nullsFirst = o.nulls === undefined ? !desc : o.nulls === "FIRST";
-    return { name: names[i] as string, sign: desc ? -1 : 1, nullsFirst };
+    const sign = desc ? -1 : 1;
+    const name = JSON.stringify(names[i] as string);
+    const nullFirst = nullsFirst ? -1 : 1;
+    return [
+      `x = a[${name}] ?? null;`,
+      `y = b[${name}] ?? null;`,
+      "if (x !== y) {",
+      `  if (x === null) return ${nullFirst};`,
+      `  if (y === null) return ${-nullFirst};`,
+      `  if (x < y) return ${-sign};`,
+      `  if (x > y) return ${sign};`,
+      "}",
+    ].join("\n");
   });
-  return (a, b) => {
-    for (const k of keys) {
-      const x = a[k.name] ?? null;
-      const y = b[k.name] ?? null;
-      if (x === y) continue;
-      if (x === null) return k.nullsFirst ? -1 : 1;
-      if (y === null) return k.nullsFirst ? 1 : -1;
-      const c = (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
-      if (c !== 0) return c * k.sign;
-    }
-    return 0;
-  };
+  return new Function("a", "b", `let x, y;\n${body.join("\n")}\nreturn 0;`) as (a: Row, b: Row) => number;
 }
 
 function conjuncts(e: Expr | undefined): Expr[] {
