@@ -105,16 +105,30 @@ export function planRank(
     outer.groupBy.some((g) => g.kind === "expr" && mentions(g.expr, rn)) ||
     (outer.having !== undefined && mentions(outer.having, rn));
 
-  // The subquery without ROW_NUMBER, plus hidden columns for the PARTITION BY and ORDER BY values.
-  const pNames = over.partitionBy.map((_, i) => `$rank_p${i}`);
-  const oNames = over.orderBy.map((_, i) => `$rank_o${i}`);
-  const items: SelectItem[] = [
-    ...inner.items.filter((_, i) => i !== at),
-    ...over.partitionBy.map((expr, i) => ({ expr, alias: pNames[i] as string })),
-    ...over.orderBy.map((o, i) => ({ expr: o.expr, alias: oNames[i] as string })),
-  ];
-  const rel = planInner({ ...inner, items });
-  const hidden = new Set([...pNames, ...oNames]);
+  // The subquery without ROW_NUMBER, plus hidden columns for the PARTITION BY and ORDER BY values
+  // that it does not select as they are.
+  const own = inner.items.filter((_, i) => i !== at);
+  const direct = directItems(inner, own);
+  const hiddenItems: SelectItem[] = [];
+  /** Where the ranking reads `expr`: the selected item that is that column, or a hidden column. */
+  const slot = (expr: Expr, hiddenName: string): number | string => {
+    const j = direct?.get(printExpr(expr));
+    if (j !== undefined) return j;
+    hiddenItems.push({ expr, alias: hiddenName });
+    return hiddenName;
+  };
+  const pSlots = over.partitionBy.map((expr, i) => slot(expr, `$rank_p${i}`));
+  const oSlots = over.orderBy.map((o, i) => slot(o.expr, `$rank_o${i}`));
+  const rel = planInner({ ...inner, items: [...own, ...hiddenItems] });
+  if (direct !== undefined && rel.columns.length !== own.length + hiddenItems.length)
+    throw new Error(
+      `Top-N: the subquery planned ${rel.columns.length} columns for ${own.length + hiddenItems.length} items`,
+    );
+  // A selected column is read under its name in the subquery's rows (renamed if two items had one name).
+  const nameOf = (s: number | string) => (typeof s === "number" ? (rel.columns[s] as Column).name : s);
+  const pNames = pSlots.map(nameOf);
+  const oNames = oSlots.map(nameOf);
+  const hidden = new Set(hiddenItems.map((i) => i.alias as string));
   const visible = rel.columns.filter((c) => !hidden.has(c.name));
   if (visible.some((c) => c.name === rn)) throw invalid(`the subquery names two columns ${rn}`, call.pos);
 
@@ -254,6 +268,23 @@ export function planRank(
     },
     where: and(rest),
   };
+}
+
+/**
+ * When every item of the subquery `inner` (without ROW_NUMBER: `own`) is a column and it neither
+ * groups nor removes duplicates, its items are its columns one for one: the index of the item of
+ * each column selected (by its text), so that a PARTITION BY or ORDER BY of a selected column reads
+ * it there instead of a hidden copy computed for every row. Undefined otherwise.
+ */
+function directItems(inner: Select, own: readonly SelectItem[]): Map<string, number> | undefined {
+  if (inner.distinct || inner.groupBy.length > 0 || inner.having !== undefined) return undefined;
+  if (!own.every((i) => i.expr.kind === "column")) return undefined;
+  const at = new Map<string, number>();
+  own.forEach((item, j) => {
+    const text = printExpr(item.expr);
+    if (!at.has(text)) at.set(text, j);
+  });
+  return at;
 }
 
 /**
