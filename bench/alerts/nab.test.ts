@@ -3,7 +3,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { evaluateSeries } from "@fleuve/alerts";
-import { defaultRules, evaluate, type FileScore, groupScores, loadNab, renderTable } from "./nab.js";
+import {
+  defaultRules,
+  evaluate,
+  type FileScore,
+  firstScoredTime,
+  groupScores,
+  loadNab,
+  type NabFile,
+  renderTable,
+  scoreFile,
+} from "./nab.js";
 
 const SUBSET = [
   "realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv",
@@ -20,12 +30,21 @@ test("precision and recall per group are what a brute-force count of the alerts 
   const rows = groupScores(scores);
 
   // Brute force, independently: alerts from the batch evaluation (not the streamed run), then
-  // for every window whether any alert lies in it, for every alert whether any window holds it.
+  // for every window whether any alert lies in it, for every alert whether any window holds it,
+  // by NAB's probation rule as its sweeper states it: points of index < min(floor(0.15 n), 750)
+  // are probationary, an alert there counts neither way, a window without a later point not at all.
   const brute: Record<string, { windows: number; hit: number; fa: number; files: number }> = {};
   for (const f of files) {
-    const times = evaluateSeries(f.name, f.points, defaultRules()).map((a) => a.time);
+    const probation = Math.min(Math.floor(0.15 * f.points.length), 0.15 * 5000);
+    const scored = (t: number) => f.points.some(([pt], i) => i >= probation && pt === t);
+    const times = evaluateSeries(f.name, f.points, defaultRules())
+      .map((a) => a.time)
+      .filter(scored);
+    const windows = f.windows.filter(([a, b]) =>
+      f.points.some(([pt], i) => i >= probation && a <= pt && pt <= b),
+    );
     let hit = 0;
-    for (const [a, b] of f.windows) {
+    for (const [a, b] of windows) {
       let any = false;
       for (const t of times) if (a <= t && t <= b) any = true;
       if (any) hit++;
@@ -33,12 +52,12 @@ test("precision and recall per group are what a brute-force count of the alerts 
     let fa = 0;
     for (const t of times) {
       let inside = false;
-      for (const [a, b] of f.windows) if (a <= t && t <= b) inside = true;
+      for (const [a, b] of windows) if (a <= t && t <= b) inside = true;
       if (!inside) fa++;
     }
     for (const g of [f.group, ...(f.group.startsWith("real") ? ["real (all)"] : [])]) {
       const r = (brute[g] ??= { windows: 0, hit: 0, fa: 0, files: 0 });
-      r.windows += f.windows.length;
+      r.windows += windows.length;
       r.hit += hit;
       r.fa += fa;
       r.files++;
@@ -75,6 +94,31 @@ test("precision and recall per group are what a brute-force count of the alerts 
       table,
     );
   }
+});
+
+test("NAB's probationary period: its alerts count neither way, a window inside it not at all; strict counts all", () => {
+  // 100 points a minute apart: probation is the first 15 points (minutes 0-14).
+  const points = Array.from({ length: 100 }, (_, i): [number, number] => [i * 60_000, 0]);
+  const m = (i: number) => i * 60_000;
+  const file: NabFile = {
+    name: "realX/x.csv",
+    group: "realX",
+    points,
+    windows: [
+      [m(2), m(8)], // ends in probation: not counted
+      [m(10), m(20)], // straddles it: counted, hit only after minute 15
+      [m(50), m(60)],
+    ],
+    scoredFrom: firstScoredTime(points),
+  };
+  assert.equal(file.scoredFrom, m(15));
+  // Alerts at minutes 3 (in window 1, probation), 12 (window 2, probation), 30 (false alarm), 55 (window 3).
+  const alerts = [m(3), m(12), m(30), m(55)];
+  const pick = (s: FileScore) => [s.windows, s.windowsHit, s.falseAlarms, s.alerts];
+  assert.deepEqual(pick(scoreFile(file, alerts)), [2, 1, 1, 4]);
+  assert.deepEqual(pick(scoreFile(file, [...alerts, m(15)])), [2, 2, 1, 5]);
+  assert.deepEqual(pick(scoreFile(file, [m(14), m(8)])), [2, 0, 0, 2]);
+  assert.deepEqual(pick(scoreFile(file, alerts, { strict: true })), [3, 3, 1, 4]);
 });
 
 test("with the held-out groups of a NAB checkout, rows for the tuned-on and the held-out real series", () => {

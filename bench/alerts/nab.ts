@@ -6,6 +6,7 @@
 //   node --import tsx bench/alerts/nab.ts --no-write --only nyc_taxi   (series whose name has it)
 //   node --import tsx bench/alerts/nab.ts --no-write --rules '[{"rule":"ewma"}]'   (other rules)
 //   FLEUVE_NAB_DIR=<a NAB checkout> node --import tsx bench/alerts/nab.ts --no-write  (all its groups)
+//   node --import tsx bench/alerts/nab.ts --no-write --strict          (alerts of the probation count too)
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
@@ -42,6 +43,22 @@ export interface NabFile {
   readonly points: [time: number, value: number][];
   /** Labelled anomaly windows, [start, end] inclusive, ms. */
   readonly windows: [number, number][];
+  /**
+   * Time of the first point NAB scores: its probationary period is the first min(15 %, 750) points
+   * of a series (nab/sweeper.py, `_getProbationaryLength`), where detections count neither way.
+   */
+  readonly scoredFrom: number;
+}
+
+/** NAB's probationary period of a series of `n` points, in points: min(floor(0.15 n), 0.15 * 5000). */
+export function probationLength(n: number): number {
+  return Math.min(Math.floor(0.15 * n), 750);
+}
+
+/** The time of the first point after NAB's probationary period (the last point's if none is; 0 without points). */
+export function firstScoredTime(points: readonly (readonly [number, number])[]): number {
+  const p = points[Math.min(probationLength(points.length), points.length - 1)];
+  return p ? p[0] : 0;
 }
 
 /** NAB's timestamps are UTC without a zone: "2014-07-01 00:00:00" or with ".000000". */
@@ -75,7 +92,7 @@ export function loadNab(filter: (name: string) => boolean = () => true, dir = na
         parseNabTime(a),
         parseNabTime(b),
       ]);
-      return { name, group: name.split("/")[0] ?? "", points, windows };
+      return { name, group: name.split("/")[0] ?? "", points, windows, scoredFrom: firstScoredTime(points) };
     });
 }
 
@@ -118,19 +135,29 @@ export interface FileScore {
  * Scores alerts against labelled windows as a user judges them: an alert inside a window is a hit,
  * several alerts in one window count as one (dedupe), an alert outside every window is a false
  * alarm. Precision = windows hit / (windows hit + false alarms); recall = windows hit / windows.
+ * As NAB's own scorer does, alerts in the probationary period (before `file.scoredFrom`) count
+ * neither way, and a window that ends before it is not counted; `strict` counts every alert and
+ * every window instead.
  */
-export function scoreFile(file: NabFile, alertTimes: readonly number[]): FileScore {
+export function scoreFile(
+  file: NabFile,
+  alertTimes: readonly number[],
+  { strict = false }: { strict?: boolean } = {},
+): FileScore {
+  const from = strict ? Number.NEGATIVE_INFINITY : file.scoredFrom;
+  const windows = file.windows.filter(([, b]) => b >= from);
   const hit = new Set<number>();
   let falseAlarms = 0;
   for (const t of alertTimes) {
-    const i = file.windows.findIndex(([a, b]) => t >= a && t <= b);
+    if (t < from) continue;
+    const i = windows.findIndex(([a, b]) => t >= a && t <= b);
     if (i < 0) falseAlarms++;
     else hit.add(i);
   }
   return {
     name: file.name,
     group: file.group,
-    windows: file.windows.length,
+    windows: windows.length,
     windowsHit: hit.size,
     falseAlarms,
     alerts: alertTimes.length,
@@ -212,10 +239,14 @@ export function renderTable(rows: readonly GroupScore[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Replays and scores the given series (all of NAB by default) through `rules` (fresh for each series). */
+/**
+ * Replays and scores the given series (all of NAB by default) through `rules` (fresh for each
+ * series), by NAB's probation rule unless `strict` (see {@link scoreFile}).
+ */
 export async function evaluate(
   files: readonly NabFile[] = loadNab(),
   rules: () => Rule[] = defaultRules,
+  { strict = false }: { strict?: boolean } = {},
 ): Promise<FileScore[]> {
   const out: FileScore[] = [];
   for (const f of files)
@@ -223,6 +254,7 @@ export async function evaluate(
       scoreFile(
         f,
         (await replay(f, rules())).map((a) => a.time),
+        { strict },
       ),
     );
   return out;
@@ -245,14 +277,17 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const pick = only > 0 ? process.argv[only + 1] : undefined;
   const rulesAt = process.argv.indexOf("--rules");
   const configs = rulesAt > 0 ? (JSON.parse(process.argv[rulesAt + 1] ?? "") as RuleConfig[]) : undefined;
+  const strict = process.argv.includes("--strict");
   const scores = await evaluate(
     loadNab((n) => pick === undefined || n.includes(pick)),
     configs ? () => configs.map(ruleFromConfig) : defaultRules,
+    { strict },
   );
   for (const s of scores)
     console.log(`${s.name}: windows ${s.windowsHit}/${s.windows} hit, ${s.falseAlarms} false alarms`);
   const table = renderTable(groupScores(scores));
   console.log(table);
   // A subset's or other rules' table is not the evaluation's: only the default whole run goes into the doc.
-  if (!process.argv.includes("--no-write") && pick === undefined && configs === undefined) writeTable(table);
+  if (!process.argv.includes("--no-write") && pick === undefined && configs === undefined && !strict)
+    writeTable(table);
 }
