@@ -2,8 +2,10 @@
  * A Fleuve sink writing to Kafka, like Flink's KafkaSink.
  *
  * exactly-once: one Kafka transaction per subtask and checkpoint, under transactional ids
- * `<prefix>-<subtask>-<slot>`, each slot re-initialised (new epoch) for every transaction so a
- * stale commit can never end a newer one. As in Flink, the transaction is handed to the checkpoint
+ * `<prefix>-<subtask>-<slot>`. Each slot keeps one producer (its connections, metadata and
+ * coordinator) across its transactions and bumps its epoch with InitProducerId for every
+ * transaction (KIP-360: with its current producer id and epoch, so a zombie is fenced instead of
+ * fencing us), so a stale commit can never end a newer one. As in Flink, the transaction is handed to the checkpoint
  * at its barrier and committed once the checkpoint completes; the core's `prepareCommit` is
  * synchronous, so the commit (not the barrier) waits for the records' acknowledgements. A handed
  * transaction is listed again in later checkpoints until its commit is confirmed. Recovery commits
@@ -95,15 +97,13 @@ interface Shared {
   readonly coordinator: () => TxnCoordinatorClient;
   /** Every commit issued so far: writers start only after the restored ones are done. */
   commits: Promise<void>;
-  /** Live producers by `id:pid:epoch`, closed once their transaction is committed. */
-  readonly live: Map<string, RawProducer>;
   /** Transactions committed or found resolved, by `id:pid:epoch`. */
   readonly resolved: Set<string>;
   /** In this process: what a committable must wait for before it can be committed. */
   readonly waits: WeakMap<object, Promise<void>>;
   /** Open writers: the last one to close releases the coordinator connections. */
   writers: number;
-  /** Closes the coordinator connections and live producers once pending commits are done. */
+  /** Closes the coordinator connections once pending commits are done. */
   release(): void;
   /** `bootstrap.servers`, for messages. */
   readonly bootstrap: string;
@@ -190,7 +190,6 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
     },
     coordinator: () => (coordinator ??= new TxnCoordinatorClient(common)),
     commits: Promise.resolve(),
-    live: new Map(),
     resolved: new Set(),
     waits: new WeakMap(),
     writers: 0,
@@ -201,10 +200,6 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
           const c = coordinator;
           coordinator = undefined;
           await c?.close();
-          for (const [k, p] of shared.live) {
-            shared.live.delete(k);
-            await closeQuietly(p);
-          }
         })
         .catch(() => {}); // closing after the broker went away: nothing left to save
     },
@@ -295,12 +290,8 @@ async function commitAll(
     if (shared.resolved.has(key)) continue;
     // "fenced" means resolved already (a later epoch of the id exists): nothing left to do either.
     await shared.coordinator().endTxn(c.transactionalId!, BigInt(c.producerId!), c.producerEpoch!, true);
+    // The writer's producer of this slot is kept: its next transaction starts from the new state.
     shared.resolved.add(key);
-    const live = shared.live.get(key);
-    if (live) {
-      shared.live.delete(key);
-      await closeQuietly(live);
-    }
   }
 }
 
@@ -468,6 +459,15 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   /** Handed to a checkpoint, not known committed yet. */
   #handed: OpenTxn[] = [];
   #nextSlot = 0;
+  /**
+   * Each slot's producer, kept across its transactions: a transaction then costs InitProducerId,
+   * AddPartitionsToTxn, its Produce requests and EndTxn, not also a connection, ApiVersions,
+   * FindCoordinator and Metadata of a new client (per unit and commit interval, this was most of
+   * an exactly-once job's CPU). Closed with the writer.
+   */
+  readonly #producers: (RawProducer | undefined)[] = [];
+  /** Each slot's producer id and epoch after {@link #init}: what a new producer of the slot bumps. */
+  readonly #initialised: { producerId: bigint; producerEpoch: number }[] = [];
   #ready: Promise<void> | undefined;
   #error: unknown;
   /** The sends of the transaction handed to the last checkpoint, acknowledged. */
@@ -508,10 +508,41 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     this.#ready ??= this.shared.commits.then(async () => {
       const c = this.shared.coordinator();
       await Promise.all(
-        Array.from({ length: SLOTS }, (_, s) => c.initProducerId(this.#id(s), this.txTimeoutMs)),
+        Array.from({ length: SLOTS }, async (_, s) => {
+          this.#initialised[s] = await c.initProducerId(this.#id(s), this.txTimeoutMs);
+        }),
       );
     });
     return this.#ready;
+  }
+
+  /**
+   * Starts a transaction on `slot`'s producer with a new epoch: InitProducerId with the slot's
+   * current producer id and epoch (KIP-360), which the coordinator answers with the epoch + 1 (or
+   * a new producer id once the epoch is exhausted). So every transaction still has its own
+   * `id:producerId:epoch` - a restore that commits a listed transaction by id and epoch (EndTxn)
+   * is refused ("fenced") once the slot moved on, and never ends a later transaction of the slot -
+   * while the producer, its connections and its coordinator lookup are kept. An expected epoch that
+   * is no longer current (another process initialised the id since) is refused with
+   * PRODUCER_FENCED: this writer is then the zombie and fails, where a blind InitProducerId would
+   * have fenced the newer owner.
+   */
+  async #start(
+    slot: number,
+    producer: RawProducer,
+  ): Promise<Awaited<ReturnType<RawProducer["beginTransaction"]>>> {
+    // The slot's previous transaction was ended by EndTxn from the coordinator client (commitAll);
+    // the client only still holds it as its current one. Forgetting it sends nothing.
+    await producer.transaction?.cancel();
+    const fresh = producer.producerId === undefined;
+    const expected = fresh
+      ? this.#initialised[slot]!
+      : { producerId: producer.producerId!, producerEpoch: producer.producerEpoch! };
+    // A fresh producer sends InitProducerId (with `expected`) as part of beginTransaction; a kept one
+    // has its id already, so the client starts the transaction locally and the epoch is bumped here.
+    const tx = await producer.beginTransaction(expected);
+    if (!fresh) await producer.initIdempotentProducer(expected);
+    return tx;
   }
 
   #key(t: OpenTxn): string {
@@ -539,7 +570,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     }
     this.#nextSlot = (slot + 1) % SLOTS;
     const id = this.#id(slot);
-    const producer: RawProducer = new Producer<Buffer, Buffer, Buffer, Buffer>({
+    const producer: RawProducer = (this.#producers[slot] ??= new Producer<Buffer, Buffer, Buffer, Buffer>({
       ...this.common,
       clientId: `${this.common.clientId}-${id}`,
       acks: -1,
@@ -549,7 +580,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       producerEpoch: -1,
       compression: this.settings.compression,
       partitioner: javaPartitioner(),
-    });
+    }));
     const txn: OpenTxn = {
       id,
       producer,
@@ -560,13 +591,13 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     };
     let tx: Awaited<ReturnType<RawProducer["beginTransaction"]>> | undefined;
     txn.chain = this.#init()
-      .then(() => withTransactionTimeout(producer, this.txTimeoutMs, () => producer.beginTransaction()))
+      .then(() => withTransactionTimeout(producer, this.txTimeoutMs, () => this.#start(slot, producer)))
       .then((t) => {
         tx = t;
         txn.producerId = producer.producerId!;
         txn.producerEpoch = producer.producerEpoch!;
       });
-    // Records of the previous transactions first: each transaction has a producer of its own, so
+    // Records of the previous transactions first: each slot has a producer of its own, so
     // without this wait a transaction's records could land in a partition before those of the one
     // before it (records are sent after linger.ms, while the previous commit is still under way).
     const before = this.#sent;
@@ -680,7 +711,6 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     const acked = t.chain.then(() => {
       c.producerId = String(t.producerId);
       c.producerEpoch = t.producerEpoch!;
-      this.shared.live.set(this.#key(t), t.producer);
     });
     // Its failure reaches the job through #watch; a checkpoint abandoned after it may never await it.
     acked.catch(() => {});
@@ -702,7 +732,12 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   close(): void {
     this.#linger.disarm();
     // Open or uncommitted transactions are left to the next run (it aborts them) or to their timeout.
-    void closeQuietly(this.#current?.producer);
+    // The open one's producer goes now; the others once the sends issued so far have settled, so a
+    // transaction handed to a checkpoint still gets its records acknowledged (its commit waits for them).
+    const current = this.#current?.producer;
+    void closeQuietly(current);
+    const others = this.#producers.filter((p) => p !== undefined && p !== current);
+    void this.#sent.then(() => Promise.all(others.map((p) => closeQuietly(p))));
     this.shared.writers--;
     this.shared.release();
   }

@@ -42,6 +42,12 @@ export type EndTxnOutcome = "done" | "fenced";
 export class TxnCoordinatorClient {
   readonly #common: CommonOptions;
   readonly #connections = new Map<string, Promise<Connection>>();
+  /**
+   * Each transactional id's coordinator, looked up once: a sink commits every slot's transaction
+   * through here, per unit and commit interval, and a FindCoordinator before each EndTxn doubled
+   * its round trips. Forgotten on any error of a request to it (NOT_COORDINATOR after a move...).
+   */
+  readonly #coordinators = new Map<string, { host: string; port: number }>();
 
   constructor(common: CommonOptions) {
     this.#common = common;
@@ -77,12 +83,18 @@ export class TxnCoordinatorClient {
         const [host, port] = this.#common.bootstrapBrokers[
           (attempt - 1) % this.#common.bootstrapBrokers.length
         ]!.split(/:(?=\d+$)/) as [string, string];
-        const boot = await this.#connect(host, Number(port));
-        const found = await findCoordinatorV6.api.async(boot, 1, [transactionalId]);
-        const coord = found.coordinators.find((x) => x.key === transactionalId)!;
+        let coord = this.#coordinators.get(transactionalId);
+        if (!coord) {
+          const boot = await this.#connect(host, Number(port));
+          const found = await findCoordinatorV6.api.async(boot, 1, [transactionalId]);
+          const c = found.coordinators.find((x) => x.key === transactionalId)!;
+          coord = { host: c.host, port: c.port };
+          this.#coordinators.set(transactionalId, coord);
+        }
         const conn = await this.#connect(coord.host, coord.port);
         return await op(conn);
       } catch (err) {
+        this.#coordinators.delete(transactionalId);
         const ids = protocolErrorIds(err);
         const network = ids.length === 0 && (err as { code?: string }).code !== undefined;
         if (attempt > retries || !(network || ids.some((i) => RETRIABLE.has(i)))) throw err;
