@@ -5,13 +5,14 @@
  * `<prefix>-<subtask>-<slot>`. Each slot keeps one producer (its connections, metadata and
  * coordinator) across its transactions and bumps its epoch with InitProducerId for every
  * transaction (KIP-360: with its current producer id and epoch, so a zombie is fenced instead of
- * fencing us), so a stale commit can never end a newer one. As in Flink, the transaction is handed to the checkpoint
- * at its barrier and committed once the checkpoint completes; the core's `prepareCommit` is
- * synchronous, so the commit (not the barrier) waits for the records' acknowledgements. A handed
- * transaction is listed again in later checkpoints until its commit is confirmed. Recovery commits
- * what the restored checkpoint lists by producer id/epoch (EndTxn sent directly to the
- * coordinator), then re-initialises this subtask's ids, which fences zombies and aborts their
- * open transactions.
+ * fencing us), so a stale commit can never end a newer one. A transaction thus costs
+ * InitProducerId, AddPartitionsToTxn, its Produce requests and EndTxn, no connection. As in Flink,
+ * the transaction is handed to the checkpoint at its barrier and committed once the checkpoint
+ * completes; the core's `prepareCommit` is synchronous, so the commit (not the barrier) waits for
+ * the records' acknowledgements. A handed transaction is listed again in later checkpoints until
+ * its commit is confirmed. Recovery commits what the restored checkpoint lists by producer
+ * id/epoch (EndTxn sent directly to the coordinator), then re-initialises this subtask's ids,
+ * which fences zombies and aborts their open transactions.
  *
  * at-least-once: an idempotent producer; a checkpoint completes once the records sent before its
  * barrier are acknowledged (the barrier does not wait: the records after it go on), so a restore
