@@ -34,7 +34,9 @@ tracingChannel("plt:kafka:connections:connects").subscribe({
 const requests = new Map<string, number>();
 tracingChannel("plt:kafka:connections:api").subscribe({
   start: (d) => {
-    const name = String(protocolAPIsById[(d as { apiKey: number }).apiKey] ?? (d as { apiKey: number }).apiKey);
+    const name = String(
+      protocolAPIsById[(d as { apiKey: number }).apiKey] ?? (d as { apiKey: number }).apiKey,
+    );
     requests.set(name, (requests.get(name) ?? 0) + 1);
   },
   end: () => {},
