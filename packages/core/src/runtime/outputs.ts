@@ -2,18 +2,22 @@
  * Outputs that wire operators together inside a task (chaining: a direct call into the next
  * operator) and route side outputs. Built once per subtask; nothing here allocates per record.
  */
-import type { OperatorMetrics } from "../metrics/registry.js";
+import type { Counter, OperatorMetrics } from "../metrics/registry.js";
 import { type LatencyMarker, type OneInputOperator, type Output, SKIP_RECORD } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
 
 /** Feeds a chained one-input operator directly. */
 export class ChainingOutput implements Output<unknown> {
+  /** The fed operator's records-in counter, held directly: one load less per record than via its metrics. */
+  private readonly recordsIn: Counter;
   constructor(
     private readonly op: OneInputOperator<unknown, unknown>,
-    private readonly metrics: OperatorMetrics,
-  ) {}
+    metrics: OperatorMetrics,
+  ) {
+    this.recordsIn = metrics.recordsIn;
+  }
   collect(value: unknown, timestamp: number): void {
-    this.metrics.recordsIn.count++;
+    this.recordsIn.count++;
     try {
       this.op.processElement(value, timestamp);
     } catch (e) {
@@ -77,15 +81,18 @@ export const DISCARD: Output<unknown> = {
 /** The output of one operator: main output, side outputs by tag id, and the recordsOut count. */
 export class NodeOutput implements Output<unknown> {
   private readonly allOutputs: Output<unknown>[];
+  /** The operator's records-out counter, held directly: one load less per record than via its metrics. */
+  private readonly recordsOut: Counter;
   constructor(
     private readonly main: Output<unknown>,
     private readonly sides: ReadonlyMap<string, Output<unknown>>,
     private readonly metrics: OperatorMetrics,
   ) {
     this.allOutputs = [main, ...sides.values()];
+    this.recordsOut = metrics.recordsOut;
   }
   collect(value: unknown, timestamp: number): void {
-    this.metrics.recordsOut.count++;
+    this.recordsOut.count++;
     this.main.collect(value, timestamp);
   }
   collectSide(tag: OutputTag<unknown>, value: unknown, timestamp: number): void {

@@ -140,6 +140,10 @@ export class TaskLoop {
       const roundStart = performance.now();
       const elapsed = roundStart - lastRound;
       lastRound = roundStart;
+      // Busy time: one clock read after each step, the time since the previous read (the round's
+      // start or the previous step's end). The checks of subtasks that do not step in between
+      // (a few field reads) count to the next step that runs.
+      let lastRead = roundStart;
       for (let i = 0; i < subtasks.length; i++) {
         const st = subtasks[i]!;
         if (st.state === "finished") continue;
@@ -150,6 +154,9 @@ export class TaskLoop {
           progressed = true;
           if (bufferTimeoutMs === 0) st.flushOutputs(0, 0, true);
           else st.notePending(Date.now());
+          const stepEnd = performance.now();
+          st.addBusyTime(stepEnd - lastRead);
+          lastRead = stepEnd;
         }
       }
       deployment.flush();
