@@ -181,7 +181,9 @@ export {
   type MetricsSnapshot,
   OperatorMetrics,
   type OperatorMetricsSnapshot,
+  RecordCounter,
   type RecordedEvent,
+  TimeCounter,
   UserMetrics,
   type UserMetricsSnapshot,
 } from "./metrics/registry.js";

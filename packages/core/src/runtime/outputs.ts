@@ -2,14 +2,14 @@
  * Outputs that wire operators together inside a task (chaining: a direct call into the next
  * operator) and route side outputs. Built once per subtask; nothing here allocates per record.
  */
-import type { Counter, OperatorMetrics } from "../metrics/registry.js";
+import type { OperatorMetrics, RecordCounter } from "../metrics/registry.js";
 import { type LatencyMarker, type OneInputOperator, type Output, SKIP_RECORD } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
 
 /** Feeds a chained one-input operator directly. */
 export class ChainingOutput implements Output<unknown> {
   /** The fed operator's records-in counter, held directly: one load less per record than via its metrics. */
-  private readonly recordsIn: Counter;
+  private readonly recordsIn: RecordCounter;
   constructor(
     private readonly op: OneInputOperator<unknown, unknown>,
     metrics: OperatorMetrics,
@@ -17,7 +17,7 @@ export class ChainingOutput implements Output<unknown> {
     this.recordsIn = metrics.recordsIn;
   }
   collect(value: unknown, timestamp: number): void {
-    this.recordsIn.count++;
+    this.recordsIn.increment();
     try {
       this.op.processElement(value, timestamp);
     } catch (e) {
@@ -82,7 +82,7 @@ export const DISCARD: Output<unknown> = {
 export class NodeOutput implements Output<unknown> {
   private readonly allOutputs: Output<unknown>[];
   /** The operator's records-out counter, held directly: one load less per record than via its metrics. */
-  private readonly recordsOut: Counter;
+  private readonly recordsOut: RecordCounter;
   constructor(
     private readonly main: Output<unknown>,
     private readonly sides: ReadonlyMap<string, Output<unknown>>,
@@ -92,7 +92,7 @@ export class NodeOutput implements Output<unknown> {
     this.recordsOut = metrics.recordsOut;
   }
   collect(value: unknown, timestamp: number): void {
-    this.recordsOut.count++;
+    this.recordsOut.increment();
     this.main.collect(value, timestamp);
   }
   collectSide(tag: OutputTag<unknown>, value: unknown, timestamp: number): void {

@@ -281,7 +281,7 @@ export class Subtask {
     switch (item.kind) {
       case ItemKind.Batch: {
         const len = item.values.length;
-        this.headMetrics.recordsIn.count += len;
+        this.headMetrics.recordsIn.inc(len);
         // A record skipped by the error policy throws SKIP_RECORD; go on with the next one.
         for (let start = 0; start < len; ) {
           try {

@@ -62,7 +62,7 @@ class RecordingOutput<T> implements Output<T> {
   readonly idleChanges: boolean[] = [];
   constructor(private readonly metrics: OperatorMetrics) {}
   collect(value: T, timestamp: number): void {
-    this.metrics.recordsOut.count++;
+    this.metrics.recordsOut.increment();
     const r = { value, timestamp: timestamp === NO_TIMESTAMP ? undefined : timestamp };
     this.records.push(r);
     this.events.push(r);
