@@ -74,6 +74,10 @@ export type ControlMessage =
       /** Process `process` (`host:pid`) stops cleanly: it hands its units over and leaves the group. */
       readonly type: "leaving";
       readonly process: string;
+      /** The units it runs and hands over, by name. */
+      readonly units?: readonly string[];
+      /** When it announced it (epoch ms, its clock). */
+      readonly at?: number;
     };
 
 /** Options of {@link GroupSavepoints}. */
@@ -128,6 +132,8 @@ export class GroupSavepoints {
   readonly stopped: Promise<void>;
   /** Processes (`host:pid`) that announced a clean stop (see {@link GroupSavepoints.announceLeaving}). */
   readonly #leaving = new Set<string>();
+  /** The process whose clean stop announced each unit last, and when, by unit name. */
+  readonly #handedBy = new Map<string, { readonly process: string; readonly at: number }>();
   /** Start time: requests older than their deadline are history, not acted upon. */
   readonly #startedAt = Date.now();
 
@@ -187,9 +193,9 @@ export class GroupSavepoints {
    * it hands its units over: their leader then logs its departure as a clean stop. Best effort: a
    * failed send is logged, and the leader falls back on whether the process still exists.
    */
-  async announceLeaving(process: string): Promise<void> {
+  async announceLeaving(process: string, units: readonly string[]): Promise<void> {
     try {
-      await this.#publish({ type: "leaving", process });
+      await this.#publish({ type: "leaving", process, units, at: Date.now() });
     } catch (e) {
       this.#o.log(
         `could not announce this process's clean stop on ${this.#o.topic}: ${(e as Error).message}`,
@@ -202,10 +208,21 @@ export class GroupSavepoints {
     return this.#leaving.has(process);
   }
 
+  /**
+   * The process (`host:pid`) whose clean stop announced unit `unit` last, if it did so in the last
+   * `withinMs`: a new leader, which does not know who owned the units it finds orphaned, names
+   * their owner's clean stop (an older announcement may be of an owner the unit had before).
+   */
+  cleanStopOf(unit: string, withinMs: number): string | undefined {
+    const h = this.#handedBy.get(unit);
+    return h !== undefined && h.at >= Date.now() - withinMs ? h.process : undefined;
+  }
+
   #apply(m: ControlMessage): void {
     switch (m.type) {
       case "leaving":
         this.#leaving.add(m.process);
+        for (const u of m.units ?? []) this.#handedBy.set(u, { process: m.process, at: m.at ?? 0 });
         return;
       case "request": {
         if (this.#over.has(m.id) || this.#active.has(m.id)) return;

@@ -691,6 +691,9 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     },
     fail: failWorker,
     cleanlyStopped: (proc) => control.cleanlyStopped(proc),
+    // an announcement counts for the hand-over it announced: its timeout, then the rebalance
+    cleanStopOf: (unit) =>
+      control.cleanStopOf(unit, timings.shutdownTimeoutMs + timings.sessionTimeoutMs + 30_000),
   });
   /**
    * This process's metrics (see {@link GroupWorker.snapshot}), with `extra` operators besides the
@@ -722,7 +725,10 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     abortSavepoints("a process of the group is stopping");
     const units = [...running.keys()].sort((a, b) => a - b);
     // before the hand-over, so that the leader has read it by the time this process leaves
-    await control.announceLeaving(membership.process);
+    await control.announceLeaving(
+      membership.process,
+      units.map((i) => plan.units[i]!.name),
+    );
     if (handOver && timings.shutdownTimeoutMs > 0 && units.length > 0) {
       const at = Date.now();
       const names = (xs: number[]) => xs.map((i) => plan.units[i]!.name).join(", ");

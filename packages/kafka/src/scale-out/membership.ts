@@ -112,6 +112,11 @@ export interface MembershipOptions extends MembershipTimings {
    * leader logs it as left, whether or not it has exited by then.
    */
   readonly cleanlyStopped?: (process: string) => boolean;
+  /**
+   * The process (`host:pid`) that announced unit `unit` in its clean stop last: a new leader names
+   * it for the orphaned units, whose owners it does not know otherwise.
+   */
+  readonly cleanStopOf?: (unit: string) => string | undefined;
 }
 
 /** The protocol name members agree on: every process of a group must run this assignor. */
@@ -426,10 +431,25 @@ export class Membership {
     if (this.#lastMembers === undefined) {
       // a new leader (the previous one is gone, or this is the group's first rebalance)
       const orphans = opts.unitNames.map((_, u) => u).filter((u) => !owners.has(u));
-      if (orphans.length > 0 && latest >= 0)
-        reasons.push(
-          `${orphans.length} units had an owner that is no longer in the group (it left, died or missed heartbeats): ${orphans.map(name).join(", ")}`,
-        );
+      if (orphans.length > 0 && latest >= 0) {
+        // Owners that announced their clean stop (the control topic) are named; the others not.
+        const live = new Set([...subs.values()].map((s) => s.process));
+        const handed = new Map<string, number[]>();
+        const unknown: number[] = [];
+        for (const u of orphans) {
+          const by = opts.cleanStopOf?.(name(u));
+          if (by !== undefined && !live.has(by)) handed.set(by, [...(handed.get(by) ?? []), u]);
+          else unknown.push(u);
+        }
+        for (const [proc, us] of handed)
+          reasons.push(
+            `process ${proc} left the group (a clean stop: it handed its units over): ${us.map(name).join(", ")}`,
+          );
+        if (unknown.length > 0)
+          reasons.push(
+            `${unknown.length} units had an owner that is no longer in the group (it left, died or missed heartbeats): ${unknown.map(name).join(", ")}`,
+          );
+      }
     }
     // units revoked in the previous rebalance whose owners have stopped them: the second phase
     const handed = [...this.#lastRevoked].filter(([u]) => !owners.has(u));
