@@ -767,6 +767,37 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       },
     });
     this.CONSUME(T.RParen);
+    // The aggregates JSON_OBJECTAGG and JSON_ARRAYAGG take FILTER and OVER as any aggregate call
+    // (the planner refuses OVER for them, as Flink does).
+    const isAgg = name === "JSON_OBJECTAGG" || name === "JSON_ARRAYAGG";
+    const filter = this.OPTION8({
+      GATE: () => isAgg,
+      DEF: () => {
+        this.CONSUME(T.Filter);
+        this.CONSUME4(T.LParen);
+        this.CONSUME(T.Where);
+        const cond = this.SUBRULE5(this.expression);
+        this.CONSUME4(T.RParen);
+        return cond;
+      },
+    });
+    const over = this.OPTION9({
+      GATE: () => isAgg,
+      DEF: () => {
+        this.CONSUME(T.Over);
+        return this.OR5([
+          { ALT: () => ({ kind: "ref", name: this.SUBRULE(this.identifier) }) as const },
+          {
+            ALT: () => {
+              this.CONSUME5(T.LParen);
+              const spec = this.SUBRULE(this.windowSpec);
+              this.CONSUME5(T.RParen);
+              return spec;
+            },
+          },
+        ]);
+      },
+    });
     const json: { on: JsonOnClause[] } & {
       returning?: DataType;
       wrapper?: JsonClauses["wrapper"];
@@ -775,7 +806,16 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
     if (returning !== undefined) json.returning = returning;
     if (wrapper !== undefined) json.wrapper = wrapper;
     if (onNull !== undefined) json.onNull = onNull;
-    return { kind: "call", name, args, distinct: false, json, pos: posOf(tok) };
+    return {
+      kind: "call",
+      name,
+      args,
+      distinct: false,
+      json,
+      pos: posOf(tok),
+      ...(filter === undefined ? {} : { filter }),
+      ...(over === undefined ? {} : { over }),
+    };
   });
 
   /** `[KEY] key VALUE value` of JSON_OBJECT, appended to `args`. */

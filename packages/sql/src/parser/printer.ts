@@ -142,9 +142,11 @@ export function printExpr(e: Expr): string {
         e.over === undefined
       )
         return e.name;
-      if (e.json !== undefined) return printJsonCall(e, e.json);
       const args = e.args.map(printExpr).join(", ");
-      let s = `${e.name}(${e.distinct ? "DISTINCT " : ""}${args})`;
+      let s =
+        e.json !== undefined
+          ? printJsonCall(e, e.json)
+          : `${e.name}(${e.distinct ? "DISTINCT " : ""}${args})`;
       if (e.filter !== undefined) s += ` FILTER (WHERE ${printExpr(e.filter)})`;
       if (e.over !== undefined)
         s += ` OVER ${e.over.kind === "ref" ? printName(e.over.name) : `(${printWindowSpec(e.over)})`}`;
@@ -469,7 +471,7 @@ function printJsonCall(e: Expr & { kind: "call" }, json: JsonClauses): string {
   const defaults = new Set(json.on.flatMap((c) => (c.default === undefined ? [] : [c.default])));
   const args = e.args.filter((_, i) => !defaults.has(i));
   let inner: string;
-  if (e.name === "JSON_OBJECT") {
+  if (e.name === "JSON_OBJECT" || e.name === "JSON_OBJECTAGG") {
     const pairs: string[] = [];
     for (let i = 0; i + 1 < args.length; i += 2)
       pairs.push(`KEY ${printExpr(args[i] as Expr)} VALUE ${printExpr(args[i + 1] as Expr)}`);

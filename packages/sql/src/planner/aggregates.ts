@@ -23,6 +23,7 @@
  *   FLOAT and DECIMAL, `{ n, mean, m2 }` updated by Welford's method (and its inverse to retract),
  *   because the sum-of-squares formula cancels catastrophically when the mean is large next to
  *   the spread (values near 1e9 differing by 1 leave nothing of `q - s * s / n` in a double);
+ * - `JSON_OBJECTAGG`, `JSON_ARRAYAGG`: the members or items as JSON texts (json-aggregates.ts);
  * - a user aggregate (functions.ts): its own accumulator, kept in the same state as the built-in
  *   ones, so it is checkpointed with them.
  */
@@ -31,6 +32,18 @@ import type { AggregateFunctionDefinition, RegisteredFunction } from "../functio
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { type Compiled, compileExpression, type Scope } from "./compile-expression.js";
+import {
+  checkJsonInput,
+  compileJsonAggregate,
+  createJsonAcc,
+  JSON_AGGREGATES,
+  type JsonAggregate,
+  jsonAggResult,
+  jsonAggregateType,
+  jsonInputOf,
+  mergeJsonAcc,
+  updateJsonAcc,
+} from "./json-aggregates.js";
 import { invalid } from "./problems.js";
 import {
   checkArguments,
@@ -60,6 +73,8 @@ export interface AggregateCall {
   readonly appendOnly?: boolean | undefined;
   /** LISTAGG's separator (its second argument, a string literal; `,` by default). */
   readonly separator?: string;
+  /** JSON_OBJECTAGG / JSON_ARRAYAGG: their key, value and NULL behaviour (json-aggregates.ts). */
+  readonly json?: JsonAggregate;
 }
 
 /** A multiset of values by their JSON text: `[value, multiplicity]`. */
@@ -158,6 +173,13 @@ export function compileAggregates(
   const aggregates = calls.map((call): AggregateCall => {
     const user = userFunction(call.name);
     if (user !== undefined) return compileUserAggregate(user, call, inputScope);
+    if (JSON_AGGREGATES.has(call.name))
+      return {
+        call,
+        arg: undefined,
+        filter: call.filter === undefined ? undefined : compileExpression(call.filter, inputScope),
+        json: compileJsonAggregate(call, inputScope),
+      };
     if (call.name === "LISTAGG") {
       if (call.args.length < 1 || call.args.length > 2)
         throw invalid(`LISTAGG takes 1 or 2 arguments, got ${call.args.length}`, call.pos);
@@ -570,6 +592,7 @@ const createSpread = (a: AggregateCall): AggAcc =>
 /** A fresh accumulator for `a`. */
 export function createAcc(a: AggregateCall): AggAcc {
   if (a.user !== undefined) return callUser(a, userDef(a).createAccumulator, []);
+  if (a.json !== undefined) return createJsonAcc(a.json);
   if (keepsOne(a)) return [];
   if (keepsList(a)) return { list: [] };
   if (spreadOf(a) !== undefined) return createSpread(a);
@@ -586,6 +609,8 @@ export function inputOf(a: AggregateCall, row: Row): unknown {
   if (a.filter !== undefined && a.filter.eval(row) !== true) return undefined;
   // A user aggregate sees every row, NULLs included, as Flink's accumulate does.
   if (a.user !== undefined) return a.user.args.map((x) => x.eval(row));
+  // JSON aggregates may keep NULLs (NULL ON NULL): their own input says what counts.
+  if (a.json !== undefined) return jsonInputOf(a.json, row);
   const v = a.arg === undefined ? 1 : a.arg.eval(row);
   return v === null ? undefined : v;
 }
@@ -599,6 +624,7 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
     if (m === undefined) throw functionFailed(a.user.f, new Error("retract is not defined"));
     return callUser(a, m, [acc, ...(v as unknown[])]) ?? acc;
   }
+  if (a.json !== undefined) return updateJsonAcc(a.json, acc, v, sign);
   if (keepsOne(a)) {
     // Planning gives FIRST_VALUE and LAST_VALUE this accumulator only where nothing retracts.
     if (sign === -1) throw new Error(`${a.call.name} of an insert-only input got a retraction`);
@@ -668,6 +694,13 @@ export function updateAll(
   inputs: readonly unknown[],
   sign: 1 | -1,
 ): AggAcc[] {
+  // The one built-in update that may throw (a duplicate key of JSON_OBJECTAGG) is checked before
+  // anything changes, so that a failing row leaves every accumulator as it was.
+  if (sign === 1)
+    for (let i = 0; i < aggregates.length; i++) {
+      const j = (aggregates[i] as AggregateCall).json;
+      if (j !== undefined && inputs[i] !== undefined) checkJsonInput(j, accs[i], inputs[i]);
+    }
   const out = hasUser ? accs.slice() : accs;
   if (hasUser) {
     for (let i = 0; i < aggregates.length; i++) {
@@ -729,7 +762,9 @@ export function rowAccumulator(
 ): ((accs: AggAcc[], row: Row) => void) | undefined {
   if (aggregates.some((a) => a.user !== undefined)) return undefined;
   const mayThrow = (a: AggregateCall) =>
-    a.filter !== undefined || (a.arg !== undefined && a.call.args[0]?.kind !== "column");
+    a.json !== undefined ||
+    a.filter !== undefined ||
+    (a.arg !== undefined && a.call.args[0]?.kind !== "column");
   if (aggregates.filter(mayThrow).length > 1) return undefined;
   const order = aggregates
     .map((a, i) => ({ a, i }))
@@ -758,6 +793,7 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
     if (m === undefined) throw functionFailed(a.user.f, new Error("merge is not defined"));
     return callUser(a, m, [x, y]) ?? x;
   }
+  if (a.json !== undefined) return mergeJsonAcc(a.json, x, y);
   if (keepsOne(a)) {
     // Planning refuses merging windows for FIRST_VALUE and LAST_VALUE (requireUserMethods).
     throw new Error(`${a.call.name} cannot merge accumulators`);
@@ -784,6 +820,7 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
 /** The value of aggregate `a` for accumulator `acc`. */
 export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
   if (a.user !== undefined) return detached(callUser(a, userDef(a).getValue, [acc]) ?? null);
+  if (a.json !== undefined) return jsonAggResult(a.json, acc);
   const name = a.call.name;
   if (keepsOne(a)) {
     const b = oneAcc(a, acc);
@@ -879,6 +916,7 @@ const STRING = { kind: "atomic", name: "STRING", args: [], notNull: false } as c
 /** The type of an aggregate's result: a user aggregate's declared one, BIGINT for COUNT, else its argument's. */
 export function aggregateType(call: AggregateCall): DataType | undefined {
   if (call.call.name === "LISTAGG") return STRING;
+  if (call.json !== undefined) return jsonAggregateType();
   // The variances keep their argument's type (Flink's deriveAvgAggType), FIRST/LAST_VALUE its
   // value's; NULL when no value counts.
   if (SPREAD.has(call.call.name) || ORDERED.has(call.call.name))

@@ -191,7 +191,7 @@ export function javaDouble(x: number): string {
 }
 
 /** A JSON string literal as Jackson writes it (control characters as \uXXXX, upper-case hex). */
-function quote(s: string): string {
+export function quote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.charCodeAt(0);
@@ -537,7 +537,7 @@ export function compileJsonCall<I>(e: Expr & { kind: "call" }, compile: CompileA
 }
 
 /** A JSON constructor's argument: its JSON text per row (nested constructors' text as it is). */
-function jsonArgument<I>(a: Expr, sub: (x: Expr) => CompiledJson<I>): (r: I) => string | null {
+export function jsonArgument<I>(a: Expr, sub: (x: Expr) => CompiledJson<I>): (r: I) => string | null {
   const x = sub(a);
   // JSON_OBJECT / JSON_ARRAY inside one of them is JSON, not a string to quote (Flink does so).
   const raw = a.kind === "call" && (a.name === "JSON_OBJECT" || a.name === "JSON_ARRAY");

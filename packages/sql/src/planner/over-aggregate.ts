@@ -28,6 +28,7 @@ import {
 } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
+import { refuseJsonAggregates } from "./json-aggregates.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { findColumn, type Relation, rowScope } from "./relation.js";
@@ -100,6 +101,7 @@ export function planOverAggregate(
       );
     return over;
   });
+  refuseJsonAggregates(calls, "OVER");
   const text = (s: WindowSpec) =>
     JSON.stringify({
       p: s.partitionBy.map(printExpr),

@@ -46,6 +46,7 @@ import {
   groupingKeyEvals,
   groupingSets,
 } from "./grouping-sets.js";
+import { refuseJsonAggregates } from "./json-aggregates.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
@@ -168,6 +169,10 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     { appendOnly: true },
   );
   if (tvf.kind === "SESSION") requireUserMethods(aggregates, { merge: "a SESSION window" });
+  refuseJsonAggregates(
+    aggregates.map((a) => a.call),
+    tvf.kind,
+  );
 
   // The output rows: select items over (keys, aggregate values, window).
   type Out = { keys: unknown[]; values: unknown[]; start: number; end: number };

@@ -65,9 +65,9 @@ const unsupportedCases: [string, string, string][] = [
     "Fleuve SQL does not run SESSION window rows without GROUP BY yet (line 1, column 21): aggregate session windows with GROUP BY window_start, window_end",
   ],
   [
-    "SELECT JSON_ARRAYAGG(b) FROM t",
-    "function JSON_ARRAYAGG",
-    "Fleuve SQL does not run function JSON_ARRAYAGG yet (line 1, column 8)",
+    "SELECT COLLECT(b) FROM t",
+    "function COLLECT",
+    "Fleuve SQL does not run function COLLECT yet (line 1, column 8): it returns a MULTISET, a type Fleuve SQL does not have; LISTAGG concatenates strings",
   ],
   [
     "SELECT a FROM t ORDER BY a",
