@@ -44,6 +44,7 @@ import {
   mergeJsonAcc,
   updateJsonAcc,
 } from "./json-aggregates.js";
+import { createLagAcc, type LagCall, lagInputOf, lagResult, lagType, updateLagAcc } from "./lag.js";
 import { invalid } from "./problems.js";
 import {
   checkArguments,
@@ -75,6 +76,8 @@ export interface AggregateCall {
   readonly separator?: string;
   /** JSON_OBJECTAGG / JSON_ARRAYAGG: their key, value and NULL behaviour (json-aggregates.ts). */
   readonly json?: JsonAggregate;
+  /** `LAG(...) OVER (...)`: its value, offset and default (lag.ts; OVER aggregation only). */
+  readonly lag?: LagCall;
 }
 
 /** A multiset of values by their JSON text: `[value, multiplicity]`. */
@@ -593,6 +596,7 @@ const createSpread = (a: AggregateCall): AggAcc =>
 export function createAcc(a: AggregateCall): AggAcc {
   if (a.user !== undefined) return callUser(a, userDef(a).createAccumulator, []);
   if (a.json !== undefined) return createJsonAcc(a.json);
+  if (a.lag !== undefined) return createLagAcc();
   if (keepsOne(a)) return [];
   if (keepsList(a)) return { list: [] };
   if (spreadOf(a) !== undefined) return createSpread(a);
@@ -611,6 +615,7 @@ export function inputOf(a: AggregateCall, row: Row): unknown {
   if (a.user !== undefined) return a.user.args.map((x) => x.eval(row));
   // JSON aggregates may keep NULLs (NULL ON NULL): their own input says what counts.
   if (a.json !== undefined) return jsonInputOf(a.json, row);
+  if (a.lag !== undefined) return lagInputOf(a.lag, row);
   const v = a.arg === undefined ? 1 : a.arg.eval(row);
   return v === null ? undefined : v;
 }
@@ -625,6 +630,8 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
     return callUser(a, m, [acc, ...(v as unknown[])]) ?? acc;
   }
   if (a.json !== undefined) return updateJsonAcc(a.json, acc, v, sign);
+  // Planning refuses LAG where rows would be retracted (a bounded frame), as Flink does.
+  if (a.lag !== undefined) return updateLagAcc(a.lag, acc, v);
   if (keepsOne(a)) {
     // Planning gives FIRST_VALUE and LAST_VALUE this accumulator only where nothing retracts.
     if (sign === -1) throw new Error(`${a.call.name} of an insert-only input got a retraction`);
@@ -821,6 +828,7 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
 export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
   if (a.user !== undefined) return detached(callUser(a, userDef(a).getValue, [acc]) ?? null);
   if (a.json !== undefined) return jsonAggResult(a.json, acc);
+  if (a.lag !== undefined) return lagResult(acc);
   const name = a.call.name;
   if (keepsOne(a)) {
     const b = oneAcc(a, acc);
@@ -917,6 +925,7 @@ const STRING = { kind: "atomic", name: "STRING", args: [], notNull: false } as c
 export function aggregateType(call: AggregateCall): DataType | undefined {
   if (call.call.name === "LISTAGG") return STRING;
   if (call.json !== undefined) return jsonAggregateType();
+  if (call.lag !== undefined) return lagType(call.lag);
   // The variances keep their argument's type (Flink's deriveAvgAggType), FIRST/LAST_VALUE its
   // value's; NULL when no value counts.
   if (SPREAD.has(call.call.name) || ORDERED.has(call.call.name))

@@ -30,6 +30,7 @@ import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
 import { refuseJsonAggregates } from "./json-aggregates.js";
 import { jsonKey } from "./keys.js";
+import { compileLag, OFFSET_FUNCTIONS } from "./lag.js";
 import { invalid, unsupported } from "./problems.js";
 import { findColumn, type Relation, rowScope } from "./relation.js";
 import { isAggregateName } from "./user-functions.js";
@@ -93,11 +94,11 @@ export function planOverAggregate(
     const over = c.over;
     if (over === undefined || over.kind === "ref" || over.base !== undefined)
       throw unsupported("OVER w (named windows)", c.pos, "write the window in each OVER (...)");
-    if (!isAggregateName(c.name))
+    if (!isAggregateName(c.name) && !OFFSET_FUNCTIONS.has(c.name))
       throw unsupported(
         `${c.name}(...) OVER (...)`,
         c.pos,
-        "COUNT, SUM, MIN, MAX, AVG and user aggregates run over windows",
+        "COUNT, SUM, MIN, MAX, AVG, LAG and user aggregates run over windows",
       );
     return over;
   });
@@ -136,9 +137,23 @@ export function planOverAggregate(
   }
   const frame = frameOf(spec, pos);
   const inputScope = rowScope(input);
-  const { aggregates } = compileAggregates(
-    calls.map((c) => ({ ...c, over: undefined })),
+  // LAG is a window function, not an aggregate: it is compiled apart, in its place among the calls.
+  const aggregateCalls = calls.filter((c) => !OFFSET_FUNCTIONS.has(c.name));
+  const compiled = compileAggregates(
+    aggregateCalls.map((c) => ({ ...c, over: undefined })),
     inputScope,
+  ).aggregates;
+  let next = 0;
+  const aggregates = calls.map(
+    (c): AggregateCall =>
+      OFFSET_FUNCTIONS.has(c.name)
+        ? {
+            call: c,
+            arg: undefined,
+            filter: undefined,
+            lag: compileLag(c, inputScope, frame.preceding !== undefined),
+          }
+        : (compiled[next++] as AggregateCall),
   );
   // A bounded frame retracts the rows that leave it, as Flink's bounded OVER functions do.
   if (frame.preceding !== undefined)
