@@ -17,6 +17,7 @@ export {
   tableFunction,
   type UserFunction,
 } from "./functions.js";
+export { nexmarkConnector } from "./nexmark/connector.js";
 export type * from "./parser/ast.js";
 export {
   lineColumn,

@@ -41,6 +41,7 @@ import {
   registerFunction,
   type UserFunction,
 } from "./functions.js";
+import { nexmarkConnector } from "./nexmark/connector.js";
 import type { Query, Statement } from "./parser/ast.js";
 import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
 import { printName, printType } from "./parser/printer.js";
@@ -177,10 +178,11 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       : Array.isArray(given)
         ? (given as ConnectorDescriptor[])
         : (given as ConnectorRegistry).list();
-  // Core's connectors (file, filesystem, print, blackhole, datagen) are always there, as Flink's built-in ones.
+  // Core's connectors (file, filesystem, print, blackhole, datagen) are always there, as Flink's
+  // built-in ones, and `nexmark` (Nexmark's table source, nexmark/connector.ts).
   const connectors: ConnectorRegistry = connectorsOf(
     listed,
-    builtinConnectors.filter((b) => !listed.some((d) => d.name === b.name)),
+    [...builtinConnectors, nexmarkConnector].filter((b) => !listed.some((d) => d.name === b.name)),
   );
   const catalog = new Catalog();
   const functions = new FunctionCatalog();

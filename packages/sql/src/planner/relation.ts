@@ -133,6 +133,11 @@ export function rowScope(
   return {
     column(name: QualifiedName, pos: SourcePos): Compiled<Row> {
       const col = findColumn(rel, name, pos);
+      const nested = col === undefined ? rowFieldOf(rel, name, pos) : undefined;
+      if (nested !== undefined) {
+        onColumn?.(nested.column);
+        return nested.compiled;
+      }
       if (col === undefined) {
         const known = rel.columns
           .map((c) => (c.qualifier === undefined ? sqlNameOf(c) : `${c.qualifier}.${sqlNameOf(c)}`))
@@ -151,4 +156,58 @@ export function rowScope(
       return { eval: columnReader(col.name), type: col.type };
     },
   };
+}
+
+/** The value of field `f` of a ROW value: an object by name, or an array in the type's field order. */
+function fieldOf(v: unknown, f: string, t: DataType | undefined): unknown {
+  if (v === null || typeof v !== "object") return null;
+  if (Array.isArray(v)) {
+    const i = t?.kind === "row" ? t.fields.findIndex((x) => x.name === f) : -1;
+    return i < 0 ? null : (v[i] ?? null);
+  }
+  return Object.hasOwn(v, f) ? ((v as Record<string, unknown>)[f] ?? null) : null;
+}
+
+/**
+ * `col.field[.field...]` or `qualifier.col.field...` where `col` is a ROW column (Calcite resolves
+ * a compound name to a column, then the rest to its fields: Nexmark's `person.dateTime`), or
+ * undefined when no prefix of the name is a ROW column.
+ */
+function rowFieldOf(
+  rel: Pick<Relation, "columns" | "alias">,
+  name: QualifiedName,
+  pos: SourcePos,
+): { column: Column; compiled: Compiled<Row> } | undefined {
+  for (const k of [1, 2]) {
+    if (name.parts.length <= k) continue;
+    const column = findColumn(rel, { parts: name.parts.slice(0, k) }, pos);
+    if (column === undefined || column.type?.kind !== "row") continue;
+    const read = columnReader(column.name);
+    const path = name.parts.slice(k);
+    // The type of each step, to read arrays by position and to give the last field's type.
+    const types: (DataType | undefined)[] = [column.type];
+    for (const f of path) {
+      const t = types[types.length - 1];
+      const field = t?.kind === "row" ? t.fields.find((x) => x.name === f) : undefined;
+      if (t?.kind === "row" && field === undefined)
+        throw invalid(
+          `column ${name.parts.slice(0, k).join(".")} has no field ${f}: its fields are ${t.fields.map((x) => x.name).join(", ")}`,
+          pos,
+          { columnName: name.parts.join(".") },
+        );
+      types.push(field?.type);
+    }
+    return {
+      column,
+      compiled: {
+        eval: (row) => {
+          let v: unknown = read(row);
+          for (let i = 0; i < path.length; i++) v = fieldOf(v, path[i] as string, types[i]);
+          return v ?? null;
+        },
+        type: types[types.length - 1],
+      },
+    };
+  }
+  return undefined;
 }

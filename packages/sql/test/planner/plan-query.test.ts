@@ -120,7 +120,7 @@ const invalidCases: [string, string][] = [
   ["SELECT a FROM missing", "unknown table missing; defined: p, t, u (line 1, column 15)"],
   [
     "SELECT a FROM u",
-    "table u: no connector 'nope'; known: blackhole, datagen, file, filesystem, log, print, upsert-log",
+    "table u: no connector 'nope'; known: blackhole, datagen, file, filesystem, log, nexmark, print, upsert-log",
   ],
   [
     "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(a), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end",

@@ -2,7 +2,7 @@ package dev.fleuve.nexmark;
 
 import java.io.Serializable;
 
-/** Generator parameters; same fields, defaults and checks as bench/nexmark/config.ts. */
+/** Generator parameters; same fields, defaults and checks as packages/sql/src/nexmark/config.ts. */
 public final class NexmarkConfig implements Serializable {
   private static final long serialVersionUID = 1L;
 

@@ -5,7 +5,7 @@ import static dev.fleuve.nexmark.NexmarkStrings.*;
 import java.io.Serializable;
 
 /**
- * The Nexmark generator, bit-identical to bench/nexmark/generator.ts: the event at stream
+ * The Nexmark generator, bit-identical to packages/sql/src/nexmark/generator.ts: the event at stream
  * position i is the event numbered shuffle(i), built from its own generator seeded by (seed, k).
  * Returns Person, Auction or Bid.
  */

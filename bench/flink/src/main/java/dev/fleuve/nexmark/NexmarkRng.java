@@ -2,7 +2,7 @@ package dev.fleuve.nexmark;
 
 /**
  * The generator's random numbers: 32-bit integer arithmetic only, bit-identical to
- * bench/nexmark/rng.ts (splitmix32 with murmur3's fmix32), so both sides generate the same stream.
+ * packages/sql/src/nexmark/rng.ts (splitmix32 with murmur3's fmix32), so both sides generate the same stream.
  */
 public final class NexmarkRng {
   /** Current state (the Weyl sequence position). */

@@ -1,6 +1,6 @@
 package dev.fleuve.nexmark;
 
-/** Strings for generated events; same pools and tables as bench/nexmark/strings.ts. */
+/** Strings for generated events; same pools and tables as packages/sql/src/nexmark/strings.ts. */
 public final class NexmarkStrings {
   private NexmarkStrings() {}
 
