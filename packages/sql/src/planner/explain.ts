@@ -216,7 +216,11 @@ function stateOf(name: string, ttlMs: number): string {
   if (name.startsWith("GroupAggregate")) return `accumulators and row count per key${ttl}`;
   if (/^Join\(joinType=\[Left(Semi|Anti)Join\]/.test(name))
     return `left rows with their number of matches and right rows per key${ttl}`;
-  if (name.startsWith("Join(")) return `rows of both inputs per key${ttl}`;
+  if (name.startsWith("Join(")) {
+    // The rows no later row of the other side can match go (join.ts expiryBounds).
+    const expire = /, expire=\[(.*)\]\)$/.exec(name)?.[1];
+    return `rows of both inputs per key${ttl}${expire === undefined ? "" : `; ${expire}`}`;
+  }
   if (name.startsWith("IntervalJoin"))
     return "rows of both inputs per key until the watermark passes their time bound";
   if (name.startsWith("WindowJoin")) return "rows of both inputs per key and window until the window ends";

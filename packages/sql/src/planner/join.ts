@@ -23,15 +23,22 @@ import type { DataStream } from "@fleuve/core";
 import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
-import { SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
+import { type SideExpiry, SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
-import { type Column, findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
+import {
+  aboveWatermarkColumns,
+  type Column,
+  findColumn,
+  joinedColumns,
+  type Relation,
+  rowScope,
+} from "./relation.js";
 import { columnReader, renamer, rowCombiner } from "./row-builders.js";
-import type { Row } from "./values.js";
+import { isTimestampType, type Row } from "./values.js";
 
 type Side = "L" | "R";
 type Cmp = "<" | "<=" | ">" | ">=" | "=";
@@ -86,6 +93,10 @@ function pushable(e: Expr): boolean {
  * which the caller still applies to the joined rows: of an inner join, its conjuncts (and those of
  * ON) that read one side only also filter that side before the join (Flink's filter push-down),
  * so that rows without a chance to be in the result are neither kept in state nor joined.
+ *
+ * Of the same conditions, a bound such as q7's `B.dateTime BETWEEN B1.dateTime - INTERVAL '10'
+ * SECOND AND B1.dateTime` also joins the pair condition of a regular inner join, which then drops
+ * the rows no later row of the other side can match (see {@link expiryBounds}).
  */
 export function planJoin(
   ref: TableRef & { kind: "join" },
@@ -366,7 +377,43 @@ export function planJoin(
     return { stream, columns: joined.columns, rowtime, changelog: INSERT_ONLY };
   }
   // A regular join: both sides in keyed state; time predicates, if any, are ordinary conditions.
-  const cond = andAll([...timeConds, ...rest]);
+  const whereConds = where === undefined ? [] : conjuncts(where);
+  const onConds = [...timeConds, ...rest];
+  const expiry: { left?: SideExpiry; right?: SideExpiry } = {};
+  const intoJoin = new Set<Expr>();
+  const expiryNotes: string[] = [];
+  // Only an insert-only inner side without TTL keeps its rows in the list the operator sweeps.
+  if (type === "INNER" && stateTtlMs === undefined) {
+    const aboveOf = (side: Side): ReadonlySet<string> =>
+      new Set(
+        side === "L"
+          ? aboveWatermarkColumns(left)
+          : aboveWatermarkColumns(right).flatMap((c) => rename.get(c) ?? []),
+      );
+    const bounds = expiryBounds([...onConds, ...whereConds], joined, sideOf, aboveOf("L"), aboveOf("R"));
+    for (const side of ["L", "R"] as const) {
+      // The earliest expiry of the side's rows: the smallest offset (one column's bounds).
+      const found = bounds.filter((b) => b.side === side).sort((a, b) => a.offset - b.offset)[0];
+      if (found === undefined || !isInsertOnly((side === "L" ? left : right).changelog)) continue;
+      if (whereConds.includes(found.conjunct)) intoJoin.add(found.conjunct);
+      const { column, offset } = found;
+      const until = (row: Row): number | null => {
+        const t = row[column];
+        return typeof t === "number" ? t + offset : null;
+      };
+      // Swept about once per bound (at least each second): rows stay at most about twice as long as needed.
+      const e: SideExpiry = { until, sweepEveryMs: Math.max(1000, offset) };
+      if (side === "L") expiry.left = e;
+      else expiry.right = e;
+      const other = side === "L" ? "right" : "left";
+      const o = offset === 0 ? "" : offset > 0 ? ` + ${offset} ms` : ` - ${-offset} ms`;
+      expiryNotes.push(
+        `${side === "L" ? "left" : "right"} rows until the ${other} watermark passes ${column}${o}`,
+      );
+    }
+  }
+  // The WHERE still filters the joined rows after the join (see the push-down above).
+  const cond = andAll([...onConds, ...intoJoin]);
   const matches = cond === undefined ? () => true : predicate(cond);
   const joinType = {
     INNER: "InnerJoin",
@@ -374,7 +421,8 @@ export function planJoin(
     RIGHT: "RightOuterJoin",
     FULL: "FullOuterJoin",
   }[type];
-  const producer = `Join(joinType=[${joinType}], where=[${printExpr(ref.on)}])`;
+  const expire = expiryNotes.length === 0 ? "" : `, expire=[${expiryNotes.join("; ")}]`;
+  const producer = `Join(joinType=[${joinType}], where=[${printExpr(cond ?? ref.on)}]${expire})`;
   const stream = connected.transform(
     producer,
     () =>
@@ -384,6 +432,7 @@ export function planJoin(
         combine,
         stateTtlMs,
         insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(right.changelog) },
+        expiry,
       }),
   );
   let changelog: ChangelogMode;
@@ -395,6 +444,72 @@ export function planJoin(
   }
   // A regular join's rows have no event-time attribute (as in Flink: they may come out at any time).
   return { stream, columns: joined.columns, changelog };
+}
+
+/** A side's rows can match no later row of the other side once its watermark reaches `row[column] + offset`. */
+interface ExpiryBound {
+  readonly side: Side;
+  readonly column: string;
+  readonly offset: number;
+  /** The conjunct that says so. */
+  readonly conjunct: Expr;
+}
+
+/**
+ * The bounds in `conds` (conjuncts of an inner join's condition) after which a side's rows can no
+ * longer match: `s.t >= o.e + k` (or `>`, or `BETWEEN o.e + k AND ...`), `s.t` a timestamp column
+ * of side s, `o.e` a column of the other side whose value is above that side's watermark in every
+ * row it sends ({@link Relation.aboveWatermark}: a window aggregate's window_end). A row of s
+ * matches only rows of o with `o.e <= s.t - k`, and every later row of o has `o.e` above o's
+ * current watermark W; so once `s.t - k <= W`, no later row matches and the row may be dropped
+ * (the row has already joined the rows of o that came before). Unlike an interval join, nothing
+ * here depends on s's own watermark: a late row of s still joins all rows of o it matches.
+ */
+function expiryBounds(
+  conds: readonly Expr[],
+  joined: { readonly columns: readonly Column[] },
+  sideOf: (c: Column) => Side,
+  aboveLeft: ReadonlySet<string>,
+  aboveRight: ReadonlySet<string>,
+): ExpiryBound[] {
+  const found: ExpiryBound[] = [];
+  /** `column [+|- INTERVAL ...]` as (column, offset ms). */
+  const ref = (e: Expr): { col: Column; offset: number } | undefined => {
+    if (e.kind === "column") {
+      const col = findColumn(joined, e.name, e.pos);
+      return col === undefined || !isTimestampType(col.type) ? undefined : { col, offset: 0 };
+    }
+    if (e.kind === "binary" && (e.op === "+" || e.op === "-") && e.right.kind === "interval") {
+      const t = ref(e.left);
+      const ms = intervalMs(e.right);
+      return t && Number.isFinite(ms)
+        ? { col: t.col, offset: t.offset + (e.op === "+" ? ms : -ms) }
+        : undefined;
+    }
+    return undefined;
+  };
+  /** `a >= b` (or `>`), as a bound of a's side when b is above the other side's watermark. */
+  const atLeast = (a: Expr, b: Expr, conjunct: Expr) => {
+    const x = ref(a);
+    const y = ref(b);
+    if (x === undefined || y === undefined) return;
+    const side = sideOf(x.col);
+    if (sideOf(y.col) === side || !(side === "L" ? aboveRight : aboveLeft).has(y.col.name)) return;
+    // x.col + x.offset >= y.col + y.offset: y.col <= x.col + (x.offset - y.offset).
+    found.push({ side, column: x.col.name, offset: x.offset - y.offset, conjunct });
+  };
+  for (const c of conds) {
+    if (c.kind === "binary" && (c.op === ">=" || c.op === ">")) atLeast(c.left, c.right, c);
+    else if (c.kind === "binary" && (c.op === "<=" || c.op === "<")) atLeast(c.right, c.left, c);
+    else if (c.kind === "binary" && c.op === "=") {
+      atLeast(c.left, c.right, c);
+      atLeast(c.right, c.left, c);
+    } else if (c.kind === "between" && !c.not && !c.symmetric) {
+      atLeast(c.operand, c.low, c);
+      atLeast(c.high, c.operand, c);
+    }
+  }
+  return found;
 }
 
 /**

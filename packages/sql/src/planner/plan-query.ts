@@ -42,7 +42,14 @@ import { planMatchRecognize } from "./match-recognize.js";
 import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { planRank, rankComparator } from "./rank.js";
-import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
+import {
+  aboveWatermarkColumns,
+  type Column,
+  findColumn,
+  type Relation,
+  rowScope,
+  sqlNameOf,
+} from "./relation.js";
 import { columnReader, projector, renamer } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
@@ -547,6 +554,8 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   if (select.distinct) return planDistinct(select, input);
   let scope = rowScope(input);
   let stream = input.stream;
+  // Read before WHERE and OVER give new streams: a filter keeps the property, OVER may not.
+  const inputAbove = aboveWatermarkColumns(input);
   if (where !== undefined) {
     const cond = compileExpression(where, scope).eval;
     stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(where)}])`);
@@ -638,8 +647,11 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     input.window !== undefined && start !== undefined && end !== undefined
       ? { start, end, spec: input.window.spec }
       : undefined;
+  // A filter and a projection send each row as it comes; OVER aggregates hold rows back.
+  const aboveColumns = overCalls.length > 0 ? [] : inputAbove.flatMap((c) => renamed(c) ?? []);
   return {
     stream: projected,
+    aboveWatermark: aboveColumns.length > 0 ? { stream: projected, columns: aboveColumns } : undefined,
     columns: outs.map((o) => ({ name: o.name, type: o.type })),
     rowtime,
     rowtimeCopies,
@@ -740,6 +752,10 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
       names.map((n, i) => ({ name: n, source: old[i] })),
     ),
     window: rel.window && start && end ? { start, end, spec: rel.window.spec } : undefined,
+    aboveWatermark: (() => {
+      const cols = aboveWatermarkColumns(rel).flatMap((c) => renamed(c) ?? []);
+      return cols.length > 0 ? { stream, columns: cols } : undefined;
+    })(),
   };
 }
 

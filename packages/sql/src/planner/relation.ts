@@ -57,10 +57,28 @@ export interface Relation {
   /** Set on the rows of a window TVF (`SELECT * FROM TABLE(TUMBLE(...))`) kept through projections. */
   readonly window?: WindowColumns | undefined;
   /**
+   * Columns whose value in every row is greater than the watermark the stream had when the row
+   * was sent (an event-time window aggregate's `window_end`: a window is sent once the watermark
+   * passes `window_end - 1`, and rows of windows already sent are dropped as late). A regular join
+   * uses it to drop rows of the other side that no later row can match (runtime/streaming-join.ts).
+   * Valid only while {@link Relation.stream} is the stream it names: an operator that may hold rows
+   * back gives a new stream, which drops the property without having to know of it.
+   */
+  readonly aboveWatermark?:
+    | { readonly stream: DataStream<Row>; readonly columns: readonly string[] }
+    | undefined;
+  /**
    * The kinds of rows the stream carries (insert-only or updating) and, when updating, which
    * operator produces the updates. Rows carry their kind (see changelog.ts).
    */
   readonly changelog: ChangelogMode;
+}
+
+/** The columns of {@link Relation.aboveWatermark} if it still holds for the relation's stream. */
+export function aboveWatermarkColumns(rel: Relation): readonly string[] {
+  return rel.aboveWatermark !== undefined && rel.aboveWatermark.stream === rel.stream
+    ? rel.aboveWatermark.columns
+    : [];
 }
 
 /** The name SQL refers to column `c` by. */

@@ -295,7 +295,10 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     !proctime && start !== undefined && end !== undefined
       ? { start, end, spec: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)` }
       : undefined;
-  return { stream: result, columns, rowtime, window, changelog: INSERT_ONLY };
+  // An event-time window is sent once the watermark passes its end - 1 and its late rows are
+  // dropped (no allowed lateness): every row's window_end is above the watermark it is sent at.
+  const aboveWatermark = !proctime && end !== undefined ? { stream: result, columns: [end] } : undefined;
+  return { stream: result, columns, rowtime, window, aboveWatermark, changelog: INSERT_ONLY };
 }
 
 /**

@@ -20,6 +20,17 @@
  * nothing ever looks a row of it up by content, so it needs neither the row's JSON text as a key
  * nor a multiplicity. Rows kept in the map by an earlier version are still joined.
  *
+ * An append-only side may also drop the rows that no later row of the other side can match (the
+ * planner's `expiry`, from a condition such as q7's `B.dateTime BETWEEN B1.dateTime - INTERVAL
+ * '10' SECOND AND B1.dateTime` where every later `B1.dateTime` is above the right input's
+ * watermark): the result is the same, the state no longer grows with the whole input. The rows
+ * are swept over all keys when the other input's own watermark has moved by the sweep interval
+ * (not a timer per row: sweeping costs a few reads per kept row, a timer a heap entry per key and
+ * time). A row that arrives already past its expiry joins what is kept and is not kept itself.
+ * Only the other input's watermark counts (not the operator's, the minimum of both, which moves
+ * past an idle input), and an input that went idle stops the expiry of the other side's rows
+ * for good: rows it sends when it wakes up may be behind the watermark.
+ *
  * The same operator runs the semi and anti joins a subquery decorrelates into (Flink's
  * StreamingSemiAntiJoinOperator): `SEMI` sends a left row while at least one right row matches
  * it, `ANTI` while none does. The left side keeps its rows with the number of matching right rows
@@ -64,6 +75,34 @@ export interface StreamingJoinSpec {
    * NULL matches no left row, so two of them are no "more than one row". All count without it.
    */
   readonly singleRowCounts?: ((right: Row) => boolean) | undefined;
+  /**
+   * Per side: from which watermark of the other input on a row of this side can match no later
+   * row of the other side (null: none ever can), and how far that watermark moves between two
+   * sweeps of the side's rows. Applied to an append-only inner side only (see the module comment).
+   */
+  readonly expiry?:
+    | {
+        readonly left?: SideExpiry | undefined;
+        readonly right?: SideExpiry | undefined;
+      }
+    | undefined;
+}
+
+/** How rows of one side of a regular join expire (see {@link StreamingJoinSpec.expiry}). */
+export interface SideExpiry {
+  /** The other input's watermark from which on the row matches no later row; null: already. */
+  readonly until: (row: Row) => number | null;
+  /** How far the other input's watermark moves between two sweeps (ms, > 0). */
+  readonly sweepEveryMs: number;
+}
+
+/** The expiry of one side's rows while the operator runs. */
+interface ActiveExpiry {
+  readonly spec: SideExpiry;
+  /** The side's list state name. */
+  readonly name: string;
+  /** The other input's watermark at which the next sweep runs. */
+  nextSweep: number;
 }
 
 /** The text that identifies equal rows (their kind aside). */
@@ -81,6 +120,18 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
   private readonly leftOuter: boolean;
   private readonly rightOuter: boolean;
   private timestamp = 0;
+  /** The expiry of the left / right side's rows, if any (see the module comment). */
+  private leftExpiry: ActiveExpiry | undefined;
+  private rightExpiry: ActiveExpiry | undefined;
+  /**
+   * Whether the map state of an append-only side may hold rows (kept by an earlier version,
+   * restored): only then is it read besides the list, a lookup per record saved otherwise.
+   */
+  private leftMapRows = true;
+  private rightMapRows = true;
+  /** The watermark of each input on its own. */
+  private leftWatermark = Number.NEGATIVE_INFINITY;
+  private rightWatermark = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly spec: StreamingJoinSpec) {
     super();
@@ -97,10 +148,76 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
     this.rightState = this.keyedState.getState(mapState<string, Kept>("sql-join-right", opts));
     const appendOnly = (insertOnly: boolean | undefined, outer: boolean) =>
       insertOnly === true && !outer && ttl === undefined;
-    if (appendOnly(this.spec.insertOnly?.left, this.leftOuter))
+    // Open runs after a restore: the map state of an append-only side is never written after it.
+    const backend = this.keyedState;
+    if (appendOnly(this.spec.insertOnly?.left, this.leftOuter)) {
+      this.leftMapRows = backend.keysOf("sql-join-left").length > 0;
       this.leftRows = this.keyedState.getState(listState<Row>("sql-join-left-rows"));
-    if (appendOnly(this.spec.insertOnly?.right, this.rightOuter))
+      const e = this.spec.expiry?.left;
+      if (e !== undefined)
+        this.leftExpiry = { spec: e, name: "sql-join-left-rows", nextSweep: Number.NEGATIVE_INFINITY };
+    }
+    if (appendOnly(this.spec.insertOnly?.right, this.rightOuter)) {
+      this.rightMapRows = backend.keysOf("sql-join-right").length > 0;
       this.rightRows = this.keyedState.getState(listState<Row>("sql-join-right-rows"));
+      const e = this.spec.expiry?.right;
+      if (e !== undefined)
+        this.rightExpiry = { spec: e, name: "sql-join-right-rows", nextSweep: Number.NEGATIVE_INFINITY };
+    }
+  }
+
+  override processWatermark1(watermark: number): void {
+    if (watermark > this.leftWatermark) this.leftWatermark = watermark;
+    super.processWatermark1(watermark);
+    // The left input's watermark bounds the later left rows: the right side's rows may go.
+    if (this.rightExpiry !== undefined && this.rightRows !== undefined)
+      this.sweep(this.rightExpiry, this.rightRows, this.leftWatermark);
+  }
+
+  override processWatermark2(watermark: number): void {
+    if (watermark > this.rightWatermark) this.rightWatermark = watermark;
+    super.processWatermark2(watermark);
+    if (this.leftExpiry !== undefined && this.leftRows !== undefined)
+      this.sweep(this.leftExpiry, this.leftRows, this.rightWatermark);
+  }
+
+  override processIdle1(idle: boolean): void {
+    // Rows of a woken-up input may be behind its watermark: the other side's rows stay for good.
+    if (idle) this.rightExpiry = undefined;
+    super.processIdle1(idle);
+  }
+
+  override processIdle2(idle: boolean): void {
+    if (idle) this.leftExpiry = undefined;
+    super.processIdle2(idle);
+  }
+
+  /** Whether `row` of a side with `expiry` can match no later row of the other side. */
+  private expired(expiry: ActiveExpiry | undefined, row: Row, isLeft: boolean): boolean {
+    if (expiry === undefined) return false;
+    const until = expiry.spec.until(row);
+    return until === null || until <= (isLeft ? this.rightWatermark : this.leftWatermark);
+  }
+
+  /** Drops the rows of every key that expired at `watermark` (the other input's), once per sweep interval. */
+  private sweep(expiry: ActiveExpiry, rows: ListState<Row>, watermark: number): void {
+    if (watermark < expiry.nextSweep) return;
+    expiry.nextSweep = watermark + expiry.spec.sweepEveryMs;
+    const backend = this.keyedState;
+    const until = expiry.spec.until;
+    for (const nk of backend.keysOf(expiry.name)) {
+      backend.setCurrentKey(backend.rawKey(nk), nk);
+      const list = rows.get();
+      let kept: Row[] | undefined;
+      for (let i = 0; i < list.length; i++) {
+        const row = list[i] as Row;
+        const u = until(row);
+        const gone = u === null || u <= watermark;
+        if (gone && kept === undefined) kept = list.slice(0, i);
+        else if (!gone && kept !== undefined) kept.push(row);
+      }
+      if (kept !== undefined) rows.update(kept);
+    }
   }
 
   processElement1(row: Row, timestamp: number): void {
@@ -128,13 +245,13 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
       // side's rows, then the row is kept; nothing else can apply (no multiplicities, no
       // padding). Rows an earlier version kept in the map are joined by the general path.
       const other = isLeft ? this.rightState : this.leftState;
-      if (other.isEmpty()) {
+      if (!(isLeft ? this.rightMapRows : this.leftMapRows) || other.isEmpty()) {
         const { matches, combine } = this.spec;
         for (const o of otherRows.get()) {
           if (isLeft ? matches(input, o) : matches(o, input))
             this.output.collect(isLeft ? combine(input, o) : combine(o, input), this.timestamp);
         }
-        myRows.add(input);
+        if (!this.expired(isLeft ? this.leftExpiry : this.rightExpiry, input, isLeft)) myRows.add(input);
         return;
       }
     }
@@ -162,7 +279,7 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
         if (isLeft ? matches(row, o) : matches(o, row)) matched.push(["", { row: o, count: 1, assoc: 0 }]);
       }
     }
-    if (otherRows === undefined || !other.isEmpty()) {
+    if (otherRows === undefined || ((isLeft ? this.rightMapRows : this.leftMapRows) && !other.isEmpty())) {
       for (const [k, o] of other.entries()) {
         if (isLeft ? matches(row, o.row) : matches(o.row, row)) matched.push([k, o]);
       }
@@ -185,7 +302,7 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
         this.emit(outputKind, ...pair(o.row), o.count);
       }
       if (myRows !== undefined) {
-        myRows.add(row);
+        if (!this.expired(isLeft ? this.leftExpiry : this.rightExpiry, row, isLeft)) myRows.add(row);
         return;
       }
       const text = rowText(row);
