@@ -13,6 +13,7 @@ import { type GraphNode, StreamExecutionEnvironment, type StreamGraph } from "@f
 import type { Expr, Query, QueryBody, Statement, TableRef } from "../parser/ast.js";
 import { printExpr, printGrouping } from "../parser/printer.js";
 import type { ChangelogMode, RowKind } from "./changelog.js";
+import { joinStateNotes } from "./join.js";
 import type { PlanContext } from "./plan-query.js";
 import { planQuery } from "./plan-query.js";
 
@@ -216,11 +217,7 @@ function stateOf(name: string, ttlMs: number): string {
   if (name.startsWith("GroupAggregate")) return `accumulators and row count per key${ttl}`;
   if (/^Join\(joinType=\[Left(Semi|Anti)Join\]/.test(name))
     return `left rows with their number of matches and right rows per key${ttl}`;
-  if (name.startsWith("Join(")) {
-    // The rows no later row of the other side can match go (join.ts expiryBounds).
-    const expire = /, expire=\[(.*)\]\)$/.exec(name)?.[1];
-    return `rows of both inputs per key${ttl}${expire === undefined ? "" : `; ${expire}`}`;
-  }
+  if (name.startsWith("Join(")) return `rows of both inputs per key${ttl}`;
   if (name.startsWith("IntervalJoin"))
     return "rows of both inputs per key until the watermark passes their time bound";
   if (name.startsWith("WindowJoin")) return "rows of both inputs per key and window until the window ends";
@@ -261,7 +258,11 @@ function physicalTree(
     if (seen !== undefined) return { label: `Reused(reference_id=[${seen}])`, children: [] };
     const keyed = n.keySelectors.some((k) => k !== undefined);
     const attrs = [`changelogMode=${changelogModeText(modes.get(n.id) ?? ["+I"])}`];
-    if (keyed) attrs.push(`state=[${stateOf(n.name, ttlMs)}]`);
+    if (keyed) {
+      // A regular join's rows that no later row of the other side can match go (join.ts).
+      const note = joinStateNotes.get(n);
+      attrs.push(`state=[${stateOf(n.name, ttlMs)}${note === undefined ? "" : `; ${note}`}]`);
+    }
     attrs.push(`parallelism=${n.parallelism ?? parallelism}`);
     if (graph.outputsOf(n.id).length > 1) {
       const id = reuseIds.size + 1;

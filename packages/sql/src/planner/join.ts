@@ -421,8 +421,9 @@ export function planJoin(
     RIGHT: "RightOuterJoin",
     FULL: "FullOuterJoin",
   }[type];
-  const expire = expiryNotes.length === 0 ? "" : `, expire=[${expiryNotes.join("; ")}]`;
-  const producer = `Join(joinType=[${joinType}], where=[${printExpr(cond ?? ref.on)}]${expire})`;
+  // The name as before the expiry (a keyed operator without a state schema is identified by its
+  // name in savepoints): the ON as written, the expiry noted for EXPLAIN beside it.
+  const producer = `Join(joinType=[${joinType}], where=[${printExpr(ref.on)}])`;
   const stream = connected.transform(
     producer,
     () =>
@@ -435,6 +436,8 @@ export function planJoin(
         expiry,
       }),
   );
+  const node = stream.inputs[0]?.node;
+  if (node !== undefined && expiryNotes.length > 0) joinStateNotes.set(node, expiryNotes.join("; "));
   let changelog: ChangelogMode;
   if (type !== "INNER") changelog = { kinds: ["+I", "-D"], producer };
   else if (isInsertOnly(left.changelog) && isInsertOnly(right.changelog)) changelog = INSERT_ONLY;
@@ -445,6 +448,9 @@ export function planJoin(
   // A regular join's rows have no event-time attribute (as in Flink: they may come out at any time).
   return { stream, columns: joined.columns, changelog };
 }
+
+/** What EXPLAIN adds to a regular join's state: which rows expire (by graph node). */
+export const joinStateNotes = new WeakMap<object, string>();
 
 /** A side's rows can match no later row of the other side once its watermark reaches `row[column] + offset`. */
 interface ExpiryBound {
