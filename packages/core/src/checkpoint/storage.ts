@@ -3,12 +3,14 @@
  * `chk-<id>/` with one file per task subtask and `_metadata` written last (on disk: temp file,
  * fsync, rename), so a folder without a valid `_metadata` is an incomplete checkpoint and is never
  * restored. Every file's SHA-256 is in the metadata; a mismatch makes the checkpoint corrupt and
- * the previous one is used.
+ * the previous one is used. Small snapshot files may be kept inside `_metadata` instead
+ * (`inline`: a scale-out unit's light checkpoints, one file to write per commit); they restore the
+ * same.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { close, fsync, mkdirSync, open, readFileSync, write } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, rmdir, unlink } from "node:fs/promises";
+import { join } from "node:path";
 import { deserialize } from "node:v8";
 import { FleuveError } from "../errors.js";
 import type { OperatorSnapshot } from "../spi/operator.js";
@@ -31,6 +33,11 @@ export interface CheckpointMetadata {
   readonly files: Record<string, { sha256: string; bytes: number }>;
   /** Earlier checkpoint folders holding state files this one builds on (incremental state). */
   readonly references?: string[];
+  /**
+   * file -> its bytes (base64), for files of `files` kept here rather than beside `_metadata`:
+   * the small snapshot files of a scale-out unit's light checkpoints (see {@link writeCheckpoint}).
+   */
+  readonly inline?: Record<string, string>;
 }
 
 /** A checkpoint read back: metadata and every operator's snapshots by old subtask index. */
@@ -66,8 +73,12 @@ export interface CheckpointStorage {
   readFile(folder: string, name: string): Promise<Buffer | undefined>;
   /** Names of the entries directly under `root` ([] when it does not exist). */
   list(root: string): Promise<string[]>;
-  /** Deletes a folder and all it holds (nothing when it does not exist). */
-  remove(folder: string): Promise<void>;
+  /**
+   * Deletes a folder and all it holds (nothing when it does not exist). `files`, when given, are
+   * the names it holds as its writer knows them (a hint: the local storage deletes those and the
+   * folder without listing it, and lists it only when something else is left).
+   */
+  remove(folder: string, files?: readonly string[]): Promise<void>;
 }
 
 /** Checkpoints on the local file system (fsync'ed files, `_metadata` renamed into place last). */
@@ -79,17 +90,24 @@ export const localCheckpointStorage: CheckpointStorage = {
     // frequent checkpoints, e.g. a group's 100 ms commits, wait for each round); only the rename
     // makes it count, and it comes once everything is durable.
     const tmp = join(folder, `${METADATA}.tmp`);
-    await Promise.all([writeFilesDurably(folder, files), writeDurably(tmp, metadata)]);
-    await rename(tmp, join(folder, METADATA));
-    // make the rename itself durable
-    const dir = await open(folder, "r");
+    // the folder is opened meanwhile, to make the rename durable right after it
+    const dir = fdOf(folder, "r");
     try {
-      await dir.sync();
+      await Promise.all([
+        ...[...files].map(([name, data]) => writeDurably(join(folder, name), data)),
+        writeDurably(tmp, Buffer.from(metadata)),
+        dir,
+      ]);
+      await rename(tmp, join(folder, METADATA));
+      await syncFd(await dir);
     } finally {
-      await dir.close();
+      await dir.then(closeFd, () => {});
     }
   },
-  writeFiles: writeFilesDurably,
+  async writeFiles(folder, files) {
+    await mkdir(folder, { recursive: true });
+    await Promise.all([...files].map(([name, data]) => writeDurably(join(folder, name), data)));
+  },
   async readFile(folder, name) {
     try {
       return await readFile(join(folder, name));
@@ -104,10 +122,31 @@ export const localCheckpointStorage: CheckpointStorage = {
       return [];
     }
   },
-  async remove(folder) {
+  async remove(folder, files) {
+    if (files !== undefined && (await removeKnown(folder, files))) return;
     await rm(folder, { recursive: true, force: true });
   },
 };
+
+/**
+ * Deletes `files` of `folder`, `_metadata` first (a folder left half deleted is an incomplete
+ * checkpoint, never restored), then the folder: two operations for a light checkpoint instead of
+ * a recursive delete's listing and a stat per entry. False when the folder still holds something
+ * else (the caller deletes it recursively).
+ */
+async function removeKnown(folder: string, files: readonly string[]): Promise<boolean> {
+  const gone = (e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  };
+  try {
+    if (files.includes(METADATA)) await unlink(join(folder, METADATA)).catch(gone);
+    await Promise.all(files.filter((f) => f !== METADATA).map((f) => unlink(join(folder, f)).catch(gone)));
+    await rmdir(folder).catch(gone);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The checkpoint storage to use for a configured one: the local disk when none is given (the one
@@ -157,30 +196,78 @@ export function checkpointFolder(id: number): string {
   return `chk-${id}`;
 }
 
-async function writeFilesDurably(folder: string, files: ReadonlyMap<string, Buffer>): Promise<void> {
-  await mkdir(folder, { recursive: true });
-  await Promise.all([...files].map(([name, data]) => writeDurably(join(folder, name), data)));
-}
-
-async function writeDurably(path: string, data: Buffer | string): Promise<void> {
-  const fh = await open(path, "w");
+/**
+ * Writes `data` to a new file at `path` and fsyncs it: open, write, fsync, close, the least a
+ * durable file takes. Plain file descriptors rather than `fs/promises` file handles: a unit
+ * commits every 100 ms, and a handle's set-up and close cost more than the system calls.
+ */
+async function writeDurably(path: string, data: Buffer): Promise<void> {
+  const fd = await fdOf(path, "w");
   try {
-    await fh.writeFile(data);
-    await fh.sync();
+    for (let at = 0; at < data.length; ) at += await writeFd(fd, data, at);
+    await syncFd(fd);
   } finally {
-    await fh.close();
+    await closeFd(fd);
   }
 }
 
-/** Writes a checkpoint folder; resolves once `_metadata` is durably in place. */
+function fdOf(path: string, flags: string): Promise<number> {
+  return new Promise((resolve, reject) => open(path, flags, (e, fd) => (e ? reject(e) : resolve(fd))));
+}
+
+/** Writes `data` from `at` on; resolves with the bytes written (maybe fewer: the caller loops). */
+function writeFd(fd: number, data: Buffer, at: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    write(fd, data, at, data.length - at, null, (e, n) => (e ? reject(e) : resolve(n))),
+  );
+}
+
+function syncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+}
+
+function closeFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => close(fd, (e) => (e ? reject(e) : resolve())));
+}
+
+/** Most bytes of snapshot files that {@link writeCheckpoint} keeps inside `_metadata`. */
+export const INLINE_MAX_BYTES = 64 * 1024;
+
+/**
+ * Writes a checkpoint folder; resolves once `_metadata` is durably in place, with the names of the
+ * files the folder holds (`_metadata` included). The files named in `inline` are kept inside
+ * `_metadata` (base64) when they total at most {@link INLINE_MAX_BYTES}: one file to write (and
+ * fsync) instead of one per file, for checkpoints taken every 100 ms; larger ones are written
+ * beside it as usual.
+ */
 export async function writeCheckpoint(
   folder: string,
   files: ReadonlyMap<string, Buffer>,
-  meta: Omit<CheckpointMetadata, "files" | "version">,
+  meta: Omit<CheckpointMetadata, "files" | "version" | "inline">,
   storage: CheckpointStorage = localCheckpointStorage,
-): Promise<void> {
-  const metadata: CheckpointMetadata = { version: 1, ...meta, files: checksums(files) };
-  await storage.writeFolder(folder, files, JSON.stringify(metadata, null, 1));
+  inline: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
+  let kept: Record<string, string> | undefined;
+  let beside = files;
+  let inlineBytes = 0;
+  for (const [name, data] of files) if (inline.has(name)) inlineBytes += data.length;
+  if (inlineBytes > 0 && inlineBytes <= INLINE_MAX_BYTES) {
+    kept = {};
+    const rest = new Map<string, Buffer>();
+    for (const [name, data] of files) {
+      if (inline.has(name)) kept[name] = data.toString("base64");
+      else rest.set(name, data);
+    }
+    beside = rest;
+  }
+  const metadata: CheckpointMetadata = {
+    version: 1,
+    ...meta,
+    files: checksums(files),
+    ...(kept ? { inline: kept } : {}),
+  };
+  await storage.writeFolder(folder, beside, JSON.stringify(metadata, null, 1));
+  return [...beside.keys(), METADATA];
 }
 
 /** SHA-256 and size of each file, as `_metadata` lists them. */
@@ -252,7 +339,8 @@ export async function loadCheckpoint(
   const subtaskFiles = new Set(Object.values(metadata.operators).flatMap((o) => o.files));
   const deferred = new Map<string, Record<string, OperatorSnapshot>>();
   for (const [name, sum] of Object.entries(metadata.files)) {
-    const data = await storage.readFile(folder, name);
+    const inline = metadata.inline?.[name];
+    const data = inline !== undefined ? Buffer.from(inline, "base64") : await storage.readFile(folder, name);
     if (data === undefined) {
       throw new FleuveError("FLEUVE_CHECKPOINT_CORRUPT", `checkpoint ${folder}: file ${name} is missing`, {
         details: { path: folder, file: name },
@@ -340,34 +428,6 @@ export async function loadForRestore(
     }
   }
   return undefined;
-}
-
-/** Deletes completed checkpoints beyond the newest `retained`, and incomplete ones older than the newest completed. */
-export async function pruneCheckpoints(
-  root: string,
-  retained: number,
-  newestCompleted: number,
-  storage: CheckpointStorage = localCheckpointStorage,
-): Promise<void> {
-  let kept = 0;
-  // Folders that retained checkpoints build on (incremental state) stay too.
-  const referenced = new Set<string>();
-  for (const c of await listCheckpointFolders(root, storage)) {
-    if (c.id > newestCompleted) continue; // in flight
-    const raw = await storage.readFile(c.path, METADATA);
-    if (raw !== undefined && kept < retained) {
-      kept++;
-      try {
-        const meta = JSON.parse(raw.toString("utf8")) as CheckpointMetadata;
-        for (const r of meta.references ?? []) referenced.add(r);
-      } catch {
-        // unreadable metadata: the folder will not be restored anyway
-      }
-      continue;
-    }
-    if (referenced.has(basename(c.path))) continue;
-    await storage.remove(c.path);
-  }
 }
 
 /** Ensures a folder exists (sync, at job start). */

@@ -7,12 +7,12 @@
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type { CheckpointingOptions } from "../api/config.js";
+import { CheckpointPruner } from "../checkpoint/retention.js";
 import {
   type CheckpointMetadata,
   type CheckpointStorage,
   checkpointFolder,
   deferredSnapshotFile,
-  pruneCheckpoints,
   resolveCheckpointStorage,
   writeCheckpoint,
   writeCheckpointPart,
@@ -149,6 +149,12 @@ export interface CheckpointCoordinatorOptions {
   readonly errorPolicy?: ErrorPolicy;
   /** Where completed and failed checkpoints are counted (the job's metrics), if anywhere. */
   readonly stats?: JobMetrics;
+  /**
+   * Keep the subtasks' snapshot files of periodic checkpoints inside `_metadata` when they are
+   * small (see `writeCheckpoint`): one file to write per checkpoint. For a scale-out unit, whose
+   * light checkpoints are its commits, every 100 ms by default.
+   */
+  readonly inlineSnapshots?: boolean;
 }
 
 /**
@@ -212,6 +218,10 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   private participant: CheckpointParticipantReports | undefined;
   /** Where checkpoints go; savepoints too (the local disk when checkpointing is off). */
   private readonly storage: CheckpointStorage;
+  /** Deletes old checkpoints, knowing those written here (none when checkpointing is off). */
+  private readonly pruner: CheckpointPruner | undefined;
+  /** Files of a periodic checkpoint kept inside its `_metadata` when small (see `inlineSnapshots`). */
+  private readonly inline: ReadonlySet<string>;
 
   constructor(o: CheckpointCoordinatorOptions) {
     this.options = o.checkpointing;
@@ -227,6 +237,11 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     this.log = o.log;
     this.clock = o.clock;
     this.stats = o.stats;
+    this.pruner =
+      o.checkpointing && new CheckpointPruner(o.checkpointing.dir, o.checkpointing.retained, this.storage);
+    this.inline = new Set(
+      o.inlineSnapshots ? o.subtasks.flatMap((s) => [s.file, deferredSnapshotFile(s.file)]) : [],
+    );
     for (const s of this.subtasks) {
       this.bySubtask.set(s.subtask, s);
       s.subtask.acknowledger = this;
@@ -582,6 +597,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       return;
     }
     let partSums: CheckpointMetadata["files"] = {};
+    let written: string[] = [];
     const part = p.part;
     p.writing = serialized
       .then(async () => {
@@ -602,7 +618,10 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
             references: [...p.references],
           },
           this.storage,
-        ),
+          p.savepoint ? undefined : this.inline,
+        ).then((names) => {
+          written = names;
+        }),
       )
       .then(
         () => {
@@ -617,13 +636,14 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
             this.stats.checkpointCompleted(this.lastCompletedAt - p.startedAt, bytes);
             this.stats.checkpointsInProgress.set(this.pending.size);
           }
-          if (!p.savepoint && this.options) {
+          const pruner = this.pruner;
+          if (!p.savepoint && pruner) {
+            pruner.completed(p.id, folder, [...p.references], written);
             // One prune at a time, and drained with the writes: a restore or a caller that lists
             // the folders after the job must not meet a prune half done.
-            const { dir, retained } = this.options;
             const newest = this.latestCompleted;
             this.pruning = this.pruning
-              .then(() => pruneCheckpoints(dir, retained, newest, this.storage))
+              .then(() => pruner.prune(newest))
               .catch((e: unknown) =>
                 this.log(`could not delete old checkpoints: ${(e as Error).message}`, { level: "warn" }),
               );
@@ -648,6 +668,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
           else this.log(err.message, { level: "warn" });
           part?.reject(err);
           p.handOver?.reject(err);
+          if (!p.savepoint) this.pruner?.failed(p.id, folder);
           this.storage.remove(folder).catch(() => {});
         },
       );

@@ -11,11 +11,11 @@
  */
 import { join } from "node:path";
 import type { CheckpointingOptions } from "../api/config.js";
+import { pruneCheckpoints } from "../checkpoint/retention.js";
 import {
   type CheckpointMetadata,
   type CheckpointStorage,
   checkpointFolder,
-  pruneCheckpoints,
   resolveCheckpointStorage,
   writeCheckpointMetadata,
 } from "../checkpoint/storage.js";
@@ -240,7 +240,8 @@ export class ThreadCheckpointCoordinator {
           for (let w = 0; w < this.o.workers; w++) this.o.send(w, { type: "complete", id: p.id });
         const c = this.o.checkpointing;
         if (!p.savepoint && c) {
-          // One prune at a time, drained with the writes (as in one thread).
+          // One prune at a time, drained with the writes (as in one thread). A listing each time,
+          // not a CheckpointPruner: a worker's part of an aborted checkpoint may still land.
           const newest = this.latestCompleted;
           this.pruning = this.pruning
             .then(() => pruneCheckpoints(c.dir, c.retained, newest, this.storage))

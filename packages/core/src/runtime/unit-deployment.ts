@@ -80,8 +80,9 @@ export class ScaleOutUnitDeployment implements Deployment {
     return subtask === this.subtask;
   }
 
+  /** Its checkpoints are its commits (every 100 ms by default): their few small files go inside `_metadata`. */
   coordinate(options: CheckpointCoordinatorOptions): CheckpointCoordination {
-    return new CheckpointCoordinator(options);
+    return new CheckpointCoordinator({ ...options, inlineSnapshots: true });
   }
 
   onArrival(_wake: () => void): void {}

@@ -46,15 +46,17 @@ export function epochDir(root: string, epoch: number): string {
 /**
  * Deletes the epochs of the unit whose folder is `root` that are older than `epoch`, once `epoch`
  * holds a completed checkpoint of its own: restores never look further back then. Returns the
- * epochs deleted. Incremental state only builds on folders of its own root (state-files.ts copies
- * the rest in), so nothing in `epoch` refers to an older one.
+ * epochs deleted, or undefined while `epoch` has no completed checkpoint (nothing deleted: ask
+ * again later). Once it returned the deleted ones, no older epoch can appear again (a new epoch is
+ * always the newest), so the owner need not ask again. Incremental state only builds on folders of
+ * its own root (state-files.ts copies the rest in), so nothing in `epoch` refers to an older one.
  */
 export async function pruneEpochs(
   storage: CheckpointStorage,
   root: string,
   epoch: number,
-): Promise<number[]> {
-  if (!(await hasCompletedCheckpoint(epochDir(root, epoch), storage))) return [];
+): Promise<number[] | undefined> {
+  if (!(await hasCompletedCheckpoint(epochDir(root, epoch), storage))) return undefined;
   const older = (await epochsOf(storage, root)).filter((e) => e < epoch);
   for (const e of older) await storage.remove(epochDir(root, e));
   return older;
@@ -170,9 +172,9 @@ export function ownerStorage(
     ...(storage.writeFiles ? { writeFiles: storage.writeFiles.bind(storage) } : {}),
     readFile: (folder, name) => storage.readFile(folder, name),
     list: (root) => storage.list(root),
-    async remove(folder) {
+    async remove(folder, files) {
       if (superseded) return;
-      await storage.remove(folder);
+      await storage.remove(folder, files);
     },
   };
 }

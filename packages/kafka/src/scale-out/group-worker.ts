@@ -336,6 +336,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       stoppedBy?: string;
       /** Set once the unit is being stopped here: a second stop waits for the first. */
       stopping?: Promise<number | undefined>;
+      /** Set once the epochs older than this run's are deleted (see pruneAllEpochs). */
+      epochsPruned?: boolean;
     }
   >();
   const starting = new Set<number>();
@@ -392,9 +394,15 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     for (const b of control.inProgress) void control.abort(b.id, why, true);
   };
 
-  /** Deletes the epochs of the running units that no restore can reach any more. */
+  /**
+   * Deletes the epochs of the running units that no restore can reach any more: once per run of a
+   * unit (after its first completed checkpoint), not every 5 s (see pruneEpochs).
+   */
   const pruneAllEpochs = async () => {
-    for (const r of [...running.values()]) await pruneEpochs(storage, unitDir(r.unit), r.epochNumber);
+    for (const r of [...running.values()]) {
+      if (r.epochsPruned) continue;
+      if ((await pruneEpochs(storage, unitDir(r.unit), r.epochNumber)) !== undefined) r.epochsPruned = true;
+    }
   };
   /**
    * The internal topics of the job's earlier deployments, deleted once this one runs on its own

@@ -62,10 +62,22 @@ function oldestRetainedPositions(dir: string, topic: string): Map<number, bigint
       }
       complete.sort((a, b) => b.id - a.id);
       for (const c of complete.slice(0, RETAINED)) {
-        for (const file of readdirSync(c.path).filter((f) => f !== "_metadata")) {
+        // snapshot files beside `_metadata`, or inside it (a unit's light checkpoints)
+        const inline = (
+          JSON.parse(readFileSync(join(c.path, "_metadata"), "utf8")) as {
+            inline?: Record<string, string>;
+          }
+        ).inline;
+        const contents = [
+          ...readdirSync(c.path)
+            .filter((f) => f !== "_metadata")
+            .map((f) => readFileSync(join(c.path, f))),
+          ...Object.values(inline ?? {}).map((b) => Buffer.from(b, "base64")),
+        ];
+        for (const content of contents) {
           let decoded: unknown;
           try {
-            decoded = deserialize(readFileSync(join(c.path, file)));
+            decoded = deserialize(content);
           } catch {
             continue; // not a serialized snapshot
           }
