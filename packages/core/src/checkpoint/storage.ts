@@ -211,6 +211,7 @@ async function writeDurably(path: string, data: Buffer): Promise<void> {
   }
 }
 
+/** Opens `path` with `flags`: a plain file descriptor. */
 function fdOf(path: string, flags: string): Promise<number> {
   return new Promise((resolve, reject) => open(path, flags, (e, fd) => (e ? reject(e) : resolve(fd))));
 }
@@ -222,10 +223,12 @@ function writeFd(fd: number, data: Buffer, at: number): Promise<number> {
   );
 }
 
+/** fsync of `fd`. */
 function syncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
+/** Closes `fd`. */
 function closeFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => close(fd, (e) => (e ? reject(e) : resolve())));
 }
