@@ -18,7 +18,8 @@ import { hasStateFiles, resolveStateFiles } from "../state/state-files.js";
 
 /** What `_metadata` says. */
 export interface CheckpointMetadata {
-  readonly version: 1;
+  /** 2 when `inline` holds files (readers before it would miss them), else 1. */
+  readonly version: 1 | 2;
   readonly checkpointId: number;
   readonly kind: "checkpoint" | "savepoint";
   readonly jobName: string;
@@ -264,7 +265,7 @@ export async function writeCheckpoint(
     beside = rest;
   }
   const metadata: CheckpointMetadata = {
-    version: 1,
+    version: kept ? 2 : 1,
     ...meta,
     files: checksums(files),
     ...(kept ? { inline: kept } : {}),
@@ -336,6 +337,15 @@ export async function loadCheckpoint(
         cause: e,
         details: { path: folder },
       },
+    );
+  }
+  if (metadata.version !== 1 && metadata.version !== 2) {
+    // Not "corrupt": a restore must not fall back to an older checkpoint (and replay or skip
+    // output already committed) because a newer Fleuve wrote this one.
+    throw new FleuveError(
+      "FLEUVE_STATE_INCOMPATIBLE",
+      `checkpoint ${folder} has metadata version ${String(metadata.version)}, written by a newer Fleuve (this one reads versions 1 and 2): run the same Fleuve version in every process that restores it`,
+      { details: { path: folder, version: metadata.version } },
     );
   }
   const decoded = new Map<string, Record<string, OperatorSnapshot>>();

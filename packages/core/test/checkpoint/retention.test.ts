@@ -218,6 +218,9 @@ test("inline snapshot files load as files beside _metadata do; large ones stay b
     ]);
     const x = await loadCheckpoint(join(dir, "inline"));
     const y = await loadCheckpoint(join(dir, "beside"));
+    // version 2 marks inlined files (a reader of version 1 only would miss them), 1 otherwise
+    assert.equal(x.metadata.version, 2);
+    assert.equal(y.metadata.version, 1);
     assert.deepEqual(x.operators, y.operators);
     assert.deepEqual(x.metadata.files, y.metadata.files);
     assert.deepEqual(x.operators.get("op"), [{ custom: [1, 2, 3] }]);
@@ -289,6 +292,24 @@ test("a unit writes one-file checkpoints, keeps the newest `retained`, and its l
       out.sort((x, y) => x - y),
       Array.from({ length: N }, (_, i) => i),
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a checkpoint of a newer metadata version is refused as incompatible, not taken for corrupt", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-version-"));
+  try {
+    const m = { ...meta(1), operators: { op: { parallelism: 1, source: false, files: ["task-0-0.bin"] } } };
+    const folder = join(dir, "chk-1");
+    await writeCheckpoint(folder, new Map([["task-0-0.bin", serialize({ op: { custom: 1 } })]]), m);
+    const path = join(folder, "_metadata");
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, "utf8")), version: 3 }));
+    await assert.rejects(loadCheckpoint(folder), (e: Error & { code?: string }) => {
+      assert.equal(e.code, "FLEUVE_STATE_INCOMPATIBLE");
+      assert.match(e.message, /metadata version 3, written by a newer Fleuve/);
+      return true;
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
