@@ -2,7 +2,7 @@
  * A Fleuve sink writing to Kafka, like Flink's KafkaSink.
  *
  * exactly-once: one Kafka transaction per subtask and checkpoint, under transactional ids
- * `<prefix>-<subtask>-<slot>`. Each slot keeps one producer (its connections, metadata and
+ * `<prefix>-<subtask>-<slot>`, the lowest free slot taken. Each slot keeps one producer (its connections, metadata and
  * coordinator) across its transactions and bumps its epoch with InitProducerId for every
  * transaction (KIP-360: with its current producer id and epoch, so a zombie is fenced instead of
  * fencing us), so a stale commit can never end a newer one. A transaction thus costs
@@ -459,7 +459,6 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   #current: OpenTxn | undefined;
   /** Handed to a checkpoint, not known committed yet. */
   #handed: OpenTxn[] = [];
-  #nextSlot = 0;
   /**
    * Each slot's producer, kept across its transactions: a transaction then costs InitProducerId,
    * AddPartitionsToTxn, its Produce requests and EndTxn, not also a connection, ApiVersions,
@@ -546,6 +545,47 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     return tx;
   }
 
+  /** `slot`'s kept producer, made on first use. */
+  #producer(slot: number): RawProducer {
+    const id = this.#id(slot);
+    return (this.#producers[slot] ??= new Producer<Buffer, Buffer, Buffer, Buffer>({
+      ...this.common,
+      clientId: `${this.common.clientId}-${id}`,
+      acks: -1,
+      idempotent: true,
+      transactionalId: id,
+      producerId: -1n,
+      producerEpoch: -1,
+      compression: this.settings.compression,
+      partitioner: javaPartitioner(),
+    }));
+  }
+
+  /**
+   * {@link #start} on the slot's kept producer; if that fails, once more on a new producer of the
+   * slot. A kept producer never looks its coordinator up again, so after the coordinator moved (a
+   * broker restart, a leader rebalance) its requests go to the old one until its retries run out;
+   * a new producer finds the coordinator and bumps the epoch from the last one this slot got
+   * (a lost answer to the kept producer's bump is answered again, KIP-360's retry, not bumped
+   * twice). A zombie's new producer is fenced as its kept one was.
+   */
+  async #startOrRenew(
+    slot: number,
+    txn: OpenTxn,
+  ): Promise<Awaited<ReturnType<RawProducer["beginTransaction"]>>> {
+    const kept = txn.producer;
+    try {
+      return await withTransactionTimeout(kept, this.txTimeoutMs, () => this.#start(slot, kept));
+    } catch (e) {
+      if (kept.producerId === undefined) throw e; // a new producer already: nothing to renew
+      this.#producers[slot] = undefined;
+      void closeQuietly(kept);
+      const renewed = this.#producer(slot);
+      txn.producer = renewed;
+      return withTransactionTimeout(renewed, this.txTimeoutMs, () => this.#start(slot, renewed));
+    }
+  }
+
   #key(t: OpenTxn): string {
     return `${t.id}:${t.producerId}:${t.producerEpoch}`;
   }
@@ -555,9 +595,10 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       this.#handed.filter((t) => !this.shared.resolved.has(this.#key(t))).map((t) => t.id),
     );
     this.#handed = this.#handed.filter((t) => !this.shared.resolved.has(this.#key(t)));
+    // The lowest free slot: usually two are in use (one open, one committing), so about two
+    // producers stay open per subtask, not one per slot.
     let slot = -1;
-    for (let k = 0; k < SLOTS; k++) {
-      const s = (this.#nextSlot + k) % SLOTS;
+    for (let s = 0; s < SLOTS; s++) {
       if (!busy.has(this.#id(s))) {
         slot = s;
         break;
@@ -569,22 +610,10 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
         `kafkaSink: all ${SLOTS} transactional ids of subtask ${this.ctx.subtaskIndex} (prefix "${this.prefix}") hold transactions waiting for a checkpoint to complete; checkpoints are not completing`,
       );
     }
-    this.#nextSlot = (slot + 1) % SLOTS;
     const id = this.#id(slot);
-    const producer: RawProducer = (this.#producers[slot] ??= new Producer<Buffer, Buffer, Buffer, Buffer>({
-      ...this.common,
-      clientId: `${this.common.clientId}-${id}`,
-      acks: -1,
-      idempotent: true,
-      transactionalId: id,
-      producerId: -1n,
-      producerEpoch: -1,
-      compression: this.settings.compression,
-      partitioner: javaPartitioner(),
-    }));
     const txn: OpenTxn = {
       id,
-      producer,
+      producer: this.#producer(slot),
       chain: Promise.resolve(),
       records: 0,
       flushed: false,
@@ -592,11 +621,12 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     };
     let tx: Awaited<ReturnType<RawProducer["beginTransaction"]>> | undefined;
     txn.chain = this.#init()
-      .then(() => withTransactionTimeout(producer, this.txTimeoutMs, () => this.#start(slot, producer)))
+      .then(() => this.#startOrRenew(slot, txn))
       .then((t) => {
         tx = t;
-        txn.producerId = producer.producerId!;
-        txn.producerEpoch = producer.producerEpoch!;
+        txn.producerId = txn.producer.producerId!;
+        txn.producerEpoch = txn.producer.producerEpoch!;
+        this.#initialised[slot] = { producerId: txn.producerId, producerEpoch: txn.producerEpoch };
       });
     // Records of the previous transactions first: each slot has a producer of its own, so
     // without this wait a transaction's records could land in a partition before those of the one

@@ -99,23 +99,50 @@ describe("exactly-once kafkaSink: one producer per slot, one epoch per transacti
           producerEpoch: c.producerEpoch!,
         });
       };
-      for (let i = 0; i < SLOTS; i++) await transaction(`v${String(i).padStart(3, "0")}`);
-      assert.equal(producers, SLOTS, "one producer per slot");
+      /**
+       * Two overlapping transactions, as in a running job: the first is handed to a checkpoint and
+       * still uncommitted when records after the barrier begin the next, on the next free slot.
+       */
+      const pair = async (a: string, b: string) => {
+        writer.write(a, undefined);
+        const first = writer.prepareCommit(committed.length + 1);
+        await writer.prepared!();
+        writer.write(b, undefined);
+        const second = writer.prepareCommit(committed.length + 2);
+        await writer.prepared!();
+        for (const cs of [first, second]) {
+          await sink.commit(cs);
+          const c = cs.at(-1)!;
+          committed.push({
+            transactionalId: c.transactionalId!,
+            producerId: c.producerId!,
+            producerEpoch: c.producerEpoch!,
+          });
+        }
+      };
+      const value = (i: number) => `v${String(i).padStart(3, "0")}`;
+      await pair(value(0), value(1));
+      assert.equal(producers, 2, "the two slots in use have a producer each, the other slots none");
       const warm = { producers, connects };
       const N = 3 * SLOTS;
-      for (let i = SLOTS; i < N; i++) await transaction(`v${String(i).padStart(3, "0")}`);
+      for (let i = 2; i < N; i += 2) await pair(value(i), value(i + 1));
+      await transaction(value(N));
       assert.deepEqual(
         { producers, connects },
         warm,
-        `${N - SLOTS} more transactions created no producer and opened no connection`,
+        `${N - 1} more transactions created no producer and opened no connection`,
       );
 
-      // Every transaction has its own id/pid/epoch; a slot's epochs only grow.
+      // Every transaction has its own id/pid/epoch; a slot's epochs only grow; the lowest free
+      // slot is taken (0, then 1 while 0 is being committed).
       const keys = committed.map((c) => `${c.transactionalId}:${c.producerId}:${c.producerEpoch}`);
-      assert.equal(new Set(keys).size, N, "no id:producerId:epoch twice");
-      for (let s = 0; s < SLOTS; s++) {
+      assert.equal(new Set(keys).size, N + 1, "no id:producerId:epoch twice");
+      assert.deepEqual(
+        committed.map((c) => c.transactionalId),
+        [...Array.from({ length: N }, (_, i) => `${prefix}-0-${i % 2}`), `${prefix}-0-0`],
+      );
+      for (let s = 0; s < 2; s++) {
         const mine = committed.filter((c) => c.transactionalId === `${prefix}-0-${s}`);
-        assert.equal(mine.length, N / SLOTS, `slot ${s} used in turn`);
         for (let k = 1; k < mine.length; k++) {
           const [a, b] = [mine[k - 1]!, mine[k]!];
           assert.ok(
@@ -124,12 +151,12 @@ describe("exactly-once kafkaSink: one producer per slot, one epoch per transacti
           );
         }
       }
-      const expected = Array.from({ length: N }, (_, i) => `v${String(i).padStart(3, "0")}`);
+      const expected = Array.from({ length: N + 1 }, (_, i) => value(i));
       assert.deepEqual(committedValues(topic), expected);
 
       // Slot 0 again: an open transaction with a record, prepared but not committed.
       writer.write("newer", undefined);
-      const [open] = writer.prepareCommit(N + 1);
+      const [open] = writer.prepareCommit(N + 2);
       await writer.prepared!();
       assert.equal(open!.transactionalId, `${prefix}-0-0`);
       const d = await coordinator.describe(open!.transactionalId!);
@@ -161,11 +188,12 @@ describe("exactly-once kafkaSink: one producer per slot, one epoch per transacti
       await sink.commit([open!]);
       assert.deepEqual(committedValues(topic), [...expected, "newer"].sort());
 
-      // Another process initialises slot 1 (as a new owner's writer does): this writer's next
-      // transaction, on slot 1, is refused instead of fencing the new owner.
-      await coordinator.initProducerId(`${prefix}-0-1`, 60_000);
+      // Another process initialises slot 0 (as a new owner's writer does): this writer's next
+      // transaction, on slot 0, is refused instead of fencing the new owner (its kept producer, and
+      // the new producer it then tries, are both fenced).
+      await coordinator.initProducerId(`${prefix}-0-0`, 60_000);
       writer.write("zombie", undefined);
-      writer.prepareCommit(N + 2);
+      writer.prepareCommit(N + 3);
       await assert.rejects(writer.prepared!(), (e: unknown) => {
         const ids = protocolErrorIds(e);
         assert.ok(
