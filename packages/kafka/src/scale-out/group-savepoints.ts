@@ -130,8 +130,11 @@ export class GroupSavepoints {
   #resolveStopped!: () => void;
   /** Resolves once a stop-with-savepoint of the group completed (from any process). */
   readonly stopped: Promise<void>;
-  /** Processes (`host:pid`) that announced a clean stop (see {@link GroupSavepoints.announceLeaving}). */
-  readonly #leaving = new Set<string>();
+  /**
+   * Processes (`host:pid`) that announced a clean stop, and when (see
+   * {@link GroupSavepoints.announceLeaving}).
+   */
+  readonly #leaving = new Map<string, number>();
   /** The process whose clean stop announced each unit last, and when, by unit name. */
   readonly #handedBy = new Map<string, { readonly process: string; readonly at: number }>();
   /** Start time: requests older than their deadline are history, not acted upon. */
@@ -203,9 +206,12 @@ export class GroupSavepoints {
     }
   }
 
-  /** True when process `process` (`host:pid`) announced a clean stop on the control topic. */
-  cleanlyStopped(process: string): boolean {
-    return this.#leaving.has(process);
+  /**
+   * True when process `process` (`host:pid`) announced a clean stop on the control topic in the
+   * last `withinMs` (an older one may be of an earlier process with the same host and pid).
+   */
+  cleanlyStopped(process: string, withinMs: number): boolean {
+    return (this.#leaving.get(process) ?? Number.NEGATIVE_INFINITY) >= Date.now() - withinMs;
   }
 
   /**
@@ -221,7 +227,7 @@ export class GroupSavepoints {
   #apply(m: ControlMessage): void {
     switch (m.type) {
       case "leaving":
-        this.#leaving.add(m.process);
+        this.#leaving.set(m.process, m.at ?? 0);
         for (const u of m.units ?? []) this.#handedBy.set(u, { process: m.process, at: m.at ?? 0 });
         return;
       case "request": {

@@ -698,8 +698,9 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       await stopUnit(index, true, { ms: timings.rebalanceTimeoutMs, property: "max.poll.interval.ms" });
     },
     fail: failWorker,
-    cleanlyStopped: (proc) => control.cleanlyStopped(proc),
     // an announcement counts for the hand-over it announced: its timeout, then the rebalance
+    cleanlyStopped: (proc) =>
+      control.cleanlyStopped(proc, timings.shutdownTimeoutMs + timings.sessionTimeoutMs + 30_000),
     cleanStopOf: (unit) =>
       control.cleanStopOf(unit, timings.shutdownTimeoutMs + timings.sessionTimeoutMs + 30_000),
   });
@@ -732,12 +733,14 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
     clearInterval(pruner);
     abortSavepoints("a process of the group is stopping");
     const units = [...running.keys()].sort((a, b) => a - b);
-    // before the hand-over, so that the leader has read it by the time this process leaves
-    await control.announceLeaving(
-      membership.process,
-      units.map((i) => plan.units[i]!.name),
-    );
     if (handOver && timings.shutdownTimeoutMs > 0 && units.length > 0) {
+      // Before the hand-over, so that the leader has read it by the time this process leaves; at
+      // most a second: a control topic without a leader must not eat the shutdown's time.
+      const announced = control.announceLeaving(
+        membership.process,
+        units.map((i) => plan.units[i]!.name),
+      );
+      await Promise.race([announced, new Promise((r) => setTimeout(r, 1000).unref())]);
       const at = Date.now();
       const names = (xs: number[]) => xs.map((i) => plan.units[i]!.name).join(", ");
       log(
