@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { close, fsync, mkdirSync, open, readFileSync, write } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, rmdir, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { deserialize } from "node:v8";
 import { FleuveError } from "../errors.js";
 import type { OperatorSnapshot } from "../spi/operator.js";
@@ -86,7 +86,7 @@ export interface CheckpointStorage {
 export const localCheckpointStorage: CheckpointStorage = {
   local: true,
   async writeFolder(folder, files, metadata) {
-    await mkdir(folder, { recursive: true });
+    const created = await mkdir(folder, { recursive: true });
     // The metadata's temp file is synced together with the files (one round of fsyncs, not two:
     // frequent checkpoints, e.g. a group's 100 ms commits, wait for each round); only the rename
     // makes it count, and it comes once everything is durable.
@@ -98,6 +98,8 @@ export const localCheckpointStorage: CheckpointStorage = {
         ...[...files].map(([name, data]) => writeDurably(join(folder, name), data)),
         writeDurably(tmp, Buffer.from(metadata)),
         dir,
+        // the new folders' own entries, or a crash could lose a folder whose transactions committed
+        ...(created === undefined ? [] : createdParents(created, folder).map(syncDir)),
       ]);
       await rename(tmp, join(folder, METADATA));
       await syncFd(await dir);
@@ -225,6 +227,29 @@ function writeFd(fd: number, data: Buffer, at: number): Promise<number> {
 }
 
 /** fsync of `fd`. */
+/**
+ * The folders whose entries `mkdir -p` added when it created `first` up to `folder`: the parent
+ * of each folder it created (`folder` itself is synced after the rename).
+ */
+function createdParents(first: string, folder: string): string[] {
+  const top = resolve(first);
+  const parents: string[] = [];
+  for (let f = resolve(folder); ; f = dirname(f)) {
+    parents.push(dirname(f));
+    if (f === top || dirname(f) === f) return parents;
+  }
+}
+
+/** fsync of a folder (its entries durable). */
+async function syncDir(path: string): Promise<void> {
+  const fd = await fdOf(path, "r");
+  try {
+    await syncFd(fd);
+  } finally {
+    await closeFd(fd);
+  }
+}
+
 function syncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
