@@ -13,7 +13,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { createInterface, type Interface } from "node:readline";
+import { createInterface } from "node:readline";
 import { FleuveError, isFleuveError, type JobClient, StreamExecutionEnvironment } from "@fleuve/core";
 import {
   type Column,
