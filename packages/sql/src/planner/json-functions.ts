@@ -441,7 +441,19 @@ function isoLocal(ms: number): string {
   return `${iso.slice(0, 19)}${frac === "" ? "" : `.${frac}`}`;
 }
 
-/** The JSON text of a SQL value of type `t`, as Flink's JsonGenerateUtils writes it. */
+/**
+ * The text of a JSON object from its members, sorted by key: Flink's SqlJsonUtils.serializeJson
+ * converts the node tree to Java maps and writes them with ORDER_MAP_ENTRIES_BY_KEYS ("for JSON
+ * functions to have deterministic output, we need to sort the keys"), so every object that
+ * JSON_OBJECT, JSON_ARRAY and JSON_STRING build comes out sorted, at every depth. Java's String
+ * order is by UTF-16 code unit, as JavaScript's `<` on strings.
+ */
+export function jsonObjectText(members: Iterable<readonly [string, string]>): string {
+  const sorted = [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${sorted.map(([k, v]) => `${quote(k)}:${v}`).join(",")}}`;
+}
+
+/** The JSON text of a SQL value of type `t`, as Flink's JsonGenerateUtils writes it (objects sorted by key). */
 export function sqlToJson(v: unknown, t: DataType | undefined): string {
   if (v === null || v === undefined) return "null";
   if (typeof v === "string") return quote(v);
@@ -467,16 +479,16 @@ export function sqlToJson(v: unknown, t: DataType | undefined): string {
   }
   if (Array.isArray(v)) {
     if (t?.kind === "row")
-      return `{${t.fields.map((f, i) => `${quote(f.name)}:${sqlToJson(v[i], f.type)}`).join(",")}}`;
+      return jsonObjectText(t.fields.map((f, i) => [f.name, sqlToJson(v[i], f.type)] as const));
     const el = t?.kind === "array" || t?.kind === "multiset" ? t.element : undefined;
     return `[${v.map((x) => sqlToJson(x, el)).join(",")}]`;
   }
   if (v instanceof Date) return quote(isoLocal(v.getTime()));
   if (typeof v === "object") {
     const vt = t?.kind === "map" ? t.value : undefined;
-    return `{${Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `${quote(k)}:${sqlToJson(x, vt)}`)
-      .join(",")}}`;
+    return jsonObjectText(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, sqlToJson(x, vt)] as const),
+    );
   }
   return quote(String(v));
 }
@@ -590,7 +602,8 @@ function compileConstructor<I>(
   }
   return {
     eval: (r) => {
-      // A repeated key keeps its first place and its last value, as Jackson's ObjectNode.
+      // A repeated key keeps its last value (Jackson's ObjectNode.set); the members come out
+      // sorted by key, as Flink's serializeJson writes them, not in the order written.
       const members = new Map<string, string>();
       for (const { key, value } of pairs) {
         const k = key.eval(r);
@@ -600,7 +613,7 @@ function compileConstructor<I>(
         if (v === null && absent) continue;
         members.set(String(k), v ?? "null");
       }
-      return `{${[...members].map(([k, v]) => `${quote(k)}:${v}`).join(",")}}`;
+      return jsonObjectText(members);
     },
     type: notNullString,
   };
