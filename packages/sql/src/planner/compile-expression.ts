@@ -223,6 +223,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         const dateTime = dateTimeArithmetic(e, left, right);
         if (dateTime !== undefined) return dateTime;
       }
+      if (e.op === "=" || e.op === "<>") refuseNumberVersusString(e, left.type, right.type);
       return compileBinary(e.op, left, right);
     }
     case "is": {
@@ -273,7 +274,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     }
     case "in": {
       const x = sub(e.operand);
-      const list = e.list.map(sub);
+      const list = coerceInList(e, x, e.list.map(sub));
       return {
         eval: (r) => {
           const v = x.eval(r);
@@ -668,6 +669,92 @@ function decimalArithmetic(
 /** Whether `t` is the atomic type `name`. */
 function isAtomic(t: DataType | undefined, name: string): boolean {
   return t?.kind === "atomic" && t.name === name;
+}
+
+/** Whether `t` is a character string type (a string literal is STRING here, CHAR(n) in Flink). */
+function isCharacterType(t: DataType | undefined): boolean {
+  return t?.kind === "atomic" && ["STRING", "VARCHAR", "CHAR"].includes(t.name);
+}
+
+/** The FLEUVE_SQL_VALIDATION error of expression `e`, at its first known position. */
+function refuseAt(e: Expr, message: string, details: Record<string, unknown>): unknown {
+  const err = invalid(`${printExpr(e)}: ${message}`, undefined, details);
+  const pos = firstPos(e.kind === "in" ? e.operand : e);
+  return pos === undefined ? err : withPosition(err, pos);
+}
+
+/**
+ * `=` and `<>` between a number and a character string are refused when the query is planned, as
+ * Flink 1.20 refuses them: its validator runs without Calcite's implicit type coercion, and its
+ * code generator (ScalarOperatorGens.generateEquals, FLINK-24914) throws "implicit type conversion
+ * between INTEGER and CHAR is not supported now" (`SELECT 1 = '1'` fails that way in Flink's SQL
+ * client). Comparing the JavaScript values instead would make `int_col = '1'` silently false.
+ */
+function refuseNumberVersusString(
+  e: Expr & { kind: "binary" },
+  a: DataType | undefined,
+  b: DataType | undefined,
+): void {
+  if (!((isNumericType(a) && isCharacterType(b)) || (isCharacterType(a) && isNumericType(b)))) return;
+  const [l, r] = [printType(a as DataType), printType(b as DataType)];
+  throw refuseAt(
+    e,
+    `${e.op} between ${l} and ${r}: implicit type conversion between a number and a character string is not supported (as in Flink); CAST one side`,
+    { operator: e.op, leftType: l, rightType: r },
+  );
+}
+
+/**
+ * The IN list as Flink 1.20 (Calcite 1.32 without type coercion) types it:
+ * - numbers and character strings mixed in the list are refused (SqlInOperator: "Values in
+ *   expression list must have compatible types");
+ * - otherwise each value is compared as the left operand's type: SqlToRelConverter.convertInToOr
+ *   rewrites `x IN (a, b)` to `x = CAST(a AS type of x) OR x = CAST(b AS ...)`, so
+ *   `int_col IN ('1', '2')` compares numbers and `str_col IN (1, 2)` compares '1' and '2'. A
+ *   literal that does not cast is refused when the query is planned (a CAST of it would fail every
+ *   row). A DECIMAL or floating-point value against a string is refused: Flink's text of it
+ *   (`1.0`) is not the JavaScript one, so CAST it explicitly.
+ */
+function coerceInList<I>(e: Expr & { kind: "in" }, x: Compiled<I>, list: Compiled<I>[]): Compiled<I>[] {
+  const numbers = list.filter((c) => isNumericType(c.type));
+  const strings = list.filter((c) => isCharacterType(c.type));
+  if (numbers.length > 0 && strings.length > 0)
+    throw refuseAt(
+      e,
+      `values in the IN list must have compatible types, got ${printType(numbers[0]?.type as DataType)} and ${printType(strings[0]?.type as DataType)} (as Flink refuses them)`,
+      { operator: "IN" },
+    );
+  const target = x.type;
+  if (target?.kind !== "atomic") return list;
+  return list.map((c, i) => {
+    const item = e.list[i] as Expr;
+    const across =
+      (isNumericType(target) && isCharacterType(c.type)) ||
+      (isCharacterType(target) && isNumericType(c.type));
+    if (!across) return c;
+    if (
+      isCharacterType(target) &&
+      !["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"].includes((c.type as { name: string }).name)
+    )
+      throw refuseAt(
+        e,
+        `${printExpr(item)} (${printType(c.type as DataType)}) in an IN list of ${printType(target)}: Flink casts it to ${printType(target)} with its own number text; CAST it explicitly`,
+        { operator: "IN" },
+      );
+    const cast = compileCast(c, target, false);
+    if (item.kind === "literal") {
+      try {
+        cast.eval(undefined as never);
+      } catch (err) {
+        throw refuseAt(
+          e,
+          `${printExpr(item)} in an IN list of ${printType(target)} does not cast to ${printType(target)}: ${(err as Error).message}`,
+          { operator: "IN" },
+        );
+      }
+    }
+    return cast;
+  });
 }
 
 /** Whether `t` is one of the numeric types (which do not cast to DATE or TIME in Flink). */

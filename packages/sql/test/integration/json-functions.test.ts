@@ -198,7 +198,10 @@ test("JSON_OBJECT: Flink's documented examples, and the ON NULL default", async 
     ["JSON_OBJECT('a' VALUE 1, 'B' VALUE 2, '_' VALUE 3)", '{"B":2,"_":3,"a":1}'],
     ["JSON_OBJECT('k' VALUE 1, 'k' VALUE 2)", '{"k":2}'],
     ["JSON_OBJECT('2' VALUE 'b', '1' VALUE 'a')", '{"1":"a","2":"b"}'],
-    ["JSON_OBJECT('z' VALUE JSON_OBJECT('y' VALUE 1, 'x' VALUE 2), 'a' VALUE 0)", '{"a":0,"z":{"x":2,"y":1}}'],
+    [
+      "JSON_OBJECT('z' VALUE JSON_OBJECT('y' VALUE 1, 'x' VALUE 2), 'a' VALUE 0)",
+      '{"a":0,"z":{"x":2,"y":1}}',
+    ],
     ["JSON_OBJECT('z' VALUE MAP['y', 1, 'x', 2])", '{"z":{"x":2,"y":1}}'],
     ["JSON_OBJECT('a' VALUE JSON_ARRAY(1, JSON_OBJECT('b' VALUE 2)))", '{"a":[1,{"b":2}]}'],
   ]);
@@ -214,7 +217,10 @@ test("JSON_ARRAY: Flink's documented examples, and the ON NULL default", async (
     ["JSON_ARRAY(1, CAST(NULL AS INT), 3)", "[1,3]"],
     ["JSON_ARRAY(JSON_OBJECT('a' VALUE 1), 'x')", '[{"a":1},"x"]'],
     // The array keeps its order; the objects in it are sorted by key.
-    ["JSON_ARRAY('x', JSON_OBJECT('b' VALUE 1, 'a' VALUE 2), MAP['d', 1, 'c', 2])", '["x",{"a":2,"b":1},{"c":2,"d":1}]'],
+    [
+      "JSON_ARRAY('x', JSON_OBJECT('b' VALUE 1, 'a' VALUE 2), MAP['d', 1, 'c', 2])",
+      '["x",{"a":2,"b":1},{"c":2,"d":1}]',
+    ],
   ]);
 });
 
