@@ -85,13 +85,28 @@ export function stateFit(
   }
   for (const [uid, snaps] of cp.operators) {
     if (uids.has(uid) || otherOperators.has(uid) || !snaps.some(holdsState)) continue;
-    out.push({ uid, fit: "dropped", reason: "the job no longer has this operator" });
+    out.push({ uid, fit: "dropped", reason: droppedReason(uid, graph, cp) });
   }
   return {
     path: cp.path,
     operators: out,
     needsNonRestored: out.some((o) => o.fit === "dropped" || o.fit === "incompatible"),
   };
+}
+
+/**
+ * Why the job no longer has operator `uid`. A uid `X-2` whose state schema is that of the job's
+ * operator `X` was a second copy of it (structural ids number copies, see the SQL planner's
+ * state-ids.ts): the job now computes that part once (a SQL statement's identical subqueries
+ * are planned once), so its state is dropped and the operators reading it get new ids.
+ */
+function droppedReason(uid: string, graph: StreamGraph, cp: LoadedCheckpoint): string {
+  const base = /^(.+)-\d+$/.exec(uid)?.[1];
+  const twin = base === undefined ? undefined : graph.nodes.find((n) => graph.uidOf(n) === base);
+  const old = cp.metadata.operators[uid]?.schema;
+  if (twin !== undefined && old !== undefined && schemaChanges(old, twin.stateSchema).length === 0)
+    return `a second copy of ${base} (the same state over the same input), which this job computes once: identical subqueries of a SQL statement are planned once (docs/sql.md, "Editing a query under a savepoint")`;
+  return "the job no longer has this operator";
 }
 
 /** The report as lines, one per operator: `kept    <uid> (<name>)`, with the reason when there is one. */
@@ -113,6 +128,10 @@ export function stateFitError(report: StateFitReport): FleuveError {
       `${report.path} holds state of operators this job does not have: ${dropped.join(", ")}. Give operators the same uid() as before`,
     );
   }
+  // A copy the job now computes once: say so, the uid() advice does not apply.
+  for (const o of bad)
+    if (o.fit === "dropped" && o.reason?.startsWith("a second copy") === true)
+      parts.push(`${o.uid} is ${o.reason}`);
   for (const o of incompatible)
     parts.push(`the state of operator '${o.uid}' in ${report.path} does not fit it: ${o.reason}`);
   return new FleuveError(

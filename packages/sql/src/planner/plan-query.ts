@@ -18,7 +18,7 @@ import type {
   SourcePos,
   TableRef,
 } from "../parser/ast.js";
-import { printExpr } from "../parser/printer.js";
+import { printExpr, printQuery } from "../parser/printer.js";
 import { LimitFunction } from "../runtime/limit.js";
 import { ProctimeSortFunction, RowtimeSortFunction } from "../runtime/temporal-sort.js";
 import { TopNFunction } from "../runtime/top-n.js";
@@ -53,6 +53,12 @@ import {
 import { columnReader, projector, renamer } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
 import { stateTtlMs } from "./settings.js";
+import {
+  type PlannedParts,
+  sharedWindowAggregate,
+  subqueryKey,
+  windowAggregateKey,
+} from "./shared-subqueries.js";
 import { type Correlation, decorrelate, HIDDEN_PREFIX, planSubqueries } from "./subqueries.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
 import { isAggregateName, userFunction, withFunctions } from "./user-functions.js";
@@ -84,9 +90,11 @@ export interface PlanContext {
    * What one statement planned already, by the table, view or CTE it read: every later reference
    * to it reads the same stream, as Flink reuses a common sub-plan
    * (`table.optimizer.reuse-sub-plan-enabled` and `reuse-source-enabled`, both on by default):
-   * a table read twice (a self-join, a CTE used twice) is scanned once, its state kept once.
+   * a table read twice (a self-join, a CTE used twice) is scanned once, its state kept once;
+   * so are identical subqueries and window aggregations (keyed by their text, see
+   * shared-subqueries.ts).
    */
-  readonly planned?: Map<object, Relation>;
+  readonly planned?: PlannedParts;
   /**
    * Planning for EXPLAIN on a scratch environment: a table registered from a DataStream is read
    * from a stand-in source there (its stream belongs to the job's environment, which EXPLAIN
@@ -499,8 +507,15 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     // not filter the joined rows by it a second time.
     select = { ...select, where: undefined };
   }
-  if (from.kind === "tableFunction" && aggregating)
-    return planWindowAggregate(select, planWindowTvf(from, ctx));
+  if (from.kind === "tableFunction" && aggregating) {
+    const tvf = from;
+    // The same window aggregation planned before in this statement: its accumulators are shared.
+    const key =
+      ctx.correlation === undefined ? windowAggregateKey(select, tvf, tvfTable(tvf, ctx)) : undefined;
+    return sharedWindowAggregate(ctx.planned, key, select, () =>
+      planWindowAggregate(select, planWindowTvf(tvf, ctx)),
+    );
+  }
   if (aggregating && groupWindowAt(select) >= 0)
     return planGroupWindow({ ...select, where }, planFrom(from, ctx, select.pos)) as Relation;
   // ROW_NUMBER() in a subquery, filtered here: Top-N, deduplication and their window variants.
@@ -682,7 +697,7 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos, where?: Expr
     }
     case "derived": {
       if (ref.lateral) throw unsupported("LATERAL subqueries");
-      const rel = planQuery(ref.query, { ...ctx, subquery: true });
+      const rel = planSubquery(ref.query, ctx);
       return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
     }
     case "join":
@@ -780,12 +795,15 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
   if ("table" in found)
     return shared(ctx, found.table, () => planScan(found.table, ctx.env, ctx.connectors, name));
   if ("stream" in found) {
-    if (ctx.explaining !== true) return planStreamTable(found.stream, name);
-    const fields = found.stream.schema.columns.map((c) => c.name).join(", ");
-    const standIn = ctx.env.fromCollection<Row>([], {
-      name: `DataStreamScan(table=[${name}], fields=[${fields}])`,
+    // Read once per statement as a table is: the stream's rows converted once.
+    return shared(ctx, found.stream, () => {
+      if (ctx.explaining !== true) return planStreamTable(found.stream, name);
+      const fields = found.stream.schema.columns.map((c) => c.name).join(", ");
+      const standIn = ctx.env.fromCollection<Row>([], {
+        name: `DataStreamScan(table=[${name}], fields=[${fields}])`,
+      });
+      return planStreamTable({ ...found.stream, stream: standIn }, name);
     });
-    return planStreamTable({ ...found.stream, stream: standIn }, name);
   }
   // A view of the catalog does not see the CTEs of the query that reads it.
   const { ctes: _ctes, ...outer } = ctx;
@@ -793,8 +811,31 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
   return renameColumns({ ...rel, alias: name }, found.view.columns);
 }
 
+/**
+ * Plans the derived table `query`, or reads the stream planned for the
+ * same text in the same scope earlier in this statement (see shared-subqueries.ts).
+ */
+function planSubquery(query: Query, ctx: PlanContext): Relation {
+  const plan = () => planQuery(query, { ...ctx, subquery: true });
+  if (ctx.correlation !== undefined) return plan();
+  const key = subqueryKey(printQuery(query), ctx.ctes);
+  return key === undefined ? plan() : shared(ctx, key, plan);
+}
+
+/** The CTE, view or table the window table function `ref` reads, as the planner resolves it. */
+function tvfTable(ref: TableRef & { kind: "tableFunction" }, ctx: PlanContext): object | undefined {
+  const data = ref.call.args[0];
+  if (data?.kind !== "tableArg") return undefined;
+  const name = data.table.parts.join(".");
+  const local = ctx.ctes?.get(name);
+  if (local !== undefined) return local;
+  const found = ctx.catalog.lookup(name);
+  if (found === undefined) return undefined;
+  return "table" in found ? found.table : "stream" in found ? found.stream : found.view;
+}
+
 /** The relation planned for `key` earlier in this statement, or `plan()`'s, kept for later. */
-function shared(ctx: PlanContext, key: object, plan: () => Relation): Relation {
+function shared(ctx: PlanContext, key: object | string, plan: () => Relation): Relation {
   const known = ctx.planned?.get(key);
   if (known !== undefined) return known;
   const rel = plan();

@@ -81,7 +81,8 @@ interface Aggregated {
   readonly values: unknown[];
 }
 
-function isWindowColumn(e: Expr): WindowColumn | undefined {
+/** The window column (window_start, window_end, window_time) `e` names, if any. */
+export function isWindowColumn(e: Expr): WindowColumn | undefined {
   if (e.kind !== "column") return undefined;
   const last = e.name.parts[e.name.parts.length - 1] as string;
   return (WINDOW_COLUMNS as readonly string[]).includes(last) ? (last as WindowColumn) : undefined;
