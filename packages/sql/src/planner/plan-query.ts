@@ -812,13 +812,20 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
 }
 
 /**
- * Plans the derived table `query`, or reads the stream planned for the
- * same text in the same scope earlier in this statement (see shared-subqueries.ts).
+ * Plans the derived table `query`, or reads the stream planned for the same text in the same
+ * scope earlier in this statement (see shared-subqueries.ts).
  */
 function planSubquery(query: Query, ctx: PlanContext): Relation {
   const plan = () => planQuery(query, { ...ctx, subquery: true });
   if (ctx.correlation !== undefined) return plan();
-  const key = subqueryKey(printQuery(query), ctx.ctes);
+  let text: string;
+  try {
+    text = printQuery(query);
+  } catch {
+    // A form the printer cannot print back: planned on its own, as before sharing.
+    return plan();
+  }
+  const key = subqueryKey(text, ctx.ctes);
   return key === undefined ? plan() : shared(ctx, key, plan);
 }
 

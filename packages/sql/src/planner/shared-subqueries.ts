@@ -79,12 +79,19 @@ export function windowAggregateKey(
 ): string | undefined {
   if (table === undefined || select.distinct) return undefined;
   if (select.groupBy.some((g) => g.kind !== "expr")) return undefined;
-  const parts = [
-    printTableRef(from),
-    select.where === undefined ? "" : printExpr(select.where),
-    select.groupBy.map(printGrouping).join(", "),
-  ];
-  const calls = select.items.map((i) => printExpr(i.expr)).join(", ");
+  let parts: string[];
+  let calls: string;
+  try {
+    parts = [
+      printTableRef(from),
+      select.where === undefined ? "" : printExpr(select.where),
+      select.groupBy.map(printGrouping).join(", "),
+    ];
+    calls = select.items.map((i) => printExpr(i.expr)).join(", ");
+  } catch {
+    // A form the printer cannot print back: planned on its own.
+    return undefined;
+  }
   if (!parts.every(deterministic) || !deterministic(calls)) return undefined;
   return `windowAggregate|${objectId(table)}|${parts.join("|")}`;
 }
