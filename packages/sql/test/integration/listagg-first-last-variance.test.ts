@@ -294,7 +294,19 @@ test("property: over an updating input (an aggregation of an aggregation) the fi
         `CREATE TABLE t (k STRING, v INT) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 't', 'bounded' = 'true')`,
       );
       const changes = await (await tEnv.executeSql(UPDATING)).collect();
-      assert.deepEqual(sortRows(rounded(materialize(changes))), sortRows(updatingOracle(rows)));
+      // STDDEV_SAMP over DOUBLE retracts through Welford's inverse step, whose rounding (1e-14 of
+      // a variance) the square root magnifies near zero (to ~1e-7): within 1e-6 of the oracle.
+      const got = sortRows(rounded(materialize(changes)));
+      const want = sortRows(updatingOracle(rows));
+      const withoutSd = (rs: Row[]) => rs.map(({ sd: _, ...r }) => r);
+      assert.deepEqual(withoutSd(got), withoutSd(want));
+      got.forEach((r, i) => {
+        const [a, b] = [r.sd as number | null, want[i]!.sd as number | null];
+        assert.ok(
+          a === b || (a !== null && b !== null && Math.abs(a - b) <= 1e-6),
+          `STDDEV_SAMP of group ${String(r.c)}: ${a} against ${b}`,
+        );
+      });
     }),
     { numRuns: 20 },
   );
