@@ -189,7 +189,8 @@ export interface GroupWorker {
    * The metrics of this process: every operator subtask of the units running here, job figures
    * whose counters (restarts, checkpoints completed and failed) are this process's: every unit run
    * it had counts, also those that moved away since, so they never go down (see
-   * process-metrics.ts), and process figures: `unitsOwned`, `unitsTotal`,
+   * process-metrics.ts); the operators' counters likewise go on from the earlier runs of the same
+   * subtasks in this process (a unit that came back), and process figures: `unitsOwned`, `unitsTotal`,
    * `unitStarts` and `unitStops` (units taken and given up here, e.g. on rebalances), and
    * `rebalances` (assignments this process received, its first join included).
    */
@@ -578,11 +579,10 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         jobMetrics: (local) =>
           processSnapshot(running.get(index)?.client === client ? [] : local().operators),
       });
-      // The run's restarts and checkpoints stay in this process's counters once it ends (see
-      // process-metrics.ts): its result settles when nothing more can count.
+      // The run's restarts, checkpoints and operator counts stay in this process's counters once
+      // it ends (see process-metrics.ts): its result settles when nothing more can count.
       const run = { unit: u.name, snapshot: () => client.snapshot() };
       figures.started(run);
-      client.result.finally(() => figures.ended(run)).catch(() => {});
       savepoints.attach(client);
       const entry: typeof running extends Map<number, infer E> ? E : never = {
         client,
@@ -593,6 +593,14 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
         savepoints,
       };
       running.set(index, entry);
+      // Out of `running` and into the process's totals in one step: no snapshot shows the run's
+      // operators on top of the base their final counts just became.
+      client.result
+        .finally(() => {
+          if (running.get(index) === entry) running.delete(index);
+          figures.ended(run);
+        })
+        .catch(() => {});
       client.result.finally(() => changelog?.close()).catch(() => {});
       client.result.then(
         () => {
@@ -710,8 +718,12 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
    */
   const processSnapshot = (extra: readonly OperatorMetricsSnapshot[] = []): MetricsSnapshot => ({
     job: figures.job(startedAt),
-    // each unit runs one subtask of one task: no operator subtask twice
-    operators: [...[...running.values()].flatMap((r) => r.client.snapshot().operators), ...extra],
+    // each unit runs one subtask of one task: no operator subtask twice; counters go on from the
+    // earlier runs of the same subtasks here (a unit that came back, or started again after it gave up)
+    operators: figures.operators([
+      ...[...running.values()].flatMap((r) => r.client.snapshot().operators),
+      ...extra,
+    ]),
     process: {
       unitsOwned: running.size,
       unitsTotal: plan.units.length,

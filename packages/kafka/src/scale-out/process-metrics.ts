@@ -10,13 +10,19 @@
  * checkpoints completed or failed never go down while it lives, and each restart or checkpoint is
  * counted by the one process where it happened, so their sum over the group's processes
  * (`sum by (job_name)` in PromQL) is the group's.
+ *
+ * The operators' counters (records, busy time...) likewise never go down while the process lives:
+ * a run that ends leaves its operators' final counts as the base of the next run of the same
+ * operator subtasks here (see operator-counters.ts).
  */
 import {
   type JobFailure,
   type JobMetricsSnapshot,
   MAX_FAILURES_KEPT,
   type MetricsSnapshot,
+  type OperatorMetricsSnapshot,
 } from "@fleuve/core";
+import { OperatorCounterBases } from "./operator-counters.js";
 
 /** One run of a unit in this process: its own snapshot (counted from its start here). */
 export interface UnitRun {
@@ -25,9 +31,10 @@ export interface UnitRun {
   snapshot(): MetricsSnapshot;
 }
 
-/** The job figures of one `--group` process over the unit runs it had and has. */
+/** The job figures and operator counters of one `--group` process over the unit runs it had and has. */
 export class ProcessJobFigures {
   private readonly live = new Set<UnitRun>();
+  private readonly operatorBases = new OperatorCounterBases();
   private restarts = 0;
   private completed = 0;
   private failed = 0;
@@ -41,17 +48,29 @@ export class ProcessJobFigures {
 
   /**
    * `run` has ended (its result settled, so its counts are final): they stay in the process's
-   * totals. Calling it again, or for a run never started, does nothing.
+   * totals, and its operators' counts in the base of their next run here. Calling it again, or
+   * for a run never started, does nothing.
    */
   ended(run: UnitRun): void {
     if (!this.live.delete(run)) return;
-    const j = run.snapshot().job;
+    const s = run.snapshot();
+    this.operatorBases.ended(s.operators);
+    const j = s.job;
     this.restarts += j.restarts;
     this.completed += j.checkpointsCompleted;
     this.failed += j.checkpointsFailed;
     for (const [code, n] of Object.entries(j.restartCauses ?? {}))
       this.causes.set(code, (this.causes.get(code) ?? 0) + n);
     this.failures = newest([...this.failures, ...failuresOf(run.unit, j)]);
+  }
+
+  /**
+   * The operator subtasks of live runs (`operators`, as their runs report them) with the counts of
+   * the runs of the same subtasks that ended here before added: counters that never go down while
+   * the process lives, gauges as they are now (see operator-counters.ts).
+   */
+  operators(operators: readonly OperatorMetricsSnapshot[]): OperatorMetricsSnapshot[] {
+    return operators.map((o) => this.operatorBases.current(o));
   }
 
   /**
