@@ -1,11 +1,14 @@
 /**
  * The job counters of `--group` processes (against the real broker) are Prometheus counters of
  * each process, as the processes' /metrics serve them: two processes run the job's four units and
- * restart some of them (injected failures), a third joins and units move to it, and more restart.
- * Scraped all along, each process's `fleuve_job_restarts_total`,
- * `fleuve_job_checkpoints_completed_total` and `..._failed_total` never go down (a unit that moved
- * away keeps what it did in the process it left), and in the end, all processes stopped, their sum
- * is what the units did: the restarts the processes logged, the checkpoints the units wrote.
+ * restart some of them (injected failures), a third joins and units move to it, and more restart;
+ * then the third stops and its units move back to the process they left. Scraped all along, each
+ * process's `fleuve_job_restarts_total`, `fleuve_job_checkpoints_completed_total` and
+ * `..._failed_total` never go down (a unit that moved away keeps what it did in the process it
+ * left), nor does any per-operator counter series (records, busy time, latency counts...), also
+ * when a unit comes back to a process it ran in before (its new run goes on from its counts
+ * there); in the end, all processes stopped, the job counters' sum is what the units did: the
+ * restarts the processes logged, the checkpoints the units wrote.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -64,6 +67,26 @@ function countersOf(text: string): Record<Counter, number> {
   return out;
 }
 
+/**
+ * Every per-operator and per-task counter series of a scrape (labelled `subtask`), by its name and
+ * labels: the counters, and the summaries' `_count` and `_sum`.
+ */
+function operatorCountersOf(text: string): Map<string, number> {
+  const types = new Map<string, string>();
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (type) types.set(type[1]!, type[2]!);
+    const m = /^([A-Za-z_:][A-Za-z0-9_:]*)(\{.*\}) (\S+)$/.exec(line);
+    if (!m || !m[2]!.includes('subtask="')) continue;
+    const name = m[1]!;
+    const summary = name.replace(/_(sum|count)$/, "");
+    if (types.get(name) === "counter" || (summary !== name && types.get(summary) === "summary"))
+      out.set(`${name}${m[2]}`, Number(m[3]));
+  }
+  return out;
+}
+
 test("a --group process's job counters never go down when units move, and sum over the processes to what the units did", {
   timeout: 420_000,
 }, async () => {
@@ -99,6 +122,12 @@ test("a --group process's job counters never go down when units move, and sum ov
     server: MetricsServer;
     /** Every scrape's counters, oldest first. */
     scrapes: Record<Counter, number>[];
+    /** Each per-operator counter series this process served: its last value, also once absent. */
+    operators: Map<string, number>;
+    /** The series of the last scrape. */
+    shown: Set<string>;
+    /** Series that were served again after a scrape without them (their unit came back). */
+    returned: Set<string>;
   }
   const processes: Process[] = [];
   let failed: unknown;
@@ -121,17 +150,39 @@ test("a --group process's job counters never go down when units move, and sum ov
       jobName: "metrics-moves",
       port: 0,
     });
-    processes.push({ name, worker, server, scrapes: [] });
+    processes.push({
+      name,
+      worker,
+      server,
+      scrapes: [],
+      operators: new Map(),
+      shown: new Set(),
+      returned: new Set(),
+    });
   };
-  /** Scrapes every process once; each counter of a process is at least what it was. */
+  /**
+   * Scrapes every process once; each counter of a process is at least what it was, each
+   * per-operator one at least what it was when last served (before its unit moved away).
+   */
   const scrape = async () => {
     for (const p of processes) {
-      const now = countersOf(await (await fetch(p.server.url)).text());
+      const text = await (await fetch(p.server.url)).text();
+      const now = countersOf(text);
       const before = p.scrapes.at(-1);
       if (before)
         for (const c of COUNTERS)
           assert.ok(now[c] >= before[c], `${p.name}: ${c} went down from ${before[c]} to ${now[c]}`);
       p.scrapes.push(now);
+      const ops = operatorCountersOf(text);
+      for (const [series, v] of ops) {
+        const was = p.operators.get(series);
+        if (was !== undefined) {
+          assert.ok(v >= was, `${p.name}: ${series} went down from ${was} to ${v}`);
+          if (!p.shown.has(series)) p.returned.add(series);
+        }
+        p.operators.set(series, v);
+      }
+      p.shown = new Set(ops.keys());
     }
   };
   const sum = (c: Counter) => processes.reduce((s, p) => s + (p.scrapes.at(-1)?.[c] ?? 0), 0);
@@ -179,6 +230,15 @@ test("a --group process's job counters never go down when units move, and sum ov
       processes.every((p) => (p.scrapes.at(-1)?.fleuve_job_checkpoints_completed_total ?? 0) > 0),
     );
     await restart(2);
+    // The third process stops: its units move back to the processes that gave them up (the sticky
+    // assignor fills the one below its share), whose counters for them go on from what they were.
+    await processes[2]!.worker.stop();
+    const back = (p: Process) =>
+      [...p.returned].some((s) => s.startsWith("fleuve_operator_records_in_total{"));
+    await until(
+      "the four units to run in the first two processes, one of them back in the process it left",
+      () => running() === 4 && processes.slice(0, 2).some(back),
+    );
     // All stopped (their endpoints still answer, as the last scrape before a process exits would):
     // the counts are final.
     for (const p of [...processes].reverse()) await p.worker.stop();

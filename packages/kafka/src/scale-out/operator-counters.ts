@@ -57,7 +57,7 @@ function seriesKey(o: OperatorMetricsSnapshot): string {
 }
 
 /** `o`'s counts plus `base`'s; its other figures as they are (see the file's comment). */
-export function withBase(o: OperatorMetricsSnapshot, base: OperatorMetricsSnapshot): OperatorMetricsSnapshot {
+function withBase(o: OperatorMetricsSnapshot, base: OperatorMetricsSnapshot): OperatorMetricsSnapshot {
   const endToEnd = histogram(o.endToEndLatencyMs, base.endToEndLatencyMs);
   const events = eventLogs(o.user.events, base.user.events);
   return {

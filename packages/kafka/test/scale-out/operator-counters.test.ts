@@ -331,7 +331,9 @@ test("per operator subtask, a process's counters are every run's here, so they n
         }
         const now = shown(figures, live);
         const current = new Map(
-          [...live].flatMap((r) => r.ops.map((o) => [`${o.name}/${o.subtask}`, o.snapshot()] as const)),
+          [...live].flatMap((r) =>
+            r.ops.map((o): [string, OperatorMetricsSnapshot] => [`${o.name}/${o.subtask}`, o.snapshot()]),
+          ),
         );
         assert.deepEqual([...now.keys()].sort(), [...current.keys()].sort());
         const counters = new Map<string, Record<string, number>>();
