@@ -8,6 +8,7 @@
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
+import { atomic } from "./data-types.js";
 import {
   addMonths,
   formatDayTime,
@@ -49,12 +50,6 @@ export interface Scope<I> {
   intercept?(e: Expr): Compiled<I> | undefined;
 }
 
-const atomic = (name: string, args: number[] = []): DataType => ({
-  kind: "atomic",
-  name,
-  args,
-  notNull: false,
-});
 const BOOLEAN = atomic("BOOLEAN");
 const STRING = atomic("STRING");
 

@@ -14,6 +14,7 @@
 
 import type { DataType, Expr, JsonClauses, JsonOnClause } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
+import { atomic } from "./data-types.js";
 import { invalid, unsupported } from "./problems.js";
 import { formatDate, timeOf } from "./values.js";
 
@@ -36,12 +37,6 @@ export const JSON_FUNCTIONS: ReadonlySet<string> = new Set([
   "JSON_ARRAY",
 ]);
 
-const atomic = (name: string, args: number[] = [], notNull = false): DataType => ({
-  kind: "atomic",
-  name,
-  args,
-  notNull,
-});
 const STRING = atomic("STRING");
 const BOOLEAN = atomic("BOOLEAN");
 

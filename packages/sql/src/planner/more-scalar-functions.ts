@@ -10,18 +10,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { DataType, Expr } from "../parser/ast.js";
 import { jobClock } from "./clock.js";
+import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
 import { addMonths } from "./intervals.js";
 import { invalid, unsupported } from "./problems.js";
 import type { ScalarFunction } from "./scalar-functions.js";
 import { setColumn } from "./values.js";
 
-const atomic = (name: string, args: number[] = []): DataType => ({
-  kind: "atomic",
-  name,
-  args,
-  notNull: false,
-});
 const STRING = atomic("STRING");
 const BIGINT = atomic("BIGINT");
 const INT = atomic("INT");

@@ -6,6 +6,7 @@
  */
 
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
+import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
 import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
 import { dateOf, parseTimestamp, timeOf } from "./values.js";
@@ -32,12 +33,6 @@ export interface ScalarFunction {
   };
 }
 
-const atomic = (name: string, args: number[] = []): DataType => ({
-  kind: "atomic",
-  name,
-  args,
-  notNull: false,
-});
 const STRING = atomic("STRING");
 const DOUBLE = atomic("DOUBLE");
 const INT = atomic("INT");
