@@ -688,6 +688,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   let unitStarts = 0;
   let unitStops = 0;
   const figures = new ProcessJobFigures();
+  // A clean stop's announcement counts for the hand-over it announced: its timeout, then the rebalance.
+  const announcementMs = timings.shutdownTimeoutMs + timings.sessionTimeoutMs + 30_000;
   const membership = new Membership({
     bootstrap: opts.bootstrap,
     groupId: prefix,
@@ -706,11 +708,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
       await stopUnit(index, true, { ms: timings.rebalanceTimeoutMs, property: "max.poll.interval.ms" });
     },
     fail: failWorker,
-    // an announcement counts for the hand-over it announced: its timeout, then the rebalance
-    cleanlyStopped: (proc) =>
-      control.cleanlyStopped(proc, timings.shutdownTimeoutMs + timings.sessionTimeoutMs + 30_000),
-    cleanStopOf: (unit) =>
-      control.cleanStopOf(unit, timings.shutdownTimeoutMs + timings.sessionTimeoutMs + 30_000),
+    cleanlyStopped: (proc) => control.cleanlyStopped(proc, announcementMs),
+    cleanStopOf: (unit) => control.cleanStopOf(unit, announcementMs),
   });
   /**
    * This process's metrics (see {@link GroupWorker.snapshot}), with `extra` operators besides the
