@@ -31,16 +31,28 @@ const LOW_SPAN = 0x40000000;
  * fields so that the one touched per record stays a small integer in V8 for ever: `low` counts up
  * to 2^30 and then carries into `high`. A single number field would become a boxed double once it
  * passed 2^31 (minutes into a busy job), making every increment a heap-number load and store.
+ *
+ * A counter can also {@link follow} another: then it is not incremented per record at all and its
+ * count is worked out when read, as its own count plus what the followed counter counted since.
+ * The records in of a chained operator fed by the only main output of the operator before it are
+ * exactly that operator's records out, counted one call earlier, so that per-record increment is
+ * saved.
  */
 export class RecordCounter {
   /** The count modulo 2^30: what {@link increment} touches. */
   low = 0;
   /** The rest of the count, a multiple of 2^30. */
   high = 0;
+  /** The counter this one follows ({@link follow}), or undefined. */
+  private source: RecordCounter | undefined = undefined;
+  /** The followed counter's count when this one's own count was last set. */
+  private sourceMark = 0;
 
   /** The count. */
   get count(): number {
-    return this.high + this.low;
+    const own = this.high + this.low;
+    const s = this.source;
+    return s === undefined ? own : own + (s.count - this.sourceMark);
   }
 
   /** Sets the count (a whole number); for tests and restores, not the record path. */
@@ -48,6 +60,7 @@ export class RecordCounter {
     const low = (value % LOW_SPAN) | 0;
     this.low = low;
     this.high = value - low;
+    if (this.source !== undefined) this.sourceMark = this.source.count;
   }
 
   /** One record: the per-record path, a small-integer increment and a compare. */
@@ -58,9 +71,34 @@ export class RecordCounter {
     }
   }
 
-  /** Adds `n` records (a whole number), e.g. a network batch. */
+  /** Adds `n` records (a whole number, negative to take records back out), e.g. a network batch. */
   inc(n = 1): void {
     this.count = this.count + n;
+  }
+
+  /**
+   * From now on, counts what `source` counts (on top of the count so far) instead of being
+   * incremented: for records in that are, record for record, another counter's records out.
+   * Following again (a restarted attempt wires its outputs anew) or {@link unfollow} keeps the
+   * count reached so far, so the count never goes back.
+   */
+  follow(source: RecordCounter): void {
+    if (source === this) throw new Error("a RecordCounter cannot follow itself");
+    const count = this.count;
+    this.source = source;
+    this.count = count;
+  }
+
+  /** Counts by its own increments again, from the count reached so far. */
+  unfollow(): void {
+    const count = this.count;
+    this.source = undefined;
+    this.count = count;
+  }
+
+  /** True while the count follows another counter ({@link follow}). */
+  get following(): boolean {
+    return this.source !== undefined;
   }
 }
 
