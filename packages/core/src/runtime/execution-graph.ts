@@ -21,7 +21,15 @@ import { Channel, type OutputChannel } from "./channel.js";
 import type { CheckpointCoordination, CheckpointLayout, SubtaskInfo } from "./checkpoint-coordinator.js";
 import type { Deployment } from "./deployment.js";
 import { buildJobGraph, type JobGraph, receiversOf } from "./job-graph.js";
-import { ChainingOutput, DISCARD, FanOutOutput, KeyedChainingOutput, NodeOutput } from "./outputs.js";
+import {
+  ChainingOutput,
+  DISCARD,
+  FanOutOutput,
+  FollowingChainingOutput,
+  KeyedChainingOutput,
+  KeyedFollowingChainingOutput,
+  NodeOutput,
+} from "./outputs.js";
 import { RecordWriter } from "./record-writer.js";
 import { Subtask } from "./subtask.js";
 
@@ -140,7 +148,11 @@ function build(
       if (!dep.runsHere(i)) continue;
       const op = node.createOperator();
       ops[node.id]![i] = op;
-      metrics[node.id]![i] = ctx.metrics.operator(node.name, graph.uidOf(node), i);
+      const m = ctx.metrics.operator(node.name, graph.uidOf(node), i);
+      // counted by its own increments unless its chaining output makes it follow (below); a
+      // restarted attempt keeps the count reached
+      m.recordsIn.unfollow();
+      metrics[node.id]![i] = m;
       built.operators.push(op);
     }
   }
@@ -169,6 +181,14 @@ function build(
             const target = ops[e.target]![i] as OneInputOperator<unknown, unknown>;
             const tm = metrics[e.target]![i]!;
             const keyed = graph.nodes[e.target]!.keySelectors[0] !== undefined;
+            // The only main output: each record it gets was just counted in the records out of
+            // `node`, so the target's records in follow those instead of counting per record.
+            if (onlyMainOutput(graph, node, e)) {
+              const out = metrics[node.id]![i]!.recordsOut;
+              return keyed
+                ? new KeyedFollowingChainingOutput(target, tm, out)
+                : new FollowingChainingOutput(target, tm, out);
+            }
             return keyed ? new KeyedChainingOutput(target, tm) : new ChainingOutput(target, tm);
           }
           const wc = writerChannels.get(e)![i]!;
@@ -287,6 +307,18 @@ function connect(
     }
   }
   return { inputsOf, writerChannels };
+}
+
+/**
+ * True when `e` is `node`'s only main output: every record `node` counts in its records out goes
+ * to `e` and nothing else does (side outputs are not counted in records out; a fan-out sends each
+ * record to several edges).
+ */
+function onlyMainOutput(graph: StreamGraph, node: GraphNode, e: GraphEdge): boolean {
+  if (e.sideOutput) return false;
+  let main = 0;
+  for (const o of graph.outputsOf(node.id)) if (!o.sideOutput) main++;
+  return main === 1;
 }
 
 /** Sets up one operator subtask: its outputs (main and side), state, clock and metrics. */

@@ -6,15 +6,21 @@ import type { OperatorMetrics, RecordCounter } from "../metrics/registry.js";
 import { type LatencyMarker, type OneInputOperator, type Output, SKIP_RECORD } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
 
-/** Feeds a chained one-input operator directly. */
+/**
+ * Feeds a chained one-input operator directly, counting its records in per record. For a chained
+ * operator after a fan-out or on a side output; one fed by the only main output of the operator
+ * before it takes {@link FollowingChainingOutput} instead.
+ */
 export class ChainingOutput implements Output<unknown> {
   /** The fed operator's records-in counter, held directly: one load less per record than via its metrics. */
-  private readonly recordsIn: RecordCounter;
+  protected readonly recordsIn: RecordCounter;
   constructor(
-    private readonly op: OneInputOperator<unknown, unknown>,
+    protected readonly op: OneInputOperator<unknown, unknown>,
     metrics: OperatorMetrics,
   ) {
     this.recordsIn = metrics.recordsIn;
+    // counted here per record (a restarted attempt may have followed before: keep its count)
+    this.recordsIn.unfollow();
   }
   collect(value: unknown, timestamp: number): void {
     this.recordsIn.increment();
@@ -36,17 +42,57 @@ export class ChainingOutput implements Output<unknown> {
   }
 }
 
-/** Feeds a chained keyed operator: sets the current key first. */
+/** Feeds a chained keyed operator: sets the current key first (a record whose key fails is not counted in). */
 export class KeyedChainingOutput extends ChainingOutput {
+  override collect(value: unknown, timestamp: number): void {
+    this.op.setKeyContextElement(value, 0);
+    super.collect(value, timestamp);
+  }
+}
+
+/**
+ * Feeds a chained one-input operator that is the only main output of the operator before it,
+ * without counting per record: every record that reaches it was counted one call earlier in that
+ * operator's records out ({@link NodeOutput.collect}), so its records-in counter follows that one
+ * ({@link RecordCounter.follow}) and is worked out when read.
+ */
+export class FollowingChainingOutput extends ChainingOutput {
   constructor(
-    private readonly keyedOp: OneInputOperator<unknown, unknown>,
+    op: OneInputOperator<unknown, unknown>,
     metrics: OperatorMetrics,
+    upstreamRecordsOut: RecordCounter,
   ) {
-    super(keyedOp, metrics);
+    super(op, metrics);
+    this.recordsIn.follow(upstreamRecordsOut);
   }
   override collect(value: unknown, timestamp: number): void {
-    this.keyedOp.setKeyContextElement(value, 0);
-    super.collect(value, timestamp);
+    try {
+      this.op.processElement(value, timestamp);
+    } catch (e) {
+      if (e !== SKIP_RECORD) throw e;
+    }
+  }
+}
+
+/**
+ * {@link FollowingChainingOutput} for a keyed operator: sets the current key first. A record whose
+ * key selector fails never reaches the operator, so it is taken back out of the records in (it
+ * was counted in with the records out before it), as it was never counted in.
+ */
+export class KeyedFollowingChainingOutput extends FollowingChainingOutput {
+  override collect(value: unknown, timestamp: number): void {
+    let keyed = false;
+    try {
+      this.op.setKeyContextElement(value, 0);
+      keyed = true;
+      this.op.processElement(value, timestamp);
+    } catch (e) {
+      if (!keyed) {
+        this.recordsIn.inc(-1);
+        throw e;
+      }
+      if (e !== SKIP_RECORD) throw e;
+    }
   }
 }
 
