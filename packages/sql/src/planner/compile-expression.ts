@@ -21,6 +21,7 @@ import {
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
+import { bigintFromText, decimalFromText, isTemporal, orderedComparisonCast } from "./string-comparisons.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
 import {
   dateOf,
@@ -218,7 +219,15 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         const dateTime = dateTimeArithmetic(e, left, right);
         if (dateTime !== undefined) return dateTime;
       }
-      if (e.op === "=" || e.op === "<>") refuseNumberVersusString(e, left.type, right.type);
+      if (e.op === "=" || e.op === "<>") {
+        refuseNumberVersusString(e, left.type, right.type);
+        const [l, r] = temporalEqualsString(e, left, right);
+        return compileBinary(e.op, l, r);
+      }
+      if (ORDERED.has(e.op)) {
+        const [l, r] = castStringsInComparison(e, [left, right], [e.left, e.right]);
+        return compileBinary(e.op, l as Compiled<I>, r as Compiled<I>);
+      }
       return compileBinary(e.op, left, right);
     }
     case "is": {
@@ -249,19 +258,28 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       };
     }
     case "between": {
-      const x = sub(e.operand);
-      const lo = sub(e.low);
-      const hi = sub(e.high);
+      const [x, lo, hi] = castStringsInComparison(
+        e,
+        [sub(e.operand), sub(e.low), sub(e.high)],
+        [e.operand, e.low, e.high],
+      ) as [Compiled<I>, Compiled<I>, Compiled<I>];
+      // x BETWEEN a AND b is x >= a AND x <= b, three-valued: FALSE wins over NULL.
+      const within = (v: unknown, a: unknown, b: unknown): boolean | null => {
+        const ge = v === null || a === null ? null : compare(v, a) >= 0;
+        const le = v === null || b === null ? null : compare(v, b) <= 0;
+        return ge === false || le === false ? false : ge === null || le === null ? null : true;
+      };
       return {
         eval: (r) => {
           const v = x.eval(r);
-          let a = lo.eval(r);
-          let b = hi.eval(r);
-          if (e.symmetric && a !== null && b !== null && compare(a, b) > 0) [a, b] = [b, a];
-          // x BETWEEN a AND b is x >= a AND x <= b, three-valued: FALSE wins over NULL.
-          const ge = v === null || a === null ? null : compare(v, a) >= 0;
-          const le = v === null || b === null ? null : compare(v, b) <= 0;
-          const inside = ge === false || le === false ? false : ge === null || le === null ? null : true;
+          const a = lo.eval(r);
+          const b = hi.eval(r);
+          let inside = within(v, a, b);
+          // SYMMETRIC is Calcite's (x >= a AND x <= b) OR (x >= b AND x <= a), NULLs included.
+          if (e.symmetric && inside !== true) {
+            const swapped = within(v, b, a);
+            inside = swapped === true ? true : inside === null || swapped === null ? null : false;
+          }
           return inside === null ? null : inside !== e.not;
         },
         type: BOOLEAN,
@@ -674,7 +692,7 @@ function isCharacterType(t: DataType | undefined): boolean {
 /** The FLEUVE_SQL_VALIDATION error of expression `e`, at its first known position. */
 function refuseAt(e: Expr, message: string, details: Record<string, unknown>): unknown {
   const err = invalid(`${printExpr(e)}: ${message}`, undefined, details);
-  const pos = firstPos(e.kind === "in" ? e.operand : e);
+  const pos = firstPos(e.kind === "in" || e.kind === "between" ? e.operand : e);
   return pos === undefined ? err : withPosition(err, pos);
 }
 
@@ -697,6 +715,114 @@ function refuseNumberVersusString(
     `${e.op} between ${l} and ${r}: implicit type conversion between a number and a character string is not supported (as in Flink); CAST one side`,
     { operator: e.op, leftType: l, rightType: r },
   );
+}
+
+const ORDERED: ReadonlySet<string> = new Set(["<", "<=", ">", ">="]);
+
+/**
+ * The operands of `<`, `<=`, `>`, `>=` or BETWEEN with each character string cast to the type
+ * Flink 1.20 compares it as beside a number, date-time or boolean (see string-comparisons.ts:
+ * `int_col < '5'` compares as BIGINT). A string column is cast per row and fails on text that does
+ * not cast, as Flink's CAST does; a literal is cast once here and refused if it does not cast (Flink
+ * fails on the job's first row instead: its ExpressionReducer leaves a failing constant unreduced).
+ */
+function castStringsInComparison<I>(
+  e: Expr & { kind: "binary" | "between" },
+  operands: Compiled<I>[],
+  exprs: Expr[],
+): Compiled<I>[] {
+  const how = orderedComparisonCast(operands.map((o) => o.type));
+  if (how === undefined) return operands;
+  const operator = e.kind === "binary" ? e.op : `${e.not ? "NOT " : ""}BETWEEN`;
+  if ("refuse" in how) {
+    if (how.unsupported)
+      throw unsupported(`${how.refuse} (${printExpr(e)})`, firstPos(exprs[0] as Expr), "CAST the string");
+    throw refuseAt(e, how.refuse, { operator });
+  }
+  return operands.map((c, i) =>
+    isCharacterType(c.type) ? castStringOperand(e, c, exprs[i] as Expr, how.cast, false, operator) : c,
+  );
+}
+
+/**
+ * `=` and `<>` between a DATE, TIME, TIMESTAMP or TIMESTAMP_LTZ and a character string, as Flink
+ * 1.20 runs them (Calcite leaves them uncast: Consistency.LEAST_RESTRICTIVE finds no common type):
+ * for `=` its code generator (ScalarOperatorGens.generateEquals) casts the string to the other
+ * side's type, a literal when the job is compiled and a column per row with nullOnFailure (text
+ * that does not cast is NULL). `<>` (generateNotEquals) has no such case and compares the two as
+ * unlike objects, TRUE for every non-NULL pair: refused here rather than copied; CAST the string.
+ * Other operands are returned as they are.
+ */
+function temporalEqualsString<I>(
+  e: Expr & { kind: "binary" },
+  a: Compiled<I>,
+  b: Compiled<I>,
+): Compiled<I>[] {
+  const stringFirst = isCharacterType(a.type) && isTemporal(b.type);
+  if (!stringFirst && !(isTemporal(a.type) && isCharacterType(b.type))) return [a, b];
+  const [l, r] = [printType(a.type as DataType), printType(b.type as DataType)];
+  if (e.op === "<>")
+    throw refuseAt(
+      e,
+      `<> between ${l} and ${r}: Flink 1.20 does not cast the string here and finds the two always different; CAST the string to ${stringFirst ? r : l}`,
+      { operator: e.op, leftType: l, rightType: r },
+    );
+  return stringFirst
+    ? [castStringOperand(e, a, e.left, b.type as DataType, true, e.op), b]
+    : [a, castStringOperand(e, b, e.right, a.type as DataType, true, e.op)];
+}
+
+/**
+ * Character operand `c` (expression `item` of comparison `e`) cast to `target` for the comparison:
+ * a literal once, now (refused if it does not cast, as Flink's generateCastLiteral refuses it),
+ * otherwise per row (`orNull`: NULL rather than an error on text that does not cast).
+ */
+function castStringOperand<I>(
+  e: Expr,
+  c: Compiled<I>,
+  item: Expr,
+  target: DataType,
+  orNull: boolean,
+  operator: string,
+): Compiled<I> {
+  const t = target as DataType & { kind: "atomic" };
+  // A literal that does not cast is an error in Flink even where a column's text gives NULL.
+  const orNullHere = orNull && item.kind !== "literal";
+  // Integers and decimals are read as Flink reads them (a fraction dropped, rounded HALF_UP).
+  const read =
+    t.name === "BIGINT"
+      ? bigintFromText
+      : t.name === "DECIMAL"
+        ? (text: string) => decimalFromText(text, t.args[0] ?? 10, t.args[1] ?? 0)
+        : undefined;
+  const cast: Compiled<I> =
+    read === undefined
+      ? compileCast(c, target, orNullHere)
+      : {
+          eval: (r) => {
+            const v = c.eval(r);
+            if (v === null) return null;
+            try {
+              return read(String(v));
+            } catch (err) {
+              if (orNullHere) return null;
+              throw err;
+            }
+          },
+          type: target,
+        };
+  if (item.kind !== "literal") return cast;
+  let value: unknown;
+  try {
+    value = cast.eval(undefined as never);
+  } catch (err) {
+    throw refuseAt(
+      e,
+      `${printExpr(item)} does not cast to ${printType(target)}, the type Flink compares it as: ${(err as Error).message}`,
+      { operator },
+    );
+  }
+  return { eval: () => value, type: target };
 }
 
 /**
