@@ -101,19 +101,38 @@ function numericTarget(types: readonly DataType[]): DataType {
  * `text` as DECIMAL(precision, scale), as Flink's CAST from a string does (BinaryStringDataUtil
  * .toDecimal, DecimalData.fromBigDecimal): trimmed, rounded HALF_UP to `scale` digits, NULL when
  * it needs more than `precision` digits. Throws on text that is not a decimal number. Rounding the
- * decimal text (not the binary double) keeps `1.005` at `1.01` for DECIMAL(p, 2).
+ * decimal text (not the binary double) keeps `1.005` at `1.01` for DECIMAL(p, 2); an exponent
+ * (`1.049e0`, `1e21`) moves the decimal point in the text, as `new BigDecimal(text)` reads it, so
+ * the value is rounded once. Hex and other forms BigDecimal refuses are refused.
  */
 export function decimalFromText(text: string, precision: number, scale: number): number | null {
-  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
   if (m === null || ((m[2] ?? "") === "" && (m[3] ?? "") === "")) {
-    const n = Number(text.trim()); // exponent forms (1e3), which BigDecimal also reads
-    if (text.trim() === "" || !Number.isFinite(n)) throw new Error(`cannot cast '${text}' to DECIMAL`);
-    return decimalFromText(n.toFixed(Math.min(100, scale + 1)).replace(/0+$/, ""), precision, scale);
+    throw new Error(`cannot cast '${text}' to DECIMAL`);
+  }
+  let intPart = m[2] ?? "";
+  let fracPart = m[3] ?? "";
+  if (m[4] !== undefined) {
+    // Move the point by the exponent within the digit text. An exponent far beyond any
+    // precision only decides between too many whole digits (NULL) and zero.
+    const all = `${intPart}${fracPart}`;
+    const point = intPart.length + Math.max(-1000, Math.min(1000, Number(m[4])));
+    if (point >= all.length) {
+      intPart = all.padEnd(point, "0");
+      fracPart = "";
+    } else if (point <= 0) {
+      intPart = "";
+      fracPart = `${"0".repeat(-point)}${all}`;
+    } else {
+      intPart = all.slice(0, point);
+      fracPart = all.slice(point);
+    }
+    if (intPart.replace(/^0+/, "").length > 38) return null;
   }
   const negative = m[1] === "-";
-  const frac = (m[3] ?? "").padEnd(scale + 1, "0");
+  const frac = fracPart.padEnd(scale + 1, "0");
   // All kept digits as one integer text, then the next digit decides HALF_UP.
-  let digits = `${m[2] ?? ""}${frac.slice(0, scale)}`.replace(/^0+/, "") || "0";
+  let digits = `${intPart}${frac.slice(0, scale)}`.replace(/^0+/, "") || "0";
   if ((frac[scale] ?? "0") >= "5") digits = addOne(digits);
   const whole = digits.length > scale ? digits.length - scale : 0;
   if (whole > precision - scale) return null;

@@ -82,3 +82,44 @@ test("property: decimalFromText rounds the text HALF_UP to the scale and is NULL
   assert.throws(() => decimalFromText("x", 10, 2), /cannot cast/);
   assert.equal(decimalFromText("1.5e1", 10, 0), 15);
 });
+
+test("property: decimalFromText reads an exponent as BigDecimal does, rounding once", () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom("", "-"),
+      fc.stringMatching(/^\d{0,8}$/),
+      fc.stringMatching(/^\d{0,8}$/),
+      fc.integer({ min: -30, max: 30 }),
+      fc.constantFrom("e", "E"),
+      fc.integer({ min: 0, max: 6 }),
+      fc.integer({ min: 1, max: 38 }),
+      (sign, whole, frac, exp, e, scale, p) => {
+        fc.pre(whole !== "" || frac !== "");
+        const precision = Math.max(p, scale);
+        const text = `${sign}${whole}${frac === "" ? "" : `.${frac}`}${e}${exp}`;
+        // The value is N * 10^shift; times 10^scale, rounded HALF_UP, by BigInt only.
+        const n = BigInt(`${whole}${frac}` || "0");
+        const shift = exp - frac.length + scale;
+        const d = shift >= 0 ? 1n : 10n ** BigInt(-shift);
+        const rounded = shift >= 0 ? n * 10n ** BigInt(shift) : (n + d / 2n) / d;
+        const expected =
+          rounded >= 10n ** BigInt(precision)
+            ? null
+            : (sign === "-" ? -1 : 1) *
+                Number(
+                  `${rounded / 10n ** BigInt(scale)}.${String(rounded % 10n ** BigInt(scale)).padStart(scale, "0")}`,
+                ) || 0;
+        const got = decimalFromText(text, precision, scale);
+        assert.equal(got === null ? null : got || 0, expected, `${text} as DECIMAL(${precision}, ${scale})`);
+      },
+    ),
+    { numRuns: 500 },
+  );
+  // Rounded once from the text: a double's 1.049 would round to 1.05 first, then to 1.1.
+  assert.equal(decimalFromText("1.049e0", 5, 1), 1);
+  assert.equal(decimalFromText("1e21", 38, 0), 1e21);
+  assert.equal(decimalFromText("1e40", 38, 0), null);
+  assert.equal(decimalFromText("1e-400", 10, 2), 0);
+  for (const bad of ["0x10", "0b1", "1e", "e5", "1e+", "Infinity", "NaN", "1_000"])
+    assert.throws(() => decimalFromText(bad, 10, 2), /cannot cast/, bad);
+});
