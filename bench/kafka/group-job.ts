@@ -34,7 +34,10 @@ export default defineJob({
           ...(delivery === "at-least-once"
             ? { deliveryGuarantee: "at-least-once" as const }
             : { deliveryGuarantee: "exactly-once" as const, transactionalIdPrefix: `bench-group-${output}` }),
-          props: { "linger.ms": Number(process.env.SINK_LINGER_MS ?? 5) },
+          // The sink's default linger.ms (0 at-least-once, 5 exactly-once) unless SINK_LINGER_MS.
+          ...(process.env.SINK_LINGER_MS === undefined
+            ? {}
+            : { props: { "linger.ms": Number(process.env.SINK_LINGER_MS) } }),
         }),
         "output",
       );

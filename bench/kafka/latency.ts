@@ -26,7 +26,8 @@
  *        latency is measured (loop-delay.mjs), to tell stalls inside a process from the rest;
  *        RUN_FLAGS="--checkpoint-interval 10000": more `fleuve run` options for every mode;
  *        PARALLELISM=6: the job's parallelism (group-job.ts; twice as many units);
- *        SINK_LINGER_MS=5: the output sink's `linger.ms` (group-job.ts);
+ *        SINK_LINGER_MS=5: the output sink's `linger.ms` (group-job.ts; default: the sink's own,
+ *        0 at-least-once and 5 exactly-once);
  *        WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR": node flags of the group processes
  *        (they are then given up to 30 s to stop, so that profiles get written);
  *        FLEUVE_CLI=path/to/fleuve.js: the CLI of another build (A/B against an older commit).

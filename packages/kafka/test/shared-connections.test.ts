@@ -223,6 +223,46 @@ describe("readers and writers of one process share requests", { ...options, time
     }
     for (const w of writers) w.close?.();
   });
+
+  test("an at-least-once sink sends at the end of the turn by default (linger.ms 0); a linger.ms set is kept", async () => {
+    const topic = uniqueTopic("sink-linger");
+    topics.push(topic);
+    await client.createTopics([{ name: topic, partitions: 1 }]);
+    const turn = () => new Promise((r) => setImmediate(r));
+    // A client.id of its own: a producer of its own, so no other writer's request is in flight.
+    const sinkWith = (props: Record<string, string | number>) =>
+      kafkaSink<string>({ bootstrap: BOOTSTRAP, topic, serializer: "string", props });
+    const quick = sinkWith({ "client.id": "linger-default" }).createWriter({
+      subtaskIndex: 0,
+      parallelism: 1,
+    });
+    const slow = sinkWith({ "client.id": "linger-set", "linger.ms": 600_000 }).createWriter({
+      subtaskIndex: 0,
+      parallelism: 1,
+    });
+    await quick.ready?.();
+    await slow.ready?.();
+    // Default: the record is in a request once the current turn is done, not after a timer (a
+    // linger timer fires in a later turn's timers phase, after this turn's immediates).
+    let before = sender.produceRequestsSent;
+    quick.write("quick", undefined);
+    await turn();
+    assert.equal(sender.produceRequestsSent - before, 1, "sent at the end of the turn it was written in");
+    // linger.ms set: nothing is sent before it elapses, however many turns go by...
+    before = sender.produceRequestsSent;
+    slow.write("slow", undefined);
+    for (let i = 0; i < 5; i++) await turn();
+    assert.equal(sender.produceRequestsSent - before, 0, "an explicit linger.ms holds the batch");
+    // ...until something cuts the batch (here the end of input).
+    slow.finish?.();
+    const reader = closer.track(client.partitionReader());
+    await reader.assign([{ topic, partition: 0, offset: 0n }]);
+    // Two producers: either may land first.
+    const got = (await pollUntil(reader, 2)).map((x) => String(x.value)).sort();
+    assert.deepEqual(got, ["quick", "slow"]);
+    quick.close?.();
+    slow.close?.();
+  });
 });
 
 function r(reader: KafkaPartitionReader): [string, number, bigint][] {

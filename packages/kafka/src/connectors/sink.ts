@@ -161,7 +161,15 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
       { details: { property: "transaction.timeout.ms" } },
     );
   }
-  const settings = producerSettings({ ...props, acks: "all", "enable.idempotence": true });
+  // At-least-once: linger.ms 0 unless set (as Kafka's Java producer before 4.0, and the exchanges
+  // of a group job). A writer has one request in flight and what comes meanwhile goes in the next
+  // one, so a busy sink still sends in batches; lingering only delays every record when it is not.
+  const settings = producerSettings({
+    ...(guarantee === "at-least-once" ? { "linger.ms": 0 } : {}),
+    ...props,
+    acks: "all",
+    "enable.idempotence": true,
+  });
   const common = commonOptions(props, "fleuve-sink");
   const toRecord = recordMaker(opts);
   let coordinator: TxnCoordinatorClient | undefined;
