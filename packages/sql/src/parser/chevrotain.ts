@@ -21,4 +21,5 @@ async function load(): Promise<typeof Chevrotain> {
 const chevrotain = await load();
 
 /** chevrotain's values the parser uses (see the module comment). */
-export const { createToken, EmbeddedActionsParser, EOF, Lexer, LLkLookaheadStrategy } = chevrotain;
+export const { createToken, EmbeddedActionsParser, EOF, getLookaheadPaths, Lexer, LLkLookaheadStrategy } =
+  chevrotain;

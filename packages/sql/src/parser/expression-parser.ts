@@ -21,8 +21,12 @@ import type {
   WindowFrame,
   WindowSpec,
 } from "./ast.js";
-import { EmbeddedActionsParser, LLkLookaheadStrategy } from "./chevrotain.js";
+import { EmbeddedActionsParser } from "./chevrotain.js";
 import * as T from "./lexer.js";
+import { grammarFingerprint, LazyLookahead } from "./lookahead.js";
+
+/** The parser's LL(k): tokens it may look ahead at a decision. */
+export const MAX_LOOKAHEAD = 3;
 
 /** The position of a token, for the AST. */
 export function posOf(tok: IToken): SourcePos {
@@ -32,44 +36,6 @@ export function posOf(tok: IToken): SourcePos {
 /** The text of a string literal token without its quotes ('' is one quote). */
 export function stringValue(tok: IToken): string {
   return tok.image.slice(1, -1).replace(/''/g, "'");
-}
-
-type Strategy = InstanceType<typeof LLkLookaheadStrategy>;
-type AlternationLookahead = ReturnType<Strategy["buildLookaheadForAlternation"]>;
-type OptionalLookahead = ReturnType<Strategy["buildLookaheadForOptional"]>;
-
-/**
- * chevrotain's LL(k) lookahead, each decision's function built when the parser first reaches that
- * decision instead of for every alternation and option of the grammar up front: building them
- * all took about 0.25 s of CPU at the first parse of every SQL job, most of it for rules a job
- * never uses (DDL, MATCH_RECOGNIZE...). The functions built are chevrotain's own, unchanged.
- */
-class LazyLookahead extends LLkLookaheadStrategy {
-  override buildLookaheadForAlternation(
-    options: Parameters<Strategy["buildLookaheadForAlternation"]>[0],
-  ): AlternationLookahead {
-    let built: AlternationLookahead | undefined;
-    const build = () => {
-      built = super.buildLookaheadForAlternation(options);
-      return built;
-    };
-    return function (this: ThisParameterType<AlternationLookahead>, alts) {
-      return (built ?? build()).call(this, alts);
-    };
-  }
-
-  override buildLookaheadForOptional(
-    options: Parameters<Strategy["buildLookaheadForOptional"]>[0],
-  ): OptionalLookahead {
-    let built: OptionalLookahead | undefined;
-    const build = () => {
-      built = super.buildLookaheadForOptional(options);
-      return built;
-    };
-    return function (this: ThisParameterType<OptionalLookahead>) {
-      return (built ?? build()).call(this);
-    };
-  }
 }
 
 /** Upper case of a rule's string result (which is a placeholder while chevrotain records the grammar). */
@@ -123,10 +89,26 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
 
   constructor() {
     super(T.ALL_TOKENS, {
-      maxLookahead: 3,
+      maxLookahead: MAX_LOOKAHEAD,
       skipValidations: true,
-      lookaheadStrategy: new LazyLookahead({ maxLookahead: 3 }),
+      lookaheadStrategy: new LazyLookahead({ maxLookahead: MAX_LOOKAHEAD }),
     });
+  }
+
+  /** The lookahead strategy (chevrotain keeps the one given to its constructor). */
+  get lazyLookahead(): LazyLookahead {
+    return (this as unknown as { lookaheadStrategy: LazyLookahead }).lookaheadStrategy;
+  }
+
+  /**
+   * Called once the grammar is recorded (after `performSelfAnalysis`): the lookahead reads the
+   * precomputed paths when they are this grammar's.
+   */
+  protected usePrecomputedLookahead(): void {
+    this.lazyLookahead.usePrecomputed(
+      grammarFingerprint(this.getSerializedGastProductions(), T.ALL_TOKENS, MAX_LOOKAHEAD),
+      T.ALL_TOKENS,
+    );
   }
 
   /** A name: a word, a back-quoted name, or a non-reserved keyword. */

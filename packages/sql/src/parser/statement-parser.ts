@@ -407,5 +407,6 @@ export class SqlParser extends QueryParser {
   constructor() {
     super();
     this.performSelfAnalysis();
+    this.usePrecomputedLookahead();
   }
 }
