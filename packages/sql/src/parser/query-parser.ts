@@ -270,7 +270,8 @@ export abstract class QueryParser extends ExpressionParser {
 
   private outer<K extends "LEFT" | "RIGHT" | "FULL">(tok: typeof T.Left, kind: K): K {
     this.CONSUME(tok);
-    this.OPTION(() => this.CONSUME(T.Outer));
+    // OPTION4: OPTION (index 0) of this rule is NATURAL; one index shares one lookahead.
+    this.OPTION4(() => this.CONSUME(T.Outer));
     return kind;
   }
 

@@ -30,6 +30,17 @@ const unsupportedCases: [string, string, string][] = [
     "Fleuve SQL does not run JOIN ... USING yet (line 1, column 1): write JOIN ... ON l.c = r.c",
   ],
   [
+    // Parsed (it was a syntax error: the OUTER option shared NATURAL's lookahead), then refused.
+    "SELECT t.a FROM t NATURAL JOIN t AS t2",
+    "NATURAL JOIN",
+    "Fleuve SQL does not run NATURAL JOIN yet (line 1, column 1): write JOIN ... ON l.c = r.c",
+  ],
+  [
+    "SELECT t.a FROM t NATURAL LEFT OUTER JOIN t AS t2",
+    "NATURAL JOIN",
+    "Fleuve SQL does not run NATURAL JOIN yet (line 1, column 1): write JOIN ... ON l.c = r.c",
+  ],
+  [
     "SELECT L.a FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) L JOIN TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) R ON L.a = R.a AND L.window_start = R.window_start",
     "a window join on only one of window_start and window_end",
     "Fleuve SQL does not run a window join on only one of window_start and window_end yet (line 1, column 1): join on both l.window_start = r.window_start and l.window_end = r.window_end",
