@@ -183,6 +183,12 @@ interface Stored {
   appended: number;
   /** Append time of the commit marker of its producer's transaction (NaN: none, not transactional). */
   committed: number;
+  /**
+   * When the partition's last stable offset passed it (read_committed readers can see it from
+   * then on): the last marker of every transaction open in its partition at its offset, its own
+   * and other producers' (the LSO stops at the first offset of the oldest open transaction).
+   */
+  stable: number;
   value: Buffer;
 }
 
@@ -274,12 +280,53 @@ function recordTopic(topic: string): { stop(): Promise<Stored[]> } {
     async stop() {
       stopping = true;
       await done.finally(() => raw.close(true));
-      return data.map((d) => {
+      const stable = stableTimes(data, markers);
+      return data.map((d, i) => {
         const m = markers.find((x) => x.p === d.p && x.pid === d.pid && x.offset > d.offset);
-        return { appended: d.appended, committed: m?.commit ? m.at : Number.NaN, value: d.value };
+        return {
+          appended: d.appended,
+          committed: m?.commit ? m.at : Number.NaN,
+          stable: stable[i]!,
+          value: d.value,
+        };
       });
     },
   };
+}
+
+/**
+ * For each data record, when the last stable offset of its partition passed it: the latest marker
+ * of the transactions open at its offset (each from its producer's first record after its previous
+ * marker up to its next marker). NaN where a transaction's marker was not read.
+ */
+function stableTimes(
+  data: { p: number; offset: bigint; pid: bigint; appended: number }[],
+  markers: { p: number; offset: bigint; pid: bigint; at: number }[],
+): number[] {
+  const out = data.map((d) => (d.pid >= 0n ? Number.NEGATIVE_INFINITY : d.appended));
+  const parts = new Set(data.map((d) => d.p));
+  for (const p of parts) {
+    const ev = [
+      ...data.map((d, i) => ({ o: d.offset, pid: d.pid, i, at: 0 })).filter((e) => data[e.i]!.p === p),
+      ...markers.filter((m) => m.p === p).map((m) => ({ o: m.offset, pid: m.pid, i: -1, at: m.at })),
+    ].sort((a, b) => (a.o < b.o ? -1 : a.o > b.o ? 1 : 0));
+    // open transactions: producer -> indexes of its records since its last marker
+    const open = new Map<bigint, number[]>();
+    for (const e of ev) {
+      if (e.i >= 0) {
+        if (e.pid >= 0n && !open.has(e.pid)) open.set(e.pid, []);
+        // every transaction open now holds this record back until its marker
+        for (const t of open.values()) t.push(e.i);
+        continue;
+      }
+      const txn = open.get(e.pid);
+      if (!txn) continue;
+      open.delete(e.pid);
+      for (const i of txn) if (out[i]! < e.at) out[i] = e.at;
+    }
+    for (const t of open.values()) for (const i of t) out[i] = Number.NaN;
+  }
+  return out;
 }
 
 /** The slice of @platformatic/kafka's Consumer that storedRecords uses. */
@@ -332,11 +379,12 @@ async function hopReport(
   to: number,
   seenAt: Map<number, number>,
 ) {
-  // id -> [sentAt, in appended, x appended, x committed, out appended, out committed, read]
+  // id -> [sentAt, in appended, x appended, x committed, out appended, out committed, read,
+  //        x stable, out stable]
   const t = new Map<number, number[]>();
   const at = (id: number) => {
     let a = t.get(id);
-    if (!a) t.set(id, (a = new Array<number>(7).fill(Number.NaN)));
+    if (!a) t.set(id, (a = new Array<number>(9).fill(Number.NaN)));
     return a;
   };
   const [ins, xs, outs] = await Promise.all([rec.input.stop(), rec.exchange.stop(), rec.output.stop()]);
@@ -353,6 +401,7 @@ async function hopReport(
     const a = at(m[1].id);
     a[2] = r.appended;
     a[3] = r.committed;
+    a[7] = r.stable;
   }
   for (const r of outs) {
     const v = JSON.parse(String(r.value)) as { id: number };
@@ -360,6 +409,7 @@ async function hopReport(
     const a = at(v.id);
     a[4] = r.appended;
     a[5] = r.committed;
+    a[8] = r.stable;
     a[6] = seenAt.get(v.id) ?? Number.NaN;
   }
   const names = [
@@ -384,7 +434,25 @@ async function hopReport(
       ? `  ${name}: none (no such marker)`
       : `  ${name}: p50 ${quantile(d, 0.5)} ms, p99 ${quantile(d, 0.99)} ms (${d.length} records)`;
   });
-  return `${mode} hops (broker append times and commit markers):\n${rows.join("\n")}`;
+  // Within the hops above: how long a committed record waits for other producers' transactions
+  // (the last stable offset), and how long a reader takes once the LSO passed it.
+  const extra = (
+    [
+      ["  exchange: own commit marker -> LSO passed it (other units' open transactions)", 3, 7],
+      ["  exchange: LSO passed it -> output appended (keyed unit: read_committed fetch, count, send)", 7, 4],
+      ["  output: own commit marker -> LSO passed it", 5, 8],
+      ["  output: LSO passed it -> read by the benchmark's reader", 8, 6],
+    ] as const
+  ).map(([name, a, b]) => {
+    const d = [...t.values()]
+      .map((x) => x[b]! - x[a]!)
+      .filter((x) => Number.isFinite(x))
+      .sort((x, y) => x - y);
+    return d.length === 0
+      ? `${name}: none`
+      : `${name}: p50 ${quantile(d, 0.5)} ms, p99 ${quantile(d, 0.99)} ms (${d.length} records)`;
+  });
+  return `${mode} hops (broker append times and commit markers):\n${rows.join("\n")}\n${extra.join("\n")}`;
 }
 
 /** LOOP_DELAY: prints each process's event-loop delay and CPU time over the measured window. */
