@@ -598,7 +598,14 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     return `${t.id}:${t.producerId}:${t.producerEpoch}`;
   }
 
-  #begin(): OpenTxn {
+  /**
+   * The next transaction, on the lowest free slot. `ahead`: begun at a commit, before its first
+   * record (see {@link prepareCommit}); undefined then if no slot is free, so that the error below
+   * still comes with the first record that needs one.
+   */
+  #begin(ahead: true): OpenTxn | undefined;
+  #begin(ahead?: false): OpenTxn;
+  #begin(ahead = false): OpenTxn | undefined {
     const busy = new Set(
       this.#handed.filter((t) => !this.shared.resolved.has(this.#key(t))).map((t) => t.id),
     );
@@ -613,6 +620,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       }
     }
     if (slot < 0) {
+      if (ahead) return undefined;
       throw new FleuveError(
         "FLEUVE_SINK_FAILED",
         `kafkaSink: all ${SLOTS} transactional ids of subtask ${this.ctx.subtaskIndex} (prefix "${this.prefix}") hold transactions waiting for a checkpoint to complete; checkpoints are not completing`,
@@ -636,6 +644,13 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
         txn.producerEpoch = txn.producer.producerEpoch!;
         this.#initialised[slot] = { producerId: txn.producerId, producerEpoch: txn.producerEpoch };
       });
+    // A transaction begun ahead may fail (a fenced zombie) before any send watches it: fail the
+    // next write or checkpoint rather than leave an unhandled rejection.
+    if (ahead) {
+      txn.chain.catch((e) => {
+        this.#error ??= sinkError(`transaction ${id} failed to start`, e);
+      });
+    }
     // Records of the previous transactions first: each slot has a producer of its own, so
     // without this wait a transaction's records could land in a partition before those of the one
     // before it (records are sent after linger.ms, while the previous commit is still under way).
@@ -731,11 +746,11 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     this.#handed = this.#handed.filter((h) => !this.shared.resolved.has(this.#key(h)));
     const out: KafkaCommittable[] = this.#handed.map((h) => h.committable!);
     const t = this.#current;
-    if (!t) {
+    if (!t || t.records === 0) {
+      // Nothing written since the last commit (a transaction begun ahead stays open for the next).
       this.#lastPrepared = Promise.resolve();
       return out;
     }
-    this.#current = undefined;
     this.#watch(t);
     // Like Flink's KafkaSink: the transaction goes into this checkpoint now; its commit waits for the
     // acknowledgement of its records (see docs/kafka.md for the window this leaves until the core can
@@ -757,6 +772,12 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
     // The checkpoint completes only once these sends are acknowledged (the core waits on prepared()).
     this.#lastPrepared = acked;
     out.push(c);
+    // Begin the next transaction now, ahead of its first record: its InitProducerId (the epoch
+    // bump) runs while this one commits, instead of delaying that record by a round trip to the
+    // coordinator and its log write (an exchange hop's record waited for it every commit
+    // interval). Its slot is taken as at its first record would have (this one's is busy now); an
+    // idle writer begins one such transaction after its last busy one, and nothing more.
+    this.#current = this.#begin(true);
     return out;
   }
 

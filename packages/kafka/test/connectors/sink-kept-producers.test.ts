@@ -122,7 +122,9 @@ describe("exactly-once kafkaSink: one producer per slot, one epoch per transacti
       };
       const value = (i: number) => `v${String(i).padStart(3, "0")}`;
       await pair(value(0), value(1));
-      assert.equal(producers, 2, "the two slots in use have a producer each, the other slots none");
+      // The two transactions handed to checkpoints hold slots 0 and 1; the next one, begun ahead
+      // at the second barrier (before its first record), took slot 2.
+      assert.equal(producers, 3, "the slots in use have a producer each, the other slots none");
       const warm = { producers, connects };
       const N = 3 * SLOTS;
       for (let i = 2; i < N; i += 2) await pair(value(i), value(i + 1));
@@ -134,14 +136,18 @@ describe("exactly-once kafkaSink: one producer per slot, one epoch per transacti
       );
 
       // Every transaction has its own id/pid/epoch; a slot's epochs only grow; the lowest free
-      // slot is taken (0, then 1 while 0 is being committed).
+      // slot is taken when a transaction begins (at the barrier before it): never one of the
+      // transactions still uncommitted there, and no slot above 2 (two uncommitted, one begun).
       const keys = committed.map((c) => `${c.transactionalId}:${c.producerId}:${c.producerEpoch}`);
       assert.equal(new Set(keys).size, N + 1, "no id:producerId:epoch twice");
-      assert.deepEqual(
-        committed.map((c) => c.transactionalId),
-        [...Array.from({ length: N }, (_, i) => `${prefix}-0-${i % 2}`), `${prefix}-0-0`],
-      );
-      for (let s = 0; s < 2; s++) {
+      const ids = committed.map((c) => c.transactionalId);
+      assert.deepEqual(ids.slice(0, 2), [`${prefix}-0-0`, `${prefix}-0-1`]);
+      for (let i = 0; i < ids.length; i++) {
+        assert.ok(/-0-[012]$/.test(ids[i]!), `transaction ${i} on ${ids[i]}: a slot above 2`);
+        // in a pair, the second transaction begins while the first is uncommitted
+        if (i % 2 === 1) assert.notEqual(ids[i], ids[i - 1], `transactions ${i - 1} and ${i} on one slot`);
+      }
+      for (let s = 0; s < 3; s++) {
         const mine = committed.filter((c) => c.transactionalId === `${prefix}-0-${s}`);
         for (let k = 1; k < mine.length; k++) {
           const [a, b] = [mine[k - 1]!, mine[k]!];
@@ -154,11 +160,34 @@ describe("exactly-once kafkaSink: one producer per slot, one epoch per transacti
       const expected = Array.from({ length: N + 1 }, (_, i) => value(i));
       assert.deepEqual(committedValues(topic), expected);
 
-      // Slot 0 again: an open transaction with a record, prepared but not committed.
+      // The next transaction was begun ahead, at the last barrier: one slot's epoch is bumped
+      // before any record is written (its InitProducerId does not delay the first record).
+      const lastSlot = committed.at(-1)!.transactionalId;
+      const free = [0, 1, 2].map((s) => `${prefix}-0-${s}`).filter((id) => id !== lastSlot);
+      const lastEpoch = new Map(
+        free.map((id) => {
+          const mine = committed.filter((c) => c.transactionalId === id);
+          return [id, mine.length > 0 ? mine.at(-1)!.producerEpoch : -1];
+        }),
+      );
+      let ahead: { id: string; producerId: bigint; producerEpoch: number } | undefined;
+      // (Bounded by looks, not time: a start that failed would otherwise leave this loop spinning.)
+      for (let looks = 0; ahead === undefined; looks++) {
+        assert.ok(looks < 5000, "no free slot's epoch was bumped ahead of its first record");
+        for (const id of free) {
+          const d = await coordinator.describe(id);
+          if (d && d.producerEpoch > lastEpoch.get(id)! && d.state !== "Ongoing") ahead = { id, ...d };
+        }
+      }
+      // An open transaction with a record, prepared but not committed: the one begun ahead.
       writer.write("newer", undefined);
       const [open] = writer.prepareCommit(N + 2);
       await writer.prepared!();
-      assert.equal(open!.transactionalId, `${prefix}-0-0`);
+      assert.deepEqual(
+        { id: open!.transactionalId, producerId: open!.producerId, epoch: open!.producerEpoch },
+        { id: ahead.id, producerId: String(ahead.producerId), epoch: ahead.producerEpoch },
+        "the record went into the transaction begun ahead",
+      );
       const d = await coordinator.describe(open!.transactionalId!);
       assert.equal(d?.state, "Ongoing");
       assert.equal(String(d?.producerId), open!.producerId);
@@ -188,10 +217,10 @@ describe("exactly-once kafkaSink: one producer per slot, one epoch per transacti
       await sink.commit([open!]);
       assert.deepEqual(committedValues(topic), [...expected, "newer"].sort());
 
-      // Another process initialises slot 0 (as a new owner's writer does): this writer's next
-      // transaction, on slot 0, is refused instead of fencing the new owner (its kept producer, and
-      // the new producer it then tries, are both fenced).
-      await coordinator.initProducerId(`${prefix}-0-0`, 60_000);
+      // Another process initialises the slots (as a new owner's writer does): this writer's next
+      // transaction, begun ahead at the last barrier on one of them, is refused instead of
+      // fencing the new owner.
+      for (let s = 0; s < 3; s++) await coordinator.initProducerId(`${prefix}-0-${s}`, 60_000);
       writer.write("zombie", undefined);
       writer.prepareCommit(N + 3);
       await assert.rejects(writer.prepared!(), (e: unknown) => {
