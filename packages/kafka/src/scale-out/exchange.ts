@@ -6,8 +6,10 @@
  *
  * - exactly-once (default): a sending subtask writes in its own Kafka transactions tied to its
  *   checkpoints (its watermark once per checkpoint, when it advanced: records only become visible
- *   at commit anyway), and a receiving subtask reads its partition read_committed. A hop takes up to
- *   one commit interval (the unit's checkpoint interval).
+ *   at commit anyway; its records too are sent at the barrier, so that its transaction holds back
+ *   the other senders' records in a partition only while it commits), and a receiving subtask
+ *   reads its partition read_committed. A hop takes up to one commit interval (the unit's
+ *   checkpoint interval) plus the commit.
  * - at-least-once: records, watermarks, idleness and ends are sent as they come (idempotent
  *   producer, `linger.ms` 0 unless the job's Kafka properties set it) and read read_uncommitted,
  *   so a hop takes about a Kafka round trip. A
@@ -107,6 +109,9 @@ export interface ExchangePurge {
 /** A Kafka source reader's position in a checkpoint: `[topic, partition, next offset, stop?]`. */
 type Positions = [topic: string, partition: number, offset: string, stop?: string][];
 
+/** An exactly-once exchange's `linger.ms`: the longest timer Node has, so records go at the barrier. */
+const UNTIL_BARRIER = 2_147_483_647;
+
 /** The sink a sending subtask writes exchange `x` with. */
 export function exchangeSink(
   x: Exchange,
@@ -127,7 +132,13 @@ export function exchangeSink(
     // At-least-once: linger.ms 0 unless set. A writer has one send in flight and batches what
     // comes meanwhile into the next one (see kafkaSink), so under load records still go in
     // batches; lingering would only delay each hop by linger.ms when the exchange is not busy.
-    ...(atLeastOnce ? { props: { "linger.ms": 0, ...opts.props } } : opts.props ? { props: opts.props } : {}),
+    // Exactly-once: records are sent at the barrier (prepareCommit sends what is buffered; before
+    // it only every 2,000 records). They become visible at the commit anyway, and a transaction is
+    // then open in the exchange's partitions only while it commits, not for the whole commit
+    // interval: a read_committed receiver gets nothing past a partition's oldest open transaction
+    // (its last stable offset), and every sending unit writes to every partition, so records sent
+    // as they came waited after their own commit for the other senders' commits.
+    props: { "linger.ms": atLeastOnce ? 0 : UNTIL_BARRIER, ...opts.props },
   });
   return {
     // At-least-once records are visible at once; checkpoints only restore state and positions.
