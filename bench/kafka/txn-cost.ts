@@ -6,7 +6,12 @@
  * requests per transaction by API (diagnostics channels). CPU time, unlike latency, hardly depends on what else the machine runs,
  * so two builds compare even on a busy machine (run each side from its own worktree, alternating).
  *
- * Usage: node --import tsx bench/kafka/txn-cost.ts   env: T=300 R=10 WARM=16 FLEUVE_KAFKA_BOOTSTRAP=127.0.0.1:9092
+ * It also prints how long a transaction's records took from their write to their
+ * acknowledgement (the barrier comes right after them), p50/p99: what a record written right after
+ * a commit waits before the broker has it. GAP=20 pauses that long after each commit, as the
+ * commit interval leaves time between a commit and the next records.
+ *
+ * Usage: node --import tsx bench/kafka/txn-cost.ts   env: T=300 R=10 WARM=16 GAP=0 FLEUVE_KAFKA_BOOTSTRAP=127.0.0.1:9092
  */
 import { randomBytes } from "node:crypto";
 import { subscribe, tracingChannel } from "node:diagnostics_channel";
@@ -17,6 +22,7 @@ const BOOT = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
 const T = Number(process.env.T ?? 300);
 const R = Number(process.env.R ?? 10);
 const WARM = Number(process.env.WARM ?? 16);
+const GAP = Number(process.env.GAP ?? 0);
 
 let connects = 0;
 let producers = 0;
@@ -59,14 +65,19 @@ const sink = kafkaSink<string>({
 const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1 });
 await writer.ready?.();
 let n = 0;
+const acked: number[] = [];
 async function transaction(): Promise<void> {
+  const t0 = performance.now();
   for (let i = 0; i < R; i++) writer.write(`${n}-${i}`, undefined);
   const cs = writer.prepareCommit(++n);
   await writer.prepared!();
+  acked.push(performance.now() - t0);
   await sink.commit(cs);
+  if (GAP > 0) await new Promise((r) => setTimeout(r, GAP));
 }
 for (let i = 0; i < WARM; i++) await transaction();
 requests.clear();
+acked.length = 0;
 const before = { cpu: process.cpuUsage(), wall: performance.now(), connects, producers };
 for (let i = 0; i < T; i++) await transaction();
 const cpu = process.cpuUsage(before.cpu);
@@ -83,6 +94,9 @@ console.log(
     .map(([k, v]) => `${k} ${(v / T).toFixed(2)}`)
     .join(", ")}`,
 );
+acked.sort((a, b) => a - b);
+const q = (p: number) => acked[Math.min(acked.length - 1, Math.floor(p * acked.length))]!.toFixed(1);
+console.log(`write -> acknowledged: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms (gap ${GAP} ms after each commit)`);
 writer.close?.();
 await client.deleteTopics([topic]).catch(() => {});
 await client.close();
