@@ -487,6 +487,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   #acks: Promise<void> = Promise.resolve();
   /** Until the output topic is known to exist; see {@link startChecked}. */
   #starting: Promise<void> | undefined;
+  #closed = false;
 
   constructor(
     private readonly ctx: SinkWriterContext,
@@ -586,6 +587,9 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
       return await withTransactionTimeout(kept, this.txTimeoutMs, () => this.#start(slot, kept));
     } catch (e) {
       if (kept.producerId === undefined) throw e; // a new producer already: nothing to renew
+      // Closed meanwhile (a start begun ahead fails as its writer closes): a producer made now
+      // would never be closed, and its connection would keep the process alive.
+      if (this.#closed) throw e;
       this.#producers[slot] = undefined;
       void closeQuietly(kept);
       const renewed = this.#producer(slot);
@@ -790,6 +794,7 @@ class TransactionalWriter<T> implements PreCommitSinkWriter<T, KafkaCommittable>
   }
 
   close(): void {
+    this.#closed = true;
     this.#linger.disarm();
     // Open or uncommitted transactions are left to the next run (it aborts them) or to their timeout.
     // The open one's producer goes now; the others once the sends issued so far have settled, so a
