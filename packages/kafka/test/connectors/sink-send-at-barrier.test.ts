@@ -1,0 +1,94 @@
+// An exactly-once kafkaSink with `linger.ms` at least its commit interval sends a transaction's
+// records at the barrier, not before (what exactly-once exchanges do, issue 11): its transaction is
+// then open in a partition only while it commits, and holds back no other writer's committed
+// records there (a read_committed reader stops at the oldest open transaction of a partition).
+// Proven against the real broker by the client's own requests: records written over several
+// broker round trips send no Produce request until prepareCommit, and are committed then. A
+// busy machine only leaves more time for a premature send to show, so the check cannot fail
+// for being slow.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { tracingChannel } from "node:diagnostics_channel";
+import { after, before, describe, test } from "node:test";
+import { protocolAPIsById } from "@platformatic/kafka";
+import { KafkaClient, kafkaSink } from "../../src/index.js";
+import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+
+const options = await brokerTestOptions();
+
+/** Every value of `topic` that a read_committed reader sees now, sorted (kcat stops at the end). */
+function committedValues(topic: string): string[] {
+  const r = spawnSync(
+    "kcat",
+    ["-b", BOOTSTRAP, "-C", "-t", topic, "-e", "-q", "-f", "%s\\n", "-X", "isolation.level=read_committed"],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  if (r.error) throw new Error(`cannot run kcat (${r.error.message}). Install it: apt-get install -y kcat.`);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout
+    .split("\n")
+    .filter((l) => l !== "")
+    .sort();
+}
+
+describe("exactly-once kafkaSink: linger until the barrier", { ...options, timeout: 120_000 }, () => {
+  let client: KafkaClient;
+  const topics: string[] = [];
+  before(async () => {
+    client = await KafkaClient.connect({ "bootstrap.servers": BOOTSTRAP });
+  });
+  after(async () => {
+    if (!client) return;
+    if (topics.length > 0) await client.deleteTopics(topics).catch(() => {});
+    await client.close();
+  });
+
+  test("no record is sent before prepareCommit; all of them are committed after it", async () => {
+    const topic = uniqueTopic("send-at-barrier");
+    topics.push(topic);
+    await client.createTopics([{ name: topic, partitions: 2 }]);
+    const sink = kafkaSink<string>({
+      bootstrap: BOOTSTRAP,
+      topic,
+      serializer: "string",
+      deliveryGuarantee: "exactly-once",
+      transactionalIdPrefix: uniqueTopic("send-at-barrier-txn"),
+      key: (v) => v,
+      props: { "linger.ms": 2_147_483_647 },
+    });
+    let produces = 0;
+    const api = tracingChannel("plt:kafka:connections:api");
+    const onApi = {
+      start: (d: unknown) => {
+        if (protocolAPIsById[(d as { apiKey: number }).apiKey] === "Produce") produces++;
+      },
+    };
+    api.subscribe(onApi as never);
+    const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1 });
+    try {
+      await writer.ready?.();
+      for (let round = 0; round < 2; round++) {
+        const values = Array.from({ length: 5 }, (_, i) => `r${round}-${i}`);
+        const before = produces;
+        for (const v of values) {
+          writer.write(v, undefined);
+          // a broker round trip between writes: time enough for any timer-driven send
+          await client.describeTopic(topic);
+        }
+        assert.equal(produces, before, `round ${round}: a Produce request before the barrier`);
+        const cs = writer.prepareCommit(round + 1);
+        await writer.prepared!();
+        assert.ok(produces > before, `round ${round}: the barrier sent the records`);
+        await sink.commit(cs);
+        assert.deepEqual(
+          committedValues(topic).filter((v) => v.startsWith(`r${round}-`)),
+          values,
+          `round ${round}: committed at the barrier`,
+        );
+      }
+    } finally {
+      writer.close?.();
+      api.unsubscribe(onApi as never);
+    }
+  });
+});
