@@ -217,6 +217,12 @@ function stateOf(name: string, ttlMs: number): string {
   if (name.startsWith("GroupAggregate")) return `accumulators and row count per key${ttl}`;
   if (/^Join\(joinType=\[Left(Semi|Anti)Join\]/.test(name))
     return `left rows with their number of matches and right rows per key${ttl}`;
+  // The bound join (runtime/bound-join.ts): one side per key, the bounded side in arrival order.
+  const buffered = /, buffered=\[(left|right) rows until (.*)\]\)$/.exec(name);
+  if (name.startsWith("Join(") && buffered !== null) {
+    const other = buffered[1] === "left" ? "right" : "left";
+    return `${other} rows per key; ${buffered[1]} rows in arrival order until ${buffered[2]}`;
+  }
   if (name.startsWith("Join(")) return `rows of both inputs per key${ttl}`;
   if (name.startsWith("IntervalJoin"))
     return "rows of both inputs per key until the watermark passes their time bound";

@@ -22,6 +22,7 @@
 import type { DataStream } from "@fleuve/core";
 import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { SqlBoundJoinOperator } from "../runtime/bound-join.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
 import { type SideExpiry, SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
@@ -424,6 +425,32 @@ export function planJoin(
   // The name as before the expiry (a keyed operator without a state schema is identified by its
   // name in savepoints): the ON as written, the expiry noted for EXPLAIN beside it.
   const producer = `Join(joinType=[${joinType}], where=[${printExpr(ref.on)}])`;
+  const bounded = expiry.left !== undefined ? "L" : expiry.right !== undefined ? "R" : undefined;
+  if (
+    bounded !== undefined &&
+    (expiry.left === undefined || expiry.right === undefined) &&
+    isInsertOnly(left.changelog) &&
+    isInsertOnly(right.changelog)
+  ) {
+    // Inner, insert-only, one side bounded by the other's watermark (q7): that side is buffered
+    // in arrival order, not per key (runtime/bound-join.ts). Named for what it is, with the
+    // regular join's state schema, so that a savepoint of the regular join restores into it.
+    const e = (bounded === "L" ? expiry.left : expiry.right) as SideExpiry;
+    const stream = connected
+      .transform(
+        `${producer.slice(0, -1)}, buffered=[${expiryNotes.join("; ")}])`,
+        () =>
+          new SqlBoundJoinOperator({
+            boundedIsLeft: bounded === "L",
+            matches,
+            combine,
+            until: e.until,
+            sweepEveryMs: e.sweepEveryMs,
+          }),
+      )
+      .stateSchema({ operator: producer });
+    return { stream, columns: joined.columns, changelog: INSERT_ONLY };
+  }
   const stream = connected.transform(
     producer,
     () =>

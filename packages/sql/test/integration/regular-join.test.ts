@@ -169,8 +169,9 @@ test("random regular joins (inner, left, right, full; with and without a non-equ
 });
 
 // q7's shape: rows joined with their table's window maxima, the BETWEEN bound in WHERE. The join
-// takes the bound from WHERE and drops left rows no later maximum can match (join.ts
-// expiryBounds); with a state TTL it keeps every row (no expiry). Both give the same rows, on
+// takes the bound from WHERE, buffers left rows in arrival order and drops those no later maximum
+// can match (join.ts expiryBounds, runtime/bound-join.ts); with a state TTL it is the regular
+// join keeping every row (no expiry). Both give the same rows, on
 // random out-of-order input. No row is late for the window aggregate (each is less than the
 // watermark delay behind the latest): which late rows it drops would depend on when periodic
 // watermarks come, so the two runs could differ; late rows are tested on the operator
@@ -195,6 +196,12 @@ test("a regular join that drops rows no later window maximum can match gives the
     if (ttl) await tEnv.executeSql("SET 'table.exec.state.ttl' = '1 d'");
     const explained = String((await (await tEnv.executeSql(`EXPLAIN ${query}`)).collect())[0]?.result);
     assert.equal(explained.includes("left rows until the right watermark passes ts + 20 ms"), !ttl);
+    // Without TTL, the bound join (runtime/bound-join.ts): bids buffered in arrival order.
+    assert.equal(
+      explained.includes(", buffered=[left rows until the right watermark passes ts + 20 ms])"),
+      !ttl,
+    );
+    assert.equal(explained.includes("state=[right rows per key; left rows in arrival order until"), !ttl);
     return sortRows(await (await tEnv.executeSql(query)).collect());
   };
   await fc.assert(

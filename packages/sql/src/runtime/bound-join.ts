@@ -1,0 +1,286 @@
+/**
+ * The inner regular join of two insert-only inputs where one side's rows can match no later row
+ * of the other once the other input's watermark passes a bound of theirs (Nexmark q7: bids
+ * `B.dateTime BETWEEN B1.dateTime - INTERVAL '10' SECOND AND B1.dateTime`, `B1.dateTime` a window
+ * aggregation's window_end, above its input's watermark in every row it sends; see the planner's
+ * join.ts expiryBounds). Same pairs as {@link SqlStreamingJoinOperator} (Flink keeps a regular
+ * join here), at a lower cost per row of the bounded side, which is the large one (every bid
+ * against one maximum per window):
+ *
+ * - a bounded row is not put in keyed state: it joins the other side's rows kept for its key
+ *   (keyed list state, as before), then goes to one buffer of the operator in arrival order;
+ * - a row of the other side is kept for its key and joins the buffered rows later, with every
+ *   other row of that side that came before the same watermark, in one pass over the buffer (a
+ *   small map by key probed per buffered row): rows that came before it are each joined once,
+ *   those after it joined it on arrival (a sequence number tells them apart);
+ * - at a watermark of the other input past the sweep interval, the buffered rows whose bound it
+ *   passed go, after that pass.
+ *
+ * So a pair comes out when the later of its two rows comes, or at the next watermark: the same
+ * rows, insert-only, possibly later and in another order. A checkpoint writes the buffer and the
+ * pending rows into keyed state (by key, so that a restore with another parallelism splits them);
+ * `open` reads them back, and also takes the rows kept by the regular join of an older plan
+ * (`sql-join-*-rows` lists, `sql-join-*` maps), whose name this operator keeps.
+ */
+
+import {
+  type Key,
+  type ListState,
+  listState,
+  type MapState,
+  mapState,
+  normalizeKey,
+  TwoInputOperator,
+} from "@fleuve/core";
+import type { Row } from "../planner/values.js";
+
+type OperatorSnapshot = ReturnType<TwoInputOperator<Row, Row, Row>["snapshotState"]>;
+
+/** What the planner gives {@link SqlBoundJoinOperator}. */
+export interface BoundJoinSpec {
+  /** Whether the bounded side (the buffered one) is the left input. */
+  readonly boundedIsLeft: boolean;
+  /** The whole join condition on a (left, right) pair. */
+  readonly matches: (left: Row, right: Row) => boolean;
+  /** The joined row of a (left, right) pair. */
+  readonly combine: (left: Row, right: Row) => Row;
+  /** The other input's watermark from which on a bounded row matches no later row; null: already. */
+  readonly until: (row: Row) => number | null;
+  /** How far the other input's watermark moves between two sweeps of the buffer (ms, > 0). */
+  readonly sweepEveryMs: number;
+}
+
+/** A buffered row of the bounded side: its key, the row, and its arrival sequence number. */
+interface Buffered {
+  readonly key: Key;
+  readonly row: Row;
+  readonly seq: number;
+}
+
+/** A row of the other side not yet joined with the buffer: only buffered rows with `seq < upto`. */
+interface Pending {
+  readonly row: Row;
+  readonly upto: number;
+  readonly timestamp: number;
+}
+
+/** Old plans' kept rows: the regular join's map state value. */
+interface Kept {
+  row: Row;
+  count: number;
+}
+
+const BUFFER = "sql-bound-join-buffer";
+const PENDING = "sql-bound-join-pending";
+
+/** Keyed two-input operator of an inner join whose bounded side is buffered (see the module comment). */
+export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
+  /** The other side's rows by key (kept for good: a late bounded row may still match them). */
+  private otherRows!: ListState<Row>;
+  private bufferState!: ListState<[number, Row]>;
+  private pendingState!: ListState<[number, Row, number]>;
+  private buffer: Buffered[] = [];
+  /** Rows of the other side to join with the buffer at the next watermark, by key. */
+  private pending = new Map<Key, Pending[]>();
+  private pendingCount = 0;
+  private seq = 0;
+  /** The other input's own watermark. */
+  private otherWatermark = Number.NEGATIVE_INFINITY;
+  private nextSweep = Number.NEGATIVE_INFINITY;
+  /** False once the other input went idle: its rows may then be behind its watermark. */
+  private expiring = true;
+
+  constructor(private readonly spec: BoundJoinSpec) {
+    super();
+  }
+
+  override open(): void {
+    const b = this.keyedState;
+    const mine = this.spec.boundedIsLeft ? "left" : "right";
+    const theirs = this.spec.boundedIsLeft ? "right" : "left";
+    this.otherRows = b.getState(listState<Row>(`sql-join-${theirs}-rows`));
+    this.bufferState = b.getState(listState<[number, Row]>(BUFFER));
+    this.pendingState = b.getState(listState<[number, Row, number]>(PENDING));
+    // A restore: the buffer and pending rows of a checkpoint, then what an older plan kept.
+    const restored: Buffered[] = [];
+    for (const nk of b.keysOf(BUFFER)) {
+      const key = b.rawKey(nk);
+      b.setCurrentKey(key, nk);
+      for (const [seq, row] of this.bufferState.get()) restored.push({ key, row, seq });
+      this.bufferState.clear();
+    }
+    for (const nk of b.keysOf(PENDING)) {
+      const key = b.rawKey(nk);
+      b.setCurrentKey(key, nk);
+      for (const [upto, row, timestamp] of this.pendingState.get())
+        this.addPending(key, { row, upto, timestamp });
+      this.pendingState.clear();
+    }
+    let first = 0;
+    for (const r of restored) first = Math.max(first, r.seq + 1);
+    for (const p of this.pending.values()) for (const x of p) first = Math.max(first, x.upto);
+    const oldRows = b.getState(listState<Row>(`sql-join-${mine}-rows`));
+    for (const nk of b.keysOf(`sql-join-${mine}-rows`)) {
+      const key = b.rawKey(nk);
+      b.setCurrentKey(key, nk);
+      // Rows an older plan kept had joined every row of the other side that it kept.
+      for (const row of oldRows.get()) restored.push({ key, row, seq: -1 });
+      oldRows.clear();
+    }
+    const oldMaps = (side: string): MapState<string, Kept> =>
+      b.getState(mapState<string, Kept>(`sql-join-${side}`));
+    for (const [side, into] of [
+      [mine, undefined],
+      [theirs, this.otherRows],
+    ] as const) {
+      const map = oldMaps(side);
+      for (const nk of b.keysOf(`sql-join-${side}`)) {
+        const key = b.rawKey(nk);
+        b.setCurrentKey(key, nk);
+        for (const [, kept] of map.entries()) {
+          for (let i = 0; i < kept.count; i++) {
+            if (into === undefined) restored.push({ key, row: kept.row, seq: -1 });
+            else into.add(kept.row);
+          }
+        }
+        map.clear();
+      }
+    }
+    this.buffer = restored;
+    this.seq = first;
+  }
+
+  private addPending(key: Key, p: Pending): void {
+    const list = this.pending.get(key);
+    if (list === undefined) this.pending.set(key, [p]);
+    else list.push(p);
+    this.pendingCount++;
+  }
+
+  processElement1(row: Row, timestamp: number): void {
+    if (this.spec.boundedIsLeft) this.bounded(row, timestamp);
+    else this.other(row, timestamp);
+  }
+
+  processElement2(row: Row, timestamp: number): void {
+    if (this.spec.boundedIsLeft) this.other(row, timestamp);
+    else this.bounded(row, timestamp);
+  }
+
+  /** A bounded row: joins the other side's kept rows of its key, then waits in the buffer. */
+  private bounded(row: Row, timestamp: number): void {
+    const { matches, combine, boundedIsLeft } = this.spec;
+    const others = this.otherRows.get();
+    for (let i = 0; i < others.length; i++) {
+      const o = others[i] as Row;
+      if (boundedIsLeft ? matches(row, o) : matches(o, row))
+        this.output.collect(boundedIsLeft ? combine(row, o) : combine(o, row), timestamp);
+    }
+    if (this.expiring) {
+      const until = this.spec.until(row);
+      if (until === null || until <= this.otherWatermark) return;
+    }
+    this.buffer.push({ key: this.keyedState.getCurrentKey(), row, seq: this.seq++ });
+  }
+
+  /** A row of the other side: kept for its key, joined with the buffer at the next watermark. */
+  private other(row: Row, timestamp: number): void {
+    this.otherRows.add(row);
+    this.addPending(this.keyedState.getCurrentKey(), { row, upto: this.seq, timestamp });
+  }
+
+  /** Joins the pending rows of the other side with the buffered rows that came before them. */
+  private flush(): void {
+    if (this.pendingCount === 0) return;
+    const { matches, combine, boundedIsLeft } = this.spec;
+    const pending = this.pending;
+    const buffer = this.buffer;
+    for (let i = 0; i < buffer.length; i++) {
+      const b = buffer[i] as Buffered;
+      const ps = pending.get(b.key);
+      if (ps === undefined) continue;
+      for (let j = 0; j < ps.length; j++) {
+        const p = ps[j] as Pending;
+        if (b.seq >= p.upto) continue;
+        if (boundedIsLeft ? matches(b.row, p.row) : matches(p.row, b.row))
+          this.output.collect(boundedIsLeft ? combine(b.row, p.row) : combine(p.row, b.row), p.timestamp);
+      }
+    }
+    this.pending = new Map();
+    this.pendingCount = 0;
+  }
+
+  /** Drops the buffered rows whose bound the other input's watermark passed (after a flush). */
+  private sweep(): void {
+    const w = this.otherWatermark;
+    if (!this.expiring || w < this.nextSweep) return;
+    this.nextSweep = w + this.spec.sweepEveryMs;
+    const until = this.spec.until;
+    const buffer = this.buffer;
+    let n = 0;
+    for (let i = 0; i < buffer.length; i++) {
+      const b = buffer[i] as Buffered;
+      const u = until(b.row);
+      if (u === null || u <= w) continue;
+      buffer[n++] = b;
+    }
+    buffer.length = n;
+  }
+
+  private otherWatermarkAt(watermark: number): void {
+    this.flush();
+    if (watermark > this.otherWatermark) this.otherWatermark = watermark;
+    this.sweep();
+  }
+
+  override processWatermark1(watermark: number): void {
+    if (this.spec.boundedIsLeft) this.flush();
+    else this.otherWatermarkAt(watermark);
+    super.processWatermark1(watermark);
+  }
+
+  override processWatermark2(watermark: number): void {
+    if (this.spec.boundedIsLeft) this.otherWatermarkAt(watermark);
+    else this.flush();
+    super.processWatermark2(watermark);
+  }
+
+  override processIdle1(idle: boolean): void {
+    if (idle && !this.spec.boundedIsLeft) this.expiring = false;
+    super.processIdle1(idle);
+  }
+
+  override processIdle2(idle: boolean): void {
+    if (idle && this.spec.boundedIsLeft) this.expiring = false;
+    super.processIdle2(idle);
+  }
+
+  override finish(): void {
+    this.flush();
+    super.finish();
+  }
+
+  /** Writes the buffer and the pending rows into keyed state (by key), then takes the snapshot. */
+  override snapshotState(checkpointId: number): OperatorSnapshot {
+    const b = this.keyedState;
+    // What the previous checkpoint wrote (the live rows are in the buffer, not read from there).
+    for (const [name, state] of [
+      [BUFFER, this.bufferState],
+      [PENDING, this.pendingState],
+    ] as const) {
+      for (const nk of b.keysOf(name)) {
+        b.setCurrentKey(b.rawKey(nk), nk);
+        state.clear();
+      }
+    }
+    for (const x of this.buffer) {
+      b.setCurrentKey(x.key, normalizeKey(x.key));
+      this.bufferState.add([x.seq, x.row]);
+    }
+    for (const [key, ps] of this.pending) {
+      b.setCurrentKey(key, normalizeKey(key));
+      for (const p of ps) this.pendingState.add([p.upto, p.row, p.timestamp]);
+    }
+    return super.snapshotState(checkpointId);
+  }
+}

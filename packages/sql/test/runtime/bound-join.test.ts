@@ -1,0 +1,212 @@
+// The bound join (q7's plan: bids buffered in arrival order until the window maxima's watermark
+// passes their bound) against a brute-force evaluation: on random out-of-order input, late
+// bounded rows, watermarks at and around the bounds, an idle other input, and checkpoints
+// restored at the same or another parallelism, its output is exactly the multiset of all
+// matching pairs once the input ended.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { keyGroupOf, normalizeKey, subtaskForKeyGroup } from "@fleuve/core";
+import { KeyedTwoInputOperatorHarness } from "@fleuve/core/testing";
+import type { Row } from "@fleuve/sql";
+import fc from "fast-check";
+import { SqlBoundJoinOperator } from "../../src/runtime/bound-join.js";
+
+const BOUND = 10;
+const MAX_PARALLELISM = 128;
+
+/** `b.k = o.k AND b.t BETWEEN o.e - BOUND AND o.e`, the bounded side left or right. */
+function harness(
+  boundedIsLeft: boolean,
+  opts: { parallelism?: number; subtaskIndex?: number; restoreFrom?: unknown } = {},
+) {
+  const cond = (b: Row, o: Row) =>
+    b.k === o.k && typeof b.t === "number" && b.t >= (o.e as number) - BOUND && b.t <= (o.e as number);
+  const op = new SqlBoundJoinOperator({
+    boundedIsLeft,
+    matches: boundedIsLeft ? cond : (l, r) => cond(r, l),
+    combine: boundedIsLeft ? (l, r) => ({ b: l.id, o: r.id }) : (l, r) => ({ b: r.id, o: l.id }),
+    until: (b) => (typeof b.t === "number" ? b.t + BOUND : null),
+    sweepEveryMs: 3,
+  });
+  return new KeyedTwoInputOperatorHarness<Row, Row, Row>(
+    op,
+    (row) => row.k as string,
+    (row) => row.k as string,
+    {
+      maxParallelism: MAX_PARALLELISM,
+      ...(opts as object),
+    },
+  );
+}
+
+type Step =
+  | { kind: "bounded"; k: string; t: number | null }
+  | { kind: "other"; k: string; ahead: number }
+  | { kind: "wmBounded" | "wmOther"; by: number }
+  | { kind: "idleOther" }
+  | { kind: "checkpoint"; parallelism: 1 | 2 };
+
+/**
+ * Runs `steps` on the operator and returns its output (`b-o` pairs, sorted) and the brute-force
+ * pairs. An other-side row's `e` is that input's watermark + 1 + ahead (never at or below it: a
+ * window's end when it fires); a bounded row's `t` is around that watermark, before or after it
+ * (bounded rows may be late by any amount).
+ */
+function run(boundedIsLeft: boolean, steps: readonly Step[]): { got: string[]; want: string[] } {
+  let subtasks = [harness(boundedIsLeft)];
+  const out: string[] = [];
+  const bs: Row[] = [];
+  const os: Row[] = [];
+  let wmB = 0;
+  let wmO = 0;
+  const owner = (k: string) =>
+    subtasks[
+      subtaskForKeyGroup(keyGroupOf(normalizeKey(`${k}`), MAX_PARALLELISM), subtasks.length, MAX_PARALLELISM)
+    ]!;
+  const toBounded = (h: ReturnType<typeof harness>) =>
+    boundedIsLeft
+      ? { el: h.processElement1.bind(h), wm: h.processWatermark1.bind(h) }
+      : { el: h.processElement2.bind(h), wm: h.processWatermark2.bind(h) };
+  const toOther = (h: ReturnType<typeof harness>) =>
+    boundedIsLeft
+      ? { el: h.processElement2.bind(h), wm: h.processWatermark2.bind(h), idle: h.processIdle2.bind(h) }
+      : { el: h.processElement1.bind(h), wm: h.processWatermark1.bind(h), idle: h.processIdle1.bind(h) };
+  const collect = () => {
+    for (const h of subtasks) {
+      for (const r of h.getOutputValues()) out.push(`${r.b}-${r.o}`);
+      h.clearOutput();
+    }
+  };
+  let idle = false;
+  steps.forEach((s, i) => {
+    if (s.kind === "bounded") {
+      const t = s.t === null ? null : wmO + s.t;
+      const row = { id: `b${i}`, k: s.k, t };
+      bs.push(row);
+      toBounded(owner(s.k)).el(row, t ?? 0);
+    } else if (s.kind === "other") {
+      const row = { id: `o${i}`, k: s.k, e: wmO + 1 + s.ahead };
+      os.push(row);
+      toOther(owner(s.k)).el(row, wmO + 1);
+    } else if (s.kind === "wmBounded") {
+      wmB += s.by;
+      for (const h of subtasks) toBounded(h).wm(wmB);
+    } else if (s.kind === "wmOther") {
+      wmO += s.by;
+      for (const h of subtasks) toOther(h).wm(wmO);
+    } else if (s.kind === "idleOther") {
+      idle = true;
+      for (const h of subtasks) toOther(h).idle(true);
+    } else {
+      collect();
+      const snaps = subtasks.map((h) => h.snapshot());
+      subtasks = Array.from({ length: s.parallelism }, (_, j) =>
+        harness(boundedIsLeft, { parallelism: s.parallelism, subtaskIndex: j, restoreFrom: snaps }),
+      );
+      // The watermarks and idleness the inputs had (not part of a checkpoint, as in a job).
+      for (const h of subtasks) {
+        h.open();
+        if (idle) toOther(h).idle(true);
+        toBounded(h).wm(wmB);
+        toOther(h).wm(wmO);
+      }
+    }
+  });
+  for (const h of subtasks) h.endInput();
+  collect();
+  const want: string[] = [];
+  for (const b of bs) {
+    for (const o of os) {
+      if (b.k === o.k && typeof b.t === "number" && b.t >= (o.e as number) - BOUND && b.t <= (o.e as number))
+        want.push(`${b.id}-${o.id}`);
+    }
+  }
+  return { got: out.sort(), want: want.sort() };
+}
+
+const steps = fc.array(
+  fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant("bounded" as const),
+        k: fc.constantFrom("a", "b", "c"),
+        t: fc.option(fc.integer({ min: -25, max: 25 }), { freq: 12 }),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant("other" as const),
+        k: fc.constantFrom("a", "b", "c"),
+        ahead: fc.nat(15),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constantFrom("wmBounded" as const, "wmOther" as const),
+        by: fc.nat(8),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant("checkpoint" as const),
+        parallelism: fc.constantFrom(1 as const, 2 as const),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ kind: "idleOther" as const }) },
+  ),
+  { maxLength: 100 },
+);
+
+for (const boundedIsLeft of [true, false]) {
+  test(`the bound join (bounded side ${boundedIsLeft ? "left" : "right"}) emits exactly the matching pairs`, () => {
+    fc.assert(
+      fc.property(steps, (s) => {
+        const { got, want } = run(boundedIsLeft, s);
+        assert.deepEqual(got, want);
+      }),
+      { numRuns: 400 },
+    );
+  });
+}
+
+test("watermark edges: a row whose bound equals the watermark goes, one just above stays; a late row still joins", () => {
+  const h = harness(true);
+  h.processWatermark2(20);
+  h.processElement1({ id: "gone", k: "a", t: 10 }, 10); // 10 + 10 <= 20: no later maximum can match
+  h.processElement1({ id: "kept", k: "a", t: 11 }, 11); // 21 > 20: a window ending at 21 can
+  h.processElement2({ id: "w21", k: "a", e: 21 }, 21);
+  h.processWatermark2(21);
+  h.processElement1({ id: "late", k: "a", t: 12 }, 12); // behind both watermarks: joins what is kept
+  h.processElement1({ id: "edge", k: "b", t: 16 }, 16); // bound 26
+  h.processWatermark2(25); // a sweep (every 3 ms): 26 > 25, kept
+  h.processElement2({ id: "w26", k: "b", e: 26 }, 26); // the earliest end it can have: 16 >= 26 - 10
+  h.endInput();
+  assert.deepEqual(
+    h
+      .getOutputValues()
+      .map((r) => `${r.b}-${r.o}`)
+      .sort(),
+    ["edge-w26", "kept-w21", "late-w21"],
+  );
+});
+
+test("buffered rows survive a checkpoint and join the other side's later rows", () => {
+  const h = harness(true);
+  for (let t = 0; t < 100; t++) h.processElement1({ id: `b${t}`, k: `k${t % 7}`, t }, t);
+  h.processWatermark2(60); // t + 10 <= 60 go: 51 left
+  const snap = h.snapshot();
+  const h2 = harness(true, { restoreFrom: snap });
+  h2.processElement2({ id: "o", k: "k0", e: 70 }, 61); // b63 and b70 have k0 and t in [60, 70]
+  h2.endInput();
+  assert.deepEqual(
+    h2
+      .getOutputValues()
+      .map((r) => `${r.b}-${r.o}`)
+      .sort(),
+    ["b63-o", "b70-o"],
+  );
+});
