@@ -22,7 +22,7 @@
 import type { DataStream } from "@fleuve/core";
 import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
-import { SqlBoundJoinOperator } from "../runtime/bound-join.js";
+import { type BoundJoinSpec, SqlBoundJoinOperator } from "../runtime/bound-join.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
 import { type SideExpiry, SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
@@ -413,6 +413,28 @@ export function planJoin(
       );
     }
   }
+  // The bound join's probe (runtime/bound-join.ts): an upper bound of the bounded side's time.
+  let probe: BoundJoinSpec["probe"];
+  const boundedSide = expiry.left !== undefined ? "L" : expiry.right !== undefined ? "R" : undefined;
+  if (boundedSide !== undefined && (expiry.left === undefined || expiry.right === undefined)) {
+    const found = probeBounds([...onConds, ...whereConds], joined, sideOf).find(
+      (b) => b.side === boundedSide,
+    );
+    if (found !== undefined) {
+      if (whereConds.includes(found.conjunct)) intoJoin.add(found.conjunct);
+      const { column, otherColumn, offset } = found;
+      probe = {
+        probeFrom: (row) => {
+          const t = row[column];
+          return typeof t === "number" ? t + offset : null;
+        },
+        otherTime: (row) => {
+          const t = row[otherColumn];
+          return typeof t === "number" ? t : null;
+        },
+      };
+    }
+  }
   // The WHERE still filters the joined rows after the join (see the push-down above).
   const cond = andAll([...onConds, ...intoJoin]);
   const matches = cond === undefined ? () => true : predicate(cond);
@@ -425,7 +447,7 @@ export function planJoin(
   // The name as before the expiry (a keyed operator without a state schema is identified by its
   // name in savepoints): the ON as written, the expiry noted for EXPLAIN beside it.
   const producer = `Join(joinType=[${joinType}], where=[${printExpr(ref.on)}])`;
-  const bounded = expiry.left !== undefined ? "L" : expiry.right !== undefined ? "R" : undefined;
+  const bounded = boundedSide;
   if (
     bounded !== undefined &&
     (expiry.left === undefined || expiry.right === undefined) &&
@@ -446,6 +468,7 @@ export function planJoin(
             combine,
             until: e.until,
             sweepEveryMs: e.sweepEveryMs,
+            probe,
           }),
       )
       .stateSchema({ operator: producer });
@@ -506,21 +529,7 @@ function expiryBounds(
   aboveRight: ReadonlySet<string>,
 ): ExpiryBound[] {
   const found: ExpiryBound[] = [];
-  /** `column [+|- INTERVAL ...]` as (column, offset ms). */
-  const ref = (e: Expr): { col: Column; offset: number } | undefined => {
-    if (e.kind === "column") {
-      const col = findColumn(joined, e.name, e.pos);
-      return col === undefined || !isTimestampType(col.type) ? undefined : { col, offset: 0 };
-    }
-    if (e.kind === "binary" && (e.op === "+" || e.op === "-") && e.right.kind === "interval") {
-      const t = ref(e.left);
-      const ms = intervalMs(e.right);
-      return t && Number.isFinite(ms)
-        ? { col: t.col, offset: t.offset + (e.op === "+" ? ms : -ms) }
-        : undefined;
-    }
-    return undefined;
-  };
+  const ref = (e: Expr) => timeColumnRef(e, joined);
   /** `a >= b` (or `>`), as a bound of a's side when b is above the other side's watermark. */
   const atLeast = (a: Expr, b: Expr, conjunct: Expr) => {
     const x = ref(a);
@@ -541,6 +550,71 @@ function expiryBounds(
       atLeast(c.operand, c.low, c);
       atLeast(c.high, c.operand, c);
     }
+  }
+  return found;
+}
+
+/** `column [+|- INTERVAL ...]` of a timestamp column of `joined` as (column, offset ms). */
+function timeColumnRef(
+  e: Expr,
+  joined: { readonly columns: readonly Column[] },
+): { col: Column; offset: number } | undefined {
+  if (e.kind === "column") {
+    const col = findColumn(joined, e.name, e.pos);
+    return col === undefined || !isTimestampType(col.type) ? undefined : { col, offset: 0 };
+  }
+  if (e.kind === "binary" && (e.op === "+" || e.op === "-") && e.right.kind === "interval") {
+    const t = timeColumnRef(e.left, joined);
+    const ms = intervalMs(e.right);
+    return t && Number.isFinite(ms)
+      ? { col: t.col, offset: t.offset + (e.op === "+" ? ms : -ms) }
+      : undefined;
+  }
+  return undefined;
+}
+
+/** A side's rows match only rows of the other side with `other[otherColumn] >= row[column] + offset`. */
+interface ProbeBound {
+  readonly side: Side;
+  readonly column: string;
+  readonly otherColumn: string;
+  readonly offset: number;
+  /** The conjunct that says so. */
+  readonly conjunct: Expr;
+}
+
+/**
+ * The upper bounds in `conds` (conjuncts of an inner join's condition) of a side's time by a time
+ * column of the other side: `s.t <= o.e + k` (or `<`, `=`, `BETWEEN ... AND o.e + k`), so that a
+ * row of s can match only rows of o with `o.e >= s.t - k` (the bound join's `probe`).
+ */
+function probeBounds(
+  conds: readonly Expr[],
+  joined: { readonly columns: readonly Column[] },
+  sideOf: (c: Column) => Side,
+): ProbeBound[] {
+  const found: ProbeBound[] = [];
+  /** `a <= b`, as a bound of a's side by b's column. */
+  const atMost = (a: Expr, b: Expr, conjunct: Expr) => {
+    const x = timeColumnRef(a, joined);
+    const y = timeColumnRef(b, joined);
+    if (x === undefined || y === undefined || sideOf(x.col) === sideOf(y.col)) return;
+    // x.col + x.offset <= y.col + y.offset: y.col >= x.col + (x.offset - y.offset).
+    found.push({
+      side: sideOf(x.col),
+      column: x.col.name,
+      otherColumn: y.col.name,
+      offset: x.offset - y.offset,
+      conjunct,
+    });
+  };
+  for (const c of conds) {
+    if (c.kind === "binary" && (c.op === "<=" || c.op === "<")) atMost(c.left, c.right, c);
+    else if (c.kind === "binary" && (c.op === ">=" || c.op === ">")) atMost(c.right, c.left, c);
+    else if (c.kind === "binary" && c.op === "=") {
+      atMost(c.left, c.right, c);
+      atMost(c.right, c.left, c);
+    } else if (c.kind === "between" && !c.not && !c.symmetric) atMost(c.operand, c.high, c);
   }
   return found;
 }

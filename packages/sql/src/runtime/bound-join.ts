@@ -29,6 +29,7 @@ import {
   listState,
   type MapState,
   mapState,
+  type NormalizedKey,
   normalizeKey,
   TwoInputOperator,
 } from "@fleuve/core";
@@ -48,11 +49,26 @@ export interface BoundJoinSpec {
   readonly until: (row: Row) => number | null;
   /** How far the other input's watermark moves between two sweeps of the buffer (ms, > 0). */
   readonly sweepEveryMs: number;
+  /**
+   * If the condition also bounds a bounded row's time from above by a column of the other side
+   * (q7: `B.dateTime <= B1.dateTime`): the least value of that column (`otherTime`) a row of the
+   * other side needs to match bounded row `row` (`probeFrom`; null: no row matches). A bounded row
+   * then looks up the other side's rows only if one kept so far reaches it.
+   */
+  readonly probe?:
+    | {
+        readonly probeFrom: (row: Row) => number | null;
+        readonly otherTime: (row: Row) => number | null;
+      }
+    | undefined;
 }
 
-/** A buffered row of the bounded side: its key, the row, and its arrival sequence number. */
+/**
+ * A buffered row of the bounded side: its key (computed when first needed: most rows are never
+ * looked up by key), the row, and its arrival sequence number.
+ */
 interface Buffered {
-  readonly key: Key;
+  key: Key | undefined;
   readonly row: Row;
   readonly seq: number;
 }
@@ -69,6 +85,9 @@ interface Kept {
   row: Row;
   count: number;
 }
+
+/** Up to this many pending rows are matched against each buffered row directly, without keys. */
+const FEW_PENDING = 8;
 
 const BUFFER = "sql-bound-join-buffer";
 const PENDING = "sql-bound-join-pending";
@@ -89,6 +108,10 @@ export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
   private nextSweep = Number.NEGATIVE_INFINITY;
   /** False once the other input went idle: its rows may then be behind its watermark. */
   private expiring = true;
+  /** The greatest `probe.otherTime` of the other side's kept rows (+Infinity: unknown, after a restore). */
+  private maxOtherTime = Number.NEGATIVE_INFINITY;
+  /** The key selector of the bounded input (its key is computed only when needed). */
+  private boundedKey!: (row: Row) => Key;
 
   constructor(private readonly spec: BoundJoinSpec) {
     super();
@@ -148,6 +171,25 @@ export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
     }
     this.buffer = restored;
     this.seq = first;
+    if (b.keysOf(`sql-join-${theirs}-rows`).length > 0) this.maxOtherTime = Number.POSITIVE_INFINITY;
+    const sel = this.runtime.keySelectors[this.spec.boundedIsLeft ? 0 : 1];
+    if (sel === undefined) throw new Error("the bound join needs keyed inputs");
+    this.boundedKey = sel as (row: Row) => Key;
+  }
+
+  /**
+   * The bounded input's key is not set before each of its rows: {@link bounded} computes it only
+   * for a row that may match a kept row of the other side, and {@link flush} only when many rows
+   * of the other side are pending.
+   */
+  override setKeyContextElement(value: unknown, input = 0): void {
+    if ((input === 0) === this.spec.boundedIsLeft) return;
+    super.setKeyContextElement(value, input);
+  }
+
+  /** Sets the current key to `key` (a key of the bounded side). */
+  private useKey(key: Key): void {
+    this.keyedState.setCurrentKey(key, normalizeKey(key, this.runtime.operatorName));
   }
 
   private addPending(key: Key, p: Pending): void {
@@ -169,23 +211,32 @@ export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
 
   /** A bounded row: joins the other side's kept rows of its key, then waits in the buffer. */
   private bounded(row: Row, timestamp: number): void {
-    const { matches, combine, boundedIsLeft } = this.spec;
-    const others = this.otherRows.get();
-    for (let i = 0; i < others.length; i++) {
-      const o = others[i] as Row;
-      if (boundedIsLeft ? matches(row, o) : matches(o, row))
-        this.output.collect(boundedIsLeft ? combine(row, o) : combine(o, row), timestamp);
+    const { matches, combine, boundedIsLeft, probe } = this.spec;
+    let key: Key | undefined;
+    const from = probe === undefined ? Number.NEGATIVE_INFINITY : probe.probeFrom(row);
+    if (from !== null && from <= this.maxOtherTime) {
+      key = this.boundedKey(row);
+      this.useKey(key);
+      const others = this.otherRows.get();
+      for (let i = 0; i < others.length; i++) {
+        const o = others[i] as Row;
+        if (boundedIsLeft ? matches(row, o) : matches(o, row))
+          this.output.collect(boundedIsLeft ? combine(row, o) : combine(o, row), timestamp);
+      }
     }
     if (this.expiring) {
       const until = this.spec.until(row);
       if (until === null || until <= this.otherWatermark) return;
     }
-    this.buffer.push({ key: this.keyedState.getCurrentKey(), row, seq: this.seq++ });
+    this.buffer.push({ key, row, seq: this.seq++ });
   }
 
   /** A row of the other side: kept for its key, joined with the buffer at the next watermark. */
   private other(row: Row, timestamp: number): void {
     this.otherRows.add(row);
+    const t = this.spec.probe?.otherTime(row);
+    if (t !== undefined && t !== null && t > this.maxOtherTime) this.maxOtherTime = t;
+    else if (t === undefined) this.maxOtherTime = Number.POSITIVE_INFINITY;
     this.addPending(this.keyedState.getCurrentKey(), { row, upto: this.seq, timestamp });
   }
 
@@ -195,8 +246,36 @@ export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
     const { matches, combine, boundedIsLeft } = this.spec;
     const pending = this.pending;
     const buffer = this.buffer;
+    if (this.pendingCount <= FEW_PENDING) {
+      // Few (q7: one maximum per window): each buffered row against each, its key computed
+      // only for a pair that matches (the keys must be equal too, as when partitioned by key).
+      const all: Pending[] = [];
+      const keys: NormalizedKey[] = [];
+      for (const [key, ps] of pending) {
+        const nk = normalizeKey(key, this.runtime.operatorName);
+        for (const p of ps) {
+          all.push(p);
+          keys.push(nk);
+        }
+      }
+      for (let i = 0; i < buffer.length; i++) {
+        const b = buffer[i] as Buffered;
+        for (let j = 0; j < all.length; j++) {
+          const p = all[j] as Pending;
+          if (b.seq >= p.upto) continue;
+          if (!(boundedIsLeft ? matches(b.row, p.row) : matches(p.row, b.row))) continue;
+          if (b.key === undefined) b.key = this.boundedKey(b.row);
+          if (normalizeKey(b.key, this.runtime.operatorName) !== keys[j]) continue;
+          this.output.collect(boundedIsLeft ? combine(b.row, p.row) : combine(p.row, b.row), p.timestamp);
+        }
+      }
+      this.pending = new Map();
+      this.pendingCount = 0;
+      return;
+    }
     for (let i = 0; i < buffer.length; i++) {
       const b = buffer[i] as Buffered;
+      if (b.key === undefined) b.key = this.boundedKey(b.row);
       const ps = pending.get(b.key);
       if (ps === undefined) continue;
       for (let j = 0; j < ps.length; j++) {
@@ -274,11 +353,12 @@ export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
       }
     }
     for (const x of this.buffer) {
-      b.setCurrentKey(x.key, normalizeKey(x.key));
+      if (x.key === undefined) x.key = this.boundedKey(x.row);
+      this.useKey(x.key);
       this.bufferState.add([x.seq, x.row]);
     }
     for (const [key, ps] of this.pending) {
-      b.setCurrentKey(key, normalizeKey(key));
+      this.useKey(key);
       for (const p of ps) this.pendingState.add([p.upto, p.row, p.timestamp]);
     }
     return super.snapshotState(checkpointId);

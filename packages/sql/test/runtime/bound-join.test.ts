@@ -14,34 +14,41 @@ import { SqlBoundJoinOperator } from "../../src/runtime/bound-join.js";
 const BOUND = 10;
 const MAX_PARALLELISM = 128;
 
-/** `b.k = o.k AND b.t BETWEEN o.e - BOUND AND o.e`, the bounded side left or right. */
+/**
+ * `b.t BETWEEN o.e - BOUND AND o.e` on rows partitioned by `k`, the bounded side left or right.
+ * The condition leaves the key out on purpose: pairs of different keys must still never meet, as
+ * in a join partitioned by key (the operator matches few pending rows without their keys first).
+ * With `probe`, a bounded row looks up the kept rows only if one has `o.e >= b.t`.
+ */
 function harness(
   boundedIsLeft: boolean,
-  opts: { parallelism?: number; subtaskIndex?: number; restoreFrom?: unknown } = {},
+  opts: { parallelism?: number; subtaskIndex?: number; restoreFrom?: unknown; probe?: boolean } = {},
 ) {
   const cond = (b: Row, o: Row) =>
-    b.k === o.k && typeof b.t === "number" && b.t >= (o.e as number) - BOUND && b.t <= (o.e as number);
+    typeof b.t === "number" && b.t >= (o.e as number) - BOUND && b.t <= (o.e as number);
+  const { probe = true, ...options } = opts;
   const op = new SqlBoundJoinOperator({
     boundedIsLeft,
     matches: boundedIsLeft ? cond : (l, r) => cond(r, l),
     combine: boundedIsLeft ? (l, r) => ({ b: l.id, o: r.id }) : (l, r) => ({ b: r.id, o: l.id }),
     until: (b) => (typeof b.t === "number" ? b.t + BOUND : null),
     sweepEveryMs: 3,
+    probe: probe
+      ? { probeFrom: (b) => (typeof b.t === "number" ? b.t : null), otherTime: (o) => o.e as number }
+      : undefined,
   });
   return new KeyedTwoInputOperatorHarness<Row, Row, Row>(
     op,
     (row) => row.k as string,
     (row) => row.k as string,
-    {
-      maxParallelism: MAX_PARALLELISM,
-      ...(opts as object),
-    },
+    { maxParallelism: MAX_PARALLELISM, ...(options as object) },
   );
 }
 
 type Step =
   | { kind: "bounded"; k: string; t: number | null }
   | { kind: "other"; k: string; ahead: number }
+  | { kind: "burst"; ks: readonly { k: string; ahead: number }[] }
   | { kind: "wmBounded" | "wmOther"; by: number }
   | { kind: "idleOther" }
   | { kind: "checkpoint"; parallelism: 1 | 2 };
@@ -52,8 +59,12 @@ type Step =
  * window's end when it fires); a bounded row's `t` is around that watermark, before or after it
  * (bounded rows may be late by any amount).
  */
-function run(boundedIsLeft: boolean, steps: readonly Step[]): { got: string[]; want: string[] } {
-  let subtasks = [harness(boundedIsLeft)];
+function run(
+  boundedIsLeft: boolean,
+  probe: boolean,
+  steps: readonly Step[],
+): { got: string[]; want: string[] } {
+  let subtasks = [harness(boundedIsLeft, { probe })];
   const out: string[] = [];
   const bs: Row[] = [];
   const os: Row[] = [];
@@ -84,10 +95,13 @@ function run(boundedIsLeft: boolean, steps: readonly Step[]): { got: string[]; w
       const row = { id: `b${i}`, k: s.k, t };
       bs.push(row);
       toBounded(owner(s.k)).el(row, t ?? 0);
-    } else if (s.kind === "other") {
-      const row = { id: `o${i}`, k: s.k, e: wmO + 1 + s.ahead };
-      os.push(row);
-      toOther(owner(s.k)).el(row, wmO + 1);
+    } else if (s.kind === "other" || s.kind === "burst") {
+      // A burst: more rows of the other side than the operator matches without keys.
+      (s.kind === "other" ? [s] : s.ks).forEach(({ k, ahead }, j) => {
+        const row = { id: `o${i}.${j}`, k, e: wmO + 1 + ahead };
+        os.push(row);
+        toOther(owner(k)).el(row, wmO + 1);
+      });
     } else if (s.kind === "wmBounded") {
       wmB += s.by;
       for (const h of subtasks) toBounded(h).wm(wmB);
@@ -101,7 +115,7 @@ function run(boundedIsLeft: boolean, steps: readonly Step[]): { got: string[]; w
       collect();
       const snaps = subtasks.map((h) => h.snapshot());
       subtasks = Array.from({ length: s.parallelism }, (_, j) =>
-        harness(boundedIsLeft, { parallelism: s.parallelism, subtaskIndex: j, restoreFrom: snaps }),
+        harness(boundedIsLeft, { parallelism: s.parallelism, subtaskIndex: j, restoreFrom: snaps, probe }),
       );
       // The watermarks and idleness the inputs had (not part of a checkpoint, as in a job).
       for (const h of subtasks) {
@@ -143,6 +157,16 @@ const steps = fc.array(
       }),
     },
     {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant("burst" as const),
+        ks: fc.array(fc.record({ k: fc.constantFrom("a", "b", "c"), ahead: fc.nat(15) }), {
+          minLength: 9,
+          maxLength: 14,
+        }),
+      }),
+    },
+    {
       weight: 3,
       arbitrary: fc.record({
         kind: fc.constantFrom("wmBounded" as const, "wmOther" as const),
@@ -161,11 +185,16 @@ const steps = fc.array(
   { maxLength: 100 },
 );
 
-for (const boundedIsLeft of [true, false]) {
-  test(`the bound join (bounded side ${boundedIsLeft ? "left" : "right"}) emits exactly the matching pairs`, () => {
+for (const [boundedIsLeft, probe] of [
+  [true, true],
+  [false, true],
+  [true, false],
+] as const) {
+  const what = `bounded side ${boundedIsLeft ? "left" : "right"}${probe ? "" : ", no probe bound"}`;
+  test(`the bound join (${what}) emits exactly the matching pairs`, () => {
     fc.assert(
       fc.property(steps, (s) => {
-        const { got, want } = run(boundedIsLeft, s);
+        const { got, want } = run(boundedIsLeft, probe, s);
         assert.deepEqual(got, want);
       }),
       { numRuns: 400 },
