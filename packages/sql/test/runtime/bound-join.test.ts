@@ -111,11 +111,12 @@ function run(
     } else if (s.kind === "idleOther") {
       idle = true;
       for (const h of subtasks) toOther(h).idle(true);
-    } else {
+    } else if (s.kind === "checkpoint") {
       collect();
+      const parallelism = s.parallelism;
       const snaps = subtasks.map((h) => h.snapshot());
-      subtasks = Array.from({ length: s.parallelism }, (_, j) =>
-        harness(boundedIsLeft, { parallelism: s.parallelism, subtaskIndex: j, restoreFrom: snaps, probe }),
+      subtasks = Array.from({ length: parallelism }, (_, j) =>
+        harness(boundedIsLeft, { parallelism, subtaskIndex: j, restoreFrom: snaps, probe }),
       );
       // The watermarks and idleness the inputs had (not part of a checkpoint, as in a job).
       for (const h of subtasks) {
