@@ -108,7 +108,7 @@ export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
   private nextSweep = Number.NEGATIVE_INFINITY;
   /** False once the other input went idle: its rows may then be behind its watermark. */
   private expiring = true;
-  /** The greatest `probe.otherTime` of the other side's kept rows (+Infinity: unknown, after a restore). */
+  /** The greatest `probe.otherTime` of the other side's kept rows (+Infinity without a probe). */
   private maxOtherTime = Number.NEGATIVE_INFINITY;
   /** The key selector of the bounded input (its key is computed only when needed). */
   private boundedKey!: (row: Row) => Key;
@@ -171,7 +171,12 @@ export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
     }
     this.buffer = restored;
     this.seq = first;
-    if (b.keysOf(`sql-join-${theirs}-rows`).length > 0) this.maxOtherTime = Number.POSITIVE_INFINITY;
+    // The kept rows of the other side (few: q7's one maximum per window) give the probe's bound.
+    const otherTime = this.spec.probe?.otherTime;
+    for (const nk of b.keysOf(`sql-join-${theirs}-rows`)) {
+      b.setCurrentKey(b.rawKey(nk), nk);
+      for (const row of this.otherRows.get()) this.raiseMaxOtherTime(otherTime, row);
+    }
     const sel = this.runtime.keySelectors[this.spec.boundedIsLeft ? 0 : 1];
     if (sel === undefined) throw new Error("the bound join needs keyed inputs");
     this.boundedKey = sel as (row: Row) => Key;
@@ -190,6 +195,16 @@ export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
   /** Sets the current key to `key` (a key of the bounded side). */
   private useKey(key: Key): void {
     this.keyedState.setCurrentKey(key, normalizeKey(key, this.runtime.operatorName));
+  }
+
+  /** Takes kept row `row` of the other side into {@link maxOtherTime} (without a probe: any row counts). */
+  private raiseMaxOtherTime(otherTime: ((row: Row) => number | null) | undefined, row: Row): void {
+    if (otherTime === undefined) {
+      this.maxOtherTime = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const t = otherTime(row);
+    if (t !== null && t > this.maxOtherTime) this.maxOtherTime = t;
   }
 
   private addPending(key: Key, p: Pending): void {
@@ -234,9 +249,7 @@ export class SqlBoundJoinOperator extends TwoInputOperator<Row, Row, Row> {
   /** A row of the other side: kept for its key, joined with the buffer at the next watermark. */
   private other(row: Row, timestamp: number): void {
     this.otherRows.add(row);
-    const t = this.spec.probe?.otherTime(row);
-    if (t !== undefined && t !== null && t > this.maxOtherTime) this.maxOtherTime = t;
-    else if (t === undefined) this.maxOtherTime = Number.POSITIVE_INFINITY;
+    this.raiseMaxOtherTime(this.spec.probe?.otherTime, row);
     this.addPending(this.keyedState.getCurrentKey(), { row, upto: this.seq, timestamp });
   }
 
