@@ -10,6 +10,7 @@ import { KeyedTwoInputOperatorHarness } from "@fleuve/core/testing";
 import type { Row } from "@fleuve/sql";
 import fc from "fast-check";
 import { SqlBoundJoinOperator } from "../../src/runtime/bound-join.js";
+import { SqlStreamingJoinOperator } from "../../src/runtime/streaming-join.js";
 
 const BOUND = 10;
 const MAX_PARALLELISM = 128;
@@ -238,5 +239,41 @@ test("buffered rows survive a checkpoint and join the other side's later rows", 
       .map((r) => `${r.b}-${r.o}`)
       .sort(),
     ["b63-o", "b70-o"],
+  );
+});
+
+test("a snapshot of the regular join this plan had before restores into the bound join", () => {
+  // The regular join keeps both sides per key (append-only lists); the bound join takes its
+  // left rows into the buffer and its right rows as the kept maxima.
+  const cond = (b: Row, o: Row) =>
+    b.k === o.k && typeof b.t === "number" && b.t >= (o.e as number) - BOUND && b.t <= (o.e as number);
+  const old = new KeyedTwoInputOperatorHarness<Row, Row, Row>(
+    new SqlStreamingJoinOperator({
+      type: "INNER",
+      matches: cond,
+      combine: (l, r) => ({ b: l?.id ?? null, o: r?.id ?? null }),
+      insertOnly: { left: true, right: true },
+    }),
+    (row) => row.k as string,
+    (row) => row.k as string,
+    { maxParallelism: MAX_PARALLELISM },
+  );
+  old.processElement1({ id: "b1", k: "a", t: 5 }, 5);
+  old.processElement2({ id: "o1", k: "a", e: 10 }, 10);
+  old.processElement1({ id: "b2", k: "a", t: 12 }, 12);
+  const h = harness(true, { restoreFrom: old.snapshot() });
+  h.processElement1({ id: "late", k: "a", t: 8 }, 8); // joins o1, kept by the old plan
+  h.processElement2({ id: "o2", k: "a", e: 20 }, 20); // joins b2 (kept by the old plan), not late (8 < 10)
+  h.endInput();
+  assert.deepEqual(
+    old.getOutputValues().map((r) => `${r.b}-${r.o}`),
+    ["b1-o1"],
+  );
+  assert.deepEqual(
+    h
+      .getOutputValues()
+      .map((r) => `${r.b}-${r.o}`)
+      .sort(),
+    ["b2-o2", "late-o1"],
   );
 });
