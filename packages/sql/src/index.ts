@@ -52,6 +52,7 @@ export {
 export type { Column, Relation } from "./planner/relation.js";
 export { parseDuration } from "./planner/settings.js";
 export { flinkText, formatTimestamp } from "./planner/values.js";
+export { LOCAL_TIME_ZONE, parseZone, type Zone } from "./planner/zone.js";
 export {
   type Row,
   type SqlEnvironment,

@@ -58,6 +58,7 @@ import { stateTtlMs } from "./planner/settings.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { withFunctions } from "./planner/user-functions.js";
 import { flinkText, type Row, setColumn } from "./planner/values.js";
+import { LOCAL_TIME_ZONE, parseZone } from "./planner/zone.js";
 
 export type { Row } from "./planner/values.js";
 
@@ -282,6 +283,8 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
             [...settings].map(([key, value]) => ({ key, value })),
           );
         }
+        // A zone Flink would not accept fails here, naming the option, not at the next query.
+        if (s.option.key === LOCAL_TIME_ZONE) parseZone(s.option.value);
         settings.set(s.option.key, s.option.value);
         return done();
       case "reset":

@@ -36,6 +36,7 @@ import {
   setColumn,
   timeOf,
 } from "./values.js";
+import { sessionZone, type Zone } from "./zone.js";
 
 /** A compiled expression: its evaluation over an input of type `I`, and its type when known. */
 export interface Compiled<I = unknown> {
@@ -343,7 +344,11 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     case "cast":
       return compileCast(sub(e.operand), e.type, e.try);
     case "extract": {
-      const x = sub(e.operand);
+      const operand = sub(e.operand);
+      const zone = sessionZone();
+      // The fields of a TIMESTAMP_LTZ are those of its wall-clock time in the session zone.
+      const x =
+        zone !== undefined && isAtomic(operand.type, "TIMESTAMP_LTZ") ? localView(operand, zone) : operand;
       const part = extractPart(e.unit);
       return {
         eval: (r) => {
@@ -888,6 +893,24 @@ function isNumericType(t: DataType | undefined): boolean {
 
 function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compiled<I> {
   if (target.kind !== "atomic") throw unsupported(`CAST to ${target.kind.toUpperCase()}`);
+  const zone = sessionZone();
+  if (zone !== undefined) {
+    // Flink casts a TIMESTAMP_LTZ to a TIMESTAMP, STRING, DATE or TIME through its wall-clock time
+    // in the session zone, and a TIMESTAMP, DATE or string back to an instant the same way.
+    const fromLtz = isAtomic(x.type, "TIMESTAMP_LTZ");
+    if (fromLtz && target.name !== "TIMESTAMP_LTZ") return compileCast(localView(x, zone), target, isTry);
+    if (!fromLtz && target.name === "TIMESTAMP_LTZ" && !isNumericType(x.type)) {
+      const local = compileCast(x, { ...target, name: "TIMESTAMP" }, isTry);
+      const toUtc = zone.toUtc;
+      return {
+        eval: (r) => {
+          const v = local.eval(r);
+          return v === null ? null : toUtc(v as number);
+        },
+        type: target,
+      };
+    }
+  }
   const from = x.type;
   // TIME is TIME(0), as in Flink.
   const t: DataType = target.name === "TIME" && target.args.length === 0 ? { ...target, args: [0] } : target;
@@ -1058,6 +1081,12 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     // Evaluated per record from the job's clock, as Flink does in streaming mode.
     const now = jobClock();
     const fromMs = clock.fromMs;
+    const zone = sessionZone();
+    // LOCALTIMESTAMP, CURRENT_DATE, CURRENT_TIME, LOCALTIME: the wall clock of the session zone.
+    if (zone !== undefined && !isAtomic(clock.type, "TIMESTAMP_LTZ")) {
+      const toLocal = zone.toLocal;
+      return { eval: () => fromMs(toLocal(now())), type: clock.type };
+    }
     return { eval: () => fromMs(now()), type: clock.type };
   }
   if (JSON_FUNCTIONS.has(e.name)) return compileJsonCall(e, (a) => compileExpression(a, scope));
@@ -1082,7 +1111,11 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     throw invalid(`${e.name} takes ${want} argument${want === "1" ? "" : "s"}, got ${e.args.length}`, e.pos);
   }
   const site = f.atSite?.({ name: e.name, args: e.args, pos: e.pos });
-  const args = (site?.args ?? e.args).map((a) => compileExpression(a, scope));
+  const args = zoneArguments(
+    e.name,
+    (site?.args ?? e.args).map((a) => compileExpression(a, scope)),
+    e.pos,
+  );
   const fn = site?.fn ?? f.fn;
   const type = site?.type !== undefined ? site.type(args.map((a) => a.type)) : (f.type ?? args[0]?.type);
   const checksNull = f.nullIn === false;
@@ -1098,4 +1131,40 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     },
     type,
   };
+}
+
+/** `x`, a TIMESTAMP_LTZ, as the TIMESTAMP of its wall-clock time in `zone`. */
+function localView<I>(x: Compiled<I>, zone: Zone): Compiled<I> {
+  const toLocal = zone.toLocal;
+  const args = x.type?.kind === "atomic" ? x.type.args : [];
+  return {
+    eval: (r) => {
+      const v = x.eval(r);
+      return v === null ? null : toLocal(v as number);
+    },
+    type: { kind: "atomic", name: "TIMESTAMP", args, notNull: x.type?.notNull ?? false } as DataType,
+  };
+}
+
+/** Functions that read a TIMESTAMP_LTZ argument's wall-clock fields (Flink casts it to TIMESTAMP). */
+const LOCAL_FIELDS: ReadonlySet<string> = new Set(["HOUR", "MINUTE", "SECOND", "DATE_FORMAT"]);
+/** Functions that pass a TIMESTAMP_LTZ through or compare instants: the zone does not matter. */
+const ZONE_FREE: ReadonlySet<string> = new Set(["COALESCE", "IF", "NULLIF", "GREATEST", "LEAST"]);
+
+/**
+ * The arguments of a built-in function in a session zone other than UTC: a TIMESTAMP_LTZ read by
+ * its fields as its wall-clock time; refused for the functions not yet zone-aware (TIMESTAMPADD
+ * and TIMESTAMPDIFF), rather than computed in UTC.
+ */
+function zoneArguments<I>(name: string, args: Compiled<I>[], pos: SourcePos | undefined): Compiled<I>[] {
+  const zone = sessionZone();
+  if (zone === undefined || ZONE_FREE.has(name) || !args.some((a) => isAtomic(a.type, "TIMESTAMP_LTZ")))
+    return args;
+  if (!LOCAL_FIELDS.has(name))
+    throw unsupported(
+      `${name} of a TIMESTAMP_LTZ in the session time zone '${zone.id}'`,
+      pos,
+      "only UTC is supported there yet; CAST the TIMESTAMP_LTZ AS TIMESTAMP (its wall-clock time in the session zone) first",
+    );
+  return args.map((a) => (isAtomic(a.type, "TIMESTAMP_LTZ") ? localView(a, zone) : a));
 }

@@ -16,6 +16,7 @@ import { addMonths } from "./intervals.js";
 import { invalid, unsupported } from "./problems.js";
 import type { ScalarFunction } from "./scalar-functions.js";
 import { setColumn } from "./values.js";
+import { sessionZone, type Zone } from "./zone.js";
 
 const STRING = atomic("STRING");
 const BIGINT = atomic("BIGINT");
@@ -94,7 +95,7 @@ function checkParseFormat(format: string): string | undefined {
  * January), text after the pattern is ignored, a zone offset (X, Z) wins over the session zone.
  * NaN when the text does not match.
  */
-export function parseWithFormat(text: string, format: string): number {
+export function parseWithFormat(text: string, format: string, zone?: Zone): number {
   const toks = tokens(format);
   let pos = 0;
   let y = 1970;
@@ -180,11 +181,12 @@ export function parseWithFormat(text: string, format: string): number {
   if (doy !== undefined) date.setUTCFullYear(y, 0, doy);
   else date.setUTCFullYear(y, mo - 1, d);
   date.setUTCHours(h, mi, s, ms);
-  return date.getTime() - (offsetMin ?? 0) * 60_000;
+  if (offsetMin !== undefined) return date.getTime() - offsetMin * 60_000;
+  return zone === undefined ? date.getTime() : zone.toUtc(date.getTime());
 }
 
-function unixTimestampOf(text: string, format: string): number {
-  const ms = parseWithFormat(text, format);
+function unixTimestampOf(text: string, format: string, zone?: Zone): number {
+  const ms = parseWithFormat(text, format, zone);
   return Number.isNaN(ms) ? UNPARSEABLE_TIMESTAMP : Math.floor(ms / 1000);
 }
 
@@ -204,7 +206,15 @@ const unixTimestamp: ScalarFunction = {
       const bad = checkParseFormat(f.value);
       if (bad !== undefined) throw unsupported(`UNIX_TIMESTAMP's format '${f.value}': ${bad}`, pos);
     }
+    // The text is a wall-clock time of the session zone (unless it has an offset).
+    const zone = sessionZone();
     return {
+      ...(zone === undefined
+        ? {}
+        : {
+            fn: ([s, f]: unknown[]) =>
+              unixTimestampOf(String(s), f === undefined ? DEFAULT_FORMAT : String(f), zone),
+          }),
       type: (types) => {
         for (const [i, t] of types.entries())
           if (
@@ -228,6 +238,16 @@ const fromUnixtime: ScalarFunction = {
   maxArgs: 2,
   type: STRING,
   fn: ([n, f]) => dateFormat(Math.trunc(Number(n)) * 1000, f === undefined ? DEFAULT_FORMAT : String(f)),
+  atSite: () => {
+    // The instant as a wall-clock time of the session zone.
+    const zone = sessionZone();
+    if (zone === undefined) return {};
+    const toLocal = zone.toLocal;
+    return {
+      fn: ([n, f]) =>
+        dateFormat(toLocal(Math.trunc(Number(n)) * 1000), f === undefined ? DEFAULT_FORMAT : String(f)),
+    };
+  },
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ import {
   planWindowAggregate,
   type WindowTvf,
 } from "./window-aggregate.js";
+import { sessionZone, withZone } from "./zone.js";
 
 /** What planning needs: where streams go, the connectors, the tables and views. */
 export interface PlanContext {
@@ -122,7 +123,9 @@ export interface PlanContext {
 /** Plans `query` into a relation. */
 export function planQuery(query: Query, ctx: PlanContext): Relation {
   if (ctx.planned === undefined) ctx = { ...ctx, planned: new Map() };
-  return withFunctions(ctx.functions, () => withClock(ctx.env, () => planQueryIn(query, ctx)));
+  return withFunctions(ctx.functions, () =>
+    withClock(ctx.env, () => withZone(ctx.settings, () => planQueryIn(query, ctx))),
+  );
 }
 
 function planQueryIn(query: Query, ctx: PlanContext): Relation {
@@ -960,6 +963,14 @@ function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanConte
     );
   }
   const time = proctime ? ("proctime" as const) : ("rowtime" as const);
+  const zone = sessionZone();
+  const timeType = input.columns.find((c) => c.name === column)?.type;
+  if (zone !== undefined && (proctime || (timeType?.kind === "atomic" && timeType.name === "TIMESTAMP_LTZ")))
+    throw unsupported(
+      `${fn} windows on the TIMESTAMP_LTZ time attribute ${column} in the session time zone '${zone.id}'`,
+      call.pos,
+      "Flink aligns them to the zone's wall clock (a day window starts at local midnight); Fleuve aligns windows in UTC only yet: SET 'table.local-time-zone' = 'UTC', or use a TIMESTAMP time attribute",
+    );
   if (fn === "SESSION") {
     const gap = intervalArgument(args.get("GAP"), "gap", fn, call.pos);
     return {
