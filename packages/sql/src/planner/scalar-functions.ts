@@ -187,8 +187,8 @@ const TIME0 = atomic("TIME", [0]);
 
 /**
  * The functions of the current time, as Flink runs them in streaming mode: evaluated for each
- * record, from the job's processing-time clock (see clock.ts), in the session time zone, which is
- * UTC in Fleuve (Flink's `table.local-time-zone` set to UTC): `CURRENT_TIMESTAMP` and `NOW()`
+ * record, from the job's processing-time clock (see clock.ts), in the session time zone (UTC
+ * here; compile-expression.ts applies `table.local-time-zone`): `CURRENT_TIMESTAMP` and `NOW()`
  * are TIMESTAMP_LTZ(3), `LOCALTIMESTAMP` TIMESTAMP(3), `CURRENT_DATE` DATE, `CURRENT_TIME` and
  * `LOCALTIME` TIME(0) (whole seconds). `PROCTIME()` inside an expression (`DATE_FORMAT(PROCTIME(),
  * 'HH')`, `PROCTIME() + INTERVAL '1' HOUR`) is a plain TIMESTAMP_LTZ(3) NOT NULL value of that

@@ -102,6 +102,13 @@ function configInvalid(value: string, why: string): FleuveError {
   );
 }
 
+/** java.time.ZoneId.SHORT_IDS: refused by Flink's check (ZoneId.of throws, or differs from TimeZone's). */
+const JAVA_SHORT_IDS: ReadonlySet<string> = new Set(
+  "ACT AET AGT ART AST BET BST CAT CNT CST CTT EAT ECT IET IST JST MIT NET NST PLT PNT PRT PST SST VST EST MST HST".split(
+    " ",
+  ),
+);
+
 const ZONES = new Map<string, Zone | undefined>();
 
 /**
@@ -124,14 +131,19 @@ export function parseZone(value: string): Zone | undefined {
     const offset = (gmt[1] === "-" ? -1 : 1) * (h * HOUR + m * 60_000);
     zone = offset === 0 ? undefined : fixedZone(value, offset);
   } else {
-    // Offsets without GMT (`+08:00`, `UTC+8`) are not ids Flink accepts; Intl would read some.
-    if (/^[+-]|^UTC[+-]|^\s|\s$/.test(value)) throw configInvalid(value, "not a time zone id Flink accepts");
+    // Offsets without GMT (`+08:00`, `UTC+8`) and Java's three-letter short ids (`PST`, `EST`) are
+    // not ids Flink accepts (its TableConfig checks ZoneId.of against TimeZone); Intl reads some.
+    if (/^[+-]|^UTC[+-]|^\s|\s$/.test(value) || JAVA_SHORT_IDS.has(value))
+      throw configInvalid(value, "not a time zone id Flink accepts");
     let resolved: string;
     try {
       resolved = new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
     } catch {
       throw configInvalid(value, "unknown time zone");
     }
+    // Java's ids are case-sensitive ('europe/paris' is refused), Intl's are not.
+    if (resolved !== value && resolved.toLowerCase() === value.toLowerCase())
+      throw configInvalid(value, `time zone ids are case-sensitive (did you mean '${resolved}'?)`);
     zone = resolved === "UTC" || resolved === "Etc/UTC" ? undefined : regionZone(value);
   }
   ZONES.set(value, zone);

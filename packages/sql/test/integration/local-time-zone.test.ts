@@ -124,7 +124,7 @@ test("Europe/Paris DST: a wall-clock time in the spring gap moves forward by the
 test("a TIMESTAMP_LTZ's DATE, TIME, HOUR, EXTRACT and DATE_FORMAT are those of its wall-clock time", async () => {
   // 2024-01-01 23:30 UTC is 2024-01-02 00:30 in Paris (+01:00) and 2024-01-01 15:30 in Los Angeles.
   const at = Date.UTC(2024, 0, 1, 23, 30);
-  const q = `SELECT CAST(CAST(t AS DATE) AS STRING) AS d, CAST(CAST(t AS TIME) AS STRING) AS tm, HOUR(t) AS h, EXTRACT(DAY FROM t) AS dd, DATE_FORMAT(t, 'yyyy-MM-dd HH:mm') AS f
+  const q = `SELECT CAST(CAST(t AS DATE) AS STRING) AS d, CAST(CAST(t AS TIME) AS STRING) AS tm, HOUR(t) AS h, EXTRACT(DAY FROM t) AS dd, DATE_FORMAT(t, 'yyyy-MM-dd HH:mm') AS f, t > '2024-01-02 00:00:00' AS after_text, t = '2024-01-02 00:30:00' AS equals_text
      FROM (SELECT TO_TIMESTAMP_LTZ(${at}, 3) AS t)`;
   assert.deepEqual(await rowIn("Europe/Paris", q), {
     d: "2024-01-02",
@@ -132,6 +132,9 @@ test("a TIMESTAMP_LTZ's DATE, TIME, HOUR, EXTRACT and DATE_FORMAT are those of i
     h: 0,
     dd: 2,
     f: "2024-01-02 00:30",
+    // A string compared with a TIMESTAMP_LTZ is cast to one: a wall-clock time of the zone.
+    after_text: true,
+    equals_text: true,
   });
   assert.deepEqual(await rowIn("America/Los_Angeles", q), {
     d: "2024-01-01",
@@ -139,6 +142,8 @@ test("a TIMESTAMP_LTZ's DATE, TIME, HOUR, EXTRACT and DATE_FORMAT are those of i
     h: 15,
     dd: 1,
     f: "2024-01-01 15:30",
+    after_text: false,
+    equals_text: false,
   });
   // A fixed offset, as Flink writes it.
   assert.deepEqual(await rowIn("GMT+08:00", q), {
@@ -147,6 +152,8 @@ test("a TIMESTAMP_LTZ's DATE, TIME, HOUR, EXTRACT and DATE_FORMAT are those of i
     h: 7,
     dd: 2,
     f: "2024-01-02 07:30",
+    after_text: true,
+    equals_text: false,
   });
   assert.deepEqual(await rowIn("GMT-3", "SELECT CAST(TO_TIMESTAMP_LTZ(0, 3) AS STRING) AS s"), {
     s: "1969-12-31 21:00:00.000",
@@ -154,7 +161,16 @@ test("a TIMESTAMP_LTZ's DATE, TIME, HOUR, EXTRACT and DATE_FORMAT are those of i
 });
 
 test("a zone Flink does not accept fails at SET with FLEUVE_CONFIG_INVALID naming the option", async () => {
-  for (const bad of ["Mars/Olympus", "+08:00", "UTC+8", "GMT+19:00", "", " Europe/Paris"]) {
+  for (const bad of [
+    "Mars/Olympus",
+    "+08:00",
+    "UTC+8",
+    "GMT+19:00",
+    "",
+    " Europe/Paris",
+    "PST",
+    "europe/paris",
+  ]) {
     const tEnv = envAt();
     await assert.rejects(
       async () => tEnv.executeSql(`SET 'table.local-time-zone' = '${bad}'`),
