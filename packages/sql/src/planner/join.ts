@@ -20,7 +20,7 @@
  */
 
 import type { DataStream } from "@fleuve/core";
-import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
+import type { Expr, QualifiedName, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { type BoundJoinSpec, SqlBoundJoinOperator } from "../runtime/bound-join.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
@@ -37,6 +37,7 @@ import {
   joinedColumns,
   type Relation,
   rowScope,
+  sqlNameOf,
 } from "./relation.js";
 import { columnReader, renamer, rowCombiner } from "./row-builders.js";
 import { isTimestampType, type Row } from "./values.js";
@@ -105,6 +106,7 @@ export function planJoin(
   pos: SourcePos | undefined,
   stateTtlMs?: number,
   where?: Expr,
+  reads?: ReadonlySet<string>,
 ): Relation {
   if (ref.natural) throw unsupported("NATURAL JOIN", pos, "write JOIN ... ON l.c = r.c");
   if (ref.using !== undefined) throw unsupported("JOIN ... USING", pos, "write JOIN ... ON l.c = r.c");
@@ -250,9 +252,17 @@ export function planJoin(
   }
 
   const scope = rowScope(joined, "the join");
+  // Projection push-down (Flink's ProjectJoinTransposeRule): of an insert-only side, only the
+  // columns the query reads anywhere go into the join (and its state, which keeps every row of
+  // a regular join for good); the others are left out of the rows. The relation keeps all its
+  // columns for name resolution: nothing reads the ones left out. An updating side keeps its
+  // whole rows, so that a retraction finds the row a savepoint of an earlier plan kept.
+  const readsColumn = (c: Column) => reads === undefined || reads.has(c.name) || reads.has(sqlNameOf(c));
+  const leftKept = isInsertOnly(left.changelog) ? leftCols.filter(readsColumn) : leftCols;
+  const rightKept = isInsertOnly(right.changelog) ? rightCols.filter(readsColumn) : rightCols;
   const combine = rowCombiner(
-    leftCols.map((c) => c.name),
-    rightCols.map((c) => c.name),
+    leftKept.map((c) => c.name),
+    rightKept.map((c) => c.name),
   );
   const predicate = (cond: Expr) => pairPredicate(cond, joined, leftNames);
   const keyOf = (exprs: Expr[]) => {
@@ -289,15 +299,30 @@ export function planJoin(
     }).eval;
     return stream.filter((row) => test(row) === true).name(`Calc(where=[${printExpr(cond)}])`);
   };
-  const leftStream = pushDown(left.stream, "L");
+  const leftPushed = pushDown(left.stream, "L");
+  const leftStream =
+    leftKept.length === leftCols.length
+      ? leftPushed
+      : (() => {
+          const names = leftKept.map((c) => c.name);
+          return leftPushed.map(renamer(names, names)).name(`Calc(select=[${names.join(", ")}])`);
+        })();
   const rightStream = pushDown(right.stream, "R");
-  const renamedRight = [...rename].every(([a, b]) => a === b)
-    ? rightStream
-    : (() => {
-        const renameRow = renamer([...rename.values()], [...rename.keys()]);
-        // The kind travels with the row: without it an updating right side's -U/-D would join as inserts.
-        return rightStream.map((row) => withKindOf(renameRow(row), row));
-      })();
+  const renamedRight =
+    rightKept.length === rightCols.length && [...rename].every(([a, b]) => a === b)
+      ? rightStream
+      : (() => {
+          const names = rightKept.map((c) => c.name);
+          const renameRow = renamer(
+            names,
+            names.map((n) => inverse.get(n) ?? n),
+          );
+          // The kind travels with the row: without it an updating right side's -U/-D would join as inserts.
+          const mapped = rightStream.map((row) => withKindOf(renameRow(row), row));
+          return rightKept.length === rightCols.length
+            ? mapped
+            : mapped.name(`Calc(select=[${rightKept.map((c) => sqlNameOf(c)).join(", ")}])`);
+        })();
   const connected = leftStream.connect(renamedRight).keyBy(keyOf(keysLeft), keyOf(keysRight));
 
   const insertOnly = () => {
@@ -497,6 +522,36 @@ export function planJoin(
   }
   // A regular join's rows have no event-time attribute (as in Flink: they may come out at any time).
   return { stream, columns: joined.columns, changelog };
+}
+
+/**
+ * The names a SELECT may read columns of its FROM by: every part of every column reference in
+ * it (`A.id` gives `A` and `id`), subqueries and the join conditions included, so a superset of
+ * what it reads. Undefined when it reads whole rows (`*`, `t.*`, other than `COUNT(*)`): then no
+ * column may be left out.
+ */
+export function namesReadBy(select: unknown): ReadonlySet<string> | undefined {
+  const names = new Set<string>();
+  let whole = false;
+  const visit = (n: unknown, callArg: boolean): void => {
+    if (whole || n === null || typeof n !== "object") return;
+    if (Array.isArray(n)) {
+      for (const x of n) visit(x, callArg);
+      return;
+    }
+    const o = n as { readonly kind?: unknown; readonly name?: QualifiedName; readonly qualifier?: unknown };
+    if (o.kind === "column" && o.name !== undefined) {
+      for (const p of o.name.parts) names.add(p);
+      return;
+    }
+    if (o.kind === "star") {
+      if (!callArg || o.qualifier !== undefined) whole = true;
+      return;
+    }
+    for (const [k, v] of Object.entries(o)) visit(v, o.kind === "call" && k === "args");
+  };
+  visit(select, false);
+  return whole ? undefined : names;
 }
 
 /** What EXPLAIN adds to a regular join's state: which rows expire (by graph node). */

@@ -35,7 +35,7 @@ import {
 import { withClock } from "./clock.js";
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
-import { planJoin } from "./join.js";
+import { namesReadBy, planJoin } from "./join.js";
 import { isLateralTableJoin, planLateralTable } from "./lateral-table.js";
 import { lookupDefinition, planLookupJoin } from "./lookup-join.js";
 import { planMatchRecognize } from "./match-recognize.js";
@@ -529,7 +529,14 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   }
   let input =
     ranked === undefined
-      ? planFrom(from, ctx, select.pos, where)
+      ? planFrom(
+          from,
+          ctx,
+          select.pos,
+          where,
+          // The columns of a join's inputs this SELECT may read (the join leaves the others out).
+          correlation === undefined ? namesReadBy(statement) : undefined,
+        )
       : { ...ranked.input, alias: from.kind === "derived" ? from.alias?.name : undefined };
   if (correlation !== undefined) {
     const d = decorrelate(select, where, input, correlation, aggregating);
@@ -691,7 +698,13 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
  * Plans a FROM item. `where` is the WHERE the caller applies to its rows: a regular join may also
  * filter its inputs by the parts of it that read one side (see planJoin).
  */
-function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos, where?: Expr): Relation {
+function planFrom(
+  ref: TableRef,
+  ctx: PlanContext,
+  pos?: SourcePos,
+  where?: Expr,
+  reads?: ReadonlySet<string>,
+): Relation {
   switch (ref.kind) {
     case "table": {
       if (ref.systemTime !== undefined) throw unsupported("FOR SYSTEM_TIME AS OF (temporal joins)", ref.pos);
@@ -710,7 +723,7 @@ function planFrom(ref: TableRef, ctx: PlanContext, pos?: SourcePos, where?: Expr
         if (lookup !== undefined) return planLookupJoin(ref, lookup, (r) => planFrom(r, ctx, pos), pos);
         return planTemporalJoin(ref, (r) => planFrom(r, ctx, pos), pos);
       }
-      return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings), where);
+      return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings), where, reads);
     case "matchRecognize": {
       const rel = planMatchRecognize(ref, (r) => planFrom(r, ctx, pos));
       return renameColumns(rel, ref.alias?.columns ?? []);
