@@ -317,8 +317,11 @@ export function planJoin(
             names,
             names.map((n) => inverse.get(n) ?? n),
           );
-          // The kind travels with the row: without it an updating right side's -U/-D would join as inserts.
-          const mapped = rightStream.map((row) => withKindOf(renameRow(row), row));
+          // The kind travels with the row: without it an updating right side's -U/-D would join
+          // as inserts (an insert-only side has none to carry).
+          const mapped = isInsertOnly(right.changelog)
+            ? rightStream.map(renameRow)
+            : rightStream.map((row) => withKindOf(renameRow(row), row));
           return rightKept.length === rightCols.length
             ? mapped
             : mapped.name(`Calc(select=[${rightKept.map((c) => sqlNameOf(c)).join(", ")}])`);
@@ -689,11 +692,11 @@ function pairPredicate(
     column(name, pos) {
       const c = rows.column(name, pos);
       const col = findColumn(joined, name, pos) as Column;
-      const key = col.name;
-      return {
-        eval: leftNames.has(key) ? (p) => p.l[key] ?? null : (p) => p.r[key] ?? null,
-        type: c.type,
-      };
+      // A reader generated per column (as columnReader): one shared `p.l[key]` for every
+      // column would see every name at that read and go megamorphic.
+      const side = leftNames.has(col.name) ? "l" : "r";
+      const read = new Function("p", `return p.${side}[${JSON.stringify(col.name)}] ?? null;`);
+      return { eval: read as (p: typeof pair) => unknown, type: c.type };
     },
   }).eval;
   return (l, r) => {
