@@ -88,6 +88,8 @@ interface StoredRecord {
 const SLOTS = 8;
 /** Records buffered before a send is issued. */
 const SEND_BATCH = 2000;
+/** An exactly-once sink's default `linger.ms`: the longest timer Node has, so records go at the barrier. */
+const UNTIL_BARRIER = 2_147_483_647;
 /** Records sent but not acknowledged before the sink holds its input back (backpressure). */
 const MAX_UNACKED = 50_000;
 
@@ -164,8 +166,13 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): TwoPhaseCommitSink<T, K
   // At-least-once: linger.ms 0 unless set (as Kafka's Java producer before 4.0, and the exchanges
   // of a group job). A writer has one request in flight and what comes meanwhile goes in the next
   // one, so a busy sink still sends in batches; lingering only delays every record when it is not.
+  // Exactly-once: until the barrier unless set (every SEND_BATCH records before it), as the
+  // exchanges of a group job. Records become visible at the commit anyway, and a read_committed
+  // reader gets nothing past a partition's oldest open transaction: sent as they come, a
+  // subtask's transaction would hold back for its whole commit interval the committed records of
+  // every other subtask writing that partition; sent at the barrier, only while it commits.
   const settings = producerSettings({
-    ...(guarantee === "at-least-once" ? { "linger.ms": 0 } : {}),
+    "linger.ms": guarantee === "at-least-once" ? 0 : UNTIL_BARRIER,
     ...props,
     acks: "all",
     "enable.idempotence": true,

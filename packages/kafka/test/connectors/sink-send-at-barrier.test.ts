@@ -1,5 +1,5 @@
-// An exactly-once kafkaSink with `linger.ms` at least its commit interval sends a transaction's
-// records at the barrier, not before (what exactly-once exchanges do, issue 11): its transaction is
+// An exactly-once kafkaSink sends a transaction's records at the barrier, not before (its default,
+// or an explicit `linger.ms` at least its commit interval; a shorter one set by the user is kept) (what exactly-once exchanges do, issue 11): its transaction is
 // then open in a partition only while it commits, and holds back no other writer's committed
 // records there (a read_committed reader stops at the oldest open transaction of a partition).
 // Proven against the real broker by the client's own requests: records written over several
@@ -43,7 +43,52 @@ describe("exactly-once kafkaSink: linger until the barrier", { ...options, timeo
     await client.close();
   });
 
-  test("no record is sent before prepareCommit; all of them are committed after it", async () => {
+  for (const [name, props] of [
+    ["by default", undefined],
+    ["with linger.ms at its maximum", { "linger.ms": 2_147_483_647 }],
+  ] as const)
+    test(`${name}, no record is sent before prepareCommit; all of them are committed after it`, async () => {
+      await barrierRounds(props);
+    });
+
+  test("an explicit linger.ms is kept: records go before the barrier", async () => {
+    const topic = uniqueTopic("send-at-barrier-linger");
+    topics.push(topic);
+    await client.createTopics([{ name: topic, partitions: 1 }]);
+    const sink = kafkaSink<string>({
+      bootstrap: BOOTSTRAP,
+      topic,
+      serializer: "string",
+      deliveryGuarantee: "exactly-once",
+      transactionalIdPrefix: uniqueTopic("send-at-barrier-linger-txn"),
+      props: { "linger.ms": 5 },
+    });
+    let produces = 0;
+    const api = tracingChannel("plt:kafka:connections:api");
+    const onApi = {
+      start: (d: unknown) => {
+        if (protocolAPIsById[(d as { apiKey: number }).apiKey] === "Produce") produces++;
+      },
+    };
+    api.subscribe(onApi as never);
+    const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1 });
+    try {
+      await writer.ready?.();
+      writer.write("x", undefined);
+      // Waits for the condition (the 5 ms timer's send), never for a fixed time.
+      for (let i = 0; i < 10_000 && produces === 0; i++) await client.describeTopic(topic);
+      assert.ok(produces > 0, "linger.ms 5 sent the record before any barrier");
+      const cs = writer.prepareCommit(1);
+      await writer.prepared!();
+      await sink.commit(cs);
+      assert.deepEqual(committedValues(topic), ["x"]);
+    } finally {
+      writer.close?.();
+      api.unsubscribe(onApi as never);
+    }
+  });
+
+  async function barrierRounds(props: Record<string, number> | undefined): Promise<void> {
     const topic = uniqueTopic("send-at-barrier");
     topics.push(topic);
     await client.createTopics([{ name: topic, partitions: 2 }]);
@@ -54,7 +99,7 @@ describe("exactly-once kafkaSink: linger until the barrier", { ...options, timeo
       deliveryGuarantee: "exactly-once",
       transactionalIdPrefix: uniqueTopic("send-at-barrier-txn"),
       key: (v) => v,
-      props: { "linger.ms": 2_147_483_647 },
+      ...(props ? { props } : {}),
     });
     let produces = 0;
     const api = tracingChannel("plt:kafka:connections:api");
@@ -90,5 +135,5 @@ describe("exactly-once kafkaSink: linger until the barrier", { ...options, timeo
       writer.close?.();
       api.unsubscribe(onApi as never);
     }
-  });
+  }
 });
