@@ -4,12 +4,32 @@
  * Without a broker: in CI (process.env.CI set) the tests FAIL, because CI starts one and a missing
  * broker there is a bug; on a developer machine they are skipped with a message saying how to start it.
  */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { ConsumerRecord, KafkaClient, KafkaRecordStream } from "../src/index.js";
 import { ensureReachable } from "../src/index.js";
 
 /** Where the tests look for the broker; `npm run services:up` listens here. */
 export const BOOTSTRAP = process.env.FLEUVE_KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
+
+/**
+ * Every value of `topic` that a read_committed reader sees now, sorted, read by kcat (an
+ * independent client; it stops at the end).
+ */
+export function committedValues(topic: string): string[] {
+  const r = spawnSync(
+    "kcat",
+    ["-b", BOOTSTRAP, "-C", "-t", topic, "-e", "-q", "-f", "%s\\n", "-X", "isolation.level=read_committed"],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  if (r.error) throw new Error(`cannot run kcat (${r.error.message}). Install it: apt-get install -y kcat.`);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout
+    .split("\n")
+    .filter((l) => l !== "")
+    .sort();
+}
 
 /**
  * Options for `test()`/`describe()`: `{}` when the broker answers or in CI (then the test's own

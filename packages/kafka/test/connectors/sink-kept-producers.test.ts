@@ -8,32 +8,16 @@
 // open transaction visible; and a writer whose slot another process initialised since is fenced
 // instead of fencing the newer owner.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { subscribe, tracingChannel, unsubscribe } from "node:diagnostics_channel";
 import { after, before, describe, test } from "node:test";
 import { protocolErrorIds, TxnCoordinatorClient } from "../../src/connectors/txn-coordinator.js";
 import { KafkaClient, type KafkaCommittable, kafkaSink } from "../../src/index.js";
 import { commonOptions } from "../../src/properties.js";
-import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+import { BOOTSTRAP, brokerTestOptions, committedValues, uniqueTopic } from "../broker.js";
 
 const options = await brokerTestOptions();
 /** The sink's slots per subtask (sink.ts SLOTS). */
 const SLOTS = 8;
-
-/** Every value of `topic` that a read_committed reader sees now, sorted (kcat stops at the end). */
-function committedValues(topic: string): string[] {
-  const r = spawnSync(
-    "kcat",
-    ["-b", BOOTSTRAP, "-C", "-t", topic, "-e", "-q", "-f", "%s\\n", "-X", "isolation.level=read_committed"],
-    { encoding: "utf8", timeout: 60_000 },
-  );
-  if (r.error) throw new Error(`cannot run kcat (${r.error.message}). Install it: apt-get install -y kcat.`);
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout
-    .split("\n")
-    .filter((l) => l !== "")
-    .sort();
-}
 
 describe("exactly-once kafkaSink: one producer per slot, one epoch per transaction", {
   ...options,

@@ -7,28 +7,28 @@
 // busy machine only leaves more time for a premature send to show, so the check cannot fail
 // for being slow.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { tracingChannel } from "node:diagnostics_channel";
 import { after, before, describe, test } from "node:test";
 import { protocolAPIsById } from "@platformatic/kafka";
 import { KafkaClient, kafkaSink } from "../../src/index.js";
-import { BOOTSTRAP, brokerTestOptions, uniqueTopic } from "../broker.js";
+import { BOOTSTRAP, brokerTestOptions, committedValues, uniqueTopic } from "../broker.js";
 
 const options = await brokerTestOptions();
 
-/** Every value of `topic` that a read_committed reader sees now, sorted (kcat stops at the end). */
-function committedValues(topic: string): string[] {
-  const r = spawnSync(
-    "kcat",
-    ["-b", BOOTSTRAP, "-C", "-t", topic, "-e", "-q", "-f", "%s\\n", "-X", "isolation.level=read_committed"],
-    { encoding: "utf8", timeout: 60_000 },
-  );
-  if (r.error) throw new Error(`cannot run kcat (${r.error.message}). Install it: apt-get install -y kcat.`);
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout
-    .split("\n")
-    .filter((l) => l !== "")
-    .sort();
+/** Counts the Produce requests this process's Kafka clients send from now until `stop()`. */
+function countProduceRequests(): { readonly count: number; stop(): void } {
+  const api = tracingChannel("plt:kafka:connections:api");
+  const counter = {
+    count: 0,
+    stop: () => api.unsubscribe(onApi as never),
+  };
+  const onApi = {
+    start: (d: unknown) => {
+      if (protocolAPIsById[(d as { apiKey: number }).apiKey] === "Produce") counter.count++;
+    },
+  };
+  api.subscribe(onApi as never);
+  return counter;
 }
 
 describe("exactly-once kafkaSink: linger until the barrier", { ...options, timeout: 120_000 }, () => {
@@ -63,28 +63,21 @@ describe("exactly-once kafkaSink: linger until the barrier", { ...options, timeo
       transactionalIdPrefix: uniqueTopic("send-at-barrier-linger-txn"),
       props: { "linger.ms": 5 },
     });
-    let produces = 0;
-    const api = tracingChannel("plt:kafka:connections:api");
-    const onApi = {
-      start: (d: unknown) => {
-        if (protocolAPIsById[(d as { apiKey: number }).apiKey] === "Produce") produces++;
-      },
-    };
-    api.subscribe(onApi as never);
+    const produced = countProduceRequests();
     const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1 });
     try {
       await writer.ready?.();
       writer.write("x", undefined);
       // Waits for the condition (the 5 ms timer's send), never for a fixed time.
-      for (let i = 0; i < 10_000 && produces === 0; i++) await client.describeTopic(topic);
-      assert.ok(produces > 0, "linger.ms 5 sent the record before any barrier");
+      for (let i = 0; i < 10_000 && produced.count === 0; i++) await client.describeTopic(topic);
+      assert.ok(produced.count > 0, "linger.ms 5 sent the record before any barrier");
       const cs = writer.prepareCommit(1);
       await writer.prepared!();
       await sink.commit(cs);
       assert.deepEqual(committedValues(topic), ["x"]);
     } finally {
       writer.close?.();
-      api.unsubscribe(onApi as never);
+      produced.stop();
     }
   });
 
@@ -101,29 +94,22 @@ describe("exactly-once kafkaSink: linger until the barrier", { ...options, timeo
       key: (v) => v,
       ...(props ? { props } : {}),
     });
-    let produces = 0;
-    const api = tracingChannel("plt:kafka:connections:api");
-    const onApi = {
-      start: (d: unknown) => {
-        if (protocolAPIsById[(d as { apiKey: number }).apiKey] === "Produce") produces++;
-      },
-    };
-    api.subscribe(onApi as never);
+    const produced = countProduceRequests();
     const writer = sink.createWriter({ subtaskIndex: 0, parallelism: 1 });
     try {
       await writer.ready?.();
       for (let round = 0; round < 2; round++) {
         const values = Array.from({ length: 5 }, (_, i) => `r${round}-${i}`);
-        const before = produces;
+        const before = produced.count;
         for (const v of values) {
           writer.write(v, undefined);
           // a broker round trip between writes: time enough for any timer-driven send
           await client.describeTopic(topic);
         }
-        assert.equal(produces, before, `round ${round}: a Produce request before the barrier`);
+        assert.equal(produced.count, before, `round ${round}: a Produce request before the barrier`);
         const cs = writer.prepareCommit(round + 1);
         await writer.prepared!();
-        assert.ok(produces > before, `round ${round}: the barrier sent the records`);
+        assert.ok(produced.count > before, `round ${round}: the barrier sent the records`);
         await sink.commit(cs);
         assert.deepEqual(
           committedValues(topic).filter((v) => v.startsWith(`r${round}-`)),
@@ -133,7 +119,7 @@ describe("exactly-once kafkaSink: linger until the barrier", { ...options, timeo
       }
     } finally {
       writer.close?.();
-      api.unsubscribe(onApi as never);
+      produced.stop();
     }
   }
 });
