@@ -32,6 +32,14 @@ export {
   watchJobMetrics,
 } from "./job-metrics.js";
 export {
+  CONFIRMED_DEFAULTS,
+  type ConfirmedOptions,
+  confirmed,
+  KNN_CAD_DEFAULTS,
+  type KnnCadOptions,
+  knnCad,
+} from "./knncad.js";
+export {
   type Alert,
   type AlertKind,
   ANOMALY_DEFAULTS,

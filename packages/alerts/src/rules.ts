@@ -6,6 +6,7 @@
  */
 
 import { type EwmaOptions, ewma, type SeasonalEsdOptions, seasonalEsd } from "./detectors.js";
+import { type ConfirmedOptions, confirmed, type KnnCadOptions, knnCad } from "./knncad.js";
 import {
   checkKeys,
   expiredCount,
@@ -518,7 +519,14 @@ export type RuleConfig =
   | ({ readonly rule: "rateOfChange" } & RateOfChangeOptions)
   | ({ readonly rule: "anomaly" } & AnomalyOptions)
   | ({ readonly rule: "ewma" } & EwmaOptions)
-  | ({ readonly rule: "seasonalEsd" } & SeasonalEsdOptions);
+  | ({ readonly rule: "seasonalEsd" } & SeasonalEsdOptions)
+  | ({ readonly rule: "knnCad" } & KnnCadOptions)
+  | ({ readonly rule: "confirmed" } & Omit<ConfirmedOptions, "of" | "by"> & {
+        /** The candidates' rule (default `{ rule: "anomaly", cooldown: 0 }`). */
+        readonly of?: RuleConfig;
+        /** The agreeing rule (default `{ rule: "knnCad", warmup: 0, cooldown: 0 }`). */
+        readonly by?: RuleConfig;
+      });
 
 /** Builds a rule from plain configuration (a file, a CLI flag); unknown rules and options throw. */
 export function ruleFromConfig(config: RuleConfig): Rule {
@@ -534,10 +542,20 @@ export function ruleFromConfig(config: RuleConfig): Rule {
       return ewma(options) as Rule;
     case "seasonalEsd":
       return seasonalEsd(options) as Rule;
+    case "knnCad":
+      return knnCad(options) as Rule;
+    case "confirmed": {
+      const { of, by, ...rest } = options as { of?: RuleConfig; by?: RuleConfig };
+      return confirmed({
+        ...rest,
+        of: ruleFromConfig(of ?? { rule: "anomaly", cooldown: 0 }),
+        by: ruleFromConfig(by ?? { rule: "knnCad", warmup: 0, cooldown: 0 }),
+      }) as Rule;
+    }
     default:
       throw invalid(
         "rule",
-        `is unknown: ${JSON.stringify(rule)} (rules: threshold, rateOfChange, anomaly, ewma, seasonalEsd)`,
+        `is unknown: ${JSON.stringify(rule)} (rules: threshold, rateOfChange, anomaly, ewma, seasonalEsd, knnCad, confirmed)`,
       );
   }
 }

@@ -3,9 +3,11 @@ import { test } from "node:test";
 import {
   type Alert,
   anomaly,
+  confirmed,
   detectAlerts,
   evaluateSeries,
   ewma,
+  knnCad,
   LATE_POINTS,
   type Rule,
   rateOfChange,
@@ -60,6 +62,14 @@ const rules = (): Rule[] => [
     minPoints: 25,
     warmup: 5,
     cooldown: 2,
+  }) as Rule,
+  knnCad({ dim: 3, k: 2, training: 6, threshold: 0.8, warmup: 5, cooldown: 3 }) as Rule,
+  confirmed({
+    of: anomaly({ lookback: 40, warmup: 5, minPoints: 4, threshold: 2, cooldown: 0 }) as Rule,
+    by: knnCad({ dim: 2, k: 2, training: 5, threshold: 0.8, warmup: 0, cooldown: 0 }) as Rule,
+    before: 2,
+    after: 3,
+    cooldown: 3,
   }) as Rule,
 ];
 
@@ -155,7 +165,9 @@ test("on out-of-order input with watermarks, the operator emits what a batch run
   assert.deepEqual([...fired].sort(), [
     "anomaly",
     "combined",
+    "confirmed",
     "ewma",
+    "knnCad",
     "mad",
     "rateOfChange",
     "seasonalEsd",

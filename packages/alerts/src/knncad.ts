@@ -1,0 +1,227 @@
+/**
+ * A trajectory detector and a second opinion, as rules (see rules.ts): `knnCad()`, the k-nearest-
+ * neighbour conformal anomaly detector (KNN-CAD, Burnaev and Ishimtsev 2016, an entry of NAB's
+ * scoreboard), and `confirmed()`, which passes a rule's alert only when another rule agrees near
+ * it. Like every rule they take a series' points in event-time order and keep bounded plain-JSON
+ * state per series (it checkpoints as it is).
+ */
+import type { Rule, RuleAlert } from "./rules.js";
+import { checkKeys, invalid, num } from "./support.js";
+
+const DAY = 24 * 3_600_000;
+
+/** Options of {@link knnCad}. */
+export interface KnnCadOptions {
+  /** Points per trajectory: a point is judged with the `dim - 1` points before it (default 19). */
+  readonly dim?: number;
+  /** Nearest neighbours whose squared distances make the non-conformity (default 27). */
+  readonly k?: number;
+  /**
+   * Trajectories of the recent past that a new one is compared with, and as many of their
+   * non-conformities that its own is ranked among (default 300).
+   */
+  readonly training?: number;
+  /**
+   * The share of the recent non-conformities that a point's must exceed to alert, in (0, 1]
+   * (default 1: all of them, strictly).
+   */
+  readonly threshold?: number;
+  /** No alert before the series is this old (ms, default 3 days). */
+  readonly warmup?: number;
+  /** After an alert, none of this rule for this series for this long (ms, default 1 day). */
+  readonly cooldown?: number;
+  /** Default "knnCad". */
+  readonly name?: string;
+}
+
+/** The defaults of {@link knnCad}. */
+export const KNN_CAD_DEFAULTS = {
+  dim: 19,
+  k: 27,
+  training: 300,
+  threshold: 1,
+  warmup: 3 * DAY,
+  cooldown: DAY,
+} as const;
+
+interface KnnCadState {
+  first: number | null;
+  last: number | null;
+  /** The last `dim - 1` values (the start of the next trajectory). */
+  recent: number[];
+  /** The last `training` trajectories, oldest first, each `dim` values. */
+  trajectories: number[][];
+  /** The non-conformities of the last `training` trajectories judged, oldest first. */
+  nonConformities: number[];
+}
+
+/**
+ * The non-conformity of a trajectory: the sum of its `k` smallest squared Euclidean distances to
+ * the `trajectories` (all of them when there are fewer).
+ */
+export function nonConformity(
+  trajectory: readonly number[],
+  trajectories: readonly number[][],
+  k: number,
+): number {
+  const d = trajectories.map((t) => {
+    let s = 0;
+    for (let j = 0; j < trajectory.length; j++) s += ((t[j] as number) - (trajectory[j] as number)) ** 2;
+    return s;
+  });
+  d.sort((a, b) => a - b);
+  let sum = 0;
+  for (let j = 0; j < Math.min(k, d.length); j++) sum += d[j] as number;
+  return sum;
+}
+
+/**
+ * KNN-CAD, online: each point ends a trajectory of the last `dim` values; its non-conformity is the
+ * sum of the squared distances to its `k` nearest among the `training` trajectories before it, and
+ * its score the share of the last `training` non-conformities (each as it was when its point came)
+ * that are below it, a conformal p-value's complement. A point alerts when that share reaches
+ * `threshold`: with the default 1, its recent shape is further from the recent past than any of
+ * the last `training` points' were. Unlike the level detectors it judges a shape, not a value: a
+ * spike, a dip, a changed rhythm alike. What NAB's version does differently: it learns from its
+ * probation only (a fixed share of the file), with a Mahalanobis metric; here the training
+ * slides, Euclidean (ranks do not change with the series' scale). Kind "spike" when the point is
+ * above the mean of its trajectory, "drop" below. Each step costs O(training * dim); memory per
+ * series (training + 1) * dim numbers.
+ */
+export function knnCad(options: KnnCadOptions = {}): Rule<KnnCadState> {
+  checkKeys("knnCad", options, ["dim", "k", "training", "threshold", "warmup", "cooldown", "name"]);
+  const o = { ...KNN_CAD_DEFAULTS, ...options };
+  const dim = num("knnCad.dim", o.dim, { min: 1, integer: true });
+  const k = num("knnCad.k", o.k, { min: 1, integer: true });
+  const training = num("knnCad.training", o.training, { min: 1, integer: true });
+  if (k > training) throw invalid("knnCad.k", `(${k}) must not exceed 'knnCad.training' (${training})`);
+  const threshold = num("knnCad.threshold", o.threshold, { positive: true });
+  if (threshold > 1) throw invalid("knnCad.threshold", `must be <= 1, got ${threshold}`);
+  const warmup = num("knnCad.warmup", o.warmup, { min: 0 });
+  const cooldown = num("knnCad.cooldown", o.cooldown, { min: 0 });
+  const name = options.name ?? "knnCad";
+  return {
+    name,
+    type: "anomaly",
+    init: () => ({ first: null, last: null, recent: [], trajectories: [], nonConformities: [] }),
+    step(s, time, value) {
+      if (s.first === null) s.first = time;
+      const trajectory = [...s.recent, value];
+      s.recent.push(value);
+      if (s.recent.length > dim - 1) s.recent.shift();
+      if (trajectory.length < dim) return undefined;
+      let alert: RuleAlert | undefined;
+      // Judged once the training is full: before, the neighbours are too few to say much.
+      if (s.trajectories.length >= training) {
+        const ncm = nonConformity(trajectory, s.trajectories, k);
+        const past = s.nonConformities;
+        if (past.length > 0) {
+          let below = 0;
+          for (const x of past) if (x < ncm) below++;
+          const score = below / past.length;
+          if (
+            score >= threshold &&
+            time - s.first >= warmup &&
+            (s.last === null || time - s.last >= cooldown)
+          ) {
+            s.last = time;
+            const mean = trajectory.reduce((a, b) => a + b, 0) / dim;
+            alert = {
+              time,
+              value,
+              expected: mean,
+              score,
+              rule: name,
+              kind: value >= mean ? "spike" : "drop",
+            };
+          }
+        }
+        past.push(ncm);
+        if (past.length > training) past.shift();
+        s.trajectories.shift();
+      }
+      s.trajectories.push(trajectory);
+      return alert;
+    },
+  };
+}
+
+/** Options of {@link confirmed}. */
+export interface ConfirmedOptions {
+  /** The rule whose alerts are the candidates (give it no cooldown: {@link confirmed} has its own). */
+  readonly of: Rule;
+  /** The rule that must agree (no cooldown or warm-up either: its alerts are only votes). */
+  readonly by: Rule;
+  /** `by` agrees if it alerted at most this many points before the candidate (default 20). */
+  readonly before?: number;
+  /**
+   * ... or does within this many points after it (default 5): the alert then comes at that later
+   * point, with the candidate's value, expected level and score.
+   */
+  readonly after?: number;
+  /** After an alert, none of this rule for this series for this long (ms, default 1 day). */
+  readonly cooldown?: number;
+  /** Default "confirmed". */
+  readonly name?: string;
+}
+
+/** The defaults of {@link confirmed}'s numeric options. */
+export const CONFIRMED_DEFAULTS = { before: 20, after: 5, cooldown: DAY } as const;
+
+interface ConfirmedState {
+  of: unknown;
+  by: unknown;
+  /** Points seen. */
+  n: number;
+  /** The index (of `n`) of the last point where `by` alerted. */
+  lastVote: number | null;
+  /** Candidates waiting for a vote, oldest first, each until the point of index `until`. */
+  pending: { alert: RuleAlert; until: number }[];
+  last: number | null;
+}
+
+/**
+ * A second opinion: an alert of rule `of` (a candidate) passes only when rule `by` alerts too,
+ * within `before` points before it (then at once) or `after` points after it (then at that later
+ * point). Both rules see every point. Two detectors that look at different things (a new extreme
+ * of the level, a shape unlike the recent past) rarely agree by chance, so their agreement keeps
+ * most true alerts and drops many false ones. At most one alert per point (the oldest candidate
+ * passing there), with the candidate's value, expected level and score, and this rule's name;
+ * then none for `cooldown`. State: both rules' and at most `after + 1` waiting candidates.
+ */
+export function confirmed(options: ConfirmedOptions): Rule<ConfirmedState> {
+  checkKeys("confirmed", options, ["of", "by", "before", "after", "cooldown", "name"]);
+  const isRule = (r: unknown) => typeof (r as Rule | undefined)?.step === "function";
+  if (!isRule(options.of)) throw invalid("confirmed.of", "must be a rule");
+  if (!isRule(options.by)) throw invalid("confirmed.by", "must be a rule");
+  const o = { ...CONFIRMED_DEFAULTS, ...options };
+  const before = num("confirmed.before", o.before, { min: 0, integer: true });
+  const after = num("confirmed.after", o.after, { min: 0, integer: true });
+  const cooldown = num("confirmed.cooldown", o.cooldown, { min: 0 });
+  const name = options.name ?? "confirmed";
+  const { of, by } = options;
+  return {
+    name,
+    type: "anomaly",
+    init: () => ({ of: of.init(), by: by.init(), n: 0, lastVote: null, pending: [], last: null }),
+    step(s, time, value) {
+      const i = s.n++;
+      const candidate = of.step(s.of, time, value);
+      const vote = by.step(s.by, time, value) !== undefined;
+      if (vote) s.lastVote = i;
+      s.pending = s.pending.filter((p) => p.until >= i);
+      // Candidates that pass here, oldest first: the waiting ones on a vote, then this point's.
+      const passing: RuleAlert[] = [];
+      if (vote) passing.push(...s.pending.map((p) => p.alert));
+      if (vote) s.pending = [];
+      if (candidate) {
+        if (s.lastVote !== null && i - s.lastVote <= before) passing.push(candidate);
+        else if (after > 0) s.pending.push({ alert: candidate, until: i + after });
+      }
+      const first = passing[0];
+      if (!first || (s.last !== null && time - s.last < cooldown)) return undefined;
+      s.last = time;
+      return { ...first, time, rule: name };
+    },
+  };
+}
