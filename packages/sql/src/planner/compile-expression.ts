@@ -19,9 +19,10 @@ import {
   YEAR_MONTH,
 } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
+import { decimalFromText, floatingFromText, integerFromText } from "./number-text.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
-import { bigintFromText, decimalFromText, isTemporal, orderedComparisonCast } from "./string-comparisons.js";
+import { isTemporal, orderedComparisonCast } from "./string-comparisons.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
 import {
   dateOf,
@@ -778,9 +779,10 @@ function temporalEqualsString<I>(
 }
 
 /**
- * Character operand `c` (expression `item` of comparison `e`) cast to `target` for the comparison:
- * a literal once, now (refused if it does not cast, as Flink's generateCastLiteral refuses it),
- * otherwise per row (`orNull`: NULL rather than an error on text that does not cast).
+ * Character operand `c` (expression `item` of comparison `e`) cast to `target` for the comparison
+ * by the general CAST, so the text is read as `CAST` reads it: a literal once, now (refused if it
+ * does not cast, as Flink's generateCastLiteral refuses it), otherwise per row (`orNull`: NULL
+ * rather than an error on text that does not cast).
  */
 function castStringOperand<I>(
   e: Expr,
@@ -790,32 +792,9 @@ function castStringOperand<I>(
   orNull: boolean,
   operator: string,
 ): Compiled<I> {
-  const t = target as DataType & { kind: "atomic" };
   // A literal that does not cast is an error in Flink even where a column's text gives NULL.
   const orNullHere = orNull && item.kind !== "literal";
-  // Integers and decimals are read as Flink reads them (a fraction dropped, rounded HALF_UP).
-  const read =
-    t.name === "BIGINT"
-      ? bigintFromText
-      : t.name === "DECIMAL"
-        ? (text: string) => decimalFromText(text, t.args[0] ?? 10, t.args[1] ?? 0)
-        : undefined;
-  const cast: Compiled<I> =
-    read === undefined
-      ? compileCast(c, target, orNullHere)
-      : {
-          eval: (r) => {
-            const v = c.eval(r);
-            if (v === null) return null;
-            try {
-              return read(String(v));
-            } catch (err) {
-              if (orNullHere) return null;
-              throw err;
-            }
-          },
-          type: target,
-        };
+  const cast = compileCast(c, target, orNullHere);
   if (item.kind !== "literal") return cast;
   let value: unknown;
   try {
@@ -891,6 +870,11 @@ function isNumericType(t: DataType | undefined): boolean {
   );
 }
 
+/**
+ * `CAST(x AS target)`, or `TRY_CAST` when `isTry` (NULL instead of an error on a value that does not
+ * cast), as Flink 1.20 casts. Character strings are read as Flink's cast rules read them (see
+ * number-text.ts for numbers, values.ts for dates and times).
+ */
 function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compiled<I> {
   if (target.kind !== "atomic") throw unsupported(`CAST to ${target.kind.toUpperCase()}`);
   const zone = sessionZone();
@@ -921,24 +905,40 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
     case "TINYINT":
     case "SMALLINT":
     case "INT":
-    case "BIGINT":
+    case "BIGINT": {
+      const name = t.name;
       convert = (v) => {
-        const n = typeof v === "boolean" ? Number(v) : Number(typeof v === "string" ? v.trim() : v);
-        if (!Number.isFinite(n) || (typeof v === "string" && v.trim() === ""))
-          throw new Error(`cannot cast '${String(v)}' to ${t.name}`);
+        // Text is read as Flink reads it (range checked, fraction dropped, no exponent).
+        if (typeof v === "string") return integerFromText(v, name);
+        const n = Number(v);
+        if (!Number.isFinite(n)) throw new Error(`cannot cast '${String(v)}' to ${name}`);
         return Math.trunc(n);
       };
       break;
+    }
     case "FLOAT":
-    case "DOUBLE":
-    case "DECIMAL":
+    case "DOUBLE": {
+      const name = t.name;
       convert = (v) => {
-        const n = Number(typeof v === "string" ? v.trim() : v);
-        if (Number.isNaN(n) || (typeof v === "string" && v.trim() === ""))
-          throw new Error(`cannot cast '${String(v)}' to ${t.name}`);
+        if (typeof v === "string") return floatingFromText(v, name);
+        const n = Number(v);
+        if (Number.isNaN(n)) throw new Error(`cannot cast '${String(v)}' to ${name}`);
         return n;
       };
       break;
+    }
+    case "DECIMAL": {
+      // DECIMAL is DECIMAL(10, 0), as in Flink.
+      const [precision, scale] = [t.args[0] ?? 10, t.args[1] ?? 0];
+      convert = (v) => {
+        // Text is rounded HALF_UP to the scale from its digits and refused past the precision.
+        if (typeof v === "string") return decimalFromText(v, precision, scale);
+        const n = Number(v);
+        if (Number.isNaN(n)) throw new Error(`cannot cast '${String(v)}' to ${printType(t)}`);
+        return n;
+      };
+      break;
+    }
     case "STRING":
     case "VARCHAR":
     case "CHAR": {

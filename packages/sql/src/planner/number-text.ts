@@ -1,0 +1,174 @@
+/**
+ * Character strings read as numbers, as Flink 1.20's `CAST` reads them (the planner's cast rules
+ * StringToNumericPrimitiveCastRule and StringToDecimalCastRule, which call the runtime's
+ * BinaryStringDataUtil). Text that does not read throws: `CAST` fails the job on it, `TRY_CAST`
+ * gives NULL. Values are held as elsewhere in Fleuve SQL: every numeric type as a JavaScript
+ * number (a BIGINT past 2^53 loses its last digits, FLOAT is not rounded to 32 bits).
+ */
+
+/** The integer types a string casts to. */
+export type IntegerTypeName = "TINYINT" | "SMALLINT" | "INT" | "BIGINT";
+
+/** Each integer type's range, as Java's byte, short, int and long. */
+const INTEGER_RANGES: Readonly<Record<IntegerTypeName, readonly [bigint, bigint]>> = {
+  TINYINT: [-128n, 127n],
+  SMALLINT: [-32768n, 32767n],
+  INT: [-(2n ** 31n), 2n ** 31n - 1n],
+  BIGINT: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
+/**
+ * `text` as an integer of type `type`, as Flink's CAST reads it: the spaces at either end removed
+ * (BinaryStringData.trim removes U+0020 only, so a tab is refused), then toByte / toShort / toInt
+ * / toLong: an optional sign, digits, and an optional `.` with digits that are dropped (`'7.9'` is
+ * 7, `'-7.9'` is -7, `'.5'` and `'5.'` read too). No exponent, hex or inner space; a value outside
+ * the type's range is refused, as those methods throw "Overflow." rather than wrap.
+ */
+export function integerFromText(text: string, type: IntegerTypeName): number {
+  const trimmed = text.replace(/^ +| +$/g, "");
+  const m = /^([+-]?)(\d*)(?:\.\d*)?$/.exec(trimmed);
+  if (m === null || trimmed === "" || trimmed === m[1]) {
+    throw new Error(
+      `cannot cast '${text}' to ${type}: Flink reads an optional sign, digits and a fraction it drops (no exponent, no hex)`,
+    );
+  }
+  const negative = m[1] === "-";
+  const digits = (m[2] ?? "").replace(/^0+/, "");
+  // Up to 15 digits are exact as a double; longer ones are compared as BigInt (and may be leading
+  // zeros only, already removed).
+  const [min, max] = INTEGER_RANGES[type];
+  if (digits.length <= 15) {
+    const n = negative ? -Number(digits || "0") : Number(digits || "0");
+    if (n < Number(min) || n > Number(max)) throw outOfRange(text, type, min, max);
+    return n || 0; // not -0
+  }
+  const n = BigInt(negative ? `-${digits}` : digits);
+  if (n < min || n > max) throw outOfRange(text, type, min, max);
+  return Number(n);
+}
+
+function outOfRange(text: string, type: string, min: bigint, max: bigint): Error {
+  return new Error(`cannot cast '${text}' to ${type}: out of its range (${min} to ${max})`);
+}
+
+/**
+ * `text` as DOUBLE or FLOAT, as Flink's CAST reads it: the spaces at either end removed, then
+ * Java's Double.parseDouble / Float.parseFloat, which remove the other control characters at
+ * either end too and read an optional sign and `NaN`, `Infinity`, a decimal number with an
+ * optional exponent (`1e3`, `.5`, `5.`) or a hexadecimal one with a binary exponent (`0x1.8p1`),
+ * the last two with an optional `f`, `F`, `d` or `D` suffix. FLOAT is held as a double, as
+ * elsewhere, but a value past FLOAT's range is Infinity and one below its smallest is 0, as
+ * Float.parseFloat gives them.
+ */
+export function floatingFromText(text: string, type: "FLOAT" | "DOUBLE"): number {
+  // Java's String.trim, which parseDouble applies, removes every character <= U+0020.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: those are the characters Java trims
+  const trimmed = text.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
+  const value = javaDouble(trimmed);
+  if (value === undefined) {
+    throw new Error(
+      `cannot cast '${text}' to ${type}: not a number as Java's ${type === "FLOAT" ? "Float.parseFloat" : "Double.parseDouble"} reads it`,
+    );
+  }
+  if (type === "FLOAT" && Number.isFinite(value)) {
+    // Math.fround rounds to the nearest 32-bit float, as Float.parseFloat does from the text.
+    const float = Math.fround(value);
+    if (!Number.isFinite(float) || float === 0) return float;
+  }
+  return value;
+}
+
+/** The value of `s` (trimmed) as Java's Double.parseDouble reads it, undefined if it refuses it. */
+function javaDouble(s: string): number | undefined {
+  const dec = /^([+-]?)(?:(NaN)|(Infinity)|((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[fFdD]?)$/.exec(s);
+  if (dec !== null) {
+    const negative = dec[1] === "-";
+    if (dec[2] !== undefined) return Number.NaN;
+    if (dec[3] !== undefined) return negative ? -Infinity : Infinity;
+    const n = Number(dec[4]); // correctly rounded, as Java's FloatingDecimal is
+    return negative ? -n : n;
+  }
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/.exec(s);
+  if (hex === null) return undefined;
+  const whole = hex[2] ?? "";
+  const frac = hex[3] ?? "";
+  if (whole === "" && frac === "") return undefined;
+  const mantissa = BigInt(`0x${whole}${frac}`);
+  if (mantissa === 0n) return hex[1] === "-" ? -0 : 0;
+  // Past these bounds the result is 0 or Infinity whatever the mantissa: clamp huge exponents.
+  const bound = 1100 + 4 * (whole.length + frac.length);
+  let exponent = Math.max(-bound, Math.min(bound, Number(hex[4]))) - 4 * frac.length;
+  // Scale in steps a double can hold. A mantissa past 53 bits is rounded twice (rare text).
+  let n = Number(mantissa);
+  while (exponent !== 0) {
+    const step = Math.max(-1000, Math.min(1000, exponent));
+    n *= 2 ** step;
+    exponent -= step;
+  }
+  return hex[1] === "-" ? -n : n;
+}
+
+/** Java's int range, past which BigDecimal refuses an exponent ("Exponent overflow"). */
+const JAVA_INT_MAX = 2 ** 31 - 1;
+
+/**
+ * `text` as DECIMAL(precision, scale), as Flink's CAST reads it (BinaryStringDataUtil.toDecimal,
+ * then DecimalData.fromBigDecimal): spaces, tabs and newlines at either end removed, read as
+ * `new BigDecimal(text)` reads it (an optional sign, digits with at most one point, an optional
+ * exponent that moves the point in the text), rounded HALF_UP to `scale` digits from the text
+ * (`'1.005'` is 1.01 at scale 2: a double would hold 1.00499...), and refused when it then needs
+ * more than `precision` digits: since Flink 1.15 toDecimal throws ("Overflow.") where
+ * fromBigDecimal gives null, so CAST fails and TRY_CAST gives NULL.
+ */
+export function decimalFromText(text: string, precision: number, scale: number): number {
+  const type = `DECIMAL(${precision}, ${scale})`;
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.replace(/^[ \n\t]+|[ \n\t]+$/g, ""));
+  const exponent = m?.[4] === undefined ? 0 : Number(m[4]);
+  if (m === null || ((m[2] ?? "") === "" && (m[3] ?? "") === "") || Math.abs(exponent) > JAVA_INT_MAX) {
+    throw new Error(`cannot cast '${text}' to ${type}: not a decimal number`);
+  }
+  const overflow = () =>
+    new Error(`cannot cast '${text}' to ${type}: more than ${precision - scale} digits before the point`);
+  let intPart = m[2] ?? "";
+  let fracPart = m[3] ?? "";
+  if (exponent !== 0) {
+    // Move the point by the exponent within the digit text. An exponent far beyond any
+    // precision only decides between too many whole digits and zero.
+    const all = `${intPart}${fracPart}`;
+    const point = intPart.length + Math.max(-1000, Math.min(1000, exponent));
+    if (point >= all.length) {
+      intPart = all.padEnd(point, "0");
+      fracPart = "";
+    } else if (point <= 0) {
+      intPart = "";
+      fracPart = `${"0".repeat(-point)}${all}`;
+    } else {
+      intPart = all.slice(0, point);
+      fracPart = all.slice(point);
+    }
+    if (intPart.replace(/^0+/, "").length > 38) throw overflow();
+  }
+  const negative = m[1] === "-";
+  const frac = fracPart.padEnd(scale + 1, "0");
+  // All kept digits as one integer text, then the next digit decides HALF_UP.
+  let digits = `${intPart}${frac.slice(0, scale)}`.replace(/^0+/, "") || "0";
+  if ((frac[scale] ?? "0") >= "5") digits = addOne(digits);
+  const whole = digits.length > scale ? digits.length - scale : 0;
+  if (whole > precision - scale) throw overflow();
+  const padded = digits.padStart(scale + 1, "0");
+  const value = Number(`${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`);
+  return negative && value !== 0 ? -value : value;
+}
+
+/** `digits` (a non-negative integer text) plus one. */
+function addOne(digits: string): string {
+  const out = digits.split("");
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i] !== "9") {
+      out[i] = String(Number(out[i]) + 1);
+      return out.join("");
+    }
+    out[i] = "0";
+  }
+  return `1${out.join("")}`;
+}
