@@ -24,6 +24,9 @@
  *   because the sum-of-squares formula cancels catastrophically when the mean is large next to
  *   the spread (values near 1e9 differing by 1 leave nothing of `q - s * s / n` in a double);
  * - `JSON_OBJECTAGG`, `JSON_ARRAYAGG`: the members or items as JSON texts (json-aggregates.ts);
+ * - `COLLECT`: the multiset of values, as MIN and MAX keep it (Flink's CollectAggFunction keeps a
+ *   map view of value to count the same way); a retraction of a value not there counts -1 until
+ *   the value comes, as Flink's does, and the result holds the values counted more than 0;
  * - a user aggregate (functions.ts): its own accumulator, kept in the same state as the built-in
  *   ones, so it is checkpointed with them.
  */
@@ -53,7 +56,7 @@ import {
   isAggregateName,
   userFunction,
 } from "./user-functions.js";
-import type { Row } from "./values.js";
+import { multisetOf, type Row } from "./values.js";
 
 /** An aggregate call node. */
 export type CallExpr = Expr & { kind: "call" };
@@ -372,6 +375,7 @@ export function builtInAggregateOver(call: CallExpr, arg: Compiled<Row>): (rows:
 
 /** The built-in aggregates that {@link builtInAggregateOver} evaluates (those added after MATCH_RECOGNIZE's own). */
 export const AGGREGATES_OVER_ROWS: ReadonlySet<string> = new Set([
+  "COLLECT",
   "LISTAGG",
   "FIRST_VALUE",
   "LAST_VALUE",
@@ -394,7 +398,8 @@ const userDef = (a: AggregateCall) =>
 const keepsBest = (a: AggregateCall) =>
   a.appendOnly === true && !a.call.distinct && (a.call.name === "MIN" || a.call.name === "MAX");
 const usesMultiset = (a: AggregateCall) =>
-  !keepsBest(a) && (a.call.distinct || a.call.name === "MIN" || a.call.name === "MAX");
+  !keepsBest(a) &&
+  (a.call.distinct || a.call.name === "MIN" || a.call.name === "MAX" || a.call.name === "COLLECT");
 const sumsValues = (a: AggregateCall) => a.call.name === "SUM" || a.call.name === "AVG";
 
 /** Whether `v` beats `best` for MIN or MAX (strictly: the first of equal values stays). */
@@ -850,7 +855,8 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
       }
       return m.best === null ? null : (m.values[m.best] as [unknown, number])[0];
     }
-    // Only DISTINCT aggregates other than MIN and MAX keep a multiset: each value counts once.
+    if (name === "COLLECT") return multisetOf(m.values, a.call.distinct === true);
+    // Only DISTINCT aggregates other than MIN, MAX and COLLECT keep a multiset: each value counts once.
     if (name === "COUNT") return m.distinct;
     if (name === "SUM") return m.distinct === 0 ? null : m.sum;
     if (name === "AVG") return m.distinct === 0 ? null : average(a, m.sum, m.distinct);
@@ -924,6 +930,11 @@ const STRING = { kind: "atomic", name: "STRING", args: [], notNull: false } as c
 /** The type of an aggregate's result: a user aggregate's declared one, BIGINT for COUNT, else its argument's. */
 export function aggregateType(call: AggregateCall): DataType | undefined {
   if (call.call.name === "LISTAGG") return STRING;
+  // Never NULL: no counted value gives the empty multiset (Flink's CollectAggFunction.getValue).
+  if (call.call.name === "COLLECT")
+    return call.arg?.type === undefined
+      ? undefined
+      : { kind: "multiset", element: call.arg.type, notNull: true };
   if (call.json !== undefined) return jsonAggregateType();
   if (call.lag !== undefined) return lagType(call.lag);
   // The variances keep their argument's type (Flink's deriveAvgAggType), FIRST/LAST_VALUE its

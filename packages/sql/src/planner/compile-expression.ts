@@ -1092,12 +1092,6 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
   if (JSON_FUNCTIONS.has(e.name)) return compileJsonCall(e, (a) => compileExpression(a, scope));
   const f = SCALAR_FUNCTIONS.get(e.name);
   if (f === undefined) {
-    if (e.name === "COLLECT")
-      throw unsupported(
-        "function COLLECT",
-        e.pos,
-        "it returns a MULTISET, a type Fleuve SQL does not have; LISTAGG concatenates strings",
-      );
     if (NOT_YET_SUPPORTED.has(e.name)) throw unsupported(`function ${e.name}`, e.pos);
     throw unknownFunction(e.name, e.pos);
   }

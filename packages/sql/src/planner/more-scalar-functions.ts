@@ -776,6 +776,34 @@ const randInteger: ScalarFunction = {
 };
 
 /** The functions of this module by upper-case name, for {@link SCALAR_FUNCTIONS}. */
+// ---------------------------------------------------------------------------------------------
+// CARDINALITY.
+
+/**
+ * CARDINALITY(array | map): the number of elements of an ARRAY, of entries of a MAP (INT, NULL for
+ * NULL). A MULTISET is refused when planned, as Flink 1.20's code generation refuses it ("Expect
+ * an array or a map."): its CARDINALITY case knows arrays and maps only, though Calcite's
+ * validation lets a multiset through.
+ */
+const cardinality: ScalarFunction = {
+  minArgs: 1,
+  maxArgs: 1,
+  fn: ([c]) => (Array.isArray(c) ? c.length : Object.keys(c as object).length),
+  atSite: ({ pos }) => ({
+    type: ([t]) => {
+      if (t?.kind === "multiset")
+        throw unsupported(
+          "CARDINALITY of a MULTISET",
+          pos,
+          'Flink 1.20 refuses it ("Expect an array or a map."); COUNT(x) is CARDINALITY(COLLECT(x)) with duplicates, COUNT(DISTINCT x) without',
+        );
+      if (t !== undefined && t.kind !== "array" && t.kind !== "map")
+        throw invalid(`CARDINALITY takes an ARRAY or a MAP, got ${typeName(t)}`, pos);
+      return INT;
+    },
+  }),
+};
+
 export const MORE_SCALAR_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]> = [
   ["UNIX_TIMESTAMP", unixTimestamp],
   ["FROM_UNIXTIME", fromUnixtime],
@@ -794,4 +822,5 @@ export const MORE_SCALAR_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFuncti
   ["UUID", { minArgs: 0, maxArgs: 0, type: STRING, fn: () => randomUUID() }],
   ["RAND", rand],
   ["RAND_INTEGER", randInteger],
+  ["CARDINALITY", cardinality],
 ];

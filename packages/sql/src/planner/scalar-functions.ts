@@ -277,6 +277,7 @@ export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
   "STDDEV",
   "JSON_OBJECTAGG",
   "JSON_ARRAYAGG",
+  "COLLECT",
 ]);
 
 /**
@@ -284,7 +285,6 @@ export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
  * FLEUVE_SQL_UNSUPPORTED (a name in neither list is FLEUVE_SQL_VALIDATION, "unknown function").
  */
 export const NOT_YET_SUPPORTED: ReadonlySet<string> = new Set([
-  "COLLECT",
   "ROW_NUMBER",
   "RANK",
   "DENSE_RANK",

@@ -2,7 +2,9 @@
  * How SQL values are held in rows: numbers for every numeric type (DECIMAL as a double), strings,
  * booleans, null; DATE, TIMESTAMP and TIMESTAMP_LTZ as epoch milliseconds (UTC; a DATE at its
  * midnight), TIME as milliseconds of the day, day-time intervals as milliseconds, year-month
- * intervals as months. Conversions from what a connector gives (JSON values) to a column's type live here.
+ * intervals as months; a MAP as an object of key text to value; a MULTISET as an object of element
+ * text to its count (as a `MAP<T, INT>`, which is how Flink's formats write one). Conversions from
+ * what a connector gives (JSON values) to a column's type live here.
  */
 
 import type { DataType } from "../parser/ast.js";
@@ -137,9 +139,72 @@ export function formatTimestamp(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
+/** A MULTISET value: element text (see {@link multisetKey}) to its count, a positive integer. */
+export type MultisetValue = Record<string, number>;
+
+/**
+ * The key of element `v` in a MULTISET value: its text as a MAP key's (`String(v)`), or its
+ * JSON for a ROW, ARRAY or MAP element, whose `String` would lose it.
+ */
+export function multisetKey(v: unknown): string {
+  return typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * The MULTISET value of `counted` (an aggregate's multiset: value by JSON text to `[value,
+ * count]`): each value counted more than 0 with its count, or once when `distinct`. A count of 0
+ * or less is a retraction that came before its value (see aggregates.ts) and is left out.
+ */
+export function multisetOf(counted: Record<string, [unknown, number]>, distinct: boolean): MultisetValue {
+  const out: MultisetValue = {};
+  for (const text in counted) {
+    const [v, n] = counted[text] as [unknown, number];
+    if (n > 0) setColumn(out, multisetKey(v), distinct ? 1 : n);
+  }
+  return out;
+}
+
+/** Element `key` of a MULTISET value back as a value of `t` (for printing it as Flink does). */
+function multisetElement(key: string, t: DataType | undefined): unknown {
+  if (t === undefined) return key;
+  if (t.kind !== "atomic") {
+    try {
+      return JSON.parse(key);
+    } catch {
+      return key;
+    }
+  }
+  if (t.name === "BOOLEAN") return key === "true";
+  return STRING_NAMES.has(t.name) ? key : Number(key);
+}
+const STRING_NAMES = new Set(["STRING", "VARCHAR", "CHAR"]);
+
+/**
+ * A MULTISET value as Flink prints one (MapToStringCastRule, and Java's Map.toString in a
+ * `+I[...]` line): `{a=2, b=1}`, each element as {@link flinkText} gives it, then its count.
+ */
+export function multisetText(m: object, element: DataType | undefined): string {
+  const parts: string[] = [];
+  for (const [key, n] of Object.entries(m))
+    parts.push(`${flinkText(multisetElement(key, element), element)}=${n}`);
+  return `{${parts.join(", ")}}`;
+}
+
+/**
+ * A MULTISET value from what a connector gave: a JSON object of element text to count, as Flink's
+ * json format reads and writes one; null when it is not one (a count that is not a positive
+ * integer), as other values that do not convert.
+ */
+function multisetFromExternal(value: unknown): MultisetValue | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  for (const n of Object.values(value)) if (!Number.isInteger(n) || (n as number) < 1) return null;
+  return value as MultisetValue;
+}
+
 /** The value of a column of type `t` from what a connector gave (null when absent or unconvertible). */
 export function fromExternal(value: unknown, t: DataType): unknown {
   if (value === undefined || value === null) return null;
+  if (t.kind === "multiset") return multisetFromExternal(value);
   if (t.kind !== "atomic") return value;
   switch (t.name) {
     case "TINYINT":
@@ -190,7 +255,8 @@ export function fromExternal(value: unknown, t: DataType): unknown {
  * `null`, DOUBLE/FLOAT with a decimal point (`12.0`), DECIMAL(p, s) with its scale (`11.00`),
  * TIMESTAMP as LocalDateTime (`2020-04-15T08:05`, seconds and milliseconds only when not zero),
  * TIMESTAMP_LTZ as Instant (`2020-04-15T08:05:00Z`), DATE as LocalDate (`2020-04-15`), TIME as
- * LocalTime (`08:05`, seconds and milliseconds only when not zero); others as their text.
+ * LocalTime (`08:05`, seconds and milliseconds only when not zero), MULTISET as `{a=2, b=1}`;
+ * others as their text.
  */
 export function flinkText(v: unknown, t: DataType | undefined): string {
   if (v === null || v === undefined) return "null";
@@ -222,6 +288,7 @@ export function flinkText(v: unknown, t: DataType | undefined): string {
       }
     }
   }
+  if (t?.kind === "multiset" && typeof v === "object") return multisetText(v, t.element);
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
 }

@@ -76,9 +76,9 @@ const unsupportedCases: [string, string, string][] = [
     "Fleuve SQL does not run SESSION window rows without GROUP BY yet (line 1, column 21): aggregate session windows with GROUP BY window_start, window_end",
   ],
   [
-    "SELECT COLLECT(b) FROM t",
-    "function COLLECT",
-    "Fleuve SQL does not run function COLLECT yet (line 1, column 8): it returns a MULTISET, a type Fleuve SQL does not have; LISTAGG concatenates strings",
+    "SELECT CARDINALITY(COLLECT(b)) FROM t",
+    "CARDINALITY of a MULTISET",
+    'Fleuve SQL does not run CARDINALITY of a MULTISET yet (line 1, column 8): Flink 1.20 refuses it ("Expect an array or a map."); COUNT(x) is CARDINALITY(COLLECT(x)) with duplicates, COUNT(DISTINCT x) without',
   ],
   [
     "SELECT a FROM t ORDER BY a",
