@@ -775,7 +775,6 @@ const randInteger: ScalarFunction = {
   },
 };
 
-/** The functions of this module by upper-case name, for {@link SCALAR_FUNCTIONS}. */
 // ---------------------------------------------------------------------------------------------
 // CARDINALITY.
 
@@ -804,6 +803,7 @@ const cardinality: ScalarFunction = {
   }),
 };
 
+/** The functions of this module by upper-case name, for {@link SCALAR_FUNCTIONS}. */
 export const MORE_SCALAR_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]> = [
   ["UNIX_TIMESTAMP", unixTimestamp],
   ["FROM_UNIXTIME", fromUnixtime],

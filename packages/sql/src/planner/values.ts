@@ -146,7 +146,7 @@ export type MultisetValue = Record<string, number>;
  * The key of element `v` in a MULTISET value: its text as a MAP key's (`String(v)`), or its
  * JSON for a ROW, ARRAY or MAP element, whose `String` would lose it.
  */
-export function multisetKey(v: unknown): string {
+function multisetKey(v: unknown): string {
   return typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
 }
 
@@ -183,7 +183,7 @@ const STRING_NAMES = new Set(["STRING", "VARCHAR", "CHAR"]);
  * A MULTISET value as Flink prints one (MapToStringCastRule, and Java's Map.toString in a
  * `+I[...]` line): `{a=2, b=1}`, each element as {@link flinkText} gives it, then its count.
  */
-export function multisetText(m: object, element: DataType | undefined): string {
+function multisetText(m: object, element: DataType | undefined): string {
   const parts: string[] = [];
   for (const [key, n] of Object.entries(m))
     parts.push(`${flinkText(multisetElement(key, element), element)}=${n}`);

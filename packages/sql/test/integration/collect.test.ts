@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { FleuveError, GeneratorSource, StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
-import { flinkText, materialize, type Row, rowKind, sql } from "@fleuve/sql";
+import { flinkText, materialize, printType, type Row, rowKind, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { logWithRows, readRecords } from "../fixtures/log-table.js";
 
@@ -291,15 +291,19 @@ test("a multiset prints as Flink prints it: {element=count, ...}, each element a
   const tEnv = env();
   await tEnv.executeScript(`
     CREATE TABLE t (k STRING, v STRING) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 't', 'bounded' = 'true');
-    CREATE TABLE p (k STRING, vs MULTISET<STRING>) WITH ('connector' = 'print')`);
+    CREATE TABLE p (k STRING, vs MULTISET<STRING>) WITH ('connector' = 'print', 'print-identifier' = 'collect-test')`);
+  // The query's column is a MULTISET of the argument's type (what the shell prints by).
+  const c = tEnv.sqlQuery("SELECT COLLECT(v) AS vs FROM t").columns[0];
+  assert.equal(c?.type === undefined ? undefined : printType(c.type), "MULTISET<STRING> NOT NULL");
+  assert.equal(flinkText({ x: 2, y: 1 }, c?.type), "{x=2, y=1}");
   const lines: string[] = [];
   const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(
-      ...String(chunk)
-        .split("\n")
-        .filter((l) => l !== ""),
-    );
+  // Only the print sink's lines (by their identifier) are taken: the test runner reports on stdout too.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === "string" ? chunk : "";
+    if (!text.startsWith("collect-test> "))
+      return (write as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+    lines.push(text.slice("collect-test> ".length).trimEnd());
     return true;
   }) as typeof process.stdout.write;
   try {
