@@ -55,3 +55,14 @@ export {
   type ThresholdOptions,
   threshold,
 } from "./rules.js";
+export {
+  AUTO_SEASON_DEFAULTS,
+  type AutoSeasonOptions,
+  type AutoSeasonState,
+  autocorrelation,
+  autoSeason,
+  type DetectedPeriod,
+  type DetectPeriodOptions,
+  detectPeriod,
+  filledMeans,
+} from "./season-detect.js";

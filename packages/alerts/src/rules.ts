@@ -7,6 +7,7 @@
 
 import { type EwmaOptions, ewma, type SeasonalEsdOptions, seasonalEsd } from "./detectors.js";
 import { type ConfirmedOptions, confirmed, type KnnCadOptions, knnCad } from "./knncad.js";
+import { type AutoSeasonOptions, autoSeason } from "./season-detect.js";
 import {
   checkKeys,
   expiredCount,
@@ -526,7 +527,8 @@ export type RuleConfig =
         readonly of?: RuleConfig;
         /** The agreeing rule (default `{ rule: "knnCad", warmup: 0, cooldown: 0 }`). */
         readonly by?: RuleConfig;
-      });
+      })
+  | ({ readonly rule: "autoSeason" } & AutoSeasonOptions);
 
 /** Builds a rule from plain configuration (a file, a CLI flag); unknown rules and options throw. */
 export function ruleFromConfig(config: RuleConfig): Rule {
@@ -552,10 +554,12 @@ export function ruleFromConfig(config: RuleConfig): Rule {
         by: ruleFromConfig(by ?? { rule: "knnCad", warmup: 0, cooldown: 0 }),
       }) as Rule;
     }
+    case "autoSeason":
+      return autoSeason(options) as Rule;
     default:
       throw invalid(
         "rule",
-        `is unknown: ${JSON.stringify(rule)} (rules: threshold, rateOfChange, anomaly, ewma, seasonalEsd, knnCad, confirmed)`,
+        `is unknown: ${JSON.stringify(rule)} (rules: threshold, rateOfChange, anomaly, ewma, seasonalEsd, knnCad, confirmed, autoSeason)`,
       );
   }
 }
