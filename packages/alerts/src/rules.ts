@@ -222,6 +222,25 @@ export interface AnomalyOptions {
   readonly name?: string;
 }
 
+/** @internal The options {@link anomaly} takes (autoSeason takes them too, but `season`). */
+export const ANOMALY_OPTION_KEYS = [
+  "lookback",
+  "maxPoints",
+  "warmup",
+  "minPoints",
+  "threshold",
+  "spread",
+  "newExtreme",
+  "season",
+  "seasonTolerance",
+  "seasonGain",
+  "shift",
+  "risk",
+  "margin",
+  "cooldown",
+  "name",
+] as const;
+
 /** The defaults of {@link anomaly}: one configuration for every series. */
 export const ANOMALY_DEFAULTS = {
   lookback: 28 * DAY,
@@ -314,23 +333,7 @@ function median(values: number[]): number {
  * expected level, "drop" below. Each step costs O(history).
  */
 export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
-  checkKeys("anomaly", options, [
-    "lookback",
-    "maxPoints",
-    "warmup",
-    "minPoints",
-    "threshold",
-    "spread",
-    "newExtreme",
-    "season",
-    "seasonTolerance",
-    "seasonGain",
-    "shift",
-    "risk",
-    "margin",
-    "cooldown",
-    "name",
-  ]);
+  checkKeys("anomaly", options, ANOMALY_OPTION_KEYS);
   const o = { ...ANOMALY_DEFAULTS, ...options };
   const lookback = num("anomaly.lookback", o.lookback, { positive: true });
   const maxPoints = num("anomaly.maxPoints", o.maxPoints, { min: 2, integer: true });

@@ -3,7 +3,7 @@
  * whose `season` is chosen per series, online, from its own history (no season, a day, a week, or
  * the period its autocorrelation shows) instead of being fixed for every series.
  */
-import { type AnomalyOptions, anomaly, type Rule, type RuleAlert } from "./rules.js";
+import { ANOMALY_OPTION_KEYS, type AnomalyOptions, anomaly, type Rule, type RuleAlert } from "./rules.js";
 import { checkKeys, invalid, num } from "./support.js";
 
 const HOUR = 3_600_000;
@@ -237,23 +237,7 @@ export function autoSeason(options: AutoSeasonOptions = {}): Rule<AutoSeasonStat
     "initialSeason",
     "fallbackSeason",
   ] as const;
-  checkKeys("autoSeason", options, [
-    ...own,
-    "lookback",
-    "maxPoints",
-    "warmup",
-    "minPoints",
-    "threshold",
-    "spread",
-    "newExtreme",
-    "seasonTolerance",
-    "seasonGain",
-    "shift",
-    "risk",
-    "margin",
-    "cooldown",
-    "name",
-  ]);
+  checkKeys("autoSeason", options, [...own, ...ANOMALY_OPTION_KEYS.filter((k) => k !== "season")]);
   const o = { ...AUTO_SEASON_DEFAULTS, ...options };
   const anomalyOptions: Record<string, unknown> = { ...options };
   for (const k of own) delete anomalyOptions[k];
