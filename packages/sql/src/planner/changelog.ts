@@ -32,8 +32,10 @@ export function rowKind(row: Row): RowKind {
 
 /** Sets the kind of `row` (in place) and returns it; `+I` leaves the row without the field. */
 export function withKind(row: Row, kind: RowKind): Row {
-  if (kind === "+I") delete row[ROW_KIND];
-  else row[ROW_KIND] = kind;
+  // `delete` of a field the row lacks still calls into the runtime (about 0.2 µs): most rows
+  // given `+I` are new and carry no kind, so look first.
+  if (kind !== "+I") row[ROW_KIND] = kind;
+  else if (row[ROW_KIND] !== undefined) delete row[ROW_KIND];
   return row;
 }
 
