@@ -201,6 +201,9 @@ function build(
             maxParallelism: config.maxParallelism,
             senderSubtask: i,
             operatorName: node.name,
+            receiverKeysRecords:
+              e.keySelector !== undefined &&
+              graph.nodes[e.target]!.keySelectors[e.inputIndex] === e.keySelector,
           });
           writers.push(w);
           return w;

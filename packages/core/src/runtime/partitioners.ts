@@ -24,6 +24,12 @@ export interface ChannelSelectorOptions {
   readonly maxParallelism: number;
   /** The sending operator, named in key and partitioner errors. */
   readonly operatorName: string;
+  /**
+   * True when the receiving operator sets its current key from every record with the edge's own
+   * key selector (a keyed head of a task): then a key that fails fails there too, and with one
+   * receiving subtask a hash edge need not compute the key at all.
+   */
+  readonly receiverKeysRecords?: boolean;
 }
 
 /**
@@ -41,6 +47,10 @@ export function channelSelector(
   switch (edge.partitioner) {
     case "hash": {
       const { targetParallelism } = opts;
+      // One receiving subtask: every key group goes there. The key is only needed to check it,
+      // which the receiver does as it sets its current key; key groups matter to state, which
+      // the receiver assigns them in its snapshots, whatever the parallelism.
+      if (targetParallelism === 1 && n === 1 && opts.receiverKeysRecords === true) return () => 0;
       const toTarget = keyGroupTarget(
         edge.keySelector!,
         targetParallelism,

@@ -6,7 +6,7 @@ import type { GraphEdge } from "../graph/stream-graph.js";
 import type { LatencyMarker, Output } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
 import { ItemKind, type OutputChannel, type RecordBatch } from "./channel.js";
-import { channelSelector } from "./partitioners.js";
+import { type ChannelSelectorOptions, channelSelector } from "./partitioners.js";
 
 /** What a {@link RecordWriter} sends over and how it chooses a channel. */
 export interface RecordWriterOptions {
@@ -24,6 +24,8 @@ export interface RecordWriterOptions {
   readonly senderSubtask: number;
   /** The sending operator, named in key selector and partitioner errors. */
   readonly operatorName: string;
+  /** See {@link ChannelSelectorOptions.receiverKeysRecords}. */
+  readonly receiverKeysRecords?: boolean;
 }
 
 /** Output that batches records into channels. */
@@ -47,6 +49,7 @@ export class RecordWriter implements Output<unknown> {
       targetParallelism: o.targetParallelism,
       maxParallelism: o.maxParallelism,
       operatorName: o.operatorName,
+      receiverKeysRecords: o.receiverKeysRecords === true,
     });
   }
 

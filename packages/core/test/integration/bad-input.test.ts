@@ -215,3 +215,37 @@ test("a throwing key selector fails with FLEUVE_USER_FUNCTION_FAILED naming the 
     }
   }
 });
+
+test("a bad key into a two-input operator fails the job at parallelism 1 too (the exchange does not compute it there)", {
+  timeout: 60_000,
+}, async () => {
+  // At parallelism 1 a hash edge into a task's keyed head skips the key (one subtask takes every
+  // key group): the receiver, setting its current key from the same selector, reports it.
+  for (const parallelism of [1, 2]) {
+    for (const bad of ["throws", "NaN"] as const) {
+      const env = StreamExecutionEnvironment.create({ parallelism });
+      const left = env.fromCollection<{ a?: number }>([{ a: 1 }, {}]).keyBy((r) => {
+        if (r.a === undefined) {
+          if (bad === "throws") throw new Error("no field a");
+          return Number.NaN;
+        }
+        return r.a;
+      });
+      const right = env.fromElements({ a: 1 }).keyBy((r) => r.a);
+      left
+        .connect(right)
+        .process<number>(
+          { processElement1: (r, _c, out) => out.collect(r.a!), processElement2: () => {} },
+          "Both",
+        )
+        .forEach(() => {});
+      await assert.rejects(
+        env.execute(),
+        bad === "throws"
+          ? fleuve("FLEUVE_USER_FUNCTION_FAILED", "key selector", "{}", "no field a")
+          : fleuve("FLEUVE_KEY_INVALID", "NaN", "{}"),
+        `parallelism ${parallelism}, ${bad}`,
+      );
+    }
+  }
+});

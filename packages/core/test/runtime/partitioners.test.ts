@@ -74,3 +74,25 @@ test("custom: the user's partition of the key, checked, errors naming the operat
       /custom partitioner after 'op' returned 3/.test(err.message),
   );
 });
+
+test("hash to one subtask: the key is left to a receiver that keys every record, else computed and checked", () => {
+  const e = edge("hash", {
+    keySelector: (v: { k?: number }) => {
+      if (v.k === undefined) throw new Error("no k");
+      return v.k;
+    },
+  });
+  const trusting = channelSelector(e, [0], { ...opts(0, 1), receiverKeysRecords: true });
+  assert.equal(trusting({ k: 3 }), 0);
+  assert.equal(trusting({}), 0); // the receiver's own key selector reports it
+  const checking = channelSelector(e, [0], opts(0, 1));
+  assert.equal(checking({ k: 3 }), 0);
+  assert.throws(
+    () => checking({}),
+    (err: unknown) => err instanceof FleuveError && err.code === "FLEUVE_USER_FUNCTION_FAILED",
+  );
+  // Two subtasks: the key group decides, whatever the receiver does.
+  const two = channelSelector(e, [0, 1], { ...opts(0, 2), receiverKeysRecords: true });
+  const owner = keyGroupTarget(e.keySelector!, 2, 32, "op");
+  for (let k = 0; k < 50; k++) assert.equal(two({ k }), owner({ k }));
+});
