@@ -35,6 +35,11 @@ export interface WindowAssigner<T, W extends Window> {
    */
   namespaceOf?(window: W): Namespace;
   windowOf?(namespace: Namespace): W;
+  /**
+   * @internal A merging assigner whose windows are not plain TimeWindows: its window `[start,
+   * end)`, as merges make them.
+   */
+  windowBetween?(start: number, end: number): W;
   /** @internal aligned time windows that the slicing fast path can run. */
   readonly slicing?: SlicingSpec;
   toString(): string;

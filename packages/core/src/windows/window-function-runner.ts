@@ -147,7 +147,7 @@ export class WindowFunctionRunner<IN, ACC, OUT> implements ProcessWindowContext<
 
   /** Emits the result of `window` from `acc`. `ns` is the window's state namespace. */
   emit(key: Key, window: Window, ns: string | number, acc: ACC): void {
-    const ts = window.maxTimestamp();
+    const ts = window.resultTimestamp?.() ?? window.maxTimestamp();
     this.collector.timestamp = ts;
     const fn = this.fn;
     if (!fn) {
@@ -163,7 +163,7 @@ export class WindowFunctionRunner<IN, ACC, OUT> implements ProcessWindowContext<
   clear(window: Window, ns: string | number): void {
     if (!this.fn?.clear) return;
     // What clear() emits belongs to the cleared window, not to the window that fired last.
-    this.collector.timestamp = window.maxTimestamp();
+    this.collector.timestamp = window.resultTimestamp?.() ?? window.maxTimestamp();
     this.w = window;
     if (this.windowNs) this.windowNs.ns = ns;
     this.fn.clear(this);

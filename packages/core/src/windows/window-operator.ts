@@ -156,7 +156,7 @@ export class WindowOperator<IN, ACC, OUT, W extends Window>
         const set = table.get() ?? { nextId: 0, entries: [] };
         for (const w of windows as unknown as TimeWindow[]) {
           const actual = addWindow(set, w, this.mergeFn, this.standardMerge);
-          const aw = windowOf(actual) as unknown as W;
+          const aw = this.windowOfEntry(actual);
           if (this.isWindowLate(aw)) {
             retireEntry(set, actual);
             continue;
@@ -219,7 +219,7 @@ export class WindowOperator<IN, ACC, OUT, W extends Window>
       entry = set ? findEntry(set, ns as number) : undefined;
       // A timer a trigger did not delete, of a window that no longer exists: nothing to do.
       if (!entry) return;
-      window = windowOf(entry) as unknown as W;
+      window = this.windowOfEntry(entry);
       stateNs = entry.stateId;
     } else {
       window = this.codec.window(ns);
@@ -256,7 +256,7 @@ export class WindowOperator<IN, ACC, OUT, W extends Window>
   /** Flink's merge function: trigger onMerge, clear merged windows, merge their contents. */
   private onMergeWindows(result: MergingEntry, merged: readonly MergingEntry[], targetState: number): void {
     const trigger = this.cfg.trigger;
-    const rw = windowOf(result) as unknown as W;
+    const rw = this.windowOfEntry(result);
     this.setCtx(result.id);
     this.mergedNs = merged.map((m) => m.id);
     try {
@@ -265,7 +265,7 @@ export class WindowOperator<IN, ACC, OUT, W extends Window>
       this.mergedNs = undefined;
     }
     for (const m of merged) {
-      const mw = windowOf(m) as unknown as W;
+      const mw = this.windowOfEntry(m);
       this.setCtx(m.id);
       trigger.clear(mw, this.tctx);
       this.triggerState.clearNamespace(m.id);
@@ -300,6 +300,12 @@ export class WindowOperator<IN, ACC, OUT, W extends Window>
     ev.evictAfter(list, list.length, w, this);
     if (list.length === 0) this.deleteContents(stateNs);
     else this.setContents(stateNs, list as unknown as ACC);
+  }
+
+  /** The window of a merging set's entry, as the assigner makes its windows. */
+  private windowOfEntry(e: MergingEntry): W {
+    const between = this.cfg.assigner.windowBetween;
+    return (between === undefined ? windowOf(e) : between.call(this.cfg.assigner, e.start, e.end)) as W;
   }
 
   // --- contents ---

@@ -6,6 +6,12 @@
 export interface Window {
   /** The largest timestamp (ms) in the window; results of the window carry this timestamp. */
   maxTimestamp(): number;
+  /**
+   * The timestamp of the window's results when it is not {@link maxTimestamp}: windows aligned
+   * on a time zone's wall clock fire at one instant but stamp their results with another (Flink
+   * SQL's window_time across a daylight-saving change).
+   */
+  resultTimestamp?(): number;
 }
 
 /** The half-open time interval `[start, end)` (ms). */
