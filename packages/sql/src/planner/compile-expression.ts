@@ -1142,13 +1142,25 @@ function localView<I>(x: Compiled<I>, zone: Zone): Compiled<I> {
 
 /** Functions that read a TIMESTAMP_LTZ argument's wall-clock fields (Flink casts it to TIMESTAMP). */
 const LOCAL_FIELDS: ReadonlySet<string> = new Set(["HOUR", "MINUTE", "SECOND", "DATE_FORMAT"]);
-/** Functions that pass a TIMESTAMP_LTZ through or compare instants: the zone does not matter. */
-const ZONE_FREE: ReadonlySet<string> = new Set(["COALESCE", "IF", "NULLIF", "GREATEST", "LEAST"]);
+/**
+ * Functions that pass a TIMESTAMP_LTZ through, compare instants, or (TIMESTAMPADD, TIMESTAMPDIFF)
+ * compute on its epoch milliseconds as Flink does in every zone: a DAY is 86,400,000 ms of the
+ * instant, even across a daylight-saving change, and months are counted on the UTC calendar.
+ */
+const ZONE_FREE: ReadonlySet<string> = new Set([
+  "COALESCE",
+  "IF",
+  "NULLIF",
+  "GREATEST",
+  "LEAST",
+  "TIMESTAMPADD",
+  "TIMESTAMPDIFF",
+]);
 
 /**
  * The arguments of a built-in function in a session zone other than UTC: a TIMESTAMP_LTZ read by
- * its fields as its wall-clock time; refused for the functions not yet zone-aware (TIMESTAMPADD
- * and TIMESTAMPDIFF), rather than computed in UTC.
+ * its fields as its wall-clock time; refused for the functions not yet zone-aware, rather than
+ * computed in UTC.
  */
 function zoneArguments<I>(name: string, args: Compiled<I>[], pos: SourcePos | undefined): Compiled<I>[] {
   const zone = sessionZone();

@@ -353,6 +353,16 @@ const timestampDiff: ScalarFunction = {
       type: ([at, bt]) => {
         checkTimeArg(name, 2, at, pos);
         checkTimeArg(name, 3, bt, pos);
+        // Flink subtracts a TIMESTAMP_LTZ (an instant) from another one only, in every zone.
+        if (
+          at !== undefined &&
+          bt !== undefined &&
+          (typeName(at) === "TIMESTAMP_LTZ") !== (typeName(bt) === "TIMESTAMP_LTZ")
+        )
+          throw invalid(
+            `${name} of a ${typeName(at)} and a ${typeName(bt)}: a TIMESTAMP_LTZ is only compared with another TIMESTAMP_LTZ (as in Flink); CAST the other argument AS TIMESTAMP_LTZ(3), or the TIMESTAMP_LTZ AS TIMESTAMP(3)`,
+            pos,
+          );
         return INT;
       },
     };

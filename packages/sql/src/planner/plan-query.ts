@@ -69,8 +69,9 @@ import {
   planGroupWindow,
   planWindowAggregate,
   type WindowTvf,
+  windowTimeZone,
 } from "./window-aggregate.js";
-import { sessionZone, withZone } from "./zone.js";
+import { withZone } from "./zone.js";
 
 /** What planning needs: where streams go, the connectors, the tables and views. */
 export interface PlanContext {
@@ -888,6 +889,12 @@ function windowTvfRows(tvf: WindowTvf): Relation {
       "aggregate them with GROUP BY window_start, window_end",
     );
   }
+  if (tvf.zone !== undefined)
+    throw unsupported(
+      `${tvf.kind} window rows on a TIMESTAMP_LTZ time attribute in the session time zone '${tvf.zone.id}' without GROUP BY (window join, window Top-N, window deduplication)`,
+      tvf.pos,
+      "window aggregations (GROUP BY window_start, window_end) follow the zone's wall clock; for the rows alone SET 'table.local-time-zone' = 'UTC', or use a TIMESTAMP time attribute",
+    );
   const { input, size, slide, offset } = tvf;
   for (const c of WINDOW_COLUMN_NAMES) {
     if (input.columns.some((x) => x.name === c))
@@ -976,14 +983,7 @@ function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanConte
     );
   }
   const time = proctime ? ("proctime" as const) : ("rowtime" as const);
-  const zone = sessionZone();
-  const timeType = input.columns.find((c) => c.name === column)?.type;
-  if (zone !== undefined && (proctime || (timeType?.kind === "atomic" && timeType.name === "TIMESTAMP_LTZ")))
-    throw unsupported(
-      `${fn} windows on the TIMESTAMP_LTZ time attribute ${column} in the session time zone '${zone.id}'`,
-      call.pos,
-      "Flink aligns them to the zone's wall clock (a day window starts at local midnight); Fleuve aligns windows in UTC only yet: SET 'table.local-time-zone' = 'UTC', or use a TIMESTAMP time attribute",
-    );
+  const zoned = windowTimeZone(input, column, proctime);
   if (fn === "SESSION") {
     const gap = intervalArgument(args.get("GAP"), "gap", fn, call.pos);
     return {
@@ -994,6 +994,7 @@ function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanConte
       offset: 0,
       partitionBy: data.partitionBy,
       time,
+      ...zoned,
       pos: call.pos,
     };
   }
@@ -1008,5 +1009,5 @@ function planWindowTvf(ref: TableRef & { kind: "tableFunction" }, ctx: PlanConte
   if (fn === "CUMULATE" && (slide <= 0 || size % slide !== 0))
     throw invalid(`CUMULATE: the size (${size} ms) must be a multiple of the step (${slide} ms)`, call.pos);
   const offset = args.has("OFFSET") ? intervalArgument(args.get("OFFSET"), "offset", fn, call.pos) : 0;
-  return { kind: fn, input, size, slide, offset, partitionBy: [], time, pos: call.pos };
+  return { kind: fn, input, size, slide, offset, partitionBy: [], time, ...zoned, pos: call.pos };
 }

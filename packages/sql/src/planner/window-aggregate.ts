@@ -16,11 +16,13 @@ import {
   type TimeWindow,
   TumblingEventTimeWindows,
   TumblingProcessingTimeWindows,
+  type Window,
   type WindowAssigner,
 } from "@fleuve/core";
 import type { Expr, Select, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { CumulativeEventTimeWindows, CumulativeProcessingTimeWindows } from "../runtime/cumulate-windows.js";
+import { ZonedAlignedWindows, ZonedSessionWindows } from "../runtime/zoned-windows.js";
 import {
   type AggAcc,
   aggregateOutputScope,
@@ -52,6 +54,7 @@ import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import { projector } from "./row-builders.js";
 import type { Row } from "./values.js";
+import { sessionZone, type Zone } from "./zone.js";
 
 /** A window TVF call, its arguments resolved. */
 export interface WindowTvf {
@@ -64,13 +67,35 @@ export interface WindowTvf {
   readonly partitionBy: readonly Expr[];
   /** Whether the windows are in event time (the input's rowtime) or processing time (its proctime). */
   readonly time: "rowtime" | "proctime";
+  /** Whether the time attribute is a TIMESTAMP_LTZ (PROCTIME() always is): window_time is one too. */
+  readonly ltz: boolean;
+  /**
+   * The session zone when the time attribute is a TIMESTAMP_LTZ and the zone is not UTC: the
+   * windows are cut in its wall-clock time (see runtime/zoned-windows.ts).
+   */
+  readonly zone?: Zone | undefined;
   readonly pos: SourcePos;
+}
+
+/**
+ * `ltz` and `zone` of a window over time attribute `column` of `input`: as Flink, windows over a
+ * TIMESTAMP_LTZ attribute (or PROCTIME()) follow the session zone's wall clock.
+ */
+export function windowTimeZone(
+  input: Relation,
+  column: string,
+  proctime: boolean,
+): Pick<WindowTvf, "ltz" | "zone"> {
+  const type = input.columns.find((c) => c.name === column)?.type;
+  const ltz = proctime || (type?.kind === "atomic" && type.name === "TIMESTAMP_LTZ");
+  return { ltz, zone: ltz ? sessionZone() : undefined };
 }
 
 const WINDOW_COLUMNS = ["window_start", "window_end", "window_time"] as const;
 type WindowColumn = (typeof WINDOW_COLUMNS)[number];
 
 const TIMESTAMP3 = { kind: "atomic", name: "TIMESTAMP", args: [3], notNull: true } as const;
+const TIMESTAMP_LTZ3 = { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true } as const;
 
 interface Accumulator {
   keys: unknown[] | null;
@@ -176,7 +201,8 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   );
 
   // The output rows: select items over (keys, aggregate values, window).
-  type Out = { keys: unknown[]; values: unknown[]; start: number; end: number };
+  // `time` is window_time: end - 1, or in a zone the instant of that wall-clock time.
+  type Out = { keys: unknown[]; values: unknown[]; start: number; end: number; time: number };
   const outScope = aggregateOutputScope<Out>(
     aggregates,
     aggIndex,
@@ -199,8 +225,9 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
           ? (o: Out) => o.start
           : w === "window_end"
             ? (o: Out) => o.end
-            : (o: Out) => o.end - 1;
-      return { eval: ev, type: TIMESTAMP3 };
+            : (o: Out) => o.time;
+      // window_start and window_end are wall-clock times; window_time is of the time attribute's type.
+      return { eval: ev, type: w === "window_time" && tvf.ltz ? TIMESTAMP_LTZ3 : TIMESTAMP3 };
     },
   );
   const items = select.items.map((item, i) => {
@@ -264,8 +291,9 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const toRows: ProcessWindowFunction<Aggregated, Row, string, TimeWindow> = {
     process(_key, ctx, elements, out) {
       const w = ctx.window();
+      const time = (w as Window).resultTimestamp?.() ?? w.end - 1;
       for (const r of elements) {
-        const o: Out = { keys: r.keys, values: r.values, start: w.start, end: w.end };
+        const o: Out = { keys: r.keys, values: r.values, start: w.start, end: w.end, time };
         if (having !== undefined && having(o) !== true) continue;
         out.collect(build(o));
       }
@@ -280,7 +308,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     .aggregate(agg, toRows)
     .stateSchema({
       ...aggregateStateSchema("WindowAggregate", keys, gs.sets.length, aggregates),
-      window: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)${tvf.partitionBy.length > 0 ? ` PARTITION BY ${tvf.partitionBy.map(printExpr).join(", ")}` : ""}`,
+      window: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)${tvf.partitionBy.length > 0 ? ` PARTITION BY ${tvf.partitionBy.map(printExpr).join(", ")}` : ""}${tvf.zone === undefined ? "" : ` in ${tvf.zone.id}`}`,
     });
   const columns: Column[] = items.map((i) => ({ name: i.name, type: i.type }));
   // The output records carry the window's max timestamp (window_time): a selected window_time
@@ -292,13 +320,17 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // Selected window bounds keep the rows windowed: a window Top-N or window join may follow.
   const start = items.find((i) => i.windowColumn === "window_start")?.name;
   const end = items.find((i) => i.windowColumn === "window_end")?.name;
+  // Zoned windows' bounds are wall-clock times, not instants: no window Top-N or window join reads
+  // them as watermark-comparable times.
+  const zoned = tvf.zone !== undefined;
   const window =
-    !proctime && start !== undefined && end !== undefined
+    !proctime && !zoned && start !== undefined && end !== undefined
       ? { start, end, spec: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)` }
       : undefined;
   // An event-time window is sent once the watermark passes its end - 1 and its late rows are
   // dropped (no allowed lateness): every row's window_end is above the watermark it is sent at.
-  const aboveWatermark = !proctime && end !== undefined ? { stream: result, columns: [end] } : undefined;
+  const aboveWatermark =
+    !proctime && !zoned && end !== undefined ? { stream: result, columns: [end] } : undefined;
   return { stream: result, columns, rowtime, window, aboveWatermark, changelog: INSERT_ONLY };
 }
 
@@ -310,6 +342,10 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
  */
 function windowAssigner(tvf: WindowTvf): WindowAssigner<Row, TimeWindow> {
   const proc = tvf.time === "proctime";
+  if (tvf.zone !== undefined)
+    return tvf.kind === "SESSION"
+      ? new ZonedSessionWindows(tvf.size, tvf.zone, !proc)
+      : new ZonedAlignedWindows(tvf.kind, tvf.size, tvf.slide, tvf.offset, tvf.zone, !proc);
   switch (tvf.kind) {
     case "CUMULATE":
       return proc
@@ -396,6 +432,7 @@ export function planGroupWindow(select: Select, input: Relation): Relation | und
     offset: 0,
     partitionBy: kind === "SESSION" ? keys : [],
     time: proctime ? "proctime" : "rowtime",
+    ...windowTimeZone(input, timeName, proctime),
     pos: call.pos,
   };
   const column = (name: WindowColumn, pos: SourcePos): Expr => ({
@@ -413,10 +450,14 @@ export function planGroupWindow(select: Select, input: Relation): Relation | und
     const w = e.kind === "call" ? auxiliary[e.name] : undefined;
     return w === undefined ? item : { ...item, expr: column(w, call.pos) };
   });
+  // window_time is one per window: grouping by it too lets ..._ROWTIME be selected.
   const groupBy = [
     ...others,
     { kind: "expr" as const, expr: column("window_start", call.pos) },
     { kind: "expr" as const, expr: column("window_end", call.pos) },
+    ...(items.some((item) => isWindowColumn(item.expr) === "window_time")
+      ? [{ kind: "expr" as const, expr: column("window_time", call.pos) }]
+      : []),
   ];
   return planWindowAggregate({ ...select, items, groupBy }, tvf);
 }

@@ -7,6 +7,7 @@
 // Flink docs' Timezone page examples ('UTC', 'Asia/Shanghai', 'America/Los_Angeles'), and DST
 // days of 'Europe/Paris' worked by hand. The conversions are checked against a brute-force offset
 // computation (Intl's longOffset names, another ICU path) over random instants and zones.
+// Windows and TIMESTAMPADD / TIMESTAMPDIFF in a zone: local-time-zone-windows.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FleuveError, ManualProcessingTime, StreamExecutionEnvironment } from "@fleuve/core";
@@ -183,36 +184,6 @@ test("a zone Flink does not accept fails at SET with FLEUVE_CONFIG_INVALID namin
       bad,
     );
   }
-});
-
-test("in a zone other than UTC, windows on a TIMESTAMP_LTZ time attribute and TIMESTAMPADD of a TIMESTAMP_LTZ are refused, not computed in UTC", async () => {
-  const tEnv = envAt();
-  await tEnv.executeSql(
-    "CREATE TABLE ev (v INT, ts TIMESTAMP_LTZ(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen', 'number-of-rows' = '1')",
-  );
-  await tEnv.executeSql("SET 'table.local-time-zone' = 'Europe/Paris'");
-  const window =
-    "SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' DAY)) GROUP BY window_start, window_end";
-  assert.throws(
-    () => tEnv.sqlQuery(window),
-    (err: unknown) =>
-      err instanceof FleuveError &&
-      err.code === "FLEUVE_SQL_UNSUPPORTED" &&
-      err.message.includes(
-        "TUMBLE windows on the TIMESTAMP_LTZ time attribute ts in the session time zone 'Europe/Paris'",
-      ),
-  );
-  assert.throws(
-    () => tEnv.sqlQuery("SELECT TIMESTAMPADD(DAY, 1, ts) FROM ev"),
-    (err: unknown) =>
-      err instanceof FleuveError &&
-      err.code === "FLEUVE_SQL_UNSUPPORTED" &&
-      err.message.includes("TIMESTAMPADD"),
-  );
-  // In UTC both plan, as before.
-  await tEnv.executeSql("SET 'table.local-time-zone' = 'UTC'");
-  tEnv.sqlQuery(window);
-  tEnv.sqlQuery("SELECT TIMESTAMPADD(DAY, 1, ts) FROM ev");
 });
 
 // ---------------------------------------------------------------------------------------------
