@@ -251,6 +251,23 @@ function transitions(zone: string, year: number): number[] {
   transitionCache.set(key, found);
   return found;
 }
+/**
+ * The offset in effect just before the transition whose gap holds the wall-clock time `local`
+ * (undefined if none does). Gaps are as long as the transition makes them: Pacific/Apia skipped
+ * a whole day in 2011, so the offset two hours before an instant is not always the one before.
+ */
+function offsetBeforeGap(zone: string, local: number): number | undefined {
+  const year = new Date(local).getUTCFullYear();
+  for (const at of [
+    ...transitions(zone, year - 1),
+    ...transitions(zone, year),
+    ...transitions(zone, year + 1),
+  ]) {
+    const before = bruteOffset(zone, at - 1);
+    if (at + before <= local && local < at + bruteOffset(zone, at)) return before;
+  }
+  return undefined;
+}
 /** A zone and an instant within three hours of one of its transitions (or anywhere, in a year without). */
 const nearTransition = fc
   .record({
@@ -270,6 +287,16 @@ const zoneAndInstant = fc.oneof(
   nearTransition,
 );
 
+test("Pacific/Apia skipped 30 December 2011: a wall-clock time of that day moves forward by the whole day, as Java's ZonedDateTime.ofLocal", () => {
+  const zone = parseZone("Pacific/Apia");
+  assert.ok(zone !== undefined);
+  // 2011-12-29T24:00-10:00 was followed by 2011-12-31T00:00+14:00 (the instant 2011-12-30T10:00Z).
+  assert.equal(zone.toUtc(Date.UTC(2011, 11, 30, 10)), Date.UTC(2011, 11, 30, 20));
+  assert.equal(zone.toUtc(Date.UTC(2011, 11, 29, 23)), Date.UTC(2011, 11, 30, 9));
+  assert.equal(zone.toLocal(Date.UTC(2011, 11, 30, 10)), Date.UTC(2011, 11, 31, 0));
+  assert.equal(offsetBeforeGap("Pacific/Apia", Date.UTC(2011, 11, 30, 10)), -10 * 3_600_000);
+});
+
 test("property: toLocal is the instant plus the brute-force offset; toUtc picks Java's instant for every wall-clock time", () => {
   let gaps = 0;
   let overlaps = 0;
@@ -287,8 +314,12 @@ test("property: toLocal is the instant plus the brute-force offset; toUtc picks 
         assert.equal(got, candidates[0], `${id} toUtc(${new Date(local).toISOString()})`);
         if (candidates.length === 2) overlaps++;
       } else {
-        // A gap: the wall clock moved forward by the gap's length (the offset before it).
-        const before = bruteOffset(id, got - 2 * 3_600_000);
+        // A gap: the wall clock moved forward by the gap's length (read with the offset before it).
+        const before = offsetBeforeGap(id, local);
+        assert.ok(
+          before !== undefined,
+          `${id}: no transition makes a gap at ${new Date(local).toISOString()}`,
+        );
         assert.equal(got, local - before, `${id} toUtc(gap ${new Date(local).toISOString()})`);
         assert.ok(zone.toLocal(got) > local);
         gaps++;
