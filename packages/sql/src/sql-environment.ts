@@ -53,7 +53,7 @@ import { invalid, unsupported } from "./planner/problems.js";
 import type { Column, Relation } from "./planner/relation.js";
 import { renamer } from "./planner/row-builders.js";
 import { AGGREGATE_FUNCTIONS, CLOCK_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
-import { connectorOptions, PARTITION_COMMIT, planStreamTable, sideOptions } from "./planner/scan.js";
+import { connectorOptions, planStreamTable, sideOptions } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { withFunctions } from "./planner/user-functions.js";
@@ -376,16 +376,6 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
           `the '${connector}' sink writes no partitions (the 'filesystem' connector does); drop PARTITIONED BY from the table`,
         );
       }
-      const commitOption = Object.keys(opts).find((k) => k.startsWith(PARTITION_COMMIT));
-      if (commitOption !== undefined && descriptor.sink?.partitioned === true) {
-        // Partitions become visible as their part files are committed at checkpoints; Flink's
-        // partition commit (success files, metastore policies, commit triggers) is not built.
-        throw unsupported(
-          `option '${commitOption}' of table ${name}`,
-          s.pos,
-          `the '${connector}' sink has no partition commit (sink.partition-commit.*): a partition's files become visible as checkpoints complete; drop the option`,
-        );
-      }
       mode = sinkChangelogMode(descriptor);
       layout = sinkLayout(def, connector, opts, mode);
       const format = layout.format;
@@ -407,6 +397,8 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
           c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
         ),
         ...(def.partitionedBy.length > 0 ? { partitionKeys: def.partitionedBy } : {}),
+        // Read at each call: the clock the job runs with (a ManualProcessingTime in tests).
+        processingTime: () => env.config.processingTime?.now() ?? Date.now(),
       });
     } catch (e) {
       // The planner's own errors name the table already.

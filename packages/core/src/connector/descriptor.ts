@@ -126,6 +126,11 @@ export interface ConnectorContext {
    * ({@link ConnectorSide.partitioned}); empty or absent for an unpartitioned table.
    */
   readonly partitionKeys?: readonly string[];
+  /**
+   * The job's processing-time clock (epoch ms), for a side that reads processing time (the
+   * `filesystem` sink's process-time partition commit); the wall clock when absent.
+   */
+  readonly processingTime?: () => number;
 }
 
 /** How to make one side (source or sink) of a connector from plain options. */

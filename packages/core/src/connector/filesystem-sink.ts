@@ -47,6 +47,12 @@ import { FleuveError } from "../errors.js";
 import type { ConnectorContext, ConnectorField, OptionSpecs, ParsedOptions } from "./descriptor.js";
 import { localPath } from "./file-table.js";
 import { commitPartFiles, syncDir } from "./part-files.js";
+import {
+  type PartitionCommitConfig,
+  type PartitionReport,
+  partitionCommitConfig,
+  writeSuccessFile,
+} from "./partition-commit.js";
 import { DEFAULT_PARTITION_NAME, type PartitionLayout, partitionLayout } from "./partition-path.js";
 import type { PreCommitSinkWriter, SinkWriterContext, TwoPhaseCommitSink } from "./sink.js";
 
@@ -100,6 +106,45 @@ export const FILESYSTEM_SINK_OPTIONS = {
     default: DEFAULT_PARTITION_NAME,
     doc: "A partitioned table: the directory name of a partition column's NULL or empty value.",
   },
+  "sink.partition-commit.policy.kind": {
+    type: "string",
+    doc: "A partitioned table: how a partition is committed once its trigger fires: 'success-file' (an empty file in its directory). Without it no partition is committed.",
+  },
+  "sink.partition-commit.trigger": {
+    type: "enum",
+    values: ["process-time", "partition-time"],
+    default: "process-time",
+    doc: "When a partition is committed: process-time (its creation time + delay has passed) or partition-time (the watermark has passed the time read from its values + delay).",
+  },
+  "sink.partition-commit.delay": {
+    type: "string",
+    default: "0 s",
+    doc: "How long after its time a partition is committed (a duration: '1 h', '10 min').",
+  },
+  "sink.partition-commit.watermark-time-zone": {
+    type: "string",
+    default: "UTC",
+    doc: "partition-time: the time zone partition times are read in, to compare with the watermark ('Asia/Shanghai' for a TIMESTAMP_LTZ rowtime shown in that zone).",
+  },
+  "sink.partition-commit.success-file.name": {
+    type: "string",
+    default: "_SUCCESS",
+    doc: "The name of the success file written into a committed partition.",
+  },
+  "partition.time-extractor.kind": {
+    type: "enum",
+    values: ["default", "custom"],
+    default: "default",
+    doc: "How a partition's time is read from its values: default (the timestamp pattern); custom is not supported.",
+  },
+  "partition.time-extractor.timestamp-pattern": {
+    type: "string",
+    doc: "The partition time as text, partition values put in for `$key` ('$dt $hour:00:00'); default: the first partition value.",
+  },
+  "partition.time-extractor.timestamp-formatter": {
+    type: "string",
+    doc: "How the partition time text reads (yyyy, MM, dd, HH, mm, ss, SSS); default 'yyyy-MM-dd HH:mm:ss', the time optional.",
+  },
 } as const satisfies OptionSpecs;
 
 /** The parsed options of a `filesystem` sink. */
@@ -113,6 +158,8 @@ export interface FilesystemPendingFile {
   readonly final: string;
   /** The run that wrote it (the `<uuid>` of its name): a restore deletes that run's leftovers. */
   readonly uuid: string;
+  /** With partition commit, on the record of the run: the writer's report of the checkpoint. */
+  readonly report?: PartitionReport;
 }
 
 function configError(option: string, message: string, got?: string): FleuveError {
@@ -404,12 +451,29 @@ export function filesystemSink(
   const encode =
     options.format === "csv" ? csvEncoder(options, layout.dataSchema) : jsonEncoder(layout.dataSchema);
   const uuid = randomUUID();
+  const commitConfig = partitionCommitConfig(options, layout.keys, parseDurationOption);
+  const now = context.processingTime ?? Date.now;
+  const committer =
+    commitConfig === undefined ? undefined : new PartitionCommitter(dir, layout, commitConfig, uuid, now);
   // Runs whose checkpointed files this sink committed: a restore commits them before it makes
   // the writers, which then delete those runs' leftovers (and no other files).
   const restoredRuns = new Set<string>();
   return {
-    createWriter: (ctx) =>
-      new FilesystemSinkWriter(dir, layout, uuid, restoredRuns, ctx, encode, fileSize, rolloverMs),
+    createWriter: (ctx) => {
+      const writer = new FilesystemSinkWriter(
+        dir,
+        layout,
+        uuid,
+        restoredRuns,
+        ctx,
+        encode,
+        fileSize,
+        rolloverMs,
+        committer === undefined ? undefined : { committer, now },
+      );
+      committer?.writers.set(ctx.subtaskIndex, writer);
+      return writer;
+    },
     commit(files) {
       for (const f of files) if (f.uuid !== undefined) restoredRuns.add(f.uuid);
       // Without the records of checkpoints that wrote no file; one fsync per directory.
@@ -423,8 +487,92 @@ export function filesystemSink(
       }
       for (const [d, group] of byDir)
         commitPartFiles(group, d, "connector 'filesystem' sink", { connector: "filesystem" });
+      // After the files: no success file before the files it vouches for are visible.
+      if (committer !== undefined)
+        for (const f of files) if (f.report !== undefined) committer.report(f.uuid, f.report);
     },
   };
+}
+
+/** A writer's side of partition commit: the partitions it wrote that are not committed yet. */
+interface CommitTracking {
+  readonly committer: PartitionCommitter;
+  readonly now: () => number;
+}
+
+/**
+ * Gathers the subtasks' reports of each checkpoint and commits the partitions whose trigger fires
+ * once all are in (see partition-commit.ts). One per sink, shared by its subtasks' writers.
+ */
+class PartitionCommitter {
+  /** The writers of this run, by subtask: told which partitions were committed. */
+  readonly writers = new Map<number, FilesystemSinkWriter>();
+  private readonly reports = new Map<number, Map<number, PartitionReport>>();
+  /** Partitions of a restored checkpoint not committed yet: a writer adopts them (adoptRestored). */
+  private restored = new Map<string, number>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly layout: PartitionLayout,
+    private readonly config: PartitionCommitConfig,
+    private readonly uuid: string,
+    private readonly now: () => number,
+  ) {}
+
+  /** A subtask's report, once its files up to `report.checkpointId` are committed. */
+  report(run: string, report: PartitionReport): void {
+    if (run !== this.uuid) {
+      // Of a restored checkpoint: its files were committed again by the subtask that restored it;
+      // the partitions wait for a checkpoint of this run, when every subtask's are.
+      for (const p of report.partitions)
+        this.restored.set(p.path, Math.min(p.createdAt, this.restored.get(p.path) ?? p.createdAt));
+      return;
+    }
+    let of = this.reports.get(report.checkpointId);
+    if (of === undefined) this.reports.set(report.checkpointId, (of = new Map()));
+    of.set(report.subtask, report);
+    if (of.size < report.parallelism) return;
+    // A later checkpoint's reports list every partition the earlier ones did that is still pending.
+    for (const id of [...this.reports.keys()]) if (id <= report.checkpointId) this.reports.delete(id);
+    this.decide(report.checkpointId, [...of.values()]);
+  }
+
+  /** The restored partitions not committed yet, handed to one writer to carry in its reports. */
+  adoptRestored(): Map<string, number> {
+    const out = this.restored;
+    this.restored = new Map();
+    return out;
+  }
+
+  private decide(checkpointId: number, reports: PartitionReport[]): void {
+    const ended = reports.every((r) => r.ended);
+    const marks = reports.map((r) => r.watermark ?? Number.NEGATIVE_INFINITY);
+    const watermark = Math.min(...marks);
+    const createdAt = new Map<string, number>();
+    for (const r of reports)
+      for (const p of r.partitions)
+        createdAt.set(p.path, Math.min(p.createdAt, createdAt.get(p.path) ?? p.createdAt));
+    const { trigger, delayMs } = this.config;
+    const now = this.now();
+    const committed: string[] = [];
+    for (const [path, created] of [...createdAt].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      let due = ended;
+      if (!due && trigger === "process-time") due = delayMs === 0 || now > created + delayMs;
+      else if (!due) {
+        const values = this.layout.values(path);
+        due = values !== undefined && watermark > this.config.partitionTime(values) + delayMs;
+      }
+      if (!due) continue;
+      const partitionDir = join(this.dir, path);
+      // A partition of a restored checkpoint whose files a later run's cleanup left empty still exists.
+      mkdirSync(partitionDir, { recursive: true });
+      writeSuccessFile(partitionDir, this.config.successFileName);
+      committed.push(path);
+    }
+    if (committed.length === 0) return;
+    for (const d of new Set(committed.map((p) => join(this.dir, p)))) syncDir(d);
+    for (const w of this.writers.values()) w.partitionsCommitted(committed, checkpointId);
+  }
 }
 
 const FLUSH_BYTES = 64 * 1024;
@@ -465,6 +613,13 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
   /** Directories made since the last checkpoint: their entries are made durable before it completes. */
   private made = new Set<string>();
   private readonly partitioned: boolean;
+  /**
+   * Partition commit: the partitions written and not committed since, with their creation time
+   * (processing time) and the last checkpoint that holds rows of theirs (undefined: rows since it).
+   */
+  private readonly uncommitted = new Map<string, { createdAt: number; lastCheckpoint: number | undefined }>();
+  private watermark: number | null = null;
+  private ended = false;
 
   constructor(
     private readonly dir: string,
@@ -475,6 +630,7 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
     private readonly encode: RowEncoder,
     private readonly fileSize: number,
     private readonly rolloverMs: number,
+    private readonly commit: CommitTracking | undefined,
   ) {
     this.partitioned = layout.keys.length > 0;
     mkdirSync(dir, { recursive: true });
@@ -498,6 +654,12 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
 
   write(value: Record<string, unknown>): void {
     const relative = this.partitioned ? this.layout.directory(value) : "";
+    if (this.commit !== undefined) {
+      const u = this.uncommitted.get(relative);
+      if (u === undefined)
+        this.uncommitted.set(relative, { createdAt: this.commit.now(), lastCheckpoint: undefined });
+      else u.lastCheckpoint = undefined;
+    }
     let bucket = this.buckets.get(relative);
     if (bucket !== undefined && Date.now() - bucket.openedAt >= this.rolloverMs) {
       this.roll(relative, bucket);
@@ -557,7 +719,51 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
     });
   }
 
-  prepareCommit(): FilesystemPendingFile[] {
+  writeWatermark(watermark: number): void {
+    this.watermark = watermark;
+  }
+
+  finish(): void {
+    this.ended = true;
+  }
+
+  /** The committer committed `paths` with the reports of `checkpointId`. */
+  partitionsCommitted(paths: readonly string[], checkpointId: number): void {
+    for (const p of paths) {
+      const u = this.uncommitted.get(p);
+      // Rows written after that checkpoint commit the partition again later.
+      if (u !== undefined && u.lastCheckpoint !== undefined && u.lastCheckpoint <= checkpointId)
+        this.uncommitted.delete(p);
+    }
+  }
+
+  /** This writer's report of checkpoint `checkpointId` (the partitions it holds uncommitted). */
+  private report(checkpointId: number, committer: PartitionCommitter): PartitionReport {
+    for (const [path, createdAt] of committer.adoptRestored())
+      if (!this.uncommitted.has(path))
+        this.uncommitted.set(path, { createdAt, lastCheckpoint: checkpointId });
+    const partitions: { path: string; createdAt: number }[] = [];
+    for (const [path, u] of this.uncommitted) {
+      u.lastCheckpoint ??= checkpointId;
+      partitions.push({ path, createdAt: u.createdAt });
+    }
+    return {
+      checkpointId,
+      subtask: this.ctx.subtaskIndex,
+      parallelism: this.ctx.parallelism,
+      // -Infinity does not survive JSON; the final watermark (+Infinity) neither.
+      watermark:
+        this.watermark === null || !Number.isFinite(this.watermark)
+          ? this.watermark === Number.POSITIVE_INFINITY
+            ? Number.MAX_SAFE_INTEGER
+            : null
+          : this.watermark,
+      ended: this.ended,
+      partitions,
+    };
+  }
+
+  prepareCommit(checkpointId: number): FilesystemPendingFile[] {
     for (const [relative, bucket] of [...this.buckets]) this.roll(relative, bucket);
     const out = this.rolled;
     this.rolled = [];
@@ -567,8 +773,16 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
     for (const d of this.made) dirs.add(dirname(d));
     this.made = new Set();
     for (const d of dirs) syncDir(d);
-    // Every checkpoint records this run, so that a restore knows whose leftovers to delete.
-    if (out.length === 0) out.push({ inProgress: "", final: "", uuid: this.uuid });
+    // Every checkpoint records this run, so that a restore knows whose leftovers to delete, and
+    // with partition commit carries the writer's report.
+    if (this.commit !== undefined)
+      out.push({
+        inProgress: "",
+        final: "",
+        uuid: this.uuid,
+        report: this.report(checkpointId, this.commit.committer),
+      });
+    else if (out.length === 0) out.push({ inProgress: "", final: "", uuid: this.uuid });
     return out;
   }
 

@@ -86,7 +86,7 @@ export function sideOptions(
   const other = descriptor[side === "source" ? "sink" : "source"]?.options ?? {};
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(options)) {
-    // Partition commit options are the sink's (which refuses them, see planInsert): a source of a
+    // Partition commit options are the sink's: a source of a
     // partitioned table does not read them.
     if (side === "source" && descriptor.source?.partitioned === true && k.startsWith(PARTITION_COMMIT))
       continue;
@@ -97,7 +97,7 @@ export function sideOptions(
 
 /**
  * The prefix of Flink's partition commit options (`sink.partition-commit.trigger`,
- * `.policy.kind`, `.success-file.name`...), which Fleuve's filesystem sink does not take yet.
+ * `.policy.kind`, `.success-file.name`...): the filesystem sink's, never a source's.
  */
 export const PARTITION_COMMIT = "sink.partition-commit.";
 

@@ -24,10 +24,10 @@ const finished = (dir: string): string[] =>
     ? readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => PART.test(basename(f)))
     : [];
 
-/** Every file under `dir` that is not a finished part file (in-progress or pending ones). */
+/** Every file under `dir` that is not a finished part file or a success file (in-progress or pending ones). */
 const others = (dir: string): string[] =>
   readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !PART.test(e.name))
+    .filter((e) => e.isFile() && !PART.test(e.name) && e.name !== "_SUCCESS")
     .map((e) => join(e.parentPath, e.name));
 
 /** The run a part file (finished or in progress) belongs to: the uuid in its name. */
@@ -172,6 +172,56 @@ test("a partitioned table, SIGKILLed mid-stream and restarted: each row once, in
       Array.from({ length: n }, (_, i) => i),
       "each row once",
     );
+    assertOnlyUncheckpointedLeftovers(out);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("partition commit, SIGKILLed mid-stream and restarted: a success file only beside visible files, and in the end every partition committed with all its rows", {
+  timeout: 300_000,
+}, async () => {
+  const root = mkdtempSync(join(tmpdir(), "sql-fs-commit-kill-"));
+  const out = join(root, "out");
+  const cp = join(root, "cp");
+  const bucketOf = (id: number) => (id % 7 === 0 ? "__DEFAULT_PARTITION__" : String(id % 3));
+  const successes = () =>
+    readdirSync(out, { recursive: true, encoding: "utf8" }).filter((f) => basename(f) === "_SUCCESS");
+  try {
+    const n = 20_000;
+    for (let kill = 1; kill <= 3; kill++) {
+      assert.ok(await runChild(out, cp, n, finished(out).length, "committed"), `run ${kill} killed`);
+      // No success file is written before a checkpoint that holds its partition's files completed.
+      for (const s of successes())
+        assert.ok(
+          finished(out).some((f) => dirname(f) === dirname(s)),
+          `${s}: a success file in a partition without visible files`,
+        );
+    }
+    await runChild(out, cp, n, undefined, "committed");
+    assert.deepEqual(
+      successes().sort(),
+      ["0", "1", "2", "__DEFAULT_PARTITION__"].map((b) => `bucket=${b}/_SUCCESS`),
+    );
+    const byPartition = new Map<string, number[]>();
+    for (const f of finished(out)) {
+      const text = readFileSync(join(out, f), "utf8");
+      if (text.length === 0) continue;
+      for (const line of text.slice(0, -1).split("\n")) {
+        const id = Number(line.split(",")[0]);
+        assert.equal(dirname(f), `bucket=${bucketOf(id)}`, `row ${id} in its partition`);
+        byPartition.set(dirname(f), [...(byPartition.get(dirname(f)) ?? []), id]);
+      }
+    }
+    // Each committed partition holds every row of its bucket, once.
+    for (const b of ["0", "1", "2", "__DEFAULT_PARTITION__"]) {
+      const expected = Array.from({ length: n }, (_, i) => i).filter((i) => bucketOf(i) === b);
+      assert.deepEqual(
+        (byPartition.get(`bucket=${b}`) ?? []).sort((x, y) => x - y),
+        expected,
+        `bucket=${b}: all its rows, once`,
+      );
+    }
     assertOnlyUncheckpointedLeftovers(out);
   } finally {
     rmSync(root, { recursive: true, force: true });
