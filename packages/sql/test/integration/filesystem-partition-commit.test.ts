@@ -175,7 +175,8 @@ test("process-time: committed when processing time passes the partition's creati
     const C = "dt=c/hr=0";
     // The job's checkpoints are on its clock too: the clock moves 20 ms (one interval) a step.
     const tickUntil = async (what: string, cond: () => boolean) => {
-      while (!cond()) {
+      for (let steps = 0; !cond(); steps++) {
+        if (steps > 20_000) throw new Error(`no ${what} after ${steps} steps of the clock`);
         clock.advanceTo(clock.now() + 20);
         await new Promise((r) => setTimeout(r, 5));
       }
