@@ -521,9 +521,10 @@ class PartitionCommitter {
 
   /** A subtask's report, once its files up to `report.checkpointId` are committed. */
   report(run: string, report: PartitionReport): void {
-    if (run !== this.uuid) {
-      // Of a restored checkpoint: its files were committed again by the subtask that restored it;
-      // the partitions wait for a checkpoint of this run, when every subtask's are.
+    if (run !== this.uuid || this.writers.get(report.subtask) === undefined) {
+      // Of a restored checkpoint (of another run, or of this one restarted: committed before its
+      // subtask's writer is made): its files were committed again by the subtask that restored
+      // it; the partitions wait for a checkpoint of this run, when every subtask's are.
       for (const p of report.partitions)
         this.restored.set(p.path, Math.min(p.createdAt, this.restored.get(p.path) ?? p.createdAt));
       return;
@@ -787,6 +788,9 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
   }
 
   close(): void {
+    // A restart makes new writers: what is committed before them is of the restored checkpoint.
+    const writers = this.commit?.committer.writers;
+    if (writers?.get(this.ctx.subtaskIndex) === this) writers.delete(this.ctx.subtaskIndex);
     for (const bucket of this.buckets.values()) closeSync(bucket.fd);
     this.buckets.clear();
   }
