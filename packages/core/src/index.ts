@@ -55,6 +55,15 @@ export {
   localCheckpointStorage,
   resolveCheckpointStorage,
 } from "./checkpoint/storage.js";
+export {
+  CSV_FORMAT_OPTIONS,
+  type CsvFormatOptionValues,
+  type CsvRowResult,
+  type CsvSettings,
+  csvLineDecoder,
+  csvLineEncoder,
+  csvSettings,
+} from "./connector/csv-format.js";
 export { datagenConnector } from "./connector/datagen-connector.js";
 export {
   type Change,

@@ -26,6 +26,7 @@ import { Catalog, type TableDefinition } from "./catalog.js";
 import { sinkSubject } from "./formats/registry-format.js";
 import {
   formatEncoder,
+  formatValues,
   keyEncoder,
   loadRegistryCodecs,
   namesRegistryFormat,
@@ -34,6 +35,7 @@ import {
   requireKeys,
   type TableLayout,
   tableLayout,
+  valueEncoder,
 } from "./formats/table-format.js";
 import {
   FunctionCatalog,
@@ -204,6 +206,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     mode: ConnectorChangelogMode,
   ): TableLayout =>
     tableLayout(def.name.parts.join("."), {
+      connectorFormats: formatValues(connectors.get(connector).sink),
       connector,
       upsert: mode === "upsert",
       options,
@@ -362,7 +365,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     const { connector, options: opts } = connectorOptions(def);
     let sink: ReturnType<typeof createSink>;
     let mode: ConnectorChangelogMode;
-    let encode: ((row: Row) => Buffer) | undefined;
+    let encode: ((row: Row) => Buffer | null) | undefined;
     let encodeKey: ((row: Row) => Buffer | string | null) | undefined;
     let layout: TableLayout;
     try {
@@ -384,14 +387,18 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         throw new Error(`table ${name}: the ${what} encoder was not made before the job ran`);
       };
       if (format !== undefined) {
-        requireBytes(name, connector, descriptor.sink, format);
+        requireBytes(name, connector, descriptor.sink, format.name);
         encode = encoders.get(def)?.value ?? unprepared(`${format.name} value`);
       }
+      // csv and raw values need no registry: their encoder is made here.
+      if (layout.valueFormat !== undefined) encode = valueEncoder(layout.valueFormat, layout.valueColumns);
       requireKeys(name, connector, descriptor.sink, "sink", layout.key);
       // A registry key's encoder registers its schema first (prepare); json and raw keys need none.
       const key = layout.key;
       if (key !== undefined)
         encodeKey = plainKeyEncoder(key) ?? encoders.get(def)?.key ?? unprepared(`${key.name} key`);
+      // A raw value without a key is written as a { key: null, value } pair (see tableLayout).
+      else if (layout.valueFormat?.kind === "raw" && mode === "insert-only") encodeKey = () => null;
       sink = createSink(descriptor, sideOptions(descriptor, "sink", layout.connectorOptions), {
         schema: def.columns.flatMap((c) =>
           c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],

@@ -562,7 +562,7 @@ export function plainRecordEncoding(options: {
   readonly keyField?: string;
   readonly keyed?: boolean;
 }): {
-  value: (v: unknown) => Buffer | string;
+  value: (v: unknown) => Buffer | string | null;
   key: ((v: unknown) => Buffer | string | null) | undefined;
 } {
   if (options.keyed === true) {
@@ -584,8 +584,9 @@ export function plainRecordEncoding(options: {
       ? (v: unknown) => JSON.stringify(v) ?? "null"
       : options.format === "bytes"
         ? (v: unknown) => {
-            if (Buffer.isBuffer(v)) return v;
-            throw new SinkRecordError(`format "bytes" takes a Buffer, got ${typeof v}`);
+            // null: a record without a value (SQL's raw format writes a NULL so).
+            if (Buffer.isBuffer(v) || v === null) return v;
+            throw new SinkRecordError(`format "bytes" takes a Buffer or null, got ${typeof v}`);
           }
         : (v: unknown) => String(v);
   const field = options.keyField;
@@ -615,7 +616,7 @@ export function upsertRecordEncoding(options: { readonly format?: "json" | "byte
       const change = c as Change;
       if (change.kind === "-D") return null;
       if (!bytes) return JSON.stringify(change.value);
-      if (Buffer.isBuffer(change.value)) return change.value;
+      if (Buffer.isBuffer(change.value) || change.value === null) return change.value;
       throw new SinkRecordError(
         `format "bytes" takes a Buffer as a change's value, got ${typeof change.value}`,
       );

@@ -24,6 +24,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FleuveError } from "../errors.js";
+import { csvFieldsReader, csvRecords, csvSettings, fieldConverter } from "./csv-format.js";
 import type { ConnectorField } from "./descriptor.js";
 
 /** The options of a file table (the `filesystem` connector's source options, parsed). */
@@ -54,96 +55,6 @@ export interface FileTable {
   readonly files: readonly string[];
   /** The records of `file` (rows, and the records that fail to parse when errors are not ignored). */
   records(file: string): FileTableRecord[];
-}
-
-const INT_RANGES: Record<string, readonly [number, number]> = {
-  TINYINT: [-128, 127],
-  SMALLINT: [-32768, 32767],
-  INT: [-2147483648, 2147483647],
-  INTEGER: [-2147483648, 2147483647],
-  BIGINT: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-};
-const TEMPORAL: Record<string, RegExp> = {
-  DATE: /^\d{4}-\d{1,2}-\d{1,2}$/,
-  TIME: /^\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/,
-  TIMESTAMP: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/,
-  TIMESTAMP_LTZ: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z?$/,
-};
-const STRINGS = new Set(["STRING", "VARCHAR", "CHAR"]);
-
-/** The name of a SQL type as written (`DECIMAL(10, 2)` -> DECIMAL, `TIMESTAMP(3) WITH LOCAL TIME ZONE` -> TIMESTAMP_LTZ). */
-function baseType(type: string): string {
-  const t = type.trim().toUpperCase();
-  if (/^TIMESTAMP(\s*\(\s*\d+\s*\))?\s+WITH\s+LOCAL\s+TIME\s+ZONE/.test(t)) return "TIMESTAMP_LTZ";
-  return /^[A-Z_]+/.exec(t)?.[0] ?? "";
-}
-
-/** Converts a field's text to a value of `type` (see the file's comment); throws a message on bad text. */
-export type FieldConverter = (value: unknown) => unknown;
-
-/**
- * The converter of a field of `field`'s type read from a `format` file (text to the column's
- * value, see the file's comment). Throws FLEUVE_CONFIG_INVALID when csv cannot hold the type.
- */
-export function fieldConverter(field: ConnectorField, format: "csv" | "json"): FieldConverter {
-  const base = baseType(field.type);
-  const range = INT_RANGES[base];
-  const bad = (v: unknown) => new Error(`'${String(v)}' is not a ${field.type}`);
-  if (range !== undefined) {
-    return (v) => {
-      if (typeof v === "number" && Number.isInteger(v)) {
-        if (v < range[0] || v > range[1]) throw bad(v);
-        return v;
-      }
-      if (typeof v !== "string") throw bad(typeof v === "object" ? JSON.stringify(v) : v);
-      const t = v.trim();
-      if (!/^[+-]?\d+$/.test(t)) throw bad(v);
-      const n = Number(t);
-      if (n < range[0] || n > range[1])
-        throw new Error(
-          `'${v}' is out of the range of ${field.type}${base === "BIGINT" ? " (JavaScript's safe integers)" : ""}`,
-        );
-      return n;
-    };
-  }
-  if (base === "FLOAT" || base === "DOUBLE" || base === "REAL") {
-    return (v) => {
-      if (typeof v === "number") return v;
-      if (typeof v !== "string") throw bad(v);
-      const t = v.trim();
-      // Java's Double.parseDouble: a decimal or NaN/Infinity, an optional d/f suffix (no hex here).
-      if (!/^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[dDfF]?)$/.test(t)) throw bad(v);
-      return Number(t.replace(/[dDfF]$/, ""));
-    };
-  }
-  if (base === "DECIMAL" || base === "NUMERIC" || base === "DEC") {
-    return (v) => {
-      if (typeof v === "number") return v;
-      if (typeof v !== "string" || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) throw bad(v);
-      return Number(v);
-    };
-  }
-  if (base === "BOOLEAN") {
-    // Java's Boolean.parseBoolean: true when the text is "true" in any case, false otherwise.
-    return (v) => (typeof v === "boolean" ? v : String(v).trim().toLowerCase() === "true");
-  }
-  if (STRINGS.has(base)) {
-    return (v) => (typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v));
-  }
-  const temporal = TEMPORAL[base];
-  if (temporal !== undefined) {
-    return (v) => {
-      if (typeof v === "number" && format === "json") return v;
-      if (typeof v !== "string" || !temporal.test(v.trim())) throw bad(v);
-      return v.trim();
-    };
-  }
-  if (format === "json") return (v) => v;
-  throw new FleuveError(
-    "FLEUVE_CONFIG_INVALID",
-    `connector 'filesystem' source: column '${field.name}': type ${field.type} is not supported by the csv format here (numbers, strings, BOOLEAN, DATE, TIME and timestamps are)`,
-    { details: { connector: "filesystem", side: "source", field: field.name } },
-  );
 }
 
 /** `path` without a `file://` scheme (Flink's paths are URIs; only local files are read). */
@@ -191,98 +102,6 @@ function listFiles(path: string): string[] {
   };
   walk(path);
   return out;
-}
-
-/** A single character option: `\t` (backslash t) is a tab, as Flink reads `csv.field-delimiter`. */
-function singleChar(option: string, value: string | undefined, fallback: string): string {
-  if (value === undefined) return fallback;
-  const v = value === "\\t" ? "\t" : value;
-  if (v.length !== 1)
-    throw new FleuveError(
-      "FLEUVE_CONFIG_INVALID",
-      `connector 'filesystem' source: option '${option}' must be a single character, got '${value}'`,
-      { details: { connector: "filesystem", side: "source", option, got: value } },
-    );
-  return v;
-}
-
-/**
- * Splits CSV text into records of fields (quoted fields may hold delimiters and newlines); with
- * `comments`, lines that start with `#` are skipped untokenised.
- */
-function* csvRecords(
-  text: string,
-  delimiter: string,
-  quote: string | undefined,
-  escapeChar: string | undefined,
-  comments = false,
-): Generator<{ line: number; raw: string; fields: string[] } | { line: number; raw: string; error: string }> {
-  let i = 0;
-  let line = 1;
-  const n = text.length;
-  while (i < n) {
-    if (comments && text[i] === "#") {
-      // A comment line ('csv.allow-comments') is skipped before it is tokenised, as Jackson's CSV
-      // parser does: a quote in it must not open a field that swallows the next lines.
-      const eol = text.indexOf("\n", i);
-      if (eol < 0) break;
-      i = eol + 1;
-      line++;
-      continue;
-    }
-    const start = i;
-    const startLine = line;
-    const fields: string[] = [];
-    let field = "";
-    let wasQuoted = false;
-    let inQuotes = false;
-    let error: string | undefined;
-    for (; i < n; i++) {
-      const c = text[i] as string;
-      if (escapeChar !== undefined && c === escapeChar && i + 1 < n) {
-        field += text[++i];
-        continue;
-      }
-      if (inQuotes) {
-        if (c === quote) {
-          if (text[i + 1] === quote) {
-            field += quote;
-            i++;
-          } else inQuotes = false;
-        } else {
-          if (c === "\n") line++;
-          field += c;
-        }
-        continue;
-      }
-      if (c === quote && field.length === 0 && !wasQuoted) {
-        inQuotes = true;
-        wasQuoted = true;
-        continue;
-      }
-      if (c === delimiter) {
-        fields.push(field);
-        field = "";
-        wasQuoted = false;
-        continue;
-      }
-      if (c === "\n" || c === "\r") break;
-      if (wasQuoted && error === undefined)
-        error = `text after the closing quote of field ${fields.length + 1}`;
-      field += c;
-    }
-    if (inQuotes && error === undefined) error = "a quoted field is not closed";
-    fields.push(field);
-    const end = i;
-    if (text[i] === "\r" && text[i + 1] === "\n") i++;
-    if (i < n) {
-      i++;
-      line++;
-    }
-    const raw = text.slice(start, end);
-    if (error !== undefined) yield { line: startLine, raw, error };
-    else yield { line: startLine, raw, fields };
-  }
 }
 
 /**
@@ -366,27 +185,30 @@ export function fileTable(options: FileTableOptions, schema: readonly ConnectorF
     };
   }
 
-  const delimiter = singleChar("csv.field-delimiter", options["csv.field-delimiter"], ",");
-  const noQuote = options["csv.disable-quote-character"] === true;
-  if (noQuote && options["csv.quote-character"] !== undefined)
-    throw new FleuveError(
-      "FLEUVE_CONFIG_INVALID",
-      "connector 'filesystem' source: 'csv.quote-character' cannot be set when 'csv.disable-quote-character' is true",
-      { details: { connector: "filesystem", side: "source", option: "csv.quote-character" } },
-    );
-  const quote = noQuote ? undefined : singleChar("csv.quote-character", options["csv.quote-character"], '"');
-  const escapeChar =
-    options["csv.escape-character"] === undefined
-      ? undefined
-      : singleChar("csv.escape-character", options["csv.escape-character"], "\\");
-  const nullLiteral = options["csv.null-literal"];
-  const comments = options["csv.allow-comments"] === true;
+  const settings = csvSettings(
+    {
+      "field-delimiter": options["csv.field-delimiter"],
+      "quote-character": options["csv.quote-character"],
+      "disable-quote-character": options["csv.disable-quote-character"],
+      "allow-comments": options["csv.allow-comments"],
+      "ignore-parse-errors": options["csv.ignore-parse-errors"],
+      "escape-character": options["csv.escape-character"],
+      "null-literal": options["csv.null-literal"],
+    },
+    "csv.",
+    (option, message, got) =>
+      new FleuveError("FLEUVE_CONFIG_INVALID", `connector 'filesystem' source: ${message}`, {
+        details: { connector: "filesystem", side: "source", option, ...(got === undefined ? {} : { got }) },
+      }),
+  );
+  // Flink's file reader drops the extra fields of a record under ignore-parse-errors.
+  const readFields = csvFieldsReader(schema, settings, "drop");
   const skipFirstLine = options["csv.ignore-first-line"] === true;
   return {
     files,
     records(file) {
       const out: FileTableRecord[] = [];
-      for (const r of csvRecords(readFileSync(file, "utf8"), delimiter, quote, escapeChar, comments)) {
+      for (const r of csvRecords(readFileSync(file, "utf8"), settings)) {
         // A header: the record that starts on the file's first line, whatever it holds.
         if (skipFirstLine && r.line === 1) continue;
         if (r.raw.trim() === "") continue;
@@ -395,29 +217,9 @@ export function fileTable(options: FileTableOptions, schema: readonly ConnectorF
           continue;
         }
         const where = { line: r.line, raw: r.raw };
-        // Any arity mismatch fails the record, as Flink's CSV format (validateArity); with
-        // ignore-parse-errors Flink reads it anyway: missing fields NULL, extra ones dropped.
-        if (r.fields.length !== converters.length && !ignore) {
-          out.push({
-            ...where,
-            error: `${converters.length} fields expected but was ${r.fields.length}`,
-          });
-          continue;
-        }
-        const row: Record<string, unknown> = {};
-        let error: string | undefined;
-        for (let f = 0; f < converters.length; f++) {
-          const c = converters[f] as (typeof converters)[number];
-          const text = r.fields[f];
-          if (text === undefined || text === nullLiteral) {
-            row[c.name] = null;
-            continue;
-          }
-          error = setField(row, c, text);
-          if (error !== undefined) break;
-        }
-        if (error !== undefined) out.push({ ...where, error });
-        else out.push({ ...where, row });
+        const read = readFields(r.fields);
+        if ("row" in read) out.push({ ...where, row: read.row });
+        else if ("error" in read) out.push({ ...where, error: read.error });
       }
       return out;
     },

@@ -16,6 +16,7 @@
 import { statSync } from "node:fs";
 import { dirname, relative, sep } from "node:path";
 import { FleuveError } from "../errors.js";
+import { fieldConverter } from "./csv-format.js";
 import {
   type ConnectorContext,
   type ConnectorRecord,
@@ -23,7 +24,7 @@ import {
   type OptionSpecs,
   type ParsedOptions,
 } from "./descriptor.js";
-import { type FileTable, type FileTableRecord, fieldConverter, fileTable, localPath } from "./file-table.js";
+import { type FileTable, type FileTableRecord, fileTable, localPath } from "./file-table.js";
 import { FILESYSTEM_SINK_OPTIONS, type FilesystemPendingFile, filesystemSink } from "./filesystem-sink.js";
 import { DEFAULT_PARTITION_NAME, partitionLayout } from "./partition-path.js";
 import type { TwoPhaseCommitSink } from "./sink.js";

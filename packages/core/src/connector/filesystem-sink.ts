@@ -44,8 +44,13 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { FleuveError } from "../errors.js";
+import { baseType, csvLineEncoder, csvSettings, temporalOrNumberText } from "./csv-format.js";
 import type { ConnectorContext, ConnectorField, OptionSpecs, ParsedOptions } from "./descriptor.js";
 import { localPath } from "./file-table.js";
+
+/** Java's Double.toString of a number, as Flink's formats write DOUBLE (see csv-format.ts). */
+export { javaDoubleText } from "./csv-format.js";
+
 import { commitPartFiles, syncDir } from "./part-files.js";
 import {
   type PartitionCommitConfig,
@@ -220,165 +225,26 @@ export function parseDurationOption(text: string, option: string): number {
   return ms;
 }
 
-/** The name of a SQL type as written (`DECIMAL(10, 2)` -> DECIMAL, `... WITH LOCAL TIME ZONE` -> TIMESTAMP_LTZ). */
-function baseType(type: string): { base: string; args: number[] } {
-  const t = type.trim().toUpperCase();
-  const args = (/\(([^)]*)\)/.exec(t)?.[1] ?? "")
-    .split(",")
-    .filter((a) => a.trim() !== "")
-    .map(Number);
-  if (/^TIMESTAMP(\s*\(\s*\d+\s*\))?\s+WITH\s+LOCAL\s+TIME\s+ZONE/.test(t) || t.startsWith("TIMESTAMP_LTZ"))
-    return { base: "TIMESTAMP_LTZ", args };
-  return { base: /^[A-Z_]+/.exec(t)?.[0] ?? "", args };
-}
-
-/** `HH:mm:ss` with the milliseconds only when not zero (Flink's SQL time text, fraction trimmed). */
-function clock(iso: string): string {
-  const ms = iso.slice(19, 23);
-  return ms === ".000" ? iso.slice(11, 19) : iso.slice(11, 23).replace(/0+$/, "");
-}
-
-const DAY_MS = 86_400_000;
-
-/**
- * A number as Java's `Double.toString` writes it (what Flink's csv and json formats print):
- * `1.0`, `0.25`, and outside [1e-3, 1e7) scientific as `1.0E7` and `1.5E-7`.
- */
-export function javaDoubleText(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-  if (v === 0) return Object.is(v, -0) ? "-0.0" : "0.0";
-  const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e7) {
-    const s = String(v);
-    return s.includes(".") ? s : `${s}.0`;
-  }
-  // toExponential() without digits gives the shortest that reads back as `v`, as String does.
-  const [mantissa, exponent] = v.toExponential().split("e") as [string, string];
-  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
-}
-
-/**
- * How a value of `field` becomes text, as Flink's csv and json formats write SQL values (json's
- * 'SQL' timestamp standard): TIMESTAMP `yyyy-MM-dd HH:mm:ss[.fff]`, TIMESTAMP_LTZ the same with a
- * `Z`, DATE `yyyy-MM-dd`, TIME `HH:mm:ss[.fff]` (SQL rows hold these as epoch milliseconds),
- * DOUBLE/FLOAT with a decimal point (`1.0`), DECIMAL(p, s) with its scale; undefined when the
- * value is written as it is (numbers, booleans, strings).
- */
-function temporalOrNumberText(field: ConnectorField): ((v: unknown) => string) | undefined {
-  const { base, args } = baseType(field.type);
-  const ms = (v: unknown) => (typeof v === "number" ? new Date(v).toISOString() : undefined);
-  switch (base) {
-    case "TIMESTAMP":
-      return (v) => {
-        const iso = ms(v);
-        return iso === undefined ? String(v) : `${iso.slice(0, 10)} ${clock(iso)}`;
-      };
-    case "TIMESTAMP_LTZ":
-      return (v) => {
-        const iso = ms(v);
-        return iso === undefined ? String(v) : `${iso.slice(0, 10)} ${clock(iso)}Z`;
-      };
-    case "DATE":
-      return (v) => ms(v)?.slice(0, 10) ?? String(v);
-    case "TIME":
-      return (v) =>
-        typeof v === "number" ? clock(new Date(((v % DAY_MS) + DAY_MS) % DAY_MS).toISOString()) : String(v);
-    case "DOUBLE":
-    case "FLOAT":
-    case "REAL":
-      return (v) => (typeof v === "number" ? javaDoubleText(v) : String(v));
-    case "DECIMAL":
-    case "NUMERIC":
-    case "DEC":
-      return (v) => (typeof v === "number" ? v.toFixed(args[1] ?? 0) : String(v));
-  }
-  return undefined;
-}
-
-const ATOMIC = new Set([
-  "TINYINT",
-  "SMALLINT",
-  "INT",
-  "INTEGER",
-  "BIGINT",
-  "FLOAT",
-  "DOUBLE",
-  "REAL",
-  "DECIMAL",
-  "NUMERIC",
-  "DEC",
-  "BOOLEAN",
-  "STRING",
-  "VARCHAR",
-  "CHAR",
-  "DATE",
-  "TIME",
-  "TIMESTAMP",
-  "TIMESTAMP_LTZ",
-]);
-
 type RowEncoder = (row: Record<string, unknown>) => string;
 
-/** One csv line per row (with its line break), as Flink's csv format writes it. */
+/** One csv line per row (with its line break), as Flink's csv format writes it (see csv-format.ts). */
 function csvEncoder(o: FilesystemSinkOptions, schema: readonly ConnectorField[]): RowEncoder {
-  const one = (option: string, value: string | undefined, fallback: string | undefined) => {
-    if (value === undefined) return fallback;
-    const v = value === "\\t" ? "\t" : value;
-    if (v.length !== 1) throw configError(option, `must be a single character, got '${value}'`, value);
-    return v;
-  };
-  const delimiter = one("csv.field-delimiter", o["csv.field-delimiter"], ",") as string;
-  if (o["csv.disable-quote-character"] && o["csv.quote-character"] !== undefined)
-    throw configError("csv.quote-character", "cannot be set when 'csv.disable-quote-character' is true");
-  const quote = o["csv.disable-quote-character"]
-    ? undefined
-    : one("csv.quote-character", o["csv.quote-character"], '"');
-  const escapeChar = one("csv.escape-character", o["csv.escape-character"], undefined);
-  const nullText = o["csv.null-literal"] ?? "";
-  const fields = schema.map((f) => {
-    const { base } = baseType(f.type);
-    if (!ATOMIC.has(base))
-      throw new FleuveError(
-        "FLEUVE_CONFIG_INVALID",
-        `connector 'filesystem' sink: column '${f.name}': type ${f.type} is not supported by the csv format here (numbers, strings, BOOLEAN, DATE, TIME and timestamps are)`,
-        { details: { connector: "filesystem", side: "sink", field: f.name } },
-      );
-    return { name: f.name, text: temporalOrNumberText(f) ?? String };
-  });
-  const special = (s: string) =>
-    s.includes(delimiter) ||
-    s.includes("\n") ||
-    s.includes("\r") ||
-    (quote !== undefined && s.includes(quote)) ||
-    (escapeChar !== undefined && s.includes(escapeChar));
-  const field = (s: string): string => {
-    if (!special(s)) return s;
-    if (escapeChar !== undefined) {
-      // The escape character before each character a reader would otherwise split or unquote at.
-      let out = "";
-      for (const c of s)
-        out +=
-          c === escapeChar || c === delimiter || c === quote || c === "\n" || c === "\r" ? escapeChar + c : c;
-      return out;
-    }
-    if (quote === undefined) return s;
-    return quote + s.split(quote).join(quote + quote) + quote;
-  };
-  return (row) => {
-    let line = "";
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i] as (typeof fields)[number];
-      const v = row[f.name];
-      if (i > 0) line += delimiter;
-      // An empty string is quoted, so that it reads back as '' when NULL is the empty field.
-      if (v === null || v === undefined) line += nullText;
-      else {
-        const s = f.text(v);
-        line += s === "" && quote !== undefined && nullText === "" ? quote + quote : field(s);
-      }
-    }
-    return `${line}\n`;
-  };
+  const settings = csvSettings(
+    {
+      "field-delimiter": o["csv.field-delimiter"],
+      "quote-character": o["csv.quote-character"],
+      "disable-quote-character": o["csv.disable-quote-character"],
+      "escape-character": o["csv.escape-character"],
+      "null-literal": o["csv.null-literal"],
+    },
+    "csv.",
+    (option, message, got) =>
+      new FleuveError("FLEUVE_CONFIG_INVALID", `connector 'filesystem' sink: ${message}`, {
+        details: { connector: "filesystem", side: "sink", option, ...(got === undefined ? {} : { got }) },
+      }),
+  );
+  const line = csvLineEncoder(schema, settings);
+  return (row) => `${line(row)}\n`;
 }
 
 /** One JSON object per line (with its line break), members in column order, as Flink's json format. */

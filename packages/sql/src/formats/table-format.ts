@@ -6,17 +6,30 @@
  * then carries bytes (`'format' = 'bytes'`) and the planner decodes rows from them and encodes rows
  * into them. Other formats (json, string) stay the connector's own.
  *
+ * The `csv` and `raw` value formats (`'format' = 'csv'` or `'raw'`, Flink's) are SQL's too on a
+ * connector that carries bytes (`log`, `kafka`; see {@link ValueFormat}); a connector with a csv
+ * format of its own (`filesystem`) keeps it.
+ *
  * Record keys as Flink's Kafka connectors define them (`'key.format'`, `'key.fields'`,
  * `'key.fields-prefix'`, `'value.fields-include'`; see {@link tableLayout}): SQL decodes and
  * encodes keys itself (json, raw or a registry format) and the connector carries their bytes.
  */
 
-import type { ConnectorRecord, ConnectorSide, OptionSpecs } from "@fleuve/core";
-import { optionSpecOf, parseOptions } from "@fleuve/core";
+import type { ConnectorRecord, ConnectorSide, CsvSettings, OptionSpecs } from "@fleuve/core";
+import {
+  CSV_FORMAT_OPTIONS,
+  csvLineDecoder,
+  csvLineEncoder,
+  csvSettings,
+  optionSpecOf,
+  parseOptions,
+} from "@fleuve/core";
 import type { DataType } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import { invalid, unsupported } from "../planner/problems.js";
 import type { avroConfluentDecoder, avroConfluentEncoder } from "./avro-confluent.js";
+import { asValidation, parseFormatOptions } from "./format-options.js";
+import { type RawSettings, rawCodec, rawSettings } from "./raw-format.js";
 import {
   type FormatColumn,
   parseRegistryFormatOptions,
@@ -159,7 +172,16 @@ export interface KeyColumn {
 export type KeyFormat =
   | { readonly kind: "registry"; readonly format: TableFormat }
   | { readonly kind: "json"; readonly ignoreParseErrors: boolean; readonly failOnMissingField: boolean }
-  | { readonly kind: "raw" };
+  | { readonly kind: "raw"; readonly raw: RawSettings };
+
+/**
+ * A value format SQL decodes and encodes itself without a registry, as Flink's: `raw` (the value's
+ * one column is the record's bytes, see raw-format.ts) or `csv` (the value columns as one csv
+ * record, see @fleuve/core's csv-format.ts).
+ */
+export type ValueFormat =
+  | { readonly kind: "raw"; readonly raw: RawSettings }
+  | { readonly kind: "csv"; readonly csv: CsvSettings };
 
 /**
  * A table's record key: its format (named as `'key.format'` gives it) and columns. An upsert table
@@ -183,8 +205,10 @@ export interface TableKey {
 export interface TableLayout {
   /** The connector's options: format options removed, `format` (and `keyFormat`, `keyed` for a declared key) set. */
   readonly connectorOptions: Record<string, string>;
-  /** The value's registry format; without it the connector decodes values by its `format`. */
+  /** The value's registry format; without it (and {@link valueFormat}) the connector decodes values by its `format`. */
   readonly format?: TableFormat;
+  /** The value's csv or raw format, when SQL decodes it (the connector carries bytes). */
+  readonly valueFormat?: ValueFormat;
   /** The columns a record's value holds. */
   readonly valueColumns: readonly FormatColumn[];
   /** True with `'value.fields-include'` = `'EXCEPT_KEY'`: the key columns are read from the key only. */
@@ -206,10 +230,6 @@ const JSON_KEY_OPTIONS = {
   },
 } as const;
 
-const STRING_TYPES = ["STRING", "VARCHAR", "CHAR"];
-const BYTES_TYPES = ["BYTES", "VARBINARY", "BINARY"];
-const isAtomic = (t: DataType, names: readonly string[]) => t.kind === "atomic" && names.includes(t.name);
-
 /**
  * The layout of a table's records from its WITH options (without `connector`), with Flink 1.20's
  * rules (KafkaConnectorOptionsUtil, KafkaDynamicTableFactory, UpsertKafkaDynamicTableFactory) and
@@ -227,6 +247,8 @@ export function tableLayout(
     readonly options: Record<string, string>;
     readonly columns: readonly FormatColumn[];
     readonly primaryKey?: readonly string[] | undefined;
+    /** The values of the connector side's `format` option: csv and raw are SQL's when it takes "bytes" but not them. */
+    readonly connectorFormats?: readonly string[] | undefined;
   },
 ): TableLayout {
   const {
@@ -360,22 +382,16 @@ export function tableLayout(
           failOnMissingField: o["fail-on-missing-field"],
         };
       } else if (keyFormatName === "raw") {
-        const given = Object.keys(keyOwn)[0];
-        if (given !== undefined)
-          throw fail(`key format 'raw' takes no options, got 'key.raw.${given}'`, `key.raw.${given}`);
-        if (keyColumns.length !== 1)
-          throw fail(
-            `The 'raw' format only supports single physical column. However the defined schema contains multiple physical columns: [${keyColumns.map((c) => c.column).join(", ")}] (the key fields)`,
-            "key.fields",
-          );
-        const only = keyColumns[0] as KeyColumn;
-        if (!isAtomic(only.type, [...STRING_TYPES, ...BYTES_TYPES]))
-          throw unsupported(
-            `'key.format' = 'raw' for key column ${only.column} of type ${printType(only.type)} (table ${table})`,
-            undefined,
-            "raw keys are STRING (UTF-8) or BYTES columns",
-          );
-        format = { kind: "raw" };
+        format = {
+          kind: "raw",
+          raw: rawSettings(
+            table,
+            keyOwn,
+            "key.raw.",
+            keyColumns.map((c) => ({ name: c.column, type: c.type })),
+            "the key fields",
+          ),
+        };
       } else {
         throw unsupported(
           `'key.format' = '${keyFormatName}' (table ${table})`,
@@ -387,19 +403,132 @@ export function tableLayout(
     }
   }
 
-  const { format, connectorOptions } = splitTableFormat(table, rest);
+  const keyed = new Set(key === undefined ? [] : key.columns.map((c) => c.column));
+  const valueColumns = exceptKey ? t.columns.filter((c) => !keyed.has(c.name)) : t.columns;
+  const plain = plainValueFormat(table, rest, valueColumns, t.connectorFormats);
+  const { format, connectorOptions } = plain ?? splitTableFormat(table, rest);
   if (key?.declared) {
     connectorOptions.keyFormat = "bytes";
     if (!t.upsert) connectorOptions.keyed = "true";
+  } else if (plain?.valueFormat.kind === "raw" && !t.upsert) {
+    // A NULL raw value is a record without a value: written as a { key: null, value: null } pair,
+    // as the stream carries no null elements.
+    connectorOptions.keyed = "true";
   }
-  const keyed = new Set(key === undefined ? [] : key.columns.map((c) => c.column));
   return {
     connectorOptions,
     ...(format === undefined ? {} : { format }),
-    valueColumns: exceptKey ? t.columns.filter((c) => !keyed.has(c.name)) : t.columns,
+    ...(plain === undefined ? {} : { valueFormat: plain.valueFormat }),
+    valueColumns,
     exceptKey,
     ...(key === undefined ? {} : { key }),
   };
+}
+
+/**
+ * The table's csv or raw value format when SQL decodes it (the connector takes `format` "bytes"
+ * but not this format itself), with the connector's options (the format's removed, `format`
+ * "bytes"); undefined otherwise. The format's options are `<format>.<option>` or
+ * `value.<format>.<option>` (Flink's Kafka connector), validated with Flink's rules; an unknown one
+ * is refused by name.
+ */
+function plainValueFormat(
+  table: string,
+  options: Record<string, string>,
+  valueColumns: readonly FormatColumn[],
+  connectorFormats: readonly string[] | undefined,
+): { valueFormat: ValueFormat; connectorOptions: Record<string, string>; format?: undefined } | undefined {
+  const { format, "value.format": valueFormatName, ...rest } = options;
+  const name = format ?? valueFormatName;
+  if (name !== "csv" && name !== "raw") return undefined;
+  if (
+    connectorFormats === undefined ||
+    !connectorFormats.includes("bytes") ||
+    connectorFormats.includes(name)
+  )
+    return undefined;
+  if (format !== undefined && valueFormatName !== undefined)
+    throw invalid(`table ${table}: give 'format' or 'value.format', not both`, undefined, { table });
+  const optionKey = format !== undefined ? "format" : "value.format";
+  const own: Record<string, string> = {};
+  const connectorOptions: Record<string, string> = { format: "bytes" };
+  for (const [k, v] of Object.entries(rest)) {
+    const prefix = [`${name}.`, `value.${name}.`].find((p) => k.startsWith(p));
+    if (prefix === undefined) connectorOptions[k] = v;
+    else own[k.slice(prefix.length)] = v;
+  }
+  if (name === "raw")
+    return {
+      valueFormat: {
+        kind: "raw",
+        raw: rawSettings(table, own, "raw.", valueColumns, `the value columns; '${optionKey}' = 'raw'`),
+      },
+      connectorOptions,
+    };
+  const parsed = parseFormatOptions(table, "csv", CSV_FORMAT_OPTIONS, own);
+  const csv = csvSettings(parsed, "csv.", (option, message) =>
+    invalid(`table ${table}: ${message}`, undefined, { table, option }),
+  );
+  // The columns' types are checked now (a type csv cannot hold fails here, naming the column).
+  asValidation(table, () => csvLineEncoder(csvFields(valueColumns), csv, "the csv format"));
+  return { valueFormat: { kind: "csv", csv }, connectorOptions };
+}
+
+/** Columns as the csv codec takes them: names and printed SQL types. */
+const csvFields = (columns: readonly FormatColumn[]) =>
+  columns.map((c) => ({ name: c.name, type: printType(c.type) }));
+
+/**
+ * The decoder of a table's record values in a csv or raw format: the value columns by name, or
+ * `undefined` for a record to skip (csv: an empty value, a comment with 'csv.allow-comments', a
+ * record that does not parse with 'csv.ignore-parse-errors', a null value as Flink's csv reads
+ * none). A value that does not decode throws an Error naming the table, the record and the field,
+ * which the job's error policy handles.
+ */
+export function valueDecoder(
+  table: string,
+  format: ValueFormat,
+  columns: readonly FormatColumn[],
+): (rec: ConnectorRecord) => Record<string, unknown> | undefined {
+  if (format.kind === "raw") {
+    const column = columns[0] as FormatColumn;
+    const codec = rawCodec(column.type, format.raw);
+    return (rec) => {
+      try {
+        return { [column.name]: codec.decode(rec.value as Uint8Array | string | null) };
+      } catch (e) {
+        throw new Error(
+          `table ${table}: cannot decode the raw value of record ${placeOf(rec)} (column ${column.name}): ${(e as Error).message}`,
+        );
+      }
+    };
+  }
+  const decode = csvLineDecoder(csvFields(columns), format.csv, "the csv format");
+  return (rec) => {
+    const v = rec.value;
+    if (v === null || v === undefined) return undefined;
+    const text = typeof v === "string" ? v : keyBuffer(v as Uint8Array).toString("utf8");
+    const r = decode(text);
+    if ("row" in r) return r.row;
+    if ("skip" in r) return undefined;
+    throw new Error(
+      `table ${table}: cannot decode the csv value of record ${placeOf(rec)} ('${text}'): ${r.error}`,
+    );
+  };
+}
+
+/** The encoder of a table's rows (by column name) into record values in a csv or raw format (raw NULL: no value). */
+export function valueEncoder(
+  format: ValueFormat,
+  columns: readonly FormatColumn[],
+): (row: Record<string, unknown>) => Buffer | null {
+  if (format.kind === "raw") {
+    const column = columns[0] as FormatColumn;
+    const codec = rawCodec(column.type, format.raw);
+    return (row) => codec.encode(row[column.name]);
+  }
+  const encode = csvLineEncoder(csvFields(columns), format.csv, "the csv format");
+  return (row) => Buffer.from(encode(row), "utf8");
 }
 
 /**
@@ -464,18 +593,15 @@ export function keyDecoder(
     }
     case "raw": {
       const c = key.columns[0] as KeyColumn;
-      const bytes = isAtomic(c.type, BYTES_TYPES);
+      const codec = rawCodec(c.type, f.raw);
       return (rec) => {
-        const k = rec.key;
-        const v =
-          k === null
-            ? null
-            : bytes
-              ? Buffer.from(k)
-              : typeof k === "string"
-                ? k
-                : keyBuffer(k).toString("utf8");
-        return { [c.column]: v };
+        try {
+          return { [c.column]: codec.decode(rec.key) };
+        } catch (e) {
+          throw new Error(
+            `table ${table}: cannot decode the raw key of record ${placeOf(rec)} (column ${c.column}): ${(e as Error).message}`,
+          );
+        }
       };
     }
     case "json":
@@ -548,10 +674,8 @@ export function plainKeyEncoder(
       return undefined;
     case "raw": {
       const c = key.columns[0] as KeyColumn;
-      return (row) => {
-        const v = row[c.column];
-        return v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : String(v);
-      };
+      const codec = rawCodec(c.type, key.format.raw);
+      return (row) => codec.encode(row[c.column]);
     }
     case "json":
       return (row) =>
@@ -559,18 +683,25 @@ export function plainKeyEncoder(
   }
 }
 
+/** The values a connector side's `format` option takes (undefined: it has none), for {@link tableLayout}. */
+export function formatValues(
+  side: ConnectorSide<OptionSpecs, unknown> | undefined,
+): readonly string[] | undefined {
+  return side === undefined ? undefined : optionSpecOf(side.options, "format")?.values;
+}
+
 /** Fails unless the connector side carries bytes (its `format` option takes "bytes"). */
 export function requireBytes(
   table: string,
   connector: string,
   side: ConnectorSide<OptionSpecs, unknown> | undefined,
-  format: TableFormat,
+  format: string,
 ): void {
   const spec = side === undefined ? undefined : optionSpecOf(side.options, "format");
   if (spec?.values?.includes("bytes")) return;
   throw invalid(
-    `table ${table}: the '${connector}' connector cannot carry format '${format.name}' (it takes no 'format' = 'bytes'); use 'log' or 'kafka'`,
+    `table ${table}: the '${connector}' connector cannot carry format '${format}' (it takes no 'format' = 'bytes'); use 'log' or 'kafka'`,
     undefined,
-    { table, connector, format: format.name },
+    { table, connector, format },
   );
 }

@@ -26,11 +26,13 @@ import {
 import type { StreamTableDefinition, TableDefinition } from "../catalog.js";
 import {
   formatDecoder,
+  formatValues,
   keyDecoder,
   requireBytes,
   requireKeys,
   type TableLayout,
   tableLayout,
+  valueDecoder,
 } from "../formats/table-format.js";
 import type { DataType, Expr } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
@@ -152,8 +154,9 @@ export function planScan(
     c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
   );
   let upsert = false;
-  // A registry format: the connector carries bytes, and rows are decoded from them below.
-  let decode: ((rec: ConnectorRecord) => Record<string, unknown> | null) | undefined;
+  // A registry, csv or raw format: the connector carries bytes, and rows are decoded from them
+  // below (undefined: a record to skip).
+  let decode: ((rec: ConnectorRecord) => Record<string, unknown> | null | undefined) | undefined;
   let layout: TableLayout;
   try {
     const descriptor = connectors.get(connector);
@@ -164,12 +167,15 @@ export function planScan(
       options,
       columns: def.columns.flatMap((c) => (c.kind === "physical" ? [{ name: c.name, type: c.type }] : [])),
       primaryKey: def.primaryKey?.columns,
+      connectorFormats: formatValues(descriptor.source),
     });
     const format = layout.format;
     if (format !== undefined) {
-      requireBytes(name, connector, descriptor.source, format);
+      requireBytes(name, connector, descriptor.source, format.name);
       decode = formatDecoder(name, format, layout.valueColumns);
     }
+    if (layout.valueFormat !== undefined)
+      decode = valueDecoder(name, layout.valueFormat, layout.valueColumns);
     requireKeys(name, connector, descriptor.source, "source", layout.key);
     source = createSource(descriptor, sideOptions(descriptor, "source", layout.connectorOptions), {
       schema,
@@ -288,6 +294,8 @@ export function planScan(
   };
   const decodeRow = (rec: ConnectorRecord): Row | undefined => {
     let value = decode === undefined ? rec.value : decode(rec);
+    // A record its value format skips (csv), unless it is an upsert table's tombstone.
+    if (value === undefined && !(upsert && rec.value === null)) return undefined;
     // The key is read when its columns are not all in the value: a declared key, EXCEPT_KEY, a tombstone.
     if (readKey !== undefined && (tableKey?.declared || layout.exceptKey || (upsert && rec.value === null))) {
       const keyFields = readKey(rec);
@@ -307,9 +315,9 @@ export function planScan(
     return row;
   };
   const records = env.fromSource(source, undefined, `Source: ${name}`);
-  // Only a declared key can skip records: other tables keep their one-to-one map.
+  // Only a declared key or a csv value can skip records: other tables keep their one-to-one map.
   let stream = (
-    tableKey?.declared
+    tableKey?.declared || layout.valueFormat?.kind === "csv"
       ? records.flatMap((rec) => {
           const row = decodeRow(rec);
           return row === undefined ? [] : [row];

@@ -486,14 +486,13 @@ test("the key options' errors, as Flink words them where it has the rule", async
     "t9",
     "id STRING, v STRING",
     `${log}, 'key.format' = 'raw', 'key.fields' = 'id;v'`,
-    "table t9: The 'raw' format only supports single physical column. However the defined schema contains multiple physical columns: [id, v] (the key fields)",
+    "table t9: The 'raw' format only supports single physical column. However the defined schema contains multiple physical columns: [`id` STRING, `v` STRING] (the key fields)",
   );
   await refused(
     "t10",
-    "id BIGINT, v STRING",
+    "id DECIMAL(10, 2), v STRING",
     `${log}, 'key.format' = 'raw', 'key.fields' = 'id'`,
-    "Fleuve SQL does not run 'key.format' = 'raw' for key column id of type BIGINT (table t10) yet: raw keys are STRING (UTF-8) or BYTES columns",
-    "FLEUVE_SQL_UNSUPPORTED",
+    "table t10: The 'raw' format doesn't supports 'DECIMAL(10, 2)' as column type (column id; raw holds CHAR, VARCHAR, STRING, BINARY, VARBINARY, BYTES, BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE).",
   );
   await refused(
     "t11",
@@ -529,8 +528,8 @@ test("the key options' errors, as Flink words them where it has the rule", async
   await refused(
     "t16",
     "id INT, v STRING",
-    `${log}, 'key.raw.charset' = 'UTF-8', 'key.format' = 'raw', 'key.fields' = 'v'`,
-    "table t16: key format 'raw' takes no options, got 'key.raw.charset'",
+    `${log}, 'key.raw.charsets' = 'UTF-8', 'key.format' = 'raw', 'key.fields' = 'v'`,
+    "table t16: the raw format: unknown option 'key.raw.charsets' (did you mean 'key.raw.charset'?): the options are key.raw.charset, key.raw.endianness",
   );
   await refused(
     "t17",
