@@ -91,7 +91,8 @@ test("INSERT INTO a csv and a json filesystem table: Flink's text, read back equ
       assert.equal(
         text,
         format === "csv"
-          ? '1,plain,2.0,11.00,true,2020-04-15 08:05:00,2020-04-15\n2,"a, ""quoted""\nline",0.25,3.50,false,2020-04-15 08:05:07.12,1999-12-31\n3,,N/A,N/A,N/A,N/A,N/A\n'
+          ? // Jackson quotes a text holding a space (a timestamp's too), as Flink's own test expects "2018-10-12 12:12:12".
+            '1,plain,2.0,11.00,true,"2020-04-15 08:05:00",2020-04-15\n2,"a, ""quoted""\nline",0.25,3.50,false,"2020-04-15 08:05:07.12",1999-12-31\n3,,N/A,N/A,N/A,N/A,N/A\n'
           : [
               '{"id":1,"name":"plain","price":2.0,"amount":11.00,"ok":true,"ts":"2020-04-15 08:05:00","d":"2020-04-15"}',
               '{"id":2,"name":"a, \\"quoted\\"\\nline","price":0.25,"amount":3.50,"ok":false,"ts":"2020-04-15 08:05:07.12","d":"1999-12-31"}',
