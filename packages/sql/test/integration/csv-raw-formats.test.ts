@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type DeadLetter, StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors, openLog } from "@fleuve/log";
-import { type Row, sql } from "@fleuve/sql";
+import { materialize, type Row, rowKind, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { logWithRows } from "../fixtures/log-table.js";
 
@@ -235,7 +235,7 @@ test("csv reading: '\\t' is a tab delimiter, 'csv.allow-comments' skips '#' reco
       { id: "3", ok: false, n: -7, d: ts("2020-02-29 00:00:00"), b: [255], x: -0.5 },
     ],
   );
-  // Without 'csv.allow-comments' the '#' record is data: its empty BYTES field fails it... as Flink's.
+  // Without 'csv.allow-comments' the '#' record is data (its empty BYTES field is empty base64: no bytes).
   const letters: DeadLetter[] = [];
   const plain = await select(
     onLog(dir, "r", cols, "'format' = 'csv', 'csv.field-delimiter' = '\\t'"),
@@ -408,6 +408,24 @@ test("raw with a key: 'key.format' = 'raw' shares the codec (an INT key, little-
   assert.deepEqual(await select(csvDdl, "SELECT * FROM c"), [{ id: 1, name: "x y", n: 2 }]);
 });
 
+test("an upsert-log table with a json key and a csv value: each row's value in csv under its key; a tombstone deletes the key's row", async () => {
+  const dir = emptyTopic("u");
+  const ddl = `CREATE TABLE u (id INT, name STRING, n INT, PRIMARY KEY (id) NOT ENFORCED) WITH (
+    'connector' = 'upsert-log', 'log' = '${dir}', 'topic' = 'u', 'bounded' = 'true',
+    'key.format' = 'json', 'value.format' = 'csv', 'value.fields-include' = 'EXCEPT_KEY')`;
+  await insert(ddl, "INSERT INTO u VALUES (1, 'a b', 1), (2, 'c', 2), (1, 'd', 3)");
+  assert.deepEqual(texts(dir, "u"), ['"a b",1', "c,2", "d,3"]);
+  const log = openLog({ dir });
+  log.topic("u").append([{ key: Buffer.from('{"id":2}'), value: null }]);
+  log.close();
+  const changes = await select(ddl, "SELECT * FROM u");
+  assert.deepEqual(
+    changes.map((x) => `${rowKind(x)}${x.id}=${x.name},${x.n}`),
+    ["+I1=a b,1", "+I2=c,2", "-U1=a b,1", "+U1=d,3", "-D2=c,2"],
+  );
+  assert.deepEqual(materialize(changes), [{ id: 1, name: "d", n: 3 }]);
+});
+
 test("bad csv and raw options, columns and types are refused when the table is used, naming the option", async () => {
   const dir = emptyTopic("t");
   const cases: [string, string, RegExp][] = [
@@ -436,12 +454,16 @@ test("bad csv and raw options, columns and types are refused when the table is u
       "'format' = 'csv', 'csv.quote-character' = '''', 'csv.disable-quote-character' = 'true'",
       /'csv.quote-character' cannot be set when 'csv.disable-quote-character' is true/,
     ],
-    ["a INT", "'format' = 'csv', 'csv.unknown' = 'x'", /unknown.*'unknown'|'unknown'.*unknown/i],
+    [
+      "a INT",
+      "'format' = 'csv', 'csv.unknown' = 'x'",
+      /table t: the csv format: unknown option 'csv.unknown': the options are csv.allow-comments,/,
+    ],
     ["a INT", "'format' = 'csv', 'csv.allow-comments' = 'maybe'", /allow-comments/],
     [
       "a ARRAY<INT>",
       "'format' = 'csv'",
-      /table t: column 'a': type ARRAY<INT> is not supported by the csv format/,
+      /table t: the csv format: column 'a': type ARRAY<INT> is not supported/,
     ],
     [
       "a INT, b STRING",
@@ -463,7 +485,11 @@ test("bad csv and raw options, columns and types are refused when the table is u
       "'format' = 'raw', 'raw.endianness' = 'middle'",
       /Unsupported endianness name: middle. Valid values of 'raw.endianness' option are 'big-endian' and 'little-endian'/,
     ],
-    ["a INT", "'format' = 'raw', 'raw.line-delimiter' = 'x'", /line-delimiter/],
+    [
+      "a INT",
+      "'format' = 'raw', 'raw.line-delimiter' = 'x'",
+      /table t: the raw format: unknown option 'raw.line-delimiter'/,
+    ],
     ["a INT", "'format' = 'raw', 'value.format' = 'raw'", /give 'format' or 'value.format', not both/],
     [
       "a INT, b INT",
