@@ -490,32 +490,6 @@ export function temporalOrNumberText(
   return undefined;
 }
 
-/** The column types the csv format writes and reads. */
-const ATOMIC = new Set([
-  "TINYINT",
-  "SMALLINT",
-  "INT",
-  "INTEGER",
-  "BIGINT",
-  "FLOAT",
-  "DOUBLE",
-  "REAL",
-  "DECIMAL",
-  "NUMERIC",
-  "DEC",
-  "BOOLEAN",
-  "STRING",
-  "VARCHAR",
-  "CHAR",
-  "BYTES",
-  "VARBINARY",
-  "BINARY",
-  "DATE",
-  "TIME",
-  "TIMESTAMP",
-  "TIMESTAMP_LTZ",
-]);
-
 /** Types Jackson writes as numbers or booleans: never quoted. */
 const BARE = new Set([
   "TINYINT",
@@ -527,6 +501,14 @@ const BARE = new Set([
   "DOUBLE",
   "REAL",
   "BOOLEAN",
+]);
+
+/** The column types the csv format writes and reads. */
+const ATOMIC = new Set([
+  ...BARE,
+  ...STRINGS,
+  ...BINARIES,
+  ...["DECIMAL", "NUMERIC", "DEC", "DATE", "TIME", "TIMESTAMP", "TIMESTAMP_LTZ"],
 ]);
 
 /**

@@ -9,6 +9,7 @@
  */
 
 import { FleuveError } from "../errors.js";
+import { baseType, javaDoubleText } from "./csv-format.js";
 import type { ConnectorField } from "./descriptor.js";
 
 /** Flink's `partition.default-name` default: the directory name of a NULL or empty value. */
@@ -54,25 +55,6 @@ const PARTITION_TYPES = new Set([
   "DATE",
   "TIMESTAMP",
 ]);
-
-function baseType(type: string): string {
-  const t = type.trim().toUpperCase();
-  if (/^TIMESTAMP(\s*\(\s*\d+\s*\))?\s+WITH\s+LOCAL\s+TIME\s+ZONE/.test(t)) return "TIMESTAMP_LTZ";
-  return /^[A-Z_]+/.exec(t)?.[0] ?? "";
-}
-
-/** Java's `Double.toString` (Flink writes a DOUBLE partition value with it). */
-function javaDouble(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-  if (v === 0) return Object.is(v, -0) ? "-0.0" : "0.0";
-  const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e7) {
-    const s = String(v);
-    return s.includes(".") ? s : `${s}.0`;
-  }
-  const [mantissa, exponent] = v.toExponential().split("e") as [string, string];
-  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
-}
 
 /** Java's `LocalDateTime.toString` of epoch milliseconds: `2020-04-15T08:05`, `...T08:05:07.120`. */
 function localDateTime(ms: number): string {
@@ -130,7 +112,7 @@ export function partitionLayout(
       );
     if (keys.indexOf(key) !== i)
       throw fail(key, `partition column '${key}' is listed twice in PARTITIONED BY`);
-    const base = baseType(field.type);
+    const { base } = baseType(field.type);
     if (!PARTITION_TYPES.has(base))
       throw fail(
         key,
@@ -142,7 +124,7 @@ export function partitionLayout(
         : base === "TIMESTAMP"
           ? (v) => (typeof v === "number" ? localDateTime(v) : String(v))
           : base === "DOUBLE" || base === "FLOAT" || base === "REAL"
-            ? (v) => (typeof v === "number" ? javaDouble(v) : String(v))
+            ? (v) => (typeof v === "number" ? javaDoubleText(v) : String(v))
             : String,
     );
   }

@@ -148,14 +148,27 @@ export function splitTableFormat(
   const name = format ?? valueFormat;
   if (!isRegistryFormat(name))
     return { connectorOptions: name === undefined ? rest : { ...rest, format: name } };
+  const { own, connectorOptions } = splitFormatOptions(name, rest);
+  return { format: { name, options: parseRegistryFormatOptions(name, own) }, connectorOptions };
+}
+
+/**
+ * Splits a table's options (without `format`) into format `name`'s own (`<name>.<option>` or
+ * `value.<name>.<option>`, as Flink's Kafka connector takes them; returned without the prefix)
+ * and the connector's, whose `format` becomes "bytes": the planner decodes the values.
+ */
+function splitFormatOptions(
+  name: string,
+  options: Record<string, string>,
+): { own: Record<string, string>; connectorOptions: Record<string, string> } {
   const own: Record<string, string> = {};
   const connectorOptions: Record<string, string> = { format: "bytes" };
-  for (const [k, v] of Object.entries(rest)) {
+  for (const [k, v] of Object.entries(options)) {
     const prefix = [`${name}.`, `value.${name}.`].find((p) => k.startsWith(p));
     if (prefix === undefined) connectorOptions[k] = v;
     else own[k.slice(prefix.length)] = v;
   }
-  return { format: { name, options: parseRegistryFormatOptions(name, own) }, connectorOptions };
+  return { own, connectorOptions };
 }
 
 /** A column of a table's record key: the table's column, its name in the key format (without `'key.fields-prefix'`), its type. */
@@ -450,13 +463,7 @@ function plainValueFormat(
   if (format !== undefined && valueFormatName !== undefined)
     throw invalid(`table ${table}: give 'format' or 'value.format', not both`, undefined, { table });
   const optionKey = format !== undefined ? "format" : "value.format";
-  const own: Record<string, string> = {};
-  const connectorOptions: Record<string, string> = { format: "bytes" };
-  for (const [k, v] of Object.entries(rest)) {
-    const prefix = [`${name}.`, `value.${name}.`].find((p) => k.startsWith(p));
-    if (prefix === undefined) connectorOptions[k] = v;
-    else own[k.slice(prefix.length)] = v;
-  }
+  const { own, connectorOptions } = splitFormatOptions(name, rest);
   if (name === "raw")
     return {
       valueFormat: {

@@ -12,7 +12,7 @@ import { type DeadLetter, StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors, openLog } from "@fleuve/log";
 import { materialize, type Row, rowKind, sql } from "@fleuve/sql";
 import fc from "fast-check";
-import { logWithRows } from "../fixtures/log-table.js";
+import { bytesOf, logWithRows } from "../fixtures/log-table.js";
 
 const tableEnv = (letters?: DeadLetter[]) =>
   sql(
@@ -43,18 +43,7 @@ function append(dir: string, topic: string, values: (string | Buffer | null)[]):
 }
 
 /** Every committed record value of `topic` (null: a tombstone), in order. */
-function valuesOf(dir: string, topic: string): (Buffer | null)[] {
-  const log = openLog({ dir, readOnly: true });
-  try {
-    return log
-      .topic(topic)
-      .partition(0)
-      .fetch(0, { isolation: "read_committed", maxRecords: 10_000 })
-      .records.map((x) => x.value as Buffer | null);
-  } finally {
-    log.close();
-  }
-}
+const valuesOf = (dir: string, topic: string) => bytesOf(dir, topic) as (Buffer | null)[];
 
 const texts = (dir: string, topic: string) =>
   valuesOf(dir, topic).map((b) => (b === null ? null : b.toString("utf8")));
