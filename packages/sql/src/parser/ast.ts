@@ -51,6 +51,12 @@ export interface RowField {
 /** A (possibly qualified) name: `a`, `t.a`, `cat.db.t`. */
 export interface QualifiedName {
   readonly parts: readonly string[];
+  /**
+   * Set on names the planner writes itself (the condition of `JOIN ... USING`): the key of the
+   * column's value in the joined rows, which resolves the name whatever `parts` (kept for
+   * printing) would match.
+   */
+  readonly column?: string;
 }
 
 /** A scalar expression. */
@@ -336,6 +342,8 @@ export type TableRef =
       readonly right: TableRef;
       readonly on?: Expr;
       readonly using?: readonly string[];
+      /** Where the NATURAL keyword or the USING clause is (for errors about the common columns). */
+      readonly commonPos?: SourcePos;
     }
   | {
       readonly kind: "matchRecognize";

@@ -229,7 +229,8 @@ export abstract class QueryParser extends ExpressionParser {
   });
 
   private joinRest = this.RULE("joinRest", (left: TableRef): TableRef => {
-    const natural = this.OPTION(() => this.CONSUME(T.Natural)) !== undefined;
+    const naturalToken = this.OPTION(() => this.CONSUME(T.Natural));
+    const natural = naturalToken !== undefined;
     const type =
       this.OPTION2(() =>
         this.OR([
@@ -242,12 +243,13 @@ export abstract class QueryParser extends ExpressionParser {
       ) ?? "INNER";
     this.CONSUME(T.Join);
     const right = this.SUBRULE(this.tableRef);
-    const join: TableRef & { kind: "join" } & { on?: Expr; using?: string[] } = {
+    const join: TableRef & { kind: "join" } & { on?: Expr; using?: string[]; commonPos?: SourcePos } = {
       kind: "join",
       type,
       natural,
       left,
       right,
+      ...(naturalToken === undefined ? {} : { commonPos: posOf(naturalToken) }),
     };
     this.OPTION3(() =>
       this.OR2([
@@ -259,7 +261,7 @@ export abstract class QueryParser extends ExpressionParser {
         },
         {
           ALT: () => {
-            this.CONSUME(T.Using);
+            join.commonPos = posOf(this.CONSUME(T.Using));
             join.using = this.SUBRULE(this.nameList);
           },
         },

@@ -135,7 +135,13 @@ function logicalRef(ref: TableRef): TreeNode {
     case "join": {
       const type = ref.type === "COMMA" || ref.type === "CROSS" ? "inner" : ref.type.toLowerCase();
       const cond =
-        ref.on !== undefined ? printExpr(ref.on) : ref.using ? `USING(${ref.using.join(", ")})` : "true";
+        ref.on !== undefined
+          ? printExpr(ref.on)
+          : ref.using
+            ? `USING(${ref.using.join(", ")})`
+            : ref.natural
+              ? "NATURAL"
+              : "true";
       return {
         label: `LogicalJoin(condition=[${cond}], joinType=[${type}])`,
         children: [logicalRef(ref.left), logicalRef(ref.right)],

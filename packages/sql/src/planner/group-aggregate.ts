@@ -62,9 +62,9 @@ export function planDistinct(select: Select, input: Relation): Relation {
   const items = select.items.flatMap((item) =>
     item.expr.kind === "star"
       ? input.columns
-          .filter((c) => !c.name.startsWith(HIDDEN_PREFIX))
+          .filter((c) => !c.name.startsWith(HIDDEN_PREFIX) && c.qualifiedOnly !== true)
           .map((c) => ({
-            expr: { kind: "column", name: { parts: [c.name] }, pos: select.pos } as Expr,
+            expr: { kind: "column", name: { parts: [c.name], column: c.name }, pos: select.pos } as Expr,
           }))
       : [item],
   );

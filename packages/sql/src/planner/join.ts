@@ -16,7 +16,8 @@
  * the whole remaining condition is evaluated on each candidate pair (so NULL keys never match).
  * The joined rows have the columns of both sides; a right column whose name the left side already
  * has is renamed with a numeric suffix (`id` -> `id0`), as Flink names them, and stays reachable
- * as `r.id`.
+ * as `r.id`. `USING (c)` and `NATURAL JOIN` are planned as `ON l.c = r.c`, the joined rows having
+ * the common columns once more, first (common-columns.ts).
  */
 
 import type { DataStream } from "@fleuve/core";
@@ -27,6 +28,7 @@ import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join
 import { type SideExpiry, SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
+import { commonColumnsOf } from "./common-columns.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
@@ -108,8 +110,6 @@ export function planJoin(
   where?: Expr,
   reads?: ReadonlySet<string>,
 ): Relation {
-  if (ref.natural) throw unsupported("NATURAL JOIN", pos, "write JOIN ... ON l.c = r.c");
-  if (ref.using !== undefined) throw unsupported("JOIN ... USING", pos, "write JOIN ... ON l.c = r.c");
   if (ref.type === "CROSS" || ref.type === "COMMA") {
     throw unsupported(
       ref.type === "COMMA" ? "joins written FROM a, b" : "CROSS JOIN",
@@ -118,14 +118,22 @@ export function planJoin(
     );
   }
   const type: JoinType = ref.type;
+  if (ref.natural && (ref.on !== undefined || ref.using !== undefined))
+    throw invalid("cannot specify the NATURAL keyword with an ON or USING clause", ref.commonPos ?? pos);
   const left = planRef(ref.left);
   const right = planRef(ref.right);
-  if (ref.on === undefined) throw invalid(`${type} JOIN needs an ON condition`, pos);
 
   // The joined columns: the left side's as they are, the right side's renamed where they clash.
   const { left: leftCols, right: rightCols, rename } = joinedColumns(left, right.columns, right.alias);
+  // USING / NATURAL: the condition on the common columns, which the joined rows have once more, first.
+  const common =
+    ref.natural || ref.using !== undefined ? commonColumnsOf(ref, type, leftCols, rightCols, pos) : undefined;
+  const on = common?.on ?? ref.on;
+  if (on === undefined) throw invalid(`${type} JOIN needs an ON condition`, pos);
   const leftNames = new Set(leftCols.map((c) => c.name));
-  const joined = { columns: [...leftCols, ...rightCols] };
+  // The columns conditions are read over; the relation's columns are `outColumns`.
+  const joined = { columns: common?.analysis ?? [...leftCols, ...rightCols] };
+  const outColumns = common?.columns ?? joined.columns;
   const sideOf = (c: Column): Side => (leftNames.has(c.name) ? "L" : "R");
   const sidesOf = (e: Expr): Set<Side> => {
     const s = new Set<Side>();
@@ -191,7 +199,7 @@ export function planJoin(
   const keysRight: Expr[] = [];
   const timeConds: Expr[] = [];
   const rest: Expr[] = [];
-  for (const c of conjuncts(ref.on)) {
+  for (const c of conjuncts(on)) {
     if (c.kind === "binary" && c.op === "=" && left.window && right.window) {
       const a = resolve(c.left);
       const b = resolve(c.right);
@@ -257,12 +265,17 @@ export function planJoin(
   // a regular join for good); the others are left out of the rows. The relation keeps all its
   // columns for name resolution: nothing reads the ones left out. An updating side keeps its
   // whole rows, so that a retraction finds the row a savepoint of an earlier plan kept.
-  const readsColumn = (c: Column) => reads === undefined || reads.has(c.name) || reads.has(sqlNameOf(c));
+  const readsColumn = (c: Column) =>
+    reads === undefined ||
+    reads.has(c.name) ||
+    reads.has(sqlNameOf(c)) ||
+    common?.sideColumns.has(c.name) === true;
   const leftKept = isInsertOnly(left.changelog) ? leftCols.filter(readsColumn) : leftCols;
   const rightKept = isInsertOnly(right.changelog) ? rightCols.filter(readsColumn) : rightCols;
   const combine = rowCombiner(
     leftKept.map((c) => c.name),
     rightKept.map((c) => c.name),
+    common?.values,
   );
   const predicate = (cond: Expr) => pairPredicate(cond, joined, leftNames);
   const keyOf = (exprs: Expr[]) => {
@@ -362,7 +375,7 @@ export function planJoin(
           combine,
         }),
     );
-    return { stream, columns: joined.columns, changelog: INSERT_ONLY };
+    return { stream, columns: outColumns, changelog: INSERT_ONLY };
   }
   if (left.window !== undefined && right.window !== undefined && (startEq || endEq)) {
     throw unsupported(
@@ -403,7 +416,7 @@ export function planJoin(
     );
     // The padded side of an outer join has NULL times: only the kept side's time stays a time attribute.
     const rowtime = type === "INNER" || type === "LEFT" ? lt : type === "RIGHT" ? rt : undefined;
-    return { stream, columns: joined.columns, rowtime, changelog: INSERT_ONLY };
+    return { stream, columns: outColumns, rowtime, changelog: INSERT_ONLY };
   }
   // A regular join: both sides in keyed state; time predicates, if any, are ordinary conditions.
   const whereConds = where === undefined ? [] : conjuncts(where);
@@ -474,7 +487,7 @@ export function planJoin(
   }[type];
   // The name as before the expiry (a keyed operator without a state schema is identified by its
   // name in savepoints): the ON as written, the expiry noted for EXPLAIN beside it.
-  const producer = `Join(joinType=[${joinType}], where=[${printExpr(ref.on)}])`;
+  const producer = `Join(joinType=[${joinType}], where=[${printExpr(on)}])`;
   const bounded = boundedSide;
   if (
     bounded !== undefined &&
@@ -500,7 +513,7 @@ export function planJoin(
           }),
       )
       .stateSchema({ operator: producer });
-    return { stream, columns: joined.columns, changelog: INSERT_ONLY };
+    return { stream, columns: outColumns, changelog: INSERT_ONLY };
   }
   const stream = connected.transform(
     producer,
@@ -524,7 +537,7 @@ export function planJoin(
     changelog = { kinds: u.kinds, producer: u.producer };
   }
   // A regular join's rows have no event-time attribute (as in Flink: they may come out at any time).
-  return { stream, columns: joined.columns, changelog };
+  return { stream, columns: outColumns, changelog };
 }
 
 /**

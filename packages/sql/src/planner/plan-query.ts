@@ -608,7 +608,9 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     if (e.kind === "star") {
       const q = e.qualifier?.parts.join(".");
       const cols = input.columns.filter(
-        (c) => (q === undefined || (c.qualifier ?? input.alias) === q) && !c.name.startsWith(HIDDEN_PREFIX),
+        (c) =>
+          (q === undefined ? c.qualifiedOnly !== true : (c.qualifier ?? input.alias) === q) &&
+          !c.name.startsWith(HIDDEN_PREFIX),
       );
       if (q !== undefined && cols.length === 0) throw invalid(`unknown table ${q} in ${q}.*`, select.pos);
       for (const c of cols) {

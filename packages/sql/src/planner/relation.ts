@@ -23,6 +23,12 @@ export interface Column {
   readonly qualifier?: string | undefined;
   /** The name the SQL refers to it by when it differs from {@link name} (a join renames `id` of its right side to `id0`). */
   readonly sqlName?: string | undefined;
+  /**
+   * A column of one side of `JOIN ... USING` / `NATURAL JOIN` that the join merged into one
+   * common column: as in Calcite, it stays reachable by its qualified name (`l.k`) and in `l.*`,
+   * while an unqualified `k` and `*` give the common column.
+   */
+  readonly qualifiedOnly?: boolean | undefined;
 }
 
 /** The window a window TVF assigned to a relation's rows (for window joins): its column names. */
@@ -121,9 +127,10 @@ export function findColumn(
   name: QualifiedName,
   pos?: SourcePos,
 ): Column | undefined {
+  if (name.column !== undefined) return rel.columns.find((c) => c.name === name.column);
   const parts = name.parts;
   if (parts.length === 1) {
-    const found = rel.columns.filter((c) => sqlNameOf(c) === parts[0]);
+    const found = rel.columns.filter((c) => sqlNameOf(c) === parts[0] && c.qualifiedOnly !== true);
     if (found.length > 1) {
       throw invalid(
         `column ${parts[0]} is ambiguous: ${found.map((c) => `${c.qualifier ?? "?"}.${sqlNameOf(c)}`).join(" or ")}; qualify it`,

@@ -52,18 +52,42 @@ export function renamer(names: readonly string[], from: readonly string[], fill?
   return build;
 }
 
+/** A column of a joined row merged from one column of each side (`JOIN ... USING`). */
+export interface CommonColumnValue {
+  /** Its key in the joined row. */
+  readonly name: string;
+  /** The keys of the side's column in the left and in the right rows. */
+  readonly left: string;
+  readonly right: string;
+  /** A pair gives the right side's value (a RIGHT JOIN), not the left's. */
+  readonly pairFromRight: boolean;
+}
+
 /**
  * The joined row of a pair (`left` columns from `l`, `right` columns from `r`), or of one side
- * padded with NULLs when the other is null.
+ * padded with NULLs when the other is null. `common` columns come first: the value of the side
+ * there is (of a pair, the left's unless `pairFromRight`).
  */
 export function rowCombiner(
   left: readonly string[],
   right: readonly string[],
+  common: readonly CommonColumnValue[] = [],
 ): (l: Row | null, r: Row | null) => Row {
   const fields = (names: readonly string[], from: string | null) =>
     names.map((n) => `${key(n)}: ${from === null ? "null" : `${from}[${JSON.stringify(n)}]`}`);
+  const commonFields = (l: string | null, r: string | null) =>
+    common.map((c) => {
+      const from =
+        r === null || (l !== null && !c.pairFromRight)
+          ? `l[${JSON.stringify(c.left)}]`
+          : `r[${JSON.stringify(c.right)}]`;
+      return `${key(c.name)}: ${from} ?? null`;
+    });
   const build = (l: string | null, r: string | null) =>
-    literal<[Row | null, Row | null]>(["l", "r"], [...fields(left, l), ...fields(right, r)]);
+    literal<[Row | null, Row | null]>(
+      ["l", "r"],
+      [...commonFields(l, r), ...fields(left, l), ...fields(right, r)],
+    );
   const both = build("l", "r");
   const leftOnly = build("l", null);
   const rightOnly = build(null, "r");
