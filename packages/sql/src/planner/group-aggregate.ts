@@ -36,7 +36,7 @@ import {
 } from "./grouping-sets.js";
 import { jsonKey } from "./keys.js";
 import { invalid } from "./problems.js";
-import { type Column, findColumn, type Relation, rowScope } from "./relation.js";
+import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
 import { projector } from "./row-builders.js";
 import { HIDDEN_PREFIX } from "./subqueries.js";
 import type { Row } from "./values.js";
@@ -59,12 +59,21 @@ interface Out {
  * a row is inserted when it first appears and deleted when its last copy is retracted.
  */
 export function planDistinct(select: Select, input: Relation): Relation {
+  // `*` named as a projection names it: by SQL name, `k0`, `k1`... where names repeat.
+  const starNames = new Set<string>();
+  const starName = (c: Column) => {
+    let name = sqlNameOf(c);
+    for (let n = 0; starNames.has(name); n++) name = `${sqlNameOf(c)}${n}`;
+    starNames.add(name);
+    return name;
+  };
   const items = select.items.flatMap((item) =>
     item.expr.kind === "star"
       ? input.columns
           .filter((c) => !c.name.startsWith(HIDDEN_PREFIX) && c.qualifiedOnly !== true)
           .map((c) => ({
             expr: { kind: "column", name: { parts: [c.name], column: c.name }, pos: select.pos } as Expr,
+            alias: starName(c),
           }))
       : [item],
   );
