@@ -235,7 +235,12 @@ test("a USING join is planned as the ON join: insert-only when inner, +I/-D when
 });
 
 /** `query` is refused with `code`, a message matching `message`, and details.columnName `column`. */
-async function refused(query: string, code: string, message: RegExp, column?: string) {
+async function refused(
+  query: string,
+  code: "FLEUVE_SQL_VALIDATION" | "FLEUVE_SQL_UNSUPPORTED",
+  message: RegExp,
+  column?: string,
+) {
   const tEnv = await twoTables([], []);
   await assert.rejects(tEnv.executeSql(query), (e: unknown) => {
     assert.ok(isFleuveError(e, code), String(e));
@@ -347,7 +352,7 @@ test("random USING joins (inner, left, right, full; one or two common columns) g
       fc.array(ev, { maxLength: 25 }),
       fc.array(ev, { maxLength: 25 }),
       fc.constantFrom("INNER", "LEFT", "RIGHT", "FULL"),
-      fc.constantFrom(["k"], ["k", "j"], ["j", "k"]),
+      fc.constantFrom<string[]>(["k"], ["k", "j"], ["j", "k"]),
       fc.constantFrom(1, 2),
       async (rawL, rawR, type, common, parallelism) => {
         const left: Ev[] = rawL.map((e, i) => ({ ...e, id: i }));
