@@ -19,6 +19,7 @@ import {
   YEAR_MONTH,
 } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
+import { castNumberToDecimal, castNumberToInteger, numericSourceKind } from "./number-casts.js";
 import { decimalFromText, floatingFromText, integerFromText } from "./number-text.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
@@ -142,7 +143,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
   switch (e.kind) {
     case "literal": {
       const v = e.type === "number" ? Number(e.text) : e.type === "null" ? null : e.value;
-      // Flink: 12 is INT, 0.908 DECIMAL(4, 3) (exact, so 0.908 * price keeps three decimals), 1e3 DOUBLE.
+      // Flink: 12 and 12. are INT (BIGINT past INT's range), 0.908 DECIMAL (exact, so 0.908 * price
+      // keeps three decimals), 1e3 DOUBLE.
       const decimal = e.type === "number" ? /^(\d*)\.(\d+)$/.exec(e.text) : null;
       const type =
         e.type === "number"
@@ -151,7 +153,9 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
                 Math.max(1, (decimal[1] ?? "").replace(/^0+/, "").length + (decimal[2] as string).length),
                 (decimal[2] as string).length,
               ])
-            : atomic(/^\d+$/.test(e.text) ? "INT" : "DOUBLE")
+            : /^\d+\.?$/.test(e.text)
+              ? atomic(v !== null && (v as number) > 2147483647 ? "BIGINT" : "INT")
+              : atomic("DOUBLE")
           : e.type === "string"
             ? STRING
             : e.type === "boolean"
@@ -896,10 +900,20 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
     }
   }
   const from = x.type;
-  // TIME is TIME(0), as in Flink.
-  const t: DataType = target.name === "TIME" && target.args.length === 0 ? { ...target, args: [0] } : target;
+  // TIME is TIME(0) and DECIMAL DECIMAL(10, 0), DECIMAL(p) DECIMAL(p, 0), as in Flink.
+  const t: DataType =
+    target.name === "TIME" && target.args.length === 0
+      ? { ...target, args: [0] }
+      : target.name === "DECIMAL" && target.args.length < 2
+        ? { ...target, args: [target.args[0] ?? 10, 0] }
+        : target;
   const fromName = from?.kind === "atomic" ? from.name : undefined;
   const refuse = (why: string) => invalid(`CAST from ${fromName} to ${t.name}: ${why}`);
+  // A number or BOOLEAN without a type (an untyped function's result) casts as a DOUBLE would.
+  const typedKind = numericSourceKind(fromName);
+  const kindOf = (v: unknown) =>
+    typedKind ??
+    (from === undefined && (typeof v === "number" || typeof v === "boolean") ? "floating" : undefined);
   let convert: (v: unknown) => unknown;
   switch (t.name) {
     case "TINYINT":
@@ -910,6 +924,9 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
       convert = (v) => {
         // Text is read as Flink reads it (range checked, fraction dropped, no exponent).
         if (typeof v === "string") return integerFromText(v, name);
+        // Numbers and BOOLEAN as Flink's cast rules (Java's narrowing; see number-casts.ts).
+        const kind = kindOf(v);
+        if (kind !== undefined) return castNumberToInteger(v as number | boolean, kind, name);
         const n = Number(v);
         if (!Number.isFinite(n)) throw new Error(`cannot cast '${String(v)}' to ${name}`);
         return Math.trunc(n);
@@ -921,6 +938,8 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
       const name = t.name;
       convert = (v) => {
         if (typeof v === "string") return floatingFromText(v, name);
+        // A number keeps its value (NaN too); BOOLEAN is 1 or 0.
+        if (kindOf(v) !== undefined) return Number(v);
         const n = Number(v);
         if (Number.isNaN(n)) throw new Error(`cannot cast '${String(v)}' to ${name}`);
         return n;
@@ -928,11 +947,12 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
       break;
     }
     case "DECIMAL": {
-      // DECIMAL is DECIMAL(10, 0), as in Flink.
       const [precision, scale] = [t.args[0] ?? 10, t.args[1] ?? 0];
       convert = (v) => {
         // Text is rounded HALF_UP to the scale from its digits and refused past the precision.
         if (typeof v === "string") return decimalFromText(v, precision, scale);
+        // Rounded HALF_UP from the number's digits, NULL past the precision (see number-casts.ts).
+        if (kindOf(v) !== undefined) return castNumberToDecimal(v as number | boolean, precision, scale);
         const n = Number(v);
         if (Number.isNaN(n)) throw new Error(`cannot cast '${String(v)}' to ${printType(t)}`);
         return n;

@@ -121,14 +121,33 @@ const JAVA_INT_MAX = 2 ** 31 - 1;
  * fromBigDecimal gives null, so CAST fails and TRY_CAST gives NULL.
  */
 export function decimalFromText(text: string, precision: number, scale: number): number {
-  const type = `DECIMAL(${precision}, ${scale})`;
-  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.replace(/^[ \n\t]+|[ \n\t]+$/g, ""));
+  const value = roundedDecimalText(text.replace(/^[ \n\t]+|[ \n\t]+$/g, ""), precision, scale);
+  if (value === "not a number")
+    throw new Error(`cannot cast '${text}' to DECIMAL(${precision}, ${scale}): not a decimal number`);
+  if (value === undefined) {
+    throw new Error(
+      `cannot cast '${text}' to DECIMAL(${precision}, ${scale}): more than ${precision - scale} digits before the point`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The decimal number `text` (as `new BigDecimal(text)` reads it: an optional sign, digits with at
+ * most one point, an optional exponent) rounded HALF_UP to `scale` digits from its text, as
+ * DecimalData.fromBigDecimal rounds it; undefined when it then needs more than `precision`
+ * digits (fromBigDecimal's null), "not a number" when BigDecimal refuses the text.
+ */
+export function roundedDecimalText(
+  text: string,
+  precision: number,
+  scale: number,
+): number | undefined | "not a number" {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
   const exponent = m?.[4] === undefined ? 0 : Number(m[4]);
   if (m === null || ((m[2] ?? "") === "" && (m[3] ?? "") === "") || Math.abs(exponent) > JAVA_INT_MAX) {
-    throw new Error(`cannot cast '${text}' to ${type}: not a decimal number`);
+    return "not a number";
   }
-  const overflow = () =>
-    new Error(`cannot cast '${text}' to ${type}: more than ${precision - scale} digits before the point`);
   let intPart = m[2] ?? "";
   let fracPart = m[3] ?? "";
   if (exponent !== 0) {
@@ -146,7 +165,7 @@ export function decimalFromText(text: string, precision: number, scale: number):
       intPart = all.slice(0, point);
       fracPart = all.slice(point);
     }
-    if (intPart.replace(/^0+/, "").length > 38) throw overflow();
+    if (intPart.replace(/^0+/, "").length > 38) return undefined;
   }
   const negative = m[1] === "-";
   const frac = fracPart.padEnd(scale + 1, "0");
@@ -154,7 +173,7 @@ export function decimalFromText(text: string, precision: number, scale: number):
   let digits = `${intPart}${frac.slice(0, scale)}`.replace(/^0+/, "") || "0";
   if ((frac[scale] ?? "0") >= "5") digits = addOne(digits);
   const whole = digits.length > scale ? digits.length - scale : 0;
-  if (whole > precision - scale) throw overflow();
+  if (whole > precision - scale) return undefined;
   const padded = digits.padStart(scale + 1, "0");
   const value = Number(`${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`);
   return negative && value !== 0 ? -value : value;
