@@ -51,7 +51,7 @@ export {
 } from "./planner/changelog.js";
 export type { Column, Relation } from "./planner/relation.js";
 export { parseDuration } from "./planner/settings.js";
-export { flinkText, formatTimestamp } from "./planner/values.js";
+export { castText, flinkText, formatTimestamp } from "./planner/values.js";
 export { LOCAL_TIME_ZONE, parseZone, type Zone } from "./planner/zone.js";
 export { fireInstant, usesDaylightTime } from "./runtime/zoned-windows.js";
 export {

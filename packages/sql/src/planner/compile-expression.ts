@@ -26,6 +26,8 @@ import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-f
 import { isTemporal, orderedComparisonCast } from "./string-comparisons.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
 import {
+  atomicCastText,
+  castText,
   dateOf,
   formatDate,
   formatTime,
@@ -367,16 +369,34 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       return compileCall(e, scope);
     case "row": {
       const values = e.values.map(sub);
-      return { eval: (r) => values.map((v) => v.eval(r)) };
+      // Its type when its fields' are known, named as Flink names them (EXPR$0, ...), so that a
+      // CAST to STRING writes each field as its type's text.
+      const types = values.map((v) => v.type);
+      const type: DataType | undefined = types.every((t) => t !== undefined)
+        ? { kind: "row", fields: types.map((t, i) => ({ name: `EXPR$${i}`, type: t })), notNull: true }
+        : undefined;
+      return { eval: (r) => values.map((v) => v.eval(r)), type };
     }
     case "array": {
       const values = e.values.map(sub);
-      return { eval: (r) => values.map((v) => v.eval(r)) };
+      const element = values[0]?.type;
+      const type: DataType | undefined =
+        element !== undefined && values.every((v) => sameType(v.type, element))
+          ? { kind: "array", element, notNull: true }
+          : undefined;
+      return { eval: (r) => values.map((v) => v.eval(r)), type };
     }
     case "map": {
       if (e.entries.length % 2 !== 0)
         throw invalid("MAP[...] needs key, value pairs: it has an odd number of entries");
       const entries = e.entries.map(sub);
+      const [key, value] = [entries[0]?.type, entries[1]?.type];
+      const type: DataType | undefined =
+        key !== undefined &&
+        value !== undefined &&
+        entries.every((x, i) => sameType(x.type, i % 2 === 0 ? key : value))
+          ? { kind: "map", key, value, notNull: true }
+          : undefined;
       return {
         eval: (r) => {
           const m: Record<string, unknown> = {};
@@ -384,6 +404,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
             setColumn(m, String(entries[i]?.eval(r)), entries[i + 1]?.eval(r));
           return m;
         },
+        type,
       };
     }
     case "index": {
@@ -690,6 +711,19 @@ function decimalArithmetic(
 }
 
 /** Whether `t` is the atomic type `name`. */
+/**
+ * Whether `a` and `b` are the same type up to nullability and length (so a constructor's elements
+ * such as 'a' and 'bc', CHAR(1) and CHAR(2), share one).
+ */
+function sameType(a: DataType | undefined, b: DataType): boolean {
+  if (a === undefined) return false;
+  if (a.kind === "atomic" && b.kind === "atomic") {
+    const text = (n: string) => (n === "CHAR" || n === "VARCHAR" ? "STRING" : n);
+    return text(a.name) === text(b.name) && (a.name !== "DECIMAL" || a.args[1] === b.args[1]);
+  }
+  return printType({ ...a, notNull: false }) === printType({ ...b, notNull: false });
+}
+
 function isAtomic(t: DataType | undefined, name: string): boolean {
   return t?.kind === "atomic" && t.name === name;
 }
@@ -962,18 +996,12 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
     case "STRING":
     case "VARCHAR":
     case "CHAR": {
-      const p = from?.kind === "atomic" ? (from.args[0] ?? 0) : 0;
-      convert = isYearMonthType(from)
-        ? (v) => formatYearMonth(v as number)
-        : from?.kind === "interval"
-          ? (v) => formatDayTime(v as number)
-          : isTimestampType(from)
-            ? (v) => formatTimestamp(v as number)
-            : isAtomic(from, "DATE")
-              ? (v) => formatDate(v as number)
-              : isAtomic(from, "TIME")
-                ? (v) => formatTime(v as number, p)
-                : (v) => (typeof v === "boolean" ? (v ? "TRUE" : "FALSE") : String(v));
+      // An ARRAY, MAP, MULTISET or ROW as Flink's cast rules write one, elements cast the same way.
+      const atomicText = atomicCastText(from);
+      convert =
+        from === undefined || from.kind === "atomic" || from.kind === "interval"
+          ? atomicText
+          : (v) => castText(v, from);
       break;
     }
     case "DATE":

@@ -15,6 +15,7 @@
 import type { DataType, Expr, JsonClauses, JsonOnClause } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import { atomic } from "./data-types.js";
+import { javaDoubleText } from "./number-text.js";
 import { invalid, unsupported } from "./problems.js";
 import { formatDate, timeOf } from "./values.js";
 
@@ -174,17 +175,6 @@ export function parseJson(text: string): JsonNode {
   return v;
 }
 
-/** Java's Double.toString: `1.0`, `0.998`, `1.0E20`, `1.0E-4`. */
-export function javaDouble(x: number): string {
-  if (Number.isNaN(x)) return "NaN";
-  if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const a = Math.abs(x);
-  if (a >= 1e-3 && a < 1e7) return Number.isInteger(x) ? `${x}.0` : String(x);
-  const [mant, exp] = x.toExponential().split("e") as [string, string];
-  return `${mant.includes(".") ? mant : `${mant}.0`}E${exp.startsWith("+") ? exp.slice(1) : exp}`;
-}
-
 /** A JSON string literal as Jackson writes it (control characters as \uXXXX, upper-case hex). */
 export function quote(s: string): string {
   let out = '"';
@@ -203,7 +193,7 @@ export function quote(s: string): string {
 /** The compact JSON text of a node (Jackson's writeValueAsString). */
 export function writeJson(v: JsonNode): string {
   if (v === null) return "null";
-  if (v instanceof JsonDouble) return javaDouble(v.value);
+  if (v instanceof JsonDouble) return javaDoubleText(v.value);
   if (typeof v === "string") return quote(v);
   if (Array.isArray(v)) return `[${v.map(writeJson).join(",")}]`;
   if (v instanceof Map) return `{${[...v].map(([k, x]) => `${quote(k)}:${writeJson(x)}`).join(",")}}`;
@@ -459,7 +449,7 @@ export function sqlToJson(v: unknown, t: DataType | undefined): string {
       switch (t.name) {
         case "DOUBLE":
         case "FLOAT":
-          return javaDouble(v);
+          return javaDoubleText(v);
         case "TIMESTAMP":
           return quote(isoLocal(v));
         case "TIMESTAMP_LTZ":
@@ -470,7 +460,7 @@ export function sqlToJson(v: unknown, t: DataType | undefined): string {
           return quote(isoLocal(timeOf(v, 3)).slice(11));
       }
     }
-    return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : javaDouble(v);
+    return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : javaDoubleText(v);
   }
   if (Array.isArray(v)) {
     if (t?.kind === "row")
@@ -754,7 +744,7 @@ function returningConversion(
 
 /** A JSON scalar or SQL value as text (Java's toString). */
 function textOf(v: unknown): string {
-  if (v instanceof JsonDouble) return javaDouble(v.value);
+  if (v instanceof JsonDouble) return javaDoubleText(v.value);
   return String(v);
 }
 

@@ -8,6 +8,8 @@
  */
 
 import type { DataType } from "../parser/ast.js";
+import { formatDayTime, formatYearMonth, isYearMonthType } from "./intervals.js";
+import { javaDoubleText } from "./number-text.js";
 
 /** A row: column name to value. */
 export type Row = Record<string, unknown>;
@@ -164,8 +166,11 @@ export function multisetOf(counted: Record<string, [unknown, number]>, distinct:
   return out;
 }
 
-/** Element `key` of a MULTISET value back as a value of `t` (for printing it as Flink does). */
-function multisetElement(key: string, t: DataType | undefined): unknown {
+/**
+ * A MAP key or MULTISET element, held as its text (an object's key), back as a value of `t` (for
+ * printing it as Flink does: a DOUBLE key `1` is `1.0`).
+ */
+function valueOfKey(key: string, t: DataType | undefined): unknown {
   if (t === undefined) return key;
   if (t.kind !== "atomic") {
     try {
@@ -183,11 +188,62 @@ const STRING_NAMES = new Set(["STRING", "VARCHAR", "CHAR"]);
  * A MULTISET value as Flink prints one (MapToStringCastRule, and Java's Map.toString in a
  * `+I[...]` line): `{a=2, b=1}`, each element as {@link flinkText} gives it, then its count.
  */
-function multisetText(m: object, element: DataType | undefined): string {
+function multisetText(m: object, element: DataType | undefined, text: ValueText): string {
   const parts: string[] = [];
-  for (const [key, n] of Object.entries(m))
-    parts.push(`${flinkText(multisetElement(key, element), element)}=${n}`);
+  for (const [key, n] of Object.entries(m)) parts.push(`${text(valueOfKey(key, element), element)}=${n}`);
   return `{${parts.join(", ")}}`;
+}
+
+/** How a value of a type is written as text: {@link flinkText} (print) or {@link castText} (CAST). */
+type ValueText = (v: unknown, t: DataType | undefined) => string;
+
+/** A MAP value as Flink writes one, in print and in CAST alike: `{k1=v1, k2=v2}`. */
+function mapText(m: object, key: DataType | undefined, value: DataType | undefined, text: ValueText): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(m)) parts.push(`${text(valueOfKey(k, key), key)}=${text(v, value)}`);
+  return `{${parts.join(", ")}}`;
+}
+
+/**
+ * The fields of a ROW value in order: a ROW constructor gives an array, a connector an object by
+ * field name (a field it lacks is NULL).
+ */
+function rowFields(v: object, t: DataType | undefined): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (t?.kind !== "row") return Object.values(v);
+  return t.fields.map((f) => ownValue(v, f.name) ?? null);
+}
+
+/** The type of field `i` of a ROW of type `t`, when known. */
+function fieldType(t: DataType | undefined, i: number): DataType | undefined {
+  return t?.kind === "row" ? t.fields[i]?.type : undefined;
+}
+
+/** The bytes of a BYTES value as Java's Arrays.toString of a byte[] shows them: `[104, -1]` (signed). */
+function bytesText(b: Uint8Array): string {
+  return `[${Array.from(b, (x) => (x > 127 ? x - 256 : x)).join(", ")}]`;
+}
+
+/**
+ * The text of a collection or structured value (or one of unknown type) that `text` writes the
+ * elements of; undefined for an atomic value. ARRAY `[a, b]`, MAP `{k=v}`, MULTISET `{e=count}`,
+ * ROW as `row(fields)`.
+ */
+function structuredText(
+  v: object,
+  t: DataType | undefined,
+  text: ValueText,
+  row: (fields: string[]) => string,
+): string | undefined {
+  if (t?.kind === "multiset") return multisetText(v, t.element, text);
+  if (t?.kind === "map") return mapText(v, t.key, t.value, text);
+  if (t?.kind === "row") return row(rowFields(v, t).map((x, i) => text(x, fieldType(t, i))));
+  if (Array.isArray(v)) {
+    const element = t?.kind === "array" ? t.element : undefined;
+    return `[${v.map((x) => text(x, element)).join(", ")}]`;
+  }
+  if (t === undefined && !(v instanceof Uint8Array)) return mapText(v, undefined, undefined, text);
+  return undefined;
 }
 
 /**
@@ -264,7 +320,7 @@ export function flinkText(v: unknown, t: DataType | undefined): string {
     switch (t.name) {
       case "DOUBLE":
       case "FLOAT":
-        return Number.isInteger(v) && Math.abs(v) < 1e7 ? `${v}.0` : String(v);
+        return javaDoubleText(v);
       case "DECIMAL":
         return v.toFixed(t.args[1] ?? 0);
       case "TIMESTAMP": {
@@ -288,7 +344,62 @@ export function flinkText(v: unknown, t: DataType | undefined): string {
       }
     }
   }
-  if (t?.kind === "multiset" && typeof v === "object") return multisetText(v, t.element);
-  if (typeof v === "object") return JSON.stringify(v);
+  if (typeof v === "object") {
+    // Java's toString of the external value: a nested ROW is a Row (`+I[x, y]`), an ARRAY
+    // `[a, b]`, a MAP or MULTISET a java.util.Map (`{k=v}`), BYTES a byte[] as Arrays.toString.
+    const s = structuredText(v, t, flinkText, (fields) => `+I[${fields.join(", ")}]`);
+    if (s !== undefined) return s;
+    if (v instanceof Uint8Array) return bytesText(v);
+    return JSON.stringify(v);
+  }
   return String(v);
+}
+
+/**
+ * The text of an atomic value of type `from` as CAST(... AS STRING) gives it in Flink 1.20:
+ * BOOLEAN as `TRUE`/`FALSE`, DOUBLE as Java's Double.toString (`1.0`, `1.0E7`), DECIMAL with all
+ * the digits of its scale (`1.50`), TIMESTAMP as `2020-04-15 08:05:00.000`, DATE `2020-04-15`, TIME with
+ * its precision, intervals as Flink writes them, BYTES decoded as UTF-8, others as their text.
+ */
+export function atomicCastText(from: DataType | undefined): (v: unknown) => string {
+  const name = from?.kind === "atomic" ? from.name : undefined;
+  if (isYearMonthType(from)) return (v) => formatYearMonth(v as number);
+  if (from?.kind === "interval") return (v) => formatDayTime(v as number);
+  if (isTimestampType(from)) return (v) => formatTimestamp(v as number);
+  if (name === "DATE") return (v) => formatDate(v as number);
+  if (name === "TIME") {
+    const p = from?.kind === "atomic" ? (from.args[0] ?? 0) : 0;
+    return (v) => formatTime(v as number, p);
+  }
+  if (name === "DOUBLE" || name === "FLOAT")
+    return (v) => (typeof v === "number" ? javaDoubleText(v) : String(v));
+  if (name === "DECIMAL" && from?.kind === "atomic") {
+    // DecimalData's text: all digits of its scale (`1.50` for DECIMAL(3, 2)).
+    const scale = from.args[1] ?? 0;
+    return (v) => (typeof v === "number" ? v.toFixed(scale) : String(v));
+  }
+  return (v) =>
+    typeof v === "boolean"
+      ? v
+        ? "TRUE"
+        : "FALSE"
+      : v instanceof Uint8Array
+        ? Buffer.from(v).toString("utf8")
+        : String(v);
+}
+
+/**
+ * A value of type `t` as Flink 1.20's CAST(... AS STRING) gives it (its cast rules with the legacy
+ * behaviour off): ARRAY `[a, b]` (ArrayToStringCastRule), MAP `{k=v}` (MapToStringCastRule),
+ * MULTISET `{e=count}`, ROW `(a, b)` (RowToStringCastRule); each element, key, value and field
+ * cast to STRING the same way, unquoted, a NULL one as `null`. Unlike {@link flinkText} (print),
+ * a nested timestamp is `2020-04-15 08:05:00.000` and a nested ROW has no `+I`.
+ */
+export function castText(v: unknown, t: DataType | undefined): string {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "object") {
+    const s = structuredText(v, t, castText, (fields) => `(${fields.join(", ")})`);
+    if (s !== undefined) return s;
+  }
+  return atomicCastText(t)(v);
 }
