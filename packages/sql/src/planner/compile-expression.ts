@@ -9,15 +9,7 @@ import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js"
 import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
 import { atomic } from "./data-types.js";
-import {
-  addMonths,
-  formatDayTime,
-  formatYearMonth,
-  intervalMonths,
-  isYearMonthType,
-  isYearMonthUnit,
-  YEAR_MONTH,
-} from "./intervals.js";
+import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { castNumberToDecimal, castNumberToInteger, numericSourceKind } from "./number-casts.js";
 import { decimalFromText, floatingFromText, integerFromText } from "./number-text.js";
@@ -29,9 +21,6 @@ import {
   atomicCastText,
   castText,
   dateOf,
-  formatDate,
-  formatTime,
-  formatTimestamp,
   isTimestampType,
   ownValue,
   parseDate,
