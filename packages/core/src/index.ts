@@ -63,6 +63,7 @@ export {
   csvLineDecoder,
   csvLineEncoder,
   csvSettings,
+  javaDoubleText,
 } from "./connector/csv-format.js";
 export { datagenConnector } from "./connector/datagen-connector.js";
 export {

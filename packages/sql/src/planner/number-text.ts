@@ -192,13 +192,5 @@ function addOne(digits: string): string {
   return `1${out.join("")}`;
 }
 
-/** Java's Double.toString: `1.0`, `0.998`, `1.0E20`, `1.0E-4`. */
-export function javaDoubleText(x: number): string {
-  if (Number.isNaN(x)) return "NaN";
-  if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const a = Math.abs(x);
-  if (a >= 1e-3 && a < 1e7) return Number.isInteger(x) ? `${x}.0` : String(x);
-  const [mant, exp] = x.toExponential().split("e") as [string, string];
-  return `${mant.includes(".") ? mant : `${mant}.0`}E${exp.startsWith("+") ? exp.slice(1) : exp}`;
-}
+/** Java's Double.toString (`1.0`, `0.998`, `1.0E20`), as core's csv format writes DOUBLEs. */
+export { javaDoubleText } from "@fleuve/core";
