@@ -19,7 +19,8 @@ import {
   type ValueState,
   valueState,
 } from "@fleuve/core";
-import { type Alert, type Rule, type RuleConfig, ruleFromConfig } from "./rules.js";
+import { type RuleConfig, ruleFromConfig } from "./rule-config.js";
+import type { Alert, Rule } from "./rules.js";
 
 /** Options of {@link detectAlerts}. */
 export interface DetectAlertsOptions<T> {

@@ -39,6 +39,7 @@ export {
   type KnnCadOptions,
   knnCad,
 } from "./knncad.js";
+export { type RuleConfig, ruleFromConfig } from "./rule-config.js";
 export {
   type Alert,
   type AlertKind,
@@ -49,9 +50,7 @@ export {
   type RateOfChangeOptions,
   type Rule,
   type RuleAlert,
-  type RuleConfig,
   rateOfChange,
-  ruleFromConfig,
   type ThresholdOptions,
   threshold,
 } from "./rules.js";

@@ -12,7 +12,8 @@ import {
   type Source,
   type SourceOutput,
 } from "@fleuve/core";
-import { type Alert, type Rule, type RuleConfig, ruleFromConfig } from "./rules.js";
+import { type RuleConfig, ruleFromConfig } from "./rule-config.js";
+import type { Alert, Rule } from "./rules.js";
 
 /** One point of a job metric series, e.g. `{ series: "Window#0.busyRatio", time, value: 0.93 }`. */
 export interface MetricSample {
