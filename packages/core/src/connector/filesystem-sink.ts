@@ -395,6 +395,13 @@ class PartitionCommitter {
         this.restored.set(p.path, Math.min(p.createdAt, this.restored.get(p.path) ?? p.createdAt));
       return;
     }
+    // The reports are gathered in memory: a subtask whose writer is in another thread or process
+    // (worker threads, --group units) would never report here, and nothing would be committed.
+    if (this.writers.size < report.parallelism)
+      throw configError(
+        "sink.partition-commit.policy.kind",
+        `needs every subtask of the sink in one thread, which gathers their reports; this one runs ${this.writers.size} of its ${report.parallelism} (the job is spread over worker threads or --group processes). Run the sink at parallelism 1, or the job on one thread ('fleuve run --threads 1')`,
+      );
     let of = this.reports.get(report.checkpointId);
     if (of === undefined) this.reports.set(report.checkpointId, (of = new Map()));
     of.set(report.subtask, report);
