@@ -6,15 +6,13 @@
 // count, as Flink's json format); a savepoint mid-stream restored at parallelism 1 and 3; and a
 // property against a brute-force multiset count.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test } from "node:test";
-import { FleuveError, GeneratorSource, StreamExecutionEnvironment } from "@fleuve/core";
+import { test } from "node:test";
+import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
 import { flinkText, materialize, printType, type Row, rowKind, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { logWithRows, readRecords } from "../fixtures/log-table.js";
+import { checkSavepointRoundTrip, NUMBERS } from "../fixtures/numbers-job.js";
 
 const env = (parallelism = 1) =>
   sql(StreamExecutionEnvironment.create({ parallelism, log: () => {} }), { connectors: logConnectors });
@@ -359,49 +357,16 @@ test("json format: a MULTISET column is written as an object of element to count
 
 // --- savepoint and restore -------------------------------------------------------------------
 
-const LAST = 200;
-const spDir = mkdtempSync(join(tmpdir(), "fleuve-sql-collect-sp-"));
-after(() => rmSync(spDir, { recursive: true, force: true }));
-
-function job(
-  query: string,
-  out: Row[],
-  options: { restoreFrom?: string; rate?: number; parallelism?: number },
-) {
-  const e = StreamExecutionEnvironment.create({
-    parallelism: options.parallelism ?? 1,
-    log: () => {},
-    ...(options.restoreFrom === undefined ? {} : { restoreFrom: options.restoreFrom }),
-  });
-  const tEnv = sql(e);
-  const source = new GeneratorSource((i) => ({ n: i + 1 }), {
-    count: LAST,
-    ...(options.rate === undefined ? {} : { ratePerSecond: options.rate }),
-  });
-  tEnv.createTemporaryView(
-    "numbers",
-    e.fromSource(source, undefined, "numbers").uid("numbers").setParallelism(1),
-    "n INT",
-  );
-  tEnv
-    .sqlQuery(query)
-    .toDataStream()
-    .forEach((r) => {
-      out.push(r);
-    });
-  return e;
-}
-
 test("savepoint mid-stream: COLLECT over an updating input restores at parallelism 1 and 3", {
   timeout: 300_000,
 }, async () => {
   // The inner aggregation updates per n; the outer one groups its counts by MOD(k, 3), retracting.
   const query = `SELECT MOD(k, 3) AS g, COLLECT(c) AS counts, COLLECT(DISTINCT c) AS distinct_counts
     FROM (SELECT MOD(n, 7) AS k, COUNT(*) AS c FROM numbers GROUP BY MOD(n, 7)) GROUP BY MOD(k, 3)`;
-  // Brute force: key k (n = 1..LAST with n mod 7 = k) ends with count c; group g holds the counts of its keys.
+  // Brute force: key k (n = 1..NUMBERS with n mod 7 = k) ends with count c; group g holds the counts of its keys.
   const expected = new Map<number, Record<string, number>>();
   for (let k = 0; k < 7; k++) {
-    const c = Array.from({ length: LAST }, (_, i) => i + 1).filter((n) => n % 7 === k).length;
+    const c = Array.from({ length: NUMBERS }, (_, i) => i + 1).filter((n) => n % 7 === k).length;
     const m = expected.get(k % 3) ?? {};
     m[c] = (m[c] ?? 0) + 1;
     expected.set(k % 3, m);
@@ -420,22 +385,5 @@ test("savepoint mid-stream: COLLECT over an updating input restores at paralleli
       what,
     );
   };
-  const whole: Row[] = [];
-  await job(query, whole, {}).execute("collect-whole");
-  check(whole, "uninterrupted");
-
-  const first: Row[] = [];
-  const client = job(query, first, { rate: 20 }).executeAsync("collect-1");
-  while (first.length < 30) await new Promise((r) => setTimeout(r, 20));
-  const savepoint = await client.stopWithSavepoint(join(spDir, "collect"));
-  await client.result;
-  assert.ok(
-    first.some((r) => rowKind(r) === "-U"),
-    "stopped after retractions",
-  );
-  for (const p of [1, 3]) {
-    const out: Row[] = [];
-    await job(query, out, { restoreFrom: savepoint, parallelism: p }).execute(`collect-p${p}`);
-    check([...first, ...out], `restored at parallelism ${p}`);
-  }
+  await checkSavepointRoundTrip("collect", query, check);
 });

@@ -4,15 +4,13 @@
 // evaluation gives; and a job stopped with a savepoint mid-stream and restored (at parallelism
 // 1 and 3) ends with the uninterrupted result.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test } from "node:test";
-import { GeneratorSource, StreamExecutionEnvironment } from "@fleuve/core";
+import { test } from "node:test";
+import { StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
-import { materialize, type Row, rowKind, sql } from "@fleuve/sql";
+import { materialize, type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { logWithRows } from "../fixtures/log-table.js";
+import { checkSavepointRoundTrip, NUMBERS } from "../fixtures/numbers-job.js";
 
 const env = (parallelism = 1) => StreamExecutionEnvironment.create({ parallelism });
 const sortRows = (rows: Row[]) =>
@@ -313,39 +311,6 @@ test("property: over an updating input (an aggregation of an aggregation) the fi
 
 // --- savepoint and restore -------------------------------------------------------------------
 
-const LAST = 200;
-const spDir = mkdtempSync(join(tmpdir(), "fleuve-sql-aggs-sp-"));
-after(() => rmSync(spDir, { recursive: true, force: true }));
-
-function job(
-  query: string,
-  out: Row[],
-  options: { restoreFrom?: string; rate?: number; parallelism?: number },
-) {
-  const e = StreamExecutionEnvironment.create({
-    parallelism: options.parallelism ?? 1,
-    log: () => {},
-    ...(options.restoreFrom === undefined ? {} : { restoreFrom: options.restoreFrom }),
-  });
-  const tEnv = sql(e);
-  const source = new GeneratorSource((i) => ({ n: i + 1 }), {
-    count: LAST,
-    ...(options.rate === undefined ? {} : { ratePerSecond: options.rate }),
-  });
-  tEnv.createTemporaryView(
-    "numbers",
-    e.fromSource(source, undefined, "numbers").uid("numbers").setParallelism(1),
-    "n INT",
-  );
-  tEnv
-    .sqlQuery(query)
-    .toDataStream()
-    .forEach((r) => {
-      out.push(r);
-    });
-  return e;
-}
-
 test("savepoint mid-stream: LISTAGG, FIRST_VALUE, LAST_VALUE and the variances over an updating input restore at parallelism 1 and 3", {
   timeout: 300_000,
 }, async () => {
@@ -354,11 +319,11 @@ test("savepoint mid-stream: LISTAGG, FIRST_VALUE, LAST_VALUE and the variances o
   const query = `SELECT MOD(c, 3) AS g, LISTAGG(CAST(k AS STRING)) AS ks, VAR_POP(total) AS vp,
       STDDEV_SAMP(CAST(total AS DOUBLE)) AS sd, FIRST_VALUE(total) AS ft, LAST_VALUE(total) AS lt
     FROM (${inner}) GROUP BY MOD(c, 3)`;
-  // The final groups: key k (n = 1..LAST with n mod 7 = k) has count c and total; which key entered
+  // The final groups: key k (n = 1..NUMBERS with n mod 7 = k) has count c and total; which key entered
   // its group first depends on arrival order across subtasks, so the list is compared as a set
   // and FIRST_VALUE/LAST_VALUE as members.
   const keys = Array.from({ length: 7 }, (_, k) => {
-    const ns = Array.from({ length: LAST }, (_, i) => i + 1).filter((n) => n % 7 === k);
+    const ns = Array.from({ length: NUMBERS }, (_, i) => i + 1).filter((n) => n % 7 === k);
     return { k, c: ns.length, total: ns.reduce((x, n) => x + n, 0) };
   });
   const check = (rows: Row[], what: string) => {
@@ -391,22 +356,5 @@ test("savepoint mid-stream: LISTAGG, FIRST_VALUE, LAST_VALUE and the variances o
       assert.ok(members.some((m) => m.total === r.ft) && members.some((m) => m.total === r.lt), what);
     }
   };
-  const whole: Row[] = [];
-  await job(query, whole, {}).execute("aggs-whole");
-  check(whole, "uninterrupted");
-
-  const first: Row[] = [];
-  const client = job(query, first, { rate: 20 }).executeAsync("aggs-1");
-  while (first.length < 30) await new Promise((r) => setTimeout(r, 20));
-  const savepoint = await client.stopWithSavepoint(join(spDir, "aggs"));
-  await client.result;
-  assert.ok(
-    first.some((r) => rowKind(r) === "-U"),
-    "stopped after retractions",
-  );
-  for (const p of [1, 3]) {
-    const out: Row[] = [];
-    await job(query, out, { restoreFrom: savepoint, parallelism: p }).execute(`aggs-p${p}`);
-    check([...first, ...out], `restored at parallelism ${p}`);
-  }
+  await checkSavepointRoundTrip("aggs", query, check);
 });

@@ -21,6 +21,7 @@ import { fireInstant, parseZone, type Row, sql, usesDaylightTime } from "@fleuve
 import fc from "fast-check";
 import { logWithRows } from "../fixtures/log-table.js";
 import { BatchSource, recordsIn, until } from "../fixtures/manual-clock.js";
+import { bruteOffset } from "../fixtures/zone-offsets.js";
 
 const sortRows = (rows: Row[]) =>
   rows.map((r) => ({ ...r })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -601,21 +602,6 @@ const ZONES = [
   "Pacific/Chatham", // +12:45 / +13:45
   "America/Sao_Paulo",
 ];
-const longOffset = new Map<string, Intl.DateTimeFormat>();
-/** The zone's offset (ms) at `ms`, from Intl's "GMT+hh:mm" name. */
-function bruteOffset(zone: string, ms: number): number {
-  let f = longOffset.get(zone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
-    longOffset.set(zone, f);
-  }
-  const name = f.formatToParts(ms).find((p) => p.type === "timeZoneName")?.value ?? "";
-  const m = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name);
-  assert.ok(m !== null, name);
-  return m[1] === undefined
-    ? 0
-    : (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 3_600_000 + Number(m[3]) * 60_000);
-}
 /**
  * The instant of wall-clock time `local`: the earlier of an overlap's two; in a gap (none) the
  * wall clock read with the offset before the gap, the smaller of the two around it.

@@ -13,6 +13,7 @@ import { test } from "node:test";
 import { FleuveError, ManualProcessingTime, StreamExecutionEnvironment } from "@fleuve/core";
 import { parseZone, type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
+import { bruteOffset } from "../fixtures/zone-offsets.js";
 
 function envAt(time = 0) {
   const env = StreamExecutionEnvironment.create({
@@ -201,21 +202,6 @@ const ZONES = [
   "Europe/London",
   "Pacific/Apia", // skipped a whole day in 2011
 ];
-const longOffset = new Map<string, Intl.DateTimeFormat>();
-/** The zone's offset (ms) at `ms` from Intl's "GMT+hh:mm" name: another path than the zone's. */
-function bruteOffset(zone: string, ms: number): number {
-  let f = longOffset.get(zone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
-    longOffset.set(zone, f);
-  }
-  const name = f.formatToParts(ms).find((p) => p.type === "timeZoneName")?.value ?? "";
-  const m = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name);
-  assert.ok(m !== null, name);
-  return m[1] === undefined
-    ? 0
-    : (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 3_600_000 + Number(m[3]) * 60_000);
-}
 /** Every instant whose wall-clock time in `zone` is `local` (none in a gap, two in an overlap). */
 function bruteInstants(zone: string, local: number): number[] {
   const offsets = new Set<number>();

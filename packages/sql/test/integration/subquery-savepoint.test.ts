@@ -7,42 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { GeneratorSource, StreamExecutionEnvironment } from "@fleuve/core";
-import { materialize, type Row, rowKind, sql } from "@fleuve/sql";
+import { materialize, type Row, rowKind } from "@fleuve/sql";
+import { NUMBERS, numbersJob } from "../fixtures/numbers-job.js";
 
-const LAST = 200;
 const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-subquery-sp-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A job of `query` over `numbers` (n = 1..LAST from a source of parallelism 1), its rows in `out`. */
-function job(
-  query: string,
-  out: Row[],
-  options: { restoreFrom?: string; rate?: number; parallelism?: number },
-): StreamExecutionEnvironment {
-  const env = StreamExecutionEnvironment.create({
-    parallelism: options.parallelism ?? 1,
-    log: () => {},
-    ...(options.restoreFrom === undefined ? {} : { restoreFrom: options.restoreFrom }),
-  });
-  const tEnv = sql(env);
-  const source = new GeneratorSource((i) => ({ n: i + 1 }), {
-    count: LAST,
-    ...(options.rate === undefined ? {} : { ratePerSecond: options.rate }),
-  });
-  tEnv.createTemporaryView(
-    "numbers",
-    env.fromSource(source, undefined, "numbers").uid("numbers").setParallelism(1),
-    "n INT",
-  );
-  tEnv
-    .sqlQuery(query)
-    .toDataStream()
-    .forEach((r) => {
-      out.push(r);
-    });
-  return env;
-}
 
 const text = (r: Row) => JSON.stringify({ ...r, $rowkind: undefined });
 const sorted = (rows: readonly Row[]) => rows.map(text).sort();
@@ -61,26 +30,26 @@ test("semi, anti and scalar-subquery joins: stopped with a savepoint mid-stream,
     WHERE NOT EXISTS (SELECT 1 FROM numbers b WHERE b.n = a.n + 50)
       AND MOD(a.n, 3) IN (SELECT MOD(n, 4) FROM numbers WHERE n > 5)`;
   const expected = Array.from({ length: 50 }, (_, i) => ({
-    n: LAST - 49 + i,
-    same_digit: LAST / 10,
-    highest: LAST,
+    n: NUMBERS - 49 + i,
+    same_digit: NUMBERS / 10,
+    highest: NUMBERS,
   }));
   const whole: Row[] = [];
-  await job(query, whole, {}).execute("subqueries-whole");
+  await numbersJob(query, whole, {}).execute("subqueries-whole");
   assert.deepEqual(sorted(materialize(whole)), sorted(expected));
 
   // Interrupted once rows have come and gone (the anti join retracted some): at 20 numbers a
   // second, long before the end.
   const first: Row[] = [];
-  const client = job(query, first, { rate: 20 }).executeAsync("subqueries-1");
+  const client = numbersJob(query, first, { rate: 20 }).executeAsync("subqueries-1");
   while (!first.some((r) => rowKind(r) === "-D" && (r.n as number) > 10))
     await new Promise((r) => setTimeout(r, 20));
   const savepoint = await client.stopWithSavepoint(join(dir, "subqueries"));
   await client.result;
-  assert.ok(!first.some((r) => r.n === LAST), "stopped mid-stream");
+  assert.ok(!first.some((r) => r.n === NUMBERS), "stopped mid-stream");
   for (const p of [1, 3]) {
     const rest: Row[] = [];
-    await job(query, rest, { restoreFrom: savepoint, parallelism: p }).execute(`subqueries-p${p}`);
+    await numbersJob(query, rest, { restoreFrom: savepoint, parallelism: p }).execute(`subqueries-p${p}`);
     assert.deepEqual(
       sorted(materialize([...first, ...rest])),
       sorted(expected),
