@@ -53,6 +53,7 @@ import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import { projector } from "./row-builders.js";
+import { withProctime } from "./scan.js";
 import type { Row } from "./values.js";
 import { sessionZone, type Zone } from "./zone.js";
 
@@ -397,10 +398,12 @@ export function groupWindowAt(select: Select): number {
 
 /**
  * Flink's legacy group windows, `GROUP BY k, TUMBLE|HOP|SESSION(ts, INTERVAL ...)` with
- * `TUMBLE_START(ts, ...)`, `TUMBLE_END`, `TUMBLE_ROWTIME` (HOP_..., SESSION_...) in the select
- * list, planned as the window TVF aggregation they equal: the window call becomes the TVF over
- * `input` (SESSION partitioned by the other keys), its auxiliary functions the window columns.
- * Undefined when the GROUP BY has no such call.
+ * `TUMBLE_START(ts, ...)`, `TUMBLE_END`, `TUMBLE_ROWTIME`, `TUMBLE_PROCTIME` (HOP_..., SESSION_...)
+ * in the select list, planned as the window TVF aggregation they equal: the window call becomes
+ * the TVF over `input` (SESSION partitioned by the other keys), its auxiliary functions the window
+ * columns. `..._PROCTIME` (of an event-time or processing-time window, as in Flink) is a new
+ * processing-time attribute: the job's clock when the window's row comes out, which an outer
+ * query's processing-time window can group by. Undefined when the GROUP BY has no such call.
  */
 export function planGroupWindow(select: Select, input: Relation): Relation | undefined {
   const at = groupWindowAt(select);
@@ -445,8 +448,24 @@ export function planGroupWindow(select: Select, input: Relation): Relation | und
     [`${kind}_END`]: "window_end",
     [`${kind}_ROWTIME`]: "window_time",
   };
-  const items = select.items.map((item) => {
+  if (proctime) {
+    const rowtimeCall = select.items.find((i) => i.expr.kind === "call" && i.expr.name === `${kind}_ROWTIME`);
+    // Flink's message: a processing-time window has no event time to give.
+    if (rowtimeCall !== undefined)
+      throw invalid(
+        `${kind}_ROWTIME: A proctime window cannot provide a rowtime attribute.`,
+        rowtimeCall.expr.kind === "call" ? rowtimeCall.expr.pos : call.pos,
+        { function: `${kind}_ROWTIME` },
+      );
+  }
+  // ..._PROCTIME: a NULL placeholder in the aggregation, set by the clock after it (below).
+  const proctimeAt = new Set<number>();
+  const items = select.items.map((item, i) => {
     const e = item.expr;
+    if (e.kind === "call" && e.name === `${kind}_PROCTIME`) {
+      proctimeAt.add(i);
+      return { ...item, expr: { kind: "literal" as const, type: "null" as const } };
+    }
     const w = e.kind === "call" ? auxiliary[e.name] : undefined;
     return w === undefined ? item : { ...item, expr: column(w, call.pos) };
   });
@@ -459,5 +478,17 @@ export function planGroupWindow(select: Select, input: Relation): Relation | und
       ? [{ kind: "expr" as const, expr: column("window_time", call.pos) }]
       : []),
   ];
-  return planWindowAggregate({ ...select, items, groupBy }, tvf);
+  const planned = planWindowAggregate({ ...select, items, groupBy }, tvf);
+  if (proctimeAt.size === 0) return planned;
+  const names = planned.columns.filter((_, i) => proctimeAt.has(i)).map((c) => c.name);
+  let stream = planned.stream;
+  for (const name of names) stream = withProctime(stream, name);
+  return {
+    ...planned,
+    stream,
+    columns: planned.columns.map((c, i) => (proctimeAt.has(i) ? { ...c, type: TIMESTAMP_LTZ3 } : c)),
+    proctime: names[0],
+    proctimeCopies: names,
+    aboveWatermark: undefined,
+  };
 }
