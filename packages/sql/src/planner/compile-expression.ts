@@ -897,6 +897,44 @@ function isNumericType(t: DataType | undefined): boolean {
   );
 }
 
+const CHARACTER_STRINGS: ReadonlySet<string> = new Set(["CHAR", "VARCHAR", "STRING"]);
+const BINARY_STRINGS: ReadonlySet<string> = new Set(["BINARY", "VARBINARY", "BYTES"]);
+
+/**
+ * The conversion of `CAST(x AS BINARY(n) | VARBINARY(n) | BYTES)` from type `fromName`, as Flink
+ * 1.20's cast rules with `table.exec.legacy-cast-behaviour` off (its default): a character string
+ * is its UTF-8 bytes (StringToBinaryCastRule), a binary string its bytes (BinaryToBinaryCastRule);
+ * then `BINARY(n)` truncates or pads with zero bytes to exactly n bytes and `VARBINARY(n)` truncates
+ * to n (`BYTES` is `VARBINARY` of the largest length). Other types do not cast to binary strings.
+ */
+function binaryCast(
+  fromName: string | undefined,
+  target: string,
+  length: number | undefined,
+  refuse: (why: string) => Error,
+): (v: unknown) => Buffer {
+  // An untyped value (a user function's) is read as what it holds.
+  if (fromName !== undefined && !CHARACTER_STRINGS.has(fromName) && !BINARY_STRINGS.has(fromName))
+    throw refuse("Flink casts character strings (as UTF-8) and binary strings to binary strings");
+  const fit =
+    target === "BYTES" || length === undefined
+      ? undefined
+      : (b: Buffer): Buffer => {
+          if (b.length === length || (target === "VARBINARY" && b.length < length)) return b;
+          // Arrays.copyOf: the first n bytes, zero bytes after the end.
+          const out = Buffer.alloc(length);
+          b.copy(out, 0, 0, Math.min(b.length, length));
+          return out;
+        };
+  return (v) => {
+    let bytes: Buffer;
+    if (typeof v === "string") bytes = Buffer.from(v, "utf8");
+    else if (v instanceof Uint8Array) bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    else throw new Error(`cannot cast '${String(v)}' to ${target}`);
+    return fit === undefined ? bytes : fit(bytes);
+  };
+}
+
 /**
  * `CAST(x AS target)`, or `TRY_CAST` when `isTry` (NULL instead of an error on a value that does not
  * cast), as Flink 1.20 casts. Character strings are read as Flink's cast rules read them (see
@@ -923,10 +961,12 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
     }
   }
   const from = x.type;
-  // TIME is TIME(0) and DECIMAL DECIMAL(10, 0), DECIMAL(p) DECIMAL(p, 0), as in Flink.
+  // TIME is TIME(0), DECIMAL DECIMAL(10, 0), DECIMAL(p) DECIMAL(p, 0), BINARY BINARY(1) and
+  // VARBINARY VARBINARY(1), as in Flink.
   const t: DataType =
-    target.name === "TIME" && target.args.length === 0
-      ? { ...target, args: [0] }
+    (target.name === "TIME" || target.name === "BINARY" || target.name === "VARBINARY") &&
+    target.args.length === 0
+      ? { ...target, args: [target.name === "TIME" ? 0 : 1] }
       : target.name === "DECIMAL" && target.args.length < 2
         ? { ...target, args: [target.args[0] ?? 10, 0] }
         : target;
@@ -1036,6 +1076,11 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
         if (Number.isNaN(ms)) throw new Error(`cannot cast '${String(v)}' to ${t.name}`);
         return ms;
       };
+      break;
+    case "BINARY":
+    case "VARBINARY":
+    case "BYTES":
+      convert = binaryCast(fromName, t.name, t.args[0], refuse);
       break;
     default:
       throw unsupported(`CAST to ${t.name}`);
