@@ -14,14 +14,14 @@
  * - the sides' own columns of those names stay reachable qualified (`l.c`, and in `l.*`), as
  *   Calcite's default conformance (allowQualifyingCommonColumn) allows, but not unqualified.
  *
- * A NATURAL JOIN of sides with no name in common is a cross join in Calcite, which Fleuve SQL does
- * not run: it is refused.
+ * A NATURAL JOIN of sides with no name in common is a cross join, as in Calcite: its condition is
+ * TRUE.
  */
 
 import type { DataType, Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import type { JoinType } from "../runtime/interval-join.js";
-import { invalid, unsupported } from "./problems.js";
+import { invalid } from "./problems.js";
 import { type Column, sqlNameOf } from "./relation.js";
 import type { CommonColumnValue } from "./row-builders.js";
 import { HIDDEN_PREFIX } from "./subqueries.js";
@@ -119,13 +119,6 @@ export function commonColumnsOf(
   if (ref.natural) {
     const right = new Set(rightVisible.map(sqlNameOf));
     names = [...new Set(leftVisible.map(sqlNameOf))].filter((n) => right.has(n));
-    if (names.length === 0) {
-      throw unsupported(
-        "a NATURAL JOIN of sides with no column name in common (a cross join)",
-        at,
-        `the left side has ${describe(leftVisible)}; the right side has ${describe(rightVisible)}; write JOIN ... ON a condition`,
-      );
-    }
   } else {
     names = ref.using ?? [];
     const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -195,9 +188,14 @@ export function commonColumnsOf(
         })),
     ...sides,
   ];
-  const on = pairs
-    .map(({ l, r }): Expr => ({ kind: "binary", op: "=", left: columnRef(l, at), right: columnRef(r, at) }))
-    .reduce((acc, e) => ({ kind: "binary", op: "AND", left: acc, right: e }));
+  // No common column (a NATURAL JOIN only): a cross join.
+  const equalities = pairs.map(
+    ({ l, r }): Expr => ({ kind: "binary", op: "=", left: columnRef(l, at), right: columnRef(r, at) }),
+  );
+  const on: Expr =
+    equalities.length === 0
+      ? { kind: "literal", type: "boolean", value: true }
+      : equalities.reduce((acc, e) => ({ kind: "binary", op: "AND", left: acc, right: e }));
   return {
     on,
     columns,

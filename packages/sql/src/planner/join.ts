@@ -14,6 +14,8 @@
  *
  * Equalities between the two sides (`l.k = r.k`) become the key both inputs are partitioned by;
  * the whole remaining condition is evaluated on each candidate pair (so NULL keys never match).
+ * A join without such an equality (`CROSS JOIN`, `FROM a, b`, `ON TRUE`, `ON l.x < r.y`) has one
+ * key: all its rows meet in one subtask, as Flink runs it at parallelism 1.
  * The joined rows have the columns of both sides; a right column whose name the left side already
  * has is renamed with a numeric suffix (`id` -> `id0`), as Flink names them, and stays reachable
  * as `r.id`. `USING (c)` and `NATURAL JOIN` are planned as `ON l.c = r.c`, the joined rows having
@@ -111,11 +113,10 @@ export function planJoin(
   reads?: ReadonlySet<string>,
 ): Relation {
   if (ref.type === "CROSS" || ref.type === "COMMA") {
-    throw unsupported(
-      ref.type === "COMMA" ? "joins written FROM a, b" : "CROSS JOIN",
-      pos,
-      "write a JOIN ... ON a condition, or FROM a, b WHERE a condition",
-    );
+    // As Calcite reads it: an inner join ON TRUE, a regular join without an equi-key, whose rows
+    // all go to one subtask (one key), as Flink's singleton distribution of such a join.
+    const on: Expr = { kind: "literal", type: "boolean", value: true };
+    return planJoin({ ...ref, type: "INNER", on }, planRef, pos, stateTtlMs, where, reads);
   }
   const type: JoinType = ref.type;
   if (ref.natural && (ref.on !== undefined || ref.using !== undefined))

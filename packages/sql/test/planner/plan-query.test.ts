@@ -20,17 +20,6 @@ async function environment(): Promise<SqlEnvironment> {
 
 const unsupportedCases: [string, string, string][] = [
   [
-    "SELECT t.a FROM t, t AS t2",
-    "joins written FROM a, b",
-    "Fleuve SQL does not run joins written FROM a, b yet (line 1, column 1): write a JOIN ... ON a condition, or FROM a, b WHERE a condition",
-  ],
-  [
-    // Calcite's cross join, which Fleuve does not run.
-    "SELECT * FROM t NATURAL JOIN (SELECT a AS z FROM t) AS t2",
-    "a NATURAL JOIN of sides with no column name in common (a cross join)",
-    "Fleuve SQL does not run a NATURAL JOIN of sides with no column name in common (a cross join) yet (line 1, column 17): the left side has t.a, t.b, t.ts; the right side has t2.z; write JOIN ... ON a condition",
-  ],
-  [
     "SELECT L.a FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) L JOIN TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) R ON L.a = R.a AND L.window_start = R.window_start",
     "a window join on only one of window_start and window_end",
     "Fleuve SQL does not run a window join on only one of window_start and window_end yet (line 1, column 1): join on both l.window_start = r.window_start and l.window_end = r.window_end",
