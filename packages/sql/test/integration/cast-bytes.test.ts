@@ -5,18 +5,9 @@
 // STRING the bytes are decoded as UTF-8. Other types do not cast to binary strings.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
-import { printType, type Row, sql } from "@fleuve/sql";
-
-const env = () => StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
-
-async function one(query: string): Promise<{ row: Row; types: string[] }> {
-  const tEnv = sql(env());
-  const types = tEnv.sqlQuery(query).columns.map((c) => `${c.name} ${c.type ? printType(c.type) : "?"}`);
-  const rows = await (await tEnv.executeSql(query)).collect();
-  assert.equal(rows.length, 1);
-  return { row: rows[0] as Row, types };
-}
+import { FleuveError } from "@fleuve/core";
+import { sql } from "@fleuve/sql";
+import { env, one } from "../fixtures/one-row.js";
 
 const bytes = (...b: number[]) => Buffer.from(b);
 

@@ -6,19 +6,11 @@
 // one fails the job with an error naming the value.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
-import { printType, type Row, sql } from "@fleuve/sql";
+import { FleuveError } from "@fleuve/core";
+import { sql } from "@fleuve/sql";
+import { env, one } from "../fixtures/one-row.js";
 
-const env = () => StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
 const hms = (h: number, m: number, s: number) => ((h * 60 + m) * 60 + s) * 1000;
-
-async function one(query: string): Promise<{ row: Row; types: string[] }> {
-  const tEnv = sql(env());
-  const types = tEnv.sqlQuery(query).columns.map((c) => `${c.name} ${c.type ? printType(c.type) : "?"}`);
-  const rows = await (await tEnv.executeSql(query)).collect();
-  assert.equal(rows.length, 1);
-  return { row: rows[0] as Row, types };
-}
 
 test("CAST of 'yyyy-MM-dd' and 'HH:mm:ss' strings to DATE and TIME(0)", async () => {
   const { row, types } = await one(

@@ -9,20 +9,10 @@
 // CAST of text that does not read fails the job naming the record; TRY_CAST gives NULL.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
-import { printType, type Row, sql } from "@fleuve/sql";
+import { FleuveError } from "@fleuve/core";
+import { type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
-
-const env = () => StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
-
-/** The one row of `query` and its column types. */
-async function one(query: string): Promise<{ row: Row; types: string[] }> {
-  const tEnv = sql(env());
-  const types = tEnv.sqlQuery(query).columns.map((c) => `${c.name} ${c.type ? printType(c.type) : "?"}`);
-  const rows = await (await tEnv.executeSql(query)).collect();
-  assert.equal(rows.length, 1);
-  return { row: rows[0] as Row, types };
-}
+import { env, one } from "../fixtures/one-row.js";
 
 /** The rows of `query` over a view `t` of the texts `s` (with their index `id`). */
 async function overTexts(texts: readonly (string | null)[], query: string): Promise<Row[]> {

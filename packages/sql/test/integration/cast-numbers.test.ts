@@ -12,20 +12,10 @@
 // - BOOLEAN to a number is 1 or 0 (BooleanToNumericCastRule), a number to BOOLEAN is `<> 0`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
-import { printType, type Row, sql } from "@fleuve/sql";
+import { FleuveError } from "@fleuve/core";
+import { type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
-
-const env = () => StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
-
-/** The one row of `query` and its column types (`name TYPE`). */
-async function one(query: string): Promise<{ row: Row; types: string[] }> {
-  const tEnv = sql(env());
-  const types = tEnv.sqlQuery(query).columns.map((c) => `${c.name} ${c.type ? printType(c.type) : "?"}`);
-  const rows = await (await tEnv.executeSql(query)).collect();
-  assert.equal(rows.length, 1);
-  return { row: rows[0] as Row, types };
-}
+import { env, one } from "../fixtures/one-row.js";
 
 /** A numeric row of the view `t`; each column may be NULL. */
 interface NumberRow {

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { FleuveError, type JobClient, ManualProcessingTime, StreamExecutionEnvironment } from "@fleuve/core";
 import { CollectSink } from "@fleuve/core/testing";
 import { type Row, sql } from "@fleuve/sql";
-import { BatchSource, recordsIn, until } from "../fixtures/manual-clock.js";
+import { recordsIn, until, viewOnManualClock } from "../fixtures/manual-clock.js";
 
 const T0 = 1_600_000_000_000; // a multiple of 20 s
 const s = (n: number) => T0 + n * 1_000;
@@ -29,15 +29,7 @@ interface Step {
 
 /** Runs `query` over `ev (k, v, p AS PROCTIME())` through `steps`; the rows out, sorted. */
 async function run(query: string, steps: Step[]): Promise<{ rows: Row[]; types: string[] }> {
-  const clock = new ManualProcessingTime(T0);
-  const env = StreamExecutionEnvironment.create({ parallelism: 1, processingTime: clock, log: () => {} });
-  const source = new BatchSource<Ev>();
-  const tEnv = sql(env);
-  tEnv.createTemporaryView(
-    "ev",
-    env.fromSource(source, undefined, "events"),
-    "k STRING, v INT, p AS PROCTIME()",
-  );
+  const { clock, env, source, tEnv } = viewOnManualClock<Ev>(T0, "ev", "k STRING, v INT, p AS PROCTIME()");
   const table = tEnv.sqlQuery(query);
   const types = table.columns.map((c) => `${c.name} ${c.type?.kind === "atomic" ? c.type.name : "?"}`);
   const sink = new CollectSink<Row>();
@@ -62,21 +54,25 @@ async function run(query: string, steps: Step[]): Promise<{ rows: Row[]; types: 
 }
 
 const INNER = /^Window\(.*10000/;
+/** a and b at 1 s, a at 4 s: all in the 10 s window [0 s, 10 s). */
+const FIRST_ROWS: Step[] = [
+  {
+    at: s(1),
+    rows: [
+      { k: "a", v: 1 },
+      { k: "b", v: 2 },
+    ],
+    wait: { operator: INNER, records: 2 },
+  },
+  { at: s(4), rows: [{ k: "a", v: 3 }], wait: { operator: INNER, records: 3 } },
+];
 
 test("TUMBLE_PROCTIME is the clock when the window's row comes out, a processing-time attribute", async () => {
   const { rows, types } = await run(
     `SELECT k, TUMBLE_START(p, INTERVAL '10' SECOND) AS ws, TUMBLE_PROCTIME(p, INTERVAL '10' SECOND) AS pt, SUM(v) AS total
      FROM ev GROUP BY k, TUMBLE(p, INTERVAL '10' SECOND)`,
     [
-      {
-        at: s(1),
-        rows: [
-          { k: "a", v: 1 },
-          { k: "b", v: 2 },
-        ],
-        wait: { operator: INNER, records: 2 },
-      },
-      { at: s(4), rows: [{ k: "a", v: 3 }], wait: { operator: INNER, records: 3 } },
+      ...FIRST_ROWS,
       // [0 s, 10 s) fires at 12 s: its rows get 12 s.
       { at: s(12), wait: { operator: /ProcTime\(pt\)/, records: 2 } },
       { at: s(12), rows: [{ k: "a", v: 4 }], wait: { operator: INNER, records: 4 } },
@@ -98,15 +94,7 @@ test("an outer group window over TUMBLE_PROCTIME windows the rows by the clock t
      FROM (SELECT k, TUMBLE_PROCTIME(p, INTERVAL '10' SECOND) AS pt, SUM(v) AS total FROM ev GROUP BY k, TUMBLE(p, INTERVAL '10' SECOND))
      GROUP BY TUMBLE(pt, INTERVAL '20' SECOND)`,
     [
-      {
-        at: s(1),
-        rows: [
-          { k: "a", v: 1 },
-          { k: "b", v: 2 },
-        ],
-        wait: { operator: INNER, records: 2 },
-      },
-      { at: s(4), rows: [{ k: "a", v: 3 }], wait: { operator: INNER, records: 3 } },
+      ...FIRST_ROWS,
       // [0 s, 10 s) comes out at 12 s: both rows in the outer [0 s, 20 s).
       { at: s(12), wait: { operator: OUTER, records: 2 } },
       { at: s(12), rows: [{ k: "a", v: 4 }], wait: { operator: INNER, records: 4 } },

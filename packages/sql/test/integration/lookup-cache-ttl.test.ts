@@ -6,12 +6,11 @@
 // times, and the clock moves only once the previous batch's joined rows are out.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { ManualProcessingTime, StreamExecutionEnvironment } from "@fleuve/core";
 import { CollectSink } from "@fleuve/core/testing";
-import { type Row, sql } from "@fleuve/sql";
+import type { Row } from "@fleuve/sql";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { BatchSource, until } from "../fixtures/manual-clock.js";
+import { until, viewOnManualClock } from "../fixtures/manual-clock.js";
 
 const RUN = `sqlttl_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
 const redis = new Redis("redis://127.0.0.1:6379");
@@ -39,13 +38,9 @@ interface Order {
  * each of `times` (ms after T0). Returns the country each order was joined with, in order.
  */
 async function countries(customersDdl: string, change: () => Promise<void>, times: number[]) {
-  const clock = new ManualProcessingTime(T0);
-  const env = StreamExecutionEnvironment.create({ parallelism: 1, processingTime: clock, log: () => {} });
-  const source = new BatchSource<Order>();
-  const tEnv = sql(env);
-  tEnv.createTemporaryView(
+  const { clock, env, source, tEnv } = viewOnManualClock<Order>(
+    T0,
     "Orders",
-    env.fromSource(source, undefined, "orders"),
     "order_id INT, customer_id INT, proc_time AS PROCTIME()",
   );
   await tEnv.executeSql(customersDdl);

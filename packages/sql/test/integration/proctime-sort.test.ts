@@ -7,11 +7,11 @@
 // stably sorted by the further keys, the batches in order.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ManualProcessingTime, StreamExecutionEnvironment } from "@fleuve/core";
+import { StreamExecutionEnvironment } from "@fleuve/core";
 import { CollectSink } from "@fleuve/core/testing";
 import { type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
-import { BatchSource, recordsIn, until } from "../fixtures/manual-clock.js";
+import { BatchSource, recordsIn, until, viewOnManualClock } from "../fixtures/manual-clock.js";
 
 const T0 = 1_600_000_000_000;
 
@@ -26,15 +26,7 @@ interface Ev {
  * the rows in the order they came out.
  */
 async function run(query: string, batches: readonly Ev[][], holds = true): Promise<Row[]> {
-  const clock = new ManualProcessingTime(T0);
-  const env = StreamExecutionEnvironment.create({ parallelism: 1, processingTime: clock, log: () => {} });
-  const source = new BatchSource<Ev>();
-  const tEnv = sql(env);
-  tEnv.createTemporaryView(
-    "ev",
-    env.fromSource(source, undefined, "events"),
-    "k STRING, v INT, p AS PROCTIME()",
-  );
+  const { clock, env, source, tEnv } = viewOnManualClock<Ev>(T0, "ev", "k STRING, v INT, p AS PROCTIME()");
   const sink = new CollectSink<Row>();
   tEnv.sqlQuery(query).toDataStream().sinkTo(sink);
   const client = env.executeAsync("proctime-sort");

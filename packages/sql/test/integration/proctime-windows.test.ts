@@ -7,10 +7,10 @@
 // (Flink's processing-time timers are not fired at the end of input).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FleuveError, ManualProcessingTime, StreamExecutionEnvironment } from "@fleuve/core";
+import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { CollectSink } from "@fleuve/core/testing";
 import { type Row, sql } from "@fleuve/sql";
-import { BatchSource, recordsIn, until } from "../fixtures/manual-clock.js";
+import { recordsIn, until, viewOnManualClock } from "../fixtures/manual-clock.js";
 
 const T0 = 1_600_000_000_000; // a multiple of 10 s
 const s = (n: number) => T0 + n * 1_000;
@@ -39,15 +39,7 @@ const BATCHES: { at: number; rows: Ev[] }[] = [
  * operator that must have taken a batch before the clock moves on. Returns the rows, sorted.
  */
 async function run(query: string, operator = /Window/): Promise<Row[]> {
-  const clock = new ManualProcessingTime(T0);
-  const env = StreamExecutionEnvironment.create({ parallelism: 1, processingTime: clock, log: () => {} });
-  const source = new BatchSource<Ev>();
-  const tEnv = sql(env);
-  tEnv.createTemporaryView(
-    "ev",
-    env.fromSource(source, undefined, "events"),
-    "k STRING, v INT, p AS PROCTIME()",
-  );
+  const { clock, env, source, tEnv } = viewOnManualClock<Ev>(T0, "ev", "k STRING, v INT, p AS PROCTIME()");
   const sink = new CollectSink<Row>();
   tEnv.sqlQuery(query).toDataStream().sinkTo(sink);
   const client = env.executeAsync("proctime-windows");
