@@ -142,6 +142,7 @@ export {
   unescapePathName,
 } from "./connector/partition-path.js";
 export {
+  type CommittableMessage,
   isTwoPhaseCommitSink,
   type PreCommitSinkWriter,
   type Sink,

@@ -3,7 +3,7 @@
  * nodes and edges; nothing runs until the environment executes the job.
  */
 
-import type { Sink } from "../connector/sink.js";
+import { isTwoPhaseCommitSink, type Sink } from "../connector/sink.js";
 import { FleuveError } from "../errors.js";
 import type {
   BroadcastProcessFunction,
@@ -350,9 +350,29 @@ export class DataStream<T> {
     return new DataStream<X>(this.env, [{ node: this.node, partitioner: "forward", sideOutput: tag }]);
   }
 
-  /** Writes the stream to a sink. */
+  /**
+   * Writes the stream to a sink. A sink with a global committer (`TwoPhaseCommitSink.globalCommitter`)
+   * gets it as a second node, `<name>: Committer` at parallelism 1, fed by every subtask of the sink
+   * (a `global` edge); the returned sink names, ids and sizes the writers, and names and ids the
+   * committer after them.
+   */
   sinkTo(sink: Sink<T>, name = "Sink"): DataStreamSink {
-    return new DataStreamSink(this.addNode(name, () => new SinkOperator(sink), {}, "sink", sink));
+    const node = this.addNode(name, () => new SinkOperator(sink), {}, "sink", sink);
+    const makeCommitter = isTwoPhaseCommitSink(sink) ? sink.globalCommitter : undefined;
+    if (makeCommitter === undefined) return new DataStreamSink(node);
+    const committer = this.env.graph.addNode({
+      name: committerName(name),
+      uid: undefined,
+      kind: "sink",
+      inputArity: 1,
+      parallelism: 1,
+      createOperator: makeCommitter,
+      keySelectors: [],
+      chaining: "always",
+      description: "global committer",
+    });
+    this.env.addEdgeFrom({ node, partitioner: "global" }, committer, 0);
+    return new DataStreamSink(node, committer);
   }
 
   /** Calls `fn` for every record (a simple sink). */
@@ -633,16 +653,24 @@ export class BroadcastConnectedStream<A, B> {
 
 /** The end of a pipeline. */
 export class DataStreamSink {
-  /** @internal */
-  constructor(readonly node: GraphNode) {}
-  /** Names the sink. */
+  /**
+   * @internal `committer`: the node of the sink's global committer, if it has one (see
+   * {@link DataStream.sinkTo}).
+   */
+  constructor(
+    readonly node: GraphNode,
+    readonly committer?: GraphNode,
+  ) {}
+  /** Names the sink (and its committer `<name>: Committer`). */
   name(name: string): this {
     this.node.name = name;
+    if (this.committer !== undefined) this.committer.name = committerName(name);
     return this;
   }
-  /** Sets a stable id for the sink. */
+  /** Sets a stable id for the sink (and `<uid>-committer` for its committer). */
   uid(uid: string): this {
     this.node.uid = uid;
+    if (this.committer !== undefined) this.committer.uid = `${uid}-committer`;
     return this;
   }
   /** Sets the sink's parallelism. */
@@ -651,6 +679,11 @@ export class DataStreamSink {
     this.node.parallelism = p;
     return this;
   }
+}
+
+/** The name of the global committer node of sink `name`. */
+function committerName(name: string): string {
+  return `${name}: Committer`;
 }
 
 function checkFunction(fn: unknown, method: string): void {

@@ -3,6 +3,8 @@
  * subtask; a {@link TwoPhaseCommitSink} also commits what its writers prepared at each checkpoint.
  */
 
+import type { OneInputOperator } from "../spi/operator.js";
+
 /**
  * Thrown by a sink writer's `write` when the record itself cannot be written (its serializer
  * rejected it: a value that does not match its schema, say), as opposed to a failing destination.
@@ -78,6 +80,28 @@ export interface TwoPhaseCommitSink<T, C> extends Sink<T> {
    * that refuses it without checkpointing. Optional.
    */
   readonly atLeastOnceHint?: string;
+  /**
+   * Flink's global committer (Sink V2's `addGlobalCommitter` post-commit topology): when set, the
+   * job gets one more operator downstream of the sink's writers, at parallelism 1, made by this
+   * function. Each writer subtask sends it a {@link CommittableMessage} of what it prepared, through
+   * the job's ordinary exchange (so it reaches it across worker threads and `--group` processes
+   * like any edge): at each checkpoint before the barrier (so the committer holds every subtask's
+   * committables of checkpoint `n` when it snapshots `n`), and once when its input ends. The
+   * committer checkpoints what it has not committed and acts when a checkpoint completes (its
+   * `notifyCheckpointComplete`), or at its `finish()` without checkpointing. The writers still
+   * commit their own committables as without it; the committer's commits must tolerate both orders.
+   */
+  readonly globalCommitter?: () => OneInputOperator<CommittableMessage<C>, never>;
+}
+
+/** What one writer subtask of a sink with a global committer prepared: see {@link TwoPhaseCommitSink.globalCommitter}. */
+export interface CommittableMessage<C> {
+  readonly subtask: number;
+  readonly parallelism: number;
+  /** What `prepareCommit` returned (possibly nothing). */
+  readonly committables: readonly C[];
+  /** Sent when the writer's input ended (its last message): no checkpoint barrier follows it. */
+  readonly end: boolean;
 }
 
 /** The writer of a {@link TwoPhaseCommitSink}. */

@@ -111,7 +111,8 @@ export class StreamGraph {
   }
 
   /**
-   * A copy holding only nodes `ids` and the nodes they read from (transitively), with their edges:
+   * A copy holding only nodes `ids` and the nodes they read from (transitively), and the nodes
+   * sinks among them feed (their global committers), with their edges:
    * the job of some sinks of a graph that holds others too (a SQL environment's earlier INSERTs).
    * Nodes are renumbered in order; each keeps the uid it has here, so its state still matches.
    */
@@ -124,6 +125,8 @@ export class StreamGraph {
         throw new FleuveError("FLEUVE_GRAPH_INVALID", `upstreamOf: no node ${id}`);
       keep.add(id);
       for (const e of this.inputsOf(id)) todo.push(e.source);
+      // What a sink feeds (its global committer, see DataStream.sinkTo) is part of the sink.
+      if (this.nodes[id]?.kind === "sink") for (const e of this.outputsOf(id)) todo.push(e.target);
     }
     const copy = new StreamGraph();
     const renumbered = new Map<number, number>();

@@ -1,4 +1,5 @@
 import {
+  type CommittableMessage,
   isTwoPhaseCommitSink,
   type PreCommitSinkWriter,
   type Sink,
@@ -18,9 +19,11 @@ interface PendingCommit {
 /**
  * Writes records to a sink writer. For two-phase-commit sinks it pre-commits on every checkpoint
  * barrier, keeps the prepared committables in its checkpointed state, and commits them when the
- * checkpoint completes (or, after a restore, as soon as it opens).
+ * checkpoint completes (or, after a restore, as soon as it opens). A sink with a global committer
+ * (`TwoPhaseCommitSink.globalCommitter`) also gets what it prepared sent downstream to it, before
+ * the barrier, and once more, prepared at once, when its input ends (no barrier can follow then).
  */
-export class SinkOperator<T> extends OneInputOperator<T, never> {
+export class SinkOperator<T> extends OneInputOperator<T, CommittableMessage<unknown>> {
   private writer!: SinkWriter<T>;
   private pending: PendingCommit[] = [];
   private recovered: unknown[] = [];
@@ -34,6 +37,8 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
   /** Set by a latency marker: the next timestamped record is sampled for end-to-end latency. */
   private sampleNext = false;
   private endToEnd!: Histogram;
+  /** With a global committer: prepared when the input ended, listed by the next checkpoint. */
+  private preparedAtEnd: unknown[] | undefined;
 
   constructor(private readonly sink: Sink<T>) {
     super();
@@ -41,6 +46,16 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
 
   private get twoPhase(): boolean {
     return isTwoPhaseCommitSink(this.sink);
+  }
+
+  /** True when the sink has a global committer downstream, which gets what each checkpoint prepared. */
+  private get toCommitter(): boolean {
+    return isTwoPhaseCommitSink(this.sink) && this.sink.globalCommitter !== undefined;
+  }
+
+  private sendToCommitter(committables: unknown[], end: boolean): void {
+    const { subtaskIndex: subtask, parallelism } = this.runtime;
+    this.output.collect({ subtask, parallelism, committables, end }, NO_TIMESTAMP);
   }
 
   override open(): void {
@@ -105,7 +120,17 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
 
   protected override snapshotCustom(checkpointId: number): unknown {
     if (!this.twoPhase) return undefined;
-    const c = (this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(checkpointId);
+    let c: unknown[];
+    if (this.preparedAtEnd !== undefined) {
+      // Prepared and sent when the input ended: nothing can be sent after the end.
+      c = this.preparedAtEnd;
+      this.preparedAtEnd = undefined;
+    } else if (this.ended && this.toCommitter) c = [];
+    else {
+      c = (this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(checkpointId);
+      // Before the barrier goes downstream: the committer's snapshot of this checkpoint holds it.
+      if (this.toCommitter) this.sendToCommitter(c, false);
+    }
     if (c.length > 0) this.pending.push({ checkpointId, committables: c });
     return [...this.committing, ...this.pending].map((p) => ({
       checkpointId: p.checkpointId,
@@ -186,11 +211,22 @@ export class SinkOperator<T> extends OneInputOperator<T, never> {
     this.commitChain.catch(() => {});
   }
 
+  /** Set by finish(): the input ended. */
+  private ended = false;
+
   override finish(): void {
     this.writer.finish?.();
+    this.ended = true;
     if (this.twoPhase && !this.runtime.checkpointing) {
       // No checkpoints: nothing else would ever commit the last transaction.
-      this.commit((this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(0));
+      const c = (this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(0);
+      this.commit(c);
+      if (this.toCommitter) this.sendToCommitter(c, true);
+    } else if (this.toCommitter) {
+      // The final checkpoint comes after the end, when nothing can be sent: prepare now, list the
+      // result in the next checkpoint (which commits it).
+      this.preparedAtEnd = (this.writer as PreCommitSinkWriter<T, unknown>).prepareCommit(0);
+      this.sendToCommitter(this.preparedAtEnd, true);
     }
   }
 
