@@ -51,13 +51,9 @@ import { localPath } from "./file-table.js";
 /** Java's Double.toString of a number, as Flink's formats write DOUBLE (see csv-format.ts). */
 export { javaDoubleText } from "./csv-format.js";
 
-import { commitPartFiles, syncDir } from "./part-files.js";
-import {
-  type PartitionCommitConfig,
-  type PartitionReport,
-  partitionCommitConfig,
-  writeSuccessFile,
-} from "./partition-commit.js";
+import { commitFilesystemPartFiles, syncDir } from "./part-files.js";
+import { type PartitionReport, partitionCommitConfig } from "./partition-commit.js";
+import { PartitionCommitOperator } from "./partition-committer.js";
 import { DEFAULT_PARTITION_NAME, type PartitionLayout, partitionLayout } from "./partition-path.js";
 import type { PreCommitSinkWriter, SinkWriterContext, TwoPhaseCommitSink } from "./sink.js";
 
@@ -163,7 +159,7 @@ export interface FilesystemPendingFile {
   readonly final: string;
   /** The run that wrote it (the `<uuid>` of its name): a restore deletes that run's leftovers. */
   readonly uuid: string;
-  /** With partition commit, on the record of the run: the writer's report of the checkpoint. */
+  /** With partition commit, on the record of the run: the writer's report of the checkpoint (for the committer). */
   readonly report?: PartitionReport;
 }
 
@@ -319,14 +315,12 @@ export function filesystemSink(
   const uuid = randomUUID();
   const commitConfig = partitionCommitConfig(options, layout.keys, parseDurationOption);
   const now = context.processingTime ?? Date.now;
-  const committer =
-    commitConfig === undefined ? undefined : new PartitionCommitter(dir, layout, commitConfig, uuid, now);
   // Runs whose checkpointed files this sink committed: a restore commits them before it makes
   // the writers, which then delete those runs' leftovers (and no other files).
   const restoredRuns = new Set<string>();
   return {
-    createWriter: (ctx) => {
-      const writer = new FilesystemSinkWriter(
+    createWriter: (ctx) =>
+      new FilesystemSinkWriter(
         dir,
         layout,
         uuid,
@@ -335,118 +329,17 @@ export function filesystemSink(
         encode,
         fileSize,
         rolloverMs,
-        committer === undefined ? undefined : { committer, now },
-      );
-      committer?.writers.set(ctx.subtaskIndex, writer);
-      return writer;
-    },
+        commitConfig === undefined ? undefined : now,
+      ),
     commit(files) {
       for (const f of files) if (f.uuid !== undefined) restoredRuns.add(f.uuid);
-      // Without the records of checkpoints that wrote no file; one fsync per directory.
-      const byDir = new Map<string, FilesystemPendingFile[]>();
-      for (const f of files) {
-        if (f.inProgress === "") continue;
-        const d = dirname(f.final);
-        const group = byDir.get(d);
-        if (group === undefined) byDir.set(d, [f]);
-        else group.push(f);
-      }
-      for (const [d, group] of byDir)
-        commitPartFiles(group, d, "connector 'filesystem' sink", { connector: "filesystem" });
-      // After the files: no success file before the files it vouches for are visible.
-      if (committer !== undefined)
-        for (const f of files) if (f.report !== undefined) committer.report(f.uuid, f.report);
+      commitFilesystemPartFiles(files);
     },
+    // Partition commit: one committer downstream of every writer, wherever they run.
+    ...(commitConfig === undefined
+      ? {}
+      : { globalCommitter: () => new PartitionCommitOperator(dir, layout, commitConfig, now) }),
   };
-}
-
-/** A writer's side of partition commit: the partitions it wrote that are not committed yet. */
-interface CommitTracking {
-  readonly committer: PartitionCommitter;
-  readonly now: () => number;
-}
-
-/**
- * Gathers the subtasks' reports of each checkpoint and commits the partitions whose trigger fires
- * once all are in (see partition-commit.ts). One per sink, shared by its subtasks' writers.
- */
-class PartitionCommitter {
-  /** The writers of this run, by subtask: told which partitions were committed. */
-  readonly writers = new Map<number, FilesystemSinkWriter>();
-  private readonly reports = new Map<number, Map<number, PartitionReport>>();
-  /** Partitions of a restored checkpoint not committed yet: a writer adopts them (adoptRestored). */
-  private restored = new Map<string, number>();
-
-  constructor(
-    private readonly dir: string,
-    private readonly layout: PartitionLayout,
-    private readonly config: PartitionCommitConfig,
-    private readonly uuid: string,
-    private readonly now: () => number,
-  ) {}
-
-  /** A subtask's report, once its files up to `report.checkpointId` are committed. */
-  report(run: string, report: PartitionReport): void {
-    if (run !== this.uuid || this.writers.get(report.subtask) === undefined) {
-      // Of a restored checkpoint (of another run, or of this one restarted: committed before its
-      // subtask's writer is made): its files were committed again by the subtask that restored
-      // it; the partitions wait for a checkpoint of this run, when every subtask's are.
-      for (const p of report.partitions)
-        this.restored.set(p.path, Math.min(p.createdAt, this.restored.get(p.path) ?? p.createdAt));
-      return;
-    }
-    // The reports are gathered in memory: a subtask whose writer is in another thread or process
-    // (worker threads, --group units) would never report here, and nothing would be committed.
-    if (this.writers.size < report.parallelism)
-      throw configError(
-        "sink.partition-commit.policy.kind",
-        `needs every subtask of the sink in one thread, which gathers their reports; this one runs ${this.writers.size} of its ${report.parallelism} (the job is spread over worker threads or --group processes). Run the sink at parallelism 1, or the job on one thread ('fleuve run --threads 1')`,
-      );
-    let of = this.reports.get(report.checkpointId);
-    if (of === undefined) this.reports.set(report.checkpointId, (of = new Map()));
-    of.set(report.subtask, report);
-    if (of.size < report.parallelism) return;
-    // A later checkpoint's reports list every partition the earlier ones did that is still pending.
-    for (const id of [...this.reports.keys()]) if (id <= report.checkpointId) this.reports.delete(id);
-    this.decide(report.checkpointId, [...of.values()]);
-  }
-
-  /** The restored partitions not committed yet, handed to one writer to carry in its reports. */
-  adoptRestored(): Map<string, number> {
-    const out = this.restored;
-    this.restored = new Map();
-    return out;
-  }
-
-  private decide(checkpointId: number, reports: PartitionReport[]): void {
-    const ended = reports.every((r) => r.ended);
-    const marks = reports.map((r) => r.watermark ?? Number.NEGATIVE_INFINITY);
-    const watermark = Math.min(...marks);
-    const createdAt = new Map<string, number>();
-    for (const r of reports)
-      for (const p of r.partitions)
-        createdAt.set(p.path, Math.min(p.createdAt, createdAt.get(p.path) ?? p.createdAt));
-    const { trigger, delayMs } = this.config;
-    const now = this.now();
-    const committed: string[] = [];
-    for (const [path, created] of [...createdAt].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      let due = ended;
-      if (!due && trigger === "process-time") due = delayMs === 0 || now > created + delayMs;
-      else if (!due) {
-        const values = this.layout.values(path);
-        due = values !== undefined && watermark > this.config.partitionTime(values) + delayMs;
-      }
-      if (!due) continue;
-      const partitionDir = join(this.dir, path);
-      // A partition of a restored checkpoint whose files a later run's cleanup left empty still exists.
-      mkdirSync(partitionDir, { recursive: true });
-      writeSuccessFile(partitionDir, this.config.successFileName);
-      committed.push(path);
-    }
-    if (committed.length === 0) return;
-    for (const d of new Set(committed.map((p) => join(this.dir, p)))) syncDir(d);
-    for (const w of this.writers.values()) w.partitionsCommitted(committed, checkpointId);
-  }
 }
 
 const FLUSH_BYTES = 64 * 1024;
@@ -487,13 +380,9 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
   /** Directories made since the last checkpoint: their entries are made durable before it completes. */
   private made = new Set<string>();
   private readonly partitioned: boolean;
-  /**
-   * Partition commit: the partitions written and not committed since, with their creation time
-   * (processing time) and the last checkpoint that holds rows of theirs (undefined: rows since it).
-   */
-  private readonly uncommitted = new Map<string, { createdAt: number; lastCheckpoint: number | undefined }>();
+  /** Partition commit: the partitions written since the last checkpoint, with their creation time (processing time). */
+  private written = new Map<string, number>();
   private watermark: number | null = null;
-  private ended = false;
 
   constructor(
     private readonly dir: string,
@@ -504,7 +393,8 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
     private readonly encode: RowEncoder,
     private readonly fileSize: number,
     private readonly rolloverMs: number,
-    private readonly commit: CommitTracking | undefined,
+    /** With partition commit: the processing time partitions are created at. */
+    private readonly commitNow: (() => number) | undefined,
   ) {
     this.partitioned = layout.keys.length > 0;
     mkdirSync(dir, { recursive: true });
@@ -528,12 +418,8 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
 
   write(value: Record<string, unknown>): void {
     const relative = this.partitioned ? this.layout.directory(value) : "";
-    if (this.commit !== undefined) {
-      const u = this.uncommitted.get(relative);
-      if (u === undefined)
-        this.uncommitted.set(relative, { createdAt: this.commit.now(), lastCheckpoint: undefined });
-      else u.lastCheckpoint = undefined;
-    }
+    if (this.commitNow !== undefined && !this.written.has(relative))
+      this.written.set(relative, this.commitNow());
     let bucket = this.buckets.get(relative);
     if (bucket !== undefined && Date.now() - bucket.openedAt >= this.rolloverMs) {
       this.roll(relative, bucket);
@@ -597,32 +483,11 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
     this.watermark = watermark;
   }
 
-  finish(): void {
-    this.ended = true;
-  }
-
-  /** The committer committed `paths` with the reports of `checkpointId`. */
-  partitionsCommitted(paths: readonly string[], checkpointId: number): void {
-    for (const p of paths) {
-      const u = this.uncommitted.get(p);
-      // Rows written after that checkpoint commit the partition again later.
-      if (u !== undefined && u.lastCheckpoint !== undefined && u.lastCheckpoint <= checkpointId)
-        this.uncommitted.delete(p);
-    }
-  }
-
-  /** This writer's report of checkpoint `checkpointId` (the partitions it holds uncommitted). */
-  private report(checkpointId: number, committer: PartitionCommitter): PartitionReport {
-    for (const [path, createdAt] of committer.adoptRestored())
-      if (!this.uncommitted.has(path))
-        this.uncommitted.set(path, { createdAt, lastCheckpoint: checkpointId });
-    const partitions: { path: string; createdAt: number }[] = [];
-    for (const [path, u] of this.uncommitted) {
-      u.lastCheckpoint ??= checkpointId;
-      partitions.push({ path, createdAt: u.createdAt });
-    }
+  /** This writer's report of a checkpoint: the partitions written since the previous one. */
+  private report(): PartitionReport {
+    const partitions = [...this.written].map(([path, createdAt]) => ({ path, createdAt }));
+    this.written = new Map();
     return {
-      checkpointId,
       subtask: this.ctx.subtaskIndex,
       parallelism: this.ctx.parallelism,
       // -Infinity does not survive JSON; the final watermark (+Infinity) neither.
@@ -632,12 +497,11 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
             ? Number.MAX_SAFE_INTEGER
             : null
           : this.watermark,
-      ended: this.ended,
       partitions,
     };
   }
 
-  prepareCommit(checkpointId: number): FilesystemPendingFile[] {
+  prepareCommit(_checkpointId: number): FilesystemPendingFile[] {
     for (const [relative, bucket] of [...this.buckets]) this.roll(relative, bucket);
     const out = this.rolled;
     this.rolled = [];
@@ -649,21 +513,13 @@ class FilesystemSinkWriter implements PreCommitSinkWriter<Record<string, unknown
     for (const d of dirs) syncDir(d);
     // Every checkpoint records this run, so that a restore knows whose leftovers to delete, and
     // with partition commit carries the writer's report.
-    if (this.commit !== undefined)
-      out.push({
-        inProgress: "",
-        final: "",
-        uuid: this.uuid,
-        report: this.report(checkpointId, this.commit.committer),
-      });
+    if (this.commitNow !== undefined)
+      out.push({ inProgress: "", final: "", uuid: this.uuid, report: this.report() });
     else if (out.length === 0) out.push({ inProgress: "", final: "", uuid: this.uuid });
     return out;
   }
 
   close(): void {
-    // A restart makes new writers: what is committed before them is of the restored checkpoint.
-    const writers = this.commit?.committer.writers;
-    if (writers?.get(this.ctx.subtaskIndex) === this) writers.delete(this.ctx.subtaskIndex);
     for (const bucket of this.buckets.values()) closeSync(bucket.fd);
     this.buckets.clear();
   }

@@ -3,6 +3,7 @@
  * sink): a prepared file is renamed to its final name when its checkpoint completes.
  */
 import { closeSync, existsSync, fsyncSync, openSync, renameSync } from "node:fs";
+import { dirname } from "node:path";
 import { FleuveError } from "../errors.js";
 
 /** A file prepared at a checkpoint: its hidden in-progress path and its final, visible path. */
@@ -36,6 +37,24 @@ export function commitPartFiles(
     }
   }
   syncDir(dir);
+}
+
+/**
+ * Commits the `filesystem` sink's prepared part files, wherever they are (partition directories):
+ * {@link commitPartFiles} per directory, one fsync each. Files with an empty `inProgress` (the
+ * records of checkpoints that wrote none) are skipped.
+ */
+export function commitFilesystemPartFiles(files: readonly PartFile[]): void {
+  const byDir = new Map<string, PartFile[]>();
+  for (const f of files) {
+    if (f.inProgress === "") continue;
+    const d = dirname(f.final);
+    const group = byDir.get(d);
+    if (group === undefined) byDir.set(d, [f]);
+    else group.push(f);
+  }
+  for (const [d, group] of byDir)
+    commitPartFiles(group, d, "connector 'filesystem' sink", { connector: "filesystem" });
 }
 
 /** Makes `dir`'s entries (files created or renamed in it) durable. */

@@ -6,35 +6,36 @@
  * As Flink's StreamingFileWriter and PartitionCommitter:
  *
  * - each writer records when it creates a partition (processing time) and, at each checkpoint,
- *   reports the partitions it wrote that are not committed yet, with its current watermark;
- * - when a checkpoint completes, each subtask commits its files, then hands its report to the
- *   committer; once every subtask's report of that checkpoint is in (so every file of the
- *   partitions is visible), the partitions whose trigger fires are committed:
+ *   reports the partitions it wrote since the previous one, with its current watermark;
+ * - the reports and the part files go to one committer downstream of the writers (see
+ *   partition-committer.ts), through the job's exchange, so the writers may run anywhere; when a
+ *   checkpoint completes, it makes that checkpoint's files visible and commits the partitions
+ *   whose trigger fires:
  *   `process-time`: `delay` is 0 or processing time > creation time + `delay`;
- *   `partition-time`: the watermark (the least of the subtasks' at the checkpoint) > the time the
+ *   `partition-time`: the watermark (the least of the writers' at the checkpoint) > the time the
  *   extractor reads from the partition values, in `sink.partition-commit.watermark-time-zone`, +
  *   `delay`;
  * - at the end of the input every partition left is committed;
  * - a partition written again after its commit is committed again (its success file rewritten).
  *
- * After a restore the partitions of the restored reports are committed by the first checkpoint
- * that completes (or the end of the input): by then every subtask has committed the restored files.
+ * After a restore the partitions the committer had not committed are committed by the first
+ * checkpoint that completes whose trigger fires for them (or the end of the input).
  */
 
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { FleuveError } from "../errors.js";
 
-/** What a writer reports at a checkpoint: its partitions not committed yet, and its watermark. */
+/** What a writer reports at a checkpoint: the partitions it wrote since the previous one, and its watermark. */
 export interface PartitionReport {
-  readonly checkpointId: number;
   readonly subtask: number;
   readonly parallelism: number;
   /** The writer's watermark at the checkpoint; null before the first (JSON has no -Infinity). */
   readonly watermark: number | null;
-  /** The input ended before this checkpoint: commit everything. */
-  readonly ended: boolean;
-  /** Partition directories relative to the table's path, with their creation (processing) time. */
+  /**
+   * Partition directories relative to the table's path, with their creation (processing) time:
+   * when the writer first wrote to it since the previous checkpoint.
+   */
   readonly partitions: readonly { readonly path: string; readonly createdAt: number }[];
 }
 

@@ -211,34 +211,3 @@ test("bad options and a missing schema fail when the sink is made, naming the op
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-test("partition commit with a subtask of the sink in another thread fails at the first commit, naming the option, instead of never committing", () => {
-  const dir = mkdtempSync(join(tmpdir(), "fs-sink-"));
-  try {
-    const sink = createSink(
-      filesystemConnector,
-      { path: dir, format: "csv", "sink.partition-commit.policy.kind": "success-file" },
-      { schema, partitionKeys: ["name"] },
-    ) as TwoPhaseCommitSink<unknown, Pending>;
-    // Subtask 1 of 2 runs on another worker thread: its writer is never made here.
-    const w = sink.createWriter({ subtaskIndex: 0, parallelism: 2 });
-    w.write({ id: 1, name: "a" }, undefined);
-    const files = w.prepareCommit(1);
-    assert.throws(
-      () => sink.commit(files),
-      (e: unknown) =>
-        isFleuveError(e) &&
-        e.code === "FLEUVE_CONFIG_INVALID" &&
-        e.message.includes("'sink.partition-commit.policy.kind'") &&
-        e.message.includes("runs 1 of its 2"),
-    );
-    assert.ok(!existsSync(join(dir, "name=a", "_SUCCESS")), "no success file");
-    assert.deepEqual(
-      readdirSync(join(dir, "name=a")).filter((f) => !f.startsWith(".")).length,
-      1,
-      "the rows were committed",
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});

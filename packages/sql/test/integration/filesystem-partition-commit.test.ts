@@ -5,18 +5,20 @@
 // partition's visible files hold every row sent to it before. The SIGKILL case is in
 // filesystem-sink-crash.test.ts.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
   ManualProcessingTime,
+  runJob,
   type Source,
   type SourceOutput,
   StreamExecutionEnvironment,
 } from "@fleuve/core";
 import { sql } from "@fleuve/sql";
 import { until } from "../fixtures/manual-clock.js";
+import { HOURS, idsOf } from "../fixtures/partition-commit-threads-job.js";
 
 type Ev = { id: number; dt: string; hr: string };
 
@@ -204,6 +206,50 @@ test("process-time: committed when processing time passes the partition's creati
     await done;
     assert.deepEqual(committed(out, "_DONE"), [A, B, C]);
     assert.deepEqual(committed(out), [], "no _SUCCESS: the name is _DONE");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("the sink at parallelism 2 over two worker threads: a success file exactly in the complete partitions, with every writer's rows visible", {
+  timeout: 180_000,
+}, async () => {
+  const root = mkdtempSync(join(tmpdir(), "sql-fs-commit-threads-"));
+  const out = join(root, "out");
+  const go = join(root, "go");
+  try {
+    const client = await runJob(
+      new URL("../fixtures/partition-commit-threads-job.ts", import.meta.url).href,
+      {
+        parallelism: 2,
+        threads: 2,
+        args: [out, go],
+        options: { checkpointing: { dir: join(root, "cp"), intervalMs: 20 }, log: () => {} },
+      },
+    );
+    const rowsOf = (hr: string, upTo = 2) =>
+      [0, 1].flatMap((s) => idsOf(s, hr).slice(0, upTo)).sort((a, b) => a - b);
+    // Both writers' watermarks passed 00:00 + 1 h only: hr=00 is complete, hr=01 and hr=02 are not.
+    await until("hr=00 committed", () => committed(out).includes(H00));
+    assert.deepEqual(committed(out), [H00]);
+    assert.deepEqual(
+      visibleIds(join(out, H00)),
+      rowsOf("00"),
+      "the rows of both writers (threads) are visible",
+    );
+    // Each thread made its own sink (its own run id in the file names): the writers were apart.
+    const runs = new Set(
+      readdirSync(join(out, H00)).flatMap((f) => /^part-([0-9a-f-]{36})-/.exec(f)?.[1] ?? []),
+    );
+    assert.equal(runs.size, 2, "the two writers ran on two threads");
+    // Checkpoints go on: still only hr=00 once more files of the other hours are visible.
+    await until("hr=01 visible", () => visibleIds(join(out, H01)).length === 4);
+    assert.deepEqual(committed(out), [H00]);
+    writeFileSync(go, "");
+    await client.result;
+    assert.deepEqual(committed(out), [H00, H01, H02]);
+    for (const hr of HOURS)
+      assert.deepEqual(visibleIds(join(out, `dt=2024-01-01/hr=${hr}`)), rowsOf(hr, 3), `hr=${hr}`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -178,9 +178,12 @@ test("a partitioned table, SIGKILLed mid-stream and restarted: each row once, in
   }
 });
 
-test("partition commit, SIGKILLed mid-stream and restarted: a success file only beside visible files, and in the end every partition committed with all its rows", {
-  timeout: 300_000,
-}, async () => {
+/**
+ * Partition commit, SIGKILLed three times and run to the end: a success file only beside visible
+ * files, and in the end every partition committed with all its rows. `mode`: `committed` (one
+ * thread) or `committed-threads` (two worker threads, the committer on one of them).
+ */
+async function partitionCommitKilled(mode: string): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "sql-fs-commit-kill-"));
   const out = join(root, "out");
   const cp = join(root, "cp");
@@ -190,7 +193,7 @@ test("partition commit, SIGKILLed mid-stream and restarted: a success file only 
   try {
     const n = 20_000;
     for (let kill = 1; kill <= 3; kill++) {
-      assert.ok(await runChild(out, cp, n, finished(out).length, "committed"), `run ${kill} killed`);
+      assert.ok(await runChild(out, cp, n, finished(out).length, mode), `run ${kill} killed`);
       // No success file is written before a checkpoint that holds its partition's files completed.
       for (const s of successes())
         assert.ok(
@@ -198,7 +201,7 @@ test("partition commit, SIGKILLed mid-stream and restarted: a success file only 
           `${s}: a success file in a partition without visible files`,
         );
     }
-    await runChild(out, cp, n, undefined, "committed");
+    await runChild(out, cp, n, undefined, mode);
     assert.deepEqual(
       successes().sort(),
       ["0", "1", "2", "__DEFAULT_PARTITION__"].map((b) => `bucket=${b}/_SUCCESS`),
@@ -226,4 +229,20 @@ test("partition commit, SIGKILLed mid-stream and restarted: a success file only 
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-});
+}
+
+test(
+  "partition commit, SIGKILLed mid-stream and restarted: a success file only beside visible files, and in the end every partition committed with all its rows",
+  {
+    timeout: 300_000,
+  },
+  () => partitionCommitKilled("committed"),
+);
+
+test(
+  "partition commit with the sink on two worker threads, SIGKILLed and restarted: the same",
+  {
+    timeout: 300_000,
+  },
+  () => partitionCommitKilled("committed-threads"),
+);
