@@ -1,6 +1,7 @@
 // The NAB evaluation of @fleuve/alerts: every series of the Numenta Anomaly Benchmark replayed as a
-// stream in event time through the default anomaly detector (one configuration for all), scored
-// as a user would judge the alerts (see scoreFile), the table written into docs/observability.md.
+// stream in event time through the default anomaly alerting (`defaultAlertRule()`: one
+// configuration for all), scored as a user would judge the alerts (see scoreFile), the table
+// written into docs/observability.md.
 //   npm run build && node --import tsx bench/alerts/nab.ts            (prints and writes the table)
 //   node --import tsx bench/alerts/nab.ts --no-write                   (prints only)
 //   node --import tsx bench/alerts/nab.ts --no-write --only nyc_taxi   (series whose name has it)
@@ -11,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   type Alert,
-  anomaly,
+  defaultAlertRule,
   detectAlerts,
   type Rule,
   type RuleConfig,
@@ -96,8 +97,11 @@ export function loadNab(filter: (name: string) => boolean = () => true, dir = na
     });
 }
 
-/** The rules every series gets: the anomaly detector with its defaults, nothing tuned per file. */
-export const defaultRules = (): Rule[] => [anomaly() as Rule];
+/**
+ * The rules every series gets: the default anomaly alerting (`anomaly()` confirmed by `knnCad()`,
+ * see `defaultAlertRule`), nothing tuned per file.
+ */
+export const defaultRules = (): Rule[] => [defaultAlertRule()];
 
 /**
  * Replays one series as a stream through Fleuve: records in file order with their event times, a

@@ -35,6 +35,8 @@ export {
   CONFIRMED_DEFAULTS,
   type ConfirmedOptions,
   confirmed,
+  DEFAULT_ALERT_RULE,
+  defaultAlertRule,
   KNN_CAD_DEFAULTS,
   type KnnCadOptions,
   knnCad,

@@ -5,7 +5,7 @@
  * it. Like every rule they take a series' points in event-time order and keep bounded plain-JSON
  * state per series (it checkpoints as it is).
  */
-import type { Rule, RuleAlert } from "./rules.js";
+import { anomaly, type Rule, type RuleAlert } from "./rules.js";
 import { checkKeys, invalid, num } from "./support.js";
 
 const DAY = 24 * 3_600_000;
@@ -161,12 +161,18 @@ export interface ConfirmedOptions {
   readonly after?: number;
   /** After an alert, none of this rule for this series for this long (ms, default 1 day). */
   readonly cooldown?: number;
+  /**
+   * A candidate alerts without a vote when this rule raised no alert for the series in the last
+   * `quiet` ms (its first ever, too): a series that rarely alerts is trusted with `of` alone, one
+   * that alerted recently needs `by`'s agreement (default 0: every candidate needs a vote).
+   */
+  readonly quiet?: number;
   /** Default "confirmed". */
   readonly name?: string;
 }
 
 /** The defaults of {@link confirmed}'s numeric options. */
-export const CONFIRMED_DEFAULTS = { before: 20, after: 5, cooldown: DAY } as const;
+export const CONFIRMED_DEFAULTS = { before: 20, after: 5, cooldown: DAY, quiet: 0 } as const;
 
 interface ConfirmedState {
   of: unknown;
@@ -187,10 +193,12 @@ interface ConfirmedState {
  * of the level, a shape unlike the recent past) rarely agree by chance, so their agreement keeps
  * most true alerts and drops many false ones. At most one alert per point (the oldest candidate
  * passing there), with the candidate's value, expected level and score, and this rule's name;
- * then none for `cooldown`. State: both rules' and at most `after + 1` waiting candidates.
+ * then none for `cooldown`. With `quiet`, a candidate needs no vote when the rule raised no alert
+ * for `quiet` ms before it: an alert budget learnt per series, one unconfirmed alert per quiet
+ * spell. State: both rules' and at most `after + 1` waiting candidates.
  */
 export function confirmed(options: ConfirmedOptions): Rule<ConfirmedState> {
-  checkKeys("confirmed", options, ["of", "by", "before", "after", "cooldown", "name"]);
+  checkKeys("confirmed", options, ["of", "by", "before", "after", "cooldown", "quiet", "name"]);
   const isRule = (r: unknown) => typeof (r as Rule | undefined)?.step === "function";
   if (!isRule(options.of)) throw invalid("confirmed.of", "must be a rule");
   if (!isRule(options.by)) throw invalid("confirmed.by", "must be a rule");
@@ -198,6 +206,7 @@ export function confirmed(options: ConfirmedOptions): Rule<ConfirmedState> {
   const before = num("confirmed.before", o.before, { min: 0, integer: true });
   const after = num("confirmed.after", o.after, { min: 0, integer: true });
   const cooldown = num("confirmed.cooldown", o.cooldown, { min: 0 });
+  const quiet = num("confirmed.quiet", o.quiet, { min: 0 });
   const name = options.name ?? "confirmed";
   const { of, by } = options;
   return {
@@ -215,7 +224,8 @@ export function confirmed(options: ConfirmedOptions): Rule<ConfirmedState> {
       if (vote) passing.push(...s.pending.map((p) => p.alert));
       if (vote) s.pending = [];
       if (candidate) {
-        if (s.lastVote !== null && i - s.lastVote <= before) passing.push(candidate);
+        const trusted = quiet > 0 && (s.last === null || time - s.last >= quiet);
+        if (trusted || (s.lastVote !== null && i - s.lastVote <= before)) passing.push(candidate);
         else if (after > 0) s.pending.push({ alert: candidate, until: i + after });
       }
       const first = passing[0];
@@ -224,4 +234,30 @@ export function confirmed(options: ConfirmedOptions): Rule<ConfirmedState> {
       return { ...first, time, rule: name };
     },
   };
+}
+
+/** What {@link defaultAlertRule} sets beyond each rule's own defaults. */
+export const DEFAULT_ALERT_RULE = {
+  /** `anomaly()`'s warm-up there (ms): 2.5 days instead of 3, the candidates being confirmed. */
+  warmup: 2.5 * DAY,
+  /** `confirmed()`'s `quiet` (ms): one unconfirmed alert per series and week. */
+  quiet: 7 * DAY,
+} as const;
+
+/**
+ * The anomaly alerting that does best on labelled data (the NAB evaluation, one configuration for
+ * every series): {@link confirmed} with `anomaly()` (its defaults, no cooldown, a 2.5-day
+ * warm-up) as candidates and {@link knnCad} (no warm-up or cooldown) as the vote, `quiet` 7 days:
+ * the first candidate of a series after a quiet week alerts alone, later ones only when KNN-CAD
+ * agrees. As configuration: `{ rule: "confirmed", quiet: 604800000, of: { rule: "anomaly",
+ * cooldown: 0, warmup: 216000000 } }`.
+ */
+export function defaultAlertRule(options: { readonly name?: string } = {}): Rule {
+  checkKeys("defaultAlertRule", options, ["name"]);
+  return confirmed({
+    of: anomaly({ cooldown: 0, warmup: DEFAULT_ALERT_RULE.warmup }) as Rule,
+    by: knnCad({ warmup: 0, cooldown: 0 }) as Rule,
+    quiet: DEFAULT_ALERT_RULE.quiet,
+    name: options.name ?? "anomaly",
+  }) as Rule;
 }

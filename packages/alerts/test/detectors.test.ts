@@ -9,6 +9,7 @@ import { test } from "node:test";
 import {
   anomaly,
   confirmed,
+  defaultAlertRule,
   evaluateSeries,
   ewma,
   knnCad,
@@ -756,38 +757,46 @@ function alertsByIndex(pts: readonly [number, number][], rule: Rule): Map<number
 }
 
 /**
- * Pairing afterwards: candidate c passes at c when a vote lies in [c - before, c], else at the
- * first vote in (c, c + after]; at each point the oldest candidate passing there, if the cooldown
- * allows it.
+ * Pairing afterwards: candidate c passes at c when a vote lies in [c - before, c], or (with
+ * `quiet`) when no alert was raised at a point before c within `quiet` of it, else at the first
+ * vote in (c, c + after]; at each point the oldest candidate passing there, if the cooldown allows
+ * it. Candidates are taken in order: every alert before c comes from earlier candidates.
  */
 function confirmedOracle(
   pts: readonly [number, number][],
   of: () => Rule,
   by: () => Rule,
-  o: { before: number; after: number; cooldown: number },
+  o: { before: number; after: number; cooldown: number; quiet?: number },
 ): RuleAlert[] {
   const candidates = alertsByIndex(pts, of());
   const votes = new Set(alertsByIndex(pts, by()).keys());
   const at = new Map<number, RuleAlert>();
+  const time = (i: number) => (pts[i] as [number, number])[0];
+  // The alerts raised from the passing points in `at` (the cooldown applied), in order.
+  const raised = (): [number, RuleAlert][] => {
+    const out: [number, RuleAlert][] = [];
+    let last: number | null = null;
+    for (const [e, alert] of [...at].sort((x, y) => x[0] - y[0])) {
+      if (last !== null && time(e) - last < o.cooldown) continue;
+      last = time(e);
+      out.push([e, alert]);
+    }
+    return out;
+  };
   for (const [c, alert] of [...candidates].sort((x, y) => x[0] - y[0])) {
     let e: number | undefined;
+    const quiet = o.quiet ?? 0;
+    if (quiet > 0 && !raised().some(([r]) => r < c && time(c) - time(r) < quiet)) e = c;
     for (let j = c - o.before; j <= c; j++) if (votes.has(j)) e = c;
     for (let j = c + 1; e === undefined && j <= c + o.after; j++) if (votes.has(j)) e = j;
     if (e !== undefined && !at.has(e)) at.set(e, alert);
   }
-  const out: RuleAlert[] = [];
-  let last: number | null = null;
-  for (const [e, alert] of [...at].sort((x, y) => x[0] - y[0])) {
-    const t = (pts[e] as [number, number])[0];
-    if (last !== null && t - last < o.cooldown) continue;
-    last = t;
-    out.push({ ...alert, time: t, rule: "confirmed" });
-  }
-  return out;
+  return raised().map(([e, alert]) => ({ ...alert, time: time(e), rule: "confirmed" }));
 }
 
 test("confirmed: the alerts of its two rules run alone, paired afterwards", () => {
   let alerted = 0;
+  let trusted = 0;
   let delayed = 0;
   const of = () => anomaly({ lookback: 40, warmup: 5, minPoints: 4, threshold: 2, cooldown: 0 }) as Rule;
   fc.assert(
@@ -798,6 +807,7 @@ test("confirmed: the alerts of its two rules run alone, paired afterwards", () =
         before: fc.integer({ min: 0, max: 6 }),
         after: fc.integer({ min: 0, max: 6 }),
         cooldown: fc.integer({ min: 0, max: 10 }),
+        quiet: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 60 })),
       }),
       (pts, k, o) => {
         const by = () => knnCad({ ...k, warmup: 0, cooldown: 0 }) as Rule;
@@ -806,6 +816,10 @@ test("confirmed: the alerts of its two rules run alone, paired afterwards", () =
         );
         const want = confirmedOracle(pts, of, by, o);
         assert.deepEqual(got, want);
+        if (o.quiet > 0) {
+          const voted = confirmedOracle(pts, of, by, { ...o, quiet: 0 });
+          if (got.length > voted.length) trusted++;
+        }
         alerted += got.length;
         for (const a of got) if (!pts.some(([t, v]) => t === a.time && v === a.value)) delayed++;
       },
@@ -814,6 +828,7 @@ test("confirmed: the alerts of its two rules run alone, paired afterwards", () =
   );
   assert.ok(alerted > 20, `too few alerts to compare (${alerted})`);
   assert.ok(delayed > 0, "no alert waited for its vote");
+  assert.ok(trusted > 0, "no candidate alerted without a vote after a quiet spell");
 });
 
 test("confirmed: a candidate without a vote near it does not alert; with one, it does", () => {
@@ -849,6 +864,67 @@ test("confirmed: a candidate without a vote near it does not alert; with one, it
     evaluateSeries("s", late, rule(0, 2)).map((a) => [a.time, a.value]),
     [[3, 200]],
   );
+});
+
+test("confirmed with quiet: a candidate after a quiet spell alerts without a vote, a later one needs it", () => {
+  // `of` alerts above 100, `by` below -10; no cooldown, quiet 10 time units.
+  const rule = () => [
+    confirmed({
+      of: threshold({ above: 100 }) as Rule,
+      by: threshold({ below: -10, name: "vote" }) as Rule,
+      before: 1,
+      after: 0,
+      cooldown: 0,
+      quiet: 10,
+    }) as Rule,
+  ];
+  const pts: [number, number][] = [
+    [0, 0],
+    [1, 200], // the series' first candidate: alerts alone
+    [2, 0],
+    [5, 200], // 4 after an alert: no vote, nothing
+    [6, 0],
+    [8, -60],
+    [9, 200], // a vote just before: alerts
+    [10, 0],
+    [19, 200], // 10 after the last alert: quiet again, alerts alone
+    [20, 0],
+    [21, 200], // needs a vote again
+  ];
+  assert.deepEqual(
+    evaluateSeries("s", pts, rule()).map((a) => a.time),
+    [1, 9, 19],
+  );
+  names(() => confirmed({ of: anomaly() as Rule, by: knnCad() as Rule, quiet: -1 }), "confirmed.quiet");
+});
+
+test("defaultAlertRule: the same alerts as its configuration form", () => {
+  // A 5-minute series, 6 days: a daily wave with noise, two spikes (day 3.5 and day 4).
+  const pts: [number, number][] = [];
+  let seed = 7;
+  const rnd = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+  for (let i = 0; i < 6 * 288; i++) {
+    const t = i * 300_000;
+    const spike = i === Math.round(3.5 * 288) || i === 4 * 288 ? 80 : 0;
+    pts.push([t, 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 3 * rnd() + spike]);
+  }
+  const got = evaluateSeries("s", pts, [defaultAlertRule()]);
+  const want = evaluateSeries("s", pts, [
+    ruleFromConfig({
+      rule: "confirmed",
+      quiet: 604_800_000,
+      of: { rule: "anomaly", cooldown: 0, warmup: 216_000_000 },
+      name: "anomaly",
+    }),
+  ]);
+  assert.deepEqual(got, want);
+  // The first spike alerts (after the 2.5-day warm-up, the series quiet so far).
+  assert.equal(got[0]?.time, Math.round(3.5 * 288) * 300_000);
+  assert.equal(got[0]?.rule, "anomaly");
+  names(() => defaultAlertRule({ warmup: 1 } as never), "defaultAlertRule.warmup");
 });
 
 test("knnCad and confirmed: bad options fail naming the option; configuration builds them", () => {
