@@ -1,9 +1,10 @@
 /**
  * A trajectory detector and a second opinion, as rules (see rules.ts): `knnCad()`, the k-nearest-
  * neighbour conformal anomaly detector (KNN-CAD, Burnaev and Ishimtsev 2016, an entry of NAB's
- * scoreboard), and `confirmed()`, which passes a rule's alert only when another rule agrees near
- * it. Like every rule they take a series' points in event-time order and keep bounded plain-JSON
- * state per series (it checkpoints as it is).
+ * scoreboard), `confirmed()`, which passes a rule's alert only when another rule agrees near
+ * it, and `defaultAlertRule()`, the two with `anomaly()` as the default alerting. Like every
+ * rule they take a series' points in event-time order and keep bounded plain-JSON state per
+ * series (it checkpoints as it is).
  */
 import { anomaly, type Rule, type RuleAlert } from "./rules.js";
 import { checkKeys, invalid, num } from "./support.js";
