@@ -22,6 +22,42 @@ export function columnWidths(header: readonly string[], cells: readonly (readonl
   return header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
 }
 
+/** The widest a streamed cell gets (Flink's `sql-client.display.max-column-width`). */
+export const MAX_COLUMN_WIDTH = 30;
+
+/**
+ * The width of a column whose rows are not known yet (tableau and changelog modes), as Flink's
+ * tableau result sizes it by the column's type: the widest text the type has (an INT 11, a
+ * BIGINT 20, a DECIMAL(p, s) p + 2, a timestamp 23), `<NULL>`'s 6 at least, and
+ * MAX_COLUMN_WIDTH for strings and the other types; the header when it is wider.
+ */
+export function typeWidth(name: string, type: Column["type"] | undefined): number {
+  let len = MAX_COLUMN_WIDTH;
+  if (type?.kind === "atomic") {
+    const fixed: Record<string, number> = {
+      TINYINT: 4,
+      SMALLINT: 6,
+      INT: 11,
+      BIGINT: 20,
+      BOOLEAN: 5,
+      DATE: 10,
+      TIME: 12,
+      TIMESTAMP: 23,
+      TIMESTAMP_LTZ: 23,
+    };
+    if (type.name === "DECIMAL") len = (type.args[0] ?? 10) + 2;
+    else if ((type.name === "VARCHAR" || type.name === "CHAR") && type.args[0] !== undefined)
+      len = Math.min(type.args[0], MAX_COLUMN_WIDTH);
+    else len = fixed[type.name] ?? MAX_COLUMN_WIDTH;
+  }
+  return Math.max(name.length, len, "<NULL>".length);
+}
+
+/** `text` cut to `width` characters, its end shown as `...` when cut (as Flink's tableau). */
+export function fitCell(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 3))}...`;
+}
+
 /** `+----+------+` for the widths. */
 export function ruleLine(widths: readonly number[]): string {
   return `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`;

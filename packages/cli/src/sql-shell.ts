@@ -24,7 +24,7 @@ import {
   type Statement,
 } from "@fleuve/sql";
 import type { Io } from "./run-command.js";
-import { cellText, columnWidths, formatTable, rowLine, ruleLine } from "./sql-format.js";
+import { cellText, fitCell, formatTable, rowLine, ruleLine, typeWidth } from "./sql-format.js";
 import { caret, commandSqlEnvironment } from "./sql-script.js";
 
 /** Options of {@link runShell}. */
@@ -307,22 +307,24 @@ class TableView implements ResultView {
 
 /** Every change as a row with its kind, as it comes (tableau and changelog modes). */
 class ChangeView implements ResultView {
-  private widths: number[];
+  private readonly widths: number[];
   private count = 0;
   constructor(
     private readonly names: readonly string[],
     private readonly types: readonly (Column["type"] | undefined)[],
     private readonly write: (s: string) => void,
   ) {
-    // Widths from the header; a longer value widens its cell (Flink's tableau sizes by type).
-    this.widths = columnWidths(["op", ...names], []).map((w) => Math.max(w, 2));
+    // Rows come after the header is printed: widths from the types, as Flink's tableau sizes
+    // them, and a longer value is cut so that every line keeps the header's columns.
+    this.widths = [2, ...names.map((n, i) => typeWidth(n, types[i]))];
     this.write(ruleLine(this.widths));
     this.write(rowLine(["op", ...names], this.widths));
     this.write(ruleLine(this.widths));
   }
   add(row: Record<string, unknown>): void {
-    const cells = [rowKind(row), ...this.names.map((n, i) => cellText(row[n], this.types[i]))];
-    this.widths = this.widths.map((w, i) => Math.max(w, (cells[i] ?? "").length));
+    const cells = [rowKind(row), ...this.names.map((n, i) => cellText(row[n], this.types[i]))].map((c, i) =>
+      fitCell(c, this.widths[i] as number),
+    );
     this.write(rowLine(cells, this.widths));
     this.count++;
   }

@@ -27,6 +27,28 @@ test("statements end at ';' outside strings, quoted names and comments", () => {
   assert.deepEqual(statementEnds("SELECT 'open ;"), []);
 });
 
+test("tableau mode sizes columns by type before the rows come, and cuts a longer value", {
+  timeout: 600_000,
+}, () => {
+  const r = shell(`SET 'sql-client.execution.result-mode' = 'tableau';
+SELECT s, TIMESTAMP '2020-04-15 08:05:00' AS ts, n FROM (VALUES
+  ('a', 1), ('a string of more than thirty characters', CAST(NULL AS INT))) AS t (s, n);
+`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    `[INFO] Execute statement succeeded.
++----+--------------------------------+-------------------------+-------------+
+| op | s                              | ts                      | n           |
++----+--------------------------------+-------------------------+-------------+
+| +I | a                              | 2020-04-15 08:05:00.000 | 1           |
+| +I | a string of more than thirt... | 2020-04-15 08:05:00.000 | <NULL>      |
++----+--------------------------------+-------------------------+-------------+
+Received a total of 2 rows
+`,
+  );
+});
+
 test("piped input: results as tables (materialised, or every change in tableau mode), errors with a caret, QUIT", {
   timeout: 600_000,
 }, () => {
@@ -51,16 +73,16 @@ SELECT 'never run';
 +--------+--------+-------+
 2 rows in set
 [INFO] Execute statement succeeded.
-+----+--------+--------+
-| op | parity | orders |
-+----+--------+--------+
-| +I | 1      | 1      |
-| +I | 0      | 1      |
-| -U | 1      | 1      |
-| +U | 1      | 2      |
-| -U | 0      | 1      |
-| +U | 0      | 2      |
-+----+--------+--------+
++----+-------------+----------------------+
+| op | parity      | orders               |
++----+-------------+----------------------+
+| +I | 1           | 1                    |
+| +I | 0           | 1                    |
+| -U | 1           | 1                    |
+| +U | 1           | 2                    |
+| -U | 0           | 1                    |
+| +U | 0           | 2                    |
++----+-------------+----------------------+
 Received a total of 6 rows
 [ERROR] FLEUVE_SQL_VALIDATION: unknown column nope: the input has id, amount (line 1, column 8)
 SELECT nope FROM orders;
