@@ -319,7 +319,19 @@ function postgresClient(
   keyColumns: readonly string[],
   convert: (raw: Record<string, unknown>) => Row,
 ): LookupClient {
-  const connected = driver(import("pg").then((m) => new m.default.Pool({ ...config, max: 4 })));
+  // pg reads DATE and TIMESTAMP (without time zone) into a Date in the process's time zone;
+  // Flink's JDBC connector reads their wall-clock value, so they are kept as text here and read
+  // as the column's type (a TIMESTAMPTZ stays a Date: an instant).
+  const connected = driver(
+    import("pg").then((m) => {
+      const wallClock = new Set([m.default.types.builtins.DATE, m.default.types.builtins.TIMESTAMP]);
+      const types = {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          wallClock.has(oid) ? (v: string) => v : m.default.types.getTypeParser(oid, format)) as never,
+      };
+      return { pool: new m.default.Pool({ ...config, max: 4 }), types };
+    }),
+  );
   const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
   const text = `SELECT ${columns.map((c) => q(c.name)).join(", ")} FROM ${table
     .split(".")
@@ -329,13 +341,14 @@ function postgresClient(
     async lookup(keys) {
       return Promise.all(
         keys.map(async (k) => {
-          const res = await (await connected).query({ text, values: k as unknown[] });
+          const { pool, types } = await connected;
+          const res = await pool.query({ text, values: k as unknown[], types });
           return res.rows.map((r: Record<string, unknown>) => convert(r));
         }),
       );
     },
     async close() {
-      await (await connected).end();
+      await (await connected).pool.end();
     },
   };
 }

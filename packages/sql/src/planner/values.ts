@@ -286,8 +286,15 @@ export function fromExternal(value: unknown, t: DataType): unknown {
     case "DATE":
     case "TIMESTAMP":
     case "TIMESTAMP_LTZ": {
+      // A Date is an instant (a PostgreSQL TIMESTAMPTZ read by pg).
       const ms =
-        typeof value === "number" ? value : typeof value === "string" ? parseTimestamp(value) : Number.NaN;
+        typeof value === "number"
+          ? value
+          : typeof value === "string"
+            ? parseTimestamp(value)
+            : value instanceof Date
+              ? value.getTime()
+              : Number.NaN;
       return Number.isNaN(ms) ? null : ms;
     }
     case "TIME": {

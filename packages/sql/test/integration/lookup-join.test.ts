@@ -90,6 +90,37 @@ test("joins.md lookup join against a PostgreSQL table through the jdbc connector
   assert.deepEqual(sortRows(left), LEFT);
 });
 
+test("PostgreSQL DATE, TIMESTAMP, TIMESTAMPTZ, TIME and NUMERIC columns read as Flink's JDBC connector reads them", async () => {
+  // pg would read DATE and TIMESTAMP into a Date in the process's zone; Flink reads the wall clock.
+  await pool.query(
+    `CREATE TABLE ${RUN}_dated (id INT PRIMARY KEY, d DATE, ts TIMESTAMP, tz TIMESTAMPTZ, t TIME, n NUMERIC(5, 2))`,
+  );
+  await pool.query(
+    `INSERT INTO ${RUN}_dated VALUES (1, '2020-01-02', '2020-01-02 03:04:05.678', '2020-01-02 03:04:05+02', '13:45:30', 1.5)`,
+  );
+  const tEnv =
+    await env(`CREATE TABLE Dated (id INT, d DATE, ts TIMESTAMP(3), tz TIMESTAMP_LTZ(3), t TIME, n DECIMAL(5, 2))
+    WITH ('connector' = 'jdbc', 'url' = 'jdbc:postgresql://127.0.0.1:5432/test', 'table-name' = '${RUN}_dated',
+      'username' = '${PGUSER}')`);
+  const rows = await (
+    await tEnv.executeSql(`SELECT o.order_id, CAST(c.d AS STRING) AS d, CAST(c.ts AS STRING) AS ts,
+      CAST(c.tz AS STRING) AS tz, CAST(c.t AS STRING) AS t, c.n
+      FROM Orders AS o JOIN Dated FOR SYSTEM_TIME AS OF o.proc_time AS c ON o.customer_id = c.id`)
+  ).collect();
+  const row = {
+    d: "2020-01-02",
+    ts: "2020-01-02 03:04:05.678",
+    tz: "2020-01-02 01:04:05.000",
+    t: "13:45:30",
+    n: 1.5,
+  };
+  assert.deepEqual(sortRows(rows), [
+    { order_id: 10, ...row },
+    { order_id: 13, ...row },
+  ]);
+  await pool.query(`DROP TABLE ${RUN}_dated`);
+});
+
 test("lookup joins Flink refuses, and bad lookup options, are named", async () => {
   const tEnv = await env(`CREATE TABLE Customers (id INT, name STRING, country STRING, zip STRING)
     WITH ('connector' = 'redis', 'key-prefix' = '${RUN}:', 'lookup.cache' = 'FULL')`);
