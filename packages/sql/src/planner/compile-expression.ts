@@ -639,6 +639,21 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
       };
     }
     default: {
+      const whole = integerQuotientType(op, a.type, b.type);
+      if (whole !== undefined) {
+        // Two integers divide as Java's integers do in Flink: truncated, and / 0 fails.
+        return {
+          eval: (r) => {
+            const x = a.eval(r);
+            const y = b.eval(r);
+            if (x === null || y === null) return null;
+            if (y === 0) throw new Error(`division by zero: ${String(x)} / 0 of ${printType(whole)} values`);
+            const q = Math.trunc((x as number) / (y as number));
+            return q === 0 ? 0 : q;
+          },
+          type: whole,
+        };
+      }
       const f =
         op === "+"
           ? (x: number, y: number) => x + y
@@ -665,6 +680,24 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
       };
     }
   }
+}
+
+const INTEGER_RANK: Record<string, number> = { TINYINT: 1, SMALLINT: 2, INT: 3, BIGINT: 4 };
+
+/**
+ * The type of `a / b` when both are integer types (the wider of the two, as Calcite's
+ * LEAST_RESTRICTIVE that Flink's `/` returns for them), else undefined.
+ */
+function integerQuotientType(
+  op: string,
+  a: DataType | undefined,
+  b: DataType | undefined,
+): DataType | undefined {
+  if (op !== "/" || a?.kind !== "atomic" || b?.kind !== "atomic") return undefined;
+  const ra = INTEGER_RANK[a.name];
+  const rb = INTEGER_RANK[b.name];
+  if (ra === undefined || rb === undefined) return undefined;
+  return ra >= rb ? a : b;
 }
 
 /** Precision and scale of an exact numeric type (integers as DECIMAL(p, 0)), or undefined. */

@@ -813,6 +813,49 @@ const cardinality: ScalarFunction = {
   }),
 };
 
+// ---------------------------------------------------------------------------------------------
+// ROUND, TRUNCATE: on the number's decimal text, as Flink rounds a BigDecimal (of the double's
+// shortest text, BigDecimal.valueOf): ROUND(1.005, 2) is 1.01, where 1.005 * 100 is 100.49999...
+
+/** `x` times 10^`d`, exactly on its decimal text. */
+function shifted(x: number, d: number): number {
+  const [mantissa, exponent] = String(x).split("e");
+  return Number(`${mantissa}e${Number(exponent ?? 0) + d}`);
+}
+
+/** `x` cut to `d` digits after the point (`d` < 0: before it), by `cut` on its magnitude. */
+function toDigits(x: number, d: number, cut: (n: number) => number): number {
+  if (!Number.isFinite(x) || !Number.isInteger(d)) return x;
+  const r = Math.sign(x) * shifted(cut(shifted(Math.abs(x), d)), -d);
+  return r === 0 ? 0 : r;
+}
+
+/**
+ * ROUND and TRUNCATE (`x[, d]`, d an INT, 0 without it): the type is the input's, a DECIMAL(p, s)
+ * cut to d digits by Flink's rule (LogicalTypeMerging.findRoundDecimalType) when d is a literal:
+ * DECIMAL(1 + p - s + d, d) for 0 <= d < s, DECIMAL(1 + p - s, 0) for d < 0.
+ */
+function roundingFunction(cut: (n: number) => number): ScalarFunction {
+  return {
+    minArgs: 1,
+    maxArgs: 2,
+    fn: ([x, d]) => toDigits(Number(x), d === undefined ? 0 : Number(d), cut),
+    atSite: ({ args }) => {
+      const d = args.length === 1 ? { value: 0 } : literal(args[1]);
+      return {
+        type: ([t]) => {
+          if (t?.kind !== "atomic" || t.name !== "DECIMAL" || typeof d?.value !== "number") return t;
+          const [p = 10, s = 0] = t.args;
+          const round = d.value;
+          if (round >= s) return t;
+          if (round < 0) return atomic("DECIMAL", [Math.min(38, 1 + p - s), 0]);
+          return atomic("DECIMAL", [Math.min(38, 1 + p - s + round), round]);
+        },
+      };
+    },
+  };
+}
+
 /** The functions of this module by upper-case name, for {@link SCALAR_FUNCTIONS}. */
 export const MORE_SCALAR_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]> = [
   ["UNIX_TIMESTAMP", unixTimestamp],
@@ -833,4 +876,7 @@ export const MORE_SCALAR_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFuncti
   ["RAND", rand],
   ["RAND_INTEGER", randInteger],
   ["CARDINALITY", cardinality],
+  // Half away from zero (HALF_UP on the magnitude), as SQL rounds.
+  ["ROUND", roundingFunction(Math.round)],
+  ["TRUNCATE", roundingFunction(Math.trunc)],
 ];

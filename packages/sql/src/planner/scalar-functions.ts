@@ -84,18 +84,6 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
       fn: ([a, b]) => (num(b) === 0 ? null : num(a) % num(b)),
     },
   ],
-  [
-    "ROUND",
-    {
-      minArgs: 1,
-      maxArgs: 2,
-      fn: ([x, d]) => {
-        const f = 10 ** (d === undefined ? 0 : num(d));
-        // Half away from zero, as SQL rounds.
-        return (Math.sign(num(x)) * Math.round(Math.abs(num(x)) * f)) / f;
-      },
-    },
-  ],
   ["FLOOR", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.floor(num(x)) }],
   ["CEIL", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.ceil(num(x)) }],
   ["CEILING", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.ceil(num(x)) }],
