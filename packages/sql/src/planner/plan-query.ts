@@ -38,6 +38,7 @@ import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { namesReadBy, planJoin } from "./join.js";
 import { isLateralTableJoin, planLateralTable } from "./lateral-table.js";
 import { lookupDefinition, planLookupJoin } from "./lookup-join.js";
+import { lookupConnectorOf } from "./lookup-tables.js";
 import { planMatchRecognize } from "./match-recognize.js";
 import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
@@ -723,8 +724,16 @@ function planFrom(
       if (isLateralTableJoin(ref)) return planLateralTable(ref, (r) => planFrom(r, ctx, pos), pos);
       if (isTemporalJoin(ref)) {
         const lookup = lookupDefinition(ref, ctx.catalog);
-        if (lookup !== undefined) return planLookupJoin(ref, lookup, (r) => planFrom(r, ctx, pos), pos);
-        return planTemporalJoin(ref, (r) => planFrom(r, ctx, pos), pos);
+        // A file table with a WATERMARK is a stream of versions: Flink's event-time temporal join
+        // reads it (its filesystem table is not a lookup table); without one it is looked up.
+        const versions = lookup?.watermark !== undefined && lookupConnectorOf(lookup) === "filesystem";
+        if (lookup !== undefined && !versions)
+          return planLookupJoin(ref, lookup, (r) => planFrom(r, ctx, pos), pos);
+        const rightName = ref.right.kind === "table" ? ref.right.name.parts.join(".") : "";
+        const found = ctx.ctes?.has(rightName) ? undefined : ctx.catalog.lookup(rightName);
+        const declaredKey =
+          found !== undefined && "table" in found ? found.table.primaryKey?.columns : undefined;
+        return planTemporalJoin(ref, (r) => planFrom(r, ctx, pos), pos, declaredKey);
       }
       return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings), where, reads);
     case "matchRecognize": {

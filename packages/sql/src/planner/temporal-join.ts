@@ -28,11 +28,16 @@ function conjuncts(e: Expr): Expr[] {
   return e.kind === "binary" && e.op === "AND" ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
 }
 
-/** Plans a temporal join; `planRef` plans a table reference. */
+/**
+ * Plans a temporal join; `planRef` plans a table reference. `declaredKey` is the PRIMARY KEY the
+ * versioned table's CREATE TABLE declares: an insert-only table with one is versioned by it (each
+ * row a new version of its key), as Flink takes a declared key as the table's unique key.
+ */
 export function planTemporalJoin(
   ref: JoinRef,
   planRef: (r: TableRef) => Relation,
   pos?: SourcePos,
+  declaredKey?: readonly string[],
 ): Relation {
   const versioned = ref.right as TableRef & { kind: "table" };
   const at = versioned.pos ?? pos;
@@ -72,7 +77,7 @@ export function planTemporalJoin(
       at,
     );
   }
-  const pk = right.changelog.uniqueKey;
+  const pk = right.changelog.uniqueKey ?? (isInsertOnly(right.changelog) ? declaredKey : undefined);
   if (pk === undefined || pk.length === 0) {
     throw invalid(
       `Temporal Table Join requires primary key in versioned table, but no primary key can be found: declare PRIMARY KEY (...) NOT ENFORCED on ${tableName} (an upsert table)`,

@@ -173,3 +173,43 @@ test("legacy CSV properties: quotes are plain text unless 'format.quote-characte
     /line 1: field 'id': 'id' is not a BIGINT/,
   );
 });
+
+test("a file table with a PRIMARY KEY and a WATERMARK is a versioned table: an event-time temporal join reads it", async () => {
+  // Flink's filesystem table is no lookup table: AS OF the left side's event time joins the
+  // version of the rate valid at each order's time (rows are versions of their key).
+  const orders = file(
+    "orders.json",
+    [
+      '{"oid":1,"amount":10.5,"ts":"2024-01-01 10:00:00","cur":"EUR"}',
+      '{"oid":2,"amount":20,"ts":"2024-01-01 10:01:00","cur":"USD"}',
+      '{"oid":3,"amount":5,"ts":"2024-01-01 10:02:30","cur":"EUR"}',
+      '{"oid":4,"amount":7,"ts":"2024-01-01 10:05:00","cur":"GBP"}',
+    ].join("\n"),
+  );
+  const rates = file(
+    "rates.json",
+    [
+      '{"cur":"EUR","rate":1.1,"ts":"2024-01-01 09:00:00"}',
+      '{"cur":"USD","rate":1.0,"ts":"2024-01-01 09:00:00"}',
+      '{"cur":"EUR","rate":1.2,"ts":"2024-01-01 10:01:00"}',
+      '{"cur":"GBP","rate":1.3,"ts":"2024-01-01 10:06:00"}',
+    ].join("\n"),
+  );
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
+  await tEnv.executeScript(`
+    CREATE TABLE orders (oid INT, amount DOUBLE, ts TIMESTAMP(3), cur STRING, WATERMARK FOR ts AS ts)
+      WITH ('connector' = 'filesystem', 'path' = '${orders}', 'format' = 'json');
+    CREATE TABLE rates (cur STRING, rate DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts,
+      PRIMARY KEY (cur) NOT ENFORCED)
+      WITH ('connector' = 'filesystem', 'path' = '${rates}', 'format' = 'json')`);
+  const left = await (
+    await tEnv.executeSql(`SELECT o.oid, r.rate FROM orders o
+      LEFT JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.cur = r.cur`)
+  ).collect();
+  assert.deepEqual(sortRows(left), [
+    { oid: 1, rate: 1.1 },
+    { oid: 2, rate: 1 },
+    { oid: 3, rate: 1.2 },
+    { oid: 4, rate: null },
+  ]);
+});
