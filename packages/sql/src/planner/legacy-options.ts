@@ -8,6 +8,7 @@
 
 import type { TableDefinition } from "../catalog.js";
 import type { TableOption } from "../parser/ast.js";
+import { kafkaOptions } from "./kafka-options.js";
 import { invalid } from "./problems.js";
 
 /** Legacy filesystem/CSV property to the filesystem connector's option (undefined: dropped). */
@@ -26,13 +27,16 @@ const RENAMED: Record<string, string | undefined> = {
 
 /**
  * The WITH options of `def`, Flink's legacy filesystem properties (see the file's comment) turned
- * into the `filesystem` connector's; the options as they are for any table with a `connector`.
+ * into the `filesystem` connector's, and Flink's Kafka options into the Kafka descriptor's (see
+ * kafka-options.ts); the options as they are for any other table with a `connector`.
  * FLEUVE_SQL_VALIDATION names a legacy property that has no equivalent.
  */
 export function tableOptions(def: TableDefinition): readonly TableOption[] {
-  const type = def.options.find((o) => o.key === "connector.type")?.value;
-  if (type === undefined || def.options.some((o) => o.key === "connector")) return def.options;
   const table = def.name.parts.join(".");
+  const connector = def.options.find((o) => o.key === "connector")?.value;
+  if (connector === "kafka" || connector === "upsert-kafka") return kafkaOptions(table, def.options, def.pos);
+  const type = def.options.find((o) => o.key === "connector.type")?.value;
+  if (type === undefined || connector !== undefined) return def.options;
   const fail = (key: string, why: string) =>
     invalid(`table ${table}: the legacy property '${key}' ${why}`, def.pos, { table, option: key });
   if (type !== "filesystem")
