@@ -40,6 +40,7 @@ import { isLateralTableJoin, planLateralTable } from "./lateral-table.js";
 import { lookupDefinition, planLookupJoin } from "./lookup-join.js";
 import { lookupConnectorOf } from "./lookup-tables.js";
 import { planMatchRecognize } from "./match-recognize.js";
+import { resolveNamedWindows } from "./named-windows.js";
 import { collectOverCalls, planOverAggregate } from "./over-aggregate.js";
 import { invalid, unsupported } from "./problems.js";
 import { planRank, rankComparator } from "./rank.js";
@@ -492,7 +493,7 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     if (star !== undefined) throw invalid("SELECT * needs a FROM clause", select.pos);
     select = { ...select, from: oneEmptyRow };
   }
-  if (select.windows.length > 0) throw unsupported("the WINDOW clause (OVER aggregation)", select.pos);
+  select = resolveNamedWindows(select);
   const aggregating =
     select.groupBy.length > 0 ||
     select.items.some((i) => hasAggregate(i.expr)) ||

@@ -27,6 +27,7 @@ import { WindowRankFunction } from "../runtime/window-rank.js";
 import { children } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly, retractMode } from "./changelog.js";
 import { columnsKey } from "./keys.js";
+import { resolveNamedWindows } from "./named-windows.js";
 import { invalid, unsupported } from "./problems.js";
 import type { Column, Relation } from "./relation.js";
 import { isTimestampType, type Row } from "./values.js";
@@ -55,7 +56,7 @@ export function planRank(
   const q = from.query;
   if (q.body.kind !== "select" || q.with.length > 0 || q.orderBy.length > 0 || q.limit !== undefined)
     return undefined;
-  const inner = q.body;
+  const inner = resolveNamedWindows(q.body);
   const at = inner.items.findIndex(
     (i) => i.expr.kind === "call" && RANK_FUNCTIONS.has(i.expr.name) && i.expr.over !== undefined,
   );

@@ -114,7 +114,7 @@ export function hasSubquery(e: Expr | undefined): boolean {
 }
 
 /** `e` with each node `f` maps to something replaced by it (top-down, not inside subqueries). */
-function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
+export function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
   const own = f(e);
   if (own !== undefined) return own;
   if (e.kind === "subquery" || e.kind === "exists" || e.kind === "inQuery") return e;
