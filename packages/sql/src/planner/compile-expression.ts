@@ -225,6 +225,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         const [l, r] = castStringsInComparison(e, [left, right], [e.left, e.right]);
         return compileBinary(e.op, l as Compiled<I>, r as Compiled<I>);
       }
+      if (ARITHMETIC.has(e.op)) refuseStringArithmetic(e, left.type, right.type);
       return compileBinary(e.op, left, right);
     }
     case "is": {
@@ -784,6 +785,27 @@ function refuseNumberVersusString(
 }
 
 const ORDERED: ReadonlySet<string> = new Set(["<", "<=", ">", ">="]);
+const ARITHMETIC: ReadonlySet<string> = new Set(["+", "-", "*", "/", "%"]);
+
+/**
+ * Arithmetic on a character string is refused when the query is planned, as Flink's validator
+ * (without implicit type coercion) refuses it ("Cannot apply '+' to arguments of type '<INTEGER> +
+ * <CHAR(1)>'"); JavaScript would concatenate (`id + 'a'` is `'1a'`) or convert silently.
+ */
+function refuseStringArithmetic(
+  e: Expr & { kind: "binary" },
+  a: DataType | undefined,
+  b: DataType | undefined,
+): void {
+  if (!isCharacterType(a) && !isCharacterType(b)) return;
+  const text = (t: DataType | undefined) => (t === undefined ? "?" : printType(t));
+  const [l, r] = [text(a), text(b)];
+  throw refuseAt(
+    e,
+    `Cannot apply '${e.op}' to arguments of type '<${l}> ${e.op} <${r}>': arithmetic takes numbers, intervals and date-times, not a character string (as in Flink, no implicit conversion); CAST it`,
+    { operator: e.op, leftType: l, rightType: r },
+  );
+}
 
 /**
  * The operands of `<`, `<=`, `>`, `>=` or BETWEEN with each character string cast to the type

@@ -1,10 +1,11 @@
-// Integer division, ROUND and TRUNCATE as Flink 1.20 computes them: `/` of two integer types is
-// Java's integer division (the wider type, truncated toward zero, `/ 0` fails), and ROUND /
-// TRUNCATE work on the decimal text of the number (Flink's BigDecimal), with Flink's result type
-// for a DECIMAL (LogicalTypeMerging.findRoundDecimalType). Expected values are Flink's.
+// Arithmetic as Flink 1.20 computes it: `/` of two integer types is Java's integer division (the
+// wider type, truncated toward zero, `/ 0` fails); ROUND / TRUNCATE work on the decimal text of
+// the number (Flink's BigDecimal), with Flink's result type for a DECIMAL
+// (LogicalTypeMerging.findRoundDecimalType); arithmetic on a character string is refused, as
+// Flink's validator refuses it. Expected values are Flink's.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { StreamExecutionEnvironment } from "@fleuve/core";
+import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { sql } from "@fleuve/sql";
 import fc from "fast-check";
 
@@ -78,4 +79,25 @@ test("ROUND and TRUNCATE round the decimal text (ROUND(1.005, 2) is 1.01) with F
       l: 0,
     },
   );
+});
+
+test("arithmetic on a character string is refused when planned, as Flink's validator refuses it", async () => {
+  for (const [expr, op, types] of [
+    ["x + 'a'", "+", "<INT> + <STRING>"],
+    ["'2' * x", "*", "<STRING> * <INT>"],
+    ["s - s", "-", "<STRING> - <STRING>"],
+  ] as const) {
+    await assert.rejects(one(`${expr} AS v FROM (VALUES (1, 'b')) AS t (x, s)`), (e: unknown) => {
+      assert.ok(e instanceof FleuveError, String(e));
+      assert.equal(e.code, "FLEUVE_SQL_VALIDATION");
+      assert.ok(
+        e.message.startsWith(`${expr}: Cannot apply '${op}' to arguments of type '${types}'`),
+        e.message,
+      );
+      assert.match(e.message, /\(line 1, column \d+\)$/);
+      return true;
+    });
+  }
+  // Concatenation is ||.
+  assert.deepEqual(await one("s || CAST(x AS STRING) AS v FROM (VALUES (1, 'b')) AS t (x, s)"), { v: "b1" });
 });
