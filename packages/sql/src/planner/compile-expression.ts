@@ -21,6 +21,8 @@ import {
   atomicCastText,
   castText,
   dateOf,
+  dayOfYear,
+  isoWeek,
   isTimestampType,
   ownValue,
   parseDate,
@@ -1175,6 +1177,10 @@ function extractPart(unit: string): (d: Date) => number {
       return (d) => d.getUTCSeconds() * 1000 + d.getUTCMilliseconds();
     case "DOW":
       return (d) => d.getUTCDay() + 1;
+    case "DOY":
+      return dayOfYear;
+    case "WEEK":
+      return isoWeek;
     case "EPOCH":
       return (d) => Math.floor(d.getTime() / 1000);
     default:
@@ -1278,7 +1284,19 @@ function localView<I>(x: Compiled<I>, zone: Zone): Compiled<I> {
 }
 
 /** Functions that read a TIMESTAMP_LTZ argument's wall-clock fields (Flink casts it to TIMESTAMP). */
-const LOCAL_FIELDS: ReadonlySet<string> = new Set(["HOUR", "MINUTE", "SECOND", "DATE_FORMAT"]);
+const LOCAL_FIELDS: ReadonlySet<string> = new Set([
+  "HOUR",
+  "MINUTE",
+  "SECOND",
+  "DATE_FORMAT",
+  "YEAR",
+  "QUARTER",
+  "MONTH",
+  "WEEK",
+  "DAYOFYEAR",
+  "DAYOFMONTH",
+  "DAYOFWEEK",
+]);
 /**
  * Functions that pass a TIMESTAMP_LTZ through, compare instants, or (TIMESTAMPADD, TIMESTAMPDIFF)
  * compute on its epoch milliseconds as Flink does in every zone: a DAY is 86,400,000 ms of the

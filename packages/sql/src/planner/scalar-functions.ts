@@ -9,7 +9,7 @@ import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
 import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
-import { dateOf, parseTimestamp, timeOf } from "./values.js";
+import { dateOf, dayOfYear, isoWeek, parseTimestamp, timeOf } from "./values.js";
 
 /** A scalar function: arity bounds, the evaluation, and the result type when it is fixed. */
 export interface ScalarFunction {
@@ -147,6 +147,26 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ["REVERSE", { minArgs: 1, maxArgs: 1, fn: ([s]) => [...str(s)].reverse().join(""), type: STRING }],
   ["LPAD", { minArgs: 3, maxArgs: 3, fn: ([s, n, p]) => pad(str(s), num(n), str(p), true), type: STRING }],
   ["RPAD", { minArgs: 3, maxArgs: 3, fn: ([s, n, p]) => pad(str(s), num(n), str(p), false), type: STRING }],
+  // Flink's EXTRACT shorthands of a DATE or TIMESTAMP: YEAR(d) is EXTRACT(YEAR FROM d), ...
+  ["YEAR", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCFullYear()), type: BIGINT }],
+  [
+    "QUARTER",
+    {
+      minArgs: 1,
+      maxArgs: 1,
+      fn: ([t]) => timeField(t, (d) => Math.floor(d.getUTCMonth() / 3) + 1),
+      type: BIGINT,
+    },
+  ],
+  ["MONTH", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCMonth() + 1), type: BIGINT }],
+  ["WEEK", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, isoWeek), type: BIGINT }],
+  ["DAYOFYEAR", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, dayOfYear), type: BIGINT }],
+  ["DAYOFMONTH", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCDate()), type: BIGINT }],
+  // Sunday is 1, as EXTRACT(DOW ...).
+  [
+    "DAYOFWEEK",
+    { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCDay() + 1), type: BIGINT },
+  ],
   ["HOUR", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCHours()), type: BIGINT }],
   ["MINUTE", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCMinutes()), type: BIGINT }],
   ["SECOND", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCSeconds()), type: BIGINT }],

@@ -74,6 +74,27 @@ export function parseTimestamp(text: string): number {
   );
 }
 
+/** The day of the year of `d` (UTC), 1 to 366 (Flink's EXTRACT(DOY ...), DAYOFYEAR). */
+export function dayOfYear(d: Date): number {
+  return (
+    (Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) /
+      DAY_MS +
+    1
+  );
+}
+
+/**
+ * The ISO-8601 week of `d` (UTC), 1 to 53: weeks start on Monday and week 1 holds the year's first
+ * Thursday (Flink's EXTRACT(WEEK ...), WEEK; 2024-12-30 is in week 1 of 2025).
+ */
+export function isoWeek(d: Date): number {
+  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  // The Thursday of d's week decides its year.
+  const thursday = day + (3 - ((d.getUTCDay() + 6) % 7)) * DAY_MS;
+  const yearStart = Date.UTC(new Date(thursday).getUTCFullYear(), 0, 1);
+  return Math.floor((thursday - yearStart) / DAY_MS / 7) + 1;
+}
+
 /** Milliseconds in a day. */
 export const DAY_MS = 86_400_000;
 
