@@ -253,6 +253,16 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
             names.map((n) => ({ "function name": n })),
           );
         }
+        if (s.what === "VIEWS") {
+          // Flink's SHOW VIEWS: the views alone (SHOW TABLES lists them too).
+          return content(
+            ["view name"],
+            catalog
+              .names()
+              .filter((n) => "view" in (catalog.lookup(n) ?? {}))
+              .map((n) => ({ "view name": n })),
+          );
+        }
         if (s.what !== "TABLES") throw unsupported(`SHOW ${s.what}`);
         return content(
           ["table name"],

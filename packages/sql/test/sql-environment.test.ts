@@ -96,3 +96,18 @@ test("DROP removes a table; SET and RESET keep settings; executeSql takes one st
     message: "executeSql takes one statement, got 2; use executeScript for several",
   });
 });
+
+test("SHOW VIEWS lists the views alone; SHOW TABLES lists tables and views, as Flink's", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create());
+  await tEnv.executeSql("CREATE TABLE t (a INT) WITH ('connector' = 'log')");
+  await tEnv.executeSql("CREATE VIEW w AS SELECT a FROM t");
+  await tEnv.executeSql("CREATE VIEW v AS SELECT a FROM w");
+  assert.deepEqual(await (await tEnv.executeSql("SHOW VIEWS")).collect(), [
+    { "view name": "v" },
+    { "view name": "w" },
+  ]);
+  assert.deepEqual(
+    (await (await tEnv.executeSql("SHOW TABLES")).collect()).map((r) => r["table name"]),
+    ["t", "v", "w"],
+  );
+});
