@@ -4,6 +4,11 @@
  * in savepoints keeps its keys. Built without the intermediate array and, for the common single
  * number or string key, without a general JSON.stringify call: this runs for every record, at
  * the exchange and again at the operator.
+ *
+ * Each selector also remembers the last key it made: rows in a row often have the same key (the
+ * rows of one window that a window aggregation fires, keyed by `window_start, window_end` further
+ * on; a hot auction's bids), and then the text is neither built again nor hashed again by the
+ * state's map (the same string is returned, whose hash V8 keeps).
  */
 
 import type { Row } from "./values.js";
@@ -13,21 +18,62 @@ export function jsonKey(evals: readonly ((row: Row) => unknown)[]): (row: Row) =
   if (evals.length === 0) return () => "";
   if (evals.length === 1) {
     const ev = evals[0] as (row: Row) => unknown;
-    return (row) => `[${jsonValue(ev(row))}]`;
+    // No last key yet: a value no row has (a fresh object is never remembered, see primitive).
+    let last: unknown = {};
+    let lastText = "";
+    return (row) => {
+      const v = ev(row);
+      if (v === last) return lastText;
+      const text = `[${jsonValue(v)}]`;
+      if (primitive(v)) {
+        last = v;
+        lastText = text;
+      }
+      return text;
+    };
   }
+  const n = evals.length;
+  const last: unknown[] = [];
+  let lastText: string | undefined;
   return (row) => {
     let text = "[";
-    for (let i = 0; i < evals.length; i++) {
+    let same = lastText !== undefined;
+    for (let i = 0; i < n; i++) {
+      const v = (evals[i] as (row: Row) => unknown)(row);
+      if (same && v === last[i]) {
+        last[i] = v;
+        continue;
+      }
+      if (same) {
+        // The first value that differs: the text of the ones before it, as they were.
+        same = false;
+        for (let j = 0; j < i; j++) text += `${j > 0 ? "," : ""}${jsonValue(last[j])}`;
+      }
       if (i > 0) text += ",";
-      text += jsonValue((evals[i] as (row: Row) => unknown)(row));
+      text += jsonValue(v);
+      last[i] = v;
     }
-    return `${text}]`;
+    if (same) return lastText as string;
+    text += "]";
+    // Remembered only if every value is one that === tells apart by its JSON text.
+    lastText = last.every(primitive) ? text : undefined;
+    return text;
   };
 }
 
 /** The key selector of columns `names` of the rows. */
 export function columnsKey(names: readonly string[]): (row: Row) => string {
   return jsonKey(names.map((n) => (row: Row) => row[n]));
+}
+
+/**
+ * Whether `v` is a value whose JSON text `===` decides: null, a boolean, a string or a number
+ * (equal numbers print alike; 0 and -0 both print `0`; NaN equals nothing). An object may have
+ * changed since, a bigint is refused by JSON.stringify each time.
+ */
+function primitive(v: unknown): boolean {
+  const t = typeof v;
+  return v === null || t === "number" || t === "string" || t === "boolean";
 }
 
 /** `v` as an element of a JSON array (undefined as null, as JSON.stringify writes it there). */

@@ -25,6 +25,7 @@ import { CumulativeEventTimeWindows, CumulativeProcessingTimeWindows } from "../
 import { ZonedAlignedWindows, ZonedSessionWindows } from "../runtime/zoned-windows.js";
 import {
   type AggAcc,
+  type AggregateCall,
   aggregateOutputScope,
   aggregateStateSchema,
   children,
@@ -278,11 +279,16 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       keys: acc.keys ?? [],
       values: aggregates.map((a, i) => resultOf(a, acc.aggs[i] as AggAcc)),
     }),
+    // Into `x`, which the window operator owns (a fresh copy, see AggregateFunction.merge): a
+    // sliding window merges its slices at every firing, and a new accumulator per merge was
+    // most of the garbage of q5's fires.
     merge(x, y) {
-      return {
-        keys: x.keys ?? y.keys,
-        aggs: aggregates.map((a, i) => mergeAcc(a, x.aggs[i] as AggAcc, y.aggs[i] as AggAcc)),
-      };
+      if (x.keys === null) x.keys = y.keys;
+      const xs = x.aggs;
+      const ys = y.aggs;
+      for (let i = 0; i < xs.length; i++)
+        xs[i] = mergeAcc(aggregates[i] as AggregateCall, xs[i] as AggAcc, ys[i] as AggAcc);
+      return x;
     },
   };
   const build = projector<Out>(

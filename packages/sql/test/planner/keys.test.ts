@@ -35,3 +35,32 @@ test("columnsKey reads the named columns; a missing column is null", () => {
   assert.equal(columnsKey(["b"])(row), '["x"]');
   assert.equal(columnsKey([])(row), "");
 });
+
+test("one selector over a sequence of rows gives each row's own key (the last key it remembers never leaks)", () => {
+  // Few distinct values, so that consecutive rows often share some or all of their key values.
+  const pooled = fc.constantFrom(0, -0, 1, 1.5, Number.NaN, "1", "a", true, null, undefined, 1e21);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 3 }),
+      fc.array(fc.array(pooled, { minLength: 3, maxLength: 3 }), { maxLength: 30 }),
+      (width, rows) => {
+        const key = jsonKey(Array.from({ length: width }, (_, i) => (row: Row) => row[i]));
+        for (const values of rows) {
+          assert.equal(key({ ...values }), JSON.stringify(values.slice(0, width)));
+        }
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
+
+test("a key value that is an object is read again at each row, even the same object changed", () => {
+  const shared = { n: 1 };
+  const single = jsonKey([(row: Row) => row.v]);
+  const pair = jsonKey([(row: Row) => row.a, (row: Row) => row.v]);
+  assert.equal(single({ v: shared }), '[{"n":1}]');
+  assert.equal(pair({ a: 1, v: shared }), '[1,{"n":1}]');
+  shared.n = 2;
+  assert.equal(single({ v: shared }), '[{"n":2}]');
+  assert.equal(pair({ a: 1, v: shared }), '[1,{"n":2}]');
+});
