@@ -40,10 +40,7 @@ export function jsonKey(evals: readonly ((row: Row) => unknown)[]): (row: Row) =
     let same = lastText !== undefined;
     for (let i = 0; i < n; i++) {
       const v = (evals[i] as (row: Row) => unknown)(row);
-      if (same && v === last[i]) {
-        last[i] = v;
-        continue;
-      }
+      if (same && v === last[i]) continue;
       if (same) {
         // The first value that differs: the text of the ones before it, as they were.
         same = false;
