@@ -13,7 +13,7 @@ import { test } from "node:test";
 import { FleuveError, ManualProcessingTime, StreamExecutionEnvironment } from "@fleuve/core";
 import { parseZone, type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
-import { bruteOffset } from "../fixtures/zone-offsets.js";
+import { bruteOffset, transitions, ZONES as WINDOW_ZONES } from "../fixtures/zone-offsets.js";
 
 function envAt(time = 0) {
   const env = StreamExecutionEnvironment.create({
@@ -190,18 +190,7 @@ test("a zone Flink does not accept fails at SET with FLEUVE_CONFIG_INVALID namin
 // ---------------------------------------------------------------------------------------------
 // Against a brute-force offset computation.
 
-const ZONES = [
-  "Europe/Paris",
-  "America/Los_Angeles",
-  "Asia/Shanghai",
-  "Australia/Lord_Howe", // 30-minute DST
-  "America/St_Johns", // -03:30 / -02:30
-  "Asia/Kathmandu", // +05:45
-  "Pacific/Chatham", // +12:45 / +13:45
-  "America/Sao_Paulo",
-  "Europe/London",
-  "Pacific/Apia", // skipped a whole day in 2011
-];
+const ZONES = [...WINDOW_ZONES, "Europe/London", "Pacific/Apia" /* skipped a whole day in 2011 */];
 /** Every instant whose wall-clock time in `zone` is `local` (none in a gap, two in an overlap). */
 function bruteInstants(zone: string, local: number): number[] {
   const offsets = new Set<number>();
@@ -216,27 +205,6 @@ function bruteInstants(zone: string, local: number): number[] {
 // 1972..2099, where tz offsets are whole minutes.
 const instant = fc.integer({ min: Date.UTC(1972, 0, 1), max: Date.UTC(2099, 11, 31) });
 const zoneArb = fc.constantFrom(...ZONES);
-const transitionCache = new Map<string, number[]>();
-/** The instants of `year` at which `zone`'s offset changes, found by scanning days and bisecting. */
-function transitions(zone: string, year: number): number[] {
-  const key = `${zone} ${year}`;
-  let found = transitionCache.get(key);
-  if (found !== undefined) return found;
-  found = [];
-  for (let d = Date.UTC(year, 0, 1); d < Date.UTC(year + 1, 0, 1); d += 86_400_000) {
-    if (bruteOffset(zone, d) === bruteOffset(zone, d + 86_400_000)) continue;
-    let lo = d;
-    let hi = d + 86_400_000;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (bruteOffset(zone, mid) === bruteOffset(zone, d)) lo = mid;
-      else hi = mid;
-    }
-    found.push(hi);
-  }
-  transitionCache.set(key, found);
-  return found;
-}
 /**
  * The offset in effect just before the transition whose gap holds the wall-clock time `local`
  * (undefined if none does). Gaps are as long as the transition makes them: Pacific/Apia skipped
