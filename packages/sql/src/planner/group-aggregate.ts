@@ -11,6 +11,7 @@
 import { type KeyedProcessFunction, type ValueState, valueState } from "@fleuve/core";
 import type { Expr, Select } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { windowFiring } from "../runtime/zoned-windows.js";
 import {
   type AggAcc,
   type AggregateCall,
@@ -156,13 +157,14 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
       .map((it) => printExpr(it.expr) + (it.alias === undefined ? "" : ` AS ${it.alias}`))
       .join(", ")}])`;
     const endAt = attached.end;
+    const firing = windowFiring(input.window?.zone);
     const stream2 = stream
       .keyBy(keyOf)
       .process(
         new WindowAttachedAggFunction(
           aggregates,
           keyEvals,
-          (row) => keyEvals[endAt]?.(row) as number,
+          (row) => firing.fireAt(keyEvals[endAt]?.(row) as number),
           output,
         ),
       )
@@ -180,7 +182,7 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
       columns: items.map((i) => ({ name: i.name, type: i.type })),
       window:
         start !== undefined && end !== undefined && input.window !== undefined
-          ? { start, end, spec: input.window.spec }
+          ? { ...input.window, start, end }
           : undefined,
       changelog: INSERT_ONLY,
     };
@@ -308,7 +310,8 @@ function attachedWindow(
 /**
  * Flink's window aggregation over windows attached to the input's columns: keyed by the GROUP BY
  * keys, the window columns among them, so a key holds one window. Its rows are accumulated until
- * the watermark passes the window's end (`windowEnd - 1`), then its row is emitted once (HAVING
+ * the watermark reaches the window's firing time (`window_end - 1`, or for windows of a zone's
+ * wall clock the zone's, see zoned-windows.ts), then its row is emitted once (HAVING
  * applied) and the state dropped. A row whose window has fired already is late and dropped, as
  * Flink's window operators drop it.
  */
@@ -320,7 +323,8 @@ class WindowAttachedAggFunction implements KeyedProcessFunction<string, Row, Row
   constructor(
     private readonly aggregates: readonly AggregateCall[],
     private readonly keyEvals: readonly ((row: Row) => unknown)[],
-    private readonly windowEnd: (row: Row) => number,
+    /** When the row's window fires (watermark). */
+    private readonly windowFireAt: (row: Row) => number,
     private readonly output: (o: Out) => Row | undefined,
   ) {
     this.userAggregates = aggregates.some((a) => a.user !== undefined);
@@ -335,7 +339,7 @@ class WindowAttachedAggFunction implements KeyedProcessFunction<string, Row, Row
     row: Row,
     ctx: Parameters<KeyedProcessFunction<string, Row, Row>["processElement"]>[1],
   ): void {
-    const fireAt = this.windowEnd(row) - 1;
+    const fireAt = this.windowFireAt(row);
     const timers = ctx.timerService();
     if (fireAt <= timers.currentWatermark()) return; // its window has fired: late
     let st = this.state.value();

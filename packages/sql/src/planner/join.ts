@@ -29,6 +29,7 @@ import { type BoundJoinSpec, SqlBoundJoinOperator } from "../runtime/bound-join.
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
 import { type SideExpiry, SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
+import { windowFiring } from "../runtime/zoned-windows.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
 import { commonColumnsOf } from "./common-columns.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
@@ -365,6 +366,8 @@ export function planJoin(
     const matches = cond === undefined ? () => true : predicate(cond);
     const le = left.window.end;
     const re = rename.get(right.window.end) as string;
+    // The same spec text: both sides' windows are of the same zone's wall clock, or of instants.
+    const zone = left.window.zone;
     const stream = connected.transform(
       `WindowJoin(${type}, ${left.window.spec})`,
       () =>
@@ -372,6 +375,7 @@ export function planJoin(
           type,
           leftEnd: (row) => row[le] as number,
           rightEnd: (row) => row[re] as number,
+          firing: windowFiring(zone),
           matches,
           combine,
         }),

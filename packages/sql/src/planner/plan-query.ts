@@ -71,6 +71,7 @@ import {
   planGroupWindow,
   planWindowAggregate,
   type WindowTvf,
+  windowSpecText,
   windowTimeZone,
 } from "./window-aggregate.js";
 import { withZone } from "./zone.js";
@@ -675,7 +676,7 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   const end = renamed(input.window?.end);
   const window =
     input.window !== undefined && start !== undefined && end !== undefined
-      ? { start, end, spec: input.window.spec }
+      ? { ...input.window, start, end }
       : undefined;
   // A filter and a projection send each row as it comes; OVER aggregates hold rows back.
   const aboveColumns = overCalls.length > 0 ? [] : inputAbove.flatMap((c) => renamed(c) ?? []);
@@ -795,7 +796,7 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
       rel.changelog,
       names.map((n, i) => ({ name: n, source: old[i] })),
     ),
-    window: rel.window && start && end ? { start, end, spec: rel.window.spec } : undefined,
+    window: rel.window && start && end ? { ...rel.window, start, end } : undefined,
     aboveWatermark: (() => {
       const cols = aboveWatermarkColumns(rel).flatMap((c) => renamed(c) ?? []);
       return cols.length > 0 ? { stream, columns: cols } : undefined;
@@ -880,6 +881,7 @@ function shared(ctx: PlanContext, key: object | string, plan: () => Relation): R
 }
 
 const TIMESTAMP3 = { kind: "atomic", name: "TIMESTAMP", args: [3], notNull: true } as const;
+const TIMESTAMP_LTZ3 = { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true } as const;
 
 /**
  * The rows of a window TVF without aggregation: each row once per window, with window_start,
@@ -901,12 +903,6 @@ function windowTvfRows(tvf: WindowTvf): Relation {
       "aggregate them with GROUP BY window_start, window_end",
     );
   }
-  if (tvf.zone !== undefined)
-    throw unsupported(
-      `${tvf.kind} window rows on a TIMESTAMP_LTZ time attribute in the session time zone '${tvf.zone.id}' without GROUP BY (window join, window Top-N, window deduplication)`,
-      tvf.pos,
-      "window aggregations (GROUP BY window_start, window_end) follow the zone's wall clock; for the rows alone SET 'table.local-time-zone' = 'UTC', or use a TIMESTAMP time attribute",
-    );
   const { input, size, slide, offset } = tvf;
   for (const c of WINDOW_COLUMN_NAMES) {
     if (input.columns.some((x) => x.name === c))
@@ -929,18 +925,28 @@ function windowTvfRows(tvf: WindowTvf): Relation {
         offset,
         cumulate: tvf.kind === "CUMULATE",
         time: (row) => row[rowtime] as number,
+        zone: tvf.zone,
       }),
   );
+  // window_start and window_end are TIMESTAMP(3) (wall-clock times in a zone); window_time is of
+  // the time attribute's type, as in a window aggregation.
+  const timeType = tvf.ltz ? TIMESTAMP_LTZ3 : TIMESTAMP3;
   return {
     stream,
-    columns: [...input.columns, ...WINDOW_COLUMN_NAMES.map((name) => ({ name, type: TIMESTAMP3 }))],
+    columns: [
+      ...input.columns,
+      { name: "window_start", type: TIMESTAMP3 },
+      { name: "window_end", type: TIMESTAMP3 },
+      { name: "window_time", type: timeType },
+    ],
     rowtime: "window_time",
     alias: input.alias,
     changelog: INSERT_ONLY,
     window: {
       start: "window_start",
       end: "window_end",
-      spec: `${tvf.kind}(size ${size}, slide ${slide}, offset ${offset} ms)`,
+      spec: windowSpecText(tvf),
+      zone: tvf.zone,
     },
   };
 }

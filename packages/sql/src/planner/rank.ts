@@ -24,6 +24,7 @@ import {
 } from "../runtime/deduplicate.js";
 import { TopNFunction } from "../runtime/top-n.js";
 import { WindowRankFunction } from "../runtime/window-rank.js";
+import { windowFiring } from "../runtime/zoned-windows.js";
 import { children } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly, retractMode } from "./changelog.js";
 import { columnsKey } from "./keys.js";
@@ -173,6 +174,7 @@ export function planRank(
           end,
           rankColumn: rankOutput ? rn : undefined,
           windowEnd: (row) => row[endName] as number,
+          firing: windowFiring(rel.window?.zone),
           lastArrivalFirst,
         }),
       )

@@ -10,6 +10,7 @@ import type { Compiled, Scope } from "./compile-expression.js";
 import { invalid } from "./problems.js";
 import { columnReader } from "./row-builders.js";
 import type { Row } from "./values.js";
+import type { Zone } from "./zone.js";
 
 /** One column of a relation. */
 export interface Column {
@@ -37,6 +38,12 @@ export interface WindowColumns {
   readonly end: string;
   /** The window TVF, as text (`TUMBLE(600000 ms)`): a window join needs the same on both sides. */
   readonly spec: string;
+  /**
+   * The session zone whose wall clock cut the windows (a TIMESTAMP_LTZ time attribute), undefined
+   * for windows of instants: the bounds are then wall-clock times, and a window fires when the
+   * watermark reaches runtime/zoned-windows.ts's `windowFiring(zone).fireAt(window_end)`.
+   */
+  readonly zone?: Zone | undefined;
 }
 
 /** A planned relation. */

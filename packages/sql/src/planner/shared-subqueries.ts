@@ -196,7 +196,7 @@ function projectShared(select: Select, first: Relation, from: Select): Relation 
   const rowtime = first.rowtime === undefined ? undefined : named("window_time");
   const window =
     first.window !== undefined && start !== undefined && end !== undefined
-      ? { start, end, spec: first.window.spec }
+      ? { ...first.window, start, end }
       : undefined;
   const aboveWatermark =
     first.aboveWatermark !== undefined && end !== undefined ? { stream, columns: [end] } : undefined;

@@ -93,6 +93,16 @@ export function windowTimeZone(
   return { ltz, zone: ltz ? sessionZone() : undefined };
 }
 
+/**
+ * The window TVF of `tvf` as text (`TUMBLE(size 600000, slide 600000, offset 0 ms)`, with
+ * ` in Europe/Paris` for windows of a zone's wall clock): a window join needs the same on both
+ * sides.
+ */
+export function windowSpecText(tvf: WindowTvf): string {
+  const zone = tvf.zone === undefined ? "" : ` in ${tvf.zone.id}`;
+  return `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)${zone}`;
+}
+
 const WINDOW_COLUMNS = ["window_start", "window_end", "window_time"] as const;
 type WindowColumn = (typeof WINDOW_COLUMNS)[number];
 
@@ -327,15 +337,16 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // Selected window bounds keep the rows windowed: a window Top-N or window join may follow.
   const start = items.find((i) => i.windowColumn === "window_start")?.name;
   const end = items.find((i) => i.windowColumn === "window_end")?.name;
-  // Zoned windows' bounds are wall-clock times, not instants: no window Top-N or window join reads
-  // them as watermark-comparable times.
-  const zoned = tvf.zone !== undefined;
+  // Zoned windows' bounds are wall-clock times: a window Top-N or window join after this one
+  // fires them as the zone's windows fire (window.zone).
   const window =
-    !proctime && !zoned && start !== undefined && end !== undefined
-      ? { start, end, spec: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)` }
+    !proctime && start !== undefined && end !== undefined
+      ? { start, end, spec: windowSpecText(tvf), zone: tvf.zone }
       : undefined;
   // An event-time window is sent once the watermark passes its end - 1 and its late rows are
   // dropped (no allowed lateness): every row's window_end is above the watermark it is sent at.
+  // Not so of a zoned window, whose window_end is a wall-clock time, not an instant.
+  const zoned = tvf.zone !== undefined;
   const aboveWatermark =
     !proctime && !zoned && end !== undefined ? { stream: result, columns: [end] } : undefined;
   return { stream: result, columns, rowtime, window, aboveWatermark, changelog: INSERT_ONLY };

@@ -5,12 +5,14 @@
  * aggregation. A partition's rows are held until the watermark passes the window's end, then
  * sorted (equal sort keys in arrival order, or the last arrival first when keeping the last row
  * by time) and ranks `start..end` come out once, insert-only; the state is dropped. A row whose
- * window has already fired is late and dropped.
+ * window has already fired is late and dropped. Windows of a zone's wall clock fire as the zone's
+ * windows do (zoned-windows.ts).
  */
 
 import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
 import { valueState } from "@fleuve/core";
 import type { Row } from "../planner/values.js";
+import type { WindowFiring } from "./zoned-windows.js";
 
 /** What a window rank needs from the planner. */
 export interface WindowRankSpec {
@@ -21,6 +23,8 @@ export interface WindowRankSpec {
   readonly rankColumn: string | undefined;
   /** The row's window end (epoch ms). */
   readonly windowEnd: (row: Row) => number;
+  /** When a window fires, from its end. */
+  readonly firing: WindowFiring;
   /** Equal sort keys: the later arrival ranks first (window deduplication keeping the last row). */
   readonly lastArrivalFirst: boolean;
 }
@@ -39,7 +43,7 @@ export class WindowRankFunction implements KeyedProcessFunction<string, Row, Row
   }
 
   processElement(row: Row, ctx: Context): void {
-    const fireAt = this.spec.windowEnd(row) - 1;
+    const fireAt = this.spec.firing.fireAt(this.spec.windowEnd(row));
     const timers = ctx.timerService();
     if (fireAt <= timers.currentWatermark()) return; // its window has fired
     const rows = this.state.value();

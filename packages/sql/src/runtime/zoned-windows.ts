@@ -55,6 +55,59 @@ export function fireInstant(local: number, zone: Zone, daylightTime: boolean): n
 }
 
 /**
+ * When a window fires and the window_time of its rows, from its end alone: what operators need
+ * that hold window TVF rows by their window_end column (window join, window Top-N and
+ * deduplication, aggregations of window columns). Windows in UTC fire at `end - 1`, the
+ * window_time; windows cut in a zone's wall clock fire at {@link fireInstant} of their last
+ * millisecond and their window_time is that millisecond's instant.
+ */
+export interface WindowFiring {
+  /** The instant (watermark or clock) at which the window ending at `end` fires. */
+  fireAt(end: number): number;
+  /** window_time of the window ending at `end`: the timestamp of its results. */
+  windowTime(end: number): number;
+}
+
+const UTC_FIRING: WindowFiring = { fireAt: (end) => end - 1, windowTime: (end) => end - 1 };
+
+/** Zoned firing; consecutive calls mostly ask of the same end: the last one's instants are kept. */
+class ZonedFiring implements WindowFiring {
+  private readonly daylightTime: boolean;
+  private lastEnd = Number.NaN;
+  private lastFire = 0;
+  private lastTime = 0;
+
+  constructor(private readonly zone: Zone) {
+    this.daylightTime = usesDaylightTime(zone);
+  }
+
+  private at(end: number): void {
+    if (end === this.lastEnd) return;
+    this.lastEnd = end;
+    this.lastFire = fireInstant(end - 1, this.zone, this.daylightTime);
+    this.lastTime = this.zone.toUtc(end - 1);
+  }
+
+  fireAt(end: number): number {
+    this.at(end);
+    return this.lastFire;
+  }
+
+  windowTime(end: number): number {
+    this.at(end);
+    return this.lastTime;
+  }
+}
+
+/**
+ * The {@link WindowFiring} of windows cut in `zone`'s wall clock, or in UTC (instants) when
+ * `zone` is undefined.
+ */
+export function windowFiring(zone: Zone | undefined): WindowFiring {
+  return zone === undefined ? UTC_FIRING : new ZonedFiring(zone);
+}
+
+/**
  * A window `[start, end)` of wall-clock times (epoch ms of the wall clock read as UTC) that fires
  * at {@link fireInstant} of its last millisecond and stamps its results with that millisecond's
  * instant (window_time).
@@ -88,17 +141,13 @@ export class ZonedTimeWindow extends TimeWindow {
 
 /** What the zoned assigners share: the zone, the time read, and making windows. */
 abstract class ZonedAssigner {
-  private readonly daylightTime: boolean;
-  // Consecutive rows mostly land in the windows of the previous row: keep its last window's instants.
-  private lastEnd = Number.NaN;
-  private lastFire = 0;
-  private lastTime = 0;
+  private readonly firing: WindowFiring;
 
   constructor(
     protected readonly zone: Zone,
     private readonly eventTime: boolean,
   ) {
-    this.daylightTime = usesDaylightTime(zone);
+    this.firing = windowFiring(zone);
   }
 
   /** The wall-clock time of a row: its rowtime, or the clock when it arrives, in the zone. */
@@ -113,12 +162,7 @@ abstract class ZonedAssigner {
 
   /** The window `[start, end)` of wall-clock times. */
   window(start: number, end: number): ZonedTimeWindow {
-    if (end !== this.lastEnd) {
-      this.lastEnd = end;
-      this.lastFire = fireInstant(end - 1, this.zone, this.daylightTime);
-      this.lastTime = this.zone.toUtc(end - 1);
-    }
-    return new ZonedTimeWindow(start, end, this.lastFire, this.lastTime);
+    return new ZonedTimeWindow(start, end, this.firing.fireAt(end), this.firing.windowTime(end));
   }
 
   getDefaultTrigger(): Trigger<Row, TimeWindow> {

@@ -21,7 +21,7 @@ import { fireInstant, parseZone, type Row, sql, usesDaylightTime } from "@fleuve
 import fc from "fast-check";
 import { logWithRows } from "../fixtures/log-table.js";
 import { BatchSource, recordsIn, until } from "../fixtures/manual-clock.js";
-import { bruteOffset } from "../fixtures/zone-offsets.js";
+import { bruteInstant, bruteOffset, firstTransition, ZONES } from "../fixtures/zone-offsets.js";
 
 const sortRows = (rows: Row[]) =>
   rows.map((r) => ({ ...r })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -364,26 +364,43 @@ test("the legacy group window over a TIMESTAMP_LTZ rowtime follows the zone too"
   assert.deepEqual(got, [{ ws: "2024-10-27 00:00:00.000", wt: "2024-10-27 23:59:59.999", n: 5 }]);
 });
 
-test("window rows of a TIMESTAMP_LTZ attribute in a zone without GROUP BY are refused with a message; a TIMESTAMP attribute is not shifted", async () => {
+test("window rows of a TIMESTAMP_LTZ attribute in a zone: TIMESTAMP bounds, a TIMESTAMP_LTZ window_time; a window join with windows of a TIMESTAMP attribute is refused", async () => {
   const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
   await tEnv.executeSql(
-    "CREATE TABLE ev (v INT, ts TIMESTAMP_LTZ(3), nts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen', 'number-of-rows' = '1')",
+    "CREATE TABLE ev (v INT, ts TIMESTAMP_LTZ(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen', 'number-of-rows' = '1')",
+  );
+  await tEnv.executeSql(
+    "CREATE TABLE nev (v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen', 'number-of-rows' = '1')",
   );
   await tEnv.executeSql("SET 'table.local-time-zone' = 'Europe/Paris'");
-  assert.throws(
-    () => tEnv.sqlQuery("SELECT * FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' DAY))"),
-    (err: unknown) =>
-      err instanceof FleuveError &&
-      err.code === "FLEUVE_SQL_UNSUPPORTED" &&
-      err.message.includes(
-        "TUMBLE window rows on a TIMESTAMP_LTZ time attribute in the session time zone 'Europe/Paris'",
-      ),
+  const rows = tEnv.sqlQuery("SELECT * FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' DAY))");
+  assert.deepEqual(
+    rows.columns.slice(2).map((c) => [c.name, (c.type as { name: string }).name]),
+    [
+      ["window_start", "TIMESTAMP"],
+      ["window_end", "TIMESTAMP"],
+      ["window_time", "TIMESTAMP_LTZ"],
+    ],
   );
   // window_time is a TIMESTAMP_LTZ for a TIMESTAMP_LTZ attribute, a TIMESTAMP otherwise.
   const agg = tEnv.sqlQuery(
     "SELECT window_time, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' DAY)) GROUP BY window_start, window_end, window_time",
   );
   assert.match(JSON.stringify(agg.columns[0]?.type), /TIMESTAMP_LTZ/);
+  const plain = tEnv.sqlQuery("SELECT * FROM TABLE(TUMBLE(TABLE nev, DESCRIPTOR(ts), INTERVAL '1' DAY))");
+  assert.match(JSON.stringify(plain.columns[4]), /"name":"window_time".*"name":"TIMESTAMP",/);
+  // Refused: days of the zone's wall clock and days of UTC are different windows.
+  assert.throws(
+    () =>
+      tEnv.sqlQuery(`SELECT L.v, R.v FROM (SELECT * FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' DAY))) L
+        JOIN (SELECT * FROM TABLE(TUMBLE(TABLE nev, DESCRIPTOR(ts), INTERVAL '1' DAY))) R
+        ON L.window_start = R.window_start AND L.window_end = R.window_end`),
+    (err: unknown) =>
+      err instanceof FleuveError &&
+      err.message.includes(
+        "a window join needs the same window TVF on both sides: TUMBLE(size 86400000, slide 86400000, offset 0 ms) in Europe/Paris and TUMBLE(size 86400000, slide 86400000, offset 0 ms)",
+      ),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -591,44 +608,6 @@ test("TIMESTAMPADD / TIMESTAMPDIFF of a TIMESTAMP_LTZ in Europe/Paris and Asia/S
 // ---------------------------------------------------------------------------------------------
 // Property: TUMBLE windows in a random zone over random out-of-order rows, against a brute-force
 // assignment from Intl's offsets (another path than the zone code: longOffset names).
-
-const ZONES = [
-  "Europe/Paris",
-  "America/Los_Angeles",
-  "Asia/Shanghai",
-  "Australia/Lord_Howe", // 30-minute DST
-  "America/St_Johns", // -03:30 / -02:30
-  "Asia/Kathmandu", // +05:45
-  "Pacific/Chatham", // +12:45 / +13:45
-  "America/Sao_Paulo",
-];
-/**
- * The instant of wall-clock time `local`: the earlier of an overlap's two; in a gap (none) the
- * wall clock read with the offset before the gap, the smaller of the two around it.
- */
-function bruteInstant(zone: string, local: number): number {
-  const offsets = new Set<number>();
-  for (let t = local - 2 * 86_400_000; t <= local + 2 * 86_400_000; t += 900_000)
-    offsets.add(bruteOffset(zone, t));
-  const fits = [...offsets].map((o) => local - o).filter((t) => bruteOffset(zone, t) === local - t);
-  return fits.length > 0 ? Math.min(...fits) : local - Math.min(...offsets);
-}
-/** The first instant of `year` at which `zone`'s offset changes, or undefined. */
-function firstTransition(zone: string, year: number, pick: number): number | undefined {
-  const found: number[] = [];
-  for (let d = Date.UTC(year, 0, 1); d < Date.UTC(year + 1, 0, 1); d += 86_400_000) {
-    if (bruteOffset(zone, d) === bruteOffset(zone, d + 86_400_000)) continue;
-    let lo = d;
-    let hi = d + 86_400_000;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (bruteOffset(zone, mid) === bruteOffset(zone, d)) lo = mid;
-      else hi = mid;
-    }
-    found.push(hi);
-  }
-  return found.length === 0 ? undefined : found[pick % found.length];
-}
 
 test("property: TUMBLE windows in a random zone over random out-of-order rows match a brute-force assignment", async () => {
   const SIZES: [string, number][] = [
