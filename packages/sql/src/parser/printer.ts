@@ -279,9 +279,12 @@ function printBody(b: QueryBody): string {
       return printSelect(b);
     case "values":
       return `VALUES ${b.rows.map(printExpr).join(", ")}`;
-    case "setOp":
-      // The right side of a set operation is a query term: nest it if it is itself a set operation.
-      return `${printBody(b.left)} ${b.op}${b.all ? " ALL" : ""} ${b.right.kind === "setOp" ? `(${printBody(b.right)})` : printBody(b.right)}`;
+    case "setOp": {
+      // The right side of a set operation is a query term: nest it if it is itself a set
+      // operation; so is the left of an INTERSECT when it is a UNION or EXCEPT (INTERSECT binds tighter).
+      const nestLeft = b.op === "INTERSECT" && b.left.kind === "setOp" && b.left.op !== "INTERSECT";
+      return `${nestLeft ? `(${printBody(b.left)})` : printBody(b.left)} ${b.op}${b.all ? " ALL" : ""} ${b.right.kind === "setOp" ? `(${printBody(b.right)})` : printBody(b.right)}`;
+    }
     case "nested":
       return `(${printQuery(b.query)})`;
   }

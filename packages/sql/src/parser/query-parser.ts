@@ -100,9 +100,13 @@ export abstract class QueryParser extends ExpressionParser {
     return { name, columns, query, pos };
   });
 
-  /** Query terms joined by UNION / INTERSECT / EXCEPT, left to right. */
+  /**
+   * Query terms joined by UNION / INTERSECT / EXCEPT: INTERSECT binds tighter than UNION and
+   * EXCEPT (as in Calcite and the SQL standard), each left to right.
+   */
   private setExpression = this.RULE("setExpression", (): QueryBody => {
-    let left = this.SUBRULE(this.queryTerm);
+    const terms: QueryBody[] = [this.SUBRULE(this.queryTerm)];
+    const ops: { op: "UNION" | "INTERSECT" | "EXCEPT"; all: boolean }[] = [];
     this.MANY(() => {
       const op = this.OR([
         { ALT: () => this.take(T.Union, "UNION" as const) },
@@ -116,10 +120,10 @@ export abstract class QueryParser extends ExpressionParser {
           { ALT: () => this.CONSUME(T.Distinct) },
         ]),
       );
-      const right = this.SUBRULE2(this.queryTerm);
-      left = { kind: "setOp", op, all, left, right };
+      ops.push({ op, all });
+      terms.push(this.SUBRULE2(this.queryTerm));
     });
-    return left;
+    return setOperations(terms, ops);
   });
 
   private queryTerm = this.RULE("queryTerm", (): QueryBody => {
@@ -633,5 +637,31 @@ export abstract class QueryParser extends ExpressionParser {
       const reluctant = this.OPTION4(() => this.CONSUME2(T.Question)) !== undefined;
       return { ...q, reluctant };
     },
+  );
+}
+
+/**
+ * The tree of `terms` joined by `ops` (ops[i] between terms[i] and terms[i + 1]): INTERSECTs
+ * first, then UNION and EXCEPT, each group left-associative.
+ */
+function setOperations(
+  terms: readonly QueryBody[],
+  ops: readonly { op: "UNION" | "INTERSECT" | "EXCEPT"; all: boolean }[],
+): QueryBody {
+  const outer: QueryBody[] = [terms[0] as QueryBody];
+  const outerOps: { op: "UNION" | "INTERSECT" | "EXCEPT"; all: boolean }[] = [];
+  ops.forEach((o, i) => {
+    const right = terms[i + 1] as QueryBody;
+    if (o.op === "INTERSECT") {
+      const left = outer.pop() as QueryBody;
+      outer.push({ kind: "setOp", op: o.op, all: o.all, left, right });
+    } else {
+      outerOps.push(o);
+      outer.push(right);
+    }
+  });
+  return outerOps.reduce<QueryBody>(
+    (left, o, i) => ({ kind: "setOp", op: o.op, all: o.all, left, right: outer[i + 1] as QueryBody }),
+    outer[0] as QueryBody,
   );
 }

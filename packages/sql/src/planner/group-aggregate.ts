@@ -84,8 +84,23 @@ export function planDistinct(select: Select, input: Relation): Relation {
   );
 }
 
+/** How a group aggregation is run, beyond its SELECT. */
+export interface GroupAggregateOptions {
+  /** `table.exec.state.ttl` in ms: a group not updated for that long expires. */
+  readonly stateTtlMs?: number | undefined;
+  /**
+   * Sends no `-U`/`+U` pair when the group's output row is unchanged though an aggregate read
+   * only by HAVING changed (a set operation's counts: its row is there or not).
+   */
+  readonly quietUnchangedRows?: boolean;
+}
+
 /** Plans a group aggregation of `input` for `select` (its WHERE is applied first). */
-export function planGroupAggregate(select: Select, input: Relation): Relation {
+export function planGroupAggregate(
+  select: Select,
+  input: Relation,
+  options: GroupAggregateOptions = {},
+): Relation {
   const inputScope = rowScope(input);
   let stream = input.stream;
   if (select.where !== undefined) {
@@ -187,7 +202,7 @@ export function planGroupAggregate(select: Select, input: Relation): Relation {
       changelog: INSERT_ONLY,
     };
   }
-  const fn = new GroupAggFunction(aggregates, keyEvals, output);
+  const fn = new GroupAggFunction(aggregates, keyEvals, output, options);
   const result = stream
     .keyBy(keyOf)
     .process(fn)
@@ -214,13 +229,21 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     private readonly keyEvals: readonly ((row: Row) => unknown)[],
     /** The output row of a group, or undefined when HAVING filters it out. */
     private readonly output: (o: Out) => Row | undefined,
+    private readonly options: GroupAggregateOptions = {},
   ) {
     this.userAggregates = aggregates.some((a) => a.user !== undefined);
     this.addRow = rowAccumulator(aggregates);
   }
 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
-    this.state = ctx.getState(valueState<GroupState>("group-aggregate"));
+    // Groups with a TTL are kept under their own state name: a savepoint's groups without one
+    // are not read as expiring ones (as the Top-N's TTL'd rows).
+    this.state =
+      this.options.stateTtlMs === undefined
+        ? ctx.getState(valueState<GroupState>("group-aggregate"))
+        : ctx.getState(
+            valueState<GroupState>("group-aggregate-ttl", { ttl: { ttlMs: this.options.stateTtlMs } }),
+          );
   }
 
   processElement(row: Row, _ctx: unknown, out: { collect(r: Row): void }): void {
@@ -256,6 +279,11 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
     const nextRow = this.output({ keys: st.keys, values: after });
     if (prevRow !== undefined && nextRow !== undefined) {
+      if (
+        this.options.quietUnchangedRows === true &&
+        sameValues(Object.values(prevRow), Object.values(nextRow))
+      )
+        return;
       out.collect(withKind(prevRow, "-U"));
       out.collect(withKind(nextRow, "+U"));
     } else if (prevRow !== undefined) out.collect(withKind(prevRow, "-D"));
@@ -326,6 +354,7 @@ class WindowAttachedAggFunction implements KeyedProcessFunction<string, Row, Row
     /** When the row's window fires (watermark). */
     private readonly windowFireAt: (row: Row) => number,
     private readonly output: (o: Out) => Row | undefined,
+    private readonly options: GroupAggregateOptions = {},
   ) {
     this.userAggregates = aggregates.some((a) => a.user !== undefined);
     this.addRow = rowAccumulator(aggregates);

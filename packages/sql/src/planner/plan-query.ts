@@ -1,6 +1,6 @@
 /**
  * Plans a query onto the DataStream API: scans of tables and views, projection and filter with
- * scalar functions, UNION ALL, VALUES, and window TVF aggregation. Everything else raises
+ * scalar functions, set operations (UNION, INTERSECT, EXCEPT), VALUES, and window TVF aggregation. Everything else raises
  * FLEUVE_SQL_UNSUPPORTED naming the feature (never a generic error), so a user knows at once
  * what to change.
  */
@@ -24,14 +24,7 @@ import { ProctimeSortFunction, RowtimeSortFunction } from "../runtime/temporal-s
 import { TopNFunction } from "../runtime/top-n.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
-import {
-  type ChangelogMode,
-  INSERT_ONLY,
-  isInsertOnly,
-  retractMode,
-  unionMode,
-  withKindOf,
-} from "./changelog.js";
+import { type ChangelogMode, INSERT_ONLY, isInsertOnly, retractMode, withKindOf } from "./changelog.js";
 import { withClock } from "./clock.js";
 import { compileExpression } from "./compile-expression.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
@@ -54,6 +47,7 @@ import {
 } from "./relation.js";
 import { columnReader, projector, renamer } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
+import { planSetOperation } from "./set-operations.js";
 import { stateTtlMs } from "./settings.js";
 import {
   type PlannedParts,
@@ -401,26 +395,9 @@ function planBody(body: QueryBody, ctx: PlanContext): Relation {
     case "values":
       return planValues(body.rows, ctx);
     case "setOp": {
-      if (body.op !== "UNION" || !body.all) {
-        throw unsupported(`${body.op}${body.all ? " ALL" : ""}`, undefined, "UNION ALL is supported");
-      }
       const left = planBody(body.left, { ...ctx, subquery: true });
       const right = planBody(body.right, { ...ctx, subquery: true });
-      if (left.columns.length !== right.columns.length) {
-        throw invalid(
-          `UNION ALL of ${left.columns.length} and ${right.columns.length} columns: both sides need the same number`,
-        );
-      }
-      const rename = renamer(
-        left.columns.map((c) => c.name),
-        right.columns.map((c) => c.name),
-      );
-      const renamed = right.stream.map((row) => withKindOf(rename(row), row));
-      return {
-        stream: left.stream.union(renamed),
-        columns: left.columns,
-        changelog: unionMode(left.changelog, right.changelog),
-      };
+      return planSetOperation(body.op, body.all, left, right, stateTtlMs(ctx.settings));
     }
   }
 }

@@ -364,3 +364,66 @@ test("a CREATE TABLE with every column kind prints to SQL that parses to the sam
   const s = parseStatement(sql);
   assert.deepEqual(withoutPos(parseStatement(printStatement(s))), withoutPos(s));
 });
+
+/** The query of a query statement. */
+function queryOf(text: string): Query {
+  const s = parseStatement(text);
+  assert.equal(s.kind, "query", text);
+  return (s as { query: Query }).query;
+}
+
+/** `op` of set operations as a tree of letters: `(a UNION (b INTERSECT c))`. */
+function setOpShape(body: unknown): string {
+  const b = body as { kind: string; op?: string; all?: boolean; left?: unknown; right?: unknown };
+  if (b.kind === "setOp")
+    return `(${setOpShape(b.left)} ${b.op}${b.all ? " ALL" : ""} ${setOpShape(b.right)})`;
+  if (b.kind === "nested") return setOpShape((b as unknown as { query: { body: unknown } }).query.body);
+  const item = (b as unknown as { items: { expr: { name: { parts: string[] } } }[] }).items[0];
+  return item?.expr.name.parts[0] ?? "?";
+}
+
+test("INTERSECT binds tighter than UNION and EXCEPT, which go left to right (Calcite's precedence)", () => {
+  const cases: [string, string][] = [
+    ["SELECT a UNION SELECT b INTERSECT SELECT c", "(a UNION (b INTERSECT c))"],
+    ["SELECT a INTERSECT SELECT b UNION SELECT c", "((a INTERSECT b) UNION c)"],
+    ["SELECT a EXCEPT SELECT b EXCEPT ALL SELECT c", "((a EXCEPT b) EXCEPT ALL c)"],
+    [
+      "SELECT a EXCEPT SELECT b INTERSECT ALL SELECT c INTERSECT SELECT d UNION SELECT e",
+      "((a EXCEPT ((b INTERSECT ALL c) INTERSECT d)) UNION e)",
+    ],
+    ["(SELECT a UNION SELECT b) INTERSECT SELECT c", "((a UNION b) INTERSECT c)"],
+  ];
+  for (const [input, shape] of cases) {
+    const q = queryOf(input);
+    assert.equal(setOpShape(q.body), shape, input);
+    // The printed query parses to the same shape.
+    const text = printStatement({ kind: "query", query: q });
+    assert.equal(setOpShape(queryOf(text).body), shape, text);
+  }
+});
+
+test("a random tree of set operations prints to SQL that parses to the same tree", () => {
+  const leaf = fc.constantFrom("a", "b", "c", "d").map((n) => queryOf(`SELECT ${n}`).body);
+  const tree = fc.letrec<{ body: Query["body"] }>((tie) => ({
+    body: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leaf,
+      fc
+        .record({
+          op: fc.constantFrom("UNION", "INTERSECT", "EXCEPT"),
+          all: fc.boolean(),
+          left: tie("body"),
+          right: tie("body"),
+        })
+        .map((r) => ({ kind: "setOp", ...r }) as Query["body"]),
+    ),
+  })).body;
+  fc.assert(
+    fc.property(tree, (body) => {
+      const q: Query = { kind: "query", with: [], orderBy: [], body };
+      const text = printStatement({ kind: "query", query: q });
+      assert.equal(setOpShape(queryOf(text).body), setOpShape(body), text);
+    }),
+    { numRuns: 200 },
+  );
+});
