@@ -48,6 +48,7 @@ import type { Query, Statement } from "./parser/ast.js";
 import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
 import { printName, printType } from "./parser/printer.js";
 import { type ChangelogMode, describeMode, isInsertOnly, rowKind } from "./planner/changelog.js";
+import { resolveLike } from "./planner/create-table-like.js";
 import { explainStatement } from "./planner/explain.js";
 import { JSON_FUNCTIONS } from "./planner/json-functions.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
@@ -227,7 +228,12 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     switch (s.kind) {
       case "createTable":
         if (s.asQuery !== undefined) throw unsupported("CREATE TABLE ... AS SELECT", s.pos);
-        catalog.createTable(s);
+        catalog.createTable(
+          resolveLike(s, (n) => {
+            const found = catalog.lookup(n);
+            return found !== undefined && "table" in found ? found.table : undefined;
+          }),
+        );
         return done();
       case "createView":
         catalog.createView(s);

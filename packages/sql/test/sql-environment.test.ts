@@ -111,3 +111,35 @@ test("SHOW VIEWS lists the views alone; SHOW TABLES lists tables and views, as F
     ["t", "v", "w"],
   );
 });
+
+test("CREATE TABLE ... LIKE base: base's columns, watermark and options, the new ones added or overwriting (Flink's INCLUDING ALL OVERWRITING OPTIONS)", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
+  await tEnv.executeSql(`CREATE TABLE base (id INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+    WITH ('connector' = 'datagen', 'rows-per-second' = '0', 'number-of-rows' = '9',
+      'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '9')`);
+  await tEnv.executeSql(
+    "CREATE TABLE derived (s STRING) WITH ('number-of-rows' = '2', 'fields.id.end' = '2', 'fields.s.length' = '1') LIKE base",
+  );
+  assert.deepEqual(await (await tEnv.executeSql("DESCRIBE derived")).collect(), [
+    { name: "id", type: "INT" },
+    { name: "ts", type: "TIMESTAMP(3)" },
+    { name: "s", type: "STRING" },
+  ]);
+  const rows = await (await tEnv.executeSql("SELECT id, CHAR_LENGTH(s) AS n FROM derived")).collect();
+  assert.deepEqual(rows, [
+    { id: 1, n: 1 },
+    { id: 2, n: 1 },
+  ]);
+  await assert.rejects(tEnv.executeSql("CREATE TABLE again (id INT) LIKE base"), {
+    code: "FLEUVE_SQL_VALIDATION",
+    message:
+      "CREATE TABLE again ... LIKE base: base has a column named id already (Flink's default INCLUDING ALL keeps it; declare it in one table) (line 1, column 1)",
+  });
+  await assert.rejects(tEnv.executeSql("CREATE TABLE w (WATERMARK FOR ts AS ts) LIKE base"), {
+    code: "FLEUVE_SQL_VALIDATION",
+  });
+  await assert.rejects(tEnv.executeSql("CREATE TABLE x WITH ('connector' = 'print') LIKE nope"), {
+    code: "FLEUVE_SQL_VALIDATION",
+    message: "CREATE TABLE x ... LIKE nope: no table named nope (line 1, column 1)",
+  });
+});
