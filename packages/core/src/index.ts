@@ -56,6 +56,12 @@ export {
   resolveCheckpointStorage,
 } from "./checkpoint/storage.js";
 export {
+  type CalendarFields,
+  type CalendarStyle,
+  calendarMillis,
+  daysInMonth,
+} from "./connector/calendar-text.js";
+export {
   CSV_FORMAT_OPTIONS,
   type CsvFormatOptionValues,
   type CsvRowResult,

@@ -25,6 +25,7 @@
  */
 
 import { FleuveError } from "../errors.js";
+import { type CalendarStyle, calendarMillis } from "./calendar-text.js";
 import type { ConnectorField, OptionSpecs } from "./descriptor.js";
 
 /**
@@ -171,11 +172,15 @@ const INT_RANGES: Record<string, readonly [number, number]> = {
   INTEGER: [-2147483648, 2147483647],
   BIGINT: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
+/**
+ * The shapes of temporal text, their groups year, month, day, hour, minute, second, fraction (with
+ * its point) and a `Z`; TIME's hour, minute, second at groups 1-3.
+ */
 const TEMPORAL: Record<string, RegExp> = {
-  DATE: /^\d{4}-\d{1,2}-\d{1,2}$/,
-  TIME: /^\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/,
-  TIMESTAMP: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/,
-  TIMESTAMP_LTZ: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z?$/,
+  DATE: /^(\d{4})-(\d{1,2})-(\d{1,2})$/,
+  TIME: /^(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?$/,
+  TIMESTAMP: /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?()$/,
+  TIMESTAMP_LTZ: /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z?)$/,
 };
 const STRINGS = new Set(["STRING", "VARCHAR", "CHAR"]);
 const BINARIES = new Set(["BYTES", "VARBINARY", "BINARY"]);
@@ -247,11 +252,41 @@ export function fieldConverter(
   }
   const temporal = TEMPORAL[base];
   if (temporal !== undefined) {
+    // csv reads as java.sql.Date/Timestamp.valueOf (lenient), json as java.time (a DATE
+    // strict, a timestamp SMART): see calendar-text.ts.
+    const style: CalendarStyle = format === "csv" ? "lenient" : base === "DATE" ? "strict" : "smart";
     return (v) => {
       if (typeof v === "number" && format === "json") return v;
-      if (typeof v !== "string" || !temporal.test(v.trim())) throw bad(v);
-      // Java's Date.valueOf takes one-digit months and days: padded, as SQL reads dates.
-      return base === "DATE" ? v.trim().replace(/-(\d)(?=-|$)/g, "-0$1") : v.trim();
+      const text = typeof v === "string" ? v.trim() : undefined;
+      const m = text === undefined ? null : temporal.exec(text);
+      if (text === undefined || m === null) throw bad(v);
+      const n = (i: number) => Number(m[i] ?? 0);
+      if (base === "TIME") {
+        // LocalTime.parse, in both formats: no field past its range.
+        if (n(1) > 23 || n(2) > 59 || n(3) > 59)
+          throw new Error(`'${text}' is not a ${field.type}: no such time of day`);
+        return text;
+      }
+      const frac = m[7] ?? "";
+      const ms = calendarMillis(
+        {
+          year: n(1),
+          month: n(2),
+          day: n(3),
+          hour: n(4),
+          minute: n(5),
+          second: n(6),
+          millisecond: Number(frac.slice(1, 4).padEnd(3, "0")),
+        },
+        style,
+      );
+      if (typeof ms === "string") throw new Error(`'${text}' is not a ${field.type}: ${ms}`);
+      const iso = new Date(ms).toISOString();
+      if (!/^\d{4}-/.test(iso)) throw new Error(`'${text}' is not a ${field.type}: past the year 9999`);
+      // The date as read (a rolled-over or clamped day resolved), its text as SQL reads it.
+      return base === "DATE"
+        ? iso.slice(0, 10)
+        : `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac}${m[8] ?? ""}`;
     };
   }
   if (format === "json") return (v) => v;

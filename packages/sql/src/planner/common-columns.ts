@@ -10,7 +10,8 @@
  * - the joined rows get one common column per name, first (`SELECT *` lists the common columns,
  *   then the other columns of the left side, then those of the right: the validator's Permute):
  *   as Calcite's expandCommonColumn reads an unqualified `c`, the left side's value for INNER and
- *   LEFT joins, the right side's for RIGHT, COALESCE(l.c, r.c) for FULL;
+ *   LEFT joins, the right side's for RIGHT, COALESCE(l.c, r.c) for FULL (of the least restrictive
+ *   type of both sides, nullable: common-type.ts);
  * - the sides' own columns of those names stay reachable qualified (`l.c`, and in `l.*`), as
  *   Calcite's default conformance (allowQualifyingCommonColumn) allows, but not unqualified.
  *
@@ -21,6 +22,7 @@
 import type { DataType, Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import type { JoinType } from "../runtime/interval-join.js";
+import { commonType } from "./common-type.js";
 import { invalid } from "./problems.js";
 import { type Column, sqlNameOf } from "./relation.js";
 import type { CommonColumnValue } from "./row-builders.js";
@@ -172,8 +174,10 @@ export function commonColumnsOf(
     ...pairs.map(({ name, key, l, r }) => ({
       name: key,
       sqlName: name,
-      // The left side's type, the right's for a RIGHT JOIN; of a FULL JOIN, NULL where neither side has a row.
-      type: type === "RIGHT" ? r.type : type === "FULL" ? nullable(l.type) : l.type,
+      // The left side's type, the right's for a RIGHT JOIN; of a FULL JOIN, COALESCE(l.c, r.c)'s:
+      // the least restrictive of both (INT and BIGINT give BIGINT), NULL where neither side has a row.
+      type:
+        type === "RIGHT" ? r.type : type === "FULL" ? nullable(commonType(l.type, r.type) ?? l.type) : l.type,
     })),
     ...sides,
   ];

@@ -7,9 +7,10 @@
  * what a connector gives (JSON values) to a column's type live here.
  */
 
+import { type CalendarFields, type CalendarStyle, calendarMillis } from "@fleuve/core";
 import type { DataType } from "../parser/ast.js";
 import { formatDayTime, formatYearMonth, isYearMonthType } from "./intervals.js";
-import { javaDoubleText } from "./number-text.js";
+import { javaDoubleText, roundedDecimalText } from "./number-text.js";
 
 /** A row: column name to value. */
 export type Row = Record<string, unknown>;
@@ -56,22 +57,45 @@ export function isTimestampType(t: DataType | undefined): boolean {
   return t !== undefined && t.kind === "atomic" && (t.name === "TIMESTAMP" || t.name === "TIMESTAMP_LTZ");
 }
 
-/** Epoch milliseconds of a timestamp text `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` read as UTC; NaN if it is not one. */
+/** The shape of a timestamp text, `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` (a `Z` after it allowed). */
+const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?Z?$/;
+
+/** The fields of a timestamp text (see {@link TIMESTAMP_TEXT}); undefined if it is not one. */
+function timestampFields(text: string): CalendarFields | undefined {
+  const m = TIMESTAMP_TEXT.exec(text.trim());
+  if (m === null) return undefined;
+  return {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4] ?? 0),
+    minute: Number(m[5] ?? 0),
+    second: Number(m[6] ?? 0),
+    millisecond: m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0")),
+  };
+}
+
+/**
+ * Epoch milliseconds of a timestamp text `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` read as UTC; NaN if it
+ * is not one. Fields past their range roll over (`2024-02-30` is March 1st) where CAST and the
+ * functions read timestamp text.
+ */
 export function parseTimestamp(text: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?Z?$/.exec(
-    text.trim(),
-  );
-  if (m === null) return Number.NaN;
-  const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0"));
-  return Date.UTC(
-    Number(m[1]),
-    Number(m[2]) - 1,
-    Number(m[3]),
-    Number(m[4] ?? 0),
-    Number(m[5] ?? 0),
-    Number(m[6] ?? 0),
-    ms,
-  );
+  const f = timestampFields(text);
+  if (f === undefined) return Number.NaN;
+  return Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second, f.millisecond);
+}
+
+/**
+ * Epoch milliseconds of a timestamp text from a connector, checked as Flink's json format reads
+ * one (see calendar-text.ts in @fleuve/core): `style` "strict" for a DATE (the day must exist),
+ * "smart" for a timestamp (a day past its month's end is its last day); NaN if it is not one.
+ */
+function externalTimestamp(text: string, style: CalendarStyle): number {
+  const f = timestampFields(text);
+  if (f === undefined) return Number.NaN;
+  const ms = calendarMillis(f, style);
+  return typeof ms === "number" ? ms : Number.NaN;
 }
 
 /** The day of the year of `d` (UTC), 1 to 366 (Flink's EXTRACT(DOY ...), DAYOFYEAR). */
@@ -289,10 +313,21 @@ export function fromExternal(value: unknown, t: DataType): unknown {
     case "INT":
     case "BIGINT":
     case "FLOAT":
-    case "DOUBLE":
-    case "DECIMAL": {
+    case "DOUBLE": {
       const n = typeof value === "number" ? value : Number(value);
       return Number.isNaN(n) ? null : n;
+    }
+    case "DECIMAL": {
+      // As Flink's json and csv formats (DecimalData.fromBigDecimal of the value's text):
+      // rounded half up to the scale, NULL when it then needs more digits than the precision.
+      const text =
+        typeof value === "string"
+          ? value
+          : typeof value === "number" && Number.isFinite(value)
+            ? String(value)
+            : "";
+      const n = roundedDecimalText(text, t.args[0] ?? 10, t.args[1] ?? 0);
+      return typeof n === "number" ? n : null;
     }
     case "BOOLEAN":
       return typeof value === "boolean" ? value : value === "true" ? true : value === "false" ? false : null;
@@ -307,24 +342,27 @@ export function fromExternal(value: unknown, t: DataType): unknown {
     case "DATE":
     case "TIMESTAMP":
     case "TIMESTAMP_LTZ": {
-      // A Date is an instant (a PostgreSQL TIMESTAMPTZ read by pg).
+      // A Date is an instant (a PostgreSQL TIMESTAMPTZ read by pg). Text as Flink's json format
+      // reads it: a DATE's day must exist, a timestamp's day past its month's end is its last
+      // day; a month past 12 is no date (NULL), never rolled over.
       const ms =
         typeof value === "number"
           ? value
           : typeof value === "string"
-            ? parseTimestamp(value)
+            ? externalTimestamp(value, t.name === "DATE" ? "strict" : "smart")
             : value instanceof Date
               ? value.getTime()
               : Number.NaN;
       return Number.isNaN(ms) ? null : ms;
     }
     case "TIME": {
-      // Milliseconds of the day; text as HH:mm[:ss[.fff]].
+      // Milliseconds of the day; text as HH:mm[:ss[.fff]], no field past its range (LocalTime).
       if (typeof value === "number") return value;
       const m =
         typeof value === "string" ? /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/.exec(value) : null;
       if (m === null) return null;
       const [, h, min, sec, frac] = m;
+      if (Number(h) > 23 || Number(min) > 59 || Number(sec ?? 0) > 59) return null;
       return (
         ((Number(h) * 60 + Number(min)) * 60 + Number(sec ?? 0)) * 1000 + Number((frac ?? "").padEnd(3, "0"))
       );

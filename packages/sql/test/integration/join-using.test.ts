@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
-import { isInsertOnly, materialize, type Row, type SqlEnvironment, sql } from "@fleuve/sql";
+import { isInsertOnly, materialize, printType, type Row, type SqlEnvironment, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { bruteForceJoin } from "../fixtures/brute-force-join.js";
 import { logWithRows } from "../fixtures/log-table.js";
@@ -142,6 +142,58 @@ test("an unqualified common column is COALESCE(L.k, R.k) in a FULL JOIN, the rig
   // Anywhere in the query, WHERE included (an inner join also filters its left side by it).
   const where = await run("SELECT k, v FROM L JOIN R USING (k) WHERE k = 1 AND v > 10");
   assert.deepEqual(where.rows, [{ k: 1, v: 11 }]);
+});
+
+test("FULL JOIN ... USING: the common column is COALESCE(l.k, r.k), of the least restrictive type of both sides (Flink's LogicalTypeMerging.findCommonType) and nullable; other joins keep one side's type", async () => {
+  const cases: [string, string, string][] = [
+    ["INT NOT NULL", "BIGINT NOT NULL", "BIGINT"],
+    ["BIGINT", "TINYINT", "BIGINT"],
+    ["INT", "DECIMAL(5, 2)", "DECIMAL(12, 2)"],
+    ["DECIMAL(20, 1)", "DECIMAL(5, 3)", "DECIMAL(22, 3)"],
+    ["DECIMAL(38, 0)", "DECIMAL(10, 5)", "DECIMAL(38, 0)"],
+    ["INT", "DOUBLE", "DOUBLE"],
+    ["SMALLINT", "FLOAT", "FLOAT"],
+    ["DECIMAL(5, 2)", "FLOAT", "DOUBLE"],
+    ["VARCHAR(3)", "VARCHAR(10)", "VARCHAR(10)"],
+    ["CHAR(3)", "STRING", "STRING"],
+    ["CHAR(3)", "CHAR(5)", "VARCHAR(5)"],
+    ["TIMESTAMP(3)", "TIMESTAMP(6)", "TIMESTAMP(6)"],
+  ];
+  for (const [lt, rt, expected] of cases) {
+    const tEnv = await twoTables([], [], 1, `k ${lt}, v INT`, `k ${rt}, w INT`);
+    const typeOf = (join: string) => {
+      const k = tEnv.sqlQuery(`SELECT k FROM L ${join} JOIN R USING (k)`).columns[0]?.type;
+      return k === undefined ? "?" : printType(k);
+    };
+    assert.equal(typeOf("FULL"), expected, `${lt} FULL JOIN ${rt}`);
+    assert.equal(typeOf("LEFT"), lt, `${lt} LEFT JOIN ${rt}`);
+    assert.equal(typeOf("RIGHT"), rt, `${lt} RIGHT JOIN ${rt}`);
+  }
+  // The values are of that type: a row of the INT side prints with the DECIMAL's scale.
+  const tEnv = await twoTables(
+    [
+      { k: 1, v: 10 },
+      { k: 4, v: 40 },
+    ],
+    [
+      { k: 1, w: 100 },
+      { k: 2.5, w: 250 },
+    ],
+    1,
+    "k INT, v INT",
+    "k DECIMAL(5, 2), w INT",
+  );
+  const rows = await (
+    await tEnv.executeSql("SELECT CAST(k AS STRING) AS k, v, w FROM L FULL JOIN R USING (k)")
+  ).collect();
+  assert.deepEqual(
+    sortRows(materialize(rows)),
+    sortRows([
+      { k: "1.00", v: 10, w: 100 },
+      { k: "4.00", v: 40, w: null },
+      { k: "2.50", v: null, w: 250 },
+    ]),
+  );
 });
 
 test("joins chained with USING: the second joins on the first's common column", async () => {

@@ -1,0 +1,91 @@
+/**
+ * The least restrictive type of two comparable types, as Flink's LogicalTypeMerging.findCommonType
+ * derives it (the type of COALESCE(l.c, r.c), which a FULL JOIN's common column is): the common
+ * type of the non-null types, nullable when either is.
+ *
+ * - integers: the wider (TINYINT < SMALLINT < INT < BIGINT);
+ * - DECIMAL with an integer or DECIMAL: DECIMAL(d + s, s), d the most whole digits of both (an
+ *   integer has 3, 5, 10 or 19), s the largest scale, at most 38 digits in all;
+ * - FLOAT or DOUBLE with an integer: the approximate type; with a DECIMAL: DOUBLE; FLOAT with
+ *   DOUBLE: DOUBLE;
+ * - strings: of the same fixed length, that CHAR(n); otherwise VARCHAR of the longest length
+ *   (STRING when either is one);
+ * - timestamps, times: the larger precision, a TIMESTAMP_LTZ when either is one;
+ * - the same type otherwise, or the left one when they differ in a way not listed (collections,
+ *   rows, types not known).
+ */
+
+import type { DataType } from "../parser/ast.js";
+
+/** Whole digits of the integer types as DECIMALs (Flink's getPrecision of an exact numeric). */
+const INTEGER_DIGITS: Record<string, number> = { TINYINT: 3, SMALLINT: 5, INT: 10, BIGINT: 19 };
+const APPROXIMATE = new Set(["FLOAT", "DOUBLE"]);
+const STRINGS = new Set(["CHAR", "VARCHAR", "STRING"]);
+
+/** Whether `t` is a TIMESTAMP WITH LOCAL TIME ZONE (as either spelling is parsed). */
+function isLtz(t: DataType & { kind: "atomic" }): boolean {
+  return t.name === "TIMESTAMP_LTZ" || t.timeZone === "local";
+}
+
+/** Precision and scale of an exact numeric type: DECIMAL(p, s), or an integer's digits and 0. */
+function exact(t: DataType & { kind: "atomic" }): [number, number] {
+  if (t.name === "DECIMAL") return [t.args[0] ?? 10, t.args[1] ?? 0];
+  return [INTEGER_DIGITS[t.name] ?? 19, 0];
+}
+
+/** The non-null common type of atomic types `a` and `b`; undefined when not one of the cases above. */
+function atomicCommon(
+  a: DataType & { kind: "atomic" },
+  b: DataType & { kind: "atomic" },
+): DataType | undefined {
+  const atomic = (name: string, args: number[] = []): DataType => ({
+    kind: "atomic",
+    name,
+    args,
+    notNull: false,
+  });
+  if (a.name in INTEGER_DIGITS && b.name in INTEGER_DIGITS)
+    return (INTEGER_DIGITS[a.name] as number) >= (INTEGER_DIGITS[b.name] as number) ? a : b;
+  const exactA = a.name === "DECIMAL" || a.name in INTEGER_DIGITS;
+  const exactB = b.name === "DECIMAL" || b.name in INTEGER_DIGITS;
+  if (exactA && exactB) {
+    const [p1, s1] = exact(a);
+    const [p2, s2] = exact(b);
+    const d = Math.min(Math.max(p1 - s1, p2 - s2), 38);
+    const s = Math.min(Math.max(s1, s2), 38 - d);
+    return atomic("DECIMAL", [d + s, s]);
+  }
+  if (APPROXIMATE.has(a.name) || APPROXIMATE.has(b.name)) {
+    if (!(exactA || APPROXIMATE.has(a.name)) || !(exactB || APPROXIMATE.has(b.name))) return undefined;
+    if (a.name === "DOUBLE" || b.name === "DOUBLE" || a.name === "DECIMAL" || b.name === "DECIMAL")
+      return atomic("DOUBLE");
+    return atomic("FLOAT");
+  }
+  if (STRINGS.has(a.name) && STRINGS.has(b.name)) {
+    if (a.name === "STRING" || b.name === "STRING") return atomic("STRING");
+    // CHAR and VARCHAR without a length are of length 1 (Flink's defaults).
+    const [la, lb] = [a.args[0] ?? 1, b.args[0] ?? 1];
+    if (a.name === "CHAR" && b.name === "CHAR" && la === lb) return atomic("CHAR", [la]);
+    return atomic("VARCHAR", [Math.max(la, lb)]);
+  }
+  const timestamps = ["TIMESTAMP", "TIMESTAMP_LTZ"];
+  if (timestamps.includes(a.name) && timestamps.includes(b.name)) {
+    // TIMESTAMP and TIMESTAMP_LTZ default to precision 6, as in Flink.
+    const p = Math.max(a.args[0] ?? 6, b.args[0] ?? 6);
+    return isLtz(a) || isLtz(b) ? atomic("TIMESTAMP_LTZ", [p]) : atomic("TIMESTAMP", [p]);
+  }
+  if (a.name === "TIME" && b.name === "TIME")
+    return atomic("TIME", [Math.max(a.args[0] ?? 0, b.args[0] ?? 0)]);
+  return undefined;
+}
+
+/**
+ * The least restrictive type of `a` and `b` (see the file's comment), nullable when either is;
+ * undefined when either is unknown.
+ */
+export function commonType(a: DataType | undefined, b: DataType | undefined): DataType | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  const notNull = a.notNull && b.notNull;
+  const found = a.kind === "atomic" && b.kind === "atomic" ? (atomicCommon(a, b) ?? a) : a;
+  return { ...found, notNull };
+}
