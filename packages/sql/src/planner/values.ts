@@ -10,6 +10,7 @@
 import { type CalendarFields, type CalendarStyle, calendarMillis } from "@fleuve/core";
 import type { DataType } from "../parser/ast.js";
 import { formatDayTime, formatYearMonth, isYearMonthType } from "./intervals.js";
+import { javaHashMapOrder } from "./java-hash-order.js";
 import { javaDoubleText, roundedDecimalText } from "./number-text.js";
 
 /** A row: column name to value. */
@@ -231,21 +232,39 @@ const STRING_NAMES = new Set(["STRING", "VARCHAR", "CHAR"]);
 
 /**
  * A MULTISET value as Flink prints one (MapToStringCastRule, and Java's Map.toString in a
- * `+I[...]` line): `{a=2, b=1}`, each element as {@link flinkText} gives it, then its count.
+ * `+I[...]` line): `{a=2, b=1}`, each element as {@link flinkText} gives it, then its count, the
+ * elements in `order`.
  */
-function multisetText(m: object, element: DataType | undefined, text: ValueText): string {
+function multisetText(m: object, element: DataType | undefined, text: ValueText, order: EntryOrder): string {
   const parts: string[] = [];
-  for (const [key, n] of Object.entries(m)) parts.push(`${text(valueOfKey(key, element), element)}=${n}`);
+  for (const [key, n] of order(Object.entries(m), element))
+    parts.push(`${text(valueOfKey(key, element), element)}=${n}`);
   return `{${parts.join(", ")}}`;
 }
 
 /** How a value of a type is written as text: {@link flinkText} (print) or {@link castText} (CAST). */
 type ValueText = (v: unknown, t: DataType | undefined) => string;
 
-/** A MAP value as Flink writes one, in print and in CAST alike: `{k1=v1, k2=v2}`. */
-function mapText(m: object, key: DataType | undefined, value: DataType | undefined, text: ValueText): string {
+/**
+ * The order a MAP's or MULTISET's entries (key text and value, as held) are written in:
+ * {@link javaHashMapOrder} for print, the held order for CAST.
+ */
+type EntryOrder = <V>(entries: [string, V][], keyType: DataType | undefined) => [string, V][];
+
+/** The entries in the order the value holds them. */
+const heldOrder: EntryOrder = (entries) => entries;
+
+/** A MAP value as Flink writes one, in print and in CAST alike: `{k1=v1, k2=v2}`, entries in `order`. */
+function mapText(
+  m: object,
+  key: DataType | undefined,
+  value: DataType | undefined,
+  text: ValueText,
+  order: EntryOrder,
+): string {
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(m)) parts.push(`${text(valueOfKey(k, key), key)}=${text(v, value)}`);
+  for (const [k, v] of order(Object.entries(m), key))
+    parts.push(`${text(valueOfKey(k, key), key)}=${text(v, value)}`);
   return `{${parts.join(", ")}}`;
 }
 
@@ -279,15 +298,16 @@ function structuredText(
   t: DataType | undefined,
   text: ValueText,
   row: (fields: string[]) => string,
+  order: EntryOrder,
 ): string | undefined {
-  if (t?.kind === "multiset") return multisetText(v, t.element, text);
-  if (t?.kind === "map") return mapText(v, t.key, t.value, text);
+  if (t?.kind === "multiset") return multisetText(v, t.element, text, order);
+  if (t?.kind === "map") return mapText(v, t.key, t.value, text, order);
   if (t?.kind === "row") return row(rowFields(v, t).map((x, i) => text(x, fieldType(t, i))));
   if (Array.isArray(v)) {
     const element = t?.kind === "array" ? t.element : undefined;
     return `[${v.map((x) => text(x, element)).join(", ")}]`;
   }
-  if (t === undefined && !(v instanceof Uint8Array)) return mapText(v, undefined, undefined, text);
+  if (t === undefined && !(v instanceof Uint8Array)) return mapText(v, undefined, undefined, text, order);
   return undefined;
 }
 
@@ -413,7 +433,8 @@ export function flinkText(v: unknown, t: DataType | undefined): string {
   if (typeof v === "object") {
     // Java's toString of the external value: a nested ROW is a Row (`+I[x, y]`), an ARRAY
     // `[a, b]`, a MAP or MULTISET a java.util.Map (`{k=v}`), BYTES a byte[] as Arrays.toString.
-    const s = structuredText(v, t, flinkText, (fields) => `+I[${fields.join(", ")}]`);
+    // A MAP or MULTISET as the java.util.HashMap Flink's print sink converts it to iterates.
+    const s = structuredText(v, t, flinkText, (fields) => `+I[${fields.join(", ")}]`, javaHashMapOrder);
     if (s !== undefined) return s;
     if (v instanceof Uint8Array) return bytesText(v);
     return JSON.stringify(v);
@@ -464,7 +485,7 @@ export function atomicCastText(from: DataType | undefined): (v: unknown) => stri
 export function castText(v: unknown, t: DataType | undefined): string {
   if (v === null || v === undefined) return "null";
   if (typeof v === "object") {
-    const s = structuredText(v, t, castText, (fields) => `(${fields.join(", ")})`);
+    const s = structuredText(v, t, castText, (fields) => `(${fields.join(", ")})`, heldOrder);
     if (s !== undefined) return s;
   }
   return atomicCastText(t)(v);

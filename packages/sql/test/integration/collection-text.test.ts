@@ -106,6 +106,45 @@ test("the print connector: Java's toString of the values (nested ROW +I[...], Lo
   ]);
 });
 
+test("print text writes a MAP or MULTISET in the order of the java.util.HashMap Flink's print sink converts it to; CAST in the order Fleuve holds", async () => {
+  // Each expected text is what Java 17's HashMap.toString gives for the same puts.
+  const cases: [string, string, string][] = [
+    // Integer-like string keys are not first: "1", "x", "10" are in buckets 1, 8 and 15.
+    ["MAP['10', 1, '1', 2, 'x', 3]", "MAP<STRING, INT>", "{1=2, x=3, 10=1}"],
+    ["MAP[20, 'a', 3, 'b', 17, 'c']", "MAP<INT, STRING>", "{17=c, 3=b, 20=a}"],
+    // Fifteen keys: the table grows from 16 to 32 buckets on the thirteenth.
+    [
+      `MAP[${["b", "a", "apple", "banana", "cherry", "date", "elderberry", "fig", "grape", "kiwi", "lemon", "mango", "nectarine", "orange", "pear"].map((k) => `'${k}', CHAR_LENGTH('${k}')`).join(", ")}]`,
+      "MAP<STRING, INT>",
+      "{banana=6, date=4, a=1, cherry=6, b=1, kiwi=4, nectarine=9, fig=3, grape=5, elderberry=10, mango=5, orange=6, apple=5, lemon=5, pear=4}",
+    ],
+    [
+      "MAP[CAST(5000000000 AS BIGINT), 'x', CAST(-1 AS BIGINT), 'y', CAST(7 AS BIGINT), 'z']",
+      "MAP<BIGINT, STRING>",
+      "{-1=y, 5000000000=x, 7=z}",
+    ],
+    ["MAP[1.5e0, 'x', -0.25e0, 'y', 100e0, 'z']", "MAP<DOUBLE, STRING>", "{-0.25=y, 1.5=x, 100.0=z}"],
+    ["MAP[TRUE, 1, FALSE, 2]", "MAP<BOOLEAN, INT>", "{false=2, true=1}"],
+    [
+      "MAP[DATE '2024-02-29', 1, DATE '2020-01-01', 2, DATE '1999-12-31', 3]",
+      "MAP<DATE, INT>",
+      "{1999-12-31=3, 2024-02-29=1, 2020-01-01=2}",
+    ],
+  ];
+  for (const [expr, type, printed] of cases) {
+    const row = await one(`SELECT ${expr} AS m`);
+    assert.equal(flinkText(row?.m, parseDataType(type)), printed, expr);
+  }
+  // A MULTISET prints as the map of element to count it converts to.
+  assert.equal(flinkText({ 10: 2, 1: 1, x: 3 }, parseDataType("MULTISET<STRING>")), "{1=1, x=3, 10=2}");
+  // CAST writes the entries as Fleuve holds them (a JavaScript object's order: integer-like keys
+  // first); Flink's CAST of a MAP constructor writes the constructor's order, {10=1, 1=2, x=3}.
+  assert.equal(
+    (await one("SELECT CAST(MAP['10', 1, '1', 2, 'x', 3] AS STRING) AS s"))?.s,
+    "{1=2, 10=1, x=3}",
+  );
+});
+
 // A reference formatter from Flink's rules, for the property: a type and a value of it (as a
 // table reads it from JSON: ROW as an object by field name, MAP an object by key text).
 /** A type's structure: an atomic type's name, or an ARRAY, MAP (STRING keys) or two-field ROW of others. */
@@ -140,13 +179,18 @@ function referenceCast(shape: Shape, v: unknown): string {
   return String(v);
 }
 
+/** The map keys of the property, as a java.util.HashMap iterates them. */
+const JAVA_ORDER = ["m n", "k", "l"];
+
 /** Print text by Java's toString of the external values (Row.toString for a nested ROW). */
 function referencePrint(shape: Shape, v: unknown): string {
   if (v === null) return "null";
   if (typeof shape === "object" && "array" in shape)
     return `[${(v as unknown[]).map((x) => referencePrint(shape.array, x)).join(", ")}]`;
   if (typeof shape === "object" && "map" in shape)
+    // A java.util.HashMap's order of these keys: their String.hashCode buckets are 10, 11, 12.
     return `{${Object.entries(v as object)
+      .sort(([a], [b]) => JAVA_ORDER.indexOf(a) - JAVA_ORDER.indexOf(b))
       .map(([k, x]) => `${k}=${referencePrint(shape.map, x)}`)
       .join(", ")}}`;
   if (typeof shape === "object") {
