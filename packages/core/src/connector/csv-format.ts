@@ -9,7 +9,9 @@
  * parse error), BOOLEAN is true when the trimmed text is `true` in any case (else false: Java's
  * parseBoolean), strings are as they are, BYTES are base64, DATE `yyyy-[M]M-[d]d`, TIME
  * `HH:mm[:ss[.fff]]`, TIMESTAMP `yyyy-MM-dd HH:mm[:ss[.f...]]` (Fleuve also reads a `T` between date
- * and time). A record whose field count differs from the columns' fails, unless
+ * and time), their fields checked as Flink's Date.valueOf and Timestamp.valueOf check them (see
+ * calendar-text.ts); DECIMAL text stays a number here, rounded to its scale by SQL (as
+ * DecimalData.fromBigDecimal). A record whose field count differs from the columns' fails, unless
  * `ignore-parse-errors`: then missing fields are NULL, a field that does not parse is NULL.
  *
  * Writing (see {@link csvLineEncoder}), as Jackson's CsvEncoder writes with Flink's schema: numbers
