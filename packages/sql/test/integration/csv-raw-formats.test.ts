@@ -10,37 +10,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type DeadLetter, StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors, openLog } from "@fleuve/log";
-import { materialize, type Row, rowKind, sql } from "@fleuve/sql";
+import { materialize, rowKind, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { bytesOf, logWithRows } from "../fixtures/log-table.js";
-
-const tableEnv = (letters?: DeadLetter[]) =>
-  sql(
-    StreamExecutionEnvironment.create({
-      parallelism: 1,
-      log: () => {},
-      ...(letters ? { errorPolicy: { deadLetter: (l: DeadLetter) => void letters.push(l) } } : {}),
-    }),
-    { connectors: logConnectors },
-  );
-
-/** A fresh log with an empty one-partition topic. */
-function emptyTopic(topic: string): string {
-  const dir = logWithRows(`unused-${topic}`, []);
-  const log = openLog({ dir });
-  log.createTopic(topic, { partitions: 1 });
-  log.close();
-  return dir;
-}
-
-/** Appends record values (text, bytes, or null: a tombstone) to `topic`. */
-function append(dir: string, topic: string, values: (string | Buffer | null)[]): void {
-  const log = openLog({ dir });
-  log
-    .topic(topic)
-    .append(values.map((v) => ({ key: null, value: typeof v === "string" ? Buffer.from(v) : v })));
-  log.close();
-}
+import { append, emptyTopic, logTableEnv, onLog, selectAfter } from "../fixtures/log-table-env.js";
 
 /** Every committed record value of `topic` (null: a tombstone), in order. */
 const valuesOf = (dir: string, topic: string) => bytesOf(dir, topic) as (Buffer | null)[];
@@ -50,21 +23,10 @@ const texts = (dir: string, topic: string) =>
 
 /** Runs an INSERT in an environment of its own after the DDL. */
 async function insert(ddl: string, statement: string): Promise<void> {
-  const tEnv = tableEnv();
+  const tEnv = logTableEnv();
   await tEnv.executeScript(ddl);
   await (await tEnv.executeSql(statement)).await();
 }
-
-/** The rows of `query` after the DDL. */
-async function select(ddl: string, query: string, letters?: DeadLetter[]): Promise<Row[]> {
-  const tEnv = tableEnv(letters);
-  await tEnv.executeScript(ddl);
-  return (await tEnv.executeSql(query)).collect();
-}
-
-/** A table `name` on topic `name` of the log at `dir`, bounded, with extra WITH options. */
-const onLog = (dir: string, name: string, columns: string, options: string) =>
-  `CREATE TABLE ${name} (${columns}) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = '${name}', 'bounded' = 'true', ${options})`;
 
 const ts = (text: string) => Date.parse(`${text.replace(" ", "T")}Z`);
 
@@ -88,7 +50,7 @@ test("csv: an INSERT writes one record per row as Flink's csv format writes it (
     '2,"a, ""q""",0.25,3.50,false,"2020-04-15 08:05:07.12",1999-12-31,N/A',
     "3,,N/A,N/A,N/A,N/A,N/A,23:59:59.5",
   ]);
-  assert.deepEqual(await select(ddl, "SELECT * FROM orders"), [
+  assert.deepEqual(await selectAfter(ddl, "SELECT * FROM orders"), [
     {
       id: 1,
       name: "plain",
@@ -119,14 +81,14 @@ test("csv without a null literal: NULL is written as an empty field, which reads
   await insert(ddl, "INSERT INTO t VALUES (1, CAST(NULL AS STRING)), (CAST(NULL AS INT), 'x')");
   assert.deepEqual(texts(dir, "t"), ["1,", ",x"]);
   const letters: DeadLetter[] = [];
-  assert.deepEqual(await select(ddl, "SELECT * FROM t", letters), [{ n: 1, s: "" }]);
+  assert.deepEqual(await selectAfter(ddl, "SELECT * FROM t", letters), [{ n: 1, s: "" }]);
   assert.equal(letters.length, 1);
   assert.match(
     letters[0]?.error as string,
     /table t: cannot decode the csv value of record t\/0@1 \(',x'\): field 'n': '' is not a INT/,
   );
   // Without an error policy the job fails with that message.
-  await assert.rejects(select(ddl, "SELECT * FROM t"), /record t\/0@1 \(',x'\): field 'n'/);
+  await assert.rejects(selectAfter(ddl, "SELECT * FROM t"), /record t\/0@1 \(',x'\): field 'n'/);
 });
 
 test("csv quoting is Jackson's: a field is quoted when it is longer than 24 characters or holds a character below the delimiter and the quote (a space, '#', a quote, a comma...), the quote doubled inside; with '|' as delimiter nearly every text is quoted", async () => {
@@ -157,7 +119,7 @@ test("csv quoting is Jackson's: a field is quoted when it is longer than 24 char
     "8,",
   ]);
   assert.deepEqual(
-    (await select(ddl, "SELECT s FROM q")).map((r) => r.s),
+    (await selectAfter(ddl, "SELECT s FROM q")).map((r) => r.s),
     rows,
   );
 
@@ -166,7 +128,7 @@ test("csv quoting is Jackson's: a field is quoted when it is longer than 24 char
   await insert(pipeDdl, "INSERT INTO p VALUES (12, 'abc'), (3, '}~')");
   // '|' is 0x7C: letters are below it, '}' and '~' are not; numbers are never quoted.
   assert.deepEqual(texts(pipes, "p"), ['12|"abc"', "3|}~"]);
-  assert.deepEqual(await select(pipeDdl, "SELECT * FROM p"), [
+  assert.deepEqual(await selectAfter(pipeDdl, "SELECT * FROM p"), [
     { n: 12, s: "abc" },
     { n: 3, s: "}~" },
   ]);
@@ -184,7 +146,7 @@ test("csv quote and escape characters: Flink's own case ('csv.quote-character' =
   // Digits are below ';' (0x3B) too, so '123...' is quoted; inside quotes the quote and the escape are doubled.
   assert.deepEqual(texts(dir, "e"), ["'123''4**';'a;b''c';12"]);
   append(dir, "e", ["123*'4**;'a;b*'c';       12          "]);
-  assert.deepEqual(await select(ddl, "SELECT * FROM e"), [
+  assert.deepEqual(await selectAfter(ddl, "SELECT * FROM e"), [
     { a: "123'4*", b: "a;b'c", n: 12 },
     { a: "123'4*", b: "a;b'c", n: 12 },
   ]);
@@ -198,7 +160,7 @@ test("csv quote and escape characters: Flink's own case ('csv.quote-character' =
   );
   await insert(bareDdl, `INSERT INTO b VALUES ('x,y "z"', 1), ('back\\slash', 2)`);
   assert.deepEqual(texts(bare, "b"), ['x\\,y "z",1', "back\\\\slash,2"]);
-  assert.deepEqual(await select(bareDdl, "SELECT * FROM b"), [
+  assert.deepEqual(await selectAfter(bareDdl, "SELECT * FROM b"), [
     { a: 'x,y "z"', n: 1 },
     { a: "back\\slash", n: 2 },
   ]);
@@ -213,7 +175,7 @@ test("csv reading: '\\t' is a tab delimiter, 'csv.allow-comments' skips '#' reco
     "3\tyes\t-7\t2020-02-29\t/w==\t-0.5",
   ]);
   const cols = "id STRING, ok BOOLEAN, n INT, d DATE, b BYTES, x DOUBLE";
-  const rows = (await select(
+  const rows = (await selectAfter(
     onLog(dir, "r", cols, "'format' = 'csv', 'csv.field-delimiter' = '\\t', 'csv.allow-comments' = 'true'"),
     "SELECT * FROM r",
   )) as { b: Buffer }[];
@@ -226,7 +188,7 @@ test("csv reading: '\\t' is a tab delimiter, 'csv.allow-comments' skips '#' reco
   );
   // Without 'csv.allow-comments' the '#' record is data (its empty BYTES field is empty base64: no bytes).
   const letters: DeadLetter[] = [];
-  const plain = await select(
+  const plain = await selectAfter(
     onLog(dir, "r", cols, "'format' = 'csv', 'csv.field-delimiter' = '\\t'"),
     "SELECT id FROM r",
     letters,
@@ -240,7 +202,7 @@ test("'csv.ignore-parse-errors': a field that does not parse is NULL, missing fi
   append(dir, "bad", ["x,a,1.5", "5", "1,a,2,extra", '"unclosed,a,1', "7,b,2", null]);
   const cols = "n INT, s STRING, v DOUBLE";
   assert.deepEqual(
-    await select(
+    await selectAfter(
       onLog(dir, "bad", cols, "'format' = 'csv', 'csv.ignore-parse-errors' = 'true'"),
       "SELECT * FROM bad",
     ),
@@ -251,9 +213,10 @@ test("'csv.ignore-parse-errors': a field that does not parse is NULL, missing fi
     ],
   );
   const letters: DeadLetter[] = [];
-  assert.deepEqual(await select(onLog(dir, "bad", cols, "'format' = 'csv'"), "SELECT * FROM bad", letters), [
-    { n: 7, s: "b", v: 2 },
-  ]);
+  assert.deepEqual(
+    await selectAfter(onLog(dir, "bad", cols, "'format' = 'csv'"), "SELECT * FROM bad", letters),
+    [{ n: 7, s: "b", v: 2 }],
+  );
   assert.deepEqual(
     letters.map((l) => l.error.replace(/^.*cannot decode the csv value of /, "")),
     [
@@ -277,7 +240,7 @@ test("'csv.write-bigdecimal-in-scientific-notation': a DECIMAL below 1E-6 is wri
     const ddl = onLog(dir, "d", "v DECIMAL(10, 8)", `'format' = 'csv'${option}`);
     await insert(ddl, "INSERT INTO d VALUES (0.00000001), (0.5), (-0.00000015)");
     assert.deepEqual(texts(dir, "d"), expected);
-    assert.deepEqual(await select(ddl, "SELECT * FROM d"), [{ v: 1e-8 }, { v: 0.5 }, { v: -1.5e-7 }]);
+    assert.deepEqual(await selectAfter(ddl, "SELECT * FROM d"), [{ v: 1e-8 }, { v: 0.5 }, { v: -1.5e-7 }]);
   }
 });
 
@@ -321,7 +284,7 @@ test("raw: one column as the value's bytes, Flink's RawFormatSerializationSchema
       `${type}${options}`,
     );
     assert.deepEqual(
-      (await select(ddl, "SELECT v FROM r")).map((r) => r.v),
+      (await selectAfter(ddl, "SELECT v FROM r")).map((r) => r.v),
       back,
       `${type}${options} read back`,
     );
@@ -331,21 +294,22 @@ test("raw: one column as the value's bytes, Flink's RawFormatSerializationSchema
   const ddl = onLog(dir, "n", "v INT", "'value.format' = 'raw'");
   await insert(ddl, "INSERT INTO n VALUES (7), (CAST(NULL AS INT))");
   assert.deepEqual(valuesOf(dir, "n"), [Buffer.from([0, 0, 0, 7]), null]);
-  assert.deepEqual(await select(ddl, "SELECT * FROM n"), [{ v: 7 }, { v: null }]);
+  assert.deepEqual(await selectAfter(ddl, "SELECT * FROM n"), [{ v: 7 }, { v: null }]);
 });
 
 test("raw BYTES are the bytes as they are; a number of the wrong size fails the record with Flink's message, naming it", async () => {
   const dir = emptyTopic("b");
   append(dir, "b", [Buffer.from([0, 255, 10]), Buffer.alloc(0), null]);
-  const rows = await select(onLog(dir, "b", "v BYTES", "'format' = 'raw'"), "SELECT v FROM b");
+  const rows = await selectAfter(onLog(dir, "b", "v BYTES", "'format' = 'raw'"), "SELECT v FROM b");
   assert.deepEqual(
     rows.map((r) => (r.v === null ? null : [...(r.v as Buffer)])),
     [[0, 255, 10], [], null],
   );
   const letters: DeadLetter[] = [];
-  assert.deepEqual(await select(onLog(dir, "b", "v INT", "'format' = 'raw'"), "SELECT v FROM b", letters), [
-    { v: null },
-  ]);
+  assert.deepEqual(
+    await selectAfter(onLog(dir, "b", "v INT", "'format' = 'raw'"), "SELECT v FROM b", letters),
+    [{ v: null }],
+  );
   assert.deepEqual(
     letters.map((l) => l.error.replace(/^.*(table b:)/, "$1")),
     [
@@ -380,7 +344,7 @@ test("raw with a key: 'key.format' = 'raw' shares the codec (an INT key, little-
       ["02000000", null],
     ],
   );
-  assert.deepEqual(await select(ddl, "SELECT * FROM k"), [
+  assert.deepEqual(await selectAfter(ddl, "SELECT * FROM k"), [
     { id: 1, name: "ada" },
     { id: 2, name: null },
   ]);
@@ -394,7 +358,7 @@ test("raw with a key: 'key.format' = 'raw' shares the codec (an INT key, little-
   );
   await insert(csvDdl, "INSERT INTO c VALUES (1, 'x y', 2)");
   assert.deepEqual(texts(c, "c"), ['"x y";2']);
-  assert.deepEqual(await select(csvDdl, "SELECT * FROM c"), [{ id: 1, name: "x y", n: 2 }]);
+  assert.deepEqual(await selectAfter(csvDdl, "SELECT * FROM c"), [{ id: 1, name: "x y", n: 2 }]);
 });
 
 test("an upsert-log table with a json key and a csv value: each row's value in csv under its key; a tombstone deletes the key's row", async () => {
@@ -407,7 +371,7 @@ test("an upsert-log table with a json key and a csv value: each row's value in c
   const log = openLog({ dir });
   log.topic("u").append([{ key: Buffer.from('{"id":2}'), value: null }]);
   log.close();
-  const changes = await select(ddl, "SELECT * FROM u");
+  const changes = await selectAfter(ddl, "SELECT * FROM u");
   assert.deepEqual(
     changes.map((x) => `${rowKind(x)}${x.id}=${x.name},${x.n}`),
     ["+I1=a b,1", "+I2=c,2", "-U1=a b,1", "+U1=d,3", "-D2=c,2"],
@@ -488,8 +452,8 @@ test("bad csv and raw options, columns and types are refused when the table is u
   ];
   for (const [columns, options, message] of cases) {
     const ddl = onLog(dir, "t", columns, options);
-    await assert.rejects(select(ddl, "SELECT * FROM t"), message, `reading: ${options}`);
-    const tEnv = tableEnv();
+    await assert.rejects(selectAfter(ddl, "SELECT * FROM t"), message, `reading: ${options}`);
+    const tEnv = logTableEnv();
     await tEnv.executeScript(ddl.replace("'bounded' = 'true', ", ""));
     await assert.rejects(
       (async () => (await tEnv.executeSql("INSERT INTO t SELECT * FROM t")).await())(),
@@ -570,9 +534,9 @@ test("property: rows of random column types and random csv options written then 
       const ddl = `${onLog(src, "src", `n INT, ${columns}`, "'format' = 'json'")};
         ${onLog(dir, "out", `n INT, ${columns}`, `'format' = 'csv', 'csv.field-delimiter' = '${o.delimiter}', 'csv.null-literal' = '${o.nullLiteral}'${quote}${escaping}`)}`;
       await insert(ddl, "INSERT INTO out SELECT * FROM src");
-      const expected = await select(ddl, "SELECT * FROM src");
+      const expected = await selectAfter(ddl, "SELECT * FROM src");
       assert.equal(valuesOf(dir, "out").length, rows.length);
-      assert.deepEqual(await select(ddl, "SELECT * FROM out"), expected);
+      assert.deepEqual(await selectAfter(ddl, "SELECT * FROM out"), expected);
     }),
     { numRuns: 25 },
   );
@@ -612,13 +576,13 @@ test("property: random raw values of every raw type and byte order read back equ
       const ddl = `${onLog(src, "src", `n INT, v ${type}`, "'format' = 'json'")};
         ${onLog(dir, "out", `v ${type}`, `'format' = 'raw', 'raw.endianness' = '${endianness}'`)}`;
       await insert(ddl, "INSERT INTO out SELECT v FROM src");
-      const expected = (await select(ddl, "SELECT v FROM src")).map((r) => r.v);
+      const expected = (await selectAfter(ddl, "SELECT v FROM src")).map((r) => r.v);
       assert.deepEqual(
         valuesOf(dir, "out").map((b) => b === null),
         expected.map((v) => v === null),
       );
       assert.deepEqual(
-        (await select(ddl, "SELECT v FROM out")).map((r) => r.v),
+        (await selectAfter(ddl, "SELECT v FROM out")).map((r) => r.v),
         expected,
       );
     }),

@@ -14,42 +14,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { calendarMillis, type DeadLetter, StreamExecutionEnvironment } from "@fleuve/core";
-import { connectors as logConnectors, openLog } from "@fleuve/log";
-import { type Row, sql } from "@fleuve/sql";
+import { calendarMillis, type DeadLetter } from "@fleuve/core";
 import fc from "fast-check";
-import { logWithRows } from "../fixtures/log-table.js";
-
-const tableEnv = (letters?: DeadLetter[]) =>
-  sql(
-    StreamExecutionEnvironment.create({
-      parallelism: 1,
-      log: () => {},
-      ...(letters ? { errorPolicy: { deadLetter: (l: DeadLetter) => void letters.push(l) } } : {}),
-    }),
-    { connectors: logConnectors },
-  );
+import { append, emptyTopic, onLog, selectAfter } from "../fixtures/log-table-env.js";
 
 /** A fresh log whose one-partition topic `topic` holds the record values `values`. */
 function topicWith(topic: string, values: string[]): string {
-  const dir = logWithRows(`unused-${topic}`, []);
-  const log = openLog({ dir });
-  log.createTopic(topic, { partitions: 1 });
-  log.topic(topic).append(values.map((v) => ({ key: null, value: Buffer.from(v) })));
-  log.close();
+  const dir = emptyTopic(topic);
+  append(dir, topic, values);
   return dir;
 }
-
-/** The rows of `query` after the DDL. */
-async function select(ddl: string, query: string, letters?: DeadLetter[]): Promise<Row[]> {
-  const tEnv = tableEnv(letters);
-  await tEnv.executeScript(ddl);
-  return (await tEnv.executeSql(query)).collect();
-}
-
-/** A bounded log table `name` on its own topic. */
-const onLog = (dir: string, name: string, columns: string, options: string) =>
-  `CREATE TABLE ${name} (${columns}) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = '${name}', 'bounded' = 'true', ${options})`;
 
 const day = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d);
 
@@ -58,20 +32,26 @@ test("csv and json DECIMAL(5, 2): rounded half up to the scale from the text, NU
   // 999.995 rounds to 1000.00, six digits: NULL, as 1000 is.
   const expected = [1.01, -1.01, 100, 999.99, null, null, 100, 0, 12];
   const csv = topicWith("c", texts);
-  const csvRows = await select(onLog(csv, "c", "d DECIMAL(5, 2)", "'format' = 'csv'"), "SELECT d FROM c");
+  const csvRows = await selectAfter(
+    onLog(csv, "c", "d DECIMAL(5, 2)", "'format' = 'csv'"),
+    "SELECT d FROM c",
+  );
   assert.deepEqual(
     csvRows.map((r) => r.d),
     expected,
   );
   // json numbers and json strings alike.
   const json = topicWith("j", [...texts.map((t) => `{"d": ${t}}`), ...texts.map((t) => `{"d": "${t}"}`)]);
-  const jsonRows = await select(onLog(json, "j", "d DECIMAL(5, 2)", "'format' = 'json'"), "SELECT d FROM j");
+  const jsonRows = await selectAfter(
+    onLog(json, "j", "d DECIMAL(5, 2)", "'format' = 'json'"),
+    "SELECT d FROM j",
+  );
   assert.deepEqual(
     jsonRows.map((r) => r.d),
     [...expected, ...expected],
   );
   // Printed with the scale, as DecimalData holds it.
-  const text = await select(
+  const text = await selectAfter(
     onLog(csv, "c", "d DECIMAL(5, 2)", "'format' = 'csv'"),
     "SELECT CAST(d AS STRING) AS s FROM c",
   );
@@ -91,7 +71,7 @@ test("csv dates and timestamps as Date.valueOf and Timestamp.valueOf read them: 
   ]);
   const cols = "d DATE, t TIMESTAMP(3)";
   const letters: DeadLetter[] = [];
-  assert.deepEqual(await select(onLog(dir, "t", cols, "'format' = 'csv'"), "SELECT * FROM t", letters), [
+  assert.deepEqual(await selectAfter(onLog(dir, "t", cols, "'format' = 'csv'"), "SELECT * FROM t", letters), [
     { d: day(2024, 2, 29), t: Date.UTC(2024, 1, 29, 10) },
     // 2023-02-30 is March 2nd, 2023-04-31 May 1st (java.util.Date is lenient).
     { d: day(2023, 3, 2), t: Date.UTC(2023, 4, 1, 23, 0, 0, 500) },
@@ -106,12 +86,12 @@ test("csv dates and timestamps as Date.valueOf and Timestamp.valueOf read them: 
   );
   // Without an error policy the job fails with that message.
   await assert.rejects(
-    select(onLog(dir, "t", cols, "'format' = 'csv'"), "SELECT * FROM t"),
+    selectAfter(onLog(dir, "t", cols, "'format' = 'csv'"), "SELECT * FROM t"),
     /field 'd': '2024-13-01' is not a DATE: month 13 is not 1-12/,
   );
   // 'csv.ignore-parse-errors': the field is NULL; 24:00 rolls over to the next day as in Java.
   assert.deepEqual(
-    await select(
+    await selectAfter(
       onLog(dir, "t", cols, "'format' = 'csv', 'csv.ignore-parse-errors' = 'true'"),
       "SELECT * FROM t",
     ),
@@ -138,7 +118,7 @@ test("json dates and timestamps as java.time reads them: a DATE's day must exist
     records.map((r) => JSON.stringify(r)),
   );
   assert.deepEqual(
-    await select(onLog(dir, "j", "d DATE, t TIMESTAMP(3)", "'format' = 'json'"), "SELECT * FROM j"),
+    await selectAfter(onLog(dir, "j", "d DATE, t TIMESTAMP(3)", "'format' = 'json'"), "SELECT * FROM j"),
     [
       { d: day(2024, 2, 29), t: Date.UTC(2024, 1, 29, 10) },
       { d: null, t: Date.UTC(2023, 3, 30, 10) },
@@ -152,7 +132,7 @@ test("json dates and timestamps as java.time reads them: a DATE's day must exist
   const fsTable = (more = "") =>
     `CREATE TABLE f (d DATE, t TIMESTAMP(3)) WITH ('connector' = 'filesystem', 'path' = '${file}', 'format' = 'json'${more})`;
   const letters: DeadLetter[] = [];
-  assert.deepEqual(await select(fsTable(), "SELECT * FROM f", letters), [
+  assert.deepEqual(await selectAfter(fsTable(), "SELECT * FROM f", letters), [
     { d: day(2024, 2, 29), t: Date.UTC(2024, 1, 29, 10) },
   ]);
   assert.deepEqual(
@@ -163,7 +143,7 @@ test("json dates and timestamps as java.time reads them: a DATE's day must exist
       "line 4: field 'd': '2024-04-31' is not a DATE: 2024-04-31 does not exist",
     ],
   );
-  assert.deepEqual(await select(fsTable(", 'json.ignore-parse-errors' = 'true'"), "SELECT * FROM f"), [
+  assert.deepEqual(await selectAfter(fsTable(", 'json.ignore-parse-errors' = 'true'"), "SELECT * FROM f"), [
     { d: day(2024, 2, 29), t: Date.UTC(2024, 1, 29, 10) },
     { d: null, t: Date.UTC(2023, 3, 30, 10) },
     { d: null, t: null },
