@@ -8,7 +8,9 @@
  * Each selector also remembers the last key it made: rows in a row often have the same key (the
  * rows of one window that a window aggregation fires, keyed by `window_start, window_end` further
  * on; a hot auction's bids), and then the text is neither built again nor hashed again by the
- * state's map (the same string is returned, whose hash V8 keeps).
+ * state's map (the same string is returned, whose hash V8 keeps). A one-value selector remembers
+ * the texts of its recent finite-number keys (ids) in a small direct-mapped cache, for keys that
+ * recur without being consecutive (the bids of the auctions in flight).
  */
 
 import type { Row } from "./values.js";
@@ -21,8 +23,10 @@ export function jsonKey(evals: readonly ((row: Row) => unknown)[]): (row: Row) =
     // No last key yet: a value no row has (a fresh object is never remembered, see primitive).
     let last: unknown = {};
     let lastText = "";
+    const cache = new NumberKeyCache();
     return (row) => {
       const v = ev(row);
+      if (typeof v === "number" && Number.isFinite(v)) return cache.text(v);
       if (v === last) return lastText;
       const text = `[${jsonValue(v)}]`;
       if (primitive(v)) {
@@ -56,6 +60,31 @@ export function jsonKey(evals: readonly ((row: Row) => unknown)[]): (row: Row) =
     lastText = last.every(primitive) ? text : undefined;
     return text;
   };
+}
+
+/** Slots of a selector's cache of recent number keys (a power of two: a slot is the key's low bits). */
+const CACHE_SLOTS = 4096;
+
+/**
+ * The texts of recent one-value keys that are finite numbers, direct-mapped: a slot holds the
+ * last key whose low bits it is (a differing key replaces it), so a lookup is one comparison.
+ */
+class NumberKeyCache {
+  private readonly values = new Float64Array(CACHE_SLOTS);
+  /** The text of each slot's key; undefined while the slot is empty. */
+  private readonly texts: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
+
+  /** The key text of finite number `v` (`[v]`), the remembered string when its slot holds `v`. */
+  text(v: number): string {
+    // 0 and -0 share a slot and a text (`0`); the high word spreads keys above 2^32.
+    const slot = (v ^ (v / 4294967296)) & (CACHE_SLOTS - 1);
+    const hit = this.texts[slot];
+    if (hit !== undefined && this.values[slot] === v) return hit;
+    const text = `[${String(v)}]`;
+    this.values[slot] = v;
+    this.texts[slot] = text;
+    return text;
+  }
 }
 
 /** The key selector of columns `names` of the rows. */

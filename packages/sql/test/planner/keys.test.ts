@@ -64,3 +64,32 @@ test("a key value that is an object is read again at each row, even the same obj
   assert.equal(single({ v: shared }), '[{"n":2}]');
   assert.equal(pair({ a: 1, v: shared }), '[1,{"n":2}]');
 });
+
+test("a one-value selector gives JSON.stringify's text for number keys that recur and share its cache's slots", () => {
+  // Numbers with the same low bits (the cache's slots) and numbers in every form.
+  const num = fc.oneof(
+    fc.integer({ min: 0, max: 20 }).map((i) => i * 4096 + 7),
+    fc.integer({ min: -3, max: 3 }),
+    fc.constantFrom(
+      0,
+      -0,
+      0.5,
+      2 ** 32 + 7,
+      2 ** 53,
+      -(2 ** 40),
+      1e21,
+      1e-7,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ),
+    fc.double(),
+  );
+  const v = fc.oneof(num, num, fc.constantFrom("7", null, undefined, true));
+  fc.assert(
+    fc.property(fc.array(v, { maxLength: 80 }), (values) => {
+      const key = jsonKey([(row: Row) => row.v]);
+      for (const x of values) assert.equal(key({ v: x }), JSON.stringify([x]));
+    }),
+    { numRuns: 1000 },
+  );
+});
