@@ -48,7 +48,8 @@ import type { Query, Statement } from "./parser/ast.js";
 import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
 import { printName, printType } from "./parser/printer.js";
 import { type ChangelogMode, describeMode, isInsertOnly, rowKind } from "./planner/changelog.js";
-import { resolveLike } from "./planner/create-table-like.js";
+import { tableAsSelect } from "./planner/create-table-as.js";
+import { tableLike } from "./planner/create-table-like.js";
 import { explainStatement } from "./planner/explain.js";
 import { JSON_FUNCTIONS } from "./planner/json-functions.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
@@ -227,13 +228,10 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   function run(s: Statement): TableResult {
     switch (s.kind) {
       case "createTable":
-        if (s.asQuery !== undefined) throw unsupported("CREATE TABLE ... AS SELECT", s.pos);
-        catalog.createTable(
-          resolveLike(s, (n) => {
-            const found = catalog.lookup(n);
-            return found !== undefined && "table" in found ? found.table : undefined;
-          }),
-        );
+        // CREATE TABLE ... AS SELECT: its INSERT needs prepare (see createTableAsSelect).
+        if (s.asQuery !== undefined) throw new Error("CREATE TABLE ... AS SELECT runs through runStatement");
+        // LIKE is resolved now: the table keeps the source's definition as it is at this point.
+        catalog.createTable(tableLike(s, catalog));
         return done();
       case "createView":
         catalog.createView(s);
@@ -559,8 +557,30 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     if (made.value !== undefined || made.key !== undefined) encoders.set(def, made);
   }
 
+  /**
+   * CREATE TABLE ... AS SELECT: creates the table with the query's columns, then runs as the
+   * INSERT INTO it of the query (a job). With IF NOT EXISTS and the table there, the query is
+   * inserted into that table, as in Flink. A table this statement created is dropped again when
+   * the INSERT cannot be planned; once planned, the job's failure leaves it, as in Flink.
+   */
+  async function createTableAsSelect(s: Statement & { kind: "createTable" }): Promise<TableResult> {
+    await prepare(s);
+    const { table: def, insert } = tableAsSelect(s, ctx);
+    const name = def.name.parts.join(".");
+    const existed = catalog.lookup(name) !== undefined;
+    catalog.createTable(def);
+    try {
+      await prepare(insert);
+      return planInsert(insert);
+    } catch (e) {
+      if (!existed) catalog.drop("TABLE", name, true);
+      throw e;
+    }
+  }
+
   /** Runs `s`; CREATE FUNCTION imports its module first (at statement time, off the hot path). */
   async function runStatement(s: Statement): Promise<TableResult> {
+    if (s.kind === "createTable" && s.asQuery !== undefined) return createTableAsSelect(s);
     if (s.kind !== "createFunction") {
       await prepare(s);
       return run(s);

@@ -133,13 +133,14 @@ test("CREATE TABLE ... LIKE base: base's columns, watermark and options, the new
   await assert.rejects(tEnv.executeSql("CREATE TABLE again (id INT) LIKE base"), {
     code: "FLEUVE_SQL_VALIDATION",
     message:
-      "CREATE TABLE again ... LIKE base: base has a column named id already (Flink's default INCLUDING ALL keeps it; declare it in one table) (line 1, column 1)",
+      "CREATE TABLE again LIKE base: A column named 'id' already exists in the base table. (line 1, column 1)",
   });
   await assert.rejects(tEnv.executeSql("CREATE TABLE w (WATERMARK FOR ts AS ts) LIKE base"), {
     code: "FLEUVE_SQL_VALIDATION",
   });
   await assert.rejects(tEnv.executeSql("CREATE TABLE x WITH ('connector' = 'print') LIKE nope"), {
     code: "FLEUVE_SQL_VALIDATION",
-    message: "CREATE TABLE x ... LIKE nope: no table named nope (line 1, column 1)",
+    message:
+      "CREATE TABLE x LIKE nope: Source table 'nope' of the LIKE clause not found in the catalog (line 1, column 1)",
   });
 });

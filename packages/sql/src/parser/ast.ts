@@ -427,6 +427,16 @@ export type ColumnDef =
       readonly pos: SourcePos;
     };
 
+/**
+ * One option of `CREATE TABLE ... LIKE source (...)`, upper-cased as written: a strategy
+ * (INCLUDING, EXCLUDING, OVERWRITING) and a feature (ALL, CONSTRAINTS, GENERATED, METADATA,
+ * OPTIONS, PARTITIONS, WATERMARKS).
+ */
+export interface LikeOption {
+  readonly strategy: string;
+  readonly feature: string;
+}
+
 /** `'key' = 'value'` of WITH (...) or SET. */
 export interface TableOption {
   readonly key: string;
@@ -448,6 +458,8 @@ export type Statement =
       readonly options: readonly TableOption[];
       /** CREATE TABLE ... LIKE source_table. */
       readonly like?: QualifiedName;
+      /** The `(INCLUDING ALL ...)` options of LIKE, as written; absent: none written. */
+      readonly likeOptions?: readonly LikeOption[];
       /** CREATE TABLE ... AS SELECT. */
       readonly asQuery?: Query;
       readonly pos: SourcePos;

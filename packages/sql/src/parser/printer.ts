@@ -463,6 +463,8 @@ export function printStatement(s: Statement): string {
       if (s.options.length > 0)
         text += ` WITH (${s.options.map((o) => `${printString(o.key)} = ${printString(o.value)}`).join(", ")})`;
       if (s.like !== undefined) text += ` LIKE ${name(s.like)}`;
+      if (s.likeOptions !== undefined)
+        text += ` (${s.likeOptions.map((o) => `${o.strategy} ${o.feature}`).join(" ")})`;
       if (s.asQuery !== undefined) text += ` AS ${printQuery(s.asQuery)}`;
       return text;
     }

@@ -8,6 +8,7 @@ import type {
   ColumnDef,
   DataType,
   Expr,
+  LikeOption,
   QualifiedName,
   Query,
   SourcePos,
@@ -110,9 +111,16 @@ export class SqlParser extends QueryParser {
         return this.SUBRULE(this.nameList);
       }) ?? [];
     const options = this.OPTION4(() => this.SUBRULE(this.withOptions)) ?? [];
+    const likeOptions: LikeOption[] = [];
     const like = this.OPTION5(() => {
       this.CONSUME(T.Like);
-      return this.SUBRULE2(this.qualifiedName);
+      const table = this.SUBRULE2(this.qualifiedName);
+      this.OPTION7(() => {
+        this.CONSUME2(T.LParen);
+        this.AT_LEAST_ONE(() => likeOptions.push(this.SUBRULE(this.likeOption)));
+        this.CONSUME2(T.RParen);
+      });
+      return table;
     });
     const asQuery = this.OPTION6(() => {
       this.CONSUME(T.As);
@@ -133,14 +141,29 @@ export class SqlParser extends QueryParser {
       primaryKey?: { name?: string; columns: string[] };
       comment?: string;
       like?: QualifiedName;
+      likeOptions?: LikeOption[];
       asQuery?: Query;
     } = { kind: "createTable", name, temporary, ifNotExists, columns, partitionedBy, options, pos };
     if (watermark) stmt.watermark = watermark;
     if (primaryKey) stmt.primaryKey = primaryKey;
     if (comment !== undefined) stmt.comment = comment;
     if (like !== undefined) stmt.like = like;
+    if (likeOptions.length > 0) stmt.likeOptions = likeOptions;
     if (asQuery !== undefined) stmt.asQuery = asQuery;
     return stmt;
+  });
+
+  /**
+   * One option of `LIKE source (...)`: a strategy and a feature (`EXCLUDING ALL`,
+   * `OVERWRITING OPTIONS`), as written; their combinations are checked when the table is made.
+   */
+  private likeOption = this.RULE("likeOption", (): LikeOption => {
+    const strategy = upper(this.SUBRULE(this.identifier));
+    const feature = this.OR([
+      { ALT: () => upper(this.CONSUME(T.All).image) },
+      { ALT: () => upper(this.SUBRULE2(this.identifier)) },
+    ]);
+    return { strategy, feature };
   });
 
   private tableElement = this.RULE("tableElement", (): TableElement => {

@@ -427,3 +427,19 @@ test("a random tree of set operations prints to SQL that parses to the same tree
     { numRuns: 200 },
   );
 });
+
+test("CREATE TABLE ... LIKE with its options and CREATE TABLE ... AS SELECT print back to the same statements", () => {
+  const like = parseStatement(
+    "CREATE TABLE t (extra AS id + 1) WITH ('topic' = 'x') LIKE db.src (EXCLUDING ALL including Generated OVERWRITING OPTIONS)",
+  );
+  assert.deepEqual((like as { likeOptions?: unknown }).likeOptions, [
+    { strategy: "EXCLUDING", feature: "ALL" },
+    { strategy: "INCLUDING", feature: "GENERATED" },
+    { strategy: "OVERWRITING", feature: "OPTIONS" },
+  ]);
+  const ctas = parseStatement(
+    "CREATE TABLE t WITH ('connector' = 'print') AS SELECT a, b FROM s WHERE a > 1",
+  );
+  for (const s of [like, ctas, parseStatement("CREATE TABLE t LIKE src")])
+    assert.deepEqual(withoutPos(parseStatement(printStatement(s))), withoutPos(s));
+});
