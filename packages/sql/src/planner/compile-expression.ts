@@ -129,6 +129,11 @@ export function compileExpression<I>(e: Expr, scope: Scope<I>): Compiled<I> {
   }
 }
 
+/** `t` as a nullable type (unknown stays unknown). */
+function nullable(t: DataType | undefined): DataType | undefined {
+  return t === undefined ? t : { ...t, notNull: false };
+}
+
 function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
   const own = scope.intercept?.(e);
   if (own !== undefined) return own;
@@ -411,17 +416,23 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           const v = Array.isArray(c) ? c[(k as number) - 1] : ownValue(c as object, String(k));
           return v === undefined ? null : v;
         },
+        // An element or a value may be missing: NULL whatever the declared nullability.
+        type: nullable(x.type?.kind === "array" ? x.type.element : x.type?.kind === "map" ? x.type.value : undefined),
       };
     }
     case "field": {
       const x = sub(e.operand);
+      const t = x.type;
+      // A ROW constructor's value is an array of its fields in order.
+      const at = t?.kind === "row" ? t.fields.findIndex((f) => f.name === e.field) : -1;
       return {
         eval: (r) => {
           const c = x.eval(r);
           if (c === null || typeof c !== "object") return null;
-          const v = ownValue(c as object, e.field);
+          const v = Array.isArray(c) && at >= 0 ? c[at] : ownValue(c as object, e.field);
           return v === undefined ? null : v;
         },
+        type: nullable(t?.kind === "row" ? t.fields.find((f) => f.name === e.field)?.type : undefined),
       };
     }
     case "subquery":

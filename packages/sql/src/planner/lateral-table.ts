@@ -8,10 +8,10 @@
 
 import type { SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
-import { withKindOf } from "./changelog.js";
 import { compileExpression } from "./compile-expression.js";
-import { invalid, unsupported } from "./problems.js";
-import { type Column, joinedColumns, type Relation, rowScope } from "./relation.js";
+import { planCorrelate } from "./correlate.js";
+import { invalid } from "./problems.js";
+import { type Column, type Relation, rowScope } from "./relation.js";
 import {
   checkArguments,
   checkSync,
@@ -20,7 +20,7 @@ import {
   unknownFunction,
   userFunction,
 } from "./user-functions.js";
-import { fieldReader, type Row, setColumn } from "./values.js";
+import { fieldReader, type Row } from "./values.js";
 
 type JoinRef = TableRef & { kind: "join" };
 type TableFunctionRef = TableRef & { kind: "tableFunction" };
@@ -47,96 +47,54 @@ export function planLateralTable(
     throw invalid(`${f.name} is a ${f.definition.kind} function, not a table function`, call.pos, {
       function: f.name,
     });
-  const outer = ref.type === "LEFT";
-  if (ref.type === "RIGHT" || ref.type === "FULL" || ref.natural || ref.using !== undefined)
-    throw unsupported(
-      `${ref.natural ? "NATURAL " : ""}${ref.type} JOIN with a table function`,
-      call.pos,
-      "use CROSS JOIN LATERAL TABLE(...) or LEFT JOIN LATERAL TABLE(...) ON TRUE",
-    );
-  const onTrue =
-    ref.on === undefined || (ref.on.kind === "literal" && ref.on.type === "boolean" && ref.on.value);
-  // Flink: "LEFT JOIN LATERAL TABLE" takes only ON TRUE (a condition would drop, not pad, rows).
-  if (outer && !onTrue)
-    throw unsupported(
-      "LEFT JOIN LATERAL TABLE(...) ON a condition",
-      call.pos,
-      "write ON TRUE and filter in WHERE",
-    );
-
-  const left = planSide(ref.left);
-  const args = call.args.map((a) => compileExpression(a, rowScope(left)));
   const fn = f.definition.eval as (...a: unknown[]) => Iterable<unknown>;
-  checkArguments(f, args, call.pos, declaredParameters(fn));
-  const own = (f.columns ?? []).map((c): Column => ({ name: c.name, type: c.type }));
-  const names = right.alias?.columns ?? [];
-  if (names.length > 0 && names.length !== own.length)
-    throw invalid(
-      `the alias ${right.alias?.name ?? ""} names ${names.length} columns, ${f.name} returns ${own.length}`,
-      pos,
-      { function: f.name },
-    );
-  const fnColumns = names.length === 0 ? own : own.map((c, i) => ({ ...c, name: names[i] as string }));
-  const joined = joinedColumns(left, fnColumns, right.alias?.name);
-  const keys = fnColumns.map((c) => joined.rename.get(c.name) as string);
   const byName = (f.columns ?? []).map((c) => c.name);
   const readers = byName.map(fieldReader);
-  const width = keys.length;
-  const relation = { columns: [...joined.left, ...joined.right], alias: undefined };
-  const on = onTrue
-    ? undefined
-    : compileExpression(ref.on as NonNullable<typeof ref.on>, rowScope(relation)).eval;
+  const width = byName.length;
 
-  /** The function's row `r` as the joined row's values. */
-  const put = (out: Row, r: unknown): void => {
+  /** The function's row `r` as the values of its columns. */
+  const valuesOf = (r: unknown): unknown[] => {
     if (Array.isArray(r)) {
       if (r.length !== width)
         throw new Error(
           `a row has ${r.length} values, the function declares ${width} columns (${byName.join(", ")})`,
         );
-      for (let i = 0; i < width; i++) setColumn(out, keys[i] as string, r[i] ?? null);
-    } else if (width > 1) {
+      return r;
+    }
+    if (width > 1) {
       if (r === null || typeof r !== "object")
         throw new Error(`a row must be an array or an object with ${byName.join(", ")}, got ${String(r)}`);
-      for (let i = 0; i < width; i++) setColumn(out, keys[i] as string, readers[i]?.(r as Row) ?? null);
-    } else setColumn(out, keys[0] as string, r ?? null);
+      return readers.map((read) => read(r as Row) ?? null);
+    }
+    return [r];
   };
 
-  const stream = left.stream
-    .flatMap((row): Row[] => {
-      const values = args.map((a) => a.eval(row));
-      const rows: Row[] = [];
-      try {
-        const result = checkSync(f, fn.apply(f.definition, values));
-        if (result !== null && result !== undefined) {
+  return planCorrelate(ref, planSide, {
+    what: "a table function",
+    written: "LATERAL TABLE(...)",
+    label: f.name,
+    alias: right.alias,
+    pos: pos ?? call.pos,
+    invocation: `invocation=[${printExpr(call)}]`,
+    plan: (left) => {
+      const args = call.args.map((a) => compileExpression(a, rowScope(left)));
+      checkArguments(f, args, call.pos, declaredParameters(fn));
+      const columns = (f.columns ?? []).map((c): Column => ({ name: c.name, type: c.type }));
+      const rows = (row: Row): unknown[][] | undefined => {
+        const values = args.map((a) => a.eval(row));
+        try {
+          const result = checkSync(f, fn.apply(f.definition, values));
+          if (result === null || result === undefined) return undefined;
           if (typeof (result as Iterable<unknown>)[Symbol.iterator] !== "function")
             throw new Error(`eval must return an array or an iterable of rows, got ${String(result)}`);
-          for (const r of result as Iterable<unknown>) {
-            const out: Row = { ...row };
-            put(out, r);
-            if (on === undefined || on(out) === true) rows.push(withKindOf(out, row));
-          }
+          // Read whole before any row is emitted: a failure rejects the input row, not part of it.
+          return Array.from(result as Iterable<unknown>, valuesOf);
+        } catch (err) {
+          // The whole input row goes to the error policy.
+          throw functionFailed(f, err);
         }
-      } catch (err) {
-        // The whole input row is rejected (none of its rows is emitted): it goes to the error policy.
-        throw functionFailed(f, err);
-      }
-      if (rows.length === 0 && outer) {
-        const out: Row = { ...row };
-        for (const k of keys) setColumn(out, k, null);
-        rows.push(withKindOf(out, row));
-      }
-      return rows;
-    })
-    .name(
-      `Correlate(invocation=[${printExpr(call)}], joinType=[${outer ? "LEFT" : "INNER"}]${on === undefined ? "" : `, condition=[${printExpr(ref.on as NonNullable<typeof ref.on>)}]`})`,
-    );
-  return {
-    stream,
-    columns: relation.columns,
-    rowtime: left.rowtime,
-    proctime: left.proctime,
-    // Several rows per input row: the input's unique key is no longer one.
-    changelog: { ...left.changelog, uniqueKey: undefined },
-  };
+      };
+      return { columns, rows };
+    },
+  });
 }

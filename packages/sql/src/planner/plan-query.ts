@@ -57,6 +57,7 @@ import {
 } from "./shared-subqueries.js";
 import { type Correlation, decorrelate, HIDDEN_PREFIX, planSubqueries } from "./subqueries.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
+import { isUnnestJoin, planUnnest } from "./unnest.js";
 import { isAggregateName, userFunction, withFunctions } from "./user-functions.js";
 import { type Row, setColumn } from "./values.js";
 import {
@@ -701,6 +702,7 @@ function planFrom(
     }
     case "join":
       if (isLateralTableJoin(ref)) return planLateralTable(ref, (r) => planFrom(r, ctx, pos), pos);
+      if (isUnnestJoin(ref)) return planUnnest(ref, (r) => planFrom(r, ctx, pos), pos);
       if (isTemporalJoin(ref)) {
         const lookup = lookupDefinition(ref, ctx.catalog);
         // A file table with a WATERMARK is a stream of versions: Flink's event-time temporal join
@@ -719,8 +721,11 @@ function planFrom(
       const rel = planMatchRecognize(ref, (r) => planFrom(r, ctx, pos));
       return renameColumns(rel, ref.alias?.columns ?? []);
     }
-    case "unnest":
-      throw unsupported("UNNEST");
+    case "unnest": {
+      // UNNEST on its own: of a constant collection, joined with the one row of no columns.
+      const join: TableRef = { kind: "join", type: "CROSS", natural: false, left: oneEmptyRow, right: ref };
+      return planUnnest(join as TableRef & { kind: "join" }, (r) => planFrom(r, ctx, pos), pos);
+    }
     case "tableFunction": {
       if (ref.lateral || userFunction(ref.call.name)?.definition.kind === "table")
         throw unsupported(

@@ -216,7 +216,7 @@ export function multisetOf(counted: Record<string, [unknown, number]>, distinct:
  * A MAP key or MULTISET element, held as its text (an object's key), back as a value of `t` (for
  * printing it as Flink does: a DOUBLE key `1` is `1.0`).
  */
-function valueOfKey(key: string, t: DataType | undefined): unknown {
+export function valueOfKey(key: string, t: DataType | undefined): unknown {
   if (t === undefined) return key;
   if (t.kind !== "atomic") {
     try {
@@ -272,7 +272,7 @@ function mapText(
  * The fields of a ROW value in order: a ROW constructor gives an array, a connector an object by
  * field name (a field it lacks is NULL).
  */
-function rowFields(v: object, t: DataType | undefined): unknown[] {
+export function rowFields(v: object, t: DataType | undefined): unknown[] {
   if (Array.isArray(v)) return v;
   if (t?.kind !== "row") return Object.values(v);
   return t.fields.map((f) => ownValue(v, f.name) ?? null);
