@@ -250,7 +250,7 @@ export const DEFAULT_ALERT_RULE = {
  * every series): {@link confirmed} with `anomaly()` (its defaults, no cooldown, a 2.5-day
  * warm-up) as candidates and {@link knnCad} (no warm-up or cooldown) as the vote, `quiet` 7 days:
  * the first candidate of a series after a quiet week alerts alone, later ones only when KNN-CAD
- * agrees. As configuration: `{ rule: "confirmed", quiet: 604800000, of: { rule: "anomaly",
+ * agrees. As configuration: `{ rule: "confirmed", name: "anomaly", quiet: 604800000, of: { rule: "anomaly",
  * cooldown: 0, warmup: 216000000 } }`.
  */
 export function defaultAlertRule(options: { readonly name?: string } = {}): Rule {

@@ -28,6 +28,8 @@ export interface CorrelatedRows {
   readonly alias: TableAlias | undefined;
   /** Where the right side is written, for messages. */
   readonly pos: SourcePos | undefined;
+  /** The error a failure of the right side or of the ON condition on a row is raised as, if not itself. */
+  readonly failed?: (err: unknown) => unknown;
   /** The operator's name in the job graph and EXPLAIN, e.g. `invocation=[f(x)]` (without the join type). */
   readonly invocation: string;
   /**
@@ -89,16 +91,22 @@ export function planCorrelate(
   const relation = { columns: [...joined.left, ...joined.right], alias: undefined };
   const on = isTrue(ref.on) ? undefined : compileExpression(ref.on as Expr, rowScope(relation)).eval;
 
+  const failed = right.failed ?? ((err: unknown) => err);
   const stream = left.stream
     .flatMap((row): Row[] => {
       const rows: Row[] = [];
-      const given = rowsOf(row);
-      if (given !== null && given !== undefined)
-        for (const values of given) {
-          const out: Row = { ...row };
-          for (let i = 0; i < width; i++) setColumn(out, keys[i] as string, values[i] ?? null);
-          if (on === undefined || on(out) === true) rows.push(withKindOf(out, row));
-        }
+      try {
+        const given = rowsOf(row);
+        if (given !== null && given !== undefined)
+          for (const values of given) {
+            const out: Row = { ...row };
+            for (let i = 0; i < width; i++) setColumn(out, keys[i] as string, values[i] ?? null);
+            if (on === undefined || on(out) === true) rows.push(withKindOf(out, row));
+          }
+      } catch (err) {
+        // The whole input row is rejected (none of its rows is emitted): it goes to the error policy.
+        throw failed(err);
+      }
       if (rows.length === 0 && outer) {
         const out: Row = { ...row };
         for (const k of keys) setColumn(out, k, null);

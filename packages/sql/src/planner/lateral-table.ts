@@ -6,7 +6,7 @@
  * keep their input's kind, so an updating input gives an updating result.
  */
 
-import type { SourcePos, TableRef } from "../parser/ast.js";
+import type { TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { compileExpression } from "./compile-expression.js";
 import { planCorrelate } from "./correlate.js";
@@ -34,11 +34,7 @@ export function isLateralTableJoin(ref: JoinRef): boolean {
 }
 
 /** Plans a join of `ref.left` with the table function on its right (see the module comment). */
-export function planLateralTable(
-  ref: JoinRef,
-  planSide: (r: TableRef) => Relation,
-  pos: SourcePos | undefined,
-): Relation {
+export function planLateralTable(ref: JoinRef, planSide: (r: TableRef) => Relation): Relation {
   const right = ref.right as TableFunctionRef;
   const call = right.call;
   const f = userFunction(call.name);
@@ -74,7 +70,8 @@ export function planLateralTable(
     written: "LATERAL TABLE(...)",
     label: f.name,
     alias: right.alias,
-    pos: pos ?? call.pos,
+    pos: call.pos,
+    failed: (err) => functionFailed(f, err),
     invocation: `invocation=[${printExpr(call)}]`,
     plan: (left) => {
       const args = call.args.map((a) => compileExpression(a, rowScope(left)));
@@ -82,17 +79,11 @@ export function planLateralTable(
       const columns = (f.columns ?? []).map((c): Column => ({ name: c.name, type: c.type }));
       const rows = (row: Row): unknown[][] | undefined => {
         const values = args.map((a) => a.eval(row));
-        try {
-          const result = checkSync(f, fn.apply(f.definition, values));
-          if (result === null || result === undefined) return undefined;
-          if (typeof (result as Iterable<unknown>)[Symbol.iterator] !== "function")
-            throw new Error(`eval must return an array or an iterable of rows, got ${String(result)}`);
-          // Read whole before any row is emitted: a failure rejects the input row, not part of it.
-          return Array.from(result as Iterable<unknown>, valuesOf);
-        } catch (err) {
-          // The whole input row goes to the error policy.
-          throw functionFailed(f, err);
-        }
+        const result = checkSync(f, fn.apply(f.definition, values));
+        if (result === null || result === undefined) return undefined;
+        if (typeof (result as Iterable<unknown>)[Symbol.iterator] !== "function")
+          throw new Error(`eval must return an array or an iterable of rows, got ${String(result)}`);
+        return Array.from(result as Iterable<unknown>, valuesOf);
       };
       return { columns, rows };
     },

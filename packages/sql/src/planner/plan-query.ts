@@ -701,7 +701,7 @@ function planFrom(
       return renameColumns({ ...rel, alias: ref.alias?.name }, ref.alias?.columns ?? []);
     }
     case "join":
-      if (isLateralTableJoin(ref)) return planLateralTable(ref, (r) => planFrom(r, ctx, pos), pos);
+      if (isLateralTableJoin(ref)) return planLateralTable(ref, (r) => planFrom(r, ctx, pos));
       if (isUnnestJoin(ref)) return planUnnest(ref, (r) => planFrom(r, ctx, pos), pos);
       if (isTemporalJoin(ref)) {
         const lookup = lookupDefinition(ref, ctx.catalog);
