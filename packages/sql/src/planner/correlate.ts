@@ -28,7 +28,7 @@ export interface CorrelatedRows {
   readonly alias: TableAlias | undefined;
   /** Where the right side is written, for messages. */
   readonly pos: SourcePos | undefined;
-  /** The error a failure of the right side or of the ON condition on a row is raised as, if not itself. */
+  /** The error a failure of the ON condition on a row is raised as, if not itself (the right side's own failures are its {@link rows}' to name). */
   readonly failed?: (err: unknown) => unknown;
   /** The operator's name in the job graph and EXPLAIN, e.g. `invocation=[f(x)]` (without the join type). */
   readonly invocation: string;
@@ -92,21 +92,24 @@ export function planCorrelate(
   const on = isTrue(ref.on) ? undefined : compileExpression(ref.on as Expr, rowScope(relation)).eval;
 
   const failed = right.failed ?? ((err: unknown) => err);
+  const holds = (cond: (r: Row) => unknown, out: Row): boolean => {
+    try {
+      return cond(out) === true;
+    } catch (err) {
+      throw failed(err);
+    }
+  };
   const stream = left.stream
     .flatMap((row): Row[] => {
       const rows: Row[] = [];
-      try {
-        const given = rowsOf(row);
-        if (given !== null && given !== undefined)
-          for (const values of given) {
-            const out: Row = { ...row };
-            for (let i = 0; i < width; i++) setColumn(out, keys[i] as string, values[i] ?? null);
-            if (on === undefined || on(out) === true) rows.push(withKindOf(out, row));
-          }
-      } catch (err) {
-        // The whole input row is rejected (none of its rows is emitted): it goes to the error policy.
-        throw failed(err);
-      }
+      // A failure rejects the whole input row (none of its rows is emitted): to the error policy.
+      const given = rowsOf(row);
+      if (given !== null && given !== undefined)
+        for (const values of given) {
+          const out: Row = { ...row };
+          for (let i = 0; i < width; i++) setColumn(out, keys[i] as string, values[i] ?? null);
+          if (on === undefined || holds(on, out)) rows.push(withKindOf(out, row));
+        }
       if (rows.length === 0 && outer) {
         const out: Row = { ...row };
         for (const k of keys) setColumn(out, k, null);

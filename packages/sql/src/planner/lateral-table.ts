@@ -79,11 +79,16 @@ export function planLateralTable(ref: JoinRef, planSide: (r: TableRef) => Relati
       const columns = (f.columns ?? []).map((c): Column => ({ name: c.name, type: c.type }));
       const rows = (row: Row): unknown[][] | undefined => {
         const values = args.map((a) => a.eval(row));
-        const result = checkSync(f, fn.apply(f.definition, values));
-        if (result === null || result === undefined) return undefined;
-        if (typeof (result as Iterable<unknown>)[Symbol.iterator] !== "function")
-          throw new Error(`eval must return an array or an iterable of rows, got ${String(result)}`);
-        return Array.from(result as Iterable<unknown>, valuesOf);
+        try {
+          const result = checkSync(f, fn.apply(f.definition, values));
+          if (result === null || result === undefined) return undefined;
+          if (typeof (result as Iterable<unknown>)[Symbol.iterator] !== "function")
+            throw new Error(`eval must return an array or an iterable of rows, got ${String(result)}`);
+          // Read whole before any row is emitted: a failure rejects the input row, not part of it.
+          return Array.from(result as Iterable<unknown>, valuesOf);
+        } catch (err) {
+          throw functionFailed(f, err);
+        }
       };
       return { columns, rows };
     },
