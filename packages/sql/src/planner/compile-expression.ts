@@ -417,7 +417,9 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           return v === undefined ? null : v;
         },
         // An element or a value may be missing: NULL whatever the declared nullability.
-        type: nullable(x.type?.kind === "array" ? x.type.element : x.type?.kind === "map" ? x.type.value : undefined),
+        type: nullable(
+          x.type?.kind === "array" ? x.type.element : x.type?.kind === "map" ? x.type.value : undefined,
+        ),
       };
     }
     case "field": {
