@@ -150,7 +150,11 @@ test("UNNEST of a MULTISET gives each element as many times as it counts, follow
 
 test("UNNEST errors name what is wrong", async () => {
   const tEnv = await ordersTable([]);
-  const fails = async (query: string, code: string, message: RegExp) =>
+  const fails = async (
+    query: string,
+    code: "FLEUVE_SQL_VALIDATION" | "FLEUVE_SQL_UNSUPPORTED",
+    message: RegExp,
+  ) =>
     assert.rejects(tEnv.executeSql(query), (e: unknown) => {
       assert.ok(isFleuveError(e, code), `${query}: ${String(e)}`);
       assert.match((e as Error).message, message, query);
