@@ -15,6 +15,7 @@ import { castNumberToDecimal, castNumberToInteger, numericSourceKind } from "./n
 import { decimalFromText, floatingFromText, integerFromText } from "./number-text.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
+import { similarRegExp } from "./similar-to.js";
 import { isTemporal, orderedComparisonCast } from "./string-comparisons.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
 import {
@@ -309,12 +310,12 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       };
     }
     case "like": {
-      if (e.op !== "LIKE") throw unsupported("SIMILAR TO");
       const x = sub(e.operand);
       const p = sub(e.pattern);
       const esc = e.escape === undefined ? undefined : sub(e.escape);
+      const toRegExp = e.op === "LIKE" ? likeRegExp : similarRegExp;
       const constant = e.pattern.kind === "literal" && e.pattern.type === "string" && e.escape === undefined;
-      const fixed = constant ? likeRegExp((e.pattern as { value: string }).value) : undefined;
+      const fixed = constant ? toRegExp((e.pattern as { value: string }).value) : undefined;
       return {
         eval: (r) => {
           const v = x.eval(r);
@@ -322,7 +323,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           const escapeChar = esc?.eval(r);
           if (v === null || pat === null || escapeChar === null) return null;
           const re =
-            fixed ?? likeRegExp(String(pat), escapeChar === undefined ? undefined : String(escapeChar));
+            fixed ?? toRegExp(String(pat), escapeChar === undefined ? undefined : String(escapeChar));
           return re.test(String(v)) !== e.not;
         },
         type: BOOLEAN,

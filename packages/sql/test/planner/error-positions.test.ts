@@ -18,9 +18,9 @@ const cases: [string, string, string][] = [
     "TIMESTAMP 'nope' is not a valid timestamp (line 2, column 15)",
   ],
   [
-    "SELECT ABS(1 SIMILAR TO 'x')",
-    "FLEUVE_SQL_UNSUPPORTED",
-    "Fleuve SQL does not run SIMILAR TO yet (line 1, column 8)",
+    "SELECT ABS('a' SIMILAR TO 'a]')",
+    "FLEUVE_SQL_VALIDATION",
+    "Invalid regular expression 'a]', index 1 (line 1, column 8)",
   ],
 ];
 
