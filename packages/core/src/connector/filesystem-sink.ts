@@ -331,14 +331,19 @@ export function filesystemSink(
         rolloverMs,
         commitConfig === undefined ? undefined : now,
       ),
+    // The reports in `files` are the committer's: after a restore the sink operator forwards them
+    // to it (a checkpoint of before the committer existed holds them only here).
     commit(files) {
       for (const f of files) if (f.uuid !== undefined) restoredRuns.add(f.uuid);
       commitFilesystemPartFiles(files);
     },
-    // Partition commit: one committer downstream of every writer, wherever they run.
+    // Partition commit: one committer downstream of every writer (see partition-committer.ts).
     ...(commitConfig === undefined
       ? {}
-      : { globalCommitter: () => new PartitionCommitOperator(dir, layout, commitConfig, now) }),
+      : {
+          globalCommitter: () => new PartitionCommitOperator(dir, layout, commitConfig, now),
+          globalCommitterOption: "'sink.partition-commit.policy.kind'",
+        }),
   };
 }
 

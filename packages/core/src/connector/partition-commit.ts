@@ -8,7 +8,8 @@
  * - each writer records when it creates a partition (processing time) and, at each checkpoint,
  *   reports the partitions it wrote since the previous one, with its current watermark;
  * - the reports and the part files go to one committer downstream of the writers (see
- *   partition-committer.ts), through the job's exchange, so the writers may run anywhere; when a
+ *   partition-committer.ts), through the job's exchange, so the writers may run on any thread
+ *   (or `--group` process over exactly-once exchanges, see there); when a
  *   checkpoint completes, it makes that checkpoint's files visible and commits the partitions
  *   whose trigger fires:
  *   `process-time`: `delay` is 0 or processing time > creation time + `delay`;

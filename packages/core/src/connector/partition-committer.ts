@@ -1,14 +1,14 @@
 /**
  * The partition committer of the `filesystem` sink (Flink's PartitionCommitter operator): the
  * sink's global committer (see `TwoPhaseCommitSink.globalCommitter`), one subtask downstream of
- * every writer subtask, wherever they run (one thread, worker threads, `--group` processes: the
- * writers' messages come through the job's exchange like any record).
+ * every writer subtask, wherever they run (one thread, worker threads, `--group` processes over
+ * exactly-once exchanges: the writers' messages come through the job's edges like any record).
  *
  * Each writer sends, at each checkpoint before its barrier, the part files it prepared and its
  * report (the partitions it wrote since the previous checkpoint, with their creation time, and its
  * watermark); and once more when its input ends. The committer files what it receives under the
  * checkpoint it snapshots next (so its checkpoint `n` holds every writer's files and partitions of
- * `n`), and when checkpoint `n` completes:
+ * `n`: see below where that holds), and when checkpoint `n` completes:
  *
  * 1. makes the files of checkpoints up to `n` visible (renames them, as the writers do too: both
  *    are idempotent, whichever comes first), so that no success file is written before the files
@@ -18,8 +18,19 @@
  *    once every writer's input ended (the first checkpoint after the committer's own end).
  *
  * Its checkpoint holds the files and partitions it has not committed; a restore commits them at
- * the first checkpoint that completes. Without checkpointing it commits everything at the end of
- * its input (the writers committed their files before sending their last message).
+ * the first checkpoint that completes. Each writer also sends, with its first message after a
+ * restore, the files and reports of the checkpoint it restored: a checkpoint taken before the
+ * sink had this committer holds its pending partitions only there. Without checkpointing it
+ * commits everything at the end of its input (the writers committed their files before sending
+ * their last message).
+ *
+ * "Checkpoint `n` holds every writer's files of `n`" needs the writers' checkpoint `n` to complete
+ * with the committer's: true in one process (one thread or worker threads, one checkpoint for the
+ * job) and under `--group` over exactly-once exchanges (a writer's messages are read once its
+ * checkpoint completed). Over at-least-once exchanges it is not, and the job is refused at start
+ * (`checkGlobalCommitters`). A file missing under both names then fails the commit rather than
+ * being skipped: it can only have been lost outside the job, and a success file would vouch for
+ * a partition without its rows.
  */
 
 import { mkdirSync } from "node:fs";
@@ -85,6 +96,13 @@ export class PartitionCommitOperator extends OneInputOperator<CommittableMessage
 
   processElement(message: CommittableMessage<CommitterInput>): void {
     const r = this.incoming;
+    // What the writer restored: its files (renamed again, idempotently) and partitions (added
+    // again, harmlessly), all a checkpoint of before this committer existed has of them; its
+    // watermarks are of the restored run, not of this one's writers.
+    for (const c of message.restored ?? []) {
+      if (c.inProgress !== "") r.files.push({ inProgress: c.inProgress, final: c.final });
+      for (const p of c.report?.partitions ?? []) r.partitions.push([p.path, p.createdAt]);
+    }
     for (const c of message.committables) {
       if (c.inProgress !== "") r.files.push({ inProgress: c.inProgress, final: c.final });
       if (c.report === undefined) continue;

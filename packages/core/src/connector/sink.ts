@@ -84,14 +84,25 @@ export interface TwoPhaseCommitSink<T, C> extends Sink<T> {
    * Flink's global committer (Sink V2's `addGlobalCommitter` post-commit topology): when set, the
    * job gets one more operator downstream of the sink's writers, at parallelism 1, made by this
    * function. Each writer subtask sends it a {@link CommittableMessage} of what it prepared, through
-   * the job's ordinary exchange (so it reaches it across worker threads and `--group` processes
-   * like any edge): at each checkpoint before the barrier (so the committer holds every subtask's
-   * committables of checkpoint `n` when it snapshots `n`), and once when its input ends. The
-   * committer checkpoints what it has not committed and acts when a checkpoint completes (its
-   * `notifyCheckpointComplete`), or at its `finish()` without checkpointing. The writers still
-   * commit their own committables as without it; the committer's commits must tolerate both orders.
+   * the job's ordinary edge: at each checkpoint before the barrier, and once when its input ends.
+   * In one process (one thread or worker threads) the job checkpoints as a whole, so the
+   * committer's checkpoint `n` holds every writer's committables of `n`, and `n` completing means
+   * the writers' `n` completed. Under `fleuve run --group` each unit checkpoints on its own: that
+   * holds only over exactly-once exchanges (a writer's messages are visible once its checkpoint
+   * completed); over at-least-once exchanges the committer could act on committables of a writer
+   * checkpoint that never completes, so such a job is refused at start
+   * (`checkGlobalCommitters`, `@fleuve/core/scale-out`). The committer checkpoints what it has
+   * not committed and acts when a checkpoint completes (its `notifyCheckpointComplete`), or at its
+   * `finish()` without checkpointing. The writers still commit their own committables as without
+   * it; the committer's commits must tolerate both orders, and committables it already had (a
+   * writer forwards what it restored, see {@link CommittableMessage.restored}).
    */
   readonly globalCommitter?: () => OneInputOperator<CommittableMessage<C>, never>;
+  /**
+   * With a global committer: the option that adds it, named in the error that refuses it over
+   * at-least-once exchanges (e.g. the `filesystem` sink's `'sink.partition-commit.policy.kind'`).
+   */
+  readonly globalCommitterOption?: string;
 }
 
 /** What one writer subtask of a sink with a global committer prepared: see {@link TwoPhaseCommitSink.globalCommitter}. */
@@ -102,6 +113,12 @@ export interface CommittableMessage<C> {
   readonly committables: readonly C[];
   /** Sent when the writer's input ended (its last message): no checkpoint barrier follows it. */
   readonly end: boolean;
+  /**
+   * On a writer's first message after a restore: the committables of the checkpoint it restored
+   * (which it commits again itself). A checkpoint taken before the sink had a global committer
+   * holds them only there; the committer may already have them from its own state.
+   */
+  readonly restored?: readonly C[];
 }
 
 /** The writer of a {@link TwoPhaseCommitSink}. */

@@ -21,7 +21,8 @@ interface PendingCommit {
  * barrier, keeps the prepared committables in its checkpointed state, and commits them when the
  * checkpoint completes (or, after a restore, as soon as it opens). A sink with a global committer
  * (`TwoPhaseCommitSink.globalCommitter`) also gets what it prepared sent downstream to it, before
- * the barrier, and once more, prepared at once, when its input ends (no barrier can follow then).
+ * the barrier, and once more, prepared at once, when its input ends (no barrier can follow then);
+ * after a restore the first of these also carries the restored committables.
  */
 export class SinkOperator<T> extends OneInputOperator<T, CommittableMessage<unknown>> {
   private writer!: SinkWriter<T>;
@@ -53,9 +54,17 @@ export class SinkOperator<T> extends OneInputOperator<T, CommittableMessage<unkn
     return isTwoPhaseCommitSink(this.sink) && this.sink.globalCommitter !== undefined;
   }
 
+  /** With a global committer: what this subtask restored, sent with its next message. */
+  private restoredForCommitter: unknown[] | undefined;
+
   private sendToCommitter(committables: unknown[], end: boolean): void {
     const { subtaskIndex: subtask, parallelism } = this.runtime;
-    this.output.collect({ subtask, parallelism, committables, end }, NO_TIMESTAMP);
+    const restored = this.restoredForCommitter;
+    this.restoredForCommitter = undefined;
+    this.output.collect(
+      { subtask, parallelism, committables, end, ...(restored === undefined ? {} : { restored }) },
+      NO_TIMESTAMP,
+    );
   }
 
   override open(): void {
@@ -147,6 +156,8 @@ export class SinkOperator<T> extends OneInputOperator<T, CommittableMessage<unkn
     for (const s of states) {
       for (const p of (s as PendingCommit[] | undefined) ?? []) this.recovered.push(...p.committables);
     }
+    // A checkpoint of before the sink had its global committer holds these only here.
+    if (this.toCommitter && this.recovered.length > 0) this.restoredForCommitter = [...this.recovered];
   }
 
   override notifyCheckpointComplete(checkpointId: number): void {

@@ -37,6 +37,7 @@ export {
   takeEpoch,
 } from "./unit-epochs.js";
 export {
+  checkGlobalCommitters,
   type Exchange,
   type ExchangeConnectors,
   exchangePartitioner,

@@ -18,7 +18,7 @@ import {
   loadForRestore,
   localCheckpointStorage,
 } from "../checkpoint/storage.js";
-import type { Sink } from "../connector/sink.js";
+import { isTwoPhaseCommitSink, type Sink } from "../connector/sink.js";
 import type { Source } from "../connector/source.js";
 import { FleuveError } from "../errors.js";
 import { type GraphEdge, type GraphNode, StreamGraph } from "../graph/stream-graph.js";
@@ -117,6 +117,37 @@ export function planUnits(graph: StreamGraph, config: JobConfig): JobUnits {
     }
   }
   return { units, exchanges };
+}
+
+/**
+ * Refuses a sink's global committer (`TwoPhaseCommitSink.globalCommitter`) in another unit than
+ * its writers when the exchanges are not `aligned` with the senders' checkpoints (at-least-once
+ * exchanges deliver a message before its sender's checkpoint completes). Each unit checkpoints on
+ * its own, so the committer could then act (rename files, write success files) on committables
+ * of a writer checkpoint that never completes: after the writer restores an earlier one, its rows
+ * are written again, or the files to commit are gone. Over exactly-once exchanges a writer's
+ * messages are read only once its checkpoint completed. Throws FLEUVE_CONFIG_INVALID naming the
+ * sink, the option that adds the committer and the delivery option.
+ */
+export function checkGlobalCommitters(graph: StreamGraph, plan: JobUnits, aligned: boolean): void {
+  if (aligned) return;
+  for (const x of plan.exchanges) {
+    const sender = graph.nodes[x.edge.source]!;
+    // A sink feeds nothing but its global committer (see DataStream.sinkTo).
+    const sink = sender.kind === "sink" ? sender.sink : undefined;
+    if (sink === undefined || !isTwoPhaseCommitSink(sink) || sink.globalCommitter === undefined) continue;
+    const option = sink.globalCommitterOption ?? "globalCommitter";
+    throw new FleuveError(
+      "FLEUVE_CONFIG_INVALID",
+      `sink '${sender.name}' has a global committer (its ${option}) in another unit than its writers, ` +
+        "and the units' exchanges are at-least-once: each unit checkpoints on its own and such an " +
+        "exchange delivers a writer's committables before the writer's checkpoint completes, so the " +
+        "committer could commit output the writer writes again after a restore. Run the group with " +
+        "exactly-once exchanges (the default: 'fleuve run --group ... --delivery exactly-once'), " +
+        `or the job without --group, or the sink without ${option}.`,
+      { details: { option: "deliveryGuarantee", sink: sender.name, sinkOption: option } },
+    );
+  }
 }
 
 /** What a unit reads and writes its exchanges with. */

@@ -4,6 +4,7 @@
  * still running (sent before its barrier), each writer's last message is its end message, and
  * every row a writer prepared reaches the committer once; a job made of the sink alone (`only`,
  * as SQL's INSERT runs) takes its committer along; the sink's name and uid name the committer.
+ * Scale-out refuses a committer in a unit of its own over at-least-once exchanges.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,10 +13,14 @@ import { join } from "node:path";
 import { test } from "node:test";
 import {
   type CommittableMessage,
+  createSink,
+  filesystemConnector,
+  isFleuveError,
   type PreCommitSinkWriter,
   StreamExecutionEnvironment,
   type TwoPhaseCommitSink,
 } from "../../src/index.js";
+import { checkGlobalCommitters, planUnits } from "../../src/scale-out/index.js";
 import { OneInputOperator } from "../../src/spi/index.js";
 
 type Rows = number[];
@@ -162,4 +167,51 @@ test("without checkpointing the committer gets each writer's one end message bef
   assert.ok(got.every((m) => m.end && m.parallelism === 3));
   assert.deepEqual(got.flatMap((m) => m.committables.flat()).sort(), [1, 2, 3, 4, 5, 6, 7]);
   assert.deepEqual(sinkCommitted.sort(), [1, 2, 3, 4, 5, 6, 7]);
+});
+
+test("scale-out: a global committer in another unit than its writers is refused over at-least-once exchanges only", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-global-committer-plan-"));
+  try {
+    const plan = (withCommitter: boolean, parallelism: number) => {
+      const env = StreamExecutionEnvironment.create({ parallelism, log: () => {} });
+      const sink = createSink(
+        filesystemConnector,
+        {
+          path: dir,
+          format: "csv",
+          ...(withCommitter ? { "sink.partition-commit.policy.kind": "success-file" } : {}),
+        },
+        {
+          schema: [
+            { name: "id", type: "BIGINT" },
+            { name: "dt", type: "STRING" },
+          ],
+          partitionKeys: ["dt"],
+        },
+      ) as TwoPhaseCommitSink<Record<string, unknown>, unknown>;
+      env.fromElements({ id: 1, dt: "a" }).sinkTo(sink, "Sink: t");
+      const graph = env.getStreamGraph();
+      return { graph, units: planUnits(graph, env.config) };
+    };
+    const p = plan(true, 2);
+    assert.ok(
+      p.units.exchanges.some((x) => p.graph.nodes[x.edge.target]?.name === "Sink: t: Committer"),
+      "the committer is in a unit of its own",
+    );
+    assert.throws(
+      () => checkGlobalCommitters(p.graph, p.units, false),
+      (e: unknown) =>
+        isFleuveError(e) &&
+        e.code === "FLEUVE_CONFIG_INVALID" &&
+        e.message.includes("sink 'Sink: t'") &&
+        e.message.includes("'sink.partition-commit.policy.kind'") &&
+        e.message.includes("--delivery exactly-once") &&
+        (e.details as { option?: string }).option === "deliveryGuarantee",
+    );
+    checkGlobalCommitters(p.graph, p.units, true);
+    const without = plan(false, 2);
+    checkGlobalCommitters(without.graph, without.units, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -41,6 +41,7 @@ import {
   StreamExecutionEnvironment,
 } from "@fleuve/core";
 import {
+  checkGlobalCommitters,
   DEFAULT_MAX_HELD,
   epochDir,
   epochsOf,
@@ -259,6 +260,8 @@ export async function startGroupWorker(opts: GroupWorkerOptions): Promise<GroupW
   };
   const first = await build();
   const plan: JobUnits = first.units;
+  // A sink's global committer needs its writers' checkpoints to complete before it commits.
+  checkGlobalCommitters(first.graph, plan, timing.deliveryGuarantee === "exactly-once");
   const jobPlan = first.graph.toJSON(first.config.parallelism);
   const jobOperators = operatorUids(first.graph);
   const storage = resolveCheckpointStorage(opts.checkpointStorage, "checkpointStorage");
