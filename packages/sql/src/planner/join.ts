@@ -107,7 +107,7 @@ function pushable(e: Expr): boolean {
  */
 export function planJoin(
   ref: TableRef & { kind: "join" },
-  planRef: (r: TableRef) => Relation,
+  planRef: (r: TableRef, where?: Expr) => Relation,
   pos: SourcePos | undefined,
   stateTtlMs?: number,
   where?: Expr,
@@ -115,15 +115,31 @@ export function planJoin(
 ): Relation {
   if (ref.type === "CROSS" || ref.type === "COMMA") {
     // As Calcite reads it: an inner join ON TRUE, a regular join without an equi-key, whose rows
-    // all go to one subtask (one key), as Flink's singleton distribution of such a join.
-    const on: Expr = { kind: "literal", type: "boolean", value: true };
-    return planJoin({ ...ref, type: "INNER", on }, planRef, pos, stateTtlMs, where, reads);
+    // all go to one subtask (one key), as Flink's singleton distribution of such a join; unless
+    // the WHERE over it has conditions across its two sides (`FROM a, b, c WHERE a.k = b.k AND
+    // b.k = c.k`: the inner `a, b`), which become its ON, as Flink's FILTER_INTO_JOIN moves them.
+    // The WHERE still filters the rows after the join.
+    const planned = new Map<TableRef, Relation>();
+    const once = (r: TableRef, w?: Expr): Relation => {
+      const known = planned.get(r);
+      if (known !== undefined) return known;
+      const rel = planRef(r, w);
+      planned.set(r, rel);
+      return rel;
+    };
+    const across =
+      where === undefined ? [] : conditionsAcross(once(ref.left, where), once(ref.right, where), where);
+    const on: Expr = andAll(across) ?? { kind: "literal", type: "boolean", value: true };
+    return planJoin({ ...ref, type: "INNER", on }, once, pos, stateTtlMs, where, reads);
   }
   const type: JoinType = ref.type;
   if (ref.natural && (ref.on !== undefined || ref.using !== undefined))
     throw invalid("cannot specify the NATURAL keyword with an ON or USING clause", ref.commonPos ?? pos);
-  const left = planRef(ref.left);
-  const right = planRef(ref.right);
+  // Of an inner join, the ON and the WHERE over it hold for the rows of a comma or cross join
+  // below it too: it may take its keys from them (see above).
+  const below = type === "INNER" && ref.on !== undefined ? andOf(ref.on, where) : undefined;
+  const left = planRef(ref.left, isCommaJoin(ref.left) ? below : undefined);
+  const right = planRef(ref.right, isCommaJoin(ref.right) ? below : undefined);
 
   // The joined columns: the left side's as they are, the right side's renamed where they clash.
   const { left: leftCols, right: rightCols, rename } = joinedColumns(left, right.columns, right.alias);
@@ -722,4 +738,38 @@ function pairPredicate(
     pair.r = r;
     return ev(pair) === true;
   };
+}
+
+/** Whether `r` is a comma or cross join (`FROM a, b`, `a CROSS JOIN b`), which has no ON of its own. */
+function isCommaJoin(r: TableRef): boolean {
+  return r.kind === "join" && (r.type === "COMMA" || r.type === "CROSS") && !r.natural;
+}
+
+/** `a AND b`, or `a` alone. */
+function andOf(a: Expr, b: Expr | undefined): Expr {
+  return b === undefined ? a : { kind: "binary", op: "AND", left: a, right: b };
+}
+
+/**
+ * The conjuncts of `where` that read columns of both `left` and `right` and nothing else: the
+ * conditions a comma join of the two can join on. A conjunct that names a column neither side
+ * has (of a table joined further up) does not compile over their columns and is left out; so is
+ * one that is not {@link pushable}, which could fail on a pair the rest of the WHERE drops.
+ */
+function conditionsAcross(left: Relation, right: Relation, where: Expr): Expr[] {
+  const { left: leftCols, right: rightCols } = joinedColumns(left, right.columns, right.alias);
+  const leftNames = new Set(leftCols.map((c) => c.name));
+  const joined = { columns: [...leftCols, ...rightCols] };
+  return conjuncts(where).filter((c) => {
+    const sides = new Set<boolean>();
+    try {
+      compileExpression(
+        c,
+        rowScope(joined, "the join", (col) => sides.add(leftNames.has(col.name))),
+      );
+    } catch {
+      return false;
+    }
+    return sides.size === 2 && pushable(c);
+  });
 }

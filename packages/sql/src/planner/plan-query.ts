@@ -716,7 +716,7 @@ function planFrom(
           found !== undefined && "table" in found ? found.table.primaryKey?.columns : undefined;
         return planTemporalJoin(ref, (r) => planFrom(r, ctx, pos), pos, declaredKey);
       }
-      return planJoin(ref, (r) => planFrom(r, ctx, pos), pos, stateTtlMs(ctx.settings), where, reads);
+      return planJoin(ref, (r, w) => planFrom(r, ctx, pos, w), pos, stateTtlMs(ctx.settings), where, reads);
     case "matchRecognize": {
       const rel = planMatchRecognize(ref, (r) => planFrom(r, ctx, pos));
       return renameColumns(rel, ref.alias?.columns ?? []);

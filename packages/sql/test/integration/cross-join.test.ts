@@ -144,3 +144,89 @@ test("EXPLAIN shows a cross join as an inner join on TRUE", async () => {
   assert.match(plan, /LogicalJoin\(condition=\[true\], joinType=\[inner\]\)/);
   assert.match(plan, /Join\(joinType=\[InnerJoin\], where=\[TRUE\]/);
 });
+
+/** Three tables A(k, x), B(k, y), C(k, z) in a fresh environment. */
+async function threeTables(a: object[], b: object[], c: object[], parallelism = 2) {
+  const dirs = [
+    logWithRows("a", a as Record<string, unknown>[]),
+    logWithRows("b", b as Record<string, unknown>[]),
+    logWithRows("c", c as Record<string, unknown>[]),
+  ];
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism }), { connectors: logConnectors });
+  await tEnv.executeScript(
+    ["A (k INT, x INT)", "B (k INT, y INT)", "C (k INT, z INT)"]
+      .map(
+        (t, i) =>
+          `CREATE TABLE ${t} WITH ('connector' = 'log', 'log' = '${dirs[i]}', 'topic' = '${"abc"[i]}', 'bounded' = 'true');`,
+      )
+      .join("\n"),
+  );
+  return tEnv;
+}
+
+test("FROM a, b, c WHERE a.k = b.k AND b.k = c.k: each join keyed by its own condition, as Flink moves the WHERE into the joins", async () => {
+  const tEnv = await threeTables(
+    [
+      { k: 1, x: 1 },
+      { k: 2, x: 2 },
+      { k: 1, x: 3 },
+    ],
+    [
+      { k: 1, y: 10 },
+      { k: 2, y: 20 },
+      { k: 3, y: 30 },
+    ],
+    [
+      { k: 1, z: 100 },
+      { k: 3, z: 300 },
+      { k: 2, z: 5 },
+    ],
+  );
+  const query = "SELECT A.x, B.y, C.z FROM A, B, C WHERE A.k = B.k AND B.k = C.k AND C.z > 50";
+  const plan = String((await (await tEnv.executeSql(`EXPLAIN ${query}`)).collect())[0]?.result);
+  const physical = plan.slice(plan.indexOf("== Optimized Physical Plan =="));
+  // No join of every pair: the inner join on A.k = B.k, the outer one on the WHERE.
+  assert.doesNotMatch(physical, /Join\(joinType=\[InnerJoin\], where=\[TRUE\]\)/);
+  assert.match(physical, /Join\(joinType=\[InnerJoin\], where=\[A\.k = B\.k\]\)/);
+  assert.deepEqual(sortRows(await (await tEnv.executeSql(query)).collect()), [
+    { x: 1, y: 10, z: 100 },
+    { x: 3, y: 10, z: 100 },
+  ]);
+});
+
+test("random three-table comma joins with conditions across any two tables equal a brute-force join", async () => {
+  const row = (f: string) =>
+    fc.record({ k: fc.integer({ min: 0, max: 3 }), [f]: fc.integer({ min: 0, max: 9 }) });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(row("x"), { maxLength: 6 }),
+      fc.array(row("y"), { maxLength: 6 }),
+      fc.array(row("z"), { maxLength: 6 }),
+      fc.constantFrom(
+        ["A.k = B.k AND B.k = C.k", (a: Ev3, b: Ev3, c: Ev3) => a.k === b.k && b.k === c.k],
+        ["A.k = C.k AND B.y > A.x", (a: Ev3, b: Ev3, c: Ev3) => a.k === c.k && b.y! > a.x!],
+        ["C.k = B.k AND A.x < C.z", (a: Ev3, b: Ev3, c: Ev3) => c.k === b.k && a.x! < c.z!],
+      ),
+      async (a, b, c, [where, holds]) => {
+        const tEnv = await threeTables(a, b, c);
+        const rows = await (
+          await tEnv.executeSql(`SELECT A.x, B.y, C.z FROM A, B, C WHERE ${where}`)
+        ).collect();
+        const expected = (a as Ev3[]).flatMap((ra) =>
+          (b as Ev3[]).flatMap((rb) =>
+            (c as Ev3[]).filter((rc) => holds(ra, rb, rc)).map((rc) => ({ x: ra.x, y: rb.y, z: rc.z })),
+          ),
+        );
+        assert.deepEqual(sortRows(rows), sortRows(expected), where);
+      },
+    ),
+    { numRuns: 15 },
+  );
+});
+
+interface Ev3 {
+  k: number;
+  x?: number;
+  y?: number;
+  z?: number;
+}
