@@ -8,6 +8,7 @@
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
+import { MATH_STRING_FUNCTIONS } from "./math-string-functions.js";
 import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
 import { dateOf, dayOfYear, isoWeek, parseTimestamp, timeOf } from "./values.js";
 
@@ -180,6 +181,7 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
     { minArgs: 3, maxArgs: 3, fn: ([s, sep, i]) => splitIndex(str(s), str(sep), num(i)), type: STRING },
   ],
   ...MORE_SCALAR_FUNCTIONS,
+  ...MATH_STRING_FUNCTIONS,
 ]);
 
 /** A function of the current time: its result type, and its value from the clock's epoch milliseconds. */
