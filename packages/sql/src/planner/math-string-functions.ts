@@ -1,11 +1,12 @@
 /**
  * Flink's trigonometric, logarithm, radix, Base64 and character-class scalar functions: PI, LOG,
  * LOG2, SIN, COS, TAN, ASIN, ACOS, ATAN, ATAN2, DEGREES, RADIANS, BIN, HEX, TO_BASE64,
- * FROM_BASE64, INSTR, IS_DIGIT, IS_ALPHA, IS_DECIMAL. They join {@link SCALAR_FUNCTIONS}.
+ * FROM_BASE64, INSTR, IS_DIGIT, IS_ALPHA, IS_DECIMAL, and TO_DATE (to-date.ts). They join {@link SCALAR_FUNCTIONS}.
  */
 
 import { atomic } from "./data-types.js";
 import type { ScalarFunction } from "./scalar-functions.js";
+import { toDate } from "./to-date.js";
 
 const STRING = atomic("STRING");
 const DOUBLE = atomic("DOUBLE");
@@ -110,5 +111,6 @@ export const MATH_STRING_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFuncti
   ["INSTR", { minArgs: 2, maxArgs: 2, fn: ([s, sub]) => instr(str(s), str(sub)), type: INT }],
   ["IS_DIGIT", classTest((s) => /^\p{Nd}+$/u.test(s))],
   ["IS_ALPHA", classTest((s) => /^\p{L}+$/u.test(s))],
+  ["TO_DATE", toDate],
   ["IS_DECIMAL", classTest((s) => JAVA_INTEGER.test(s) || JAVA_DOUBLE.test(javaTrim(s)))],
 ];

@@ -158,3 +158,37 @@ test("the new functions check their argument counts when the query is planned", 
       },
     );
 });
+
+test("TO_DATE reads y-m-d as Flink's parseDate, or a SimpleDateFormat pattern; NULL for text it cannot read", async () => {
+  const day = (text: string) => Date.parse(`${text}T00:00:00Z`);
+  assert.deepEqual(
+    await one(`TO_DATE('2024-03-15') AS d1, TO_DATE('2024-3-5') AS short_parts, TO_DATE('2024-03-15 10:20:30') AS ts,
+      TO_DATE('2024') AS year_only, TO_DATE('2024-02') AS year_month, TO_DATE(' 2024 - 02 - 01 ') AS blanks,
+      TO_DATE('2024-02-29') AS leap, TO_DATE('2023-02-29') AS not_leap, TO_DATE('2024-04-31') AS april31,
+      TO_DATE('2024-13-01') AS month13, TO_DATE('2024/03/15') AS slashes, TO_DATE('abc') AS word,
+      TO_DATE('15/03/2024', 'dd/MM/yyyy') AS fmt, TO_DATE('20240131', 'yyyyMMdd') AS abutting,
+      TO_DATE('2024-01-01 23:59:59', 'yyyy-MM-dd HH:mm:ss') AS fmt_time, TO_DATE('x', 'yyyy') AS fmt_bad,
+      TO_DATE(CAST(NULL AS STRING)) AS n1, TO_DATE('2024', CAST(NULL AS STRING)) AS n2`),
+    {
+      d1: day("2024-03-15"),
+      short_parts: day("2024-03-05"),
+      ts: day("2024-03-15"),
+      year_only: day("2024-01-01"),
+      year_month: day("2024-02-01"),
+      // The first blank is at index 0, so nothing is cut; each part is trimmed.
+      blanks: day("2024-02-01"),
+      leap: day("2024-02-29"),
+      not_leap: null,
+      april31: null,
+      month13: null,
+      slashes: null,
+      word: null,
+      fmt: day("2024-03-15"),
+      abutting: day("2024-01-31"),
+      fmt_time: day("2024-01-01"),
+      fmt_bad: null,
+      n1: null,
+      n2: null,
+    },
+  );
+});
