@@ -671,6 +671,8 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
           type: whole,
         };
       }
+      const wrapped = integerArithmetic(op, a.type, b.type);
+      if (wrapped !== undefined) return { eval: binaryOf(a, b, wrapped.f), type: wrapped.type };
       const f =
         op === "+"
           ? (x: number, y: number) => x + y
@@ -715,6 +717,48 @@ function integerQuotientType(
   const rb = INTEGER_RANK[b.name];
   if (ra === undefined || rb === undefined) return undefined;
   return ra >= rb ? a : b;
+}
+
+/**
+ * `a + b`, `a - b` and `a * b` of two integer types below BIGINT: of the wider type (Calcite's
+ * least restrictive, nullable if either is), wrapping around on overflow as Java's int, short and
+ * byte arithmetic does in Flink (`CAST(2147483647 AS INT) + 1` is -2147483648). A BIGINT result
+ * keeps JavaScript's numbers (exact to 2^53) and does not wrap.
+ */
+function integerArithmetic(
+  op: string,
+  a: DataType | undefined,
+  b: DataType | undefined,
+): { f: (x: number, y: number) => number; type: DataType } | undefined {
+  if ((op !== "+" && op !== "-" && op !== "*") || a?.kind !== "atomic" || b?.kind !== "atomic")
+    return undefined;
+  const ra = INTEGER_RANK[a.name];
+  const rb = INTEGER_RANK[b.name];
+  if (ra === undefined || rb === undefined) return undefined;
+  const wider = ra >= rb ? a : b;
+  const type = { ...wider, notNull: a.notNull && b.notNull };
+  if (wider.name === "BIGINT")
+    return { f: op === "+" ? (x, y) => x + y : op === "-" ? (x, y) => x - y : (x, y) => x * y, type };
+  // The bits a value keeps: 32 for INT, 16 for SMALLINT, 8 for TINYINT.
+  const shift = wider.name === "INT" ? 0 : wider.name === "SMALLINT" ? 16 : 24;
+  const wrap = (v: number) => ((v << shift) >> shift) | 0;
+  const f =
+    op === "+"
+      ? (x: number, y: number) => wrap(x + y)
+      : op === "-"
+        ? (x: number, y: number) => wrap(x - y)
+        : // Math.imul: the low 32 bits of the exact product (x * y may pass 2^53 first).
+          (x: number, y: number) => wrap(Math.imul(x, y));
+  return { f, type };
+}
+
+/** The evaluation of `f(a, b)`, NULL if either is NULL. */
+function binaryOf<I>(a: Compiled<I>, b: Compiled<I>, f: (x: number, y: number) => number): (r: I) => unknown {
+  return (r) => {
+    const x = a.eval(r);
+    const y = b.eval(r);
+    return x === null || y === null ? null : f(x as number, y as number);
+  };
 }
 
 /** Precision and scale of an exact numeric type (integers as DECIMAL(p, 0)), or undefined. */

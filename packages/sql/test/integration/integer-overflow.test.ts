@@ -1,0 +1,55 @@
+// Integer +, - and * as Flink computes them: of the wider operand type, wrapping around as Java's
+// int, short and byte arithmetic does. Expected values are Java's (e.g. (int) (2147483647L + 1)).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { one } from "../fixtures/one-row.js";
+
+test("INT, SMALLINT and TINYINT arithmetic wraps around as Java's, typed the wider operand", async () => {
+  const { row, types } = await one(
+    "SELECT CAST(2147483647 AS INT) + 1 AS a, CAST(-2147483648 AS INT) - 1 AS b, CAST(65536 AS INT) * 65536 AS c, " +
+      "CAST(100000 AS INT) * 100000 AS d, CAST(32767 AS SMALLINT) + CAST(1 AS SMALLINT) AS e, " +
+      "CAST(127 AS TINYINT) + CAST(1 AS TINYINT) AS f, CAST(127 AS TINYINT) + CAST(1 AS SMALLINT) AS g, " +
+      "CAST(2147483647 AS INT) + CAST(1 AS BIGINT) AS h, CAST(7 AS INT) * -3 AS i",
+  );
+  assert.deepEqual(row, {
+    a: -2147483648,
+    b: 2147483647,
+    c: 0,
+    d: 1410065408,
+    e: -32768,
+    f: -128,
+    g: 128,
+    h: 2147483648,
+    i: -21,
+  });
+  assert.deepEqual(types, [
+    "a INT",
+    "b INT",
+    "c INT",
+    "d INT",
+    "e SMALLINT",
+    "f TINYINT",
+    "g SMALLINT",
+    "h BIGINT",
+    "i INT",
+  ]);
+});
+
+test("random INT sums, differences and products equal Java's 32-bit results (BigInt reference)", async () => {
+  const int = fc.integer({ min: -2147483648, max: 2147483647 });
+  await fc.assert(
+    fc.asyncProperty(int, int, async (x, y) => {
+      const { row } = await one(
+        `SELECT CAST(${x} AS INT) + CAST(${y} AS INT) AS s, CAST(${x} AS INT) - CAST(${y} AS INT) AS d, CAST(${x} AS INT) * CAST(${y} AS INT) AS p`,
+      );
+      const java = (v: bigint) => Number(BigInt.asIntN(32, v));
+      assert.deepEqual(row, {
+        s: java(BigInt(x) + BigInt(y)),
+        d: java(BigInt(x) - BigInt(y)),
+        p: java(BigInt(x) * BigInt(y)),
+      });
+    }),
+    { numRuns: 30 },
+  );
+});
