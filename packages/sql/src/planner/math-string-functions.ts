@@ -5,6 +5,7 @@
  */
 
 import { atomic } from "./data-types.js";
+import { javaTrim } from "./number-text.js";
 import type { ScalarFunction } from "./scalar-functions.js";
 import { toDate } from "./to-date.js";
 
@@ -55,15 +56,6 @@ function instr(s: string, sub: string): number {
 const JAVA_INTEGER = /^[+-]?\d+$/;
 const JAVA_DOUBLE =
   /^[+-]?(?:NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+[fFdD]?)$/;
-
-/** Java's String.trim, which Double.parseDouble applies: drops characters up to U+0020 at both ends. */
-function javaTrim(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && s.charCodeAt(a) <= 0x20) a++;
-  while (b > a && s.charCodeAt(b - 1) <= 0x20) b--;
-  return s.slice(a, b);
-}
 
 /**
  * IS_DIGIT, IS_ALPHA, IS_DECIMAL: false for NULL and for the empty string (not NULL), as Flink's

@@ -51,6 +51,15 @@ function outOfRange(text: string, type: string, min: bigint, max: bigint): Error
   return new Error(`cannot cast '${text}' to ${type}: out of its range (${min} to ${max})`);
 }
 
+/** Java's String.trim (which Double.parseDouble applies): drops characters up to U+0020 at both ends. */
+export function javaTrim(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s.charCodeAt(a) <= 0x20) a++;
+  while (b > a && s.charCodeAt(b - 1) <= 0x20) b--;
+  return s.slice(a, b);
+}
+
 /**
  * `text` as DOUBLE or FLOAT, as Flink's CAST reads it: the spaces at either end removed, then
  * Java's Double.parseDouble / Float.parseFloat, which remove the other control characters at
@@ -61,9 +70,7 @@ function outOfRange(text: string, type: string, min: bigint, max: bigint): Error
  * Float.parseFloat gives them.
  */
 export function floatingFromText(text: string, type: "FLOAT" | "DOUBLE"): number {
-  // Java's String.trim, which parseDouble applies, removes every character <= U+0020.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: those are the characters Java trims
-  const trimmed = text.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
+  const trimmed = javaTrim(text);
   const value = javaDouble(trimmed);
   if (value === undefined) {
     throw new Error(

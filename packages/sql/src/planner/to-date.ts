@@ -6,6 +6,7 @@
 
 import { atomic } from "./data-types.js";
 import { parseWithFormat } from "./more-scalar-functions.js";
+import { javaTrim } from "./number-text.js";
 import type { ScalarFunction } from "./scalar-functions.js";
 import { dateOf } from "./values.js";
 
@@ -18,15 +19,6 @@ const digits = (s: string) => /^[0-9]+$/.test(s);
 function daysInMonth(y: number, m: number): number {
   if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
-}
-
-/** Java's String.trim: drops characters up to U+0020 at both ends. */
-function javaTrim(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && s.charCodeAt(a) <= 0x20) a++;
-  while (b > a && s.charCodeAt(b - 1) <= 0x20) b--;
-  return s.slice(a, b);
 }
 
 /**
