@@ -712,11 +712,16 @@ function integerQuotientType(
   a: DataType | undefined,
   b: DataType | undefined,
 ): DataType | undefined {
-  if (op !== "/" || a?.kind !== "atomic" || b?.kind !== "atomic") return undefined;
+  return op === "/" ? widerInteger(a, b) : undefined;
+}
+
+/** The wider of two integer types (Calcite's least restrictive), nullable if either is; undefined unless both are integer types. */
+function widerInteger(a: DataType | undefined, b: DataType | undefined): DataType | undefined {
+  if (a?.kind !== "atomic" || b?.kind !== "atomic") return undefined;
   const ra = INTEGER_RANK[a.name];
   const rb = INTEGER_RANK[b.name];
   if (ra === undefined || rb === undefined) return undefined;
-  return ra >= rb ? a : b;
+  return { ...(ra >= rb ? a : b), notNull: a.notNull && b.notNull };
 }
 
 /**
@@ -730,17 +735,13 @@ function integerArithmetic(
   a: DataType | undefined,
   b: DataType | undefined,
 ): { f: (x: number, y: number) => number; type: DataType } | undefined {
-  if ((op !== "+" && op !== "-" && op !== "*") || a?.kind !== "atomic" || b?.kind !== "atomic")
-    return undefined;
-  const ra = INTEGER_RANK[a.name];
-  const rb = INTEGER_RANK[b.name];
-  if (ra === undefined || rb === undefined) return undefined;
-  const wider = ra >= rb ? a : b;
-  const type = { ...wider, notNull: a.notNull && b.notNull };
-  if (wider.name === "BIGINT")
+  if (op !== "+" && op !== "-" && op !== "*") return undefined;
+  const type = widerInteger(a, b);
+  if (type?.kind !== "atomic") return undefined;
+  if (type.name === "BIGINT")
     return { f: op === "+" ? (x, y) => x + y : op === "-" ? (x, y) => x - y : (x, y) => x * y, type };
   // The bits a value keeps: 32 for INT, 16 for SMALLINT, 8 for TINYINT.
-  const shift = wider.name === "INT" ? 0 : wider.name === "SMALLINT" ? 16 : 24;
+  const shift = type.name === "INT" ? 0 : type.name === "SMALLINT" ? 16 : 24;
   const wrap = (v: number) => ((v << shift) >> shift) | 0;
   const f =
     op === "+"
