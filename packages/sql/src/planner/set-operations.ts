@@ -14,6 +14,7 @@
 
 import type { Expr, SelectItem, SourcePos } from "../parser/ast.js";
 import { retractMode, unionMode, withKindOf } from "./changelog.js";
+import { commonType } from "./common-type.js";
 import { planGroupAggregate } from "./group-aggregate.js";
 import { invalid } from "./problems.js";
 import { type Column, type Relation, sqlNameOf } from "./relation.js";
@@ -67,12 +68,11 @@ export function planSetOperation(
     names,
     right.columns.map((c) => c.name),
   );
-  // A column is nullable in the result when it is on either side.
+  // Each column of both sides' common type (INT and BIGINT: BIGINT), nullable when either side's is,
+  // as Calcite's leastRestrictive types a set operation's rows.
   const columns: Column[] = left.columns.map((c, i) => {
-    const other = right.columns[i]?.type;
-    return c.type?.notNull === true && other?.notNull !== true && other !== undefined
-      ? { ...c, type: { ...c.type, notNull: false } }
-      : c;
+    const common = commonType(c.type, right.columns[i]?.type);
+    return common === undefined ? c : { ...c, type: common };
   });
   if (op === "UNION" && all) {
     return {

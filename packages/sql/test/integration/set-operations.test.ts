@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
-import { isInsertOnly, materialize, type Row, rowKind, sql } from "@fleuve/sql";
+import { isInsertOnly, materialize, printType, type Row, rowKind, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { logWithRows } from "../fixtures/log-table.js";
 
@@ -211,4 +211,18 @@ test("property: random set operations, over insert-only and over updating inputs
     ),
     { numRuns: 40 },
   );
+});
+
+test("a set operation's columns have both sides' common type, nullable when either side's is", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
+  for (const op of ["UNION ALL", "UNION", "INTERSECT", "EXCEPT ALL"]) {
+    const q = tEnv.sqlQuery(
+      `SELECT CAST(1 AS INT) AS a, CAST(1 AS DECIMAL(5, 2)) AS b ${op} SELECT CAST(2 AS BIGINT), CAST(2 AS INT)`,
+    );
+    assert.deepEqual(
+      q.columns.map((c) => printType(c.type!)),
+      ["BIGINT", "DECIMAL(12, 2)"],
+      op,
+    );
+  }
 });
