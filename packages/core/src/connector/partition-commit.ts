@@ -26,6 +26,7 @@
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { FleuveError } from "../errors.js";
+import { regionZone } from "../time/time-zone.js";
 
 /** What a writer reports at a checkpoint: the partitions it wrote since the previous one, and its watermark. */
 export interface PartitionReport {
@@ -165,60 +166,13 @@ export function parseDefaultTimestamp(text: string): number {
   );
 }
 
-/** A zone's date-time parts formatter; made once per zone, as making one costs far more than using it. */
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
-
-function zoneFormat(zone: string): Intl.DateTimeFormat {
-  let f = zoneFormats.get(zone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    zoneFormats.set(zone, f);
-  }
-  return f;
-}
-
-/** The offset of `zone` (an IANA zone or `UTC`) from UTC, in ms, at the instant `utc`. */
-function zoneOffsetAt(zone: string, utc: number): number {
-  const p = Object.fromEntries(
-    zoneFormat(zone)
-      .formatToParts(new Date(utc))
-      .map((x) => [x.type, x.value]),
-  );
-  const local = Date.UTC(
-    Number(p.year),
-    Number(p.month) - 1,
-    Number(p.day),
-    Number(p.hour),
-    Number(p.minute),
-    Number(p.second),
-  );
-  return local - (utc - (((utc % 1000) + 1000) % 1000));
-}
-
 /**
  * The instant of a local date-time (`localUtc`: its fields as UTC epoch ms) in `zone`, as
  * java.time's `atZone` (in a gap, the time after it; in an overlap, the earlier offset).
  */
 export function localToInstant(localUtc: number, zone: string): number {
-  if (zone === "UTC") return localUtc;
-  // The offsets a day either side (zones change offset at most once in two days).
-  const before = zoneOffsetAt(zone, localUtc - DAY_MS);
-  const after = zoneOffsetAt(zone, localUtc + DAY_MS);
-  const valid = [localUtc - before, localUtc - after].filter((t) => t + zoneOffsetAt(zone, t) === localUtc);
-  // An overlap: the earlier instant; a gap (none valid): moved on by the gap, the offset before it.
-  return valid.length > 0 ? Math.min(...valid) : localUtc - before;
+  return zone === "UTC" ? localUtc : regionZone(zone).toUtc(localUtc);
 }
-
-const DAY_MS = 86_400_000;
 
 /** The options a {@link partitionCommitConfig} reads (the sink's parsed options). */
 export interface PartitionCommitOptions {
@@ -282,7 +236,7 @@ export function partitionCommitConfig(
     );
   const zone = o["sink.partition-commit.watermark-time-zone"];
   try {
-    zoneFormat(zone);
+    regionZone(zone);
   } catch {
     throw optionError(
       "sink.partition-commit.watermark-time-zone",
