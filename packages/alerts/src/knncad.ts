@@ -168,12 +168,30 @@ export interface ConfirmedOptions {
    * that alerted recently needs `by`'s agreement (default 0: every candidate needs a vote).
    */
   readonly quiet?: number;
+  /**
+   * What ends a quiet spell: "alerts" (default), this rule's alerts; "candidates", any candidate of
+   * `of`, alerted or not, those of the warm-up included. With "candidates" a series whose
+   * detector keeps flagging points that nobody confirms is not trusted with it alone.
+   */
+  readonly quietFrom?: "alerts" | "candidates";
+  /**
+   * No alert before the series is this old (ms, default 0). Give `of` no warm-up instead of this
+   * one when `quietFrom` is "candidates": its candidates of the warm-up then count as activity.
+   */
+  readonly warmup?: number;
   /** Default "confirmed". */
   readonly name?: string;
 }
 
 /** The defaults of {@link confirmed}'s numeric options. */
-export const CONFIRMED_DEFAULTS = { before: 20, after: 5, cooldown: DAY, quiet: 0 } as const;
+export const CONFIRMED_DEFAULTS = {
+  before: 20,
+  after: 5,
+  cooldown: DAY,
+  quiet: 0,
+  quietFrom: "alerts",
+  warmup: 0,
+} as const;
 
 interface ConfirmedState {
   of: unknown;
@@ -185,6 +203,10 @@ interface ConfirmedState {
   /** Candidates waiting for a vote, oldest first, each until the point of index `until`. */
   pending: { alert: RuleAlert; until: number }[];
   last: number | null;
+  /** The first point's time (the warm-up counts from it); absent in states checkpointed before it existed. */
+  first?: number | null;
+  /** The time of `of`'s last candidate (with `quietFrom` "candidates"). */
+  lastCandidate?: number | null;
 }
 
 /**
@@ -199,7 +221,17 @@ interface ConfirmedState {
  * spell. State: both rules' and at most `after + 1` waiting candidates.
  */
 export function confirmed(options: ConfirmedOptions): Rule<ConfirmedState> {
-  checkKeys("confirmed", options, ["of", "by", "before", "after", "cooldown", "quiet", "name"]);
+  checkKeys("confirmed", options, [
+    "of",
+    "by",
+    "before",
+    "after",
+    "cooldown",
+    "quiet",
+    "quietFrom",
+    "warmup",
+    "name",
+  ]);
   const isRule = (r: unknown) => typeof (r as Rule | undefined)?.step === "function";
   if (!isRule(options.of)) throw invalid("confirmed.of", "must be a rule");
   if (!isRule(options.by)) throw invalid("confirmed.by", "must be a rule");
@@ -208,15 +240,35 @@ export function confirmed(options: ConfirmedOptions): Rule<ConfirmedState> {
   const after = num("confirmed.after", o.after, { min: 0, integer: true });
   const cooldown = num("confirmed.cooldown", o.cooldown, { min: 0 });
   const quiet = num("confirmed.quiet", o.quiet, { min: 0 });
+  const warmup = num("confirmed.warmup", o.warmup, { min: 0 });
+  const quietFrom = o.quietFrom;
+  if (quietFrom !== "alerts" && quietFrom !== "candidates")
+    throw invalid(
+      "confirmed.quietFrom",
+      `must be "alerts" or "candidates", got ${JSON.stringify(quietFrom)}`,
+    );
   const name = options.name ?? "confirmed";
   const { of, by } = options;
   return {
     name,
     type: "anomaly",
-    init: () => ({ of: of.init(), by: by.init(), n: 0, lastVote: null, pending: [], last: null }),
+    init: () => ({
+      of: of.init(),
+      by: by.init(),
+      n: 0,
+      lastVote: null,
+      pending: [],
+      last: null,
+      first: null,
+      lastCandidate: null,
+    }),
     step(s, time, value) {
       const i = s.n++;
-      const candidate = of.step(s.of, time, value);
+      // A state checkpointed before `first` existed has seen points: its warm-up is over.
+      s.first ??= i === 0 ? time : time - warmup;
+      const raw = of.step(s.of, time, value);
+      // A candidate of the warm-up only ends a quiet spell (with quietFrom "candidates").
+      const candidate = time - s.first >= warmup ? raw : undefined;
       const vote = by.step(s.by, time, value) !== undefined;
       if (vote) s.lastVote = i;
       s.pending = s.pending.filter((p) => p.until >= i);
@@ -225,10 +277,12 @@ export function confirmed(options: ConfirmedOptions): Rule<ConfirmedState> {
       if (vote) passing.push(...s.pending.map((p) => p.alert));
       if (vote) s.pending = [];
       if (candidate) {
-        const trusted = quiet > 0 && (s.last === null || time - s.last >= quiet);
+        const since = quietFrom === "alerts" ? s.last : (s.lastCandidate ?? null);
+        const trusted = quiet > 0 && (since === null || time - since >= quiet);
         if (trusted || (s.lastVote !== null && i - s.lastVote <= before)) passing.push(candidate);
         else if (after > 0) s.pending.push({ alert: candidate, until: i + after });
       }
+      if (raw) s.lastCandidate = time;
       const first = passing[0];
       if (!first || (s.last !== null && time - s.last < cooldown)) return undefined;
       s.last = time;
@@ -239,26 +293,29 @@ export function confirmed(options: ConfirmedOptions): Rule<ConfirmedState> {
 
 /** What {@link defaultAlertRule} sets beyond each rule's own defaults. */
 export const DEFAULT_ALERT_RULE = {
-  /** `anomaly()`'s warm-up there (ms): 2.5 days instead of 3, the candidates being confirmed. */
+  /** `confirmed()`'s warm-up (ms): 2.5 days (`anomaly()`'s own is 3), the candidates being confirmed. */
   warmup: 2.5 * DAY,
-  /** `confirmed()`'s `quiet` (ms): one unconfirmed alert per series and week. */
+  /** `confirmed()`'s `quiet` (ms): a candidate alerts alone after a week without any. */
   quiet: 7 * DAY,
 } as const;
 
 /**
  * The anomaly alerting that does best on labelled data (the NAB evaluation, one configuration for
- * every series): {@link confirmed} with `anomaly()` (its defaults, no cooldown, a 2.5-day
- * warm-up) as candidates and {@link knnCad} (no warm-up or cooldown) as the vote, `quiet` 7 days:
- * the first candidate of a series after a quiet week alerts alone, later ones only when KNN-CAD
- * agrees. As configuration: `{ rule: "confirmed", name: "anomaly", quiet: 604800000, of: { rule: "anomaly",
- * cooldown: 0, warmup: 216000000 } }`.
+ * every series): {@link confirmed} with `anomaly()` (its defaults, no cooldown or warm-up) as
+ * candidates and {@link knnCad} (no warm-up or cooldown) as the vote, a 2.5-day warm-up, `quiet`
+ * 7 days from the last candidate (`quietFrom` "candidates"): a candidate alerts alone when
+ * `anomaly()` flagged nothing in the week before it (its warm-up included), otherwise only when
+ * KNN-CAD agrees. As configuration: `{ rule: "confirmed", name: "anomaly", quiet: 604800000,
+ * quietFrom: "candidates", warmup: 216000000, of: { rule: "anomaly", cooldown: 0, warmup: 0 } }`.
  */
 export function defaultAlertRule(options: { readonly name?: string } = {}): Rule {
   checkKeys("defaultAlertRule", options, ["name"]);
   return confirmed({
-    of: anomaly({ cooldown: 0, warmup: DEFAULT_ALERT_RULE.warmup }) as Rule,
+    of: anomaly({ cooldown: 0, warmup: 0 }) as Rule,
     by: knnCad({ warmup: 0, cooldown: 0 }) as Rule,
     quiet: DEFAULT_ALERT_RULE.quiet,
+    quietFrom: "candidates",
+    warmup: DEFAULT_ALERT_RULE.warmup,
     name: options.name ?? "anomaly",
   }) as Rule;
 }

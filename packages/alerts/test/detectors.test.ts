@@ -6,8 +6,10 @@
 // mid-series) is covered for every rule in detect.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { isDeepStrictEqual } from "node:util";
 import {
   anomaly,
+  type ConfirmedOptions,
   confirmed,
   defaultAlertRule,
   evaluateSeries,
@@ -757,18 +759,31 @@ function alertsByIndex(pts: readonly [number, number][], rule: Rule): Map<number
 }
 
 /**
- * Pairing afterwards: candidate c passes at c when a vote lies in [c - before, c], or (with
- * `quiet`) when no alert was raised at a point before c within `quiet` of it, else at the first
- * vote in (c, c + after]; at each point the oldest candidate passing there, if the cooldown allows
- * it. Candidates are taken in order: every alert before c comes from earlier candidates.
+ * Pairing afterwards: candidate c (of a point at least `warmup` after the first) passes at c when
+ * a vote lies in [c - before, c], or (with `quiet`) when no alert was raised at a point before c
+ * within `quiet` of it (with `quietFrom` "candidates": no candidate, of the warm-up too), else at
+ * the first vote in (c, c + after]; at each point the oldest candidate passing there, if the
+ * cooldown allows it. Candidates are taken in order: every alert before c comes from earlier
+ * candidates.
  */
 function confirmedOracle(
   pts: readonly [number, number][],
   of: () => Rule,
   by: () => Rule,
-  o: { before: number; after: number; cooldown: number; quiet?: number },
+  o: {
+    before: number;
+    after: number;
+    cooldown: number;
+    quiet?: number;
+    quietFrom?: "alerts" | "candidates";
+    warmup?: number;
+  },
 ): RuleAlert[] {
-  const candidates = alertsByIndex(pts, of());
+  const all = alertsByIndex(pts, of());
+  const start = pts[0]?.[0] ?? 0;
+  const candidates = new Map(
+    [...all].filter(([c]) => (pts[c] as [number, number])[0] - start >= (o.warmup ?? 0)),
+  );
   const votes = new Set(alertsByIndex(pts, by()).keys());
   const at = new Map<number, RuleAlert>();
   const time = (i: number) => (pts[i] as [number, number])[0];
@@ -786,7 +801,8 @@ function confirmedOracle(
   for (const [c, alert] of [...candidates].sort((x, y) => x[0] - y[0])) {
     let e: number | undefined;
     const quiet = o.quiet ?? 0;
-    if (quiet > 0 && !raised().some(([r]) => r < c && time(c) - time(r) < quiet)) e = c;
+    const ends = o.quietFrom === "candidates" ? [...all.keys()] : raised().map(([r]) => r);
+    if (quiet > 0 && !ends.some((r) => r < c && time(c) - time(r) < quiet)) e = c;
     for (let j = c - o.before; j <= c; j++) if (votes.has(j)) e = c;
     for (let j = c + 1; e === undefined && j <= c + o.after; j++) if (votes.has(j)) e = j;
     if (e !== undefined && !at.has(e)) at.set(e, alert);
@@ -798,6 +814,7 @@ test("confirmed: the alerts of its two rules run alone, paired afterwards", () =
   let alerted = 0;
   let trusted = 0;
   let delayed = 0;
+  let quietFromMatters = 0;
   const of = () => anomaly({ lookback: 40, warmup: 5, minPoints: 4, threshold: 2, cooldown: 0 }) as Rule;
   fc.assert(
     fc.property(
@@ -808,6 +825,8 @@ test("confirmed: the alerts of its two rules run alone, paired afterwards", () =
         after: fc.integer({ min: 0, max: 6 }),
         cooldown: fc.integer({ min: 0, max: 10 }),
         quiet: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 60 })),
+        quietFrom: fc.constantFrom("alerts" as const, "candidates" as const),
+        warmup: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 })),
       }),
       (pts, k, o) => {
         const by = () => knnCad({ ...k, warmup: 0, cooldown: 0 }) as Rule;
@@ -819,6 +838,9 @@ test("confirmed: the alerts of its two rules run alone, paired afterwards", () =
         if (o.quiet > 0) {
           const voted = confirmedOracle(pts, of, by, { ...o, quiet: 0 });
           if (got.length > voted.length) trusted++;
+          const other = o.quietFrom === "alerts" ? "candidates" : "alerts";
+          if (!isDeepStrictEqual(got, confirmedOracle(pts, of, by, { ...o, quietFrom: other })))
+            quietFromMatters++;
         }
         alerted += got.length;
         for (const a of got) if (!pts.some(([t, v]) => t === a.time && v === a.value)) delayed++;
@@ -829,6 +851,7 @@ test("confirmed: the alerts of its two rules run alone, paired afterwards", () =
   assert.ok(alerted > 20, `too few alerts to compare (${alerted})`);
   assert.ok(delayed > 0, "no alert waited for its vote");
   assert.ok(trusted > 0, "no candidate alerted without a vote after a quiet spell");
+  assert.ok(quietFromMatters > 0, "quietFrom never changed the alerts");
 });
 
 test("confirmed: a candidate without a vote near it does not alert; with one, it does", () => {
@@ -866,18 +889,20 @@ test("confirmed: a candidate without a vote near it does not alert; with one, it
   );
 });
 
+/** `confirmed()` whose candidates are crossings above 100 and votes crossings below -10, no cooldown, quiet 10. */
+const quietRule = (o: Partial<ConfirmedOptions> = {}) =>
+  confirmed({
+    of: threshold({ above: 100 }) as Rule,
+    by: threshold({ below: -10, name: "vote" }) as Rule,
+    before: 1,
+    after: 0,
+    cooldown: 0,
+    quiet: 10,
+    ...o,
+  });
+
 test("confirmed with quiet: a candidate after a quiet spell alerts without a vote, a later one needs it", () => {
-  // `of` alerts above 100, `by` below -10; no cooldown, quiet 10 time units.
-  const rule = () => [
-    confirmed({
-      of: threshold({ above: 100 }) as Rule,
-      by: threshold({ below: -10, name: "vote" }) as Rule,
-      before: 1,
-      after: 0,
-      cooldown: 0,
-      quiet: 10,
-    }) as Rule,
-  ];
+  const rule = () => [quietRule() as Rule];
   const pts: [number, number][] = [
     [0, 0],
     [1, 200], // the series' first candidate: alerts alone
@@ -898,6 +923,53 @@ test("confirmed with quiet: a candidate after a quiet spell alerts without a vot
   names(() => confirmed({ of: anomaly() as Rule, by: knnCad() as Rule, quiet: -1 }), "confirmed.quiet");
 });
 
+test("confirmed with quietFrom candidates: any candidate, of the warm-up too, ends a quiet spell", () => {
+  // A warm-up of 5 time units.
+  const rule = (quietFrom: "alerts" | "candidates") => [quietRule({ quietFrom, warmup: 5 }) as Rule];
+  const pts: [number, number][] = [
+    [0, 0],
+    [2, 200], // a candidate of the warm-up: no alert, but the series is not quiet from here
+    [3, 0],
+    [8, 200], // 6 after it: needs a vote ("alerts": nothing alerted yet, so it alerts alone)
+    [9, 0],
+    [19, 200], // 11 after the last candidate: alerts alone either way
+    [20, 0],
+    [25, 200], // 6 after: needs a vote either way
+    [30, -60],
+    [31, 200], // with the vote just before: alerts
+    [32, 0],
+    [45, 200], // 14 after the last candidate and the last alert: alone
+  ];
+  assert.deepEqual(
+    evaluateSeries("s", pts, rule("candidates")).map((a) => a.time),
+    [19, 31, 45],
+  );
+  assert.deepEqual(
+    evaluateSeries("s", pts, rule("alerts")).map((a) => a.time),
+    [8, 19, 31, 45],
+  );
+  names(
+    () => confirmed({ of: anomaly() as Rule, by: knnCad() as Rule, quietFrom: "votes" as never }),
+    "confirmed.quietFrom",
+  );
+  names(() => confirmed({ of: anomaly() as Rule, by: knnCad() as Rule, warmup: -1 }), "confirmed.warmup");
+});
+
+test("confirmed: a state checkpointed before the warm-up and quietFrom existed goes on as warmed up", () => {
+  const rule = quietRule({ quietFrom: "candidates", warmup: 1000 }) as unknown as Rule<
+    Record<string, unknown>
+  >;
+  const s = rule.init();
+  rule.step(s, 0, 0);
+  // The state as the previous version wrote it: no `first`, no `lastCandidate`.
+  const { first: _f, lastCandidate: _c, ...old } = JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
+  assert.deepEqual(
+    rule.step(old, 1, 200)?.time,
+    1,
+    "a candidate alerts at once: neither the warm-up nor a quiet spell starts again",
+  );
+});
+
 test("defaultAlertRule: the same alerts as its configuration form", () => {
   // A 5-minute series, 6 days: a daily wave with noise, two spikes (day 3.5 and day 4).
   const pts: [number, number][] = [];
@@ -916,12 +988,15 @@ test("defaultAlertRule: the same alerts as its configuration form", () => {
     ruleFromConfig({
       rule: "confirmed",
       quiet: 604_800_000,
-      of: { rule: "anomaly", cooldown: 0, warmup: 216_000_000 },
+      quietFrom: "candidates",
+      warmup: 216_000_000,
+      of: { rule: "anomaly", cooldown: 0, warmup: 0 },
       name: "anomaly",
     }),
   ]);
   assert.deepEqual(got, want);
-  // The first spike alerts (after the 2.5-day warm-up, the series quiet so far).
+  // The first spike alerts (after the 2.5-day warm-up; anomaly() flagged points in its first
+  // days, so KNN-CAD's vote is what lets it through).
   assert.equal(got[0]?.time, Math.round(3.5 * 288) * 300_000);
   assert.equal(got[0]?.rule, "anomaly");
   names(() => defaultAlertRule({ warmup: 1 } as never), "defaultAlertRule.warmup");
