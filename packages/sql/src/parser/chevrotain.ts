@@ -23,3 +23,17 @@ const chevrotain = await load();
 /** chevrotain's values the parser uses (see the module comment). */
 export const { createToken, EmbeddedActionsParser, EOF, getLookaheadPaths, Lexer, LLkLookaheadStrategy } =
   chevrotain;
+
+/** chevrotain's grammar (GAST) node classes, which a recorded grammar is rebuilt from (recorded-grammar.ts). */
+export const {
+  Alternation,
+  Alternative,
+  NonTerminal,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionMandatoryWithSeparator,
+  RepetitionWithSeparator,
+  Rule,
+  Terminal,
+} = chevrotain;

@@ -24,6 +24,7 @@ import type {
 import { EmbeddedActionsParser } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { grammarFingerprint, LazyLookahead } from "./lookahead.js";
+import { grammarSourceFingerprint, storedRules } from "./recorded-grammar.js";
 
 /** The parser's LL(k): tokens it may look ahead at a decision. */
 export const MAX_LOOKAHEAD = 3;
@@ -93,6 +94,31 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       skipValidations: true,
       lookaheadStrategy: new LazyLookahead({ maxLookahead: MAX_LOOKAHEAD }),
     });
+  }
+
+  /** The stored recording of the rules when it is this parser's (recorded-grammar.ts); null: not looked up yet. */
+  private storedGrammar: Map<string, object> | undefined | null = null;
+
+  /**
+   * chevrotain's recording of one rule (called for each rule by `performSelfAnalysis`), taken
+   * from the stored recording when that is this parser's grammar (see recorded-grammar.ts).
+   */
+  topLevelRuleRecord(name: string, def: () => unknown): object {
+    if (this.storedGrammar === null)
+      this.storedGrammar = storedRules(
+        grammarSourceFingerprint(
+          this.constructor as new () => object,
+          EmbeddedActionsParser,
+          T.ALL_TOKENS,
+          MAX_LOOKAHEAD,
+        ),
+        T.ALL_TOKENS,
+      );
+    const stored = this.storedGrammar?.get(name);
+    if (stored !== undefined) return stored;
+    const record = (Object.getPrototypeOf(ExpressionParser.prototype) as Record<string, Function>)
+      .topLevelRuleRecord as (name: string, def: () => unknown) => object;
+    return record.call(this, name, def);
   }
 
   /** The lookahead strategy (chevrotain keeps the one given to its constructor). */

@@ -1,0 +1,64 @@
+// The parser takes its grammar from a stored recording (recorded-grammar-data.ts) instead of
+// recording it at the start of every job. The recording must be the one chevrotain makes of the
+// current grammar, and a parser built from it must hold chevrotain's grammar. Tests of the compiled
+// parser (dist): the stored recording is keyed by the compiled classes' text, so the source run
+// through tsx records its grammar itself.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { EmbeddedActionsParser } from "../../dist/parser/chevrotain.js";
+import { MAX_LOOKAHEAD } from "../../dist/parser/expression-parser.js";
+import { ALL_TOKENS, sqlLexer } from "../../dist/parser/lexer.js";
+import { parseScript } from "../../dist/parser/parse.js";
+import {
+  decodeRule,
+  encodeRule,
+  grammarSourceFingerprint,
+  recordRules,
+} from "../../dist/parser/recorded-grammar.js";
+import { RECORDED_GRAMMAR, RECORDED_GRAMMAR_FINGERPRINT } from "../../dist/parser/recorded-grammar-data.js";
+import { SqlParser } from "../../dist/parser/statement-parser.js";
+
+/** A parser whose class differs from SqlParser's: its fingerprint is not the stored one, so it records. */
+class RecordingParser extends SqlParser {}
+
+const tokensByName = new Map(ALL_TOKENS.map((t) => [t.name, t]));
+
+test("the stored recording is the compiled parser's (else: node scripts/sql-lookahead-paths.mjs)", () => {
+  assert.equal(
+    grammarSourceFingerprint(SqlParser, EmbeddedActionsParser, ALL_TOKENS, MAX_LOOKAHEAD),
+    RECORDED_GRAMMAR_FINGERPRINT,
+  );
+  const parser = new SqlParser();
+  assert.equal((parser as unknown as { storedGrammar?: Map<string, object> }).storedGrammar?.size, 91);
+});
+
+test("the stored recording of every rule is chevrotain's recording of it, field for field", () => {
+  const recorded = recordRules(new SqlParser(), EmbeddedActionsParser);
+  assert.deepEqual(Object.keys(RECORDED_GRAMMAR).sort(), [...recorded.keys()].sort());
+  for (const [name, rule] of recorded) {
+    assert.deepEqual(RECORDED_GRAMMAR[name], encodeRule(rule), name);
+    // Same classes and own fields as chevrotain's nodes (deepStrictEqual compares prototypes).
+    assert.deepStrictEqual(decodeRule(encodeRule(rule), tokensByName), rule, name);
+  }
+});
+
+test("a parser built from the stored recording has the grammar of one that records it", () => {
+  const stored = new SqlParser();
+  const recording = new RecordingParser();
+  assert.equal((recording as unknown as { storedGrammar?: unknown }).storedGrammar, undefined);
+  assert.deepEqual(stored.getSerializedGastProductions(), recording.getSerializedGastProductions());
+});
+
+test("statements parse the same with the stored recording as with chevrotain's", () => {
+  const text =
+    "CREATE TABLE t (a BIGINT, b ROW<x INT, y STRING>, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '4' SECOND) WITH ('connector' = 'datagen');" +
+    "SELECT a, COUNT(*) FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND)) WHERE MOD(a, 123) = 0 AND b.x IS NOT NULL GROUP BY a, window_start;" +
+    "INSERT INTO s SELECT CASE WHEN a > 1 THEN 'x' ELSE UPPER(b.y) END FROM t";
+  const recording = new RecordingParser();
+  recording.input = sqlLexer.tokenize(text).tokens;
+  const viaRecording = recording.script();
+  assert.deepEqual(recording.errors, []);
+  assert.equal(viaRecording.length, 3);
+  // As JSON: the trees are plain data, and deepEqual walks them slowly.
+  assert.equal(JSON.stringify(parseScript(text)), JSON.stringify(viaRecording));
+});
