@@ -134,6 +134,7 @@ export {
   type Serializer,
   serializer,
 } from "./connector/formats.js";
+export { type JsonSettings, jsonLineDecoder } from "./connector/json-format.js";
 export {
   type MainThreadService,
   mainThreadService,

@@ -204,10 +204,14 @@ export function fieldConverter(
   const range = INT_RANGES[base];
   const bad = (v: unknown) => new Error(`'${String(v)}' is not a ${field.type}`);
   if (range !== undefined) {
+    // Flink 1.20's json reads an INT or BIGINT from a fractional number cut toward zero (Jackson's
+    // getIntValue/getLongValue); a TINYINT or SMALLINT from one fails (Byte/Short.parseShort).
+    const cut = format === "json" && (base === "INT" || base === "INTEGER" || base === "BIGINT");
     return (v) => {
-      if (typeof v === "number" && Number.isInteger(v)) {
-        if (v < range[0] || v > range[1]) throw bad(v);
-        return v;
+      const whole = cut && typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : v;
+      if (typeof whole === "number" && Number.isInteger(whole)) {
+        if (whole < range[0] || whole > range[1]) throw bad(v);
+        return whole === 0 ? 0 : whole;
       }
       if (typeof v !== "string") throw bad(typeof v === "object" ? JSON.stringify(v) : v);
       const t = v.trim();

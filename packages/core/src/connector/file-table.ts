@@ -24,8 +24,9 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FleuveError } from "../errors.js";
-import { csvFieldsReader, csvRecords, csvSettings, fieldConverter } from "./csv-format.js";
+import { csvFieldsReader, csvRecords, csvSettings } from "./csv-format.js";
 import type { ConnectorField } from "./descriptor.js";
+import { jsonLineDecoder } from "./json-format.js";
 
 /** The options of a file table (the `filesystem` connector's source options, parsed). */
 export interface FileTableOptions {
@@ -119,32 +120,16 @@ export function fileTable(options: FileTableOptions, schema: readonly ConnectorF
   const path = localPath(options.path);
   const files = listFiles(path);
   const format = options.format;
-  const converters = schema.map((f) => ({ name: f.name, convert: fieldConverter(f, format) }));
   const ignore =
     format === "csv"
       ? options["csv.ignore-parse-errors"] === true
       : options["json.ignore-parse-errors"] === true;
 
-  /** Sets `row[c.name]`; a field that does not convert is NULL when errors are ignored. */
-  const setField = (
-    row: Record<string, unknown>,
-    c: (typeof converters)[number],
-    v: unknown,
-  ): string | undefined => {
-    try {
-      row[c.name] = c.convert(v);
-      return undefined;
-    } catch (e) {
-      if (ignore) {
-        row[c.name] = null;
-        return undefined;
-      }
-      return `field '${c.name}': ${(e as Error).message}`;
-    }
-  };
-
   if (format === "json") {
-    const failOnMissing = options["json.fail-on-missing-field"] === true;
+    const decode = jsonLineDecoder(schema, {
+      ignoreParseErrors: ignore,
+      failOnMissingField: options["json.fail-on-missing-field"] === true,
+    });
     return {
       files,
       records(file) {
@@ -153,32 +138,9 @@ export function fileTable(options: FileTableOptions, schema: readonly ConnectorF
         for (let l = 0; l < lines.length; l++) {
           const raw = (lines[l] as string).replace(/\r$/, "");
           if (raw.trim() === "") continue;
-          const where = { line: l + 1, raw };
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(raw);
-          } catch (e) {
-            if (!ignore) out.push({ ...where, error: `not JSON: ${(e as Error).message}` });
-            continue;
-          }
-          if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-            if (!ignore) out.push({ ...where, error: "not a JSON object" });
-            continue;
-          }
-          const row: Record<string, unknown> = {};
-          let error: string | undefined;
-          for (const c of converters) {
-            const v = (parsed as Record<string, unknown>)[c.name];
-            if (v === undefined && failOnMissing && !ignore) {
-              error = `field '${c.name}' is missing`;
-              break;
-            }
-            if (v === undefined || v === null) row[c.name] = null;
-            else error = setField(row, c, v);
-            if (error !== undefined) break;
-          }
-          if (error !== undefined) out.push({ ...where, error });
-          else out.push({ ...where, row });
+          const r = decode(raw);
+          if ("row" in r) out.push({ line: l + 1, raw, row: r.row });
+          else if ("error" in r) out.push({ line: l + 1, raw, error: r.error });
         }
         return out;
       },

@@ -169,21 +169,22 @@ test("records that do not parse go to the error policy with file and line, or ar
     { id: 4, name: "ok", price: null, ok: true },
     { id: 5, name: "good", price: 5, ok: true },
   ]);
-  const j = dir({ "bad.json": '{"id": 1}\nnot json\n{"id": 1.5}\n[1]\n{"id": 2}\n' });
+  // Flink 1.20's json reads a BIGINT from a fractional number cut toward zero (1.5 is 1).
+  const j = dir({ "bad.json": '{"id": 1}\nnot json\n{"id": 1.5}\n[1]\n{"id": "x"}\n{"id": 2}\n' });
   const jLetters: DeadLetter[] = [];
   const jRows = await read({ path: j, format: "json" }, 1, { deadLetter: (l) => jLetters.push(l) });
   assert.deepEqual(
     jRows.map((r) => r.id),
-    [1, 2],
+    [1, 1, 2],
   );
   const jPrefix = `connector 'filesystem': ${join(j, "bad.json")}, `;
   assert.deepEqual(
     jLetters.map((l) => l.error.slice(jPrefix.length).replace(/^(line 2: not JSON).*/, "$1")),
-    ["line 2: not JSON", "line 3: field 'id': '1.5' is not a BIGINT", "line 4: not a JSON object"],
+    ["line 2: not JSON", "line 4: not a JSON object", "line 5: field 'id': 'x' is not a BIGINT"],
   );
   assert.deepEqual(
     (await read({ path: j, format: "json", "json.ignore-parse-errors": "true" })).map((r) => r.id),
-    [1, null, 2],
+    [1, 1, null, 2],
   );
   await assert.rejects(
     read({ path: j, format: "json", "json.fail-on-missing-field": "true" }),

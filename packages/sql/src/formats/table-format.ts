@@ -15,12 +15,13 @@
  * encodes keys itself (json, raw or a registry format) and the connector carries their bytes.
  */
 
-import type { ConnectorRecord, ConnectorSide, CsvSettings, OptionSpecs } from "@fleuve/core";
+import type { ConnectorRecord, ConnectorSide, CsvSettings, JsonSettings, OptionSpecs } from "@fleuve/core";
 import {
   CSV_FORMAT_OPTIONS,
   csvLineDecoder,
   csvLineEncoder,
   csvSettings,
+  jsonLineDecoder,
   optionSpecOf,
   parseOptions,
 } from "@fleuve/core";
@@ -222,6 +223,13 @@ export interface TableLayout {
   readonly format?: TableFormat;
   /** The value's csv or raw format, when SQL decodes it (the connector carries bytes). */
   readonly valueFormat?: ValueFormat;
+  /**
+   * The value's json format options when SQL reads the connector's json values (a connector whose
+   * `format` takes "json" and "bytes": log, kafka): its source then carries bytes, decoded by
+   * {@link jsonValueDecoder}; its sink writes the connector's json. Its options are removed from
+   * {@link connectorOptions}.
+   */
+  readonly json?: JsonSettings;
   /** The columns a record's value holds. */
   readonly valueColumns: readonly FormatColumn[];
   /** True with `'value.fields-include'` = `'EXCEPT_KEY'`: the key columns are read from the key only. */
@@ -229,17 +237,20 @@ export interface TableLayout {
   readonly key?: TableKey;
 }
 
-/** The options of the `json` key format (`'key.json.<option>'`), as Flink's json format. */
-const JSON_KEY_OPTIONS = {
+/**
+ * The options of the `json` format, as Flink's JsonFormatOptions: `'key.json.<option>'` for a key,
+ * `'json.<option>'` or `'value.json.<option>'` for a value.
+ */
+const JSON_FORMAT_OPTIONS = {
   "ignore-parse-errors": {
     type: "boolean",
     default: false,
-    doc: "A key that does not parse skips its record instead of failing it.",
+    doc: "A field that does not convert reads as NULL and a record (or key) that does not parse is skipped, instead of failing the record.",
   },
   "fail-on-missing-field": {
     type: "boolean",
     default: false,
-    doc: "A key field missing from the key's JSON fails the record instead of reading as NULL.",
+    doc: "A field missing from the JSON object fails the record instead of reading as NULL.",
   },
 } as const;
 
@@ -383,7 +394,7 @@ export function tableLayout(
           format: { name: keyFormatName, options: parseRegistryFormatOptions(keyFormatName, keyOwn, where) },
         };
       } else if (keyFormatName === "json") {
-        const o = parseOptions(JSON_KEY_OPTIONS, keyOwn, where);
+        const o = parseOptions(JSON_FORMAT_OPTIONS, keyOwn, where);
         if (o["ignore-parse-errors"] && o["fail-on-missing-field"])
           throw fail(
             "'key.json.fail-on-missing-field' and 'key.json.ignore-parse-errors' shouldn't both be true.",
@@ -420,6 +431,10 @@ export function tableLayout(
   const valueColumns = exceptKey ? t.columns.filter((c) => !keyed.has(c.name)) : t.columns;
   const plain = plainValueFormat(table, rest, valueColumns, t.connectorFormats);
   const { format, connectorOptions } = plain ?? splitTableFormat(table, rest);
+  const json =
+    plain === undefined && format === undefined
+      ? jsonValueFormat(table, connectorOptions, t.connectorFormats)
+      : undefined;
   if (key?.declared) {
     connectorOptions.keyFormat = "bytes";
     if (!t.upsert) connectorOptions.keyed = "true";
@@ -432,10 +447,47 @@ export function tableLayout(
     connectorOptions,
     ...(format === undefined ? {} : { format }),
     ...(plain === undefined ? {} : { valueFormat: plain.valueFormat }),
+    ...(json === undefined ? {} : { json }),
     valueColumns,
     exceptKey,
     ...(key === undefined ? {} : { key }),
   };
+}
+
+/**
+ * The json settings of a table whose connector decodes json values itself (its `format` takes
+ * "json" and "bytes", the table's is `json` or not given): its `'json.<option>'` and
+ * `'value.json.<option>'` options, validated (Flink's rules) and removed from `connectorOptions`;
+ * undefined for other tables.
+ */
+function jsonValueFormat(
+  table: string,
+  connectorOptions: Record<string, string>,
+  connectorFormats: readonly string[] | undefined,
+): JsonSettings | undefined {
+  const name = connectorOptions.format;
+  if (
+    (name !== undefined && name !== "json") ||
+    connectorFormats === undefined ||
+    !connectorFormats.includes("json") ||
+    !connectorFormats.includes("bytes")
+  )
+    return undefined;
+  const own: Record<string, string> = {};
+  for (const [k, v] of Object.entries(connectorOptions)) {
+    const prefix = ["json.", "value.json."].find((p) => k.startsWith(p));
+    if (prefix === undefined) continue;
+    own[k.slice(prefix.length)] = v;
+    delete connectorOptions[k];
+  }
+  const o = parseFormatOptions(table, "json", JSON_FORMAT_OPTIONS, own);
+  if (o["ignore-parse-errors"] && o["fail-on-missing-field"])
+    throw invalid(
+      `table ${table}: 'json.fail-on-missing-field' and 'json.ignore-parse-errors' shouldn't both be true.`,
+      undefined,
+      { table, option: "json.fail-on-missing-field" },
+    );
+  return { ignoreParseErrors: o["ignore-parse-errors"], failOnMissingField: o["fail-on-missing-field"] };
 }
 
 /**
@@ -520,6 +572,33 @@ export function valueDecoder(
     if ("skip" in r) return undefined;
     throw new Error(
       `table ${table}: cannot decode the csv value of record ${placeOf(rec)} ('${text}'): ${r.error}`,
+    );
+  };
+}
+
+/**
+ * The decoder of a table's json record values (see {@link TableLayout.json}), as Flink's json
+ * format: the value columns by name (@fleuve/core's jsonLineDecoder), `undefined` for a record to
+ * skip (one that does not parse, with 'json.ignore-parse-errors'), null for a record without a
+ * value (its columns NULL). A value that does not decode, or a field that does not convert to its
+ * column's type, throws an Error naming the table, the record, the field and the value, which the
+ * job's error policy handles (dead letters, skip, or fail).
+ */
+export function jsonValueDecoder(
+  table: string,
+  settings: JsonSettings,
+  columns: readonly FormatColumn[],
+): (rec: ConnectorRecord) => Record<string, unknown> | null | undefined {
+  const decode = jsonLineDecoder(csvFields(columns), settings);
+  return (rec) => {
+    const v = rec.value;
+    if (v === null || v === undefined) return null;
+    const text = typeof v === "string" ? v : keyBuffer(v as Uint8Array).toString("utf8");
+    const r = decode(text);
+    if ("row" in r) return r.row;
+    if ("skip" in r) return undefined;
+    throw new Error(
+      `table ${table}: cannot decode the json value of record ${placeOf(rec)} (${text}): ${r.error}`,
     );
   };
 }

@@ -27,6 +27,7 @@ import type { StreamTableDefinition, TableDefinition } from "../catalog.js";
 import {
   formatDecoder,
   formatValues,
+  jsonValueDecoder,
   keyDecoder,
   requireBytes,
   requireKeys,
@@ -157,7 +158,7 @@ export function planScan(
     c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
   );
   let upsert = false;
-  // A registry, csv or raw format: the connector carries bytes, and rows are decoded from them
+  // A registry, csv, raw or json format: the connector carries bytes, and rows are decoded from them
   // below (undefined: a record to skip).
   let decode: ((rec: ConnectorRecord) => Record<string, unknown> | null | undefined) | undefined;
   let layout: TableLayout;
@@ -179,8 +180,15 @@ export function planScan(
     }
     if (layout.valueFormat !== undefined)
       decode = valueDecoder(name, layout.valueFormat, layout.valueColumns);
+    // A json table's source carries bytes, read here as Flink's json format reads them (a value
+    // that does not fit its column is a bad record, not a NULL).
+    let sourceOptions = layout.connectorOptions;
+    if (layout.json !== undefined) {
+      decode = jsonValueDecoder(name, layout.json, layout.valueColumns);
+      sourceOptions = { ...sourceOptions, format: "bytes" };
+    }
     requireKeys(name, connector, descriptor.source, "source", layout.key);
-    source = createSource(descriptor, sideOptions(descriptor, "source", layout.connectorOptions), {
+    source = createSource(descriptor, sideOptions(descriptor, "source", sourceOptions), {
       schema,
       // A source that lays partitions out reads them (filesystem directories); others read the
       // table as it is, PARTITIONED BY being metadata to them.
@@ -318,9 +326,10 @@ export function planScan(
     return row;
   };
   const records = env.fromSource(source, undefined, `Source: ${name}`);
-  // Only a declared key or a csv value can skip records: other tables keep their one-to-one map.
+  // Only a declared key, a csv value or json ignoring parse errors can skip records: other tables
+  // keep their one-to-one map.
   let stream = (
-    tableKey?.declared || layout.valueFormat?.kind === "csv"
+    tableKey?.declared || layout.valueFormat?.kind === "csv" || layout.json?.ignoreParseErrors
       ? records.flatMap((rec) => {
           const row = decodeRow(rec);
           return row === undefined ? [] : [row];

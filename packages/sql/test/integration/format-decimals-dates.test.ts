@@ -7,8 +7,8 @@
 //   'csv.ignore-parse-errors'), a day past its month's end rolls over as java.util.Date does;
 // - json (java.time): a DATE's day must exist; a TIMESTAMP's day past its month's end is the
 //   month's last day (DateTimeFormatter's SMART resolving); a month past 12 is no date. The
-//   filesystem connector's json fails the record naming the field; the log/kafka connectors'
-//   json reads a value that does not convert as NULL, as for every type.
+//   filesystem and log connectors' json fail the record naming the field (see also
+//   json-format-errors.test.ts).
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -112,13 +112,34 @@ test("json dates and timestamps as java.time reads them: a DATE's day must exist
     { d: "2024-13-01", t: "2024-13-01 00:00:00" },
     { d: "2024-04-31", t: "2024-01-01 25:00:00" },
   ];
-  // The log connector's json: a value that does not convert is NULL.
+  // The log connector's json: a value that does not convert fails its record, naming the field
+  // (NULL with 'json.ignore-parse-errors').
   const dir = topicWith(
     "j",
     records.map((r) => JSON.stringify(r)),
   );
+  const logLetters: DeadLetter[] = [];
   assert.deepEqual(
-    await selectAfter(onLog(dir, "j", "d DATE, t TIMESTAMP(3)", "'format' = 'json'"), "SELECT * FROM j"),
+    await selectAfter(
+      onLog(dir, "j", "d DATE, t TIMESTAMP(3)", "'format' = 'json'"),
+      "SELECT * FROM j",
+      logLetters,
+    ),
+    [{ d: day(2024, 2, 29), t: Date.UTC(2024, 1, 29, 10) }],
+  );
+  assert.deepEqual(
+    logLetters.map((l) => l.error.replace(/^.*\): field/, "field")),
+    [
+      "field 'd': '2023-02-29' is not a DATE: 2023-02-29 does not exist",
+      "field 'd': '2024-13-01' is not a DATE: month 13 is not 1-12",
+      "field 'd': '2024-04-31' is not a DATE: 2024-04-31 does not exist",
+    ],
+  );
+  assert.deepEqual(
+    await selectAfter(
+      onLog(dir, "j", "d DATE, t TIMESTAMP(3)", "'format' = 'json', 'json.ignore-parse-errors' = 'true'"),
+      "SELECT * FROM j",
+    ),
     [
       { d: day(2024, 2, 29), t: Date.UTC(2024, 1, 29, 10) },
       { d: null, t: Date.UTC(2023, 3, 30, 10) },

@@ -1,0 +1,80 @@
+/**
+ * Reading Flink's `json` format (JsonRowDataDeserializationSchema with its JsonToRowDataConverters):
+ * one JSON object's text -> one row, each column the object's member of its name. Files (the
+ * `filesystem` connector, a line each) and record values (SQL tables on `log`/`kafka`) share it, so
+ * a value that does not fit its column is the same bad record wherever it is read.
+ *
+ * - Text that is not JSON, or JSON that is not an object, fails the record.
+ * - A missing member (or `null`) is NULL, unless `fail-on-missing-field`: then a missing one fails.
+ * - A member is converted to its column's type by {@link fieldConverter} (json): a value that does
+ *   not convert (`"abc"` or an object for an INT, a timestamp text that is no date) fails the
+ *   record, naming the field and the value.
+ * - `ignore-parse-errors`: a field that does not convert is NULL and a record that does not parse
+ *   is skipped, as Flink's (which sets the field NULL, and gives no row for the record).
+ */
+
+import type { CsvRowResult } from "./csv-format.js";
+import { fieldConverter } from "./csv-format.js";
+import type { ConnectorField } from "./descriptor.js";
+
+/** The json format's reading options, as Flink's JsonFormatOptions. */
+export interface JsonSettings {
+  /** A field that does not convert is NULL, a record that does not parse is skipped. */
+  readonly ignoreParseErrors: boolean;
+  /** A member missing from the object fails the record instead of reading as NULL. */
+  readonly failOnMissingField: boolean;
+}
+
+/**
+ * The decoder of one JSON text into a row of `schema` (see the file's comment): the row, why the
+ * record fails (the field named), or a skip (a record that does not parse, with
+ * `ignore-parse-errors`). Date and time columns stay text (validated), which SQL converts.
+ */
+export function jsonLineDecoder(
+  schema: readonly ConnectorField[],
+  s: JsonSettings,
+): (text: string) => CsvRowResult {
+  const converters = schema.map((f) => ({ name: f.name, convert: fieldConverter(f, "json") }));
+  const ignore = s.ignoreParseErrors;
+  const failOnMissing = s.failOnMissingField && !ignore;
+  return (text) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      return ignore ? { skip: true } : { error: `not JSON: ${(e as Error).message}` };
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+      return ignore ? { skip: true } : { error: "not a JSON object" };
+    const object = parsed as Record<string, unknown>;
+    const row: Record<string, unknown> = {};
+    for (const c of converters) {
+      // Own members only: a column named `constructor` is not Object.prototype's.
+      const v = Object.hasOwn(object, c.name) ? object[c.name] : undefined;
+      if (v === undefined && failOnMissing) return { error: `field '${c.name}' is missing` };
+      if (v === undefined || v === null) {
+        Object.defineProperty(row, c.name, {
+          value: null,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+        continue;
+      }
+      let converted: unknown;
+      try {
+        converted = c.convert(v);
+      } catch (e) {
+        if (!ignore) return { error: `field '${c.name}': ${(e as Error).message}` };
+        converted = null;
+      }
+      Object.defineProperty(row, c.name, {
+        value: converted,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return { row };
+  };
+}
