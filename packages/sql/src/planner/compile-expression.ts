@@ -31,6 +31,7 @@ import {
   parseTimestamp,
   setColumn,
   timeOf,
+  withKeyOrder,
 } from "./values.js";
 import { sessionZone, type Zone } from "./zone.js";
 
@@ -398,9 +399,14 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       return {
         eval: (r) => {
           const m: Record<string, unknown> = {};
-          for (let i = 0; i < entries.length; i += 2)
-            setColumn(m, String(entries[i]?.eval(r)), entries[i + 1]?.eval(r));
-          return m;
+          const keys: string[] = [];
+          for (let i = 0; i < entries.length; i += 2) {
+            const k = String(entries[i]?.eval(r));
+            if (!Object.hasOwn(m, k)) keys.push(k);
+            setColumn(m, k, entries[i + 1]?.eval(r));
+          }
+          // The order written, which Flink's CAST of the map keeps (see MAP_KEY_ORDER).
+          return withKeyOrder(m, keys);
         },
         type,
       };

@@ -237,7 +237,7 @@ const STRING_NAMES = new Set(["STRING", "VARCHAR", "CHAR"]);
  */
 function multisetText(m: object, element: DataType | undefined, text: ValueText, order: EntryOrder): string {
   const parts: string[] = [];
-  for (const [key, n] of order(Object.entries(m), element))
+  for (const [key, n] of order(Object.entries(m), element, m))
     parts.push(`${text(valueOfKey(key, element), element)}=${n}`);
   return `{${parts.join(", ")}}`;
 }
@@ -247,12 +247,40 @@ type ValueText = (v: unknown, t: DataType | undefined) => string;
 
 /**
  * The order a MAP's or MULTISET's entries (key text and value, as held) are written in:
- * {@link javaHashMapOrder} for print, the held order for CAST.
+ * {@link printOrder} for print, {@link castOrder} for CAST.
  */
-type EntryOrder = <V>(entries: [string, V][], keyType: DataType | undefined) => [string, V][];
+type EntryOrder = <V>(entries: [string, V][], keyType: DataType | undefined, held: object) => [string, V][];
 
-/** The entries in the order the value holds them. */
-const heldOrder: EntryOrder = (entries) => entries;
+/**
+ * The order a MAP constructor wrote its keys in (their texts, each once), kept on the map object
+ * it built: Flink's constructor builds a BinaryMapData in that order, which its CAST walks, where a
+ * JavaScript object puts integer-like keys first. Not enumerable, so rows compare and serialize
+ * without it; a map that crossed threads or state has lost it, and is written in HashMap order.
+ */
+export const MAP_KEY_ORDER: unique symbol = Symbol("fleuve.map-key-order");
+
+/** Map object `m` with the order its constructor wrote its keys in (see {@link MAP_KEY_ORDER}). */
+export function withKeyOrder<M extends object>(m: M, keys: readonly string[]): M {
+  Object.defineProperty(m, MAP_KEY_ORDER, { value: keys });
+  return m;
+}
+
+/**
+ * CAST's order (MapToStringCastRule walks Flink's internal map): a MAP constructor's, else the
+ * java.util.HashMap's that a map read by a format or built by a function (COLLECT, STR_TO_MAP) is
+ * a GenericMapData over in Flink.
+ */
+const castOrder: EntryOrder = (entries, keyType, held) => {
+  const written = (held as { [MAP_KEY_ORDER]?: readonly string[] })[MAP_KEY_ORDER];
+  if (written === undefined) return javaHashMapOrder(entries, keyType);
+  const at = new Map(written.map((k, i) => [k, i]));
+  return [...entries].sort(
+    ([a], [b]) => (at.get(a) ?? Number.POSITIVE_INFINITY) - (at.get(b) ?? Number.POSITIVE_INFINITY),
+  );
+};
+
+/** Print's order: the java.util.HashMap Flink's print sink converts every map to. */
+const printOrder: EntryOrder = (entries, keyType) => javaHashMapOrder(entries, keyType);
 
 /** A MAP value as Flink writes one, in print and in CAST alike: `{k1=v1, k2=v2}`, entries in `order`. */
 function mapText(
@@ -263,7 +291,7 @@ function mapText(
   order: EntryOrder,
 ): string {
   const parts: string[] = [];
-  for (const [k, v] of order(Object.entries(m), key))
+  for (const [k, v] of order(Object.entries(m), key, m))
     parts.push(`${text(valueOfKey(k, key), key)}=${text(v, value)}`);
   return `{${parts.join(", ")}}`;
 }
@@ -434,7 +462,7 @@ export function flinkText(v: unknown, t: DataType | undefined): string {
     // Java's toString of the external value: a nested ROW is a Row (`+I[x, y]`), an ARRAY
     // `[a, b]`, a MAP or MULTISET a java.util.Map (`{k=v}`), BYTES a byte[] as Arrays.toString.
     // A MAP or MULTISET as the java.util.HashMap Flink's print sink converts it to iterates.
-    const s = structuredText(v, t, flinkText, (fields) => `+I[${fields.join(", ")}]`, javaHashMapOrder);
+    const s = structuredText(v, t, flinkText, (fields) => `+I[${fields.join(", ")}]`, printOrder);
     if (s !== undefined) return s;
     if (v instanceof Uint8Array) return bytesText(v);
     return JSON.stringify(v);
@@ -480,12 +508,13 @@ export function atomicCastText(from: DataType | undefined): (v: unknown) => stri
  * behaviour off): ARRAY `[a, b]` (ArrayToStringCastRule), MAP `{k=v}` (MapToStringCastRule),
  * MULTISET `{e=count}`, ROW `(a, b)` (RowToStringCastRule); each element, key, value and field
  * cast to STRING the same way, unquoted, a NULL one as `null`. Unlike {@link flinkText} (print),
- * a nested timestamp is `2020-04-15 08:05:00.000` and a nested ROW has no `+I`.
+ * a nested timestamp is `2020-04-15 08:05:00.000` and a nested ROW has no `+I`. A MAP's or
+ * MULTISET's entries come in the order of Flink's internal map (see castOrder).
  */
 export function castText(v: unknown, t: DataType | undefined): string {
   if (v === null || v === undefined) return "null";
   if (typeof v === "object") {
-    const s = structuredText(v, t, castText, (fields) => `(${fields.join(", ")})`, heldOrder);
+    const s = structuredText(v, t, castText, (fields) => `(${fields.join(", ")})`, castOrder);
     if (s !== undefined) return s;
   }
   return atomicCastText(t)(v);

@@ -58,7 +58,9 @@ test("CAST of a MULTISET (COLLECT) to STRING: {element=count}", async () => {
   const row = await one(`
     SELECT CAST(COLLECT(v) AS STRING) AS s, CAST(COLLECT(n) AS STRING) AS ns
     FROM (VALUES ('x', CAST(1.5 AS DOUBLE)), ('y', CAST(2.5 AS DOUBLE)), ('x', CAST(1.5 AS DOUBLE))) AS t (v, n)`);
-  assert.deepEqual(row, { s: "{x=2, y=1}", ns: "{1.5=2, 2.5=1}" });
+  // COLLECT's value is a GenericMapData over its accumulator's HashMap (CollectAggFunction), which
+  // CAST walks in Java's HashMap order: 2.5 before 1.5 (Double.hashCode buckets 4 and 8).
+  assert.deepEqual(row, { s: "{x=2, y=1}", ns: "{2.5=1, 1.5=2}" });
 });
 
 test("BYTES: decoded as UTF-8 in CAST (BinaryToStringCastRule), a signed byte[] in print", () => {
@@ -76,7 +78,8 @@ test("the print connector: Java's toString of the values (nested ROW +I[...], Lo
   await tEnv.executeSql(`
     CREATE TABLE p (
       a ARRAY<MAP<STRING, ARRAY<INT>>>, r ROW<x INT, y STRING, z BOOLEAN>, m MAP<STRING, INT>,
-      ts ARRAY<TIMESTAMP(3)>, d ARRAY<DECIMAL(5, 2)>
+      ts ARRAY<TIMESTAMP(3)>, d ARRAY<DECIMAL(5, 2)>, b BYTES, b3 BINARY(3), vb VARBINARY(10),
+      bs STRING
     ) WITH ('connector' = 'print', 'print-identifier' = 'collection-text')`);
   const lines: string[] = [];
   const write = process.stdout.write;
@@ -96,17 +99,21 @@ test("the print connector: Java's toString of the values (nested ROW +I[...], Lo
           ROW(1, CAST(NULL AS STRING), TRUE),
           MAP['a', CAST(NULL AS INT), 'b', 2],
           ARRAY[TIMESTAMP '2020-04-15 08:05:00.000', TIMESTAMP '2020-04-15 08:05:01.250'],
-          ARRAY[CAST(1.5 AS DECIMAL(5, 2))]`)
+          ARRAY[CAST(1.5 AS DECIMAL(5, 2))],
+          CAST('hé' AS BYTES), CAST('a' AS BINARY(3)), CAST('ab' AS VARBINARY(10)),
+          CAST(CAST('hé' AS BYTES) AS STRING)`)
     ).await();
   } finally {
     process.stdout.write = write;
   }
   assert.deepEqual(lines, [
-    "+I[[{k=[1, null]}], +I[1, null, true], {a=null, b=2}, [2020-04-15T08:05, 2020-04-15T08:05:01.250], [1.50]]",
+    // A byte[] field as Row.toString writes it (Arrays.toString: signed bytes); BINARY(3) padded
+    // with zero bytes; CAST of the bytes to STRING decodes UTF-8 (BinaryToStringCastRule).
+    "+I[[{k=[1, null]}], +I[1, null, true], {a=null, b=2}, [2020-04-15T08:05, 2020-04-15T08:05:01.250], [1.50], [104, -61, -87], [97, 0, 0], [97, 98], hé]",
   ]);
 });
 
-test("print text writes a MAP or MULTISET in the order of the java.util.HashMap Flink's print sink converts it to; CAST in the order Fleuve holds", async () => {
+test("print text writes a MAP or MULTISET in the order of the java.util.HashMap Flink's print sink converts it to; CAST in the order of Flink's internal map", async () => {
   // Each expected text is what Java 17's HashMap.toString gives for the same puts.
   const cases: [string, string, string][] = [
     // Integer-like string keys are not first: "1", "x", "10" are in buckets 1, 8 and 15.
@@ -137,11 +144,28 @@ test("print text writes a MAP or MULTISET in the order of the java.util.HashMap 
   }
   // A MULTISET prints as the map of element to count it converts to.
   assert.equal(flinkText({ 10: 2, 1: 1, x: 3 }, parseDataType("MULTISET<STRING>")), "{1=1, x=3, 10=2}");
-  // CAST writes the entries as Fleuve holds them (a JavaScript object's order: integer-like keys
-  // first); Flink's CAST of a MAP constructor writes the constructor's order, {10=1, 1=2, x=3}.
-  assert.equal(
-    (await one("SELECT CAST(MAP['10', 1, '1', 2, 'x', 3] AS STRING) AS s"))?.s,
-    "{1=2, 10=1, x=3}",
+  // CAST walks Flink's internal map (MapToStringCastRule): a MAP constructor's BinaryMapData in the
+  // order written (integer-like keys are not put first), nested or not, TRY_CAST too.
+  assert.deepEqual(
+    await one(`SELECT CAST(MAP['10', 1, '1', 2, 'x', 3] AS STRING) AS s,
+      CAST(MAP[20, 'a', 3, 'b', 17, CAST(NULL AS STRING)] AS STRING) AS v,
+      TRY_CAST(MAP['b', 1.5e0, 'a', 2e0] AS STRING) AS d`),
+    { s: "{10=1, 1=2, x=3}", v: "{20=a, 3=b, 17=null}", d: "{b=1.5, a=2.0}" },
+  );
+  // A map read by the json format is a GenericMapData over a java.util.HashMap in Flink: CAST
+  // writes it in the HashMap's order, as print does.
+  const dir = logWithRows("maps", [{ m: { 10: 1, 1: 2, x: 3 }, n: { 20: "a", 3: "b", 17: "c" } }]);
+  const tEnv = env();
+  await tEnv.executeSql(
+    `CREATE TABLE maps (m MAP<STRING, INT>, n MAP<INT, STRING>) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'maps', 'bounded' = 'true')`,
+  );
+  assert.deepEqual(
+    materialize(
+      await (
+        await tEnv.executeSql("SELECT CAST(m AS STRING) AS s, CAST(n AS STRING) AS t FROM maps")
+      ).collect(),
+    ),
+    [{ s: "{1=2, x=3, 10=1}", t: "{17=c, 3=b, 20=a}" }],
   );
 });
 
@@ -166,7 +190,9 @@ function referenceCast(shape: Shape, v: unknown): string {
   if (typeof shape === "object" && "array" in shape)
     return `[${(v as unknown[]).map((x) => referenceCast(shape.array, x)).join(", ")}]`;
   if (typeof shape === "object" && "map" in shape)
+    // A map read from a table is a HashMap in Flink: CAST walks it in the HashMap's order.
     return `{${Object.entries(v as object)
+      .sort(([a], [b]) => JAVA_ORDER.indexOf(a) - JAVA_ORDER.indexOf(b))
       .map(([k, x]) => `${k}=${referenceCast(shape.map, x)}`)
       .join(", ")}}`;
   if (typeof shape === "object") {
