@@ -44,13 +44,26 @@ import {
   type UserFunction,
 } from "./functions.js";
 import { nexmarkConnector } from "./nexmark/connector.js";
-import type { Query, Statement } from "./parser/ast.js";
+import type { QualifiedName, Query, ShowLike, Statement } from "./parser/ast.js";
 import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
 import { printName, printType } from "./parser/printer.js";
+import {
+  DEFAULT_CATALOG,
+  DEFAULT_DATABASE,
+  describeRows,
+  filterLike,
+  localName,
+  serializableIdentifier,
+  showCreateTable,
+  showCreateView,
+  unknownCatalog,
+  unknownDatabase,
+  unknownTableOrView,
+} from "./planner/catalog-statements.js";
 import { type ChangelogMode, describeMode, isInsertOnly, rowKind } from "./planner/changelog.js";
 import { tableAsSelect } from "./planner/create-table-as.js";
 import { tableLike } from "./planner/create-table-like.js";
-import { explainStatement } from "./planner/explain.js";
+import { explainStatement, scanAll, scratchEnvironment } from "./planner/explain.js";
 import { JSON_FUNCTIONS } from "./planner/json-functions.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
@@ -225,6 +238,82 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     };
   };
 
+  /**
+   * DESCRIBE / SHOW COLUMNS of `written`: a table's declared columns, a view's and a DataStream
+   * table's as their query or schema resolve them (planned on a scratch environment: nothing is
+   * added to `env`).
+   */
+  function describeResult(written: QualifiedName, like?: ShowLike): ReturnType<typeof describeRows> {
+    const name = localName(written);
+    const found = catalog.lookup(name);
+    if (found === undefined) throw unknownTableOrView(name);
+    if ("table" in found) return describeRows({ table: found.table }, like);
+    if ("stream" in found) return describeRows({ table: found.stream.schema }, like);
+    const rel = withFunctions(functions, () =>
+      planQuery(scanAll(name), { ...ctx, env: scratchEnvironment(ctx), explaining: true }),
+    );
+    return describeRows({ view: rel.columns, rowtime: rel.rowtime, proctime: rel.proctime }, like);
+  }
+
+  /** The SHOW statements that list names. */
+  function show(s: Statement & { kind: "show" }): TableResult {
+    const listing = (column: string, names: readonly string[]) =>
+      content(
+        [column],
+        filterLike(names, s.like, (n) => n).map((n) => ({ [column]: n })),
+      );
+    // FROM|IN [catalog.]database: the default one alone, refused by name as a table's prefix is.
+    if (s.from !== undefined) localName({ ...s.from, parts: [...s.from.parts, "_"] });
+    switch (s.what) {
+      case "FUNCTIONS":
+      case "USER FUNCTIONS": {
+        // Flink lists built-in and user functions together, by name; USER only the user's.
+        const user = functions.list().map((f) => f.name);
+        const builtin =
+          s.what === "FUNCTIONS"
+            ? [
+                ...new Set([
+                  ...SCALAR_FUNCTIONS.keys(),
+                  ...CLOCK_FUNCTIONS.keys(),
+                  ...AGGREGATE_FUNCTIONS,
+                  ...JSON_FUNCTIONS,
+                ]),
+              ]
+            : [];
+        return listing(
+          "function name",
+          [...builtin, ...user].sort((a, b) => a.localeCompare(b)),
+        );
+      }
+      case "VIEWS":
+        // Flink's SHOW VIEWS: the views alone (SHOW TABLES lists them too).
+        return listing(
+          "view name",
+          catalog.names().filter((n) => "view" in (catalog.lookup(n) ?? {})),
+        );
+      case "TABLES":
+        return listing("table name", catalog.names());
+      case "CATALOGS":
+        return listing("catalog name", [DEFAULT_CATALOG]);
+      case "CURRENT CATALOG":
+        return listing("current catalog name", [DEFAULT_CATALOG]);
+      case "DATABASES":
+        return listing("database name", [DEFAULT_DATABASE]);
+      case "CURRENT DATABASE":
+        return listing("current database name", [DEFAULT_DATABASE]);
+      case "MODULES":
+        return listing("module name", ["core"]);
+      case "FULL MODULES":
+        return content(["module name", "used"], [{ "module name": "core", used: true }]);
+      case "JOBS":
+        throw unsupported(
+          "SHOW JOBS here",
+          undefined,
+          "the jobs of a session are listed by the SQL shell (`fleuve sql`), which starts them",
+        );
+    }
+  }
+
   function run(s: Statement): TableResult {
     switch (s.kind) {
       case "createTable":
@@ -241,57 +330,55 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         else catalog.drop(s.object, s.name.parts.join("."), s.ifExists);
         return done();
       case "show":
-        if (s.what === "FUNCTIONS") {
-          // Flink lists built-in and user functions together, by name.
-          const names = [
-            ...new Set([
-              ...SCALAR_FUNCTIONS.keys(),
-              ...CLOCK_FUNCTIONS.keys(),
-              ...AGGREGATE_FUNCTIONS,
-              ...JSON_FUNCTIONS,
-            ]),
-            ...functions.list().map((f) => f.name),
-          ].sort((a, b) => a.localeCompare(b));
-          return content(
-            ["function name"],
-            names.map((n) => ({ "function name": n })),
-          );
-        }
-        if (s.what === "VIEWS") {
-          // Flink's SHOW VIEWS: the views alone (SHOW TABLES lists them too).
-          return content(
-            ["view name"],
-            catalog
-              .names()
-              .filter((n) => "view" in (catalog.lookup(n) ?? {}))
-              .map((n) => ({ "view name": n })),
-          );
-        }
-        if (s.what !== "TABLES") throw unsupported(`SHOW ${s.what}`);
-        return content(
-          ["table name"],
-          catalog.names().map((n) => ({ "table name": n })),
-        );
+        return show(s);
+      case "showColumns":
       case "describe": {
-        const name = s.name.parts.join(".");
+        const described = describeResult(s.name, s.kind === "showColumns" ? s.like : undefined);
+        return content(described.columns, described.rows);
+      }
+      case "showCreate": {
+        const name = localName(s.name);
         const found = catalog.lookup(name);
-        if (found === undefined) throw invalid(`unknown table ${name}`, undefined, { table: name });
-        const columns =
-          "table" in found ? found.table.columns : "stream" in found ? found.stream.schema.columns : [];
-        if ("query" in found) {
-          const rel = planQuery(found.query, { ...ctx, subquery: true });
-          return content(
-            ["name", "type"],
-            rel.columns.map((c) => ({ name: c.name, type: c.type ? printType(c.type) : "" })),
-          );
+        if (found === undefined) throw unknownTableOrView(name);
+        const id = serializableIdentifier(name);
+        // Flink's messages (ShowCreateUtil) for the other kind of object, and for a DataStream's view.
+        const refuse = (message: string) => invalid(message, undefined, { table: name });
+        if (s.object === "TABLE") {
+          if ("view" in found)
+            throw refuse(
+              `SHOW CREATE TABLE is only supported for tables, but ${id} is a view. Please use SHOW CREATE VIEW instead.`,
+            );
+          if ("stream" in found)
+            throw refuse(`SHOW CREATE TABLE is not supported for ${id}, a view over a DataStream`);
+          return content(["result"], [{ result: showCreateTable(found.table) }]);
         }
-        return content(
-          ["name", "type"],
-          columns.map((c) => ({
-            name: c.name,
-            type: c.kind === "computed" ? "(computed)" : printType(c.type),
-          })),
+        if ("table" in found)
+          throw refuse(
+            `SHOW CREATE VIEW is only supported for views, but ${id} is a table. Please use SHOW CREATE TABLE instead.`,
+          );
+        if ("stream" in found)
+          throw refuse("SHOW CREATE VIEW is not supported for views registered by Table API.");
+        const columns = describeResult(s.name).rows.map((r) => r.name as string);
+        return content(["result"], [{ result: showCreateView(found.view, columns, catalog) }]);
+      }
+      case "showPartitions":
+        throw unsupported(
+          "SHOW PARTITIONS",
+          undefined,
+          "a table's partitions are the folders its 'filesystem' sink writes; list them there",
         );
+      case "use": {
+        // One catalog, one database: naming them is accepted, anything else refused by name.
+        const parts = s.name.parts;
+        if (s.catalog) {
+          if (parts.join(".") !== DEFAULT_CATALOG) throw unknownCatalog(parts.join("."));
+        } else {
+          if (parts.length > 2 || (parts.length === 2 && parts[0] !== DEFAULT_CATALOG))
+            throw unknownCatalog(parts.slice(0, -1).join("."));
+          const database = parts[parts.length - 1] as string;
+          if (database !== DEFAULT_DATABASE) throw unknownDatabase(database);
+        }
+        return done();
       }
       case "set":
         if (s.option === undefined) {
@@ -349,8 +436,6 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         );
         return content(["result"], [{ result: text }]);
       }
-      case "showCreate":
-        throw unsupported(`SHOW CREATE ${s.object}`);
     }
   }
 

@@ -121,9 +121,9 @@ test("CREATE TABLE ... LIKE base: base's columns, watermark and options, the new
     "CREATE TABLE derived (s STRING) WITH ('number-of-rows' = '2', 'fields.id.end' = '2', 'fields.s.length' = '1') LIKE base",
   );
   assert.deepEqual(await (await tEnv.executeSql("DESCRIBE derived")).collect(), [
-    { name: "id", type: "INT" },
-    { name: "ts", type: "TIMESTAMP(3)" },
-    { name: "s", type: "STRING" },
+    { name: "id", type: "INT", null: true, key: null, extras: null, watermark: null },
+    { name: "ts", type: "TIMESTAMP(3) *ROWTIME*", null: true, key: null, extras: null, watermark: "`ts`" },
+    { name: "s", type: "STRING", null: true, key: null, extras: null, watermark: null },
   ]);
   const rows = await (await tEnv.executeSql("SELECT id, CHAR_LENGTH(s) AS n FROM derived")).collect();
   assert.deepEqual(rows, [

@@ -443,6 +443,12 @@ export interface TableOption {
   readonly value: string;
 }
 
+/** `[NOT] LIKE 'pattern'` of a SHOW statement (MySQL's LIKE: `%`, `_`, a backslash escaping). */
+export interface ShowLike {
+  readonly not: boolean;
+  readonly pattern: string;
+}
+
 /** A SQL statement. */
 export type Statement =
   | {
@@ -492,10 +498,30 @@ export type Statement =
     }
   | {
       readonly kind: "show";
-      readonly what: "TABLES" | "VIEWS" | "FUNCTIONS" | "CATALOGS" | "DATABASES" | "JOBS" | "MODULES";
+      readonly what:
+        | "TABLES"
+        | "VIEWS"
+        | "FUNCTIONS"
+        | "USER FUNCTIONS"
+        | "CATALOGS"
+        | "CURRENT CATALOG"
+        | "DATABASES"
+        | "CURRENT DATABASE"
+        | "JOBS"
+        | "MODULES"
+        | "FULL MODULES";
+      /** `FROM|IN [catalog.]database` of SHOW TABLES and SHOW FUNCTIONS. */
+      readonly from?: QualifiedName;
+      readonly like?: ShowLike;
     }
   | { readonly kind: "showCreate"; readonly object: "TABLE" | "VIEW"; readonly name: QualifiedName }
-  | { readonly kind: "describe"; readonly name: QualifiedName }
+  /** `SHOW COLUMNS FROM|IN t [[NOT] LIKE 'pattern']`. */
+  | { readonly kind: "showColumns"; readonly name: QualifiedName; readonly like?: ShowLike }
+  /** `SHOW PARTITIONS t`. */
+  | { readonly kind: "showPartitions"; readonly name: QualifiedName }
+  /** `USE CATALOG c` (catalog: true) or `USE [catalog.]database`. */
+  | { readonly kind: "use"; readonly catalog: boolean; readonly name: QualifiedName }
+  | { readonly kind: "describe"; readonly name: QualifiedName; readonly extended: boolean }
   | { readonly kind: "explain"; readonly details: readonly string[]; readonly statement: Statement }
   | { readonly kind: "set"; readonly option?: TableOption }
   | { readonly kind: "reset"; readonly key?: string }

@@ -16,6 +16,7 @@ import type {
   Query,
   QueryBody,
   Select,
+  ShowLike,
   Statement,
   TableAlias,
   TableRef,
@@ -23,10 +24,36 @@ import type {
 } from "./ast.js";
 import { KEYWORDS, NILADIC_FUNCTIONS } from "./lexer.js";
 
+/** Set while {@link printFlinkStyle} runs: how table names are written out. */
+let flinkStyle: { readonly table: (parts: readonly string[]) => readonly string[] } | undefined;
+
+/**
+ * Runs `print` with the printers writing SQL as Flink's SHOW CREATE and DESCRIBE do (Calcite's
+ * unparse): every name back-quoted, each clause of a query on a line of its own, and table names
+ * as `table` gives them (Flink writes them fully qualified).
+ */
+export function printFlinkStyle<T>(
+  print: () => T,
+  table: (parts: readonly string[]) => readonly string[] = (parts) => parts,
+): T {
+  const saved = flinkStyle;
+  flinkStyle = { table };
+  try {
+    return print();
+  } finally {
+    flinkStyle = saved;
+  }
+}
+
 /** A name as SQL: bare when it is a plain word and not a keyword, back-quoted otherwise. */
 export function printName(name: string): string {
   const upper = name.toUpperCase();
-  if (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) && !KEYWORDS.has(upper) && !NILADIC_FUNCTIONS.has(upper))
+  if (
+    flinkStyle === undefined &&
+    /^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) &&
+    !KEYWORDS.has(upper) &&
+    !NILADIC_FUNCTIONS.has(upper)
+  )
     return name;
   return `\`${name.replace(/`/g, "``")}\``;
 }
@@ -96,8 +123,11 @@ export function printExpr(e: Expr): string {
       break;
     case "typedLiteral":
       return `${e.type} ${printString(e.value)}`;
-    case "interval":
-      return `INTERVAL ${e.negative ? "-" : ""}${printString(e.value)} ${e.from}${e.to === undefined ? "" : ` TO ${e.to}`}`;
+    case "interval": {
+      // Calcite writes a unit in the singular (`INTERVAL '1' SECONDS` is `INTERVAL '1' SECOND`).
+      const unit = (u: string) => (flinkStyle === undefined ? u : u.replace(/S$/, ""));
+      return `INTERVAL ${e.negative ? "-" : ""}${printString(e.value)} ${unit(e.from)}${e.to === undefined ? "" : ` TO ${unit(e.to)}`}`;
+    }
     case "column":
       return e.name.parts.map(printName).join(".");
     case "star":
@@ -270,7 +300,7 @@ export function printQuery(q: Query): string {
   if (q.orderBy.length > 0) parts.push(`ORDER BY ${printOrderItems(q.orderBy)}`);
   if (q.limit !== undefined) parts.push(`LIMIT ${printExpr(q.limit)}`);
   if (q.offset !== undefined) parts.push(`OFFSET ${printExpr(q.offset)}`);
-  return parts.join(" ");
+  return parts.join(clauseSeparator());
 }
 
 function printBody(b: QueryBody): string {
@@ -290,6 +320,11 @@ function printBody(b: QueryBody): string {
   }
 }
 
+/** Between the clauses of a query: a space, or a line break in {@link printFlinkStyle}. */
+function clauseSeparator(): string {
+  return flinkStyle === undefined ? " " : "\n";
+}
+
 function printSelect(s: Select): string {
   const parts = [
     `SELECT ${s.distinct ? "DISTINCT " : ""}${s.items.map((i) => `${printExpr(i.expr)}${i.alias === undefined ? "" : ` AS ${printName(i.alias)}`}`).join(", ")}`,
@@ -303,7 +338,7 @@ function printSelect(s: Select): string {
       `WINDOW ${s.windows.map((w) => `${printName(w.name)} AS (${printWindowSpec(w.spec)})`).join(", ")}`,
     );
   }
-  return parts.join(" ");
+  return parts.join(clauseSeparator());
 }
 
 /** A GROUP BY element as SQL: an expression, `()`, a set, ROLLUP, CUBE or GROUPING SETS. */
@@ -333,7 +368,7 @@ function printAlias(a: TableAlias | undefined): string {
 export function printTableRef(t: TableRef): string {
   switch (t.kind) {
     case "table":
-      return `${t.name.parts.map(printName).join(".")}${t.systemTime === undefined ? "" : ` FOR SYSTEM_TIME AS OF ${printExpr(t.systemTime)}`}${printAlias(t.alias)}`;
+      return `${(flinkStyle?.table(t.name.parts) ?? t.name.parts).map(printName).join(".")}${t.systemTime === undefined ? "" : ` FOR SYSTEM_TIME AS OF ${printExpr(t.systemTime)}`}${printAlias(t.alias)}`;
     case "derived":
       return `${t.lateral ? "LATERAL " : ""}(${printQuery(t.query)})${printAlias(t.alias)}`;
     case "tableFunction":
@@ -413,6 +448,11 @@ export function printPattern(p: PatternTerm): string {
   }
 }
 
+/** ` [NOT] LIKE 'pattern'` of a SHOW statement, or nothing. */
+function showLike(like: ShowLike | undefined): string {
+  return like === undefined ? "" : ` ${like.not ? "NOT " : ""}LIKE ${printString(like.pattern)}`;
+}
+
 /** A statement as SQL (DDL, DML, queries; options and names quoted as needed). */
 export function printStatement(s: Statement): string {
   const name = (n: { parts: readonly string[] }) => n.parts.map(printName).join(".");
@@ -428,11 +468,17 @@ export function printStatement(s: Statement): string {
     case "drop":
       return `DROP ${s.temporary ? "TEMPORARY " : ""}${s.object} ${s.ifExists ? "IF EXISTS " : ""}${name(s.name)}`;
     case "show":
-      return `SHOW ${s.what}`;
+      return `SHOW ${s.what}${s.from === undefined ? "" : ` FROM ${name(s.from)}`}${showLike(s.like)}`;
     case "showCreate":
       return `SHOW CREATE ${s.object} ${name(s.name)}`;
+    case "showColumns":
+      return `SHOW COLUMNS FROM ${name(s.name)}${showLike(s.like)}`;
+    case "showPartitions":
+      return `SHOW PARTITIONS ${name(s.name)}`;
+    case "use":
+      return `USE ${s.catalog ? "CATALOG " : ""}${name(s.name)}`;
     case "describe":
-      return `DESCRIBE ${name(s.name)}`;
+      return `DESCRIBE ${s.extended ? "EXTENDED " : ""}${name(s.name)}`;
     case "explain":
       return `EXPLAIN ${s.details.length > 0 ? `${s.details.join(", ")} ` : ""}${printStatement(s.statement)}`;
     case "set":

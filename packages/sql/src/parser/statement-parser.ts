@@ -11,6 +11,7 @@ import type {
   LikeOption,
   QualifiedName,
   Query,
+  ShowLike,
   SourcePos,
   Statement,
   TableOption,
@@ -48,6 +49,7 @@ export class SqlParser extends QueryParser {
       { ALT: () => this.SUBRULE(this.dropStatement) },
       { ALT: () => this.SUBRULE(this.showStatement) },
       { ALT: () => this.SUBRULE(this.describeStatement) },
+      { ALT: () => this.SUBRULE(this.useStatement) },
       { ALT: () => this.SUBRULE(this.explainStatement) },
       { ALT: () => this.SUBRULE(this.setStatement) },
       { ALT: () => this.SUBRULE(this.insertStatement) },
@@ -342,13 +344,62 @@ export class SqlParser extends QueryParser {
   private showStatement = this.RULE("showStatement", (): Statement => {
     this.CONSUME(T.Show);
     return this.OR([
-      { ALT: () => this.take(T.Tables, { kind: "show", what: "TABLES" } as Statement) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Tables);
+          return this.SUBRULE(this.showListingRest, { ARGS: ["TABLES"] });
+        },
+      },
       { ALT: () => this.take(T.Views, { kind: "show", what: "VIEWS" } as Statement) },
-      { ALT: () => this.take(T.Functions, { kind: "show", what: "FUNCTIONS" } as Statement) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Functions);
+          return this.SUBRULE2(this.showListingRest, { ARGS: ["FUNCTIONS"] });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.User);
+          this.CONSUME2(T.Functions);
+          return this.SUBRULE3(this.showListingRest, { ARGS: ["USER FUNCTIONS"] });
+        },
+      },
       { ALT: () => this.take(T.Catalogs, { kind: "show", what: "CATALOGS" } as Statement) },
       { ALT: () => this.take(T.Databases, { kind: "show", what: "DATABASES" } as Statement) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Current);
+          return this.OR3([
+            { ALT: () => this.take(T.Catalog, { kind: "show", what: "CURRENT CATALOG" } as Statement) },
+            { ALT: () => this.take(T.Database, { kind: "show", what: "CURRENT DATABASE" } as Statement) },
+          ]);
+        },
+      },
       { ALT: () => this.take(T.Jobs, { kind: "show", what: "JOBS" } as Statement) },
       { ALT: () => this.take(T.Modules, { kind: "show", what: "MODULES" } as Statement) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Full);
+          return this.take(T.Modules, { kind: "show", what: "FULL MODULES" } as Statement, 1);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Columns);
+          this.OR4([{ ALT: () => this.CONSUME(T.From) }, { ALT: () => this.CONSUME(T.In) }]);
+          const name = this.SUBRULE(this.qualifiedName);
+          const like = this.OPTION(() => this.SUBRULE(this.showLike));
+          return (
+            like === undefined ? { kind: "showColumns", name } : { kind: "showColumns", name, like }
+          ) as Statement;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Partitions);
+          return { kind: "showPartitions", name: this.SUBRULE2(this.qualifiedName) } as Statement;
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.Create);
@@ -356,15 +407,48 @@ export class SqlParser extends QueryParser {
             { ALT: () => this.take(T.Table, "TABLE" as const) },
             { ALT: () => this.take(T.View, "VIEW" as const) },
           ]);
-          return { kind: "showCreate", object, name: this.SUBRULE(this.qualifiedName) } as Statement;
+          return { kind: "showCreate", object, name: this.SUBRULE3(this.qualifiedName) } as Statement;
         },
       },
     ]);
   });
 
+  /** `[FROM|IN [catalog.]database] [[NOT] LIKE 'pattern']` after SHOW TABLES or SHOW [USER] FUNCTIONS. */
+  private showListingRest = this.RULE(
+    "showListingRest",
+    (what: "TABLES" | "FUNCTIONS" | "USER FUNCTIONS"): Statement => {
+      const from = this.OPTION(() => {
+        this.OR([{ ALT: () => this.CONSUME(T.From) }, { ALT: () => this.CONSUME(T.In) }]);
+        return this.SUBRULE(this.qualifiedName);
+      });
+      const like = this.OPTION2(() => this.SUBRULE(this.showLike));
+      return {
+        kind: "show",
+        what,
+        ...(from === undefined ? {} : { from }),
+        ...(like === undefined ? {} : { like }),
+      };
+    },
+  );
+
+  /** `[NOT] LIKE 'pattern'` of SHOW. */
+  private showLike = this.RULE("showLike", (): ShowLike => {
+    const not = this.OPTION(() => this.CONSUME(T.Not)) !== undefined;
+    this.CONSUME(T.Like);
+    return { not, pattern: this.SUBRULE(this.string) };
+  });
+
+  /** `USE CATALOG c`, `USE [catalog.]database`. */
+  private useStatement = this.RULE("useStatement", (): Statement => {
+    this.CONSUME(T.Use);
+    const catalog = this.OPTION(() => this.CONSUME(T.Catalog)) !== undefined;
+    return { kind: "use", catalog, name: this.SUBRULE(this.qualifiedName) };
+  });
+
   private describeStatement = this.RULE("describeStatement", (): Statement => {
     this.OR([{ ALT: () => this.CONSUME(T.Describe) }, { ALT: () => this.CONSUME(T.Desc) }]);
-    return { kind: "describe", name: this.SUBRULE(this.qualifiedName) };
+    const extended = this.OPTION(() => this.CONSUME(T.Extended)) !== undefined;
+    return { kind: "describe", name: this.SUBRULE(this.qualifiedName), extended };
   });
 
   /** `EXPLAIN [PLAN FOR | detail, ...] statement`. */

@@ -371,7 +371,7 @@ function collectQueries(q: Query, ctx: PlanContext, out: Query[], tables: Set<st
 }
 
 /** A fresh, never executed environment with the parallelism of `ctx.env`. */
-function scratchEnvironment(ctx: PlanContext): StreamExecutionEnvironment {
+export function scratchEnvironment(ctx: PlanContext): StreamExecutionEnvironment {
   return StreamExecutionEnvironment.create({ parallelism: ctx.env.config.parallelism });
 }
 
@@ -437,7 +437,8 @@ export function explainStatement(
   ].join("\n");
 }
 
-function scanAll(table: string): Query {
+/** `SELECT * FROM table` (the name split at dots, as written). */
+export function scanAll(table: string): Query {
   return {
     kind: "query",
     with: [],

@@ -312,12 +312,20 @@ test("a view over a table, then a projection of the view, with computed and meta
   const rows = await (await tEnv.executeSql("SELECT id + 100 AS id, doubled, off FROM big")).collect();
   assert.deepEqual(rows, [{ id: 102, doubled: 50, off: 1 }]);
   const described = await (await tEnv.executeSql("DESCRIBE orders")).collect();
+  // Flink's DESCRIBE: the metadata column's extras, the computed column's type and expression.
   assert.deepEqual(described, [
-    { name: "id", type: "BIGINT" },
-    { name: "amount", type: "INT" },
-    { name: "ts", type: "TIMESTAMP_LTZ(3)" },
-    { name: "off", type: "BIGINT" },
-    { name: "doubled", type: "(computed)" },
+    { name: "id", type: "BIGINT", null: true, key: null, extras: null, watermark: null },
+    { name: "amount", type: "INT", null: true, key: null, extras: null, watermark: null },
+    { name: "ts", type: "TIMESTAMP_LTZ(3)", null: true, key: null, extras: null, watermark: null },
+    {
+      name: "off",
+      type: "BIGINT",
+      null: true,
+      key: null,
+      extras: "METADATA FROM 'offset' VIRTUAL",
+      watermark: null,
+    },
+    { name: "doubled", type: "INT", null: true, key: null, extras: "AS `amount` * 2", watermark: null },
   ]);
   assert.deepEqual(await (await tEnv.executeSql("SHOW TABLES")).collect(), [
     { "table name": "big" },

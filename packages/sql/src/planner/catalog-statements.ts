@@ -1,0 +1,377 @@
+/**
+ * The catalog statements as Flink 1.20 answers them: DESCRIBE and SHOW COLUMNS (Flink's
+ * ShowColumnsOperation: name, type, null, key, extras, watermark and, when a column has one,
+ * comment), SHOW CREATE TABLE / VIEW (ShowCreateUtil's DDL), the LIKE filter of SHOW, and the one
+ * catalog and database a Fleuve SQL environment has (`default_catalog`.`default_database`).
+ */
+
+import type { Catalog, TableDefinition, ViewDefinition } from "../catalog.js";
+import type { DataType, Expr, QualifiedName, ShowLike } from "../parser/ast.js";
+import { printExpr, printFlinkStyle, printQuery, printType } from "../parser/printer.js";
+import { compileExpression } from "./compile-expression.js";
+import { invalid } from "./problems.js";
+import { type Column, rowScope } from "./relation.js";
+import type { Row } from "./values.js";
+
+/** The catalog of a Fleuve SQL environment (Flink's default in-memory catalog). */
+export const DEFAULT_CATALOG = "default_catalog";
+/** The database of {@link DEFAULT_CATALOG}. */
+export const DEFAULT_DATABASE = "default_database";
+
+/** Flink's `catalog.database.name` of a table of the environment (asSummaryString). */
+export function summaryIdentifier(name: string): string {
+  return `${DEFAULT_CATALOG}.${DEFAULT_DATABASE}.${name}`;
+}
+
+/** Flink's `` `catalog`.`database`.`name` `` of a table of the environment (asSerializableString). */
+export function serializableIdentifier(name: string): string {
+  return [DEFAULT_CATALOG, DEFAULT_DATABASE, name].map(quoted).join(".");
+}
+
+/** A name in back quotes, as Flink's EncodingUtils.escapeIdentifier writes it. */
+function quoted(name: string): string {
+  return `\`${name.replace(/`/g, "``")}\``;
+}
+
+/** A string literal, as Flink's EncodingUtils.escapeSingleQuotes writes it. */
+function quotedString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The name of a table in the catalog for `name` as written: `t`, `default_database.t` or
+ * `default_catalog.default_database.t`; another catalog or database fails, naming it.
+ */
+export function localName(name: QualifiedName): string {
+  const parts = name.parts;
+  if (parts.length <= 1) return parts.join(".");
+  const table = parts[parts.length - 1] as string;
+  const database = parts[parts.length - 2] as string;
+  const catalog = parts.length >= 3 ? (parts[parts.length - 3] as string) : DEFAULT_CATALOG;
+  if (parts.length > 3 || catalog !== DEFAULT_CATALOG) throw unknownCatalog(parts.slice(0, -2).join("."));
+  if (database !== DEFAULT_DATABASE) throw unknownDatabase(database);
+  return table;
+}
+
+/** Flink's error for a catalog that is not there (CatalogManager.getCatalogOrError). */
+export function unknownCatalog(catalog: string) {
+  return invalid(
+    `A catalog with name [${catalog}] does not exist. Fleuve SQL has the one catalog ${DEFAULT_CATALOG}`,
+    undefined,
+    { catalog },
+  );
+}
+
+/** Flink's error for a database that is not there. */
+export function unknownDatabase(database: string) {
+  return invalid(
+    `A database with name [${database}] does not exist in the catalog: [${DEFAULT_CATALOG}]. Fleuve SQL has the one database ${DEFAULT_DATABASE}`,
+    undefined,
+    { database },
+  );
+}
+
+/** Flink's error for DESCRIBE, SHOW COLUMNS and SHOW CREATE of a name that is not a table or view. */
+export function unknownTableOrView(name: string) {
+  return invalid(
+    `Tables or views with the identifier '${summaryIdentifier(name)}' doesn't exist.`,
+    undefined,
+    { table: name },
+  );
+}
+
+/**
+ * Whether `name` matches the SQL LIKE `pattern` as Flink's SHOW matches it (SqlLikeUtils.like
+ * with `\` as the escape): `%` any run of characters, `_` one character, `\%` and `\_` themselves;
+ * case-sensitive.
+ */
+export function likeMatches(name: string, pattern: string): boolean {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i] as string;
+    if (ch === "\\" && i + 1 < pattern.length) {
+      i++;
+      re += (pattern[i] as string).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    } else if (ch === "%") re += "[\\s\\S]*";
+    else if (ch === "_") re += "[\\s\\S]";
+    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`, "u").test(name);
+}
+
+/** `names` kept by a `[NOT] LIKE` filter (all of them without one). */
+export function filterLike<T>(
+  items: readonly T[],
+  like: ShowLike | undefined,
+  nameOf: (t: T) => string,
+): T[] {
+  if (like === undefined) return [...items];
+  return items.filter((t) => likeMatches(nameOf(t), like.pattern) !== like.not);
+}
+
+const MAX_LENGTH = 2147483647;
+
+/**
+ * A data type as Flink writes it: `summary` as DESCRIBE does (LogicalType.asSummaryString: STRING,
+ * BYTES, TIMESTAMP_LTZ(3)), otherwise as SHOW CREATE TABLE does (asSerializableString:
+ * VARCHAR(2147483647), VARBINARY(2147483647), TIMESTAMP(3) WITH LOCAL TIME ZONE). Defaults are
+ * written out (DECIMAL(10, 0), TIMESTAMP(6), TIME(0), VARCHAR(1)).
+ */
+export function flinkTypeText(t: DataType, summary: boolean): string {
+  const inner = (x: DataType) => flinkTypeText(x, summary);
+  let s: string;
+  switch (t.kind) {
+    case "atomic": {
+      const [a, b] = t.args;
+      switch (t.name) {
+        case "STRING":
+        case "VARCHAR": {
+          const n = t.name === "STRING" ? MAX_LENGTH : (a ?? 1);
+          s = summary && n === MAX_LENGTH ? "STRING" : `VARCHAR(${n})`;
+          break;
+        }
+        case "BYTES":
+        case "VARBINARY": {
+          const n = t.name === "BYTES" ? MAX_LENGTH : (a ?? 1);
+          s = summary && n === MAX_LENGTH ? "BYTES" : `VARBINARY(${n})`;
+          break;
+        }
+        case "CHAR":
+        case "BINARY":
+          s = `${t.name}(${a ?? 1})`;
+          break;
+        case "DECIMAL":
+          s = `DECIMAL(${a ?? 10}, ${b ?? 0})`;
+          break;
+        case "TIME":
+          s = `TIME(${a ?? 0})`;
+          break;
+        case "TIMESTAMP":
+        case "TIMESTAMP_LTZ": {
+          const local = t.name === "TIMESTAMP_LTZ" || t.timeZone === "local";
+          const p = a ?? 6;
+          s = !local
+            ? `TIMESTAMP(${p})${t.timeZone === "zone" ? " WITH TIME ZONE" : ""}`
+            : summary
+              ? `TIMESTAMP_LTZ(${p})`
+              : `TIMESTAMP(${p}) WITH LOCAL TIME ZONE`;
+          break;
+        }
+        default:
+          s = printType({ ...t, notNull: false });
+      }
+      break;
+    }
+    case "array":
+      s = `ARRAY<${inner(t.element)}>`;
+      break;
+    case "multiset":
+      s = `MULTISET<${inner(t.element)}>`;
+      break;
+    case "map":
+      s = `MAP<${inner(t.key)}, ${inner(t.value)}>`;
+      break;
+    case "row":
+      s = `ROW<${t.fields.map((f) => `${quoted(f.name)} ${inner(f.type)}${f.comment === undefined ? "" : ` ${quotedString(f.comment)}`}`).join(", ")}>`;
+      break;
+    case "interval":
+      s = printType({ ...t, notNull: false });
+      break;
+  }
+  return t.notNull ? `${s} NOT NULL` : s;
+}
+
+/** An expression as Flink's SHOW CREATE and DESCRIBE write it: names back-quoted. */
+export function flinkExprText(e: Expr): string {
+  return printFlinkStyle(() => printExpr(e));
+}
+
+/** The primary key columns of a table: PRIMARY KEY (...) or a column's inline PRIMARY KEY. */
+function primaryKeyOf(def: TableDefinition): readonly string[] {
+  return (
+    def.primaryKey?.columns ??
+    def.columns.flatMap((c) => (c.kind === "physical" && c.primaryKey ? [c.name] : []))
+  );
+}
+
+/** Java's `String.hashCode` (UTF-16 code units, 32-bit wrap-around). */
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * The name Flink gives a primary key declared without CONSTRAINT name: `PK_` and the Java
+ * `List.hashCode` of its column names (`PRIMARY KEY (user)` is `PK_3599338`).
+ */
+export function primaryKeyName(columns: readonly string[]): string {
+  let h = 1;
+  for (const c of columns) h = (Math.imul(31, h) + javaStringHash(c)) | 0;
+  return `PK_${h}`;
+}
+
+/** One column of a table as DESCRIBE sees it. */
+interface DescribedColumn {
+  readonly name: string;
+  readonly type: DataType | undefined;
+  /** `*ROWTIME*` or `*PROCTIME*` after the type. */
+  readonly attribute?: "ROWTIME" | "PROCTIME";
+  readonly key?: string;
+  /** Column.explainExtras: `AS expr`, `METADATA FROM 'key' VIRTUAL`. */
+  readonly extras?: string;
+  readonly watermark?: string;
+  readonly comment?: string;
+}
+
+/** The processing-time attribute's type, TIMESTAMP_LTZ(3) NOT NULL. */
+const PROCTIME_TYPE: DataType = { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true };
+
+/**
+ * The columns of table `def` in the order declared, typed as Flink resolves them: the primary key's
+ * columns NOT NULL, a computed column typed by its expression, `PROCTIME()` TIMESTAMP_LTZ(3) NOT NULL.
+ */
+function tableColumns(def: TableDefinition): DescribedColumn[] {
+  const key = primaryKeyOf(def);
+  const keyText = key.length === 0 ? undefined : `PRI(${key.join(", ")})`;
+  const keyed = (c: { name: string; type: DataType }): DataType =>
+    key.includes(c.name) ? { ...c.type, notNull: true } : c.type;
+  const known: Column[] = def.columns.flatMap((c) =>
+    c.kind === "computed" ? [] : [{ name: c.name, type: keyed(c) }],
+  );
+  const out: DescribedColumn[] = [];
+  for (const c of def.columns) {
+    let type: DataType | undefined;
+    let extras: string | undefined;
+    let attribute: DescribedColumn["attribute"];
+    if (c.kind === "computed") {
+      extras = `AS ${flinkExprText(c.expr)}`;
+      if (c.expr.kind === "call" && c.expr.name.toUpperCase() === "PROCTIME" && c.expr.args.length === 0) {
+        type = PROCTIME_TYPE;
+        attribute = "PROCTIME";
+      } else {
+        type = compileExpression(
+          c.expr,
+          rowScope({ columns: known }, `table ${def.name.parts.join(".")}`),
+        ).type;
+      }
+      known.push({ name: c.name, type });
+    } else {
+      type = keyed(c);
+      if (c.kind === "metadata")
+        extras = `METADATA${c.key === undefined ? "" : ` FROM ${quotedString(c.key)}`}${c.virtual ? " VIRTUAL" : ""}`;
+    }
+    const rowtime = def.watermark?.column === c.name;
+    if (rowtime) attribute = "ROWTIME";
+    out.push({
+      name: c.name,
+      type,
+      ...(attribute === undefined ? {} : { attribute }),
+      ...(keyText !== undefined && key.includes(c.name) ? { key: keyText } : {}),
+      ...(extras === undefined ? {} : { extras }),
+      ...(rowtime && def.watermark ? { watermark: flinkExprText(def.watermark.expr) } : {}),
+      ...(c.comment === undefined ? {} : { comment: c.comment }),
+    });
+  }
+  return out;
+}
+
+/** The result of DESCRIBE / SHOW COLUMNS: its column names and rows. */
+export interface DescribeResult {
+  readonly columns: string[];
+  readonly rows: Row[];
+}
+
+/**
+ * DESCRIBE and SHOW COLUMNS of a table or view (Flink's ShowColumnsOperation): `view` gives a
+ * view's columns as its query resolves them (no key, extras or watermark, as Flink shows a view).
+ */
+export function describeRows(
+  source: { table: TableDefinition } | { view: readonly Column[]; rowtime?: string; proctime?: string },
+  like?: ShowLike,
+): DescribeResult {
+  const described: DescribedColumn[] =
+    "table" in source
+      ? tableColumns(source.table)
+      : source.view.map((c) => ({
+          name: c.name,
+          type: c.type,
+          ...(c.name === source.rowtime
+            ? { attribute: "ROWTIME" as const }
+            : c.name === source.proctime
+              ? { attribute: "PROCTIME" as const }
+              : {}),
+        }));
+  // Flink adds the comment column only when a column of the table has a comment.
+  const withComment = described.some((c) => c.comment !== undefined);
+  const columns = ["name", "type", "null", "key", "extras", "watermark", ...(withComment ? ["comment"] : [])];
+  const rows = filterLike(described, like, (c) => c.name).map((c) => {
+    const type = c.type === undefined ? "" : flinkTypeText({ ...c.type, notNull: false }, true);
+    const row: Row = {
+      name: c.name,
+      type: c.attribute === undefined ? type : `${type} *${c.attribute}*`,
+      null: c.type === undefined ? true : !c.type.notNull,
+      key: c.key ?? null,
+      extras: c.extras ?? null,
+      watermark: c.watermark ?? null,
+    };
+    if (withComment) row.comment = c.comment ?? null;
+    return row;
+  });
+  return { columns, rows };
+}
+
+/** `SHOW CREATE TABLE`: the DDL of `def` as Flink 1.20's ShowCreateUtil writes it. */
+export function showCreateTable(def: TableDefinition): string {
+  const indent = "  ";
+  const name = def.name.parts[def.name.parts.length - 1] as string;
+  const key = primaryKeyOf(def);
+  const elements = def.columns.map((c) => {
+    let s = `${indent}${quoted(c.name)} `;
+    if (c.kind === "computed") s += `AS ${flinkExprText(c.expr)}`;
+    else {
+      s += flinkTypeText(key.includes(c.name) ? { ...c.type, notNull: true } : c.type, false);
+      if (c.kind === "metadata")
+        s += ` METADATA${c.key === undefined ? "" : ` FROM ${quotedString(c.key)}`}${c.virtual ? " VIRTUAL" : ""}`;
+    }
+    if (c.comment !== undefined && c.comment !== "") s += ` COMMENT ${quotedString(c.comment)}`;
+    return s;
+  });
+  if (def.watermark !== undefined)
+    elements.push(
+      `${indent}WATERMARK FOR ${quoted(def.watermark.column)} AS ${flinkExprText(def.watermark.expr)}`,
+    );
+  if (key.length > 0) {
+    const constraint = def.primaryKey?.name ?? primaryKeyName(key);
+    elements.push(
+      `${indent}CONSTRAINT ${quoted(constraint)} PRIMARY KEY (${key.map(quoted).join(", ")}) NOT ENFORCED`,
+    );
+  }
+  let text = `CREATE ${def.temporary ? "TEMPORARY " : ""}TABLE ${serializableIdentifier(name)} (\n${elements.join(",\n")}\n) `;
+  if (def.comment !== undefined && def.comment !== "") text += `COMMENT ${quotedString(def.comment)}\n`;
+  if (def.partitionedBy.length > 0) text += `PARTITIONED BY (${def.partitionedBy.map(quoted).join(", ")})\n`;
+  if (def.options.length > 0) {
+    // Flink keeps the options in a map and writes them sorted by key.
+    const options = [...def.options].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    text += `WITH (\n${options.map((o) => `${indent}${quotedString(o.key)} = ${quotedString(o.value)}`).join(",\n")}\n)\n`;
+  }
+  return text;
+}
+
+/**
+ * `SHOW CREATE VIEW`: `CREATE VIEW id(columns) as` and the view's query, as Flink 1.20 writes it.
+ * Flink writes the query Calcite expanded; here it is the query as written, with every name
+ * back-quoted, each clause on its own line and the catalog's tables fully qualified (a
+ * `SELECT * FROM t` view prints as Flink prints it).
+ */
+export function showCreateView(view: ViewDefinition, columns: readonly string[], catalog: Catalog): string {
+  const name = view.name.parts[view.name.parts.length - 1] as string;
+  const query = printFlinkStyle(
+    () => printQuery(view.query),
+    (parts) =>
+      parts.length === 1 && catalog.lookup(parts[0] as string) !== undefined
+        ? [DEFAULT_CATALOG, DEFAULT_DATABASE, parts[0] as string]
+        : parts,
+  );
+  return `CREATE ${view.temporary ? "TEMPORARY " : ""}VIEW ${serializableIdentifier(name)}(${columns.map(quoted).join(", ")}) as\n${query}`;
+}
