@@ -11,7 +11,7 @@ import { parseDuration } from "@fleuve/sql";
 import { parseArgs, usageError } from "./args.js";
 import { METRICS_SPEC } from "./metrics-endpoint.js";
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, type Io, registerTypeScript, runCommand } from "./run-command.js";
-import { formatTable } from "./sql-format.js";
+import { formatContent } from "./sql-format.js";
 import { buildScript, locateSqlError, readScript, scriptJobName } from "./sql-script.js";
 import { runShell } from "./sql-shell.js";
 
@@ -149,7 +149,7 @@ export async function sqlCommand(
   // the file before any job starts, and SHOW / DESCRIBE / EXPLAIN print their results.
   const planned = StreamExecutionEnvironment.create();
   await buildScript(planned, file, (columns, rows) => {
-    io.stdout.write(`${formatTable(columns, rows)}\n`);
+    io.stdout.write(`${formatContent(columns, rows)}\n`);
   });
   if (p.options.check) return checkSavepoint(planned, resolve(savepoint as string), p.options, io);
   if (!plan.hasJob) return 0;

@@ -85,3 +85,17 @@ export function formatTable(
   lines.push(`${rows.length} row${rows.length === 1 ? "" : "s"} in set`);
   return lines.join("\n");
 }
+
+/**
+ * The result of a statement with content (SHOW, DESCRIBE, EXPLAIN) as Flink's SQL client prints
+ * it: NULL as an empty cell, a BOOLEAN as TRUE or FALSE, and `Empty set` for no rows.
+ */
+export function formatContent(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
+  if (rows.length === 0) return "Empty set";
+  const text = (v: unknown) =>
+    v === null || v === undefined ? "" : typeof v === "boolean" ? String(v).toUpperCase() : v;
+  return formatTable(
+    columns,
+    rows.map((r) => Object.fromEntries(columns.map((c) => [c, text(r[c])]))),
+  );
+}

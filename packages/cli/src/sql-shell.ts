@@ -11,12 +11,16 @@
  * - `tableau` and `changelog`: every change as a row with its kind (`op`: +I, -U, +U, -D) as it
  *   comes.
  */
+import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import { FleuveError, isFleuveError, type JobClient, StreamExecutionEnvironment } from "@fleuve/core";
 import {
   type Column,
+  DEFAULT_CATALOG,
+  DEFAULT_DATABASE,
+  formatTimestamp,
   materialize,
   parseScript,
   rowKind,
@@ -24,7 +28,7 @@ import {
   type Statement,
 } from "@fleuve/sql";
 import type { Io } from "./run-command.js";
-import { cellText, fitCell, formatTable, rowLine, ruleLine, typeWidth } from "./sql-format.js";
+import { cellText, fitCell, formatContent, formatTable, rowLine, ruleLine, typeWidth } from "./sql-format.js";
 import { caret, commandSqlEnvironment } from "./sql-script.js";
 
 /** Options of {@link runShell}. */
@@ -137,6 +141,14 @@ export async function runShell(options: ShellOptions): Promise<number> {
     return { env, tEnv };
   };
 
+  /** The jobs this session started, for SHOW JOBS (Flink's job id, name, status, start time). */
+  const jobs: { id: string; name: string; status: string; start: number }[] = [];
+  const track = (name: string) => {
+    const job = { id: randomBytes(16).toString("hex"), name, status: "RUNNING", start: Date.now() };
+    jobs.push(job);
+    return job;
+  };
+
   const runQuery = async (s: Statement & { kind: "query" }) => {
     const { env, tEnv } = await freshEnvironment();
     const table = tEnv.sqlQuery(s.query);
@@ -157,11 +169,14 @@ export async function runShell(options: ShellOptions): Promise<number> {
       view.add(row);
     }, "Sink: shell");
     cancelled = false;
-    running = env.executeAsync("sql-shell-query");
+    running = env.executeAsync("collect");
+    const job = track("collect");
     const timer = terminal ? setInterval(() => view.draw(), REDRAW_MS) : undefined;
     try {
       await running.result;
+      job.status = "FINISHED";
     } catch (e) {
+      job.status = cancelled ? "CANCELED" : "FAILED";
       if (!(cancelled && isFleuveError(e, "FLEUVE_JOB_CANCELLED"))) throw e;
     } finally {
       running = undefined;
@@ -174,12 +189,17 @@ export async function runShell(options: ShellOptions): Promise<number> {
     const { env, tEnv } = await freshEnvironment();
     await tEnv.executeStatement(s);
     cancelled = false;
-    running = env.executeAsync(`insert-into-${s.table.parts.join(".")}`);
+    // Flink's name for the job of an INSERT: insert-into_ and the table's full name.
+    const name = `insert-into_${DEFAULT_CATALOG}.${DEFAULT_DATABASE}.${s.table.parts[s.table.parts.length - 1]}`;
+    running = env.executeAsync(name);
+    const job = track(name);
     write(`[INFO] Running the job of INSERT INTO ${s.table.parts.join(".")} (Ctrl-C stops it)`);
     try {
       await running.result;
+      job.status = "FINISHED";
       write("[INFO] The job finished.");
     } catch (e) {
+      job.status = cancelled ? "CANCELED" : "FAILED";
       if (!(cancelled && isFleuveError(e, "FLEUVE_JOB_CANCELLED"))) throw e;
       write("[INFO] The job was cancelled.");
     } finally {
@@ -200,11 +220,31 @@ export async function runShell(options: ShellOptions): Promise<number> {
           case "insert":
             await runInsert(s);
             break;
+          case "show":
+            if (s.what === "JOBS") {
+              write(
+                formatContent(
+                  ["job id", "job name", "status", "start time"],
+                  jobs.map((j) => ({
+                    "job id": j.id,
+                    "job name": j.name,
+                    status: j.status,
+                    "start time": formatTimestamp(j.start),
+                  })),
+                ),
+              );
+              break;
+            }
+            {
+              const result = await session.executeStatement(s);
+              write(formatContent(result.columns, await result.collect()));
+            }
+            break;
           case "reset":
           case "set": {
             const result = await session.executeStatement(s);
             if (result.kind === "SUCCESS_WITH_CONTENT")
-              write(formatTable(result.columns, await result.collect()));
+              write(formatContent(result.columns, await result.collect()));
             else {
               replay.push(s);
               write("[INFO] Execute statement succeeded.");
@@ -214,7 +254,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
           default: {
             const result = await session.executeStatement(s);
             if (result.kind === "SUCCESS_WITH_CONTENT")
-              write(formatTable(result.columns, await result.collect()));
+              write(formatContent(result.columns, await result.collect()));
             else {
               replay.push(s);
               write("[INFO] Execute statement succeeded.");

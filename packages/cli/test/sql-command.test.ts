@@ -59,15 +59,51 @@ test("fleuve sql -f runs the file's statements as one job: SHOW's table first, t
     const r = await fleuve("sql", "-f", file, "--no-metrics");
     assert.equal(r.code, 0, r.stderr);
     const out = lines(r.stdout);
-    assert.deepEqual(out.slice(0, 5), [
-      "+------------+",
-      "| table name |",
-      "+------------+",
-      "+------------+",
-      "0 rows in set",
-    ]);
-    assert.deepEqual(out.slice(5), expectedChangelog(300));
+    // Flink's SQL client prints a result without rows as `Empty set`.
+    assert.deepEqual(out.slice(0, 1), ["Empty set"]);
+    assert.deepEqual(out.slice(1), expectedChangelog(300));
     assert.match(r.stderr, /job 'counts' finished in \d+ ms/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("fleuve sql -f prints DESCRIBE and SHOW CREATE TABLE as Flink's SQL client", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-f-"));
+  try {
+    const file = join(dir, "describe.sql");
+    writeFileSync(
+      file,
+      `CREATE TABLE t (id BIGINT, name STRING COMMENT 'who', ts TIMESTAMP(3), PRIMARY KEY (id) NOT ENFORCED,
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH ('connector' = 'datagen');
+DESCRIBE t;
+SHOW CREATE TABLE t;
+`,
+    );
+    const r = await fleuve("sql", "-f", file, "--no-metrics");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      `+------+------------------------+-------+---------+--------+----------------------------+---------+
+| name | type                   | null  | key     | extras | watermark                  | comment |
++------+------------------------+-------+---------+--------+----------------------------+---------+
+| id   | BIGINT                 | FALSE | PRI(id) |        |                            |         |
+| name | STRING                 | TRUE  |         |        |                            | who     |
+| ts   | TIMESTAMP(3) *ROWTIME* | TRUE  |         |        | \`ts\` - INTERVAL '5' SECOND |         |
++------+------------------------+-------+---------+--------+----------------------------+---------+
+3 rows in set
+CREATE TABLE \`default_catalog\`.\`default_database\`.\`t\` (
+  \`id\` BIGINT NOT NULL,
+  \`name\` VARCHAR(2147483647) COMMENT 'who',
+  \`ts\` TIMESTAMP(3),
+  WATERMARK FOR \`ts\` AS \`ts\` - INTERVAL '5' SECOND,
+  CONSTRAINT \`PK_3386\` PRIMARY KEY (\`id\`) NOT ENFORCED
+) WITH (
+  'connector' = 'datagen'
+)
+
+`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -87,13 +87,81 @@ Received a total of 6 rows
 [ERROR] FLEUVE_SQL_VALIDATION: unknown column nope: the input has id, amount (line 1, column 8)
 SELECT nope FROM orders;
        ^
-+--------+--------+
-| name   | type   |
-+--------+--------+
-| id     | INT    |
-| amount | DOUBLE |
-+--------+--------+
++--------+--------+------+-----+--------+-----------+
+| name   | type   | null | key | extras | watermark |
++--------+--------+------+-----+--------+-----------+
+| id     | INT    | TRUE |     |        |           |
+| amount | DOUBLE | TRUE |     |        |           |
++--------+--------+------+-----+--------+-----------+
 2 rows in set
+`,
+  );
+});
+
+test("piped input: SHOW JOBS lists the session's jobs with Flink's names; SHOW CREATE, SHOW COLUMNS, USE as Flink's client prints them", {
+  timeout: 600_000,
+}, () => {
+  const r = shell(`${ORDERS}CREATE TABLE out (id INT) WITH ('connector' = 'blackhole');
+INSERT INTO out SELECT id FROM orders;
+SELECT COUNT(*) AS n FROM orders;
+SHOW JOBS;
+SHOW CREATE TABLE out;
+SHOW COLUMNS FROM orders LIKE 'x%';
+SHOW FULL MODULES;
+DESCRIBE nope;
+USE CATALOG hive;
+USE default_database;
+`);
+  assert.equal(r.code, 0, r.stderr);
+  // A job id is 32 hex digits, as Flink's; the start time is when the shell started the job.
+  const id = "[0-9a-f]{32}";
+  const time = "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3}";
+  const jobs = new RegExp(
+    [
+      "\\+-{34}\\+-{50}\\+-{10}\\+-{25}\\+",
+      "\\| job id {27}\\| job name {41}\\| status {3}\\| start time {14}\\|",
+      "\\+-{34}\\+-{50}\\+-{10}\\+-{25}\\+",
+      `\\| ${id} \\| insert-into_default_catalog\\.default_database\\.out \\| FINISHED \\| ${time} \\|`,
+      `\\| ${id} \\| collect {42}\\| FINISHED \\| ${time} \\|`,
+      "\\+-{34}\\+-{50}\\+-{10}\\+-{25}\\+",
+      "2 rows in set",
+    ].join("\\n"),
+  );
+  const [before, after] = r.stdout.split(jobs);
+  assert.ok(after !== undefined, r.stdout);
+  assert.equal(
+    before,
+    `[INFO] Execute statement succeeded.
+[INFO] Execute statement succeeded.
+[INFO] Running the job of INSERT INTO out (Ctrl-C stops it)
+[INFO] The job finished.
++---+
+| n |
++---+
+| 4 |
++---+
+1 row in set
+`,
+  );
+  assert.equal(
+    after,
+    `
+CREATE TABLE \`default_catalog\`.\`default_database\`.\`out\` (
+  \`id\` INT
+) WITH (
+  'connector' = 'blackhole'
+)
+
+Empty set
++-------------+------+
+| module name | used |
++-------------+------+
+| core        | TRUE |
++-------------+------+
+1 row in set
+[ERROR] FLEUVE_SQL_VALIDATION: Tables or views with the identifier 'default_catalog.default_database.nope' doesn't exist.
+[ERROR] FLEUVE_SQL_VALIDATION: A catalog with name [hive] does not exist. Fleuve SQL has the one catalog default_catalog
+[INFO] Execute statement succeeded.
 `,
   );
 });
