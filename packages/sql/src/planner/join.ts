@@ -44,7 +44,7 @@ import {
   rowScope,
   sqlNameOf,
 } from "./relation.js";
-import { columnReader, renamer, rowCombiner } from "./row-builders.js";
+import { columnReader, type PairColumn, pairProjector, renamer, rowCombiner } from "./row-builders.js";
 import { isTimestampType, type Row } from "./values.js";
 
 type Side = "L" | "R";
@@ -510,6 +510,17 @@ export function planJoin(
   // name in savepoints): the ON as written, the expiry noted for EXPLAIN beside it.
   const producer = `Join(joinType=[${joinType}], where=[${printExpr(on)}])`;
   const bounded = boundedSide;
+  // The pairs' rows; a projection right over the join may replace it (see `fuse` below) before
+  // the job runs: the operators are created then and read it.
+  let pairRow = combine;
+  const joinProjection = fusibleProjection(
+    leftKept.map((c) => c.name),
+    rightKept.map((c) => c.name),
+    common === undefined,
+    (projector) => {
+      pairRow = projector;
+    },
+  );
   if (
     bounded !== undefined &&
     (expiry.left === undefined || expiry.right === undefined) &&
@@ -527,14 +538,14 @@ export function planJoin(
           new SqlBoundJoinOperator({
             boundedIsLeft: bounded === "L",
             matches,
-            combine,
+            combine: pairRow,
             until: e.until,
             sweepEveryMs: e.sweepEveryMs,
             probe,
           }),
       )
       .stateSchema({ operator: producer });
-    return { stream, columns: outColumns, changelog: INSERT_ONLY };
+    return { stream, columns: outColumns, changelog: INSERT_ONLY, joinProjection: joinProjection(stream) };
   }
   const stream = connected.transform(
     producer,
@@ -542,7 +553,7 @@ export function planJoin(
       new SqlStreamingJoinOperator({
         type,
         matches,
-        combine,
+        combine: pairRow,
         stateTtlMs,
         insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(right.changelog) },
         expiry,
@@ -558,7 +569,42 @@ export function planJoin(
     changelog = { kinds: u.kinds, producer: u.producer };
   }
   // A regular join's rows have no event-time attribute (as in Flink: they may come out at any time).
-  return { stream, columns: outColumns, changelog };
+  return { stream, columns: outColumns, changelog, joinProjection: joinProjection(stream) };
+}
+
+/**
+ * The {@link Relation.joinProjection} of a regular join whose pairs' rows have columns `left`
+ * and `right` (read from the left and the right row under the same key), `setPairRow` replacing
+ * the function that builds them. A join with merged common columns (`USING`, `NATURAL`) is not
+ * fused. Fused at most once: the projection is then the only reader of the join's rows.
+ */
+function fusibleProjection(
+  left: readonly string[],
+  right: readonly string[],
+  fusible: boolean,
+  setPairRow: (projector: (l: Row | null, r: Row | null) => Row) => void,
+): (stream: DataStream<Row>) => Relation["joinProjection"] {
+  const leftNames = new Set(left);
+  const rightNames = new Set(right);
+  let fused = false;
+  return (stream) =>
+    !fusible
+      ? undefined
+      : {
+          stream,
+          fuse(columns) {
+            if (fused) return false;
+            const pair: PairColumn[] = [];
+            for (const { name, from } of columns) {
+              if (leftNames.has(from)) pair.push({ name, side: "left", from });
+              else if (rightNames.has(from)) pair.push({ name, side: "right", from });
+              else return false;
+            }
+            fused = true;
+            setPairRow(pairProjector(pair));
+            return true;
+          },
+        };
 }
 
 /**

@@ -638,8 +638,15 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     outs.map((o) => o.name),
     outs.map((o) => o.eval),
   );
+  // Columns only, right over a regular join: the join builds the projected rows from its pairs
+  // (one object per pair, not two); the Calc stays in the plan, passing them on.
+  const joinBuilds =
+    input.joinProjection !== undefined &&
+    input.joinProjection.stream === stream &&
+    outs.every((o) => o.source !== undefined) &&
+    input.joinProjection.fuse(outs.map((o) => ({ name: o.name, from: o.source as string })));
   let projected = stream
-    .map((row) => withKindOf(project(row), row))
+    .map(joinBuilds ? (row: Row) => row : (row: Row) => withKindOf(project(row), row))
     .name(`Calc(select=[${outs.map((o) => o.name).join(", ")}])`);
   const newProctime = outs.find((o) => o.proctime === true)?.name;
   if (newProctime !== undefined) projected = withProctime(projected, newProctime);

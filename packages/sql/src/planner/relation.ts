@@ -81,6 +81,19 @@ export interface Relation {
     | { readonly stream: DataStream<Row>; readonly columns: readonly string[] }
     | undefined;
   /**
+   * Of a regular join: lets the projection right over it (each column of the select list a
+   * column of the join) build its rows from the pairs itself, one row per pair instead of the
+   * joined row and then its projection. `fuse` answers whether it did: then the join's rows are
+   * the projection's (`columns`: each output column's name and the joined column it reads).
+   * Valid only while {@link Relation.stream} is the stream it names, as {@link aboveWatermark}.
+   */
+  readonly joinProjection?:
+    | {
+        readonly stream: DataStream<Row>;
+        fuse(columns: readonly { readonly name: string; readonly from: string }[]): boolean;
+      }
+    | undefined;
+  /**
    * The kinds of rows the stream carries (insert-only or updating) and, when updating, which
    * operator produces the updates. Rows carry their kind (see changelog.ts).
    */

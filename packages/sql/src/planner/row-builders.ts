@@ -94,6 +94,36 @@ export function rowCombiner(
   return (l, r) => (l === null ? rightOnly(l, r) : r === null ? leftOnly(l, r) : both(l, r));
 }
 
+/** A column of a projection built straight from a joined pair: its name and where it is read. */
+export interface PairColumn {
+  /** Its key in the built row. */
+  readonly name: string;
+  /** The side whose row holds its value, and the column's key in that row. */
+  readonly side: "left" | "right";
+  readonly from: string;
+}
+
+/**
+ * The row of `columns` read straight from a joined pair, NULL for a missing value or a padded
+ * side (`l` or `r` null): the joined row of {@link rowCombiner} projected by column reads, in one
+ * object instead of two (see join.ts, fusing the projection over a regular join).
+ */
+export function pairProjector(columns: readonly PairColumn[]): (l: Row | null, r: Row | null) => Row {
+  const build = (l: boolean, r: boolean) =>
+    literal<[Row | null, Row | null]>(
+      ["l", "r"],
+      columns.map((c) => {
+        const present = c.side === "left" ? l : r;
+        const from = `${c.side === "left" ? "l" : "r"}[${JSON.stringify(c.from)}] ?? null`;
+        return `${key(c.name)}: ${present ? from : "null"}`;
+      }),
+    );
+  const both = build(true, true);
+  const leftOnly = build(true, false);
+  const rightOnly = build(false, true);
+  return (l, r) => (l === null ? rightOnly(l, r) : r === null ? leftOnly(l, r) : both(l, r));
+}
+
 /**
  * The reader of column `name` of a row, NULL for a missing value: `row[name] ?? null` generated
  * for this one name. One shared closure `(r) => r[key]` for every column would see every column
