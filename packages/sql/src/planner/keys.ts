@@ -39,11 +39,20 @@ export function jsonKey(evals: readonly ((row: Row) => unknown)[]): (row: Row) =
   const n = evals.length;
   const last: unknown[] = [];
   let lastText: string | undefined;
+  const numbers = new NumbersKeyCache(n);
+  const values: unknown[] = new Array(n).fill(undefined);
   return (row) => {
+    let finite = true;
+    for (let i = 0; i < n; i++) {
+      const v = (evals[i] as (row: Row) => unknown)(row);
+      values[i] = v;
+      if (typeof v !== "number" || !Number.isFinite(v)) finite = false;
+    }
+    if (finite) return numbers.text(values as number[]);
     let text = "[";
     let same = lastText !== undefined;
     for (let i = 0; i < n; i++) {
-      const v = (evals[i] as (row: Row) => unknown)(row);
+      const v = values[i];
       if (same && v === last[i]) continue;
       if (same) {
         // The first value that differs: the text of the ones before it, as they were.
@@ -82,6 +91,52 @@ class NumberKeyCache {
     if (hit !== undefined && this.values[slot] === v) return hit;
     const text = `[${String(v)}]`;
     this.values[slot] = v;
+    this.texts[slot] = text;
+    return text;
+  }
+}
+
+/**
+ * The texts of recent keys of `n` values that are all finite numbers (`[1001,12]`: q4's `GROUP
+ * BY A.id, A.category`), direct-mapped as {@link NumberKeyCache}: a slot holds the last key whose
+ * values hash to it.
+ */
+class NumbersKeyCache {
+  private readonly values: Float64Array;
+  private readonly texts: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
+
+  constructor(private readonly n: number) {
+    this.values = new Float64Array(CACHE_SLOTS * n);
+  }
+
+  /** The key text of finite numbers `vs` (`[a,b]`), the remembered string when its slot holds them. */
+  text(vs: readonly number[]): string {
+    const n = this.n;
+    let h = 0;
+    for (let i = 0; i < n; i++) {
+      const v = vs[i] as number;
+      h = Math.imul(h ^ ((v ^ (v / 4294967296)) | 0), 0x9e3779b1);
+    }
+    const slot = (h >>> 20) & (CACHE_SLOTS - 1);
+    const hit = this.texts[slot];
+    const at = slot * n;
+    if (hit !== undefined) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (this.values[at + i] !== vs[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return hit;
+    }
+    let text = "[";
+    for (let i = 0; i < n; i++) {
+      const v = vs[i] as number;
+      text += i === 0 ? String(v) : `,${String(v)}`;
+      this.values[at + i] = v;
+    }
+    text += "]";
     this.texts[slot] = text;
     return text;
   }

@@ -93,3 +93,35 @@ test("a one-value selector gives JSON.stringify's text for number keys that recu
     { numRuns: 1000 },
   );
 });
+
+test("a selector of several values gives JSON.stringify's text for number keys that recur and share its cache's slots", () => {
+  // Few numbers, so that keys recur and collide in the cache (q4's `GROUP BY A.id, A.category`),
+  // in every form, mixed with keys that are not all finite numbers.
+  const num = fc.oneof(
+    fc.integer({ min: 0, max: 6 }).map((i) => i * 4096 + 7),
+    fc.constantFrom(
+      0,
+      -0,
+      0.5,
+      2 ** 32 + 7,
+      2 ** 53,
+      -(2 ** 40),
+      1e21,
+      1e-7,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ),
+  );
+  const v = fc.oneof(num, num, num, fc.constantFrom("7", null, undefined));
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2, max: 3 }),
+      fc.array(fc.array(v, { minLength: 3, maxLength: 3 }), { maxLength: 80 }),
+      (width, rows) => {
+        const key = jsonKey(Array.from({ length: width }, (_, i) => (row: Row) => row[i]));
+        for (const values of rows) assert.equal(key({ ...values }), JSON.stringify(values.slice(0, width)));
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
