@@ -830,6 +830,33 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
 }
 
 /** The value of aggregate `a` for accumulator `acc`. */
+/**
+ * The {@link resultOf} of call `a` as a function of its accumulator, the kind of accumulator
+ * decided once: for the built-in MIN/MAX of an input that never retracts, COUNT, SUM and AVG
+ * without DISTINCT (a group aggregation reads its results twice per input row), a function of
+ * that kind alone; {@link resultOf} itself otherwise.
+ */
+export function resultReader(a: AggregateCall): (acc: AggAcc) => unknown {
+  if (a.user !== undefined || a.json !== undefined || a.lag !== undefined) return (acc) => resultOf(a, acc);
+  if (keepsOne(a) || keepsList(a) || spreadOf(a) !== undefined || usesMultiset(a))
+    return (acc) => resultOf(a, acc);
+  if (keepsBest(a)) {
+    return (acc) => {
+      const b = bestAcc(a, acc);
+      return b.length === 0 ? null : b[0];
+    };
+  }
+  const name = a.call.name;
+  if (name === "COUNT") return (acc) => acc as number;
+  if (name !== "SUM" && name !== "AVG") return (acc) => resultOf(a, acc);
+  const avg = name === "AVG";
+  return (acc) => {
+    const [sum, count] = acc as [number, number];
+    if (count === 0) return null;
+    return avg ? average(a, sum, count) : sum;
+  };
+}
+
 export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
   if (a.user !== undefined) return detached(callUser(a, userDef(a).getValue, [acc]) ?? null);
   if (a.json !== undefined) return jsonAggResult(a.json, acc);

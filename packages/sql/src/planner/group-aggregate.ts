@@ -23,6 +23,7 @@ import {
   itemName,
   requireUserMethods,
   resultOf,
+  resultReader,
   rowAccumulator,
   updateAll,
 } from "./aggregates.js";
@@ -223,6 +224,8 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private readonly userAggregates: boolean;
   /** Adds an accumulated row where that is safe without the inputs array (see rowAccumulator). */
   private readonly addRow: ((accs: AggAcc[], row: Row) => void) | undefined;
+  /** Each aggregate's result from its accumulator (see resultReader). */
+  private readonly results: readonly ((acc: AggAcc) => unknown)[];
 
   constructor(
     private readonly aggregates: readonly AggregateCall[],
@@ -233,6 +236,7 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   ) {
     this.userAggregates = aggregates.some((a) => a.user !== undefined);
     this.addRow = rowAccumulator(aggregates);
+    this.results = aggregates.map(resultReader);
   }
 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
@@ -291,7 +295,11 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   }
 
   private values(st: GroupState): unknown[] {
-    return this.aggregates.map((a, i) => resultOf(a, st.aggs[i] as AggAcc));
+    const { results } = this;
+    const out: unknown[] = new Array(results.length);
+    for (let i = 0; i < results.length; i++)
+      out[i] = (results[i] as (acc: AggAcc) => unknown)(st.aggs[i] as AggAcc);
+    return out;
   }
 }
 
