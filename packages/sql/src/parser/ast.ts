@@ -159,6 +159,10 @@ export type Expr =
       readonly over?: WindowSpec | { readonly kind: "ref"; readonly name: string };
       /** The SQL/JSON clauses of JSON_VALUE, JSON_QUERY, JSON_EXISTS, JSON_OBJECT, JSON_ARRAY. */
       readonly json?: JsonClauses;
+      /** The time unit of `FLOOR(x TO unit)` / `CEIL(x TO unit)`, upper-cased. */
+      readonly unit?: string;
+      /** `TRIM([BOTH | LEADING | TRAILING] [characters] FROM s)`, held as TRIM(s, characters, mode). */
+      readonly trim?: true;
       readonly pos: SourcePos;
     }
   | {

@@ -77,6 +77,11 @@ const ATOMIC_TYPE_NAMES: ReadonlySet<string> = new Set([
 
 /** The words after IS JSON (ARRAY is a keyword). */
 const JSON_TYPES: ReadonlySet<string> = new Set(["VALUE", "SCALAR", "OBJECT"]);
+/** The functions with a `TO unit` form (`FLOOR(ts TO DAY)`). */
+const FLOOR_CEIL: ReadonlySet<string> = new Set(["FLOOR", "CEIL", "CEILING"]);
+/** The functions with a `FROM` form (`SUBSTRING(s FROM 2 FOR 3)`, `TRIM('x' FROM s)`). */
+const FROM_FORMS: ReadonlySet<string> = new Set(["SUBSTRING", "SUBSTR", "TRIM"]);
+const TRIM_MODES: ReadonlySet<string> = new Set(["BOTH", "LEADING", "TRAILING"]);
 
 /** Expression, data type and window-spec rules; abstract over the query rule. */
 export abstract class ExpressionParser extends EmbeddedActionsParser {
@@ -220,22 +225,26 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
   /** An additive expression followed by any number of comparisons and predicates. */
   private predicate = this.RULE("predicate", (): Expr => {
     let left = this.SUBRULE(this.additive);
-    this.MANY(() => {
-      left = this.OR([
-        {
-          ALT: () => {
-            const op = this.SUBRULE(this.comparisonOp);
-            return { kind: "binary", op, left, right: this.SUBRULE2(this.additive) } as Expr;
+    this.MANY({
+      // `IN` without a parenthesis is POSITION's (`POSITION(a IN b)`), not an IN list.
+      GATE: () => this.LA(1).tokenType !== T.In || this.LA(2).tokenType === T.LParen,
+      DEF: () => {
+        left = this.OR([
+          {
+            ALT: () => {
+              const op = this.SUBRULE(this.comparisonOp);
+              return { kind: "binary", op, left, right: this.SUBRULE2(this.additive) } as Expr;
+            },
           },
-        },
-        { ALT: () => this.SUBRULE(this.isSuffix, { ARGS: [left] }) },
-        {
-          ALT: () => {
-            const not = this.OPTION(() => this.CONSUME(T.Not)) !== undefined;
-            return this.SUBRULE(this.negatableSuffix, { ARGS: [left, not] });
+          { ALT: () => this.SUBRULE(this.isSuffix, { ARGS: [left] }) },
+          {
+            ALT: () => {
+              const not = this.OPTION(() => this.CONSUME(T.Not)) !== undefined;
+              return this.SUBRULE(this.negatableSuffix, { ARGS: [left, not] });
+            },
           },
-        },
-      ]);
+        ]);
+      },
     });
     return left;
   });
@@ -481,9 +490,22 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.descriptor) },
       { ALT: () => this.SUBRULE(this.groupingCall) },
       {
+        // LEFT(s, n) and RIGHT(s, n): functions named by reserved words (of joins).
+        GATE: () => this.LA(2).tokenType === T.LParen,
+        ALT: () => {
+          const tok = this.OR2([{ ALT: () => this.CONSUME(T.Left) }, { ALT: () => this.CONSUME(T.Right) }]);
+          return this.SUBRULE(this.callRest, { ARGS: [upper(tok.image), posOf(tok)] });
+        },
+      },
+      {
         // A column may be called json_value: only JSON_VALUE( is the function.
         GATE: () => this.LA(2).tokenType === T.LParen,
         ALT: () => this.SUBRULE(this.jsonCall),
+      },
+      {
+        // Likewise a column may be called position.
+        GATE: () => this.LA(2).tokenType === T.LParen,
+        ALT: () => this.SUBRULE(this.syntaxCall),
       },
       { ALT: () => this.SUBRULE(this.nameOrCall) },
     ]);
@@ -953,6 +975,99 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
     } = { kind: "call", name, args, distinct, pos };
     if (filter !== undefined) call.filter = filter;
     if (over !== undefined) call.over = over;
+    return call;
+  });
+
+  /**
+   * The calls with keywords among their arguments, as Calcite's grammar has them: `FLOOR(x TO
+   * unit)`, `CEIL(x TO unit)`, `OVERLAY(s PLACING r FROM p [FOR n])` (held as OVERLAY(s, r, p[,
+   * n])), `POSITION(a IN b)`, `SUBSTRING(s FROM p [FOR n])`, `TRIM([BOTH | LEADING | TRAILING]
+   * [characters] FROM s)` (held as TRIM(s, characters, mode)); their plain forms too. Their names
+   * are one token (SyntaxFunction), so that a syntax error in another call does not list these
+   * keywords as expected.
+   */
+  private syntaxCall = this.RULE("syntaxCall", (): Expr => {
+    const tok = this.CONSUME(T.SyntaxFunction);
+    const name = upper(tok.image);
+    this.CONSUME(T.LParen);
+    const args: Expr[] = [];
+    let unit: string | undefined;
+    const trim = this.OPTION({
+      GATE: () => name === "TRIM" && TRIM_MODES.has(this.wordAt(1)),
+      DEF: () => upper(this.CONSUME(T.Identifier).image) as "BOTH" | "LEADING" | "TRAILING",
+    });
+    this.MANY_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        args.push(this.SUBRULE(this.expression));
+        this.OPTION2({
+          GATE: () => name === "POSITION",
+          DEF: () => {
+            this.CONSUME(T.In);
+            args.push(this.SUBRULE2(this.expression));
+          },
+        });
+        this.OPTION3({
+          GATE: () => FLOOR_CEIL.has(name),
+          DEF: () => {
+            this.CONSUME(T.To);
+            unit = this.SUBRULE(this.timeUnit);
+          },
+        });
+        this.OPTION4({
+          GATE: () => name === "OVERLAY" && this.isWord(1, "PLACING"),
+          DEF: () => {
+            this.CONSUME2(T.Identifier);
+            args.push(this.SUBRULE3(this.expression));
+            this.CONSUME(T.From);
+            args.push(this.SUBRULE4(this.expression));
+            this.OPTION5(() => {
+              this.CONSUME(T.For);
+              args.push(this.SUBRULE5(this.expression));
+            });
+          },
+        });
+      },
+    });
+    const from = this.OPTION6({
+      GATE: () => FROM_FORMS.has(name),
+      DEF: () => {
+        this.CONSUME2(T.From);
+        args.push(this.SUBRULE6(this.expression));
+        this.OPTION7({
+          GATE: () => name !== "TRIM",
+          DEF: () => {
+            this.CONSUME2(T.For);
+            args.push(this.SUBRULE7(this.expression));
+          },
+        });
+        return true;
+      },
+    });
+    this.CONSUME(T.RParen);
+    const call: { kind: "call"; name: string; args: Expr[]; distinct: false; pos: SourcePos } & {
+      unit?: string;
+      trim?: true;
+    } = { kind: "call", name, args, distinct: false, pos: posOf(tok) };
+    if (unit !== undefined) call.unit = unit;
+    // POSITION(a IN (b)) reads as an IN list of one: the same call.
+    const only = args[0];
+    if (
+      name === "POSITION" &&
+      args.length === 1 &&
+      only?.kind === "in" &&
+      !only.not &&
+      only.list.length === 1
+    )
+      call.args = [only.operand, only.list[0] as Expr];
+    if (name === "TRIM" && (from === true || trim !== undefined)) {
+      const s = args.length === 2 ? args[1] : args[0];
+      const chars: Expr =
+        args.length === 2 ? (args[0] as Expr) : { kind: "literal", type: "string", value: " " };
+      call.args =
+        s === undefined ? args : [s, chars, { kind: "literal", type: "string", value: trim ?? "BOTH" }];
+      call.trim = true;
+    }
     return call;
   });
 

@@ -224,6 +224,19 @@ export const JsonFunction = createToken({
 });
 keywordTokens.push(JsonFunction);
 
+/**
+ * FLOOR, CEIL, CEILING, OVERLAY, POSITION, SUBSTRING, SUBSTR, TRIM: functions with keywords among
+ * their arguments (`FLOOR(ts TO DAY)`, `TRIM(LEADING 'x' FROM s)`), one token as JsonFunction.
+ */
+export const SyntaxFunction = createToken({
+  name: "SyntaxFunction",
+  pattern: /(?:FLOOR|CEILING|CEIL|OVERLAY|POSITION|SUBSTRING|SUBSTR|TRIM)(?![A-Za-z0-9_$])/i,
+  label: "a name",
+  longer_alt: Identifier,
+  categories: [NonReserved],
+});
+keywordTokens.push(SyntaxFunction);
+
 /** Interval and EXTRACT units; non-reserved (a column may be called `day`). */
 export const TIME_UNITS = [
   "YEAR",

@@ -176,7 +176,16 @@ export function printExpr(e: Expr): string {
       let s =
         e.json !== undefined
           ? printJsonCall(e, e.json)
-          : `${e.name}(${e.distinct ? "DISTINCT " : ""}${args})`;
+          : e.trim === true && e.args.length === 3
+            ? `TRIM(${(e.args[2] as Expr & { value: string }).value} ${printExpr(e.args[1] as Expr)} FROM ${printExpr(e.args[0] as Expr)})`
+            : e.unit !== undefined
+              ? `${e.name}(${args} TO ${e.unit})`
+              : e.name === "OVERLAY" && (e.args.length === 3 || e.args.length === 4)
+                ? `OVERLAY(${e.args
+                    .map(printExpr)
+                    .map((a, i) => ["", " PLACING ", " FROM ", " FOR "][i] + a)
+                    .join("")})`
+                : `${e.name}(${e.distinct ? "DISTINCT " : ""}${args})`;
       if (e.filter !== undefined) s += ` FILTER (WHERE ${printExpr(e.filter)})`;
       if (e.over !== undefined)
         s += ` OVER ${e.over.kind === "ref" ? printName(e.over.name) : `(${printWindowSpec(e.over)})`}`;

@@ -17,6 +17,7 @@ import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { similarRegExp } from "./similar-to.js";
 import { isTemporal, orderedComparisonCast } from "./string-comparisons.js";
+import { timeRounding } from "./time-rounding.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
 import {
   atomicCastText,
@@ -1298,6 +1299,24 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     return { eval: () => fromMs(now()), type: clock.type };
   }
   if (JSON_FUNCTIONS.has(e.name)) return compileJsonCall(e, (a) => compileExpression(a, scope));
+  if (e.unit !== undefined) {
+    // FLOOR(t TO unit), CEIL(t TO unit): rounds a date-time and keeps its type.
+    if (e.args.length !== 1) throw invalid(`${e.name}(x TO ${e.unit}) takes one argument`, e.pos);
+    const x = compileExpression(e.args[0] as Expr, scope);
+    const round = timeRounding(e.name === "FLOOR" ? "FLOOR" : "CEIL", e.unit, x.type, sessionZone(), e.pos);
+    return {
+      eval: (r) => {
+        const v = x.eval(r);
+        return v === null ? null : round(v as number);
+      },
+      type: x.type,
+    };
+  }
+  if (e.name === "TRIM" && e.args.length > 1 && e.trim !== true)
+    throw invalid(
+      "TRIM takes one argument, or is written TRIM([BOTH | LEADING | TRAILING] [characters] FROM s)",
+      e.pos,
+    );
   const f = SCALAR_FUNCTIONS.get(e.name);
   if (f === undefined) {
     if (NOT_YET_SUPPORTED.has(e.name)) throw unsupported(`function ${e.name}`, e.pos);

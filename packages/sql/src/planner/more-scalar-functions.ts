@@ -44,7 +44,8 @@ const typeName = (t: DataType | undefined) => (t?.kind === "atomic" ? t.name : t
 /** What UNIX_TIMESTAMP gives for a string it cannot parse: Java's Long.MIN_VALUE, as Flink. */
 export const UNPARSEABLE_TIMESTAMP = -(2 ** 63);
 
-const DEFAULT_FORMAT = "yyyy-MM-dd HH:mm:ss";
+/** SimpleDateFormat pattern of UNIX_TIMESTAMP, FROM_UNIXTIME and CONVERT_TZ without a format. */
+export const DEFAULT_FORMAT = "yyyy-MM-dd HH:mm:ss";
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 type FormatToken = { readonly text: string } | { readonly letter: string; readonly n: number };

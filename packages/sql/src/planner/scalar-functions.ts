@@ -10,6 +10,7 @@ import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
 import { MATH_STRING_FUNCTIONS } from "./math-string-functions.js";
 import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
+import { STRING_COLLECTION_FUNCTIONS } from "./string-collection-functions.js";
 import { dateOf, dayOfYear, isoWeek, parseTimestamp, timeOf } from "./values.js";
 
 /** A scalar function: arity bounds, the evaluation, and the result type when it is fixed. */
@@ -71,7 +72,18 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ],
   ["SUBSTRING", { minArgs: 2, maxArgs: 3, fn: (a) => substring(a), type: STRING }],
   ["SUBSTR", { minArgs: 2, maxArgs: 3, fn: (a) => substring(a), type: STRING }],
-  ["TRIM", { minArgs: 1, maxArgs: 1, fn: ([s]) => str(s).replace(/^ +| +$/g, ""), type: STRING }],
+  // TRIM(s), and TRIM([BOTH | LEADING | TRAILING] chars FROM s) held as TRIM(s, chars, mode):
+  // removes the characters of the set `chars` from the ends, as Flink's BinaryStringDataUtil.trim.
+  [
+    "TRIM",
+    {
+      minArgs: 1,
+      maxArgs: 3,
+      fn: ([s, chars, mode]) =>
+        chars === undefined ? str(s).replace(/^ +| +$/g, "") : trimChars(str(s), str(chars), String(mode)),
+      type: STRING,
+    },
+  ],
   ["LTRIM", { minArgs: 1, maxArgs: 1, fn: ([s]) => str(s).replace(/^ +/, ""), type: STRING }],
   ["RTRIM", { minArgs: 1, maxArgs: 1, fn: ([s]) => str(s).replace(/ +$/, ""), type: STRING }],
   ["REPLACE", { minArgs: 3, maxArgs: 3, fn: ([s, a, b]) => str(s).split(str(a)).join(str(b)), type: STRING }],
@@ -182,6 +194,7 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ],
   ...MORE_SCALAR_FUNCTIONS,
   ...MATH_STRING_FUNCTIONS,
+  ...STRING_COLLECTION_FUNCTIONS,
 ]);
 
 /** A function of the current time: its result type, and its value from the clock's epoch milliseconds. */
@@ -243,6 +256,17 @@ function splitIndex(s: string, sep: string, index: number): string | null {
   if (index < 0) return null;
   const parts = s.split(sep);
   return index < parts.length ? (parts[index] as string) : null;
+}
+
+/** The code points of `s` less those of the set `chars` at the start (LEADING), end (TRAILING) or both. */
+function trimChars(s: string, chars: string, mode: string): string {
+  const set = new Set(chars);
+  const cs = [...s];
+  let from = 0;
+  let to = cs.length;
+  if (mode !== "TRAILING") while (from < to && set.has(cs[from] as string)) from++;
+  if (mode !== "LEADING") while (to > from && set.has(cs[to - 1] as string)) to--;
+  return cs.slice(from, to).join("");
 }
 
 /** SUBSTRING(s, start[, length]), 1-based; a start below 1 counts from 1 as Flink does. */

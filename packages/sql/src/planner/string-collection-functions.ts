@@ -1,0 +1,471 @@
+/**
+ * More of Flink 1.20's built-in scalar functions, with the semantics of its runtime (StringCallGen,
+ * SqlFunctionUtils, the Array and Map functions of flink-table-runtime): LEFT, RIGHT, OVERLAY,
+ * POSITION, LOCATE, REPEAT, CONVERT_TZ, SPLIT, IFNULL, E, SINH, COSH, TANH, COT, ELEMENT, ARRAY_APPEND,
+ * ARRAY_PREPEND, ARRAY_CONCAT, ARRAY_CONTAINS, ARRAY_DISTINCT, ARRAY_POSITION, ARRAY_REMOVE,
+ * ARRAY_REVERSE, ARRAY_SLICE, ARRAY_JOIN, ARRAY_MAX, ARRAY_MIN, MAP_KEYS, MAP_VALUES, MAP_ENTRIES,
+ * MAP_FROM_ARRAYS. They join {@link SCALAR_FUNCTIONS}; each checks its argument types when the
+ * query is planned, naming the function.
+ */
+
+import { isDeepStrictEqual } from "node:util";
+import type { DataType, SourcePos } from "../parser/ast.js";
+import { atomic } from "./data-types.js";
+import { invalid } from "./problems.js";
+import type { ScalarFunction } from "./scalar-functions.js";
+import { convertTz } from "./time-rounding.js";
+import { ownValue, setColumn } from "./values.js";
+
+const STRING = atomic("STRING");
+const INT = atomic("INT");
+const DOUBLE = atomic("DOUBLE");
+const BOOLEAN = atomic("BOOLEAN");
+
+const str = (v: unknown) => String(v);
+const num = (v: unknown) => Number(v);
+
+type Types = readonly (DataType | undefined)[];
+type Check = (name: string, types: Types, pos: SourcePos) => DataType | undefined;
+
+const typeName = (t: DataType | undefined) => (t?.kind === "atomic" ? t.name : t?.kind);
+const STRING_TYPES: ReadonlySet<string> = new Set(["STRING", "VARCHAR", "CHAR"]);
+const INTEGER_TYPES: ReadonlySet<string> = new Set(["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"]);
+const NUMBER_TYPES: ReadonlySet<string> = new Set([...INTEGER_TYPES, "FLOAT", "DOUBLE", "DECIMAL"]);
+
+/** Refuses argument `i` (from 0) of `name` unless its type is unknown or one of `names`. */
+function expect(
+  name: string,
+  types: Types,
+  i: number,
+  names: ReadonlySet<string>,
+  what: string,
+  pos: SourcePos,
+) {
+  const t = types[i];
+  if (t !== undefined && !names.has(typeName(t) ?? ""))
+    throw invalid(`${name}'s argument ${i + 1} must be ${what}, not ${typeName(t)}`, pos);
+}
+
+/** Refuses argument `i` of `name` unless it is an array (or of unknown type); its element type. */
+function expectArray(name: string, types: Types, i: number, pos: SourcePos): DataType | undefined {
+  const t = types[i];
+  if (t === undefined) return undefined;
+  if (t.kind !== "array")
+    throw invalid(`${name}'s argument ${i + 1} must be an ARRAY, not ${typeName(t)}`, pos);
+  return t.element;
+}
+
+/** Refuses argument `i` of `name` unless it is a map (or of unknown type). */
+function expectMap(name: string, types: Types, pos: SourcePos): (DataType & { kind: "map" }) | undefined {
+  const t = types[0];
+  if (t === undefined) return undefined;
+  if (t.kind !== "map") throw invalid(`${name}'s argument 1 must be a MAP, not ${typeName(t)}`, pos);
+  return t;
+}
+
+const arrayOf = (element: DataType | undefined): DataType | undefined =>
+  element === undefined ? undefined : { kind: "array", element, notNull: false };
+
+/** A function whose argument types are checked (and result type computed) at its call site. */
+function checked(
+  minArgs: number,
+  maxArgs: number,
+  fn: (args: unknown[]) => unknown,
+  check: Check,
+  nullIn?: false,
+): ScalarFunction {
+  return {
+    minArgs,
+    maxArgs,
+    fn,
+    ...(nullIn === false ? { nullIn } : {}),
+    atSite: ({ name, pos }) => ({ type: (types) => check(name, types, pos) }),
+  };
+}
+
+/** A function of strings (`s`) and integers (`i`), by position, giving a STRING or `result`. */
+function stringFunction(
+  signature: string,
+  fn: (args: unknown[]) => unknown,
+  result: DataType = STRING,
+  minArgs = signature.length,
+): ScalarFunction {
+  return checked(minArgs, signature.length, fn, (name, types, pos) => {
+    for (let i = 0; i < types.length; i++)
+      if (signature[i] === "s") expect(name, types, i, STRING_TYPES, "a string", pos);
+      else expect(name, types, i, INTEGER_TYPES, "an integer", pos);
+    return result;
+  });
+}
+
+/** A DOUBLE function of a number. */
+const doubleOf = (f: (x: number) => number): ScalarFunction =>
+  checked(
+    1,
+    1,
+    ([x]) => f(num(x)),
+    (name, types, pos) => {
+      expect(name, types, 0, NUMBER_TYPES, "a number", pos);
+      return DOUBLE;
+    },
+  );
+
+/** The code points of a string (Flink's StringData counts characters, not UTF-16 units). */
+const chars = (s: unknown) => [...str(s)];
+
+/**
+ * SqlFunctionUtils.position (POSITION, LOCATE): the 1-based character position of `seek` in `s`
+ * from character `from` (below 1: from the start), 0 when absent; an empty `seek` is found at 1.
+ */
+function locate(seek: string, s: string, from: number): number {
+  if (seek === "") return 1;
+  const cs = [...s];
+  const start = Math.max(from - 1, 0);
+  if (start >= cs.length) return 0;
+  const at = s.indexOf(seek, cs.slice(0, start).join("").length);
+  return at < 0 ? 0 : [...s.slice(0, at)].length + 1;
+}
+
+/**
+ * SqlFunctionUtils.overlay: `s` with `r` in place of `length` characters (Java chars) from
+ * position `start`; `s` itself for a start out of 1..length(s).
+ */
+function overlay(s: string, r: string, start: number, length: number): string {
+  if (start <= 0 || start > s.length) return s;
+  const tail = start + length <= s.length && length > 0 ? s.slice(start - 1 + length) : "";
+  return s.slice(0, start - 1) + r + tail;
+}
+
+/** ArraySliceFunction: 1-based offsets, negative from the end, 0 the start, both inclusive. */
+function arraySlice(a: unknown[], start: number, end: number): unknown[] {
+  if (a.length === 0) return a;
+  let from = start < 0 ? start + a.length + 1 : start;
+  let to = end < 0 ? end + a.length + 1 : end;
+  from = Math.max(1, from);
+  to = to === 0 ? 1 : Math.min(to, a.length);
+  return to < from ? [] : a.slice(from - 1, to);
+}
+
+const same = (a: unknown, b: unknown) => a === b || isDeepStrictEqual(a, b);
+
+/** The greatest (`sign` 1) or least (-1) non-NULL element, NULL when there is none. */
+function extreme(a: unknown[], sign: number): unknown {
+  let best: unknown = null;
+  for (const x of a)
+    if (
+      x !== null &&
+      (best === null || (sign > 0 ? (x as number) > (best as number) : (x as number) < (best as number)))
+    )
+      best = x;
+  return best;
+}
+
+/** A map key (held as a property name) as a value of the map's key type. */
+function keyReader(t: (DataType & { kind: "map" }) | undefined): (k: string) => unknown {
+  const n = typeName(t?.key);
+  if (n !== undefined && NUMBER_TYPES.has(n)) return Number;
+  if (n === "BOOLEAN") return (k) => k === "true";
+  return (k) => k;
+}
+
+/** A function of a map whose result depends on its key type. */
+function mapFunction(
+  build: (m: Record<string, unknown>, key: (k: string) => unknown) => unknown,
+  result: (t: (DataType & { kind: "map" }) | undefined) => DataType | undefined,
+): ScalarFunction {
+  return {
+    minArgs: 1,
+    maxArgs: 1,
+    fn: ([m]) => build(m as Record<string, unknown>, (k) => k),
+    atSite: ({ name, pos }) => {
+      let key: (k: string) => unknown = (k) => k;
+      return {
+        fn: ([m]) => build(m as Record<string, unknown>, key),
+        type: (types) => {
+          const t = expectMap(name, types, pos);
+          key = keyReader(t);
+          return result(t);
+        },
+      };
+    },
+  };
+}
+
+/** The functions of this module by upper-case name, for {@link SCALAR_FUNCTIONS}. */
+export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]> = [
+  // StringCallGen.generateLeft / generateRight: "" for a length of 0 or less.
+  ["LEFT", stringFunction("si", ([s, n]) => (num(n) <= 0 ? "" : chars(s).slice(0, num(n)).join("")))],
+  [
+    "RIGHT",
+    stringFunction("si", ([s, n]) => {
+      const cs = chars(s);
+      return num(n) <= 0 ? "" : num(n) >= cs.length ? str(s) : cs.slice(cs.length - num(n)).join("");
+    }),
+  ],
+  [
+    "OVERLAY",
+    stringFunction(
+      "ssii",
+      ([s, r, p, l]) => overlay(str(s), str(r), num(p), l === undefined ? str(r).length : num(l)),
+      STRING,
+      3,
+    ),
+  ],
+  // POSITION(a IN b) is LOCATE(a, b): SqlFunctionUtils.position for both.
+  ["POSITION", stringFunction("ss", ([a, b]) => locate(str(a), str(b), 1), INT)],
+  [
+    "LOCATE",
+    stringFunction(
+      "ssi",
+      ([a, b, from]) => locate(str(a), str(b), from === undefined ? 1 : num(from)),
+      INT,
+      2,
+    ),
+  ],
+  ["REPEAT", stringFunction("si", ([s, n]) => (num(n) <= 0 ? "" : str(s).repeat(num(n))))],
+  ["CONVERT_TZ", stringFunction("sss", ([s, a, b]) => convertTz(str(s), str(a), str(b)))],
+  [
+    "SPLIT",
+    // SplitFunction: an empty delimiter splits every character; empty strings are kept.
+    stringFunction("ss", ([s, d]) => (str(d) === "" ? chars(s) : str(s).split(str(d))), {
+      kind: "array",
+      element: STRING,
+      notNull: false,
+    }),
+  ],
+  [
+    "IFNULL",
+    checked(
+      2,
+      2,
+      ([a, b]) => (a === null ? b : a),
+      (_name, types) => {
+        const [a, b] = types;
+        // The common type, nullable only when the replacement is (Flink's IFNULL).
+        return a === undefined ? b : b === undefined ? a : { ...a, notNull: b.notNull };
+      },
+      false,
+    ),
+  ],
+  ["E", { minArgs: 0, maxArgs: 0, fn: () => Math.E, type: DOUBLE }],
+  ["SINH", doubleOf(Math.sinh)],
+  ["COSH", doubleOf(Math.cosh)],
+  ["TANH", doubleOf(Math.tanh)],
+  // Calcite's SqlFunctions.cot: 1 / tan(x).
+  ["COT", doubleOf((x) => 1 / Math.tan(x))],
+  [
+    "ELEMENT",
+    checked(
+      1,
+      1,
+      ([a]) => {
+        const xs = a as unknown[];
+        if (xs.length > 1) throw new Error("ELEMENT: the array has more than one element");
+        return xs.length === 0 ? null : xs[0];
+      },
+      (name, types, pos) => expectArray(name, types, 0, pos),
+    ),
+  ],
+  [
+    "ARRAY_APPEND",
+    checked(
+      2,
+      2,
+      ([a, x]) => (a === null ? null : [...(a as unknown[]), x]),
+      (n, t, p) => arrayOf(expectArray(n, t, 0, p)),
+      false,
+    ),
+  ],
+  [
+    "ARRAY_PREPEND",
+    checked(
+      2,
+      2,
+      ([a, x]) => (a === null ? null : [x, ...(a as unknown[])]),
+      (n, t, p) => arrayOf(expectArray(n, t, 0, p)),
+      false,
+    ),
+  ],
+  [
+    "ARRAY_CONCAT",
+    checked(
+      1,
+      Number.POSITIVE_INFINITY,
+      (arrays) => (arrays as unknown[][]).flat(),
+      (name, types, pos) => {
+        let element: DataType | undefined;
+        for (let i = 0; i < types.length; i++) element = expectArray(name, types, i, pos) ?? element;
+        return arrayOf(element);
+      },
+    ),
+  ],
+  [
+    "ARRAY_CONTAINS",
+    checked(
+      2,
+      2,
+      ([a, x]) => (a === null ? null : (a as unknown[]).some((e) => same(e, x))),
+      (name, types, pos) => {
+        expectArray(name, types, 0, pos);
+        return BOOLEAN;
+      },
+      false,
+    ),
+  ],
+  [
+    "ARRAY_DISTINCT",
+    checked(
+      1,
+      1,
+      ([a]) => {
+        const out: unknown[] = [];
+        for (const x of a as unknown[]) if (!out.some((y) => same(x, y))) out.push(x);
+        return out;
+      },
+      (n, t, p) => arrayOf(expectArray(n, t, 0, p)),
+    ),
+  ],
+  [
+    "ARRAY_POSITION",
+    checked(
+      2,
+      2,
+      ([a, x]) => (a as unknown[]).findIndex((e) => same(e, x)) + 1,
+      (name, types, pos) => {
+        expectArray(name, types, 0, pos);
+        return INT;
+      },
+    ),
+  ],
+  [
+    "ARRAY_REMOVE",
+    checked(
+      2,
+      2,
+      ([a, x]) => (a === null ? null : (a as unknown[]).filter((e) => !same(e, x))),
+      (n, t, p) => arrayOf(expectArray(n, t, 0, p)),
+      false,
+    ),
+  ],
+  [
+    "ARRAY_REVERSE",
+    checked(
+      1,
+      1,
+      ([a]) => [...(a as unknown[])].reverse(),
+      (n, t, p) => arrayOf(expectArray(n, t, 0, p)),
+    ),
+  ],
+  [
+    "ARRAY_SLICE",
+    checked(
+      2,
+      3,
+      ([a, s, e]) => arraySlice(a as unknown[], num(s), e === undefined ? (a as unknown[]).length : num(e)),
+      (name, types, pos) => {
+        const element = expectArray(name, types, 0, pos);
+        expect(name, types, 1, INTEGER_TYPES, "an integer", pos);
+        expect(name, types, 2, INTEGER_TYPES, "an integer", pos);
+        return arrayOf(element);
+      },
+    ),
+  ],
+  [
+    "ARRAY_JOIN",
+    checked(
+      2,
+      3,
+      ([a, d, r]) =>
+        (a as unknown[])
+          .flatMap((x) => (x === null ? (r === undefined ? [] : [r]) : [x]))
+          .map(str)
+          .join(str(d)),
+      (name, types, pos) => {
+        const element = expectArray(name, types, 0, pos);
+        if (element !== undefined && !STRING_TYPES.has(typeName(element) ?? ""))
+          throw invalid(`${name}'s argument 1 must be an ARRAY of strings, not of ${typeName(element)}`, pos);
+        expect(name, types, 1, STRING_TYPES, "a string", pos);
+        expect(name, types, 2, STRING_TYPES, "a string", pos);
+        return STRING;
+      },
+    ),
+  ],
+  [
+    "ARRAY_MAX",
+    checked(
+      1,
+      1,
+      ([a]) => extreme(a as unknown[], 1),
+      (n, t, p) => expectArray(n, t, 0, p),
+    ),
+  ],
+  [
+    "ARRAY_MIN",
+    checked(
+      1,
+      1,
+      ([a]) => extreme(a as unknown[], -1),
+      (n, t, p) => expectArray(n, t, 0, p),
+    ),
+  ],
+  [
+    "MAP_KEYS",
+    mapFunction(
+      (m, key) => Object.keys(m).map(key),
+      (t) => arrayOf(t?.key),
+    ),
+  ],
+  [
+    "MAP_VALUES",
+    mapFunction(
+      (m) => Object.values(m),
+      (t) => arrayOf(t?.value),
+    ),
+  ],
+  [
+    "MAP_ENTRIES",
+    mapFunction(
+      (m, key) => Object.keys(m).map((k) => [key(k), ownValue(m, k)]),
+      (t) =>
+        t === undefined
+          ? undefined
+          : {
+              kind: "array",
+              element: {
+                kind: "row",
+                fields: [
+                  { name: "key", type: t.key },
+                  { name: "value", type: t.value },
+                ],
+                notNull: true,
+              },
+              notNull: false,
+            },
+    ),
+  ],
+  [
+    "MAP_FROM_ARRAYS",
+    checked(
+      2,
+      2,
+      ([ks, vs]) => {
+        const keys = ks as unknown[];
+        const values = vs as unknown[];
+        if (keys.length !== values.length)
+          throw new Error(
+            `MAP_FROM_ARRAYS: the length of the keys array ${keys.length} is not equal to the length of the values array ${values.length}`,
+          );
+        const m: Record<string, unknown> = {};
+        for (let i = 0; i < keys.length; i++) setColumn(m, str(keys[i]), values[i]);
+        return m;
+      },
+      (name, types, pos) => {
+        const key = expectArray(name, types, 0, pos);
+        const value = expectArray(name, types, 1, pos);
+        return key === undefined || value === undefined
+          ? undefined
+          : { kind: "map", key, value, notNull: false };
+      },
+    ),
+  ],
+];
