@@ -1388,6 +1388,7 @@ const LOCAL_FIELDS: ReadonlySet<string> = new Set([
  */
 const ZONE_FREE: ReadonlySet<string> = new Set([
   "COALESCE",
+  "IFNULL",
   "IF",
   "NULLIF",
   "GREATEST",
