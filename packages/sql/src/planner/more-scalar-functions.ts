@@ -36,7 +36,8 @@ function literal(e: Expr | undefined): { value: unknown } | undefined {
   return undefined;
 }
 
-const typeName = (t: DataType | undefined) => (t?.kind === "atomic" ? t.name : t?.kind);
+/** The name of a type as argument-type errors write it: `INT`, `TIMESTAMP`, `array`, `map`... */
+export const typeName = (t: DataType | undefined) => (t?.kind === "atomic" ? t.name : t?.kind);
 
 // ---------------------------------------------------------------------------------------------
 // UNIX_TIMESTAMP, FROM_UNIXTIME: java.text.SimpleDateFormat patterns in the session time zone (UTC).

@@ -11,6 +11,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { DataType, SourcePos } from "../parser/ast.js";
 import { atomic } from "./data-types.js";
+import { typeName } from "./more-scalar-functions.js";
 import { invalid } from "./problems.js";
 import type { ScalarFunction } from "./scalar-functions.js";
 import { convertTz } from "./time-rounding.js";
@@ -27,7 +28,6 @@ const num = (v: unknown) => Number(v);
 type Types = readonly (DataType | undefined)[];
 type Check = (name: string, types: Types, pos: SourcePos) => DataType | undefined;
 
-const typeName = (t: DataType | undefined) => (t?.kind === "atomic" ? t.name : t?.kind);
 const STRING_TYPES: ReadonlySet<string> = new Set(["STRING", "VARCHAR", "CHAR"]);
 const INTEGER_TYPES: ReadonlySet<string> = new Set(["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"]);
 const NUMBER_TYPES: ReadonlySet<string> = new Set([...INTEGER_TYPES, "FLOAT", "DOUBLE", "DECIMAL"]);

@@ -8,7 +8,7 @@
 
 import type { DataType, SourcePos } from "../parser/ast.js";
 import { dateFormat } from "./date-format.js";
-import { DEFAULT_FORMAT, parseWithFormat } from "./more-scalar-functions.js";
+import { DEFAULT_FORMAT, parseWithFormat, typeName } from "./more-scalar-functions.js";
 import { invalid, unsupported } from "./problems.js";
 import { parseZone, type Zone } from "./zone.js";
 
@@ -60,8 +60,6 @@ function calendarFloor(unit: string, day: number, floor: boolean): number {
     }
   }
 }
-
-const typeName = (t: DataType | undefined) => (t?.kind === "atomic" ? t.name : t?.kind);
 
 /**
  * The rounding of `FLOOR(x TO unit)` (`floor`) or `CEIL(x TO unit)` of an argument of type `type`
