@@ -1,7 +1,7 @@
 /**
  * More of Flink 1.20's built-in scalar functions, with the semantics of its runtime (StringCallGen,
  * SqlFunctionUtils, the Array and Map functions of flink-table-runtime): LEFT, RIGHT, OVERLAY,
- * POSITION, LOCATE, REPEAT, CONVERT_TZ, SPLIT, IFNULL, E, SINH, COSH, TANH, COT, ELEMENT, ARRAY_APPEND,
+ * POSITION, LOCATE, REPEAT, PARSE_URL, CONVERT_TZ, SPLIT, IFNULL, E, SINH, COSH, TANH, COT, ELEMENT, ARRAY_APPEND,
  * ARRAY_PREPEND, ARRAY_CONCAT, ARRAY_CONTAINS, ARRAY_DISTINCT, ARRAY_POSITION, ARRAY_REMOVE,
  * ARRAY_REVERSE, ARRAY_SLICE, ARRAY_JOIN, ARRAY_MAX, ARRAY_MIN, MAP_KEYS, MAP_VALUES, MAP_ENTRIES,
  * MAP_FROM_ARRAYS. They join {@link SCALAR_FUNCTIONS}; each checks its argument types when the
@@ -136,6 +136,53 @@ function overlay(s: string, r: string, start: number, length: number): string {
   return s.slice(0, start - 1) + r + tail;
 }
 
+/** java.net.URL's protocols (others are MalformedURLException, NULL in PARSE_URL). */
+const URL_PROTOCOLS: ReadonlySet<string> = new Set(["http", "https", "ftp", "file", "jar"]);
+
+/**
+ * PARSE_URL(url, part[, key]), as SqlFunctionUtils.parseUrl reads the URL with java.net.URL:
+ * HOST, PATH, QUERY, REF, PROTOCOL, FILE, AUTHORITY or USERINFO, NULL for a part the URL has not
+ * (or another name, or a URL Java refuses); with a key, that query parameter's value.
+ */
+function parseUrl(url: string, part: string, key: unknown): string | null {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/s.exec(url);
+  const protocol = m?.[1]?.toLowerCase();
+  if (m === null || protocol === undefined || !URL_PROTOCOLS.has(protocol)) return null;
+  const authority = m[2] ?? null;
+  const at = authority?.lastIndexOf("@") ?? -1;
+  const hostPort = authority === null ? "" : authority.slice(at + 1);
+  const host = hostPort.startsWith("[")
+    ? hostPort.slice(0, hostPort.indexOf("]") + 1)
+    : hostPort.split(":")[0];
+  const path = m[3] ?? "";
+  const query = m[4] ?? null;
+  if (key !== undefined) {
+    if (part !== "QUERY" || query === null) return null;
+    const escaped = String(key).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`(&|^)${escaped}=([^&]*)`).exec(query)?.[2] ?? null;
+  }
+  switch (part) {
+    case "HOST":
+      return host ?? "";
+    case "PATH":
+      return path;
+    case "QUERY":
+      return query;
+    case "REF":
+      return m[5] ?? null;
+    case "PROTOCOL":
+      return protocol;
+    case "FILE":
+      return query === null ? path : `${path}?${query}`;
+    case "AUTHORITY":
+      return authority;
+    case "USERINFO":
+      return authority !== null && at >= 0 ? authority.slice(0, at) : null;
+    default:
+      return null;
+  }
+}
+
 /** ArraySliceFunction: 1-based offsets, negative from the end, 0 the start, both inclusive. */
 function arraySlice(a: unknown[], start: number, end: number): unknown[] {
   if (a.length === 0) return a;
@@ -211,6 +258,7 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
       3,
     ),
   ],
+  ["PARSE_URL", stringFunction("sss", ([u, p, k]) => parseUrl(str(u), str(p), k), STRING, 2)],
   // POSITION(a IN b) is LOCATE(a, b): SqlFunctionUtils.position for both.
   ["POSITION", stringFunction("ss", ([a, b]) => locate(str(a), str(b), 1), INT)],
   [

@@ -219,3 +219,41 @@ test("POSITION(a IN b), SUBSTRING(s FROM i [FOR n]) and TRIM([BOTH | LEADING | T
   await refused("TRIM('a', 'b')", /TRIM takes one argument, or is written TRIM\(\[BOTH/);
   await refused("POSITION(1 IN 'a')", /POSITION's argument 1 must be a string, not INT/);
 });
+
+test("PARSE_URL reads a URL as java.net.URL does, as Flink's SqlFunctionUtils.parseUrl", async () => {
+  const u = "'http://facebook.com/path1/p.php?k1=v1&k2=v2#Ref1'";
+  const v = "'https://user:pw@Example.com:8080/a?x=1'";
+  assert.deepEqual(
+    await one(`PARSE_URL(${u}, 'HOST') AS host, PARSE_URL(${u}, 'QUERY', 'k1') AS k1, PARSE_URL(${u}, 'QUERY', 'k3') AS k3,
+      PARSE_URL(${u}, 'PATH') AS path, PARSE_URL(${u}, 'QUERY') AS query, PARSE_URL(${u}, 'REF') AS ref,
+      PARSE_URL(${u}, 'PROTOCOL') AS protocol, PARSE_URL(${u}, 'FILE') AS file, PARSE_URL(${u}, 'AUTHORITY') AS authority,
+      PARSE_URL(${u}, 'USERINFO') AS no_userinfo, PARSE_URL(${v}, 'USERINFO') AS userinfo, PARSE_URL(${v}, 'HOST') AS host2,
+      PARSE_URL(${v}, 'AUTHORITY') AS authority2, PARSE_URL(${v}, 'REF') AS no_ref, PARSE_URL(${u}, 'PATH', 'k1') AS key_not_query,
+      PARSE_URL('not a url', 'HOST') AS bad, PARSE_URL('foo://x/y', 'HOST') AS unknown_protocol,
+      PARSE_URL(${u}, 'PORT') AS unknown_part, PARSE_URL(${NULL_S}, 'HOST') AS n`),
+    {
+      // host and k1 are Flink's documented examples; the other parts java.net.URL's getters.
+      host: "facebook.com",
+      k1: "v1",
+      k3: null,
+      path: "/path1/p.php",
+      query: "k1=v1&k2=v2",
+      ref: "Ref1",
+      protocol: "http",
+      file: "/path1/p.php?k1=v1&k2=v2",
+      authority: "facebook.com",
+      no_userinfo: null,
+      userinfo: "user:pw",
+      // java.net.URL keeps the host's case and the port in the authority.
+      host2: "Example.com",
+      authority2: "user:pw@Example.com:8080",
+      no_ref: null,
+      key_not_query: null,
+      bad: null,
+      unknown_protocol: null,
+      unknown_part: null,
+      n: null,
+    },
+  );
+  await refused("PARSE_URL(1, 'HOST')", /PARSE_URL's argument 1 must be a string, not INT/);
+});
