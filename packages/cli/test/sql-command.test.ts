@@ -265,3 +265,25 @@ test("fleuve sql --help, and its usage errors", async () => {
     assert.match(r.stderr, /Usage: fleuve sql/);
   }
 });
+
+test("fleuve sql -f runs a CREATE TABLE ... AS SELECT into a print table (its INSERT INTO is the job)", {
+  timeout: 600_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-ctas-"));
+  try {
+    const file = join(dir, "ctas.sql");
+    writeFileSync(
+      file,
+      `CREATE TABLE numbers (n INT) WITH (
+  'connector' = 'datagen', 'rows-per-second' = '0',
+  'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '3');
+CREATE TABLE doubled WITH ('connector' = 'print') AS SELECT n, n * 2 AS twice FROM numbers;
+`,
+    );
+    const r = await fleuve("sql", "-f", file, "--no-metrics");
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stdout), ["+I[1, 2]", "+I[2, 4]", "+I[3, 6]"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -48,6 +48,7 @@ import {
   updateJsonAcc,
 } from "./json-aggregates.js";
 import { createLagAcc, type LagCall, lagInputOf, lagResult, lagType, updateLagAcc } from "./lag.js";
+import { narrowed } from "./number-casts.js";
 import { invalid } from "./problems.js";
 import {
   checkArguments,
@@ -885,7 +886,7 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
     if (name === "COLLECT") return multisetOf(m.values, a.call.distinct === true);
     // Only DISTINCT aggregates other than MIN, MAX and COLLECT keep a multiset: each value counts once.
     if (name === "COUNT") return m.distinct;
-    if (name === "SUM") return m.distinct === 0 ? null : m.sum;
+    if (name === "SUM") return m.distinct === 0 ? null : sumResult(a, m.sum);
     if (name === "AVG") return m.distinct === 0 ? null : average(a, m.sum, m.distinct);
     // LISTAGG and the variances of DISTINCT values: a walk over the distinct values.
     const values = Object.values(m.values).map(([v]) => v);
@@ -901,7 +902,19 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
   if (name === "COUNT") return acc as number;
   const [sum, count] = acc as [number, number];
   if (count === 0) return null;
-  return name === "AVG" ? average(a, sum, count) : sum;
+  return name === "AVG" ? average(a, sum, count) : sumResult(a, sum);
+}
+
+/**
+ * SUM keeps its argument's type (Flink's IntSumAggFunction...): over TINYINT, SMALLINT and INT it
+ * wraps around as Java's int arithmetic does (`SUM` of 2147483647 and 5 is -2147483644). The
+ * exact sum is held, so wrapping the result equals wrapping every step.
+ */
+function sumResult(a: AggregateCall, sum: number): number {
+  const t = a.arg?.type;
+  if (t?.kind !== "atomic") return sum;
+  const name = t.name === "INTEGER" ? "INT" : t.name;
+  return name === "TINYINT" || name === "SMALLINT" || name === "INT" ? narrowed(sum, name) : sum;
 }
 
 const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"]);

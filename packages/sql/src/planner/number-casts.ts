@@ -37,7 +37,7 @@ export function numericSourceKind(typeName: string | undefined): NumericSourceKi
  * bits as a two's complement (`300` as TINYINT is 44). JavaScript's shifts take the low 32 bits
  * of the exact value, so this holds for any integer-valued double.
  */
-function narrowed(n: number, type: IntegerTypeName): number {
+export function narrowed(n: number, type: IntegerTypeName): number {
   switch (type) {
     case "TINYINT":
       return (n << 24) >> 24;
