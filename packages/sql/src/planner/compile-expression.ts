@@ -790,6 +790,10 @@ function decimalArithmetic(
 ): DataType | undefined {
   const isDecimal = (t: DataType | undefined) => t?.kind === "atomic" && t.name === "DECIMAL";
   if (!isDecimal(a) && !isDecimal(b)) return undefined;
+  // With an approximate operand the result is DOUBLE (Flink's findCommonType of DECIMAL and FLOAT).
+  if (isAtomic(a, "DOUBLE") || isAtomic(a, "FLOAT") || isAtomic(b, "DOUBLE") || isAtomic(b, "FLOAT")) {
+    return atomic("DOUBLE");
+  }
   const x = exactOf(a);
   const y = exactOf(b);
   if (x === undefined || y === undefined) return undefined;
@@ -797,6 +801,14 @@ function decimalArithmetic(
   if (op === "+" || op === "-") {
     const scale = Math.max(x[1], y[1]);
     return atomic("DECIMAL", [Math.min(38, Math.max(x[0] - x[1], y[0] - y[1]) + scale + 1), scale]);
+  }
+  if (op === "/") {
+    // Flink's LogicalTypeMerging.findDivisionDecimalType, then adjustPrecisionScale: past 38
+    // digits the scale gives way (to at least min(scale, 6)) so the integer part keeps its digits.
+    const scale = Math.max(6, x[1] + y[0] + 1);
+    const precision = x[0] - x[1] + y[1] + scale;
+    if (precision <= 38) return atomic("DECIMAL", [precision, scale]);
+    return atomic("DECIMAL", [38, Math.max(38 - (precision - scale), Math.min(scale, 6))]);
   }
   return undefined;
 }

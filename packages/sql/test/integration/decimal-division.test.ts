@@ -1,0 +1,26 @@
+// The type of a DECIMAL quotient, as Flink's LogicalTypeMerging.findDivisionDecimalType derives it
+// (scale max(6, s1 + p2 + 1), precision p1 - s1 + s2 + scale, past 38 digits the scale gives way).
+// Expected types: Flink's LogicalTypeMergingTest and bench/sql-diff case 03 (DECIMAL(10, 2) / INT
+// printed 3.4166666666667 by Flink 1.20).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { one } from "../fixtures/one-row.js";
+
+test("a DECIMAL quotient is typed as Flink's findDivisionDecimalType", async () => {
+  const { row, types } = await one(
+    "SELECT CAST(10.25 AS DECIMAL(10, 2)) / 3 AS a, CAST(1 AS DECIMAL(32, 8)) / CAST(3 AS DECIMAL(38, 8)) AS b, " +
+      "CAST(1 AS DECIMAL(30, 20)) / CAST(4 AS DECIMAL(30, 20)) AS c, CAST(7 AS DECIMAL(5, 0)) / 2.0 AS d, " +
+      "CAST(7 AS DECIMAL(5, 0)) / CAST(2 AS DOUBLE) AS e",
+  );
+  assert.deepEqual(types, [
+    "a DECIMAL(21, 13)",
+    "b DECIMAL(38, 6)",
+    "c DECIMAL(38, 8)",
+    "d DECIMAL(12, 6)",
+    "e DOUBLE",
+  ]);
+  assert.equal(row.c, 0.25);
+  assert.equal(row.d, 3.5);
+  assert.equal(row.e, 3.5);
+  assert.ok(Math.abs((row.a as number) - 10.25 / 3) < 1e-12);
+});
