@@ -7,6 +7,7 @@
 #                          # Flink CEP on bench/cep/generate.ts's CSV (bench/cep/README.md)
 #   bench/flink/run.sh cep-latency --pattern fraud|spikes|absence --input FILE [--rate 10000]
 #                          [--time event|processing] [--warmup-s 5] [--buffer-timeout-ms MS]
+#   bench/flink/run.sh sql --file job.sql   # runs a SQL file's statements (bench/sql-diff's reference)
 # Relative paths are taken from the directory you call it from.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,7 +21,8 @@ case "$cmd" in
   query) main=dev.fleuve.nexmark.NexmarkFlink ;;
   cep) main=dev.fleuve.cep.CepBench ;;
   cep-latency) main=dev.fleuve.cep.CepLatency ;;
-  *) echo "usage: run.sh generate|query|cep|cep-latency [options]" >&2; exit 2 ;;
+  sql) main=dev.fleuve.sql.RunSql ;;
+  *) echo "usage: run.sh generate|query|cep|cep-latency|sql [options]" >&2; exit 2 ;;
 esac
 # The --add-opens are the ones Flink's own launcher passes on Java 17 (Kryo reflects into java.*).
 exec java ${JAVA_OPTS:-} -Dnexmark.sql.dir="$here/../nexmark/sql" \

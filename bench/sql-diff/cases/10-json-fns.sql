@@ -1,0 +1,3 @@
+SELECT id, JSON_VALUE(s, '$.a'), JSON_VALUE(s, '$.b[1]' RETURNING INT), JSON_QUERY(s, '$.b'), JSON_EXISTS(s, '$.a'),
+  s IS JSON, JSON_OBJECT('id' VALUE id, 'k' VALUE k), JSON_ARRAY(id, k, v), JSON_STRING(k), JSON_OBJECT('k' VALUE k ABSENT ON NULL)
+FROM events

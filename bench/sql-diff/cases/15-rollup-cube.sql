@@ -1,0 +1,1 @@
+SELECT k, SIGN(v) AS sg, COUNT(*), MAX(id) FROM events GROUP BY CUBE (k, SIGN(v))

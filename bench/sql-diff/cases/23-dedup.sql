@@ -1,0 +1,3 @@
+SELECT id, k, s FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts ASC) AS rn FROM events
+) WHERE rn = 1

@@ -1,0 +1,3 @@
+SELECT id, k, v FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY v ORDER BY ts DESC) AS rn FROM events
+) WHERE rn = 1

@@ -1,0 +1,1 @@
+SELECT k FROM events UNION SELECT k FROM orders

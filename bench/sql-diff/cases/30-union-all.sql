@@ -1,0 +1,1 @@
+SELECT k, v FROM events WHERE v > 0 UNION ALL SELECT k, amount FROM orders UNION ALL SELECT 'z', CAST(NULL AS INT)

@@ -1,0 +1,1 @@
+SELECT id, k FROM events WHERE v NOT IN (SELECT amount / 10 FROM orders)

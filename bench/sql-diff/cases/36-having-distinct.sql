@@ -1,0 +1,1 @@
+SELECT DISTINCT k, v > 0 FROM events

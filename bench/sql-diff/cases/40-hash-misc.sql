@@ -1,0 +1,2 @@
+SELECT id, MD5(s), SHA1(k), CHAR_LENGTH(CAST(id AS STRING)), CAST(price AS VARCHAR(3)), CAST(s AS CHAR(3)), GREATEST(v, id), LEAST(v, id, 0)
+FROM events
