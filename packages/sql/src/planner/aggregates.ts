@@ -854,7 +854,7 @@ export function resultReader(a: AggregateCall): (acc: AggAcc) => unknown {
   return (acc) => {
     const [sum, count] = acc as [number, number];
     if (count === 0) return null;
-    return avg ? average(a, sum, count) : sum;
+    return avg ? average(a, sum, count) : sumResult(a, sum);
   };
 }
 
