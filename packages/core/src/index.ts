@@ -69,6 +69,7 @@ export {
   csvLineDecoder,
   csvLineEncoder,
   csvSettings,
+  fieldConverter,
   javaDoubleText,
 } from "./connector/csv-format.js";
 export { datagenConnector } from "./connector/datagen-connector.js";
@@ -134,7 +135,7 @@ export {
   type Serializer,
   serializer,
 } from "./connector/formats.js";
-export { type JsonSettings, jsonLineDecoder } from "./connector/json-format.js";
+export { type JsonSettings, jsonLineDecoder, jsonText } from "./connector/json-format.js";
 export {
   type MainThreadService,
   mainThreadService,

@@ -248,9 +248,11 @@ export function fieldConverter(
   if (STRINGS.has(base)) {
     return (v) => (typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v));
   }
-  if (BINARIES.has(base) && format === "csv") {
-    // Jackson's binaryValue of a text node: standard base64, padded.
+  if (BINARIES.has(base)) {
+    // Jackson's binaryValue of a text node: standard base64, padded. Of any other JSON node it
+    // is null (JsonNode.binaryValue), so a json number or object reads as NULL, as Flink's.
     return (v) => {
+      if (format === "json" && typeof v !== "string") return null;
       if (typeof v !== "string" || v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v))
         throw new Error(`'${String(v)}' is not base64 (a ${field.type} field)`);
       return Buffer.from(v, "base64");

@@ -10,6 +10,7 @@
 
 import { FleuveError } from "../errors.js";
 import type { PartitionedRecord } from "./formats.js";
+import { jsonText } from "./json-format.js";
 import { type Sink, SinkRecordError } from "./sink.js";
 import type { Source } from "./source.js";
 
@@ -581,7 +582,7 @@ export function plainRecordEncoding(options: {
   }
   const value =
     options.format === "json"
-      ? (v: unknown) => JSON.stringify(v) ?? "null"
+      ? jsonText
       : options.format === "bytes"
         ? (v: unknown) => {
             // null: a record without a value (SQL's raw format writes a NULL so).
@@ -615,7 +616,7 @@ export function upsertRecordEncoding(options: { readonly format?: "json" | "byte
     value: (c) => {
       const change = c as Change;
       if (change.kind === "-D") return null;
-      if (!bytes) return JSON.stringify(change.value);
+      if (!bytes) return jsonText(change.value);
       if (Buffer.isBuffer(change.value) || change.value === null) return change.value;
       throw new SinkRecordError(
         `format "bytes" takes a Buffer as a change's value, got ${typeof change.value}`,

@@ -47,6 +47,7 @@ import { FleuveError } from "../errors.js";
 import { baseType, csvLineEncoder, csvSettings, temporalOrNumberText } from "./csv-format.js";
 import type { ConnectorContext, ConnectorField, OptionSpecs, ParsedOptions } from "./descriptor.js";
 import { localPath } from "./file-table.js";
+import { jsonText } from "./json-format.js";
 
 /** Java's Double.toString of a number, as Flink's formats write DOUBLE (see csv-format.ts). */
 export { javaDoubleText } from "./csv-format.js";
@@ -259,7 +260,7 @@ function jsonEncoder(schema: readonly ConnectorField[]): RowEncoder {
       // A number as Flink writes it (1.0, 11.00), still a JSON number; NaN and infinities as text.
       return Number.isFinite(v) ? f.text(v) : JSON.stringify(String(v));
     }
-    return JSON.stringify(v) ?? "null";
+    return jsonText(v);
   };
   return (row) => {
     let line = "{";

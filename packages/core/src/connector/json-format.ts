@@ -78,3 +78,24 @@ export function jsonLineDecoder(
     return { row };
   };
 }
+
+/**
+ * The replacer of {@link jsonText}: bytes (a Buffer, or a Uint8Array that crossed worker threads)
+ * as base64 text. JSON.stringify has already applied Buffer's `toJSON` to `value`, so the original
+ * is read from the holder.
+ */
+function bytesAsBase64(this: unknown, key: string, value: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  if (original instanceof Uint8Array)
+    return Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString("base64");
+  return value;
+}
+
+/**
+ * A value as the json format writes it: JSON text in which bytes, at any depth (a BYTES column, or
+ * one in a ROW, ARRAY or MAP), are base64 text, as Flink's json format writes a byte[] (Jackson's
+ * binary node), not Node's `{"type":"Buffer","data":[...]}`. `undefined` writes as `null`.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, bytesAsBase64) ?? "null";
+}

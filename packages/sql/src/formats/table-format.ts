@@ -21,7 +21,9 @@ import {
   csvLineDecoder,
   csvLineEncoder,
   csvSettings,
+  fieldConverter,
   jsonLineDecoder,
+  jsonText,
   optionSpecOf,
   parseOptions,
 } from "@fleuve/core";
@@ -590,17 +592,86 @@ export function jsonValueDecoder(
   columns: readonly FormatColumn[],
 ): (rec: ConnectorRecord) => Record<string, unknown> | null | undefined {
   const decode = jsonLineDecoder(csvFields(columns), settings);
+  const nested = columns.flatMap((c) => {
+    const convert = nestedBytes(c.type, c.name);
+    return convert === undefined ? [] : [{ name: c.name, convert }];
+  });
   return (rec) => {
     const v = rec.value;
     if (v === null || v === undefined) return null;
     const text = typeof v === "string" ? v : keyBuffer(v as Uint8Array).toString("utf8");
     const r = decode(text);
-    if ("row" in r) return r.row;
+    if ("row" in r) {
+      for (const c of nested) {
+        const x = r.row[c.name];
+        if (x === null || x === undefined) continue;
+        try {
+          r.row[c.name] = c.convert(x);
+        } catch (e) {
+          if (!settings.ignoreParseErrors)
+            throw new Error(
+              `table ${table}: cannot decode the json value of record ${placeOf(rec)} (${text}): field '${c.name}': ${(e as Error).message}`,
+            );
+          r.row[c.name] = null;
+        }
+      }
+      return r.row;
+    }
     if ("skip" in r) return undefined;
     throw new Error(
       `table ${table}: cannot decode the json value of record ${placeOf(rec)} (${text}): ${r.error}`,
     );
   };
+}
+
+/**
+ * The reader of the BYTES inside a json value of a ROW, ARRAY or MAP type (its base64 text as
+ * bytes, as Flink's json format reads a byte[] at any depth); undefined for a type without any
+ * (a top-level BYTES column is the json decoder's). Base64 that does not decode throws.
+ */
+function nestedBytes(t: DataType, path: string): ((v: unknown) => unknown) | undefined {
+  const inner = (x: DataType, at: string): ((v: unknown) => unknown) | undefined => {
+    if (x.kind === "atomic") {
+      if (!["BYTES", "BINARY", "VARBINARY"].includes(x.name)) return undefined;
+      return fieldConverter({ name: at, type: printType(x) }, "json");
+    }
+    return nestedBytes(x, at);
+  };
+  const orNull = (f: (v: unknown) => unknown) => (v: unknown) =>
+    v === null || v === undefined ? null : f(v);
+  switch (t.kind) {
+    case "row": {
+      const fields = t.fields.flatMap((f) => {
+        const c = inner(f.type, `${path}.${f.name}`);
+        return c === undefined ? [] : [{ name: f.name, convert: orNull(c) }];
+      });
+      if (fields.length === 0) return undefined;
+      return (v) => {
+        if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+        const out = { ...(v as Record<string, unknown>) };
+        for (const f of fields) if (Object.hasOwn(out, f.name)) out[f.name] = f.convert(out[f.name]);
+        return out;
+      };
+    }
+    case "array": {
+      const c = inner(t.element, `${path}[]`);
+      if (c === undefined) return undefined;
+      const e = orNull(c);
+      return (v) => (Array.isArray(v) ? v.map(e) : v);
+    }
+    case "map": {
+      // A MAP is a JSON object: its keys are text, so only its values are read as bytes here.
+      const c = inner(t.value, `${path}[]`);
+      if (c === undefined) return undefined;
+      const e = orNull(c);
+      return (v) =>
+        v === null || typeof v !== "object" || Array.isArray(v)
+          ? v
+          : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, e(x)]));
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** The encoder of a table's rows (by column name) into record values in a csv or raw format (raw NULL: no value). */
@@ -690,31 +761,27 @@ export function keyDecoder(
         }
       };
     }
-    case "json":
+    case "json": {
+      // A declared key is read as Flink's json format reads a key row (the value's decoder and
+      // rules, with the 'key.json.*' options): a field that does not convert fails the record.
+      const decode = jsonLineDecoder(
+        key.columns.map((c) => ({ name: c.field, type: printType(c.type) })),
+        key.declared ? f : { ignoreParseErrors: true, failOnMissingField: false },
+      );
       return (rec) => {
         const k = rec.key;
         if (k === null) return key.declared ? undefined : nulls();
-        const bad = (why: string) => {
-          if (!key.declared) return nulls();
-          if (f.ignoreParseErrors) return undefined;
-          throw new Error(`table ${table}: cannot decode the json key of record ${placeOf(rec)}: ${why}`);
-        };
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(typeof k === "string" ? k : keyBuffer(k).toString("utf8"));
-        } catch (e) {
-          return bad((e as Error).message);
-        }
-        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
-          return bad("the key is not a JSON object");
-        const out: Record<string, unknown> = {};
-        for (const c of key.columns) {
-          if (!Object.hasOwn(parsed, c.field) && f.failOnMissingField)
-            return bad(`Could not find field with name '${c.field}'.`);
-          out[c.column] = (parsed as Record<string, unknown>)[c.field] ?? null;
-        }
-        return out;
+        const text = typeof k === "string" ? k : keyBuffer(k).toString("utf8");
+        const r = decode(text);
+        if ("row" in r) return Object.fromEntries(key.columns.map((c) => [c.column, r.row[c.field] ?? null]));
+        // The undeclared key of an upsert table is read leniently, as it always was.
+        if (!key.declared) return nulls();
+        if ("skip" in r) return undefined;
+        throw new Error(
+          `table ${table}: cannot decode the json key of record ${placeOf(rec)} (${text}): ${r.error}`,
+        );
       };
+    }
   }
 }
 
@@ -764,8 +831,7 @@ export function plainKeyEncoder(
       return (row) => codec.encode(row[c.column]);
     }
     case "json":
-      return (row) =>
-        JSON.stringify(Object.fromEntries(key.columns.map((c) => [c.field, row[c.column] ?? null])));
+      return (row) => jsonText(Object.fromEntries(key.columns.map((c) => [c.field, row[c.column] ?? null])));
   }
 }
 

@@ -212,7 +212,7 @@ test("'key.format' = 'raw': one STRING key column as the key's UTF-8 bytes; a re
   ]);
 });
 
-test("json keys as Flink reads them: no key skips the record, a bad key fails it (dead letter) unless 'key.json.ignore-parse-errors', a missing field is NULL unless 'key.json.fail-on-missing-field'", async () => {
+test("json keys as Flink reads them: no key skips the record, a bad key or a key field that does not convert fails it (dead letter) unless 'key.json.ignore-parse-errors', a missing field is NULL unless 'key.json.fail-on-missing-field'", async () => {
   const dir = emptyTopic("keys", 1);
   append(dir, "keys", [
     { key: null, value: '{"v":"no key"}' },
@@ -220,6 +220,7 @@ test("json keys as Flink reads them: no key skips the record, a bad key fails it
     { key: "not json", value: '{"v":"bad key"}' },
     { key: '{"other":1}', value: '{"v":"missing id"}' },
     { key: "[2]", value: '{"v":"an array"}' },
+    { key: '{"id":"x"}', value: '{"v":"bad id"}' },
   ]);
   const table = (extra: string) => `
     CREATE TABLE keys (id INT, v STRING) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'keys', 'bounded' = 'true',
@@ -233,8 +234,9 @@ test("json keys as Flink reads them: no key skips the record, a bad key fails it
   assert.deepEqual(
     letters.map((l) => l.error.replace(/: Unexpected token.*$/, ": Unexpected token ...")),
     [
-      "table keys: cannot decode the json key of record keys/0@2: Unexpected token ...",
-      "table keys: cannot decode the json key of record keys/0@4: the key is not a JSON object",
+      "table keys: cannot decode the json key of record keys/0@2 (not json): not JSON: Unexpected token ...",
+      "table keys: cannot decode the json key of record keys/0@4 ([2]): not a JSON object",
+      `table keys: cannot decode the json key of record keys/0@5 ({"id":"x"}): field 'id': 'x' is not a INT`,
     ],
   );
 
@@ -244,6 +246,7 @@ test("json keys as Flink reads them: no key skips the record, a bad key fails it
     [
       { id: 2, v: "good" },
       { id: null, v: "missing id" },
+      { id: null, v: "bad id" },
     ],
   );
   assert.deepEqual(ignored, []);
@@ -256,9 +259,10 @@ test("json keys as Flink reads them: no key skips the record, a bad key fails it
   assert.deepEqual(
     strict.map((l) => l.error.replace(/: Unexpected token.*$/, ": Unexpected token ...")),
     [
-      "table keys: cannot decode the json key of record keys/0@2: Unexpected token ...",
-      "table keys: cannot decode the json key of record keys/0@3: Could not find field with name 'id'.",
-      "table keys: cannot decode the json key of record keys/0@4: the key is not a JSON object",
+      "table keys: cannot decode the json key of record keys/0@2 (not json): not JSON: Unexpected token ...",
+      `table keys: cannot decode the json key of record keys/0@3 ({"other":1}): field 'id' is missing`,
+      "table keys: cannot decode the json key of record keys/0@4 ([2]): not a JSON object",
+      `table keys: cannot decode the json key of record keys/0@5 ({"id":"x"}): field 'id': 'x' is not a INT`,
     ],
   );
 });
