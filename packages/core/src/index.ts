@@ -259,6 +259,6 @@ export {
 export { HeapKeyedStateBackend, heapStateBackend } from "./state/heap-keyed-state-backend.js";
 export type { CurrentKeySource, StateTable } from "./state/state-handles.js";
 export { TableKeyedStateBackend } from "./state/table-keyed-state-backend.js";
-export { fixedOffsetZone, regionZone, type TimeZone } from "./time/time-zone.js";
+export { fixedOffsetZone, flinkZone, regionZone, type TimeZone } from "./time/time-zone.js";
 export * from "./time/watermark.js";
 export * from "./windows/index.js";

@@ -26,7 +26,7 @@
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { FleuveError } from "../errors.js";
-import { regionZone } from "../time/time-zone.js";
+import { flinkZone } from "../time/time-zone.js";
 
 /** What a writer reports at a checkpoint: the partitions it wrote since the previous one, and its watermark. */
 export interface PartitionReport {
@@ -171,7 +171,7 @@ export function parseDefaultTimestamp(text: string): number {
  * java.time's `atZone` (in a gap, the time after it; in an overlap, the earlier offset).
  */
 export function localToInstant(localUtc: number, zone: string): number {
-  return zone === "UTC" ? localUtc : regionZone(zone).toUtc(localUtc);
+  return flinkZone(zone)?.toUtc(localUtc) ?? localUtc;
 }
 
 /** The options a {@link partitionCommitConfig} reads (the sink's parsed options). */
@@ -236,11 +236,12 @@ export function partitionCommitConfig(
     );
   const zone = o["sink.partition-commit.watermark-time-zone"];
   try {
-    regionZone(zone);
-  } catch {
+    flinkZone(zone);
+  } catch (e) {
+    // Flink's FileSystemTableFactory checks it as TableConfig checks the session zone.
     throw optionError(
       "sink.partition-commit.watermark-time-zone",
-      `must be a time zone ('UTC', 'Asia/Shanghai', 'Etc/GMT-8'), got '${zone}'`,
+      `must be a time zone id Flink accepts ('UTC', 'Asia/Shanghai', 'GMT+08:00'): ${(e as Error).message}, got '${zone}'`,
       zone,
     );
   }

@@ -102,3 +102,52 @@ function makeRegionZone(id: string): TimeZone {
     },
   };
 }
+
+/** java.time.ZoneId.SHORT_IDS: refused by Flink's check (ZoneId.of throws, or differs from TimeZone's). */
+const JAVA_SHORT_IDS: ReadonlySet<string> = new Set(
+  "ACT AET AGT ART AST BET BST CAT CNT CST CTT EAT ECT IET IST JST MIT NET NST PLT PNT PRT PST SST VST EST MST HST".split(
+    " ",
+  ),
+);
+
+const FLINK_ZONES = new Map<string, TimeZone | undefined>();
+
+/**
+ * The zone a Flink zone option names (`table.local-time-zone`, the filesystem sink's
+ * `sink.partition-commit.watermark-time-zone`), undefined for UTC, accepting what Flink's check
+ * accepts (java.util.TimeZone's zone equal to ZoneId.of's): a tz database id as Java spells it
+ * (case-sensitive), `UTC`, or `GMT` with an offset (`GMT+8`, `GMT+08:00`). Intl alone would take
+ * ids Java refuses (`europe/paris`, `PST`) and refuse ones Java takes (`GMT+08:00`).
+ * Throws a RangeError saying why for anything else: callers name the option.
+ */
+export function flinkZone(value: string): TimeZone | undefined {
+  if (FLINK_ZONES.has(value)) return FLINK_ZONES.get(value);
+  let zone: TimeZone | undefined;
+  const gmt = /^GMT([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(value);
+  if (value === "UTC" || value === "GMT" || value === "Etc/UTC") {
+    zone = undefined;
+  } else if (gmt !== null) {
+    const h = Number(gmt[2]);
+    const m = Number(gmt[3] ?? 0);
+    if (h > 18 || m > 59 || (h === 18 && m > 0)) throw new RangeError("the offset is beyond ±18:00");
+    const offset = (gmt[1] === "-" ? -1 : 1) * (h * HOUR + m * 60_000);
+    zone = offset === 0 ? undefined : fixedOffsetZone(value, offset);
+  } else {
+    // Offsets without GMT (`+08:00`, `UTC+8`, `Z`) and Java's three-letter short ids are not ids
+    // Flink accepts (ZoneId.of refuses them, or TimeZone reads them otherwise); Intl reads some.
+    if (value === "Z" || /^[+-]|^UTC[+-]|^\s|\s$/.test(value) || JAVA_SHORT_IDS.has(value))
+      throw new RangeError("not a time zone id Flink accepts");
+    let resolved: string;
+    try {
+      resolved = new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
+    } catch {
+      throw new RangeError("unknown time zone");
+    }
+    // Java's ids are case-sensitive ('europe/paris' is refused), Intl's are not.
+    if (resolved !== value && resolved.toLowerCase() === value.toLowerCase())
+      throw new RangeError(`time zone ids are case-sensitive (did you mean '${resolved}'?)`);
+    zone = resolved === "UTC" || resolved === "Etc/UTC" ? undefined : regionZone(value);
+  }
+  FLINK_ZONES.set(value, zone);
+  return zone;
+}

@@ -129,6 +129,31 @@ test("a local time in a zone: the instant java.time's atZone gives, through gaps
   assert.equal(localToInstant(Date.UTC(2024, 9, 27, 2, 30), "Europe/Paris"), Date.UTC(2024, 9, 27, 0, 30));
 });
 
+test("the watermark time zone takes the ids Flink's filesystem factory takes, not Intl's", () => {
+  const config = (zone: string) =>
+    partitionCommitConfig(
+      { ...base, "sink.partition-commit.watermark-time-zone": zone } as typeof base,
+      ["dt"],
+      parseDurationOption,
+    );
+  // Java refuses these (case-sensitive ids, ZoneId.SHORT_IDS, offsets without GMT); Intl reads the first two.
+  for (const [zone, why] of [
+    ["asia/shanghai", /case-sensitive \(did you mean 'Asia\/Shanghai'\?\)/],
+    ["PST", /not a time zone id Flink accepts/],
+    ["+08:00", /not a time zone id Flink accepts/],
+  ] as const)
+    assert.throws(
+      () => config(zone),
+      (e: Error) =>
+        /'sink.partition-commit.watermark-time-zone' must be a time zone id Flink accepts/.test(e.message) &&
+        why.test(e.message) &&
+        e.message.endsWith(`got '${zone}'`),
+    );
+  // Java takes GMT+08:00 (Intl does not): partition 2024-01-02 is 2024-01-01T16:00Z.
+  assert.equal(config("GMT+08:00")?.partitionTime(["2024-01-02"]), Date.UTC(2024, 0, 1, 16));
+  assert.equal(localToInstant(Date.UTC(2024, 0, 2), "GMT-03:30"), Date.UTC(2024, 0, 2, 3, 30));
+});
+
 test("bad partition commit options are refused naming the option", () => {
   const fails = (over: Record<string, string>, keys: string[], message: RegExp) =>
     assert.throws(
