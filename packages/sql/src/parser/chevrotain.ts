@@ -24,6 +24,9 @@ const chevrotain = await load();
 export const { createToken, EmbeddedActionsParser, EOF, getLookaheadPaths, Lexer, LLkLookaheadStrategy } =
   chevrotain;
 
+/** chevrotain's version: a recorded grammar (recorded-grammar.ts) is only reused by the version that recorded it. */
+export const { VERSION } = chevrotain;
+
 /** chevrotain's grammar (GAST) node classes, which a recorded grammar is rebuilt from (recorded-grammar.ts). */
 export const {
   Alternation,

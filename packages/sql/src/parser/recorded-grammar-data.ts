@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "ca8b748df80e61ca892cc63d44fcbd3d688fd057";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "2779e92f903c888953ba8cb311ba1c6a7aa858cf";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {

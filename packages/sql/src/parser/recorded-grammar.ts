@@ -5,8 +5,9 @@
  * compiling them all: about 60 ms of CPU when the first statement is parsed, even for a query
  * that reaches a tenth of the rules (at Nexmark q2's 1M events, a tenth of the SQL job's CPU).
  *
- * The stored trees are keyed by a fingerprint of the parser classes' source text and the tokens:
- * a parser whose source differs records its grammar as before. A test records the grammar and
+ * The stored trees are keyed by a fingerprint of the parser classes' source text, the tokens and
+ * chevrotain's version (a patch release may set other node fields): a parser whose fingerprint
+ * differs records its grammar as before. A test records the grammar and
  * compares it with the stored one (test/parser/recorded-grammar.test.ts).
  */
 
@@ -23,6 +24,7 @@ import {
   RepetitionWithSeparator,
   Rule,
   Terminal,
+  VERSION,
 } from "./chevrotain.js";
 import { RECORDED_GRAMMAR, RECORDED_GRAMMAR_FINGERPRINT } from "./recorded-grammar-data.js";
 
@@ -104,15 +106,18 @@ export function decodeRule(encoded: EncodedNode, tokens: ReadonlyMap<string, Tok
 
 /**
  * The fingerprint of a parser's grammar source: the text of its class and its base classes up to
- * chevrotain's (where the rules are defined), the tokens with their categories, the lookahead depth.
+ * chevrotain's (where the rules are defined), the tokens with their categories, the lookahead depth,
+ * and the version of chevrotain that records the grammar (`chevrotainVersion`, the loaded one unless
+ * given).
  */
 export function grammarSourceFingerprint(
   parserClass: abstract new (...args: never[]) => object,
   base: abstract new (...args: never[]) => object,
   tokens: readonly TokenType[],
   maxLookahead: number,
+  chevrotainVersion: string = VERSION,
 ): string {
-  const hash = createHash("sha1").update(`${maxLookahead}\n`);
+  const hash = createHash("sha1").update(`chevrotain ${chevrotainVersion}\n${maxLookahead}\n`);
   for (const t of tokens) hash.update(`${t.name}:${(t.CATEGORIES ?? []).map((c) => c.name).join(",")};`);
   for (let c: unknown = parserClass; c !== base && typeof c === "function"; c = Object.getPrototypeOf(c))
     hash.update(Function.prototype.toString.call(c));

@@ -5,7 +5,7 @@
 // through tsx records its grammar itself.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EmbeddedActionsParser } from "../../dist/parser/chevrotain.js";
+import { EmbeddedActionsParser, VERSION } from "../../dist/parser/chevrotain.js";
 import { MAX_LOOKAHEAD } from "../../dist/parser/expression-parser.js";
 import { ALL_TOKENS, sqlLexer } from "../../dist/parser/lexer.js";
 import { parseScript } from "../../dist/parser/parse.js";
@@ -32,11 +32,27 @@ test("the stored recording is the compiled parser's (else: node scripts/sql-look
   assert.equal((parser as unknown as { storedGrammar?: Map<string, object> }).storedGrammar?.size, 95);
 });
 
+test("another chevrotain version does not reuse the stored recording", () => {
+  const current = grammarSourceFingerprint(SqlParser, EmbeddedActionsParser, ALL_TOKENS, MAX_LOOKAHEAD);
+  assert.equal(
+    grammarSourceFingerprint(SqlParser, EmbeddedActionsParser, ALL_TOKENS, MAX_LOOKAHEAD, VERSION),
+    current,
+  );
+  assert.notEqual(
+    grammarSourceFingerprint(SqlParser, EmbeddedActionsParser, ALL_TOKENS, MAX_LOOKAHEAD, `${VERSION}-next`),
+    current,
+  );
+});
+
 test("the stored recording of every rule is chevrotain's recording of it, field for field", () => {
   const recorded = recordRules(new SqlParser(), EmbeddedActionsParser);
   assert.deepEqual(Object.keys(RECORDED_GRAMMAR).sort(), [...recorded.keys()].sort());
   for (const [name, rule] of recorded) {
-    assert.deepEqual(RECORDED_GRAMMAR[name], encodeRule(rule), name);
+    assert.deepEqual(
+      RECORDED_GRAMMAR[name],
+      encodeRule(rule),
+      `rule ${name}: the stored recording is stale (npm run build; node scripts/sql-lookahead-paths.mjs)`,
+    );
     // Same classes and own fields as chevrotain's nodes (deepStrictEqual compares prototypes).
     assert.deepStrictEqual(decodeRule(encodeRule(rule), tokensByName), rule, name);
   }
