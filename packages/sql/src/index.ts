@@ -59,6 +59,7 @@ export {
   type Row,
   type SqlEnvironment,
   type SqlOptions,
+  type StatementSet,
   sql,
   type Table,
   type TableResult,

@@ -17,6 +17,7 @@ import {
   connectorsOf,
   createSink,
   type DataStream,
+  type GraphNode,
   isFleuveError,
   type KeyedValue,
   type StreamExecutionEnvironment,
@@ -44,7 +45,7 @@ import {
   type UserFunction,
 } from "./functions.js";
 import { nexmarkConnector } from "./nexmark/connector.js";
-import type { QualifiedName, Query, ShowLike, Statement } from "./parser/ast.js";
+import type { InsertStatement, QualifiedName, Query, ShowLike, SourcePos, Statement } from "./parser/ast.js";
 import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
 import { printName, printType } from "./parser/printer.js";
 import {
@@ -135,6 +136,39 @@ export interface TableResult {
   await(): Promise<void>;
 }
 
+/** Where an INSERT writes: a table and its columns (all, in order, when none are listed). */
+interface SinkTarget {
+  readonly table: QualifiedName;
+  readonly columns: readonly string[];
+  readonly overwrite: boolean;
+  readonly pos?: SourcePos;
+}
+
+/**
+ * Flink's StatementSet: INSERTs added one by one and run together as one job, which reads a
+ * table several of them read once (see {@link SqlEnvironment.createStatementSet}).
+ */
+export interface StatementSet {
+  /**
+   * Adds one `INSERT INTO ...` statement: parsed now, planned by {@link execute}.
+   * @throws FleuveError FLEUVE_SQL_SYNTAX, or FLEUVE_SQL_VALIDATION when it is not an INSERT.
+   */
+  addInsertSql(statement: string): StatementSet;
+  /**
+   * Adds the insert of `table` (a Table of this environment's `sqlQuery`) into the table named
+   * `targetPath`, its columns by position (Flink's `addInsert(targetPath, table)`).
+   */
+  addInsert(targetPath: string, table: Table): StatementSet;
+  /** The EXPLAIN text of the set's INSERTs (those added by addInsertSql). */
+  explain(): string;
+  /**
+   * Plans the INSERTs onto the environment as one job and empties the set; the result's
+   * `await()` runs that job to the end of its input.
+   * @throws FleuveError FLEUVE_SQL_VALIDATION when the set is empty or an INSERT cannot be planned.
+   */
+  execute(): Promise<TableResult>;
+}
+
 /** A SQL environment over a stream execution environment. */
 export interface SqlEnvironment {
   /**
@@ -148,6 +182,11 @@ export interface SqlEnvironment {
   executeStatement(statement: Statement): Promise<TableResult>;
   /** Plans a query (its text, or a query already parsed) without running it. */
   sqlQuery(sql: string | Query): Table;
+  /**
+   * A statement set: INSERTs that run as one job (Flink's `createStatementSet()`; in SQL,
+   * `EXECUTE STATEMENT SET BEGIN ... END`).
+   */
+  createStatementSet(): StatementSet;
   /**
    * Registers a user-defined function under `name` (Flink's createTemporarySystemFunction): a
    * plain function (a scalar function), or a definition from `scalarFunction`, `tableFunction`
@@ -229,13 +268,17 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       primaryKey: def.primaryKey?.columns,
     });
 
+  // The relation of each Table sqlQuery made: what a statement set's addInsert writes.
+  const relations = new WeakMap<Table, Relation>();
   const table = (rel: Relation): Table => {
     assignStateIds(env.graph);
-    return {
+    const t: Table = {
       columns: rel.columns,
       changelogMode: rel.changelog,
       toDataStream: () => rel.stream,
     };
+    relations.set(t, rel);
+    return t;
   };
 
   /**
@@ -319,6 +362,12 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       case "createTable":
         // CREATE TABLE ... AS SELECT: its INSERT needs prepare (see createTableAsSelect).
         if (s.asQuery !== undefined) throw new Error("CREATE TABLE ... AS SELECT runs through runStatement");
+        if (s.replace !== undefined)
+          throw unsupported(
+            `${s.replace} TABLE ${s.name.parts.join(".")} without AS SELECT`,
+            s.pos,
+            "Flink 1.20 replaces a table with [CREATE OR] REPLACE TABLE ... WITH (...) AS SELECT ...; or DROP TABLE, then CREATE TABLE",
+          );
         // LIKE is resolved now: the table keeps the source's definition as it is at this point.
         catalog.createTable(tableLike(s, catalog));
         return done();
@@ -412,39 +461,66 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       }
       case "insert":
         return planInsert(s);
+      case "statementSet":
+        // Prepared and planned by runStatement (its INSERTs' registry formats load first).
+        throw new Error("a statement set runs through runStatement");
       case "createFunction":
         // Loaded by runStatement (an import is asynchronous); here only when already loaded.
         throw new Error("CREATE FUNCTION runs through runStatement");
       case "explain": {
         const target = s.statement;
-        if (target.kind !== "query" && target.kind !== "insert")
+        if (target.kind !== "query" && target.kind !== "insert" && target.kind !== "statementSet")
           throw unsupported(
             `EXPLAIN of ${target.kind}`,
             undefined,
-            "EXPLAIN takes a query or an INSERT INTO",
+            "EXPLAIN takes a query, an INSERT INTO or a STATEMENT SET BEGIN ... END",
           );
-        const text = withFunctions(functions, () =>
-          explainStatement(
-            target,
-            ctx,
-            (t, scratch) =>
-              t.kind === "insert"
-                ? planInsert(t, scratch).changelogMode
-                : planQuery((t as Statement & { kind: "query" }).query, scratch).changelog,
-            stateTtlMs(settings) ?? 0,
-          ),
-        );
+        const text = explainText(target);
         return content(["result"], [{ result: text }]);
       }
     }
   }
 
-  function planInsert(
-    s: Statement & { kind: "insert" },
+  /** EXPLAIN's text of a query, an INSERT or a statement set (planned on a scratch environment). */
+  function explainText(target: Statement & { kind: "query" | "insert" | "statementSet" }): string {
+    return withFunctions(functions, () =>
+      explainStatement(
+        target,
+        ctx,
+        (t, scratch) => {
+          if (t.kind === "query") return [planQuery(t.query, scratch).changelog];
+          // A statement set's INSERTs share what they read, as when they run (planStatementSet).
+          const shared: PlanContext = { ...scratch, planned: new Map() };
+          const inserts = t.kind === "statementSet" ? t.inserts : [t as InsertStatement];
+          return inserts.map((i) => planInsertSink(i, shared).changelogMode);
+        },
+        stateTtlMs(settings) ?? 0,
+      ),
+    );
+  }
+
+  /**
+   * Plans INSERT `s` onto the environment of `planCtx`: the query, then the table's sink. Returns
+   * the sink's node and the changelog mode of what the query writes.
+   */
+  function planInsertSink(
+    s: InsertStatement,
     planCtx: PlanContext = ctx,
-  ): TableResult & { changelogMode: ChangelogMode } {
-    const env = planCtx.env;
+  ): { sink: GraphNode["id"]; changelogMode: ChangelogMode } {
+    // OVERWRITE is refused before the query is planned.
     if (s.overwrite) throw unsupported("INSERT OVERWRITE", s.pos);
+    return sinkInto(s, planQuery(s.query, planCtx), planCtx.env);
+  }
+
+  /**
+   * Writes the rows of `rel` (planned on `env`) into table `s.table`, by its column list, through
+   * the table's sink. Returns the sink's node and the changelog mode of what `rel` writes.
+   */
+  function sinkInto(
+    s: SinkTarget,
+    rel: Relation,
+    env: StreamExecutionEnvironment,
+  ): { sink: GraphNode["id"]; changelogMode: ChangelogMode } {
     const name = s.table.parts.join(".");
     const found = catalog.lookup(name);
     if (found === undefined || !("table" in found))
@@ -454,7 +530,6 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       s.columns.length > 0
         ? [...s.columns]
         : def.columns.filter((c) => c.kind === "physical").map((c) => c.name);
-    const rel = planQuery(s.query, planCtx);
     if (rel.columns.length !== targets.length) {
       throw invalid(
         `INSERT INTO ${name}: the query has ${rel.columns.length} columns, the table takes ${targets.length} (${targets.join(", ")})`,
@@ -591,22 +666,60 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     const sinkNode = out
       .name(`Calc(to=[${name}], fields=[${targets.join(", ")}])`)
       .sinkTo(sink, `Sink: ${name}`).node;
-    // The statement's job is its own sink and what it reads from, not earlier statements' sinks.
-    const only = { only: [sinkNode.id] };
+    return { sink: sinkNode.id, changelogMode: rel.changelog };
+  }
+
+  /**
+   * The result of INSERTs planned onto `env` (one, or a statement set's): a job of their sinks
+   * and what they read, not earlier statements' sinks, named as Flink names it
+   * (`insert-into-t1,t2`).
+   */
+  function insertJob(tables: readonly string[], sinks: readonly GraphNode["id"][]): TableResult {
     // Ids that survive edits of the query, so its savepoints keep fitting (state-ids.ts).
     assignStateIds(env.graph);
+    const name = `insert-into-${tables.join(",")}`;
+    const only = { only: [...sinks] };
     return {
       kind: "JOB",
       columns: [],
-      changelogMode: rel.changelog,
       collect: async () => {
-        await env.execute(`insert-into-${name}`, only);
+        await env.execute(name, only);
         return [];
       },
       await: async () => {
-        await env.execute(`insert-into-${name}`, only);
+        await env.execute(name, only);
       },
     };
+  }
+
+  /** Plans INSERT `s` onto `env`: its result runs the job of that INSERT alone. */
+  function planInsert(s: InsertStatement): TableResult & { changelogMode: ChangelogMode } {
+    const { sink, changelogMode } = planInsertSink(s);
+    return { ...insertJob([s.table.parts.join(".")], [sink]), changelogMode };
+  }
+
+  /**
+   * Plans the INSERTs of a statement set onto `env` as one job. They share what they read, as
+   * Flink optimizes a statement set's sinks together (`table.optimizer.reuse-source-enabled`,
+   * `reuse-sub-plan-enabled`): a table read by several INSERTs is scanned once.
+   */
+  async function planStatementSet(
+    inserts: readonly (InsertStatement | { target: SinkTarget; table: Table })[],
+  ): Promise<TableResult> {
+    if (inserts.length === 0)
+      throw invalid("the statement set has no INSERT to run: add one with addInsertSql or addInsert");
+    for (const s of inserts) await prepareSink(("target" in s ? s.target : s).table.parts.join("."));
+    const shared: PlanContext = { ...ctx, planned: new Map() };
+    const sinks = inserts.map((s) => {
+      if (!("target" in s)) return planInsertSink(s, shared).sink;
+      const rel = relations.get(s.table);
+      if (rel === undefined) throw invalid("addInsert takes a Table this SQL environment's sqlQuery made");
+      return sinkInto(s.target, rel, env).sink;
+    });
+    return insertJob(
+      inserts.map((s) => ("target" in s ? s.target : s).table.parts.join(".")),
+      sinks,
+    );
   }
 
   /**
@@ -618,8 +731,13 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
    */
   async function prepare(s: Statement): Promise<void> {
     if (s.kind === "createTable" && namesRegistryFormat(s.options)) await loadRegistryCodecs();
-    if (s.kind !== "insert") return;
-    const found = catalog.lookup(s.table.parts.join("."));
+    if (s.kind === "insert") await prepareSink(s.table.parts.join("."));
+    if (s.kind === "statementSet") for (const i of s.inserts) await prepareSink(i.table.parts.join("."));
+  }
+
+  /** What an INSERT into table `table` needs before it is planned (see {@link prepare}). */
+  async function prepareSink(table: string): Promise<void> {
+    const found = catalog.lookup(table);
     if (found === undefined || !("table" in found) || encoders.has(found.table)) return;
     const def = found.table;
     const name = def.name.parts.join(".");
@@ -652,13 +770,30 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     await prepare(s);
     const { table: def, insert } = tableAsSelect(s, ctx);
     const name = def.name.parts.join(".");
-    const existed = catalog.lookup(name) !== undefined;
+    const before = catalog.lookup(name);
+    // RTAS: the table's definition is dropped and made again from the query (Flink's
+    // non-atomic RTAS drops, creates, then inserts). REPLACE TABLE needs the table to exist.
+    let replaced: TableDefinition | undefined;
+    if (s.replace !== undefined) {
+      if (before === undefined && s.replace === "REPLACE")
+        throw invalid(
+          `The table ${name} to be replaced doesn't exist. You can try to use CREATE TABLE AS statement or CREATE OR REPLACE TABLE AS statement.`,
+          s.pos,
+          { table: name },
+        );
+      if (before !== undefined && !("table" in before))
+        throw invalid(`${s.replace} TABLE ${name}: ${name} is a view, not a table`, s.pos, { table: name });
+      replaced = before?.table;
+      if (replaced !== undefined) catalog.drop("TABLE", name, false);
+    }
     catalog.createTable(def);
     try {
       await prepare(insert);
       return planInsert(insert);
     } catch (e) {
-      if (!existed) catalog.drop("TABLE", name, true);
+      // Nothing of a statement whose INSERT cannot be planned stays: a replaced table is back.
+      if (before === undefined || replaced !== undefined) catalog.drop("TABLE", name, true);
+      if (replaced !== undefined) catalog.createTable(replaced);
       throw e;
     }
   }
@@ -666,6 +801,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   /** Runs `s`; CREATE FUNCTION imports its module first (at statement time, off the hot path). */
   async function runStatement(s: Statement): Promise<TableResult> {
     if (s.kind === "createTable" && s.asQuery !== undefined) return createTableAsSelect(s);
+    if (s.kind === "statementSet") return planStatementSet(s.inserts);
     if (s.kind !== "createFunction") {
       await prepare(s);
       return run(s);
@@ -717,6 +853,48 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     },
     sqlQuery(text) {
       return table(planQuery(typeof text === "string" ? parseQuery(text) : text, ctx));
+    },
+    createStatementSet() {
+      let inserts: (InsertStatement | { target: SinkTarget; table: Table })[] = [];
+      const set: StatementSet = {
+        addInsertSql(text) {
+          const s = parseStatement(text);
+          if (s.kind !== "insert")
+            throw invalid(
+              `addInsertSql takes one INSERT statement, got ${s.kind === "query" ? "a query" : `a ${s.kind} statement`}`,
+            );
+          inserts.push(s);
+          return set;
+        },
+        addInsert(targetPath, t) {
+          inserts.push({
+            target: { table: { parts: targetPath.split(".") }, columns: [], overwrite: false },
+            table: t,
+          });
+          return set;
+        },
+        explain() {
+          const sqlInserts = inserts.filter((i): i is InsertStatement => !("target" in i));
+          if (sqlInserts.length !== inserts.length)
+            throw unsupported(
+              "explain() of a statement set with addInsert",
+              undefined,
+              "explain a set of addInsertSql statements",
+            );
+          return explainText({
+            kind: "statementSet",
+            inserts: sqlInserts,
+            pos: { line: 1, column: 1, offset: 0 },
+          });
+        },
+        async execute() {
+          // As Flink's: the set is empty again once its statements are planned into a job.
+          const planned = inserts;
+          inserts = [];
+          return planStatementSet(planned);
+        },
+      };
+      return set;
     },
   };
 }

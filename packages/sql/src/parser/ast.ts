@@ -472,6 +472,11 @@ export type Statement =
       readonly likeOptions?: readonly LikeOption[];
       /** CREATE TABLE ... AS SELECT. */
       readonly asQuery?: Query;
+      /**
+       * `REPLACE TABLE` / `CREATE OR REPLACE TABLE` (with AS SELECT: RTAS): the table's
+       * definition is dropped and made again from the query.
+       */
+      readonly replace?: "REPLACE" | "CREATE OR REPLACE";
       readonly pos: SourcePos;
     }
   | {
@@ -529,15 +534,28 @@ export type Statement =
   | { readonly kind: "explain"; readonly details: readonly string[]; readonly statement: Statement }
   | { readonly kind: "set"; readonly option?: TableOption }
   | { readonly kind: "reset"; readonly key?: string }
+  | InsertStatement
   | {
-      readonly kind: "insert";
-      readonly overwrite: boolean;
-      readonly table: QualifiedName;
-      readonly columns: readonly string[];
-      readonly query: Query;
+      /**
+       * A statement set: `EXECUTE STATEMENT SET BEGIN insert; ... END` or the SQL client's
+       * `BEGIN STATEMENT SET; insert; ... END;` (EXPLAIN's is `STATEMENT SET BEGIN ... END`).
+       * Its INSERTs run as one job.
+       */
+      readonly kind: "statementSet";
+      readonly inserts: readonly InsertStatement[];
       readonly pos: SourcePos;
     }
   | { readonly kind: "query"; readonly query: Query };
+
+/** `INSERT INTO|OVERWRITE table [(columns)] query`. */
+export interface InsertStatement {
+  readonly kind: "insert";
+  readonly overwrite: boolean;
+  readonly table: QualifiedName;
+  readonly columns: readonly string[];
+  readonly query: Query;
+  readonly pos: SourcePos;
+}
 
 /**
  * The SQL/JSON clauses written inside a JSON function's parentheses after its arguments. A DEFAULT

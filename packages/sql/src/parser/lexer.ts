@@ -211,6 +211,12 @@ export const Only = word("ONLY");
 export const Precision = word("PRECISION");
 /** `IS JSON` (a column may still be called `json`). */
 export const Json = word("JSON");
+/** Statement sets (`EXECUTE STATEMENT SET BEGIN ... END`, `BEGIN STATEMENT SET; ... END;`). */
+export const Begin = word("BEGIN");
+export const StatementKw = word("STATEMENT");
+export const Execute = word("EXECUTE");
+/** `[CREATE OR] REPLACE TABLE ... AS SELECT` (REPLACE(s, a, b) stays a function). */
+export const Replace = word("REPLACE");
 /**
  * The names of the JSON functions whose parentheses hold SQL/JSON clauses (`JSON_VALUE(j, p
  * RETURNING INT ...)`): one token, so that the grammar of those clauses applies to them only.

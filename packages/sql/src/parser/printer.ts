@@ -468,6 +468,8 @@ export function printStatement(s: Statement): string {
   switch (s.kind) {
     case "query":
       return printQuery(s.query);
+    case "statementSet":
+      return `EXECUTE STATEMENT SET BEGIN ${s.inserts.map((i) => `${printStatement(i)}; `).join("")}END`;
     case "insert":
       return `INSERT ${s.overwrite ? "OVERWRITE" : "INTO"} ${name(s.table)}${s.columns.length > 0 ? ` (${s.columns.map(printName).join(", ")})` : ""} ${printQuery(s.query)}`;
     case "createView":
@@ -489,7 +491,8 @@ export function printStatement(s: Statement): string {
     case "describe":
       return `DESCRIBE ${s.extended ? "EXTENDED " : ""}${name(s.name)}`;
     case "explain":
-      return `EXPLAIN ${s.details.length > 0 ? `${s.details.join(", ")} ` : ""}${printStatement(s.statement)}`;
+      // EXPLAIN's statement set is written without EXECUTE, as Flink's grammar has it.
+      return `EXPLAIN ${s.details.length > 0 ? `${s.details.join(", ")} ` : ""}${printStatement(s.statement).replace(/^EXECUTE (?=STATEMENT SET )/, "")}`;
     case "set":
       return s.option === undefined
         ? "SET"
@@ -510,7 +513,8 @@ export function printStatement(s: Statement): string {
           `${s.primaryKey.name === undefined ? "" : `CONSTRAINT ${printName(s.primaryKey.name)} `}PRIMARY KEY (${s.primaryKey.columns.map(printName).join(", ")}) NOT ENFORCED`,
         );
       }
-      let text = `CREATE ${s.temporary ? "TEMPORARY " : ""}TABLE ${s.ifNotExists ? "IF NOT EXISTS " : ""}${name(s.name)}`;
+      const create = s.replace === undefined ? "CREATE" : s.replace;
+      let text = `${create} ${s.temporary ? "TEMPORARY " : ""}TABLE ${s.ifNotExists ? "IF NOT EXISTS " : ""}${name(s.name)}`;
       if (elements.length > 0) text += ` (${elements.join(", ")})`;
       if (s.comment !== undefined) text += ` COMMENT ${printString(s.comment)}`;
       if (s.partitionedBy.length > 0)

@@ -1,13 +1,14 @@
 /**
- * The statement rules of the Flink SQL grammar: CREATE TABLE / VIEW / FUNCTION, DROP, SHOW,
- * DESCRIBE, EXPLAIN, SET, RESET, INSERT INTO and queries; a script is statements separated by
- * semicolons.
+ * The statement rules of the Flink SQL grammar: CREATE TABLE / VIEW / FUNCTION, [CREATE OR]
+ * REPLACE TABLE, DROP, SHOW, DESCRIBE, EXPLAIN, SET, RESET, INSERT INTO, EXECUTE, statement sets
+ * and queries; a script is statements separated by semicolons.
  */
 
 import type {
   ColumnDef,
   DataType,
   Expr,
+  InsertStatement,
   LikeOption,
   QualifiedName,
   Query,
@@ -28,18 +29,72 @@ type TableElement =
 
 /** The whole Flink SQL grammar. One instance is reused (chevrotain parsers are reusable). */
 export class SqlParser extends QueryParser {
-  /** Statements separated by `;` (a trailing `;` is allowed). */
+  /**
+   * Statements separated by `;` (a trailing `;` is allowed). The SQL client's
+   * `BEGIN STATEMENT SET; insert; ... END` is one statement of a script: its parts end with `;`.
+   */
   script = this.RULE("script", (): Statement[] => {
     const list: Statement[] = [];
     this.MANY(() => this.CONSUME(T.Semicolon));
     this.OPTION(() => {
-      list.push(this.SUBRULE(this.statement));
+      list.push(this.SUBRULE(this.scriptStatement));
       this.MANY2(() => {
         this.CONSUME2(T.Semicolon);
-        this.OPTION2(() => list.push(this.SUBRULE2(this.statement)));
+        this.OPTION2(() => list.push(this.SUBRULE2(this.scriptStatement)));
       });
     });
     return list;
+  });
+
+  /** A statement of a script, or the SQL client's `BEGIN STATEMENT SET; ... END`. */
+  private scriptStatement = this.RULE("scriptStatement", (): Statement => {
+    return this.OR([
+      {
+        ALT: () => {
+          const tok = this.CONSUME(T.Begin);
+          this.CONSUME(T.StatementKw);
+          this.CONSUME(T.SetKw);
+          this.CONSUME(T.Semicolon);
+          return { kind: "statementSet", inserts: this.SUBRULE(this.statementSetInserts), pos: posOf(tok) };
+        },
+      },
+      { ALT: () => this.SUBRULE(this.statement) },
+    ]);
+  });
+
+  /** `STATEMENT SET BEGIN insert; ... END` (after EXECUTE or EXPLAIN). */
+  private statementSet = this.RULE("statementSet", (): Statement => {
+    const tok = this.CONSUME(T.StatementKw);
+    this.CONSUME(T.SetKw);
+    this.CONSUME(T.Begin);
+    return { kind: "statementSet", inserts: this.SUBRULE(this.statementSetInserts), pos: posOf(tok) };
+  });
+
+  /** The INSERTs of a statement set, each ended by `;`, then END: at least one, as in Flink. */
+  private statementSetInserts = this.RULE("statementSetInserts", (): InsertStatement[] => {
+    const inserts: InsertStatement[] = [];
+    this.AT_LEAST_ONE(() => {
+      inserts.push(this.SUBRULE(this.insertStatement) as InsertStatement);
+      this.CONSUME(T.Semicolon);
+    });
+    this.CONSUME(T.End);
+    return inserts;
+  });
+
+  /** `EXECUTE STATEMENT SET BEGIN ... END`, `EXECUTE INSERT ...`, `EXECUTE query`. */
+  private executeStatement = this.RULE("executeStatement", (): Statement => {
+    this.CONSUME(T.Execute);
+    return this.OR([
+      { ALT: () => this.SUBRULE(this.statementSet) },
+      { ALT: () => this.SUBRULE(this.insertStatement) },
+      { ALT: () => ({ kind: "query", query: this.SUBRULE(this.query) }) as Statement },
+    ]);
+  });
+
+  /** `REPLACE TABLE t WITH (...) AS query` (RTAS; the table must exist). */
+  private replaceStatement = this.RULE("replaceStatement", (): Statement => {
+    const tok = this.CONSUME(T.Replace);
+    return this.SUBRULE(this.createTable, { ARGS: [false, posOf(tok), "REPLACE"] });
   });
 
   /** One statement. */
@@ -53,6 +108,8 @@ export class SqlParser extends QueryParser {
       { ALT: () => this.SUBRULE(this.explainStatement) },
       { ALT: () => this.SUBRULE(this.setStatement) },
       { ALT: () => this.SUBRULE(this.insertStatement) },
+      { ALT: () => this.SUBRULE(this.executeStatement) },
+      { ALT: () => this.SUBRULE(this.replaceStatement) },
       { ALT: () => ({ kind: "query", query: this.SUBRULE(this.query) }) as Statement },
     ]);
   });
@@ -68,6 +125,15 @@ export class SqlParser extends QueryParser {
 
   private createStatement = this.RULE("createStatement", (): Statement => {
     const tok = this.CONSUME(T.Create);
+    // CREATE OR REPLACE TABLE ... AS SELECT (RTAS).
+    const orReplace = this.OPTION3(() => {
+      this.CONSUME(T.Or);
+      this.CONSUME(T.Replace);
+      return true;
+    });
+    if (orReplace === true) {
+      return this.SUBRULE2(this.createTable, { ARGS: [false, posOf(tok), "CREATE OR REPLACE"] });
+    }
     let temporary = false;
     let system = false;
     this.OPTION(() => {
@@ -92,68 +158,74 @@ export class SqlParser extends QueryParser {
     );
   });
 
-  private createTable = this.RULE("createTable", (temporary: boolean, pos: SourcePos): Statement => {
-    this.CONSUME(T.Table);
-    const ifNotExists = this.SUBRULE(this.ifNotExists);
-    const name = this.SUBRULE(this.qualifiedName);
-    const elements: TableElement[] = [];
-    this.OPTION(() => {
-      this.CONSUME(T.LParen);
-      this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => elements.push(this.SUBRULE(this.tableElement)) });
-      this.CONSUME(T.RParen);
-    });
-    const comment = this.OPTION2(() => {
-      this.CONSUME(T.Comment);
-      return this.SUBRULE(this.string);
-    });
-    const partitionedBy =
-      this.OPTION3(() => {
-        this.CONSUME(T.Partitioned);
-        this.CONSUME(T.By);
-        return this.SUBRULE(this.nameList);
-      }) ?? [];
-    const options = this.OPTION4(() => this.SUBRULE(this.withOptions)) ?? [];
-    const likeOptions: LikeOption[] = [];
-    const like = this.OPTION5(() => {
-      this.CONSUME(T.Like);
-      const table = this.SUBRULE2(this.qualifiedName);
-      this.OPTION7(() => {
-        this.CONSUME2(T.LParen);
-        this.AT_LEAST_ONE(() => likeOptions.push(this.SUBRULE(this.likeOption)));
-        this.CONSUME2(T.RParen);
+  private createTable = this.RULE(
+    "createTable",
+    (temporary: boolean, pos: SourcePos, replace?: "REPLACE" | "CREATE OR REPLACE"): Statement => {
+      this.CONSUME(T.Table);
+      const ifNotExists = this.SUBRULE(this.ifNotExists);
+      const name = this.SUBRULE(this.qualifiedName);
+      const elements: TableElement[] = [];
+      this.OPTION(() => {
+        this.CONSUME(T.LParen);
+        this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => elements.push(this.SUBRULE(this.tableElement)) });
+        this.CONSUME(T.RParen);
       });
-      return table;
-    });
-    const asQuery = this.OPTION6(() => {
-      this.CONSUME(T.As);
-      return this.SUBRULE(this.query);
-    });
-    const columns: ColumnDef[] = [];
-    let watermark: { column: string; expr: Expr } | undefined;
-    let primaryKey: { name?: string; columns: string[] } | undefined;
-    for (const e of elements) {
-      if (e.kind === "column") {
-        columns.push(e.column);
-        if (e.column.kind === "physical" && e.column.primaryKey) primaryKey = { columns: [e.column.name] };
-      } else if (e.kind === "watermark") watermark = { column: e.column, expr: e.expr };
-      else primaryKey = e.name === undefined ? { columns: e.columns } : { name: e.name, columns: e.columns };
-    }
-    const stmt: Statement & { kind: "createTable" } & {
-      watermark?: { column: string; expr: Expr };
-      primaryKey?: { name?: string; columns: string[] };
-      comment?: string;
-      like?: QualifiedName;
-      likeOptions?: LikeOption[];
-      asQuery?: Query;
-    } = { kind: "createTable", name, temporary, ifNotExists, columns, partitionedBy, options, pos };
-    if (watermark) stmt.watermark = watermark;
-    if (primaryKey) stmt.primaryKey = primaryKey;
-    if (comment !== undefined) stmt.comment = comment;
-    if (like !== undefined) stmt.like = like;
-    if (likeOptions.length > 0) stmt.likeOptions = likeOptions;
-    if (asQuery !== undefined) stmt.asQuery = asQuery;
-    return stmt;
-  });
+      const comment = this.OPTION2(() => {
+        this.CONSUME(T.Comment);
+        return this.SUBRULE(this.string);
+      });
+      const partitionedBy =
+        this.OPTION3(() => {
+          this.CONSUME(T.Partitioned);
+          this.CONSUME(T.By);
+          return this.SUBRULE(this.nameList);
+        }) ?? [];
+      const options = this.OPTION4(() => this.SUBRULE(this.withOptions)) ?? [];
+      const likeOptions: LikeOption[] = [];
+      const like = this.OPTION5(() => {
+        this.CONSUME(T.Like);
+        const table = this.SUBRULE2(this.qualifiedName);
+        this.OPTION7(() => {
+          this.CONSUME2(T.LParen);
+          this.AT_LEAST_ONE(() => likeOptions.push(this.SUBRULE(this.likeOption)));
+          this.CONSUME2(T.RParen);
+        });
+        return table;
+      });
+      const asQuery = this.OPTION6(() => {
+        this.CONSUME(T.As);
+        return this.SUBRULE(this.query);
+      });
+      const columns: ColumnDef[] = [];
+      let watermark: { column: string; expr: Expr } | undefined;
+      let primaryKey: { name?: string; columns: string[] } | undefined;
+      for (const e of elements) {
+        if (e.kind === "column") {
+          columns.push(e.column);
+          if (e.column.kind === "physical" && e.column.primaryKey) primaryKey = { columns: [e.column.name] };
+        } else if (e.kind === "watermark") watermark = { column: e.column, expr: e.expr };
+        else
+          primaryKey = e.name === undefined ? { columns: e.columns } : { name: e.name, columns: e.columns };
+      }
+      const stmt: Statement & { kind: "createTable" } & {
+        watermark?: { column: string; expr: Expr };
+        primaryKey?: { name?: string; columns: string[] };
+        comment?: string;
+        like?: QualifiedName;
+        likeOptions?: LikeOption[];
+        asQuery?: Query;
+        replace?: "REPLACE" | "CREATE OR REPLACE";
+      } = { kind: "createTable", name, temporary, ifNotExists, columns, partitionedBy, options, pos };
+      if (watermark) stmt.watermark = watermark;
+      if (primaryKey) stmt.primaryKey = primaryKey;
+      if (comment !== undefined) stmt.comment = comment;
+      if (like !== undefined) stmt.like = like;
+      if (likeOptions.length > 0) stmt.likeOptions = likeOptions;
+      if (asQuery !== undefined) stmt.asQuery = asQuery;
+      if (replace !== undefined) stmt.replace = replace;
+      return stmt;
+    },
+  );
 
   /**
    * One option of `LIKE source (...)`: a strategy and a feature (`EXCLUDING ALL`,
@@ -455,25 +527,32 @@ export class SqlParser extends QueryParser {
   private explainStatement = this.RULE("explainStatement", (): Statement => {
     this.CONSUME(T.Explain);
     const details: string[] = [];
-    this.OPTION(() =>
-      this.OR([
-        {
-          GATE: () => this.LA(1).tokenType === T.Plan && this.LA(2).tokenType === T.For,
-          ALT: () => {
-            this.CONSUME(T.Plan);
-            this.CONSUME(T.For);
+    // STATEMENT is a name too: `EXPLAIN STATEMENT SET` is a statement set, not a detail.
+    this.OPTION({
+      GATE: () => !(this.LA(1).tokenType === T.StatementKw && this.LA(2).tokenType === T.SetKw),
+      DEF: () =>
+        this.OR([
+          {
+            GATE: () => this.LA(1).tokenType === T.Plan && this.LA(2).tokenType === T.For,
+            ALT: () => {
+              this.CONSUME(T.Plan);
+              this.CONSUME(T.For);
+            },
           },
-        },
-        {
-          ALT: () =>
-            this.AT_LEAST_ONE_SEP({
-              SEP: T.Comma,
-              DEF: () => details.push(upper(this.SUBRULE(this.identifier))),
-            }),
-        },
-      ]),
-    );
-    return { kind: "explain", details, statement: this.SUBRULE(this.statement) };
+          {
+            ALT: () =>
+              this.AT_LEAST_ONE_SEP({
+                SEP: T.Comma,
+                DEF: () => details.push(upper(this.SUBRULE(this.identifier))),
+              }),
+          },
+        ]),
+    });
+    const statement = this.OR2([
+      { ALT: () => this.SUBRULE(this.statementSet) },
+      { ALT: () => this.SUBRULE(this.statement) },
+    ]);
+    return { kind: "explain", details, statement };
   });
 
   /** `SET ['k' = 'v']`, `RESET ['k']`. */

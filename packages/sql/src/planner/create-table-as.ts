@@ -1,8 +1,9 @@
 /**
- * `CREATE TABLE t WITH (...) AS SELECT ...` (CTAS): the table it creates, with the query's
- * columns, and the INSERT INTO t of the query that populates it, as Flink 1.20 splits the
- * statement. Flink 1.20 refuses a temporary target and a schema written before AS (columns,
- * watermark, primary key, partitions); the same statements are refused here with its messages.
+ * `CREATE TABLE t WITH (...) AS SELECT ...` (CTAS) and `[CREATE OR] REPLACE TABLE t WITH (...)
+ * AS SELECT ...` (RTAS): the table it creates, with the query's columns, and the INSERT INTO t of
+ * the query that populates it, as Flink 1.20 splits the statement. Flink 1.20 refuses a temporary
+ * target and a schema written before AS (columns, watermark, primary key, partitions), and IF NOT
+ * EXISTS in RTAS; the same statements are refused here with its messages.
  */
 
 import { StreamExecutionEnvironment } from "@fleuve/core";
@@ -24,15 +25,19 @@ export function tableAsSelect(
   const query = def.asQuery;
   if (query === undefined) throw new Error("tableAsSelect takes a CREATE TABLE ... AS SELECT");
   const name = def.name.parts.join(".");
+  // RTAS is refused the same parts, under its own name (Flink's SqlReplaceTableAs.validate).
+  const statement = def.replace === undefined ? "CREATE" : def.replace;
   const refuse = (what: string) =>
     invalid(
-      `CREATE TABLE ${name} AS SELECT: CREATE TABLE AS SELECT syntax does not support ${what} yet.`,
+      `${statement} TABLE ${name} AS SELECT: ${statement} TABLE AS SELECT syntax does not support ${what} yet.`,
       def.pos,
       {
         table: name,
       },
     );
-  if (def.temporary) throw refuse("to create temporary table");
+  if (def.replace !== undefined && def.ifNotExists) throw refuse("IF NOT EXISTS statements");
+  if (def.temporary)
+    throw refuse(def.replace === undefined ? "to create temporary table" : "temporary table");
   if (def.columns.length > 0) throw refuse("to specify explicit columns");
   if (def.watermark !== undefined) throw refuse("to specify explicit watermark");
   if (def.partitionedBy.length > 0) throw refuse("to create partitioned table");
@@ -50,7 +55,7 @@ export function tableAsSelect(
       );
     return { kind: "physical", name: c.name, type: c.type, primaryKey: false, pos: def.pos };
   });
-  const { asQuery: _query, ...rest } = def;
+  const { asQuery: _query, replace: _replace, ...rest } = def;
   return {
     table: { ...rest, columns },
     insert: { kind: "insert", overwrite: false, table: def.name, columns: [], query, pos: def.pos },

@@ -377,31 +377,34 @@ export function scratchEnvironment(ctx: PlanContext): StreamExecutionEnvironment
 
 /**
  * The text of `EXPLAIN statement`: its logical plan and its physical plan. `plan` plans the
- * statement onto the context's environment (a query, or an INSERT with its sink) and returns its
- * changelog mode; it is called with a scratch environment, so nothing is added to the job.
+ * statement onto the context's environment (a query, an INSERT with its sink, or a statement
+ * set's INSERTs together) and returns the changelog mode of each query it planned; it is called
+ * with a scratch environment, so nothing is added to the job. A statement set shows one tree per
+ * sink, and what its INSERTs read once as reused, as Flink explains a statement set.
  * @throws FleuveError as planning the statement itself would (an unknown column...).
  */
 export function explainStatement(
   statement: Statement,
   ctx: PlanContext,
-  plan: (s: Statement, scratch: PlanContext) => ChangelogMode,
+  plan: (s: Statement, scratch: PlanContext) => readonly ChangelogMode[],
   ttlMs: number,
 ): string {
-  const query =
-    statement.kind === "query" ? statement.query : statement.kind === "insert" ? statement.query : undefined;
-  if (query === undefined) throw new Error(`EXPLAIN of ${statement.kind}`);
-  let logical = logicalQuery(query);
-  if (statement.kind === "insert") {
-    logical = {
-      label: `LogicalSink(table=[${statement.table.parts.join(".")}]${statement.columns.length > 0 ? `, fields=[${statement.columns.join(", ")}]` : ""})`,
-      children: [logical],
-    };
-  }
-  // The modes of the operators that produce updates, from every (sub)query planned on its own.
-  const producers = new Map<string, readonly RowKind[]>();
+  const parts: readonly Statement[] = statement.kind === "statementSet" ? statement.inserts : [statement];
   const queries: Query[] = [];
   const tables = new Set<string>();
-  collectQueries(query, ctx, queries, tables);
+  const logical = parts.map((part) => {
+    const query = part.kind === "query" ? part.query : part.kind === "insert" ? part.query : undefined;
+    if (query === undefined) throw new Error(`EXPLAIN of ${part.kind}`);
+    collectQueries(query, ctx, queries, tables);
+    const tree = logicalQuery(query);
+    if (part.kind !== "insert") return tree;
+    return {
+      label: `LogicalSink(table=[${part.table.parts.join(".")}]${part.columns.length > 0 ? `, fields=[${part.columns.join(", ")}]` : ""})`,
+      children: [tree],
+    };
+  });
+  // The modes of the operators that produce updates, from every (sub)query planned on its own.
+  const producers = new Map<string, readonly RowKind[]>();
   const note = (mode: ChangelogMode) => {
     if (mode.producer !== undefined) producers.set(mode.producer, mode.kinds);
   };
@@ -412,7 +415,9 @@ export function explainStatement(
       // A table only a window TVF or a join can read is planned with the whole statement below.
     }
   }
-  for (const q of queries.slice(1)) {
+  // Each part's own query is planned with the whole statement below.
+  const own = new Set(parts.map((p) => (p as Statement & { query: Query }).query));
+  for (const q of queries.filter((q) => !own.has(q))) {
     try {
       note(planQuery(q, { ...ctx, env: scratchEnvironment(ctx), explaining: true }).changelog);
     } catch {
@@ -420,20 +425,31 @@ export function explainStatement(
     }
   }
   const scratch = scratchEnvironment(ctx);
-  const mode = plan(statement, { ...ctx, env: scratch, explaining: true, noteChangelog: note });
-  note(mode);
+  const modes = plan(statement, { ...ctx, env: scratch, explaining: true, noteChangelog: note });
+  for (const mode of modes) note(mode);
   const graph = scratch.getStreamGraph();
-  const modes = nodeModes(graph, producers);
-  const physical = physicalTree(graph, scratch.config.parallelism, modes, ttlMs).map(printTree);
+  const physical = physicalTree(graph, scratch.config.parallelism, nodeModes(graph, producers), ttlMs).map(
+    printTree,
+  );
+  const changelog = parts.map((part, i) => {
+    const mode = modes[i] as ChangelogMode;
+    const what =
+      part.kind !== "insert"
+        ? "the query emits"
+        : parts.length > 1
+          ? `INSERT INTO ${part.table.parts.join(".")} writes`
+          : "the query writes";
+    return `${what} ${changelogModeText(mode.kinds)}${mode.producer !== undefined ? `: updates from ${mode.producer}` : " (insert-only)"}`;
+  });
   return [
     "== Abstract Syntax Tree ==",
-    printTree(logical),
+    ...logical.map(printTree),
     "",
     "== Optimized Physical Plan ==",
     ...physical,
     "",
     `== Changelog ==`,
-    `${statement.kind === "insert" ? "the query writes" : "the query emits"} ${changelogModeText(mode.kinds)}${mode.producer !== undefined ? `: updates from ${mode.producer}` : " (insert-only)"}`,
+    ...changelog,
   ].join("\n");
 }
 
