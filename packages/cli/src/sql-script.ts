@@ -47,7 +47,7 @@ export interface ScriptPlan {
   readonly statements: readonly Statement[];
   /** `SET 'key' = 'value'` of the script, in order (later ones win). */
   readonly settings: ReadonlyMap<string, string>;
-  /** Whether any INSERT INTO, CREATE TABLE ... AS SELECT or query makes a job to run. */
+  /** Whether any INSERT INTO (alone, in a statement set, of CTAS or RTAS) or query makes a job to run. */
   readonly hasJob: boolean;
 }
 
@@ -64,9 +64,13 @@ export function readScript(file: string): { text: string; plan: ScriptPlan } {
   for (const s of statements) {
     if (s.kind === "set" && s.option !== undefined) settings.set(s.option.key, s.option.value);
   }
-  // CREATE TABLE ... AS SELECT runs the INSERT INTO of its query, as Flink's does.
+  // CREATE TABLE ... AS SELECT and RTAS run their INSERT; a statement set runs its INSERTs.
   const hasJob = statements.some(
-    (s) => s.kind === "insert" || s.kind === "query" || (s.kind === "createTable" && s.asQuery !== undefined),
+    (s) =>
+      s.kind === "insert" ||
+      s.kind === "query" ||
+      s.kind === "statementSet" ||
+      (s.kind === "createTable" && s.asQuery !== undefined),
   );
   return { text, plan: { statements, settings, hasJob } };
 }

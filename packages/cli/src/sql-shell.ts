@@ -73,6 +73,21 @@ export function statementEnds(text: string): number[] {
   return ends;
 }
 
+/**
+ * Whether `text` (statements up to a `;`) is the start of a statement set whose INSERTs and END
+ * are still to come (`EXECUTE STATEMENT SET BEGIN insert;`, `BEGIN STATEMENT SET;`): it parses
+ * only up to its end, so the shell reads on to the `;` after END.
+ */
+export function unfinishedStatementSet(text: string): boolean {
+  if (!/\b(?:STATEMENT\s+SET|BEGIN)\b/i.test(text)) return false;
+  try {
+    parseScript(text);
+    return false;
+  } catch (e) {
+    return isFleuveError(e, "FLEUVE_SQL_SYNTAX") && (e.details.offset as number) >= text.trimEnd().length;
+  }
+}
+
 /** The text of an error in the shell: `[ERROR] CODE: message`, with a caret at its line and column. */
 function errorText(e: unknown, text: string): string {
   if (!isFleuveError(e)) return `[ERROR] ${e instanceof Error ? e.message : String(e)}`;
@@ -185,15 +200,12 @@ export async function runShell(options: ShellOptions): Promise<number> {
     view.finish(cancelled);
   };
 
-  const runInsert = async (s: Statement & { kind: "insert" }) => {
-    const { env, tEnv } = await freshEnvironment();
-    await tEnv.executeStatement(s);
+  /** Runs the INSERT job planned on `env` until it ends or Ctrl-C cancels it. */
+  const runJob = async (env: StreamExecutionEnvironment, name: string, what: string) => {
     cancelled = false;
-    // Flink's name for the job of an INSERT: insert-into_ and the table's full name.
-    const name = `insert-into_${DEFAULT_CATALOG}.${DEFAULT_DATABASE}.${s.table.parts[s.table.parts.length - 1]}`;
     running = env.executeAsync(name);
     const job = track(name);
-    write(`[INFO] Running the job of INSERT INTO ${s.table.parts.join(".")} (Ctrl-C stops it)`);
+    write(`[INFO] Running the job of ${what} (Ctrl-C stops it)`);
     try {
       await running.result;
       job.status = "FINISHED";
@@ -205,6 +217,25 @@ export async function runShell(options: ShellOptions): Promise<number> {
     } finally {
       running = undefined;
     }
+  };
+
+  const runInsert = async (s: Statement & { kind: "insert" }) => {
+    const { env, tEnv } = await freshEnvironment();
+    await tEnv.executeStatement(s);
+    const table = s.table.parts.join(".");
+    await runJob(env, insertJobName([s]), `INSERT INTO ${table}`);
+  };
+
+  /** A statement set: its INSERTs planned together, one job. */
+  const runStatementSet = async (s: Statement & { kind: "statementSet" }) => {
+    const { env, tEnv } = await freshEnvironment();
+    await tEnv.executeStatement(s);
+    const tables = s.inserts.map((i) => i.table.parts.join("."));
+    await runJob(
+      env,
+      insertJobName(s.inserts),
+      `the statement set (INSERT INTO ${tables.join(", INSERT INTO ")})`,
+    );
   };
 
   const execute = async (text: string): Promise<boolean> => {
@@ -239,6 +270,9 @@ export async function runShell(options: ShellOptions): Promise<number> {
               const result = await session.executeStatement(s);
               write(formatContent(result.columns, await result.collect()));
             }
+              break;
+          case "statementSet":
+            await runStatementSet(s);
             break;
           case "reset":
           case "set": {
@@ -276,7 +310,9 @@ export async function runShell(options: ShellOptions): Promise<number> {
     let ends = statementEnds(buffer);
     let goOn = true;
     while (ends.length > 0 && goOn) {
-      const end = ends[0] as number;
+      // A statement set's INSERTs end with ';' too: it runs at the ';' after its END.
+      const end = ends.find((e) => !unfinishedStatementSet(buffer.slice(0, e)));
+      if (end === undefined) break;
       const text = buffer.slice(0, end);
       buffer = buffer.slice(end).replace(/^\s*\n/, "");
       goOn = await execute(text.trim());
@@ -375,4 +411,12 @@ class ChangeView implements ResultView {
       `Received a total of ${this.count} row${this.count === 1 ? "" : "s"}${cancelled ? " (cancelled)" : ""}`,
     );
   }
+}
+
+/**
+ * Flink's name for the job of INSERTs: `insert-into_` and the sink tables' full names, comma
+ * separated (`insert-into_default_catalog.default_database.t1,default_catalog.default_database.t2`).
+ */
+function insertJobName(inserts: readonly { readonly table: { readonly parts: readonly string[] } }[]): string {
+  return `insert-into_${inserts.map((i) => `${DEFAULT_CATALOG}.${DEFAULT_DATABASE}.${i.table.parts[i.table.parts.length - 1]}`).join(",")}`;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { statementEnds } from "../src/sql-shell.js";
+import { statementEnds, unfinishedStatementSet } from "../src/sql-shell.js";
 import { BIN, ROOT } from "./helpers.js";
 
 const ORDERS = `CREATE TABLE orders (id INT, amount DOUBLE) WITH (
@@ -20,6 +20,15 @@ function shell(input: string, ...args: string[]): { code: number | null; stdout:
   const r = spawnSync(process.execPath, [BIN, "sql", ...args], { cwd: ROOT, input, encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+test("a statement set is unfinished until the ';' after its END (a CASE's END does not end it)", () => {
+  const set = "EXECUTE STATEMENT SET BEGIN\nINSERT INTO a SELECT CASE WHEN x THEN 1 END FROM t;";
+  assert.equal(unfinishedStatementSet(set), true);
+  assert.equal(unfinishedStatementSet(`${set}\nEND;`), false);
+  assert.equal(unfinishedStatementSet("BEGIN STATEMENT SET;"), true);
+  assert.equal(unfinishedStatementSet("BEGIN STATEMENT SET;\nSELECT 1;"), false);
+  assert.equal(unfinishedStatementSet("SELECT 1 +;"), false);
+});
 
 test("statements end at ';' outside strings, quoted names and comments", () => {
   const text = "SELECT ';' AS a; -- a ; comment\nSELECT `x;y` /* ; */ FROM t;\nSELECT 1";
@@ -196,6 +205,51 @@ SELECT 1`);
 [WARNING] the input ended inside a statement (no ';'): SELECT 1
 `,
   );
+});
+
+test("piped input: a statement set (EXECUTE ... BEGIN ... END, BEGIN STATEMENT SET; ... END;) runs as one job", {
+  timeout: 600_000,
+}, () => {
+  const r =
+    shell(`${ORDERS}CREATE TABLE odd (id INT) WITH ('connector' = 'print', 'print-identifier' = 'odd');
+CREATE TABLE even (id INT) WITH ('connector' = 'print', 'print-identifier' = 'even');
+EXECUTE STATEMENT SET BEGIN
+  INSERT INTO odd SELECT id FROM orders WHERE MOD(id, 2) = 1;
+  INSERT INTO even SELECT CASE WHEN MOD(id, 2) = 0 THEN id END FROM orders WHERE MOD(id, 2) = 0;
+END;
+BEGIN STATEMENT SET;
+INSERT INTO odd SELECT id * 10 FROM orders WHERE id = 1;
+END;
+BEGIN STATEMENT SET;
+SELECT 1;
+`);
+  assert.equal(r.code, 0, r.stderr);
+  const out = r.stdout.split("\n");
+  const first = out.indexOf(
+    "[INFO] Running the job of the statement set (INSERT INTO odd, INSERT INTO even) (Ctrl-C stops it)",
+  );
+  const second = out.indexOf(
+    "[INFO] Running the job of the statement set (INSERT INTO odd) (Ctrl-C stops it)",
+  );
+  assert.ok(first > 0 && second > first, r.stdout);
+  // One job: each sink's rows, then the job's end (the two sinks' lines may interleave).
+  assert.deepEqual(out.slice(first + 1, second - 1).sort(), [
+    "even> +I[2]",
+    "even> +I[4]",
+    "odd> +I[1]",
+    "odd> +I[3]",
+  ]);
+  assert.deepEqual(out.slice(0, first), Array(3).fill("[INFO] Execute statement succeeded."));
+  assert.deepEqual(out.slice(second - 1), [
+    "[INFO] The job finished.",
+    "[INFO] Running the job of the statement set (INSERT INTO odd) (Ctrl-C stops it)",
+    "odd> +I[10]",
+    "[INFO] The job finished.",
+    "[ERROR] FLEUVE_SQL_SYNTAX: SQL syntax error at line 2, column 1: unexpected 'SELECT', expected INSERT",
+    "SELECT 1;",
+    "^",
+    "",
+  ]);
 });
 
 const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
