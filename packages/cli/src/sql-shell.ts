@@ -22,6 +22,7 @@ import {
   DEFAULT_DATABASE,
   formatTimestamp,
   materialize,
+  parseDataType,
   parseScript,
   rowKind,
   type SqlEnvironment,
@@ -238,12 +239,44 @@ export async function runShell(options: ShellOptions): Promise<number> {
     );
   };
 
+  /**
+   * CREATE TABLE ... AS SELECT and [CREATE OR] REPLACE TABLE ... AS SELECT: the table is defined
+   * in the session, the INSERT runs as a job; later jobs replay the table as it was made (its
+   * columns, as DESCRIBE shows them), not the INSERT.
+   */
+  const runTableAsSelect = async (s: Statement & { kind: "createTable" }) => {
+    await session.executeStatement(s);
+    const { env, tEnv } = await freshEnvironment();
+    await tEnv.executeStatement(s);
+    const table = s.name.parts.join(".");
+    await runJob(env, `insert-into-${table}`, `${s.replace ?? "CREATE"} TABLE ${table} AS SELECT`);
+    const described = await (await session.executeStatement({ kind: "describe", name: s.name })).collect();
+    const { asQuery: _query, replace: _replace, ...definition } = s;
+    if (s.replace !== undefined)
+      replay.push({ kind: "drop", object: "TABLE", name: s.name, temporary: false, ifExists: true });
+    replay.push({
+      ...definition,
+      ifNotExists: true,
+      columns: described.map((c) => ({
+        kind: "physical" as const,
+        name: String(c.name),
+        type: parseDataType(String(c.type)),
+        primaryKey: false,
+        pos: s.pos,
+      })),
+    });
+  };
+
   const execute = async (text: string): Promise<boolean> => {
     const bare = text.replace(/;\s*$/, "").trim().toUpperCase();
     if (bare === "QUIT" || bare === "EXIT") return false;
     if (bare === "") return true;
     try {
       for (const s of parseScript(text)) {
+        if (s.kind === "createTable" && s.asQuery !== undefined) {
+          await runTableAsSelect(s);
+          continue;
+        }
         switch (s.kind) {
           case "query":
             await runQuery(s);
@@ -274,6 +307,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
           case "statementSet":
             await runStatementSet(s);
             break;
+
           case "reset":
           case "set": {
             const result = await session.executeStatement(s);

@@ -252,6 +252,41 @@ SELECT 1;
   ]);
 });
 
+test("piped input: CTAS and RTAS run their INSERT once; later jobs see the table, not its INSERT again", {
+  timeout: 600_000,
+}, () => {
+  const r =
+    shell(`${ORDERS}CREATE OR REPLACE TABLE tens WITH ('connector' = 'print', 'print-identifier' = 'tens')
+  AS SELECT id * 10 AS t FROM orders WHERE id <= 2;
+REPLACE TABLE tens WITH ('connector' = 'print', 'print-identifier' = 'hundreds')
+  AS SELECT id * 100 AS h FROM orders WHERE id = 1;
+DESCRIBE tens;
+INSERT INTO tens SELECT id FROM orders WHERE id = 3;
+`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    `[INFO] Execute statement succeeded.
+[INFO] Running the job of CREATE OR REPLACE TABLE tens AS SELECT (Ctrl-C stops it)
+tens> +I[10]
+tens> +I[20]
+[INFO] The job finished.
+[INFO] Running the job of REPLACE TABLE tens AS SELECT (Ctrl-C stops it)
+hundreds> +I[100]
+[INFO] The job finished.
++------+------+
+| name | type |
++------+------+
+| h    | INT  |
++------+------+
+1 row in set
+[INFO] Running the job of INSERT INTO tens (Ctrl-C stops it)
+hundreds> +I[3]
+[INFO] The job finished.
+`,
+  );
+});
+
 const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
 
 /** The shell on a pseudo-terminal (util-linux `script`), fed keystrokes once the screen shows what each waits for. */
