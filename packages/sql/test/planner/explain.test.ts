@@ -153,7 +153,8 @@ test("EXPLAIN reports what planning the statement would: an unknown column, a st
   await assert.rejects(
     tEnv.executeSql("EXPLAIN CREATE VIEW v AS SELECT 1"),
     (e: unknown) =>
-      isFleuveError(e, "FLEUVE_SQL_UNSUPPORTED") && /EXPLAIN takes a query or an INSERT INTO/.test(e.message),
+      isFleuveError(e, "FLEUVE_SQL_UNSUPPORTED") &&
+      /EXPLAIN takes a query, an INSERT INTO or a STATEMENT SET BEGIN ... END/.test(e.message),
   );
 });
 
