@@ -140,7 +140,6 @@ export interface TableResult {
 interface SinkTarget {
   readonly table: QualifiedName;
   readonly columns: readonly string[];
-  readonly overwrite: boolean;
   readonly pos?: SourcePos;
 }
 
@@ -868,7 +867,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         },
         addInsert(targetPath, t) {
           inserts.push({
-            target: { table: { parts: targetPath.split(".") }, columns: [], overwrite: false },
+            target: { table: { parts: targetPath.split(".") }, columns: [] },
             table: t,
           });
           return set;

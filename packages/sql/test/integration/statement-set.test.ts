@@ -201,6 +201,10 @@ test("RTAS refuses what Flink 1.20 refuses; a replaced table whose INSERT cannot
     "CREATE OR REPLACE TABLE AS SELECT syntax does not support to specify explicit columns yet.",
   );
   await fails(
+    "CREATE OR REPLACE TEMPORARY TABLE glass WITH ('connector' = 'blackhole') AS SELECT id FROM orders",
+    "CREATE OR REPLACE TABLE AS SELECT syntax does not support temporary table yet.",
+  );
+  await fails(
     "REPLACE TABLE IF NOT EXISTS glass WITH ('connector' = 'blackhole') AS SELECT id FROM orders",
     "REPLACE TABLE AS SELECT syntax does not support IF NOT EXISTS statements yet.",
   );
