@@ -49,6 +49,24 @@ INSERT INTO totals SELECT MOD(n, 3), COUNT(*), SUM(n) FROM numbers GROUP BY MOD(
 
 const lines = (s: string) => s.split("\n").filter((l) => l !== "");
 
+/** The SET statements that checkpoint a script's job every 200 ms into `checkpoints`. */
+const checkpointing = (checkpoints: string) =>
+  `SET 'execution.checkpointing.interval' = '200 ms';\nSET 'execution.checkpointing.dir' = '${checkpoints}';\n`;
+
+/** Runs `fleuve sql -f file` and kills it (SIGKILL) once a checkpoint in `checkpoints` is complete. */
+async function killAfterCheckpoint(file: string, controlDir: string, checkpoints: string) {
+  const job = start(["sql", "-f", file, "--no-metrics", "--control-dir", controlDir]);
+  const done = finish(job);
+  const completed = () =>
+    existsSync(checkpoints) &&
+    readdirSync(checkpoints).some((d) => existsSync(join(checkpoints, d, "_metadata")));
+  await waitFor(completed, "a completed checkpoint");
+  job.kill("SIGKILL");
+  const crashed = await done;
+  assert.equal(crashed.signal, "SIGKILL");
+  return crashed;
+}
+
 test("fleuve sql -f runs the file's statements as one job: SHOW's table first, then the sink's changelog", {
   timeout: 600_000,
 }, async () => {
@@ -193,18 +211,10 @@ test("SET 'execution.checkpointing.interval' checkpoints the job; killed, it res
   const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-ck-"));
   const checkpoints = join(dir, "checkpoints");
   try {
-    const settings = `SET 'execution.checkpointing.interval' = '200 ms';\nSET 'execution.checkpointing.dir' = '${checkpoints}';\n`;
+    const settings = checkpointing(checkpoints);
     // 5 rows/s: a minute of input, killed long before its end.
     const file = countsScript(dir, "counts-ck", 5, settings);
-    const job = start(["sql", "-f", file, "--no-metrics", "--control-dir", join(dir, "jobs")]);
-    const done = finish(job);
-    const completed = () =>
-      existsSync(checkpoints) &&
-      readdirSync(checkpoints).some((d) => existsSync(join(checkpoints, d, "_metadata")));
-    await waitFor(completed, "a completed checkpoint");
-    job.kill("SIGKILL");
-    const crashed = await done;
-    assert.equal(crashed.signal, "SIGKILL");
+    const crashed = await killAfterCheckpoint(file, join(dir, "jobs"), checkpoints);
     assert.ok(lines(crashed.stdout).length < expectedChangelog(300).length, "killed before its end of input");
     countsScript(dir, "counts-ck", 0, settings);
     const resumed = await fleuve(
@@ -282,17 +292,9 @@ test("fleuve sql -f: a checkpointed statement set, killed, resumes both INSERTs 
   const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-set-ck-"));
   const checkpoints = join(dir, "checkpoints");
   try {
-    const settings = `SET 'execution.checkpointing.interval' = '200 ms';\nSET 'execution.checkpointing.dir' = '${checkpoints}';\n`;
+    const settings = checkpointing(checkpoints);
     const file = statementSetScript(dir, 5, settings);
-    const job = start(["sql", "-f", file, "--no-metrics", "--control-dir", join(dir, "jobs")]);
-    const done = finish(job);
-    const completed = () =>
-      existsSync(checkpoints) &&
-      readdirSync(checkpoints).some((d) => existsSync(join(checkpoints, d, "_metadata")));
-    await waitFor(completed, "a completed checkpoint");
-    job.kill("SIGKILL");
-    const crashed = await done;
-    assert.equal(crashed.signal, "SIGKILL");
+    const crashed = await killAfterCheckpoint(file, join(dir, "jobs"), checkpoints);
     assert.ok(printed(crashed.stdout, "by3").length < expectedChangelog(300).length, "killed before its end");
     statementSetScript(dir, 0, settings);
     const resumed = await fleuve(
