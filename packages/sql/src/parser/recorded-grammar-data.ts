@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "2779e92f903c888953ba8cb311ba1c6a7aa858cf";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "bce3f5bb6a8b864d1cd6975d83ca585a0974ff0a";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {
@@ -577,29 +577,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
           },
           {
             k: "Alternative",
-            d: [
-              {
-                k: "Alternation",
-                d: [
-                  { k: "Alternative", d: [{ k: "Terminal", t: "LEFT", idx: 0 }], ignoreAmbiguities: false },
-                  { k: "Alternative", d: [{ k: "Terminal", t: "RIGHT", idx: 0 }], ignoreAmbiguities: false },
-                ],
-                idx: 2,
-                ignoreAmbiguities: false,
-                hasPredicates: false,
-              },
-              { k: "NonTerminal", idx: 0, nonTerminalName: "callRest" },
-            ],
-            ignoreAmbiguities: true,
-          },
-          {
-            k: "Alternative",
             d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "jsonCall" }],
-            ignoreAmbiguities: true,
-          },
-          {
-            k: "Alternative",
-            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "syntaxCall" }],
             ignoreAmbiguities: true,
           },
           {
@@ -1206,75 +1184,6 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     ],
     orgText: "",
     name: "callRest",
-  },
-  syntaxCall: {
-    k: "Rule",
-    d: [
-      { k: "Terminal", t: "SyntaxFunction", idx: 0 },
-      { k: "Terminal", t: "LParen", idx: 0 },
-      { k: "Option", d: [{ k: "Terminal", t: "Identifier", idx: 0 }], idx: 0 },
-      {
-        k: "RepetitionWithSeparator",
-        d: [
-          { k: "NonTerminal", idx: 0, nonTerminalName: "expression" },
-          {
-            k: "Option",
-            d: [
-              { k: "Terminal", t: "IN", idx: 0 },
-              { k: "NonTerminal", idx: 2, nonTerminalName: "expression" },
-            ],
-            idx: 2,
-          },
-          {
-            k: "Option",
-            d: [
-              { k: "Terminal", t: "TO", idx: 0 },
-              { k: "NonTerminal", idx: 0, nonTerminalName: "timeUnit" },
-            ],
-            idx: 3,
-          },
-          {
-            k: "Option",
-            d: [
-              { k: "Terminal", t: "Identifier", idx: 2 },
-              { k: "NonTerminal", idx: 3, nonTerminalName: "expression" },
-              { k: "Terminal", t: "FROM", idx: 0 },
-              { k: "NonTerminal", idx: 4, nonTerminalName: "expression" },
-              {
-                k: "Option",
-                d: [
-                  { k: "Terminal", t: "FOR", idx: 0 },
-                  { k: "NonTerminal", idx: 5, nonTerminalName: "expression" },
-                ],
-                idx: 5,
-              },
-            ],
-            idx: 4,
-          },
-        ],
-        s: "Comma",
-        idx: 0,
-      },
-      {
-        k: "Option",
-        d: [
-          { k: "Terminal", t: "FROM", idx: 2 },
-          { k: "NonTerminal", idx: 6, nonTerminalName: "expression" },
-          {
-            k: "Option",
-            d: [
-              { k: "Terminal", t: "FOR", idx: 2 },
-              { k: "NonTerminal", idx: 7, nonTerminalName: "expression" },
-            ],
-            idx: 7,
-          },
-        ],
-        idx: 6,
-      },
-      { k: "Terminal", t: "RParen", idx: 0 },
-    ],
-    orgText: "",
-    name: "syntaxCall",
   },
   argument: {
     k: "Rule",
@@ -2624,12 +2533,12 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
       {
         k: "Option",
         d: [
-          { k: "NonTerminal", idx: 0, nonTerminalName: "statement" },
+          { k: "NonTerminal", idx: 0, nonTerminalName: "scriptStatement" },
           {
             k: "Repetition",
             d: [
               { k: "Terminal", t: "Semicolon", idx: 2 },
-              { k: "Option", d: [{ k: "NonTerminal", idx: 2, nonTerminalName: "statement" }], idx: 2 },
+              { k: "Option", d: [{ k: "NonTerminal", idx: 2, nonTerminalName: "scriptStatement" }], idx: 2 },
             ],
             idx: 2,
           },
@@ -2639,6 +2548,104 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     ],
     orgText: "",
     name: "script",
+  },
+  scriptStatement: {
+    k: "Rule",
+    d: [
+      {
+        k: "Alternation",
+        d: [
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "BEGIN", idx: 0 },
+              { k: "Terminal", t: "STATEMENT", idx: 0 },
+              { k: "Terminal", t: "SET", idx: 0 },
+              { k: "Terminal", t: "Semicolon", idx: 0 },
+              { k: "NonTerminal", idx: 0, nonTerminalName: "statementSetInserts" },
+            ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "statement" }],
+            ignoreAmbiguities: false,
+          },
+        ],
+        idx: 0,
+        ignoreAmbiguities: false,
+        hasPredicates: false,
+      },
+    ],
+    orgText: "",
+    name: "scriptStatement",
+  },
+  statementSet: {
+    k: "Rule",
+    d: [
+      { k: "Terminal", t: "STATEMENT", idx: 0 },
+      { k: "Terminal", t: "SET", idx: 0 },
+      { k: "Terminal", t: "BEGIN", idx: 0 },
+      { k: "NonTerminal", idx: 0, nonTerminalName: "statementSetInserts" },
+    ],
+    orgText: "",
+    name: "statementSet",
+  },
+  statementSetInserts: {
+    k: "Rule",
+    d: [
+      {
+        k: "RepetitionMandatory",
+        d: [
+          { k: "NonTerminal", idx: 0, nonTerminalName: "insertStatement" },
+          { k: "Terminal", t: "Semicolon", idx: 0 },
+        ],
+        idx: 0,
+      },
+      { k: "Terminal", t: "END", idx: 0 },
+    ],
+    orgText: "",
+    name: "statementSetInserts",
+  },
+  executeStatement: {
+    k: "Rule",
+    d: [
+      { k: "Terminal", t: "EXECUTE", idx: 0 },
+      {
+        k: "Alternation",
+        d: [
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "statementSet" }],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "insertStatement" }],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "query" }],
+            ignoreAmbiguities: false,
+          },
+        ],
+        idx: 0,
+        ignoreAmbiguities: false,
+        hasPredicates: false,
+      },
+    ],
+    orgText: "",
+    name: "executeStatement",
+  },
+  replaceStatement: {
+    k: "Rule",
+    d: [
+      { k: "Terminal", t: "REPLACE", idx: 0 },
+      { k: "NonTerminal", idx: 0, nonTerminalName: "createTable" },
+    ],
+    orgText: "",
+    name: "replaceStatement",
   },
   statement: {
     k: "Rule",
@@ -2668,11 +2675,6 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
           },
           {
             k: "Alternative",
-            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "useStatement" }],
-            ignoreAmbiguities: false,
-          },
-          {
-            k: "Alternative",
             d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "explainStatement" }],
             ignoreAmbiguities: false,
           },
@@ -2684,6 +2686,16 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
           {
             k: "Alternative",
             d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "insertStatement" }],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "executeStatement" }],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "replaceStatement" }],
             ignoreAmbiguities: false,
           },
           {
@@ -2723,29 +2735,53 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     d: [
       { k: "Terminal", t: "CREATE", idx: 0 },
       {
-        k: "Option",
-        d: [
-          { k: "Terminal", t: "TEMPORARY", idx: 0 },
-          { k: "Option", d: [{ k: "Terminal", t: "SYSTEM", idx: 0 }], idx: 2 },
-        ],
-        idx: 0,
-      },
-      {
         k: "Alternation",
         d: [
           {
             k: "Alternative",
-            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "createTable" }],
+            d: [
+              { k: "Terminal", t: "OR", idx: 0 },
+              { k: "Terminal", t: "REPLACE", idx: 0 },
+              { k: "Option", d: [{ k: "Terminal", t: "TEMPORARY", idx: 2 }], idx: 3 },
+              { k: "NonTerminal", idx: 2, nonTerminalName: "createTable" },
+            ],
             ignoreAmbiguities: false,
           },
           {
             k: "Alternative",
-            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "createView" }],
-            ignoreAmbiguities: false,
-          },
-          {
-            k: "Alternative",
-            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "createFunction" }],
+            d: [
+              {
+                k: "Option",
+                d: [
+                  { k: "Terminal", t: "TEMPORARY", idx: 0 },
+                  { k: "Option", d: [{ k: "Terminal", t: "SYSTEM", idx: 0 }], idx: 2 },
+                ],
+                idx: 0,
+              },
+              {
+                k: "Alternation",
+                d: [
+                  {
+                    k: "Alternative",
+                    d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "createTable" }],
+                    ignoreAmbiguities: false,
+                  },
+                  {
+                    k: "Alternative",
+                    d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "createView" }],
+                    ignoreAmbiguities: false,
+                  },
+                  {
+                    k: "Alternative",
+                    d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "createFunction" }],
+                    ignoreAmbiguities: false,
+                  },
+                ],
+                idx: 2,
+                ignoreAmbiguities: false,
+                hasPredicates: false,
+              },
+            ],
             ignoreAmbiguities: false,
           },
         ],
@@ -3114,96 +3150,13 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
       {
         k: "Alternation",
         d: [
-          {
-            k: "Alternative",
-            d: [
-              { k: "Terminal", t: "TABLES", idx: 0 },
-              { k: "NonTerminal", idx: 0, nonTerminalName: "showListingRest" },
-            ],
-            ignoreAmbiguities: false,
-          },
+          { k: "Alternative", d: [{ k: "Terminal", t: "TABLES", idx: 0 }], ignoreAmbiguities: false },
           { k: "Alternative", d: [{ k: "Terminal", t: "VIEWS", idx: 0 }], ignoreAmbiguities: false },
-          {
-            k: "Alternative",
-            d: [
-              { k: "Terminal", t: "FUNCTIONS", idx: 0 },
-              { k: "NonTerminal", idx: 2, nonTerminalName: "showListingRest" },
-            ],
-            ignoreAmbiguities: false,
-          },
-          {
-            k: "Alternative",
-            d: [
-              { k: "Terminal", t: "USER", idx: 0 },
-              { k: "Terminal", t: "FUNCTIONS", idx: 2 },
-              { k: "NonTerminal", idx: 3, nonTerminalName: "showListingRest" },
-            ],
-            ignoreAmbiguities: false,
-          },
+          { k: "Alternative", d: [{ k: "Terminal", t: "FUNCTIONS", idx: 0 }], ignoreAmbiguities: false },
           { k: "Alternative", d: [{ k: "Terminal", t: "CATALOGS", idx: 0 }], ignoreAmbiguities: false },
           { k: "Alternative", d: [{ k: "Terminal", t: "DATABASES", idx: 0 }], ignoreAmbiguities: false },
-          {
-            k: "Alternative",
-            d: [
-              { k: "Terminal", t: "CURRENT", idx: 0 },
-              {
-                k: "Alternation",
-                d: [
-                  {
-                    k: "Alternative",
-                    d: [{ k: "Terminal", t: "CATALOG", idx: 0 }],
-                    ignoreAmbiguities: false,
-                  },
-                  {
-                    k: "Alternative",
-                    d: [{ k: "Terminal", t: "DATABASE", idx: 0 }],
-                    ignoreAmbiguities: false,
-                  },
-                ],
-                idx: 3,
-                ignoreAmbiguities: false,
-                hasPredicates: false,
-              },
-            ],
-            ignoreAmbiguities: false,
-          },
           { k: "Alternative", d: [{ k: "Terminal", t: "JOBS", idx: 0 }], ignoreAmbiguities: false },
           { k: "Alternative", d: [{ k: "Terminal", t: "MODULES", idx: 0 }], ignoreAmbiguities: false },
-          {
-            k: "Alternative",
-            d: [
-              { k: "Terminal", t: "FULL", idx: 0 },
-              { k: "Terminal", t: "MODULES", idx: 1 },
-            ],
-            ignoreAmbiguities: false,
-          },
-          {
-            k: "Alternative",
-            d: [
-              { k: "Terminal", t: "COLUMNS", idx: 0 },
-              {
-                k: "Alternation",
-                d: [
-                  { k: "Alternative", d: [{ k: "Terminal", t: "FROM", idx: 0 }], ignoreAmbiguities: false },
-                  { k: "Alternative", d: [{ k: "Terminal", t: "IN", idx: 0 }], ignoreAmbiguities: false },
-                ],
-                idx: 4,
-                ignoreAmbiguities: false,
-                hasPredicates: false,
-              },
-              { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
-              { k: "Option", d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "showLike" }], idx: 0 },
-            ],
-            ignoreAmbiguities: false,
-          },
-          {
-            k: "Alternative",
-            d: [
-              { k: "Terminal", t: "PARTITIONS", idx: 0 },
-              { k: "NonTerminal", idx: 2, nonTerminalName: "qualifiedName" },
-            ],
-            ignoreAmbiguities: false,
-          },
           {
             k: "Alternative",
             d: [
@@ -3218,7 +3171,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
                 ignoreAmbiguities: false,
                 hasPredicates: false,
               },
-              { k: "NonTerminal", idx: 3, nonTerminalName: "qualifiedName" },
+              { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
             ],
             ignoreAmbiguities: false,
           },
@@ -3230,51 +3183,6 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     ],
     orgText: "",
     name: "showStatement",
-  },
-  showListingRest: {
-    k: "Rule",
-    d: [
-      {
-        k: "Option",
-        d: [
-          {
-            k: "Alternation",
-            d: [
-              { k: "Alternative", d: [{ k: "Terminal", t: "FROM", idx: 0 }], ignoreAmbiguities: false },
-              { k: "Alternative", d: [{ k: "Terminal", t: "IN", idx: 0 }], ignoreAmbiguities: false },
-            ],
-            idx: 0,
-            ignoreAmbiguities: false,
-            hasPredicates: false,
-          },
-          { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
-        ],
-        idx: 0,
-      },
-      { k: "Option", d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "showLike" }], idx: 2 },
-    ],
-    orgText: "",
-    name: "showListingRest",
-  },
-  showLike: {
-    k: "Rule",
-    d: [
-      { k: "Option", d: [{ k: "Terminal", t: "NOT", idx: 0 }], idx: 0 },
-      { k: "Terminal", t: "LIKE", idx: 0 },
-      { k: "NonTerminal", idx: 0, nonTerminalName: "string" },
-    ],
-    orgText: "",
-    name: "showLike",
-  },
-  useStatement: {
-    k: "Rule",
-    d: [
-      { k: "Terminal", t: "USE", idx: 0 },
-      { k: "Option", d: [{ k: "Terminal", t: "CATALOG", idx: 0 }], idx: 0 },
-      { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
-    ],
-    orgText: "",
-    name: "useStatement",
   },
   describeStatement: {
     k: "Rule",
@@ -3289,7 +3197,6 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
         ignoreAmbiguities: false,
         hasPredicates: false,
       },
-      { k: "Option", d: [{ k: "Terminal", t: "EXTENDED", idx: 0 }], idx: 0 },
       { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
     ],
     orgText: "",
@@ -3333,7 +3240,24 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
         ],
         idx: 0,
       },
-      { k: "NonTerminal", idx: 0, nonTerminalName: "statement" },
+      {
+        k: "Alternation",
+        d: [
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "statementSet" }],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "statement" }],
+            ignoreAmbiguities: false,
+          },
+        ],
+        idx: 2,
+        ignoreAmbiguities: false,
+        hasPredicates: false,
+      },
     ],
     orgText: "",
     name: "explainStatement",
