@@ -249,8 +249,14 @@ export async function runShell(options: ShellOptions): Promise<number> {
     const { env, tEnv } = await freshEnvironment();
     await tEnv.executeStatement(s);
     const table = s.name.parts.join(".");
-    await runJob(env, `insert-into-${table}`, `${s.replace ?? "CREATE"} TABLE ${table} AS SELECT`);
-    const described = await (await session.executeStatement({ kind: "describe", name: s.name })).collect();
+    await runJob(
+      env,
+      insertJobName([{ table: s.name }]),
+      `${s.replace ?? "CREATE"} TABLE ${table} AS SELECT`,
+    );
+    const described = await (
+      await session.executeStatement({ kind: "describe", name: s.name, extended: false })
+    ).collect();
     const { asQuery: _query, replace: _replace, ...definition } = s;
     if (s.replace !== undefined)
       replay.push({ kind: "drop", object: "TABLE", name: s.name, temporary: false, ifExists: true });
@@ -260,7 +266,8 @@ export async function runShell(options: ShellOptions): Promise<number> {
       columns: described.map((c) => ({
         kind: "physical" as const,
         name: String(c.name),
-        type: parseDataType(String(c.type)),
+        // DESCRIBE marks time attributes (`TIMESTAMP(3) *ROWTIME*`); the table's column is the plain type.
+        type: parseDataType(String(c.type).replace(/ \*(ROWTIME|PROCTIME)\*$/, "")),
         primaryKey: false,
         pos: s.pos,
       })),
@@ -303,7 +310,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
               const result = await session.executeStatement(s);
               write(formatContent(result.columns, await result.collect()));
             }
-              break;
+            break;
           case "statementSet":
             await runStatementSet(s);
             break;
@@ -451,6 +458,8 @@ class ChangeView implements ResultView {
  * Flink's name for the job of INSERTs: `insert-into_` and the sink tables' full names, comma
  * separated (`insert-into_default_catalog.default_database.t1,default_catalog.default_database.t2`).
  */
-function insertJobName(inserts: readonly { readonly table: { readonly parts: readonly string[] } }[]): string {
+function insertJobName(
+  inserts: readonly { readonly table: { readonly parts: readonly string[] } }[],
+): string {
   return `insert-into_${inserts.map((i) => `${DEFAULT_CATALOG}.${DEFAULT_DATABASE}.${i.table.parts[i.table.parts.length - 1]}`).join(",")}`;
 }

@@ -274,11 +274,11 @@ tens> +I[20]
 [INFO] Running the job of REPLACE TABLE tens AS SELECT (Ctrl-C stops it)
 hundreds> +I[100]
 [INFO] The job finished.
-+------+------+
-| name | type |
-+------+------+
-| h    | INT  |
-+------+------+
++------+------+------+-----+--------+-----------+
+| name | type | null | key | extras | watermark |
++------+------+------+-----+--------+-----------+
+| h    | INT  | TRUE |     |        |           |
++------+------+------+-----+--------+-----------+
 1 row in set
 [INFO] Running the job of INSERT INTO tens (Ctrl-C stops it)
 hundreds> +I[3]

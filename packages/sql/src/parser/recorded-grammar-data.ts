@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "bce3f5bb6a8b864d1cd6975d83ca585a0974ff0a";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "1d4c9e034af315b436d941d9e3a6c4bcbf35222c";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {
@@ -2675,6 +2675,11 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
           },
           {
             k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "useStatement" }],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
             d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "explainStatement" }],
             ignoreAmbiguities: false,
           },
@@ -3150,13 +3155,96 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
       {
         k: "Alternation",
         d: [
-          { k: "Alternative", d: [{ k: "Terminal", t: "TABLES", idx: 0 }], ignoreAmbiguities: false },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "TABLES", idx: 0 },
+              { k: "NonTerminal", idx: 0, nonTerminalName: "showListingRest" },
+            ],
+            ignoreAmbiguities: false,
+          },
           { k: "Alternative", d: [{ k: "Terminal", t: "VIEWS", idx: 0 }], ignoreAmbiguities: false },
-          { k: "Alternative", d: [{ k: "Terminal", t: "FUNCTIONS", idx: 0 }], ignoreAmbiguities: false },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "FUNCTIONS", idx: 0 },
+              { k: "NonTerminal", idx: 2, nonTerminalName: "showListingRest" },
+            ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "USER", idx: 0 },
+              { k: "Terminal", t: "FUNCTIONS", idx: 2 },
+              { k: "NonTerminal", idx: 3, nonTerminalName: "showListingRest" },
+            ],
+            ignoreAmbiguities: false,
+          },
           { k: "Alternative", d: [{ k: "Terminal", t: "CATALOGS", idx: 0 }], ignoreAmbiguities: false },
           { k: "Alternative", d: [{ k: "Terminal", t: "DATABASES", idx: 0 }], ignoreAmbiguities: false },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "CURRENT", idx: 0 },
+              {
+                k: "Alternation",
+                d: [
+                  {
+                    k: "Alternative",
+                    d: [{ k: "Terminal", t: "CATALOG", idx: 0 }],
+                    ignoreAmbiguities: false,
+                  },
+                  {
+                    k: "Alternative",
+                    d: [{ k: "Terminal", t: "DATABASE", idx: 0 }],
+                    ignoreAmbiguities: false,
+                  },
+                ],
+                idx: 3,
+                ignoreAmbiguities: false,
+                hasPredicates: false,
+              },
+            ],
+            ignoreAmbiguities: false,
+          },
           { k: "Alternative", d: [{ k: "Terminal", t: "JOBS", idx: 0 }], ignoreAmbiguities: false },
           { k: "Alternative", d: [{ k: "Terminal", t: "MODULES", idx: 0 }], ignoreAmbiguities: false },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "FULL", idx: 0 },
+              { k: "Terminal", t: "MODULES", idx: 1 },
+            ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "COLUMNS", idx: 0 },
+              {
+                k: "Alternation",
+                d: [
+                  { k: "Alternative", d: [{ k: "Terminal", t: "FROM", idx: 0 }], ignoreAmbiguities: false },
+                  { k: "Alternative", d: [{ k: "Terminal", t: "IN", idx: 0 }], ignoreAmbiguities: false },
+                ],
+                idx: 4,
+                ignoreAmbiguities: false,
+                hasPredicates: false,
+              },
+              { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
+              { k: "Option", d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "showLike" }], idx: 0 },
+            ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "PARTITIONS", idx: 0 },
+              { k: "NonTerminal", idx: 2, nonTerminalName: "qualifiedName" },
+            ],
+            ignoreAmbiguities: false,
+          },
           {
             k: "Alternative",
             d: [
@@ -3171,7 +3259,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
                 ignoreAmbiguities: false,
                 hasPredicates: false,
               },
-              { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
+              { k: "NonTerminal", idx: 3, nonTerminalName: "qualifiedName" },
             ],
             ignoreAmbiguities: false,
           },
@@ -3183,6 +3271,51 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     ],
     orgText: "",
     name: "showStatement",
+  },
+  showListingRest: {
+    k: "Rule",
+    d: [
+      {
+        k: "Option",
+        d: [
+          {
+            k: "Alternation",
+            d: [
+              { k: "Alternative", d: [{ k: "Terminal", t: "FROM", idx: 0 }], ignoreAmbiguities: false },
+              { k: "Alternative", d: [{ k: "Terminal", t: "IN", idx: 0 }], ignoreAmbiguities: false },
+            ],
+            idx: 0,
+            ignoreAmbiguities: false,
+            hasPredicates: false,
+          },
+          { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
+        ],
+        idx: 0,
+      },
+      { k: "Option", d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "showLike" }], idx: 2 },
+    ],
+    orgText: "",
+    name: "showListingRest",
+  },
+  showLike: {
+    k: "Rule",
+    d: [
+      { k: "Option", d: [{ k: "Terminal", t: "NOT", idx: 0 }], idx: 0 },
+      { k: "Terminal", t: "LIKE", idx: 0 },
+      { k: "NonTerminal", idx: 0, nonTerminalName: "string" },
+    ],
+    orgText: "",
+    name: "showLike",
+  },
+  useStatement: {
+    k: "Rule",
+    d: [
+      { k: "Terminal", t: "USE", idx: 0 },
+      { k: "Option", d: [{ k: "Terminal", t: "CATALOG", idx: 0 }], idx: 0 },
+      { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
+    ],
+    orgText: "",
+    name: "useStatement",
   },
   describeStatement: {
     k: "Rule",
@@ -3197,6 +3330,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
         ignoreAmbiguities: false,
         hasPredicates: false,
       },
+      { k: "Option", d: [{ k: "Terminal", t: "EXTENDED", idx: 0 }], idx: 0 },
       { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
     ],
     orgText: "",
