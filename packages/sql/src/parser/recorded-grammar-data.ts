@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "1d4c9e034af315b436d941d9e3a6c4bcbf35222c";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "78d5b7a6e6ba14d49bce2bd7f050e790a18811bd";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {
@@ -577,7 +577,29 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
           },
           {
             k: "Alternative",
+            d: [
+              {
+                k: "Alternation",
+                d: [
+                  { k: "Alternative", d: [{ k: "Terminal", t: "LEFT", idx: 0 }], ignoreAmbiguities: false },
+                  { k: "Alternative", d: [{ k: "Terminal", t: "RIGHT", idx: 0 }], ignoreAmbiguities: false },
+                ],
+                idx: 2,
+                ignoreAmbiguities: false,
+                hasPredicates: false,
+              },
+              { k: "NonTerminal", idx: 0, nonTerminalName: "callRest" },
+            ],
+            ignoreAmbiguities: true,
+          },
+          {
+            k: "Alternative",
             d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "jsonCall" }],
+            ignoreAmbiguities: true,
+          },
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "syntaxCall" }],
             ignoreAmbiguities: true,
           },
           {
@@ -1184,6 +1206,75 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     ],
     orgText: "",
     name: "callRest",
+  },
+  syntaxCall: {
+    k: "Rule",
+    d: [
+      { k: "Terminal", t: "SyntaxFunction", idx: 0 },
+      { k: "Terminal", t: "LParen", idx: 0 },
+      { k: "Option", d: [{ k: "Terminal", t: "Identifier", idx: 0 }], idx: 0 },
+      {
+        k: "RepetitionWithSeparator",
+        d: [
+          { k: "NonTerminal", idx: 0, nonTerminalName: "expression" },
+          {
+            k: "Option",
+            d: [
+              { k: "Terminal", t: "IN", idx: 0 },
+              { k: "NonTerminal", idx: 2, nonTerminalName: "expression" },
+            ],
+            idx: 2,
+          },
+          {
+            k: "Option",
+            d: [
+              { k: "Terminal", t: "TO", idx: 0 },
+              { k: "NonTerminal", idx: 0, nonTerminalName: "timeUnit" },
+            ],
+            idx: 3,
+          },
+          {
+            k: "Option",
+            d: [
+              { k: "Terminal", t: "Identifier", idx: 2 },
+              { k: "NonTerminal", idx: 3, nonTerminalName: "expression" },
+              { k: "Terminal", t: "FROM", idx: 0 },
+              { k: "NonTerminal", idx: 4, nonTerminalName: "expression" },
+              {
+                k: "Option",
+                d: [
+                  { k: "Terminal", t: "FOR", idx: 0 },
+                  { k: "NonTerminal", idx: 5, nonTerminalName: "expression" },
+                ],
+                idx: 5,
+              },
+            ],
+            idx: 4,
+          },
+        ],
+        s: "Comma",
+        idx: 0,
+      },
+      {
+        k: "Option",
+        d: [
+          { k: "Terminal", t: "FROM", idx: 2 },
+          { k: "NonTerminal", idx: 6, nonTerminalName: "expression" },
+          {
+            k: "Option",
+            d: [
+              { k: "Terminal", t: "FOR", idx: 2 },
+              { k: "NonTerminal", idx: 7, nonTerminalName: "expression" },
+            ],
+            idx: 7,
+          },
+        ],
+        idx: 6,
+      },
+      { k: "Terminal", t: "RParen", idx: 0 },
+    ],
+    orgText: "",
+    name: "syntaxCall",
   },
   argument: {
     k: "Rule",
