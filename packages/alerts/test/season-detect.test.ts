@@ -22,9 +22,12 @@ function rng(seed: number): () => number {
 function seasonal(period: number, cycles: number, noise: number, seed: number): number[] {
   const r = rng(seed);
   const shape = Array.from({ length: period }, () => r() * 10);
+  // The noise is relative to this shape's own range: a short random shape can span far less than
+  // 10, and noise scaled to 10 then drowns it (period 6 with a shape of range 2 and noise ±1.4).
+  const range = Math.max(...shape) - Math.min(...shape);
   return Array.from(
     { length: period * cycles },
-    (_, i) => (shape[i % period] as number) + 0.01 * i + noise * 10 * (r() - 0.5),
+    (_, i) => (shape[i % period] as number) + 0.01 * i + noise * range * (r() - 0.5),
   );
 }
 
