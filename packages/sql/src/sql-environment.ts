@@ -28,6 +28,7 @@ import { sinkSubject } from "./formats/registry-format.js";
 import {
   formatEncoder,
   formatValues,
+  jsonRowObjects,
   keyEncoder,
   loadRegistryCodecs,
   namesRegistryFormat,
@@ -45,7 +46,15 @@ import {
   type UserFunction,
 } from "./functions.js";
 import { nexmarkConnector } from "./nexmark/connector.js";
-import type { InsertStatement, QualifiedName, Query, ShowLike, SourcePos, Statement } from "./parser/ast.js";
+import type {
+  DataType,
+  InsertStatement,
+  QualifiedName,
+  Query,
+  ShowLike,
+  SourcePos,
+  Statement,
+} from "./parser/ast.js";
 import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
 import { printName, printType } from "./parser/printer.js";
 import {
@@ -541,8 +550,9 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     let encode: ((row: Row) => Buffer | null) | undefined;
     let encodeKey: ((row: Row) => Buffer | string | null) | undefined;
     let layout: TableLayout;
+    let descriptor: ReturnType<typeof connectors.get>;
     try {
-      const descriptor = connectors.get(connector);
+      descriptor = connectors.get(connector);
       if (def.partitionedBy.length > 0 && descriptor.sink?.partitioned !== true) {
         // Flink: "Table '...' is a partitioned table, but the underlying DynamicTableSink doesn't
         // implement the SupportsPartitioning interface."
@@ -605,10 +615,22 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     }
     // Flink maps a query's columns to the table's by position.
     const from = rel.columns.map((c) => c.name);
-    const toTarget = renamer(targets, from, null);
     const types = new Map(
       def.columns.flatMap((c) => (c.kind === "physical" ? [[c.name, c.type] as const] : [])),
     );
+    // A connector that writes the rows as json itself (log, kafka, filesystem): ROW values as
+    // objects of their fields, as Flink's json format writes them.
+    const formatSpec = (descriptor.sink?.options as Record<string, { default?: unknown }> | undefined)
+      ?.format;
+    const writesJson =
+      encode === undefined &&
+      formatSpec !== undefined &&
+      (layout.connectorOptions.format ?? formatSpec.default) === "json";
+    const objects = writesJson
+      ? jsonRowObjects(targets.map((t) => ({ name: t, type: types.get(t) as DataType })))
+      : undefined;
+    const renamed = renamer(targets, from, null);
+    const toTarget = objects === undefined ? renamed : (row: Row) => objects(renamed(row)) as Row;
     // A record's value: the row in its registry format, or the row (its value columns only with
     // 'value.fields-include' = 'EXCEPT_KEY') for the connector's format.
     const valueNames = layout.valueColumns.map((c) => c.name);

@@ -857,3 +857,57 @@ export function requireBytes(
     { table, connector, format },
   );
 }
+
+/**
+ * The rows a json sink writes as Flink's json format does: a ROW value (held as the list of its
+ * field values) as a JSON object of its fields by name, inside ARRAYs and MAP values too;
+ * undefined when no column's type holds a ROW (the rows are written as they are).
+ */
+export function jsonRowObjects(
+  columns: readonly { readonly name: string; readonly type: DataType }[],
+): ((row: Record<string, unknown>) => Record<string, unknown>) | undefined {
+  const converters = columns.flatMap((c) => {
+    const convert = rowsAsObjects(c.type);
+    return convert === undefined ? [] : [{ name: c.name, convert }];
+  });
+  if (converters.length === 0) return undefined;
+  return (row) => {
+    const out = { ...row };
+    for (const c of converters) out[c.name] = c.convert(out[c.name]);
+    return out;
+  };
+}
+
+/** The converter of the ROW values inside a value of type `t`; undefined for a type without any. */
+function rowsAsObjects(t: DataType): ((v: unknown) => unknown) | undefined {
+  switch (t.kind) {
+    case "row": {
+      const fields = t.fields.map((f) => ({ name: f.name, convert: rowsAsObjects(f.type) }));
+      return (v) => {
+        if (!Array.isArray(v)) return v;
+        const out: Record<string, unknown> = {};
+        fields.forEach((f, i) => {
+          const x = v[i] ?? null;
+          out[f.name] = f.convert === undefined || x === null ? x : f.convert(x);
+        });
+        return out;
+      };
+    }
+    case "array": {
+      const c = rowsAsObjects(t.element);
+      if (c === undefined) return undefined;
+      return (v) => (Array.isArray(v) ? v.map((x) => (x === null ? x : c(x))) : v);
+    }
+    case "map": {
+      const c = rowsAsObjects(t.value);
+      if (c === undefined) return undefined;
+      return (v) => {
+        if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, x === null ? x : c(x)]));
+        if (v === null || typeof v !== "object") return v;
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null ? x : c(x)]));
+      };
+    }
+    default:
+      return undefined;
+  }
+}
