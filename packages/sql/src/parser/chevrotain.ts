@@ -27,16 +27,19 @@ export const { createToken, EmbeddedActionsParser, EOF, getLookaheadPaths, Lexer
 /** chevrotain's version: a recorded grammar (recorded-grammar.ts) is only reused by the version that recorded it. */
 export const { VERSION } = chevrotain;
 
-/** chevrotain's grammar (GAST) node classes, which a recorded grammar is rebuilt from (recorded-grammar.ts). */
-export const {
-  Alternation,
-  Alternative,
-  NonTerminal,
-  Option,
-  Repetition,
-  RepetitionMandatory,
-  RepetitionMandatoryWithSeparator,
-  RepetitionWithSeparator,
-  Rule,
-  Terminal,
-} = chevrotain;
+/**
+ * chevrotain's grammar (GAST) node classes by name, which a recorded grammar is rebuilt from
+ * (recorded-grammar.ts).
+ */
+export const GAST_CLASSES = {
+  Alternation: chevrotain.Alternation,
+  Alternative: chevrotain.Alternative,
+  NonTerminal: chevrotain.NonTerminal,
+  Option: chevrotain.Option,
+  Repetition: chevrotain.Repetition,
+  RepetitionMandatory: chevrotain.RepetitionMandatory,
+  RepetitionMandatoryWithSeparator: chevrotain.RepetitionMandatoryWithSeparator,
+  RepetitionWithSeparator: chevrotain.RepetitionWithSeparator,
+  Rule: chevrotain.Rule,
+  Terminal: chevrotain.Terminal,
+};

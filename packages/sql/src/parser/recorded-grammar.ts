@@ -13,19 +13,7 @@
 
 import { createHash } from "node:crypto";
 import type { TokenType } from "chevrotain";
-import {
-  Alternation,
-  Alternative,
-  NonTerminal,
-  Option,
-  Repetition,
-  RepetitionMandatory,
-  RepetitionMandatoryWithSeparator,
-  RepetitionWithSeparator,
-  Rule,
-  Terminal,
-  VERSION,
-} from "./chevrotain.js";
+import { GAST_CLASSES, VERSION } from "./chevrotain.js";
 import { RECORDED_GRAMMAR, RECORDED_GRAMMAR_FINGERPRINT } from "./recorded-grammar-data.js";
 
 /** A grammar node as stored: its class, its productions, its terminal and separator token names, its fields. */
@@ -41,18 +29,7 @@ export interface EncodedNode {
 type NodeClass = new (options: never) => object;
 
 /** The GAST classes by the name a stored node gives. */
-const CLASSES: Record<string, NodeClass> = {
-  Alternation,
-  Alternative,
-  NonTerminal,
-  Option,
-  Repetition,
-  RepetitionMandatory,
-  RepetitionMandatoryWithSeparator,
-  RepetitionWithSeparator,
-  Rule,
-  Terminal,
-};
+const CLASSES: Record<string, NodeClass> = GAST_CLASSES;
 
 /** A node's own fields that are not stored as they are: productions, tokens, the resolved rule. */
 const STRUCTURAL = new Set(["_definition", "terminalType", "separator", "referencedRule"]);
@@ -96,7 +73,7 @@ export function decodeRule(encoded: EncodedNode, tokens: ReadonlyMap<string, Tok
     const cls = CLASSES[k];
     if (cls === undefined) throw new Error(`recorded grammar: unknown grammar node class '${k}'`);
     const n = Object.create(cls.prototype) as Record<string, unknown>;
-    if (cls !== Terminal) n._definition = d === undefined ? [] : d.map(decode);
+    if (cls !== GAST_CLASSES.Terminal) n._definition = d === undefined ? [] : d.map(decode);
     if (t !== undefined) n.terminalType = token(t);
     if (s !== undefined) n.separator = token(s);
     return Object.assign(n, fields);
