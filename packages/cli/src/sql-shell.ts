@@ -18,9 +18,8 @@ import { createInterface } from "node:readline";
 import { FleuveError, isFleuveError, type JobClient, StreamExecutionEnvironment } from "@fleuve/core";
 import {
   type Column,
-  DEFAULT_CATALOG,
-  DEFAULT_DATABASE,
   formatTimestamp,
+  insertJobName,
   materialize,
   parseDataType,
   parseScript,
@@ -224,7 +223,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     const { env, tEnv } = await freshEnvironment();
     await tEnv.executeStatement(s);
     const table = s.table.parts.join(".");
-    await runJob(env, insertJobName([s]), `INSERT INTO ${table}`);
+    await runJob(env, insertJobName([s.table]), `INSERT INTO ${table}`);
   };
 
   /** A statement set: its INSERTs planned together, one job. */
@@ -234,7 +233,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     const tables = s.inserts.map((i) => i.table.parts.join("."));
     await runJob(
       env,
-      insertJobName(s.inserts),
+      insertJobName(s.inserts.map((i) => i.table)),
       `the statement set (INSERT INTO ${tables.join(", INSERT INTO ")})`,
     );
   };
@@ -249,11 +248,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
     const { env, tEnv } = await freshEnvironment();
     await tEnv.executeStatement(s);
     const table = s.name.parts.join(".");
-    await runJob(
-      env,
-      insertJobName([{ table: s.name }]),
-      `${s.replace ?? "CREATE"} TABLE ${table} AS SELECT`,
-    );
+    await runJob(env, insertJobName([s.name]), `${s.replace ?? "CREATE"} TABLE ${table} AS SELECT`);
     const described = await (
       await session.executeStatement({ kind: "describe", name: s.name, extended: false })
     ).collect();
@@ -452,14 +447,4 @@ class ChangeView implements ResultView {
       `Received a total of ${this.count} row${this.count === 1 ? "" : "s"}${cancelled ? " (cancelled)" : ""}`,
     );
   }
-}
-
-/**
- * Flink's name for the job of INSERTs: `insert-into_` and the sink tables' full names, comma
- * separated (`insert-into_default_catalog.default_database.t1,default_catalog.default_database.t2`).
- */
-function insertJobName(
-  inserts: readonly { readonly table: { readonly parts: readonly string[] } }[],
-): string {
-  return `insert-into_${inserts.map((i) => `${DEFAULT_CATALOG}.${DEFAULT_DATABASE}.${i.table.parts[i.table.parts.length - 1]}`).join(",")}`;
 }

@@ -37,7 +37,7 @@ export {
   printType,
   printWindowSpec,
 } from "./parser/printer.js";
-export { DEFAULT_CATALOG, DEFAULT_DATABASE } from "./planner/catalog-statements.js";
+export { DEFAULT_CATALOG, DEFAULT_DATABASE, insertJobName } from "./planner/catalog-statements.js";
 export {
   type ChangelogMode,
   describeMode,

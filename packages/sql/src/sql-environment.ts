@@ -62,6 +62,7 @@ import {
   DEFAULT_DATABASE,
   describeRows,
   filterLike,
+  insertJobName,
   localName,
   serializableIdentifier,
   showCreateTable,
@@ -693,12 +694,12 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   /**
    * The result of INSERTs planned onto `env` (one, or a statement set's): a job of their sinks
    * and what they read, not earlier statements' sinks, named as Flink names it
-   * (`insert-into-t1,t2`).
+   * ({@link insertJobName}).
    */
-  function insertJob(tables: readonly string[], sinks: readonly GraphNode["id"][]): TableResult {
+  function insertJob(tables: readonly QualifiedName[], sinks: readonly GraphNode["id"][]): TableResult {
     // Ids that survive edits of the query, so its savepoints keep fitting (state-ids.ts).
     assignStateIds(env.graph);
-    const name = `insert-into-${tables.join(",")}`;
+    const name = insertJobName(tables);
     const only = { only: [...sinks] };
     return {
       kind: "JOB",
@@ -716,7 +717,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   /** Plans INSERT `s` onto `env`: its result runs the job of that INSERT alone. */
   function planInsert(s: InsertStatement): TableResult & { changelogMode: ChangelogMode } {
     const { sink, changelogMode } = planInsertSink(s);
-    return { ...insertJob([s.table.parts.join(".")], [sink]), changelogMode };
+    return { ...insertJob([s.table], [sink]), changelogMode };
   }
 
   /**
@@ -738,7 +739,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       return sinkInto(s.target, rel, env).sink;
     });
     return insertJob(
-      inserts.map((s) => ("target" in s ? s.target : s).table.parts.join(".")),
+      inserts.map((s) => ("target" in s ? s.target : s).table),
       sinks,
     );
   }

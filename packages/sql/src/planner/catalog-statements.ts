@@ -39,6 +39,15 @@ function quotedString(s: string): string {
 }
 
 /**
+ * Flink's name for the job of INSERTs into `tables` (as written): `insert-into_` and the sink
+ * tables' full names, comma separated
+ * (`insert-into_default_catalog.default_database.t1,default_catalog.default_database.t2`).
+ */
+export function insertJobName(tables: readonly QualifiedName[]): string {
+  return `insert-into_${tables.map((t) => `${DEFAULT_CATALOG}.${DEFAULT_DATABASE}.${t.parts[t.parts.length - 1]}`).join(",")}`;
+}
+
+/**
  * The name of a table in the catalog for `name` as written: `t`, `default_database.t` or
  * `default_catalog.default_database.t`; another catalog or database fails, naming it.
  */
