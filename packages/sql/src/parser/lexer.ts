@@ -29,6 +29,12 @@ export const Reserved = createToken({ name: "Reserved", pattern: Lexer.NA, label
 export const KEYWORDS = new Map<string, TokenType>();
 
 /**
+ * The keywords that printed SQL back-quotes when they are names: every reserved keyword, and the
+ * non-reserved ones from before new ones were printed bare (see `word` below).
+ */
+export const QUOTED_IN_PRINT = new Set<string>();
+
+/**
  * The functions SQL calls without parentheses (the standard's niladic datetime functions): words
  * of the Identifier token that the expression rules read as calls, so a column of that name is
  * written in back quotes (they are reserved words in Calcite).
@@ -42,7 +48,7 @@ export const NILADIC_FUNCTIONS: ReadonlySet<string> = new Set([
 ]);
 const keywordTokens: TokenType[] = [];
 
-function keyword(word: string, reserved = true): TokenType {
+function keyword(word: string, reserved = true, quotedInPrint = true): TokenType {
   const t = createToken({
     name: word,
     pattern: new RegExp(`${word}(?![A-Za-z0-9_$])`, "i"),
@@ -51,10 +57,22 @@ function keyword(word: string, reserved = true): TokenType {
     categories: reserved ? [Reserved] : [NonReserved],
   });
   KEYWORDS.set(word, t);
+  if (quotedInPrint) QUOTED_IN_PRINT.add(word);
   keywordTokens.push(t);
   return t;
 }
-const word = (w: string) => keyword(w, false);
+/**
+ * A non-reserved keyword: the parser takes it as a name too, and printed SQL writes such a name
+ * bare. Printed plans are what state ids and state schemas are derived from, so a keyword added
+ * later must not change how a column of that name prints: new non-reserved keywords use this.
+ */
+const word = (w: string) => keyword(w, false, false);
+/**
+ * A non-reserved keyword that printed SQL back-quotes as a name: the ones from before printing
+ * stopped quoting new keywords. Kept as they are so that the state ids of existing savepoints,
+ * derived from printed plans, do not change; add no word here.
+ */
+const quotedWord = (w: string) => keyword(w, false, true);
 
 // Reserved keywords (a column with such a name needs back quotes, as in Flink).
 export const Select = keyword("SELECT");
@@ -157,60 +175,60 @@ export const Show = keyword("SHOW");
 export const Like_ = Like; // alias kept for readability where LIKE means "copy a table's schema"
 
 // Non-reserved keywords (usable as names).
-export const Tumble = word("TUMBLE");
-export const Hop = word("HOP");
-export const Cumulate = word("CUMULATE");
-export const Session = word("SESSION");
-export const DescriptorKw = word("DESCRIPTOR");
-export const Watermark = word("WATERMARK");
-export const Metadata = word("METADATA");
-export const Virtual = word("VIRTUAL");
-export const Key = word("KEY");
-export const Enforced = word("ENFORCED");
-export const Temporary = word("TEMPORARY");
-export const System = word("SYSTEM");
-export const View = word("VIEW");
-export const FunctionKw = word("FUNCTION");
-export const Tables = word("TABLES");
-export const Views = word("VIEWS");
-export const Functions = word("FUNCTIONS");
-export const Catalogs = word("CATALOGS");
-export const Databases = word("DATABASES");
-export const Jobs = word("JOBS");
-export const Modules = word("MODULES");
-export const Columns = word("COLUMNS");
-export const Partitions = word("PARTITIONS");
-export const User = word("USER");
-export const Catalog = word("CATALOG");
-export const Database = word("DATABASE");
-export const Use = word("USE");
-export const Extended = word("EXTENDED");
-export const If = word("IF");
-export const Comment = word("COMMENT");
-export const Partitioned = word("PARTITIONED");
-export const Language = word("LANGUAGE");
-export const Plan = word("PLAN");
-export const Measures = word("MEASURES");
-export const Define = word("DEFINE");
-export const Pattern = word("PATTERN");
-export const One = word("ONE");
-export const Per = word("PER");
-export const Match = word("MATCH");
-export const After = word("AFTER");
-export const Skip = word("SKIP");
-export const Past = word("PAST");
-export const Next = word("NEXT");
-export const Last = word("LAST");
-export const First = word("FIRST");
-export const Within = word("WITHIN");
-export const Subset = word("SUBSET");
-export const Nulls = word("NULLS");
-export const Local = word("LOCAL");
-export const Zone = word("ZONE");
-export const Only = word("ONLY");
-export const Precision = word("PRECISION");
+export const Tumble = quotedWord("TUMBLE");
+export const Hop = quotedWord("HOP");
+export const Cumulate = quotedWord("CUMULATE");
+export const Session = quotedWord("SESSION");
+export const DescriptorKw = quotedWord("DESCRIPTOR");
+export const Watermark = quotedWord("WATERMARK");
+export const Metadata = quotedWord("METADATA");
+export const Virtual = quotedWord("VIRTUAL");
+export const Key = quotedWord("KEY");
+export const Enforced = quotedWord("ENFORCED");
+export const Temporary = quotedWord("TEMPORARY");
+export const System = quotedWord("SYSTEM");
+export const View = quotedWord("VIEW");
+export const FunctionKw = quotedWord("FUNCTION");
+export const Tables = quotedWord("TABLES");
+export const Views = quotedWord("VIEWS");
+export const Functions = quotedWord("FUNCTIONS");
+export const Catalogs = quotedWord("CATALOGS");
+export const Databases = quotedWord("DATABASES");
+export const Jobs = quotedWord("JOBS");
+export const Modules = quotedWord("MODULES");
+export const Columns = quotedWord("COLUMNS");
+export const Partitions = quotedWord("PARTITIONS");
+export const User = quotedWord("USER");
+export const Catalog = quotedWord("CATALOG");
+export const Database = quotedWord("DATABASE");
+export const Use = quotedWord("USE");
+export const Extended = quotedWord("EXTENDED");
+export const If = quotedWord("IF");
+export const Comment = quotedWord("COMMENT");
+export const Partitioned = quotedWord("PARTITIONED");
+export const Language = quotedWord("LANGUAGE");
+export const Plan = quotedWord("PLAN");
+export const Measures = quotedWord("MEASURES");
+export const Define = quotedWord("DEFINE");
+export const Pattern = quotedWord("PATTERN");
+export const One = quotedWord("ONE");
+export const Per = quotedWord("PER");
+export const Match = quotedWord("MATCH");
+export const After = quotedWord("AFTER");
+export const Skip = quotedWord("SKIP");
+export const Past = quotedWord("PAST");
+export const Next = quotedWord("NEXT");
+export const Last = quotedWord("LAST");
+export const First = quotedWord("FIRST");
+export const Within = quotedWord("WITHIN");
+export const Subset = quotedWord("SUBSET");
+export const Nulls = quotedWord("NULLS");
+export const Local = quotedWord("LOCAL");
+export const Zone = quotedWord("ZONE");
+export const Only = quotedWord("ONLY");
+export const Precision = quotedWord("PRECISION");
 /** `IS JSON` (a column may still be called `json`). */
-export const Json = word("JSON");
+export const Json = quotedWord("JSON");
 /** Statement sets (`EXECUTE STATEMENT SET BEGIN ... END`, `BEGIN STATEMENT SET; ... END;`). */
 export const Begin = word("BEGIN");
 export const StatementKw = word("STATEMENT");

@@ -1,6 +1,6 @@
 /**
  * Prints the syntax tree back as SQL that parses to the same tree (positions aside): names that
- * are keywords or not plain words are back-quoted, and parentheses are added only where
+ * are reserved keywords or not plain words are back-quoted, and parentheses are added only where
  * precedence needs them. Used by EXPLAIN, by view definitions, and by the round-trip property test.
  */
 
@@ -22,7 +22,7 @@ import type {
   TableRef,
   WindowSpec,
 } from "./ast.js";
-import { KEYWORDS, NILADIC_FUNCTIONS } from "./lexer.js";
+import { NILADIC_FUNCTIONS, QUOTED_IN_PRINT } from "./lexer.js";
 
 /** Set while {@link printFlinkStyle} runs: how table names are written out. */
 let flinkStyle: { readonly table: (parts: readonly string[]) => readonly string[] } | undefined;
@@ -45,13 +45,16 @@ export function printFlinkStyle<T>(
   }
 }
 
-/** A name as SQL: bare when it is a plain word and not a keyword, back-quoted otherwise. */
+/**
+ * A name as SQL: bare when it is a plain word and not a keyword that must be quoted (reserved, or
+ * one of the older non-reserved ones: see `QUOTED_IN_PRINT`), back-quoted otherwise.
+ */
 export function printName(name: string): string {
   const upper = name.toUpperCase();
   if (
     flinkStyle === undefined &&
     /^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) &&
-    !KEYWORDS.has(upper) &&
+    !QUOTED_IN_PRINT.has(upper) &&
     !NILADIC_FUNCTIONS.has(upper)
   )
     return name;
