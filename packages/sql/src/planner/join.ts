@@ -23,7 +23,7 @@
  */
 
 import type { DataStream } from "@fleuve/core";
-import type { Expr, QualifiedName, SourcePos, TableRef } from "../parser/ast.js";
+import type { DataType, Expr, QualifiedName, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { type BoundJoinSpec, SqlBoundJoinOperator } from "../runtime/bound-join.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
@@ -541,6 +541,10 @@ export function planJoin(
             combine: pairRow,
             until: e.until,
             sweepEveryMs: e.sweepEveryMs,
+            boundedColumns: (bounded === "L" ? leftKept : rightKept).map((c) => ({
+              name: c.name,
+              numeric: isNumberValued(c.type),
+            })),
             probe,
           }),
       )
@@ -570,6 +574,28 @@ export function planJoin(
   }
   // A regular join's rows have no event-time attribute (as in Flink: they may come out at any time).
   return { stream, columns: outColumns, changelog, joinProjection: joinProjection(stream) };
+}
+
+/** The SQL types whose values are JavaScript numbers (NULL aside): kept unboxed by the bound join. */
+const NUMBER_VALUED = new Set([
+  "TINYINT",
+  "SMALLINT",
+  "INT",
+  "INTEGER",
+  "BIGINT",
+  "FLOAT",
+  "REAL",
+  "DOUBLE",
+  "TIMESTAMP",
+  "TIMESTAMP_LTZ",
+]);
+
+/**
+ * Whether the values of type `t` are expected to be numbers (a wrong guess costs only speed: the
+ * bound join's column falls back to a plain array at its first value that is not a number).
+ */
+function isNumberValued(t: DataType | undefined): boolean {
+  return t !== undefined && t.kind === "atomic" && NUMBER_VALUED.has(t.name);
 }
 
 /**

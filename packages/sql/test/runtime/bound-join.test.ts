@@ -31,9 +31,18 @@ function harness(
   const op = new SqlBoundJoinOperator({
     boundedIsLeft,
     matches: boundedIsLeft ? cond : (l, r) => cond(r, l),
-    combine: boundedIsLeft ? (l, r) => ({ b: l.id, o: r.id }) : (l, r) => ({ b: r.id, o: l.id }),
+    combine: boundedIsLeft
+      ? (l, r) => ({ b: l.id, v: l.v, o: r.id })
+      : (l, r) => ({ b: r.id, v: r.v, o: l.id }),
     until: (b) => (typeof b.t === "number" ? b.t + BOUND : null),
     sweepEveryMs: 3,
+    // t and v kept as numbers until a value that is not one comes (NULL, a string in v).
+    boundedColumns: [
+      { name: "id", numeric: false },
+      { name: "k", numeric: false },
+      { name: "t", numeric: true },
+      { name: "v", numeric: true },
+    ],
     probe: probe
       ? { probeFrom: (b) => (typeof b.t === "number" ? b.t : null), otherTime: (o) => o.e as number }
       : undefined,
@@ -46,8 +55,12 @@ function harness(
   );
 }
 
+/** A value as a text that tells -0, NaN and strings apart (the buffer must give them back as they came). */
+const show = (v: unknown) =>
+  Object.is(v, -0) ? "-0" : typeof v === "string" ? JSON.stringify(v) : String(v);
+
 type Step =
-  | { kind: "bounded"; k: string; t: number | null }
+  | { kind: "bounded"; k: string; t: number | null; v: unknown }
   | { kind: "other"; k: string; ahead: number }
   | { kind: "burst"; ks: readonly { k: string; ahead: number }[] }
   | { kind: "wmBounded" | "wmOther"; by: number }
@@ -85,7 +98,7 @@ function run(
       : { el: h.processElement1.bind(h), wm: h.processWatermark1.bind(h), idle: h.processIdle1.bind(h) };
   const collect = () => {
     for (const h of subtasks) {
-      for (const r of h.getOutputValues()) out.push(`${r.b}-${r.o}`);
+      for (const r of h.getOutputValues()) out.push(`${r.b}:${show(r.v)}-${r.o}`);
       h.clearOutput();
     }
   };
@@ -93,7 +106,7 @@ function run(
   steps.forEach((s, i) => {
     if (s.kind === "bounded") {
       const t = s.t === null ? null : wmO + s.t;
-      const row = { id: `b${i}`, k: s.k, t };
+      const row = { id: `b${i}`, k: s.k, t, v: s.v };
       bs.push(row);
       toBounded(owner(s.k)).el(row, t ?? 0);
     } else if (s.kind === "other" || s.kind === "burst") {
@@ -134,7 +147,7 @@ function run(
   for (const b of bs) {
     for (const o of os) {
       if (b.k === o.k && typeof b.t === "number" && b.t >= (o.e as number) - BOUND && b.t <= (o.e as number))
-        want.push(`${b.id}-${o.id}`);
+        want.push(`${b.id}:${show(b.v)}-${o.id}`);
     }
   }
   return { got: out.sort(), want: want.sort() };
@@ -148,6 +161,11 @@ const steps = fc.array(
         kind: fc.constant("bounded" as const),
         k: fc.constantFrom("a", "b", "c"),
         t: fc.option(fc.integer({ min: -25, max: 25 }), { freq: 12 }),
+        // Mostly numbers (-0, NaN and infinities among them), rarely NULL or a string.
+        v: fc.oneof(
+          { weight: 30, arbitrary: fc.double() },
+          { weight: 1, arbitrary: fc.constantFrom(null, "x") },
+        ),
       }),
     },
     {
