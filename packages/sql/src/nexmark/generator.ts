@@ -9,14 +9,12 @@ import { maxOutOfOrdernessMs, type NexmarkConfig, resolveConfig } from "./config
 import type { Auction, Bid, NexmarkEvent, Person } from "./events.js";
 import { eventState, mixSeed, NexmarkRng } from "./rng.js";
 import {
-  CHANNEL_NAMES,
-  CHANNEL_URLS,
   CHANNELS_NUMBER,
   FIRST_NAMES,
-  FOUR_DIGITS,
   HOT_CHANNELS,
-  HOT_URLS,
   LAST_NAMES,
+  type NexmarkTables,
+  nexmarkTables,
   nextExtra,
   nextString,
   US_CITIES,
@@ -86,6 +84,7 @@ export class NexmarkGenerator {
   private readonly seedMix: number;
   private readonly rng = new NexmarkRng(0);
   private readonly numEventsForAuctions: number;
+  private readonly tables: NexmarkTables = nexmarkTables();
 
   constructor(config: Partial<NexmarkConfig> = {}) {
     this.config = resolveConfig(config);
@@ -175,7 +174,8 @@ export class NexmarkGenerator {
     const id = lastBase0PersonId(k) + FIRST_PERSON_ID;
     const name = `${FIRST_NAMES[rng.nextInt(FIRST_NAMES.length)]!} ${LAST_NAMES[rng.nextInt(LAST_NAMES.length)]!}`;
     const emailAddress = `${nextString(rng, 7)}@${nextString(rng, 5)}.com`;
-    const creditCard = `${FOUR_DIGITS[rng.nextInt(10000)]!} ${FOUR_DIGITS[rng.nextInt(10000)]!} ${FOUR_DIGITS[rng.nextInt(10000)]!} ${FOUR_DIGITS[rng.nextInt(10000)]!}`;
+    const digits = this.tables.fourDigits;
+    const creditCard = `${digits[rng.nextInt(10000)]!} ${digits[rng.nextInt(10000)]!} ${digits[rng.nextInt(10000)]!} ${digits[rng.nextInt(10000)]!}`;
     const city = US_CITIES[rng.nextInt(US_CITIES.length)]!;
     const state = US_STATES[rng.nextInt(US_STATES.length)]!;
     const size = 8 + name.length + emailAddress.length + creditCard.length + city.length + state.length;
@@ -228,11 +228,11 @@ export class NexmarkGenerator {
     if (rng.nextInt(HOT_CHANNELS_RATIO) > 0) {
       const c = rng.nextInt(HOT_CHANNELS.length);
       channel = HOT_CHANNELS[c]!;
-      url = HOT_URLS[c]!;
+      url = this.tables.hotUrls[c]!;
     } else {
       const c = rng.nextInt(CHANNELS_NUMBER);
-      channel = CHANNEL_NAMES[c]!;
-      url = CHANNEL_URLS[c]!;
+      channel = this.tables.channelNames[c]!;
+      url = this.tables.channelUrls[c]!;
     }
     const extra = nextExtra(rng, 32, this.config.avgBidByteSize);
     return { type: "bid", auction, bidder, price, channel, url, dateTime: ts, extra };

@@ -22,29 +22,65 @@ function buildPool(special: number): string {
   return s;
 }
 
-/** Lowercase letters with about one space in 13. */
-export const TEXT_POOL = buildPool(32);
-/** The same letters with '_' in place of the spaces (for URL path segments). */
-export const URL_POOL = TEXT_POOL.replaceAll(" ", "_");
+/**
+ * The generator's fixed tables: the text pools and the channel, URL and digit strings. Built on
+ * first use rather than when the module loads, since every SQL job loads this module with the
+ * `nexmark` connector and building them costs about 0.1 s of CPU that only a generator needs.
+ */
+export interface NexmarkTables {
+  /** Lowercase letters with about one space in 13. */
+  readonly text: string;
+  /** The same letters with '_' in place of the spaces (for URL path segments). */
+  readonly url: string;
+  /** "0000".."9999", for credit card numbers. */
+  readonly fourDigits: readonly string[];
+  /** The URLs of {@link HOT_CHANNELS} (fixed, seed independent). */
+  readonly hotUrls: readonly string[];
+  /** Ordinary channel names, "channel-0".."channel-9999". */
+  readonly channelNames: readonly string[];
+  /** Their URLs; nine in ten carry a channel_id parameter (fixed, seed independent). */
+  readonly channelUrls: readonly string[];
+}
+
+let tables: NexmarkTables | undefined;
+
+/** The generator's fixed tables (built at the first call). */
+export function nexmarkTables(): NexmarkTables {
+  if (tables !== undefined) return tables;
+  const text = buildPool(32);
+  // The URL pool first: baseUrl reads it.
+  const partial = { text, url: text.replaceAll(" ", "_") };
+  tables = partial as NexmarkTables;
+  const fourDigits = Array.from({ length: 10000 }, (_, i) => String(i).padStart(4, "0"));
+  const hotUrls = HOT_CHANNELS.map((_, i) => baseUrl(new NexmarkRng(fmix32(0x484f5400 + i))));
+  const channelNames = Array.from({ length: CHANNELS_NUMBER }, (_, i) => `channel-${i}`);
+  const channelUrls = Array.from({ length: CHANNELS_NUMBER }, (_, i) => {
+    const rng = new NexmarkRng(fmix32(0x43484e4c ^ i));
+    const url = baseUrl(rng);
+    return rng.nextInt(10) > 0 ? `${url}&channel_id=${reverseBits32(i)}` : url;
+  });
+  tables = { ...partial, fourDigits, hotUrls, channelNames, channelUrls };
+  return tables;
+}
 
 /** A string of 3..maxLength-1 characters (Nexmark's nextString length rule). */
 export function nextString(rng: NexmarkRng, maxLength: number): string {
   const len = 3 + rng.nextInt(maxLength - 3);
   const off = rng.nextInt(POOL_OFFSETS);
-  return TEXT_POOL.substring(off, off + len);
+  return (tables ?? nexmarkTables()).text.substring(off, off + len);
 }
 
 /** Like {@link nextString}, from the URL pool. */
 export function nextUrlString(rng: NexmarkRng, maxLength: number): string {
   const len = 3 + rng.nextInt(maxLength - 3);
   const off = rng.nextInt(POOL_OFFSETS);
-  return URL_POOL.substring(off, off + len);
+  return (tables ?? nexmarkTables()).url.substring(off, off + len);
 }
 
 /** A string of exactly `len` characters (0 <= len <= MAX_POOL_STRING). */
 export function nextExactString(rng: NexmarkRng, len: number): string {
   const off = rng.nextInt(POOL_OFFSETS);
-  return TEXT_POOL.substring(off, off + len);
+  return (tables ?? nexmarkTables()).text.substring(off, off + len);
 }
 
 /**
@@ -101,11 +137,6 @@ export const US_CITIES = [
 /** States (q3 selects OR, ID and CA). */
 export const US_STATES = ["AZ", "CA", "ID", "OR", "WA", "WY"];
 
-/** "0000".."9999", for credit card numbers. */
-export const FOUR_DIGITS: readonly string[] = Array.from({ length: 10000 }, (_, i) =>
-  String(i).padStart(4, "0"),
-);
-
 function baseUrl(rng: NexmarkRng): string {
   return `https://www.nexmark.com/${nextUrlString(rng, 5)}/${nextUrlString(rng, 5)}/${nextUrlString(rng, 5)}/item.htm?query=1`;
 }
@@ -122,21 +153,5 @@ export function reverseBits32(x: number): number {
 
 /** The hot channels: half of all bids come through one of these. */
 export const HOT_CHANNELS = ["Google", "Facebook", "Baidu", "Apple"];
-/** Their URLs (fixed, seed independent). */
-export const HOT_URLS: readonly string[] = HOT_CHANNELS.map((_, i) =>
-  baseUrl(new NexmarkRng(fmix32(0x484f5400 + i))),
-);
-
 /** Number of ordinary channels, "channel-0".."channel-9999". */
 export const CHANNELS_NUMBER = 10000;
-/** Ordinary channel names. */
-export const CHANNEL_NAMES: readonly string[] = Array.from(
-  { length: CHANNELS_NUMBER },
-  (_, i) => `channel-${i}`,
-);
-/** Their URLs; nine in ten carry a channel_id parameter (fixed, seed independent). */
-export const CHANNEL_URLS: readonly string[] = Array.from({ length: CHANNELS_NUMBER }, (_, i) => {
-  const rng = new NexmarkRng(fmix32(0x43484e4c ^ i));
-  const url = baseUrl(rng);
-  return rng.nextInt(10) > 0 ? `${url}&channel_id=${reverseBits32(i)}` : url;
-});
