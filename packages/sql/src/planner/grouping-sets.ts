@@ -6,6 +6,8 @@
  * grouping set, tagged with the set's number (`$e`), and the keys a set does not group by are
  * NULL in that copy; the aggregation then groups by every key and `$e`. `GROUPING(a, ...)` and
  * `GROUPING_ID(...)` give, per row, a bit per argument set when the set aggregates it away.
+ * A grouping set listed twice aggregates twice, as in Calcite (`GROUPING SETS (a, (), ())` gives
+ * the grand total twice); `GROUP_ID()` numbers those copies 0, 1, ... in the order written.
  */
 
 import type { Expr, GroupingElement, SourcePos } from "../parser/ast.js";
@@ -19,14 +21,16 @@ export interface GroupingSets {
   readonly keys: readonly Expr[];
   /** Per grouping set, whether it groups by each key (by index in {@link keys}). */
   readonly sets: readonly (readonly boolean[])[];
+  /** Per grouping set, how many equal sets precede it (its `GROUP_ID()`). */
+  readonly groupIds: readonly number[];
 }
 
 /** The hidden column numbering a row's grouping set (Flink's `$e`). */
 export const GROUPING_SET_COLUMN = "$e";
 
 /**
- * Expands a GROUP BY clause into its grouping sets (duplicate sets once); `pos` (the SELECT's) is
- * where a malformed element's error points.
+ * Expands a GROUP BY clause into its grouping sets, a duplicate set as often as it is listed (its
+ * copies told apart by `groupIds`); `pos` (the SELECT's) is where a malformed element's error points.
  */
 export function groupingSets(groupBy: readonly GroupingElement[], pos?: SourcePos): GroupingSets {
   let product: Expr[][] = [[]];
@@ -44,17 +48,19 @@ export function groupingSets(groupBy: readonly GroupingElement[], pos?: SourcePo
       }
     }
   }
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const sets: boolean[][] = [];
+  const groupIds: number[] = [];
   for (const set of product) {
     const member = keys.map(() => false);
     for (const e of set) member[index.get(exprKey(e)) as number] = true;
     const text = member.join();
-    if (seen.has(text)) continue;
-    seen.add(text);
+    const copies = seen.get(text) ?? 0;
+    seen.set(text, copies + 1);
     sets.push(member);
+    groupIds.push(copies);
   }
-  return { keys, sets };
+  return { keys, sets, groupIds };
 }
 
 function expand(g: GroupingElement, pos: SourcePos | undefined): Expr[][] {
@@ -123,21 +129,27 @@ export function expandRow(sets: number): (row: Row) => Row[] {
 /**
  * `GROUPING(a, b)` / `GROUPING_ID(a, b)` over an aggregation's output: for each argument (a
  * GROUP BY key), 1 when the row's grouping set does not group by it, as bits, the first argument
- * the most significant. `setOf` reads the row's set number (undefined: a plain GROUP BY).
+ * the most significant. `GROUP_ID()`: which copy of a duplicated grouping set the row aggregates
+ * (0 for the first). `setOf` reads the row's set number (undefined: a plain GROUP BY).
  */
 export function compileGrouping<O>(
   e: Expr,
   gs: GroupingSets,
   setOf: ((o: O) => number) | undefined,
 ): Compiled<O> | undefined {
-  if (e.kind !== "call" || (e.name !== "GROUPING" && e.name !== "GROUPING_ID")) return undefined;
+  if (e.kind !== "call") return undefined;
+  const type = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as const;
+  if (e.name === "GROUP_ID") {
+    if (e.args.length !== 0) throw invalid("GROUP_ID takes no arguments", e.pos);
+    return { eval: (o) => (setOf === undefined ? 0 : (gs.groupIds[setOf(o)] ?? 0)), type };
+  }
+  if (e.name !== "GROUPING" && e.name !== "GROUPING_ID") return undefined;
   if (e.args.length === 0) throw invalid(`${e.name} takes one or more GROUP BY keys`, e.pos);
   const keyAt = e.args.map((a) => {
     const k = gs.keys.findIndex((x) => exprKey(x) === exprKey(a));
     if (k < 0) throw invalid(`the arguments of ${e.name} must be GROUP BY keys`, e.pos as SourcePos);
     return k;
   });
-  const type = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as const;
   return {
     eval: (o) => {
       const set = setOf === undefined ? undefined : gs.sets[setOf(o)];

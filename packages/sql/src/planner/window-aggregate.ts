@@ -170,6 +170,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const gs: GroupingSets = {
     keys: keyAt.map((k) => all.keys[k] as Expr),
     sets: all.sets.map((set) => keyAt.map((k) => set[k] === true)),
+    groupIds: all.groupIds,
   };
   const expanded = gs.sets.length > 1;
   const keys: { expr: Expr; compiled: Compiled<Row> }[] = gs.keys.map((expr) => ({
