@@ -8,6 +8,7 @@
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
+import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
@@ -1277,6 +1278,12 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
   }
   if (e.distinct || e.filter !== undefined) {
     throw invalid(`${e.name} is not an aggregate function: DISTINCT and FILTER do not apply to it`, e.pos);
+  }
+  if (e.name === "CURRENT_WATERMARK") {
+    // Where a Calc evaluates it, its scope intercepts it (current-watermark.ts); anywhere else
+    // its argument is no rowtime attribute, as in Flink's own check.
+    const arg = e.args.length === 1 ? e.args[0] : undefined;
+    throw notRowtimeArgument(arg === undefined ? undefined : compileExpression(arg, scope).type, e.pos);
   }
   const user = userFunction(e.name);
   if (user !== undefined) {

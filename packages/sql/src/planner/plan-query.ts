@@ -27,6 +27,7 @@ import type { CallExpr } from "./aggregates.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, retractMode, withKindOf } from "./changelog.js";
 import { withClock } from "./clock.js";
 import { compileExpression } from "./compile-expression.js";
+import { calcWithWatermark, watermarkCell, withCurrentWatermark } from "./current-watermark.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { namesReadBy, planJoin } from "./join.js";
 import { isLateralTableJoin, planLateralTable } from "./lateral-table.js";
@@ -559,13 +560,20 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     return planGroupAggregate(select, input);
   }
   if (select.distinct) return planDistinct(select, input);
-  let scope = rowScope(input);
+  // CURRENT_WATERMARK reads the watermark of the filter or projection evaluating it.
+  const whereWatermark = watermarkCell();
+  const selectWatermark = watermarkCell();
+  let scope = withCurrentWatermark(rowScope(input), input, selectWatermark);
   let stream = input.stream;
   // Read before WHERE and OVER give new streams: a filter keeps the property, OVER may not.
   const inputAbove = aboveWatermarkColumns(input);
   if (where !== undefined) {
-    const cond = compileExpression(where, scope).eval;
-    stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(where)}])`);
+    const cond = compileExpression(where, withCurrentWatermark(rowScope(input), input, whereWatermark)).eval;
+    stream = (
+      whereWatermark.used
+        ? calcWithWatermark(stream, whereWatermark, (row) => (cond(row) === true ? row : undefined))
+        : stream.filter((row) => cond(row) === true)
+    ).name(`Calc(where=[${printExpr(where)}])`);
   }
   // OVER aggregates: computed per row after WHERE, then the select list reads them.
   const overCalls: CallExpr[] = [];
@@ -573,7 +581,7 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   if (overCalls.length > 0) {
     const over = planOverAggregate(select, { ...input, stream }, overCalls);
     stream = over.relation.stream;
-    scope = over.scope;
+    scope = withCurrentWatermark(over.scope, input, selectWatermark);
   }
   // The select list: `*`, `t.*` and expressions, named by alias, column name or EXPR$i.
   const outs: {
@@ -645,9 +653,11 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     input.joinProjection.stream === stream &&
     outs.every((o) => o.source !== undefined) &&
     input.joinProjection.fuse(outs.map((o) => ({ name: o.name, from: o.source as string })));
-  let projected = stream
-    .map(joinBuilds ? (row: Row) => row : (row: Row) => withKindOf(project(row), row))
-    .name(`Calc(select=[${outs.map((o) => o.name).join(", ")}])`);
+  let projected = (
+    selectWatermark.used
+      ? calcWithWatermark(stream, selectWatermark, (row) => withKindOf(project(row), row))
+      : stream.map(joinBuilds ? (row: Row) => row : (row: Row) => withKindOf(project(row), row))
+  ).name(`Calc(select=[${outs.map((o) => o.name).join(", ")}])`);
   const newProctime = outs.find((o) => o.proctime === true)?.name;
   if (newProctime !== undefined) projected = withProctime(projected, newProctime);
   // A rowtime column selected as is stays the event-time attribute (record timestamps are kept);

@@ -40,6 +40,7 @@ import { printExpr, printType } from "../parser/printer.js";
 import { ProctimeOperator } from "../runtime/proctime.js";
 import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
+import { notRowtimeArgument } from "./current-watermark.js";
 import { tableOptions } from "./legacy-options.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
@@ -108,7 +109,9 @@ export const PARTITION_COMMIT = "sink.partition-commit.";
  * The watermark delay of `WATERMARK FOR col AS expr`: 0 for `col`, the interval for
  * `col - INTERVAL ...`. Other expressions are not supported yet.
  */
-function watermarkDelay(column: string, expr: Expr): number {
+function watermarkDelay(column: string, expr: Expr, type?: DataType): number {
+  // In its own WATERMARK clause the column is not yet a rowtime attribute (Flink refuses it so).
+  if (JSON.stringify(expr).includes('"name":"CURRENT_WATERMARK"')) throw notRowtimeArgument(type, undefined);
   if (expr.kind === "column" && expr.name.parts.length === 1 && expr.name.parts[0] === column) return 0;
   if (
     expr.kind === "binary" &&
@@ -398,7 +401,7 @@ function withWatermark(
     if (expr.kind === "call" && expr.name === "SOURCE_WATERMARK" && expr.args.length === 0) {
       return { stream, rowtime };
     }
-    const delay = watermarkDelay(col.name, expr);
+    const delay = watermarkDelay(col.name, expr, col.type);
     const field = col.name;
     stream = stream
       .assignTimestampsAndWatermarks(
