@@ -332,9 +332,17 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // The output records carry the window's max timestamp (window_time): a selected window_time
   // stays an event-time attribute for a following window.
   // Processing-time windows give no event-time attribute, and (as in Flink) no windowed rows for a
-  // window Top-N or window join, which run on event time.
+  // window Top-N or window join, which run on event time. Their window_time is a processing-time
+  // attribute instead (Flink's `TIMESTAMP_LTZ(3) *PROCTIME*`): a window over it (a cascaded
+  // processing-time window) assigns its rows by the clock when they arrive, as over PROCTIME().
+  // Its value, as Flink materializes it (its window operator leaves it NULL), is the job's clock
+  // when the row comes out of the window, as TUMBLE_PROCTIME's.
   const proctime = tvf.time === "proctime";
-  const rowtime = proctime ? undefined : items.find((i) => i.isWindowTime)?.name;
+  const windowTimes = items.filter((i) => i.isWindowTime).map((i) => i.name);
+  const rowtime = proctime ? undefined : windowTimes[0];
+  const proctimeAttribute = proctime && windowTimes.length > 0 ? windowTimes : undefined;
+  let output = result;
+  for (const name of proctimeAttribute ?? []) output = withProctime(output, name);
   // Selected window bounds keep the rows windowed: a window Top-N or window join may follow.
   const start = items.find((i) => i.windowColumn === "window_start")?.name;
   const end = items.find((i) => i.windowColumn === "window_end")?.name;
@@ -350,7 +358,17 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const zoned = tvf.zone !== undefined;
   const aboveWatermark =
     !proctime && !zoned && end !== undefined ? { stream: result, columns: [end] } : undefined;
-  return { stream: result, columns, rowtime, window, aboveWatermark, changelog: INSERT_ONLY };
+  return {
+    stream: output,
+    columns,
+    rowtime,
+    ...(proctimeAttribute === undefined
+      ? {}
+      : { proctime: proctimeAttribute[0], proctimeCopies: proctimeAttribute }),
+    window,
+    aboveWatermark,
+    changelog: INSERT_ONLY,
+  };
 }
 
 /**

@@ -139,6 +139,107 @@ test("the old group window over PROCTIME() in a subquery (Nexmark q12's form)", 
   assert.deepEqual(byText(got), byText([w("a", 0, 10, 4, 2), w("b", 0, 10, 2, 1), w("a", 10, 20, 4, 1)]));
 });
 
+test("a cascaded processing-time window over the first window's window_time (Flink's OnInheritProctime)", async () => {
+  const { clock, env, source, tEnv } = viewOnManualClock<Ev>(T0, "ev", "k STRING, v INT, p AS PROCTIME()");
+  // Flink's WindowAggregateTest proctime_win: window_time of a processing-time window is itself a
+  // processing-time attribute (TIMESTAMP_LTZ(3) *PROCTIME*).
+  await tEnv.executeSql(`CREATE TEMPORARY VIEW proctime_win AS
+    SELECT k, window_start AS ws, window_end AS we, window_time AS wt, SUM(v) AS sum_v, COUNT(*) AS cnt
+    FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(p), INTERVAL '10' SECOND))
+    GROUP BY k, window_start, window_end, window_time`);
+  const sink = new CollectSink<Row>();
+  tEnv
+    .sqlQuery(`SELECT k, window_start AS ws, window_end AS we, SUM(sum_v) AS sum, SUM(cnt) AS n
+      FROM TABLE(TUMBLE(TABLE proctime_win, DESCRIPTOR(wt), INTERVAL '20' SECOND))
+      GROUP BY k, window_start, window_end`)
+    .toDataStream()
+    .sinkTo(sink);
+  const client = env.executeAsync("cascaded-proctime-windows");
+  // The first window's rows reach the second as the clock passes the first's end: [0 s, 10 s)
+  // at 12 s (into the second's [0 s, 20 s)), [10 s, 20 s) at 25 s (into [20 s, 40 s)), b's
+  // [20 s, 30 s) at 45 s (into [40 s, 60 s), still open at the end). The clock moves on only once
+  // the second window has taken what the first sent.
+  const steps: { at: number; rows: Ev[]; inner: number }[] = [
+    ...BATCHES.map((b, i) => ({ ...b, inner: [0, 0, 2, 3][i] as number })),
+    { at: s(45), rows: [{ k: "c", v: 6 }], inner: 4 },
+  ];
+  let sent = 0;
+  for (const b of steps) {
+    clock.advanceTo(b.at);
+    source.send(b.rows);
+    sent += b.rows.length;
+    await until(
+      `the first window to take ${sent} rows`,
+      () => recordsIn(client, /Windows\(10000\)/) === sent,
+    );
+    await until(
+      `the second window to take ${b.inner} rows`,
+      () => recordsIn(client, /Windows\(20000\)/) === b.inner,
+    );
+  }
+  source.end();
+  await client.result;
+  assert.deepEqual(
+    byText([...sink.values()].map((r) => ({ ...r }))),
+    byText([w("a", 0, 20, 4, 2), w("b", 0, 20, 2, 1), w("a", 20, 40, 4, 1)]),
+  );
+});
+
+test("window_time of a processing-time window is the clock when its row comes out (Flink materializes it so)", async () => {
+  const { clock, env, source, tEnv } = viewOnManualClock<Ev>(T0, "ev", "k STRING, v INT, p AS PROCTIME()");
+  const sink = new CollectSink<Row>();
+  tEnv
+    .sqlQuery(`SELECT k, window_start AS ws, window_time AS wt, SUM(v) AS sum
+      FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(p), INTERVAL '10' SECOND))
+      GROUP BY k, window_start, window_end, window_time`)
+    .toDataStream()
+    .sinkTo(sink);
+  const client = env.executeAsync("proctime-window-time");
+  // [0 s, 10 s) comes out once the clock is at 12 s, [10 s, 20 s) at 25 s ([20 s, 30 s) never).
+  const out = [0, 0, 2, 3];
+  let sent = 0;
+  for (const [i, b] of BATCHES.entries()) {
+    clock.advanceTo(b.at);
+    await until(`${out[i]} rows out`, () => recordsIn(client, /ProcTime\(wt\)/) === out[i]);
+    source.send(b.rows);
+    sent += b.rows.length;
+    await until(`the window to take ${sent} rows`, () => recordsIn(client, /^Window/) === sent);
+  }
+  source.end();
+  await client.result;
+  assert.deepEqual(
+    byText([...sink.values()].map((r) => ({ ...r }))),
+    byText([
+      { k: "a", ws: s(0), wt: s(12), sum: 4 },
+      { k: "b", ws: s(0), wt: s(12), sum: 2 },
+      { k: "a", ws: s(10), wt: s(25), sum: 4 },
+    ]),
+  );
+});
+
+test("window_time of a processing-time window is a processing-time attribute in DESCRIBE, as in Flink", async () => {
+  const { tEnv } = viewOnManualClock<Ev>(T0, "ev", "k STRING, v INT, p AS PROCTIME()");
+  for (const [i, tvf] of [
+    "TUMBLE(TABLE ev, DESCRIPTOR(p), INTERVAL '10' SECOND)",
+    "HOP(TABLE ev, DESCRIPTOR(p), INTERVAL '5' SECOND, INTERVAL '10' SECOND)",
+    "CUMULATE(TABLE ev, DESCRIPTOR(p), INTERVAL '5' SECOND, INTERVAL '10' SECOND)",
+  ].entries()) {
+    await tEnv.executeSql(`CREATE TEMPORARY VIEW w${i} AS
+      SELECT window_start AS ws, window_time AS wt, COUNT(*) AS n FROM TABLE(${tvf})
+      GROUP BY window_start, window_end, window_time`);
+    const rows = await (await tEnv.executeSql(`DESCRIBE w${i}`)).collect();
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.type]),
+      [
+        ["ws", "TIMESTAMP(3)"],
+        ["wt", "TIMESTAMP_LTZ(3) *PROCTIME*"],
+        ["n", "BIGINT"],
+      ],
+      tvf,
+    );
+  }
+});
+
 test("window rows on processing time without GROUP BY are refused, as Flink refuses them", async () => {
   const env = StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
   const tEnv = sql(env);
