@@ -53,6 +53,8 @@ export interface Scope<I> {
 
 const BOOLEAN = atomic("BOOLEAN");
 const STRING = atomic("STRING");
+const BOOLEAN_LITERAL = atomic("BOOLEAN", [], true);
+const STRING_LITERAL = atomic("STRING", [], true);
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   MILLISECOND: 1,
@@ -146,22 +148,27 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     case "literal": {
       const v = e.type === "number" ? Number(e.text) : e.type === "null" ? null : e.value;
       // Flink: 12 and 12. are INT (BIGINT past INT's range), 0.908 DECIMAL (exact, so 0.908 * price
-      // keeps three decimals), 1e3 DOUBLE.
+      // keeps three decimals), 1e3 DOUBLE. A literal other than NULL is NOT NULL, as in Flink, so
+      // `cost - 1` over a NOT NULL cost is NOT NULL too.
       const decimal = e.type === "number" ? /^(\d*)\.(\d+)$/.exec(e.text) : null;
       const type =
         e.type === "number"
           ? decimal !== null
-            ? atomic("DECIMAL", [
-                Math.max(1, (decimal[1] ?? "").replace(/^0+/, "").length + (decimal[2] as string).length),
-                (decimal[2] as string).length,
-              ])
+            ? atomic(
+                "DECIMAL",
+                [
+                  Math.max(1, (decimal[1] ?? "").replace(/^0+/, "").length + (decimal[2] as string).length),
+                  (decimal[2] as string).length,
+                ],
+                true,
+              )
             : /^\d+\.?$/.test(e.text)
-              ? atomic(v !== null && (v as number) > 2147483647 ? "BIGINT" : "INT")
-              : atomic("DOUBLE")
+              ? atomic(v !== null && (v as number) > 2147483647 ? "BIGINT" : "INT", [], true)
+              : atomic("DOUBLE", [], true)
           : e.type === "string"
-            ? STRING
+            ? STRING_LITERAL
             : e.type === "boolean"
-              ? BOOLEAN
+              ? BOOLEAN_LITERAL
               : undefined;
       return { eval: () => v, type };
     }
@@ -171,7 +178,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         const p = Math.min(3, /\.(\d+)\s*$/.exec(e.value)?.[1]?.length ?? 0);
         const ms = parseTime(e.value, p);
         if (Number.isNaN(ms)) throw invalid(`TIME '${e.value}' is not a valid time`);
-        return { eval: () => ms, type: atomic("TIME", [p]) };
+        return { eval: () => ms, type: atomic("TIME", [p], true) };
       }
       const ms =
         e.type === "DATE"
@@ -180,7 +187,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
             : Number.NaN
           : parseTimestamp(e.value);
       if (Number.isNaN(ms)) throw invalid(`${e.type} '${e.value}' is not a valid ${e.type.toLowerCase()}`);
-      return { eval: () => ms, type: atomic(e.type, e.type === "TIMESTAMP" ? [3] : []) };
+      return { eval: () => ms, type: atomic(e.type, e.type === "TIMESTAMP" ? [3] : [], true) };
     }
     case "interval": {
       if (isYearMonthUnit(e.from)) {
@@ -346,7 +353,11 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           }
           return otherwise === undefined ? null : otherwise.eval(r);
         },
-        type: whens[0]?.result.type,
+        // NULL when no branch matches and there is no ELSE, or when a branch is NULL.
+        type: withNotNull(
+          whens[0]?.result.type,
+          otherwise?.type?.notNull === true && whens.every((w) => w.result.type?.notNull === true),
+        ),
       };
     }
     case "cast":
@@ -691,12 +702,15 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
               : op === "/"
                 ? (x: number, y: number) => x / y
                 : (x: number, y: number) => x % y;
-      // A timestamp plus or minus an interval stays a timestamp.
-      const type = isTimestampType(a.type)
-        ? a.type
-        : isTimestampType(b.type)
-          ? b.type
-          : (decimalArithmetic(op, a.type, b.type) ?? a.type ?? b.type);
+      // A timestamp plus or minus an interval stays a timestamp; NULL if either side is.
+      const type = withNotNull(
+        isTimestampType(a.type)
+          ? a.type
+          : isTimestampType(b.type)
+            ? b.type
+            : (decimalArithmetic(op, a.type, b.type) ?? a.type ?? b.type),
+        a.type?.notNull === true && b.type?.notNull === true,
+      );
       return {
         eval: (r) => {
           const x = a.eval(r);
@@ -785,6 +799,15 @@ function exactOf(t: DataType | undefined): [number, number] | undefined {
  * undefined otherwise (`/` and `%` keep the first operand's type).
  */
 function decimalArithmetic(
+  op: string,
+  a: DataType | undefined,
+  b: DataType | undefined,
+): DataType | undefined {
+  // NOT NULL when both operands are, as Flink's arithmetic types.
+  return withNotNull(decimalArithmeticType(op, a, b), a?.notNull === true && b?.notNull === true);
+}
+
+function decimalArithmeticType(
   op: string,
   a: DataType | undefined,
   b: DataType | undefined,
@@ -879,7 +902,8 @@ function refuseStringArithmetic(
   b: DataType | undefined,
 ): void {
   if (!isCharacterType(a) && !isCharacterType(b)) return;
-  const text = (t: DataType | undefined) => (t === undefined ? "?" : printType(t));
+  // Calcite's signature error names the types without their nullability.
+  const text = (t: DataType | undefined) => (t === undefined ? "?" : printType({ ...t, notNull: false }));
   const [l, r] = [text(a), text(b)];
   throw refuseAt(
     e,
@@ -1357,7 +1381,10 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     e.pos,
   );
   const fn = site?.fn ?? f.fn;
-  const type = site?.type !== undefined ? site.type(args.map((a) => a.type)) : (f.type ?? args[0]?.type);
+  const type =
+    site?.type !== undefined
+      ? site.type(args.map((a) => a.type))
+      : (NULL_HANDLING_TYPES[e.name]?.(args.map((a) => a.type)) ?? f.type ?? args[0]?.type);
   const checksNull = f.nullIn === false;
   return {
     eval: (r) => {
@@ -1372,6 +1399,27 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     type,
   };
 }
+
+/** `t` NOT NULL when `notNull`, else nullable (unknown stays unknown). */
+function withNotNull(t: DataType | undefined, notNull: boolean): DataType | undefined {
+  return t === undefined || t.notNull === notNull ? t : { ...t, notNull };
+}
+
+/**
+ * The result types of the functions that look at NULL arguments themselves, as Flink types them:
+ * COALESCE is NOT NULL when an argument is, IF when both branches are, NULLIF never.
+ */
+const NULL_HANDLING_TYPES: Readonly<
+  Record<string, (types: readonly (DataType | undefined)[]) => DataType | undefined>
+> = {
+  COALESCE: (ts) =>
+    withNotNull(
+      ts.find((t) => t !== undefined),
+      ts.some((t) => t?.notNull === true),
+    ),
+  IF: (ts) => withNotNull(ts[1] ?? ts[2], ts[1]?.notNull === true && ts[2]?.notNull === true),
+  NULLIF: (ts) => withNotNull(ts[0], false),
+};
 
 /** `x`, a TIMESTAMP_LTZ, as the TIMESTAMP of its wall-clock time in `zone`. */
 function localView<I>(x: Compiled<I>, zone: Zone): Compiled<I> {

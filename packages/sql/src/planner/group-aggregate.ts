@@ -34,6 +34,7 @@ import {
   expandRow,
   GROUPING_SET_COLUMN,
   groupingKeyEvals,
+  groupingKeyType,
   groupingSets,
 } from "./grouping-sets.js";
 import { jsonKey } from "./keys.js";
@@ -111,9 +112,9 @@ export function planGroupAggregate(
   // GROUPING SETS, ROLLUP and CUBE: each row once per grouping set (see grouping-sets.ts).
   const gs = groupingSets(select.groupBy, select.pos);
   const expanded = gs.sets.length > 1;
-  const keys: { expr: Expr; compiled: Compiled<Row> }[] = gs.keys.map((expr) => ({
+  const keys: { expr: Expr; compiled: Compiled<Row> }[] = gs.keys.map((expr, k) => ({
     expr,
-    compiled: compileExpression(expr, inputScope),
+    compiled: groupingKeyType(compileExpression(expr, inputScope), gs, k),
   }));
   if (expanded)
     stream = stream.flatMap(expandRow(gs.sets.length)).name(`Expand(${gs.sets.length} grouping sets)`);

@@ -117,6 +117,16 @@ export function groupingKeyEvals(
   return [...evals, (row: Row) => row[GROUPING_SET_COLUMN]];
 }
 
+/**
+ * Key `k`'s evaluation with its output type: nullable when a grouping set aggregates it away (its
+ * NULL there), as Flink types grouping-set keys; as compiled otherwise.
+ */
+export function groupingKeyType(compiled: Compiled<Row>, gs: GroupingSets, k: number): Compiled<Row> {
+  const t = compiled.type;
+  if (t === undefined || !t.notNull || gs.sets.every((set) => set[k] === true)) return compiled;
+  return { ...compiled, type: { ...t, notNull: false } };
+}
+
 /** Each row once per grouping set, tagged with the set's number (Flink's Expand). */
 export function expandRow(sets: number): (row: Row) => Row[] {
   return (row) => {

@@ -47,6 +47,7 @@ import {
   expandRow,
   type GroupingSets,
   groupingKeyEvals,
+  groupingKeyType,
   groupingSets,
 } from "./grouping-sets.js";
 import { refuseJsonAggregates } from "./json-aggregates.js";
@@ -173,9 +174,9 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     groupIds: all.groupIds,
   };
   const expanded = gs.sets.length > 1;
-  const keys: { expr: Expr; compiled: Compiled<Row> }[] = gs.keys.map((expr) => ({
+  const keys: { expr: Expr; compiled: Compiled<Row> }[] = gs.keys.map((expr, k) => ({
     expr,
-    compiled: compileExpression(expr, inputScope),
+    compiled: groupingKeyType(compileExpression(expr, inputScope), gs, k),
   }));
   if (expanded) {
     if (tvf.kind === "SESSION") throw unsupported("GROUPING SETS over SESSION windows", select.pos);
