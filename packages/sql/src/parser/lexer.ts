@@ -52,6 +52,9 @@ function keyword(word: string, reserved = true, quotedInPrint = true): TokenType
   const t = createToken({
     name: word,
     pattern: new RegExp(`${word}(?![A-Za-z0-9_$])`, "i"),
+    // What chevrotain would find by analysing the pattern, given: that analysis of ~220 keyword
+    // patterns was a third of the lexer's construction, paid at the start of every SQL job.
+    start_chars_hint: [word[0]!.toUpperCase(), word[0]!.toLowerCase()],
     label: word,
     longer_alt: Identifier,
     categories: reserved ? [Reserved] : [NonReserved],
