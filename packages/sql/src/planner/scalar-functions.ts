@@ -6,6 +6,7 @@
  */
 
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
+import { ARRAY_SET_FUNCTIONS } from "./array-set-functions.js";
 import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
 import { MATH_STRING_FUNCTIONS } from "./math-string-functions.js";
@@ -195,6 +196,7 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ...MORE_SCALAR_FUNCTIONS,
   ...MATH_STRING_FUNCTIONS,
   ...STRING_COLLECTION_FUNCTIONS,
+  ...ARRAY_SET_FUNCTIONS,
 ]);
 
 /** A function of the current time: its result type, and its value from the clock's epoch milliseconds. */

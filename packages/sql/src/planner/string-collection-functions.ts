@@ -25,15 +25,25 @@ const BOOLEAN = atomic("BOOLEAN");
 const str = (v: unknown) => String(v);
 const num = (v: unknown) => Number(v);
 
-type Types = readonly (DataType | undefined)[];
+/** The argument types of a call site, `undefined` where unknown. */
+export type Types = readonly (DataType | undefined)[];
 type Check = (name: string, types: Types, pos: SourcePos) => DataType | undefined;
 
-const STRING_TYPES: ReadonlySet<string> = new Set(["STRING", "VARCHAR", "CHAR"]);
-const INTEGER_TYPES: ReadonlySet<string> = new Set(["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"]);
-const NUMBER_TYPES: ReadonlySet<string> = new Set([...INTEGER_TYPES, "FLOAT", "DOUBLE", "DECIMAL"]);
+/** The names of the character string types. */
+export const STRING_TYPES: ReadonlySet<string> = new Set(["STRING", "VARCHAR", "CHAR"]);
+/** The names of the integer types. */
+export const INTEGER_TYPES: ReadonlySet<string> = new Set([
+  "TINYINT",
+  "SMALLINT",
+  "INT",
+  "INTEGER",
+  "BIGINT",
+]);
+/** The names of the number types. */
+export const NUMBER_TYPES: ReadonlySet<string> = new Set([...INTEGER_TYPES, "FLOAT", "DOUBLE", "DECIMAL"]);
 
 /** Refuses argument `i` (from 0) of `name` unless its type is unknown or one of `names`. */
-function expect(
+export function expect(
   name: string,
   types: Types,
   i: number,
@@ -47,7 +57,7 @@ function expect(
 }
 
 /** Refuses argument `i` of `name` unless it is an array (or of unknown type); its element type. */
-function expectArray(name: string, types: Types, i: number, pos: SourcePos): DataType | undefined {
+export function expectArray(name: string, types: Types, i: number, pos: SourcePos): DataType | undefined {
   const t = types[i];
   if (t === undefined) return undefined;
   if (t.kind !== "array")
@@ -55,19 +65,24 @@ function expectArray(name: string, types: Types, i: number, pos: SourcePos): Dat
   return t.element;
 }
 
-/** Refuses argument `i` of `name` unless it is a map (or of unknown type). */
-function expectMap(name: string, types: Types, pos: SourcePos): (DataType & { kind: "map" }) | undefined {
+/** Refuses argument 1 of `name` unless it is a map (or of unknown type). */
+export function expectMap(
+  name: string,
+  types: Types,
+  pos: SourcePos,
+): (DataType & { kind: "map" }) | undefined {
   const t = types[0];
   if (t === undefined) return undefined;
   if (t.kind !== "map") throw invalid(`${name}'s argument 1 must be a MAP, not ${typeName(t)}`, pos);
   return t;
 }
 
-const arrayOf = (element: DataType | undefined): DataType | undefined =>
+/** A nullable ARRAY of `element` (unknown when it is). */
+export const arrayOf = (element: DataType | undefined): DataType | undefined =>
   element === undefined ? undefined : { kind: "array", element, notNull: false };
 
 /** A function whose argument types are checked (and result type computed) at its call site. */
-function checked(
+export function checked(
   minArgs: number,
   maxArgs: number,
   fn: (args: unknown[]) => unknown,
@@ -193,7 +208,8 @@ function arraySlice(a: unknown[], start: number, end: number): unknown[] {
   return to < from ? [] : a.slice(from - 1, to);
 }
 
-const same = (a: unknown, b: unknown) => a === b || isDeepStrictEqual(a, b);
+/** SQL equality of two non-NULL values of one type (deep, for ROW, ARRAY and MAP values). */
+export const same = (a: unknown, b: unknown) => a === b || isDeepStrictEqual(a, b);
 
 /** The greatest (`sign` 1) or least (-1) non-NULL element, NULL when there is none. */
 function extreme(a: unknown[], sign: number): unknown {
@@ -208,7 +224,7 @@ function extreme(a: unknown[], sign: number): unknown {
 }
 
 /** A map key (held as a property name) as a value of the map's key type. */
-function keyReader(t: (DataType & { kind: "map" }) | undefined): (k: string) => unknown {
+export function keyReader(t: (DataType & { kind: "map" }) | undefined): (k: string) => unknown {
   const n = typeName(t?.key);
   if (n !== undefined && NUMBER_TYPES.has(n)) return Number;
   if (n === "BOOLEAN") return (k) => k === "true";

@@ -1,0 +1,258 @@
+/**
+ * Flink 1.20's ARRAY_SORT, ARRAY_UNION, ARRAY_EXCEPT, ARRAY_INTERSECT and MAP_UNION, with the
+ * semantics of their runtime classes in flink-table-runtime (ArraySortFunction,
+ * ArrayUnionFunction, ArrayExceptFunction, ArrayIntersectFunction, MapUnionFunction). They join
+ * {@link SCALAR_FUNCTIONS}; each checks its argument types when the query is planned.
+ */
+
+import type { DataType, SourcePos } from "../parser/ast.js";
+import { typeName } from "./more-scalar-functions.js";
+import { invalid } from "./problems.js";
+import type { ScalarFunction } from "./scalar-functions.js";
+import {
+  arrayOf,
+  checked,
+  expectArray,
+  NUMBER_TYPES,
+  STRING_TYPES,
+  same,
+  type Types,
+} from "./string-collection-functions.js";
+import { ownValue, setColumn, withKeyOrder } from "./values.js";
+
+const TIME_TYPES: ReadonlySet<string> = new Set(["TIMESTAMP", "TIMESTAMP_LTZ"]);
+const BINARY_TYPES: ReadonlySet<string> = new Set(["BYTES", "BINARY", "VARBINARY"]);
+
+/** The family of an atomic type name: types of one family have a common type. */
+function family(name: string): string {
+  if (NUMBER_TYPES.has(name)) return "number";
+  if (STRING_TYPES.has(name)) return "string";
+  if (TIME_TYPES.has(name)) return "timestamp";
+  if (BINARY_TYPES.has(name)) return "binary";
+  return name;
+}
+
+/** Whether `a` and `b` have a common type (Flink's <COMMON> argument strategy), loosely. */
+function compatible(a: DataType, b: DataType): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "atomic" && b.kind === "atomic") return family(a.name) === family(b.name);
+  if ((a.kind === "array" || a.kind === "multiset") && (b.kind === "array" || b.kind === "multiset"))
+    return compatible(a.element, b.element);
+  if (a.kind === "map" && b.kind === "map") return compatible(a.key, b.key) && compatible(a.value, b.value);
+  if (a.kind === "row" && b.kind === "row")
+    return (
+      a.fields.length === b.fields.length &&
+      a.fields.every((f, i) => compatible(f.type, (b.fields[i] as { type: DataType }).type))
+    );
+  return true;
+}
+
+/** The text of a type in a message: `ARRAY<INT>`, `MAP<STRING, INT>`, `INT`. */
+function shown(t: DataType): string {
+  switch (t.kind) {
+    case "atomic":
+      return t.name;
+    case "array":
+      return `ARRAY<${shown(t.element)}>`;
+    case "multiset":
+      return `MULTISET<${shown(t.element)}>`;
+    case "map":
+      return `MAP<${shown(t.key)}, ${shown(t.value)}>`;
+    default:
+      return t.kind.toUpperCase();
+  }
+}
+
+/**
+ * The type of a function of two arrays of a common type (ARRAY_UNION, ARRAY_EXCEPT,
+ * ARRAY_INTERSECT): a nullable array of the first one's element type.
+ */
+function twoArrays(name: string, types: Types, pos: SourcePos): DataType | undefined {
+  const a = expectArray(name, types, 0, pos);
+  const b = expectArray(name, types, 1, pos);
+  if (a !== undefined && b !== undefined && !compatible(a, b))
+    throw invalid(
+      `${name}'s arguments must be ARRAYs of a common element type, not ${shown(types[0] as DataType)} and ${shown(types[1] as DataType)}`,
+      pos,
+    );
+  return arrayOf(a ?? b);
+}
+
+/** The elements of `xs` without repeats (SQL equality; one NULL at most), in their first order. */
+function distinctInto(out: unknown[], xs: readonly unknown[]): unknown[] {
+  for (const x of xs) if (!out.some((y) => (x === null ? y === null : y !== null && same(x, y)))) out.push(x);
+  return out;
+}
+
+/** The code points of two strings compared, as Flink compares StringData (by UTF-8 bytes). */
+function compareText(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; ) {
+    const x = a.codePointAt(i) as number;
+    const y = b.codePointAt(i) as number;
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 0xffff ? 2 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+/**
+ * The order of two non-NULL values of one comparable type, as Flink's generated comparison:
+ * numbers and date-times by value, strings by code point, FALSE before TRUE, binary strings by
+ * unsigned bytes, arrays and rows field by field (NULL fields first).
+ */
+export function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  if (typeof a === "string" && typeof b === "string") return compareText(a, b);
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compareValues(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  if (typeof a === "boolean" && typeof b === "boolean") return a === b ? 0 : a ? 1 : -1;
+  const [x, y] = [a as number, b as number];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * ArraySortFunction.eval: `array` sorted ascending (or descending), NULL elements first or last
+ * (by default first when ascending, last when descending); NULL when any argument is NULL.
+ */
+function arraySort([a, asc, nullsFirst]: unknown[]): unknown[] | null {
+  if (a === null || asc === null || nullsFirst === null) return null;
+  const ascending = asc === undefined ? true : asc === true;
+  const first = nullsFirst === undefined ? ascending : nullsFirst === true;
+  const sign = ascending ? 1 : -1;
+  // Array.prototype.sort is stable, as Java's Arrays.sort of objects (TimSort).
+  return [...(a as unknown[])].sort((x, y) => {
+    if (x === null || y === null) return x === y ? 0 : (x === null) === first ? -1 : 1;
+    return sign * compareValues(x, y);
+  });
+}
+
+/** ArrayExceptFunction.eval: `a`'s distinct elements not in `b` (a NULL `b` removes none), NULL last. */
+function arrayExcept([a, b]: unknown[]): unknown[] | null {
+  if (a === null) return null;
+  const seen: unknown[] = [];
+  let nullInB = false;
+  for (const x of (b ?? []) as unknown[]) if (x === null) nullInB = true;
+  for (const x of (b ?? []) as unknown[]) if (x !== null) seen.push(x);
+  const out: unknown[] = [];
+  let nullInA = false;
+  for (const x of a as unknown[]) {
+    if (x === null) nullInA = true;
+    else if (!seen.some((y) => same(x, y))) {
+      seen.push(x);
+      out.push(x);
+    }
+  }
+  if (nullInA && !nullInB) out.push(null);
+  return out;
+}
+
+/** ArrayIntersectFunction.eval: `a`'s distinct elements that are in `b`, in `a`'s order (NULL matches NULL). */
+function arrayIntersect([a, b]: unknown[]): unknown[] | null {
+  if (a === null || b === null) return null;
+  const inB = (x: unknown) =>
+    (b as unknown[]).some((y) => (x === null ? y === null : y !== null && same(x, y)));
+  return distinctInto(
+    [],
+    (a as unknown[]).filter((x) => inB(x)),
+  );
+}
+
+/**
+ * MapUnionFunction.eval: the maps merged left to right, a later map's value winning for a key
+ * they share; NULL when any map is NULL. Its entries: the later map's, then the earlier one's
+ * other keys (the order of the MapData Flink builds).
+ */
+function mapUnion(maps: unknown[]): Record<string, unknown> | null {
+  if (maps.some((m) => m === null)) return null;
+  let result = maps[0] as Record<string, unknown>;
+  for (const m of maps.slice(1) as Record<string, unknown>[]) {
+    const keys = Object.keys(m);
+    if (keys.length === 0) continue;
+    const merged: Record<string, unknown> = {};
+    for (const k of keys) setColumn(merged, k, ownValue(m, k));
+    const order = [...keys];
+    for (const k of Object.keys(result))
+      if (!Object.hasOwn(merged, k)) {
+        setColumn(merged, k, ownValue(result, k));
+        order.push(k);
+      }
+    result = withKeyOrder(merged, order);
+  }
+  return result;
+}
+
+/** MAP_UNION's type: the maps' common map type, nullable when any map is. */
+function mapUnionType(name: string, types: Types, pos: SourcePos): DataType | undefined {
+  let first: (DataType & { kind: "map" }) | undefined;
+  let notNull = true;
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i];
+    if (t === undefined) {
+      notNull = false;
+      continue;
+    }
+    if (t.kind !== "map") throw invalid(`${name}'s argument ${i + 1} must be a MAP, not ${shown(t)}`, pos);
+    if (first !== undefined && !compatible(first, t))
+      throw invalid(
+        `${name}'s arguments must be MAPs of a common type, not ${shown(first)} and ${shown(t)}`,
+        pos,
+      );
+    first ??= t;
+    notNull &&= t.notNull;
+  }
+  return first === undefined ? undefined : { ...first, notNull };
+}
+
+/** Element types ARRAY_SORT cannot order (Flink's ArrayComparableElementArgumentTypeStrategy). */
+const UNORDERED: ReadonlySet<string> = new Set(["map", "multiset"]);
+
+/** The functions of this module by upper-case name, for {@link SCALAR_FUNCTIONS}. */
+export const ARRAY_SET_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]> = [
+  [
+    "ARRAY_SORT",
+    checked(
+      1,
+      3,
+      arraySort,
+      (name, types, pos) => {
+        const element = expectArray(name, types, 0, pos);
+        if (element !== undefined && UNORDERED.has(element.kind))
+          throw invalid(
+            `${name}'s argument 1 must be an ARRAY of comparable elements, not of ${shown(element)}`,
+            pos,
+          );
+        for (let i = 1; i < types.length; i++) {
+          const t = types[i];
+          if (t !== undefined && typeName(t) !== "BOOLEAN")
+            throw invalid(`${name}'s argument ${i + 1} must be a BOOLEAN, not ${shown(t)}`, pos);
+        }
+        return arrayOf(element);
+      },
+      // Its own NULL rule (the same as SQL's, but for the optional arguments it reads itself).
+      false,
+    ),
+  ],
+  [
+    "ARRAY_UNION",
+    checked(
+      2,
+      2,
+      ([a, b]) =>
+        a === null || b === null ? null : distinctInto(distinctInto([], a as unknown[]), b as unknown[]),
+      twoArrays,
+    ),
+  ],
+  // A NULL second array removes nothing (ArrayExceptFunction reads it as empty).
+  ["ARRAY_EXCEPT", checked(2, 2, arrayExcept, twoArrays, false)],
+  ["ARRAY_INTERSECT", checked(2, 2, arrayIntersect, twoArrays)],
+  ["MAP_UNION", checked(1, Number.POSITIVE_INFINITY, mapUnion, mapUnionType)],
+];
