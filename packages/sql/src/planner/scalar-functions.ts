@@ -9,6 +9,7 @@ import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { ARRAY_SET_FUNCTIONS } from "./array-set-functions.js";
 import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
+import { ENCODING_FUNCTIONS } from "./encoding-functions.js";
 import { MATH_STRING_FUNCTIONS } from "./math-string-functions.js";
 import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
 import { STRING_COLLECTION_FUNCTIONS } from "./string-collection-functions.js";
@@ -197,6 +198,7 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ...MATH_STRING_FUNCTIONS,
   ...STRING_COLLECTION_FUNCTIONS,
   ...ARRAY_SET_FUNCTIONS,
+  ...ENCODING_FUNCTIONS,
 ]);
 
 /** A function of the current time: its result type, and its value from the clock's epoch milliseconds. */
