@@ -13,6 +13,7 @@ import { ENCODING_FUNCTIONS } from "./encoding-functions.js";
 import { MATH_STRING_FUNCTIONS } from "./math-string-functions.js";
 import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
 import { STRING_COLLECTION_FUNCTIONS } from "./string-collection-functions.js";
+import { TYPE_OF } from "./type-of.js";
 import { dateOf, dayOfYear, isoWeek, parseTimestamp, timeOf } from "./values.js";
 
 /** A scalar function: arity bounds, the evaluation, and the result type when it is fixed. */
@@ -199,6 +200,7 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ...STRING_COLLECTION_FUNCTIONS,
   ...ARRAY_SET_FUNCTIONS,
   ...ENCODING_FUNCTIONS,
+  ["TYPEOF", TYPE_OF],
 ]);
 
 /** A function of the current time: its result type, and its value from the clock's epoch milliseconds. */
