@@ -204,7 +204,9 @@ export type BinaryOp =
   | "*"
   | "/"
   | "%"
-  | "||";
+  | "||"
+  /** `(t1, t2) OVERLAPS (t3, t4)`: the period predicate, of two rows of two values. */
+  | "OVERLAPS";
 
 /** `OVER (PARTITION BY ... ORDER BY ... ROWS|RANGE BETWEEN ...)`. */
 export interface WindowSpec {

@@ -238,6 +238,13 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
           },
           { ALT: () => this.SUBRULE(this.isSuffix, { ARGS: [left] }) },
           {
+            // `(t1, t2) OVERLAPS (t3, t4)`, Calcite's period predicate.
+            ALT: () => {
+              this.CONSUME(T.Overlaps);
+              return { kind: "binary", op: "OVERLAPS", left, right: this.SUBRULE3(this.additive) } as Expr;
+            },
+          },
+          {
             ALT: () => {
               const not = this.OPTION(() => this.CONSUME(T.Not)) !== undefined;
               return this.SUBRULE(this.negatableSuffix, { ARGS: [left, not] });

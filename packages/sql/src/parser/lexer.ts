@@ -139,6 +139,7 @@ export const Values = keyword("VALUES");
 export const With = keyword("WITH");
 export const Without = keyword("WITHOUT");
 export const Over = keyword("OVER");
+export const Overlaps = keyword("OVERLAPS");
 export const Partition = keyword("PARTITION");
 export const Rows = keyword("ROWS");
 export const Range = keyword("RANGE");

@@ -201,6 +201,7 @@ const OPERATORS: readonly TokenType[] = [
   T.Like,
   T.Not,
   T.Similar,
+  T.Overlaps,
   T.LBracket,
   T.Dot,
 ];

@@ -80,6 +80,7 @@ function precedence(e: Expr): number {
         case "<=":
         case ">":
         case ">=":
+        case "OVERLAPS":
           return 4;
         case "+":
         case "-":

@@ -14,6 +14,7 @@ import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { castNumberToDecimal, castNumberToInteger, numericSourceKind } from "./number-casts.js";
 import { decimalFromText, floatingFromText, integerFromText } from "./number-text.js";
+import { compileOverlaps } from "./overlaps.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { similarRegExp } from "./similar-to.js";
@@ -226,6 +227,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       };
     }
     case "binary": {
+      if (e.op === "OVERLAPS") return compileOverlaps(e, sub);
       const left = sub(e.left);
       const right = sub(e.right);
       const yearMonth = yearMonthArithmetic(e, left, right);
