@@ -238,3 +238,68 @@ test("TYPEOF(input [, force_serializable]): the input's type as Flink prints it"
   // MiscFunctionsITCase.java: TYPEOF(f0, f2) fails validation (the flag must be a literal).
   await refused("TYPEOF(1, 1 = 1)", /TYPEOF's argument 2 \(force_serializable\) must be a BOOLEAN literal/);
 });
+
+test("(t1, t2) OVERLAPS (t3, t4): closed periods, an interval as a length, points put in order", async () => {
+  assert.deepEqual(
+    await one(`(TIME '2:55:00', INTERVAL '1' HOUR) OVERLAPS (TIME '3:30:00', INTERVAL '2' HOUR) AS t1,
+      (TIME '9:00:00', TIME '9:30:00') OVERLAPS (TIME '9:29:00', TIME '9:31:00') AS t2,
+      (TIME '9:00:00', TIME '10:00:00') OVERLAPS (TIME '10:15:00', INTERVAL '3' HOUR) AS t3,
+      (DATE '2011-03-10', INTERVAL '10' DAY) OVERLAPS (DATE '2011-03-19', INTERVAL '10' DAY) AS t4,
+      (TIMESTAMP '2011-03-10 05:02:02', INTERVAL '0' SECOND) OVERLAPS
+        (TIMESTAMP '2011-03-10 05:02:02', TIMESTAMP '2011-03-10 05:02:01') AS t5,
+      (TIMESTAMP '2011-03-10 02:02:02.001', INTERVAL '0' SECOND) OVERLAPS
+        (TIMESTAMP '2011-03-10 02:02:02.002', TIMESTAMP '2011-03-10 02:02:02.002') AS t6,
+      (DATE '2024-01-01', DATE '2024-01-10') OVERLAPS (DATE '2024-01-10', DATE '2024-01-20') AS touching,
+      (DATE '2024-01-10', DATE '2024-01-01') OVERLAPS (DATE '2024-01-05', INTERVAL '1' DAY) AS reversed,
+      (TIMESTAMP '2024-01-01 00:00:00', CAST(NULL AS TIMESTAMP(3))) OVERLAPS
+        (TIMESTAMP '2024-01-01 00:00:00', TIMESTAMP '2024-01-02 00:00:00') AS null_end,
+      NOT (DATE '2024-01-01', DATE '2024-01-02') OVERLAPS (DATE '2024-02-01', DATE '2024-02-02') AS negated`),
+    {
+      // Flink's ScalarFunctionsTest.scala / TemporalTypesTest.scala (testOverlaps), in order;
+      // t1 and t3 are also the examples of its docs (docs/data/sql_functions.yml).
+      t1: true,
+      t2: true,
+      t3: false,
+      t4: true,
+      // (05:02:02, 05:02:02) and the reordered (05:02:01, 05:02:02) share 05:02:02.
+      t5: true,
+      t6: false,
+      // Calcite's convertOverlaps: e1 >= s2 AND s1 <= e2, so periods that touch overlap.
+      touching: true,
+      reversed: true,
+      // (NULL, ts) is put in order by a CASE whose NULL comparison keeps NULL as the start.
+      null_end: null,
+      negated: true,
+    },
+  );
+  await refused(
+    "(1, 2) OVERLAPS (3, 4)",
+    /OVERLAPS' left period must start with a DATE, TIME or TIMESTAMP, not INT/,
+  );
+  await refused(
+    "(DATE '2024-01-01', TIME '10:00:00') OVERLAPS (DATE '2024-01-01', DATE '2024-01-02')",
+    /OVERLAPS' left period must end with a DATE or an interval, not TIME\(0\)/,
+  );
+  await refused(
+    "DATE '2024-01-01' OVERLAPS (DATE '2024-01-01', DATE '2024-01-02')",
+    /OVERLAPS' left operand must be a period/,
+  );
+  // OVERLAPS is a reserved word, as in Flink (Calcite): a column of that name is back-quoted.
+  assert.deepEqual(await one("1 AS `overlaps`"), { overlaps: 1 });
+});
+
+test("a view keeps an OVERLAPS predicate as SQL that reads back", async () => {
+  const env = tEnv();
+  await env.executeSql(
+    "CREATE TEMPORARY VIEW periods AS SELECT (DATE '2024-01-01', INTERVAL '3' DAY) OVERLAPS (DATE '2024-01-03', DATE '2024-01-09') AS o",
+  );
+  const shown = (await (await env.executeSql("SHOW CREATE VIEW periods")).collect()) as Record<
+    string,
+    unknown
+  >[];
+  assert.match(
+    String(Object.values(shown[0] as object)[0]),
+    /\(DATE '2024-01-01', INTERVAL '3' DAY\) OVERLAPS \(DATE '2024-01-03', DATE '2024-01-09'\)/,
+  );
+  assert.deepEqual(await (await env.executeSql("SELECT o FROM periods")).collect(), [{ o: true }]);
+});
