@@ -150,9 +150,6 @@ export function decodeBytes(fn: string, b: Uint8Array, name: string): string {
   }
 }
 
-/** A value read as bytes: a BYTES value, or a string's UTF-8 bytes (Flink casts a string argument). */
-const bytesOf = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : Buffer.from(String(v), "utf8"));
-
 /** The functions of this module by upper-case name, for {@link SCALAR_FUNCTIONS}. */
 export const ENCODING_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]> = [
   [
@@ -188,6 +185,8 @@ export const ENCODING_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]
       (name, types, pos) => {
         expect(name, types, 0, STRING_TYPES, "a string", pos);
         expect(name, types, 1, STRING_TYPES, "a string", pos);
+        // Flink's ENCODE is typed BINARY (Calcite's explicit BINARY, so BINARY(1)) though its
+        // bytes are all there; BYTES here, which holds them without a length.
         return BYTES;
       },
     ),
@@ -197,9 +196,10 @@ export const ENCODING_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]
     checked(
       2,
       2,
-      ([b, c]) => decodeBytes("DECODE", bytesOf(b), String(c)),
+      ([b, c]) => decodeBytes("DECODE", b as Uint8Array, String(c)),
       (name, types, pos) => {
-        expect(name, types, 0, new Set([...BINARY_TYPES, ...STRING_TYPES]), "a binary string", pos);
+        // FlinkSqlOperatorTable.DECODE: operand families (BINARY, CHARACTER), no implicit cast.
+        expect(name, types, 0, BINARY_TYPES, "a binary string", pos);
         expect(name, types, 1, STRING_TYPES, "a string", pos);
         return STRING;
       },

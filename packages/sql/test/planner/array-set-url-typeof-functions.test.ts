@@ -202,6 +202,7 @@ test("ENCODE and DECODE: a string to and from the bytes of a character set, as J
   );
   await refused("ENCODE(1, 'UTF-8')", /ENCODE's argument 1 must be a string, not INT/);
   await refused("DECODE(1, 'UTF-8')", /DECODE's argument 1 must be a binary string, not INT/);
+  await refused("DECODE('abc', 'UTF-8')", /DECODE's argument 1 must be a binary string, not STRING/);
 });
 
 test("TYPEOF(input [, force_serializable]): the input's type as Flink prints it", async () => {
