@@ -7,8 +7,8 @@
  */
 
 import type { DataType, Expr } from "../parser/ast.js";
-import { flinkTypeText } from "./catalog-statements.js";
 import { atomic } from "./data-types.js";
+import { flinkTypeText } from "./flink-type-text.js";
 import { invalid } from "./problems.js";
 import type { ScalarFunction } from "./scalar-functions.js";
 
