@@ -212,7 +212,8 @@ test("TYPEOF(input [, force_serializable]): the input's type as Flink prints it"
       TYPEOF(NULL, TRUE) AS null_serializable, TYPEOF(1.50) AS decimal_lit, TYPEOF(-5) AS negative, TYPEOF(1e3) AS double_lit,
       TYPEOF(TRUE, FALSE) AS bool_lit, TYPEOF(TIMESTAMP '2020-01-01 10:00:00.5') AS ts_lit, TYPEOF(DATE '2020-01-01') AS date_lit,
       TYPEOF(CAST(NULL AS TIMESTAMP_LTZ(3))) AS ltz, TYPEOF(CAST(NULL AS TIMESTAMP_LTZ(3)), TRUE) AS ltz_serializable,
-      TYPEOF(CAST(NULL AS DECIMAL(10, 2))) AS dec, TYPEOF(ARRAY[1, 2]) AS arr`),
+      TYPEOF(CAST(NULL AS DECIMAL(10, 2))) AS dec, TYPEOF(ARRAY[1, 2]) AS arr,
+      TYPEOF(v) AS values_column, TYPEOF(1 + 1) AS sum_of_literals FROM (VALUES (7)) AS t(v)`),
     {
       // MiscFunctionsITCase.java: TYPEOF(f0) of 12 is INT NOT NULL, TYPEOF(f1, true) of
       // 'Hello world' CHAR(11) NOT NULL, TYPEOF(NULL) NULL.
@@ -233,7 +234,10 @@ test("TYPEOF(input [, force_serializable]): the input's type as Flink prints it"
       ltz: "TIMESTAMP_LTZ(3)",
       ltz_serializable: "TIMESTAMP(3) WITH LOCAL TIME ZONE",
       dec: "DECIMAL(10, 2)",
-      arr: "ARRAY<INT> NOT NULL",
+      // The elements of ARRAY[1, 2] are NOT NULL literals, as in Flink.
+      arr: "ARRAY<INT NOT NULL> NOT NULL",
+      values_column: "INT NOT NULL",
+      sum_of_literals: "INT NOT NULL",
     },
   );
   // MiscFunctionsITCase.java: TYPEOF(f0, f2) fails validation (the flag must be a literal).
