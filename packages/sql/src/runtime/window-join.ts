@@ -8,9 +8,25 @@
  * TimeWindowUtil instant, see zoned-windows.ts) the window's pairs are emitted, stamped with its
  * window_time (and, for an outer join, each row that matched nothing, padded with NULLs) and the
  * buffer is dropped. A row whose window has already fired is late and dropped, as in Flink.
+ *
+ * The firing times are indexed by the operator itself (firing time -> keys with a window due
+ * then), not by a keyed timer per key and window: a window join holds a window for most keys it
+ * sees (q8: every person and every seller of a window), and a keyed timer cost an object and two
+ * map updates per key and window, and its firing as much again. The index is rebuilt from the
+ * buffered windows on restore (they are the pending firings), so checkpoints hold no timers.
+ * Savepoints written before kept a keyed timer per key and window: those timers are restored
+ * into the timer service and fire the key's due windows as they did, and the index fires each
+ * window at most once (a fired window's buffer is gone).
  */
 
-import { type InternalTimerService, type Key, type KeyedTable, TwoInputOperator } from "@fleuve/core/spi";
+import {
+  type Key,
+  type KeyedStateBackend,
+  type KeyedTable,
+  type NormalizedKey,
+  NumberMinHeap,
+  TwoInputOperator,
+} from "@fleuve/core/spi";
 import type { Row } from "../planner/values.js";
 import type { JoinType } from "./interval-join.js";
 import type { WindowFiring } from "./zoned-windows.js";
@@ -38,19 +54,31 @@ export interface WindowJoinSpec {
 /** Keyed two-input operator of a SQL window join. */
 export class SqlWindowJoinOperator extends TwoInputOperator<Row, Row, Row> {
   private windows!: KeyedTable<Map<number, WindowRows>>;
-  private windowTimers!: InternalTimerService<number>;
+  private backend!: KeyedStateBackend;
+  /** Keys with a window firing at a time (a key may be listed more than once, see fireUpTo). */
+  private readonly due = new Map<number, NormalizedKey[]>();
+  /** The times of {@link due}, earliest first. */
+  private readonly times = new NumberMinHeap();
+  /** Scratch list of a key's due window ends (fireUpTo), reused: nothing re-enters the operator. */
+  private readonly dueEnds: number[] = [];
 
   constructor(private readonly spec: WindowJoinSpec) {
     super();
   }
 
   override open(): void {
-    this.windows = this.keyedState.getTable<Map<number, WindowRows>>("sql-window-join");
-    // Created in open() so that timers restored from a checkpoint find their service.
-    this.windowTimers = this.getTimerService<number>({
+    this.backend = this.keyedState;
+    this.windows = this.backend.getTable<Map<number, WindowRows>>("sql-window-join");
+    // Keyed timers of savepoints written before the index (see the top of this file): created in
+    // open() so that they find their service when restored; nothing registers new ones.
+    this.getTimerService<number>({
       onEventTime: (time: number, _key: Key) => this.fireUpTo(time),
       onProcessingTime: () => {},
     });
+    // The restored windows are the pending firings.
+    const firing = this.spec.firing;
+    for (const [nk, byEnd] of this.windows.entries())
+      for (const end of byEnd.keys()) this.index(firing.fireAt(end), nk);
   }
 
   processElement1(row: Row): void {
@@ -73,20 +101,56 @@ export class SqlWindowJoinOperator extends TwoInputOperator<Row, Row, Row> {
     if (w === undefined) {
       w = { left: [], right: [] };
       byEnd.set(end, w);
-      this.windowTimers.registerEventTimeTimer(0, fireAt);
+      this.index(fireAt, this.backend.currentKey);
     }
     (left ? w.left : w.right).push(row);
   }
 
+  /** Lists the current key (normalized `nk`) as having a window to fire at `time`. */
+  private index(time: number, nk: NormalizedKey): void {
+    let keys = this.due.get(time);
+    if (keys === undefined) {
+      keys = [];
+      this.due.set(time, keys);
+      this.times.push(time);
+    }
+    keys.push(nk);
+  }
+
+  /** Fires the windows due at the watermark, in firing-time order, each key's with it set. */
+  protected override onWatermark(watermark: number): void {
+    const backend = this.backend;
+    for (;;) {
+      const t = this.times.peek();
+      if (t === undefined || t > watermark) return;
+      this.times.pop();
+      const keys = this.due.get(t) as NormalizedKey[];
+      this.due.delete(t);
+      for (let i = 0; i < keys.length; i++) {
+        const nk = keys[i] as NormalizedKey;
+        backend.setCurrentKey(backend.rawKey(nk), nk);
+        this.fireUpTo(t);
+      }
+    }
+  }
+
   /**
-   * Fires the key's windows due at `time`, oldest first: in a zone, windows ending in a skipped
-   * hour share their firing instant (one timer for them all).
+   * Fires the current key's windows due at `time`, oldest first: in a zone, windows ending in a
+   * skipped hour share their firing instant. A window fired before (the key listed twice at a
+   * time, or a restored keyed timer) is gone and not fired again.
    */
   private fireUpTo(time: number): void {
     const byEnd = this.windows.get();
     if (byEnd === undefined) return;
-    const due = [...byEnd.keys()].filter((end) => this.spec.firing.fireAt(end) <= time).sort((a, b) => a - b);
-    for (const end of due) this.fire(byEnd, end);
+    const firing = this.spec.firing;
+    const ends = this.dueEnds;
+    for (const end of byEnd.keys()) if (firing.fireAt(end) <= time) ends.push(end);
+    if (ends.length > 1) ends.sort((a, b) => a - b);
+    try {
+      for (let i = 0; i < ends.length; i++) this.fire(byEnd, ends[i] as number);
+    } finally {
+      ends.length = 0;
+    }
     if (byEnd.size === 0) this.windows.delete();
   }
 
@@ -95,22 +159,27 @@ export class SqlWindowJoinOperator extends TwoInputOperator<Row, Row, Row> {
     if (w === undefined) return;
     const { type, matches, combine } = this.spec;
     const ts = this.spec.firing.windowTime(end);
-    const rightMatched = new Array<boolean>(w.right.length).fill(false);
-    for (const l of w.left) {
+    const left = w.left;
+    const right = w.right;
+    // Which right rows matched: only an outer join of the right side needs to know.
+    const rightMatched =
+      type === "RIGHT" || type === "FULL" ? new Array<boolean>(right.length).fill(false) : undefined;
+    const padLeft = type === "LEFT" || type === "FULL";
+    for (let j = 0; j < left.length; j++) {
+      const l = left[j] as Row;
       let matched = false;
-      for (let i = 0; i < w.right.length; i++) {
-        const r = w.right[i] as Row;
+      for (let i = 0; i < right.length; i++) {
+        const r = right[i] as Row;
         if (!matches(l, r)) continue;
         matched = true;
-        rightMatched[i] = true;
+        if (rightMatched !== undefined) rightMatched[i] = true;
         this.output.collect(combine(l, r), ts);
       }
-      if (!matched && (type === "LEFT" || type === "FULL")) this.output.collect(combine(l, null), ts);
+      if (!matched && padLeft) this.output.collect(combine(l, null), ts);
     }
-    if (type === "RIGHT" || type === "FULL") {
-      w.right.forEach((r, i) => {
-        if (!rightMatched[i]) this.output.collect(combine(null, r), ts);
-      });
+    if (rightMatched !== undefined) {
+      for (let i = 0; i < right.length; i++)
+        if (!rightMatched[i]) this.output.collect(combine(null, right[i] as Row), ts);
     }
     byEnd.delete(end);
   }
