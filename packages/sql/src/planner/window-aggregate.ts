@@ -114,6 +114,9 @@ interface Accumulator {
   keys: unknown[] | null;
   aggs: AggAcc[];
 }
+/** The keys or aggregate values of a window without any: shared, never written. */
+const NONE: unknown[] = [];
+
 interface Aggregated {
   readonly keys: unknown[];
   readonly values: unknown[];
@@ -288,8 +291,10 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       return acc;
     },
     getResult: (acc) => ({
-      keys: acc.keys ?? [],
-      values: aggregates.map((a, i) => resultOf(a, acc.aggs[i] as AggAcc)),
+      keys: acc.keys ?? NONE,
+      // Read once, by the projection of the window's row (toRows): with no aggregate (a GROUP BY
+      // of keys alone, q8's windows) one shared empty list instead of one per key and window.
+      values: aggregates.length === 0 ? NONE : aggregates.map((a, i) => resultOf(a, acc.aggs[i] as AggAcc)),
     }),
     // Into `x`, which the window operator owns (a fresh copy, see AggregateFunction.merge): a
     // sliding window merges its slices at every firing, and a new accumulator per merge was
@@ -307,12 +312,19 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     items.map((item) => item.name),
     items.map((item) => item.eval),
   );
+  // One Out for every window's row: HAVING and the projection read it at once and keep nothing
+  // of it (the row they build holds its values, not it), so it need not be allocated per row.
+  const o: Out = { keys: NONE, values: NONE, start: 0, end: 0, time: 0 };
   const toRows: ProcessWindowFunction<Aggregated, Row, string, TimeWindow> = {
     process(_key, ctx, elements, out) {
       const w = ctx.window();
       const time = (w as Window).resultTimestamp?.() ?? w.end - 1;
       for (const r of elements) {
-        const o: Out = { keys: r.keys, values: r.values, start: w.start, end: w.end, time };
+        o.keys = r.keys;
+        o.values = r.values;
+        o.start = w.start;
+        o.end = w.end;
+        o.time = time;
         if (having !== undefined && having(o) !== true) continue;
         out.collect(build(o));
       }
