@@ -593,7 +593,7 @@ export function jsonValueDecoder(
 ): (rec: ConnectorRecord) => Record<string, unknown> | null | undefined {
   const decode = jsonLineDecoder(csvFields(columns), settings);
   const nested = columns.flatMap((c) => {
-    const convert = nestedBytes(c.type, c.name);
+    const convert = nestedBytes(c.type, c.name, settings.ignoreParseErrors);
     return convert === undefined ? [] : [{ name: c.name, convert }];
   });
   return (rec) => {
@@ -627,15 +627,28 @@ export function jsonValueDecoder(
 /**
  * The reader of the BYTES inside a json value of a ROW, ARRAY or MAP type (its base64 text as
  * bytes, as Flink's json format reads a byte[] at any depth); undefined for a type without any
- * (a top-level BYTES column is the json decoder's). Base64 that does not decode throws.
+ * (a top-level BYTES column is the json decoder's). Base64 that does not decode throws, or with
+ * `ignore` ('json.ignore-parse-errors') is NULL in its place only: the ROW field, ARRAY element or
+ * MAP value, at any depth, as Flink's JsonToRowDataConverters and JsonParserToRowDataConverters
+ * wrap the converter of every type, nested ones too, in one that gives null for an error.
  */
-function nestedBytes(t: DataType, path: string): ((v: unknown) => unknown) | undefined {
+function nestedBytes(t: DataType, path: string, ignore: boolean): ((v: unknown) => unknown) | undefined {
   const inner = (x: DataType, at: string): ((v: unknown) => unknown) | undefined => {
     if (x.kind === "atomic") {
       if (!["BYTES", "BINARY", "VARBINARY"].includes(x.name)) return undefined;
-      return fieldConverter({ name: at, type: printType(x) }, "json");
+      const read = fieldConverter({ name: at, type: printType(x) }, "json");
+      if (!ignore) return read;
+      // Only leaves throw here (a container of another shape is passed on as it is), so nulling
+      // the failing leaf is Flink's innermost null.
+      return (v) => {
+        try {
+          return read(v);
+        } catch {
+          return null;
+        }
+      };
     }
-    return nestedBytes(x, at);
+    return nestedBytes(x, at, ignore);
   };
   const orNull = (f: (v: unknown) => unknown) => (v: unknown) =>
     v === null || v === undefined ? null : f(v);

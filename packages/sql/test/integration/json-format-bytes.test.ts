@@ -70,8 +70,54 @@ test("base64 written by hand reads as its bytes; base64 that does not decode is 
   assert.deepEqual(lenient, [
     { id: 1, b: Buffer.from("hi"), r: { x: Buffer.from([0]) } },
     { id: 2, b: null, r: null },
-    { id: 3, b: null, r: null },
+    // Only the field that does not decode is NULL, not its ROW (see the next test).
+    { id: 3, b: null, r: { x: null } },
   ]);
+});
+
+const NESTED =
+  "id INT, r ROW<x BYTES, y BYTES>, a ARRAY<BYTES>, m MAP<STRING, BYTES>, d ROW<deeper ROW<z BYTES>, list ARRAY<ROW<w BYTES>>>, mm MAP<STRING, ARRAY<BYTES>>";
+
+test("'json.ignore-parse-errors': base64 that does not decode inside a ROW, ARRAY or MAP is NULL in its place only, at any depth, as Flink's nullable converters", async () => {
+  const dir = emptyTopic("deep");
+  append(dir, "deep", [
+    '{"id": 1, "r": {"x": "abc", "y": "AA=="}, "a": ["YQ==", "bad!", "aGk="], "m": {"k": "AA==", "j": "??"}, "d": {"deeper": {"z": "x"}, "list": [{"w": "AA=="}, {"w": "zz"}]}, "mm": {"p": ["YQ==", "no"]}}',
+    '{"id": 2, "d": {"deeper": {"z": "x"}}}',
+    '{"id": 3, "r": {"x": "YQ=="}}',
+  ]);
+  const a = Buffer.from("a");
+  const zero = Buffer.from([0]);
+  const lenient = await selectAfter(
+    onLog(dir, "deep", NESTED, "'format' = 'json', 'json.ignore-parse-errors' = 'true'"),
+    "SELECT * FROM deep",
+  );
+  assert.deepEqual(lenient, [
+    {
+      id: 1,
+      r: { x: null, y: zero },
+      a: [a, null, Buffer.from("hi")],
+      m: { k: zero, j: null },
+      d: { deeper: { z: null }, list: [{ w: zero }, { w: null }] },
+      mm: { p: [a, null] },
+    },
+    { id: 2, r: null, a: null, m: null, d: { deeper: { z: null } }, mm: null },
+    { id: 3, r: { x: a }, a: null, m: null, d: null, mm: null },
+  ]);
+  // Without the option such a record is still a bad record, naming the column and the value.
+  const letters: DeadLetter[] = [];
+  const strict = await selectAfter(
+    onLog(dir, "deep", NESTED, "'format' = 'json'"),
+    "SELECT id FROM deep",
+    letters,
+  );
+  assert.deepEqual(strict, [{ id: 3 }]);
+  assert.deepEqual(
+    letters.map((l) => l.error.replace(/ \(\{.*\}\): /, ": ")),
+    [
+      "table deep: cannot decode the json value of record deep/0@0: field 'r': 'abc' is not base64 (a BYTES field)",
+      "table deep: cannot decode the json value of record deep/0@1: field 'd': 'x' is not base64 (a BYTES field)",
+    ],
+  );
 });
 
 test("a json key's BYTES field is written as base64 and read back as its bytes", async () => {
