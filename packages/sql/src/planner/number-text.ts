@@ -201,3 +201,20 @@ function addOne(digits: string): string {
 
 /** Java's Double.toString (`1.0`, `0.998`, `1.0E20`), as core's csv format writes DOUBLEs. */
 export { javaDoubleText } from "@fleuve/core";
+
+/**
+ * A DECIMAL value of scale `scale` as Java's `BigDecimal.toString` writes it, which is what
+ * Flink's print connector shows: all the digits of the scale (`1.50`), but in scientific notation
+ * when the exponent of the first digit is below -6 (`0E-13` for a zero of scale 13, `7.8E-7` for
+ * 0.00000078 of scale 8).
+ */
+export function javaDecimalText(v: number, scale: number): string {
+  const plain = Math.abs(v).toFixed(scale);
+  if (scale === 0 || plain.includes("e")) return v < 0 && /[1-9]/.test(plain) ? `-${plain}` : plain;
+  const digits = plain.replace(".", "").replace(/^0+(?=\d)/, "");
+  const adjusted = digits.length - 1 - scale;
+  const negative = v < 0 && digits !== "0";
+  const body =
+    adjusted >= -6 ? plain : `${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ""}E${adjusted}`;
+  return negative ? `-${body}` : body;
+}

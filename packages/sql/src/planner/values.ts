@@ -11,7 +11,7 @@ import { type CalendarFields, type CalendarStyle, calendarMillis } from "@fleuve
 import type { DataType } from "../parser/ast.js";
 import { formatDayTime, formatYearMonth, isYearMonthType } from "./intervals.js";
 import { javaHashMapOrder } from "./java-hash-order.js";
-import { javaDoubleText, roundedDecimalText } from "./number-text.js";
+import { javaDecimalText, javaDoubleText, roundedDecimalText } from "./number-text.js";
 
 /** A row: column name to value. */
 export type Row = Record<string, unknown>;
@@ -422,7 +422,7 @@ export function fromExternal(value: unknown, t: DataType): unknown {
 
 /**
  * A value as Flink prints it (Java's toString of the external type, as in `+I[...]` lines): NULL as
- * `null`, DOUBLE/FLOAT with a decimal point (`12.0`), DECIMAL(p, s) with its scale (`11.00`),
+ * `null`, DOUBLE/FLOAT with a decimal point (`12.0`), DECIMAL(p, s) as BigDecimal.toString (`11.00`, `0E-13`),
  * TIMESTAMP as LocalDateTime (`2020-04-15T08:05`, seconds and milliseconds only when not zero),
  * TIMESTAMP_LTZ as Instant (`2020-04-15T08:05:00Z`), DATE as LocalDate (`2020-04-15`), TIME as
  * LocalTime (`08:05`, seconds and milliseconds only when not zero), MULTISET as `{a=2, b=1}`;
@@ -436,7 +436,7 @@ export function flinkText(v: unknown, t: DataType | undefined): string {
       case "FLOAT":
         return javaDoubleText(v);
       case "DECIMAL":
-        return v.toFixed(t.args[1] ?? 0);
+        return javaDecimalText(v, t.args[1] ?? 0);
       case "TIMESTAMP": {
         const iso = new Date(v).toISOString();
         const ms = iso.slice(19, 23);
