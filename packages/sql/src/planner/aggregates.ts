@@ -919,10 +919,41 @@ function sumResult(a: AggregateCall, sum: number): number {
 
 const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"]);
 
-/** AVG keeps its argument's type (Flink): over integers, the quotient truncated toward zero. */
+/**
+ * AVG keeps its argument's type (Flink): over integers, the quotient truncated toward zero. Over
+ * DECIMAL(p, s) it is a DECIMAL(38, max(6, s)) (see {@link avgDecimalScale}), the quotient
+ * rounded half up to that scale as Flink's DecimalAvgAggFunction divides.
+ */
 function average(a: AggregateCall, sum: number, count: number): number {
   const t = a.arg?.type;
+  if (t?.kind === "atomic" && t.name === "DECIMAL") return decimalQuotient(sum, t.args[1] ?? 0, count);
   return t?.kind === "atomic" && INTEGER_TYPES.has(t.name) ? Math.trunc(sum / count) : sum / count;
+}
+
+/** The scale of AVG over a DECIMAL of scale `s` in Flink 1.20: at least 6, else `s`. */
+export function avgDecimalScale(s: number): number {
+  return Math.max(6, s);
+}
+
+/** `x` times 10^`d`, exactly on its decimal text (no binary rounding of the shift). */
+function shiftedText(x: number, d: number): number {
+  const [mantissa, exponent] = String(x).split("e");
+  return Number(`${mantissa}e${Number(exponent ?? 0) + d}`);
+}
+
+/**
+ * The sum `sum` of DECIMALs of scale `s` divided by `count`, rounded HALF_UP to the scale of
+ * AVG's result: on the exact unscaled digits (BigInt), so that a quotient whose next digit is
+ * exactly 5 rounds away from zero as BigDecimal's does (0.01 / 32 is 0.000313), which the
+ * double quotient, a hair under it, would not.
+ */
+function decimalQuotient(sum: number, s: number, count: number): number {
+  const scale = avgDecimalScale(s);
+  const unscaled = BigInt(Math.round(Math.abs(shiftedText(sum, s)))) * 10n ** BigInt(scale - s);
+  const n = BigInt(count);
+  const q = (unscaled * 2n + n) / (2n * n);
+  const r = Number(`${q}e-${scale}`);
+  return sum < 0 && r !== 0 ? -r : r;
 }
 
 /**
@@ -981,6 +1012,14 @@ export function aggregateType(call: AggregateCall): DataType | undefined {
   // value's; NULL when no value counts.
   if (SPREAD.has(call.call.name) || ORDERED.has(call.call.name))
     return call.arg?.type === undefined ? undefined : { ...call.arg.type, notNull: false };
+  // Flink's LogicalTypeMerging: SUM of a DECIMAL(p, s) is a DECIMAL(38, s), AVG a DECIMAL(38,
+  // max(6, s)).
+  const t = call.arg?.type;
+  if (call.user === undefined && t?.kind === "atomic" && t.name === "DECIMAL") {
+    const s = t.args[1] ?? 0;
+    if (call.call.name === "SUM") return { ...t, args: [38, s] };
+    if (call.call.name === "AVG") return { ...t, args: [38, avgDecimalScale(s)] };
+  }
   return call.user !== undefined
     ? call.user.f.resultType
     : call.call.name === "COUNT"

@@ -35,3 +35,32 @@ test("print writes a DECIMAL as BigDecimal.toString: scientific below 1E-6 (0E-1
   assert.equal(text(0, "DECIMAL(10, 0)"), "0");
   assert.equal(text(-0, "DECIMAL(10, 2)"), "0.00");
 });
+
+test("AVG of a DECIMAL(p, s) is a DECIMAL(38, max(6, s)), rounded half up (Flink's findAvgAggType)", async () => {
+  // 32 rows: x is 0.01 in one of them, n -0.01 in one, y 0.0000015 and 0.00000005 in two, z 3 in 4.
+  const { rows, types } = await run(`
+    SELECT AVG(x) AS ax, AVG(y) AS ay, SUM(x) AS sx, AVG(z) AS az, AVG(n) AS an, SUM(y) AS sy
+    FROM (SELECT
+        CASE WHEN a = 1 AND b = 1 THEN CAST(0.01 AS DECIMAL(10, 2)) ELSE CAST(0 AS DECIMAL(10, 2)) END AS x,
+        CASE WHEN a = 1 AND b = 1 THEN CAST(0.0000015 AS DECIMAL(20, 8))
+             WHEN a = 1 AND b = 2 THEN CAST(0.00000005 AS DECIMAL(20, 8)) END AS y,
+        CASE WHEN b = 1 THEN CAST(3 AS DECIMAL(5, 0)) END AS z,
+        CASE WHEN a = 2 AND b = 1 THEN CAST(-0.01 AS DECIMAL(10, 2)) ELSE CAST(0 AS DECIMAL(10, 2)) END AS n
+      FROM (VALUES 1, 2, 3, 4) AS ta(a) CROSS JOIN (VALUES 1, 2, 3, 4, 5, 6, 7, 8) AS tb(b))`);
+  assert.deepEqual(types, [
+    "ax DECIMAL(38, 6)",
+    "ay DECIMAL(38, 8)",
+    "sx DECIMAL(38, 2)",
+    "az DECIMAL(38, 6)",
+    "an DECIMAL(38, 6)",
+    "sy DECIMAL(38, 8)",
+  ]);
+  // Flink 1.20 printed +I[0.000313, 7.8E-7, 0.01, 3.000000, -0.000313, 0.00000155]: 0.01 / 32 is
+  // 0.0003125, half up 0.000313 (away from zero for -0.01 / 32), 0.00000155 / 2 is 0.00000078.
+  assert.equal(rows.length, 1);
+  const row = rows[0] as Row;
+  const text = Object.entries(row).map(([k, v], i) =>
+    flinkText(v, parseDataType((types[i] as string).slice(k.length + 1))),
+  );
+  assert.deepEqual(text, ["0.000313", "7.8E-7", "0.01", "3.000000", "-0.000313", "0.00000155"]);
+});
