@@ -426,7 +426,7 @@ function bestOf(a: AggregateCall, values: Multiset): string | null {
 /** The accumulator of multiset `values` with its summary computed by a walk. */
 function summarize(a: AggregateCall, values: Multiset): MultisetAcc {
   let distinct = 0;
-  let sum = 0;
+  let sum = sumStart(a);
   for (const text in values) {
     distinct += 1;
     if (sumsValues(a)) sum += (values[text] as [unknown, number])[0] as number;
@@ -598,6 +598,14 @@ function orderedResult(a: AggregateCall, values: readonly unknown[]): unknown {
 const createSpread = (a: AggregateCall): AggAcc =>
   isInteger(a) ? { n: 0, s: 0, q: 0 } : { n: 0, mean: 0, m2: 0 };
 
+/**
+ * Where the sum of SUM and AVG starts. SUM's starts at -0, the identity of floating-point
+ * addition, so that a SUM of only -0.0 is -0.0: Flink's SumAggFunction starts NULL and takes the
+ * first value as it is. AVG's starts at 0, as Flink's AvgAggFunction's sum does (the AVG of only
+ * -0.0 is 0.0 there).
+ */
+const sumStart = (a: AggregateCall) => (a.call.name === "SUM" ? -0 : 0);
+
 /** A fresh accumulator for `a`. */
 export function createAcc(a: AggregateCall): AggAcc {
   if (a.user !== undefined) return callUser(a, userDef(a).createAccumulator, []);
@@ -607,8 +615,8 @@ export function createAcc(a: AggregateCall): AggAcc {
   if (keepsList(a)) return { list: [] };
   if (spreadOf(a) !== undefined) return createSpread(a);
   if (keepsBest(a)) return [];
-  if (usesMultiset(a)) return { values: {}, distinct: 0, sum: 0, best: null, stale: false };
-  return a.call.name === "COUNT" ? 0 : [0, 0];
+  if (usesMultiset(a)) return { values: {}, distinct: 0, sum: sumStart(a), best: null, stale: false };
+  return a.call.name === "COUNT" ? 0 : [sumStart(a), 0];
 }
 
 /**
@@ -678,7 +686,7 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
     } else if (entry[1] + sign === 0) {
       delete m.values[text];
       m.distinct -= 1;
-      if (sumsValues(a)) m.sum = m.distinct === 0 ? 0 : m.sum - (v as number);
+      if (sumsValues(a)) m.sum = m.distinct === 0 ? sumStart(a) : m.sum - (v as number);
       if (m.best === text) {
         m.best = null;
         m.stale = true;
