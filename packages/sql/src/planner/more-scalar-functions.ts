@@ -13,6 +13,7 @@ import { jobClock } from "./clock.js";
 import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
 import { addMonths } from "./intervals.js";
+import { narrowed } from "./number-casts.js";
 import { invalid, unsupported } from "./problems.js";
 import type { ScalarFunction } from "./scalar-functions.js";
 import { setColumn } from "./values.js";
@@ -838,14 +839,25 @@ function toDigits(x: number, d: number, cut: (n: number) => number): number {
  * DECIMAL(1 + p - s + d, d) for 0 <= d < s, DECIMAL(1 + p - s, 0) for d < 0.
  */
 function roundingFunction(cut: (n: number) => number): ScalarFunction {
+  const fn = ([x, d]: unknown[]) => toDigits(Number(x), d === undefined ? 0 : Number(d), cut);
   return {
     minArgs: 1,
     maxArgs: 2,
-    fn: ([x, d]) => toDigits(Number(x), d === undefined ? 0 : Number(d), cut),
+    fn,
     atSite: ({ args }) => {
       const d = args.length === 1 ? { value: 0 } : literal(args[1]);
+      // Over TINYINT, SMALLINT and INT the result keeps the type and wraps as Java's narrowing
+      // does (Flink's SqlFunctionUtils.sround(int, int) is BigDecimal's intValue():
+      // ROUND(2147483647, -1) is -2147483646); known once the argument's type is.
+      let narrowTo: "TINYINT" | "SMALLINT" | "INT" | undefined;
       return {
+        fn: (a) => {
+          const r = fn(a);
+          return narrowTo === undefined ? r : narrowed(r, narrowTo);
+        },
         type: ([t]) => {
+          const name = t?.kind === "atomic" ? (t.name === "INTEGER" ? "INT" : t.name) : undefined;
+          if (name === "TINYINT" || name === "SMALLINT" || name === "INT") narrowTo = name;
           if (t?.kind !== "atomic" || t.name !== "DECIMAL" || typeof d?.value !== "number") return t;
           const [p = 10, s = 0] = t.args;
           const round = d.value;

@@ -80,3 +80,24 @@ test("SUM of only -0.0 is -0.0 (Flink's sum starts NULL), AVG 0.0 (Flink's AvgAg
   assert.deepEqual(byKey.get("n"), { k: "n", s: null, a: null, sd: null });
   assert.equal(flinkText(byKey.get("z")?.s, parseDataType("DOUBLE")), "-0.0");
 });
+
+test("ROUND of a TINYINT, SMALLINT or INT keeps the type and wraps (Flink's sround(int, int) is intValue())", async () => {
+  const { rows, types } =
+    await run(`SELECT ROUND(CAST(127 AS TINYINT), -1) AS t, ROUND(CAST(32767 AS SMALLINT), -1) AS s,
+      ROUND(2147483647, -1) AS i, ROUND(CAST(-2147483648 AS INT), -1) AS j, ROUND(2147483647, -2) AS k, TRUNCATE(2147483647, -1) AS u,
+      ROUND(v, -1) AS col
+    FROM (VALUES (2147483647)) AS t(v)`);
+  assert.deepEqual(types, [
+    "t TINYINT",
+    "s SMALLINT",
+    "i INT NOT NULL",
+    "j INT",
+    "k INT NOT NULL",
+    "u INT NOT NULL",
+    "col INT NOT NULL",
+  ]);
+  // Flink 1.20: -126, -32766, -2147483646, 2147483646, 2147483600 (bench/sql-diff case 03 too).
+  assert.deepEqual(rows, [
+    { t: -126, s: -32766, i: -2147483646, j: 2147483646, k: 2147483600, u: 2147483640, col: -2147483646 },
+  ]);
+});
