@@ -328,12 +328,22 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       const toRegExp = e.op === "LIKE" ? likeRegExp : similarRegExp;
       const constant = e.pattern.kind === "literal" && e.pattern.type === "string" && e.escape === undefined;
       const fixed = constant ? toRegExp((e.pattern as { value: string }).value) : undefined;
+      // Flink 1.20's LikeCallGen sends a literal '' (with or without ESCAPE) to its
+      // SqlLikeChainChecker, which has no chunk to check and so matches every string: `s LIKE ''`
+      // is TRUE for any non-NULL s (a pattern '' that is not a literal matches only '').
+      const alwaysMatches =
+        e.op === "LIKE" &&
+        e.pattern.kind === "literal" &&
+        e.pattern.type === "string" &&
+        e.pattern.value === "" &&
+        (e.escape === undefined || e.escape.kind === "literal");
       return {
         eval: (r) => {
           const v = x.eval(r);
           const pat = p.eval(r);
           const escapeChar = esc?.eval(r);
           if (v === null || pat === null || escapeChar === null) return null;
+          if (alwaysMatches) return !e.not;
           const re =
             fixed ?? toRegExp(String(pat), escapeChar === undefined ? undefined : String(escapeChar));
           return re.test(String(v)) !== e.not;

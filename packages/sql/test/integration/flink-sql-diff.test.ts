@@ -101,3 +101,16 @@ test("ROUND of a TINYINT, SMALLINT or INT keeps the type and wraps (Flink's srou
     { t: -126, s: -32766, i: -2147483646, j: 2147483646, k: 2147483600, u: 2147483640, col: -2147483646 },
   ]);
 });
+
+test("LIKE '' (a literal, with or without ESCAPE) is TRUE for any non-NULL string, as Flink 1.20's SqlLikeChainChecker", async () => {
+  const { rows } =
+    await run(`SELECT s, s LIKE '' AS e, s NOT LIKE '' AS ne, s LIKE '' ESCAPE '!' AS ee, s LIKE '%%' AS pp,
+      s LIKE 'a%' AS a
+    FROM (VALUES ('abc'), (''), (CAST(NULL AS STRING)), ('日')) AS t(s)`);
+  assert.deepEqual(rows, [
+    { s: "abc", e: true, ne: false, ee: true, pp: true, a: true },
+    { s: "", e: true, ne: false, ee: true, pp: true, a: false },
+    { s: null, e: null, ne: null, ee: null, pp: null, a: null },
+    { s: "日", e: true, ne: false, ee: true, pp: true, a: false },
+  ]);
+});

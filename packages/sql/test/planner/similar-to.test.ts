@@ -71,8 +71,10 @@ test("an invalid SIMILAR TO pattern or escape is refused, naming it", async () =
 
 test("property: on patterns of letters, % and _ (with an escape), SIMILAR TO agrees with LIKE", async () => {
   const text = fc.array(fc.constantFrom("a", "b", "%", "_"), { maxLength: 5 }).map((cs) => cs.join(""));
+  // Not the empty pattern: a literal LIKE '' matches every string in Flink 1.20 (its
+  // SqlLikeChainChecker; integration/flink-sql-diff.test.ts), while SIMILAR TO '' matches only ''.
   const pattern = fc
-    .array(fc.constantFrom("a", "b", "%", "_", "!%", "!_"), { maxLength: 5 })
+    .array(fc.constantFrom("a", "b", "%", "_", "!%", "!_"), { minLength: 1, maxLength: 5 })
     .map((cs) => cs.join(""));
   await fc.assert(
     fc.asyncProperty(text, pattern, async (s, p) => {
