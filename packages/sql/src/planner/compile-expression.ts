@@ -32,6 +32,7 @@ import {
   parseDate,
   parseTime,
   parseTimestamp,
+  rowFields,
   setColumn,
   timeOf,
   withKeyOrder,
@@ -373,6 +374,11 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       };
     }
     case "cast":
+      // A NULL literal casts to any type, ROW and collections too (Flink: CAST(NULL AS ROW<a
+      // INT>) is a NULL of that type).
+      if (e.operand.kind === "literal" && e.operand.type === "null")
+        return { eval: () => null, type: { ...e.type, notNull: false } };
+      if (e.type.kind !== "atomic") return compileStructuredCast(sub(e.operand), e.type, e.try);
       return compileCast(sub(e.operand), e.type, e.try);
     case "extract": {
       const operand = sub(e.operand);
@@ -1112,6 +1118,62 @@ function binaryCast(
  * cast), as Flink 1.20 casts. Character strings are read as Flink's cast rules read them (see
  * number-text.ts for numbers, values.ts for dates and times).
  */
+/**
+ * CAST to a ROW or an ARRAY, as Flink's RowToRowCastRule and ArrayToArrayCastRule do: a ROW of as
+ * many fields, each field cast to its target's type (the target's names), an ARRAY each element;
+ * a value of the target's type already is kept. Others (MAP, MULTISET from another type) are
+ * refused.
+ */
+function compileStructuredCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compiled<I> {
+  const type = { ...target, notNull: x.type?.notNull === true && target.notNull };
+  if (x.type !== undefined && sameType(x.type, target)) return { eval: x.eval, type };
+  const from = x.type;
+  if (target.kind === "row" && from?.kind === "row" && from.fields.length === target.fields.length) {
+    const casts = target.fields.map((f, i) => {
+      let field: unknown = null;
+      const read: Compiled<null> = { eval: () => field, type: from.fields[i]?.type };
+      const c =
+        f.type.kind === "atomic"
+          ? compileCast(read, f.type, isTry)
+          : compileStructuredCast(read, f.type, isTry);
+      return (v: unknown) => {
+        field = v;
+        return c.eval(null);
+      };
+    });
+    return {
+      eval: (r) => {
+        const v = x.eval(r);
+        if (v === null) return null;
+        const fields = rowFields(v as object, from);
+        return casts.map((cast, i) => (fields[i] === null ? null : cast(fields[i])));
+      },
+      type,
+    };
+  }
+  if (target.kind === "array" && from?.kind === "array") {
+    let element: unknown = null;
+    const read: Compiled<null> = { eval: () => element, type: from.element };
+    const c =
+      target.element.kind === "atomic"
+        ? compileCast(read, target.element, isTry)
+        : compileStructuredCast(read, target.element, isTry);
+    return {
+      eval: (r) => {
+        const v = x.eval(r);
+        if (v === null) return null;
+        return (v as unknown[]).map((el) => {
+          if (el === null) return null;
+          element = el;
+          return c.eval(null);
+        });
+      },
+      type,
+    };
+  }
+  throw unsupported(`CAST to ${target.kind.toUpperCase()}`);
+}
+
 function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compiled<I> {
   if (target.kind !== "atomic") throw unsupported(`CAST to ${target.kind.toUpperCase()}`);
   const zone = sessionZone();

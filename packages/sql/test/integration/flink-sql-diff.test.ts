@@ -114,3 +114,23 @@ test("LIKE '' (a literal, with or without ESCAPE) is TRUE for any non-NULL strin
     { s: "日", e: true, ne: false, ee: true, pp: true, a: false },
   ]);
 });
+
+test("CAST of NULL to a ROW, ARRAY or MAP, and of a ROW or ARRAY field by field", async () => {
+  const { rows, types } =
+    await run(`SELECT id, CAST(NULL AS ROW<a INT, b STRING>) AS r, CAST(NULL AS ARRAY<INT>) AS arr,
+      CAST(NULL AS MAP<STRING, INT>) AS m, CAST(NULL AS ROW<a INT>) IS NULL AS isnull,
+      CAST(ROW(id, s) AS ROW<x BIGINT, y STRING>) AS rr, CAST(ARRAY[id] AS ARRAY<BIGINT>) AS aa
+    FROM (VALUES (1, 'Hello'), (2, '')) AS t(id, s)`);
+  assert.deepEqual(types.slice(1, 4).concat(types.slice(5)), [
+    "r ROW<a INT, b STRING>",
+    "arr ARRAY<INT>",
+    "m MAP<STRING, INT>",
+    "rr ROW<x BIGINT, y STRING>",
+    "aa ARRAY<BIGINT>",
+  ]);
+  // Flink 1.20 printed +I[1, null, null, null, true, +I[1, Hello], [1]] and +I[2, ..., +I[2, ], [2]].
+  assert.deepEqual(rows, [
+    { id: 1, r: null, arr: null, m: null, isnull: true, rr: [1, "Hello"], aa: [1] },
+    { id: 2, r: null, arr: null, m: null, isnull: true, rr: [2, ""], aa: [2] },
+  ]);
+});
