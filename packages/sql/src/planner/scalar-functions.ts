@@ -46,6 +46,13 @@ const TIMESTAMP_LTZ = atomic("TIMESTAMP_LTZ", [3]);
 const TIMESTAMP = atomic("TIMESTAMP", [3]);
 
 const str = (v: unknown) => String(v);
+
+/** ASCII(s): the first byte of `s`'s UTF-8 text as a signed byte (Flink's `byteAt(0)`), 0 for ''. */
+function asciiOf(s: string): number {
+  if (s.length === 0) return 0;
+  const first = Buffer.from(s.slice(0, 2), "utf8")[0] as number;
+  return (first << 24) >> 24;
+}
 const num = (v: unknown) => Number(v);
 const many = Number.POSITIVE_INFINITY;
 
@@ -146,7 +153,9 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ["CHR", { minArgs: 1, maxArgs: 1, fn: ([n]) => String.fromCharCode(num(n) % 256), type: STRING }],
   [
     "ASCII",
-    { minArgs: 1, maxArgs: 1, fn: ([s]) => (str(s).length === 0 ? 0 : str(s).charCodeAt(0)), type: INT },
+    // Flink's StringCallGen: the first byte of the UTF-8 text as a Java (signed) byte, so a
+    // character past U+007F gives a negative number (ASCII('日') is -26), as Flink 1.20 does.
+    { minArgs: 1, maxArgs: 1, fn: ([s]) => asciiOf(str(s)), type: INT },
   ],
   [
     "INITCAP",

@@ -134,3 +134,14 @@ test("CAST of NULL to a ROW, ARRAY or MAP, and of a ROW or ARRAY field by field"
     { id: 2, r: null, arr: null, m: null, isnull: true, rr: [2, ""], aa: [2] },
   ]);
 });
+
+test("ASCII is the first UTF-8 byte as a Java byte (Flink's byteAt(0)), negative past U+007F", async () => {
+  const { rows } = await run(
+    `SELECT ASCII(s) AS a FROM (VALUES ('abc'), (''), ('日'), ('😀x'), ('é')) AS t(s)`,
+  );
+  // Flink 1.20: 97, 0, -26 (0xE6), -16 (0xF0); 'é' is 0xC3 0xA9.
+  assert.deepEqual(
+    rows.map((r) => r.a),
+    [97, 0, -26, -16, -61],
+  );
+});
