@@ -1261,10 +1261,12 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
     case "CHAR": {
       // An ARRAY, MAP, MULTISET or ROW as Flink's cast rules write one, elements cast the same way.
       const atomicText = atomicCastText(from);
-      convert =
+      const text =
         from === undefined || from.kind === "atomic" || from.kind === "interval"
           ? atomicText
-          : (v) => castText(v, from);
+          : (v: unknown) => castText(v, from);
+      const length = t.name === "STRING" ? undefined : t.args[0];
+      convert = length === undefined ? text : (v) => fitLength(text(v), length, t.name === "CHAR");
       break;
     }
     case "DATE":
@@ -1332,6 +1334,17 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
     },
     type: t,
   };
+}
+
+/**
+ * `s` cut to `length` characters (code points), and for a CHAR padded with spaces to `length`, as
+ * Flink 1.20's CharVarCharTrimPadCastRule does on a CAST to VARCHAR(n) or CHAR(n)
+ * (`CAST(10.25 AS VARCHAR(3))` is `'10.'`, `CAST('' AS CHAR(3))` is three spaces).
+ */
+function fitLength(s: string, length: number, pad: boolean): string {
+  const chars = [...s];
+  if (chars.length > length) return chars.slice(0, length).join("");
+  return pad && chars.length < length ? s + " ".repeat(length - chars.length) : s;
 }
 
 function extractPart(unit: string): (d: Date) => number {

@@ -145,3 +145,19 @@ test("ASCII is the first UTF-8 byte as a Java byte (Flink's byteAt(0)), negative
     [97, 0, -26, -16, -61],
   );
 });
+
+test("CAST to VARCHAR(n) cuts to n characters, to CHAR(n) cuts or pads with spaces (CharVarCharTrimPadCastRule)", async () => {
+  const { rows } =
+    await run(`SELECT CAST(p AS VARCHAR(3)) AS v, CAST(s AS CHAR(3)) AS c, CAST(s AS VARCHAR) AS whole,
+      CAST(s AS STRING) AS str
+    FROM (VALUES (CAST(10.25 AS DECIMAL(10, 2)), 'Hello'), (CAST(-1.50 AS DECIMAL(10, 2)), ''),
+      (CAST(99999.99 AS DECIMAL(10, 2)), '  padded  '), (CAST(0 AS DECIMAL(10, 2)), '😀 emoji')) AS t(p, s)`);
+  // Flink 1.20 (bench/sql-diff case 40, from a table): 10. Hel, -1. and three spaces, 999 and
+  // '  p', 0.0 and '😀 e' (characters are code points).
+  assert.deepEqual(rows, [
+    { v: "10.", c: "Hel", whole: "Hello", str: "Hello" },
+    { v: "-1.", c: "   ", whole: "", str: "" },
+    { v: "999", c: "  p", whole: "  padded  ", str: "  padded  " },
+    { v: "0.0", c: "😀 e", whole: "😀 emoji", str: "😀 emoji" },
+  ]);
+});
