@@ -12,7 +12,7 @@ import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
-import { castNumberToDecimal, castNumberToInteger, numericSourceKind } from "./number-casts.js";
+import { castNumberToDecimal, castNumberToInteger, narrowed, numericSourceKind } from "./number-casts.js";
 import { decimalFromText, floatingFromText, integerFromText } from "./number-text.js";
 import { compileOverlaps } from "./overlaps.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
@@ -219,10 +219,18 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         };
       }
       if (e.op === "+") return x;
+      // -2147483648 is an INT literal in Flink (the parser reads the sign with the digits), not
+      // the negation of the BIGINT 2147483648.
+      if (e.operand.kind === "literal" && e.operand.type === "number" && e.operand.text === "2147483648")
+        return { eval: () => -2147483648, type: atomic("INT", [], true) };
+      // Negating TINYINT, SMALLINT and INT wraps as Java's does: -(-2147483648) is -2147483648.
+      const name = x.type?.kind === "atomic" ? (x.type.name === "INTEGER" ? "INT" : x.type.name) : undefined;
+      const wraps = name === "TINYINT" || name === "SMALLINT" || name === "INT" ? name : undefined;
       return {
         eval: (r) => {
           const v = x.eval(r);
-          return v === null ? null : -(v as number);
+          if (v === null) return null;
+          return wraps === undefined ? -(v as number) : narrowed(-(v as number), wraps);
         },
         type: x.type,
       };

@@ -161,3 +161,16 @@ test("CAST to VARCHAR(n) cuts to n characters, to CHAR(n) cuts or pads with spac
     { v: "0.0", c: "😀 e", whole: "😀 emoji", str: "😀 emoji" },
   ]);
 });
+
+test("-2147483648 is an INT literal, and negating an INT, SMALLINT or TINYINT wraps as Java's", async () => {
+  const { rows, types } =
+    await run(`SELECT -2147483648 AS lit, ROUND(-2147483648, -1) AS r, -v AS neg, -CAST(s AS SMALLINT) AS sneg,
+      -CAST(t AS TINYINT) AS tneg, -CAST(v AS BIGINT) AS bneg
+    FROM (VALUES (-2147483648, -32768, -128)) AS x(v, s, t)`);
+  assert.deepEqual(types.slice(0, 2), ["lit INT NOT NULL", "r INT NOT NULL"]);
+  // Flink 1.20 printed ROUND(-2147483648, -1) as 2147483646 (an INT, wrapped), -2147483648 as
+  // an INT column, and -(v + 1) of the INT v = 2147483647 as -2147483648.
+  assert.deepEqual(rows, [
+    { lit: -2147483648, r: 2147483646, neg: -2147483648, sneg: -32768, tneg: -128, bneg: 2147483648 },
+  ]);
+});
