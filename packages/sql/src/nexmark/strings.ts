@@ -48,33 +48,34 @@ let tables: NexmarkTables | undefined;
 export function nexmarkTables(): NexmarkTables {
   if (tables !== undefined) return tables;
   const text = buildPool(32);
-  // The URL pool first: baseUrl reads it.
-  const partial = { text, url: text.replaceAll(" ", "_") };
-  tables = partial as NexmarkTables;
+  const url = text.replaceAll(" ", "_");
   const fourDigits = Array.from({ length: 10000 }, (_, i) => String(i).padStart(4, "0"));
-  const hotUrls = HOT_CHANNELS.map((_, i) => baseUrl(new NexmarkRng(fmix32(0x484f5400 + i))));
+  const hotUrls = HOT_CHANNELS.map((_, i) => baseUrl(new NexmarkRng(fmix32(0x484f5400 + i)), url));
   const channelNames = Array.from({ length: CHANNELS_NUMBER }, (_, i) => `channel-${i}`);
   const channelUrls = Array.from({ length: CHANNELS_NUMBER }, (_, i) => {
     const rng = new NexmarkRng(fmix32(0x43484e4c ^ i));
-    const url = baseUrl(rng);
-    return rng.nextInt(10) > 0 ? `${url}&channel_id=${reverseBits32(i)}` : url;
+    const base = baseUrl(rng, url);
+    return rng.nextInt(10) > 0 ? `${base}&channel_id=${reverseBits32(i)}` : base;
   });
-  tables = { ...partial, fourDigits, hotUrls, channelNames, channelUrls };
+  tables = { text, url, fourDigits, hotUrls, channelNames, channelUrls };
   return tables;
+}
+
+/** A string of 3..maxLength-1 characters cut from `pool` (Nexmark's nextString length rule). */
+function cut(pool: string, rng: NexmarkRng, maxLength: number): string {
+  const len = 3 + rng.nextInt(maxLength - 3);
+  const off = rng.nextInt(POOL_OFFSETS);
+  return pool.substring(off, off + len);
 }
 
 /** A string of 3..maxLength-1 characters (Nexmark's nextString length rule). */
 export function nextString(rng: NexmarkRng, maxLength: number): string {
-  const len = 3 + rng.nextInt(maxLength - 3);
-  const off = rng.nextInt(POOL_OFFSETS);
-  return (tables ?? nexmarkTables()).text.substring(off, off + len);
+  return cut((tables ?? nexmarkTables()).text, rng, maxLength);
 }
 
 /** Like {@link nextString}, from the URL pool. */
 export function nextUrlString(rng: NexmarkRng, maxLength: number): string {
-  const len = 3 + rng.nextInt(maxLength - 3);
-  const off = rng.nextInt(POOL_OFFSETS);
-  return (tables ?? nexmarkTables()).url.substring(off, off + len);
+  return cut((tables ?? nexmarkTables()).url, rng, maxLength);
 }
 
 /** A string of exactly `len` characters (0 <= len <= MAX_POOL_STRING). */
@@ -137,8 +138,9 @@ export const US_CITIES = [
 /** States (q3 selects OR, ID and CA). */
 export const US_STATES = ["AZ", "CA", "ID", "OR", "WA", "WY"];
 
-function baseUrl(rng: NexmarkRng): string {
-  return `https://www.nexmark.com/${nextUrlString(rng, 5)}/${nextUrlString(rng, 5)}/${nextUrlString(rng, 5)}/item.htm?query=1`;
+/** A channel's URL: three path segments cut from the URL pool. */
+function baseUrl(rng: NexmarkRng, urlPool: string): string {
+  return `https://www.nexmark.com/${cut(urlPool, rng, 5)}/${cut(urlPool, rng, 5)}/${cut(urlPool, rng, 5)}/item.htm?query=1`;
 }
 
 /** Reverses the 32 bits of x; unsigned result. */
