@@ -213,6 +213,16 @@ export interface AnomalyOptions {
    * values, residuals and levels alike.
    */
   readonly margin?: number;
+  /**
+   * Count data (default true): while every value of the series is a non-negative integer and its
+   * history is at least as dispersed as Poisson counts (spread squared >= median), a point's spread
+   * is at least the Poisson standard deviation at its expected level, sqrt(max(expected, 1)), and a
+   * level's (the median of `shift` points) sqrt(max(expected, 1) / shift). A quiet stretch of a count
+   * (tweets at night: 0, 1, 2) has a tiny median absolute deviation, but 2 against an expected 0 is
+   * Poisson noise, not a score of thousands. Measurements that happen to be integers (a speed in
+   * mph) spread less than Poisson counts would and are left as they are.
+   */
+  readonly countNoise?: boolean;
   /** After an alert, none of this rule for this series for this long (ms, default 1 day). */
   readonly cooldown?: number;
   /** Default "anomaly". */
@@ -234,6 +244,7 @@ export const ANOMALY_OPTION_KEYS = [
   "shift",
   "risk",
   "margin",
+  "countNoise",
   "cooldown",
   "name",
 ] as const;
@@ -253,6 +264,7 @@ export const ANOMALY_DEFAULTS = {
   shift: 24,
   risk: 0,
   margin: 0.05,
+  countNoise: true,
   cooldown: DAY,
 } as const;
 
@@ -285,6 +297,11 @@ interface AnomalyState {
    */
   scores?: number[];
   sortedScores?: number[];
+  /**
+   * Whether every value seen is a non-negative integer (see `countNoise`); absent in states
+   * checkpointed before it existed, then taken from the kept history.
+   */
+  counts?: boolean;
 }
 
 /**
@@ -314,6 +331,9 @@ export function tailLevel(sorted: readonly number[], risk: number): number | und
   const r = (risk * n) / count;
   return Math.abs(xi) < 1e-9 ? u - sigma * Math.log(r) : u + (sigma / xi) * (r ** -xi - 1);
 }
+
+/** A value a count can take: a non-negative integer. */
+const isCount = (v: number): boolean => Number.isInteger(v) && v >= 0;
 
 function median(values: number[]): number {
   values.sort((x, y) => x - y);
@@ -348,6 +368,8 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
   const cooldown = num("anomaly.cooldown", o.cooldown, { min: 0 });
   const margin = num("anomaly.margin", o.margin, { min: 0 });
   if (typeof o.newExtreme !== "boolean") throw invalid("anomaly.newExtreme", "must be a boolean");
+  if (typeof o.countNoise !== "boolean") throw invalid("anomaly.countNoise", "must be a boolean");
+  const countNoise = o.countNoise;
   if (o.spread !== "iqr" && o.spread !== "mad")
     throw invalid("anomaly.spread", `must be "iqr" or "mad", got ${JSON.stringify(o.spread)}`);
   const mad = o.spread === "mad";
@@ -373,10 +395,23 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
       ? medianAbsDeviation(sorted, quantile(sorted, 0.5)) * 1.4826
       : (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / 1.349;
 
-  /** The score of `value` against a sorted history and its expected level (floor: 0.1% of `level`). */
-  const scoreOf = (sorted: readonly number[], expected: number, value: number, level = expected): number =>
+  /**
+   * The score of `value` against a sorted history and its expected level (floor: 0.1% of `level`;
+   * with `poisson` n, the spread is at least the standard deviation of the mean of n Poisson counts
+   * at `level`, see `countNoise`).
+   */
+  const scoreOf = (
+    sorted: readonly number[],
+    expected: number,
+    value: number,
+    level = expected,
+    poisson = 0,
+  ): number => {
+    const spread = spreadOf(sorted);
+    const noise = poisson > 0 ? Math.sqrt(Math.max(Math.abs(level), 1) / poisson) : 0;
     // A flat history has no spread: a small floor keeps the score finite and meaningful.
-    (value - expected) / (spreadOf(sorted) + Math.abs(level) * 1e-3 + 1e-9);
+    return (value - expected) / (Math.max(spread, noise) + Math.abs(level) * 1e-3 + 1e-9);
+  };
 
   /** Whether a score of `value` against `sorted` is an anomaly: above `bound`, and a new extreme by `margin`. */
   const anomalous = (sorted: readonly number[], value: number, score: number, bound = z): boolean => {
@@ -397,12 +432,15 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
       times: [],
       values: [],
       sorted: [],
+      counts: true,
       ...(shift > 1 ? { levels: [], sortedLevels: [] } : {}),
       ...(season === undefined ? {} : { residuals: [], sortedResiduals: [] }),
       ...(risk > 0 ? { scores: [], sortedScores: [] } : {}),
     }),
     step(s, time, value) {
       if (s.first === null) s.first = time;
+      s.counts ??= s.values.every(isCount);
+      if (!isCount(value)) s.counts = false;
       // A state checkpointed without levels (before `shift` existed, or with `shift` off): the
       // levels of its history recomputed from the points it kept.
       if (shift > 1 && s.levels?.length !== s.values.length) {
@@ -467,12 +505,15 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
       // The season is used while it explains enough of the spread (`seasonGain`).
       const seasonal =
         season !== undefined && needScore && spreadOf(sortedResiduals) <= (1 - gain) * spreadOf(s.sorted);
+      // Counts at least as dispersed as Poisson's get its noise as the least spread (`countNoise`).
+      const poisson =
+        countNoise && s.counts && needScore && spreadOf(s.sorted) ** 2 >= quantile(s.sorted, 0.5);
       const center = seasonal ? quantile(sortedResiduals, 0.5) : 0;
       const judged = seasonal ? sortedResiduals : s.sorted;
       const x = seasonal ? residual : value;
       const usual = seasonal ? expected + center : quantile(s.sorted, 0.5);
       const score = needScore
-        ? scoreOf(judged, seasonal ? center : usual, x, seasonal ? expected : usual)
+        ? scoreOf(judged, seasonal ? center : usual, x, seasonal ? expected : usual, poisson ? 1 : 0)
         : 0;
       if (canAlert) {
         const bound = risk > 0 ? Math.max(z, tailLevel(sortedScores, risk) ?? z) : z;
@@ -480,7 +521,7 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
           alert = { time, value, expected: usual, score, rule: name, kind: score > 0 ? "spike" : "drop" };
         } else if (shift > 1) {
           const usualLevel = quantile(sortedLevels, 0.5);
-          const lScore = scoreOf(sortedLevels, usualLevel, level);
+          const lScore = scoreOf(sortedLevels, usualLevel, level, usualLevel, poisson ? shift : 0);
           if (anomalous(sortedLevels, level, lScore))
             alert = {
               time,

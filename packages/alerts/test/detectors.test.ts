@@ -33,6 +33,19 @@ function medianOf(xs: readonly number[]): number {
   return ((s[(n - 1) >> 1] as number) + (s[n >> 1] as number)) / 2;
 }
 
+/**
+ * The least spread of `anomaly()`'s `countNoise`, naively: 0 unless every value seen so far (`seen`)
+ * is a non-negative integer and the history's values (`vs`) spread at least as Poisson counts do
+ * (MAD * 1.4826 squared >= their median); then the standard deviation of the mean of `n` Poisson
+ * counts at `level` (at least 1).
+ */
+function poissonFloor(seen: readonly number[], vs: readonly number[], level: number, n: number): number {
+  if (!seen.every((v) => Number.isInteger(v) && v >= 0)) return 0;
+  const m = medianOf(vs);
+  const spread = medianOf(vs.map((y) => Math.abs(y - m))) * 1.4826;
+  return spread ** 2 >= m ? Math.sqrt(Math.max(Math.abs(level), 1) / n) : 0;
+}
+
 /** Series: increasing times (gaps 1-3), calm values with spikes, drops and a level shift now and then. */
 const seriesArb = fc
   .array(
@@ -269,18 +282,23 @@ function madOracle(
     minPoints: number;
     cooldown: number;
     margin: number;
+    countNoise?: boolean;
   },
 ): RuleAlert[] {
   const out: RuleAlert[] = [];
   let hist: [number, number][] = [];
+  const seen: number[] = [];
   let last: number | null = null;
   const first = (pts[0] as [number, number])[0];
   for (const [t, v] of pts) {
     hist = hist.filter((h) => h[0] >= t - o.lookback);
+    seen.push(v);
     if (t - first >= o.warmup && hist.length >= o.minPoints) {
       const vs = hist.map((h) => h[1]);
       const m = medianOf(vs);
-      const score = (v - m) / (medianOf(vs.map((x) => Math.abs(x - m))) * 1.4826 + Math.abs(m) * 1e-3 + 1e-9);
+      const floor = o.countNoise === false ? 0 : poissonFloor(seen, vs, m, 1);
+      const spread = Math.max(medianOf(vs.map((x) => Math.abs(x - m))) * 1.4826, floor);
+      const score = (v - m) / (spread + Math.abs(m) * 1e-3 + 1e-9);
       const hi = Math.max(...vs);
       const lo = Math.min(...vs);
       const beyond = v > hi + o.margin * (hi - m) || v < lo - o.margin * (m - lo);
@@ -320,6 +338,96 @@ test("anomaly with spread 'mad': the alerts of a naive median / MAD robust z-sco
     { numRuns: 150 },
   );
   assert.ok(alerted > 50, `only ${alerted} alerts: the comparison tested little`);
+});
+
+/** Small counts (0-4, now and then up to 40) at increasing times (gaps 1-3), as tweets per 5 minutes at night. */
+const countsArb = fc
+  .array(
+    fc.record({
+      gap: fc.integer({ min: 1, max: 3 }),
+      v: fc.oneof(
+        { weight: 12, arbitrary: fc.integer({ min: 0, max: 4 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 40 }) },
+      ),
+    }),
+    { minLength: 2, maxLength: 220, size: "max" },
+  )
+  .map((raw) => {
+    let t = 0;
+    return raw.map((r): [number, number] => {
+      t += r.gap;
+      return [t, r.v];
+    });
+  });
+
+test("anomaly with countNoise: the alerts of a naive score whose spread is at least Poisson's noise", () => {
+  let alerted = 0;
+  let floored = 0;
+  fc.assert(
+    fc.property(
+      fc.oneof({ weight: 3, arbitrary: countsArb }, { weight: 1, arbitrary: seriesArb }),
+      fc.constantFrom(2, 3.5, 5),
+      fc.integer({ min: 0, max: 6 }),
+      fc.constantFrom(0, 3),
+      fc.constantFrom(0, 5),
+      fc.constantFrom(true, true, true, false),
+      (pts, threshold, cooldown, shift, season, countNoise) => {
+        const o = {
+          lookback: 60,
+          threshold,
+          warmup: 8,
+          minPoints: 6,
+          cooldown,
+          shift,
+          season,
+          seasonTolerance: 1,
+          countNoise,
+        };
+        const got = evaluateSeries("s", pts, [anomaly(o) as Rule]);
+        sameAlerts(got, anomalyOracle(pts, o).alerts);
+        alerted += got.length;
+        // How often the floor changed the alerts (against the same rule without it).
+        if (countNoise) {
+          const without = evaluateSeries("s", pts, [anomaly({ ...o, countNoise: false }) as Rule]);
+          if (!isDeepStrictEqual(got, without)) floored++;
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+  assert.ok(alerted > 50, `only ${alerted} alerts: the comparison tested little`);
+  assert.ok(floored > 5, `the Poisson floor changed the alerts of only ${floored} series`);
+});
+
+test("anomaly with countNoise: 2 tweets after a night of 0 and 1 is noise, 30 is news; integer speeds are no counts", () => {
+  const o = { warmup: 0, minPoints: 10, season: 0, shift: 0, cooldown: 0 };
+  const night = Array.from({ length: 60 }, (_, i): [number, number] => [i, i % 6 === 3 ? 1 : 0]);
+  const counts = (countNoise: boolean, tail: number[]) =>
+    evaluateSeries(
+      "s",
+      [...night, ...tail.map((v, i): [number, number] => [60 + i, v])],
+      [anomaly({ ...o, countNoise }) as Rule],
+    ).map((a) => [a.time, a.value, Math.round(a.score)]);
+  // Median 0, MAD 0: without the floor, 2 scores 2e9; Poisson's noise at an expected 0 is 1.
+  assert.deepEqual(counts(false, [2]), [[60, 2, 2e9]]);
+  assert.deepEqual(counts(true, [2]), []);
+  assert.deepEqual(counts(true, [30]), [[60, 30, 30]]);
+  // One value that is no count (1.5) and the series is judged as measurements from then on.
+  assert.deepEqual(counts(true, [1.5, 3]), [
+    [60, 1.5, 1.5e9],
+    [61, 3, 3e9],
+  ]);
+  // Speeds in whole mph spread far less than Poisson counts at 60 would (sd 7.7): no floor.
+  const speeds = Array.from({ length: 40 }, (_, i): [number, number] => [
+    i,
+    [59, 60, 61, 60][i % 4] as number,
+  ]);
+  const jump: [number, number] = [40, 66];
+  const speedAlerts = (countNoise: boolean) =>
+    evaluateSeries("s", [...speeds, jump], [anomaly({ ...o, countNoise }) as Rule]).map((a) => a.time);
+  assert.deepEqual(speedAlerts(true), [40]);
+  assert.deepEqual(speedAlerts(false), [40]);
+  names(() => anomaly({ countNoise: "yes" as never }), "anomaly.countNoise");
 });
 
 /** SPOT's z_q by the method of moments, naively: a full sort, the peaks over the 98th percentile. */
@@ -364,6 +472,7 @@ function anomalyOracle(
     seasonGain?: number;
     risk?: number;
     margin?: number;
+    countNoise?: boolean;
   },
 ): { alerts: RuleAlert[]; fromLevel: number; tailBound: number; bySeason: number } {
   const out: RuleAlert[] = [];
@@ -377,11 +486,11 @@ function anomalyOracle(
   let hist: { t: number; v: number; level: number; r: number; a: number }[] = [];
   let last: number | null = null;
   const first = (pts[0] as [number, number])[0];
-  const scoreOf = (xs: number[], x: number, center: number, floorOf: number) => {
+  const seen: number[] = [];
+  const scoreOf = (xs: number[], x: number, center: number, floorOf: number, noise = 0) => {
     const m = medianOf(xs);
-    return (
-      (x - center) / (medianOf(xs.map((y) => Math.abs(y - m))) * 1.4826 + Math.abs(floorOf) * 1e-3 + 1e-9)
-    );
+    const spread = Math.max(medianOf(xs.map((y) => Math.abs(y - m))) * 1.4826, noise);
+    return (x - center) / (spread + Math.abs(floorOf) * 1e-3 + 1e-9);
   };
   // A new extreme by `margin` (the rule's default 0.05) of the history's reach beyond its median.
   const margin = o.margin ?? 0.05;
@@ -409,6 +518,9 @@ function anomalyOracle(
     const r = v - expected;
     const vs = hist.map((h) => h.v);
     const rs = hist.map((h) => h.r);
+    seen.push(v);
+    const noise = (level: number, n: number) =>
+      o.countNoise === false ? 0 : poissonFloor(seen, vs, level, n);
     // The season is used while the residuals spread at most (1 - seasonGain) times the values.
     const seasonal =
       !!o.season &&
@@ -417,8 +529,8 @@ function anomalyOracle(
     const score =
       hist.length >= o.minPoints
         ? seasonal
-          ? scoreOf(rs, r, medianOf(rs), expected)
-          : scoreOf(vs, v, medianOf(vs), medianOf(vs))
+          ? scoreOf(rs, r, medianOf(rs), expected, noise(expected, 1))
+          : scoreOf(vs, v, medianOf(vs), medianOf(vs), noise(medianOf(vs), 1))
         : 0;
     if (t - first >= o.warmup && hist.length >= o.minPoints && (last === null || t - last >= o.cooldown)) {
       const tail = o.risk
@@ -431,7 +543,13 @@ function anomalyOracle(
       if (bound > o.threshold) tailBound++;
       const pointHit = isAnomaly(seasonal ? rs : vs, seasonal ? r : v, score, bound);
       const ls = hist.map((h) => h.level);
-      const lScore = scoreOf(ls, level, medianOf(ls), medianOf(ls));
+      const lScore = scoreOf(
+        ls,
+        level,
+        medianOf(ls),
+        medianOf(ls),
+        o.shift > 1 ? noise(medianOf(ls), o.shift) : 0,
+      );
       const levelHit = !pointHit && o.shift > 1 && isAnomaly(ls, level, lScore, o.threshold);
       if (pointHit || levelHit) {
         last = t;
@@ -619,7 +737,7 @@ test("anomaly with risk: the alerts of a naive SPOT bound over the past points' 
   assert.ok(bounded > 50, `the tail bound decided only ${bounded} times`);
 });
 
-test("anomaly: a state checkpointed without levels and residuals goes on as one that had them", () => {
+test("anomaly: a state checkpointed without levels, residuals and counts goes on as one that had them", () => {
   let alerted = 0;
   fc.assert(
     fc.property(seriesArb, fc.integer({ min: 1, max: 200 }), (pts, cut) => {
@@ -644,6 +762,7 @@ test("anomaly: a state checkpointed without levels and residuals goes on as one 
       for (const [t, v] of head) plain.step(old, t, v);
       delete old.levels;
       delete old.sortedLevels;
+      delete old.counts;
       const resumed = anomaly({ ...o, ...more }) as Rule;
       const got = tail.map(([t, v]) => resumed.step(old, t, v)).filter((a) => a !== undefined);
       const want = evaluateSeries("s", pts, [anomaly({ ...o, ...more }) as Rule]).filter((a) =>
