@@ -765,9 +765,74 @@ export function accumulator(a: AggregateCall): ((acc: AggAcc, row: Row) => AggAc
       };
     }
   }
+  const counted = countedUpdate(a, 1);
+  if (counted !== undefined) return counted;
   return (acc, row) => {
     const v = inputOf(a, row);
     return v === undefined ? acc : updateAcc(a, acc, v, 1);
+  };
+}
+
+/**
+ * What {@link inputOf} then {@link updateAcc} with `sign` do for COUNT, SUM and AVG without
+ * DISTINCT or FILTER (accumulators a count or `[sum, count]`), without the generic dispatch;
+ * undefined for any other call.
+ */
+function countedUpdate(a: AggregateCall, sign: 1 | -1): ((acc: AggAcc, row: Row) => AggAcc) | undefined {
+  if (a.user !== undefined || a.json !== undefined || a.lag !== undefined) return undefined;
+  if (a.filter !== undefined || a.call.distinct) return undefined;
+  const name = a.call.name;
+  const arg = a.arg;
+  if (name === "COUNT") {
+    if (arg === undefined) return (acc) => (acc as number) + sign;
+    const ev = arg.eval;
+    return (acc, row) => {
+      const v = ev(row);
+      return v === null || v === undefined ? acc : (acc as number) + sign;
+    };
+  }
+  if ((name !== "SUM" && name !== "AVG") || arg === undefined) return undefined;
+  const ev = arg.eval;
+  return (acc, row) => {
+    const v = ev(row);
+    if (v === null || v === undefined) return acc;
+    const s = acc as [number, number];
+    s[0] += sign * (v as number);
+    s[1] += sign;
+    return s;
+  };
+}
+
+/**
+ * Takes one retracted input row out of accumulators `accs` (in place), as {@link updateAll}
+ * with sign -1 does, where every aggregate is a COUNT, SUM or AVG without DISTINCT or FILTER
+ * and at most one has an argument that may throw (not a column), which goes first: a row that
+ * fails changes nothing. Undefined otherwise (MIN, MAX and DISTINCT retract from a multiset).
+ */
+export function rowRetractor(
+  aggregates: readonly AggregateCall[],
+): ((accs: AggAcc[], row: Row) => void) | undefined {
+  const updates = aggregates.map((a) => countedUpdate(a, -1));
+  if (updates.some((u) => u === undefined)) return undefined;
+  const mayThrow = (a: AggregateCall) => a.arg !== undefined && a.call.args[0]?.kind !== "column";
+  if (aggregates.filter(mayThrow).length > 1) return undefined;
+  const order = aggregates
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => Number(mayThrow(y.a)) - Number(mayThrow(x.a)))
+    .map(({ i }) => i);
+  const fns = order.map((i) => updates[i] as (acc: AggAcc, row: Row) => AggAcc);
+  if (fns.length === 1) {
+    const take = fns[0] as (acc: AggAcc, row: Row) => AggAcc;
+    const i = order[0] as number;
+    return (accs, row) => {
+      accs[i] = take(accs[i] as AggAcc, row);
+    };
+  }
+  return (accs, row) => {
+    for (let k = 0; k < fns.length; k++) {
+      const i = order[k] as number;
+      accs[i] = (fns[k] as (acc: AggAcc, row: Row) => AggAcc)(accs[i] as AggAcc, row);
+    }
   };
 }
 
@@ -836,6 +901,104 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
   const p = x as [number, number];
   const q = y as [number, number];
   return [p[0] + q[0], p[1] + q[1]];
+}
+
+/**
+ * The accumulators of a list of built-in aggregates whose accumulators are plain numbers or
+ * number arrays (COUNT, SUM and AVG without DISTINCT; MIN and MAX of an input that never
+ * retracts), with each aggregate's kind decided once at planning: creating, merging and reading
+ * them then skips the generic dispatch of {@link createAcc}, {@link mergeAcc} and
+ * {@link resultOf} (a chain of kind tests per call and accumulator), which a sliding window ran
+ * for every slice of every key at each firing. Same accumulators, same state (see the module
+ * comment): state written by the multiset MIN/MAX accumulator of older versions is merged by
+ * {@link mergeAcc}.
+ */
+export interface PlainAccumulators {
+  /** New accumulators, one per aggregate (their arrays new: the caller owns them). */
+  readonly create: () => AggAcc[];
+  /**
+   * Merges `ys` into `xs`, changing `xs` and its arrays in place (the caller owns them, as
+   * {@link create} gives them) and adopting none of the arrays of `ys`, which stays unchanged.
+   */
+  readonly mergeInto: (xs: AggAcc[], ys: readonly AggAcc[]) => void;
+  /** The value of every aggregate, as {@link resultOf} gives it. */
+  readonly results: (accs: readonly AggAcc[]) => unknown[];
+}
+
+/** The kind of a {@link PlainAccumulators} aggregate, or undefined when it is none. */
+function plainKind(a: AggregateCall): "count" | "sum" | "best" | undefined {
+  if (a.user !== undefined || a.json !== undefined || a.lag !== undefined) return undefined;
+  if (keepsBest(a)) return "best";
+  if (a.call.distinct) return undefined;
+  if (a.call.name === "COUNT") return "count";
+  if (a.call.name === "SUM" || a.call.name === "AVG") return "sum";
+  return undefined;
+}
+
+/** The {@link PlainAccumulators} of `aggregates`, or undefined when one of them is not plain. */
+export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAccumulators | undefined {
+  const kinds = aggregates.map(plainKind);
+  if (kinds.some((k) => k === undefined)) return undefined;
+  const makers = kinds.map((k): (() => AggAcc) =>
+    k === "count" ? () => 0 : k === "sum" ? () => [0, 0] : () => [] as unknown as AggAcc,
+  );
+  const mergers = aggregates.map((a, i) => plainMerger(a, kinds[i] as "count" | "sum" | "best", i));
+  const readers = aggregates.map(resultReader);
+  const n = aggregates.length;
+  if (n === 1) {
+    const make = makers[0] as () => AggAcc;
+    const merge = mergers[0] as (xs: AggAcc[], ys: readonly AggAcc[]) => void;
+    const read = readers[0] as (acc: AggAcc) => unknown;
+    return { create: () => [make()], mergeInto: merge, results: (accs) => [read(accs[0] as AggAcc)] };
+  }
+  return {
+    create: () => {
+      const out: AggAcc[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = (makers[i] as () => AggAcc)();
+      return out;
+    },
+    mergeInto: (xs, ys) => {
+      for (let i = 0; i < n; i++) (mergers[i] as (xs: AggAcc[], ys: readonly AggAcc[]) => void)(xs, ys);
+    },
+    results: (accs) => {
+      const out: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = (readers[i] as (acc: AggAcc) => unknown)(accs[i] as AggAcc);
+      return out;
+    },
+  };
+}
+
+/** Merges accumulator `i` of `ys` into that of `xs` in place, for plain aggregate `a` of `kind`. */
+function plainMerger(
+  a: AggregateCall,
+  kind: "count" | "sum" | "best",
+  i: number,
+): (xs: AggAcc[], ys: readonly AggAcc[]) => void {
+  if (kind === "count")
+    return (xs, ys) => {
+      xs[i] = (xs[i] as number) + (ys[i] as number);
+    };
+  if (kind === "sum")
+    return (xs, ys) => {
+      const p = xs[i] as [number, number];
+      const q = ys[i] as [number, number];
+      p[0] += q[0];
+      p[1] += q[1];
+    };
+  const max = a.call.name === "MAX";
+  return (xs, ys) => {
+    const p = xs[i];
+    const q = ys[i];
+    // State of the multiset accumulator (older versions, see bestAcc) takes the generic path.
+    if (!Array.isArray(p) || !Array.isArray(q)) {
+      xs[i] = mergeAcc(a, p as AggAcc, q as AggAcc);
+      return;
+    }
+    if (q.length === 0) return;
+    // The first of equal values stays, as mergeAcc keeps it.
+    if (p.length === 0 || (max ? (q[0] as number) > (p[0] as number) : (q[0] as number) < (p[0] as number)))
+      p[0] = q[0];
+  };
 }
 
 /** The value of aggregate `a` for accumulator `acc`. */

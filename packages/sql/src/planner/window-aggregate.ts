@@ -35,6 +35,7 @@ import {
   inputOf,
   itemName,
   mergeAcc,
+  plainAccumulators,
   requireUserMethods,
   resultOf,
   rowAccumulator,
@@ -272,8 +273,15 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // Where it is safe (see rowAccumulator), each row goes straight into the accumulators through
   // functions specialised per call, without per-row arrays.
   const addRow = rowAccumulator(aggregates);
+  // Built-in aggregates with number accumulators (COUNT, SUM, AVG, MIN, MAX): created, merged and
+  // read by functions chosen once (see plainAccumulators), as a sliding window does for every
+  // slice of every key at each firing.
+  const plain = plainAccumulators(aggregates);
   const agg: AggregateFunction<Row, Accumulator, Aggregated> = {
-    createAccumulator: () => ({ keys: null, aggs: aggregates.map(createAcc) }),
+    createAccumulator:
+      plain === undefined
+        ? () => ({ keys: null, aggs: aggregates.map(createAcc) })
+        : () => ({ keys: null, aggs: plain.create() }),
     add(row, acc) {
       if (acc.keys === null) acc.keys = keyEvals.map((k) => k(row));
       if (addRow !== undefined) {
@@ -294,13 +302,22 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       keys: acc.keys ?? NONE,
       // Read once, by the projection of the window's row (toRows): with no aggregate (a GROUP BY
       // of keys alone, q8's windows) one shared empty list instead of one per key and window.
-      values: aggregates.length === 0 ? NONE : aggregates.map((a, i) => resultOf(a, acc.aggs[i] as AggAcc)),
+      values:
+        aggregates.length === 0
+          ? NONE
+          : plain === undefined
+            ? aggregates.map((a, i) => resultOf(a, acc.aggs[i] as AggAcc))
+            : plain.results(acc.aggs),
     }),
     // Into `x`, which the window operator owns (a fresh copy, see AggregateFunction.merge): a
     // sliding window merges its slices at every firing, and a new accumulator per merge was
     // most of the garbage of q5's fires.
     merge(x, y) {
       if (x.keys === null) x.keys = y.keys;
+      if (plain !== undefined) {
+        plain.mergeInto(x.aggs, y.aggs);
+        return x;
+      }
       const xs = x.aggs;
       const ys = y.aggs;
       for (let i = 0; i < xs.length; i++)

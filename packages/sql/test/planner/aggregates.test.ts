@@ -12,6 +12,7 @@ import {
   createAcc,
   type Multiset,
   mergeAcc,
+  plainAccumulators,
   resultOf,
   updateAcc,
 } from "../../src/planner/aggregates.js";
@@ -156,4 +157,60 @@ test("an append-only MAX reads state written by the multiset accumulator (older 
   assert.equal(resultOf(a, summarized), 8);
   assert.equal(resultOf(a, updateAcc(a, summarized, 5, 1)), 8);
   assert.throws(() => updateAcc(a, createAcc(a), 1, -1), /MAX of an insert-only input got a retraction/);
+});
+
+test("plain accumulators (COUNT, SUM, AVG, append-only MIN/MAX) create, merge and read as the generic functions do", () => {
+  const plainCalls: [string, AggregateCall][] = [
+    ["COUNT", call("COUNT", false)],
+    ["SUM", call("SUM", false)],
+    ["AVG", call("AVG", false)],
+    ["SUM DOUBLE", call("SUM", false, DOUBLE)],
+    ["AVG DOUBLE", call("AVG", false, DOUBLE)],
+    ["MIN", { ...call("MIN", false), appendOnly: true }],
+    ["MAX", { ...call("MAX", false), appendOnly: true }],
+  ];
+  const values = fc.array(fc.integer({ min: -50, max: 50 }), { maxLength: 6 });
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom(...plainCalls), { minLength: 1, maxLength: 4 }),
+      // Slices: the values each one accumulated; merged in order as a window merges its slices.
+      fc.array(values, { maxLength: 6 }),
+      (named, slices) => {
+        const calls = named.map(([, a]) => a);
+        const plain = plainAccumulators(calls);
+        assert.ok(plain !== undefined);
+        const fill = (vs: readonly number[]) =>
+          calls.map((a) => vs.reduce((acc: AggAcc, v) => updateAcc(a, acc, v, 1), createAcc(a)));
+        const accs = slices.map(fill);
+        // Generic: new accumulators merged pairwise; plain: merged in place into created ones.
+        const generic = accs.reduce(
+          (x, y) => calls.map((a, i) => mergeAcc(a, x[i] as AggAcc, y[i] as AggAcc)),
+          calls.map(createAcc),
+        );
+        const before = JSON.stringify(accs);
+        const x = plain.create();
+        assert.deepEqual(x, calls.map(createAcc));
+        for (const y of accs) plain.mergeInto(x, y);
+        assert.equal(JSON.stringify(accs), before, "the merged accumulators stay as they were");
+        assert.deepEqual(
+          plain.results(x),
+          calls.map((a, i) => resultOf(a, generic[i] as AggAcc)),
+        );
+        // Merging more into x changes none of the slices' arrays (none adopted).
+        for (const y of accs) plain.mergeInto(x, y);
+        assert.equal(JSON.stringify(accs), before);
+      },
+    ),
+    { numRuns: 300 },
+  );
+  // MIN/MAX state written by the multiset accumulator (older versions) merges as before.
+  const max: AggregateCall = { ...call("MAX", false), appendOnly: true };
+  const plain = plainAccumulators([max]);
+  assert.ok(plain !== undefined);
+  const x = plain.create();
+  plain.mergeInto(x, [{ "3": [3, 2], "7": [7, 1] } as unknown as AggAcc]);
+  assert.deepEqual(plain.results(x), [7]);
+  // Not plain: DISTINCT, a MIN/MAX that retracts, the ordered and spread aggregates.
+  for (const a of [call("COUNT", true), call("MAX", false), call("LISTAGG", false), call("VAR_POP", false)])
+    assert.equal(plainAccumulators([a]), undefined, a.call.name);
 });
