@@ -21,10 +21,12 @@ import {
   createAcc,
   inputOf,
   itemName,
+  plainAccumulators,
   requireUserMethods,
   resultOf,
   resultReader,
   rowAccumulator,
+  rowRetractor,
   updateAll,
 } from "./aggregates.js";
 import { INSERT_ONLY, isAccumulate, isInsertOnly, retractMode, rowKind, withKind } from "./changelog.js";
@@ -225,6 +227,10 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private readonly userAggregates: boolean;
   /** Adds an accumulated row where that is safe without the inputs array (see rowAccumulator). */
   private readonly addRow: ((accs: AggAcc[], row: Row) => void) | undefined;
+  /** Takes a retracted row out where that is safe without the inputs array (see rowRetractor). */
+  private readonly retractRow: ((accs: AggAcc[], row: Row) => void) | undefined;
+  /** New accumulators of a group (see plainAccumulators), the generic ones when undefined. */
+  private readonly createAccs: () => AggAcc[];
   /** Each aggregate's result from its accumulator (see resultReader). */
   private readonly results: readonly ((acc: AggAcc) => unknown)[];
 
@@ -237,6 +243,9 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   ) {
     this.userAggregates = aggregates.some((a) => a.user !== undefined);
     this.addRow = rowAccumulator(aggregates);
+    this.retractRow = rowRetractor(aggregates);
+    const plain = plainAccumulators(aggregates);
+    this.createAccs = plain === undefined ? () => aggregates.map(createAcc) : plain.create;
     this.results = aggregates.map(resultReader);
   }
 
@@ -258,11 +267,12 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     if (st === undefined) {
       // A retraction for a group without state (its state expired or was never there) is ignored, as in Flink.
       if (!add) return;
-      st = { keys: this.keyEvals.map((k) => k(row)), rows: 0, aggs: this.aggregates.map(createAcc) };
+      st = { keys: this.keyEvals.map((k) => k(row)), rows: 0, aggs: this.createAccs() };
     }
     const before = first ? undefined : this.values(st);
     const sign = add ? 1 : -1;
     if (add && this.addRow !== undefined) this.addRow(st.aggs, row);
+    else if (!add && this.retractRow !== undefined) this.retractRow(st.aggs, row);
     else {
       // Every input is evaluated, then user accumulators updated into a copy, before anything
       // changes (built-in updates, last, do not throw): a function that throws (the row goes to
