@@ -233,6 +233,9 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private readonly createAccs: () => AggAcc[];
   /** Each aggregate's result from its accumulator (see resultReader). */
   private readonly results: readonly ((acc: AggAcc) => unknown)[];
+  /** The group's aggregate values before and after the current row (see processElement). */
+  private readonly beforeValues: unknown[];
+  private readonly afterValues: unknown[];
 
   constructor(
     private readonly aggregates: readonly AggregateCall[],
@@ -247,6 +250,8 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     const plain = plainAccumulators(aggregates);
     this.createAccs = plain === undefined ? () => aggregates.map(createAcc) : plain.create;
     this.results = aggregates.map(resultReader);
+    this.beforeValues = new Array(aggregates.length).fill(null);
+    this.afterValues = new Array(aggregates.length).fill(null);
   }
 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
@@ -269,7 +274,9 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
       if (!add) return;
       st = { keys: this.keyEvals.map((k) => k(row)), rows: 0, aggs: this.createAccs() };
     }
-    const before = first ? undefined : this.values(st);
+    // The values before and after the change go into two arrays of the function, not new ones
+    // per row: they are read only while this row's output rows are built, below.
+    const before = first ? undefined : this.values(st, this.beforeValues);
     const sign = add ? 1 : -1;
     if (add && this.addRow !== undefined) this.addRow(st.aggs, row);
     else if (!add && this.retractRow !== undefined) this.retractRow(st.aggs, row);
@@ -289,8 +296,9 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
       return;
     }
     this.state.update(st);
-    const after = this.values(st);
+    const after = this.values(st, this.afterValues);
     if (before !== undefined && sameValues(before, after)) return;
+    // Both rows are built before either is sent (sending runs the operators downstream).
     const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
     const nextRow = this.output({ keys: st.keys, values: after });
     if (prevRow !== undefined && nextRow !== undefined) {
@@ -305,12 +313,12 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     else if (nextRow !== undefined) out.collect(nextRow);
   }
 
-  private values(st: GroupState): unknown[] {
+  /** Writes the aggregate values of `st` into `into` and returns it. */
+  private values(st: GroupState, into: unknown[]): unknown[] {
     const { results } = this;
-    const out: unknown[] = new Array(results.length);
     for (let i = 0; i < results.length; i++)
-      out[i] = (results[i] as (acc: AggAcc) => unknown)(st.aggs[i] as AggAcc);
-    return out;
+      into[i] = (results[i] as (acc: AggAcc) => unknown)(st.aggs[i] as AggAcc);
+    return into;
   }
 }
 
