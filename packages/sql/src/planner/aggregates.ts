@@ -921,8 +921,8 @@ export interface PlainAccumulators {
    * {@link create} gives them) and adopting none of the arrays of `ys`, which stays unchanged.
    */
   readonly mergeInto: (xs: AggAcc[], ys: readonly AggAcc[]) => void;
-  /** The value of every aggregate, as {@link resultOf} gives it. */
-  readonly results: (accs: readonly AggAcc[]) => unknown[];
+  /** Writes the value of every aggregate, as {@link resultOf} gives it, into `into`; returns it. */
+  readonly results: (accs: readonly AggAcc[], into: unknown[]) => unknown[];
 }
 
 /** The kind of a {@link PlainAccumulators} aggregate, or undefined when it is none. */
@@ -949,7 +949,14 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
     const make = makers[0] as () => AggAcc;
     const merge = mergers[0] as (xs: AggAcc[], ys: readonly AggAcc[]) => void;
     const read = readers[0] as (acc: AggAcc) => unknown;
-    return { create: () => [make()], mergeInto: merge, results: (accs) => [read(accs[0] as AggAcc)] };
+    return {
+      create: () => [make()],
+      mergeInto: merge,
+      results: (accs, into) => {
+        into[0] = read(accs[0] as AggAcc);
+        return into;
+      },
+    };
   }
   return {
     create: () => {
@@ -960,10 +967,9 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
     mergeInto: (xs, ys) => {
       for (let i = 0; i < n; i++) (mergers[i] as (xs: AggAcc[], ys: readonly AggAcc[]) => void)(xs, ys);
     },
-    results: (accs) => {
-      const out: unknown[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = (readers[i] as (acc: AggAcc) => unknown)(accs[i] as AggAcc);
-      return out;
+    results: (accs, into) => {
+      for (let i = 0; i < n; i++) into[i] = (readers[i] as (acc: AggAcc) => unknown)(accs[i] as AggAcc);
+      return into;
     },
   };
 }

@@ -115,13 +115,8 @@ interface Accumulator {
   keys: unknown[] | null;
   aggs: AggAcc[];
 }
-/** The keys or aggregate values of a window without any: shared, never written. */
+/** The keys of a window without any: shared, never written. */
 const NONE: unknown[] = [];
-
-interface Aggregated {
-  readonly keys: unknown[];
-  readonly values: unknown[];
-}
 
 /** The window column (window_start, window_end, window_time) `e` names, if any. */
 export function isWindowColumn(e: Expr): WindowColumn | undefined {
@@ -277,7 +272,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // read by functions chosen once (see plainAccumulators), as a sliding window does for every
   // slice of every key at each firing.
   const plain = plainAccumulators(aggregates);
-  const agg: AggregateFunction<Row, Accumulator, Aggregated> = {
+  const agg: AggregateFunction<Row, Accumulator, Accumulator> = {
     createAccumulator:
       plain === undefined
         ? () => ({ keys: null, aggs: aggregates.map(createAcc) })
@@ -298,17 +293,9 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       );
       return acc;
     },
-    getResult: (acc) => ({
-      keys: acc.keys ?? NONE,
-      // Read once, by the projection of the window's row (toRows): with no aggregate (a GROUP BY
-      // of keys alone, q8's windows) one shared empty list instead of one per key and window.
-      values:
-        aggregates.length === 0
-          ? NONE
-          : plain === undefined
-            ? aggregates.map((a, i) => resultOf(a, acc.aggs[i] as AggAcc))
-            : plain.results(acc.aggs),
-    }),
+    // The accumulator itself: toRows reads its values while it builds the window's row, and
+    // keeps nothing of it (no result object per key and window).
+    getResult: (acc) => acc,
     // Into `x`, which the window operator owns (a fresh copy, see AggregateFunction.merge): a
     // sliding window merges its slices at every firing, and a new accumulator per merge was
     // most of the garbage of q5's fires.
@@ -329,16 +316,20 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     items.map((item) => item.name),
     items.map((item) => item.eval),
   );
-  // One Out for every window's row: HAVING and the projection read it at once and keep nothing
-  // of it (the row they build holds its values, not it), so it need not be allocated per row.
-  const o: Out = { keys: NONE, values: NONE, start: 0, end: 0, time: 0 };
-  const toRows: ProcessWindowFunction<Aggregated, Row, string, TimeWindow> = {
+  // One output scope object and values array for every firing: HAVING and the projection read
+  // them at once and keep nothing of them (the row they build holds the values), so they need
+  // not be allocated per key and window (with no aggregate, the values array stays empty).
+  const o: Out = { keys: NONE, values: new Array(aggregates.length).fill(null), start: 0, end: 0, time: 0 };
+  const toRows: ProcessWindowFunction<Accumulator, Row, string, TimeWindow> = {
     process(_key, ctx, elements, out) {
       const w = ctx.window();
       const time = (w as Window).resultTimestamp?.() ?? w.end - 1;
-      for (const r of elements) {
-        o.keys = r.keys;
-        o.values = r.values;
+      for (const acc of elements) {
+        o.keys = acc.keys ?? NONE;
+        if (plain !== undefined) plain.results(acc.aggs, o.values);
+        else
+          for (let i = 0; i < aggregates.length; i++)
+            o.values[i] = resultOf(aggregates[i] as AggregateCall, acc.aggs[i] as AggAcc);
         o.start = w.start;
         o.end = w.end;
         o.time = time;

@@ -218,15 +218,23 @@ test("window TVF aggregation with keys, every aggregate, DISTINCT, FILTER, HAVIN
   );
 });
 
-/** Brute force: the same window aggregation computed over the whole input at once. */
-function bruteForce(events: readonly { k: string; ts: number; v: number }[], size: number): Row[] {
+/**
+ * Brute force: the same window aggregation computed over the whole input at once, each event in
+ * every window of `size` sliding by `slide` (tumbling when equal) that contains it.
+ */
+function bruteForce(
+  events: readonly { k: string; ts: number; v: number }[],
+  size: number,
+  slide = size,
+): Row[] {
   const groups = new Map<string, { k: string; start: number; vs: number[] }>();
   for (const e of events) {
-    const start = Math.floor(e.ts / size) * size;
-    const id = `${e.k}|${start}`;
-    const g = groups.get(id) ?? { k: e.k, start, vs: [] };
-    g.vs.push(e.v);
-    groups.set(id, g);
+    for (let start = Math.floor(e.ts / slide) * slide; start > e.ts - size; start -= slide) {
+      const id = `${e.k}|${start}`;
+      const g = groups.get(id) ?? { k: e.k, start, vs: [] };
+      g.vs.push(e.v);
+      groups.set(id, g);
+    }
   }
   return [...groups.values()].map((g) => ({
     k: g.k,
@@ -331,4 +339,43 @@ test("a view over a table, then a projection of the view, with computed and meta
     { "table name": "big" },
     { "table name": "orders" },
   ]);
+});
+
+test("random hopping window aggregations (slices merged at each firing) equal a brute-force evaluation of the same SQL", async () => {
+  const DELAY = 50;
+  const event = fc.record({
+    k: fc.constantFrom("a", "b", "c"),
+    gap: fc.nat(30),
+    jitter: fc.nat(DELAY - 1),
+    v: fc.integer({ min: -50, max: 50 }),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(event, { minLength: 1, maxLength: 60 }),
+      // (size, slide): slices of the slide, or of their gcd when the slide does not divide the size.
+      fc.constantFrom([30, 10], [100, 20], [25, 10], [40, 40]),
+      async (raw, [size, slide]) => {
+        let ts = 1_000;
+        const events = raw.map((r) => ({ k: r.k, ts: (ts += r.gap), v: r.v, order: ts - r.jitter }));
+        const emitted = [...events].sort((a, b) => a.order - b.order);
+        const dir = logWithRows(
+          "ev",
+          emitted.map((e) => ({ k: e.k, ts: e.ts, v: e.v })),
+        );
+        const tEnv = sql(env(), { connectors: logConnectors });
+        await tEnv.executeSql(`CREATE TABLE ev (k STRING, ts TIMESTAMP(3), v INT,
+        WATERMARK FOR ts AS ts - INTERVAL '0.${String(DELAY).padStart(3, "0")}' SECOND)
+        WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'ev', 'bounded' = 'true')`);
+        const rows = await (
+          await tEnv.executeSql(`SELECT k, window_start AS ws, window_end AS we, COUNT(*) AS n, SUM(v) AS total,
+          MIN(v) AS lo, MAX(v) AS hi, AVG(v) AS mean
+          FROM TABLE(HOP(TABLE ev, DESCRIPTOR(ts), INTERVAL '0.${String(slide).padStart(3, "0")}' SECOND,
+            INTERVAL '0.${String(size).padStart(3, "0")}' SECOND))
+          GROUP BY k, window_start, window_end`)
+        ).collect();
+        assert.deepEqual(sortRows(rows), sortRows(bruteForce(events, size, slide)));
+      },
+    ),
+    { numRuns: 16 },
+  );
 });
