@@ -939,9 +939,14 @@ function plainKind(a: AggregateCall): "count" | "sum" | "best" | undefined {
 export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAccumulators | undefined {
   const kinds = aggregates.map(plainKind);
   if (kinds.some((k) => k === undefined)) return undefined;
-  const makers = kinds.map((k): (() => AggAcc) =>
-    k === "count" ? () => 0 : k === "sum" ? () => [0, 0] : () => [] as unknown as AggAcc,
-  );
+  // The same starts as createAcc's (SUM's sum at -0, see sumStart).
+  const makers = aggregates.map((a, i): (() => AggAcc) => {
+    const k = kinds[i];
+    if (k === "count") return () => 0;
+    if (k === "best") return () => [] as unknown as AggAcc;
+    const start = sumStart(a);
+    return () => [start, 0];
+  });
   const mergers = aggregates.map((a, i) => plainMerger(a, kinds[i] as "count" | "sum" | "best", i));
   const readers = aggregates.map(resultReader);
   const n = aggregates.length;
