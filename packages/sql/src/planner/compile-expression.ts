@@ -636,7 +636,7 @@ function yearMonthArithmetic<I>(
   if ((e.op === "*" && (isNumericType(t) || t === undefined)) || (e.op === "/" && ya && !yb))
     return both(e.op === "*" ? (x, y) => Math.trunc(x * y) : (x, y) => Math.trunc(x / y), YEAR_MONTH);
   throw refuse(
-    `${e.op} is not defined for a year-month interval and ${t === undefined ? "this operand" : printType(t)}`,
+    `${e.op} is not defined for a year-month interval and ${t === undefined ? "this operand" : typeName(t)}`,
   );
 }
 
@@ -709,7 +709,7 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
             const x = a.eval(r);
             const y = b.eval(r);
             if (x === null || y === null) return null;
-            if (y === 0) throw new Error(`division by zero: ${String(x)} / 0 of ${printType(whole)} values`);
+            if (y === 0) throw new Error(`division by zero: ${String(x)} / 0 of ${typeName(whole)} values`);
             const q = Math.trunc((x as number) / (y as number));
             return q === 0 ? 0 : q;
           },
@@ -906,7 +906,7 @@ function refuseNumberVersusString(
   b: DataType | undefined,
 ): void {
   if (!((isNumericType(a) && isCharacterType(b)) || (isCharacterType(a) && isNumericType(b)))) return;
-  const [l, r] = [printType(a as DataType), printType(b as DataType)];
+  const [l, r] = [typeName(a), typeName(b)];
   throw refuseAt(
     e,
     `${e.op} between ${l} and ${r}: implicit type conversion between a number and a character string is not supported (as in Flink); CAST one side`,
@@ -928,9 +928,7 @@ function refuseStringArithmetic(
   b: DataType | undefined,
 ): void {
   if (!isCharacterType(a) && !isCharacterType(b)) return;
-  // Calcite's signature error names the types without their nullability.
-  const text = (t: DataType | undefined) => (t === undefined ? "?" : printType({ ...t, notNull: false }));
-  const [l, r] = [text(a), text(b)];
+  const [l, r] = [typeName(a), typeName(b)];
   throw refuseAt(
     e,
     `Cannot apply '${e.op}' to arguments of type '<${l}> ${e.op} <${r}>': arithmetic takes numbers, intervals and date-times, not a character string (as in Flink, no implicit conversion); CAST it`,
@@ -979,7 +977,7 @@ function temporalEqualsString<I>(
 ): Compiled<I>[] {
   const stringFirst = isCharacterType(a.type) && isTemporal(b.type);
   if (!stringFirst && !(isTemporal(a.type) && isCharacterType(b.type))) return [a, b];
-  const [l, r] = [printType(a.type as DataType), printType(b.type as DataType)];
+  const [l, r] = [typeName(a.type), typeName(b.type)];
   if (e.op === "<>")
     throw refuseAt(
       e,
@@ -1015,7 +1013,7 @@ function castStringOperand<I>(
   } catch (err) {
     throw refuseAt(
       e,
-      `${printExpr(item)} does not cast to ${printType(target)}, the type Flink compares it as: ${(err as Error).message}`,
+      `${printExpr(item)} does not cast to ${typeName(target)}, the type Flink compares it as: ${(err as Error).message}`,
       { operator },
     );
   }
@@ -1039,7 +1037,7 @@ function coerceInList<I>(e: Expr & { kind: "in" }, x: Compiled<I>, list: Compile
   if (numbers.length > 0 && strings.length > 0)
     throw refuseAt(
       e,
-      `values in the IN list must have compatible types, got ${printType(numbers[0]?.type as DataType)} and ${printType(strings[0]?.type as DataType)} (as Flink refuses them)`,
+      `values in the IN list must have compatible types, got ${typeName(numbers[0]?.type)} and ${typeName(strings[0]?.type)} (as Flink refuses them)`,
       { operator: "IN" },
     );
   const target = x.type;
@@ -1056,7 +1054,7 @@ function coerceInList<I>(e: Expr & { kind: "in" }, x: Compiled<I>, list: Compile
     )
       throw refuseAt(
         e,
-        `${printExpr(item)} (${printType(c.type as DataType)}) in an IN list of ${printType(target)}: Flink casts it to ${printType(target)} with its own number text; CAST it explicitly`,
+        `${printExpr(item)} (${typeName(c.type)}) in an IN list of ${typeName(target)}: Flink casts it to ${typeName(target)} with its own number text; CAST it explicitly`,
         { operator: "IN" },
       );
     const cast = compileCast(c, target, false);
@@ -1066,7 +1064,7 @@ function coerceInList<I>(e: Expr & { kind: "in" }, x: Compiled<I>, list: Compile
       } catch (err) {
         throw refuseAt(
           e,
-          `${printExpr(item)} in an IN list of ${printType(target)} does not cast to ${printType(target)}: ${(err as Error).message}`,
+          `${printExpr(item)} in an IN list of ${typeName(target)} does not cast to ${typeName(target)}: ${(err as Error).message}`,
           { operator: "IN" },
         );
       }
@@ -1259,7 +1257,7 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
         // Rounded HALF_UP from the number's digits, NULL past the precision (see number-casts.ts).
         if (kindOf(v) !== undefined) return castNumberToDecimal(v as number | boolean, precision, scale);
         const n = Number(v);
-        if (Number.isNaN(n)) throw new Error(`cannot cast '${String(v)}' to ${printType(t)}`);
+        if (Number.isNaN(n)) throw new Error(`cannot cast '${String(v)}' to ${typeName(t)}`);
         return n;
       };
       break;
@@ -1493,6 +1491,14 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     },
     type,
   };
+}
+
+/**
+ * `t` as the validation errors name an operand's type: without its nullability, as Calcite's
+ * signature errors (a literal's `INT NOT NULL` is `INT` there).
+ */
+function typeName(t: DataType | undefined): string {
+  return t === undefined ? "?" : printType({ ...t, notNull: false });
 }
 
 /** `t` NOT NULL when `notNull`, else nullable (unknown stays unknown). */

@@ -24,8 +24,9 @@ test("CAST of 'yyyy-MM-dd' and 'HH:mm:ss' strings to DATE and TIME(0)", async ()
     "t0 TIME(0)",
     "t2 TIME(0)",
     "t3 TIME(3)",
-    "dl DATE",
-    "tl TIME(0)",
+    // Literals are NOT NULL, as Flink types them.
+    "dl DATE NOT NULL",
+    "tl TIME(0) NOT NULL",
   ]);
   assert.deepEqual(row, {
     d: Date.UTC(2024, 1, 29),

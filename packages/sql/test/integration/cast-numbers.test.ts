@@ -205,8 +205,11 @@ test("DECIMAL to DOUBLE keeps the value; BOOLEAN to numbers is 1 or 0; numbers t
        5. AS int_literal, 3000000000 AS bigint_literal`,
   );
   assert.ok(types.includes("dx DOUBLE") && types.includes("tt TINYINT") && types.includes("td DOUBLE"));
-  // Flink (Calcite) types `5.` as INT and an integer literal past INT's range as BIGINT.
-  assert.ok(types.includes("int_literal INT") && types.includes("bigint_literal BIGINT"), types.join());
+  // Flink (Calcite) types `5.` as INT and an integer literal past INT's range as BIGINT, NOT NULL.
+  assert.ok(
+    types.includes("int_literal INT NOT NULL") && types.includes("bigint_literal BIGINT NOT NULL"),
+    types.join(),
+  );
   assert.deepEqual(row, {
     dx: 1.005,
     df: -0.1,
