@@ -53,7 +53,8 @@ export function orderedComparisonCast(
   const others = types.filter((t): t is DataType => t !== undefined && !isCharacter(t));
   if (others.length === 0) return undefined;
   const names = others.map((t) => (t.kind === "atomic" ? t.name : t.kind.toUpperCase()));
-  const list = others.map(printType).join(", ");
+  // Named without their nullability, as Flink's validation errors name them.
+  const list = others.map((t) => printType({ ...t, notNull: false })).join(", ");
   if (names.every((n) => NUMBERS.has(n))) return { cast: numericTarget(others) };
   const first = names[0] as string;
   if (names.every((n) => n === first)) {
