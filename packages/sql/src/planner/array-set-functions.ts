@@ -18,7 +18,7 @@ import {
   same,
   type Types,
 } from "./string-collection-functions.js";
-import { ownValue, setColumn, withKeyOrder } from "./values.js";
+import { ownValue, rowFields, setColumn, withKeyOrder } from "./values.js";
 
 const TIME_TYPES: ReadonlySet<string> = new Set(["TIMESTAMP", "TIMESTAMP_LTZ"]);
 const BINARY_TYPES: ReadonlySet<string> = new Set(["BYTES", "BINARY", "VARBINARY"]);
@@ -97,22 +97,30 @@ function compareText(a: string, b: string): number {
 }
 
 /**
- * The order of two non-NULL values of one comparable type, as Flink's generated comparison:
- * numbers and date-times by value, strings by code point, FALSE before TRUE, binary strings by
- * unsigned bytes, arrays and rows field by field (NULL fields first).
+ * The order of two non-NULL values of one comparable type `t` (when known), as Flink's generated
+ * comparison: numbers and date-times by value, strings by code point, FALSE before TRUE, binary
+ * strings by unsigned bytes, arrays and rows field by field (NULL fields first). A ROW may be an
+ * array (a ROW constructor's) or an object by field name (a connector's): its fields are read in
+ * the type's order, as {@link rowFields} reads them.
  */
-export function compareValues(a: unknown, b: unknown): number {
+export function compareValues(a: unknown, b: unknown, t?: DataType): number {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;
   if (typeof a === "string" && typeof b === "string") return compareText(a, b);
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b);
-  if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      const c = compareValues(a[i], b[i]);
-      if (c !== 0) return c;
+  if (typeof a === "object" && typeof b === "object") {
+    const element = t?.kind === "array" ? t.element : undefined;
+    const [xs, ys] = t?.kind === "row" ? [rowFields(a, t), rowFields(b, t)] : [a, b];
+    if (Array.isArray(xs) && Array.isArray(ys)) {
+      for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
+        const c = compareValues(xs[i], ys[i], t?.kind === "row" ? t.fields[i]?.type : element);
+        if (c !== 0) return c;
+      }
+      return xs.length - ys.length;
     }
-    return a.length - b.length;
+    // A row whose type is not known: its fields in the object's order.
+    return compareValues(rowFields(a, undefined), rowFields(b, undefined));
   }
   if (typeof a === "boolean" && typeof b === "boolean") return a === b ? 0 : a ? 1 : -1;
   const [x, y] = [a as number, b as number];
@@ -120,10 +128,11 @@ export function compareValues(a: unknown, b: unknown): number {
 }
 
 /**
- * ArraySortFunction.eval: `array` sorted ascending (or descending), NULL elements first or last
- * (by default first when ascending, last when descending); NULL when any argument is NULL.
+ * ArraySortFunction.eval: `array` (of elements of type `element`, when known) sorted ascending
+ * (or descending), NULL elements first or last (by default first when ascending, last when
+ * descending); NULL when any argument is NULL.
  */
-function arraySort([a, asc, nullsFirst]: unknown[]): unknown[] | null {
+function arraySort([a, asc, nullsFirst]: unknown[], element?: DataType): unknown[] | null {
   if (a === null || asc === null || nullsFirst === null) return null;
   const ascending = asc === undefined ? true : asc === true;
   const first = nullsFirst === undefined ? ascending : nullsFirst === true;
@@ -131,7 +140,7 @@ function arraySort([a, asc, nullsFirst]: unknown[]): unknown[] | null {
   // Array.prototype.sort is stable, as Java's Arrays.sort of objects (TimSort).
   return [...(a as unknown[])].sort((x, y) => {
     if (x === null || y === null) return x === y ? 0 : (x === null) === first ? -1 : 1;
-    return sign * compareValues(x, y);
+    return sign * compareValues(x, y, element);
   });
 }
 
@@ -219,27 +228,35 @@ const UNORDERED: ReadonlySet<string> = new Set(["map", "multiset"]);
 export const ARRAY_SET_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]> = [
   [
     "ARRAY_SORT",
-    checked(
-      1,
-      3,
-      arraySort,
-      (name, types, pos) => {
-        const element = expectArray(name, types, 0, pos);
-        if (element !== undefined && UNORDERED.has(element.kind))
-          throw invalid(
-            `${name}'s argument 1 must be an ARRAY of comparable elements, not of ${shown(element)}`,
-            pos,
-          );
-        for (let i = 1; i < types.length; i++) {
-          const t = types[i];
-          if (t !== undefined && typeName(t) !== "BOOLEAN")
-            throw invalid(`${name}'s argument ${i + 1} must be a BOOLEAN, not ${shown(t)}`, pos);
-        }
-        return arrayOf(element);
-      },
+    {
+      minArgs: 1,
+      maxArgs: 3,
+      fn: (args) => arraySort(args),
       // Its own NULL rule (the same as SQL's, but for the optional arguments it reads itself).
-      false,
-    ),
+      nullIn: false,
+      atSite: ({ name, pos }) => {
+        // The element type, known once the site is typed: a connector's ROW is an object whose
+        // fields are compared in the type's order.
+        let element: DataType | undefined;
+        return {
+          fn: (args) => arraySort(args, element),
+          type: (types) => {
+            element = expectArray(name, types, 0, pos);
+            if (element !== undefined && UNORDERED.has(element.kind))
+              throw invalid(
+                `${name}'s argument 1 must be an ARRAY of comparable elements, not of ${shown(element)}`,
+                pos,
+              );
+            for (let i = 1; i < types.length; i++) {
+              const t = types[i];
+              if (t !== undefined && typeName(t) !== "BOOLEAN")
+                throw invalid(`${name}'s argument ${i + 1} must be a BOOLEAN, not ${shown(t)}`, pos);
+            }
+            return arrayOf(element);
+          },
+        };
+      },
+    },
   ],
   [
     "ARRAY_UNION",

@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
+import { connectors as logConnectors } from "@fleuve/log";
 import { sql } from "@fleuve/sql";
+import { logWithRows } from "../fixtures/log-table.js";
 
 const tEnv = () => sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
 const one = async (select: string) => {
@@ -88,6 +90,36 @@ test("ARRAY_SORT(array [, ascending [, nulls_first]]): NULLs first ascending, la
   await refused(
     "ARRAY_SORT(ARRAY[MAP[1, 2]])",
     /ARRAY_SORT's argument 1 must be an ARRAY of comparable elements/,
+  );
+});
+
+test("ARRAY_SORT of ROWs a connector read (objects by field name): field by field, in the type's order", async () => {
+  // The JSON objects list y before x, so an object's own order would sort by y first.
+  const dir = logWithRows("sorted_rows", [
+    {
+      a: [
+        { y: "a", x: 2 },
+        { y: "z", x: 1 },
+        { y: null, x: 2 },
+        { y: "b", x: 2 },
+      ],
+    },
+  ]);
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
+    connectors: logConnectors,
+  });
+  await tEnv.executeSql(
+    `CREATE TABLE sorted_rows (a ARRAY<ROW<x INT, y STRING>>) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'sorted_rows', 'bounded' = 'true')`,
+  );
+  const r = (await (
+    await tEnv.executeSql(
+      "SELECT CAST(ARRAY_SORT(a) AS STRING) AS asc0, CAST(ARRAY_SORT(a, FALSE) AS STRING) AS desc0 FROM sorted_rows",
+    )
+  ).collect()) as Record<string, unknown>[];
+  // By x, then y with a NULL field first (Flink's generated row comparison).
+  assert.deepEqual(
+    r.map((x) => ({ ...x })),
+    [{ asc0: "[(1, z), (2, null), (2, a), (2, b)]", desc0: "[(2, b), (2, a), (2, null), (1, z)]" }],
   );
 });
 
