@@ -6,46 +6,12 @@
  */
 
 import type { DataType, SourcePos } from "../parser/ast.js";
+import { findCommonType } from "./common-type.js";
 import { typeName } from "./more-scalar-functions.js";
 import { invalid } from "./problems.js";
 import type { ScalarFunction } from "./scalar-functions.js";
-import {
-  arrayOf,
-  checked,
-  expectArray,
-  NUMBER_TYPES,
-  STRING_TYPES,
-  same,
-  type Types,
-} from "./string-collection-functions.js";
+import { arrayOf, checked, expectArray, same, type Types } from "./string-collection-functions.js";
 import { ownValue, rowFields, setColumn, withKeyOrder } from "./values.js";
-
-const TIME_TYPES: ReadonlySet<string> = new Set(["TIMESTAMP", "TIMESTAMP_LTZ"]);
-const BINARY_TYPES: ReadonlySet<string> = new Set(["BYTES", "BINARY", "VARBINARY"]);
-
-/** The family of an atomic type name: types of one family have a common type. */
-function family(name: string): string {
-  if (NUMBER_TYPES.has(name)) return "number";
-  if (STRING_TYPES.has(name)) return "string";
-  if (TIME_TYPES.has(name)) return "timestamp";
-  if (BINARY_TYPES.has(name)) return "binary";
-  return name;
-}
-
-/** Whether `a` and `b` have a common type (Flink's <COMMON> argument strategy), loosely. */
-function compatible(a: DataType, b: DataType): boolean {
-  if (a.kind !== b.kind) return false;
-  if (a.kind === "atomic" && b.kind === "atomic") return family(a.name) === family(b.name);
-  if ((a.kind === "array" || a.kind === "multiset") && (b.kind === "array" || b.kind === "multiset"))
-    return compatible(a.element, b.element);
-  if (a.kind === "map" && b.kind === "map") return compatible(a.key, b.key) && compatible(a.value, b.value);
-  if (a.kind === "row" && b.kind === "row")
-    return (
-      a.fields.length === b.fields.length &&
-      a.fields.every((f, i) => compatible(f.type, (b.fields[i] as { type: DataType }).type))
-    );
-  return true;
-}
 
 /** The text of a type in a message: `ARRAY<INT>`, `MAP<STRING, INT>`, `INT`. */
 function shown(t: DataType): string {
@@ -65,17 +31,20 @@ function shown(t: DataType): string {
 
 /**
  * The type of a function of two arrays of a common type (ARRAY_UNION, ARRAY_EXCEPT,
- * ARRAY_INTERSECT): a nullable array of the first one's element type.
+ * ARRAY_INTERSECT): a nullable array of the elements' common type (Flink's <COMMON> strategy, so
+ * ARRAY[1] with ARRAY[2.5] has DECIMAL(11, 1) elements, nullable when either array's are).
  */
 function twoArrays(name: string, types: Types, pos: SourcePos): DataType | undefined {
   const a = expectArray(name, types, 0, pos);
   const b = expectArray(name, types, 1, pos);
-  if (a !== undefined && b !== undefined && !compatible(a, b))
+  if (a === undefined || b === undefined) return arrayOf(a ?? b);
+  const element = findCommonType(a, b);
+  if (element === undefined)
     throw invalid(
       `${name}'s arguments must be ARRAYs of a common element type, not ${shown(types[0] as DataType)} and ${shown(types[1] as DataType)}`,
       pos,
     );
-  return arrayOf(a ?? b);
+  return arrayOf(element);
 }
 
 /** The elements of `xs` without repeats (SQL equality; one NULL at most), in their first order. */
@@ -199,26 +168,26 @@ function mapUnion(maps: unknown[]): Record<string, unknown> | null {
   return result;
 }
 
-/** MAP_UNION's type: the maps' common map type, nullable when any map is. */
+/** MAP_UNION's type: the maps' common map type (Flink's <COMMON> strategy), nullable when any map is. */
 function mapUnionType(name: string, types: Types, pos: SourcePos): DataType | undefined {
-  let first: (DataType & { kind: "map" }) | undefined;
-  let notNull = true;
+  let common: DataType | undefined;
+  let unknown = false;
   for (let i = 0; i < types.length; i++) {
     const t = types[i];
     if (t === undefined) {
-      notNull = false;
+      unknown = true;
       continue;
     }
     if (t.kind !== "map") throw invalid(`${name}'s argument ${i + 1} must be a MAP, not ${shown(t)}`, pos);
-    if (first !== undefined && !compatible(first, t))
+    const merged = common === undefined ? t : findCommonType(common, t);
+    if (merged === undefined)
       throw invalid(
-        `${name}'s arguments must be MAPs of a common type, not ${shown(first)} and ${shown(t)}`,
+        `${name}'s arguments must be MAPs of a common type, not ${shown(common as DataType)} and ${shown(t)}`,
         pos,
       );
-    first ??= t;
-    notNull &&= t.notNull;
+    common = merged;
   }
-  return first === undefined ? undefined : { ...first, notNull };
+  return common === undefined ? undefined : unknown ? { ...common, notNull: false } : common;
 }
 
 /** Element types ARRAY_SORT cannot order (Flink's ArrayComparableElementArgumentTypeStrategy). */

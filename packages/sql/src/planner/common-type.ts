@@ -79,6 +79,53 @@ function atomicCommon(
   return undefined;
 }
 
+const BINARIES = new Set(["BINARY", "VARBINARY", "BYTES"]);
+
+/**
+ * The common type of `a` and `b` when they have one, as LogicalTypeMerging.findCommonType (the
+ * <COMMON> argument strategy of ARRAY_UNION, MAP_UNION...): the cases of the file's comment, a
+ * binary string as a string, the same atomic type, and ARRAY, MULTISET, MAP and ROW (of as many
+ * fields; the left one's names) of the common types of their parts; nullable when either is.
+ * Undefined when they have none (INT and STRING) or either is unknown.
+ */
+export function findCommonType(a: DataType | undefined, b: DataType | undefined): DataType | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  const notNull = a.notNull && b.notNull;
+  const found = commonParts(a, b);
+  return found === undefined ? undefined : { ...found, notNull };
+}
+
+/** {@link findCommonType} of `a` and `b`, nullability aside. */
+function commonParts(a: DataType, b: DataType): DataType | undefined {
+  if (a.kind === "atomic" && b.kind === "atomic") {
+    if (BINARIES.has(a.name) && BINARIES.has(b.name)) {
+      if (a.name === "BYTES" || b.name === "BYTES") return { ...a, name: "BYTES", args: [] };
+      const [la, lb] = [a.args[0] ?? 1, b.args[0] ?? 1];
+      if (a.name === "BINARY" && b.name === "BINARY" && la === lb) return a;
+      return { ...a, name: "VARBINARY", args: [Math.max(la, lb)] };
+    }
+    return atomicCommon(a, b) ?? (a.name === b.name ? a : undefined);
+  }
+  if ((a.kind === "array" && b.kind === "array") || (a.kind === "multiset" && b.kind === "multiset")) {
+    const element = findCommonType(a.element, b.element);
+    return element === undefined ? undefined : { ...a, element };
+  }
+  if (a.kind === "map" && b.kind === "map") {
+    const key = findCommonType(a.key, b.key);
+    const value = findCommonType(a.value, b.value);
+    return key === undefined || value === undefined ? undefined : { ...a, key, value };
+  }
+  if (a.kind === "row" && b.kind === "row") {
+    if (a.fields.length !== b.fields.length) return undefined;
+    const fields = a.fields.map((f, i) => ({ ...f, type: findCommonType(f.type, b.fields[i]?.type) }));
+    return fields.every((f) => f.type !== undefined)
+      ? { ...a, fields: fields as typeof a.fields }
+      : undefined;
+  }
+  if (a.kind === "interval" && b.kind === "interval") return a;
+  return undefined;
+}
+
 /**
  * The least restrictive type of `a` and `b` (see the file's comment), nullable when either is;
  * undefined when either is unknown.

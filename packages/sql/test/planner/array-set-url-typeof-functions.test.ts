@@ -184,6 +184,33 @@ test("ARRAY_INTERSECT and ARRAY_UNION: distinct elements in array1's order, NULL
   );
 });
 
+test("ARRAY_UNION, ARRAY_EXCEPT, ARRAY_INTERSECT and MAP_UNION: of the arguments' common type (<COMMON>)", async () => {
+  assert.deepEqual(
+    await one(`TYPEOF(ARRAY_UNION(ARRAY[1], ARRAY[2.5])) AS union_decimal,
+      CAST(ARRAY_UNION(ARRAY[1], ARRAY[2.5]) AS STRING) AS union_text,
+      TYPEOF(ARRAY_UNION(ARRAY[1], ARRAY[${NULL_I}])) AS union_nullable, ARRAY_UNION(ARRAY[1], ARRAY[${NULL_I}]) AS union_null,
+      TYPEOF(ARRAY_EXCEPT(ARRAY[1], ARRAY[3000000000])) AS except_bigint,
+      TYPEOF(ARRAY_INTERSECT(ARRAY[1E0], ARRAY[1])) AS intersect_double,
+      TYPEOF(MAP_UNION(MAP['a', 1], MAP['b', 2.5])) AS map_decimal, CAST(MAP_UNION(MAP['a', 1], MAP['b', 2.5]) AS STRING) AS map_text`),
+    {
+      // LogicalTypeMerging.findCommonType: INT (10 digits) with DECIMAL(2, 1) is DECIMAL(11, 1);
+      // an element is nullable when either array's is; the wider integer; DOUBLE with an integer.
+      union_decimal: "ARRAY<DECIMAL(11, 1) NOT NULL>",
+      union_text: "[1.0, 2.5]",
+      union_nullable: "ARRAY<INT>",
+      union_null: [1, null],
+      except_bigint: "ARRAY<BIGINT NOT NULL>",
+      intersect_double: "ARRAY<DOUBLE NOT NULL>",
+      map_decimal: "MAP<STRING NOT NULL, DECIMAL(11, 1) NOT NULL> NOT NULL",
+      map_text: "{b=2.5, a=1.0}",
+    },
+  );
+  await refused(
+    "ARRAY_UNION(ARRAY[ARRAY[1]], ARRAY[ARRAY['x']])",
+    /ARRAY_UNION's arguments must be ARRAYs of a common element type, not ARRAY<ARRAY<INT>> and ARRAY<ARRAY<STRING>>/,
+  );
+});
+
 test("MAP_UNION: later maps win a shared key; NULL when any map is NULL", async () => {
   const NULL_MAP = "CASE WHEN 1 = 0 THEN MAP['a', 1] END";
   assert.deepEqual(
