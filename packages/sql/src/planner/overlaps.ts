@@ -19,8 +19,16 @@ interface Part<I> {
 
 const DATE_TIMES: ReadonlySet<string> = new Set(["DATE", "TIME", "TIMESTAMP", "TIMESTAMP_LTZ"]);
 
+/**
+ * The date-time type name of `t` (TIMESTAMP WITH LOCAL TIME ZONE, in either spelling, as
+ * TIMESTAMP_LTZ: a distinct type, that OVERLAPS does not mix with TIMESTAMP).
+ */
 const dateTimeName = (t: DataType | undefined) =>
-  t?.kind === "atomic" && DATE_TIMES.has(t.name) ? t.name : undefined;
+  t?.kind === "atomic" && DATE_TIMES.has(t.name)
+    ? t.name === "TIMESTAMP" && t.timeZone === "local"
+      ? "TIMESTAMP_LTZ"
+      : t.name
+    : undefined;
 
 /** SQL `a <= b` of two date-times held as numbers: NULL when either is. */
 const le = (a: unknown, b: unknown): boolean | null =>
@@ -64,12 +72,9 @@ export function compileOverlaps<I>(
   const [a, b] = period(e.left, "left");
   const [c, d] = period(e.right, "right");
   const [ta, tc] = [dateTimeName(a.type), dateTimeName(c.type)];
-  if (
-    ta !== undefined &&
-    tc !== undefined &&
-    ta !== tc &&
-    !(ta.startsWith("TIMESTAMP") && tc.startsWith("TIMESTAMP"))
-  )
+  // Calcite's SqlOverlapsOperator.checkOperandTypes wants the same type name for both starts:
+  // TIMESTAMP and TIMESTAMP_LTZ hold different instants for one number, so they do not mix.
+  if (ta !== undefined && tc !== undefined && ta !== tc)
     throw invalid(`OVERLAPS compares periods of one type, not of ${ta} and ${tc}`);
   return {
     eval: (r) => {

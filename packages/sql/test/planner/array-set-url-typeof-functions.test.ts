@@ -344,6 +344,30 @@ test("(t1, t2) OVERLAPS (t3, t4): closed periods, an interval as a length, point
     "(DATE '2024-01-01', TIME '10:00:00') OVERLAPS (DATE '2024-01-01', DATE '2024-01-02')",
     /OVERLAPS' left period must end with a DATE or an interval, not TIME\(0\)/,
   );
+  // TIMESTAMP and TIMESTAMP_LTZ (in either spelling) do not mix, within a period or across
+  // periods (Calcite's SqlOverlapsOperator.checkOperandTypes: the same type name).
+  const LTZ = "CAST(TIMESTAMP '2024-01-01 00:00:00' AS TIMESTAMP_LTZ(3))";
+  const LTZ_LONG = "CAST(TIMESTAMP '2024-01-01 00:00:00' AS TIMESTAMP(3) WITH LOCAL TIME ZONE)";
+  const TS = "TIMESTAMP '2024-01-01 00:00:00'";
+  await refused(
+    `(${TS}, ${TS}) OVERLAPS (${LTZ}, INTERVAL '1' DAY)`,
+    /OVERLAPS compares periods of one type, not of TIMESTAMP and TIMESTAMP_LTZ/,
+  );
+  await refused(
+    `(${LTZ_LONG}, INTERVAL '1' DAY) OVERLAPS (${TS}, ${TS})`,
+    /OVERLAPS compares periods of one type, not of TIMESTAMP_LTZ and TIMESTAMP/,
+  );
+  await refused(
+    `(${TS}, ${LTZ}) OVERLAPS (${TS}, ${TS})`,
+    /OVERLAPS' left period must end with a TIMESTAMP or an interval, not TIMESTAMP_LTZ\(3\)/,
+  );
+  await refused(
+    `(${TS}, ${TS}) OVERLAPS (${LTZ_LONG}, ${TS})`,
+    /OVERLAPS' right period must end with a TIMESTAMP_LTZ or an interval, not TIMESTAMP\(/,
+  );
+  assert.deepEqual(await one(`(${LTZ}, INTERVAL '1' DAY) OVERLAPS (${LTZ_LONG}, ${LTZ}) AS ltz`), {
+    ltz: true,
+  });
   await refused(
     "DATE '2024-01-01' OVERLAPS (DATE '2024-01-01', DATE '2024-01-02')",
     /OVERLAPS' left operand must be a period/,
