@@ -11,7 +11,7 @@ import { typeName } from "./more-scalar-functions.js";
 import { invalid } from "./problems.js";
 import type { ScalarFunction } from "./scalar-functions.js";
 import { arrayOf, checked, expectArray, same, type Types } from "./string-collection-functions.js";
-import { ownValue, rowFields, setColumn, withKeyOrder } from "./values.js";
+import { MAP_KEY_ORDER, ownValue, rowFields, setColumn, withKeyOrder } from "./values.js";
 
 /** The text of a type in a message: `ARRAY<INT>`, `MAP<STRING, INT>`, `INT`. */
 function shown(t: DataType): string {
@@ -144,10 +144,17 @@ function arrayIntersect([a, b]: unknown[]): unknown[] | null {
   );
 }
 
+/** The key order map `m` was written in (a MAP constructor's...), when known. */
+function storedOrder(m: object): readonly string[] | undefined {
+  return (m as { [MAP_KEY_ORDER]?: readonly string[] })[MAP_KEY_ORDER];
+}
+
 /**
  * MapUnionFunction.eval: the maps merged left to right, a later map's value winning for a key
  * they share; NULL when any map is NULL. Its entries: the later map's, then the earlier one's
- * other keys (the order of the MapData Flink builds).
+ * other keys (the order of the MapData Flink builds), each in its own stored order; when a map's
+ * order is not known (a connector's), neither is the result's, so none is pinned and CAST orders
+ * it as the java.util.HashMap it is in Flink.
  */
 function mapUnion(maps: unknown[]): Record<string, unknown> | null {
   if (maps.some((m) => m === null)) return null;
@@ -157,13 +164,13 @@ function mapUnion(maps: unknown[]): Record<string, unknown> | null {
     if (keys.length === 0) continue;
     const merged: Record<string, unknown> = {};
     for (const k of keys) setColumn(merged, k, ownValue(m, k));
-    const order = [...keys];
     for (const k of Object.keys(result))
-      if (!Object.hasOwn(merged, k)) {
-        setColumn(merged, k, ownValue(result, k));
-        order.push(k);
-      }
-    result = withKeyOrder(merged, order);
+      if (!Object.hasOwn(merged, k)) setColumn(merged, k, ownValue(result, k));
+    const [later, earlier] = [storedOrder(m), storedOrder(result)];
+    result =
+      later === undefined || earlier === undefined
+        ? merged
+        : withKeyOrder(merged, [...later, ...earlier.filter((k) => !Object.hasOwn(m, k))]);
   }
   return result;
 }

@@ -235,6 +235,31 @@ test("MAP_UNION: later maps win a shared key; NULL when any map is NULL", async 
   );
 });
 
+test("MAP_UNION keeps each map's stored key order, and pins none when a map's is not known", async () => {
+  // MAP constructors keep their order (integer-like keys where written, not first).
+  assert.deepEqual(await one("CAST(MAP_UNION(MAP['b', 1, '2', 2], MAP['a', 3, '1', 4]) AS STRING) AS s"), {
+    s: "{a=3, 1=4, b=1, 2=2}",
+  });
+  // A connector's map is a java.util.HashMap in Flink, and so is the union: CAST writes the
+  // HashMap's order (hashes "1" 49, "x" 120, "y" 121, "10" 1567: buckets 1, 8, 9, 15 of 16).
+  const dir = logWithRows("union_maps", [{ m: { 10: 1, 1: 2, x: 3 } }]);
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
+    connectors: logConnectors,
+  });
+  await tEnv.executeSql(
+    `CREATE TABLE union_maps (m MAP<STRING, INT>) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'union_maps', 'bounded' = 'true')`,
+  );
+  const r = (await (
+    await tEnv.executeSql(
+      "SELECT CAST(MAP_UNION(m, MAP['y', 4]) AS STRING) AS s, CAST(MAP_UNION(MAP['y', 4], m) AS STRING) AS t FROM union_maps",
+    )
+  ).collect()) as Record<string, unknown>[];
+  assert.deepEqual(
+    r.map((x) => ({ ...x })),
+    [{ s: "{1=2, x=3, y=4, 10=1}", t: "{1=2, x=3, y=4, 10=1}" }],
+  );
+});
+
 test("ENCODE and DECODE: a string to and from the bytes of a character set, as Java", async () => {
   const r =
     await one(`ENCODE('abc', 'UTF-8') AS utf8, ENCODE('é', 'UTF-16') AS utf16, ENCODE('é', 'utf-16le') AS utf16le,
