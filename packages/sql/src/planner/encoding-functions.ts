@@ -15,6 +15,17 @@ const BINARY_TYPES: ReadonlySet<string> = new Set(["BYTES", "BINARY", "VARBINARY
 /** The characters URLEncoder leaves as they are. */
 const UNRESERVED = /^[A-Za-z0-9.\-*_]$/;
 
+/** A UTF-16 code unit of a surrogate pair that has no partner. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `s` with each lone surrogate as `by`: what Java's encoders write for one (`?` in UTF-8 and
+ * the sets that lack the character, U+FFFD in UTF-16), as Node's would write U+FFFD or the raw unit.
+ */
+function withoutLoneSurrogates(s: string, by: string): string {
+  return s.replace(LONE_SURROGATE, by);
+}
+
 /**
  * java.net.URLEncoder.encode(s, UTF-8): letters, digits and `.-*_` kept, a space as `+`, every
  * other character as `%XY` per byte of its UTF-8 form (a lone surrogate as `?`, as Java's
@@ -22,14 +33,10 @@ const UNRESERVED = /^[A-Za-z0-9.\-*_]$/;
  */
 export function urlEncode(s: string): string {
   let out = "";
-  for (const ch of s) {
+  for (const ch of withoutLoneSurrogates(s, "?")) {
     if (UNRESERVED.test(ch)) out += ch;
     else if (ch === " ") out += "+";
-    else {
-      const cp = ch.codePointAt(0) as number;
-      const bytes = cp >= 0xd800 && cp <= 0xdfff ? Buffer.from("?") : Buffer.from(ch, "utf8");
-      for (const b of bytes) out += `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
-    }
+    else for (const b of Buffer.from(ch, "utf8")) out += `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
 }
@@ -101,11 +108,14 @@ function utf16be(s: string): Buffer {
 }
 
 /**
- * String.getBytes(charset): a character the set lacks as `?` (US-ASCII, ISO-8859-1); UTF-16 is
- * big-endian after a byte-order mark FE FF, as Java writes it.
+ * String.getBytes(charset): a character the set lacks as `?` (US-ASCII, ISO-8859-1), a lone
+ * surrogate as `?` in UTF-8 (String.encodeUTF8) and as U+FFFD in UTF-16 (UnicodeEncoder's
+ * replacement); UTF-16 is big-endian after a byte-order mark FE FF, as Java writes it.
  */
-export function encodeText(fn: string, s: string, name: string): Buffer {
-  switch (charset(fn, name)) {
+export function encodeText(fn: string, text: string, name: string): Buffer {
+  const set = charset(fn, name);
+  const s = withoutLoneSurrogates(text, set.startsWith("UTF-16") ? "\uFFFD" : "?");
+  switch (set) {
     case "US-ASCII":
       return Buffer.from(
         [...s].map((ch) => ((ch.codePointAt(0) as number) < 0x80 ? ch : "?")).join(""),

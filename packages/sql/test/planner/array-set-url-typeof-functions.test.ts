@@ -289,6 +289,43 @@ test("ENCODE and DECODE: a string to and from the bytes of a character set, as J
   await refused("DECODE('abc', 'UTF-8')", /DECODE's argument 1 must be a binary string, not STRING/);
 });
 
+test("ENCODE and URL_ENCODE of a lone surrogate (read from JSON): '?' in UTF-8 and US-ASCII, U+FFFD in UTF-16", async () => {
+  const dir = logWithRows("surrogates", [{ s: "a\ud800b\udc00" }]);
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
+    connectors: logConnectors,
+  });
+  await tEnv.executeSql(
+    `CREATE TABLE surrogates (s STRING) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'surrogates', 'bounded' = 'true')`,
+  );
+  const r = (await (
+    await tEnv.executeSql(
+      `SELECT ENCODE(s, 'UTF-8') AS utf8, ENCODE(s, 'US-ASCII') AS ascii, ENCODE(s, 'UTF-16BE') AS utf16be,
+        ENCODE(s, 'UTF-16LE') AS utf16le, URL_ENCODE(s) AS url FROM surrogates`,
+    )
+  ).collect()) as Record<string, unknown>[];
+  const hex = (b: unknown) => Buffer.from(b as Uint8Array).toString("hex");
+  assert.deepEqual(
+    r.map((x) => ({
+      utf8: hex(x.utf8),
+      ascii: hex(x.ascii),
+      utf16be: hex(x.utf16be),
+      utf16le: hex(x.utf16le),
+      url: x.url,
+    })),
+    [
+      {
+        // String.getBytes: UTF-8 writes '?' (3F) for each lone surrogate, not EF BF BD.
+        utf8: "613f623f",
+        ascii: "613f623f",
+        // UTF-16's encoder replaces it with U+FFFD, in the byte order of the set.
+        utf16be: "0061fffd0062fffd",
+        utf16le: "6100fdff6200fdff",
+        url: "a%3Fb%3F",
+      },
+    ],
+  );
+});
+
 test("TYPEOF(input [, force_serializable]): the input's type as Flink prints it", async () => {
   assert.deepEqual(
     await one(`TYPEOF(12) AS int_lit, TYPEOF('Hello world', TRUE) AS char_forced, TYPEOF(NULL) AS null_lit,
