@@ -10,7 +10,14 @@ import { findCommonType } from "./common-type.js";
 import { typeName } from "./more-scalar-functions.js";
 import { invalid } from "./problems.js";
 import type { ScalarFunction } from "./scalar-functions.js";
-import { arrayOf, checked, expectArray, same, type Types } from "./string-collection-functions.js";
+import {
+  arrayOf,
+  checked,
+  distinctInto,
+  expectArray,
+  same,
+  type Types,
+} from "./string-collection-functions.js";
 import { MAP_KEY_ORDER, ownValue, rowFields, setColumn, withKeyOrder } from "./values.js";
 
 /** The text of a type in a message: `ARRAY<INT>`, `MAP<STRING, INT>`, `INT`. */
@@ -45,12 +52,6 @@ function twoArrays(name: string, types: Types, pos: SourcePos): DataType | undef
       pos,
     );
   return arrayOf(element);
-}
-
-/** The elements of `xs` without repeats (SQL equality; one NULL at most), in their first order. */
-function distinctInto(out: unknown[], xs: readonly unknown[]): unknown[] {
-  for (const x of xs) if (!out.some((y) => (x === null ? y === null : y !== null && same(x, y)))) out.push(x);
-  return out;
 }
 
 /** The code points of two strings compared, as Flink compares StringData (by UTF-8 bytes). */

@@ -9,7 +9,7 @@ import type { Catalog, TableDefinition, ViewDefinition } from "../catalog.js";
 import type { DataType, Expr, QualifiedName, ShowLike } from "../parser/ast.js";
 import { printExpr, printFlinkStyle, printQuery } from "../parser/printer.js";
 import { compileExpression } from "./compile-expression.js";
-import { flinkTypeText } from "./flink-type-text.js";
+import { flinkTypeText, quoted, quotedString } from "./flink-type-text.js";
 import { invalid } from "./problems.js";
 import { type Column, rowScope } from "./relation.js";
 import type { Row } from "./values.js";
@@ -27,16 +27,6 @@ export function summaryIdentifier(name: string): string {
 /** Flink's `` `catalog`.`database`.`name` `` of a table of the environment (asSerializableString). */
 export function serializableIdentifier(name: string): string {
   return [DEFAULT_CATALOG, DEFAULT_DATABASE, name].map(quoted).join(".");
-}
-
-/** A name in back quotes, as Flink's EncodingUtils.escapeIdentifier writes it. */
-function quoted(name: string): string {
-  return `\`${name.replace(/`/g, "``")}\``;
-}
-
-/** A string literal, as Flink's EncodingUtils.escapeSingleQuotes writes it. */
-function quotedString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /**

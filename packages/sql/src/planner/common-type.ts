@@ -79,7 +79,8 @@ function atomicCommon(
   return undefined;
 }
 
-const BINARIES = new Set(["BINARY", "VARBINARY", "BYTES"]);
+/** The binary string type names. */
+export const BINARY_TYPES: ReadonlySet<string> = new Set(["BINARY", "VARBINARY", "BYTES"]);
 
 /**
  * The common type of `a` and `b` when they have one, as LogicalTypeMerging.findCommonType (the
@@ -98,7 +99,7 @@ export function findCommonType(a: DataType | undefined, b: DataType | undefined)
 /** {@link findCommonType} of `a` and `b`, nullability aside. */
 function commonParts(a: DataType, b: DataType): DataType | undefined {
   if (a.kind === "atomic" && b.kind === "atomic") {
-    if (BINARIES.has(a.name) && BINARIES.has(b.name)) {
+    if (BINARY_TYPES.has(a.name) && BINARY_TYPES.has(b.name)) {
       if (a.name === "BYTES" || b.name === "BYTES") return { ...a, name: "BYTES", args: [] };
       const [la, lb] = [a.args[0] ?? 1, b.args[0] ?? 1];
       if (a.name === "BINARY" && b.name === "BINARY" && la === lb) return a;

@@ -8,6 +8,7 @@
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
+import { BINARY_TYPES } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
@@ -1082,7 +1083,6 @@ function isNumericType(t: DataType | undefined): boolean {
 }
 
 const CHARACTER_STRINGS: ReadonlySet<string> = new Set(["CHAR", "VARCHAR", "STRING"]);
-const BINARY_STRINGS: ReadonlySet<string> = new Set(["BINARY", "VARBINARY", "BYTES"]);
 
 /**
  * The conversion of `CAST(x AS BINARY(n) | VARBINARY(n) | BYTES)` from type `fromName`, as Flink
@@ -1098,7 +1098,7 @@ function binaryCast(
   refuse: (why: string) => Error,
 ): (v: unknown) => Buffer {
   // An untyped value (a user function's) is read as what it holds.
-  if (fromName !== undefined && !CHARACTER_STRINGS.has(fromName) && !BINARY_STRINGS.has(fromName))
+  if (fromName !== undefined && !CHARACTER_STRINGS.has(fromName) && !BINARY_TYPES.has(fromName))
     throw refuse("Flink casts character strings (as UTF-8) and binary strings to binary strings");
   const fit =
     target === "BYTES" || length === undefined

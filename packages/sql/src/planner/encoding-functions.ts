@@ -4,13 +4,13 @@
  * as Java's String.getBytes and new String(bytes, charset)). They join {@link SCALAR_FUNCTIONS}.
  */
 
+import { BINARY_TYPES } from "./common-type.js";
 import { atomic } from "./data-types.js";
 import type { ScalarFunction } from "./scalar-functions.js";
 import { checked, expect, STRING_TYPES } from "./string-collection-functions.js";
 
 const STRING = atomic("STRING");
 const BYTES = atomic("BYTES");
-const BINARY_TYPES: ReadonlySet<string> = new Set(["BYTES", "BINARY", "VARBINARY"]);
 
 /** The characters URLEncoder leaves as they are. */
 const UNRESERVED = /^[A-Za-z0-9.\-*_]$/;

@@ -7,12 +7,12 @@ import type { DataType } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 
 /** A name in back quotes, as Flink's EncodingUtils.escapeIdentifier writes it. */
-function quoted(name: string): string {
+export function quoted(name: string): string {
   return `\`${name.replace(/`/g, "``")}\``;
 }
 
 /** A string literal, as Flink's EncodingUtils.escapeSingleQuotes writes it. */
-function quotedString(s: string): string {
+export function quotedString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 

@@ -211,6 +211,12 @@ function arraySlice(a: unknown[], start: number, end: number): unknown[] {
 /** SQL equality of two non-NULL values of one type (deep, for ROW, ARRAY and MAP values). */
 export const same = (a: unknown, b: unknown) => a === b || isDeepStrictEqual(a, b);
 
+/** `out` with the elements of `xs` it lacks added, in their first order (SQL equality; one NULL at most). */
+export function distinctInto(out: unknown[], xs: readonly unknown[]): unknown[] {
+  for (const x of xs) if (!out.some((y) => same(x, y))) out.push(x);
+  return out;
+}
+
 /** The greatest (`sign` 1) or least (-1) non-NULL element, NULL when there is none. */
 function extreme(a: unknown[], sign: number): unknown {
   let best: unknown = null;
@@ -381,11 +387,7 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
     checked(
       1,
       1,
-      ([a]) => {
-        const out: unknown[] = [];
-        for (const x of a as unknown[]) if (!out.some((y) => same(x, y))) out.push(x);
-        return out;
-      },
+      ([a]) => distinctInto([], a as unknown[]),
       (n, t, p) => arrayOf(expectArray(n, t, 0, p)),
     ),
   ],
