@@ -38,6 +38,7 @@ import {
 import type { DataType, Expr } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { ProctimeOperator } from "../runtime/proctime.js";
+import { children } from "./aggregates.js";
 import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { notRowtimeArgument } from "./current-watermark.js";
@@ -105,13 +106,24 @@ export function sideOptions(
  */
 export const PARTITION_COMMIT = "sink.partition-commit.";
 
+/** The first call of function `name` in `e` (not into subqueries). */
+function findCall(e: Expr, name: string): (Expr & { kind: "call" }) | undefined {
+  if (e.kind === "call" && e.name === name) return e;
+  for (const child of children(e)) {
+    const found = findCall(child, name);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /**
  * The watermark delay of `WATERMARK FOR col AS expr`: 0 for `col`, the interval for
  * `col - INTERVAL ...`. Other expressions are not supported yet.
  */
 function watermarkDelay(column: string, expr: Expr, type?: DataType): number {
   // In its own WATERMARK clause the column is not yet a rowtime attribute (Flink refuses it so).
-  if (JSON.stringify(expr).includes('"name":"CURRENT_WATERMARK"')) throw notRowtimeArgument(type, undefined);
+  const watermarkCall = findCall(expr, "CURRENT_WATERMARK");
+  if (watermarkCall !== undefined) throw notRowtimeArgument(type, watermarkCall.pos);
   if (expr.kind === "column" && expr.name.parts.length === 1 && expr.name.parts[0] === column) return 0;
   if (
     expr.kind === "binary" &&

@@ -113,4 +113,15 @@ test("CURRENT_WATERMARK in the table's own WATERMARK clause is refused: the colu
     tEnv.executeSql("SELECT * FROM t"),
     /The argument of CURRENT_WATERMARK\(\) must be a rowtime attribute, but was 'TIMESTAMP\(3\)'/,
   );
+  // Inside another expression too, the error pointing at the call.
+  await tEnv.executeSql(`CREATE TABLE u (ts TIMESTAMP(3), WATERMARK FOR ts AS COALESCE(CURRENT_WATERMARK(ts), ts))
+    WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 't', 'bounded' = 'true')`);
+  await assert.rejects(
+    tEnv.executeSql("SELECT * FROM u"),
+    (e: Error & { details?: Record<string, unknown> }) => {
+      assert.match(e.message, /The argument of CURRENT_WATERMARK\(\) must be a rowtime attribute/);
+      assert.deepEqual([e.details?.line, e.details?.column], [1, 63]);
+      return true;
+    },
+  );
 });
