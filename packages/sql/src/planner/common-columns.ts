@@ -50,6 +50,23 @@ export interface CommonColumns {
   readonly sideColumns: ReadonlySet<string>;
 }
 
+/** `t` as a nullable type (an unknown type stays unknown). */
+export function nullable(t: DataType | undefined): DataType | undefined {
+  return t === undefined ? t : { ...t, notNull: false };
+}
+
+/**
+ * The columns of an outer join's side that may be padded with NULLs (the right side of a LEFT
+ * JOIN, the left of a RIGHT JOIN, both of a FULL JOIN), each of a nullable type, as Calcite's
+ * join row type (SqlValidatorUtil.deriveJoinRowType) makes them: NOT NULL holds only where the
+ * side has a row.
+ */
+export function paddedColumns(cols: readonly Column[]): Column[] {
+  return cols.map((c) =>
+    c.type === undefined || c.type.notNull !== true ? c : { ...c, type: nullable(c.type) },
+  );
+}
+
 /** Calcite's type families of {@link comparable} (SqlTypeFamily), by atomic type name. */
 const FAMILIES: Record<string, string> = {
   TINYINT: "numeric",
@@ -169,7 +186,6 @@ export function commonColumnsOf(
   const sideOnly = (cols: readonly Column[]) =>
     cols.map((c) => (merged.has(c.name) ? { ...c, qualifiedOnly: true } : c));
   const sides = [...sideOnly(leftCols), ...sideOnly(rightCols)];
-  const nullable = (t: DataType | undefined) => (t === undefined ? t : { ...t, notNull: false });
   const columns: Column[] = [
     ...pairs.map(({ name, key, l, r }) => ({
       name: key,

@@ -9,6 +9,7 @@
 import type { Expr, SourcePos, TableAlias, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { withKindOf } from "./changelog.js";
+import { paddedColumns } from "./common-columns.js";
 import { compileExpression } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, joinedColumns, type Relation, rowScope } from "./relation.js";
@@ -122,7 +123,8 @@ export function planCorrelate(
     );
   return {
     stream,
-    columns: relation.columns,
+    // LEFT ... ON TRUE pads the right side with NULLs where it gives no row: its columns are nullable.
+    columns: outer ? [...joined.left, ...paddedColumns(joined.right)] : relation.columns,
     rowtime: left.rowtime,
     proctime: left.proctime,
     // Several rows per input row: the input's unique key is no longer one.

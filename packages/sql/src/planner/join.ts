@@ -31,7 +31,7 @@ import { type SideExpiry, SqlStreamingJoinOperator } from "../runtime/streaming-
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { windowFiring } from "../runtime/zoned-windows.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
-import { commonColumnsOf } from "./common-columns.js";
+import { commonColumnsOf, paddedColumns } from "./common-columns.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
@@ -151,7 +151,7 @@ export function planJoin(
   const leftNames = new Set(leftCols.map((c) => c.name));
   // The columns conditions are read over; the relation's columns are `outColumns`.
   const joined = { columns: common?.analysis ?? [...leftCols, ...rightCols] };
-  const outColumns = common?.columns ?? joined.columns;
+  const outColumns = outerColumns(type, leftCols, rightCols, common?.columns ?? joined.columns);
   const sideOf = (c: Column): Side => (leftNames.has(c.name) ? "L" : "R");
   const sidesOf = (e: Expr): Set<Side> => {
     const s = new Set<Side>();
@@ -574,6 +574,25 @@ export function planJoin(
   }
   // A regular join's rows have no event-time attribute (as in Flink: they may come out at any time).
   return { stream, columns: outColumns, changelog, joinProjection: joinProjection(stream) };
+}
+
+/**
+ * The joined relation's columns as an outer join of `type` gives them: those of a side that may
+ * be padded with NULLs (see {@link paddedColumns}) nullable. The common columns of USING /
+ * NATURAL (neither side's own) have their types already (common-columns.ts). The conditions are
+ * still read over the sides' own types: ON sees the rows before any padding.
+ */
+function outerColumns(
+  type: JoinType,
+  leftCols: readonly Column[],
+  rightCols: readonly Column[],
+  cols: readonly Column[],
+): readonly Column[] {
+  if (type === "INNER") return cols;
+  const padded = new Set<string>();
+  if (type === "RIGHT" || type === "FULL") for (const c of leftCols) padded.add(c.name);
+  if (type === "LEFT" || type === "FULL") for (const c of rightCols) padded.add(c.name);
+  return cols.map((c) => (padded.has(c.name) ? (paddedColumns([c])[0] as Column) : c));
 }
 
 /** The SQL types whose values are JavaScript numbers (NULL aside): kept unboxed by the bound join. */

@@ -11,6 +11,7 @@ import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { SqlLookupJoinOperator } from "../runtime/lookup-join.js";
 import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
+import { paddedColumns } from "./common-columns.js";
 import { compileExpression } from "./compile-expression.js";
 import { lookupConnectorOf, lookupTable } from "./lookup-tables.js";
 import { invalid, unsupported } from "./problems.js";
@@ -152,7 +153,8 @@ export function planLookupJoin(
   );
   return {
     stream,
-    columns: joined.columns,
+    // A LEFT join pads the looked-up side with NULLs where nothing is found: its columns are nullable.
+    columns: type === "LEFT" ? [...leftCols, ...paddedColumns(rightCols)] : joined.columns,
     rowtime: left.rowtime,
     proctime: left.proctime,
     changelog: INSERT_ONLY,

@@ -11,6 +11,7 @@ import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { SqlTemporalJoinOperator } from "../runtime/temporal-join.js";
 import { INSERT_ONLY, isInsertOnly, withKindOf } from "./changelog.js";
+import { paddedColumns } from "./common-columns.js";
 import { compileExpression } from "./compile-expression.js";
 import { invalid, unsupported } from "./problems.js";
 import { findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
@@ -176,5 +177,7 @@ export function planTemporalJoin(
           combine,
         }),
     );
-  return { stream, columns: joined.columns, rowtime: lt, changelog: INSERT_ONLY };
+  // A LEFT join pads the versioned side with NULLs where no version matches: its columns are nullable.
+  const columns = ref.type === "LEFT" ? [...leftCols, ...paddedColumns(rightCols)] : joined.columns;
+  return { stream, columns, rowtime: lt, changelog: INSERT_ONLY };
 }

@@ -213,3 +213,26 @@ test("random interval joins (inner, left, right, full; random bounds) equal a br
     { numRuns: 25 },
   );
 });
+
+test("an outer interval join's padded side is nullable, the kept side keeps NOT NULL", async () => {
+  const tEnv = await ordersAndShipments([], []);
+  const view = (
+    join: string,
+  ) => `SELECT o.id, 1 AS o_one, s.one AS s_one FROM (SELECT id, order_time, 1 AS one FROM Orders) o
+    ${join} (SELECT order_id, ship_time, 1 AS one FROM Shipments) s
+    ON o.id = s.order_id AND o.order_time BETWEEN s.ship_time - INTERVAL '4' HOUR AND s.ship_time`;
+  const types = async (join: string, name: string) => {
+    await tEnv.executeSql(`CREATE VIEW ${name} AS ${view(join)}`);
+    return (await (await tEnv.executeSql(`DESCRIBE ${name}`)).collect()).map((r) => [r.name, r.null]);
+  };
+  assert.deepEqual(await types("JOIN", "i"), [
+    ["id", true],
+    ["o_one", false],
+    ["s_one", false],
+  ]);
+  assert.deepEqual(await types("LEFT JOIN", "l"), [
+    ["id", true],
+    ["o_one", false],
+    ["s_one", true],
+  ]);
+});

@@ -142,3 +142,25 @@ test("lookup joins Flink refuses, and bad lookup options, are named", async () =
     /AS OF the left side's processing-time attribute/,
   );
 });
+
+test("a LEFT lookup join's looked-up side is nullable (NULL where nothing is found)", async () => {
+  const tEnv =
+    await env(`CREATE TABLE Customers (id INT NOT NULL, name STRING, country STRING NOT NULL, zip STRING)
+    WITH ('connector' = 'redis', 'url' = 'redis://127.0.0.1:6379', 'key-prefix' = '${RUN}:')`);
+  const describe = async (name: string, join: string) => {
+    await tEnv.executeSql(`CREATE VIEW ${name} AS ${QUERY(join)}`);
+    return (await (await tEnv.executeSql(`DESCRIBE ${name}`)).collect()).map((r) => [r.name, r.null]);
+  };
+  assert.deepEqual(await describe("inner_v", "JOIN"), [
+    ["order_id", true],
+    ["total", true],
+    ["country", false],
+    ["zip", true],
+  ]);
+  assert.deepEqual(await describe("left_v", "LEFT JOIN"), [
+    ["order_id", true],
+    ["total", true],
+    ["country", true],
+    ["zip", true],
+  ]);
+});

@@ -203,3 +203,37 @@ test("random orders and rate changes, out of order, equal a brute-force temporal
     { numRuns: 40 },
   );
 });
+
+test("a LEFT temporal join's versioned side is nullable (NOT NULL holds only where a version matched)", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1 }), { connectors: logConnectors });
+  const dir = logWithRows("rates", []);
+  await tEnv.executeScript(`
+    CREATE TABLE orders (order_id STRING, currency STRING, order_time TIMESTAMP(3),
+        WATERMARK FOR order_time AS order_time)
+      WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'rates', 'bounded' = 'true');
+    CREATE TABLE currency_rates (currency STRING NOT NULL, conversion_rate DECIMAL(32, 2) NOT NULL,
+        update_time TIMESTAMP(3), WATERMARK FOR update_time AS update_time, PRIMARY KEY (currency) NOT ENFORCED)
+      WITH ('connector' = 'upsert-log', 'log' = '${dir}', 'topic' = 'rates', 'bounded' = 'true')`);
+  const view = (join: string) => `SELECT o.order_id, r.currency, 1 AS one, r.conversion_rate AS rate
+    FROM orders AS o ${join} currency_rates FOR SYSTEM_TIME AS OF o.order_time AS r ON o.currency = r.currency`;
+  const describe = async (name: string) =>
+    (await (await tEnv.executeSql(`DESCRIBE ${name}`)).collect()).map(({ name: n, type, null: nul }) => [
+      n,
+      type,
+      nul,
+    ]);
+  await tEnv.executeSql(`CREATE VIEW inner_v AS ${view("JOIN")}`);
+  await tEnv.executeSql(`CREATE VIEW left_v AS ${view("LEFT JOIN")}`);
+  assert.deepEqual(await describe("inner_v"), [
+    ["order_id", "STRING", true],
+    ["currency", "STRING", false],
+    ["one", "INT", false],
+    ["rate", "DECIMAL(32, 2)", false],
+  ]);
+  assert.deepEqual(await describe("left_v"), [
+    ["order_id", "STRING", true],
+    ["currency", "STRING", true],
+    ["one", "INT", false],
+    ["rate", "DECIMAL(32, 2)", true],
+  ]);
+});
