@@ -81,6 +81,18 @@ export function expectMap(
 export const arrayOf = (element: DataType | undefined): DataType | undefined =>
   element === undefined ? undefined : { kind: "array", element, notNull: false };
 
+/** An array's element type as a function's result that is NULL for an empty array. */
+const nullableElement = (element: DataType | undefined): DataType | undefined =>
+  element === undefined ? undefined : { ...element, notNull: false };
+
+/**
+ * The element type of ARRAY_APPEND / ARRAY_PREPEND's result: the array's, nullable when the added
+ * element may be NULL (Flink's ArrayAppendPrependTypeStrategy): `ARRAY_APPEND(ARRAY[1], CAST(NULL
+ * AS INT))` is an ARRAY<INT>, not an ARRAY<INT NOT NULL>.
+ */
+const appendedElement = (element: DataType | undefined, added: DataType | undefined): DataType | undefined =>
+  element === undefined || added === undefined || added.notNull ? element : { ...element, notNull: false };
+
 /** A function whose argument types are checked (and result type computed) at its call site. */
 export function checked(
   minArgs: number,
@@ -333,7 +345,8 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
         if (xs.length > 1) throw new Error("ELEMENT: the array has more than one element");
         return xs.length === 0 ? null : xs[0];
       },
-      (name, types, pos) => expectArray(name, types, 0, pos),
+      // NULL of an empty array: nullable whatever the element type (Calcite's MULTISET_ELEMENT_NULLABLE).
+      (name, types, pos) => nullableElement(expectArray(name, types, 0, pos)),
     ),
   ],
   [
@@ -342,7 +355,7 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
       2,
       2,
       ([a, x]) => (a === null ? null : [...(a as unknown[]), x]),
-      (n, t, p) => arrayOf(expectArray(n, t, 0, p)),
+      (n, t, p) => arrayOf(appendedElement(expectArray(n, t, 0, p), t[1])),
       false,
     ),
   ],
@@ -352,7 +365,7 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
       2,
       2,
       ([a, x]) => (a === null ? null : [x, ...(a as unknown[])]),
-      (n, t, p) => arrayOf(expectArray(n, t, 0, p)),
+      (n, t, p) => arrayOf(appendedElement(expectArray(n, t, 0, p), t[1])),
       false,
     ),
   ],
@@ -462,7 +475,8 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
       1,
       1,
       ([a]) => extreme(a as unknown[], 1),
-      (n, t, p) => expectArray(n, t, 0, p),
+      // NULL of an empty array: nullable (Flink's forceNullable(ARRAY_ELEMENT)).
+      (n, t, p) => nullableElement(expectArray(n, t, 0, p)),
     ),
   ],
   [
@@ -471,7 +485,8 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
       1,
       1,
       ([a]) => extreme(a as unknown[], -1),
-      (n, t, p) => expectArray(n, t, 0, p),
+      // NULL of an empty array: nullable (Flink's forceNullable(ARRAY_ELEMENT)).
+      (n, t, p) => nullableElement(expectArray(n, t, 0, p)),
     ),
   ],
   [

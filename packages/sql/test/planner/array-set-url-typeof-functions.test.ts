@@ -365,6 +365,31 @@ test("TYPEOF(input [, force_serializable]): the input's type as Flink prints it"
   await refused("TYPEOF(1, 1 = 1)", /TYPEOF's argument 2 \(force_serializable\) must be a BOOLEAN literal/);
 });
 
+test("TYPEOF of the array functions whose result may be NULL where the element type is NOT NULL", async () => {
+  assert.deepEqual(
+    await one(`TYPEOF(ARRAY_MAX(ARRAY[1, 2])) AS max_t, TYPEOF(ARRAY_MIN(ARRAY[1, 2])) AS min_t,
+      TYPEOF(ELEMENT(ARRAY[1])) AS element_t, TYPEOF(ARRAY_APPEND(ARRAY[1], ${NULL_I})) AS append_null,
+      TYPEOF(ARRAY_PREPEND(ARRAY[1], ${NULL_I})) AS prepend_null, TYPEOF(ARRAY_APPEND(ARRAY[1], 2)) AS append_int,
+      ARRAY_MAX(CASE WHEN 1 = 0 THEN ARRAY[1] ELSE ARRAY_REMOVE(ARRAY[1], 1) END) AS max_empty,
+      ELEMENT(ARRAY_REMOVE(ARRAY[1], 1)) AS element_empty`),
+    {
+      // forceNullable(ARRAY_ELEMENT) (BuiltInFunctionDefinitions.ARRAY_MAX / ARRAY_MIN): NULL for
+      // an empty array, so nullable whatever the element type.
+      max_t: "INT",
+      min_t: "INT",
+      // Calcite's ELEMENT: MULTISET_ELEMENT_NULLABLE (NULL for an empty array).
+      element_t: "INT",
+      // ArrayAppendPrependTypeStrategy: a nullable element added to an array of NOT NULL elements
+      // makes the elements nullable; a NOT NULL one keeps the array's element type.
+      append_null: "ARRAY<INT>",
+      prepend_null: "ARRAY<INT>",
+      append_int: "ARRAY<INT NOT NULL>",
+      max_empty: null,
+      element_empty: null,
+    },
+  );
+});
+
 test("(t1, t2) OVERLAPS (t3, t4): closed periods, an interval as a length, points put in order", async () => {
   assert.deepEqual(
     await one(`(TIME '2:55:00', INTERVAL '1' HOUR) OVERLAPS (TIME '3:30:00', INTERVAL '2' HOUR) AS t1,
