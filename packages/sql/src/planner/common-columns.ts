@@ -22,7 +22,7 @@
 import type { DataType, Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import type { JoinType } from "../runtime/interval-join.js";
-import { commonType } from "./common-type.js";
+import { commonType, nullable } from "./common-type.js";
 import { invalid } from "./problems.js";
 import { type Column, sqlNameOf } from "./relation.js";
 import type { CommonColumnValue } from "./row-builders.js";
@@ -50,11 +50,6 @@ export interface CommonColumns {
   readonly sideColumns: ReadonlySet<string>;
 }
 
-/** `t` as a nullable type (an unknown type stays unknown). */
-export function nullable(t: DataType | undefined): DataType | undefined {
-  return t === undefined ? t : { ...t, notNull: false };
-}
-
 /**
  * The columns of an outer join's side that may be padded with NULLs (the right side of a LEFT
  * JOIN, the left of a RIGHT JOIN, both of a FULL JOIN), each of a nullable type, as Calcite's
@@ -62,9 +57,12 @@ export function nullable(t: DataType | undefined): DataType | undefined {
  * side has a row.
  */
 export function paddedColumns(cols: readonly Column[]): Column[] {
-  return cols.map((c) =>
-    c.type === undefined || c.type.notNull !== true ? c : { ...c, type: nullable(c.type) },
-  );
+  return cols.map(paddedColumn);
+}
+
+/** One column of {@link paddedColumns}. */
+export function paddedColumn(c: Column): Column {
+  return c.type === undefined || c.type.notNull !== true ? c : { ...c, type: nullable(c.type) };
 }
 
 /** Calcite's type families of {@link comparable} (SqlTypeFamily), by atomic type name. */

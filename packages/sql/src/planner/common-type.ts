@@ -17,6 +17,11 @@
 
 import type { DataType } from "../parser/ast.js";
 
+/** `t` as a nullable type (an unknown type stays unknown). */
+export function nullable(t: DataType | undefined): DataType | undefined {
+  return t === undefined ? t : { ...t, notNull: false };
+}
+
 /** Whole digits of the integer types as DECIMALs (Flink's getPrecision of an exact numeric). */
 const INTEGER_DIGITS: Record<string, number> = { TINYINT: 3, SMALLINT: 5, INT: 10, BIGINT: 19 };
 const APPROXIMATE = new Set(["FLOAT", "DOUBLE"]);

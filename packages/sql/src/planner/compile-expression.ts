@@ -8,7 +8,7 @@
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
-import { BINARY_TYPES } from "./common-type.js";
+import { BINARY_TYPES, nullable } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
@@ -136,11 +136,6 @@ export function compileExpression<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     // nearest enclosing node that has one.
     throw withPosition(err, pos);
   }
-}
-
-/** `t` as a nullable type (unknown stays unknown). */
-function nullable(t: DataType | undefined): DataType | undefined {
-  return t === undefined ? t : { ...t, notNull: false };
 }
 
 function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {

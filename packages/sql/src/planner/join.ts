@@ -31,7 +31,7 @@ import { type SideExpiry, SqlStreamingJoinOperator } from "../runtime/streaming-
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { windowFiring } from "../runtime/zoned-windows.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
-import { commonColumnsOf, paddedColumns } from "./common-columns.js";
+import { commonColumnsOf, paddedColumn } from "./common-columns.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
@@ -578,7 +578,7 @@ export function planJoin(
 
 /**
  * The joined relation's columns as an outer join of `type` gives them: those of a side that may
- * be padded with NULLs (see {@link paddedColumns}) nullable. The common columns of USING /
+ * be padded with NULLs (see {@link paddedColumn}) nullable. The common columns of USING /
  * NATURAL (neither side's own) have their types already (common-columns.ts). The conditions are
  * still read over the sides' own types: ON sees the rows before any padding.
  */
@@ -592,7 +592,7 @@ function outerColumns(
   const padded = new Set<string>();
   if (type === "RIGHT" || type === "FULL") for (const c of leftCols) padded.add(c.name);
   if (type === "LEFT" || type === "FULL") for (const c of rightCols) padded.add(c.name);
-  return cols.map((c) => (padded.has(c.name) ? (paddedColumns([c])[0] as Column) : c));
+  return cols.map((c) => (padded.has(c.name) ? paddedColumn(c) : c));
 }
 
 /** The SQL types whose values are JavaScript numbers (NULL aside): kept unboxed by the bound join. */

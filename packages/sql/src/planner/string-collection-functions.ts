@@ -10,6 +10,7 @@
 
 import { isDeepStrictEqual } from "node:util";
 import type { DataType, SourcePos } from "../parser/ast.js";
+import { nullable } from "./common-type.js";
 import { atomic } from "./data-types.js";
 import { typeName } from "./more-scalar-functions.js";
 import { invalid } from "./problems.js";
@@ -80,10 +81,6 @@ export function expectMap(
 /** A nullable ARRAY of `element` (unknown when it is). */
 export const arrayOf = (element: DataType | undefined): DataType | undefined =>
   element === undefined ? undefined : { kind: "array", element, notNull: false };
-
-/** An array's element type as a function's result that is NULL for an empty array. */
-const nullableElement = (element: DataType | undefined): DataType | undefined =>
-  element === undefined ? undefined : { ...element, notNull: false };
 
 /**
  * The element type of ARRAY_APPEND / ARRAY_PREPEND's result: the array's, nullable when the added
@@ -346,7 +343,7 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
         return xs.length === 0 ? null : xs[0];
       },
       // NULL of an empty array: nullable whatever the element type (Calcite's MULTISET_ELEMENT_NULLABLE).
-      (name, types, pos) => nullableElement(expectArray(name, types, 0, pos)),
+      (name, types, pos) => nullable(expectArray(name, types, 0, pos)),
     ),
   ],
   [
@@ -476,7 +473,7 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
       1,
       ([a]) => extreme(a as unknown[], 1),
       // NULL of an empty array: nullable (Flink's forceNullable(ARRAY_ELEMENT)).
-      (n, t, p) => nullableElement(expectArray(n, t, 0, p)),
+      (n, t, p) => nullable(expectArray(n, t, 0, p)),
     ),
   ],
   [
@@ -486,7 +483,7 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
       1,
       ([a]) => extreme(a as unknown[], -1),
       // NULL of an empty array: nullable (Flink's forceNullable(ARRAY_ELEMENT)).
-      (n, t, p) => nullableElement(expectArray(n, t, 0, p)),
+      (n, t, p) => nullable(expectArray(n, t, 0, p)),
     ),
   ],
   [
