@@ -20,9 +20,13 @@
  * - `VAR_POP`, `VAR_SAMP` (`VARIANCE`), `STDDEV_POP`, `STDDEV_SAMP` (`STDDEV`): over integers,
  *   `{ n, s, q }`, the exact count, sum and sum of squares (numbers while safe integers, else
  *   their decimal text), so that the result is Flink's integer formula exactly; over DOUBLE,
- *   FLOAT and DECIMAL, `{ n, mean, m2 }` updated by Welford's method (and its inverse to retract),
- *   because the sum-of-squares formula cancels catastrophically when the mean is large next to
- *   the spread (values near 1e9 differing by 1 leave nothing of `q - s * s / n` in a double);
+ *   FLOAT and DECIMAL, `{ n, k, s, q }`, the count and the sums of `v - k` and `(v - k)^2` around
+ *   a shift `k` near the values (the first value, moved to the mean when the mean drifts away
+ *   from it), because the plain sum-of-squares formula cancels catastrophically when the mean is
+ *   large next to the spread (values near 1e9 differing by 1 leave nothing of `q - s * s / n` in
+ *   a double). Shifted sums, unlike Welford's running mean, take a retraction out with the very
+ *   terms that put the value in, so retracting leaves no rounding behind when those terms are
+ *   exact, and only rounding of the spread's size otherwise;
  * - `JSON_OBJECTAGG`, `JSON_ARRAYAGG`: the members or items as JSON texts (json-aggregates.ts);
  * - `COLLECT`: the multiset of values, as MIN and MAX keep it (Flink's CollectAggFunction keeps a
  *   map view of value to count the same way); a retraction of a value not there counts -1 until
@@ -477,12 +481,24 @@ interface ExactSpread {
   s: Exact;
   q: Exact;
 }
-/** Welford's accumulator of a variance over approximate numbers. */
-interface Welford {
+/** The shifted sums of a variance over approximate numbers: `s = Σ(v - k)`, `q = Σ(v - k)^2`. */
+interface ShiftedSpread {
   n: number;
-  mean: number;
-  m2: number;
+  k: number;
+  s: number;
+  q: number;
 }
+/**
+ * `acc` as shifted sums. State saved before shifted sums held Welford's `{ n, mean, m2 }`: that is
+ * the shift `k = mean` with `s = 0` and `q = m2`, exactly.
+ */
+function shiftedSpread(acc: AggAcc): ShiftedSpread {
+  const w = acc as { n: number; mean?: number; m2?: number } & Partial<ShiftedSpread>;
+  if (w.mean === undefined) return acc as ShiftedSpread;
+  return { n: w.n, k: w.mean, s: 0, q: w.m2 ?? 0 };
+}
+/** The sum of squared deviations from the mean (`m2`) of shifted sums; a single value has none. */
+const shiftedM2 = (w: ShiftedSpread) => (w.n <= 1 ? 0 : Math.max(0, w.q - (w.s * w.s) / w.n));
 
 const big = (x: Exact | number) => (typeof x === "string" ? BigInt(x) : BigInt(Math.trunc(x)));
 const exact = (x: bigint): Exact =>
@@ -527,43 +543,50 @@ function updateSpread(a: AggregateCall, acc: AggAcc, v: number, sign: 1 | -1): A
     e.q = addExact(e.q, sign === 1 ? q : -q);
     return e;
   }
-  const w = acc as Welford;
-  if (sign === 1) {
-    w.n += 1;
-    const delta = v - w.mean;
-    w.mean += delta / w.n;
-    w.m2 += delta * (v - w.mean);
-    return w;
+  const w = shiftedSpread(acc);
+  if (w.n === 0) {
+    // Empty (first value, or every value retracted): shift to this value, dropping any rounding left.
+    w.k = v;
+    w.s = 0;
+    w.q = 0;
   }
-  // Welford's step backwards; the last value out resets the accumulator, dropping any rounding left.
-  if (w.n <= 1) {
-    w.n = Math.max(0, w.n - 1);
-    w.mean = 0;
-    w.m2 = 0;
-    return w;
+  const d = v - w.k;
+  w.n += sign;
+  w.s += sign * d;
+  w.q += sign * d * d;
+  // Keep the shift near the mean: once the mean is more than 4 standard deviations from k
+  // (s^2 / n over 16/17 of q), q - s^2 / n loses more than 4 bits; re-centring pays that once.
+  // Not sooner: while k is one of the values, exact inputs give exact deviations and sums.
+  if (sign === 1 && 17 * w.s * w.s > 16 * w.n * w.q) {
+    const m2 = shiftedM2(w);
+    w.k += w.s / w.n;
+    w.s = 0;
+    w.q = m2;
   }
-  const n = w.n - 1;
-  const mean = (w.n * w.mean - v) / n;
-  w.m2 -= (v - mean) * (v - w.mean);
-  if (w.m2 < 0) w.m2 = 0;
-  w.n = n;
-  w.mean = mean;
   return w;
 }
 
-/** Merges two variance accumulators (Chan et al.'s pairwise formula for Welford's). */
+/** Merges two variance accumulators. */
 function mergeSpread(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
   if (isInteger(a)) {
     const p = x as ExactSpread;
     const q = y as ExactSpread;
     return { n: p.n + q.n, s: addExact(p.s, big(q.s)), q: addExact(p.q, big(q.q)) };
   }
-  const p = x as Welford;
-  const q = y as Welford;
+  const p = shiftedSpread(x);
+  const q = shiftedSpread(y);
+  if (q.n === 0) return { ...p };
+  if (p.n === 0) return { ...q };
+  // Chan et al.'s pairwise formula, the merged sums shifted to the merged mean (s = 0).
   const n = p.n + q.n;
-  if (n === 0) return { n: 0, mean: 0, m2: 0 };
-  const delta = q.mean - p.mean;
-  return { n, mean: p.mean + (delta * q.n) / n, m2: p.m2 + q.m2 + (delta * delta * p.n * q.n) / n };
+  const meanP = p.k + p.s / p.n;
+  const delta = q.k + q.s / q.n - meanP;
+  return {
+    n,
+    k: meanP + (delta * q.n) / n,
+    s: 0,
+    q: shiftedM2(p) + shiftedM2(q) + (delta * delta * p.n * q.n) / n,
+  };
 }
 
 /**
@@ -581,9 +604,9 @@ function spreadResult(a: AggregateCall, acc: AggAcc, f: { sample: boolean; sqrt:
     const variance = (big(e.q) - (s * s) / n) / (f.sample ? n - 1n : n);
     return f.sqrt ? Math.trunc(Math.sqrt(Number(variance))) : Number(variance);
   }
-  const w = acc as Welford;
+  const w = shiftedSpread(acc);
   if (w.n === 0 || (f.sample && w.n === 1)) return null;
-  const variance = w.m2 / (f.sample ? w.n - 1 : w.n);
+  const variance = shiftedM2(w) / (f.sample ? w.n - 1 : w.n);
   return f.sqrt ? Math.sqrt(variance) : variance;
 }
 
@@ -596,7 +619,7 @@ function orderedResult(a: AggregateCall, values: readonly unknown[]): unknown {
 }
 
 const createSpread = (a: AggregateCall): AggAcc =>
-  isInteger(a) ? { n: 0, s: 0, q: 0 } : { n: 0, mean: 0, m2: 0 };
+  isInteger(a) ? { n: 0, s: 0, q: 0 } : { n: 0, k: 0, s: 0, q: 0 };
 
 /**
  * Where the sum of SUM and AVG starts. SUM's starts at -0, the identity of floating-point

@@ -173,3 +173,16 @@ test("FIRST_VALUE and LAST_VALUE over an insert-only input keep one value, and r
   assert.equal(resultOf(last, { list: [7, 8] }), 8);
   assert.throws(() => updateAcc(first, [1], 1, -1), /insert-only input got a retraction/);
 });
+
+test("a variance over doubles saved as Welford's { n, mean, m2 } carries on as shifted sums", () => {
+  const a = call("VAR_POP", "DOUBLE");
+  // 1 and 2, as state written before the shifted sums: mean 1.5, m2 0.5.
+  let acc: AggAcc = { n: 2, mean: 1.5, m2: 0.5 };
+  acc = updateAcc(a, acc, 3, 1);
+  assert.equal(resultOf(a, acc), 2 / 3);
+  acc = updateAcc(a, JSON.parse(JSON.stringify(acc)), 1, -1);
+  assert.equal(resultOf(a, acc), 0.25);
+  const merged = mergeAcc(a, { n: 1, mean: 5, m2: 0 }, acc);
+  // 2, 3 and 5: mean 10/3, squared deviations 16/9 + 1/9 + 25/9.
+  assert.ok(Math.abs((resultOf(a, merged) as number) - 14 / 9) < 1e-12);
+});
