@@ -30,6 +30,7 @@ import {
 import type { DataType } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import { invalid, unsupported } from "../planner/problems.js";
+import { setColumn } from "../planner/values.js";
 import type { avroConfluentDecoder, avroConfluentEncoder } from "./avro-confluent.js";
 import { asValidation, parseFormatOptions } from "./format-options.js";
 import { type RawSettings, rawCodec, rawSettings } from "./raw-format.js";
@@ -593,7 +594,7 @@ export function jsonValueDecoder(
 ): (rec: ConnectorRecord) => Record<string, unknown> | null | undefined {
   const decode = jsonLineDecoder(csvFields(columns), settings);
   const nested = columns.flatMap((c) => {
-    const convert = nestedBytes(c.type, c.name, settings.ignoreParseErrors);
+    const convert = nestedJsonReader(c.type, c.name, settings);
     return convert === undefined ? [] : [{ name: c.name, convert }];
   });
   return (rec) => {
@@ -625,62 +626,64 @@ export function jsonValueDecoder(
 }
 
 /**
- * The reader of the BYTES inside a json value of a ROW, ARRAY or MAP type (its base64 text as
- * bytes, as Flink's json format reads a byte[] at any depth); undefined for a type without any
- * (a top-level BYTES column is the json decoder's). Base64 that does not decode throws, or with
- * `ignore` ('json.ignore-parse-errors') is NULL in its place only: the ROW field, ARRAY element or
- * MAP value, at any depth, as Flink's JsonToRowDataConverters and JsonParserToRowDataConverters
- * wrap the converter of every type, nested ones too, in one that gives null for an error.
+ * The reader of a json value of a ROW, ARRAY or MAP type, as Flink's json format reads one
+ * (JsonParserToRowDataConverters): a ROW from a JSON object (its fields by name, others ignored,
+ * a missing one NULL or, with 'json.fail-on-missing-field', an error), an ARRAY from a JSON array,
+ * a MAP from a JSON object (keys as text, values converted); every value inside converted to its
+ * type at any depth as a column of that type is (numbers from text, base64 bytes, validated dates
+ * and times kept as text for SQL to convert). A value of the wrong shape or one that does not
+ * convert throws, or with `ignore` ('json.ignore-parse-errors') is NULL in its place only, as
+ * Flink wraps the converter of every type, nested ones too, in one that gives null for an error.
+ * Undefined for a type that is not one of those (a top-level atomic column is the json decoder's).
  */
-function nestedBytes(t: DataType, path: string, ignore: boolean): ((v: unknown) => unknown) | undefined {
-  const inner = (x: DataType, at: string): ((v: unknown) => unknown) | undefined => {
-    if (x.kind === "atomic") {
-      if (!["BYTES", "BINARY", "VARBINARY"].includes(x.name)) return undefined;
-      const read = fieldConverter({ name: at, type: printType(x) }, "json");
-      if (!ignore) return read;
-      // Only leaves throw here (a container of another shape is passed on as it is), so nulling
-      // the failing leaf is Flink's innermost null.
-      return (v) => {
-        try {
-          return read(v);
-        } catch {
-          return null;
-        }
-      };
+function nestedJsonReader(t: DataType, path: string, s: JsonSettings): ((v: unknown) => unknown) | undefined {
+  const orNull = (read: (v: unknown) => unknown) => (v: unknown) => {
+    if (v === null || v === undefined) return null;
+    if (!s.ignoreParseErrors) return read(v);
+    try {
+      return read(v);
+    } catch {
+      return null;
     }
-    return nestedBytes(x, at, ignore);
   };
-  const orNull = (f: (v: unknown) => unknown) => (v: unknown) =>
-    v === null || v === undefined ? null : f(v);
+  const inner = (x: DataType, at: string): ((v: unknown) => unknown) =>
+    orNull(
+      x.kind === "atomic"
+        ? fieldConverter({ name: at, type: printType(x) }, "json")
+        : (nestedJsonReader(x, at, s) ?? ((v) => v)),
+    );
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+  const shown = (v: unknown) => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
   switch (t.kind) {
     case "row": {
-      const fields = t.fields.flatMap((f) => {
-        const c = inner(f.type, `${path}.${f.name}`);
-        return c === undefined ? [] : [{ name: f.name, convert: orNull(c) }];
-      });
-      if (fields.length === 0) return undefined;
+      const fields = t.fields.map((f) => ({ name: f.name, read: inner(f.type, `${path}.${f.name}`) }));
+      const failOnMissing = s.failOnMissingField && !s.ignoreParseErrors;
       return (v) => {
-        if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-        const out = { ...(v as Record<string, unknown>) };
-        for (const f of fields) if (Object.hasOwn(out, f.name)) out[f.name] = f.convert(out[f.name]);
+        if (!isObject(v)) throw new Error(`${shown(v)} is not a JSON object (field '${path}', a ROW)`);
+        // The fields it has, by name (setColumn: a field may be named __proto__); others dropped.
+        const out: Record<string, unknown> = {};
+        for (const f of fields) {
+          if (Object.hasOwn(v, f.name)) setColumn(out, f.name, f.read(v[f.name]));
+          else if (failOnMissing) throw new Error(`field '${path}.${f.name}' is missing`);
+        }
         return out;
       };
     }
     case "array": {
-      const c = inner(t.element, `${path}[]`);
-      if (c === undefined) return undefined;
-      const e = orNull(c);
-      return (v) => (Array.isArray(v) ? v.map(e) : v);
+      const read = inner(t.element, `${path}[]`);
+      return (v) => {
+        if (!Array.isArray(v)) throw new Error(`${shown(v)} is not a JSON array (field '${path}', an ARRAY)`);
+        return v.map(read);
+      };
     }
     case "map": {
-      // A MAP is a JSON object: its keys are text, so only its values are read as bytes here.
-      const c = inner(t.value, `${path}[]`);
-      if (c === undefined) return undefined;
-      const e = orNull(c);
-      return (v) =>
-        v === null || typeof v !== "object" || Array.isArray(v)
-          ? v
-          : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, e(x)]));
+      // A MAP is a JSON object: its keys are text, read as they are; its values converted.
+      const read = inner(t.value, `${path}[]`);
+      return (v) => {
+        if (!isObject(v)) throw new Error(`${shown(v)} is not a JSON object (field '${path}', a MAP)`);
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, read(x)]));
+      };
     }
     default:
       return undefined;

@@ -350,11 +350,16 @@ function multisetFromExternal(value: unknown): MultisetValue | null {
   return value as MultisetValue;
 }
 
-/** The value of a column of type `t` from what a connector gave (null when absent or unconvertible). */
+/**
+ * The value of a column of type `t` from what a connector gave (null when absent or
+ * unconvertible), at any depth: the fields of a ROW (a list of field values, or an object by
+ * field name), the elements of an ARRAY and the values of a MAP are converted as columns of their
+ * types are (a timestamp's text to epoch ms...).
+ */
 export function fromExternal(value: unknown, t: DataType): unknown {
   if (value === undefined || value === null) return null;
   if (t.kind === "multiset") return multisetFromExternal(value);
-  if (t.kind !== "atomic") return value;
+  if (t.kind !== "atomic") return structuredFromExternal(value, t);
   switch (t.name) {
     case "TINYINT":
     case "SMALLINT":
@@ -415,6 +420,31 @@ export function fromExternal(value: unknown, t: DataType): unknown {
         ((Number(h) * 60 + Number(min)) * 60 + Number(sec ?? 0)) * 1000 + Number((frac ?? "").padEnd(3, "0"))
       );
     }
+    default:
+      return value;
+  }
+}
+
+/** A ROW, ARRAY or MAP value from what a connector gave, its contents converted (see {@link fromExternal}). */
+function structuredFromExternal(value: unknown, t: DataType): unknown {
+  if (typeof value !== "object" || value === null || value instanceof Uint8Array) return value;
+  switch (t.kind) {
+    case "row": {
+      if (Array.isArray(value)) return t.fields.map((f, i) => fromExternal(value[i], f.type));
+      // An object by field name stays one (the fields it has, converted).
+      const out: Row = {};
+      for (const f of t.fields)
+        if (Object.hasOwn(value, f.name))
+          setColumn(out, f.name, fromExternal(ownValue(value, f.name), f.type));
+      return out;
+    }
+    case "array":
+      return Array.isArray(value) ? value.map((x) => fromExternal(x, t.element)) : value;
+    case "map":
+      if (value instanceof Map) return new Map([...value].map(([k, x]) => [k, fromExternal(x, t.value)]));
+      return Array.isArray(value)
+        ? value
+        : Object.fromEntries(Object.entries(value).map(([k, x]) => [k, fromExternal(x, t.value)]));
     default:
       return value;
   }
