@@ -28,7 +28,7 @@ import {
   reduceContents,
   type WindowFunctionSpec,
 } from "../windows/window-function-runner.js";
-import { WindowOperator } from "../windows/window-operator.js";
+import { type PassOn, WindowOperator } from "../windows/window-operator.js";
 import type { DataStream, KeyedStream } from "./datastream.js";
 
 function fail(option: string, message: string, value?: unknown): FleuveError {
@@ -79,6 +79,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   private triggerValue: Trigger<T, W> | undefined;
   private lateness = 0;
   private lateTag: OutputTag<T> | undefined;
+  private passOnValue: PassOn<T, any> | undefined;
   private evictorValue: Evictor<T, W> | undefined;
 
   /** @internal */
@@ -131,6 +132,16 @@ export class WindowedStream<T, K extends Key, W extends Window> {
         'sideOutputLateData(outputTag): pass an OutputTag, e.g. new OutputTag<T>("late")',
       );
     this.lateTag = tag;
+    return this;
+  }
+
+  /**
+   * Also sends to side output `passOn.tag` the records `passOn.select` picks, asked once the
+   * operator took each record (see {@link PassOn}). Aligned tumbling and sliding windows with
+   * their default trigger and no evictor only.
+   */
+  passOn(passOn: PassOn<T, any>): this {
+    this.passOnValue = passOn;
     return this;
   }
 
@@ -262,9 +273,15 @@ export class WindowedStream<T, K extends Key, W extends Window> {
       lateTag: this.lateTag,
       fn,
       evictor,
+      passOn: this.passOnValue,
     };
     const slicing =
       evictor === undefined && assigner.slicing !== undefined && trigger === assigner.getDefaultTrigger();
+    if (this.passOnValue !== undefined && !slicing)
+      throw fail(
+        "passOn",
+        "passOn(...): only aligned tumbling and sliding windows with their default trigger",
+      );
     const sessions =
       evictor === undefined &&
       (assigner as { standardMerge?: boolean }).standardMerge === true &&

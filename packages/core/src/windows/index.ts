@@ -51,3 +51,4 @@ export type {
   ProcessWindowContext,
   ProcessWindowFunction,
 } from "./window-function.js";
+export type { PassOn } from "./window-operator.js";

@@ -15,6 +15,7 @@
 
 import type { Key } from "../spi/key-groups.js";
 import { OneInputOperator } from "../spi/operator.js";
+import type { OutputTag } from "../spi/output-tag.js";
 import type { SlicingSpec } from "./assigners.js";
 import type { WindowTable } from "./keyed-access.js";
 import { NamespacedState } from "./namespaced-state.js";
@@ -95,6 +96,9 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
   private readonly buf: ACC[] = [];
   /** Sliding windows with incremental contents use the two-stacks cache. */
   private readonly useCache: boolean;
+  /** {@link WindowOperatorConfig.passOn}'s choice, if any (set at open). */
+  private passOnSelect: NonNullable<WindowOperatorConfig<IN, ACC, OUT, TimeWindow>["passOn"]>["select"];
+  private readonly contentsOf = (start: number): ACC | undefined => this.currentContents(start);
 
   constructor(
     private readonly cfg: WindowOperatorConfig<IN, ACC, OUT, TimeWindow>,
@@ -131,6 +135,7 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
       this.fnState,
     );
     this.runner.open();
+    this.passOnSelect = this.cfg.passOn?.select;
   }
 
   override close(): void {
@@ -145,6 +150,30 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
   }
 
   processElement(value: IN, timestamp: number): void {
+    const late = this.take(value, timestamp);
+    const select = this.passOnSelect;
+    if (select?.(value, timestamp, late, this.contentsOf))
+      this.output.collectSide((this.cfg.passOn as { tag: OutputTag<IN> }).tag, value, timestamp);
+  }
+
+  /** The current contents of window `[start, start + size)` of the current key (see {@link PassOn}). */
+  private currentContents(start: number): ACC | undefined {
+    if (this.eventTime && start + this.size - 1 <= this.currentWatermark) return undefined;
+    const st = this.table.get();
+    if (st === undefined) return undefined;
+    const arr = st.s;
+    const end = start + this.size;
+    let i = lowerBound(arr, start);
+    if (this.g === this.size) return i < arr.length && arr[i] === start ? (arr[i + 1] as ACC) : undefined;
+    const buf = this.buf;
+    for (; i < arr.length && (arr[i] as number) < end; i += 2) buf.push(arr[i + 1] as ACC);
+    const acc = buf.length === 0 ? undefined : buf.length === 1 ? buf[0] : this.cfg.fn.contents.combine(buf);
+    buf.length = 0;
+    return acc;
+  }
+
+  /** Takes a record into its slice; true if it was dropped as late for all its windows. */
+  private take(value: IN, timestamp: number): boolean {
     let t: number;
     if (this.eventTime) {
       // No timestamp: let the assigner raise its explanatory error.
@@ -169,7 +198,7 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
         throw this.userError(e, value);
       }
       if (next !== cur) st.s[i] = next;
-      return;
+      return false;
     }
     const wm = this.currentWatermark;
     const size = this.size;
@@ -179,7 +208,7 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
       // Every window of the record is past its allowed lateness (and so is the record).
       if (this.cfg.lateTag) this.output.collectSide(this.cfg.lateTag, value, timestamp);
       else this.runtime.metrics.numLateRecordsDropped.count++;
-      return;
+      return true;
     }
     if (st === undefined) {
       st = { s: [], lastStart: Number.NaN, lastIdx: 0, lastFirstMax: 0, pend: [] };
@@ -206,7 +235,7 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
     st.lastFirstMax = this.eventTime ? firstWin + size - 1 : Number.POSITIVE_INFINITY;
     if (!this.eventTime || firstWin + size - 1 > wm) {
       if (cur === undefined) this.registerWindow(st, firstWin);
-      return;
+      return false;
     }
     // Late but allowed: windows already fired fire again at once (EventTimeTrigger), in Flink's
     // order (latest window first); the first still-pending window gets its timers.
@@ -227,6 +256,7 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
       throw this.userError(e, value);
     }
     if (pending !== undefined) this.registerWindow(st, pending);
+    return false;
   }
 
   /** Registers the fire timer of window `w` and its cleanup timer. */

@@ -37,6 +37,32 @@ export interface WindowOperatorConfig<IN, ACC, OUT, W extends Window> {
   readonly fn: WindowFunctionSpec<IN, ACC, OUT>;
   /** With an evictor, contents are the list of timestamped elements (Flink's EvictingWindowOperator). */
   readonly evictor?: Evictor<IN, W>;
+  /** Records also sent to a side output once the operator took them (aligned windows only, see {@link PassOn}). */
+  readonly passOn?: PassOn<IN, ACC> | undefined;
+}
+
+/**
+ * Which records an aligned window operator also sends to side output `tag`, asked of each record
+ * once the operator has taken it into its windows or dropped it as late, so that the choice can
+ * rest on the operator's own lateness and contents (SQL: the rows of q7's shape that may equal a
+ * window's maximum, see @fleuve/sql's window-aggregate.ts). `select` is read when the operator
+ * opens (undefined then: nothing is sent).
+ */
+export interface PassOn<IN, ACC> {
+  readonly tag: OutputTag<IN>;
+  select?:
+    | ((
+        value: IN,
+        timestamp: number,
+        /** Whether the operator dropped the record as late for all its windows. */
+        late: boolean,
+        /**
+         * The current contents of the key's window `[start, start + size)`: undefined if it has
+         * none, or if it already fired (its contents are then no longer what it sent).
+         */
+        contentsOf: (start: number) => ACC | undefined,
+      ) => boolean)
+    | undefined;
 }
 
 /** Namespace <-> window for non-merging assigners (a "start:end" string for plain TimeWindows). */
