@@ -330,7 +330,23 @@ export function planJoin(
     }).eval;
     return stream.filter((row) => test(row) === true).name(`Calc(where=[${printExpr(cond)}])`);
   };
-  const leftPushed = pushDown(left.stream, "L");
+  // q7's shape: one side's rows thinned where the window aggregate on the other takes them.
+  const thinned =
+    type === "INNER" &&
+    stateTtlMs === undefined &&
+    !(left.window !== undefined && right.window !== undefined && (startEq || endEq)) &&
+    !(lower !== undefined && upper !== undefined && leftTime !== undefined && rightTime !== undefined)
+      ? thinnedByMaximum(
+          left,
+          right,
+          rename,
+          [...timeConds, ...rest, ...(where === undefined ? [] : conjuncts(where))],
+          joined,
+          sideOf,
+          resolve,
+        )
+      : undefined;
+  const leftPushed = pushDown(thinned?.side === "L" ? thinned.stream : left.stream, "L");
   const leftStream =
     leftKept.length === leftCols.length
       ? leftPushed
@@ -338,7 +354,7 @@ export function planJoin(
           const names = leftKept.map((c) => c.name);
           return leftPushed.map(renamer(names, names)).name(`Calc(select=[${names.join(", ")}])`);
         })();
-  const rightStream = pushDown(right.stream, "R");
+  const rightStream = pushDown(thinned?.side === "R" ? thinned.stream : right.stream, "R");
   const renamedRight =
     rightKept.length === rightCols.length && [...rename].every(([a, b]) => a === b)
       ? rightStream
@@ -475,6 +491,7 @@ export function planJoin(
       );
     }
   }
+  if (thinned !== undefined) expiryNotes.push(thinned.note);
   // The bound join's probe (runtime/bound-join.ts): an upper bound of the bounded side's time.
   let probe: BoundJoinSpec["probe"];
   const boundedSide = expiry.left !== undefined ? "L" : expiry.right !== undefined ? "R" : undefined;
@@ -680,6 +697,121 @@ export function namesReadBy(select: unknown): ReadonlySet<string> | undefined {
   };
   visit(select, false);
   return whole ? undefined : names;
+}
+
+/** The most windows whose maximum one row may match for which {@link thinnedByMaximum} applies. */
+const MAX_MATCHABLE_WINDOWS = 8;
+
+/**
+ * Nexmark q7's shape, `S JOIN (SELECT MAX(c) AS m, window_end AS e FROM TABLE(TUMBLE|HOP(TABLE S,
+ * ...)) GROUP BY window_start, window_end) ON S.c = m AND <S.t bounded by e from both sides>`, S
+ * on either side, the aggregate over the very stream of S's rows (one relation, no filter or
+ * projection between: {@link Relation.windowMaximum}): the rows of S, taken from the aggregate,
+ * which passes on only those that may be in a pair instead of every one (the join would keep
+ * them all until their windows' maxima are known, most of q7's CPU, docs/benchmarks.md). A row
+ * of S is in a pair only if its c equals the final maximum of a window whose end its time bounds
+ * admit (`t + lo <= end <= t + hi`, from the conjuncts of ON and WHERE). The aggregate passes on
+ * a row that it dropped as late (in no maximum, it may still equal any), and a row with c at or
+ * above the current maximum of one of those windows, or for which one of them has no row yet or
+ * has already fired; any other row has c below a maximum that can only grow, in each window it
+ * could match. Decided by the aggregate, on its own watermark and contents, because which rows
+ * are in a maximum is the aggregate's lateness decision, which the join cannot see. Undefined
+ * (the plan as without it) for any other shape, or if one row may match more than
+ * {@link MAX_MATCHABLE_WINDOWS} windows.
+ */
+function thinnedByMaximum(
+  left: Relation,
+  right: Relation,
+  rename: ReadonlyMap<string, string>,
+  conds: readonly Expr[],
+  joined: { readonly columns: readonly Column[] },
+  sideOf: (c: Column) => Side,
+  resolve: (e: Expr) => Column | undefined,
+): { side: Side; stream: DataStream<Row>; note: string } | undefined {
+  const inverse = new Map([...rename].map(([own, renamed]) => [renamed, own]));
+  for (const [s, a] of [
+    ["L", "R"],
+    ["R", "L"],
+  ] as const) {
+    const rows = s === "L" ? left : right;
+    const agg = s === "L" ? right : left;
+    const m = agg.windowMaximum;
+    if (
+      m === undefined ||
+      m.stream !== agg.stream ||
+      m.input !== rows.stream ||
+      !isInsertOnly(rows.changelog)
+    )
+      continue;
+    /** The name in the joined rows of column `own` of side `side`, and back. */
+    const joinedName = (side: Side, own: string) => (side === "L" ? own : (rename.get(own) ?? own));
+    const ownName = (side: Side, name: string) => (side === "L" ? name : (inverse.get(name) ?? name));
+    const maxName = joinedName(a, m.maxColumn);
+    const endName = joinedName(a, m.endColumn);
+    const valueName = joinedName(s, m.column);
+    const isColumn = (e: Expr, side: Side, name: string) => {
+      const c = resolve(e);
+      return c !== undefined && c.name === name && sideOf(c) === side;
+    };
+    const equal = conds.some(
+      (c) =>
+        c.kind === "binary" &&
+        c.op === "=" &&
+        ((isColumn(c.left, s, valueName) && isColumn(c.right, a, maxName)) ||
+          (isColumn(c.right, s, valueName) && isColumn(c.left, a, maxName))),
+    );
+    if (!equal) continue;
+    // end <= t + hi (the end is the only column of the aggregate above its watermark) and end >= t + lo.
+    const above = new Set([endName]);
+    const none = new Set<string>();
+    const highs = expiryBounds(
+      conds,
+      joined,
+      sideOf,
+      s === "L" ? none : above,
+      s === "L" ? above : none,
+    ).filter((b) => b.side === s);
+    const lows = probeBounds(conds, joined, sideOf).filter((b) => b.side === s && b.otherColumn === endName);
+    let best: { column: string; lo: number; hi: number } | undefined;
+    for (const h of highs) {
+      const ls = lows.filter((l) => l.column === h.column);
+      if (ls.length === 0) continue;
+      const lo = Math.max(...ls.map((l) => l.offset));
+      const hi = Math.min(...highs.filter((x) => x.column === h.column).map((x) => x.offset));
+      if (best === undefined || hi - lo < best.hi - best.lo) best = { column: h.column, lo, hi };
+    }
+    if (best === undefined || best.hi < best.lo) continue;
+    if (Math.floor((best.hi - best.lo) / m.slide) + 1 > MAX_MATCHABLE_WINDOWS) continue;
+    const { lo, hi } = best;
+    const { size, slide, offset } = m;
+    const valueOwn = m.column;
+    const timeOwn = ownName(s, best.column);
+    const stream = m.passOn((row, late, maxOf) => {
+      const c = row[valueOwn];
+      // NULL is never equal to a maximum.
+      if (c === null || c === undefined) return false;
+      if (late || typeof c !== "number") return true;
+      const t = row[timeOwn];
+      if (typeof t !== "number") return true;
+      // The starts of the windows whose end lies in [t + lo, t + hi].
+      const from = t + lo - size;
+      const r = (((from - offset) % slide) + slide) % slide;
+      for (let start = r === 0 ? from : from - r + slide; start <= t + hi - size; start += slide) {
+        const max = maxOf(start);
+        if (typeof max !== "number" || c >= max) return true;
+      }
+      return false;
+    });
+    if (stream === undefined) continue;
+    const side = s === "L" ? "left" : "right";
+    const ms = (k: number) => (k === 0 ? "" : ` ${k > 0 ? "+" : "-"} ${Math.abs(k)} ms`);
+    return {
+      side: s,
+      stream,
+      note: `${side} rows passed on by the window aggregate, only if late for it or at least the current maximum of a window ending in [${best.column}${ms(lo)}, ${best.column}${ms(hi)}]`,
+    };
+  }
+  return undefined;
 }
 
 /** What EXPLAIN adds to a regular join's state: which rows expire (by graph node). */

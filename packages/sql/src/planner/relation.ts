@@ -81,6 +81,14 @@ export interface Relation {
     | { readonly stream: DataStream<Row>; readonly columns: readonly string[] }
     | undefined;
   /**
+   * Of an event-time TUMBLE or HOP aggregation of instants whose only aggregate is MAX of an
+   * integer column of its input, grouped by the window only, over its input rows as they are (no
+   * WHERE, HAVING or FILTER): what a join of those rows with the maxima needs to thin them where
+   * the aggregate takes them (join.ts {@link thinnedByMaximum}). Valid only while
+   * {@link Relation.stream} is the stream it names, as {@link aboveWatermark}.
+   */
+  readonly windowMaximum?: WindowMaximum | undefined;
+  /**
    * Of a regular join: lets the projection right over it (each column of the select list a
    * column of the join) build its rows from the pairs itself, one row per pair instead of the
    * joined row and then its projection. `fuse` answers whether it did: then the join's rows are
@@ -98,6 +106,31 @@ export interface Relation {
    * operator produces the updates. Rows carry their kind (see changelog.ts).
    */
   readonly changelog: ChangelogMode;
+}
+
+/** See {@link Relation.windowMaximum}. */
+export interface WindowMaximum {
+  /** The aggregate's stream it holds for. */
+  readonly stream: DataStream<Row>;
+  /** The stream of the aggregated rows (the input relation's). */
+  readonly input: DataStream<Row>;
+  /** The input column whose maximum it is, and the output columns of the maximum and window_end. */
+  readonly column: string;
+  readonly maxColumn: string;
+  readonly endColumn: string;
+  /** The windows: `[start, start + size)` for every start `offset + k * slide`. */
+  readonly size: number;
+  readonly slide: number;
+  readonly offset: number;
+  /**
+   * The input rows `select` picks, as the aggregate takes them: it gets each row, whether the
+   * aggregate dropped it as late, and `maxOf(start)`, the current maximum of the window starting
+   * at `start` (undefined: the window has no row yet or has already fired; null: only NULLs).
+   * Undefined if an earlier call took them.
+   */
+  passOn(
+    select: (row: Row, late: boolean, maxOf: (start: number) => unknown | undefined) => boolean,
+  ): DataStream<Row> | undefined;
 }
 
 /** The columns of {@link Relation.aboveWatermark} if it still holds for the relation's stream. */

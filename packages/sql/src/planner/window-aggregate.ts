@@ -9,6 +9,8 @@
 import {
   type AggregateFunction,
   EventTimeSessionWindows,
+  OutputTag,
+  type PassOn,
   ProcessingTimeSessionWindows,
   type ProcessWindowFunction,
   SlidingEventTimeWindows,
@@ -54,7 +56,7 @@ import {
 import { refuseJsonAggregates } from "./json-aggregates.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
-import { type Column, type Relation, rowScope } from "./relation.js";
+import { type Column, findColumn, type Relation, rowScope, type WindowMaximum } from "./relation.js";
 import { projector } from "./row-builders.js";
 import { withProctime } from "./scan.js";
 import type { Row } from "./values.js";
@@ -254,6 +256,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       type: compiled.type,
       isWindowTime: isWindowColumn(item.expr) === "window_time",
       windowColumn: isWindowColumn(item.expr),
+      expr: item.expr,
     };
   });
   const having = select.having === undefined ? undefined : compileExpression(select.having, outScope).eval;
@@ -341,14 +344,15 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
 
   const keyOf = jsonKey(keyEvals);
   const assigner = windowAssigner(tvf);
-  const result = stream
-    .keyBy(keyOf)
-    .window(assigner)
-    .aggregate(agg, toRows)
-    .stateSchema({
-      ...aggregateStateSchema("WindowAggregate", keys, gs.sets.length, aggregates),
-      window: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)${tvf.partitionBy.length > 0 ? ` PARTITION BY ${tvf.partitionBy.map(printExpr).join(", ")}` : ""}${tvf.zone === undefined ? "" : ` in ${tvf.zone.id}`}`,
-    });
+  const maximum = windowMaximumOf(select, tvf, aggregates, keys.length, items);
+  const passOn: PassOn<Row, Accumulator> | undefined =
+    maximum === undefined ? undefined : { tag: new OutputTag<Row>("window-maximum-candidates") };
+  const windowed = stream.keyBy(keyOf).window(assigner);
+  if (passOn !== undefined) windowed.passOn(passOn);
+  const result = windowed.aggregate(agg, toRows).stateSchema({
+    ...aggregateStateSchema("WindowAggregate", keys, gs.sets.length, aggregates),
+    window: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)${tvf.partitionBy.length > 0 ? ` PARTITION BY ${tvf.partitionBy.map(printExpr).join(", ")}` : ""}${tvf.zone === undefined ? "" : ` in ${tvf.zone.id}`}`,
+  });
   const columns: Column[] = items.map((i) => ({ name: i.name, type: i.type }));
   // The output records carry the window's max timestamp (window_time): a selected window_time
   // stays an event-time attribute for a following window.
@@ -379,10 +383,41 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const zoned = tvf.zone !== undefined;
   const aboveWatermark =
     !proctime && !zoned && end !== undefined ? { stream: result, columns: [end] } : undefined;
+  let windowMaximum: WindowMaximum | undefined;
+  // Only over the input rows as they are (no WHERE, no grouping sets' expansion).
+  if (maximum !== undefined && passOn !== undefined && output === result && stream === input.stream) {
+    const values: unknown[] = [null];
+    const maxOf = (acc: Accumulator): unknown => {
+      if (plain !== undefined) {
+        plain.results(acc.aggs, values);
+        return values[0];
+      }
+      return resultOf(aggregates[0] as AggregateCall, acc.aggs[0] as AggAcc);
+    };
+    windowMaximum = {
+      ...maximum,
+      stream: result,
+      input: stream,
+      size: tvf.size,
+      slide: tvf.slide,
+      offset: tvf.offset,
+      passOn(select) {
+        // One reader: a second join over the same maxima keeps its plan.
+        if (passOn.select !== undefined) return undefined;
+        passOn.select = (row, _timestamp, late, contentsOf) =>
+          select(row, late, (start) => {
+            const acc = contentsOf(start);
+            return acc === undefined ? undefined : maxOf(acc);
+          });
+        return result.getSideOutput(passOn.tag);
+      },
+    };
+  }
   return {
     stream: output,
     columns,
     rowtime,
+    windowMaximum,
     ...(proctimeAttribute === undefined
       ? {}
       : { proctime: proctimeAttribute[0], proctimeCopies: proctimeAttribute }),
@@ -390,6 +425,43 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     aboveWatermark,
     changelog: INSERT_ONLY,
   };
+}
+
+/** The integer types, whose values compare as numbers (see {@link windowMaximumOf}). */
+const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"]);
+
+/**
+ * What {@link Relation.windowMaximum} says of an aggregation of `select` over `tvf`, if it is
+ * one: an event-time TUMBLE or HOP of instants, grouped by its window only (`keyCount` 0), no
+ * WHERE or HAVING, one aggregate, `MAX(c)` without DISTINCT or FILTER over an integer column `c`
+ * of the input, selected as it is, and window_end selected.
+ */
+function windowMaximumOf(
+  select: Select,
+  tvf: WindowTvf,
+  aggregates: readonly AggregateCall[],
+  keyCount: number,
+  items: readonly {
+    readonly name: string;
+    readonly windowColumn: WindowColumn | undefined;
+    readonly expr?: Expr;
+  }[],
+): Pick<WindowMaximum, "column" | "maxColumn" | "endColumn"> | undefined {
+  if (tvf.kind !== "TUMBLE" && tvf.kind !== "HOP") return undefined;
+  if (tvf.time !== "rowtime" || tvf.zone !== undefined) return undefined;
+  if (select.where !== undefined || select.having !== undefined || keyCount !== 0) return undefined;
+  if (aggregates.length !== 1) return undefined;
+  const a = aggregates[0] as AggregateCall;
+  const arg = a.call.args[0];
+  if (a.call.name !== "MAX" || a.call.distinct || a.call.filter !== undefined || a.user !== undefined)
+    return undefined;
+  if (a.call.args.length !== 1 || arg?.kind !== "column") return undefined;
+  const col = findColumn(tvf.input, arg.name);
+  if (col?.type?.kind !== "atomic" || !INTEGER_TYPES.has(col.type.name)) return undefined;
+  const maxItem = items.find((i) => i.expr?.kind === "call" && exprKey(i.expr) === exprKey(a.call));
+  const endItem = items.find((i) => i.windowColumn === "window_end");
+  if (maxItem === undefined || endItem === undefined) return undefined;
+  return { column: col.name, maxColumn: maxItem.name, endColumn: endItem.name };
 }
 
 /**

@@ -197,8 +197,11 @@ test("a regular join that drops rows no later window maximum can match gives the
     const explained = String((await (await tEnv.executeSql(`EXPLAIN ${query}`)).collect())[0]?.result);
     assert.equal(explained.includes("left rows until the right watermark passes ts + 20 ms"), !ttl);
     // Without TTL, the bound join (runtime/bound-join.ts): bids buffered in arrival order.
+    // The bids thinned where the window aggregate takes them (join.ts thinnedByMaximum).
     assert.equal(
-      explained.includes(", buffered=[left rows until the right watermark passes ts + 20 ms])"),
+      explained.includes(
+        ", buffered=[left rows until the right watermark passes ts + 20 ms; left rows passed on by the window aggregate, only if late for it or at least the current maximum of a window ending in [ts, ts + 20 ms]])",
+      ),
       !ttl,
     );
     assert.equal(explained.includes("state=[right rows per key; left rows in arrival order until"), !ttl);
