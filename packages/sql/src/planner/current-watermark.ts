@@ -2,8 +2,9 @@
  * `CURRENT_WATERMARK(rowtime)` (Flink's systemFunctions): the watermark of the operator evaluating
  * it, typed as the rowtime attribute with precision 3 and nullable, NULL before the operator's
  * first watermark. The argument must be the input's rowtime attribute. Fleuve evaluates it in the
- * WHERE and the select list of a query without GROUP BY (Flink's Calc): that Calc then runs as a
- * process function and, per row, stores the watermark its context reports
+ * WHERE of any query (with GROUP BY or a window TVF aggregation too: the WHERE is a Calc on the
+ * input rows, before the aggregation, as in Flink) and in the select list of a query without
+ * GROUP BY (Flink's Calc): that Calc then runs as a process function and, per row, stores the watermark its context reports
  * (`ctx.timerService().currentWatermark()`) in a cell the compiled call reads. Per Calc one cell:
  * a row is evaluated right after the cell is set, before the row goes downstream, so a chained
  * operator's own cell never interferes.
@@ -11,8 +12,8 @@
 
 import type { DataStream, ProcessContext } from "@fleuve/core";
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
-import { printType } from "../parser/printer.js";
-import type { Compiled, Scope } from "./compile-expression.js";
+import { printExpr, printType } from "../parser/printer.js";
+import { type Compiled, compileExpression, type Scope } from "./compile-expression.js";
 import { invalid } from "./problems.js";
 import { findColumn, type Relation } from "./relation.js";
 import { isTimestampType, type Row } from "./values.js";
@@ -37,7 +38,7 @@ export function notRowtimeArgument(type: DataType | undefined, pos: SourcePos | 
   const text = type === undefined ? "unknown" : printType(type);
   return isTimestampType(type)
     ? invalid(
-        `The argument of CURRENT_WATERMARK() must be a rowtime attribute, but was '${text}' (Fleuve evaluates CURRENT_WATERMARK in the WHERE and select list of a query without GROUP BY over a table with a WATERMARK)`,
+        `The argument of CURRENT_WATERMARK() must be a rowtime attribute, but was '${text}' (Fleuve evaluates CURRENT_WATERMARK in the WHERE of a query, and in the select list of a query without GROUP BY, over a table with a WATERMARK)`,
         pos,
       )
     : invalid(
@@ -95,4 +96,25 @@ export function calcWithWatermark(
       if (result !== undefined) out.collect(result);
     },
   });
+}
+
+/**
+ * `stream` (rows of `input`) filtered by the WHERE condition `where` compiled against `scope` (a
+ * scope over `input`'s rows): a Calc that reads the operator's watermark when the condition
+ * calls CURRENT_WATERMARK, a plain filter otherwise. Every planner of a WHERE on input rows
+ * (projections, group and window aggregations) goes through here, so the late-row filter of
+ * Flink's docs works before an aggregation as well.
+ */
+export function whereCalc(
+  stream: DataStream<Row>,
+  where: Expr,
+  input: Pick<Relation, "columns" | "alias" | "rowtime" | "rowtimeCopies">,
+  scope: Scope<Row>,
+): DataStream<Row> {
+  const cell = watermarkCell();
+  const cond = compileExpression(where, withCurrentWatermark(scope, input, cell)).eval;
+  const filtered = cell.used
+    ? calcWithWatermark(stream, cell, (row) => (cond(row) === true ? row : undefined))
+    : stream.filter((row) => cond(row) === true);
+  return filtered.name(`Calc(where=[${printExpr(where)}])`);
 }

@@ -31,6 +31,7 @@ import {
 } from "./aggregates.js";
 import { INSERT_ONLY, isAccumulate, isInsertOnly, retractMode, rowKind, withKind } from "./changelog.js";
 import { type Compiled, compileExpression } from "./compile-expression.js";
+import { whereCalc } from "./current-watermark.js";
 import {
   compileGrouping,
   expandRow,
@@ -107,10 +108,7 @@ export function planGroupAggregate(
 ): Relation {
   const inputScope = rowScope(input);
   let stream = input.stream;
-  if (select.where !== undefined) {
-    const cond = compileExpression(select.where, inputScope).eval;
-    stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(select.where)}])`);
-  }
+  if (select.where !== undefined) stream = whereCalc(stream, select.where, input, inputScope);
   // GROUPING SETS, ROLLUP and CUBE: each row once per grouping set (see grouping-sets.ts).
   const gs = groupingSets(select.groupBy, select.pos);
   const expanded = gs.sets.length > 1;

@@ -27,7 +27,7 @@ import type { CallExpr } from "./aggregates.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, retractMode, withKindOf } from "./changelog.js";
 import { withClock } from "./clock.js";
 import { compileExpression } from "./compile-expression.js";
-import { calcWithWatermark, watermarkCell, withCurrentWatermark } from "./current-watermark.js";
+import { calcWithWatermark, watermarkCell, whereCalc, withCurrentWatermark } from "./current-watermark.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { namesReadBy, planJoin } from "./join.js";
 import { isLateralTableJoin, planLateralTable } from "./lateral-table.js";
@@ -561,20 +561,12 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   }
   if (select.distinct) return planDistinct(select, input);
   // CURRENT_WATERMARK reads the watermark of the filter or projection evaluating it.
-  const whereWatermark = watermarkCell();
   const selectWatermark = watermarkCell();
   let scope = withCurrentWatermark(rowScope(input), input, selectWatermark);
   let stream = input.stream;
   // Read before WHERE and OVER give new streams: a filter keeps the property, OVER may not.
   const inputAbove = aboveWatermarkColumns(input);
-  if (where !== undefined) {
-    const cond = compileExpression(where, withCurrentWatermark(rowScope(input), input, whereWatermark)).eval;
-    stream = (
-      whereWatermark.used
-        ? calcWithWatermark(stream, whereWatermark, (row) => (cond(row) === true ? row : undefined))
-        : stream.filter((row) => cond(row) === true)
-    ).name(`Calc(where=[${printExpr(where)}])`);
-  }
+  if (where !== undefined) stream = whereCalc(stream, where, input, rowScope(input));
   // OVER aggregates: computed per row after WHERE, then the select list reads them.
   const overCalls: CallExpr[] = [];
   for (const item of select.items) collectOverCalls(item.expr, overCalls);

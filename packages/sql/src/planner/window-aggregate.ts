@@ -45,6 +45,7 @@ import {
 } from "./aggregates.js";
 import { describeMode, INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
+import { whereCalc } from "./current-watermark.js";
 import {
   compileGrouping,
   expandRow,
@@ -150,8 +151,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
         select.pos,
       );
     }
-    const cond = compileExpression(select.where, inputScope).eval;
-    stream = stream.filter((row) => cond(row) === true).name(`Calc(where=[${printExpr(select.where)}])`);
+    stream = whereCalc(stream, select.where, input, inputScope);
   }
 
   // GROUP BY: the window columns and the keys, in every grouping set (see grouping-sets.ts).

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { StreamExecutionEnvironment } from "@fleuve/core";
 import { ScriptedSource, type ScriptStep } from "@fleuve/core/testing";
 import { connectors as logConnectors } from "@fleuve/log";
-import { sql } from "@fleuve/sql";
+import { materialize, sql } from "@fleuve/sql";
 import { logWithRows } from "../fixtures/log-table.js";
 
 type Ev = { id: number; ts: number; other: number };
@@ -54,6 +54,61 @@ test("Flink's late-row filter: WHERE CURRENT_WATERMARK(ts) IS NULL OR ts > CURRE
       timeType,
     );
   }
+});
+
+const LATE_ROW_FILTER = "CURRENT_WATERMARK(ts) IS NULL OR ts > CURRENT_WATERMARK(ts)";
+
+test("the late-row filter in the WHERE of a GROUP BY drops late rows before they are aggregated", async () => {
+  // Flink evaluates the WHERE per input row, before the aggregation, with the watermark of that
+  // moment: rows 1, 2 and 5 are kept, so the odd ids are {1, 5} and the even ones {2}.
+  const tEnv = scripted("TIMESTAMP_LTZ(3)");
+  const result = await tEnv.executeSql(
+    `SELECT MOD(id, 2) AS odd, COUNT(*) AS n, SUM(id) AS ids FROM Ev WHERE ${LATE_ROW_FILTER} GROUP BY MOD(id, 2)`,
+  );
+  const rows = materialize(await result.collect()).sort((a, b) => Number(a.odd) - Number(b.odd));
+  assert.deepEqual(rows, [
+    { odd: 0, n: 1, ids: 2 },
+    { odd: 1, n: 2, ids: 6 },
+  ]);
+});
+
+test("the late-row filter in the WHERE of a window TVF aggregation drops rows its window would still take", async () => {
+  // 5-second tumbling windows fire at watermark :04.999 and :09.999. Without the filter, rows 3
+  // (:03) and 4 (:04) arrive after watermark :04 but before [:00, :05) fires, so the window counts
+  // them; row 6 (:08) comes after [:05, :10) fired and is dropped by the window itself. With the
+  // filter (per input row, before the windows) only rows 1, 2 and 5 are counted.
+  const query = (where: string) =>
+    `SELECT window_start, COUNT(*) AS n, SUM(id) AS ids
+     FROM TABLE(TUMBLE(TABLE Ev, DESCRIPTOR(ts), INTERVAL '5' SECOND))${where}
+     GROUP BY window_start, window_end`;
+  const run = async (where: string) =>
+    (await (await scripted("TIMESTAMP(3)").executeSql(query(where))).collect()).map((r) => ({
+      start: r.window_start,
+      n: r.n,
+      ids: r.ids,
+    }));
+  assert.deepEqual(await run(""), [
+    { start: 0, n: 3, ids: 8 },
+    { start: 5000, n: 2, ids: 7 },
+  ]);
+  assert.deepEqual(await run(` WHERE ${LATE_ROW_FILTER}`), [
+    { start: 0, n: 1, ids: 1 },
+    { start: 5000, n: 2, ids: 7 },
+  ]);
+});
+
+test("CURRENT_WATERMARK in the WHERE of a GROUP BY reads the watermark each input row meets", async () => {
+  // Rows 1 and 2 meet no watermark and are dropped; rows 3 to 6 meet one: 3 and 4 are not after
+  // :04, 5 and 6 are.
+  const tEnv = scripted("TIMESTAMP(3)");
+  const result = await tEnv.executeSql(
+    "SELECT ts > TIMESTAMP '1970-01-01 00:00:04' AS after4, COUNT(*) AS n FROM Ev WHERE CURRENT_WATERMARK(ts) IS NOT NULL GROUP BY ts > TIMESTAMP '1970-01-01 00:00:04'",
+  );
+  const rows = materialize(await result.collect()).sort((a, b) => Number(a.after4) - Number(b.after4));
+  assert.deepEqual(rows, [
+    { after4: false, n: 2 },
+    { after4: true, n: 2 },
+  ]);
 });
 
 test("CURRENT_WATERMARK in the select list: NULL before the first watermark, then the operator's watermark", async () => {
