@@ -78,12 +78,13 @@ import { explainStatement, scanAll, scratchEnvironment } from "./planner/explain
 import { JSON_FUNCTIONS } from "./planner/json-functions.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported } from "./planner/problems.js";
-import type { Column, Relation } from "./planner/relation.js";
+import { type Column, type Relation, sqlNameOf } from "./planner/relation.js";
 import { renamer } from "./planner/row-builders.js";
 import { AGGREGATE_FUNCTIONS, CLOCK_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
 import { connectorOptions, planStreamTable, sideOptions } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
 import { assignStateIds } from "./planner/state-ids.js";
+import { HIDDEN_PREFIX } from "./planner/subqueries.js";
 import { withFunctions } from "./planner/user-functions.js";
 import { flinkText, type Row, setColumn } from "./planner/values.js";
 import { LOCAL_TIME_ZONE, parseZone } from "./planner/zone.js";
@@ -417,7 +418,17 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         if ("stream" in found)
           throw refuse("SHOW CREATE VIEW is not supported for views registered by Table API.");
         const columns = describeResult(s.name).rows.map((r) => r.name as string);
-        return content(["result"], [{ result: showCreateView(found.view, columns, catalog) }]);
+        const columnsOf = (q: Query) =>
+          withFunctions(functions, () =>
+            planQuery(q, { ...ctx, env: scratchEnvironment(ctx), explaining: true }).columns.flatMap((c) =>
+              c.qualifiedOnly === true || c.name.startsWith(HIDDEN_PREFIX) ? [] : [sqlNameOf(c)],
+            ),
+          );
+        const userFunction = (called: string) => functions.get(called)?.name;
+        return content(
+          ["result"],
+          [{ result: showCreateView(found.view, columns, catalog, columnsOf, userFunction) }],
+        );
       }
       case "showPartitions":
         throw unsupported(

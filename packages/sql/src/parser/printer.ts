@@ -24,20 +24,29 @@ import type {
 } from "./ast.js";
 import { NILADIC_FUNCTIONS, QUOTED_IN_PRINT } from "./lexer.js";
 
-/** Set while {@link printFlinkStyle} runs: how table names are written out. */
-let flinkStyle: { readonly table: (parts: readonly string[]) => readonly string[] } | undefined;
+/** How {@link printFlinkStyle} writes names out. */
+export interface FlinkStyleNames {
+  /** A table's name as written to its full name (Flink writes them fully qualified). */
+  readonly table?: (parts: readonly string[]) => readonly string[];
+  /** A user function's registered name, given the upper-cased name of a call (else undefined). */
+  readonly userFunction?: (name: string) => string | undefined;
+}
+
+/** Set while {@link printFlinkStyle} runs. */
+let flinkStyle: Required<FlinkStyleNames> | undefined;
 
 /**
  * Runs `print` with the printers writing SQL as Flink's SHOW CREATE and DESCRIBE do (Calcite's
- * unparse): every name back-quoted, each clause of a query on a line of its own, and table names
- * as `table` gives them (Flink writes them fully qualified).
+ * unparse): every name back-quoted, each clause of a query and each join on a line of its own,
+ * table names as `names.table` gives them and user functions by their registered name,
+ * back-quoted (built-in ones stay bare).
  */
-export function printFlinkStyle<T>(
-  print: () => T,
-  table: (parts: readonly string[]) => readonly string[] = (parts) => parts,
-): T {
+export function printFlinkStyle<T>(print: () => T, names: FlinkStyleNames = {}): T {
   const saved = flinkStyle;
-  flinkStyle = { table };
+  flinkStyle = {
+    table: names.table ?? ((parts) => parts),
+    userFunction: names.userFunction ?? (() => undefined),
+  };
   try {
     return print();
   } finally {
@@ -108,6 +117,12 @@ function precedence(e: Expr): number {
 function wrap(e: Expr, min: number): string {
   const text = printExpr(e);
   return precedence(e) < min ? `(${text})` : text;
+}
+
+/** A function's name in a call: a user function's as registered and back-quoted in Flink style. */
+function printFunctionName(name: string): string {
+  const registered = flinkStyle?.userFunction(name);
+  return registered === undefined ? name : printName(registered);
 }
 
 /** An expression as SQL. */
@@ -189,7 +204,7 @@ export function printExpr(e: Expr): string {
                     .map(printExpr)
                     .map((a, i) => ["", " PLACING ", " FROM ", " FOR "][i] + a)
                     .join("")})`
-                : `${e.name}(${e.distinct ? "DISTINCT " : ""}${args})`;
+                : `${printFunctionName(e.name)}(${e.distinct ? "DISTINCT " : ""}${args})`;
       if (e.filter !== undefined) s += ` FILTER (WHERE ${printExpr(e.filter)})`;
       if (e.over !== undefined)
         s += ` OVER ${e.over.kind === "ref" ? printName(e.over.name) : `(${printWindowSpec(e.over)})`}`;
@@ -391,8 +406,16 @@ export function printTableRef(t: TableRef): string {
     case "join": {
       const right = t.right.kind === "join" ? `(${printTableRef(t.right)})` : printTableRef(t.right);
       if (t.type === "COMMA") return `${printTableRef(t.left)}, ${right}`;
-      const type = t.type === "INNER" ? "" : t.type === "CROSS" ? "CROSS " : `${t.type} OUTER `;
-      let s = `${printTableRef(t.left)} ${t.natural ? "NATURAL " : ""}${type}JOIN ${right}`;
+      // Calcite writes each join on a line of its own, naming its type: INNER JOIN, LEFT JOIN.
+      const type =
+        flinkStyle !== undefined
+          ? `${t.type} `
+          : t.type === "INNER"
+            ? ""
+            : t.type === "CROSS"
+              ? "CROSS "
+              : `${t.type} OUTER `;
+      let s = `${printTableRef(t.left)}${clauseSeparator()}${t.natural ? "NATURAL " : ""}${type}JOIN ${right}`;
       if (t.on !== undefined) s += ` ON ${printExpr(t.on)}`;
       if (t.using !== undefined) s += ` USING (${t.using.map(printName).join(", ")})`;
       return s;

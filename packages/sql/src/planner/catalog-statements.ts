@@ -13,6 +13,7 @@ import { flinkTypeText, quoted, quotedString } from "./flink-type-text.js";
 import { invalid } from "./problems.js";
 import { type Column, rowScope } from "./relation.js";
 import type { Row } from "./values.js";
+import { expandViewQuery, type QueryColumns } from "./view-expansion.js";
 
 /** The catalog of a Fleuve SQL environment (Flink's default in-memory catalog). */
 export const DEFAULT_CATALOG = "default_catalog";
@@ -287,19 +288,27 @@ export function showCreateTable(def: TableDefinition): string {
 }
 
 /**
- * `SHOW CREATE VIEW`: `CREATE VIEW id(columns) as` and the view's query, as Flink 1.20 writes it.
- * Flink writes the query Calcite expanded; here it is the query as written, with every name
- * back-quoted, each clause on its own line and the catalog's tables fully qualified (a
- * `SELECT * FROM t` view prints as Flink prints it).
+ * `SHOW CREATE VIEW`: `CREATE VIEW id(columns) as` and the view's expanded query, as Flink 1.20's
+ * ShowCreateUtil writes it. The expanded query is the query as written with its identifiers
+ * resolved (see view-expansion.ts: tables fully qualified, columns qualified by their table),
+ * written as Calcite unparses it: every name back-quoted, each clause and join on its own line.
+ * `columnsOf` gives the columns of a query (the view's FROM items); `userFunction` the
+ * registered name of a user function called in it.
  */
-export function showCreateView(view: ViewDefinition, columns: readonly string[], catalog: Catalog): string {
+export function showCreateView(
+  view: ViewDefinition,
+  columns: readonly string[],
+  catalog: Catalog,
+  columnsOf: QueryColumns,
+  userFunction: (name: string) => string | undefined,
+): string {
   const name = view.name.parts[view.name.parts.length - 1] as string;
-  const query = printFlinkStyle(
-    () => printQuery(view.query),
-    (parts) =>
+  const query = printFlinkStyle(() => printQuery(expandViewQuery(view.query, columnsOf)), {
+    table: (parts) =>
       parts.length === 1 && catalog.lookup(parts[0] as string) !== undefined
         ? [DEFAULT_CATALOG, DEFAULT_DATABASE, parts[0] as string]
         : parts,
-  );
+    userFunction,
+  });
   return `CREATE ${view.temporary ? "TEMPORARY " : ""}VIEW ${serializableIdentifier(name)}(${columns.map(quoted).join(", ")}) as\n${query}`;
 }

@@ -217,6 +217,96 @@ FROM \`default_catalog\`.\`default_database\`.\`orders\``,
   assert.deepEqual(await rows(tEnv, "SHOW VIEWS"), [{ "view name": "permanent_v1" }, { "view name": "v1" }]);
 });
 
+// Flink 1.20's CatalogViewITCase (testShowCreateTemporaryView, testShowCreateCatalogView,
+// testShowCreateViewWith...): the expanded query has every column qualified by its table, the
+// tables fully qualified, a join on a line of its own and a user function back-quoted.
+test("SHOW CREATE VIEW prints the expanded query: CatalogViewITCase's expected DDL", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1 }));
+  for (const t of ["T1", "t1", "t2"])
+    await tEnv.executeSql(`CREATE TABLE ${t} (a INT, b STRING, c INT) WITH ('connector' = 'datagen')`);
+  tEnv.createFunction("udfEqualsOne", () => 1);
+  const cases: [string, string, string][] = [
+    [
+      "CREATE TEMPORARY VIEW t_v1 AS SELECT a, b, c FROM T1",
+      "t_v1",
+      `CREATE TEMPORARY VIEW \`default_catalog\`.\`default_database\`.\`t_v1\`(\`a\`, \`b\`, \`c\`) as
+SELECT \`T1\`.\`a\`, \`T1\`.\`b\`, \`T1\`.\`c\`
+FROM \`default_catalog\`.\`default_database\`.\`T1\``,
+    ],
+    [
+      "CREATE TEMPORARY VIEW t_v2(d, e, f) AS SELECT a, b, c FROM T1",
+      "t_v2",
+      `CREATE TEMPORARY VIEW \`default_catalog\`.\`default_database\`.\`t_v2\`(\`d\`, \`e\`, \`f\`) as
+SELECT \`T1\`.\`a\`, \`T1\`.\`b\`, \`T1\`.\`c\`
+FROM \`default_catalog\`.\`default_database\`.\`T1\``,
+    ],
+    [
+      "CREATE VIEW v2(x, y, z) AS SELECT a, b, c FROM T1",
+      "v2",
+      `CREATE VIEW \`default_catalog\`.\`default_database\`.\`v2\`(\`x\`, \`y\`, \`z\`) as
+SELECT \`T1\`.\`a\`, \`T1\`.\`b\`, \`T1\`.\`c\`
+FROM \`default_catalog\`.\`default_database\`.\`T1\``,
+    ],
+    [
+      "create view viewLeftJoinGroupBy as\nselect max(t1.a) max_value\nfrom t1 left join t2 on t1.c=t2.c",
+      "viewLeftJoinGroupBy",
+      `CREATE VIEW \`default_catalog\`.\`default_database\`.\`viewLeftJoinGroupBy\`(\`max_value\`) as
+SELECT MAX(\`t1\`.\`a\`) AS \`max_value\`
+FROM \`default_catalog\`.\`default_database\`.\`t1\`
+LEFT JOIN \`default_catalog\`.\`default_database\`.\`t2\` ON \`t1\`.\`c\` = \`t2\`.\`c\``,
+    ],
+    [
+      "create view viewWithCrossJoin as\nselect udfEqualsOne() a, t1.a a1, t2.b b2 from t1 cross join t2",
+      "viewWithCrossJoin",
+      `CREATE VIEW \`default_catalog\`.\`default_database\`.\`viewWithCrossJoin\`(\`a\`, \`a1\`, \`b2\`) as
+SELECT \`udfEqualsOne\`() AS \`a\`, \`t1\`.\`a\` AS \`a1\`, \`t2\`.\`b\` AS \`b2\`
+FROM \`default_catalog\`.\`default_database\`.\`t1\`
+CROSS JOIN \`default_catalog\`.\`default_database\`.\`t2\``,
+    ],
+    [
+      "create view innerJoinView as\nselect t1.a a1, t2.b b2\nfrom t1 inner join t2\non t1.c=t2.c",
+      "innerJoinView",
+      `CREATE VIEW \`default_catalog\`.\`default_database\`.\`innerJoinView\`(\`a1\`, \`b2\`) as
+SELECT \`t1\`.\`a\` AS \`a1\`, \`t2\`.\`b\` AS \`b2\`
+FROM \`default_catalog\`.\`default_database\`.\`t1\`
+INNER JOIN \`default_catalog\`.\`default_database\`.\`t2\` ON \`t1\`.\`c\` = \`t2\`.\`c\``,
+    ],
+  ];
+  for (const [ddl, view, expected] of cases) {
+    await tEnv.executeSql(ddl);
+    assert.deepEqual(await rows(tEnv, `SHOW CREATE VIEW ${view}`), [{ result: expected }], view);
+  }
+});
+
+test("SHOW CREATE VIEW qualifies the columns of WHERE, GROUP BY, HAVING, aliased tables and subqueries by the table they resolve to", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1 }));
+  await tEnv.executeSql("CREATE TABLE T1 (a INT, b STRING, c INT) WITH ('connector' = 'datagen')");
+  const cases: [string, string][] = [
+    [
+      "SELECT a, COUNT(*) AS n FROM T1 WHERE b <> 'x' GROUP BY a HAVING SUM(c) > 1",
+      "SELECT `T1`.`a`, COUNT(*) AS `n`\nFROM `default_catalog`.`default_database`.`T1`\nWHERE `T1`.`b` <> 'x'\nGROUP BY `T1`.`a`\nHAVING SUM(`T1`.`c`) > 1",
+    ],
+    [
+      "SELECT o.a, b FROM T1 AS o",
+      "SELECT `o`.`a`, `o`.`b`\nFROM `default_catalog`.`default_database`.`T1` AS `o`",
+    ],
+    [
+      "SELECT s.a, c FROM (SELECT a, c FROM T1) AS s",
+      "SELECT `s`.`a`, `s`.`c`\nFROM (SELECT `T1`.`a`, `T1`.`c`\nFROM `default_catalog`.`default_database`.`T1`) AS `s`",
+    ],
+    // Qualified names stay as written; a join's type is named (INNER JOIN).
+    [
+      "SELECT x.a, y.b FROM T1 AS x JOIN T1 AS y ON x.a = y.c",
+      "SELECT `x`.`a`, `y`.`b`\nFROM `default_catalog`.`default_database`.`T1` AS `x`\nINNER JOIN `default_catalog`.`default_database`.`T1` AS `y` ON `x`.`a` = `y`.`c`",
+    ],
+  ];
+  for (const [i, [query, expected]] of cases.entries()) {
+    await tEnv.executeSql(`CREATE VIEW w${i} AS ${query}`);
+    const [shown] = await rows(tEnv, `SHOW CREATE VIEW w${i}`);
+    assert.equal(String(shown?.result).split(" as\n")[1], expected, query);
+  }
+});
+
 test("SHOW CREATE of the wrong kind, DESCRIBE of an unknown table, a name in another catalog: Flink's messages", async () => {
   const tEnv = await setUp();
   await tEnv.executeSql("CREATE VIEW v1 AS SELECT * FROM orders");
