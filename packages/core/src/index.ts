@@ -114,6 +114,7 @@ export {
   type FileTableOptions,
   type FileTableRecord,
   fileTable,
+  localPath,
 } from "./connector/file-table.js";
 export {
   FILESYSTEM_SOURCE_OPTIONS,
@@ -146,6 +147,7 @@ export {
   DEFAULT_PARTITION_NAME,
   escapePathName,
   type PartitionLayout,
+  partitionDirectories,
   partitionLayout,
   unescapePathName,
 } from "./connector/partition-path.js";

@@ -67,6 +67,8 @@ import {
   serializableIdentifier,
   showCreateTable,
   showCreateView,
+  showPartitions,
+  summaryIdentifier,
   unknownCatalog,
   unknownDatabase,
   unknownTableOrView,
@@ -430,12 +432,21 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
           [{ result: showCreateView(found.view, columns, catalog, columnsOf, userFunction) }],
         );
       }
-      case "showPartitions":
-        throw unsupported(
-          "SHOW PARTITIONS",
-          undefined,
-          "a table's partitions are the folders its 'filesystem' sink writes; list them there",
+      case "showPartitions": {
+        const name = localName(s.name);
+        const found = catalog.lookup(name);
+        if (found === undefined)
+          throw invalid(
+            `Could not execute SHOW PARTITIONS ${summaryIdentifier(name)}. Table (or view) ${DEFAULT_DATABASE}.${name} does not exist in Catalog ${DEFAULT_CATALOG}.`,
+            undefined,
+            { table: name },
+          );
+        const partitions = showPartitions(name, "table" in found ? found.table : undefined);
+        return content(
+          ["partition name"],
+          partitions.map((p) => ({ "partition name": p })),
         );
+      }
       case "use": {
         // One catalog, one database: naming them is accepted, anything else refused by name.
         const parts = s.name.parts;

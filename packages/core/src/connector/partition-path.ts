@@ -8,6 +8,8 @@
  * columns are not written inside the files: a reader fills them from the directory names.
  */
 
+import { type Dirent, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { FleuveError } from "../errors.js";
 import { baseType, javaDoubleText } from "./csv-format.js";
 import type { ConnectorField } from "./descriptor.js";
@@ -163,4 +165,41 @@ export function partitionLayout(
       return out;
     },
   };
+}
+
+/**
+ * The partitions present under `root` for partition columns `keys`: each directory
+ * `<k1>=<v1>/<k2>=<v2>/...` (as many levels as keys, each named by its key in order) as its
+ * unescaped `[key, value]` pairs, in name order. A value is kept as the directory names it (the
+ * default partition stays `partition.default-name`, as a catalog lists it). Entries starting
+ * with `.` or `_` are hidden, as Flink's PartitionPathUtils skips them; a missing `root` has none.
+ */
+export function partitionDirectories(root: string, keys: readonly string[]): [string, string][][] {
+  const out: [string, string][][] = [];
+  const walk = (dir: string, level: number, spec: [string, string][]) => {
+    if (level === keys.length) {
+      out.push(spec);
+      return;
+    }
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // not there (yet): no partitions
+    }
+    const names = entries
+      .filter((e) => e.isDirectory() && !e.name.startsWith(".") && !e.name.startsWith("_"))
+      .map((e) => e.name)
+      .sort();
+    for (const name of names) {
+      const eq = name.indexOf("=");
+      if (eq <= 0 || unescapePathName(name.slice(0, eq)) !== keys[level]) continue;
+      walk(join(dir, name), level + 1, [
+        ...spec,
+        [keys[level] as string, unescapePathName(name.slice(eq + 1))],
+      ]);
+    }
+  };
+  if (keys.length > 0) walk(root, 0, []);
+  return out;
 }

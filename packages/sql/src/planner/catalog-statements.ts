@@ -5,6 +5,7 @@
  * catalog and database a Fleuve SQL environment has (`default_catalog`.`default_database`).
  */
 
+import { localPath, partitionDirectories } from "@fleuve/core";
 import type { Catalog, TableDefinition, ViewDefinition } from "../catalog.js";
 import type { DataType, Expr, QualifiedName, ShowLike } from "../parser/ast.js";
 import { printExpr, printFlinkStyle, printQuery } from "../parser/printer.js";
@@ -311,4 +312,27 @@ export function showCreateView(
     userFunction,
   });
   return `CREATE ${view.temporary ? "TEMPORARY " : ""}VIEW ${serializableIdentifier(name)}(${columns.map(quoted).join(", ")}) as\n${query}`;
+}
+
+/**
+ * `SHOW PARTITIONS t` (Flink's ShowPartitionsOperation): one `partition name` per partition,
+ * `k1=v1/k2=v2` in the order of PARTITIONED BY. Fleuve keeps no partitions in a catalog: a
+ * `filesystem` table's partitions are the partition directories under its `path` (see
+ * partitionDirectories); another connector's table has none listed. `def` undefined: a view, not
+ * partitioned. Refuses what is not partitioned with Flink's message (TableNotPartitionedException,
+ * reported as the cause of "Could not execute SHOW PARTITIONS ...").
+ */
+export function showPartitions(name: string, def: TableDefinition | undefined): string[] {
+  if (def === undefined || def.partitionedBy.length === 0)
+    throw invalid(
+      `Could not execute SHOW PARTITIONS ${summaryIdentifier(name)}. Table ${DEFAULT_DATABASE}.${name} in catalog ${DEFAULT_CATALOG} is not partitioned.`,
+      undefined,
+      { table: name },
+    );
+  const option = (key: string) => def.options.find((o) => o.key === key)?.value;
+  const path = option("path");
+  if (option("connector") !== "filesystem" || path === undefined) return [];
+  return partitionDirectories(localPath(path), def.partitionedBy).map((spec) =>
+    spec.map(([k, v]) => `${k}=${v}`).join("/"),
+  );
 }
