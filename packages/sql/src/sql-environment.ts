@@ -441,7 +441,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
             undefined,
             { table: name },
           );
-        const partitions = showPartitions(name, "table" in found ? found.table : undefined);
+        const partitions = showPartitions(name, "table" in found ? found.table : undefined, s.partition);
         return content(
           ["partition name"],
           partitions.map((p) => ({ "partition name": p })),

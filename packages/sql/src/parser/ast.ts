@@ -528,8 +528,12 @@ export type Statement =
   | { readonly kind: "showCreate"; readonly object: "TABLE" | "VIEW"; readonly name: QualifiedName }
   /** `SHOW COLUMNS FROM|IN t [[NOT] LIKE 'pattern']`. */
   | { readonly kind: "showColumns"; readonly name: QualifiedName; readonly like?: ShowLike }
-  /** `SHOW PARTITIONS t`. */
-  | { readonly kind: "showPartitions"; readonly name: QualifiedName }
+  /** `SHOW PARTITIONS t [PARTITION (k = 'v', ...)]`: the spec's keys with their values' text. */
+  | {
+      readonly kind: "showPartitions";
+      readonly name: QualifiedName;
+      readonly partition?: readonly (readonly [string, string])[];
+    }
   /** `USE CATALOG c` (catalog: true) or `USE [catalog.]database`. */
   | { readonly kind: "use"; readonly catalog: boolean; readonly name: QualifiedName }
   | { readonly kind: "describe"; readonly name: QualifiedName; readonly extended: boolean }

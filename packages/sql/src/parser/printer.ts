@@ -512,7 +512,7 @@ export function printStatement(s: Statement): string {
     case "showColumns":
       return `SHOW COLUMNS FROM ${name(s.name)}${showLike(s.like)}`;
     case "showPartitions":
-      return `SHOW PARTITIONS ${name(s.name)}`;
+      return `SHOW PARTITIONS ${name(s.name)}${s.partition === undefined ? "" : ` PARTITION (${s.partition.map(([k, v]) => `${printName(k)} = ${printString(v)}`).join(", ")})`}`;
     case "use":
       return `USE ${s.catalog ? "CATALOG " : ""}${name(s.name)}`;
     case "describe":

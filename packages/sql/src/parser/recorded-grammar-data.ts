@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "30303ed13536316c0db79037d78159b09b95c93c";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "f8438d7a55d36dd49088e085b9289733a400d4d3";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {
@@ -3168,6 +3168,43 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     orgText: "",
     name: "withOptions",
   },
+  partitionSpec: {
+    k: "Rule",
+    d: [
+      { k: "Terminal", t: "PARTITION", idx: 0 },
+      { k: "Terminal", t: "LParen", idx: 0 },
+      {
+        k: "RepetitionMandatoryWithSeparator",
+        d: [
+          { k: "NonTerminal", idx: 0, nonTerminalName: "identifier" },
+          { k: "Terminal", t: "Equals", idx: 0 },
+          {
+            k: "Alternation",
+            d: [
+              {
+                k: "Alternative",
+                d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "string" }],
+                ignoreAmbiguities: false,
+              },
+              {
+                k: "Alternative",
+                d: [{ k: "Terminal", t: "NumberLiteral", idx: 0 }],
+                ignoreAmbiguities: false,
+              },
+            ],
+            idx: 0,
+            ignoreAmbiguities: false,
+            hasPredicates: false,
+          },
+        ],
+        s: "Comma",
+        idx: 0,
+      },
+      { k: "Terminal", t: "RParen", idx: 0 },
+    ],
+    orgText: "",
+    name: "partitionSpec",
+  },
   tableOption: {
     k: "Rule",
     d: [
@@ -3341,6 +3378,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
             d: [
               { k: "Terminal", t: "PARTITIONS", idx: 0 },
               { k: "NonTerminal", idx: 2, nonTerminalName: "qualifiedName" },
+              { k: "Option", d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "partitionSpec" }], idx: 2 },
             ],
             ignoreAmbiguities: false,
           },

@@ -366,6 +366,27 @@ export class SqlParser extends QueryParser {
   });
 
   /** `'key' = 'value'`. */
+  /** `PARTITION (k = 'v', k2 = 2)`: each key with its value's text, as Flink's partition spec. */
+  private partitionSpec = this.RULE("partitionSpec", (): [string, string][] => {
+    this.CONSUME(T.Partition);
+    this.CONSUME(T.LParen);
+    const spec: [string, string][] = [];
+    this.AT_LEAST_ONE_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        const key = this.SUBRULE(this.identifier);
+        this.CONSUME(T.Equals);
+        const value = this.OR([
+          { ALT: () => this.SUBRULE(this.string) },
+          { ALT: () => this.CONSUME(T.NumberLiteral).image },
+        ]);
+        spec.push([key, value]);
+      },
+    });
+    this.CONSUME(T.RParen);
+    return spec;
+  });
+
   private tableOption = this.RULE("tableOption", (): TableOption => {
     const key = this.SUBRULE(this.string);
     this.CONSUME(T.Equals);
@@ -476,7 +497,13 @@ export class SqlParser extends QueryParser {
       {
         ALT: () => {
           this.CONSUME(T.Partitions);
-          return { kind: "showPartitions", name: this.SUBRULE2(this.qualifiedName) } as Statement;
+          const name = this.SUBRULE2(this.qualifiedName);
+          const partition = this.OPTION2(() => this.SUBRULE(this.partitionSpec));
+          return (
+            partition === undefined
+              ? { kind: "showPartitions", name }
+              : { kind: "showPartitions", name, partition }
+          ) as Statement;
         },
       },
       {

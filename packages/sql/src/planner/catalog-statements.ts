@@ -315,14 +315,19 @@ export function showCreateView(
 }
 
 /**
- * `SHOW PARTITIONS t` (Flink's ShowPartitionsOperation): one `partition name` per partition,
- * `k1=v1/k2=v2` in the order of PARTITIONED BY. Fleuve keeps no partitions in a catalog: a
+ * `SHOW PARTITIONS t [PARTITION (k = 'v', ...)]` (Flink's ShowPartitionsOperation): one
+ * `partition name` per partition having every pair of `filter`, `k1=v1/k2=v2` in the order of
+ * PARTITIONED BY. Fleuve keeps no partitions in a catalog: a
  * `filesystem` table's partitions are the partition directories under its `path` (see
  * partitionDirectories); another connector's table has none listed. `def` undefined: a view, not
  * partitioned. Refuses what is not partitioned with Flink's message (TableNotPartitionedException,
  * reported as the cause of "Could not execute SHOW PARTITIONS ...").
  */
-export function showPartitions(name: string, def: TableDefinition | undefined): string[] {
+export function showPartitions(
+  name: string,
+  def: TableDefinition | undefined,
+  filter: readonly (readonly [string, string])[] = [],
+): string[] {
   if (def === undefined || def.partitionedBy.length === 0)
     throw invalid(
       `Could not execute SHOW PARTITIONS ${summaryIdentifier(name)}. Table ${DEFAULT_DATABASE}.${name} in catalog ${DEFAULT_CATALOG} is not partitioned.`,
@@ -332,7 +337,8 @@ export function showPartitions(name: string, def: TableDefinition | undefined): 
   const option = (key: string) => def.options.find((o) => o.key === key)?.value;
   const path = option("path");
   if (option("connector") !== "filesystem" || path === undefined) return [];
-  return partitionDirectories(localPath(path), def.partitionedBy).map((spec) =>
-    spec.map(([k, v]) => `${k}=${v}`).join("/"),
-  );
+  // PARTITION (k = 'v', ...): the partitions having every pair of it (Flink's catalogs match so).
+  return partitionDirectories(localPath(path), def.partitionedBy)
+    .filter((spec) => filter.every(([k, v]) => spec.some(([sk, sv]) => sk === k && sv === v)))
+    .map((spec) => spec.map(([k, v]) => `${k}=${v}`).join("/"));
 }

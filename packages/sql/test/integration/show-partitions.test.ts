@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { StreamExecutionEnvironment } from "@fleuve/core";
-import { type SqlEnvironment, sql } from "@fleuve/sql";
+import { parseStatement, printStatement, type SqlEnvironment, sql } from "@fleuve/sql";
 import fc from "fast-check";
 
 const partitionNames = async (tEnv: SqlEnvironment, statement: string) => {
@@ -45,6 +45,18 @@ test("SHOW PARTITIONS of a filesystem table: its partition directories, unescape
       "country=__DEFAULT_PARTITION__/day=2020-04-15",
       "country=a/b:c=d%/day=2020-04-16",
     ]);
+    // PARTITION (...): the partitions having every pair of the spec (Flink's catalogs' match).
+    assert.deepEqual(await partitionNames(tEnv, "SHOW PARTITIONS orders PARTITION (country = 'FR')"), [
+      "country=FR/day=2020-04-15",
+    ]);
+    assert.deepEqual(await partitionNames(tEnv, "SHOW PARTITIONS orders PARTITION (day = '2020-04-15')"), [
+      "country=FR/day=2020-04-15",
+      "country=__DEFAULT_PARTITION__/day=2020-04-15",
+    ]);
+    assert.deepEqual(
+      await partitionNames(tEnv, "SHOW PARTITIONS orders PARTITION (country = 'FR', day = '2020-04-16')"),
+      [],
+    );
     assert.deepEqual(
       await partitionNames(tEnv, "SHOW PARTITIONS default_catalog.default_database.orders"),
       await partitionNames(tEnv, "SHOW PARTITIONS orders"),
@@ -75,6 +87,8 @@ test("SHOW PARTITIONS lists the partitions the inserted rows go to (random rows,
           const expected = new Set(rows.map(([k, n]) => `k=${k === null || k === "" ? "none" : k}/n=${n}`));
           const listed = await partitionNames(tEnv, "SHOW PARTITIONS t");
           assert.deepEqual([...listed].sort(), [...expected].sort());
+          const withOne = await partitionNames(tEnv, "SHOW PARTITIONS t PARTITION (n = 1)");
+          assert.deepEqual([...withOne].sort(), [...expected].filter((p) => p.endsWith("/n=1")).sort());
         } finally {
           rmSync(root, { recursive: true, force: true });
         }
@@ -82,6 +96,20 @@ test("SHOW PARTITIONS lists the partitions the inserted rows go to (random rows,
     ),
     { numRuns: 15 },
   );
+});
+
+test("SHOW PARTITIONS t PARTITION (...) prints back as it parses", () => {
+  const statement = parseStatement("SHOW PARTITIONS t PARTITION (k = 'a''b', `n` = 1)");
+  assert.deepEqual(statement, {
+    kind: "showPartitions",
+    name: { parts: ["t"] },
+    partition: [
+      ["k", "a'b"],
+      ["n", "1"],
+    ],
+  });
+  assert.equal(printStatement(statement), "SHOW PARTITIONS t PARTITION (k = 'a''b', n = '1')");
+  assert.deepEqual(parseStatement(printStatement(statement)), statement);
 });
 
 test("SHOW PARTITIONS of what is not partitioned: Flink's message", async () => {
