@@ -12,8 +12,8 @@
 
 import type { DataStream, ProcessContext } from "@fleuve/core";
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
-import { printExpr, printType } from "../parser/printer.js";
-import { type Compiled, compileExpression, type Scope } from "./compile-expression.js";
+import { printType } from "../parser/printer.js";
+import type { Compiled, Scope } from "./compile-expression.js";
 import { invalid } from "./problems.js";
 import { findColumn, type Relation } from "./relation.js";
 import { isTimestampType, type Row } from "./values.js";
@@ -96,25 +96,4 @@ export function calcWithWatermark(
       if (result !== undefined) out.collect(result);
     },
   });
-}
-
-/**
- * `stream` (rows of `input`) filtered by the WHERE condition `where` compiled against `scope` (a
- * scope over `input`'s rows): a Calc that reads the operator's watermark when the condition
- * calls CURRENT_WATERMARK, a plain filter otherwise. Every planner of a WHERE on input rows
- * (projections, group and window aggregations) goes through here, so the late-row filter of
- * Flink's docs works before an aggregation as well.
- */
-export function whereCalc(
-  stream: DataStream<Row>,
-  where: Expr,
-  input: Pick<Relation, "columns" | "alias" | "rowtime" | "rowtimeCopies">,
-  scope: Scope<Row>,
-): DataStream<Row> {
-  const cell = watermarkCell();
-  const cond = compileExpression(where, withCurrentWatermark(scope, input, cell)).eval;
-  const filtered = cell.used
-    ? calcWithWatermark(stream, cell, (row) => (cond(row) === true ? row : undefined))
-    : stream.filter((row) => cond(row) === true);
-  return filtered.name(`Calc(where=[${printExpr(where)}])`);
 }

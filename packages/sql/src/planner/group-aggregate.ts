@@ -31,7 +31,6 @@ import {
 } from "./aggregates.js";
 import { INSERT_ONLY, isAccumulate, isInsertOnly, retractMode, rowKind, withKind } from "./changelog.js";
 import { type Compiled, compileExpression } from "./compile-expression.js";
-import { whereCalc } from "./current-watermark.js";
 import {
   compileGrouping,
   expandRow,
@@ -46,6 +45,7 @@ import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./r
 import { projector } from "./row-builders.js";
 import { HIDDEN_PREFIX } from "./subqueries.js";
 import type { Row } from "./values.js";
+import { whereCalc } from "./where-calc.js";
 
 /** The state of one group: its key values, the rows in it, and the accumulators. */
 interface GroupState {

@@ -27,7 +27,7 @@ import type { CallExpr } from "./aggregates.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, retractMode, withKindOf } from "./changelog.js";
 import { withClock } from "./clock.js";
 import { compileExpression } from "./compile-expression.js";
-import { calcWithWatermark, watermarkCell, whereCalc, withCurrentWatermark } from "./current-watermark.js";
+import { calcWithWatermark, watermarkCell, withCurrentWatermark } from "./current-watermark.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { namesReadBy, planJoin } from "./join.js";
 import { isLateralTableJoin, planLateralTable } from "./lateral-table.js";
@@ -61,6 +61,7 @@ import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
 import { isUnnestJoin, planUnnest } from "./unnest.js";
 import { isAggregateName, userFunction, withFunctions } from "./user-functions.js";
 import { type Row, setColumn } from "./values.js";
+import { whereCalc } from "./where-calc.js";
 import {
   groupWindowAt,
   intervalArgument,

@@ -10,6 +10,7 @@
  */
 
 import type { Expr, GroupingElement, Query, QueryBody, Select, TableRef } from "../parser/ast.js";
+import { scanAll } from "./explain.js";
 import { mapExpr } from "./subqueries.js";
 
 /** The columns a query (or a `SELECT * FROM table`) produces, undefined when unknown. */
@@ -19,25 +20,6 @@ export type QueryColumns = (query: Query) => readonly string[] | undefined;
 interface Source {
   readonly qualifier: string;
   readonly columns: readonly string[] | undefined;
-}
-
-/** A query reading all of table `parts`. */
-function scanOf(parts: readonly string[]): Query {
-  const pos = { line: 1, column: 1, offset: 0 };
-  return {
-    kind: "query",
-    with: [],
-    orderBy: [],
-    body: {
-      kind: "select",
-      distinct: false,
-      items: [{ expr: { kind: "star" } }],
-      from: { kind: "table", name: { parts }, pos },
-      groupBy: [],
-      windows: [],
-      pos,
-    },
-  };
 }
 
 /** `query` with its column references qualified as Flink's expanded view query has them. */
@@ -148,7 +130,7 @@ class Expander {
             ? t.alias.columns
             : t.name.parts.length === 1 && this.ctes.has(name)
               ? this.ctes.get(name)
-              : this.safeColumns(scanOf(t.name.parts), new Map());
+              : this.safeColumns(scanAll(t.name.parts.join(".")), new Map());
         sources.push({ qualifier: t.alias?.name ?? name, columns });
         return t.systemTime === undefined ? t : { ...t, systemTime: this.expr(t.systemTime, sources) };
       }

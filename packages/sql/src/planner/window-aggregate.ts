@@ -45,7 +45,6 @@ import {
 } from "./aggregates.js";
 import { describeMode, INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
-import { whereCalc } from "./current-watermark.js";
 import {
   compileGrouping,
   expandRow,
@@ -61,6 +60,7 @@ import { type Column, findColumn, type Relation, rowScope, type WindowMaximum } 
 import { projector } from "./row-builders.js";
 import { withProctime } from "./scan.js";
 import type { Row } from "./values.js";
+import { whereCalc } from "./where-calc.js";
 import { sessionZone, type Zone } from "./zone.js";
 
 /** A window TVF call, its arguments resolved. */
