@@ -15,15 +15,19 @@
  * - a subquery that always gives one row (an aggregate without GROUP BY): `EXISTS` of it is TRUE,
  *   as Calcite reduces it, and `x [NOT] IN` it is `x = (q)` (`<>`), a scalar subquery.
  *
- * A correlated subquery (`WHERE b.k = a.k`, `a` the outer query's) is decorrelated when its outer
- * references are equalities between an expression of its own rows and one of the outer row,
- * conjuncts of its WHERE: each inner expression becomes a column of the subquery (and a GROUP BY
- * key of an aggregating one), the join key on that side; the outer expression the key on the
- * other. Any other outer reference is refused with FLEUVE_SQL_UNSUPPORTED naming the subquery.
+ * A correlated subquery (`WHERE b.k = a.k`, `a` the outer query's) is decorrelated by the
+ * equalities between an expression of its own rows and one of the outer row among the conjuncts
+ * of its WHERE: each inner expression becomes a column of the subquery (and a GROUP BY key of an
+ * aggregating one), the join key on that side; the outer expression the key on the other. A
+ * semi or anti join also takes the other correlated conjuncts (`b.v > a.v`, `a.v > 0`) as its
+ * condition, as Flink's: the inner columns they read become hidden columns of the subquery
+ * (`$sq0_c0`), and a pair matches when the conditions are TRUE; without any equality the join has
+ * no key. Any other outer reference (of a scalar subquery, of an aggregating one, outside the
+ * WHERE) is refused with FLEUVE_SQL_UNSUPPORTED naming the subquery.
  */
 
 import { FleuveError } from "@fleuve/core";
-import type { Expr, Query, Select, SourcePos } from "../parser/ast.js";
+import type { Expr, Query, Select, SelectItem, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, ROW_KINDS } from "./changelog.js";
@@ -50,6 +54,29 @@ export interface Correlation {
   readonly text: string;
   /** Per correlated equality: the outer expression, the inner one, and the inner column. */
   readonly keys: { readonly outer: Expr; readonly inner: Expr; readonly column: string }[];
+  /**
+   * Where the other correlated conditions go, for a subquery planned as a semi or anti join
+   * (Flink's join condition takes them); absent for a scalar subquery, which refuses them.
+   */
+  readonly residual?: Residual | undefined;
+}
+
+/**
+ * The correlated conditions of a subquery that are not equalities (`o.amount > e.v`, or on the
+ * outer row only), filled by {@link decorrelate}: each with its inner columns replaced by the
+ * hidden columns (`tag_c<i>`) the subquery gets, so it can be evaluated on the outer row with
+ * those columns of an inner row added.
+ */
+export interface Residual {
+  /** The rewritten conditions, with their text as written (for the join's name). */
+  readonly conditions: { readonly expr: Expr; readonly text: string }[];
+  /** Per inner column the conditions read: its reference in the subquery and its hidden column. */
+  readonly columns: { readonly inner: Expr; readonly column: string }[];
+  /**
+   * The subquery is only validated, not run (an EXISTS reduced to TRUE): its conditions stay in
+   * its WHERE, where an outer column is reported as one Fleuve SQL does not decorrelate.
+   */
+  readonly validateOnly?: boolean | undefined;
 }
 
 /** How the outer query plans a subquery, and the settings its joins take. */
@@ -163,7 +190,8 @@ function posOf(e: SubqueryExpr): SourcePos | undefined {
  * Inside a correlated subquery's SELECT (its FROM planned as `input`): splits its WHERE into the
  * conditions on its own rows and the correlated equalities, adds each equality's inner side as a
  * column `tag_k<i>` (and a GROUP BY key when the SELECT aggregates) and records it in
- * `correlation.keys`. Any other outer reference is refused.
+ * `correlation.keys`. The other correlated conditions go to `correlation.residual` when it is
+ * given (see {@link residualCondition}), else are refused.
  */
 export function decorrelate(
   select: Select,
@@ -199,11 +227,31 @@ export function decorrelate(
       else if (!r.outer && !l.inner) pair = [c.right, c.left];
     }
     if (pair === undefined) {
-      throw unsupported(
-        `the subquery ${correlation.text} correlated by ${printExpr(c)}`,
-        columnsOf(c)[0]?.pos ?? select.pos,
-        "a subquery may refer to the outer query only in equalities (inner = outer) ANDed in its WHERE",
-      );
+      const residual = correlation.residual;
+      if (residual === undefined)
+        throw unsupported(
+          `the subquery ${correlation.text} correlated by ${printExpr(c)}`,
+          columnsOf(c)[0]?.pos ?? select.pos,
+          "a scalar subquery may refer to the outer query only in equalities (inner = outer) ANDed in its WHERE",
+        );
+      // Not run: left in its WHERE, where the outer column fails to resolve, as reduceExists expects.
+      if (residual.validateOnly === true) {
+        kept.push(c);
+        continue;
+      }
+      // Aggregated rows no longer have the columns the condition reads (it filters before the
+      // aggregation): Flink plans this with an aggregate over a join, which Fleuve does not.
+      if (aggregating)
+        throw unsupported(
+          `the aggregating subquery ${correlation.text} correlated by ${printExpr(c)}`,
+          columnsOf(c)[0]?.pos ?? select.pos,
+          "an aggregating subquery may refer to the outer query only in equalities (inner = outer) ANDed in its WHERE",
+        );
+      residual.conditions.push({
+        expr: residualCondition(c, input, residual, correlation.tag, items),
+        text: printExpr(c),
+      });
+      continue;
     }
     const column = `${correlation.tag}_k${correlation.keys.length}`;
     correlation.keys.push({ outer: pair[1], inner: pair[0], column });
@@ -216,6 +264,31 @@ export function decorrelate(
   }
   const rest = andAll(kept);
   return { select: { ...select, where: rest, items, groupBy }, where: rest };
+}
+
+/**
+ * Correlated condition `c` with each column of the subquery's own rows (`input`) replaced by a
+ * hidden column of the subquery (added to `items` and `residual.columns` the first time), so it
+ * reads the outer row's columns and those hidden columns of an inner row.
+ */
+function residualCondition(
+  c: Expr,
+  input: Pick<Relation, "columns" | "alias">,
+  residual: Residual,
+  tag: string,
+  items: SelectItem[],
+): Expr {
+  return mapExpr(c, (x) => {
+    if (x.kind !== "column" || findColumn(input, x.name, x.pos) === undefined) return undefined;
+    const text = printExpr(x);
+    let found = residual.columns.find((r) => printExpr(r.inner) === text);
+    if (found === undefined) {
+      found = { inner: x, column: `${tag}_c${residual.columns.length}` };
+      residual.columns.push(found);
+      items.push({ expr: x, alias: found.column });
+    }
+    return { kind: "column", name: { parts: [found.column], column: found.column }, pos: x.pos };
+  });
 }
 
 /** SQL `=` on two non-NULL values, as compile-expression compares them. */
@@ -257,7 +330,13 @@ function reduceExists(e: Expr, outer: Relation, planner: SubqueryPlanner): Expr 
   return mapExpr(e, (x) => {
     if (x.kind !== "exists" || !alwaysOneRow(x.query)) return undefined;
     try {
-      planner.validate?.(x.query, { outer, tag: HIDDEN_PREFIX, text: describe(x), keys: [] });
+      planner.validate?.(x.query, {
+        outer,
+        tag: HIDDEN_PREFIX,
+        text: describe(x),
+        keys: [],
+        residual: { conditions: [], columns: [], validateOnly: true },
+      });
     } catch (err) {
       if (err instanceof FleuveError && err.code === "FLEUVE_SQL_VALIDATION") {
         const name = err.details?.columnName;
@@ -339,15 +418,23 @@ export function planSubqueries(
 
 /**
  * Plans subquery `e` with a correlation `tag`, turning an outer reference its planning could not
- * resolve (one outside the equalities of its WHERE) into FLEUVE_SQL_UNSUPPORTED naming it.
+ * resolve (one outside the conditions of its WHERE) into FLEUVE_SQL_UNSUPPORTED naming it. With
+ * `residual` (a semi or anti join), correlated conditions other than equalities are collected.
  */
 function planCorrelated(
   e: SubqueryExpr,
   outer: Relation,
   tag: string,
   planner: SubqueryPlanner,
+  residual: boolean,
 ): { rel: Relation; correlation: Correlation; value: Column[] } {
-  const correlation: Correlation = { outer, tag, text: describe(e), keys: [] };
+  const correlation: Correlation = {
+    outer,
+    tag,
+    text: describe(e),
+    keys: [],
+    ...(residual ? { residual: { conditions: [], columns: [] } } : {}),
+  };
   let rel: Relation;
   try {
     rel = planner.plan(e.query, correlation);
@@ -361,7 +448,7 @@ function planCorrelated(
       throw unsupported(
         `the correlated subquery ${describe(e)}`,
         posOf(e),
-        `it refers to ${column} of the outer query outside an equality (inner = outer) ANDed in its WHERE, which is all Fleuve SQL decorrelates`,
+        `it refers to ${column} of the outer query outside ${residual ? "the conditions ANDed in its WHERE" : "an equality (inner = outer) ANDed in its WHERE"}, which is all Fleuve SQL decorrelates`,
       );
     }
     throw err;
@@ -376,6 +463,33 @@ function joinMode(left: ChangelogMode, extra: readonly string[], producer: strin
   const kinds = ROW_KINDS.filter((k) => left.kinds.includes(k) || extra.includes(k));
   if (kinds.every((k) => k === "+I")) return INSERT_ONLY;
   return { kinds, producer, uniqueKey: left.uniqueKey };
+}
+
+/**
+ * Whether an outer row and an inner row of a subquery satisfy its correlated conditions other
+ * than the equalities (TRUE, not NULL: the join condition of Flink's semi or anti join), and
+ * their texts; undefined when it has none.
+ */
+function residualMatch(
+  left: Relation,
+  inner: Relation,
+  correlation: Correlation,
+): { matches: (l: Row, r: Row) => boolean; texts: string[] } | undefined {
+  const residual = correlation.residual;
+  const cond = andAll(residual?.conditions.map((c) => c.expr) ?? []);
+  if (residual === undefined || cond === undefined) return undefined;
+  const hidden = residual.columns.map((c) => c.column);
+  // The outer row's columns and the inner row's hidden ones, as one row.
+  const pairColumns = [...left.columns, ...inner.columns.filter((c) => hidden.includes(c.name))];
+  const ev = compileExpression(cond, rowScope({ columns: pairColumns, alias: left.alias })).eval;
+  return {
+    matches: (l, r) => {
+      const pair: Row = { ...l };
+      for (const h of hidden) pair[h] = r[h] ?? null;
+      return ev(pair) === true;
+    },
+    texts: residual.conditions.map((c) => c.text),
+  };
 }
 
 /** `[NOT] EXISTS (q)` or `x [NOT] IN (q)` (`anti` for the negated forms) as a semi or anti join. */
@@ -393,19 +507,21 @@ function planSemiAnti(
       pos,
       "compare one expression: x IN (SELECT y ...)",
     );
-  const { rel, correlation, value } = planCorrelated(e, left, tag, planner);
+  const { rel, correlation, value } = planCorrelated(e, left, tag, planner, true);
   const scope = rowScope(left);
   const outerKeys = correlation.keys.map((k) => compileExpression(k.outer, scope).eval);
   const innerKeys = correlation.keys.map((k) => (row: Row) => row[k.column] ?? null);
   const conds = correlation.keys.map((k) => `${printExpr(k.inner)} = ${printExpr(k.outer)}`);
   let matches: (l: Row, r: Row) => boolean;
+  const residual = residualMatch(left, rel, correlation);
+  if (residual !== undefined) conds.push(...residual.texts);
   const corrMatch = (l: Row, r: Row) => {
     for (let i = 0; i < outerKeys.length; i++) {
       const a = (outerKeys[i] as (row: Row) => unknown)(l);
       const b = (innerKeys[i] as (row: Row) => unknown)(r);
       if (a === null || b === null || !sqlEquals(a, b)) return false;
     }
-    return true;
+    return residual === undefined || residual.matches(l, r);
   };
   let leftKey = outerKeys;
   let rightKey = innerKeys;
@@ -494,7 +610,7 @@ function emptyValue(q: Query): unknown {
 /** Scalar subquery `e`: `left` joined with its value as the hidden column `tag`. */
 function planScalar(left: Relation, e: SubqueryExpr, tag: string, planner: SubqueryPlanner): Relation {
   const pos = posOf(e);
-  const { rel, correlation, value } = planCorrelated(e, left, tag, planner);
+  const { rel, correlation, value } = planCorrelated(e, left, tag, planner, false);
   if (value.length !== 1)
     throw invalid(
       `the scalar subquery ${describe(e)} returns ${value.length} columns (${value.map((c) => c.name).join(", ")}); it must return one`,

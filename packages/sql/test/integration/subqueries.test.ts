@@ -268,6 +268,9 @@ type B = { k: number | null; y: number | null };
 /** SQL `a = b`: NULL when either is. */
 const eq = (a: number | null, b: number | null) => (a === null || b === null ? null : a === b);
 
+/** SQL `a > b`: NULL when either is. */
+const gt = (a: number | null, b: number | null) => (a === null || b === null ? null : a > b);
+
 /** `x IN (ys)`, three-valued. */
 function sqlIn(x: number | null, ys: readonly (number | null)[]): boolean | null {
   if (ys.length === 0) return false;
@@ -395,6 +398,83 @@ const FORMS: Record<string, { sql: (a: string, b: string) => string; expect: (a:
   },
 };
 
+/** The forms whose correlation is not only equalities (random queries of their own, see below). */
+const NON_EQUI_FORMS: typeof FORMS = {
+  // Correlations that are not only equalities: the rest is the semi or anti join's condition
+  // (TRUE, not NULL, for a pair to match); without any equality, a join on no keys.
+  existsNonEqui: {
+    sql: (a, b) =>
+      `SELECT a.id FROM ${a} a WHERE EXISTS (SELECT 1 FROM ${b} b WHERE b.k = a.k AND b.y > a.x)`,
+    expect: (as, bs) =>
+      as
+        .filter((r) => bs.some((s) => eq(s.k, r.k) === true && gt(s.y, r.x) === true))
+        .map((r) => ({ id: r.id })),
+  },
+  notExistsNoEquality: {
+    sql: (a, b) => `SELECT a.id, a.x FROM ${a} a WHERE NOT EXISTS (SELECT * FROM ${b} b WHERE b.y < a.x)`,
+    expect: (as, bs) =>
+      as.filter((r) => !bs.some((s) => gt(r.x, s.y) === true)).map((r) => ({ id: r.id, x: r.x })),
+  },
+  inNonEqui: {
+    sql: (a, b) => `SELECT a.id FROM ${a} a WHERE a.x IN (SELECT b.y FROM ${b} b WHERE b.k > a.k)`,
+    expect: (as, bs) =>
+      as
+        .filter(
+          (r) =>
+            sqlIn(
+              r.x,
+              bs.filter((s) => gt(s.k, r.k) === true).map((s) => s.y),
+            ) === true,
+        )
+        .map((r) => ({ id: r.id })),
+  },
+  // NOT IN over the rows the correlation keeps: an outer-only condition that is NULL or FALSE
+  // empties the subquery, which lets the row pass (NULL x too).
+  notInNonEqui: {
+    sql: (a, b) =>
+      `SELECT a.id FROM ${a} a WHERE a.x NOT IN (SELECT b.y FROM ${b} b WHERE b.k = a.k AND b.y <> a.id AND a.x > 0)`,
+    expect: (as, bs) =>
+      as
+        .filter(
+          (r) =>
+            sqlIn(
+              r.x,
+              bs
+                .filter((s) => eq(s.k, r.k) === true && eq(s.y, r.id) === false && gt(r.x, 0) === true)
+                .map((s) => s.y),
+            ) === false,
+        )
+        .map((r) => ({ id: r.id })),
+  },
+  notInNoEquality: {
+    sql: (a, b) => `SELECT a.id FROM ${a} a WHERE a.x NOT IN (SELECT b.y FROM ${b} b WHERE b.k <= a.k)`,
+    expect: (as, bs) =>
+      as
+        .filter(
+          (r) =>
+            sqlIn(
+              r.x,
+              bs.filter((s) => gt(r.k, s.k) === true || eq(r.k, s.k) === true).map((s) => s.y),
+            ) === false,
+        )
+        .map((r) => ({ id: r.id })),
+  },
+  // Several, ANDed with a plain condition.
+  combinedNonEqui: {
+    sql: (a, b) =>
+      `SELECT a.id FROM ${a} a WHERE a.k IS NOT NULL AND EXISTS (SELECT 1 FROM ${b} b WHERE b.k = a.k AND (b.y = a.x OR b.y IS NULL)) AND NOT EXISTS (SELECT 1 FROM ${b} b WHERE b.y = a.x AND b.k > a.k)`,
+    expect: (as, bs) =>
+      as
+        .filter(
+          (r) =>
+            r.k !== null &&
+            bs.some((s) => eq(s.k, r.k) === true && (eq(s.y, r.x) === true || s.y === null)) &&
+            !bs.some((s) => eq(s.y, r.x) === true && gt(s.k, r.k) === true),
+        )
+        .map((r) => ({ id: r.id })),
+  },
+};
+
 /** The final rows of `GROUP BY k` with SUM(y) (NULL when all are NULL), as the updating side reads them. */
 function sumByK(bs: readonly B[]): B[] {
   const groups = new Map<number | null, number | null>();
@@ -421,13 +501,17 @@ function countByKx(as: readonly A[]): A[] {
   return [...groups.values()];
 }
 
-test("random subqueries (IN, NOT IN, EXISTS, NOT EXISTS, correlated or not, scalar COUNT / SUM / MAX; over tables or updating GROUP BYs) end as a brute-force evaluation", async () => {
+/**
+ * Runs random queries of `forms` over random tables (NULLs, duplicates; each side as it is or
+ * updated by a GROUP BY) and compares their final rows with the brute-force evaluation.
+ */
+async function checkRandomForms(forms: typeof FORMS, numRuns: number): Promise<void> {
   const small = fc.option(fc.integer({ min: 0, max: 3 }), { freq: 5 });
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.record({ k: small, x: small }), { maxLength: 25 }),
       fc.array(fc.record({ k: small, y: small }), { maxLength: 25 }),
-      fc.constantFrom(...Object.keys(FORMS)),
+      fc.constantFrom(...Object.keys(forms)),
       fc.boolean(),
       // The subquery's table as it is, updated by a GROUP BY (-U/+U), or one whose rows are
       // also deleted (HAVING: a left row loses its matches one by one).
@@ -439,7 +523,7 @@ test("random subqueries (IN, NOT IN, EXISTS, NOT EXISTS, correlated or not, scal
           { TA: { ddl: "k INT, x INT, id INT", rows: rowsA }, TB: { ddl: "k INT, y INT", rows: rawB } },
           parallelism,
         );
-        const f = FORMS[form] as (typeof FORMS)[string];
+        const f = forms[form] as (typeof FORMS)[string];
         const a = updatingA ? "(SELECT k, x, COUNT(*) AS id FROM TA GROUP BY k, x)" : "TA";
         const b = {
           table: "TB",
@@ -452,7 +536,208 @@ test("random subqueries (IN, NOT IN, EXISTS, NOT EXISTS, correlated or not, scal
         assert.deepEqual(rows, sortRows(expected), f.sql(a, b));
       },
     ),
-    { numRuns: 80 },
+    { numRuns },
+  );
+}
+
+test("random subqueries (IN, NOT IN, EXISTS, NOT EXISTS, correlated or not, scalar COUNT / SUM / MAX; over tables or updating GROUP BYs) end as a brute-force evaluation", async () => {
+  await checkRandomForms(FORMS, 80);
+});
+
+// The left side's GROUP BY changes its rows' `id` (a COUNT) that some conditions read: an
+// updated row is matched again, and a semi join's row goes when its last match goes.
+test("random [NOT] EXISTS / [NOT] IN correlated by non-equi conditions (with or without an equality, on the outer row only, several ANDed) end as a brute-force evaluation", async () => {
+  await checkRandomForms(NON_EQUI_FORMS, 80);
+});
+
+// flink-table-planner's SemiAntiJoinStreamITCase over TestData.smallTupleData3 (A) and
+// tupleData5 (B), its expected rows written out.
+const flinkA = {
+  ddl: "a1 INT, a2 BIGINT, a3 STRING",
+  rows: [
+    { a1: 1, a2: 1, a3: "Hi" },
+    { a1: 2, a2: 2, a3: "Hello" },
+    { a1: 3, a2: 2, a3: "Hello world" },
+  ],
+};
+const flinkB = {
+  ddl: "b1 INT, b2 BIGINT, b3 INT, b4 STRING, b5 BIGINT",
+  rows: (
+    [
+      [1, 1, 0, "Hallo", 1],
+      [2, 2, 1, "Hallo Welt", 2],
+      [2, 3, 2, "Hallo Welt wie", 1],
+      [3, 4, 3, "Hallo Welt wie gehts?", 2],
+      [3, 5, 4, "ABC", 2],
+      [3, 6, 5, "BCD", 3],
+      [4, 7, 6, "CDE", 2],
+      [4, 8, 7, "DEF", 1],
+      [4, 9, 8, "EFG", 1],
+      [4, 10, 9, "FGH", 2],
+      [5, 11, 10, "GHI", 1],
+      [5, 12, 11, "HIJ", 3],
+      [5, 13, 12, "IJK", 3],
+      [5, 14, 13, "JKL", 2],
+      [5, 15, 14, "KLM", 2],
+    ] as const
+  ).map(([b1, b2, b3, b4, b5]) => ({ b1, b2, b3, b4, b5 })),
+};
+
+test("SemiAntiJoinStreamITCase: correlations with a non-equi part, on tables and on updating GROUP BYs", async () => {
+  const tEnv = await tables({ A: flinkA, B: flinkB });
+  const sumA = "SELECT SUM(a2) AS a2, a1 FROM A GROUP BY a1";
+  const sumB = "SELECT SUM(b2) AS b2, b1 FROM B GROUP BY b1";
+  const cases: [string, string, Row[]][] = [
+    [
+      "testSemiJoinNonEqui",
+      "SELECT * FROM A WHERE a1 in (SELECT b1 from B WHERE a2 < b2)",
+      [
+        { a1: 2, a2: 2, a3: "Hello" },
+        { a1: 3, a2: 2, a3: "Hello world" },
+      ],
+    ],
+    [
+      "testSemiJoinWithEqualPkNonEqui",
+      `SELECT * FROM (${sumA}) WHERE a1 in (SELECT b1 from (${sumB}) WHERE a2 < b2)`,
+      [
+        { a2: 2, a1: 2 },
+        { a2: 2, a1: 3 },
+      ],
+    ],
+    [
+      "testSemiJoinWithRightNotPkNonEqui",
+      `SELECT * FROM (${sumA}) WHERE a1 in (SELECT b1 from B WHERE a2 < b2)`,
+      [
+        { a2: 2, a1: 2 },
+        { a2: 2, a1: 3 },
+      ],
+    ],
+    [
+      "testSemiJoinWithPkNonEqui",
+      `SELECT * FROM (${sumA}) WHERE a2 in (SELECT b2 from (${sumB}) WHERE a1 > b1)`,
+      [],
+    ],
+    [
+      "testAntiJoinNonEqui",
+      "SELECT * FROM A WHERE NOT EXISTS (SELECT b1 from B WHERE a1 = b1 AND a2 < b2)",
+      [{ a1: 1, a2: 1, a3: "Hi" }],
+    ],
+    [
+      "testAntiJoinWithEqualPkNonEqui",
+      `SELECT * FROM (${sumA}) WHERE NOT EXISTS (SELECT b1 from (${sumB}) WHERE a1 = b1 AND a2 < b2)`,
+      [{ a2: 1, a1: 1 }],
+    ],
+    [
+      "testAntiJoinWithRightNotPkNonEqui",
+      `SELECT * FROM (${sumA}) WHERE NOT EXISTS (SELECT b1 from B WHERE a1 = b1 AND a2 > b2)`,
+      [
+        { a2: 1, a1: 1 },
+        { a2: 2, a1: 2 },
+        { a2: 2, a1: 3 },
+      ],
+    ],
+    [
+      "testAntiJoinWithPkNonEqui",
+      `SELECT * FROM (${sumA}) WHERE NOT EXISTS (SELECT b2 from (${sumB}) WHERE a2 = b2 AND a1 > b1)`,
+      [
+        { a2: 1, a1: 1 },
+        { a2: 2, a1: 2 },
+        { a2: 2, a1: 3 },
+      ],
+    ],
+  ];
+  for (const [name, query, expected] of cases)
+    assert.deepEqual((await run(tEnv, query)).rows, sortRows(expected), name);
+});
+
+test("SemiAntiJoinStreamITCase: EXISTS and NOT EXISTS correlated without any equality (a join on no keys)", async () => {
+  const tEnv = await tables({
+    scott_dept: {
+      ddl: "deptno INT, dname STRING, loc STRING",
+      rows: [
+        { deptno: 10, dname: "ACCOUNTING", loc: "NEW YORK" },
+        { deptno: 20, dname: "RESEARCH", loc: "DALLAS" },
+        { deptno: 30, dname: "SALES", loc: "CHICAGO" },
+        { deptno: 40, dname: "OPERATIONS", loc: "BOSTON" },
+      ],
+    },
+    scott_emp: {
+      ddl: "empno INT, ename STRING, deptno INT",
+      rows: [
+        { empno: 7369, ename: "SMITH", deptno: 20 },
+        { empno: 7499, ename: "ALLEN", deptno: 30 },
+        { empno: 7566, ename: "JONES", deptno: 20 },
+        { empno: 7654, ename: "MARTIN", deptno: 30 },
+      ],
+    },
+    ds1: {
+      ddl: "pk INT, a INT",
+      rows: [1, 1, 2, 2, 3, 3, 4, 4, 5, 5].map((pk) => ({ pk, a: pk })),
+    },
+    ds2: { ddl: "pk INT, a INT", rows: [5, 6, 7, 8, 9, 10].map((pk) => ({ pk, a: pk })) },
+  });
+  // testStreamExistsWithoutEqual
+  const exists = await run(
+    tEnv,
+    `select *
+from scott_dept as d
+where exists (select 1 from scott_emp where empno > d.deptno)
+and exists (select 0 from scott_emp where deptno = d.deptno and ename = 'SMITH')`,
+  );
+  assert.deepEqual(exists.rows, [{ deptno: 20, dname: "RESEARCH", loc: "DALLAS" }]);
+  // testStreamNotExistsWithoutEqual
+  const notExists = await run(
+    tEnv,
+    "SELECT pk FROM ds1 WHERE NOT EXISTS (SELECT 1 FROM ds2 WHERE ds2.pk < ds1.pk)",
+  );
+  assert.deepEqual(
+    notExists.rows.map((r) => r.pk),
+    [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+  );
+});
+
+test("non-equi correlations through a join in the subquery's FROM, under DISTINCT, on the outer row only", async () => {
+  const tEnv = await tables({ Orders: orders, NewProducts: newProducts });
+  const amounts = async (query: string) => (await run(tEnv, query)).rows.map((r) => r.amount);
+  // Only Bob's rubber (2) has a beer or rubber order of Bob's above it (his beer, 3).
+  assert.deepEqual(
+    await amounts(
+      "SELECT o.amount FROM Orders o WHERE EXISTS (SELECT 1 FROM Orders p JOIN NewProducts n ON p.product = n.product WHERE p.user = o.user AND p.amount > o.amount)",
+    ),
+    [2],
+  );
+  // An amount one above another user's: 4 (Bob's 3), 2 (Liz's 1), 5 (Alice's 4); not 3 (Bob's own 2).
+  assert.deepEqual(
+    await amounts(
+      "SELECT o.amount FROM Orders o WHERE o.amount IN (SELECT DISTINCT p.amount + 1 FROM Orders p WHERE p.user <> o.user AND p.amount < o.amount)",
+    ),
+    [2, 4, 5],
+  );
+  // The outer-only condition is the anti join's, not a filter of the outer rows: Bob's beer (3)
+  // alone has a NewProducts row and an amount above 2.
+  assert.deepEqual(
+    await amounts(
+      "SELECT amount FROM Orders o WHERE NOT EXISTS (SELECT 1 FROM NewProducts n WHERE n.product = o.product AND o.amount > 2)",
+    ),
+    [1, 2, 4, 5],
+  );
+});
+
+test("EXPLAIN shows the non-equi correlation as the semi join's condition; equality-only plans keep their names", async () => {
+  const tEnv = await tables({ Orders: orders, NewProducts: newProducts });
+  const plan = async (q: string) =>
+    String((await (await tEnv.executeSql(`EXPLAIN ${q}`)).collect())[0]?.result);
+  assert.match(
+    await plan(
+      "SELECT amount FROM Orders o WHERE EXISTS (SELECT 1 FROM NewProducts n WHERE n.product = o.product AND n.product > o.user)",
+    ),
+    /Join\(joinType=\[LeftSemiJoin\], where=\[n\.product = o\.product AND n\.product > o\.`?user`?\]\)/,
+  );
+  assert.match(
+    await plan(
+      "SELECT amount FROM Orders o WHERE NOT EXISTS (SELECT 1 FROM NewProducts n WHERE n.product = o.product)",
+    ),
+    /Join\(joinType=\[LeftAntiJoin\], where=\[n\.product = o\.product\]\)/,
   );
 });
 
@@ -494,10 +779,15 @@ test("subqueries Fleuve SQL does not decorrelate are refused with FLEUVE_SQL_UNS
       return true;
     });
   };
-  // A correlation that is not an equality.
+  // A scalar subquery correlated by something else than an equality.
   await refused(
-    "SELECT amount FROM Orders o WHERE EXISTS (SELECT 1 FROM NewProducts n WHERE n.product > o.product)",
-    /does not run the subquery EXISTS \(SELECT 1 FROM NewProducts AS n WHERE n\.product > o\.product\) correlated by n\.product > o\.product yet \(line 1, column 77\)/,
+    "SELECT amount, (SELECT MAX(n.product) FROM NewProducts n WHERE n.product > o.product) FROM Orders o",
+    /does not run the subquery \(SELECT MAX\(n\.product\) FROM NewProducts AS n WHERE n\.product > o\.product\) correlated by n\.product > o\.product yet \(line 1, column 64\): a scalar subquery may refer/,
+  );
+  // An aggregating EXISTS / IN subquery so correlated (the condition filters before the aggregation).
+  await refused(
+    "SELECT amount FROM Orders o WHERE o.amount IN (SELECT COUNT(*) FROM NewProducts n WHERE n.product > o.product GROUP BY n.product)",
+    /does not run the aggregating subquery \(SELECT COUNT\(\*\) .* correlated by n\.product > o\.product yet/,
   );
   // An outer column outside the subquery's WHERE.
   await refused(
