@@ -279,6 +279,21 @@ function sqlIn(x: number | null, ys: readonly (number | null)[]): boolean | null
   return ys.includes(null) ? null : false;
 }
 
+/**
+ * The brute-force result of `SELECT a.id FROM a WHERE a.x [NOT] IN (SELECT b.y FROM b WHERE
+ * correlates)`: the `a` rows for which IN over the correlated `b` rows is `result`.
+ */
+const inOverCorrelated = (correlates: (r: A, s: B) => boolean, result: boolean) => (as: A[], bs: B[]) =>
+  as
+    .filter(
+      (r) =>
+        sqlIn(
+          r.x,
+          bs.filter((s) => correlates(r, s)).map((s) => s.y),
+        ) === result,
+    )
+    .map((r) => ({ id: r.id }));
+
 /** The queries the property runs: its SQL over `a` and `b`, and its brute-force result. */
 const FORMS: Record<string, { sql: (a: string, b: string) => string; expect: (a: A[], b: B[]) => Row[] }> = {
   in: {
@@ -309,29 +324,11 @@ const FORMS: Record<string, { sql: (a: string, b: string) => string; expect: (a:
   },
   correlatedIn: {
     sql: (a, b) => `SELECT a.id FROM ${a} a WHERE a.x IN (SELECT b.y FROM ${b} b WHERE b.k = a.k)`,
-    expect: (as, bs) =>
-      as
-        .filter(
-          (r) =>
-            sqlIn(
-              r.x,
-              bs.filter((s) => eq(s.k, r.k) === true).map((s) => s.y),
-            ) === true,
-        )
-        .map((r) => ({ id: r.id })),
+    expect: inOverCorrelated((r, s) => eq(s.k, r.k) === true, true),
   },
   correlatedNotIn: {
     sql: (a, b) => `SELECT a.id FROM ${a} a WHERE a.x NOT IN (SELECT b.y FROM ${b} b WHERE a.k = b.k)`,
-    expect: (as, bs) =>
-      as
-        .filter(
-          (r) =>
-            sqlIn(
-              r.x,
-              bs.filter((s) => eq(s.k, r.k) === true).map((s) => s.y),
-            ) === false,
-        )
-        .map((r) => ({ id: r.id })),
+    expect: inOverCorrelated((r, s) => eq(s.k, r.k) === true, false),
   },
   exists: {
     sql: (a, b) => `SELECT a.id FROM ${a} a WHERE EXISTS (SELECT 1 FROM ${b} b WHERE b.k = a.k AND b.y > 1)`,
@@ -417,47 +414,21 @@ const NON_EQUI_FORMS: typeof FORMS = {
   },
   inNonEqui: {
     sql: (a, b) => `SELECT a.id FROM ${a} a WHERE a.x IN (SELECT b.y FROM ${b} b WHERE b.k > a.k)`,
-    expect: (as, bs) =>
-      as
-        .filter(
-          (r) =>
-            sqlIn(
-              r.x,
-              bs.filter((s) => gt(s.k, r.k) === true).map((s) => s.y),
-            ) === true,
-        )
-        .map((r) => ({ id: r.id })),
+    expect: inOverCorrelated((r, s) => gt(s.k, r.k) === true, true),
   },
   // NOT IN over the rows the correlation keeps: an outer-only condition that is NULL or FALSE
   // empties the subquery, which lets the row pass (NULL x too).
   notInNonEqui: {
     sql: (a, b) =>
       `SELECT a.id FROM ${a} a WHERE a.x NOT IN (SELECT b.y FROM ${b} b WHERE b.k = a.k AND b.y <> a.id AND a.x > 0)`,
-    expect: (as, bs) =>
-      as
-        .filter(
-          (r) =>
-            sqlIn(
-              r.x,
-              bs
-                .filter((s) => eq(s.k, r.k) === true && eq(s.y, r.id) === false && gt(r.x, 0) === true)
-                .map((s) => s.y),
-            ) === false,
-        )
-        .map((r) => ({ id: r.id })),
+    expect: inOverCorrelated(
+      (r, s) => eq(s.k, r.k) === true && eq(s.y, r.id) === false && gt(r.x, 0) === true,
+      false,
+    ),
   },
   notInNoEquality: {
     sql: (a, b) => `SELECT a.id FROM ${a} a WHERE a.x NOT IN (SELECT b.y FROM ${b} b WHERE b.k <= a.k)`,
-    expect: (as, bs) =>
-      as
-        .filter(
-          (r) =>
-            sqlIn(
-              r.x,
-              bs.filter((s) => gt(r.k, s.k) === true || eq(r.k, s.k) === true).map((s) => s.y),
-            ) === false,
-        )
-        .map((r) => ({ id: r.id })),
+    expect: inOverCorrelated((r, s) => gt(r.k, s.k) === true || eq(r.k, s.k) === true, false),
   },
   // Several, ANDed with a plain condition.
   combinedNonEqui: {
