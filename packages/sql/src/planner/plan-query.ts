@@ -42,6 +42,7 @@ import {
   aboveWatermarkColumns,
   type Column,
   findColumn,
+  hasExactRows,
   type Relation,
   rowScope,
   sqlNameOf,
@@ -646,10 +647,18 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     input.joinProjection.stream === stream &&
     outs.every((o) => o.source !== undefined) &&
     input.joinProjection.fuse(outs.map((o) => ({ name: o.name, from: o.source as string })));
+  // Every column of rows that hold exactly these columns, in order, as they are (the outer
+  // SELECT of q9 over its Top-N): a copy would be the same row, so the rows pass on as they are
+  // (rows are never changed once sent). A filter passes the same rows; OVER gives new ones.
+  const passesRows =
+    overCalls.length === 0 &&
+    hasExactRows(input) &&
+    outs.length === input.columns.length &&
+    outs.every((o, i) => o.proctime !== true && o.source === o.name && o.name === input.columns[i]?.name);
   let projected = (
     selectWatermark.used
       ? calcWithWatermark(stream, selectWatermark, (row) => withKindOf(project(row), row))
-      : stream.map(joinBuilds ? (row: Row) => row : (row: Row) => withKindOf(project(row), row))
+      : stream.map(joinBuilds || passesRows ? (row: Row) => row : (row: Row) => withKindOf(project(row), row))
   ).name(`Calc(select=[${outs.map((o) => o.name).join(", ")}])`);
   const newProctime = outs.find((o) => o.proctime === true)?.name;
   if (newProctime !== undefined) projected = withProctime(projected, newProctime);
@@ -671,6 +680,10 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   return {
     stream: projected,
     aboveWatermark: aboveColumns.length > 0 ? { stream: projected, columns: aboveColumns } : undefined,
+    // Built by the projection (or the join fused with it, or passed on as they are), one object
+    // per row; a new processing-time column is set on them afterwards, by another operator.
+    exactRows:
+      newProctime === undefined ? { stream: projected, columns: outs.map((o) => o.name) } : undefined,
     columns: outs.map((o) => ({ name: o.name, type: o.type })),
     rowtime,
     rowtimeCopies,

@@ -30,7 +30,7 @@ import { INSERT_ONLY, isInsertOnly, retractMode } from "./changelog.js";
 import { columnsKey } from "./keys.js";
 import { resolveNamedWindows } from "./named-windows.js";
 import { invalid, unsupported } from "./problems.js";
-import type { Column, Relation } from "./relation.js";
+import { type Column, hasExactRows, type Relation } from "./relation.js";
 import { isTimestampType, type Row } from "./values.js";
 
 const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as const;
@@ -265,6 +265,11 @@ export function planRank(
       ...rel,
       stream,
       columns: withRank(visible),
+      // Its rows are copies of the input's (the rank number appended), so exact when those are.
+      exactRows:
+        hiddenItems.length === 0 && hasExactRows(rel)
+          ? { stream, columns: withRank(visible).map((c) => c.name) }
+          : undefined,
       rowtime: undefined,
       window: undefined,
       changelog: retractMode(name, uniqueKey),

@@ -89,6 +89,14 @@ export interface Relation {
    */
   readonly windowMaximum?: WindowMaximum | undefined;
   /**
+   * The stream whose rows hold exactly the fields `columns` (in that order) besides their kind,
+   * each row a fresh object built for sending (a projection's or a Top-N's rows; not a scanned
+   * stream's, whose objects may carry more fields): a projection selecting these columns as they
+   * are passes such rows on instead of copying them (see planSelect). Valid only while
+   * {@link Relation.stream} is the stream it names and the relation's columns are `columns`.
+   */
+  readonly exactRows?: { readonly stream: DataStream<Row>; readonly columns: readonly string[] } | undefined;
+  /**
    * Of a regular join: lets the projection right over it (each column of the select list a
    * column of the join) build its rows from the pairs itself, one row per pair instead of the
    * joined row and then its projection. `fuse` answers whether it did: then the join's rows are
@@ -131,6 +139,20 @@ export interface WindowMaximum {
   passOn(
     select: (row: Row, late: boolean, maxOf: (start: number) => unknown | undefined) => boolean,
   ): DataStream<Row> | undefined;
+}
+
+/**
+ * Whether the rows of `rel`'s stream hold exactly its columns, in order (see
+ * {@link Relation.exactRows}).
+ */
+export function hasExactRows(rel: Relation): boolean {
+  const exact = rel.exactRows;
+  return (
+    exact !== undefined &&
+    exact.stream === rel.stream &&
+    exact.columns.length === rel.columns.length &&
+    exact.columns.every((name, i) => rel.columns[i]?.name === name)
+  );
 }
 
 /** The columns of {@link Relation.aboveWatermark} if it still holds for the relation's stream. */
