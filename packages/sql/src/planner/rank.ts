@@ -31,6 +31,7 @@ import { columnsKey } from "./keys.js";
 import { resolveNamedWindows } from "./named-windows.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, hasExactRows, type Relation } from "./relation.js";
+import { rowCopier } from "./row-builders.js";
 import { isTimestampType, type Row } from "./values.js";
 
 const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as const;
@@ -252,6 +253,12 @@ export function planRank(
         rankColumn: rankOutput ? rn : undefined,
         updatingInput: !isInsertOnly(rel.changelog),
         stateTtlMs,
+        copy: hasExactRows(rel)
+          ? rowCopier(
+              rel.columns.map((c) => c.name),
+              rankOutput ? rn : undefined,
+            )
+          : undefined,
       }),
     )
     .name(name);

@@ -42,6 +42,12 @@ export interface TopNSpec {
   readonly updatingInput: boolean;
   /** `table.exec.state.ttl` in ms; undefined keeps state forever. */
   readonly stateTtlMs?: number | undefined;
+  /**
+   * A copy of a row with a kind (and the rank number as `rankColumn` when given), for rows that
+   * hold exactly the input's columns (row-builders.ts rowCopier): the same row as a spread copy,
+   * built faster. Without it rows are copied by spreading them.
+   */
+  readonly copy?: ((row: Row, kind: RowKind, rank?: number) => Row) | undefined;
 }
 
 type Out = { collect(r: Row): void };
@@ -132,15 +138,18 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
 
   /** Without a rank column: the row that left ranks start..end (-D), then the one that entered. */
   private emitEdges(leaving: Row | undefined, entering: Row | undefined, out: Out): void {
-    if (leaving !== undefined) out.collect(withKind({ ...leaving }, "-D"));
-    if (entering !== undefined) out.collect({ ...entering });
+    const { copy } = this.spec;
+    if (leaving !== undefined)
+      out.collect(copy === undefined ? withKind({ ...leaving }, "-D") : copy(leaving, "-D"));
+    if (entering !== undefined) out.collect(copy === undefined ? { ...entering } : copy(entering, "+I"));
   }
 
   /** With a rank column: each rank whose row changed is updated (-U/+U), left (-D) or taken (+I). */
   private emitRanked(before: readonly Row[], after: readonly Row[], out: Out): void {
-    const { rankColumn, start } = this.spec;
+    const { rankColumn, start, copy } = this.spec;
     if (rankColumn === undefined) return;
-    const ranked = (r: Row, i: number, kind: RowKind) => withKind({ ...r, [rankColumn]: start + i }, kind);
+    const ranked = (r: Row, i: number, kind: RowKind) =>
+      copy === undefined ? withKind({ ...r, [rankColumn]: start + i }, kind) : copy(r, kind, start + i);
     const n = Math.max(before.length, after.length);
     for (let i = 0; i < n; i++) {
       const old = before[i];
