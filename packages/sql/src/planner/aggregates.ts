@@ -939,6 +939,8 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
 export interface PlainAccumulators {
   /** New accumulators, one per aggregate (their arrays new: the caller owns them). */
   readonly create: () => AggAcc[];
+  /** The new accumulator of each aggregate alone, as {@link create} makes it. */
+  readonly makers: readonly (() => AggAcc)[];
   /**
    * Merges `ys` into `xs`, changing `xs` and its arrays in place (the caller owns them, as
    * {@link create} gives them) and adopting none of the arrays of `ys`, which stays unchanged.
@@ -979,6 +981,7 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
     const read = readers[0] as (acc: AggAcc) => unknown;
     return {
       create: () => [make()],
+      makers,
       mergeInto: merge,
       results: (accs, into) => {
         into[0] = read(accs[0] as AggAcc);
@@ -987,6 +990,7 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
     };
   }
   return {
+    makers,
     create: () => {
       const out: AggAcc[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = (makers[i] as () => AggAcc)();

@@ -7,7 +7,6 @@
  */
 
 import {
-  type AggregateFunction,
   EventTimeSessionWindows,
   OutputTag,
   type PassOn,
@@ -26,22 +25,16 @@ import { printExpr } from "../parser/printer.js";
 import { CumulativeEventTimeWindows, CumulativeProcessingTimeWindows } from "../runtime/cumulate-windows.js";
 import { ZonedAlignedWindows, ZonedSessionWindows } from "../runtime/zoned-windows.js";
 import {
-  type AggAcc,
   type AggregateCall,
   aggregateOutputScope,
   aggregateStateSchema,
   children,
   compileAggregates,
-  createAcc,
   exprKey,
-  inputOf,
   itemName,
-  mergeAcc,
   plainAccumulators,
   requireUserMethods,
-  resultOf,
   rowAccumulator,
-  updateAll,
 } from "./aggregates.js";
 import { describeMode, INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
@@ -61,6 +54,7 @@ import { projector } from "./row-builders.js";
 import { withProctime } from "./scan.js";
 import type { Row } from "./values.js";
 import { whereCalc } from "./where-calc.js";
+import { compactAccumulators, keyedAccumulators, keyFromText } from "./window-accumulators.js";
 import { sessionZone, type Zone } from "./zone.js";
 
 /** A window TVF call, its arguments resolved. */
@@ -114,10 +108,6 @@ type WindowColumn = (typeof WINDOW_COLUMNS)[number];
 const TIMESTAMP3 = { kind: "atomic", name: "TIMESTAMP", args: [3], notNull: true } as const;
 const TIMESTAMP_LTZ3 = { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true } as const;
 
-interface Accumulator {
-  keys: unknown[] | null;
-  aggs: AggAcc[];
-}
 /** The keys of a window without any: shared, never written. */
 const NONE: unknown[] = [];
 
@@ -217,7 +207,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
 
   // The output rows: select items over (keys, aggregate values, window).
   // `time` is window_time: end - 1, or in a zone the instant of that wall-clock time.
-  type Out = { keys: unknown[]; values: unknown[]; start: number; end: number; time: number };
+  type Out = { keys: readonly unknown[]; values: unknown[]; start: number; end: number; time: number };
   const outScope = aggregateOutputScope<Out>(
     aggregates,
     aggIndex,
@@ -261,7 +251,6 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   });
   const having = select.having === undefined ? undefined : compileExpression(select.having, outScope).eval;
 
-  const userAggregates = aggregates.some((a) => a.user !== undefined);
   const keyEvals = expanded
     ? groupingKeyEvals(
         gs,
@@ -273,48 +262,13 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const addRow = rowAccumulator(aggregates);
   // Built-in aggregates with number accumulators (COUNT, SUM, AVG, MIN, MAX): created, merged and
   // read by functions chosen once (see plainAccumulators), as a sliding window does for every
-  // slice of every key at each firing.
+  // slice of every key at each firing; with keys their text gives back, kept without the keys
+  // (see window-accumulators.ts).
   const plain = plainAccumulators(aggregates);
-  const agg: AggregateFunction<Row, Accumulator, Accumulator> = {
-    createAccumulator:
-      plain === undefined
-        ? () => ({ keys: null, aggs: aggregates.map(createAcc) })
-        : () => ({ keys: null, aggs: plain.create() }),
-    add(row, acc) {
-      if (acc.keys === null) acc.keys = keyEvals.map((k) => k(row));
-      if (addRow !== undefined) {
-        addRow(acc.aggs, row);
-        return acc;
-      }
-      // Inputs first, then the accumulators: a function that throws leaves the window as it was.
-      acc.aggs = updateAll(
-        aggregates,
-        userAggregates,
-        acc.aggs,
-        aggregates.map((a) => inputOf(a, row)),
-        1,
-      );
-      return acc;
-    },
-    // The accumulator itself: toRows reads its values while it builds the window's row, and
-    // keeps nothing of it (no result object per key and window).
-    getResult: (acc) => acc,
-    // Into `x`, which the window operator owns (a fresh copy, see AggregateFunction.merge): a
-    // sliding window merges its slices at every firing, and a new accumulator per merge was
-    // most of the garbage of q5's fires.
-    merge(x, y) {
-      if (x.keys === null) x.keys = y.keys;
-      if (plain !== undefined) {
-        plain.mergeInto(x.aggs, y.aggs);
-        return x;
-      }
-      const xs = x.aggs;
-      const ys = y.aggs;
-      for (let i = 0; i < xs.length; i++)
-        xs[i] = mergeAcc(aggregates[i] as AggregateCall, xs[i] as AggAcc, ys[i] as AggAcc);
-      return x;
-    },
-  };
+  const accs =
+    plain !== undefined && !expanded && keys.every((k) => keyFromText(k.compiled.type))
+      ? compactAccumulators(aggregates, keys.length, addRow, plain)
+      : keyedAccumulators(aggregates, keyEvals, addRow, plain);
   const build = projector<Out>(
     items.map((item) => item.name),
     items.map((item) => item.eval),
@@ -323,16 +277,13 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // them at once and keep nothing of them (the row they build holds the values), so they need
   // not be allocated per key and window (with no aggregate, the values array stays empty).
   const o: Out = { keys: NONE, values: new Array(aggregates.length).fill(null), start: 0, end: 0, time: 0 };
-  const toRows: ProcessWindowFunction<Accumulator, Row, string, TimeWindow> = {
-    process(_key, ctx, elements, out) {
+  const toRows: ProcessWindowFunction<unknown, Row, string, TimeWindow> = {
+    process(key, ctx, elements, out) {
       const w = ctx.window();
       const time = (w as Window).resultTimestamp?.() ?? w.end - 1;
       for (const acc of elements) {
-        o.keys = acc.keys ?? NONE;
-        if (plain !== undefined) plain.results(acc.aggs, o.values);
-        else
-          for (let i = 0; i < aggregates.length; i++)
-            o.values[i] = resultOf(aggregates[i] as AggregateCall, acc.aggs[i] as AggAcc);
+        o.keys = accs.keys(key, acc);
+        accs.results(acc, o.values);
         o.start = w.start;
         o.end = w.end;
         o.time = time;
@@ -345,11 +296,11 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const keyOf = jsonKey(keyEvals);
   const assigner = windowAssigner(tvf);
   const maximum = windowMaximumOf(select, tvf, aggregates, keys.length, items);
-  const passOn: PassOn<Row, Accumulator> | undefined =
+  const passOn: PassOn<Row, unknown> | undefined =
     maximum === undefined ? undefined : { tag: new OutputTag<Row>("window-maximum-candidates") };
   const windowed = stream.keyBy(keyOf).window(assigner);
   if (passOn !== undefined) windowed.passOn(passOn);
-  const result = windowed.aggregate(agg, toRows).stateSchema({
+  const result = windowed.aggregate(accs.fn, toRows).stateSchema({
     ...aggregateStateSchema("WindowAggregate", keys, gs.sets.length, aggregates),
     window: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)${tvf.partitionBy.length > 0 ? ` PARTITION BY ${tvf.partitionBy.map(printExpr).join(", ")}` : ""}${tvf.zone === undefined ? "" : ` in ${tvf.zone.id}`}`,
   });
@@ -387,12 +338,9 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // Only over the input rows as they are (no WHERE, no grouping sets' expansion).
   if (maximum !== undefined && passOn !== undefined && output === result && stream === input.stream) {
     const values: unknown[] = [null];
-    const maxOf = (acc: Accumulator): unknown => {
-      if (plain !== undefined) {
-        plain.results(acc.aggs, values);
-        return values[0];
-      }
-      return resultOf(aggregates[0] as AggregateCall, acc.aggs[0] as AggAcc);
+    const maxOf = (acc: unknown): unknown => {
+      accs.results(acc, values);
+      return values[0];
     };
     windowMaximum = {
       ...maximum,
