@@ -942,6 +942,13 @@ export interface PlainAccumulators {
   /** The new accumulator of each aggregate alone, as {@link create} makes it. */
   readonly makers: readonly (() => AggAcc)[];
   /**
+   * Merges accumulator `y` of each aggregate alone into `x` (in place when it is an array, which
+   * the caller owns), as {@link mergeInto} does, and returns the result (a count is a new number).
+   */
+  readonly mergers: readonly ((x: AggAcc, y: AggAcc) => AggAcc)[];
+  /** The value of each aggregate alone, as {@link results} gives it. */
+  readonly readers: readonly ((acc: AggAcc) => unknown)[];
+  /**
    * Merges `ys` into `xs`, changing `xs` and its arrays in place (the caller owns them, as
    * {@link create} gives them) and adopting none of the arrays of `ys`, which stays unchanged.
    */
@@ -972,17 +979,21 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
     const start = sumStart(a);
     return () => [start, 0];
   });
-  const mergers = aggregates.map((a, i) => plainMerger(a, kinds[i] as "count" | "sum" | "best", i));
+  const mergers = aggregates.map((a, i) => plainMerger(a, kinds[i] as "count" | "sum" | "best"));
   const readers = aggregates.map(resultReader);
   const n = aggregates.length;
   if (n === 1) {
     const make = makers[0] as () => AggAcc;
-    const merge = mergers[0] as (xs: AggAcc[], ys: readonly AggAcc[]) => void;
+    const merge = mergers[0] as (x: AggAcc, y: AggAcc) => AggAcc;
     const read = readers[0] as (acc: AggAcc) => unknown;
     return {
       create: () => [make()],
       makers,
-      mergeInto: merge,
+      mergers,
+      readers,
+      mergeInto: (xs, ys) => {
+        xs[0] = merge(xs[0] as AggAcc, ys[0] as AggAcc);
+      },
       results: (accs, into) => {
         into[0] = read(accs[0] as AggAcc);
         return into;
@@ -991,13 +1002,16 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
   }
   return {
     makers,
+    mergers,
+    readers,
     create: () => {
       const out: AggAcc[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = (makers[i] as () => AggAcc)();
       return out;
     },
     mergeInto: (xs, ys) => {
-      for (let i = 0; i < n; i++) (mergers[i] as (xs: AggAcc[], ys: readonly AggAcc[]) => void)(xs, ys);
+      for (let i = 0; i < n; i++)
+        xs[i] = (mergers[i] as (x: AggAcc, y: AggAcc) => AggAcc)(xs[i] as AggAcc, ys[i] as AggAcc);
     },
     results: (accs, into) => {
       for (let i = 0; i < n; i++) into[i] = (readers[i] as (acc: AggAcc) => unknown)(accs[i] as AggAcc);
@@ -1006,36 +1020,29 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
   };
 }
 
-/** Merges accumulator `i` of `ys` into that of `xs` in place, for plain aggregate `a` of `kind`. */
-function plainMerger(
-  a: AggregateCall,
-  kind: "count" | "sum" | "best",
-  i: number,
-): (xs: AggAcc[], ys: readonly AggAcc[]) => void {
-  if (kind === "count")
-    return (xs, ys) => {
-      xs[i] = (xs[i] as number) + (ys[i] as number);
-    };
+/**
+ * Merges accumulator `y` of plain aggregate `a` of `kind` into `x` (in place when it is an array)
+ * and returns the result; `y` stays unchanged.
+ */
+function plainMerger(a: AggregateCall, kind: "count" | "sum" | "best"): (x: AggAcc, y: AggAcc) => AggAcc {
+  if (kind === "count") return (x, y) => (x as number) + (y as number);
   if (kind === "sum")
-    return (xs, ys) => {
-      const p = xs[i] as [number, number];
-      const q = ys[i] as [number, number];
+    return (x, y) => {
+      const p = x as [number, number];
+      const q = y as [number, number];
       p[0] += q[0];
       p[1] += q[1];
+      return p;
     };
   const max = a.call.name === "MAX";
-  return (xs, ys) => {
-    const p = xs[i];
-    const q = ys[i];
+  return (p, q) => {
     // State of the multiset accumulator (older versions, see bestAcc) takes the generic path.
-    if (!Array.isArray(p) || !Array.isArray(q)) {
-      xs[i] = mergeAcc(a, p as AggAcc, q as AggAcc);
-      return;
-    }
-    if (q.length === 0) return;
+    if (!Array.isArray(p) || !Array.isArray(q)) return mergeAcc(a, p, q);
+    if (q.length === 0) return p;
     // The first of equal values stays, as mergeAcc keeps it.
     if (p.length === 0 || (max ? (q[0] as number) > (p[0] as number) : (q[0] as number) < (p[0] as number)))
       p[0] = q[0];
+    return p;
   };
 }
 

@@ -168,36 +168,23 @@ export function compactAccumulators(
   addRow: ((accs: AggAcc[], row: Row) => void) | undefined,
   plain: PlainAccumulators,
 ): WindowAccumulators {
-  const keyValues = keyValuesOfText(keyCount);
-  const keys = (key: string) => keyValues(key);
+  const keys = keyValuesOfText(keyCount);
   const single = aggregates.length === 1 ? accumulator(aggregates[0] as AggregateCall) : undefined;
   if (single !== undefined) {
-    const make = plain.makers[0] as () => AggAcc;
-    // The one-element arrays plain's functions take, filled for one call and emptied after it.
-    const xs: AggAcc[] = [0];
-    const ys: AggAcc[] = [0];
+    const merge = plain.mergers[0] as (x: AggAcc, y: AggAcc) => AggAcc;
+    const read = plain.readers[0] as (acc: AggAcc) => unknown;
     const own = (acc: unknown): AggAcc => (isKeyed(acc) ? (acc.aggs[0] as AggAcc) : (acc as AggAcc));
     return {
       fn: {
-        createAccumulator: make,
+        createAccumulator: plain.makers[0] as () => AggAcc,
         add: (row, acc) => single(own(acc), row),
         getResult: (acc) => acc,
         // Into `x` when it is an array (SUM's `[sum, count]`, MIN/MAX's `[]`/`[v]`), which the
         // window operator owns; a count is a new number.
-        merge(x, y) {
-          xs[0] = own(x);
-          ys[0] = own(y);
-          plain.mergeInto(xs, ys);
-          const merged = xs[0];
-          xs[0] = 0;
-          ys[0] = 0;
-          return merged;
-        },
+        merge: (x, y) => merge(own(x), own(y)),
       },
       results(acc, into) {
-        xs[0] = own(acc);
-        plain.results(xs, into);
-        xs[0] = 0;
+        into[0] = read(own(acc));
       },
       keys,
     };
