@@ -414,13 +414,34 @@ function better(a: AggregateCall, v: unknown, best: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether `v` beats `best` in a multiset of MIN or MAX, in the order of Java's compareTo on the
+ * boxed values, as Flink's MinWithRetractAggFunction / MaxWithRetractAggFunction compare: there
+ * -0.0 is below 0.0 (and both are kept, see {@link valueText}).
+ */
+function betterInMultiset(a: AggregateCall, v: unknown, best: unknown): boolean {
+  if (v === 0 && best === 0)
+    return a.call.name === "MIN"
+      ? Object.is(v, -0) && !Object.is(best, -0)
+      : Object.is(best, -0) && !Object.is(v, -0);
+  return better(a, v, best);
+}
+
+/**
+ * The text a multiset keeps value `v` under: its JSON text, but `-0` for -0.0, which Flink's map
+ * views (Double.equals on the boxed value) tell from 0.0: COUNT(DISTINCT) counts both.
+ */
+function valueText(v: unknown): string {
+  return Object.is(v, -0) ? "-0" : JSON.stringify(v);
+}
+
 /** The text of the minimum or maximum of `values` (null when empty or not MIN/MAX), by a walk. */
 function bestOf(a: AggregateCall, values: Multiset): string | null {
   let best: string | null = null;
   for (const text in values) {
     if (
       best === null ||
-      better(a, (values[text] as [unknown, number])[0], (values[best] as [unknown, number])[0])
+      betterInMultiset(a, (values[text] as [unknown, number])[0], (values[best] as [unknown, number])[0])
     )
       best = text;
   }
@@ -443,8 +464,7 @@ function summarize(a: AggregateCall, values: Multiset): MultisetAcc {
  * multiset (its keys are JSON texts, so none is `values`): it gets its summary on first use.
  */
 function multisetAcc(a: AggregateCall, acc: AggAcc): MultisetAcc {
-  if (Array.isArray(acc))
-    return summarize(a, acc.length === 0 ? {} : { [JSON.stringify(acc[0])]: [acc[0], 1] });
+  if (Array.isArray(acc)) return summarize(a, acc.length === 0 ? {} : { [valueText(acc[0])]: [acc[0], 1] });
   const m = acc as MultisetAcc;
   return "values" in m && typeof m.distinct === "number" ? m : summarize(a, acc as Multiset);
 }
@@ -698,13 +718,13 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
   }
   if (usesMultiset(a)) {
     const m = multisetAcc(a, acc);
-    const text = JSON.stringify(v);
+    const text = valueText(v);
     const entry = m.values[text];
     if (entry === undefined) {
       m.values[text] = [v, sign];
       m.distinct += 1;
       if (sumsValues(a)) m.sum += v as number;
-      if (!m.stale && (m.best === null || better(a, v, (m.values[m.best] as [unknown, number])[0])))
+      if (!m.stale && (m.best === null || betterInMultiset(a, v, (m.values[m.best] as [unknown, number])[0])))
         m.best = text;
     } else if (entry[1] + sign === 0) {
       delete m.values[text];

@@ -102,11 +102,15 @@ export function describeMode(mode: ChangelogMode): string {
   return `[${mode.kinds.join(", ")}]`;
 }
 
+/** JSON.stringify's replacer that writes -0 apart from 0 (as a string no value is likely to be). */
+const signedZero = (_key: string, v: unknown) => (Object.is(v, -0) ? "\u0000-0" : v);
+
 /**
  * Applies a changelog to a table: the rows left after every change of `changes`, in the order
  * they were first inserted (a multiset: equal rows count). A `-U` or `-D` removes one equal row
  * (the kind aside); one with no equal row is an error, naming it, as a changelog that retracts
- * what it never emitted is broken.
+ * what it never emitted is broken. Rows are equal as Java's Row.equals has them: -0.0 is not 0.0
+ * (two groups of a `GROUP BY` a DOUBLE, each retracting its own row).
  */
 export function materialize(changes: Iterable<Row>): Row[] {
   const table: { text: string; row: Row }[] = [];
@@ -114,7 +118,7 @@ export function materialize(changes: Iterable<Row>): Row[] {
     const kind = rowKind(change);
     const row: Row = { ...change };
     delete row[ROW_KIND];
-    const text = JSON.stringify(row);
+    const text = JSON.stringify(row, signedZero);
     if (isAccumulate(kind)) table.push({ text, row });
     else {
       const at = table.findIndex((r) => r.text === text);

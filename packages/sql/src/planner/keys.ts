@@ -5,6 +5,10 @@
  * number or string key, without a general JSON.stringify call: this runs for every record, at
  * the exchange and again at the operator.
  *
+ * -0.0 and 0.0 are two keys (`[-0]`, `[0]`), as in Flink, whose keys are binary rows compared by
+ * their bytes (BinaryRowWriter.writeDouble keeps the sign bit): `GROUP BY` a DOUBLE puts them in
+ * two groups, and a join on one does not match -0.0 with 0.0.
+ *
  * Each selector also remembers the last key it made: rows in a row often have the same key (the
  * rows of one window that a window aggregation fires, keyed by `window_start, window_end` further
  * on; a hot auction's bids), and then the text is neither built again nor hashed again by the
@@ -53,7 +57,7 @@ export function jsonKey(evals: readonly ((row: Row) => unknown)[]): (row: Row) =
     let same = lastText !== undefined;
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      if (same && v === last[i]) continue;
+      if (same && Object.is(v, last[i])) continue;
       if (same) {
         // The first value that differs: the text of the ones before it, as they were.
         same = false;
@@ -85,7 +89,9 @@ class NumberKeyCache {
 
   /** The key text of finite number `v` (`[v]`), the remembered string when its slot holds `v`. */
   text(v: number): string {
-    // 0 and -0 share a slot and a text (`0`); the high word spreads keys above 2^32.
+    // -0 has a text of its own, and would share 0's slot: it is not cached.
+    if (v === 0 && 1 / v < 0) return "[-0]";
+    // The high word spreads keys above 2^32.
     const slot = (v ^ (v / 4294967296)) & (CACHE_SLOTS - 1);
     const hit = this.texts[slot];
     if (hit !== undefined && this.values[slot] === v) return hit;
@@ -113,10 +119,14 @@ class NumbersKeyCache {
   text(vs: readonly number[]): string {
     const n = this.n;
     let h = 0;
+    let negativeZero = false;
     for (let i = 0; i < n; i++) {
       const v = vs[i] as number;
       h = Math.imul(h ^ ((v ^ (v / 4294967296)) | 0), 0x9e3779b1);
+      if (v === 0 && 1 / v < 0) negativeZero = true;
     }
+    // A key with -0 would match one with 0 in its slot (`===`): it is not cached.
+    if (negativeZero) return `[${vs.map(numberText).join(",")}]`;
     const slot = (h >>> 20) & (CACHE_SLOTS - 1);
     const hit = this.texts[slot];
     const at = slot * n;
@@ -148,19 +158,24 @@ export function columnsKey(names: readonly string[]): (row: Row) => string {
 }
 
 /**
- * Whether `v` is a value whose JSON text `===` decides: null, a boolean, a string or a number
- * (equal numbers print alike; 0 and -0 both print `0`; NaN equals nothing). An object may have
- * changed since, a bigint is refused by JSON.stringify each time.
+ * Whether `v` is a value whose JSON text `Object.is` decides: null, a boolean, a string or a
+ * number (equal numbers print alike, -0 as `-0`; NaN prints `null`). An object may have changed
+ * since, a bigint is refused by JSON.stringify each time.
  */
 function primitive(v: unknown): boolean {
   const t = typeof v;
   return v === null || t === "number" || t === "string" || t === "boolean";
 }
 
+/** Finite number `v`'s text in a key: its shortest round-trip text, `-0` for -0 (String gives `0`). */
+function numberText(v: number): string {
+  return v === 0 && 1 / v < 0 ? "-0" : String(v);
+}
+
 /** `v` as an element of a JSON array (undefined as null, as JSON.stringify writes it there). */
 function jsonValue(v: unknown): string {
   // A finite number's JSON text is its shortest round-trip text, which String gives too.
-  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  if (typeof v === "number" && Number.isFinite(v)) return numberText(v);
   if (v === undefined) return "null";
   return JSON.stringify(v) ?? "null";
 }
