@@ -9,112 +9,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StreamExecutionEnvironment, WatermarkStrategy } from "@fleuve/core";
-import { type Row, sql } from "@fleuve/sql";
+import { sql } from "@fleuve/sql";
 import fc from "fast-check";
-
-const BASE = 1_000_000; // a multiple of every window size and slide below
-const NOTE = "passed on by the window aggregate";
-
-interface Input {
-  readonly id: number;
-  readonly price: number | null;
-  readonly ts: number;
-  /** The watermark sent right after the row. */
-  readonly wm: number;
-}
-
-/** Windows `[start, start + size)` for starts on the slide grid (TUMBLE: slide = size). */
-interface Windows {
-  readonly size: number;
-  readonly slide: number;
-}
-
-const windowTvf = (w: Windows, table: string) =>
-  w.slide === w.size
-    ? `TUMBLE(TABLE ${table}, DESCRIPTOR(ts), INTERVAL '0.0${w.size}' SECOND)`
-    : `HOP(TABLE ${table}, DESCRIPTOR(ts), INTERVAL '0.0${w.slide}' SECOND, INTERVAL '0.0${w.size}' SECOND)`;
-
-/** q7 over table B with windows `w` (the bids on the left, or on the right when `flipped`). */
-function q7(w: Windows, flipped: boolean): string {
-  const maxima = `(SELECT MAX(price) AS maxprice, window_end AS e
-      FROM TABLE(${windowTvf(w, "B")}) GROUP BY window_start, window_end) M`;
-  return `SELECT B.id, B.price, M.e FROM ${flipped ? `${maxima} JOIN B` : `B JOIN ${maxima}`}
-    ON B.price = M.maxprice
-    WHERE B.ts BETWEEN M.e - INTERVAL '0.0${w.size}' SECOND AND M.e`;
-}
-
-/** The rows of {@link q7}: the window maxima of the rows the aggregate took, joined with every row. */
-function bruteForce(rows: readonly Input[], w: Windows): string[] {
-  const maxima = new Map<number, number | null>(); // by window start
-  let wm = Number.NEGATIVE_INFINITY;
-  for (const r of rows) {
-    // The windows of r: starts on the grid in (ts - size, ts]; taken by those not yet fired.
-    const last = r.ts - (((r.ts % w.slide) + w.slide) % w.slide);
-    for (let start = last; start > r.ts - w.size; start -= w.slide) {
-      if (start + w.size - 1 <= wm) continue;
-      const m = maxima.get(start);
-      const p = r.price;
-      maxima.set(start, m === undefined ? p : m === null ? p : p === null ? m : Math.max(m, p));
-    }
-    wm = Math.max(wm, r.wm);
-  }
-  const out: string[] = [];
-  for (const [start, m] of maxima) {
-    const e = start + w.size;
-    for (const r of rows)
-      if (m !== null && r.price === m && r.ts >= e - w.size && r.ts <= e) out.push(`${r.id}@${e}`);
-  }
-  return out.sort();
-}
-
-/** Runs `query` over `rows` (view B, the watermark after each row its `wm`); EXPLAIN's text too. */
-async function run(
-  rows: readonly Input[],
-  query: string,
-  ttl: boolean,
-): Promise<{ rows: string[]; plan: string }> {
-  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
-  const stream = env.fromCollection([...rows]).assignTimestampsAndWatermarks(
-    WatermarkStrategy.forGenerator<Input>(() => ({
-      onEvent: (row, _t, out) => out.emitWatermark(row.wm),
-      onPeriodicEmit() {},
-    })).withTimestampAssigner((row) => row.ts),
-  );
-  const tEnv = sql(env);
-  tEnv.createTemporaryView(
-    "B",
-    stream,
-    "id INT, price INT, ts TIMESTAMP_LTZ(3), WATERMARK FOR ts AS SOURCE_WATERMARK()",
-  );
-  if (ttl) await tEnv.executeSql("SET 'table.exec.state.ttl' = '1 d'");
-  const plan = String((await (await tEnv.executeSql(`EXPLAIN ${query}`)).collect())[0]?.result);
-  const out = await (await tEnv.executeSql(query)).collect();
-  return { rows: out.map((r: Row) => `${r.id}@${r.e as number}`).sort(), plan };
-}
-
-/** Rows on a 5 ms grid, out of order (late ones too), prices with many ties, NULLs sometimes. */
-const inputs = fc
-  .array(
-    fc.record({
-      price: fc.oneof(
-        { weight: 12, arbitrary: fc.integer({ min: 1, max: 4 }) },
-        { weight: 1, arbitrary: fc.constant(null) },
-      ),
-      step: fc.integer({ min: -8, max: 3 }),
-      lag: fc.integer({ min: 0, max: 8 }),
-    }),
-    { maxLength: 50 },
-  )
-  .map((raw) => {
-    let latest = BASE;
-    let wm = Number.NEGATIVE_INFINITY;
-    return raw.map(({ price, step, lag }, id): Input => {
-      const ts = latest + step * 5;
-      latest = Math.max(latest, ts);
-      wm = Math.max(wm, latest - lag * 5);
-      return { id, price, ts, wm };
-    });
-  });
+import {
+  BASE,
+  bruteForce,
+  type Input,
+  inputs,
+  NOTE,
+  q7,
+  run,
+  type Windows,
+} from "../fixtures/window-maximum.js";
 
 for (const w of [
   { size: 20, slide: 20 },
