@@ -14,7 +14,7 @@ import { atomic } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { castNumberToDecimal, castNumberToInteger, narrowed, numericSourceKind } from "./number-casts.js";
-import { decimalFromText, floatingFromText, integerFromText } from "./number-text.js";
+import { decimalFromText, floatingFromText, integerFromText, roundedDecimalText } from "./number-text.js";
 import { compileOverlaps } from "./overlaps.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
@@ -733,11 +733,12 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
             : (decimalArithmetic(op, a.type, b.type) ?? a.type ?? b.type),
         a.type?.notNull === true && b.type?.notNull === true,
       );
+      const g = decimalRounding(op, type) ?? f;
       return {
         eval: (r) => {
           const x = a.eval(r);
           const y = b.eval(r);
-          return x === null || y === null ? null : f(x as number, y as number);
+          return x === null || y === null ? null : g(x as number, y as number);
         },
         type,
       };
@@ -804,6 +805,42 @@ function binaryOf<I>(a: Compiled<I>, b: Compiled<I>, f: (x: number, y: number) =
     const y = b.eval(r);
     return x === null || y === null ? null : f(x as number, y as number);
   };
+}
+
+/**
+ * `a op b` of DECIMALs (doubles here) as Flink's exact DecimalData arithmetic gives it, when the
+ * result is a DECIMAL(p, s): `+`, `-` and `*` of values of scale s or less land on a value of
+ * scale s exactly, so the double result is moved to the nearest one (1.43 + 8.87 is 10.3, not
+ * 10.299999999999999; 0.23 - 0.15 is 0.08); `/` is rounded HALF_UP to s digits, NULL when it then
+ * needs more than p digits (DecimalData.fromBigDecimal). Past 2^53 unscaled a double holds no
+ * digits to round: left as it is. Undefined when the result is not a DECIMAL.
+ */
+function decimalRounding(
+  op: string,
+  t: DataType | undefined,
+): ((x: number, y: number) => number | null) | undefined {
+  if (t?.kind !== "atomic" || t.name !== "DECIMAL") return undefined;
+  const precision = t.args[0] ?? 10;
+  const scale = t.args[1] ?? 0;
+  if (op === "/") {
+    return (x, y) => {
+      const q = x / y;
+      if (!Number.isFinite(q)) return q;
+      const rounded = roundedDecimalText(String(q), precision, scale);
+      return typeof rounded === "number" ? rounded : null;
+    };
+  }
+  if (scale > 22) return undefined;
+  const unit = 10 ** scale;
+  const onScale = (v: number) => {
+    const unscaled = Math.round(v * unit);
+    if (!Number.isSafeInteger(unscaled)) return v;
+    return unscaled === 0 ? 0 : unscaled / unit;
+  };
+  if (op === "+") return (x, y) => onScale(x + y);
+  if (op === "-") return (x, y) => onScale(x - y);
+  if (op === "*") return (x, y) => onScale(x * y);
+  return undefined;
 }
 
 /** Precision and scale of an exact numeric type (integers as DECIMAL(p, 0)), or undefined. */

@@ -24,3 +24,26 @@ test("a DECIMAL quotient is typed as Flink's findDivisionDecimalType", async () 
   assert.equal(row.e, 3.5);
   assert.ok(Math.abs((row.a as number) - 10.25 / 3) < 1e-12);
 });
+
+test("DECIMAL +, -, * and / give Flink's exact DecimalData values: no binary rounding left, / rounded HALF_UP to its scale", async () => {
+  // Flink 1.20: 1.43 + 8.87 is 10.30, 0.23 - 0.15 is 0.08, 1.1 * 1.1 is 1.21, 0.908 * 1234567 is
+  // 1120986.836, 1 / 3 of DECIMAL(5, 0)s is 0.333333 (scale 6) and 2 / 3 is 0.666667 (HALF_UP).
+  const { row } = await one(
+    "SELECT CAST(1.43 AS DECIMAL(10, 2)) + CAST(8.87 AS DECIMAL(10, 2)) AS s, " +
+      "CAST(0.23 AS DECIMAL(10, 2)) - CAST(0.15 AS DECIMAL(10, 2)) AS d, " +
+      "CAST(1.1 AS DECIMAL(5, 1)) * CAST(1.1 AS DECIMAL(5, 1)) AS m, 0.908 * 1234567 AS q1, " +
+      "CAST(1 AS DECIMAL(5, 0)) / CAST(3 AS DECIMAL(5, 0)) AS third, CAST(2 AS DECIMAL(5, 0)) / CAST(3 AS DECIMAL(5, 0)) AS twoThirds, " +
+      "CAST(-2 AS DECIMAL(5, 0)) / CAST(3 AS DECIMAL(5, 0)) AS negative, " +
+      "CAST(1.43 AS DECIMAL(10, 2)) + CAST(8.87 AS DECIMAL(10, 2)) = 10.30 AS equal",
+  );
+  assert.deepEqual(row, {
+    s: 10.3,
+    d: 0.08,
+    m: 1.21,
+    q1: 1120986.836,
+    third: 0.333333,
+    twoThirds: 0.666667,
+    negative: -0.666667,
+    equal: true,
+  });
+});
