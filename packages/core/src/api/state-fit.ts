@@ -40,7 +40,9 @@ function holdsState(s: OperatorSnapshot): boolean {
   const op = s.operator;
   if (op === undefined) return false;
   return (
-    Object.values(op.lists).some((l) => l.length > 0) || Object.values(op.broadcast).some((b) => b.length > 0)
+    Object.values(op.lists).some((l) => l.length > 0) ||
+    Object.values(op.unions ?? {}).some((l) => l.length > 0) ||
+    Object.values(op.broadcast).some((b) => b.length > 0)
   );
 }
 

@@ -80,6 +80,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   private lateness = 0;
   private lateTag: OutputTag<T> | undefined;
   private passOnValue: PassOn<T, any> | undefined;
+  private restoreWatermarkValue = false;
   private evictorValue: Evictor<T, W> | undefined;
 
   /** @internal */
@@ -142,6 +143,18 @@ export class WindowedStream<T, K extends Key, W extends Window> {
    */
   passOn(passOn: PassOn<T, any>): this {
     this.passOnValue = passOn;
+    return this;
+  }
+
+  /**
+   * Keeps the operator's watermark in checkpoints: restored, it starts from the minimum of the old
+   * subtasks' watermarks, so a record late before the checkpoint is still late (dropped, not taken
+   * into a window that fired already). Flink's SQL window aggregate does this, its DataStream
+   * WindowOperator does not. Aligned tumbling and sliding windows with their default trigger only;
+   * other windows ignore it. Checkpoints taken without it restore with no watermark.
+   */
+  restoreWatermark(): this {
+    this.restoreWatermarkValue = true;
     return this;
   }
 
@@ -274,6 +287,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
       fn,
       evictor,
       passOn: this.passOnValue,
+      restoreWatermark: this.restoreWatermarkValue,
     };
     const slicing =
       evictor === undefined && assigner.slicing !== undefined && trigger === assigner.getDefaultTrigger();

@@ -1,6 +1,7 @@
 /**
  * Hands each new operator subtask its share of a restored checkpoint: keyed state and timers by
- * key group (so the parallelism may change), operator list state round-robin, broadcast state
+ * key group (so the parallelism may change), operator list state round-robin, union list state
+ * whole to each, broadcast state
  * copied, and the operator's own state from the old subtasks it takes over.
  */
 import { FleuveError } from "../errors.js";
@@ -21,6 +22,28 @@ export interface OperatorToRestore {
   readonly rescalable: boolean;
 }
 
+/**
+ * Subtask `index` of `parallelism`'s operator list state from the old subtasks' snapshots `old`:
+ * of each list, the entries `k` with `k % parallelism === index` of all old entries in order; of
+ * each union list, all of them.
+ */
+export function operatorListsFor(
+  old: readonly OperatorSnapshot[],
+  index: number,
+  parallelism: number,
+): { lists: Record<string, unknown[]>; unions: Record<string, unknown[]> } {
+  const allLists: Record<string, unknown[]> = {};
+  const unions: Record<string, unknown[]> = {};
+  for (const s of old) {
+    for (const [name, l] of Object.entries(s.operator?.lists ?? {})) (allLists[name] ??= []).push(...l);
+    for (const [name, l] of Object.entries(s.operator?.unions ?? {})) (unions[name] ??= []).push(...l);
+  }
+  const lists: Record<string, unknown[]> = {};
+  for (const [name, l] of Object.entries(allLists))
+    lists[name] = l.filter((_, k) => k % parallelism === index);
+  return { lists, unions };
+}
+
 /** The share of checkpoint `cp` that operator subtask `op` restores, or undefined when `cp` has no state of it. */
 export function restoreFor(cp: LoadedCheckpoint, op: OperatorToRestore): OperatorRestore | undefined {
   const { uid, name: operatorName, subtask: index, parallelism, maxParallelism } = op;
@@ -39,12 +62,7 @@ export function restoreFor(cp: LoadedCheckpoint, op: OperatorToRestore): Operato
       `source '${operatorName}' ran with parallelism ${old.length} in ${cp.path} and now has ${parallelism}; this source keeps a position per subtask, so keep its parallelism (other operators may change theirs)`,
     );
   }
-  const lists: Record<string, unknown[]> = {};
-  const allLists: Record<string, unknown[]> = {};
-  for (const s of old)
-    for (const [name, l] of Object.entries(s.operator?.lists ?? {})) (allLists[name] ??= []).push(...l);
-  for (const [name, l] of Object.entries(allLists))
-    lists[name] = l.filter((_, k) => k % parallelism === index);
+  const { lists, unions } = operatorListsFor(old, index, parallelism);
   const custom =
     source.isSource && source.rescalable
       ? old.map((s) => s.custom)
@@ -53,6 +71,7 @@ export function restoreFor(cp: LoadedCheckpoint, op: OperatorToRestore): Operato
     keyed: old.map((s) => s.keyed).filter((k) => k !== undefined),
     timers: old.map((s) => s.timers).filter((t) => t !== undefined),
     lists,
+    unions,
     broadcast: old[0]?.operator?.broadcast ?? {},
     custom,
     keyGroups: keyGroupRangeFor(index, parallelism, maxParallelism),

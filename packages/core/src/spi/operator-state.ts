@@ -1,6 +1,7 @@
 /**
  * Non-keyed state: operator list state (redistributed round-robin on rescale, e.g. source
- * offsets) and broadcast state (the same map on every subtask).
+ * offsets), union list state (every subtask gets the entries of all old subtasks, Flink's
+ * `getUnionListState`) and broadcast state (the same map on every subtask).
  */
 import type { MapStateDescriptor } from "./state-descriptors.js";
 
@@ -32,27 +33,21 @@ export interface ReadOnlyBroadcastState<K, V> {
 /** The non-keyed state of one operator subtask. */
 export class OperatorStateStore {
   private readonly lists = new Map<string, unknown[]>();
+  private readonly unions = new Map<string, unknown[]>();
   private readonly broadcast = new Map<string, Map<unknown, unknown>>();
 
   /** Operator list state by name. */
   getListState<T>(name: string): OperatorListState<T> {
-    let list = this.lists.get(name) as T[] | undefined;
-    if (!list) {
-      list = [];
-      this.lists.set(name, list);
-    }
-    return {
-      get: () => this.lists.get(name) as T[],
-      add: (v: T) => {
-        (this.lists.get(name) as T[]).push(v);
-      },
-      update: (vs: readonly T[]) => {
-        this.lists.set(name, vs.slice());
-      },
-      clear: () => {
-        this.lists.set(name, []);
-      },
-    };
+    return listIn<T>(this.lists, name);
+  }
+
+  /**
+   * Union list state by name: on restore, every subtask reads the entries of all old subtasks
+   * (e.g. to take the minimum of their watermarks), so each subtask should `update` it with its
+   * own entries before a snapshot rather than add to what it restored.
+   */
+  getUnionListState<T>(name: string): OperatorListState<T> {
+    return listIn<T>(this.unions, name);
   }
 
   /** Broadcast state by descriptor name. */
@@ -77,21 +72,50 @@ export class OperatorStateStore {
     };
   }
 
-  /** Restores list states (this subtask's share) and broadcast states. */
+  /** Restores list states (this subtask's share), union list states (all entries) and broadcast states. */
   restore(
     lists: Readonly<Record<string, unknown[]>>,
     broadcast: Readonly<Record<string, [unknown, unknown][]>>,
+    unions: Readonly<Record<string, unknown[]>> = {},
   ): void {
     for (const [k, v] of Object.entries(lists)) this.lists.set(k, v.slice());
+    for (const [k, v] of Object.entries(unions)) this.unions.set(k, v.slice());
     for (const [k, v] of Object.entries(broadcast)) this.broadcast.set(k, new Map(v));
   }
 
-  /** Snapshot: list states by name, broadcast states as entry arrays. */
-  snapshot(): { lists: Record<string, unknown[]>; broadcast: Record<string, [unknown, unknown][]> } {
+  /**
+   * Snapshot: list states by name, broadcast states as entry arrays, and union list states by name
+   * (left out when there are none, as in snapshots taken before they existed).
+   */
+  snapshot(): {
+    lists: Record<string, unknown[]>;
+    broadcast: Record<string, [unknown, unknown][]>;
+    unions?: Record<string, unknown[]>;
+  } {
     const lists: Record<string, unknown[]> = {};
     for (const [k, v] of this.lists) lists[k] = v.slice();
     const broadcast: Record<string, [unknown, unknown][]> = {};
     for (const [k, v] of this.broadcast) broadcast[k] = [...v.entries()];
-    return { lists, broadcast };
+    if (this.unions.size === 0) return { lists, broadcast };
+    const unions: Record<string, unknown[]> = {};
+    for (const [k, v] of this.unions) unions[k] = v.slice();
+    return { lists, broadcast, unions };
   }
+}
+
+/** The list state named `name` in `lists` (created empty), read and written through the map. */
+function listIn<T>(lists: Map<string, unknown[]>, name: string): OperatorListState<T> {
+  if (!lists.has(name)) lists.set(name, []);
+  return {
+    get: () => lists.get(name) as T[],
+    add: (v: T) => {
+      (lists.get(name) as T[]).push(v);
+    },
+    update: (vs: readonly T[]) => {
+      lists.set(name, vs.slice());
+    },
+    clear: () => {
+      lists.set(name, []);
+    },
+  };
 }

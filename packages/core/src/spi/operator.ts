@@ -80,7 +80,7 @@ export interface OperatorSnapshot {
   keyed?: KeyedStateSnapshot;
   /** Timers (redistributed with their keys on rescale). */
   timers?: TimersSnapshot;
-  /** Operator list state (redistributed round-robin) and broadcast state (copied). */
+  /** Operator list state (redistributed round-robin), union list state (all of it to every subtask) and broadcast state (copied). */
   operator?: ReturnType<OperatorStateStore["snapshot"]>;
   /** Anything else the operator keeps (e.g. pending sink transactions); given back as a list on restore. */
   custom?: unknown;
@@ -99,6 +99,8 @@ export interface OperatorRestore {
   readonly timers: readonly TimersSnapshot[];
   /** This subtask's share of operator list state, by name. */
   readonly lists: Readonly<Record<string, unknown[]>>;
+  /** Union list state, by name: the entries of every old subtask (absent: none, e.g. an older savepoint). */
+  readonly unions?: Readonly<Record<string, unknown[]>>;
   /** Broadcast state (the same on every subtask). */
   readonly broadcast: Readonly<Record<string, [unknown, unknown][]>>;
   /** `custom` of the old subtasks this subtask takes over (subtask i takes old subtasks j with j % p == i). */
@@ -165,7 +167,7 @@ export abstract class StreamOperator<OUT> {
       rt.keyedState.restore(restore.keyed, restore.keyGroups);
       if (restore.timers.length > 0) this.pendingTimerRestore = restore;
     }
-    rt.operatorState.restore(restore.lists, restore.broadcast);
+    rt.operatorState.restore(restore.lists, restore.broadcast, restore.unions);
     this.restoreCustom(restore.custom);
   }
 

@@ -3,6 +3,7 @@
  * operator subtask outside any job, with a manual processing-time clock, its own keyed state
  * backend and metrics, and an output that records everything the operator emits.
  */
+import { operatorListsFor } from "../checkpoint/restore.js";
 import { FleuveError } from "../errors.js";
 import { OperatorMetrics } from "../metrics/registry.js";
 import { DEFAULT_MAX_PARALLELISM, type KeySelector, keyGroupRangeFor } from "../spi/key-groups.js";
@@ -158,7 +159,7 @@ export abstract class OperatorHarness<OUT> {
   /**
    * Restores state taken by {@link snapshot} (of one or several harnesses, e.g. of another
    * parallelism) before the operator opens: keyed state and timers of the key groups this subtask
-   * owns, operator list state round-robin, broadcast state copied. The snapshots are copied, so
+   * owns, operator list state round-robin, union list state whole, broadcast state copied. The snapshots are copied, so
    * they can be restored again. Returns `this`.
    */
   initializeState(snapshots: OperatorSnapshot | readonly OperatorSnapshot[]): this {
@@ -172,16 +173,12 @@ export abstract class OperatorHarness<OUT> {
     );
     const p = this.parallelism;
     const i = this.subtaskIndex;
-    const allLists: Record<string, unknown[]> = {};
-    for (const s of old) {
-      for (const [name, l] of Object.entries(s.operator?.lists ?? {})) (allLists[name] ??= []).push(...l);
-    }
-    const lists: Record<string, unknown[]> = {};
-    for (const [name, l] of Object.entries(allLists)) lists[name] = l.filter((_, k) => k % p === i);
+    const { lists, unions } = operatorListsFor(old, i, p);
     const restore: OperatorRestore = {
       keyed: old.map((s) => s.keyed).filter((k) => k !== undefined),
       timers: old.map((s) => s.timers).filter((t) => t !== undefined),
       lists,
+      unions,
       broadcast: old[0]?.operator?.broadcast ?? {},
       custom: old.filter((_, j) => j % p === i).map((s) => s.custom),
       keyGroups: keyGroupRangeFor(i, p, this.maxParallelism),

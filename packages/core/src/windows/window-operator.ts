@@ -39,6 +39,12 @@ export interface WindowOperatorConfig<IN, ACC, OUT, W extends Window> {
   readonly evictor?: Evictor<IN, W>;
   /** Records also sent to a side output once the operator took them (aligned windows only, see {@link PassOn}). */
   readonly passOn?: PassOn<IN, ACC> | undefined;
+  /**
+   * Keep the current watermark in checkpoints and start from it on restore (the minimum over the
+   * old subtasks, so never later than any of theirs), as Flink's SQL window aggregate does; aligned
+   * windows only (the other window operators start with none, as Flink's DataStream WindowOperator).
+   */
+  readonly restoreWatermark?: boolean | undefined;
 }
 
 /**

@@ -298,7 +298,9 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const maximum = windowMaximumOf(select, tvf, aggregates, keys.length, items);
   const passOn: PassOn<Row, unknown> | undefined =
     maximum === undefined ? undefined : { tag: new OutputTag<Row>("window-maximum-candidates") };
-  const windowed = stream.keyBy(keyOf).window(assigner);
+  // Restored, the aggregate keeps the watermark it had, as Flink's WindowAggOperator: a row late
+  // before the savepoint is dropped, not taken into a window that fired already.
+  const windowed = stream.keyBy(keyOf).window(assigner).restoreWatermark();
   if (passOn !== undefined) windowed.passOn(passOn);
   const result = windowed.aggregate(accs.fn, toRows).stateSchema({
     ...aggregateStateSchema("WindowAggregate", keys, gs.sets.length, aggregates),

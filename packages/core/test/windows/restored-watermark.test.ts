@@ -1,0 +1,117 @@
+/**
+ * `restoreWatermark()` on aligned windows (Flink's SQL WindowAggOperator keeps its watermark in a
+ * union list state and restores the minimum): a record late before the snapshot is late after the
+ * restore, at any parallelism; without it (Flink's DataStream WindowOperator), or from a snapshot
+ * taken without it, the restored operator starts with no watermark, as before.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  type KeyedStream,
+  OutputTag,
+  StreamExecutionEnvironment,
+  TumblingEventTimeWindows,
+} from "../../src/index.js";
+import type { OneInputOperator, OperatorSnapshot } from "../../src/spi/operator.js";
+import { KeyedOneInputOperatorHarness } from "../../src/testing/index.js";
+
+interface Rec {
+  readonly key: string;
+  readonly ts: number;
+}
+
+const lateTag = new OutputTag<Rec>("late");
+
+/** A tumbling 20 ms window counting its records per key, with the watermark restored or not. */
+function create(restoreWatermark: boolean): OneInputOperator<Rec, string> {
+  const env = StreamExecutionEnvironment.create();
+  const windowed = (env.fromElements<Rec>().keyBy((r) => r.key) as KeyedStream<Rec, string>)
+    .window(TumblingEventTimeWindows.of<Rec>(20))
+    .sideOutputLateData(lateTag);
+  if (restoreWatermark) windowed.restoreWatermark();
+  windowed.process({
+    process(key, ctx, elements, out) {
+      out.collect(`${key}|${ctx.window().start}|${[...elements].length}`);
+    },
+  });
+  const node = env.graph.nodes.find((n) => n.name.includes("Window"))!;
+  return node.createOperator() as OneInputOperator<Rec, string>;
+}
+
+/** Snapshots of `watermarks.length` subtasks, subtask i having seen watermark `watermarks[i]` only. */
+function snapshots(restoreWatermark: boolean, watermarks: readonly number[]): OperatorSnapshot[] {
+  return watermarks.map((wm, subtaskIndex) => {
+    const h = new KeyedOneInputOperatorHarness(create(restoreWatermark), (r: Rec) => r.key, {
+      parallelism: watermarks.length,
+      subtaskIndex,
+    });
+    h.open();
+    h.processWatermark(wm);
+    return h.snapshot();
+  });
+}
+
+/**
+ * Restores `snaps` into one subtask of parallelism 1, feeds a record of window [20, 40) and one
+ * of [40, 60), then watermark 40 and 60: the outputs, late records and watermarks forwarded.
+ */
+function afterRestore(restoreWatermark: boolean, snaps: OperatorSnapshot[]) {
+  const h = new KeyedOneInputOperatorHarness(create(restoreWatermark), (r: Rec) => r.key, {
+    restoreFrom: snaps,
+  });
+  h.open();
+  h.processElement({ key: "a", ts: 30 }, 30);
+  h.processElement({ key: "a", ts: 45 }, 45);
+  h.processWatermark(40);
+  h.processWatermark(60);
+  return {
+    out: h.getOutput().map((r) => r.value),
+    late: h.getSideOutput(lateTag).map((r) => r.value.ts),
+    watermarks: h.getWatermarks(),
+  };
+}
+
+test("restored from two subtasks at watermarks 100 and 50 into one: starts at 50, the minimum; a record of a window fired before is late", () => {
+  const r = afterRestore(true, snapshots(true, [100, 50]));
+  assert.deepEqual(r.late, [30]);
+  assert.deepEqual(r.out, ["a|40|1"]);
+  // Watermark 40 is behind the restored 50: 50 is forwarded instead (once), as Flink does.
+  assert.deepEqual(r.watermarks, [50, 60]);
+});
+
+test("each subtask of a rescale reads every old subtask's watermark (union list state)", () => {
+  const snaps = snapshots(true, [70, 50]);
+  for (let subtaskIndex = 0; subtaskIndex < 3; subtaskIndex++) {
+    const h = new KeyedOneInputOperatorHarness(create(true), (r: Rec) => r.key, {
+      restoreFrom: snaps,
+      parallelism: 3,
+      subtaskIndex,
+    });
+    h.open();
+    h.processWatermark(0);
+    assert.deepEqual(h.getWatermarks(), [50], `subtask ${subtaskIndex}`);
+    // Snapshotted again, it keeps its own watermark only (not the entries it restored).
+    assert.deepEqual(h.snapshot().operator?.unions, { "window-watermark": [50] });
+  }
+});
+
+test("a subtask that had no watermark yet keeps the restored operator at none", () => {
+  const r = afterRestore(true, snapshots(true, [100, Number.NEGATIVE_INFINITY]));
+  assert.deepEqual(r.late, []);
+  assert.deepEqual(r.out, ["a|20|1", "a|40|1"]);
+  assert.deepEqual(r.watermarks, [40, 60]);
+});
+
+test("without restoreWatermark (DataStream windows), or from a snapshot taken without it: no watermark after the restore, as before", () => {
+  for (const [restoreNow, restoreBefore] of [
+    [false, false],
+    [true, false],
+  ] as const) {
+    const snaps = snapshots(restoreBefore, [100]);
+    assert.equal(snaps[0]!.operator?.unions, undefined);
+    const r = afterRestore(restoreNow, snaps);
+    assert.deepEqual(r.late, [], `now ${restoreNow}`);
+    assert.deepEqual(r.out, ["a|20|1", "a|40|1"]);
+    assert.deepEqual(r.watermarks, [40, 60]);
+  }
+});
