@@ -219,8 +219,12 @@ export function planGroupAggregate(
   return { stream: result, columns, changelog: retractMode(producer, uniqueKey) };
 }
 
-/** Flink's GroupAggFunction with retraction, over rows carrying their kind. */
-class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
+/**
+ * Flink's GroupAggFunction with retraction, over rows carrying their kind. The operator runs each
+ * subtask on its own `Object.create` of this function, so whatever a subtask writes is set in
+ * open(), on that instance, never in the constructor (the shared prototype).
+ */
+export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private state!: ValueState<GroupState>;
   private readonly userAggregates: boolean;
   /** Adds an accumulated row where that is safe without the inputs array (see rowAccumulator). */
@@ -231,9 +235,12 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private readonly createAccs: () => AggAcc[];
   /** Each aggregate's result from its accumulator (see resultReader). */
   private readonly results: readonly ((acc: AggAcc) => unknown)[];
-  /** The group's aggregate values before and after the current row (see processElement). */
-  private readonly beforeValues: unknown[];
-  private readonly afterValues: unknown[];
+  /**
+   * The group's aggregate values before and after the current row (see processElement): this
+   * subtask's own arrays, made in open().
+   */
+  private beforeValues!: unknown[];
+  private afterValues!: unknown[];
 
   constructor(
     private readonly aggregates: readonly AggregateCall[],
@@ -248,11 +255,11 @@ class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
     const plain = plainAccumulators(aggregates);
     this.createAccs = plain === undefined ? () => aggregates.map(createAcc) : plain.create;
     this.results = aggregates.map(resultReader);
-    this.beforeValues = new Array(aggregates.length).fill(null);
-    this.afterValues = new Array(aggregates.length).fill(null);
   }
 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
+    this.beforeValues = new Array(this.aggregates.length).fill(null);
+    this.afterValues = new Array(this.aggregates.length).fill(null);
     // Groups with a TTL are kept under their own state name: a savepoint's groups without one
     // are not read as expiring ones (as the Top-N's TTL'd rows).
     this.state =
