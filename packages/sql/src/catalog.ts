@@ -22,15 +22,36 @@ export interface StreamTableDefinition {
   readonly stream: DataStream<Row>;
 }
 
+/**
+ * `def` with the columns of its primary key NOT NULL, as Flink resolves a schema: `id INT` under
+ * `PRIMARY KEY (id) NOT ENFORCED` is `id INT NOT NULL` (in DESCRIBE, SHOW CREATE TABLE and the
+ * type every query reads the column at).
+ */
+export function withKeyColumnsNotNull(def: TableDefinition): TableDefinition {
+  const key = def.primaryKey?.columns ?? [];
+  if (!def.columns.some((c) => c.kind === "physical" && key.includes(c.name) && !c.type.notNull)) return def;
+  return {
+    ...def,
+    columns: def.columns.map((c) =>
+      c.kind === "physical" && key.includes(c.name) ? { ...c, type: { ...c.type, notNull: true } } : c,
+    ),
+  };
+}
+
 /** Tables and views by name. */
 export class Catalog {
   private readonly tables = new Map<string, TableDefinition>();
   private readonly views = new Map<string, ViewDefinition>();
   private readonly streams = new Map<string, StreamTableDefinition>();
 
-  /** Adds a table; an existing name fails unless IF NOT EXISTS. */
+  /**
+   * Adds a table, its primary key's columns NOT NULL (see {@link withKeyColumnsNotNull}); an
+   * existing name fails unless IF NOT EXISTS.
+   */
   createTable(def: TableDefinition): void {
-    this.add(def.name.parts.join("."), def.ifNotExists, () => this.tables.set(def.name.parts.join("."), def));
+    this.add(def.name.parts.join("."), def.ifNotExists, () =>
+      this.tables.set(def.name.parts.join("."), withKeyColumnsNotNull(def)),
+    );
   }
 
   /** Adds a view; an existing name fails unless IF NOT EXISTS. */
@@ -38,9 +59,11 @@ export class Catalog {
     this.add(def.name.parts.join("."), def.ifNotExists, () => this.views.set(def.name.parts.join("."), def));
   }
 
-  /** Adds a table over a DataStream; an existing name fails. */
+  /** Adds a table over a DataStream (its key's columns NOT NULL); an existing name fails. */
   createStreamTable(name: string, def: StreamTableDefinition): void {
-    this.add(name, false, () => this.streams.set(name, def));
+    this.add(name, false, () =>
+      this.streams.set(name, { ...def, schema: withKeyColumnsNotNull(def.schema) }),
+    );
   }
 
   private add(name: string, ifNotExists: boolean, set: () => void): void {

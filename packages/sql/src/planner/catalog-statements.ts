@@ -158,16 +158,15 @@ interface DescribedColumn {
 const PROCTIME_TYPE: DataType = { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true };
 
 /**
- * The columns of table `def` in the order declared, typed as Flink resolves them: the primary key's
- * columns NOT NULL, a computed column typed by its expression, `PROCTIME()` TIMESTAMP_LTZ(3) NOT NULL.
+ * The columns of table `def` in the order declared, typed as Flink resolves them (the primary key's
+ * columns NOT NULL already, see withKeyColumnsNotNull): a computed column typed by its expression,
+ * `PROCTIME()` TIMESTAMP_LTZ(3) NOT NULL.
  */
 function tableColumns(def: TableDefinition): DescribedColumn[] {
   const key = primaryKeyOf(def);
   const keyText = key.length === 0 ? undefined : `PRI(${key.join(", ")})`;
-  const keyed = (c: { name: string; type: DataType }): DataType =>
-    key.includes(c.name) ? { ...c.type, notNull: true } : c.type;
   const known: Column[] = def.columns.flatMap((c) =>
-    c.kind === "computed" ? [] : [{ name: c.name, type: keyed(c) }],
+    c.kind === "computed" ? [] : [{ name: c.name, type: c.type }],
   );
   const out: DescribedColumn[] = [];
   for (const c of def.columns) {
@@ -187,7 +186,7 @@ function tableColumns(def: TableDefinition): DescribedColumn[] {
       }
       known.push({ name: c.name, type });
     } else {
-      type = keyed(c);
+      type = c.type;
       if (c.kind === "metadata")
         extras = `METADATA${c.key === undefined ? "" : ` FROM ${quotedString(c.key)}`}${c.virtual ? " VIRTUAL" : ""}`;
     }
@@ -260,7 +259,7 @@ export function showCreateTable(def: TableDefinition): string {
     let s = `${indent}${quoted(c.name)} `;
     if (c.kind === "computed") s += `AS ${flinkExprText(c.expr)}`;
     else {
-      s += flinkTypeText(key.includes(c.name) ? { ...c.type, notNull: true } : c.type, false);
+      s += flinkTypeText(c.type, false);
       if (c.kind === "metadata")
         s += ` METADATA${c.key === undefined ? "" : ` FROM ${quotedString(c.key)}`}${c.virtual ? " VIRTUAL" : ""}`;
     }
