@@ -38,6 +38,7 @@
 import type { AggregateFunctionDefinition, RegisteredFunction } from "../functions.js";
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { nullable } from "./common-type.js";
 import { type Compiled, compileExpression, type Scope } from "./compile-expression.js";
 import {
   checkJsonInput,
@@ -1217,13 +1218,15 @@ export function aggregateOutputScope<O>(
   aggValue: (o: O, agg: number) => unknown,
   keyOf: (o: O, key: number) => unknown,
   extra?: (e: Expr) => Compiled<O> | undefined,
+  /** Whether the aggregation has no GROUP BY keys (see {@link aggregateType}). */
+  emptyGroup = false,
 ): Scope<O> {
   const keyIndex = new Map<string, number>(keys.map((k, i) => [exprKey(k.expr), i]));
   return {
     intercept(e) {
       const a = aggIndex.get(e);
       if (a !== undefined) {
-        const type = aggregateType(aggregates[a] as AggregateCall);
+        const type = aggregateType(aggregates[a] as AggregateCall, emptyGroup);
         return { eval: (o) => aggValue(o, a) ?? null, type };
       }
       const x = extra?.(e);
@@ -1247,8 +1250,27 @@ export function aggregateOutputScope<O>(
 const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as const;
 const STRING = { kind: "atomic", name: "STRING", args: [], notNull: false } as const;
 
-/** The type of an aggregate's result: a user aggregate's declared one, BIGINT for COUNT, else its argument's. */
-export function aggregateType(call: AggregateCall): DataType | undefined {
+/** The aggregates that are NULL over no rows, as Calcite types them (see {@link aggregateType}). */
+const NULL_IF_EMPTY: ReadonlySet<string> = new Set(["SUM", "AVG", "MIN", "MAX"]);
+
+/**
+ * The type of an aggregate's result: a user aggregate's declared one, BIGINT for COUNT, else its
+ * argument's. SUM, AVG, MIN and MAX are nullable when `emptyGroup` (an aggregation without GROUP
+ * BY keys, which has a row over no rows) or with a FILTER, as Calcite's AGG_SUM,
+ * AVG_AGG_FUNCTION and ARG0_NULLABLE_IF_EMPTY type them; otherwise they keep their argument's
+ * nullability.
+ */
+export function aggregateType(call: AggregateCall, emptyGroup = false): DataType | undefined {
+  const type = groupedAggregateType(call);
+  return call.user === undefined &&
+    (emptyGroup || call.filter !== undefined) &&
+    NULL_IF_EMPTY.has(call.call.name)
+    ? nullable(type)
+    : type;
+}
+
+/** {@link aggregateType} of `call` in a group that has a row. */
+function groupedAggregateType(call: AggregateCall): DataType | undefined {
   if (call.call.name === "LISTAGG") return STRING;
   // Never NULL: no counted value gives the empty multiset (Flink's CollectAggFunction.getValue).
   if (call.call.name === "COLLECT")

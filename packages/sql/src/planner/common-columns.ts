@@ -22,7 +22,7 @@
 import type { DataType, Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import type { JoinType } from "../runtime/interval-join.js";
-import { commonType, nullable } from "./common-type.js";
+import { findCommonType, nullable } from "./common-type.js";
 import { invalid } from "./problems.js";
 import { type Column, sqlNameOf } from "./relation.js";
 import type { CommonColumnValue } from "./row-builders.js";
@@ -191,7 +191,11 @@ export function commonColumnsOf(
       // The left side's type, the right's for a RIGHT JOIN; of a FULL JOIN, COALESCE(l.c, r.c)'s:
       // the least restrictive of both (INT and BIGINT give BIGINT), NULL where neither side has a row.
       type:
-        type === "RIGHT" ? r.type : type === "FULL" ? nullable(commonType(l.type, r.type) ?? l.type) : l.type,
+        type === "RIGHT"
+          ? r.type
+          : type === "FULL"
+            ? nullable(findCommonType(l.type, r.type) ?? l.type)
+            : l.type,
     })),
     ...sides,
   ];

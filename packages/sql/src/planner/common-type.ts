@@ -1,6 +1,8 @@
 /**
  * The least restrictive type of two comparable types, as Flink's LogicalTypeMerging.findCommonType
- * derives it (the type of COALESCE(l.c, r.c), which a FULL JOIN's common column is): the common
+ * derives it, and so as Calcite's leastRestrictive under Flink's type system (which turns CHARs and
+ * BINARYs of different lengths into VARCHAR and VARBINARY): the type of a UNION's column, of CASE,
+ * IF and COALESCE, and of COALESCE(l.c, r.c), which a FULL JOIN's common column is. The common
  * type of the non-null types, nullable when either is.
  *
  * - integers: the wider (TINYINT < SMALLINT < INT < BIGINT);
@@ -9,10 +11,10 @@
  * - FLOAT or DOUBLE with an integer: the approximate type; with a DECIMAL: DOUBLE; FLOAT with
  *   DOUBLE: DOUBLE;
  * - strings: of the same fixed length, that CHAR(n); otherwise VARCHAR of the longest length
- *   (STRING when either is one);
+ *   (STRING when either is one); binary strings the same way (BINARY(n), VARBINARY, BYTES);
  * - timestamps, times: the larger precision, a TIMESTAMP_LTZ when either is one;
- * - the same type otherwise, or the left one when they differ in a way not listed (collections,
- *   rows, types not known).
+ * - collections and rows of the common types of their parts; the same type otherwise; none for
+ *   types that differ in another way (INT and STRING).
  */
 
 import type { DataType } from "../parser/ast.js";
@@ -133,12 +135,11 @@ function commonParts(a: DataType, b: DataType): DataType | undefined {
 }
 
 /**
- * The least restrictive type of `a` and `b` (see the file's comment), nullable when either is;
- * undefined when either is unknown.
+ * {@link findCommonType} of all of `types`, left to right (Flink merges a list the same way);
+ * undefined when one is unknown or two have no common type.
  */
-export function commonType(a: DataType | undefined, b: DataType | undefined): DataType | undefined {
-  if (a === undefined || b === undefined) return undefined;
-  const notNull = a.notNull && b.notNull;
-  const found = a.kind === "atomic" && b.kind === "atomic" ? (atomicCommon(a, b) ?? a) : a;
-  return { ...found, notNull };
+export function findCommonTypeOf(types: readonly (DataType | undefined)[]): DataType | undefined {
+  let common = types[0];
+  for (let i = 1; i < types.length && common !== undefined; i++) common = findCommonType(common, types[i]);
+  return common;
 }

@@ -8,7 +8,7 @@
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
-import { BINARY_TYPES, nullable } from "./common-type.js";
+import { BINARY_TYPES, findCommonTypeOf, nullable } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
@@ -370,20 +370,28 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           }
           return otherwise === undefined ? null : otherwise.eval(r);
         },
-        // NULL when no branch matches and there is no ELSE, or when a branch is NULL.
+        // The branches' common type (CASE WHEN ... THEN 1 ELSE 2.5 END is DECIMAL(11, 1)); NULL
+        // when no branch matches and there is no ELSE, or when a branch is NULL.
         type: withNotNull(
-          whens[0]?.result.type,
+          branchesType([...whens.map((w) => w.result.type), otherwise?.type]),
           otherwise?.type?.notNull === true && whens.every((w) => w.result.type?.notNull === true),
         ),
       };
     }
-    case "cast":
+    case "cast": {
       // A NULL literal casts to any type, ROW and collections too (Flink: CAST(NULL AS ROW<a
       // INT>) is a NULL of that type).
       if (e.operand.kind === "literal" && e.operand.type === "null")
         return { eval: () => null, type: { ...e.type, notNull: false } };
-      if (e.type.kind !== "atomic") return compileStructuredCast(sub(e.operand), e.type, e.try);
-      return compileCast(sub(e.operand), e.type, e.try);
+      const operand = sub(e.operand);
+      const cast =
+        e.type.kind === "atomic"
+          ? compileCast(operand, e.type, e.try)
+          : compileStructuredCast(operand, e.type, e.try);
+      // Flink 1.20 (SqlCastFunction's return type, TRY_CAST's forceNullable): CAST is NOT NULL
+      // exactly when its operand is, the target's own NOT NULL aside; TRY_CAST always nullable.
+      return { eval: cast.eval, type: withNotNull(cast.type, !e.try && operand.type?.notNull === true) };
+    }
     case "extract": {
       const operand = sub(e.operand);
       const zone = sessionZone();
@@ -1533,6 +1541,16 @@ function typeName(t: DataType | undefined): string {
   return t === undefined ? "?" : printType({ ...t, notNull: false });
 }
 
+/**
+ * The type of CASE, IF or COALESCE of results of `types`: the common type of those known (a NULL
+ * literal has none and does not count), as Flink's leastRestrictive; the first known one when they
+ * have none, which Flink refuses (INT and STRING). Nullability is the caller's.
+ */
+function branchesType(types: readonly (DataType | undefined)[]): DataType | undefined {
+  const known = types.filter((t) => t !== undefined);
+  return findCommonTypeOf(known) ?? known[0];
+}
+
 /** `t` NOT NULL when `notNull`, else nullable (unknown stays unknown). */
 function withNotNull(t: DataType | undefined, notNull: boolean): DataType | undefined {
   return t === undefined || t.notNull === notNull ? t : { ...t, notNull };
@@ -1547,10 +1565,10 @@ const NULL_HANDLING_TYPES: Readonly<
 > = {
   COALESCE: (ts) =>
     withNotNull(
-      ts.find((t) => t !== undefined),
+      branchesType(ts),
       ts.some((t) => t?.notNull === true),
     ),
-  IF: (ts) => withNotNull(ts[1] ?? ts[2], ts[1]?.notNull === true && ts[2]?.notNull === true),
+  IF: (ts) => withNotNull(branchesType(ts.slice(1)), ts[1]?.notNull === true && ts[2]?.notNull === true),
   NULLIF: (ts) => withNotNull(ts[0], false),
 };
 

@@ -132,6 +132,7 @@ export function planGroupAggregate(
     (o, a) => o.values[a],
     (o, k) => o.keys[k],
     (e) => compileGrouping<Out>(e, gs, expanded ? (o) => o.keys[keys.length] as number : undefined),
+    keys.length === 0,
   );
   const items = select.items.map((item, i) => {
     if (item.expr.kind === "star")

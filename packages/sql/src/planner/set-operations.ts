@@ -14,7 +14,7 @@
 
 import type { Expr, SelectItem, SourcePos } from "../parser/ast.js";
 import { retractMode, unionMode, withKindOf } from "./changelog.js";
-import { commonType } from "./common-type.js";
+import { findCommonType } from "./common-type.js";
 import { planGroupAggregate } from "./group-aggregate.js";
 import { invalid } from "./problems.js";
 import { type Column, type Relation, sqlNameOf } from "./relation.js";
@@ -71,7 +71,7 @@ export function planSetOperation(
   // Each column of both sides' common type (INT and BIGINT: BIGINT), nullable when either side's is,
   // as Calcite's leastRestrictive types a set operation's rows.
   const columns: Column[] = left.columns.map((c, i) => {
-    const common = commonType(c.type, right.columns[i]?.type);
+    const common = findCommonType(c.type, right.columns[i]?.type);
     return common === undefined ? c : { ...c, type: common };
   });
   if (op === "UNION" && all) {

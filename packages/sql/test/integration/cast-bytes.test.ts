@@ -19,17 +19,17 @@ test("CAST of a string to BYTES, VARBINARY(n) and BINARY(n): its UTF-8 bytes, tr
        CAST(CAST('hé' AS BYTES) AS BINARY(2)) AS bb, CAST(CAST('hi' AS BINARY(4)) AS VARBINARY(3)) AS bv`,
   );
   assert.deepEqual(types, [
-    "b BYTES",
-    "e BYTES",
-    "v3 VARBINARY(3)",
-    "v5 VARBINARY(5)",
-    "b3 BINARY(3)",
-    "b4 BINARY(4)",
-    "b1 BINARY(1)",
-    "v1 VARBINARY(1)",
+    "b BYTES NOT NULL",
+    "e BYTES NOT NULL",
+    "v3 VARBINARY(3) NOT NULL",
+    "v5 VARBINARY(5) NOT NULL",
+    "b3 BINARY(3) NOT NULL",
+    "b4 BINARY(4) NOT NULL",
+    "b1 BINARY(1) NOT NULL",
+    "v1 VARBINARY(1) NOT NULL",
     "n BYTES",
-    "bb BINARY(2)",
-    "bv VARBINARY(3)",
+    "bb BINARY(2) NOT NULL",
+    "bv VARBINARY(3) NOT NULL",
   ]);
   assert.deepEqual(row, {
     b: bytes(0x68, 0xc3, 0xa9),

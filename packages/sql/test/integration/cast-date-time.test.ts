@@ -17,13 +17,13 @@ test("CAST of 'yyyy-MM-dd' and 'HH:mm:ss' strings to DATE and TIME(0)", async ()
     "SELECT CAST('2024-02-29' AS DATE) AS d, CAST(' 2024-3-1 ' AS DATE) AS d2, CAST('2024-02-29 13:45:30' AS DATE) AS d3, CAST('13:45:30' AS TIME) AS t, CAST('13:45:30.987' AS TIME) AS t0, CAST('07:05' AS TIME) AS t2, CAST('13:45:30.987' AS TIME(3)) AS t3, DATE '2024-02-29' AS dl, TIME '07:05:09' AS tl",
   );
   assert.deepEqual(types, [
-    "d DATE",
-    "d2 DATE",
-    "d3 DATE",
-    "t TIME(0)",
-    "t0 TIME(0)",
-    "t2 TIME(0)",
-    "t3 TIME(3)",
+    "d DATE NOT NULL",
+    "d2 DATE NOT NULL",
+    "d3 DATE NOT NULL",
+    "t TIME(0) NOT NULL",
+    "t0 TIME(0) NOT NULL",
+    "t2 TIME(0) NOT NULL",
+    "t3 TIME(3) NOT NULL",
     // Literals are NOT NULL, as Flink types them.
     "dl DATE NOT NULL",
     "tl TIME(0) NOT NULL",
@@ -61,12 +61,12 @@ test("DATE to STRING and TIMESTAMP, TIME to STRING", async () => {
     "SELECT CAST(CAST('2024-2-9' AS DATE) AS STRING) AS s, CAST(DATE '2024-02-29' AS TIMESTAMP(3)) AS ts, CAST(DATE '2024-02-29' AS TIMESTAMP_LTZ(3)) AS ltz, CAST(TIME '07:05:09' AS STRING) AS ts_text, CAST(CAST('13:45:30.987' AS TIME(3)) AS STRING) AS t3_text, CAST(DATE '1969-07-20' AS STRING) AS moon",
   );
   assert.deepEqual(types, [
-    "s STRING",
-    "ts TIMESTAMP(3)",
-    "ltz TIMESTAMP_LTZ(3)",
-    "ts_text STRING",
-    "t3_text STRING",
-    "moon STRING",
+    "s STRING NOT NULL",
+    "ts TIMESTAMP(3) NOT NULL",
+    "ltz TIMESTAMP_LTZ(3) NOT NULL",
+    "ts_text STRING NOT NULL",
+    "t3_text STRING NOT NULL",
+    "moon STRING NOT NULL",
   ]);
   assert.deepEqual(row, {
     s: "2024-02-09",

@@ -46,14 +46,14 @@ test("CAST of text to each integer type: range edges, sign, spaces, a dropped fr
        CAST('-0' AS INT) AS zero, CAST('000127.999' AS TINYINT) AS zeros, CAST('127.9' AS TINYINT) AS edgefrac`,
   );
   assert.deepEqual(types.slice(0, 8), [
-    "t1 TINYINT",
-    "t2 TINYINT",
-    "s1 SMALLINT",
-    "s2 SMALLINT",
-    "i1 INT",
-    "i2 INT",
-    "b1 BIGINT",
-    "b2 BIGINT",
+    "t1 TINYINT NOT NULL",
+    "t2 TINYINT NOT NULL",
+    "s1 SMALLINT NOT NULL",
+    "s2 SMALLINT NOT NULL",
+    "i1 INT NOT NULL",
+    "i2 INT NOT NULL",
+    "b1 BIGINT NOT NULL",
+    "b2 BIGINT NOT NULL",
   ]);
   assert.deepEqual(row, {
     t1: 127,
@@ -127,7 +127,7 @@ test("CAST of text to DECIMAL rounds HALF_UP to the scale from the text and fail
        CAST('0.50000000000000000000' AS DECIMAL(1, 1)) AS fraction_only, CAST('7' AS DECIMAL) AS default_type,
        CAST('12345678901234567890.125' AS DECIMAL(38, 2)) AS wide`,
   );
-  assert.deepEqual(types.slice(0, 2), ["up DECIMAL(5, 2)", "down DECIMAL(5, 2)"]);
+  assert.deepEqual(types.slice(0, 2), ["up DECIMAL(5, 2) NOT NULL", "down DECIMAL(5, 2) NOT NULL"]);
   assert.deepEqual(row, {
     up: 1.01,
     down: -1.01,

@@ -47,9 +47,11 @@ test("integer types narrow as Java does: the low bits, two's complement", async 
        CAST(4294967296 AS INT) AS i2p32, CAST(-2147483649 AS INT) AS wrap_up,
        CAST(300 AS BIGINT) AS widened, CAST(300 AS DOUBLE) AS dbl`,
   );
-  assert.deepEqual(types.slice(0, 2), ["t300 TINYINT", "tm129 TINYINT"]);
+  assert.deepEqual(types.slice(0, 2), ["t300 TINYINT NOT NULL", "tm129 TINYINT NOT NULL"]);
   assert.ok(
-    types.includes("s70000 SMALLINT") && types.includes("i3e9 INT") && types.includes("widened BIGINT"),
+    types.includes("s70000 SMALLINT NOT NULL") &&
+      types.includes("i3e9 INT NOT NULL") &&
+      types.includes("widened BIGINT NOT NULL"),
   );
   assert.deepEqual(row, {
     t300: 44,
@@ -134,8 +136,8 @@ test("CAST to DECIMAL rounds HALF_UP from the digits and gives NULL past the pre
        CAST(TRUE AS DECIMAL(3, 1)) AS yes, CAST(FALSE AS DECIMAL(3, 1)) AS no, CAST(TRUE AS DECIMAL(1, 1)) AS yes_overflow,
        CAST(CAST(1.5 AS FLOAT) AS DECIMAL(3, 0)) AS from_float`,
   );
-  assert.deepEqual(types.slice(0, 2), ["up DECIMAL(5, 2)", "down DECIMAL(5, 2)"]);
-  assert.ok(types.includes("default_type DECIMAL(10, 0)"));
+  assert.deepEqual(types.slice(0, 2), ["up DECIMAL(5, 2) NOT NULL", "down DECIMAL(5, 2) NOT NULL"]);
+  assert.ok(types.includes("default_type DECIMAL(10, 0) NOT NULL"));
   assert.deepEqual(row, {
     up: 1.01,
     down: -1.01,
@@ -204,7 +206,13 @@ test("DECIMAL to DOUBLE keeps the value; BOOLEAN to numbers is 1 or 0; numbers t
        CAST(0 AS BOOLEAN) AS zero, CAST(-1e-300 AS BOOLEAN) AS tiny_double,
        5. AS int_literal, 3000000000 AS bigint_literal`,
   );
-  assert.ok(types.includes("dx DOUBLE") && types.includes("tt TINYINT") && types.includes("td DOUBLE"));
+  // A CAST of a literal is NOT NULL, as its operand (Flink's SqlCastFunction).
+  assert.ok(
+    types.includes("dx DOUBLE NOT NULL") &&
+      types.includes("tt TINYINT NOT NULL") &&
+      types.includes("td DOUBLE NOT NULL"),
+    types.join(),
+  );
   // Flink (Calcite) types `5.` as INT and an integer literal past INT's range as BIGINT, NOT NULL.
   assert.ok(
     types.includes("int_literal INT NOT NULL") && types.includes("bigint_literal BIGINT NOT NULL"),

@@ -88,10 +88,10 @@ test("ROUND of a TINYINT, SMALLINT or INT keeps the type and wraps (Flink's srou
       ROUND(v, -1) AS col
     FROM (VALUES (2147483647)) AS t(v)`);
   assert.deepEqual(types, [
-    "t TINYINT",
-    "s SMALLINT",
+    "t TINYINT NOT NULL",
+    "s SMALLINT NOT NULL",
     "i INT NOT NULL",
-    "j INT",
+    "j INT NOT NULL",
     "k INT NOT NULL",
     "u INT NOT NULL",
     "col INT NOT NULL",
@@ -125,8 +125,8 @@ test("CAST of NULL to a ROW, ARRAY or MAP, and of a ROW or ARRAY field by field"
     "r ROW<a INT, b STRING>",
     "arr ARRAY<INT>",
     "m MAP<STRING, INT>",
-    "rr ROW<x BIGINT, y STRING>",
-    "aa ARRAY<BIGINT>",
+    "rr ROW<x BIGINT, y STRING> NOT NULL",
+    "aa ARRAY<BIGINT> NOT NULL",
   ]);
   // Flink 1.20 printed +I[1, null, null, null, true, +I[1, Hello], [1]] and +I[2, ..., +I[2, ], [2]].
   assert.deepEqual(rows, [

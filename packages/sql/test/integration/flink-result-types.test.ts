@@ -1,0 +1,203 @@
+// Result types as Flink 1.20 derives them, seen through DESCRIBE of a view and TYPEOF:
+// - one common type (LogicalTypeMerging.findCommonType; Calcite's leastRestrictive under
+//   FlinkTypeSystem, whose shouldConvertRaggedUnionTypesToVarying makes CHARs or BINARYs of
+//   different lengths VARCHAR / VARBINARY) for a FULL JOIN's USING column, UNION, CASE, IF, COALESCE;
+// - a PRIMARY KEY's columns NOT NULL (Flink's schema resolution), wherever the column is read;
+// - CAST NOT NULL exactly when its operand is (SqlCastFunction's return type), TRY_CAST nullable.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { StreamExecutionEnvironment } from "@fleuve/core";
+import { connectors as logConnectors } from "@fleuve/log";
+import { materialize, type SqlEnvironment, sql } from "@fleuve/sql";
+import { logWithRows } from "../fixtures/log-table.js";
+
+type Rows = readonly Record<string, unknown>[];
+
+/** A session with log tables `name` of `ddl` holding `rows`. */
+async function session(tables: readonly { name: string; ddl: string; rows?: Rows }[]) {
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }), {
+    connectors: logConnectors,
+  });
+  for (const t of tables) {
+    const dir = logWithRows(t.name, t.rows ?? []);
+    await tEnv.executeSql(
+      `CREATE TABLE ${t.name} (${t.ddl}) WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = '${t.name}', 'bounded' = 'true')`,
+    );
+  }
+  return tEnv;
+}
+
+/** DESCRIBE's name, type and null of each column of `name`. */
+async function described(tEnv: SqlEnvironment, name: string): Promise<[string, string, boolean][]> {
+  const rows = await (await tEnv.executeSql(`DESCRIBE ${name}`)).collect();
+  return rows.map((r) => [r.name as string, r.type as string, r.null as boolean]);
+}
+
+/** The columns of view `v AS query`, as DESCRIBE gives them. */
+async function viewTypes(tEnv: SqlEnvironment, query: string) {
+  await tEnv.executeSql(`CREATE VIEW v AS ${query}`);
+  const types = await described(tEnv, "v");
+  await tEnv.executeSql("DROP VIEW v");
+  return types;
+}
+
+const BYTES_TABLES = [
+  { name: "l", ddl: "k INT, b BINARY(3), c CHAR(2), n INT NOT NULL" },
+  { name: "r", ddl: "k INT, b VARBINARY(5), c CHAR(4), n BIGINT NOT NULL" },
+];
+
+test("FULL JOIN USING: BINARY(3) with VARBINARY(5) is VARBINARY(5), CHAR(2) with CHAR(4) VARCHAR(4), INT with BIGINT BIGINT; all nullable", async () => {
+  const tEnv = await session(BYTES_TABLES);
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      "SELECT b, c, n FROM (SELECT b, c, n FROM l) FULL JOIN (SELECT b, c, n FROM r) USING (b, c, n)",
+    ),
+    [
+      ["b", "VARBINARY(5)", true],
+      ["c", "VARCHAR(4)", true],
+      ["n", "BIGINT", true],
+    ],
+  );
+  // The other way round the same: fixed lengths that differ give the varying type.
+  assert.deepEqual(
+    await viewTypes(tEnv, "SELECT b FROM (SELECT b FROM r) FULL JOIN (SELECT b FROM l) USING (b)"),
+    [["b", "VARBINARY(5)", true]],
+  );
+});
+
+test("UNION ALL: the common type of each column, NOT NULL when both sides are", async () => {
+  const tEnv = await session(BYTES_TABLES);
+  assert.deepEqual(await viewTypes(tEnv, "SELECT b, c, n, k FROM l UNION ALL SELECT b, c, n, k FROM r"), [
+    ["b", "VARBINARY(5)", true],
+    ["c", "VARCHAR(4)", true],
+    ["n", "BIGINT", false],
+    ["k", "INT", true],
+  ]);
+  assert.deepEqual(await viewTypes(tEnv, "SELECT c, b FROM l UNION ALL SELECT c, b FROM l"), [
+    ["c", "CHAR(2)", true],
+    ["b", "BINARY(3)", true],
+  ]);
+});
+
+test("CASE, IF and COALESCE are of their branches' common type (INT and DECIMAL(2, 1): DECIMAL(11, 1))", async () => {
+  const tEnv = await session([
+    { name: "t", ddl: "id INT NOT NULL, x INT, s STRING, b BINARY(3), vb VARBINARY(5)" },
+  ]);
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      `SELECT CASE WHEN id > 0 THEN 1 ELSE 2.5 END AS a,
+        CASE WHEN id > 0 THEN x ELSE CAST(id AS BIGINT) END AS b,
+        CASE WHEN id > 0 THEN NULL ELSE 1.5 END AS c,
+        CASE WHEN id > 0 THEN b ELSE vb END AS d,
+        IF(id > 0, id, 1e0) AS e,
+        COALESCE(x, 1.5) AS f,
+        COALESCE(x, CAST(id AS BIGINT)) AS g,
+        COALESCE(s, 'none') AS h
+      FROM t`,
+    ),
+    [
+      ["a", "DECIMAL(11, 1)", false],
+      ["b", "BIGINT", true],
+      ["c", "DECIMAL(2, 1)", true],
+      ["d", "VARBINARY(5)", true],
+      ["e", "DOUBLE", false],
+      ["f", "DECIMAL(11, 1)", false],
+      ["g", "BIGINT", false],
+      ["h", "STRING", false],
+    ],
+  );
+});
+
+test("CASE of INT and DECIMAL branches computes in the DECIMAL: 3 / 2 of the INT branch is 1.5", async () => {
+  const tEnv = await session([{ name: "t", ddl: "id INT NOT NULL", rows: [{ id: 3 }, { id: -1 }] }]);
+  const rows = await (
+    await tEnv.executeSql("SELECT id, CASE WHEN id > 0 THEN id ELSE 0.5 END / 2 AS h FROM t")
+  ).collect();
+  assert.deepEqual(materialize(rows), [
+    { id: 3, h: 1.5 },
+    { id: -1, h: 0.25 },
+  ]);
+});
+
+test("PRIMARY KEY columns are NOT NULL: in DESCRIBE of the table and of a view, TYPEOF, and the key still works", async () => {
+  const tEnv = await session([
+    {
+      name: "t",
+      ddl: "id INT, name STRING, PRIMARY KEY (id) NOT ENFORCED",
+      rows: [
+        { id: 1, name: "a" },
+        { id: 2, name: "b" },
+      ],
+    },
+    { name: "one", ddl: "id INT PRIMARY KEY NOT ENFORCED, v INT" },
+  ]);
+  // Flink: `CREATE TABLE t (id INT, ..., PRIMARY KEY (id) NOT ENFORCED)` describes `id INT NOT NULL`.
+  assert.deepEqual((await described(tEnv, "t"))[0], ["id", "INT", false]);
+  assert.deepEqual((await described(tEnv, "one"))[0], ["id", "INT", false]);
+  assert.deepEqual(await viewTypes(tEnv, "SELECT id, id + 1 AS next, name FROM t"), [
+    ["id", "INT", false],
+    ["next", "INT", false],
+    ["name", "STRING", true],
+  ]);
+  const show = await (await tEnv.executeSql("SHOW CREATE TABLE one")).collect();
+  assert.match(String(show[0]?.result), /`id` INT NOT NULL,/);
+  const rows = await (
+    await tEnv.executeSql("SELECT id, TYPEOF(id) AS ty, COUNT(*) AS n FROM t GROUP BY id")
+  ).collect();
+  assert.deepEqual(materialize(rows), [
+    { id: 1, ty: "INT NOT NULL", n: 1 },
+    { id: 2, ty: "INT NOT NULL", n: 1 },
+  ]);
+});
+
+test("CAST is NOT NULL exactly when its operand is; TRY_CAST is always nullable", async () => {
+  const tEnv = await session([{ name: "t", ddl: "id INT NOT NULL, s STRING", rows: [{ id: 7, s: "x" }] }]);
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      `SELECT CAST(id AS STRING) AS a, CAST('12' AS INT) AS b, CAST(s AS INT) AS c, TRY_CAST('12' AS INT) AS d,
+        TRY_CAST(id AS BIGINT) AS e, CAST(ARRAY[id] AS ARRAY<BIGINT>) AS f, CAST(NULL AS INT) AS g FROM t`,
+    ),
+    [
+      ["a", "STRING", false],
+      ["b", "INT", false],
+      ["c", "INT", true],
+      ["d", "INT", true],
+      ["e", "BIGINT", true],
+      ["f", "ARRAY<BIGINT>", false],
+      ["g", "INT", true],
+    ],
+  );
+  const rows = await (
+    await tEnv.executeSql("SELECT TYPEOF(CAST(id AS BIGINT)) AS a, TYPEOF(TRY_CAST(s AS INT)) AS b FROM t")
+  ).collect();
+  assert.deepEqual(materialize(rows), [{ a: "BIGINT NOT NULL", b: "INT" }]);
+});
+
+test("SUM, AVG, MIN and MAX of a NOT NULL column are NOT NULL per group, nullable without GROUP BY or with FILTER (Calcite's AGG_SUM)", async () => {
+  const tEnv = await session([{ name: "t", ddl: "k STRING NOT NULL, v INT NOT NULL" }]);
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      "SELECT k, SUM(v) AS s, MAX(v) AS m, COUNT(*) AS n, MIN(v) FILTER (WHERE v > 0) AS f FROM t GROUP BY k",
+    ),
+    [
+      ["k", "STRING", false],
+      ["s", "INT", false],
+      ["m", "INT", false],
+      ["n", "BIGINT", false],
+      ["f", "INT", true],
+    ],
+  );
+  assert.deepEqual(
+    await viewTypes(tEnv, "SELECT SUM(v) AS s, AVG(v) AS a, MIN(v) AS m, COUNT(v) AS n FROM t"),
+    [
+      ["s", "INT", true],
+      ["a", "INT", true],
+      ["m", "INT", true],
+      ["n", "BIGINT", false],
+    ],
+  );
+});
