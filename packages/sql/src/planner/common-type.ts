@@ -143,3 +143,15 @@ export function findCommonTypeOf(types: readonly (DataType | undefined)[]): Data
   for (let i = 1; i < types.length && common !== undefined; i++) common = findCommonType(common, types[i]);
   return common;
 }
+
+/**
+ * The type of values that come from any of `types` (CASE's branches, a VALUES column): the common
+ * type of the known ones, as Flink's leastRestrictive, nullable when one is or is unknown (a NULL
+ * literal has no type); the first known one when they have none, which Flink refuses (INT and
+ * STRING).
+ */
+export function leastRestrictive(types: readonly (DataType | undefined)[]): DataType | undefined {
+  const known = types.filter((t) => t !== undefined);
+  const common = findCommonTypeOf(known) ?? known[0];
+  return known.length < types.length ? nullable(common) : common;
+}

@@ -8,7 +8,7 @@
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
-import { BINARY_TYPES, findCommonTypeOf, nullable } from "./common-type.js";
+import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
@@ -57,7 +57,6 @@ export interface Scope<I> {
 const BOOLEAN = atomic("BOOLEAN");
 const STRING = atomic("STRING");
 const BOOLEAN_LITERAL = atomic("BOOLEAN", [], true);
-const STRING_LITERAL = atomic("STRING", [], true);
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   MILLISECOND: 1,
@@ -146,7 +145,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     case "literal": {
       const v = e.type === "number" ? Number(e.text) : e.type === "null" ? null : e.value;
       // Flink: 12 and 12. are INT (BIGINT past INT's range), 0.908 DECIMAL (exact, so 0.908 * price
-      // keeps three decimals), 1e3 DOUBLE. A literal other than NULL is NOT NULL, as in Flink, so
+      // keeps three decimals), 1e3 DOUBLE, 'abc' CHAR(3). A literal other than NULL is NOT NULL, as in Flink, so
       // `cost - 1` over a NOT NULL cost is NOT NULL too.
       const decimal = e.type === "number" ? /^(\d*)\.(\d+)$/.exec(e.text) : null;
       const type =
@@ -164,19 +163,21 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
               ? atomic(v !== null && (v as number) > 2147483647 ? "BIGINT" : "INT", [], true)
               : atomic("DOUBLE", [], true)
           : e.type === "string"
-            ? STRING_LITERAL
+            ? // CHAR of its length, as Flink types a character literal ('' is CHAR(0)).
+              atomic("CHAR", [e.value.length], true)
             : e.type === "boolean"
               ? BOOLEAN_LITERAL
               : undefined;
       return { eval: () => v, type };
     }
     case "typedLiteral": {
+      const digits = /\.(\d+)\s*$/.exec(e.value)?.[1]?.length ?? 0;
       if (e.type === "TIME") {
-        // TIME '10:20:30' is TIME(0); with a fraction, its digits (up to 3) are the precision.
-        const p = Math.min(3, /\.(\d+)\s*$/.exec(e.value)?.[1]?.length ?? 0);
-        const ms = parseTime(e.value, p);
+        // Flink 1.20 types every TIME literal TIME(0) (a CAST of TIME '10:20:30.12' to STRING is
+        // '10:20:30'), its value keeping the milliseconds written.
+        const ms = parseTime(e.value, Math.min(3, digits));
         if (Number.isNaN(ms)) throw invalid(`TIME '${e.value}' is not a valid time`);
-        return { eval: () => ms, type: atomic("TIME", [p], true) };
+        return { eval: () => ms, type: atomic("TIME", [0], true) };
       }
       const ms =
         e.type === "DATE"
@@ -185,7 +186,12 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
             : Number.NaN
           : parseTimestamp(e.value);
       if (Number.isNaN(ms)) throw invalid(`${e.type} '${e.value}' is not a valid ${e.type.toLowerCase()}`);
-      return { eval: () => ms, type: atomic(e.type, e.type === "TIMESTAMP" ? [3] : [], true) };
+      // A TIMESTAMP literal is of its fraction's digits, as in Flink: TIMESTAMP '2020-01-01
+      // 10:00:00' is TIMESTAMP(0), and prints without a fraction.
+      return {
+        eval: () => ms,
+        type: atomic(e.type, e.type === "TIMESTAMP" ? [Math.min(9, digits)] : [], true),
+      };
     }
     case "interval": {
       if (isYearMonthUnit(e.from)) {
@@ -373,7 +379,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         // The branches' common type (CASE WHEN ... THEN 1 ELSE 2.5 END is DECIMAL(11, 1)); NULL
         // when no branch matches and there is no ELSE, or when a branch is NULL.
         type: withNotNull(
-          branchesType([...whens.map((w) => w.result.type), otherwise?.type]),
+          leastRestrictive([...whens.map((w) => w.result.type), otherwise?.type]),
           otherwise?.type?.notNull === true && whens.every((w) => w.result.type?.notNull === true),
         ),
       };
@@ -421,24 +427,21 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     }
     case "array": {
       const values = e.values.map(sub);
-      const element = values[0]?.type;
+      // Of its elements' common type: ARRAY['a', 'bc'] is ARRAY<VARCHAR(2) NOT NULL>.
+      const element = findCommonTypeOf(values.map((v) => v.type));
       const type: DataType | undefined =
-        element !== undefined && values.every((v) => sameType(v.type, element))
-          ? { kind: "array", element, notNull: true }
-          : undefined;
+        element === undefined ? undefined : { kind: "array", element, notNull: true };
       return { eval: (r) => values.map((v) => v.eval(r)), type };
     }
     case "map": {
       if (e.entries.length % 2 !== 0)
         throw invalid("MAP[...] needs key, value pairs: it has an odd number of entries");
       const entries = e.entries.map(sub);
-      const [key, value] = [entries[0]?.type, entries[1]?.type];
+      // Of the keys' and the values' common types, as an ARRAY's elements.
+      const key = findCommonTypeOf(entries.filter((_, i) => i % 2 === 0).map((x) => x.type));
+      const value = findCommonTypeOf(entries.filter((_, i) => i % 2 === 1).map((x) => x.type));
       const type: DataType | undefined =
-        key !== undefined &&
-        value !== undefined &&
-        entries.every((x, i) => sameType(x.type, i % 2 === 0 ? key : value))
-          ? { kind: "map", key, value, notNull: true }
-          : undefined;
+        key !== undefined && value !== undefined ? { kind: "map", key, value, notNull: true } : undefined;
       return {
         eval: (r) => {
           const m: Record<string, unknown> = {};
@@ -1541,16 +1544,6 @@ function typeName(t: DataType | undefined): string {
   return t === undefined ? "?" : printType({ ...t, notNull: false });
 }
 
-/**
- * The type of CASE, IF or COALESCE of results of `types`: the common type of those known (a NULL
- * literal has none and does not count), as Flink's leastRestrictive; the first known one when they
- * have none, which Flink refuses (INT and STRING). Nullability is the caller's.
- */
-function branchesType(types: readonly (DataType | undefined)[]): DataType | undefined {
-  const known = types.filter((t) => t !== undefined);
-  return findCommonTypeOf(known) ?? known[0];
-}
-
 /** `t` NOT NULL when `notNull`, else nullable (unknown stays unknown). */
 function withNotNull(t: DataType | undefined, notNull: boolean): DataType | undefined {
   return t === undefined || t.notNull === notNull ? t : { ...t, notNull };
@@ -1565,10 +1558,10 @@ const NULL_HANDLING_TYPES: Readonly<
 > = {
   COALESCE: (ts) =>
     withNotNull(
-      branchesType(ts),
+      leastRestrictive(ts),
       ts.some((t) => t?.notNull === true),
     ),
-  IF: (ts) => withNotNull(branchesType(ts.slice(1)), ts[1]?.notNull === true && ts[2]?.notNull === true),
+  IF: (ts) => withNotNull(leastRestrictive(ts.slice(1)), ts[1]?.notNull === true && ts[2]?.notNull === true),
   NULLIF: (ts) => withNotNull(ts[0], false),
 };
 

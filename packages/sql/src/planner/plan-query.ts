@@ -26,6 +26,7 @@ import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, retractMode, withKindOf } from "./changelog.js";
 import { withClock } from "./clock.js";
+import { leastRestrictive } from "./common-type.js";
 import { compileExpression } from "./compile-expression.js";
 import { calcWithWatermark, watermarkCell, withCurrentWatermark } from "./current-watermark.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
@@ -414,7 +415,11 @@ function planValues(rows: readonly Expr[], ctx: PlanContext): Relation {
   if (tuples.some((t) => t.length !== width))
     throw invalid("the rows of VALUES have different numbers of columns");
   const compiled = tuples.map((t) => t.map((e) => compileExpression(e, empty)));
-  const columns: Column[] = (compiled[0] ?? []).map((c, i) => ({ name: `EXPR$${i}`, type: c.type }));
+  // Each column of its rows' common type: VALUES ('a'), ('bc') is VARCHAR(2), (1), (NULL) a nullable INT.
+  const columns: Column[] = (compiled[0] ?? []).map((_, i) => ({
+    name: `EXPR$${i}`,
+    type: leastRestrictive(compiled.map((t) => t[i]?.type)),
+  }));
   const data = compiled.map((t) => {
     const row: Row = {};
     t.forEach((c, i) => {

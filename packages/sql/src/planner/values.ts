@@ -510,7 +510,18 @@ export function atomicCastText(from: DataType | undefined): (v: unknown) => stri
   const name = from?.kind === "atomic" ? from.name : undefined;
   if (isYearMonthType(from)) return (v) => formatYearMonth(v as number);
   if (from?.kind === "interval") return (v) => formatDayTime(v as number);
-  if (isTimestampType(from)) return (v) => formatTimestamp(v as number);
+  if (isTimestampType(from)) {
+    // Flink's DateTimeUtils.formatTimestamp drops the fraction's trailing zeros down to the
+    // precision: a TIMESTAMP(0) '2020-01-01 10:00:00', a TIMESTAMP(1) '... 10:00:00.5'.
+    const p = from?.kind === "atomic" ? (from.args[0] ?? 6) : 6;
+    if (p >= 3) return (v) => formatTimestamp(v as number);
+    return (v) => {
+      const text = formatTimestamp(v as number);
+      let fraction = text.slice(20);
+      while (fraction.length > p && fraction.endsWith("0")) fraction = fraction.slice(0, -1);
+      return fraction === "" ? text.slice(0, 19) : `${text.slice(0, 19)}.${fraction}`;
+    };
+  }
   if (name === "DATE") return (v) => formatDate(v as number);
   if (name === "TIME") {
     const p = from?.kind === "atomic" ? (from.args[0] ?? 0) : 0;

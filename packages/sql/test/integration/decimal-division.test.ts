@@ -13,11 +13,11 @@ test("a DECIMAL quotient is typed as Flink's findDivisionDecimalType", async () 
       "CAST(7 AS DECIMAL(5, 0)) / CAST(2 AS DOUBLE) AS e",
   );
   assert.deepEqual(types, [
-    "a DECIMAL(21, 13)",
-    "b DECIMAL(38, 6)",
-    "c DECIMAL(38, 8)",
-    "d DECIMAL(12, 6)",
-    "e DOUBLE",
+    "a DECIMAL(21, 13) NOT NULL",
+    "b DECIMAL(38, 6) NOT NULL",
+    "c DECIMAL(38, 8) NOT NULL",
+    "d DECIMAL(12, 6) NOT NULL",
+    "e DOUBLE NOT NULL",
   ]);
   assert.equal(row.c, 0.25);
   assert.equal(row.d, 3.5);

@@ -201,3 +201,86 @@ test("SUM, AVG, MIN and MAX of a NOT NULL column are NOT NULL per group, nullabl
     ],
   );
 });
+
+test("a character literal is CHAR(n) NOT NULL in TYPEOF and DESCRIBE alike; CASE, IF, VALUES and ARRAY of different lengths give VARCHAR", async () => {
+  const tEnv = await session([{ name: "t", ddl: "id INT NOT NULL, s STRING", rows: [{ id: 1, s: null }] }]);
+  // Flink 1.20 printed: CHAR(3) NOT NULL, CHAR(0) NOT NULL, VARCHAR(2) NOT NULL, CHAR(2) NOT NULL,
+  // VARCHAR(3) NOT NULL, STRING NOT NULL, ARRAY<VARCHAR(2) NOT NULL> NOT NULL,
+  // ARRAY<DECIMAL(11, 1) NOT NULL> NOT NULL.
+  const query = `SELECT 'abc' AS lit, '' AS empty, CASE WHEN id > 0 THEN 'a' ELSE 'bc' END AS ragged,
+      CASE WHEN id > 0 THEN 'ab' ELSE 'cd' END AS same, IF(id > 0, 'a', 'bcd') AS if_ragged,
+      COALESCE(s, 'x') AS coalesced, ARRAY['a', 'bc'] AS chars, ARRAY[1, 2.5] AS numbers FROM t`;
+  const expected: [string, string, boolean][] = [
+    ["lit", "CHAR(3)", false],
+    ["empty", "CHAR(0)", false],
+    ["ragged", "VARCHAR(2)", false],
+    ["same", "CHAR(2)", false],
+    ["if_ragged", "VARCHAR(3)", false],
+    ["coalesced", "STRING", false],
+    ["chars", "ARRAY<VARCHAR(2) NOT NULL>", false],
+    ["numbers", "ARRAY<DECIMAL(11, 1) NOT NULL>", false],
+  ];
+  assert.deepEqual(await viewTypes(tEnv, query), expected);
+  const typeOf = await (
+    await tEnv.executeSql(
+      `SELECT ${expected.map(([name]) => `TYPEOF(${name}) AS ${name}`).join(", ")} FROM (${query})`,
+    )
+  ).collect();
+  assert.deepEqual(materialize(typeOf), [
+    Object.fromEntries(expected.map(([name, type, n]) => [name, n ? type : `${type} NOT NULL`])),
+  ]);
+  // The values are not padded: 'a' of a VARCHAR(2) CASE stays 'a'.
+  const values = await (
+    await tEnv.executeSql(
+      "SELECT CASE WHEN id > 0 THEN 'a' ELSE 'bc' END AS v, CHAR_LENGTH(CASE WHEN id > 0 THEN 'a' ELSE 'bc' END) AS n FROM t",
+    )
+  ).collect();
+  assert.deepEqual(materialize(values), [{ v: "a", n: 1 }]);
+  // VALUES: each column of its rows' common type, nullable when a row has NULL there.
+  assert.deepEqual(
+    await viewTypes(tEnv, "SELECT * FROM (VALUES ('a', 1), ('bc', CAST(NULL AS INT))) AS w(l, n)"),
+    [
+      ["l", "VARCHAR(2)", false],
+      ["n", "INT", true],
+    ],
+  );
+});
+
+test("UNION ALL of character literals of different lengths is VARCHAR(n), the values unpadded", async () => {
+  const tEnv = await session([{ name: "t", ddl: "id INT NOT NULL", rows: [{ id: 1 }] }]);
+  // Flink 1.20: TYPEOF of the column is VARCHAR(2) NOT NULL in both rows.
+  assert.deepEqual(await viewTypes(tEnv, "SELECT 'a' AS l FROM t UNION ALL SELECT 'bc' FROM t"), [
+    ["l", "VARCHAR(2)", false],
+  ]);
+  const rows = await (await tEnv.executeSql("SELECT 'a' AS l FROM t UNION ALL SELECT 'bc' FROM t")).collect();
+  assert.deepEqual(
+    materialize(rows)
+      .map((r) => r.l)
+      .sort(),
+    ["a", "bc"],
+  );
+});
+
+test("TIMESTAMP literals are of their fraction's digits and TIME literals TIME(0), as Flink 1.20 types and prints them", async () => {
+  const tEnv = await session([{ name: "t", ddl: "id INT NOT NULL", rows: [{ id: 1 }] }]);
+  const rows = await (
+    await tEnv.executeSql(`SELECT CAST(TIMESTAMP '2020-01-01 10:00:00' AS STRING) AS ts0,
+      CAST(TIMESTAMP '2020-01-01 10:00:00.5' AS STRING) AS ts1, CAST(TIME '10:00:00.12' AS STRING) AS t,
+      TYPEOF(TIMESTAMP '2020-01-01 10:00:00.5') AS ts1_type, TYPEOF(TIME '10:00:00.12') AS t_type,
+      TYPEOF(CASE WHEN id > 0 THEN TIMESTAMP '2020-01-01 10:00:00' ELSE TIMESTAMP '2020-01-01 10:00:00.123' END) AS common,
+      TIME '10:00:00.12' > TIME '10:00:00' AS later FROM t`)
+  ).collect();
+  // Flink 1.20 printed: 2020-01-01 10:00:00, 2020-01-01 10:00:00.5, 10:00:00, TIMESTAMP(1) NOT NULL,
+  // TIME(0) NOT NULL, TIMESTAMP(3) NOT NULL.
+  assert.deepEqual(materialize(rows), [
+    {
+      ts0: "2020-01-01 10:00:00",
+      ts1: "2020-01-01 10:00:00.5",
+      t: "10:00:00",
+      ts1_type: "TIMESTAMP(1) NOT NULL",
+      t_type: "TIME(0) NOT NULL",
+      common: "TIMESTAMP(3) NOT NULL",
+      later: true,
+    },
+  ]);
+});

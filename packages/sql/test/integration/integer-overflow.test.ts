@@ -24,16 +24,17 @@ test("INT, SMALLINT and TINYINT arithmetic wraps around as Java's, typed the wid
     h: 2147483648,
     i: -21,
   });
+  // NOT NULL: the CASTs of literals are (Flink's SqlCastFunction).
   assert.deepEqual(types, [
-    "a INT",
-    "b INT",
-    "c INT",
-    "d INT",
-    "e SMALLINT",
-    "f TINYINT",
-    "g SMALLINT",
-    "h BIGINT",
-    "i INT",
+    "a INT NOT NULL",
+    "b INT NOT NULL",
+    "c INT NOT NULL",
+    "d INT NOT NULL",
+    "e SMALLINT NOT NULL",
+    "f TINYINT NOT NULL",
+    "g SMALLINT NOT NULL",
+    "h BIGINT NOT NULL",
+    "i INT NOT NULL",
   ]);
 });
 

@@ -171,7 +171,7 @@ test("refusals with Flink's messages, argument errors naming line and column", a
     [
       "SELECT LAG(b, 'x') OVER (ORDER BY rowtime) FROM T1",
       "FLEUVE_SQL_VALIDATION",
-      /LAG's offset must be an integer, got STRING/,
+      /LAG's offset must be an integer, got CHAR/,
     ],
     [
       "SELECT LAG(b, -1) OVER (ORDER BY rowtime) FROM T1",

@@ -34,7 +34,13 @@ test("PROCTIME() in DATE_FORMAT, + INTERVAL, CAST and WHERE reads the job's cloc
   const table = tEnv.sqlQuery(query);
   assert.deepEqual(
     table.columns.map((c) => `${c.name} ${c.type ? printType(c.type) : "?"}`),
-    ["k STRING", "h STRING", "later TIMESTAMP_LTZ(3) NOT NULL", "s STRING", "p TIMESTAMP_LTZ(3) NOT NULL"],
+    [
+      "k STRING",
+      "h STRING",
+      "later TIMESTAMP_LTZ(3) NOT NULL",
+      "s STRING NOT NULL",
+      "p TIMESTAMP_LTZ(3) NOT NULL",
+    ],
   );
   const sink = new CollectSink<Row>();
   table.toDataStream().sinkTo(sink);

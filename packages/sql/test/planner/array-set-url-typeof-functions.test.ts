@@ -85,7 +85,7 @@ test("ARRAY_SORT(array [, ascending [, nulls_first]]): NULLs first ascending, la
       n3: null,
     },
   );
-  await refused("ARRAY_SORT('abc')", /ARRAY_SORT's argument 1 must be an ARRAY, not STRING/);
+  await refused("ARRAY_SORT('abc')", /ARRAY_SORT's argument 1 must be an ARRAY, not CHAR/);
   await refused("ARRAY_SORT(ARRAY[1], 1)", /ARRAY_SORT's argument 2 must be a BOOLEAN, not INT/);
   await refused(
     "ARRAY_SORT(ARRAY[MAP[1, 2]])",
@@ -149,7 +149,7 @@ test("ARRAY_EXCEPT: array1's distinct elements not in array2, NULL last; a NULL 
   // CollectionFunctionsITCase.java: ARRAY_EXCEPT(f0, ARRAY['hi', 'there']) fails validation.
   await refused(
     "ARRAY_EXCEPT(ARRAY[1, 2], ARRAY['hi', 'there'])",
-    /ARRAY_EXCEPT's arguments must be ARRAYs of a common element type, not ARRAY<INT> and ARRAY<STRING>/,
+    /ARRAY_EXCEPT's arguments must be ARRAYs of a common element type, not ARRAY<INT> and ARRAY<VARCHAR>/,
   );
   await refused("ARRAY_EXCEPT(ARRAY[1], TRUE)", /ARRAY_EXCEPT's argument 2 must be an ARRAY, not BOOLEAN/);
 });
@@ -201,13 +201,13 @@ test("ARRAY_UNION, ARRAY_EXCEPT, ARRAY_INTERSECT and MAP_UNION: of the arguments
       union_null: [1, null],
       except_bigint: "ARRAY<BIGINT NOT NULL>",
       intersect_double: "ARRAY<DOUBLE NOT NULL>",
-      map_decimal: "MAP<STRING NOT NULL, DECIMAL(11, 1) NOT NULL> NOT NULL",
+      map_decimal: "MAP<CHAR(1) NOT NULL, DECIMAL(11, 1) NOT NULL> NOT NULL",
       map_text: "{b=2.5, a=1.0}",
     },
   );
   await refused(
     "ARRAY_UNION(ARRAY[ARRAY[1]], ARRAY[ARRAY['x']])",
-    /ARRAY_UNION's arguments must be ARRAYs of a common element type, not ARRAY<ARRAY<INT>> and ARRAY<ARRAY<STRING>>/,
+    /ARRAY_UNION's arguments must be ARRAYs of a common element type, not ARRAY<ARRAY<INT>> and ARRAY<ARRAY<CHAR>>/,
   );
 });
 
@@ -231,7 +231,7 @@ test("MAP_UNION: later maps win a shared key; NULL when any map is NULL", async 
   await refused("MAP_UNION(MAP['a', 1], ARRAY[1])", /MAP_UNION's argument 2 must be a MAP, not ARRAY<INT>/);
   await refused(
     "MAP_UNION(MAP['a', 1], MAP[1, 'a'])",
-    /MAP_UNION's arguments must be MAPs of a common type, not MAP<STRING, INT> and MAP<INT, STRING>/,
+    /MAP_UNION's arguments must be MAPs of a common type, not MAP<CHAR, INT> and MAP<INT, CHAR>/,
   );
 });
 
@@ -286,7 +286,7 @@ test("ENCODE and DECODE: a string to and from the bytes of a character set, as J
   );
   await refused("ENCODE(1, 'UTF-8')", /ENCODE's argument 1 must be a string, not INT/);
   await refused("DECODE(1, 'UTF-8')", /DECODE's argument 1 must be a binary string, not INT/);
-  await refused("DECODE('abc', 'UTF-8')", /DECODE's argument 1 must be a binary string, not STRING/);
+  await refused("DECODE('abc', 'UTF-8')", /DECODE's argument 1 must be a binary string, not CHAR/);
 });
 
 test("ENCODE and URL_ENCODE of a lone surrogate (read from JSON): '?' in UTF-8 and US-ASCII, U+FFFD in UTF-16", async () => {

@@ -308,7 +308,7 @@ test("two subtasks of one GroupAggFunction keep their own values: one running in
   // The operator runs each subtask on its own Object.create of the planned function (as
   // ProcessOperator.open does); here subtask B runs a row while subtask A builds its -U/+U rows.
   const call = (name: string, args: Expr[]) => ({ kind: "call", name, args, distinct: false }) as const;
-  const v: Expr = { kind: "column", name: "v" } as Expr;
+  const v = { kind: "column", name: { parts: ["v"] } } as unknown as Expr;
   const aggregates = [
     { call: call("COUNT", []), arg: undefined, filter: undefined },
     { call: call("SUM", [v]), arg: { eval: (r: Row) => r.v, type: undefined }, filter: undefined },

@@ -42,7 +42,7 @@ test("LEFT and RIGHT: characters from either end, '' for a length of 0 or less, 
     },
   );
   await refused("LEFT(12, 1)", /LEFT's argument 1 must be a string, not INT/);
-  await refused("RIGHT('a', 'b')", /RIGHT's argument 2 must be an integer, not STRING/);
+  await refused("RIGHT('a', 'b')", /RIGHT's argument 2 must be an integer, not CHAR/);
 });
 
 test("OVERLAY(s PLACING r FROM p [FOR n]), as Flink's docs and SqlFunctionUtils.overlay", async () => {
@@ -113,7 +113,7 @@ test("SPLIT, IFNULL, E and the hyperbolic functions", async () => {
     },
   );
   await refused("SPLIT(1, ',')", /SPLIT's argument 1 must be a string, not INT/);
-  await refused("COT('x')", /COT's argument 1 must be a number, not STRING/);
+  await refused("COT('x')", /COT's argument 1 must be a number, not CHAR/);
 });
 
 test("ARRAY_ functions, as Flink's docs describe them", async () => {
@@ -148,7 +148,7 @@ test("ARRAY_ functions, as Flink's docs describe them", async () => {
       el: 42,
     },
   );
-  await refused("ARRAY_CONTAINS('abc', 'a')", /ARRAY_CONTAINS's argument 1 must be an ARRAY, not STRING/);
+  await refused("ARRAY_CONTAINS('abc', 'a')", /ARRAY_CONTAINS's argument 1 must be an ARRAY, not CHAR/);
   await refused(
     "ARRAY_JOIN(ARRAY[1, 2], ',')",
     /ARRAY_JOIN's argument 1 must be an ARRAY of strings, not of INT/,
@@ -172,7 +172,7 @@ test("ARRAY_SLICE: 1-based inclusive offsets, negative from the end, 0 the start
       n: null,
     },
   );
-  await refused(`ARRAY_SLICE(${a}, 'x')`, /ARRAY_SLICE's argument 2 must be an integer, not STRING/);
+  await refused(`ARRAY_SLICE(${a}, 'x')`, /ARRAY_SLICE's argument 2 must be an integer, not CHAR/);
 });
 
 test("MAP_KEYS, MAP_VALUES, MAP_ENTRIES and MAP_FROM_ARRAYS", async () => {

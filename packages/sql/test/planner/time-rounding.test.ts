@@ -143,7 +143,7 @@ test("FLOOR and CEIL TO a unit refuse other types and units, naming the function
     "FLEUVE_SQL_VALIDATION",
     /FLOOR\(\.\.\. TO DAY\) takes a TIMESTAMP.*not INT/,
   );
-  await refused("CEIL('2024-01-01' TO DAY)", "FLEUVE_SQL_VALIDATION", /CEIL\(\.\.\. TO DAY\).*not STRING/);
+  await refused("CEIL('2024-01-01' TO DAY)", "FLEUVE_SQL_VALIDATION", /CEIL\(\.\.\. TO DAY\).*not CHAR/);
   await refused(`FLOOR(${F18} TO DOW)`, "FLEUVE_SQL_VALIDATION", /FLOOR\(\.\.\. TO DOW\): the unit must be/);
   await refused(
     "FLOOR(DATE '2024-01-01' TO HOUR)",
