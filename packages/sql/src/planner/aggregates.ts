@@ -54,6 +54,7 @@ import {
 } from "./json-aggregates.js";
 import { createLagAcc, type LagCall, lagInputOf, lagResult, lagType, updateLagAcc } from "./lag.js";
 import { narrowed } from "./number-casts.js";
+import { onDecimalScale, shiftedText } from "./number-text.js";
 import { invalid } from "./problems.js";
 import {
   checkArguments,
@@ -1150,7 +1151,7 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
 function sumResult(a: AggregateCall, sum: number): number {
   const t = a.arg?.type;
   if (t?.kind !== "atomic") return sum;
-  if (t.name === "DECIMAL") return toScale(sum, t.args[1] ?? 0);
+  if (t.name === "DECIMAL") return onDecimalScale(sum, t.args[1] ?? 0);
   const name = t.name === "INTEGER" ? "INT" : t.name;
   return name === "TINYINT" || name === "SMALLINT" || name === "INT" ? narrowed(sum, name) : sum;
 }
@@ -1171,24 +1172,6 @@ function average(a: AggregateCall, sum: number, count: number): number {
 /** The scale of AVG over a DECIMAL of scale `s` in Flink 1.20: at least 6, else `s`. */
 export function avgDecimalScale(s: number): number {
   return Math.max(6, s);
-}
-
-/**
- * The DECIMAL of scale `s` nearest to `x`: a sum of values of scale `s` is one, exactly, but the
- * double additions leave their rounding behind (0.23 + -0.15 is 0.08000000000000002, 1.43 + 8.87
- * is 10.299999999999999), which Flink's exact DecimalData sum never shows.
- */
-function toScale(x: number, s: number): number {
-  const unscaled = Math.round(shiftedText(x, s));
-  // Past 2^53 the double holds no more digits than it has: nothing to round.
-  if (!Number.isSafeInteger(unscaled)) return x;
-  return unscaled === 0 ? 0 : Number(`${unscaled}e-${s}`);
-}
-
-/** `x` times 10^`d`, exactly on its decimal text (no binary rounding of the shift). */
-function shiftedText(x: number, d: number): number {
-  const [mantissa, exponent] = String(x).split("e");
-  return Number(`${mantissa}e${Number(exponent ?? 0) + d}`);
 }
 
 /**

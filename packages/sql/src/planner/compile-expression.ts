@@ -14,7 +14,13 @@ import { atomic } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { castNumberToDecimal, castNumberToInteger, narrowed, numericSourceKind } from "./number-casts.js";
-import { decimalFromText, floatingFromText, integerFromText, roundedDecimalText } from "./number-text.js";
+import {
+  decimalFromText,
+  floatingFromText,
+  integerFromText,
+  onDecimalScale,
+  roundedDecimalText,
+} from "./number-text.js";
 import { compileOverlaps } from "./overlaps.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
@@ -841,16 +847,9 @@ function decimalRounding(
       return typeof rounded === "number" ? rounded : null;
     };
   }
-  if (scale > 22) return undefined;
-  const unit = 10 ** scale;
-  const onScale = (v: number) => {
-    const unscaled = Math.round(v * unit);
-    if (!Number.isSafeInteger(unscaled)) return v;
-    return unscaled === 0 ? 0 : unscaled / unit;
-  };
-  if (op === "+") return (x, y) => onScale(x + y);
-  if (op === "-") return (x, y) => onScale(x - y);
-  if (op === "*") return (x, y) => onScale(x * y);
+  if (op === "+") return (x, y) => onDecimalScale(x + y, scale);
+  if (op === "-") return (x, y) => onDecimalScale(x - y, scale);
+  if (op === "*") return (x, y) => onDecimalScale(x * y, scale);
   return undefined;
 }
 

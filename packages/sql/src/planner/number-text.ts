@@ -218,3 +218,24 @@ export function javaDecimalText(v: number, scale: number): string {
     adjusted >= -6 ? plain : `${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ""}E${adjusted}`;
   return negative ? `-${body}` : body;
 }
+
+/** `x` times 10^`d`, exactly on its decimal text (no binary rounding of the shift). */
+export function shiftedText(x: number, d: number): number {
+  const [mantissa, exponent] = String(x).split("e");
+  return Number(`${mantissa}e${Number(exponent ?? 0) + d}`);
+}
+
+/**
+ * The DECIMAL of scale `s` nearest to `x`. A sum, difference or product of DECIMALs of scale `s`
+ * or less is one exactly, but the double arithmetic leaves its rounding behind (1.43 + 8.87 is
+ * 10.299999999999999, 0.23 - 0.15 is 0.08000000000000002), which Flink's exact DecimalData never
+ * shows. Past 2^53 unscaled the double holds no more digits than it has: left as it is.
+ */
+export function onDecimalScale(x: number, s: number): number {
+  // Up to 10^22 the power of ten is exact, so the multiply, round and divide give the nearest
+  // double (no text on the hot path, e.g. q1's 0.908 * price); beyond, shift on the text.
+  const unscaled = Math.round(s <= 22 ? x * 10 ** s : shiftedText(x, s));
+  if (!Number.isSafeInteger(unscaled)) return x;
+  if (unscaled === 0) return 0;
+  return s <= 22 ? unscaled / 10 ** s : Number(`${unscaled}e-${s}`);
+}

@@ -5,7 +5,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { decimalFromText, floatingFromText, integerFromText } from "../../src/planner/number-text.js";
+import {
+  decimalFromText,
+  floatingFromText,
+  integerFromText,
+  onDecimalScale,
+} from "../../src/planner/number-text.js";
 
 test("integerFromText reads text as Flink's BinaryStringDataUtil.toLong does, within each type's range", () => {
   assert.equal(integerFromText(" 7 ", "BIGINT"), 7);
@@ -142,4 +147,24 @@ test("property: decimalFromText reads an exponent as BigDecimal does, rounding o
     "\r1",
   ])
     assert.throws(() => decimalFromText(bad, 10, 2), /cannot cast/, bad);
+});
+
+test("property: onDecimalScale gives the exact DECIMAL of a sum or product of DECIMALs computed in doubles", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: -1e7, max: 1e7 }),
+      fc.integer({ min: -1e7, max: 1e7 }),
+      fc.integer({ min: 0, max: 6 }),
+      (i, j, s) => {
+        // i and j thousandths-or-finer: their exact sum is (i + j) units of 10^-s.
+        const x = Number(`${i}e-${s}`);
+        const y = Number(`${j}e-${s}`);
+        assert.equal(onDecimalScale(x + y, s), Number(`${i + j}e-${s}`));
+        assert.equal(onDecimalScale(x * y, 2 * s), Number(`${BigInt(i) * BigInt(j)}e-${2 * s}`) || 0);
+      },
+    ),
+    { numRuns: 300 },
+  );
+  // Past 10^22 the shift is made on the text: 1e-24 at scale 24 is one unit.
+  assert.equal(onDecimalScale(1e-24 + 1e-24, 24), 2e-24);
 });
