@@ -42,6 +42,7 @@ function holdsState(s: OperatorSnapshot): boolean {
   return (
     Object.values(op.lists).some((l) => l.length > 0) ||
     Object.values(op.unions ?? {}).some((l) => l.length > 0) ||
+    Object.values(op.unionsKept ?? {}).some((l) => l.length > 0) ||
     Object.values(op.broadcast).some((b) => b.length > 0)
   );
 }

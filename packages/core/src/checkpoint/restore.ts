@@ -25,7 +25,9 @@ export interface OperatorToRestore {
 /**
  * Subtask `index` of `parallelism`'s operator list state from the old subtasks' snapshots `old`:
  * of each list, the entries `k` with `k % parallelism === index` of all old entries in order; of
- * each union list, all of them.
+ * each union list, all of them: each old subtask's own entries, and the entries they restored
+ * and kept once, where the first subtask that kept them had them (they kept the same entries:
+ * all subtasks restored the same union).
  */
 export function operatorListsFor(
   old: readonly OperatorSnapshot[],
@@ -34,9 +36,20 @@ export function operatorListsFor(
 ): { lists: Record<string, unknown[]>; unions: Record<string, unknown[]> } {
   const allLists: Record<string, unknown[]> = {};
   const unions: Record<string, unknown[]> = {};
+  const keptTaken = new Set<string>();
   for (const s of old) {
     for (const [name, l] of Object.entries(s.operator?.lists ?? {})) (allLists[name] ??= []).push(...l);
-    for (const [name, l] of Object.entries(s.operator?.unions ?? {})) (unions[name] ??= []).push(...l);
+    const kept = s.operator?.unionsKept ?? {};
+    const names = new Set([...Object.keys(kept), ...Object.keys(s.operator?.unions ?? {})]);
+    for (const name of names) {
+      const u = (unions[name] ??= []);
+      const k = kept[name];
+      if (k !== undefined && !keptTaken.has(name)) {
+        keptTaken.add(name);
+        u.push(...k);
+      }
+      u.push(...(s.operator?.unions?.[name] ?? []));
+    }
   }
   const lists: Record<string, unknown[]> = {};
   for (const [name, l] of Object.entries(allLists))

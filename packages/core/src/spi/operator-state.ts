@@ -2,6 +2,14 @@
  * Non-keyed state: operator list state (redistributed round-robin on rescale, e.g. source
  * offsets), union list state (every subtask gets the entries of all old subtasks, Flink's
  * `getUnionListState`) and broadcast state (the same map on every subtask).
+ *
+ * A union list's restored entries are held by every subtask alike. Flink writes back whatever
+ * each subtask's list holds, so entries restored and left there come back once per subtask at
+ * the next restore (parallelism times more at every cycle, unless the operator clears them). Here
+ * a subtask's snapshot tells its own entries (added since the restore, or what it replaced the
+ * list with) from the restored ones it still holds untouched, and a restore takes the latter
+ * once: the union handed out is the restored entries (while any subtask kept them) and each
+ * subtask's own, as Flink's would be without the copies.
  */
 import type { MapStateDescriptor } from "./state-descriptors.js";
 
@@ -34,6 +42,11 @@ export interface ReadOnlyBroadcastState<K, V> {
 export class OperatorStateStore {
   private readonly lists = new Map<string, unknown[]>();
   private readonly unions = new Map<string, unknown[]>();
+  /**
+   * Of each union list still holding the entries it restored (neither updated nor cleared since):
+   * how many of its first entries are those (the others were added after the restore).
+   */
+  private readonly restoredCount = new Map<string, number>();
   private readonly broadcast = new Map<string, Map<unknown, unknown>>();
 
   /** Operator list state by name. */
@@ -43,11 +56,25 @@ export class OperatorStateStore {
 
   /**
    * Union list state by name: on restore, every subtask reads the entries of all old subtasks
-   * (e.g. to take the minimum of their watermarks), so each subtask should `update` it with its
-   * own entries before a snapshot rather than add to what it restored.
+   * (e.g. to take the minimum of their watermarks). Entries it adds are its own; `update` or
+   * `clear` replaces the restored entries by its own. Restored entries no subtask replaced are
+   * restored once at the next restore, not once per subtask that held them.
    */
   getUnionListState<T>(name: string): OperatorListState<T> {
-    return listIn<T>(this.unions, name);
+    const list = listIn<T>(this.unions, name);
+    const replaced = () => this.restoredCount.delete(name);
+    return {
+      get: list.get,
+      add: list.add,
+      update: (vs) => {
+        replaced();
+        list.update(vs);
+      },
+      clear: () => {
+        replaced();
+        list.clear();
+      },
+    };
   }
 
   /** Broadcast state by descriptor name. */
@@ -79,18 +106,23 @@ export class OperatorStateStore {
     unions: Readonly<Record<string, unknown[]>> = {},
   ): void {
     for (const [k, v] of Object.entries(lists)) this.lists.set(k, v.slice());
-    for (const [k, v] of Object.entries(unions)) this.unions.set(k, v.slice());
+    for (const [k, v] of Object.entries(unions)) {
+      this.unions.set(k, v.slice());
+      this.restoredCount.set(k, v.length);
+    }
     for (const [k, v] of Object.entries(broadcast)) this.broadcast.set(k, new Map(v));
   }
 
   /**
    * Snapshot: list states by name, broadcast states as entry arrays, and union list states by name
-   * (left out when there are none, as in snapshots taken before they existed).
+   * (left out when there are none, as in snapshots taken before they existed): in `unions` the
+   * subtask's own entries, in `unionsKept` the restored ones it still holds untouched.
    */
   snapshot(): {
     lists: Record<string, unknown[]>;
     broadcast: Record<string, [unknown, unknown][]>;
     unions?: Record<string, unknown[]>;
+    unionsKept?: Record<string, unknown[]>;
   } {
     const lists: Record<string, unknown[]> = {};
     for (const [k, v] of this.lists) lists[k] = v.slice();
@@ -98,8 +130,15 @@ export class OperatorStateStore {
     for (const [k, v] of this.broadcast) broadcast[k] = [...v.entries()];
     if (this.unions.size === 0) return { lists, broadcast };
     const unions: Record<string, unknown[]> = {};
-    for (const [k, v] of this.unions) unions[k] = v.slice();
-    return { lists, broadcast, unions };
+    const unionsKept: Record<string, unknown[]> = {};
+    for (const [k, v] of this.unions) {
+      const restored = this.restoredCount.get(k) ?? 0;
+      unions[k] = v.slice(restored);
+      if (restored > 0) unionsKept[k] = v.slice(0, restored);
+    }
+    return Object.keys(unionsKept).length === 0
+      ? { lists, broadcast, unions }
+      : { lists, broadcast, unions, unionsKept };
   }
 }
 
