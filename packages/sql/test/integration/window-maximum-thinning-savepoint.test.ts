@@ -8,18 +8,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import type { Source, SourceReader } from "@fleuve/core";
-import type { Row } from "@fleuve/sql";
 import fc from "fast-check";
+import { interrupted } from "../fixtures/savepoint-cut.js";
 import {
   BASE,
-  bidsEnvironment,
   bruteForce,
   type Input,
   inputs,
   NOTE,
   q7,
-  q7Row,
   run,
   type Windows,
 } from "../fixtures/window-maximum.js";
@@ -27,85 +24,14 @@ import {
 const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-q7-sp-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/**
- * `rows` in order from a restorable position; with `cut`, reads no further than row `cut` (it
- * calls `cut.reached` when there, and waits for the savepoint that stops the job).
- */
-class RowsUpTo implements Source<Input> {
-  readonly bounded = true;
-  constructor(
-    private readonly rows: readonly Input[],
-    private readonly cut?: { readonly at: number; readonly reached: () => void },
-  ) {}
-  createReader(): SourceReader<Input> {
-    const { rows, cut } = this;
-    const end = cut?.at ?? rows.length;
-    let i = 0;
-    return {
-      poll(out, max) {
-        for (let n = 0; i < end && n < max; n++) out.collect(rows[i++]!);
-        if (i < end) return "more";
-        if (cut === undefined) return "end";
-        cut.reached();
-        return "nothing-yet";
-      },
-      snapshot: () => i,
-      restore: (s) => {
-        i = s as number;
-      },
-    };
-  }
-}
-
-let savepoints = 0;
-
-/**
- * Runs `query` over `rows` up to row `cut`, stops it with a savepoint there and restores it at
- * `parallelism`: the rows (as `id@window_end`) printed before the savepoint and after the restore.
- * The restored plan must show `note` (q7's thinning, by default) unless it is false.
- */
-async function interrupted(
+/** {@link interrupted} of the fixture, savepoints in `dir`, checking q7's note unless told not. */
+const cutRun = (
   rows: readonly Input[],
   query: string,
   cut: number,
   parallelism: number,
   note: string | false = NOTE,
-): Promise<{ before: string[]; after: string[] }> {
-  const before: Row[] = [];
-  let reached!: () => void;
-  const atCut = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  const first = bidsEnvironment(new RowsUpTo(rows, { at: cut, reached }), { log: () => {} });
-  first.tEnv
-    .sqlQuery(query)
-    .toDataStream()
-    .forEach((r) => {
-      before.push(r);
-    });
-  const client = first.env.executeAsync("q7-before");
-  await Promise.race([
-    atCut,
-    client.result.then(() => {
-      throw new Error("the first run ended before the cut");
-    }),
-  ]);
-  const savepoint = await client.stopWithSavepoint(join(dir, `sp-${savepoints++}`));
-  await client.result;
-
-  const rest: Row[] = [];
-  const second = bidsEnvironment(new RowsUpTo(rows), { log: () => {}, restoreFrom: savepoint, parallelism });
-  const plan = String((await (await second.tEnv.executeSql(`EXPLAIN ${query}`)).collect())[0]?.result);
-  if (note !== false) assert.ok(plan.includes(note), plan);
-  second.tEnv
-    .sqlQuery(query)
-    .toDataStream()
-    .forEach((r) => {
-      rest.push(r);
-    });
-  await second.env.execute("q7-after");
-  return { before: before.map(q7Row), after: rest.map(q7Row) };
-}
+) => interrupted(dir, rows, query, cut, parallelism, { note: note === false ? undefined : note });
 
 /**
  * Checks the interrupted runs of q7 over `rows` cut at `cut` against the brute-force rows and an
@@ -123,7 +49,7 @@ async function checkCut(
   assert.deepEqual((await run(rows, query, false)).rows, want, "uninterrupted");
   let held = false;
   for (const p of parallelisms) {
-    const { before, after } = await interrupted(rows, query, cut, p);
+    const { before, after } = await cutRun(rows, query, cut, p);
     assert.deepEqual([...before, ...after].sort(), want, `cut at row ${cut}, restored at parallelism ${p}`);
     held ||= after.some((r) => Number(r.slice(0, r.indexOf("@"))) < cut);
   }
@@ -211,7 +137,7 @@ test("a row late before the savepoint is late after the restore: the window that
   const want = [`1@${B + 20}`];
   assert.deepEqual((await run(rows, query, false)).rows, want, "uninterrupted");
   for (const p of [1, 2, 3]) {
-    const { before, after } = await interrupted(rows, query, 1, p, false);
+    const { before, after } = await cutRun(rows, query, 1, p, false);
     assert.deepEqual([...before, ...after].sort(), want, `restored at parallelism ${p}`);
   }
 });
