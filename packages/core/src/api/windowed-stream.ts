@@ -149,9 +149,9 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   /**
    * Keeps the operator's watermark in checkpoints: restored, it starts from the minimum of the old
    * subtasks' watermarks, so a record late before the checkpoint is still late (dropped, not taken
-   * into a window that fired already). Flink's SQL window aggregate does this, its DataStream
-   * WindowOperator does not. Aligned tumbling and sliding windows with their default trigger only;
-   * other windows ignore it. Checkpoints taken without it restore with no watermark.
+   * into a window that fired already). Flink's SQL window operators do this, its DataStream
+   * WindowOperator does not. Any window assigner and trigger. Checkpoints taken without it restore
+   * with no watermark.
    */
   restoreWatermark(): this {
     this.restoreWatermarkValue = true;

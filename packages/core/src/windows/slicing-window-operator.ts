@@ -14,11 +14,10 @@
  */
 
 import type { Key } from "../spi/key-groups.js";
-import { OneInputOperator, type OperatorRestore, type OperatorSnapshot } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
-import { MIN_WATERMARK } from "../time/watermark.js";
 import type { SlicingSpec } from "./assigners.js";
 import type { WindowTable } from "./keyed-access.js";
+import { KeyedWindowOperator } from "./keyed-window-operator.js";
 import { NamespacedState } from "./namespaced-state.js";
 import { TimerIndex } from "./timer-index.js";
 import { getWindowStartWithOffset, TimeWindow } from "./window.js";
@@ -82,11 +81,8 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Union list state holding each subtask's watermark ({@link WindowOperatorConfig.restoreWatermark}). */
-const WATERMARK_STATE = "window-watermark";
-
 /** Keyed tumbling/sliding window operator over slices. */
-export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OUT> {
+export class SlicingWindowOperator<IN, ACC, OUT> extends KeyedWindowOperator<IN, OUT> {
   private timerIndex!: TimerIndex;
   private table!: WindowTable<KeySlices>;
   private runner!: WindowFunctionRunner<IN, ACC, OUT>;
@@ -103,14 +99,12 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
   /** {@link WindowOperatorConfig.passOn}'s choice, if any (set at open). */
   private passOnSelect: NonNullable<WindowOperatorConfig<IN, ACC, OUT, TimeWindow>["passOn"]>["select"];
   private readonly contentsOf = (start: number): ACC | undefined => this.currentContents(start);
-  /** A watermark was restored ({@link WindowOperatorConfig.restoreWatermark}) and not yet forwarded. */
-  private restoredWatermarkUnsent = false;
 
   constructor(
     private readonly cfg: WindowOperatorConfig<IN, ACC, OUT, TimeWindow>,
     spec: SlicingSpec,
   ) {
-    super();
+    super(cfg.restoreWatermark === true);
     this.size = spec.size;
     this.slide = spec.slide;
     this.offset = spec.offset;
@@ -119,42 +113,6 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OU
     // Lateness only applies to event time (Flink ignores it for processing-time windows).
     this.lateness = this.eventTime ? cfg.allowedLateness : 0;
     this.useCache = spec.slide < spec.size && cfg.fn.contents.kind !== "list";
-  }
-
-  override initializeState(restore: OperatorRestore): void {
-    super.initializeState(restore);
-    if (!this.cfg.restoreWatermark) return;
-    // The minimum over the old subtasks (Flink's WindowAggOperator): after a rescale a subtask may
-    // hold keys of any of them, so its watermark must be no later than any of theirs. None saved
-    // (a checkpoint taken without the option): no watermark, as before.
-    const saved = this.runtime.operatorState.getUnionListState<number>(WATERMARK_STATE).get();
-    if (saved.length === 0) return;
-    const min = Math.min(...saved);
-    if (min <= MIN_WATERMARK) return;
-    this.currentWatermark = min;
-    this.runtime.metrics.currentWatermark.set(min);
-    this.restoredWatermarkUnsent = true;
-  }
-
-  override snapshotState(checkpointId: number): OperatorSnapshot {
-    if (this.cfg.restoreWatermark)
-      this.runtime.operatorState.getUnionListState<number>(WATERMARK_STATE).update([this.currentWatermark]);
-    return super.snapshotState(checkpointId);
-  }
-
-  /**
-   * As Flink's WindowAggOperator: a watermark not past the restored one forwards the restored one
-   * (once: later ones would repeat it), so downstream operators get the time this one starts from.
-   */
-  override processWatermark(watermark: number): void {
-    if (this.restoredWatermarkUnsent) {
-      this.restoredWatermarkUnsent = false;
-      if (watermark <= this.currentWatermark) {
-        this.output.emitWatermark(this.currentWatermark);
-        return;
-      }
-    }
-    super.processWatermark(watermark);
   }
 
   override open(): void {

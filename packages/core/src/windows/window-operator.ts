@@ -8,13 +8,13 @@
  */
 import { FleuveError } from "../errors.js";
 import type { Key } from "../spi/key-groups.js";
-import { OneInputOperator } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
 import type { StateDescriptor } from "../spi/state-descriptors.js";
 import type { InternalTimerService, Namespace, Triggerable } from "../spi/timer-service.js";
 import { isMergingAssigner, type WindowAssigner, type WindowAssignerContext } from "./assigners.js";
 import type { Evictor, TimestampedValue } from "./evictors.js";
 import type { WindowTable } from "./keyed-access.js";
+import { KeyedWindowOperator } from "./keyed-window-operator.js";
 import {
   addWindow,
   findEntry,
@@ -41,8 +41,8 @@ export interface WindowOperatorConfig<IN, ACC, OUT, W extends Window> {
   readonly passOn?: PassOn<IN, ACC> | undefined;
   /**
    * Keep the current watermark in checkpoints and start from it on restore (the minimum over the
-   * old subtasks, so never later than any of theirs), as Flink's SQL window aggregate does; aligned
-   * windows only (the other window operators start with none, as Flink's DataStream WindowOperator).
+   * old subtasks, so never later than any of theirs), as Flink's SQL window operators do; without
+   * it a restored operator starts with none, as Flink's DataStream WindowOperator.
    */
   readonly restoreWatermark?: boolean | undefined;
 }
@@ -104,7 +104,7 @@ function codecOf<W extends Window>(a: WindowAssigner<any, W>): NamespaceCodec<W>
 
 /** Keyed window operator with triggers, lateness and merging. */
 export class WindowOperator<IN, ACC, OUT, W extends Window>
-  extends OneInputOperator<IN, OUT>
+  extends KeyedWindowOperator<IN, OUT>
   implements Triggerable<Namespace>, WindowAssignerContext
 {
   private timerSvc!: InternalTimerService<Namespace>;
@@ -144,7 +144,7 @@ export class WindowOperator<IN, ACC, OUT, W extends Window>
   private readonly standardMerge: boolean;
 
   constructor(private readonly cfg: WindowOperatorConfig<IN, ACC, OUT, W>) {
-    super();
+    super(cfg.restoreWatermark === true);
     this.standardMerge = (cfg.assigner as { standardMerge?: boolean }).standardMerge === true;
     this.merging = isMergingAssigner(cfg.assigner);
     this.eventTime = cfg.assigner.isEventTime();

@@ -1,16 +1,22 @@
 /**
- * `restoreWatermark()` on aligned windows (Flink's SQL WindowAggOperator keeps its watermark in a
- * union list state and restores the minimum): a record late before the snapshot is late after the
- * restore, at any parallelism; without it (Flink's DataStream WindowOperator), or from a snapshot
- * taken without it, the restored operator starts with no watermark, as before.
+ * `restoreWatermark()` on windows of every operator (aligned, sessions, the general one; Flink's
+ * SQL WindowAggOperator keeps its watermark in a union list state and restores the minimum): a
+ * record late before the snapshot is late after the restore, at any parallelism; without it
+ * (Flink's DataStream WindowOperator), or from a snapshot taken without it, the restored operator
+ * starts with no watermark, as before.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  EventTimeSessionWindows,
+  EventTimeTrigger,
   type KeyedStream,
   OutputTag,
+  PurgingTrigger,
   StreamExecutionEnvironment,
+  type TimeWindow,
   TumblingEventTimeWindows,
+  type WindowedStream,
 } from "../../src/index.js";
 import type { OneInputOperator, OperatorSnapshot } from "../../src/spi/operator.js";
 import { KeyedOneInputOperatorHarness } from "../../src/testing/index.js";
@@ -22,12 +28,23 @@ interface Rec {
 
 const lateTag = new OutputTag<Rec>("late");
 
-/** A tumbling 20 ms window counting its records per key, with the watermark restored or not. */
-function create(restoreWatermark: boolean): OneInputOperator<Rec, string> {
+/** Which window operator runs the windows. */
+type Kind = "aligned" | "general" | "sessions";
+
+/**
+ * Windows counting their records per key, with the watermark restored or not: tumbling 20 ms on
+ * the aligned operator, the same on the general one (a trigger other than the default), or
+ * sessions of gap 10 ms.
+ */
+function create(restoreWatermark: boolean, kind: Kind = "aligned"): OneInputOperator<Rec, string> {
   const env = StreamExecutionEnvironment.create();
-  const windowed = (env.fromElements<Rec>().keyBy((r) => r.key) as KeyedStream<Rec, string>)
-    .window(TumblingEventTimeWindows.of<Rec>(20))
-    .sideOutputLateData(lateTag);
+  const keyed = env.fromElements<Rec>().keyBy((r) => r.key) as KeyedStream<Rec, string>;
+  const windowed: WindowedStream<Rec, string, TimeWindow> =
+    kind === "sessions"
+      ? keyed.window(EventTimeSessionWindows.withGap<Rec>(10))
+      : keyed.window(TumblingEventTimeWindows.of<Rec>(20));
+  if (kind === "general") windowed.trigger(PurgingTrigger.of(EventTimeTrigger.create()));
+  windowed.sideOutputLateData(lateTag);
   if (restoreWatermark) windowed.restoreWatermark();
   windowed.process({
     process(key, ctx, elements, out) {
@@ -39,9 +56,13 @@ function create(restoreWatermark: boolean): OneInputOperator<Rec, string> {
 }
 
 /** Snapshots of `watermarks.length` subtasks, subtask i having seen watermark `watermarks[i]` only. */
-function snapshots(restoreWatermark: boolean, watermarks: readonly number[]): OperatorSnapshot[] {
+function snapshots(
+  restoreWatermark: boolean,
+  watermarks: readonly number[],
+  kind: Kind = "aligned",
+): OperatorSnapshot[] {
   return watermarks.map((wm, subtaskIndex) => {
-    const h = new KeyedOneInputOperatorHarness(create(restoreWatermark), (r: Rec) => r.key, {
+    const h = new KeyedOneInputOperatorHarness(create(restoreWatermark, kind), (r: Rec) => r.key, {
       parallelism: watermarks.length,
       subtaskIndex,
     });
@@ -55,8 +76,8 @@ function snapshots(restoreWatermark: boolean, watermarks: readonly number[]): Op
  * Restores `snaps` into one subtask of parallelism 1, feeds a record of window [20, 40) and one
  * of [40, 60), then watermark 40 and 60: the outputs, late records and watermarks forwarded.
  */
-function afterRestore(restoreWatermark: boolean, snaps: OperatorSnapshot[]) {
-  const h = new KeyedOneInputOperatorHarness(create(restoreWatermark), (r: Rec) => r.key, {
+function afterRestore(restoreWatermark: boolean, snaps: OperatorSnapshot[], kind: Kind = "aligned") {
+  const h = new KeyedOneInputOperatorHarness(create(restoreWatermark, kind), (r: Rec) => r.key, {
     restoreFrom: snaps,
   });
   h.open();
@@ -77,6 +98,18 @@ test("restored from two subtasks at watermarks 100 and 50 into one: starts at 50
   assert.deepEqual(r.out, ["a|40|1"]);
   // Watermark 40 is behind the restored 50: 50 is forwarded instead (once), as Flink does.
   assert.deepEqual(r.watermarks, [50, 60]);
+});
+
+test("sessions and the general window operator (a trigger other than the default) restore the watermark too", () => {
+  for (const kind of ["general", "sessions"] as const) {
+    const r = afterRestore(true, snapshots(true, [100, 50], kind), kind);
+    assert.deepEqual(r.late, [30], kind);
+    // Tumbling: [40, 60) fires at 60. Sessions: [45, 55) fires at 60; 30's session ended by 50.
+    assert.deepEqual(r.out, kind === "sessions" ? ["a|45|1"] : ["a|40|1"], kind);
+    assert.deepEqual(r.watermarks, [50, 60], kind);
+    // Without it (Flink's DataStream WindowOperator), nothing is late after the restore.
+    assert.deepEqual(afterRestore(false, snapshots(false, [100, 50], kind), kind).late, [], kind);
+  }
 });
 
 test("each subtask of a rescale reads every old subtask's watermark (union list state)", () => {
