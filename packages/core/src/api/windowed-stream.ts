@@ -79,7 +79,8 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   private triggerValue: Trigger<T, W> | undefined;
   private lateness = 0;
   private lateTag: OutputTag<T> | undefined;
-  private passOnValue: PassOn<T, any> | undefined;
+  /** Of any ACC: a `PassOn<T, ACC>` is a `PassOn<T, never>` (its `contentsOf` may give anything). */
+  private passOnValue: PassOn<T, never> | undefined;
   private restoreWatermarkValue = false;
   private evictorValue: Evictor<T, W> | undefined;
 
@@ -138,10 +139,16 @@ export class WindowedStream<T, K extends Key, W extends Window> {
 
   /**
    * Also sends to side output `passOn.tag` the records `passOn.select` picks, asked once the
-   * operator took each record (see {@link PassOn}). Aligned tumbling and sliding windows with
-   * their default trigger and no evictor only.
+   * operator took each record (see {@link PassOnSelect}). `ACC` is the windows' contents: the
+   * accumulator type of the `aggregate` function that follows, `T` for `reduce`, `T[]` for
+   * `process`. Aligned tumbling and sliding windows with their default trigger and no evictor only.
    */
-  passOn(passOn: PassOn<T, any>): this {
+  passOn<ACC>(passOn: PassOn<T, ACC>): this {
+    if (!(passOn?.tag instanceof OutputTag) || typeof passOn.select !== "function")
+      throw fail(
+        "passOn",
+        "passOn({ tag, select }): pass an OutputTag and a function (value, timestamp, late, contentsOf) => boolean",
+      );
     this.passOnValue = passOn;
     return this;
   }
@@ -286,7 +293,8 @@ export class WindowedStream<T, K extends Key, W extends Window> {
       lateTag: this.lateTag,
       fn,
       evictor,
-      passOn: this.passOnValue,
+      // The ACC passOn() was given: the contents of the window function it is to go with.
+      passOn: this.passOnValue as PassOn<T, ACC> | undefined,
       restoreWatermark: this.restoreWatermarkValue,
     };
     const slicing =

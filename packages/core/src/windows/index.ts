@@ -51,4 +51,4 @@ export type {
   ProcessWindowContext,
   ProcessWindowFunction,
 } from "./window-function.js";
-export type { PassOn } from "./window-operator.js";
+export type { PassOn, PassOnSelect } from "./window-operator.js";

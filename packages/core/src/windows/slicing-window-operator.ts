@@ -14,7 +14,6 @@
  */
 
 import type { Key } from "../spi/key-groups.js";
-import type { OutputTag } from "../spi/output-tag.js";
 import type { SlicingSpec } from "./assigners.js";
 import type { WindowTable } from "./keyed-access.js";
 import { KeyedWindowOperator } from "./keyed-window-operator.js";
@@ -22,7 +21,7 @@ import { NamespacedState } from "./namespaced-state.js";
 import { TimerIndex } from "./timer-index.js";
 import { getWindowStartWithOffset, TimeWindow } from "./window.js";
 import { WindowFunctionRunner } from "./window-function-runner.js";
-import type { WindowOperatorConfig } from "./window-operator.js";
+import type { PassOnSelect, WindowOperatorConfig } from "./window-operator.js";
 
 /**
  * Slices of one key: one flat array `[start0, acc0, start1, acc1, ...]` sorted by start (one
@@ -97,7 +96,7 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends KeyedWindowOperator<IN,
   /** Sliding windows with incremental contents use the two-stacks cache. */
   private readonly useCache: boolean;
   /** {@link WindowOperatorConfig.passOn}'s choice, if any (set at open). */
-  private passOnSelect: NonNullable<WindowOperatorConfig<IN, ACC, OUT, TimeWindow>["passOn"]>["select"];
+  private passOnSelect: PassOnSelect<IN, ACC> | undefined;
   private readonly contentsOf = (start: number): ACC | undefined => this.currentContents(start);
 
   constructor(
@@ -153,7 +152,7 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends KeyedWindowOperator<IN,
     const late = this.take(value, timestamp);
     const select = this.passOnSelect;
     if (select?.(value, timestamp, late, this.contentsOf))
-      this.output.collectSide((this.cfg.passOn as { tag: OutputTag<IN> }).tag, value, timestamp);
+      this.output.collectSide(this.cfg.passOn!.tag, value, timestamp);
   }
 
   /** The current contents of window `[start, start + size)` of the current key (see {@link PassOn}). */

@@ -48,27 +48,28 @@ export interface WindowOperatorConfig<IN, ACC, OUT, W extends Window> {
 }
 
 /**
- * Which records an aligned window operator also sends to side output `tag`, asked of each record
- * once the operator has taken it into its windows or dropped it as late, so that the choice can
- * rest on the operator's own lateness and contents (SQL: the rows of q7's shape that may equal a
- * window's maximum, see @fleuve/sql's window-aggregate.ts). `select` is read when the operator
- * opens (undefined then: nothing is sent).
+ * Asked by {@link WindowedStream.passOn}'s window operator of each record once it has taken the
+ * record into its windows or dropped it as late: whether to also send the record to the side
+ * output. `late`: the operator dropped the record as late for all its windows. `contentsOf(start)`:
+ * the current contents of the record's key's window `[start, start + size)` (`ACC`: the
+ * accumulator of `aggregate`, the reduced value of `reduce`, the records of `process`), undefined
+ * if it has none or already fired (its contents are then no longer what it sent).
+ */
+export type PassOnSelect<IN, ACC> = (
+  value: IN,
+  timestamp: number,
+  late: boolean,
+  contentsOf: (start: number) => ACC | undefined,
+) => boolean;
+
+/**
+ * Which records an aligned window operator also sends to side output `tag` ({@link PassOnSelect}),
+ * so that the choice can rest on the operator's own lateness and contents (SQL: the rows of q7's
+ * shape that may equal a window's maximum, see @fleuve/sql's window-aggregate.ts).
  */
 export interface PassOn<IN, ACC> {
   readonly tag: OutputTag<IN>;
-  select?:
-    | ((
-        value: IN,
-        timestamp: number,
-        /** Whether the operator dropped the record as late for all its windows. */
-        late: boolean,
-        /**
-         * The current contents of the key's window `[start, start + size)`: undefined if it has
-         * none, or if it already fired (its contents are then no longer what it sent).
-         */
-        contentsOf: (start: number) => ACC | undefined,
-      ) => boolean)
-    | undefined;
+  readonly select: PassOnSelect<IN, ACC>;
 }
 
 /** Namespace <-> window for non-merging assigners (a "start:end" string for plain TimeWindows). */

@@ -8,6 +8,7 @@ import {
   isFleuveError,
   OutputTag,
   type PassOn,
+  type PassOnSelect,
   SlidingEventTimeWindows,
   StreamExecutionEnvironment,
 } from "../../src/index.js";
@@ -63,8 +64,35 @@ test("passOn is refused on windows that are not aligned tumbling or sliding ones
     () =>
       keyed
         .window(EventTimeSessionWindows.withGap<number>(5))
-        .passOn({ tag: new OutputTag<number>("x") })
+        .passOn({ tag: new OutputTag<number>("x"), select: () => true })
         .aggregate(sum),
-    (e: unknown) => isFleuveError(e, "FLEUVE_WINDOW_INVALID") && /passOn/.test(e.message),
+    (e: unknown) => isFleuveError(e, "FLEUVE_WINDOW_INVALID") && /only aligned/.test(e.message),
   );
+});
+
+test("passOn takes a tag and a select function, typed by the windows' contents", () => {
+  const env = StreamExecutionEnvironment.create();
+  const windowed = env
+    .fromElements(1, 2, 3)
+    .keyBy((x) => x % 2)
+    .window(SlidingEventTimeWindows.of<number>(10, 5));
+  const tag = new OutputTag<number>("x");
+  // contentsOf gives the accumulator type stated (here sum's number).
+  const select: PassOnSelect<number, number> = (_v, _t, _late, contentsOf) => (contentsOf(0) ?? 0) > 1;
+  const passOn: PassOn<number, number> = { tag, select };
+  windowed.passOn(passOn);
+  // @ts-expect-error select is read-only: set once, when the operator is built.
+  passOn.select = () => false;
+  windowed.passOn<{ n: number }>({
+    tag,
+    // @ts-expect-error contentsOf gives a { n: number } or undefined, not a number.
+    select: (_v, _t, _late, contentsOf) => contentsOf(0) > 1,
+  });
+  for (const bad of [{ tag }, { tag: "x", select }, undefined])
+    assert.throws(
+      // @ts-expect-error not a PassOn
+      () => windowed.passOn(bad),
+      (e: unknown) =>
+        isFleuveError(e, "FLEUVE_WINDOW_INVALID") && /passOn\(\{ tag, select \}\)/.test(e.message),
+    );
 });

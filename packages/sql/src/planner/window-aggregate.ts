@@ -10,6 +10,7 @@ import {
   EventTimeSessionWindows,
   OutputTag,
   type PassOn,
+  type PassOnSelect,
   ProcessingTimeSessionWindows,
   type ProcessWindowFunction,
   SlidingEventTimeWindows,
@@ -296,8 +297,16 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const keyOf = jsonKey(keyEvals);
   const assigner = windowAssigner(tvf);
   const maximum = windowMaximumOf(select, tvf, aggregates, keys.length, items);
+  // The rows passed on are chosen by the join planned after this aggregate (windowMaximum's
+  // passOn below), if any: until then, none.
+  let chosen: PassOnSelect<Row, unknown> | undefined;
   const passOn: PassOn<Row, unknown> | undefined =
-    maximum === undefined ? undefined : { tag: new OutputTag<Row>("window-maximum-candidates") };
+    maximum === undefined
+      ? undefined
+      : {
+          tag: new OutputTag<Row>("window-maximum-candidates"),
+          select: (row, timestamp, late, contentsOf) => chosen?.(row, timestamp, late, contentsOf) === true,
+        };
   // Restored, the aggregate keeps the watermark it had, as Flink's WindowAggOperator: a row late
   // before the savepoint is dropped, not taken into a window that fired already.
   const windowed = stream.keyBy(keyOf).window(assigner).restoreWatermark();
@@ -353,8 +362,8 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       offset: tvf.offset,
       passOn(select) {
         // One reader: a second join over the same maxima keeps its plan.
-        if (passOn.select !== undefined) return undefined;
-        passOn.select = (row, _timestamp, late, contentsOf) =>
+        if (chosen !== undefined) return undefined;
+        chosen = (row, _timestamp, late, contentsOf) =>
           select(row, late, (start) => {
             const acc = contentsOf(start);
             return acc === undefined ? undefined : maxOf(acc);
