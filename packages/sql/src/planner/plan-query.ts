@@ -532,6 +532,7 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     const d = decorrelate(select, where, input, correlation, aggregating);
     select = d.select;
     where = d.where;
+    input = d.input;
   }
   // Subqueries of WHERE and of the select list: joins on the input (see subqueries.ts).
   const withSubqueries = planSubqueries(select, where, input, !aggregating, {

@@ -22,16 +22,27 @@
  * semi or anti join also takes the other correlated conjuncts (`b.v > a.v`, `a.v > 0`) as its
  * condition, as Flink's: the inner columns they read become hidden columns of the subquery
  * (`$sq0_c0`), and a pair matches when the conditions are TRUE; without any equality the join has
- * no key. Any other outer reference (of a scalar subquery, of an aggregating one, outside the
- * WHERE) is refused with FLEUVE_SQL_UNSUPPORTED naming the subquery.
+ * no key. A scalar or aggregating subquery correlated by such conditions is planned as Calcite's
+ * decorrelator plans it for Flink: its rows joined with the outer query's distinct values of the
+ * columns the conditions read (hidden columns `$sq0_o0`, ...), on the conditions, then grouped
+ * by those values, which are the keys of the join with the outer rows. An outer reference
+ * outside the WHERE is refused with FLEUVE_SQL_UNSUPPORTED naming the subquery.
  */
 
 import { FleuveError } from "@fleuve/core";
 import type { Expr, Query, Select, SelectItem, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
-import { type ChangelogMode, INSERT_ONLY, isInsertOnly, ROW_KINDS } from "./changelog.js";
-import { compileExpression } from "./compile-expression.js";
+import {
+  type ChangelogMode,
+  INSERT_ONLY,
+  isInsertOnly,
+  ROW_KINDS,
+  unionMode,
+  withKindOf,
+} from "./changelog.js";
+import { type Compiled, compileExpression } from "./compile-expression.js";
+import { planGroupAggregate } from "./group-aggregate.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope } from "./relation.js";
@@ -59,6 +70,19 @@ export interface Correlation {
    * (Flink's join condition takes them); absent for a scalar subquery, which refuses them.
    */
   readonly residual?: Residual | undefined;
+  /**
+   * The outer query's relation and the join settings, for a subquery whose correlation
+   * {@link decorrelate} plans as a join with the outer query's distinct values (see
+   * {@link joinOuterValues}); absent when the subquery is only validated.
+   */
+  readonly values?: OuterValues | undefined;
+}
+
+/** What {@link joinOuterValues} plans with: the outer query's rows and the join's settings. */
+export interface OuterValues {
+  readonly outer: Relation;
+  readonly stateTtlMs: number | undefined;
+  readonly note?: ((mode: ChangelogMode) => void) | undefined;
 }
 
 /**
@@ -191,16 +215,18 @@ function posOf(e: SubqueryExpr): SourcePos | undefined {
  * conditions on its own rows and the correlated equalities, adds each equality's inner side as a
  * column `tag_k<i>` (and a GROUP BY key when the SELECT aggregates) and records it in
  * `correlation.keys`. The other correlated conditions go to `correlation.residual` when it is
- * given (see {@link residualCondition}), else are refused.
+ * given and the SELECT does not aggregate (see {@link residualCondition}); otherwise (a scalar
+ * subquery, an aggregating one) the subquery's rows are joined with the outer query's distinct
+ * values ({@link joinOuterValues}), which then are its keys: `input` is that join.
  */
 export function decorrelate(
   select: Select,
   where: Expr | undefined,
-  input: Pick<Relation, "columns" | "alias">,
+  input: Relation,
   correlation: Correlation,
   aggregating: boolean,
-): { select: Select; where: Expr | undefined } {
-  if (where === undefined) return { select, where };
+): { select: Select; where: Expr | undefined; input: Relation } {
+  if (where === undefined) return { select, where, input };
   /** Which sides `e`'s columns resolve to: the subquery's own (inner) first, as SQL scopes do. */
   const sides = (e: Expr) => {
     let inner = false;
@@ -211,42 +237,75 @@ export function decorrelate(
     }
     return { inner, outer };
   };
+  /** The (inner, outer) sides of an equality between an inner and an outer expression. */
+  const equality = (c: Expr): [Expr, Expr] | undefined => {
+    if (c.kind !== "binary" || c.op !== "=") return undefined;
+    const l = sides(c.left);
+    const r = sides(c.right);
+    if (!l.outer && !r.inner) return [c.left, c.right];
+    if (!r.outer && !l.inner) return [c.right, c.left];
+    return undefined;
+  };
   const kept: Expr[] = [];
+  const correlated: Expr[] = [];
+  for (const c of conjuncts(where)) {
+    if (hasSubquery(c) || !sides(c).outer) kept.push(c);
+    else correlated.push(c);
+  }
+  const residual = correlation.residual;
+  const nonEqui = correlated.filter((c) => equality(c) === undefined);
+  if (
+    nonEqui.length > 0 &&
+    residual?.validateOnly !== true &&
+    (aggregating || residual === undefined) &&
+    correlation.values !== undefined
+  ) {
+    // Flink's decorrelation of a scalar or aggregating subquery: its rows joined with the outer
+    // query's distinct values on the correlated conditions, then grouped by those values. Its
+    // own conditions filter its rows first (fewer rows kept by the join).
+    const own = andAll(kept.filter((c) => !hasSubquery(c)));
+    let rows = input;
+    if (own !== undefined) {
+      const ev = compileExpression(own, rowScope(input)).eval;
+      rows = {
+        ...input,
+        stream: input.stream.filter((row) => ev(row) === true).name(`Calc(where=[${printExpr(own)}])`),
+      };
+    }
+    const joined = joinOuterValues(rows, correlated, correlation, sides, equality, select.pos);
+    const rest = andAll(kept.filter((c) => hasSubquery(c)));
+    const items = [...select.items];
+    const groupBy = [...select.groupBy];
+    joined.values.forEach((v, i) => {
+      const column = `${correlation.tag}_k${i}`;
+      const ref: Expr = { kind: "column", name: { parts: [v.column], column: v.column }, pos: select.pos };
+      correlation.keys.push({ outer: v.outer, inner: ref, column });
+      items.push({ expr: ref, alias: column });
+      if (aggregating) {
+        if (groupBy.some((g) => g.kind !== "expr"))
+          throw unsupported("a correlated subquery with grouping sets", select.pos);
+        groupBy.push({ kind: "expr", expr: ref });
+      }
+    });
+    return { select: { ...select, where: rest, items, groupBy }, where: rest, input: joined.relation };
+  }
   const items = [...select.items];
   const groupBy = [...select.groupBy];
-  for (const c of conjuncts(where)) {
-    if (hasSubquery(c) || !sides(c).outer) {
-      kept.push(c);
-      continue;
-    }
-    let pair: [Expr, Expr] | undefined;
-    if (c.kind === "binary" && c.op === "=") {
-      const l = sides(c.left);
-      const r = sides(c.right);
-      if (!l.outer && !r.inner) pair = [c.left, c.right];
-      else if (!r.outer && !l.inner) pair = [c.right, c.left];
-    }
+  for (const c of correlated) {
+    const pair = equality(c);
     if (pair === undefined) {
-      const residual = correlation.residual;
-      if (residual === undefined)
+      if (residual === undefined || (aggregating && residual.validateOnly !== true))
+        // Only a subquery planned without the outer query's rows (not run) gets here.
         throw unsupported(
           `the subquery ${correlation.text} correlated by ${printExpr(c)}`,
           columnsOf(c)[0]?.pos ?? select.pos,
-          "a scalar subquery may refer to the outer query only in equalities (inner = outer) ANDed in its WHERE",
+          "a subquery that is not run may refer to the outer query only in equalities (inner = outer) ANDed in its WHERE",
         );
       // Not run: left in its WHERE, where the outer column fails to resolve, as reduceExists expects.
       if (residual.validateOnly === true) {
         kept.push(c);
         continue;
       }
-      // Aggregated rows no longer have the columns the condition reads (it filters before the
-      // aggregation): Flink plans this with an aggregate over a join, which Fleuve does not.
-      if (aggregating)
-        throw unsupported(
-          `the aggregating subquery ${correlation.text} correlated by ${printExpr(c)}`,
-          columnsOf(c)[0]?.pos ?? select.pos,
-          "an aggregating subquery may refer to the outer query only in equalities (inner = outer) ANDed in its WHERE",
-        );
       residual.conditions.push({
         expr: residualCondition(c, input, residual, correlation.tag, items),
         text: printExpr(c),
@@ -263,7 +322,120 @@ export function decorrelate(
     }
   }
   const rest = andAll(kept);
-  return { select: { ...select, where: rest, items, groupBy }, where: rest };
+  return { select: { ...select, where: rest, items, groupBy }, where: rest, input };
+}
+
+/**
+ * The subquery's rows (`input`) joined with the distinct values of the outer query's columns its
+ * correlated conditions read, as Calcite's decorrelator plans a scalar or aggregating subquery
+ * for Flink: each outer column becomes a hidden column `tag_o<i>` of the joined rows, a pair is
+ * joined when all the conditions (outer columns read from those) are TRUE, keyed by their
+ * equalities (none: one subtask has all rows). The outer query then joins its rows with the
+ * subquery's on those values by `=`, so a row with a NULL among them matches nothing (Flink
+ * 1.20 gives it the subquery's value over no rows even when a condition such as `b.v < a.v OR
+ * a.v IS NULL` holds): values with a NULL are left out of the join. Both sides may be updating:
+ * the distinct values come and go with the outer rows (a GROUP BY on them), the join sends the
+ * changes of either side.
+ */
+function joinOuterValues(
+  input: Relation,
+  correlated: readonly Expr[],
+  correlation: Correlation,
+  sides: (e: Expr) => { inner: boolean; outer: boolean },
+  equality: (c: Expr) => [Expr, Expr] | undefined,
+  pos: SourcePos,
+): { relation: Relation; values: { outer: Expr; column: string }[] } {
+  const values: { outer: Expr; column: string; text: string }[] = [];
+  const rewrite = (e: Expr) =>
+    mapExpr(e, (x) => {
+      if (x.kind !== "column" || sides(x).inner || !sides(x).outer) return undefined;
+      const text = printExpr(x);
+      let v = values.find((o) => o.text === text);
+      if (v === undefined) {
+        v = { outer: x, column: `${correlation.tag}_o${values.length}`, text };
+        values.push(v);
+      }
+      return { kind: "column", name: { parts: [v.column], column: v.column }, pos: x.pos };
+    });
+  const conditions = correlated.map(rewrite);
+  const { outer, stateTtlMs, note } = correlation.values as OuterValues;
+  // The distinct outer values, without those with a NULL (see above).
+  const outerScope = rowScope(outer);
+  const reads = values.map((v) => compileExpression(v.outer, outerScope));
+  const valueColumns: Column[] = values.map((v, i) => ({ name: v.column, type: reads[i]?.type }));
+  const projected: Relation = {
+    stream: outer.stream
+      .flatMap((row: Row) => {
+        const out: Row = {};
+        for (let i = 0; i < values.length; i++) {
+          const x = (reads[i] as Compiled<Row>).eval(row);
+          if (x === null || x === undefined) return [];
+          out[(values[i] as { column: string }).column] = x;
+        }
+        return [withKindOf(out, row)];
+      })
+      .name(
+        `Calc(select=[${values.map((v) => `${v.text} AS ${v.column}`).join(", ")}], where=[${values.map((v) => `${v.text} IS NOT NULL`).join(" AND ")}])`,
+      ),
+    columns: valueColumns,
+    changelog: outer.changelog,
+  };
+  const ref = (name: string): Expr => ({ kind: "column", name: { parts: [name], column: name }, pos });
+  const distinct = planGroupAggregate(
+    {
+      kind: "select",
+      distinct: false,
+      items: values.map((v) => ({ expr: ref(v.column), alias: v.column })),
+      groupBy: values.map((v) => ({ kind: "expr", expr: ref(v.column) })),
+      windows: [],
+      pos,
+    },
+    projected,
+    { stateTtlMs },
+  );
+  note?.(distinct.changelog);
+  // The pairs: the distinct values (left) with the subquery's rows (right), one row each.
+  const joinedColumns = [...input.columns, ...valueColumns];
+  const pairScope = rowScope({ columns: joinedColumns, alias: input.alias });
+  const valueScope = rowScope(distinct);
+  const innerScope = rowScope(input);
+  const leftKeys: ((row: Row) => unknown)[] = [];
+  const rightKeys: ((row: Row) => unknown)[] = [];
+  for (const c of correlated) {
+    const pair = equality(c);
+    if (pair === undefined) continue;
+    leftKeys.push(compileExpression(rewrite(pair[1]), valueScope).eval);
+    rightKeys.push(compileExpression(pair[0], innerScope).eval);
+  }
+  const cond = compileExpression(andAll(conditions) as Expr, pairScope).eval;
+  const columnNames = values.map((v) => v.column);
+  const pairRow = (l: Row, r: Row): Row => {
+    const out: Row = { ...r };
+    for (const c of columnNames) out[c] = l[c];
+    return out;
+  };
+  const name = `Join(joinType=[InnerJoin], where=[${conditions.map((c) => printExpr(c)).join(" AND ")}], select=[${[...input.columns.map((c) => c.name), ...columnNames].join(", ")}])`;
+  const stream = distinct.stream
+    .connect(input.stream)
+    .keyBy(jsonKey(leftKeys), jsonKey(rightKeys))
+    .transform(
+      name,
+      () =>
+        new SqlStreamingJoinOperator({
+          type: "INNER",
+          matches: (l, r) => cond(pairRow(l, r)) === true,
+          combine: (l, r) => pairRow(l as Row, r as Row),
+          stateTtlMs,
+          insertOnly: { left: isInsertOnly(distinct.changelog), right: isInsertOnly(input.changelog) },
+        }),
+    );
+  const u = unionMode(distinct.changelog, input.changelog);
+  const changelog: ChangelogMode = isInsertOnly(u) ? INSERT_ONLY : { kinds: u.kinds, producer: name };
+  note?.(changelog);
+  return {
+    relation: { stream, columns: joinedColumns, alias: input.alias, changelog },
+    values: values.map((v) => ({ outer: v.outer, column: v.column })),
+  };
 }
 
 /**
@@ -434,6 +606,7 @@ function planCorrelated(
     text: describe(e),
     keys: [],
     ...(residual ? { residual: { conditions: [], columns: [] } } : {}),
+    values: { outer, stateTtlMs: planner.stateTtlMs, note: planner.note },
   };
   let rel: Relation;
   try {
@@ -448,7 +621,7 @@ function planCorrelated(
       throw unsupported(
         `the correlated subquery ${describe(e)}`,
         posOf(e),
-        `it refers to ${column} of the outer query outside ${residual ? "the conditions ANDed in its WHERE" : "an equality (inner = outer) ANDed in its WHERE"}, which is all Fleuve SQL decorrelates`,
+        `it refers to ${column} of the outer query outside the conditions ANDed in its WHERE, which is all Fleuve SQL decorrelates`,
       );
     }
     throw err;
