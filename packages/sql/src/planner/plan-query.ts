@@ -552,6 +552,7 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
       });
     },
     stateTtlMs: stateTtlMs(ctx.settings),
+    groupAggregate: planGroupAggregate,
     note: ctx.noteChangelog,
   });
   if (

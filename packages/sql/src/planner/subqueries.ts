@@ -29,10 +29,10 @@
  * outside the WHERE is refused with FLEUVE_SQL_UNSUPPORTED naming the subquery.
  */
 
-import { FleuveError } from "@fleuve/core";
+import { type DataStream, FleuveError } from "@fleuve/core";
 import type { Expr, Query, Select, SelectItem, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
-import { SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
+import { SqlStreamingJoinOperator, type StreamingJoinSpec } from "../runtime/streaming-join.js";
 import {
   type ChangelogMode,
   INSERT_ONLY,
@@ -42,7 +42,6 @@ import {
   withKindOf,
 } from "./changelog.js";
 import { type Compiled, compileExpression } from "./compile-expression.js";
-import { planGroupAggregate } from "./group-aggregate.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope } from "./relation.js";
@@ -83,7 +82,16 @@ export interface OuterValues {
   readonly outer: Relation;
   readonly stateTtlMs: number | undefined;
   readonly note?: ((mode: ChangelogMode) => void) | undefined;
+  /** Plans a group aggregation (group-aggregate.ts, given by the caller: it imports this module). */
+  readonly groupAggregate: GroupAggregatePlanner;
 }
+
+/** Plans a group aggregation of `input` for `select`, as group-aggregate.ts's planGroupAggregate. */
+export type GroupAggregatePlanner = (
+  select: Select,
+  input: Relation,
+  options: { readonly stateTtlMs?: number | undefined },
+) => Relation;
 
 /**
  * The correlated conditions of a subquery that are not equalities (`o.amount > e.v`, or on the
@@ -108,6 +116,8 @@ export interface SubqueryPlanner {
   /** Plans `query` as a subquery; with `correlation`, its outer references are decorrelated. */
   readonly plan: (query: Query, correlation: Correlation) => Relation;
   readonly stateTtlMs: number | undefined;
+  /** Plans the GROUP BY of a correlation's outer values (see {@link OuterValues}). */
+  readonly groupAggregate: GroupAggregatePlanner;
   /** Told the changelog mode of each subquery and join planned (for EXPLAIN). */
   readonly note?: ((mode: ChangelogMode) => void) | undefined;
   /**
@@ -358,7 +368,7 @@ function joinOuterValues(
       return { kind: "column", name: { parts: [v.column], column: v.column }, pos: x.pos };
     });
   const conditions = correlated.map(rewrite);
-  const { outer, stateTtlMs, note } = correlation.values as OuterValues;
+  const { outer, stateTtlMs, note, groupAggregate } = correlation.values as OuterValues;
   // The distinct outer values, without those with a NULL (see above).
   const outerScope = rowScope(outer);
   const reads = values.map((v) => compileExpression(v.outer, outerScope));
@@ -381,7 +391,7 @@ function joinOuterValues(
     changelog: outer.changelog,
   };
   const ref = (name: string): Expr => ({ kind: "column", name: { parts: [name], column: name }, pos });
-  const distinct = planGroupAggregate(
+  const distinct = groupAggregate(
     {
       kind: "select",
       distinct: false,
@@ -415,20 +425,12 @@ function joinOuterValues(
     return out;
   };
   const name = `Join(joinType=[InnerJoin], where=[${conditions.map((c) => printExpr(c)).join(" AND ")}], select=[${[...input.columns.map((c) => c.name), ...columnNames].join(", ")}])`;
-  const stream = distinct.stream
-    .connect(input.stream)
-    .keyBy(jsonKey(leftKeys), jsonKey(rightKeys))
-    .transform(
-      name,
-      () =>
-        new SqlStreamingJoinOperator({
-          type: "INNER",
-          matches: (l, r) => cond(pairRow(l, r)) === true,
-          combine: (l, r) => pairRow(l as Row, r as Row),
-          stateTtlMs,
-          insertOnly: { left: isInsertOnly(distinct.changelog), right: isInsertOnly(input.changelog) },
-        }),
-    );
+  const stream = keyedJoin(distinct, input, leftKeys, rightKeys, name, {
+    type: "INNER",
+    matches: (l, r) => cond(pairRow(l, r)) === true,
+    combine: (l, r) => pairRow(l as Row, r as Row),
+    stateTtlMs,
+  });
   const u = unionMode(distinct.changelog, input.changelog);
   const changelog: ChangelogMode = isInsertOnly(u) ? INSERT_ONLY : { kinds: u.kinds, producer: name };
   note?.(changelog);
@@ -606,7 +608,12 @@ function planCorrelated(
     text: describe(e),
     keys: [],
     ...(residual ? { residual: { conditions: [], columns: [] } } : {}),
-    values: { outer, stateTtlMs: planner.stateTtlMs, note: planner.note },
+    values: {
+      outer,
+      stateTtlMs: planner.stateTtlMs,
+      note: planner.note,
+      groupAggregate: planner.groupAggregate,
+    },
   };
   let rel: Relation;
   try {
@@ -629,6 +636,31 @@ function planCorrelated(
   const keyColumns = new Set(correlation.keys.map((k) => k.column));
   const value = rel.columns.filter((c) => !keyColumns.has(c.name) && !c.name.startsWith(HIDDEN_PREFIX));
   return { rel, correlation, value };
+}
+
+/**
+ * `left` and `right` connected, keyed by `leftKey` / `rightKey`, into a regular (or semi, anti)
+ * join named `name`: the operator of each subquery's join, each side insert-only as its relation.
+ */
+function keyedJoin(
+  left: Relation,
+  right: Relation,
+  leftKey: readonly ((row: Row) => unknown)[],
+  rightKey: readonly ((row: Row) => unknown)[],
+  name: string,
+  spec: Omit<StreamingJoinSpec, "insertOnly">,
+): DataStream<Row> {
+  return left.stream
+    .connect(right.stream)
+    .keyBy(jsonKey(leftKey), jsonKey(rightKey))
+    .transform(
+      name,
+      () =>
+        new SqlStreamingJoinOperator({
+          ...spec,
+          insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(right.changelog) },
+        }),
+    );
 }
 
 /** The changelog of a join that sends left rows of `left`, and `extra` kinds of its own. */
@@ -733,20 +765,12 @@ function planSemiAnti(
     left.columns.map((c) => c.name),
     [],
   );
-  const stream = left.stream
-    .connect(rel.stream)
-    .keyBy(jsonKey(leftKey), jsonKey(rightKey))
-    .transform(
-      name,
-      () =>
-        new SqlStreamingJoinOperator({
-          type: anti ? "ANTI" : "SEMI",
-          matches,
-          combine: (l) => keep(l, null),
-          stateTtlMs: planner.stateTtlMs,
-          insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(rel.changelog) },
-        }),
-    );
+  const stream = keyedJoin(left, rel, leftKey, rightKey, name, {
+    type: anti ? "ANTI" : "SEMI",
+    matches,
+    combine: (l) => keep(l, null),
+    stateTtlMs: planner.stateTtlMs,
+  });
   // A semi join of an insert-only subquery only adds rows; otherwise rows come and go.
   const extra = !anti && isInsertOnly(rel.changelog) ? [] : ["+I", "-D"];
   const changelog = joinMode(left.changelog, extra, name);
@@ -801,34 +825,26 @@ function planScalar(left: Relation, e: SubqueryExpr, tag: string, planner: Subqu
   const where = correlation.keys.map((k) => `${printExpr(k.inner)} = ${printExpr(k.outer)}`).join(" AND ");
   const name = `Join(joinType=[LeftOuterJoin], where=[${where === "" ? "true" : where}], select=[${tag} = SINGLE_VALUE${describe(e)}])`;
   const at = pos === undefined ? "" : ` (line ${pos.line}, column ${pos.column})`;
-  const stream = left.stream
-    .connect(rel.stream)
-    .keyBy(jsonKey(outerKeys), jsonKey(innerKeys))
-    .transform(
-      name,
-      () =>
-        new SqlStreamingJoinOperator({
-          type: "LEFT",
-          matches: (l, r) => {
-            for (let i = 0; i < outerKeys.length; i++) {
-              const a = (outerKeys[i] as (row: Row) => unknown)(l);
-              const b = (innerKeys[i] as (row: Row) => unknown)(r);
-              if (a === null || b === null || !sqlEquals(a, b)) return false;
-            }
-            return true;
-          },
-          combine: (l, r) => {
-            const out = keep(l, null);
-            out[tag] = r === null ? empty : (r[valueColumn] ?? null);
-            return out;
-          },
-          stateTtlMs: planner.stateTtlMs,
-          insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(rel.changelog) },
-          // A right row with a NULL key matches no outer row (NULL = NULL is not true).
-          singleRowCounts: (r) => innerKeys.every((k) => k(r) !== null),
-          singleRow: `the scalar subquery ${describe(e)}${at} returned more than one row${correlation.keys.length > 0 ? " for one outer row" : ""}: a scalar subquery must give at most one row`,
-        }),
-    );
+  const stream = keyedJoin(left, rel, outerKeys, innerKeys, name, {
+    type: "LEFT",
+    matches: (l, r) => {
+      for (let i = 0; i < outerKeys.length; i++) {
+        const a = (outerKeys[i] as (row: Row) => unknown)(l);
+        const b = (innerKeys[i] as (row: Row) => unknown)(r);
+        if (a === null || b === null || !sqlEquals(a, b)) return false;
+      }
+      return true;
+    },
+    combine: (l, r) => {
+      const out = keep(l, null);
+      out[tag] = r === null ? empty : (r[valueColumn] ?? null);
+      return out;
+    },
+    stateTtlMs: planner.stateTtlMs,
+    // A right row with a NULL key matches no outer row (NULL = NULL is not true).
+    singleRowCounts: (r) => innerKeys.every((k) => k(r) !== null),
+    singleRow: `the scalar subquery ${describe(e)}${at} returned more than one row${correlation.keys.length > 0 ? " for one outer row" : ""}: a scalar subquery must give at most one row`,
+  });
   // As a left join: rows padded with NULL (or the empty value) and retracted when the value comes.
   const changelog: ChangelogMode = { kinds: ["+I", "-D"], producer: name };
   planner.note?.(rel.changelog);

@@ -1074,6 +1074,18 @@ test("EXPLAIN shows the non-equi correlation as the semi join's condition; equal
     ),
     /Join\(joinType=\[LeftAntiJoin\], where=\[n\.product = o\.product\]\)/,
   );
+  // A scalar subquery correlated by a non-equi condition: the outer values' GROUP BY, their join
+  // with the subquery's rows on the condition, the aggregate per value, the left join.
+  const scalar = await plan(
+    "SELECT amount, (SELECT COUNT(*) FROM NewProducts n WHERE n.product > o.product) AS c FROM Orders o",
+  );
+  assert.match(scalar, /Calc\(select=\[o\.product AS \$sq0_o0\], where=\[o\.product IS NOT NULL\]\)/);
+  assert.match(scalar, /Join\(joinType=\[InnerJoin\], where=\[n\.product > `\$sq0_o0`\]/);
+  assert.match(
+    scalar,
+    /GroupAggregate\(groupBy=\[`\$sq0_o0`\], select=\[COUNT\(\*\), `\$sq0_o0` AS \$sq0_k0\]\)/,
+  );
+  assert.match(scalar, /Join\(joinType=\[LeftOuterJoin\], where=\[`\$sq0_o0` = o\.product\]/);
 });
 
 test("a scalar subquery that gives more than one row fails the job, naming the subquery and where it is", async () => {
