@@ -33,6 +33,7 @@ import { windowFiring } from "../runtime/zoned-windows.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
 import { commonColumnsOf, paddedColumn } from "./common-columns.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
+import { floorMod } from "./floor-mod.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
 import {
@@ -786,6 +787,13 @@ function thinnedByMaximum(
     const { size, slide, offset } = m;
     const valueOwn = m.column;
     const timeOwn = ownName(s, best.column);
+    // The last maximum read, of the window starting at `knownStart`, by this reader `knownOf`
+    // (one per aggregate operator): a window's maximum only grows, and the one it sends is at
+    // least any it had, so a row below it cannot equal that window's maximum, fired since or not,
+    // and needs no read of the aggregate's state (most rows: q7's bids below their window's top).
+    let knownOf: unknown;
+    let knownStart = Number.NaN;
+    let knownMax = Number.NaN;
     const stream = m.passOn((row, late, maxOf) => {
       const c = row[valueOwn];
       // NULL is never equal to a maximum.
@@ -793,12 +801,19 @@ function thinnedByMaximum(
       if (late || typeof c !== "number") return true;
       const t = row[timeOwn];
       if (typeof t !== "number") return true;
+      if (maxOf !== knownOf) {
+        knownOf = maxOf;
+        knownStart = Number.NaN;
+      }
       // The starts of the windows whose end lies in [t + lo, t + hi].
       const from = t + lo - size;
-      const r = (((from - offset) % slide) + slide) % slide;
+      const r = floorMod(from - offset, slide);
       for (let start = r === 0 ? from : from - r + slide; start <= t + hi - size; start += slide) {
+        if (start === knownStart && c < knownMax) continue;
         const max = maxOf(start);
         if (typeof max !== "number" || c >= max) return true;
+        knownStart = start;
+        knownMax = max;
       }
       return false;
     });

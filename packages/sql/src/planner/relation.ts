@@ -133,8 +133,9 @@ export interface WindowMaximum {
   /**
    * The input rows `select` picks, as the aggregate takes them: it gets each row, whether the
    * aggregate dropped it as late, and `maxOf(start)`, the current maximum of the window starting
-   * at `start` (undefined: the window has no row yet or has already fired; null: only NULLs).
-   * Undefined if an earlier call took them.
+   * at `start` (undefined: the window has no row yet or has already fired; null: only NULLs),
+   * the same function for every row of one aggregate operator (another for another instance, a
+   * restored one included). Undefined if an earlier call took them.
    */
   passOn(
     select: (row: Row, late: boolean, maxOf: (start: number) => unknown | undefined) => boolean,

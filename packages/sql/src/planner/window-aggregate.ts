@@ -363,11 +363,21 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       passOn(select) {
         // One reader: a second join over the same maxima keeps its plan.
         if (chosen !== undefined) return undefined;
-        chosen = (row, _timestamp, late, contentsOf) =>
-          select(row, late, (start) => {
-            const acc = contentsOf(start);
-            return acc === undefined ? undefined : maxOf(acc);
-          });
+        // The reader of a window's maximum is made once per operator's `contentsOf` (a stable
+        // function of the operator), not per row: the select runs for every input row.
+        let contents: ((start: number) => unknown) | undefined;
+        let maxAt: (start: number) => unknown = () => undefined;
+        chosen = (row, _timestamp, late, contentsOf) => {
+          if (contentsOf !== contents) {
+            const read = contentsOf;
+            contents = read;
+            maxAt = (start) => {
+              const acc = read(start);
+              return acc === undefined ? undefined : maxOf(acc);
+            };
+          }
+          return select(row, late, maxAt);
+        };
         return result.getSideOutput(passOn.tag);
       },
     };
