@@ -142,9 +142,31 @@ export function keyValuesOfText(n: number): (key: string) => readonly unknown[] 
   return (key) => {
     const c = key.charCodeAt(1);
     // `[1001]`, `[-3]`: the number's shortest text, which Number reads back exactly.
-    one[0] = c === 45 || (c >= 48 && c <= 57) ? Number(key.slice(1, -1)) : (JSON.parse(key) as unknown[])[0];
+    one[0] =
+      c === 45 || (c >= 48 && c <= 57)
+        ? (integerOfKeyText(key) ?? Number(key.slice(1, -1)))
+        : (JSON.parse(key) as unknown[])[0];
     return one;
   };
+}
+
+/**
+ * The integer of a one-number key text `[1001]` or `[-3]` of at most 15 digits (exact as a
+ * double), read digit by digit: a window fires a row per key, and slicing the text to hand it to
+ * Number allocated a string for each. Undefined for any other text (a fraction, an exponent).
+ */
+export function integerOfKeyText(key: string): number | undefined {
+  const last = key.length - 1;
+  const negative = key.charCodeAt(1) === 45;
+  const first = negative ? 2 : 1;
+  if (last <= first || last - first > 15 || key.charCodeAt(last) !== 93) return undefined;
+  let v = 0;
+  for (let i = first; i < last; i++) {
+    const d = key.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return negative ? -v : v;
 }
 
 /** Whether `acc` is of the keyed layout (state of a version before the compact one). */

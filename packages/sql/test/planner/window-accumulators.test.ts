@@ -10,7 +10,7 @@ import { StreamExecutionEnvironment } from "@fleuve/core";
 import { KeyedOneInputOperatorHarness } from "@fleuve/core/testing";
 import { type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
-import { keyFromText, keyValuesOfText } from "../../src/planner/window-accumulators.js";
+import { integerOfKeyText, keyFromText, keyValuesOfText } from "../../src/planner/window-accumulators.js";
 
 type WindowOperator = ConstructorParameters<typeof KeyedOneInputOperatorHarness<Row, Row>>[0];
 
@@ -161,4 +161,24 @@ test("the keys that come back from their text: integers, strings, booleans, NULL
     { numRuns: 500 },
   );
   assert.deepEqual(keyValuesOfText(0)(""), []);
+});
+
+test("a one-number key text read digit by digit gives what Number gives, or leaves it to Number", () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double({ noNaN: true, noDefaultInfinity: true })),
+      (n) => {
+        const text = JSON.stringify([n]);
+        const v = integerOfKeyText(text);
+        if (v !== undefined) assert.ok(Object.is(v, Number(text.slice(1, -1))), text);
+        if (Number.isInteger(n) && Math.abs(n) < 1e15) assert.ok(Object.is(v, n === 0 ? 0 : n), text);
+        assert.ok(Object.is(keyValuesOfText(1)(text)[0], Number(text.slice(1, -1))), text);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  for (const t of ["[]", "[-]", "[1.5]", "[1e+21]", "[-1e-7]", "[12a]", "[1234567890123456]", "[1"])
+    assert.equal(integerOfKeyText(t), undefined, t);
+  assert.equal(integerOfKeyText("[123456789012345]"), 123456789012345);
+  assert.equal(integerOfKeyText("[-42]"), -42);
 });
