@@ -12,6 +12,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.ResultKind;
 import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.Table;
@@ -175,6 +176,11 @@ public final class RunSql {
         }
       } else if (result.getJobClient().isPresent()) {
         result.await();
+      } else if (result.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
+        // DESCRIBE, SHOW, EXPLAIN: their rows, as a SELECT's (DESCRIBE shows a view's types).
+        try (CloseableIterator<Row> rows = result.collect()) {
+          while (rows.hasNext()) System.out.println(rows.next());
+        }
       }
     }
     System.out.flush();
