@@ -102,6 +102,31 @@ function comparable(a: DataType | undefined, b: DataType | undefined): boolean {
   return true;
 }
 
+/**
+ * The type of a FULL JOIN's common column `name`, COALESCE(l.name, r.name)'s: the common type of
+ * both sides' (LogicalTypeMerging.findCommonType), nullable; refused when they have none, as Flink
+ * refuses the COALESCE ("Invalid function call: COALESCE(INT, STRING)"). An unknown side leaves the
+ * other's type.
+ */
+function fullJoinType(
+  name: string,
+  l: DataType | undefined,
+  r: DataType | undefined,
+  at: SourcePos | undefined,
+): DataType | undefined {
+  if (l === undefined || r === undefined) return nullable(l ?? r);
+  const common = findCommonType(l, r);
+  if (common === undefined) {
+    const [lt, rt] = [printType({ ...l, notNull: false }), printType({ ...r, notNull: false })];
+    throw invalid(
+      `column ${name} of a FULL JOIN's USING has no common type: COALESCE(${lt}, ${rt}) (as Flink refuses it); CAST one side`,
+      at,
+      { columnName: name, leftType: lt, rightType: rt },
+    );
+  }
+  return nullable(common);
+}
+
 const columnRef = (c: Column, pos: SourcePos | undefined): Expr => ({
   kind: "column",
   // Printed as the SQL would qualify it; resolved by the column's key in the joined rows.
@@ -190,12 +215,7 @@ export function commonColumnsOf(
       sqlName: name,
       // The left side's type, the right's for a RIGHT JOIN; of a FULL JOIN, COALESCE(l.c, r.c)'s:
       // the least restrictive of both (INT and BIGINT give BIGINT), NULL where neither side has a row.
-      type:
-        type === "RIGHT"
-          ? r.type
-          : type === "FULL"
-            ? nullable(findCommonType(l.type, r.type) ?? l.type)
-            : l.type,
+      type: type === "RIGHT" ? r.type : type === "FULL" ? fullJoinType(name, l.type, r.type, at) : l.type,
     })),
     ...sides,
   ];

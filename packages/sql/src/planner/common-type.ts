@@ -29,6 +29,8 @@ const INTEGER_DIGITS: Record<string, number> = { TINYINT: 3, SMALLINT: 5, INT: 1
 const APPROXIMATE = new Set(["FLOAT", "DOUBLE"]);
 const STRINGS = new Set(["CHAR", "VARCHAR", "STRING"]);
 
+const TIMESTAMPS: ReadonlySet<string> = new Set(["TIMESTAMP", "TIMESTAMP_LTZ"]);
+
 /** Whether `t` is a TIMESTAMP WITH LOCAL TIME ZONE (as either spelling is parsed). */
 function isLtz(t: DataType & { kind: "atomic" }): boolean {
   return t.name === "TIMESTAMP_LTZ" || t.timeZone === "local";
@@ -103,9 +105,19 @@ export function findCommonType(a: DataType | undefined, b: DataType | undefined)
   return found === undefined ? undefined : { ...found, notNull };
 }
 
-/** {@link findCommonType} of `a` and `b`, nullability aside. */
-function commonParts(a: DataType, b: DataType): DataType | undefined {
+/** {@link findCommonType} of `a` and `b`, nullability aside; `calcite` for {@link setOperationType}. */
+function commonParts(a: DataType, b: DataType, calcite = false): DataType | undefined {
+  const common = calcite ? setOperationType : findCommonType;
   if (a.kind === "atomic" && b.kind === "atomic") {
+    if (calcite && TIMESTAMPS.has(a.name) && TIMESTAMPS.has(b.name)) {
+      // Calcite keeps the left type when the precisions are equal and otherwise takes the right's
+      // kind with the larger precision: TIMESTAMP(3) with TIMESTAMP_LTZ(3) is TIMESTAMP(3), with
+      // TIMESTAMP_LTZ(6) TIMESTAMP_LTZ(6); TIMESTAMP_LTZ(6) with TIMESTAMP(3) is TIMESTAMP(6).
+      const [pa, pb] = [a.args[0] ?? 6, b.args[0] ?? 6];
+      if (pa === pb) return a;
+      const name = isLtz(b) ? "TIMESTAMP_LTZ" : "TIMESTAMP";
+      return { kind: "atomic", name, args: [Math.max(pa, pb)], notNull: false };
+    }
     if (BINARY_TYPES.has(a.name) && BINARY_TYPES.has(b.name)) {
       if (a.name === "BYTES" || b.name === "BYTES") return { ...a, name: "BYTES", args: [] };
       const [la, lb] = [a.args[0] ?? 1, b.args[0] ?? 1];
@@ -115,23 +127,38 @@ function commonParts(a: DataType, b: DataType): DataType | undefined {
     return atomicCommon(a, b) ?? (a.name === b.name ? a : undefined);
   }
   if ((a.kind === "array" && b.kind === "array") || (a.kind === "multiset" && b.kind === "multiset")) {
-    const element = findCommonType(a.element, b.element);
+    const element = common(a.element, b.element);
     return element === undefined ? undefined : { ...a, element };
   }
   if (a.kind === "map" && b.kind === "map") {
-    const key = findCommonType(a.key, b.key);
-    const value = findCommonType(a.value, b.value);
+    const key = common(a.key, b.key);
+    const value = common(a.value, b.value);
     return key === undefined || value === undefined ? undefined : { ...a, key, value };
   }
   if (a.kind === "row" && b.kind === "row") {
     if (a.fields.length !== b.fields.length) return undefined;
-    const fields = a.fields.map((f, i) => ({ ...f, type: findCommonType(f.type, b.fields[i]?.type) }));
+    const fields = a.fields.map((f, i) => ({ ...f, type: common(f.type, b.fields[i]?.type) }));
     return fields.every((f) => f.type !== undefined)
       ? { ...a, fields: fields as typeof a.fields }
       : undefined;
   }
   if (a.kind === "interval" && b.kind === "interval") return a;
   return undefined;
+}
+
+/**
+ * The type of a column of a set operation (UNION [ALL], INTERSECT [ALL], EXCEPT [ALL]) whose sides
+ * are of types `a` and `b`, as Calcite's leastRestrictive under Flink's type system derives it
+ * (FlinkTypeFactory.leastRestrictive): {@link findCommonType}'s, but of two timestamps the left one
+ * when their precisions are equal and otherwise the right one's kind of the larger precision
+ * (Flink 1.20: TIMESTAMP(3) with TIMESTAMP_LTZ(3) is TIMESTAMP(3), TIMESTAMP_LTZ(3) with TIMESTAMP(3)
+ * TIMESTAMP_LTZ(3)); nullable when either is. Undefined when they have none (INT and STRING, DATE
+ * and TIMESTAMP), which Flink refuses ("Type mismatch in column 1 of UNION ALL"), or either is unknown.
+ */
+export function setOperationType(a: DataType | undefined, b: DataType | undefined): DataType | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  const found = commonParts(a, b, true);
+  return found === undefined ? undefined : { ...found, notNull: a.notNull && b.notNull };
 }
 
 /**

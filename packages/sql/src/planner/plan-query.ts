@@ -402,7 +402,8 @@ function planBody(body: QueryBody, ctx: PlanContext): Relation {
     case "setOp": {
       const left = planBody(body.left, { ...ctx, subquery: true });
       const right = planBody(body.right, { ...ctx, subquery: true });
-      return planSetOperation(body.op, body.all, left, right, stateTtlMs(ctx.settings));
+      const pos = body.right.kind === "select" ? body.right.pos : undefined;
+      return planSetOperation(body.op, body.all, left, right, stateTtlMs(ctx.settings), pos);
     }
   }
 }

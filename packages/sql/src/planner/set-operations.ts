@@ -12,9 +12,10 @@
  * REPLICATE_ROWS table function), each copy carrying the aggregate's row kind.
  */
 
-import type { Expr, SelectItem, SourcePos } from "../parser/ast.js";
+import type { DataType, Expr, SelectItem, SourcePos } from "../parser/ast.js";
+import { printType } from "../parser/printer.js";
 import { retractMode, unionMode, withKindOf } from "./changelog.js";
-import { findCommonType } from "./common-type.js";
+import { nullable, setOperationType } from "./common-type.js";
 import { planGroupAggregate } from "./group-aggregate.js";
 import { invalid } from "./problems.js";
 import { type Column, type Relation, sqlNameOf } from "./relation.js";
@@ -48,7 +49,8 @@ const zero: Expr = { kind: "literal", type: "number", text: "0" };
 
 /**
  * Plans `left op [ALL] right` (their columns already planned): the left side names the columns.
- * `stateTtlMs` (`table.exec.state.ttl`) expires the counts of a row not updated for that long.
+ * `stateTtlMs` (`table.exec.state.ttl`) expires the counts of a row not updated for that long;
+ * `pos` is where the error of columns without a common type points.
  */
 export function planSetOperation(
   op: "UNION" | "INTERSECT" | "EXCEPT",
@@ -56,6 +58,7 @@ export function planSetOperation(
   left: Relation,
   right: Relation,
   stateTtlMs: number | undefined,
+  pos?: SourcePos,
 ): Relation {
   const what = `${op}${all ? " ALL" : ""}`;
   if (left.columns.length !== right.columns.length) {
@@ -69,10 +72,24 @@ export function planSetOperation(
     right.columns.map((c) => c.name),
   );
   // Each column of both sides' common type (INT and BIGINT: BIGINT), nullable when either side's is,
-  // as Calcite's leastRestrictive types a set operation's rows.
+  // as Calcite's leastRestrictive types a set operation's rows; types without one are refused, as
+  // Flink's validator refuses them. A side of unknown type (a UDF's undeclared result) leaves the other's.
   const columns: Column[] = left.columns.map((c, i) => {
-    const common = findCommonType(c.type, right.columns[i]?.type);
-    return common === undefined ? c : { ...c, type: common };
+    const r = right.columns[i]?.type;
+    if (c.type === undefined || r === undefined) return { ...c, type: nullable(c.type ?? r) };
+    const common = setOperationType(c.type, r);
+    if (common === undefined) {
+      throw invalid(
+        `Type mismatch in column ${i + 1} of ${what}: ${printType(nullable(c.type) as DataType)} and ${printType(nullable(r) as DataType)} have no common type (as Flink refuses them); CAST one side`,
+        pos,
+        {
+          columnIndex: i + 1,
+          leftType: printType(nullable(c.type) as DataType),
+          rightType: printType(nullable(r) as DataType),
+        },
+      );
+    }
+    return { ...c, type: common };
   });
   if (op === "UNION" && all) {
     return {
