@@ -335,7 +335,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           }
           return sawNull ? null : e.not;
         },
-        type: BOOLEAN,
+        // NOT NULL when the operand and every value are (Flink 1.20: '12' IN (1) is BOOLEAN NOT NULL).
+        type: withNotNull(BOOLEAN, x.type?.notNull === true && list.every((c) => c.type?.notNull === true)),
       };
     }
     case "like": {
@@ -1068,11 +1069,13 @@ function castStringOperand<I>(
  * - numbers and character strings mixed in the list are refused (SqlInOperator: "Values in
  *   expression list must have compatible types");
  * - otherwise each value is compared as the left operand's type: SqlToRelConverter.convertInToOr
- *   rewrites `x IN (a, b)` to `x = CAST(a AS type of x) OR x = CAST(b AS ...)`, so
- *   `int_col IN ('1', '2')` compares numbers and `str_col IN (1, 2)` compares '1' and '2'. A
- *   literal that does not cast is refused when the query is planned (a CAST of it would fail every
- *   row). A DECIMAL or floating-point value against a string is refused: Flink's text of it
- *   (`1.0`) is not the JavaScript one, so CAST it explicitly.
+ *   rewrites `x IN (a, b)` to `x = CAST(a AS type of x) OR ...`, casting a value whose type has
+ *   another SQL type name than x's (ensureSqlType: not a CHAR against a VARCHAR, nor a DECIMAL of
+ *   another precision against a DECIMAL). So `int_col IN ('1', '2')` compares numbers,
+ *   `'12' IN (1)` compares '12' with CAST(1 AS CHAR(2)) = '1 ', `'1.0' IN (1.0)` is TRUE,
+ *   `1 IN (1.5)` is TRUE (CAST(1.5 AS INT) is 1) and `'true' IN (TRUE)` FALSE (TRUE is 'TRUE'), as
+ *   Flink 1.20 answers. A literal that does not cast is refused when the query is planned (a CAST
+ *   of it would fail every row).
  */
 function coerceInList<I>(e: Expr & { kind: "in" }, x: Compiled<I>, list: Compiled<I>[]): Compiled<I>[] {
   const numbers = list.filter((c) => isNumericType(c.type));
@@ -1085,22 +1088,13 @@ function coerceInList<I>(e: Expr & { kind: "in" }, x: Compiled<I>, list: Compile
     );
   const target = x.type;
   if (target?.kind !== "atomic") return list;
+  const targetName = sqlTypeName(target);
   return list.map((c, i) => {
     const item = e.list[i] as Expr;
-    const across =
-      (isNumericType(target) && isCharacterType(c.type)) ||
-      (isCharacterType(target) && isNumericType(c.type));
-    if (!across) return c;
-    if (
-      isCharacterType(target) &&
-      !["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"].includes((c.type as { name: string }).name)
-    )
-      throw refuseAt(
-        e,
-        `${printExpr(item)} (${typeName(c.type)}) in an IN list of ${typeName(target)}: Flink casts it to ${typeName(target)} with its own number text; CAST it explicitly`,
-        { operator: "IN" },
-      );
-    const cast = compileCast(c, target, false);
+    if (c.type?.kind !== "atomic" || c.type.name === "NULL") return c;
+    const name = sqlTypeName(c.type);
+    if (name === targetName || (targetName === "VARCHAR" && name === "CHAR")) return c;
+    const cast = compileCast(c, { ...target, notNull: c.type.notNull }, false);
     if (item.kind === "literal") {
       try {
         cast.eval(undefined as never);
@@ -1114,6 +1108,15 @@ function coerceInList<I>(e: Expr & { kind: "in" }, x: Compiled<I>, list: Compile
     }
     return cast;
   });
+}
+
+/** Calcite's SqlTypeName of atomic type `t` (STRING is a VARCHAR, INTEGER an INT). */
+function sqlTypeName(t: DataType & { kind: "atomic" }): string {
+  if (t.name === "STRING") return "VARCHAR";
+  if (t.name === "BYTES") return "VARBINARY";
+  if (t.name === "INTEGER") return "INT";
+  if (t.name === "TIMESTAMP" && t.timeZone === "local") return "TIMESTAMP_LTZ";
+  return t.name;
 }
 
 /** Whether `t` is one of the numeric types (which do not cast to DATE or TIME in Flink). */

@@ -5,8 +5,9 @@
 //   expects "implicit type conversion between VARCHAR and INTEGER is not supported now");
 // - an IN list mixing numbers and strings is refused (Calcite's SqlInOperator: "Values in
 //   expression list must have compatible types");
-// - otherwise each IN value is cast to the left operand's type (SqlToRelConverter.convertInToOr
-//   writes `x = CAST(v AS type of x)`), so `int_col IN ('1')` is TRUE for 1, not silently FALSE.
+// - otherwise each IN value of another SQL type name is cast to the left operand's type
+//   (SqlToRelConverter.convertInToOr writes `x = CAST(v AS type of x)`), so `int_col IN ('1')` is
+//   TRUE for 1, not silently FALSE, and `'1.0' IN (1.0)` TRUE as on Flink 1.20.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
@@ -105,8 +106,59 @@ test("IN: numbers and strings mixed in the list, or a value that does not cast, 
     column: 7,
   });
   await rejects("SELECT 1 IN ('x') AS v", /'x' in an IN list of INT does not cast to INT/);
-  await rejects(
-    "SELECT '1.0' IN (1.0) AS v",
-    /1\.0 \(DECIMAL\(2, 1\)\) in an IN list of CHAR\(3\): .*CAST it explicitly/,
+});
+
+test("IN casts each value of another type to the left operand's, as Flink 1.20 answers (run.sh sql)", async () => {
+  // [expression, Flink 1.20's result]: CAST(1 AS CHAR(2)) is '1 ', CAST(123 AS CHAR(2)) '12',
+  // CAST(1.0 AS CHAR(1)) '1', CAST(1.5 AS INT) 1, CAST(TRUE AS CHAR(4)) 'TRUE'; a CHAR against a
+  // CHAR of another length and a CHAR against a VARCHAR are not cast (Calcite's ensureSqlType).
+  const cases: [string, boolean][] = [
+    ["'12' IN (1)", false],
+    ["'12' IN (123)", true],
+    ["'1 ' IN (1)", true],
+    ["'12' NOT IN (1)", true],
+    ["'1.0' IN (1.0)", true],
+    ["'1' IN (1.0)", true],
+    ["'1.00' IN (1.0)", false],
+    ["'1.0' IN (CAST(1 AS DOUBLE))", true],
+    ["'1.0E10' IN (CAST(1e10 AS DOUBLE))", true],
+    ["1 IN (1.5)", true],
+    ["1.5 IN (1)", false],
+    ["1 IN (CAST(1.9 AS DOUBLE))", true],
+    ["'true' IN (TRUE)", false],
+    ["TRUE IN ('true')", true],
+    ["DATE '2024-01-01' IN ('2024-01-01')", true],
+    ["TIMESTAMP '2024-01-01 00:00:00' IN ('2024-01-01 00:00:00')", true],
+    ["'2024-01-01 00:00:00' IN (TIMESTAMP '2024-01-01 00:00:00')", true],
+    ["'abc' IN (CAST('abcde' AS VARCHAR(5)))", true],
+    ["'ab' IN ('abc')", false],
+    ["CAST('ab' AS VARCHAR(2)) IN ('abc')", false],
+  ];
+  for (const [expr, expected] of cases) assert.equal(await value(expr), expected, expr);
+  // A STRING operand: the values cast to STRING, unpadded (Flink: '1 ' and '12' FALSE, '1' TRUE).
+  assert.deepEqual(
+    await rowsOf(
+      "SELECT s IN (1) AS a, s IN (123) AS b, s IN (1.5) AS c, s IN (TRUE) AS d FROM (VALUES (CAST('1 ' AS STRING)), ('12'), ('1'), ('123'), ('1.5'), ('TRUE')) AS t(s)",
+    ),
+    [
+      { a: false, b: false, c: false, d: false },
+      { a: false, b: false, c: false, d: false },
+      { a: true, b: false, c: false, d: false },
+      { a: false, b: true, c: false, d: false },
+      { a: false, b: false, c: true, d: false },
+      { a: false, b: false, c: false, d: true },
+    ],
+  );
+});
+
+test("IN is BOOLEAN NOT NULL when its operand and values are (Flink 1.20's TYPEOF and DESCRIBE)", async () => {
+  assert.equal(await value("TYPEOF('12' IN (1))"), "BOOLEAN NOT NULL");
+  assert.equal(await value("TYPEOF('12' NOT IN (1))"), "BOOLEAN NOT NULL");
+  assert.equal(await value("TYPEOF(1 IN (1, CAST(NULL AS INT)))"), "BOOLEAN");
+  assert.deepEqual(
+    await rowsOf(
+      "SELECT TYPEOF(s IN (1)) AS a, TYPEOF(n IN (1)) AS b FROM (VALUES ('1', CAST(NULL AS INT))) AS t(s, n)",
+    ),
+    [{ a: "BOOLEAN NOT NULL", b: "BOOLEAN" }],
   );
 });
