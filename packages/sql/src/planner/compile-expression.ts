@@ -685,7 +685,7 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
           const y = b.eval(r);
           return x === null || y === null ? null : String(x) + String(y);
         },
-        type: STRING,
+        type: concatType(a.type, b.type),
       };
     case "=":
     case "<>":
@@ -1519,10 +1519,12 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     e.pos,
   );
   const fn = site?.fn ?? f.fn;
-  const type =
+  const argTypes = args.map((a) => a.type);
+  const general =
     site?.type !== undefined
-      ? site.type(args.map((a) => a.type))
-      : (NULL_HANDLING_TYPES[e.name]?.(args.map((a) => a.type)) ?? f.type ?? args[0]?.type);
+      ? site.type(argTypes)
+      : (NULL_HANDLING_TYPES[e.name]?.(argTypes) ?? f.type ?? args[0]?.type);
+  const type = characterResultType(e.name, argTypes) ?? general;
   const checksNull = f.nullIn === false;
   return {
     eval: (r) => {
@@ -1549,6 +1551,91 @@ function typeName(t: DataType | undefined): string {
 /** `t` NOT NULL when `notNull`, else nullable (unknown stays unknown). */
 function withNotNull(t: DataType | undefined, notNull: boolean): DataType | undefined {
   return t === undefined || t.notNull === notNull ? t : { ...t, notNull };
+}
+
+/** The length of character string type `t` (CHAR(n), VARCHAR(n)); undefined for STRING or another type. */
+function charLength(t: DataType | undefined): number | undefined {
+  if (t?.kind !== "atomic" || (t.name !== "CHAR" && t.name !== "VARCHAR")) return undefined;
+  return t.args[0] ?? 1;
+}
+
+/** The longest VARCHAR (STRING is VARCHAR of it). */
+const MAX_VARCHAR = 2147483647;
+
+/**
+ * The result type of the string functions Flink 1.20 types from a CHAR(n) or VARCHAR(n) argument
+ * (TYPEOF on Flink 1.20 of each on CHAR(3), VARCHAR(5) and a nullable CHAR(3)), where Fleuve would
+ * otherwise say a nullable STRING:
+ * - UPPER, LOWER, INITCAP: the argument's type (Calcite's ARG0_NULLABLE): UPPER('abc') is CHAR(3);
+ * - TRIM, LTRIM, RTRIM: the argument's type as varying (ARG0_NULLABLE_VARYING): VARCHAR(3);
+ * - SUBSTRING, SUBSTR, LEFT, RIGHT: the same varying type, always nullable (ARG0_VARYING, FORCE_NULLABLE);
+ * - OVERLAY(s PLACING r ...): VARCHAR of both lengths;
+ * - CONCAT, CONCAT_WS, REPLACE, LPAD, RPAD, REGEXP_REPLACE, REPEAT, TO_BASE64, FROM_BASE64: STRING;
+ *   MD5 CHAR(32); CHAR_LENGTH, LOCATE, ASCII INT;
+ * NOT NULL when every argument is (but SUBSTRING...). Undefined (the general typing) for other
+ * functions, and for an argument of unknown or non-character type where the type depends on it.
+ */
+function characterResultType(name: string, types: readonly (DataType | undefined)[]): DataType | undefined {
+  const allNotNull = types.length > 0 && types.every((t) => t?.notNull === true);
+  const first = types[0];
+  const varying = (t: DataType | undefined, notNull: boolean): DataType | undefined => {
+    if (t?.kind !== "atomic" || !CHARACTER_STRINGS.has(t.name)) return undefined;
+    return t.name === "CHAR" ? { ...t, name: "VARCHAR", notNull } : { ...t, notNull };
+  };
+  switch (name) {
+    case "UPPER":
+    case "LOWER":
+    case "INITCAP":
+      return first?.kind === "atomic" && CHARACTER_STRINGS.has(first.name)
+        ? { ...first, notNull: allNotNull }
+        : undefined;
+    case "TRIM":
+    case "LTRIM":
+    case "RTRIM":
+      return varying(first, allNotNull);
+    case "SUBSTRING":
+    case "SUBSTR":
+    case "LEFT":
+    case "RIGHT":
+      return varying(first, false);
+    case "OVERLAY": {
+      const [a, b] = [charLength(first), charLength(types[1])];
+      if (a === undefined || b === undefined)
+        return varying(first, allNotNull) === undefined ? undefined : { ...STRING, notNull: allNotNull };
+      return { kind: "atomic", name: "VARCHAR", args: [Math.min(a + b, MAX_VARCHAR)], notNull: allNotNull };
+    }
+    case "CONCAT":
+    case "CONCAT_WS":
+    case "REPLACE":
+    case "LPAD":
+    case "RPAD":
+    case "REGEXP_REPLACE":
+    case "REPEAT":
+    case "TO_BASE64":
+    case "FROM_BASE64":
+      return { ...STRING, notNull: allNotNull };
+    case "MD5":
+      return { kind: "atomic", name: "CHAR", args: [32], notNull: allNotNull };
+    case "CHAR_LENGTH":
+    case "CHARACTER_LENGTH":
+    case "LOCATE":
+    case "ASCII":
+      return { kind: "atomic", name: "INT", args: [], notNull: allNotNull };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The type of `a || b` (Calcite's DYADIC_STRING_SUM_PRECISION): CHAR(m + n) of two CHARs,
+ * VARCHAR(m + n) when either varies, STRING when either is one; NOT NULL when both are.
+ */
+function concatType(a: DataType | undefined, b: DataType | undefined): DataType {
+  const notNull = a?.notNull === true && b?.notNull === true;
+  const [la, lb] = [charLength(a), charLength(b)];
+  if (la === undefined || lb === undefined || la + lb > MAX_VARCHAR) return { ...STRING, notNull };
+  const both = (a as { name: string }).name === "CHAR" && (b as { name: string }).name === "CHAR";
+  return { kind: "atomic", name: both ? "CHAR" : "VARCHAR", args: [la + lb], notNull };
 }
 
 /**
