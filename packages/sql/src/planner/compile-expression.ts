@@ -263,7 +263,11 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         return compileBinary(e.op, l as Compiled<I>, r as Compiled<I>);
       }
       if (ARITHMETIC.has(e.op)) refuseStringArithmetic(e, left.type, right.type);
-      return compileBinary(e.op, left, right);
+      // An operand of unknown type (an untyped user function's result; not the NULL literal, which
+      // takes the other's type) leaves the result's type unknown too.
+      const untyped = (x: Compiled<I>, ex: Expr) =>
+        x.type === undefined && !(ex.kind === "literal" && ex.type === "null");
+      return compileBinary(e.op, left, right, untyped(left, e.left) || untyped(right, e.right));
     }
     case "is": {
       const x = sub(e.operand);
@@ -654,7 +658,12 @@ function yearMonthArithmetic<I>(
   );
 }
 
-function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<I> {
+/**
+ * `a op b`. `untyped`: an operand's type is unknown, so `+ - * / %` compute on the JavaScript
+ * numbers (as Flink's DOUBLE arithmetic, which a Java UDF returning a double has) and the result's
+ * type is unknown: never rounded to a DECIMAL operand's scale nor wrapped as an INT.
+ */
+function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = false): Compiled<I> {
   switch (op) {
     case "AND":
       return {
@@ -715,6 +724,11 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>): Compiled<
       };
     }
     default: {
+      if (untyped && ARITHMETIC.has(op))
+        return {
+          eval: binaryOf(a, b, JS_ARITHMETIC[op] as (x: number, y: number) => number),
+          type: undefined,
+        };
       const whole = integerQuotientType(op, a.type, b.type);
       if (whole !== undefined) {
         // Two integers divide as Java's integers do in Flink: truncated, and / 0 fails.
@@ -960,6 +974,15 @@ function refuseNumberVersusString(
 
 const ORDERED: ReadonlySet<string> = new Set(["<", "<=", ">", ">="]);
 const ARITHMETIC: ReadonlySet<string> = new Set(["+", "-", "*", "/", "%"]);
+
+/** The arithmetic operators on JavaScript numbers. */
+const JS_ARITHMETIC: Readonly<Record<string, (x: number, y: number) => number>> = {
+  "+": (x, y) => x + y,
+  "-": (x, y) => x - y,
+  "*": (x, y) => x * y,
+  "/": (x, y) => x / y,
+  "%": (x, y) => x % y,
+};
 
 /**
  * Arithmetic on a character string is refused when the query is planned, as Flink's validator
@@ -1455,11 +1478,20 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
         e.pos,
         { function: user.name },
       );
-    return compileScalarCall(
+    const call = compileScalarCall(
       user,
       e,
       e.args.map((a) => compileExpression(a, scope)),
     );
+    // A declared DECIMAL(p, s) result is a value of that type, as Flink converts a UDF's BigDecimal
+    // (DecimalData.fromBigDecimal: HALF_UP to s digits, NULL past p): then DECIMAL arithmetic on it
+    // rounds as Flink's does. An undeclared result stays a JavaScript number of unknown type.
+    if (call.type?.kind === "atomic" && call.type.name === "DECIMAL")
+      return {
+        eval: compileCast({ eval: call.eval, type: atomic("DOUBLE") }, call.type, false).eval,
+        type: call.type,
+      };
+    return call;
   }
   const clock = CLOCK_FUNCTIONS.get(e.name);
   if (clock !== undefined) {
