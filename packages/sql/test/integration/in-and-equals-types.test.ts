@@ -10,8 +10,9 @@
 //   TRUE for 1, not silently FALSE, and `'1.0' IN (1.0)` TRUE as on Flink 1.20.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
+import { StreamExecutionEnvironment } from "@fleuve/core";
 import { sql } from "@fleuve/sql";
+import { rejectsValidation } from "../fixtures/validation-error.js";
 
 const env = () => sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
 const rowsOf = async (q: string) => (await env().executeSql(q)).collect();
@@ -19,17 +20,7 @@ const value = async (expr: string) => (await rowsOf(`SELECT ${expr} AS v`))[0]?.
 const T = "(VALUES (1, 'a'), (2, '2'), (3, 'c')) AS t(n, s)";
 
 async function rejects(q: string, message: RegExp, details: Record<string, unknown> = {}) {
-  await assert.rejects(
-    async () => rowsOf(q),
-    (err: unknown) => {
-      assert.ok(err instanceof FleuveError, String(err));
-      assert.equal(err.code, "FLEUVE_SQL_VALIDATION");
-      assert.match(err.message, message);
-      for (const [k, v] of Object.entries(details)) assert.deepEqual(err.details?.[k], v, k);
-      return true;
-    },
-    q,
-  );
+  await rejectsValidation(async () => rowsOf(q), message, details, q);
 }
 
 test("= and <> between a number and a character string are refused, naming both types and the place", async () => {

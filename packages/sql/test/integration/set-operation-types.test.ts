@@ -9,10 +9,11 @@
 //   TIMESTAMP(3) with TIMESTAMP_LTZ(3) is TIMESTAMP_LTZ(3) there.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FleuveError, StreamExecutionEnvironment } from "@fleuve/core";
+import { StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
 import { materialize, type SqlEnvironment, sql } from "@fleuve/sql";
 import { logWithRows } from "../fixtures/log-table.js";
+import { rejectsValidation } from "../fixtures/validation-error.js";
 
 const DDL =
   "i INT NOT NULL, ni INT, b BIGINT NOT NULL, d DECIMAL(10, 2) NOT NULL, c1 CHAR(1) NOT NULL, c3 CHAR(3) NOT NULL, " +
@@ -47,17 +48,7 @@ async function refused(
   message: RegExp,
   details: Record<string, unknown> = {},
 ) {
-  await assert.rejects(
-    async () => (await tEnv.executeSql(query)).collect(),
-    (err: unknown) => {
-      assert.ok(err instanceof FleuveError, String(err));
-      assert.equal(err.code, "FLEUVE_SQL_VALIDATION");
-      assert.match(err.message, message);
-      for (const [k, v] of Object.entries(details)) assert.deepEqual(err.details?.[k], v, k);
-      return true;
-    },
-    query,
-  );
+  await rejectsValidation(async () => (await tEnv.executeSql(query)).collect(), message, details, query);
 }
 
 test("UNION ALL of two types is of Flink 1.20's type for them (DESCRIBE on Flink 1.20)", async () => {
