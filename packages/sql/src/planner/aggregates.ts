@@ -56,6 +56,7 @@ import { createLagAcc, type LagCall, lagInputOf, lagResult, lagType, updateLagAc
 import { narrowed } from "./number-casts.js";
 import { onDecimalScale, shiftedText } from "./number-text.js";
 import { invalid } from "./problems.js";
+import { INTEGER_TYPES } from "./string-collection-functions.js";
 import {
   checkArguments,
   checkSync,
@@ -1155,8 +1156,6 @@ function sumResult(a: AggregateCall, sum: number): number {
   const name = t.name === "INTEGER" ? "INT" : t.name;
   return name === "TINYINT" || name === "SMALLINT" || name === "INT" ? narrowed(sum, name) : sum;
 }
-
-const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"]);
 
 /**
  * AVG keeps its argument's type (Flink): over integers, the quotient truncated toward zero. Over

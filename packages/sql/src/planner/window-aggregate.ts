@@ -53,6 +53,7 @@ import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope, type WindowMaximum } from "./relation.js";
 import { projector } from "./row-builders.js";
 import { withProctime } from "./scan.js";
+import { INTEGER_TYPES } from "./string-collection-functions.js";
 import type { Row } from "./values.js";
 import { whereCalc } from "./where-calc.js";
 import { compactAccumulators, keyedAccumulators, keyFromText } from "./window-accumulators.js";
@@ -395,9 +396,6 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
     changelog: INSERT_ONLY,
   };
 }
-
-/** The integer types, whose values compare as numbers (see {@link windowMaximumOf}). */
-const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"]);
 
 /**
  * What {@link Relation.windowMaximum} says of an aggregation of `select` over `tvf`, if it is
