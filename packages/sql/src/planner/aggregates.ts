@@ -26,7 +26,9 @@
  *   large next to the spread (values near 1e9 differing by 1 leave nothing of `q - s * s / n` in
  *   a double). Shifted sums, unlike Welford's running mean, take a retraction out with the very
  *   terms that put the value in, so retracting leaves no rounding behind when those terms are
- *   exact, and only rounding of the spread's size otherwise;
+ *   exact, and only rounding of the spread's size otherwise. A retraction that comes before its
+ *   insert stays in the sums (the count below 0, or at 0 with sums left) until the insert
+ *   cancels it, as Flink's reduction to SUM(x * x), SUM(x) and COUNT(x) keeps it;
  * - `JSON_OBJECTAGG`, `JSON_ARRAYAGG`: the members or items as JSON texts (json-aggregates.ts);
  * - `COLLECT`: the multiset of values, as MIN and MAX keep it (Flink's CollectAggFunction keeps a
  *   map view of value to count the same way); a retraction of a value not there counts -1 until
@@ -521,7 +523,9 @@ function shiftedSpread(acc: AggAcc): ShiftedSpread {
   return { n: w.n, k: w.mean, s: 0, q: w.m2 ?? 0 };
 }
 /** The sum of squared deviations from the mean (`m2`) of shifted sums; a single value has none. */
-const shiftedM2 = (w: ShiftedSpread) => (w.n <= 1 ? 0 : Math.max(0, w.q - (w.s * w.s) / w.n));
+const shiftedM2 = (w: ShiftedSpread) => (w.n <= 1 ? 0 : Math.max(0, rawM2(w)));
+/** `q - s^2 / n` as it is (count not 0): exact in real arithmetic whatever the sums hold. */
+const rawM2 = (w: ShiftedSpread) => w.q - (w.s * w.s) / w.n;
 
 const big = (x: Exact | number) => (typeof x === "string" ? BigInt(x) : BigInt(Math.trunc(x)));
 const exact = (x: bigint): Exact =>
@@ -567,21 +571,21 @@ function updateSpread(a: AggregateCall, acc: AggAcc, v: number, sign: 1 | -1): A
     return e;
   }
   const w = shiftedSpread(acc);
-  if (w.n === 0) {
-    // Empty (first value, or every value retracted): shift to this value, dropping any rounding left.
-    w.k = v;
-    w.s = 0;
-    w.q = 0;
-  }
+  // Only an empty accumulator moves its shift to the new value (dropping nothing). A count back
+  // at 0 with sums left is not empty: a retraction came before its insert (Flink's reduction of
+  // these functions to SUM(x * x), SUM(x) and COUNT(x) keeps such sums, the count below 0, and
+  // never resets them), so the insert must cancel it.
+  if (w.n === 0 && w.s === 0 && w.q === 0) w.k = v;
   const d = v - w.k;
   w.n += sign;
   w.s += sign * d;
   w.q += sign * d * d;
   // Keep the shift near the mean: once the mean is more than 4 standard deviations from k
   // (s^2 / n over 16/17 of q), q - s^2 / n loses more than 4 bits; re-centring pays that once.
-  // Not sooner: while k is one of the values, exact inputs give exact deviations and sums.
-  if (sign === 1 && 17 * w.s * w.s > 16 * w.n * w.q) {
-    const m2 = shiftedM2(w);
+  // Not sooner: while k is one of the values, exact inputs give exact deviations and sums. The
+  // move is exact (q - s^2 / n unclamped), so sums holding a pending retraction keep it.
+  if (sign === 1 && w.n > 0 && 17 * w.s * w.s > 16 * w.n * w.q) {
+    const m2 = w.q - (w.s * w.s) / w.n;
     w.k += w.s / w.n;
     w.s = 0;
     w.q = m2;
@@ -598,18 +602,25 @@ function mergeSpread(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
   }
   const p = shiftedSpread(x);
   const q = shiftedSpread(y);
-  if (q.n === 0) return { ...p };
-  if (p.n === 0) return { ...q };
-  // Chan et al.'s pairwise formula, the merged sums shifted to the merged mean (s = 0).
-  const n = p.n + q.n;
-  const meanP = p.k + p.s / p.n;
-  const delta = q.k + q.s / q.n - meanP;
-  return {
-    n,
-    k: meanP + (delta * q.n) / n,
-    s: 0,
-    q: shiftedM2(p) + shiftedM2(q) + (delta * delta * p.n * q.n) / n,
-  };
+  const empty = (w: ShiftedSpread) => w.n === 0 && w.s === 0 && w.q === 0;
+  if (empty(q)) return { ...p };
+  if (empty(p)) return { ...q };
+  if (p.n > 0 && q.n > 0) {
+    // Chan et al.'s pairwise formula, the merged sums shifted to the merged mean (s = 0).
+    const n = p.n + q.n;
+    const meanP = p.k + p.s / p.n;
+    const delta = q.k + q.s / q.n - meanP;
+    return {
+      n,
+      k: meanP + (delta * q.n) / n,
+      s: 0,
+      q: rawM2(p) + rawM2(q) + (delta * delta * p.n * q.n) / n,
+    };
+  }
+  // A side holding a retraction before its insert (count 0 or less): q's sums moved to p's shift
+  // exactly (Σ(v - k') = s + n(k - k'), Σ(v - k')^2 = q + 2(k - k')s + n(k - k')^2), then added.
+  const e = q.k - p.k;
+  return { n: p.n + q.n, k: p.k, s: p.s + q.s + q.n * e, q: p.q + q.q + 2 * e * q.s + q.n * e * e };
 }
 
 /**
@@ -629,7 +640,8 @@ function spreadResult(a: AggregateCall, acc: AggAcc, f: { sample: boolean; sqrt:
   }
   const w = shiftedSpread(acc);
   if (w.n === 0 || (f.sample && w.n === 1)) return null;
-  const variance = shiftedM2(w) / (f.sample ? w.n - 1 : w.n);
+  // A count below 0 (retractions waiting for their inserts): Flink's formula over its sums.
+  const variance = (w.n < 0 ? rawM2(w) : shiftedM2(w)) / (f.sample ? w.n - 1 : w.n);
   return f.sqrt ? Math.sqrt(variance) : variance;
 }
 
