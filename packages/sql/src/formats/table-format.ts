@@ -29,8 +29,8 @@ import {
 } from "@fleuve/core";
 import type { DataType } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
+import { type Convert, type NestedWalk, nestedConverter } from "../planner/nested-converter.js";
 import { invalid, unsupported } from "../planner/problems.js";
-import { setColumn } from "../planner/values.js";
 import type { avroConfluentDecoder, avroConfluentEncoder } from "./avro-confluent.js";
 import { asValidation, parseFormatOptions } from "./format-options.js";
 import { type RawSettings, rawCodec, rawSettings } from "./raw-format.js";
@@ -629,65 +629,28 @@ export function jsonValueDecoder(
  * The reader of a json value of a ROW, ARRAY or MAP type, as Flink's json format reads one
  * (JsonParserToRowDataConverters): a ROW from a JSON object (its fields by name, others ignored,
  * a missing one NULL or, with 'json.fail-on-missing-field', an error), an ARRAY from a JSON array,
- * a MAP from a JSON object (keys as text, values converted); every value inside converted to its
- * type at any depth as a column of that type is (numbers from text, base64 bytes, validated dates
- * and times kept as text for SQL to convert). A value of the wrong shape or one that does not
- * convert throws, or with `ignore` ('json.ignore-parse-errors') is NULL in its place only, as
- * Flink wraps the converter of every type, nested ones too, in one that gives null for an error.
- * Undefined for a type that is not one of those (a top-level atomic column is the json decoder's).
+ * a MAP from a JSON object (keys as text, values converted); every value inside
+ * converted to its type at any depth as a column of that type is (numbers from text, base64
+ * bytes, validated dates and times kept as text for SQL to convert). A value of the wrong shape or
+ * one that does not convert throws, or with 'json.ignore-parse-errors' is NULL in its place only,
+ * as Flink wraps the converter of every type, nested ones too, in one that gives null for an
+ * error. Undefined for another type (a top-level atomic column is the json decoder's).
  */
-function nestedJsonReader(t: DataType, path: string, s: JsonSettings): ((v: unknown) => unknown) | undefined {
-  const orNull = (read: (v: unknown) => unknown) => (v: unknown) => {
-    if (v === null || v === undefined) return null;
-    if (!s.ignoreParseErrors) return read(v);
-    try {
-      return read(v);
-    } catch {
-      return null;
-    }
-  };
-  const inner = (x: DataType, at: string): ((v: unknown) => unknown) =>
-    orNull(
-      x.kind === "atomic"
-        ? fieldConverter({ name: at, type: printType(x) }, "json")
-        : (nestedJsonReader(x, at, s) ?? ((v) => v)),
-    );
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
-  const shown = (v: unknown) => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
-  switch (t.kind) {
-    case "row": {
-      const fields = t.fields.map((f) => ({ name: f.name, read: inner(f.type, `${path}.${f.name}`) }));
-      const failOnMissing = s.failOnMissingField && !s.ignoreParseErrors;
-      return (v) => {
-        if (!isObject(v)) throw new Error(`${shown(v)} is not a JSON object (field '${path}', a ROW)`);
-        // The fields it has, by name (setColumn: a field may be named __proto__); others dropped.
-        const out: Record<string, unknown> = {};
-        for (const f of fields) {
-          if (Object.hasOwn(v, f.name)) setColumn(out, f.name, f.read(v[f.name]));
-          else if (failOnMissing) throw new Error(`field '${path}.${f.name}' is missing`);
-        }
-        return out;
-      };
-    }
-    case "array": {
-      const read = inner(t.element, `${path}[]`);
-      return (v) => {
-        if (!Array.isArray(v)) throw new Error(`${shown(v)} is not a JSON array (field '${path}', an ARRAY)`);
-        return v.map(read);
-      };
-    }
-    case "map": {
-      // A MAP is a JSON object: its keys are text, read as they are; its values converted.
-      const read = inner(t.value, `${path}[]`);
-      return (v) => {
-        if (!isObject(v)) throw new Error(`${shown(v)} is not a JSON object (field '${path}', a MAP)`);
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, read(x)]));
-      };
-    }
-    default:
-      return undefined;
-  }
+function nestedJsonReader(t: DataType, path: string, s: JsonSettings): Convert | undefined {
+  if (t.kind !== "row" && t.kind !== "array" && t.kind !== "map") return undefined;
+  return nestedConverter(
+    t,
+    {
+      leaf: (x, at) =>
+        x.kind === "atomic" ? fieldConverter({ name: at, type: printType(x) }, "json") : undefined,
+      rowList: "refuse",
+      strict: true,
+      failOnMissingField: s.failOnMissingField,
+      nullOnError: s.ignoreParseErrors,
+      mapKeys: false,
+    },
+    path,
+  );
 }
 
 /** The encoder of a table's rows (by column name) into record values in a csv or raw format (raw NULL: no value). */
@@ -894,36 +857,13 @@ export function jsonRowObjects(
   };
 }
 
+/** How a json sink writes nested values: ROW lists as objects by field name, all else as it is. */
+const ROWS_AS_OBJECTS: NestedWalk = {
+  leaf: () => undefined,
+  rowList: "object",
+  strict: false,
+  mapKeys: false,
+};
+
 /** The converter of the ROW values inside a value of type `t`; undefined for a type without any. */
-function rowsAsObjects(t: DataType): ((v: unknown) => unknown) | undefined {
-  switch (t.kind) {
-    case "row": {
-      const fields = t.fields.map((f) => ({ name: f.name, convert: rowsAsObjects(f.type) }));
-      return (v) => {
-        if (!Array.isArray(v)) return v;
-        const out: Record<string, unknown> = {};
-        fields.forEach((f, i) => {
-          const x = v[i] ?? null;
-          out[f.name] = f.convert === undefined || x === null ? x : f.convert(x);
-        });
-        return out;
-      };
-    }
-    case "array": {
-      const c = rowsAsObjects(t.element);
-      if (c === undefined) return undefined;
-      return (v) => (Array.isArray(v) ? v.map((x) => (x === null ? x : c(x))) : v);
-    }
-    case "map": {
-      const c = rowsAsObjects(t.value);
-      if (c === undefined) return undefined;
-      return (v) => {
-        if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, x === null ? x : c(x)]));
-        if (v === null || typeof v !== "object") return v;
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null ? x : c(x)]));
-      };
-    }
-    default:
-      return undefined;
-  }
-}
+const rowsAsObjects = (t: DataType): Convert | undefined => nestedConverter(t, ROWS_AS_OBJECTS);

@@ -37,9 +37,10 @@ import type { DataType } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import type { LookupClient } from "../runtime/lookup-join.js";
 import { tableOptions } from "./legacy-options.js";
+import type { Convert } from "./nested-converter.js";
 import { invalid } from "./problems.js";
 import { PARTITION_COMMIT } from "./scan.js";
-import { fieldReader, fromExternal, type Row, setColumn } from "./values.js";
+import { externalConverter, fieldReader, type Row, setColumn } from "./values.js";
 
 /** The connectors a lookup join can read. */
 export const LOOKUP_CONNECTORS: ReadonlySet<string> = new Set(["redis", "jdbc", "filesystem"]);
@@ -112,10 +113,14 @@ export function lookupTable(def: TableDefinition): LookupTable {
         table: name,
       },
     );
-  const readers = columns.map((c) => ({ name: c.name, type: c.type, read: fieldReader(c.name) }));
+  const readers = columns.map((c) => ({
+    name: c.name,
+    read: fieldReader(c.name),
+    convert: externalConverter(c.type),
+  }));
   const convert = (raw: Record<string, unknown>): Row => {
     const row: Row = {};
-    for (const c of readers) setColumn(row, c.name, fromExternal(c.read(raw), c.type));
+    for (const c of readers) setColumn(row, c.name, c.convert(c.read(raw)));
     return row;
   };
   if (connector === "redis") {
@@ -210,7 +215,10 @@ function fileLookupClient(
   keyColumns: readonly string[],
 ): LookupClient {
   const byKey = new Map<string, Row[]>();
-  const keyTypes = keyColumns.map((k) => columns.find((c) => c.name === k)?.type as DataType);
+  const keyConverters = keyColumns.map((k) =>
+    externalConverter(columns.find((c) => c.name === k)?.type as DataType),
+  );
+  const converters = columns.map((c) => ({ name: c.name, convert: externalConverter(c.type) }));
   for (const file of files.files) {
     for (const r of files.records(file)) {
       if ("error" in r)
@@ -220,7 +228,7 @@ function fileLookupClient(
           { details: { table, file, line: r.line } },
         );
       const row: Row = {};
-      for (const c of columns) row[c.name] = fromExternal(r.row[c.name], c.type);
+      for (const c of converters) row[c.name] = c.convert(r.row[c.name]);
       const key = keyColumns.map((k) => row[k] ?? null);
       if (key.some((v) => v === null)) continue;
       const text = JSON.stringify(key);
@@ -231,7 +239,7 @@ function fileLookupClient(
   }
   // The left side's key values, as values of the key columns' types (an INT 5 finds a BIGINT 5).
   const find = (key: readonly unknown[]): Row[] =>
-    byKey.get(JSON.stringify(key.map((v, i) => fromExternal(v, keyTypes[i] as DataType)))) ?? [];
+    byKey.get(JSON.stringify(key.map((v, i) => (keyConverters[i] as Convert)(v)))) ?? [];
   return {
     lookupNow: find,
     lookup: async (keys) => keys.map(find),

@@ -43,11 +43,12 @@ import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { tableOptions } from "./legacy-options.js";
+import type { Convert } from "./nested-converter.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import {
+  externalConverter,
   fieldReader,
-  fromExternal,
   isInheritedName,
   isTimestampType,
   type Row,
@@ -223,6 +224,7 @@ export function planScan(
     if (c.kind === "physical") {
       const type = c.type;
       const field = c.name;
+      const convert = externalConverter(type);
       if (isInheritedName(field)) {
         // `constructor`, `__proto__`...: read the record's own field only, and define the column
         // (setColumn); plain names keep the direct read and assignment below.
@@ -231,17 +233,13 @@ export function planScan(
           setColumn(
             row,
             field,
-            fromExternal(
-              v !== null && typeof v === "object" ? read(v as Record<string, unknown>) : undefined,
-              type,
-            ),
+            convert(v !== null && typeof v === "object" ? read(v as Record<string, unknown>) : undefined),
           ),
         );
       } else {
         readers.push((_rec, row, v) => {
-          row[field] = fromExternal(
+          row[field] = convert(
             v !== null && typeof v === "object" ? (v as Record<string, unknown>)[field] : undefined,
-            type,
           );
         });
       }
@@ -262,11 +260,12 @@ export function planScan(
       const field = c.name;
       // A key read as bytes (for 'key.format') is text to a string column.
       const text = type.kind === "atomic" && ["STRING", "VARCHAR", "CHAR"].includes(type.name);
+      const convert = externalConverter(type);
       readers.push((rec, row) => {
         const v = rec[key];
         // Any Uint8Array: a Buffer that crossed worker threads arrives as a plain one.
         const bytes = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined;
-        setColumn(row, field, fromExternal(text && bytes !== undefined ? bytes.toString("utf8") : v, type));
+        setColumn(row, field, convert(text && bytes !== undefined ? bytes.toString("utf8") : v));
       });
       columns.push({ name: c.name, type: c.type });
     }
@@ -309,13 +308,12 @@ export function planScan(
   // NULL. A record whose key gives no row (Flink's key formats give none for a null key) is skipped.
   const tableKey = layout.key;
   const readKey = tableKey === undefined ? undefined : keyDecoder(name, tableKey);
-  const keyTypes = new Map(tableKey?.columns.map((c) => [c.column, c.type]));
+  const keyConverters = new Map(tableKey?.columns.map((c) => [c.column, externalConverter(c.type)]));
   const valueReaders = layout.valueColumns.map((c) => [c.name, fieldReader(c.name)] as const);
   const tombstone = (keyFields: Record<string, unknown>): Row => {
     const row: Row = {};
     for (const c of columns) setColumn(row, c.name, null);
-    for (const [k, v] of Object.entries(keyFields))
-      setColumn(row, k, fromExternal(v, keyTypes.get(k) as DataType));
+    for (const [k, v] of Object.entries(keyFields)) setColumn(row, k, (keyConverters.get(k) as Convert)(v));
     return withKind(row, "-D");
   };
   const decodeRow = (rec: ConnectorRecord): Row | undefined => {

@@ -11,23 +11,14 @@ import { type CalendarFields, type CalendarStyle, calendarMillis } from "@fleuve
 import type { DataType } from "../parser/ast.js";
 import { formatDayTime, formatYearMonth, isYearMonthType } from "./intervals.js";
 import { javaHashMapOrder } from "./java-hash-order.js";
+import { type Convert, type NestedWalk, nestedConverter, setColumn } from "./nested-converter.js";
 import { javaDecimalText, javaDoubleText, roundedDecimalText } from "./number-text.js";
 
 /** A row: column name to value. */
 export type Row = Record<string, unknown>;
 
-/**
- * Sets column `name` of `row` to `v` as an own property, whatever the name (also a MAP value's
- * key, or a ROW value's field). Only `__proto__` needs care: assigning it on a plain object sets
- * the object's prototype (the key vanishes, JSON output lacks it, and an object value's keys show
- * through as the row's); defining it makes it an ordinary key. Every other name (`constructor`,
- * `toString`...) becomes an own property by assignment.
- */
-export function setColumn(row: Row, name: string, v: unknown): void {
-  if (name === "__proto__")
-    Object.defineProperty(row, name, { value: v, writable: true, enumerable: true, configurable: true });
-  else row[name] = v;
-}
+/** Sets column `name` of `row` to `v` as an own property, whatever the name (nested-converter.ts). */
+export { setColumn };
 
 /**
  * Whether every plain object answers to `name` without owning it (`constructor`, `toString`,
@@ -353,100 +344,108 @@ function multisetFromExternal(value: unknown): MultisetValue | null {
 /**
  * The value of a column of type `t` from what a connector gave (null when absent or
  * unconvertible), at any depth: the fields of a ROW (a list of field values, or an object by
- * field name), the elements of an ARRAY and the values of a MAP are converted as columns of their
- * types are (a timestamp's text to epoch ms...).
+ * field name), the elements of an ARRAY, the values of a MAP are converted as columns of their
+ * types are (a timestamp's text to epoch ms...). The
+ * converter of each type is compiled once (see {@link externalConverter}).
  */
 export function fromExternal(value: unknown, t: DataType): unknown {
-  if (value === undefined || value === null) return null;
-  if (t.kind === "multiset") return multisetFromExternal(value);
-  if (t.kind !== "atomic") return structuredFromExternal(value, t);
+  let convert = compiledExternal.get(t);
+  if (convert === undefined) compiledExternal.set(t, (convert = externalConverter(t)));
+  return convert(value);
+}
+const compiledExternal = new WeakMap<DataType, Convert>();
+
+/** How a connector's values are read: ROW lists stay lists, wrong shapes as they are. */
+const EXTERNAL: NestedWalk = {
+  leaf: (t) =>
+    t.kind === "multiset" ? multisetFromExternal : t.kind === "atomic" ? atomicFromExternal(t) : undefined,
+  rowList: "list",
+  strict: false,
+  mapKeys: false,
+};
+
+/**
+ * The converter of {@link fromExternal} for values of type `t`, for a plan to compile once and
+ * call per record (allocating only a ROW, ARRAY or MAP result).
+ */
+export function externalConverter(t: DataType): Convert {
+  return nestedConverter(t, EXTERNAL) ?? ((v) => (v === undefined ? null : v));
+}
+
+/** The converter of a value (not NULL) of atomic type `t` from what a connector gave (null when unconvertible). */
+function atomicFromExternal(t: DataType & { kind: "atomic" }): Convert | undefined {
   switch (t.name) {
     case "TINYINT":
     case "SMALLINT":
     case "INT":
     case "BIGINT":
     case "FLOAT":
-    case "DOUBLE": {
-      const n = typeof value === "number" ? value : Number(value);
-      return Number.isNaN(n) ? null : n;
-    }
+    case "DOUBLE":
+      return (value) => {
+        const n = typeof value === "number" ? value : Number(value);
+        return Number.isNaN(n) ? null : n;
+      };
     case "DECIMAL": {
       // As Flink's json and csv formats (DecimalData.fromBigDecimal of the value's text):
       // rounded half up to the scale, NULL when it then needs more digits than the precision.
-      const text =
-        typeof value === "string"
-          ? value
-          : typeof value === "number" && Number.isFinite(value)
-            ? String(value)
-            : "";
-      const n = roundedDecimalText(text, t.args[0] ?? 10, t.args[1] ?? 0);
-      return typeof n === "number" ? n : null;
+      const precision = t.args[0] ?? 10;
+      const scale = t.args[1] ?? 0;
+      return (value) => {
+        const text =
+          typeof value === "string"
+            ? value
+            : typeof value === "number" && Number.isFinite(value)
+              ? String(value)
+              : "";
+        const n = roundedDecimalText(text, precision, scale);
+        return typeof n === "number" ? n : null;
+      };
     }
     case "BOOLEAN":
-      return typeof value === "boolean" ? value : value === "true" ? true : value === "false" ? false : null;
+      return (value) =>
+        typeof value === "boolean" ? value : value === "true" ? true : value === "false" ? false : null;
     case "STRING":
     case "VARCHAR":
     case "CHAR":
-      return typeof value === "string"
-        ? value
-        : typeof value === "object"
-          ? JSON.stringify(value)
-          : String(value);
+      return (value) =>
+        typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
     case "DATE":
     case "TIMESTAMP":
     case "TIMESTAMP_LTZ": {
       // A Date is an instant (a PostgreSQL TIMESTAMPTZ read by pg). Text as Flink's json format
       // reads it: a DATE's day must exist, a timestamp's day past its month's end is its last
       // day; a month past 12 is no date (NULL), never rolled over.
-      const ms =
-        typeof value === "number"
-          ? value
-          : typeof value === "string"
-            ? externalTimestamp(value, t.name === "DATE" ? "strict" : "smart")
-            : value instanceof Date
-              ? value.getTime()
-              : Number.NaN;
-      return Number.isNaN(ms) ? null : ms;
+      const style = t.name === "DATE" ? "strict" : "smart";
+      return (value) => {
+        const ms =
+          typeof value === "number"
+            ? value
+            : typeof value === "string"
+              ? externalTimestamp(value, style)
+              : value instanceof Date
+                ? value.getTime()
+                : Number.NaN;
+        return Number.isNaN(ms) ? null : ms;
+      };
     }
-    case "TIME": {
+    case "TIME":
       // Milliseconds of the day; text as HH:mm[:ss[.fff]], no field past its range (LocalTime).
-      if (typeof value === "number") return value;
-      const m =
-        typeof value === "string" ? /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/.exec(value) : null;
-      if (m === null) return null;
-      const [, h, min, sec, frac] = m;
-      if (Number(h) > 23 || Number(min) > 59 || Number(sec ?? 0) > 59) return null;
-      return (
-        ((Number(h) * 60 + Number(min)) * 60 + Number(sec ?? 0)) * 1000 + Number((frac ?? "").padEnd(3, "0"))
-      );
-    }
+      return (value) => {
+        if (typeof value === "number") return value;
+        const m =
+          typeof value === "string"
+            ? /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/.exec(value)
+            : null;
+        if (m === null) return null;
+        const [, h, min, sec, frac] = m;
+        if (Number(h) > 23 || Number(min) > 59 || Number(sec ?? 0) > 59) return null;
+        return (
+          ((Number(h) * 60 + Number(min)) * 60 + Number(sec ?? 0)) * 1000 +
+          Number((frac ?? "").padEnd(3, "0"))
+        );
+      };
     default:
-      return value;
-  }
-}
-
-/** A ROW, ARRAY or MAP value from what a connector gave, its contents converted (see {@link fromExternal}). */
-function structuredFromExternal(value: unknown, t: DataType): unknown {
-  if (typeof value !== "object" || value === null || value instanceof Uint8Array) return value;
-  switch (t.kind) {
-    case "row": {
-      if (Array.isArray(value)) return t.fields.map((f, i) => fromExternal(value[i], f.type));
-      // An object by field name stays one (the fields it has, converted).
-      const out: Row = {};
-      for (const f of t.fields)
-        if (Object.hasOwn(value, f.name))
-          setColumn(out, f.name, fromExternal(ownValue(value, f.name), f.type));
-      return out;
-    }
-    case "array":
-      return Array.isArray(value) ? value.map((x) => fromExternal(x, t.element)) : value;
-    case "map":
-      if (value instanceof Map) return new Map([...value].map(([k, x]) => [k, fromExternal(x, t.value)]));
-      return Array.isArray(value)
-        ? value
-        : Object.fromEntries(Object.entries(value).map(([k, x]) => [k, fromExternal(x, t.value)]));
-    default:
-      return value;
+      return undefined;
   }
 }
 

@@ -1,0 +1,96 @@
+// The one walk over ROW, ARRAY and MAP types (nested-converter.ts) as fromExternal uses it: on
+// random nested types and values, its compiled converter equals a plain recursive reading of the
+// same rules (the recursion fromExternal had).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import type { DataType } from "../../src/parser/ast.js";
+import { externalConverter, fromExternal } from "../../src/planner/values.js";
+
+const atomic = (name: string, args: number[] = []): DataType => ({
+  kind: "atomic",
+  name,
+  args,
+  notNull: false,
+});
+const INT = atomic("INT");
+
+/** The reference: fromExternal's rules as a plain recursion over the type, per value. */
+function reference(v: unknown, t: DataType): unknown {
+  if (v === null || v === undefined) return null;
+  if (t.kind === "atomic") return fromExternal(v, t);
+  if (typeof v !== "object" || v instanceof Uint8Array) return v;
+  switch (t.kind) {
+    case "row":
+      if (Array.isArray(v)) return t.fields.map((f, i) => reference(v[i], f.type));
+      return Object.fromEntries(
+        t.fields
+          .filter((f) => Object.hasOwn(v, f.name))
+          .map((f) => [f.name, reference((v as any)[f.name], f.type)]),
+      );
+    case "array":
+      return Array.isArray(v) ? v.map((x) => reference(x, t.element)) : v;
+    case "map":
+      if (Array.isArray(v)) return v;
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reference(x, t.value)]));
+    default:
+      return v;
+  }
+}
+
+const leafTypes = fc.constantFrom(INT, atomic("DOUBLE"), atomic("STRING"), atomic("BOOLEAN"), atomic("DATE"));
+const types: fc.Arbitrary<DataType> = fc.letrec<{ t: DataType }>((tie) => ({
+  t: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leafTypes,
+    tie("t").map((element) => ({ kind: "array", element, notNull: false }) as DataType),
+    fc
+      .tuple(fc.constantFrom(INT, atomic("STRING"), atomic("BOOLEAN")), tie("t"))
+      .map(([key, value]) => ({ kind: "map", key, value, notNull: false }) as DataType),
+    fc.array(tie("t"), { minLength: 1, maxLength: 3 }).map(
+      (ts) =>
+        ({
+          kind: "row",
+          fields: ts.map((type, i) => ({ name: `f${i}`, type })),
+          notNull: false,
+        }) as DataType,
+    ),
+  ),
+})).t;
+const leafValues = fc.oneof(
+  fc.integer({ min: -99, max: 99 }),
+  fc.constantFrom("7", "007", "x", "true", "2020-01-02", null),
+);
+/** A value of roughly type `t` (sometimes of the wrong shape, or a ROW as a list). */
+function valueFor(t: DataType): fc.Arbitrary<unknown> {
+  switch (t.kind) {
+    case "array":
+      return fc.oneof(fc.array(valueFor(t.element), { maxLength: 3 }), leafValues);
+    case "map":
+      return fc.oneof(
+        fc.dictionary(fc.constantFrom("1", "007", "x", "true", "__proto__"), valueFor(t.value)),
+        leafValues,
+      );
+    case "row":
+      return fc.oneof(
+        fc.tuple(...t.fields.map((f) => valueFor(f.type))),
+        fc.record(Object.fromEntries(t.fields.map((f) => [f.name, valueFor(f.type)])), { requiredKeys: [] }),
+        leafValues,
+      );
+    default:
+      return leafValues;
+  }
+}
+
+test("property: the compiled converter of a nested type equals the recursive reading of every value", () => {
+  fc.assert(
+    fc.property(
+      types.chain((t) => fc.tuple(fc.constant(t), fc.array(valueFor(t), { maxLength: 4 }))),
+      ([t, values]) => {
+        const convert = externalConverter(t);
+        for (const v of values) assert.deepEqual(convert(v), reference(v, t));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
