@@ -629,7 +629,7 @@ export function jsonValueDecoder(
  * The reader of a json value of a ROW, ARRAY or MAP type, as Flink's json format reads one
  * (JsonParserToRowDataConverters): a ROW from a JSON object (its fields by name, others ignored,
  * a missing one NULL or, with 'json.fail-on-missing-field', an error), an ARRAY from a JSON array,
- * a MAP from a JSON object (keys as text, values converted); every value inside
+ * a MAP from a JSON object (keys converted to the key type, values converted); every value inside
  * converted to its type at any depth as a column of that type is (numbers from text, base64
  * bytes, validated dates and times kept as text for SQL to convert). A value of the wrong shape or
  * one that does not convert throws, or with 'json.ignore-parse-errors' is NULL in its place only,
@@ -647,7 +647,7 @@ function nestedJsonReader(t: DataType, path: string, s: JsonSettings): Convert |
       strict: true,
       failOnMissingField: s.failOnMissingField,
       nullOnError: s.ignoreParseErrors,
-      mapKeys: false,
+      mapKeys: true,
     },
     path,
   );

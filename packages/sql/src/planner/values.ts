@@ -344,8 +344,8 @@ function multisetFromExternal(value: unknown): MultisetValue | null {
 /**
  * The value of a column of type `t` from what a connector gave (null when absent or
  * unconvertible), at any depth: the fields of a ROW (a list of field values, or an object by
- * field name), the elements of an ARRAY, the values of a MAP are converted as columns of their
- * types are (a timestamp's text to epoch ms...). The
+ * field name), the elements of an ARRAY, the keys and values of a MAP are converted as columns of
+ * their types are (a timestamp's text to epoch ms, a MAP<INT, ...> key '007' to '7'...). The
  * converter of each type is compiled once (see {@link externalConverter}).
  */
 export function fromExternal(value: unknown, t: DataType): unknown {
@@ -355,13 +355,13 @@ export function fromExternal(value: unknown, t: DataType): unknown {
 }
 const compiledExternal = new WeakMap<DataType, Convert>();
 
-/** How a connector's values are read: ROW lists stay lists, wrong shapes as they are. */
+/** How a connector's values are read: ROW lists stay lists, wrong shapes as they are, MAP keys converted. */
 const EXTERNAL: NestedWalk = {
   leaf: (t) =>
     t.kind === "multiset" ? multisetFromExternal : t.kind === "atomic" ? atomicFromExternal(t) : undefined,
   rowList: "list",
   strict: false,
-  mapKeys: false,
+  mapKeys: true,
 };
 
 /**

@@ -91,3 +91,27 @@ test("'json.fail-on-missing-field' fails a record missing a field inside a ROW t
     ["table t: cannot decode the json value of record t/0@1: field 'r': field 'r.ts' is missing"],
   );
 });
+
+test("a MAP's keys are converted to its key type, as Flink's json format converts them: '007' is the INT key 7", async () => {
+  const dir = emptyTopic("t");
+  append(dir, "t", [
+    '{"id": 1, "m": {"007": "a", "8": "b"}, "b": {"true": 1}, "r": {"n": {"-0": 2}}}',
+    '{"id": 2, "m": {"x": "a"}}',
+  ]);
+  const letters: DeadLetter[] = [];
+  const rows = await selectAfter(
+    onLog(
+      dir,
+      "t",
+      "id INT, m MAP<INT, STRING>, b MAP<BOOLEAN, INT>, r ROW<n MAP<BIGINT, INT>>",
+      "'format' = 'json'",
+    ),
+    "SELECT id, m[7] AS seven, m[8] AS eight, b[TRUE] AS yes, r.n[0] AS zero FROM t",
+    letters,
+  );
+  assert.deepEqual(rows, [{ id: 1, seven: "a", eight: "b", yes: 1, zero: 2 }]);
+  assert.deepEqual(
+    letters.map((l) => l.error.replace(/ \(\{.*\}\): /, ": ")),
+    ["table t: cannot decode the json value of record t/0@1: field 'm': 'x' is not a INT"],
+  );
+});

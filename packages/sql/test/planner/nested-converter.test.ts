@@ -1,6 +1,7 @@
 // The one walk over ROW, ARRAY and MAP types (nested-converter.ts) as fromExternal uses it: on
 // random nested types and values, its compiled converter equals a plain recursive reading of the
-// same rules (the recursion fromExternal had).
+// same rules (the recursion fromExternal had, with MAP keys converted to the key type as Flink
+// converts them).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -14,6 +15,25 @@ const atomic = (name: string, args: number[] = []): DataType => ({
   notNull: false,
 });
 const INT = atomic("INT");
+
+test("fromExternal converts MAP keys to the key type (held as their text), in objects, Maps and at any depth", () => {
+  const m: DataType = { kind: "map", key: INT, value: atomic("TIMESTAMP", [3]), notNull: false };
+  assert.deepEqual(fromExternal({ "007": "1970-01-01 00:00:01", " 8": 2 }, m), { "7": 1000, "8": 2 });
+  assert.deepEqual(fromExternal(new Map([["007", 5]]), m), new Map([[7, 5]]));
+  const b: DataType = { kind: "map", key: atomic("BOOLEAN"), value: INT, notNull: false };
+  assert.deepEqual(fromExternal({ true: "1", false: 2 }, b), { true: 1, false: 2 });
+  const row: DataType = { kind: "row", fields: [{ name: "m", type: m }], notNull: false };
+  const arr: DataType = { kind: "array", element: row, notNull: false };
+  assert.deepEqual(fromExternal([[{ "01": 0 }], { m: { "2": null } }, null], arr), [
+    [{ "1": 0 }],
+    { m: { "2": null } },
+    null,
+  ]);
+  // Text keys stay as they are; a key that is no INT is NULL's text, as a MAP[...] of a NULL key.
+  const s: DataType = { kind: "map", key: atomic("STRING"), value: INT, notNull: false };
+  assert.deepEqual(fromExternal({ "007": 1 }, s), { "007": 1 });
+  assert.deepEqual(fromExternal({ x: 1 }, m), { null: 1 });
+});
 
 /** The reference: fromExternal's rules as a plain recursion over the type, per value. */
 function reference(v: unknown, t: DataType): unknown {
@@ -32,7 +52,12 @@ function reference(v: unknown, t: DataType): unknown {
       return Array.isArray(v) ? v.map((x) => reference(x, t.element)) : v;
     case "map":
       if (Array.isArray(v)) return v;
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reference(x, t.value)]));
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [
+          t.key.kind === "atomic" && t.key.name !== "STRING" ? String(reference(k, t.key)) : k,
+          reference(x, t.value),
+        ]),
+      );
     default:
       return v;
   }
