@@ -863,6 +863,7 @@ const ROWS_AS_OBJECTS: NestedWalk = {
   rowList: "object",
   strict: false,
   mapKeys: false,
+  skipUnconverted: true,
 };
 
 /** The converter of the ROW values inside a value of type `t`; undefined for a type without any. */

@@ -35,6 +35,11 @@ export interface NestedWalk {
    * held as their text again, as a MAP constructor holds them: a MAP<INT, ...> key '007' is '7').
    */
   readonly mapKeys: boolean;
+  /**
+   * Whether an ARRAY or MAP with nothing inside to convert is left as it is (no converter: a
+   * json sink's column without a ROW inside); otherwise it is walked, a copy of its own entries.
+   */
+  readonly skipUnconverted?: boolean;
 }
 
 /**
@@ -55,6 +60,8 @@ const STRING_TYPES = new Set(["STRING", "VARCHAR", "CHAR"]);
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+/** A value kept as it is, undefined as NULL. */
+const orNull = (v: unknown) => (v === undefined ? null : v);
 const shown = (v: unknown) => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
 
 /**
@@ -93,21 +100,19 @@ function compile(t: DataType, walk: NestedWalk, path: string): Convert | undefin
     case "row": {
       const fields = t.fields.map((f) => ({
         name: f.name,
-        convert: part(f.type, walk, `${path}.${f.name}`),
+        convert: part(f.type, walk, `${path}.${f.name}`) ?? orNull,
       }));
       const failOnMissing = walk.failOnMissingField === true && !walk.nullOnError;
-      if (!walk.strict && walk.rowList === "list" && fields.every((f) => f.convert === undefined))
-        return undefined;
+      // Always walked, even with no field to convert: an object keeps only the fields of its type.
       const { rowList } = walk;
       return (v) => {
         if (Array.isArray(v)) {
           if (rowList === "refuse") return wrong(v, "object", "a ROW");
-          if (rowList === "list")
-            return fields.map((f, i) => (f.convert === undefined ? (v[i] ?? null) : f.convert(v[i])));
+          if (rowList === "list") return fields.map((f, i) => f.convert(v[i]));
           const out: Record<string, unknown> = {};
           for (let i = 0; i < fields.length; i++) {
             const f = fields[i] as (typeof fields)[number];
-            setColumn(out, f.name, f.convert === undefined ? (v[i] ?? null) : f.convert(v[i]));
+            setColumn(out, f.name, f.convert(v[i]));
           }
           return out;
         }
@@ -115,8 +120,7 @@ function compile(t: DataType, walk: NestedWalk, path: string): Convert | undefin
         // The fields it has, by name (setColumn: a field may be named __proto__); others dropped.
         const out: Record<string, unknown> = {};
         for (const f of fields) {
-          if (Object.hasOwn(v, f.name))
-            setColumn(out, f.name, f.convert === undefined ? (v[f.name] ?? null) : f.convert(v[f.name]));
+          if (Object.hasOwn(v, f.name)) setColumn(out, f.name, f.convert(v[f.name]));
           else if (failOnMissing) throw new Error(`field '${path}.${f.name}' is missing`);
         }
         return out;
@@ -124,31 +128,31 @@ function compile(t: DataType, walk: NestedWalk, path: string): Convert | undefin
     }
     case "array": {
       const element = part(t.element, walk, `${path}[]`);
-      if (element === undefined && !walk.strict) return undefined;
+      if (element === undefined && walk.skipUnconverted) return undefined;
+      const each = element ?? orNull;
       return (v) => {
         if (!Array.isArray(v)) return wrong(v, "array", "an ARRAY");
-        return element === undefined ? v : v.map(element);
+        return v.map(each);
       };
     }
     case "map": {
       const converted = walk.mapKeys && t.key.kind === "atomic" && !STRING_TYPES.has(t.key.name);
       const keyOf = converted ? part(t.key, walk, `${path}{}`) : undefined;
       const value = part(t.value, walk, `${path}[]`);
-      if (keyOf === undefined && value === undefined && !walk.strict) return undefined;
+      if (keyOf === undefined && value === undefined && walk.skipUnconverted) return undefined;
+      const each = value ?? orNull;
       // A key held as text: converted to the key type and back to its text (String, as MAP[...] holds it).
       const key = keyOf === undefined ? (k: string) => k : (k: string) => String(keyOf(k));
       return (v) => {
         // A Map (a connector's own value) stays one, its keys converted to the key type's values.
         if (v instanceof Map) {
           const out = new Map();
-          for (const [k, x] of v)
-            out.set(keyOf === undefined ? k : keyOf(k), value === undefined ? x : value(x));
+          for (const [k, x] of v) out.set(keyOf === undefined ? k : keyOf(k), each(x));
           return out;
         }
         if (!isObject(v)) return wrong(v, "object", "a MAP");
         const out: Record<string, unknown> = {};
-        for (const k in v)
-          if (Object.hasOwn(v, k)) setColumn(out, key(k), value === undefined ? v[k] : value(v[k]));
+        for (const k in v) if (Object.hasOwn(v, k)) setColumn(out, key(k), each(v[k]));
         return out;
       };
     }

@@ -63,7 +63,14 @@ function reference(v: unknown, t: DataType): unknown {
   }
 }
 
-const leafTypes = fc.constantFrom(INT, atomic("DOUBLE"), atomic("STRING"), atomic("BOOLEAN"), atomic("DATE"));
+const leafTypes = fc.constantFrom(
+  INT,
+  atomic("DOUBLE"),
+  atomic("STRING"),
+  atomic("BOOLEAN"),
+  atomic("DATE"),
+  atomic("BYTES"),
+);
 const types: fc.Arbitrary<DataType> = fc.letrec<{ t: DataType }>((tie) => ({
   t: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
