@@ -568,7 +568,11 @@ export function planSubqueries(
     mapExpr(e, (x) => {
       if (x.kind !== "subquery") return undefined;
       const tag = nextTag();
-      rel = planScalar(rel, x, tag, planner);
+      // The outer values from `input`, not `rel`: the joins before keep each row and its columns,
+      // so the values are the same, but `rel` retracts and re-sends every row whenever an earlier
+      // subquery's value changes, which the values' GROUP BY would pass on as each value deleted
+      // and inserted again, its matched inner rows retracted and joined again.
+      rel = planScalar(rel, x, tag, planner, input);
       return { kind: "column", name: { parts: [tag] }, pos: posOf(x) ?? select.pos };
     });
   const rest = kept.map(scalar);
@@ -594,6 +598,7 @@ export function planSubqueries(
  * Plans subquery `e` with a correlation `tag`, turning an outer reference its planning could not
  * resolve (one outside the conditions of its WHERE) into FLEUVE_SQL_UNSUPPORTED naming it. With
  * `residual` (a semi or anti join), correlated conditions other than equalities are collected.
+ * A non-equi correlation's distinct outer values are read from `valuesFrom` (default `outer`).
  */
 function planCorrelated(
   e: SubqueryExpr,
@@ -601,6 +606,7 @@ function planCorrelated(
   tag: string,
   planner: SubqueryPlanner,
   residual: boolean,
+  valuesFrom: Relation = outer,
 ): { rel: Relation; correlation: Correlation; value: Column[] } {
   const correlation: Correlation = {
     outer,
@@ -609,7 +615,7 @@ function planCorrelated(
     keys: [],
     ...(residual ? { residual: { conditions: [], columns: [] } } : {}),
     values: {
-      outer,
+      outer: valuesFrom,
       stateTtlMs: planner.stateTtlMs,
       note: planner.note,
       groupAggregate: planner.groupAggregate,
@@ -805,9 +811,15 @@ function emptyValue(q: Query): unknown {
 }
 
 /** Scalar subquery `e`: `left` joined with its value as the hidden column `tag`. */
-function planScalar(left: Relation, e: SubqueryExpr, tag: string, planner: SubqueryPlanner): Relation {
+function planScalar(
+  left: Relation,
+  e: SubqueryExpr,
+  tag: string,
+  planner: SubqueryPlanner,
+  valuesFrom: Relation,
+): Relation {
   const pos = posOf(e);
-  const { rel, correlation, value } = planCorrelated(e, left, tag, planner, false);
+  const { rel, correlation, value } = planCorrelated(e, left, tag, planner, false, valuesFrom);
   if (value.length !== 1)
     throw invalid(
       `the scalar subquery ${describe(e)} returns ${value.length} columns (${value.map((c) => c.name).join(", ")}); it must return one`,

@@ -10,6 +10,7 @@ import { connectors as logConnectors } from "@fleuve/log";
 import { isInsertOnly, materialize, type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { logWithRows } from "../fixtures/log-table.js";
+import { NUMBERS, numbersJob } from "../fixtures/numbers-job.js";
 
 const sortRows = (rows: Row[]) =>
   [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -1178,4 +1179,32 @@ test("subqueries Fleuve SQL does not decorrelate are refused with FLEUVE_SQL_UNS
       return true;
     },
   );
+});
+
+test("a non-equi correlation's outer values come from the outer rows, not from the changelog of an earlier subquery's join: each value and each pair is sent once", async () => {
+  // The MAX changes with every number, so its left join retracts and re-sends every row so far;
+  // outer values read from that join were deleted and inserted again each time, and with them
+  // every inner row they matched (the changelog grew with the square of the rows).
+  const query = `
+    SELECT a.n,
+      (SELECT MAX(n) FROM numbers) AS highest,
+      (SELECT COUNT(*) FROM numbers b WHERE b.n < a.n AND MOD(b.n, 7) = 0) AS sevens_below
+    FROM numbers a`;
+  const out: Row[] = [];
+  const { metrics } = await numbersJob(query, out).execute("non-equi-outer-values");
+  const expected = Array.from({ length: NUMBERS }, (_, i) => ({
+    n: i + 1,
+    highest: NUMBERS,
+    sevens_below: Math.floor(i / 7),
+  }));
+  assert.deepEqual(sortRows(materialize(out)), sortRows(expected));
+  const sent = (prefix: string) => {
+    const ops = Object.values(metrics).filter((m) => m.name.startsWith(prefix));
+    assert.equal(ops.length, 1, prefix);
+    return (ops[0] as { recordsOut: number }).recordsOut;
+  };
+  // Insert-only: the n distinct values once, one row per (multiple of 7, larger n).
+  assert.equal(sent("GroupAggregate(groupBy=[`$sq1_o0`], select=[`$sq1_o0` AS"), NUMBERS);
+  const pairs = expected.reduce((s, r) => s + r.sevens_below, 0);
+  assert.equal(sent("Join(joinType=[InnerJoin], where=[b.n < `$sq1_o0`]"), pairs);
 });
