@@ -4,6 +4,7 @@
  * whole to each, broadcast state
  * copied, and the operator's own state from the old subtasks it takes over.
  */
+import { deserialize, serialize } from "node:v8";
 import { FleuveError } from "../errors.js";
 import { keyGroupRangeFor } from "../spi/key-groups.js";
 import type { OperatorRestore, OperatorSnapshot } from "../spi/operator.js";
@@ -25,9 +26,12 @@ export interface OperatorToRestore {
 /**
  * Subtask `index` of `parallelism`'s operator list state from the old subtasks' snapshots `old`:
  * of each list, the entries `k` with `k % parallelism === index` of all old entries in order; of
- * each union list, all of them: each old subtask's own entries, and the entries they restored
- * and kept once, where the first subtask that kept them had them (they kept the same entries:
- * all subtasks restored the same union).
+ * each union list, all of them, old subtask by old subtask, except that the restored entries an
+ * old subtask still held untouched (`unionsRestored`) are skipped when an earlier old subtask
+ * held the same ones (equal serialized): those are the copies Flink would hand out again.
+ * Restored parts that differ (subtasks restored different unions, e.g. a scale-out unit restarted
+ * alone from its own checkpoint, or an operator changed restored entries in place) are all kept.
+ * Union entries are handed out as copies of their own.
  */
 export function operatorListsFor(
   old: readonly OperatorSnapshot[],
@@ -36,19 +40,33 @@ export function operatorListsFor(
 ): { lists: Record<string, unknown[]>; unions: Record<string, unknown[]> } {
   const allLists: Record<string, unknown[]> = {};
   const unions: Record<string, unknown[]> = {};
-  const keptTaken = new Set<string>();
+  const restoredSeen = new Map<string, Set<string>>();
   for (const s of old) {
-    for (const [name, l] of Object.entries(s.operator?.lists ?? {})) (allLists[name] ??= []).push(...l);
-    const kept = s.operator?.unionsKept ?? {};
-    const names = new Set([...Object.keys(kept), ...Object.keys(s.operator?.unions ?? {})]);
-    for (const name of names) {
+    const op = s.operator;
+    for (const [name, l] of Object.entries(op?.lists ?? {})) (allLists[name] ??= []).push(...l);
+    // `unionsKept` (restored entries written apart from `unions`) is read for snapshots of the
+    // one Fleuve version that wrote it.
+    const kept = (op as { unionsKept?: Record<string, unknown[]> } | undefined)?.unionsKept ?? {};
+    for (const name of new Set([...Object.keys(kept), ...Object.keys(op?.unions ?? {})])) {
       const u = (unions[name] ??= []);
+      const whole = op?.unions?.[name] ?? [];
       const k = kept[name];
-      if (k !== undefined && !keptTaken.has(name)) {
-        keptTaken.add(name);
-        u.push(...k);
+      const n = k === undefined ? (op?.unionsRestored?.[name] ?? 0) : 0;
+      const restored = k ?? whole.slice(0, n);
+      // Entries are copied (serialized and read back): each subtask gets its own, as when it reads
+      // its own copy of the checkpoint on a worker thread, so that changing one in place changes
+      // neither another subtask's entries nor what another subtask restores.
+      if (restored.length > 0) {
+        const seen = restoredSeen.get(name) ?? new Set<string>();
+        restoredSeen.set(name, seen);
+        const bytes = serialize(restored);
+        const key = bytes.toString("base64");
+        if (!seen.has(key)) {
+          seen.add(key);
+          u.push(...(deserialize(bytes) as unknown[]));
+        }
       }
-      u.push(...(s.operator?.unions?.[name] ?? []));
+      if (whole.length > n) u.push(...(deserialize(serialize(whole.slice(n))) as unknown[]));
     }
   }
   const lists: Record<string, unknown[]> = {};

@@ -6,10 +6,9 @@
  * A union list's restored entries are held by every subtask alike. Flink writes back whatever
  * each subtask's list holds, so entries restored and left there come back once per subtask at
  * the next restore (parallelism times more at every cycle, unless the operator clears them). Here
- * a subtask's snapshot tells its own entries (added since the restore, or what it replaced the
- * list with) from the restored ones it still holds untouched, and a restore takes the latter
- * once: the union handed out is the restored entries (while any subtask kept them) and each
- * subtask's own, as Flink's would be without the copies.
+ * a snapshot writes the whole list as Flink does (`unions`: a reader that knows nothing more gets
+ * Flink's copies and loses nothing) and says how many of its first entries are the restored ones,
+ * still untouched (`unionsRestored`); a restore takes identical such restored parts once.
  */
 import type { MapStateDescriptor } from "./state-descriptors.js";
 
@@ -57,8 +56,8 @@ export class OperatorStateStore {
   /**
    * Union list state by name: on restore, every subtask reads the entries of all old subtasks
    * (e.g. to take the minimum of their watermarks). Entries it adds are its own; `update` or
-   * `clear` replaces the restored entries by its own. Restored entries no subtask replaced are
-   * restored once at the next restore, not once per subtask that held them.
+   * `clear` replaces the restored entries by its own. Restored entries the subtasks left as they
+   * restored them are restored once at the next restore, not once per subtask that held them.
    */
   getUnionListState<T>(name: string): OperatorListState<T> {
     const list = listIn<T>(this.unions, name);
@@ -115,14 +114,15 @@ export class OperatorStateStore {
 
   /**
    * Snapshot: list states by name, broadcast states as entry arrays, and union list states by name
-   * (left out when there are none, as in snapshots taken before they existed): in `unions` the
-   * subtask's own entries, in `unionsKept` the restored ones it still holds untouched.
+   * (left out when there are none, as in snapshots taken before they existed): in `unions` each
+   * whole list, in `unionsRestored` (left out when none) how many of its first entries are the
+   * restored ones, untouched since.
    */
   snapshot(): {
     lists: Record<string, unknown[]>;
     broadcast: Record<string, [unknown, unknown][]>;
     unions?: Record<string, unknown[]>;
-    unionsKept?: Record<string, unknown[]>;
+    unionsRestored?: Record<string, number>;
   } {
     const lists: Record<string, unknown[]> = {};
     for (const [k, v] of this.lists) lists[k] = v.slice();
@@ -130,15 +130,15 @@ export class OperatorStateStore {
     for (const [k, v] of this.broadcast) broadcast[k] = [...v.entries()];
     if (this.unions.size === 0) return { lists, broadcast };
     const unions: Record<string, unknown[]> = {};
-    const unionsKept: Record<string, unknown[]> = {};
+    const unionsRestored: Record<string, number> = {};
     for (const [k, v] of this.unions) {
+      unions[k] = v.slice();
       const restored = this.restoredCount.get(k) ?? 0;
-      unions[k] = v.slice(restored);
-      if (restored > 0) unionsKept[k] = v.slice(0, restored);
+      if (restored > 0) unionsRestored[k] = restored;
     }
-    return Object.keys(unionsKept).length === 0
+    return Object.keys(unionsRestored).length === 0
       ? { lists, broadcast, unions }
-      : { lists, broadcast, unions, unionsKept };
+      : { lists, broadcast, unions, unionsRestored };
   }
 }
 
