@@ -28,7 +28,7 @@ import {
   reduceContents,
   type WindowFunctionSpec,
 } from "../windows/window-function-runner.js";
-import { type PassOn, WindowOperator } from "../windows/window-operator.js";
+import { type PassOn, type PassOnSelect, WindowOperator } from "../windows/window-operator.js";
 import type { DataStream, KeyedStream } from "./datastream.js";
 
 function fail(option: string, message: string, value?: unknown): FleuveError {
@@ -79,8 +79,8 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   private triggerValue: Trigger<T, W> | undefined;
   private lateness = 0;
   private lateTag: OutputTag<T> | undefined;
-  /** Of any ACC: a `PassOn<T, ACC>` is a `PassOn<T, never>` (its `contentsOf` may give anything). */
-  private passOnValue: PassOn<T, never> | undefined;
+  /** Of any ACC: a `PassOnSelect<T, ACC>` is a `PassOnSelect<T, never>` (its `contentsOf` may give anything). */
+  private passOnValue: { tag: OutputTag<T>; select: () => PassOnSelect<T, never> | undefined } | undefined;
   private restoreWatermarkValue = false;
   private evictorValue: Evictor<T, W> | undefined;
 
@@ -149,7 +149,18 @@ export class WindowedStream<T, K extends Key, W extends Window> {
         "passOn",
         "passOn({ tag, select }): pass an OutputTag and a function (value, timestamp, late, contentsOf) => boolean",
       );
-    this.passOnValue = passOn;
+    const { select } = passOn;
+    this.passOnValue = { tag: passOn.tag, select: () => select };
+    return this;
+  }
+
+  /**
+   * @internal {@link passOn}, its choice asked once when the operator opens (`undefined`: none,
+   * nothing is asked per record): SQL's window aggregate, whose rows are chosen by a join planned
+   * after it, if any.
+   */
+  passOnChosenAtOpen<ACC>(tag: OutputTag<T>, select: () => PassOnSelect<T, ACC> | undefined): this {
+    this.passOnValue = { tag, select };
     return this;
   }
 
@@ -294,7 +305,9 @@ export class WindowedStream<T, K extends Key, W extends Window> {
       fn,
       evictor,
       // The ACC passOn() was given: the contents of the window function it is to go with.
-      passOn: this.passOnValue as PassOn<T, ACC> | undefined,
+      passOn: this.passOnValue as
+        | { tag: OutputTag<T>; select: () => PassOnSelect<T, ACC> | undefined }
+        | undefined,
       restoreWatermark: this.restoreWatermarkValue,
     };
     const slicing =

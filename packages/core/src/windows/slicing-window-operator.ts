@@ -134,7 +134,7 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends KeyedWindowOperator<IN,
       this.fnState,
     );
     this.runner.open();
-    this.passOnSelect = this.cfg.passOn?.select;
+    this.passOnSelect = this.cfg.passOn?.select();
   }
 
   override close(): void {

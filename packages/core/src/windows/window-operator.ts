@@ -37,8 +37,14 @@ export interface WindowOperatorConfig<IN, ACC, OUT, W extends Window> {
   readonly fn: WindowFunctionSpec<IN, ACC, OUT>;
   /** With an evictor, contents are the list of timestamped elements (Flink's EvictingWindowOperator). */
   readonly evictor?: Evictor<IN, W>;
-  /** Records also sent to a side output once the operator took them (aligned windows only, see {@link PassOn}). */
-  readonly passOn?: PassOn<IN, ACC> | undefined;
+  /**
+   * Records also sent to a side output once the operator took them (aligned windows only, see
+   * {@link PassOn}): `select()` is asked once, when the operator opens, for the choice (none:
+   * nothing is sent, and nothing is asked per record).
+   */
+  readonly passOn?:
+    | { readonly tag: OutputTag<IN>; readonly select: () => PassOnSelect<IN, ACC> | undefined }
+    | undefined;
   /**
    * Keep the current watermark in checkpoints and start from it on restore (the minimum over the
    * old subtasks, so never later than any of theirs), as Flink's SQL window operators do; without

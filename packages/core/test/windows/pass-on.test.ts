@@ -96,3 +96,30 @@ test("passOn takes a tag and a select function, typed by the windows' contents",
         isFleuveError(e, "FLEUVE_WINDOW_INVALID") && /passOn\(\{ tag, select \}\)/.test(e.message),
     );
 });
+
+test("a choice given at open (the SQL window aggregate's) is asked for once, not per record; none: nothing passed on", () => {
+  for (const choose of [false, true]) {
+    const tag = new OutputTag<number>("chosen");
+    let asked = 0;
+    const select: PassOnSelect<number, number> = (v) => v > 2;
+    const d = new WindowDriver<number, number>(
+      () => 0,
+      (s) =>
+        s
+          .window(SlidingEventTimeWindows.of<number>(10, 5))
+          .passOnChosenAtOpen(tag, () => {
+            asked++;
+            return choose ? select : undefined;
+          })
+          .aggregate(sum),
+    );
+    for (let v = 1; v <= 5; v++) d.element(v, v);
+    assert.equal(asked, 1);
+    assert.deepEqual(
+      d.side.map((x) => x.value),
+      choose ? [3, 4, 5] : [],
+    );
+    d.watermark(100);
+    assert.deepEqual(d.take(), [10, 15, 5]);
+  }
+});

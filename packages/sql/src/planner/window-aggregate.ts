@@ -9,7 +9,6 @@
 import {
   EventTimeSessionWindows,
   OutputTag,
-  type PassOn,
   type PassOnSelect,
   ProcessingTimeSessionWindows,
   type ProcessWindowFunction,
@@ -299,19 +298,14 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   const assigner = windowAssigner(tvf);
   const maximum = windowMaximumOf(select, tvf, aggregates, keys.length, items);
   // The rows passed on are chosen by the join planned after this aggregate (windowMaximum's
-  // passOn below), if any: until then, none.
+  // passOn below), if any: the operator asks for the choice once when it opens, so that with no
+  // such join nothing is asked per row.
   let chosen: PassOnSelect<Row, unknown> | undefined;
-  const passOn: PassOn<Row, unknown> | undefined =
-    maximum === undefined
-      ? undefined
-      : {
-          tag: new OutputTag<Row>("window-maximum-candidates"),
-          select: (row, timestamp, late, contentsOf) => chosen?.(row, timestamp, late, contentsOf) === true,
-        };
+  const passOn = maximum === undefined ? undefined : { tag: new OutputTag<Row>("window-maximum-candidates") };
   // Restored, the aggregate keeps the watermark it had, as Flink's WindowAggOperator: a row late
   // before the savepoint is dropped, not taken into a window that fired already.
   const windowed = stream.keyBy(keyOf).window(assigner).restoreWatermark();
-  if (passOn !== undefined) windowed.passOn(passOn);
+  if (passOn !== undefined) windowed.passOnChosenAtOpen(passOn.tag, () => chosen);
   const result = windowed.aggregate(accs.fn, toRows).stateSchema({
     ...aggregateStateSchema("WindowAggregate", keys, gs.sets.length, aggregates),
     window: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)${tvf.partitionBy.length > 0 ? ` PARTITION BY ${tvf.partitionBy.map(printExpr).join(", ")}` : ""}${tvf.zone === undefined ? "" : ` in ${tvf.zone.id}`}`,
