@@ -85,8 +85,12 @@ test("passOn takes a tag and a select function, typed by the windows' contents",
   passOn.select = () => false;
   windowed.passOn<{ n: number }>({
     tag,
-    // @ts-expect-error contentsOf gives a { n: number } or undefined, not a number.
-    select: (_v, _t, _late, contentsOf) => contentsOf(0) > 1,
+    select: (_v, _t, _late, contentsOf) => {
+      const acc: { n: number } | undefined = contentsOf(0);
+      // @ts-expect-error contentsOf gives a { n: number } or undefined, not a number.
+      const n: number | undefined = contentsOf(0);
+      return (acc?.n ?? n ?? 0) > 1;
+    },
   });
   for (const bad of [{ tag }, { tag: "x", select }, undefined])
     assert.throws(
