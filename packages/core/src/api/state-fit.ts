@@ -42,10 +42,6 @@ function holdsState(s: OperatorSnapshot): boolean {
   return (
     Object.values(op.lists).some((l) => l.length > 0) ||
     Object.values(op.unions ?? {}).some((l) => l.length > 0) ||
-    // Restored union entries written apart, by the one Fleuve version that did so.
-    Object.values((op as { unionsKept?: Record<string, unknown[]> }).unionsKept ?? {}).some(
-      (l) => l.length > 0,
-    ) ||
     Object.values(op.broadcast).some((b) => b.length > 0)
   );
 }

@@ -44,15 +44,10 @@ export function operatorListsFor(
   for (const s of old) {
     const op = s.operator;
     for (const [name, l] of Object.entries(op?.lists ?? {})) (allLists[name] ??= []).push(...l);
-    // `unionsKept` (restored entries written apart from `unions`) is read for snapshots of the
-    // one Fleuve version that wrote it.
-    const kept = (op as { unionsKept?: Record<string, unknown[]> } | undefined)?.unionsKept ?? {};
-    for (const name of new Set([...Object.keys(kept), ...Object.keys(op?.unions ?? {})])) {
+    for (const [name, whole] of Object.entries(op?.unions ?? {})) {
       const u = (unions[name] ??= []);
-      const whole = op?.unions?.[name] ?? [];
-      const k = kept[name];
-      const n = k === undefined ? (op?.unionsRestored?.[name] ?? 0) : 0;
-      const restored = k ?? whole.slice(0, n);
+      const n = op?.unionsRestored?.[name] ?? 0;
+      const restored = whole.slice(0, n);
       // Entries are copied (serialized and read back): each subtask gets its own, as when it reads
       // its own copy of the checkpoint on a worker thread, so that changing one in place changes
       // neither another subtask's entries nor what another subtask restores.
