@@ -51,7 +51,7 @@ import {
 import { columnReader, projector, renamer } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
 import { planSetOperation } from "./set-operations.js";
-import { stateTtlMs } from "./settings.js";
+import { miniBatch, stateTtlMs } from "./settings.js";
 import {
   type PlannedParts,
   sharedWindowAggregate,
@@ -513,7 +513,14 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   if (aggregating && groupWindowAt(select) >= 0)
     return planGroupWindow({ ...select, where }, planFrom(from, ctx, select.pos)) as Relation;
   // ROW_NUMBER() in a subquery, filtered here: Top-N, deduplication and their window variants.
-  const ranked = planRank(select, from, where, (inner) => planSelect(inner, ctx), stateTtlMs(ctx.settings));
+  const ranked = planRank(
+    select,
+    from,
+    where,
+    (inner) => planSelect(inner, ctx),
+    stateTtlMs(ctx.settings),
+    miniBatch(ctx.settings),
+  );
   if (ranked !== undefined) {
     where = ranked.where;
     select = { ...select, where };

@@ -22,7 +22,7 @@ import {
   RowtimeFirstRowFunction,
   RowtimeLastRowFunction,
 } from "../runtime/deduplicate.js";
-import { TopNFunction } from "../runtime/top-n.js";
+import { type MiniBatchSpec, MiniBatchTopNOperator, TopNFunction, type TopNSpec } from "../runtime/top-n.js";
 import { WindowRankFunction } from "../runtime/window-rank.js";
 import { windowFiring } from "../runtime/zoned-windows.js";
 import { children } from "./aggregates.js";
@@ -53,6 +53,7 @@ export function planRank(
   where: Expr | undefined,
   planInner: (select: Select) => Relation,
   stateTtlMs?: number,
+  miniBatch?: MiniBatchSpec,
 ): PlannedRank | undefined {
   if (from.kind !== "derived" || from.lateral) return undefined;
   const q = from.query;
@@ -243,25 +244,26 @@ export function planRank(
 
   // Top-N on a continuous table: an updating result.
   const name = `Rank(rankType=[ROW_NUMBER], ${spec}, select=[${[...visible.map((c) => c.name), ...(rankOutput ? [rn] : [])].join(", ")}])`;
-  const stream = rel.stream
-    .keyBy(keyOf)
-    .process(
-      new TopNFunction({
-        compare,
-        start,
-        end,
-        rankColumn: rankOutput ? rn : undefined,
-        updatingInput: !isInsertOnly(rel.changelog),
-        stateTtlMs,
-        copy: hasExactRows(rel)
-          ? rowCopier(
-              rel.columns.map((c) => c.name),
-              rankOutput ? rn : undefined,
-            )
-          : undefined,
-      }),
-    )
-    .name(name);
+  const topN: TopNSpec = {
+    compare,
+    start,
+    end,
+    rankColumn: rankOutput ? rn : undefined,
+    updatingInput: !isInsertOnly(rel.changelog),
+    stateTtlMs,
+    copy: hasExactRows(rel)
+      ? rowCopier(
+          rel.columns.map((c) => c.name),
+          rankOutput ? rn : undefined,
+        )
+      : undefined,
+  };
+  const keyed = rel.stream.keyBy(keyOf);
+  // With mini-batch the same rows, the same state; fewer changes (runtime/top-n.ts).
+  const stream =
+    miniBatch === undefined
+      ? keyed.process(new TopNFunction(topN)).name(name)
+      : keyed.transform(name, () => new MiniBatchTopNOperator(topN, miniBatch));
   // Rows are unique by the partition columns and the rank (topn.md), when all are selected.
   const uniqueKey =
     rankOutput && partitionColumns.every((c) => c !== undefined)

@@ -41,3 +41,45 @@ export function stateTtlMs(settings: ReadonlyMap<string, string> | undefined): n
   const ms = parseDuration(v, "table.exec.state.ttl");
   return ms === 0 ? undefined : ms;
 }
+
+/**
+ * `table.exec.mini-batch.enabled` with `table.exec.mini-batch.allow-latency` and
+ * `table.exec.mini-batch.size`: the bundle of input rows whose changes a Top-N holds (see
+ * runtime/top-n.ts), or undefined when mini-batch is off (Flink's default). As in Flink, both
+ * are required and positive when it is on.
+ */
+export function miniBatch(
+  settings: ReadonlyMap<string, string> | undefined,
+): { readonly size: number; readonly latencyMs: number } | undefined {
+  const on = settings?.get("table.exec.mini-batch.enabled");
+  if (on === undefined || on.trim().toLowerCase() === "false") return undefined;
+  if (on.trim().toLowerCase() !== "true") {
+    throw invalid(
+      `SET 'table.exec.mini-batch.enabled' = '${on}': not a boolean; write 'true' or 'false'`,
+      undefined,
+      {
+        option: "table.exec.mini-batch.enabled",
+        value: on,
+      },
+    );
+  }
+  const latency = settings?.get("table.exec.mini-batch.allow-latency");
+  const latencyMs = latency === undefined ? 0 : parseDuration(latency, "table.exec.mini-batch.allow-latency");
+  if (latencyMs <= 0) {
+    throw invalid(
+      `'table.exec.mini-batch.enabled' is 'true' but 'table.exec.mini-batch.allow-latency' is ${latency === undefined ? "not set" : `'${latency}'`}: set it to a positive duration, e.g. '2 s'`,
+      undefined,
+      { option: "table.exec.mini-batch.allow-latency", value: latency ?? null },
+    );
+  }
+  const sizeText = settings?.get("table.exec.mini-batch.size");
+  const size = sizeText === undefined ? Number.NaN : Number(sizeText.trim());
+  if (!Number.isSafeInteger(size) || size <= 0 || sizeText?.trim() === "") {
+    throw invalid(
+      `'table.exec.mini-batch.enabled' is 'true' but 'table.exec.mini-batch.size' is ${sizeText === undefined ? "not set" : `'${sizeText}'`}: set it to a positive whole number of rows, e.g. '5000'`,
+      undefined,
+      { option: "table.exec.mini-batch.size", value: sizeText ?? null },
+    );
+  }
+  return { size, latencyMs };
+}

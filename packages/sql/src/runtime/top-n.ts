@@ -22,10 +22,17 @@
  * the TTL (state `sql-top-n`) restores into a job with it: a key's old rows move over the first
  * time the key is touched, and their TTL starts then. (The other way, turning the TTL off, does
  * not carry the rows over: they stay in the savepoint's `sql-top-n-ttl` state, unread.)
+ *
+ * With `table.exec.mini-batch.enabled` ({@link MiniBatchTopNOperator}) the changes of a bundle of
+ * input rows are held and each partition sends, when the bundle ends, only the difference between
+ * its top at the bundle's start and its top at the end: a row that entered and left the top in the
+ * same bundle is never sent. The final table is the same; the changelog is shorter than Flink's,
+ * whose Top-N has no mini-batch variant and sends every change as it happens.
  */
 
-import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
+import type { KeyedProcessFunction, ValueState, ValueStateDescriptor } from "@fleuve/core";
 import { valueState } from "@fleuve/core";
+import { OneInputOperator, type Triggerable } from "@fleuve/core/spi";
 import { isAccumulate, ROW_KIND, type RowKind, rowKind, withKind } from "../planner/changelog.js";
 import type { Row } from "../planner/values.js";
 
@@ -52,6 +59,15 @@ export interface TopNSpec {
 
 type Out = { collect(r: Row): void };
 
+/**
+ * A partition's rows array touched in the current mini-batch: its top (ranks start..end) before
+ * the bundle's first change of it, and the timestamp of its last input row (its output's).
+ */
+interface Held {
+  readonly before: readonly Row[];
+  timestamp: number;
+}
+
 /** The Top-N rows of a key without a state TTL (the only layout before the TTL applied to Top-N). */
 export const TOP_N_STATE = "sql-top-n";
 /** The Top-N rows of a key with `table.exec.state.ttl`. */
@@ -62,6 +78,15 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
   private state!: ValueState<Row[]>;
   /** With a TTL: the plain state of savepoints taken before the TTL applied, read once per key. */
   private legacy: ValueState<Row[]> | undefined;
+
+  /**
+   * In a mini-batch ({@link holdChanges}): the rows arrays changed since the last flush. Keyed by
+   * the array itself, which the heap state keeps across records of its key: an array that starts
+   * anew (its key emptied, or its rows expired) is its own entry, whose difference is its own.
+   */
+  private held: Map<Row[], Held> | undefined;
+  /** The timestamp of the row being processed in a mini-batch. */
+  private heldAt = 0;
 
   constructor(private readonly spec: TopNSpec) {}
 
@@ -108,6 +133,13 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
       // Kept without its kind; an insert row is kept as it came (rows are never changed once
       // sent, and every row this function sends is a copy).
       const row: Row = ROW_KIND in input ? withoutKind(input) : input;
+      if (this.held !== undefined) {
+        this.hold(rows);
+        rows.splice(lo, 0, row);
+        if (!updatingInput && rows.length > end) rows.length = end;
+        this.state.update(rows);
+        return;
+      }
       const before = this.spec.rankColumn === undefined ? undefined : rows.slice(start - 1, end);
       // Without a rank column only the rows at the top's edges change (a slice and a scan of the
       // whole top per row would be quadratic when OFFSET has no LIMIT).
@@ -125,6 +157,13 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
     const text = JSON.stringify(row);
     const at = rows.findIndex((r) => compare(r, row) === 0 && JSON.stringify(r) === text);
     if (at < 0) return; // a retraction of a row never kept (or already below the top)
+    if (this.held !== undefined) {
+      this.hold(rows);
+      rows.splice(at, 1);
+      if (rows.length === 0) this.state.clear();
+      else this.state.update(rows);
+      return;
+    }
     const before = this.spec.rankColumn === undefined ? undefined : rows.slice(start - 1, end);
     const s = start - 1;
     const leaving = s >= end || at >= end ? undefined : at >= s ? rows[at] : rows[s];
@@ -134,6 +173,49 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
     else this.state.update(rows);
     if (before !== undefined) this.emitRanked(before, rows.slice(start - 1, end), out);
     else this.emitEdges(leaving, entering, out);
+  }
+
+  /** From now on changes are held until {@link flushHeld} (mini-batch; see the file's comment). */
+  holdChanges(): void {
+    this.held = new Map();
+  }
+
+  /** Processes a row of a mini-batch with its timestamp: its change is held, nothing is sent. */
+  processHeld(input: Row, timestamp: number): void {
+    this.heldAt = timestamp;
+    this.processElement(input, undefined, NO_OUT);
+  }
+
+  /** Notes the top of `rows` before the bundle's first change of it. */
+  private hold(rows: Row[]): void {
+    const held = this.held as Map<Row[], Held>;
+    const h = held.get(rows);
+    if (h !== undefined) h.timestamp = this.heldAt;
+    else held.set(rows, { before: rows.slice(this.spec.start - 1, this.spec.end), timestamp: this.heldAt });
+  }
+
+  /**
+   * Sends each held partition's difference between its top before the bundle and now, as the
+   * changes of one record would be sent (ranks updated one by one, or rows that left the top then
+   * rows that entered it), with the timestamp of the partition's last input row.
+   */
+  flushHeld(out: Out & { timestamp: number }): void {
+    const held = this.held;
+    if (held === undefined || held.size === 0) return;
+    const { start, end, rankColumn } = this.spec;
+    for (const [rows, h] of held) {
+      out.timestamp = h.timestamp;
+      const after = rows.slice(start - 1, end);
+      if (rankColumn !== undefined) {
+        this.emitRanked(h.before, after, out);
+        continue;
+      }
+      const inBefore = membership(h.before);
+      const inAfter = membership(after);
+      for (const r of h.before) if (!inAfter(r)) this.emitEdges(r, undefined, out);
+      for (const r of after) if (!inBefore(r)) this.emitEdges(undefined, r, out);
+    }
+    held.clear();
   }
 
   /** Without a rank column: the row that left ranks start..end (-D), then the one that entered. */
@@ -162,6 +244,105 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
       else if (now !== undefined) out.collect(ranked(now, i, "+I"));
     }
   }
+}
+
+/** The output of a held row: nothing is sent until the flush. */
+const NO_OUT: Out = {
+  collect() {
+    throw new Error("a Top-N in a mini-batch sent a row before its flush");
+  },
+};
+
+/** Whether a row (by identity) is one of `rows`: a scan for a short top, a set for a long one. */
+function membership(rows: readonly Row[]): (r: Row) => boolean {
+  if (rows.length <= 8) return (r) => rows.includes(r);
+  const set = new Set(rows);
+  return (r) => set.has(r);
+}
+
+/** `table.exec.mini-batch.*`: a bundle ends after `size` input rows or `latencyMs` of processing time. */
+export interface MiniBatchSpec {
+  readonly size: number;
+  readonly latencyMs: number;
+}
+
+/**
+ * The Top-N of a continuous table with `table.exec.mini-batch.enabled` (see the file's comment): a
+ * bundle's changes are held and sent, as each partition's difference, when the bundle has
+ * `size` input rows, when `latencyMs` of processing time passed since its first row, before each
+ * watermark and checkpoint, and at the end of the input: what was held is always sent before the
+ * watermark or barrier that follows it.
+ */
+export class MiniBatchTopNOperator extends OneInputOperator<Row, Row> implements Triggerable<number> {
+  private readonly fn: TopNFunction;
+  /** Input rows in the current bundle. */
+  private count = 0;
+  /** Flushes so far: a latency callback of an earlier bundle finds its bundle gone. */
+  private bundles = 0;
+  private closed = false;
+  private readonly out = {
+    timestamp: 0,
+    collect: (r: Row) => this.output.collect(r, this.out.timestamp),
+  };
+
+  constructor(
+    spec: TopNSpec,
+    private readonly miniBatch: MiniBatchSpec,
+  ) {
+    super();
+    this.fn = new TopNFunction(spec);
+  }
+
+  override open(): void {
+    // No timers; the timer service makes its snapshots of the same shape as the plain Top-N's
+    // (a process operator's), so that a savepoint moves between the two.
+    this.getTimerService(this);
+    const backend = this.keyedState;
+    // The function reads its state through getState only (see TopNFunction.open).
+    this.fn.open({ getState: (d: ValueStateDescriptor<Row[]>) => backend.getState(d) } as never);
+    this.fn.holdChanges();
+  }
+
+  processElement(value: Row, timestamp: number): void {
+    if (this.count === 0) {
+      const bundle = this.bundles;
+      const clock = this.runtime.processingTime;
+      clock.schedule(clock.now() + this.miniBatch.latencyMs, () => {
+        if (bundle === this.bundles && !this.closed) this.flush();
+      });
+    }
+    this.fn.processHeld(value, timestamp);
+    if (++this.count >= this.miniBatch.size) this.flush();
+  }
+
+  /** Sends what the bundle holds and starts the next one. */
+  private flush(): void {
+    this.count = 0;
+    this.bundles += 1;
+    this.fn.flushHeld(this.out);
+  }
+
+  protected override onWatermark(_watermark: number): void {
+    this.flush();
+  }
+
+  override snapshotState(checkpointId: number) {
+    // Before the later operators of the chain take theirs and before the barrier goes out.
+    this.flush();
+    return super.snapshotState(checkpointId);
+  }
+
+  override finish(): void {
+    this.flush();
+  }
+
+  override close(): void {
+    this.closed = true;
+  }
+
+  onEventTime(): void {}
+
+  onProcessingTime(): void {}
 }
 
 /** A copy of `row` without its kind. */

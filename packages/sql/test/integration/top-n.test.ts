@@ -336,9 +336,11 @@ function events(raw: readonly { k: string; g: number; gap: number; jitter: numbe
     .map(({ order: _, ...e }) => e);
 }
 
-async function evEnv(evs: readonly Ev[], parallelism: number) {
+async function evEnv(evs: readonly Ev[], parallelism: number, autoWatermarkIntervalMs?: number) {
   const dir = logWithRows("ev", evs);
-  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism }), { connectors: logConnectors });
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism, autoWatermarkIntervalMs }), {
+    connectors: logConnectors,
+  });
   await tEnv.executeSql(`CREATE TABLE ev (k STRING, g INT, ts TIMESTAMP(3), v INT, id INT,
     WATERMARK FOR ts AS ts - INTERVAL '0.0${DELAY}' SECOND)
     WITH ('connector' = 'log', 'log' = '${dir}', 'topic' = 'ev', 'bounded' = 'true')`);
@@ -363,7 +365,16 @@ function topN<T>(
   return out;
 }
 
-test("random Top-N (rank selected or not, rank ranges) over an insert-only table equals a brute-force top N", async () => {
+/** `SET`s mini-batch on `tEnv` with a bundle of `size` rows (undefined: leaves it off). */
+async function setMiniBatch(tEnv: Awaited<ReturnType<typeof evEnv>>, size: number | undefined) {
+  if (size === undefined) return;
+  await tEnv.executeSql("SET 'table.exec.mini-batch.enabled' = 'true'");
+  await tEnv.executeSql("SET 'table.exec.mini-batch.allow-latency' = '1 h'");
+  await tEnv.executeSql(`SET 'table.exec.mini-batch.size' = '${size}'`);
+}
+const miniBatchArb = fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined });
+
+test("random Top-N (rank selected or not, rank ranges, mini-batch or not) over an insert-only table equals a brute-force top N", async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.array(eventArb, { minLength: 1, maxLength: 40 }),
@@ -372,9 +383,11 @@ test("random Top-N (rank selected or not, rank ranges) over an insert-only table
       fc.boolean(),
       fc.boolean(),
       fc.constantFrom(1, 2),
-      async (raw, n, start, withRank, desc, parallelism) => {
+      miniBatchArb,
+      async (raw, n, start, withRank, desc, parallelism, miniBatch) => {
         const evs = events(raw);
         const tEnv = await evEnv(evs, parallelism);
+        await setMiniBatch(tEnv, miniBatch);
         const cols = withRank ? "k, v, id, rn" : "k, v, id";
         const result = await tEnv.executeSql(`SELECT ${cols} FROM (
             SELECT k, v, id, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v ${desc ? "DESC" : "ASC"}) AS rn FROM ev)
@@ -394,16 +407,18 @@ test("random Top-N (rank selected or not, rank ranges) over an insert-only table
   );
 });
 
-test("random Top-N over an updating input (a GROUP BY's sums) equals a brute-force top N of the final sums", async () => {
+test("random Top-N over an updating input (a GROUP BY's sums; mini-batch or not) equals a brute-force top N of the final sums", async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.array(eventArb, { minLength: 1, maxLength: 40 }),
       fc.integer({ min: 1, max: 3 }),
       fc.boolean(),
       fc.constantFrom(1, 2),
-      async (raw, n, withRank, parallelism) => {
+      miniBatchArb,
+      async (raw, n, withRank, parallelism, miniBatch) => {
         const evs = events(raw).map((e) => ({ ...e, v: Math.trunc(e.v / 100) }));
         const tEnv = await evEnv(evs, parallelism);
+        await setMiniBatch(tEnv, miniBatch);
         const result = await tEnv.executeSql(`SELECT k, g, total${withRank ? ", rn" : ""} FROM (
             SELECT k, g, total, ROW_NUMBER() OVER (PARTITION BY k ORDER BY total DESC, g ASC) AS rn
             FROM (SELECT k, g, SUM(v) AS total FROM ev GROUP BY k, g))
@@ -629,5 +644,58 @@ test("random Top-N over a regular join (q9's shape, NULL join keys), its columns
       },
     ),
     { numRuns: 30 },
+  );
+});
+
+test("with table.exec.mini-batch a Top-N sends a partition's changes of one bundle as one difference; the options are checked", async () => {
+  // Rows of one key, each better than the one before: without mini-batch every one enters the
+  // top (and its predecessor leaves); with a bundle larger than the input only the last one.
+  const evs = [1, 2, 3, 4, 5].map((v, i) => ({ k: "a", g: 0, ts: 1000 + i, v, id: i }));
+  const query = `SELECT k, v FROM (SELECT k, v, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) AS rn FROM ev)
+    WHERE rn <= 1`;
+  const plain = await (await evEnv(evs, 1)).executeSql(query);
+  assert.deepEqual((await plain.collect()).map(text), [
+    text({ k: "a", v: 1 }),
+    ...[2, 3, 4, 5].flatMap((v) => [`-D${JSON.stringify({ k: "a", v: v - 1 })}`, text({ k: "a", v })]),
+  ]);
+  // No periodic watermark within the job (each one ends a bundle): one bundle, ended by the input's end.
+  const tEnv = await evEnv(evs, 1, 3_600_000);
+  await setMiniBatch(tEnv, 100);
+  assert.deepEqual((await (await tEnv.executeSql(query)).collect()).map(text), [text({ k: "a", v: 5 })]);
+
+  const wrong = async (sets: readonly string[], option: string, message: RegExp) => {
+    const t = await evEnv(evs, 1);
+    for (const s of sets) await t.executeSql(s);
+    await assert.rejects(
+      t.executeSql(query),
+      (e: Error & { code?: string; details?: { option?: string } }) =>
+        e.code === "FLEUVE_SQL_VALIDATION" && e.details?.option === option && message.test(e.message),
+    );
+  };
+  const on = "SET 'table.exec.mini-batch.enabled' = 'true'";
+  await wrong(
+    ["SET 'table.exec.mini-batch.enabled' = 'yes'"],
+    "table.exec.mini-batch.enabled",
+    /not a boolean/,
+  );
+  await wrong(
+    [on, "SET 'table.exec.mini-batch.size' = '10'"],
+    "table.exec.mini-batch.allow-latency",
+    /not set/,
+  );
+  await wrong(
+    [on, "SET 'table.exec.mini-batch.allow-latency' = '0 ms'", "SET 'table.exec.mini-batch.size' = '10'"],
+    "table.exec.mini-batch.allow-latency",
+    /positive duration/,
+  );
+  await wrong(
+    [on, "SET 'table.exec.mini-batch.allow-latency' = '1 s'"],
+    "table.exec.mini-batch.size",
+    /not set/,
+  );
+  await wrong(
+    [on, "SET 'table.exec.mini-batch.allow-latency' = '1 s'", "SET 'table.exec.mini-batch.size' = '-1'"],
+    "table.exec.mini-batch.size",
+    /positive whole number/,
   );
 });
