@@ -16,7 +16,8 @@ import java.util.stream.Stream;
  * The Nexmark queries in Flink SQL, read from bench/nexmark/sql/q*.sql: the very files Fleuve's
  * `--api sql` runs, so the two sides cannot drift (docs/nexmark.md describes each query). A file
  * is a script: statements separated by ';', the last one the query; those before it (CREATE
- * TABLE of q13's side input, CREATE FUNCTION of q14's UDF) are run first. `${SIDE_INPUT}` stands
+ * TABLE of q13's side input, CREATE FUNCTION of q14's UDF, q9's SET of mini-batch options, which
+ * NexmarkFlink puts into the table config) are run first. `${SIDE_INPUT}` stands
  * for the side input file's path. Tables: person, auction, bid, with dateTime (and
  * auction.expires) as TIMESTAMP_LTZ(3) event-time attributes.
  */
