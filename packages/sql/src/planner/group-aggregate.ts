@@ -8,17 +8,20 @@
  * filters the group's rows: a group leaving HAVING is deleted (`-D`), one entering it inserted.
  */
 
-import { type KeyedProcessFunction, type ValueState, valueState } from "@fleuve/core";
+import { type DataStream, type KeyedProcessFunction, type ValueState, valueState } from "@fleuve/core";
 import type { Expr, Select } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import { runningMaxFilter } from "../runtime/running-max.js";
 import { windowFiring } from "../runtime/zoned-windows.js";
 import {
   type AggAcc,
   type AggregateCall,
   aggregateOutputScope,
   aggregateStateSchema,
+  type CallExpr,
   compileAggregates,
   createAcc,
+  exprKey,
   inputOf,
   itemName,
   plainAccumulators,
@@ -41,8 +44,16 @@ import {
 } from "./grouping-sets.js";
 import { jsonKey } from "./keys.js";
 import { invalid } from "./problems.js";
-import { type Column, findColumn, type Relation, rowScope, sqlNameOf } from "./relation.js";
+import {
+  type AttachedMaximum,
+  type Column,
+  findColumn,
+  type Relation,
+  rowScope,
+  sqlNameOf,
+} from "./relation.js";
 import { projector } from "./row-builders.js";
+import { INTEGER_TYPES } from "./string-collection-functions.js";
 import { HIDDEN_PREFIX } from "./subqueries.js";
 import type { Row } from "./values.js";
 import { whereCalc } from "./where-calc.js";
@@ -176,7 +187,23 @@ export function planGroupAggregate(
       .join(", ")}])`;
     const endAt = attached.end;
     const firing = windowFiring(input.window?.zone);
-    const stream2 = stream
+    const maximum = keys.length === 2 ? onlyMaximum(aggregates) : undefined;
+    // MAX grouped by the window alone: rows at or below the running maximum of their window are
+    // dropped before the exchange (runtime/running-max.ts), as they change no window's value.
+    const thinned =
+      maximum === undefined
+        ? stream
+        : stream
+            .process(
+              runningMaxFilter({
+                use: "aggregate",
+                value: maximum.eval,
+                end: keyEvals[endAt] as (row: Row) => number,
+                fireAt: (end) => firing.fireAt(end),
+              }),
+            )
+            .name(`Calc(where=[${printExpr(maximum.call.args[0] as Expr)} above its window's running MAX])`);
+    const stream2 = thinned
       .keyBy(keyOf)
       .process(
         new WindowAttachedAggFunction(
@@ -197,6 +224,7 @@ export function planGroupAggregate(
     const end = columnOf(attached.end);
     return {
       stream: stream2,
+      attachedMaximum: attachedMaximumOf(input, stream, maximum, attached, items, stream2, start, end),
       columns: items.map((i) => ({ name: i.name, type: i.type })),
       window:
         start !== undefined && end !== undefined && input.window !== undefined
@@ -366,6 +394,64 @@ function attachedWindow(
   const end = named.indexOf(w.end);
   if (start < 0 || end < 0) return undefined;
   return { start, end, startColumn: w.start, endColumn: w.end };
+}
+
+/**
+ * The only aggregate of `aggregates` if it is MAX of an integer argument (without DISTINCT,
+ * FILTER or a user function): its argument's evaluator and its call.
+ */
+function onlyMaximum(
+  aggregates: readonly AggregateCall[],
+): { eval: (row: Row) => unknown; call: CallExpr; column: Expr | undefined } | undefined {
+  if (aggregates.length !== 1) return undefined;
+  const a = aggregates[0] as AggregateCall;
+  if (a.call.name !== "MAX" || a.call.distinct || a.filter !== undefined || a.user !== undefined)
+    return undefined;
+  const t = a.arg?.type;
+  if (a.arg === undefined || a.call.args.length !== 1 || t?.kind !== "atomic" || !INTEGER_TYPES.has(t.name))
+    return undefined;
+  const arg = a.call.args[0] as Expr;
+  return { eval: a.arg.eval, call: a.call, column: arg.kind === "column" ? arg : undefined };
+}
+
+/**
+ * {@link Relation.attachedMaximum} of the MAX aggregation of `input`'s rows `stream` (after its
+ * WHERE, if any) whose output is `output`: when its argument is a column of every input row,
+ * read through a projection of a stream that drops no row or straight, and it selects the
+ * maximum as it is and the window's start and end.
+ */
+function attachedMaximumOf(
+  input: Relation,
+  stream: DataStream<Row>,
+  maximum: ReturnType<typeof onlyMaximum>,
+  attached: { startColumn: string; endColumn: string },
+  items: readonly { readonly name: string; readonly expr: Expr }[],
+  output: DataStream<Row>,
+  startColumn: string | undefined,
+  endColumn: string | undefined,
+): AttachedMaximum | undefined {
+  if (maximum?.column?.kind !== "column" || stream !== input.stream) return undefined;
+  if (startColumn === undefined || endColumn === undefined) return undefined;
+  const own = findColumn(input, maximum.column.name)?.name;
+  const maxColumn = items.find((i) => exprKey(i.expr) === exprKey(maximum.call))?.name;
+  if (own === undefined || maxColumn === undefined) return undefined;
+  const p = input.projectionOf;
+  const through = p !== undefined && p.stream === input.stream ? p : undefined;
+  const field = (name: string) => (through === undefined ? name : through.fields.get(name));
+  const column = field(own);
+  const rowsStart = field(attached.startColumn);
+  const rowsEnd = field(attached.endColumn);
+  if (column === undefined || rowsStart === undefined || rowsEnd === undefined) return undefined;
+  return {
+    stream: output,
+    rows: through === undefined ? input.stream : through.source,
+    column,
+    rowsStart,
+    rowsEnd,
+    maxColumn,
+    startColumn,
+    endColumn,
+  };
 }
 
 /**

@@ -27,6 +27,7 @@ import type { DataType, Expr, QualifiedName, SourcePos, TableRef } from "../pars
 import { printExpr } from "../parser/printer.js";
 import { type BoundJoinSpec, SqlBoundJoinOperator } from "../runtime/bound-join.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
+import { runningMaxFilter } from "../runtime/running-max.js";
 import { type SideExpiry, SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { windowFiring } from "../runtime/zoned-windows.js";
@@ -347,7 +348,11 @@ export function planJoin(
           resolve,
         )
       : undefined;
-  const leftPushed = pushDown(thinned?.side === "L" ? thinned.stream : left.stream, "L");
+  const belowMax =
+    thinned === undefined && type === "INNER" && startEq && endEq
+      ? thinnedBelowMaximum(left, right, rename, rest, sideOf, resolve)
+      : undefined;
+  const leftPushed = pushDown(thinned?.side === "L" ? thinned.stream : (belowMax ?? left.stream), "L");
   const leftStream =
     leftKept.length === leftCols.length
       ? leftPushed
@@ -698,6 +703,59 @@ export function namesReadBy(select: unknown): ReadonlySet<string> | undefined {
   };
   visit(select, false);
   return whole ? undefined : names;
+}
+
+/**
+ * Nexmark q5's shape, `S JOIN (SELECT MAX(c) AS m, s, e FROM S' GROUP BY s, e) ON S.ws = s AND
+ * S.we = e AND S.c >= m` (or `m <= S.c`), an inner window join of the rows of a window
+ * aggregation S with the maxima of c over every one of those same rows per window (S' reads S
+ * again through a projection that drops no row, as a shared window aggregation does:
+ * {@link Relation.attachedMaximum}): the rows of S with those below the running maximum of c in
+ * their window dropped before the join (runtime/running-max.ts). Such a row is in no pair: the
+ * running maximum is over rows of the same window of S, each of them in the window's MAX (S's
+ * rows are never late: {@link Relation.aboveWatermark}), so the MAX is at least it. Undefined
+ * (the plan as without it) for any other shape.
+ */
+function thinnedBelowMaximum(
+  left: Relation,
+  right: Relation,
+  rename: ReadonlyMap<string, string>,
+  rest: readonly Expr[],
+  sideOf: (c: Column) => Side,
+  resolve: (e: Expr) => Column | undefined,
+): DataStream<Row> | undefined {
+  const m = right.attachedMaximum;
+  const w = left.window;
+  if (m === undefined || w === undefined || right.window === undefined) return undefined;
+  if (m.stream !== right.stream || m.rows !== left.stream || !isInsertOnly(left.changelog)) return undefined;
+  // The join's window columns are the very fields the maxima were grouped by.
+  if (w.start !== m.rowsStart || w.end !== m.rowsEnd) return undefined;
+  if (right.window.start !== m.startColumn || right.window.end !== m.endColumn) return undefined;
+  if (!aboveWatermarkColumns(left).includes(w.end)) return undefined;
+  const maxName = rename.get(m.maxColumn) ?? m.maxColumn;
+  const isColumn = (e: Expr, side: Side, name: string) => {
+    const c = resolve(e);
+    return c !== undefined && c.name === name && sideOf(c) === side;
+  };
+  const atLeast = rest.some(
+    (c) =>
+      c.kind === "binary" &&
+      ((c.op === ">=" && isColumn(c.left, "L", m.column) && isColumn(c.right, "R", maxName)) ||
+        (c.op === "<=" && isColumn(c.right, "L", m.column) && isColumn(c.left, "R", maxName))),
+  );
+  if (!atLeast) return undefined;
+  const { column, rowsEnd } = m;
+  const firing = windowFiring(w.zone);
+  return left.stream
+    .process(
+      runningMaxFilter({
+        use: "atLeastMax",
+        value: (row) => row[column],
+        end: (row) => row[rowsEnd] as number,
+        fireAt: (end) => firing.fireAt(end),
+      }),
+    )
+    .name(`Calc(where=[${column} >= its window's running MAX(${column})])`);
 }
 
 /** The most windows whose maximum one row may match for which {@link thinnedByMaximum} applies. */

@@ -89,6 +89,27 @@ export interface Relation {
    */
   readonly windowMaximum?: WindowMaximum | undefined;
   /**
+   * Of a MAX aggregation grouped by the window columns of its windowed input alone (Flink's
+   * window aggregation over attached windows): whose rows it takes the maximum of, so that a
+   * window join of those same rows with the maxima on `value >= maximum` can drop rows below the
+   * running maximum before the join (join.ts). Valid only while {@link Relation.stream} is the
+   * stream it names, as {@link aboveWatermark}.
+   */
+  readonly attachedMaximum?: AttachedMaximum | undefined;
+  /**
+   * Of a projection that drops no row (a shared window aggregation read again, see
+   * shared-subqueries.ts): the stream whose rows it projects, one output row per input row, and
+   * for each of its columns that is one of those rows' fields as it is, that field's name. Valid
+   * only while {@link Relation.stream} is the stream it names.
+   */
+  readonly projectionOf?:
+    | {
+        readonly stream: DataStream<Row>;
+        readonly source: DataStream<Row>;
+        readonly fields: ReadonlyMap<string, string>;
+      }
+    | undefined;
+  /**
    * The stream whose rows hold exactly the fields `columns` (in that order) besides their kind,
    * each row a fresh object built for sending (a projection's or a Top-N's rows; not a scanned
    * stream's, whose objects may carry more fields): a projection selecting these columns as they
@@ -114,6 +135,22 @@ export interface Relation {
    * operator produces the updates. Rows carry their kind (see changelog.ts).
    */
   readonly changelog: ChangelogMode;
+}
+
+/** See {@link Relation.attachedMaximum}. */
+export interface AttachedMaximum {
+  /** The aggregate's stream it holds for. */
+  readonly stream: DataStream<Row>;
+  /** Every row the maximum is taken over, as they are sent (no row dropped before it). */
+  readonly rows: DataStream<Row>;
+  /** The fields of {@link rows}' rows holding the value and the window's start and end. */
+  readonly column: string;
+  readonly rowsStart: string;
+  readonly rowsEnd: string;
+  /** The output columns of the maximum and of the window's start and end. */
+  readonly maxColumn: string;
+  readonly startColumn: string;
+  readonly endColumn: string;
 }
 
 /** See {@link Relation.windowMaximum}. */

@@ -162,7 +162,13 @@ function projectShared(select: Select, first: Relation, from: Select): Relation 
       throw MISSING;
     },
   };
-  let items: { name: string; compiled: Compiled<Row>; window: string | undefined }[];
+  /** The first's field an item reads as it is, if it does (an aggregate, window bound or key). */
+  const fieldOf = (e: Expr): string | undefined => {
+    if (isAggregateCall(e)) return aggs.get(printExpr(e))?.name;
+    const w = isWindowColumn(e);
+    return w !== undefined ? windows.get(w)?.name : keys.get(exprKey(e))?.name;
+  };
+  let items: { name: string; compiled: Compiled<Row>; window: string | undefined; field?: string }[];
   let having: Compiled<Row> | undefined;
   try {
     items = select.items.map((item, i) => {
@@ -171,6 +177,7 @@ function projectShared(select: Select, first: Relation, from: Select): Relation 
         name: itemName(item, i),
         compiled: compileExpression(item.expr, scope),
         window: isWindowColumn(item.expr),
+        field: fieldOf(item.expr),
       };
     });
     having = select.having === undefined ? undefined : compileExpression(select.having, scope);
@@ -200,12 +207,16 @@ function projectShared(select: Select, first: Relation, from: Select): Relation 
       : undefined;
   const aboveWatermark =
     first.aboveWatermark !== undefined && end !== undefined ? { stream, columns: [end] } : undefined;
+  const fields = new Map<string, string>();
+  for (const i of items) if (i.field !== undefined) fields.set(i.name, i.field);
   return {
     stream,
     columns: items.map((i) => ({ name: i.name, type: i.compiled.type })),
     rowtime,
     window,
     aboveWatermark,
+    // Without HAVING every row of the first is projected (a filter would drop some).
+    projectionOf: keep === undefined ? { stream, source: first.stream, fields } : undefined,
     changelog: INSERT_ONLY,
   };
 }
