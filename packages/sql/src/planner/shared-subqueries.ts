@@ -23,7 +23,7 @@ import { children, exprKey, isAggregateCall, itemName } from "./aggregates.js";
 import { INSERT_ONLY } from "./changelog.js";
 import { type Compiled, compileExpression, type Scope } from "./compile-expression.js";
 import type { Column, Relation } from "./relation.js";
-import { projector } from "./row-builders.js";
+import { projector, renamer } from "./row-builders.js";
 import { userFunction } from "./user-functions.js";
 import type { Row } from "./values.js";
 import { isWindowColumn } from "./window-aggregate.js";
@@ -185,10 +185,16 @@ function projectShared(select: Select, first: Relation, from: Select): Relation 
     if (err === MISSING) return undefined;
     throw err;
   }
-  const build = projector(
-    items.map((i) => i.name),
-    items.map((i) => i.compiled.eval),
-  );
+  const names = items.map((i) => i.name);
+  const fieldNames = items.map((i) => i.field);
+  // Every item a field as it is (q5's second count): one object literal of field reads, as
+  // `read` evaluates them, instead of a closure call per column and row.
+  const build = fieldNames.every((f) => f !== undefined)
+    ? renamer(names, fieldNames as string[], null)
+    : projector(
+        names,
+        items.map((i) => i.compiled.eval),
+      );
   const keep = having?.eval;
   const filtered =
     keep === undefined
