@@ -9,6 +9,7 @@ import type {
   BroadcastProcessFunction,
   CoProcessFunction,
   KeyedProcessFunction,
+  KeyedProcessOptions,
   ProcessFunction,
 } from "../functions/functions.js";
 import type { GraphNode, PartitionerKind } from "../graph/stream-graph.js";
@@ -480,12 +481,16 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     );
   }
 
-  /** Runs a keyed process function (keyed state, event- and processing-time timers). */
-  override process<R>(fn: KeyedProcessFunction<K, T, R>): DataStream<R> {
+  /**
+   * Runs a keyed process function (keyed state, event- and processing-time timers); with
+   * `{ restoreWatermark: true }` its watermark is kept in checkpoints (see
+   * {@link KeyedProcessOptions}).
+   */
+  override process<R>(fn: KeyedProcessFunction<K, T, R>, options: KeyedProcessOptions = {}): DataStream<R> {
     checkObject(fn, "process", "processElement");
     return this.transform(
       "KeyedProcess",
-      () => new ProcessOperator<T, R, K>(fn as KeyedProcessFunction<K, T, R>),
+      () => new ProcessOperator<T, R, K>(fn as KeyedProcessFunction<K, T, R>, options),
     );
   }
 

@@ -96,6 +96,20 @@ export interface KeyedProcessFunction<K extends Key, IN, OUT> extends RichFuncti
   onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void;
 }
 
+/** Options of `KeyedStream.process`. */
+export interface KeyedProcessOptions {
+  /**
+   * Keep the operator's watermark in checkpoints: restored, it starts from the minimum of the old
+   * subtasks' watermarks, so `ctx.timerService().currentWatermark()` is what it was (never later)
+   * and a record late before the checkpoint is still late. Fleuve's SQL window Top-N, window
+   * deduplication and window aggregation over windowed rows use it, as Flink's SQL window
+   * operators keep theirs; Flink's DataStream KeyedProcessOperator does not (a restored one has
+   * no watermark until the next one comes), nor does Fleuve's without it. A checkpoint taken
+   * without it restores with no watermark. Default false.
+   */
+  readonly restoreWatermark?: boolean | undefined;
+}
+
 /** Flink's CoProcessFunction / KeyedCoProcessFunction over two connected streams. */
 export interface CoProcessFunction<IN1, IN2, OUT, K extends Key = never> extends RichFunction {
   processElement1(value: IN1, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void;

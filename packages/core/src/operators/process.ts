@@ -1,4 +1,4 @@
-import type { KeyedProcessFunction, ProcessFunction } from "../functions/functions.js";
+import type { KeyedProcessFunction, KeyedProcessOptions, ProcessFunction } from "../functions/functions.js";
 import type { Key } from "../spi/key-groups.js";
 import { OneInputOperator } from "../spi/operator.js";
 import type { InternalTimerService, Triggerable } from "../spi/timer-service.js";
@@ -16,8 +16,12 @@ export class ProcessOperator<IN, OUT, K extends Key = never>
   private ctx!: ProcessContextImpl<K>;
   private collector!: TimestampedCollector<OUT>;
 
-  constructor(private fn: ProcessFunction<IN, OUT> | KeyedProcessFunction<K, IN, OUT>) {
+  constructor(
+    private fn: ProcessFunction<IN, OUT> | KeyedProcessFunction<K, IN, OUT>,
+    options: KeyedProcessOptions = {},
+  ) {
     super();
+    if (options.restoreWatermark === true) this.keepWatermark();
   }
 
   override open(): void {

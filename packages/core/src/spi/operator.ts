@@ -109,6 +109,12 @@ export interface OperatorRestore {
   readonly keyGroups: { start: number; end: number };
 }
 
+/**
+ * Union list state of an operator's kept watermark ({@link StreamOperator.keepWatermark}). Named
+ * when only window operators kept theirs: the name stays so that their savepoints restore.
+ */
+const KEPT_WATERMARK_STATE = "window-watermark";
+
 /** Base of all operators. */
 export abstract class StreamOperator<OUT> {
   protected output!: Output<OUT>;
@@ -116,6 +122,10 @@ export abstract class StreamOperator<OUT> {
   /** The last watermark this operator received (and forwarded). */
   protected currentWatermark = MIN_WATERMARK;
   private timerService: InternalTimerService<any> | undefined;
+  /** Set by {@link keepWatermark}: the watermark goes into checkpoints and comes back on restore. */
+  private watermarkKept = false;
+  /** A watermark was restored and not yet forwarded (see {@link processWatermark}). */
+  private restoredWatermarkUnsent = false;
 
   /** Called once by the runtime before `open`. */
   setup(runtime: OperatorRuntime, output: Output<OUT>): void {
@@ -138,6 +148,8 @@ export abstract class StreamOperator<OUT> {
    */
   snapshotState(checkpointId: number): OperatorSnapshot {
     const rt = this.runtime;
+    if (this.watermarkKept)
+      rt.operatorState.getUnionListState<number>(KEPT_WATERMARK_STATE).update([this.currentWatermark]);
     return {
       keyed: rt.keyedState?.snapshot(),
       timers: this.timerService?.snapshot(),
@@ -168,7 +180,37 @@ export abstract class StreamOperator<OUT> {
       if (restore.timers.length > 0) this.pendingTimerRestore = restore;
     }
     rt.operatorState.restore(restore.lists, restore.broadcast, restore.unions);
+    if (this.watermarkKept) this.restoreWatermark();
     this.restoreCustom(restore.custom);
+  }
+
+  /**
+   * Keeps this operator's watermark in checkpoints, as Flink's SQL window operators
+   * (`WindowAggOperator`) keep theirs: restored, the operator starts from the minimum of the old
+   * subtasks' watermarks (a union list state, so every new subtask reads all of them: after a
+   * rescale a subtask may hold keys of any old one, and its watermark must be no later than any of
+   * theirs), and a record that was late before the checkpoint is late after it, for
+   * {@link currentWatermark} and a process function's `timerService().currentWatermark()` alike.
+   * The first watermark received that is not past the restored one forwards the restored one
+   * instead, so the operators after this one get the time it starts from. A checkpoint taken
+   * without it (or where no watermark had come) restores with no watermark, as before.
+   *
+   * Call it in the constructor (before the state is restored). Without it an operator starts with
+   * no watermark after a restore, as Flink's operators do by default.
+   */
+  protected keepWatermark(): void {
+    this.watermarkKept = true;
+  }
+
+  /** {@link keepWatermark}'s restore: the minimum over the old subtasks' watermarks, if any. */
+  private restoreWatermark(): void {
+    const saved = this.runtime.operatorState.getUnionListState<number>(KEPT_WATERMARK_STATE).get();
+    if (saved.length === 0) return;
+    const min = Math.min(...saved);
+    if (min <= MIN_WATERMARK) return;
+    this.currentWatermark = min;
+    this.runtime.metrics.currentWatermark.set(min);
+    this.restoredWatermarkUnsent = true;
   }
 
   private pendingTimerRestore: OperatorRestore | undefined;
@@ -260,7 +302,15 @@ export abstract class StreamOperator<OUT> {
 
   /** Handles a watermark: fires event-time timers, then forwards it. */
   processWatermark(watermark: number): void {
-    if (watermark <= this.currentWatermark) return;
+    if (watermark <= this.currentWatermark) {
+      // A restored watermark (keepWatermark) is forwarded once, in place of the first one behind it.
+      if (this.restoredWatermarkUnsent) {
+        this.restoredWatermarkUnsent = false;
+        this.output.emitWatermark(this.currentWatermark);
+      }
+      return;
+    }
+    this.restoredWatermarkUnsent = false;
     this.currentWatermark = watermark;
     this.runtime.metrics.currentWatermark.set(watermark);
     this.timerService?.advanceWatermark(watermark);

@@ -10,8 +10,8 @@
  * Flink's WindowOperator with EventTimeTrigger / ProcessingTimeTrigger.
  */
 import type { Key } from "../spi/key-groups.js";
+import { OneInputOperator } from "../spi/operator.js";
 import type { WindowTable } from "./keyed-access.js";
-import { KeyedWindowOperator } from "./keyed-window-operator.js";
 import { TimerIndex } from "./timer-index.js";
 import { TimeWindow } from "./window.js";
 import { WindowFunctionRunner } from "./window-function-runner.js";
@@ -32,7 +32,7 @@ interface KeySessions {
 }
 
 /** Keyed session window operator. */
-export class SessionWindowOperator<IN, ACC, OUT> extends KeyedWindowOperator<IN, OUT> {
+export class SessionWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OUT> {
   private table!: WindowTable<KeySessions>;
   private timerIndex!: TimerIndex;
   private runner!: WindowFunctionRunner<IN, ACC, OUT>;
@@ -41,7 +41,8 @@ export class SessionWindowOperator<IN, ACC, OUT> extends KeyedWindowOperator<IN,
   private readonly merged: Session[] = [];
 
   constructor(private readonly cfg: WindowOperatorConfig<IN, ACC, OUT, TimeWindow>) {
-    super(cfg.restoreWatermark === true);
+    super();
+    if (cfg.restoreWatermark === true) this.keepWatermark();
     this.eventTime = cfg.assigner.isEventTime();
     this.lateness = this.eventTime ? cfg.allowedLateness : 0;
   }

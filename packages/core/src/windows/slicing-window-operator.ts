@@ -14,9 +14,9 @@
  */
 
 import type { Key } from "../spi/key-groups.js";
+import { OneInputOperator } from "../spi/operator.js";
 import type { SlicingSpec } from "./assigners.js";
 import type { WindowTable } from "./keyed-access.js";
-import { KeyedWindowOperator } from "./keyed-window-operator.js";
 import { NamespacedState } from "./namespaced-state.js";
 import { TimerIndex } from "./timer-index.js";
 import { getWindowStartWithOffset, TimeWindow } from "./window.js";
@@ -81,7 +81,7 @@ function gcd(a: number, b: number): number {
 }
 
 /** Keyed tumbling/sliding window operator over slices. */
-export class SlicingWindowOperator<IN, ACC, OUT> extends KeyedWindowOperator<IN, OUT> {
+export class SlicingWindowOperator<IN, ACC, OUT> extends OneInputOperator<IN, OUT> {
   private timerIndex!: TimerIndex;
   private table!: WindowTable<KeySlices>;
   private runner!: WindowFunctionRunner<IN, ACC, OUT>;
@@ -103,7 +103,8 @@ export class SlicingWindowOperator<IN, ACC, OUT> extends KeyedWindowOperator<IN,
     private readonly cfg: WindowOperatorConfig<IN, ACC, OUT, TimeWindow>,
     spec: SlicingSpec,
   ) {
-    super(cfg.restoreWatermark === true);
+    super();
+    if (cfg.restoreWatermark === true) this.keepWatermark();
     this.size = spec.size;
     this.slide = spec.slide;
     this.offset = spec.offset;

@@ -8,13 +8,13 @@
  */
 import { FleuveError } from "../errors.js";
 import type { Key } from "../spi/key-groups.js";
+import { OneInputOperator } from "../spi/operator.js";
 import type { OutputTag } from "../spi/output-tag.js";
 import type { StateDescriptor } from "../spi/state-descriptors.js";
 import type { InternalTimerService, Namespace, Triggerable } from "../spi/timer-service.js";
 import { isMergingAssigner, type WindowAssigner, type WindowAssignerContext } from "./assigners.js";
 import type { Evictor, TimestampedValue } from "./evictors.js";
 import type { WindowTable } from "./keyed-access.js";
-import { KeyedWindowOperator } from "./keyed-window-operator.js";
 import {
   addWindow,
   findEntry,
@@ -111,7 +111,7 @@ function codecOf<W extends Window>(a: WindowAssigner<any, W>): NamespaceCodec<W>
 
 /** Keyed window operator with triggers, lateness and merging. */
 export class WindowOperator<IN, ACC, OUT, W extends Window>
-  extends KeyedWindowOperator<IN, OUT>
+  extends OneInputOperator<IN, OUT>
   implements Triggerable<Namespace>, WindowAssignerContext
 {
   private timerSvc!: InternalTimerService<Namespace>;
@@ -151,7 +151,8 @@ export class WindowOperator<IN, ACC, OUT, W extends Window>
   private readonly standardMerge: boolean;
 
   constructor(private readonly cfg: WindowOperatorConfig<IN, ACC, OUT, W>) {
-    super(cfg.restoreWatermark === true);
+    super();
+    if (cfg.restoreWatermark === true) this.keepWatermark();
     this.standardMerge = (cfg.assigner as { standardMerge?: boolean }).standardMerge === true;
     this.merging = isMergingAssigner(cfg.assigner);
     this.eventTime = cfg.assigner.isEventTime();
