@@ -212,6 +212,8 @@ export function planGroupAggregate(
           (row) => firing.fireAt(keyEvals[endAt]?.(row) as number),
           output,
         ),
+        // As Flink's WindowAggOperator: a row late before a restore stays late.
+        { restoreWatermark: true },
       )
       .name(name)
       .stateSchema({
@@ -460,7 +462,7 @@ function attachedMaximumOf(
  * the watermark reaches the window's firing time (`window_end - 1`, or for windows of a zone's
  * wall clock the zone's, see zoned-windows.ts), then its row is emitted once (HAVING
  * applied) and the state dropped. A row whose window has fired already is late and dropped, as
- * Flink's window operators drop it.
+ * Flink's window operators drop it, also after a restore (the watermark is kept in checkpoints).
  */
 class WindowAttachedAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private state!: ValueState<GroupState>;

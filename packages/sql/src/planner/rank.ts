@@ -179,6 +179,8 @@ export function planRank(
           firing: windowFiring(rel.window?.zone),
           lastArrivalFirst,
         }),
+        // Flink's WindowAggOperator runs window ranks: a row late before a restore stays late.
+        { restoreWatermark: true },
       )
       .name(name);
     return {

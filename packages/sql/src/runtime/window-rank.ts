@@ -5,8 +5,10 @@
  * aggregation. A partition's rows are held until the watermark passes the window's end, then
  * sorted (equal sort keys in arrival order, or the last arrival first when keeping the last row
  * by time) and ranks `start..end` come out once, insert-only; the state is dropped. A row whose
- * window has already fired is late and dropped. Windows of a zone's wall clock fire as the zone's
- * windows do (zoned-windows.ts).
+ * window has already fired is late and dropped, also after a restore: the planner keeps the
+ * operator's watermark in checkpoints (`restoreWatermark`), as Flink's WindowAggOperator, which
+ * runs both, keeps its own. Windows of a zone's wall clock fire as the zone's windows do
+ * (zoned-windows.ts).
  */
 
 import type { KeyedProcessFunction, ValueState } from "@fleuve/core";
