@@ -11,12 +11,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type KeyedProcessFunction, type KeyedStream, StreamExecutionEnvironment } from "../../src/index.js";
 import { type OneInputOperator, type OperatorSnapshot, TwoInputOperator } from "../../src/spi/operator.js";
-import { KeyedOneInputOperatorHarness, TwoInputOperatorHarness } from "../../src/testing/index.js";
-
-interface Rec {
-  readonly key: string;
-  readonly ts: number;
-}
+import { TwoInputOperatorHarness } from "../../src/testing/index.js";
+import {
+  assertRescaleStartsFromMinimum,
+  type Rec,
+  afterRestore as restored,
+  snapshotsAt,
+} from "../fixtures/kept-watermark.js";
 
 /**
  * Holds each record until the watermark passes its time, then emits `key@ts`; a record at or
@@ -45,28 +46,12 @@ function create(restoreWatermark: boolean): OneInputOperator<Rec, string> {
 
 /** Snapshots of `watermarks.length` subtasks, subtask i having seen watermark `watermarks[i]` only. */
 function snapshots(restoreWatermark: boolean, watermarks: readonly number[]): OperatorSnapshot[] {
-  return watermarks.map((wm, subtaskIndex) => {
-    const h = new KeyedOneInputOperatorHarness(create(restoreWatermark), (r: Rec) => r.key, {
-      parallelism: watermarks.length,
-      subtaskIndex,
-    });
-    h.open();
-    h.processWatermark(wm);
-    return h.snapshot();
-  });
+  return snapshotsAt(() => create(restoreWatermark), watermarks);
 }
 
 /** Restores `snaps` at parallelism 1, feeds records at 30 and 55, then watermarks 40 and 60. */
 function afterRestore(restoreWatermark: boolean, snaps: OperatorSnapshot[]) {
-  const h = new KeyedOneInputOperatorHarness(create(restoreWatermark), (r: Rec) => r.key, {
-    restoreFrom: snaps,
-  });
-  h.open();
-  h.processElement({ key: "a", ts: 30 }, 30);
-  h.processElement({ key: "a", ts: 55 }, 55);
-  h.processWatermark(40);
-  h.processWatermark(60);
-  return { out: h.getOutput().map((r) => r.value), watermarks: h.getWatermarks() };
+  return restored(create(restoreWatermark), snaps, [30, 55], [40, 60]);
 }
 
 test("a keyed process function with restoreWatermark reads the minimum of the old subtasks' watermarks after a restore: a record late before is late after", () => {
@@ -77,18 +62,7 @@ test("a keyed process function with restoreWatermark reads the minimum of the ol
 });
 
 test("each subtask of a rescale to 3 starts from the minimum, and snapshots its own watermark only", () => {
-  const snaps = snapshots(true, [70, 50]);
-  for (let subtaskIndex = 0; subtaskIndex < 3; subtaskIndex++) {
-    const h = new KeyedOneInputOperatorHarness(create(true), (r: Rec) => r.key, {
-      restoreFrom: snaps,
-      parallelism: 3,
-      subtaskIndex,
-    });
-    h.open();
-    h.processWatermark(0);
-    assert.deepEqual(h.getWatermarks(), [50], `subtask ${subtaskIndex}`);
-    assert.deepEqual(h.snapshot().operator?.unions, { "window-watermark": [50] });
-  }
+  assertRescaleStartsFromMinimum(() => create(true));
 });
 
 test("without the option (Flink's KeyedProcessOperator), from a snapshot taken without it, or where a subtask had no watermark: none after the restore, as before", () => {

@@ -19,12 +19,12 @@ import {
   type WindowedStream,
 } from "../../src/index.js";
 import type { OneInputOperator, OperatorSnapshot } from "../../src/spi/operator.js";
-import { KeyedOneInputOperatorHarness } from "../../src/testing/index.js";
-
-interface Rec {
-  readonly key: string;
-  readonly ts: number;
-}
+import {
+  assertRescaleStartsFromMinimum,
+  type Rec,
+  afterRestore as restored,
+  snapshotsAt,
+} from "../fixtures/kept-watermark.js";
 
 const lateTag = new OutputTag<Rec>("late");
 
@@ -61,15 +61,7 @@ function snapshots(
   watermarks: readonly number[],
   kind: Kind = "aligned",
 ): OperatorSnapshot[] {
-  return watermarks.map((wm, subtaskIndex) => {
-    const h = new KeyedOneInputOperatorHarness(create(restoreWatermark, kind), (r: Rec) => r.key, {
-      parallelism: watermarks.length,
-      subtaskIndex,
-    });
-    h.open();
-    h.processWatermark(wm);
-    return h.snapshot();
-  });
+  return snapshotsAt(() => create(restoreWatermark, kind), watermarks);
 }
 
 /**
@@ -77,19 +69,8 @@ function snapshots(
  * of [40, 60), then watermark 40 and 60: the outputs, late records and watermarks forwarded.
  */
 function afterRestore(restoreWatermark: boolean, snaps: OperatorSnapshot[], kind: Kind = "aligned") {
-  const h = new KeyedOneInputOperatorHarness(create(restoreWatermark, kind), (r: Rec) => r.key, {
-    restoreFrom: snaps,
-  });
-  h.open();
-  h.processElement({ key: "a", ts: 30 }, 30);
-  h.processElement({ key: "a", ts: 45 }, 45);
-  h.processWatermark(40);
-  h.processWatermark(60);
-  return {
-    out: h.getOutput().map((r) => r.value),
-    late: h.getSideOutput(lateTag).map((r) => r.value.ts),
-    watermarks: h.getWatermarks(),
-  };
+  const r = restored(create(restoreWatermark, kind), snaps, [30, 45], [40, 60]);
+  return { out: r.out, late: r.h.getSideOutput(lateTag).map((x) => x.value.ts), watermarks: r.watermarks };
 }
 
 test("restored from two subtasks at watermarks 100 and 50 into one: starts at 50, the minimum; a record of a window fired before is late", () => {
@@ -113,19 +94,7 @@ test("sessions and the general window operator (a trigger other than the default
 });
 
 test("each subtask of a rescale reads every old subtask's watermark (union list state)", () => {
-  const snaps = snapshots(true, [70, 50]);
-  for (let subtaskIndex = 0; subtaskIndex < 3; subtaskIndex++) {
-    const h = new KeyedOneInputOperatorHarness(create(true), (r: Rec) => r.key, {
-      restoreFrom: snaps,
-      parallelism: 3,
-      subtaskIndex,
-    });
-    h.open();
-    h.processWatermark(0);
-    assert.deepEqual(h.getWatermarks(), [50], `subtask ${subtaskIndex}`);
-    // Snapshotted again, it keeps its own watermark only (not the entries it restored).
-    assert.deepEqual(h.snapshot().operator?.unions, { "window-watermark": [50] });
-  }
+  assertRescaleStartsFromMinimum(() => create(true));
 });
 
 test("a subtask that had no watermark yet keeps the restored operator at none", () => {
