@@ -48,6 +48,7 @@ import { type Column, findColumn, type Relation, rowScope } from "./relation.js"
 import { rowCombiner } from "./row-builders.js";
 import { isAggregateName } from "./user-functions.js";
 import type { Row } from "./values.js";
+import { whereCalc } from "./where-calc.js";
 
 /** The prefix of the hidden columns subqueries add (never expanded by `*`). */
 export const HIDDEN_PREFIX = "$sq";
@@ -563,34 +564,36 @@ export function planSubqueries(
       semis.push({ e, anti: negated !== (e.kind === "inQuery" && e.not) });
     else kept.push(c);
   }
+  // Calcite's order (FilterJoinRule pushes the plain conjuncts down, the semi and anti joins are
+  // decorrelated below the scalar subqueries' joins): the conjuncts without a subquery first,
+  // then the semi and anti joins, then the scalar subqueries of the rest of WHERE, then those of
+  // the select list, so that each join (and its state) takes only the rows the earlier steps keep.
+  const plain = andAll(kept.filter((c) => !hasSubquery(c)));
+  if (plain !== undefined) rel = { ...rel, stream: whereCalc(rel.stream, plain, rel, rowScope(rel)) };
+  // The outer values of a correlation from the rows the plain conjuncts keep, not from `rel` after
+  // the semi and anti joins: those keep each row and its columns, but an anti join retracts rows
+  // (and a scalar join re-sends every row whenever its value changes), which the values' GROUP BY
+  // would pass on as each value deleted and inserted again, its matched inner rows joined again.
+  const valuesFrom = rel;
+  for (const s of semis) rel = planSemiAnti(rel, s.e, s.anti, nextTag(), planner);
   // Scalar subqueries anywhere in the rest of WHERE and in the select list: a column each.
   const scalar = (e: Expr): Expr =>
     mapExpr(e, (x) => {
       if (x.kind !== "subquery") return undefined;
       const tag = nextTag();
-      // The outer values from `input`, not `rel`: the joins before keep each row and its columns,
-      // so the values are the same, but `rel` retracts and re-sends every row whenever an earlier
-      // subquery's value changes, which the values' GROUP BY would pass on as each value deleted
-      // and inserted again, its matched inner rows retracted and joined again.
-      rel = planScalar(rel, x, tag, planner, input);
+      rel = planScalar(rel, x, tag, planner, valuesFrom);
       return { kind: "column", name: { parts: [tag] }, pos: posOf(x) ?? select.pos };
     });
-  const rest = kept.map(scalar);
-  const newItems = withItems
+  let cond = andAll(kept.filter(hasSubquery).map(scalar));
+  const itemsWithSubqueries = withItems && items.some((i) => hasSubquery(i.expr));
+  if (cond !== undefined && itemsWithSubqueries) {
+    // WHERE done before the select list's subqueries are joined (Flink joins them in its Project).
+    rel = { ...rel, stream: whereCalc(rel.stream, cond, rel, rowScope(rel)) };
+    cond = undefined;
+  }
+  const newItems = itemsWithSubqueries
     ? items.map((i) => (hasSubquery(i.expr) ? { ...i, expr: scalar(i.expr) } : i))
     : items;
-  // The other conditions first (fewer rows into the joins' state), then the semi and anti joins.
-  const cond = andAll(rest);
-  if (semis.length > 0 && cond !== undefined && !hasSubquery(cond)) {
-    const ev = compileExpression(cond, rowScope(rel)).eval;
-    rel = {
-      ...rel,
-      stream: rel.stream.filter((row) => ev(row) === true).name(`Calc(where=[${printExpr(cond)}])`),
-    };
-    for (const s of semis) rel = planSemiAnti(rel, s.e, s.anti, nextTag(), planner);
-    return { input: rel, where: undefined, items: newItems };
-  }
-  for (const s of semis) rel = planSemiAnti(rel, s.e, s.anti, nextTag(), planner);
   return { input: rel, where: cond, items: newItems };
 }
 

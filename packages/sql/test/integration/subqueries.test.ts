@@ -1208,3 +1208,30 @@ test("a non-equi correlation's outer values come from the outer rows, not from t
   const pairs = expected.reduce((s, r) => s + r.sevens_below, 0);
   assert.equal(sent("Join(joinType=[InnerJoin], where=[b.n < `$sq1_o0`]"), pairs);
 });
+
+test("WHERE's plain conjuncts, then its semi and anti joins, then its scalar subqueries' joins, as Calcite orders them: each join takes only the rows kept before it", async () => {
+  // Flink 1.20's plan of this shape: Calc(where=[a > 5]) under the LeftSemiJoin under the scalar
+  // subquery's join. Rows 101..200 pass n > 100, and of those the 66 with MOD(n, 3) in {0, 1}
+  // pass the semi join; the scalar subquery's rows are the 160 n not multiples of 5.
+  const query = `
+    SELECT a.n FROM numbers a
+    WHERE a.n > 100
+      AND MOD(a.n, 3) IN (SELECT MOD(n, 2) FROM numbers)
+      AND a.n < (SELECT b.n + 1 FROM numbers b WHERE b.n = a.n AND MOD(b.n, 5) <> 0)
+      AND MOD(a.n, 7) NOT IN (SELECT n FROM numbers WHERE n > 200)`;
+  const out: Row[] = [];
+  const { metrics } = await numbersJob(query, out).execute("subquery-join-order");
+  const expected = Array.from({ length: NUMBERS }, (_, i) => i + 1)
+    .filter((n) => n > 100 && n % 3 !== 2 && n % 5 !== 0)
+    .map((n) => ({ n }));
+  assert.deepEqual(sortRows(materialize(out)), sortRows(expected));
+  const taken = (prefix: string) => {
+    const ops = Object.values(metrics).filter((m) => m.name.startsWith(prefix));
+    assert.equal(ops.length, 1, prefix);
+    return (ops[0] as { recordsIn: number }).recordsIn;
+  };
+  // Both inputs counted: the outer rows kept so far, then the subquery's rows.
+  assert.equal(taken("Join(joinType=[LeftSemiJoin]"), 100 + NUMBERS);
+  assert.equal(taken("Join(joinType=[LeftAntiJoin]"), 66 + 0);
+  assert.equal(taken("Join(joinType=[LeftOuterJoin]"), 66 + 160);
+});
