@@ -27,8 +27,8 @@ import {
   type FormatColumn,
   type RecordPart,
   type RegistryFormatOptions,
-  readValue,
-  writeValue,
+  recordReader,
+  valueWriter,
 } from "./registry-format.js";
 
 // Avro's `decimal` as a number (SQL holds DECIMAL as a double): the two's-complement big-endian
@@ -169,9 +169,6 @@ function avroType(text: string, referenced: readonly string[] = []): avro.Type {
 const avroLeaf = (v: unknown, t: DataType & { kind: "atomic" }): unknown =>
   Buffer.isBuffer(v) && ["BYTES", "BINARY", "VARBINARY"].includes(t.name) ? v : fromExternal(v, t);
 
-// Avro takes SQL's atomic values as they are (the logical types convert dates, decimals, times).
-const asIs = (v: unknown) => v;
-
 /**
  * The decoder of a table's records: the columns of each record's Avro value as SQL values (null
  * for a null value); see {@link registryDecoder} for bad records and unknown ids.
@@ -184,6 +181,7 @@ export function avroConfluentDecoder(
   part: RecordPart = "value",
 ): (rec: ConnectorRecord) => Record<string, unknown> | null {
   const reader = options.schema === undefined ? undefined : avroType(options.schema);
+  const toRow = recordReader(columns, avroLeaf);
   return registryDecoder(
     table,
     format,
@@ -199,10 +197,7 @@ export function avroConfluentDecoder(
       return (payload) => {
         const value = reader === undefined ? type.fromBuffer(payload) : reader.fromBuffer(payload, resolver);
         if (value === null || typeof value !== "object") throw new Error("not a record");
-        const row: Record<string, unknown> = {};
-        for (const c of columns)
-          setColumn(row, c.name, readValue(ownValue(value as object, c.name), c.type, avroLeaf));
-        return row;
+        return toRow(value);
       };
     },
     part,
@@ -312,11 +307,13 @@ export async function avroConfluentEncoder(
     schema.schema,
     schema.resolved.map((r) => r.schema),
   );
+  // Avro takes SQL's atomic values as they are (the logical types convert dates, decimals, times).
+  const writers = columns.map((c) => ({ name: c.name, write: valueWriter(c.type, undefined, c.name) }));
   return {
     id,
     encode(row) {
       const record: Record<string, unknown> = {};
-      for (const c of columns) setColumn(record, c.name, writeValue(ownValue(row, c.name), c.type, asIs));
+      for (const c of writers) setColumn(record, c.name, c.write(ownValue(row, c.name)));
       try {
         return Buffer.concat([header, type.toBuffer(record)]);
       } catch (e) {

@@ -24,8 +24,8 @@ import {
   type FormatColumn,
   type RecordPart,
   type RegistryFormatOptions,
-  readValue,
-  writeValue,
+  recordReader,
+  valueWriter,
 } from "./registry-format.js";
 
 const DAY_MS = 86_400_000;
@@ -167,6 +167,7 @@ export function jsonConfluentDecoder(
   format = "json-confluent",
   part: RecordPart = "value",
 ): (rec: ConnectorRecord) => Record<string, unknown> | null {
+  const toRow = recordReader(columns, jsonLeaf);
   return registryDecoder(
     table,
     format,
@@ -179,10 +180,7 @@ export function jsonConfluentDecoder(
         const value = codec.decode(payload);
         if (value === null || typeof value !== "object" || Array.isArray(value))
           throw new Error("the value is not a JSON object");
-        const row: Record<string, unknown> = {};
-        for (const c of columns)
-          setColumn(row, c.name, readValue(ownValue(value as object, c.name), c.type, jsonLeaf));
-        return row;
+        return toRow(value);
       };
     },
     part,
@@ -205,12 +203,12 @@ export async function jsonConfluentEncoder(
     JSON.stringify(jsonSchemaOfColumns(table, columns)),
   );
   const codec = schemaCodec(schema, id);
+  const writers = columns.map((c) => ({ name: c.name, write: valueWriter(c.type, toJsonLeaf, c.name) }));
   return {
     id,
     encode(row) {
       const value: Record<string, unknown> = {};
-      for (const c of columns)
-        setColumn(value, c.name, writeValue(ownValue(row, c.name), c.type, toJsonLeaf));
+      for (const c of writers) setColumn(value, c.name, c.write(ownValue(row, c.name)));
       try {
         return Buffer.concat([header, codec.encode(value)]);
       } catch (e) {

@@ -23,6 +23,7 @@
 import type { ConnectorRecord } from "@fleuve/core";
 import { schemaCodec } from "@fleuve/registry";
 import type { DataType } from "../parser/ast.js";
+import type { Convert } from "../planner/nested-converter.js";
 import { unsupported } from "../planner/problems.js";
 import { fromExternal, ownValue, setColumn } from "../planner/values.js";
 import { registryDecoder, sinkSchema } from "./registry-client.js";
@@ -30,8 +31,8 @@ import {
   type FormatColumn,
   type RecordPart,
   type RegistryFormatOptions,
-  readValue,
-  writeValue,
+  recordReader,
+  valueWriter,
 } from "./registry-format.js";
 
 type Atomic = DataType & { kind: "atomic" };
@@ -255,6 +256,7 @@ export function protobufConfluentDecoder(
   format = "protobuf-confluent",
   part: RecordPart = "value",
 ): (rec: ConnectorRecord) => Record<string, unknown> | null {
+  const toRow = recordReader(columns, protoLeaf);
   return registryDecoder(
     table,
     format,
@@ -263,13 +265,7 @@ export function protobufConfluentDecoder(
       if (fetched.schemaType !== "PROTOBUF")
         throw new Error(`schema ${id} is ${fetched.schemaType ?? "AVRO"}, not Protobuf`);
       const codec = schemaCodec(fetched, id, { protobufObject: PROTO_OBJECT });
-      return (payload) => {
-        const value = codec.decode(payload) as Record<string, unknown>;
-        const row: Record<string, unknown> = {};
-        for (const c of columns)
-          setColumn(row, c.name, readValue(ownValue(value, c.name), c.type, protoLeaf));
-        return row;
-      };
+      return (payload) => toRow(codec.decode(payload) as Record<string, unknown>);
     },
     part,
   );
@@ -304,11 +300,13 @@ export async function protobufConfluentEncoder(
     protobufSchemaOfColumns(table, columns),
   );
   const codec = schemaCodec(schema, id);
+  // NULL fields left out (undefined): protobufjs takes an absent field as NULL.
+  const writers = columns.map((c) => valueWriter(c.type, protoValue, c.name, true));
   return {
     id,
     encode(row) {
       const value: Record<string, unknown> = {};
-      for (const c of columns) {
+      for (const [i, c] of columns.entries()) {
         // A proto3 field without presence would write NULL as its default (0, ""): refuse it.
         const path = nullInNotNull(row[c.name], c.type, c.name);
         if (path !== undefined)
@@ -317,7 +315,7 @@ export async function protobufConfluentEncoder(
           );
         let x: unknown;
         try {
-          x = writeValue(row[c.name], c.type, protoValue, undefined);
+          x = (writers[i] as Convert)(row[c.name]);
         } catch (e) {
           throw new Error(
             `table ${table}: the row does not fit subject ${subject}: column ${c.name}: ${(e as Error).message}`,

@@ -10,7 +10,8 @@ import type { ConnectorRecord } from "@fleuve/core";
 import { FleuveError, parseOptions } from "@fleuve/core";
 import type { FetchedSchema } from "@fleuve/registry";
 import type { DataType } from "../parser/ast.js";
-import { ownValue, setColumn } from "../planner/values.js";
+import { type Convert, nestedConverter } from "../planner/nested-converter.js";
+import { fromExternal, ownValue, setColumn } from "../planner/values.js";
 
 /** The options of every registry format, under Flink's names (each also with the `value.` prefix). */
 export const REGISTRY_FORMAT_OPTIONS = {
@@ -92,79 +93,82 @@ export function parseRegistryFormatOptions(
 
 type AtomicType = DataType & { kind: "atomic" };
 
+/** The conversion of a non-NULL atomic value of type `t` (as a format decodes or encodes it). */
+export type AtomicLeaf = (v: unknown, t: AtomicType) => unknown;
+
 /**
- * A decoded value as the SQL value of type `t`: objects as ROWs (by field name), arrays as ARRAYs,
- * objects as MAPs, recursively; `leaf` converts the atomic values (null and undefined are NULL).
+ * The converter, compiled once (at plan time) with the nested walk of nested-converter.ts, of a
+ * decoded value as the SQL value of type `t`: objects as ROWs (by field name, a missing field
+ * NULL), arrays as ARRAYs, objects as MAPs (keys as they are), recursively; `leaf` converts the
+ * atomic values, a MULTISET is read as connectors' (an object of element text to count). NULL,
+ * undefined and a value of the wrong shape (the writer's schema gave the column another type)
+ * are NULL.
  */
-export function readValue(v: unknown, t: DataType, leaf: (v: unknown, t: AtomicType) => unknown): unknown {
-  if (v === null || v === undefined) return null;
-  switch (t.kind) {
-    case "row": {
-      if (typeof v !== "object" || Array.isArray(v)) return null;
-      const out: Record<string, unknown> = {};
-      for (const f of t.fields)
-        setColumn(out, f.name, readValue(ownValue(v as object, f.name), f.type, leaf));
-      return out;
-    }
-    case "array":
-    case "multiset":
-      return Array.isArray(v) ? v.map((x) => readValue(x, t.element, leaf)) : null;
-    case "map": {
-      if (typeof v !== "object") return null;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>))
-        setColumn(out, k, readValue(x, t.value, leaf));
-      return out;
-    }
-    case "atomic":
-      return leaf(v, t);
-    default:
-      return v;
-  }
+export function valueReader(t: DataType, leaf: AtomicLeaf, path: string): Convert {
+  const convert = nestedConverter(
+    t,
+    {
+      leaf: (x) =>
+        x.kind === "atomic"
+          ? (v) => leaf(v, x)
+          : x.kind === "multiset"
+            ? (v) => fromExternal(v, x)
+            : undefined,
+      rowList: "refuse",
+      strict: false,
+      nullOnWrongShape: true,
+      missingFieldNull: true,
+      mapKeys: false,
+    },
+    path,
+  );
+  return convert ?? ((v) => (v === undefined ? null : v));
 }
 
 /**
- * A SQL value of type `t` as an encoder takes it: a ROW (an object by field name, or the array of
- * its values that `ROW(...)` makes) as an object of its fields, ARRAYs and MAPs element by element;
- * `leaf` converts the atomic values. NULL becomes `nullValue`, and a field whose value is
- * `undefined` is left out.
+ * The converter, compiled once (at plan time) with the nested walk of nested-converter.ts, of a
+ * SQL value of type `t` as an encoder takes it: a ROW (an object by field name, or the array of
+ * its values that `ROW(...)` makes) as an object of all its fields, ARRAYs and MAPs element by
+ * element; `leaf` converts the atomic values (undefined: kept as they are). With
+ * `nullAsUndefined` (protobufjs), NULL is undefined and a NULL ROW field is left out; otherwise
+ * NULL is null.
  */
-export function writeValue(
-  v: unknown,
+export function valueWriter(
   t: DataType,
-  leaf: (v: unknown, t: AtomicType) => unknown,
-  nullValue: null | undefined = null,
-): unknown {
-  if (v === null || v === undefined) return nullValue;
-  switch (t.kind) {
-    case "row": {
-      const out: Record<string, unknown> = {};
-      t.fields.forEach((f, i) => {
-        const x = writeValue(
-          Array.isArray(v) ? v[i] : ownValue(v as object, f.name),
-          f.type,
-          leaf,
-          nullValue,
-        );
-        if (x !== undefined) setColumn(out, f.name, x);
-      });
-      return out;
-    }
-    case "array":
-    case "multiset":
-      return Array.isArray(v) ? v.map((x) => writeValue(x, t.element, leaf, nullValue)) : v;
-    case "map": {
-      if (typeof v !== "object") return v;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>))
-        setColumn(out, k, writeValue(x, t.value, leaf, nullValue));
-      return out;
-    }
-    case "atomic":
-      return leaf(v, t);
-    default:
-      return v;
-  }
+  leaf: AtomicLeaf | undefined,
+  path: string,
+  nullAsUndefined = false,
+): Convert {
+  const convert = nestedConverter(
+    t,
+    {
+      leaf: (x) => (leaf !== undefined && x.kind === "atomic" ? (v) => leaf(v, x) : undefined),
+      rowList: "object",
+      strict: false,
+      missingFieldNull: true,
+      nullAsUndefined,
+      mapKeys: false,
+    },
+    path,
+  );
+  const nothing = nullAsUndefined ? undefined : null;
+  return convert ?? ((v) => (v === null || v === undefined ? nothing : v));
+}
+
+/**
+ * The reader of a decoded record's columns (each by name, converted by {@link valueReader}),
+ * compiled once for the table.
+ */
+export function recordReader(
+  columns: readonly FormatColumn[],
+  leaf: AtomicLeaf,
+): (value: object) => Record<string, unknown> {
+  const readers = columns.map((c) => ({ name: c.name, read: valueReader(c.type, leaf, c.name) }));
+  return (value) => {
+    const row: Record<string, unknown> = {};
+    for (const c of readers) setColumn(row, c.name, c.read(ownValue(value, c.name)));
+    return row;
+  };
 }
 
 /** A column the format reads or writes. */

@@ -3,7 +3,8 @@
  * compiles, once per type (at plan time), a converter whose per-value work allocates only the
  * converted value. Its users differ only in the {@link NestedWalk} they give: reading what a
  * connector gave (values.ts externalConverter), reading json (table-format.ts), writing ROWs as
- * JSON objects (table-format.ts jsonRowObjects).
+ * JSON objects (table-format.ts jsonRowObjects), reading and writing the registry formats' decoded
+ * values (registry-format.ts).
  */
 
 import type { DataType } from "../parser/ast.js";
@@ -24,8 +25,26 @@ export interface NestedWalk {
    * object stays one, with the fields it has.
    */
   readonly rowList: "list" | "object" | "refuse";
-  /** Whether a value of the wrong shape throws (json); otherwise it is kept as it is. */
+  /**
+   * Whether a value of the wrong shape throws (json); otherwise it is kept as it is, or NULL with
+   * `nullOnWrongShape`.
+   */
   readonly strict: boolean;
+  /**
+   * Whether a value of the wrong shape (not strict) is NULL in its place rather than kept: a
+   * registry format's decoded value, whose schema may give a column another shape than its type.
+   */
+  readonly nullOnWrongShape?: boolean;
+  /**
+   * Whether a ROW object without one of its fields gets it as NULL (so the result has every field
+   * of its type, as an encoder of the ROW's schema needs); otherwise the field is left out.
+   */
+  readonly missingFieldNull?: boolean;
+  /**
+   * Whether NULL is `undefined` rather than null, at any depth (the result too), and a ROW field
+   * that is NULL is left out: protobufjs takes an absent field as NULL and refuses null.
+   */
+  readonly nullAsUndefined?: boolean;
   /** Whether a ROW object without one of its fields throws ('json.fail-on-missing-field'). */
   readonly failOnMissingField?: boolean;
   /** Whether a value inside that does not convert is NULL in its place ('json.ignore-parse-errors'). */
@@ -62,6 +81,12 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 /** A value kept as it is, undefined as NULL. */
 const orNull = (v: unknown) => (v === undefined ? null : v);
+/** A value kept as it is, null as undefined (NULL with `nullAsUndefined`). */
+const orUndefined = (v: unknown) => (v === null ? undefined : v);
+/** NULL as `walk` holds it. */
+const nullOf = (walk: NestedWalk) => (walk.nullAsUndefined ? undefined : null);
+/** The converter of a value kept as it is, NULL as `walk` holds it. */
+const keptOf = (walk: NestedWalk) => (walk.nullAsUndefined ? orUndefined : orNull);
 const shown = (v: unknown) => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
 
 /**
@@ -72,37 +97,48 @@ const shown = (v: unknown) => (typeof v === "string" ? `'${v}'` : JSON.stringify
 export function nestedConverter(t: DataType, walk: NestedWalk, path = ""): Convert | undefined {
   const inner = compile(t, walk, path);
   if (inner === undefined) return undefined;
-  return (v) => (v === null || v === undefined ? null : inner(v));
+  const nothing = nullOf(walk);
+  return (v) => (v === null || v === undefined ? nothing : inner(v));
 }
 
 /** The converter of a value of `t` inside a nested one: NULL stays NULL, and an error NULL with `nullOnError`. */
 function part(t: DataType, walk: NestedWalk, path: string): Convert | undefined {
   const convert = compile(t, walk, path);
   if (convert === undefined) return undefined;
-  if (!walk.nullOnError) return (v) => (v === null || v === undefined ? null : convert(v));
+  const nothing = nullOf(walk);
+  if (!walk.nullOnError) return (v) => (v === null || v === undefined ? nothing : convert(v));
   return (v) => {
-    if (v === null || v === undefined) return null;
+    if (v === null || v === undefined) return nothing;
     try {
       return convert(v);
     } catch {
-      return null;
+      return nothing;
     }
   };
 }
 
 /** The converter of a non-NULL value of `t`, or undefined when there is nothing to convert. */
 function compile(t: DataType, walk: NestedWalk, path: string): Convert | undefined {
+  const wrongShapeNull = walk.nullOnWrongShape === true;
+  const kept = keptOf(walk);
   const wrong = (v: unknown, shape: string, what: string) => {
-    if (!walk.strict) return v;
+    if (!walk.strict) return wrongShapeNull ? nullOf(walk) : v;
     throw new Error(`${shown(v)} is not a JSON ${shape} (field '${path}', ${what})`);
   };
   switch (t.kind) {
     case "row": {
       const fields = t.fields.map((f) => ({
         name: f.name,
-        convert: part(f.type, walk, `${path}.${f.name}`) ?? orNull,
+        convert: part(f.type, walk, `${path}.${f.name}`) ?? kept,
       }));
       const failOnMissing = walk.failOnMissingField === true && !walk.nullOnError;
+      const missingNull = walk.missingFieldNull === true;
+      // A field set to NULL, or left out when NULL is undefined (nullAsUndefined).
+      const set = walk.nullAsUndefined
+        ? (out: Record<string, unknown>, name: string, x: unknown) => {
+            if (x !== undefined) setColumn(out, name, x);
+          }
+        : setColumn;
       // Always walked, even with no field to convert: an object keeps only the fields of its type.
       const { rowList } = walk;
       return (v) => {
@@ -112,7 +148,7 @@ function compile(t: DataType, walk: NestedWalk, path: string): Convert | undefin
           const out: Record<string, unknown> = {};
           for (let i = 0; i < fields.length; i++) {
             const f = fields[i] as (typeof fields)[number];
-            setColumn(out, f.name, f.convert(v[i]));
+            set(out, f.name, f.convert(v[i]));
           }
           return out;
         }
@@ -120,8 +156,9 @@ function compile(t: DataType, walk: NestedWalk, path: string): Convert | undefin
         // The fields it has, by name (setColumn: a field may be named __proto__); others dropped.
         const out: Record<string, unknown> = {};
         for (const f of fields) {
-          if (Object.hasOwn(v, f.name)) setColumn(out, f.name, f.convert(v[f.name]));
+          if (Object.hasOwn(v, f.name)) set(out, f.name, f.convert(v[f.name]));
           else if (failOnMissing) throw new Error(`field '${path}.${f.name}' is missing`);
+          else if (missingNull) set(out, f.name, f.convert(null));
         }
         return out;
       };
@@ -129,7 +166,7 @@ function compile(t: DataType, walk: NestedWalk, path: string): Convert | undefin
     case "array": {
       const element = part(t.element, walk, `${path}[]`);
       if (element === undefined && walk.skipUnconverted) return undefined;
-      const each = element ?? orNull;
+      const each = element ?? kept;
       return (v) => {
         if (!Array.isArray(v)) return wrong(v, "array", "an ARRAY");
         return v.map(each);
@@ -140,7 +177,7 @@ function compile(t: DataType, walk: NestedWalk, path: string): Convert | undefin
       const keyOf = converted ? part(t.key, walk, `${path}{}`) : undefined;
       const value = part(t.value, walk, `${path}[]`);
       if (keyOf === undefined && value === undefined && walk.skipUnconverted) return undefined;
-      const each = value ?? orNull;
+      const each = value ?? kept;
       // A key held as text: converted to the key type and back to its text (String, as MAP[...] holds it).
       const key = keyOf === undefined ? (k: string) => k : (k: string) => String(keyOf(k));
       return (v) => {

@@ -1,10 +1,12 @@
 // The one walk over ROW, ARRAY and MAP types (nested-converter.ts) as fromExternal uses it: on
 // random nested types and values, its compiled converter equals a plain recursive reading of the
 // same rules (the recursion fromExternal had, with MAP keys converted to the key type as Flink
-// converts them).
+// converts them). The registry formats' reading and writing of decoded values (registry-format.ts)
+// with the same walk, against the recursions they had.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { valueReader, valueWriter } from "../../src/formats/registry-format.js";
 import type { DataType } from "../../src/parser/ast.js";
 import { externalConverter, fromExternal } from "../../src/planner/values.js";
 
@@ -121,6 +123,120 @@ test("property: the compiled converter of a nested type equals the recursive rea
       ([t, values]) => {
         const convert = externalConverter(t);
         for (const v of values) assert.deepEqual(convert(v), reference(v, t));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+/** A leaf conversion whose results show that it ran, on which value and type. */
+const marked = (v: unknown, t: DataType & { kind: "atomic" }) => `${t.name}(${String(v)})`;
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+
+/** The registry formats' reading as their own recursion did it (registry-format.ts readValue). */
+function registryRead(v: unknown, t: DataType): unknown {
+  if (v === null || v === undefined) return null;
+  switch (t.kind) {
+    case "row":
+      if (!isPlainObject(v)) return null;
+      return Object.fromEntries(
+        t.fields.map((f) => [f.name, registryRead(Object.hasOwn(v, f.name) ? v[f.name] : undefined, f.type)]),
+      );
+    case "array":
+      return Array.isArray(v) ? v.map((x) => registryRead(x, t.element)) : null;
+    case "map":
+      // (It took an array's indexes as a MAP's keys; now an array is no MAP: NULL.)
+      if (!isPlainObject(v)) return null;
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, registryRead(x, t.value)]));
+    case "atomic":
+      return marked(v, t);
+    default:
+      return v;
+  }
+}
+
+/** The registry formats' writing as their own recursion did it (registry-format.ts writeValue). */
+function registryWrite(v: unknown, t: DataType, nullValue: null | undefined): unknown {
+  if (v === null || v === undefined) return nullValue;
+  switch (t.kind) {
+    case "row": {
+      // (It made a ROW of NULLs of a value of another shape; now it is kept, for the encoder to refuse.)
+      if (!Array.isArray(v) && !isPlainObject(v)) return v;
+      const out: Record<string, unknown> = {};
+      t.fields.forEach((f, i) => {
+        const field = Array.isArray(v) ? v[i] : Object.hasOwn(v, f.name) ? v[f.name] : undefined;
+        const x = registryWrite(field, f.type, nullValue);
+        if (x !== undefined) out[f.name] = x;
+      });
+      return out;
+    }
+    case "array":
+      return Array.isArray(v) ? v.map((x) => registryWrite(x, t.element, nullValue)) : v;
+    case "map":
+      // (It wrote an array's indexes as a MAP's keys; now it is kept.)
+      if (!isPlainObject(v)) return v;
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, registryWrite(x, t.value, nullValue)]));
+    case "atomic":
+      return marked(v, t);
+    default:
+      return v;
+  }
+}
+
+test("the registry formats' reader: a missing ROW field and a value of the wrong shape are NULL, MAP keys as they are", () => {
+  const row: DataType = {
+    kind: "row",
+    fields: [
+      { name: "a", type: INT },
+      { name: "m", type: { kind: "map", key: INT, value: INT, notNull: false } },
+    ],
+    notNull: false,
+  };
+  const read = valueReader({ kind: "array", element: row, notNull: false }, marked, "c");
+  assert.deepEqual(read([{ m: { "007": 1 } }, "x", { a: 2, m: [3] }, null]), [
+    { a: null, m: { "007": "INT(1)" } },
+    null,
+    { a: "INT(2)", m: null },
+    null,
+  ]);
+  assert.equal(read(undefined), null);
+  assert.equal(read({}), null);
+  // A MULTISET as connectors give it: an object of element text to count.
+  const multiset: DataType = { kind: "multiset", element: INT, notNull: false };
+  assert.deepEqual(valueReader(multiset, marked, "c")({ "1": 2 }), { "1": 2 });
+});
+
+test("the registry formats' writer: every ROW field, NULL as null or (protobuf) left out, ROW lists as objects", () => {
+  const row: DataType = {
+    kind: "row",
+    fields: [
+      { name: "a", type: INT },
+      { name: "s", type: { kind: "array", element: INT, notNull: false } },
+    ],
+    notNull: false,
+  };
+  assert.deepEqual(valueWriter(row, marked, "c")([1, [2, null]]), { a: "INT(1)", s: ["INT(2)", null] });
+  assert.deepEqual(valueWriter(row, marked, "c")({ s: null }), { a: null, s: null });
+  assert.deepEqual(valueWriter(row, marked, "c", true)({ s: [null] }), { s: [undefined] });
+  assert.equal(valueWriter(row, marked, "c", true)(null), undefined);
+  assert.equal(valueWriter(INT, undefined, "c", true)(null), undefined);
+  assert.equal(valueWriter(INT, undefined, "c")(7), 7);
+});
+
+test("property: the registry formats' reader and writer on the shared walk equal the recursions they had", () => {
+  fc.assert(
+    fc.property(
+      types.chain((t) => fc.tuple(fc.constant(t), fc.array(valueFor(t), { maxLength: 4 }))),
+      ([t, values]) => {
+        const read = valueReader(t, marked, "c");
+        const write = valueWriter(t, marked, "c");
+        const writeProto = valueWriter(t, marked, "c", true);
+        for (const v of values) {
+          assert.deepEqual(read(v), registryRead(v, t));
+          assert.deepEqual(write(v), registryWrite(v, t, null));
+          assert.deepEqual(writeProto(v), registryWrite(v, t, undefined));
+        }
       },
     ),
     { numRuns: 300 },
