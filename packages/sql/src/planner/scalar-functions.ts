@@ -221,7 +221,9 @@ export interface ClockFunction {
 }
 
 const asIs = (ms: number) => ms;
-const TIME0 = atomic("TIME", [0]);
+// NOT NULL, as Flink 1.20 types every one of these functions (DESCRIBE of a view).
+const TIME0 = atomic("TIME", [0], true);
+const CLOCK_LTZ = atomic("TIMESTAMP_LTZ", [3], true);
 
 /**
  * The functions of the current time, as Flink runs them in streaming mode: evaluated for each
@@ -233,16 +235,16 @@ const TIME0 = atomic("TIME", [0]);
  * clock, not a time attribute, as Flink materializes it there.
  */
 export const CLOCK_FUNCTIONS: ReadonlyMap<string, ClockFunction> = new Map<string, ClockFunction>([
-  ["CURRENT_TIMESTAMP", { type: TIMESTAMP_LTZ, fromMs: asIs, niladic: true }],
-  ["LOCALTIMESTAMP", { type: TIMESTAMP, fromMs: asIs, niladic: true }],
-  ["CURRENT_DATE", { type: atomic("DATE"), fromMs: dateOf, niladic: true }],
+  ["CURRENT_TIMESTAMP", { type: CLOCK_LTZ, fromMs: asIs, niladic: true }],
+  ["LOCALTIMESTAMP", { type: atomic("TIMESTAMP", [3], true), fromMs: asIs, niladic: true }],
+  ["CURRENT_DATE", { type: atomic("DATE", [], true), fromMs: dateOf, niladic: true }],
   ["CURRENT_TIME", { type: TIME0, fromMs: (ms) => timeOf(ms, 0), niladic: true }],
   ["LOCALTIME", { type: TIME0, fromMs: (ms) => timeOf(ms, 0), niladic: true }],
-  ["NOW", { type: TIMESTAMP_LTZ, fromMs: asIs, niladic: false }],
-  ["CURRENT_ROW_TIMESTAMP", { type: TIMESTAMP_LTZ, fromMs: asIs, niladic: false }],
+  ["NOW", { type: CLOCK_LTZ, fromMs: asIs, niladic: false }],
+  ["CURRENT_ROW_TIMESTAMP", { type: CLOCK_LTZ, fromMs: asIs, niladic: false }],
   // PROCTIME() inside an expression; as a select item or computed column of its own it is a
   // processing-time attribute instead (plan-query.ts, scan.ts).
-  ["PROCTIME", { type: { ...TIMESTAMP_LTZ, notNull: true }, fromMs: asIs, niladic: false }],
+  ["PROCTIME", { type: CLOCK_LTZ, fromMs: asIs, niladic: false }],
 ]);
 
 /** HOUR, MINUTE, SECOND of a timestamp (epoch ms, UTC, or a timestamp text); NULL for an unreadable one. */
