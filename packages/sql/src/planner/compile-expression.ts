@@ -10,7 +10,7 @@ import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
 import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
-import { atomic } from "./data-types.js";
+import { atomic, queryType } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { castNumberToDecimal, castNumberToInteger, narrowed, numericSourceKind } from "./number-casts.js";
@@ -130,6 +130,25 @@ export function likeRegExp(pattern: string, escapeChar?: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** Whether `e` is the bare NULL literal (not CAST(NULL AS ...)). */
+export function isNullLiteral(e: Expr | undefined): boolean {
+  return e?.kind === "literal" && e.type === "null";
+}
+
+/**
+ * Refuses a NULL literal where nothing gives it a type, as Flink 1.20's validator does (Calcite
+ * without type coercion: "Illegal use of 'NULL'"): a select item or a VALUES value of its own
+ * (`SELECT 1 UNION ALL SELECT NULL`, `VALUES (1), (NULL)`, INSERT ... SELECT NULL too), an
+ * argument of IF or of a ROW constructor, an operand of NOT, AND, OR, arithmetic or `||`.
+ * `where` names the place (`select item 2 of SELECT ...`).
+ */
+export function illegalNull(where: string, pos: SourcePos | undefined): Error {
+  return invalid(
+    `Illegal use of 'NULL': ${where} is a NULL literal, which has no type there (Flink refuses it too); write CAST(NULL AS <type>)`,
+    pos,
+  );
+}
+
 /** Compiles `e` in `scope`. Throws FLEUVE_SQL_VALIDATION / FLEUVE_SQL_UNSUPPORTED at planning time. */
 export function compileExpression<I>(e: Expr, scope: Scope<I>): Compiled<I> {
   const pos = "pos" in e ? (e.pos as SourcePos | undefined) : undefined;
@@ -216,6 +235,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     case "column":
       return scope.column(e.name, e.pos);
     case "unary": {
+      if (e.op !== "+" && isNullLiteral(e.operand))
+        throw illegalNull(`the operand of ${e.op === "NOT" ? "NOT" : "unary -"}`, firstPos(e));
       const x = sub(e.operand);
       if (e.op === "NOT") {
         return {
@@ -223,7 +244,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
             const v = x.eval(r);
             return v === null ? null : !truthy(v);
           },
-          type: BOOLEAN,
+          // Calcite's BOOLEAN_NULLABLE: NOT NULL when its operand is (Flink 1.20: NOT b of a BOOLEAN NOT NULL b).
+          type: withNotNull(BOOLEAN, x.type?.notNull === true),
         };
       }
       if (e.op === "+") return x;
@@ -245,6 +267,12 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     }
     case "binary": {
       if (e.op === "OVERLAPS") return compileOverlaps(e, sub);
+      // A comparison gives a NULL operand the other's type; AND, OR, arithmetic and || do not.
+      if (!COMPARISONS.has(e.op) && (isNullLiteral(e.left) || isNullLiteral(e.right)))
+        throw illegalNull(
+          `the ${isNullLiteral(e.left) ? "left" : "right"} operand of ${e.op} in ${printExpr(e)}`,
+          firstPos(e),
+        );
       const left = sub(e.left);
       const right = sub(e.right);
       const yearMonth = yearMonthArithmetic(e, left, right);
@@ -271,8 +299,9 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     }
     case "is": {
       const x = sub(e.operand);
+      // IS [NOT] NULL / TRUE / FALSE / UNKNOWN / JSON are TRUE or FALSE, never NULL: BOOLEAN NOT NULL (Flink 1.20).
       if (e.what.startsWith("JSON"))
-        return { eval: (r) => isJson(x.eval(r), e.what) !== e.not, type: BOOLEAN };
+        return { eval: (r) => isJson(x.eval(r), e.what) !== e.not, type: BOOLEAN_LITERAL };
       const test =
         e.what === "NULL"
           ? (v: unknown) => v === null
@@ -281,7 +310,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
             : e.what === "FALSE"
               ? (v: unknown) => v === false
               : (v: unknown) => v === null;
-      return { eval: (r) => test(x.eval(r)) !== e.not, type: BOOLEAN };
+      return { eval: (r) => test(x.eval(r)) !== e.not, type: BOOLEAN_LITERAL };
     }
     case "isDistinctFrom": {
       const a = sub(e.left);
@@ -293,7 +322,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           const distinct = x === null || y === null ? x !== y : compare(x, y) !== 0;
           return distinct !== e.not;
         },
-        type: BOOLEAN,
+        // Never NULL: BOOLEAN NOT NULL (Flink 1.20).
+        type: BOOLEAN_LITERAL,
       };
     }
     case "between": {
@@ -321,7 +351,11 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           }
           return inside === null ? null : inside !== e.not;
         },
-        type: BOOLEAN,
+        // NOT NULL when the three operands are (Flink 1.20: i BETWEEN 1 AND 2 of an INT NOT NULL i).
+        type: withNotNull(
+          BOOLEAN,
+          [x, lo, hi].every((c) => c.type?.notNull === true),
+        ),
       };
     }
     case "in": {
@@ -370,10 +404,17 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
             fixed ?? toRegExp(String(pat), escapeChar === undefined ? undefined : String(escapeChar));
           return re.test(String(v)) !== e.not;
         },
-        type: BOOLEAN,
+        // NOT NULL when the operand, the pattern and the escape are (Flink 1.20: c LIKE 'a%' of a CHAR(3) NOT NULL c).
+        type: withNotNull(
+          BOOLEAN,
+          [x, p, ...(esc === undefined ? [] : [esc])].every((c) => c.type?.notNull === true),
+        ),
       };
     }
     case "case": {
+      // Calcite's check (Flink 1.20 refuses CASE WHEN c THEN NULL END and NULLIF(NULL, x) so).
+      if (e.whens.every((w) => isNullLiteral(w.result)) && (e.else === undefined || isNullLiteral(e.else)))
+        throw invalid("ELSE clause or at least one THEN clause must be non-NULL");
       const operand = e.operand === undefined ? undefined : sub(e.operand);
       const whens = e.whens.map((w) => ({ when: sub(w.when), result: sub(w.result) }));
       const otherwise = e.else === undefined ? undefined : sub(e.else);
@@ -399,7 +440,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       // A NULL literal casts to any type, ROW and collections too (Flink: CAST(NULL AS ROW<a
       // INT>) is a NULL of that type).
       if (e.operand.kind === "literal" && e.operand.type === "null")
-        return { eval: () => null, type: { ...e.type, notNull: false } };
+        return { eval: () => null, type: { ...queryType(e.type), notNull: false } };
       const operand = sub(e.operand);
       const cast =
         e.type.kind === "atomic"
@@ -407,7 +448,9 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           : compileStructuredCast(operand, e.type, e.try);
       // Flink 1.20 (SqlCastFunction's return type, TRY_CAST's forceNullable): CAST is NOT NULL
       // exactly when its operand is, the target's own NOT NULL aside; TRY_CAST always nullable.
-      return { eval: cast.eval, type: withNotNull(cast.type, !e.try && operand.type?.notNull === true) };
+      // The value keeps a TIME(3)'s milliseconds, its type is TIME(0) as every TIME in a Flink query.
+      const type = cast.type === undefined ? undefined : queryType(cast.type);
+      return { eval: cast.eval, type: withNotNull(type, !e.try && operand.type?.notNull === true) };
     }
     case "extract": {
       const operand = sub(e.operand);
@@ -427,6 +470,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     case "call":
       return compileCall(e, scope);
     case "row": {
+      const at = e.values.findIndex(isNullLiteral);
+      if (at >= 0) throw illegalNull(`field ${at + 1} of ${printExpr(e)}`, undefined);
       const values = e.values.map(sub);
       // Its type when its fields' are known, named as Flink names them (EXPR$0, ...), so that a
       // CAST to STRING writes each field as its type's text.
@@ -674,7 +719,7 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
           if (y === false) return false;
           return x === null || y === null ? null : true;
         },
-        type: BOOLEAN,
+        type: bothNotNull(BOOLEAN, a, b),
       };
     case "OR":
       return {
@@ -685,7 +730,7 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
           if (y === true) return true;
           return x === null || y === null ? null : false;
         },
-        type: BOOLEAN,
+        type: bothNotNull(BOOLEAN, a, b),
       };
     case "||":
       return {
@@ -720,7 +765,7 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
           const y = b.eval(r);
           return x === null || y === null ? null : test(compare(x, y));
         },
-        type: BOOLEAN,
+        type: bothNotNull(BOOLEAN, a, b),
       };
     }
     default: {
@@ -1544,6 +1589,7 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
           : `${f.minArgs} to ${f.maxArgs}`;
     throw invalid(`${e.name} takes ${want} argument${want === "1" ? "" : "s"}, got ${e.args.length}`, e.pos);
   }
+  refuseUntypedNulls(e);
   const site = f.atSite?.({ name: e.name, args: e.args, pos: e.pos });
   const args = zoneArguments(
     e.name,
@@ -1578,6 +1624,15 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
  */
 function typeName(t: DataType | undefined): string {
   return t === undefined ? "?" : printType({ ...t, notNull: false });
+}
+
+/**
+ * `t` NOT NULL when both operands are, else nullable: Calcite's BOOLEAN_NULLABLE, the type Flink 1.20
+ * gives comparisons, AND and OR (`a = b` of NOT NULL a and b is BOOLEAN NOT NULL, of a nullable one
+ * BOOLEAN). An operand of unknown type counts as nullable.
+ */
+function bothNotNull<I>(t: DataType, a: Compiled<I>, b: Compiled<I>): DataType {
+  return { ...t, notNull: a.type?.notNull === true && b.type?.notNull === true };
 }
 
 /** `t` NOT NULL when `notNull`, else nullable (unknown stays unknown). */
@@ -1668,6 +1723,21 @@ function concatType(a: DataType | undefined, b: DataType | undefined): DataType 
   if (la === undefined || lb === undefined || la + lb > MAX_VARCHAR) return { ...STRING, notNull };
   const both = (a as { name: string }).name === "CHAR" && (b as { name: string }).name === "CHAR";
   return { kind: "atomic", name: both ? "CHAR" : "VARCHAR", args: [la + lb], notNull };
+}
+
+/**
+ * Refuses the NULL literals Flink 1.20 gives no type in a call of IF, COALESCE or NULLIF: any
+ * argument of IF ("Illegal use of 'NULL'"), COALESCE's when all are, and NULLIF's first (Flink's
+ * NULLIF is CASE WHEN a = b THEN NULL ELSE a END, so its CASE check says it).
+ */
+function refuseUntypedNulls(e: Expr & { kind: "call" }): void {
+  const at = e.args.findIndex(isNullLiteral);
+  if (at < 0) return;
+  if (e.name === "IF") throw illegalNull(`argument ${at + 1} of IF`, e.pos);
+  if (e.name === "COALESCE" && e.args.every(isNullLiteral))
+    throw illegalNull("every argument of COALESCE", e.pos);
+  if (e.name === "NULLIF" && at === 0)
+    throw invalid("ELSE clause or at least one THEN clause must be non-NULL", e.pos);
 }
 
 /**

@@ -27,7 +27,7 @@ import type { CallExpr } from "./aggregates.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, retractMode, withKindOf } from "./changelog.js";
 import { withClock } from "./clock.js";
 import { leastRestrictive } from "./common-type.js";
-import { compileExpression } from "./compile-expression.js";
+import { compileExpression, illegalNull, isNullLiteral } from "./compile-expression.js";
 import { calcWithWatermark, watermarkCell, withCurrentWatermark } from "./current-watermark.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
 import { namesReadBy, planJoin } from "./join.js";
@@ -393,8 +393,12 @@ function planLimit(
 
 function planBody(body: QueryBody, ctx: PlanContext): Relation {
   switch (body.kind) {
-    case "select":
+    case "select": {
+      // Flink 1.20 refuses a select item that is a bare NULL (SELECT 1 UNION ALL SELECT NULL too).
+      const at = body.items.findIndex((item) => isNullLiteral(item.expr));
+      if (at >= 0) throw illegalNull(`select item ${at + 1}`, body.pos);
       return planSelect(body, ctx);
+    }
     case "nested":
       return planQuery(body.query, ctx);
     case "values":
@@ -415,8 +419,13 @@ function planValues(rows: readonly Expr[], ctx: PlanContext): Relation {
   const width = tuples[0]?.length ?? 0;
   if (tuples.some((t) => t.length !== width))
     throw invalid("the rows of VALUES have different numbers of columns");
+  tuples.forEach((t, row) => {
+    const at = t.findIndex(isNullLiteral);
+    // Flink 1.20 refuses VALUES (1), (NULL) and INSERT ... VALUES (1, NULL): CAST the NULL.
+    if (at >= 0) throw illegalNull(`value ${at + 1} of row ${row + 1} of VALUES`, undefined);
+  });
   const compiled = tuples.map((t) => t.map((e) => compileExpression(e, empty)));
-  // Each column of its rows' common type: VALUES ('a'), ('bc') is VARCHAR(2), (1), (NULL) a nullable INT.
+  // Each column of its rows' common type: VALUES ('a'), ('bc') is VARCHAR(2), (1), (CAST(NULL AS INT)) a nullable INT.
   const columns: Column[] = (compiled[0] ?? []).map((_, i) => ({
     name: `EXPR$${i}`,
     type: leastRestrictive(compiled.map((t) => t[i]?.type)),

@@ -42,6 +42,7 @@ import { children } from "./aggregates.js";
 import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { notRowtimeArgument } from "./current-watermark.js";
+import { queryType } from "./data-types.js";
 import { tableOptions } from "./legacy-options.js";
 import type { Convert } from "./nested-converter.js";
 import { invalid, unsupported } from "./problems.js";
@@ -243,7 +244,7 @@ export function planScan(
           );
         });
       }
-      columns.push({ name: c.name, type: c.type });
+      columns.push({ name: c.name, type: queryType(c.type) });
     } else if (c.kind === "metadata") {
       const key = (c.key ?? c.name) as (typeof METADATA_KEYS)[number];
       if (!METADATA_KEYS.includes(key)) {
@@ -267,7 +268,7 @@ export function planScan(
         const bytes = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined;
         setColumn(row, field, convert(text && bytes !== undefined ? bytes.toString("utf8") : v));
       });
-      columns.push({ name: c.name, type: c.type });
+      columns.push({ name: c.name, type: queryType(c.type) });
     }
   }
   const physical = [...columns];

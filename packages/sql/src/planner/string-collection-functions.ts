@@ -10,7 +10,7 @@
 
 import { isDeepStrictEqual } from "node:util";
 import type { DataType, SourcePos } from "../parser/ast.js";
-import { nullable } from "./common-type.js";
+import { findCommonType, nullable } from "./common-type.js";
 import { atomic } from "./data-types.js";
 import { typeName } from "./more-scalar-functions.js";
 import { invalid } from "./problems.js";
@@ -320,8 +320,13 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
       ([a, b]) => (a === null ? b : a),
       (_name, types) => {
         const [a, b] = types;
-        // The common type, nullable only when the replacement is (Flink's IFNULL).
-        return a === undefined ? b : b === undefined ? a : { ...a, notNull: b.notNull };
+        if (a === undefined || b === undefined) return a ?? b;
+        // Flink 1.20's IFNULL (IfNullTypeStrategy): a NOT NULL input's own type (IFNULL(CHAR(3)
+        // NOT NULL, 'x') is CHAR(3) NOT NULL); else both arguments' common type of the
+        // replacement's nullability (IFNULL(int, bigint) is BIGINT, IFNULL(CHAR(1), CHAR(3))
+        // VARCHAR(3)); the input's type when they have none.
+        if (a.notNull) return a;
+        return { ...(findCommonType(a, b) ?? a), notNull: b.notNull };
       },
       false,
     ),

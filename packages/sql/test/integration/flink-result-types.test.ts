@@ -10,6 +10,7 @@ import { StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
 import { materialize, type SqlEnvironment, sql } from "@fleuve/sql";
 import { logWithRows } from "../fixtures/log-table.js";
+import { rejectsValidation } from "../fixtures/validation-error.js";
 
 type Rows = readonly Record<string, unknown>[];
 
@@ -283,4 +284,250 @@ test("TIMESTAMP literals are of their fraction's digits and TIME literals TIME(0
       later: true,
     },
   ]);
+});
+
+test("a bare NULL is refused where Flink 1.20 gives it no type: a set operation's column, a select item, VALUES, IF, ROW, NOT, AND, OR, arithmetic", async () => {
+  const tEnv = await session([
+    { name: "t", ddl: "k INT NOT NULL, x INT, b BOOLEAN NOT NULL" },
+    { name: "sink", ddl: "a INT, s STRING" },
+  ]);
+  // Flink 1.20 refuses each: "Illegal use of 'NULL'" (Calcite without type coercion).
+  for (const sql of [
+    "SELECT 1 UNION ALL SELECT NULL",
+    "SELECT k FROM t UNION ALL SELECT NULL FROM t",
+    "SELECT NULL FROM t UNION ALL SELECT k FROM t",
+    "SELECT k FROM t UNION SELECT NULL FROM t",
+    "SELECT k FROM t INTERSECT SELECT NULL FROM t",
+    "SELECT k FROM t EXCEPT SELECT NULL FROM t",
+    "SELECT k, b FROM t UNION ALL SELECT k, NULL FROM t",
+    "SELECT NULL AS a FROM t",
+    "SELECT * FROM (VALUES (1), (NULL)) AS v(a)",
+    "SELECT IF(b, NULL, 1) FROM t",
+    "SELECT COALESCE(NULL, NULL) FROM t",
+    "SELECT ROW(1, NULL) FROM t",
+    "SELECT NOT NULL FROM t",
+    "SELECT b AND NULL FROM t",
+    "SELECT b OR NULL FROM t",
+    "SELECT k + NULL FROM t",
+  ]) {
+    await rejectsValidation(async () => tEnv.sqlQuery(sql), /Illegal use of 'NULL'/, {}, sql);
+  }
+  for (const sql of [
+    "INSERT INTO sink SELECT NULL, 'a' FROM t",
+    "INSERT INTO sink VALUES (1, NULL)",
+    "INSERT INTO sink SELECT 1, 'a' UNION ALL SELECT NULL, 'b'",
+  ]) {
+    await rejectsValidation(() => tEnv.executeSql(sql), /Illegal use of 'NULL'/, {}, sql);
+  }
+  // Calcite's CASE check, which Flink's NULLIF (a CASE) meets too.
+  for (const sql of [
+    "SELECT CASE WHEN b THEN NULL END FROM t",
+    "SELECT CASE WHEN b THEN NULL ELSE NULL END FROM t",
+    "SELECT NULLIF(NULL, 1) FROM t",
+  ]) {
+    await rejectsValidation(
+      async () => tEnv.sqlQuery(sql),
+      /ELSE clause or at least one THEN clause must be non-NULL/,
+      {},
+      sql,
+    );
+  }
+  // Where the NULL takes a type from its context Flink accepts it (DESCRIBE on Flink 1.20).
+  assert.deepEqual(await viewTypes(tEnv, "SELECT k AS a FROM t UNION ALL SELECT CAST(NULL AS INT) FROM t"), [
+    ["a", "INT", true],
+  ]);
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      `SELECT CASE WHEN b THEN NULL ELSE 1 END AS c, COALESCE(NULL, 1) AS d, COALESCE(NULL, x) AS e,
+        NULLIF(1, NULL) AS f, IFNULL(NULL, 1) AS g, x = NULL AS h, NULL IS NULL AS i, k IN (NULL, 1) AS j FROM t`,
+    ),
+    [
+      ["c", "INT", true],
+      ["d", "INT", false],
+      ["e", "INT", true],
+      ["f", "INT", true],
+      ["g", "INT", false],
+      ["h", "BOOLEAN", true],
+      ["i", "BOOLEAN", false],
+      ["j", "BOOLEAN", true],
+    ],
+  );
+});
+
+test("every TIME of a query is TIME(0), as in Flink 1.20: a TIME(3) column, CAST AS TIME(3), UNION, CASE, COALESCE, IF, TIME + INTERVAL; the values keep their milliseconds", async () => {
+  const tEnv = await session([
+    {
+      name: "t",
+      ddl: "t0 TIME(0) NOT NULL, t3 TIME(3) NOT NULL, nt3 TIME(3), b BOOLEAN NOT NULL",
+      rows: [{ t0: "04:05:06", t3: "01:02:03.456", nt3: null, b: true }],
+    },
+  ]);
+  // Flink 1.20's DESCRIBE: TIME(0) everywhere (FlinkTypeFactory makes every TIME precision 0).
+  assert.deepEqual(await viewTypes(tEnv, "SELECT t0 AS a, t3 AS c FROM t UNION ALL SELECT t3, t0 FROM t"), [
+    ["a", "TIME(0)", false],
+    ["c", "TIME(0)", false],
+  ]);
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      `SELECT t3, nt3, CASE WHEN b THEN t0 ELSE t3 END AS c, COALESCE(nt3, t0) AS d, IF(b, t0, t3) AS e,
+        CASE WHEN b THEN t3 END AS f, t3 + INTERVAL '1' SECOND AS g, nt3 - INTERVAL '1' HOUR AS h,
+        CAST('01:02:03.456' AS TIME(3)) AS i, TRY_CAST('x' AS TIME(2)) AS j, LOCALTIME AS k, CURRENT_TIME AS l,
+        ROW(t3, 1) AS m, ARRAY[t3] AS n FROM t`,
+    ),
+    [
+      ["t3", "TIME(0)", false],
+      ["nt3", "TIME(0)", true],
+      ["c", "TIME(0)", false],
+      ["d", "TIME(0)", false],
+      ["e", "TIME(0)", false],
+      ["f", "TIME(0)", true],
+      ["g", "TIME(0)", false],
+      ["h", "TIME(0)", true],
+      ["i", "TIME(0)", false],
+      ["j", "TIME(0)", true],
+      ["k", "TIME(0)", false],
+      ["l", "TIME(0)", false],
+      ["m", "ROW<`EXPR$0` TIME(0) NOT NULL, `EXPR$1` INT NOT NULL>", false],
+      ["n", "ARRAY<TIME(0) NOT NULL>", false],
+    ],
+  );
+  // Flink 1.20 printed 01:02:03, TIME(0) NOT NULL, 01:02:04 and TRUE: the text has no fraction,
+  // the value its milliseconds.
+  const rows = await (
+    await tEnv.executeSql(`SELECT CAST(t3 AS STRING) AS s, TYPEOF(t3) AS ty,
+      CAST(t3 + INTERVAL '1' SECOND AS STRING) AS plus, t3 > TIME '01:02:03' AS later FROM t`)
+  ).collect();
+  assert.deepEqual(materialize(rows), [
+    { s: "01:02:03", ty: "TIME(0) NOT NULL", plus: "01:02:04", later: true },
+  ]);
+  const union = await (
+    await tEnv.executeSql(
+      "SELECT CAST(a AS STRING) AS s FROM (SELECT t3 AS a FROM t UNION ALL SELECT t0 FROM t)",
+    )
+  ).collect();
+  assert.deepEqual(
+    materialize(union)
+      .map((r) => r.s)
+      .sort(),
+    ["01:02:03", "04:05:06"],
+  );
+});
+
+test("IFNULL, CASE, COALESCE and NULLIF are of Flink's types: IFNULL of a nullable input the common type, nullable when the replacement is", async () => {
+  const tEnv = await session([
+    {
+      name: "t",
+      ddl: "i INT NOT NULL, ni INT, b BIGINT NOT NULL, c1 CHAR(1) NOT NULL, c3 CHAR(3) NOT NULL, nc1 CHAR(1), vc VARCHAR(5), bo BOOLEAN NOT NULL, nbo BOOLEAN",
+      rows: [
+        { i: 1, ni: null, b: 7, c1: "a", c3: "xyz", nc1: null, vc: null, bo: true, nbo: null },
+        { i: 2, ni: 3, b: 8, c1: "b", c3: "uvw", nc1: "q", vc: "v", bo: false, nbo: true },
+      ],
+    },
+  ]);
+  // Flink 1.20's DESCRIBE of each.
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      `SELECT IFNULL(ni, b) AS a, IFNULL(nc1, c3) AS c, IFNULL(ni, 2.5) AS d, IFNULL(i, 1) AS e,
+        CASE WHEN bo THEN c1 ELSE c3 END AS f, CASE WHEN bo THEN 'a' WHEN nbo THEN 'b' ELSE 'c' END AS g,
+        CASE WHEN bo THEN c1 END AS h, CASE WHEN nbo THEN 1 ELSE 2 END AS k, CASE WHEN bo THEN c1 ELSE vc END AS l,
+        COALESCE(ni, i) AS m, COALESCE(nc1, vc) AS n, NULLIF(c3, c1) AS o, NULLIF(i, b) AS p FROM t`,
+    ),
+    [
+      ["a", "BIGINT", false],
+      ["c", "VARCHAR(3)", false],
+      ["d", "DECIMAL(11, 1)", false],
+      ["e", "INT", false],
+      ["f", "VARCHAR(3)", false],
+      ["g", "CHAR(1)", false],
+      ["h", "CHAR(1)", true],
+      ["k", "INT", false],
+      ["l", "VARCHAR(5)", true],
+      ["m", "INT", false],
+      ["n", "VARCHAR(5)", true],
+      ["o", "CHAR(3)", true],
+      ["p", "INT", true],
+    ],
+  );
+  const rows = await (
+    await tEnv.executeSql(
+      "SELECT IFNULL(ni, 2.5) AS d, IFNULL(nc1, c3) AS c, TYPEOF(IFNULL(ni, b)) AS ty FROM t",
+    )
+  ).collect();
+  assert.deepEqual(materialize(rows), [
+    { d: 2.5, c: "xyz", ty: "BIGINT NOT NULL" },
+    { d: 3, c: "q", ty: "BIGINT NOT NULL" },
+  ]);
+});
+
+test("comparisons, AND, OR, NOT, IS, BETWEEN, IN and LIKE are BOOLEAN NOT NULL when their operands are NOT NULL, as in Flink 1.20", async () => {
+  const tEnv = await session([
+    {
+      name: "t",
+      ddl: "i INT NOT NULL, ni INT, b BIGINT NOT NULL, d DECIMAL(5, 2) NOT NULL, c1 CHAR(1) NOT NULL, c3 CHAR(3) NOT NULL, s STRING, t0 TIME(0) NOT NULL, t3 TIME(3) NOT NULL, dt DATE NOT NULL, bo BOOLEAN NOT NULL, nbo BOOLEAN",
+      rows: [
+        {
+          i: 1,
+          ni: null,
+          b: 2,
+          d: 1.5,
+          c1: "a",
+          c3: "abc",
+          s: null,
+          t0: "01:00:00",
+          t3: "01:00:00.5",
+          dt: "2024-01-01",
+          bo: true,
+          nbo: null,
+        },
+      ],
+    },
+  ]);
+  // Flink 1.20's DESCRIBE of each (nullable: TRUE).
+  const expected: [string, string, boolean][] = [
+    ["i = i", "a", false],
+    ["i = ni", "b", true],
+    ["i < b", "c", false],
+    ["bo AND bo", "e", false],
+    ["bo AND nbo", "f", true],
+    ["NOT bo", "g", false],
+    ["NOT nbo", "h", true],
+    ["ni IS NULL", "k", false],
+    ["i IS NOT NULL", "l", false],
+    ["nbo IS TRUE", "m", false],
+    ["nbo IS NOT FALSE", "n", false],
+    ["bo IS UNKNOWN", "o", false],
+    ["i BETWEEN 1 AND 2", "p", false],
+    ["ni BETWEEN 1 AND 2", "q", true],
+    ["i BETWEEN ni AND 3", "r", true],
+    ["i NOT BETWEEN 1 AND 2", "r2", false],
+    ["i IN (1, 2)", "u", false],
+    ["ni IN (1, 2)", "w", true],
+    ["i IN (1, ni)", "x", true],
+    ["bo OR nbo", "y", true],
+    ["bo OR bo", "z", false],
+    ["1 = 1", "a2", false],
+    ["c1 = c3", "b2", false],
+    ["i = d", "c2", false],
+    ["i IS DISTINCT FROM ni", "d2", false],
+    ["c3 LIKE 'a%'", "e2", false],
+    ["s LIKE 'a%'", "f2", true],
+    ["c1 NOT LIKE 'a'", "g2", false],
+    ["c1 SIMILAR TO 'a'", "h2", false],
+    ["t0 = t3", "i2", false],
+    ["t0 < t3", "j2", false],
+    ["dt = dt", "k2", false],
+    ["NOT (i = 1)", "l2", false],
+    ["i > 1 AND ni > 1", "m2", true],
+  ];
+  assert.deepEqual(
+    await viewTypes(tEnv, `SELECT ${expected.map(([e, name]) => `${e} AS ${name}`).join(", ")} FROM t`),
+    expected.map(([, name, n]) => [name, "BOOLEAN", n]),
+  );
+  const rows = await (
+    await tEnv.executeSql("SELECT TYPEOF(i = i) AS a, TYPEOF(i = ni) AS b, i = i AS c, i = ni AS d FROM t")
+  ).collect();
+  assert.deepEqual(materialize(rows), [{ a: "BOOLEAN NOT NULL", b: "BOOLEAN", c: true, d: null }]);
 });
