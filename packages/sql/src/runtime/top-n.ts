@@ -277,8 +277,14 @@ export class MiniBatchTopNOperator extends OneInputOperator<Row, Row> implements
   private readonly fn: TopNFunction;
   /** Input rows in the current bundle. */
   private count = 0;
-  /** Flushes so far: a latency callback of an earlier bundle finds its bundle gone. */
-  private bundles = 0;
+  /** The processing time of the current bundle's first row (meaningful while `count > 0`). */
+  private bundleStart = 0;
+  /**
+   * Whether a latency callback is pending. At most one is: a bundle ended by its size or a
+   * watermark leaves its callback to the next bundle, which it moves on to that bundle's own
+   * deadline (the runtime scans its callback queue every loop, so one per bundle would pile up).
+   */
+  private latencyPending = false;
   private closed = false;
   private readonly out = {
     timestamp: 0,
@@ -305,20 +311,31 @@ export class MiniBatchTopNOperator extends OneInputOperator<Row, Row> implements
 
   processElement(value: Row, timestamp: number): void {
     if (this.count === 0) {
-      const bundle = this.bundles;
-      const clock = this.runtime.processingTime;
-      clock.schedule(clock.now() + this.miniBatch.latencyMs, () => {
-        if (bundle === this.bundles && !this.closed) this.flush();
-      });
+      this.bundleStart = this.runtime.processingTime.now();
+      if (!this.latencyPending) this.scheduleLatency(this.bundleStart + this.miniBatch.latencyMs);
     }
     this.fn.processHeld(value, timestamp);
     if (++this.count >= this.miniBatch.size) this.flush();
   }
 
+  /** Asks for {@link onLatency} at processing time `at`. */
+  private scheduleLatency(at: number): void {
+    this.latencyPending = true;
+    this.runtime.processingTime.schedule(at, (now) => this.onLatency(now));
+  }
+
+  /** Ends the bundle if it is `latencyMs` old; a younger one (the first ended early) is waited for. */
+  private onLatency(now: number): void {
+    this.latencyPending = false;
+    if (this.closed || this.count === 0) return;
+    const due = this.bundleStart + this.miniBatch.latencyMs;
+    if (now >= due) this.flush();
+    else this.scheduleLatency(due);
+  }
+
   /** Sends what the bundle holds and starts the next one. */
   private flush(): void {
     this.count = 0;
-    this.bundles += 1;
     this.fn.flushHeld(this.out);
   }
 

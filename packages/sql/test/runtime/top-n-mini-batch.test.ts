@@ -144,6 +144,30 @@ test("a bundle's changes of a partition go out as one difference: after its size
   assert.equal(h.getOutputValues().length, 4);
 });
 
+test("bundles ended by their size leave one latency callback pending, not one each; each bundle still waits its own latency", () => {
+  const h = new KeyedOneInputOperatorHarness<Row, Row, string>(
+    new MiniBatchTopNOperator(spec(1, 1, false, false), { size: 2, latencyMs: 1000 }),
+    (r) => r.k as string,
+  );
+  h.setProcessingTime(0);
+  for (let v = 1; v <= 100; v++) h.processElement({ k: "a", v }, v);
+  // 50 bundles ended by their size: the runtime scans its callback queue every loop.
+  assert.equal(h.clock.queue.size, 1);
+  assert.equal(h.getOutputValues().length, 1 + 2 * 49);
+  // A bundle started at 500 ends at 1500, not at the first bundle's 1000.
+  h.setProcessingTime(500);
+  h.processElement({ k: "a", v: 101 }, 101);
+  h.setProcessingTime(1000);
+  assert.equal(h.getOutputValues().length, 99);
+  assert.equal(h.clock.queue.size, 1);
+  h.setProcessingTime(1500);
+  assert.deepEqual(h.getOutputValues().slice(99).map(text), [
+    text(withKind({ k: "a", v: 100 }, "-D")),
+    text({ k: "a", v: 101 }),
+  ]);
+  assert.equal(h.clock.queue.size, 0);
+});
+
 test("a mini-batch Top-N's savepoint restores into a plain Top-N and back", () => {
   const s = spec(1, 2, true, false);
   const mini = new KeyedOneInputOperatorHarness<Row, Row, string>(
