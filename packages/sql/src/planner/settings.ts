@@ -45,8 +45,11 @@ export function stateTtlMs(settings: ReadonlyMap<string, string> | undefined): n
 /**
  * `table.exec.mini-batch.enabled` with `table.exec.mini-batch.allow-latency` and
  * `table.exec.mini-batch.size`: the bundle of input rows whose changes a Top-N holds (see
- * runtime/top-n.ts), or undefined when mini-batch is off (Flink's default). As in Flink, both
- * are required and positive when it is on.
+ * runtime/top-n.ts), or undefined when mini-batch is off (Flink's default). As in Flink 1.20,
+ * mini-batch on needs a positive latency for any query over a table (its MiniBatchAssigner
+ * follows every scan), while the size (default `-1`) is required only by the operators Flink
+ * bundles (group aggregation, regular join, deduplication), not by its Top-N: without a positive
+ * size, a Top-N's bundle ends by latency, watermark, checkpoint and end of input alone.
  */
 export function miniBatch(
   settings: ReadonlyMap<string, string> | undefined,
@@ -73,13 +76,13 @@ export function miniBatch(
     );
   }
   const sizeText = settings?.get("table.exec.mini-batch.size");
-  const size = sizeText === undefined ? Number.NaN : Number(sizeText.trim());
-  if (!Number.isSafeInteger(size) || size <= 0 || sizeText?.trim() === "") {
+  const size = sizeText === undefined ? -1 : Number(sizeText.trim());
+  if (!Number.isSafeInteger(size) || sizeText?.trim() === "") {
     throw invalid(
-      `'table.exec.mini-batch.enabled' is 'true' but 'table.exec.mini-batch.size' is ${sizeText === undefined ? "not set" : `'${sizeText}'`}: set it to a positive whole number of rows, e.g. '5000'`,
+      `SET 'table.exec.mini-batch.size' = '${sizeText}': not a whole number of rows; write one, e.g. '5000'`,
       undefined,
       { option: "table.exec.mini-batch.size", value: sizeText ?? null },
     );
   }
-  return { size, latencyMs };
+  return { size: size > 0 ? size : Number.POSITIVE_INFINITY, latencyMs };
 }

@@ -260,7 +260,10 @@ function membership(rows: readonly Row[]): (r: Row) => boolean {
   return (r) => set.has(r);
 }
 
-/** `table.exec.mini-batch.*`: a bundle ends after `size` input rows or `latencyMs` of processing time. */
+/**
+ * `table.exec.mini-batch.*`: a bundle ends after `size` input rows (Infinity: no limit, the option
+ * unset) or `latencyMs` of processing time.
+ */
 export interface MiniBatchSpec {
   readonly size: number;
   readonly latencyMs: number;
