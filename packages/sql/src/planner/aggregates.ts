@@ -21,7 +21,7 @@
  *   `{ n, s, q }`, the exact count, sum and sum of squares (numbers while safe integers, else
  *   their decimal text), so that the result is Flink's integer formula exactly; over DOUBLE,
  *   FLOAT and DECIMAL, `{ n, k, s, q }`, the count and the sums of `v - k` and `(v - k)^2` around
- *   a shift `k` near the values (the first value, moved to the mean when the mean drifts away
+ *   a shift `k` near the values (the first value, moved to the value just added when the mean drifts away
  *   from it), because the plain sum-of-squares formula cancels catastrophically when the mean is
  *   large next to the spread (values near 1e9 differing by 1 leave nothing of `q - s * s / n` in
  *   a double). Shifted sums, unlike Welford's running mean, take a retraction out with the very
@@ -582,13 +582,16 @@ function updateSpread(a: AggregateCall, acc: AggAcc, v: number, sign: 1 | -1): A
   w.q += sign * d * d;
   // Keep the shift near the mean: once the mean is more than 4 standard deviations from k
   // (s^2 / n over 16/17 of q), q - s^2 / n loses more than 4 bits; re-centring pays that once.
-  // Not sooner: while k is one of the values, exact inputs give exact deviations and sums. The
-  // move is exact (q - s^2 / n unclamped), so sums holding a pending retraction keep it.
+  // The new shift is the value just added, not the mean: k stays one of the values, so exact
+  // inputs keep exact deviations and sums (a mean such as s / 3 is not exact, and at 1e9 its
+  // rounding became 1e-5 of a variance of 0.125 under retractions). Moving k to k' is exact in
+  // real arithmetic (Σ(v - k') = s + n(k - k'), Σ(v - k')^2 = q + 2(k - k')s + n(k - k')^2), so
+  // sums holding a pending retraction (q below 0) keep it.
   if (sign === 1 && w.n > 0 && 17 * w.s * w.s > 16 * w.n * w.q) {
-    const m2 = w.q - (w.s * w.s) / w.n;
-    w.k += w.s / w.n;
-    w.s = 0;
-    w.q = m2;
+    const e = w.k - v;
+    w.q += 2 * e * w.s + w.n * e * e;
+    w.s += w.n * e;
+    w.k = v;
   }
   return w;
 }

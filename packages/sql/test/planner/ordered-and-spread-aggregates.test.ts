@@ -187,6 +187,30 @@ test("a variance over doubles saved as Welford's { n, mean, m2 } carries on as s
   assert.ok(Math.abs((resultOf(a, merged) as number) - 14 / 9) < 1e-12);
 });
 
+test("a variance over doubles near 1e9 with a retraction before its insert stays exact (its shift re-centred to a value, not to an inexact mean)", () => {
+  // fast-check's counterexample (seed 1496152960): re-centred on the mean (1e9 + 1/12, not exact
+  // in a double), the sums gave VAR_SAMP 0.12499882777535731.
+  const a = call("VAR_SAMP", "DOUBLE");
+  const ops: [number, 1 | -1][] = [
+    [1000000001, 1],
+    [999999999, 1],
+    [999999987.5, -1],
+    [1000000000, 1],
+    [999999987.75, 1],
+    [1000000005.5, 1],
+    [1000000005.5, -1],
+    [1000000001, -1],
+    [999999987.75, -1],
+    [999999998.5, 1],
+    [1000000000, -1],
+    [999999987.5, 1],
+  ];
+  let acc: AggAcc = createAcc(a);
+  for (const [v, sign] of ops) acc = updateAcc(a, acc, v, sign);
+  // Left: 999999999 and 999999998.5 (the rest cancelled): mean 999999998.75, VAR_SAMP 0.125.
+  assert.equal(resultOf(a, acc), 0.125);
+});
+
 /**
  * Changelog ops in any order: each value inserted, and some of them retracted too, the
  * retraction possibly before its insert (as rows of a join or an upsert source arrive).
