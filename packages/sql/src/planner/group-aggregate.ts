@@ -198,6 +198,7 @@ export function planGroupAggregate(
               runningMaxFilter({
                 use: "aggregate",
                 value: maximum.eval,
+                start: keyEvals[attached.start] as (row: Row) => number,
                 end: keyEvals[endAt] as (row: Row) => number,
                 fireAt: (end) => firing.fireAt(end),
               }),

@@ -744,13 +744,14 @@ function thinnedBelowMaximum(
         (c.op === "<=" && isColumn(c.right, "L", m.column) && isColumn(c.left, "R", maxName))),
   );
   if (!atLeast) return undefined;
-  const { column, rowsEnd } = m;
+  const { column, rowsStart, rowsEnd } = m;
   const firing = windowFiring(w.zone);
   return left.stream
     .process(
       runningMaxFilter({
         use: "atLeastMax",
         value: (row) => row[column],
+        start: (row) => row[rowsStart] as number,
         end: (row) => row[rowsEnd] as number,
         fireAt: (end) => firing.fireAt(end),
       }),

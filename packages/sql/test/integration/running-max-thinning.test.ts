@@ -164,3 +164,81 @@ test("MAX grouped by a window TVF's window alone drops no maximum (NULLs, ties, 
     { numRuns: 15 },
   );
 });
+
+const SESSION = "TABLE(SESSION(TABLE bid PARTITION BY auction, DESCRIPTOR(ts), INTERVAL '2' SECOND))";
+/** Per auction session its bid count, as q5's first count over session windows. */
+const sessionCounts = (auction = "auction, ") =>
+  `SELECT ${auction}COUNT(*) AS num, window_start AS ws, window_end AS we FROM ${SESSION}
+  GROUP BY auction, window_start, window_end`;
+/** The most bids of an auction session per session window (start and end). */
+const sessionMax = (max: string) =>
+  `SELECT CAST(ws AS BIGINT) AS s, CAST(we AS BIGINT) AS e, ${max} AS m FROM (${sessionCounts()}) GROUP BY ws, we`;
+/** q5's join over session windows, with `max` for the MAX call and `having` on the second count. */
+const sessionQ5 = (max: string, having = "") =>
+  `SELECT A.auction, A.num, CAST(A.ws AS BIGINT) AS s, M.maxn FROM (${sessionCounts()}) AS A
+  JOIN (SELECT ${max} AS maxn, C.ws, C.we FROM (${sessionCounts("")} ${having}) AS C GROUP BY C.ws, C.we) AS M
+  ON A.ws = M.ws AND A.we = M.we AND A.num >= M.maxn`;
+
+/**
+ * Bids of a few auctions whose sessions mostly end alike (at 8 s or 9 s) from different starts,
+ * each with a few more bids at its end, in any order (late rows too).
+ */
+const sessionRows = fc
+  .array(
+    fc.record({
+      start: fc.integer({ min: 1, max: 7 }),
+      end: fc.constantFrom(8, 9),
+      extra: fc.integer({ min: 0, max: 4 }),
+    }),
+    { minLength: 2, maxLength: 4 },
+  )
+  .chain((sessions) => {
+    const rows = sessions.flatMap(({ start, end, extra }, i) => [
+      ...Array.from({ length: end - start + 1 }, (_, k) => ({ auction: i + 1, ts: (start + k) * 1000 })),
+      ...Array.from({ length: extra }, () => ({ auction: i + 1, ts: end * 1000 })),
+    ]);
+    return fc.shuffledSubarray(rows, { minLength: rows.length, maxLength: rows.length });
+  });
+
+test("session windows of different auctions ending alike keep their own running maximum", async () => {
+  // Auction 2's session [2000, 4000) has 3 bids, auction 1's [1000, 4000) 2: both end at 4000.
+  for (const [one, two] of [
+    [1, 2],
+    [2, 1],
+  ] as const) {
+    const rows = [
+      { auction: one, ts: 1000 },
+      ...[0, 1, 2].map(() => ({ auction: two, ts: 2000 })),
+      { auction: one, ts: 2000 },
+    ];
+    const tEnv = await bids(rows);
+    assert.ok((await physical(tEnv, sessionMax("MAX(num)"))).includes(MAX_THINNING));
+    assert.deepEqual(sorted(await run(await bids(rows), sessionMax("MAX(num)"))), [
+      JSON.stringify({ s: 1000, e: 4000, m: 2 }),
+      JSON.stringify({ s: 2000, e: 4000, m: 3 }),
+    ]);
+  }
+});
+
+test("MAX and q5 over session windows give the rows of the plan without the running-maximum filters", async () => {
+  const tEnv = await bids([{ auction: 1, ts: 1000 }]);
+  assert.ok((await physical(tEnv, sessionQ5("MAX(C.num)"))).includes(JOIN_THINNING));
+  await fc.assert(
+    fc.asyncProperty(
+      sessionRows,
+      fc.constantFrom(1, 2),
+      fc.constantFrom(0, 3000, 12_000),
+      async (rows, parallelism, delay) => {
+        for (const [fast, general] of [
+          [sessionMax("MAX(num)"), sessionMax("MAX(DISTINCT num)")],
+          [sessionQ5("MAX(C.num)"), sessionQ5("MAX(DISTINCT C.num)", "HAVING COUNT(*) > 0")],
+        ] as const) {
+          const got = await run(await bids(rows, parallelism, delay), fast);
+          const want = await run(await bids(rows, parallelism, delay), general);
+          assert.deepEqual(sorted(got), sorted(want));
+        }
+      },
+    ),
+    { numRuns: 15 },
+  );
+});
