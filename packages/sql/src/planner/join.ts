@@ -714,7 +714,7 @@ export function namesReadBy(select: unknown): ReadonlySet<string> | undefined {
  * their window dropped before the join (runtime/running-max.ts). Such a row is in no pair: the
  * running maximum is over rows of the same window of S, each of them in the window's MAX (S's
  * rows are never late: {@link Relation.aboveWatermark}), so the MAX is at least it. Undefined
- * (the plan as without it) for any other shape.
+ * (the plan as without it) for any other shape, and for session windows.
  */
 function thinnedBelowMaximum(
   left: Relation,
@@ -727,6 +727,10 @@ function thinnedBelowMaximum(
   const m = right.attachedMaximum;
   const w = left.window;
   if (m === undefined || w === undefined || right.window === undefined) return undefined;
+  // The window join pairs rows by window end alone (as Flink's does): session windows of
+  // different partitions end alike from different starts, so a row below its own window's
+  // maximum may still meet another window's smaller one.
+  if (w.spec.startsWith("SESSION")) return undefined;
   if (m.stream !== right.stream || m.rows !== left.stream || !isInsertOnly(left.changelog)) return undefined;
   // The join's window columns are the very fields the maxima were grouped by.
   if (w.start !== m.rowsStart || w.end !== m.rowsEnd) return undefined;
