@@ -1104,6 +1104,22 @@ export function resultReader(a: AggregateCall): (acc: AggAcc) => unknown {
   const name = a.call.name;
   if (name === "COUNT") return (acc) => acc as number;
   if (name !== "SUM" && name !== "AVG") return (acc) => resultOf(a, acc);
+  const t = a.arg?.type;
+  if (name === "AVG" && t?.kind === "atomic" && t.name !== "DECIMAL") {
+    // The quotient's kind decided once (average() asks the argument's type per call): a group
+    // aggregation reads this twice per input row, an updating AVG (q4's) once per -U and +U.
+    if (INTEGER_TYPES.has(t.name))
+      return (acc) => {
+        const s = acc as [number, number];
+        const count = s[1];
+        return count === 0 ? null : Math.trunc(s[0] / count);
+      };
+    return (acc) => {
+      const s = acc as [number, number];
+      const count = s[1];
+      return count === 0 ? null : s[0] / count;
+    };
+  }
   const avg = name === "AVG";
   return (acc) => {
     const [sum, count] = acc as [number, number];

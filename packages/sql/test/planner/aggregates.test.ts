@@ -14,13 +14,21 @@ import {
   mergeAcc,
   plainAccumulators,
   resultOf,
+  resultReader,
   updateAcc,
 } from "../../src/planner/aggregates.js";
 
 const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: false } as const;
 const DOUBLE = { kind: "atomic", name: "DOUBLE", args: [], notNull: false } as const;
+const INT = { kind: "atomic", name: "INT", args: [], notNull: false } as const;
+const FLOAT = { kind: "atomic", name: "FLOAT", args: [], notNull: false } as const;
+const DECIMAL = { kind: "atomic", name: "DECIMAL", args: [10, 2], notNull: false } as const;
 
-function call(name: string, distinct: boolean, type: typeof BIGINT | typeof DOUBLE = BIGINT): AggregateCall {
+function call(
+  name: string,
+  distinct: boolean,
+  type: typeof BIGINT | typeof DOUBLE | typeof INT | typeof FLOAT | typeof DECIMAL = BIGINT,
+): AggregateCall {
   const c = { kind: "call", name, args: [], distinct } as unknown as CallExpr;
   return { call: c, arg: { eval: () => null, type }, filter: undefined };
 }
@@ -213,4 +221,35 @@ test("plain accumulators (COUNT, SUM, AVG, append-only MIN/MAX) create, merge an
   // Not plain: DISTINCT, a MIN/MAX that retracts, the ordered and spread aggregates.
   for (const a of [call("COUNT", true), call("MAX", false), call("LISTAGG", false), call("VAR_POP", false)])
     assert.equal(plainAccumulators([a]), undefined, a.call.name);
+});
+
+test("resultReader of SUM and AVG (the AVG of a non-DECIMAL type specialised once) reads as resultOf", () => {
+  // AVG over integers truncates toward zero, over DOUBLE and FLOAT it does not, over DECIMAL it
+  // rounds on the exact digits: each type's reader against the generic resultOf, on accumulators
+  // built by updateAcc from random values (retractions included, so sums and counts cross 0).
+  const calls = [BIGINT, INT, DOUBLE, FLOAT, DECIMAL].flatMap((t) => [
+    call("AVG", false, t),
+    call("SUM", false, t),
+  ]);
+  const value = fc.oneof(
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+  );
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...calls),
+      fc.array(fc.tuple(value, fc.boolean()), { maxLength: 12 }),
+      (a, ops) => {
+        const integral = a.arg?.type?.kind === "atomic" && ["BIGINT", "INT"].includes(a.arg.type.name);
+        const read = resultReader(a);
+        let acc: AggAcc = createAcc(a);
+        assert.deepEqual(read(acc), resultOf(a, acc));
+        for (const [v, retract] of ops) {
+          acc = updateAcc(a, acc, integral ? Math.trunc(v) : v, retract ? -1 : 1);
+          assert.deepEqual(read(acc), resultOf(a, acc), JSON.stringify({ name: a.call.name, acc }));
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
