@@ -32,7 +32,15 @@ import {
   rowRetractor,
   updateAll,
 } from "./aggregates.js";
-import { INSERT_ONLY, isAccumulate, isInsertOnly, retractMode, rowKind, withKind } from "./changelog.js";
+import {
+  INSERT_ONLY,
+  isAccumulate,
+  isInsertOnly,
+  type RowKind,
+  retractMode,
+  rowKind,
+  withKind,
+} from "./changelog.js";
 import { type Compiled, compileExpression } from "./compile-expression.js";
 import {
   compileGrouping,
@@ -52,7 +60,7 @@ import {
   rowScope,
   sqlNameOf,
 } from "./relation.js";
-import { projector } from "./row-builders.js";
+import { kindedProjector } from "./row-builders.js";
 import { INTEGER_TYPES } from "./string-collection-functions.js";
 import { HIDDEN_PREFIX } from "./subqueries.js";
 import type { Row } from "./values.js";
@@ -66,9 +74,21 @@ interface GroupState {
 }
 
 /** What the select items and HAVING evaluate from: the group's keys and aggregate values. */
-interface Out {
+export interface Out {
   readonly keys: readonly unknown[];
   readonly values: readonly unknown[];
+}
+
+/**
+ * How a group aggregation builds its rows: HAVING apart from building, so that the kind of a
+ * change (`-U`/`+U`, or `-D`/`+I` when HAVING drops or takes the group) is known before its rows
+ * are built with it.
+ */
+export interface GroupOutput {
+  /** Whether the group's row is in the result (HAVING; always without one). */
+  readonly passes: (o: Out) => boolean;
+  /** The group's row, with kind `kind` (a field of the row from the start, see kindedProjector). */
+  readonly build: (o: Out, kind: RowKind) => Row;
 }
 
 /**
@@ -168,12 +188,12 @@ export function planGroupAggregate(
   const producer = `GroupAggregate(groupBy=[${[...keys.map((k) => printExpr(k.expr)), ...(expanded ? [GROUPING_SET_COLUMN] : [])].join(", ")}], select=[${select.items
     .map((it) => printExpr(it.expr) + (it.alias === undefined ? "" : ` AS ${it.alias}`))
     .join(", ")}])`;
-  const build = projector<Out>(
+  const build = kindedProjector<Out>(
     items.map((it) => it.name),
     items.map((it) => it.eval),
   );
-  const output = (o: Out): Row | undefined =>
-    having !== undefined && having(o) !== true ? undefined : build(o);
+  const passes = having === undefined ? () => true : (o: Out) => having(o) === true;
+  const output = (o: Out): Row | undefined => (passes(o) ? build(o, "+I") : undefined);
   const keyOf = jsonKey(keyEvals);
   const attached = expanded ? undefined : attachedWindow(input, keys);
   if (attached !== undefined) {
@@ -236,7 +256,7 @@ export function planGroupAggregate(
       changelog: INSERT_ONLY,
     };
   }
-  const fn = new GroupAggFunction(aggregates, keyEvals, output, options);
+  const fn = new GroupAggFunction(aggregates, keyEvals, { passes, build }, options);
   const result = stream
     .keyBy(keyOf)
     .process(fn)
@@ -273,12 +293,18 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
    */
   private beforeValues!: unknown[];
   private afterValues!: unknown[];
+  /**
+   * What the group's rows before and after the current row are built from (see processElement):
+   * this subtask's own two objects, refilled per row, read only while its rows are built.
+   */
+  private beforeOut!: { keys: readonly unknown[]; values: readonly unknown[] };
+  private afterOut!: { keys: readonly unknown[]; values: readonly unknown[] };
 
   constructor(
     private readonly aggregates: readonly AggregateCall[],
     private readonly keyEvals: readonly ((row: Row) => unknown)[],
-    /** The output row of a group, or undefined when HAVING filters it out. */
-    private readonly output: (o: Out) => Row | undefined,
+    /** The output rows of a group (see {@link GroupOutput}). */
+    private readonly output: GroupOutput,
     private readonly options: GroupAggregateOptions = {},
   ) {
     this.userAggregates = aggregates.some((a) => a.user !== undefined);
@@ -292,6 +318,8 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
     this.beforeValues = new Array(this.aggregates.length).fill(null);
     this.afterValues = new Array(this.aggregates.length).fill(null);
+    this.beforeOut = { keys: [], values: this.beforeValues };
+    this.afterOut = { keys: [], values: this.afterValues };
     // Groups with a TTL are kept under their own state name: a savepoint's groups without one
     // are not read as expiring ones (as the Top-N's TTL'd rows).
     this.state =
@@ -326,28 +354,43 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
     }
     st.rows += sign;
     // The group's previous row is built only when it is sent (from the values before the change).
+    const { passes, build } = this.output;
     if (st.rows <= 0) {
       this.state.clear();
-      const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
-      if (prevRow !== undefined) out.collect(withKind(prevRow, "-D"));
+      const prev = before === undefined ? undefined : this.out(this.beforeOut, st.keys);
+      if (prev !== undefined && passes(prev)) out.collect(build(prev, "-D"));
       return;
     }
     this.state.update(st);
     const after = this.values(st, this.afterValues);
     if (before !== undefined && sameValues(before, after)) return;
-    // Both rows are built before either is sent (sending runs the operators downstream).
-    const prevRow = before === undefined ? undefined : this.output({ keys: st.keys, values: before });
-    const nextRow = this.output({ keys: st.keys, values: after });
-    if (prevRow !== undefined && nextRow !== undefined) {
-      if (
-        this.options.quietUnchangedRows === true &&
-        sameValues(Object.values(prevRow), Object.values(nextRow))
-      )
+    const prev = before === undefined ? undefined : this.out(this.beforeOut, st.keys);
+    const next = this.out(this.afterOut, st.keys);
+    // HAVING of both first: the kinds of the rows follow from it (see GroupOutput).
+    const prevIn = prev !== undefined && passes(prev);
+    const nextIn = passes(next);
+    if (prevIn && nextIn) {
+      // Both rows are built before either is sent (sending runs the operators downstream).
+      if (this.options.quietUnchangedRows === true) {
+        const prevRow = build(prev, "+I");
+        const nextRow = build(next, "+I");
+        if (sameValues(Object.values(prevRow), Object.values(nextRow))) return;
+        out.collect(withKind(prevRow, "-U"));
+        out.collect(withKind(nextRow, "+U"));
         return;
-      out.collect(withKind(prevRow, "-U"));
-      out.collect(withKind(nextRow, "+U"));
-    } else if (prevRow !== undefined) out.collect(withKind(prevRow, "-D"));
-    else if (nextRow !== undefined) out.collect(nextRow);
+      }
+      const prevRow = build(prev, "-U");
+      const nextRow = build(next, "+U");
+      out.collect(prevRow);
+      out.collect(nextRow);
+    } else if (prevIn) out.collect(build(prev, "-D"));
+    else if (nextIn) out.collect(build(next, "+I"));
+  }
+
+  /** `out` (beforeOut or afterOut, whose values are beforeValues or afterValues) for group keys `keys`. */
+  private out(out: { keys: readonly unknown[]; values: readonly unknown[] }, keys: readonly unknown[]): Out {
+    out.keys = keys;
+    return out;
   }
 
   /** Writes the aggregate values of `st` into `into` and returns it. */

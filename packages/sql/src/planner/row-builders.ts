@@ -39,6 +39,26 @@ export function projector<I = Row>(
 }
 
 /**
+ * {@link projector} with the row's kind: a `+I` row has no kind field, any other kind is a field
+ * of the object literal from the start, not added by `withKind` afterwards (an added property
+ * gives each such row a second hidden class and an out-of-object property store; see
+ * {@link rowCopier}). For an operator that knows the kind of a row before building it (a group
+ * aggregation's `-U`, `+U`, `-D`).
+ */
+export function kindedProjector<I = Row>(
+  names: readonly string[],
+  evals: readonly ((input: I) => unknown)[],
+): (input: I, kind: RowKind) => Row {
+  const fields = names.map((n, i) => `${key(n)}: e[${i}](row)`);
+  const insert = literal<[readonly ((input: I) => unknown)[], I]>(["e", "row"], fields);
+  const other = literal<[readonly ((input: I) => unknown)[], I, RowKind]>(
+    ["e", "row", "k"],
+    [...fields, `${key(ROW_KIND)}: k`],
+  );
+  return (input, kind) => (kind === "+I" ? insert(evals, input) : other(evals, input, kind));
+}
+
+/**
  * The row of columns `names` taking the values of columns `from` (same index) of the input row:
  * a renaming (UNION ALL's right side, column aliases, a sink's columns by position). A missing
  * value is `fill` (undefined keeps it as it is).

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as logConnectors } from "@fleuve/log";
-import { type Expr, isInsertOnly, materialize, type Row, rowKind, sql } from "@fleuve/sql";
+import { type Expr, isInsertOnly, materialize, type Row, rowKind, sql, withKind } from "@fleuve/sql";
 import fc from "fast-check";
 import { GroupAggFunction } from "../../dist/planner/group-aggregate.js";
 import { logWithRows } from "../fixtures/log-table.js";
@@ -314,11 +314,14 @@ test("two subtasks of one GroupAggFunction keep their own values: one running in
     { call: call("SUM", [v]), arg: { eval: (r: Row) => r.v, type: undefined }, filter: undefined },
   ] as unknown as ConstructorParameters<typeof GroupAggFunction>[0];
   let duringOutput: (() => void) | undefined;
-  const planned = new GroupAggFunction(aggregates, [(r) => r.k], (o) => {
-    const run = duringOutput;
-    duringOutput = undefined;
-    run?.();
-    return { k: o.keys[0], n: o.values[0], s: o.values[1] } as Row;
+  const planned = new GroupAggFunction(aggregates, [(r) => r.k], {
+    passes: () => true,
+    build: (o, kind) => {
+      const run = duringOutput;
+      duringOutput = undefined;
+      run?.();
+      return withKind({ k: o.keys[0], n: o.values[0], s: o.values[1] } as Row, kind);
+    },
   });
   const subtask = () => {
     const fn = Object.create(planned) as GroupAggFunction;
