@@ -247,7 +247,11 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
       const other = isLeft ? this.rightState : this.leftState;
       if (!(isLeft ? this.rightMapRows : this.leftMapRows) || other.isEmpty()) {
         const { matches, combine } = this.spec;
-        for (const o of otherRows.get()) {
+        // An index loop, not for-of: the list is often the state's frozen empty array, and for-of
+        // over both kinds of array left V8 an iterator and a result object per row and step.
+        const others = otherRows.get();
+        for (let i = 0; i < others.length; i++) {
+          const o = others[i] as Row;
           if (isLeft ? matches(input, o) : matches(o, input))
             this.output.collect(isLeft ? combine(input, o) : combine(o, input), this.timestamp);
         }
