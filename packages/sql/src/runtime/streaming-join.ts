@@ -279,7 +279,9 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
     const matched: [string, Kept][] = [];
     if (otherRows !== undefined) {
       // An append-only side is never outer: its matches are never put back, so they need no key.
-      for (const o of otherRows.get()) {
+      const others = otherRows.get();
+      for (let i = 0; i < others.length; i++) {
+        const o = others[i] as Row;
         if (isLeft ? matches(row, o) : matches(o, row)) matched.push(["", { row: o, count: 1, assoc: 0 }]);
       }
     }
