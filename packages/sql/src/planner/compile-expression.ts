@@ -1187,12 +1187,21 @@ function sqlTypeName(t: DataType & { kind: "atomic" }): string {
   return t.name;
 }
 
+/** The names of the numeric types. */
+const NUMERIC_NAMES: ReadonlySet<string> = new Set([
+  "TINYINT",
+  "SMALLINT",
+  "INT",
+  "INTEGER",
+  "BIGINT",
+  "FLOAT",
+  "DOUBLE",
+  "DECIMAL",
+]);
+
 /** Whether `t` is one of the numeric types (which do not cast to DATE or TIME in Flink). */
 function isNumericType(t: DataType | undefined): boolean {
-  return (
-    t?.kind === "atomic" &&
-    ["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "DECIMAL"].includes(t.name)
-  );
+  return t?.kind === "atomic" && NUMERIC_NAMES.has(t.name);
 }
 
 const CHARACTER_STRINGS: ReadonlySet<string> = new Set(["CHAR", "VARCHAR", "STRING"]);
@@ -1293,8 +1302,41 @@ function compileStructuredCast<I>(x: Compiled<I>, target: DataType, isTry: boole
   throw unsupported(`CAST to ${target.kind.toUpperCase()}`);
 }
 
+const DATETIME_NAMES: ReadonlySet<string> = new Set(["DATE", "TIME", "TIMESTAMP", "TIMESTAMP_LTZ"]);
+
+/**
+ * Why Flink 1.20 refuses `CAST` (and `TRY_CAST`) from `from` to `to` between a date or time and a
+ * number or BOOLEAN, in its validator's words; undefined when it takes the cast. Fleuve holds
+ * dates and times as numbers (epoch milliseconds), so without this such a cast would silently
+ * give that internal number, which no Flink query ever sees.
+ */
+function refusedDatetimeCast(from: string | undefined, to: string): string | undefined {
+  if (from === undefined) return undefined;
+  const fromNumeric = NUMERIC_NAMES.has(from);
+  const toNumeric = NUMERIC_NAMES.has(to);
+  // Flink's own messages (LogicalTypeCasts / SqlCastFunction) for the timestamp cases.
+  if (from === "TIMESTAMP" && toNumeric)
+    return "The cast from TIMESTAMP type to NUMERIC type is not allowed. It's recommended to use UNIX_TIMESTAMP(CAST(timestamp_col AS STRING)) instead";
+  if (from === "TIMESTAMP_LTZ" && toNumeric)
+    return "The cast from TIMESTAMP_LTZ type to NUMERIC type is not allowed";
+  if (fromNumeric && to === "TIMESTAMP")
+    return "The cast from NUMERIC type to TIMESTAMP type is not allowed. It's recommended to use TO_TIMESTAMP(FROM_UNIXTIME(numeric_col)) instead, note the numeric is in seconds";
+  if (fromNumeric && to === "TIMESTAMP_LTZ")
+    return "The cast from NUMERIC type to TIMESTAMP_LTZ type is not allowed. It's recommended to use TO_TIMESTAMP_LTZ(numeric_col, precision) instead";
+  if (
+    (DATETIME_NAMES.has(from) && (toNumeric || to === "BOOLEAN")) ||
+    (from === "BOOLEAN" && DATETIME_NAMES.has(to))
+  )
+    return `Cast function cannot convert value of type ${from} to type ${to}`;
+  return undefined;
+}
+
 function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compiled<I> {
   if (target.kind !== "atomic") throw unsupported(`CAST to ${target.kind.toUpperCase()}`);
+  const sourceName = x.type?.kind === "atomic" ? x.type.name : undefined;
+  const datetimeRefusal = refusedDatetimeCast(sourceName, target.name);
+  if (datetimeRefusal !== undefined)
+    throw invalid(`CAST from ${sourceName} to ${target.name}: ${datetimeRefusal}`);
   const zone = sessionZone();
   if (zone !== undefined) {
     // Flink casts a TIMESTAMP_LTZ to a TIMESTAMP, STRING, DATE or TIME through its wall-clock time

@@ -31,7 +31,7 @@ async function physical(tEnv: Awaited<ReturnType<typeof bids>>, query: string): 
 
 const HOP = "TABLE(HOP(TABLE bid, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND))";
 /** q5 as Nexmark writes it: the second count selects no auction. */
-const Q5 = `SELECT AuctionBids.auction, AuctionBids.num, CAST(AuctionBids.starttime AS BIGINT) AS s
+const Q5 = `SELECT AuctionBids.auction, AuctionBids.num, AuctionBids.starttime AS s
 FROM (SELECT auction, COUNT(*) AS num, window_start AS starttime, window_end AS endtime
   FROM ${HOP} GROUP BY auction, window_start, window_end) AS AuctionBids
 JOIN (SELECT MAX(CountBids.num) AS maxn, CountBids.starttime, CountBids.endtime
