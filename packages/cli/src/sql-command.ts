@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { formatStateFit, StreamExecutionEnvironment, stateFitError } from "@fleuve/core";
 import { parseDuration } from "@fleuve/sql";
 import { parseArgs, usageError } from "./args.js";
+import { DASHBOARD_SPEC } from "./dashboard-endpoint.js";
 import { METRICS_SPEC } from "./metrics-endpoint.js";
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, type Io, registerTypeScript, runCommand } from "./run-command.js";
 import { formatContent } from "./sql-format.js";
@@ -34,7 +35,8 @@ Flink SQL on Fleuve (docs/sql.md). Tables may use the log's, Kafka's and core's 
                             SET 'pipeline.name' = 'name' (the job's name; default the file's name)
                             apply unless the options say otherwise
   --parallelism, --threads, --checkpoint-dir, --checkpoint-interval, --resume, --from-savepoint,
-  --control-dir, --metrics-*  as for 'fleuve run' (see 'fleuve run --help')
+  --control-dir, --metrics-*, --no-metrics, --dashboard-*, --no-dashboard
+                            as for 'fleuve run' (see 'fleuve run --help')
   --check                   with --from-savepoint: run nothing; print what the restore would do with
                             each operator's state (kept, new: starts empty, dropped: the query no
                             longer has it, incompatible: its keys, aggregates or window changed,
@@ -64,6 +66,8 @@ const SQL_SPEC = {
   check: "flag",
   "control-dir": "string",
   ...METRICS_SPEC,
+  // The job runs as 'fleuve run' runs one, dashboard included: its options are taken the same.
+  ...DASHBOARD_SPEC,
   help: "flag",
 } as const;
 

@@ -384,3 +384,27 @@ CREATE TABLE doubled WITH ('connector' = 'print') AS SELECT n, n * 2 AS twice FR
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("fleuve sql -f takes the dashboard options of fleuve run: --no-dashboard serves none", {
+  timeout: 600_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-dashboard-"));
+  try {
+    const file = join(dir, "one.sql");
+    writeFileSync(file, "SELECT 1 AS one;\n");
+    const quiet = await fleuve("sql", "-f", file, "--no-metrics", "--no-dashboard");
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.deepEqual(lines(quiet.stdout), ['{"one":1}']);
+    assert.doesNotMatch(quiet.stderr, /dashboard/);
+    // Without it the job serves one, as 'fleuve run' does.
+    const served = await fleuve("sql", "-f", file, "--no-metrics");
+    assert.equal(served.code, 0, served.stderr);
+    assert.match(served.stderr, /^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
+    // The shell runs no job of its own: the option needs -f, as the others do.
+    const shell = await fleuve("sql", "--no-dashboard");
+    assert.equal(shell.code, 2);
+    assert.match(shell.stderr, /option '--no-dashboard' needs '-f FILE'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
