@@ -367,6 +367,12 @@ export interface MatchRecognize {
   readonly afterMatch?: AfterMatchSkip;
   readonly pattern: PatternTerm;
   readonly within?: Expr;
+  /** Where the MATCH_RECOGNIZE keyword is (for errors about the clause as a whole). */
+  readonly pos?: SourcePos;
+  /** Where ONE/ALL ROWS PER MATCH, PATTERN and SUBSET are (for errors about them). */
+  readonly rowsPerMatchPos?: SourcePos;
+  readonly patternPos?: SourcePos;
+  readonly subsetPos?: SourcePos;
   readonly subsets: readonly { readonly name: string; readonly variables: readonly string[] }[];
   readonly define: readonly {
     readonly variable: string;

@@ -420,6 +420,7 @@ export abstract class QueryParser extends ExpressionParser {
   // MATCH_RECOGNIZE
 
   private matchRecognize = this.RULE("matchRecognize", (): MatchRecognize => {
+    const pos = posOf(this.LA(1));
     this.CONSUME(T.MatchRecognize);
     this.CONSUME(T.LParen);
     const partitionBy =
@@ -441,6 +442,7 @@ export abstract class QueryParser extends ExpressionParser {
         },
       });
     });
+    const rowsPerMatchPos = posOf(this.LA(1));
     const rowsPerMatch = this.OPTION4(() =>
       this.OR([
         {
@@ -464,6 +466,7 @@ export abstract class QueryParser extends ExpressionParser {
       ]),
     );
     const afterMatch = this.OPTION5(() => this.SUBRULE(this.afterMatchSkip));
+    const patternPos = posOf(this.LA(1));
     this.CONSUME(T.Pattern);
     this.CONSUME2(T.LParen);
     const pattern = this.SUBRULE(this.patternAlternation);
@@ -473,6 +476,7 @@ export abstract class QueryParser extends ExpressionParser {
       return this.SUBRULE(this.intervalLiteral);
     });
     const subsets: { name: string; variables: string[] }[] = [];
+    const subsetPos = posOf(this.LA(1));
     this.OPTION7(() => {
       this.CONSUME(T.Subset);
       this.AT_LEAST_ONE_SEP2({
@@ -500,8 +504,14 @@ export abstract class QueryParser extends ExpressionParser {
       rowsPerMatch?: "ONE ROW PER MATCH" | "ALL ROWS PER MATCH";
       afterMatch?: AfterMatchSkip;
       within?: Expr;
-    } = { partitionBy, orderBy, measures, pattern, subsets, define };
-    if (rowsPerMatch !== undefined) mr.rowsPerMatch = rowsPerMatch;
+      rowsPerMatchPos?: SourcePos;
+      subsetPos?: SourcePos;
+    } = { partitionBy, orderBy, measures, pattern, subsets, define, pos, patternPos };
+    if (rowsPerMatch !== undefined) {
+      mr.rowsPerMatch = rowsPerMatch;
+      mr.rowsPerMatchPos = rowsPerMatchPos;
+    }
+    if (subsets.length > 0) mr.subsetPos = subsetPos;
     if (afterMatch !== undefined) mr.afterMatch = afterMatch;
     if (within !== undefined) mr.within = within;
     return mr;

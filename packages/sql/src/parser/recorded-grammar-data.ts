@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "f8438d7a55d36dd49088e085b9289733a400d4d3";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "b2a237b1fe671e14c369d535d41bf48c0fa65a7f";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {

@@ -78,23 +78,23 @@ export function planMatchRecognize(ref: MatchRef, planInput: (r: TableRef) => Re
   const spec = ref.spec;
   const input = planInput(ref.input);
   if (spec.rowsPerMatch === "ALL ROWS PER MATCH")
-    throw unsupported("ALL ROWS PER MATCH", undefined, "Flink supports ONE ROW PER MATCH only");
+    throw unsupported("ALL ROWS PER MATCH", spec.rowsPerMatchPos, "Flink supports ONE ROW PER MATCH only");
   if (spec.subsets.length > 0)
-    throw unsupported("SUBSET in MATCH_RECOGNIZE", undefined, "Flink does not support it");
+    throw unsupported("SUBSET in MATCH_RECOGNIZE", spec.subsetPos, "Flink does not support it");
   if (!isInsertOnly(input.changelog)) {
     throw unsupported(
       "MATCH_RECOGNIZE over an updating input",
-      undefined,
+      spec.pos,
       `${input.changelog.producer ?? "an operator"} produces updates; MATCH_RECOGNIZE takes an append-only table`,
     );
   }
-  const steps = flattenPattern(spec.pattern);
+  const steps = atPattern(spec, () => flattenPattern(spec.pattern));
   const names = new Set<string>();
   for (const s of steps) {
     if (names.has(s.name))
       throw unsupported(
         `pattern variable ${s.name} used twice`,
-        undefined,
+        spec.patternPos,
         "pattern variables must be unique (as in Flink)",
       );
     names.add(s.name);
@@ -151,7 +151,7 @@ export function planMatchRecognize(ref: MatchRef, planInput: (r: TableRef) => Re
     seen.add(n);
   }
 
-  const pattern = buildPattern(steps, defined, skipStrategy(spec, names), within);
+  const pattern = atPattern(spec, () => buildPattern(steps, defined, skipStrategy(spec, names), within));
   const keyCols = partitionCols.map((c) => c.name);
   const keyed =
     keyCols.length === 0
@@ -210,6 +210,18 @@ function stepText(s: Step): string {
           ? "?"
           : `{${s.min},${s.max}}`;
   return `${s.name}${q}${s.reluctant ? "?" : ""}`;
+}
+
+/**
+ * `plan()`, its errors that have no position pointing at the PATTERN keyword: the parser keeps no
+ * position for a pattern's terms, and an error naming the pattern is found there.
+ */
+function atPattern<T>(spec: MatchRecognize, plan: () => T): T {
+  try {
+    return plan();
+  } catch (err) {
+    throw spec.patternPos === undefined ? err : withPosition(err, spec.patternPos);
+  }
 }
 
 /** The pattern as a sequence of (quantified) variables; what Flink's CEP cannot run is refused. */

@@ -157,6 +157,38 @@ const tableCases: [string, string, string | RegExp][] = [
     "FLEUVE_SQL_UNSUPPORTED",
     "Fleuve SQL does not run INTERVAL ... YEAR as a duration yet (line 5, column 24): a year-month interval has no fixed length (months differ); use a unit of week or less here, as Flink takes only day-time intervals for durations",
   ],
+  // MATCH_RECOGNIZE: what Flink refuses points at its clause (the pattern's terms have no
+  // position: their errors point at PATTERN).
+  [
+    MATCH("ALL ROWS PER MATCH\n  PATTERN (A B)", "A AS A.v > 0"),
+    "FLEUVE_SQL_UNSUPPORTED",
+    "Fleuve SQL does not run ALL ROWS PER MATCH yet (line 5, column 3): Flink supports ONE ROW PER MATCH only",
+  ],
+  [
+    MATCH("PATTERN (A B)\n  SUBSET S = (A, B)", "A AS A.v > 0"),
+    "FLEUVE_SQL_UNSUPPORTED",
+    "Fleuve SQL does not run SUBSET in MATCH_RECOGNIZE yet (line 6, column 3): Flink does not support it",
+  ],
+  [
+    MATCH("PATTERN (A B+)", "A AS A.v > 0"),
+    "FLEUVE_SQL_UNSUPPORTED",
+    "Fleuve SQL does not run a greedy quantifier on the last variable (B+) yet (line 5, column 3): Greedy quantifiers are not allowed as the last element of a Pattern yet. Finish your pattern with either a simple variable or reluctant quantifier (as in Flink)",
+  ],
+  [
+    MATCH("PATTERN (A | B)", "A AS A.v > 0"),
+    "FLEUVE_SQL_UNSUPPORTED",
+    "Fleuve SQL does not run pattern alternation (A | B) yet (line 5, column 3): Flink's CEP does not support branching patterns",
+  ],
+  [
+    MATCH("PATTERN (A B A)", "A AS A.v > 0"),
+    "FLEUVE_SQL_UNSUPPORTED",
+    "Fleuve SQL does not run pattern variable A used twice yet (line 5, column 3): pattern variables must be unique (as in Flink)",
+  ],
+  [
+    "SELECT * FROM (SELECT k, MAX(ts) AS ts FROM t GROUP BY k)\n  MATCH_RECOGNIZE (ORDER BY ts MEASURES A.k AS ak PATTERN (A) DEFINE A AS TRUE)",
+    "FLEUVE_SQL_UNSUPPORTED",
+    /^Fleuve SQL does not run MATCH_RECOGNIZE over an updating input yet \(line 2, column 3\): GroupAggregate/,
+  ],
 ];
 
 for (const [q, code, message] of tableCases) {

@@ -42,7 +42,7 @@ const unsupportedCases: [string, string, string][] = [
   [
     "SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts MEASURES A.a AS x ALL ROWS PER MATCH PATTERN (A B) DEFINE A AS a > 1)",
     "ALL ROWS PER MATCH",
-    "Fleuve SQL does not run ALL ROWS PER MATCH yet: Flink supports ONE ROW PER MATCH only",
+    "Fleuve SQL does not run ALL ROWS PER MATCH yet (line 1, column 64): Flink supports ONE ROW PER MATCH only",
   ],
   [
     "SELECT * FROM (SELECT a, ROW_NUMBER() OVER (ORDER BY a) AS rn FROM t)",
