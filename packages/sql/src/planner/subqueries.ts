@@ -570,29 +570,39 @@ export function planSubqueries(
   // the select list, so that each join (and its state) takes only the rows the earlier steps keep.
   const plain = andAll(kept.filter((c) => !hasSubquery(c)));
   if (plain !== undefined) rel = { ...rel, stream: whereCalc(rel.stream, plain, rel, rowScope(rel)) };
-  // The outer values of a correlation from the rows the plain conjuncts keep, not from `rel` after
-  // the semi and anti joins: those keep each row and its columns, but an anti join retracts rows
-  // (and a scalar join re-sends every row whenever its value changes), which the values' GROUP BY
-  // would pass on as each value deleted and inserted again, its matched inner rows joined again.
-  const valuesFrom = rel;
   for (const s of semis) rel = planSemiAnti(rel, s.e, s.anti, nextTag(), planner);
+  // The outer values of a non-equi correlation (its GROUP BY of distinct values) are read from the
+  // rows that reach the subquery's join, as Calcite's decorrelator reads them from the left input
+  // of its Correlate: after the semi and anti joins for WHERE's scalar subqueries, after all of
+  // WHERE for the select list's. A value of a row WHERE drops would otherwise count its inner
+  // rows, and a scalar subquery giving two rows for it fails the job where Flink's does not. Not
+  // from `rel` after an earlier scalar join of WHERE: it has the same rows but re-sends each one
+  // whenever that join's value changes, which the GROUP BY would pass on as the value deleted and
+  // inserted again.
+  const whereValues = rel;
   // Scalar subqueries anywhere in the rest of WHERE and in the select list: a column each.
-  const scalar = (e: Expr): Expr =>
-    mapExpr(e, (x) => {
-      if (x.kind !== "subquery") return undefined;
-      const tag = nextTag();
-      rel = planScalar(rel, x, tag, planner, valuesFrom);
-      return { kind: "column", name: { parts: [tag] }, pos: posOf(x) ?? select.pos };
-    });
-  let cond = andAll(kept.filter(hasSubquery).map(scalar));
+  const scalar =
+    (valuesFrom: Relation) =>
+    (e: Expr): Expr =>
+      mapExpr(e, (x) => {
+        if (x.kind !== "subquery") return undefined;
+        const tag = nextTag();
+        rel = planScalar(rel, x, tag, planner, valuesFrom);
+        return { kind: "column", name: { parts: [tag] }, pos: posOf(x) ?? select.pos };
+      });
+  let cond = andAll(kept.filter(hasSubquery).map(scalar(whereValues)));
   const itemsWithSubqueries = withItems && items.some((i) => hasSubquery(i.expr));
   if (cond !== undefined && itemsWithSubqueries) {
     // WHERE done before the select list's subqueries are joined (Flink joins them in its Project).
     rel = { ...rel, stream: whereCalc(rel.stream, cond, rel, rowScope(rel)) };
     cond = undefined;
   }
+  // The select list's values from the rows WHERE keeps. After a scalar condition of WHERE these are
+  // re-sent whenever its value changes (each value deleted and inserted again, as in Flink's plan,
+  // whose Project reads the Filter's output): the price of not failing on rows WHERE drops.
+  const itemValues = rel;
   const newItems = itemsWithSubqueries
-    ? items.map((i) => (hasSubquery(i.expr) ? { ...i, expr: scalar(i.expr) } : i))
+    ? items.map((i) => (hasSubquery(i.expr) ? { ...i, expr: scalar(itemValues)(i.expr) } : i))
     : items;
   return { input: rel, where: cond, items: newItems };
 }
