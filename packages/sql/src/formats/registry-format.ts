@@ -129,9 +129,9 @@ export function valueReader(t: DataType, leaf: AtomicLeaf, path: string): Conver
  * The converter, compiled once (at plan time) with the nested walk of nested-converter.ts, of a
  * SQL value of type `t` as an encoder takes it: a ROW (an object by field name, or the array of
  * its values that `ROW(...)` makes) as an object of all its fields, ARRAYs and MAPs element by
- * element; `leaf` converts the atomic values (undefined: kept as they are). With
- * `nullAsUndefined` (protobufjs), NULL is undefined and a NULL ROW field is left out; otherwise
- * NULL is null.
+ * element (a JS Map as an object of its entries); `leaf` converts the atomic values (undefined:
+ * kept as they are). With `nullAsUndefined` (protobufjs), NULL is undefined and a NULL ROW field
+ * is left out; otherwise NULL is null.
  */
 export function valueWriter(
   t: DataType,
@@ -148,6 +148,7 @@ export function valueWriter(
       missingFieldNull: true,
       nullAsUndefined,
       mapKeys: false,
+      mapsAsObjects: true,
     },
     path,
   );

@@ -55,6 +55,12 @@ export interface NestedWalk {
    */
   readonly mapKeys: boolean;
   /**
+   * Whether a JS Map (a MAP as a connector or a DataStream gave it) becomes an object of its
+   * entries, keys as text: the registry formats' encoders take objects only (avsc and JSON write
+   * a Map as an empty map). Otherwise a Map stays one.
+   */
+  readonly mapsAsObjects?: boolean;
+  /**
    * Whether an ARRAY or MAP with nothing inside to convert is left as it is (no converter: a
    * json sink's column without a ROW inside); otherwise it is walked, a copy of its own entries.
    */
@@ -180,8 +186,14 @@ function compile(t: DataType, walk: NestedWalk, path: string): Convert | undefin
       const each = value ?? kept;
       // A key held as text: converted to the key type and back to its text (String, as MAP[...] holds it).
       const key = keyOf === undefined ? (k: string) => k : (k: string) => String(keyOf(k));
+      const mapsAsObjects = walk.mapsAsObjects === true;
       return (v) => {
         // A Map (a connector's own value) stays one, its keys converted to the key type's values.
+        if (v instanceof Map && mapsAsObjects) {
+          const out: Record<string, unknown> = {};
+          for (const [k, x] of v) setColumn(out, key(String(k)), each(x));
+          return out;
+        }
         if (v instanceof Map) {
           const out = new Map();
           for (const [k, x] of v) out.set(keyOf === undefined ? k : keyOf(k), each(x));

@@ -5,6 +5,7 @@
 // with the same walk, against the recursions they had.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import avro from "avsc";
 import fc from "fast-check";
 import { valueReader, valueWriter } from "../../src/formats/registry-format.js";
 import type { DataType } from "../../src/parser/ast.js";
@@ -222,6 +223,29 @@ test("the registry formats' writer: every ROW field, NULL as null or (protobuf) 
   assert.equal(valueWriter(row, marked, "c", true)(null), undefined);
   assert.equal(valueWriter(INT, undefined, "c", true)(null), undefined);
   assert.equal(valueWriter(INT, undefined, "c")(7), 7);
+});
+
+test("the registry formats' writer: a MAP held as a JS Map (a connector's or a DataStream's value) is written with its entries, not as an empty map", () => {
+  const map: DataType = { kind: "map", key: atomic("STRING"), value: INT, notNull: false };
+  const nested: DataType = { kind: "row", fields: [{ name: "m", type: map }], notNull: false };
+  const value = new Map<string, unknown>([
+    ["a", 1],
+    ["b", null],
+  ]);
+  assert.deepEqual(valueWriter(map, marked, "c")(value), { a: "INT(1)", b: null });
+  assert.deepEqual(valueWriter(map, marked, "c", true)(value), { a: "INT(1)", b: undefined });
+  assert.deepEqual(valueWriter(nested, undefined, "c")({ m: value }), { m: { a: 1, b: null } });
+  // What avsc, the Avro encoder, makes of it: a Map would be written as an empty map.
+  const avroType = avro.Type.forSchema({
+    type: "record",
+    name: "r",
+    fields: [{ name: "m", type: { type: "map", values: ["null", "int"] } }],
+  });
+  const written = valueWriter(nested, undefined, "c")({ m: value }) as object;
+  assert.deepEqual(
+    { ...(avroType.fromBuffer(avroType.toBuffer(written)) as object) },
+    { m: { a: 1, b: null } },
+  );
 });
 
 test("property: the registry formats' reader and writer on the shared walk equal the recursions they had", () => {
