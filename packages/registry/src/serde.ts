@@ -101,6 +101,55 @@ type ProtoObjectOptions = protobuf.IConversionOptions;
 
 const DEFAULT_PROTO_OBJECT: ProtoObjectOptions = { longs: String, enums: String, defaults: false };
 
+const LONG_KEYS = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
+
+/** Whether messages of type `t` (or of a message type inside) have a map with 64-bit keys. */
+function hasLongMapKeys(t: protobuf.Type, seen = new Set<protobuf.Type>()): boolean {
+  if (seen.has(t)) return false;
+  seen.add(t);
+  return t.fieldsArray.some((f) => {
+    f.resolve();
+    if (f instanceof protobuf.MapField && LONG_KEYS.has(f.keyType)) return true;
+    return f.resolvedType instanceof protobuf.Type && hasLongMapKeys(f.resolvedType, seen);
+  });
+}
+
+/**
+ * Object `o` of message type `t` (from `toObject`) with the keys of its 64-bit maps as their
+ * decimal text: protobufjs decodes such keys as 8-character hashes of the bits and `toObject`
+ * leaves them so (a `map<int64, int32>` key 7 read as "\x07\0\0\0\0\0\0\0").
+ */
+function withLongMapKeys(t: protobuf.Type, o: Record<string, unknown>): Record<string, unknown> {
+  for (const f of t.fieldsArray) {
+    const v = o[f.name];
+    if (v === null || v === undefined || typeof v !== "object") continue;
+    const inner = f.resolvedType instanceof protobuf.Type ? f.resolvedType : undefined;
+    if (f instanceof protobuf.MapField) {
+      // Without long.js protobufjs decodes such keys as numbers, their text already.
+      const long = LONG_KEYS.has(f.keyType) && protobuf.util.Long != null;
+      const unsigned = f.keyType === "uint64" || f.keyType === "fixed64";
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const value = inner && x !== null && typeof x === "object" ? withLongMapKeys(inner, x) : x;
+        const key = long && k.length === 8 ? hashText(k, unsigned) : k;
+        Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+      }
+      o[f.name] = out;
+    } else if (inner !== undefined) {
+      if (Array.isArray(v)) o[f.name] = v.map((x) => (x === null ? x : withLongMapKeys(inner, x)));
+      else withLongMapKeys(inner, v as Record<string, unknown>);
+    }
+  }
+  return o;
+}
+
+/** The decimal text of a 64-bit integer protobufjs holds as an 8-character hash. */
+function hashText(hash: string, unsigned: boolean): string {
+  const bits = protobuf.util.LongBits.fromHash(hash);
+  const n = (BigInt(bits.hi >>> 0) << 32n) | BigInt(bits.lo >>> 0);
+  return String(unsigned ? n : BigInt.asIntN(64, n));
+}
+
 /** The validator of a JSON schema; its message names the id when the schema does not compile. */
 function jsonValidator(parsed: Extract<ParsedSchema, { schemaType: "JSON" }>, id: number) {
   try {
@@ -224,6 +273,12 @@ function codecOf(
       if (type === undefined)
         throw new Error(`Protobuf schema ${id} has no message ${messageName ?? "at all"}`);
       const header = encodeMessageIndexes(indexPath(type, tops));
+      const longKeyTypes = new Map<protobuf.Type, boolean>();
+      const longKeys = (t: protobuf.Type): boolean => {
+        let has = longKeyTypes.get(t);
+        if (has === undefined) longKeyTypes.set(t, (has = hasLongMapKeys(t)));
+        return has;
+      };
       return {
         parsed,
         encode(value) {
@@ -243,7 +298,8 @@ function codecOf(
             ? decodeMessageIndexes(rest)
             : { indexes: [0], payload: rest };
           const t = byIndexPath(indexes, tops);
-          return t.toObject(t.decode(payload), protoObject);
+          const o = t.toObject(t.decode(payload), protoObject);
+          return longKeys(t) ? withLongMapKeys(t, o) : o;
         },
       };
     }
