@@ -10,7 +10,8 @@
  * field per column numbered in order (BOOLEAN bool, TINYINT/SMALLINT/INT int32, BIGINT int64, FLOAT
  * float, DOUBLE double, CHAR/VARCHAR/STRING string, BINARY/VARBINARY/BYTES bytes), a nullable
  * scalar column `optional` (explicit presence, so NULL and 0 differ), a ROW a nested message named
- * after its field (`<Field>Row`), an ARRAY a `repeated` field, a MAP a `map<,>` field; and as
+ * after its field (`<Field>Row`), an ARRAY a `repeated` field, a MAP a `map<,>` field, a MULTISET
+ * the `map<element, int32>` of its elements' counts (read back the same way); and as
  * Confluent's converter (ProtobufData) writes them, the temporal and decimal types as messages of
  * the files every registry knows without a reference: DATE `google.type.Date` (year, month, day),
  * TIME `google.type.TimeOfDay` (hours, minutes, seconds, nanos), TIMESTAMP and TIMESTAMP_LTZ
@@ -184,9 +185,20 @@ class ProtoWriter {
   }
 
   private field(name: string, t: DataType, indent: string): { decl: string; messages: string[] } {
-    if (t.kind === "array" || t.kind === "multiset") {
+    if (t.kind === "array") {
       const e = this.type(name, t.element, indent);
       return { decl: `repeated ${e.type} ${name}`, messages: e.messages };
+    }
+    if (t.kind === "multiset") {
+      // SQL holds a MULTISET as its elements' counts, and Confluent's FlinkToProtoSchemaConverter
+      // writes it as that map (element to int32 count), as the Avro format writes a map of counts.
+      const e = this.type(name, t.element, indent);
+      if (!MAP_KEYS.has(e.type))
+        throw this.unsupported(
+          t,
+          `field '${name}' is written as a map<element, int32> of counts, and a map's keys must be STRING, BOOLEAN or an integer type`,
+        );
+      return { decl: `map<${e.type}, int32> ${name}`, messages: [] };
     }
     if (t.kind === "map") {
       const k = this.type(name, t.key, indent);
