@@ -240,6 +240,12 @@ function stateOf(name: string, ttlMs: number): string {
     return "left rows until the watermark passes their time, and the versions of the right side they may need";
   if (name.startsWith("OverAggregate"))
     return "rows per partition until the watermark passes them, and the frame's accumulators";
+  // With late firings (emit=[..., allowLateness=N ms]) a window's state outlives its end.
+  const lateness = /, emit=\[[^\]]*allowLateness=(\d+) ms\]/.exec(name)?.[1];
+  if (name.startsWith("WindowAggregate(") && lateness !== undefined && lateness !== "0")
+    return `an accumulator per key and window, and its last row sent, until the watermark passes its end + ${lateness} ms`;
+  if (name.startsWith("WindowAggregate(") && lateness !== undefined)
+    return "an accumulator per key and window, and its last row sent, until the watermark passes its end";
   if (name.startsWith("Window(") || name.startsWith("WindowAggregate("))
     return "an accumulator per key and window until the watermark passes its end";
   if (name.startsWith("Distinct") || name.startsWith("GroupAggregate"))

@@ -414,7 +414,8 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
  * Whether two lists of aggregate values are equal as their JSON texts are (NULL and undefined
  * alike, NaN equal to itself), comparing primitives directly: this runs for every input row.
  */
-function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+/** Whether two rows' values are the same as SQL values (as JSON gives them). */
+export function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = asJson(a[i]);
     const y = asJson(b[i]);

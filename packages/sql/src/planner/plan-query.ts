@@ -51,7 +51,7 @@ import {
 import { columnReader, projector, renamer } from "./row-builders.js";
 import { planScan, planStreamTable, withProctime } from "./scan.js";
 import { planSetOperation } from "./set-operations.js";
-import { miniBatch, stateTtlMs } from "./settings.js";
+import { emitStrategy, miniBatch, stateTtlMs } from "./settings.js";
 import {
   type PlannedParts,
   sharedWindowAggregate,
@@ -513,14 +513,22 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   if (from.kind === "tableFunction" && aggregating) {
     const tvf = from;
     // The same window aggregation planned before in this statement: its accumulators are shared.
+    // Not with early or late firings: a second reader would take the first's updates as its own.
+    const emit = emitStrategy(ctx.settings);
     const key =
-      ctx.correlation === undefined ? windowAggregateKey(select, tvf, tvfTable(tvf, ctx)) : undefined;
+      ctx.correlation === undefined && emit === undefined
+        ? windowAggregateKey(select, tvf, tvfTable(tvf, ctx))
+        : undefined;
     return sharedWindowAggregate(ctx.planned, key, select, () =>
-      planWindowAggregate(select, planWindowTvf(tvf, ctx)),
+      planWindowAggregate(select, planWindowTvf(tvf, ctx), emit),
     );
   }
   if (aggregating && groupWindowAt(select) >= 0)
-    return planGroupWindow({ ...select, where }, planFrom(from, ctx, select.pos)) as Relation;
+    return planGroupWindow(
+      { ...select, where },
+      planFrom(from, ctx, select.pos),
+      emitStrategy(ctx.settings),
+    ) as Relation;
   // ROW_NUMBER() in a subquery, filtered here: Top-N, deduplication and their window variants.
   const ranked = planRank(
     select,

@@ -86,3 +86,103 @@ export function miniBatch(
   }
   return { size: size > 0 ? size : Number.POSITIVE_INFINITY, latencyMs };
 }
+
+/**
+ * How an event-time window aggregation fires (Flink's `WindowEmitStrategy`), read from
+ * `table.exec.emit.early-fire.enabled` / `.delay`, `table.exec.emit.late-fire.enabled` / `.delay`
+ * and `table.exec.emit.allow-lateness`. A delay of 0 fires on every row, a positive one every so
+ * many ms of processing time.
+ */
+export interface EmitStrategy {
+  /** Before the watermark passes a window's end: its current result, every `earlyDelayMs`. */
+  readonly earlyDelayMs?: number | undefined;
+  /** After it, for rows no later than `allowLatenessMs`: the updated result, every `lateDelayMs`. */
+  readonly lateDelayMs?: number | undefined;
+  /** How long after its end a window keeps its state for late rows (0: none). */
+  readonly allowLatenessMs: number;
+}
+
+/** `option` read as a boolean (undefined when not set), failing on anything but true/false. */
+function booleanOption(
+  settings: ReadonlyMap<string, string> | undefined,
+  option: string,
+): boolean | undefined {
+  const v = settings?.get(option);
+  if (v === undefined) return undefined;
+  const t = v.trim().toLowerCase();
+  if (t === "true" || t === "false") return t === "true";
+  throw invalid(`SET '${option}' = '${v}': not a boolean; write 'true' or 'false'`, undefined, {
+    option,
+    value: v,
+  });
+}
+
+/**
+ * The delay of an enabled firing (`which` early or late): Flink requires it once the firing is
+ * enabled, and a duration (never negative: {@link parseDuration} takes whole numbers only).
+ */
+function fireDelay(
+  settings: ReadonlyMap<string, string> | undefined,
+  which: "early" | "late",
+): number | undefined {
+  const enabled = `table.exec.emit.${which}-fire.enabled`;
+  const option = `table.exec.emit.${which}-fire.delay`;
+  if (booleanOption(settings, enabled) !== true) return undefined;
+  const v = settings?.get(option);
+  if (v === undefined) {
+    throw invalid(
+      `'${enabled}' is 'true' but '${option}' is not set: set it to a duration, '0 s' to fire on every row or e.g. '5 s' to fire every 5 seconds of processing time`,
+      undefined,
+      { option, value: null },
+    );
+  }
+  if (/^\s*-/.test(v)) {
+    throw invalid(`SET '${option}' = '${v}': the delay must not be negative`, undefined, {
+      option,
+      value: v,
+    });
+  }
+  return parseDuration(v, option);
+}
+
+/**
+ * The {@link EmitStrategy} the settings ask for, or undefined for Flink's default (each window
+ * fires once, when the watermark passes its end, and late rows are dropped). As in Flink, the
+ * allowed lateness must not be below the late-fire delay.
+ */
+export function emitStrategy(settings: ReadonlyMap<string, string> | undefined): EmitStrategy | undefined {
+  const earlyDelayMs = fireDelay(settings, "early");
+  const lateDelayMs = fireDelay(settings, "late");
+  const lateness = settings?.get("table.exec.emit.allow-lateness");
+  if (lateness !== undefined && /^\s*-/.test(lateness)) {
+    throw invalid(
+      `SET 'table.exec.emit.allow-lateness' = '${lateness}': the lateness must not be negative`,
+      undefined,
+      {
+        option: "table.exec.emit.allow-lateness",
+        value: lateness,
+      },
+    );
+  }
+  const allowLatenessMs =
+    lateness === undefined ? 0 : parseDuration(lateness, "table.exec.emit.allow-lateness");
+  if (lateDelayMs !== undefined && allowLatenessMs < lateDelayMs) {
+    throw invalid(
+      `'table.exec.emit.allow-lateness' (${allowLatenessMs} ms) is below 'table.exec.emit.late-fire.delay' (${lateDelayMs} ms): a late firing would come after the window's state is gone; raise the lateness or lower the delay`,
+      undefined,
+      { option: "table.exec.emit.allow-lateness", value: lateness ?? null },
+    );
+  }
+  if (earlyDelayMs === undefined && lateDelayMs === undefined && allowLatenessMs === 0) return undefined;
+  return { earlyDelayMs, lateDelayMs, allowLatenessMs };
+}
+
+/** The emit strategy as EXPLAIN prints it: `emit=[early delay=0 ms, late delay=0 ms, allowLateness=1000 ms]`. */
+export function emitStrategyText(s: EmitStrategy): string {
+  const parts = [
+    ...(s.earlyDelayMs === undefined ? [] : [`early delay=${s.earlyDelayMs} ms`]),
+    ...(s.lateDelayMs === undefined ? [] : [`late delay=${s.lateDelayMs} ms`]),
+    `allowLateness=${s.allowLatenessMs} ms`,
+  ];
+  return `emit=[${parts.join(", ")}]`;
+}

@@ -23,6 +23,7 @@ import {
 import type { Expr, Select, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { CumulativeEventTimeWindows, CumulativeProcessingTimeWindows } from "../runtime/cumulate-windows.js";
+import { EmitTrigger } from "../runtime/emit-trigger.js";
 import { ZonedAlignedWindows, ZonedSessionWindows } from "../runtime/zoned-windows.js";
 import {
   type AggregateCall,
@@ -36,8 +37,9 @@ import {
   requireUserMethods,
   rowAccumulator,
 } from "./aggregates.js";
-import { describeMode, INSERT_ONLY, isInsertOnly } from "./changelog.js";
+import { describeMode, INSERT_ONLY, isInsertOnly, retractMode, withKind } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
+import { sameValues } from "./group-aggregate.js";
 import {
   compileGrouping,
   expandRow,
@@ -52,6 +54,7 @@ import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, type Relation, rowScope, type WindowMaximum } from "./relation.js";
 import { projector } from "./row-builders.js";
 import { withProctime } from "./scan.js";
+import { type EmitStrategy, emitStrategyText } from "./settings.js";
 import { INTEGER_TYPES } from "./string-collection-functions.js";
 import type { Row } from "./values.js";
 import { whereCalc } from "./where-calc.js";
@@ -119,9 +122,13 @@ export function isWindowColumn(e: Expr): WindowColumn | undefined {
   return (WINDOW_COLUMNS as readonly string[]).includes(last) ? (last as WindowColumn) : undefined;
 }
 
-/** Plans a window aggregation over `tvf` for `select`. */
-export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
+/**
+ * Plans a window aggregation over `tvf` for `select`; with `emit` (the `table.exec.emit.*`
+ * options), with early and late firings, an updating result.
+ */
+export function planWindowAggregate(select: Select, tvf: WindowTvf, emit?: EmitStrategy): Relation {
   if (select.distinct) throw unsupported("SELECT DISTINCT", select.pos);
+  if (emit !== undefined) refuseEmitStrategy(tvf, emit);
   const input = tvf.input;
   if (!isInsertOnly(input.changelog)) {
     // Flink's window aggregation consumes insert-only input only.
@@ -278,25 +285,70 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // them at once and keep nothing of them (the row they build holds the values), so they need
   // not be allocated per key and window (with no aggregate, the values array stays empty).
   const o: Out = { keys: NONE, values: new Array(aggregates.length).fill(null), start: 0, end: 0, time: 0 };
-  const toRows: ProcessWindowFunction<unknown, Row, string, TimeWindow> = {
-    process(key, ctx, elements, out) {
-      const w = ctx.window();
-      const time = (w as Window).resultTimestamp?.() ?? w.end - 1;
-      for (const acc of elements) {
-        o.keys = accs.keys(key, acc);
-        accs.results(acc, o.values);
-        o.start = w.start;
-        o.end = w.end;
-        o.time = time;
-        if (having !== undefined && having(o) !== true) continue;
-        out.collect(build(o));
-      }
-    },
-  };
+  const toRows: ProcessWindowFunction<unknown, Row, string, TimeWindow> =
+    emit !== undefined
+      ? updatingRows()
+      : {
+          process(key, ctx, elements, out) {
+            const w = ctx.window();
+            const time = (w as Window).resultTimestamp?.() ?? w.end - 1;
+            for (const acc of elements) {
+              o.keys = accs.keys(key, acc);
+              accs.results(acc, o.values);
+              o.start = w.start;
+              o.end = w.end;
+              o.time = time;
+              if (having !== undefined && having(o) !== true) continue;
+              out.collect(build(o));
+            }
+          },
+        };
+
+  /**
+   * The window function of early and late firings: each firing sends the window's row as it now
+   * is, against the row it sent before (kept in the window's state until its cleanup, the end
+   * plus the allowed lateness): `+I` the first time, `-U`/`+U` when it changed, nothing when it
+   * did not (as Flink's AggregateWindowOperator), `-D` when HAVING now rejects it.
+   */
+  function updatingRows(): ProcessWindowFunction<unknown, Row, string, TimeWindow> {
+    const sent = { kind: "value" as const, name: "window-sent-rows" };
+    return {
+      process(key, ctx, elements, out) {
+        const w = ctx.window();
+        const time = (w as Window).resultTimestamp?.() ?? w.end - 1;
+        const state = ctx.windowState().getState<(Row | null)[]>(sent);
+        const before = state.value() ?? [];
+        const after: (Row | null)[] = [];
+        elements.forEach((acc, i) => {
+          o.keys = accs.keys(key, acc);
+          accs.results(acc, o.values);
+          o.start = w.start;
+          o.end = w.end;
+          o.time = time;
+          const next = having !== undefined && having(o) !== true ? null : build(o);
+          const prev = before[i] ?? null;
+          after.push(next === null ? null : { ...next });
+          if (prev === null) {
+            if (next !== null) out.collect(next);
+          } else if (next === null) out.collect(withKind({ ...prev }, "-D"));
+          else if (!sameValues(Object.values(prev), Object.values(next))) {
+            out.collect(withKind({ ...prev }, "-U"));
+            out.collect(withKind(next, "+U"));
+          }
+        });
+        state.update(after);
+      },
+      clear(ctx) {
+        ctx.windowState().getState<(Row | null)[]>(sent).clear();
+      },
+    };
+  }
 
   const keyOf = jsonKey(keyEvals);
   const assigner = windowAssigner(tvf);
-  const maximum = windowMaximumOf(select, tvf, aggregates, keys.length, items);
+  // A running maximum's thinning assumes each window fires once: not so with early or late firings.
+  const maximum =
+    emit === undefined ? windowMaximumOf(select, tvf, aggregates, keys.length, items) : undefined;
   // The rows passed on are chosen by the join planned after this aggregate (windowMaximum's
   // passOn below), if any: the operator asks for the choice once when it opens, so that with no
   // such join nothing is asked per row.
@@ -306,7 +358,20 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // before the savepoint is dropped, not taken into a window that fired already.
   const windowed = stream.keyBy(keyOf).window(assigner).restoreWatermark();
   if (passOn !== undefined) windowed.passOnChosenAtOpen(passOn.tag, () => chosen);
-  const result = windowed.aggregate(accs.fn, toRows).stateSchema({
+  if (emit !== undefined)
+    windowed
+      .trigger(new EmitTrigger(emit.earlyDelayMs, emit.lateDelayMs) as never)
+      .allowedLateness(emit.allowLatenessMs);
+  const aggregated = windowed.aggregate(accs.fn, toRows);
+  // An updating window aggregation is named as Flink names it, with its emit strategy: the
+  // changelog mode names it as the producer of the updates (a sink refusing them says which).
+  const producer =
+    emit === undefined
+      ? undefined
+      : `WindowAggregate(groupBy=[${keys.map((k) => printExpr(k.expr)).join(", ")}], window=[${windowSpecText(tvf)}], ${emitStrategyText(emit)}, select=[${select.items
+          .map((it) => printExpr(it.expr) + (it.alias === undefined ? "" : ` AS ${it.alias}`))
+          .join(", ")}])`;
+  const result = (producer === undefined ? aggregated : aggregated.name(producer)).stateSchema({
     ...aggregateStateSchema("WindowAggregate", keys, gs.sets.length, aggregates),
     window: `${tvf.kind}(size ${tvf.size}, slide ${tvf.slide}, offset ${tvf.offset} ms)${tvf.partitionBy.length > 0 ? ` PARTITION BY ${tvf.partitionBy.map(printExpr).join(", ")}` : ""}${tvf.zone === undefined ? "" : ` in ${tvf.zone.id}`}`,
   });
@@ -338,8 +403,11 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
   // dropped (no allowed lateness): every row's window_end is above the watermark it is sent at.
   // Not so of a zoned window, whose window_end is a wall-clock time, not an instant.
   const zoned = tvf.zone !== undefined;
+  // Late firings send rows of windows the watermark has passed.
   const aboveWatermark =
-    !proctime && !zoned && end !== undefined ? { stream: result, columns: [end] } : undefined;
+    !proctime && !zoned && end !== undefined && emit === undefined
+      ? { stream: result, columns: [end] }
+      : undefined;
   let windowMaximum: WindowMaximum | undefined;
   // Only over the input rows as they are (no WHERE, no grouping sets' expansion).
   if (maximum !== undefined && passOn !== undefined && output === result && stream === input.stream) {
@@ -387,8 +455,49 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf): Relation {
       : { proctime: proctimeAttribute[0], proctimeCopies: proctimeAttribute }),
     window,
     aboveWatermark,
-    changelog: INSERT_ONLY,
+    // Updates by the window and the keys (an upsert sink keys by them, when selected).
+    changelog:
+      producer === undefined
+        ? INSERT_ONLY
+        : retractMode(
+            producer,
+            start !== undefined &&
+              end !== undefined &&
+              keys.every((k) => items.some((i) => exprKey(i.expr) === exprKey(k.expr)))
+              ? [
+                  start,
+                  end,
+                  ...keys.map((k) => items.find((i) => exprKey(i.expr) === exprKey(k.expr))?.name as string),
+                ]
+              : undefined,
+          ),
   };
+}
+
+/**
+ * Refuses the emit strategy where it is not implemented: session windows (they merge, and a
+ * merged window's earlier rows would need retracting) and processing-time windows (early
+ * firings of a processing-time window are not supported yet), naming the option set.
+ */
+function refuseEmitStrategy(tvf: WindowTvf, emit: EmitStrategy): void {
+  const option =
+    emit.earlyDelayMs !== undefined
+      ? "table.exec.emit.early-fire.enabled"
+      : emit.lateDelayMs !== undefined
+        ? "table.exec.emit.late-fire.enabled"
+        : "table.exec.emit.allow-lateness";
+  if (tvf.kind === "SESSION")
+    throw unsupported(
+      `'${option}' with a SESSION window`,
+      tvf.pos,
+      "early and late firings apply to TUMBLE, HOP and CUMULATE windows",
+    );
+  if (tvf.time === "proctime")
+    throw unsupported(
+      `'${option}' with a processing-time ${tvf.kind} window`,
+      tvf.pos,
+      "early and late firings apply to event-time windows",
+    );
 }
 
 /**
@@ -494,8 +603,9 @@ export function groupWindowAt(select: Select): number {
  * columns. `..._PROCTIME` (of an event-time or processing-time window, as in Flink) is a new
  * processing-time attribute: the job's clock when the window's row comes out, which an outer
  * query's processing-time window can group by. Undefined when the GROUP BY has no such call.
+ * `emit`: the early and late firings asked for (see {@link planWindowAggregate}).
  */
-export function planGroupWindow(select: Select, input: Relation): Relation | undefined {
+export function planGroupWindow(select: Select, input: Relation, emit?: EmitStrategy): Relation | undefined {
   const at = groupWindowAt(select);
   if (at < 0) return undefined;
   const call = (select.groupBy[at] as { expr: Expr & { kind: "call" } }).expr;
@@ -568,7 +678,7 @@ export function planGroupWindow(select: Select, input: Relation): Relation | und
       ? [{ kind: "expr" as const, expr: column("window_time", call.pos) }]
       : []),
   ];
-  const planned = planWindowAggregate({ ...select, items, groupBy }, tvf);
+  const planned = planWindowAggregate({ ...select, items, groupBy }, tvf, emit);
   if (proctimeAt.size === 0) return planned;
   const names = planned.columns.filter((_, i) => proctimeAt.has(i)).map((c) => c.name);
   let stream = planned.stream;
