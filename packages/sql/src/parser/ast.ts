@@ -153,6 +153,8 @@ export type Expr =
       readonly name: string;
       readonly args: readonly Expr[];
       readonly distinct: boolean;
+      /** `ARRAY_AGG(x IGNORE NULLS)` / `RESPECT NULLS` (only ARRAY_AGG takes it). */
+      readonly nulls?: "IGNORE" | "RESPECT";
       /** `agg(...) FILTER (WHERE cond)`. */
       readonly filter?: Expr;
       /** `... OVER (...)` or `OVER w`. */

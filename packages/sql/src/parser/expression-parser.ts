@@ -953,6 +953,16 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
     );
     const args: Expr[] = [];
     this.MANY_SEP({ SEP: T.Comma, DEF: () => args.push(this.SUBRULE(this.argument)) });
+    // `ARRAY_AGG(x IGNORE NULLS)`: Calcite's null treatment inside the parentheses (the planner
+    // refuses it for the functions that do not take it).
+    const nulls = this.OPTION4({
+      GATE: () => (this.isWord(1, "IGNORE") || this.isWord(1, "RESPECT")) && this.LA(2).tokenType === T.Nulls,
+      DEF: () => {
+        const word = upper(this.CONSUME(T.Identifier).image) as "IGNORE" | "RESPECT";
+        this.CONSUME(T.Nulls);
+        return word;
+      },
+    });
     this.CONSUME(T.RParen);
     const filter = this.OPTION2(() => {
       this.CONSUME(T.Filter);
@@ -979,7 +989,9 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
     const call: { kind: "call"; name: string; args: Expr[]; distinct: boolean; pos: SourcePos } & {
       filter?: Expr;
       over?: WindowSpec | { kind: "ref"; name: string };
+      nulls?: "IGNORE" | "RESPECT";
     } = { kind: "call", name, args, distinct, pos };
+    if (nulls !== undefined) call.nulls = nulls;
     if (filter !== undefined) call.filter = filter;
     if (over !== undefined) call.over = over;
     return call;

@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "b2a237b1fe671e14c369d535d41bf48c0fa65a7f";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "ea2497cc45c1871ffce7a33ea5264b5164f49578";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {
@@ -1169,6 +1169,14 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
         d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "argument" }],
         s: "Comma",
         idx: 0,
+      },
+      {
+        k: "Option",
+        d: [
+          { k: "Terminal", t: "Identifier", idx: 0 },
+          { k: "Terminal", t: "NULLS", idx: 0 },
+        ],
+        idx: 4,
       },
       { k: "Terminal", t: "RParen", idx: 0 },
       {

@@ -1551,6 +1551,10 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
   if (e.distinct || e.filter !== undefined) {
     throw invalid(`${e.name} is not an aggregate function: DISTINCT and FILTER do not apply to it`, e.pos);
   }
+  if (e.nulls !== undefined)
+    throw invalid(`${e.nulls} NULLS is only valid in ARRAY_AGG, not in ${e.name}; drop it`, e.pos, {
+      function: e.name,
+    });
   if (e.name === "CURRENT_WATERMARK") {
     // Where a Calc evaluates it, its scope intercepts it (current-watermark.ts); anywhere else
     // its argument is no rowtime attribute, as in Flink's own check.
