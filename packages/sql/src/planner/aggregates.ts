@@ -29,6 +29,10 @@
  *   exact, and only rounding of the spread's size otherwise. A retraction that comes before its
  *   insert stays in the sums (the count below 0, or at 0 with sums left) until the insert
  *   cancels it, as Flink's reduction to SUM(x * x), SUM(x) and COUNT(x) keeps it;
+ * - `ARRAY_AGG`: `{ list }` as LISTAGG's, NULLs kept unless `IGNORE NULLS` (Flink's
+ *   ArrayAggFunction adds NULL to its list); with DISTINCT, `{ list, counts }`: the distinct
+ *   values in order of their first arrival, as Flink's distinct view passes only a value's first
+ *   accumulate and its last retract to the function, with each value's count by its JSON text;
  * - `JSON_OBJECTAGG`, `JSON_ARRAYAGG`: the members or items as JSON texts (json-aggregates.ts);
  * - `COLLECT`: the multiset of values, as MIN and MAX keep it (Flink's CollectAggFunction keeps a
  *   map view of value to count the same way); a retraction of a value not there counts -1 until
@@ -196,6 +200,12 @@ export function compileAggregates(
         filter: call.filter === undefined ? undefined : compileExpression(call.filter, inputScope),
         json: compileJsonAggregate(call, inputScope),
       };
+    if (call.nulls !== undefined && call.name !== "ARRAY_AGG")
+      throw invalid(
+        `${call.nulls} NULLS is only valid in ARRAY_AGG, not in ${call.name}; drop it`,
+        call.pos,
+        { function: call.name },
+      );
     if (call.name === "LISTAGG") {
       if (call.args.length < 1 || call.args.length > 2)
         throw invalid(`LISTAGG takes 1 or 2 arguments, got ${call.args.length}`, call.pos);
@@ -489,14 +499,21 @@ function bestAcc(a: AggregateCall, acc: AggAcc): unknown[] {
 /** FIRST_VALUE or LAST_VALUE over an input that never retracts: the accumulator is `[value]`, or `[]`. */
 const keepsOne = (a: AggregateCall) =>
   a.appendOnly === true && (a.call.name === "FIRST_VALUE" || a.call.name === "LAST_VALUE");
-/** LISTAGG, FIRST_VALUE, LAST_VALUE (not DISTINCT) under retraction: the values in arrival order. */
-const keepsList = (a: AggregateCall) => !a.call.distinct && ORDERED.has(a.call.name) && !keepsOne(a);
+/**
+ * LISTAGG, FIRST_VALUE, LAST_VALUE (not DISTINCT) under retraction, and ARRAY_AGG: the values in
+ * arrival order.
+ */
+const keepsList = (a: AggregateCall) =>
+  isArrayAgg(a) || (!a.call.distinct && ORDERED.has(a.call.name) && !keepsOne(a));
+const isArrayAgg = (a: AggregateCall) => a.call.name === "ARRAY_AGG" && a.user === undefined;
 const spreadOf = (a: AggregateCall) => (a.call.distinct ? undefined : SPREAD.get(a.call.name));
 const isInteger = (a: AggregateCall) => a.arg?.type?.kind === "atomic" && INTEGER_TYPES.has(a.arg.type.name);
 
-/** The accumulator of LISTAGG, FIRST_VALUE and LAST_VALUE under retraction. */
+/** The accumulator of LISTAGG, FIRST_VALUE and LAST_VALUE under retraction, and of ARRAY_AGG. */
 interface ListAcc {
   list: unknown[];
+  /** ARRAY_AGG(DISTINCT ...): how many times each value of `list` (by its JSON text) counts. */
+  counts?: Record<string, number>;
 }
 /** An exact integer: a number while it is a safe integer, else its decimal text (a BigInt's). */
 type Exact = number | string;
@@ -558,6 +575,27 @@ function oneAcc(a: AggregateCall, acc: AggAcc): unknown[] {
   const list = listAcc(acc).list;
   if (list.length === 0) return [];
   return [a.call.name === "FIRST_VALUE" ? list[0] : list[list.length - 1]];
+}
+
+/**
+ * Adds or takes out `v` of ARRAY_AGG(DISTINCT ...)'s accumulator: only a value's first arrival
+ * enters the list and only its last retraction leaves it (Flink's distinct view); a retraction of
+ * a value not there is dropped, as the list accumulator drops it.
+ */
+function updateDistinctList(l: Required<ListAcc>, v: unknown, sign: 1 | -1): ListAcc {
+  const text = valueText(v);
+  const n = l.counts[text] ?? 0;
+  if (sign === 1) {
+    l.counts[text] = n + 1;
+    if (n === 0) l.list.push(v);
+  } else if (n === 1) {
+    delete l.counts[text];
+    l.list.splice(
+      l.list.findIndex((x) => valueText(x) === text),
+      1,
+    );
+  } else if (n > 1) l.counts[text] = n - 1;
+  return l;
 }
 
 /** Adds or takes out `v` of a variance accumulator. */
@@ -648,9 +686,11 @@ function spreadResult(a: AggregateCall, acc: AggAcc, f: { sample: boolean; sqrt:
   return f.sqrt ? Math.sqrt(variance) : variance;
 }
 
-/** The value of LISTAGG, FIRST_VALUE or LAST_VALUE over `values` in order (NULL when none). */
+/** The value of LISTAGG, FIRST_VALUE, LAST_VALUE or ARRAY_AGG over `values` in order (NULL when none). */
 function orderedResult(a: AggregateCall, values: readonly unknown[]): unknown {
   if (values.length === 0) return null;
+  // A copy: the accumulator's list changes in place, and the result is emitted and kept.
+  if (isArrayAgg(a)) return [...values];
   if (a.call.name === "FIRST_VALUE") return values[0];
   if (a.call.name === "LAST_VALUE") return values[values.length - 1];
   return values.map(String).join(a.separator ?? ",");
@@ -673,7 +713,7 @@ export function createAcc(a: AggregateCall): AggAcc {
   if (a.json !== undefined) return createJsonAcc(a.json);
   if (a.lag !== undefined) return createLagAcc();
   if (keepsOne(a)) return [];
-  if (keepsList(a)) return { list: [] };
+  if (keepsList(a)) return isArrayAgg(a) && a.call.distinct ? { list: [], counts: {} } : { list: [] };
   if (spreadOf(a) !== undefined) return createSpread(a);
   if (keepsBest(a)) return [];
   if (usesMultiset(a)) return { values: {}, distinct: 0, sum: sumStart(a), best: null, stale: false };
@@ -692,6 +732,8 @@ export function inputOf(a: AggregateCall, row: Row): unknown {
   if (a.json !== undefined) return jsonInputOf(a.json, row);
   if (a.lag !== undefined) return lagInputOf(a.lag, row);
   const v = a.arg === undefined ? 1 : a.arg.eval(row);
+  // ARRAY_AGG keeps NULL elements (RESPECT NULLS, Flink's default) unless told IGNORE NULLS.
+  if (v === null && isArrayAgg(a) && a.call.nulls !== "IGNORE") return null;
   return v === null ? undefined : v;
 }
 
@@ -716,6 +758,7 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
   }
   if (keepsList(a)) {
     const l = listAcc(acc);
+    if (l.counts !== undefined) return updateDistinctList(l as Required<ListAcc>, v, sign);
     if (sign === 1) l.list.push(v);
     else {
       // The earliest equal value goes (Flink removes the first in arrival order); a retraction of
@@ -945,7 +988,17 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
     // Planning refuses merging windows for FIRST_VALUE and LAST_VALUE (requireUserMethods).
     throw new Error(`${a.call.name} cannot merge accumulators`);
   }
-  if (keepsList(a)) return { list: [...listAcc(x).list, ...listAcc(y).list] };
+  if (keepsList(a)) {
+    const p = listAcc(x);
+    const q = listAcc(y);
+    if (p.counts === undefined || q.counts === undefined) return { list: [...p.list, ...q.list] };
+    // DISTINCT: the merged window's values in order of first arrival, x's first.
+    const counts = { ...p.counts };
+    const list = [...p.list];
+    for (const v of q.list) if (counts[valueText(v)] === undefined) list.push(v);
+    for (const [text, n] of Object.entries(q.counts)) counts[text] = (counts[text] ?? 0) + n;
+    return { list, counts };
+  }
   if (spreadOf(a) !== undefined) return mergeSpread(a, x, y);
   if (keepsBest(a)) {
     const p = bestAcc(a, x);
@@ -1264,7 +1317,7 @@ const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as co
 const STRING = { kind: "atomic", name: "STRING", args: [], notNull: false } as const;
 
 /** The aggregates that are NULL over no rows, as Calcite types them (see {@link aggregateType}). */
-const NULL_IF_EMPTY: ReadonlySet<string> = new Set(["SUM", "AVG", "MIN", "MAX"]);
+const NULL_IF_EMPTY: ReadonlySet<string> = new Set(["SUM", "AVG", "MIN", "MAX", "ARRAY_AGG"]);
 
 /**
  * The type of an aggregate's result: a user aggregate's declared one, BIGINT for COUNT, else its
@@ -1285,6 +1338,12 @@ export function aggregateType(call: AggregateCall, emptyGroup = false): DataType
 /** {@link aggregateType} of `call` in a group that has a row. */
 function groupedAggregateType(call: AggregateCall): DataType | undefined {
   if (call.call.name === "LISTAGG") return STRING;
+  // Flink 1.20 types ARRAY_AGG(x) as ARRAY<type of x>, nullable as x is (DESCRIBE of a view:
+  // ARRAY<INT> over a nullable INT, ARRAY<CHAR(1) NOT NULL> NOT NULL over a NOT NULL one).
+  if (isArrayAgg(call))
+    return call.arg?.type === undefined
+      ? undefined
+      : { kind: "array", element: call.arg.type, notNull: call.arg.type.notNull };
   // Never NULL: no counted value gives the empty multiset (Flink's CollectAggFunction.getValue).
   if (call.call.name === "COLLECT")
     return call.arg?.type === undefined

@@ -169,6 +169,7 @@ const AGGREGATES = new Set([
   "STDDEV",
   "COLLECT",
   "LISTAGG",
+  "ARRAY_AGG",
   "FIRST_VALUE",
   "LAST_VALUE",
 ]);

@@ -318,6 +318,7 @@ export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
   "MAX",
   "AVG",
   "LISTAGG",
+  "ARRAY_AGG",
   "FIRST_VALUE",
   "LAST_VALUE",
   "VAR_POP",
