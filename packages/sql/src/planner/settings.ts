@@ -164,8 +164,11 @@ export function emitStrategy(settings: ReadonlyMap<string, string> | undefined):
       },
     );
   }
-  const allowLatenessMs =
+  const parsedLateness =
     lateness === undefined ? 0 : parseDuration(lateness, "table.exec.emit.allow-lateness");
+  // Flink 1.20 (WindowEmitStrategy.parseAllowLateness) reads the lateness only with late firing
+  // enabled: without it a late row is dropped as by default, whatever the lateness says.
+  const allowLatenessMs = lateDelayMs === undefined ? 0 : parsedLateness;
   if (lateDelayMs !== undefined && allowLatenessMs < lateDelayMs) {
     throw invalid(
       `'table.exec.emit.allow-lateness' (${allowLatenessMs} ms) is below 'table.exec.emit.late-fire.delay' (${lateDelayMs} ms): a late firing would come after the window's state is gone; raise the lateness or lower the delay`,

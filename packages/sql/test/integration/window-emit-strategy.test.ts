@@ -319,6 +319,21 @@ for (const [settings, message] of [
   });
 }
 
+test("allow-lateness without late firing is ignored, as in Flink 1.20: a late row within it is dropped and the result stays insert-only (checked on bench/flink)", async () => {
+  const tEnv = await envWith(
+    [ev("a", 4, 1000), ev("a", 2, 2000), ev("a", 3, 11_000), { watermark: 10_999 }, ev("a", 5, 3000)],
+    { "table.exec.emit.allow-lateness": "1 h" },
+  );
+  const result = await tEnv.executeSql(
+    "SELECT k, TUMBLE_START(ts, INTERVAL '10' SECOND) AS ws, SUM(v) AS s FROM ev GROUP BY k, TUMBLE(ts, INTERVAL '10' SECOND)",
+  );
+  assert.deepEqual(result.changelogMode?.kinds, ["+I"]);
+  assert.deepEqual(await result.collect(), [
+    { k: "a", ws: 0, s: 6 },
+    { k: "a", ws: 10_000, s: 3 },
+  ]);
+});
+
 test("early and late firings are refused for SESSION windows, naming the option and the window", async () => {
   const tEnv = await envWith([], EARLY);
   await assert.rejects(
@@ -326,9 +341,9 @@ test("early and late firings are refused for SESSION windows, naming the option 
       GROUP BY k, window_start, window_end`),
     /'table\.exec\.emit\.early-fire\.enabled' with a SESSION window/,
   );
-  const late = await envWith([], { "table.exec.emit.allow-lateness": "1 s" });
+  const late = await envWith([], { ...LATE, "table.exec.emit.allow-lateness": "1 s" });
   await assert.rejects(
     late.executeSql("SELECT k, COUNT(*) FROM ev GROUP BY k, SESSION(ts, INTERVAL '10' SECOND)"),
-    /'table\.exec\.emit\.allow-lateness' with a SESSION window/,
+    /'table\.exec\.emit\.late-fire\.enabled' with a SESSION window/,
   );
 });
