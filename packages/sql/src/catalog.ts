@@ -5,6 +5,12 @@
 
 import type { DataStream } from "@fleuve/core";
 import type { Query, Statement } from "./parser/ast.js";
+import {
+  DEFAULT_CATALOG,
+  DEFAULT_DATABASE,
+  serializableIdentifier,
+  summaryIdentifier,
+} from "./planner/catalog-statements.js";
 import { invalid } from "./planner/problems.js";
 import type { Row } from "./planner/values.js";
 
@@ -81,6 +87,38 @@ export class Catalog {
       kind === "TABLE" ? this.tables.delete(name) : this.views.delete(name) || this.streams.delete(name);
     if (!removed && !ifExists)
       throw invalid(`no ${kind.toLowerCase()} named ${name}`, undefined, { table: name });
+  }
+
+  /**
+   * Replaces table `name` by `change` of its definition (ALTER TABLE), under the new definition's
+   * name when that differs (RENAME TO): a missing table fails unless IF EXISTS, a view fails (ALTER
+   * TABLE changes tables), and so does a new name already taken.
+   */
+  alterTable(name: string, ifExists: boolean, change: (def: TableDefinition) => TableDefinition): void {
+    const def = this.tables.get(name);
+    if (def === undefined) {
+      // Flink 1.20's messages (AlterTableChangeOperation, SqlNodeToOperationConversion).
+      if (this.views.has(name) || this.streams.has(name))
+        throw invalid("ALTER TABLE for a view is not allowed", undefined, { table: name });
+      if (ifExists) return;
+      throw invalid(
+        `Table ${serializableIdentifier(name)} doesn't exist or is a temporary table.`,
+        undefined,
+        { table: name },
+      );
+    }
+    const next = change(def);
+    const to = next.name.parts.join(".");
+    if (to !== name) {
+      if (this.lookup(to) !== undefined)
+        throw invalid(
+          `Could not execute ALTER TABLE ${summaryIdentifier(name)} RENAME TO ${summaryIdentifier(to)}. Table (or view) ${DEFAULT_DATABASE}.${to} already exists in Catalog ${DEFAULT_CATALOG}.`,
+          undefined,
+          { table: to },
+        );
+      this.tables.delete(name);
+    }
+    this.tables.set(to, next);
   }
 
   /** The table or view called `name`, if any. */

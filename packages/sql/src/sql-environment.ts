@@ -58,6 +58,7 @@ import type {
 import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
 import { printName, printType } from "./parser/printer.js";
 import {
+  alteredTable,
   DEFAULT_CATALOG,
   DEFAULT_DATABASE,
   describeRows,
@@ -79,7 +80,7 @@ import { tableLike } from "./planner/create-table-like.js";
 import { explainStatement, scanAll, scratchEnvironment } from "./planner/explain.js";
 import { JSON_FUNCTIONS } from "./planner/json-functions.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
-import { invalid, unsupported } from "./planner/problems.js";
+import { invalid, unsupported, withPosition } from "./planner/problems.js";
 import { type Column, type Relation, sqlNameOf } from "./planner/relation.js";
 import { renamer } from "./planner/row-builders.js";
 import { AGGREGATE_FUNCTIONS, CLOCK_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
@@ -389,6 +390,13 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       case "drop":
         if (s.object === "FUNCTION") functions.drop(s.name.parts.join("."), s.ifExists);
         else catalog.drop(s.object, s.name.parts.join("."), s.ifExists);
+        return done();
+      case "alterTable":
+        try {
+          catalog.alterTable(s.name.parts.join("."), s.ifExists, (def) => alteredTable(def, s.change));
+        } catch (err) {
+          throw withPosition(err, s.pos);
+        }
         return done();
       case "show":
         return show(s);

@@ -61,7 +61,13 @@ export interface QualifiedName {
 
 /** A scalar expression. */
 export type Expr =
-  | { readonly kind: "literal"; readonly type: "number"; readonly text: string }
+  | {
+      readonly kind: "literal";
+      readonly type: "number";
+      readonly text: string;
+      /** Where the digits are (a literal out of range is refused there). */
+      readonly pos?: SourcePos;
+    }
   | { readonly kind: "literal"; readonly type: "string"; readonly value: string }
   | { readonly kind: "literal"; readonly type: "boolean"; readonly value: boolean }
   | { readonly kind: "literal"; readonly type: "null" }
@@ -548,6 +554,17 @@ export type Statement =
   | { readonly kind: "explain"; readonly details: readonly string[]; readonly statement: Statement }
   | { readonly kind: "set"; readonly option?: TableOption }
   | { readonly kind: "reset"; readonly key?: string }
+  | {
+      /** `ALTER TABLE [IF EXISTS] name` and what it changes: its name, or options set or reset. */
+      readonly kind: "alterTable";
+      readonly name: QualifiedName;
+      readonly ifExists: boolean;
+      readonly change:
+        | { readonly kind: "rename"; readonly to: QualifiedName }
+        | { readonly kind: "set"; readonly options: readonly TableOption[] }
+        | { readonly kind: "reset"; readonly keys: readonly string[] };
+      readonly pos: SourcePos;
+    }
   | InsertStatement
   | {
       /**

@@ -471,7 +471,12 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
 
   private primary = this.RULE("primary", (): Expr => {
     return this.OR([
-      { ALT: () => ({ kind: "literal", type: "number", text: this.CONSUME(T.NumberLiteral).image }) as Expr },
+      {
+        ALT: () => {
+          const tok = this.CONSUME(T.NumberLiteral);
+          return { kind: "literal", type: "number", text: tok.image, pos: posOf(tok) } as Expr;
+        },
+      },
       { ALT: () => ({ kind: "literal", type: "string", value: this.SUBRULE(this.string) }) as Expr },
       { ALT: () => this.take(T.True, { kind: "literal", type: "boolean", value: true } as Expr) },
       { ALT: () => this.take(T.False, { kind: "literal", type: "boolean", value: false } as Expr) },

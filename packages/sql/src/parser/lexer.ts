@@ -240,6 +240,12 @@ export const Execute = word("EXECUTE");
 /** `[CREATE OR] REPLACE TABLE ... AS SELECT` (REPLACE(s, a, b) stays a function). */
 export const Replace = word("REPLACE");
 /**
+ * `ALTER TABLE t RENAME TO | SET | RESET`. Flink reserves ALTER; here it stays a name too, so that
+ * a column called `alter` keeps printing (and its state ids) as before.
+ */
+export const Alter = word("ALTER");
+export const Rename = word("RENAME");
+/**
  * The names of the JSON functions whose parentheses hold SQL/JSON clauses (`JSON_VALUE(j, p
  * RETURNING INT ...)`): one token, so that the grammar of those clauses applies to them only.
  */

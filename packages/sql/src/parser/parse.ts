@@ -9,6 +9,7 @@ import { EOF } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { SqlParser } from "./statement-parser.js";
 import { describeExpected, type SyntaxProblem, syntaxError } from "./syntax-error.js";
+import { unsupportedAlter } from "./unsupported-alter.js";
 
 let shared: SqlParser | undefined;
 /** The parser, built once (building analyses the grammar, which takes a while). */
@@ -28,7 +29,13 @@ function run<R>(sql: string, rule: RuleName): R {
   p.unknownTypeTokens = [];
   const result = p[rule]() as R;
   const error = p.errors[0];
-  if (error !== undefined) throw syntaxError(sql, parseProblem(sql, lexed.tokens, error, rule));
+  if (error !== undefined) {
+    const at = lexed.tokens.indexOf(error.token);
+    throw (
+      unsupportedAlter(lexed.tokens, at < 0 ? lexed.tokens.length : at) ??
+      syntaxError(sql, parseProblem(sql, lexed.tokens, error, rule))
+    );
+  }
   const unknownType = p.unknownTypeTokens[0];
   if (unknownType !== undefined) throw syntaxError(sql, unknownTypeProblem(sql, unknownType));
   return result;

@@ -526,6 +526,16 @@ export function printStatement(s: Statement): string {
         : `SET ${printString(s.option.key)} = ${printString(s.option.value)}`;
     case "reset":
       return s.key === undefined ? "RESET" : `RESET ${printString(s.key)}`;
+    case "alterTable": {
+      const c = s.change;
+      const change =
+        c.kind === "rename"
+          ? `RENAME TO ${name(c.to)}`
+          : c.kind === "set"
+            ? `SET (${c.options.map((o) => `${printString(o.key)} = ${printString(o.value)}`).join(", ")})`
+            : `RESET (${c.keys.map(printString).join(", ")})`;
+      return `ALTER TABLE ${s.ifExists ? "IF EXISTS " : ""}${name(s.name)} ${change}`;
+    }
     case "createTable": {
       const elements: string[] = s.columns.map((c) => {
         const comment = c.comment === undefined ? "" : ` COMMENT ${printString(c.comment)}`;

@@ -110,6 +110,7 @@ export class SqlParser extends QueryParser {
       { ALT: () => this.SUBRULE(this.insertStatement) },
       { ALT: () => this.SUBRULE(this.executeStatement) },
       { ALT: () => this.SUBRULE(this.replaceStatement) },
+      { ALT: () => this.SUBRULE(this.alterStatement) },
       { ALT: () => ({ kind: "query", query: this.SUBRULE(this.query) }) as Statement },
     ]);
   });
@@ -358,6 +359,11 @@ export class SqlParser extends QueryParser {
   /** `WITH ('k' = 'v', ...)`. */
   private withOptions = this.RULE("withOptions", (): TableOption[] => {
     this.CONSUME(T.With);
+    return this.SUBRULE(this.optionList);
+  });
+
+  /** `('k' = 'v', ...)`: the options of WITH and of ALTER TABLE SET. */
+  private optionList = this.RULE("optionList", (): TableOption[] => {
     this.CONSUME(T.LParen);
     const options: TableOption[] = [];
     this.MANY_SEP({ SEP: T.Comma, DEF: () => options.push(this.SUBRULE(this.tableOption)) });
@@ -607,6 +613,49 @@ export class SqlParser extends QueryParser {
         },
       },
     ]);
+  });
+
+  /**
+   * `ALTER TABLE [IF EXISTS] t RENAME TO t2 | SET ('k' = 'v', ...) | RESET ('k', ...)`: the forms
+   * that change only the catalog entry. Flink's other ALTER forms are refused by name (see
+   * unsupportedAlter in parse.ts).
+   */
+  private alterStatement = this.RULE("alterStatement", (): Statement => {
+    const pos = posOf(this.CONSUME(T.Alter));
+    this.CONSUME(T.Table);
+    const ifExists =
+      this.OPTION(() => {
+        this.CONSUME(T.If);
+        this.CONSUME(T.Exists);
+        return true;
+      }) ?? false;
+    const name = this.SUBRULE(this.qualifiedName);
+    const change = this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Rename);
+          this.CONSUME(T.To);
+          return { kind: "rename" as const, to: this.SUBRULE2(this.qualifiedName) };
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.SetKw);
+          return { kind: "set" as const, options: this.SUBRULE(this.optionList) };
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Reset);
+          this.CONSUME(T.LParen);
+          const keys: string[] = [];
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => keys.push(this.SUBRULE(this.string)) });
+          this.CONSUME(T.RParen);
+          return { kind: "reset" as const, keys };
+        },
+      },
+    ]);
+    return { kind: "alterTable", name, ifExists, change, pos };
   });
 
   /** `INSERT INTO|OVERWRITE t [(cols)] query`. */

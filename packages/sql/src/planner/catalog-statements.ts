@@ -7,7 +7,7 @@
 
 import { localPath, partitionDirectories } from "@fleuve/core";
 import type { Catalog, TableDefinition, ViewDefinition } from "../catalog.js";
-import type { DataType, Expr, QualifiedName, ShowLike } from "../parser/ast.js";
+import type { DataType, Expr, QualifiedName, ShowLike, Statement } from "../parser/ast.js";
 import { printExpr, printFlinkStyle, printQuery } from "../parser/printer.js";
 import { compileExpression } from "./compile-expression.js";
 import { flinkTypeText, quoted, quotedString } from "./flink-type-text.js";
@@ -340,4 +340,34 @@ export function showPartitions(
   return partitionDirectories(localPath(path), def.partitionedBy)
     .filter((spec) => filter.every(([k, v]) => spec.some(([sk, sv]) => sk === k && sv === v)))
     .map((spec) => spec.map(([k, v]) => `${k}=${v}`).join("/"));
+}
+
+/** What an ALTER TABLE statement changes. */
+export type TableChange = (Statement & { kind: "alterTable" })["change"];
+
+/**
+ * Table `def` after ALTER TABLE's `change`: renamed (RENAME TO), its options set, a key already
+ * there taking the new value in its place (SET), or removed (RESET), as Flink's
+ * AlterTableChangeOperation changes a catalog table. RESET of 'connector' fails as in Flink: a
+ * table without one would no longer say what it reads.
+ */
+export function alteredTable(def: TableDefinition, change: TableChange): TableDefinition {
+  switch (change.kind) {
+    case "rename":
+      return { ...def, name: change.to };
+    case "set": {
+      const options = def.options.map((o) => change.options.findLast((n) => n.key === o.key) ?? o);
+      for (const n of change.options)
+        if (!options.some((o) => o.key === n.key))
+          options.push(change.options.findLast((m) => m.key === n.key) ?? n);
+      return { ...def, options };
+    }
+    case "reset": {
+      if (change.keys.some((k) => k.toLowerCase() === "connector"))
+        throw invalid("ALTER TABLE RESET does not support changing 'connector'", undefined, {
+          table: def.name.parts.join("."),
+        });
+      return { ...def, options: def.options.filter((o) => !change.keys.includes(o.key)) };
+    }
+  }
 }

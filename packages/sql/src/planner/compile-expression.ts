@@ -162,12 +162,35 @@ export function compileExpression<I>(e: Expr, scope: Scope<I>): Compiled<I> {
   }
 }
 
+/** 2^63: an exact literal's digits (its unscaled value) must be below it, or equal when negative. */
+const LONG_RANGE = 2n ** 63n;
+
+/**
+ * Refuses an exact numeric literal (digits, with or without a point) whose unscaled value does not
+ * fit a Java long, as Calcite's validator does (Flink 1.20: `Numeric literal
+ * '12345678901234567890' out of range`, also for `1234567890123456789.5`): such a literal would
+ * otherwise lose digits. `negative`: the literal follows a minus sign, which the parser reads
+ * with its digits (-9223372036854775808 fits).
+ */
+function refuseOutOfRange(text: string, negative: boolean, pos: SourcePos | undefined): void {
+  const exact = /^(\d*)\.?(\d*)$/.exec(text);
+  if (exact === null) return;
+  const digits = `${exact[1]}${exact[2]}`.replace(/^0+/, "");
+  if (digits.length < 19) return;
+  const unscaled = BigInt(digits);
+  if (unscaled < LONG_RANGE || (negative && unscaled === LONG_RANGE)) return;
+  // BigDecimal's text of the literal, as Calcite's message writes it: leading zeros dropped.
+  const shown = `${negative ? "-" : ""}${(exact[1] as string).replace(/^0+(?=\d)/, "") || "0"}${text.includes(".") && exact[2] !== "" ? `.${exact[2]}` : ""}`;
+  throw invalid(`Numeric literal '${shown}' out of range`, pos, { literal: shown });
+}
+
 function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
   const own = scope.intercept?.(e);
   if (own !== undefined) return own;
   const sub = (x: Expr) => compileExpression(x, scope);
   switch (e.kind) {
     case "literal": {
+      if (e.type === "number") refuseOutOfRange(e.text, false, e.pos);
       const v = e.type === "number" ? Number(e.text) : e.type === "null" ? null : e.value;
       // Flink: 12 and 12. are INT (BIGINT past INT's range), 0.908 DECIMAL (exact, so 0.908 * price
       // keeps three decimals), 1e3 DOUBLE, 'abc' CHAR(3). A literal other than NULL is NOT NULL, as in Flink, so
@@ -237,6 +260,13 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     case "unary": {
       if (e.op !== "+" && isNullLiteral(e.operand))
         throw illegalNull(`the operand of ${e.op === "NOT" ? "NOT" : "unary -"}`, firstPos(e));
+      // -9223372036854775808 is a BIGINT literal as -2147483648 is an INT one (below): the one
+      // literal whose digits alone are out of range.
+      if (e.op === "-" && e.operand.kind === "literal" && e.operand.type === "number") {
+        refuseOutOfRange(e.operand.text, true, e.operand.pos);
+        if (/^\d+$/.test(e.operand.text) && BigInt(e.operand.text) === LONG_RANGE)
+          return { eval: () => -(2 ** 63), type: atomic("BIGINT", [], true) };
+      }
       const x = sub(e.operand);
       if (e.op === "NOT") {
         return {

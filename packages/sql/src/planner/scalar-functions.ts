@@ -12,6 +12,8 @@ import { dateFormat } from "./date-format.js";
 import { ENCODING_FUNCTIONS } from "./encoding-functions.js";
 import { MATH_STRING_FUNCTIONS } from "./math-string-functions.js";
 import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
+import { narrowed } from "./number-casts.js";
+import type { IntegerTypeName } from "./number-text.js";
 import { STRING_COLLECTION_FUNCTIONS } from "./string-collection-functions.js";
 import { TYPE_OF } from "./type-of.js";
 import { dateOf, dayOfYear, isoWeek, parseTimestamp, timeOf } from "./values.js";
@@ -44,6 +46,8 @@ const INT = atomic("INT");
 const BIGINT = atomic("BIGINT");
 const TIMESTAMP_LTZ = atomic("TIMESTAMP_LTZ", [3]);
 const TIMESTAMP = atomic("TIMESTAMP", [3]);
+
+const INTEGER_TYPES: readonly IntegerTypeName[] = ["TINYINT", "SMALLINT", "INT", "BIGINT"];
 
 const str = (v: unknown) => String(v);
 
@@ -97,7 +101,35 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ["LTRIM", { minArgs: 1, maxArgs: 1, fn: ([s]) => str(s).replace(/^ +/, ""), type: STRING }],
   ["RTRIM", { minArgs: 1, maxArgs: 1, fn: ([s]) => str(s).replace(/ +$/, ""), type: STRING }],
   ["REPLACE", { minArgs: 3, maxArgs: 3, fn: ([s, a, b]) => str(s).split(str(a)).join(str(b)), type: STRING }],
-  ["ABS", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.abs(num(x)) }],
+  [
+    "ABS",
+    {
+      minArgs: 1,
+      maxArgs: 1,
+      fn: ([x]) => Math.abs(num(x)),
+      // ABS of an integer type keeps the type and wraps as Java's Math.abs: ABS(-2147483648) over
+      // INT is -2147483648, over BIGINT the minimum stays too (Flink 1.20), TINYINT and SMALLINT
+      // narrow back (ABS(CAST(-128 AS TINYINT)) is -128). The argument's type is known only once
+      // the site's arguments are compiled, hence the site reading it.
+      atSite: () => {
+        let integer: IntegerTypeName | undefined;
+        return {
+          fn: ([x]) => {
+            const v = num(x);
+            // Long.MIN_VALUE (-2^63, exact as a double) has no positive BIGINT: it stays.
+            if (integer === "BIGINT" && v === -(2 ** 63)) return v;
+            const n = Math.abs(v);
+            return integer === undefined || integer === "BIGINT" ? n : narrowed(n, integer);
+          },
+          type: ([t]) => {
+            const name = t?.kind === "atomic" ? (t.name === "INTEGER" ? "INT" : t.name) : undefined;
+            integer = INTEGER_TYPES.find((i) => i === name);
+            return t;
+          },
+        };
+      },
+    },
+  ],
   [
     "MOD",
     {
