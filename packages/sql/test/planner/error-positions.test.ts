@@ -22,6 +22,28 @@ const cases: [string, string, string][] = [
     "FLEUVE_SQL_VALIDATION",
     "Invalid regular expression 'a]', index 1 (line 1, column 8)",
   ],
+  // Exact numeric literals whose digits do not fit a long (Calcite's validateLiteral, checked on
+  // Flink 1.20), with or without a point; the sign is read with the digits.
+  [
+    "SELECT 12345678901234567890",
+    "FLEUVE_SQL_VALIDATION",
+    "Numeric literal '12345678901234567890' out of range (line 1, column 8)",
+  ],
+  [
+    "SELECT 1,\n  1234567890123456789.5",
+    "FLEUVE_SQL_VALIDATION",
+    "Numeric literal '1234567890123456789.5' out of range (line 2, column 3)",
+  ],
+  [
+    "SELECT ABS(9223372036854775808)",
+    "FLEUVE_SQL_VALIDATION",
+    "Numeric literal '9223372036854775808' out of range (line 1, column 12)",
+  ],
+  [
+    "SELECT -9223372036854775809",
+    "FLEUVE_SQL_VALIDATION",
+    "Numeric literal '-9223372036854775809' out of range (line 1, column 9)",
+  ],
 ];
 
 for (const [q, code, message] of cases) {
