@@ -158,6 +158,44 @@ test("fleuve sql -f: errors name file:line:column with the line and a caret, bef
   }
 });
 
+test("fleuve sql -f: a bad connector option and an unknown WATERMARK column point at where they are written", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-f-"));
+  const sink =
+    "CREATE TABLE s (name STRING) WITH ('connector' = 'print');\nINSERT INTO s SELECT name FROM t;\n";
+  const cases: [string, string, string][] = [
+    [
+      // The connector's name, whether the table is read or written.
+      "CREATE TABLE t (\n  name STRING\n) WITH (\n  'connector' = 'datgen'\n);\nINSERT INTO t SELECT 'a';\n",
+      "4:3: table t: no connector 'datgen'; known: ",
+      "\n  'connector' = 'datgen'\n  ^\n",
+    ],
+    [
+      "CREATE TABLE t (\n  name STRING\n) WITH (\n  'connector' = 'datagen',\n  'fields.nme.length' = '3'\n);\n" +
+        sink,
+      "5:3: table t: connector 'datagen' source: field 'nme': option 'fields.nme.length' names no column; the columns are name\n",
+      "\n  'fields.nme.length' = '3'\n  ^\n",
+    ],
+    [
+      "CREATE TABLE t (\n  name STRING,\n  ts TIMESTAMP(3),\n  WATERMARK FOR tss AS tss\n) WITH ('connector' = 'datagen');\n" +
+        sink,
+      "4:17: table t: WATERMARK FOR tss: no such column\n",
+      "\n  WATERMARK FOR tss AS tss\n                ^\n",
+    ],
+  ];
+  try {
+    for (const [i, [text, message, caret]] of cases.entries()) {
+      const file = join(dir, `bad${i}.sql`);
+      writeFileSync(file, text);
+      const r = await fleuve("sql", "-f", file);
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(r.stderr.startsWith(`error FLEUVE_SQL_VALIDATION: ${file}:${message}`), r.stderr);
+      assert.ok(r.stderr.endsWith(caret), r.stderr);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("fleuve sql -f stopped with a savepoint and resumed from it: exactly the changelog of one run", {
   timeout: 600_000,
 }, async () => {

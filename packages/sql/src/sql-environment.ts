@@ -84,7 +84,7 @@ import { invalid, unsupported, withPosition } from "./planner/problems.js";
 import { type Column, type Relation, sqlNameOf } from "./planner/relation.js";
 import { renamer } from "./planner/row-builders.js";
 import { AGGREGATE_FUNCTIONS, CLOCK_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
-import { connectorOptions, planStreamTable, sideOptions } from "./planner/scan.js";
+import { connectorOptions, optionNamed, planStreamTable, sideOptions } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { HIDDEN_PREFIX } from "./planner/subqueries.js";
@@ -624,7 +624,10 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     } catch (e) {
       // The planner's own errors name the table already.
       if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
-        throw invalid(`table ${name}: ${e.message}`, s.pos, { table: name, ...e.details });
+        throw invalid(`table ${name}: ${e.message}`, optionNamed(def, e)?.pos ?? s.pos, {
+          table: name,
+          ...e.details,
+        });
       throw e;
     }
     if (mode === "insert-only" && !isInsertOnly(rel.changelog)) {

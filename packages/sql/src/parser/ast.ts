@@ -461,6 +461,8 @@ export interface LikeOption {
 export interface TableOption {
   readonly key: string;
   readonly value: string;
+  /** Where its key is written (an error about the option points there). */
+  readonly pos?: SourcePos;
 }
 
 /** `[NOT] LIKE 'pattern'` of a SHOW statement (MySQL's LIKE: `%`, `_`, a backslash escaping). */
@@ -477,7 +479,8 @@ export type Statement =
       readonly temporary: boolean;
       readonly ifNotExists: boolean;
       readonly columns: readonly ColumnDef[];
-      readonly watermark?: { readonly column: string; readonly expr: Expr };
+      /** `pos`: where the column is named (an unknown column is reported there). */
+      readonly watermark?: { readonly column: string; readonly expr: Expr; readonly pos?: SourcePos };
       readonly primaryKey?: { readonly name?: string; readonly columns: readonly string[] };
       readonly comment?: string;
       readonly partitionedBy: readonly string[];

@@ -17,14 +17,14 @@ import type {
   Statement,
   TableOption,
 } from "./ast.js";
-import { posOf, upper } from "./expression-parser.js";
+import { posOf, stringValue, upper } from "./expression-parser.js";
 import * as T from "./lexer.js";
 import { QueryParser } from "./query-parser.js";
 
 /** What one CREATE TABLE element is. */
 type TableElement =
   | { kind: "column"; column: ColumnDef }
-  | { kind: "watermark"; column: string; expr: Expr }
+  | { kind: "watermark"; column: string; expr: Expr; pos: SourcePos }
   | { kind: "primaryKey"; name?: string; columns: string[] };
 
 /** The whole Flink SQL grammar. One instance is reused (chevrotain parsers are reusable). */
@@ -205,18 +205,18 @@ export class SqlParser extends QueryParser {
         return this.SUBRULE(this.query);
       });
       const columns: ColumnDef[] = [];
-      let watermark: { column: string; expr: Expr } | undefined;
+      let watermark: { column: string; expr: Expr; pos: SourcePos } | undefined;
       let primaryKey: { name?: string; columns: string[] } | undefined;
       for (const e of elements) {
         if (e.kind === "column") {
           columns.push(e.column);
           if (e.column.kind === "physical" && e.column.primaryKey) primaryKey = { columns: [e.column.name] };
-        } else if (e.kind === "watermark") watermark = { column: e.column, expr: e.expr };
+        } else if (e.kind === "watermark") watermark = { column: e.column, expr: e.expr, pos: e.pos };
         else
           primaryKey = e.name === undefined ? { columns: e.columns } : { name: e.name, columns: e.columns };
       }
       const stmt: Statement & { kind: "createTable" } & {
-        watermark?: { column: string; expr: Expr };
+        watermark?: { column: string; expr: Expr; pos: SourcePos };
         primaryKey?: { name?: string; columns: string[] };
         comment?: string;
         like?: QualifiedName;
@@ -255,9 +255,10 @@ export class SqlParser extends QueryParser {
         ALT: () => {
           this.CONSUME(T.Watermark);
           this.CONSUME(T.For);
+          const pos = posOf(this.LA(1));
           const column = this.SUBRULE(this.identifier);
           this.CONSUME(T.As);
-          return { kind: "watermark", column, expr: this.SUBRULE(this.expression) } as TableElement;
+          return { kind: "watermark", column, expr: this.SUBRULE(this.expression), pos } as TableElement;
         },
       },
       {
@@ -394,10 +395,10 @@ export class SqlParser extends QueryParser {
   });
 
   private tableOption = this.RULE("tableOption", (): TableOption => {
-    const key = this.SUBRULE(this.string);
+    const keyToken = this.CONSUME(T.StringLiteral);
     this.CONSUME(T.Equals);
     const value = this.SUBRULE2(this.string);
-    return { key, value };
+    return { key: stringValue(keyToken), value, pos: posOf(keyToken) };
   });
 
   private createView = this.RULE("createView", (temporary: boolean, pos: SourcePos): Statement => {

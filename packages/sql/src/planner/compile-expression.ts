@@ -609,7 +609,9 @@ const DAY_MS = 86_400_000;
 
 /** The leftmost source position in `e` (a binary node has none of its own). */
 function firstPos(e: Expr): SourcePos | undefined {
-  if ("pos" in e && e.pos !== undefined) return e.pos as SourcePos;
+  // A number literal's position is for its own errors (out of range): an operation starting with
+  // one is still reported at its first other operand, as before literals had one.
+  if ("pos" in e && e.pos !== undefined && e.kind !== "literal") return e.pos as SourcePos;
   if (e.kind === "binary") return firstPos(e.left) ?? firstPos(e.right);
   if (e.kind === "unary") return firstPos(e.operand);
   return undefined;

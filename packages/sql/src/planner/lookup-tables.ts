@@ -39,7 +39,7 @@ import type { LookupClient } from "../runtime/lookup-join.js";
 import { tableOptions } from "./legacy-options.js";
 import type { Convert } from "./nested-converter.js";
 import { invalid } from "./problems.js";
-import { PARTITION_COMMIT } from "./scan.js";
+import { optionNamed, PARTITION_COMMIT } from "./scan.js";
 import { externalConverter, fieldReader, type Row, setColumn } from "./values.js";
 
 /** The connectors a lookup join can read. */
@@ -192,7 +192,10 @@ function filesystemLookupTable(def: TableDefinition, options: ReadonlyMap<string
     files = filesystemTable(parsed, { schema, partitionKeys: def.partitionedBy });
   } catch (e) {
     if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
-      throw invalid(`table ${name}: ${e.message}`, def.pos, { table: name, ...e.details });
+      throw invalid(`table ${name}: ${e.message}`, optionNamed(def, e)?.pos ?? def.pos, {
+        table: name,
+        ...e.details,
+      });
     throw e;
   }
   return {

@@ -12,6 +12,7 @@ import {
   type ConnectorRegistry,
   createSource,
   type DataStream,
+  type FleuveError,
   isFleuveError,
   type KeyedProcessFunction,
   optionSpecOf,
@@ -35,7 +36,7 @@ import {
   tableLayout,
   valueDecoder,
 } from "../formats/table-format.js";
-import type { DataType, Expr } from "../parser/ast.js";
+import type { DataType, Expr, TableOption } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { ProctimeOperator } from "../runtime/proctime.js";
 import { children } from "./aggregates.js";
@@ -58,6 +59,21 @@ import {
 
 /** Metadata keys every descriptor source gives (fields of its `ConnectorRecord`). */
 const METADATA_KEYS = ["key", "offset", "partition", "timestamp", "topic", "headers"] as const;
+
+/**
+ * The WITH option of `def` that connector error `e` is about, so that the error points at it: the
+ * longest key the message quotes (`option 'fields.nme.length' names no column`), else the
+ * 'connector' option when the connector is unknown (`no connector 'datgen'`). Undefined when it names none.
+ */
+export function optionNamed(def: TableDefinition, e: FleuveError): TableOption | undefined {
+  let found: TableOption | undefined;
+  for (const o of def.options)
+    if (e.message.includes(`'${o.key}'`) && (found === undefined || o.key.length > found.key.length))
+      found = o;
+  if (found !== undefined) return found;
+  const connector = def.options.find((o) => o.key === "connector");
+  return e.message.startsWith("no connector '") ? connector : undefined;
+}
 
 /**
  * The WITH options of a table as plain options, without `connector` (Flink's legacy filesystem
@@ -214,7 +230,10 @@ export function planScan(
   } catch (e) {
     // The planner's own errors name the table already.
     if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
-      throw invalid(`table ${name}: ${e.message}`, undefined, { table: name, ...e.details });
+      throw invalid(`table ${name}: ${e.message}`, optionNamed(def, e)?.pos ?? def.pos, {
+        table: name,
+        ...e.details,
+      });
     throw e;
   }
 
@@ -393,9 +412,13 @@ function withWatermark(
   if (def.watermark !== undefined) {
     const col = columns.find((c) => c.name === def.watermark?.column);
     if (col === undefined) {
-      throw invalid(`table ${name}: WATERMARK FOR ${def.watermark.column}: no such column`, def.pos, {
-        table: name,
-      });
+      throw invalid(
+        `table ${name}: WATERMARK FOR ${def.watermark.column}: no such column`,
+        def.watermark.pos ?? def.pos,
+        {
+          table: name,
+        },
+      );
     }
     if (!isTimestampType(col.type)) {
       throw invalid(
