@@ -230,7 +230,7 @@ export function planScan(
   } catch (e) {
     // The planner's own errors name the table already.
     if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
-      throw invalid(`table ${name}: ${e.message}`, optionNamed(def, e)?.pos ?? def.pos, {
+      throw invalid(`table ${name}: ${e.message}`, optionNamed(def, e)?.pos, {
         table: name,
         ...e.details,
       });

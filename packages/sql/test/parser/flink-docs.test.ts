@@ -281,10 +281,21 @@ const cases: DocCase[] = [
       assert.equal(meta.key, "values.source.timestamp");
       assert.equal(meta.virtual, true);
       assert.deepEqual(rates.primaryKey, { columns: ["currency"] });
-      assert.deepEqual(rates.options, [
-        { key: "connector", value: "kafka" },
-        { key: "value.format", value: "debezium-json" },
-      ]);
+      assert.deepEqual(
+        rates.options.map(({ key, value }) => ({ key, value })),
+        [
+          { key: "connector", value: "kafka" },
+          { key: "value.format", value: "debezium-json" },
+        ],
+      );
+      // Each option knows where its key is written (errors about it point there).
+      assert.deepEqual(
+        rates.options.map((o) => [o.pos?.line, o.pos?.column]),
+        [
+          [16, 4],
+          [17, 4],
+        ],
+      );
     },
   },
   {

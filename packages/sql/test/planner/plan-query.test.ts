@@ -110,7 +110,8 @@ const invalidCases: [string, string][] = [
   ["SELECT a FROM missing", "unknown table missing; defined: p, t, u (line 1, column 15)"],
   [
     "SELECT a FROM u",
-    "table u: no connector 'nope'; known: blackhole, datagen, file, filesystem, log, nexmark, print, upsert-log",
+    // At the 'connector' option of u's CREATE TABLE.
+    "table u: no connector 'nope'; known: blackhole, datagen, file, filesystem, log, nexmark, print, upsert-log (line 4, column 34)",
   ],
   [
     "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(a), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end",
