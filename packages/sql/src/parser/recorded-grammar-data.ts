@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "ea2497cc45c1871ffce7a33ea5264b5164f49578";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "1c2f0c07f97d0b7aedc46b6b7f2d9c841b49827f";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {
@@ -2812,6 +2812,11 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
           },
           {
             k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "alterStatement" }],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
             d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "query" }],
             ignoreAmbiguities: false,
           },
@@ -3164,6 +3169,14 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     k: "Rule",
     d: [
       { k: "Terminal", t: "WITH", idx: 0 },
+      { k: "NonTerminal", idx: 0, nonTerminalName: "optionList" },
+    ],
+    orgText: "",
+    name: "withOptions",
+  },
+  optionList: {
+    k: "Rule",
+    d: [
       { k: "Terminal", t: "LParen", idx: 0 },
       {
         k: "RepetitionWithSeparator",
@@ -3174,7 +3187,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
       { k: "Terminal", t: "RParen", idx: 0 },
     ],
     orgText: "",
-    name: "withOptions",
+    name: "optionList",
   },
   partitionSpec: {
     k: "Rule",
@@ -3216,7 +3229,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   tableOption: {
     k: "Rule",
     d: [
-      { k: "NonTerminal", idx: 0, nonTerminalName: "string" },
+      { k: "Terminal", t: "StringLiteral", idx: 0 },
       { k: "Terminal", t: "Equals", idx: 0 },
       { k: "NonTerminal", idx: 2, nonTerminalName: "string" },
     ],
@@ -3571,6 +3584,64 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     ],
     orgText: "",
     name: "setStatement",
+  },
+  alterStatement: {
+    k: "Rule",
+    d: [
+      { k: "Terminal", t: "ALTER", idx: 0 },
+      { k: "Terminal", t: "TABLE", idx: 0 },
+      {
+        k: "Option",
+        d: [
+          { k: "Terminal", t: "IF", idx: 0 },
+          { k: "Terminal", t: "EXISTS", idx: 0 },
+        ],
+        idx: 0,
+      },
+      { k: "NonTerminal", idx: 0, nonTerminalName: "qualifiedName" },
+      {
+        k: "Alternation",
+        d: [
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "RENAME", idx: 0 },
+              { k: "Terminal", t: "TO", idx: 0 },
+              { k: "NonTerminal", idx: 2, nonTerminalName: "qualifiedName" },
+            ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "SET", idx: 0 },
+              { k: "NonTerminal", idx: 0, nonTerminalName: "optionList" },
+            ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "RESET", idx: 0 },
+              { k: "Terminal", t: "LParen", idx: 0 },
+              {
+                k: "RepetitionMandatoryWithSeparator",
+                d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "string" }],
+                s: "Comma",
+                idx: 0,
+              },
+              { k: "Terminal", t: "RParen", idx: 0 },
+            ],
+            ignoreAmbiguities: false,
+          },
+        ],
+        idx: 0,
+        ignoreAmbiguities: false,
+        hasPredicates: false,
+      },
+    ],
+    orgText: "",
+    name: "alterStatement",
   },
   insertStatement: {
     k: "Rule",
