@@ -39,6 +39,10 @@ async function physical(tEnv: Awaited<ReturnType<typeof bids>>, query: string): 
   return text.slice(text.indexOf("== Optimized Physical Plan =="), text.indexOf("== Changelog =="));
 }
 
+/** A window bound's epoch milliseconds (whole seconds here), as Flink allows: it refuses CAST(timestamp AS BIGINT). */
+const epochMs = (column: string) =>
+  `TIMESTAMPDIFF(SECOND, TIMESTAMP '1970-01-01 00:00:00', ${column}) * 1000`;
+
 const HOP = "TABLE(HOP(TABLE bid, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND))";
 
 /** q5 as Nexmark writes it, with `max` for the MAX call and `having` on the second count. */
@@ -48,7 +52,7 @@ const q5 = (
   cond = "AuctionBids.num >= MaxBids.maxn",
   join = "JOIN",
 ) =>
-  `SELECT AuctionBids.auction, AuctionBids.num, CAST(AuctionBids.starttime AS BIGINT) AS s, MaxBids.maxn
+  `SELECT AuctionBids.auction, AuctionBids.num, ${epochMs("AuctionBids.starttime")} AS s, MaxBids.maxn
 FROM (SELECT auction, COUNT(*) AS num, window_start AS starttime, window_end AS endtime
   FROM ${HOP} GROUP BY auction, window_start, window_end) AS AuctionBids
 ${join} (SELECT ${max} AS maxn, CountBids.starttime, CountBids.endtime
@@ -172,10 +176,10 @@ const sessionCounts = (auction = "auction, ") =>
   GROUP BY auction, window_start, window_end`;
 /** The most bids of an auction session per session window (start and end). */
 const sessionMax = (max: string) =>
-  `SELECT CAST(ws AS BIGINT) AS s, CAST(we AS BIGINT) AS e, ${max} AS m FROM (${sessionCounts()}) GROUP BY ws, we`;
+  `SELECT ${epochMs("ws")} AS s, ${epochMs("we")} AS e, ${max} AS m FROM (${sessionCounts()}) GROUP BY ws, we`;
 /** q5's join over session windows, with `max` for the MAX call and `having` on the second count. */
 const sessionQ5 = (max: string, having = "") =>
-  `SELECT A.auction, A.num, CAST(A.ws AS BIGINT) AS s, M.maxn FROM (${sessionCounts()}) AS A
+  `SELECT A.auction, A.num, ${epochMs("A.ws")} AS s, M.maxn FROM (${sessionCounts()}) AS A
   JOIN (SELECT ${max} AS maxn, C.ws, C.we FROM (${sessionCounts("")} ${having}) AS C GROUP BY C.ws, C.we) AS M
   ON A.ws = M.ws AND A.we = M.we AND A.num >= M.maxn`;
 
