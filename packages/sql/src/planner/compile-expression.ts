@@ -25,6 +25,7 @@ import { compileOverlaps } from "./overlaps.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { similarRegExp } from "./similar-to.js";
+import { NUMBER_TYPES } from "./string-collection-functions.js";
 import { isTemporal, orderedComparisonCast } from "./string-comparisons.js";
 import { timeRounding } from "./time-rounding.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
@@ -1219,21 +1220,9 @@ function sqlTypeName(t: DataType & { kind: "atomic" }): string {
   return t.name;
 }
 
-/** The names of the numeric types. */
-const NUMERIC_NAMES: ReadonlySet<string> = new Set([
-  "TINYINT",
-  "SMALLINT",
-  "INT",
-  "INTEGER",
-  "BIGINT",
-  "FLOAT",
-  "DOUBLE",
-  "DECIMAL",
-]);
-
 /** Whether `t` is one of the numeric types (which do not cast to DATE or TIME in Flink). */
 function isNumericType(t: DataType | undefined): boolean {
-  return t?.kind === "atomic" && NUMERIC_NAMES.has(t.name);
+  return t?.kind === "atomic" && NUMBER_TYPES.has(t.name);
 }
 
 const CHARACTER_STRINGS: ReadonlySet<string> = new Set(["CHAR", "VARCHAR", "STRING"]);
@@ -1344,8 +1333,8 @@ const DATETIME_NAMES: ReadonlySet<string> = new Set(["DATE", "TIME", "TIMESTAMP"
  */
 function refusedDatetimeCast(from: string | undefined, to: string): string | undefined {
   if (from === undefined) return undefined;
-  const fromNumeric = NUMERIC_NAMES.has(from);
-  const toNumeric = NUMERIC_NAMES.has(to);
+  const fromNumeric = NUMBER_TYPES.has(from);
+  const toNumeric = NUMBER_TYPES.has(to);
   // Flink's own messages (LogicalTypeCasts / SqlCastFunction) for the timestamp cases.
   if (from === "TIMESTAMP" && toNumeric)
     return "The cast from TIMESTAMP type to NUMERIC type is not allowed. It's recommended to use UNIX_TIMESTAMP(CAST(timestamp_col AS STRING)) instead";

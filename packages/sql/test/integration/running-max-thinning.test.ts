@@ -13,6 +13,7 @@ import { connectors as logConnectors } from "@fleuve/log";
 import { materialize, type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { logWithRows } from "../fixtures/log-table.js";
+import { q5Oracle } from "../fixtures/q5-oracle.js";
 
 const sorted = (rows: Row[]) => rows.map((r) => JSON.stringify(r)).sort();
 
@@ -67,24 +68,6 @@ const Q5_GENERAL = q5("MAX(DISTINCT CountBids.num)", "HAVING COUNT(*) > 0");
 
 const JOIN_THINNING = "num >= its window's running MAX(num)";
 const MAX_THINNING = "above its window's running MAX";
-
-/** q5 by brute force: per 10 s window sliding by 2 s, the auctions with the most bids. */
-function q5Oracle(rows: readonly { auction: number; ts: number }[]): Row[] {
-  const counts = new Map<number, Map<number, number>>();
-  for (const r of rows) {
-    for (let start = Math.floor(r.ts / 2000) * 2000; start > r.ts - 10_000; start -= 2000) {
-      const w = counts.get(start) ?? new Map<number, number>();
-      w.set(r.auction, (w.get(r.auction) ?? 0) + 1);
-      counts.set(start, w);
-    }
-  }
-  const out: Row[] = [];
-  for (const [start, w] of counts) {
-    const max = Math.max(...w.values());
-    for (const [auction, num] of w) if (num >= max) out.push({ auction, num, s: start, maxn: max });
-  }
-  return out;
-}
 
 /** Rows of a few auctions (ties on the most bids are common), `jitter` ms out of order at most. */
 const bidRows = (jitter: number) =>

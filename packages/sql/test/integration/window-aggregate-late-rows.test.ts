@@ -18,6 +18,7 @@ import { ScriptedSource, type ScriptStep } from "@fleuve/core/testing";
 import { type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { decimalAverage } from "../fixtures/decimal-average.js";
+import { outOfOrderScript } from "../fixtures/out-of-order-script.js";
 
 interface Ev {
   k: string | null;
@@ -30,44 +31,16 @@ interface Ev {
 const sortRows = (rows: readonly Row[]) =>
   rows.map((r) => ({ ...r })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
-/**
- * Random rows whose timestamps rise by `gap` and which arrive `jitter` ms early or late, with a
- * watermark of the largest timestamp so far less `delay` after the rows marked `mark`: a row that
- * arrives after a watermark past its window's end is late.
- */
-const script = fc
-  .record({
-    events: fc.array(
-      fc.record({
-        k: fc.constantFrom("a", "b", null),
-        v: fc.option(fc.integer({ min: -9, max: 9 }), { nil: null, freq: 5 }),
-        cents: fc.option(fc.integer({ min: -999, max: 999 }), { nil: null, freq: 5 }),
-        gap: fc.nat(15),
-        jitter: fc.nat(60),
-        mark: fc.boolean(),
-      }),
-      { minLength: 1, maxLength: 40, size: "medium" },
-    ),
-    delay: fc.nat(20),
-  })
-  .map(({ events, delay }) => {
-    let ts = 1_000;
-    const arriving = events
-      .map((e, i) => ({ ...e, ts: (ts += e.gap), i }))
-      .sort((x, y) => x.ts - x.jitter - (y.ts - y.jitter) || x.i - y.i);
-    const steps: ScriptStep<Ev>[] = [];
-    let maxTs = Number.NEGATIVE_INFINITY;
-    let watermark = Number.NEGATIVE_INFINITY;
-    for (const e of arriving) {
-      steps.push({ value: { k: e.k, v: e.v, cents: e.cents, ts: e.ts }, timestamp: e.ts });
-      maxTs = Math.max(maxTs, e.ts);
-      if (e.mark && maxTs - delay > watermark) {
-        watermark = maxTs - delay;
-        steps.push({ watermark });
-      }
-    }
-    return steps;
-  });
+/** Random rows arriving out of order, some of them late (fixtures/out-of-order-script.ts). */
+const script = outOfOrderScript(
+  fc.record({
+    k: fc.constantFrom("a", "b", null),
+    v: fc.option(fc.integer({ min: -9, max: 9 }), { nil: null, freq: 5 }),
+    cents: fc.option(fc.integer({ min: -999, max: 999 }), { nil: null, freq: 5 }),
+  }),
+  (e, ts): Ev => ({ k: e.k, v: e.v, cents: e.cents, ts }),
+  { size: "medium" },
+);
 
 /** Runs `query` over view `ev` that plays `steps` (ts its event time, watermarks as scripted). */
 async function run(steps: readonly ScriptStep<Ev>[], query: string): Promise<Row[]> {

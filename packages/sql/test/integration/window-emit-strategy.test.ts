@@ -12,6 +12,7 @@ import { connectors as logConnectors } from "@fleuve/log";
 import { materialize, type Row, sql } from "@fleuve/sql";
 import fc from "fast-check";
 import { logWithRows, readRecords } from "../fixtures/log-table.js";
+import { outOfOrderScript } from "../fixtures/out-of-order-script.js";
 
 interface Ev {
   k: string;
@@ -149,38 +150,10 @@ const KINDS: Record<string, Kind> = {
 };
 
 /** Random rows, timestamps rising by `gap`, arriving `jitter` ms out of order, watermarks after `mark`. */
-const script = fc
-  .record({
-    events: fc.array(
-      fc.record({
-        k: fc.constantFrom("a", "b"),
-        v: fc.integer({ min: -9, max: 9 }),
-        gap: fc.nat(15),
-        jitter: fc.nat(60),
-        mark: fc.boolean(),
-      }),
-      { minLength: 1, maxLength: 40 },
-    ),
-    delay: fc.nat(20),
-  })
-  .map(({ events, delay }) => {
-    let ts = 1_000;
-    const arriving = events
-      .map((e, i) => ({ ...e, ts: (ts += e.gap), i }))
-      .sort((x, y) => x.ts - x.jitter - (y.ts - y.jitter) || x.i - y.i);
-    const steps: ScriptStep<Ev>[] = [];
-    let maxTs = Number.NEGATIVE_INFINITY;
-    let watermark = Number.NEGATIVE_INFINITY;
-    for (const e of arriving) {
-      steps.push(ev(e.k, e.v, e.ts));
-      maxTs = Math.max(maxTs, e.ts);
-      if (e.mark && maxTs - delay > watermark) {
-        watermark = maxTs - delay;
-        steps.push({ watermark });
-      }
-    }
-    return steps;
-  });
+const script = outOfOrderScript(
+  fc.record({ k: fc.constantFrom("a", "b"), v: fc.integer({ min: -9, max: 9 }) }),
+  (e, ts) => ({ k: e.k, v: e.v, ts }),
+);
 
 /**
  * The final table by brute force: a row counts in each of its windows `[s, e)` whose cleanup time
