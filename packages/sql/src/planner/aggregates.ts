@@ -45,7 +45,13 @@ import type { AggregateFunctionDefinition, RegisteredFunction } from "../functio
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { nullable } from "./common-type.js";
-import { type Compiled, compileExpression, type Scope } from "./compile-expression.js";
+import {
+  type Compiled,
+  compileExpression,
+  illegalNull,
+  isNullLiteral,
+  type Scope,
+} from "./compile-expression.js";
 import {
   checkJsonInput,
   compileJsonAggregate,
@@ -211,6 +217,10 @@ export function compileAggregates(
         throw invalid(`LISTAGG takes 1 or 2 arguments, got ${call.args.length}`, call.pos);
     } else if (call.name !== "COUNT" && call.args.length !== 1)
       throw invalid(`${call.name} takes 1 argument, got ${call.args.length}`, call.pos);
+    // A bare NULL argument has no type in an aggregate (Flink 1.20: COUNT(NULL), SUM(NULL),
+    // LISTAGG(s, NULL) are "Illegal use of 'NULL'").
+    const nullAt = call.args.findIndex(isNullLiteral);
+    if (nullAt >= 0) throw illegalNull(`argument ${nullAt + 1} of ${call.name}`, call.pos);
     const first = call.args[0];
     const star = first === undefined || first.kind === "star";
     if (call.name === "COUNT" && call.args.length > 1)

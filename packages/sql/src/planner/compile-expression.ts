@@ -117,6 +117,69 @@ function compare(a: unknown, b: unknown): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/**
+ * Refuses a bare NULL operand of LIKE or SIMILAR TO, as Flink 1.20's operand check does
+ * ("Cannot apply 'LIKE' to arguments of type 'LIKE(<NULL>, <CHAR(1)>)'"): a NULL pattern or
+ * escape is shown with the operand's type, which Calcite infers for it, a NULL operand as NULL.
+ */
+function refuseNullLikeOperand(e: Expr & { kind: "like" }, types: readonly (DataType | undefined)[]): void {
+  const parts = [e.operand, e.pattern, ...(e.escape === undefined ? [] : [e.escape])];
+  if (!parts.some(isNullLiteral)) return;
+  const first = isNullLiteral(e.operand) ? "NULL" : typeName(types[0]);
+  const shown = parts.map((x, i) => (i === 0 || isNullLiteral(x) ? first : typeName(types[i])));
+  throw invalid(
+    `Cannot apply '${e.op}' to arguments of type '${e.op}(${shown.map((t) => `<${t}>`).join(", ")})'. Supported form(s): '${e.op}(<STRING>, <STRING>, <STRING>)': a NULL literal has no type there (Flink refuses it too); write CAST(NULL AS STRING)`,
+    undefined,
+  );
+}
+
+/**
+ * The types of an ARRAY[...] or MAP[...] constructor's operands as Flink 1.20's validator gives
+ * them (Calcite's InferTypes.FIRST_KNOWN): a bare NULL takes the first operand's type, nullable
+ * (MAP['a', NULL] is MAP<CHAR(1) NOT NULL, CHAR(1)>), unless the first operand is NULL itself;
+ * then a NULL is `null`, of the NULL type.
+ */
+function constructorOperandTypes<I>(
+  operands: readonly Expr[],
+  compiled: readonly Compiled<I>[],
+): (DataType | undefined | null)[] {
+  const first = operands[0] !== undefined && !isNullLiteral(operands[0]) ? compiled[0]?.type : null;
+  return operands.map((o, i) =>
+    isNullLiteral(o) ? (first === null ? null : nullable(first)) : compiled[i]?.type,
+  );
+}
+
+/**
+ * The common type of some of a constructor's operand types (its elements, its keys or its values),
+ * as Flink 1.20's ARRAY and MAP constructors type them: the NULL type merges with an atomic type
+ * as nullable (ARRAY[NULL, 1] is ARRAY<INT>); only NULLs, a NULL beside an ARRAY, MAP or ROW, or
+ * (when the constructor has a NULL) types of no common type are refused ("Parameters must be of
+ * the same type": MAP['a', 1, 'b', NULL], whose NULL took CHAR(1)). `hasNull`: whether the
+ * constructor has a bare NULL operand.
+ */
+function componentType(
+  types: readonly (DataType | undefined | null)[],
+  e: Expr,
+  hasNull: boolean,
+): DataType | undefined {
+  const known = types.filter((t) => t !== null);
+  const nullTyped = known.length < types.length;
+  const refuse = () =>
+    invalid(
+      `Parameters must be of the same type: ${printExpr(e)} has ${nullTyped ? "a NULL literal of no type among its" : "no common type of its"} ${e.kind === "map" ? "keys or values" : "elements"} (a NULL takes the first operand's type; Flink refuses it too); write CAST(NULL AS <type>)`,
+    );
+  if (known.length === 0) throw refuse();
+  if (known.some((t) => t === undefined)) return undefined;
+  const common = findCommonTypeOf(known);
+  if (common === undefined) {
+    if (hasNull) throw refuse();
+    return undefined;
+  }
+  if (!nullTyped) return common;
+  if (common.kind !== "atomic" && common.kind !== "interval") throw refuse();
+  return nullable(common);
+}
+
 /** A LIKE pattern as a regular expression (`%` any run, `_` one character, `escape` quoting). */
 export function likeRegExp(pattern: string, escapeChar?: string): RegExp {
   let re = "";
@@ -195,17 +258,16 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       const v = e.type === "number" ? Number(e.text) : e.type === "null" ? null : e.value;
       // Flink: 12 and 12. are INT (BIGINT past INT's range), 0.908 DECIMAL (exact, so 0.908 * price
       // keeps three decimals), 1e3 DOUBLE, 'abc' CHAR(3). A literal other than NULL is NOT NULL, as in Flink, so
-      // `cost - 1` over a NOT NULL cost is NOT NULL too.
+      // `cost - 1` over a NOT NULL cost is NOT NULL too. A DECIMAL literal's precision counts every
+      // digit written, leading zeros too, as Calcite's SqlNumericLiteral: 0.5 is DECIMAL(2, 1),
+      // 000.50 DECIMAL(5, 2), .5 DECIMAL(1, 1) (Flink 1.20's DESCRIBE).
       const decimal = e.type === "number" ? /^(\d*)\.(\d+)$/.exec(e.text) : null;
       const type =
         e.type === "number"
           ? decimal !== null
             ? atomic(
                 "DECIMAL",
-                [
-                  Math.max(1, (decimal[1] ?? "").replace(/^0+/, "").length + (decimal[2] as string).length),
-                  (decimal[2] as string).length,
-                ],
+                [(decimal[1] ?? "").length + (decimal[2] as string).length, (decimal[2] as string).length],
                 true,
               )
             : /^\d+\.?$/.test(e.text)
@@ -329,6 +391,9 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       return compileBinary(e.op, left, right, untyped(left, e.left) || untyped(right, e.right));
     }
     case "is": {
+      // IS [NOT] NULL gives a NULL operand a type; IS [NOT] TRUE / FALSE / UNKNOWN do not (Flink 1.20).
+      if (isNullLiteral(e.operand) && (e.what === "TRUE" || e.what === "FALSE" || e.what === "UNKNOWN"))
+        throw illegalNull(`the operand of IS ${e.not ? "NOT " : ""}${e.what}`, undefined);
       const x = sub(e.operand);
       // IS [NOT] NULL / TRUE / FALSE / UNKNOWN / JSON are TRUE or FALSE, never NULL: BOOLEAN NOT NULL (Flink 1.20).
       if (e.what.startsWith("JSON"))
@@ -412,6 +477,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       const x = sub(e.operand);
       const p = sub(e.pattern);
       const esc = e.escape === undefined ? undefined : sub(e.escape);
+      refuseNullLikeOperand(e, [x.type, p.type, esc?.type]);
       const toRegExp = e.op === "LIKE" ? likeRegExp : similarRegExp;
       const constant = e.pattern.kind === "literal" && e.pattern.type === "string" && e.escape === undefined;
       const fixed = constant ? toRegExp((e.pattern as { value: string }).value) : undefined;
@@ -484,6 +550,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       return { eval: cast.eval, type: withNotNull(type, !e.try && operand.type?.notNull === true) };
     }
     case "extract": {
+      if (isNullLiteral(e.operand))
+        throw illegalNull(`the operand of EXTRACT(${e.unit} FROM ...)`, undefined);
       const operand = sub(e.operand);
       const zone = sessionZone();
       // The fields of a TIMESTAMP_LTZ are those of its wall-clock time in the session zone.
@@ -495,7 +563,9 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           const v = x.eval(r);
           return v === null ? null : part(new Date(v as number));
         },
-        type: atomic("BIGINT"),
+        // NOT NULL when the operand is, as Flink 1.20 types EXTRACT (BIGINT NOT NULL of a NOT NULL
+        // TIME, TIMESTAMP, DATE or INTERVAL).
+        type: withNotNull(atomic("BIGINT"), operand.type?.notNull === true),
       };
     }
     case "call":
@@ -515,7 +585,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
     case "array": {
       const values = e.values.map(sub);
       // Of its elements' common type: ARRAY['a', 'bc'] is ARRAY<VARCHAR(2) NOT NULL>.
-      const element = findCommonTypeOf(values.map((v) => v.type));
+      const types = constructorOperandTypes(e.values, values);
+      const element = componentType(types, e, e.values.some(isNullLiteral));
       const type: DataType | undefined =
         element === undefined ? undefined : { kind: "array", element, notNull: true };
       return { eval: (r) => values.map((v) => v.eval(r)), type };
@@ -525,8 +596,18 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         throw invalid("MAP[...] needs key, value pairs: it has an odd number of entries");
       const entries = e.entries.map(sub);
       // Of the keys' and the values' common types, as an ARRAY's elements.
-      const key = findCommonTypeOf(entries.filter((_, i) => i % 2 === 0).map((x) => x.type));
-      const value = findCommonTypeOf(entries.filter((_, i) => i % 2 === 1).map((x) => x.type));
+      const types = constructorOperandTypes(e.entries, entries);
+      const hasNull = e.entries.some(isNullLiteral);
+      const key = componentType(
+        types.filter((_, i) => i % 2 === 0),
+        e,
+        hasNull,
+      );
+      const value = componentType(
+        types.filter((_, i) => i % 2 === 1),
+        e,
+        hasNull,
+      );
       const type: DataType | undefined =
         key !== undefined && value !== undefined ? { kind: "map", key, value, notNull: true } : undefined;
       return {
@@ -1623,7 +1704,10 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     }
     return { eval: () => fromMs(now()), type: clock.type };
   }
-  if (JSON_FUNCTIONS.has(e.name)) return compileJsonCall(e, (a) => compileExpression(a, scope));
+  if (JSON_FUNCTIONS.has(e.name)) {
+    refuseUntypedNulls(e);
+    return compileJsonCall(e, (a) => compileExpression(a, scope));
+  }
   if (e.unit !== undefined) {
     // FLOOR(t TO unit), CEIL(t TO unit): rounds a date-time and keeps its type.
     if (e.args.length !== 1) throw invalid(`${e.name}(x TO ${e.unit}) takes one argument`, e.pos);
@@ -1669,7 +1753,9 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     site?.type !== undefined
       ? site.type(argTypes)
       : (NULL_HANDLING_TYPES[e.name]?.(argTypes) ?? f.type ?? args[0]?.type);
-  const type = characterResultType(e.name, argTypes) ?? general;
+  const type =
+    characterResultType(e.name, argTypes) ??
+    (DATE_FIELDS.has(e.name) ? withNotNull(general, argTypes[0]?.notNull === true) : general);
   const checksNull = f.nullIn === false;
   return {
     eval: (r) => {
@@ -1793,23 +1879,62 @@ function concatType(a: DataType | undefined, b: DataType | undefined): DataType 
 }
 
 /**
- * Refuses the NULL literals Flink 1.20 gives no type in a call of IF, COALESCE or NULLIF: any
- * argument of IF ("Illegal use of 'NULL'"), COALESCE's when all are, and NULLIF's first (Flink's
- * NULLIF is CASE WHEN a = b THEN NULL ELSE a END, so its CASE check says it).
+ * Where a built-in function takes a bare NULL argument in Flink 1.20: the argument positions
+ * (from 0) its input type strategy gives a NULL a type from the other arguments (ARRAY_APPEND's
+ * element from the array, SPLIT's...), "any" for the functions of a common type (COALESCE, IFNULL,
+ * GREATEST, LEAST) as long as one argument is not NULL. Each was probed on Flink 1.20.
+ */
+const NULL_ARGUMENTS: Readonly<Record<string, "any" | readonly number[]>> = {
+  COALESCE: "any",
+  IFNULL: "any",
+  GREATEST: "any",
+  LEAST: "any",
+  NULLIF: [1],
+  ARRAY_APPEND: [1],
+  ARRAY_PREPEND: [1],
+  ARRAY_CONTAINS: [1],
+  ARRAY_POSITION: [1],
+  ARRAY_REMOVE: [1],
+  ARRAY_SLICE: [1, 2],
+  ARRAY_JOIN: [1, 2],
+  ARRAY_SORT: [1, 2],
+  SPLIT: [0, 1],
+  TYPEOF: [0],
+  JSON_OBJECT: "any",
+  JSON_ARRAY: "any",
+  JSON_STRING: [0],
+};
+
+/**
+ * Refuses a bare NULL argument of a built-in function where Flink 1.20's validator gives it no
+ * type ("Illegal use of 'NULL'": UPPER(NULL), ABS(NULL), CONCAT('a', NULL), any argument of IF),
+ * and where every argument of a common-type function is NULL (COALESCE(NULL), IFNULL(NULL, NULL),
+ * GREATEST(NULL, NULL)). NULLIF's first is refused as Flink's CASE WHEN a = b THEN NULL ELSE a END
+ * refuses it. User functions are not checked here.
  */
 function refuseUntypedNulls(e: Expr & { kind: "call" }): void {
   const at = e.args.findIndex(isNullLiteral);
   if (at < 0) return;
-  if (e.name === "IF") throw illegalNull(`argument ${at + 1} of IF`, e.pos);
-  if (e.name === "COALESCE" && e.args.every(isNullLiteral))
-    throw illegalNull("every argument of COALESCE", e.pos);
   if (e.name === "NULLIF" && at === 0)
     throw invalid("ELSE clause or at least one THEN clause must be non-NULL", e.pos);
+  const allowed = NULL_ARGUMENTS[e.name];
+  if (allowed === "any") {
+    if (!e.args.every(isNullLiteral) || e.name.startsWith("JSON_")) return;
+    if (e.name === "GREATEST" || e.name === "LEAST")
+      throw invalid(
+        `Invalid function call: ${printExpr(e)}: Could not infer an output type for the given arguments (every argument is NULL, as Flink refuses it); CAST one of them`,
+        e.pos,
+      );
+    throw illegalNull(`every argument of ${e.name}`, e.pos);
+  }
+  const refused = e.args.findIndex((a, i) => isNullLiteral(a) && allowed?.includes(i) !== true);
+  if (refused >= 0) throw illegalNull(`argument ${refused + 1} of ${e.name}`, e.pos);
 }
 
 /**
  * The result types of the functions that look at NULL arguments themselves, as Flink types them:
- * COALESCE is NOT NULL when an argument is, IF when both branches are, NULLIF never.
+ * COALESCE is NOT NULL when an argument is, IF when both branches are, NULLIF never; GREATEST
+ * and LEAST of their arguments' common type.
  */
 const NULL_HANDLING_TYPES: Readonly<
   Record<string, (types: readonly (DataType | undefined)[]) => DataType | undefined>
@@ -1821,6 +1946,10 @@ const NULL_HANDLING_TYPES: Readonly<
     ),
   IF: (ts) => withNotNull(leastRestrictive(ts.slice(1)), ts[1]?.notNull === true && ts[2]?.notNull === true),
   NULLIF: (ts) => withNotNull(ts[0], false),
+  // The common type, nullable when an argument is NULL (GREATEST(1, NULL) is INT, GREATEST(NULL,
+  // 1.5, 2) DECIMAL(11, 1) in Flink 1.20).
+  GREATEST: (ts) => leastRestrictive(ts),
+  LEAST: (ts) => leastRestrictive(ts),
 };
 
 /** `x`, a TIMESTAMP_LTZ, as the TIMESTAMP of its wall-clock time in `zone`. */
@@ -1835,6 +1964,23 @@ function localView<I>(x: Compiled<I>, zone: Zone): Compiled<I> {
     type: { kind: "atomic", name: "TIMESTAMP", args, notNull: x.type?.notNull ?? false } as DataType,
   };
 }
+
+/**
+ * The EXTRACT shorthands: BIGINT NOT NULL of a NOT NULL argument (HOUR of a NOT NULL TIME or
+ * TIMESTAMP, YEAR of a NOT NULL DATE), nullable of a nullable one, as Flink 1.20 types them.
+ */
+const DATE_FIELDS: ReadonlySet<string> = new Set([
+  "YEAR",
+  "QUARTER",
+  "MONTH",
+  "WEEK",
+  "DAYOFYEAR",
+  "DAYOFMONTH",
+  "DAYOFWEEK",
+  "HOUR",
+  "MINUTE",
+  "SECOND",
+]);
 
 /** Functions that read a TIMESTAMP_LTZ argument's wall-clock fields (Flink casts it to TIMESTAMP). */
 const LOCAL_FIELDS: ReadonlySet<string> = new Set([

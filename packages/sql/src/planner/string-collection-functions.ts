@@ -85,10 +85,11 @@ export const arrayOf = (element: DataType | undefined): DataType | undefined =>
 /**
  * The element type of ARRAY_APPEND / ARRAY_PREPEND's result: the array's, nullable when the added
  * element may be NULL (Flink's ArrayAppendPrependTypeStrategy): `ARRAY_APPEND(ARRAY[1], CAST(NULL
- * AS INT))` is an ARRAY<INT>, not an ARRAY<INT NOT NULL>.
+ * AS INT))` is an ARRAY<INT>, not an ARRAY<INT NOT NULL>; so is `ARRAY_APPEND(ARRAY[1], NULL)`, whose NULL
+ * (of no type here) takes the element type in Flink.
  */
 const appendedElement = (element: DataType | undefined, added: DataType | undefined): DataType | undefined =>
-  element === undefined || added === undefined || added.notNull ? element : { ...element, notNull: false };
+  element === undefined || added?.notNull === true ? element : { ...element, notNull: false };
 
 /** A function whose argument types are checked (and result type computed) at its call site. */
 export function checked(

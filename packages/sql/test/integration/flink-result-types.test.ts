@@ -531,3 +531,194 @@ test("comparisons, AND, OR, NOT, IS, BETWEEN, IN and LIKE are BOOLEAN NOT NULL w
   ).collect();
   assert.deepEqual(materialize(rows), [{ a: "BOOLEAN NOT NULL", b: "BOOLEAN", c: true, d: null }]);
 });
+
+test("a bare NULL argument of a built-in function: refused where Flink 1.20 gives it no type, typed from the others where it does", async () => {
+  const tEnv = await session([
+    {
+      name: "t",
+      ddl: "i INT, ni INT NOT NULL, s STRING, ts TIMESTAMP(3), a ARRAY<INT NOT NULL> NOT NULL",
+    },
+  ]);
+  // Each refused by Flink 1.20 with "Illegal use of 'NULL'" (bench/flink/run.sh sql, a view of each).
+  for (const expr of [
+    "UPPER(NULL)",
+    "ABS(NULL)",
+    "CONCAT('a', NULL)",
+    "CONCAT(s, NULL)",
+    "CONCAT_WS(',', 'a', NULL)",
+    "CHAR_LENGTH(NULL)",
+    "SUBSTRING('abc', NULL, 2)",
+    "TRIM(BOTH NULL FROM 'a')",
+    "POSITION('a' IN NULL)",
+    "MOD(5, NULL)",
+    "ROUND(1.5, NULL)",
+    "DATE_FORMAT(ts, NULL)",
+    "HOUR(NULL)",
+    "EXTRACT(HOUR FROM NULL)",
+    "TIMESTAMPADD(DAY, NULL, ts)",
+    "JSON_VALUE(NULL, '$.a')",
+    "CARDINALITY(NULL)",
+    "ARRAY_APPEND(NULL, 1)",
+    "ARRAY_CONCAT(a, NULL)",
+    "TYPEOF(i, NULL)",
+    "IFNULL(NULL, NULL)",
+    "NULL IS TRUE",
+    "NULL IS NOT FALSE",
+    "NULL IS UNKNOWN",
+  ]) {
+    await rejectsValidation(
+      async () => tEnv.sqlQuery(`SELECT ${expr} FROM t`),
+      /^Illegal use of 'NULL'/,
+      {},
+      expr,
+    );
+  }
+  for (const expr of ["COUNT(NULL)", "SUM(NULL)", "MAX(NULL)", "ARRAY_AGG(NULL)", "LISTAGG(s, NULL)"]) {
+    await rejectsValidation(
+      async () => tEnv.sqlQuery(`SELECT ${expr} FROM t`),
+      /^Illegal use of 'NULL'/,
+      {},
+      expr,
+    );
+  }
+  await rejectsValidation(
+    async () => tEnv.sqlQuery("SELECT GREATEST(NULL, NULL) FROM t"),
+    /^Invalid function call: GREATEST\(NULL, NULL\): Could not infer an output type for the given arguments/,
+    {},
+    "GREATEST",
+  );
+  await rejectsValidation(
+    async () => tEnv.sqlQuery("SELECT NULL LIKE 'a' FROM t"),
+    /^Cannot apply 'LIKE' to arguments of type 'LIKE\(<NULL>, <CHAR\(1\)>\)'/,
+    {},
+    "NULL LIKE",
+  );
+  await rejectsValidation(
+    async () => tEnv.sqlQuery("SELECT 'a' LIKE NULL FROM t"),
+    /^Cannot apply 'LIKE' to arguments of type 'LIKE\(<CHAR\(1\)>, <CHAR\(1\)>\)'/,
+    {},
+    "LIKE NULL",
+  );
+  // Accepted by Flink 1.20, of these types (its DESCRIBE).
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      `SELECT GREATEST(NULL, 1) AS a, LEAST(ni, NULL, 2) AS b, GREATEST(NULL, 1.5, 2) AS c,
+        IFNULL(NULL, 'a') AS d, ARRAY_APPEND(a, NULL) AS e, ARRAY_CONTAINS(a, NULL) IS NULL AS f,
+        ARRAY_POSITION(a, NULL) AS g, SPLIT(NULL, ',') AS h, TYPEOF(NULL) AS j, JSON_OBJECT('k' VALUE NULL) AS k,
+        ARRAY_JOIN(ARRAY['a'], NULL) AS l FROM t`,
+    ),
+    [
+      ["a", "INT", true],
+      ["b", "INT", true],
+      ["c", "DECIMAL(11, 1)", true],
+      ["d", "CHAR(1)", false],
+      ["e", "ARRAY<INT>", true],
+      ["f", "BOOLEAN", false],
+      ["g", "INT", true],
+      ["h", "ARRAY<STRING>", true],
+      ["j", "STRING", true],
+      ["k", "STRING", false],
+      ["l", "STRING", true],
+    ],
+  );
+});
+
+test("HOUR, MINUTE, SECOND, YEAR... and EXTRACT are BIGINT NOT NULL of a NOT NULL TIME, TIMESTAMP or DATE, as in Flink 1.20", async () => {
+  const tEnv = await session([
+    { name: "t", ddl: "tm TIME, ntm TIME NOT NULL, ts TIMESTAMP(3), nts TIMESTAMP(3) NOT NULL, d DATE" },
+  ]);
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      `SELECT HOUR(tm) AS a, HOUR(ntm) AS b, MINUTE(ntm) AS c, SECOND(nts) AS e, HOUR(TIME '01:02:03') AS f,
+        EXTRACT(HOUR FROM ntm) AS g, EXTRACT(SECOND FROM nts) AS h, EXTRACT(HOUR FROM ts) AS i,
+        YEAR(DATE '2020-01-01') AS j, YEAR(d) AS k, DAYOFWEEK(nts) AS l, EXTRACT(DAY FROM INTERVAL '2' DAY) AS m FROM t`,
+    ),
+    [
+      ["a", "BIGINT", true],
+      ["b", "BIGINT", false],
+      ["c", "BIGINT", false],
+      ["e", "BIGINT", false],
+      ["f", "BIGINT", false],
+      ["g", "BIGINT", false],
+      ["h", "BIGINT", false],
+      ["i", "BIGINT", true],
+      ["j", "BIGINT", false],
+      ["k", "BIGINT", true],
+      ["l", "BIGINT", false],
+      ["m", "BIGINT", false],
+    ],
+  );
+});
+
+test("a DECIMAL literal's precision counts its leading zeros (000.50 is DECIMAL(5, 2)), its value does not change", async () => {
+  const tEnv = await session([{ name: "t", ddl: "k INT" }]);
+  // Flink 1.20's DESCRIBE of each literal; the values as its CAST to STRING printed them.
+  const cases: [string, string, string][] = [
+    ["000.50", "DECIMAL(5, 2)", "0.50"],
+    ["0.050", "DECIMAL(4, 3)", "0.050"],
+    ["-00.5", "DECIMAL(3, 1)", "-0.5"],
+    ["00.0", "DECIMAL(3, 1)", "0.0"],
+    ["0.5", "DECIMAL(2, 1)", "0.5"],
+    [".5", "DECIMAL(1, 1)", "0.5"],
+    ["0010.0100", "DECIMAL(8, 4)", "10.0100"],
+    ["1.50", "DECIMAL(3, 2)", "1.50"],
+    ["007", "INT", "7"],
+  ];
+  assert.deepEqual(
+    await viewTypes(tEnv, `SELECT ${cases.map(([lit], i) => `${lit} AS c${i}`).join(", ")} FROM t`),
+    cases.map(([, type], i) => [`c${i}`, type, false]),
+  );
+  const rows = await (
+    await tEnv.executeSql(`SELECT ${cases.map(([lit], i) => `CAST(${lit} AS STRING) AS c${i}`).join(", ")}`)
+  ).collect();
+  assert.deepEqual(materialize(rows), [Object.fromEntries(cases.map(([, , v], i) => [`c${i}`, v]))]);
+});
+
+test("ARRAY[...] and MAP[...] with a bare NULL: the NULL takes the first operand's type, as Flink 1.20 types them", async () => {
+  const tEnv = await session([{ name: "t", ddl: "i INT, ni INT NOT NULL, s STRING" }]);
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      `SELECT ARRAY[NULL, 1] AS a, ARRAY[1, NULL] AS b, ARRAY[ni, NULL] AS c, ARRAY['a', NULL, 'bc'] AS d,
+        ARRAY[NULL, 1, 2.5] AS e, ARRAY[ARRAY[1], NULL] AS f, MAP['a', NULL] AS g, MAP['a', 1, NULL, 2] AS h,
+        MAP[1, 'x', NULL, 'y'] AS i, MAP[s, NULL] AS j, ARRAY[1, NULL][1] AS k FROM t`,
+    ),
+    [
+      ["a", "ARRAY<INT>", false],
+      ["b", "ARRAY<INT>", false],
+      ["c", "ARRAY<INT>", false],
+      ["d", "ARRAY<VARCHAR(2)>", false],
+      ["e", "ARRAY<DECIMAL(11, 1)>", false],
+      ["f", "ARRAY<ARRAY<INT NOT NULL>>", false],
+      ["g", "MAP<CHAR(1) NOT NULL, CHAR(1)>", false],
+      ["h", "MAP<CHAR(1), INT NOT NULL>", false],
+      ["i", "MAP<INT, CHAR(1) NOT NULL>", false],
+      ["j", "MAP<STRING, STRING>", false],
+      ["k", "INT", true],
+    ],
+  );
+  // Refused by Flink 1.20: only NULLs, a NULL first beside an ARRAY, and a NULL that took a type
+  // its neighbours do not share (MAP['a', 1, 'b', NULL]: the NULL took CHAR(1)).
+  for (const expr of [
+    "ARRAY[NULL]",
+    "ARRAY[NULL, NULL]",
+    "ARRAY[NULL, ARRAY[1]]",
+    "MAP[NULL, 1]",
+    "MAP[NULL, NULL]",
+    "MAP['a', 1, 'b', NULL]",
+    "MAP['a', NULL, 'b', 1]",
+  ]) {
+    await rejectsValidation(
+      async () => tEnv.sqlQuery(`SELECT ${expr} FROM t`),
+      /^Parameters must be of the same type/,
+      {},
+      expr,
+    );
+  }
+  const rows = await (
+    await tEnv.executeSql("SELECT ARRAY[NULL, 1] AS a, ARRAY['a', NULL, 'bc'] AS b")
+  ).collect();
+  assert.deepEqual(materialize(rows), [{ a: [null, 1], b: ["a", null, "bc"] }]);
+});
