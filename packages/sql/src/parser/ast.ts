@@ -161,6 +161,8 @@ export type Expr =
       readonly distinct: boolean;
       /** `ARRAY_AGG(x IGNORE NULLS)` / `RESPECT NULLS` (only ARRAY_AGG takes it). */
       readonly nulls?: "IGNORE" | "RESPECT";
+      /** `ARRAY_AGG(x ORDER BY y)`: parsed for ARRAY_AGG, whose order Flink 1.20 ignores. */
+      readonly orderBy?: readonly OrderItem[];
       /** `agg(...) FILTER (WHERE cond)`. */
       readonly filter?: Expr;
       /** `... OVER (...)` or `OVER w`. */

@@ -968,6 +968,9 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
         return word;
       },
     });
+    // `ARRAY_AGG(x ORDER BY y)`: Calcite parses an ORDER BY there (after the null treatment);
+    // the planner refuses it in any other call, as Calcite's parser does.
+    const orderBy = this.OPTION5(() => this.SUBRULE(this.orderByClause));
     this.CONSUME(T.RParen);
     const filter = this.OPTION2(() => {
       this.CONSUME(T.Filter);
@@ -995,8 +998,10 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       filter?: Expr;
       over?: WindowSpec | { kind: "ref"; name: string };
       nulls?: "IGNORE" | "RESPECT";
+      orderBy?: OrderItem[];
     } = { kind: "call", name, args, distinct, pos };
     if (nulls !== undefined) call.nulls = nulls;
+    if (orderBy !== undefined) call.orderBy = orderBy;
     if (filter !== undefined) call.filter = filter;
     if (over !== undefined) call.over = over;
     return call;

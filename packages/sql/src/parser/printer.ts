@@ -204,7 +204,7 @@ export function printExpr(e: Expr): string {
                     .map(printExpr)
                     .map((a, i) => ["", " PLACING ", " FROM ", " FOR "][i] + a)
                     .join("")})`
-                : `${printFunctionName(e.name)}(${e.distinct ? "DISTINCT " : ""}${args}${e.nulls === undefined ? "" : ` ${e.nulls} NULLS`})`;
+                : `${printFunctionName(e.name)}(${e.distinct ? "DISTINCT " : ""}${args}${e.nulls === undefined ? "" : ` ${e.nulls} NULLS`}${e.orderBy === undefined ? "" : ` ORDER BY ${printOrderItems(e.orderBy)}`})`;
       if (e.filter !== undefined) s += ` FILTER (WHERE ${printExpr(e.filter)})`;
       if (e.over !== undefined)
         s += ` OVER ${e.over.kind === "ref" ? printName(e.over.name) : `(${printWindowSpec(e.over)})`}`;

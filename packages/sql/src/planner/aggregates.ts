@@ -50,6 +50,7 @@ import {
   compileExpression,
   illegalNull,
   isNullLiteral,
+  orderByUnexpected,
   type Scope,
 } from "./compile-expression.js";
 import {
@@ -197,6 +198,7 @@ export function compileAggregates(
   const calls: CallExpr[] = [];
   for (const e of exprs) if (e !== undefined) collectAggregates(e, calls);
   const aggregates = calls.map((call): AggregateCall => {
+    if (call.orderBy !== undefined && call.name !== "ARRAY_AGG") throw orderByUnexpected(call);
     const user = userFunction(call.name);
     if (user !== undefined) return compileUserAggregate(user, call, inputScope);
     if (JSON_AGGREGATES.has(call.name))
@@ -230,6 +232,9 @@ export function compileAggregates(
     if (star && call.distinct) throw invalid("COUNT(DISTINCT *) is not valid", call.pos);
     const arg = star ? undefined : compileExpression(first as Expr, inputScope);
     checkBuiltInArgument(call, arg);
+    // ARRAY_AGG(x ORDER BY y): Flink 1.20 validates y but keeps the arrival order (its
+    // ArrayAggFunction has no ordering), so y is only compiled here, for its errors.
+    for (const o of call.orderBy ?? []) compileExpression(o.expr, inputScope);
     return {
       call,
       arg,

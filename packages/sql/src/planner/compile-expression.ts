@@ -194,6 +194,18 @@ export function likeRegExp(pattern: string, escapeChar?: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/**
+ * Refuses an ORDER BY inside the parentheses of a call other than ARRAY_AGG, as Calcite's parser
+ * does in Flink 1.20 ("ORDER BY unexpected": LISTAGG(s ORDER BY s), UPPER(s ORDER BY s)).
+ */
+export function orderByUnexpected(e: Expr & { kind: "call" }): Error {
+  return invalid(
+    `ORDER BY unexpected: only ARRAY_AGG takes an ORDER BY inside its parentheses, not ${e.name} (Flink refuses it too); drop it`,
+    e.pos,
+    { function: e.name },
+  );
+}
+
 /** Whether `e` is the bare NULL literal (not CAST(NULL AS ...)). */
 export function isNullLiteral(e: Expr | undefined): boolean {
   return e?.kind === "literal" && e.type === "null";
@@ -1657,6 +1669,7 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     throw invalid(`${e.nulls} NULLS is only valid in ARRAY_AGG, not in ${e.name}; drop it`, e.pos, {
       function: e.name,
     });
+  if (e.orderBy !== undefined) throw orderByUnexpected(e);
   if (e.name === "CURRENT_WATERMARK") {
     // Where a Calc evaluates it, its scope intercepts it (current-watermark.ts); anywhere else
     // its argument is no rowtime attribute, as in Flink's own check.

@@ -100,6 +100,14 @@ export function planOverAggregate(
         c.pos,
         "COUNT, SUM, MIN, MAX, AVG, LAG and user aggregates run over windows",
       );
+    // Flink 1.20 accepts ARRAY_AGG(x ORDER BY y) in a GROUP BY but fails converting it over a
+    // window ("while converting ARRAY_AGG(... ORDER BY ...)"): refused when planned here.
+    if (c.orderBy !== undefined)
+      throw unsupported(
+        `${c.name}(... ORDER BY ...) OVER (...)`,
+        c.pos,
+        "Flink 1.20 fails on it too (while converting the call); drop the ORDER BY inside the parentheses",
+      );
     return over;
   });
   refuseJsonAggregates(calls, "OVER");

@@ -1,4 +1,4 @@
-// ARRAY_AGG([ALL | DISTINCT] x [RESPECT NULLS | IGNORE NULLS]) end to end. The written-out
+// ARRAY_AGG([ALL | DISTINCT] x [RESPECT NULLS | IGNORE NULLS] [ORDER BY ...]) end to end. The written-out
 // changelogs and types are what Flink 1.20 printed for the same statements (bench/flink/run.sh
 // sql): NULL elements kept unless IGNORE NULLS, arrival order, a retraction takes out the
 // earliest equal element, DISTINCT keeps a value from its first arrival until its last
@@ -216,7 +216,40 @@ test("TUMBLE windows and bounded OVER frames (DISTINCT too): Flink's results", a
   );
 });
 
-test("refusals: IGNORE NULLS outside ARRAY_AGG, ARRAY_AGG of two arguments, ORDER BY inside it", async () => {
+test("ARRAY_AGG(x ORDER BY y): accepted and the order ignored, as Flink 1.20 (its changelog: arrival order, ASC or DESC)", async () => {
+  const t = "(VALUES ('a', 3), ('a', 1), ('a', 2), ('b', 9), ('b', 4)) AS x(k, v)";
+  const expected = [
+    "+I[a, [3], [3]]",
+    "-U[a, [3], [3]]",
+    "+U[a, [3, 1], [3, 1]]",
+    "-U[a, [3, 1], [3, 1]]",
+    "+U[a, [3, 1, 2], [3, 1, 2]]",
+    "+I[b, [9], [9]]",
+    "-U[b, [9], [9]]",
+    "+U[b, [9, 4], [9, 4]]",
+  ];
+  assert.deepEqual(
+    await changelog(
+      `SELECT k, ARRAY_AGG(v ORDER BY v) AS a, ARRAY_AGG(v ORDER BY v DESC) AS b FROM ${t} GROUP BY k`,
+    ),
+    expected,
+  );
+  // With the null treatment before it, DISTINCT, several keys and NULLS FIRST: parsed as Calcite does.
+  assert.deepEqual(
+    await changelog(
+      `SELECT k, ARRAY_AGG(DISTINCT v IGNORE NULLS ORDER BY v DESC NULLS FIRST, k) AS a, ARRAY_AGG(v ORDER BY v) AS b FROM ${t} GROUP BY k`,
+    ),
+    expected,
+  );
+  // Flink 1.20: "Column 'nosuch' not found in any table"; over a window it fails converting the call.
+  await assert.rejects(env().executeSql(`SELECT ARRAY_AGG(v ORDER BY nosuch) FROM ${t}`), /nosuch/);
+  await assert.rejects(
+    env().executeSql(`SELECT ARRAY_AGG(v ORDER BY v) OVER (PARTITION BY k ORDER BY v) FROM ${t}`),
+    /ORDER BY \.\.\.\) OVER/,
+  );
+});
+
+test("refusals: IGNORE NULLS outside ARRAY_AGG, ARRAY_AGG of two arguments, ORDER BY inside another call", async () => {
   const t = "(VALUES (1, 'a')) t (k, s)";
   await assert.rejects(
     env().executeSql(`SELECT LISTAGG(s IGNORE NULLS) FROM ${t}`),
@@ -230,7 +263,9 @@ test("refusals: IGNORE NULLS outside ARRAY_AGG, ARRAY_AGG of two arguments, ORDE
     env().executeSql(`SELECT ARRAY_AGG(s, k) FROM ${t}`),
     /ARRAY_AGG takes 1 argument, got 2/,
   );
-  await assert.rejects(env().executeSql(`SELECT ARRAY_AGG(s ORDER BY s) FROM ${t}`), /unexpected 'ORDER'/);
+  // Calcite's parser takes an ORDER BY in ARRAY_AGG's parentheses only (Flink 1.20: "ORDER BY unexpected").
+  for (const call of ["LISTAGG(s ORDER BY s)", "COUNT(k ORDER BY k)", "UPPER(s ORDER BY s)"])
+    await assert.rejects(env().executeSql(`SELECT ${call} FROM ${t}`), /^.*ORDER BY unexpected/, call);
 });
 
 // Over an updating input: the inner aggregation moves key k from group c - 1 to group c (a -U,

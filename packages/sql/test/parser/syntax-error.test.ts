@@ -120,9 +120,9 @@ const cases: { name: string; sql: string; message: string }[] = [
   {
     name: "an unclosed call",
     sql: "SELECT f(a FROM t",
-    // "a name": IGNORE NULLS / RESPECT NULLS (ARRAY_AGG's) may follow the arguments.
+    // "a name": IGNORE NULLS / RESPECT NULLS (ARRAY_AGG's) may follow the arguments; ORDER: ARRAY_AGG's ORDER BY.
     message: [
-      "SQL syntax error at line 1, column 12: unexpected 'FROM', expected one of '(', ')', ',', '=>', a name, an operator",
+      "SQL syntax error at line 1, column 12: unexpected 'FROM', expected one of '(', ')', ',', '=>', ORDER, a name, an operator",
       "SELECT f(a FROM t",
       "           ^^^^",
     ].join("\n"),
