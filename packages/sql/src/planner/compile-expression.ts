@@ -1996,19 +1996,7 @@ const DATE_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Functions that read a TIMESTAMP_LTZ argument's wall-clock fields (Flink casts it to TIMESTAMP). */
-const LOCAL_FIELDS: ReadonlySet<string> = new Set([
-  "HOUR",
-  "MINUTE",
-  "SECOND",
-  "DATE_FORMAT",
-  "YEAR",
-  "QUARTER",
-  "MONTH",
-  "WEEK",
-  "DAYOFYEAR",
-  "DAYOFMONTH",
-  "DAYOFWEEK",
-]);
+const LOCAL_FIELDS: ReadonlySet<string> = new Set([...DATE_FIELDS, "DATE_FORMAT"]);
 /**
  * Functions that pass a TIMESTAMP_LTZ through, compare instants, or (TIMESTAMPADD, TIMESTAMPDIFF)
  * compute on its epoch milliseconds as Flink does in every zone: a DAY is 86,400,000 ms of the
