@@ -37,7 +37,7 @@ import {
   requireUserMethods,
   rowAccumulator,
 } from "./aggregates.js";
-import { describeMode, INSERT_ONLY, isInsertOnly, retractMode, withKind } from "./changelog.js";
+import { describeMode, INSERT_ONLY, isInsertOnly, type RowKind, retractMode, withKind } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
 import { sameValues } from "./group-aggregate.js";
 import {
@@ -305,41 +305,50 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf, emit?: EmitS
         };
 
   /**
-   * The window function of early and late firings: each firing sends the window's row as it now
-   * is, against the row it sent before (kept in the window's state until its cleanup, the end
-   * plus the allowed lateness): `+I` the first time, `-U`/`+U` when it changed, nothing when it
-   * did not (as Flink's AggregateWindowOperator), `-D` when HAVING now rejects it.
+   * The window function of early and late firings, as Flink's AggregateWindowOperator with the
+   * Calc after it: each firing compares the window's aggregate results with those it sent before
+   * (kept in the window's state until its cleanup, the end plus the allowed lateness), and sends
+   * `+I` the first time, `-U` of the results before and `+U` of those now when they changed,
+   * nothing when they did not. HAVING and the projection apply to each of these rows alone, so a
+   * row HAVING takes only after an update comes as `+U`, and goes as `-U`; a projection that
+   * hides the change still sends `-U`/`+U` (checked on bench/flink).
    */
   function updatingRows(): ProcessWindowFunction<unknown, Row, string, TimeWindow> {
-    const sent = { kind: "value" as const, name: "window-sent-rows" };
+    const sent = { kind: "value" as const, name: "window-sent-results" };
+    const values = o.values;
     return {
       process(key, ctx, elements, out) {
         const w = ctx.window();
-        const time = (w as Window).resultTimestamp?.() ?? w.end - 1;
-        const state = ctx.windowState().getState<(Row | null)[]>(sent);
+        o.start = w.start;
+        o.end = w.end;
+        o.time = (w as Window).resultTimestamp?.() ?? w.end - 1;
+        const send = (results: unknown[], kind: RowKind) => {
+          o.values = results;
+          if (having === undefined || having(o) === true) out.collect(withKind(build(o), kind));
+        };
+        const state = ctx.windowState().getState<unknown[][]>(sent);
         const before = state.value() ?? [];
-        const after: (Row | null)[] = [];
-        elements.forEach((acc, i) => {
-          o.keys = accs.keys(key, acc);
-          accs.results(acc, o.values);
-          o.start = w.start;
-          o.end = w.end;
-          o.time = time;
-          const next = having !== undefined && having(o) !== true ? null : build(o);
-          const prev = before[i] ?? null;
-          after.push(next === null ? null : { ...next });
-          if (prev === null) {
-            if (next !== null) out.collect(next);
-          } else if (next === null) out.collect(withKind({ ...prev }, "-D"));
-          else if (!sameValues(Object.values(prev), Object.values(next))) {
-            out.collect(withKind({ ...prev }, "-U"));
-            out.collect(withKind(next, "+U"));
-          }
-        });
+        const after: unknown[][] = [];
+        try {
+          elements.forEach((acc, i) => {
+            o.keys = accs.keys(key, acc);
+            accs.results(acc, values);
+            const next = values.slice();
+            after.push(next);
+            const prev = before[i];
+            if (prev === undefined) send(next, "+I");
+            else if (!sameValues(prev, next)) {
+              send(prev, "-U");
+              send(next, "+U");
+            }
+          });
+        } finally {
+          o.values = values;
+        }
         state.update(after);
       },
       clear(ctx) {
-        ctx.windowState().getState<(Row | null)[]>(sent).clear();
+        ctx.windowState().getState<unknown[][]>(sent).clear();
       },
     };
   }
@@ -455,13 +464,16 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf, emit?: EmitS
       : { proctime: proctimeAttribute[0], proctimeCopies: proctimeAttribute }),
     window,
     aboveWatermark,
-    // Updates by the window and the keys (an upsert sink keys by them, when selected).
+    // Updates by the window and the keys (an upsert sink keyed by them, when selected, drops each
+    // -U as redundant before its +U). Not with HAVING: the -U of a row HAVING no longer takes
+    // comes alone, and must delete it.
     changelog:
       producer === undefined
         ? INSERT_ONLY
         : retractMode(
             producer,
-            start !== undefined &&
+            having === undefined &&
+              start !== undefined &&
               end !== undefined &&
               keys.every((k) => items.some((i) => exprKey(i.expr) === exprKey(k.expr)))
               ? [
