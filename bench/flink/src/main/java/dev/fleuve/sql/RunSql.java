@@ -168,6 +168,13 @@ public final class RunSql {
     String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
     StreamTableEnvironment tEnv = newEnv();
     for (String stmt : split(text)) {
+      // SET is the SQL client's, not executeSql's: it sets the job's table config here.
+      java.util.regex.Matcher set =
+          java.util.regex.Pattern.compile("(?is)SET\\s+'([^']+)'\\s*=\\s*'([^']*)'").matcher(stmt);
+      if (set.matches()) {
+        tEnv.getConfig().set(set.group(1), set.group(2));
+        continue;
+      }
       TableResult result = tEnv.executeSql(stmt);
       String head = stmt.stripLeading().toUpperCase();
       if (head.startsWith("SELECT") || head.startsWith("WITH") || head.startsWith("VALUES")) {
