@@ -75,6 +75,14 @@ export function retractMode(producer: string, uniqueKey?: readonly string[]): Ch
   return { kinds: ["+I", "-U", "+U", "-D"], producer, uniqueKey };
 }
 
+/**
+ * A retracting changelog that never deletes: `+I`, `-U` and `+U` (Flink's `[I,UB,UA]`, that of a
+ * window aggregation with early or late firing), `uniqueKey` as in {@link retractMode}.
+ */
+export function noDeleteMode(producer: string, uniqueKey?: readonly string[]): ChangelogMode {
+  return { kinds: ["+I", "-U", "+U"], producer, uniqueKey };
+}
+
 /** An upsert changelog (no `-U`): `+I`, `+U` and `-D` by `uniqueKey` (Flink's ChangelogMode.upsert()). */
 export function upsertMode(producer: string, uniqueKey: readonly string[]): ChangelogMode {
   return { kinds: ["+I", "+U", "-D"], producer, uniqueKey };

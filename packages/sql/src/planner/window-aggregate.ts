@@ -37,7 +37,7 @@ import {
   requireUserMethods,
   rowAccumulator,
 } from "./aggregates.js";
-import { describeMode, INSERT_ONLY, isInsertOnly, type RowKind, retractMode, withKind } from "./changelog.js";
+import { describeMode, INSERT_ONLY, isInsertOnly, noDeleteMode, type RowKind, withKind } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
 import { sameValues } from "./group-aggregate.js";
 import {
@@ -470,7 +470,7 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf, emit?: EmitS
     changelog:
       producer === undefined
         ? INSERT_ONLY
-        : retractMode(
+        : noDeleteMode(
             producer,
             having === undefined &&
               start !== undefined &&
