@@ -37,7 +37,14 @@ import {
   requireUserMethods,
   rowAccumulator,
 } from "./aggregates.js";
-import { describeMode, INSERT_ONLY, isInsertOnly, noDeleteMode, type RowKind, withKind } from "./changelog.js";
+import {
+  describeMode,
+  INSERT_ONLY,
+  isInsertOnly,
+  noDeleteMode,
+  type RowKind,
+  withKind,
+} from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs } from "./compile-expression.js";
 import { sameValues } from "./group-aggregate.js";
 import {
