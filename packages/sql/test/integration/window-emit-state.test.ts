@@ -10,11 +10,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import type { JobClient, OperatorMetricsSnapshot } from "@fleuve/core";
-import { CollectSink, type ScriptStep } from "@fleuve/core/testing";
 import type { Row } from "@fleuve/sql";
 import fc from "fast-check";
-import { recordsIn, until, viewOnManualClock } from "../fixtures/manual-clock.js";
+import { emitJob, ev } from "../fixtures/emit-job.js";
 import { interrupted, uninterrupted } from "../fixtures/savepoint-cut.js";
 import { BASE as B, type Input, inputs } from "../fixtures/window-maximum.js";
 
@@ -90,51 +88,11 @@ test("restored at a random row of random out-of-order input, with late rows: the
   );
 });
 
-interface Ev {
-  k: string;
-  v: number;
-  ts: number;
-}
-
-const ev = (k: string, v: number, ts: number): ScriptStep<Ev> => ({ value: { k, v, ts }, timestamp: ts });
-
-const AGGREGATE = /^WindowAggregate\(/;
-
-/** The window aggregate's metrics now (parallelism 1: one subtask). */
-function aggregateNow(client: JobClient): OperatorMetricsSnapshot {
-  const ops = client.snapshot().operators.filter((o) => AGGREGATE.test(o.operatorName));
-  assert.equal(ops.length, 1);
-  return ops[0] as OperatorMetricsSnapshot;
-}
-
 test("after the window's end - 1 plus the allowed lateness, its accumulators and last sent row are gone, and a row for it is dropped", async () => {
-  const { env, source, tEnv } = viewOnManualClock<Ev>(
-    0,
-    "ev",
-    "k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS SOURCE_WATERMARK()",
-  );
-  for (const [key, value] of Object.entries({ ...EMIT, "table.exec.emit.allow-lateness": "5 s" }))
-    await tEnv.executeSql(`SET '${key}' = '${value}'`);
-  const sink = new CollectSink<Row>();
-  tEnv
-    .sqlQuery(`SELECT k, window_start AS ws, SUM(v) AS s
-      FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY k, window_start, window_end`)
-    .toDataStream()
-    .sinkTo(sink);
-  const client = env.executeAsync("window-emit-cleanup");
-  let taken = 0;
-  /** Sends `steps`; waits for the aggregate to take their rows and the last watermark. */
-  const play = async (steps: ScriptStep<Ev>[]) => {
-    source.play(steps);
-    taken += steps.filter((s) => "value" in s).length;
-    await until(`the aggregate to take ${taken} rows`, () => recordsIn(client, AGGREGATE) === taken);
-    const marks = steps.filter((s) => "watermark" in s).map((s) => (s as { watermark: number }).watermark);
-    const mark = marks.at(-1);
-    if (mark !== undefined)
-      await until(`watermark ${mark}`, () => aggregateNow(client).currentInputWatermark === mark);
-  };
+  const job = await emitJob(0, { ...EMIT, "table.exec.emit.allow-lateness": "5 s" });
+  const play = job.play;
   const state = () => {
-    const m = aggregateNow(client);
+    const m = job.aggregate();
     return {
       entries: m.gauges.numKeyedStateEntries,
       timers: m.gauges.numEventTimeTimers,
@@ -161,13 +119,15 @@ test("after the window's end - 1 plus the allowed lateness, its accumulators and
     await play([ev("a", 5, 6000), ev("b", 6, 9999)]);
     assert.deepEqual(state(), { ...c, dropped: 2 });
   } finally {
-    source.end();
-    await client.result;
+    await job.end();
   }
   // The end of input fires and cleans the last window.
   assert.deepEqual(state(), { entries: 0, timers: 0, dropped: 2 });
-  assert.deepEqual(
-    sink.values().map((r) => `${r.$rowkind ?? "+I"}[${String(r.k)}, ${String(r.ws)}, ${String(r.s)}]`),
-    ["+I[c, 10000, 3]", "+I[a, 0, 1]", "+I[b, 0, 2]", "-U[a, 0, 1]", "+U[a, 0, 5]"],
-  );
+  assert.deepEqual(job.rows(), [
+    "+I[c, 10000, 3]",
+    "+I[a, 0, 1]",
+    "+I[b, 0, 2]",
+    "-U[a, 0, 1]",
+    "+U[a, 0, 5]",
+  ]);
 });
