@@ -22,7 +22,8 @@ import {
   RowtimeFirstRowFunction,
   RowtimeLastRowFunction,
 } from "../runtime/deduplicate.js";
-import { type MiniBatchSpec, MiniBatchTopNOperator, TopNFunction, type TopNSpec } from "../runtime/top-n.js";
+import type { MiniBatchSpec } from "../runtime/mini-batch.js";
+import { MiniBatchTopNOperator, TopNFunction, type TopNSpec } from "../runtime/top-n.js";
 import { WindowRankFunction } from "../runtime/window-rank.js";
 import { windowFiring } from "../runtime/zoned-windows.js";
 import { children } from "./aggregates.js";

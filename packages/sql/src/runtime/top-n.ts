@@ -32,9 +32,9 @@
 
 import type { KeyedProcessFunction, ValueState, ValueStateDescriptor } from "@fleuve/core";
 import { valueState } from "@fleuve/core";
-import { OneInputOperator, type Triggerable } from "@fleuve/core/spi";
 import { isAccumulate, ROW_KIND, type RowKind, rowKind, withKind } from "../planner/changelog.js";
 import type { Row } from "../planner/values.js";
+import { MiniBatchOperator, type MiniBatchSpec } from "./mini-batch.js";
 
 /** What a top-N function needs from the planner. */
 export interface TopNSpec {
@@ -261,108 +261,37 @@ function membership(rows: readonly Row[]): (r: Row) => boolean {
 }
 
 /**
- * `table.exec.mini-batch.*`: a bundle ends after `size` input rows (Infinity: no limit, the option
- * unset) or `latencyMs` of processing time.
- */
-export interface MiniBatchSpec {
-  readonly size: number;
-  readonly latencyMs: number;
-}
-
-/**
  * The Top-N of a continuous table with `table.exec.mini-batch.enabled` (see the file's comment): a
- * bundle's changes are held and sent, as each partition's difference, when the bundle has
- * `size` input rows, when `latencyMs` of processing time passed since its first row, before each
- * watermark and checkpoint, and at the end of the input: what was held is always sent before the
- * watermark or barrier that follows it.
+ * bundle's changes are held and sent, as each partition's difference, when the bundle ends (see
+ * {@link MiniBatchOperator}: size, latency, watermark, checkpoint, end of input).
  */
-export class MiniBatchTopNOperator extends OneInputOperator<Row, Row> implements Triggerable<number> {
+export class MiniBatchTopNOperator extends MiniBatchOperator<Row, Row> {
   private readonly fn: TopNFunction;
-  /** Input rows in the current bundle. */
-  private count = 0;
-  /** The processing time of the current bundle's first row (meaningful while `count > 0`). */
-  private bundleStart = 0;
-  /**
-   * Whether a latency callback is pending. At most one is: a bundle ended by its size or a
-   * watermark leaves its callback to the next bundle, which it moves on to that bundle's own
-   * deadline (the runtime scans its callback queue every loop, so one per bundle would pile up).
-   */
-  private latencyPending = false;
-  private closed = false;
   private readonly out = {
     timestamp: 0,
     collect: (r: Row) => this.output.collect(r, this.out.timestamp),
   };
 
-  constructor(
-    spec: TopNSpec,
-    private readonly miniBatch: MiniBatchSpec,
-  ) {
-    super();
+  constructor(spec: TopNSpec, miniBatch: MiniBatchSpec) {
+    super(miniBatch);
     this.fn = new TopNFunction(spec);
   }
 
   override open(): void {
-    // No timers; the timer service makes its snapshots of the same shape as the plain Top-N's
-    // (a process operator's), so that a savepoint moves between the two.
-    this.getTimerService(this);
+    super.open();
     const backend = this.keyedState;
     // The function reads its state through getState only (see TopNFunction.open).
     this.fn.open({ getState: (d: ValueStateDescriptor<Row[]>) => backend.getState(d) } as never);
     this.fn.holdChanges();
   }
 
-  processElement(value: Row, timestamp: number): void {
-    if (this.count === 0) {
-      this.bundleStart = this.runtime.processingTime.now();
-      if (!this.latencyPending) this.scheduleLatency(this.bundleStart + this.miniBatch.latencyMs);
-    }
+  protected addToBundle(value: Row, timestamp: number): void {
     this.fn.processHeld(value, timestamp);
-    if (++this.count >= this.miniBatch.size) this.flush();
   }
 
-  /** Asks for {@link onLatency} at processing time `at`. */
-  private scheduleLatency(at: number): void {
-    this.latencyPending = true;
-    this.runtime.processingTime.schedule(at, (now) => this.onLatency(now));
-  }
-
-  /** Ends the bundle if it is `latencyMs` old; a younger one (the first ended early) is waited for. */
-  private onLatency(now: number): void {
-    this.latencyPending = false;
-    if (this.closed || this.count === 0) return;
-    const due = this.bundleStart + this.miniBatch.latencyMs;
-    if (now >= due) this.flush();
-    else this.scheduleLatency(due);
-  }
-
-  /** Sends what the bundle holds and starts the next one. */
-  private flush(): void {
-    this.count = 0;
+  protected finishBundle(): void {
     this.fn.flushHeld(this.out);
   }
-
-  protected override onWatermark(_watermark: number): void {
-    this.flush();
-  }
-
-  override snapshotState(checkpointId: number) {
-    // Before the later operators of the chain take theirs and before the barrier goes out.
-    this.flush();
-    return super.snapshotState(checkpointId);
-  }
-
-  override finish(): void {
-    this.flush();
-  }
-
-  override close(): void {
-    this.closed = true;
-  }
-
-  onEventTime(): void {}
-
-  onProcessingTime(): void {}
 }
 
 /** A copy of `row` without its kind. */
