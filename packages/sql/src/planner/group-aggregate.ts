@@ -11,6 +11,8 @@
 import { type DataStream, type KeyedProcessFunction, type ValueState, valueState } from "@fleuve/core";
 import type { Expr, Select } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
+import type { MiniBatchSpec } from "../runtime/mini-batch.js";
+import { MiniBatchGroupAggOperator } from "../runtime/mini-batch-group-aggregate.js";
 import { runningMaxFilter } from "../runtime/running-max.js";
 import { windowFiring } from "../runtime/zoned-windows.js";
 import {
@@ -61,6 +63,7 @@ import {
   sqlNameOf,
 } from "./relation.js";
 import { kindedProjector } from "./row-builders.js";
+import { bundledMiniBatch } from "./settings.js";
 import { INTEGER_TYPES } from "./string-collection-functions.js";
 import { HIDDEN_PREFIX } from "./subqueries.js";
 import type { Row } from "./values.js";
@@ -95,7 +98,7 @@ export interface GroupOutput {
  * Plans `SELECT DISTINCT items FROM input` as a group aggregation by every item (as Flink does):
  * a row is inserted when it first appears and deleted when its last copy is retracted.
  */
-export function planDistinct(select: Select, input: Relation): Relation {
+export function planDistinct(select: Select, input: Relation, options: GroupAggregateOptions = {}): Relation {
   // `*` named as a projection names it: by SQL name, `k0`, `k1`... where names repeat.
   const starNames = new Set<string>();
   const starName = (c: Column) => {
@@ -117,6 +120,7 @@ export function planDistinct(select: Select, input: Relation): Relation {
   return planGroupAggregate(
     { ...select, distinct: false, items, groupBy: items.map((i) => ({ kind: "expr", expr: i.expr })) },
     input,
+    options,
   );
 }
 
@@ -129,6 +133,12 @@ export interface GroupAggregateOptions {
    * only by HAVING changed (a set operation's counts: its row is there or not).
    */
   readonly quietUnchangedRows?: boolean;
+  /**
+   * `table.exec.mini-batch.*` (settings.ts miniBatch): the input rows are bundled and each group
+   * sends one change per bundle (runtime/mini-batch-group-aggregate.ts); a size is then required,
+   * as in Flink. Undefined: every row's change is sent as it comes.
+   */
+  readonly miniBatch?: MiniBatchSpec | undefined;
 }
 
 /** Plans a group aggregation of `input` for `select` (its WHERE is applied first). */
@@ -265,11 +275,14 @@ export function planGroupAggregate(
   if (select.where === undefined && !expanded && input.joinProjection?.stream === stream)
     input.joinProjection.fuse([...read].map((name) => ({ name, from: name })));
   const fn = new GroupAggFunction(aggregates, keyEvals, { passes, build }, options);
-  const result = stream
-    .keyBy(keyOf)
-    .process(fn)
-    .name(producer)
-    .stateSchema(aggregateStateSchema("GroupAggregate", keys, gs.sets.length, aggregates));
+  const miniBatch = bundledMiniBatch(options.miniBatch, "a group aggregation");
+  const keyed = stream.keyBy(keyOf);
+  // With mini-batch the same final rows and state, one change per group and bundle.
+  const result = (
+    miniBatch === undefined
+      ? keyed.process(fn).name(producer)
+      : keyed.transform(producer, () => new MiniBatchGroupAggOperator(fn, miniBatch))
+  ).stateSchema(aggregateStateSchema("GroupAggregate", keys, gs.sets.length, aggregates));
   const columns: Column[] = items.map((i) => ({ name: i.name, type: i.type }));
   // The result's rows are unique by the GROUP BY keys, when every key is selected as a column.
   const keyColumns = keys.map((k) => items.find((it) => printExpr(it.expr) === printExpr(k.expr))?.name);
@@ -345,11 +358,73 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
     if (st === undefined) {
       // A retraction for a group without state (its state expired or was never there) is ignored, as in Flink.
       if (!add) return;
-      st = { keys: this.keyEvals.map((k) => k(row)), rows: 0, aggs: this.createAccs() };
+      st = this.newGroup(row);
     }
     // The values before and after the change go into two arrays of the function, not new ones
     // per row: they are read only while this row's output rows are built, below.
     const before = first ? undefined : this.values(st, this.beforeValues);
+    this.apply(st, row, add);
+    if (st.rows <= 0) {
+      this.state.clear();
+      this.emit(before, st.keys, undefined, out);
+      return;
+    }
+    this.state.update(st);
+    this.emit(before, st.keys, st, out);
+  }
+
+  /**
+   * Flink's MiniBatchGroupAggFunction.finishBundle for one key (the backend's current key): folds
+   * the key's input rows of a bundle, in order, into its group, reading and writing its state
+   * once, and sends one change for them all (nothing when the group's row is unchanged, `-U`/`+U`
+   * when it changed, `+I` for a new group, `-D` when its rows dropped to none). Each row is taken
+   * as {@link processElement} takes it (a group emptied within the bundle starts anew, a
+   * retraction for no group is ignored), so the group ends as the plain function leaves it. A row
+   * whose aggregate throws is handed to `rejected`, which throws (the job fails) or returns (the
+   * row is skipped, the group as it was before it).
+   */
+  processBundle(
+    rows: readonly Row[],
+    out: { collect(r: Row): void },
+    rejected: (error: unknown, row: Row) => void,
+  ): void {
+    const start = this.state.value();
+    const before = start === undefined ? undefined : this.values(start, this.beforeValues);
+    let st = start;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      const add = isAccumulate(rowKind(row));
+      if (st === undefined) {
+        if (!add) continue;
+        st = this.newGroup(row);
+      }
+      try {
+        this.apply(st, row, add);
+      } catch (e) {
+        // A group this row would have started is not there (as the plain function never stores it).
+        if (st.rows === 0) st = undefined;
+        rejected(e, row);
+        continue;
+      }
+      if (st.rows <= 0) st = undefined;
+    }
+    if (st === undefined) {
+      if (start === undefined) return;
+      this.state.clear();
+      this.emit(before, start.keys, undefined, out);
+      return;
+    }
+    this.state.update(st);
+    this.emit(before, st.keys, st, out);
+  }
+
+  /** A new group for the key of `row`, without rows. */
+  private newGroup(row: Row): GroupState {
+    return { keys: this.keyEvals.map((k) => k(row)), rows: 0, aggs: this.createAccs() };
+  }
+
+  /** Accumulates (`add`) or retracts `row` into the group. */
+  private apply(st: GroupState, row: Row, add: boolean): void {
     const sign = add ? 1 : -1;
     if (add && this.addRow !== undefined) this.addRow(st.aggs, row);
     else if (!add && this.retractRow !== undefined) this.retractRow(st.aggs, row);
@@ -361,18 +436,28 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
       st.aggs = updateAll(this.aggregates, this.userAggregates, st.aggs, inputs, sign);
     }
     st.rows += sign;
+  }
+
+  /**
+   * Sends the change of a group from the aggregate values `before` (undefined: the group was not
+   * there) to the group `st` (undefined: it is gone); `keys` are the group's key values.
+   */
+  private emit(
+    before: unknown[] | undefined,
+    keys: readonly unknown[],
+    st: GroupState | undefined,
+    out: { collect(r: Row): void },
+  ): void {
     // The group's previous row is built only when it is sent (from the values before the change).
     const { passes, build } = this.output;
-    if (st.rows <= 0) {
-      this.state.clear();
-      const prev = before === undefined ? undefined : this.out(this.beforeOut, st.keys);
+    if (st === undefined) {
+      const prev = before === undefined ? undefined : this.out(this.beforeOut, keys);
       if (prev !== undefined && passes(prev)) out.collect(build(prev, "-D"));
       return;
     }
-    this.state.update(st);
     const after = this.values(st, this.afterValues);
     if (before !== undefined && sameValues(before, after)) return;
-    const prev = before === undefined ? undefined : this.out(this.beforeOut, st.keys);
+    const prev = before === undefined ? undefined : this.out(this.beforeOut, keys);
     const next = this.out(this.afterOut, st.keys);
     // HAVING of both first: the kinds of the rows follow from it (see GroupOutput).
     const prevIn = prev !== undefined && passes(prev);

@@ -591,9 +591,9 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   }
   if (aggregating) {
     if (select.distinct) throw unsupported("SELECT DISTINCT with GROUP BY or aggregates", select.pos);
-    return planGroupAggregate(select, input);
+    return planGroupAggregate(select, input, { miniBatch: miniBatch(ctx.settings) });
   }
-  if (select.distinct) return planDistinct(select, input);
+  if (select.distinct) return planDistinct(select, input, { miniBatch: miniBatch(ctx.settings) });
   // CURRENT_WATERMARK reads the watermark of the filter or projection evaluating it.
   const selectWatermark = watermarkCell();
   let scope = withCurrentWatermark(rowScope(input), input, selectWatermark);

@@ -42,6 +42,13 @@ export function stateTtlMs(settings: ReadonlyMap<string, string> | undefined): n
   return ms === 0 ? undefined : ms;
 }
 
+/** `table.exec.mini-batch.*` as read by {@link miniBatch} (runtime/mini-batch.ts MiniBatchSpec). */
+export interface MiniBatch {
+  /** Input rows per bundle; Infinity when the size is unset or not positive. */
+  readonly size: number;
+  readonly latencyMs: number;
+}
+
 /**
  * `table.exec.mini-batch.enabled` with `table.exec.mini-batch.allow-latency` and
  * `table.exec.mini-batch.size`: the bundle of input rows whose changes a Top-N holds (see
@@ -51,9 +58,7 @@ export function stateTtlMs(settings: ReadonlyMap<string, string> | undefined): n
  * bundles (group aggregation, regular join, deduplication), not by its Top-N: without a positive
  * size, a Top-N's bundle ends by latency, watermark, checkpoint and end of input alone.
  */
-export function miniBatch(
-  settings: ReadonlyMap<string, string> | undefined,
-): { readonly size: number; readonly latencyMs: number } | undefined {
+export function miniBatch(settings: ReadonlyMap<string, string> | undefined): MiniBatch | undefined {
   const on = settings?.get("table.exec.mini-batch.enabled");
   if (on === undefined || on.trim().toLowerCase() === "false") return undefined;
   if (on.trim().toLowerCase() !== "true") {
@@ -188,4 +193,18 @@ export function emitStrategyText(s: EmitStrategy): string {
     `allowLateness=${s.allowLatenessMs} ms`,
   ];
   return `emit=[${parts.join(", ")}]`;
+}
+
+/**
+ * The mini-batch of an operator Flink bundles with a count trigger (group aggregation): as Flink
+ * 1.20, which creates that trigger only for a positive `table.exec.mini-batch.size`, a query with
+ * one refuses mini-batch without it (`spec` as {@link miniBatch} read it; Infinity: no size).
+ */
+export function bundledMiniBatch(spec: MiniBatch | undefined, operator: string): MiniBatch | undefined {
+  if (spec === undefined || Number.isFinite(spec.size)) return spec;
+  throw invalid(
+    `'table.exec.mini-batch.enabled' is 'true' but 'table.exec.mini-batch.size' is not set or not positive: ${operator} bundles its input rows by it, so set it to a positive whole number of rows, e.g. '5000'`,
+    undefined,
+    { option: "table.exec.mini-batch.size" },
+  );
 }

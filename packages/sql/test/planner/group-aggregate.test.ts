@@ -275,7 +275,7 @@ function q4(rows: In[]): Row[] {
   }));
 }
 
-test("property: the final table of random group aggregations equals the SQL evaluated over the whole input", async () => {
+test("property: the final table of random group aggregations equals the SQL evaluated over the whole input, with mini-batch or without", async () => {
   const row = fc.record({
     k: fc.constantFrom("a", "b", "c", "d", "z"),
     v: fc.option(fc.integer({ min: -5, max: 9 }), { nil: null, freq: 5 }),
@@ -286,8 +286,17 @@ test("property: the final table of random group aggregations equals the SQL eval
       fc.constantFrom(0, 1, 2, 3),
       // Two subtasks of each aggregation run in this one process, interleaved row by row.
       fc.constantFrom(1, 2),
-      async (rows, which, parallelism) => {
+      // With table.exec.mini-batch (its size in rows; undefined: off), the same final table.
+      fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+      async (rows, which, parallelism, bundle) => {
         const tEnv = await tableOf(rows, undefined, parallelism);
+        if (bundle !== undefined)
+          for (const [k, v] of [
+            ["enabled", "true"],
+            ["allow-latency", "1 h"],
+            ["size", String(bundle)],
+          ])
+            await tEnv.executeSql(`SET 'table.exec.mini-batch.${k}' = '${v}'`);
         const [query, oracle] = (
           [
             [Q1, q1],
@@ -300,8 +309,39 @@ test("property: the final table of random group aggregations equals the SQL eval
         assert.deepEqual(sortRows(materialize(changes)), sortRows(oracle(rows)));
       },
     ),
-    { numRuns: 32 },
+    { numRuns: 48 },
   );
+});
+
+test("with table.exec.mini-batch a group aggregation sends one change per group and bundle; without a positive size it is refused, as Flink refuses it", async () => {
+  const rows = [1, 5, 3, 7, 2].map((v) => ({ k: "a", v }));
+  const query = "SELECT k, MAX(v) AS m FROM t GROUP BY k";
+  const on = (size?: string) => [
+    "SET 'table.exec.mini-batch.enabled' = 'true'",
+    "SET 'table.exec.mini-batch.allow-latency' = '1 h'",
+    ...(size === undefined ? [] : [`SET 'table.exec.mini-batch.size' = '${size}'`]),
+  ];
+  const run = async (sets: string[]) => {
+    const tEnv = await tableOf(rows);
+    for (const s of sets) await tEnv.executeSql(s);
+    return (await (await tEnv.executeSql(query)).collect()).map(text);
+  };
+  // Without mini-batch: +I 1, then -U/+U at 5 and at 7.
+  assert.equal((await run([])).length, 5);
+  // A bundle larger than the input: the group's row once, at the end of the input.
+  assert.deepEqual(await run(on("100")), ['+I{"k":"a","m":7}']);
+  // Bundles of 2 rows: [1, 5] and [3, 7] each change the maximum, [2] does not.
+  assert.deepEqual(await run(on("2")), ['+I{"k":"a","m":5}', '-U{"k":"a","m":5}', '+U{"k":"a","m":7}']);
+  for (const size of [undefined, "-1", "0"]) {
+    await assert.rejects(run(on(size)), (e: Error & { details?: { option?: string } }) => {
+      assert.match(
+        e.message,
+        /table\.exec\.mini-batch\.size' is not set or not positive: a group aggregation/,
+      );
+      assert.equal(e.details?.option, "table.exec.mini-batch.size");
+      return true;
+    });
+  }
 });
 
 test("two subtasks of one GroupAggFunction keep their own values: one running inside the other's output gives both right rows", () => {
