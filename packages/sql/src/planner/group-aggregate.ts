@@ -70,10 +70,21 @@ import type { Row } from "./values.js";
 import { whereCalc } from "./where-calc.js";
 
 /** The state of one group: its key values, the rows in it, and the accumulators. */
-interface GroupState {
+export interface GroupState {
   keys: unknown[];
   rows: number;
   aggs: AggAcc[];
+}
+
+/**
+ * A group held through a mini-batch bundle (GroupAggFunction.holdGroup): its state at the bundle's
+ * start and its aggregate values then, and the group as the bundle's rows left it so far
+ * (undefined: no group, its rows all retracted or none yet).
+ */
+export interface HeldGroup {
+  readonly start: GroupState | undefined;
+  readonly before: unknown[] | undefined;
+  group: GroupState | undefined;
 }
 
 /** What the select items and HAVING evaluate from: the group's keys and aggregate values. */
@@ -374,48 +385,55 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
   }
 
   /**
-   * Flink's MiniBatchGroupAggFunction.finishBundle for one key (the backend's current key): folds
-   * the key's input rows of a bundle, in order, into its group, reading and writing its state
-   * once, and sends one change for them all (nothing when the group's row is unchanged, `-U`/`+U`
-   * when it changed, `+I` for a new group, `-D` when its rows dropped to none). Each row is taken
-   * as {@link processElement} takes it (a group emptied within the bundle starts anew, a
-   * retraction for no group is ignored), so the group ends as the plain function leaves it. A row
-   * whose aggregate throws is handed to `rejected`, which throws (the job fails) or returns (the
-   * row is skipped, the group as it was before it).
+   * Starts holding the current key's group for a mini-batch (runtime/mini-batch-group-aggregate.ts):
+   * its state is read once here, rows are folded into the returned {@link HeldGroup} by
+   * {@link foldHeld}, and {@link sendHeld} writes it back once and sends one change for the bundle.
    */
-  processBundle(
-    rows: readonly Row[],
-    out: { collect(r: Row): void },
-    rejected: (error: unknown, row: Row) => void,
-  ): void {
+  holdGroup(): HeldGroup {
     const start = this.state.value();
-    const before = start === undefined ? undefined : this.values(start, this.beforeValues);
-    let st = start;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as Row;
-      const add = isAccumulate(rowKind(row));
-      if (st === undefined) {
-        if (!add) continue;
-        st = this.newGroup(row);
-      }
-      try {
-        this.apply(st, row, add);
-      } catch (e) {
-        // A group this row would have started is not there (as the plain function never stores it).
-        if (st.rows === 0) st = undefined;
-        rejected(e, row);
-        continue;
-      }
-      if (st.rows <= 0) st = undefined;
-    }
+    // The bundle-start values stay until the bundle ends: an array of their own, not beforeValues.
+    const before = start === undefined ? undefined : this.values(start, new Array(this.results.length));
+    return { start, before, group: start };
+  }
+
+  /**
+   * Folds one input row into a held group as {@link processElement} takes it (a group emptied
+   * within the bundle starts anew, a retraction for no group is ignored), so that the group ends
+   * the bundle as the plain function leaves it. Throws what an aggregate throws, the group left as
+   * it was before the row (a group the row would have started is not there).
+   */
+  foldHeld(held: HeldGroup, row: Row): void {
+    const add = isAccumulate(rowKind(row));
+    let st = held.group;
     if (st === undefined) {
+      if (!add) return;
+      st = this.newGroup(row);
+      held.group = st;
+    }
+    try {
+      this.apply(st, row, add);
+    } catch (e) {
+      if (st.rows === 0) held.group = undefined;
+      throw e;
+    }
+    if (st.rows <= 0) held.group = undefined;
+  }
+
+  /**
+   * Ends a held group's bundle (the current key must be its key): writes its state once and sends
+   * one change, as Flink's MiniBatchGroupAggFunction.finishBundle: nothing when the group's row is
+   * unchanged, `-U`/`+U` when it changed, `+I` for a new group, `-D` when its rows dropped to none.
+   */
+  sendHeld(held: HeldGroup, out: { collect(r: Row): void }): void {
+    const { start, group } = held;
+    if (group === undefined) {
       if (start === undefined) return;
       this.state.clear();
-      this.emit(before, start.keys, undefined, out);
+      this.emit(held.before, start.keys, undefined, out);
       return;
     }
-    this.state.update(st);
-    this.emit(before, st.keys, st, out);
+    this.state.update(group);
+    this.emit(held.before, group.keys, group, out);
   }
 
   /** A new group for the key of `row`, without rows. */
@@ -450,6 +468,7 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
   ): void {
     // The group's previous row is built only when it is sent (from the values before the change).
     const { passes, build } = this.output;
+    if (before !== undefined) this.beforeOut.values = before;
     if (st === undefined) {
       const prev = before === undefined ? undefined : this.out(this.beforeOut, keys);
       if (prev !== undefined && passes(prev)) out.collect(build(prev, "-D"));
@@ -480,7 +499,10 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
     else if (nextIn) out.collect(build(next, "+I"));
   }
 
-  /** `out` (beforeOut or afterOut, whose values are beforeValues or afterValues) for group keys `keys`. */
+  /**
+   * `out` (beforeOut or afterOut, whose values are beforeValues, a held group's values, or
+   * afterValues) for group keys `keys`.
+   */
   private out(out: { keys: readonly unknown[]; values: readonly unknown[] }, keys: readonly unknown[]): Out {
     out.keys = keys;
     return out;

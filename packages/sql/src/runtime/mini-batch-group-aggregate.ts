@@ -1,25 +1,29 @@
 /**
  * Group aggregation with `table.exec.mini-batch.enabled` (Flink's MiniBatchGroupAggFunction): the
- * input rows of a bundle are held per key, and when the bundle ends (mini-batch.ts: size,
- * latency, watermark, checkpoint, end of input) each key's rows are folded into its group at
- * once, one state read and write per key, and the group sends one change for the bundle
- * (GroupAggFunction.processBundle). The final table and the state are the plain group
- * aggregation's (the same state name and layout, so a savepoint moves between the two); the
- * changelog is shorter: a group updated by many rows of a bundle sends one `-U`/`+U` pair, and
- * what follows it has that much less to do (q4's AVG over its MAX).
+ * groups a bundle touches are held from the bundle's first row of each (its state read once) to
+ * the bundle's end (mini-batch.ts: size, latency, watermark, checkpoint, end of input), when each
+ * one's state is written once and the group sends one change for the whole bundle
+ * (GroupAggFunction.holdGroup, foldHeld, sendHeld). Flink buffers a bundle's input rows per key
+ * and folds them at its end; here each row is folded into its held group as it comes, which
+ * gives the same state and the same changes at the bundle's end without keeping the rows (up to
+ * `size` of them would outlive the young generation of the garbage collector). The final table
+ * and the state are the plain group aggregation's (the same state name and layout, so a
+ * savepoint moves between the two); the changelog is shorter: a group updated by many rows of a
+ * bundle sends one `-U`/`+U` pair, and what follows it has that much less to do (q4's AVG over
+ * its MAX).
  */
 
 import type { ValueStateDescriptor } from "@fleuve/core";
-import { type Key, type KeyedStateBackend, type NormalizedKey, SKIP_RECORD } from "@fleuve/core/spi";
-import type { GroupAggFunction } from "../planner/group-aggregate.js";
+import type { Key, KeyedStateBackend, NormalizedKey } from "@fleuve/core/spi";
+import type { GroupAggFunction, HeldGroup } from "../planner/group-aggregate.js";
 import type { Row } from "../planner/values.js";
 import { MiniBatchOperator, type MiniBatchSpec } from "./mini-batch.js";
 
-/** One key's input rows of the current bundle. */
-interface KeyRows {
+/** A key's group held in the current bundle. */
+interface Held {
   /** The key as its selector returned it, to make it current again when the bundle ends. */
   readonly key: Key;
-  readonly rows: Row[];
+  readonly group: HeldGroup;
   /** The timestamp of the key's last row: its change's timestamp. */
   timestamp: number;
 }
@@ -28,16 +32,11 @@ interface KeyRows {
 export class MiniBatchGroupAggOperator extends MiniBatchOperator<Row, Row> {
   private fn: GroupAggFunction;
   private backend!: KeyedStateBackend;
-  /** The current bundle's rows by key, in the order the keys first came. */
-  private readonly bundle = new Map<NormalizedKey, KeyRows>();
+  /** The groups of the current bundle by key, in the order the keys first came. */
+  private readonly held = new Map<NormalizedKey, Held>();
   private readonly out = {
     timestamp: 0,
     collect: (r: Row) => this.output.collect(r, this.out.timestamp),
-  };
-  /** A row whose aggregate threw: the job's error policy fails the job or skips the row. */
-  private readonly rejected = (error: unknown, row: Row) => {
-    const e = this.userError(error, row, this.out.timestamp);
-    if (e !== SKIP_RECORD) throw e;
   };
 
   constructor(fn: GroupAggFunction, miniBatch: MiniBatchSpec) {
@@ -58,22 +57,26 @@ export class MiniBatchGroupAggOperator extends MiniBatchOperator<Row, Row> {
 
   protected addToBundle(value: Row, timestamp: number): void {
     const nk = this.backend.currentKey;
-    const held = this.bundle.get(nk);
-    if (held === undefined)
-      this.bundle.set(nk, { key: this.backend.getCurrentKey(), rows: [value], timestamp });
-    else {
-      held.rows.push(value);
-      held.timestamp = timestamp;
+    let held = this.held.get(nk);
+    if (held === undefined) {
+      held = { key: this.backend.getCurrentKey(), group: this.fn.holdGroup(), timestamp };
+      this.held.set(nk, held);
+    } else held.timestamp = timestamp;
+    try {
+      this.fn.foldHeld(held.group, value);
+    } catch (e) {
+      // The job's error policy: the job fails, or the row is skipped (the group as before it).
+      throw this.userError(e, value, timestamp);
     }
   }
 
   protected finishBundle(): void {
-    const { backend, fn, out, rejected } = this;
-    for (const [nk, held] of this.bundle) {
+    const { backend, fn, out } = this;
+    for (const [nk, held] of this.held) {
       backend.setCurrentKey(held.key, nk);
       out.timestamp = held.timestamp;
-      fn.processBundle(held.rows, out, rejected);
+      fn.sendHeld(held.group, out);
     }
-    this.bundle.clear();
+    this.held.clear();
   }
 }
