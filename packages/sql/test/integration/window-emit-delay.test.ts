@@ -6,21 +6,29 @@
 // processing time from a ManualProcessingTime the test moves once the rows sent are taken
 // (fixtures/manual-clock.ts, fixtures/emit-job.ts): no wall clock, no sleeps.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
 import type { ScriptStep } from "@fleuve/core/testing";
 import { type Ev, emitJob, ev } from "../fixtures/emit-job.js";
 import { until } from "../fixtures/manual-clock.js";
 
 const T0 = 1_700_000_000_000;
 
+const DELAYS = {
+  "table.exec.emit.early-fire.enabled": "true",
+  "table.exec.emit.early-fire.delay": "1 s",
+  "table.exec.emit.late-fire.enabled": "true",
+  "table.exec.emit.late-fire.delay": "1 s",
+  "table.exec.emit.allow-lateness": "10 s",
+};
+
+const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-emit-delay-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
 test("a positive early and late delay fires each window at most once per delay of processing time, after the first row since its last firing", async () => {
-  const job = await emitJob(T0, {
-    "table.exec.emit.early-fire.enabled": "true",
-    "table.exec.emit.early-fire.delay": "1 s",
-    "table.exec.emit.late-fire.enabled": "true",
-    "table.exec.emit.late-fire.delay": "1 s",
-    "table.exec.emit.allow-lateness": "10 s",
-  });
+  const job = await emitJob(T0, DELAYS);
   /** At processing time T0 + `ms`: sends `steps`, waits for the aggregate to take them. */
   const at = async (ms: number, steps: ScriptStep<Ev>[] = []) => {
     job.clock.advanceTo(T0 + ms);
@@ -71,4 +79,26 @@ test("a positive early and late delay fires each window at most once per delay o
     "-U[a, 0, 15]",
     "+U[a, 0, 28]",
   ]);
+});
+
+test("a pending delayed firing survives a savepoint: restored, the rows until it come in it, and none asks for another", async () => {
+  const first = await emitJob(T0, DELAYS);
+  const sent: ScriptStep<Ev>[] = [ev("a", 1, 1000)];
+  // a's row at 0 ms asks for a firing at 1000 ms; the savepoint at 500 ms holds it.
+  await first.play(sent);
+  first.clock.advanceTo(T0 + 500);
+  const savepoint = await first.stop(join(dir, "pending"));
+  assert.deepEqual(first.rows(), []);
+  const job = await emitJob(T0 + 500, DELAYS, savepoint);
+  job.replay(sent);
+  try {
+    await job.play([ev("a", 2, 2000)]);
+    assert.equal(job.aggregate().gauges.numProcessingTimeTimers, 1);
+    job.clock.advanceTo(T0 + 1000);
+    await until("the firing at 1000 ms", () => job.rows().length >= 1);
+    assert.equal(job.aggregate().gauges.numProcessingTimeTimers, 0);
+  } finally {
+    await job.end();
+  }
+  assert.deepEqual(job.rows(), ["+I[a, 0, 3]"]);
 });
