@@ -115,7 +115,7 @@ CREATE TABLE \`default_catalog\`.\`default_database\`.\`t\` (
   \`name\` VARCHAR(2147483647) COMMENT 'who',
   \`ts\` TIMESTAMP(3),
   WATERMARK FOR \`ts\` AS \`ts\` - INTERVAL '5' SECOND,
-  CONSTRAINT \`PK_3386\` PRIMARY KEY (\`id\`) NOT ENFORCED
+  CONSTRAINT \`PK_id\` PRIMARY KEY (\`id\`) NOT ENFORCED
 ) WITH (
   'connector' = 'datagen'
 )

@@ -124,21 +124,13 @@ function primaryKeyOf(def: TableDefinition): readonly string[] {
   );
 }
 
-/** Java's `String.hashCode` (UTF-16 code units, 32-bit wrap-around). */
-function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
 /**
- * The name Flink gives a primary key declared without CONSTRAINT name: `PK_` and the Java
- * `List.hashCode` of its column names (`PRIMARY KEY (user)` is `PK_3599338`).
+ * The name Flink 1.20 gives a primary key declared without CONSTRAINT name: `PK_` and its
+ * columns joined by `_` (Schema.Builder.primaryKey; `PRIMARY KEY (id, p)` is `PK_id_p`, checked on
+ * bench/flink).
  */
 export function primaryKeyName(columns: readonly string[]): string {
-  let h = 1;
-  for (const c of columns) h = (Math.imul(31, h) + javaStringHash(c)) | 0;
-  return `PK_${h}`;
+  return `PK_${columns.join("_")}`;
 }
 
 /** One column of a table as DESCRIBE sees it. */
