@@ -107,7 +107,8 @@ export class Catalog {
         { table: name },
       );
     }
-    const next = change(def);
+    // A key ADD / MODIFY PRIMARY KEY declares makes its columns NOT NULL, as at CREATE TABLE.
+    const next = withKeyColumnsNotNull(change(def));
     const to = next.name.parts.join(".");
     if (to !== name) {
       if (this.lookup(to) !== undefined)

@@ -57,8 +57,8 @@ import type {
 } from "./parser/ast.js";
 import { parseQuery, parseScript, parseStatement } from "./parser/parse.js";
 import { printName, printType } from "./parser/printer.js";
+import { alteredTable } from "./planner/alter-table.js";
 import {
-  alteredTable,
   DEFAULT_CATALOG,
   DEFAULT_DATABASE,
   describeRows,

@@ -473,6 +473,26 @@ export interface ShowLike {
   readonly pattern: string;
 }
 
+/** A name and where it is written (an error about it points there). */
+export interface NamedAt {
+  readonly name: string;
+  readonly pos: SourcePos;
+}
+
+/** Where ALTER TABLE ADD / MODIFY puts a column: FIRST, or AFTER a column. */
+export type ColumnPosition = { readonly first: true } | { readonly after: NamedAt };
+
+/** One element of ALTER TABLE ADD / MODIFY. */
+export type AlterElement =
+  | { readonly kind: "column"; readonly column: ColumnDef; readonly position?: ColumnPosition }
+  | {
+      readonly kind: "primaryKey";
+      readonly name?: string;
+      readonly columns: readonly string[];
+      readonly pos: SourcePos;
+    }
+  | { readonly kind: "watermark"; readonly column: string; readonly expr: Expr; readonly pos: SourcePos };
+
 /** A SQL statement. */
 export type Statement =
   | {
@@ -567,7 +587,14 @@ export type Statement =
       readonly change:
         | { readonly kind: "rename"; readonly to: QualifiedName }
         | { readonly kind: "set"; readonly options: readonly TableOption[] }
-        | { readonly kind: "reset"; readonly keys: readonly string[] };
+        | { readonly kind: "reset"; readonly keys: readonly string[] }
+        /** ADD / MODIFY (...) or one element: columns, a primary key, a watermark. */
+        | { readonly kind: "add" | "modify"; readonly elements: readonly AlterElement[] }
+        | { readonly kind: "dropColumns"; readonly columns: readonly NamedAt[] }
+        | { readonly kind: "dropPrimaryKey" }
+        | { readonly kind: "dropConstraint"; readonly name: NamedAt }
+        | { readonly kind: "dropWatermark" }
+        | { readonly kind: "renameColumn"; readonly from: NamedAt; readonly to: NamedAt };
       readonly pos: SourcePos;
     }
   | InsertStatement

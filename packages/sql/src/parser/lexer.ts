@@ -245,6 +245,9 @@ export const Replace = word("REPLACE");
  */
 export const Alter = word("ALTER");
 export const Rename = word("RENAME");
+/** `ALTER TABLE t ADD | MODIFY ...` (names too, as in Flink). */
+export const Add = word("ADD");
+export const Modify = word("MODIFY");
 /**
  * The names of the JSON functions whose parentheses hold SQL/JSON clauses (`JSON_VALUE(j, p
  * RETURNING INT ...)`): one token, so that the grammar of those clauses applies to them only.

@@ -4,12 +4,18 @@
  */
 
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
+import { invalid } from "../planner/problems.js";
 import type { DataType, Expr, Query, Statement } from "./ast.js";
 import { EOF } from "./chevrotain.js";
+import { posOf } from "./expression-parser.js";
 import * as T from "./lexer.js";
 import { SqlParser } from "./statement-parser.js";
 import { describeExpected, type SyntaxProblem, syntaxError } from "./syntax-error.js";
 import { unsupportedAlter } from "./unsupported-alter.js";
+
+/** Flink's refusal of a primary key without NOT ENFORCED (SqlConstraintValidator). */
+const ENFORCED_KEY =
+  "Flink doesn't support ENFORCED mode for PRIMARY KEY constraint. ENFORCED/NOT ENFORCED controls if the constraint checks are performed on the incoming/outgoing data. Flink does not own the data therefore the only supported mode is the NOT ENFORCED mode";
 
 let shared: SqlParser | undefined;
 /** The parser, built once (building analyses the grammar, which takes a while). */
@@ -27,6 +33,7 @@ function run<R>(sql: string, rule: RuleName): R {
   const p = parser();
   p.input = lexed.tokens;
   p.unknownTypeTokens = [];
+  p.enforcedKeys = [];
   const result = p[rule]() as R;
   const error = p.errors[0];
   if (error !== undefined) {
@@ -38,6 +45,8 @@ function run<R>(sql: string, rule: RuleName): R {
   }
   const unknownType = p.unknownTypeTokens[0];
   if (unknownType !== undefined) throw syntaxError(sql, unknownTypeProblem(sql, unknownType));
+  const enforced = p.enforcedKeys[0];
+  if (enforced !== undefined) throw invalid(ENFORCED_KEY, posOf(enforced));
   return result;
 }
 

@@ -5,6 +5,7 @@
  */
 
 import type {
+  ColumnDef,
   DataType,
   Expr,
   FrameBound,
@@ -526,30 +527,12 @@ export function printStatement(s: Statement): string {
         : `SET ${printString(s.option.key)} = ${printString(s.option.value)}`;
     case "reset":
       return s.key === undefined ? "RESET" : `RESET ${printString(s.key)}`;
-    case "alterTable": {
-      const c = s.change;
-      const change =
-        c.kind === "rename"
-          ? `RENAME TO ${name(c.to)}`
-          : c.kind === "set"
-            ? `SET (${c.options.map((o) => `${printString(o.key)} = ${printString(o.value)}`).join(", ")})`
-            : `RESET (${c.keys.map(printString).join(", ")})`;
-      return `ALTER TABLE ${s.ifExists ? "IF EXISTS " : ""}${name(s.name)} ${change}`;
-    }
+    case "alterTable":
+      return `ALTER TABLE ${s.ifExists ? "IF EXISTS " : ""}${name(s.name)} ${printTableChange(s.change)}`;
     case "createTable": {
-      const elements: string[] = s.columns.map((c) => {
-        const comment = c.comment === undefined ? "" : ` COMMENT ${printString(c.comment)}`;
-        if (c.kind === "physical") return `${printName(c.name)} ${printType(c.type)}${comment}`;
-        if (c.kind === "computed") return `${printName(c.name)} AS ${printExpr(c.expr)}${comment}`;
-        return `${printName(c.name)} ${printType(c.type)} METADATA${c.key === undefined ? "" : ` FROM ${printString(c.key)}`}${c.virtual ? " VIRTUAL" : ""}${comment}`;
-      });
-      if (s.watermark !== undefined)
-        elements.push(`WATERMARK FOR ${printName(s.watermark.column)} AS ${printExpr(s.watermark.expr)}`);
-      if (s.primaryKey !== undefined) {
-        elements.push(
-          `${s.primaryKey.name === undefined ? "" : `CONSTRAINT ${printName(s.primaryKey.name)} `}PRIMARY KEY (${s.primaryKey.columns.map(printName).join(", ")}) NOT ENFORCED`,
-        );
-      }
+      const elements: string[] = s.columns.map(printColumnDef);
+      if (s.watermark !== undefined) elements.push(printWatermark(s.watermark));
+      if (s.primaryKey !== undefined) elements.push(printPrimaryKey(s.primaryKey));
       const create = s.replace === undefined ? "CREATE" : s.replace;
       let text = `${create} ${s.temporary ? "TEMPORARY " : ""}TABLE ${s.ifNotExists ? "IF NOT EXISTS " : ""}${name(s.name)}`;
       if (elements.length > 0) text += ` (${elements.join(", ")})`;
@@ -564,6 +547,65 @@ export function printStatement(s: Statement): string {
       if (s.asQuery !== undefined) text += ` AS ${printQuery(s.asQuery)}`;
       return text;
     }
+  }
+}
+
+/** A column of CREATE TABLE or ALTER TABLE ADD / MODIFY, as written. */
+function printColumnDef(c: ColumnDef): string {
+  const comment = c.comment === undefined ? "" : ` COMMENT ${printString(c.comment)}`;
+  if (c.kind === "physical") return `${printName(c.name)} ${printType(c.type)}${comment}`;
+  if (c.kind === "computed") return `${printName(c.name)} AS ${printExpr(c.expr)}${comment}`;
+  return `${printName(c.name)} ${printType(c.type)} METADATA${c.key === undefined ? "" : ` FROM ${printString(c.key)}`}${c.virtual ? " VIRTUAL" : ""}${comment}`;
+}
+
+function printWatermark(w: { readonly column: string; readonly expr: Expr }): string {
+  return `WATERMARK FOR ${printName(w.column)} AS ${printExpr(w.expr)}`;
+}
+
+function printPrimaryKey(k: { readonly name?: string; readonly columns: readonly string[] }): string {
+  return `${k.name === undefined ? "" : `CONSTRAINT ${printName(k.name)} `}PRIMARY KEY (${k.columns.map(printName).join(", ")}) NOT ENFORCED`;
+}
+
+/** What ALTER TABLE changes, as written after the table's name. */
+function printTableChange(c: (Statement & { kind: "alterTable" })["change"]): string {
+  switch (c.kind) {
+    case "rename":
+      return `RENAME TO ${c.to.parts.map(printName).join(".")}`;
+    case "set":
+      return `SET (${c.options.map((o) => `${printString(o.key)} = ${printString(o.value)}`).join(", ")})`;
+    case "reset":
+      return `RESET (${c.keys.map(printString).join(", ")})`;
+    case "add":
+    case "modify": {
+      const elements = c.elements.map((e) => {
+        if (e.kind === "watermark") return printWatermark(e);
+        if (e.kind === "primaryKey") return printPrimaryKey(e);
+        const inlineKey = e.column.kind === "physical" && e.column.primaryKey;
+        // The inline key goes before COMMENT, as the grammar reads it.
+        let text = printColumnDef(e.column);
+        if (inlineKey) {
+          const comment = e.column.comment === undefined ? "" : ` COMMENT ${printString(e.column.comment)}`;
+          text = `${text.slice(0, text.length - comment.length)} PRIMARY KEY NOT ENFORCED${comment}`;
+        }
+        const p = e.position;
+        return p === undefined
+          ? text
+          : "first" in p
+            ? `${text} FIRST`
+            : `${text} AFTER ${printName(p.after.name)}`;
+      });
+      return `${c.kind.toUpperCase()} (${elements.join(", ")})`;
+    }
+    case "dropColumns":
+      return `DROP (${c.columns.map((n) => printName(n.name)).join(", ")})`;
+    case "dropPrimaryKey":
+      return "DROP PRIMARY KEY";
+    case "dropConstraint":
+      return `DROP CONSTRAINT ${printName(c.name.name)}`;
+    case "dropWatermark":
+      return "DROP WATERMARK";
+    case "renameColumn":
+      return `RENAME ${printName(c.from.name)} TO ${printName(c.to.name)}`;
   }
 }
 

@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "44d693620d5540dd342e7ec91a358503dd5851a3";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "8c27352e95f668efc110bfd599b534a8913ef35c";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {
@@ -3072,8 +3072,24 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   notEnforced: {
     k: "Rule",
     d: [
-      { k: "Terminal", t: "NOT", idx: 0 },
-      { k: "Terminal", t: "ENFORCED", idx: 0 },
+      {
+        k: "Alternation",
+        d: [
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "NOT", idx: 0 },
+              { k: "Terminal", t: "ENFORCED", idx: 0 },
+            ],
+            ignoreAmbiguities: false,
+          },
+          { k: "Alternative", d: [{ k: "Terminal", t: "ENFORCED", idx: 2 }], ignoreAmbiguities: false },
+          { k: "Alternative", ignoreAmbiguities: false },
+        ],
+        idx: 0,
+        ignoreAmbiguities: false,
+        hasPredicates: false,
+      },
     ],
     orgText: "",
     name: "notEnforced",
@@ -3607,9 +3623,80 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
             k: "Alternative",
             d: [
               { k: "Terminal", t: "RENAME", idx: 0 },
-              { k: "Terminal", t: "TO", idx: 0 },
-              { k: "NonTerminal", idx: 2, nonTerminalName: "qualifiedName" },
+              {
+                k: "Alternation",
+                d: [
+                  {
+                    k: "Alternative",
+                    d: [
+                      { k: "Terminal", t: "TO", idx: 0 },
+                      { k: "NonTerminal", idx: 2, nonTerminalName: "qualifiedName" },
+                    ],
+                    ignoreAmbiguities: false,
+                  },
+                  {
+                    k: "Alternative",
+                    d: [
+                      { k: "NonTerminal", idx: 0, nonTerminalName: "namedAt" },
+                      { k: "Terminal", t: "TO", idx: 2 },
+                      { k: "NonTerminal", idx: 2, nonTerminalName: "namedAt" },
+                    ],
+                    ignoreAmbiguities: false,
+                  },
+                ],
+                idx: 2,
+                ignoreAmbiguities: false,
+                hasPredicates: false,
+              },
             ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [
+              {
+                k: "Alternation",
+                d: [
+                  { k: "Alternative", d: [{ k: "Terminal", t: "ADD", idx: 0 }], ignoreAmbiguities: false },
+                  { k: "Alternative", d: [{ k: "Terminal", t: "MODIFY", idx: 0 }], ignoreAmbiguities: false },
+                ],
+                idx: 3,
+                ignoreAmbiguities: false,
+                hasPredicates: false,
+              },
+              {
+                k: "Alternation",
+                d: [
+                  {
+                    k: "Alternative",
+                    d: [
+                      { k: "Terminal", t: "LParen", idx: 2 },
+                      {
+                        k: "RepetitionMandatoryWithSeparator",
+                        d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "alterElement" }],
+                        s: "Comma",
+                        idx: 2,
+                      },
+                      { k: "Terminal", t: "RParen", idx: 2 },
+                    ],
+                    ignoreAmbiguities: false,
+                  },
+                  {
+                    k: "Alternative",
+                    d: [{ k: "NonTerminal", idx: 2, nonTerminalName: "alterElement" }],
+                    ignoreAmbiguities: false,
+                  },
+                ],
+                idx: 4,
+                ignoreAmbiguities: false,
+                hasPredicates: false,
+              },
+            ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "alterDrop" }],
             ignoreAmbiguities: false,
           },
           {
@@ -3643,6 +3730,95 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
     ],
     orgText: "",
     name: "alterStatement",
+  },
+  alterElement: {
+    k: "Rule",
+    d: [
+      { k: "NonTerminal", idx: 0, nonTerminalName: "tableElement" },
+      {
+        k: "Option",
+        d: [
+          {
+            k: "Alternation",
+            d: [
+              { k: "Alternative", d: [{ k: "Terminal", t: "FIRST", idx: 0 }], ignoreAmbiguities: false },
+              {
+                k: "Alternative",
+                d: [
+                  { k: "Terminal", t: "AFTER", idx: 0 },
+                  { k: "NonTerminal", idx: 0, nonTerminalName: "namedAt" },
+                ],
+                ignoreAmbiguities: false,
+              },
+            ],
+            idx: 0,
+            ignoreAmbiguities: false,
+            hasPredicates: false,
+          },
+        ],
+        idx: 0,
+      },
+    ],
+    orgText: "",
+    name: "alterElement",
+  },
+  alterDrop: {
+    k: "Rule",
+    d: [
+      { k: "Terminal", t: "DROP", idx: 0 },
+      {
+        k: "Alternation",
+        d: [
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "LParen", idx: 0 },
+              {
+                k: "RepetitionMandatoryWithSeparator",
+                d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "namedAt" }],
+                s: "Comma",
+                idx: 0,
+              },
+              { k: "Terminal", t: "RParen", idx: 0 },
+            ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "PRIMARY", idx: 0 },
+              { k: "Terminal", t: "KEY", idx: 0 },
+            ],
+            ignoreAmbiguities: false,
+          },
+          {
+            k: "Alternative",
+            d: [
+              { k: "Terminal", t: "CONSTRAINT", idx: 0 },
+              { k: "NonTerminal", idx: 2, nonTerminalName: "namedAt" },
+            ],
+            ignoreAmbiguities: false,
+          },
+          { k: "Alternative", d: [{ k: "Terminal", t: "WATERMARK", idx: 0 }], ignoreAmbiguities: true },
+          {
+            k: "Alternative",
+            d: [{ k: "NonTerminal", idx: 3, nonTerminalName: "namedAt" }],
+            ignoreAmbiguities: true,
+          },
+        ],
+        idx: 0,
+        ignoreAmbiguities: false,
+        hasPredicates: true,
+      },
+    ],
+    orgText: "",
+    name: "alterDrop",
+  },
+  namedAt: {
+    k: "Rule",
+    d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "identifier" }],
+    orgText: "",
+    name: "namedAt",
   },
   insertStatement: {
     k: "Rule",

@@ -4,12 +4,16 @@
  * and queries; a script is statements separated by semicolons.
  */
 
+import type { IToken } from "chevrotain";
 import type {
+  AlterElement,
   ColumnDef,
+  ColumnPosition,
   DataType,
   Expr,
   InsertStatement,
   LikeOption,
+  NamedAt,
   QualifiedName,
   Query,
   ShowLike,
@@ -25,10 +29,13 @@ import { QueryParser } from "./query-parser.js";
 type TableElement =
   | { kind: "column"; column: ColumnDef }
   | { kind: "watermark"; column: string; expr: Expr; pos: SourcePos }
-  | { kind: "primaryKey"; name?: string; columns: string[] };
+  | { kind: "primaryKey"; name?: string; columns: string[]; pos: SourcePos };
 
 /** The whole Flink SQL grammar. One instance is reused (chevrotain parsers are reusable). */
 export class SqlParser extends QueryParser {
+  /** PRIMARY tokens of keys without NOT ENFORCED, found by the last parse (Flink refuses them). */
+  enforcedKeys: IToken[] = [];
+
   /**
    * Statements separated by `;` (a trailing `;` is allowed). The SQL client's
    * `BEGIN STATEMENT SET; insert; ... END` is one statement of a script: its parts end with `;`.
@@ -263,16 +270,19 @@ export class SqlParser extends QueryParser {
       },
       {
         ALT: () => {
+          const pos = posOf(this.LA(1));
           const name = this.OPTION(() => {
             this.CONSUME(T.Constraint);
             return this.SUBRULE2(this.identifier);
           });
-          this.CONSUME(T.Primary);
+          const primary = this.CONSUME(T.Primary);
           this.CONSUME(T.Key);
           const columns = this.SUBRULE(this.nameList);
-          this.SUBRULE(this.notEnforced);
+          this.SUBRULE(this.notEnforced, { ARGS: [primary] });
           return (
-            name === undefined ? { kind: "primaryKey", columns } : { kind: "primaryKey", name, columns }
+            name === undefined
+              ? { kind: "primaryKey", columns, pos }
+              : { kind: "primaryKey", name, columns, pos }
           ) as TableElement;
         },
       },
@@ -280,9 +290,30 @@ export class SqlParser extends QueryParser {
     ]);
   });
 
-  private notEnforced = this.RULE("notEnforced", () => {
-    this.CONSUME(T.Not);
-    this.CONSUME(T.Enforced);
+  /**
+   * `NOT ENFORCED` after a primary key. Flink parses `ENFORCED`, or neither, and refuses it after
+   * parsing: the key's PRIMARY token is kept in {@link enforcedKeys} (reported by parse.ts).
+   */
+  private notEnforced = this.RULE("notEnforced", (primary: IToken) => {
+    const notEnforced = this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          this.CONSUME(T.Enforced);
+          return true;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.Enforced);
+          return false;
+        },
+      },
+      { ALT: () => false },
+    ]);
+    this.ACTION(() => {
+      if (!notEnforced) this.enforcedKeys.push(primary);
+    });
   });
 
   private columnDef = this.RULE("columnDef", (): ColumnDef => {
@@ -331,9 +362,9 @@ export class SqlParser extends QueryParser {
               ALT: () => {
                 let primaryKey = false;
                 this.OPTION3(() => {
-                  this.CONSUME(T.Primary);
+                  const primary = this.CONSUME(T.Primary);
                   this.CONSUME(T.Key);
-                  this.SUBRULE(this.notEnforced);
+                  this.SUBRULE(this.notEnforced, { ARGS: [primary] });
                   primaryKey = true;
                 });
                 const comment = this.SUBRULE3(this.columnComment);
@@ -617,9 +648,10 @@ export class SqlParser extends QueryParser {
   });
 
   /**
-   * `ALTER TABLE [IF EXISTS] t RENAME TO t2 | SET ('k' = 'v', ...) | RESET ('k', ...)`: the forms
-   * that change only the catalog entry. Flink's other ALTER forms are refused by name (see
-   * unsupportedAlter in parse.ts).
+   * `ALTER TABLE [IF EXISTS] t` and Flink 1.20's changes of a table: RENAME TO t2, SET ('k' =
+   * 'v', ...), RESET ('k', ...), ADD / MODIFY (elements) or one element, DROP (columns) / DROP c /
+   * DROP PRIMARY KEY / DROP CONSTRAINT name / DROP WATERMARK, RENAME c1 TO c2. Flink's other
+   * ALTER forms are refused by name (see unsupportedAlter in parse.ts).
    */
   private alterStatement = this.RULE("alterStatement", (): Statement => {
     const pos = posOf(this.CONSUME(T.Alter));
@@ -631,14 +663,61 @@ export class SqlParser extends QueryParser {
         return true;
       }) ?? false;
     const name = this.SUBRULE(this.qualifiedName);
-    const change = this.OR([
+    const change = this.OR<(Statement & { kind: "alterTable" })["change"]>([
       {
         ALT: () => {
           this.CONSUME(T.Rename);
-          this.CONSUME(T.To);
-          return { kind: "rename" as const, to: this.SUBRULE2(this.qualifiedName) };
+          return this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(T.To);
+                return { kind: "rename" as const, to: this.SUBRULE2(this.qualifiedName) };
+              },
+            },
+            {
+              ALT: () => {
+                const from = this.SUBRULE(this.namedAt);
+                this.CONSUME2(T.To);
+                return { kind: "renameColumn" as const, from, to: this.SUBRULE2(this.namedAt) };
+              },
+            },
+          ]);
         },
       },
+      {
+        ALT: () => {
+          const kind = this.OR3([
+            {
+              ALT: () => {
+                this.CONSUME(T.Add);
+                return "add" as const;
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(T.Modify);
+                return "modify" as const;
+              },
+            },
+          ]);
+          const elements: AlterElement[] = [];
+          this.OR4([
+            {
+              ALT: () => {
+                this.CONSUME2(T.LParen);
+                this.AT_LEAST_ONE_SEP2({
+                  SEP: T.Comma,
+                  DEF: () => elements.push(this.SUBRULE(this.alterElement)),
+                });
+                this.CONSUME2(T.RParen);
+              },
+            },
+            { ALT: () => elements.push(this.SUBRULE2(this.alterElement)) },
+          ]);
+          return { kind, elements };
+        },
+      },
+      { ALT: () => this.SUBRULE(this.alterDrop) },
       {
         ALT: () => {
           this.CONSUME(T.SetKw);
@@ -657,6 +736,76 @@ export class SqlParser extends QueryParser {
       },
     ]);
     return { kind: "alterTable", name, ifExists, change, pos };
+  });
+
+  /** One element of ALTER TABLE ADD / MODIFY: a CREATE TABLE element, a column with its position. */
+  private alterElement = this.RULE("alterElement", (): AlterElement => {
+    const e = this.SUBRULE(this.tableElement);
+    const position = this.OPTION(() =>
+      this.OR<ColumnPosition>([
+        {
+          ALT: () => {
+            this.CONSUME(T.First);
+            return { first: true as const };
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.After);
+            return { after: this.SUBRULE(this.namedAt) };
+          },
+        },
+      ]),
+    );
+    if (e.kind !== "column") return e;
+    return position === undefined ? e : { ...e, position };
+  });
+
+  /** `DROP (c, ...)`, `DROP c`, `DROP PRIMARY KEY`, `DROP CONSTRAINT name`, `DROP WATERMARK` of ALTER TABLE. */
+  private alterDrop = this.RULE("alterDrop", (): (Statement & { kind: "alterTable" })["change"] => {
+    this.CONSUME(T.Drop);
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          const columns: NamedAt[] = [];
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => columns.push(this.SUBRULE(this.namedAt)) });
+          this.CONSUME(T.RParen);
+          return { kind: "dropColumns" as const, columns };
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Primary);
+          this.CONSUME(T.Key);
+          return { kind: "dropPrimaryKey" as const };
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Constraint);
+          return { kind: "dropConstraint" as const, name: this.SUBRULE2(this.namedAt) };
+        },
+      },
+      // DROP WATERMARK is the watermark, as in Flink, not a column called watermark.
+      {
+        GATE: () => this.LA(1).tokenType === T.Watermark,
+        ALT: () => {
+          this.CONSUME(T.Watermark);
+          return { kind: "dropWatermark" as const };
+        },
+      },
+      {
+        GATE: () => this.LA(1).tokenType !== T.Watermark,
+        ALT: () => ({ kind: "dropColumns" as const, columns: [this.SUBRULE3(this.namedAt)] }),
+      },
+    ]);
+  });
+
+  /** A name and where it is written. */
+  private namedAt = this.RULE("namedAt", (): NamedAt => {
+    const pos = posOf(this.LA(1));
+    return { name: this.SUBRULE(this.identifier), pos };
   });
 
   /** `INSERT INTO|OVERWRITE t [(cols)] query`. */

@@ -1,7 +1,8 @@
 /**
- * Flink 1.20's ALTER statements that Fleuve SQL does not run: the grammar has the ALTER TABLE forms
- * that only change a catalog entry (RENAME TO, SET, RESET); a syntax error where another of
- * Flink's forms starts is reported as that feature, unsupported, rather than as a syntax error.
+ * Flink 1.20's ALTER statements that Fleuve SQL does not run: the grammar has ALTER TABLE's
+ * forms on the table's name, options, columns, primary key and watermark; a syntax error where
+ * another of Flink's forms starts (ALTER VIEW, ALTER TABLE ... COMPACT, ADD PARTITION...) is
+ * reported as that feature, unsupported, rather than as a syntax error.
  */
 
 import type { FleuveError } from "@fleuve/core";
@@ -20,17 +21,17 @@ const OTHER_OBJECTS: ReadonlyMap<string, string> = new Map([
   ["MATERIALIZED", "ALTER MATERIALIZED TABLE"],
 ]);
 
-/** Flink's ALTER TABLE forms that change more than the catalog entry, by their first word. */
+/** Flink's ALTER TABLE forms that Fleuve does not run, by their first word. */
 const TABLE_FORMS: ReadonlyMap<string, string> = new Map([
-  ["ADD", "ALTER TABLE ... ADD"],
-  ["MODIFY", "ALTER TABLE ... MODIFY"],
-  ["DROP", "ALTER TABLE ... DROP"],
   ["COMPACT", "ALTER TABLE ... COMPACT"],
   ["PARTITION", "ALTER TABLE ... PARTITION"],
 ]);
 
+/** ADD / MODIFY / DROP of partitions and distributions, by the word after ADD, MODIFY or DROP. */
+const PART_FORMS: ReadonlySet<string> = new Set(["PARTITION", "DISTRIBUTION", "IF"]);
+
 const HINT =
-  "Fleuve SQL runs ALTER TABLE t RENAME TO t2, ALTER TABLE t SET ('k' = 'v', ...) and ALTER TABLE t RESET ('k', ...); to change columns or a watermark, DROP TABLE and CREATE TABLE again";
+  "Fleuve SQL runs ALTER TABLE's RENAME TO, SET, RESET and its ADD / MODIFY / DROP / RENAME of columns, primary key and watermark";
 
 /**
  * The FLEUVE_SQL_UNSUPPORTED error for a syntax error at token `index` of `tokens` (`index` =
@@ -56,9 +57,18 @@ export function unsupportedAlter(tokens: readonly IToken[], index: number): Fleu
   if (tokens[i]?.tokenType === T.If && tokens[i + 1]?.tokenType === T.Exists) i += 2;
   i++;
   while (tokens[i]?.tokenType === T.Dot) i += 2;
-  const previous = tokens[index - 1];
-  if (index === i + 1 && previous?.tokenType === T.Rename)
-    return unsupported("ALTER TABLE ... RENAME column TO", posOf(previous), HINT);
+  // ADD PARTITION, ADD IF NOT EXISTS PARTITION, DROP PARTITION, ADD / MODIFY DISTRIBUTION.
+  const verb = tokens[i];
+  const part = tokens[i + 1]?.image.toUpperCase();
+  if (
+    index > i &&
+    (verb?.tokenType === T.Add || verb?.tokenType === T.Modify || verb?.tokenType === T.Drop) &&
+    part !== undefined &&
+    PART_FORMS.has(part)
+  ) {
+    const what = part === "DISTRIBUTION" ? "DISTRIBUTION" : "PARTITION";
+    return unsupported(`ALTER TABLE ... ${verb.image.toUpperCase()} ${what}`, posOf(verb), HINT);
+  }
   const feature = index === i ? TABLE_FORMS.get(word) : undefined;
   return feature === undefined ? undefined : unsupported(feature, pos, HINT);
 }

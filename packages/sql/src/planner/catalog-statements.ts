@@ -7,7 +7,7 @@
 
 import { localPath, partitionDirectories } from "@fleuve/core";
 import type { Catalog, TableDefinition, ViewDefinition } from "../catalog.js";
-import type { DataType, Expr, QualifiedName, ShowLike, Statement } from "../parser/ast.js";
+import type { DataType, Expr, QualifiedName, ShowLike } from "../parser/ast.js";
 import { printExpr, printFlinkStyle, printQuery } from "../parser/printer.js";
 import { compileExpression } from "./compile-expression.js";
 import { flinkTypeText, quoted, quotedString } from "./flink-type-text.js";
@@ -150,6 +150,20 @@ interface DescribedColumn {
 const PROCTIME_TYPE: DataType = { kind: "atomic", name: "TIMESTAMP_LTZ", args: [3], notNull: true };
 
 /**
+ * The type of computed column `expr` of table `def` over the columns `known`: `PROCTIME()` is the
+ * processing-time attribute (TIMESTAMP_LTZ(3) NOT NULL), anything else its compiled type.
+ */
+export function computedColumnType(
+  def: TableDefinition,
+  expr: Expr,
+  known: readonly Column[],
+): DataType | undefined {
+  if (expr.kind === "call" && expr.name.toUpperCase() === "PROCTIME" && expr.args.length === 0)
+    return PROCTIME_TYPE;
+  return compileExpression(expr, rowScope({ columns: known }, `table ${def.name.parts.join(".")}`)).type;
+}
+
+/**
  * The columns of table `def` in the order declared, typed as Flink resolves them (the primary key's
  * columns NOT NULL already, see withKeyColumnsNotNull): a computed column typed by its expression,
  * `PROCTIME()` TIMESTAMP_LTZ(3) NOT NULL.
@@ -167,15 +181,8 @@ function tableColumns(def: TableDefinition): DescribedColumn[] {
     let attribute: DescribedColumn["attribute"];
     if (c.kind === "computed") {
       extras = `AS ${flinkExprText(c.expr)}`;
-      if (c.expr.kind === "call" && c.expr.name.toUpperCase() === "PROCTIME" && c.expr.args.length === 0) {
-        type = PROCTIME_TYPE;
-        attribute = "PROCTIME";
-      } else {
-        type = compileExpression(
-          c.expr,
-          rowScope({ columns: known }, `table ${def.name.parts.join(".")}`),
-        ).type;
-      }
+      type = computedColumnType(def, c.expr, known);
+      if (type === PROCTIME_TYPE) attribute = "PROCTIME";
       known.push({ name: c.name, type });
     } else {
       type = c.type;
@@ -332,34 +339,4 @@ export function showPartitions(
   return partitionDirectories(localPath(path), def.partitionedBy)
     .filter((spec) => filter.every(([k, v]) => spec.some(([sk, sv]) => sk === k && sv === v)))
     .map((spec) => spec.map(([k, v]) => `${k}=${v}`).join("/"));
-}
-
-/** What an ALTER TABLE statement changes. */
-export type TableChange = (Statement & { kind: "alterTable" })["change"];
-
-/**
- * Table `def` after ALTER TABLE's `change`: renamed (RENAME TO), its options set, a key already
- * there taking the new value in its place (SET), or removed (RESET), as Flink's
- * AlterTableChangeOperation changes a catalog table. RESET of 'connector' fails as in Flink: a
- * table without one would no longer say what it reads.
- */
-export function alteredTable(def: TableDefinition, change: TableChange): TableDefinition {
-  switch (change.kind) {
-    case "rename":
-      return { ...def, name: change.to };
-    case "set": {
-      const options = def.options.map((o) => change.options.findLast((n) => n.key === o.key) ?? o);
-      for (const n of change.options)
-        if (!options.some((o) => o.key === n.key))
-          options.push(change.options.findLast((m) => m.key === n.key) ?? n);
-      return { ...def, options };
-    }
-    case "reset": {
-      if (change.keys.some((k) => k.toLowerCase() === "connector"))
-        throw invalid("ALTER TABLE RESET does not support changing 'connector'", undefined, {
-          table: def.name.parts.join("."),
-        });
-      return { ...def, options: def.options.filter((o) => !change.keys.includes(o.key)) };
-    }
-  }
 }

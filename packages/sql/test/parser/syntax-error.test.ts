@@ -73,15 +73,6 @@ const cases: { name: string; sql: string; message: string }[] = [
     ].join("\n"),
   },
   {
-    name: "PRIMARY KEY without NOT ENFORCED",
-    sql: "CREATE TABLE t (a INT, PRIMARY KEY (a)) WITH ('connector' = 'x')",
-    message: [
-      "SQL syntax error at line 1, column 39: unexpected ')', expected NOT",
-      "CREATE TABLE t (a INT, PRIMARY KEY (a)) WITH ('connector' = 'x')",
-      "                                      ^",
-    ].join("\n"),
-  },
-  {
     name: "CAST without a type",
     sql: "SELECT CAST(a AS) FROM t",
     message: [
