@@ -270,6 +270,14 @@ function checkBuiltInArgument(call: CallExpr, arg: Compiled<Row> | undefined): v
   const t = arg?.type;
   if (t === undefined) return;
   const name = t.kind === "atomic" ? t.name : t.kind.toUpperCase();
+  // SUM and AVG take numbers only, as Calcite's signatures (OperandTypes.NUMERIC) that Flink
+  // validates with: JavaScript would sum a string to NaN or a timestamp's milliseconds.
+  if ((call.name === "SUM" || call.name === "AVG") && !(t.kind === "atomic" && NUMERIC_TYPES.has(t.name)))
+    throw invalid(
+      `Cannot apply '${call.name}' to arguments of type '${call.name}(<${name}>)'. Supported form(s): '${call.name}(<NUMERIC>)' (as in Flink); CAST it to a number`,
+      call.pos,
+      { function: call.name },
+    );
   if (SPREAD.has(call.name) && !(t.kind === "atomic" && NUMERIC_TYPES.has(t.name)))
     throw invalid(`${call.name} takes a numeric argument, got ${name}`, call.pos, { function: call.name });
   if (call.name === "LISTAGG" && !(t.kind === "atomic" && STRING_TYPES.has(t.name)))
