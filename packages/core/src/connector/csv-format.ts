@@ -71,6 +71,7 @@ export const CSV_FORMAT_OPTIONS = {
   },
   "null-literal": {
     type: "string",
+    allowEmpty: true,
     doc: "The text that stands for NULL (none by default: NULL is written as an empty field, and an empty text field reads as '').",
   },
   "write-bigdecimal-in-scientific-notation": {

@@ -36,6 +36,8 @@ export interface OptionSpec {
   readonly default?: PlainValue;
   /** Smallest allowed value of an "integer" or "number" option. */
   readonly min?: number;
+  /** A "string" option that may be empty (`'csv.null-literal' = ''`, which Flink takes). */
+  readonly allowEmpty?: boolean;
 }
 
 /** Options of a connector by name. */
@@ -244,7 +246,7 @@ function convert(
   const fail = () => optionError(where, name, expected(spec), given);
   switch (spec.type) {
     case "string":
-      if (typeof given !== "string" || given.length === 0) throw fail();
+      if (typeof given !== "string" || (given.length === 0 && spec.allowEmpty !== true)) throw fail();
       return given;
     case "enum":
       if (typeof given !== "string" || !spec.values?.includes(given)) throw fail();
@@ -273,7 +275,7 @@ export function expected(spec: OptionSpec): string {
   const min = spec.min === undefined ? "" : ` >= ${spec.min}`;
   switch (spec.type) {
     case "string":
-      return "a non-empty string";
+      return spec.allowEmpty === true ? "a string" : "a non-empty string";
     case "enum":
       return `one of ${(spec.values ?? []).map((v) => JSON.stringify(v)).join(", ")}`;
     case "boolean":

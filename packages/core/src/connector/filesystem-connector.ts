@@ -78,6 +78,7 @@ export const FILESYSTEM_SOURCE_OPTIONS = {
   },
   "csv.null-literal": {
     type: "string",
+    allowEmpty: true,
     doc: "csv: the text that stands for NULL (none by default: an empty string field is '').",
   },
   "json.ignore-parse-errors": {

@@ -91,6 +91,7 @@ export const FILESYSTEM_SINK_OPTIONS = {
   },
   "csv.null-literal": {
     type: "string",
+    allowEmpty: true,
     doc: "csv: the text written for NULL (default: an empty field).",
   },
   "sink.rolling-policy.file-size": {
