@@ -24,6 +24,20 @@ export function nullable(t: DataType | undefined): DataType | undefined {
   return t === undefined ? t : { ...t, notNull: false };
 }
 
+/**
+ * `t` as a nullable type the way Calcite's createTypeWithNullability makes one in Flink 1.20: a ROW's
+ * fields (and theirs) become nullable too, an ARRAY's or MAP's parts stay as they are, so that
+ * `ARRAY[ROW(1, 'a'), NULL]` is an `ARRAY<ROW<EXPR$0 INT, EXPR$1 CHAR(1)>>`.
+ */
+export function nullableDeep(t: DataType | undefined): DataType | undefined {
+  if (t?.kind !== "row") return nullable(t);
+  return {
+    ...t,
+    fields: t.fields.map((f) => ({ ...f, type: nullableDeep(f.type) as DataType })),
+    notNull: false,
+  };
+}
+
 /** Whole digits of the integer types as DECIMALs (Flink's getPrecision of an exact numeric). */
 const INTEGER_DIGITS: Record<string, number> = { TINYINT: 3, SMALLINT: 5, INT: 10, BIGINT: 19 };
 const APPROXIMATE = new Set(["FLOAT", "DOUBLE"]);

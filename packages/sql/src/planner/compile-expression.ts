@@ -8,7 +8,7 @@
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { jobClock } from "./clock.js";
-import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable } from "./common-type.js";
+import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable, nullableDeep } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic, queryType } from "./data-types.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
@@ -136,7 +136,7 @@ function refuseNullLikeOperand(e: Expr & { kind: "like" }, types: readonly (Data
 /**
  * The types of an ARRAY[...] or MAP[...] constructor's operands as Flink 1.20's validator gives
  * them (Calcite's InferTypes.FIRST_KNOWN): a bare NULL takes the first operand's type, nullable
- * (MAP['a', NULL] is MAP<CHAR(1) NOT NULL, CHAR(1)>), unless the first operand is NULL itself;
+ * (MAP['a', NULL] is MAP<CHAR(1) NOT NULL, CHAR(1)>; a ROW's fields too), unless the first operand is NULL itself;
  * then a NULL is `null`, of the NULL type.
  */
 function constructorOperandTypes<I>(
@@ -145,7 +145,7 @@ function constructorOperandTypes<I>(
 ): (DataType | undefined | null)[] {
   const first = operands[0] !== undefined && !isNullLiteral(operands[0]) ? compiled[0]?.type : null;
   return operands.map((o, i) =>
-    isNullLiteral(o) ? (first === null ? null : nullable(first)) : compiled[i]?.type,
+    isNullLiteral(o) ? (first === null ? null : nullableDeep(first)) : compiled[i]?.type,
   );
 }
 
@@ -1766,9 +1766,12 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
     site?.type !== undefined
       ? site.type(argTypes)
       : (NULL_HANDLING_TYPES[e.name]?.(argTypes) ?? f.type ?? args[0]?.type);
-  const type =
+  const type = notNullFrom(
+    e.name,
+    argTypes,
     characterResultType(e.name, argTypes) ??
-    (DATE_FIELDS.has(e.name) ? withNotNull(general, argTypes[0]?.notNull === true) : general);
+      (DATE_FIELDS.has(e.name) ? withNotNull(general, argTypes[0]?.notNull === true) : general),
+  );
   const checksNull = f.nullIn === false;
   return {
     eval: (r) => {
@@ -2012,6 +2015,58 @@ const ZONE_FREE: ReadonlySet<string> = new Set([
   "TIMESTAMPADD",
   "TIMESTAMPDIFF",
 ]);
+
+/**
+ * Built-in functions whose result Flink 1.20 types NOT NULL from their arguments (each probed with
+ * DESCRIBE on bench/flink), where Fleuve's general typing says nullable: "args" when every argument
+ * is NOT NULL (so always for PI(), E(), RAND(), UUID(): RAND(1) is DOUBLE NOT NULL, RAND(i) of a
+ * nullable i DOUBLE; ARRAY_APPEND(ARRAY[1], i) nullable), "array" when the array (argument 1) is,
+ * whatever the element looked for (ARRAY_CONTAINS(ARRAY[1], NULL) is BOOLEAN NOT NULL, and
+ * ARRAY_REMOVE(ARRAY[1], NULL) an ARRAY<INT NOT NULL> NOT NULL). ARRAY_MAX, ARRAY_MIN and
+ * ARRAY[1][1] stay nullable (NULL of an empty array or a missing index), as in Flink. "none": only
+ * without arguments (UNIX_TIMESTAMP(), the current time; UNIX_TIMESTAMP(s) parses, and may fail).
+ */
+const NOT_NULL_FROM: Readonly<Record<string, "args" | "array" | "none">> = {
+  ARRAY_CONTAINS: "array",
+  ARRAY_REMOVE: "array",
+  ARRAY_APPEND: "args",
+  ARRAY_PREPEND: "args",
+  ARRAY_CONCAT: "args",
+  ARRAY_DISTINCT: "args",
+  ARRAY_EXCEPT: "args",
+  ARRAY_INTERSECT: "args",
+  ARRAY_JOIN: "args",
+  ARRAY_POSITION: "args",
+  ARRAY_REVERSE: "args",
+  ARRAY_SLICE: "args",
+  ARRAY_SORT: "args",
+  ARRAY_UNION: "args",
+  CARDINALITY: "args",
+  MAP_ENTRIES: "args",
+  MAP_FROM_ARRAYS: "args",
+  MAP_KEYS: "args",
+  MAP_UNION: "args",
+  MAP_VALUES: "args",
+  PI: "args",
+  E: "args",
+  RAND: "args",
+  RAND_INTEGER: "args",
+  UUID: "args",
+  UNIX_TIMESTAMP: "none",
+};
+
+/** `type`, the result of built-in `name` on `argTypes`, NOT NULL where {@link NOT_NULL_FROM} says. */
+function notNullFrom(
+  name: string,
+  argTypes: readonly (DataType | undefined)[],
+  type: DataType | undefined,
+): DataType | undefined {
+  const rule = NOT_NULL_FROM[name];
+  if (rule === undefined || type === undefined || type.notNull) return type;
+  if (rule === "none") return argTypes.length === 0 ? withNotNull(type, true) : type;
+  const from = rule === "array" ? argTypes.slice(0, 1) : argTypes;
+  return from.every((t) => t?.notNull === true) ? withNotNull(type, true) : type;
+}
 
 /**
  * The arguments of a built-in function in a session zone other than UTC: a TIMESTAMP_LTZ read by

@@ -886,7 +886,16 @@ export const MORE_SCALAR_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFuncti
   ["SHA384", hash("sha384")],
   ["SHA512", hash("sha512")],
   ["SHA2", sha2],
-  ["UUID", { minArgs: 0, maxArgs: 0, type: STRING, fn: () => randomUUID() }],
+  // CHAR(36), as Flink 1.20 types it (always 36 characters).
+  [
+    "UUID",
+    {
+      minArgs: 0,
+      maxArgs: 0,
+      type: { kind: "atomic", name: "CHAR", args: [36], notNull: true },
+      fn: () => randomUUID(),
+    },
+  ],
   ["RAND", rand],
   ["RAND_INTEGER", randInteger],
   ["CARDINALITY", cardinality],

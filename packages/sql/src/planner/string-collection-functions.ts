@@ -521,7 +521,8 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
                   { name: "key", type: t.key },
                   { name: "value", type: t.value },
                 ],
-                notNull: true,
+                // A nullable ROW (its fields as they are), as Flink 1.20's DESCRIBE shows it.
+                notNull: false,
               },
               notNull: false,
             },

@@ -722,3 +722,78 @@ test("ARRAY[...] and MAP[...] with a bare NULL: the NULL takes the first operand
   ).collect();
   assert.deepEqual(materialize(rows), [{ a: [null, 1], b: ["a", null, "bc"] }]);
 });
+
+test("ARRAY_*, CARDINALITY, MAP_* and PI, E, RAND, UUID are NOT NULL where Flink 1.20 types them so", async () => {
+  const tEnv = await session([{ name: "t", ddl: "i INT, ni INT NOT NULL, a ARRAY<INT>" }]);
+  // Each pair [expression, DESCRIBE's type and null] as bench/flink/run.sh printed it for a view.
+  const cases: [string, string, boolean][] = [
+    ["ARRAY_CONTAINS(ARRAY[1], NULL)", "BOOLEAN", false],
+    ["ARRAY_CONTAINS(ARRAY[1], i)", "BOOLEAN", false],
+    ["ARRAY_CONTAINS(ARRAY[i], 1)", "BOOLEAN", false],
+    ["ARRAY_CONTAINS(a, 1)", "BOOLEAN", true],
+    ["ARRAY_REMOVE(ARRAY[1], NULL)", "ARRAY<INT NOT NULL>", false],
+    ["ARRAY_REMOVE(ARRAY[1], i)", "ARRAY<INT NOT NULL>", false],
+    ["ARRAY_REMOVE(ARRAY[1, NULL], 1)", "ARRAY<INT>", false],
+    ["ARRAY_DISTINCT(ARRAY[1])", "ARRAY<INT NOT NULL>", false],
+    ["ARRAY_POSITION(ARRAY[1], 1)", "INT", false],
+    ["ARRAY_POSITION(ARRAY[1], i)", "INT", true],
+    ["ARRAY_POSITION(ARRAY[1], NULL)", "INT", true],
+    ["ARRAY_REVERSE(ARRAY[1, NULL])", "ARRAY<INT>", false],
+    ["ARRAY_SLICE(ARRAY[1, 2], 1)", "ARRAY<INT NOT NULL>", false],
+    ["ARRAY_SLICE(ARRAY[1, 2], i)", "ARRAY<INT NOT NULL>", true],
+    ["ARRAY_SORT(ARRAY[2, 1], TRUE, FALSE)", "ARRAY<INT NOT NULL>", false],
+    ["ARRAY_UNION(ARRAY[1], ARRAY[NULL, 2])", "ARRAY<INT>", false],
+    ["ARRAY_CONCAT(ARRAY[1], ARRAY[2])", "ARRAY<INT NOT NULL>", false],
+    ["ARRAY_EXCEPT(ARRAY[1], ARRAY[2])", "ARRAY<INT NOT NULL>", false],
+    ["ARRAY_INTERSECT(ARRAY[1], ARRAY[2])", "ARRAY<INT NOT NULL>", false],
+    ["ARRAY_APPEND(ARRAY[1], 2)", "ARRAY<INT NOT NULL>", false],
+    ["ARRAY_APPEND(ARRAY[1], i)", "ARRAY<INT>", true],
+    ["ARRAY_PREPEND(ARRAY[1], NULL)", "ARRAY<INT>", true],
+    ["ARRAY_JOIN(ARRAY['a', NULL], ',')", "STRING", false],
+    ["ARRAY_MAX(ARRAY[1, 2])", "INT", true],
+    ["CARDINALITY(ARRAY[NULL, 1])", "INT", false],
+    ["CARDINALITY(ARRAY[i])", "INT", false],
+    ["CARDINALITY(a)", "INT", true],
+    ["CARDINALITY(MAP['a', NULL])", "INT", false],
+    ["MAP_KEYS(MAP['a', 1])", "ARRAY<CHAR(1) NOT NULL>", false],
+    ["MAP_VALUES(MAP['a', NULL])", "ARRAY<CHAR(1)>", false],
+    ["MAP_ENTRIES(MAP['a', 1])", "ARRAY<ROW<`key` CHAR(1) NOT NULL, `value` INT NOT NULL>>", false],
+    ["MAP_FROM_ARRAYS(ARRAY['a'], ARRAY[1])", "MAP<CHAR(1) NOT NULL, INT NOT NULL>", false],
+    ["MAP_UNION(MAP['a', 1], MAP['b', 2])", "MAP<CHAR(1) NOT NULL, INT NOT NULL>", false],
+    ["PI()", "DOUBLE", false],
+    ["E()", "DOUBLE", false],
+    ["RAND()", "DOUBLE", false],
+    ["RAND(1)", "DOUBLE", false],
+    ["RAND_INTEGER(10)", "INT", false],
+    ["RAND_INTEGER(1, 10)", "INT", false],
+    ["UUID()", "CHAR(36)", false],
+    ["UNIX_TIMESTAMP()", "BIGINT", false],
+  ];
+  for (const [expr, type, isNull] of cases)
+    assert.deepEqual(await viewTypes(tEnv, `SELECT ${expr} AS c FROM t`), [["c", type, isNull]], expr);
+  const rows = await (
+    await tEnv.executeSql(
+      "SELECT ARRAY_CONTAINS(ARRAY[1, NULL], NULL) AS a, ARRAY_CONTAINS(ARRAY[1], NULL) AS b, ARRAY_REMOVE(ARRAY[1, NULL], NULL) AS c, CARDINALITY(ARRAY[NULL, 1]) AS d, CHAR_LENGTH(UUID()) AS e",
+    )
+  ).collect();
+  assert.deepEqual(materialize(rows), [{ a: true, b: false, c: [1], d: 2, e: 36 }]);
+});
+
+test("ARRAY[ROW(...), NULL]: the NULL makes the ROW's fields nullable too, as Flink 1.20 types it", async () => {
+  const tEnv = await session([{ name: "t", ddl: "i INT" }]);
+  assert.deepEqual(
+    await viewTypes(
+      tEnv,
+      "SELECT ARRAY[ROW(1, 'a'), NULL] AS a, ARRAY[ROW(1, 'a')] AS b, ARRAY[ROW(i, 'a'), NULL] AS c, ARRAY[ROW(ROW(1), 'a'), NULL] AS d, MAP['k', ROW(1, 'a')] AS e FROM t",
+    ),
+    [
+      ["a", "ARRAY<ROW<`EXPR$0` INT, `EXPR$1` CHAR(1)>>", false],
+      ["b", "ARRAY<ROW<`EXPR$0` INT NOT NULL, `EXPR$1` CHAR(1) NOT NULL> NOT NULL>", false],
+      ["c", "ARRAY<ROW<`EXPR$0` INT, `EXPR$1` CHAR(1)>>", false],
+      ["d", "ARRAY<ROW<`EXPR$0` ROW<`EXPR$0` INT>, `EXPR$1` CHAR(1)>>", false],
+      ["e", "MAP<CHAR(1) NOT NULL, ROW<`EXPR$0` INT NOT NULL, `EXPR$1` CHAR(1) NOT NULL> NOT NULL>", false],
+    ],
+  );
+  const rows = await (await tEnv.executeSql("SELECT ARRAY[ROW(1, 'a'), NULL] AS a")).collect();
+  assert.deepEqual(materialize(rows), [{ a: [[1, "a"], null] }]);
+});
