@@ -723,6 +723,7 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
     let returning: DataType | undefined;
     let wrapper: JsonClauses["wrapper"];
     let onNull: JsonClauses["onNull"];
+    let orderBy: OrderItem[] | undefined;
     this.OR([
       {
         GATE: () => name === "JSON_OBJECT" || name === "JSON_OBJECTAGG",
@@ -751,6 +752,12 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
                 args.push(this.SUBRULE2(this.expression));
               });
             },
+          });
+          // `JSON_ARRAYAGG(x ORDER BY y)`: Calcite's grammar has it (its JSON_OBJECTAGG has not);
+          // OPTION1-9 are taken in this rule, hence the numbered form.
+          orderBy = this.option(10, {
+            GATE: () => name === "JSON_ARRAYAGG",
+            DEF: () => this.SUBRULE(this.orderByClause),
           });
         },
       },
@@ -855,6 +862,7 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
       distinct: false,
       json,
       pos: posOf(tok),
+      ...(orderBy === undefined ? {} : { orderBy }),
       ...(filter === undefined ? {} : { filter }),
       ...(over === undefined ? {} : { over }),
     };

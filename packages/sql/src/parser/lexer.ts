@@ -297,6 +297,12 @@ export const TIME_UNITS = [
   "EPOCH",
   "DOW",
   "DOY",
+  // EXTRACT's further units in Flink 1.20 (Calcite's TimeUnit).
+  "MILLENNIUM",
+  "CENTURY",
+  "DECADE",
+  "ISODOW",
+  "ISOYEAR",
 ] as const;
 /** One of {@link TIME_UNITS}. */
 export type TimeUnitWord = (typeof TIME_UNITS)[number];

@@ -620,6 +620,7 @@ function printJsonCall(e: Expr & { kind: "call" }, json: JsonClauses): string {
       pairs.push(`KEY ${printExpr(args[i] as Expr)} VALUE ${printExpr(args[i + 1] as Expr)}`);
     inner = pairs.join(", ");
   } else inner = args.map(printExpr).join(", ");
+  if (e.orderBy !== undefined) inner += ` ORDER BY ${printOrderItems(e.orderBy)}`;
   const clauses: string[] = [];
   if (json.returning !== undefined) clauses.push(`RETURNING ${printType(json.returning)}`);
   if (json.wrapper !== undefined)

@@ -198,7 +198,8 @@ export function compileAggregates(
   const calls: CallExpr[] = [];
   for (const e of exprs) if (e !== undefined) collectAggregates(e, calls);
   const aggregates = calls.map((call): AggregateCall => {
-    if (call.orderBy !== undefined && call.name !== "ARRAY_AGG") throw orderByUnexpected(call);
+    if (call.orderBy !== undefined && call.name !== "ARRAY_AGG" && call.name !== "JSON_ARRAYAGG")
+      throw orderByUnexpected(call);
     const user = userFunction(call.name);
     if (user !== undefined) return compileUserAggregate(user, call, inputScope);
     if (JSON_AGGREGATES.has(call.name))

@@ -195,12 +195,12 @@ export function likeRegExp(pattern: string, escapeChar?: string): RegExp {
 }
 
 /**
- * Refuses an ORDER BY inside the parentheses of a call other than ARRAY_AGG, as Calcite's parser
+ * Refuses an ORDER BY inside the parentheses of a call other than ARRAY_AGG or JSON_ARRAYAGG, as Calcite's parser
  * does in Flink 1.20 ("ORDER BY unexpected": LISTAGG(s ORDER BY s), UPPER(s ORDER BY s)).
  */
 export function orderByUnexpected(e: Expr & { kind: "call" }): Error {
   return invalid(
-    `ORDER BY unexpected: only ARRAY_AGG takes an ORDER BY inside its parentheses, not ${e.name} (Flink refuses it too); drop it`,
+    `ORDER BY unexpected: only ARRAY_AGG and JSON_ARRAYAGG take an ORDER BY inside their parentheses, not ${e.name} (Flink refuses it too); drop it`,
     e.pos,
     { function: e.name },
   );

@@ -72,6 +72,9 @@ export function compileJsonAggregate(call: Expr & { kind: "call" }, inputScope: 
   const sub = (x: Expr) => compileExpression(x, inputScope);
   if (name === "JSON_ARRAYAGG") {
     if (call.args.length !== 1) throw fail(`JSON_ARRAYAGG takes 1 argument, got ${call.args.length}`);
+    // JSON_ARRAYAGG(x ORDER BY y): Flink 1.20 validates y but keeps the arrival order (probed: the
+    // same array for ASC and DESC), so y is only compiled, for its errors.
+    for (const o of call.orderBy ?? []) sub(o.expr);
     return {
       key: undefined,
       value: jsonArgument<Row>(call.args[0] as Expr, sub),
