@@ -569,11 +569,25 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       // The fields of a TIMESTAMP_LTZ are those of its wall-clock time in the session zone.
       const x =
         zone !== undefined && isAtomic(operand.type, "TIMESTAMP_LTZ") ? localView(operand, zone) : operand;
-      const part = extractPart(e.unit);
+      // Flink 1.20 takes a TIMESTAMP's day by dividing its epoch ms toward zero (DateTimeUtils'
+      // convertExtract), so a time before 1970 that is not midnight has the next day's date fields:
+      // EXTRACT(YEAR FROM TIMESTAMP '1969-12-31 23:59:59.5') is 1970 there, and so here.
+      const timestamp = x.type?.kind === "atomic" && x.type.name === "TIMESTAMP";
+      const day = timestamp && EXTRACT_DATE_UNITS.has(e.unit);
+      // Its time fields are Java remainders of the epoch ms (negative before 1970) in Flink 1.20.
+      const ofTime = timestamp ? TIMESTAMP_TIME_UNITS[e.unit] : undefined;
+      if (ofTime === undefined && (e.unit === "MICROSECOND" || e.unit === "NANOSECOND"))
+        throw invalid(
+          `unit ${e.unit} can not be applied to ${operand.type === undefined ? "this operand" : printType(operand.type)} (Flink refuses it too): EXTRACT(${e.unit} FROM ...) takes a TIMESTAMP`,
+        );
+      const part = ofTime === undefined ? extractPart(e.unit) : () => 0;
       return {
         eval: (r) => {
           const v = x.eval(r);
-          return v === null ? null : part(new Date(v as number));
+          if (v === null) return null;
+          // + 0: no -0 (Math.trunc(-0.5)), which Java's longs do not have.
+          if (ofTime !== undefined) return ofTime(v as number) + 0;
+          return part(new Date(day ? Math.trunc((v as number) / 86_400_000) * 86_400_000 : (v as number)));
         },
         // NOT NULL when the operand is, as Flink 1.20 types EXTRACT (BIGINT NOT NULL of a NOT NULL
         // TIME, TIMESTAMP, DATE or INTERVAL).
@@ -1622,6 +1636,48 @@ function fitLength(s: string, length: number, pad: boolean): string {
   return pad && chars.length < length ? s + " ".repeat(length - chars.length) : s;
 }
 
+/** The EXTRACT units of a date (the others are of a time of day, or EPOCH). */
+const EXTRACT_DATE_UNITS: ReadonlySet<string> = new Set([
+  "MILLENNIUM",
+  "CENTURY",
+  "DECADE",
+  "YEAR",
+  "ISOYEAR",
+  "QUARTER",
+  "MONTH",
+  "WEEK",
+  "DAY",
+  "DOY",
+  "DOW",
+  "ISODOW",
+]);
+
+/**
+ * EXTRACT's time units of a TIMESTAMP's epoch ms `v` as Flink 1.20's DateTimeUtils computes them:
+ * Java's remainder by the next unit up, divided toward zero, so a time before 1970 gives negative
+ * fields (TIMESTAMP '1969-12-31 23:59:59.5' has MILLISECOND -500, HOUR 0, EPOCH 0); MILLISECOND is
+ * of the second (789 of 12:34:56.789), MICROSECOND and NANOSECOND the same in their units.
+ */
+const TIMESTAMP_TIME_UNITS: Readonly<Record<string, (v: number) => number>> = {
+  HOUR: (v) => Math.trunc((v % 86_400_000) / 3_600_000),
+  MINUTE: (v) => Math.trunc((v % 3_600_000) / 60_000),
+  SECOND: (v) => Math.trunc((v % 60_000) / 1000),
+  MILLISECOND: (v) => Math.trunc(v % 1000),
+  MICROSECOND: (v) => Math.trunc(v % 1000) * 1000,
+  NANOSECOND: (v) => Math.trunc(v % 1000) * 1_000_000,
+  EPOCH: (v) => Math.trunc(v / 1000),
+};
+
+/** Monday 1 to Sunday 7 (EXTRACT(ISODOW ...)). */
+function isoDayOfWeek(d: Date): number {
+  return d.getUTCDay() === 0 ? 7 : d.getUTCDay();
+}
+
+/** The century (`size` 100) or millennium (1000) of `year` as Calcite computes it: no year 0 of either. */
+function centuries(year: number, size: number): number {
+  return Math.trunc(year > 0 ? (year + size - 1) / size : (year - size + 1) / size);
+}
+
 function extractPart(unit: string): (d: Date) => number {
   switch (unit) {
     case "YEAR":
@@ -1648,6 +1704,19 @@ function extractPart(unit: string): (d: Date) => number {
       return isoWeek;
     case "EPOCH":
       return (d) => Math.floor(d.getTime() / 1000);
+    case "ISODOW":
+      return isoDayOfWeek;
+    case "ISOYEAR":
+      // The year of the Thursday of d's ISO week (2021-01-03 is in ISO year 2020).
+      return (d) => new Date(d.getTime() + (4 - isoDayOfWeek(d)) * 86_400_000).getUTCFullYear();
+    // Calcite's julianExtract, which Flink 1.20 runs: years counted astronomically (1 BC is year
+    // 0) and Java's integer division, so year 0 is century and millennium 0, year -1 century -1.
+    case "CENTURY":
+      return (d) => centuries(d.getUTCFullYear(), 100);
+    case "MILLENNIUM":
+      return (d) => centuries(d.getUTCFullYear(), 1000);
+    case "DECADE":
+      return (d) => Math.trunc(d.getUTCFullYear() / 10);
     default:
       throw unsupported(`EXTRACT(${unit} FROM ...)`);
   }
@@ -1982,41 +2051,6 @@ function localView<I>(x: Compiled<I>, zone: Zone): Compiled<I> {
 }
 
 /**
- * The EXTRACT shorthands: BIGINT NOT NULL of a NOT NULL argument (HOUR of a NOT NULL TIME or
- * TIMESTAMP, YEAR of a NOT NULL DATE), nullable of a nullable one, as Flink 1.20 types them.
- */
-const DATE_FIELDS: ReadonlySet<string> = new Set([
-  "YEAR",
-  "QUARTER",
-  "MONTH",
-  "WEEK",
-  "DAYOFYEAR",
-  "DAYOFMONTH",
-  "DAYOFWEEK",
-  "HOUR",
-  "MINUTE",
-  "SECOND",
-]);
-
-/** Functions that read a TIMESTAMP_LTZ argument's wall-clock fields (Flink casts it to TIMESTAMP). */
-const LOCAL_FIELDS: ReadonlySet<string> = new Set([...DATE_FIELDS, "DATE_FORMAT"]);
-/**
- * Functions that pass a TIMESTAMP_LTZ through, compare instants, or (TIMESTAMPADD, TIMESTAMPDIFF)
- * compute on its epoch milliseconds as Flink does in every zone: a DAY is 86,400,000 ms of the
- * instant, even across a daylight-saving change, and months are counted on the UTC calendar.
- */
-const ZONE_FREE: ReadonlySet<string> = new Set([
-  "COALESCE",
-  "IFNULL",
-  "IF",
-  "NULLIF",
-  "GREATEST",
-  "LEAST",
-  "TIMESTAMPADD",
-  "TIMESTAMPDIFF",
-]);
-
-/**
  * Built-in functions whose result Flink 1.20 types NOT NULL from their arguments (each probed with
  * DESCRIBE on bench/flink), where Fleuve's general typing says nullable: "args" when every argument
  * is NOT NULL (so always for PI(), E(), RAND(), UUID(): RAND(1) is DOUBLE NOT NULL, RAND(i) of a
@@ -2067,6 +2101,41 @@ function notNullFrom(
   const from = rule === "array" ? argTypes.slice(0, 1) : argTypes;
   return from.every((t) => t?.notNull === true) ? withNotNull(type, true) : type;
 }
+
+/**
+ * The EXTRACT shorthands: BIGINT NOT NULL of a NOT NULL argument (HOUR of a NOT NULL TIME or
+ * TIMESTAMP, YEAR of a NOT NULL DATE), nullable of a nullable one, as Flink 1.20 types them.
+ */
+const DATE_FIELDS: ReadonlySet<string> = new Set([
+  "YEAR",
+  "QUARTER",
+  "MONTH",
+  "WEEK",
+  "DAYOFYEAR",
+  "DAYOFMONTH",
+  "DAYOFWEEK",
+  "HOUR",
+  "MINUTE",
+  "SECOND",
+]);
+
+/** Functions that read a TIMESTAMP_LTZ argument's wall-clock fields (Flink casts it to TIMESTAMP). */
+const LOCAL_FIELDS: ReadonlySet<string> = new Set([...DATE_FIELDS, "DATE_FORMAT"]);
+/**
+ * Functions that pass a TIMESTAMP_LTZ through, compare instants, or (TIMESTAMPADD, TIMESTAMPDIFF)
+ * compute on its epoch milliseconds as Flink does in every zone: a DAY is 86,400,000 ms of the
+ * instant, even across a daylight-saving change, and months are counted on the UTC calendar.
+ */
+const ZONE_FREE: ReadonlySet<string> = new Set([
+  "COALESCE",
+  "IFNULL",
+  "IF",
+  "NULLIF",
+  "GREATEST",
+  "LEAST",
+  "TIMESTAMPADD",
+  "TIMESTAMPDIFF",
+]);
 
 /**
  * The arguments of a built-in function in a session zone other than UTC: a TIMESTAMP_LTZ read by

@@ -75,7 +75,12 @@ function timestampFields(text: string): CalendarFields | undefined {
 export function parseTimestamp(text: string): number {
   const f = timestampFields(text);
   if (f === undefined) return Number.NaN;
-  return Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second, f.millisecond);
+  // Not Date.UTC, which reads years below 100 as 19xx (TIMESTAMP '0001-01-01 00:00:00' was 1901).
+  return (
+    utcMidnight(f.year, f.month - 1, f.day) +
+    ((f.hour * 60 + f.minute) * 60 + f.second) * 1000 +
+    f.millisecond
+  );
 }
 
 /**
@@ -90,10 +95,18 @@ function externalTimestamp(text: string, style: CalendarStyle): number {
   return typeof ms === "number" ? ms : Number.NaN;
 }
 
+/** Epoch ms of midnight (UTC) of `year`-`month` (0-based)-`day`; unlike Date.UTC, years 0 to 99 are those years, not 1900 to 1999. */
+function utcMidnight(year: number, month: number, day: number): number {
+  const t = new Date(0);
+  t.setUTCFullYear(year, month, day);
+  return t.getTime();
+}
+
 /** The day of the year of `d` (UTC), 1 to 366 (Flink's EXTRACT(DOY ...), DAYOFYEAR). */
 export function dayOfYear(d: Date): number {
   return (
-    (Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) /
+    (utcMidnight(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) -
+      utcMidnight(d.getUTCFullYear(), 0, 1)) /
       DAY_MS +
     1
   );
@@ -104,10 +117,10 @@ export function dayOfYear(d: Date): number {
  * Thursday (Flink's EXTRACT(WEEK ...), WEEK; 2024-12-30 is in week 1 of 2025).
  */
 export function isoWeek(d: Date): number {
-  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  const day = utcMidnight(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
   // The Thursday of d's week decides its year.
   const thursday = day + (3 - ((d.getUTCDay() + 6) % 7)) * DAY_MS;
-  const yearStart = Date.UTC(new Date(thursday).getUTCFullYear(), 0, 1);
+  const yearStart = utcMidnight(new Date(thursday).getUTCFullYear(), 0, 1);
   return Math.floor((thursday - yearStart) / DAY_MS / 7) + 1;
 }
 

@@ -64,3 +64,118 @@ test("random dates: WEEK and DAYOFYEAR equal a day-by-day count", async () => {
     { numRuns: 40 },
   );
 });
+
+// EXTRACT of each unit of dates and TIMESTAMP(3)s as bench/flink/run.sh (Flink 1.20) printed them
+// for SELECT d, EXTRACT(unit FROM d) FROM (VALUES ...): leap days, century and ISO-week edges,
+// year 1, and a time before 1970 (whose date fields Flink takes from the next day).
+const DATES = [
+  "2020-02-29",
+  "2000-01-01",
+  "2001-01-01",
+  "1999-12-31",
+  "2100-12-31",
+  "0001-01-01",
+  "1970-01-01",
+  "1969-12-31",
+  "2021-01-03",
+  "2020-12-31",
+  "2008-12-29",
+  "1900-02-28",
+  "9999-12-31",
+];
+const TIMESTAMPS = [
+  "2020-02-29 12:34:56.789",
+  "1969-12-31 23:59:59.500",
+  "0001-01-01 00:00:00",
+  "2000-01-01 00:00:00.001",
+];
+const FLINK_EXTRACT: Record<string, [number[], number[]]> = {
+  MILLENNIUM: [
+    [3, 2, 3, 2, 3, 1, 2, 2, 3, 3, 3, 2, 10],
+    [3, 2, 1, 2],
+  ],
+  CENTURY: [
+    [21, 20, 21, 20, 21, 1, 20, 20, 21, 21, 21, 19, 100],
+    [21, 20, 1, 20],
+  ],
+  DECADE: [
+    [202, 200, 200, 199, 210, 0, 197, 196, 202, 202, 200, 190, 999],
+    [202, 197, 0, 200],
+  ],
+  YEAR: [
+    [2020, 2000, 2001, 1999, 2100, 1, 1970, 1969, 2021, 2020, 2008, 1900, 9999],
+    [2020, 1970, 1, 2000],
+  ],
+  ISOYEAR: [
+    [2020, 1999, 2001, 1999, 2100, 1, 1970, 1970, 2020, 2020, 2009, 1900, 9999],
+    [2020, 1970, 1, 1999],
+  ],
+  QUARTER: [
+    [1, 1, 1, 4, 4, 1, 1, 4, 1, 4, 4, 1, 4],
+    [1, 1, 1, 1],
+  ],
+  MONTH: [
+    [2, 1, 1, 12, 12, 1, 1, 12, 1, 12, 12, 2, 12],
+    [2, 1, 1, 1],
+  ],
+  WEEK: [
+    [9, 52, 1, 52, 52, 1, 1, 1, 53, 53, 1, 9, 52],
+    [9, 1, 1, 52],
+  ],
+  DAY: [
+    [29, 1, 1, 31, 31, 1, 1, 31, 3, 31, 29, 28, 31],
+    [29, 1, 1, 1],
+  ],
+  DOY: [
+    [60, 1, 1, 365, 365, 1, 1, 365, 3, 366, 364, 59, 365],
+    [60, 1, 1, 1],
+  ],
+  DOW: [
+    [7, 7, 2, 6, 6, 2, 5, 4, 1, 5, 2, 4, 6],
+    [7, 5, 2, 7],
+  ],
+  ISODOW: [
+    [6, 6, 1, 5, 5, 1, 4, 3, 7, 4, 1, 3, 5],
+    [6, 4, 1, 6],
+  ],
+};
+
+test("EXTRACT(MILLENNIUM | CENTURY | DECADE | YEAR | ISOYEAR | ... | ISODOW FROM ...) of dates and timestamps equals Flink 1.20's", async () => {
+  for (const [unit, [ofDates, ofTimestamps]] of Object.entries(FLINK_EXTRACT)) {
+    const d = await one(DATES.map((x, i) => `EXTRACT(${unit} FROM DATE '${x}') AS c${i}`).join(", "));
+    assert.deepEqual(Object.values(d), ofDates, `${unit} of dates`);
+    const t = await one(
+      TIMESTAMPS.map((x, i) => `EXTRACT(${unit} FROM TIMESTAMP '${x}') AS c${i}`).join(", "),
+    );
+    assert.deepEqual(Object.values(t), ofTimestamps, `${unit} of timestamps`);
+  }
+});
+
+const FLINK_EXTRACT_OF_TIMESTAMPS: Record<string, number[]> = {
+  HOUR: [12, 0, 0, 0],
+  MINUTE: [34, 0, 0, 0],
+  SECOND: [56, 0, 0, 0],
+  MILLISECOND: [789, -500, 0, 1],
+  MICROSECOND: [789000, -500000, 0, 1000],
+  NANOSECOND: [789000000, -500000000, 0, 1000000],
+  EPOCH: [1582979696, 0, -62135596800, 946684800],
+};
+
+test("EXTRACT(HOUR | ... | NANOSECOND | EPOCH FROM timestamp) as Flink 1.20 computes it (negative before 1970), EPOCH of a date, and MICROSECOND of a DATE refused", async () => {
+  for (const [unit, expected] of Object.entries(FLINK_EXTRACT_OF_TIMESTAMPS)) {
+    const t = await one(
+      TIMESTAMPS.map((x, i) => `EXTRACT(${unit} FROM TIMESTAMP '${x}') AS c${i}`).join(", "),
+    );
+    assert.deepEqual(Object.values(t), expected, unit);
+  }
+  // Flink 1.20: 1582934400 and -62135596800 (seconds of the day's midnight).
+  assert.deepEqual(
+    await one("EXTRACT(EPOCH FROM DATE '2020-02-29') AS a, EXTRACT(EPOCH FROM DATE '0001-01-01') AS b"),
+    { a: 1582934400, b: -62135596800 },
+  );
+  for (const unit of ["MICROSECOND", "NANOSECOND"])
+    await assert.rejects(
+      one(`EXTRACT(${unit} FROM DATE '2020-02-29')`),
+      new RegExp(`unit ${unit} can not be applied to DATE`),
+    );
+});
