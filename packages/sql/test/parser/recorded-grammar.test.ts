@@ -78,3 +78,44 @@ test("statements parse the same with the stored recording as with chevrotain's",
   // As JSON: the trees are plain data, and deepEqual walks them slowly.
   assert.equal(JSON.stringify(parseScript(text)), JSON.stringify(viaRecording));
 });
+
+test("a parser built from the stored recording installs no recording methods; one that records does, and removes them", () => {
+  // chevrotain's recorder, on its parser prototype: count who calls it and what it leaves behind.
+  let owner: object | null = EmbeddedActionsParser.prototype;
+  while (owner !== null && !Object.hasOwn(owner, "enableRecording")) owner = Object.getPrototypeOf(owner);
+  assert.ok(owner !== null);
+  const recorder = owner as { enableRecording(): void };
+  const original = recorder.enableRecording;
+  const callers: string[] = [];
+  recorder.enableRecording = function (this: object) {
+    callers.push(this.constructor.name);
+    original.call(this);
+  };
+  try {
+    const stored = new SqlParser();
+    const recording = new RecordingParser();
+    assert.deepEqual(callers, ["RecordingParser"]);
+    for (const p of [stored, recording]) {
+      assert.equal(Object.hasOwn(p, "CONSUME"), false);
+      assert.equal(Object.hasOwn(p, "SUBRULE2"), false);
+      assert.equal((p as unknown as { RECORDING_PHASE: boolean }).RECORDING_PHASE, false);
+    }
+    // Asked for outside the self analysis (the generator script), the stored parser records.
+    assert.ok(recordRules(stored, EmbeddedActionsParser).size >= 103);
+    assert.deepEqual(callers, ["RecordingParser", "SqlParser"]);
+  } finally {
+    recorder.enableRecording = original;
+  }
+});
+
+test("a parser built from the stored recording parses as one that records, also after recording again", () => {
+  const text = "SELECT a, COUNT(*) AS n FROM t WHERE b IS NOT NULL GROUP BY a HAVING COUNT(*) > 1";
+  const stored = new SqlParser();
+  recordRules(stored, EmbeddedActionsParser);
+  const recording = new RecordingParser();
+  for (const p of [stored, recording]) {
+    p.input = sqlLexer.tokenize(text).tokens;
+    assert.equal(JSON.stringify(p.script()), JSON.stringify(parseScript(text)));
+    assert.deepEqual(p.errors, []);
+  }
+});
