@@ -51,19 +51,6 @@ interface RunningMaxFn extends ProcessFunction<Row, Row> {
    * then start (one start per end but for session windows).
    */
   maxima?: Map<number, Map<number, unknown>>;
-  /**
-   * Per subtask (set in open): the window end of the last row and what is known of it, since
-   * rows come a window at a time (a window aggregation fires every key of a window together):
-   * its firing time and its entry of `maxima` (undefined while it has none).
-   */
-  last?: LastEnd;
-}
-
-/** {@link RunningMaxFn.last}. */
-interface LastEnd {
-  end: number;
-  fireAt: number;
-  ofEnd: Map<number, unknown> | undefined;
 }
 
 /** A process function passing on the rows of `spec.use` (see {@link RunningMaxUse}), in order. */
@@ -73,28 +60,18 @@ export function runningMaxFilter(spec: RunningMaxSpec): ProcessFunction<Row, Row
   const fn: RunningMaxFn = {
     open() {
       this.maxima = new Map();
-      this.last = { end: Number.NaN, fireAt: 0, ofEnd: undefined };
     },
     processElement(row: Row, ctx, out: Collector<Row>) {
       const maxima = this.maxima as Map<number, Map<number, unknown>>;
-      const last = this.last as LastEnd;
       const e = end(row);
-      const s = start(row);
       const v = value(row);
       const watermark = ctx.timerService().currentWatermark();
-      // The window end of the row before: its firing time and maxima are known (no lookup).
-      const same = e === last.end;
-      const at = same ? last.fireAt : fireAt(e);
-      if (at <= watermark) {
+      if (fireAt(e) <= watermark) {
         out.collect(row); // late: the next operator drops it or not, as without this filter
         return;
       }
-      let ofEnd = same ? last.ofEnd : maxima.get(e);
-      if (!same) {
-        last.end = e;
-        last.fireAt = at;
-        last.ofEnd = ofEnd;
-      }
+      let ofEnd = maxima.get(e);
+      const s = start(row);
       const m = ofEnd?.get(s);
       if (v === null || v === undefined) {
         // NULL is in no pair; before MAX, it only matters while the window has nothing else.
@@ -103,12 +80,10 @@ export function runningMaxFilter(spec: RunningMaxSpec): ProcessFunction<Row, Row
       }
       if (m === undefined) {
         if (ofEnd === undefined) {
-          // A new window end: forget those that have fired (few are open at a time; the last
-          // window is this one, not among them).
+          // A new window end: forget those that have fired (few are open at a time).
           for (const k of maxima.keys()) if (fireAt(k) <= watermark) maxima.delete(k);
           ofEnd = new Map();
           maxima.set(e, ofEnd);
-          last.ofEnd = ofEnd;
         }
         ofEnd.set(s, v);
         out.collect(row);

@@ -3,8 +3,7 @@
 // value of the earlier rows of its window that were not late, a NULL passes before a MAX only
 // while m is none and never before the join, a value passes before a MAX when above m and before
 // the join when at least m (or when m is none). Windows interleave, share ends (session windows
-// of different starts), and the watermark moves between rows: the filter's memory of the last
-// window must never stand for another one.
+// of different starts), and the watermark moves between rows.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OneInputOperatorHarness, ProcessOperator } from "@fleuve/core/testing";
