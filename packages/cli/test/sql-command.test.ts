@@ -178,7 +178,7 @@ test("fleuve sql -f: a bad connector option and an unknown WATERMARK column poin
     [
       "CREATE TABLE t (\n  name STRING,\n  ts TIMESTAMP(3),\n  WATERMARK FOR tss AS tss\n) WITH ('connector' = 'datagen');\n" +
         sink,
-      "4:17: table t: WATERMARK FOR tss: no such column\n",
+      "4:17: The rowtime attribute field 'tss' is not defined in the table schema. Available fields: ['name', 'ts']\n",
       "\n  WATERMARK FOR tss AS tss\n                ^\n",
     ],
   ];

@@ -84,7 +84,13 @@ import { invalid, unsupported, withPosition } from "./planner/problems.js";
 import { type Column, type Relation, sqlNameOf } from "./planner/relation.js";
 import { renamer } from "./planner/row-builders.js";
 import { AGGREGATE_FUNCTIONS, CLOCK_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
-import { connectorOptions, optionNamed, planStreamTable, sideOptions } from "./planner/scan.js";
+import {
+  checkWatermarkColumn,
+  connectorOptions,
+  optionNamed,
+  planStreamTable,
+  sideOptions,
+} from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { HIDDEN_PREFIX } from "./planner/subqueries.js";
@@ -382,7 +388,11 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
             "Flink 1.20 replaces a table with [CREATE OR] REPLACE TABLE ... WITH (...) AS SELECT ...; or DROP TABLE, then CREATE TABLE",
           );
         // LIKE is resolved now: the table keeps the source's definition as it is at this point.
-        catalog.createTable(tableLike(s, catalog));
+        {
+          const def = tableLike(s, catalog);
+          checkWatermarkColumn(def);
+          catalog.createTable(def);
+        }
         return done();
       case "createView":
         catalog.createView(s);

@@ -44,6 +44,7 @@ import { INSERT_ONLY, retractMode, rowKind, withKind } from "./changelog.js";
 import { compileExpression, intervalMs } from "./compile-expression.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { queryType } from "./data-types.js";
+import { flinkTypeText } from "./flink-type-text.js";
 import { tableOptions } from "./legacy-options.js";
 import type { Convert } from "./nested-converter.js";
 import { invalid, unsupported } from "./problems.js";
@@ -394,6 +395,30 @@ export function planScan(
  */
 export function withProctime(stream: DataStream<Row>, column: string, copy = false): DataStream<Row> {
   return stream.transform(`ProcTime(${column})`, () => new ProctimeOperator(column, copy));
+}
+
+/**
+ * Refuses, when the table is created, a `WATERMARK FOR` column that `def` lacks or whose declared
+ * type is no timestamp, as Flink 1.20's CREATE TABLE does (with its messages); a query reading
+ * the table would fail on it anyway, pointing at the query instead of the WATERMARK. A computed
+ * column's type is only known when the table is planned, where {@link withWatermark} checks it.
+ */
+export function checkWatermarkColumn(def: TableDefinition): void {
+  const w = def.watermark;
+  if (w === undefined) return;
+  const col = def.columns.find((c) => c.name === w.column);
+  if (col === undefined)
+    throw invalid(
+      `The rowtime attribute field '${w.column}' is not defined in the table schema. Available fields: [${def.columns.map((c) => `'${c.name}'`).join(", ")}]`,
+      w.pos ?? def.pos,
+      { table: def.name.parts.join(".") },
+    );
+  if (col.kind !== "computed" && !isTimestampType(col.type))
+    throw invalid(
+      `Invalid data type of time field for watermark definition. The field must be of type TIMESTAMP(p) or TIMESTAMP_LTZ(p), the supported precision 'p' is from 0 to 3, but the time field type is ${flinkTypeText(col.type, true)}`,
+      w.pos ?? def.pos,
+      { table: def.name.parts.join("."), columnName: col.name },
+    );
 }
 
 /**
