@@ -145,6 +145,12 @@ export interface GroupAggregateOptions {
    */
   readonly quietUnchangedRows?: boolean;
   /**
+   * HAVING turns a group's change into `-D` when the group leaves the result and `+I` when it
+   * enters it (a set operation's rows, there or not). Otherwise, as Flink's GroupAggFunction with
+   * the Calc after it, HAVING filters the `-U` and the `+U` of a change each alone.
+   */
+  readonly havingAsDeleteInsert?: boolean;
+  /**
    * `table.exec.mini-batch.*` (settings.ts miniBatch): the input rows are bundled and each group
    * sends one change per bundle (runtime/mini-batch-group-aggregate.ts); a size is then required,
    * as in Flink. Undefined: every row's change is sent as it comes.
@@ -298,8 +304,14 @@ export function planGroupAggregate(
   // The result's rows are unique by the GROUP BY keys, when every key is selected as a column.
   const keyColumns = keys.map((k) => items.find((it) => printExpr(it.expr) === printExpr(k.expr))?.name);
   // With grouping sets a NULL key may be a grouped-away key or a NULL value: no unique key.
+  // Nor with HAVING (but a set operation's): the -U of a group HAVING no longer takes comes
+  // alone, and an upsert sink keyed by the keys must delete on it, not drop it as redundant.
   const uniqueKey =
-    !expanded && keyColumns.every((c) => c !== undefined) ? (keyColumns as string[]) : undefined;
+    !expanded &&
+    (having === undefined || options.havingAsDeleteInsert === true) &&
+    keyColumns.every((c) => c !== undefined)
+      ? (keyColumns as string[])
+      : undefined;
   return { stream: result, columns, changelog: retractMode(producer, uniqueKey) };
 }
 
@@ -481,6 +493,16 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
     // HAVING of both first: the kinds of the rows follow from it (see GroupOutput).
     const prevIn = prev !== undefined && passes(prev);
     const nextIn = passes(next);
+    if (prev !== undefined && this.options.havingAsDeleteInsert !== true) {
+      // As Flink: the aggregate values changed, so -U and +U, and HAVING takes or drops each
+      // alone (a group entering the result comes as a lone +U, one leaving as a lone -U).
+      // Both rows are built before either is sent (sending runs the operators downstream).
+      const prevRow = prevIn ? build(prev, "-U") : undefined;
+      const nextRow = nextIn ? build(next, "+U") : undefined;
+      if (prevRow !== undefined) out.collect(prevRow);
+      if (nextRow !== undefined) out.collect(nextRow);
+      return;
+    }
     if (prevIn && nextIn) {
       // Both rows are built before either is sent (sending runs the operators downstream).
       if (this.options.quietUnchangedRows === true) {

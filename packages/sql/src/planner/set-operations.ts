@@ -140,7 +140,7 @@ export function planSetOperation(
       pos: POS,
     },
     input,
-    { stateTtlMs, quietUnchangedRows: !replicated },
+    { stateTtlMs, quietUnchangedRows: !replicated, havingAsDeleteInsert: true },
   );
   if (!replicated) return { ...grouped, columns: columns.map((c) => ({ name: sqlNameOf(c), type: c.type })) };
   const outNames = columns.map(sqlNameOf);
