@@ -53,6 +53,7 @@ import {
   orderByUnexpected,
   type Scope,
 } from "./compile-expression.js";
+import { flinkTypeText } from "./flink-type-text.js";
 import {
   checkJsonInput,
   compileJsonAggregate,
@@ -272,10 +273,11 @@ function checkBuiltInArgument(call: CallExpr, arg: Compiled<Row> | undefined): v
   if (t === undefined) return;
   const name = t.kind === "atomic" ? t.name : t.kind.toUpperCase();
   // SUM and AVG take numbers only, as Calcite's signatures (OperandTypes.NUMERIC) that Flink
-  // validates with: JavaScript would sum a string to NaN or a timestamp's milliseconds.
+  // validates with: JavaScript would sum a string to NaN or a timestamp's milliseconds. The type
+  // is written in full without NOT NULL, as Calcite's signature error does (CHAR(1), INTERVAL SECOND).
   if ((call.name === "SUM" || call.name === "AVG") && !(t.kind === "atomic" && NUMERIC_TYPES.has(t.name)))
     throw invalid(
-      `Cannot apply '${call.name}' to arguments of type '${call.name}(<${name}>)'. Supported form(s): '${call.name}(<NUMERIC>)' (as in Flink); CAST it to a number`,
+      `Cannot apply '${call.name}' to arguments of type '${call.name}(<${flinkTypeText({ ...t, notNull: false }, false)}>)'. Supported form(s): '${call.name}(<NUMERIC>)' (as in Flink); CAST it to a number`,
       call.pos,
       { function: call.name },
     );
