@@ -319,9 +319,14 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf, emit?: EmitS
    * nothing when they did not. HAVING and the projection apply to each of these rows alone, so a
    * row HAVING takes only after an update comes as `+U`, and goes as `-U`; a projection that
    * hides the change still sends `-U`/`+U` (checked on bench/flink).
+   *
+   * A savepoint written before 752321e keeps instead the projected rows sent (`null` where HAVING
+   * took none) under `window-sent-rows`: restored, the next firing retracts such a row with `-U`
+   * and sends the row now as `+U` (when HAVING takes it), then keeps results as today.
    */
   function updatingRows(): ProcessWindowFunction<unknown, Row, string, TimeWindow> {
     const sent = { kind: "value" as const, name: "window-sent-results" };
+    const sentRows = { kind: "value" as const, name: "window-sent-rows" };
     const values = o.values;
     return {
       process(key, ctx, elements, out) {
@@ -334,7 +339,13 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf, emit?: EmitS
           if (having === undefined || having(o) === true) out.collect(withKind(build(o), kind));
         };
         const state = ctx.windowState().getState<unknown[][]>(sent);
-        const before = state.value() ?? [];
+        const kept = state.value();
+        const before = kept ?? [];
+        // Rows sent before a restore from an old savepoint: their results are unknown, so each is
+        // retracted as it was projected, whatever the results now.
+        const oldState =
+          kept === undefined ? ctx.windowState().getState<(Row | null)[]>(sentRows) : undefined;
+        const oldRows = oldState?.value();
         const after: unknown[][] = [];
         try {
           elements.forEach((acc, i) => {
@@ -343,7 +354,11 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf, emit?: EmitS
             const next = values.slice();
             after.push(next);
             const prev = before[i];
-            if (prev === undefined) send(next, "+I");
+            const oldRow = oldRows?.[i];
+            if (oldRow !== undefined) {
+              if (oldRow !== null) out.collect(withKind({ ...oldRow }, "-U"));
+              send(next, "+U");
+            } else if (prev === undefined) send(next, "+I");
             else if (!sameValues(prev, next)) {
               send(prev, "-U");
               send(next, "+U");
@@ -353,9 +368,11 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf, emit?: EmitS
           o.values = values;
         }
         state.update(after);
+        if (oldRows !== undefined) oldState?.clear();
       },
       clear(ctx) {
         ctx.windowState().getState<unknown[][]>(sent).clear();
+        ctx.windowState().getState<(Row | null)[]>(sentRows).clear();
       },
     };
   }
