@@ -179,3 +179,39 @@ test("EXTRACT(HOUR | ... | NANOSECOND | EPOCH FROM timestamp) as Flink 1.20 comp
       new RegExp(`unit ${unit} can not be applied to DATE`),
     );
 });
+
+// Flink 1.20 (bench/flink): a date unit or EPOCH of a TIME is refused ("unit YEAR can not be applied
+// to time variable", the same for CENTURY, DOW, DECADE, EPOCH), where Fleuve read the TIME as a day of
+// 1970 (YEAR 1970, CENTURY 20, DOW 5).
+test("EXTRACT of a date unit from a TIME is refused with Flink 1.20's messages; its time units still run", async () => {
+  for (const unit of ["YEAR", "CENTURY", "DOW", "DECADE", "EPOCH", "MONTH", "DAY", "QUARTER", "WEEK"])
+    await assert.rejects(one(`EXTRACT(${unit} FROM TIME '12:00:00')`), (err: Error) =>
+      err.message.startsWith(`unit ${unit} can not be applied to time variable`),
+    );
+  assert.deepEqual(
+    await one("EXTRACT(HOUR FROM TIME '12:34:56') AS h, EXTRACT(SECOND FROM TIME '12:34:56') AS s"),
+    { h: 12, s: 56 },
+  );
+});
+
+// Flink 1.20 (bench/flink): EXTRACT(YEAR FROM INTERVAL '25' YEAR) is 25 and EXTRACT(MONTH FROM
+// INTERVAL '25-3' YEAR TO MONTH) 3 (the months divided by 12 and their remainder), where Fleuve read
+// the interval as a time of 1970 (1970 and 1); DECADE has no factor and is refused.
+test("EXTRACT from an interval takes its fields from its months or milliseconds, as Flink 1.20", async () => {
+  assert.deepEqual(
+    await one(
+      `EXTRACT(YEAR FROM INTERVAL '25' YEAR) AS y, EXTRACT(MONTH FROM INTERVAL '25-3' YEAR TO MONTH) AS m,
+      EXTRACT(YEAR FROM INTERVAL '25-3' YEAR TO MONTH) AS ym, EXTRACT(DAY FROM INTERVAL '26' HOUR) AS d,
+      EXTRACT(HOUR FROM INTERVAL '26' HOUR) AS h, EXTRACT(SECOND FROM INTERVAL '75.5' SECOND) AS s,
+      EXTRACT(MILLISECOND FROM INTERVAL '75.5' SECOND) AS ms, EXTRACT(MINUTE FROM INTERVAL '75' MINUTE) AS mi,
+      EXTRACT(YEAR FROM -INTERVAL '25-3' YEAR TO MONTH) AS ny, EXTRACT(MONTH FROM -INTERVAL '25-3' YEAR TO MONTH) AS nm,
+      EXTRACT(QUARTER FROM INTERVAL '25-3' YEAR TO MONTH) AS q, EXTRACT(HOUR FROM -INTERVAL '26' HOUR) AS nh`,
+    ),
+    // Flink 1.20 printed 25, 3, 1, 2, 15, 500 and, negative, -25, -3, -2 (Java's remainders), quarter 1.
+    { y: 25, m: 3, ym: 25, d: 1, h: 2, s: 15, ms: 500, mi: 15, ny: -25, nm: -3, q: 1, nh: -2 },
+  );
+  for (const unit of ["DECADE", "EPOCH", "WEEK", "DOW"])
+    await assert.rejects(one(`EXTRACT(${unit} FROM INTERVAL '25' YEAR)`), (err: Error) =>
+      err.message.startsWith(`Unit '${unit}' is not supported.`),
+    );
+});
