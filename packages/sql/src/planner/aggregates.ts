@@ -397,8 +397,8 @@ export function userAggregateOver(
 }
 
 /**
- * Built-in aggregate `call` (one of {@link AGGREGATES_OVER_ROWS}) of `arg` over `rows` from a
- * fresh accumulator (MATCH_RECOGNIZE's aggregates over the rows mapped to a variable).
+ * Built-in aggregate `call` of `arg` over `rows` from a fresh accumulator (MATCH_RECOGNIZE's
+ * aggregates over the rows mapped to a variable).
  */
 export function builtInAggregateOver(call: CallExpr, arg: Compiled<Row>): (rows: readonly Row[]) => unknown {
   checkBuiltInArgument(call, arg);
@@ -412,26 +412,12 @@ export function builtInAggregateOver(call: CallExpr, arg: Compiled<Row>): (rows:
   return (rows) => {
     let acc = createAcc(a);
     for (const row of rows) {
-      const v = arg.eval(row);
-      if (v !== null && v !== undefined) acc = updateAcc(a, acc, v, 1);
+      const v = inputOf(a, row);
+      if (v !== undefined) acc = updateAcc(a, acc, v, 1);
     }
     return resultOf(a, acc);
   };
 }
-
-/** The built-in aggregates that {@link builtInAggregateOver} evaluates (those added after MATCH_RECOGNIZE's own). */
-export const AGGREGATES_OVER_ROWS: ReadonlySet<string> = new Set([
-  "COLLECT",
-  "LISTAGG",
-  "FIRST_VALUE",
-  "LAST_VALUE",
-  "VAR_POP",
-  "VAR_SAMP",
-  "VARIANCE",
-  "STDDEV_POP",
-  "STDDEV_SAMP",
-  "STDDEV",
-]);
 
 function detached(v: unknown): unknown {
   return typeof v === "object" && v !== null ? structuredClone(v) : v;

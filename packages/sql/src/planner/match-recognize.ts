@@ -34,12 +34,7 @@ import {
 import { FleuveError } from "@fleuve/core";
 import type { DataType, Expr, MatchRecognize, PatternTerm, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
-import {
-  AGGREGATES_OVER_ROWS,
-  aggregateType,
-  builtInAggregateOver,
-  userAggregateOver,
-} from "./aggregates.js";
+import { aggregateType, builtInAggregateOver, userAggregateOver } from "./aggregates.js";
 import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { type Compiled, compileExpression, intervalMs, type Scope } from "./compile-expression.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
@@ -68,7 +63,6 @@ interface Step {
 }
 
 const BIGINT: DataType = { kind: "atomic", name: "BIGINT", args: [], notNull: true };
-const DOUBLE: DataType = { kind: "atomic", name: "DOUBLE", args: [], notNull: false };
 const ROWTIME: DataType = { kind: "atomic", name: "TIMESTAMP", args: [3], notNull: true };
 
 type MatchRef = TableRef & { kind: "matchRecognize" };
@@ -596,17 +590,16 @@ function navigationScope(
           if (name !== "COUNT") throw invalid(`${name}(*) is not valid; only COUNT(*) is`, e.pos);
           return { eval: (nav) => nav.rows(ALL).length, type: BIGINT };
         }
+        if (name === "JSON_OBJECTAGG" || name === "JSON_ARRAYAGG")
+          throw unsupported(`${name} in MATCH_RECOGNIZE`, e.pos, "Flink cannot run it there either");
         const { variable, compiled } = overRow(arg, name);
-        if (AGGREGATES_OVER_ROWS.has(name)) {
-          const over = builtInAggregateOver(e, compiled);
-          return {
-            eval: (nav) => over(nav.rows(variable)),
-            type: aggregateType({ call: e, arg: compiled, filter: undefined }),
-          };
-        }
-        const f = compiled.eval;
-        const type = name === "COUNT" ? BIGINT : name === "AVG" ? DOUBLE : compiled.type;
-        return { eval: (nav) => aggregate(name, nav.rows(variable), f), type };
+        // The same accumulators as GROUP BY's, so each aggregate has its Flink type and value
+        // there too (AVG of integers truncates, SUM of DECIMAL is exact, ARRAY_AGG keeps NULLs).
+        const over = builtInAggregateOver(e, compiled);
+        return {
+          eval: (nav) => over(nav.rows(variable)),
+          type: aggregateType({ call: e, arg: compiled, filter: undefined }),
+        };
       }
       return undefined;
     },
@@ -617,27 +610,4 @@ function isNavigation(name: string): boolean {
   return (
     name === "FIRST" || name === "LAST" || name === "PREV" || name === "NEXT" || name === "MATCH_ROWTIME"
   );
-}
-
-/** SQL aggregate `name` of `f` over `rows` (NULLs skipped; SUM/AVG/MIN/MAX of no value is NULL). */
-function aggregate(name: string, rows: readonly Row[], f: (row: Row) => unknown): unknown {
-  let count = 0;
-  let sum = 0;
-  let best: unknown = null;
-  for (const row of rows) {
-    const v = f(row);
-    if (v === null || v === undefined) continue;
-    count++;
-    if (name === "SUM" || name === "AVG") sum += v as number;
-    else if (name === "MIN") {
-      if (best === null || (v as number) < (best as number)) best = v;
-    } else if (name === "MAX") {
-      if (best === null || (v as number) > (best as number)) best = v;
-    }
-  }
-  if (name === "COUNT") return count;
-  if (count === 0) return null;
-  if (name === "SUM") return sum;
-  if (name === "AVG") return sum / count;
-  return best;
 }
