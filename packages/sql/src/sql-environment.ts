@@ -223,7 +223,8 @@ export interface SqlEnvironment {
    * attribute with the stream's own timestamps and watermarks (which must then be `ts`'s values);
    * `WATERMARK FOR ts AS ts - INTERVAL ...` assigns new ones, as for a CREATE TABLE.
    * @throws FleuveError FLEUVE_SQL_SYNTAX (schema), FLEUVE_SQL_VALIDATION (name taken, bad
-   * WATERMARK), FLEUVE_SQL_UNSUPPORTED (computed or metadata columns).
+   * WATERMARK, the `toDataStream()` of an updating Table: inserts only, as Flink's
+   * fromDataStream), FLEUVE_SQL_UNSUPPORTED (computed or metadata columns).
    */
   createTemporaryView<T extends object>(name: string, stream: DataStream<T>, schema: string): void;
   /** Settings made by SET 'key' = 'value'. */
@@ -240,6 +241,9 @@ const done = (): TableResult => ({
 function content(columns: string[], rows: Row[]): TableResult {
   return { kind: "SUCCESS_WITH_CONTENT", columns, collect: async () => rows, await: async () => {} };
 }
+
+/** The streams of updating Tables given out by `toDataStream()`: not a DataStream table's input. */
+const changelogStreams = new WeakSet<DataStream<Row>>();
 
 /**
  * A SQL environment whose queries run on `env`. As Flink's executeSql, a query's `collect()` (or
@@ -294,7 +298,10 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     const t: Table = {
       columns: rel.columns,
       changelogMode: rel.changelog,
-      toDataStream: () => rel.stream,
+      toDataStream: () => {
+        if (!isInsertOnly(rel.changelog)) changelogStreams.add(rel.stream);
+        return rel.stream;
+      },
     };
     relations.set(t, rel);
     return t;
@@ -890,6 +897,13 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     createTemporaryView(name, records, schema) {
       // The records are the rows (objects keyed by column name): no conversion per record.
       const stream = records as unknown as DataStream<Row>;
+      // Flink's fromDataStream takes inserts only and fails on the first other row ("Conversion
+      // expects insert-only records"); rows are not converted here, so an updating Table's
+      // changelog is refused before it runs rather than read as inserts.
+      if (changelogStreams.has(stream))
+        throw invalid(
+          `createTemporaryView ${name}: the stream is the changelog of an updating query (rows -U, +U or -D, not inserts only); a DataStream table takes inserts only, as Flink's fromDataStream ("Conversion expects insert-only records but DataStream API record contains: UPDATE_BEFORE"): query the Table's SQL as a view instead`,
+        );
       const def = parseStatement(`CREATE TEMPORARY TABLE ${printName(name)} (${schema})`);
       if (def.kind !== "createTable") throw invalid(`createTemporaryView ${name}: bad schema`);
       // Planned now so that a bad schema fails here rather than at the first query.

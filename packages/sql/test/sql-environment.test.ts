@@ -72,6 +72,21 @@ test("sqlQuery gives a Table whose rows continue as a DataStream", async () => {
   assert.deepEqual(sums.sort(), [12, 6]);
 });
 
+test("the DataStream of an updating Table is refused as a DataStream table: its rows are not inserts only", async () => {
+  const env = StreamExecutionEnvironment.create({ parallelism: 1 });
+  const tEnv = sql(env);
+  const totals = tEnv.sqlQuery("SELECT x, SUM(y) AS s FROM (VALUES (1, 2), (1, 5)) AS t (x, y) GROUP BY x");
+  assert.throws(
+    () => tEnv.createTemporaryView("totals", totals.toDataStream(), "x INT, s INT"),
+    /createTemporaryView totals: the stream is the changelog of an updating query.*Conversion expects insert-only records/,
+  );
+  // An insert-only Table's stream is a DataStream table as any other.
+  const doubled = tEnv.sqlQuery("SELECT x * 2 AS d FROM (VALUES (1), (2)) AS t (x)");
+  tEnv.createTemporaryView("doubled", doubled.toDataStream(), "d INT");
+  const rows = await (await tEnv.executeSql("SELECT d + 1 AS e FROM doubled")).collect();
+  assert.deepEqual(rows, [{ e: 3 }, { e: 5 }]);
+});
+
 test("DROP removes a table; SET and RESET keep settings; executeSql takes one statement", async () => {
   const tEnv = sql(StreamExecutionEnvironment.create());
   await tEnv.executeSql("CREATE TABLE t (a INT) WITH ('connector' = 'log')");
