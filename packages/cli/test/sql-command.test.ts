@@ -387,6 +387,11 @@ test("fleuve sql --help, and its usage errors", async () => {
   assert.equal(h.code, 0);
   assert.match(h.stdout, /^Usage: fleuve sql \[--history FILE\]/);
   assert.match(h.stdout, /-f, --file FILE/);
+  // Both change modes print the op column (as the shell does and docs/sql.md says).
+  assert.match(
+    h.stdout,
+    /'tableau' and 'changelog' alike: each row's kind, \+I\/-U\/\+U\/-D, in an op\s+column/,
+  );
   const top = await fleuve("--help");
   assert.match(top.stdout, /\n {2}sql \[-f job\.sql/);
   for (const [args, message] of [
