@@ -28,6 +28,7 @@ import { similarRegExp } from "./similar-to.js";
 import { NUMBER_TYPES } from "./string-collection-functions.js";
 import { isTemporal, orderedComparisonCast } from "./string-comparisons.js";
 import { timeRounding } from "./time-rounding.js";
+import { flinkDay, TIMESTAMP_TIME_UNITS } from "./timestamp-fields.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
 import {
   atomicCastText,
@@ -579,7 +580,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       // Flink 1.20 takes a TIMESTAMP's day by dividing its epoch ms toward zero (DateTimeUtils'
       // convertExtract), so a time before 1970 that is not midnight has the next day's date fields:
       // EXTRACT(YEAR FROM TIMESTAMP '1969-12-31 23:59:59.5') is 1970 there, and so here.
-      const timestamp = x.type?.kind === "atomic" && x.type.name === "TIMESTAMP";
+      const timestamp = isAtomic(x.type, "TIMESTAMP") || isAtomic(x.type, "TIMESTAMP_LTZ");
       const day = timestamp && EXTRACT_DATE_UNITS.has(e.unit);
       // Its time fields are Java remainders of the epoch ms (negative before 1970) in Flink 1.20.
       const ofTime = timestamp ? TIMESTAMP_TIME_UNITS[e.unit] : undefined;
@@ -594,7 +595,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
           if (v === null) return null;
           // + 0: no -0 (Math.trunc(-0.5)), which Java's longs do not have.
           if (ofTime !== undefined) return ofTime(v as number) + 0;
-          return part(new Date(day ? Math.trunc((v as number) / 86_400_000) * 86_400_000 : (v as number)));
+          return part(new Date(day ? flinkDay(v as number) : (v as number)));
         },
         // NOT NULL when the operand is, as Flink 1.20 types EXTRACT (BIGINT NOT NULL of a NOT NULL
         // TIME, TIMESTAMP, DATE or INTERVAL).
@@ -1569,12 +1570,17 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
       // Flink: from a 'yyyy-MM-dd' string, a TIMESTAMP / TIMESTAMP_LTZ (its day, session zone UTC) or a DATE.
       if (isNumericType(from) || isAtomic(from, "TIME") || isAtomic(from, "BOOLEAN"))
         throw refuse("Flink casts strings, timestamps and dates to DATE");
-      convert = (v) => {
-        if (typeof v === "number") return dateOf(v);
-        const ms = parseDate(String(v));
-        if (Number.isNaN(ms)) throw new Error(`cannot cast '${String(v)}' to DATE: expected 'yyyy-MM-dd'`);
-        return ms;
-      };
+      {
+        // A TIMESTAMP's day as Flink 1.20 takes it, divided toward zero (1969-12-31 23:00 is
+        // 1970-01-01 there); a TIMESTAMP_LTZ's is its calendar day.
+        const day = isAtomic(from, "TIMESTAMP") ? flinkDay : dateOf;
+        convert = (v) => {
+          if (typeof v === "number") return day(v);
+          const ms = parseDate(String(v));
+          if (Number.isNaN(ms)) throw new Error(`cannot cast '${String(v)}' to DATE: expected 'yyyy-MM-dd'`);
+          return ms;
+        };
+      }
       break;
     case "TIME": {
       // Flink: from an 'HH:mm:ss' string, a TIMESTAMP / TIMESTAMP_LTZ (its time of day) or a TIME.
@@ -1698,22 +1704,6 @@ function compileExtractOfInterval<I>(unit: string, operand: Compiled<I>): Compil
     type,
   };
 }
-
-/**
- * EXTRACT's time units of a TIMESTAMP's epoch ms `v` as Flink 1.20's DateTimeUtils computes them:
- * Java's remainder by the next unit up, divided toward zero, so a time before 1970 gives negative
- * fields (TIMESTAMP '1969-12-31 23:59:59.5' has MILLISECOND -500, HOUR 0, EPOCH 0); MILLISECOND is
- * of the second (789 of 12:34:56.789), MICROSECOND and NANOSECOND the same in their units.
- */
-const TIMESTAMP_TIME_UNITS: Readonly<Record<string, (v: number) => number>> = {
-  HOUR: (v) => Math.trunc((v % 86_400_000) / 3_600_000),
-  MINUTE: (v) => Math.trunc((v % 3_600_000) / 60_000),
-  SECOND: (v) => Math.trunc((v % 60_000) / 1000),
-  MILLISECOND: (v) => Math.trunc(v % 1000),
-  MICROSECOND: (v) => Math.trunc(v % 1000) * 1000,
-  NANOSECOND: (v) => Math.trunc(v % 1000) * 1_000_000,
-  EPOCH: (v) => Math.trunc(v / 1000),
-};
 
 /** Monday 1 to Sunday 7 (EXTRACT(ISODOW ...)). */
 function isoDayOfWeek(d: Date): number {

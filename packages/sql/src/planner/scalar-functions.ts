@@ -15,6 +15,7 @@ import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
 import { narrowed } from "./number-casts.js";
 import type { IntegerTypeName } from "./number-text.js";
 import { STRING_COLLECTION_FUNCTIONS } from "./string-collection-functions.js";
+import { flinkDay, TIMESTAMP_TIME_UNITS } from "./timestamp-fields.js";
 import { TYPE_OF } from "./type-of.js";
 import { dateOf, dayOfYear, isoWeek, parseTimestamp, timeOf } from "./values.js";
 
@@ -224,9 +225,9 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
     "DAYOFWEEK",
     { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCDay() + 1), type: BIGINT },
   ],
-  ["HOUR", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCHours()), type: BIGINT }],
-  ["MINUTE", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCMinutes()), type: BIGINT }],
-  ["SECOND", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeField(t, (d) => d.getUTCSeconds()), type: BIGINT }],
+  ["HOUR", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeUnit(t, TIMESTAMP_TIME_UNITS.HOUR), type: BIGINT }],
+  ["MINUTE", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeUnit(t, TIMESTAMP_TIME_UNITS.MINUTE), type: BIGINT }],
+  ["SECOND", { minArgs: 1, maxArgs: 1, fn: ([t]) => timeUnit(t, TIMESTAMP_TIME_UNITS.SECOND), type: BIGINT }],
   ["DATE_FORMAT", { minArgs: 2, maxArgs: 2, fn: ([t, f]) => dateFormat(t, str(f)), type: STRING }],
   [
     "REGEXP_EXTRACT",
@@ -279,10 +280,22 @@ export const CLOCK_FUNCTIONS: ReadonlyMap<string, ClockFunction> = new Map<strin
   ["PROCTIME", { type: CLOCK_LTZ, fromMs: asIs, niladic: false }],
 ]);
 
-/** HOUR, MINUTE, SECOND of a timestamp (epoch ms, UTC, or a timestamp text); NULL for an unreadable one. */
+/** Epoch ms of a timestamp, date or time (a number) or a timestamp text; NaN for an unreadable one. */
+const epochMs = (t: unknown) => (typeof t === "number" ? t : parseTimestamp(String(t)));
+
+/**
+ * A date field (YEAR...) of a timestamp, date or time; NULL for an unreadable one. Read from the
+ * day Flink 1.20 takes (timestamp-fields.ts: divided toward zero before 1970), as its EXTRACT.
+ */
 function timeField(t: unknown, field: (d: Date) => number): number | null {
-  const ms = typeof t === "number" ? t : parseTimestamp(String(t));
-  return Number.isFinite(ms) ? field(new Date(ms)) : null;
+  const ms = epochMs(t);
+  return Number.isFinite(ms) ? field(new Date(flinkDay(ms))) : null;
+}
+
+/** HOUR, MINUTE, SECOND of a timestamp or time as Flink 1.20 computes them (negative before 1970). */
+function timeUnit(t: unknown, unit: ((v: number) => number) | undefined): number | null {
+  const ms = epochMs(t);
+  return Number.isFinite(ms) && unit !== undefined ? unit(ms) : null;
 }
 
 /** Regular expressions by their text (a query uses a few, each for every row). */

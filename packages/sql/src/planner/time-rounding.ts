@@ -28,35 +28,66 @@ const CALENDAR_UNITS: ReadonlySet<string> = new Set(["YEAR", "QUARTER", "MONTH",
 const floorTo = (x: number, m: number) => Math.floor(x / m) * m;
 const ceilTo = (x: number, m: number) => Math.ceil(x / m) * m;
 
+/** The Julian day number of 1970-01-01. */
+const EPOCH_JULIAN = 2_440_588;
+
+/** Java's int division (toward zero), which Calcite's calendar arithmetic is written in. */
+const div = (a: number, b: number) => Math.trunc(a / b);
+
 /**
- * Calcite's julianDateFloor on an epoch day: the first day of its year, quarter, month or week
- * (Sunday), or for `floor` false the first day of the next one unless `day` is one already. The
- * time of day is not looked at, so Flink's CEIL of a TIMESTAMP on the 1st of a month at 10:00 TO
- * MONTH is that day's midnight.
+ * Calcite's ymdToUnixDate: the epoch day of a proleptic Gregorian date; month 13 is January of the
+ * next year, as its arithmetic gives (julianDateFloor's ceilings rely on it).
  */
-function calendarFloor(unit: string, day: number, floor: boolean): number {
-  const d = new Date(day * DAY_MS);
-  let year = d.getUTCFullYear();
-  let month = d.getUTCMonth() + 1;
-  const dom = d.getUTCDate();
-  const ymd = (y: number, m: number, dd: number) => Date.UTC(y, m - 1, dd) / DAY_MS;
+function ymdToUnixDate(year: number, month: number, day: number): number {
+  const a = div(14 - month, 12);
+  const y = year + 4800 - a;
+  const m = month + 12 * a - 3;
+  return day + div(153 * m + 2, 5) + 365 * y + div(y, 4) - div(y, 100) + div(y, 400) - 32045 - EPOCH_JULIAN;
+}
+
+/**
+ * Calcite's julianDateFloor (Meeus' algorithm), which Flink 1.20 runs, on an epoch day: the first
+ * day of its year, quarter, month or week (Sunday), or for `floor` false the first day of the next
+ * one unless `day` is one already. As there, a day before 1582-10-15 is split into year, month and
+ * day on the Julian calendar, and the result put back together on the Gregorian one:
+ * FLOOR(DATE '1582-10-05' TO MONTH) is 1582-09-01 (the Julian 1582-09-25's month). The time of day
+ * is not looked at, so Flink's CEIL of a TIMESTAMP on the 1st of a month at 10:00 TO MONTH is that
+ * day's midnight.
+ */
+function calendarFloor(unit: string, epochDay: number, floor: boolean): number {
+  const julian = epochDay + EPOCH_JULIAN;
+  let b = 0;
+  let c: number;
+  if (julian > 2_299_160) {
+    const a = julian + 32044;
+    b = div(4 * a + 3, 146097);
+    c = a - div(b * 146097, 4);
+  } else {
+    c = julian + 32082;
+  }
+  const d = div(4 * c + 3, 1461);
+  const e = c - div(1461 * d, 4);
+  const m = div(5 * e + 2, 153);
+  const day = e - div(153 * m + 2, 5) + 1;
+  let month = m + 3 - 12 * div(m, 10);
+  let quarter = div(month + 2, 3);
+  let year = b * 100 + d - 4800 + div(m, 10);
   switch (unit) {
     case "YEAR":
-      if (!floor && (month > 1 || dom > 1)) year++;
-      return ymd(year, 1, 1);
+      if (!floor && (month > 1 || day > 1)) year++;
+      return ymdToUnixDate(year, 1, 1);
     case "MONTH":
-      if (!floor && dom > 1) month++;
-      return ymd(year, month, 1);
-    case "QUARTER": {
-      let quarter = Math.floor((month + 2) / 3);
+      if (!floor && day > 1) month++;
+      return ymdToUnixDate(year, month, 1);
+    case "QUARTER":
       // As Calcite: the next quarter unless it is January 1st (its test, not the quarter's).
-      if (!floor && (month > 1 || dom > 1)) quarter++;
-      return ymd(year, quarter * 3 - 2, 1);
-    }
+      if (!floor && (month > 1 || day > 1)) quarter++;
+      return ymdToUnixDate(year, quarter * 3 - 2, 1);
     default: {
-      // WEEK: Sunday is 0; 1970-01-01 was a Thursday.
-      const dow = (((day + 4) % 7) + 7) % 7;
-      return floor || dow === 0 ? day - dow : day - dow + 7;
+      // WEEK: Sunday is 0.
+      const dow = (((julian + 1) % 7) + 7) % 7;
+      const offset = !floor && dow > 0 ? dow - 7 : dow;
+      return ymdToUnixDate(year, month, day) - offset;
     }
   }
 }
