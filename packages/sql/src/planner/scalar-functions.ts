@@ -50,6 +50,15 @@ const TIMESTAMP = atomic("TIMESTAMP", [3]);
 
 const INTEGER_TYPES: readonly IntegerTypeName[] = ["TINYINT", "SMALLINT", "INT", "BIGINT"];
 
+/**
+ * The type of FLOOR / CEIL of a number of type `t`: a DECIMAL(p, s) gives DECIMAL(p, 0) (Flink
+ * 1.20's DESCRIBE; it prints FLOOR(-1.5) as -2), any other type is kept.
+ */
+function roundedType([t]: readonly (DataType | undefined)[]): DataType | undefined {
+  if (t?.kind === "atomic" && t.name === "DECIMAL") return { ...t, args: [t.args[0] ?? 10, 0] };
+  return t;
+}
+
 const str = (v: unknown) => String(v);
 
 /** ASCII(s): the first byte of `s`'s UTF-8 text as a signed byte (Flink's `byteAt(0)`), 0 for ''. */
@@ -140,9 +149,15 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
       fn: ([a, b]) => (num(b) === 0 ? null : num(a) % num(b)),
     },
   ],
-  ["FLOOR", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.floor(num(x)) }],
-  ["CEIL", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.ceil(num(x)) }],
-  ["CEILING", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.ceil(num(x)) }],
+  [
+    "FLOOR",
+    { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.floor(num(x)), atSite: () => ({ type: roundedType }) },
+  ],
+  ["CEIL", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.ceil(num(x)), atSite: () => ({ type: roundedType }) }],
+  [
+    "CEILING",
+    { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.ceil(num(x)), atSite: () => ({ type: roundedType }) },
+  ],
   ["POWER", { minArgs: 2, maxArgs: 2, fn: ([a, b]) => num(a) ** num(b), type: DOUBLE }],
   ["SQRT", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.sqrt(num(x)), type: DOUBLE }],
   ["LN", { minArgs: 1, maxArgs: 1, fn: ([x]) => Math.log(num(x)), type: DOUBLE }],

@@ -177,6 +177,28 @@ test("CAST is NOT NULL exactly when its operand is; TRY_CAST is always nullable"
   assert.deepEqual(materialize(rows), [{ a: "BIGINT NOT NULL", b: "INT" }]);
 });
 
+test("FLOOR and CEIL of a DECIMAL(p, s) are DECIMAL(p, 0), as Flink 1.20 types them", async () => {
+  const tEnv = await session([{ name: "t", ddl: "id INT NOT NULL", rows: [{ id: 7 }] }]);
+  // bench/flink: DESCRIBE of this view gives DECIMAL(2, 0), DECIMAL(2, 0), DECIMAL(5, 0),
+  // DECIMAL(5, 0), DOUBLE, INT, and SELECT FLOOR(-1.5) prints -2.
+  const query = `SELECT FLOOR(-1.5) AS f, CEIL(1.2) AS c, FLOOR(CAST(1.25 AS DECIMAL(5,2))) AS g,
+    CEILING(CAST(-1.25 AS DECIMAL(5,2))) AS h, FLOOR(2.5e0) AS d, FLOOR(id) AS i FROM t`;
+  assert.deepEqual(await viewTypes(tEnv, query), [
+    ["f", "DECIMAL(2, 0)", false],
+    ["c", "DECIMAL(2, 0)", false],
+    ["g", "DECIMAL(5, 0)", false],
+    ["h", "DECIMAL(5, 0)", false],
+    ["d", "DOUBLE", false],
+    ["i", "INT", false],
+  ]);
+  const rows = await (
+    await tEnv.executeSql(
+      "SELECT CAST(FLOOR(-1.5) AS STRING) AS f, CAST(CEIL(CAST(1.25 AS DECIMAL(5,2))) AS STRING) AS c FROM t",
+    )
+  ).collect();
+  assert.deepEqual(rows, [{ f: "-2", c: "2" }]);
+});
+
 test("SUM, AVG, MIN and MAX of a NOT NULL column are NOT NULL per group, nullable without GROUP BY or with FILTER (Calcite's AGG_SUM)", async () => {
   const tEnv = await session([{ name: "t", ddl: "k STRING NOT NULL, v INT NOT NULL" }]);
   assert.deepEqual(
