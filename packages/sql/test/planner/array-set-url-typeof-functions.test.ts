@@ -379,8 +379,9 @@ test("TYPEOF of the array functions whose result may be NULL where the element t
       // an empty array, so nullable whatever the element type.
       max_t: "INT",
       min_t: "INT",
-      // Calcite's ELEMENT: MULTISET_ELEMENT_NULLABLE (NULL for an empty array).
-      element_t: "INT",
+      // ELEMENT keeps the element type, NOT NULL included, though an empty array gives NULL
+      // (TYPEOF and DESCRIBE on bench/flink, Flink 1.20: TYPEOF(ELEMENT(ARRAY[1])) is INT NOT NULL).
+      element_t: "INT NOT NULL",
       // ArrayAppendPrependTypeStrategy: a nullable element added to an array of NOT NULL elements
       // makes the elements nullable; a NOT NULL one keeps the array's element type. The array is
       // NOT NULL when every argument is (DESCRIBE on bench/flink, Flink 1.20: ARRAY_APPEND(ARRAY[1], 2)
@@ -392,6 +393,30 @@ test("TYPEOF of the array functions whose result may be NULL where the element t
       element_empty: null,
     },
   );
+});
+
+test("ELEMENT's type is its array's element type, as Flink 1.20's TYPEOF and DESCRIBE give it", async () => {
+  // Flink 1.20 (bench/flink): SELECT TYPEOF(ELEMENT(ARRAY[1])), TYPEOF(ELEMENT(ARRAY['a'])),
+  // TYPEOF(ELEMENT(a)), TYPEOF(ELEMENT(ARRAY[CAST(NULL AS INT)])),
+  // TYPEOF(ELEMENT(CAST(a AS ARRAY<INT NOT NULL>))) FROM (VALUES (ARRAY[1])) AS t(a) gave
+  // +I[INT NOT NULL, CHAR(1) NOT NULL, INT NOT NULL, INT, INT NOT NULL]; DESCRIBE of a view of
+  // ELEMENT(ARRAY[ROW(1, 'a')]) ROW<`EXPR$0` INT NOT NULL, `EXPR$1` CHAR(1) NOT NULL> NOT NULL.
+  const env = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
+  const rows = await (
+    await env.executeSql(
+      "SELECT TYPEOF(ELEMENT(ARRAY[1])) AS a, TYPEOF(ELEMENT(ARRAY['a'])) AS b, TYPEOF(ELEMENT(x)) AS c, TYPEOF(ELEMENT(ARRAY[CAST(NULL AS INT)])) AS d, TYPEOF(ELEMENT(CAST(x AS ARRAY<INT NOT NULL>))) AS e, TYPEOF(ELEMENT(ARRAY[ROW(1, 'a')])) AS f FROM (VALUES (ARRAY[1])) AS t(x)",
+    )
+  ).collect();
+  assert.deepEqual(rows, [
+    {
+      a: "INT NOT NULL",
+      b: "CHAR(1) NOT NULL",
+      c: "INT NOT NULL",
+      d: "INT",
+      e: "INT NOT NULL",
+      f: "ROW<`EXPR$0` INT NOT NULL, `EXPR$1` CHAR(1) NOT NULL> NOT NULL",
+    },
+  ]);
 });
 
 test("(t1, t2) OVERLAPS (t3, t4): closed periods, an interval as a length, points put in order", async () => {
