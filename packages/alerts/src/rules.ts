@@ -223,6 +223,16 @@ export interface AnomalyOptions {
    * mph) spread less than Poisson counts would and are left as they are.
    */
   readonly countNoise?: boolean;
+  /**
+   * With `shift`: a level must hold for this long (ms, default 0: off) before it alerts. A level
+   * candidate then waits; at the first point `persist` ms or more after it, the median of the points
+   * since (that one included) must still lie at least half-way from the usual level to the
+   * candidate's, and the alert comes then, with the candidate's level, expected level and score.
+   * Idle series with bursts (a host at 0 % CPU running a job now and then) raise the median of
+   * `shift` points for a while without a lasting change; those candidates fall back within the hour.
+   * While one waits, further level candidates are not taken; point candidates are not affected.
+   */
+  readonly persist?: number;
   /** After an alert, none of this rule for this series for this long (ms, default 1 day). */
   readonly cooldown?: number;
   /** Default "anomaly". */
@@ -245,6 +255,7 @@ export const ANOMALY_OPTION_KEYS = [
   "risk",
   "margin",
   "countNoise",
+  "persist",
   "cooldown",
   "name",
 ] as const;
@@ -265,6 +276,7 @@ export const ANOMALY_DEFAULTS = {
   risk: 0,
   margin: 0.05,
   countNoise: true,
+  persist: 0,
   cooldown: DAY,
 } as const;
 
@@ -302,6 +314,11 @@ interface AnomalyState {
    * checkpointed before it existed, then taken from the kept history.
    */
   counts?: boolean;
+  /**
+   * With `persist`: the level candidate waiting to be confirmed by the points after it (its time,
+   * level, expected level and score); absent or null when none waits.
+   */
+  pendingLevel?: { time: number; level: number; expected: number; score: number } | null;
 }
 
 /**
@@ -366,6 +383,7 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
   const risk = num("anomaly.risk", o.risk, { min: 0 });
   if (risk >= 1) throw invalid("anomaly.risk", `must be < 1, got ${risk}`);
   const cooldown = num("anomaly.cooldown", o.cooldown, { min: 0 });
+  const persist = num("anomaly.persist", o.persist, { min: 0 });
   const margin = num("anomaly.margin", o.margin, { min: 0 });
   if (typeof o.newExtreme !== "boolean") throw invalid("anomaly.newExtreme", "must be a boolean");
   if (typeof o.countNoise !== "boolean") throw invalid("anomaly.countNoise", "must be a boolean");
@@ -522,7 +540,10 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
         } else if (shift > 1) {
           const usualLevel = quantile(sortedLevels, 0.5);
           const lScore = scoreOf(sortedLevels, usualLevel, level, usualLevel, poisson ? shift : 0);
-          if (anomalous(sortedLevels, level, lScore))
+          if (persist > 0) {
+            if (anomalous(sortedLevels, level, lScore))
+              s.pendingLevel ??= { time, level, expected: usualLevel, score: lScore };
+          } else if (anomalous(sortedLevels, level, lScore))
             alert = {
               time,
               value: level,
@@ -533,6 +554,27 @@ export function anomaly(options: AnomalyOptions = {}): Rule<AnomalyState> {
             };
         }
         if (alert) s.last = time;
+      }
+      // A waiting level candidate is judged once `persist` has passed: did the level hold?
+      const pending = s.pendingLevel;
+      if (pending && time > pending.time && time - pending.time >= persist) {
+        s.pendingLevel = null;
+        const since = [value];
+        for (let i = s.times.length - 1; i >= 0 && (s.times[i] as number) > pending.time; i--)
+          since.push(s.values[i] as number);
+        const shifted = pending.level - pending.expected;
+        const held = (median(since) - pending.expected) * Math.sign(shifted) >= 0.5 * Math.abs(shifted);
+        if (held && !alert && (s.last === null || time - s.last >= cooldown)) {
+          s.last = time;
+          alert = {
+            time,
+            value: pending.level,
+            expected: pending.expected,
+            score: pending.score,
+            rule: name,
+            kind: pending.score > 0 ? "spike" : "drop",
+          };
+        }
       }
       s.times.push(time);
       s.values.push(value);
