@@ -862,8 +862,9 @@ function roundingFunction(cut: (n: number) => number): ScalarFunction {
           const [p = 10, s = 0] = t.args;
           const round = d.value;
           if (round >= s) return t;
-          if (round < 0) return atomic("DECIMAL", [Math.min(38, 1 + p - s), 0]);
-          return atomic("DECIMAL", [Math.min(38, 1 + p - s + round), round]);
+          // NULL only when the number is (Flink 1.20: ROUND(1.25, 1) is DECIMAL(3, 1) NOT NULL).
+          if (round < 0) return atomic("DECIMAL", [Math.min(38, 1 + p - s), 0], t.notNull);
+          return atomic("DECIMAL", [Math.min(38, 1 + p - s + round), round], t.notNull);
         },
       };
     },

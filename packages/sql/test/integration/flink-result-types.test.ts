@@ -177,12 +177,12 @@ test("CAST is NOT NULL exactly when its operand is; TRY_CAST is always nullable"
   assert.deepEqual(materialize(rows), [{ a: "BIGINT NOT NULL", b: "INT" }]);
 });
 
-test("FLOOR and CEIL of a DECIMAL(p, s) are DECIMAL(p, 0), as Flink 1.20 types them", async () => {
+test("FLOOR and CEIL of a DECIMAL(p, s) are DECIMAL(p, 0), ROUND of a NOT NULL one NOT NULL, as Flink 1.20 types them", async () => {
   const tEnv = await session([{ name: "t", ddl: "id INT NOT NULL", rows: [{ id: 7 }] }]);
   // bench/flink: DESCRIBE of this view gives DECIMAL(2, 0), DECIMAL(2, 0), DECIMAL(5, 0),
-  // DECIMAL(5, 0), DOUBLE, INT, and SELECT FLOOR(-1.5) prints -2.
+  // DECIMAL(5, 0), DOUBLE, INT, DECIMAL(3, 1), all NOT NULL, and SELECT FLOOR(-1.5) prints -2.
   const query = `SELECT FLOOR(-1.5) AS f, CEIL(1.2) AS c, FLOOR(CAST(1.25 AS DECIMAL(5,2))) AS g,
-    CEILING(CAST(-1.25 AS DECIMAL(5,2))) AS h, FLOOR(2.5e0) AS d, FLOOR(id) AS i FROM t`;
+    CEILING(CAST(-1.25 AS DECIMAL(5,2))) AS h, FLOOR(2.5e0) AS d, FLOOR(id) AS i, ROUND(1.25, 1) AS r FROM t`;
   assert.deepEqual(await viewTypes(tEnv, query), [
     ["f", "DECIMAL(2, 0)", false],
     ["c", "DECIMAL(2, 0)", false],
@@ -190,6 +190,7 @@ test("FLOOR and CEIL of a DECIMAL(p, s) are DECIMAL(p, 0), as Flink 1.20 types t
     ["h", "DECIMAL(5, 0)", false],
     ["d", "DOUBLE", false],
     ["i", "INT", false],
+    ["r", "DECIMAL(3, 1)", false],
   ]);
   const rows = await (
     await tEnv.executeSql(
