@@ -18,7 +18,6 @@ import {
   createSink,
   type DataStream,
   type GraphNode,
-  isFleuveError,
   type KeyedValue,
   type StreamExecutionEnvironment,
   sinkChangelogMode,
@@ -87,9 +86,9 @@ import { AGGREGATE_FUNCTIONS, CLOCK_FUNCTIONS, SCALAR_FUNCTIONS } from "./planne
 import {
   checkWatermarkColumn,
   connectorOptions,
-  optionNamed,
   planStreamTable,
   sideOptions,
+  tableOptionError,
 } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
 import { assignStateIds } from "./planner/state-ids.js";
@@ -639,13 +638,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         processingTime: () => env.config.processingTime?.now() ?? Date.now(),
       });
     } catch (e) {
-      // The planner's own errors name the table already.
-      if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
-        throw invalid(`table ${name}: ${e.message}`, optionNamed(def, e)?.pos ?? s.pos, {
-          table: name,
-          ...e.details,
-        });
-      throw e;
+      throw tableOptionError(def, name, e, s.pos);
     }
     if (mode === "insert-only" && !isInsertOnly(rel.changelog)) {
       // Flink: "Table sink '...' doesn't support consuming update and delete changes which is

@@ -21,6 +21,7 @@ import {
   csvLineDecoder,
   csvLineEncoder,
   csvSettings,
+  FleuveError,
   fieldConverter,
   jsonLineDecoder,
   jsonText,
@@ -288,6 +289,14 @@ export function tableLayout(
   const fail = (message: string, option: string) =>
     invalid(`table ${table}: ${message}`, undefined, { table, option });
   const valueFormatName = t.options.format ?? t.options["value.format"];
+  if (valueFormatName !== undefined)
+    requireSqlFormat(
+      table,
+      t.connector,
+      t.options.format !== undefined ? "format" : "value.format",
+      valueFormatName,
+      t.connectorFormats,
+    );
 
   if (t.connector === "upsert-kafka") {
     const missing = [
@@ -420,11 +429,15 @@ export function tableLayout(
           ),
         };
       } else {
-        throw unsupported(
+        const e = unsupported(
           `'key.format' = '${keyFormatName}' (table ${table})`,
           undefined,
           `the key formats are json, raw, ${REGISTRY_FORMATS.join(", ")}`,
         );
+        // Named as an option's value: the planner points the error at 'csv' in the WITH clause.
+        throw new FleuveError(e.code, e.message, {
+          details: { ...e.details, option: "key.format", got: keyFormatName },
+        });
       }
       key = { name: keyFormatName, format, columns: keyColumns, declared: true };
     }
@@ -819,6 +832,47 @@ export function formatValues(
   side: ConnectorSide<OptionSpecs, unknown> | undefined,
 ): readonly string[] | undefined {
   return side === undefined ? undefined : optionSpecOf(side.options, "format")?.values;
+}
+
+/**
+ * A connector's formats that SQL tables cannot name: "bytes" is how SQL's own formats reach the
+ * connector (it decodes the values), "string" a value's text, which no table's columns read.
+ */
+const INTERNAL_FORMATS: ReadonlySet<string> = new Set(["bytes", "string"]);
+
+/**
+ * The value formats a SQL table on a connector can name in 'format' (or 'value.format'), sorted:
+ * the connector's own but its internal ones, and on a connector that carries bytes (log, kafka and
+ * their upsert tables) SQL's csv, raw and registry formats too. `connectorFormats` are the values
+ * of the connector side's `format` option ({@link formatValues}); undefined when it has none.
+ */
+export function sqlFormats(connectorFormats: readonly string[] | undefined): readonly string[] | undefined {
+  if (connectorFormats === undefined) return undefined;
+  const own = connectorFormats.filter((f) => !INTERNAL_FORMATS.has(f));
+  const sql = connectorFormats.includes("bytes") ? ["csv", "raw", ...REGISTRY_FORMATS] : [];
+  return [...new Set([...own, ...sql])].sort();
+}
+
+/**
+ * Fails unless format `name`, given as option `option` of a table on `connector`, is one of the
+ * connector's {@link sqlFormats}: the error names the option and value and lists the formats the
+ * table can use (Flink lists every format factory on its classpath, the ones its connector
+ * cannot use among them).
+ */
+function requireSqlFormat(
+  table: string,
+  connector: string,
+  option: string,
+  name: string,
+  connectorFormats: readonly string[] | undefined,
+): void {
+  const formats = sqlFormats(connectorFormats);
+  if (formats === undefined || formats.includes(name)) return;
+  throw invalid(
+    `table ${table}: invalid option '${option}': the '${connector}' connector has no format '${name}' (its formats: ${formats.join(", ")})`,
+    undefined,
+    { table, connector, option, got: name, expected: formats },
+  );
 }
 
 /** Fails unless the connector side carries bytes (its `format` option takes "bytes"). */

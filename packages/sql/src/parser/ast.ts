@@ -465,6 +465,8 @@ export interface TableOption {
   readonly value: string;
   /** Where its key is written (an error about the option points there). */
   readonly pos?: SourcePos;
+  /** Where its value is written (an error about the value, e.g. an unknown format, points there). */
+  readonly valuePos?: SourcePos;
 }
 
 /** `[NOT] LIKE 'pattern'` of a SHOW statement (MySQL's LIKE: `%`, `_`, a backslash escaping). */

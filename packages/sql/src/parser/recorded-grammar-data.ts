@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "3ce64fef1c61afebfeb8fff4b037d1a578a31824";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "30eda551cd00b5f8919294fb36d5e4a9f4aa6128";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {

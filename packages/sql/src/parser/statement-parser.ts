@@ -428,8 +428,9 @@ export class SqlParser extends QueryParser {
   private tableOption = this.RULE("tableOption", (): TableOption => {
     const keyToken = this.CONSUME(T.StringLiteral);
     this.CONSUME(T.Equals);
+    const valuePos = posOf(this.LA(1));
     const value = this.SUBRULE2(this.string);
-    return { key: stringValue(keyToken), value, pos: posOf(keyToken) };
+    return { key: stringValue(keyToken), value, pos: posOf(keyToken), valuePos };
   });
 
   private createView = this.RULE("createView", (temporary: boolean, pos: SourcePos): Statement => {

@@ -28,7 +28,6 @@ import {
   type FileTable,
   FleuveError,
   filesystemTable,
-  isFleuveError,
   parseOptions,
 } from "@fleuve/core";
 import type pg from "pg";
@@ -39,7 +38,7 @@ import type { LookupClient } from "../runtime/lookup-join.js";
 import { tableOptions } from "./legacy-options.js";
 import type { Convert } from "./nested-converter.js";
 import { invalid } from "./problems.js";
-import { optionNamed, PARTITION_COMMIT } from "./scan.js";
+import { PARTITION_COMMIT, tableOptionError } from "./scan.js";
 import { externalConverter, fieldReader, type Row, setColumn } from "./values.js";
 
 /** The connectors a lookup join can read. */
@@ -191,12 +190,7 @@ function filesystemLookupTable(def: TableDefinition, options: ReadonlyMap<string
     });
     files = filesystemTable(parsed, { schema, partitionKeys: def.partitionedBy });
   } catch (e) {
-    if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
-      throw invalid(`table ${name}: ${e.message}`, optionNamed(def, e)?.pos ?? def.pos, {
-        table: name,
-        ...e.details,
-      });
-    throw e;
+    throw tableOptionError(def, name, e, def.pos);
   }
   return {
     connector: "filesystem",

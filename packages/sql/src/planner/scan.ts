@@ -36,7 +36,7 @@ import {
   tableLayout,
   valueDecoder,
 } from "../formats/table-format.js";
-import type { DataType, Expr, TableOption } from "../parser/ast.js";
+import type { DataType, Expr, SourcePos, TableOption } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { ProctimeOperator } from "../runtime/proctime.js";
 import { children } from "./aggregates.js";
@@ -47,7 +47,7 @@ import { queryType } from "./data-types.js";
 import { flinkTypeText } from "./flink-type-text.js";
 import { tableOptions } from "./legacy-options.js";
 import type { Convert } from "./nested-converter.js";
-import { invalid, unsupported } from "./problems.js";
+import { invalid, unsupported, withPosition } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import {
   externalConverter,
@@ -66,6 +66,35 @@ const METADATA_KEYS = ["key", "offset", "partition", "timestamp", "topic", "head
  * longest key the message quotes (`option 'fields.nme.length' names no column`), else the
  * 'connector' option when the connector is unknown (`no connector 'datgen'`). Undefined when it names none.
  */
+/**
+ * Error `e`, raised while making table `name`'s connector, layout or formats, pointing at the WITH
+ * option it is about: a connector's error becomes a FLEUVE_SQL_VALIDATION naming the table; one of
+ * the planner's that names an option (`details.option`) and has no position gets the option's.
+ * An error about an option's value (invalid, not unknown or missing: `details.got` without a
+ * "did you mean") points at the value, any other at the key; `fallback` when it names no option.
+ */
+export function tableOptionError(
+  def: TableDefinition,
+  name: string,
+  e: unknown,
+  fallback?: SourcePos,
+): unknown {
+  if (!isFleuveError(e)) return e;
+  const option =
+    (typeof e.details?.option === "string"
+      ? def.options.find((o) => o.key === e.details?.option)
+      : undefined) ?? optionNamed(def, e);
+  const aboutValue =
+    e.details?.got !== undefined &&
+    e.details?.didYouMean === undefined &&
+    !e.message.includes("unknown option");
+  const pos = option === undefined ? undefined : aboutValue ? (option.valuePos ?? option.pos) : option.pos;
+  // The planner's own errors name the table already.
+  if (!e.code.startsWith("FLEUVE_SQL"))
+    return invalid(`table ${name}: ${e.message}`, pos ?? fallback, { table: name, ...e.details });
+  return pos === undefined ? e : withPosition(e, pos);
+}
+
 export function optionNamed(def: TableDefinition, e: FleuveError): TableOption | undefined {
   let found: TableOption | undefined;
   for (const o of def.options)
@@ -229,13 +258,7 @@ export function planScan(
       ...(descriptor.source?.partitioned === true ? { partitionKeys: def.partitionedBy } : {}),
     });
   } catch (e) {
-    // The planner's own errors name the table already.
-    if (isFleuveError(e) && !e.code.startsWith("FLEUVE_SQL"))
-      throw invalid(`table ${name}: ${e.message}`, optionNamed(def, e)?.pos, {
-        table: name,
-        ...e.details,
-      });
-    throw e;
+    throw tableOptionError(def, name, e);
   }
 
   // Physical and metadata columns come from the record; computed ones from the row after them.
