@@ -14,16 +14,23 @@ import { connectors as kafkaConnectors } from "@fleuve/kafka";
 import { connectors as logConnectors } from "@fleuve/log";
 import { parseArgs, usageError } from "./args.js";
 import type { Io } from "./run-command.js";
-
-/** Usage of `fleuve connectors`. */
-export const CONNECTORS_USAGE = `Usage: fleuve connectors [name]
-
-Lists the connectors (log, kafka, their upsert-log and upsert-kafka, file, filesystem, print,
-blackhole, datagen), or one of them, with the options their source and sink
-take from plain values (strings are converted: "true", "42").`;
+import { COMMAND_CONNECTOR_NAMES } from "./sql-script.js";
 
 /** Every connector of the packages the CLI ships. */
 export const registry = connectorsOf(logConnectors, kafkaConnectors, builtinConnectors);
+
+/** The connectors SQL tables take that are not descriptors of the registry (nexmark). */
+const sqlOnly = COMMAND_CONNECTOR_NAMES.tables.filter((n) => !registry.list().some((c) => c.name === n));
+
+/** Usage of `fleuve connectors`: the connectors named as the registry has them. */
+export const CONNECTORS_USAGE = `Usage: fleuve connectors [name]
+
+Lists the connectors (${registry
+  .list()
+  .map((c) => c.name)
+  .join(", ")}), or one of them, with the options their source and sink
+take from plain values (strings are converted: "true", "42"). In 'fleuve sql', tables also take
+${sqlOnly.join(", ")}, and lookup tables ${COMMAND_CONNECTOR_NAMES.lookupOnly.join(", ")} (docs/sql.md).`;
 
 /** Runs `fleuve connectors`; resolves to the exit code. */
 export async function connectorsCommand(argv: readonly string[], io: Io): Promise<number> {

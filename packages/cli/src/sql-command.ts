@@ -13,7 +13,13 @@ import { DASHBOARD_SPEC } from "./dashboard-endpoint.js";
 import { METRICS_SPEC } from "./metrics-endpoint.js";
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, type Io, registerTypeScript, runCommand } from "./run-command.js";
 import { formatContent } from "./sql-format.js";
-import { buildScript, locateSqlError, readScript, scriptJobName } from "./sql-script.js";
+import {
+  buildScript,
+  COMMAND_CONNECTOR_NAMES,
+  locateSqlError,
+  readScript,
+  scriptJobName,
+} from "./sql-script.js";
 import { runShell } from "./sql-shell.js";
 
 /** Usage of `fleuve sql`. */
@@ -23,7 +29,8 @@ export const SQL_USAGE = `Usage: fleuve sql [--history FILE]                 the
                   [--from-savepoint PATH [--allow-non-restored-state] [--check]]
                   [--control-dir C]
 
-Flink SQL on Fleuve (docs/sql.md). Tables may use the log's, Kafka's and core's connectors.
+Flink SQL on Fleuve (docs/sql.md). Tables may use the connectors
+${COMMAND_CONNECTOR_NAMES.tables.join(", ")}; lookup tables also ${COMMAND_CONNECTOR_NAMES.lookupOnly.join(", ")}.
 
   -f, --file FILE           run the statements of FILE as one job: DDL and SET first, then every
                             INSERT INTO (and at most one query, whose rows are printed) in one

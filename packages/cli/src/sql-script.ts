@@ -9,11 +9,17 @@ import { basename, dirname, resolve } from "node:path";
 import { type DataStream, FleuveError, isFleuveError, type StreamExecutionEnvironment } from "@fleuve/core";
 import { connectors as kafkaConnectors } from "@fleuve/kafka";
 import { connectors as logConnectors } from "@fleuve/log";
-import { parseScript, type SqlEnvironment, type Statement, sql } from "@fleuve/sql";
+import { parseScript, type SqlEnvironment, type Statement, sql, sqlConnectorNames } from "@fleuve/sql";
+
+/** The connector descriptors `fleuve sql` gives its SQL environment (core's are always there). */
+const COMMAND_CONNECTORS = [...logConnectors, ...kafkaConnectors];
+
+/** The connector names a `fleuve sql` table may use, sorted (its usage lists them). */
+export const COMMAND_CONNECTOR_NAMES = sqlConnectorNames(COMMAND_CONNECTORS);
 
 /** A SQL environment over `env` with the connectors the command offers. */
 export function commandSqlEnvironment(env: StreamExecutionEnvironment, baseDir: string): SqlEnvironment {
-  return sql(env, { connectors: [...logConnectors, ...kafkaConnectors], baseDir });
+  return sql(env, { connectors: COMMAND_CONNECTORS, baseDir });
 }
 
 /** The source line `line` of `text` and a caret under `column`. */

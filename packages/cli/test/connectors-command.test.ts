@@ -34,3 +34,23 @@ test("fleuve connectors <name> shows one; an unknown name lists the known ones",
     /^error FLEUVE_CONFIG_INVALID: no connector 'nope'; known: blackhole, datagen, file, filesystem, kafka, log, print, upsert-kafka, upsert-log/,
   );
 });
+
+test("the usage of 'fleuve connectors' and 'fleuve sql' names every connector their code takes", async () => {
+  // The registry's, then what only SQL takes: nexmark, and jdbc and redis for lookup tables.
+  const names = [...builtinConnectors, ...kafkaConnectors, ...logConnectors].map((c) => c.name);
+  const connectors = await fleuve("connectors", "--help");
+  assert.equal(connectors.code, 0, connectors.stderr);
+  const text = connectors.stdout.replace(/\s+/g, " ");
+  assert.ok(text.includes(`(${[...names].sort().join(", ")})`), text);
+  assert.ok(text.includes("tables also take nexmark, and lookup tables jdbc, redis"), text);
+  const sqlHelp = await fleuve("sql", "--help");
+  assert.equal(sqlHelp.code, 0, sqlHelp.stderr);
+  assert.ok(
+    sqlHelp.stdout
+      .replace(/\s+/g, " ")
+      .includes(
+        `Tables may use the connectors ${[...names, "nexmark"].sort().join(", ")}; lookup tables also jdbc, redis.`,
+      ),
+    sqlHelp.stdout,
+  );
+});

@@ -61,6 +61,7 @@ export {
   type SqlOptions,
   type StatementSet,
   sql,
+  sqlConnectorNames,
   type Table,
   type TableResult,
 } from "./sql-environment.js";

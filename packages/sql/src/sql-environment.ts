@@ -78,6 +78,7 @@ import { tableAsSelect } from "./planner/create-table-as.js";
 import { tableLike } from "./planner/create-table-like.js";
 import { explainStatement, scanAll, scratchEnvironment } from "./planner/explain.js";
 import { JSON_FUNCTIONS } from "./planner/json-functions.js";
+import { LOOKUP_CONNECTORS } from "./planner/lookup-tables.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported, withPosition } from "./planner/problems.js";
 import { type Column, type Relation, sqlNameOf } from "./planner/relation.js";
@@ -230,6 +231,41 @@ export interface SqlEnvironment {
   readonly settings: ReadonlyMap<string, string>;
 }
 
+/**
+ * The connector registry of a SQL environment given `given` ({@link SqlOptions.connectors}): those,
+ * and core's (file, filesystem, print, blackhole, datagen) as Flink's built-in ones, and `nexmark`
+ * (Nexmark's table source, nexmark/connector.ts), unless one given has the same name.
+ */
+function sqlConnectors(given: SqlOptions["connectors"]): ConnectorRegistry {
+  const listed: readonly ConnectorDescriptor[] =
+    given === undefined
+      ? []
+      : Array.isArray(given)
+        ? (given as ConnectorDescriptor[])
+        : (given as ConnectorRegistry).list();
+  return connectorsOf(
+    listed,
+    [...builtinConnectors, nexmarkConnector].filter((b) => !listed.some((d) => d.name === b.name)),
+  );
+}
+
+/**
+ * The names `'connector' = '...'` may take in a SQL environment made with `connectors` (see
+ * {@link SqlOptions.connectors}), sorted: `tables`, its connector registry's, and `lookupOnly`,
+ * those only a lookup join reads (`jdbc`, `redis`). For a command's usage text, so that it lists
+ * what the code takes.
+ */
+export function sqlConnectorNames(connectors?: SqlOptions["connectors"]): {
+  readonly tables: readonly string[];
+  readonly lookupOnly: readonly string[];
+} {
+  const tables = sqlConnectors(connectors)
+    .list()
+    .map((c) => c.name)
+    .sort();
+  return { tables, lookupOnly: [...LOOKUP_CONNECTORS].filter((c) => !tables.includes(c)).sort() };
+}
+
 const done = (): TableResult => ({
   kind: "SUCCESS",
   columns: ["result"],
@@ -250,19 +286,7 @@ const changelogStreams = new WeakSet<DataStream<Row>>();
  * `env` does not run again (`env.execute()` still runs everything planned on it, as a statement set).
  */
 export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): SqlEnvironment {
-  const given = options.connectors;
-  const listed: readonly ConnectorDescriptor[] =
-    given === undefined
-      ? []
-      : Array.isArray(given)
-        ? (given as ConnectorDescriptor[])
-        : (given as ConnectorRegistry).list();
-  // Core's connectors (file, filesystem, print, blackhole, datagen) are always there, as Flink's
-  // built-in ones, and `nexmark` (Nexmark's table source, nexmark/connector.ts).
-  const connectors: ConnectorRegistry = connectorsOf(
-    listed,
-    [...builtinConnectors, nexmarkConnector].filter((b) => !listed.some((d) => d.name === b.name)),
-  );
+  const connectors = sqlConnectors(options.connectors);
   const catalog = new Catalog();
   const functions = new FunctionCatalog();
   const settings = new Map<string, string>();
