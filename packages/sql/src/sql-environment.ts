@@ -687,7 +687,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       def.columns.flatMap((c) => (c.kind === "physical" ? [[c.name, c.type] as const] : [])),
     );
     // A connector that writes the rows as json itself (log, kafka, filesystem): ROW values as
-    // objects of their fields, as Flink's json format writes them.
+    // objects of their fields, dates and times as text, as Flink's json format writes them.
     const formatSpec = (descriptor.sink?.options as Record<string, { default?: unknown }> | undefined)
       ?.format;
     const writesJson =
@@ -695,10 +695,20 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       formatSpec !== undefined &&
       (layout.connectorOptions.format ?? formatSpec.default) === "json";
     const objects = writesJson
-      ? jsonRowObjects(targets.map((t) => ({ name: t, type: types.get(t) as DataType })))
+      ? jsonRowObjects(
+          targets.map((t) => ({ name: t, type: types.get(t) as DataType })),
+          layout.jsonTimestamps,
+        )
       : undefined;
     const renamed = renamer(targets, from, null);
     const toTarget = objects === undefined ? renamed : (row: Row) => objects(renamed(row)) as Row;
+    // A record key is encoded from the row before its dates and times become the value's json
+    // text: the key format writes them its own way ('key.json.timestamp-format.standard').
+    const keyObjects = writesJson
+      ? jsonRowObjects(targets.map((t) => ({ name: t, type: types.get(t) as DataType })))
+      : undefined;
+    const keyRow = (target: Row): Row => (keyObjects === undefined ? target : (keyObjects(target) as Row));
+    const valueRow = (target: Row): Row => (objects === undefined ? target : (objects(target) as Row));
     // A record's value: the row in its registry format, or the row (its value columns only with
     // 'value.fields-include' = 'EXCEPT_KEY') for the connector's format.
     const valueNames = layout.valueColumns.map((c) => c.name);
@@ -716,8 +726,8 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       // The connector takes { key, value } pairs ('keyed'): the key bytes decide the partition.
       const writeKey = encodeKey;
       out = rel.stream.map((row): Out => {
-        const value = toTarget(row);
-        return { key: writeKey(value), value: recordValue(value) };
+        const target = renamed(row);
+        return { key: writeKey(keyRow(target)), value: recordValue(valueRow(target)) };
       });
     } else if (encode !== undefined && mode === "insert-only") {
       const write = encode;
@@ -744,9 +754,10 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
           if (sameKey) return [];
           kind = "-D";
         }
-        const value = toTarget(row);
+        const target = renamed(row);
+        const value = valueRow(target);
         // The record key: in the table's 'key.format', else the JSON of the primary key.
-        const key = writeKey(value);
+        const key = writeKey(keyRow(target));
         // A delete is a tombstone: no value to encode.
         const written = kind === "-D" ? value : recordValue(value);
         return [{ kind, value: written, ...(key === null ? {} : { key }) }];

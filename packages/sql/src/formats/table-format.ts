@@ -34,6 +34,7 @@ import { type Convert, type NestedWalk, nestedConverter } from "../planner/neste
 import { invalid, unsupported } from "../planner/problems.js";
 import type { avroConfluentDecoder, avroConfluentEncoder } from "./avro-confluent.js";
 import { asValidation, parseFormatOptions } from "./format-options.js";
+import { jsonTemporalWriter, TIMESTAMP_STANDARDS, type TimestampStandard } from "./json-temporal.js";
 import { type RawSettings, rawCodec, rawSettings } from "./raw-format.js";
 import {
   type FormatColumn,
@@ -189,7 +190,13 @@ export interface KeyColumn {
  */
 export type KeyFormat =
   | { readonly kind: "registry"; readonly format: TableFormat }
-  | { readonly kind: "json"; readonly ignoreParseErrors: boolean; readonly failOnMissingField: boolean }
+  | {
+      readonly kind: "json";
+      readonly ignoreParseErrors: boolean;
+      readonly failOnMissingField: boolean;
+      /** How the key's dates and times are written (see json-temporal.ts); undefined: as numbers, an undeclared key's way. */
+      readonly timestamps?: TimestampStandard;
+    }
   | { readonly kind: "raw"; readonly raw: RawSettings };
 
 /**
@@ -234,6 +241,12 @@ export interface TableLayout {
    * {@link connectorOptions}.
    */
   readonly json?: JsonSettings;
+  /**
+   * How a json value's dates and times are written ('json.timestamp-format.standard', see
+   * json-temporal.ts): set when the value is the connector's json (its option removed from
+   * {@link connectorOptions}).
+   */
+  readonly jsonTimestamps?: TimestampStandard;
   /** The columns a record's value holds. */
   readonly valueColumns: readonly FormatColumn[];
   /** True with `'value.fields-include'` = `'EXCEPT_KEY'`: the key columns are read from the key only. */
@@ -255,6 +268,12 @@ const JSON_FORMAT_OPTIONS = {
     type: "boolean",
     default: false,
     doc: "A field missing from the JSON object fails the record instead of reading as NULL.",
+  },
+  "timestamp-format.standard": {
+    type: "enum",
+    values: TIMESTAMP_STANDARDS,
+    default: "SQL",
+    doc: "How TIMESTAMP and TIMESTAMP_LTZ values are written: SQL ('2024-01-02 03:04:05.12') or ISO-8601 ('2024-01-02T03:04:05.12'); both are read.",
   },
 } as const;
 
@@ -416,6 +435,7 @@ export function tableLayout(
           kind: "json",
           ignoreParseErrors: o["ignore-parse-errors"],
           failOnMissingField: o["fail-on-missing-field"],
+          timestamps: o["timestamp-format.standard"],
         };
       } else if (keyFormatName === "raw") {
         format = {
@@ -447,6 +467,8 @@ export function tableLayout(
   const valueColumns = exceptKey ? t.columns.filter((c) => !keyed.has(c.name)) : t.columns;
   const plain = plainValueFormat(table, rest, valueColumns, t.connectorFormats);
   const { format, connectorOptions } = plain ?? splitTableFormat(table, rest);
+  const jsonTimestamps =
+    plain === undefined && format === undefined ? takeTimestampStandard(table, connectorOptions) : undefined;
   const json =
     plain === undefined && format === undefined
       ? jsonValueFormat(table, connectorOptions, t.connectorFormats)
@@ -464,10 +486,32 @@ export function tableLayout(
     ...(format === undefined ? {} : { format }),
     ...(plain === undefined ? {} : { valueFormat: plain.valueFormat }),
     ...(json === undefined ? {} : { json }),
+    ...(jsonTimestamps === undefined ? {} : { jsonTimestamps }),
     valueColumns,
     exceptKey,
     ...(key === undefined ? {} : { key }),
   };
+}
+
+/**
+ * The 'json.timestamp-format.standard' (or 'value.json.timestamp-format.standard') of a table whose
+ * value is the connector's json (its `format` json, or none: json is the default), removed from
+ * `connectorOptions`: SQL writes the dates and times, so that connectors which take no such
+ * option (filesystem) do not see it. Undefined for a table in another format.
+ */
+function takeTimestampStandard(
+  table: string,
+  connectorOptions: Record<string, string>,
+): TimestampStandard | undefined {
+  if ((connectorOptions.format ?? "json") !== "json") return undefined;
+  const own: Record<string, string> = {};
+  for (const k of ["json.timestamp-format.standard", "value.json.timestamp-format.standard"]) {
+    const v = connectorOptions[k];
+    if (v === undefined) continue;
+    own["timestamp-format.standard"] = v;
+    delete connectorOptions[k];
+  }
+  return parseFormatOptions(table, "json", JSON_FORMAT_OPTIONS, own)["timestamp-format.standard"];
 }
 
 /**
@@ -822,8 +866,23 @@ export function plainKeyEncoder(
       const codec = rawCodec(c.type, key.format.raw);
       return (row) => codec.encode(row[c.column]);
     }
-    case "json":
-      return (row) => jsonText(Object.fromEntries(key.columns.map((c) => [c.field, row[c.column] ?? null])));
+    case "json": {
+      const standard = key.format.timestamps;
+      // A declared key's dates and times as Flink's json writes them; an undeclared key's as numbers.
+      const writers = key.columns.map((c) =>
+        standard === undefined ? undefined : jsonTemporalWriter(c.type, standard),
+      );
+      return (row) =>
+        jsonText(
+          Object.fromEntries(
+            key.columns.map((c, i) => {
+              const v = row[c.column] ?? null;
+              const write = writers[i];
+              return [c.field, v === null || write === undefined ? v : write(v)];
+            }),
+          ),
+        );
+    }
   }
 }
 
@@ -893,14 +952,21 @@ export function requireBytes(
 
 /**
  * The rows a json sink writes as Flink's json format does: a ROW value (held as the list of its
- * field values) as a JSON object of its fields by name, inside ARRAYs and MAP values too;
- * undefined when no column's type holds a ROW (the rows are written as they are).
+ * field values) as a JSON object of its fields by name, and DATE, TIME, TIMESTAMP and
+ * TIMESTAMP_LTZ values as text in `standard` ('json.timestamp-format.standard', see
+ * json-temporal.ts; undefined: left as they are, for a key format to write), inside ARRAYs and
+ * MAP values too; undefined when no column's type holds either (the rows are written as they are).
  */
 export function jsonRowObjects(
   columns: readonly { readonly name: string; readonly type: DataType }[],
+  standard?: TimestampStandard,
 ): ((row: Record<string, unknown>) => Record<string, unknown>) | undefined {
+  const walk: NestedWalk = {
+    ...JSON_SINK_WALK,
+    leaf: (t) => (standard === undefined ? undefined : jsonTemporalWriter(t, standard)),
+  };
   const converters = columns.flatMap((c) => {
-    const convert = rowsAsObjects(c.type);
+    const convert = nestedConverter(c.type, walk);
     return convert === undefined ? [] : [{ name: c.name, convert }];
   });
   if (converters.length === 0) return undefined;
@@ -911,14 +977,10 @@ export function jsonRowObjects(
   };
 }
 
-/** How a json sink writes nested values: ROW lists as objects by field name, all else as it is. */
-const ROWS_AS_OBJECTS: NestedWalk = {
-  leaf: () => undefined,
+/** How a json sink writes nested values: ROW lists as objects by field name, dates and times as text. */
+const JSON_SINK_WALK: Omit<NestedWalk, "leaf"> = {
   rowList: "object",
   strict: false,
   mapKeys: false,
   skipUnconverted: true,
 };
-
-/** The converter of the ROW values inside a value of type `t`; undefined for a type without any. */
-const rowsAsObjects = (t: DataType): Convert | undefined => nestedConverter(t, ROWS_AS_OBJECTS);
