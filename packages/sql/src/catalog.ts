@@ -80,13 +80,17 @@ export class Catalog {
     set();
   }
 
-  /** Removes a table or view; a missing one fails unless IF EXISTS. */
+  /** Removes a table or view; a missing one fails unless IF EXISTS, with Flink 1.20's message. */
   drop(kind: "TABLE" | "VIEW", name: string, ifExists: boolean): void {
     // A DataStream table is a temporary view in Flink: DROP VIEW removes it.
     const removed =
       kind === "TABLE" ? this.tables.delete(name) : this.views.delete(name) || this.streams.delete(name);
     if (!removed && !ifExists)
-      throw invalid(`no ${kind.toLowerCase()} named ${name}`, undefined, { table: name });
+      throw invalid(
+        `${kind === "TABLE" ? "Table" : "View"} with identifier '${summaryIdentifier(name)}' does not exist.`,
+        undefined,
+        { table: name },
+      );
   }
 
   /**

@@ -97,9 +97,14 @@ test("DROP removes a table; SET and RESET keep settings; executeSql takes one st
   });
   await tEnv.executeSql("DROP TABLE t");
   assert.deepEqual(await (await tEnv.executeSql("SHOW TABLES")).collect(), []);
+  // Flink 1.20's messages (bench/flink).
   await assert.rejects(tEnv.executeSql("DROP TABLE t"), {
     code: "FLEUVE_SQL_VALIDATION",
-    message: "no table named t",
+    message: "Table with identifier 'default_catalog.default_database.t' does not exist.",
+  });
+  await assert.rejects(tEnv.executeSql("DROP VIEW t"), {
+    code: "FLEUVE_SQL_VALIDATION",
+    message: "View with identifier 'default_catalog.default_database.t' does not exist.",
   });
   await tEnv.executeSql("DROP TABLE IF EXISTS t");
   await tEnv.executeSql("SET 'table.exec.state.ttl' = '1 h'");
