@@ -346,7 +346,8 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
 
   constructor(
     private readonly aggregates: readonly AggregateCall[],
-    private readonly keyEvals: readonly ((row: Row) => unknown)[],
+    /** The group key's values of a row (the key selector's, in the same order). */
+    readonly keyEvals: readonly ((row: Row) => unknown)[],
     /** The output rows of a group (see {@link GroupOutput}). */
     private readonly output: GroupOutput,
     private readonly options: GroupAggregateOptions = {},
