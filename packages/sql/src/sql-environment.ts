@@ -73,7 +73,13 @@ import {
   unknownDatabase,
   unknownTableOrView,
 } from "./planner/catalog-statements.js";
-import { type ChangelogMode, describeMode, isInsertOnly, rowKind } from "./planner/changelog.js";
+import {
+  type ChangelogMode,
+  describeMode,
+  isInsertOnly,
+  requestUpdateAfterOnly,
+  rowKind,
+} from "./planner/changelog.js";
 import { tableAsSelect } from "./planner/create-table-as.js";
 import { tableLike } from "./planner/create-table-like.js";
 import { explainStatement, scanAll, scratchEnvironment } from "./planner/explain.js";
@@ -567,9 +573,17 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         target,
         ctx,
         (t, scratch) => {
-          if (t.kind === "query") return [planQuery(t.query, scratch).changelog];
-          // A statement set's INSERTs share what they read, as when they run (planStatementSet).
-          const shared: PlanContext = { ...scratch, planned: new Map() };
+          if (t.kind === "query") {
+            // As Flink explains a query without its collect sink: a root that needs no -U (its
+            // group aggregation's mode [I,UA]); running the query sends them, as Flink's collect.
+            const rel = planQuery(t.query, scratch);
+            requestUpdateAfterOnly(rel.stream);
+            return [rel.changelog];
+          }
+          // A statement set's INSERTs share what they read, as when they run (planStatementSet);
+          // an INSERT alone is planned as it runs (planInsert).
+          const shared: PlanContext =
+            t.kind === "statementSet" ? { ...scratch, planned: new Map() } : scratch;
           const inserts = t.kind === "statementSet" ? t.inserts : [t as InsertStatement];
           return inserts.map((i) => planInsertSink(i, shared).changelogMode);
         },
@@ -588,7 +602,8 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   ): { sink: GraphNode["id"]; changelogMode: ChangelogMode } {
     // OVERWRITE is refused before the query is planned.
     if (s.overwrite) throw unsupported("INSERT OVERWRITE", s.pos);
-    return sinkInto(s, planQuery(s.query, planCtx), planCtx.env);
+    // A statement set's INSERTs may share streams: what one sink needs no more (-U) another may.
+    return sinkInto(s, planQuery(s.query, planCtx), planCtx.env, planCtx.planned === undefined);
   }
 
   /**
@@ -599,6 +614,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     s: SinkTarget,
     rel: Relation,
     env: StreamExecutionEnvironment,
+    alone = false,
   ): { sink: GraphNode["id"]; changelogMode: ChangelogMode } {
     const name = s.table.parts.join(".");
     const found = catalog.lookup(name);
@@ -734,6 +750,8 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       out = rel.stream.map((row): Out => write(toTarget(row)) as unknown as Out);
     } else if (mode === "insert-only") out = rel.stream.map((row): Out => toTarget(row));
     else if (mode === "all") {
+      // Flink's blackhole takes no -U (BlackHoleTableSinkFactory drops UPDATE_BEFORE from its mode).
+      if (connector === "blackhole" && alone) requestUpdateAfterOnly(rel.stream);
       out = rel.stream.map((row): Out => {
         const value = toTarget(row);
         return { kind: rowKind(row), value, fields: targets.map((t) => flinkText(value[t], types.get(t))) };
@@ -746,6 +764,9 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         rel.changelog.uniqueKey !== undefined &&
         rel.changelog.uniqueKey.length === sourceKey.length &&
         rel.changelog.uniqueKey.every((k) => sourceKey.includes(k));
+      // Flink's ONLY_UPDATE_AFTER: rows unique by the table's key need no -U, so the group
+      // aggregation making them sends none (when this INSERT alone reads it).
+      if (sameKey && alone) requestUpdateAfterOnly(rel.stream);
       // An upsert table always has a key (its primary key's), checked above.
       const writeKey = encodeKey as (row: Row) => Buffer | string | null;
       out = rel.stream.flatMap((row): Out[] => {

@@ -14,6 +14,7 @@
  * and the unique key of its rows, if any (what an upsert consumer keys by).
  */
 
+import type { DataStream } from "@fleuve/core";
 import type { Row } from "./values.js";
 
 /** The kind of a change: insert, update-before, update-after, delete (Flink's RowKind). */
@@ -86,6 +87,50 @@ export function noDeleteMode(producer: string, uniqueKey?: readonly string[]): C
 /** An upsert changelog (no `-U`): `+I`, `+U` and `-D` by `uniqueKey` (Flink's ChangelogMode.upsert()). */
 export function upsertMode(producer: string, uniqueKey: readonly string[]): ChangelogMode {
   return { kinds: ["+I", "+U", "-D"], producer, uniqueKey };
+}
+
+/**
+ * What stops the `-U` rows of a stream where they are made (see {@link requestUpdateAfterOnly}):
+ * `drop` at a group aggregation's own stream, or the stream a projection of it maps.
+ */
+type UpdateBeforeSource = { readonly drop: () => void } | { readonly input: DataStream<Row> };
+
+const updateBeforeSources = new WeakMap<DataStream<Row>, UpdateBeforeSource>();
+
+/**
+ * Registers how the `-U` rows of `stream` can be stopped: `drop` (a group aggregation without
+ * HAVING: it then sends `+U` alone, its mode without `-U`), or `input` (a projection without a
+ * filter of that stream: it passes on what its input sends, as Flink's Calc without a condition).
+ */
+export function offerUpdateAfterOnly(stream: DataStream<Row>, source: UpdateBeforeSource): void {
+  updateBeforeSources.set(stream, source);
+}
+
+/**
+ * For a consumer of `stream` that needs no `-U` rows (Flink's ONLY_UPDATE_AFTER: an upsert sink
+ * keyed as the rows are, blackhole, the root of EXPLAIN's query): stops them where they are made
+ * when nothing else reads the streams between (a filter or a second reader needs them, as in
+ * Flink), and returns whether it did; the producer's mode then lacks `-U`. Called before the
+ * consumer reads `stream`, after the query is planned.
+ */
+export function requestUpdateAfterOnly(stream: DataStream<Row>): boolean {
+  // How many operators read the stream's node (-1: a union of several nodes, never stopped).
+  const readers = (s: DataStream<Row>) => {
+    const [only, ...more] = s.inputs;
+    return only === undefined || more.length > 0 ? -1 : s.env.graph.outputsOf(only.node.id).length;
+  };
+  if (readers(stream) !== 0) return false;
+  let at = stream;
+  for (;;) {
+    const source = updateBeforeSources.get(at);
+    if (source === undefined) return false;
+    if ("drop" in source) {
+      source.drop();
+      return true;
+    }
+    if (readers(source.input) !== 1) return false;
+    at = source.input;
+  }
 }
 
 /** Whether a relation with `mode` only inserts. */

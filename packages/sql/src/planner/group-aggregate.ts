@@ -38,6 +38,8 @@ import {
   INSERT_ONLY,
   isAccumulate,
   isInsertOnly,
+  noDeleteMode,
+  offerUpdateAfterOnly,
   type RowKind,
   retractMode,
   rowKind,
@@ -312,7 +314,25 @@ export function planGroupAggregate(
     keyColumns.every((c) => c !== undefined)
       ? (keyColumns as string[])
       : undefined;
-  return { stream: result, columns, changelog: retractMode(producer, uniqueKey) };
+  // What the function sends: -D only when a group's rows drop to none (an updating input) or,
+  // with havingAsDeleteInsert, when a group leaves the result. Over an insert-only input the
+  // mode is [I,UB,UA], as Flink's GroupAggregate declares it (its ModifyKindSet has DELETE only
+  // when the input updates or deletes).
+  const deletes =
+    !isInsertOnly(input.changelog) || (having !== undefined && options.havingAsDeleteInsert === true);
+  const changelog = deletes ? retractMode(producer, uniqueKey) : noDeleteMode(producer, uniqueKey);
+  // A consumer that needs no -U (an upsert sink keyed by the groups, blackhole, EXPLAIN's root:
+  // Flink's ONLY_UPDATE_AFTER) stops them here, as Flink's GroupAggregate without
+  // generateUpdateBefore; not with HAVING, which needs each -U as Flink's Calc with a condition.
+  if (having === undefined && options.havingAsDeleteInsert !== true)
+    offerUpdateAfterOnly(result, {
+      drop: () => {
+        fn.sendUpdateBefore = false;
+        const kinds = changelog.kinds as RowKind[];
+        if (kinds.includes("-U")) kinds.splice(kinds.indexOf("-U"), 1);
+      },
+    });
+  return { stream: result, columns, changelog };
 }
 
 /**
@@ -343,6 +363,12 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
    */
   private beforeOut!: { keys: readonly unknown[]; values: readonly unknown[] };
   private afterOut!: { keys: readonly unknown[]; values: readonly unknown[] };
+  /**
+   * Whether an update sends its `-U` before the `+U` (Flink's generateUpdateBefore): false when
+   * the consumer needs none (see changelog.ts requestUpdateAfterOnly), set by the planner before
+   * the job runs, so every subtask's instance reads it from this one.
+   */
+  sendUpdateBefore = true;
 
   constructor(
     private readonly aggregates: readonly AggregateCall[],
@@ -498,7 +524,7 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
       // As Flink: the aggregate values changed, so -U and +U, and HAVING takes or drops each
       // alone (a group entering the result comes as a lone +U, one leaving as a lone -U).
       // Both rows are built before either is sent (sending runs the operators downstream).
-      const prevRow = prevIn ? build(prev, "-U") : undefined;
+      const prevRow = prevIn && this.sendUpdateBefore ? build(prev, "-U") : undefined;
       const nextRow = nextIn ? build(next, "+U") : undefined;
       if (prevRow !== undefined) out.collect(prevRow);
       if (nextRow !== undefined) out.collect(nextRow);

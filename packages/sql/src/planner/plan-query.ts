@@ -24,7 +24,14 @@ import { ProctimeSortFunction, RowtimeSortFunction } from "../runtime/temporal-s
 import { TopNFunction } from "../runtime/top-n.js";
 import { WindowTvfOperator } from "../runtime/window-tvf.js";
 import type { CallExpr } from "./aggregates.js";
-import { type ChangelogMode, INSERT_ONLY, isInsertOnly, retractMode, withKindOf } from "./changelog.js";
+import {
+  type ChangelogMode,
+  INSERT_ONLY,
+  isInsertOnly,
+  offerUpdateAfterOnly,
+  retractMode,
+  withKindOf,
+} from "./changelog.js";
 import { withClock } from "./clock.js";
 import { leastRestrictive } from "./common-type.js";
 import { compileExpression, illegalNull, isNullLiteral } from "./compile-expression.js";
@@ -694,6 +701,9 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   ).name(`Calc(select=[${outs.map((o) => o.name).join(", ")}])`);
   const newProctime = outs.find((o) => o.proctime === true)?.name;
   if (newProctime !== undefined) projected = withProctime(projected, newProctime);
+  // Without a filter the projection passes on what its input sends: a consumer that needs no -U
+  // may stop them at a group aggregation below (Flink's Calc without a condition).
+  else if (where === undefined && overCalls.length === 0) offerUpdateAfterOnly(projected, { input: stream });
   // A rowtime column selected as is stays the event-time attribute (record timestamps are kept);
   // so do the window columns of a window TVF's rows (for a window join).
   const renamed = (col: string | undefined) =>

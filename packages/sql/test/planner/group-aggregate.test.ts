@@ -137,7 +137,7 @@ test("an append-only sink refuses an updating query, naming the GroupAggregate",
     (e: Error) => {
       assert.match(
         e.message,
-        /table out_t \(.log.\) is an append-only sink: it cannot take the updates \[\+I, -U, \+U, -D\] produced by GroupAggregate\(groupBy=\[k\]/,
+        /table out_t \(.log.\) is an append-only sink: it cannot take the updates \[\+I, -U, \+U\] produced by GroupAggregate\(groupBy=\[k\]/,
       );
       return true;
     },
