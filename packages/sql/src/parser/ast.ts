@@ -437,6 +437,12 @@ export type ColumnDef =
       readonly expr: Expr;
       readonly comment?: string;
       readonly pos: SourcePos;
+      /**
+       * Added or changed by ALTER TABLE: Flink 1.20 keeps such an expression as Calcite unparses it
+       * before validation, which back-quotes the name of a function not in Calcite's standard
+       * operator table (`PROCTIME`(), `DATE_FORMAT`(...)) in SHOW CREATE TABLE and DESCRIBE.
+       */
+      readonly altered?: true;
     }
   | {
       readonly kind: "metadata";

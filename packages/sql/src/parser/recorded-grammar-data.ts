@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "30eda551cd00b5f8919294fb36d5e4a9f4aa6128";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "70291a17451934810a469bdd2dee8ed193d98762";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {
@@ -3036,7 +3036,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
               { k: "Terminal", t: "AS", idx: 0 },
               { k: "NonTerminal", idx: 0, nonTerminalName: "expression" },
             ],
-            ignoreAmbiguities: true,
+            ignoreAmbiguities: false,
           },
           {
             k: "Alternative",
@@ -3064,7 +3064,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
         ],
         idx: 0,
         ignoreAmbiguities: false,
-        hasPredicates: true,
+        hasPredicates: false,
       },
     ],
     orgText: "",
@@ -3800,16 +3800,16 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
             ],
             ignoreAmbiguities: false,
           },
-          { k: "Alternative", d: [{ k: "Terminal", t: "WATERMARK", idx: 0 }], ignoreAmbiguities: true },
+          { k: "Alternative", d: [{ k: "Terminal", t: "WATERMARK", idx: 0 }], ignoreAmbiguities: false },
           {
             k: "Alternative",
             d: [{ k: "NonTerminal", idx: 3, nonTerminalName: "namedAt" }],
-            ignoreAmbiguities: true,
+            ignoreAmbiguities: false,
           },
         ],
         idx: 0,
         ignoreAmbiguities: false,
-        hasPredicates: true,
+        hasPredicates: false,
       },
     ],
     orgText: "",

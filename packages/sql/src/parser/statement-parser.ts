@@ -258,7 +258,7 @@ export class SqlParser extends QueryParser {
   private tableElement = this.RULE("tableElement", (): TableElement => {
     return this.OR([
       {
-        GATE: () => this.LA(2).tokenType === T.For,
+        // WATERMARK is reserved: `watermark INT` is refused at INT, expecting FOR, as in Flink.
         ALT: () => {
           this.CONSUME(T.Watermark);
           this.CONSUME(T.For);
@@ -788,18 +788,14 @@ export class SqlParser extends QueryParser {
           return { kind: "dropConstraint" as const, name: this.SUBRULE2(this.namedAt) };
         },
       },
-      // DROP WATERMARK is the watermark, as in Flink, not a column called watermark.
+      // DROP WATERMARK is the watermark, as in Flink (WATERMARK is reserved, not a column name).
       {
-        GATE: () => this.LA(1).tokenType === T.Watermark,
         ALT: () => {
           this.CONSUME(T.Watermark);
           return { kind: "dropWatermark" as const };
         },
       },
-      {
-        GATE: () => this.LA(1).tokenType !== T.Watermark,
-        ALT: () => ({ kind: "dropColumns" as const, columns: [this.SUBRULE3(this.namedAt)] }),
-      },
+      { ALT: () => ({ kind: "dropColumns" as const, columns: [this.SUBRULE3(this.namedAt)] }) },
     ]);
   });
 

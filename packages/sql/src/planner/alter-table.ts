@@ -182,7 +182,12 @@ function addOrModify(def: TableDefinition, kind: "add" | "modify", elements: rea
         `Try to modify a column ${tick(name)} which does not exist in the table.`,
         e.column.pos,
       );
-    let column: ColumnDef = e.column.kind === "physical" ? { ...e.column, primaryKey: false } : e.column;
+    let column: ColumnDef =
+      e.column.kind === "physical"
+        ? { ...e.column, primaryKey: false }
+        : e.column.kind === "computed"
+          ? { ...e.column, altered: true }
+          : e.column;
     // MODIFY without COMMENT keeps the column's comment (Flink's ModifySchemaConverter).
     const old = columns[at];
     if (kind === "modify" && column.comment === undefined && old?.comment !== undefined)

@@ -7,7 +7,7 @@
 
 import { localPath, partitionDirectories } from "@fleuve/core";
 import type { Catalog, TableDefinition, ViewDefinition } from "../catalog.js";
-import type { DataType, Expr, QualifiedName, ShowLike } from "../parser/ast.js";
+import type { ColumnDef, DataType, Expr, QualifiedName, ShowLike } from "../parser/ast.js";
 import { printExpr, printFlinkStyle, printQuery } from "../parser/printer.js";
 import { compileExpression } from "./compile-expression.js";
 import { flinkTypeText, quoted, quotedString } from "./flink-type-text.js";
@@ -116,6 +116,30 @@ export function flinkExprText(e: Expr): string {
   return printFlinkStyle(() => printExpr(e));
 }
 
+/**
+ * The functions of Calcite's SqlStdOperatorTable that a computed column may call: Flink 1.20
+ * writes them bare in a column added by ALTER TABLE, every other function back-quoted (probed:
+ * UPPER, CHAR_LENGTH, COALESCE, ABS, JSON_VALUE, MOD bare; PROCTIME, NOW, DATE_FORMAT, CONCAT, IF,
+ * SPLIT_INDEX, TO_TIMESTAMP, TO_TIMESTAMP_LTZ quoted).
+ */
+const CALCITE_FUNCTIONS: ReadonlySet<string> = new Set(
+  (
+    "ABS ACOS ASIN ATAN ATAN2 CARDINALITY CEIL CEILING CHAR_LENGTH CHARACTER_LENGTH COALESCE COS COT " +
+    "CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP DEGREES ELEMENT EXP FLOOR INITCAP JSON_ARRAY " +
+    "JSON_EXISTS JSON_OBJECT JSON_QUERY JSON_VALUE LN LOCALTIME LOCALTIMESTAMP LOG10 LOWER MOD NULLIF " +
+    "OCTET_LENGTH OVERLAY PI POSITION POWER RADIANS RAND RAND_INTEGER REPLACE ROUND SIGN SIN SQRT " +
+    "SUBSTRING TAN TIMESTAMPADD TIMESTAMPDIFF TRIM TRUNCATE UPPER"
+  ).split(" "),
+);
+
+/** A computed column's expression as Flink 1.20 writes it (see `altered` of the column). */
+function computedText(c: ColumnDef & { kind: "computed" }): string {
+  if (c.altered !== true) return flinkExprText(c.expr);
+  return printFlinkStyle(() => printExpr(c.expr), {
+    userFunction: (name) => (CALCITE_FUNCTIONS.has(name) ? undefined : name),
+  });
+}
+
 /** The primary key columns of a table: PRIMARY KEY (...) or a column's inline PRIMARY KEY. */
 function primaryKeyOf(def: TableDefinition): readonly string[] {
   return (
@@ -180,7 +204,7 @@ function tableColumns(def: TableDefinition): DescribedColumn[] {
     let extras: string | undefined;
     let attribute: DescribedColumn["attribute"];
     if (c.kind === "computed") {
-      extras = `AS ${flinkExprText(c.expr)}`;
+      extras = `AS ${computedText(c)}`;
       type = computedColumnType(def, c.expr, known);
       if (type === PROCTIME_TYPE) attribute = "PROCTIME";
       known.push({ name: c.name, type });
@@ -256,7 +280,7 @@ export function showCreateTable(def: TableDefinition): string {
   const key = primaryKeyOf(def);
   const elements = def.columns.map((c) => {
     let s = `${indent}${quoted(c.name)} `;
-    if (c.kind === "computed") s += `AS ${flinkExprText(c.expr)}`;
+    if (c.kind === "computed") s += `AS ${computedText(c)}`;
     else {
       s += flinkTypeText(c.type, false);
       if (c.kind === "metadata")

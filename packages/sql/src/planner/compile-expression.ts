@@ -1178,20 +1178,22 @@ const JS_ARITHMETIC: Readonly<Record<string, (x: number, y: number) => number>> 
 };
 
 /**
- * Arithmetic on a character string is refused when the query is planned, as Flink's validator
- * (without implicit type coercion) refuses it ("Cannot apply '+' to arguments of type '<INTEGER> +
- * <CHAR(1)>'"); JavaScript would concatenate (`id + 'a'` is `'1a'`) or convert silently.
+ * Arithmetic on a character string or a BOOLEAN is refused when the query is planned, as Flink's
+ * validator (without implicit type coercion) refuses it ("Cannot apply '+' to arguments of type
+ * '<INTEGER> + <CHAR(1)>'", "'<BOOLEAN> + <INTEGER>'"); JavaScript would concatenate (`id + 'a'`
+ * is `'1a'`) or count TRUE as 1. So is a computed column that ALTER TABLE ... MODIFY turns into such.
  */
 function refuseStringArithmetic(
   e: Expr & { kind: "binary" },
   a: DataType | undefined,
   b: DataType | undefined,
 ): void {
-  if (!isCharacterType(a) && !isCharacterType(b)) return;
+  const boolean = isAtomic(a, "BOOLEAN") || isAtomic(b, "BOOLEAN");
+  if (!isCharacterType(a) && !isCharacterType(b) && !boolean) return;
   const [l, r] = [typeName(a), typeName(b)];
   throw refuseAt(
     e,
-    `Cannot apply '${e.op}' to arguments of type '<${l}> ${e.op} <${r}>': arithmetic takes numbers, intervals and date-times, not a character string (as in Flink, no implicit conversion); CAST it`,
+    `Cannot apply '${e.op}' to arguments of type '<${l}> ${e.op} <${r}>': arithmetic takes numbers, intervals and date-times, not ${boolean ? "a BOOLEAN" : "a character string"} (as in Flink, no implicit conversion); CAST it`,
     { operator: e.op, leftType: l, rightType: r },
   );
 }

@@ -49,6 +49,19 @@ async function run(tEnv: Env, script: string): Promise<string[]> {
         for (const row of (await result.collect()) as Record<string, unknown>[]) out.push(printed(row));
     } catch (e) {
       assert.ok(e instanceof FleuveError, String(e));
+      if (e.code === "FLEUVE_SQL_SYNTAX") {
+        // As Flink's parser words it: the token found where, and the one expected when alone.
+        const { line, column, offset, expected } = e.details as {
+          line: number;
+          column: number;
+          offset: number;
+          expected: string[];
+        };
+        const token = /^(?:[A-Za-z_][A-Za-z0-9_$]*|\S)/.exec(s.slice(offset))?.[0];
+        const one = expected.length === 1 ? ` Was expecting: "${expected[0]}"` : "";
+        out.push(`!ERROR SQL parse failed. Encountered "${token}" at line ${line}, column ${column}.${one}`);
+        break;
+      }
       assert.equal(e.code, "FLEUVE_SQL_VALIDATION", e.message);
       // Every refusal points into the SQL (fleuve sql -f names FILE:line:column).
       assert.equal(typeof e.details.line, "number", e.message);
@@ -71,7 +84,11 @@ for (const section of sections.slice(1)) {
     // Flink's message before its root cause (" | ..."): Fleuve's starts with it (and may go on
     // with its own cause, as for a computed column it cannot compile).
     assert.equal(got.slice(0, error), flink.slice(0, error));
-    const message = flink.slice(error).split(" | ")[0] as string;
+    // A parse error: where and at what (Flink goes on with every token it expected).
+    const parse =
+      /^!ERROR SQL parse failed\. Encountered "[^"]*" at line \d+, column \d+\.(?: Was expecting: {5}"[A-Z]+")?/;
+    const message = (parse.exec(flink.slice(error))?.[0]?.replace(/: {5}/, ": ") ??
+      flink.slice(error).split(" | ")[0]) as string;
     assert.ok(
       got.slice(error).startsWith(message),
       `${got.slice(error)}\n  expected to start with\n${message}`,
