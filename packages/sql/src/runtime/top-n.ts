@@ -135,8 +135,7 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
       const row: Row = ROW_KIND in input ? withoutKind(input) : input;
       if (this.held !== undefined) {
         this.hold(rows);
-        rows.splice(lo, 0, row);
-        if (!updatingInput && rows.length > end) rows.length = end;
+        insertRow(rows, lo, row, updatingInput ? undefined : end);
         this.state.update(rows);
         return;
       }
@@ -146,8 +145,7 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
       const s = start - 1;
       const entering = s >= end || lo >= end ? undefined : lo >= s ? row : rows[s - 1];
       const leaving = s >= end || lo >= end ? undefined : rows[end - 1];
-      rows.splice(lo, 0, row);
-      if (!updatingInput && rows.length > end) rows.length = end;
+      insertRow(rows, lo, row, updatingInput ? undefined : end);
       this.state.update(rows);
       if (before !== undefined) this.emitRanked(before, rows.slice(start - 1, end), out);
       else this.emitEdges(leaving, entering, out);
@@ -292,6 +290,22 @@ export class MiniBatchTopNOperator extends MiniBatchOperator<Row, Row> {
   protected finishBundle(): void {
     this.fn.flushHeld(this.out);
   }
+}
+
+/**
+ * Inserts `row` at `at` into `rows`, keeping at most `cap` rows (undefined: all): what
+ * `rows.splice(at, 0, row)` and truncating to `cap` give. A full top (an insert-only input's, `at`
+ * below `cap`) shifts its rows down in place, dropping its last: no array is made per row that
+ * enters it (`splice` returns one, and grows the array before the truncation shrinks it).
+ */
+function insertRow(rows: Row[], at: number, row: Row, cap: number | undefined): void {
+  if (cap === undefined || rows.length < cap) {
+    rows.splice(at, 0, row);
+    return;
+  }
+  for (let i = cap - 1; i > at; i--) rows[i] = rows[i - 1] as Row;
+  rows[at] = row;
+  if (rows.length > cap) rows.length = cap;
 }
 
 /** A copy of `row` without its kind. */
