@@ -9,7 +9,8 @@
  * ReplaceExceptWithAntiJoinRule gives the same rows): NULLs compare equal, as IS NOT DISTINCT FROM.
  * The result is updating: a row appears and is retracted as the counts change, and an updating
  * input's retractions decrement them. The ALL forms replicate each row by its count (Flink's
- * REPLICATE_ROWS table function), each copy carrying the aggregate's row kind.
+ * REPLICATE_ROWS table function), each copy carrying the aggregate's row kind: a row entering
+ * the result after its counts were there comes as `+U`, one leaving as `-U`, as in Flink.
  */
 
 import type { DataType, Expr, SelectItem, SourcePos } from "../parser/ast.js";
@@ -140,7 +141,11 @@ export function planSetOperation(
       pos: POS,
     },
     input,
-    { stateTtlMs, quietUnchangedRows: !replicated, havingAsDeleteInsert: true },
+    // The distinct forms' row is there or not (+I / -D, as Flink's aggregate by every column
+    // after its semi/anti join); the ALL forms' counts go through Flink's filter before
+    // REPLICATE_ROWS, which takes the -U and +U of a change each alone: a row entering the
+    // result comes as +U, one leaving as -U (probed on bench/flink).
+    { stateTtlMs, quietUnchangedRows: !replicated, havingAsDeleteInsert: !replicated },
   );
   if (!replicated) return { ...grouped, columns: columns.map((c) => ({ name: sqlNameOf(c), type: c.type })) };
   const outNames = columns.map(sqlNameOf);

@@ -118,6 +118,30 @@ test("UNION, INTERSECT and EXCEPT emit a row once it qualifies and retract it wh
   ]);
 });
 
+test("INTERSECT ALL and EXCEPT ALL send a row entering or leaving the result as +U / -U, as Flink 1.20", async () => {
+  // Flink filters the counts' -U and +U each alone before REPLICATE_ROWS (bench/flink printed
+  // these changelogs for the same queries): a row entering comes as +U, one leaving as -U.
+  const intersectAll = await run(
+    "SELECT x FROM (VALUES 1, 1) AS l (x) INTERSECT ALL SELECT y FROM (VALUES 1, 1) AS r (y)",
+  );
+  assert.deepEqual(intersectAll.changes, ['+U{"x":1}', '-U{"x":1}', '+U{"x":1}', '+U{"x":1}']);
+  // Over a HAVING (its lone -U and +U): g is +I[2], +U[1], -U[1], -U[2], +U[2].
+  const g =
+    "(SELECT k FROM (VALUES (1, 1), (2, 5), (1, 5), (1, -10), (2, 1)) AS s (k, v) GROUP BY k HAVING SUM(v) > 3)";
+  const exceptAll = await run(`SELECT k FROM (VALUES 1, 2, 3) AS r (k) EXCEPT ALL SELECT k FROM ${g}`);
+  assert.deepEqual(exceptAll.changes, [
+    '+I{"k":1}',
+    '+I{"k":2}',
+    '+I{"k":3}',
+    '-U{"k":2}',
+    '-U{"k":1}',
+    '+U{"k":1}',
+    '+U{"k":2}',
+    '-U{"k":2}',
+  ]);
+  assert.deepEqual(sortRows(exceptAll.table), [{ k: 1 }, { k: 3 }]);
+});
+
 test("INTERSECT binds tighter than UNION and EXCEPT; the left side names the columns", async () => {
   const r = await run("SELECT 1 AS a UNION SELECT 2 AS b INTERSECT SELECT 3 AS c");
   assert.deepEqual(r.columns, ["a"]);
