@@ -414,7 +414,14 @@ function planBody(body: QueryBody, ctx: PlanContext): Relation {
       const left = planBody(body.left, { ...ctx, subquery: true });
       const right = planBody(body.right, { ...ctx, subquery: true });
       const pos = body.right.kind === "select" ? body.right.pos : undefined;
-      return planSetOperation(body.op, body.all, left, right, stateTtlMs(ctx.settings), pos);
+      return planSetOperation(
+        body.op,
+        body.all,
+        left,
+        right,
+        { stateTtlMs: stateTtlMs(ctx.settings), miniBatch: miniBatch(ctx.settings) },
+        pos,
+      );
     }
   }
 }
@@ -584,7 +591,8 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
       });
     },
     stateTtlMs: stateTtlMs(ctx.settings),
-    groupAggregate: planGroupAggregate,
+    // Bundled under mini-batch as every group aggregation of the query (Flink's are).
+    groupAggregate: (s, i, o) => planGroupAggregate(s, i, { ...o, miniBatch: miniBatch(ctx.settings) }),
     note: ctx.noteChangelog,
   });
   if (

@@ -21,6 +21,7 @@ import { planGroupAggregate } from "./group-aggregate.js";
 import { invalid } from "./problems.js";
 import { type Column, type Relation, sqlNameOf } from "./relation.js";
 import { renamer } from "./row-builders.js";
+import type { MiniBatch } from "./settings.js";
 import { HIDDEN_PREFIX } from "./subqueries.js";
 import type { Row } from "./values.js";
 
@@ -50,7 +51,9 @@ const zero: Expr = { kind: "literal", type: "number", text: "0" };
 
 /**
  * Plans `left op [ALL] right` (their columns already planned): the left side names the columns.
- * `stateTtlMs` (`table.exec.state.ttl`) expires the counts of a row not updated for that long;
+ * `settings.stateTtlMs` (`table.exec.state.ttl`) expires the counts of a row not updated for that
+ * long; `settings.miniBatch` (`table.exec.mini-batch.*`) bundles the counting aggregation's input
+ * rows, as Flink bundles it (its Local/GlobalGroupAggregate under mini-batch);
  * `pos` is where the error of columns without a common type points.
  */
 export function planSetOperation(
@@ -58,7 +61,7 @@ export function planSetOperation(
   all: boolean,
   left: Relation,
   right: Relation,
-  stateTtlMs: number | undefined,
+  settings: { readonly stateTtlMs: number | undefined; readonly miniBatch: MiniBatch | undefined },
   pos?: SourcePos,
 ): Relation {
   const what = `${op}${all ? " ALL" : ""}`;
@@ -145,7 +148,7 @@ export function planSetOperation(
     // after its semi/anti join); the ALL forms' counts go through Flink's filter before
     // REPLICATE_ROWS, which takes the -U and +U of a change each alone: a row entering the
     // result comes as +U, one leaving as -U (probed on bench/flink).
-    { stateTtlMs, quietUnchangedRows: !replicated, havingAsDeleteInsert: !replicated },
+    { ...settings, quietUnchangedRows: !replicated, havingAsDeleteInsert: !replicated },
   );
   if (!replicated) return { ...grouped, columns: columns.map((c) => ({ name: sqlNameOf(c), type: c.type })) };
   const outNames = columns.map(sqlNameOf);

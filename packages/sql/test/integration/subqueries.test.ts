@@ -1250,6 +1250,37 @@ test("a non-equi correlation's outer values come from the outer rows, not from t
   assert.equal(sent("Join(joinType=[InnerJoin], where=[b.n < `$sq1_o0`]"), pairs);
 });
 
+test("under mini-batch the GROUP BY of a non-equi correlation's outer values is bundled too, as Flink bundles every group aggregation of the plan", async () => {
+  // The outer rows: one group's count, sent as +I 4, then -U 4 / +U 8 (bundles of 4 rows). The
+  // outer values' GROUP BY takes +4, -4, +8 in one bundle (3 rows, ended by the input's end):
+  // value 4 came and went within it, so it sends +I 8 alone; unbundled it sent +I 4, -D 4, +I 8.
+  const env = StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} });
+  const tEnv = sql(env);
+  for (const [k, v] of [
+    ["enabled", "true"],
+    ["allow-latency", "1 h"],
+    ["size", "4"],
+  ])
+    await tEnv.executeSql(`SET 'table.exec.mini-batch.${k}' = '${v}'`);
+  const out: Row[] = [];
+  tEnv
+    .sqlQuery(
+      `SELECT a.k, (SELECT COUNT(*) FROM (VALUES 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) AS b (y) WHERE b.y < a.c) AS below
+       FROM (SELECT k, COUNT(*) AS c FROM (VALUES 1, 1, 1, 1, 1, 1, 1, 1) AS t (k) GROUP BY k) a`,
+    )
+    .toDataStream()
+    .forEach((r) => {
+      out.push(r);
+    });
+  const { metrics } = await env.execute("mini-batch-outer-values");
+  assert.deepEqual(materialize(out), [{ k: 1, below: 7 }]);
+  const values = Object.values(metrics).filter((m) =>
+    m.name.startsWith("GroupAggregate(groupBy=[`$sq0_o0`], select=[`$sq0_o0` AS"),
+  );
+  assert.equal(values.length, 1);
+  assert.equal((values[0] as { recordsOut: number }).recordsOut, 1);
+});
+
 test("WHERE's plain conjuncts, then its semi and anti joins, then its scalar subqueries' joins, as Calcite orders them: each join takes only the rows kept before it", async () => {
   // Flink 1.20's plan of this shape: Calc(where=[a > 5]) under the LeftSemiJoin under the scalar
   // subquery's join. Rows 101..200 pass n > 100, and of those the 66 with MOD(n, 3) in {0, 1}
