@@ -212,40 +212,56 @@ function addOrModify(def: TableDefinition, kind: "add" | "modify", elements: rea
 
   let watermark = def.watermark;
   for (const w of watermarks) {
-    if (kind === "add" && watermark !== undefined)
-      throw refused(
-        def,
-        `The base table has already defined the watermark strategy ${tick(watermark.column)} AS ${flinkExprText(watermark.expr)}. You might want to drop it before adding a new one.`,
-        w.pos,
-      );
-    if (kind === "modify" && watermark === undefined)
-      throw refused(
-        def,
-        "The base table does not define any watermark. You might want to add a new one.",
-        w.pos,
-      );
+    checkAddOrModify(
+      def,
+      kind,
+      { defined: "watermark strategy", missing: "watermark" },
+      watermark && `${tick(watermark.column)} AS ${flinkExprText(watermark.expr)}`,
+      w.pos,
+    );
     watermark = { column: w.column, expr: w.expr, pos: w.pos };
   }
 
   let key: { name?: string; columns: readonly string[] } | undefined = keyOf(def);
   for (const k of keys) {
-    if (kind === "add" && key !== undefined)
-      throw refused(
-        def,
-        `The base table has already defined the primary key constraint [${key.columns.map(tick).join(", ")}]. You might want to drop it before adding a new one.`,
-        k.pos,
-      );
-    if (kind === "modify" && key === undefined)
-      throw refused(
-        def,
-        "The base table does not define any primary key constraint. You might want to add a new one.",
-        k.pos,
-      );
+    const what = "primary key constraint";
+    checkAddOrModify(
+      def,
+      kind,
+      { defined: what, missing: what },
+      key && `[${key.columns.map(tick).join(", ")}]`,
+      k.pos,
+    );
     // Flink's Schema.Builder names a key declared without CONSTRAINT PK_ and its columns.
     key = { name: k.name ?? `PK_${k.columns.join("_")}`, columns: k.columns };
   }
   const { watermark: _old, ...rest } = def;
   return withKey(watermark === undefined ? rest : { ...rest, watermark }, columns, key);
+}
+
+/**
+ * ADD refuses a watermark or primary key the table already has (`existing`: Flink's text of it),
+ * MODIFY one it has not, with Flink's messages (`what`: their names for it in each).
+ */
+function checkAddOrModify(
+  def: TableDefinition,
+  kind: "add" | "modify",
+  what: { readonly defined: string; readonly missing: string },
+  existing: string | undefined,
+  pos: SourcePos | undefined,
+): void {
+  if (kind === "add" && existing !== undefined)
+    throw refused(
+      def,
+      `The base table has already defined the ${what.defined} ${existing}. You might want to drop it before adding a new one.`,
+      pos,
+    );
+  if (kind === "modify" && existing === undefined)
+    throw refused(
+      def,
+      `The base table does not define any ${what.missing}. You might want to add a new one.`,
+      pos,
+    );
 }
 
 /** DROP (columns): Flink's order (most dependencies first, then a HashSet's) and checks. */
