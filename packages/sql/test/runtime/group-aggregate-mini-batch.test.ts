@@ -17,6 +17,7 @@ import { GroupAggFunction, type Out } from "../../src/planner/group-aggregate.js
 import { jsonKey } from "../../src/planner/keys.js";
 import { rowScope } from "../../src/planner/relation.js";
 import { MiniBatchGroupAggOperator } from "../../src/runtime/mini-batch-group-aggregate.js";
+import { miniBatchOps, playOps } from "../fixtures/mini-batch-ops.js";
 
 const text = (r: Row) => `${rowKind(r)}${JSON.stringify({ ...r, $rowkind: undefined })}`;
 const table = (rows: readonly Row[]) => materialize(rows).map(text).sort();
@@ -65,35 +66,8 @@ function keyedState(s: OperatorSnapshot): unknown {
   return out;
 }
 
-const opArb = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      t: fc.constant("row" as const),
-      k: fc.constantFrom("a", "b", "c"),
-      v: fc.integer({ min: -3, max: 9 }),
-    }),
-  },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      t: fc.constant("retract" as const),
-      pick: fc.nat(),
-      kind: fc.constantFrom("-D", "-U"),
-    }),
-  },
-  // A retraction of a key without rows: no group to take it from, ignored by both.
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant("orphan" as const), k: fc.constantFrom("a", "b", "c") }),
-  },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("watermark" as const) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("snapshot" as const) }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant("time" as const), ms: fc.integer({ min: 1, max: 60 }) }),
-  },
-);
+// A retraction of a key without rows ("orphan"): no group to take it from, ignored by both.
+const opArb = miniBatchOps({ value: fc.integer({ min: -3, max: 9 }), retractWeight: 3, orphans: true });
 
 test("random inserts and retractions: the mini-batch group aggregation gives the plain one's table and state at every bundle end, one change per group and bundle", () => {
   fc.assert(
@@ -107,10 +81,6 @@ test("random inserts and retractions: the mini-batch group aggregation gives the
         const fn = groupAgg(AGGREGATES, withHaving ? (o) => (o.values[0] as number) >= 2 : undefined);
         const plain = plainOf(fn);
         const mini = miniOf(fn, size, latencyMs);
-        const live: Row[] = [];
-        let id = 0;
-        let wm = 0;
-        let now = 0;
         let sent = 0;
         const same = () => assert.deepEqual(table(mini.getOutputValues()), table(plain.getOutputValues()));
         // Output comes only when a bundle ends, and each step ends one bundle at most: since the
@@ -123,39 +93,21 @@ test("random inserts and retractions: the mini-batch group aggregation gives the
           assert.equal(new Set(removes).size, removes.length);
           sent += changes.length;
         };
-        for (const op of ops) {
-          if (op.t === "row") {
-            const row = { k: op.k, v: op.v, d: op.v / 4, id: id++ };
-            live.push(row);
-            plain.processElement({ ...row }, id);
-            mini.processElement({ ...row }, id);
-          } else if (op.t === "retract") {
-            if (live.length === 0) continue;
-            const [row] = live.splice(op.pick % live.length, 1) as [Row];
-            plain.processElement(withKind({ ...row }, op.kind), id);
-            mini.processElement(withKind({ ...row }, op.kind), id);
-          } else if (op.t === "orphan") {
-            if (live.some((r) => r.k === op.k)) continue;
-            const row = withKind({ k: op.k, v: 1, d: 0.25, id: -1 }, "-D");
-            plain.processElement({ ...row }, id);
-            mini.processElement({ ...row }, id);
-          } else if (op.t === "watermark") {
-            wm += 1;
-            plain.processWatermark(wm);
-            mini.processWatermark(wm);
-            same();
-          } else if (op.t === "snapshot") {
+        playOps(ops, plain, mini, {
+          row: (k, v, id) => ({ k, v, d: v / 4, id }),
+          retractions: true,
+          orphan: (k) => ({ k, v: 1, d: 0.25, id: -1 }),
+          onWatermark: same,
+          onSnapshot: () => {
             assert.deepEqual(keyedState(mini.snapshot()), keyedState(plain.snapshot()));
             same();
-          } else {
-            now += op.ms;
-            plain.setProcessingTime(now);
-            mini.setProcessingTime(now);
-          }
-          onePerGroup();
-          // A valid changelog at every step: it never retracts a row it has not sent.
-          materialize(mini.getOutputValues());
-        }
+          },
+          afterStep: () => {
+            onePerGroup();
+            // A valid changelog at every step: it never retracts a row it has not sent.
+            materialize(mini.getOutputValues());
+          },
+        });
         plain.endInput();
         mini.endInput();
         same();

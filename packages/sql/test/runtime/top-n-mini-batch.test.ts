@@ -9,6 +9,7 @@ import { harnessFor, KeyedOneInputOperatorHarness } from "@fleuve/core/testing";
 import { materialize, type Row, rowKind, withKind } from "@fleuve/sql";
 import fc from "fast-check";
 import { MiniBatchTopNOperator, TopNFunction, type TopNSpec } from "../../src/runtime/top-n.js";
+import { miniBatchOps, playOps } from "../fixtures/mini-batch-ops.js";
 
 const text = (r: Row) => `${rowKind(r)}${JSON.stringify({ ...r, $rowkind: undefined })}`;
 const table = (rows: readonly Row[]) => materialize(rows).map(text).sort();
@@ -21,30 +22,7 @@ const spec = (start: number, end: number, rank: boolean, updatingInput: boolean)
   updatingInput,
 });
 
-const opArb = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      t: fc.constant("row" as const),
-      k: fc.constantFrom("a", "b", "c"),
-      v: fc.nat(12),
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      t: fc.constant("retract" as const),
-      pick: fc.nat(),
-      kind: fc.constantFrom("-D", "-U"),
-    }),
-  },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("watermark" as const) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("snapshot" as const) }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant("time" as const), ms: fc.integer({ min: 1, max: 60 }) }),
-  },
-);
+const opArb = miniBatchOps({ value: fc.nat(12), retractWeight: 2 });
 
 test("random inserts and retractions: the mini-batch Top-N's changelog gives the plain Top-N's table at every flush, never longer", () => {
   fc.assert(
@@ -65,38 +43,18 @@ test("random inserts and retractions: the mini-batch Top-N's changelog gives the
           new MiniBatchTopNOperator(s, { size, latencyMs }),
           (r) => r.k as string,
         );
-        const live: Row[] = [];
-        let id = 0;
-        let wm = 0;
-        let now = 0;
         const same = () => assert.deepEqual(table(mini.getOutputValues()), table(plain.getOutputValues()));
-        for (const op of ops) {
-          if (op.t === "row") {
-            const row = { k: op.k, v: op.v, id: id++ };
-            live.push(row);
-            plain.processElement({ ...row }, id);
-            mini.processElement({ ...row }, id);
-          } else if (op.t === "retract") {
-            if (!updating || live.length === 0) continue;
-            const [row] = live.splice(op.pick % live.length, 1) as [Row];
-            plain.processElement(withKind({ ...row }, op.kind), id);
-            mini.processElement(withKind({ ...row }, op.kind), id);
-          } else if (op.t === "watermark") {
-            wm += 1;
-            plain.processWatermark(wm);
-            mini.processWatermark(wm);
-            same();
-          } else if (op.t === "snapshot") {
+        playOps(ops, plain, mini, {
+          row: (k, v, id) => ({ k, v, id }),
+          retractions: updating,
+          onWatermark: same,
+          onSnapshot: () => {
             mini.snapshot();
             same();
-          } else {
-            now += op.ms;
-            plain.setProcessingTime(now);
-            mini.setProcessingTime(now);
-          }
+          },
           // A valid changelog at every step: it never retracts a row it has not sent.
-          materialize(mini.getOutputValues());
-        }
+          afterStep: () => materialize(mini.getOutputValues()),
+        });
         plain.endInput();
         mini.endInput();
         same();
