@@ -294,7 +294,10 @@ export function planGroupAggregate(
   if (select.where === undefined && !expanded && input.joinProjection?.stream === stream)
     input.joinProjection.fuse([...read].map((name) => ({ name, from: name })));
   const fn = new GroupAggFunction(aggregates, keyEvals, { passes, build }, options);
-  const miniBatch = bundledMiniBatch(options.miniBatch, "a group aggregation");
+  const miniBatch = bundledMiniBatch(
+    options.miniBatch,
+    "a group aggregation (GROUP BY, DISTINCT, the counts of UNION, INTERSECT and EXCEPT)",
+  );
   const keyed = stream.keyBy(keyOf);
   // With mini-batch the same final rows and state, one change per group and bundle.
   const result = (
