@@ -11,6 +11,7 @@ import { jobClock } from "./clock.js";
 import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable, nullableDeep } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic, queryType } from "./data-types.js";
+import { flinkTypeText } from "./flink-type-text.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { castNumberToDecimal, castNumberToInteger, narrowed, numericSourceKind } from "./number-casts.js";
@@ -570,6 +571,19 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       // DOW, DECADE and EPOCH), where a TIME read as a time of 1970 gave YEAR 1970.
       if (isAtomic(operand.type, "TIME") && (EXTRACT_DATE_UNITS.has(e.unit) || e.unit === "EPOCH"))
         throw invalid(`unit ${e.unit} can not be applied to time variable`);
+      // Calcite's validator takes a unit of the interval's kind only: a year-month unit of a
+      // year-month interval, any other of a day-time one (checked on bench/flink for 25 pairs).
+      if (
+        operand.type?.kind === "interval" &&
+        isYearMonthType(operand.type) !== YEAR_MONTH_UNITS.has(e.unit)
+      ) {
+        const type = flinkTypeText({ ...operand.type, notNull: false }, false);
+        throw invalid(
+          `Cannot apply 'EXTRACT' to arguments of type 'EXTRACT(<INTERVAL ${e.unit}> FROM <${type}>)'. Supported form(s): 'EXTRACT(<DATETIME_INTERVAL> FROM <DATETIME_INTERVAL>)' 'EXTRACT(<DATETIME_INTERVAL> FROM <DATETIME>)'`,
+          undefined,
+          { unit: e.unit, operandType: type },
+        );
+      }
       // MICROSECOND and NANOSECOND of an interval are refused below, as of a DATE or TIME.
       if (operand.type?.kind === "interval" && e.unit !== "MICROSECOND" && e.unit !== "NANOSECOND")
         return compileExtractOfInterval(e.unit, operand);
@@ -1665,6 +1679,17 @@ const EXTRACT_DATE_UNITS: ReadonlySet<string> = new Set([
   "DOY",
   "DOW",
   "ISODOW",
+]);
+
+/** EXTRACT's units of a year-month interval (Calcite's TimeUnit.yearMonth); the others are day-time. */
+const YEAR_MONTH_UNITS: ReadonlySet<string> = new Set([
+  "YEAR",
+  "MONTH",
+  "QUARTER",
+  "DECADE",
+  "CENTURY",
+  "MILLENNIUM",
+  "ISOYEAR",
 ]);
 
 /**
