@@ -245,7 +245,7 @@ export const DOC_COMMANDS: Record<string, DocCommandEntry> = {
         "a server that runs until stopped, on a fixed port: packages/metrics/test/server.test.ts starts Debian's prometheus the same way on a free port, scrapes a running job and checks the query API's values",
       skip: true,
     },
-  "curl -s 'http://127.0.0.1:9090/api/v1/query?query=sum(rate(fleuve_operator_records_in_total[1m]))by(operator)'":
+  "curl -sG http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=sum by (operator) (rate(fleuve_operator_records_in_total[1m]))'":
     {
       reason: "needs the Prometheus server above (tested by packages/metrics/test/server.test.ts)",
       skip: true,

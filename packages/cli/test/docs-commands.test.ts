@@ -195,6 +195,18 @@ test("the docs show commands, and every manifest entry is a command the docs sho
   assert.deepEqual(stale, [], "manifest entries for commands no doc shows any more (remove or update them)");
 });
 
+test("curl commands quote URLs that hold [ ] { } with -g or --data-urlencode (curl reads them as globs)", () => {
+  // A skipped command is never run, so nothing else would notice: curl -s takes
+  // `...[1m]...` for a range, fails with "bad range" and prints nothing.
+  const globbed = blockCommands.filter((c) => {
+    if (!/^curl\s/.test(c.text)) return false;
+    if (/\s-[a-zA-Z]*g|--globoff/.test(c.text)) return false;
+    const urls = c.text.match(/'?https?:\/\/[^\s']+/g) ?? [];
+    return urls.some((u) => /[[\]{}]/.test(u));
+  });
+  assert.deepEqual(globbed.map(describe), []);
+});
+
 test("every command in a shell block is run as printed or listed in the manifest", () => {
   const unhandled = blockCommands.filter((c) => DOC_COMMANDS[c.text] === undefined && hasPlaceholder(c.text));
   assert.deepEqual(
