@@ -28,6 +28,7 @@ import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-f
 import { similarRegExp } from "./similar-to.js";
 import { NUMBER_TYPES } from "./string-collection-functions.js";
 import { isTemporal, orderedComparisonCast } from "./string-comparisons.js";
+import { checkConcatOperands, checkStringArguments } from "./string-signatures.js";
 import { timeRounding } from "./time-rounding.js";
 import { flinkDay, TIMESTAMP_TIME_UNITS } from "./timestamp-fields.js";
 import { compileScalarCall, isAggregateName, unknownFunction, userFunction } from "./user-functions.js";
@@ -398,6 +399,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         return compileBinary(e.op, l as Compiled<I>, r as Compiled<I>);
       }
       if (ARITHMETIC.has(e.op)) refuseStringArithmetic(e, left.type, right.type);
+      if (e.op === "||") checkConcatOperands(left.type, right.type, firstPos(e));
       // An operand of unknown type (an untyped user function's result; not the NULL literal, which
       // takes the other's type) leaves the result's type unknown too.
       const untyped = (x: Compiled<I>, ex: Expr) =>
@@ -1895,6 +1897,7 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
   );
   const fn = site?.fn ?? f.fn;
   const argTypes = args.map((a) => a.type);
+  checkStringArguments(e.name, argTypes, e.pos);
   const general =
     site?.type !== undefined
       ? site.type(argTypes)

@@ -87,3 +87,30 @@ export function flinkTypeText(t: DataType, summary: boolean): string {
   }
   return t.notNull ? `${s} NOT NULL` : s;
 }
+
+/**
+ * A data type as Calcite writes it in Flink's validation errors ("Cannot apply 'UPPER' to
+ * arguments of type 'UPPER(<INTEGER>)'"): without nullability, INT as INTEGER, STRING as
+ * VARCHAR(2147483647), TIMESTAMP_LTZ(3) as TIMESTAMP_WITH_LOCAL_TIME_ZONE(3), ARRAY<INT> as
+ * INTEGER ARRAY, MAP<STRING, INT> as (VARCHAR(2147483647), INTEGER) MAP, a ROW as
+ * RECORDTYPE:PEEK_NO_EXPAND(INTEGER A, ...) (upper case, as Calcite's message; probed on Flink 1.20).
+ */
+export function calciteTypeText(t: DataType): string {
+  switch (t.kind) {
+    case "array":
+      return `${calciteTypeText(t.element)} ARRAY`;
+    case "multiset":
+      return `${calciteTypeText(t.element)} MULTISET`;
+    case "map":
+      return `(${calciteTypeText(t.key)}, ${calciteTypeText(t.value)}) MAP`;
+    case "row":
+      return `RecordType:peek_no_expand(${t.fields.map((f) => `${calciteTypeText(f.type)} ${f.name}`).join(", ")})`.toUpperCase();
+    case "atomic":
+      if (t.name === "INT" || t.name === "INTEGER") return "INTEGER";
+      if (t.name === "TIMESTAMP_LTZ" || (t.name === "TIMESTAMP" && t.timeZone === "local"))
+        return `TIMESTAMP_WITH_LOCAL_TIME_ZONE(${t.args[0] ?? 6})`;
+      return flinkTypeText({ ...t, notNull: false }, false);
+    default:
+      return flinkTypeText({ ...t, notNull: false }, false);
+  }
+}

@@ -62,13 +62,28 @@ const JAVA_DOUBLE =
  * SqlFunctionUtils; IS_DIGIT and IS_ALPHA test every character (Unicode digits, letters) as
  * commons-lang's StringUtils.isNumeric / isAlpha.
  */
-const classTest = (test: (s: string) => boolean): ScalarFunction => ({
+const classTest = (test: (s: string) => boolean, numbers: ReadonlySet<string>): ScalarFunction => ({
   minArgs: 1,
   maxArgs: 1,
   nullIn: false,
   fn: ([s]) => typeof s === "string" && s !== "" && test(s),
   type: BOOLEAN,
+  // A number is tested by its type, as Flink's SqlFunctionUtils.isDigit / isDecimal(Object) do
+  // (Flink 1.20: IS_DIGIT(123) and IS_DIGIT(-1) TRUE, IS_DIGIT(1.5) FALSE, IS_DECIMAL of a BIGINT
+  // or DOUBLE TRUE, of a DECIMAL FALSE, IS_ALPHA(12) FALSE): TRUE for the types of `numbers`.
+  atSite: () => {
+    let isNumberTrue = false;
+    return {
+      fn: ([s]) => (typeof s === "number" ? isNumberTrue : typeof s === "string" && s !== "" && test(s)),
+      type: (ts) => {
+        const t = ts[0];
+        isNumberTrue = t?.kind === "atomic" && numbers.has(t.name);
+        return BOOLEAN;
+      },
+    };
+  },
 });
+const INTEGERS: ReadonlySet<string> = new Set(["TINYINT", "SMALLINT", "INT", "BIGINT"]);
 
 /** The functions of this module by upper-case name, for {@link SCALAR_FUNCTIONS}. */
 export const MATH_STRING_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFunction]> = [
@@ -101,8 +116,14 @@ export const MATH_STRING_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFuncti
   ],
   ["FROM_BASE64", { minArgs: 1, maxArgs: 1, fn: ([s]) => fromBase64(str(s)), type: STRING }],
   ["INSTR", { minArgs: 2, maxArgs: 2, fn: ([s, sub]) => instr(str(s), str(sub)), type: INT }],
-  ["IS_DIGIT", classTest((s) => /^\p{Nd}+$/u.test(s))],
-  ["IS_ALPHA", classTest((s) => /^\p{L}+$/u.test(s))],
+  ["IS_DIGIT", classTest((s) => /^\p{Nd}+$/u.test(s), INTEGERS)],
+  ["IS_ALPHA", classTest((s) => /^\p{L}+$/u.test(s), new Set())],
   ["TO_DATE", toDate],
-  ["IS_DECIMAL", classTest((s) => JAVA_INTEGER.test(s) || JAVA_DOUBLE.test(javaTrim(s)))],
+  [
+    "IS_DECIMAL",
+    classTest(
+      (s) => JAVA_INTEGER.test(s) || JAVA_DOUBLE.test(javaTrim(s)),
+      new Set([...INTEGERS, "FLOAT", "DOUBLE"]),
+    ),
+  ],
 ];

@@ -250,7 +250,15 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
   ],
   [
     "SPLIT_INDEX",
-    { minArgs: 3, maxArgs: 3, fn: ([s, sep, i]) => splitIndex(str(s), str(sep), num(i)), type: STRING },
+    {
+      minArgs: 3,
+      maxArgs: 3,
+      // An integer separator is a character code, as Flink's splitIndex(String, int, int):
+      // SPLIT_INDEX('a,b', 44, 1) is 'b' (Flink 1.20).
+      fn: ([s, sep, i]) =>
+        splitIndex(str(s), typeof sep === "number" ? String.fromCharCode(sep) : str(sep), num(i)),
+      type: STRING,
+    },
   ],
   ...MORE_SCALAR_FUNCTIONS,
   ...MATH_STRING_FUNCTIONS,

@@ -286,9 +286,18 @@ test("ENCODE and DECODE: a string to and from the bytes of a character set, as J
     async () => one("ENCODE('a', 'EBCDIC-XYZ') AS x"),
     /ENCODE: unsupported character set 'EBCDIC-XYZ'/,
   );
-  await refused("ENCODE(1, 'UTF-8')", /ENCODE's argument 1 must be a string, not INT/);
-  await refused("DECODE(1, 'UTF-8')", /DECODE's argument 1 must be a binary string, not INT/);
-  await refused("DECODE('abc', 'UTF-8')", /DECODE's argument 1 must be a binary string, not CHAR/);
+  await refused(
+    "ENCODE(1, 'UTF-8')",
+    /^Cannot apply 'ENCODE' to arguments of type 'ENCODE\(<INTEGER>, <CHAR\(5\)>\)'\. Supported form\(s\): 'ENCODE\(<CHARACTER>, <CHARACTER>\)'/,
+  );
+  await refused(
+    "DECODE(1, 'UTF-8')",
+    /^Cannot apply 'DECODE' to arguments of type 'DECODE\(<INTEGER>, <CHAR\(5\)>\)'\. Supported form\(s\): 'DECODE\(<BINARY>, <CHARACTER>\)'/,
+  );
+  await refused(
+    "DECODE('abc', 'UTF-8')",
+    /^Cannot apply 'DECODE' to arguments of type 'DECODE\(<CHAR\(3\)>, <CHAR\(5\)>\)'\. Supported form\(s\): 'DECODE\(<BINARY>, <CHARACTER>\)'/,
+  );
 });
 
 test("ENCODE and URL_ENCODE of a lone surrogate (read from JSON): '?' in UTF-8 and US-ASCII, U+FFFD in UTF-16", async () => {
