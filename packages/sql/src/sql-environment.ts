@@ -18,6 +18,7 @@ import {
   createSink,
   type DataStream,
   type GraphNode,
+  isFleuveError,
   type KeyedValue,
   type StreamExecutionEnvironment,
   sinkChangelogMode,
@@ -80,6 +81,7 @@ import {
   requestUpdateAfterOnly,
   rowKind,
 } from "./planner/changelog.js";
+import { castConversion } from "./planner/compile-expression.js";
 import { tableAsSelect } from "./planner/create-table-as.js";
 import { tableLike } from "./planner/create-table-like.js";
 import { explainStatement, scanAll, scratchEnvironment } from "./planner/explain.js";
@@ -98,11 +100,17 @@ import {
   tableOptionError,
 } from "./planner/scan.js";
 import { stateTtlMs } from "./planner/settings.js";
+import {
+  castsImplicitly,
+  sameType as sameSinkType,
+  sinkTypesMismatch,
+  withConversions,
+} from "./planner/sink-types.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { HIDDEN_PREFIX } from "./planner/subqueries.js";
 import { withFunctions } from "./planner/user-functions.js";
 import { flinkText, type Row, setColumn } from "./planner/values.js";
-import { LOCAL_TIME_ZONE, parseZone } from "./planner/zone.js";
+import { LOCAL_TIME_ZONE, parseZone, withZone } from "./planner/zone.js";
 
 export type { Row } from "./planner/values.js";
 
@@ -607,6 +615,47 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   }
 
   /**
+   * The implicit casts of an INSERT's query columns into the sink table's columns (by target column
+   * name), as Flink 1.20 applies them (INT into DECIMAL(5, 2) writes 7.00, a TIMESTAMP into a DATE
+   * its day); a query column whose type does not cast implicitly to its column's fails with Flink's
+   * message, naming the table, the column and both schemas. Columns of unknown type are not checked.
+   */
+  function sinkConversions(
+    s: SinkTarget,
+    rel: Relation,
+    def: TableDefinition,
+    targets: readonly string[],
+  ): [string, (v: unknown) => unknown][] {
+    const columns = def.columns.filter((c) => c.kind === "physical");
+    const listed = s.columns.length > 0;
+    // With a column list Flink's query schema is in the table's order, its columns named EXPR$i and
+    // an unlisted one of its column's type, nullable (the NULL written there).
+    const query = columns.map((c, i) => {
+      const at = listed ? targets.indexOf(c.name) : i;
+      const type = at < 0 ? { ...c.type, notNull: false } : rel.columns[at]?.type;
+      return { name: listed ? `EXPR$${i}` : (rel.columns[i]?.name ?? c.name), type, at };
+    });
+    const out: [string, (v: unknown) => unknown][] = [];
+    for (const [i, c] of columns.entries()) {
+      const q = query[i] as (typeof query)[number];
+      if (q.at < 0 || q.type === undefined) continue;
+      if (!castsImplicitly(q.type, c.type)) {
+        const table = summaryIdentifier(s.table.parts[s.table.parts.length - 1] as string);
+        throw invalid(sinkTypesMismatch(table, i, query, columns), s.pos, { table, columnName: c.name });
+      }
+      const from = q.type;
+      if (sameSinkType(from, c.type)) continue;
+      try {
+        out.push([c.name, withZone(settings, () => castConversion(from, c.type))]);
+      } catch (e) {
+        // A MAP, which CAST does not convert yet: its keys and values are written as they are.
+        if (!isFleuveError(e) || e.code !== "FLEUVE_SQL_UNSUPPORTED") throw e;
+      }
+    }
+    return out;
+  }
+
+  /**
    * Writes the rows of `rel` (planned on `env`) into table `s.table`, by its column list, through
    * the table's sink. Returns the sink's node and the changelog mode of what `rel` writes.
    */
@@ -631,6 +680,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         s.pos,
       );
     }
+    const convert = sinkConversions(s, rel, def, targets);
     const { connector, options: opts } = connectorOptions(def);
     let sink: ReturnType<typeof createSink>;
     let mode: ConnectorChangelogMode;
@@ -716,7 +766,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
           layout.jsonTimestamps,
         )
       : undefined;
-    const renamed = renamer(targets, from, null);
+    const renamed = withConversions(renamer(targets, from, null), convert);
     const toTarget = objects === undefined ? renamed : (row: Row) => objects(renamed(row)) as Row;
     // A record key is encoded from the row before its dates and times become the value's json
     // text: the key format writes them its own way ('key.json.timestamp-format.standard').

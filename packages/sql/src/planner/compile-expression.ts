@@ -1406,6 +1406,22 @@ function binaryCast(
  * a value of the target's type already is kept. Others (MAP, MULTISET from another type) are
  * refused.
  */
+/**
+ * A conversion of values of type `from` to type `to` as CAST does them (the implicit cast of a
+ * query column into a sink column of another type: INT into DECIMAL(5, 2), TIMESTAMP into DATE);
+ * NULL stays NULL. Compiled in the session time zone in force when it is called.
+ */
+export function castConversion(from: DataType, to: DataType): (v: unknown) => unknown {
+  let value: unknown = null;
+  const read: Compiled<null> = { eval: () => value, type: from };
+  const cast = to.kind === "atomic" ? compileCast(read, to, false) : compileStructuredCast(read, to, false);
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    value = v;
+    return cast.eval(null);
+  };
+}
+
 function compileStructuredCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compiled<I> {
   const type = { ...target, notNull: x.type?.notNull === true && target.notNull };
   if (x.type !== undefined && sameType(x.type, target)) return { eval: x.eval, type };
