@@ -15,14 +15,13 @@
  */
 
 import type { DataType } from "../parser/ast.js";
+import { formatDate, formatTime, formatTimestamp } from "../planner/values.js";
 
 /** Flink's `'json.timestamp-format.standard'` values. */
 export const TIMESTAMP_STANDARDS = ["SQL", "ISO-8601"] as const;
 
 /** How the json format writes timestamps (see the file's comment). */
 export type TimestampStandard = (typeof TIMESTAMP_STANDARDS)[number];
-
-const DAY_MS = 86_400_000;
 
 /**
  * The json text of a value of temporal atomic type `t` held as a number, in `standard`;
@@ -36,9 +35,9 @@ export function jsonTemporalWriter(
   const separator = standard === "SQL" ? " " : "T";
   switch (t.name) {
     case "DATE":
-      return (v) => (typeof v === "number" ? dateText(v) : v);
+      return (v) => (typeof v === "number" ? formatDate(v) : v);
     case "TIME":
-      return (v) => (typeof v === "number" ? clockText(((v % DAY_MS) + DAY_MS) % DAY_MS, 0) : v);
+      return (v) => (typeof v === "number" ? formatTime(v) : v);
     case "TIMESTAMP":
     case "TIMESTAMP_LTZ": {
       // TIMESTAMP and TIMESTAMP_LTZ default to precision 6: every millisecond digit is kept.
@@ -46,31 +45,13 @@ export function jsonTemporalWriter(
       const zone = t.name === "TIMESTAMP_LTZ" ? "Z" : "";
       return (v) => {
         if (typeof v !== "number" || !Number.isFinite(v)) return v;
-        const ms = ((v % DAY_MS) + DAY_MS) % DAY_MS;
-        return `${dateText(v - ms)}${separator}${clockText(ms, precision)}${zone}`;
+        // `yyyy-MM-dd HH:mm:ss.SSS`: the fraction cut to the precision, without trailing zeros
+        const text = formatTimestamp(v);
+        const fraction = text.slice(20, 20 + precision).replace(/0+$/, "");
+        return `${text.slice(0, 10)}${separator}${text.slice(11, 19)}${fraction === "" ? "" : `.${fraction}`}${zone}`;
       };
     }
     default:
       return undefined;
   }
-}
-
-/** `yyyy-MM-dd` of epoch milliseconds (UTC). */
-function dateText(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-/**
- * `HH:mm:ss` of milliseconds of the day, with its first `precision` fraction digits (at most 3)
- * without trailing zeros.
- */
-function clockText(ms: number, precision: number): string {
-  const seconds = Math.floor(ms / 1000);
-  const two = (n: number) => String(n).padStart(2, "0");
-  const clock = `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
-  const fraction = String(ms % 1000)
-    .padStart(3, "0")
-    .slice(0, precision)
-    .replace(/0+$/, "");
-  return fraction === "" ? clock : `${clock}.${fraction}`;
 }

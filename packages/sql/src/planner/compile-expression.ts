@@ -1396,17 +1396,6 @@ function binaryCast(
 }
 
 /**
- * `CAST(x AS target)`, or `TRY_CAST` when `isTry` (NULL instead of an error on a value that does not
- * cast), as Flink 1.20 casts. Character strings are read as Flink's cast rules read them (see
- * number-text.ts for numbers, values.ts for dates and times).
- */
-/**
- * CAST to a ROW or an ARRAY, as Flink's RowToRowCastRule and ArrayToArrayCastRule do: a ROW of as
- * many fields, each field cast to its target's type (the target's names), an ARRAY each element;
- * a value of the target's type already is kept. Others (MAP, MULTISET from another type) are
- * refused.
- */
-/**
  * A conversion of values of type `from` to type `to` as CAST does them (the implicit cast of a
  * query column into a sink column of another type: INT into DECIMAL(5, 2), TIMESTAMP into DATE);
  * NULL stays NULL. Compiled in the session time zone in force when it is called.
@@ -1422,6 +1411,12 @@ export function castConversion(from: DataType, to: DataType): (v: unknown) => un
   };
 }
 
+/**
+ * CAST to a ROW or an ARRAY, as Flink's RowToRowCastRule and ArrayToArrayCastRule do: a ROW of as
+ * many fields, each field cast to its target's type (the target's names), an ARRAY each element;
+ * a value of the target's type already is kept. Others (MAP, MULTISET from another type) are
+ * refused.
+ */
 function compileStructuredCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compiled<I> {
   const type = { ...target, notNull: x.type?.notNull === true && target.notNull };
   if (x.type !== undefined && sameType(x.type, target)) return { eval: x.eval, type };
@@ -1501,6 +1496,11 @@ function refusedDatetimeCast(from: string | undefined, to: string): string | und
   return undefined;
 }
 
+/**
+ * `CAST(x AS target)`, or `TRY_CAST` when `isTry` (NULL instead of an error on a value that does not
+ * cast), as Flink 1.20 casts. Character strings are read as Flink's cast rules read them (see
+ * number-text.ts for numbers, values.ts for dates and times).
+ */
 function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compiled<I> {
   if (target.kind !== "atomic") throw unsupported(`CAST to ${target.kind.toUpperCase()}`);
   const sourceName = x.type?.kind === "atomic" ? x.type.name : undefined;
