@@ -604,11 +604,13 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     where = withSubqueries.where;
     select = { ...select, where, items: withSubqueries.items };
   }
+  // As Flink's GroupAggFunction, a group's state expires after `table.exec.state.ttl`.
+  const groupOptions = { stateTtlMs: stateTtlMs(ctx.settings), miniBatch: miniBatch(ctx.settings) };
   if (aggregating) {
     if (select.distinct) throw unsupported("SELECT DISTINCT with GROUP BY or aggregates", select.pos);
-    return planGroupAggregate(select, input, { miniBatch: miniBatch(ctx.settings) });
+    return planGroupAggregate(select, input, groupOptions);
   }
-  if (select.distinct) return planDistinct(select, input, { miniBatch: miniBatch(ctx.settings) });
+  if (select.distinct) return planDistinct(select, input, groupOptions);
   // CURRENT_WATERMARK reads the watermark of the filter or projection evaluating it.
   const selectWatermark = watermarkCell();
   let scope = withCurrentWatermark(rowScope(input), input, selectWatermark);
