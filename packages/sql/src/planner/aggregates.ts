@@ -17,18 +17,8 @@
  *   retraction takes out the earliest equal value, as Flink's ListAggWithRetractAggFunction and
  *   First/LastValueWithRetractAggFunction (which order by arrival) do. Over an input that never
  *   retracts, FIRST_VALUE and LAST_VALUE keep only `[value]` (Flink's FirstValueAggFunction);
- * - `VAR_POP`, `VAR_SAMP` (`VARIANCE`), `STDDEV_POP`, `STDDEV_SAMP` (`STDDEV`): over integers,
- *   `{ n, s, q }`, the exact count, sum and sum of squares (numbers while safe integers, else
- *   their decimal text), so that the result is Flink's integer formula exactly; over DOUBLE,
- *   FLOAT and DECIMAL, `{ n, k, s, q }`, the count and the sums of `v - k` and `(v - k)^2` around
- *   a shift `k` near the values (the first value, moved to the value just added when the mean drifts away
- *   from it), because the plain sum-of-squares formula cancels catastrophically when the mean is
- *   large next to the spread (values near 1e9 differing by 1 leave nothing of `q - s * s / n` in
- *   a double). Shifted sums, unlike Welford's running mean, take a retraction out with the very
- *   terms that put the value in, so retracting leaves no rounding behind when those terms are
- *   exact, and only rounding of the spread's size otherwise. A retraction that comes before its
- *   insert stays in the sums (the count below 0, or at 0 with sums left) until the insert
- *   cancels it, as Flink's reduction to SUM(x * x), SUM(x) and COUNT(x) keeps it;
+ * - `VAR_POP`, `VAR_SAMP` (`VARIANCE`), `STDDEV_POP`, `STDDEV_SAMP` (`STDDEV`): `{ n, s, q }`, the
+ *   count, sum and sum of squares that Flink reduces them to (variance.ts);
  * - `ARRAY_AGG`: `{ list }` as LISTAGG's, NULLs kept unless `IGNORE NULLS` (Flink's
  *   ArrayAggFunction adds NULL to its list); with DISTINCT, `{ list, counts }`: the distinct
  *   values in order of their first arrival, as Flink's distinct view passes only a value's first
@@ -79,6 +69,16 @@ import {
   userFunction,
 } from "./user-functions.js";
 import { multisetOf, type Row } from "./values.js";
+import {
+  createSpread,
+  mergeSpread,
+  SPREAD,
+  spreadAcc,
+  spreadArithmetic,
+  spreadResult,
+  spreadType,
+  updateSpread,
+} from "./variance.js";
 
 /** An aggregate call node. */
 export type CallExpr = Expr & { kind: "call" };
@@ -248,15 +248,6 @@ export function compileAggregates(
   return { aggregates, index: new Map<Expr, number>(calls.map((c, i) => [c, i])) };
 }
 
-/** The variance and standard deviation aggregates, by name (STDDEV and VARIANCE are Flink's synonyms of the sample ones). */
-const SPREAD: ReadonlyMap<string, { sample: boolean; sqrt: boolean }> = new Map([
-  ["VAR_POP", { sample: false, sqrt: false }],
-  ["VAR_SAMP", { sample: true, sqrt: false }],
-  ["VARIANCE", { sample: true, sqrt: false }],
-  ["STDDEV_POP", { sample: false, sqrt: true }],
-  ["STDDEV_SAMP", { sample: true, sqrt: true }],
-  ["STDDEV", { sample: true, sqrt: true }],
-]);
 const ORDERED = new Set(["LISTAGG", "FIRST_VALUE", "LAST_VALUE"]);
 const NUMERIC_TYPES = new Set([
   ...["TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT"],
@@ -519,7 +510,18 @@ const keepsList = (a: AggregateCall) =>
   isArrayAgg(a) || (!a.call.distinct && ORDERED.has(a.call.name) && !keepsOne(a));
 const isArrayAgg = (a: AggregateCall) => a.call.name === "ARRAY_AGG" && a.user === undefined;
 const spreadOf = (a: AggregateCall) => (a.call.distinct ? undefined : SPREAD.get(a.call.name));
-const isInteger = (a: AggregateCall) => a.arg?.type?.kind === "atomic" && INTEGER_TYPES.has(a.arg.type.name);
+/** The arithmetic of a variance call, found once per call (see variance.ts). */
+const ARITHMETIC = new WeakMap<AggregateCall, ReturnType<typeof spreadArithmetic>>();
+function arithmeticOf(a: AggregateCall): ReturnType<typeof spreadArithmetic> {
+  let arith = ARITHMETIC.get(a);
+  if (arith === undefined) {
+    arith = spreadArithmetic(a.arg?.type);
+    ARITHMETIC.set(a, arith);
+  }
+  return arith;
+}
+/** A variance call's accumulator, in the current form (state of earlier versions converted). */
+const spreadOfAcc = (a: AggregateCall, acc: AggAcc) => spreadAcc(arithmeticOf(a), acc);
 
 /** The accumulator of LISTAGG, FIRST_VALUE and LAST_VALUE under retraction, and of ARRAY_AGG. */
 interface ListAcc {
@@ -527,52 +529,6 @@ interface ListAcc {
   /** ARRAY_AGG(DISTINCT ...): how many times each value of `list` (by its JSON text) counts. */
   counts?: Record<string, number>;
 }
-/** An exact integer: a number while it is a safe integer, else its decimal text (a BigInt's). */
-type Exact = number | string;
-/** The exact accumulator of a variance over integers. */
-interface ExactSpread {
-  n: number;
-  s: Exact;
-  q: Exact;
-}
-/** The shifted sums of a variance over approximate numbers: `s = Σ(v - k)`, `q = Σ(v - k)^2`. */
-interface ShiftedSpread {
-  n: number;
-  k: number;
-  s: number;
-  q: number;
-}
-/**
- * `acc` as shifted sums. State saved before shifted sums held Welford's `{ n, mean, m2 }`: that is
- * the shift `k = mean` with `s = 0` and `q = m2`, exactly.
- */
-function shiftedSpread(acc: AggAcc): ShiftedSpread {
-  const w = acc as { n: number; mean?: number; m2?: number } & Partial<ShiftedSpread>;
-  if (w.mean === undefined) return acc as ShiftedSpread;
-  return { n: w.n, k: w.mean, s: 0, q: w.m2 ?? 0 };
-}
-/** The sum of squared deviations from the mean (`m2`) of shifted sums; a single value has none. */
-const shiftedM2 = (w: ShiftedSpread) => (w.n <= 1 ? 0 : Math.max(0, rawM2(w)));
-/** `q - s^2 / n` as it is (count not 0): exact in real arithmetic whatever the sums hold. */
-const rawM2 = (w: ShiftedSpread) => w.q - (w.s * w.s) / w.n;
-
-const big = (x: Exact | number) => (typeof x === "string" ? BigInt(x) : BigInt(Math.trunc(x)));
-const exact = (x: bigint): Exact =>
-  x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x.toString();
-/** `x + d` exactly (`d` an integer, possibly unsafe, e.g. a square). */
-function addExact(x: Exact, d: number | bigint): Exact {
-  if (typeof x === "number" && typeof d === "number") {
-    const r = x + d;
-    if (Number.isSafeInteger(r) && Number.isSafeInteger(d)) return r;
-  }
-  return exact(big(x) + (typeof d === "bigint" ? d : big(d)));
-}
-/** `v * v` exactly: a number while that is a safe integer, else a BigInt. */
-function square(v: number): number | bigint {
-  const q = v * v;
-  return Number.isSafeInteger(q) ? q : big(v) * big(v);
-}
-
 /** Whether `x` and `y` are the same value (rows, arrays by their JSON text). */
 function same(x: unknown, y: unknown): boolean {
   return x === y || (typeof x === "object" && x !== null && JSON.stringify(x) === JSON.stringify(y));
@@ -610,94 +566,6 @@ function updateDistinctList(l: Required<ListAcc>, v: unknown, sign: 1 | -1): Lis
   return l;
 }
 
-/** Adds or takes out `v` of a variance accumulator. */
-function updateSpread(a: AggregateCall, acc: AggAcc, v: number, sign: 1 | -1): AggAcc {
-  if (isInteger(a)) {
-    const e = acc as ExactSpread;
-    const q = square(v);
-    e.n += sign;
-    e.s = addExact(e.s, sign * v);
-    e.q = addExact(e.q, sign === 1 ? q : -q);
-    return e;
-  }
-  const w = shiftedSpread(acc);
-  // Only an empty accumulator moves its shift to the new value (dropping nothing). A count back
-  // at 0 with sums left is not empty: a retraction came before its insert (Flink's reduction of
-  // these functions to SUM(x * x), SUM(x) and COUNT(x) keeps such sums, the count below 0, and
-  // never resets them), so the insert must cancel it.
-  if (w.n === 0 && w.s === 0 && w.q === 0) w.k = v;
-  const d = v - w.k;
-  w.n += sign;
-  w.s += sign * d;
-  w.q += sign * d * d;
-  // Keep the shift near the mean: once the mean is more than 4 standard deviations from k
-  // (s^2 / n over 16/17 of q), q - s^2 / n loses more than 4 bits; re-centring pays that once.
-  // The new shift is the value just added, not the mean: k stays one of the values, so exact
-  // inputs keep exact deviations and sums (a mean such as s / 3 is not exact, and at 1e9 its
-  // rounding became 1e-5 of a variance of 0.125 under retractions). Moving k to k' is exact in
-  // real arithmetic (Σ(v - k') = s + n(k - k'), Σ(v - k')^2 = q + 2(k - k')s + n(k - k')^2), so
-  // sums holding a pending retraction (q below 0) keep it.
-  if (sign === 1 && w.n > 0 && 17 * w.s * w.s > 16 * w.n * w.q) {
-    const e = w.k - v;
-    w.q += 2 * e * w.s + w.n * e * e;
-    w.s += w.n * e;
-    w.k = v;
-  }
-  return w;
-}
-
-/** Merges two variance accumulators. */
-function mergeSpread(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
-  if (isInteger(a)) {
-    const p = x as ExactSpread;
-    const q = y as ExactSpread;
-    return { n: p.n + q.n, s: addExact(p.s, big(q.s)), q: addExact(p.q, big(q.q)) };
-  }
-  const p = shiftedSpread(x);
-  const q = shiftedSpread(y);
-  const empty = (w: ShiftedSpread) => w.n === 0 && w.s === 0 && w.q === 0;
-  if (empty(q)) return { ...p };
-  if (empty(p)) return { ...q };
-  if (p.n > 0 && q.n > 0) {
-    // Chan et al.'s pairwise formula, the merged sums shifted to the merged mean (s = 0).
-    const n = p.n + q.n;
-    const meanP = p.k + p.s / p.n;
-    const delta = q.k + q.s / q.n - meanP;
-    return {
-      n,
-      k: meanP + (delta * q.n) / n,
-      s: 0,
-      q: rawM2(p) + rawM2(q) + (delta * delta * p.n * q.n) / n,
-    };
-  }
-  // A side holding a retraction before its insert (count 0 or less): q's sums moved to p's shift
-  // exactly (Σ(v - k') = s + n(k - k'), Σ(v - k')^2 = q + 2(k - k')s + n(k - k')^2), then added.
-  const e = q.k - p.k;
-  return { n: p.n + q.n, k: p.k, s: p.s + q.s + q.n * e, q: p.q + q.q + 2 * e * q.s + q.n * e * e };
-}
-
-/**
- * The variance or standard deviation of `acc`. Over integers, Flink's reduction of these
- * functions (Calcite's AggregateReduceFunctionsRule) in the argument's type:
- * `(q - s * s / n) / n` (or `/ (n - 1)`, NULL when n = 1), integer divisions, and the standard
- * deviation the square root of that, truncated.
- */
-function spreadResult(a: AggregateCall, acc: AggAcc, f: { sample: boolean; sqrt: boolean }): unknown {
-  if (isInteger(a)) {
-    const e = acc as ExactSpread;
-    if (e.n === 0 || (f.sample && e.n === 1)) return null;
-    const n = BigInt(e.n);
-    const s = big(e.s);
-    const variance = (big(e.q) - (s * s) / n) / (f.sample ? n - 1n : n);
-    return f.sqrt ? Math.trunc(Math.sqrt(Number(variance))) : Number(variance);
-  }
-  const w = shiftedSpread(acc);
-  if (w.n === 0 || (f.sample && w.n === 1)) return null;
-  // A count below 0 (retractions waiting for their inserts): Flink's formula over its sums.
-  const variance = (w.n < 0 ? rawM2(w) : shiftedM2(w)) / (f.sample ? w.n - 1 : w.n);
-  return f.sqrt ? Math.sqrt(variance) : variance;
-}
-
 /** The value of LISTAGG, FIRST_VALUE, LAST_VALUE or ARRAY_AGG over `values` in order (NULL when none). */
 function orderedResult(a: AggregateCall, values: readonly unknown[]): unknown {
   if (values.length === 0) return null;
@@ -707,9 +575,6 @@ function orderedResult(a: AggregateCall, values: readonly unknown[]): unknown {
   if (a.call.name === "LAST_VALUE") return values[values.length - 1];
   return values.map(String).join(a.separator ?? ",");
 }
-
-const createSpread = (a: AggregateCall): AggAcc =>
-  isInteger(a) ? { n: 0, s: 0, q: 0 } : { n: 0, k: 0, s: 0, q: 0 };
 
 /**
  * Where the sum of SUM and AVG starts. SUM's starts at -0, the identity of floating-point
@@ -726,7 +591,7 @@ export function createAcc(a: AggregateCall): AggAcc {
   if (a.lag !== undefined) return createLagAcc();
   if (keepsOne(a)) return [];
   if (keepsList(a)) return isArrayAgg(a) && a.call.distinct ? { list: [], counts: {} } : { list: [] };
-  if (spreadOf(a) !== undefined) return createSpread(a);
+  if (spreadOf(a) !== undefined) return createSpread();
   if (keepsBest(a)) return [];
   if (usesMultiset(a)) return { values: {}, distinct: 0, sum: sumStart(a), best: null, stale: false };
   return a.call.name === "COUNT" ? 0 : [sumStart(a), 0];
@@ -781,7 +646,7 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
     return l;
   }
   const spread = spreadOf(a);
-  if (spread !== undefined) return updateSpread(a, acc, v as number, sign);
+  if (spread !== undefined) return updateSpread(arithmeticOf(a), spreadOfAcc(a, acc), v as number, sign);
   if (keepsBest(a)) {
     // Planning gives MIN and MAX this accumulator only where nothing retracts.
     if (sign === -1) throw new Error(`${a.call.name} of an insert-only input got a retraction`);
@@ -1011,7 +876,7 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
     for (const [text, n] of Object.entries(q.counts)) counts[text] = (counts[text] ?? 0) + n;
     return { list, counts };
   }
-  if (spreadOf(a) !== undefined) return mergeSpread(a, x, y);
+  if (spreadOf(a) !== undefined) return mergeSpread(arithmeticOf(a), spreadOfAcc(a, x), spreadOfAcc(a, y));
   if (keepsBest(a)) {
     const p = bestAcc(a, x);
     const q = bestAcc(a, y);
@@ -1204,7 +1069,7 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
   }
   if (keepsList(a)) return orderedResult(a, listAcc(acc).list);
   const spread = spreadOf(a);
-  if (spread !== undefined) return spreadResult(a, acc, spread);
+  if (spread !== undefined) return spreadResult(arithmeticOf(a), spreadOfAcc(a, acc), spread);
   if (keepsBest(a)) {
     const b = bestAcc(a, acc);
     return b.length === 0 ? null : b[0];
@@ -1228,9 +1093,9 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
     if (name === "LISTAGG") return orderedResult(a, values);
     const f = SPREAD.get(name);
     if (f !== undefined) {
-      let w: AggAcc = createSpread(a);
-      for (const v of values) w = updateSpread(a, w, v as number, 1);
-      return spreadResult(a, w, f);
+      const w = createSpread();
+      for (const v of values) updateSpread(arithmeticOf(a), w, v as number, 1);
+      return spreadResult(arithmeticOf(a), w, f);
     }
     return null;
   }
@@ -1329,11 +1194,18 @@ const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as co
 const STRING = { kind: "atomic", name: "STRING", args: [], notNull: false } as const;
 
 /** The aggregates that are NULL over no rows, as Calcite types them (see {@link aggregateType}). */
-const NULL_IF_EMPTY: ReadonlySet<string> = new Set(["SUM", "AVG", "MIN", "MAX", "ARRAY_AGG"]);
+const NULL_IF_EMPTY: ReadonlySet<string> = new Set([
+  "SUM",
+  "AVG",
+  "MIN",
+  "MAX",
+  "ARRAY_AGG",
+  ...SPREAD.keys(),
+]);
 
 /**
  * The type of an aggregate's result: a user aggregate's declared one, BIGINT for COUNT, else its
- * argument's. SUM, AVG, MIN and MAX are nullable when `emptyGroup` (an aggregation without GROUP
+ * argument's. SUM, AVG, MIN, MAX and the variances are nullable when `emptyGroup` (an aggregation without GROUP
  * BY keys, which has a row over no rows) or with a FILTER, as Calcite's AGG_SUM,
  * AVG_AGG_FUNCTION and ARG0_NULLABLE_IF_EMPTY type them; otherwise they keep their argument's
  * nullability.
@@ -1363,9 +1235,11 @@ function groupedAggregateType(call: AggregateCall): DataType | undefined {
       : { kind: "multiset", element: call.arg.type, notNull: true };
   if (call.json !== undefined) return jsonAggregateType();
   if (call.lag !== undefined) return lagType(call.lag);
-  // The variances keep their argument's type (Flink's deriveAvgAggType), FIRST/LAST_VALUE its
-  // value's; NULL when no value counts.
-  if (SPREAD.has(call.call.name) || ORDERED.has(call.call.name))
+  // The variances keep their argument's type (Flink's deriveAvgAggType), a DECIMAL(38, max(6, s))
+  // for a DECIMAL(p, s), and its nullability (variance.ts); FIRST/LAST_VALUE their value's type,
+  // NULL when no value counts.
+  if (SPREAD.has(call.call.name)) return call.arg?.type === undefined ? undefined : spreadType(call.arg.type);
+  if (ORDERED.has(call.call.name))
     return call.arg?.type === undefined ? undefined : { ...call.arg.type, notNull: false };
   // Flink's LogicalTypeMerging: SUM of a DECIMAL(p, s) is a DECIMAL(38, s), AVG a DECIMAL(38,
   // max(6, s)).
