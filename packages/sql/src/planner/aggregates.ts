@@ -1042,7 +1042,7 @@ export function resultReader(a: AggregateCall): (acc: AggAcc) => unknown {
       return (acc) => {
         const s = acc as [number, number];
         const count = s[1];
-        return count === 0 ? null : Math.trunc(s[0] / count);
+        return count === 0 ? null : Math.trunc((sumResult(a, s[0]) as number) / count);
       };
     return (acc) => {
       const s = acc as [number, number];
@@ -1108,26 +1108,41 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
 /**
  * SUM keeps its argument's type (Flink's IntSumAggFunction...): over TINYINT, SMALLINT and INT it
  * wraps around as Java's int arithmetic does (`SUM` of 2147483647 and 5 is -2147483644). The
- * exact sum is held, so wrapping the result equals wrapping every step.
+ * exact sum is held, so wrapping the result equals wrapping every step. Over DECIMAL(p, s), a
+ * DECIMAL(38, s), NULL once the sum needs more than 38 digits (Flink 1.20's DecimalData overflow).
  */
-function sumResult(a: AggregateCall, sum: number): number {
+function sumResult(a: AggregateCall, sum: number): number | null {
   const t = a.arg?.type;
   if (t?.kind !== "atomic") return sum;
-  if (t.name === "DECIMAL") return onDecimalScale(sum, t.args[1] ?? 0);
+  if (t.name === "DECIMAL") return decimalFits(onDecimalScale(sum, t.args[1] ?? 0), t.args[1] ?? 0);
   const name = t.name === "INTEGER" ? "INT" : t.name;
   return name === "TINYINT" || name === "SMALLINT" || name === "INT" ? narrowed(sum, name) : sum;
 }
 
 /**
- * AVG keeps its argument's type (Flink): over integers, the quotient truncated toward zero. Over
+ * AVG keeps its argument's type (Flink): over integers, the quotient of the wrapped sum truncated
+ * toward zero. Over
  * DECIMAL(p, s) it is a DECIMAL(38, max(6, s)) (see {@link avgDecimalScale}), the quotient
  * rounded half up to that scale as Flink's DecimalAvgAggFunction divides.
  */
-function average(a: AggregateCall, sum: number, count: number): number {
+function average(a: AggregateCall, sum: number, count: number): number | null {
   const t = a.arg?.type;
-  if (t?.kind === "atomic" && t.name === "DECIMAL") return decimalQuotient(sum, t.args[1] ?? 0, count);
-  return t?.kind === "atomic" && INTEGER_TYPES.has(t.name) ? Math.trunc(sum / count) : sum / count;
+  if (t?.kind === "atomic" && t.name === "DECIMAL") {
+    // NULL once the sum itself overflows its DECIMAL(38, s), as Flink's AVG sums in that type.
+    const s = t.args[1] ?? 0;
+    if (decimalFits(sum, s) === null) return null;
+    return decimalFits(decimalQuotient(sum, s, count), avgDecimalScale(s));
+  }
+  // Over integers the sum wraps in the argument's type first, as Flink's AVG sums in it
+  // (AVG of INT 2147483647 and 2147483647 is -1).
+  return t?.kind === "atomic" && INTEGER_TYPES.has(t.name)
+    ? Math.trunc((sumResult(a, sum) as number) / count)
+    : sum / count;
 }
+
+/** `v`, a DECIMAL(38, `scale`), or NULL when it needs more digits than 38 (Flink's overflow). */
+const decimalFits = (v: number, scale: number): number | null =>
+  Math.abs(v) < 10 ** (38 - scale) ? v : null;
 
 /** The scale of AVG over a DECIMAL of scale `s` in Flink 1.20: at least 6, else `s`. */
 export function avgDecimalScale(s: number): number {

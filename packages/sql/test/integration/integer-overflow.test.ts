@@ -74,7 +74,8 @@ test("SUM of INT, SMALLINT and TINYINT keeps the argument's type and wraps as Fl
     c: -128,
     d: -2147483644,
     e: 2147483652,
-    f: 1073741826,
+    // AVG sums in INT too (Flink 1.20 gave AVG -1 over 2147483647 twice, sum-avg-overflow.test.ts).
+    f: -1073741822,
   });
   assert.deepEqual(types, ["a INT", "b SMALLINT", "c TINYINT", "d INT", "e BIGINT", "f INT"]);
 });
