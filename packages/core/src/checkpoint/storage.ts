@@ -8,13 +8,14 @@
  * same.
  */
 import { createHash } from "node:crypto";
-import { close, fsync, mkdirSync, open, readFileSync, write } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, rmdir, unlink } from "node:fs/promises";
+import { close, fsync, open, readFileSync, write } from "node:fs";
+import { readdir, readFile, rename, rm, rmdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { deserialize } from "node:v8";
 import { FleuveError } from "../errors.js";
 import type { OperatorSnapshot } from "../spi/operator.js";
 import { hasStateFiles, resolveStateFiles } from "../state/state-files.js";
+import { makeFolders, makeFoldersSync } from "./make-folders.js";
 
 /** What `_metadata` says. */
 export interface CheckpointMetadata {
@@ -86,7 +87,7 @@ export interface CheckpointStorage {
 export const localCheckpointStorage: CheckpointStorage = {
   local: true,
   async writeFolder(folder, files, metadata) {
-    const created = await mkdir(folder, { recursive: true });
+    const created = await makeFolders(folder);
     // The metadata's temp file is synced together with the files (one round of fsyncs, not two:
     // frequent checkpoints, e.g. a group's 100 ms commits, wait for each round); only the rename
     // makes it count, and it comes once everything is durable.
@@ -108,7 +109,7 @@ export const localCheckpointStorage: CheckpointStorage = {
     }
   },
   async writeFiles(folder, files) {
-    await mkdir(folder, { recursive: true });
+    await makeFolders(folder);
     await Promise.all([...files].map(([name, data]) => writeDurably(join(folder, name), data)));
   },
   async readFile(folder, name) {
@@ -470,5 +471,5 @@ export async function loadForRestore(
 
 /** Ensures a folder exists (sync, at job start). */
 export function ensureDir(path: string): void {
-  mkdirSync(path, { recursive: true });
+  makeFoldersSync(path);
 }
