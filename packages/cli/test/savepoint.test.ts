@@ -155,3 +155,37 @@ test("a checkpointed run on 2 worker threads gives the same totals, and resumes 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+for (const threads of [[], ["--parallelism", "2"]]) {
+  test(`a savepoint into a folder the file system refuses (under /proc) fails naming it; the next one is taken and SIGTERM ends the job${threads.length ? " (2 worker threads)" : ""}`, {
+    timeout: 600_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fleuve-sp-proc-"));
+    const refused = `/proc/fleuve-savepoint-${process.pid}`;
+    try {
+      const run = start(["run", JOB, "--control-dir", dir, ...threads, "--", "50"]);
+      const done = finish(run);
+      await waitFor(() => existsSync(join(dir, "savepoint-counter.sock")), "the control socket");
+      // (Node's recursive mkdir never returned there: the savepoint, later ones and SIGTERM hung)
+      const bad = await fleuve("savepoint", "savepoint-counter", "--control-dir", dir, "--dir", refused);
+      assert.equal(bad.code, 1, bad.stderr);
+      assert.ok(bad.stderr.includes(refused), bad.stderr);
+      assert.match(bad.stderr, /ENOENT/);
+      const good = await fleuve(
+        "savepoint",
+        "savepoint-counter",
+        "--control-dir",
+        dir,
+        "--dir",
+        join(dir, "sp"),
+      );
+      assert.equal(good.code, 0, good.stderr);
+      assert.ok(existsSync(join(good.stdout.trim(), "_metadata")), good.stdout);
+      run.kill("SIGTERM");
+      const r = await done;
+      assert.equal(r.code, 130, r.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -17,6 +17,7 @@ import {
   writeCheckpoint,
   writeCheckpointPart,
 } from "../checkpoint/storage.js";
+import { settleWithin } from "../checkpoint/write-deadline.js";
 import { FleuveError } from "../errors.js";
 import type { LogFunction } from "../log.js";
 import type { JobMetrics } from "../metrics/registry.js";
@@ -81,6 +82,8 @@ interface SavepointRequest {
 interface Pending {
   readonly id: number;
   readonly startedAt: number;
+  /** `performance.now()` at the start: the write's deadline runs on real time, whatever the job's clock. */
+  readonly startedReal: number;
   readonly files: Map<string, Buffer>;
   acked: number;
   /** Earlier checkpoint folders whose state files this one references. */
@@ -100,6 +103,10 @@ interface Pending {
   readonly part?: PartInProgress;
   /** A unit's last checkpoint before it moves ({@link CheckpointCoordinator.handOver}). */
   handOver?: { resolve: (id: number) => void; reject: (e: unknown) => void };
+  /**
+   * The storage write under way; settles when it does or when the checkpoint timeout passes
+   * (the checkpoint is then aborted), so that nothing waits on a hung write for longer.
+   */
   writing?: Promise<void>;
   /** A participant's part is written; the checkpoint waits for the main thread's verdict. */
   written?: boolean;
@@ -315,11 +322,15 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       this.failure = undefined;
       throw f;
     }
-    const o = this.options;
-    if (!o || this.participant) return false;
+    if (this.participant) return false;
+    // The timeout covers the whole checkpoint, its write included (Flink's), and savepoints of
+    // jobs without periodic checkpoints.
+    const timeoutMs = this.timeoutMs;
     for (const p of this.pending.values()) {
-      if (now - p.startedAt > o.timeoutMs && !p.writing) this.abort(p, `timed out after ${o.timeoutMs} ms`);
+      if (now - p.startedAt > timeoutMs) this.abort(p, this.timedOut(p));
     }
+    const o = this.options;
+    if (!o) return false;
     if (
       !this.handingOver &&
       this.pending.size < o.maxConcurrent &&
@@ -331,6 +342,42 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       return true;
     }
     return false;
+  }
+
+  /** How long a checkpoint or savepoint may take, write included (Flink's default when not configured). */
+  private get timeoutMs(): number {
+    return this.options?.timeoutMs ?? 600_000;
+  }
+
+  /** The folder checkpoint `p` is written into. */
+  private folderOf(p: Pending): string {
+    return p.savepoint ? p.savepoint.dir : join(this.options!.dir, checkpointFolder(p.id));
+  }
+
+  /** Why `p` is aborted when its timeout passed: the timeout and where it was going. */
+  private timedOut(p: Pending): string {
+    const where = p.savepoint || this.options ? this.folderOf(p) : "";
+    const target = p.part ? `${where} and ${p.part.request.dir}` : where;
+    return p.writing
+      ? `timed out after ${this.timeoutMs} ms: its write to ${target} had not finished`
+      : `timed out after ${this.timeoutMs} ms (target ${target})`;
+  }
+
+  /** True while `p` is in flight: neither completed nor aborted. */
+  private live(p: Pending): boolean {
+    return this.pending.get(p.id) === p;
+  }
+
+  /**
+   * `work` (the write of `p`) bounded by what is left of the checkpoint timeout: past it, `p` is
+   * aborted (if still in flight) and the returned promise settles; `work` may land later, and
+   * its handlers must then treat `p` as aborted (see {@link live}).
+   */
+  private bounded(p: Pending, work: Promise<void>): Promise<void> {
+    const left = this.timeoutMs - (performance.now() - p.startedReal);
+    return settleWithin(work, left, () => {
+      if (this.live(p)) this.abort(p, this.timedOut(p));
+    });
   }
 
   /** True while a savepoint (or a savepoint part) is in flight: a periodic one would subsume it. */
@@ -362,6 +409,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     const p: Pending = {
       id,
       startedAt: now,
+      startedReal: performance.now(),
       files: new Map(),
       acked: 0,
       references: new Set(),
@@ -552,10 +600,9 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
   }
 
   private persist(p: Pending): void {
-    const root = p.savepoint ? p.savepoint.dir : this.options!.dir;
-    const folder = p.savepoint ? root : join(root, checkpointFolder(p.id));
+    const folder = this.folderOf(p);
     // Sinks that flush asynchronously (Kafka) must have their prepared data acknowledged first.
-    const timeoutMs = this.options?.timeoutMs ?? 600_000;
+    const timeoutMs = this.timeoutMs;
     const ready =
       p.readies.length === 0
         ? Promise.resolve()
@@ -581,25 +628,33 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     const reports = this.participant;
     if (reports) {
       // This thread's part only: the main thread writes `_metadata` once every thread's part is in.
-      p.writing = serialized
+      const work = serialized
         .then(() => writeCheckpointPart(folder, p.files, this.storage))
         .then(
           (sums) => {
+            if (!this.live(p)) return; // aborted meanwhile (by the main thread, or timed out)
             p.writing = undefined;
             p.written = true;
             reports.acked(p.id, sums, [...p.references]);
           },
           (e: unknown) => {
+            if (!this.live(p)) return;
             this.pending.delete(p.id);
             reports.declined(p.id, `could not be written to ${folder}: ${(e as Error).message}`);
           },
         );
+      const left = timeoutMs - (performance.now() - p.startedReal);
+      p.writing = settleWithin(work, left, () => {
+        if (!this.live(p)) return;
+        this.pending.delete(p.id);
+        reports.declined(p.id, this.timedOut(p));
+      });
       return;
     }
     let partSums: CheckpointMetadata["files"] = {};
     let written: string[] = [];
     const part = p.part;
-    p.writing = serialized
+    const work = serialized
       .then(async () => {
         // The part first: the checkpoint completes (and its transactions commit) only with it.
         if (part) partSums = await writeCheckpointPart(part.request.dir, this.partFiles(part), this.storage);
@@ -625,6 +680,19 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
       )
       .then(
         () => {
+          if (!this.live(p)) {
+            // Landed after the checkpoint was aborted (timed out): never restorable, never
+            // reported complete, so its transactions are not committed on it; the folder goes.
+            this.log(
+              `checkpoint ${p.id}: its write to ${folder} finished after it was aborted; deleting it`,
+              {
+                level: "warn",
+                checkpoint: p.id,
+              },
+            );
+            this.storage.remove(folder, written).catch(() => {});
+            return;
+          }
           for (const cb of p.onComplete) cb(checkpointFolder(p.id));
           this.pending.delete(p.id);
           this.completedToNotify.push(p.id);
@@ -654,6 +722,11 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
           if (p.handOver) this.notifiedThen.set(p.id, p.handOver.resolve);
         },
         (e: unknown) => {
+          if (!this.live(p)) {
+            // aborted already (and counted): only its leftovers go
+            this.storage.remove(folder).catch(() => {});
+            return;
+          }
           this.pending.delete(p.id);
           this.stats?.checkpointsFailed.inc();
           this.stats?.checkpointsInProgress.set(this.pending.size);
@@ -672,6 +745,7 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
           this.storage.remove(folder).catch(() => {});
         },
       );
+    p.writing = this.bounded(p, work);
   }
 
   private abort(p: Pending, why: string, quiet = false): void {
@@ -681,6 +755,8 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     // A subsumed checkpoint did not fail: its successor covers it.
     if (!quiet) this.stats?.checkpointsFailed.inc();
     this.stats?.checkpointsInProgress.set(this.pending.size);
+    // a write cut short may have left files (deleted at the next prune, unless it lands: then at once)
+    if (p.writing && !p.savepoint && this.options) this.pruner?.failed(p.id, this.folderOf(p));
     // A subsumed periodic checkpoint is routine (its successor covers it); say nothing then.
     if (!quiet || p.savepoint || p.part)
       this.log(`checkpoint ${p.id} aborted: ${why}`, { level: "warn", checkpoint: p.id });
@@ -711,11 +787,19 @@ export class CheckpointCoordinator implements CheckpointAcknowledger, Checkpoint
     }
   }
 
-  /** Resolves when every checkpoint being written is done. */
+  /**
+   * Resolves when every checkpoint being written is done, or aborted because its timeout passed
+   * (a hung write is not waited for longer), and deletions of old checkpoints are done or have
+   * taken as long as a checkpoint may.
+   */
   async drain(): Promise<void> {
     const writes = [...this.pending.values()].map((p) => p.writing).filter(Boolean);
     await Promise.allSettled(writes);
-    await this.pruning;
+    await settleWithin(this.pruning, this.timeoutMs, () =>
+      this.log(`deleting old checkpoints took over ${this.timeoutMs} ms; not waiting for it`, {
+        level: "warn",
+      }),
+    );
   }
 
   /** Deletion of old checkpoints in progress (never rejects). */

@@ -19,6 +19,7 @@ import {
   resolveCheckpointStorage,
   writeCheckpointMetadata,
 } from "../checkpoint/storage.js";
+import { settleWithin } from "../checkpoint/write-deadline.js";
 import { FleuveError } from "../errors.js";
 import type { JobMetrics } from "../metrics/registry.js";
 
@@ -47,7 +48,10 @@ interface PendingCheckpoint {
   readonly files: Record<string, { sha256: string; bytes: number }>;
   readonly references: Set<string>;
   readonly savepoint?: { dir: string; resolve: (path: string) => void; reject: (e: unknown) => void };
-  /** Set once every worker acked: `_metadata` is being written. */
+  /**
+   * Set once every worker acked: `_metadata` is being written. Settles when the write does or when
+   * the checkpoint timeout passes (the checkpoint is then aborted): nothing waits longer on a hung write.
+   */
   writing?: Promise<void>;
   /** Resolves when the checkpoint completed, rejects when it was aborted (for the final one). */
   readonly completion: Promise<void>;
@@ -111,8 +115,9 @@ export class ThreadCheckpointCoordinator {
   /** Triggers a periodic checkpoint when one is due; aborts timed-out ones. */
   private tick(now: number): void {
     const c = this.o.checkpointing!;
+    // The timeout covers the whole checkpoint, its `_metadata` write included (Flink's).
     for (const p of this.pending.values()) {
-      if (now - p.startedAt > c.timeoutMs && !p.writing) this.abort(p, `timed out after ${c.timeoutMs} ms`);
+      if (now - p.startedAt > c.timeoutMs) this.abort(p, this.timedOut(p));
     }
     if (
       this.pending.size < c.maxConcurrent &&
@@ -204,13 +209,27 @@ export class ThreadCheckpointCoordinator {
     this.storage.remove(this.folderOf(p)).catch(() => {});
   }
 
+  /** How long a checkpoint or savepoint may take, write included (Flink's default when not configured). */
+  private get timeoutMs(): number {
+    return this.o.checkpointing?.timeoutMs ?? 600_000;
+  }
+
+  /** Why `p` is aborted when its timeout passed: the timeout and where it was going. */
+  private timedOut(p: PendingCheckpoint): string {
+    const folder = this.folderOf(p);
+    return p.writing
+      ? `timed out after ${this.timeoutMs} ms: its write to ${folder} had not finished`
+      : `timed out after ${this.timeoutMs} ms (target ${folder})`;
+  }
+
   private folderOf(p: PendingCheckpoint): string {
     return p.savepoint ? p.savepoint.dir : join(this.o.checkpointing!.dir, checkpointFolder(p.id));
   }
 
   private persist(p: PendingCheckpoint): void {
     const folder = this.folderOf(p);
-    p.writing = writeCheckpointMetadata(
+    const live = () => this.pending.get(p.id) === p;
+    const work = writeCheckpointMetadata(
       folder,
       {
         checkpointId: p.id,
@@ -225,6 +244,12 @@ export class ThreadCheckpointCoordinator {
       this.storage,
     ).then(
       () => {
+        if (!live()) {
+          // Landed after the checkpoint timed out: never restorable, never reported complete.
+          this.o.log(`checkpoint ${p.id}: its write to ${folder} finished after it was aborted; deleting it`);
+          this.storage.remove(folder).catch(() => {});
+          return;
+        }
         this.pending.delete(p.id);
         if (p.id > this.latestCompleted) this.latestCompleted = p.id;
         this.lastCompletedAt = performance.now();
@@ -251,6 +276,11 @@ export class ThreadCheckpointCoordinator {
         p.done.resolve();
       },
       (e: unknown) => {
+        if (!live()) {
+          // aborted already (and counted): only its leftovers go
+          this.storage.remove(folder).catch(() => {});
+          return;
+        }
         this.pending.delete(p.id);
         this.o.stats?.checkpointsFailed.inc();
         this.o.stats?.checkpointsInProgress.set(this.pending.size);
@@ -267,6 +297,9 @@ export class ThreadCheckpointCoordinator {
         this.storage.remove(folder).catch(() => {});
       },
     );
+    p.writing = settleWithin(work, this.timeoutMs - (performance.now() - p.startedAt), () => {
+      if (live()) this.abort(p, this.timedOut(p));
+    });
   }
 
   private abort(p: PendingCheckpoint, why: string, quiet = false): void {
@@ -286,8 +319,8 @@ export class ThreadCheckpointCoordinator {
 
   /**
    * Stops triggering (the attempt failed or ended): checkpoints not yet acked by every worker are
-   * aborted; resolves once `_metadata` writes under way and prunes are done. Returns the id of the
-   * newest completed checkpoint.
+   * aborted; resolves once `_metadata` writes under way and prunes are done (a write no longer than
+   * its checkpoint timeout allows). Returns the id of the newest completed checkpoint.
    */
   async stop(why: string): Promise<number> {
     if (this.timer) clearInterval(this.timer);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { MAX_WATERMARK, type SourceOutput, StreamExecutionEnvironment } from "../../src/index.js";
 import { OneInputOperator } from "../../src/spi/index.js";
+import { waitUntil } from "../wait-until.js";
 
 /** Holds every record until an asynchronous step resolves, then emits it doubled. */
 class AsyncDoubler extends OneInputOperator<number, number> {
@@ -143,15 +144,6 @@ test("checkpoints go on while a subtask whose inputs ended waits for its gate to
     await client.result.catch(() => {});
   }
 });
-
-/** Waits (polling, no fixed sleep in the assertion) until `condition`, failing after 3 minutes. */
-async function waitUntil(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 test("a gated operator chained to a source that waits for data emits its held records without new input", async () => {
   // The source emits 1, 2, 3, then has nothing (for as long as the test wants): the gate's

@@ -1,7 +1,9 @@
 /**
  * The main thread's coordinator of a job on worker threads, driven by hand (no threads): the two
  * trigger phases, `_metadata` written last once every worker acked its part (and restorable as
- * any checkpoint), completion and abort sent to every worker, subsumption and timeouts.
+ * any checkpoint), completion and abort sent to every worker, subsumption and timeouts, the
+ * `_metadata` write included (a hung storage: the savepoint rejects, a late write is not kept, stop
+ * does not wait for it).
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -9,15 +11,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { serialize } from "node:v8";
-import { loadCheckpoint, localCheckpointStorage, writeCheckpointPart } from "../../src/checkpoint/storage.js";
+import {
+  type CheckpointStorage,
+  loadCheckpoint,
+  localCheckpointStorage,
+  writeCheckpointPart,
+} from "../../src/checkpoint/storage.js";
 import { isFleuveError } from "../../src/index.js";
 import {
   type CheckpointCommand,
   ThreadCheckpointCoordinator,
 } from "../../src/runtime/thread-checkpoint-coordinator.js";
+import { waitUntil } from "../wait-until.js";
 
 /** Two workers, each holding subtask w of operator "op" (file task-0-w.bin). */
-function coordinator(dir: string, timeoutMs = 600_000) {
+function coordinator(dir: string, timeoutMs = 600_000, storage: CheckpointStorage = localCheckpointStorage) {
   const sent: [number, CheckpointCommand][] = [];
   const lines: string[] = [];
   const co = new ThreadCheckpointCoordinator({
@@ -28,7 +36,7 @@ function coordinator(dir: string, timeoutMs = 600_000) {
       timeoutMs,
       maxConcurrent: 1,
       retained: 3,
-      storage: localCheckpointStorage,
+      storage,
     },
     jobName: "protocol",
     maxParallelism: 128,
@@ -126,6 +134,58 @@ test("a newer trigger subsumes a checkpoint not acked by every worker: abort to 
     assert.ok(!existsSync(join(root, "sp1", "_metadata")), "the aborted savepoint never completes");
     assert.equal(co.latestCompleted, 0);
     await co.stop("test over");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a `_metadata` write that hangs times out: savepoint rejected, abort to both, the late write deleted, stop returns", async () => {
+  const root = mkdtempSync(join(tmpdir(), "fleuve-tcc-"));
+  // `_metadata` writes wait for the test (a hung mount); the workers' parts are written as usual
+  const held: (() => void)[] = [];
+  let landed = 0;
+  const hung: CheckpointStorage = {
+    ...localCheckpointStorage,
+    async writeFolder(folder, files, metadata) {
+      await new Promise<void>((r) => held.push(r));
+      await localCheckpointStorage.writeFolder(folder, files, metadata);
+      landed++;
+    },
+  };
+  try {
+    const { co, sent, lines } = coordinator(join(root, "cp"), 100, hung);
+    const sp = join(root, "sp");
+    const first = co.savepoint(sp);
+    co.prepared(0, 7);
+    co.prepared(1, 7);
+    co.acked(0, 7, await part(sp, 0), []);
+    co.acked(1, 7, await part(sp, 1), []);
+    sent.length = 0;
+    await assert.rejects(first, (e: unknown) => {
+      assert.ok(isFleuveError(e, "FLEUVE_CHECKPOINT_FAILED"), String(e));
+      assert.match(e.message, /timed out after 100 ms: its write to .*sp had not finished/);
+      return true;
+    });
+    assert.deepEqual(sent.splice(0), [
+      [0, { type: "abort", id: 7 }],
+      [1, { type: "abort", id: 7 }],
+    ]);
+    // it lands late: never complete, and its folder goes
+    held.shift()!();
+    await waitUntil(() => landed === 1 && !existsSync(sp), "the late write to land and be deleted");
+    assert.equal(co.latestCompleted, 0);
+    assert.ok(
+      lines.some((l) => /finished after it was aborted/.test(l)),
+      lines.join("\n"),
+    );
+    // a second one hangs for ever: stop gives up on it after the timeout
+    const second = co.savepoint(join(root, "sp2"));
+    co.prepared(0, 8);
+    co.prepared(1, 8);
+    co.acked(0, 8, await part(join(root, "sp2"), 0), []);
+    co.acked(1, 8, await part(join(root, "sp2"), 1), []);
+    assert.equal(await co.stop("test over"), 0);
+    await assert.rejects(second, /timed out after 100 ms/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
