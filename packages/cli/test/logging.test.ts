@@ -56,6 +56,9 @@ test("a bad log level or format is a usage error naming it", async () => {
   const level = await fleuve("run", JOB, "--log-level", "kafka=loud", "--", "v1");
   assert.notEqual(level.code, 0);
   assert.match(level.stderr, /--log-level.*'loud'/);
+  const pkg = await fleuve("run", JOB, "--log-level", "warn,bogus=info", "--", "v1");
+  assert.notEqual(pkg.code, 0);
+  assert.match(pkg.stderr, /--log-level.*unknown package 'bogus' \(known: alerts, .*core, .*kafka, .*\)/);
   const format = await fleuve("run", JOB, "--log-format", "xml", "--", "v1");
   assert.notEqual(format.code, 0);
   assert.match(format.stderr, /--log-format' must be json, pretty or text, got 'xml'/);

@@ -8,6 +8,7 @@ export {
   createJobLogger,
   type JobLogger,
   type JobLoggerOptions,
+  LOG_PACKAGES,
   type LogLevel,
   type LogLevels,
   parseLogLevels,

@@ -33,10 +33,33 @@ function checkLevel(level: string, spec: string): LogLevel {
 }
 
 /**
- * Parses `FLEUVE_LOG_LEVEL` / `--log-level`: comma-separated, a bare level for every package and
- * `package=level` for one. Fails with FLEUVE_CONFIG_INVALID naming a bad part.
+ * The package names a log line can carry (its `package` field: `core` by default, `kafka` for a
+ * group worker's lines, `alerts`...): Fleuve's packages, by their folder names.
  */
-export function parseLogLevels(spec: string | undefined): LogLevels {
+export const LOG_PACKAGES: readonly string[] = [
+  "alerts",
+  "cep",
+  "cli",
+  "core",
+  "dashboard",
+  "kafka",
+  "log",
+  "metrics",
+  "registry",
+  "sql",
+  "state-lmdb",
+];
+
+/**
+ * Parses `FLEUVE_LOG_LEVEL` / `--log-level`: comma-separated, a bare level for every package and
+ * `package=level` for one, `package` one of `packages` (default {@link LOG_PACKAGES}: a misspelt
+ * name would otherwise set nothing, silently). Fails with FLEUVE_CONFIG_INVALID naming a bad part
+ * (an unknown package with the known names).
+ */
+export function parseLogLevels(
+  spec: string | undefined,
+  packages: readonly string[] = LOG_PACKAGES,
+): LogLevels {
   let def: LogLevel = "info";
   const byPackage = new Map<string, LogLevel>();
   for (const part of (spec ?? "").split(",").map((p) => p.trim())) {
@@ -50,6 +73,12 @@ export function parseLogLevels(spec: string | undefined): LogLevels {
           "FLEUVE_CONFIG_INVALID",
           `log level spec '${spec}': '${pkg}' is not a package name (core, kafka, log...)`,
           { details: { option: "log-level" } },
+        );
+      if (!packages.includes(pkg))
+        throw new FleuveError(
+          "FLEUVE_CONFIG_INVALID",
+          `log level spec '${spec}': unknown package '${pkg}' (known: ${packages.join(", ")})`,
+          { details: { option: "log-level", value: pkg } },
         );
       byPackage.set(pkg, checkLevel(part.slice(eq + 1).trim(), spec!));
     }

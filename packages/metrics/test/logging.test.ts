@@ -4,13 +4,13 @@
  * function's failure names its operator subtask); levels per package; the pretty form.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { test } from "node:test";
 import { isFleuveError, StreamExecutionEnvironment } from "@fleuve/core";
-import { createJobLogger, parseLogLevels } from "../src/index.js";
+import { createJobLogger, LOG_PACKAGES, parseLogLevels } from "../src/index.js";
 
 /** A destination that keeps what pino writes. */
 function sink(): { stream: Writable; text: () => string } {
@@ -49,6 +49,29 @@ test("per-package levels: a bare level for all, package=level for one; bad specs
     () => parseLogLevels("Kafka Pkg=debug"),
     (e: unknown) => isFleuveError(e, "FLEUVE_CONFIG_INVALID") && /not a package name/.test(String(e)),
   );
+});
+
+test("an unknown package in a log level spec fails, naming it and the known names", () => {
+  assert.throws(
+    () => parseLogLevels("warn,bogus=info"),
+    (e: unknown) => {
+      assert.ok(isFleuveError(e, "FLEUVE_CONFIG_INVALID"), String(e));
+      assert.match(e.message, /unknown package 'bogus'/);
+      assert.ok(e.message.includes(`known: ${LOG_PACKAGES.join(", ")}`), e.message);
+      return true;
+    },
+  );
+  // every known name is taken
+  const spec = LOG_PACKAGES.map((p) => `${p}=debug`).join(",");
+  assert.equal(parseLogLevels(spec).byPackage.size, LOG_PACKAGES.length);
+});
+
+test("the known log package names are Fleuve's packages", () => {
+  const dirs = readdirSync(new URL("../../", import.meta.url), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  assert.deepEqual([...LOG_PACKAGES].sort(), dirs);
 });
 
 test("JSON lines carry the job and core's fields, and each package is filtered at its own level", () => {
