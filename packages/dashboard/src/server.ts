@@ -116,6 +116,9 @@ const STATIC: Record<string, { file: () => string; type: string }> = {
   "/app.js": { file: () => join(UI_DIR, "app.js"), type: "text/javascript; charset=utf-8" },
   "/alerts.js": { file: () => join(UI_DIR, "alerts.js"), type: "text/javascript; charset=utf-8" },
   "/style.css": { file: () => join(UI_DIR, "style.css"), type: "text/css; charset=utf-8" },
+  // the page declares it; /favicon.ico is what a browser asks for when a page declares none
+  "/favicon.svg": { file: () => join(UI_DIR, "favicon.svg"), type: "image/svg+xml" },
+  "/favicon.ico": { file: () => join(UI_DIR, "favicon.svg"), type: "image/svg+xml" },
   "/vendor/uPlot.esm.js": { file: () => uplotFile("uPlot.esm.js"), type: "text/javascript; charset=utf-8" },
   "/vendor/uPlot.min.css": { file: () => uplotFile("uPlot.min.css"), type: "text/css; charset=utf-8" },
 };

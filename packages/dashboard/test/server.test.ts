@@ -379,3 +379,24 @@ test("a taken port fails with a message naming it", async () => {
     await a.close();
   }
 });
+
+test("the page's icon is served, and /favicon.ico too (a first load asks for nothing that is missing)", async () => {
+  const d = await startDashboard({
+    jobName: "icon",
+    snapshot: () => ({ job: {} as never, operators: [] }),
+    port: 0,
+  });
+  try {
+    const page = await (await fetch(new URL("/", d.url))).text();
+    const declared = /<link rel="icon" href="([^"]+)"/.exec(page)?.[1];
+    assert.ok(declared, "the page declares its icon");
+    for (const path of [declared, "/favicon.ico"]) {
+      const r = await fetch(new URL(path, d.url));
+      assert.equal(r.status, 200, path);
+      assert.equal(r.headers.get("content-type"), "image/svg+xml", path);
+      assert.match(await r.text(), /^<svg /, path);
+    }
+  } finally {
+    await d.close();
+  }
+});

@@ -28,19 +28,39 @@ interface Click {
   ts: number;
 }
 
-/** Headless Chromium on the dashboard at `url`, once its first data is drawn; page errors are gathered. */
+/**
+ * Headless Chromium on the dashboard at `url`, once its first data is drawn; page errors are
+ * gathered, and so are the answers with a status of 400 or more while the page loaded (`failed`:
+ * a missing favicon.ico was one).
+ */
 async function openDashboard(url: string) {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--headless", "--disable-background-networking"],
   });
   const errors: string[] = [];
+  const failed: string[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 1300 } });
     page.on("pageerror", (e) => errors.push(String(e)));
+    const onResponse = (r: { status(): number; url(): string }) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    };
+    page.on("response", onResponse);
     await page.goto(url);
     await page.waitForSelector("body[data-loaded=true]", { timeout: 300_000 });
-    return { browser, page, errors };
+    page.off("response", onResponse);
+    // Headless Chromium asks for no icon: ask for the one the page declares, and for
+    // /favicon.ico, which a browser asks for when a page declares none.
+    const icon: string | null = await page.evaluate(
+      () => document.querySelector("link[rel=icon]")?.href ?? null,
+    );
+    if (icon === null) failed.push("the page declares no icon");
+    for (const href of [icon, "/favicon.ico"].filter((h) => h !== null)) {
+      const r = await page.request.get(new URL(href, url).href);
+      if (r.status() >= 400) failed.push(`${r.status()} ${href}`);
+    }
+    return { browser, page, errors, failed };
   } catch (e) {
     await browser.close();
     throw e;
@@ -106,7 +126,7 @@ test("the page shows a running job's graph and live charts, and its savepoint bu
       cancel: () => client.cancel(),
     },
   });
-  const { browser, page, errors } = await openDashboard(dashboard.url);
+  const { browser, page, errors, failed } = await openDashboard(dashboard.url);
   try {
     assert.equal(await page.textContent("#job-name"), "browser-test");
     assert.equal(await page.textContent("#job-state"), "RUNNING");
@@ -177,6 +197,7 @@ test("the page shows a running job's graph and live charts, and its savepoint bu
       { timeout: 300_000, polling: 200 },
     );
     assert.deepEqual(errors, [], "no script errors on the page");
+    assert.deepEqual(failed, [], "no answer with a status of 400 or more while the page loaded");
 
     const shot = join(dir, "dashboard.png");
     await page.screenshot({ path: shot, fullPage: true });
@@ -204,7 +225,7 @@ test("the page shows each source partition's watermark and a restart with its ca
     result: client.result,
     port: 0,
   });
-  const { browser, page, errors } = await openDashboard(dashboard.url);
+  const { browser, page, errors, failed } = await openDashboard(dashboard.url);
   try {
     // One row per partition of the source, each with a watermark.
     await page.waitForFunction(
@@ -236,6 +257,7 @@ test("the page shows each source partition's watermark and a restart with its ca
     assert.match((await row.locator("details pre").textContent()) ?? "", /boom once/);
     assert.match((await page.textContent("#restarts")) ?? "", /^1 restarts \(FLEUVE_[A-Z_]+ 1\)$/);
     assert.deepEqual(errors, [], "no script errors on the page");
+    assert.deepEqual(failed, [], "no answer with a status of 400 or more while the page loaded");
   } finally {
     await browser.close();
     client.cancel();
