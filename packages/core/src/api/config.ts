@@ -69,7 +69,10 @@ export interface CheckpointingOptions {
   intervalMs: number;
   /** Least time between the end of one checkpoint and the start of the next (default 0). */
   minPauseMs?: number;
-  /** A checkpoint not complete after this long is aborted (default 600000). */
+  /**
+   * A checkpoint (or savepoint) not complete after this long, its storage write included, is aborted
+   * and counted failed (default 600000); savepoints of a job without periodic checkpoints use the default.
+   */
   timeoutMs?: number;
   /** Checkpoints in flight at once (default 1). */
   maxConcurrent?: number;
