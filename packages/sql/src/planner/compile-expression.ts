@@ -12,6 +12,7 @@ import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable, nullableDee
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic, queryType } from "./data-types.js";
 import { flinkTypeText } from "./flink-type-text.js";
+import { checkIfArguments } from "./if-arguments.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { castNumberToDecimal, castNumberToInteger, narrowed, numericSourceKind } from "./number-casts.js";
@@ -1914,6 +1915,7 @@ function compileCall<I>(e: Expr & { kind: "call" }, scope: Scope<I>): Compiled<I
   const fn = site?.fn ?? f.fn;
   const argTypes = args.map((a) => a.type);
   checkStringArguments(e.name, argTypes, e.pos);
+  if (e.name === "IF") checkIfArguments(argTypes, e.pos);
   const general =
     site?.type !== undefined
       ? site.type(argTypes)
@@ -2112,13 +2114,27 @@ const NULL_HANDLING_TYPES: Readonly<
       leastRestrictive(ts),
       ts.some((t) => t?.notNull === true),
     ),
-  IF: (ts) => withNotNull(leastRestrictive(ts.slice(1)), ts[1]?.notNull === true && ts[2]?.notNull === true),
+  // Nullable when any argument is, the condition too (Flink 1.20: IF(n > 0, 1, 2) of a nullable
+  // n is a nullable INT); of the branches' common type, but two TIMESTAMPs (TIMESTAMP_LTZs, TIMEs)
+  // of different precisions give the first one's (IF(c, TIMESTAMP(0), TIMESTAMP(3)) is TIMESTAMP(0)).
+  IF: (ts) =>
+    withNotNull(
+      sameTemporal(ts[1], ts[2]) ? ts[1] : leastRestrictive(ts.slice(1)),
+      ts.every((t) => t?.notNull === true),
+    ),
   NULLIF: (ts) => withNotNull(ts[0], false),
   // The common type, nullable when an argument is NULL (GREATEST(1, NULL) is INT, GREATEST(NULL,
   // 1.5, 2) DECIMAL(11, 1) in Flink 1.20).
   GREATEST: (ts) => leastRestrictive(ts),
   LEAST: (ts) => leastRestrictive(ts),
 };
+
+/** Whether `a` and `b` are both TIMESTAMPs, both TIMESTAMP_LTZs or both TIMEs. */
+const sameTemporal = (a: DataType | undefined, b: DataType | undefined): boolean =>
+  a?.kind === "atomic" &&
+  b?.kind === "atomic" &&
+  a.name === b.name &&
+  (a.name === "TIMESTAMP" || a.name === "TIMESTAMP_LTZ" || a.name === "TIME");
 
 /** `x`, a TIMESTAMP_LTZ, as the TIMESTAMP of its wall-clock time in `zone`. */
 function localView<I>(x: Compiled<I>, zone: Zone): Compiled<I> {
