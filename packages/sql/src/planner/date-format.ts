@@ -1,41 +1,23 @@
-/** Formatting a time with a Java date pattern (DATE_FORMAT, FROM_UNIXTIME). */
+/** DATE_FORMAT: a TIMESTAMP or a timestamp text printed with a Java date pattern, as Flink 1.20. */
 
-import { parseTimestamp } from "./values.js";
+import { formatJavaTime } from "./java-time-format.js";
+import { DEFAULT_FORMAT, parseWithFormat } from "./more-scalar-functions.js";
+import { formatSimpleDate } from "./simple-date-format.js";
 
 /**
- * DATE_FORMAT(timestamp, format): the time (epoch ms, UTC, or a timestamp text) in a Java
- * DateTimeFormatter pattern: yyyy, yy, MM, M, dd, d, HH, H, mm, m, ss, s, SSS; text in '...' and
- * other characters as they are. NULL for an unreadable time.
+ * DATE_FORMAT(timestamp, pattern): a TIMESTAMP (epoch ms, its wall-clock time read as UTC) is
+ * printed with a java.time DateTimeFormatter pattern (Flink's DateTimeUtils.formatTimestamp); a
+ * text is read as `yyyy-MM-dd HH:mm:ss` (SimpleDateFormat, lenient, extra text ignored) and printed
+ * with a SimpleDateFormat pattern (formatTimestampString), NULL when it does not read. A bad
+ * pattern fails with Java's message, naming the pattern.
  */
-export function dateFormat(t: unknown, format: string): string | null {
-  const ms = typeof t === "number" ? t : parseTimestamp(String(t));
-  if (!Number.isFinite(ms)) return null;
-  const d = new Date(ms);
-  const fields: Record<string, number> = {
-    y: d.getUTCFullYear(),
-    M: d.getUTCMonth() + 1,
-    d: d.getUTCDate(),
-    H: d.getUTCHours(),
-    m: d.getUTCMinutes(),
-    s: d.getUTCSeconds(),
-    S: d.getUTCMilliseconds(),
-  };
-  let out = "";
-  for (let i = 0; i < format.length; ) {
-    const c = format[i] as string;
-    if (c === "'") {
-      const end = format.indexOf("'", i + 1);
-      out += end < 0 ? format.slice(i + 1) : format.slice(i + 1, end);
-      i = end < 0 ? format.length : end + 1;
-      continue;
-    }
-    let n = 1;
-    while (format[i + n] === c) n++;
-    const v = fields[c];
-    if (v === undefined) out += c.repeat(n);
-    else if (c === "y" && n === 2) out += String(v % 100).padStart(2, "0");
-    else out += String(v).padStart(n, "0");
-    i += n;
+export function dateFormat(t: unknown, pattern: string): string | null {
+  try {
+    if (typeof t === "number") return formatJavaTime(t, pattern);
+    const ms = parseWithFormat(String(t), DEFAULT_FORMAT, undefined, true);
+    if (Number.isNaN(ms)) return null;
+    return formatSimpleDate(ms, pattern);
+  } catch (e) {
+    throw new Error(`DATE_FORMAT with the pattern '${pattern}': ${(e as Error).message}`);
   }
-  return out;
 }

@@ -9,13 +9,14 @@
 
 import { createHash, randomUUID } from "node:crypto";
 import type { DataType, Expr } from "../parser/ast.js";
+import { hybridDay } from "./calendar-fields.js";
 import { jobClock } from "./clock.js";
 import { atomic } from "./data-types.js";
-import { dateFormat } from "./date-format.js";
 import { addMonths } from "./intervals.js";
 import { narrowed } from "./number-casts.js";
 import { invalid, unsupported } from "./problems.js";
 import type { ScalarFunction } from "./scalar-functions.js";
+import { formatSimpleDate } from "./simple-date-format.js";
 import { setColumn } from "./values.js";
 import { sessionZone, type Zone } from "./zone.js";
 
@@ -96,9 +97,10 @@ function checkParseFormat(format: string): string | undefined {
  * reads it (SimpleDateFormat.parse, lenient): a numeric field takes all its digits unless the next
  * field is numeric too (then exactly its width), out-of-range fields roll over (month 13 is the next
  * January), text after the pattern is ignored, a zone offset (X, Z) wins over the session zone.
- * NaN when the text does not match.
+ * `hybrid` reads a year-month-day before 1582-10-15 on the Julian calendar, as GregorianCalendar
+ * (DATE_FORMAT of a text); it is proleptic Gregorian otherwise. NaN when the text does not match.
  */
-export function parseWithFormat(text: string, format: string, zone?: Zone): number {
+export function parseWithFormat(text: string, format: string, zone?: Zone, hybrid = false): number {
   const toks = tokens(format);
   let pos = 0;
   let y = 1970;
@@ -131,6 +133,9 @@ export function parseWithFormat(text: string, format: string, zone?: Zone): numb
     if (NUMERIC.has(letter)) {
       const next = toks[i + 1];
       const abutting = next !== undefined && "letter" in next && NUMERIC.has(next.letter);
+      // SimpleDateFormat skips white space before a number.
+      const blank = /^\s*/.exec(text.slice(pos))?.[0].length ?? 0;
+      pos += blank;
       const digits = /^\d+/.exec(text.slice(pos))?.[0];
       if (digits === undefined) return Number.NaN;
       const taken = abutting ? digits.slice(0, n) : digits;
@@ -182,6 +187,7 @@ export function parseWithFormat(text: string, format: string, zone?: Zone): numb
   const date = new Date(0);
   // setUTCFullYear, not Date.UTC: Date.UTC reads years 0 to 99 as 1900 to 1999; both roll over.
   if (doy !== undefined) date.setUTCFullYear(y, 0, doy);
+  else if (hybrid) date.setTime(hybridDay(y, mo, d) * 86_400_000);
   else date.setUTCFullYear(y, mo - 1, d);
   date.setUTCHours(h, mi, s, ms);
   if (offsetMin !== undefined) return date.getTime() - offsetMin * 60_000;
@@ -240,7 +246,8 @@ const fromUnixtime: ScalarFunction = {
   minArgs: 1,
   maxArgs: 2,
   type: STRING,
-  fn: ([n, f]) => dateFormat(Math.trunc(Number(n)) * 1000, f === undefined ? DEFAULT_FORMAT : String(f)),
+  fn: ([n, f]) =>
+    formatSimpleDate(Math.trunc(Number(n)) * 1000, f === undefined ? DEFAULT_FORMAT : String(f)),
   atSite: () => {
     // The instant as a wall-clock time of the session zone.
     const zone = sessionZone();
@@ -248,7 +255,7 @@ const fromUnixtime: ScalarFunction = {
     const toLocal = zone.toLocal;
     return {
       fn: ([n, f]) =>
-        dateFormat(toLocal(Math.trunc(Number(n)) * 1000), f === undefined ? DEFAULT_FORMAT : String(f)),
+        formatSimpleDate(toLocal(Math.trunc(Number(n)) * 1000), f === undefined ? DEFAULT_FORMAT : String(f)),
     };
   },
 };

@@ -7,9 +7,9 @@
  */
 
 import type { DataType, SourcePos } from "../parser/ast.js";
-import { dateFormat } from "./date-format.js";
 import { DEFAULT_FORMAT, parseWithFormat, typeName } from "./more-scalar-functions.js";
 import { invalid, unsupported } from "./problems.js";
+import { formatSimpleDate } from "./simple-date-format.js";
 import { parseZone, type Zone } from "./zone.js";
 
 const DAY_MS = 86_400_000;
@@ -209,5 +209,5 @@ export function convertTz(text: string, from: string, to: string): string | null
   const ms = parseWithFormat(text, DEFAULT_FORMAT, javaTimeZone(from));
   if (Number.isNaN(ms)) return null;
   const zone = javaTimeZone(to);
-  return dateFormat(zone === undefined ? ms : zone.toLocal(ms), DEFAULT_FORMAT);
+  return formatSimpleDate(zone === undefined ? ms : zone.toLocal(ms), DEFAULT_FORMAT);
 }
