@@ -108,6 +108,7 @@ import {
 } from "./planner/sink-types.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { HIDDEN_PREFIX } from "./planner/subqueries.js";
+import { cannotFindSink, localizeInsert, localizeQuery, localizeStatement } from "./planner/table-names.js";
 import { withFunctions } from "./planner/user-functions.js";
 import { flinkText, type Row, setColumn } from "./planner/values.js";
 import { LOCAL_TIME_ZONE, parseZone, withZone } from "./planner/zone.js";
@@ -667,7 +668,12 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   ): { sink: GraphNode["id"]; changelogMode: ChangelogMode } {
     const name = s.table.parts.join(".");
     const found = catalog.lookup(name);
-    if (found === undefined || !("table" in found))
+    if (found === undefined) {
+      // Flink's message for a sink that is not there (probed on bench/flink).
+      const missing = cannotFindSink([DEFAULT_CATALOG, DEFAULT_DATABASE, name]);
+      throw s.pos === undefined ? missing : withPosition(missing, s.pos);
+    }
+    if (!("table" in found))
       throw invalid(`INSERT INTO ${name}: no table named ${name}`, s.pos, { table: name });
     const def = found.table;
     const targets =
@@ -970,7 +976,10 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   }
 
   /** Runs `s`; CREATE FUNCTION imports its module first (at statement time, off the hot path). */
-  async function runStatement(s: Statement): Promise<TableResult> {
+  async function runStatement(written: Statement): Promise<TableResult> {
+    // Tables named with the default catalog and database are the tables named alone from here on.
+    const s = localizeStatement(written);
+    if (s === undefined) return done();
     if (s.kind === "createTable" && s.asQuery !== undefined) return createTableAsSelect(s);
     if (s.kind === "statementSet") return planStatementSet(s.inserts);
     if (s.kind !== "createFunction") {
@@ -1030,7 +1039,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       functions.create(registerFunction(name, fn));
     },
     sqlQuery(text) {
-      return table(planQuery(typeof text === "string" ? parseQuery(text) : text, ctx));
+      return table(planQuery(localizeQuery(typeof text === "string" ? parseQuery(text) : text), ctx));
     },
     createStatementSet() {
       let inserts: (InsertStatement | { target: SinkTarget; table: Table })[] = [];
@@ -1041,12 +1050,12 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
             throw invalid(
               `addInsertSql takes one INSERT statement, got ${s.kind === "query" ? "a query" : `a ${s.kind} statement`}`,
             );
-          inserts.push(s);
+          inserts.push(localizeInsert(s));
           return set;
         },
         addInsert(targetPath, t) {
           inserts.push({
-            target: { table: { parts: targetPath.split(".") }, columns: [] },
+            target: localizeInsert({ table: { parts: targetPath.split(".") }, columns: [] }),
             table: t,
           });
           return set;

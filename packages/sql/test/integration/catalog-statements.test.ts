@@ -336,13 +336,11 @@ test("SHOW CREATE of the wrong kind, DESCRIBE of an unknown table, a name in ano
       "SHOW CREATE TABLE non_exist",
       "Tables or views with the identifier 'default_catalog.default_database.non_exist' doesn't exist.",
     ],
-    [
-      "DESCRIBE hive.db.orders",
-      "A catalog with name [hive] does not exist. Fleuve SQL has the one catalog default_catalog",
-    ],
+    // Flink 1.20 (bench/flink): a name in another catalog or database is not there either.
+    ["DESCRIBE hive.db.orders", "Tables or views with the identifier 'hive.db.orders' doesn't exist."],
     [
       "DESCRIBE other_db.orders",
-      "A database with name [other_db] does not exist in the catalog: [default_catalog]. Fleuve SQL has the one database default_database",
+      "Tables or views with the identifier 'default_catalog.other_db.orders' doesn't exist.",
     ],
   ];
   for (const [statement, message] of cases)
