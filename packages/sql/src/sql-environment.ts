@@ -523,20 +523,25 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         }
         return done();
       }
-      case "set":
+      case "set": {
+        // Flink's SQL gateway: SET lists the session's options sorted by key; SET 'k' = 'v' keeps
+        // the key and value trimmed (OperationExecutor.callSetOperation).
         if (s.option === undefined) {
           return content(
             ["key", "value"],
-            [...settings].map(([key, value]) => ({ key, value })),
+            [...settings.keys()].sort().map((key) => ({ key, value: settings.get(key) })),
           );
         }
+        const key = s.option.key.trim();
+        const value = s.option.value.trim();
         // A zone Flink would not accept fails here, naming the option, not at the next query.
-        if (s.option.key === LOCAL_TIME_ZONE) parseZone(s.option.value);
-        settings.set(s.option.key, s.option.value);
+        if (key === LOCAL_TIME_ZONE) parseZone(value);
+        settings.set(key, value);
         return done();
+      }
       case "reset":
         if (s.key === undefined) settings.clear();
-        else settings.delete(s.key);
+        else settings.delete(s.key.trim());
         return done();
       case "query": {
         const rel = planQuery(s.query, ctx);
