@@ -1644,11 +1644,17 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
     case "TIMESTAMP_LTZ":
       // A DATE is its midnight's epoch ms already (session zone UTC); a TIME has no date.
       if (isAtomic(from, "TIME")) throw refuse("Flink does not cast TIME to a timestamp");
-      convert = (v) => {
-        const ms = typeof v === "number" ? v : parseTimestamp(String(v));
-        if (Number.isNaN(ms)) throw new Error(`cannot cast '${String(v)}' to ${t.name}`);
-        return ms;
-      };
+      {
+        // A precision under 3 drops the digits it has no room for, toward the past, as Flink
+        // 1.20 does: CAST of '10:20:30.999' AS TIMESTAMP(0) is 10:20:30, AS TIMESTAMP(1) 10:20:30.9,
+        // and of 1969-12-31 23:59:59.999 AS TIMESTAMP(0) 23:59:59.
+        const unit = 10 ** Math.max(0, 3 - (t.args[0] ?? 6));
+        convert = (v) => {
+          const ms = typeof v === "number" ? v : parseTimestamp(String(v));
+          if (Number.isNaN(ms)) throw new Error(`cannot cast '${String(v)}' to ${t.name}`);
+          return unit === 1 ? ms : Math.floor(ms / unit) * unit;
+        };
+      }
       break;
     case "BINARY":
     case "VARBINARY":
