@@ -21,10 +21,11 @@ import type {
   WindowFrame,
   WindowSpec,
 } from "./ast.js";
-import { EmbeddedActionsParser } from "./chevrotain.js";
+import { EmbeddedActionsParser, EOF } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { grammarFingerprint, LazyLookahead } from "./lookahead.js";
 import { grammarSourceFingerprint, storedRules } from "./recorded-grammar.js";
+import { RECORDED_GRAMMAR_FINGERPRINT } from "./recorded-grammar-data.js";
 
 /** The parser's LL(k): tokens it may look ahead at a decision. */
 export const MAX_LOOKAHEAD = 3;
@@ -150,6 +151,40 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
     chevrotainRecorder("enableRecording").call(this);
   }
 
+  /**
+   * chevrotain's, without recomputing the tokens' type indexes and category maps: its
+   * `augmentTokenTypes` over the whole vocabulary is idempotent, and the lexer (lexer.ts, built
+   * when the module loads) has already run it over the same tokens; here it was a third of
+   * building the parser, at the first parse of every SQL job. chevrotain's own runs over one token
+   * that has categories (which sets the category-aware token matcher, as the whole vocabulary
+   * would), then the token map is that of the whole vocabulary. A vocabulary that is not
+   * augmented yet takes chevrotain's way.
+   */
+  initRecognizerEngine(tokenVocabulary: readonly TokenType[], config: unknown): void {
+    const base = chevrotainMethod("initRecognizerEngine") as (
+      this: unknown,
+      vocabulary: readonly TokenType[],
+      config: unknown,
+    ) => void;
+    const augmented = tokenVocabulary.every(
+      (t) =>
+        Object.hasOwn(t, "tokenTypeIdx") &&
+        Array.isArray(t.categoryMatches) &&
+        t.categoryMatchesMap !== undefined,
+    );
+    const parent = tokenVocabulary.find((t) => (t.categoryMatches?.length ?? 0) > 0);
+    if (!augmented || parent === undefined) {
+      base.call(this, tokenVocabulary, config);
+      return;
+    }
+    base.call(this, [parent], config);
+    const self = this as unknown as { tokensMap: Record<string, TokenType> };
+    const tokensMap: Record<string, TokenType> = {};
+    for (const t of tokenVocabulary) tokensMap[t.name] = t;
+    tokensMap.EOF = EOF;
+    self.tokensMap = tokensMap;
+  }
+
   /** chevrotain's: removes what {@link enableRecording} installed. */
   disableRecording(): void {
     if (this.recordersSkipped) {
@@ -193,7 +228,14 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
    * precomputed paths when they are this grammar's.
    */
   protected usePrecomputedLookahead(): void {
-    this.lazyLookahead.usePrecomputed(
+    // Rules taken from the stored recording are its grammar: no need to fingerprint them.
+    const strategy = this.lazyLookahead;
+    if (
+      this.storedHoldsEveryRule() &&
+      strategy.usePrecomputedForRecording(RECORDED_GRAMMAR_FINGERPRINT, T.ALL_TOKENS)
+    )
+      return;
+    strategy.usePrecomputed(
       grammarFingerprint(this.getSerializedGastProductions(), T.ALL_TOKENS, MAX_LOOKAHEAD),
       T.ALL_TOKENS,
     );
@@ -1464,7 +1506,10 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
 
 /** A method of chevrotain's recorder (its parser's prototype chain above ExpressionParser). */
 function chevrotainRecorder(name: "enableRecording" | "disableRecording"): (this: unknown) => void {
-  return (Object.getPrototypeOf(ExpressionParser.prototype) as Record<string, (this: unknown) => void>)[
-    name
-  ] as (this: unknown) => void;
+  return chevrotainMethod(name) as (this: unknown) => void;
+}
+
+/** A method of chevrotain's parser (its prototype chain above ExpressionParser). */
+function chevrotainMethod(name: string): Function {
+  return (Object.getPrototypeOf(ExpressionParser.prototype) as Record<string, Function>)[name] as Function;
 }

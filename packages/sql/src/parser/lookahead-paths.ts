@@ -2,6 +2,8 @@
 // The SQL parser's lookahead paths (see lookahead.ts), computed by chevrotain from the grammar.
 /** The fingerprint of the grammar and tokens the paths are for (`grammarFingerprint`). */
 export const LOOKAHEAD_FINGERPRINT: string = "0e6219ac2f8eb3296e69c9065f631fefe8a36567";
+/** The fingerprint of the recorded grammar (recorded-grammar-data.ts) the paths are computed from. */
+export const LOOKAHEAD_RECORDING: string = "8d87ccc659d635eff7764afa3fea98e1f36d5331";
 /** Token paths of each decision (by `rule|kind|occurrence`), token names. */
 export const LOOKAHEAD_PATHS: Readonly<Record<string, string[][][]>> = {
   "identifier|Alternation|0": [[["Identifier"]], [["QuotedIdentifier"]], [["NonReserved"]]],

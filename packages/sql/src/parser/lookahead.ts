@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import type { IToken, TokenType } from "chevrotain";
 import { getLookaheadPaths, LLkLookaheadStrategy } from "./chevrotain.js";
-import { LOOKAHEAD_FINGERPRINT, LOOKAHEAD_PATHS } from "./lookahead-paths.js";
+import { LOOKAHEAD_FINGERPRINT, LOOKAHEAD_PATHS, LOOKAHEAD_RECORDING } from "./lookahead-paths.js";
 
 type Strategy = InstanceType<typeof LLkLookaheadStrategy>;
 type AlternationOptions = Parameters<Strategy["buildLookaheadForAlternation"]>[0];
@@ -60,6 +60,19 @@ export class LazyLookahead extends LLkLookaheadStrategy {
     if (fingerprint !== LOOKAHEAD_FINGERPRINT) return;
     this.table = LOOKAHEAD_PATHS;
     this.tokensByName = new Map(tokens.map((t) => [t.name, t]));
+  }
+
+  /**
+   * Uses the precomputed table if the parser's grammar is the stored recording whose fingerprint
+   * is `recording` (recorded-grammar.ts) and the table was computed from that recording: the
+   * grammar is then the table's without serializing and hashing it for {@link usePrecomputed}
+   * (about a quarter of building the parser, at the first parse of every SQL job). False when the
+   * table is not that recording's (then ask {@link usePrecomputed}).
+   */
+  usePrecomputedForRecording(recording: string, tokens: readonly TokenType[]): boolean {
+    if (recording !== LOOKAHEAD_RECORDING) return false;
+    this.usePrecomputed(LOOKAHEAD_FINGERPRINT, tokens);
+    return true;
   }
 
   /** The table's paths of a decision as token types, or undefined when it has none. */

@@ -8,6 +8,12 @@ import { test } from "node:test";
 import { EmbeddedActionsParser, VERSION } from "../../dist/parser/chevrotain.js";
 import { MAX_LOOKAHEAD } from "../../dist/parser/expression-parser.js";
 import { ALL_TOKENS, sqlLexer } from "../../dist/parser/lexer.js";
+import { grammarFingerprint } from "../../dist/parser/lookahead.js";
+import {
+  LOOKAHEAD_FINGERPRINT,
+  LOOKAHEAD_PATHS,
+  LOOKAHEAD_RECORDING,
+} from "../../dist/parser/lookahead-paths.js";
 import { parseScript } from "../../dist/parser/parse.js";
 import {
   decodeRule,
@@ -117,5 +123,27 @@ test("a parser built from the stored recording parses as one that records, also 
     p.input = sqlLexer.tokenize(text).tokens;
     assert.equal(JSON.stringify(p.script()), JSON.stringify(parseScript(text)));
     assert.deepEqual(p.errors, []);
+  }
+});
+
+test("the lookahead table was computed from the stored recording: a parser built from it takes the table without serializing its grammar", () => {
+  assert.equal(LOOKAHEAD_RECORDING, RECORDED_GRAMMAR_FINGERPRINT);
+  const proto = EmbeddedActionsParser.prototype as unknown as { getSerializedGastProductions(): unknown };
+  const original = proto.getSerializedGastProductions;
+  const serialized: string[] = [];
+  proto.getSerializedGastProductions = function (this: object) {
+    serialized.push(this.constructor.name);
+    return original.call(this);
+  };
+  try {
+    const stored = new SqlParser();
+    const recording = new RecordingParser();
+    // Only the parser that records its grammar fingerprints it, and finds the table's grammar.
+    assert.deepEqual(serialized, ["RecordingParser"]);
+    for (const p of [stored, recording])
+      assert.equal((p.lazyLookahead as unknown as { table?: unknown }).table, LOOKAHEAD_PATHS);
+    assert.equal(grammarFingerprint(original.call(stored), ALL_TOKENS, MAX_LOOKAHEAD), LOOKAHEAD_FINGERPRINT);
+  } finally {
+    proto.getSerializedGastProductions = original;
   }
 });
