@@ -1,6 +1,7 @@
 import type { PollStatus, Source, SourceOutput, SourceReader } from "../connector/source.js";
 import { FleuveError } from "../errors.js";
 import { SKIP_RECORD, StreamOperator } from "../spi/operator.js";
+import { IdlenessTimer } from "../time/idleness.js";
 import {
   MAX_WATERMARK,
   NO_TIMESTAMP,
@@ -22,7 +23,8 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
   private generator: WatermarkGenerator<T> | undefined;
   private lastWatermark = Number.NEGATIVE_INFINITY;
   private idle = false;
-  private lastActivity = 0;
+  /** The strategy's idleness of the source as a whole (a reader without splits). */
+  private idleness: IdlenessTimer | undefined;
   private nextPeriodic = 0;
   private nextLatencyMarker = 0;
   private ended = false;
@@ -88,7 +90,7 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
     this.assigner = this.strategy?.createTimestampAssigner();
     this.generator = this.strategy?.createWatermarkGenerator();
     const now = rt.processingTime.now();
-    this.lastActivity = now;
+    this.idleness = this.newIdlenessTimer(now);
     this.nextPeriodic = now + this.autoWatermarkIntervalMs;
     this.nextLatencyMarker = now;
   }
@@ -126,9 +128,7 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
       );
     }
     const now = this.runtime.processingTime.now();
-    if (this.emittedThisPoll > 0) {
-      this.lastActivity = now;
-    }
+    if (this.emittedThisPoll > 0) this.idleness?.activity();
     this.periodic(now);
     if (status === "end") {
       if (!this.source.bounded) {
@@ -137,7 +137,7 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
           `source '${this.runtime.operatorName}' is unbounded but its reader returned 'end'`,
         );
       }
-      for (const sp of this.splits.values()) sp.periodic();
+      for (const sp of this.splits.values()) sp.emitPeriodic();
       this.generator?.onPeriodicEmit(this);
       this.ended = true;
       this.idle = false;
@@ -150,10 +150,11 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
   periodic(now: number): void {
     if (now >= this.nextPeriodic) {
       this.nextPeriodic = now + this.autoWatermarkIntervalMs;
-      if (this.splits.size > 0) for (const sp of this.splits.values()) sp.periodic();
+      // With splits, each split is idle on its own (Flink's per-split WatermarksWithIdleness)
+      // and the source is idle when all are; without, the source is one input.
+      if (this.splits.size > 0) for (const sp of this.splits.values()) sp.periodic(now);
+      else if (this.idleness?.checkIfIdle(now)) this.markIdle();
       else this.generator?.onPeriodicEmit(this);
-      const idleTimeout = this.strategy?.idleTimeoutMs;
-      if (idleTimeout !== undefined && !this.idle && now - this.lastActivity >= idleTimeout) this.markIdle();
     }
     if (this.latencyTrackingIntervalMs > 0 && now >= this.nextLatencyMarker) {
       this.nextLatencyMarker = now + this.latencyTrackingIntervalMs;
@@ -175,7 +176,7 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
    */
   emitCurrentWatermark(): void {
     if (this.ended) return;
-    if (this.splits.size > 0) for (const sp of this.splits.values()) sp.periodic();
+    if (this.splits.size > 0) for (const sp of this.splits.values()) sp.emitPeriodic();
     else this.generator?.onPeriodicEmit(this);
   }
 
@@ -219,7 +220,14 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
   forSplit(splitId: string): SourceOutput<T> {
     let s = this.splits.get(splitId);
     if (!s) {
-      s = new SplitOutput<T>(this, this.strategy?.createWatermarkGenerator(), this.splitValve.addInput());
+      s = new SplitOutput<T>(
+        this,
+        this.strategy?.createWatermarkGenerator(),
+        this.splitValve.addInput(),
+        // A split without records holds the watermark back from its start (Flink's split
+        // outputs begin active at Long.MIN_VALUE) until its idle timeout passes.
+        this.newIdlenessTimer(this.runtime.processingTime.now()),
+      );
       this.splits.set(splitId, s);
       this.runtime.metrics.splitProbe ??= () => this.splitFigures(this.reader);
     }
@@ -232,6 +240,12 @@ export class SourceOperator<T> extends StreamOperator<T> implements SourceOutput
     this.splits.delete(splitId);
     s.released = true;
     this.combineSplits(this.splitValve.removeInput(s.input));
+  }
+
+  /** An idleness timer for the strategy's idle timeout, if it has one (`withIdleness`). */
+  private newIdlenessTimer(now: number): IdlenessTimer | undefined {
+    const timeout = this.strategy?.idleTimeoutMs;
+    return timeout === undefined ? undefined : new IdlenessTimer(timeout, now);
   }
 
   /** @internal split input `input` reached watermark `watermark`. */
@@ -331,6 +345,8 @@ class SplitOutput<T> implements SourceOutput<T>, WatermarkOutput {
     private readonly generator: WatermarkGenerator<T> | undefined,
     /** This split's input of the operator's split valve. */
     readonly input: number,
+    /** The strategy's idle timeout for this split alone (undefined: never idle by time). */
+    private readonly idleness: IdlenessTimer | undefined,
   ) {}
   /** This split's watermark (ms; -Infinity before its first), for metrics. */
   get currentWatermark(): number {
@@ -343,12 +359,20 @@ class SplitOutput<T> implements SourceOutput<T>, WatermarkOutput {
   collect(value: T, timestamp?: number): void {
     const ts = this.op.assignTimestamp(value, timestamp);
     if (ts === SKIP_RECORD) return;
+    this.idleness?.activity();
     if (this.idle) this.markActive();
     this.op.emitFromSplit(value, ts);
     this.generator?.onEvent(value, ts, this);
   }
-  periodic(): void {
-    this.generator?.onPeriodicEmit(this);
+  /** The periodic duty: idle once silent for the timeout (then no watermark), else the generator's emit. */
+  periodic(now: number): void {
+    if (this.idleness?.checkIfIdle(now)) this.markIdle();
+    else if (!this.idle) this.generator?.onPeriodicEmit(this);
+  }
+  /** The generator's periodic emit alone (before a barrier, at the end of input). */
+  emitPeriodic(): void {
+    // An idle split's generator would repeat its watermark, and that would make it active.
+    if (!this.idle) this.generator?.onPeriodicEmit(this);
   }
   emitWatermark(watermark: number): void {
     if (watermark <= this.watermark && !this.idle) return;

@@ -1,4 +1,5 @@
 import { OneInputOperator } from "../spi/operator.js";
+import { IdlenessTimer } from "../time/idleness.js";
 import {
   MAX_WATERMARK,
   type TimestampAssigner,
@@ -17,8 +18,7 @@ export class TimestampsAndWatermarksOperator<T> extends OneInputOperator<T, T> i
   private generator!: WatermarkGenerator<T>;
   private emitted = Number.NEGATIVE_INFINITY;
   private idle = false;
-  private lastActivity = 0;
-  private seenSinceTick = false;
+  private idleness: IdlenessTimer | undefined;
 
   constructor(
     private readonly strategy: WatermarkStrategyLike<T>,
@@ -30,7 +30,8 @@ export class TimestampsAndWatermarksOperator<T> extends OneInputOperator<T, T> i
   override open(): void {
     this.assigner = this.strategy.createTimestampAssigner();
     this.generator = this.strategy.createWatermarkGenerator();
-    this.lastActivity = this.runtime.processingTime.now();
+    const timeout = this.strategy.idleTimeoutMs;
+    if (timeout !== undefined) this.idleness = new IdlenessTimer(timeout, this.runtime.processingTime.now());
     if (this.intervalMs > 0) this.schedule();
   }
 
@@ -38,13 +39,8 @@ export class TimestampsAndWatermarksOperator<T> extends OneInputOperator<T, T> i
     const pt = this.runtime.processingTime;
     pt.schedule(pt.now() + this.intervalMs, (now) => {
       if (this.emitted === MAX_WATERMARK) return;
-      if (this.seenSinceTick) {
-        this.seenSinceTick = false;
-        this.lastActivity = now;
-      }
-      this.generator.onPeriodicEmit(this);
-      const idleTimeout = this.strategy.idleTimeoutMs;
-      if (idleTimeout !== undefined && !this.idle && now - this.lastActivity >= idleTimeout) this.markIdle();
+      if (this.idleness?.checkIfIdle(now)) this.markIdle();
+      else this.generator.onPeriodicEmit(this);
       this.schedule();
     });
   }
@@ -59,7 +55,7 @@ export class TimestampsAndWatermarksOperator<T> extends OneInputOperator<T, T> i
       }
     }
     if (this.idle) this.markActive();
-    this.seenSinceTick = true;
+    this.idleness?.activity();
     this.output.collect(value, ts);
     this.generator.onEvent(value, ts, this);
   }

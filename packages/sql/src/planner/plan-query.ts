@@ -880,16 +880,16 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
     );
   }
   if ("table" in found)
-    return shared(ctx, found.table, () => planScan(found.table, ctx.env, ctx.connectors, name));
+    return shared(ctx, found.table, () => planScan(found.table, ctx.env, ctx.connectors, name, ctx.settings));
   if ("stream" in found) {
     // Read once per statement as a table is: the stream's rows converted once.
     return shared(ctx, found.stream, () => {
-      if (ctx.explaining !== true) return planStreamTable(found.stream, name);
+      if (ctx.explaining !== true) return planStreamTable(found.stream, name, ctx.settings);
       const fields = found.stream.schema.columns.map((c) => c.name).join(", ");
       const standIn = ctx.env.fromCollection<Row>([], {
         name: `DataStreamScan(table=[${name}], fields=[${fields}])`,
       });
-      return planStreamTable({ ...found.stream, stream: standIn }, name);
+      return planStreamTable({ ...found.stream, stream: standIn }, name, ctx.settings);
     });
   }
   // A view of the catalog does not see the CTEs of the query that reads it.

@@ -20,9 +20,6 @@ import {
   sourceChangelogMode,
   type ValueState,
   valueState,
-  type WatermarkGenerator,
-  type WatermarkOutput,
-  WatermarkStrategy,
 } from "@fleuve/core";
 import type { StreamTableDefinition, TableDefinition } from "../catalog.js";
 import {
@@ -49,6 +46,14 @@ import { tableOptions } from "./legacy-options.js";
 import type { Convert } from "./nested-converter.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
+import {
+  decodeOnce,
+  IDLE_TIMEOUT_OPTION,
+  pushesWatermark,
+  type SqlWatermark,
+  sourceIdleTimeoutMs,
+  sqlWatermarkStrategy,
+} from "./source-watermark.js";
 import {
   externalConverter,
   fieldReader,
@@ -143,6 +148,8 @@ export function sideOptions(
     // partitioned table does not read them.
     if (side === "source" && descriptor.source?.partitioned === true && k.startsWith(PARTITION_COMMIT))
       continue;
+    // The planner reads the idle timeout of a source's watermark; a sink of the table ignores it.
+    if (k === IDLE_TIMEOUT_OPTION && pushesWatermark(descriptor.name)) continue;
     if (optionSpecOf(mine, k) !== undefined || optionSpecOf(other, k) === undefined) out[k] = v;
   }
   return out;
@@ -190,24 +197,13 @@ function watermarkDelay(column: string, expr: Expr, type?: DataType): number {
   );
 }
 
-/** Flink SQL's watermark: the maximum of (rowtime - delay) seen, emitted periodically. */
-class SqlWatermarkGenerator implements WatermarkGenerator<Row> {
-  private max = Number.NEGATIVE_INFINITY;
-  constructor(private readonly delay: number) {}
-  onEvent(_row: Row, timestamp: number): void {
-    if (timestamp - this.delay > this.max) this.max = timestamp - this.delay;
-  }
-  onPeriodicEmit(output: WatermarkOutput): void {
-    if (this.max > Number.NEGATIVE_INFINITY) output.emitWatermark(this.max);
-  }
-}
-
 /** Plans a scan of table `def`: source, row conversion, computed columns, watermarks. */
 export function planScan(
   def: TableDefinition,
   env: StreamExecutionEnvironment,
   connectors: ConnectorRegistry,
   alias: string,
+  settings?: ReadonlyMap<string, string>,
 ): Relation {
   const name = def.name.parts.join(".");
   // The catalog holds CTAS and LIKE tables resolved (create-table-as.ts, create-table-like.ts).
@@ -216,6 +212,12 @@ export function planScan(
       `table ${name}: an unresolved CREATE TABLE ... ${def.like !== undefined ? "LIKE" : "AS SELECT"} reached the planner`,
     );
   const { connector, options } = connectorOptions(def);
+  // The planner's option, not the connector's (a connector without split watermarks refuses it
+  // as any option it does not take, as Flink's datagen does).
+  const pushed = pushesWatermark(connector);
+  const idleOption = pushed ? options[IDLE_TIMEOUT_OPTION] : undefined;
+  if (pushed) delete options[IDLE_TIMEOUT_OPTION];
+  const idleTimeoutMs = sourceIdleTimeoutMs(name, idleOption, settings);
   let source: ReturnType<typeof createSource>;
   const schema = def.columns.flatMap((c) =>
     c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
@@ -382,22 +384,33 @@ export function planScan(
     for (const c of computed) setColumn(row, c.name, c.eval(row));
     return row;
   };
-  const records = env.fromSource(source, undefined, `Source: ${name}`);
+  const wm = watermarkOf(def, columns, idleTimeoutMs);
+  // Split sources generate the watermark per partition: their timestamp assigner decodes the
+  // record, and the decoding map after the source takes that row instead of decoding it again.
+  const inSource = pushed && wm.assigned !== undefined ? wm.assigned : undefined;
+  const once = decodeOnce(decodeRow);
+  const rowOf = inSource === undefined ? decodeRow : once.take;
+  const records = env.fromSource(
+    source,
+    inSource === undefined ? undefined : sqlWatermarkStrategy(inSource.watermark, once.peek),
+    `Source: ${name}`,
+  );
   // Only a declared key, a csv value or json ignoring parse errors can skip records: other tables
   // keep their one-to-one map.
   let stream = (
     tableKey?.declared || layout.valueFormat?.kind === "csv" || layout.json?.ignoreParseErrors
       ? records.flatMap((rec) => {
-          const row = decodeRow(rec);
+          const row = rowOf(rec);
           return row === undefined ? [] : [row];
         })
-      : records.map((rec) => decodeRow(rec) as Row)
-  ).name(`RowDecoder(table=[${name}], fields=[${columns.map((c) => c.name).join(", ")}])`);
+      : records.map((rec) => rowOf(rec) as Row)
+  ).name(
+    `RowDecoder(table=[${name}], fields=[${columns.map((c) => c.name).join(", ")}]${inSource === undefined ? "" : `, watermark=[${inSource.text}] per partition in the source`})`,
+  );
 
   if (proctime !== undefined) stream = withProctime(stream, proctime);
-  const watermarked = withWatermark(stream, def, columns);
-  stream = watermarked.stream;
-  const rowtime = watermarked.rowtime;
+  if (inSource === undefined) stream = withWatermark(stream, wm);
+  const rowtime = wm.rowtime;
   if (upsert) {
     const keyColumns = primaryKey as readonly string[];
     const producer = `ChangelogNormalize(key=[${keyColumns.join(", ")}])`;
@@ -444,60 +457,63 @@ export function checkWatermarkColumn(def: TableDefinition): void {
     );
 }
 
+/** A table's WATERMARK, checked: its rowtime column and, unless SOURCE_WATERMARK(), how it is assigned. */
+interface TableWatermark {
+  readonly rowtime: string | undefined;
+  readonly assigned: { readonly watermark: SqlWatermark; readonly text: string } | undefined;
+}
+
 /**
- * The rowtime column of table `def` (its WATERMARK FOR column) and its stream with Flink SQL's
- * watermarks assigned; `WATERMARK FOR col AS SOURCE_WATERMARK()` keeps the stream's own record
- * timestamps and watermarks (a DataStream table: they must be the values of `col`).
+ * The rowtime column of table `def` (its WATERMARK FOR column) and how its watermarks are
+ * assigned (Flink SQL's, idle after `idleTimeoutMs` without a record); `WATERMARK FOR col AS
+ * SOURCE_WATERMARK()` keeps the stream's own record timestamps and watermarks (a DataStream
+ * table: they must be the values of `col`).
  */
-function withWatermark(
-  input: DataStream<Row>,
+function watermarkOf(
   def: TableDefinition,
   columns: readonly Column[],
-): { stream: DataStream<Row>; rowtime: string | undefined } {
+  idleTimeoutMs: number | undefined,
+): TableWatermark {
   const name = def.name.parts.join(".");
-  let stream = input;
-  let rowtime: string | undefined;
-  if (def.watermark !== undefined) {
-    const col = columns.find((c) => c.name === def.watermark?.column);
-    if (col === undefined) {
-      throw invalid(
-        `table ${name}: WATERMARK FOR ${def.watermark.column}: no such column`,
-        def.watermark.pos ?? def.pos,
-        {
-          table: name,
-        },
-      );
-    }
-    if (!isTimestampType(col.type)) {
-      throw invalid(
-        `table ${name}: WATERMARK FOR ${col.name}: the column must be TIMESTAMP(3) or TIMESTAMP_LTZ(3)`,
-        def.pos,
-        {
-          table: name,
-          columnName: col.name,
-        },
-      );
-    }
-    rowtime = col.name;
-    const expr = def.watermark.expr;
-    if (expr.kind === "call" && expr.name === "SOURCE_WATERMARK" && expr.args.length === 0) {
-      return { stream, rowtime };
-    }
-    const delay = watermarkDelay(col.name, expr, col.type);
-    const field = col.name;
-    stream = stream
-      .assignTimestampsAndWatermarks(
-        WatermarkStrategy.forGenerator<Row>(() => new SqlWatermarkGenerator(delay)).withTimestampAssigner(
-          (row) => {
-            const ts = row[field];
-            if (typeof ts !== "number") throw new Error(`table ${name}: the rowtime column ${field} is NULL`);
-            return ts;
-          },
-        ),
-      )
-      .name(`WatermarkAssigner(rowtime=[${field}], watermark=[${printExpr(expr)}])`);
+  if (def.watermark === undefined) return { rowtime: undefined, assigned: undefined };
+  const col = columns.find((c) => c.name === def.watermark?.column);
+  if (col === undefined) {
+    throw invalid(
+      `table ${name}: WATERMARK FOR ${def.watermark.column}: no such column`,
+      def.watermark.pos ?? def.pos,
+      {
+        table: name,
+      },
+    );
   }
-  return { stream, rowtime };
+  if (!isTimestampType(col.type)) {
+    throw invalid(
+      `table ${name}: WATERMARK FOR ${col.name}: the column must be TIMESTAMP(3) or TIMESTAMP_LTZ(3)`,
+      def.pos,
+      {
+        table: name,
+        columnName: col.name,
+      },
+    );
+  }
+  const expr = def.watermark.expr;
+  if (expr.kind === "call" && expr.name === "SOURCE_WATERMARK" && expr.args.length === 0) {
+    return { rowtime: col.name, assigned: undefined };
+  }
+  const delay = watermarkDelay(col.name, expr, col.type);
+  return {
+    rowtime: col.name,
+    assigned: { watermark: { table: name, field: col.name, delay, idleTimeoutMs }, text: printExpr(expr) },
+  };
+}
+
+/** `stream` with the table's watermarks assigned after decoding (Flink's WatermarkAssigner), if any. */
+function withWatermark(stream: DataStream<Row>, wm: TableWatermark): DataStream<Row> {
+  const a = wm.assigned;
+  if (a === undefined) return stream;
+  return stream
+    .assignTimestampsAndWatermarks(sqlWatermarkStrategy<Row>(a.watermark, (row) => row))
+    .name(`WatermarkAssigner(rowtime=[${a.watermark.field}], watermark=[${a.text}])`);
 }
 
 /**
@@ -506,7 +522,11 @@ function withWatermark(
  * epoch milliseconds), its columns those of the schema; a WATERMARK in the schema makes its column
  * the event-time attribute.
  */
-export function planStreamTable(def: StreamTableDefinition, alias: string): Relation {
+export function planStreamTable(
+  def: StreamTableDefinition,
+  alias: string,
+  settings?: ReadonlyMap<string, string>,
+): Relation {
   const name = def.schema.name.parts.join(".");
   const columns: Column[] = [];
   let proctime: string | undefined;
@@ -535,8 +555,15 @@ export function planStreamTable(def: StreamTableDefinition, alias: string): Rela
   }
   // The stream's records are the application's objects: the processing-time column goes on a copy.
   const input = proctime === undefined ? def.stream : withProctime(def.stream, proctime, true);
-  const { stream, rowtime } = withWatermark(input, def.schema, columns);
-  return { stream, columns, rowtime, proctime, alias, changelog: INSERT_ONLY };
+  const wm = watermarkOf(def.schema, columns, sourceIdleTimeoutMs(name, undefined, settings));
+  return {
+    stream: withWatermark(input, wm),
+    columns,
+    rowtime: wm.rowtime,
+    proctime,
+    alias,
+    changelog: INSERT_ONLY,
+  };
 }
 
 /**

@@ -15,15 +15,16 @@ const UNITS: readonly [readonly string[], number][] = [
 /**
  * A duration as Flink's `TimeUtils.parseDuration` reads it: a whole number and an optional unit
  * (`ms`, `s`, `min`, `h`, `d` and their long forms; milliseconds without one): `'1 h'`,
- * `'90s'`, `'3600000'`.
+ * `'90s'`, `'3600000'`. A bad one is refused naming `option`, as written `where` (a SET statement
+ * by default; a table's WITH option gives its own).
  */
-export function parseDuration(text: string, option: string): number {
+export function parseDuration(text: string, option: string, where = `SET '${option}' = '${text}'`): number {
   const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m?.[2]?.toLowerCase() ?? "";
   const factor = unit === "" ? 1 : UNITS.find(([names]) => names.includes(unit))?.[1];
   if (m === null || factor === undefined) {
     throw invalid(
-      `SET '${option}' = '${text}': not a duration; write a whole number and a unit (ms, s, min, h, d), e.g. '1 h'`,
+      `${where}: not a duration; write a whole number and a unit (ms, s, min, h, d), e.g. '1 h'`,
       undefined,
       { option, value: text },
     );
