@@ -5,8 +5,8 @@
  * then hangs the job's checkpoints and its shutdown. Here each missing folder is made once, from
  * the outermost, and a refusal is an error naming the folder.
  */
-import { mkdirSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdirSync, statSync } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /**
@@ -20,7 +20,7 @@ export async function makeFolders(folder: string): Promise<string | undefined> {
     return folder;
   } catch (e) {
     const parent = dirname(folder);
-    if (!missing(e, folder, parent)) return undefined;
+    if (!missing(e, folder, parent)) return notFolder(e, (await stat(folder)).isDirectory());
     const first = await makeFolders(parent);
     // once: the parent is there now, so a second ENOENT is the file system refusing the folder
     try {
@@ -39,7 +39,7 @@ export function makeFoldersSync(folder: string): string | undefined {
     return folder;
   } catch (e) {
     const parent = dirname(folder);
-    if (!missing(e, folder, parent)) return undefined;
+    if (!missing(e, folder, parent)) return notFolder(e, statSync(folder).isDirectory());
     const first = makeFoldersSync(parent);
     try {
       mkdirSync(folder);
@@ -58,6 +58,15 @@ export function makeFoldersSync(folder: string): string | undefined {
 function made(e: unknown, first: string | undefined): string | undefined {
   if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   return first;
+}
+
+/**
+ * Undefined (nothing made) when the existing `folder` is one; else rethrows its EEXIST, as
+ * `mkdir -p` fails on a file: a savepoint --dir naming a file is refused naming it.
+ */
+function notFolder(e: unknown, isFolder: boolean): undefined {
+  if (!isFolder) throw e;
+  return undefined;
 }
 
 /**

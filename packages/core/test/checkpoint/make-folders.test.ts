@@ -5,7 +5,7 @@
  * (under /proc, where Node's own never returns) is an error naming it.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -59,4 +59,22 @@ test("a folder the file system refuses (under /proc) is an error naming it", asy
     return true;
   });
   assert.throws(() => makeFoldersSync(join(refused, "sp")), /ENOENT.*fleuve-mkdirs/);
+});
+
+test("a file where the folder should be is refused with EEXIST naming it, as mkdir -p does", async () => {
+  const base = mkdtempSync(join(tmpdir(), "fleuve-mkdirs-file-"));
+  try {
+    const file = join(base, "savepoint");
+    writeFileSync(file, "");
+    const named = (e: unknown) => {
+      assert.equal((e as NodeJS.ErrnoException).code, "EEXIST");
+      assert.ok((e as Error).message.includes(file), (e as Error).message);
+      return true;
+    };
+    assert.throws(() => mkdirSync(file, { recursive: true }), named); // the oracle
+    await assert.rejects(makeFolders(file), named);
+    assert.throws(() => makeFoldersSync(file), named);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });
