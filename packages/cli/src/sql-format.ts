@@ -3,18 +3,13 @@
  * a header, one line per row, values as Flink shows them (NULL as `<NULL>`, timestamps as
  * `2020-04-15 08:00:00.000`).
  */
-import { type Column, flinkText, formatTimestamp } from "@fleuve/sql";
+import { type Column, flinkText } from "@fleuve/sql";
+import { temporalText } from "./sql-temporal-text.js";
 
 /** The text of one value in a result table. */
-export function cellText(v: unknown, type?: Column["type"]): string {
+export function cellText(v: unknown, type?: Column["type"], settings?: ReadonlyMap<string, string>): string {
   if (v === null || v === undefined) return "<NULL>";
-  if (
-    type?.kind === "atomic" &&
-    typeof v === "number" &&
-    (type.name === "TIMESTAMP" || type.name === "TIMESTAMP_LTZ")
-  )
-    return formatTimestamp(v);
-  return flinkText(v, type);
+  return temporalText(v, type, settings) ?? flinkText(v, type);
 }
 
 /** The widths of the columns of a table: the widest of the header and the cells. */

@@ -10,6 +10,7 @@ import { type DataStream, FleuveError, isFleuveError, type StreamExecutionEnviro
 import { connectors as kafkaConnectors } from "@fleuve/kafka";
 import { connectors as logConnectors } from "@fleuve/log";
 import { parseScript, type SqlEnvironment, type Statement, sql, sqlConnectorNames } from "@fleuve/sql";
+import { withTemporalText } from "./sql-temporal-text.js";
 
 /** The connector descriptors `fleuve sql` gives its SQL environment (core's are always there). */
 const COMMAND_CONNECTORS = [...logConnectors, ...kafkaConnectors];
@@ -104,7 +105,9 @@ export async function buildScript(
             `${file}: a script runs as one job and prints the rows of one query; it has several (write all but one into tables with INSERT INTO)`,
           );
         }
-        output = tEnv.sqlQuery(s.query).toDataStream();
+        // Printed as JSON lines: its dates and times as Flink's text, not as numbers.
+        const query = tEnv.sqlQuery(s.query);
+        output = withTemporalText(query.toDataStream(), query.columns, tEnv.settings);
         continue;
       }
       const result = await tEnv.executeStatement(s);

@@ -428,6 +428,42 @@ CREATE TABLE doubled WITH ('connector' = 'print') AS SELECT n, n * 2 AS twice FR
   }
 });
 
+test("fleuve sql -f prints a query's dates and times as Flink's text (CAST to STRING), not epoch milliseconds", {
+  timeout: 600_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-times-"));
+  try {
+    const file = join(dir, "times.sql");
+    writeFileSync(
+      file,
+      `SET 'table.local-time-zone' = 'Asia/Shanghai';
+SELECT TIMESTAMP '2024-01-01 10:00:00' AS ts0, CAST('2024-01-01 10:00:00' AS TIMESTAMP(3)) AS ts3,
+  DATE '2024-01-01' AS d, TIME '10:00:00' AS t, TO_TIMESTAMP_LTZ(0, 3) AS ltz,
+  CAST(TO_TIMESTAMP_LTZ(0, 3) AS STRING) AS ltz_text;
+`,
+    );
+    const r = await fleuve("sql", "-f", file, "--no-metrics");
+    assert.equal(r.code, 0, r.stderr);
+    // Flink 1.20 (bench/flink): CAST(... AS STRING) of each is the text printed here; the
+    // TIMESTAMP_LTZ is its wall-clock time in the session zone, as its own CAST shows.
+    assert.deepEqual(
+      lines(r.stdout).map((l) => JSON.parse(l)),
+      [
+        {
+          ts0: "2024-01-01 10:00:00",
+          ts3: "2024-01-01 10:00:00.000",
+          d: "2024-01-01",
+          t: "10:00:00",
+          ltz: "1970-01-01 08:00:00.000",
+          ltz_text: "1970-01-01 08:00:00.000",
+        },
+      ],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("fleuve sql -f takes the dashboard options of fleuve run: --no-dashboard serves none", {
   timeout: 600_000,
 }, async () => {
