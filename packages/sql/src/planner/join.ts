@@ -28,7 +28,11 @@ import { printExpr } from "../parser/printer.js";
 import { type BoundJoinSpec, SqlBoundJoinOperator } from "../runtime/bound-join.js";
 import { type JoinType, SqlIntervalJoinOperator } from "../runtime/interval-join.js";
 import { runningMaxFilter } from "../runtime/running-max.js";
-import { type SideExpiry, SqlStreamingJoinOperator } from "../runtime/streaming-join.js";
+import {
+  type SideExpiry,
+  SqlStreamingJoinOperator,
+  type StreamingJoinSpec,
+} from "../runtime/streaming-join.js";
 import { SqlWindowJoinOperator } from "../runtime/window-join.js";
 import { windowFiring } from "../runtime/zoned-windows.js";
 import { type ChangelogMode, INSERT_ONLY, isInsertOnly, unionMode, withKindOf } from "./changelog.js";
@@ -40,6 +44,7 @@ import { invalid, unsupported } from "./problems.js";
 import {
   aboveWatermarkColumns,
   type Column,
+  type FusedPairs,
   findColumn,
   joinedColumns,
   type Relation,
@@ -536,12 +541,17 @@ export function planJoin(
   // The pairs' rows; a projection right over the join may replace it (see `fuse` below) before
   // the job runs: the operators are created then and read it.
   let pairRow = combine;
+  // Set by a Top-1 right over the fused projection (rank.ts), before the job runs as pairRow.
+  let topOneDrops: StreamingJoinSpec["topOneDrops"];
   const joinProjection = fusibleProjection(
     leftKept.map((c) => c.name),
     rightKept.map((c) => c.name),
     common === undefined,
     (projector) => {
       pairRow = projector;
+    },
+    (drops) => {
+      topOneDrops = drops;
     },
   );
   if (
@@ -584,6 +594,7 @@ export function planJoin(
         stateTtlMs,
         insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(right.changelog) },
         expiry,
+        topOneDrops,
       }),
   );
   const node = stream.inputs[0]?.node;
@@ -643,14 +654,16 @@ function isNumberValued(t: DataType | undefined): boolean {
 /**
  * The {@link Relation.joinProjection} of a regular join whose pairs' rows have columns `left`
  * and `right` (read from the left and the right row under the same key), `setPairRow` replacing
- * the function that builds them. A join with merged common columns (`USING`, `NATURAL`) is not
- * fused. Fused at most once: the projection is then the only reader of the join's rows.
+ * the function that builds them, `setTopOneDrops` the join's test of pairs for a Top-1 over the
+ * projection. A join with merged common columns (`USING`, `NATURAL`) is not fused. Fused at most
+ * once: the projection is then the only reader of the join's rows.
  */
 function fusibleProjection(
   left: readonly string[],
   right: readonly string[],
   fusible: boolean,
   setPairRow: (projector: (l: Row | null, r: Row | null) => Row) => void,
+  setTopOneDrops: FusedPairs["setTopOneDrops"],
 ): (stream: DataStream<Row>) => Relation["joinProjection"] {
   const leftNames = new Set(left);
   const rightNames = new Set(right);
@@ -661,16 +674,16 @@ function fusibleProjection(
       : {
           stream,
           fuse(columns) {
-            if (fused) return false;
+            if (fused) return undefined;
             const pair: PairColumn[] = [];
             for (const { name, from } of columns) {
               if (leftNames.has(from)) pair.push({ name, side: "left", from });
               else if (rightNames.has(from)) pair.push({ name, side: "right", from });
-              else return false;
+              else return undefined;
             }
             fused = true;
             setPairRow(pairProjector(pair));
-            return true;
+            return { columns: pair, setTopOneDrops };
           },
         };
 }

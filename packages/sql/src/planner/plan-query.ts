@@ -731,6 +731,11 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   const aboveColumns = overCalls.length > 0 ? [] : inputAbove.flatMap((c) => renamed(c) ?? []);
   return {
     stream: projected,
+    // The join's rows passed on as it sent them (no filter, no OVER, no new column above it).
+    joinPairs:
+      joinBuilds && !selectWatermark.used && newProctime === undefined
+        ? { ...joinBuilds, stream: projected }
+        : undefined,
     aboveWatermark: aboveColumns.length > 0 ? { stream: projected, columns: aboveColumns } : undefined,
     // Built by the projection (or the join fused with it, or passed on as they are), one object
     // per row; a new processing-time column is set on them afterwards, by another operator.

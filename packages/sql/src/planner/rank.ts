@@ -33,6 +33,7 @@ import { resolveNamedWindows } from "./named-windows.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, hasExactRows, type Relation } from "./relation.js";
 import { rowCopier } from "./row-builders.js";
+import { orderSteps, topOnePairDrops } from "./top-one-pairs.js";
 import { isTimestampType, type Row } from "./values.js";
 
 const BIGINT = { kind: "atomic", name: "BIGINT", args: [], notNull: true } as const;
@@ -261,6 +262,12 @@ export function planRank(
         )
       : undefined,
   };
+  // A Top-1 right over a regular join's rows, insert-only and never expiring: the join skips the
+  // pairs it would drop, without building their rows (top-one-pairs.ts).
+  if (end === 1 && !topN.updatingInput && stateTtlMs === undefined && rel.joinPairs?.stream === rel.stream) {
+    const drops = topOnePairDrops(over.orderBy, oNames, pNames, rel.joinPairs.columns);
+    if (drops !== undefined) rel.joinPairs.setTopOneDrops(drops);
+  }
   const keyed = rel.stream.keyBy(keyOf);
   // With mini-batch the same rows, the same state; fewer changes (runtime/top-n.ts).
   const stream =
@@ -317,24 +324,9 @@ export function rankComparator(
   orderBy: readonly OrderItem[],
   names: readonly string[],
 ): (a: Row, b: Row) => number {
-  const body = orderBy.map((o, i) => {
-    const desc = o.direction === "DESC";
-    const nullsFirst = o.nulls === undefined ? !desc : o.nulls === "FIRST";
-    const sign = desc ? -1 : 1;
-    const name = JSON.stringify(names[i] as string);
-    const nullFirst = nullsFirst ? -1 : 1;
-    return [
-      `x = a[${name}] ?? null;`,
-      `y = b[${name}] ?? null;`,
-      "if (x !== y) {",
-      `  if (x === null) return ${nullFirst};`,
-      `  if (y === null) return ${-nullFirst};`,
-      `  if (x < y) return ${-sign};`,
-      `  if (x > y) return ${sign};`,
-      "}",
-    ].join("\n");
-  });
-  return new Function("a", "b", `let x, y;\n${body.join("\n")}\nreturn 0;`) as (a: Row, b: Row) => number;
+  const read = (row: string) => (i: number) => `${row}[${JSON.stringify(names[i] as string)}] ?? null`;
+  const steps = orderSteps(orderBy, read("a"), read("b"), (v) => `return ${v};`);
+  return new Function("a", "b", `let x, y;\n${steps}\nreturn 0;`) as (a: Row, b: Row) => number;
 }
 
 function conjuncts(e: Expr | undefined): Expr[] {

@@ -8,7 +8,7 @@ import type { DataType, QualifiedName, SourcePos } from "../parser/ast.js";
 import type { ChangelogMode } from "./changelog.js";
 import type { Compiled, Scope } from "./compile-expression.js";
 import { invalid } from "./problems.js";
-import { columnReader } from "./row-builders.js";
+import { columnReader, type PairColumn } from "./row-builders.js";
 import type { Row } from "./values.js";
 import type { Zone } from "./zone.js";
 
@@ -120,21 +120,41 @@ export interface Relation {
   /**
    * Of a regular join: lets the projection right over it (each column of the select list a
    * column of the join) build its rows from the pairs itself, one row per pair instead of the
-   * joined row and then its projection. `fuse` answers whether it did: then the join's rows are
-   * the projection's (`columns`: each output column's name and the joined column it reads).
+   * joined row and then its projection. `fuse` answers whether it did (undefined if not): then the
+   * join's rows are the projection's (`columns`: each output column's name and the joined column
+   * it reads).
    * Valid only while {@link Relation.stream} is the stream it names, as {@link aboveWatermark}.
    */
   readonly joinProjection?:
     | {
         readonly stream: DataStream<Row>;
-        fuse(columns: readonly { readonly name: string; readonly from: string }[]): boolean;
+        fuse(columns: readonly { readonly name: string; readonly from: string }[]): FusedPairs | undefined;
       }
     | undefined;
+  /**
+   * Of a projection a regular join builds (see {@link joinProjection}), whose rows it passes on
+   * as the join sent them: what a Top-1 right over it needs to have the join skip the pairs it
+   * would drop (runtime/streaming-join.ts, `topOneDrops`). Valid only while
+   * {@link Relation.stream} is the stream it names.
+   */
+  readonly joinPairs?: (FusedPairs & { readonly stream: DataStream<Row> }) | undefined;
   /**
    * The kinds of rows the stream carries (insert-only or updating) and, when updating, which
    * operator produces the updates. Rows carry their kind (see changelog.ts).
    */
   readonly changelog: ChangelogMode;
+}
+
+/** A regular join building its pairs' rows for the projection over it (see {@link Relation.joinProjection}). */
+export interface FusedPairs {
+  /** Each column of the rows: its name and the side and column of the pair it is read from. */
+  readonly columns: readonly PairColumn[];
+  /**
+   * Has the join skip a pair when `drops(best, l, r)` says that the Top-1 its rows go to drops
+   * it after taking the row `best` the join sent (see StreamingJoinSpec.topOneDrops); a join
+   * that cannot (a bound join) ignores it.
+   */
+  setTopOneDrops(drops: (best: Row, l: Row, r: Row) => boolean): void;
 }
 
 /** See {@link Relation.attachedMaximum}. */

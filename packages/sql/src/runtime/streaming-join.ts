@@ -31,6 +31,11 @@
  * past an idle input), and an input that went idle stops the expiry of the other side's rows
  * for good: rows it sends when it wakes up may be behind the watermark.
  *
+ * An append-only inner join whose rows go straight into an insert-only Top-1 (q9's winning bid)
+ * skips the pairs that Top-1 would drop (`topOneDrops`): each key's last row sent stands for
+ * what the Top-1 holds at least, and a pair it ranks before or ties with is not built. The
+ * Top-1's changes are the same; most of q9's pairs (a bid below its auction's best) cost no row.
+ *
  * The same operator runs the semi and anti joins a subquery decorrelates into (Flink's
  * StreamingSemiAntiJoinOperator): `SEMI` sends a left row while at least one right row matches
  * it, `ANTI` while none does. The left side keeps its rows with the number of matching right rows
@@ -39,7 +44,7 @@
  * that arrives is sent with its own kind (`+I`, `-U`, `+U`, `-D`) when it qualifies.
  */
 
-import { type ListState, listState, type MapState, mapState } from "@fleuve/core";
+import { type ListState, listState, type MapState, mapState, type NormalizedKey } from "@fleuve/core";
 import { TwoInputOperator } from "@fleuve/core/spi";
 import { isAccumulate, ROW_KIND, type RowKind, rowKind, withKind } from "../planner/changelog.js";
 import type { Row } from "../planner/values.js";
@@ -86,6 +91,14 @@ export interface StreamingJoinSpec {
         readonly right?: SideExpiry | undefined;
       }
     | undefined;
+  /**
+   * When the join's rows go, unfiltered and as they are, into an insert-only Top-1 without TTL
+   * (q9's winning bid): whether that Top-N would drop the pair (`l`, `r`) once it has taken the
+   * joined row `best`, i.e. both are of one partition and `best` ranks before the pair or ties
+   * with it (see {@link SqlStreamingJoinOperator}'s best rows). Read from the pair's own
+   * columns, without building its row.
+   */
+  readonly topOneDrops?: ((best: Row, l: Row, r: Row) => boolean) | undefined;
 }
 
 /** How rows of one side of a regular join expire (see {@link StreamingJoinSpec.expiry}). */
@@ -132,6 +145,13 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
   /** The watermark of each input on its own. */
   private leftWatermark = Number.NEGATIVE_INFINITY;
   private rightWatermark = Number.NEGATIVE_INFINITY;
+  /**
+   * With {@link StreamingJoinSpec.topOneDrops}: per key, the last joined row sent. The Top-1 it
+   * went to keeps a row at least as good in its partition from then on (its input only inserts,
+   * nothing expires), so a later pair it ranks before or ties with would be dropped there and is
+   * not built. Not state: after a restore it starts empty and every pair is sent until one is.
+   */
+  private readonly bestSent = new Map<NormalizedKey, Row>();
 
   constructor(private readonly spec: StreamingJoinSpec) {
     super();
@@ -236,6 +256,27 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
     }
   }
 
+  /**
+   * The pairs of `input` with the other side's kept rows `others` (append-only inner join) for a
+   * Top-1 (see {@link bestSent}): a pair its key's last sent row drops is neither built nor sent.
+   */
+  private pairsToTopOne(input: Row, isLeft: boolean, others: readonly Row[]): void {
+    const { matches, combine } = this.spec;
+    const drops = this.spec.topOneDrops as (best: Row, l: Row, r: Row) => boolean;
+    const key = this.keyedState.currentKey;
+    let best = this.bestSent.get(key);
+    const first = best;
+    for (let i = 0; i < others.length; i++) {
+      const o = others[i] as Row;
+      const l = isLeft ? input : o;
+      const r = isLeft ? o : input;
+      if (!matches(l, r) || (best !== undefined && drops(best, l, r))) continue;
+      best = combine(l, r);
+      this.output.collect(best, this.timestamp);
+    }
+    if (best !== first) this.bestSent.set(key, best as Row);
+  }
+
   /** Flink's StreamingJoinOperator.processElement, for a row of the left (`isLeft`) or right side. */
   private process(input: Row, isLeft: boolean): void {
     const myRows = isLeft ? this.leftRows : this.rightRows;
@@ -250,11 +291,14 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
         // An index loop, not for-of: the list is often the state's frozen empty array, and for-of
         // over both kinds of array left V8 an iterator and a result object per row and step.
         const others = otherRows.get();
-        for (let i = 0; i < others.length; i++) {
-          const o = others[i] as Row;
-          if (isLeft ? matches(input, o) : matches(o, input))
-            this.output.collect(isLeft ? combine(input, o) : combine(o, input), this.timestamp);
-        }
+        if (this.spec.topOneDrops !== undefined && others.length > 0)
+          this.pairsToTopOne(input, isLeft, others);
+        else
+          for (let i = 0; i < others.length; i++) {
+            const o = others[i] as Row;
+            if (isLeft ? matches(input, o) : matches(o, input))
+              this.output.collect(isLeft ? combine(input, o) : combine(o, input), this.timestamp);
+          }
         if (!this.expired(isLeft ? this.leftExpiry : this.rightExpiry, input, isLeft)) myRows.add(input);
         return;
       }
