@@ -73,6 +73,7 @@ export {
   javaDoubleText,
 } from "./connector/csv-format.js";
 export { datagenConnector } from "./connector/datagen-connector.js";
+export { bigDecimalText, plainDecimalText } from "./connector/decimal-text.js";
 export {
   type Change,
   type ChangeKind,

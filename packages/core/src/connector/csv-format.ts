@@ -28,6 +28,7 @@
 
 import { FleuveError } from "../errors.js";
 import { type CalendarStyle, calendarMillis } from "./calendar-text.js";
+import { bigDecimalText } from "./decimal-text.js";
 import type { ConnectorField, OptionSpecs } from "./descriptor.js";
 
 /**
@@ -475,21 +476,6 @@ export function javaDoubleText(v: number): string {
   // toExponential() without digits gives the shortest that reads back as `v`, as String does.
   const [mantissa, exponent] = v.toExponential().split("e") as [string, string];
   return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
-}
-
-/**
- * A DECIMAL(p, s) as Java's BigDecimal.toString writes it at scale `scale`: plain (`11.00`), or
- * with `scientific` in scientific notation when its adjusted exponent is below -6 (`1E-8`, `1.5E-7`).
- */
-export function bigDecimalText(v: number, scale: number, scientific: boolean): string {
-  const plain = v.toFixed(scale);
-  if (!scientific || scale <= 0) return plain;
-  const negative = plain.startsWith("-");
-  const digits = plain.replace(/[-.]/g, "").replace(/^0+/, "") || "0";
-  const adjusted = digits.length - 1 - scale;
-  if (adjusted >= -6) return plain;
-  const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-  return `${negative && digits !== "0" ? "-" : ""}${mantissa}E${adjusted}`;
 }
 
 /**

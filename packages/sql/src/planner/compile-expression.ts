@@ -11,18 +11,13 @@ import { jobClock } from "./clock.js";
 import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable, nullableDeep } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic, queryType } from "./data-types.js";
+import { decimalQuotient } from "./decimal-division.js";
 import { flinkTypeText } from "./flink-type-text.js";
 import { checkIfArguments } from "./if-arguments.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
 import { castNumberToDecimal, castNumberToInteger, narrowed, numericSourceKind } from "./number-casts.js";
-import {
-  decimalFromText,
-  floatingFromText,
-  integerFromText,
-  onDecimalScale,
-  roundedDecimalText,
-} from "./number-text.js";
+import { decimalFromText, floatingFromText, integerFromText, onDecimalScale } from "./number-text.js";
 import { compileOverlaps } from "./overlaps.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
@@ -1053,8 +1048,8 @@ function binaryOf<I>(a: Compiled<I>, b: Compiled<I>, f: (x: number, y: number) =
  * `a op b` of DECIMALs (doubles here) as Flink's exact DecimalData arithmetic gives it, when the
  * result is a DECIMAL(p, s): `+`, `-` and `*` of values of scale s or less land on a value of
  * scale s exactly, so the double result is moved to the nearest one (1.43 + 8.87 is 10.3, not
- * 10.299999999999999; 0.23 - 0.15 is 0.08); `/` is rounded HALF_UP to s digits, NULL when it then
- * needs more than p digits (DecimalData.fromBigDecimal). Past 2^53 unscaled a double holds no
+ * 10.299999999999999; 0.23 - 0.15 is 0.08); `/` is worked out exactly on the operands' decimal
+ * text, rounded HALF_UP to s digits, NULL when it then needs more than p digits (see decimalQuotient). Past 2^53 unscaled a double holds no
  * digits to round: left as it is. Undefined when the result is not a DECIMAL.
  */
 function decimalRounding(
@@ -1065,12 +1060,7 @@ function decimalRounding(
   const precision = t.args[0] ?? 10;
   const scale = t.args[1] ?? 0;
   if (op === "/") {
-    return (x, y) => {
-      const q = x / y;
-      if (!Number.isFinite(q)) return q;
-      const rounded = roundedDecimalText(String(q), precision, scale);
-      return typeof rounded === "number" ? rounded : null;
-    };
+    return (x, y) => decimalQuotient(x, y, precision, scale);
   }
   if (op === "+") return (x, y) => onDecimalScale(x + y, scale);
   if (op === "-") return (x, y) => onDecimalScale(x - y, scale);

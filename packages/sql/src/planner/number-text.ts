@@ -6,6 +6,8 @@
  * number (a BIGINT past 2^53 loses its last digits, FLOAT is not rounded to 32 bits).
  */
 
+import { bigDecimalText } from "@fleuve/core";
+
 /** The integer types a string casts to. */
 export type IntegerTypeName = "TINYINT" | "SMALLINT" | "INT" | "BIGINT";
 
@@ -206,17 +208,11 @@ export { javaDoubleText } from "@fleuve/core";
  * A DECIMAL value of scale `scale` as Java's `BigDecimal.toString` writes it, which is what
  * Flink's print connector shows: all the digits of the scale (`1.50`), but in scientific notation
  * when the exponent of the first digit is below -6 (`0E-13` for a zero of scale 13, `7.8E-7` for
- * 0.00000078 of scale 8).
+ * 0.00000078 of scale 8). The digits are those of the double's shortest text, never its binary
+ * expansion (see plainDecimalText).
  */
 export function javaDecimalText(v: number, scale: number): string {
-  const plain = Math.abs(v).toFixed(scale);
-  if (scale === 0 || plain.includes("e")) return v < 0 && /[1-9]/.test(plain) ? `-${plain}` : plain;
-  const digits = plain.replace(".", "").replace(/^0+(?=\d)/, "");
-  const adjusted = digits.length - 1 - scale;
-  const negative = v < 0 && digits !== "0";
-  const body =
-    adjusted >= -6 ? plain : `${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ""}E${adjusted}`;
-  return negative ? `-${body}` : body;
+  return bigDecimalText(v, scale, true);
 }
 
 /** `x` times 10^`d`, exactly on its decimal text (no binary rounding of the shift). */

@@ -7,7 +7,7 @@
  * what a connector gives (JSON values) to a column's type live here.
  */
 
-import { type CalendarFields, type CalendarStyle, calendarMillis } from "@fleuve/core";
+import { type CalendarFields, type CalendarStyle, calendarMillis, plainDecimalText } from "@fleuve/core";
 import type { DataType } from "../parser/ast.js";
 import { formatDayTime, formatYearMonth, isYearMonthType } from "./intervals.js";
 import { javaHashMapOrder } from "./java-hash-order.js";
@@ -542,9 +542,9 @@ export function atomicCastText(from: DataType | undefined): (v: unknown) => stri
   if (name === "DOUBLE" || name === "FLOAT")
     return (v) => (typeof v === "number" ? javaDoubleText(v) : String(v));
   if (name === "DECIMAL" && from?.kind === "atomic") {
-    // DecimalData's text: all digits of its scale (`1.50` for DECIMAL(3, 2)).
+    // DecimalData's text: all digits of its scale (`1.50` for DECIMAL(3, 2)), from the shortest text.
     const scale = from.args[1] ?? 0;
-    return (v) => (typeof v === "number" ? v.toFixed(scale) : String(v));
+    return (v) => (typeof v === "number" ? plainDecimalText(v, scale) : String(v));
   }
   return (v) =>
     typeof v === "boolean"
