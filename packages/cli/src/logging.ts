@@ -35,6 +35,8 @@ export function jobLog(
   command = "run",
 ): { log: LogFunction; forPackage: (pkg: string) => LogFunction; flush: () => void } {
   const spec = (p.options["log-level"] as string | undefined) ?? process.env.FLEUVE_LOG_LEVEL;
+  // A bad spec names where it came from: a user who set FLEUVE_LOG_LEVEL passed no --log-level.
+  const specFrom = p.options["log-level"] === undefined ? "FLEUVE_LOG_LEVEL" : "option '--log-level'";
   const tty = (stderr as { isTTY?: boolean }).isTTY === true;
   const format =
     (p.options["log-format"] as string | undefined) ??
@@ -46,7 +48,7 @@ export function jobLog(
   try {
     levels = parseLogLevels(spec);
   } catch (e) {
-    throw usageError(`option '--log-level': ${(e as Error).message}`, command);
+    throw usageError(`${specFrom}: ${(e as Error).message}`, command);
   }
   if (format === "text") {
     const order = ["debug", "info", "warn", "error", "silent"];

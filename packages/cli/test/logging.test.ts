@@ -59,6 +59,20 @@ test("a bad log level or format is a usage error naming it", async () => {
   const pkg = await fleuve("run", JOB, "--log-level", "warn,bogus=info", "--", "v1");
   assert.notEqual(pkg.code, 0);
   assert.match(pkg.stderr, /--log-level.*unknown package 'bogus' \(known: alerts, .*core, .*kafka, .*\)/);
+  const before = process.env.FLEUVE_LOG_LEVEL;
+  process.env.FLEUVE_LOG_LEVEL = "warn,bogus=info";
+  try {
+    // from the environment: the message names the variable, not an option the user never passed
+    const fromEnv = await fleuve("run", JOB, "--", "v1");
+    assert.notEqual(fromEnv.code, 0);
+    assert.match(
+      fromEnv.stderr,
+      /FLEUVE_LOG_LEVEL: log level spec 'warn,bogus=info': unknown package 'bogus'/,
+    );
+  } finally {
+    if (before === undefined) delete process.env.FLEUVE_LOG_LEVEL;
+    else process.env.FLEUVE_LOG_LEVEL = before;
+  }
   const format = await fleuve("run", JOB, "--log-format", "xml", "--", "v1");
   assert.notEqual(format.code, 0);
   assert.match(format.stderr, /--log-format' must be json, pretty or text, got 'xml'/);
