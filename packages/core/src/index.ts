@@ -137,6 +137,7 @@ export {
   type Serializer,
   serializer,
 } from "./connector/formats.js";
+export { javaFloatText } from "./connector/java-float-text.js";
 export { type JsonSettings, jsonLineDecoder, jsonText } from "./connector/json-format.js";
 export {
   type MainThreadService,

@@ -30,6 +30,7 @@ import { FleuveError } from "../errors.js";
 import { type CalendarStyle, calendarMillis } from "./calendar-text.js";
 import { bigDecimalText } from "./decimal-text.js";
 import type { ConnectorField, OptionSpecs } from "./descriptor.js";
+import { javaFloatText } from "./java-float-text.js";
 
 /**
  * Flink's csv format options (CsvFormatOptions), without their `csv.` prefix, as the format's
@@ -228,12 +229,14 @@ export function fieldConverter(
   }
   if (base === "FLOAT" || base === "DOUBLE" || base === "REAL") {
     return (v) => {
-      if (typeof v === "number") return v;
+      // FLOAT and REAL are Java floats: rounded to 32 bits as Flink reads them.
+      if (typeof v === "number") return base === "DOUBLE" ? v : Math.fround(v);
       if (typeof v !== "string") throw bad(v);
       const t = v.trim();
       // Java's Double.parseDouble: a decimal or NaN/Infinity, an optional d/f suffix (no hex here).
       if (!/^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[dDfF]?)$/.test(t)) throw bad(v);
-      return Number(t.replace(/[dDfF]$/, ""));
+      const n = Number(t.replace(/[dDfF]$/, ""));
+      return base === "DOUBLE" ? n : Math.fround(n);
     };
   }
   if (base === "DECIMAL" || base === "NUMERIC" || base === "DEC") {
@@ -508,9 +511,10 @@ export function temporalOrNumberText(
       return (v) =>
         typeof v === "number" ? clock(new Date(((v % DAY_MS) + DAY_MS) % DAY_MS).toISOString()) : String(v);
     case "DOUBLE":
+      return (v) => (typeof v === "number" ? javaDoubleText(v) : String(v));
     case "FLOAT":
     case "REAL":
-      return (v) => (typeof v === "number" ? javaDoubleText(v) : String(v));
+      return (v) => (typeof v === "number" ? javaFloatText(v) : String(v));
     case "DECIMAL":
     case "NUMERIC":
     case "DEC":

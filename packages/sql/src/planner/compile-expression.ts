@@ -970,7 +970,10 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
             : (decimalArithmetic(op, a.type, b.type) ?? a.type ?? b.type),
         a.type?.notNull === true && b.type?.notNull === true,
       );
-      const g = decimalRounding(op, type) ?? f;
+      // FLOAT arithmetic is Java's float arithmetic: each result rounded to 32 bits.
+      const g =
+        decimalRounding(op, type) ??
+        (isAtomic(type, "FLOAT") ? (x: number, y: number) => Math.fround(f(x, y)) : f);
       return {
         eval: (r) => {
           const x = a.eval(r);
@@ -1557,11 +1560,12 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
       const name = t.name;
       convert = (v) => {
         if (typeof v === "string") return floatingFromText(v, name);
-        // A number keeps its value (NaN too); BOOLEAN is 1 or 0.
-        if (kindOf(v) !== undefined) return Number(v);
+        // A number keeps its value (NaN too), a FLOAT rounded to 32 bits as Java's (float) cast;
+        // BOOLEAN is 1 or 0.
         const n = Number(v);
-        if (Number.isNaN(n)) throw new Error(`cannot cast '${String(v)}' to ${name}`);
-        return n;
+        if (kindOf(v) === undefined && Number.isNaN(n))
+          throw new Error(`cannot cast '${String(v)}' to ${name}`);
+        return name === "FLOAT" ? Math.fround(n) : n;
       };
       break;
     }

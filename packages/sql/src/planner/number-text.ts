@@ -3,7 +3,7 @@
  * StringToNumericPrimitiveCastRule and StringToDecimalCastRule, which call the runtime's
  * BinaryStringDataUtil). Text that does not read throws: `CAST` fails the job on it, `TRY_CAST`
  * gives NULL. Values are held as elsewhere in Fleuve SQL: every numeric type as a JavaScript
- * number (a BIGINT past 2^53 loses its last digits, FLOAT is not rounded to 32 bits).
+ * number (a BIGINT past 2^53 loses its last digits; a FLOAT is a double that Math.fround leaves unchanged).
  */
 
 import { bigDecimalText } from "@fleuve/core";
@@ -67,9 +67,8 @@ export function javaTrim(s: string): string {
  * Java's Double.parseDouble / Float.parseFloat, which remove the other control characters at
  * either end too and read an optional sign and `NaN`, `Infinity`, a decimal number with an
  * optional exponent (`1e3`, `.5`, `5.`) or a hexadecimal one with a binary exponent (`0x1.8p1`),
- * the last two with an optional `f`, `F`, `d` or `D` suffix. FLOAT is held as a double, as
- * elsewhere, but a value past FLOAT's range is Infinity and one below its smallest is 0, as
- * Float.parseFloat gives them.
+ * the last two with an optional `f`, `F`, `d` or `D` suffix. FLOAT is rounded to 32 bits (past
+ * FLOAT's range Infinity, below its smallest 0), as Float.parseFloat gives it.
  */
 export function floatingFromText(text: string, type: "FLOAT" | "DOUBLE"): number {
   const trimmed = javaTrim(text);
@@ -79,12 +78,9 @@ export function floatingFromText(text: string, type: "FLOAT" | "DOUBLE"): number
       `cannot cast '${text}' to ${type}: not a number as Java's ${type === "FLOAT" ? "Float.parseFloat" : "Double.parseDouble"} reads it`,
     );
   }
-  if (type === "FLOAT" && Number.isFinite(value)) {
-    // Math.fround rounds to the nearest 32-bit float, as Float.parseFloat does from the text.
-    const float = Math.fround(value);
-    if (!Number.isFinite(float) || float === 0) return float;
-  }
-  return value;
+  // Math.fround rounds to the nearest 32-bit float, as Float.parseFloat does from the text (by
+  // way of the nearest double, which differs from it only on rare ties).
+  return type === "FLOAT" ? Math.fround(value) : value;
 }
 
 /** The value of `s` (trimmed) as Java's Double.parseDouble reads it, undefined if it refuses it. */
@@ -202,7 +198,7 @@ function addOne(digits: string): string {
 }
 
 /** Java's Double.toString (`1.0`, `0.998`, `1.0E20`), as core's csv format writes DOUBLEs. */
-export { javaDoubleText } from "@fleuve/core";
+export { javaDoubleText, javaFloatText } from "@fleuve/core";
 
 /**
  * A DECIMAL value of scale `scale` as Java's `BigDecimal.toString` writes it, which is what

@@ -12,7 +12,7 @@ import type { DataType } from "../parser/ast.js";
 import { formatDayTime, formatYearMonth, isYearMonthType } from "./intervals.js";
 import { javaHashMapOrder } from "./java-hash-order.js";
 import { type Convert, type NestedWalk, nestedConverter, setColumn } from "./nested-converter.js";
-import { javaDecimalText, javaDoubleText, roundedDecimalText } from "./number-text.js";
+import { javaDecimalText, javaDoubleText, javaFloatText, roundedDecimalText } from "./number-text.js";
 
 /** A row: column name to value. */
 export type Row = Record<string, unknown>;
@@ -396,7 +396,8 @@ function atomicFromExternal(t: DataType & { kind: "atomic" }): Convert | undefin
     case "DOUBLE":
       return (value) => {
         const n = typeof value === "number" ? value : Number(value);
-        return Number.isNaN(n) ? null : n;
+        // A FLOAT is a Java float: rounded to 32 bits as Flink reads it.
+        return Number.isNaN(n) ? null : t.name === "FLOAT" ? Math.fround(n) : n;
       };
     case "DECIMAL": {
       // As Flink's json and csv formats (DecimalData.fromBigDecimal of the value's text):
@@ -475,8 +476,9 @@ export function flinkText(v: unknown, t: DataType | undefined): string {
   if (t?.kind === "atomic" && typeof v === "number") {
     switch (t.name) {
       case "DOUBLE":
-      case "FLOAT":
         return javaDoubleText(v);
+      case "FLOAT":
+        return javaFloatText(v);
       case "DECIMAL":
         return javaDecimalText(v, t.args[1] ?? 0);
       case "TIMESTAMP": {
@@ -539,8 +541,8 @@ export function atomicCastText(from: DataType | undefined): (v: unknown) => stri
     const p = from?.kind === "atomic" ? (from.args[0] ?? 0) : 0;
     return (v) => formatTime(v as number, p);
   }
-  if (name === "DOUBLE" || name === "FLOAT")
-    return (v) => (typeof v === "number" ? javaDoubleText(v) : String(v));
+  if (name === "DOUBLE") return (v) => (typeof v === "number" ? javaDoubleText(v) : String(v));
+  if (name === "FLOAT") return (v) => (typeof v === "number" ? javaFloatText(v) : String(v));
   if (name === "DECIMAL" && from?.kind === "atomic") {
     // DecimalData's text: all digits of its scale (`1.50` for DECIMAL(3, 2)), from the shortest text.
     const scale = from.args[1] ?? 0;
