@@ -70,6 +70,8 @@ export type Expr =
     }
   | { readonly kind: "literal"; readonly type: "string"; readonly value: string }
   | { readonly kind: "literal"; readonly type: "boolean"; readonly value: boolean }
+  /** X'0aFF': value is the text between the quotes, as written (the planner checks the digits). */
+  | { readonly kind: "literal"; readonly type: "binary"; readonly value: string }
   | { readonly kind: "literal"; readonly type: "null" }
   | {
       /** DATE '...', TIME '...', TIMESTAMP '...'. */

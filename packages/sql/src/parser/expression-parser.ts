@@ -577,6 +577,12 @@ export abstract class ExpressionParser extends EmbeddedActionsParser {
         },
       },
       { ALT: () => ({ kind: "literal", type: "string", value: this.SUBRULE(this.string) }) as Expr },
+      {
+        ALT: () => {
+          const tok = this.CONSUME(T.BinaryLiteral);
+          return { kind: "literal", type: "binary", value: tok.image.slice(2, -1) } as Expr;
+        },
+      },
       { ALT: () => this.take(T.True, { kind: "literal", type: "boolean", value: true } as Expr) },
       { ALT: () => this.take(T.False, { kind: "literal", type: "boolean", value: false } as Expr) },
       { ALT: () => this.take(T.Null, { kind: "literal", type: "null" } as Expr) },

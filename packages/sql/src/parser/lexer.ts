@@ -344,6 +344,17 @@ export const StringLiteral = createToken({
   label: "a string",
 });
 
+/**
+ * A binary string, X'0aFF' or x'01' (Flink's BINARY(n) literal). It comes before the keywords and
+ * Identifier in the lexer's order: they would otherwise take the x as a name. The hex digits are
+ * checked by the planner, which names the literal.
+ */
+export const BinaryLiteral = createToken({
+  name: "BinaryLiteral",
+  pattern: /[xX]'[^']*'/,
+  label: "a binary string",
+});
+
 // Punctuation and operators (longer first where one is a prefix of another).
 export const NotEquals = createToken({ name: "NotEquals", pattern: /<>|!=/, label: "'<>'" });
 export const LessEquals = createToken({ name: "LessEquals", pattern: /<=/, label: "'<='" });
@@ -379,6 +390,7 @@ export const ALL_TOKENS: TokenType[] = [
   WhiteSpace,
   LineComment,
   BlockComment,
+  BinaryLiteral,
   NonReserved,
   Reserved,
   TimeUnit,

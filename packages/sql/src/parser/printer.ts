@@ -135,6 +135,8 @@ export function printExpr(e: Expr): string {
           return e.text;
         case "string":
           return printString(e.value);
+        case "binary":
+          return `X'${e.value}'`;
         case "boolean":
           return e.value ? "TRUE" : "FALSE";
         case "null":

@@ -2,7 +2,7 @@
 import type { EncodedNode } from "./recorded-grammar.js";
 
 /** The fingerprint of the parser source the rules are recorded from (`grammarSourceFingerprint`). */
-export const RECORDED_GRAMMAR_FINGERPRINT: string = "8d87ccc659d635eff7764afa3fea98e1f36d5331";
+export const RECORDED_GRAMMAR_FINGERPRINT: string = "c8b890834ebd1a4267a91c586b092ad624e195d7";
 /** Each rule's recorded grammar (recorded-grammar.ts `encodeRule`). */
 export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
   identifier: {
@@ -519,6 +519,7 @@ export const RECORDED_GRAMMAR: Readonly<Record<string, EncodedNode>> = {
             d: [{ k: "NonTerminal", idx: 0, nonTerminalName: "string" }],
             ignoreAmbiguities: false,
           },
+          { k: "Alternative", d: [{ k: "Terminal", t: "BinaryLiteral", idx: 0 }], ignoreAmbiguities: false },
           { k: "Alternative", d: [{ k: "Terminal", t: "TRUE", idx: 0 }], ignoreAmbiguities: false },
           { k: "Alternative", d: [{ k: "Terminal", t: "FALSE", idx: 0 }], ignoreAmbiguities: false },
           { k: "Alternative", d: [{ k: "Terminal", t: "NULL", idx: 0 }], ignoreAmbiguities: false },

@@ -7,6 +7,7 @@
 
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
+import { binaryLiteral } from "./binary-literal.js";
 import { jobClock } from "./clock.js";
 import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable, nullableDeep } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
@@ -266,6 +267,10 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
   switch (e.kind) {
     case "literal": {
       if (e.type === "number") refuseOutOfRange(e.text, false, e.pos);
+      if (e.type === "binary") {
+        const { value, type } = binaryLiteral(e.value);
+        return { eval: () => value, type };
+      }
       const v = e.type === "number" ? Number(e.text) : e.type === "null" ? null : e.value;
       // Flink: 12 and 12. are INT (BIGINT past INT's range), 0.908 DECIMAL (exact, so 0.908 * price
       // keeps three decimals), 1e3 DOUBLE, 'abc' CHAR(3). A literal other than NULL is NOT NULL, as in Flink, so

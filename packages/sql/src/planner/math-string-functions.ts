@@ -112,7 +112,14 @@ export const MATH_STRING_FUNCTIONS: ReadonlyArray<readonly [string, ScalarFuncti
   ["HEX", { minArgs: 1, maxArgs: 1, fn: ([x]) => hex(x), type: STRING }],
   [
     "TO_BASE64",
-    { minArgs: 1, maxArgs: 1, fn: ([s]) => Buffer.from(str(s), "utf8").toString("base64"), type: STRING },
+    {
+      minArgs: 1,
+      maxArgs: 1,
+      // BYTES are encoded as they are (not their text, which is Java's `[72, 101]`), a string as UTF-8.
+      fn: ([s]) =>
+        (s instanceof Uint8Array ? Buffer.from(s) : Buffer.from(str(s), "utf8")).toString("base64"),
+      type: STRING,
+    },
   ],
   ["FROM_BASE64", { minArgs: 1, maxArgs: 1, fn: ([s]) => fromBase64(str(s)), type: STRING }],
   ["INSTR", { minArgs: 2, maxArgs: 2, fn: ([s, sub]) => instr(str(s), str(sub)), type: INT }],
