@@ -13,7 +13,7 @@ import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable, nullableDee
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic, queryType } from "./data-types.js";
 import { decimalQuotient } from "./decimal-division.js";
-import { flinkTypeText } from "./flink-type-text.js";
+import { calciteTypeText, flinkTypeText } from "./flink-type-text.js";
 import { checkIfArguments } from "./if-arguments.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
 import { compileJsonCall, isJson, JSON_FUNCTIONS } from "./json-functions.js";
@@ -400,6 +400,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         return compileBinary(e.op, l as Compiled<I>, r as Compiled<I>);
       }
       if (ARITHMETIC.has(e.op)) refuseStringArithmetic(e, left.type, right.type);
+      if (e.op === "%") refuseApproximateModulo(e, left.type, right.type);
       if (e.op === "||") checkConcatOperands(left.type, right.type, firstPos(e));
       // An operand of unknown type (an untyped user function's result; not the NULL literal, which
       // takes the other's type) leaves the result's type unknown too.
@@ -972,7 +973,10 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
           ? a.type
           : isTimestampType(b.type)
             ? b.type
-            : (decimalArithmetic(op, a.type, b.type) ?? a.type ?? b.type),
+            : (decimalArithmetic(op, a.type, b.type) ??
+              approximateArithmeticType(a.type, b.type) ??
+              a.type ??
+              b.type),
         a.type?.notNull === true && b.type?.notNull === true,
       );
       // FLOAT arithmetic is Java's float arithmetic: each result rounded to 32 bits.
@@ -1074,6 +1078,46 @@ function decimalRounding(
   if (op === "-") return (x, y) => onDecimalScale(x - y, scale);
   if (op === "*") return (x, y) => onDecimalScale(x * y, scale);
   return undefined;
+}
+
+/**
+ * The type of `a op b` with a FLOAT or DOUBLE operand beside an integer or the other approximate
+ * type, as Flink 1.20 types it (DESCRIBE): beside an integer, the approximate operand's (INT * FLOAT
+ * is FLOAT, BIGINT + DOUBLE is DOUBLE, whichever side it is on); between FLOAT and DOUBLE, the left
+ * operand's (FLOAT + DOUBLE is FLOAT, DOUBLE + FLOAT is DOUBLE). Undefined otherwise (DECIMAL beside
+ * FLOAT or DOUBLE is decimalArithmetic's DOUBLE).
+ */
+function approximateArithmeticType(a: DataType | undefined, b: DataType | undefined): DataType | undefined {
+  if (isApproximate(a) && (isApproximate(b) || isIntegerType(b))) return a;
+  if (isApproximate(b) && isIntegerType(a)) return b;
+  return undefined;
+}
+
+/** Whether `t` is FLOAT or DOUBLE. */
+function isApproximate(t: DataType | undefined): boolean {
+  return isAtomic(t, "FLOAT") || isAtomic(t, "DOUBLE");
+}
+
+/** Whether `t` is TINYINT, SMALLINT, INT or BIGINT. */
+function isIntegerType(t: DataType | undefined): boolean {
+  return t?.kind === "atomic" && INTEGER_RANK[t.name === "INTEGER" ? "INT" : t.name] !== undefined;
+}
+
+/**
+ * Refuses `a % b` of a FLOAT or DOUBLE, as Flink 1.20 does (Calcite's `%` takes exact numbers only):
+ * the job would otherwise give JavaScript's floating remainder where Flink gives no result at all.
+ */
+function refuseApproximateModulo(
+  e: Expr & { kind: "binary" },
+  a: DataType | undefined,
+  b: DataType | undefined,
+): void {
+  if (a === undefined || b === undefined || (!isApproximate(a) && !isApproximate(b))) return;
+  throw refuseAt(
+    e,
+    `Cannot apply '%' to arguments of type '<${calciteTypeText(a)}> % <${calciteTypeText(b)}>'. Supported form(s): '<EXACT_NUMERIC> % <EXACT_NUMERIC>'`,
+    { operator: "%", leftType: typeName(a), rightType: typeName(b) },
+  );
 }
 
 /** Precision and scale of an exact numeric type (integers as DECIMAL(p, 0)), or undefined. */
