@@ -79,6 +79,8 @@ const SIGNATURES: Readonly<Record<string, Signature>> = {
   LPAD: one("CIC"),
   RPAD: one("CIC"),
   CHR: one("I"),
+  // HEX of BYTES is refused by Flink too (its forms name no binary string).
+  HEX: { forms: ["I", "C"] },
   REGEXP_EXTRACT: { forms: ["CCI", "CC"] },
   SPLIT_INDEX: { forms: ["CII", "CCI"] },
   REGEXP: one("CC"),

@@ -331,6 +331,22 @@ const FLINK: [string, string | null][] = [
     "CHR(s)",
     "Cannot apply 'CHR' to arguments of type 'CHR(<VARCHAR(2147483647)>)'. Supported form(s): 'CHR(<INTEGER>)'",
   ],
+  // HEX (recorded 2026-12-07 over a json table with the same column types).
+  ["HEX(b)", null],
+  ["HEX(ti)", null],
+  ["HEX(s)", null],
+  [
+    "HEX(d)",
+    "Cannot apply 'HEX' to arguments of type 'HEX(<DECIMAL(3, 1)>)'. Supported form(s): 'HEX(<INTEGER>)' 'HEX(<CHARACTER>)'",
+  ],
+  [
+    "HEX(f)",
+    "Cannot apply 'HEX' to arguments of type 'HEX(<DOUBLE>)'. Supported form(s): 'HEX(<INTEGER>)' 'HEX(<CHARACTER>)'",
+  ],
+  [
+    "HEX(x)",
+    "Cannot apply 'HEX' to arguments of type 'HEX(<VARBINARY(2147483647)>)'. Supported form(s): 'HEX(<INTEGER>)' 'HEX(<CHARACTER>)'",
+  ],
   [
     "ASCII(b)",
     "Cannot apply 'ASCII' to arguments of type 'ASCII(<BIGINT>)'. Supported form(s): 'ASCII(<CHARACTER>)'",
