@@ -524,16 +524,17 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         return done();
       }
       case "set": {
-        // Flink's SQL gateway: SET lists the session's options sorted by key; SET 'k' = 'v' keeps
-        // the key and value trimmed (OperationExecutor.callSetOperation).
+        // SET lists the session's options sorted by key (Flink's OperationExecutor.callSetOperation).
+        // SET 'k' = 'v' keeps the key and value as written, as Flink's TableEnvironment.executeSql
+        // does (SET 'table.local-time-zone' = ' Europe/Paris' is refused there; only the SQL
+        // gateway trims them).
         if (s.option === undefined) {
           return content(
             ["key", "value"],
             [...settings.keys()].sort().map((key) => ({ key, value: settings.get(key) })),
           );
         }
-        const key = s.option.key.trim();
-        const value = s.option.value.trim();
+        const { key, value } = s.option;
         // A zone Flink would not accept fails here, naming the option, not at the next query.
         if (key === LOCAL_TIME_ZONE) parseZone(value);
         settings.set(key, value);
@@ -541,7 +542,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       }
       case "reset":
         if (s.key === undefined) settings.clear();
-        else settings.delete(s.key.trim());
+        else settings.delete(s.key);
         return done();
       case "query": {
         const rel = planQuery(s.query, ctx);

@@ -1,7 +1,8 @@
 // SET, SET 'k' = 'v', RESET 'k' and RESET as Flink 1.20's SQL client answers them: SET alone lists
 // the session's options as key / value rows sorted by key (OperationExecutor.callSetOperation:
 // `configMap.keySet().stream().sorted()`, as set.q of Flink's SQL client shows), keys and values
-// trimmed; RESET 'k' drops one option from the listing, RESET all of them.
+// as written (as TableEnvironment.executeSql keeps them; only Flink's SQL gateway trims them);
+// RESET 'k' drops one option from the listing, RESET all of them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StreamExecutionEnvironment } from "@fleuve/core";
@@ -22,7 +23,7 @@ test("SET lists the options set, sorted by key; RESET 'k' and RESET drop them", 
   await tEnv.executeSql("SET 'sql-client.verbose' = 'true'");
   // set.q: 'sql-client.verbose' is listed between the keys before and after it.
   assert.deepEqual(await listed(tEnv), [
-    { key: "pipeline.name", value: "x" },
+    { key: "pipeline.name", value: " x " },
     { key: "sql-client.verbose", value: "true" },
     { key: "table.exec.mini-batch.enabled", value: "true" },
   ]);
