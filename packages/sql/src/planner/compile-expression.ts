@@ -1173,7 +1173,6 @@ function decimalArithmeticType(
   return undefined;
 }
 
-/** Whether `t` is the atomic type `name`. */
 /**
  * Whether `a` and `b` are the same type up to nullability and length (so a constructor's elements
  * such as 'a' and 'bc', CHAR(1) and CHAR(2), share one).
@@ -1187,6 +1186,7 @@ function sameType(a: DataType | undefined, b: DataType): boolean {
   return printType({ ...a, notNull: false }) === printType({ ...b, notNull: false });
 }
 
+/** Whether `t` is the atomic type `name`. */
 function isAtomic(t: DataType | undefined, name: string): boolean {
   return t?.kind === "atomic" && t.name === name;
 }
