@@ -74,10 +74,16 @@ const tableRefused =
   (path) =>
     invalid(message(path), undefined, { table: summary(path) });
 
-/** DESCRIBE, SHOW COLUMNS and SHOW CREATE of a name elsewhere. */
-const noTableOrView = tableRefused(
-  (p) => `Tables or views with the identifier '${summary(p)}' doesn't exist.`,
-);
+/**
+ * Statement `s` with its table name as the table's own one part; a name in another catalog or
+ * database is refused with `message` of its full path (DROP, DESCRIBE, SHOW ...).
+ */
+function localName<S extends { readonly name: QualifiedName }>(
+  s: S,
+  message: (path: readonly string[]) => string,
+): S {
+  return { ...s, name: local(s.name, tableRefused(message)) };
+}
 
 /** CREATE TABLE / VIEW into another database or catalog (Flink's CatalogManager). */
 const cannotCreate = tableRefused((p) =>
@@ -143,16 +149,10 @@ export function localizeStatement(s: Statement): Statement | undefined {
     case "drop":
       if (s.object === "FUNCTION") return s;
       if (s.ifExists && localPart(s.name) === undefined) return undefined;
-      return {
-        ...s,
-        name: local(
-          s.name,
-          tableRefused(
-            (p) =>
-              `${s.object === "TABLE" ? "Table" : "View"} with identifier '${summary(p)}' does not exist.`,
-          ),
-        ),
-      };
+      return localName(
+        s,
+        (p) => `${s.object === "TABLE" ? "Table" : "View"} with identifier '${summary(p)}' does not exist.`,
+      );
     case "alterTable": {
       if (s.ifExists && localPart(s.name) === undefined) return undefined;
       const missing = tableRefused((p) => `Table ${serializable(p)} doesn't exist or is a temporary table.`);
@@ -164,29 +164,19 @@ export function localizeStatement(s: Statement): Statement | undefined {
     }
     case "describe":
     case "showColumns":
-      return { ...s, name: local(s.name, noTableOrView) };
+      return localName(s, (p) => `Tables or views with the identifier '${summary(p)}' doesn't exist.`);
     case "showCreate":
-      return {
-        ...s,
-        name: local(
-          s.name,
-          tableRefused(
-            (p) =>
-              `Could not execute SHOW CREATE ${s.object}. ${s.object === "TABLE" ? "Table" : "View"} with identifier ${serializable(p)} does not exist.`,
-          ),
-        ),
-      };
+      return localName(
+        s,
+        (p) =>
+          `Could not execute SHOW CREATE ${s.object}. ${s.object === "TABLE" ? "Table" : "View"} with identifier ${serializable(p)} does not exist.`,
+      );
     case "showPartitions":
-      return {
-        ...s,
-        name: local(
-          s.name,
-          tableRefused(
-            (p) =>
-              `Could not execute SHOW PARTITIONS ${summary(p)}. Table (or view) ${p[1]}.${p[2]} does not exist in Catalog ${p[0]}.`,
-          ),
-        ),
-      };
+      return localName(
+        s,
+        (p) =>
+          `Could not execute SHOW PARTITIONS ${summary(p)}. Table (or view) ${p[1]}.${p[2]} does not exist in Catalog ${p[0]}.`,
+      );
     case "insert":
       return localizeInsert(s);
     case "statementSet":
