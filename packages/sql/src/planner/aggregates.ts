@@ -43,6 +43,7 @@ import {
   orderByUnexpected,
   type Scope,
 } from "./compile-expression.js";
+import { decimalQuotient } from "./decimal-division.js";
 import { flinkTypeText } from "./flink-type-text.js";
 import {
   checkJsonInput,
@@ -58,7 +59,7 @@ import {
 } from "./json-aggregates.js";
 import { createLagAcc, type LagCall, lagInputOf, lagResult, lagType, updateLagAcc } from "./lag.js";
 import { narrowed } from "./number-casts.js";
-import { onDecimalScale, shiftedText } from "./number-text.js";
+import { onDecimalScale } from "./number-text.js";
 import { invalid } from "./problems.js";
 import { INTEGER_TYPES } from "./string-collection-functions.js";
 import {
@@ -1123,7 +1124,8 @@ function sumResult(a: AggregateCall, sum: number): number | null {
  * AVG keeps its argument's type (Flink): over integers, the quotient of the wrapped sum truncated
  * toward zero. Over
  * DECIMAL(p, s) it is a DECIMAL(38, max(6, s)) (see {@link avgDecimalScale}), the quotient
- * rounded half up to that scale as Flink's DecimalAvgAggFunction divides.
+ * rounded HALF_UP to 38 digits then to that scale, NULL past 38 digits, as Flink's
+ * DecimalAvgAggFunction divides (DecimalDataUtils.divide): 0.01 / 32 is 0.000313.
  */
 function average(a: AggregateCall, sum: number, count: number): number | null {
   const t = a.arg?.type;
@@ -1131,7 +1133,10 @@ function average(a: AggregateCall, sum: number, count: number): number | null {
     // NULL once the sum itself overflows its DECIMAL(38, s), as Flink's AVG sums in that type.
     const s = t.args[1] ?? 0;
     if (decimalFits(sum, s) === null) return null;
-    return decimalFits(decimalQuotient(sum, s, count), avgDecimalScale(s));
+    // Divided as Flink divides DecimalData (decimal-division.ts), on the sum's decimal digits:
+    // its unscaled value at scale s is past 2^53 from 16 digits on, where the double's binary
+    // expansion is no longer those digits (AVG of DECIMAL(38, 30) 60000000 was 60000000.00000001).
+    return decimalQuotient(onDecimalScale(sum, s), count, 38, avgDecimalScale(s));
   }
   // Over integers the sum wraps in the argument's type first, as Flink's AVG sums in it
   // (AVG of INT 2147483647 and 2147483647 is -1).
@@ -1147,21 +1152,6 @@ const decimalFits = (v: number, scale: number): number | null =>
 /** The scale of AVG over a DECIMAL of scale `s` in Flink 1.20: at least 6, else `s`. */
 export function avgDecimalScale(s: number): number {
   return Math.max(6, s);
-}
-
-/**
- * The sum `sum` of DECIMALs of scale `s` divided by `count`, rounded HALF_UP to the scale of
- * AVG's result: on the exact unscaled digits (BigInt), so that a quotient whose next digit is
- * exactly 5 rounds away from zero as BigDecimal's does (0.01 / 32 is 0.000313), which the
- * double quotient, a hair under it, would not.
- */
-function decimalQuotient(sum: number, s: number, count: number): number {
-  const scale = avgDecimalScale(s);
-  const unscaled = BigInt(Math.round(Math.abs(shiftedText(sum, s)))) * 10n ** BigInt(scale - s);
-  const n = BigInt(count);
-  const q = (unscaled * 2n + n) / (2n * n);
-  const r = Number(`${q}e-${scale}`);
-  return sum < 0 && r !== 0 ? -r : r;
 }
 
 /**
