@@ -133,8 +133,9 @@ export function parseWithFormat(text: string, format: string, zone?: Zone, hybri
     if (NUMERIC.has(letter)) {
       const next = toks[i + 1];
       const abutting = next !== undefined && "letter" in next && NUMERIC.has(next.letter);
-      // SimpleDateFormat skips white space before a number.
-      const blank = /^\s*/.exec(text.slice(pos))?.[0].length ?? 0;
+      // SimpleDateFormat.subParse skips spaces and tabs before a number, no other white space
+      // (bench/flink: '2024/\t01/02' reads as 'yyyy/MM/dd', '2024/\n01/02' does not).
+      const blank = /^[ \t]*/.exec(text.slice(pos))?.[0].length ?? 0;
       pos += blank;
       const digits = /^\d+/.exec(text.slice(pos))?.[0];
       if (digits === undefined) return Number.NaN;

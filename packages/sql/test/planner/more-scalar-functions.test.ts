@@ -63,6 +63,18 @@ test("UNIX_TIMESTAMP reads SimpleDateFormat text in the session zone (UTC) as Si
   );
 });
 
+test("UNIX_TIMESTAMP skips spaces and tabs before a number, and no other white space, as SimpleDateFormat", async () => {
+  // bench/flink (Flink 1.20), the same texts read from a json file: +I[1704153600] for the space
+  // and the tab, Long.MIN_VALUE for the line feed and the carriage return.
+  assert.deepEqual(
+    await one(`UNIX_TIMESTAMP('2024/ 01/02', 'yyyy/MM/dd') AS space,
+      UNIX_TIMESTAMP(CONCAT('2024/', CHR(9), '01/02'), 'yyyy/MM/dd') AS tab,
+      UNIX_TIMESTAMP(CONCAT('2024/', CHR(10), '01/02'), 'yyyy/MM/dd') AS line_feed,
+      UNIX_TIMESTAMP(CONCAT('2024/', CHR(13), '01/02'), 'yyyy/MM/dd') AS carriage_return`),
+    { space: 1704153600, tab: 1704153600, line_feed: -(2 ** 63), carriage_return: -(2 ** 63) },
+  );
+});
+
 test("UNIX_TIMESTAMP() is the job clock's time in seconds", async () => {
   const before = Math.floor(Date.now() / 1000);
   const { now } = await one("UNIX_TIMESTAMP() AS now");
