@@ -678,10 +678,30 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
   }
   if (a.call.name === "COUNT") return (acc as number) + sign;
   const s = acc as [number, number];
-  s[0] += sign * (v as number);
+  s[0] = sumStep(a)(s[0], sign * (v as number));
   s[1] += sign;
   return s;
 }
+
+/**
+ * How SUM and AVG add a value to their sum: SUM of a FLOAT adds in Java float arithmetic, each
+ * step rounded to 32 bits, as Flink's FloatSumAggFunction (bench/flink: SUM of FLOAT 16777216, 1,
+ * 1 is 1.6777216E7 at every step; the double sum was 16777218); AVG of a FLOAT sums in double
+ * (its result is rounded, see {@link floatAverage}), every other sum exactly as doubles add.
+ */
+function sumStep(a: AggregateCall): (sum: number, v: number) => number {
+  return a.call.name === "SUM" && isFloatArgument(a) ? addFloat : addDouble;
+}
+const addFloat = (sum: number, v: number) => Math.fround(sum + v);
+const addDouble = (sum: number, v: number) => sum + v;
+/** Whether the argument of `a` is a FLOAT (a Java float). */
+const isFloatArgument = (a: AggregateCall) =>
+  a.arg?.type?.kind === "atomic" && (a.arg.type.name === "FLOAT" || a.arg.type.name === "REAL");
+/**
+ * AVG of a FLOAT: the double sum's quotient rounded to a float, as Flink 1.20 gives it (bench/flink:
+ * AVG of FLOAT 16777216, 1 is 8388608.0, of 16777216, 1, 1 5592406.0).
+ */
+const floatAverage = (sum: number, count: number) => Math.fround(sum / count);
 
 /**
  * Adds (`sign` 1) or takes out (-1) one row's `inputs` (from {@link inputOf}) of every
@@ -775,6 +795,15 @@ function countedUpdate(a: AggregateCall, sign: 1 | -1): ((acc: AggAcc, row: Row)
   }
   if ((name !== "SUM" && name !== "AVG") || arg === undefined) return undefined;
   const ev = arg.eval;
+  if (sumStep(a) === addFloat)
+    return (acc, row) => {
+      const v = ev(row);
+      if (v === null || v === undefined) return acc;
+      const s = acc as [number, number];
+      s[0] = addFloat(s[0], sign * (v as number));
+      s[1] += sign;
+      return s;
+    };
   return (acc, row) => {
     const v = ev(row);
     if (v === null || v === undefined) return acc;
@@ -892,7 +921,7 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
   if (a.call.name === "COUNT") return (x as number) + (y as number);
   const p = x as [number, number];
   const q = y as [number, number];
-  return [p[0] + q[0], p[1] + q[1]];
+  return [sumStep(a)(p[0], q[0]), p[1] + q[1]];
 }
 
 /**
@@ -995,14 +1024,16 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
  */
 function plainMerger(a: AggregateCall, kind: "count" | "sum" | "best"): (x: AggAcc, y: AggAcc) => AggAcc {
   if (kind === "count") return (x, y) => (x as number) + (y as number);
-  if (kind === "sum")
+  if (kind === "sum") {
+    const add = sumStep(a);
     return (x, y) => {
       const p = x as [number, number];
       const q = y as [number, number];
-      p[0] += q[0];
+      p[0] = add(p[0], q[0]);
       p[1] += q[1];
       return p;
     };
+  }
   const max = a.call.name === "MAX";
   return (p, q) => {
     // State of the multiset accumulator (older versions, see bestAcc) takes the generic path.
@@ -1044,6 +1075,11 @@ export function resultReader(a: AggregateCall): (acc: AggAcc) => unknown {
         const s = acc as [number, number];
         const count = s[1];
         return count === 0 ? null : Math.trunc((sumResult(a, s[0]) as number) / count);
+      };
+    if (isFloatArgument(a))
+      return (acc) => {
+        const s = acc as [number, number];
+        return s[1] === 0 ? null : floatAverage(s[0], s[1]);
       };
     return (acc) => {
       const s = acc as [number, number];
@@ -1140,9 +1176,9 @@ function average(a: AggregateCall, sum: number, count: number): number | null {
   }
   // Over integers the sum wraps in the argument's type first, as Flink's AVG sums in it
   // (AVG of INT 2147483647 and 2147483647 is -1).
-  return t?.kind === "atomic" && INTEGER_TYPES.has(t.name)
-    ? Math.trunc((sumResult(a, sum) as number) / count)
-    : sum / count;
+  if (t?.kind === "atomic" && INTEGER_TYPES.has(t.name))
+    return Math.trunc((sumResult(a, sum) as number) / count);
+  return isFloatArgument(a) ? floatAverage(sum, count) : sum / count;
 }
 
 /** `v`, a DECIMAL(38, `scale`), or NULL when it needs more digits than 38 (Flink's overflow). */
