@@ -473,7 +473,7 @@ function summarize(a: AggregateCall, values: Multiset): MultisetAcc {
   let sum = sumStart(a);
   for (const text in values) {
     distinct += 1;
-    if (sumsValues(a)) sum += (values[text] as [unknown, number])[0] as number;
+    if (sumsValues(a)) sum = sumStep(a)(sum, (values[text] as [unknown, number])[0] as number);
   }
   return { values, distinct, sum, best: bestOf(a, values), stale: false };
 }
@@ -662,13 +662,13 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
     if (entry === undefined) {
       m.values[text] = [v, sign];
       m.distinct += 1;
-      if (sumsValues(a)) m.sum += v as number;
+      if (sumsValues(a)) m.sum = sumStep(a)(m.sum, v as number);
       if (!m.stale && (m.best === null || betterInMultiset(a, v, (m.values[m.best] as [unknown, number])[0])))
         m.best = text;
     } else if (entry[1] + sign === 0) {
       delete m.values[text];
       m.distinct -= 1;
-      if (sumsValues(a)) m.sum = m.distinct === 0 ? sumStart(a) : m.sum - (v as number);
+      if (sumsValues(a)) m.sum = m.distinct === 0 ? sumStart(a) : sumStep(a)(m.sum, -(v as number));
       if (m.best === text) {
         m.best = null;
         m.stale = true;
