@@ -3,7 +3,7 @@
  * given the other WITH options), its physical columns from each record's value, its metadata
  * columns from the record (key, offset, partition, timestamp, topic, headers), its computed
  * columns, and its WATERMARK as Flink SQL defines it: watermark = the largest value of the
- * WATERMARK expression seen so far, emitted periodically.
+ * WATERMARK expression seen so far, emitted as Flink emits it (see source-watermark.ts).
  */
 
 import {
@@ -47,12 +47,16 @@ import type { Convert } from "./nested-converter.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
 import { type Column, type Relation, rowScope } from "./relation.js";
 import {
+  assignerEagerGapMs,
   decodeOnce,
+  EMIT_STRATEGY_OPTION,
+  emitStrategyOption,
   IDLE_TIMEOUT_OPTION,
   pushesWatermark,
   type SqlWatermark,
   sourceIdleTimeoutMs,
   sqlWatermarkStrategy,
+  type WatermarkEmit,
 } from "./source-watermark.js";
 import {
   externalConverter,
@@ -150,6 +154,8 @@ export function sideOptions(
       continue;
     // The planner reads the idle timeout of a source's watermark; a sink of the table ignores it.
     if (k === IDLE_TIMEOUT_OPTION && pushesWatermark(descriptor.name)) continue;
+    // Every table takes the emit strategy (Flink's FactoryHelper does): the planner reads it.
+    if (k === EMIT_STRATEGY_OPTION) continue;
     if (optionSpecOf(mine, k) !== undefined || optionSpecOf(other, k) === undefined) out[k] = v;
   }
   return out;
@@ -218,6 +224,14 @@ export function planScan(
   const idleOption = pushed ? options[IDLE_TIMEOUT_OPTION] : undefined;
   if (pushed) delete options[IDLE_TIMEOUT_OPTION];
   const idleTimeoutMs = sourceIdleTimeoutMs(name, idleOption, settings);
+  // Every table takes 'scan.watermark.emit.strategy' and a bad value fails (as Flink's
+  // FactoryHelper validates it), but only a source with push-down emits per it; the others'
+  // WatermarkAssigner ignores it, as Flink's does.
+  const emitOption = emitStrategyOption(name, options[EMIT_STRATEGY_OPTION]);
+  delete options[EMIT_STRATEGY_OPTION];
+  const emit: WatermarkEmit = pushed
+    ? emitOption
+    : { eagerGapMs: assignerEagerGapMs(settings, env.config.autoWatermarkIntervalMs) };
   let source: ReturnType<typeof createSource>;
   const schema = def.columns.flatMap((c) =>
     c.kind === "physical" ? [{ name: c.name, type: printType(c.type) }] : [],
@@ -384,7 +398,7 @@ export function planScan(
     for (const c of computed) setColumn(row, c.name, c.eval(row));
     return row;
   };
-  const wm = watermarkOf(def, columns, idleTimeoutMs);
+  const wm = watermarkOf(def, columns, idleTimeoutMs, emit);
   // Split sources generate the watermark per partition: their timestamp assigner decodes the
   // record, and the decoding map after the source takes that row instead of decoding it again.
   const inSource = pushed && wm.assigned !== undefined ? wm.assigned : undefined;
@@ -465,7 +479,7 @@ interface TableWatermark {
 
 /**
  * The rowtime column of table `def` (its WATERMARK FOR column) and how its watermarks are
- * assigned (Flink SQL's, idle after `idleTimeoutMs` without a record); `WATERMARK FOR col AS
+ * assigned (Flink SQL's, idle after `idleTimeoutMs` without a record, emitted as `emit` says); `WATERMARK FOR col AS
  * SOURCE_WATERMARK()` keeps the stream's own record timestamps and watermarks (a DataStream
  * table: they must be the values of `col`).
  */
@@ -473,6 +487,7 @@ function watermarkOf(
   def: TableDefinition,
   columns: readonly Column[],
   idleTimeoutMs: number | undefined,
+  emit: WatermarkEmit,
 ): TableWatermark {
   const name = def.name.parts.join(".");
   if (def.watermark === undefined) return { rowtime: undefined, assigned: undefined };
@@ -503,7 +518,10 @@ function watermarkOf(
   const delay = watermarkDelay(col.name, expr, col.type);
   return {
     rowtime: col.name,
-    assigned: { watermark: { table: name, field: col.name, delay, idleTimeoutMs }, text: printExpr(expr) },
+    assigned: {
+      watermark: { table: name, field: col.name, delay, idleTimeoutMs, emit },
+      text: printExpr(expr),
+    },
   };
 }
 
@@ -555,7 +573,9 @@ export function planStreamTable(
   }
   // The stream's records are the application's objects: the processing-time column goes on a copy.
   const input = proctime === undefined ? def.stream : withProctime(def.stream, proctime, true);
-  const wm = watermarkOf(def.schema, columns, sourceIdleTimeoutMs(name, undefined, settings));
+  const wm = watermarkOf(def.schema, columns, sourceIdleTimeoutMs(name, undefined, settings), {
+    eagerGapMs: assignerEagerGapMs(settings, def.stream.env.config.autoWatermarkIntervalMs),
+  });
   return {
     stream: withWatermark(input, wm),
     columns,

@@ -5,8 +5,13 @@
  * `'scan.watermark.idle-timeout'` (the table's option) or `table.exec.source.idle-timeout` (SET)
  * of processing time without a record. Other tables get their watermark after decoding (Flink's
  * WatermarkAssigner), idle after `table.exec.source.idle-timeout` as Flink's is.
+ *
+ * When the watermark is emitted follows Flink too ({@link WatermarkEmit}): a source with push-down
+ * per its `'scan.watermark.emit.strategy'`, the WatermarkAssigner after every row that advances it
+ * by more than the auto-watermark interval (and periodically).
  */
 import { type WatermarkGenerator, type WatermarkOutput, WatermarkStrategy } from "@fleuve/core";
+import { invalid } from "./problems.js";
 import { parseDuration } from "./settings.js";
 import type { Row } from "./values.js";
 
@@ -55,15 +60,88 @@ export function sourceIdleTimeoutMs(
   return ms === 0 ? undefined : ms;
 }
 
-/** Flink SQL's watermark: the maximum of (rowtime - delay) seen, emitted periodically. */
+/**
+ * The table option of Flink 1.20's sources with watermark push-down (FLIP-296) choosing when
+ * their watermark is emitted: `'on-periodic'` (the default) every auto-watermark interval,
+ * `'on-event'` after every row that advances it.
+ */
+export const EMIT_STRATEGY_OPTION = "scan.watermark.emit.strategy";
+
+/** The values of {@link EMIT_STRATEGY_OPTION} (Flink's WatermarkEmitStrategy). */
+const EMIT_STRATEGIES = ["on-event", "on-periodic"] as const;
+
+/**
+ * When a table's watermark is emitted, as in Flink 1.20:
+ * - `"on-event"` / `"on-periodic"`: a source with watermark push-down, per its
+ *   {@link EMIT_STRATEGY_OPTION}: after every row that advances it (never periodically), or only
+ *   every auto-watermark interval (DefaultWatermarkGenerator);
+ * - `{ eagerGapMs }`: Flink's WatermarkAssigner (every other table): after a row that advances it
+ *   by more than `eagerGapMs` past the last one emitted (`pipeline.auto-watermark-interval`, whose
+ *   milliseconds Flink compares with event time), and every interval.
+ */
+export type WatermarkEmit = (typeof EMIT_STRATEGIES)[number] | { readonly eagerGapMs: number };
+
+/**
+ * The {@link EMIT_STRATEGY_OPTION} of table `table` (`value` as written; undefined: Flink's
+ * default, `'on-periodic'`; any case, as Flink reads enum options). Another value is refused with
+ * Flink's message, naming the option and the values it takes.
+ */
+export function emitStrategyOption(table: string, value: string | undefined): "on-event" | "on-periodic" {
+  if (value === undefined) return "on-periodic";
+  const found = EMIT_STRATEGIES.find((s) => s === value.toLowerCase());
+  if (found !== undefined) return found;
+  throw invalid(
+    `table ${table}: Invalid value for option '${EMIT_STRATEGY_OPTION}': Could not parse value '${value}' for key '${EMIT_STRATEGY_OPTION}'. Expected one of: [${EMIT_STRATEGIES.join(", ")}]`,
+    undefined,
+    { table, option: EMIT_STRATEGY_OPTION, value },
+  );
+}
+
+/** The SET option whose milliseconds Flink's WatermarkAssigner takes as its eager gap. */
+const AUTO_WATERMARK_INTERVAL_SETTING = "pipeline.auto-watermark-interval";
+
+/**
+ * The eager gap (ms) of the WatermarkAssigner of tables without watermark push-down:
+ * `SET 'pipeline.auto-watermark-interval'` when given (`'0'`: a watermark after every row that
+ * advances it), else the job's auto-watermark interval `jobIntervalMs`.
+ */
+export function assignerEagerGapMs(
+  settings: ReadonlyMap<string, string> | undefined,
+  jobIntervalMs: number,
+): number {
+  const v = settings?.get(AUTO_WATERMARK_INTERVAL_SETTING);
+  return v === undefined ? jobIntervalMs : parseDuration(v, AUTO_WATERMARK_INTERVAL_SETTING);
+}
+
+/**
+ * Flink SQL's watermark: the maximum of (rowtime - delay) seen, emitted as {@link WatermarkEmit}
+ * says (the watermark assigner's `currentWatermark - lastWatermark > interval` check after each
+ * row, or the push-down generator's per-event or periodic emit).
+ */
 class SqlWatermarkGenerator<T> implements WatermarkGenerator<T> {
   private max = Number.NEGATIVE_INFINITY;
-  constructor(private readonly delay: number) {}
-  onEvent(_event: T, timestamp: number): void {
+  private emitted = Number.NEGATIVE_INFINITY;
+  /** A row advancing the watermark by more than this emits it; undefined: rows never do. */
+  private readonly gap: number | undefined;
+  private readonly periodic: boolean;
+  constructor(
+    private readonly delay: number,
+    emit: WatermarkEmit,
+  ) {
+    this.gap = emit === "on-event" ? 0 : emit === "on-periodic" ? undefined : emit.eagerGapMs;
+    this.periodic = emit !== "on-event";
+  }
+  onEvent(_event: T, timestamp: number, output: WatermarkOutput): void {
     if (timestamp - this.delay > this.max) this.max = timestamp - this.delay;
+    // Before any row max and emitted are both -Infinity, and their difference NaN: no emit.
+    if (this.gap !== undefined && this.max - this.emitted > this.gap) this.emit(output);
   }
   onPeriodicEmit(output: WatermarkOutput): void {
-    if (this.max > Number.NEGATIVE_INFINITY) output.emitWatermark(this.max);
+    if (this.periodic && this.max > this.emitted) this.emit(output);
+  }
+  private emit(output: WatermarkOutput): void {
+    this.emitted = this.max;
+    output.emitWatermark(this.max);
   }
 }
 
@@ -73,6 +151,7 @@ export interface SqlWatermark {
   readonly field: string;
   readonly delay: number;
   readonly idleTimeoutMs: number | undefined;
+  readonly emit: WatermarkEmit;
 }
 
 /**
@@ -84,9 +163,9 @@ export function sqlWatermarkStrategy<E>(
   wm: SqlWatermark,
   rowOf: (event: E) => Row | undefined,
 ): WatermarkStrategy<E> {
-  const { table, field, delay, idleTimeoutMs } = wm;
+  const { table, field, delay, idleTimeoutMs, emit } = wm;
   const strategy = WatermarkStrategy.forGenerator<E>(
-    () => new SqlWatermarkGenerator<E>(delay),
+    () => new SqlWatermarkGenerator<E>(delay, emit),
   ).withTimestampAssigner((event) => {
     const row = rowOf(event);
     if (row === undefined) return Number.NEGATIVE_INFINITY;
