@@ -11,9 +11,9 @@
  * (`+I[a, b]`). The changelog is applied (`+I`/`+U` add a row, `-U`/`-D` remove one) and the
  * final tables are compared as multisets of printed rows. Flink runs all cases as one job
  * (`bench/flink/run.sh sql --batch --file ...`), Fleuve each case through `fleuve sql -f`.
- * Watermarks differ between the sides (see README.md): Flink's RunSql emits one after every row,
- * so rows behind it are late and dropped, while Fleuve emits every 200 ms and, over these small
- * files, sees no late row; window and OVER cases differ by those rows.
+ * Both sides emit a watermark after every row that advances it (Flink's RunSql sets the job's
+ * auto-watermark interval to 0, Fleuve's script starts with {@link FLEUVE_WATERMARKS}; see
+ * README.md), so the late rows are the same.
  *
  * Exits 1 when a case differs (or fails on one side only).
  */
@@ -121,7 +121,16 @@ function runFlink(files: readonly string[]): Map<string, Outcome> {
   return out;
 }
 
-function runFleuve(file: string): Outcome {
+/**
+ * What RunSql's `setAutoWatermarkInterval(0)` is to Flink: the tables' WatermarkAssigner emits
+ * after every row that advances the watermark (RunSql's batch mode runs no SET, so it is Fleuve's
+ * alone).
+ */
+const FLEUVE_WATERMARKS = "SET 'pipeline.auto-watermark-interval' = '0 ms';\n";
+
+function runFleuve(caseFile: string): Outcome {
+  const file = caseFile.replace(/\.sql$/, ".fleuve.sql");
+  writeFileSync(file, FLEUVE_WATERMARKS + readFileSync(caseFile, "utf8"));
   const res = spawnSync(
     process.execPath,
     [join(root, "packages/cli/bin/fleuve.js"), "sql", "-f", file, "--no-metrics"],
