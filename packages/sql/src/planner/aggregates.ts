@@ -117,13 +117,18 @@ export interface MultisetAcc {
   values: Multiset;
   /** The number of distinct values (keys of `values`). */
   distinct: number;
-  /** The sum of the distinct values (SUM/AVG DISTINCT). */
-  sum: number;
+  /** The sum of the distinct values (SUM/AVG DISTINCT; NULL once a DECIMAL one overflowed, see sumStep). */
+  sum: number | null;
   best: string | null;
   stale: boolean;
 }
 /** The accumulator of one aggregate call (see the module comment). */
-export type AggAcc = number | [number, number] | MultisetAcc | Multiset | UserAccumulator;
+export type AggAcc = number | SumAcc | MultisetAcc | Multiset | UserAccumulator;
+/**
+ * The accumulator of SUM and AVG: the sum (NULL once a DECIMAL sum overflowed, see
+ * {@link sumStep}) and the count of values.
+ */
+export type SumAcc = [number | null, number];
 // (The accumulators of LISTAGG, FIRST_VALUE, LAST_VALUE and the variances are described in the module comment.)
 /** A user aggregate's accumulator: whatever its createAccumulator returns. */
 export type UserAccumulator = unknown;
@@ -470,7 +475,7 @@ function bestOf(a: AggregateCall, values: Multiset): string | null {
 /** The accumulator of multiset `values` with its summary computed by a walk. */
 function summarize(a: AggregateCall, values: Multiset): MultisetAcc {
   let distinct = 0;
-  let sum = sumStart(a);
+  let sum: number | null = sumStart(a);
   for (const text in values) {
     distinct += 1;
     if (sumsValues(a)) sum = sumStep(a)(sum, (values[text] as [unknown, number])[0] as number);
@@ -585,6 +590,51 @@ function orderedResult(a: AggregateCall, values: readonly unknown[]): unknown {
  */
 const sumStart = (a: AggregateCall) => (a.call.name === "SUM" ? -0 : 0);
 
+/**
+ * How SUM or AVG call `a` adds `d` (a value, or minus one taken out, or another accumulator's sum)
+ * to its sum `s`. Over DECIMAL(p, scale) the sum is a DECIMAL(38, scale), as in Flink 1.20, whose
+ * DecimalData goes NULL when a result needs more than 38 digits: SUM's sum (DecimalSumAggFunction,
+ * SumWithRetractAggFunction) then restarts from the next value (NULL + x is x, NULL - x is -x:
+ * SUM of 6E37, 6E37, 1, 2 is NULL after the second row, then 1, then 3), AVG's stays NULL (its
+ * sum's `+` takes NULL as NULL). Other types add as doubles.
+ */
+export function sumStep(a: AggregateCall): (s: number | null, d: number) => number | null {
+  let step = SUM_STEPS.get(a);
+  if (step === undefined) {
+    step = makeSumStep(a);
+    SUM_STEPS.set(a, step);
+  }
+  return step;
+}
+const SUM_STEPS = new WeakMap<AggregateCall, (s: number | null, d: number) => number | null>();
+
+function makeSumStep(a: AggregateCall): (s: number | null, d: number) => number | null {
+  const t = a.arg?.type;
+  if (t?.kind !== "atomic" || t.name !== "DECIMAL") {
+    const add = numberSumStep(a);
+    return (s, d) => add(s as number, d);
+  }
+  const limit = 10 ** (38 - (t.args[1] ?? 0));
+  const restarts = a.call.name === "SUM";
+  return (s, d) => {
+    if (s === null) return restarts ? d : null;
+    const r = s + d;
+    return Math.abs(r) < limit ? r : null;
+  };
+}
+
+/**
+ * Two sums of SUM or AVG call `a` merged (session windows, slices): as Flink's merge, a NULL
+ * (overflowed) DECIMAL sum of SUM's counts as none (the other is taken), AVG's stays NULL.
+ */
+function mergedSum(a: AggregateCall, x: number | null, y: number | null): number | null {
+  if (y === null) return a.call.name === "SUM" || x === null ? x : null;
+  return sumStep(a)(x, y);
+}
+
+/** Whether `t` is a DECIMAL. */
+const isAtomicDecimal = (t: DataType | undefined) => t?.kind === "atomic" && t.name === "DECIMAL";
+
 /** A fresh accumulator for `a`. */
 export function createAcc(a: AggregateCall): AggAcc {
   if (a.user !== undefined) return callUser(a, userDef(a).createAccumulator, []);
@@ -677,7 +727,7 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
     return m;
   }
   if (a.call.name === "COUNT") return (acc as number) + sign;
-  const s = acc as [number, number];
+  const s = acc as SumAcc;
   s[0] = sumStep(a)(s[0], sign * (v as number));
   s[1] += sign;
   return s;
@@ -689,7 +739,7 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
  * 1 is 1.6777216E7 at every step; the double sum was 16777218); AVG of a FLOAT sums in double
  * (its result is rounded, see {@link floatAverage}), every other sum exactly as doubles add.
  */
-function sumStep(a: AggregateCall): (sum: number, v: number) => number {
+function numberSumStep(a: AggregateCall): (sum: number, v: number) => number {
   return a.call.name === "SUM" && isFloatArgument(a) ? addFloat : addDouble;
 }
 const addFloat = (sum: number, v: number) => Math.fround(sum + v);
@@ -795,7 +845,7 @@ function countedUpdate(a: AggregateCall, sign: 1 | -1): ((acc: AggAcc, row: Row)
   }
   if ((name !== "SUM" && name !== "AVG") || arg === undefined) return undefined;
   const ev = arg.eval;
-  if (sumStep(a) === addFloat)
+  if (numberSumStep(a) === addFloat)
     return (acc, row) => {
       const v = ev(row);
       if (v === null || v === undefined) return acc;
@@ -804,6 +854,18 @@ function countedUpdate(a: AggregateCall, sign: 1 | -1): ((acc: AggAcc, row: Row)
       s[1] += sign;
       return s;
     };
+  if (isAtomicDecimal(arg.type)) {
+    // A DECIMAL sum may overflow to NULL (see sumStep).
+    const step = sumStep(a);
+    return (acc, row) => {
+      const v = ev(row);
+      if (v === null || v === undefined) return acc;
+      const s = acc as SumAcc;
+      s[0] = step(s[0], sign * (v as number));
+      s[1] += sign;
+      return s;
+    };
+  }
   return (acc, row) => {
     const v = ev(row);
     if (v === null || v === undefined) return acc;
@@ -919,9 +981,9 @@ export function mergeAcc(a: AggregateCall, x: AggAcc, y: AggAcc): AggAcc {
     return summarize(a, m);
   }
   if (a.call.name === "COUNT") return (x as number) + (y as number);
-  const p = x as [number, number];
-  const q = y as [number, number];
-  return [sumStep(a)(p[0], q[0]), p[1] + q[1]];
+  const p = x as SumAcc;
+  const q = y as SumAcc;
+  return [mergedSum(a, p[0], q[0]), p[1] + q[1]];
 }
 
 /**
@@ -1024,8 +1086,16 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
  */
 function plainMerger(a: AggregateCall, kind: "count" | "sum" | "best"): (x: AggAcc, y: AggAcc) => AggAcc {
   if (kind === "count") return (x, y) => (x as number) + (y as number);
+  if (kind === "sum" && isAtomicDecimal(a.arg?.type))
+    return (x, y) => {
+      const p = x as SumAcc;
+      const q = y as SumAcc;
+      p[0] = mergedSum(a, p[0], q[0]);
+      p[1] += q[1];
+      return p;
+    };
   if (kind === "sum") {
-    const add = sumStep(a);
+    const add = numberSumStep(a);
     return (x, y) => {
       const p = x as [number, number];
       const q = y as [number, number];
@@ -1044,6 +1114,23 @@ function plainMerger(a: AggregateCall, kind: "count" | "sum" | "best"): (x: AggA
       p[0] = q[0];
     return p;
   };
+}
+
+/**
+ * What, besides its value, tells that aggregate `a` changed, as Flink 1.20's GroupAggFunction sees
+ * it: that function compares the row of the aggregates it computes before and after an input row
+ * and sends no `-U`/`+U` pair when the two are equal. Calcite's AggregateReduceFunctionsRule has
+ * turned VAR_POP, VAR_SAMP, STDDEV_POP and STDDEV_SAMP into SUM(x * x), SUM(x) and COUNT(x) by then
+ * (variance.ts), so a row that adds or takes out a value changes COUNT(x) and sends a pair even
+ * when the variance stays the same (VAR_POP of INT 1, 1: `-U[0]`, `+U[0]`). For those, the count
+ * of values (of distinct values under DISTINCT); undefined for the others, whose value is what
+ * Flink compares.
+ */
+export function changeWitness(a: AggregateCall): ((acc: AggAcc) => unknown) | undefined {
+  if (a.user !== undefined || a.json !== undefined || a.lag !== undefined) return undefined;
+  if (!SPREAD.has(a.call.name)) return undefined;
+  if (a.call.distinct) return (acc) => multisetAcc(a, acc).distinct;
+  return (acc) => spreadOfAcc(a, acc).n;
 }
 
 /** The value of aggregate `a` for accumulator `acc`. */
@@ -1089,8 +1176,8 @@ export function resultReader(a: AggregateCall): (acc: AggAcc) => unknown {
   }
   const avg = name === "AVG";
   return (acc) => {
-    const [sum, count] = acc as [number, number];
-    if (count === 0) return null;
+    const [sum, count] = acc as SumAcc;
+    if (count === 0 || sum === null) return null;
     return avg ? average(a, sum, count) : sumResult(a, sum);
   };
 }
@@ -1123,8 +1210,8 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
     if (name === "COLLECT") return multisetOf(m.values, a.call.distinct === true);
     // Only DISTINCT aggregates other than MIN, MAX and COLLECT keep a multiset: each value counts once.
     if (name === "COUNT") return m.distinct;
-    if (name === "SUM") return m.distinct === 0 ? null : sumResult(a, m.sum);
-    if (name === "AVG") return m.distinct === 0 ? null : average(a, m.sum, m.distinct);
+    if (name === "SUM") return m.distinct === 0 || m.sum === null ? null : sumResult(a, m.sum);
+    if (name === "AVG") return m.distinct === 0 || m.sum === null ? null : average(a, m.sum, m.distinct);
     // LISTAGG and the variances of DISTINCT values: a walk over the distinct values.
     const values = Object.values(m.values).map(([v]) => v);
     if (name === "LISTAGG") return orderedResult(a, values);
@@ -1137,8 +1224,8 @@ export function resultOf(a: AggregateCall, acc: AggAcc): unknown {
     return null;
   }
   if (name === "COUNT") return acc as number;
-  const [sum, count] = acc as [number, number];
-  if (count === 0) return null;
+  const [sum, count] = acc as SumAcc;
+  if (count === 0 || sum === null) return null;
   return name === "AVG" ? average(a, sum, count) : sumResult(a, sum);
 }
 

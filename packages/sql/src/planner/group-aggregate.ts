@@ -29,6 +29,7 @@ import {
   plainAccumulators,
   requireUserMethods,
   resultOf,
+  changeWitness,
   resultReader,
   rowAccumulator,
   rowRetractor,
@@ -355,6 +356,12 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
   /** Each aggregate's result from its accumulator (see resultReader). */
   private readonly results: readonly ((acc: AggAcc) => unknown)[];
   /**
+   * What else tells a change of the aggregates Flink computes (see changeWitness), from the
+   * accumulator of aggregate `at`: written after the results into the values compared before
+   * and after a row (the output is built from the results alone).
+   */
+  private readonly witnesses: readonly { readonly at: number; readonly read: (acc: AggAcc) => unknown }[];
+  /**
    * The group's aggregate values before and after the current row (see processElement): this
    * subtask's own arrays, made in open().
    */
@@ -387,11 +394,15 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
     const plain = plainAccumulators(aggregates);
     this.createAccs = plain === undefined ? () => aggregates.map(createAcc) : plain.create;
     this.results = aggregates.map(resultReader);
+    this.witnesses = aggregates.flatMap((a, at) => {
+      const read = changeWitness(a);
+      return read === undefined ? [] : [{ at, read }];
+    });
   }
 
   open(ctx: Parameters<NonNullable<KeyedProcessFunction<string, Row, Row>["open"]>>[0]): void {
-    this.beforeValues = new Array(this.aggregates.length).fill(null);
-    this.afterValues = new Array(this.aggregates.length).fill(null);
+    this.beforeValues = new Array(this.results.length + this.witnesses.length).fill(null);
+    this.afterValues = new Array(this.results.length + this.witnesses.length).fill(null);
     this.beforeOut = { keys: [], values: this.beforeValues };
     this.afterOut = { keys: [], values: this.afterValues };
     // Groups with a TTL are kept under their own state name: a savepoint's groups without one
@@ -434,7 +445,7 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
   holdGroup(): HeldGroup {
     const start = this.state.value();
     // The bundle-start values stay until the bundle ends: an array of their own, not beforeValues.
-    const before = start === undefined ? undefined : this.values(start, new Array(this.results.length));
+    const before = start === undefined ? undefined : this.values(start, new Array(this.results.length + this.witnesses.length));
     return { start, before, group: start };
   }
 
@@ -517,7 +528,10 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
       return;
     }
     const after = this.values(st, this.afterValues);
-    if (before !== undefined && sameValues(before, after)) return;
+    // As Flink's GroupAggFunction (and MiniBatchGroupAggFunction): an unchanged row of aggregates
+    // sends nothing, unless a state TTL is set (table.exec.state.ttl), where every change is sent
+    // so that the rows downstream do not expire early.
+    if (before !== undefined && this.options.stateTtlMs === undefined && sameValues(before, after)) return;
     const prev = before === undefined ? undefined : this.out(this.beforeOut, keys);
     const next = this.out(this.afterOut, st.keys);
     // HAVING of both first: the kinds of the rows follow from it (see GroupOutput).
@@ -562,9 +576,13 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
 
   /** Writes the aggregate values of `st` into `into` and returns it. */
   private values(st: GroupState, into: unknown[]): unknown[] {
-    const { results } = this;
+    const { results, witnesses } = this;
     for (let i = 0; i < results.length; i++)
       into[i] = (results[i] as (acc: AggAcc) => unknown)(st.aggs[i] as AggAcc);
+    for (let j = 0; j < witnesses.length; j++) {
+      const w = witnesses[j] as (typeof witnesses)[number];
+      into[results.length + j] = w.read(st.aggs[w.at] as AggAcc);
+    }
     return into;
   }
 }
