@@ -12,7 +12,7 @@ import { jobClock } from "./clock.js";
 import { BINARY_TYPES, findCommonTypeOf, leastRestrictive, nullable, nullableDeep } from "./common-type.js";
 import { notRowtimeArgument } from "./current-watermark.js";
 import { atomic, queryType } from "./data-types.js";
-import { decimalQuotient } from "./decimal-division.js";
+import { decimalModuloType, decimalQuotient, decimalRemainder, exactOf } from "./decimal-division.js";
 import { calciteTypeText, flinkTypeText } from "./flink-type-text.js";
 import { checkIfArguments } from "./if-arguments.js";
 import { addMonths, intervalMonths, isYearMonthType, isYearMonthUnit, YEAR_MONTH } from "./intervals.js";
@@ -21,7 +21,7 @@ import { castNumberToDecimal, castNumberToInteger, narrowed, numericSourceKind }
 import { decimalFromText, floatingFromText, integerFromText, onDecimalScale } from "./number-text.js";
 import { compileOverlaps } from "./overlaps.js";
 import { invalid, unsupported, withPosition } from "./problems.js";
-import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, SCALAR_FUNCTIONS } from "./scalar-functions.js";
+import { CLOCK_FUNCTIONS, NOT_YET_SUPPORTED, remainder, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { similarRegExp } from "./similar-to.js";
 import { NUMBER_TYPES } from "./string-collection-functions.js";
 import { isTemporal, orderedComparisonCast } from "./string-comparisons.js";
@@ -400,7 +400,10 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         return compileBinary(e.op, l as Compiled<I>, r as Compiled<I>);
       }
       if (ARITHMETIC.has(e.op)) refuseStringArithmetic(e, left.type, right.type);
-      if (e.op === "%") refuseApproximateModulo(e, left.type, right.type);
+      if (e.op === "%") {
+        refuseApproximateModulo(e, left.type, right.type);
+        refuseMistypedModulo(e, left.type, right.type);
+      }
       if (e.op === "||") checkConcatOperands(left.type, right.type, firstPos(e));
       // An operand of unknown type (an untyped user function's result; not the NULL literal, which
       // takes the other's type) leaves the result's type unknown too.
@@ -966,7 +969,7 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
               ? (x: number, y: number) => x * y
               : op === "/"
                 ? (x: number, y: number) => x / y
-                : (x: number, y: number) => x % y;
+                : remainder;
       // A timestamp plus or minus an interval stays a timestamp; NULL if either side is.
       const type = withNotNull(
         isTimestampType(a.type)
@@ -1077,6 +1080,7 @@ function decimalRounding(
   if (op === "+") return (x, y) => onDecimalScale(x + y, scale);
   if (op === "-") return (x, y) => onDecimalScale(x - y, scale);
   if (op === "*") return (x, y) => onDecimalScale(x * y, scale);
+  if (op === "%") return decimalRemainder;
   return undefined;
 }
 
@@ -1120,19 +1124,33 @@ function refuseApproximateModulo(
   );
 }
 
-/** Precision and scale of an exact numeric type (integers as DECIMAL(p, 0)), or undefined. */
-function exactOf(t: DataType | undefined): [number, number] | undefined {
-  if (t?.kind !== "atomic") return undefined;
-  const ints: Record<string, number> = { TINYINT: 3, SMALLINT: 5, INT: 10, INTEGER: 10, BIGINT: 19 };
-  if (t.name in ints) return [ints[t.name] as number, 0];
-  if (t.name === "DECIMAL") return [t.args[0] ?? 10, t.args[1] ?? 0];
-  return undefined;
+/**
+ * Refuses `a % b` of a DECIMAL whose type in Flink 1.20 is not the divisor's, as Flink fails to
+ * plan it: Calcite's validator types `%` as its right operand (DECIMAL(10, 0) for DECIMAL(5, 1) %
+ * DECIMAL(10, 0), INT for DECIMAL(5, 1) % INT), Flink's code as findModuloDecimalType (DECIMAL(5,
+ * 1) for both), and the two must agree ("Conversion to relational algebra failed to preserve
+ * datatypes"). MOD(a, b), typed by Flink alone, takes any two exact numbers.
+ */
+function refuseMistypedModulo(e: Expr & { kind: "binary" }, a: DataType | undefined, b: DataType | undefined): void {
+  const isDecimal = (t: DataType | undefined) => isAtomic(t, "DECIMAL");
+  if (!isDecimal(a) && !isDecimal(b)) return;
+  const x = exactOf(a);
+  const y = exactOf(b);
+  if (x === undefined || y === undefined) return;
+  const [p, s] = decimalModuloType(x, y);
+  if (isDecimal(b) && y[0] === p && y[1] === s) return;
+  const validated = calciteTypeText(b as DataType);
+  throw refuseAt(
+    e,
+    `Flink 1.20 cannot plan % of ${calciteTypeText(a as DataType)} and ${validated}: its validator types it ${validated} (the divisor's type), its code DECIMAL(${p}, ${s}) ("Conversion to relational algebra failed to preserve datatypes"); use MOD(${printExpr(e.left)}, ${printExpr(e.right)}), or CAST the divisor to DECIMAL(${p}, ${s})`,
+    { operator: "%", leftType: typeName(a), rightType: typeName(b) },
+  );
 }
 
 /**
  * The DECIMAL type of `a op b` when one side is DECIMAL and the other exact (Flink's rules: `*`
  * adds the scales, `+` and `-` keep the larger one), so that results print with Flink's scale;
- * undefined otherwise (`/` and `%` keep the first operand's type).
+ * `%` has Flink's modulo type (see decimalModuloType); undefined otherwise.
  */
 function decimalArithmetic(
   op: string,
@@ -1158,6 +1176,7 @@ function decimalArithmeticType(
   const y = exactOf(b);
   if (x === undefined || y === undefined) return undefined;
   if (op === "*") return atomic("DECIMAL", [Math.min(38, x[0] + y[0]), x[1] + y[1]]);
+  if (op === "%") return atomic("DECIMAL", decimalModuloType(x, y));
   if (op === "+" || op === "-") {
     const scale = Math.max(x[1], y[1]);
     return atomic("DECIMAL", [Math.min(38, Math.max(x[0] - x[1], y[0] - y[1]) + scale + 1), scale]);

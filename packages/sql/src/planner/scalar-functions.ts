@@ -9,6 +9,7 @@ import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { ARRAY_SET_FUNCTIONS } from "./array-set-functions.js";
 import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
+import { decimalModuloType, decimalRemainder, exactOf } from "./decimal-division.js";
 import { ENCODING_FUNCTIONS } from "./encoding-functions.js";
 import { MATH_STRING_FUNCTIONS } from "./math-string-functions.js";
 import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
@@ -57,6 +58,17 @@ const INTEGER_TYPES: readonly IntegerTypeName[] = ["TINYINT", "SMALLINT", "INT",
 function roundedType([t]: readonly (DataType | undefined)[]): DataType | undefined {
   if (t?.kind === "atomic" && t.name === "DECIMAL") return { ...t, args: [t.args[0] ?? 10, 0] };
   return t;
+}
+
+/**
+ * MOD of two numbers that are not DECIMALs: SQL's remainder with the dividend's sign (JavaScript's
+ * %, its -0 made 0 as Java's int arithmetic gives it); MOD(x, 0) fails the job, as Java's integer
+ * remainder throws "/ by zero" in Flink 1.20 (MOD(7, 0) and 7 % 0 of INT columns).
+ */
+export function remainder(x: number, y: number): number {
+  if (y === 0) throw new Error(`division by zero: MOD(${x}, 0)`);
+  const r = x % y;
+  return r === 0 ? 0 : r;
 }
 
 const str = (v: unknown) => String(v);
@@ -145,8 +157,25 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
     {
       minArgs: 2,
       maxArgs: 2,
-      // SQL's MOD keeps the sign of the dividend (as JS's %); MOD(x, 0) is NULL here.
-      fn: ([a, b]) => (num(b) === 0 ? null : num(a) % num(b)),
+      fn: ([a, b]) => remainder(num(a), num(b)),
+      atSite: () => {
+        let decimal = false;
+        return {
+          // With a DECIMAL operand: exact, on the decimal text (decimalRemainder).
+          fn: ([a, b]) => (decimal ? decimalRemainder(num(a), num(b)) : remainder(num(a), num(b))),
+          // Flink's findModuloDecimalType with a DECIMAL operand (MOD(DECIMAL(23, 3),
+          // DECIMAL(5, 1)) is a DECIMAL(7, 3)), the first operand's type otherwise.
+          type: ([x, y]) => {
+            const ex = exactOf(x);
+            const ey = exactOf(y);
+            const isDecimal = (t: DataType | undefined) => t?.kind === "atomic" && t.name === "DECIMAL";
+            decimal = ex !== undefined && ey !== undefined && (isDecimal(x) || isDecimal(y));
+            if (ex === undefined || ey === undefined || !decimal) return x;
+            const t = atomic("DECIMAL", decimalModuloType(ex, ey));
+            return x?.notNull === true && y?.notNull === true ? { ...t, notNull: true } : t;
+          },
+        };
+      },
     },
   ],
   [
