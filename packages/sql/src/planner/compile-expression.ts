@@ -1131,7 +1131,11 @@ function refuseApproximateModulo(
  * 1) for both), and the two must agree ("Conversion to relational algebra failed to preserve
  * datatypes"). MOD(a, b), typed by Flink alone, takes any two exact numbers.
  */
-function refuseMistypedModulo(e: Expr & { kind: "binary" }, a: DataType | undefined, b: DataType | undefined): void {
+function refuseMistypedModulo(
+  e: Expr & { kind: "binary" },
+  a: DataType | undefined,
+  b: DataType | undefined,
+): void {
   const isDecimal = (t: DataType | undefined) => isAtomic(t, "DECIMAL");
   if (!isDecimal(a) && !isDecimal(b)) return;
   const x = exactOf(a);

@@ -82,7 +82,10 @@ export function decimalRemainder(x: number, y: number): number {
  * DECIMAL(min(p1 - s1, p2 - s2) + max(s1, s2), max(s1, s2)) (MOD of DECIMAL(23, 3) and
  * DECIMAL(5, 1) is a DECIMAL(7, 3)); as [precision, scale].
  */
-export function decimalModuloType(x: readonly [number, number], y: readonly [number, number]): [number, number] {
+export function decimalModuloType(
+  x: readonly [number, number],
+  y: readonly [number, number],
+): [number, number] {
   const scale = Math.max(x[1], y[1]);
   const precision = Math.min(x[0] - x[1], y[0] - y[1]) + scale;
   // adjustPrecisionScale: the whole digits are kept past 38, the scale cut (to no less than 6).

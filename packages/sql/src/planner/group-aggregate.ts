@@ -21,6 +21,7 @@ import {
   aggregateOutputScope,
   aggregateStateSchema,
   type CallExpr,
+  changeWitness,
   compileAggregates,
   createAcc,
   exprKey,
@@ -29,7 +30,6 @@ import {
   plainAccumulators,
   requireUserMethods,
   resultOf,
-  changeWitness,
   resultReader,
   rowAccumulator,
   rowRetractor,
@@ -445,7 +445,10 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
   holdGroup(): HeldGroup {
     const start = this.state.value();
     // The bundle-start values stay until the bundle ends: an array of their own, not beforeValues.
-    const before = start === undefined ? undefined : this.values(start, new Array(this.results.length + this.witnesses.length));
+    const before =
+      start === undefined
+        ? undefined
+        : this.values(start, new Array(this.results.length + this.witnesses.length));
     return { start, before, group: start };
   }
 

@@ -128,7 +128,9 @@ test("a NULL value changes no variance's count: no pair, the other aggregates un
     '{"k":1,"x":null,"y":0}',
     '{"k":1,"x":1,"y":2}',
   ]);
-  const ddl = [`CREATE TABLE t (k INT, x INT, y INT) WITH ('connector'='filesystem','path'='${path}','format'='json')`];
+  const ddl = [
+    `CREATE TABLE t (k INT, x INT, y INT) WITH ('connector'='filesystem','path'='${path}','format'='json')`,
+  ];
   assert.deepEqual(await changelog(ddl, "SELECT k, VAR_POP(x), MAX(y) FROM t GROUP BY k"), [
     "+I[1, 0, 2]",
     "-U[1, 0, 2]",
@@ -194,7 +196,9 @@ test("the same over an updating input (its retractions take values out of the NU
   // DECIMAL(38, 32): 6 whole digits, so that every sum is a double's exact value. Flink printed
   // the same changelog for the 38-digit values 6E37 and 7E37 (DECIMAL(38, 0)).
   const rows = await changelog(
-    [`CREATE TABLE t (id INT, k INT, d DECIMAL(38, 32)) WITH ('connector'='filesystem','path'='${path}','format'='json')`],
+    [
+      `CREATE TABLE t (id INT, k INT, d DECIMAL(38, 32)) WITH ('connector'='filesystem','path'='${path}','format'='json')`,
+    ],
     "SELECT k, SUM(m) AS s, COUNT(*) FROM (SELECT id, k, MAX(d) AS m FROM t GROUP BY id, k) GROUP BY k",
   );
   // A DECIMAL prints as Java's BigDecimal.toString: zero at scale 32 is 0E-32.
