@@ -20,6 +20,11 @@ export interface ParsedArgs {
   readonly rest: string[];
 }
 
+/** How option `name` is written on the command line: `-f` for a one-letter name, `--file` else. */
+function optionText(name: string): string {
+  return name.length === 1 ? `-${name}` : `--${name}`;
+}
+
 /** A FLEUVE_CLI_USAGE error; `command` selects which usage text is printed with it. */
 export function usageError(message: string, command?: string): FleuveError {
   return new FleuveError("FLEUVE_CLI_USAGE", message, { details: { command } });
@@ -47,27 +52,25 @@ export function parseArgs(argv: readonly string[], spec: OptionSpec, command: st
     const name = (eq > 0 ? a.slice(0, eq) : a).replace(/^--?/, "");
     const kind = spec[name];
     if (kind === undefined) {
-      const known = Object.keys(spec)
-        .map((k) => `--${k}`)
-        .join(", ");
+      const known = Object.keys(spec).map(optionText).join(", ");
       throw usageError(
-        `unknown option '${a.slice(0, eq > 0 ? eq : undefined)}' for 'fleuve ${command}'${known ? ` (options: ${known})` : ""}`,
+        `unknown option '${a.slice(0, eq > 0 ? eq : undefined)}' for '${command ? `fleuve ${command}` : "fleuve"}'${known ? ` (options: ${known})` : ""}`,
         command,
       );
     }
     if (kind === "flag") {
-      if (eq > 0) throw usageError(`option '--${name}' takes no value`, command);
+      if (eq > 0) throw usageError(`option '${optionText(name)}' takes no value`, command);
       options[name] = true;
       continue;
     }
     const raw = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (raw === undefined || (eq < 0 && raw.startsWith("--"))) {
-      throw usageError(`option '--${name}' needs a value`, command);
+      throw usageError(`option '${optionText(name)}' needs a value`, command);
     }
     if (kind === "number") {
       const v = Number(raw);
       if (raw.trim() === "" || Number.isNaN(v)) {
-        throw usageError(`option '--${name}' needs a number, got '${raw}'`, command);
+        throw usageError(`option '${optionText(name)}' needs a number, got '${raw}'`, command);
       }
       options[name] = v;
     } else if (kind === "list") options[name] = [...((options[name] as string[] | undefined) ?? []), raw];

@@ -1,5 +1,5 @@
 /**
- * The log options of `fleuve run`: `--log-level` (or `FLEUVE_LOG_LEVEL`), levels per package such
+ * The log options of `fleuve run` (and `fleuve sql -f`): `--log-level` (or `FLEUVE_LOG_LEVEL`), levels per package such
  * as `info,kafka=debug`; `--log-format` (or `FLEUVE_LOG_FORMAT`): `json` (pino's JSON lines with
  * job, package, operator, subtask and checkpoint fields), `pretty` (readable, the default on a
  * terminal) or `text` (the plain `[fleuve] ...` lines, the default otherwise).
@@ -24,16 +24,17 @@ export const LOG_USAGE = `  --log-level SPEC          levels per package: a leve
 
 const FORMATS = ["json", "pretty", "text"] as const;
 
+/** The log levels and format the options (or FLEUVE_LOG_LEVEL / FLEUVE_LOG_FORMAT) ask for. */
+export interface LogSettings {
+  readonly levels: ReturnType<typeof parseLogLevels>;
+  readonly format: (typeof FORMATS)[number];
+}
+
 /**
- * The log function of job `job` from the options (checked here: a bad level or format is a
- * usage error before anything starts), with `flush` to call before the process exits.
+ * Checks the log options of `p` (or, when absent, FLEUVE_LOG_LEVEL and FLEUVE_LOG_FORMAT): a bad
+ * level or format is a usage error of `command`, naming where it came from.
  */
-export function jobLog(
-  p: ParsedArgs,
-  job: string,
-  stderr: NodeJS.WritableStream,
-  command = "run",
-): { log: LogFunction; forPackage: (pkg: string) => LogFunction; flush: () => void } {
+export function logSettings(p: ParsedArgs, stderr: NodeJS.WritableStream, command: string): LogSettings {
   const spec = (p.options["log-level"] as string | undefined) ?? process.env.FLEUVE_LOG_LEVEL;
   // A bad spec names where it came from: a user who set FLEUVE_LOG_LEVEL passed no --log-level.
   const specFrom = p.options["log-level"] === undefined ? "FLEUVE_LOG_LEVEL" : "option '--log-level'";
@@ -44,12 +45,25 @@ export function jobLog(
     (tty ? "pretty" : "text");
   if (!(FORMATS as readonly string[]).includes(format))
     throw usageError(`option '--log-format' must be json, pretty or text, got '${format}'`, command);
-  let levels: ReturnType<typeof parseLogLevels>;
   try {
-    levels = parseLogLevels(spec);
+    return { levels: parseLogLevels(spec), format: format as LogSettings["format"] };
   } catch (e) {
     throw usageError(`${specFrom}: ${(e as Error).message}`, command);
   }
+}
+
+/**
+ * The log function of job `job` from the options (checked here: a bad level or format is a
+ * usage error before anything starts), with `flush` to call before the process exits.
+ */
+export function jobLog(
+  p: ParsedArgs,
+  job: string,
+  stderr: NodeJS.WritableStream,
+  command = "run",
+): { log: LogFunction; forPackage: (pkg: string) => LogFunction; flush: () => void } {
+  const { levels, format } = logSettings(p, stderr, command);
+  const tty = (stderr as { isTTY?: boolean }).isTTY === true;
   if (format === "text") {
     const order = ["debug", "info", "warn", "error", "silent"];
     const text =
@@ -64,7 +78,7 @@ export function jobLog(
   const logger = createJobLogger({
     job,
     levels,
-    format: format as "json" | "pretty",
+    format,
     colorize: tty,
     destination: stderr as never,
   });

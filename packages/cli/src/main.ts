@@ -108,7 +108,7 @@ export async function main(
         }
         if (command.startsWith("-")) {
           // An option before any command: parse it to report it the same way as elsewhere.
-          parseArgs([command], { help: "flag", version: "flag" }, "");
+          parseArgs([command], { h: "flag", help: "flag", v: "flag", version: "flag" }, "");
         }
         throw usageError(
           `unknown command '${command}' (commands: run, savepoint, jobs, demo, topics, produce, consume, kafka, connectors, registry, sql)`,

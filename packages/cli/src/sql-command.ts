@@ -6,10 +6,11 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { formatStateFit, StreamExecutionEnvironment, stateFitError } from "@fleuve/core";
+import { formatStateFit, isFleuveError, StreamExecutionEnvironment, stateFitError } from "@fleuve/core";
 import { parseDuration } from "@fleuve/sql";
 import { parseArgs, usageError } from "./args.js";
 import { DASHBOARD_SPEC } from "./dashboard-endpoint.js";
+import { LOG_SPEC, logSettings } from "./logging.js";
 import { METRICS_SPEC } from "./metrics-endpoint.js";
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, type Io, registerTypeScript, runCommand } from "./run-command.js";
 import { formatContent } from "./sql-format.js";
@@ -27,7 +28,7 @@ export const SQL_USAGE = `Usage: fleuve sql [--history FILE]                 the
        fleuve sql -f job.sql [--parallelism N] [--threads T]
                   [--checkpoint-dir D [--checkpoint-interval MS] [--resume]]
                   [--from-savepoint PATH [--allow-non-restored-state] [--check]]
-                  [--control-dir C]
+                  [--control-dir C] [--log-level SPEC]
 
 Flink SQL on Fleuve (docs/sql.md). Tables may use the connectors
 ${COMMAND_CONNECTOR_NAMES.tables.join(", ")}; lookup tables also ${COMMAND_CONNECTOR_NAMES.lookupOnly.join(", ")}.
@@ -42,7 +43,8 @@ ${COMMAND_CONNECTOR_NAMES.tables.join(", ")}; lookup tables also ${COMMAND_CONNE
                             SET 'pipeline.name' = 'name' (the job's name; default the file's name)
                             apply unless the options say otherwise
   --parallelism, --threads, --checkpoint-dir, --checkpoint-interval, --resume, --from-savepoint,
-  --control-dir, --metrics-*, --no-metrics, --dashboard-*, --no-dashboard
+  --control-dir, --metrics-*, --no-metrics, --log-level, --log-format, --dashboard-*,
+  --no-dashboard
                             as for 'fleuve run' (see 'fleuve run --help')
   --check                   with --from-savepoint: run nothing; print what the restore would do with
                             each operator's state (kept, new: starts empty, dropped: the query no
@@ -74,6 +76,7 @@ const SQL_SPEC = {
   check: "flag",
   "control-dir": "string",
   ...METRICS_SPEC,
+  ...LOG_SPEC,
   // The job runs as 'fleuve run' runs one, dashboard included: its options are taken the same.
   ...DASHBOARD_SPEC,
   help: "flag",
@@ -152,6 +155,9 @@ export async function sqlCommand(
   if (p.options.history !== undefined)
     throw usageError("option '--history' is for the shell, not with -f", "sql");
   if (!existsSync(file)) throw usageError(`SQL file '${file}' does not exist`, "sql");
+  // Checked before planning (as 'fleuve run' checks them before loading the job): the job's run
+  // checks them again, as options of 'fleuve run'.
+  logSettings(p, io.stderr, "sql");
   const { plan } = readScript(file);
   const jobName = scriptJobName(file, plan.settings);
   const savepoint = p.options["from-savepoint"] as string | undefined;
@@ -185,6 +191,9 @@ export async function sqlCommand(
     );
     return code ?? 0;
   } catch (e) {
+    // The options were given to 'fleuve sql': its usage goes with their errors, not run's.
+    if (isFleuveError(e, "FLEUVE_CLI_USAGE") && e.details.command === "run")
+      throw usageError(e.message, "sql");
     throw locateSqlError(e, file, "");
   }
 }

@@ -213,3 +213,54 @@ test("--help and --version", async () => {
   assert.equal(v.code, 0);
   assert.match(v.stdout, /^fleuve \d+\.\d+\.\d+\n$/);
 });
+
+test("an unknown option's error lists the options as they are written (-f, not --f) and the command's own usage", async () => {
+  // every command whose options parseArgs checks, with the first line of its own usage
+  const commands: [string[], RegExp][] = [
+    [["run", "examples/word-count.ts"], /^Usage: fleuve run /m],
+    [["sql"], /^Usage: fleuve sql /m],
+    [["demo"], /^Usage: fleuve demo/m],
+    [["savepoint", "j"], /^Usage: fleuve savepoint/m],
+    [["jobs"], /^Usage: fleuve jobs/m],
+    [["kafka", "topics", "list"], /^Usage: fleuve kafka/m],
+    [["connectors"], /^Usage: fleuve connectors/m],
+    [["registry"], /^Usage: fleuve registry/m],
+  ];
+  for (const [words, usage] of commands) {
+    const r = await fleuve(...words, "--bogus");
+    assert.equal(r.code, 2, r.stderr);
+    const first = r.stderr.split("\n")[0]!;
+    assert.match(
+      first,
+      new RegExp(`^error FLEUVE_CLI_USAGE: unknown option '--bogus' for 'fleuve ${words[0]}' \\(options: -`),
+    );
+    // one dash for a one-letter option, two for the others
+    const listed = /\(options: (.*)\)$/.exec(first)![1]!.split(", ");
+    for (const o of listed) assert.match(o, /^(-[a-z]|--[a-z][a-z-]+)$/, `${words[0]}: ${o}`);
+    assert.match(r.stderr, usage, `${words[0]} prints its own usage`);
+  }
+  const sql = await fleuve("sql", "--bogus");
+  assert.match(sql.stderr, /\(options: -f, --file, --history, /);
+  assert.doesNotMatch(sql.stderr, /--f\b/);
+  const top = await fleuve("--bogus");
+  assert.equal(top.code, 2, top.stderr);
+  assert.match(
+    top.stderr,
+    /^error FLEUVE_CLI_USAGE: unknown option '--bogus' for 'fleuve' \(options: -h, --help, -v, --version\)\n/,
+  );
+  const noValue = await fleuve("sql", "-f");
+  assert.equal(noValue.code, 2, noValue.stderr);
+  assert.match(noValue.stderr, /^error FLEUVE_CLI_USAGE: option '-f' needs a value\n/);
+  assert.match(noValue.stderr, /^Usage: fleuve sql /m);
+});
+
+test("fleuve sql -f: a run option's error (checked by 'fleuve run', which runs the job) prints sql's usage", async () => {
+  const r = await fleuve("sql", "-f", "packages/cli/test/fixtures/three.sql", "--checkpoint-interval", "100");
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /^error FLEUVE_CLI_USAGE: option '--checkpoint-interval' needs '--checkpoint-dir D'\n/,
+  );
+  assert.match(r.stderr, /^Usage: fleuve sql /m);
+  assert.doesNotMatch(r.stderr, /Usage: fleuve run/);
+});
