@@ -281,6 +281,30 @@ export function sqlConnectorNames(connectors?: SqlOptions["connectors"]): {
   return { tables, lookupOnly: [...LOOKUP_CONNECTORS].filter((c) => !tables.includes(c)).sort() };
 }
 
+/** Flink's `execution.runtime-mode`: `streaming` (its default), `batch` or `automatic`. */
+const RUNTIME_MODE = "execution.runtime-mode";
+
+/**
+ * Checks `SET 'execution.runtime-mode' = value`. Fleuve SQL runs every query in streaming mode,
+ * so `batch` (and `automatic`, batch over bounded inputs) would give other results than Flink's
+ * (final rows instead of a changelog): refused rather than ignored. Flink reads the value as an
+ * enum, letter case ignored, and refuses anything else ("Could not parse value").
+ */
+function checkRuntimeMode(value: string, pos: SourcePos | undefined): void {
+  const mode = value.toLowerCase();
+  if (mode === "streaming") return;
+  if (mode === "batch" || mode === "automatic")
+    throw unsupported(
+      `the ${mode} runtime mode ('${RUNTIME_MODE}' = '${value}')`,
+      pos,
+      "queries run in streaming mode, each changing result sent as a changelog",
+    );
+  throw invalid(
+    `Could not parse value '${value}' for key '${RUNTIME_MODE}': expected 'streaming', 'batch' or 'automatic'`,
+    pos,
+  );
+}
+
 const done = (): TableResult => ({
   kind: "SUCCESS",
   columns: ["result"],
@@ -537,6 +561,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         const { key, value } = s.option;
         // A zone Flink would not accept fails here, naming the option, not at the next query.
         if (key === LOCAL_TIME_ZONE) parseZone(value);
+        if (key === RUNTIME_MODE) checkRuntimeMode(value, s.option.valuePos);
         settings.set(key, value);
         return done();
       }

@@ -66,3 +66,29 @@ test("SET lists the last value of each key set, sorted by key, after any SETs an
     { numRuns: 50 },
   );
 });
+
+// Fleuve SQL runs in streaming mode only: Flink in batch mode gives a GROUP BY's final rows, not
+// its changelog, so `SET 'execution.runtime-mode' = 'batch'` is refused, not silently ignored
+// (it was kept and every query still ran as a stream). Flink reads the value as an enum, case
+// ignored: 'STREAMING' is its default and accepted.
+test("SET 'execution.runtime-mode' accepts streaming, refuses batch and automatic at the value", async () => {
+  const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 1, log: () => {} }));
+  await tEnv.executeSql("SET 'execution.runtime-mode' = 'STREAMING'");
+  for (const mode of ["batch", "BATCH", "automatic"])
+    await assert.rejects(
+      tEnv.executeSql(`SET 'execution.runtime-mode' = '${mode}'`),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, "FLEUVE_SQL_UNSUPPORTED");
+        assert.match(
+          e.message,
+          new RegExp(`runtime mode \\('execution.runtime-mode' = '${mode}'\\).*line 1, column 32`),
+        );
+        return true;
+      },
+    );
+  await assert.rejects(
+    tEnv.executeSql("SET 'execution.runtime-mode' = 'fast'"),
+    /FLEUVE_SQL_VALIDATION|Could not parse value 'fast'/,
+  );
+  assert.deepEqual(await listed(tEnv), [{ key: "execution.runtime-mode", value: "STREAMING" }]);
+});
