@@ -58,8 +58,8 @@ The shell reads statements ended by ';' (over several lines), keeps line editing
 terminal, and shows a query's result as a table: updated in place on a terminal for an updating
 query (SET 'sql-client.execution.result-mode' = 'table', the default), or as changes one per
 line as they come ('tableau' and 'changelog' alike: each row's kind, +I/-U/+U/-D, in an op
-column). A query on a bounded input ends by itself; Ctrl-C stops a running query. QUIT; EXIT; or
-Ctrl-D leave.
+column). A query on a bounded input ends by itself; Ctrl-C stops a running query. HELP; lists
+the statements; QUIT; EXIT; or Ctrl-D leave.
 Without a terminal (piped input), it reads the statements and prints each result.`;
 
 const SQL_SPEC = {

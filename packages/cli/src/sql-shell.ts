@@ -98,6 +98,25 @@ function errorText(e: unknown, text: string): string {
   return `[ERROR] ${e.code}: ${e.message}`;
 }
 
+/**
+ * What `HELP;` prints: the statements the shell takes, as Flink's SQL client lists its commands
+ * (a Flink user types `HELP;` first; it was a syntax error here).
+ */
+export const SHELL_HELP = `The following commands are available:
+
+HELP;                  Prints this list.
+QUIT; EXIT;            Leaves the shell (Ctrl-D too).
+SET; SET 'k' = 'v';    Lists the session's options, or sets one ('sql-client.execution.result-mode' = 'table', 'tableau' or 'changelog').
+RESET; RESET 'k';      Resets every option, or one.
+CREATE / DROP / ALTER  Tables, views and functions of the session (CREATE TABLE ... AS SELECT runs its INSERT).
+SHOW ...; DESCRIBE t;  Tables, views, functions, columns, CREATE statements, JOBS.
+EXPLAIN ...;           The plan of a query, INSERT INTO or statement set.
+SELECT ...;            Runs a query as a job and shows its result (Ctrl-C stops it).
+INSERT INTO ...;       Runs an INSERT as a job, to the end of its input.
+BEGIN STATEMENT SET; INSERT ...; END;   Runs several INSERTs as one job.
+
+Statements end with ';' and may span lines. The SQL dialect is Flink's: see docs/sql.md.`;
+
 /** Runs the shell until QUIT; or the end of input; resolves to the exit code. */
 export async function runShell(options: ShellOptions): Promise<number> {
   const { io } = options;
@@ -272,6 +291,10 @@ export async function runShell(options: ShellOptions): Promise<number> {
   const execute = async (text: string): Promise<boolean> => {
     const bare = text.replace(/;\s*$/, "").trim().toUpperCase();
     if (bare === "QUIT" || bare === "EXIT") return false;
+    if (bare === "HELP") {
+      write(SHELL_HELP);
+      return true;
+    }
     if (bare === "") return true;
     try {
       for (const s of parseScript(text)) {

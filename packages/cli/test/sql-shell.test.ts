@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { statementEnds, unfinishedStatementSet } from "../src/sql-shell.js";
+import { SHELL_HELP, statementEnds, unfinishedStatementSet } from "../src/sql-shell.js";
 import { BIN, ROOT } from "./helpers.js";
 
 const ORDERS = `CREATE TABLE orders (id INT, amount DOUBLE) WITH (
@@ -57,6 +57,15 @@ SELECT s, CAST('2020-04-15 08:05:00' AS TIMESTAMP(3)) AS ts, n FROM (VALUES
 Received a total of 2 rows
 `,
   );
+});
+
+// Flink's SQL client answers HELP; with its commands; here it was a syntax error ("unexpected
+// 'HELP', expected one of ..."), the first thing a Flink user might type.
+test("HELP; lists the statements the shell takes, in any case, also over lines", () => {
+  const r = shell("HELP;\nhelp\n;\nQUIT;\n");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `${SHELL_HELP}\n${SHELL_HELP}\n`);
+  assert.match(SHELL_HELP, /^HELP;.*\n^QUIT; EXIT;.*\n^SET;/m);
 });
 
 test("piped input: results as tables (materialised, or every change in tableau mode), errors with a caret, QUIT", {
