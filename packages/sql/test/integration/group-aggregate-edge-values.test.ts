@@ -180,8 +180,9 @@ function overUpdatesByC(rows: readonly In[]): Row[] {
       xz: comparedBest(los.map(timesZero), true),
       dz: distinctCount(los.map(timesZero)),
       slo: slo === 0 ? 0 : slo,
-      // Sums of DECIMAL(38, 6)s, exact: in millionths.
-      sam: ams.length === 0 ? null : Math.round(ams.reduce((a, b) => a + b * 1e6, 0)) / 1e6,
+      // Sums of DECIMAL(38, 6)s, exact: in whole millionths (rounding the sum of the doubles times
+      // 10^6 instead gave -0 for 5.06 - 7.11 + 2.05, where a DECIMAL sum is 0).
+      sam: ams.length === 0 ? null : ams.reduce((a, b) => a + Math.round(b * 1e6), 0) / 1e6,
       mam: ams.length === 0 ? null : Math.min(...ams),
     };
   });
@@ -221,6 +222,21 @@ test("property: group aggregations over NULLs, -0.0/0.0 and DECIMALs, insert-onl
         assert.deepEqual(got, sortRows(oracle(rows)));
       },
     ),
-    { numRuns: 100 },
+    {
+      numRuns: 100,
+      // SUM(am) of 5.06, -7.11 and 2.05 is 0 (a DECIMAL has no -0.0): the oracle once gave -0
+      // here, which deepStrictEqual tells from the 0 the query gives.
+      examples: [
+        [
+          [
+            { k: "a", x: null, cents: 506 },
+            { k: "b", x: null, cents: -711 },
+            { k: null, x: null, cents: 205 },
+          ],
+          QUERIES.findIndex(([, q]) => q === OVER_UPDATES_BY_C),
+          1,
+        ],
+      ],
+    },
   );
 });
