@@ -303,7 +303,16 @@ export const STRING_COLLECTION_FUNCTIONS: ReadonlyArray<readonly [string, Scalar
     ),
   ],
   ["REPEAT", stringFunction("si", ([s, n]) => (num(n) <= 0 ? "" : str(s).repeat(num(n))))],
-  ["CONVERT_TZ", stringFunction("sss", ([s, a, b]) => convertTz(str(s), str(a), str(b)))],
+  // Its arguments' types are checked with the other string functions' (string-signatures.ts).
+  [
+    "CONVERT_TZ",
+    checked(
+      3,
+      3,
+      ([s, a, b]) => convertTz(str(s), str(a), str(b)),
+      () => STRING,
+    ),
+  ],
   [
     "SPLIT",
     // SplitFunction: an empty delimiter splits every character; empty strings are kept.

@@ -7,7 +7,10 @@
  * DECIMAL, DOUBLE, STRING, BOOLEAN): UPPER(id) of a BIGINT id is refused, as is CONCAT('a', 1);
  * an integer argument takes any integer type (SUBSTRING(s, CAST(1 AS BIGINT))), not a DECIMAL;
  * MD5, SHA*, TO_BASE64, FROM_BASE64 and OVERLAY take BYTES too; IS_DIGIT, IS_ALPHA and IS_DECIMAL
- * take numbers; SPLIT_INDEX's separator may be a character code.
+ * take numbers; SPLIT_INDEX's separator may be a character code. CONVERT_TZ's three arguments are
+ * character strings (its own check, "argument 1 must be a string", moved here for Flink's message).
+ * URL_ENCODE and URL_DECODE are not here: Flink 1.20 has neither ("No match found for function
+ * signature URL_ENCODE(<CHARACTER>)" for a STRING too), so they keep their own checks.
  */
 
 import type { DataType, SourcePos } from "../parser/ast.js";
@@ -106,6 +109,7 @@ const SIGNATURES: Readonly<Record<string, Signature>> = {
   ENCODE: one("CC"),
   DECODE: one("BC"),
   SPLIT: { forms: ["CC"], newInference: true },
+  CONVERT_TZ: one("CCC"),
   // TRIM(s) and TRIM([BOTH | LEADING | TRAILING] chars FROM s), held as TRIM(s, chars, mode).
   // Calcite writes the characters' type where the string's goes (CHAR(1), the blank, for TRIM(s)).
   TRIM: {

@@ -347,6 +347,21 @@ const FLINK: [string, string | null][] = [
     "HEX(x)",
     "Cannot apply 'HEX' to arguments of type 'HEX(<VARBINARY(2147483647)>)'. Supported form(s): 'HEX(<INTEGER>)' 'HEX(<CHARACTER>)'",
   ],
+  // CONVERT_TZ (recorded 2026-12-08 over a json table of columns n INT, s STRING, b BOOLEAN;
+  // CONVERT_TZ(CAST(s AS CHAR(3)), 'UTC', 'UTC') ran).
+  [
+    "CONVERT_TZ(i, s, s)",
+    "Cannot apply 'CONVERT_TZ' to arguments of type 'CONVERT_TZ(<INTEGER>, <VARCHAR(2147483647)>, <VARCHAR(2147483647)>)'. Supported form(s): 'CONVERT_TZ(<CHARACTER>, <CHARACTER>, <CHARACTER>)'",
+  ],
+  [
+    "CONVERT_TZ(s, i, s)",
+    "Cannot apply 'CONVERT_TZ' to arguments of type 'CONVERT_TZ(<VARCHAR(2147483647)>, <INTEGER>, <VARCHAR(2147483647)>)'. Supported form(s): 'CONVERT_TZ(<CHARACTER>, <CHARACTER>, <CHARACTER>)'",
+  ],
+  [
+    "CONVERT_TZ(s, s, z)",
+    "Cannot apply 'CONVERT_TZ' to arguments of type 'CONVERT_TZ(<VARCHAR(2147483647)>, <VARCHAR(2147483647)>, <BOOLEAN>)'. Supported form(s): 'CONVERT_TZ(<CHARACTER>, <CHARACTER>, <CHARACTER>)'",
+  ],
+  ["CONVERT_TZ(c, 'UTC', 'UTC')", null],
   [
     "ASCII(b)",
     "Cannot apply 'ASCII' to arguments of type 'ASCII(<BIGINT>)'. Supported form(s): 'ASCII(<CHARACTER>)'",
