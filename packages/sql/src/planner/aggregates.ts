@@ -1161,7 +1161,8 @@ export function resultReader(a: AggregateCall): (acc: AggAcc) => unknown {
       return (acc) => {
         const s = acc as [number, number];
         const count = s[1];
-        return count === 0 ? null : Math.trunc((sumResult(a, s[0]) as number) / count);
+        // + 0: no -0 (Math.trunc(-0.5)), which Java's longs do not have.
+        return count === 0 ? null : Math.trunc((sumResult(a, s[0]) as number) / count) + 0;
       };
     if (isFloatArgument(a))
       return (acc) => {
@@ -1264,7 +1265,7 @@ function average(a: AggregateCall, sum: number, count: number): number | null {
   // Over integers the sum wraps in the argument's type first, as Flink's AVG sums in it
   // (AVG of INT 2147483647 and 2147483647 is -1).
   if (t?.kind === "atomic" && INTEGER_TYPES.has(t.name))
-    return Math.trunc((sumResult(a, sum) as number) / count);
+    return Math.trunc((sumResult(a, sum) as number) / count) + 0;
   return isFloatArgument(a) ? floatAverage(sum, count) : sum / count;
 }
 

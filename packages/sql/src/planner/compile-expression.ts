@@ -866,7 +866,7 @@ function yearMonthArithmetic<I>(
     return undefined;
   }
   if ((e.op === "*" && (isNumericType(t) || t === undefined)) || (e.op === "/" && ya && !yb))
-    return both(e.op === "*" ? (x, y) => Math.trunc(x * y) : (x, y) => Math.trunc(x / y), YEAR_MONTH);
+    return both(e.op === "*" ? (x, y) => Math.trunc(x * y) + 0 : (x, y) => Math.trunc(x / y) + 0, YEAR_MONTH);
   throw refuse(
     `${e.op} is not defined for a year-month interval and ${t === undefined ? "this operand" : typeName(t)}`,
   );
@@ -1809,7 +1809,7 @@ function compileExtractOfInterval<I>(unit: string, operand: Compiled<I>): Compil
   const field = (v: number): number => {
     if (unit === "QUARTER") return Math.trunc(((v % 12) - 1) / 3) + 1;
     const [factor, multiplier] = INTERVAL_EXTRACT_FACTORS[unit] as readonly [number, number];
-    return Math.trunc((factor === 1 ? v : v % factor) / multiplier);
+    return Math.trunc((factor === 1 ? v : v % factor) / multiplier) + 0; // + 0: no -0, as Java's longs
   };
   if (unit !== "QUARTER" && INTERVAL_EXTRACT_FACTORS[unit] === undefined)
     throw invalid(`Unit '${unit}' is not supported.`);

@@ -44,3 +44,14 @@ test("SUM and AVG of a DECIMAL(38, 30) are NULL once the sum passes 10^8 (38 dig
   // (60000000000000004316125673517194674176) is not the decimal's.
   assert.equal(rows[0]?.EXPR$1, 60000000);
 });
+
+test("AVG over an INT rounds toward zero to 0, never -0: Java's longs have no negative zero", async () => {
+  // AVG of -1 and 0 is -1 / 2, which Java's long division makes 0; Math.trunc(-0.5) is -0, which
+  // a CAST to DOUBLE printed as -0.0 and Object.is told apart from 0.
+  const query = `SELECT AVG(i), CAST(CAST(AVG(i) AS DOUBLE) AS STRING) FROM (VALUES
+    (CAST(-1 AS INT)), (CAST(0 AS INT))) AS t (i)`;
+  const rows = await (await sql(env()).executeSql(query)).collect();
+  const last = rows.at(-1);
+  assert.ok(Object.is(last?.EXPR$0, 0), `AVG is ${String(last?.EXPR$0)}, ${Object.is(last?.EXPR$0, -0) ? "-0" : ""}`);
+  assert.equal(last?.EXPR$1, "0.0");
+});
