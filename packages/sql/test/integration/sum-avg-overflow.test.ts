@@ -52,6 +52,9 @@ test("AVG over an INT rounds toward zero to 0, never -0: Java's longs have no ne
     (CAST(-1 AS INT)), (CAST(0 AS INT))) AS t (i)`;
   const rows = await (await sql(env()).executeSql(query)).collect();
   const last = rows.at(-1);
-  assert.ok(Object.is(last?.EXPR$0, 0), `AVG is ${String(last?.EXPR$0)}, ${Object.is(last?.EXPR$0, -0) ? "-0" : ""}`);
+  assert.ok(
+    Object.is(last?.EXPR$0, 0),
+    `AVG is ${String(last?.EXPR$0)}, ${Object.is(last?.EXPR$0, -0) ? "-0" : ""}`,
+  );
   assert.equal(last?.EXPR$1, "0.0");
 });

@@ -80,7 +80,7 @@ function aggregates(rows: readonly Ev[]): Row {
     lo: vs.length === 0 ? null : Math.min(...vs),
     hi: vs.length === 0 ? null : Math.max(...vs),
     // AVG of an INT is an INT: the quotient truncated toward zero.
-    av: vs.length === 0 ? null : Math.trunc(sum / vs.length),
+    av: vs.length === 0 ? null : Math.trunc(sum / vs.length) + 0, // no -0, as Java's longs
     // SUM of a DECIMAL(10, 2) is a DECIMAL(38, 2), exact.
     sm: cs.length === 0 ? null : cents / 100,
     am: cs.length === 0 ? null : decimalAverage(cents, 2, cs.length),

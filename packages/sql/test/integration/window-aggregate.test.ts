@@ -245,7 +245,7 @@ function bruteForce(
     lo: Math.min(...g.vs),
     hi: Math.max(...g.vs),
     // AVG of an INT is an INT (Flink): the quotient truncated toward zero.
-    mean: Math.trunc(g.vs.reduce((a, b) => a + b, 0) / g.vs.length),
+    mean: Math.trunc(g.vs.reduce((a, b) => a + b, 0) / g.vs.length) + 0, // no -0, as Java's longs
   }));
 }
 

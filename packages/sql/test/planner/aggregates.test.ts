@@ -51,7 +51,7 @@ function bruteForce(name: string, counts: Map<number, number>): unknown {
   if (name.startsWith("MIN")) return Math.min(...values);
   if (name.startsWith("MAX")) return Math.max(...values);
   const sum = values.reduce((a, b) => a + b, 0);
-  return name.startsWith("SUM") ? sum : Math.trunc(sum / values.length);
+  return name.startsWith("SUM") ? sum : Math.trunc(sum / values.length) + 0; // no -0, as Java's longs
 }
 
 /** Steps: a value to add (sign 1) or to take out (-1, only values present, as a changelog does). */

@@ -158,7 +158,7 @@ function agg(name: string, values: (number | null)[], distinct = false): number 
   if (vs.length === 0) return null;
   if (name === "SUM") return vs.reduce((a, b) => a + b, 0);
   // AVG of an INT is an INT (Flink): the quotient truncated toward zero.
-  if (name === "AVG") return Math.trunc(vs.reduce((a, b) => a + b, 0) / vs.length);
+  if (name === "AVG") return Math.trunc(vs.reduce((a, b) => a + b, 0) / vs.length) + 0; // Java's long division: no -0
   if (name === "MIN") return Math.min(...vs);
   return Math.max(...vs);
 }

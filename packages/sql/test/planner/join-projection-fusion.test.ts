@@ -107,7 +107,7 @@ const max = (vs: readonly (number | null)[]) => (nonNull(vs).length === 0 ? null
 const sum = (vs: readonly (number | null)[]) =>
   nonNull(vs).length === 0 ? null : nonNull(vs).reduce((p, q) => p + q, 0);
 const avg = (vs: readonly (number | null)[]) =>
-  nonNull(vs).length === 0 ? null : Math.trunc((sum(vs) as number) / nonNull(vs).length);
+  nonNull(vs).length === 0 ? null : Math.trunc((sum(vs) as number) / nonNull(vs).length) + 0; // no -0, as Java's longs
 
 const AGG_QUERIES: readonly { sql: string; oracle: (l: readonly L[], r: readonly R[]) => Row[] }[] = [
   {
