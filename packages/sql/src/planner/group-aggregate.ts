@@ -346,6 +346,8 @@ export function planGroupAggregate(
  */
 export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> {
   private state!: ValueState<GroupState>;
+  /** With a TTL, the plain state a savepoint taken without one holds its groups in. */
+  private legacy: ValueState<GroupState> | undefined;
   private readonly userAggregates: boolean;
   /** Adds an accumulated row where that is safe without the inputs array (see rowAccumulator). */
   private readonly addRow: ((accs: AggAcc[], row: Row) => void) | undefined;
@@ -405,19 +407,37 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
     this.afterValues = new Array(this.results.length + this.witnesses.length).fill(null);
     this.beforeOut = { keys: [], values: this.beforeValues };
     this.afterOut = { keys: [], values: this.afterValues };
-    // Groups with a TTL are kept under their own state name: a savepoint's groups without one
-    // are not read as expiring ones (as the Top-N's TTL'd rows).
-    this.state =
-      this.options.stateTtlMs === undefined
-        ? ctx.getState(valueState<GroupState>("group-aggregate"))
-        : ctx.getState(
-            valueState<GroupState>("group-aggregate-ttl", { ttl: { ttlMs: this.options.stateTtlMs } }),
-          );
+    // Groups with a TTL are kept under their own state name: a state's TTL cannot be turned on
+    // under the same name (as the Top-N's TTL'd rows). A savepoint of a job that ran without the
+    // TTL (or before 4ee68ad, when a GROUP BY ignored table.exec.state.ttl) keeps its groups in
+    // the plain state: they are moved over key by key, on the first row of each (groupOfKey).
+    if (this.options.stateTtlMs === undefined) {
+      this.state = ctx.getState(valueState<GroupState>("group-aggregate"));
+      return;
+    }
+    this.state = ctx.getState(
+      valueState<GroupState>("group-aggregate-ttl", { ttl: { ttlMs: this.options.stateTtlMs } }),
+    );
+    this.legacy = ctx.getState(valueState<GroupState>("group-aggregate"));
+  }
+
+  /**
+   * The current key's group; with a TTL, the first touch of a key moves its group out of the
+   * plain state of a savepoint taken without one. The TTL of a moved group starts at the move.
+   */
+  private groupOfKey(): GroupState | undefined {
+    const st = this.state.value();
+    if (st !== undefined || this.legacy === undefined) return st;
+    const old = this.legacy.value();
+    if (old === undefined) return undefined;
+    this.legacy.clear();
+    this.state.update(old);
+    return old;
   }
 
   processElement(row: Row, _ctx: unknown, out: { collect(r: Row): void }): void {
     const add = isAccumulate(rowKind(row));
-    let st = this.state.value();
+    let st = this.groupOfKey();
     const first = st === undefined;
     if (st === undefined) {
       // A retraction for a group without state (its state expired or was never there) is ignored, as in Flink.
@@ -443,7 +463,7 @@ export class GroupAggFunction implements KeyedProcessFunction<string, Row, Row> 
    * {@link foldHeld}, and {@link sendHeld} writes it back once and sends one change for the bundle.
    */
   holdGroup(): HeldGroup {
-    const start = this.state.value();
+    const start = this.groupOfKey();
     // The bundle-start values stay until the bundle ends: an array of their own, not beforeValues.
     const before =
       start === undefined
