@@ -89,7 +89,7 @@ import { JSON_FUNCTIONS } from "./planner/json-functions.js";
 import { LOOKUP_CONNECTORS } from "./planner/lookup-tables.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
 import { invalid, unsupported, withPosition } from "./planner/problems.js";
-import { type Column, type Relation, sqlNameOf } from "./planner/relation.js";
+import { type Column, type Relation, rowtimeColumns, sqlNameOf } from "./planner/relation.js";
 import { renamer } from "./planner/row-builders.js";
 import { AGGREGATE_FUNCTIONS, CLOCK_FUNCTIONS, SCALAR_FUNCTIONS } from "./planner/scalar-functions.js";
 import {
@@ -108,7 +108,7 @@ import {
 } from "./planner/sink-types.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { HIDDEN_PREFIX } from "./planner/subqueries.js";
-import { cannotFindSink, localizeInsert, localizeQuery, localizeStatement } from "./planner/table-names.js";
+import { cannotFindSink, localizeInsert, localizeQuery, localizeStatement, summaryPath } from "./planner/table-names.js";
 import { withFunctions } from "./planner/user-functions.js";
 import { flinkText, type Row, setColumn } from "./planner/values.js";
 import { LOCAL_TIME_ZONE, parseZone, withZone } from "./planner/zone.js";
@@ -715,6 +715,16 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
       throw invalid(
         `INSERT INTO ${name}: the query has ${rel.columns.length} columns, the table takes ${targets.length} (${targets.join(", ")})`,
         s.pos,
+      );
+    }
+    // A sink takes one event-time attribute (Flink's RelTimeIndicatorConverter, probed on bench/flink).
+    const times = rowtimeColumns(rel);
+    if (times.length > 1) {
+      const table = summaryPath(s.table);
+      throw invalid(
+        `The query contains more than one rowtime attribute column [${times.join(", ")}] for writing into table '${table}'. Please select the column that should be used as the event-time timestamp for the table sink by casting all other columns to regular TIMESTAMP or TIMESTAMP_LTZ.`,
+        s.pos,
+        { table },
       );
     }
     const convert = sinkConversions(s, rel, def, targets);

@@ -464,7 +464,9 @@ export function planJoin(
     );
     // The padded side of an outer join has NULL times: only the kept side's time stays a time attribute.
     const rowtime = type === "INNER" || type === "LEFT" ? lt : type === "RIGHT" ? rt : undefined;
-    return { stream, columns: outColumns, rowtime, changelog: INSERT_ONLY };
+    // Both sides' times stay time attributes in Flink: an INSERT of both is refused (sinkInto).
+    const moreRowtimes = type === "INNER" && rt !== undefined ? [rt] : undefined;
+    return { stream, columns: outColumns, rowtime, moreRowtimes, changelog: INSERT_ONLY };
   }
   // A regular join: both sides in keyed state; time predicates, if any, are ordinary conditions.
   const whereConds = where === undefined ? [] : conjuncts(where);

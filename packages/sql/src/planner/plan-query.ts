@@ -744,6 +744,10 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     columns: outs.map((o) => ({ name: o.name, type: o.type })),
     rowtime,
     rowtimeCopies,
+    moreRowtimes:
+      rowtime === undefined
+        ? undefined
+        : input.moreRowtimes?.flatMap((c) => outs.filter((o) => o.source === c).map((o) => o.name)),
     // A processing-time attribute selected as is stays one (deduplication and lookup joins use it).
     proctime: newProctime ?? renamed(input.proctime),
     proctimeCopies:
@@ -853,6 +857,7 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
     columns: rel.columns.map((c, i) => ({ name: names[i] as string, type: c.type })),
     rowtime: renamed(rel.rowtime),
     rowtimeCopies: rel.rowtimeCopies?.flatMap((c) => renamed(c) ?? []),
+    moreRowtimes: rel.moreRowtimes?.flatMap((c) => renamed(c) ?? []),
     alias: rel.alias,
     changelog: projectMode(
       rel.changelog,

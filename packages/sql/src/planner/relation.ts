@@ -58,6 +58,13 @@ export interface Relation {
    * read by ORDER BY to tell a temporal sort whatever name its key has.
    */
   readonly rowtimeCopies?: readonly string[] | undefined;
+  /**
+   * Other columns Flink keeps as event-time attributes beside {@link rowtime}, as selected: the
+   * right side's time of an interval join. Read only while `rowtime` is set (an operator that
+   * drops the event-time attribute drops them too), by a sink, which takes one (see
+   * {@link rowtimeColumns}).
+   */
+  readonly moreRowtimes?: readonly string[] | undefined;
   /** A processing-time attribute column (`proc_time AS PROCTIME()` of a scanned table), if any. */
   readonly proctime?: string | undefined;
   /**
@@ -220,6 +227,17 @@ export function aboveWatermarkColumns(rel: Relation): readonly string[] {
     : [];
 }
 
+/**
+ * The columns of `rel` that are event-time attributes, in column order (by their SQL names): the
+ * rowtime, its copies selected as they are, and {@link Relation.moreRowtimes}.
+ */
+export function rowtimeColumns(rel: Relation): string[] {
+  if (rel.rowtime === undefined) return [];
+  const copies = rel.rowtimeCopies?.includes(rel.rowtime) === true ? rel.rowtimeCopies : [];
+  const times = new Set([rel.rowtime, ...copies, ...(rel.moreRowtimes ?? [])]);
+  return rel.columns.filter((c) => times.has(c.name)).map(sqlNameOf);
+}
+
 /** The name SQL refers to column `c` by. */
 export function sqlNameOf(c: Column): string {
   return c.sqlName ?? c.name;
@@ -296,6 +314,15 @@ export function rowScope(
         onColumn?.(nested.column);
         return nested.compiled;
       }
+      const parts = name.parts;
+      // `a.b.c` where no table is `a` and no column `a` (a ROW): Calcite names the qualifier
+      // (Flink 1.20: `SELECT otherdb.t.id FROM t` is "Table 'otherdb.t' not found").
+      if (
+        col === undefined &&
+        parts.length >= 3 &&
+        !rel.columns.some((c) => (c.qualifier ?? rel.alias) === parts[0] || sqlNameOf(c) === parts[0])
+      )
+        throw invalid(`Table '${parts.slice(0, -1).join(".")}' not found`, pos, { columnName: parts.join(".") });
       if (col === undefined) {
         const known = rel.columns
           .map((c) => (c.qualifier === undefined ? sqlNameOf(c) : `${c.qualifier}.${sqlNameOf(c)}`))

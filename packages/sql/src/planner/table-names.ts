@@ -8,7 +8,7 @@
  * object that is not there.
  */
 
-import type { QualifiedName, Query, SourcePos, Statement } from "../parser/ast.js";
+import type { QualifiedName, Query, Select, SourcePos, Statement, TableRef } from "../parser/ast.js";
 import { DEFAULT_CATALOG, DEFAULT_DATABASE } from "./catalog-statements.js";
 import { invalid } from "./problems.js";
 
@@ -100,12 +100,52 @@ export function localizeQuery<T extends Query>(q: T): T {
   return walk(q, undefined);
 }
 
-/** Rewrites the table names under `node`, returning `node` itself when none changed. */
-function walk<T>(node: T, pos: SourcePos | undefined): T {
+/**
+ * The tables of FROM item `ref` that columns may qualify by their own name (Calcite's implicit
+ * alias): a table without AS, at any depth of its joins.
+ */
+function implicitTables(ref: TableRef | undefined): string[] {
+  if (ref === undefined) return [];
+  if (ref.kind === "table") return ref.alias === undefined ? [localPart(ref.name) ?? ""] : [];
+  if (ref.kind === "join") return [...implicitTables(ref.left), ...implicitTables(ref.right)];
+  return [];
+}
+
+/**
+ * How many leading parts of `parts` name a table by its database (`default_database.t`, `2`) or
+ * catalog and database (`default_catalog.default_database.t`, `3`), 0 for neither, given that
+ * `rest` parts must follow (a column: 1, a `*`'s qualifier: 0).
+ */
+function databaseQualified(parts: readonly string[], rest: number): number {
+  if (parts.length >= 3 + rest && parts[0] === DEFAULT_CATALOG && parts[1] === DEFAULT_DATABASE) return 3;
+  if (parts.length >= 2 + rest && parts[0] === DEFAULT_DATABASE) return 2;
+  return 0;
+}
+
+/**
+ * A column reference or `*` qualifier written with the table's database (and catalog), as Flink
+ * 1.20 resolves them (probed on bench/flink): `default_database.t.id` and
+ * `default_catalog.default_database.t.id` are `t.id` when `t` is a table of the FROM under its own
+ * name (not under AS); otherwise Calcite's "Table 'default_database.t' not found".
+ */
+function localColumn(name: QualifiedName, rest: number, scope: readonly string[], pos: SourcePos | undefined) {
+  const n = databaseQualified(name.parts, rest);
+  if (n === 0) return name;
+  const table = name.parts[n - 1] as string;
+  if (!scope.includes(table))
+    throw invalid(`Table '${name.parts.slice(0, n).join(".")}' not found`, pos, { table: name.parts.join(".") });
+  return { ...name, parts: name.parts.slice(n - 1) };
+}
+
+/**
+ * Rewrites the table names under `node`, returning `node` itself when none changed. `scope` holds
+ * the tables columns may qualify by name in the enclosing SELECTs (see {@link localColumn}).
+ */
+function walk<T>(node: T, pos: SourcePos | undefined, scope: readonly string[] = []): T {
   if (Array.isArray(node)) {
     let changed = false;
     const out = node.map((v) => {
-      const w = walk(v, pos);
+      const w = walk(v, pos, scope);
       if (w !== v) changed = true;
       return w;
     });
@@ -115,12 +155,16 @@ function walk<T>(node: T, pos: SourcePos | undefined): T {
     return node;
   const o = node as Record<string, unknown>;
   const at = (o.pos as SourcePos | undefined) ?? pos;
+  const inner = o.kind === "select" ? [...implicitTables((o as unknown as Select).from), ...scope] : scope;
   let out: Record<string, unknown> | undefined;
   for (const [k, v] of Object.entries(o)) {
     let w: unknown;
     if (o.kind === "table" && k === "name") w = local(v as QualifiedName, objectNotFound(at), true);
     else if (o.kind === "tableArg" && k === "table") w = local(v as QualifiedName, objectNotFound(at), true);
-    else w = walk(v, at);
+    else if (o.kind === "column" && k === "name") w = localColumn(v as QualifiedName, 1, inner, at);
+    else if (o.kind === "star" && k === "qualifier" && v !== undefined)
+      w = localColumn(v as QualifiedName, 0, inner, at);
+    else w = walk(v, at, inner);
     if (w !== v) (out ??= { ...o })[k] = w;
   }
   return (out ?? node) as T;

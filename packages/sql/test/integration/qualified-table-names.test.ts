@@ -171,3 +171,56 @@ test("a table in another catalog or database is refused with Flink 1.20's messag
   for (const [statement, message] of cases)
     await assert.rejects(tEnv.executeSql(statement), { code: "FLEUVE_SQL_VALIDATION", message }, statement);
 });
+
+test("column references qualified by the table's database, or catalog and database, as Flink 1.20 resolves them", async () => {
+  const tEnv = await setUp();
+  const ids = async (q: string) => (await rows(tEnv, q)).map((r) => r.id).sort();
+  // Flink 1.20 printed +I[1] +I[2] for each: the qualifier names the FROM's table under its own
+  // name, however the FROM wrote it.
+  for (const q of [
+    "SELECT default_database.t.id FROM default_database.t",
+    "SELECT default_catalog.default_database.t.id FROM default_catalog.default_database.t",
+    "SELECT default_database.t.id FROM t",
+    "SELECT default_database.t.id FROM default_catalog.default_database.t",
+    "SELECT default_catalog.default_database.t.id FROM default_database.t",
+  ])
+    assert.deepEqual(await ids(q), [1, 2], q);
+  // +I[1, a] +I[2, b] there (datagen's strings here): the qualified column and `*` in the select
+  // list, in WHERE (+I[1] alone).
+  const both = await rows(tEnv, "SELECT default_catalog.default_database.t.id, default_database.t.s FROM t");
+  assert.deepEqual(
+    both.map((r) => Object.keys(r).filter((k) => k !== "$rowkind")),
+    [
+      ["id", "s"],
+      ["id", "s"],
+    ],
+  );
+  assert.deepEqual(
+    (await rows(tEnv, "SELECT default_database.t.* FROM t")).map((r) => r.id).sort(),
+    [1, 2],
+  );
+  assert.deepEqual(await ids("SELECT t.id FROM t WHERE default_database.t.id = 1"), [1]);
+  // In a join, the table's columns (Flink: +I[2] +I[1] +I[2] +I[1] for two rows on each side).
+  await tEnv.executeSql(SOURCE.replace("TABLE t", "TABLE u"));
+  assert.deepEqual(await ids("SELECT default_database.t.id FROM t, u"), [1, 1, 2, 2]);
+});
+
+test("a column qualifier that names no table of the FROM: Calcite's 'Table ... not found', as in Flink 1.20", async () => {
+  const tEnv = await setUp();
+  // Flink 1.20 (run.sh sql), each "SQL validation failed. From line 1, column 8 to ...: <message>".
+  const cases: [string, string][] = [
+    // Under an alias the table's own name qualifies nothing.
+    ["SELECT default_database.t.id FROM t AS x", "Table 'default_database.t' not found"],
+    ["SELECT default_database.u.id FROM t", "Table 'default_database.u' not found"],
+    ["SELECT otherdb.t.id FROM t", "Table 'otherdb.t' not found"],
+    ["SELECT other_catalog.default_database.t.id FROM t", "Table 'other_catalog.default_database.t' not found"],
+    // Flink adds "; did you mean 't'?" here.
+    ["SELECT DEFAULT_DATABASE.T.ID FROM t", "Table 'DEFAULT_DATABASE.T' not found"],
+  ];
+  for (const [q, message] of cases)
+    await assert.rejects(
+      () => tEnv.executeSql(q),
+      (e: Error) => e.message.startsWith(`${message} (line 1, column 8)`),
+      q,
+    );
+});
