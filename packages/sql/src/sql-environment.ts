@@ -108,7 +108,13 @@ import {
 } from "./planner/sink-types.js";
 import { assignStateIds } from "./planner/state-ids.js";
 import { HIDDEN_PREFIX } from "./planner/subqueries.js";
-import { cannotFindSink, localizeInsert, localizeQuery, localizeStatement, summaryPath } from "./planner/table-names.js";
+import {
+  cannotFindSink,
+  localizeInsert,
+  localizeQuery,
+  localizeStatement,
+  summaryPath,
+} from "./planner/table-names.js";
 import { withFunctions } from "./planner/user-functions.js";
 import { flinkText, type Row, setColumn } from "./planner/values.js";
 import { LOCAL_TIME_ZONE, parseZone, withZone } from "./planner/zone.js";

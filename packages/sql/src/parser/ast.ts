@@ -300,6 +300,8 @@ export interface Select {
   readonly having?: Expr;
   readonly windows: readonly { readonly name: string; readonly spec: WindowSpec }[];
   readonly pos: SourcePos;
+  /** The text of the query hint right after SELECT, `/*+ STATE_TTL('t' = '1d') *\/`, if any. */
+  readonly hint?: { readonly text: string; readonly pos: SourcePos };
 }
 
 /** One item of the select list. */

@@ -47,6 +47,38 @@ function run<R>(sql: string, rule: RuleName): R {
   if (unknownType !== undefined) throw syntaxError(sql, unknownTypeProblem(sql, unknownType));
   const enforced = p.enforcedKeys[0];
   if (enforced !== undefined) throw invalid(ENFORCED_KEY, posOf(enforced));
+  const hints = lexed.groups.hints ?? [];
+  return hints.length === 0 ? result : withQueryHints(result, lexed.tokens, hints);
+}
+
+/**
+ * `result` with each hint comment that follows a SELECT keyword set as that SELECT's `hint` (a
+ * query hint, Calcite's `SELECT /*+ ... *\/`); other hint comments (table hints) are ignored.
+ */
+function withQueryHints<R>(result: R, tokens: readonly IToken[], hints: readonly IToken[]): R {
+  const bySelect = new Map<number, IToken>();
+  for (const h of hints) {
+    let before: IToken | undefined;
+    for (const t of tokens) {
+      if (t.startOffset > h.startOffset) break;
+      before = t;
+    }
+    if (before?.tokenType === T.Select) bySelect.set(before.startOffset, h);
+  }
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const v of node) visit(v);
+      return;
+    }
+    if (node === null || typeof node !== "object") return;
+    const o = node as Record<string, unknown>;
+    if (o.kind === "select") {
+      const h = bySelect.get((o.pos as { offset: number }).offset);
+      if (h !== undefined) o.hint = { text: h.image, pos: posOf(h) };
+    }
+    for (const v of Object.values(o)) visit(v);
+  };
+  visit(result);
   return result;
 }
 

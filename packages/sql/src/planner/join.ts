@@ -102,6 +102,12 @@ function pushable(e: Expr): boolean {
   }
 }
 
+/** The state TTL (ms, undefined: forever) of a regular join's left and right rows. */
+export interface SideTtl {
+  readonly left: number | undefined;
+  readonly right: number | undefined;
+}
+
 /**
  * Plans a join; `planRef` plans each side. `where` is the condition of the WHERE over this join,
  * which the caller still applies to the joined rows: of an inner join, its conjuncts (and those of
@@ -116,10 +122,13 @@ export function planJoin(
   ref: TableRef & { kind: "join" },
   planRef: (r: TableRef, where?: Expr) => Relation,
   pos: SourcePos | undefined,
-  stateTtlMs?: number,
+  stateTtl?: number | SideTtl,
   where?: Expr,
   reads?: ReadonlySet<string>,
 ): Relation {
+  // One TTL for both sides (table.exec.state.ttl), or one per side (a STATE_TTL hint).
+  const sideTtl: SideTtl = typeof stateTtl === "object" ? stateTtl : { left: stateTtl, right: stateTtl };
+  const stateTtlMs = sideTtl.left ?? sideTtl.right;
   if (ref.type === "CROSS" || ref.type === "COMMA") {
     // As Calcite reads it: an inner join ON TRUE, a regular join without an equi-key, whose rows
     // all go to one subtask (one key), as Flink's singleton distribution of such a join; unless
@@ -137,7 +146,7 @@ export function planJoin(
     const across =
       where === undefined ? [] : conditionsAcross(once(ref.left, where), once(ref.right, where), where);
     const on: Expr = andAll(across) ?? { kind: "literal", type: "boolean", value: true };
-    return planJoin({ ...ref, type: "INNER", on }, once, pos, stateTtlMs, where, reads);
+    return planJoin({ ...ref, type: "INNER", on }, once, pos, sideTtl, where, reads);
   }
   const type: JoinType = ref.type;
   if (ref.natural && (ref.on !== undefined || ref.using !== undefined))
@@ -593,7 +602,7 @@ export function planJoin(
         type,
         matches,
         combine: pairRow,
-        stateTtlMs,
+        stateTtlMs: sideTtl,
         insertOnly: { left: isInsertOnly(left.changelog), right: isInsertOnly(right.changelog) },
         expiry,
         topOneDrops,

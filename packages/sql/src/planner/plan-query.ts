@@ -65,6 +65,7 @@ import {
   subqueryKey,
   windowAggregateKey,
 } from "./shared-subqueries.js";
+import { hintedTtl, stateTtlHint } from "./state-ttl-hint.js";
 import { type Correlation, decorrelate, HIDDEN_PREFIX, planSubqueries } from "./subqueries.js";
 import { isTemporalJoin, planTemporalJoin } from "./temporal-join.js";
 import { isUnnestJoin, planUnnest } from "./unnest.js";
@@ -87,6 +88,8 @@ export interface PlanContext {
   readonly env: StreamExecutionEnvironment;
   /** The `SET` options (e.g. `table.exec.state.ttl`). */
   readonly settings?: ReadonlyMap<string, string>;
+  /** The STATE_TTL hint of the SELECT whose FROM is planned, by FROM item name (see state-ttl-hint.ts). */
+  readonly stateTtlHints?: ReadonlyMap<string, number> | undefined;
   readonly connectors: ConnectorRegistry;
   readonly catalog: Catalog;
   /** The user-defined functions queries may call. */
@@ -496,7 +499,9 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
   let select = statement;
   // A correlated subquery's SELECT: the correlation is for it alone, not for the queries in its FROM.
   const correlation = outerCtx.correlation;
-  const ctx: PlanContext = correlation === undefined ? outerCtx : { ...outerCtx, correlation: undefined };
+  // A STATE_TTL hint is this SELECT's own: its subqueries and views do not see it.
+  const stateTtlHints = stateTtlHint(statement);
+  const ctx: PlanContext = { ...outerCtx, correlation: undefined, stateTtlHints };
   if (select.from === undefined) {
     // As Calcite does it: a SELECT without FROM reads one row of no columns, so constants,
     // functions and aggregates (`SELECT COUNT(*)` is 1) give one bounded row.
@@ -605,7 +610,12 @@ function planSelect(statement: Select, outerCtx: PlanContext): Relation {
     select = { ...select, where, items: withSubqueries.items };
   }
   // As Flink's GroupAggFunction, a group's state expires after `table.exec.state.ttl`.
-  const groupOptions = { stateTtlMs: stateTtlMs(ctx.settings), miniBatch: miniBatch(ctx.settings) };
+  // A STATE_TTL hint naming the one table (or alias) the aggregation reads replaces the setting.
+  const groupTtl =
+    statement.from === undefined
+      ? stateTtlMs(ctx.settings)
+      : hintedTtl(statement.from, stateTtlHints, stateTtlMs(ctx.settings));
+  const groupOptions = { stateTtlMs: groupTtl, miniBatch: miniBatch(ctx.settings) };
   if (aggregating) {
     if (select.distinct) throw unsupported("SELECT DISTINCT with GROUP BY or aggregates", select.pos);
     return planGroupAggregate(select, input, groupOptions);
@@ -800,7 +810,17 @@ function planFrom(
           found !== undefined && "table" in found ? found.table.primaryKey?.columns : undefined;
         return planTemporalJoin(ref, (r) => planFrom(r, ctx, pos), pos, declaredKey);
       }
-      return planJoin(ref, (r, w) => planFrom(r, ctx, pos, w), pos, stateTtlMs(ctx.settings), where, reads);
+      return planJoin(
+        ref,
+        (r, w) => planFrom(r, ctx, pos, w),
+        pos,
+        {
+          left: hintedTtl(ref.left, ctx.stateTtlHints, stateTtlMs(ctx.settings)),
+          right: hintedTtl(ref.right, ctx.stateTtlHints, stateTtlMs(ctx.settings)),
+        },
+        where,
+        reads,
+      );
     case "matchRecognize": {
       const rel = planMatchRecognize(ref, (r) => planFrom(r, ctx, pos));
       return renameColumns(rel, ref.alias?.columns ?? []);

@@ -322,7 +322,9 @@ export function rowScope(
         parts.length >= 3 &&
         !rel.columns.some((c) => (c.qualifier ?? rel.alias) === parts[0] || sqlNameOf(c) === parts[0])
       )
-        throw invalid(`Table '${parts.slice(0, -1).join(".")}' not found`, pos, { columnName: parts.join(".") });
+        throw invalid(`Table '${parts.slice(0, -1).join(".")}' not found`, pos, {
+          columnName: parts.join("."),
+        });
       if (col === undefined) {
         const known = rel.columns
           .map((c) => (c.qualifier === undefined ? sqlNameOf(c) : `${c.qualifier}.${sqlNameOf(c)}`))

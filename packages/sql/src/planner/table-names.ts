@@ -128,12 +128,19 @@ function databaseQualified(parts: readonly string[], rest: number): number {
  * `default_catalog.default_database.t.id` are `t.id` when `t` is a table of the FROM under its own
  * name (not under AS); otherwise Calcite's "Table 'default_database.t' not found".
  */
-function localColumn(name: QualifiedName, rest: number, scope: readonly string[], pos: SourcePos | undefined) {
+function localColumn(
+  name: QualifiedName,
+  rest: number,
+  scope: readonly string[],
+  pos: SourcePos | undefined,
+) {
   const n = databaseQualified(name.parts, rest);
   if (n === 0) return name;
   const table = name.parts[n - 1] as string;
   if (!scope.includes(table))
-    throw invalid(`Table '${name.parts.slice(0, n).join(".")}' not found`, pos, { table: name.parts.join(".") });
+    throw invalid(`Table '${name.parts.slice(0, n).join(".")}' not found`, pos, {
+      table: name.parts.join("."),
+    });
   return { ...name, parts: name.parts.slice(n - 1) };
 }
 

@@ -65,8 +65,14 @@ export interface StreamingJoinSpec {
   readonly matches: (left: Row, right: Row) => boolean;
   /** The output row of a pair, or of one side padded with NULLs (the other side null). */
   readonly combine: (left: Row | null, right: Row | null) => Row;
-  /** `table.exec.state.ttl` in ms; undefined keeps state forever. */
-  readonly stateTtlMs?: number | undefined;
+  /**
+   * `table.exec.state.ttl` in ms, or one per side (a STATE_TTL hint); undefined keeps state
+   * forever.
+   */
+  readonly stateTtlMs?:
+    | number
+    | { readonly left: number | undefined; readonly right: number | undefined }
+    | undefined;
   /** Whether each input only inserts (then an inner side keeps its rows in a list). */
   readonly insertOnly?: { readonly left: boolean; readonly right: boolean } | undefined;
   /**
@@ -162,10 +168,12 @@ export class SqlStreamingJoinOperator extends TwoInputOperator<Row, Row, Row> {
   }
 
   override open(): void {
-    const ttl = this.spec.stateTtlMs === undefined ? undefined : { ttlMs: this.spec.stateTtlMs };
-    const opts = ttl === undefined ? undefined : { ttl };
-    this.leftState = this.keyedState.getState(mapState<string, Kept>("sql-join-left", opts));
-    this.rightState = this.keyedState.getState(mapState<string, Kept>("sql-join-right", opts));
+    const given = this.spec.stateTtlMs;
+    const sides = typeof given === "object" ? given : { left: given, right: given };
+    const opts = (ms: number | undefined) => (ms === undefined ? undefined : { ttl: { ttlMs: ms } });
+    this.leftState = this.keyedState.getState(mapState<string, Kept>("sql-join-left", opts(sides.left)));
+    this.rightState = this.keyedState.getState(mapState<string, Kept>("sql-join-right", opts(sides.right)));
+    const ttl = sides.left ?? sides.right;
     const appendOnly = (insertOnly: boolean | undefined, outer: boolean) =>
       insertOnly === true && !outer && ttl === undefined;
     // Open runs after a restore: the map state of an append-only side is never written after it.

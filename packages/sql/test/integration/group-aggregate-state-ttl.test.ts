@@ -27,8 +27,17 @@ interface Batch {
 
 const text = (r: Row) => `${rowKind(r)}${JSON.stringify({ ...r, $rowkind: undefined })}`;
 
-/** Runs `query` over the batches, each at its clock time, and returns the changes sent. */
-async function run(query: string, batches: readonly Batch[], ttl: string | undefined): Promise<string[]> {
+/**
+ * Runs `query` over the batches, each at its clock time, and returns the changes sent; `waitFor`
+ * names the operator that must have taken every row sent (times `per` input) before the clock moves.
+ */
+async function run(
+  query: string,
+  batches: readonly Batch[],
+  ttl: string | undefined,
+  waitFor = /GroupAggregate\(/,
+  per = 1,
+): Promise<string[]> {
   const { clock, env, source, tEnv } = viewOnManualClock<Ev>(T0, "ev", "k STRING, v INT");
   if (ttl !== undefined) await tEnv.executeSql(`SET 'table.exec.state.ttl' = '${ttl}'`);
   const sink = new CollectSink<Row>();
@@ -41,10 +50,7 @@ async function run(query: string, batches: readonly Batch[], ttl: string | undef
     clock.advanceTo(at);
     source.send(b.rows);
     sent += b.rows.length;
-    await until(
-      `the GroupAggregate to take ${sent} rows`,
-      () => recordsIn(client, /GroupAggregate\(/) === sent,
-    );
+    await until(`${waitFor} to take ${sent * per} rows`, () => recordsIn(client, waitFor) === sent * per);
   }
   source.end();
   await client.result;
@@ -145,4 +151,134 @@ test("table.exec.state.ttl: GROUP BY's changes follow the TTL model over random 
     }),
     { numRuns: 15 },
   );
+});
+
+// The STATE_TTL query hint (Flink 1.18+): the TTL of the table the aggregation reads, over
+// table.exec.state.ttl. Flink 1.20 runs these hints; the refusals are its messages (bench/flink).
+test("STATE_TTL hint: a GROUP BY and a SELECT DISTINCT take the hinted TTL of their table, over the setting", async () => {
+  const batches: Batch[] = [
+    { gap: 0, rows: [{ k: "a", v: 1 }] },
+    { gap: 5_000, rows: [{ k: "b", v: 1 }] },
+    {
+      gap: 7_000,
+      rows: [
+        { k: "a", v: 2 },
+        { k: "b", v: 3 },
+      ],
+    },
+    { gap: 10_000, rows: [{ k: "a", v: 4 }] },
+  ];
+  const hinted = (key: string, ttl: string, from = "ev") =>
+    `SELECT /*+ STATE_TTL('${key}' = '${ttl}') */ k, COUNT(*) AS c, SUM(v) AS s FROM ${from} GROUP BY k`;
+  assert.deepEqual(await run(hinted("ev", "10 s"), batches, undefined), model(batches, TTL_MS));
+  // The hint wins over the setting, both ways; '0' keeps the groups for ever; an alias is the key.
+  assert.deepEqual(await run(hinted("ev", "10s"), batches, "1 h"), model(batches, TTL_MS));
+  assert.deepEqual(await run(hinted("x", "1 h", "ev AS x"), batches, "10 s"), model(batches, 3_600_000));
+  assert.deepEqual(await run(hinted("ev", "0"), batches, "10 s"), model(batches, Number.POSITIVE_INFINITY));
+  // A hint on the SELECT over the aggregation is not the aggregation's: the setting holds.
+  assert.deepEqual(
+    await run(`SELECT /*+ STATE_TTL('g' = '1 h') */ * FROM (${GROUP_BY}) AS g`, batches, "10 s"),
+    model(batches, TTL_MS),
+  );
+  assert.deepEqual(
+    await run(
+      "SELECT /*+ STATE_TTL('ev' = '10000') */ DISTINCT k FROM ev",
+      [
+        { gap: 0, rows: [{ k: "a", v: 1 }] },
+        { gap: 10_000, rows: [{ k: "a", v: 1 }] },
+      ],
+      undefined,
+    ),
+    ['+I{"k":"a"}', '+I{"k":"a"}'],
+  );
+});
+
+test("STATE_TTL hint: each side of a regular join keeps its rows for its table's TTL", async () => {
+  // A self-join, each side under its alias: a row of ev is a row of both sides. At T0 a1 on both
+  // sides; 12 s later a2: the side hinted 10 s has forgotten a1, the other has not.
+  const batches: Batch[] = [
+    { gap: 0, rows: [{ k: "a", v: 1 }] },
+    { gap: 12_000, rows: [{ k: "a", v: 2 }] },
+  ];
+  const join = (hint: string) => `SELECT ${hint} l.v AS lv, r.v AS rv FROM ev AS l JOIN ev AS r ON l.k = r.k`;
+  const pairs = async (hint: string, ttl?: string) =>
+    (await run(join(hint), batches, ttl, /Join\(/, 2)).sort();
+  const all = ['+I{"lv":1,"rv":1}', '+I{"lv":1,"rv":2}', '+I{"lv":2,"rv":1}', '+I{"lv":2,"rv":2}'];
+  assert.deepEqual(await pairs(""), all);
+  // Left rows kept 10 s: the right a2 finds no a1 on the left.
+  assert.deepEqual(
+    await pairs("/*+ STATE_TTL('l' = '10 s') */"),
+    all.filter((p) => p !== '+I{"lv":1,"rv":2}'),
+  );
+  // Right rows kept 10 s, the left's for ever over the setting's 10 s.
+  assert.deepEqual(
+    await pairs("/*+ STATE_TTL('r' = '10 s', 'l' = '0') */", "10 s"),
+    all.filter((p) => p !== '+I{"lv":2,"rv":1}'),
+  );
+  assert.deepEqual(await pairs("", "10 s"), ['+I{"lv":1,"rv":1}', '+I{"lv":2,"rv":2}']);
+});
+
+test("STATE_TTL hint: a bad hint is refused with Flink 1.20's message", async () => {
+  const { tEnv } = viewOnManualClock<Ev>(T0, "ev", "k STRING, v INT");
+  await tEnv.executeSql("CREATE VIEW w AS SELECT * FROM ev");
+  const cases: [string, string][] = [
+    [
+      "SELECT /*+ STATE_TTL('x' = '1d') */ k, COUNT(*) FROM ev GROUP BY k",
+      "The options of following hints cannot match the name of input tables or views:  `x` in `STATE_TTL`",
+    ],
+    // Once aliased, only the alias names the table (Flink: the same message for `ev`).
+    [
+      "SELECT /*+ STATE_TTL('ev' = '1d') */ k, COUNT(*) FROM ev AS x GROUP BY k",
+      "The options of following hints cannot match the name of input tables or views:  `ev` in `STATE_TTL`",
+    ],
+    // Keys are case-sensitive.
+    [
+      "SELECT /*+ STATE_TTL('EV' = '1d') */ k, COUNT(*) FROM ev GROUP BY k",
+      "The options of following hints cannot match the name of input tables or views:  `EV` in `STATE_TTL`",
+    ],
+    [
+      "SELECT /*+ STATE_TTL('l' = '1d', 'c' = '12h') */ l.k FROM ev AS l JOIN w ON l.k = w.k",
+      "The options of following hints cannot match the name of input tables or views:  `c` in `STATE_TTL`",
+    ],
+    [
+      "SELECT /*+ STATE_TTL('ev' = 'abc') */ k, COUNT(*) FROM ev GROUP BY k",
+      "Invalid STATE_TTL hint value: text does not start with a number",
+    ],
+    [
+      "SELECT /*+ STATE_TTL('ev' = '-1d') */ k, COUNT(*) FROM ev GROUP BY k",
+      "Invalid STATE_TTL hint value: text does not start with a number",
+    ],
+    // Every value is checked, the first of a key counts.
+    [
+      "SELECT /*+ STATE_TTL('ev' = '1d', 'ev' = 'bad') */ k, COUNT(*) FROM ev GROUP BY k",
+      "Invalid STATE_TTL hint value: text does not start with a number",
+    ],
+    [
+      "SELECT /*+ STATE_TTL('ev' = '') */ k, COUNT(*) FROM ev GROUP BY k",
+      "Invalid STATE_TTL hint value: argument is an empty- or whitespace-only string",
+    ],
+    [
+      "SELECT /*+ STATE_TTL() */ k, COUNT(*) FROM ev GROUP BY k",
+      "Invalid STATE_TTL hint, expecting at least one key-value options specified.",
+    ],
+    [
+      "SELECT /*+ STATE_TTL('ev') */ k, COUNT(*) FROM ev GROUP BY k",
+      "Invalid list options in STATE_TTL hint, only support key-value options.",
+    ],
+  ];
+  for (const [q, message] of cases)
+    assert.throws(
+      () => tEnv.sqlQuery(q),
+      (e: Error) => e.message.startsWith(message),
+      q,
+    );
+  // Accepted there: a view's name, an unquoted key, '1 min', '1000' (ms), a hint on a SELECT
+  // without join or aggregation, and a derived table's alias.
+  for (const q of [
+    "SELECT /*+ STATE_TTL('w' = '1d') */ k, COUNT(*) FROM w GROUP BY k",
+    "SELECT /*+ STATE_TTL(ev = '1 min') */ k, COUNT(*) FROM ev GROUP BY k",
+    "SELECT /*+ STATE_TTL('ev' = '1000') */ * FROM ev",
+    "SELECT /*+ STATE_TTL('v' = '1d') */ k, COUNT(*) FROM (SELECT * FROM ev) v GROUP BY k",
+  ])
+    tEnv.sqlQuery(q);
 });

@@ -195,10 +195,7 @@ test("column references qualified by the table's database, or catalog and databa
       ["id", "s"],
     ],
   );
-  assert.deepEqual(
-    (await rows(tEnv, "SELECT default_database.t.* FROM t")).map((r) => r.id).sort(),
-    [1, 2],
-  );
+  assert.deepEqual((await rows(tEnv, "SELECT default_database.t.* FROM t")).map((r) => r.id).sort(), [1, 2]);
   assert.deepEqual(await ids("SELECT t.id FROM t WHERE default_database.t.id = 1"), [1]);
   // In a join, the table's columns (Flink: +I[2] +I[1] +I[2] +I[1] for two rows on each side).
   await tEnv.executeSql(SOURCE.replace("TABLE t", "TABLE u"));
@@ -213,7 +210,10 @@ test("a column qualifier that names no table of the FROM: Calcite's 'Table ... n
     ["SELECT default_database.t.id FROM t AS x", "Table 'default_database.t' not found"],
     ["SELECT default_database.u.id FROM t", "Table 'default_database.u' not found"],
     ["SELECT otherdb.t.id FROM t", "Table 'otherdb.t' not found"],
-    ["SELECT other_catalog.default_database.t.id FROM t", "Table 'other_catalog.default_database.t' not found"],
+    [
+      "SELECT other_catalog.default_database.t.id FROM t",
+      "Table 'other_catalog.default_database.t' not found",
+    ],
     // Flink adds "; did you mean 't'?" here.
     ["SELECT DEFAULT_DATABASE.T.ID FROM t", "Table 'DEFAULT_DATABASE.T' not found"],
   ];

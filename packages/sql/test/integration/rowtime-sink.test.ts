@@ -48,7 +48,10 @@ test("two rowtime columns written into a sink: refused with Flink 1.20's message
     // Calcite names the second ts1 ts10.
     ["INSERT INTO snk SELECT id, ts1, ts1 FROM a", message("ts1, ts10", "snk")],
     ["INSERT INTO snk SELECT id, ts1, ts1 AS x FROM a", message("ts1, x", "snk")],
-    ["INSERT INTO default_catalog.default_database.snk SELECT id, ts1, ts1 FROM a", message("ts1, ts10", "snk")],
+    [
+      "INSERT INTO default_catalog.default_database.snk SELECT id, ts1, ts1 FROM a",
+      message("ts1, ts10", "snk"),
+    ],
   ];
   for (const [statement, expected] of cases)
     await assert.rejects(
