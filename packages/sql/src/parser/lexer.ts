@@ -383,22 +383,16 @@ export const Semicolon = createToken({ name: "Semicolon", pattern: /;/, label: "
 
 const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /\s+/, group: Lexer.SKIPPED });
 const LineComment = createToken({ name: "LineComment", pattern: /--[^\n\r]*/, group: Lexer.SKIPPED });
-const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED });
 /**
- * A hint comment, `/*+ STATE_TTL('t' = '1d') *\/`: no token of the grammar, kept aside in the
- * lexer's group `hints` (parse.ts gives a query hint to the SELECT it follows).
+ * A block comment, kept aside in the lexer's group `comments` (no token of the grammar): a hint
+ * comment, `/*+ STATE_TTL('t' = '1d') *\/`, is given to the SELECT it follows (parse.ts).
  */
-export const HintComment = createToken({
-  name: "HintComment",
-  pattern: /\/\*\+[\s\S]*?\*\//,
-  group: "hints",
-});
+const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: "comments" });
 
 /** Every token type, in the order the lexer tries them (and the parser's vocabulary). */
 export const ALL_TOKENS: TokenType[] = [
   WhiteSpace,
   LineComment,
-  HintComment,
   BlockComment,
   BinaryLiteral,
   NonReserved,

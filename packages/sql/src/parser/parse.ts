@@ -47,7 +47,7 @@ function run<R>(sql: string, rule: RuleName): R {
   if (unknownType !== undefined) throw syntaxError(sql, unknownTypeProblem(sql, unknownType));
   const enforced = p.enforcedKeys[0];
   if (enforced !== undefined) throw invalid(ENFORCED_KEY, posOf(enforced));
-  const hints = lexed.groups.hints ?? [];
+  const hints = (lexed.groups.comments ?? []).filter((c) => c.image.startsWith("/*+"));
   return hints.length === 0 ? result : withQueryHints(result, lexed.tokens, hints);
 }
 
