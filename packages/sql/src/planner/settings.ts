@@ -4,7 +4,8 @@
 
 import { invalid } from "./problems.js";
 
-const UNITS: readonly [readonly string[], number][] = [
+/** Flink's duration units (`TimeUtils.parseDuration`) and their milliseconds. */
+export const DURATION_UNITS: readonly [readonly string[], number][] = [
   [["ms", "milli", "millis", "millisecond", "milliseconds"], 1],
   [["s", "sec", "secs", "second", "seconds"], 1000],
   [["min", "m", "minute", "minutes"], 60_000],
@@ -21,7 +22,7 @@ const UNITS: readonly [readonly string[], number][] = [
 export function parseDuration(text: string, option: string, where = `SET '${option}' = '${text}'`): number {
   const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m?.[2]?.toLowerCase() ?? "";
-  const factor = unit === "" ? 1 : UNITS.find(([names]) => names.includes(unit))?.[1];
+  const factor = unit === "" ? 1 : DURATION_UNITS.find(([names]) => names.includes(unit))?.[1];
   if (m === null || factor === undefined) {
     throw invalid(
       `${where}: not a duration; write a whole number and a unit (ms, s, min, h, d), e.g. '1 h'`,

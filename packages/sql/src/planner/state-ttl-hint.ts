@@ -18,14 +18,7 @@
 
 import type { Select, SourcePos, TableRef } from "../parser/ast.js";
 import { invalid } from "./problems.js";
-
-const UNITS: readonly [readonly string[], number][] = [
-  [["ms", "milli", "millis", "millisecond", "milliseconds"], 1],
-  [["s", "sec", "secs", "second", "seconds"], 1000],
-  [["min", "m", "minute", "minutes"], 60_000],
-  [["h", "hour", "hours"], 3_600_000],
-  [["d", "day", "days"], 86_400_000],
-];
+import { DURATION_UNITS } from "./settings.js";
 
 /** A hint value as Flink's `TimeUtils.parseDuration` reads it, or its refusal. */
 function hintDuration(text: string, pos: SourcePos): number {
@@ -37,7 +30,7 @@ function hintDuration(text: string, pos: SourcePos): number {
     throw fail(`'${text}' is not a duration`);
   }
   const unit = (m[2] as string).toLowerCase();
-  const factor = unit === "" ? 1 : UNITS.find(([names]) => names.includes(unit))?.[1];
+  const factor = unit === "" ? 1 : DURATION_UNITS.find(([names]) => names.includes(unit))?.[1];
   if (factor === undefined)
     throw fail(
       `Time interval unit label '${m[2]}' does not match any of the recognized units (ms, s, min, h, d)`,
