@@ -39,3 +39,26 @@ examples.forEach(([code, output], i) => {
     }
   });
 });
+
+test("docs/sql.md's commands to run an example run the first one (npx tsx, npx fleuve run)", () => {
+  assert.match(md, /`npx tsx examples\/bids\.mts`/);
+  assert.match(md, /`npx fleuve run examples\/bids\.mts`/);
+  const [code, output] = examples[0] as [string, string];
+  const root = fileURLToPath(new URL("../../../", import.meta.url));
+  const file = path.join(root, "examples", `.bids-${process.pid}.mts`);
+  fs.writeFileSync(file, code);
+  try {
+    // From the repository's root, as a reader would; the example's log goes to .fleuve/ there
+    // (ignored by git; the example appends only when the topic is new).
+    for (const command of [
+      ["tsx", file],
+      ["fleuve", "run", file],
+    ]) {
+      const res = spawnSync("npx", command, { cwd: root, encoding: "utf8" });
+      assert.equal(res.status, 0, `${command.join(" ")}: ${res.stderr}`);
+      assert.equal(res.stdout, output, command.join(" "));
+    }
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});
