@@ -89,21 +89,24 @@ function model(batches: readonly Batch[], ttlMs: number): string[] {
 
 const GROUP_BY = "SELECT k, COUNT(*) AS c, SUM(v) AS s FROM ev GROUP BY k";
 
+/** Two groups over 22 s, for a TTL of 10 s. */
+const EXPIRING: Batch[] = [
+  { gap: 0, rows: [{ k: "a", v: 1 }] },
+  { gap: 5_000, rows: [{ k: "b", v: 1 }] },
+  // a was written 12 s ago: expired, a fresh accumulator. b 7 s ago: kept.
+  {
+    gap: 7_000,
+    rows: [
+      { k: "a", v: 2 },
+      { k: "b", v: 3 },
+    ],
+  },
+  // a was written exactly 10 s ago: expired (lastWrite + ttl <= now, Flink's TtlUtils.expired).
+  { gap: 10_000, rows: [{ k: "a", v: 4 }] },
+];
+
 test("table.exec.state.ttl: a group not written for the TTL starts afresh with +I", async () => {
-  const batches: Batch[] = [
-    { gap: 0, rows: [{ k: "a", v: 1 }] },
-    { gap: 5_000, rows: [{ k: "b", v: 1 }] },
-    // a was written 12 s ago: expired, a fresh accumulator. b 7 s ago: kept.
-    {
-      gap: 7_000,
-      rows: [
-        { k: "a", v: 2 },
-        { k: "b", v: 3 },
-      ],
-    },
-    // a was written exactly 10 s ago: expired (lastWrite + ttl <= now, Flink's TtlUtils.expired).
-    { gap: 10_000, rows: [{ k: "a", v: 4 }] },
-  ];
+  const batches = EXPIRING;
   assert.deepEqual(await run(GROUP_BY, batches, "10 s"), [
     '+I{"k":"a","c":1,"s":1}',
     '+I{"k":"b","c":1,"s":1}',
@@ -156,18 +159,7 @@ test("table.exec.state.ttl: GROUP BY's changes follow the TTL model over random 
 // The STATE_TTL query hint (Flink 1.18+): the TTL of the table the aggregation reads, over
 // table.exec.state.ttl. Flink 1.20 runs these hints; the refusals are its messages (bench/flink).
 test("STATE_TTL hint: a GROUP BY and a SELECT DISTINCT take the hinted TTL of their table, over the setting", async () => {
-  const batches: Batch[] = [
-    { gap: 0, rows: [{ k: "a", v: 1 }] },
-    { gap: 5_000, rows: [{ k: "b", v: 1 }] },
-    {
-      gap: 7_000,
-      rows: [
-        { k: "a", v: 2 },
-        { k: "b", v: 3 },
-      ],
-    },
-    { gap: 10_000, rows: [{ k: "a", v: 4 }] },
-  ];
+  const batches = EXPIRING;
   const hinted = (key: string, ttl: string, from = "ev") =>
     `SELECT /*+ STATE_TTL('${key}' = '${ttl}') */ k, COUNT(*) AS c, SUM(v) AS s FROM ${from} GROUP BY k`;
   assert.deepEqual(await run(hinted("ev", "10 s"), batches, undefined), model(batches, TTL_MS));
