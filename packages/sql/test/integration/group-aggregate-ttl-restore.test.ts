@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { StreamExecutionEnvironment } from "@fleuve/core";
 import { type Row, rowKind, sql } from "@fleuve/sql";
+import { countSumOracle, countSumTable } from "../fixtures/numbers-job.js";
 
 const LAST = 200;
 const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-group-ttl-restore-"));
@@ -39,27 +40,6 @@ async function job(out: Row[], options: { restoreFrom?: string; rate?: number; t
   return env;
 }
 
-/** The final table of a changelog by r: [count, sum]. */
-function table(rows: readonly Row[]): Map<number, [number, number]> {
-  const m = new Map<number, [number, number]>();
-  for (const r of rows) {
-    const kind = rowKind(r);
-    if (kind === "-D") m.delete(r.r as number);
-    else if (kind !== "-U") m.set(r.r as number, [r.cnt as number, r.total as number]);
-  }
-  return m;
-}
-
-/** [count, sum] by n % 3 of the numbers 1..last. */
-function oracle(last: number): Map<number, [number, number]> {
-  const m = new Map<number, [number, number]>();
-  for (let n = 1; n <= last; n++) {
-    const [c, s] = m.get(n % 3) ?? [0, 0];
-    m.set(n % 3, [c + 1, s + n]);
-  }
-  return m;
-}
-
 test("a GROUP BY's savepoint without a TTL restores into the query with table.exec.state.ttl: the groups are kept", {
   timeout: 300_000,
 }, async () => {
@@ -69,7 +49,7 @@ test("a GROUP BY's savepoint without a TTL restores into the query with table.ex
   while (first.length < 6) await new Promise((r) => setTimeout(r, 20));
   const savepoint = await client.stopWithSavepoint(join(dir, "sp"));
   await client.result;
-  const read = [...table(first).values()].reduce((a, [c]) => a + c, 0);
+  const read = [...countSumTable(first).values()].reduce((a, [c]) => a + c, 0);
   assert.ok(read > 0 && read < LAST, `stopped mid-stream after ${read} numbers`);
 
   const rest: Row[] = [];
@@ -81,5 +61,5 @@ test("a GROUP BY's savepoint without a TTL restores into the query with table.ex
   const firstChange = new Map<number, string>();
   for (const r of rest) if (!firstChange.has(r.r as number)) firstChange.set(r.r as number, rowKind(r));
   assert.deepEqual([...firstChange.values()], ["-U", "-U", "-U"]);
-  assert.deepEqual(table([...first, ...rest]), oracle(LAST));
+  assert.deepEqual(countSumTable([...first, ...rest]), countSumOracle(LAST));
 });

@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { type StateFitReport, StreamExecutionEnvironment } from "@fleuve/core";
-import { type Row, rowKind, sql } from "@fleuve/sql";
+import { type Row, sql } from "@fleuve/sql";
+import { countSumOracle, countSumTable } from "../fixtures/numbers-job.js";
 
 const LAST = 300;
 const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-evolve-"));
@@ -42,26 +43,9 @@ async function job(
   return env;
 }
 
-/** The final table by r: [count, sum] of the numbers `keep` accepts. */
-function oracle(keep: (n: number) => boolean, key = (n: number) => n % 3): Map<number, [number, number]> {
-  const m = new Map<number, [number, number]>();
-  for (let n = 1; n <= LAST; n++) {
-    if (!keep(n)) continue;
-    const [c, s] = m.get(key(n)) ?? [0, 0];
-    m.set(key(n), [c + 1, s + n]);
-  }
-  return m;
-}
-/** The final table of a changelog by r (a resumed run retracts rows the first run emitted). */
-function table(rows: readonly Row[]): Map<number, [number, number]> {
-  const m = new Map<number, [number, number]>();
-  for (const r of rows) {
-    const kind = rowKind(r);
-    if (kind === "-D") m.delete(r.r as number);
-    else if (kind !== "-U") m.set(r.r as number, [r.cnt as number, r.total as number]);
-  }
-  return m;
-}
+/** The final table by r: [count, sum] of the numbers 1..LAST that `keep` accepts. */
+const oracle = (keep: (n: number) => boolean, key?: (n: number) => number) => countSumOracle(LAST, keep, key);
+const table = countSumTable;
 const fits = (report: StateFitReport) =>
   report.operators.map((o) => `${o.fit} ${o.uid.replace(/-[0-9a-f]{10}/, "-*")}`).sort();
 
