@@ -48,6 +48,7 @@ import {
 import { nexmarkConnector } from "./nexmark/connector.js";
 import type {
   DataType,
+  HintText,
   InsertStatement,
   QualifiedName,
   Query,
@@ -85,6 +86,7 @@ import { castConversion } from "./planner/compile-expression.js";
 import { tableAsSelect } from "./planner/create-table-as.js";
 import { tableLike } from "./planner/create-table-like.js";
 import { explainStatement, scanAll, scratchEnvironment } from "./planner/explain.js";
+import { checkHintNames, withHintedOptions } from "./planner/hints.js";
 import { JSON_FUNCTIONS } from "./planner/json-functions.js";
 import { LOOKUP_CONNECTORS } from "./planner/lookup-tables.js";
 import { type PlanContext, planQuery } from "./planner/plan-query.js";
@@ -182,6 +184,8 @@ interface SinkTarget {
   readonly table: QualifiedName;
   readonly columns: readonly string[];
   readonly pos?: SourcePos;
+  /** The table hint after the table's name (`INSERT INTO t /*+ OPTIONS(...) *\/`). */
+  readonly hint?: HintText;
 }
 
 /**
@@ -470,6 +474,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
         }
         return done();
       case "createView":
+        checkHintNames(s.query);
         catalog.createView(s);
         return done();
       case "drop":
@@ -712,7 +717,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
     }
     if (!("table" in found))
       throw invalid(`INSERT INTO ${name}: no table named ${name}`, s.pos, { table: name });
-    const def = found.table;
+    const def = sinkDefinition(found.table, s.hint);
     const targets =
       s.columns.length > 0
         ? [...s.columns]
@@ -932,7 +937,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   ): Promise<TableResult> {
     if (inserts.length === 0)
       throw invalid("the statement set has no INSERT to run: add one with addInsertSql or addInsert");
-    for (const s of inserts) await prepareSink(("target" in s ? s.target : s).table.parts.join("."));
+    for (const s of inserts) await prepareSink("target" in s ? s.target : s);
     const shared: PlanContext = { ...ctx, planned: new Map() };
     const sinks = inserts.map((s) => {
       if (!("target" in s)) return planInsertSink(s, shared).sink;
@@ -955,15 +960,32 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
    */
   async function prepare(s: Statement): Promise<void> {
     if (s.kind === "createTable" && namesRegistryFormat(s.options)) await loadRegistryCodecs();
-    if (s.kind === "insert") await prepareSink(s.table.parts.join("."));
-    if (s.kind === "statementSet") for (const i of s.inserts) await prepareSink(i.table.parts.join("."));
+    if (s.kind === "insert") await prepareSink(s);
+    if (s.kind === "statementSet") for (const i of s.inserts) await prepareSink(i);
   }
 
-  /** What an INSERT into table `table` needs before it is planned (see {@link prepare}). */
-  async function prepareSink(table: string): Promise<void> {
-    const found = catalog.lookup(table);
-    if (found === undefined || !("table" in found) || encoders.has(found.table)) return;
-    const def = found.table;
+  // The sink tables of INSERTs with an OPTIONS hint, one per table and hint text, so that the
+  // encoders prepareSink makes for one are those sinkInto finds.
+  const hintedSinks = new WeakMap<TableDefinition, Map<string, TableDefinition>>();
+
+  /** Sink table `def` with the options of INSERT table hint `hint` merged (hints.ts). */
+  function sinkDefinition(def: TableDefinition, hint: HintText | undefined): TableDefinition {
+    const merged = withHintedOptions(def, hint, settings);
+    if (merged === def || hint === undefined) return def;
+    let byHint = hintedSinks.get(def);
+    if (byHint === undefined) hintedSinks.set(def, (byHint = new Map()));
+    const known = byHint.get(hint.text);
+    if (known !== undefined) return known;
+    byHint.set(hint.text, merged);
+    return merged;
+  }
+
+  /** What an INSERT into `target`'s table needs before it is planned (see {@link prepare}). */
+  async function prepareSink(target: SinkTarget): Promise<void> {
+    const found = catalog.lookup(target.table.parts.join("."));
+    if (found === undefined || !("table" in found)) return;
+    const def = sinkDefinition(found.table, target.hint);
+    if (encoders.has(def)) return;
     const name = def.name.parts.join(".");
     let layout: TableLayout;
     let topic: string | undefined;

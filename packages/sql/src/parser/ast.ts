@@ -301,7 +301,13 @@ export interface Select {
   readonly windows: readonly { readonly name: string; readonly spec: WindowSpec }[];
   readonly pos: SourcePos;
   /** The text of the query hint right after SELECT, `/*+ STATE_TTL('t' = '1d') *\/`, if any. */
-  readonly hint?: { readonly text: string; readonly pos: SourcePos };
+  readonly hint?: HintText;
+}
+
+/** A hint comment, `/*+ NAME(options) *\/`, as written, and where it starts. */
+export interface HintText {
+  readonly text: string;
+  readonly pos: SourcePos;
 }
 
 /** One item of the select list. */
@@ -334,6 +340,8 @@ export type TableRef =
       readonly systemTime?: Expr;
       readonly alias?: TableAlias;
       readonly pos: SourcePos;
+      /** The table hint right after the table's name, `/*+ OPTIONS('k' = 'v') *\/`, if any. */
+      readonly hint?: HintText;
     }
   | {
       readonly kind: "derived";
@@ -630,6 +638,8 @@ export interface InsertStatement {
   readonly columns: readonly string[];
   readonly query: Query;
   readonly pos: SourcePos;
+  /** The table hint right after the table's name, `/*+ OPTIONS('k' = 'v') *\/`, if any. */
+  readonly hint?: HintText;
 }
 
 /**

@@ -48,23 +48,40 @@ function run<R>(sql: string, rule: RuleName): R {
   const enforced = p.enforcedKeys[0];
   if (enforced !== undefined) throw invalid(ENFORCED_KEY, posOf(enforced));
   const hints = (lexed.groups.comments ?? []).filter((c) => c.image.startsWith("/*+"));
-  return hints.length === 0 ? result : withQueryHints(result, lexed.tokens, hints);
+  return hints.length === 0 ? result : withHints(sql, result, lexed.tokens, hints);
 }
 
 /**
- * `result` with each hint comment that follows a SELECT keyword set as that SELECT's `hint` (a
- * query hint, Calcite's `SELECT /*+ ... *\/`); other hint comments (table hints) are ignored.
+ * `result` with each hint comment given to what it follows, as Calcite's grammar places hints: a
+ * query hint right after SELECT (the SELECT's `hint`), a table hint right after a table's name in
+ * FROM or an INSERT's target (its `hint`). A hint comment anywhere else, or a second one in a row,
+ * is a syntax error, as in Flink ("Encountered "/*+"").
  */
-function withQueryHints<R>(result: R, tokens: readonly IToken[], hints: readonly IToken[]): R {
-  const bySelect = new Map<number, IToken>();
+function withHints<R>(sql: string, result: R, tokens: readonly IToken[], hints: readonly IToken[]): R {
+  const indexAt = new Map(tokens.map((t, i) => [t.startOffset, i]));
+  // The hints by the index of the token each follows.
+  const after = new Map<number, IToken>();
   for (const h of hints) {
-    let before: IToken | undefined;
-    for (const t of tokens) {
-      if (t.startOffset > h.startOffset) break;
-      before = t;
-    }
-    if (before?.tokenType === T.Select) bySelect.set(before.startOffset, h);
+    let before = -1;
+    while (before + 1 < tokens.length && (tokens[before + 1] as IToken).startOffset < h.startOffset) before++;
+    if (after.has(before)) throw misplacedHint(sql, h);
+    after.set(before, h);
   }
+  const given = new Set<IToken>();
+  // The hint after the token at `index`, if any.
+  const take = (index: number | undefined) => {
+    const h = index === undefined ? undefined : after.get(index);
+    if (h === undefined) return undefined;
+    given.add(h);
+    return { text: h.image, pos: posOf(h) };
+  };
+  // The index of the last token of the dotted name starting at `first`.
+  const nameEnd = (first: number | undefined) => {
+    if (first === undefined) return undefined;
+    let last = first;
+    while (tokens[last + 1]?.tokenType === T.Dot && last + 2 < tokens.length) last += 2;
+    return last;
+  };
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) {
       for (const v of node) visit(v);
@@ -72,14 +89,36 @@ function withQueryHints<R>(result: R, tokens: readonly IToken[], hints: readonly
     }
     if (node === null || typeof node !== "object") return;
     const o = node as Record<string, unknown>;
-    if (o.kind === "select") {
-      const h = bySelect.get((o.pos as { offset: number }).offset);
-      if (h !== undefined) o.hint = { text: h.image, pos: posOf(h) };
+    const offset = (o.pos as { offset: number } | undefined)?.offset;
+    if (offset !== undefined) {
+      let hint: ReturnType<typeof take>;
+      if (o.kind === "select") hint = take(indexAt.get(offset));
+      else if (o.kind === "table" && o.name !== undefined) hint = take(nameEnd(indexAt.get(offset)));
+      else if (o.kind === "insert") {
+        // INSERT INTO|OVERWRITE name: the name starts two tokens after INSERT.
+        const at = indexAt.get(offset);
+        hint = take(nameEnd(at === undefined ? undefined : at + 2));
+      }
+      if (hint !== undefined) o.hint = hint;
     }
     for (const v of Object.values(o)) visit(v);
   };
   visit(result);
+  const stray = hints.find((h) => !given.has(h));
+  if (stray !== undefined) throw misplacedHint(sql, stray);
   return result;
+}
+
+/** The syntax error of a hint comment where no hint may be written. */
+function misplacedHint(sql: string, h: IToken) {
+  return syntaxError(sql, {
+    offset: h.startOffset,
+    length: 3,
+    line: h.startLine ?? 1,
+    column: h.startColumn ?? 1,
+    what: `unexpected hint '/*+': a hint is written right after SELECT or after a table's name`,
+    expected: [],
+  });
 }
 
 /**

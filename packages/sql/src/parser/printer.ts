@@ -358,7 +358,7 @@ function clauseSeparator(): string {
 
 function printSelect(s: Select): string {
   const parts = [
-    `SELECT ${s.distinct ? "DISTINCT " : ""}${s.items.map((i) => `${printExpr(i.expr)}${i.alias === undefined ? "" : ` AS ${printName(i.alias)}`}`).join(", ")}`,
+    `SELECT ${s.hint === undefined ? "" : `${s.hint.text} `}${s.distinct ? "DISTINCT " : ""}${s.items.map((i) => `${printExpr(i.expr)}${i.alias === undefined ? "" : ` AS ${printName(i.alias)}`}`).join(", ")}`,
   ];
   if (s.from !== undefined) parts.push(`FROM ${printTableRef(s.from)}`);
   if (s.where !== undefined) parts.push(`WHERE ${printExpr(s.where)}`);
@@ -399,7 +399,7 @@ function printAlias(a: TableAlias | undefined): string {
 export function printTableRef(t: TableRef): string {
   switch (t.kind) {
     case "table":
-      return `${(flinkStyle?.table(t.name.parts) ?? t.name.parts).map(printName).join(".")}${t.systemTime === undefined ? "" : ` FOR SYSTEM_TIME AS OF ${printExpr(t.systemTime)}`}${printAlias(t.alias)}`;
+      return `${(flinkStyle?.table(t.name.parts) ?? t.name.parts).map(printName).join(".")}${t.hint === undefined ? "" : ` ${t.hint.text}`}${t.systemTime === undefined ? "" : ` FOR SYSTEM_TIME AS OF ${printExpr(t.systemTime)}`}${printAlias(t.alias)}`;
     case "derived":
       return `${t.lateral ? "LATERAL " : ""}(${printQuery(t.query)})${printAlias(t.alias)}`;
     case "tableFunction":

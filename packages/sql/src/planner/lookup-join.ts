@@ -13,6 +13,7 @@ import { SqlLookupJoinOperator } from "../runtime/lookup-join.js";
 import { INSERT_ONLY, isInsertOnly } from "./changelog.js";
 import { paddedColumns } from "./common-columns.js";
 import { compileExpression } from "./compile-expression.js";
+import { withHintedOptions } from "./hints.js";
 import { lookupConnectorOf, lookupTable } from "./lookup-tables.js";
 import { invalid, unsupported } from "./problems.js";
 import { type Column, findColumn, joinedColumns, type Relation, rowScope } from "./relation.js";
@@ -21,11 +22,13 @@ import { type Row, setColumn } from "./values.js";
 type JoinRef = TableRef & { kind: "join" };
 
 /** The lookup table a `JOIN t FOR SYSTEM_TIME AS OF ...` reads, if `t` is one. */
-export function lookupDefinition(ref: JoinRef, catalog: Catalog) {
+export function lookupDefinition(ref: JoinRef, catalog: Catalog, settings?: ReadonlyMap<string, string>) {
   if (ref.right.kind !== "table") return undefined;
   const found = catalog.lookup(ref.right.name.parts.join("."));
   if (found === undefined || !("table" in found)) return undefined;
-  return lookupConnectorOf(found.table) === undefined ? undefined : found.table;
+  // The right side's OPTIONS hint, merged into its options (hints.ts).
+  const def = withHintedOptions(found.table, ref.right.hint, settings);
+  return lookupConnectorOf(def) === undefined ? undefined : def;
 }
 
 function conjuncts(e: Expr): Expr[] {

@@ -11,6 +11,7 @@ import type { FunctionCatalog } from "../functions.js";
 import type {
   CommonTableExpr,
   Expr,
+  HintText,
   OrderItem,
   Query,
   QueryBody,
@@ -37,6 +38,7 @@ import { leastRestrictive } from "./common-type.js";
 import { compileExpression, illegalNull, isNullLiteral } from "./compile-expression.js";
 import { calcWithWatermark, watermarkCell, withCurrentWatermark } from "./current-watermark.js";
 import { planDistinct, planGroupAggregate } from "./group-aggregate.js";
+import { checkViewHint, optionsHint, withHintedOptions } from "./hints.js";
 import { namesReadBy, planJoin } from "./join.js";
 import { isLateralTableJoin, planLateralTable } from "./lateral-table.js";
 import { lookupDefinition, planLookupJoin } from "./lookup-join.js";
@@ -786,7 +788,7 @@ function planFrom(
   switch (ref.kind) {
     case "table": {
       if (ref.systemTime !== undefined) throw unsupported("FOR SYSTEM_TIME AS OF (temporal joins)", ref.pos);
-      const rel = planTableName(ref.name.parts.join("."), ctx, ref.pos);
+      const rel = planTableName(ref.name.parts.join("."), ctx, ref.pos, ref.hint);
       return { ...rel, alias: ref.alias?.name ?? rel.alias };
     }
     case "derived": {
@@ -798,7 +800,7 @@ function planFrom(
       if (isLateralTableJoin(ref)) return planLateralTable(ref, (r) => planFrom(r, ctx, pos));
       if (isUnnestJoin(ref)) return planUnnest(ref, (r) => planFrom(r, ctx, pos), pos);
       if (isTemporalJoin(ref)) {
-        const lookup = lookupDefinition(ref, ctx.catalog);
+        const lookup = lookupDefinition(ref, ctx.catalog, ctx.settings);
         // A file table with a WATERMARK is a stream of versions: Flink's event-time temporal join
         // reads it (its filesystem table is not a lookup table); without one it is looked up.
         const versions = lookup?.watermark !== undefined && lookupConnectorOf(lookup) === "filesystem";
@@ -891,9 +893,15 @@ function renameColumns(rel: Relation, names: readonly string[]): Relation {
   };
 }
 
-function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Relation {
+/**
+ * Plans the table, view, stream or common table expression `name`; `hint` is its table hint
+ * (hints.ts): OPTIONS merges options into a table's, and is refused on a view or stream.
+ */
+function planTableName(name: string, ctx: PlanContext, pos: Select["pos"], hint?: HintText): Relation {
   const local = ctx.ctes?.get(name);
   if (local !== undefined) {
+    // Flink drops a common table expression's OPTIONS hint (its names are checked).
+    optionsHint(hint);
     // A common table expression: planned as a view, in the scope of its definition, once.
     const rel = shared(ctx, local, () => planQuery(local.cte.query, { ...local.ctx, subquery: true }));
     return renameColumns({ ...rel, alias: name }, local.cte.columns);
@@ -909,8 +917,13 @@ function planTableName(name: string, ctx: PlanContext, pos: Select["pos"]): Rela
       },
     );
   }
-  if ("table" in found)
-    return shared(ctx, found.table, () => planScan(found.table, ctx.env, ctx.connectors, name, ctx.settings));
+  if ("table" in found) {
+    const def = withHintedOptions(found.table, hint, ctx.settings);
+    // A scan with hinted options is shared with the scans of the same hint only.
+    const key = def === found.table ? def : `\u0000${name} ${hint?.text}`;
+    return shared(ctx, key, () => planScan(def, ctx.env, ctx.connectors, name, ctx.settings));
+  }
+  checkViewHint(name, hint);
   if ("stream" in found) {
     // Read once per statement as a table is: the stream's rows converted once.
     return shared(ctx, found.stream, () => {

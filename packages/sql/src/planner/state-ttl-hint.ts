@@ -13,10 +13,12 @@
  *   first value counts (each is checked);
  * - for cascaded joins a key is the TTL of the side that reads that table directly; a side that is
  *   itself a join has `table.exec.state.ttl`. A hint is not passed into a subquery or view.
- * Other hints (OPTIONS, BROADCAST, LOOKUP...) are not read, as before.
+ * Other hints are read by hints.ts (OPTIONS on a table) or have no effect (BROADCAST, LOOKUP...);
+ * an unknown hint name is refused there.
  */
 
 import type { Select, SourcePos, TableRef } from "../parser/ast.js";
+import { hintItems, hintOptions } from "./hints.js";
 import { invalid } from "./problems.js";
 import { DURATION_UNITS } from "./settings.js";
 
@@ -36,41 +38,6 @@ function hintDuration(text: string, pos: SourcePos): number {
       `Time interval unit label '${m[2]}' does not match any of the recognized units (ms, s, min, h, d)`,
     );
   return Number(m[1]) * factor;
-}
-
-/** The hint items of a hint comment's text: `NAME` or `NAME(options)`, comma-separated. */
-function hintItems(text: string, pos: SourcePos): { name: string; options: string | undefined }[] {
-  const body = text.replace(/^\/\*\+/, "").replace(/\*\/$/, "");
-  const items: { name: string; options: string | undefined }[] = [];
-  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\(((?:'(?:[^']|'')*'|[^)'])*)\))?\s*(,|$)/y;
-  let at = 0;
-  while (at < body.length && body.slice(at).trim() !== "") {
-    re.lastIndex = at;
-    const m = re.exec(body);
-    if (m === null) throw invalid(`cannot read the hint ${text}`, pos);
-    items.push({ name: m[1] as string, options: m[2] === undefined ? undefined : (m[3] as string) });
-    at = re.lastIndex;
-  }
-  return items;
-}
-
-/** Hint options: `'k' = 'v', k = 'v'` as pairs, or a list of plain values (`'t'`). */
-function hintOptions(options: string, pos: SourcePos): { pairs: [string, string][]; list: boolean } {
-  const unquote = (s: string) => (s.startsWith("'") ? s.slice(1, -1).replace(/''/g, "'") : s);
-  const word = "'(?:[^']|'')*'|[A-Za-z_0-9$.]+";
-  const re = new RegExp(String.raw`\s*(${word})\s*(?:=\s*(${word}))?\s*(,|$)`, "y");
-  const pairs: [string, string][] = [];
-  let list = false;
-  let at = 0;
-  while (at < options.length && options.slice(at).trim() !== "") {
-    re.lastIndex = at;
-    const m = re.exec(options);
-    if (m === null) throw invalid(`cannot read the hint options (${options})`, pos);
-    if (m[2] === undefined) list = true;
-    else pairs.push([unquote(m[1] as string), unquote(m[2])]);
-    at = re.lastIndex;
-  }
-  return { pairs, list };
 }
 
 /** The names a STATE_TTL key may give a FROM item: its alias, else its table's name. */
@@ -95,7 +62,7 @@ export function stateTtlHint(select: Select): ReadonlyMap<string, number> | unde
   const hint = select.hint;
   if (hint === undefined) return undefined;
   let out: Map<string, number> | undefined;
-  for (const item of hintItems(hint.text, hint.pos)) {
+  for (const item of hintItems(hint)) {
     if (item.name.toUpperCase() !== "STATE_TTL") continue;
     const { pairs, list } = hintOptions(item.options ?? "", hint.pos);
     if (list)
