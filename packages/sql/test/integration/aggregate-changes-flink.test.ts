@@ -14,8 +14,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { flinkText, rowKind, sql } from "@fleuve/sql";
-import { env } from "../fixtures/one-row.js";
+import { flinkChangelog } from "../fixtures/one-row.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fleuve-agg-changes-"));
 
@@ -26,14 +25,7 @@ function jsonFile(name: string, rows: readonly string[]): string {
   return path;
 }
 
-/** The changelog of `query` after `ddl`, each row as Flink's Row.toString prints it. */
-async function changelog(ddl: readonly string[], query: string): Promise<string[]> {
-  const tEnv = sql(env());
-  for (const statement of ddl) await tEnv.executeSql(statement);
-  const columns = tEnv.sqlQuery(query).columns;
-  const rows = await (await tEnv.executeSql(query)).collect();
-  return rows.map((r) => `${rowKind(r)}[${columns.map((c) => flinkText(r[c.name], c.type)).join(", ")}]`);
-}
+const changelog = flinkChangelog;
 
 const VALUES = jsonFile("var.json", [
   '{"k":1,"x":1}',
