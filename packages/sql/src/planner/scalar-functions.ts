@@ -17,6 +17,7 @@ import { narrowed } from "./number-casts.js";
 import type { IntegerTypeName } from "./number-text.js";
 import { STRING_COLLECTION_FUNCTIONS } from "./string-collection-functions.js";
 import { flinkDay, TIMESTAMP_TIME_UNITS } from "./timestamp-fields.js";
+import { toTimestamp } from "./to-timestamp.js";
 import { TYPE_OF } from "./type-of.js";
 import { dateOf, dayOfYear, isoWeek, parseTimestamp, timeOf } from "./values.js";
 
@@ -47,7 +48,6 @@ const DOUBLE = atomic("DOUBLE");
 const INT = atomic("INT");
 const BIGINT = atomic("BIGINT");
 const TIMESTAMP_LTZ = atomic("TIMESTAMP_LTZ", [3]);
-const TIMESTAMP = atomic("TIMESTAMP", [3]);
 
 const INTEGER_TYPES: readonly IntegerTypeName[] = ["TINYINT", "SMALLINT", "INT", "BIGINT"];
 
@@ -214,18 +214,7 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
       type: TIMESTAMP_LTZ,
     },
   ],
-  [
-    "TO_TIMESTAMP",
-    {
-      minArgs: 1,
-      maxArgs: 1,
-      fn: ([s]) => {
-        const ms = parseTimestamp(str(s));
-        return Number.isNaN(ms) ? null : ms;
-      },
-      type: TIMESTAMP,
-    },
-  ],
+  ["TO_TIMESTAMP", toTimestamp],
   ["HASH_CODE", { minArgs: 1, maxArgs: 1, fn: ([s]) => javaHash(str(s)), type: INT }],
   ["CHR", { minArgs: 1, maxArgs: 1, fn: ([n]) => String.fromCharCode(num(n) % 256), type: STRING }],
   [

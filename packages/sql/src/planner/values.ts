@@ -69,18 +69,39 @@ function timestampFields(text: string): CalendarFields | undefined {
 
 /**
  * Epoch milliseconds of a timestamp text `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` read as UTC; NaN if it
- * is not one. Fields past their range roll over (`2024-02-30` is March 1st) where CAST and the
- * functions read timestamp text.
+ * is not one. Read as Flink 1.20's CAST, TRY_CAST and TO_TIMESTAMP read timestamp text (java.time
+ * in its default SMART style): a day within 1-31 past its month's end is the month's last day
+ * (`2024-02-30` is 2024-02-29, `2023-04-31 10:00:00` 2023-04-30 10:00), a month outside 1-12, a
+ * day outside 1-31, an hour past 23 (but 24:00:00, the next midnight) or a minute or second past
+ * 59 is no timestamp, nor is text with blanks around it.
  */
 export function parseTimestamp(text: string): number {
-  const f = timestampFields(text);
+  // Blanks around the text make it none (Flink: TRY_CAST(' 2024-03-15 10:20:30' ...) is NULL).
+  if (/^\s|\s$/.test(text)) return Number.NaN;
+  const f = timestampFields(text) ?? shortTimestampFields(text);
   if (f === undefined) return Number.NaN;
-  // Not Date.UTC, which reads years below 100 as 19xx (TIMESTAMP '0001-01-01 00:00:00' was 1901).
-  return (
-    utcMidnight(f.year, f.month - 1, f.day) +
-    ((f.hour * 60 + f.minute) * 60 + f.second) * 1000 +
-    f.millisecond
-  );
+  // 24:00:00 is the next day's midnight, as java.time's SMART resolver reads it.
+  const endOfDay = f.hour === 24 && f.minute === 0 && f.second === 0 && f.millisecond === 0;
+  const ms = calendarMillis(endOfDay ? { ...f, hour: 0 } : f, "smart");
+  return typeof ms === "number" ? ms + (endOfDay ? DAY_MS : 0) : Number.NaN;
+}
+
+/**
+ * The fields of a timestamp text of one-digit fields, as Flink's DEFAULT_TIMESTAMP_FORMATTER
+ * (`yyyy-[MM][M]-[dd][d][ [HH][H]:[mm][m]:[ss][s][.fraction]]`) reads them: `2024-3-5 1:2:3`.
+ */
+function shortTimestampFields(text: string): CalendarFields | undefined {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{0,9}))?)?$/.exec(text);
+  if (m === null) return undefined;
+  return {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4] ?? 0),
+    minute: Number(m[5] ?? 0),
+    second: Number(m[6] ?? 0),
+    millisecond: m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0")),
+  };
 }
 
 /**
