@@ -139,8 +139,9 @@ export function timeRounding(
       };
     }
     case "DATE":
-      if (!CALENDAR_UNITS.has(unit))
-        throw unsupported(`${call} of a DATE`, pos, "a DATE rounds to YEAR, QUARTER, MONTH or WEEK");
+      // DAY and the units under it, as Flink 1.20 prints them: FLOOR keeps the date, CEIL(... TO
+      // DAY) is always the next day (of 2024-03-15 too), CEIL to a smaller unit keeps the date.
+      if (!CALENDAR_UNITS.has(unit)) return floor || unit !== "DAY" ? (v) => v : (v) => v + DAY_MS;
       return (v) => calendarFloor(unit, Math.round(v / DAY_MS), floor) * DAY_MS;
     case "TIME": {
       const m = UNIT_MS[unit];

@@ -92,3 +92,19 @@ test("TO_TIMESTAMP(text, format) reads with the pattern, else as java.sql.Timest
   // Without a format a leading blank is no timestamp (Flink: null).
   assert.equal(rows[9]?.f, null);
 });
+
+test("FLOOR and CEIL of a DATE to DAY and smaller units, as Flink prints them", async () => {
+  // Flink 1.20 printed for dt = 2024-03-15, 1969-12-31, 2024-02-29: FLOOR(dt TO DAY | HOUR |
+  // SECOND | MILLISECOND) dt, CEIL(dt TO MINUTE | HOUR | SECOND | MILLISECOND) dt, CEIL(dt TO DAY)
+  // the next day (2024-03-16, 1970-01-01, 2024-03-01).
+  const days = [ts(2024, 3, 15), ts(1969, 12, 31), ts(2024, 2, 29)];
+  const rows = await rowsOf(
+    days.map((dt) => ({ dt })),
+    "dt DATE",
+    "SELECT FLOOR(dt TO DAY) AS fd, FLOOR(dt TO HOUR) AS fh, FLOOR(dt TO SECOND) AS fs, FLOOR(dt TO MILLISECOND) AS fms, CEIL(dt TO DAY) AS cd, CEIL(dt TO HOUR) AS ch, CEIL(dt TO MINUTE) AS cm, CEIL(dt TO SECOND) AS cs, CEIL(dt TO MILLISECOND) AS cms FROM t",
+  );
+  assert.deepEqual(
+    rows,
+    days.map((d) => ({ fd: d, fh: d, fs: d, fms: d, cd: d + 86_400_000, ch: d, cm: d, cs: d, cms: d })),
+  );
+});
