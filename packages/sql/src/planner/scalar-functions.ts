@@ -11,10 +11,12 @@ import { atomic } from "./data-types.js";
 import { dateFormat } from "./date-format.js";
 import { decimalModuloType, decimalRemainder, exactOf } from "./decimal-division.js";
 import { ENCODING_FUNCTIONS } from "./encoding-functions.js";
+import { calciteTypeText } from "./flink-type-text.js";
 import { MATH_STRING_FUNCTIONS } from "./math-string-functions.js";
 import { MORE_SCALAR_FUNCTIONS } from "./more-scalar-functions.js";
 import { narrowed } from "./number-casts.js";
 import type { IntegerTypeName } from "./number-text.js";
+import { invalid } from "./problems.js";
 import { STRING_COLLECTION_FUNCTIONS } from "./string-collection-functions.js";
 import { flinkDay, TIMESTAMP_TIME_UNITS } from "./timestamp-fields.js";
 import { toTimestamp } from "./to-timestamp.js";
@@ -166,6 +168,15 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
           // Flink's findModuloDecimalType with a DECIMAL operand (MOD(DECIMAL(23, 3),
           // DECIMAL(5, 1)) is a DECIMAL(7, 3)), the first operand's type otherwise.
           type: ([x, y]) => {
+            // As Flink 1.20 (Calcite's MOD takes exact numbers only), and as `%` is refused.
+            const approximate = (t: DataType | undefined) =>
+              t?.kind === "atomic" && (t.name === "DOUBLE" || t.name === "FLOAT");
+            if (approximate(x) || approximate(y)) {
+              const shown = [x, y].map((t) => `<${t === undefined ? "?" : calciteTypeText(t)}>`).join(", ");
+              throw invalid(
+                `Cannot apply 'MOD' to arguments of type 'MOD(${shown})'. Supported form(s): 'MOD(<EXACT_NUMERIC>, <EXACT_NUMERIC>)'`,
+              );
+            }
             const ex = exactOf(x);
             const ey = exactOf(y);
             const isDecimal = (t: DataType | undefined) => t?.kind === "atomic" && t.name === "DECIMAL";

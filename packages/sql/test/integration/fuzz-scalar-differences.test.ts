@@ -108,3 +108,15 @@ test("FLOOR and CEIL of a DATE to DAY and smaller units, as Flink prints them", 
     days.map((d) => ({ fd: d, fh: d, fs: d, fms: d, cd: d + 86_400_000, ch: d, cm: d, cs: d, cms: d })),
   );
 });
+
+test("MOD of a DOUBLE or FLOAT is refused when the query is planned, naming MOD, as Flink", async () => {
+  // Flink 1.20: "Cannot apply 'MOD' to arguments of type 'MOD(<DOUBLE>, <INTEGER>)'. Supported
+  // form(s): 'MOD(<EXACT_NUMERIC>, <EXACT_NUMERIC>)'" (it ran here, on JavaScript's remainder).
+  const e = env();
+  const tEnv = sql(e);
+  tEnv.createTemporaryView("t", e.fromCollection([{ d: 7.5 }]), "d DOUBLE");
+  await assert.rejects(
+    async () => (await tEnv.executeSql("SELECT MOD(d, 3) FROM t")).collect(),
+    /Cannot apply 'MOD' to arguments of type 'MOD\(<DOUBLE>, <INTEGER>\)'/,
+  );
+});
