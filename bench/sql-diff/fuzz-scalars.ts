@@ -630,8 +630,8 @@ function runFleuve(file: string): Outcome {
     },
   );
   if (res.status !== 0) {
-    const msg = (res.stderr || res.stdout).split("\n").find((l) => l.trim()) ?? `exit ${res.status}`;
-    return { error: msg };
+    const lines = (res.stderr || res.stdout).split("\n").filter((l) => l.trim());
+    return { error: lines.find((l) => /error|fail/i.test(l)) ?? lines[0] ?? `exit ${res.status}` };
   }
   return { rows: parsePrinted(res.stdout.split("\n")) };
 }
