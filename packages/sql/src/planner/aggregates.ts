@@ -845,18 +845,10 @@ function countedUpdate(a: AggregateCall, sign: 1 | -1): ((acc: AggAcc, row: Row)
   }
   if ((name !== "SUM" && name !== "AVG") || arg === undefined) return undefined;
   const ev = arg.eval;
-  if (numberSumStep(a) === addFloat)
-    return (acc, row) => {
-      const v = ev(row);
-      if (v === null || v === undefined) return acc;
-      const s = acc as [number, number];
-      s[0] = addFloat(s[0], sign * (v as number));
-      s[1] += sign;
-      return s;
-    };
-  if (isAtomicDecimal(arg.type)) {
-    // A DECIMAL sum may overflow to NULL (see sumStep).
-    const step = sumStep(a);
+  // A FLOAT sum rounds each step to 32 bits, a DECIMAL one may overflow to NULL (see sumStep);
+  // every other sum adds as doubles, inline.
+  const step = isAtomicDecimal(arg.type) || numberSumStep(a) === addFloat ? sumStep(a) : undefined;
+  if (step !== undefined)
     return (acc, row) => {
       const v = ev(row);
       if (v === null || v === undefined) return acc;
@@ -865,7 +857,6 @@ function countedUpdate(a: AggregateCall, sign: 1 | -1): ((acc: AggAcc, row: Row)
       s[1] += sign;
       return s;
     };
-  }
   return (acc, row) => {
     const v = ev(row);
     if (v === null || v === undefined) return acc;
@@ -1086,19 +1077,14 @@ export function plainAccumulators(aggregates: readonly AggregateCall[]): PlainAc
  */
 function plainMerger(a: AggregateCall, kind: "count" | "sum" | "best"): (x: AggAcc, y: AggAcc) => AggAcc {
   if (kind === "count") return (x, y) => (x as number) + (y as number);
-  if (kind === "sum" && isAtomicDecimal(a.arg?.type))
+  if (kind === "sum") {
+    // A DECIMAL sum may be NULL, overflowed (see mergedSum); the others add as their type adds.
+    const add = isAtomicDecimal(a.arg?.type)
+      ? (x: number | null, y: number | null) => mergedSum(a, x, y)
+      : (numberSumStep(a) as (x: number | null, y: number | null) => number);
     return (x, y) => {
       const p = x as SumAcc;
       const q = y as SumAcc;
-      p[0] = mergedSum(a, p[0], q[0]);
-      p[1] += q[1];
-      return p;
-    };
-  if (kind === "sum") {
-    const add = numberSumStep(a);
-    return (x, y) => {
-      const p = x as [number, number];
-      const q = y as [number, number];
       p[0] = add(p[0], q[0]);
       p[1] += q[1];
       return p;
