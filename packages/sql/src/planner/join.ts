@@ -554,6 +554,8 @@ export function planJoin(
   let pairRow = combine;
   // Set by a Top-1 right over the fused projection (rank.ts), before the job runs as pairRow.
   let topOneDrops: StreamingJoinSpec["topOneDrops"];
+  // The regular join's graph node, for EXPLAIN's notes of its state (joinStateNotes).
+  let node: object | undefined;
   const joinProjection = fusibleProjection(
     leftKept.map((c) => c.name),
     rightKept.map((c) => c.name),
@@ -563,6 +565,9 @@ export function planJoin(
     },
     (drops) => {
       topOneDrops = drops;
+      // EXPLAIN says so: the pairs the Top-1 drops are never built nor sent.
+      if (node !== undefined)
+        joinStateNotes.set(node, [...expiryNotes, "pairs the Top-1 above drops not built"].join("; "));
     },
   );
   if (
@@ -608,7 +613,7 @@ export function planJoin(
         topOneDrops,
       }),
   );
-  const node = stream.inputs[0]?.node;
+  node = stream.inputs[0]?.node;
   if (node !== undefined && expiryNotes.length > 0) joinStateNotes.set(node, expiryNotes.join("; "));
   let changelog: ChangelogMode;
   if (type !== "INNER") changelog = { kinds: ["+I", "-D"], producer };

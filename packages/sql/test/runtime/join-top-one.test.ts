@@ -191,3 +191,30 @@ test("property: a query of q9's shape (Top-1 over a join, with and without mini-
     { numRuns: 40 },
   );
 });
+
+test("EXPLAIN of q9's shape says the join skips the pairs its Top-1 drops (so the skipping stays wired); a Top-2 does not", async () => {
+  for (const [miniBatch, n, noted] of [
+    [false, 1, true],
+    [true, 1, true],
+    [false, 2, false],
+  ] as const) {
+    const tEnv = sql(StreamExecutionEnvironment.create({ parallelism: 2 }), { connectors: logConnectors });
+    const opts = (topic: string) =>
+      `WITH ('connector' = 'log', 'log' = '${logWithRows(topic, [])}', 'topic' = '${topic}', 'bounded' = 'true')`;
+    await tEnv.executeSql(`CREATE TABLE l (k INT, id INT, a INT) ${opts("l")}`);
+    await tEnv.executeSql(`CREATE TABLE r (k INT, id INT, b INT) ${opts("r")}`);
+    if (miniBatch) {
+      await tEnv.executeSql("SET 'table.exec.mini-batch.enabled' = 'true'");
+      await tEnv.executeSql("SET 'table.exec.mini-batch.allow-latency' = '1 s'");
+      await tEnv.executeSql("SET 'table.exec.mini-batch.size' = '3'");
+    }
+    const [plan] = await (
+      await tEnv.executeSql(`EXPLAIN SELECT k, rid, b FROM (SELECT l.k, r.id AS rid, r.b, ROW_NUMBER() OVER
+        (PARTITION BY l.k ORDER BY r.b DESC, r.id) AS rn FROM l, r
+        WHERE l.k = r.k AND r.b BETWEEN l.a AND l.a + 2) WHERE rn <= ${n}`)
+    ).collect();
+    const text = String(plan?.result);
+    assert.equal(text.includes("pairs the Top-1 above drops not built"), noted, text);
+    assert.match(text, /Join\(joinType=\[InnerJoin\]/);
+  }
+});
