@@ -356,6 +356,7 @@ export function sql(env: StreamExecutionEnvironment, options: SqlOptions = {}): 
   ): TableLayout =>
     tableLayout(def.name.parts.join("."), {
       connectorFormats: formatValues(connectors.get(connector).sink),
+      side: "sink",
       connector,
       upsert: mode === "upsert",
       options,

@@ -296,6 +296,8 @@ export function tableLayout(
     readonly primaryKey?: readonly string[] | undefined;
     /** The values of the connector side's `format` option: csv and raw are SQL's when it takes "bytes" but not them. */
     readonly connectorFormats?: readonly string[] | undefined;
+    /** Whether the table is read (`scan`, the default) or written (`sink`), for Flink's messages. */
+    readonly side?: "scan" | "sink";
   },
 ): TableLayout {
   const {
@@ -317,16 +319,17 @@ export function tableLayout(
       t.connectorFormats,
     );
 
-  if (t.connector === "upsert-kafka") {
-    const missing = [
-      ...(keyFormatName === undefined ? ["key.format"] : []),
-      ...(valueFormatName === undefined ? ["value.format"] : []),
-    ];
-    if (missing.length > 0)
-      throw fail(
-        `the 'upsert-kafka' connector needs ${missing.map((m) => `'${m}'`).join(" and ")} (the formats of the record key, its PRIMARY KEY columns, and of the value, e.g. 'key.format' = 'json'; Flink: "One or more required options are missing")`,
-        missing[0] as string,
-      );
+  // Flink's Kafka connectors require a value format ('format' or 'value.format'), upsert-kafka a
+  // key format too, asked for first (KafkaDynamicTableFactory, UpsertKafkaDynamicTableFactory).
+  if (t.connector === "kafka" || t.connector === "upsert-kafka") {
+    const missing =
+      t.connector === "upsert-kafka" && keyFormatName === undefined
+        ? "key.format"
+        : valueFormatName === undefined
+          ? "value.format"
+          : undefined;
+    if (missing !== undefined)
+      throw fail(`Could not find required ${t.side ?? "scan"} format '${missing}'.`, missing);
   }
   if (t.upsert && keyFieldsText !== undefined)
     throw fail(
