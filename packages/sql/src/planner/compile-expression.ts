@@ -978,6 +978,8 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
             ? b.type
             : (decimalArithmetic(op, a.type, b.type) ??
               approximateArithmeticType(a.type, b.type) ??
+              // Of two integers, % has the divisor's type (Calcite's NULLABLE_MOD, as MOD).
+              (op === "%" && isIntegerType(a.type) && isIntegerType(b.type) ? b.type : undefined) ??
               a.type ??
               b.type),
         a.type?.notNull === true && b.type?.notNull === true,

@@ -166,7 +166,9 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
           // With a DECIMAL operand: exact, on the decimal text (decimalRemainder).
           fn: ([a, b]) => (decimal ? decimalRemainder(num(a), num(b)) : remainder(num(a), num(b))),
           // Flink's findModuloDecimalType with a DECIMAL operand (MOD(DECIMAL(23, 3),
-          // DECIMAL(5, 1)) is a DECIMAL(7, 3)), the first operand's type otherwise.
+          // DECIMAL(5, 1)) is a DECIMAL(7, 3)); of two integers the divisor's type (MOD(BIGINT,
+          // INT) is an INT, as Calcite's NULLABLE_MOD: the remainder fits it), NOT NULL when both
+          // are; the first operand's type otherwise.
           type: ([x, y]) => {
             // As Flink 1.20 (Calcite's MOD takes exact numbers only), and as `%` is refused.
             const approximate = (t: DataType | undefined) =>
@@ -181,6 +183,8 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
             const ey = exactOf(y);
             const isDecimal = (t: DataType | undefined) => t?.kind === "atomic" && t.name === "DECIMAL";
             decimal = ex !== undefined && ey !== undefined && (isDecimal(x) || isDecimal(y));
+            if (ex !== undefined && ey !== undefined && !decimal && y !== undefined)
+              return { ...y, notNull: x?.notNull === true && y.notNull === true };
             if (ex === undefined || ey === undefined || !decimal) return x;
             const t = atomic("DECIMAL", decimalModuloType(ex, ey));
             return x?.notNull === true && y?.notNull === true ? { ...t, notNull: true } : t;
