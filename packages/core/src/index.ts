@@ -140,6 +140,26 @@ export {
 export { javaFloatText } from "./connector/java-float-text.js";
 export { type JsonSettings, jsonLineDecoder, jsonText } from "./connector/json-format.js";
 export {
+  isLong,
+  jsonWithLongs,
+  LONG_MAX,
+  LONG_MIN,
+  type Long,
+  longAbs,
+  longAdd,
+  longCompare,
+  longDiv,
+  longFromText,
+  longMod,
+  longMul,
+  longNeg,
+  longOf,
+  longSub,
+  longToString,
+  parseJsonWithLongs,
+  textFitsLong,
+} from "./connector/long.js";
+export {
   type MainThreadService,
   mainThreadService,
   provideMainThreadService,

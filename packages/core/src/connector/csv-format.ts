@@ -31,6 +31,7 @@ import { type CalendarStyle, calendarMillis } from "./calendar-text.js";
 import { bigDecimalText } from "./decimal-text.js";
 import type { ConnectorField, OptionSpecs } from "./descriptor.js";
 import { javaFloatText } from "./java-float-text.js";
+import { LONG_MAX, LONG_MIN, longFromText, longOf, textFitsLong } from "./long.js";
 
 /**
  * Flink's csv format options (CsvFormatOptions), without their `csv.` prefix, as the format's
@@ -175,7 +176,6 @@ const INT_RANGES: Record<string, readonly [number, number]> = {
   SMALLINT: [-32768, 32767],
   INT: [-2147483648, 2147483647],
   INTEGER: [-2147483648, 2147483647],
-  BIGINT: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 /**
  * The shapes of temporal text, their groups year, month, day, hour, minute, second, fraction (with
@@ -206,6 +206,7 @@ export function fieldConverter(
   const { base } = baseType(field.type);
   const range = INT_RANGES[base];
   const bad = (v: unknown) => new Error(`'${String(v)}' is not a ${field.type}`);
+  if (base === "BIGINT") return longConverter(format, bad);
   if (range !== undefined) {
     // Flink 1.20's json reads an INT or BIGINT from a fractional number cut toward zero (Jackson's
     // getIntValue/getLongValue); a TINYINT or SMALLINT from one fails (Byte/Short.parseShort).
@@ -220,10 +221,7 @@ export function fieldConverter(
       const t = v.trim();
       if (!/^[+-]?\d+$/.test(t)) throw bad(v);
       const n = Number(t);
-      if (n < range[0] || n > range[1])
-        throw new Error(
-          `'${v}' is out of the range of ${field.type}${base === "BIGINT" ? " (JavaScript's safe integers)" : ""}`,
-        );
+      if (n < range[0] || n > range[1]) throw new Error(`'${v}' is out of the range of ${field.type}`);
       return n;
     };
   }
@@ -231,6 +229,7 @@ export function fieldConverter(
     return (v) => {
       // FLOAT and REAL are Java floats: rounded to 32 bits as Flink reads them.
       if (typeof v === "number") return base === "DOUBLE" ? v : Math.fround(v);
+      if (typeof v === "bigint") return base === "DOUBLE" ? Number(v) : Math.fround(Number(v));
       if (typeof v !== "string") throw bad(v);
       const t = v.trim();
       // Java's Double.parseDouble: a decimal or NaN/Infinity, an optional d/f suffix (no hex here).
@@ -242,6 +241,7 @@ export function fieldConverter(
   if (base === "DECIMAL" || base === "NUMERIC" || base === "DEC") {
     return (v) => {
       if (typeof v === "number") return v;
+      if (typeof v === "bigint") return Number(v);
       if (typeof v !== "string" || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) throw bad(v);
       return Number(v);
     };
@@ -308,6 +308,41 @@ export function fieldConverter(
     `${who}: column '${field.name}': type ${field.type} is not supported by the csv format here (numbers, strings, bytes, BOOLEAN, DATE, TIME and timestamps are)`,
     { details: { field: field.name, type: field.type } },
   );
+}
+
+/**
+ * Thrown by a json BIGINT field's converter for a number past 2^53 - 1 that JSON.parse read (and
+ * so may have rounded): the json decoder then reads the record again with its long digits exact.
+ */
+export const INEXACT_LONG = new Error("a BIGINT past 2^53 read by JSON.parse");
+
+/**
+ * The converter of a BIGINT field (a long, see long.ts): a json number as Flink's json format
+ * reads it (a fraction cut toward zero), a safe integer kept, a bigint (read exactly) kept, a
+ * number past 2^53 - 1 refused with {@link INEXACT_LONG} for the json decoder to read exactly;
+ * text (csv, or a json string, as Long.parseLong of the trimmed text) of an optional sign and
+ * digits within the range of long.
+ */
+function longConverter(format: "csv" | "json", bad: (v: unknown) => Error): FieldConverter {
+  const cut = format === "json";
+  return (v) => {
+    if (typeof v === "number") {
+      const whole = cut && Number.isFinite(v) ? Math.trunc(v) : v;
+      if (!Number.isInteger(whole)) throw bad(v);
+      if (whole <= Number.MAX_SAFE_INTEGER && whole >= -Number.MAX_SAFE_INTEGER) return whole + 0;
+      if (format === "json") throw INEXACT_LONG;
+      throw bad(v);
+    }
+    if (typeof v === "bigint") {
+      if (v < LONG_MIN || v > LONG_MAX) throw bad(v);
+      return longOf(v);
+    }
+    if (typeof v !== "string") throw bad(typeof v === "object" ? JSON.stringify(v) : v);
+    const t = v.trim();
+    if (!/^[+-]?\d+$/.test(t)) throw bad(v);
+    if (!textFitsLong(t)) throw new Error(`'${v}' is out of the range of BIGINT`);
+    return longFromText(t);
+  };
 }
 
 /** One record of csv text: its fields, or why it does not tokenise; its first line and its text. */

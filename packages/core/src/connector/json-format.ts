@@ -14,8 +14,9 @@
  */
 
 import type { CsvRowResult } from "./csv-format.js";
-import { fieldConverter } from "./csv-format.js";
+import { fieldConverter, INEXACT_LONG } from "./csv-format.js";
 import type { ConnectorField } from "./descriptor.js";
+import { jsonWithLongs, type Long, longOf, parseJsonWithLongs } from "./long.js";
 
 /** The json format's reading options, as Flink's JsonFormatOptions. */
 export interface JsonSettings {
@@ -37,10 +38,10 @@ export function jsonLineDecoder(
   const converters = schema.map((f) => ({ name: f.name, convert: fieldConverter(f, "json") }));
   const ignore = s.ignoreParseErrors;
   const failOnMissing = s.failOnMissingField && !ignore;
-  return (text) => {
+  const decode = (text: string, exact: boolean): CsvRowResult | typeof INEXACT_LONG => {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = exact ? parseJsonWithLongs(text) : JSON.parse(text);
     } catch (e) {
       return ignore ? { skip: true } : { error: `not JSON: ${(e as Error).message}` };
     }
@@ -65,8 +66,16 @@ export function jsonLineDecoder(
       try {
         converted = c.convert(v);
       } catch (e) {
-        if (!ignore) return { error: `field '${c.name}': ${(e as Error).message}` };
-        converted = null;
+        // A BIGINT past 2^53 that JSON.parse may have rounded: the record is read again exactly.
+        if (e === INEXACT_LONG && !exact) return INEXACT_LONG;
+        converted = e === INEXACT_LONG ? longOfDouble(v as number) : undefined;
+        if (converted === undefined) {
+          if (!ignore)
+            return {
+              error: `field '${c.name}': ${e === INEXACT_LONG ? `'${String(v)}' is not a BIGINT` : (e as Error).message}`,
+            };
+          converted = null;
+        }
       }
       Object.defineProperty(row, c.name, {
         value: converted,
@@ -77,6 +86,19 @@ export function jsonLineDecoder(
     }
     return { row };
   };
+  return (text) => {
+    const r = decode(text, false);
+    return (r === INEXACT_LONG ? decode(text, true) : r) as CsvRowResult;
+  };
+}
+
+/**
+ * The long of a double past 2^53 that is no long token (`1.5e18`), as Jackson's asLong casts it
+ * (Java's `(long) d`, the fraction dropped); undefined past the range of long, which Flink refuses.
+ */
+function longOfDouble(v: number): Long | undefined {
+  if (!Number.isFinite(v) || Math.abs(v) >= 2 ** 63) return undefined;
+  return longOf(BigInt(Math.trunc(v)));
 }
 
 /**
@@ -94,8 +116,9 @@ function bytesAsBase64(this: unknown, key: string, value: unknown): unknown {
 /**
  * A value as the json format writes it: JSON text in which bytes, at any depth (a BYTES column, or
  * one in a ROW, ARRAY or MAP), are base64 text, as Flink's json format writes a byte[] (Jackson's
- * binary node), not Node's `{"type":"Buffer","data":[...]}`. `undefined` writes as `null`.
+ * binary node), not Node's `{"type":"Buffer","data":[...]}`, and a BIGINT past 2^53 (a bigint) is its
+ * exact digits, as Jackson writes a long. `undefined` writes as `null`.
  */
 export function jsonText(value: unknown): string {
-  return JSON.stringify(value, bytesAsBase64) ?? "null";
+  return jsonWithLongs(value, bytesAsBase64) ?? "null";
 }
