@@ -9,7 +9,7 @@
  * fail the record, with Flink's message.
  */
 
-import type { OptionSpecs } from "@fleuve/core";
+import { longOf, type OptionSpecs } from "@fleuve/core";
 import type { DataType } from "../parser/ast.js";
 import { printType } from "../parser/printer.js";
 import { invalid } from "../planner/problems.js";
@@ -200,10 +200,8 @@ export function rawCodec(type: DataType, s: RawSettings): RawCodec {
       case "INT":
         return be ? b.readInt32BE(0) : b.readInt32LE(0);
       case "BIGINT": {
-        const n = be ? b.readBigInt64BE(0) : b.readBigInt64LE(0);
-        if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER))
-          throw new Error(`the BIGINT ${n} is out of JavaScript's safe integers`);
-        return Number(n);
+        // Exact over the long's range: a bigint past 2^53 (see @fleuve/core's long.ts).
+        return longOf(be ? b.readBigInt64BE(0) : b.readBigInt64LE(0));
       }
       case "FLOAT":
         return be ? b.readFloatBE(0) : b.readFloatLE(0);

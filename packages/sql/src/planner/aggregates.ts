@@ -31,6 +31,7 @@
  *   ones, so it is checkpointed with them.
  */
 
+import { jsonWithLongs, longAdd, longDiv } from "@fleuve/core";
 import type { AggregateFunctionDefinition, RegisteredFunction } from "../functions.js";
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
@@ -456,7 +457,8 @@ function betterInMultiset(a: AggregateCall, v: unknown, best: unknown): boolean 
  * views (Double.equals on the boxed value) tell from 0.0: COUNT(DISTINCT) counts both.
  */
 function valueText(v: unknown): string {
-  return Object.is(v, -0) ? "-0" : JSON.stringify(v);
+  // A BIGINT past 2^53 (a bigint) by its digits, which JSON.stringify refuses.
+  return Object.is(v, -0) ? "-0" : typeof v === "bigint" ? String(v) : (jsonWithLongs(v) as string);
 }
 
 /** The text of the minimum or maximum of `values` (null when empty or not MIN/MAX), by a walk. */
@@ -728,7 +730,8 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
   }
   if (a.call.name === "COUNT") return (acc as number) + sign;
   const s = acc as SumAcc;
-  s[0] = sumStep(a)(s[0], sign * (v as number));
+  // -v, not sign * v: a BIGINT past 2^53 is a bigint.
+  s[0] = sumStep(a)(s[0], (sign === 1 ? v : -(v as number)) as number);
   s[1] += sign;
   return s;
 }
@@ -740,8 +743,17 @@ export function updateAcc(a: AggregateCall, acc: AggAcc, v: unknown, sign: 1 | -
  * (its result is rounded, see {@link floatAverage}), every other sum exactly as doubles add.
  */
 function numberSumStep(a: AggregateCall): (sum: number, v: number) => number {
+  if (isLongArgument(a)) return addLong;
   return a.call.name === "SUM" && isFloatArgument(a) ? addFloat : addDouble;
 }
+/**
+ * A BIGINT sum: Java's long arithmetic, exact past 2^53 (a bigint there) and wrapping around past
+ * 2^63 as Flink's LongSumAggFunction (bench/flink: SUM of 1234567890123456789 and
+ * 9223372036854775807 is -7988804146731319020).
+ */
+const addLong = (sum: number, v: number) => longAdd(sum, v) as number;
+/** Whether the argument of `a` is a BIGINT (a Java long). */
+const isLongArgument = (a: AggregateCall) => a.arg?.type?.kind === "atomic" && a.arg.type.name === "BIGINT";
 const addFloat = (sum: number, v: number) => Math.fround(sum + v);
 const addDouble = (sum: number, v: number) => sum + v;
 /** Whether the argument of `a` is a FLOAT (a Java float). */
@@ -845,6 +857,16 @@ function countedUpdate(a: AggregateCall, sign: 1 | -1): ((acc: AggAcc, row: Row)
   }
   if ((name !== "SUM" && name !== "AVG") || arg === undefined) return undefined;
   const ev = arg.eval;
+  if (isLongArgument(a))
+    return (acc, row) => {
+      const v = ev(row);
+      if (v === null || v === undefined) return acc;
+      const s = acc as [number, number];
+      // -v, not sign * v: a BIGINT past 2^53 is a bigint.
+      s[0] = addLong(s[0], (sign === 1 ? v : -(v as number)) as number);
+      s[1] += sign;
+      return s;
+    };
   // A FLOAT sum rounds each step to 32 bits, a DECIMAL one may overflow to NULL (see sumStep);
   // every other sum adds as doubles, inline.
   const step = isAtomicDecimal(arg.type) || numberSumStep(a) === addFloat ? sumStep(a) : undefined;
@@ -1148,7 +1170,7 @@ export function resultReader(a: AggregateCall): (acc: AggAcc) => unknown {
         const s = acc as [number, number];
         const count = s[1];
         // + 0: no -0 (Math.trunc(-0.5)), which Java's longs do not have.
-        return count === 0 ? null : Math.trunc((sumResult(a, s[0]) as number) / count) + 0;
+        return count === 0 ? null : integerAverage(sumResult(a, s[0]) as number, count);
       };
     if (isFloatArgument(a))
       return (acc) => {
@@ -1251,8 +1273,18 @@ function average(a: AggregateCall, sum: number, count: number): number | null {
   // Over integers the sum wraps in the argument's type first, as Flink's AVG sums in it
   // (AVG of INT 2147483647 and 2147483647 is -1).
   if (t?.kind === "atomic" && INTEGER_TYPES.has(t.name))
-    return Math.trunc((sumResult(a, sum) as number) / count) + 0;
+    return integerAverage(sumResult(a, sum) as number, count);
   return isFloatArgument(a) ? floatAverage(sum, count) : sum / count;
+}
+
+/**
+ * An integer AVG: the wrapped sum divided by the count, truncated toward zero (a BIGINT sum past
+ * 2^53 divided exactly: bench/flink's AVG of 1234567890123456789 and 9223372036854775807 is
+ * -3994402073365659510, the wrapped sum's half).
+ */
+function integerAverage(sum: number, count: number): number {
+  // + 0: no -0 (Math.trunc(-0.5)), which Java's longs do not have.
+  return typeof sum === "bigint" ? (longDiv(sum, count) as number) : Math.trunc(sum / count) + 0;
 }
 
 /** `v`, a DECIMAL(38, `scale`), or NULL when it needs more digits than 38 (Flink's overflow). */

@@ -15,6 +15,7 @@
  */
 
 import type { DataStream } from "@fleuve/core";
+import { jsonWithLongs } from "@fleuve/core";
 import type { Row } from "./values.js";
 
 /** The kind of a change: insert, update-before, update-after, delete (Flink's RowKind). */
@@ -171,7 +172,7 @@ export function materialize(changes: Iterable<Row>): Row[] {
     const kind = rowKind(change);
     const row: Row = { ...change };
     delete row[ROW_KIND];
-    const text = JSON.stringify(row, signedZero);
+    const text = jsonWithLongs(row, signedZero) as string;
     if (isAccumulate(kind)) table.push({ text, row });
     else {
       const at = table.findIndex((r) => r.text === text);

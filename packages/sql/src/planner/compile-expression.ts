@@ -5,6 +5,17 @@
  * give NULL, AND/OR are three-valued, WHERE keeps rows whose condition is TRUE.
  */
 
+import {
+  LONG_MIN,
+  type Long,
+  longAdd,
+  longDiv,
+  longFromText,
+  longMod,
+  longMul,
+  longNeg,
+  longSub,
+} from "@fleuve/core";
 import type { DataType, Expr, QualifiedName, SourcePos } from "../parser/ast.js";
 import { printExpr, printType } from "../parser/printer.js";
 import { binaryLiteral } from "./binary-literal.js";
@@ -106,12 +117,27 @@ export function intervalMs(e: Expr & { kind: "interval" }): number {
   return (e.negative ? -1 : 1) * n * unit;
 }
 
+/** Whether `v` is a number or a bigint (a BIGINT past 2^53). */
+function isNumeric(v: unknown): boolean {
+  return typeof v === "number" || typeof v === "bigint";
+}
+
+/** A bigint (a BIGINT past 2^53) as the double Java's long-to-double conversion gives; others as they are. */
+function asDouble(v: unknown): unknown {
+  return typeof v === "bigint" ? Number(v) : v;
+}
+
 function truthy(v: unknown): boolean {
   return v === true;
 }
 
 function compare(a: unknown, b: unknown): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
+  // A BIGINT past 2^53 is a bigint (see @fleuve/core's long.ts), which < and > compare with numbers by value.
+  if (typeof a === "bigint" || typeof b === "bigint") {
+    if (isNumeric(a) && isNumeric(b))
+      return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  }
   const x = String(a);
   const y = String(b);
   return x < y ? -1 : x > y ? 1 : 0;
@@ -271,7 +297,15 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         const { value, type } = binaryLiteral(e.value);
         return { eval: () => value, type };
       }
-      const v = e.type === "number" ? Number(e.text) : e.type === "null" ? null : e.value;
+      // An integer literal past 2^53 is a BIGINT held exactly (9223372036854775807), a bigint.
+      const v =
+        e.type === "number"
+          ? /^\d{16,19}$/.test(e.text)
+            ? longFromText(e.text)
+            : Number(e.text)
+          : e.type === "null"
+            ? null
+            : e.value;
       // Flink: 12 and 12. are INT (BIGINT past INT's range), 0.908 DECIMAL (exact, so 0.908 * price
       // keeps three decimals), 1e3 DOUBLE, 'abc' CHAR(3). A literal other than NULL is NOT NULL, as in Flink, so
       // `cost - 1` over a NOT NULL cost is NOT NULL too. A DECIMAL literal's precision counts every
@@ -344,7 +378,7 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
       if (e.op === "-" && e.operand.kind === "literal" && e.operand.type === "number") {
         refuseOutOfRange(e.operand.text, true, e.operand.pos);
         if (/^\d+$/.test(e.operand.text) && BigInt(e.operand.text) === LONG_RANGE)
-          return { eval: () => -(2 ** 63), type: atomic("BIGINT", [], true) };
+          return { eval: () => LONG_MIN, type: atomic("BIGINT", [], true) };
       }
       const x = sub(e.operand);
       if (e.op === "NOT") {
@@ -369,7 +403,8 @@ function compileNode<I>(e: Expr, scope: Scope<I>): Compiled<I> {
         eval: (r) => {
           const v = x.eval(r);
           if (v === null) return null;
-          return wraps === undefined ? -(v as number) : narrowed(-(v as number), wraps);
+          if (name === "BIGINT") return longNeg(v as Long);
+          return wraps === undefined ? -(asDouble(v) as number) : narrowed(-(v as number), wraps);
         },
         type: x.type,
       };
@@ -952,6 +987,7 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
             const y = b.eval(r);
             if (x === null || y === null) return null;
             if (y === 0) throw new Error(`division by zero: ${String(x)} / 0 of ${typeName(whole)} values`);
+            if (typeof x === "bigint" || typeof y === "bigint") return longDiv(x as Long, y as Long);
             const q = Math.trunc((x as number) / (y as number));
             return q === 0 ? 0 : q;
           },
@@ -960,6 +996,21 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
       }
       const wrapped = integerArithmetic(op, a.type, b.type);
       if (wrapped !== undefined) return { eval: binaryOf(a, b, wrapped.f), type: wrapped.type };
+      const longRemainder = op === "%" ? widerInteger(a.type, b.type) : undefined;
+      if (longRemainder?.kind === "atomic" && longRemainder.name === "BIGINT") {
+        // BIGINT % BIGINT as Java's long remainder, a bigint past 2^53 exact.
+        return {
+          eval: binaryOf(a, b, (x, y) => {
+            if (y === 0) throw new Error(`division by zero: MOD(${x}, 0)`);
+            return longMod(x, y) as number;
+          }),
+          type: longRemainder,
+        };
+      }
+      // A BIGINT past 2^53 (a bigint) beside a DOUBLE, FLOAT or DECIMAL is converted to a double.
+      const [da, db] = [a, b].map((c) =>
+        isAtomic(c.type, "BIGINT") ? { ...c, eval: (r: I) => asDouble(c.eval(r)) } : c,
+      ) as [Compiled<I>, Compiled<I>];
       const f =
         op === "+"
           ? (x: number, y: number) => x + y
@@ -990,8 +1041,8 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
         (isAtomic(type, "FLOAT") ? (x: number, y: number) => Math.fround(f(x, y)) : f);
       return {
         eval: (r) => {
-          const x = a.eval(r);
-          const y = b.eval(r);
+          const x = da.eval(r);
+          const y = db.eval(r);
           return x === null || y === null ? null : g(x as number, y as number);
         },
         type,
@@ -1027,7 +1078,7 @@ function widerInteger(a: DataType | undefined, b: DataType | undefined): DataTyp
  * `a + b`, `a - b` and `a * b` of two integer types below BIGINT: of the wider type (Calcite's
  * least restrictive, nullable if either is), wrapping around on overflow as Java's int, short and
  * byte arithmetic does in Flink (`CAST(2147483647 AS INT) + 1` is -2147483648). A BIGINT result
- * keeps JavaScript's numbers (exact to 2^53) and does not wrap.
+ * is Java's long arithmetic (9223372036854775807 + 1 is -9223372036854775808).
  */
 function integerArithmetic(
   op: string,
@@ -1037,8 +1088,12 @@ function integerArithmetic(
   if (op !== "+" && op !== "-" && op !== "*") return undefined;
   const type = widerInteger(a, b);
   if (type?.kind !== "atomic") return undefined;
-  if (type.name === "BIGINT")
-    return { f: op === "+" ? (x, y) => x + y : op === "-" ? (x, y) => x - y : (x, y) => x * y, type };
+  if (type.name === "BIGINT") {
+    // Java's long arithmetic, exact over the 64-bit range and wrapping around past it (a value
+    // past 2^53 is a bigint; see @fleuve/core's long.ts).
+    const f = op === "+" ? longAdd : op === "-" ? longSub : longMul;
+    return { f: f as (x: number, y: number) => number, type };
+  }
   // The bits a value keeps: 32 for INT, 16 for SMALLINT, 8 for TINYINT.
   const shift = type.name === "INT" ? 0 : type.name === "SMALLINT" ? 16 : 24;
   const wrap = (v: number) => ((v << shift) >> shift) | 0;

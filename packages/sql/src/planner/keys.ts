@@ -17,6 +17,7 @@
  * recur without being consecutive (the bids of the auctions in flight).
  */
 
+import { jsonWithLongs } from "@fleuve/core";
 import type { Row } from "./values.js";
 
 /** The key selector of `evals` (each one value of the key): the JSON text of their values' list. */
@@ -159,12 +160,12 @@ export function columnsKey(names: readonly string[]): (row: Row) => string {
 
 /**
  * Whether `v` is a value whose JSON text `Object.is` decides: null, a boolean, a string or a
- * number (equal numbers print alike, -0 as `-0`; NaN prints `null`). An object may have changed
- * since, a bigint is refused by JSON.stringify each time.
+ * number (equal numbers print alike, -0 as `-0`; NaN prints `null`) or a bigint (a BIGINT past
+ * 2^53, its digits). An object may have changed since.
  */
 function primitive(v: unknown): boolean {
   const t = typeof v;
-  return v === null || t === "number" || t === "string" || t === "boolean";
+  return v === null || t === "number" || t === "string" || t === "boolean" || t === "bigint";
 }
 
 /** Finite number `v`'s text in a key: its shortest round-trip text, `-0` for -0 (String gives `0`). */
@@ -177,5 +178,7 @@ function jsonValue(v: unknown): string {
   // A finite number's JSON text is its shortest round-trip text, which String gives too.
   if (typeof v === "number" && Number.isFinite(v)) return numberText(v);
   if (v === undefined) return "null";
-  return JSON.stringify(v) ?? "null";
+  // A BIGINT past 2^53 (a bigint) is its exact digits, as a long is in Flink's keys.
+  if (typeof v === "bigint") return String(v);
+  return jsonWithLongs(v) ?? "null";
 }

@@ -6,6 +6,7 @@
  * DECIMAL's digits are those of the shortest text that reads back as its double (`1.005`, not
  * the 1.00499... the double holds), as a DECIMAL is made from decimal text.
  */
+import { LONG_MAX as LONG_MAX_BIG, LONG_MIN as LONG_MIN_BIG, type Long, longOf } from "@fleuve/core";
 import { type IntegerTypeName, roundedDecimalText } from "./number-text.js";
 
 /** How a numeric source type casts: Java's primitives, DecimalData, or Flink's BOOLEAN rule. */
@@ -51,7 +52,7 @@ export function narrowed(n: number, type: IntegerTypeName): number {
 }
 
 const LONG_MIN = -(2 ** 63);
-/** Long.MAX_VALUE as a double (2^63), as Fleuve holds a BIGINT. */
+/** 2^63, the first double past Long.MAX_VALUE. */
 const LONG_MAX = 2 ** 63;
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
@@ -83,23 +84,31 @@ function decimalIntegerPart(v: number): bigint {
  * - BOOLEAN: 1 or 0.
  */
 export function castNumberToInteger(
-  v: number | boolean,
+  v: number | bigint | boolean,
   from: NumericSourceKind,
   to: IntegerTypeName,
-): number {
+): Long {
   if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "bigint") {
+    // A BIGINT past 2^53: kept, or its low 32 bits narrowed further.
+    return to === "BIGINT" ? v : narrowed(Number(BigInt.asIntN(32, v)), to);
+  }
   switch (from) {
     case "integer":
       return narrowed(v, to);
     case "decimal": {
       if (Math.abs(v) < 2 ** 53) return narrowed(Math.trunc(v), to);
       const long = BigInt.asIntN(64, decimalIntegerPart(v));
-      return to === "BIGINT" ? Number(long) : narrowed(Number(BigInt.asIntN(32, long)), to);
+      return to === "BIGINT" ? longOf(long) : narrowed(Number(BigInt.asIntN(32, long)), to);
     }
     default: {
       if (Number.isNaN(v)) return 0;
       const whole = Math.trunc(v);
-      if (to === "BIGINT") return Math.max(LONG_MIN, Math.min(LONG_MAX, whole)) + 0;
+      if (to === "BIGINT") {
+        // Java's (long) of a double: exact below 2^63, Long.MIN_VALUE / MAX_VALUE past it.
+        if (Math.abs(whole) <= Number.MAX_SAFE_INTEGER) return whole + 0;
+        return whole >= LONG_MAX ? LONG_MAX_BIG : whole <= LONG_MIN ? LONG_MIN_BIG : longOf(BigInt(whole));
+      }
       return narrowed(Math.max(INT_MIN, Math.min(INT_MAX, whole)), to);
     }
   }
@@ -113,7 +122,16 @@ export function castNumberToInteger(
  * fromBigDecimal gives null and the cast keeps it. A BOOLEAN is 1 or 0. NaN and the infinities
  * throw, as BigDecimal.valueOf does (CAST fails, TRY_CAST gives NULL).
  */
-export function castNumberToDecimal(v: number | boolean, precision: number, scale: number): number | null {
+export function castNumberToDecimal(
+  v: number | bigint | boolean,
+  precision: number,
+  scale: number,
+): number | null {
+  if (typeof v === "bigint") {
+    // A BIGINT past 2^53, from its exact digits (held as a double, as every DECIMAL is).
+    const rounded = roundedDecimalText(String(v), precision, scale);
+    return typeof rounded === "number" ? rounded : null;
+  }
   const n = typeof v === "boolean" ? (v ? 1 : 0) : v;
   if (!Number.isFinite(n)) {
     throw new Error(`cannot cast ${n} to DECIMAL(${precision}, ${scale}): a DECIMAL is a finite number`);

@@ -3,10 +3,10 @@
  * StringToNumericPrimitiveCastRule and StringToDecimalCastRule, which call the runtime's
  * BinaryStringDataUtil). Text that does not read throws: `CAST` fails the job on it, `TRY_CAST`
  * gives NULL. Values are held as elsewhere in Fleuve SQL: every numeric type as a JavaScript
- * number (a BIGINT past 2^53 loses its last digits; a FLOAT is a double that Math.fround leaves unchanged).
+ * number (a BIGINT past 2^53 a bigint, see @fleuve/core's long.ts; a FLOAT is a double that Math.fround leaves unchanged).
  */
 
-import { bigDecimalText } from "@fleuve/core";
+import { bigDecimalText, type Long, longOf } from "@fleuve/core";
 
 /** The integer types a string casts to. */
 export type IntegerTypeName = "TINYINT" | "SMALLINT" | "INT" | "BIGINT";
@@ -26,7 +26,7 @@ const INTEGER_RANGES: Readonly<Record<IntegerTypeName, readonly [bigint, bigint]
  * 7, `'-7.9'` is -7, `'.5'` and `'5.'` read too). No exponent, hex or inner space; a value outside
  * the type's range is refused, as those methods throw "Overflow." rather than wrap.
  */
-export function integerFromText(text: string, type: IntegerTypeName): number {
+export function integerFromText(text: string, type: IntegerTypeName): Long {
   const trimmed = text.replace(/^ +| +$/g, "");
   const m = /^([+-]?)(\d*)(?:\.\d*)?$/.exec(trimmed);
   if (m === null || trimmed === "" || trimmed === m[1]) {
@@ -46,7 +46,8 @@ export function integerFromText(text: string, type: IntegerTypeName): number {
   }
   const n = BigInt(negative ? `-${digits}` : digits);
   if (n < min || n > max) throw outOfRange(text, type, min, max);
-  return Number(n);
+  // A BIGINT past 2^53 is a bigint (see @fleuve/core's long.ts).
+  return longOf(n);
 }
 
 function outOfRange(text: string, type: string, min: bigint, max: bigint): Error {

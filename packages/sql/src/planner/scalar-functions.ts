@@ -5,6 +5,7 @@
  * {@link NOT_YET_SUPPORTED} so that using one says "not supported yet" rather than "unknown".
  */
 
+import { type Long, longAbs, longMod } from "@fleuve/core";
 import type { DataType, Expr, SourcePos } from "../parser/ast.js";
 import { ARRAY_SET_FUNCTIONS } from "./array-set-functions.js";
 import { atomic } from "./data-types.js";
@@ -139,11 +140,11 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
         let integer: IntegerTypeName | undefined;
         return {
           fn: ([x]) => {
+            // Java's Math.abs of a long: Long.MIN_VALUE has no positive BIGINT, it stays.
+            if (integer === "BIGINT") return longAbs(x as Long);
             const v = num(x);
-            // Long.MIN_VALUE (-2^63, exact as a double) has no positive BIGINT: it stays.
-            if (integer === "BIGINT" && v === -(2 ** 63)) return v;
             const n = Math.abs(v);
-            return integer === undefined || integer === "BIGINT" ? n : narrowed(n, integer);
+            return integer === undefined ? n : narrowed(n, integer);
           },
           type: ([t]) => {
             const name = t?.kind === "atomic" ? (t.name === "INTEGER" ? "INT" : t.name) : undefined;
@@ -159,7 +160,12 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
     {
       minArgs: 2,
       maxArgs: 2,
-      fn: ([a, b]) => remainder(num(a), num(b)),
+      fn: ([a, b]) =>
+        typeof a === "bigint" || typeof b === "bigint"
+          ? b === 0
+            ? remainder(Number(a), 0)
+            : longMod(a as Long, b as Long)
+          : remainder(num(a), num(b)),
       atSite: () => {
         let decimal = false;
         return {

@@ -14,6 +14,7 @@ import {
   type DataStream,
   type FleuveError,
   isFleuveError,
+  jsonWithLongs,
   type KeyedProcessFunction,
   optionSpecOf,
   type StreamExecutionEnvironment,
@@ -592,7 +593,7 @@ export function planStreamTable(
  * the same row); a delete (`-D`) of a known key retracts its row, of an unknown key nothing.
  */
 function changelogNormalize(stream: DataStream<Row>, key: readonly string[], name: string): DataStream<Row> {
-  const keyOf = (row: Row) => JSON.stringify(key.map((k) => row[k] ?? null));
+  const keyOf = (row: Row) => jsonWithLongs(key.map((k) => row[k] ?? null)) as string;
   return stream.keyBy(keyOf).process<Row>(new ChangelogNormalizeFunction()).name(name);
 }
 
@@ -618,7 +619,7 @@ class ChangelogNormalizeFunction implements KeyedProcessFunction<string, Row, Ro
     }
     this.last.update(row);
     if (prev === undefined) out.collect(row);
-    else if (JSON.stringify(prev) !== JSON.stringify(row)) {
+    else if (jsonWithLongs(prev) !== jsonWithLongs(row)) {
       out.collect(withKind({ ...prev }, "-U"));
       out.collect(withKind({ ...row }, "+U"));
     }

@@ -7,7 +7,14 @@
  * what a connector gives (JSON values) to a column's type live here.
  */
 
-import { type CalendarFields, type CalendarStyle, calendarMillis, plainDecimalText } from "@fleuve/core";
+import {
+  type CalendarFields,
+  type CalendarStyle,
+  calendarMillis,
+  longFromText,
+  plainDecimalText,
+  textFitsLong,
+} from "@fleuve/core";
 import type { DataType } from "../parser/ast.js";
 import { formatDayTime, formatYearMonth, isYearMonthType } from "./intervals.js";
 import { javaHashMapOrder } from "./java-hash-order.js";
@@ -409,10 +416,18 @@ export function externalConverter(t: DataType): Convert {
 /** The converter of a value (not NULL) of atomic type `t` from what a connector gave (null when unconvertible). */
 function atomicFromExternal(t: DataType & { kind: "atomic" }): Convert | undefined {
   switch (t.name) {
+    case "BIGINT":
+      // A long past 2^53 is a bigint (see @fleuve/core's long.ts): kept, or read exactly from text.
+      return (value) => {
+        if (typeof value === "number" || typeof value === "bigint") return value;
+        const text = String(value).trim();
+        if (/^[+-]?\d{16,}$/.test(text) && textFitsLong(text)) return longFromText(text);
+        const n = Number(value);
+        return Number.isNaN(n) ? null : n;
+      };
     case "TINYINT":
     case "SMALLINT":
     case "INT":
-    case "BIGINT":
     case "FLOAT":
     case "DOUBLE":
       return (value) => {

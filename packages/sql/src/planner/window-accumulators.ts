@@ -19,7 +19,7 @@
  * goes on from where it was; the state's id and schema stay as they were.
  */
 
-import type { AggregateFunction } from "@fleuve/core";
+import { type AggregateFunction, longFromText, parseJsonWithLongs, textFitsLong } from "@fleuve/core";
 import {
   type AggAcc,
   type AggregateCall,
@@ -137,17 +137,23 @@ export function keyFromText(type: { kind: string; name?: string } | undefined): 
  */
 export function keyValuesOfText(n: number): (key: string) => readonly unknown[] {
   if (n === 0) return () => NONE;
-  if (n > 1) return (key) => JSON.parse(key) as unknown[];
+  // parseJsonWithLongs: a BIGINT past 2^53 in the key is read back exactly.
+  if (n > 1) return (key) => parseJsonWithLongs(key) as unknown[];
   const one: unknown[] = [null];
   return (key) => {
     const c = key.charCodeAt(1);
     // `[1001]`, `[-3]`: the number's shortest text, which Number reads back exactly.
     one[0] =
       c === 45 || (c >= 48 && c <= 57)
-        ? (integerOfKeyText(key) ?? Number(key.slice(1, -1)))
+        ? (integerOfKeyText(key) ?? keyNumber(key.slice(1, -1)))
         : (JSON.parse(key) as unknown[])[0];
     return one;
   };
+}
+
+/** A key's number text: a BIGINT past 2^53 exactly (a bigint), any other as Number reads it. */
+function keyNumber(text: string): unknown {
+  return /^-?\d{16,19}$/.test(text) && textFitsLong(text) ? longFromText(text) : Number(text);
 }
 
 /**

@@ -44,7 +44,14 @@
  * that arrives is sent with its own kind (`+I`, `-U`, `+U`, `-D`) when it qualifies.
  */
 
-import { type ListState, listState, type MapState, mapState, type NormalizedKey } from "@fleuve/core";
+import {
+  jsonWithLongs,
+  type ListState,
+  listState,
+  type MapState,
+  mapState,
+  type NormalizedKey,
+} from "@fleuve/core";
 import { TwoInputOperator } from "@fleuve/core/spi";
 import { isAccumulate, ROW_KIND, type RowKind, rowKind, withKind } from "../planner/changelog.js";
 import type { Row } from "../planner/values.js";
@@ -126,7 +133,8 @@ interface ActiveExpiry {
 
 /** The text that identifies equal rows (their kind aside). */
 function rowText(row: Row): string {
-  return JSON.stringify(row);
+  // jsonWithLongs: a BIGINT past 2^53 (a bigint) by its digits.
+  return jsonWithLongs(row) as string;
 }
 
 /** Keyed two-input operator of a SQL regular join. */

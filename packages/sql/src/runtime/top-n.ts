@@ -31,7 +31,7 @@
  */
 
 import type { KeyedProcessFunction, ValueState, ValueStateDescriptor } from "@fleuve/core";
-import { valueState } from "@fleuve/core";
+import { jsonWithLongs, valueState } from "@fleuve/core";
 import { isAccumulate, ROW_KIND, type RowKind, rowKind, withKind } from "../planner/changelog.js";
 import type { Row } from "../planner/values.js";
 import { MiniBatchOperator, type MiniBatchSpec } from "./mini-batch.js";
@@ -152,8 +152,8 @@ export class TopNFunction implements KeyedProcessFunction<string, Row, Row> {
       return;
     }
     const row = withoutKind(input);
-    const text = JSON.stringify(row);
-    const at = rows.findIndex((r) => compare(r, row) === 0 && JSON.stringify(r) === text);
+    const text = jsonWithLongs(row);
+    const at = rows.findIndex((r) => compare(r, row) === 0 && jsonWithLongs(r) === text);
     if (at < 0) return; // a retraction of a row never kept (or already below the top)
     if (this.held !== undefined) {
       this.hold(rows);

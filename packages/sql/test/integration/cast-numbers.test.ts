@@ -93,8 +93,8 @@ test("DOUBLE to integer types: Java's (long) and (int) casts, then narrowing", a
     smallshort: 0, // the low 16 bits of -2147483648
     bigbyte: -1,
     byte300: 44,
-    biglong: 2 ** 63, // Long.MAX_VALUE, held as a JavaScript number
-    neginf: -(2 ** 63),
+    biglong: 2n ** 63n - 1n, // Long.MAX_VALUE, held exactly (a bigint)
+    neginf: -(2n ** 63n),
     posinf: 2147483647,
     fromfloat: 2,
   });
@@ -116,7 +116,7 @@ test("DECIMAL to integer types: the fraction dropped toward zero, then the low b
     wrapped: 1215752191, // 99999999999 - 23 * 2^32
     // 10^25 mod 2^64 as a signed long (1590897978359414784), read from the DECIMAL's digits, not
     // from the double 1e25 holds (which would give 1590897979265384448).
-    long_low_bits: Number(BigInt.asIntN(64, 10n ** 25n)),
+    long_low_bits: BigInt.asIntN(64, 10n ** 25n),
     int_low_bits: Number(BigInt.asIntN(32, 10n ** 25n)),
     long: 1,
   });
@@ -247,7 +247,11 @@ type IntegerType = keyof typeof BITS;
 const INTEGER_TYPES = Object.keys(BITS) as IntegerType[];
 
 /** Java's narrowing of the long `n` to `type`. */
-const narrow = (n: bigint, type: IntegerType): number => Number(BigInt.asIntN(BITS[type], n)) + 0;
+const narrow = (n: bigint, type: IntegerType): number => {
+  const v = BigInt.asIntN(BITS[type], n);
+  // A BIGINT past 2^53 is a bigint (the canonical long of @fleuve/core's long.ts).
+  return (Number.isSafeInteger(Number(v)) ? Number(v) + 0 : v) as number;
+};
 
 /** Java's `(type) d` for a double `d`: to long or int first (saturating, NaN 0), then narrowing. */
 function referenceDoubleToInteger(d: number, type: IntegerType): number {

@@ -18,7 +18,7 @@ test("ABS wraps at the minimum of INT, TINYINT, SMALLINT and BIGINT, as in Flink
     await row(
       "ABS(-2147483648) AS i, TYPEOF(ABS(-2147483648)) AS it, ABS(CAST(-128 AS TINYINT)) AS t, ABS(CAST(-32768 AS SMALLINT)) AS s, ABS(-9223372036854775808) AS b",
     ),
-    { i: -2147483648, it: "INT NOT NULL", t: -128, s: -32768, b: -(2 ** 63) },
+    { i: -2147483648, it: "INT NOT NULL", t: -128, s: -32768, b: -(2n ** 63n) },
   );
 });
 

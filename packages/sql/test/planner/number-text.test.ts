@@ -18,7 +18,10 @@ test("integerFromText reads text as Flink's BinaryStringDataUtil.toLong does, wi
   assert.equal(integerFromText("+7.", "BIGINT"), 7);
   assert.equal(integerFromText(".5", "BIGINT"), 0);
   assert.ok(Object.is(integerFromText("-0.5", "INT"), 0));
-  assert.equal(integerFromText("-9223372036854775808", "BIGINT"), -(2 ** 63));
+  // Exact past 2^53: a bigint (Flink's long).
+  assert.equal(integerFromText("-9223372036854775808", "BIGINT"), -(2n ** 63n));
+  assert.equal(integerFromText("9007199254740993", "BIGINT"), 9007199254740993n);
+  assert.equal(integerFromText("9007199254740991", "BIGINT"), 9007199254740991);
   assert.equal(integerFromText("000000000000000000000127", "TINYINT"), 127);
   assert.equal(integerFromText("-128.99", "TINYINT"), -128);
   for (const bad of ["", " ", "-", "1e3", "0x10", "1.2.3", "7a", "1 2", "\t1", "1.5e0"])
