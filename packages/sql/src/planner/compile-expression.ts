@@ -996,15 +996,20 @@ function compileBinary<I>(op: string, a: Compiled<I>, b: Compiled<I>, untyped = 
       }
       const wrapped = integerArithmetic(op, a.type, b.type);
       if (wrapped !== undefined) return { eval: binaryOf(a, b, wrapped.f), type: wrapped.type };
-      const longRemainder = op === "%" ? widerInteger(a.type, b.type) : undefined;
-      if (longRemainder?.kind === "atomic" && longRemainder.name === "BIGINT") {
-        // BIGINT % BIGINT as Java's long remainder, a bigint past 2^53 exact.
+      if (
+        op === "%" &&
+        (isAtomic(a.type, "BIGINT") || isAtomic(b.type, "BIGINT")) &&
+        isIntegerType(a.type) &&
+        isIntegerType(b.type)
+      ) {
+        // % with a BIGINT operand as Java's long remainder, a bigint past 2^53 exact; of the
+        // divisor's type, as below (the remainder fits it).
         return {
           eval: binaryOf(a, b, (x, y) => {
             if (y === 0) throw new Error(`division by zero: MOD(${x}, 0)`);
             return longMod(x, y) as number;
           }),
-          type: longRemainder,
+          type: withNotNull(b.type as DataType, a.type?.notNull === true && b.type?.notNull === true),
         };
       }
       // A BIGINT past 2^53 (a bigint) beside a DOUBLE, FLOAT or DECIMAL is converted to a double.

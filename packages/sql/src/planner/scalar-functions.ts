@@ -74,6 +74,12 @@ export function remainder(x: number, y: number): number {
   return r === 0 ? 0 : r;
 }
 
+/** MOD of two numbers; of a BIGINT past 2^53 (a bigint), Java's long remainder, exact. */
+function remainderOf(a: unknown, b: unknown): number {
+  if (typeof a !== "bigint" && typeof b !== "bigint") return remainder(num(a), num(b));
+  return b === 0 ? remainder(Number(a), 0) : (longMod(a as Long, b as Long) as number);
+}
+
 const str = (v: unknown) => String(v);
 
 /** ASCII(s): the first byte of `s`'s UTF-8 text as a signed byte (Flink's `byteAt(0)`), 0 for ''. */
@@ -160,17 +166,12 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = new Map<str
     {
       minArgs: 2,
       maxArgs: 2,
-      fn: ([a, b]) =>
-        typeof a === "bigint" || typeof b === "bigint"
-          ? b === 0
-            ? remainder(Number(a), 0)
-            : longMod(a as Long, b as Long)
-          : remainder(num(a), num(b)),
+      fn: ([a, b]) => remainderOf(a, b),
       atSite: () => {
         let decimal = false;
         return {
           // With a DECIMAL operand: exact, on the decimal text (decimalRemainder).
-          fn: ([a, b]) => (decimal ? decimalRemainder(num(a), num(b)) : remainder(num(a), num(b))),
+          fn: ([a, b]) => (decimal ? decimalRemainder(num(a), num(b)) : remainderOf(a, b)),
           // Flink's findModuloDecimalType with a DECIMAL operand (MOD(DECIMAL(23, 3),
           // DECIMAL(5, 1)) is a DECIMAL(7, 3)); of two integers the divisor's type (MOD(BIGINT,
           // INT) is an INT, as Calcite's NULLABLE_MOD: the remainder fits it), NOT NULL when both

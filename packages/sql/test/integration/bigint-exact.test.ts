@@ -202,3 +202,12 @@ test("a json sink writes a BIGINT past 2^53 with all its digits, as Flink's", as
     '{"id":9223372036854775807,"k":2,"txt":"9223372036854775807"}',
   ]);
 });
+
+test("MOD and % of a BIGINT past 2^53 by an INT: exact, of the divisor's type (Flink's id % 7 above)", async () => {
+  assert.deepEqual(await printed("SELECT k, MOD(id, 7) AS a, id % CAST(7 AS INT) AS b FROM t WHERE k <= 4"), [
+    "+I[1, 5, 5]",
+    "+I[2, 0, 0]",
+    "+I[3, -1, -1]",
+    "+I[4, 5, 5]",
+  ]);
+});
