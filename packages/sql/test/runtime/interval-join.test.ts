@@ -35,9 +35,9 @@ function harness(type: JoinType) {
 
 const L = (id: string, t: number, k = "a"): Row => ({ id, t, k });
 
-test("pairs within the bounds from either side; the output watermark stays behind by the larger bound + 1", () => {
+test("pairs within the bounds from either side; the output watermark stays behind by the larger bound (Flink's getMaxOutputDelay)", () => {
   const { h, op } = harness("INNER");
-  assert.equal(op.watermarkDelay, 11);
+  assert.equal(op.watermarkDelay, 10);
   h.processElement1(L("l1", 100), 100);
   h.processElement2(L("r1", 95), 95); // l1 in [85, 100]: joins
   h.processElement2(L("r2", 111), 111); // l1 in [101, 116]: no
@@ -56,7 +56,7 @@ test("pairs within the bounds from either side; the output watermark stays behin
   );
   h.processWatermark1(150);
   h.processWatermark2(150);
-  assert.deepEqual(h.getWatermarks(), [139]);
+  assert.deepEqual(h.getWatermarks(), [140]);
 });
 
 test("an emitted row is never behind the output watermark, whichever side brings it", () => {
@@ -99,9 +99,12 @@ test("outer joins pad rows that expire unmatched; state is empty once every row 
     h.processWatermark1(109);
     h.processWatermark2(109);
     assert.deepEqual(h.getOutputValues(), [{ l: "l2", r: "r1" }], type);
-    // l1 expires when the watermark reaches 100 + 10 (no right row after 110 can match it).
+    // l1 expires when the watermark passes 100 + 10 (Flink's cleanup timer at 100 + 10 + 1).
     h.processWatermark1(110);
     h.processWatermark2(110);
+    assert.deepEqual(h.getOutputValues().slice(1), [], `${type}: kept while the watermark is at its bound`);
+    h.processWatermark1(111);
+    h.processWatermark2(111);
     const padded = type === "RIGHT" ? [] : [{ l: "l1", r: null }];
     assert.deepEqual(h.getOutputValues().slice(1), padded, type);
     h.processWatermark1(1000);
