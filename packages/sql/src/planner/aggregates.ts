@@ -46,6 +46,7 @@ import {
 } from "./compile-expression.js";
 import { decimalQuotient } from "./decimal-division.js";
 import { flinkTypeText } from "./flink-type-text.js";
+import { javaHashMapIndexOrder } from "./java-hash-order.js";
 import {
   checkJsonInput,
   compileJsonAggregate,
@@ -105,6 +106,23 @@ export interface AggregateCall {
   readonly json?: JsonAggregate;
   /** `LAG(...) OVER (...)`: its value, offset and default (lag.ts; OVER aggregation only). */
   readonly lag?: LagCall;
+  /**
+   * `ARRAY_AGG(DISTINCT x)` of a TUMBLE window: the hashCode of a value inside Flink
+   * (flinkInternalHash), whose two-phase window aggregation merges the local aggregation's
+   * distinct values into the result in its HashMap's order (see {@link hashOrdered}).
+   */
+  readonly hashOrder?: (v: unknown) => number;
+}
+
+/**
+ * The distinct values of `ARRAY_AGG(DISTINCT x)` in a TUMBLE window (in their first arrival) as
+ * Flink 1.20 gives them: its local window aggregation puts them into a HashMap (the distinct
+ * view), and the global one merges that map into the array in the map's iteration order (NULL in
+ * the first bucket). That is the order when the window's rows reach the local aggregation in one
+ * bundle (docs/sql.md says when they do not).
+ */
+function hashOrdered(values: readonly unknown[], hash: (v: unknown) => number): unknown[] {
+  return javaHashMapIndexOrder(values.map(hash)).map((i) => values[i]);
 }
 
 /** A multiset of values by their JSON text: `[value, multiplicity]`. */
@@ -578,7 +596,7 @@ function updateDistinctList(l: Required<ListAcc>, v: unknown, sign: 1 | -1): Lis
 function orderedResult(a: AggregateCall, values: readonly unknown[]): unknown {
   if (values.length === 0) return null;
   // A copy: the accumulator's list changes in place, and the result is emitted and kept.
-  if (isArrayAgg(a)) return [...values];
+  if (isArrayAgg(a)) return a.hashOrder !== undefined ? hashOrdered(values, a.hashOrder) : [...values];
   if (a.call.name === "FIRST_VALUE") return values[0];
   if (a.call.name === "LAST_VALUE") return values[values.length - 1];
   return values.map(String).join(a.separator ?? ",");

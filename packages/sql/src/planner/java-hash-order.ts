@@ -51,32 +51,43 @@ function dateHash(ms: number): number {
   return ((y & 0xfffff800) ^ ((y << 11) + (m << 6) + day)) | 0;
 }
 
-/** The hashCode of a key of type `t` as its Java external value, held as `key` (its text); undefined when not known. */
-function hashOf(t: DataType | undefined): ((key: string) => number) | undefined {
+/**
+ * The hashCode of a value of type `t` by Java's hashCodes, the strings' and DATEs' given (they
+ * differ between Flink's external and internal values); undefined when not known.
+ */
+function hashByType(
+  t: DataType | undefined,
+  string: (s: string) => number,
+  date: (ms: number) => number,
+): ((v: unknown) => number) | undefined {
   if (t?.kind !== "atomic") return undefined;
   switch (t.name) {
     case "STRING":
     case "VARCHAR":
     case "CHAR":
-      return stringHash;
+      return (v) => string(String(v));
     case "TINYINT":
     case "SMALLINT":
     case "INT":
-      return (k) => Number(k) | 0;
+      return (v) => Number(v) | 0;
     case "BIGINT":
-      return (k) => longHash(Number(k));
+      return (v) => longHash(Number(v));
     case "BOOLEAN":
-      return (k) => (k === "true" ? 1231 : 1237);
+      return (v) => (v === true || v === "true" ? 1231 : 1237);
     case "DOUBLE":
-      return (k) => doubleHash(Number(k));
+      return (v) => doubleHash(Number(v));
     case "FLOAT":
-      return (k) => floatHash(Number(k));
+      return (v) => floatHash(Number(v));
     case "DATE":
-      return (k) => dateHash(Number(k));
+      return (v) => date(Number(v));
     default:
       return undefined;
   }
 }
+
+/** The hashCode of a key of type `t` as its Java external value, held as `key` (its text); undefined when not known. */
+const hashOf = (t: DataType | undefined): ((key: string) => number) | undefined =>
+  hashByType(t, stringHash, dateHash);
 
 /**
  * `entries` (key text and value, in the order Fleuve holds them) in the order a Java HashMap
@@ -86,10 +97,57 @@ function hashOf(t: DataType | undefined): ((key: string) => number) | undefined 
 export function javaHashMapOrder<V>(entries: [string, V][], keyType: DataType | undefined): [string, V][] {
   const hash = hashOf(keyType);
   if (hash === undefined || entries.length < 2) return entries;
-  const spread = entries.map(([k]) => {
-    const h = hash(k);
-    return h ^ (h >>> 16);
-  });
+  return javaHashMapIndexOrder(entries.map(([k]) => hash(k))).map((i) => entries[i] as [string, V]);
+}
+
+/** Flink's MurmurHashUtil mixing steps (Murmur3, 32 bits). */
+function mixK1(k: number): number {
+  const k1 = Math.imul(k, 0xcc9e2d51);
+  return Math.imul((k1 << 15) | (k1 >>> 17), 0x1b873593);
+}
+function mixH1(h: number, k1: number): number {
+  const h1 = h ^ k1;
+  return (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
+}
+
+/**
+ * The hashCode of a STRING inside Flink (BinaryStringData): MurmurHashUtil.hashBytes of its UTF-8
+ * bytes with seed 42, the 4-byte words read little-endian (as MemorySegment.getInt on x86), the
+ * bytes past the last word mixed one by one (signed), then Murmur3's finalizer with the length.
+ */
+export function binaryStringHash(s: string): number {
+  const bytes = Buffer.from(s, "utf8");
+  const n = bytes.length;
+  const aligned = n - (n % 4);
+  let h = 42;
+  for (let i = 0; i < aligned; i += 4) h = mixH1(h, mixK1(bytes.readInt32LE(i)));
+  for (let i = aligned; i < n; i++) h = mixH1(h, mixK1(bytes.readInt8(i)));
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * The hashCode of a value of type `t` as Flink holds it inside an operator (internal data: an
+ * INT an Integer, a DATE its Integer of days, a STRING a BinaryStringData, NULL 0 as HashMap
+ * takes it); undefined for types whose internal hashCode is not known here.
+ */
+export function flinkInternalHash(t: DataType | undefined): ((v: unknown) => number) | undefined {
+  const h = hashByType(t, binaryStringHash, (ms) => Math.floor(ms / 86_400_000) | 0);
+  return h === undefined ? undefined : (v) => (v === null || v === undefined ? 0 : h(v));
+}
+
+/**
+ * The order in which a Java HashMap iterates keys put in the order of `hashes` (their hashCodes,
+ * all different keys): indexes into `hashes`.
+ */
+export function javaHashMapIndexOrder(hashes: readonly number[]): number[] {
+  const order = hashes.map((_, i) => i);
+  if (hashes.length < 2) return order;
+  const spread = hashes.map((h) => h ^ (h >>> 16));
   // Replay HashMap.putVal's resizes: past 3/4 full, or a ninth key in a bucket below 64 slots.
   let capacity = 16;
   let counts = new Map<number, number>();
@@ -101,7 +159,7 @@ export function javaHashMapOrder<V>(entries: [string, V][], keyType: DataType | 
       counts.set(s, (counts.get(s) ?? 0) + 1);
     }
   };
-  for (let i = 0; i < entries.length; i++) {
+  for (let i = 0; i < hashes.length; i++) {
     const slot = (spread[i] as number) & (capacity - 1);
     const before = counts.get(slot) ?? 0;
     counts.set(slot, before + 1);
@@ -109,8 +167,7 @@ export function javaHashMapOrder<V>(entries: [string, V][], keyType: DataType | 
     if (before >= 8 && capacity < 64) resize(i + 1);
     if (i + 1 > capacity * 0.75) resize(i + 1);
   }
-  const order = entries.map((_, i) => i);
   // A stable sort by bucket keeps each bucket's keys in their put order.
   order.sort((a, b) => ((spread[a] as number) & (capacity - 1)) - ((spread[b] as number) & (capacity - 1)));
-  return order.map((i) => entries[i] as [string, V]);
+  return order;
 }

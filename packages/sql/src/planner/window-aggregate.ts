@@ -55,6 +55,7 @@ import {
   groupingKeyType,
   groupingSets,
 } from "./grouping-sets.js";
+import { flinkInternalHash } from "./java-hash-order.js";
 import { refuseJsonAggregates } from "./json-aggregates.js";
 import { jsonKey } from "./keys.js";
 import { invalid, unsupported } from "./problems.js";
@@ -214,6 +215,15 @@ export function planWindowAggregate(select: Select, tvf: WindowTvf, emit?: EmitS
     inputScope,
     { appendOnly: true },
   );
+  // ARRAY_AGG(DISTINCT x) of a TUMBLE window comes in the order of Flink's local HashMap
+  // (aggregates.ts, hashOrdered); HOP, CUMULATE and SESSION windows keep the arrival order.
+  if (tvf.kind === "TUMBLE") {
+    aggregates.forEach((a, i) => {
+      const hashOrder =
+        a.call.name === "ARRAY_AGG" && a.call.distinct ? flinkInternalHash(a.arg?.type) : undefined;
+      if (hashOrder !== undefined && a.user === undefined) aggregates[i] = { ...a, hashOrder };
+    });
+  }
   if (tvf.kind === "SESSION") requireUserMethods(aggregates, { merge: "a SESSION window" });
   refuseJsonAggregates(
     aggregates.map((a) => a.call),

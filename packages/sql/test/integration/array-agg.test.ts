@@ -161,9 +161,7 @@ test("TUMBLE windows and bounded OVER frames (DISTINCT too): Flink's results", a
       FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '5' SECOND))
       GROUP BY window_start, window_end, k`)
   ).collect();
-  // (Not ARRAY_AGG(DISTINCT s): Flink's two-phase window aggregation merges distinct values
-  // through a hash map, so window 00 of a gave [null, x] there, where Fleuve keeps the order of
-  // first arrival, [x, null].)
+  // (ARRAY_AGG(DISTINCT s) of a window comes in Flink's hash order: array-agg-distinct-order.test.ts.)
   const w = (ws: string, k: string, a: unknown[], i: unknown[]) => ({
     ws: `2020-04-15 08:00:${ws}.000`,
     k,
