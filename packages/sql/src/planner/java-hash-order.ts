@@ -26,8 +26,8 @@ function stringHash(s: string): number {
 }
 
 /** Java's Long.hashCode of an integer: the high and low 32 bits of its two's complement, xor-ed. */
-function longHash(v: number): number {
-  const x = BigInt.asUintN(64, BigInt(Math.trunc(v)));
+function longHash(v: number | bigint): number {
+  const x = BigInt.asUintN(64, typeof v === "bigint" ? v : BigInt(Math.trunc(v)));
   return (Number(x >> 32n) ^ Number(x & 0xffffffffn)) | 0;
 }
 
@@ -71,7 +71,8 @@ function hashByType(
     case "INT":
       return (v) => Number(v) | 0;
     case "BIGINT":
-      return (v) => longHash(Number(v));
+      // A BIGINT past 2^53 is held as a bigint (long.ts).
+      return (v) => longHash(typeof v === "bigint" ? v : Number(v));
     case "BOOLEAN":
       return (v) => (v === true || v === "true" ? 1231 : 1237);
     case "DOUBLE":
