@@ -1762,9 +1762,10 @@ function compileCast<I>(x: Compiled<I>, target: DataType, isTry: boolean): Compi
       convert = (v) => {
         if (typeof v === "boolean") return v;
         if (typeof v === "number") return v !== 0;
+        // Flink 1.20's BinaryStringDataUtil.toBoolean: t, true, y, 1 and f, false, n, 0, any case.
         const s = String(v).trim().toUpperCase();
-        if (s === "TRUE") return true;
-        if (s === "FALSE") return false;
+        if (s === "TRUE" || s === "T" || s === "Y" || s === "1") return true;
+        if (s === "FALSE" || s === "F" || s === "N" || s === "0") return false;
         throw new Error(`cannot cast '${String(v)}' to BOOLEAN`);
       };
       break;

@@ -404,9 +404,9 @@ function substring([s, start, len]: unknown[]): string {
 }
 
 function pad(s: string, n: number, p: string, left: boolean): string | null {
-  if (n < 0) return null;
+  // As Flink 1.20's SqlFunctionUtils.lpad / rpad: an empty pad is NULL whatever the lengths.
+  if (n < 0 || p.length === 0) return null;
   if (s.length >= n) return s.slice(0, n);
-  if (p.length === 0) return s;
   const fill = p.repeat(Math.ceil((n - s.length) / p.length)).slice(0, n - s.length);
   return left ? fill + s : s + fill;
 }

@@ -500,6 +500,15 @@ function atomicFromExternal(t: DataType & { kind: "atomic" }): Convert | undefin
 }
 
 /**
+ * A BIGINT's digits: past 2^53, where String() would round them (`-9223372036854776000`), the
+ * exact integer the double holds, so Long.MIN_VALUE prints as Flink's `-9223372036854775808`
+ * (UNIX_TIMESTAMP of text it cannot read).
+ */
+function bigintText(v: number): string {
+  return Number.isInteger(v) && Math.abs(v) >= 2 ** 53 ? BigInt(v).toString() : String(v);
+}
+
+/**
  * A value as Flink prints it (Java's toString of the external type, as in `+I[...]` lines): NULL as
  * `null`, DOUBLE/FLOAT with a decimal point (`12.0`), DECIMAL(p, s) as BigDecimal.toString (`11.00`, `0E-13`),
  * TIMESTAMP as LocalDateTime (`2020-04-15T08:05`, seconds and milliseconds only when not zero),
@@ -517,6 +526,8 @@ export function flinkText(v: unknown, t: DataType | undefined): string {
         return javaFloatText(v);
       case "DECIMAL":
         return javaDecimalText(v, t.args[1] ?? 0);
+      case "BIGINT":
+        return bigintText(v);
       case "TIMESTAMP": {
         const iso = new Date(v).toISOString();
         const ms = iso.slice(19, 23);
@@ -577,6 +588,7 @@ export function atomicCastText(from: DataType | undefined): (v: unknown) => stri
     const p = from?.kind === "atomic" ? (from.args[0] ?? 0) : 0;
     return (v) => formatTime(v as number, p);
   }
+  if (name === "BIGINT") return (v) => (typeof v === "number" ? bigintText(v) : String(v));
   if (name === "DOUBLE") return (v) => (typeof v === "number" ? javaDoubleText(v) : String(v));
   if (name === "FLOAT") return (v) => (typeof v === "number" ? javaFloatText(v) : String(v));
   if (name === "DECIMAL" && from?.kind === "atomic") {

@@ -3,7 +3,7 @@
 // are quoted in the comments as Flink printed them).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { sql } from "@fleuve/sql";
+import { flinkText, sql } from "@fleuve/sql";
 import { env } from "../fixtures/one-row.js";
 
 const ts = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0) =>
@@ -119,4 +119,35 @@ test("MOD of a DOUBLE or FLOAT is refused when the query is planned, naming MOD,
     async () => (await tEnv.executeSql("SELECT MOD(d, 3) FROM t")).collect(),
     /Cannot apply 'MOD' to arguments of type 'MOD\(<DOUBLE>, <INTEGER>\)'/,
   );
+});
+
+test("TRY_CAST of text to BOOLEAN, LPAD/RPAD with an empty pad and UNIX_TIMESTAMP of unreadable text, as Flink prints them", async () => {
+  // Flink 1.20 printed, per s: TRY_CAST(s AS BOOLEAN), RPAD(s, 3, ''), LPAD(s, 2, ''),
+  // RPAD(s, 0, 'x'), CAST(UNIX_TIMESTAMP(s) AS STRING):
+  // '1' true, '0' false, ' yes ' null, 'N' false, 't' true, 'F' false, 'on' null, '2' null,
+  // 'hello' null, '' null; both pads null and RPAD(s, 0, 'x') '' for every s;
+  // UNIX_TIMESTAMP(s) -9223372036854775808 (Long.MIN_VALUE) for each.
+  const texts = ["1", "0", " yes ", "N", "t", "F", "on", "2", "hello", ""];
+  const rows = await rowsOf(
+    texts.map((s) => ({ s })),
+    "s STRING",
+    "SELECT TRY_CAST(s AS BOOLEAN) AS b, RPAD(s, 3, '') AS r, LPAD(s, 2, '') AS l, RPAD(s, 0, 'x') AS z, CAST(UNIX_TIMESTAMP(s) AS STRING) AS u FROM t",
+  );
+  assert.deepEqual(
+    rows.map((r) => r.b),
+    [true, false, null, false, true, false, null, null, null, null],
+  );
+  for (const r of rows) {
+    assert.equal(r.r, null);
+    assert.equal(r.l, null);
+    assert.equal(r.z, "");
+    assert.equal(r.u, "-9223372036854775808");
+  }
+});
+
+test("a BIGINT past 2^53 prints its exact digits, as Flink's print sink (Long.MIN_VALUE is -9223372036854775808)", () => {
+  const bigint = { kind: "atomic", name: "BIGINT", args: [] } as unknown as Parameters<typeof flinkText>[1];
+  assert.equal(flinkText(-(2 ** 63), bigint), "-9223372036854775808");
+  assert.equal(flinkText(2 ** 53 - 1, bigint), "9007199254740991");
+  assert.equal(flinkText(-42, bigint), "-42");
 });
