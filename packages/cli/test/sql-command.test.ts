@@ -137,7 +137,7 @@ test("fleuve sql -f: errors name file:line:column with the line and a caret, bef
     assert.equal(r.stdout, "");
     assert.equal(
       r.stderr,
-      `error FLEUVE_SQL_VALIDATION: ${bad}:2:11: unknown column nope: the input has a\nSELECT a, nope\n          ^\n`,
+      `error FLEUVE_SQL_VALIDATION: ${bad}:2:11: Column 'nope' not found in any table\nSELECT a, nope\n          ^\n`,
     );
     const syntax = join(dir, "syntax.sql");
     writeFileSync(syntax, "CREATE TABLE t (a INT) WITH ('connector' = 'datagen');\n\nSELEC a FROM t;\n");

@@ -103,7 +103,7 @@ SELECT 'never run';
 | +U | 0           | 2                    |
 +----+-------------+----------------------+
 Received a total of 6 rows
-[ERROR] FLEUVE_SQL_VALIDATION: unknown column nope: the input has id, amount (line 1, column 8)
+[ERROR] FLEUVE_SQL_VALIDATION: Column 'nope' not found in any table (line 1, column 8)
 SELECT nope FROM orders;
        ^
 +--------+--------+------+-----+--------+-----------+

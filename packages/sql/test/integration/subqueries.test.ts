@@ -200,7 +200,7 @@ test("EXISTS of an aggregate without GROUP BY is TRUE (it gives one row over no 
     tEnv.executeSql("SELECT amount FROM Orders WHERE EXISTS (SELECT COUNT(nope) FROM Empty)"),
     (e: unknown) => {
       assert.ok(isFleuveError(e, "FLEUVE_SQL_VALIDATION"), String(e));
-      assert.match(e.message, /unknown column nope/);
+      assert.match(e.message, /Column 'nope' not found in any table/);
       assert.equal(e.details.columnName, "nope");
       return true;
     },

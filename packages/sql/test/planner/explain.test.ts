@@ -148,7 +148,8 @@ test("EXPLAIN reports what planning the statement would: an unknown column, a st
   await tEnv.executeScript(DDL);
   await assert.rejects(
     tEnv.executeSql("EXPLAIN SELECT nope FROM orders"),
-    (e: unknown) => isFleuveError(e, "FLEUVE_SQL_VALIDATION") && /unknown column nope/.test(e.message),
+    (e: unknown) =>
+      isFleuveError(e, "FLEUVE_SQL_VALIDATION") && /Column 'nope' not found in any table/.test(e.message),
   );
   await assert.rejects(
     tEnv.executeSql("EXPLAIN CREATE VIEW v AS SELECT 1"),

@@ -104,7 +104,7 @@ for (const [query, feature, message] of unsupportedCases) {
 }
 
 const invalidCases: [string, string][] = [
-  ["SELECT c FROM t", "unknown column c: the input has a, b, ts (line 1, column 8)"],
+  ["SELECT c FROM t", "Column 'c' not found in any table (line 1, column 8)"],
   ["SELECT FOO(a) FROM t", "unknown function FOO (line 1, column 8)"],
   ["SELECT UPPER(a, b) FROM t", "UPPER takes 1 argument, got 2 (line 1, column 8)"],
   ["SELECT a FROM missing", "unknown table missing; defined: p, t, u (line 1, column 15)"],
