@@ -610,12 +610,12 @@ export function atomicCastText(from: DataType | undefined): (v: unknown) => stri
  * A value of type `t` as Flink 1.20's CAST(... AS STRING) gives it (its cast rules with the legacy
  * behaviour off): ARRAY `[a, b]` (ArrayToStringCastRule), MAP `{k=v}` (MapToStringCastRule),
  * MULTISET `{e=count}`, ROW `(a, b)` (RowToStringCastRule); each element, key, value and field
- * cast to STRING the same way, unquoted, a NULL one as `null`. Unlike {@link flinkText} (print),
+ * cast to STRING the same way, unquoted, a NULL one as `NULL` (print writes `null`). Unlike {@link flinkText} (print),
  * a nested timestamp is `2020-04-15 08:05:00.000` and a nested ROW has no `+I`. A MAP's or
  * MULTISET's entries come in the order of Flink's internal map (see castOrder).
  */
 export function castText(v: unknown, t: DataType | undefined): string {
-  if (v === null || v === undefined) return "null";
+  if (v === null || v === undefined) return "NULL";
   if (typeof v === "object") {
     const s = structuredText(v, t, castText, (fields) => `(${fields.join(", ")})`, castOrder);
     if (s !== undefined) return s;

@@ -119,7 +119,7 @@ test("ARRAY_SORT of ROWs a connector read (objects by field name): field by fiel
   // By x, then y with a NULL field first (Flink's generated row comparison).
   assert.deepEqual(
     r.map((x) => ({ ...x })),
-    [{ asc0: "[(1, z), (2, null), (2, a), (2, b)]", desc0: "[(2, b), (2, a), (2, null), (1, z)]" }],
+    [{ asc0: "[(1, z), (2, NULL), (2, a), (2, b)]", desc0: "[(2, b), (2, a), (2, NULL), (1, z)]" }],
   );
 });
 
