@@ -356,11 +356,13 @@ const timestampDiff: ScalarFunction = {
     const perMonths = UNIT_MONTHS[unit] ?? 1;
     return {
       args: args.slice(1),
-      // Truncated toward zero, as Java's integer division (+ 0 makes -0 a 0).
+      // Truncated toward zero, as Java's integer division, then an INT: wrapped to 32 bits as
+      // Flink's (int) cast of its long difference (TIMESTAMPDIFF(SECOND) over 124 years is
+      // -379319296 in Flink 1.20); `| 0` also makes -0 a 0.
       fn: ([a, b]) =>
         perMs !== undefined
-          ? Math.trunc(((b as number) - (a as number)) / perMs) + 0
-          : Math.trunc(subtractMonths(b as number, a as number) / perMonths) + 0,
+          ? Math.trunc(((b as number) - (a as number)) / perMs) | 0
+          : Math.trunc(subtractMonths(b as number, a as number) / perMonths) | 0,
       type: ([at, bt]) => {
         checkTimeArg(name, 2, at, pos);
         checkTimeArg(name, 3, bt, pos);
