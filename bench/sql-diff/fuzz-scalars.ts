@@ -9,7 +9,7 @@
  * TIMESTAMP(3), TIMESTAMP_LTZ(3)) into a filesystem json table, then `--queries` queries of
  * `--exprs` random well-typed expressions each (functions of docs/sql.md, CAST / TRY_CAST
  * between the types). Each query runs as `CREATE TABLE __out WITH ('connector' = 'print') AS
- * SELECT id, e1, '¦', e2, ...` on both engines (Flink through /work/main's bench/flink/run.sh,
+ * SELECT id, e1, '¦', e2, ...` on both engines (Flink through bench/flink/run.sh,
  * all queries in one JVM, each its own job; Fleuve through `fleuve sql -f`), and the printed
  * rows are compared per row id and per expression.
  *
@@ -27,7 +27,7 @@ import { parseArgs } from "node:util";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
-const FLINK = process.env.FLINK_RUN ?? "/work/main/bench/flink/run.sh";
+const FLINK = process.env.FLINK_RUN ?? join(here, "../flink/run.sh");
 const SEP = "¦";
 
 /** mulberry32: a small seeded PRNG, so a seed gives the same run. */
