@@ -62,7 +62,11 @@ const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}
 /** The fields of a timestamp text (see {@link TIMESTAMP_TEXT}); undefined if it is not one. */
 function timestampFields(text: string): CalendarFields | undefined {
   const m = TIMESTAMP_TEXT.exec(text.trim());
-  if (m === null) return undefined;
+  return m === null ? undefined : matchedFields(m);
+}
+
+/** The calendar fields of a match of year, month, day, [hour, minute, [second, [fraction]]]. */
+function matchedFields(m: RegExpExecArray): CalendarFields {
   return {
     year: Number(m[1]),
     month: Number(m[2]),
@@ -99,16 +103,7 @@ export function parseTimestamp(text: string): number {
  */
 function shortTimestampFields(text: string): CalendarFields | undefined {
   const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{0,9}))?)?$/.exec(text);
-  if (m === null) return undefined;
-  return {
-    year: Number(m[1]),
-    month: Number(m[2]),
-    day: Number(m[3]),
-    hour: Number(m[4] ?? 0),
-    minute: Number(m[5] ?? 0),
-    second: Number(m[6] ?? 0),
-    millisecond: m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0")),
-  };
+  return m === null ? undefined : matchedFields(m);
 }
 
 /**
