@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { sql } from "@fleuve/sql";
-import { describeAndPrint, env } from "../fixtures/one-row.js";
+import { assertFlinkColumns, env } from "../fixtures/one-row.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fleuve-approx-"));
 writeFileSync(join(dir, "t.jsonl"), '{"i":2,"bi":3,"si":4,"f":1.5,"d":2.25}\n');
@@ -37,17 +37,7 @@ const FLINK: [string, string, string][] = [
 test("arithmetic with FLOAT or DOUBLE has Flink 1.20's type and value", async () => {
   const tEnv = sql(env());
   await tEnv.executeSql(TABLE);
-  const select = FLINK.map(([e], n) => `${e} AS a${n}`).join(", ");
-  await tEnv.executeSql(`CREATE VIEW v AS SELECT ${select} FROM t`);
-  const { types, printed } = await describeAndPrint(tEnv, "v");
-  assert.deepEqual(
-    types,
-    FLINK.map(([, type]) => type),
-  );
-  assert.deepEqual(
-    printed,
-    FLINK.map(([, , value]) => value),
-  );
+  await assertFlinkColumns(tEnv, "t", FLINK);
 });
 
 test("% of a FLOAT or DOUBLE is refused with Flink's message", async () => {

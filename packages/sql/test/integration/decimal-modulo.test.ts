@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { sql } from "@fleuve/sql";
-import { describeAndPrint, env } from "../fixtures/one-row.js";
+import { assertFlinkColumns, env } from "../fixtures/one-row.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fleuve-decimal-mod-"));
 writeFileSync(
@@ -44,17 +44,7 @@ const FLINK: [string, string, string][] = [
 test("% and MOD of DECIMALs have Flink 1.20's type and exact value", async () => {
   const tEnv = sql(env());
   await tEnv.executeSql(TABLE);
-  const select = FLINK.map(([e], n) => `${e} AS m${n}`).join(", ");
-  await tEnv.executeSql(`CREATE TEMPORARY VIEW v AS SELECT ${select} FROM t`);
-  const { types, printed } = await describeAndPrint(tEnv, "v");
-  assert.deepEqual(
-    types,
-    FLINK.map(([, type]) => type),
-  );
-  assert.deepEqual(
-    printed,
-    FLINK.map(([, , value]) => value),
-  );
+  await assertFlinkColumns(tEnv, "t", FLINK);
   // CAST to STRING writes the scale: Flink printed 0.0, 0.003, 0.5.
   const cast = await (
     await tEnv.executeSql(

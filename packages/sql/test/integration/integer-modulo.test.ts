@@ -3,13 +3,12 @@
 // operands are; the remainder always fits it, and arithmetic on it wraps at that type (a TINYINT
 // MOD plus a TINYINT wraps at 8 bits). The types and rows are what bench/flink (Flink 1.20,
 // DESCRIBE of the view and its SELECT) printed on 2026-12-08 over the same json row.
-import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { sql } from "@fleuve/sql";
-import { describeAndPrint, env } from "../fixtures/one-row.js";
+import { assertFlinkColumns, env } from "../fixtures/one-row.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fleuve-integer-mod-"));
 writeFileSync(join(dir, "t.json"), '{"id":1,"name":"a","v":10}\n');
@@ -46,15 +45,5 @@ const FLINK: [string, string, string][] = [
 test("% and MOD of integers have the divisor's type, as in Flink 1.20", async () => {
   const tEnv = sql(env());
   await tEnv.executeSql(TABLE);
-  const select = FLINK.map(([e], n) => `${e} AS m${n}`).join(", ");
-  await tEnv.executeSql(`CREATE TEMPORARY VIEW v AS SELECT ${select} FROM t`);
-  const { types, printed } = await describeAndPrint(tEnv, "v", { markNullable: true });
-  assert.deepEqual(
-    types,
-    FLINK.map(([, type]) => type),
-  );
-  assert.deepEqual(
-    printed,
-    FLINK.map(([, , value]) => value),
-  );
+  await assertFlinkColumns(tEnv, "t", FLINK, { markNullable: true });
 });
