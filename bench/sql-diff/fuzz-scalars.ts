@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { flinkOutputByFile } from "./flink-output.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -596,26 +597,13 @@ function runFlink(files: readonly string[]): Map<string, Outcome> {
     maxBuffer: 512 * 1024 * 1024,
   });
   const out = new Map<string, Outcome>();
-  let file: string | undefined;
-  let lines: string[] = [];
-  let error: string | undefined;
-  const flush = () => {
-    if (file !== undefined) out.set(file, error !== undefined ? { error } : { rows: parsePrinted(lines) });
-  };
-  const single = files.length === 1;
-  if (single) file = files[0];
-  for (const line of res.stdout.split("\n")) {
-    if (line.startsWith("==> ")) {
-      flush();
-      file = line.slice(4);
-      lines = [];
-      error = undefined;
-    } else if (line.startsWith("!ERROR ")) error = line.slice(7);
-    else lines.push(line);
-  }
-  if (single && res.status !== 0)
-    error = (res.stderr.split("\n").find((l) => /Exception|Error/.test(l)) ?? `exit ${res.status}`).trim();
-  flush();
+  for (const [file, o] of flinkOutputByFile(res.stdout, files))
+    out.set(file, "error" in o ? { error: o.error } : { rows: parsePrinted(o.lines) });
+  // One file that failed has no `!ERROR` line: the exception is on stderr.
+  if (files.length === 1 && res.status !== 0)
+    out.set(files[0] as string, {
+      error: (res.stderr.split("\n").find((l) => /Exception|Error/.test(l)) ?? `exit ${res.status}`).trim(),
+    });
   return out;
 }
 

@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { flinkOutputByFile } from "./flink-output.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -101,22 +102,8 @@ function runFlink(files: readonly string[]): Map<string, Outcome> {
     maxBuffer: 256 * 1024 * 1024,
   });
   const out = new Map<string, Outcome>();
-  let file: string | undefined;
-  let lines: string[] = [];
-  let error: string | undefined;
-  const flush = () => {
-    if (file !== undefined) out.set(file, error !== undefined ? { error } : { rows: finalTable(lines) });
-  };
-  for (const line of res.stdout.split("\n")) {
-    if (line.startsWith("==> ")) {
-      flush();
-      file = line.slice(4);
-      lines = [];
-      error = undefined;
-    } else if (line.startsWith("!ERROR ")) error = line.slice(7);
-    else lines.push(line);
-  }
-  flush();
+  for (const [file, o] of flinkOutputByFile(res.stdout, files))
+    out.set(file, "error" in o ? { error: o.error } : { rows: finalTable(o.lines) });
   if (out.size === 0) throw new Error(`Flink ran no case (exit ${res.status}):\n${res.stderr}`);
   return out;
 }
