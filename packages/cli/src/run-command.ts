@@ -17,6 +17,7 @@ import {
   type JobClient,
   type JobDefinition,
   jobsStartedInProcess,
+  jsonWithLongs,
   refuseJobStarts,
   runJob,
 } from "@fleuve/core";
@@ -530,7 +531,7 @@ async function runGroup(
     // lines of the group's membership and deployments are the Kafka package's
     log: jobLog(p, def.name, io.stderr).forPackage("kafka"),
     // the records of a returned stream, printed as `fleuve run` prints them (as they come here)
-    collect: (v) => io.stdout.write(`${typeof v === "string" ? v : JSON.stringify(v)}\n`),
+    collect: (v) => io.stdout.write(`${typeof v === "string" ? v : jsonWithLongs(v)}\n`),
   });
   io.stderr.write(
     `job '${def.name}' joined group '${group}' (${worker.units.length} units shared by its processes); Ctrl-C to leave\n`,
@@ -703,7 +704,7 @@ async function awaitJob(
     // Printed in batches that wait for the reader: a slow pipe must not pile the output up in memory.
     let batch = "";
     for (const v of result.collected ?? []) {
-      batch += `${typeof v === "string" ? v : JSON.stringify(v)}\n`;
+      batch += `${typeof v === "string" ? v : jsonWithLongs(v)}\n`;
       if (batch.length >= 65536) {
         await writeOut(io.stdout, batch);
         batch = "";

@@ -86,6 +86,28 @@ test("fleuve sql -f runs the file's statements as one job: SHOW's table first, t
   }
 });
 
+test("fleuve sql -f prints a query's BIGINT past 2^53 with its exact digits (it failed: 'Do not know how to serialize a BigInt')", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-f-long-"));
+  try {
+    writeFileSync(join(dir, "ids.json"), '{"id":1234567890123456789,"v":1}\n{"id":9007199254740993,"v":5}\n');
+    const file = join(dir, "ids.sql");
+    writeFileSync(
+      file,
+      `CREATE TABLE ids (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = '${join(dir, "ids.json")}', 'format' = 'json');
+SELECT id, id + 1 AS next, v FROM ids;
+`,
+    );
+    const r = await fleuve("sql", "-f", file, "--no-metrics", "--no-dashboard");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      '{"id":1234567890123456789,"next":1234567890123456790,"v":1}\n{"id":9007199254740993,"next":9007199254740994,"v":5}\n',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("fleuve sql -f prints DESCRIBE and SHOW CREATE TABLE as Flink's SQL client", async () => {
   const dir = mkdtempSync(join(tmpdir(), "fleuve-sql-f-"));
   try {

@@ -3,6 +3,7 @@
  * nodes and edges; nothing runs until the environment executes the job.
  */
 
+import { jsonWithLongs } from "../connector/long.js";
 import { isTwoPhaseCommitSink, type Sink } from "../connector/sink.js";
 import { FleuveError } from "../errors.js";
 import type {
@@ -391,7 +392,7 @@ export class DataStream<T> {
             const p = [prefix, ctx.parallelism > 1 ? `${ctx.subtaskIndex + 1}` : undefined]
               .filter(Boolean)
               .join(":");
-            process.stdout.write(`${p ? `${p}> ` : ""}${typeof v === "string" ? v : JSON.stringify(v)}\n`);
+            process.stdout.write(`${p ? `${p}> ` : ""}${typeof v === "string" ? v : jsonWithLongs(v)}\n`);
           },
         }),
       },
