@@ -7,6 +7,7 @@
  * and keeps the left side's event-time attribute. See runtime/temporal-join.ts for the operator.
  */
 
+import { jsonWithLongs } from "@fleuve/core";
 import type { Expr, SourcePos, TableRef } from "../parser/ast.js";
 import { printExpr } from "../parser/printer.js";
 import { SqlTemporalJoinOperator } from "../runtime/temporal-join.js";
@@ -158,8 +159,9 @@ export function planTemporalJoin(
     .name(
       `Calc(select=[${[...rename].map(([from, to]) => (from === to ? from : `${from} AS ${to}`)).join(", ")}])`,
     );
-  const keyLeft = (row: Row) => JSON.stringify(leftKeys.map((k) => k(row) ?? null));
-  const keyRight = (row: Row) => JSON.stringify(pkRenamed.map((k) => row[k] ?? null));
+  // jsonWithLongs: a BIGINT key past 2^53 is a bigint, which JSON.stringify refuses.
+  const keyLeft = (row: Row) => jsonWithLongs(leftKeys.map((k) => k(row) ?? null)) as string;
+  const keyRight = (row: Row) => jsonWithLongs(pkRenamed.map((k) => row[k] ?? null)) as string;
   const lt = left.rowtime;
   const rt = rename.get(right.rowtime) as string;
   const name = `TemporalJoin(joinType=[${ref.type === "LEFT" ? "LeftOuterJoin" : "InnerJoin"}], table=[${tableName}], asOf=[${lt}], key=[${pk.join(", ")}])`;

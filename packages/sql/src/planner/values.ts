@@ -11,6 +11,7 @@ import {
   type CalendarFields,
   type CalendarStyle,
   calendarMillis,
+  jsonWithLongs,
   longFromText,
   plainDecimalText,
   textFitsLong,
@@ -222,7 +223,7 @@ export type MultisetValue = Record<string, number>;
  * JSON for a ROW, ARRAY or MAP element, whose `String` would lose it.
  */
 function multisetKey(v: unknown): string {
-  return typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+  return typeof v === "object" && v !== null ? (jsonWithLongs(v) as string) : String(v);
 }
 
 /**
